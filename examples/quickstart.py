@@ -1,0 +1,1 @@
+print("quickstart: (being built)")

@@ -1,0 +1,120 @@
+"""The one conversion point between friendly instants and ratekit's internal ones.
+
+Inside ratekit an instant is an ``int``: microseconds since 1970-01-01T00:00:00Z. That
+makes comparisons and durations plain integer operations (0.04 µs instead of 7-15 µs
+for pendulum arithmetic) and makes DST irrelevant to durations: the difference of two
+instants is always elapsed time.
+
+At the door, :func:`to_us` accepts an aware :class:`datetime.datetime` (stdlib or
+pendulum) or an ISO-8601 string with an offset or ``Z``. Naive datetimes and strings
+without an offset are rejected: a billing library must not guess a timezone.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Final
+
+from .errors import BadTimeError, RatekitTypeError
+
+__all__ = ["EPOCH", "US_PER_DAY", "US_PER_HOUR", "US_PER_SECOND", "format_us", "from_us", "to_us"]
+
+UTC: Final = _dt.UTC
+EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=UTC)
+US_PER_SECOND: Final = 1_000_000
+US_PER_MINUTE: Final = 60 * US_PER_SECOND
+US_PER_HOUR: Final = 3_600 * US_PER_SECOND
+US_PER_DAY: Final = 86_400 * US_PER_SECOND
+_EPOCH_ORDINAL: Final = EPOCH.toordinal()
+_ONE_US: Final = _dt.timedelta(microseconds=1)
+
+#: The smallest and largest instants ratekit represents (datetime's own range, in UTC).
+MIN_US: Final = (_dt.datetime.min.replace(tzinfo=UTC) - EPOCH) // _ONE_US
+MAX_US: Final = (_dt.datetime.max.replace(tzinfo=UTC) - EPOCH) // _ONE_US
+
+
+def datetime_to_us(value: _dt.datetime, what: str = "instant") -> int:
+    """Microseconds since the epoch of an aware datetime (exact; honours ``fold``).
+
+    >>> datetime_to_us(_dt.datetime(2026, 3, 1, 1, tzinfo=_dt.timezone(_dt.timedelta(hours=1))))
+    1772323200000000
+    """
+    offset = value.utcoffset()
+    if offset is None:
+        raise BadTimeError(
+            f"{what} {value.isoformat()!r} is a naive datetime; ratekit compares instants, "
+            "so give it a timezone, e.g. datetime(..., tzinfo=datetime.UTC) or "
+            "pendulum.datetime(..., tz='Europe/Zurich')."
+        )
+    days = value.toordinal() - _EPOCH_ORDINAL
+    seconds = days * 86_400 + value.hour * 3_600 + value.minute * 60 + value.second
+    return seconds * US_PER_SECOND + value.microsecond - offset // _ONE_US
+
+
+def to_us(value: object, what: str = "instant") -> int:
+    """Convert an aware datetime or an ISO-8601 string with an offset to epoch microseconds.
+
+    ``what`` names the value in error messages (``"Span start"``, ``"event 'e1' at"``).
+
+    >>> to_us("2026-03-01T00:00:00Z")
+    1772323200000000
+    >>> to_us("2026-03-01T01:00:00+01:00")
+    1772323200000000
+    """
+    if isinstance(value, _dt.datetime):
+        return datetime_to_us(value, what)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = _dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise BadTimeError(
+                f"{what} {value!r} is not an ISO-8601 instant; write it like "
+                "'2026-03-01T00:00:00Z' or '2026-03-01T01:00:00+01:00'."
+            ) from None
+        if parsed.utcoffset() is None:
+            raise BadTimeError(
+                f"{what} {value!r} has no UTC offset; ratekit compares instants, so write it "
+                f"with an offset or 'Z', e.g. '{parsed.isoformat()}Z'."
+            )
+        return datetime_to_us(parsed, what)
+    if isinstance(value, _dt.date):
+        raise BadTimeError(
+            f"{what} {value!r} is a date, not an instant; a day starts at a different "
+            "instant in every timezone, so give an aware datetime."
+        )
+    raise RatekitTypeError(
+        f"{what} must be an aware datetime or an ISO-8601 string with an offset, "
+        f"not {type(value).__name__}: {value!r}."
+    )
+
+
+def from_us(us: int) -> _dt.datetime:
+    """The aware UTC datetime of an instant in epoch microseconds.
+
+    >>> from_us(1772323200000000).isoformat()
+    '2026-03-01T00:00:00+00:00'
+    """
+    try:
+        return EPOCH + _dt.timedelta(microseconds=us)
+    except OverflowError:
+        raise BadTimeError(
+            f"instant {us} µs since the epoch is outside the range of datetime"
+        ) from None
+
+
+def format_us(us: int) -> str:
+    """A compact ISO-8601 UTC text of an instant, for reprs and messages.
+
+    Microseconds are shown only when present.
+
+    >>> format_us(1772323200000000)
+    '2026-03-01T00:00:00Z'
+    >>> format_us(1772323200000001)
+    '2026-03-01T00:00:00.000001Z'
+    """
+    moment = from_us(us)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}"
+    return text + "Z"

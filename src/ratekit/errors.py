@@ -1,0 +1,188 @@
+"""The errors ratekit raises.
+
+Every error ratekit raises is a :class:`RatekitError`. Each subclass names one kind of
+problem and, where Python has a matching built-in, also subclasses it, so code that
+already catches ``ValueError`` or ``TypeError`` keeps working.
+
+A message says what was wrong, shows the offending value, names the record and field
+when there is one, and says what would have been accepted.
+
+Example:
+    >>> import ratekit as rk
+    >>> try:
+    ...     rk.Span("2026-03-01T00:00:00", "2026-04-01T00:00:00Z")
+    ... except rk.BadTimeError as error:
+    ...     print(error)
+    Span start '2026-03-01T00:00:00' has no UTC offset; ratekit compares instants, so write it with an offset or 'Z', e.g. '2026-03-01T00:00:00Z'.
+    >>> isinstance(rk.BadTimeError("x"), ValueError)
+    True
+"""
+
+from __future__ import annotations
+
+import typing
+
+__all__ = [
+    "BadCalendarError",
+    "BadPriceError",
+    "BadQuantityError",
+    "BadRecordError",
+    "BadSpanError",
+    "BadTimeError",
+    "ConflictingRecordError",
+    "CurrencyMismatchError",
+    "RatekitError",
+    "RatekitTypeError",
+    "UnitError",
+    "UnknownMeterError",
+    "UnpricedUsageError",
+]
+
+
+class RatekitError(Exception):
+    """Base of every error ratekit raises.
+
+    Catch this to handle anything ratekit refuses; catch a subclass to handle one kind.
+
+    Example:
+        >>> import ratekit as rk
+        >>> issubclass(rk.BadQuantityError, rk.RatekitError)
+        True
+    """
+
+
+@typing.final
+class RatekitTypeError(RatekitError, TypeError):
+    """A value of a type ratekit cannot take for that field (a list where an instant goes).
+
+    Example:
+        >>> import ratekit as rk
+        >>> try:
+        ...     rk.Span([2026], "2026-01-01T00:00:00Z")
+        ... except rk.RatekitTypeError as error:
+        ...     print(error)
+        Span start must be an aware datetime or an ISO-8601 string with an offset, not list: [2026].
+    """
+
+
+@typing.final
+class BadTimeError(RatekitError, ValueError):
+    """An instant ratekit cannot use: naive, without an offset, unparsable or out of range.
+
+    Example:
+        >>> import ratekit as rk
+        >>> issubclass(rk.BadTimeError, ValueError)
+        True
+    """
+
+
+@typing.final
+class BadSpanError(RatekitError, ValueError):
+    """A span whose end comes before its start, or a span operation with no meaning.
+
+    Example:
+        >>> import ratekit as rk
+        >>> try:
+        ...     rk.Span("2026-02-01T00:00:00Z", "2026-01-01T00:00:00Z")
+        ... except rk.BadSpanError as error:
+        ...     print(error)
+        Span end 2026-01-01T00:00:00Z comes before its start 2026-02-01T00:00:00Z; a span is [start, end) with start <= end.
+    """
+
+
+@typing.final
+class BadCalendarError(RatekitError, ValueError):
+    """A billing cycle or recurring window that cannot be built (unknown timezone, bad cron).
+
+    Example:
+        >>> import ratekit as rk
+        >>> issubclass(rk.BadCalendarError, ValueError)
+        True
+    """
+
+
+@typing.final
+class BadQuantityError(RatekitError, ValueError):
+    """A quantity or amount that is not a finite decimal number (NaN, infinity, ``"abc"``).
+
+    Example:
+        >>> import ratekit as rk
+        >>> issubclass(rk.BadQuantityError, ValueError)
+        True
+    """
+
+
+class BadRecordError(RatekitError, ValueError):
+    """A usage record that cannot be rated; the message names the record and the field.
+
+    Example:
+        >>> import ratekit as rk
+        >>> issubclass(rk.ConflictingRecordError, rk.BadRecordError)
+        True
+    """
+
+
+@typing.final
+class ConflictingRecordError(BadRecordError):
+    """Two records share an id but differ in content; replaying a record must be a no-op.
+
+    Example:
+        >>> import ratekit as rk
+        >>> issubclass(rk.ConflictingRecordError, ValueError)
+        True
+    """
+
+
+@typing.final
+class UnitError(RatekitError, ValueError):
+    """A unit ratekit does not know, or two units that cannot be converted into each other.
+
+    Example:
+        >>> import ratekit as rk
+        >>> issubclass(rk.UnitError, ValueError)
+        True
+    """
+
+
+@typing.final
+class UnknownMeterError(RatekitError, LookupError):
+    """A record or price refers to a meter that was not declared.
+
+    Example:
+        >>> import ratekit as rk
+        >>> issubclass(rk.UnknownMeterError, LookupError)
+        True
+    """
+
+
+@typing.final
+class BadPriceError(RatekitError, ValueError):
+    """A price model, tier table or pricelist that is inconsistent (bounds out of order, ties).
+
+    Example:
+        >>> import ratekit as rk
+        >>> issubclass(rk.BadPriceError, ValueError)
+        True
+    """
+
+
+@typing.final
+class UnpricedUsageError(RatekitError, LookupError):
+    """Usage that no pricelist entry prices, under a plan that asks for an error.
+
+    Example:
+        >>> import ratekit as rk
+        >>> issubclass(rk.UnpricedUsageError, LookupError)
+        True
+    """
+
+
+@typing.final
+class CurrencyMismatchError(RatekitError, ValueError):
+    """Amounts in different currencies that were about to be added together.
+
+    Example:
+        >>> import ratekit as rk
+        >>> issubclass(rk.CurrencyMismatchError, ValueError)
+        True
+    """

@@ -1,0 +1,18 @@
+"""Shared test configuration: hypothesis profiles.
+
+``ci`` (the default) runs a moderate number of examples with no deadline, so timing
+noise on a shared 2-core machine cannot fail a property; ``thorough`` runs many more.
+Pick one with ``HYPOTHESIS_PROFILE=thorough``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("thorough", max_examples=2_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
