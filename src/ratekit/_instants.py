@@ -48,7 +48,13 @@ def datetime_to_us(value: _dt.datetime, what: str = "instant") -> int:
         )
     days = value.toordinal() - _EPOCH_ORDINAL
     seconds = days * 86_400 + value.hour * 3_600 + value.minute * 60 + value.second
-    return seconds * US_PER_SECOND + value.microsecond - offset // _ONE_US
+    us = seconds * US_PER_SECOND + value.microsecond - offset // _ONE_US
+    if not MIN_US <= us <= MAX_US:
+        raise BadTimeError(
+            f"{what} {value.isoformat()!r} lies outside the instants ratekit represents "
+            f"({format_us(MIN_US)} to {format_us(MAX_US)}) once converted to UTC."
+        )
+    return us
 
 
 def to_us(value: object, what: str = "instant") -> int:
@@ -113,8 +119,5 @@ def format_us(us: int) -> str:
     >>> format_us(1772323200000001)
     '2026-03-01T00:00:00.000001Z'
     """
-    moment = from_us(us)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond:06d}"
-    return text + "Z"
+    # isoformat, unlike strftime("%Y"), pads years before 1000 to four digits.
+    return from_us(us).replace(tzinfo=None).isoformat() + "Z"

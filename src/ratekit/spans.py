@@ -186,6 +186,10 @@ class Span:
             >>> a.overlaps(b)
             False
         """
+        if not isinstance(other, Span):
+            raise RatekitTypeError(
+                f"Span.overlaps takes a Span, not {type(other).__name__}: {other!r}."
+            )
         return max(self.start_us, other.start_us) < min(self.end_us, other.end_us)
 
     def __and__(self, other: Span) -> Span:
@@ -329,6 +333,12 @@ class SpanSet:
     _bounds: tuple[int, ...]
 
     def __init__(self, spans: Iterable[Span] = ()) -> None:
+        given: object = spans  # a lone Span is a frequent slip; say so rather than "not iterable"
+        if isinstance(given, Span):
+            raise RatekitTypeError(
+                f"SpanSet takes an iterable of Span values, not a single Span: {given!r}; "
+                "write SpanSet([span])."
+            )
         pairs = []
         for span in spans:
             if not isinstance(span, Span):
@@ -363,6 +373,9 @@ class SpanSet:
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError(f"SpanSet is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"SpanSet is immutable; cannot delete {name!r}")
 
     def __reduce__(self) -> tuple[typing.Any, tuple[tuple[int, ...]]]:
         return (SpanSet._from_bounds, (self._bounds,))
