@@ -16,6 +16,7 @@ Everything a user needs is importable from the top level::
 from __future__ import annotations
 
 from . import cycles as cycles
+from . import units as units
 from ._version import __version__ as __version__
 from .errors import BadCalendarError as BadCalendarError
 from .errors import BadPriceError as BadPriceError
@@ -30,10 +31,23 @@ from .errors import RatekitTypeError as RatekitTypeError
 from .errors import UnitError as UnitError
 from .errors import UnknownMeterError as UnknownMeterError
 from .errors import UnpricedUsageError as UnpricedUsageError
+from .pricebook import Allowance as Allowance
+from .pricebook import Assignment as Assignment
+from .pricebook import Fee as Fee
+from .pricebook import Minimum as Minimum
+from .pricebook import Plan as Plan
+from .pricebook import PriceEntry as PriceEntry
+from .pricebook import PriceModel as PriceModel
+from .pricebook import currency_quantum as currency_quantum
 from .spans import Span as Span
 from .spans import SpanSet as SpanSet
+from .timeline import Timeline as Timeline
+from .units import Unit as Unit
+from .units import convert as convert
 
 __all__ = [
+    "Allowance",
+    "Assignment",
     "BadCalendarError",
     "BadPriceError",
     "BadQuantityError",
@@ -42,14 +56,24 @@ __all__ = [
     "BadTimeError",
     "ConflictingRecordError",
     "CurrencyMismatchError",
+    "Fee",
+    "Minimum",
+    "Plan",
+    "PriceEntry",
+    "PriceModel",
     "RatekitError",
     "RatekitTypeError",
     "Span",
     "SpanSet",
+    "Timeline",
+    "Unit",
     "UnitError",
     "UnknownMeterError",
     "UnpricedUsageError",
+    "convert",
+    "currency_quantum",
     "cycles",
+    "units",
 ]
 
 

@@ -1,0 +1,377 @@
+"""Units: reading the grammar, exact conversions, and errors that name the unit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ratekit as rk
+from ratekit._decimals import CONTEXT
+from ratekit.units import from_microseconds, microseconds_per
+
+
+def _ulp(value: Decimal) -> Fraction:
+    """One unit in the last place of ``value``."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return Fraction(10) ** exponent
+
+
+# --- reading units -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical", "factor", "kind"),
+    [
+        ("GiB*hour", "GiB*hour", Fraction(2**30 * 3600), "data*time"),
+        ("GiB · hour", "GiB*hour", Fraction(2**30 * 3600), "data*time"),
+        (" hour * GiB ", "hour*GiB", Fraction(2**30 * 3600), "data*time"),
+        ("MB*ns", "MB*ns", Fraction(10**6, 10**9), "data*time"),
+        ("B/s", "B/s", Fraction(1), "data/time"),
+        ("B*B/s", "B^2/s", Fraction(1), "data^2/time"),
+        ("B/s/s", "B/s^2", Fraction(1), "data/time^2"),
+        ("s^-1", "1/s", Fraction(1), "1/time"),
+        ("hour/hour", "1", Fraction(1), "count"),
+        ("GiB^2", "GiB^2", Fraction(2**60), "data^2"),
+        ("µs", "µs", Fraction(1, 10**6), "time"),
+        ("μs", "μs", Fraction(1, 10**6), "time"),
+        ("Mbit/s", "Mbit/s", Fraction(10**6, 8), "data/time"),
+        ("count", "count", Fraction(1), "count"),
+        ("request/s", "request/s", Fraction(1), "'request'/time"),
+    ],
+)
+def test_unit_reads_the_grammar(text: str, canonical: str, factor: Fraction, kind: str) -> None:
+    unit = rk.Unit(text)
+    assert unit.text == canonical
+    assert str(unit) == canonical
+    assert repr(unit) == f"Unit({canonical!r})"
+    assert unit.factor == factor
+    assert unit.kind == kind
+
+
+def test_known_sizes_are_exact() -> None:
+    # Decimal prefixes are powers of 1000, binary ones powers of 1024; a bit is 1/8 B.
+    assert rk.Unit("kB").factor == rk.Unit("KB").factor == 1000
+    assert rk.Unit("TB").factor == 10**12
+    assert rk.Unit("GiB").factor == 1_073_741_824
+    assert rk.Unit("TiB").factor == 1_099_511_627_776
+    assert rk.Unit("bit").factor == Fraction(1, 8)
+    assert rk.Unit("day").factor == 86_400
+    assert rk.Unit("week").factor == 7 * 86_400
+    assert rk.Unit("ns").factor == Fraction(1, 10**9)
+
+
+def test_units_are_equal_by_size_and_dimension_whatever_the_spelling() -> None:
+    assert rk.Unit("kB") == rk.Unit("KB")
+    assert rk.Unit("h") == rk.Unit("hour")
+    assert rk.Unit("GiB*hour") == rk.Unit("hour*GiB")
+    assert hash(rk.Unit("GiB*hour")) == hash(rk.Unit("hour * GiB"))
+    assert rk.Unit("count*hour") == rk.Unit("hour")  # a count is a pure number
+    assert rk.Unit("GiB") != rk.Unit("GB")
+    assert rk.Unit("B/s") != rk.Unit("B")
+    assert rk.Unit(rk.Unit("B/s")) == rk.Unit("B/s")
+
+
+def test_units_are_immutable() -> None:
+    unit = rk.Unit("hour")
+    with pytest.raises(AttributeError):
+        unit.text = "day"  # type: ignore[misc]
+
+
+def test_unknown_names_are_their_own_units() -> None:
+    assert rk.Unit("instance*hour").unknown == ("instance",)
+    assert rk.Unit("GiB*hour").unknown == ()
+    # request/s -> request/hour: 1 request/s is 3600 requests/hour.
+    assert rk.convert(1, "request/s", "request/hour") == Decimal(3600)
+    assert rk.convert(5, "request", "request") == Decimal(5)
+
+
+# --- products and quotients ----------------------------------------------------------
+
+
+def test_level_unit_times_time_unit() -> None:
+    # The unit of a continuous meter: the level's unit times the time unit.
+    assert str(rk.Unit("MB") * "hour") == "MB*hour"
+    assert str(rk.Unit("MB") * rk.Unit("hour")) == "MB*hour"
+    assert str("GiB" * rk.Unit("hour")) == "GiB*hour"
+    assert str(rk.Unit("B/s") * "s") == "B"
+    assert str(rk.Unit("1/s") * "hour") == "hour/s"
+    assert str(rk.Unit("B") / "s") == "B/s"
+    assert str(rk.Unit("B") / "1/s") == "B*s"
+    assert str(rk.Unit("B/s") / "B/s") == "1"
+    assert str("B" / rk.Unit("s")) == "B/s"
+    assert str(rk.Unit("GiB*hour") / "hour") == "GiB"
+
+
+def test_operators_refuse_other_types() -> None:
+    with pytest.raises(TypeError):
+        rk.Unit("B") * 2  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        rk.Unit("B") / 2  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        2 * rk.Unit("B")  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        2 / rk.Unit("B")  # type: ignore[operator]
+
+
+# --- exact conversions, worked by hand ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("quantity", "from_unit", "to_unit", "expected"),
+    [
+        # 1 GiB = 2^30 B = 1073741824 B.
+        (1, "GiB", "B", Decimal(1_073_741_824)),
+        # 1 TiB = 2^40 B = 1099511627776 B; / 10^12 = 1.099511627776 TB.
+        (1, "TiB", "TB", Decimal("1.099511627776")),
+        # 1500 MB / 1000 = 1.5 GB.
+        (1500, "MB", "GB", Decimal("1.5")),
+        # 90 min / 60 = 1.5 h.
+        (90, "minute", "hour", Decimal("1.5")),
+        # 3 days * 24 = 72 h.
+        (3, "day", "h", Decimal(72)),
+        # 1 s = 10^9 ns.
+        (1, "s", "ns", Decimal(1_000_000_000)),
+        # 1 ns = 0.001 us.
+        (1, "ns", "us", Decimal("0.001")),
+        # 720 GiB*h / 24 = 30 GiB*day.
+        (720, "GiB*hour", "GiB*day", Decimal(30)),
+        # 1 GiB*h = 1024 MiB * 3600 s = 3686400 MiB*s.
+        (1, "GiB*hour", "MiB*s", Decimal(3_686_400)),
+        # 100 Mbit/s = 100 * 10^6 / 8 B/s = 12.5 * 10^6 B/s = 12.5 MB/s.
+        (100, "Mbit/s", "MB/s", Decimal("12.5")),
+        # 1 kB = 1000 B = 8000 bit.
+        (1, "kB", "bit", Decimal(8000)),
+        # 512 MB * 2 instances * 3 h = 3072 MB*h = 3072 * 3600 * 10^9 MB*ns.
+        (3072, "MB*hour", "MB*ns", Decimal(3072 * 3600 * 10**9)),
+        # A float goes through its shortest repr: 0.1 h = 360 s.
+        (0.1, "hour", "s", Decimal(360)),
+        # Negative quantities (corrections) convert too: -2 KiB = -2048 B.
+        (-2, "KiB", "B", Decimal(-2048)),
+    ],
+)
+def test_convert_exact(
+    quantity: int | float, from_unit: str, to_unit: str, expected: Decimal
+) -> None:
+    assert rk.convert(quantity, from_unit, to_unit) == expected
+
+
+def test_borel_memory_allocation_in_mb_hours() -> None:
+    # Borel's memory-allocation sample: 9942017556480000 MB*ns.
+    # 1 hour = 3600 * 10^9 ns = 3600000000000 ns, so the quantity is
+    # 9942017556480000 / 3600000000000 = 647266768 / 234375 MB*h, and 234375 = 3 * 5^7:
+    # the factor 3 makes the expansion 2761.671543466666... repeat, so ratekit gives the
+    # fraction correctly rounded (half even) at 60 significant digits.
+    result = rk.convert(9942017556480000, "MB*ns", "MB*hour")
+    exact = Fraction(9942017556480000, 3_600_000_000_000)
+    assert exact == Fraction(647266768, 3 * 5**7)
+    assert result == Decimal("2761.67154346666666666666666666666666666666666666666666666667")
+    assert len(result.as_tuple().digits) == 60
+    # And it is within half a unit in the last place of the exact fraction.
+    assert abs(Fraction(result) - exact) <= _ulp(result) / 2
+
+
+def test_convert_keeps_the_exact_digits_beyond_28() -> None:
+    # 18-digit byte count in GiB: 123456789012345678 / 2^30 terminates (a power of 2 in
+    # the denominator), with 30 fractional digits; the default context would round it.
+    result = rk.convert(123456789012345678, "B", "GiB")
+    assert Fraction(result) == Fraction(123456789012345678, 2**30)
+
+
+def test_convert_runs_in_ratekits_context_whatever_the_thread_context() -> None:
+    import decimal
+
+    with decimal.localcontext() as context:
+        context.prec = 3
+        assert rk.convert(1, "GiB", "B") == Decimal(1_073_741_824)
+        # 1 / 2^30 = 9.31322574615478515625e-10, exact (21 digits, more than 3).
+        assert rk.convert(1, "B", "GiB") == Decimal("9.31322574615478515625E-10")
+
+
+def test_convert_accepts_unit_values() -> None:
+    assert rk.convert("2", rk.Unit("hour"), rk.Unit("minute")) == Decimal(120)
+
+
+# --- helpers for time-based meters ----------------------------------------------------
+
+
+def test_microseconds_per() -> None:
+    assert microseconds_per("hour") == 3_600_000_000
+    assert microseconds_per("s") == 1_000_000
+    assert microseconds_per("us") == 1
+    assert microseconds_per("ns") == Fraction(1, 1000)
+    assert microseconds_per(rk.Unit("day")) == 86_400_000_000
+
+
+def test_from_microseconds() -> None:
+    # 1.5 h = 5400 s = 5_400_000_000 us.
+    assert from_microseconds(5_400_000_000, "hour") == Decimal("1.5")
+    # 512 MB for 2 h: 512 * 7_200_000_000 MB*us / 3_600_000_000 = 1024 MB*h.
+    assert from_microseconds(Decimal(512) * 7_200_000_000, "hour") == Decimal(1024)
+    # 3 us = 3000 ns.
+    assert from_microseconds(3, "ns") == Decimal(3000)
+    assert from_microseconds(7, "us") == Decimal(7)
+    # 1 us in hours: 1 / 3.6e9 = 2.777...e-10, rounded at 60 digits.
+    assert from_microseconds(1, "hour") == CONTEXT.divide(Decimal(1), Decimal(3_600_000_000))
+
+
+def test_microseconds_per_refuses_a_unit_that_is_not_time() -> None:
+    with pytest.raises(rk.UnitError, match=r"Cannot convert 'GiB' to 'us': 'GiB' measures data"):
+        microseconds_per("GiB")
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+def test_converting_different_dimensions_names_both_units() -> None:
+    with pytest.raises(rk.UnitError) as caught:
+        rk.convert(1, "GiB", "hour")
+    assert str(caught.value) == (
+        "Cannot convert 'GiB' to 'hour': 'GiB' measures data and 'hour' measures time."
+    )
+    with pytest.raises(rk.UnitError) as caught:
+        rk.convert(1, "B/s", "GiB*hour")
+    assert str(caught.value) == (
+        "Cannot convert 'B/s' to 'GiB*hour': 'B/s' measures data/time and 'GiB*hour' "
+        "measures data*time."
+    )
+
+
+def test_an_unknown_unit_is_named_and_the_known_ones_listed() -> None:
+    with pytest.raises(rk.UnitError) as caught:
+        rk.convert(1, "request", "count")
+    message = str(caught.value)
+    assert message.startswith(
+        "Cannot convert 'request' to 'count': 'request' is not a unit ratekit knows, "
+        "so it converts only to itself. The units ratekit knows are time: ns, us (µs), "
+    )
+    assert "GiB" in message
+    assert "'GiB*hour'" in message  # how to write products
+
+
+def test_an_unknown_unit_with_a_near_miss_gets_a_suggestion() -> None:
+    with pytest.raises(
+        rk.UnitError, match=r"'GIB' is not a unit ratekit knows \(did you mean 'GiB'\?\)"
+    ):
+        rk.convert(1, "GIB", "B")
+    with pytest.raises(rk.UnitError, match=r"did you mean 'hour'\?"):
+        rk.convert(1, "hours", "s")
+    with pytest.raises(rk.UnitError, match=r"'month' .* no fixed length"):
+        rk.convert(1, "month", "day")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Unit '' cannot be read; write names joined by '*' and '/'"),
+        ("GiB hour", "Unit 'GiB hour' cannot be read at 'hour'; "),
+        (
+            "MB-ns",
+            "Unit 'MB-ns' cannot be read at '-ns' (a product is written with '*': 'MB*ns', not 'MB-ns'); ",
+        ),
+        ("*B", "Unit '*B' cannot be read at '*B'; "),
+        ("B*", "Unit 'B*' cannot be read; "),
+        ("B**s", "Unit 'B**s' cannot be read at '*s'; "),
+        ("B^0", "Unit 'B^0' cannot be read at '^0'; "),
+        ("3B", "Unit '3B' cannot be read at '3B'; "),
+        ("B+s", "Unit 'B+s' cannot be read at '+s'; "),
+        ("__import__('os')", "Unit \"__import__('os')\" cannot be read at \"('os')\"; "),
+    ],
+)
+def test_unreadable_units_say_where(text: str, message: str) -> None:
+    with pytest.raises(rk.UnitError) as caught:
+        rk.Unit(text)
+    assert str(caught.value).startswith(message)
+
+
+def test_a_unit_must_be_a_string() -> None:
+    with pytest.raises(rk.RatekitTypeError, match=r"A unit must be a string .* not int: 3\."):
+        rk.Unit(3)  # type: ignore[arg-type]
+
+
+def test_convert_rejects_a_bad_quantity() -> None:
+    with pytest.raises(rk.BadQuantityError, match=r"quantity 'abc' is not a decimal number"):
+        rk.convert("abc", "B", "kB")
+    with pytest.raises(rk.BadQuantityError, match=r"quantity must be a finite number"):
+        rk.convert(float("nan"), "B", "kB")
+
+
+# --- properties -----------------------------------------------------------------------
+
+_TERMINATING = [  # units whose mutual ratios are 2^a * 5^b: conversions are exact
+    "ns", "us", "ms", "s", "B", "kB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB",
+    "bit", "kbit", "Mbit",
+]  # fmt: skip
+_ALL_TIME = ["ns", "us", "ms", "s", "min", "hour", "day", "week"]
+_ALL_DATA = ["B", "kB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "PiB", "bit", "Gbit"]
+
+quantities = st.decimals(
+    min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=6, allow_nan=False
+)
+
+
+def _same_kind(names: list[str]) -> st.SearchStrategy[tuple[str, str]]:
+    return st.tuples(st.sampled_from(names), st.sampled_from(names))
+
+
+@given(quantities, _same_kind([u for u in _TERMINATING if rk.Unit(u).kind == "data"]))
+def test_round_trip_is_exact_for_data_units(quantity: Decimal, pair: tuple[str, str]) -> None:
+    a, b = pair
+    assert rk.convert(rk.convert(quantity, a, b), b, a) == quantity
+
+
+@given(quantities, _same_kind([u for u in _TERMINATING if rk.Unit(u).kind == "time"]))
+def test_round_trip_is_exact_for_decimal_time_units(
+    quantity: Decimal, pair: tuple[str, str]
+) -> None:
+    a, b = pair
+    assert rk.convert(rk.convert(quantity, a, b), b, a) == quantity
+
+
+@given(quantities, _same_kind(_ALL_TIME))
+def test_converting_to_a_larger_unit_and_back_matches_the_fraction(
+    quantity: Decimal, pair: tuple[str, str]
+) -> None:
+    # minute/hour ratios have a factor 3 in them: the result is the exact fraction,
+    # rounded at 60 significant digits; converting down to a smaller unit is exact.
+    a, b = pair
+    exact = Fraction(quantity) * rk.Unit(a).factor / rk.Unit(b).factor
+    result = rk.convert(quantity, a, b)
+    if exact.denominator == 1 or rk.Unit(a).factor >= rk.Unit(b).factor:
+        assert Fraction(result) == exact
+    else:
+        assert abs(Fraction(result) - exact) <= _ulp(result) / 2
+
+
+@given(
+    quantities,
+    st.sampled_from(_ALL_DATA),
+    st.sampled_from(_ALL_TIME),
+    st.sampled_from(_ALL_DATA),
+    st.sampled_from(_ALL_TIME),
+)
+def test_product_units_convert_as_their_factors(
+    quantity: Decimal, data_a: str, time_a: str, data_b: str, time_b: str
+) -> None:
+    # (data_a*time_a -> data_b*time_b) equals the product of the separate conversions,
+    # as exact fractions.
+    product = rk.Unit(data_a) * time_a
+    assert product == rk.Unit(f"{data_a}*{time_a}")
+    assert product.factor == rk.Unit(data_a).factor * rk.Unit(time_a).factor
+    assert product.kind == "data*time"
+    ratio = product.factor_to(rk.Unit(data_b) * time_b)
+    assert ratio == rk.Unit(data_a).factor_to(data_b) * rk.Unit(time_a).factor_to(time_b)
+    exact = Fraction(quantity) * ratio
+    result = rk.convert(quantity, product, f"{data_b}*{time_b}")
+    assert abs(Fraction(result) - exact) <= _ulp(result) / 2
+
+
+@given(st.sampled_from(_ALL_DATA + _ALL_TIME), st.sampled_from(_ALL_DATA + _ALL_TIME))
+def test_quotient_undoes_product(a: str, b: str) -> None:
+    assert (rk.Unit(a) * b) / b == rk.Unit(a)
+    assert rk.Unit(a) / b * b == rk.Unit(a)
+    assert (rk.Unit(a) / a).kind == "count"
