@@ -37,8 +37,22 @@ from .pricebook import Fee as Fee
 from .pricebook import Minimum as Minimum
 from .pricebook import Plan as Plan
 from .pricebook import PriceEntry as PriceEntry
-from .pricebook import PriceModel as PriceModel
 from .pricebook import currency_quantum as currency_quantum
+from .prices import Flat as Flat
+from .prices import Graduated as Graduated
+from .prices import GraduatedPercentage as GraduatedPercentage
+from .prices import Package as Package
+from .prices import Percentage as Percentage
+from .prices import PerUnit as PerUnit
+from .prices import PriceModel as PriceModel
+from .prices import Tier as Tier
+from .prices import TierLine as TierLine
+from .prices import TransactionLine as TransactionLine
+from .prices import Volume as Volume
+from .records import Anomaly as Anomaly
+from .records import Event as Event
+from .records import Inventory as Inventory
+from .records import Sample as Sample
 from .spans import Span as Span
 from .spans import SpanSet as SpanSet
 from .timeline import Timeline as Timeline
@@ -47,6 +61,7 @@ from .units import convert as convert
 
 __all__ = [
     "Allowance",
+    "Anomaly",
     "Assignment",
     "BadCalendarError",
     "BadPriceError",
@@ -56,20 +71,33 @@ __all__ = [
     "BadTimeError",
     "ConflictingRecordError",
     "CurrencyMismatchError",
+    "Event",
     "Fee",
+    "Flat",
+    "Graduated",
+    "GraduatedPercentage",
+    "Inventory",
     "Minimum",
+    "Package",
+    "PerUnit",
+    "Percentage",
     "Plan",
     "PriceEntry",
     "PriceModel",
     "RatekitError",
     "RatekitTypeError",
+    "Sample",
     "Span",
     "SpanSet",
+    "Tier",
+    "TierLine",
     "Timeline",
+    "TransactionLine",
     "Unit",
     "UnitError",
     "UnknownMeterError",
     "UnpricedUsageError",
+    "Volume",
     "convert",
     "currency_quantum",
     "cycles",

@@ -1,0 +1,562 @@
+"""Usage records: events, samples, inventory snapshots, and the anomalies found in them.
+
+:class:`Event` says what happened to a resource, :class:`Sample` what was measured,
+:class:`Inventory` what exists at an instant, and :class:`Anomaly` what was odd.
+
+A record names **who** (``account``, the payer), **which** (``resource``) and, for a sample,
+**what** (``meter``). Records convert their fields once, at the door: instants become
+integer microseconds since the epoch (``at_us``), numbers become exact
+:class:`~decimal.Decimal` values (a ``float`` through its shortest ``repr``; NaN and
+infinities are rejected), account and resource names are interned strings. Every record is
+immutable, hashable and compares by content, so replaying a record is detectable.
+
+Events describe a resource over time. From ``at`` on, the resource's *description* is its
+previous description with the event's ``attributes`` merged in (a key set to ``None`` is
+removed). The event's ``kind`` says what happens to the resource:
+
+- ``"start"``: it runs from ``at`` (a Cloud Foundry START, an OpenStack create). A START
+  while already running with new attributes is a resize or a scale: the old piece ends and
+  the new one starts at the same instant. A START that changes nothing is a duplicate.
+- ``"update"``: its description changes, running or not (a resize, a volume attached, a
+  periodic "exists" notification, which changes nothing and is not an anomaly).
+- ``"stop"``: it stops running but still exists (a CF STOP, a failed boot). Time-based
+  meters charge nothing while it is stopped. A stop of a stopped resource is a duplicate;
+  a stop of a resource never seen is an orphan.
+- ``"delete"``: it ends (a terminate, a volume delete). Later events for it are anomalies.
+
+Example:
+    >>> import ratekit as rk
+    >>> rk.Event("acme", "app-1", "2026-03-01T10:00:00Z", {"memory_mb": 512}, kind="start", id="e1")
+    Event('acme', 'app-1', '2026-03-01T10:00:00Z', {'memory_mb': 512}, kind='start', id='e1')
+    >>> rk.Sample("acme", "ip-1", "egress", "2026-03-01T11:00:00Z", 1500, kind="counter")
+    Sample('acme', 'ip-1', 'egress', '2026-03-01T11:00:00Z', '1500', kind='counter')
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+import typing
+from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
+from typing import Final, Literal, TypeAlias
+
+import attrs
+
+from ._decimals import to_decimal
+from ._instants import format_us, from_us, to_us
+from .errors import BadRecordError, RatekitTypeError
+
+__all__ = [
+    "ANOMALY_KINDS",
+    "EVENT_KINDS",
+    "SAMPLE_KINDS",
+    "Anomaly",
+    "AnomalyKind",
+    "Event",
+    "EventKind",
+    "Inventory",
+    "Record",
+    "Sample",
+    "SampleKind",
+]
+
+EventKind: TypeAlias = Literal["start", "update", "stop", "delete"]
+"""What an event does to its resource."""
+SampleKind: TypeAlias = Literal["delta", "counter", "gauge"]
+"""What a sample's value is: an amount used, a cumulative counter reading, a level."""
+AnomalyKind: TypeAlias = Literal[
+    "duplicate",
+    "duplicate_start",
+    "duplicate_stop",
+    "orphan_stop",
+    "out_of_order",
+    "after_delete",
+    "counter_reset",
+    "reconciled_close",
+    "reconciled_open",
+    "policy",
+]
+"""The kinds of anomaly metering reports (see :class:`Anomaly`)."""
+
+EVENT_KINDS: Final[tuple[EventKind, ...]] = ("start", "update", "stop", "delete")
+SAMPLE_KINDS: Final[tuple[SampleKind, ...]] = ("delta", "counter", "gauge")
+ANOMALY_KINDS: Final[tuple[AnomalyKind, ...]] = typing.get_args(AnomalyKind)
+
+_intern = sys.intern
+
+
+# -- a read-only mapping ------------------------------------------------------------------
+
+
+@typing.final
+class _FrozenDict(Mapping[str, object]):
+    """A read-only, hashable mapping that prints like a dict (descriptions, attributes)."""
+
+    __slots__ = ("_data", "_hash")
+
+    _data: dict[str, object]
+    _hash: int | None
+
+    def __init__(self, data: dict[str, object]) -> None:
+        # Takes ownership of ``data``: callers pass a fresh dict.
+        self._data = data
+        self._hash = None
+
+    def __getitem__(self, key: str) -> object:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def get(self, key: str, default: object = None) -> object:
+        return self._data.get(key, default)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _FrozenDict):
+            return self._data == other._data
+        if isinstance(other, Mapping):
+            return self._data == dict(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+    def copy(self) -> dict[str, object]:
+        """A mutable copy, as a plain dict."""
+        return dict(self._data)
+
+
+EMPTY: Final = _FrozenDict({})
+
+
+def _attribute_value(value: object, what: str) -> object:
+    if value is None or isinstance(value, str | bool | Decimal):
+        return value
+    if isinstance(value, int | float):
+        return to_decimal(value, what) if isinstance(value, float) else value
+    raise RatekitTypeError(
+        f"{what} must be a str, int, Decimal, float, bool or None (None removes the key), "
+        f"not {type(value).__name__}: {value!r}."
+    )
+
+
+def _attributes(value: object, label: str) -> _FrozenDict:
+    if value is None:
+        return EMPTY
+    if isinstance(value, _FrozenDict):
+        return value
+    if not isinstance(value, Mapping):
+        raise RatekitTypeError(
+            f"{label} attributes must be a mapping of names to values, "
+            f"not {type(value).__name__}: {value!r}."
+        )
+    data: dict[str, object] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise RatekitTypeError(
+                f"{label} attribute names must be strings, not {type(key).__name__}: {key!r}."
+            )
+        data[_intern(key)] = _attribute_value(item, f"{label} attribute {key!r}")
+    return _FrozenDict(data)
+
+
+def _name(value: object, label: str, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise RatekitTypeError(f"{label} {field} must be a non-empty string, not {value!r}.")
+    return _intern(value)
+
+
+def _record_id(value: object, kind: str) -> str | None:
+    if value is None or (isinstance(value, str) and value):
+        return value
+    raise RatekitTypeError(f"{kind} id must be a non-empty string or None, not {value!r}.")
+
+
+def _seq(value: object, label: str) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise RatekitTypeError(f"{label} seq must be an int or None, not {value!r}.")
+
+
+def _label(kind: str, record_id: str | None, resource: object) -> str:
+    if record_id is not None:
+        return f"{kind} {record_id!r}"
+    return f"{kind} (no id) of resource {resource!r}"
+
+
+def _instant(value: object, label: str, field: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise RatekitTypeError(
+            f"{label} {field} must be an aware datetime or an ISO-8601 string with an offset, "
+            f"not int: {value!r}."
+        )
+    return to_us(value, f"{label} {field}")
+
+
+# -- records --------------------------------------------------------------------------------
+
+
+@typing.final
+@attrs.frozen(init=False, repr=False)
+class Event:
+    """From instant ``at`` on, resource ``resource`` of ``account`` is described by ``attributes``.
+
+    ``attributes`` is a partial update: it is merged into the resource's previous
+    description, and a key set to ``None`` is removed. ``kind`` says what happens to the
+    resource (``"start"``, ``"update"``, ``"stop"`` or ``"delete"``; see
+    :mod:`ratekit.records` for the rules, duplicates and orphans). ``id`` is an optional
+    stable identity: replaying the same record is a no-op, the same id with other content
+    is a :class:`~ratekit.ConflictingRecordError`. ``seq`` is an optional sequence number:
+    when every event of a resource has one, the events are applied in ``seq`` order, and
+    an event stamped earlier than the one before it takes that one's instant (zero
+    duration, an ``"out_of_order"`` anomaly) instead of producing a negative duration.
+
+    ``at`` is an aware datetime or an ISO-8601 string with an offset; it is kept as
+    ``at_us`` (epoch microseconds). Attribute values are strings, ints, Decimals, bools or
+    ``None``; floats become Decimals through their shortest repr.
+
+    Example:
+        >>> import ratekit as rk
+        >>> start = rk.Event("org-1", "app-1", "2026-03-02T08:00:00Z",
+        ...                  {"memory_mb": 512, "instances": 2}, kind="start", id="e1", seq=7)
+        >>> start.at_us, start.kind, dict(start.attributes)
+        (1772438400000000, 'start', {'memory_mb': 512, 'instances': 2})
+        >>> start.at.isoformat()
+        '2026-03-02T08:00:00+00:00'
+        >>> rk.Event("org-1", "app-1", "2026-03-02T09:00:00Z", kind="stop", id="e2")
+        Event('org-1', 'app-1', '2026-03-02T09:00:00Z', kind='stop', id='e2')
+        >>> try:
+        ...     rk.Event("org-1", "app-1", "2026-03-02T09:00:00Z", kind="halt", id="e3")
+        ... except rk.BadRecordError as error:
+        ...     print(error)
+        event 'e3' kind 'halt' is not one of 'start', 'update', 'stop', 'delete'.
+    """
+
+    account: str
+    """Who pays for the resource."""
+    resource: str
+    """Which resource (an instance, a volume, an app)."""
+    at_us: int
+    """When, in epoch microseconds."""
+    attributes: Mapping[str, object]
+    """The partial description update (read-only; ``None`` values remove keys)."""
+    kind: EventKind
+    """``"start"``, ``"update"``, ``"stop"`` or ``"delete"``."""
+    id: str | None
+    """The record's stable identity, if any."""
+    seq: int | None
+    """The sequence number, if any (orders the events of a resource)."""
+
+    def __init__(
+        self,
+        account: str,
+        resource: str,
+        at: _dt.datetime | str,
+        attributes: Mapping[str, object] | None = None,
+        *,
+        kind: EventKind = "update",
+        id: str | None = None,  # noqa: A002 - the record's id is the natural name
+        seq: int | None = None,
+    ) -> None:
+        record_id = _record_id(id, "event")
+        label = _label("event", record_id, resource)
+        if kind not in EVENT_KINDS:
+            raise BadRecordError(
+                f"{label} kind {kind!r} is not one of 'start', 'update', 'stop', 'delete'."
+            )
+        self.__attrs_init__(
+            _name(account, label, "account"),
+            _name(resource, label, "resource"),
+            _instant(at, label, "at"),
+            _attributes(attributes, label),
+            kind,
+            record_id,
+            _seq(seq, label),
+        )
+
+    @property
+    def at(self) -> _dt.datetime:
+        """When, as an aware UTC datetime."""
+        return from_us(self.at_us)
+
+    def __repr__(self) -> str:
+        text = f"Event({self.account!r}, {self.resource!r}, {format_us(self.at_us)!r}"
+        if self.attributes:
+            text += f", {self.attributes!r}"
+        text += f", kind={self.kind!r}"
+        if self.id is not None:
+            text += f", id={self.id!r}"
+        if self.seq is not None:
+            text += f", seq={self.seq!r}"
+        return text + ")"
+
+
+@typing.final
+@attrs.frozen(init=False, repr=False)
+class Sample:
+    """A measured value of one meter for one resource.
+
+    ``kind`` says what ``value`` is:
+
+    - ``"delta"`` (the default): an amount used (bytes sent, calls made). At the instant
+      ``at``, or over the span ``[since, at)`` when ``since`` is given (a delta over a span
+      that crosses a cycle boundary is apportioned linearly). Negative deltas are allowed:
+      they are compensating corrections.
+    - ``"counter"``: a cumulative counter reading (bytes sent since the interface came up).
+      Metering turns consecutive readings into deltas; a decreasing reading is a reset and
+      counts from zero.
+    - ``"gauge"``: a level at ``at`` (a bandwidth, a number of users), for aggregations such
+      as max, time-weighted mean or the 95th percentile.
+
+    ``id`` and ``seq`` work as for :class:`Event`; samples are ordered by ``(at, seq)``.
+
+    Example:
+        >>> import ratekit as rk
+        >>> sent = rk.Sample("acme", "ip-1", "egress", "2026-03-01T10:20:00Z", "500",
+        ...                  since="2026-03-01T10:00:00Z", id="s1")
+        >>> sent
+        Sample('acme', 'ip-1', 'egress', '2026-03-01T10:20:00Z', '500', since='2026-03-01T10:00:00Z', id='s1')
+        >>> sent.value, sent.since_us < sent.at_us
+        (Decimal('500'), True)
+        >>> try:
+        ...     rk.Sample("acme", "ip-1", "egress", "2026-03-01T10:20:00Z", "lots", id="s2")
+        ... except rk.BadQuantityError as error:
+        ...     print(error)
+        sample 's2' value 'lots' is not a decimal number; write it like '12.5' or '1e9'.
+    """
+
+    account: str
+    """Who pays for the resource."""
+    resource: str
+    """Which resource was measured."""
+    meter: str
+    """What was measured (a :class:`~ratekit.Meter`'s name)."""
+    at_us: int
+    """When (the end of the span for a delta over a span), in epoch microseconds."""
+    value: Decimal
+    """The amount, reading or level."""
+    kind: SampleKind
+    """``"delta"``, ``"counter"`` or ``"gauge"``."""
+    since_us: int | None
+    """For a delta over a span, its start in epoch microseconds; otherwise ``None``."""
+    id: str | None
+    """The record's stable identity, if any."""
+    seq: int | None
+    """The sequence number, if any."""
+
+    def __init__(
+        self,
+        account: str,
+        resource: str,
+        meter: str,
+        at: _dt.datetime | str,
+        value: int | str | Decimal | float,
+        *,
+        kind: SampleKind = "delta",
+        since: _dt.datetime | str | None = None,
+        id: str | None = None,  # noqa: A002 - the record's id is the natural name
+        seq: int | None = None,
+    ) -> None:
+        record_id = _record_id(id, "sample")
+        label = _label("sample", record_id, resource)
+        if kind not in SAMPLE_KINDS:
+            raise BadRecordError(
+                f"{label} kind {kind!r} is not one of 'delta', 'counter', 'gauge'."
+            )
+        at_us = _instant(at, label, "at")
+        since_us = None
+        if since is not None:
+            if kind != "delta":
+                raise BadRecordError(
+                    f"{label} has since={since!r} but kind {kind!r}; only a delta covers a "
+                    "span (a counter or gauge reading is taken at one instant)."
+                )
+            since_us = _instant(since, label, "since")
+            if since_us > at_us:
+                raise BadRecordError(
+                    f"{label} since {format_us(since_us)} comes after its at "
+                    f"{format_us(at_us)}; a delta over a span covers [since, at)."
+                )
+        self.__attrs_init__(
+            _name(account, label, "account"),
+            _name(resource, label, "resource"),
+            _name(meter, label, "meter"),
+            at_us,
+            to_decimal(value, f"{label} value"),
+            kind,
+            since_us,
+            record_id,
+            _seq(seq, label),
+        )
+
+    @property
+    def at(self) -> _dt.datetime:
+        """When, as an aware UTC datetime."""
+        return from_us(self.at_us)
+
+    def __repr__(self) -> str:
+        text = (
+            f"Sample({self.account!r}, {self.resource!r}, {self.meter!r}, "
+            f"{format_us(self.at_us)!r}, {str(self.value)!r}"
+        )
+        if self.kind != "delta":
+            text += f", kind={self.kind!r}"
+        if self.since_us is not None:
+            text += f", since={format_us(self.since_us)!r}"
+        if self.id is not None:
+            text += f", id={self.id!r}"
+        if self.seq is not None:
+            text += f", seq={self.seq!r}"
+        return text + ")"
+
+
+def _inventory_resources(value: object) -> tuple[tuple[str, str, _FrozenDict], ...]:
+    items: list[tuple[str, str, _FrozenDict]] = []
+    if isinstance(value, Mapping):
+        pairs: Iterable[tuple[object, object]] = value.items()
+    elif isinstance(value, Iterable) and not isinstance(value, str):
+        pairs = ((key, None) for key in value)
+    else:
+        raise RatekitTypeError(
+            "Inventory resources must be (account, resource) pairs, or a mapping from such "
+            f"pairs to attributes, not {type(value).__name__}: {value!r}."
+        )
+    for key, attributes in pairs:
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise RatekitTypeError(
+                f"Inventory resource {key!r} must be an (account, resource) pair of strings."
+            )
+        account = _name(key[0], "Inventory resource", "account")
+        resource = _name(key[1], "Inventory resource", "resource")
+        label = f"Inventory resource {(account, resource)!r}"
+        items.append((account, resource, _attributes(attributes, label)))
+    items.sort(key=lambda item: (item[0], item[1]))
+    return tuple(items)
+
+
+@typing.final
+@attrs.frozen(init=False, repr=False)
+class Inventory:
+    """A full inventory snapshot: exactly the resources that exist at instant ``at``.
+
+    Metering reconciles its timelines with it (the Exoscale reconciler of seed 000): a
+    resource running or stopped in the timeline but absent from the snapshot is closed, and
+    a resource in the snapshot that the timeline does not know (never seen, or deleted) is
+    opened at ``at`` with the snapshot's attributes. ``close`` is the policy for the absent
+    ones: ``"snapshot"`` closes them at ``at``; ``"last_seen"`` at their last sign of life
+    (their last event or sample before ``at``). Each correction is an anomaly
+    (``"reconciled_close"``, ``"reconciled_open"``).
+
+    ``resources`` is an iterable of ``(account, resource)`` pairs, or a mapping from such
+    pairs to attributes (the description a newly opened resource gets).
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.Inventory("2026-03-15T00:00:00Z", {("acme", "vm-1"): {"flavor": "m1.small"}},
+        ...              close="last_seen", id="inv-15")
+        Inventory('2026-03-15T00:00:00Z', [('acme', 'vm-1')], close='last_seen', id='inv-15')
+    """
+
+    at_us: int
+    """When the snapshot was taken, in epoch microseconds."""
+    resources: tuple[tuple[str, str, Mapping[str, object]], ...]
+    """``(account, resource, attributes)`` of every resource in the snapshot, sorted."""
+    close: Literal["snapshot", "last_seen"]
+    """Where absent resources are closed: at the snapshot or at their last sign of life."""
+    id: str | None
+    """The record's stable identity, if any."""
+
+    def __init__(
+        self,
+        at: _dt.datetime | str,
+        resources: Iterable[tuple[str, str]] | Mapping[tuple[str, str], Mapping[str, object]],
+        *,
+        close: Literal["snapshot", "last_seen"] = "snapshot",
+        id: str | None = None,  # noqa: A002 - the record's id is the natural name
+    ) -> None:
+        record_id = _record_id(id, "inventory")
+        label = "inventory" if record_id is None else f"inventory {record_id!r}"
+        if close not in ("snapshot", "last_seen"):
+            raise BadRecordError(f"{label} close {close!r} is not one of 'snapshot', 'last_seen'.")
+        self.__attrs_init__(
+            _instant(at, label, "at"), _inventory_resources(resources), close, record_id
+        )
+
+    @property
+    def at(self) -> _dt.datetime:
+        """When the snapshot was taken, as an aware UTC datetime."""
+        return from_us(self.at_us)
+
+    def __repr__(self) -> str:
+        keys = [(account, resource) for account, resource, _ in self.resources]
+        text = f"Inventory({format_us(self.at_us)!r}, {keys!r}, close={self.close!r}"
+        if self.id is not None:
+            text += f", id={self.id!r}"
+        return text + ")"
+
+
+Record: TypeAlias = Event | Sample | Inventory
+"""Any record metering accepts."""
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Anomaly:
+    """Something odd in the records, and the documented rule that handled it.
+
+    ``kind`` names the rule (one of :data:`ANOMALY_KINDS`):
+
+    - ``"duplicate"``: a record seen twice (same id, or same content without an id); the
+      replay is ignored.
+    - ``"duplicate_start"`` / ``"duplicate_stop"``: a START that changes nothing on a running
+      resource, a STOP of a stopped one; ignored.
+    - ``"orphan_stop"``: a stop or delete of a resource never started; it charges nothing.
+    - ``"out_of_order"``: an event stamped before the event sequenced before it; it takes
+      that event's instant (zero duration, never a negative one).
+    - ``"after_delete"``: an event for a deleted resource (ignored), or a sample after the
+      delete (counted, with no description).
+    - ``"counter_reset"``: a counter reading lower than the one before; it counts from zero.
+    - ``"reconciled_close"`` / ``"reconciled_open"``: an inventory snapshot closed a
+      resource it did not list, or opened one the timeline did not know.
+    - ``"policy"``: reported by a user-defined cost policy.
+
+    ``record_ids`` are the ids of the records involved (empty when they have none);
+    ``message`` is a sentence a person can read; ``str(anomaly)`` is that sentence.
+
+    Example:
+        >>> import ratekit as rk
+        >>> anomaly = rk.Anomaly("duplicate_stop", "event 'e3' stops app-1, already stopped "
+        ...                      "by event 'e2': ignored.", ("e3", "e2"))
+        >>> print(anomaly)
+        event 'e3' stops app-1, already stopped by event 'e2': ignored.
+        >>> anomaly
+        Anomaly('duplicate_stop', "event 'e3' stops app-1, already stopped by event 'e2': ignored.", record_ids=('e3', 'e2'))
+    """
+
+    kind: AnomalyKind
+    """Which rule handled it."""
+    message: str
+    """A readable sentence: what was odd and what was done."""
+    record_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    """The ids of the records involved."""
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        text = f"Anomaly({self.kind!r}, {self.message!r}"
+        if self.record_ids:
+            text += f", record_ids={self.record_ids!r}"
+        return text + ")"
