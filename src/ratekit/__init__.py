@@ -53,17 +53,6 @@ from .records import Anomaly as Anomaly
 from .records import Event as Event
 from .records import Inventory as Inventory
 from .records import Sample as Sample
-from .prices import Flat as Flat
-from .prices import Graduated as Graduated
-from .prices import GraduatedPercentage as GraduatedPercentage
-from .prices import Package as Package
-from .prices import Percentage as Percentage
-from .prices import PerUnit as PerUnit
-from .prices import PriceModel as PriceModel
-from .prices import Tier as Tier
-from .prices import TierLine as TierLine
-from .prices import TransactionLine as TransactionLine
-from .prices import Volume as Volume
 from .spans import Span as Span
 from .spans import SpanSet as SpanSet
 from .timeline import Timeline as Timeline
