@@ -1,0 +1,863 @@
+"""Pricelists and plans: which price applies to which usage, when, and for whom.
+
+A :class:`PriceEntry` binds a price model to a meter, optionally only for resources whose
+description matches a selector (``where={"flavor": "m1.large"}``), over an effective span
+(open-ended on either side) and optionally only inside a recurring window (nights,
+Tuesdays 02:00 to Wednesdays 02:00). Entries **layer**: wherever several entries apply to
+the same usage, the one with the highest ``priority`` wins (Aquarium's temporal
+overriding). Two entries of equal priority that could both apply are refused when the plan
+is built, and, when only the data can tell (two selectors on different attributes that a
+description satisfies at once), when the usage is rated.
+
+A :class:`Plan` gathers entries with a currency, a billing cycle, a rounding policy,
+allowances, minimum commitments and recurring fees. An :class:`Assignment` gives an
+account a plan over a span of time; a change of plan mid-cycle splits the cycle.
+
+Example:
+    >>> import ratekit as rk
+    >>> from decimal import Decimal
+    >>> class Rate:  # any price model works; ratekit's own live in ratekit.prices
+    ...     linear = True
+    ...     def __init__(self, rate): self.rate = Decimal(rate)
+    ...     def amount(self, quantity): return quantity * self.rate
+    ...     def marginal(self, quantity, added): return added * self.rate
+    ...     def explain(self, quantity): return ()
+    >>> default = rk.PriceEntry("vm", "vm.hours", Rate("0.10"))
+    >>> march_15 = rk.PriceEntry("vm-2", "vm.hours", Rate("0.12"), start="2026-03-15T00:00:00Z", priority=1)
+    >>> plan = rk.Plan("standard", "EUR", rk.cycles.monthly(tz="UTC"), [default, march_15])
+    >>> plan.resolve("vm.hours", {}, "2026-03-14T23:59:59Z").id
+    'vm'
+    >>> plan.resolve("vm.hours", {}, "2026-03-15T00:00:00Z").id
+    'vm-2'
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+import decimal
+import itertools
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Final, Literal, Protocol, runtime_checkable
+
+import attrs
+
+from . import cycles
+from ._decimals import CONTEXT, to_decimal
+from ._instants import MAX_US, MIN_US, US_PER_DAY, format_us, from_us, to_us
+from .errors import BadCalendarError, BadPriceError, RatekitTypeError
+from .spans import Span, SpanSet
+
+__all__ = [
+    "Allowance",
+    "Assignment",
+    "Fee",
+    "Minimum",
+    "Plan",
+    "PriceEntry",
+    "PriceModel",
+    "currency_quantum",
+]
+
+# -- protocols of the stages upstream ------------------------------------------------------
+
+
+@runtime_checkable
+class PriceModel(Protocol):
+    """What a pricelist entry needs of a price model (``ratekit.prices`` implements it).
+
+    ``amount(quantity)`` is the exact, unrounded amount of a quantity;
+    ``marginal(quantity, added)`` is ``amount(quantity + added) - amount(quantity)``;
+    ``explain(quantity)`` is the tier-by-tier breakdown; ``linear`` says whether the model
+    can price each piece of usage on its own (``amount(a + b) == amount(a) + amount(b)``)
+    or must see the whole cycle's quantity first.
+
+    Example:
+        >>> import ratekit as rk
+        >>> from decimal import Decimal
+        >>> class Free:
+        ...     linear = True
+        ...     def amount(self, quantity): return Decimal(0)
+        ...     def marginal(self, quantity, added): return Decimal(0)
+        ...     def explain(self, quantity): return ()
+        >>> isinstance(Free(), rk.PriceModel)
+        True
+    """
+
+    @property
+    def linear(self) -> bool:
+        """Whether each piece of usage can be priced on its own."""
+
+    def amount(self, quantity: Decimal) -> Decimal:
+        """The exact amount of ``quantity``."""
+
+    def marginal(self, quantity: Decimal, added: Decimal) -> Decimal:
+        """The amount of ``added`` on top of ``quantity``."""
+
+    def explain(self, quantity: Decimal) -> typing.Any:
+        """The tier-by-tier breakdown of the amount of ``quantity``."""
+
+
+class _Window(Protocol):
+    def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]: ...
+
+
+class _Cycle(Protocol):
+    def boundaries_us(self, start_us: int, end_us: int) -> list[int]: ...
+
+    def containing_us(self, t_us: int) -> tuple[int, int]: ...
+
+
+# -- currencies and rounding ---------------------------------------------------------------
+
+#: The smallest unit of common currencies (ISO 4217 minor units). A plan may override it.
+_QUANTA: Final[Mapping[str, Decimal]] = {
+    **dict.fromkeys(
+        [
+            "AUD",
+            "BRL",
+            "CAD",
+            "CHF",
+            "CNY",
+            "CZK",
+            "DKK",
+            "EUR",
+            "GBP",
+            "HKD",
+            "INR",
+            "MXN",
+            "NOK",
+            "NZD",
+            "PLN",
+            "SEK",
+            "SGD",
+            "USD",
+            "ZAR",
+        ],
+        Decimal("0.01"),
+    ),
+    **dict.fromkeys(["CLP", "ISK", "JPY", "KRW", "VND"], Decimal(1)),
+    **dict.fromkeys(["BHD", "JOD", "KWD", "OMR", "TND"], Decimal("0.001")),
+}
+
+_MODES: Final = frozenset(
+    {
+        decimal.ROUND_HALF_EVEN,
+        decimal.ROUND_HALF_UP,
+        decimal.ROUND_HALF_DOWN,
+        decimal.ROUND_UP,
+        decimal.ROUND_DOWN,
+        decimal.ROUND_CEILING,
+        decimal.ROUND_FLOOR,
+    }
+)
+
+
+def currency_quantum(currency: str) -> Decimal:
+    """The smallest unit of ``currency`` that an invoice line is rounded to.
+
+    ratekit knows the common ISO 4217 currencies (two decimals for EUR or USD, none for
+    JPY, three for KWD); for any other currency, give the plan a ``quantum``.
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.currency_quantum("EUR"), rk.currency_quantum("JPY"), rk.currency_quantum("KWD")
+        (Decimal('0.01'), Decimal('1'), Decimal('0.001'))
+    """
+    try:
+        return _QUANTA[currency]
+    except KeyError:
+        raise BadPriceError(
+            f"currency {currency!r} has no known quantum; give the plan one, "
+            "e.g. Plan(..., quantum='0.01'). Known: " + ", ".join(sorted(_QUANTA)) + "."
+        ) from None
+
+
+# -- converters ----------------------------------------------------------------------------
+
+
+def _instant(what: str, value: object) -> _dt.datetime | None:
+    return None if value is None else from_us(to_us(value, what))
+
+
+def _entry_start(value: object) -> _dt.datetime | None:
+    return _instant("PriceEntry start", value)
+
+
+def _entry_end(value: object) -> _dt.datetime | None:
+    return _instant("PriceEntry end", value)
+
+
+def _assignment_start(value: object) -> _dt.datetime | None:
+    return _instant("Assignment start", value)
+
+
+def _assignment_end(value: object) -> _dt.datetime | None:
+    return _instant("Assignment end", value)
+
+
+def _us_or_none(value: _dt.datetime | None) -> int | None:
+    return None if value is None else to_us(value)
+
+
+def _allowance_quantity(value: object) -> Decimal:
+    return to_decimal(value, "Allowance quantity")
+
+
+def _minimum_amount(value: object) -> Decimal:
+    return to_decimal(value, "Minimum amount")
+
+
+def _fee_amount(value: object) -> Decimal:
+    return to_decimal(value, "Fee amount")
+
+
+def _where(
+    value: Mapping[str, object] | tuple[tuple[str, object], ...] | None,
+) -> tuple[tuple[str, object], ...]:
+    if value is None:
+        return ()
+    if isinstance(value, tuple):  # already converted (attrs.evolve)
+        return value
+    if not isinstance(value, Mapping):
+        raise RatekitTypeError(
+            f"a selector must be a mapping of attribute to value such as "
+            f"{{'flavor': 'm1.large'}}, not {type(value).__name__}: {value!r}."
+        )
+    return tuple(sorted(value.items()))
+
+
+def _format_optional(us: int | None) -> str:
+    return "open" if us is None else format_us(us)
+
+
+def _check_id(kind: str, value: object) -> None:
+    if not isinstance(value, str) or not value:
+        raise BadPriceError(f"a {kind} id must be a non-empty string, not {value!r}.")
+
+
+# -- entries -------------------------------------------------------------------------------
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class PriceEntry:
+    """A price model bound to a meter, for matching resources, over a span of time.
+
+    - ``id``: a stable name, shown on every charge the entry produces.
+    - ``meter``: the meter's name; ``price``: any :class:`PriceModel`.
+    - ``where``: a selector on the resource's description (every attribute must equal
+      the given value, e.g. ``{"flavor": "m1.large"}`` or ``{"state": "off"}``); empty
+      matches every resource.
+    - ``start`` / ``end``: the effective span ``[start, end)``; ``None`` leaves that side
+      open.
+    - ``window``: a recurring window (``ratekit.windows``); the entry is then in effect
+      only inside it.
+    - ``priority``: where several entries apply, the highest wins.
+    - ``group_by``: how a non-linear (tiered, package) price aggregates a cycle's usage:
+      ``None`` per account and meter, ``"resource"`` per resource, any other name per
+      value of that description attribute.
+
+    Example:
+        >>> import ratekit as rk
+        >>> from decimal import Decimal
+        >>> class Rate:
+        ...     linear = True
+        ...     def amount(self, quantity): return quantity * Decimal("0.5")
+        ...     def marginal(self, quantity, added): return added * Decimal("0.5")
+        ...     def explain(self, quantity): return ()
+        ...     def __repr__(self): return "Rate('0.5')"
+        >>> entry = rk.PriceEntry("large", "vm.hours", Rate(), where={"flavor": "m1.large"},
+        ...                       start="2026-03-01T00:00:00+01:00")
+        >>> entry
+        PriceEntry('large', 'vm.hours', Rate('0.5'), where={'flavor': 'm1.large'}, start='2026-02-28T23:00:00Z')
+        >>> entry.matches({"flavor": "m1.large", "state": "on"}), entry.matches({"flavor": "m1.small"})
+        (True, False)
+    """
+
+    id: str
+    meter: str
+    price: PriceModel
+    where: tuple[tuple[str, object], ...] = attrs.field(default=None, converter=_where)
+    start: _dt.datetime | None = attrs.field(default=None, converter=_entry_start)
+    """The first instant the entry is in effect (``None``: since always), in UTC."""
+    end: _dt.datetime | None = attrs.field(default=None, converter=_entry_end)
+    """The first instant the entry is no longer in effect (``None``: for ever), in UTC."""
+    window: _Window | None = None
+    priority: int = 0
+    group_by: str | None = None
+    start_us: int | None = attrs.field(init=False, eq=False, hash=False, repr=False)
+    end_us: int | None = attrs.field(init=False, eq=False, hash=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "start_us", _us_or_none(self.start))
+        object.__setattr__(self, "end_us", _us_or_none(self.end))
+        _check_id("price entry", self.id)
+        if not isinstance(self.meter, str) or not self.meter:
+            raise BadPriceError(
+                f"price entry {self.id!r} meter must be a meter name, not {self.meter!r}."
+            )
+        if not isinstance(self.price, PriceModel):
+            raise RatekitTypeError(
+                f"price entry {self.id!r} price must be a price model (with amount, "
+                f"marginal, explain and linear), not {type(self.price).__name__}: "
+                f"{self.price!r}."
+            )
+        if isinstance(self.priority, bool) or not isinstance(self.priority, int):
+            raise RatekitTypeError(
+                f"price entry {self.id!r} priority must be an int, not {self.priority!r}."
+            )
+        if self.window is not None and not callable(getattr(self.window, "within_us", None)):
+            raise RatekitTypeError(
+                f"price entry {self.id!r} window must be a recurring window with "
+                f"within_us(), not {type(self.window).__name__}: {self.window!r}."
+            )
+        if self.start_us is not None and self.end_us is not None and self.end_us <= self.start_us:
+            raise BadPriceError(
+                f"price entry {self.id!r} ends at {format_us(self.end_us)}, not after its "
+                f"start {format_us(self.start_us)}; an entry is in effect over [start, end)."
+            )
+
+    def __repr__(self) -> str:
+        parts = [repr(self.id), repr(self.meter), repr(self.price)]
+        if self.where:
+            parts.append(f"where={dict(self.where)!r}")
+        if self.start_us is not None:
+            parts.append(f"start={format_us(self.start_us)!r}")
+        if self.end_us is not None:
+            parts.append(f"end={format_us(self.end_us)!r}")
+        if self.window is not None:
+            parts.append(f"window={self.window!r}")
+        if self.priority:
+            parts.append(f"priority={self.priority}")
+        if self.group_by is not None:
+            parts.append(f"group_by={self.group_by!r}")
+        return f"PriceEntry({', '.join(parts)})"
+
+    def matches(self, description: Mapping[str, object]) -> bool:
+        """Whether a resource described by ``description`` is priced by this entry.
+
+        Every attribute of the selector must be present with an equal value; an empty
+        selector matches every description.
+
+        Example:
+            >>> import ratekit as rk
+            >>> from decimal import Decimal
+            >>> class Rate:
+            ...     linear = True
+            ...     def amount(self, quantity): return quantity
+            ...     def marginal(self, quantity, added): return added
+            ...     def explain(self, quantity): return ()
+            >>> off = rk.PriceEntry("off", "vm.hours", Rate(), where={"state": "off"})
+            >>> off.matches({"state": "off", "flavor": "m1.large"}), off.matches({"flavor": "m1.large"})
+            (True, False)
+        """
+        return all(description.get(key, _MISSING) == value for key, value in self.where)
+
+    def active_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
+        """The parts of ``[start_us, end_us)`` where the entry is in effect, in order.
+
+        The effective span intersected with the window, as ``(start_us, end_us)`` pairs.
+
+        Example:
+            >>> import ratekit as rk
+            >>> from decimal import Decimal
+            >>> class Rate:
+            ...     linear = True
+            ...     def amount(self, quantity): return quantity
+            ...     def marginal(self, quantity, added): return added
+            ...     def explain(self, quantity): return ()
+            >>> rk.PriceEntry("e", "m", Rate(), start="1970-01-01T00:00:00.000010Z").active_us(0, 20)
+            [(10, 20)]
+        """
+        lo = start_us if self.start_us is None else max(start_us, self.start_us)
+        hi = end_us if self.end_us is None else min(end_us, self.end_us)
+        if hi <= lo:
+            return []
+        if self.window is None:
+            return [(lo, hi)]
+        return [(a, b) for a, b in self.window.within_us(lo, hi) if b > a]
+
+    def in_effect(self, span: Span) -> SpanSet:
+        """The parts of ``span`` where the entry is in effect.
+
+        Example:
+            >>> import ratekit as rk
+            >>> from decimal import Decimal
+            >>> class Rate:
+            ...     linear = True
+            ...     def amount(self, quantity): return quantity
+            ...     def marginal(self, quantity, added): return added
+            ...     def explain(self, quantity): return ()
+            >>> entry = rk.PriceEntry("e", "m", Rate(), end="2026-03-15T00:00:00Z")
+            >>> entry.in_effect(rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
+            SpanSet([Span('2026-03-01T00:00:00Z', '2026-03-15T00:00:00Z')])
+        """
+        return SpanSet.from_us(self.active_us(span.start_us, span.end_us))
+
+
+_MISSING: Final = object()
+
+# -- plan parts ----------------------------------------------------------------------------
+
+
+@typing.final
+@attrs.frozen
+class Allowance:
+    """A free quantity of a meter per billing cycle (the first units used are free).
+
+    The allowance is consumed by the account's usage of the meter in time order; when the
+    plan covers only part of a cycle, the allowance is prorated like the plan's fees.
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.Allowance("egress", "100")
+        Allowance(meter='egress', quantity=Decimal('100'))
+    """
+
+    meter: str
+    quantity: Decimal = attrs.field(converter=_allowance_quantity)
+
+    def __attrs_post_init__(self) -> None:
+        if self.quantity < 0:
+            raise BadPriceError(
+                f"allowance of meter {self.meter!r} quantity must not be negative, "
+                f"not {self.quantity}."
+            )
+
+
+@typing.final
+@attrs.frozen
+class Minimum:
+    """A minimum commitment per billing cycle: what is spent below it is charged anyway.
+
+    With a ``meter``, it applies to that meter's usage charges; without, to all the
+    plan's usage charges (including the top-ups of the per-meter minimums, and excluding
+    recurring fees). When the plan covers only part of a cycle, the minimum is prorated.
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.Minimum("50", meter="vm.hours")
+        Minimum(amount=Decimal('50'), meter='vm.hours')
+    """
+
+    amount: Decimal = attrs.field(converter=_minimum_amount)
+    meter: str | None = None
+
+
+@typing.final
+@attrs.frozen
+class Fee:
+    """A recurring flat fee per billing cycle, prorated when a plan covers part of a cycle.
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.Fee("support", "30")
+        Fee(id='support', amount=Decimal('30'))
+    """
+
+    id: str
+    amount: Decimal = attrs.field(converter=_fee_amount)
+
+    def __attrs_post_init__(self) -> None:
+        _check_id("fee", self.id)
+
+
+# -- plans ---------------------------------------------------------------------------------
+
+Proration = Literal["seconds", "days"]
+Unpriced = Literal["error", "anomaly"]
+
+
+def _quantum_default(plan: Plan) -> Decimal:
+    return currency_quantum(plan.currency)
+
+
+def _optional_decimal(value: object) -> Decimal | None:
+    return None if value is None else to_decimal(value, "Plan quantum")
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Plan:
+    """A price plan: entries, currency, billing cycle, rounding, allowances, minimums, fees.
+
+    - ``currency``: an ISO 4217 code; charges carry it, and invoices never add amounts
+      of different currencies.
+    - ``cycle``: the billing cycle (``rk.cycles.monthly(tz=...)``); tiered prices,
+      allowances, minimums and fees are per cycle.
+    - ``quantum`` and ``rounding``: each printed invoice line is rounded once to
+      ``quantum`` (by default the currency's smallest unit) with ``rounding`` (a
+      :mod:`decimal` mode, half-even by default).
+    - ``proration``: how fees, minimums and allowances shrink when the plan covers part
+      of a cycle: ``"seconds"`` (covered time over the cycle's time) or ``"days"`` (local
+      days over the cycle's local days, in ``tz``, by default the cycle's timezone; a day
+      counts for the part of the cycle that holds its last instant, as in
+      :func:`ratekit.cycles.prorate`).
+      The denominator is always the whole cycle.
+    - ``unpriced``: what usage no entry prices does: ``"error"`` (raise
+      :class:`~ratekit.UnpricedUsageError`) or ``"anomaly"`` (report it and go on).
+
+    Entries of the same meter with equal priority that could apply to the same usage
+    (compatible selectors, overlapping spans and windows) are refused with a
+    :class:`~ratekit.BadPriceError` naming both. Windows are compared over at most four
+    years from the start of the entries' common span.
+
+    Example:
+        >>> import ratekit as rk
+        >>> from decimal import Decimal
+        >>> class Rate:
+        ...     linear = True
+        ...     def amount(self, quantity): return quantity
+        ...     def marginal(self, quantity, added): return added
+        ...     def explain(self, quantity): return ()
+        >>> rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("a", "m", Rate()), rk.PriceEntry("b", "m", Rate())])
+        Traceback (most recent call last):
+        ...
+        ratekit.BadPriceError: price entries 'a' and 'b' of meter 'm' have the same priority 0 and can both apply (from the start of time); give one a higher priority, or make their spans, windows or selectors exclusive.
+    """
+
+    id: str
+    currency: str
+    cycle: _Cycle
+    entries: tuple[PriceEntry, ...] = attrs.field(converter=tuple)
+    allowances: tuple[Allowance, ...] = attrs.field(default=(), converter=tuple)
+    minimums: tuple[Minimum, ...] = attrs.field(default=(), converter=tuple)
+    fees: tuple[Fee, ...] = attrs.field(default=(), converter=tuple)
+    quantum: Decimal = attrs.field(
+        default=attrs.Factory(_quantum_default, takes_self=True), converter=_optional_decimal
+    )
+    rounding: str = decimal.ROUND_HALF_EVEN
+    proration: Proration = "seconds"
+    tz: str | _dt.tzinfo | None = None
+    unpriced: Unpriced = "error"
+    _by_meter: Mapping[str, tuple[PriceEntry, ...]] = attrs.field(init=False, eq=False, hash=False)
+    _days: cycles.Daily | None = attrs.field(init=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        _check_id("plan", self.id)
+        if not isinstance(self.currency, str) or not self.currency:
+            raise BadPriceError(
+                f"plan {self.id!r} currency must be a code such as 'EUR', not {self.currency!r}."
+            )
+        for method in ("boundaries_us", "containing_us"):
+            if not callable(getattr(self.cycle, method, None)):
+                raise RatekitTypeError(
+                    f"plan {self.id!r} cycle must be a billing cycle such as "
+                    f"rk.cycles.monthly(tz='UTC'), not {type(self.cycle).__name__}: "
+                    f"{self.cycle!r}."
+                )
+        self._check_policies()
+        days = None
+        if self.proration == "days":
+            tz = self.tz if self.tz is not None else getattr(self.cycle, "tz", None)
+            if tz is None:
+                raise BadCalendarError(
+                    f"plan {self.id!r} prorates by whole local days but has no timezone; "
+                    "give it tz='Europe/Zurich' (or a cycle that has one)."
+                )
+            days = cycles.daily(tz=tz)
+        object.__setattr__(self, "_days", days)
+        object.__setattr__(self, "_by_meter", self._index_entries())
+
+    def _check_policies(self) -> None:
+        if self.quantum is None or self.quantum <= 0:
+            raise BadPriceError(
+                f"plan {self.id!r} quantum must be positive, such as Decimal('0.01'), "
+                f"not {self.quantum!r}."
+            )
+        if self.rounding not in _MODES:
+            raise BadPriceError(
+                f"plan {self.id!r} rounding {self.rounding!r} is not a decimal rounding mode; "
+                "use one of " + ", ".join(sorted(_MODES)) + "."
+            )
+        if self.proration not in ("seconds", "days"):
+            raise BadPriceError(
+                f"plan {self.id!r} proration must be 'seconds' or 'days', not {self.proration!r}."
+            )
+        if self.unpriced not in ("error", "anomaly"):
+            raise BadPriceError(
+                f"plan {self.id!r} unpriced must be 'error' or 'anomaly', not {self.unpriced!r}."
+            )
+
+    def _index_entries(self) -> dict[str, tuple[PriceEntry, ...]]:
+        by_meter: dict[str, list[PriceEntry]] = {}
+        seen: set[str] = set()
+        for entry in self.entries:
+            if not isinstance(entry, PriceEntry):
+                raise RatekitTypeError(
+                    f"plan {self.id!r} entries must be PriceEntry values, not "
+                    f"{type(entry).__name__}: {entry!r}."
+                )
+            if entry.id in seen:
+                raise BadPriceError(
+                    f"plan {self.id!r} has two price entries with id {entry.id!r}; "
+                    "entry ids name charges and must be unique."
+                )
+            seen.add(entry.id)
+            by_meter.setdefault(entry.meter, []).append(entry)
+        for entries in by_meter.values():
+            for a, b in itertools.combinations(entries, 2):
+                _check_tie(a, b)
+        return {meter: tuple(entries) for meter, entries in by_meter.items()}
+
+    def __repr__(self) -> str:
+        return f"Plan({self.id!r}, {self.currency!r}, entries=[{', '.join(repr(e.id) for e in self.entries)}])"
+
+    @property
+    def meters(self) -> frozenset[str]:
+        """The names of the meters the plan prices."""
+        return frozenset(self._by_meter)
+
+    def entries_of(self, meter: str) -> tuple[PriceEntry, ...]:
+        """The entries of ``meter``, in the plan's order (empty when none prices it)."""
+        return self._by_meter.get(meter, ())
+
+    def resolve(
+        self, meter: str, description: Mapping[str, object], at: _dt.datetime | str
+    ) -> PriceEntry | None:
+        """The entry that prices usage of ``meter`` by a resource so described, at ``at``.
+
+        The highest-priority entry in effect at ``at`` whose selector matches wins;
+        ``None`` when no entry applies. A tie the plan could not detect when it was built
+        raises :class:`~ratekit.BadPriceError` naming both entries.
+
+        Example:
+            >>> import ratekit as rk
+            >>> from decimal import Decimal
+            >>> class Rate:
+            ...     linear = True
+            ...     def amount(self, quantity): return quantity
+            ...     def marginal(self, quantity, added): return added
+            ...     def explain(self, quantity): return ()
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("on", "vm", Rate(), where={"state": "on"})])
+            >>> plan.resolve("vm", {"state": "off"}, "2026-03-01T00:00:00Z") is None
+            True
+        """
+        t_us = to_us(at, "resolve at")
+        candidates = [
+            entry
+            for entry in self.entries_of(meter)
+            if entry.active_us(t_us, t_us + 1) and entry.matches(description)
+        ]
+        return _winner(candidates, meter, description)
+
+    def cuts_us(self, meter: str, start_us: int, end_us: int) -> list[int]:
+        """The instants where the price regime of ``meter`` may change inside a span.
+
+        The instants inside ``(start_us, end_us)`` where an entry of ``meter`` starts, ends,
+        or enters or leaves its window, ascending and without duplicates: the ``cuts``
+        metering must make so that every usage row lies inside one price regime.
+
+        Example:
+            >>> import ratekit as rk
+            >>> from decimal import Decimal
+            >>> class Rate:
+            ...     linear = True
+            ...     def amount(self, quantity): return quantity
+            ...     def marginal(self, quantity, added): return added
+            ...     def explain(self, quantity): return ()
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("a", "m", Rate(), end="1970-01-01T00:00:00.000005Z")])
+            >>> plan.cuts_us("m", 0, 10), plan.cuts_us("m", 5, 10), plan.cuts_us("other", 0, 10)
+            ([5], [], [])
+        """
+        instants: set[int] = set()
+        for entry in self.entries_of(meter):
+            for a, b in entry.active_us(start_us, end_us):
+                instants.add(a)
+                instants.add(b)
+        return sorted(t for t in instants if start_us < t < end_us)
+
+    def round(self, amount: Decimal) -> Decimal:
+        """``amount`` rounded to the plan's quantum with the plan's rounding mode.
+
+        Example:
+            >>> import ratekit as rk
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
+            >>> plan.round(Decimal("2.345")), plan.round(Decimal("2.355"))
+            (Decimal('2.34'), Decimal('2.36'))
+        """
+        return amount.quantize(self.quantum, rounding=self.rounding, context=CONTEXT)
+
+    def fraction(self, covered: Span, cycle: Span) -> Decimal:
+        """The share of ``cycle`` that ``covered`` (a part of it) stands for, by the plan's proration.
+
+        ``"seconds"``: covered time over the cycle's time; ``"days"``: whole local days in
+        the plan's timezone, as :func:`ratekit.cycles.prorate` counts them (a day counts
+        for the part that holds its last instant, so the parts of a cycle add up to 1).
+
+        Example:
+            >>> import ratekit as rk
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
+            >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+            >>> half = rk.Span("2026-03-01T00:00:00Z", "2026-03-16T12:00:00Z")
+            >>> plan.fraction(half, march)  # 15.5 days of 31
+            Decimal('0.5')
+            >>> by_days = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], proration="days")
+            >>> round(by_days.fraction(half, march), 6)  # 15 whole days of 31
+            Decimal('0.483871')
+        """
+        return cycles.prorate(covered, cycle, basis=self.proration, tz=self._days)
+
+
+def _winner(
+    candidates: Sequence[PriceEntry], meter: str, description: Mapping[str, object]
+) -> PriceEntry | None:
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda entry: entry.priority)
+    for other in candidates:
+        if other is not best and other.priority == best.priority:
+            first, second = sorted((best.id, other.id))
+            raise BadPriceError(
+                f"price entries {first!r} and {second!r} of meter {meter!r} have the same "
+                f"priority {best.priority} and both apply to a resource described by "
+                f"{dict(description)!r}; give one a higher priority, or make their "
+                "selectors exclusive."
+            )
+    return best
+
+
+_FOUR_YEARS_US: Final = 4 * 366 * US_PER_DAY
+_Y2000_US: Final = 946_684_800_000_000
+
+
+def _check_tie(a: PriceEntry, b: PriceEntry) -> None:
+    """Refuse two entries of equal priority that could both apply to the same usage."""
+    if a.priority != b.priority:
+        return
+    b_where = dict(b.where)
+    for key, value in a.where:
+        if key in b_where and b_where[key] != value:
+            return  # exclusive selectors
+    lo = max(
+        MIN_US if a.start_us is None else a.start_us, MIN_US if b.start_us is None else b.start_us
+    )
+    hi = min(MAX_US if a.end_us is None else a.end_us, MAX_US if b.end_us is None else b.end_us)
+    if hi <= lo:
+        return
+    where = ""
+    if a.window is not None or b.window is not None:
+        if lo == MIN_US:
+            lo = max(hi - _FOUR_YEARS_US, _Y2000_US) if hi != MAX_US else _Y2000_US
+        hi = min(hi, lo + _FOUR_YEARS_US)
+        both = _intersect_pairs(a.active_us(lo, hi), b.active_us(lo, hi))
+        if not both:
+            return
+        lo = both[0][0]
+    first, second = sorted((a.id, b.id))
+    where = "from the start of time" if lo == MIN_US else f"e.g. at {format_us(lo)}"
+    raise BadPriceError(
+        f"price entries {first!r} and {second!r} of meter {a.meter!r} have the same "
+        f"priority {a.priority} and can both apply ({where}); give one a higher priority, "
+        "or make their spans, windows or selectors exclusive."
+    )
+
+
+def _intersect_pairs(
+    a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo = max(a[i][0], b[j][0])
+        hi = min(a[i][1], b[j][1])
+        if lo < hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+# -- assignments ---------------------------------------------------------------------------
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Assignment:
+    """An account's plan over ``[start, end)`` (``None`` leaves a side open).
+
+    An account has at most one plan at any instant; a change of plan mid-cycle splits the
+    cycle, and each part is rated, prorated and bounded by its own plan.
+
+    Example:
+        >>> import ratekit as rk
+        >>> plan = rk.Plan("basic", "EUR", rk.cycles.monthly(tz="UTC"), [])
+        >>> rk.Assignment("acme", plan, start="2026-03-15T00:00:00Z")
+        Assignment('acme', 'basic', start='2026-03-15T00:00:00Z')
+    """
+
+    account: str
+    plan: Plan
+    start: _dt.datetime | None = attrs.field(default=None, converter=_assignment_start)
+    """The first instant of the assignment (``None``: since always), in UTC."""
+    end: _dt.datetime | None = attrs.field(default=None, converter=_assignment_end)
+    """The first instant after the assignment (``None``: for ever), in UTC."""
+    start_us: int | None = attrs.field(init=False, eq=False, hash=False)
+    end_us: int | None = attrs.field(init=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "start_us", _us_or_none(self.start))
+        object.__setattr__(self, "end_us", _us_or_none(self.end))
+        if not isinstance(self.plan, Plan):
+            raise RatekitTypeError(
+                f"assignment of account {self.account!r} plan must be a Plan, not "
+                f"{type(self.plan).__name__}: {self.plan!r}."
+            )
+        if self.start_us is not None and self.end_us is not None and self.end_us <= self.start_us:
+            raise BadPriceError(
+                f"assignment of plan {self.plan.id!r} to account {self.account!r} ends at "
+                f"{format_us(self.end_us)}, not after its start {format_us(self.start_us)}."
+            )
+
+    def __repr__(self) -> str:
+        parts = [repr(self.account), repr(self.plan.id)]
+        if self.start_us is not None:
+            parts.append(f"start={format_us(self.start_us)!r}")
+        if self.end_us is not None:
+            parts.append(f"end={format_us(self.end_us)!r}")
+        return f"Assignment({', '.join(parts)})"
+
+
+def _assignments_by_account(
+    assignments: Iterable[Assignment],
+) -> dict[str, list[tuple[int, int, Plan]]]:
+    """Each account's plans as sorted, non-overlapping ``(start_us, end_us, plan)``."""
+    by_account: dict[str, list[tuple[int, int, Plan]]] = {}
+    for assignment in assignments:
+        if not isinstance(assignment, Assignment):
+            raise RatekitTypeError(
+                f"plans must be a Plan or Assignment values, not "
+                f"{type(assignment).__name__}: {assignment!r}."
+            )
+        lo = MIN_US if assignment.start_us is None else assignment.start_us
+        hi = MAX_US if assignment.end_us is None else assignment.end_us
+        by_account.setdefault(assignment.account, []).append((lo, hi, assignment.plan))
+    for account, items in by_account.items():
+        items.sort(key=lambda item: (item[0], item[1]))
+        for (_, a_hi, a_plan), (b_lo, _, b_plan) in itertools.pairwise(items):
+            if b_lo < a_hi:
+                raise BadPriceError(
+                    f"account {account!r} is assigned plans {a_plan.id!r} and {b_plan.id!r} "
+                    f"at once from {format_us(b_lo)}; an account has one plan at a time."
+                )
+    return by_account
+
+
+def _plans_at(
+    items: list[tuple[int, int, Plan]], start_us: int, end_us: int
+) -> list[tuple[int, int, Plan]]:
+    """The assignment pieces of ``[start_us, end_us)``, clipped, in order."""
+    index = bisect.bisect_right(items, start_us, key=lambda item: item[1])
+    out = []
+    for lo, hi, plan in items[index:]:
+        if lo >= end_us:
+            break
+        a, b = max(lo, start_us), min(hi, end_us)
+        if a < b:
+            out.append((a, b, plan))
+    return out

@@ -1,0 +1,392 @@
+"""Pricelist entries, selectors, layering, plans and assignments (ratekit.pricebook)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ratekit as rk
+from ratekit._decimals import CONTEXT
+from ratekit._instants import US_PER_HOUR, to_us
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+
+
+class Rate:
+    """A minimal linear price model (the pricebook only needs the protocol)."""
+
+    linear = True
+
+    def __init__(self, rate: str) -> None:
+        self.rate = Decimal(rate)
+
+    def amount(self, quantity: Decimal) -> Decimal:
+        return quantity * self.rate
+
+    def marginal(self, quantity: Decimal, added: Decimal) -> Decimal:
+        return added * self.rate
+
+    def explain(self, quantity: Decimal) -> tuple[()]:
+        return ()
+
+    def __repr__(self) -> str:
+        return f"Rate({str(self.rate)!r})"
+
+
+class EveryNth:
+    """A recurring window for tests: ``[k*period + offset, k*period + offset + length)``."""
+
+    def __init__(self, period: int, offset: int, length: int) -> None:
+        self.period, self.offset, self.length = period, offset, length
+
+    def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
+        out = []
+        k = (start_us - self.offset) // self.period - 1
+        while True:
+            lo = k * self.period + self.offset
+            hi = lo + self.length
+            if lo >= end_us:
+                return out
+            a, b = max(lo, start_us), min(hi, end_us)
+            if a < b:
+                out.append((a, b))
+            k += 1
+
+    def contains(self, t: int) -> bool:
+        return (t - self.offset) % self.period < self.length
+
+
+# -- entries -----------------------------------------------------------------------------
+
+
+def test_entry_repr_shows_its_fields_as_written() -> None:
+    entry = rk.PriceEntry(
+        "night",
+        "vm.hours",
+        Rate("0.05"),
+        where={"flavor": "small"},
+        end="2026-04-01T00:00:00Z",
+        priority=2,
+    )
+    assert repr(entry) == (
+        "PriceEntry('night', 'vm.hours', Rate('0.05'), where={'flavor': 'small'}, "
+        "end='2026-04-01T00:00:00Z', priority=2)"
+    )
+    assert entry.start is None
+    assert entry.end == dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+
+
+def test_selector_requires_every_attribute_equal() -> None:
+    entry = rk.PriceEntry("e", "vm", Rate("1"), where={"flavor": "large", "state": "on"})
+    assert entry.matches({"flavor": "large", "state": "on", "zone": "a"})
+    assert not entry.matches({"flavor": "large"})
+    assert not entry.matches({"flavor": "large", "state": "off"})
+    assert rk.PriceEntry("all", "vm", Rate("1")).matches({})
+
+
+def test_entry_must_end_after_it_starts() -> None:
+    with pytest.raises(rk.BadPriceError) as error:
+        rk.PriceEntry(
+            "x", "vm", Rate("1"), start="2026-03-02T00:00:00Z", end="2026-03-01T00:00:00Z"
+        )
+    assert str(error.value) == (
+        "price entry 'x' ends at 2026-03-01T00:00:00Z, not after its start "
+        "2026-03-02T00:00:00Z; an entry is in effect over [start, end)."
+    )
+
+
+def test_entry_refuses_what_is_not_a_price_model() -> None:
+    with pytest.raises(rk.RatekitTypeError, match=r"price entry 'x' price must be a price model"):
+        rk.PriceEntry("x", "vm", Decimal("0.1"))  # type: ignore[arg-type]
+
+
+def test_entry_in_effect_is_its_span_within_its_window() -> None:
+    # window: the first 2 hours of every 24 hours from the epoch (00:00-02:00 UTC)
+    window = EveryNth(24 * US_PER_HOUR, 0, 2 * US_PER_HOUR)
+    entry = rk.PriceEntry("n", "vm", Rate("1"), start="2026-03-02T01:00:00Z", window=window)
+    got = entry.in_effect(rk.Span("2026-03-01T00:00:00Z", "2026-03-03T12:00:00Z"))
+    assert got == rk.SpanSet(
+        [
+            rk.Span("2026-03-02T01:00:00Z", "2026-03-02T02:00:00Z"),
+            rk.Span("2026-03-03T00:00:00Z", "2026-03-03T02:00:00Z"),
+        ]
+    )
+
+
+# -- plans: layering and ties ------------------------------------------------------------
+
+
+def test_higher_priority_wins_where_it_is_in_effect() -> None:
+    base = rk.PriceEntry("base", "vm", Rate("0.10"))
+    promo = rk.PriceEntry(
+        "promo",
+        "vm",
+        Rate("0.08"),
+        start="2026-03-10T00:00:00Z",
+        end="2026-03-20T00:00:00Z",
+        priority=5,
+    )
+    plan = rk.Plan("p", "EUR", MONTHS, [base, promo])
+    assert plan.resolve("vm", {}, "2026-03-09T23:59:59Z") is base
+    assert plan.resolve("vm", {}, "2026-03-10T00:00:00Z") is promo
+    assert plan.resolve("vm", {}, "2026-03-19T23:59:59.999999Z") is promo
+    assert plan.resolve("vm", {}, "2026-03-20T00:00:00Z") is base  # half-open
+    assert plan.resolve("disk", {}, "2026-03-10T00:00:00Z") is None
+    assert plan.cuts_us("vm", MARCH.start_us, MARCH.end_us) == [
+        to_us("2026-03-10T00:00:00Z"),
+        to_us("2026-03-20T00:00:00Z"),
+    ]
+
+
+def test_a_selective_high_priority_entry_overrides_only_matching_resources() -> None:
+    base = rk.PriceEntry("base", "vm", Rate("0.10"))
+    large = rk.PriceEntry("large", "vm", Rate("0.40"), where={"flavor": "large"}, priority=1)
+    plan = rk.Plan("p", "EUR", MONTHS, [base, large])
+    assert plan.resolve("vm", {"flavor": "large"}, "2026-03-01T00:00:00Z") is large
+    assert plan.resolve("vm", {"flavor": "small"}, "2026-03-01T00:00:00Z") is base
+
+
+def test_equal_priority_overlap_is_refused_naming_both_entries() -> None:
+    a = rk.PriceEntry("march", "vm", Rate("0.10"), end="2026-03-16T00:00:00Z")
+    b = rk.PriceEntry("april", "vm", Rate("0.12"), start="2026-03-15T00:00:00Z")
+    with pytest.raises(rk.BadPriceError) as error:
+        rk.Plan("p", "EUR", MONTHS, [b, a])
+    assert str(error.value) == (
+        "price entries 'april' and 'march' of meter 'vm' have the same priority 0 and can both "
+        "apply (e.g. at 2026-03-15T00:00:00Z); give one a higher priority, or make their spans, "
+        "windows or selectors exclusive."
+    )
+
+
+def test_equal_priority_entries_that_meet_or_select_apart_are_fine() -> None:
+    a = rk.PriceEntry("march", "vm", Rate("0.10"), end="2026-03-15T00:00:00Z")
+    b = rk.PriceEntry("april", "vm", Rate("0.12"), start="2026-03-15T00:00:00Z")
+    on = rk.PriceEntry("on", "vm", Rate("0.12"), where={"state": "on"})
+    off = rk.PriceEntry("off", "vm", Rate("0.01"), where={"state": "off"})
+    disk = rk.PriceEntry("disk", "disk", Rate("0.01"))
+    plan = rk.Plan("p", "EUR", MONTHS, [a, b, disk])
+    assert plan.meters == {"vm", "disk"}
+    rk.Plan("q", "EUR", MONTHS, [on, off])
+
+
+def test_equal_priority_windows_that_never_meet_are_fine_and_those_that_do_are_not() -> None:
+    day = 24 * US_PER_HOUR
+    nights = rk.PriceEntry("nights", "vm", Rate("0.05"), window=EveryNth(day, 0, 6 * US_PER_HOUR))
+    days = rk.PriceEntry(
+        "days", "vm", Rate("0.10"), window=EveryNth(day, 6 * US_PER_HOUR, 18 * US_PER_HOUR)
+    )
+    rk.Plan("p", "EUR", MONTHS, [nights, days])
+    evenings = rk.PriceEntry(
+        "evenings", "vm", Rate("0.07"), window=EveryNth(day, 20 * US_PER_HOUR, 3 * US_PER_HOUR)
+    )
+    with pytest.raises(
+        rk.BadPriceError, match=r"'days' and 'evenings' .* \(e\.g\. at 2000-01-01T20:00:00Z"
+    ):
+        rk.Plan("p", "EUR", MONTHS, [nights, days, evenings])
+
+
+def test_selectors_on_different_attributes_can_both_apply_so_they_tie() -> None:
+    # A large VM that is on matches both: refused when the plan is built, not at rating.
+    large = rk.PriceEntry("large", "vm", Rate("0.40"), where={"flavor": "large"})
+    on = rk.PriceEntry("on", "vm", Rate("0.12"), where={"state": "on"})
+    with pytest.raises(rk.BadPriceError) as error:
+        rk.Plan("p", "EUR", MONTHS, [large, on])
+    assert str(error.value) == (
+        "price entries 'large' and 'on' of meter 'vm' have the same priority 0 and can both "
+        "apply (from the start of time); give one a higher priority, or make their spans, "
+        "windows or selectors exclusive."
+    )
+    plan = rk.Plan("p", "EUR", MONTHS, [large, attrs.evolve(on, priority=1)])
+    assert plan.resolve("vm", {"flavor": "large", "state": "on"}, "2026-03-01T00:00:00Z").id == "on"  # type: ignore[union-attr]
+    assert plan.resolve("vm", {"flavor": "large", "state": "off"}, "2026-03-01T00:00:00Z") is large
+
+
+def test_duplicate_entry_ids_are_refused() -> None:
+    with pytest.raises(rk.BadPriceError, match=r"plan 'p' has two price entries with id 'a'"):
+        rk.Plan(
+            "p",
+            "EUR",
+            MONTHS,
+            [rk.PriceEntry("a", "vm", Rate("1")), rk.PriceEntry("a", "disk", Rate("1"))],
+        )
+
+
+# -- plans: currency, rounding, proration ------------------------------------------------
+
+
+def test_quantum_comes_from_the_currency_unless_given() -> None:
+    assert rk.Plan("p", "EUR", MONTHS, []).quantum == Decimal("0.01")
+    assert rk.Plan("p", "JPY", MONTHS, []).quantum == Decimal(1)
+    assert rk.Plan("p", "XTS", MONTHS, [], quantum="0.0001").quantum == Decimal("0.0001")
+    with pytest.raises(
+        rk.BadPriceError, match=r"currency 'XTS' has no known quantum; give the plan one"
+    ):
+        rk.Plan("p", "XTS", MONTHS, [])
+
+
+def test_rounding_is_half_even_by_default_and_can_be_chosen() -> None:
+    plan = rk.Plan("p", "EUR", MONTHS, [])
+    # 0.125 -> 0.12 (half to even), 0.135 -> 0.14
+    assert plan.round(Decimal("0.125")) == Decimal("0.12")
+    assert plan.round(Decimal("0.135")) == Decimal("0.14")
+    up = rk.Plan("p", "EUR", MONTHS, [], rounding="ROUND_HALF_UP")
+    assert up.round(Decimal("0.125")) == Decimal("0.13")
+    with pytest.raises(
+        rk.BadPriceError, match=r"rounding 'nearest' is not a decimal rounding mode"
+    ):
+        rk.Plan("p", "EUR", MONTHS, [], rounding="nearest")
+
+
+def test_proration_by_seconds_and_by_local_days() -> None:
+    zurich = rk.cycles.monthly(tz="Europe/Zurich")
+    march = zurich.containing("2026-03-10T00:00:00Z")
+    assert march == rk.Span("2026-02-28T23:00:00Z", "2026-03-31T22:00:00Z")  # 743 hours (DST)
+    covered = rk.Span("2026-03-15T10:00:00Z", march.end)
+    seconds = rk.Plan("p", "EUR", zurich, [])
+    days = rk.Plan("p", "EUR", zurich, [], proration="days")  # the cycle's timezone
+    # seconds: from 15 Mar 10:00Z to 31 Mar 22:00Z = 16 days 12 h = 396 h, over 743 h
+    assert seconds.fraction(covered, march) == CONTEXT.divide(Decimal(396), Decimal(743))
+    # days: 15 Mar is entered partway and counts, so 15..31 Mar = 17 of 31 local days
+    assert days.fraction(covered, march) == CONTEXT.divide(Decimal(17), Decimal(31))
+    # another timezone than the cycle's: in Tokyo the part starts 15 Mar 19:00 and ends
+    # 1 Apr 07:00 local; the local days whose last instant lies inside are 15..31 Mar = 17
+    tokyo = rk.Plan("p", "EUR", zurich, [], proration="days", tz="Asia/Tokyo")
+    assert tokyo.fraction(covered, march) == CONTEXT.divide(Decimal(17), Decimal(31))
+
+
+def test_days_proration_needs_a_known_timezone() -> None:
+    with pytest.raises(
+        rk.BadCalendarError, match=r"prorates by whole local days but has no timezone"
+    ):
+        rk.Plan("p", "EUR", rk.cycles.hourly(), [], proration="days")
+    with pytest.raises(rk.BadCalendarError, match=r"Mars/Olympus"):
+        rk.Plan("p", "EUR", MONTHS, [], proration="days", tz="Mars/Olympus")
+
+
+def test_assignments_of_one_account_must_not_overlap() -> None:
+    from ratekit.pricebook import _assignments_by_account
+
+    basic = rk.Plan("basic", "EUR", MONTHS, [])
+    pro = rk.Plan("pro", "EUR", MONTHS, [])
+    fine = [
+        rk.Assignment("acme", basic, end="2026-03-15T00:00:00Z"),
+        rk.Assignment("acme", pro, start="2026-03-15T00:00:00Z"),
+    ]
+    assert [p.id for _, _, p in _assignments_by_account(fine)["acme"]] == ["basic", "pro"]
+    with pytest.raises(rk.BadPriceError) as error:
+        _assignments_by_account(
+            [rk.Assignment("acme", basic), rk.Assignment("acme", pro, start="2026-03-15T00:00:00Z")]
+        )
+    assert str(error.value) == (
+        "account 'acme' is assigned plans 'basic' and 'pro' at once from 2026-03-15T00:00:00Z; "
+        "an account has one plan at a time."
+    )
+
+
+# -- property: layering agrees with a brute-force resolution per instant ------------------
+
+HOUR = US_PER_HOUR
+T0 = to_us("2026-03-01T00:00:00Z")
+
+entry_specs = st.lists(
+    st.tuples(
+        st.one_of(st.none(), st.integers(0, 96)),  # start hour
+        st.integers(1, 96),  # length in hours (when both ends are set)
+        st.booleans(),  # open end
+        st.integers(0, 3),  # priority
+        st.sampled_from([None, "large", "small"]),  # selector on flavor
+        st.one_of(st.none(), st.tuples(st.integers(0, 23), st.integers(1, 12))),  # window
+    ),
+    max_size=6,
+)
+
+
+def _build(
+    specs: list[tuple[int | None, int, bool, int, str | None, tuple[int, int] | None]],
+) -> list[rk.PriceEntry]:
+    entries = []
+    for index, (start, length, open_end, priority, flavor, window) in enumerate(specs):
+        start_us = None if start is None else T0 + start * HOUR
+        end_us = None if open_end else (T0 if start_us is None else start_us) + length * HOUR
+        entries.append(
+            rk.PriceEntry(
+                f"e{index}",
+                "vm",
+                Rate(str(index)),
+                where=None if flavor is None else {"flavor": flavor},
+                start=None if start_us is None else rk.Span.from_us(start_us, start_us).start,
+                end=None if end_us is None else rk.Span.from_us(end_us, end_us).start,
+                window=None
+                if window is None
+                else EveryNth(24 * HOUR, window[0] * HOUR, window[1] * HOUR),
+                priority=priority,
+            )
+        )
+    return entries
+
+
+def _brute_force(entries: list[rk.PriceEntry], flavor: str, t: int) -> set[str]:
+    """The ids of the top-priority entries that apply at t (more than one: a tie)."""
+    applying = [
+        e
+        for e in entries
+        if (e.start_us is None or e.start_us <= t)
+        and (e.end_us is None or t < e.end_us)
+        and (e.window is None or e.window.contains(t))  # type: ignore[attr-defined]
+        and all(value == flavor for key, value in e.where)
+    ]
+    if not applying:
+        return set()
+    top = max(e.priority for e in applying)
+    return {e.id for e in applying if e.priority == top}
+
+
+@given(entry_specs, st.sampled_from(["large", "small"]))
+def test_layering_agrees_with_brute_force_per_instant(specs, flavor) -> None:  # type: ignore[no-untyped-def]
+    entries = _build(specs)
+    try:
+        plan = rk.Plan("p", "EUR", MONTHS, entries)
+    except rk.BadPriceError:
+        # refused at definition time: the next property checks refusals are not missed
+        return
+    lo, hi = T0 - 24 * HOUR, T0 + 8 * 24 * HOUR
+    cuts = plan.cuts_us("vm", lo, hi)
+    # sample every half hour, and each side of every cut
+    instants = list(range(lo, hi, HOUR // 2)) + [c - 1 for c in cuts] + cuts
+    for t in instants:
+        expected = _brute_force(entries, flavor, t)
+        at = rk.Span.from_us(t, t).start
+        if len(expected) > 1:
+            with pytest.raises(rk.BadPriceError):
+                plan.resolve("vm", {"flavor": flavor}, at)
+            continue
+        got = plan.resolve("vm", {"flavor": flavor}, at)
+        assert (set() if got is None else {got.id}) == expected, rk.Span.from_us(t, t)
+    # between two successive cuts, the winner never changes
+    bounds = [lo, *cuts, hi]
+    for a, b in itertools.pairwise(bounds):
+        winners = {frozenset(_brute_force(entries, flavor, t)) for t in range(a, b, HOUR // 4)}
+        winners.add(frozenset(_brute_force(entries, flavor, b - 1)))
+        assert len(winners) == 1, (rk.Span.from_us(a, b), winners)
+
+
+@given(entry_specs)
+def test_a_plan_that_is_accepted_has_no_equal_priority_overlap_without_selectors(specs) -> None:  # type: ignore[no-untyped-def]
+    # With no selectors, ties are fully detectable at definition: if the plan is built,
+    # no instant (inside the four-year horizon) has two top-priority entries.
+    for spec_index in range(len(specs)):
+        specs[spec_index] = (*specs[spec_index][:4], None, specs[spec_index][5])
+    entries = _build(specs)
+    try:
+        rk.Plan("p", "EUR", MONTHS, entries)
+    except rk.BadPriceError:
+        return
+    for t in range(T0 - 24 * HOUR, T0 + 8 * 24 * HOUR, HOUR // 2):
+        assert len(_brute_force(entries, "any", t)) <= 1
