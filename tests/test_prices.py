@@ -1,0 +1,506 @@
+"""Price models, by example: every amount below is worked by hand in its comment."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+import ratekit as rk
+
+D = Decimal
+
+# The table most examples use: (0, 5] at 0.10, (5, 10] at 0.08, (10, inf) at 0.05.
+CALLS = [rk.Tier(5, "0.10"), rk.Tier(10, "0.08"), rk.Tier(None, "0.05")]
+
+
+# -- Tier -------------------------------------------------------------------------------
+
+
+def test_tier_converts_at_the_door_and_reads_back() -> None:
+    tier = rk.Tier(up_to=0.1, unit="0.10", flat=2, block=D(100))
+    assert tier.up_to == D("0.1")  # float through its repr, not its binary expansion
+    assert (tier.unit, tier.flat, tier.block) == (D("0.10"), D(2), D(100))
+    assert repr(tier) == "Tier(up_to='0.1', unit='0.10', flat='2', block='100')"
+    assert repr(rk.Tier()) == "Tier(unit='0')"
+    assert rk.Tier(5, "1") == rk.Tier(D(5), D(1))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"up_to": 0}, "Tier up_to must be greater than 0, not '0'"),
+        ({"up_to": -5}, "Tier up_to must be greater than 0, not '-5'"),
+        ({"block": 0}, "Tier block must be greater than 0, not '0'"),
+        ({"block": "-1"}, "Tier block must be greater than 0, not '-1'"),
+        ({"unit": "abc"}, "Tier unit 'abc' is not a decimal number"),
+        ({"flat": "nan"}, "Tier flat must be a finite number"),
+    ],
+)
+def test_tier_rejects_what_cannot_be_a_tier(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(rk.BadPriceError, match=message):
+        rk.Tier(**kwargs)  # type: ignore[arg-type]
+
+
+# -- tier tables ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", [rk.Graduated, rk.Volume])
+def test_tier_tables_are_validated_with_the_index_and_values(model: type) -> None:
+    name = model.__name__
+    with pytest.raises(rk.BadPriceError, match=f"^{name} needs at least one tier"):
+        model([])
+    with pytest.raises(rk.BadPriceError, match=r"tiers\[0\] is open \(up_to=None\) but is not"):
+        model([rk.Tier(None, 1), rk.Tier(None, 2)])
+    with pytest.raises(
+        rk.BadPriceError,
+        match=r"tiers\[1\] up_to '5' is not greater than tiers\[0\] up_to '10'; tier bounds must be strictly increasing",
+    ):
+        model([rk.Tier(10, 1), rk.Tier(5, 2), rk.Tier(None, 3)])
+    with pytest.raises(rk.BadPriceError, match=r"tiers\[1\] up_to '10' is not greater"):
+        model([rk.Tier(10, 1), rk.Tier(10, 2), rk.Tier(None, 3)])
+    with pytest.raises(
+        rk.BadPriceError,
+        match=r"tiers\[1\] \(the last tier\) has up_to '10'; the last tier must be open",
+    ):
+        model([rk.Tier(5, 1), rk.Tier(10, 2)])
+    with pytest.raises(rk.BadPriceError, match=r"tiers\[1\]: Tier block must be greater than 0"):
+        model([{"up_to": 5, "unit": 1}, {"unit": 1, "block": 0}])
+    with pytest.raises(rk.BadPriceError, match=r"tiers\[0\] .* is not a tier"):
+        model([(1, 2, 3, 4, 5)])
+    with pytest.raises(rk.BadPriceError, match=r"tiers\[0\]: a tier must be a Tier"):
+        model(["0.10"])
+    with pytest.raises(rk.BadPriceError, match="tiers must be a sequence of tiers"):
+        model(rk.Tier(None, 1))
+
+
+def test_tiers_may_be_given_as_mappings_and_tuples() -> None:
+    assert rk.Graduated([(5, "0.10"), {"unit": "0.05"}]) == rk.Graduated(
+        [rk.Tier(5, "0.10"), rk.Tier(None, "0.05")]
+    )
+    assert rk.Graduated([(5, "0.10"), {"unit": "0.05"}]).tiers[1] == rk.Tier(unit="0.05")
+
+
+# -- PerUnit ----------------------------------------------------------------------------
+
+
+def test_per_unit_is_exact_and_accepts_corrections() -> None:
+    price = rk.PerUnit(0.1)
+    assert price.amount(3) == D("0.3")  # 0.1 x 3, no binary float in sight
+    assert price.amount(-2) == D("-0.2")  # a negative quantity is a correction
+    assert price.amount("1e3") == D("100.0")
+    assert price.linear is True
+    assert price.marginal(10, 5) == D("0.5")
+    assert repr(price) == "PerUnit('0.1')"
+    assert [str(line) for line in price.explain(-2)] == ["per unit: -2 * 0.1 = -0.2"]
+
+
+def test_per_unit_keeps_every_digit_of_big_quantities() -> None:
+    # An 18-digit byte count times a 12-digit price has 30 significant digits: the default
+    # 28-digit context would round it; ratekit's context must not.
+    quantity, rate = 123456789012345678, D("0.123456789012")
+    expected = Fraction(quantity) * Fraction(rate)
+    assert Fraction(rk.PerUnit(rate).amount(quantity)) == expected
+
+
+def test_per_unit_rejects_what_is_not_a_number() -> None:
+    with pytest.raises(rk.BadQuantityError, match="is not a decimal number"):
+        rk.PerUnit(1).amount("ten")
+    with pytest.raises(rk.RatekitTypeError):
+        rk.PerUnit(1).amount(True)  # type: ignore[arg-type]
+    with pytest.raises(rk.BadPriceError, match="PerUnit rate 'x' is not a decimal number"):
+        rk.PerUnit("x")
+
+
+# -- Flat -------------------------------------------------------------------------------
+
+
+def test_flat_is_the_fee_whatever_the_quantity() -> None:
+    fee = rk.Flat(amount="49.00")
+    assert fee.fee == D("49.00")
+    assert fee.amount(0) == fee.amount(1000) == fee.amount(-1) == D("49.00")
+    assert fee.marginal(0, 1000) == 0
+    assert fee.linear is False  # 49 for a + 49 for b is not 49 for a + b
+    assert repr(fee) == "Flat('49.00')"
+    assert [line.amount for line in fee.explain(3)] == [D("49.00")]
+
+
+# -- Graduated --------------------------------------------------------------------------
+
+
+def test_graduated_fills_the_tiers_in_order() -> None:
+    price = rk.Graduated(CALLS)
+    assert price.amount(0) == 0
+    assert price.amount(3) == D("0.30")  # 3 x 0.10
+    # Exactly on a bound: all 5 units stay in the first tier.
+    assert price.amount(5) == D("0.50")  # 5 x 0.10
+    assert len(price.explain(5)) == 1
+    assert price.amount("5.5") == D("0.540")  # 5 x 0.10 + 0.5 x 0.08 = 0.50 + 0.040
+    assert price.amount(10) == D("0.90")  # 0.50 + 5 x 0.08
+    assert price.amount(12) == D("1.00")  # 0.50 + 0.40 + 2 x 0.05
+    assert price.linear is False
+
+
+def test_graduated_explains_tier_by_tier() -> None:
+    lines = rk.Graduated(CALLS).explain(12)
+    assert [str(line) for line in lines] == [
+        "tiers[0] (0, 5]: 5 * 0.10 = 0.50",
+        "tiers[1] (5, 10]: 5 * 0.08 = 0.40",
+        "tiers[2] (10, ∞): 2 * 0.05 = 0.10",
+    ]
+    assert [(line.lower, line.upper, line.quantity) for line in lines] == [
+        (0, 5, 5),
+        (5, 10, 5),
+        (10, None, 2),
+    ]
+    assert sum(line.amount for line in lines) == D("1.00")
+
+
+def test_graduated_flat_fees_and_the_flat_at_zero_switch() -> None:
+    tiers = [rk.Tier(5, "0.10", flat=2), rk.Tier(None, "0.05", flat=1)]
+    charged = rk.Graduated(tiers)
+    waived = rk.Graduated(tiers, flat_at_zero=False)
+    assert charged.amount(0) == 2  # the first tier's flat fee, at zero usage (Lago, OpenMeter)
+    assert waived.amount(0) == 0
+    assert waived.amount("0.001") == D("2.0001")  # 2 + 0.001 x 0.10
+    assert charged.amount(5) == waived.amount(5) == D("2.50")  # 2 + 5 x 0.10
+    # The second flat fee comes once the quantity passes 5: 2.50 + 1 + 1 x 0.05
+    assert charged.amount(6) == D("3.55")
+    assert [str(line) for line in charged.explain(0)] == [
+        "tiers[0] (0, 5]: 0 * 0.10 + 2 flat = 2.00"
+    ]
+    assert [str(line) for line in waived.explain(0)] == ["tiers[0] (0, 5]: 0 * 0.10 = 0.00"]
+    assert repr(waived).endswith(", flat_at_zero=False)")
+
+
+def test_graduated_blocks_round_up_from_the_tier_lower_bound() -> None:
+    # 100 units free, then 2.00 per started block of 50 units.
+    price = rk.Graduated([rk.Tier(100, 0), rk.Tier(None, "2.00", block=50)])
+    assert price.amount(100) == 0
+    assert price.amount("100.5") == D("2.00")  # 0.5 units start one block
+    assert price.amount(150) == D("2.00")  # exactly one block
+    assert price.amount(151) == D("4.00")  # 51 units start two blocks
+    (_, line) = price.explain(151)
+    assert (line.blocks, line.block, line.quantity) == (2, 50, 51)
+    assert str(line) == "tiers[1] (100, ∞): 51 in 2 blocks of 50 * 2.00 = 4.00"
+    assert str(price.explain(120)[1]) == "tiers[1] (100, ∞): 20 in 1 block of 50 * 2.00 = 2.00"
+
+
+def test_graduated_marginal_is_the_difference_of_amounts() -> None:
+    price = rk.Graduated(CALLS)
+    # amount(6) - amount(4) = (0.50 + 0.08) - 0.40
+    assert price.marginal(4, 2) == D("0.18")
+    assert price.marginal(10, 0) == 0
+
+
+def test_tiered_models_reject_negative_quantities_naming_the_model() -> None:
+    models = [
+        rk.Graduated(CALLS),
+        rk.Volume(CALLS),
+        rk.Package(10, 1),
+        rk.GraduatedPercentage([(None, 1)]),
+        rk.Percentage(1),
+    ]
+    for model in models:
+        name = type(model).__name__
+        with pytest.raises(
+            rk.BadQuantityError, match=f"^{name} cannot price the negative quantity '-1'"
+        ):
+            model.amount(-1)
+        with pytest.raises(rk.BadQuantityError, match=name):
+            model.explain("-0.5")
+
+
+# -- from_ranges ------------------------------------------------------------------------
+
+
+def test_from_ranges_reads_inclusive_integer_ranges_as_tiers() -> None:
+    price = rk.Graduated.from_ranges([("1-5", "0.10"), ("6-10", "0.08"), ("11+", "0.05")])
+    assert price == rk.Graduated(CALLS)  # 1-5 is (0, 5], 6-10 is (5, 10], 11+ is (10, inf)
+    assert price.amount("5.5") == D("0.540")  # 5.5 falls in 6-10, as a continuous quantity
+    assert (
+        rk.Graduated.from_ranges([("0-5", "0.10"), ((6, 10), "0.08"), ((11, None), "0.05")])
+        == price
+    )
+    en_dash = "\u2013"
+    assert rk.Graduated.from_ranges([(f"1{en_dash}5", 1), (" 6 + ", 2)]).tiers[0].up_to == 5
+    with_flat = rk.Volume.from_ranges([("1-10", 8, 5), ("11+", 6)], flat_at_zero=False)
+    assert with_flat == rk.Volume([rk.Tier(10, 8, 5), rk.Tier(None, 6)], flat_at_zero=False)
+
+
+@pytest.mark.parametrize(
+    ("ranges", "message"),
+    [
+        (
+            [("1-5", 1), ("7-10", 2), ("11+", 3)],
+            r"ranges\[1\] '7-10' leaves a gap after ranges\[0\] '1-5'; it should start at 6",
+        ),
+        (
+            [("1-5", 1), ("5-10", 2), ("11+", 3)],
+            r"ranges\[1\] '5-10' overlaps ranges\[0\] '1-5', which already includes 5; inclusive ranges continue at 6",
+        ),
+        (
+            [("2-5", 1), ("6+", 2)],
+            r"ranges\[0\] '2-5' starts at 2; the first range must start at 0 or 1",
+        ),
+        ([("1+", 1), ("6-10", 2)], r"ranges\[0\] '1\+' is open but is not the last range"),
+        (
+            [("1-5", 1), ("6-10", 2)],
+            r"ranges\[1\] '6-10' is the last range but is closed; end the table with an open range such as '11\+'",
+        ),
+        ([("1..5", 1)], r"ranges\[0\] range '1..5' is not an inclusive integer range"),
+        ([("5-1", 1)], r"ranges\[0\] '5-1' ends before it starts"),
+        ([("0-0", 1), ("1+", 1)], r"ranges\[0\] '0-0' covers no quantity above 0"),
+        ([((1.5, 2), 1)], r"must be a string like '1-5' or '11\+', or a tuple of integers"),
+        (["1-5"], r"ranges\[0\] must be \(range, unit\) or \(range, unit, flat\)"),
+        ([("1+", "x")], r"ranges\[0\]: Tier unit 'x' is not a decimal number"),
+        ([], "needs at least one tier"),
+    ],
+)
+def test_from_ranges_rejects_gaps_overlaps_and_bad_ranges(
+    ranges: list[object], message: str
+) -> None:
+    with pytest.raises(rk.BadPriceError, match=message):
+        rk.Graduated.from_ranges(ranges)  # type: ignore[arg-type]
+
+
+# -- Volume -----------------------------------------------------------------------------
+
+
+def test_volume_prices_the_whole_quantity_at_the_tier_that_contains_it() -> None:
+    seats = rk.Volume([rk.Tier(10, "8"), rk.Tier(50, "6"), rk.Tier(None, "5")])
+    assert seats.amount(0) == 0
+    assert seats.amount(10) == 80  # on the bound: the lower tier, 10 x 8
+    assert seats.amount(11) == 66  # all 11 at 6
+    assert seats.amount(50) == 300  # 50 x 6
+    assert seats.amount(51) == 255  # all 51 at 5
+    assert seats.marginal(10, 1) == -14  # 66 - 80: volume pricing may drop
+    assert [str(line) for line in seats.explain(11)] == ["tiers[1] (10, 50]: 11 * 6 = 66"]
+
+
+def test_volume_flat_fees_and_blocks() -> None:
+    tiers = [rk.Tier(10, "1", flat=5), rk.Tier(None, "0.5", flat=3)]
+    assert rk.Volume(tiers).amount(0) == 5  # the first tier's flat at zero usage
+    assert rk.Volume(tiers, flat_at_zero=False).amount(0) == 0
+    assert rk.Volume(tiers).amount(4) == 9  # 4 x 1 + 5
+    assert rk.Volume(tiers).amount(20) == D("13.0")  # 20 x 0.5 + 3, tier 0's flat not charged
+    blocks = rk.Volume([rk.Tier(1000, "3", block=100), rk.Tier(None, "2", block=100)])
+    assert blocks.amount(250) == 9  # 3 started blocks x 3
+    assert blocks.amount(1001) == 22  # all 1001 units: 11 started blocks x 2
+    assert repr(rk.Volume(tiers, flat_at_zero=False)) == (
+        "Volume([Tier(up_to='10', unit='1', flat='5'), Tier(unit='0.5', flat='3')], flat_at_zero=False)"
+    )
+
+
+# -- Package ----------------------------------------------------------------------------
+
+
+def test_package_with_free_units() -> None:
+    sms = rk.Package(100, "5.00", free=50)
+    assert sms.amount(0) == 0
+    assert sms.amount(50) == 0  # all within the free units
+    assert sms.amount(51) == D("5.00")  # 1 unit over starts a package
+    assert sms.amount(150) == D("5.00")  # 100 units over: exactly one package
+    assert sms.amount(151) == D("10.00")  # 101 over: two packages
+    assert sms.marginal(150, 1) == D("5.00")
+    assert (sms.size, sms.price, sms.free) == (100, D("5.00"), 50)
+    assert repr(sms) == "Package('100', '5.00', free='50')"
+    assert [str(line) for line in sms.explain(30)] == ["free units (0, 50]: 30 * 0 = 0"]
+    assert sum(line.amount for line in sms.explain(151)) == D("10.00")
+
+
+def test_package_without_free_units() -> None:
+    price = rk.Package(size=1000, amount="0.50")
+    assert price.amount(0) == 0
+    assert price.amount(1) == D("0.50")
+    assert price.amount(1000) == D("0.50")
+    assert price.amount("1000.001") == D("1.00")
+    assert [str(line) for line in price.explain(0)] == [
+        "packages (0, ∞): 0 in 0 blocks of 1000 * 0.50 = 0.00"
+    ]
+    with pytest.raises(rk.BadPriceError, match="Package size must be greater than 0, not '0'"):
+        rk.Package(0, 1)
+    with pytest.raises(rk.BadPriceError, match="Package free must be 0 or more, not '-1'"):
+        rk.Package(10, 1, free=-1)
+
+
+# -- GraduatedPercentage ----------------------------------------------------------------
+
+
+def test_graduated_percentage_takes_a_percent_of_each_part() -> None:
+    fees = rk.GraduatedPercentage([(1000, "1", 200), (10000, "2", 300), (None, "3", 400)])
+    assert fees.amount(500) == D("205.00")  # 1 % of 500 + 200
+    assert fees.amount(1000) == D("210.00")  # 1 % of 1000 + 200, on the bound
+    assert fees.amount(1050) == D("511.00")  # 10 + 200 + 2 % of 50 + 300
+    assert fees.amount(0) == 200  # the first flat fee at zero
+    waived = rk.GraduatedPercentage([(1000, "1", 200), (None, "2")], flat_at_zero=False)
+    assert waived.amount(0) == 0
+    assert fees.percents == (1, 2, 3)
+    assert (
+        repr(waived)
+        == "GraduatedPercentage([('1000', '1', '200'), (None, '2')], flat_at_zero=False)"
+    )
+    assert [str(line) for line in fees.explain(1050)] == [
+        "tiers[0] (0, 1000]: 1000 * 0.01 + 200 flat = 210.00",
+        "tiers[1] (1000, 10000]: 50 * 0.02 + 300 flat = 301.00",
+    ]
+    assert fees.marginal(1000, 50) == D("301.00")
+
+
+def test_graduated_percentage_tier_forms() -> None:
+    by_mapping = rk.GraduatedPercentage([{"up_to": 1000, "percent": "1"}, {"percent": "0.5"}])
+    by_tier = rk.GraduatedPercentage([rk.Tier(1000, "0.01"), rk.Tier(None, "0.005")])
+    assert by_mapping.amount(3000) == by_tier.amount(3000) == D("20.000")  # 10 + 0.5 % of 2000
+    with pytest.raises(
+        rk.BadPriceError, match=r"tiers\[0\]: GraduatedPercentage tiers price an amount, not blocks"
+    ):
+        rk.GraduatedPercentage([rk.Tier(None, "0.01", block=10)])
+    with pytest.raises(rk.BadPriceError, match=r"takes up_to, percent and flat, not \['unit'\]"):
+        rk.GraduatedPercentage([{"unit": "1"}])
+    with pytest.raises(rk.BadPriceError, match=r"tiers\[0\]: a GraduatedPercentage tier is"):
+        rk.GraduatedPercentage([7])
+    with pytest.raises(rk.BadPriceError, match="the last tier must be open"):
+        rk.GraduatedPercentage([(1000, 1)])
+
+
+# -- Percentage -------------------------------------------------------------------------
+
+
+def test_percentage_with_fixed_fee_and_per_transaction_bounds() -> None:
+    card = rk.Percentage("2.9", fixed_fee="0.30", minimum="0.50", maximum="5")
+    lines = card.explain_of(["100", "5", "1000"])
+    # 100:  2.9 % of 100  = 2.900 + 0.30 = 3.200
+    # 5:    2.9 % of 5    = 0.145 + 0.30 = 0.445, raised to the minimum 0.50
+    # 1000: 2.9 % of 1000 = 29.000 + 0.30 = 29.300, capped to the maximum 5
+    assert [line.amount for line in lines] == [D("3.200"), D("0.50"), D(5)]
+    assert [line.bound for line in lines] == [None, "minimum", "maximum"]
+    assert card.amount_of(["100", "5", "1000"]) == D("8.700")  # 3.200 + 0.50 + 5
+    assert str(lines[2]) == (
+        "transactions[2] 1000: 2.9 % of 1000 = 29.000 + 0.30 fee = 29.300, capped to the maximum 5"
+    )
+    assert card.amount_of([]) == 0
+
+
+def test_percentage_free_amount_and_free_transactions() -> None:
+    model = rk.Percentage(
+        "1", fixed_fee="0.25", free_transactions=2, free_amount=50, minimum="0.10"
+    )
+    lines = model.explain_of([30, 40, 5, 0])
+    # 30: within the free 50 (20 left), and the first free transaction: wholly free, so the
+    #     minimum does not apply: 0
+    # 40: 20 more are free, 20 billable: 1 % of 20 = 0.20; second free transaction: no fee
+    # 5:  1 % of 5 = 0.05 + 0.25 = 0.30
+    # 0:  nothing billable, but the fee is due: 0.25
+    assert [line.amount for line in lines] == [0, D("0.20"), D("0.30"), D("0.25")]
+    assert [line.billable for line in lines] == [0, 20, 5, 0]
+    assert model.amount_of([30, 40, 5, 0]) == D("0.75")
+    assert [str(line) for line in lines[:2]] == [
+        "transactions[0] 30: free",
+        "transactions[1] 40: 1 % of 20 billable = 0.20",
+    ]
+
+
+def test_percentage_minimum_lifts_small_charged_transactions_only() -> None:
+    model = rk.Percentage("1", minimum="0.10", free_amount=100)
+    # 100 is all free (0); 1 more is billable: 1 % of 1 = 0.01, raised to 0.10
+    assert [line.amount for line in model.explain_of([100, 1])] == [0, D("0.10")]
+
+
+def test_percentage_amount_of_a_total_and_its_limits() -> None:
+    plain = rk.Percentage("1.5", free_amount=500)
+    assert plain.amount(2500) == D("30.000")  # 1.5 % of (2500 - 500)
+    assert plain.amount(400) == 0
+    assert plain.amount(2500) == plain.amount_of([400, 1000, 1100])  # same total, same amount
+    assert plain.linear is False  # the free amount makes it non-proportional
+    assert [str(line) for line in plain.explain(2500)] == [
+        "free amount (0, 500]: 500 * 0 = 0",
+        "percent (500, ∞): 2000 * 0.015 = 30.000",
+    ]
+    assert rk.Percentage("2").linear is True
+    assert rk.Percentage("2").marginal(100, 50) == D("1.00")
+    card = rk.Percentage("2.9", fixed_fee="0.30")
+    assert card.per_transaction
+    assert not card.linear
+    with pytest.raises(
+        rk.BadPriceError, match=r"per-transaction terms .* amount_of\(transactions\)"
+    ):
+        card.amount(100)
+    with pytest.raises(rk.BadPriceError, match="per-transaction terms"):
+        card.explain(100)
+
+
+def test_percentage_validation() -> None:
+    with pytest.raises(rk.BadPriceError, match="minimum '5' is above its maximum '1'"):
+        rk.Percentage(1, minimum=5, maximum=1)
+    with pytest.raises(
+        rk.BadPriceError, match="free_transactions must be a whole number 0 or more"
+    ):
+        rk.Percentage(1, free_transactions=-1)
+    with pytest.raises(rk.BadPriceError, match="free_transactions must be a whole number"):
+        rk.Percentage(1, free_transactions=True)
+    with pytest.raises(rk.BadPriceError, match="Percentage free_amount must be 0 or more"):
+        rk.Percentage(1, free_amount=-1)
+    with pytest.raises(rk.BadQuantityError, match=r"negative transactions\[1\] '-3'"):
+        rk.Percentage(1).amount_of([1, -3])
+    assert repr(rk.Percentage("2.9", fixed_fee="0.30", free_transactions=3)) == (
+        "Percentage('2.9', fixed_fee='0.30', free_transactions=3)"
+    )
+
+
+# -- the protocol -----------------------------------------------------------------------
+
+
+class _Capped:
+    """A user's own model: 0.05 per unit, at most 20."""
+
+    linear = False
+
+    def amount(self, quantity: D) -> D:
+        return min(D("0.05") * quantity, D(20))
+
+    def explain(self, quantity: D) -> tuple[rk.TierLine, ...]:
+        return (
+            rk.TierLine(
+                label="capped",
+                lower=None,
+                upper=None,
+                quantity=quantity,
+                unit=D("0.05"),
+                amount=self.amount(quantity),
+            ),
+        )
+
+    def marginal(self, quantity: D, added: D) -> D:
+        return self.amount(quantity + added) - self.amount(quantity)
+
+
+def _bill(model: rk.PriceModel, quantity: D) -> D:
+    return sum((line.amount for line in model.explain(quantity)), D(0))
+
+
+def test_user_models_and_built_ins_satisfy_the_protocol() -> None:
+    models: list[rk.PriceModel] = [
+        _Capped(),
+        rk.PerUnit(1),
+        rk.Flat(1),
+        rk.Graduated(CALLS),
+        rk.Volume(CALLS),
+        rk.Package(5, 1),
+        rk.GraduatedPercentage([(None, 1)]),
+        rk.Percentage(1),
+    ]
+    for model in models:
+        assert isinstance(model, rk.PriceModel)
+        assert _bill(model, D(12)) == model.amount(D(12))
+    assert _Capped().marginal(D(390), D(20)) == D("0.50")  # 20 - 19.50
+
+
+def test_breakdown_lines_are_frozen_values_with_readable_reprs() -> None:
+    line = rk.Graduated(CALLS).explain(3)[0]
+    assert repr(line) == "TierLine('tiers[0] (0, 5]: 3 * 0.10 = 0.30')"
+    with pytest.raises(AttributeError):
+        line.amount = D(0)  # type: ignore[misc]
+    tx = rk.Percentage("1").explain_of([10])[0]
+    assert repr(tx) == "TransactionLine('transactions[0] 10: 1 % of 10 = 0.10')"
+    assert hash(line) == hash(rk.Graduated(CALLS).explain(3)[0])
