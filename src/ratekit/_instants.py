@@ -105,7 +105,8 @@ def from_us(us: int) -> _dt.datetime:
         return EPOCH + _dt.timedelta(microseconds=us)
     except OverflowError:
         raise BadTimeError(
-            f"instant {us} µs since the epoch is outside the range of datetime"
+            f"instant {us} µs since the epoch is outside the instants ratekit represents "
+            f"({MIN_US} to {MAX_US} µs, that is 0001-01-01 to 9999-12-31 in UTC)."
         ) from None
 
 
