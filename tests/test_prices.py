@@ -105,8 +105,14 @@ def test_per_unit_keeps_every_digit_of_big_quantities() -> None:
 
 
 def test_per_unit_rejects_what_is_not_a_number() -> None:
-    with pytest.raises(rk.BadQuantityError, match="is not a decimal number"):
+    with pytest.raises(rk.BadQuantityError, match="PerUnit quantity 'ten' is not a decimal number"):
         rk.PerUnit(1).amount("ten")
+    with pytest.raises(rk.BadQuantityError, match="Graduated quantity must be a finite number"):
+        rk.Graduated(CALLS).amount(D("inf"))
+    with pytest.raises(rk.RatekitTypeError, match="PerUnit rate must be a number"):
+        rk.PerUnit([1])  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"tiers\[0\]: Tier unit must be a number"):
+        rk.Graduated([{"unit": [1]}])
     with pytest.raises(rk.RatekitTypeError):
         rk.PerUnit(1).amount(True)  # type: ignore[arg-type]
     with pytest.raises(rk.BadPriceError, match="PerUnit rate 'x' is not a decimal number"):

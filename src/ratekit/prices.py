@@ -39,7 +39,7 @@ from typing import Final, Protocol, TypeAlias
 import attrs
 
 from ._decimals import CONTEXT, ZERO, to_decimal
-from .errors import BadPriceError, BadQuantityError, RatekitError
+from .errors import BadPriceError, BadQuantityError, RatekitTypeError
 
 __all__ = [
     "Flat",
@@ -67,7 +67,7 @@ _HUNDRED: Final = Decimal(100)
 def _price(value: Number, what: str) -> Decimal:
     try:
         return to_decimal(value, what)
-    except RatekitError as error:
+    except BadQuantityError as error:
         raise BadPriceError(str(error)) from None
 
 
@@ -94,7 +94,10 @@ def _text(value: Decimal | None) -> str:
 
 
 def _quantity(value: Number, model: str, *, negative: bool = False) -> Decimal:
-    quantity = value if type(value) is Decimal and value.is_finite() else to_decimal(value)
+    if type(value) is Decimal and value.is_finite():
+        quantity = value
+    else:
+        quantity = to_decimal(value, f"{model} quantity")
     if not negative and quantity < 0:
         raise BadQuantityError(
             f"{model} cannot price the negative quantity {str(quantity)!r}: tiered, package and "
@@ -278,6 +281,8 @@ def _tier_table(tiers: Iterable[TierLike]) -> tuple[Tier, ...]:
             table.append(_tier(item))
         except BadPriceError as error:
             raise BadPriceError(f"tiers[{index}]: {error}") from None
+        except RatekitTypeError as error:
+            raise RatekitTypeError(f"tiers[{index}]: {error}") from None
         except TypeError as error:
             raise BadPriceError(
                 f"tiers[{index}] {item!r} is not a tier ({error}); give Tier(up_to, unit, "
@@ -938,7 +943,14 @@ class Volume:
             >>> rk.Volume([rk.Tier(10, "8", flat=5), rk.Tier(None, "6")], flat_at_zero=False).amount(0)
             Decimal('0')
         """
-        return self.explain(quantity)[0].amount
+        quantity = _quantity(quantity, "Volume")
+        index, _ = self._select(quantity)
+        tier = self.tiers[index]
+        units = quantity if tier.block is None else Decimal(_blocks(quantity, tier.block))
+        amount = CONTEXT.multiply(tier.unit, units)
+        if quantity or self.flat_at_zero:
+            amount = CONTEXT.add(amount, tier.flat)
+        return amount
 
     def explain(self, quantity: Number) -> tuple[TierLine, ...]:
         """One line: the selected tier, pricing the whole quantity.
