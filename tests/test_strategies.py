@@ -1,0 +1,129 @@
+"""ratekit.strategies: optional, bounded, on the grid, and clear about bad arguments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+import zoneinfo
+
+import pytest
+from hypothesis import given
+
+import ratekit as rk
+from ratekit import strategies as rks
+
+HOUR = dt.timedelta(hours=1)
+LOW = "2026-03-28T00:00:00Z"
+HIGH = "2026-03-30T00:00:00Z"  # 48 one-hour steps above LOW
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_importing_ratekit_does_not_import_hypothesis() -> None:
+    result = run_python(
+        """
+        import sys
+        import ratekit
+        print("hypothesis" in sys.modules, "ratekit.strategies" in sys.modules)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_without_hypothesis_the_import_error_says_what_to_install() -> None:
+    result = run_python(
+        """
+        import sys
+        sys.modules["hypothesis"] = None  # as if it were not installed
+        try:
+            import ratekit.strategies
+        except ImportError as error:
+            print(error)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "ratekit.strategies needs hypothesis, which ratekit does not install by itself; "
+        "install it with `pip install hypothesis` (or `pip install 'ratekit[test]'`)."
+    )
+
+
+@given(rks.instants(min_start=LOW, max_end=HIGH, resolution=HOUR))
+def test_instants_are_aware_on_the_grid_and_in_range(moment: dt.datetime) -> None:
+    assert moment.utcoffset() is not None
+    assert isinstance(moment.tzinfo, zoneinfo.ZoneInfo)
+    assert moment.tzinfo.key in rks.DEFAULT_TIMEZONES
+    span = rk.Span(LOW, HIGH)
+    assert moment in span or moment == span.end
+    assert (rk.Span(LOW, moment).duration % HOUR) == dt.timedelta(0)
+
+
+@given(rks.instants(timezones=["Asia/Kolkata"]))
+def test_instants_in_the_zones_asked_for(moment: dt.datetime) -> None:
+    assert moment.utcoffset() == dt.timedelta(hours=5, minutes=30)
+
+
+@given(
+    rks.spans(
+        min_start=LOW, max_end=HIGH, resolution=HOUR, max_duration=3 * HOUR, allow_empty=False
+    )
+)
+def test_spans_respect_their_bounds(span: rk.Span) -> None:
+    assert span in rk.Span(LOW, HIGH)
+    assert HOUR <= span.duration <= 3 * HOUR
+    assert (span.start - rk.Span(LOW, LOW).start) % HOUR == dt.timedelta(0)
+
+
+@given(rks.span_sets(min_start=LOW, max_end=HIGH, resolution=HOUR, max_size=3))
+def test_span_sets_respect_their_bounds(spans: rk.SpanSet) -> None:
+    spans._check()
+    assert len(spans) <= 3
+    assert all(span in rk.Span(LOW, HIGH) for span in spans)
+
+
+def test_a_single_point_range_gives_only_empty_spans() -> None:
+    # One grid point: the only span is [LOW, LOW).
+    @given(rks.spans(min_start=LOW, max_end=LOW))
+    def check(span: rk.Span) -> None:
+        assert span == rk.Span(LOW, LOW)
+
+    check()
+
+
+def test_bad_arguments_fail_when_the_strategy_is_built() -> None:
+    with pytest.raises(rk.BadSpanError) as caught:
+        rks.spans(min_start=HIGH, max_end=LOW)
+    assert str(caught.value) == (
+        "max_end 2026-03-28T00:00:00Z comes before min_start 2026-03-30T00:00:00Z; "
+        "give a range with min_start <= max_end."
+    )
+    with pytest.raises(rk.RatekitTypeError) as caught_type:
+        rks.instants(resolution=3600)  # type: ignore[arg-type]
+    assert str(caught_type.value) == "resolution must be a datetime.timedelta, not int: 3600."
+    with pytest.raises(rk.BadSpanError) as caught:
+        rks.span_sets(resolution=dt.timedelta(0))
+    assert str(caught.value) == (
+        "resolution must be a positive whole number of microseconds, not datetime.timedelta(0)."
+    )
+    with pytest.raises(rk.BadSpanError) as caught:
+        rks.spans(min_start=LOW, max_end=LOW, allow_empty=False)
+    assert str(caught.value) == (
+        "no non-empty span fits: the range or max_duration is shorter than resolution."
+    )
+    with pytest.raises(rk.BadSpanError, match="no non-empty span fits"):
+        rks.spans(max_duration=dt.timedelta(minutes=30), resolution=HOUR, allow_empty=False)
+    with pytest.raises(rk.BadSpanError) as caught:
+        rks.instants(timezones=[])
+    assert str(caught.value) == "timezones must name at least one IANA timezone, such as 'UTC'."
+    with pytest.raises(rk.BadTimeError, match="min_start '2026-03-28' has no UTC offset"):
+        rks.timelines(rks.instants(), min_start="2026-03-28")
