@@ -294,8 +294,8 @@ class Timeline(Generic[V]):
             >>> state = rk.Timeline[str]()
             >>> state.set(rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"), "running")
             >>> state.set(rk.Span("2026-03-01T12:00:00Z", "2026-03-01T13:00:00Z"), "stopped")
-            >>> [value for _, value in state.items()]
-            ['running', 'stopped', 'running']
+            >>> tuple(value for _, value in state.items())
+            ('running', 'stopped', 'running')
         """
         span = _check_span(span, "Timeline.set")
         self._put(span.start_us, span.end_us, value)
