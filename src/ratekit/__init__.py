@@ -31,6 +31,25 @@ from .errors import RatekitTypeError as RatekitTypeError
 from .errors import UnitError as UnitError
 from .errors import UnknownMeterError as UnknownMeterError
 from .errors import UnpricedUsageError as UnpricedUsageError
+from .metering import Continuous as Continuous
+from .metering import Count as Count
+from .metering import Counter as Counter
+from .metering import DeltaPolicy as DeltaPolicy
+from .metering import Discrete as Discrete
+from .metering import Latest as Latest
+from .metering import Max as Max
+from .metering import Meter as Meter
+from .metering import Min as Min
+from .metering import OnOff as OnOff
+from .metering import Percentile as Percentile
+from .metering import ResourceState as ResourceState
+from .metering import SamplePolicy as SamplePolicy
+from .metering import TimePolicy as TimePolicy
+from .metering import TimeWeightedMean as TimeWeightedMean
+from .metering import UniqueCount as UniqueCount
+from .metering import Usage as Usage
+from .metering import UsageRow as UsageRow
+from .metering import meter as meter
 from .pricebook import Allowance as Allowance
 from .pricebook import Assignment as Assignment
 from .pricebook import Fee as Fee
@@ -70,37 +89,56 @@ __all__ = [
     "BadSpanError",
     "BadTimeError",
     "ConflictingRecordError",
+    "Continuous",
+    "Count",
+    "Counter",
     "CurrencyMismatchError",
+    "DeltaPolicy",
+    "Discrete",
     "Event",
     "Fee",
     "Flat",
     "Graduated",
     "GraduatedPercentage",
     "Inventory",
+    "Latest",
+    "Max",
+    "Meter",
+    "Min",
     "Minimum",
+    "OnOff",
     "Package",
     "PerUnit",
     "Percentage",
+    "Percentile",
     "Plan",
     "PriceEntry",
     "PriceModel",
     "RatekitError",
     "RatekitTypeError",
+    "ResourceState",
     "Sample",
+    "SamplePolicy",
     "Span",
     "SpanSet",
     "Tier",
     "TierLine",
+    "TimePolicy",
+    "TimeWeightedMean",
     "Timeline",
     "TransactionLine",
+    "UniqueCount",
     "Unit",
     "UnitError",
     "UnknownMeterError",
     "UnpricedUsageError",
+    "Usage",
+    "UsageRow",
     "Volume",
     "convert",
     "currency_quantum",
     "cycles",
+    "meter",
     "units",
 ]
 

@@ -511,6 +511,10 @@ Record: TypeAlias = Event | Sample | Inventory
 """Any record metering accepts."""
 
 
+def _id_tuple(ids: Iterable[str]) -> tuple[str, ...]:
+    return tuple(ids)
+
+
 @typing.final
 @attrs.frozen(repr=False)
 class Anomaly:
@@ -549,7 +553,7 @@ class Anomaly:
     """Which rule handled it."""
     message: str
     """A readable sentence: what was odd and what was done."""
-    record_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    record_ids: tuple[str, ...] = attrs.field(default=(), converter=_id_tuple)
     """The ids of the records involved."""
 
     def __str__(self) -> str:

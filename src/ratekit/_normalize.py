@@ -1,0 +1,484 @@
+"""Normalisation: from messy records to one clean description timeline per resource.
+
+This is the private engine behind :func:`ratekit.meter`. It works on plain values: the
+records' integer instants, interned strings and read-only description mappings; it builds
+no attrs instance per record.
+
+1. :func:`group` deduplicates the records (by id, or by content when a record has no id;
+   the same id with other content raises :class:`~ratekit.ConflictingRecordError`) and
+   groups them per ``(account, resource)``, samples also per meter.
+2. :func:`build_timeline` applies one resource's events in order (``seq`` order when every
+   event has a ``seq``, else ``(at, seq)`` order) through a small state machine (unknown,
+   running, stopped, deleted) and reconciles with inventory snapshots, reporting every odd
+   record as an anomaly. The result is a step function: breakpoints, and for each piece
+   the description, the status and the id of the record that began it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Final
+
+from ._instants import format_us
+from .errors import ConflictingRecordError, RatekitTypeError, UnknownMeterError
+from .records import EMPTY, Anomaly, AnomalyKind, Event, Inventory, Sample, _FrozenDict
+
+__all__ = [
+    "DELETED",
+    "NEVER",
+    "RUNNING",
+    "STATUS_NAMES",
+    "STOPPED",
+    "UNKNOWN",
+    "Anomalies",
+    "Timeline",
+    "build_timeline",
+    "group",
+    "label",
+]
+
+UNKNOWN: Final = 0
+RUNNING: Final = 1
+STOPPED: Final = 2
+DELETED: Final = 3
+STATUS_NAMES: Final = ("unknown", "running", "stopped", "deleted")
+
+#: An instant before every real one: the start of a resource's first (unknown) piece.
+NEVER: Final = -(2**63)
+
+_RANK: Final = {"start": 0, "update": 1, "stop": 2, "delete": 3}
+
+Key: typing.TypeAlias = tuple[str, str]
+
+
+def label(record: Event | Sample | Inventory) -> str:
+    """How messages name a record: by id, or by what it is when it has none."""
+    if isinstance(record, Inventory):
+        where = format_us(record.at_us)
+        return f"inventory at {where}" if record.id is None else f"inventory {record.id!r}"
+    kind = "event" if isinstance(record, Event) else "sample"
+    if record.id is not None:
+        return f"{kind} {record.id!r}"
+    what = record.kind if isinstance(record, Event) else f"{record.kind} of {record.meter!r}"
+    return f"{kind} ({what} of {record.resource!r} at {format_us(record.at_us)}, no id)"
+
+
+class Anomalies:
+    """Anomalies collected in any order, returned in a stable order (time, then resource)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self) -> None:
+        self._items: list[tuple[int, str, str, int, Anomaly]] = []
+
+    def add(  # noqa: PLR0917 - private plumbing of plain values
+        self,
+        at_us: int,
+        account: str,
+        resource: str,
+        kind: AnomalyKind,
+        message: str,
+        ids: Iterable[str | None] = (),
+    ) -> None:
+        anomaly = Anomaly(kind, message, tuple(i for i in ids if i is not None))
+        self._items.append((at_us, account, resource, len(self._items), anomaly))
+
+    def result(self) -> tuple[Anomaly, ...]:
+        # The position breaks ties only within one resource, whose processing order is
+        # deterministic; across resources, (account, resource) decides.
+        ordered = sorted(self._items, key=lambda item: (item[0], item[1], item[2], item[3]))
+        return tuple(item[4] for item in ordered)
+
+
+def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
+    records: Iterable[object],
+    accepted: Mapping[str, frozenset[str]],
+    as_of_us: int,
+    anomalies: Anomalies,
+) -> tuple[dict[Key, list[Event]], dict[Key, dict[str, list[Sample]]], list[Inventory]]:
+    """Deduplicate and group the records stamped before ``as_of_us``. O(n).
+
+    ``accepted`` maps each declared meter to the sample kinds its policy takes.
+    """
+    seen: dict[object, object] = {}
+    events: dict[Key, list[Event]] = {}
+    samples: dict[Key, dict[str, list[Sample]]] = {}
+    inventories: list[Inventory] = []
+    event_type = Event
+    sample_type = Sample
+    for record in records:
+        kind = type(record)
+        if kind is event_type:
+            event = typing.cast(Event, record)
+            if event.at_us >= as_of_us:
+                continue
+            identity: object = event.id if event.id is not None else event
+            previous = seen.get(identity)
+            if previous is not None:
+                _duplicate(previous, event, anomalies)
+                continue
+            seen[identity] = event
+            key = (event.account, event.resource)
+            found = events.get(key)
+            if found is None:
+                events[key] = [event]
+            else:
+                found.append(event)
+        elif kind is sample_type:
+            sample = typing.cast(Sample, record)
+            if sample.at_us >= as_of_us:
+                continue
+            identity = sample.id if sample.id is not None else sample
+            previous = seen.get(identity)
+            if previous is not None:
+                _duplicate(previous, sample, anomalies)
+                continue
+            seen[identity] = sample
+            kinds = accepted.get(sample.meter)
+            if kinds is None or sample.kind not in kinds:
+                _refuse(sample, accepted)
+            key = (sample.account, sample.resource)
+            per_meter = samples.get(key)
+            if per_meter is None:
+                samples[key] = {sample.meter: [sample]}
+            else:
+                found_samples = per_meter.get(sample.meter)
+                if found_samples is None:
+                    per_meter[sample.meter] = [sample]
+                else:
+                    found_samples.append(sample)
+        elif kind is Inventory:
+            inventory = typing.cast(Inventory, record)
+            if inventory.at_us >= as_of_us:
+                continue
+            identity = inventory.id if inventory.id is not None else inventory
+            previous = seen.get(identity)
+            if previous is not None:
+                _duplicate(previous, inventory, anomalies)
+                continue
+            seen[identity] = inventory
+            inventories.append(inventory)
+        else:
+            raise RatekitTypeError(
+                "metering takes Event, Sample and Inventory records, "
+                f"not {type(record).__name__}: {record!r}."
+            )
+    inventories.sort(key=lambda inventory: (inventory.at_us, inventory.id or ""))
+    return events, samples, inventories
+
+
+def _duplicate(previous: object, record: Event | Sample | Inventory, anomalies: Anomalies) -> None:
+    if previous != record:
+        raise ConflictingRecordError(
+            f"two records share the id {record.id!r} but differ: {previous!r} and {record!r}; "
+            "replaying a record must repeat it exactly, so give a corrected record a new id."
+        )
+    if isinstance(record, Inventory):
+        account, resource = "", ""
+    else:
+        account, resource = record.account, record.resource
+    anomalies.add(
+        record.at_us,
+        account,
+        resource,
+        "duplicate",
+        f"{label(record)} was received twice: the replay is ignored.",
+        (record.id,),
+    )
+
+
+def _refuse(sample: Sample, accepted: Mapping[str, frozenset[str]]) -> typing.NoReturn:
+    if sample.meter not in accepted:
+        raise UnknownMeterError(
+            f"{label(sample)} meter {sample.meter!r} is not one of the meters given: "
+            f"{', '.join(repr(name) for name in sorted(accepted)) or 'none'}; "
+            "declare a Meter with that name."
+        )
+    kinds = accepted[sample.meter]
+    from .errors import BadRecordError  # noqa: PLC0415 - keeps the hot imports short
+
+    takes = ", ".join(repr(kind) for kind in sorted(kinds)) or "no samples (it is time-based)"
+    raise BadRecordError(
+        f"{label(sample)} kind {sample.kind!r} does not fit meter {sample.meter!r}, "
+        f"whose policy takes {takes}."
+    )
+
+
+def _merge(description: _FrozenDict, attributes: Mapping[str, object]) -> _FrozenDict:
+    data = description.copy()
+    for key, value in attributes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return _FrozenDict(data)
+
+
+class Timeline:
+    """One resource's description over time: a step function from ``starts[i]`` on.
+
+    Piece ``i`` covers ``[starts[i], starts[i + 1])`` (the last one runs on forever) with
+    description ``descriptions[i]``, status ``statuses[i]`` and the id of the record that
+    began it in ``openers[i]``. ``clock_us``/``seq`` are where the event stream stopped.
+    """
+
+    __slots__ = (
+        "clock_us",
+        "descriptions",
+        "last_event_us",
+        "openers",
+        "seq",
+        "starts",
+        "statuses",
+    )
+
+    def __init__(self) -> None:
+        self.starts: list[int] = [NEVER]
+        self.descriptions: list[_FrozenDict] = [EMPTY]
+        self.statuses: list[int] = [UNKNOWN]
+        self.openers: list[str | None] = [None]
+        self.clock_us = NEVER
+        self.seq: int | None = None
+        self.last_event_us = NEVER
+
+    def push(self, at_us: int, description: _FrozenDict, status: int, opener: str | None) -> None:
+        """Begin a new piece at ``at_us`` (which is never before the last one's start)."""
+        if at_us == self.starts[-1] and len(self.starts) > 1:
+            # The previous piece lasted no time: replace it.
+            self.starts.pop()
+            self.descriptions.pop()
+            self.statuses.pop()
+            self.openers.pop()
+            if self.statuses[-1] == status and self.descriptions[-1] == description:
+                return
+        self.starts.append(at_us)
+        self.descriptions.append(description)
+        self.statuses.append(status)
+        self.openers.append(opener)
+
+    def index_at(self, t_us: int) -> int:
+        """The index of the piece containing ``t_us``. O(log n)."""
+        return bisect.bisect_right(self.starts, t_us) - 1
+
+    def _check(self) -> None:
+        assert all(a < b for a, b in itertools.pairwise(self.starts))
+        assert len(self.starts) == len(self.descriptions) == len(self.statuses)
+        assert len(self.starts) == len(self.openers)
+
+
+def _event_order(events: list[Event]) -> None:
+    if all(event.seq is not None for event in events):
+        events.sort(key=lambda e: (e.seq, e.at_us, _RANK[e.kind], e.id or ""))
+
+        def order(e: Event) -> tuple[object, ...]:
+            return (e.seq, e.at_us, _RANK[e.kind], e.id or "")
+    else:
+        events.sort(
+            key=lambda e: (e.at_us, e.seq is not None, e.seq or 0, _RANK[e.kind], e.id or "")
+        )
+
+        def order(e: Event) -> tuple[object, ...]:
+            return (e.at_us, e.seq is not None, e.seq or 0, _RANK[e.kind], e.id or "")
+
+    # Records without ids that tie on everything above are ordered by content, so that
+    # the result never depends on the arrival order.
+    for first, second in itertools.pairwise(events):
+        if order(first) == order(second) and first != second:
+            events.sort(key=lambda e: (*order(e), repr(sorted(e.attributes.items()))))
+            break
+
+
+def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
+    account: str,
+    resource: str,
+    events: Sequence[Event],
+    inventories: Sequence[Inventory],
+    last_sample_us: Sequence[int],
+    anomalies: Anomalies,
+    timeline: Timeline | None = None,
+) -> Timeline:
+    """Apply one resource's events (and inventory snapshots) in order. O(n log n).
+
+    ``timeline`` is the state carried from an earlier call, if any; ``last_sample_us`` are
+    the sorted instants of the resource's samples (for the ``"last_seen"`` policy).
+    """
+    line = Timeline() if timeline is None else timeline
+    ordered = list(events)
+    if len(ordered) > 1:
+        _event_order(ordered)
+    inventory_index = 0
+    for event in ordered:
+        while (
+            inventory_index < len(inventories) and inventories[inventory_index].at_us < event.at_us
+        ):
+            _reconcile(
+                line, account, resource, inventories[inventory_index], last_sample_us, anomalies
+            )
+            inventory_index += 1
+        _apply(line, account, resource, event, anomalies)
+    while inventory_index < len(inventories):
+        _reconcile(line, account, resource, inventories[inventory_index], last_sample_us, anomalies)
+        inventory_index += 1
+    return line
+
+
+def _apply(
+    line: Timeline,
+    account: str,
+    resource: str,
+    event: Event,
+    anomalies: Anomalies,
+) -> None:
+    at_us = event.at_us
+    if at_us < line.clock_us:
+        before = line.openers[-1]
+        anomalies.add(
+            line.clock_us,
+            account,
+            resource,
+            "out_of_order",
+            f"{label(event)} ({event.kind} of {resource!r}) is stamped {format_us(at_us)}, "
+            f"before {format_us(line.clock_us)} of the event sequenced before it: it takes "
+            "effect at that instant (zero duration, never a negative one).",
+            (event.id, before),
+        )
+        at_us = line.clock_us
+    line.clock_us = at_us
+    line.last_event_us = at_us
+    if event.seq is not None:
+        line.seq = event.seq
+    status = line.statuses[-1]
+    description = line.descriptions[-1]
+    kind = event.kind
+    if status == DELETED:
+        anomalies.add(
+            at_us,
+            account,
+            resource,
+            "after_delete",
+            f"{label(event)} ({kind} of {resource!r} at {format_us(at_us)}) comes after the "
+            f"resource was deleted at {format_us(line.starts[-1])}: it is ignored.",
+            (event.id, line.openers[-1]),
+        )
+        return
+    attributes = event.attributes
+    new = _merge(description, attributes) if attributes else description
+    if kind == "start":
+        if status == RUNNING and new == description:
+            anomalies.add(
+                at_us,
+                account,
+                resource,
+                "duplicate_start",
+                f"{label(event)} starts {resource!r} at {format_us(at_us)}, already running "
+                f"with the same description since {format_us(line.starts[-1])}: ignored.",
+                (event.id, line.openers[-1]),
+            )
+            return
+        new_status = RUNNING
+    elif kind == "update":
+        new_status = RUNNING if status == UNKNOWN else status
+        if new_status == status and new == description:
+            return
+    elif kind == "stop":
+        if status == STOPPED:
+            anomalies.add(
+                at_us,
+                account,
+                resource,
+                "duplicate_stop",
+                f"{label(event)} stops {resource!r} at {format_us(at_us)}, already stopped "
+                f"since {format_us(line.starts[-1])}: ignored.",
+                (event.id, line.openers[-1]),
+            )
+            return
+        if status == UNKNOWN:
+            anomalies.add(
+                at_us,
+                account,
+                resource,
+                "orphan_stop",
+                f"{label(event)} stops {resource!r} at {format_us(at_us)}, which was never "
+                "started: nothing is charged.",
+                (event.id,),
+            )
+        new_status = STOPPED
+    else:
+        if status == UNKNOWN:
+            anomalies.add(
+                at_us,
+                account,
+                resource,
+                "orphan_stop",
+                f"{label(event)} deletes {resource!r} at {format_us(at_us)}, which was never "
+                "started: nothing is charged.",
+                (event.id,),
+            )
+        new_status = DELETED
+        new = EMPTY
+    line.push(at_us, new, new_status, event.id)
+
+
+def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
+    line: Timeline,
+    account: str,
+    resource: str,
+    inventory: Inventory,
+    last_sample_us: Sequence[int],
+    anomalies: Anomalies,
+) -> None:
+    at_us = max(inventory.at_us, line.clock_us)
+    status = line.statuses[-1]
+    listed = _listed(inventory, account, resource)
+    where = label(inventory)
+    if listed is not None and status in (UNKNOWN, DELETED):
+        line.clock_us = at_us
+        line.push(at_us, _merge(EMPTY, listed), RUNNING, inventory.id)
+        anomalies.add(
+            at_us,
+            account,
+            resource,
+            "reconciled_open",
+            f"{where} at {format_us(inventory.at_us)} lists {resource!r} of {account!r}, which "
+            f"was {'deleted' if status == DELETED else 'unknown'}: opened at "
+            f"{format_us(at_us)}.",
+            (inventory.id,),
+        )
+    elif listed is None and status in (RUNNING, STOPPED):
+        close_us = at_us
+        how = "the snapshot"
+        if inventory.close == "last_seen":
+            index = bisect.bisect_right(last_sample_us, inventory.at_us) - 1
+            seen = last_sample_us[index] if index >= 0 else NEVER
+            # Never before the current piece began, never after the snapshot.
+            close_us = min(max(seen, line.last_event_us, line.starts[-1]), at_us)
+            how = "its last sign of life"
+        since = line.starts[-1]
+        opener = line.openers[-1]
+        line.clock_us = at_us
+        line.push(close_us, EMPTY, DELETED, inventory.id)
+        anomalies.add(
+            at_us,
+            account,
+            resource,
+            "reconciled_close",
+            f"{where} at {format_us(inventory.at_us)} does not list {resource!r} of "
+            f"{account!r}, {STATUS_NAMES[status]} since {format_us(since)}: closed at "
+            f"{format_us(close_us)} ({how}).",
+            (inventory.id, opener),
+        )
+
+
+def _listed(inventory: Inventory, account: str, resource: str) -> Mapping[str, object] | None:
+    resources = inventory.resources
+    index = bisect.bisect_left(resources, (account, resource), key=lambda item: (item[0], item[1]))
+    if (
+        index < len(resources)
+        and resources[index][0] == account
+        and resources[index][1] == resource
+    ):
+        return resources[index][2]
+    return None
