@@ -235,6 +235,12 @@ def test_operators_with_other_types_are_type_errors() -> None:
     with pytest.raises(TypeError):
         _ = MARCH < 1  # type: ignore[operator]
     with pytest.raises(TypeError):
+        _ = MARCH <= 1  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        _ = MARCH > 1  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        _ = MARCH >= 1  # type: ignore[operator]
+    with pytest.raises(TypeError):
         _ = rk.SpanSet() | 1  # type: ignore[operator]
     with pytest.raises(TypeError):
         _ = rk.SpanSet() & 1  # type: ignore[operator]

@@ -279,7 +279,10 @@ def test_check_finds_a_broken_timeline() -> None:
     timeline.set_us(10, 20, "b")
     timeline._check()
     timeline._values[10] = "a"  # now two adjacent pieces carry "a"
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="adjacent equal values"):
+        timeline._check()
+    del timeline._values[10]  # a breakpoint without a value; the gap shows as <gap>
+    with pytest.raises(AssertionError, match=r"\{0: 'a', 20: <gap>\}"):
         timeline._check()
 
 

@@ -462,8 +462,3 @@ class SpanSet:
         if not isinstance(other, (Span, SpanSet)):
             return NotImplemented
         return SpanSet._from_bounds(_subtract(self._bounds, _bounds_of(other)))
-
-    def __rsub__(self, other: Span) -> SpanSet:
-        if not isinstance(other, Span):
-            return NotImplemented
-        return SpanSet._from_bounds(_subtract(_bounds_of(other), self._bounds))
