@@ -203,7 +203,7 @@ def test_bad_arguments() -> None:
         "instants, so write it with an offset or 'Z', e.g. '2026-03-01T00:00:00Z'."
     )
     with pytest.raises(rk.RatekitTypeError, match="not int: 0"):
-        timeline.at(0)
+        timeline.at(0)  # type: ignore[call-overload]
     with pytest.raises(rk.RatekitTypeError) as caught_type:
         timeline.align({})  # type: ignore[arg-type]
     assert str(caught_type.value) == "Timeline.align takes a Timeline, not dict: {}."

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as _dt
 import enum
 import heapq
 import itertools
@@ -130,12 +131,12 @@ class Timeline(Generic[V]):
         return _GAP
 
     @overload
-    def at(self, t: object) -> V | None: ...
+    def at(self, t: _dt.datetime | str) -> V | None: ...
 
     @overload
-    def at(self, t: object, default: D) -> V | D: ...
+    def at(self, t: _dt.datetime | str, default: D) -> V | D: ...
 
-    def at(self, t: object, default: object = None) -> object:
+    def at(self, t: _dt.datetime | str, default: object = None) -> object:
         """The value that holds at instant ``t``, or ``default`` where nothing holds.
 
         ``t`` is an aware datetime or an ISO-8601 string with an offset. A piece holds
