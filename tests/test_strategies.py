@@ -91,6 +91,20 @@ def test_span_sets_respect_their_bounds(spans: rk.SpanSet) -> None:
     assert all(span in rk.Span(LOW, HIGH) for span in spans)
 
 
+@given(
+    rks.instants(
+        min_start="0001-01-01T00:00:00Z",
+        max_end="0001-01-01T01:00:00Z",
+        timezones=["America/New_York"],
+    )
+)
+def test_instants_that_would_overflow_locally_are_shown_in_utc(moment: dt.datetime) -> None:
+    # 00:00-01:00 UTC on 0001-01-01 is still in year 0 in New York (UTC-05:00 or so),
+    # which datetime cannot represent.
+    assert moment.tzinfo is dt.UTC
+    assert moment < dt.datetime(1, 1, 1, 1, 0, 1, tzinfo=dt.UTC)
+
+
 def test_a_single_point_range_gives_only_empty_spans() -> None:
     # One grid point: the only span is [LOW, LOW).
     @given(rks.spans(min_start=LOW, max_end=LOW))

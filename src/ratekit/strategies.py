@@ -97,7 +97,8 @@ def instants(
 
     The instant is drawn first, then the zone it is shown in, so the same instant appears
     with different offsets (and, around a DST change, with ``fold`` set); ratekit must
-    treat them all as the same instant.
+    treat them all as the same instant. Instants whose local date would fall outside
+    datetime's range (within hours of 0001-01-01 or 9999-12-31) are shown in UTC.
 
     Example:
         >>> import datetime
@@ -114,10 +115,23 @@ def instants(
         raise BadSpanError("timezones must name at least one IANA timezone, such as 'UTC'.")
     zones = [zoneinfo.ZoneInfo(name) for name in timezones]
     return st.builds(
-        lambda k, zone: from_us(base + k * step).astimezone(zone),
+        lambda k, zone: _shown_in(base + k * step, zone),
         st.integers(0, steps),
         st.sampled_from(zones),
     )
+
+
+def _shown_in(us: int, zone: _dt.tzinfo) -> _dt.datetime:
+    """The instant as a datetime in ``zone``, or in UTC where that would overflow.
+
+    The local date falls outside datetime's range only within hours of 0001-01-01 and
+    9999-12-31.
+    """
+    moment = from_us(us)
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return moment
 
 
 def spans(
