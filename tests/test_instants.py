@@ -71,6 +71,17 @@ def test_pendulum_datetimes_are_accepted() -> None:
     assert to_us(pendulum.parse("2026-03-01T00:00:00Z")) == MARCH_1_US
 
 
+def test_pendulum_means_the_later_of_two_equal_local_times_and_stdlib_the_earlier() -> None:
+    # 02:30 on 2026-10-25 in Zurich: stdlib defaults to fold=0 (02:30+02:00 = 00:30Z),
+    # pendulum to fold=1 (02:30+01:00 = 01:30Z); both are honoured as given.
+    stdlib = dt.datetime(2026, 10, 25, 2, 30, tzinfo=ZURICH)
+    later = pendulum.datetime(2026, 10, 25, 2, 30, tz="Europe/Zurich")
+    earlier = pendulum.datetime(2026, 10, 25, 2, 30, tz="Europe/Zurich", fold=0)
+    assert format_us(to_us(stdlib)) == "2026-10-25T00:30:00Z"
+    assert format_us(to_us(later)) == "2026-10-25T01:30:00Z"
+    assert to_us(earlier) == to_us(stdlib)
+
+
 def test_naive_datetimes_are_rejected_with_a_message_that_says_what_to_do() -> None:
     with pytest.raises(rk.BadTimeError) as caught:
         to_us(dt.datetime(2026, 3, 1), "Span start")  # noqa: DTZ001 - the point of the test
