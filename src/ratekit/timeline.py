@@ -84,13 +84,16 @@ class Timeline(Generic[V]):
     touching spans leaves one piece. ``align(other)`` gives the common refinement of two
     timelines, each piece carrying both values.
 
-    A timeline is a mutable container (like a dict): it is not hashable; ``copy()`` gives
-    an independent one. Two timelines are equal when they yield the same pieces.
+    ``Timeline(pairs)`` sets each ``(span, value)`` pair in order, so later pairs
+    overwrite earlier ones. A timeline is a mutable container (like a dict): it is not
+    hashable; ``copy()`` gives an independent one. Two timelines are equal when they yield
+    the same pieces.
 
-    Hot paths use the ``_us`` variants (``at_us``, ``set_us``, ``items_us``), which take
-    and give integer microseconds since the epoch. With ``n`` breakpoints: ``at`` costs
-    O(log n); ``set`` and ``clear`` O(log n + k) for ``k`` breakpoints they remove;
-    ``items`` O(log n) to start and O(1) per piece; ``align`` O(n + m).
+    Hot paths use the ``_us`` variants (``at_us``, ``set_us``, ``clear_us``,
+    ``items_us``), which take and give integer microseconds since the epoch. With ``n``
+    breakpoints: ``at`` costs O(log n); ``set`` and ``clear`` O((k + 1) log n) for the
+    ``k`` breakpoints they remove; ``items`` O(log n) to start and O(1) per piece;
+    ``align`` O(n + m).
 
     Example:
         >>> import ratekit as rk
@@ -267,7 +270,7 @@ class Timeline(Generic[V]):
         """Make ``value`` hold over ``[start_us, end_us)``, overwriting what held there.
 
         The fast path of :meth:`set`. An empty span changes nothing.
-        O(log n + k) for ``k`` breakpoints removed.
+        O((k + 1) log n) for ``k`` breakpoints removed.
 
         Example:
             >>> import ratekit as rk
@@ -288,7 +291,7 @@ class Timeline(Generic[V]):
         """Make ``value`` hold over ``span``, overwriting what held there.
 
         Values equal (``==``) to a touching neighbour merge with it. An empty span changes
-        nothing. O(log n + k) for ``k`` breakpoints removed.
+        nothing. O((k + 1) log n) for ``k`` breakpoints removed.
 
         Example:
             >>> import ratekit as rk
@@ -302,7 +305,7 @@ class Timeline(Generic[V]):
         self._put(span.start_us, span.end_us, value)
 
     def clear_us(self, start_us: int, end_us: int) -> None:
-        """Remove every value over ``[start_us, end_us)``. O(log n + k).
+        """Remove every value over ``[start_us, end_us)``. O((k + 1) log n).
 
         Example:
             >>> import ratekit as rk
@@ -320,7 +323,7 @@ class Timeline(Generic[V]):
         self._put(start_us, end_us, _GAP)
 
     def clear(self, span: Span) -> None:
-        """Remove every value over ``span`` (the rest of the timeline is kept). O(log n + k).
+        """Remove every value over ``span`` (the rest of the timeline is kept). O((k + 1) log n).
 
         Example:
             >>> import ratekit as rk
