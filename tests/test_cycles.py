@@ -1,0 +1,622 @@
+"""Billing cycles: hand-worked calendar edges, proration, and properties against oracles."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import itertools
+import zoneinfo
+from decimal import Decimal
+
+import pendulum
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ratekit as rk
+from ratekit._decimals import CONTEXT
+from ratekit._instants import US_PER_DAY, US_PER_HOUR, format_us, to_us
+from ratekit.cycles import Cycle
+
+H = US_PER_HOUR
+
+
+def us(text: str) -> int:
+    return to_us(text)
+
+
+def span(start: str, end: str) -> rk.Span:
+    return rk.Span(start, end)
+
+
+def hours(value: rk.Span) -> float:
+    return value.duration.total_seconds() / 3600
+
+
+# -- monthly, in a DST timezone -------------------------------------------------------------
+
+
+def test_march_and_october_in_zurich_last_743_and_745_hours() -> None:
+    months = rk.cycles.monthly(tz="Europe/Zurich")
+    # March 2026: 31 days * 24 h, minus the hour skipped on Sunday March 29.
+    march = months.containing("2026-03-15T00:00:00Z")
+    assert march == span("2026-02-28T23:00:00Z", "2026-03-31T22:00:00Z")
+    assert hours(march) == 743
+    # October 2026: 31 * 24 h plus the hour repeated on Sunday October 25.
+    october = months.containing("2026-10-15T00:00:00Z")
+    assert october == span("2026-09-30T22:00:00Z", "2026-10-31T23:00:00Z")
+    assert hours(october) == 745
+
+
+def test_an_instant_at_a_cycle_end_belongs_to_the_next_cycle() -> None:
+    months = rk.cycles.monthly(tz="Europe/Zurich")
+    # 2026-03-31T22:00Z is April 1st 00:00 in Zurich (CEST, +2).
+    april = months.containing("2026-03-31T22:00:00Z")
+    assert april.start == dt.datetime(2026, 3, 31, 22, tzinfo=dt.UTC)
+    # One microsecond earlier is still March.
+    assert months.containing_us(us("2026-03-31T22:00:00Z") - 1) == (
+        us("2026-02-28T23:00:00Z"),
+        us("2026-03-31T22:00:00Z"),
+    )
+    assert months.containing("2026-03-31T21:59:59.999999Z").end == april.start
+
+
+def test_split_at_a_local_month_boundary() -> None:
+    months = rk.cycles.monthly(tz="Europe/Zurich")
+    run = span("2026-03-30T00:00:00Z", "2026-04-02T00:00:00Z")
+    assert months.split(run) == [
+        span("2026-03-30T00:00:00Z", "2026-03-31T22:00:00Z"),
+        span("2026-03-31T22:00:00Z", "2026-04-02T00:00:00Z"),
+    ]
+    # A span ending exactly at the boundary is not cut; one starting there neither.
+    assert months.split(span("2026-03-30T00:00:00Z", "2026-03-31T22:00:00Z")) == [
+        span("2026-03-30T00:00:00Z", "2026-03-31T22:00:00Z")
+    ]
+    assert months.split(span("2026-03-31T22:00:00Z", "2026-04-01T00:00:00Z")) == [
+        span("2026-03-31T22:00:00Z", "2026-04-01T00:00:00Z")
+    ]
+
+
+def test_split_of_an_empty_span_is_empty_and_spans_of_it_too() -> None:
+    months = rk.cycles.monthly(tz="UTC")
+    empty = span("2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z")
+    assert months.split(empty) == []
+    assert months.spans(empty) == []
+    assert months.boundaries_us(empty.start_us, empty.end_us) == []
+    # A reversed pair of instants has no boundary between them.
+    assert months.boundaries_us(us("2026-05-01T00:00:00Z"), us("2026-01-01T00:00:00Z")) == []
+
+
+def test_span_across_years_is_cut_at_every_month() -> None:
+    months = rk.cycles.monthly(tz="UTC")
+    run = span("2025-11-15T00:00:00Z", "2026-02-10T00:00:00Z")
+    # Dec 1, Jan 1, Feb 1: three cuts, four pieces.
+    assert [format_us(b) for b in months.boundaries_us(run.start_us, run.end_us)] == [
+        "2025-12-01T00:00:00Z",
+        "2026-01-01T00:00:00Z",
+        "2026-02-01T00:00:00Z",
+    ]
+    assert len(months.split(run)) == 4
+    assert months.spans(run)[0] == span("2025-11-01T00:00:00Z", "2025-12-01T00:00:00Z")
+    assert months.spans(run)[-1] == span("2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z")
+
+
+def test_yearly_cycles_across_years_in_new_york() -> None:
+    years = rk.cycles.yearly(tz="America/New_York")
+    # Jan 1 00:00 EST is 05:00Z.
+    assert years.containing("2026-07-04T12:00:00Z") == span(
+        "2026-01-01T05:00:00Z", "2027-01-01T05:00:00Z"
+    )
+    # 2026 has 365 days; both ends are in EST, so exactly 365 * 24 h.
+    assert hours(years.containing("2026-07-04T12:00:00Z")) == 365 * 24
+
+
+# -- anniversary clamping ---------------------------------------------------------------
+
+
+def test_anniversary_day_31_clamps_and_returns_over_a_leap_year() -> None:
+    cycles = rk.cycles.monthly(tz="UTC", day=31)
+    starts = [
+        s.start.date().isoformat()
+        for s in cycles.spans(span("2027-12-31T00:00:00Z", "2028-07-01T00:00:00Z"))
+    ]
+    # Dec 31, Jan 31, Feb 29 (2028 is a leap year), Mar 31, Apr 30, May 31, Jun 30.
+    assert starts == [
+        "2027-12-31",
+        "2028-01-31",
+        "2028-02-29",
+        "2028-03-31",
+        "2028-04-30",
+        "2028-05-31",
+        "2028-06-30",
+    ]
+    # In a common year February clamps to the 28th: Jan 31 -> Feb 28 -> Mar 31.
+    feb = cycles.containing("2027-03-01T00:00:00Z")
+    assert feb == span("2027-02-28T00:00:00Z", "2027-03-31T00:00:00Z")
+
+
+def test_anniversary_day_30_in_zurich_is_local_midnight() -> None:
+    cycles = rk.cycles.monthly(tz="Europe/Zurich", day=30)
+    # Feb 2026 has 28 days: the cycle starts Feb 28 00:00 CET = Feb 27 23:00Z and ends
+    # Mar 30 00:00 CEST = Mar 29 22:00Z (after the spring-forward night of Mar 29).
+    assert cycles.containing("2026-03-10T00:00:00Z") == span(
+        "2026-02-27T23:00:00Z", "2026-03-29T22:00:00Z"
+    )
+    # 30 days * 24 - 1 hour (DST) = 719 hours.
+    assert hours(cycles.containing("2026-03-10T00:00:00Z")) == 719
+
+
+def test_quarterly_and_yearly_anchors() -> None:
+    quarters = rk.cycles.quarterly(tz="UTC", month=2, day=15)
+    # Quarters start Feb 15, May 15, Aug 15, Nov 15.
+    assert quarters.containing("2026-01-01T00:00:00Z") == span(
+        "2025-11-15T00:00:00Z", "2026-02-15T00:00:00Z"
+    )
+    assert quarters == rk.cycles.quarterly(tz="UTC", month=5, day=15)
+    leap = rk.cycles.yearly(tz="UTC", month=2, day=29)
+    assert leap.containing("2028-03-01T00:00:00Z") == span(
+        "2028-02-29T00:00:00Z", "2029-02-28T00:00:00Z"
+    )
+
+
+# -- daily, weekly, hourly, every -------------------------------------------------------
+
+
+def test_daily_cycles_follow_dst_in_zurich() -> None:
+    days = rk.cycles.daily(tz="Europe/Zurich")
+    # March 29 2026: 00:00 CET (23:00Z the day before) to 00:00 CEST (22:00Z): 23 h.
+    assert days.containing("2026-03-29T12:00:00Z") == span(
+        "2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z"
+    )
+    # October 25 2026: 00:00 CEST (22:00Z) to 00:00 CET (23:00Z): 25 h.
+    assert hours(days.containing("2026-10-25T12:00:00Z")) == 25
+
+
+def test_a_midnight_skipped_by_dst_moves_to_the_end_of_the_gap() -> None:
+    # Chile moves clocks from 24:00 Saturday Sep 5 2026 to 01:00 Sunday: Sunday has no
+    # 00:00, so its day starts at 01:00 -03 = 04:00Z, the first instant after the gap.
+    days = rk.cycles.daily(tz="America/Santiago")
+    assert days.containing("2026-09-06T12:00:00Z") == span(
+        "2026-09-06T04:00:00Z", "2026-09-07T03:00:00Z"
+    )
+    # Saturday: 00:00 -04 (04:00Z) to the gap: exactly 24 h.
+    assert hours(days.containing("2026-09-05T12:00:00Z")) == 24
+
+
+def test_a_repeated_midnight_means_its_first_occurrence() -> None:
+    # Cuba moves clocks back from 01:00 to 00:00 on Sunday Nov 1 2026: midnight happens
+    # twice; the day starts at the first one, 00:00 -04 = 04:00Z, and lasts 25 h.
+    days = rk.cycles.daily(tz="America/Havana")
+    sunday = days.containing("2026-11-01T12:00:00Z")
+    assert sunday == span("2026-11-01T04:00:00Z", "2026-11-02T05:00:00Z")
+
+
+def test_a_day_skipped_entirely_gives_no_empty_cycle() -> None:
+    # Samoa skipped Friday Dec 30 2011 (from Dec 29 24:00 -10 straight to Dec 31 00:00 +14).
+    days = rk.cycles.daily(tz="Pacific/Apia")
+    cycles = days.spans(span("2011-12-29T12:00:00Z", "2011-12-30T12:00:00Z"))
+    # Dec 29 local = [10:00Z Dec 29, 10:00Z Dec 30); Dec 31 local = [10:00Z Dec 30, 10:00Z Dec 31).
+    assert cycles == [
+        span("2011-12-29T10:00:00Z", "2011-12-30T10:00:00Z"),
+        span("2011-12-30T10:00:00Z", "2011-12-31T10:00:00Z"),
+    ]
+
+
+def test_weekly_cycles_start_on_their_weekday() -> None:
+    weeks = rk.cycles.weekly(tz="Europe/Zurich", weekday="Sun")
+    # Sunday Mar 29 2026 00:00 CET = Mar 28 23:00Z; the next Sunday Apr 5 00:00 CEST = Apr 4 22:00Z.
+    assert weeks.containing("2026-04-01T00:00:00Z") == span(
+        "2026-03-28T23:00:00Z", "2026-04-04T22:00:00Z"
+    )
+    assert hours(weeks.containing("2026-04-01T00:00:00Z")) == 7 * 24 - 1
+    assert rk.cycles.weekly(tz="UTC") == rk.cycles.weekly(tz="UTC", weekday=0)
+    assert rk.cycles.weekly(tz="UTC", weekday="tuesday") == rk.cycles.weekly(tz="UTC", weekday=1)
+
+
+def test_hourly_cycles() -> None:
+    hourly = rk.cycles.hourly()
+    assert hourly.split(span("2026-03-01T10:30:00Z", "2026-03-01T12:15:00Z")) == [
+        span("2026-03-01T10:30:00Z", "2026-03-01T11:00:00Z"),
+        span("2026-03-01T11:00:00Z", "2026-03-01T12:00:00Z"),
+        span("2026-03-01T12:00:00Z", "2026-03-01T12:15:00Z"),
+    ]
+    assert hourly.containing("2026-03-01T11:00:00Z") == span(
+        "2026-03-01T11:00:00Z", "2026-03-01T12:00:00Z"
+    )
+    assert hourly == rk.cycles.hourly()
+    assert repr(hourly) == "cycles.hourly()"
+
+
+def test_every_repeats_from_its_anchor_in_both_directions() -> None:
+    cycles = rk.cycles.every(dt.timedelta(hours=36), anchor="2026-03-01T00:00:00Z")
+    # Before the anchor: Feb 27 12:00 + 36 h = Mar 1 00:00.
+    assert cycles.containing("2026-02-28T00:00:00Z") == span(
+        "2026-02-27T12:00:00Z", "2026-03-01T00:00:00Z"
+    )
+    assert cycles.containing("2026-03-02T11:59:59Z") == span(
+        "2026-03-01T00:00:00Z", "2026-03-02T12:00:00Z"
+    )
+    # Anchors differing by whole periods give the same cycles, and equal values.
+    assert cycles == rk.cycles.every(dt.timedelta(hours=36), anchor="2026-03-02T12:00:00Z")
+    assert repr(cycles).startswith("cycles.every(datetime.timedelta(days=1, seconds=43200)")
+
+
+def test_every_ignores_dst() -> None:
+    cycles = rk.cycles.every(dt.timedelta(days=1), anchor="2026-03-28T23:00:00Z")
+    # Always 24 elapsed hours, although Zurich's Mar 29 has 23.
+    assert hours(cycles.containing("2026-03-29T12:00:00Z")) == 24
+
+
+# -- values, reprs and errors -----------------------------------------------------------
+
+
+def test_cycles_are_values() -> None:
+    a = rk.cycles.monthly(tz="Europe/Zurich", day=31)
+    b = rk.cycles.monthly(tz=zoneinfo.ZoneInfo("Europe/Zurich"), day=31)
+    c = rk.cycles.monthly(tz=pendulum.timezone("Europe/Zurich"), day=31)
+    a.containing("2026-03-01T00:00:00Z")  # a warm cache does not change equality
+    assert a == b == c
+    assert hash(a) == hash(b) == hash(c)
+    assert a != rk.cycles.monthly(tz="Europe/Zurich", day=30)
+    assert a != rk.cycles.monthly(tz="UTC", day=31)
+    assert repr(a) == "cycles.monthly(tz='Europe/Zurich', day=31)"
+    assert repr(rk.cycles.quarterly(tz="UTC")) == "cycles.quarterly(tz='UTC', month=1, day=1)"
+    assert repr(rk.cycles.yearly(tz="UTC", month=6)) == "cycles.yearly(tz='UTC', month=6, day=1)"
+    assert repr(rk.cycles.daily(tz="UTC")) == "cycles.daily(tz='UTC')"
+    assert repr(rk.cycles.weekly(tz="UTC", weekday=2)) == "cycles.weekly(tz='UTC', weekday='Wed')"
+    with pytest.raises(AttributeError):
+        a.day = 1  # type: ignore[misc]
+
+
+def test_fixed_offset_timezones_are_accepted() -> None:
+    days = rk.cycles.daily(tz=dt.timezone(dt.timedelta(hours=5, minutes=30)))
+    # Midnight at +05:30 is 18:30Z the day before.
+    assert days.containing("2026-03-01T12:00:00Z") == span(
+        "2026-02-28T18:30:00Z", "2026-03-01T18:30:00Z"
+    )
+
+
+def test_unknown_timezone_names_are_refused_by_name() -> None:
+    with pytest.raises(rk.BadCalendarError, match=r"monthly tz 'Europe/Zurch' is not a known IANA"):
+        rk.cycles.monthly(tz="Europe/Zurch")
+    with pytest.raises(rk.BadCalendarError, match=r"weekly tz '' is not a known IANA"):
+        rk.cycles.weekly(tz="")
+    with pytest.raises(rk.RatekitTypeError, match=r"daily tz is None; ratekit never guesses"):
+        rk.cycles.daily(tz=None)  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"not int: 1"):
+        rk.cycles.daily(tz=1)  # type: ignore[arg-type]
+
+
+def test_bad_days_months_weekdays_and_periods_are_refused() -> None:
+    with pytest.raises(rk.BadCalendarError, match=r"monthly day 32 is not a day of the month"):
+        rk.cycles.monthly(tz="UTC", day=32)
+    with pytest.raises(rk.BadCalendarError, match=r"monthly day 0 is not"):
+        rk.cycles.monthly(tz="UTC", day=0)
+    with pytest.raises(rk.BadCalendarError, match=r"yearly day 30 .* from 1 to 29"):
+        rk.cycles.yearly(tz="UTC", month=2, day=30)
+    with pytest.raises(rk.BadCalendarError, match=r"quarterly month 13 is not a month"):
+        rk.cycles.quarterly(tz="UTC", month=13)
+    with pytest.raises(rk.BadCalendarError, match=r"weekly weekday 'Mo' is not a weekday"):
+        rk.cycles.weekly(tz="UTC", weekday="Mo")
+    with pytest.raises(rk.BadCalendarError, match=r"weekly weekday 7 is not a weekday"):
+        rk.cycles.weekly(tz="UTC", weekday=7)
+    with pytest.raises(rk.BadCalendarError, match=r"must be a positive whole number"):
+        rk.cycles.every(dt.timedelta(0), anchor="2026-01-01T00:00:00Z")
+    with pytest.raises(rk.BadCalendarError, match=r"must be a positive whole number"):
+        rk.cycles.every(dt.timedelta(hours=-1), anchor="2026-01-01T00:00:00Z")
+    with pytest.raises(rk.RatekitTypeError, match=r"every period must be a datetime.timedelta"):
+        rk.cycles.every(3600, anchor="2026-01-01T00:00:00Z")  # type: ignore[arg-type]
+    with pytest.raises(rk.BadTimeError, match=r"every anchor '2026-01-01' has no UTC offset"):
+        rk.cycles.every(dt.timedelta(hours=1), anchor="2026-01-01")
+
+
+def test_instants_outside_the_calendar_range_are_refused() -> None:
+    days = rk.cycles.daily(tz="UTC")
+    with pytest.raises(rk.BadTimeError, match=r"outside the range ratekit's calendars support"):
+        days.containing("9999-06-01T00:00:00Z")
+    with pytest.raises(rk.BadTimeError, match=r"outside the range"):
+        days.containing("0001-06-01T00:00:00Z")
+    # Near the limits the cache stops quietly instead of failing on chunks nobody asked for.
+    assert days.containing("9998-12-30T12:00:00Z") == span(
+        "9998-12-30T00:00:00Z", "9998-12-31T00:00:00Z"
+    )
+
+
+def test_far_apart_requests_reuse_a_fresh_cache() -> None:
+    days = rk.cycles.daily(tz="Europe/Zurich")
+    # Jumping centuries does not compute every day between.
+    assert days.containing("2026-03-29T12:00:00Z").duration == dt.timedelta(hours=23)
+    assert days.containing("2426-06-01T12:00:00Z").duration == dt.timedelta(hours=24)
+    assert len(days._cache.values) < 1000
+    assert days.containing("1626-06-01T12:00:00Z").duration == dt.timedelta(hours=24)
+
+
+# -- proration --------------------------------------------------------------------------
+
+
+APRIL = span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+
+
+def test_prorate_by_seconds_is_elapsed_over_the_whole_cycle() -> None:
+    # 19.5 of 30 days.
+    part = span("2026-04-11T12:00:00Z", "2026-05-01T00:00:00Z")
+    assert rk.cycles.prorate(part, APRIL) == Decimal("0.65")
+    assert rk.cycles.prorate(APRIL, APRIL) == 1
+    assert rk.cycles.prorate(span("2026-04-05T00:00:00Z", "2026-04-05T00:00:00Z"), APRIL) == 0
+
+
+def test_prorate_by_seconds_in_a_dst_month() -> None:
+    march = rk.cycles.monthly(tz="Europe/Zurich").containing("2026-03-10T00:00:00Z")
+    # The first 74.3 hours of a 743-hour month: exactly a tenth.
+    part = rk.Span.from_us(march.start_us, march.start_us + 743 * H // 10)
+    assert rk.cycles.prorate(part, march) == Decimal("0.1")
+
+
+def test_prorate_by_days_counts_a_day_for_the_part_holding_its_end() -> None:
+    # Upgrade at Apr 16 12:00 UTC: Apr 16..30 (15 days) count for the new plan,
+    # Apr 1..15 (15 days) for the old one: halves that add up to 1.
+    before = span("2026-04-01T00:00:00Z", "2026-04-16T12:00:00Z")
+    after = span("2026-04-16T12:00:00Z", "2026-05-01T00:00:00Z")
+    old = rk.cycles.prorate(before, APRIL, basis="days", tz="UTC")
+    new = rk.cycles.prorate(after, APRIL, basis="days", tz="UTC")
+    assert (old, new) == (Decimal("0.5"), Decimal("0.5"))
+    # A part within one day holds no day end: 0 days.
+    noon = span("2026-04-10T08:00:00Z", "2026-04-10T16:00:00Z")
+    assert rk.cycles.prorate(noon, APRIL, basis="days", tz="UTC") == 0
+    # A part ending exactly at a midnight holds that day: Apr 1..3 = 3 of 30 = 0.1.
+    first_three = span("2026-04-01T00:00:00Z", "2026-04-04T00:00:00Z")
+    assert rk.cycles.prorate(first_three, APRIL, basis="days", tz="UTC") == Decimal("0.1")
+
+
+def test_prorate_by_days_uses_the_customers_local_days() -> None:
+    # In Zurich (CEST, +2), 2026-04-03T23:00Z is already Apr 4 01:00 local, so the part
+    # [Apr 1 00:00 local, Apr 4 01:00 local) holds the ends of Apr 1, 2 and 3: 3 of 30.
+    days = rk.cycles.daily(tz="Europe/Zurich")
+    month = rk.cycles.monthly(tz="Europe/Zurich").containing("2026-04-10T00:00:00Z")
+    part = rk.Span.from_us(month.start_us, us("2026-04-03T23:00:00Z"))
+    assert rk.cycles.prorate(part, month, basis="days", tz="Europe/Zurich") == Decimal("0.1")
+    assert rk.cycles.prorate(part, month, basis="days", tz=days) == Decimal("0.1")
+    # [Apr 1 21:00Z, Apr 1 23:00Z) holds Zurich's midnight of Apr 2 (Apr 1 22:00Z), so
+    # 1 of Zurich's 30 days; in UTC it holds no midnight at all: 0 days (the cycle
+    # [Mar 31 22:00Z, Apr 30 22:00Z) holds the 30 UTC midnights Apr 1 .. Apr 30).
+    evening = span("2026-04-01T21:00:00Z", "2026-04-01T23:00:00Z")
+    one_of_30 = CONTEXT.divide(Decimal(1), Decimal(30))
+    assert rk.cycles.prorate(evening, month, basis="days", tz="Europe/Zurich") == one_of_30
+    assert rk.cycles.prorate(evening, month, basis="days", tz="UTC") == 0
+
+
+def test_prorate_by_days_in_a_dst_month_counts_calendar_days() -> None:
+    march = rk.cycles.monthly(tz="Europe/Zurich").containing("2026-03-10T00:00:00Z")
+    # 31 local days; the last 10 (Mar 22..31) are 10/31, although one is 23 h long.
+    part = rk.Span.from_us(us("2026-03-21T23:00:00Z"), march.end_us)
+    fraction = rk.cycles.prorate(part, march, basis="days", tz="Europe/Zurich")
+    assert fraction == CONTEXT.divide(Decimal(10), Decimal(31))
+    assert str(fraction).startswith("0.32258064516129032258064516129032258064516129032")
+
+
+def test_prorate_errors() -> None:
+    with pytest.raises(rk.BadSpanError, match=r"prorate part .* is not inside the cycle"):
+        rk.cycles.prorate(span("2026-03-31T00:00:00Z", "2026-04-02T00:00:00Z"), APRIL)
+    with pytest.raises(rk.BadSpanError, match=r"prorate cycle .* is empty"):
+        rk.cycles.prorate(APRIL, span("2026-04-01T00:00:00Z", "2026-04-01T00:00:00Z"))
+    with pytest.raises(rk.BadCalendarError, match=r"basis 'days' .* needs the customer's timezone"):
+        rk.cycles.prorate(APRIL, APRIL, basis="days")
+    with pytest.raises(rk.BadCalendarError, match=r"prorate basis 'hours' is not known"):
+        rk.cycles.prorate(APRIL, APRIL, basis="hours")  # type: ignore[arg-type]
+    hour = span("2026-04-01T10:00:00Z", "2026-04-01T11:00:00Z")
+    with pytest.raises(rk.BadCalendarError, match=r"holds no whole local day"):
+        rk.cycles.prorate(hour, hour, basis="days", tz="UTC")
+    with pytest.raises(rk.RatekitTypeError, match=r"prorate takes two Span values"):
+        rk.cycles.prorate("2026-04-01", APRIL)  # type: ignore[arg-type]
+
+
+# -- a user-written cycle ---------------------------------------------------------------
+
+
+class BusinessWeeks(Cycle):
+    """Cycles of 7 UTC days starting on Thursdays (a user-written cycle)."""
+
+    # 1970-01-01 was a Thursday, so weeks start at multiples of 7 days from the epoch.
+    length = 7 * US_PER_DAY
+
+    def boundaries_us(self, start_us: int, end_us: int) -> list[int]:
+        first = (start_us // self.length + 1) * self.length
+        return list(range(first, end_us, self.length))
+
+    def containing_us(self, t_us: int) -> tuple[int, int]:
+        start = t_us // self.length * self.length
+        return start, start + self.length
+
+
+def test_a_user_written_cycle_gets_the_friendly_methods() -> None:
+    weeks = BusinessWeeks()
+    assert isinstance(weeks, Cycle)
+    # Thursday Mar 5 2026 .. Thursday Mar 12.
+    assert weeks.containing("2026-03-08T00:00:00Z") == span(
+        "2026-03-05T00:00:00Z", "2026-03-12T00:00:00Z"
+    )
+    assert weeks.split(span("2026-03-10T00:00:00Z", "2026-03-13T00:00:00Z")) == [
+        span("2026-03-10T00:00:00Z", "2026-03-12T00:00:00Z"),
+        span("2026-03-12T00:00:00Z", "2026-03-13T00:00:00Z"),
+    ]
+    assert weeks.spans(span("2026-03-10T00:00:00Z", "2026-03-12T00:00:00Z")) == [
+        span("2026-03-05T00:00:00Z", "2026-03-12T00:00:00Z")
+    ]
+
+
+# -- properties -------------------------------------------------------------------------
+
+ZONES = [
+    "UTC",
+    "Europe/Zurich",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "America/Santiago",
+    "America/Havana",
+    "Asia/Kolkata",
+    "Pacific/Chatham",
+]
+
+LO = us("1995-01-01T00:00:00Z")
+HI = us("2045-01-01T00:00:00Z")
+instants = st.integers(min_value=LO, max_value=HI)
+
+
+@st.composite
+def calendar_cycles(draw: st.DrawFn) -> Cycle:
+    tz = draw(st.sampled_from(ZONES))
+    kind = draw(st.sampled_from(["daily", "weekly", "monthly", "quarterly", "yearly"]))
+    if kind == "daily":
+        return rk.cycles.daily(tz=tz)
+    if kind == "weekly":
+        return rk.cycles.weekly(tz=tz, weekday=draw(st.integers(0, 6)))
+    day = draw(st.integers(1, 31))
+    if kind == "monthly":
+        return rk.cycles.monthly(tz=tz, day=day)
+    if kind == "quarterly":
+        return rk.cycles.quarterly(tz=tz, month=draw(st.integers(1, 12)), day=day)
+    month = draw(st.integers(1, 12))
+    return rk.cycles.yearly(tz=tz, month=month, day=min(day, calendar.monthrange(2000, month)[1]))
+
+
+any_cycles = st.one_of(
+    calendar_cycles(),
+    st.just(rk.cycles.hourly()),
+    st.builds(
+        rk.cycles.every,
+        st.integers(H, 40 * US_PER_DAY).map(lambda n: dt.timedelta(microseconds=n)),
+        instants.map(format_us),
+    ),
+)
+
+
+@st.composite
+def short_spans(draw: st.DrawFn) -> rk.Span:
+    start = draw(instants)
+    length = draw(st.one_of(st.integers(0, 3 * H), st.integers(0, 120 * US_PER_DAY)))
+    return rk.Span.from_us(start, start + length)
+
+
+@given(any_cycles, short_spans())
+def test_split_pieces_partition_the_span_and_each_lies_in_one_cycle(
+    cycle: Cycle, whole: rk.Span
+) -> None:
+    pieces = cycle.split(whole)
+    if not whole:
+        assert pieces == []
+        return
+    assert pieces[0].start_us == whole.start_us
+    assert pieces[-1].end_us == whole.end_us
+    for a, b in itertools.pairwise(pieces):
+        assert a.end_us == b.start_us
+    for piece in pieces:
+        assert piece
+        start, end = cycle.containing_us(piece.start_us)
+        assert start <= piece.start_us
+        assert piece.end_us <= end
+
+
+@given(any_cycles, instants)
+def test_containing_contains_and_consecutive_cycles_meet(cycle: Cycle, t: int) -> None:
+    start, end = cycle.containing_us(t)
+    assert start <= t < end
+    assert cycle.containing_us(end)[0] == end
+    assert cycle.containing_us(start - 1)[1] == start
+    assert cycle.containing(rk.Span.from_us(t, t).start) == rk.Span.from_us(start, end)
+
+
+@given(any_cycles, short_spans())
+def test_spans_cover_the_span_with_whole_consecutive_cycles(cycle: Cycle, over: rk.Span) -> None:
+    cycles = cycle.spans(over)
+    if not over:
+        assert cycles == []
+        return
+    assert cycles[0].start_us <= over.start_us
+    assert cycles[-1].end_us >= over.end_us
+    for a, b in itertools.pairwise(cycles):
+        assert a.end_us == b.start_us
+    for whole in cycles:
+        assert cycle.containing_us(whole.start_us) == (whole.start_us, whole.end_us)
+        assert whole.overlaps(over)
+
+
+def _oracle_local_midnight(tz: str, year: int, month: int, day: int) -> int:
+    """Local midnight by pendulum: the first occurrence, or the end of a gap at midnight."""
+    first = pendulum.datetime(year, month, day, tz=tz, fold=0)
+    if (first.year, first.month, first.day, first.hour) == (year, month, day, 0):
+        return to_us(first)
+    return to_us(pendulum.datetime(year, month, day, tz=tz, fold=1))
+
+
+def _oracle_monthly(tz: str, day: int, start_us: int, end_us: int) -> list[int]:
+    first_year = pendulum.from_timestamp(start_us // 1_000_000).year - 1
+    last_year = pendulum.from_timestamp(end_us // 1_000_000).year + 1
+    out = []
+    for year in range(first_year, last_year + 1):
+        for month in range(1, 13):
+            clamped = min(day, calendar.monthrange(year, month)[1])
+            boundary = _oracle_local_midnight(tz, year, month, clamped)
+            if start_us < boundary < end_us:
+                out.append(boundary)
+    return out
+
+
+def _oracle_daily(tz: str, start_us: int, end_us: int) -> list[int]:
+    day = pendulum.from_timestamp(start_us // 1_000_000).date().subtract(days=2)
+    out = []
+    while True:
+        boundary = _oracle_local_midnight(tz, day.year, day.month, day.day)
+        if boundary >= end_us:
+            return out
+        if boundary > start_us and (not out or boundary != out[-1]):
+            out.append(boundary)
+        day = day.add(days=1)
+
+
+@given(st.sampled_from(ZONES), st.integers(1, 31), instants, st.integers(0, 400 * US_PER_DAY))
+def test_monthly_boundaries_agree_with_a_pendulum_oracle(
+    tz: str, day: int, start: int, length: int
+) -> None:
+    cycle = rk.cycles.monthly(tz=tz, day=day)
+    assert cycle.boundaries_us(start, start + length) == _oracle_monthly(
+        tz, day, start, start + length
+    )
+
+
+@given(st.sampled_from(ZONES), instants, st.integers(0, 20 * US_PER_DAY))
+def test_daily_boundaries_agree_with_a_pendulum_oracle(tz: str, start: int, length: int) -> None:
+    cycle = rk.cycles.daily(tz=tz)
+    assert cycle.boundaries_us(start, start + length) == _oracle_daily(tz, start, start + length)
+
+
+@given(st.sampled_from(ZONES), instants, st.integers(0, 40 * US_PER_DAY), st.integers(0, 6))
+def test_weekly_boundaries_are_the_daily_ones_on_the_weekday(
+    tz: str, start: int, length: int, weekday: int
+) -> None:
+    weekly = rk.cycles.weekly(tz=tz, weekday=weekday)
+    zone = zoneinfo.ZoneInfo(tz)
+    expected = [
+        b
+        for b in rk.cycles.daily(tz=tz).boundaries_us(start, start + length)
+        # the local date of a day's first instant is that day (a skipped midnight moves
+        # to the first instant after the gap, still on that date)
+        if dt.datetime.fromtimestamp(b / 1_000_000, zone).weekday() == weekday
+    ]
+    assert weekly.boundaries_us(start, start + length) == expected
+
+
+@given(st.sampled_from(ZONES), instants, instants, instants)
+def test_prorated_parts_of_a_cycle_add_up_to_one(tz: str, t: int, a: int, b: int) -> None:
+    cycle = rk.cycles.monthly(tz=tz).containing(rk.Span.from_us(t, t).start)
+    low = cycle.start_us + a % (cycle.end_us - cycle.start_us + 1)
+    cut = low + b % (cycle.end_us - low + 1)
+    parts = [
+        rk.Span.from_us(cycle.start_us, low),
+        rk.Span.from_us(low, cut),
+        rk.Span.from_us(cut, cycle.end_us),
+    ]
+    for basis in ("seconds", "days"):
+        fractions = [rk.cycles.prorate(p, cycle, basis=basis, tz=tz) for p in parts]  # type: ignore[arg-type]
+        assert all(0 <= f <= 1 for f in fractions)
+        total = CONTEXT.add(CONTEXT.add(fractions[0], fractions[1]), fractions[2])
+        assert abs(total - 1) < Decimal("1e-50")
