@@ -94,7 +94,7 @@ class Anomalies:
 
 
 def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
-    records: Iterable[object],
+    records: Iterable[Event | Sample | Inventory],
     accepted: Mapping[str, frozenset[str]],
     as_of_us: int,
     anomalies: Anomalies,
@@ -104,68 +104,76 @@ def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
     ``accepted`` maps each declared meter to the sample kinds its policy takes.
     """
     seen: dict[object, object] = {}
+    seen_get = seen.get
     events: dict[Key, list[Event]] = {}
-    samples: dict[Key, dict[str, list[Sample]]] = {}
+    events_get = events.get
+    flat: dict[tuple[str, str, str], list[Sample]] = {}
+    flat_get = flat.get
     inventories: list[Inventory] = []
-    event_type = Event
-    sample_type = Sample
     for record in records:
-        kind = type(record)
-        if kind is event_type:
-            event = typing.cast(Event, record)
-            if event.at_us >= as_of_us:
+        if isinstance(record, Sample):
+            if record.at_us >= as_of_us:
                 continue
-            identity: object = event.id if event.id is not None else event
-            previous = seen.get(identity)
+            identity: object = record.id
+            if identity is None:
+                identity = record
+            previous = seen_get(identity)
             if previous is not None:
-                _duplicate(previous, event, anomalies)
+                _duplicate(previous, record, anomalies)
                 continue
-            seen[identity] = event
-            key = (event.account, event.resource)
-            found = events.get(key)
+            seen[identity] = record
+            triple = (record.account, record.resource, record.meter)
+            found_samples = flat_get(triple)
+            if found_samples is None:
+                kinds = accepted.get(record.meter)
+                if kinds is None or record.kind not in kinds:
+                    _refuse(record, accepted)
+                flat[triple] = [record]
+            else:
+                if record.kind is not found_samples[0].kind:
+                    kinds = accepted[record.meter]
+                    if record.kind not in kinds:
+                        _refuse(record, accepted)
+                found_samples.append(record)
+        elif isinstance(record, Event):
+            if record.at_us >= as_of_us:
+                continue
+            identity = record.id
+            if identity is None:
+                identity = record
+            previous = seen_get(identity)
+            if previous is not None:
+                _duplicate(previous, record, anomalies)
+                continue
+            seen[identity] = record
+            key = (record.account, record.resource)
+            found = events_get(key)
             if found is None:
-                events[key] = [event]
+                events[key] = [record]
             else:
-                found.append(event)
-        elif kind is sample_type:
-            sample = typing.cast(Sample, record)
-            if sample.at_us >= as_of_us:
+                found.append(record)
+        elif isinstance(record, Inventory):
+            if record.at_us >= as_of_us:
                 continue
-            identity = sample.id if sample.id is not None else sample
-            previous = seen.get(identity)
+            identity = record.id if record.id is not None else record
+            previous = seen_get(identity)
             if previous is not None:
-                _duplicate(previous, sample, anomalies)
+                _duplicate(previous, record, anomalies)
                 continue
-            seen[identity] = sample
-            kinds = accepted.get(sample.meter)
-            if kinds is None or sample.kind not in kinds:
-                _refuse(sample, accepted)
-            key = (sample.account, sample.resource)
-            per_meter = samples.get(key)
-            if per_meter is None:
-                samples[key] = {sample.meter: [sample]}
-            else:
-                found_samples = per_meter.get(sample.meter)
-                if found_samples is None:
-                    per_meter[sample.meter] = [sample]
-                else:
-                    found_samples.append(sample)
-        elif kind is Inventory:
-            inventory = typing.cast(Inventory, record)
-            if inventory.at_us >= as_of_us:
-                continue
-            identity = inventory.id if inventory.id is not None else inventory
-            previous = seen.get(identity)
-            if previous is not None:
-                _duplicate(previous, inventory, anomalies)
-                continue
-            seen[identity] = inventory
-            inventories.append(inventory)
+            seen[identity] = record
+            inventories.append(record)
         else:
             raise RatekitTypeError(
                 "metering takes Event, Sample and Inventory records, "
                 f"not {type(record).__name__}: {record!r}."
             )
+    samples: dict[Key, dict[str, list[Sample]]] = {}
+    for (account, resource, meter), found_samples in flat.items():
+        per_meter = samples.get((account, resource))
+        if per_meter is None:
+            samples[account, resource] = {meter: found_samples}
+        else:
+            per_meter[meter] = found_samples
     inventories.sort(key=lambda inventory: (inventory.at_us, inventory.id or ""))
     return events, samples, inventories
 
@@ -208,13 +216,14 @@ def _refuse(sample: Sample, accepted: Mapping[str, frozenset[str]]) -> typing.No
 
 
 def _merge(description: _FrozenDict, attributes: Mapping[str, object]) -> _FrozenDict:
-    data = description.copy()
+    merged = _FrozenDict(description)
     for key, value in attributes.items():
         if value is None:
-            data.pop(key, None)
+            if key in merged:
+                dict.__delitem__(merged, key)
         else:
-            data[key] = value
-    return _FrozenDict(data)
+            dict.__setitem__(merged, key, value)
+    return merged
 
 
 class Timeline:

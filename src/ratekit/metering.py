@@ -101,6 +101,7 @@ __all__ = [
 
 #: The quantum at which cumulative functions are rounded (see the module docstring).
 QUANTUM: Final = Decimal("1e-24")
+_ADD: Final = CONTEXT.add
 
 Description: typing.TypeAlias = Mapping[str, object]
 Condition: typing.TypeAlias = Mapping[str, object] | Callable[[Mapping[str, object]], bool]
@@ -710,23 +711,26 @@ class Meter:
     policy: Policy
     """How usage over a piece of time becomes a quantity."""
     _factor: tuple[int, int] | None = attrs.field(eq=False)
+    _deltas: bool = attrs.field(eq=False)
 
     def __init__(self, name: str, unit: str, policy: Policy) -> None:
         if not isinstance(name, str) or not name:
             raise RatekitTypeError(f"Meter name must be a non-empty string, not {name!r}.")
         if not isinstance(unit, str) or not unit:
             raise RatekitTypeError(f"Meter {name!r} unit must be a non-empty string, not {unit!r}.")
+        deltas = False
         if isinstance(policy, TimePolicy):
             factor: tuple[int, int] | None = _time_factor(unit, name)
         elif isinstance(policy, DeltaPolicy | SamplePolicy):
             factor = None
+            deltas = isinstance(policy, DeltaPolicy)
         else:
             raise RatekitTypeError(
                 f"Meter {name!r} policy must have a level(description) method (a time-based "
                 "policy), or accepts(kind) with increments(...) or aggregate(...) (a "
                 f"sample-based one), not {type(policy).__name__}: {policy!r}."
             )
-        self.__attrs_init__(name, unit, policy, factor)
+        self.__attrs_init__(name, unit, policy, factor, deltas)
 
     def __repr__(self) -> str:
         return f"Meter({self.name!r}, {self.unit!r}, {self.policy!r})"
@@ -784,6 +788,45 @@ class UsageRow:
         )
 
 
+def _slot_setters(cls: type, *names: str) -> tuple[Callable[[object, object], None], ...]:
+    # A slot's descriptor sets the value without going through the frozen __setattr__.
+    return tuple(cls.__dict__[name].__set__ for name in names)
+
+
+(
+    _SET_ACCOUNT,
+    _SET_METER,
+    _SET_RESOURCE,
+    _SET_SPAN,
+    _SET_CYCLE,
+    _SET_QUANTITY,
+    _SET_UNIT,
+    _SET_DESCRIPTION,
+    _SET_RECORD_IDS,
+) = _slot_setters(
+    UsageRow,
+    "account",
+    "meter",
+    "resource",
+    "span",
+    "cycle",
+    "quantity",
+    "unit",
+    "description",
+    "record_ids",
+)
+_SET_START, _SET_END = _slot_setters(Span, "start_us", "end_us")
+_new = object.__new__
+
+
+def _new_span(start_us: int, end_us: int) -> Span:
+    # The hot path of Span.from_us, for endpoints already known to be in order.
+    span = _new(Span)
+    _SET_START(span, start_us)
+    _SET_END(span, end_us)
+    return span
+
+
 def _new_row(  # noqa: PLR0917 - private plumbing of plain values
     account: str,
     meter_name: str,
@@ -796,17 +839,16 @@ def _new_row(  # noqa: PLR0917 - private plumbing of plain values
     record_ids: tuple[str, ...],
 ) -> UsageRow:
     # The hot path: the fields are already converted, so skip the converters.
-    row = object.__new__(UsageRow)
-    setter = object.__setattr__
-    setter(row, "account", account)
-    setter(row, "meter", meter_name)
-    setter(row, "resource", resource)
-    setter(row, "span", span)
-    setter(row, "cycle", cycle)
-    setter(row, "quantity", quantity)
-    setter(row, "unit", unit)
-    setter(row, "description", description)
-    setter(row, "record_ids", record_ids)
+    row = _new(UsageRow)
+    _SET_ACCOUNT(row, account)
+    _SET_METER(row, meter_name)
+    _SET_RESOURCE(row, resource)
+    _SET_SPAN(row, span)
+    _SET_CYCLE(row, cycle)
+    _SET_QUANTITY(row, quantity)
+    _SET_UNIT(row, unit)
+    _SET_DESCRIPTION(row, description)
+    _SET_RECORD_IDS(row, record_ids)
     return row
 
 
@@ -984,12 +1026,13 @@ class _CycleLike(Protocol):
     def containing_us(self, t_us: int) -> tuple[int, int]: ...
 
 
-def _tidy(value: Decimal) -> Decimal:
-    """The same number without trailing zeros, and never in exponent notation."""
-    tidy = value.normalize(CONTEXT)
-    if tidy.as_tuple().exponent > 0:  # type: ignore[operator]
-        return tidy.quantize(ONE, context=CONTEXT)
-    return tidy
+def _tidy(value: Decimal, _normalize: Callable[..., Decimal] = Decimal.normalize) -> Decimal:
+    """The same number without trailing zeros, and never in exponent notation.
+
+    Adding a zero of exponent 0 turns ``1E+1`` back into ``10`` and leaves every other
+    normalised number as it is.
+    """
+    return _ADD(_normalize(value, CONTEXT), ZERO)
 
 
 def _apportion(amount: Decimal, t0: int, t1: int, t: int) -> Decimal:
@@ -1143,7 +1186,8 @@ class _Engine:
             name: frozenset(
                 kind
                 for kind in ("delta", "counter", "gauge")
-                if not isinstance(m.policy, TimePolicy) and m.policy.accepts(kind)
+                if m._factor is None
+                and typing.cast(DeltaPolicy | SamplePolicy, m.policy).accepts(kind)
             )
             for name, m in self.meters.items()
         }
@@ -1263,7 +1307,7 @@ class _Engine:
                         account,
                         name,
                         resource,
-                        Span.from_us(piece_start, piece_end),
+                        _new_span(piece_start, piece_end),
                         window.cycle_of(piece_start),
                         _tidy(subtract(high, low)),
                         unit,
@@ -1317,18 +1361,23 @@ class _Engine:
                         (sample.id,),
                     )
         if w1 <= w0:
-            if isinstance(item.policy, DeltaPolicy):
-                list(item.policy.increments(readings, previous, self._reporter(account, resource)))
+            if item._deltas:
+                # Nothing to report on, but the policy's anomalies (resets) still count.
+                list(
+                    typing.cast(DeltaPolicy, item.policy).increments(
+                        readings, previous, self._reporter(account, resource)
+                    )
+                )
             return
         pieces = self._pieces(points, line)
         count = len(pieces)
         policy = item.policy
-        if isinstance(policy, DeltaPolicy):
+        if item._deltas:
             sums: dict[int, Decimal] = {}
             ids: dict[int, list[str]] = {}
             bisect_right = bisect.bisect_right
             add = CONTEXT.add
-            for t0, t1, amount, record_ids in policy.increments(
+            for t0, t1, amount, record_ids in typing.cast(DeltaPolicy, policy).increments(
                 readings, previous, self._reporter(account, resource)
             ):
                 if t0 == t1 or (t0 >= w0 and t1 <= w1):
@@ -1364,7 +1413,7 @@ class _Engine:
                         account,
                         name,
                         resource,
-                        Span.from_us(a, b),
+                        _new_span(a, b),
                         window.cycle_of(a),
                         _tidy(sums[k]),
                         item.unit,
@@ -1392,7 +1441,7 @@ class _Engine:
                     account,
                     name,
                     resource,
-                    Span.from_us(a, b),
+                    _new_span(a, b),
                     window.cycle_of(a),
                     _tidy(quantity),
                     item.unit,

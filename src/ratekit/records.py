@@ -37,7 +37,7 @@ from __future__ import annotations
 import datetime as _dt
 import sys
 import typing
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Final, Literal, TypeAlias
 
@@ -90,52 +90,31 @@ _intern = sys.intern
 
 
 @typing.final
-class _FrozenDict(Mapping[str, object]):
-    """A read-only, hashable mapping that prints like a dict (descriptions, attributes)."""
+class _FrozenDict(dict[str, object]):
+    """A read-only, hashable dict (descriptions, attributes): reads run at dict speed."""
 
-    __slots__ = ("_data", "_hash")
+    __slots__ = ()
 
-    _data: dict[str, object]
-    _hash: int | None
+    def _read_only(self, *args: object, **kwargs: object) -> typing.NoReturn:
+        raise TypeError(
+            "a description is read-only; to change it, send an Event with the new attributes "
+            "(or copy it with dict(description))."
+        )
 
-    def __init__(self, data: dict[str, object]) -> None:
-        # Takes ownership of ``data``: callers pass a fresh dict.
-        self._data = data
-        self._hash = None
+    __setitem__ = _read_only
+    __delitem__ = _read_only
+    __ior__ = _read_only
+    clear = _read_only
+    pop = _read_only
+    popitem = _read_only
+    setdefault = _read_only
+    update = _read_only
 
-    def __getitem__(self, key: str) -> object:
-        return self._data[key]
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._data
-
-    def get(self, key: str, default: object = None) -> object:
-        return self._data.get(key, default)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, _FrozenDict):
-            return self._data == other._data
-        if isinstance(other, Mapping):
-            return self._data == dict(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        if self._hash is None:
-            self._hash = hash(frozenset(self._data.items()))
-        return self._hash
-
-    def __repr__(self) -> str:
-        return repr(self._data)
-
-    def copy(self) -> dict[str, object]:
-        """A mutable copy, as a plain dict."""
-        return dict(self._data)
+    def __reduce__(self) -> tuple[type[_FrozenDict], tuple[dict[str, object]]]:
+        return (_FrozenDict, (dict(self),))
 
 
 EMPTY: Final = _FrozenDict({})

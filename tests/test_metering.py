@@ -1,0 +1,737 @@
+"""Metering: policies, rules, errors and properties, with exact quantities worked by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ratekit as rk
+from ratekit._decimals import CONTEXT
+from ratekit._instants import format_us, from_us, to_us
+
+HOUR = 3_600_000_000
+MINUTE = 60_000_000
+
+
+class UtcMonthly:
+    """A tiny calendar-month cycle in UTC (the tests do not depend on ratekit.cycles)."""
+
+    @staticmethod
+    def _first(year: int, month: int) -> int:
+        return to_us(dt.datetime(year, month, 1, tzinfo=dt.UTC))
+
+    def containing_us(self, t_us: int) -> tuple[int, int]:
+        moment = from_us(t_us)
+        following = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+        return self._first(moment.year, moment.month), self._first(*following)
+
+    def boundaries_us(self, start_us: int, end_us: int) -> list[int]:
+        result = []
+        t = self.containing_us(start_us)[1]
+        while t < end_us:
+            result.append(t)
+            t = self.containing_us(t)[1]
+        return result
+
+
+MONTHLY = UtcMonthly()
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+APRIL = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+BOTH = rk.Span("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z")
+T0 = MARCH.start_us
+
+RUNTIME = rk.Meter("runtime", "hour", rk.OnOff())
+MEMORY = rk.Meter("memory", "MB*hour", rk.Continuous(("memory_mb", "instances")))
+BYTES = rk.Meter("bytes", "B", rk.Discrete())
+COUNTER = rk.Meter("counter", "B", rk.Counter())
+
+
+def at(hours: float) -> str:
+    return format_us(T0 + int(hours * HOUR))
+
+
+def run(
+    records: Sequence[rk.Event | rk.Sample | rk.Inventory],
+    *meters: rk.Meter,
+    span: rk.Span = BOTH,
+    as_of: str = "2026-05-01T00:00:00Z",
+    cuts: Mapping[str, Sequence[int]] | None = None,
+) -> rk.Usage:
+    return rk.meter(records, meters, span=span, cycle=MONTHLY, as_of=as_of, cuts=cuts)
+
+
+# -- meters and policies --------------------------------------------------------------------
+
+
+def test_a_time_based_meter_needs_one_unit_of_time() -> None:
+    with pytest.raises(rk.UnitError) as caught:
+        rk.Meter("storage", "GiB", rk.Continuous("size_gib"))
+    assert str(caught.value) == (
+        "Meter 'storage' has a time-based policy, so its unit must be a product with one unit "
+        "of time, like 'hour', 'GiB*hour' or 'MB*ns', not 'GiB'."
+    )
+    with pytest.raises(rk.UnitError):
+        rk.Meter("odd", "hour*second", rk.OnOff())
+    with pytest.raises(rk.UnitError):
+        rk.Meter("rate", "B/s", rk.OnOff())
+
+
+def test_a_meter_refuses_what_is_not_a_policy() -> None:
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Meter("runtime", "hour", "on/off")  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "Meter 'runtime' policy must have a level(description) method (a time-based policy), "
+        "or accepts(kind) with increments(...) or aggregate(...) (a sample-based one), "
+        "not str: 'on/off'."
+    )
+
+
+def test_meter_names_are_unique() -> None:
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        run([], RUNTIME, rk.Meter("runtime", "s", rk.OnOff()))
+    assert str(caught.value) == "two meters are named 'runtime'; meter names are unique."
+
+
+def test_borel_memory_in_mb_nanoseconds() -> None:
+    # 512 MB for 2 s = 512 x 2e9 ns = 1.024e12 MB*ns.
+    meter = rk.Meter("memory", "MB*ns", rk.Continuous("memory_mb"))
+    usage = run(
+        [
+            rk.Event("a", "vm", at(1), {"memory_mb": 512}, kind="start", id="e1"),
+            rk.Event("a", "vm", "2026-03-01T01:00:02Z", kind="delete", id="e2"),
+        ],
+        meter,
+    )
+    assert usage.total() == Decimal(1_024_000_000_000)
+
+
+def test_on_off_takes_a_predicate() -> None:
+    # Only m1.large pieces count: 10:00-12:00 = 2 h.
+    large = rk.Meter("large", "hour", rk.OnOff(when=lambda d: d.get("flavor") == "m1.large"))
+    usage = run(
+        [
+            rk.Event("a", "vm", at(8), {"flavor": "m1.small"}, kind="start", id="e1"),
+            rk.Event("a", "vm", at(10), {"flavor": "m1.large"}, id="e2"),
+            rk.Event("a", "vm", at(12), kind="stop", id="e3"),
+        ],
+        large,
+    )
+    assert [(row.quantity, row.record_ids) for row in usage.rows] == [(Decimal(2), ("e2", "e3"))]
+
+
+def test_continuous_passes_by_resources_without_the_attribute() -> None:
+    # The instance has no memory_mb: the memory meter has nothing to say about it.
+    usage = run([rk.Event("a", "vm", at(1), {"flavor": "m1"}, kind="start", id="e1")], MEMORY)
+    assert usage.rows == ()
+
+
+def test_continuous_names_the_attribute_that_is_not_a_number() -> None:
+    records = [
+        rk.Event("a", "app", at(1), {"memory_mb": "lots", "instances": 1}, kind="start", id="e1")
+    ]
+    with pytest.raises(rk.BadQuantityError) as caught:
+        run(records, MEMORY)
+    assert str(caught.value) == (
+        "meter 'memory', resource 'app' of 'a' as described by record 'e1' at "
+        "2026-03-01T01:00:00Z: attribute 'memory_mb' 'lots' is not a decimal number; "
+        "write it like '12.5' or '1e9'."
+    )
+    flagged = [
+        rk.Event("a", "app", at(1), {"memory_mb": True, "instances": 1}, kind="start", id="e2")
+    ]
+    with pytest.raises(rk.BadRecordError) as boolean:
+        run(flagged, MEMORY)
+    assert str(boolean.value) == (
+        "meter 'memory', resource 'app' of 'a' as described by record 'e2' at "
+        "2026-03-01T01:00:00Z: attribute 'memory_mb' is True, not a number; a level is read "
+        "from numbers (int, Decimal, or a string such as '512')."
+    )
+
+
+def test_continuous_level_from_decimal_attributes() -> None:
+    # 0.5 GiB (a float at the door: Decimal('0.5')) for 3 h = 1.5 GiB*h.
+    storage = rk.Meter("storage", "GiB*hour", rk.Continuous("size_gib"))
+    usage = run(
+        [
+            rk.Event("a", "vol", at(0), {"size_gib": 0.5}, kind="start", id="e1"),
+            rk.Event("a", "vol", at(3), kind="delete", id="e2"),
+        ],
+        storage,
+    )
+    assert usage.total() == Decimal("1.5")
+
+
+def test_a_user_written_time_policy_plugs_in() -> None:
+    class PublicIps:
+        def level(self, description: Mapping[str, object]) -> Decimal | None:
+            ips = description.get("public_ips", 0)
+            return Decimal(str(ips)) if ips else None
+
+    # 2 IPs for 1.5 h = 3 IP*hour; then none for an hour: nothing.
+    meter = rk.Meter("ips", "IP*hour", PublicIps())
+    usage = run(
+        [
+            rk.Event("a", "vm", at(0), {"public_ips": 2}, kind="start", id="e1"),
+            rk.Event("a", "vm", at(1.5), {"public_ips": 0}, id="e2"),
+            rk.Event("a", "vm", at(2.5), kind="delete", id="e3"),
+        ],
+        meter,
+    )
+    assert [(row.quantity, row.unit) for row in usage.rows] == [(Decimal(3), "IP*hour")]
+
+
+def test_a_user_written_delta_policy_plugs_in_and_reports() -> None:
+    class Capped:
+        """Deltas capped at 100; each capped one is reported."""
+
+        def accepts(self, kind: str) -> bool:
+            return kind == "delta"
+
+        def increments(
+            self, readings: Sequence[rk.Sample], previous: rk.Sample | None, report: object
+        ) -> list[tuple[int, int, Decimal, tuple[str, ...]]]:
+            result = []
+            for sample in readings:
+                if sample.value > 100:
+                    report("policy", f"{sample.id} capped at 100", [sample])  # type: ignore[operator]
+                result.append((sample.at_us, sample.at_us, min(sample.value, Decimal(100)), ()))
+            return result
+
+    # 40 + min(250, 100) = 140
+    meter = rk.Meter("calls", "count", Capped())
+    usage = run(
+        [
+            rk.Sample("a", "api", "calls", at(1), 40, id="s1"),
+            rk.Sample("a", "api", "calls", at(2), 250, id="s2"),
+        ],
+        meter,
+    )
+    assert usage.total() == Decimal(140)
+    assert [(a.kind, a.message, a.record_ids) for a in usage.anomalies] == [
+        ("policy", "s2 capped at 100", ("s2",))
+    ]
+
+
+# -- records and their errors -------------------------------------------------------------
+
+
+def test_same_id_different_content_names_both_records() -> None:
+    first = rk.Event("a", "vm", at(1), kind="start", id="e1")
+    second = rk.Event("a", "vm", at(2), kind="start", id="e1")
+    with pytest.raises(rk.ConflictingRecordError) as caught:
+        run([first, second], RUNTIME)
+    assert str(caught.value) == (
+        "two records share the id 'e1' but differ: "
+        "Event('a', 'vm', '2026-03-01T01:00:00Z', kind='start', id='e1') and "
+        "Event('a', 'vm', '2026-03-01T02:00:00Z', kind='start', id='e1'); replaying a record "
+        "must repeat it exactly, so give a corrected record a new id."
+    )
+
+
+def test_a_sample_for_an_unknown_meter_is_an_error() -> None:
+    with pytest.raises(rk.UnknownMeterError) as caught:
+        run([rk.Sample("a", "ip", "egress", at(1), 5, id="s1")], RUNTIME, BYTES)
+    assert str(caught.value) == (
+        "sample 's1' meter 'egress' is not one of the meters given: 'bytes', 'runtime'; "
+        "declare a Meter with that name."
+    )
+
+
+def test_a_sample_of_the_wrong_kind_is_an_error() -> None:
+    with pytest.raises(rk.BadRecordError) as caught:
+        run([rk.Sample("a", "ip", "bytes", at(1), 5, kind="counter", id="s1")], BYTES)
+    assert str(caught.value) == (
+        "sample 's1' kind 'counter' does not fit meter 'bytes', whose policy takes 'delta'."
+    )
+    with pytest.raises(rk.BadRecordError) as timed:
+        run([rk.Sample("a", "vm", "runtime", at(1), 5, id="s2")], RUNTIME)
+    assert str(timed.value) == (
+        "sample 's2' kind 'delta' does not fit meter 'runtime', whose policy takes "
+        "no samples (it is time-based)."
+    )
+
+
+def test_only_records_are_metered() -> None:
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        run([("a", "vm")], RUNTIME)  # type: ignore[list-item]
+    assert str(caught.value) == (
+        "metering takes Event, Sample and Inventory records, not tuple: ('a', 'vm')."
+    )
+
+
+# -- the rules ------------------------------------------------------------------------------
+
+
+def test_an_event_at_a_cycle_end_belongs_to_the_next_cycle() -> None:
+    # A delta stamped exactly at 1 April 00:00 is April's; a start there runs in April only.
+    usage = run(
+        [
+            rk.Sample("a", "ip", "bytes", "2026-04-01T00:00:00Z", 7, id="s1"),
+            rk.Event("a", "vm", "2026-04-01T00:00:00Z", kind="start", id="e1"),
+            rk.Event("a", "vm", "2026-04-01T01:00:00Z", kind="delete", id="e2"),
+        ],
+        BYTES,
+        RUNTIME,
+    )
+    assert [(row.resource, row.cycle, row.quantity) for row in usage.rows] == [
+        ("ip", APRIL, Decimal(7)),
+        ("vm", APRIL, Decimal(1)),
+    ]
+
+
+def test_a_delta_over_a_span_is_apportioned_across_a_boundary() -> None:
+    # 90 B sent over [31 Mar 23:00, 1 Apr 02:00): 1 h of 3 in March = 30, 2 h in April = 60.
+    usage = run(
+        [
+            rk.Sample(
+                "a",
+                "ip",
+                "bytes",
+                "2026-04-01T02:00:00Z",
+                90,
+                since="2026-03-31T23:00:00Z",
+                id="s1",
+            )
+        ],
+        BYTES,
+    )
+    assert [(row.cycle, row.quantity) for row in usage.rows] == [
+        (MARCH, Decimal(30)),
+        (APRIL, Decimal(60)),
+    ]
+
+
+def test_a_third_of_a_delta_telescopes_exactly() -> None:
+    # 100 B over 3 h, cut at every hour: 33.33...33, 33.33...33 (rounded F), 33.33...34;
+    # the parts add up to exactly 100.
+    cuts = [T0 + HOUR, T0 + 2 * HOUR]
+    usage = run(
+        [rk.Sample("a", "ip", "bytes", at(3), 100, since=at(0), id="s1")],
+        BYTES,
+        cuts={"bytes": cuts},
+    )
+    third = Decimal("33.333333333333333333333333")
+    assert [row.quantity for row in usage.rows] == [
+        third,
+        Decimal("66.666666666666666666666667") - third,
+        100 - Decimal("66.666666666666666666666667"),
+    ]
+    assert usage.total() == Decimal(100)
+
+
+def test_negative_deltas_are_corrections() -> None:
+    # 500 sent, then a correction of -120: 380.
+    usage = run(
+        [
+            rk.Sample("a", "ip", "bytes", at(1), 500, id="s1"),
+            rk.Sample("a", "ip", "bytes", at(2), -120, id="s2"),
+        ],
+        BYTES,
+    )
+    assert usage.total() == Decimal(380)
+    assert usage.anomalies == ()
+
+
+def test_a_counter_reset_counts_from_zero() -> None:
+    # Readings 100, 300, 50, 80: deltas 200, then 50 (reset: from zero), then 30 = 280,
+    # which is last - first + the reading before the reset: 80 - 100 + 300.
+    usage = run(
+        [
+            rk.Sample("a", "ip", "counter", at(h), v, kind="counter", id=f"c{h}")
+            for h, v in [(1, 100), (2, 300), (3, 50), (4, 80)]
+        ],
+        COUNTER,
+    )
+    assert usage.total() == Decimal(280)
+    (anomaly,) = usage.anomalies
+    assert anomaly.kind == "counter_reset"
+    assert anomaly.record_ids == ("c3", "c2")
+    assert str(anomaly) == (
+        "sample 'c3' reads 50 at 2026-03-01T03:00:00Z, less than the 300 of sample 'c2' at "
+        "2026-03-01T02:00:00Z: a counter reset, counted from zero (delta 50)."
+    )
+
+
+def test_cuts_split_time_in_proportion_and_deltas_by_instant() -> None:
+    # A price change at 12:00: the 10:00-13:00 run splits 2 h + 1 h; a delta at exactly
+    # 12:00 goes to the piece that contains it, the second one.
+    cut = T0 + 12 * HOUR
+    usage = run(
+        [
+            rk.Event("a", "vm", at(10), kind="start", id="e1"),
+            rk.Event("a", "vm", at(13), kind="stop", id="e2"),
+            rk.Sample("a", "vm", "bytes", at(12), 5, id="s1"),
+        ],
+        RUNTIME,
+        BYTES,
+        cuts={"runtime": [cut], "bytes": [cut]},
+    )
+    assert [(row.meter, format_us(row.span.start_us), row.quantity) for row in usage.rows] == [
+        ("bytes", "2026-03-01T12:00:00Z", Decimal(5)),
+        ("runtime", "2026-03-01T10:00:00Z", Decimal(2)),
+        ("runtime", "2026-03-01T12:00:00Z", Decimal(1)),
+    ]
+
+
+def test_a_start_that_changes_nothing_is_a_duplicate() -> None:
+    # START 512 at 08:00 and again at 09:00 with the same memory: one 3 h run to 11:00.
+    usage = run(
+        [
+            rk.Event("a", "app", at(8), {"memory_mb": 512, "instances": 1}, kind="start", id="e1"),
+            rk.Event("a", "app", at(9), {"memory_mb": 512}, kind="start", id="e2"),
+            rk.Event("a", "app", at(11), kind="stop", id="e3"),
+        ],
+        MEMORY,
+    )
+    assert [row.quantity for row in usage.rows] == [Decimal(1536)]
+    assert [(a.kind, a.record_ids) for a in usage.anomalies] == [("duplicate_start", ("e2", "e1"))]
+
+
+def test_events_after_a_delete_are_ignored_and_samples_counted() -> None:
+    # Deleted at 02:00; a resize at 03:00 is ignored; 9 B measured at 04:00 still count.
+    usage = run(
+        [
+            rk.Event("a", "vm", at(1), {"flavor": "m1"}, kind="start", id="e1"),
+            rk.Event("a", "vm", at(2), kind="delete", id="e2"),
+            rk.Event("a", "vm", at(3), {"flavor": "m2"}, id="e3"),
+            rk.Sample("a", "vm", "bytes", at(4), 9, id="s1"),
+        ],
+        RUNTIME,
+        BYTES,
+    )
+    assert [(row.meter, row.quantity, dict(row.description)) for row in usage.rows] == [
+        ("bytes", Decimal(9), {}),
+        ("runtime", Decimal(1), {"flavor": "m1"}),
+    ]
+    assert [(a.kind, a.record_ids) for a in usage.anomalies] == [
+        ("after_delete", ("e3", "e2")),
+        ("after_delete", ("s1",)),
+    ]
+    assert str(usage.anomalies[0]) == (
+        "event 'e3' (update of 'vm' at 2026-03-01T03:00:00Z) comes after the resource was "
+        "deleted at 2026-03-01T02:00:00Z: it is ignored."
+    )
+
+
+def test_an_update_of_an_unknown_resource_opens_it() -> None:
+    # An "exists" notification for a resource whose start we never saw: it runs from it.
+    usage = run(
+        [rk.Event("a", "vm", at(5), {"flavor": "m1"}, id="e1")],
+        RUNTIME,
+        as_of="2026-03-01T07:00:00Z",
+    )
+    assert usage.total() == Decimal(2)
+
+
+def test_records_at_or_after_as_of_are_not_known_yet() -> None:
+    # as_of 10:00: the 10:00 stop is not known yet, so the run is metered 08:00-10:00.
+    usage = run(
+        [
+            rk.Event("a", "vm", at(8), kind="start", id="e1"),
+            rk.Event("a", "vm", at(10), kind="stop", id="e2"),
+            rk.Sample("a", "vm", "bytes", at(10), 5, id="s1"),
+        ],
+        RUNTIME,
+        BYTES,
+        as_of=at(10),
+    )
+    assert [(row.meter, row.quantity) for row in usage.rows] == [("runtime", Decimal(2))]
+    assert usage.state[0].status == "running"
+
+
+def test_same_instant_events_without_ids_order_by_content() -> None:
+    # Two updates at the same instant without ids or seq: the result does not depend on
+    # their order (the later one in content order wins).
+    first = rk.Event("a", "vm", at(1), {"flavor": "m1"}, kind="start")
+    second = rk.Event("a", "vm", at(1), {"flavor": "m2"}, kind="start")
+    end = rk.Event("a", "vm", at(2), kind="delete")
+    one = run([first, second, end], RUNTIME)
+    other = run([second, first, end], RUNTIME)
+    assert one.rows == other.rows
+    assert [dict(row.description) for row in one.rows] == [{"flavor": "m2"}]
+
+
+# -- aggregations -------------------------------------------------------------------------
+
+
+def gauge(hours: float, value: int, id: str) -> rk.Sample:  # noqa: A002
+    return rk.Sample("a", "link", "bw", at(hours), value, kind="gauge", id=id)
+
+
+def test_aggregations_per_cycle() -> None:
+    # Readings 10 at 00:00, 40 at 01:00, 40 at 03:00, 20 at 04:00 (March), 30 on 1 April.
+    records = [
+        gauge(0, 10, "g1"),
+        gauge(1, 40, "g2"),
+        gauge(3, 40, "g3"),
+        gauge(4, 20, "g4"),
+        rk.Sample("a", "link", "bw", "2026-04-01T00:00:00Z", 30, kind="gauge", id="g5"),
+    ]
+
+    def by_cycle(policy: rk.SamplePolicy) -> list[Decimal]:
+        return [row.quantity for row in run(records, rk.Meter("bw", "Mbit/s", policy)).rows]
+
+    assert by_cycle(rk.Max()) == [Decimal(40), Decimal(30)]
+    assert by_cycle(rk.Min()) == [Decimal(10), Decimal(30)]
+    assert by_cycle(rk.Latest()) == [Decimal(20), Decimal(30)]
+    assert by_cycle(rk.Count()) == [Decimal(4), Decimal(1)]
+    assert by_cycle(rk.UniqueCount()) == [Decimal(3), Decimal(1)]
+    # Nearest rank: 50th percentile of (10, 20, 40, 40) is rank ceil(0.5 * 4) = 2 -> 20.
+    assert by_cycle(rk.Percentile(50)) == [Decimal(20), Decimal(30)]
+    # Time-weighted mean in March: known from 00:00 to 1 April 00:00 (744 h):
+    #   10 x 1 + 40 x 3 + 20 x 740 = 14930 -> 14930 / 744 = 20.067204301075268817204301...
+    #   April (720 h): 30 all along -> 30.
+    march, april = by_cycle(rk.TimeWeightedMean())
+    assert march == CONTEXT.divide(Decimal(14930), Decimal(744))
+    assert april == Decimal(30)
+
+
+def test_95th_percentile_bandwidth() -> None:
+    # 20 five-minute readings 1..20 Mbit/s: rank ceil(0.95 x 20) = 19 -> 19 Mbit/s; the
+    # single highest burst (20) is not billed.
+    records = [
+        rk.Sample("a", "link", "bw", from_us(T0 + i * 5 * MINUTE), i + 1, kind="gauge", id=f"g{i}")
+        for i in range(20)
+    ]
+    usage = run(records, rk.Meter("bw", "Mbit/s", rk.Percentile(95)))
+    assert [row.quantity for row in usage.rows] == [Decimal(19)]
+    assert len(usage.rows[0].record_ids) == 20
+
+
+def test_percentile_refuses_a_bad_percent() -> None:
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Percentile(0)
+    assert str(caught.value) == (
+        "Percentile percent must be in (0, 100], not 0; the 95th percentile is Percentile(95)."
+    )
+
+
+# -- values ---------------------------------------------------------------------------------
+
+
+def test_rows_and_usage_print_readably() -> None:
+    usage = run(
+        [
+            rk.Event("a", "vm", at(1), {"flavor": "m1"}, kind="start", id="e1"),
+            rk.Event("a", "vm", at(2), kind="stop", id="e2"),
+            rk.Event("a", "vm", at(3), kind="stop", id="e3"),
+        ],
+        RUNTIME,
+    )
+    assert repr(usage) == "Usage(1 row, 1 anomaly, 1 resource)"
+    assert repr(usage.rows[0]) == (
+        "UsageRow('a', 'runtime', 'vm', '2026-03-01T01:00:00Z'..'2026-03-01T02:00:00Z', "
+        "1 hour, {'flavor': 'm1'}, record_ids=('e1', 'e2'))"
+    )
+    with pytest.raises(TypeError):
+        usage.rows[0].description["flavor"] = "m2"  # type: ignore[index]
+    assert hash(usage.rows[0]) == hash(run(list(reversed(list(usage_records()))), RUNTIME).rows[0])
+
+
+def usage_records() -> list[rk.Event]:
+    return [
+        rk.Event("a", "vm", at(1), {"flavor": "m1"}, kind="start", id="e1"),
+        rk.Event("a", "vm", at(2), kind="stop", id="e2"),
+    ]
+
+
+def test_state_carries_a_counter_baseline() -> None:
+    # Readings 100 at 01:00 (first call, as_of 02:00) and 160 at 03:00 (second call): the
+    # second call's delta is 60, spread over [01:00, 03:00); its span [02:00, ...) gets 30.
+    first = run(
+        [rk.Sample("a", "ip", "counter", at(1), 100, kind="counter", id="c1")],
+        COUNTER,
+        as_of=at(2),
+    )
+    assert first.rows == ()
+    second = run(
+        [rk.Sample("a", "ip", "counter", at(3), 160, kind="counter", id="c2")],
+        COUNTER,
+        span=rk.Span(at(2), "2026-05-01T00:00:00Z"),
+    )
+    assert second.rows == ()  # without the baseline, one reading is only a baseline
+    resumed = rk.meter(
+        [rk.Sample("a", "ip", "counter", at(3), 160, kind="counter", id="c2")],
+        [COUNTER],
+        span=rk.Span(at(2), "2026-05-01T00:00:00Z"),
+        cycle=MONTHLY,
+        as_of="2026-05-01T00:00:00Z",
+        state=first.state,
+    )
+    assert [(row.quantity, row.record_ids) for row in resumed.rows] == [(Decimal(30), ("c1", "c2"))]
+
+
+# -- properties -----------------------------------------------------------------------------
+
+RESOURCES = ("r1", "r2", "r3")
+WINDOW_HOURS = 24 * 45  # 1 March to mid April: crosses the April cycle boundary
+
+
+@st.composite
+def fleets(draw: st.DrawFn) -> list[rk.Event | rk.Sample]:
+    """A few resources with messy events (duplicates, orphans, resizes) and samples."""
+    records: list[rk.Event | rk.Sample] = []
+    number = itertools.count()
+    for resource in RESOURCES:
+        with_seq = draw(st.booleans())
+        events = draw(
+            st.lists(
+                st.tuples(
+                    st.integers(0, WINDOW_HOURS * 4),  # quarter-hours
+                    st.sampled_from(["start", "update", "stop", "delete"]),
+                    st.sampled_from([256, 512]),
+                    st.integers(1, 3),
+                ),
+                max_size=8,
+            )
+        )
+        for seq, (quarter, kind, memory, instances) in enumerate(events):
+            attributes = {"memory_mb": memory, "instances": instances} if kind != "stop" else {}
+            records.append(
+                rk.Event(
+                    "acct",
+                    resource,
+                    from_us(T0 + quarter * 15 * MINUTE),
+                    attributes,
+                    kind=kind,  # type: ignore[arg-type]
+                    id=f"e{next(number)}",
+                    seq=seq if with_seq else None,
+                )
+            )
+        deltas = draw(
+            st.lists(
+                st.tuples(st.integers(0, WINDOW_HOURS), st.integers(0, 30), st.integers(-50, 1000)),
+                max_size=5,
+            )
+        )
+        for end, length, value in deltas:
+            since = None if length == 0 else from_us(T0 + max(end - length, 0) * HOUR)
+            records.append(
+                rk.Sample(
+                    "acct",
+                    resource,
+                    "bytes",
+                    from_us(T0 + end * HOUR),
+                    value,
+                    since=since,
+                    id=f"s{next(number)}",
+                )
+            )
+        readings = draw(
+            st.lists(
+                st.tuples(st.integers(0, WINDOW_HOURS * 60), st.integers(0, 10_000)), max_size=5
+            )
+        )
+        for minute, value in readings:
+            records.append(
+                rk.Sample(
+                    "acct",
+                    resource,
+                    "counter",
+                    from_us(T0 + minute * MINUTE),
+                    value,
+                    kind="counter",
+                    id=f"c{next(number)}",
+                )
+            )
+    return records
+
+
+ADDITIVE = (RUNTIME, MEMORY, BYTES, COUNTER)
+REPORT = rk.Span(from_us(T0), from_us(T0 + WINDOW_HOURS * HOUR))
+AS_OF = format_us(T0 + WINDOW_HOURS * HOUR)
+
+
+def totals(usage: rk.Usage) -> dict[tuple[str, str, rk.Span], Decimal]:
+    # Summed in ratekit's 60-digit context: the default 28 digits would round.
+    result: dict[tuple[str, str, rk.Span], Decimal] = defaultdict(Decimal)
+    for row in usage.rows:
+        key = (row.resource, row.meter, row.cycle)
+        result[key] = CONTEXT.add(result[key], row.quantity)
+    return {key: value for key, value in result.items() if value}
+
+
+def meter_all(records: Sequence[rk.Event | rk.Sample], span: rk.Span = REPORT) -> rk.Usage:
+    return rk.meter(records, ADDITIVE, span=span, cycle=MONTHLY, as_of=AS_OF)
+
+
+@given(fleets(), st.integers(1, WINDOW_HOURS * 4 - 1), st.integers(1, WINDOW_HOURS * 4 - 1))
+def test_asking_for_a_span_is_the_sum_of_asking_for_its_pieces(
+    records: list[rk.Event | rk.Sample], first: int, second: int
+) -> None:
+    low, high = sorted((first, second))
+    cuts = sorted({T0, T0 + low * 15 * MINUTE, T0 + high * 15 * MINUTE, REPORT.end_us})
+    whole = totals(meter_all(records))
+    parts: dict[tuple[str, str, rk.Span], Decimal] = defaultdict(Decimal)
+    for a, b in itertools.pairwise(cuts):
+        for key, value in totals(meter_all(records, rk.Span.from_us(a, b))).items():
+            parts[key] = CONTEXT.add(parts[key], value)
+    assert {key: value for key, value in parts.items() if value} == whole
+
+
+@given(fleets(), st.randoms(use_true_random=False))
+def test_arrival_order_does_not_matter(records: list[rk.Event | rk.Sample], random: object) -> None:
+    shuffled = list(records)
+    random.shuffle(shuffled)  # type: ignore[attr-defined]
+    one, other = meter_all(records), meter_all(shuffled)
+    assert one.rows == other.rows
+    assert one.anomalies == other.anomalies
+    assert one.state == other.state
+
+
+@given(fleets(), st.data())
+def test_replaying_records_changes_no_row(
+    records: list[rk.Event | rk.Sample], data: st.DataObject
+) -> None:
+    replayed = data.draw(st.lists(st.sampled_from(records), max_size=5)) if records else []
+    again = meter_all([*records, *replayed])
+    assert again.rows == meter_all(records).rows
+    known = [r for r in replayed if r.at_us < REPORT.end_us]
+    assert sum(a.kind == "duplicate" for a in again.anomalies) == len(known)
+
+
+@given(fleets(), st.integers(1, WINDOW_HOURS * 4))
+def test_on_off_time_never_exceeds_the_span(
+    records: list[rk.Event | rk.Sample], quarters: int
+) -> None:
+    span = rk.Span.from_us(T0, T0 + quarters * 15 * MINUTE)
+    events = [record for record in records if isinstance(record, rk.Event)]
+    usage = rk.meter(events, [RUNTIME], span=span, cycle=MONTHLY, as_of=AS_OF)
+    hours = Decimal(quarters) / 4
+    for resource in RESOURCES:
+        rows = [row for row in usage.rows if row.resource == resource]
+        total = Decimal(0)
+        for row in rows:
+            total = CONTEXT.add(total, row.quantity)
+        assert total <= hours
+        for row in rows:
+            assert row.span.start_us >= span.start_us
+            assert row.span.end_us <= span.end_us
+            assert row.quantity > 0
+
+
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 10**12)), min_size=1, max_size=12))
+def test_counter_deltas_sum_to_last_minus_first_plus_resets(
+    readings: list[tuple[int, int]],
+) -> None:
+    # Readings at distinct minutes; the whole period is reported.
+    by_minute = dict(readings)
+    ordered = sorted(by_minute.items())
+    records = [
+        rk.Sample("a", "ip", "counter", from_us(T0 + m * MINUTE), v, kind="counter", id=f"c{m}")
+        for m, v in ordered
+    ]
+    usage = rk.meter(records, [COUNTER], span=BOTH, cycle=MONTHLY, as_of=format_us(BOTH.end_us))
+    values = [v for _, v in ordered]
+    resets = sum(before for before, after in itertools.pairwise(values) if after < before)
+    assert usage.total() == values[-1] - values[0] + resets
+    assert sum(a.kind == "counter_reset" for a in usage.anomalies) == sum(
+        after < before for before, after in itertools.pairwise(values)
+    )
