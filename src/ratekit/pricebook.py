@@ -15,15 +15,8 @@ account a plan over a span of time; a change of plan mid-cycle splits the cycle.
 
 Example:
     >>> import ratekit as rk
-    >>> from decimal import Decimal
-    >>> class Rate:  # any price model works; ratekit's own live in ratekit.prices
-    ...     linear = True
-    ...     def __init__(self, rate): self.rate = Decimal(rate)
-    ...     def amount(self, quantity): return quantity * self.rate
-    ...     def marginal(self, quantity, added): return added * self.rate
-    ...     def explain(self, quantity): return ()
-    >>> default = rk.PriceEntry("vm", "vm.hours", Rate("0.10"))
-    >>> march_15 = rk.PriceEntry("vm-2", "vm.hours", Rate("0.12"), start="2026-03-15T00:00:00Z", priority=1)
+    >>> default = rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))
+    >>> march_15 = rk.PriceEntry("vm-2", "vm.hours", rk.PerUnit("0.12"), start="2026-03-15T00:00:00Z", priority=1)
     >>> plan = rk.Plan("standard", "EUR", rk.cycles.monthly(tz="UTC"), [default, march_15])
     >>> plan.resolve("vm.hours", {}, "2026-03-14T23:59:59Z").id
     'vm'
@@ -40,7 +33,7 @@ import itertools
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Final, Literal, Protocol, runtime_checkable
+from typing import Final, Literal, Protocol
 
 import attrs
 
@@ -48,6 +41,7 @@ from . import cycles
 from ._decimals import CONTEXT, to_decimal
 from ._instants import MAX_US, MIN_US, US_PER_DAY, format_us, from_us, to_us
 from .errors import BadCalendarError, BadPriceError, RatekitTypeError
+from .prices import PriceModel
 from .spans import Span, SpanSet
 
 __all__ = [
@@ -57,47 +51,10 @@ __all__ = [
     "Minimum",
     "Plan",
     "PriceEntry",
-    "PriceModel",
     "currency_quantum",
 ]
 
 # -- protocols of the stages upstream ------------------------------------------------------
-
-
-@runtime_checkable
-class PriceModel(Protocol):
-    """What a pricelist entry needs of a price model (``ratekit.prices`` implements it).
-
-    ``amount(quantity)`` is the exact, unrounded amount of a quantity;
-    ``marginal(quantity, added)`` is ``amount(quantity + added) - amount(quantity)``;
-    ``explain(quantity)`` is the tier-by-tier breakdown; ``linear`` says whether the model
-    can price each piece of usage on its own (``amount(a + b) == amount(a) + amount(b)``)
-    or must see the whole cycle's quantity first.
-
-    Example:
-        >>> import ratekit as rk
-        >>> from decimal import Decimal
-        >>> class Free:
-        ...     linear = True
-        ...     def amount(self, quantity): return Decimal(0)
-        ...     def marginal(self, quantity, added): return Decimal(0)
-        ...     def explain(self, quantity): return ()
-        >>> isinstance(Free(), rk.PriceModel)
-        True
-    """
-
-    @property
-    def linear(self) -> bool:
-        """Whether each piece of usage can be priced on its own."""
-
-    def amount(self, quantity: Decimal) -> Decimal:
-        """The exact amount of ``quantity``."""
-
-    def marginal(self, quantity: Decimal, added: Decimal) -> Decimal:
-        """The amount of ``added`` on top of ``quantity``."""
-
-    def explain(self, quantity: Decimal) -> typing.Any:
-        """The tier-by-tier breakdown of the amount of ``quantity``."""
 
 
 class _Window(Protocol):
@@ -247,7 +204,8 @@ class PriceEntry:
     """A price model bound to a meter, for matching resources, over a span of time.
 
     - ``id``: a stable name, shown on every charge the entry produces.
-    - ``meter``: the meter's name; ``price``: any :class:`PriceModel`.
+    - ``meter``: the meter's name; ``price``: any :class:`~ratekit.PriceModel`
+      (:class:`~ratekit.PerUnit`, :class:`~ratekit.Graduated`, your own).
     - ``where``: a selector on the resource's description (every attribute must equal
       the given value, e.g. ``{"flavor": "m1.large"}`` or ``{"state": "off"}``); empty
       matches every resource.
@@ -262,17 +220,10 @@ class PriceEntry:
 
     Example:
         >>> import ratekit as rk
-        >>> from decimal import Decimal
-        >>> class Rate:
-        ...     linear = True
-        ...     def amount(self, quantity): return quantity * Decimal("0.5")
-        ...     def marginal(self, quantity, added): return added * Decimal("0.5")
-        ...     def explain(self, quantity): return ()
-        ...     def __repr__(self): return "Rate('0.5')"
-        >>> entry = rk.PriceEntry("large", "vm.hours", Rate(), where={"flavor": "m1.large"},
+        >>> entry = rk.PriceEntry("large", "vm.hours", rk.PerUnit("0.5"), where={"flavor": "m1.large"},
         ...                       start="2026-03-01T00:00:00+01:00")
         >>> entry
-        PriceEntry('large', 'vm.hours', Rate('0.5'), where={'flavor': 'm1.large'}, start='2026-02-28T23:00:00Z')
+        PriceEntry('large', 'vm.hours', PerUnit('0.5'), where={'flavor': 'm1.large'}, start='2026-02-28T23:00:00Z')
         >>> entry.matches({"flavor": "m1.large", "state": "on"}), entry.matches({"flavor": "m1.small"})
         (True, False)
     """
@@ -299,7 +250,9 @@ class PriceEntry:
             raise BadPriceError(
                 f"price entry {self.id!r} meter must be a meter name, not {self.meter!r}."
             )
-        if not isinstance(self.price, PriceModel):
+        if not all(
+            hasattr(self.price, name) for name in ("amount", "marginal", "explain", "linear")
+        ):
             raise RatekitTypeError(
                 f"price entry {self.id!r} price must be a price model (with amount, "
                 f"marginal, explain and linear), not {type(self.price).__name__}: "
@@ -344,13 +297,7 @@ class PriceEntry:
 
         Example:
             >>> import ratekit as rk
-            >>> from decimal import Decimal
-            >>> class Rate:
-            ...     linear = True
-            ...     def amount(self, quantity): return quantity
-            ...     def marginal(self, quantity, added): return added
-            ...     def explain(self, quantity): return ()
-            >>> off = rk.PriceEntry("off", "vm.hours", Rate(), where={"state": "off"})
+            >>> off = rk.PriceEntry("off", "vm.hours", rk.PerUnit("0.5"), where={"state": "off"})
             >>> off.matches({"state": "off", "flavor": "m1.large"}), off.matches({"flavor": "m1.large"})
             (True, False)
         """
@@ -363,13 +310,7 @@ class PriceEntry:
 
         Example:
             >>> import ratekit as rk
-            >>> from decimal import Decimal
-            >>> class Rate:
-            ...     linear = True
-            ...     def amount(self, quantity): return quantity
-            ...     def marginal(self, quantity, added): return added
-            ...     def explain(self, quantity): return ()
-            >>> rk.PriceEntry("e", "m", Rate(), start="1970-01-01T00:00:00.000010Z").active_us(0, 20)
+            >>> rk.PriceEntry("e", "m", rk.PerUnit("0.5"), start="1970-01-01T00:00:00.000010Z").active_us(0, 20)
             [(10, 20)]
         """
         lo = start_us if self.start_us is None else max(start_us, self.start_us)
@@ -385,13 +326,7 @@ class PriceEntry:
 
         Example:
             >>> import ratekit as rk
-            >>> from decimal import Decimal
-            >>> class Rate:
-            ...     linear = True
-            ...     def amount(self, quantity): return quantity
-            ...     def marginal(self, quantity, added): return added
-            ...     def explain(self, quantity): return ()
-            >>> entry = rk.PriceEntry("e", "m", Rate(), end="2026-03-15T00:00:00Z")
+            >>> entry = rk.PriceEntry("e", "m", rk.PerUnit("0.5"), end="2026-03-15T00:00:00Z")
             >>> entry.in_effect(rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
             SpanSet([Span('2026-03-01T00:00:00Z', '2026-03-15T00:00:00Z')])
         """
@@ -507,13 +442,7 @@ class Plan:
 
     Example:
         >>> import ratekit as rk
-        >>> from decimal import Decimal
-        >>> class Rate:
-        ...     linear = True
-        ...     def amount(self, quantity): return quantity
-        ...     def marginal(self, quantity, added): return added
-        ...     def explain(self, quantity): return ()
-        >>> rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("a", "m", Rate()), rk.PriceEntry("b", "m", Rate())])
+        >>> rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("a", "m", rk.PerUnit("0.5")), rk.PriceEntry("b", "m", rk.PerUnit("0.5"))])
         Traceback (most recent call last):
         ...
         ratekit.BadPriceError: price entries 'a' and 'b' of meter 'm' have the same priority 0 and can both apply (from the start of time); give one a higher priority, or make their spans, windows or selectors exclusive.
@@ -626,13 +555,7 @@ class Plan:
 
         Example:
             >>> import ratekit as rk
-            >>> from decimal import Decimal
-            >>> class Rate:
-            ...     linear = True
-            ...     def amount(self, quantity): return quantity
-            ...     def marginal(self, quantity, added): return added
-            ...     def explain(self, quantity): return ()
-            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("on", "vm", Rate(), where={"state": "on"})])
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("on", "vm", rk.PerUnit("0.5"), where={"state": "on"})])
             >>> plan.resolve("vm", {"state": "off"}, "2026-03-01T00:00:00Z") is None
             True
         """
@@ -653,13 +576,7 @@ class Plan:
 
         Example:
             >>> import ratekit as rk
-            >>> from decimal import Decimal
-            >>> class Rate:
-            ...     linear = True
-            ...     def amount(self, quantity): return quantity
-            ...     def marginal(self, quantity, added): return added
-            ...     def explain(self, quantity): return ()
-            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("a", "m", Rate(), end="1970-01-01T00:00:00.000005Z")])
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("a", "m", rk.PerUnit("0.5"), end="1970-01-01T00:00:00.000005Z")])
             >>> plan.cuts_us("m", 0, 10), plan.cuts_us("m", 5, 10), plan.cuts_us("other", 0, 10)
             ([5], [], [])
         """
