@@ -32,7 +32,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from typing import Final, Generic, TypeVar, overload
 
-from sortedcontainers import SortedList  # type: ignore[import-untyped]  # ships no type information
+from sortedcontainers import SortedList
 
 from ._instants import format_us, to_us
 from .errors import BadSpanError, RatekitTypeError
