@@ -223,7 +223,9 @@ def main() -> None:
         f"built the ratekit records:          {build_seconds:7.2f} s  "
         f"{len(records) / build_seconds:>11,.0f} records/s"
     )
+    rss_before = _max_rss_mib()
     usage, meter_seconds = timed(lambda: meter_month(records))
+    rss_growth = _max_rss_mib() - rss_before
     print(
         f"meter(): {len(usage.rows):,} rows   {meter_seconds:7.2f} s  "
         f"{len(records) / meter_seconds:>11,.0f} records/s"
@@ -251,7 +253,10 @@ def main() -> None:
     print(f"anomalies: {anomalies}")
     for name in ("runtime", "memory", "egress"):
         print(f"  total {name}: {usage.total(name)}")
-    print(f"peak resident memory of the whole process so far: {_max_rss_mib():,.0f} MiB")
+    print(
+        f"peak resident memory of the process: {_max_rss_mib():,.0f} MiB "
+        f"(it grew by {rss_growth:,.0f} MiB during meter())"
+    )
     if arguments.no_memory:
         return
 
