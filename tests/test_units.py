@@ -375,3 +375,39 @@ def test_quotient_undoes_product(a: str, b: str) -> None:
     assert (rk.Unit(a) * b) / b == rk.Unit(a)
     assert rk.Unit(a) / b * b == rk.Unit(a)
     assert (rk.Unit(a) / a).kind == "count"
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([*_ALL_DATA, *_ALL_TIME, "count", "request"]),
+            st.integers(-3, 3).filter(bool),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_the_canonical_text_reads_back_as_the_same_unit(terms: list[tuple[str, int]]) -> None:
+    # A product of powers, written with '*' and '/' as the grammar allows; its canonical
+    # text is a fixed point and denotes the same unit.
+    text = terms[0][0] + f"^{terms[0][1]}"
+    for name, power in terms[1:]:
+        text += f"*{name}^{power}" if power > 0 else f"/{name}^{-power}"
+    unit = rk.Unit(text)
+    again = rk.Unit(unit.text)
+    assert again == unit
+    assert again.text == unit.text
+    # Either way a term is written, it stands for name^power.
+    expected = Fraction(1)
+    for name, power in terms:
+        expected *= rk.Unit(name).factor ** power
+    assert unit.factor == expected
+
+
+def test_units_survive_pickle_and_copy() -> None:
+    import copy
+    import pickle
+
+    unit = rk.Unit("GiB*hour")
+    assert pickle.loads(pickle.dumps(unit)) == unit
+    assert copy.deepcopy(unit).text == "GiB*hour"
