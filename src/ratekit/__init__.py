@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from . import cycles as cycles
 from . import units as units
+from . import windows as windows
 from ._version import __version__ as __version__
 from .errors import BadCalendarError as BadCalendarError
 from .errors import BadPriceError as BadPriceError
@@ -68,6 +69,9 @@ from .prices import Tier as Tier
 from .prices import TierLine as TierLine
 from .prices import TransactionLine as TransactionLine
 from .prices import Volume as Volume
+from .rating import Charge as Charge
+from .rating import Rating as Rating
+from .rating import rate as rate
 from .records import Anomaly as Anomaly
 from .records import Event as Event
 from .records import Inventory as Inventory
@@ -88,6 +92,7 @@ __all__ = [
     "BadRecordError",
     "BadSpanError",
     "BadTimeError",
+    "Charge",
     "ConflictingRecordError",
     "Continuous",
     "Count",
@@ -116,6 +121,7 @@ __all__ = [
     "PriceModel",
     "RatekitError",
     "RatekitTypeError",
+    "Rating",
     "ResourceState",
     "Sample",
     "SamplePolicy",
@@ -139,7 +145,9 @@ __all__ = [
     "currency_quantum",
     "cycles",
     "meter",
+    "rate",
     "units",
+    "windows",
 ]
 
 
