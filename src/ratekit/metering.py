@@ -23,7 +23,7 @@ policy plugs in the same way as the built-ins):
 
 Exactness: an hour is 3.6e9 µs, so a time quantity in hours rarely has a finite decimal
 expansion. ratekit never adds rounded slices: the quantity of a piece ``[a, b)`` is
-``F(b) - F(a)`` for a cumulative function ``F`` rounded at a fixed quantum of 1e-24
+``F(b) - F(a)`` for a cumulative function ``F`` rounded half-even to a fixed quantum of 1e-24
 (``F(t) = level * t / unit`` for time, with ``t`` the absolute instant; ``F(t) = amount *
 (t - t0) / (t1 - t0)`` for an amount over ``[t0, t1)``, with ``F(t0) = 0`` and
 ``F(t1) = amount`` exactly). Quantities therefore telescope: the rows of a span add up
@@ -51,6 +51,7 @@ import bisect
 import datetime as _dt
 import itertools
 import math
+import operator
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -99,8 +100,6 @@ __all__ = [
     "meter",
 ]
 
-#: The quantum at which cumulative functions are rounded (see the module docstring).
-QUANTUM: Final = Decimal("1e-24")
 _ADD: Final = CONTEXT.add
 
 Description: typing.TypeAlias = Mapping[str, object]
@@ -1035,15 +1034,38 @@ def _tidy(value: Decimal, _normalize: Callable[..., Decimal] = Decimal.normalize
     return _ADD(_normalize(value, CONTEXT), ZERO)
 
 
+#: Cumulative functions are rounded to 1 / _SCALE = 1e-24 (see the module docstring).
+_SCALE: Final = 10**24
+
+
+def _round_ratio(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded to the nearest integer, ties to even. O(1)."""
+    quotient, remainder = divmod(numerator, denominator)
+    twice = 2 * remainder
+    if twice > denominator or (twice == denominator and quotient & 1):
+        quotient += 1
+    return quotient
+
+
+def _from_scaled(units: int) -> Decimal:
+    """The Decimal of ``units`` quanta (``units * 1e-24``), tidy. O(1)."""
+    whole, fraction = divmod(units, _SCALE)
+    if not fraction:
+        return Decimal(whole)
+    return Decimal(units).scaleb(-24, CONTEXT).normalize(CONTEXT)
+
+
 def _apportion(amount: Decimal, t0: int, t1: int, t: int) -> Decimal:
-    """``F(t)`` for an amount spread over ``[t0, t1)``: exact at both ends, telescoping."""
+    """``F(t)`` for an amount spread over ``[t0, t1)``: exact at both ends, telescoping.
+
+    In between, ``amount * (t - t0) / (t1 - t0)`` rounded half-even to 1e-24. O(1).
+    """
     if t <= t0:
         return ZERO
     if t >= t1:
         return amount
-    return CONTEXT.divide(CONTEXT.multiply(amount, t - t0), t1 - t0).quantize(
-        QUANTUM, context=CONTEXT
-    )
+    p, q = amount.as_integer_ratio()
+    return _from_scaled(_round_ratio(p * (t - t0) * _SCALE, q * (t1 - t0)))
 
 
 class _Window:
@@ -1207,7 +1229,7 @@ class _Engine:
             per_meter = samples.get(key, {})
             for group in per_meter.values():
                 if len(group) > 1:
-                    group.sort(key=_sample_order)
+                    _sort_samples(group)
             sample_times: list[int] = []
             if inventories and per_meter:
                 sample_times = sorted(s.at_us for group in per_meter.values() for s in group)
@@ -1236,7 +1258,7 @@ class _Engine:
             states.append(_state_of(account, resource, line, per_meter, previous_state))
         return Usage(tuple(rows), self.anomalies.result(), tuple(states))
 
-    def _time_rows(  # noqa: PLR0915, PLR0917 - one pass of the hot loop
+    def _time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         self,
         rows: list[UsageRow],
         account: str,
@@ -1250,71 +1272,110 @@ class _Engine:
         w0, w1 = window.start, window.end
         starts = line.starts
         statuses = line.statuses
+        descriptions = line.descriptions
         count = len(starts)
         first = bisect.bisect_right(starts, w0) - 1
-        level_of = item.policy.level  # type: ignore[union-attr]
+        level_of = typing.cast(TimePolicy, item.policy).level
         factor = item._factor
         assert factor is not None
         multiplier, divisor = factor
         unit = item.unit
-        divide = CONTEXT.divide
-        multiply = CONTEXT.multiply
-        subtract = CONTEXT.subtract
-        quantum = QUANTUM
+        append = rows.append
+        cycle_of = window.cycle_of
+        single_cycle = window.cycle_spans[0] if len(window.cycle_spans) == 1 else None
+        levels: dict[int, tuple[int, int] | None] = {}
+        running = _n.RUNNING
+        scale = _SCALE
+        context = CONTEXT
+        new_decimal = Decimal
+        scaleb = Decimal.scaleb
+        normalize = Decimal.normalize
+        new = _new
+        set_start, set_end = _SET_START, _SET_END
+        set_account, set_meter, set_resource = _SET_ACCOUNT, _SET_METER, _SET_RESOURCE
+        set_span, set_cycle, set_quantity = _SET_SPAN, _SET_CYCLE, _SET_QUANTITY
+        set_unit, set_description, set_record_ids = _SET_UNIT, _SET_DESCRIPTION, _SET_RECORD_IDS
         for index in range(first, count):
             begin = starts[index]
             if begin >= w1:
                 break
-            if statuses[index] != _n.RUNNING:
+            if statuses[index] != running:
                 continue
             finish = starts[index + 1] if index + 1 < count else w1
             a = begin if begin > w0 else w0  # noqa: FURB136 - faster than max/min on the hot path
             b = finish if finish < w1 else w1  # noqa: FURB136 - faster than max/min on the hot path
             if a >= b:
                 continue
-            description = line.descriptions[index]
-            try:
-                level = level_of(description)
-            except RatekitError as error:
-                raise type(error)(
-                    f"meter {name!r}, resource {resource!r} of {account!r} as described by "
-                    f"record {line.openers[index]!r} at {format_us(begin)}: {error}"
-                ) from None
-            if level is None:
+            description = descriptions[index]
+            # F(t) = round(level * t * multiplier / divisor, 1e-24), in units of 1e-24:
+            # round(numerator * t / denominator), with exact integers.
+            key = id(description)  # the timeline keeps every description alive
+            if key in levels:
+                ratio = levels[key]
+            else:
+                try:
+                    level: object = level_of(description)
+                except RatekitError as error:
+                    raise type(error)(
+                        f"meter {name!r}, resource {resource!r} of {account!r} as described by "
+                        f"record {line.openers[index]!r} at {format_us(begin)}: {error}"
+                    ) from None
+                if level is None:
+                    ratio = None
+                else:
+                    if not isinstance(level, Decimal):
+                        # A user's policy may return an int or a float.
+                        level = to_decimal(level, f"meter {name!r} level")
+                    p, q = level.as_integer_ratio()
+                    ratio = (p * multiplier * _SCALE, q * divisor)
+                levels[key] = ratio
+            if ratio is None:
                 continue
-            scale = multiply(level, multiplier) if multiplier != 1 else level
+            numerator, denominator = ratio
             opener = line.openers[index]
             closer = line.openers[index + 1] if index + 1 < count else None
             cut = bisect.bisect_right(points, a)
             piece_start = a
-            low = divide(multiply(scale, piece_start), divisor).quantize(quantum, context=CONTEXT)
+            low, remainder = divmod(numerator * piece_start, denominator)
+            twice = remainder + remainder
+            if twice > denominator or (twice == denominator and low & 1):
+                low += 1
             while True:
                 if cut < len(points) and points[cut] < b:
                     piece_end = points[cut]
                     cut += 1
                 else:
                     piece_end = b
-                high = divide(multiply(scale, piece_end), divisor).quantize(
-                    quantum, context=CONTEXT
-                )
+                # _round_ratio and _from_scaled, inlined: this runs once per row.
+                high, remainder = divmod(numerator * piece_end, denominator)
+                twice = remainder + remainder
+                if twice > denominator or (twice == denominator and high & 1):
+                    high += 1
+                whole, fraction = divmod(high - low, scale)
+                if fraction:
+                    quantity = normalize(scaleb(new_decimal(high - low), -24, context), context)
+                else:
+                    quantity = new_decimal(whole)
                 ids: tuple[str, ...]
                 if piece_end == finish and closer is not None:
                     ids = (opener, closer) if opener is not None else (closer,)
                 else:
                     ids = (opener,) if opener is not None else ()
-                rows.append(
-                    _new_row(
-                        account,
-                        name,
-                        resource,
-                        _new_span(piece_start, piece_end),
-                        window.cycle_of(piece_start),
-                        _tidy(subtract(high, low)),
-                        unit,
-                        description,
-                        ids,
-                    )
-                )
+                # _new_span and _new_row, inlined.
+                span = new(Span)
+                set_start(span, piece_start)
+                set_end(span, piece_end)
+                row = new(UsageRow)
+                set_account(row, account)
+                set_meter(row, name)
+                set_resource(row, resource)
+                set_span(row, span)
+                set_cycle(row, single_cycle or cycle_of(piece_start))
+                set_quantity(row, quantity)
+                set_unit(row, unit)
+                set_description(row, description)
+                set_record_ids(row, ids)
+                append(row)
                 if piece_end == b:
                     break
                 piece_start, low = piece_end, high
@@ -1373,8 +1434,8 @@ class _Engine:
         count = len(pieces)
         policy = item.policy
         if item._deltas:
-            sums: dict[int, Decimal] = {}
-            ids: dict[int, list[str]] = {}
+            sums: list[Decimal | None] = [None] * count
+            ids: list[list[str] | None] = [None] * count
             bisect_right = bisect.bisect_right
             add = CONTEXT.add
             for t0, t1, amount, record_ids in typing.cast(DeltaPolicy, policy).increments(
@@ -1386,9 +1447,14 @@ class _Engine:
                         continue
                     k = bisect_right(pieces, t0) - 1
                     if t0 == t1 or k + 1 >= count or t1 <= pieces[k + 1]:
-                        sums[k] = add(sums[k], amount) if k in sums else amount
+                        total = sums[k]
+                        sums[k] = amount if total is None else add(total, amount)
                         if record_ids:
-                            ids.setdefault(k, []).extend(record_ids)
+                            found = ids[k]
+                            if found is None:
+                                ids[k] = list(record_ids)
+                            else:
+                                found.extend(record_ids)
                         continue
                 c0 = max(t0, w0)
                 c1 = min(t1, w1)
@@ -1401,13 +1467,21 @@ class _Engine:
                     part = CONTEXT.subtract(
                         _apportion(amount, t0, t1, b), _apportion(amount, t0, t1, a)
                     )
-                    sums[k] = add(sums[k], part) if k in sums else part
+                    total = sums[k]
+                    sums[k] = part if total is None else add(total, part)
                     if record_ids:
-                        ids.setdefault(k, []).extend(record_ids)
+                        found = ids[k]
+                        if found is None:
+                            ids[k] = list(record_ids)
+                        else:
+                            found.extend(record_ids)
                     k += 1
-            for k in sorted(sums):
+            for k, total in enumerate(sums):
+                if total is None:
+                    continue
                 a = pieces[k]
                 b = pieces[k + 1] if k + 1 < count else w1
+                found = ids[k]
                 rows.append(
                     _new_row(
                         account,
@@ -1415,10 +1489,10 @@ class _Engine:
                         resource,
                         _new_span(a, b),
                         window.cycle_of(a),
-                        _tidy(sums[k]),
+                        _tidy(total),
                         item.unit,
                         line.descriptions[line.index_at(a)],
-                        tuple(dict.fromkeys(ids.get(k, ()))),
+                        () if found is None else tuple(dict.fromkeys(found)),
                     )
                 )
             return
@@ -1458,6 +1532,21 @@ class _Engine:
             anomalies.add(at_us, account, resource, kind, message, [s.id for s in involved])
 
         return report
+
+
+_BY_TIME: Final = operator.attrgetter("at_us")
+
+
+def _sort_samples(samples: list[Sample]) -> None:
+    """Sort by ``(at, seq, value, id)``: by time at C speed, the full key only on ties."""
+    samples.sort(key=_BY_TIME)
+    previous = None
+    for sample in samples:
+        at_us = sample.at_us
+        if at_us == previous:
+            samples.sort(key=_sample_order)
+            return
+        previous = at_us
 
 
 def _sample_order(sample: Sample) -> tuple[int, int, Decimal, str]:
