@@ -69,6 +69,9 @@ from .prices import Tier as Tier
 from .prices import TierLine as TierLine
 from .prices import TransactionLine as TransactionLine
 from .prices import Volume as Volume
+from .rating import Charge as Charge
+from .rating import Rating as Rating
+from .rating import rate as rate
 from .records import Anomaly as Anomaly
 from .records import Event as Event
 from .records import Inventory as Inventory
@@ -89,6 +92,7 @@ __all__ = [
     "BadRecordError",
     "BadSpanError",
     "BadTimeError",
+    "Charge",
     "ConflictingRecordError",
     "Continuous",
     "Count",
@@ -117,6 +121,7 @@ __all__ = [
     "PriceModel",
     "RatekitError",
     "RatekitTypeError",
+    "Rating",
     "ResourceState",
     "Sample",
     "SamplePolicy",
@@ -140,6 +145,7 @@ __all__ = [
     "currency_quantum",
     "cycles",
     "meter",
+    "rate",
     "units",
     "windows",
 ]

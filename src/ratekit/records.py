@@ -76,6 +76,7 @@ AnomalyKind: TypeAlias = Literal[
     "reconciled_close",
     "reconciled_open",
     "policy",
+    "unpriced",
 ]
 """The kinds of anomaly metering reports (see :class:`Anomaly`)."""
 
@@ -514,6 +515,8 @@ class Anomaly:
     - ``"reconciled_close"`` / ``"reconciled_open"``: an inventory snapshot closed a
       resource it did not list, or opened one the timeline did not know.
     - ``"policy"``: reported by a user-defined cost policy.
+    - ``"unpriced"``: reported by rating: usage that no price entry prices, under a plan
+      built with ``unpriced="anomaly"``; it is not charged.
 
     ``record_ids`` are the ids of the records involved (empty when they have none);
     ``message`` is a sentence a person can read; ``str(anomaly)`` is that sentence.
