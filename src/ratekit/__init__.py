@@ -19,6 +19,9 @@ from . import cycles as cycles
 from . import units as units
 from . import windows as windows
 from ._version import __version__ as __version__
+from .billing import Invoice as Invoice
+from .billing import InvoiceLine as InvoiceLine
+from .billing import bill as bill
 from .errors import BadCalendarError as BadCalendarError
 from .errors import BadPriceError as BadPriceError
 from .errors import BadQuantityError as BadQuantityError
@@ -106,6 +109,8 @@ __all__ = [
     "Graduated",
     "GraduatedPercentage",
     "Inventory",
+    "Invoice",
+    "InvoiceLine",
     "Latest",
     "Max",
     "Meter",
@@ -141,6 +146,7 @@ __all__ = [
     "Usage",
     "UsageRow",
     "Volume",
+    "bill",
     "convert",
     "currency_quantum",
     "cycles",

@@ -1,0 +1,209 @@
+"""Invoices: grouping, rounding once per line, totals that equal the printed lines."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ratekit as rk
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+APRIL = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+PLAN = rk.Plan(
+    "standard",
+    "EUR",
+    MONTHS,
+    [
+        rk.PriceEntry("small", "vm.hours", rk.PerUnit("0.0125"), where={"flavor": "small"}),
+        rk.PriceEntry("large", "vm.hours", rk.PerUnit("0.05"), where={"flavor": "large"}),
+        rk.PriceEntry("egress", "egress", rk.Graduated([rk.Tier(10, "0"), rk.Tier(None, "0.085")])),
+    ],
+    fees=[rk.Fee("support", "9.99")],
+)
+
+
+def usage(
+    account: str,
+    meter: str,
+    resource: str,
+    span: rk.Span,
+    quantity: str,
+    *,
+    flavor: str | None = None,
+) -> rk.UsageRow:
+    unit = "hour" if meter == "vm.hours" else "GB"
+    cycle = MARCH if span.start_us < APRIL.start_us else APRIL
+    return rk.UsageRow(
+        account,
+        meter,
+        resource,
+        span,
+        cycle,
+        Decimal(quantity),
+        unit,
+        {"flavor": flavor} if flavor else {},
+        (),
+    )
+
+
+# acme is on the plan in March, beta in April
+PLANS = [
+    rk.Assignment("acme", PLAN, end=APRIL.start),
+    rk.Assignment("beta", PLAN, start=APRIL.start),
+]
+ROWS = [
+    usage("acme", "vm.hours", "vm-1", MARCH, "744", flavor="small"),
+    usage(
+        "acme",
+        "vm.hours",
+        "vm-2",
+        rk.Span("2026-03-10T00:00:00Z", "2026-03-11T00:00:00Z"),
+        "24",
+        flavor="small",
+    ),
+    usage(
+        "acme",
+        "vm.hours",
+        "vm-3",
+        rk.Span("2026-03-10T00:00:00Z", "2026-03-10T10:00:00Z"),
+        "10",
+        flavor="large",
+    ),
+    usage("acme", "egress", "ip-1", MARCH, "33"),
+    usage("beta", "vm.hours", "vm-9", APRIL, "720", flavor="large"),
+]
+
+
+def test_invoices_per_account_and_cycle_with_lines_per_meter_and_entry() -> None:
+    invoices = rk.bill(rk.rate(ROWS, PLANS, span=rk.Span(MARCH.start, APRIL.end)))
+    assert [(i.account, i.cycle) for i in invoices] == [("acme", MARCH), ("beta", APRIL)]
+    acme = invoices[0]
+    # egress: 10 free + 23 x 0.085 = 1.955 -> 1.96 (half-even: 1.955 -> 1.96)
+    # large: 10 h x 0.05 = 0.50; small: (744 + 24) h x 0.0125 = 9.60; support 9.99
+    assert [
+        (line.label, line.quantity, line.unit_price, line.precise, line.amount)
+        for line in acme.lines
+    ] == [
+        ("egress · egress", 33, None, Decimal("1.955"), Decimal("1.96")),
+        ("vm.hours · large", 10, Decimal("0.05"), Decimal("0.50"), Decimal("0.50")),
+        ("vm.hours · small", 768, Decimal("0.0125"), Decimal("9.6000"), Decimal("9.60")),
+        ("fee · support", 1, Decimal("9.99"), Decimal("9.99"), Decimal("9.99")),
+    ]
+    assert acme.total == Decimal("22.05")  # 1.96 + 0.50 + 9.60 + 9.99
+    assert acme.precise_total == Decimal("22.0450")
+    assert str(acme) == "\n".join(
+        [
+            "Invoice acme, 2026-03-01T00:00:00Z .. 2026-04-01T00:00:00Z, EUR",
+            "",
+            "  line              quantity  unit price  amount",
+            "  egress · egress      33 GB      tiered    1.96",
+            "      tiers[0] (0, 10]: 10 * 0 = 0",
+            "      tiers[1] (10, ∞): 23 * 0.085 = 1.955",
+            "  vm.hours · large   10 hour        0.05    0.50",
+            "  vm.hours · small  768 hour      0.0125    9.60",
+            "  fee · support      1 cycle        9.99    9.99",
+            "",
+            "  total                                    22.05",
+        ]
+    )
+
+
+def test_lines_per_resource_on_request_each_rounded_once() -> None:
+    (acme, _) = rk.bill(
+        rk.rate(ROWS, PLANS, span=rk.Span(MARCH.start, APRIL.end)), by_resource=True
+    )
+    small = [line for line in acme.lines if line.entry == "small"]
+    # vm-1: 744 x 0.0125 = 9.30; vm-2: 24 x 0.0125 = 0.30
+    assert [(line.resource, line.amount) for line in small] == [
+        ("vm-1", Decimal("9.30")),
+        ("vm-2", Decimal("0.30")),
+    ]
+    assert small[0].label == "vm.hours · small · vm-1"
+
+
+def test_rounding_happens_once_per_line_so_detail_can_differ_from_summary() -> None:
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit("0.001"))])
+    rows = [
+        rk.UsageRow("acme", "calls", f"app-{i}", MARCH, MARCH, Decimal(5), "call", {}, ())
+        for i in range(3)
+    ]
+    rating = rk.rate(rows, plan, span=MARCH)
+    # each resource 5 x 0.001 = 0.005 -> 0.00 (half-even); together 0.015 -> 0.02
+    (detailed,) = rk.bill(rating, by_resource=True)
+    (summary,) = rk.bill(rating)
+    assert [line.amount for line in detailed.lines] == [Decimal("0.00")] * 3
+    assert detailed.total == Decimal("0.00")
+    assert summary.total == Decimal("0.02")
+    assert detailed.precise_total == summary.precise_total == Decimal("0.015")
+
+
+def test_the_plan_rounding_and_quantum_apply() -> None:
+    yen = rk.Plan("jp", "JPY", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("2.5"))])
+    up = rk.Plan(
+        "up",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.0025"))],
+        rounding="ROUND_UP",
+    )
+    row = rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, Decimal(5), "hour", {}, ())
+    # 5 x 2.5 = 12.5 JPY -> 12 (half-even, quantum 1); 5 x 0.0025 = 0.0125 -> 0.02 (up)
+    assert rk.bill(rk.rate([row], yen, span=MARCH))[0].total == Decimal(12)
+    assert rk.bill(rk.rate([row], up, span=MARCH))[0].total == Decimal("0.02")
+
+
+def test_an_invoice_never_adds_two_currencies() -> None:
+    usd = rk.Plan("usd", "USD", MONTHS, [rk.PriceEntry("vm-usd", "vm.hours", rk.PerUnit("0.10"))])
+    change = "2026-03-16T00:00:00Z"
+    rating = rk.rate(
+        [usage("acme", "vm.hours", "vm-1", MARCH, "744", flavor="small")],
+        [rk.Assignment("acme", PLAN, end=change), rk.Assignment("acme", usd, start=change)],
+        span=MARCH,
+    )
+    with pytest.raises(rk.CurrencyMismatchError) as error:
+        rk.bill(rating)
+    assert str(error.value) == (
+        "invoice of account 'acme' for 2026-03-01T00:00:00Z..2026-04-01T00:00:00Z mixes EUR "
+        "(plan 'standard', entry 'small') and USD (plan 'usd', entry 'vm-usd'); give the "
+        "account's plans one currency, or bill each currency separately."
+    )
+
+
+def test_bill_refuses_what_is_not_a_charge() -> None:
+    with pytest.raises(rk.RatekitTypeError, match=r"bill takes a Rating or Charge values, not str"):
+        rk.bill(["charge"])  # type: ignore[list-item]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["acme", "beta"]),
+            st.sampled_from(["vm-1", "vm-2", "vm-3"]),
+            st.sampled_from(["small", "large"]),
+            st.decimals(0, 1000, places=4),
+        ),
+        max_size=12,
+    ),
+    st.booleans(),
+)
+def test_an_invoice_total_is_the_sum_of_its_printed_lines(specs, by_resource) -> None:  # type: ignore[no-untyped-def]
+    rows = [usage(a, "vm.hours", r, MARCH, str(q), flavor=f) for a, r, f, q in specs]
+    for invoice in rk.bill(rk.rate(rows, PLAN, span=MARCH), by_resource=by_resource):
+        printed = [
+            Decimal(text.split()[-1])
+            for text in str(invoice).splitlines()[3:-2]
+            if not text.startswith("      ")
+        ]
+        assert (
+            sum(printed, Decimal(0))
+            == invoice.total
+            == sum((line.amount for line in invoice.lines), Decimal(0))
+        )
+        assert Decimal(str(invoice).splitlines()[-1].split()[-1]) == invoice.total
+        assert invoice.precise_total == sum(
+            (c.amount for line in invoice.lines for c in line.charges), Decimal(0)
+        )
