@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import importlib.resources
 import itertools
 import zoneinfo
 from decimal import Decimal
@@ -276,6 +277,16 @@ def test_fixed_offset_timezones_are_accepted() -> None:
     )
 
 
+def test_a_zone_read_from_a_file_under_an_unknown_key_is_kept() -> None:
+    source = importlib.resources.files("tzdata").joinpath("zoneinfo/Europe/Zurich")
+    with source.open("rb") as file:
+        custom = zoneinfo.ZoneInfo.from_file(file, key="Custom/Zurich")
+    days = rk.cycles.daily(tz=custom)
+    assert days.tz is custom
+    # Mar 29 2026 in Zurich: 23 hours.
+    assert hours(days.containing("2026-03-29T12:00:00Z")) == 23
+
+
 def test_unknown_timezone_names_are_refused_by_name() -> None:
     with pytest.raises(rk.BadCalendarError, match=r"monthly tz 'Europe/Zurch' is not a known IANA"):
         rk.cycles.monthly(tz="Europe/Zurch")
@@ -319,6 +330,21 @@ def test_instants_outside_the_calendar_range_are_refused() -> None:
     # Near the limits the cache stops quietly instead of failing on chunks nobody asked for.
     assert days.containing("9998-12-30T12:00:00Z") == span(
         "9998-12-30T00:00:00Z", "9998-12-31T00:00:00Z"
+    )
+
+
+def test_near_the_lower_calendar_limit_the_cache_stops_quietly() -> None:
+    days = rk.cycles.daily(tz="UTC")
+    assert days.containing("0002-01-05T12:00:00Z") == span(
+        "0002-01-05T00:00:00Z", "0002-01-06T00:00:00Z"
+    )
+    months = rk.cycles.monthly(tz="UTC")
+    assert months.containing("0002-09-15T00:00:00Z") == span(
+        "0002-09-01T00:00:00Z", "0002-10-01T00:00:00Z"
+    )
+    # Extending a warm cache downwards stops at the limit too.
+    assert months.containing("0002-03-15T00:00:00Z") == span(
+        "0002-03-01T00:00:00Z", "0002-04-01T00:00:00Z"
     )
 
 

@@ -73,6 +73,21 @@ def test_a_window_inside_the_gap_is_empty_that_day() -> None:
     ]
 
 
+def test_occurrences_that_meet_in_a_dst_gap_merge() -> None:
+    # 02:15 to 02:00 the next day (23 h 45 min of wall clock). On Mar 29 both the end of
+    # Saturday's occurrence (02:00) and the start of Sunday's (02:15) are skipped: both
+    # move to 03:00 CEST = 01:00Z, so the two occurrences meet and read as one span.
+    window = rk.windows.daily("02:15", "02:00", tz="Europe/Zurich")
+    assert pairs(window, "2026-03-28T12:00:00Z", "2026-03-29T12:00:00Z") == [
+        ("2026-03-28T12:00:00Z", "2026-03-29T12:00:00Z")
+    ]
+    # Sunday's occurrence ends on Monday at 02:00 CEST = 00:00Z.
+    assert pairs(window, "2026-03-29T12:00:00Z", "2026-03-30T12:00:00Z") == [
+        ("2026-03-29T12:00:00Z", "2026-03-30T00:00:00Z"),
+        ("2026-03-30T00:15:00Z", "2026-03-30T12:00:00Z"),
+    ]
+
+
 def test_within_clips_to_the_span_and_respects_half_open_ends() -> None:
     nights = rk.windows.daily("22:00", "06:00", tz="UTC")
     # A span ending exactly when a night starts holds none of it.
@@ -208,6 +223,21 @@ def test_cron_windows_with_rare_firings_and_a_never_ending_window() -> None:
     fresh = rk.windows.cron("0 0 1 1 *", "0 0 29 2 *", tz="UTC")
     assert pairs(fresh, "2027-06-01T00:00:00Z", "2027-06-02T00:00:00Z") == [
         ("2027-06-01T00:00:00Z", "2027-06-02T00:00:00Z")
+    ]
+
+
+def test_cron_windows_with_no_firing_in_a_stretch_of_time() -> None:
+    # Opens at 00:00 on Feb 29 only; asked about 2026 repeatedly, it finds nothing, and
+    # asked about 2028 it finds the day.
+    leap_day = rk.windows.cron("0 0 29 2 *", "0 0 1 3 *", tz="UTC")
+    assert pairs(leap_day, "2026-01-01T00:00:00Z", "2026-06-01T00:00:00Z") == []
+    assert pairs(leap_day, "2026-06-01T00:00:00Z", "2026-09-01T00:00:00Z") == []
+    assert pairs(leap_day, "2028-02-01T00:00:00Z", "2028-04-01T00:00:00Z") == [
+        ("2028-02-29T00:00:00Z", "2028-03-01T00:00:00Z")
+    ]
+    # Going backwards from a warm cache extends it backwards.
+    assert pairs(leap_day, "2024-02-01T00:00:00Z", "2024-04-01T00:00:00Z") == [
+        ("2024-02-29T00:00:00Z", "2024-03-01T00:00:00Z")
     ]
 
 

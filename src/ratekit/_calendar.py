@@ -211,10 +211,11 @@ class BoundaryCache:
     extensions are amortised) until it reaches at least as far as the asked instants, and
     returns it. With ``strict``, repeated instants are kept once (a local day that a
     timezone skipped entirely gives no empty cycle). The list is replaced, never mutated,
-    so a reader always sees a consistent list.
+    so a reader always sees a consistent list; ``values`` is the hot path's copy of the
+    list in ``state``, which holds it with the indexes it covers.
     """
 
-    __slots__ = ("_at", "_index_near", "_strict", "hi", "lo", "values")
+    __slots__ = ("_at", "_index_near", "_strict", "state", "values")
 
     #: How many elements an extension adds at least.
     CHUNK: Final = 64
@@ -227,9 +228,10 @@ class BoundaryCache:
         self._at = at
         self._index_near = index_near
         self._strict = strict
-        self.lo = 0
-        self.hi = 0
         self.values: list[int] = []
+        #: ``(lo, hi, values)``: ``values`` holds the elements of indexes ``lo .. hi - 1``
+        #: (repeats dropped when strict), replaced as a whole.
+        self.state: tuple[int, int, list[int]] = (0, 0, self.values)
 
     def _compute(
         self, first: int, stop: int, needed_lo: int, needed_hi: int
@@ -271,7 +273,7 @@ class BoundaryCache:
                 f"instant {format_us(bad)} is outside the range ratekit's calendars "
                 "support (years 2 to 9998)."
             )
-        lo, hi, values = self.lo, self.hi, self.values
+        lo, hi, values = self.state
         index_near = self._index_near
         want_lo = index_near(lo_us) - 2
         want_hi = index_near(hi_us) + 2
@@ -289,7 +291,8 @@ class BoundaryCache:
             values = self._join(values, tail)
             hi = last
             want_hi = hi + self.CHUNK
-        self.lo, self.hi, self.values = lo, hi, values
+        self.state = (lo, hi, values)
+        self.values = values
         return values
 
     def containing(self, t_us: int) -> tuple[int, int]:

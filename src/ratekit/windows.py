@@ -455,9 +455,10 @@ class CronWindow(_Algebra, Window):
             )
         covered_lo, covered_hi, values = self._cache
         pairs = list(zip(values[0::2], values[1::2], strict=True))
-        if not values or lo_us > covered_hi + self.FAR_US or hi_us < covered_lo - self.FAR_US:
+        far = lo_us > covered_hi + self.FAR_US or hi_us < covered_lo - self.FAR_US
+        if covered_lo >= covered_hi or far:
             pairs = []
-            covered_lo = lo_us - self.CHUNK_US // 2
+            covered_lo = max(lo_us - self.CHUNK_US // 2, MIN_CALENDAR_US)
             covered_hi = covered_lo
         if lo_us < covered_lo:
             new_lo = max(min(lo_us, covered_lo - self.CHUNK_US), MIN_CALENDAR_US)
