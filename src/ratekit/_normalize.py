@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
@@ -278,22 +279,40 @@ class Timeline:
         assert len(self.starts) == len(self.openers)
 
 
+_BY_SEQ: Final = operator.attrgetter("seq")
+_BY_TIME: Final = operator.attrgetter("at_us")
+
+
+def _by_seq(e: Event) -> tuple[object, ...]:
+    return (e.seq, e.at_us, _RANK[e.kind], e.id or "")
+
+
+def _by_time(e: Event) -> tuple[object, ...]:
+    return (e.at_us, e.seq is not None, e.seq or 0, _RANK[e.kind], e.id or "")
+
+
 def _event_order(events: list[Event]) -> None:
-    if all(event.seq is not None for event in events):
-        events.sort(key=lambda e: (e.seq, e.at_us, _RANK[e.kind], e.id or ""))
+    """Sort one resource's events: by ``seq`` when all have one, else by ``(at, seq)``.
 
-        def order(e: Event) -> tuple[object, ...]:
-            return (e.seq, e.at_us, _RANK[e.kind], e.id or "")
+    Ties go by kind (start, update, stop, delete) and id, then, for records without ids,
+    by content, so that the order never depends on the arrival order. O(n log n), at C
+    speed when no two events share the primary key.
+    """
+    with_seq = all(event.seq is not None for event in events)
+    primary = _BY_SEQ if with_seq else _BY_TIME
+    order = _by_seq if with_seq else _by_time
+    events.sort(key=primary)
+    previous = None
+    for event in events:
+        value = primary(event)
+        if value == previous:
+            events.sort(key=order)
+            break
+        previous = value
     else:
-        events.sort(
-            key=lambda e: (e.at_us, e.seq is not None, e.seq or 0, _RANK[e.kind], e.id or "")
-        )
-
-        def order(e: Event) -> tuple[object, ...]:
-            return (e.at_us, e.seq is not None, e.seq or 0, _RANK[e.kind], e.id or "")
-
-    # Records without ids that tie on everything above are ordered by content, so that
-    # the result never depends on the arrival order.
+        return
+    if all(event.id is not None for event in events):
+        return  # ids differ, so the full key has no ties
     for first, second in itertools.pairwise(events):
         if order(first) == order(second) and first != second:
             events.sort(key=lambda e: (*order(e), repr(sorted(e.attributes.items()))))

@@ -53,7 +53,7 @@ import itertools
 import math
 import operator
 import typing
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Literal, Protocol, runtime_checkable
@@ -382,23 +382,18 @@ class Discrete:
 
     def increments(
         self, readings: Sequence[Sample], previous: Sample | None, report: Report
-    ) -> list[Increment]:
-        """Each delta as is: at its instant, or over ``[since, at)``. O(n)."""
-        result: list[Increment] = []
-        append = result.append
+    ) -> Iterator[Increment]:
+        """Each delta as is: at its instant, or over ``[since, at)``. O(n), lazily."""
         for sample in readings:
             at_us = sample.at_us
             since_us = sample.since_us
             sid = sample.id
-            append(
-                (
-                    at_us if since_us is None else since_us,
-                    at_us,
-                    sample.value,
-                    () if sid is None else (sid,),
-                )
+            yield (
+                at_us if since_us is None else since_us,
+                at_us,
+                sample.value,
+                () if sid is None else (sid,),
             )
-        return result
 
 
 @typing.final
@@ -426,9 +421,8 @@ class Counter:
 
     def increments(
         self, readings: Sequence[Sample], previous: Sample | None, report: Report
-    ) -> list[Increment]:
-        """The reset-aware deltas between consecutive readings. O(n)."""
-        result: list[Increment] = []
+    ) -> Iterator[Increment]:
+        """The reset-aware deltas between consecutive readings. O(n), lazily."""
         last = previous
         for sample in readings:
             if last is not None:
@@ -445,9 +439,8 @@ class Counter:
                         f"(delta {value}).",
                         (sample, last),
                     )
-                result.append((last.at_us, sample.at_us, delta, _ids(last, sample)))
+                yield (last.at_us, sample.at_us, delta, _ids(last, sample))
             last = sample
-        return result
 
 
 class _Aggregation:
@@ -1334,6 +1327,8 @@ class _Engine:
             numerator, denominator = ratio
             opener = line.openers[index]
             closer = line.openers[index + 1] if index + 1 < count else None
+            opening_ids: tuple[str, ...] = () if opener is None else (opener,)
+            closing_ids = opening_ids if closer is None else (*opening_ids, closer)
             cut = bisect.bisect_right(points, a)
             piece_start = a
             low, remainder = divmod(numerator * piece_start, denominator)
@@ -1356,11 +1351,7 @@ class _Engine:
                     quantity = normalize(scaleb(new_decimal(high - low), -24, context), context)
                 else:
                     quantity = new_decimal(whole)
-                ids: tuple[str, ...]
-                if piece_end == finish and closer is not None:
-                    ids = (opener, closer) if opener is not None else (closer,)
-                else:
-                    ids = (opener,) if opener is not None else ()
+                ids = closing_ids if piece_end == finish else opening_ids
                 # _new_span and _new_row, inlined.
                 span = new(Span)
                 set_start(span, piece_start)
