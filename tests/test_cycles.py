@@ -574,12 +574,17 @@ def _oracle_local_midnight(tz: str, year: int, month: int, day: int) -> int:
     return to_us(pendulum.datetime(year, month, day, tz=tz, fold=1))
 
 
-def _oracle_monthly(tz: str, day: int, start_us: int, end_us: int) -> list[int]:
+def _oracle_monthly(
+    tz: str, day: int, start_us: int, end_us: int, *, every: int = 1, anchor: int = 1
+) -> list[int]:
+    """Boundaries on ``day`` of every ``every``-th month from ``anchor``, by pendulum."""
     first_year = pendulum.from_timestamp(start_us // 1_000_000).year - 1
     last_year = pendulum.from_timestamp(end_us // 1_000_000).year + 1
     out = []
     for year in range(first_year, last_year + 1):
         for month in range(1, 13):
+            if (month - anchor) % every:
+                continue
             clamped = min(day, calendar.monthrange(year, month)[1])
             boundary = _oracle_local_midnight(tz, year, month, clamped)
             if start_us < boundary < end_us:
@@ -607,6 +612,25 @@ def test_monthly_boundaries_agree_with_a_pendulum_oracle(
     assert cycle.boundaries_us(start, start + length) == _oracle_monthly(
         tz, day, start, start + length
     )
+
+
+@given(
+    st.sampled_from(ZONES),
+    st.sampled_from([3, 12]),
+    st.tuples(st.integers(1, 12), st.integers(1, 28)),
+    instants,
+    st.integers(0, 1500 * US_PER_DAY),
+)
+def test_quarterly_and_yearly_boundaries_agree_with_a_pendulum_oracle(
+    tz: str, every: int, anchor: tuple[int, int], start: int, length: int
+) -> None:
+    month, day = anchor
+    if every == 3:
+        cycle = rk.cycles.quarterly(tz=tz, month=month, day=day)
+    else:
+        cycle = rk.cycles.yearly(tz=tz, month=month, day=day)
+    expected = _oracle_monthly(tz, day, start, start + length, every=every, anchor=month)
+    assert cycle.boundaries_us(start, start + length) == expected
 
 
 @given(st.sampled_from(ZONES), instants, st.integers(0, 20 * US_PER_DAY))

@@ -475,3 +475,28 @@ def test_cron_windows_agree_with_daily_windows(
     daily = rk.windows.daily(_text(start), _text(end), tz=tz)
     cron = rk.windows.cron(f"{start[1]} {start[0]} * * *", f"{end[1]} {end[0]} * * *", tz=tz)
     assert cron.within_us(*pair) == daily.within_us(*pair)
+
+
+@given(
+    st.sampled_from(["Europe/Zurich", "America/New_York", "Europe/Athens", "UTC"]),
+    st.tuples(st.integers(0, 6), times),
+    st.tuples(st.integers(0, 6), times),
+    spans(),
+)
+def test_cron_windows_agree_with_weekly_windows(
+    tz: str,
+    start: tuple[int, tuple[int, int]],
+    end: tuple[int, tuple[int, int]],
+    pair: tuple[int, int],
+) -> None:
+    assume(start != end)
+    gap_hours = {2, 3}
+    assume(not (start[1][0] in gap_hours and end[1][0] in gap_hours))
+    weekly = rk.windows.weekly((start[0], _text(start[1])), (end[0], _text(end[1])), tz=tz)
+    # cron counts weekdays from Sunday = 0; ratekit from Monday = 0.
+    cron = rk.windows.cron(
+        f"{start[1][1]} {start[1][0]} * * {(start[0] + 1) % 7}",
+        f"{end[1][1]} {end[1][0]} * * {(end[0] + 1) % 7}",
+        tz=tz,
+    )
+    assert cron.within_us(*pair) == weekly.within_us(*pair)
