@@ -120,8 +120,6 @@ class Charge:
     unit_price: Decimal | None
     free: Decimal = ZERO
     kind: ChargeKind = "usage"
-    description: Mapping[str, object] = attrs.field(default=_NO_DESCRIPTION, eq=False)
-    record_ids: tuple[str, ...] = ()
     row: UsageRow | None = attrs.field(default=None, eq=False)
     price: PriceModel | None = attrs.field(default=None, eq=False)
     position: Decimal | None = attrs.field(default=None, eq=False)
@@ -138,6 +136,16 @@ class Charge:
             + (f", free={self.free}" if self.free else "")
             + ")"
         )
+
+    @property
+    def description(self) -> Mapping[str, object]:
+        """The resource's attributes in force over the charge's span (empty for fees)."""
+        return _NO_DESCRIPTION if self.row is None else self.row.description
+
+    @property
+    def record_ids(self) -> tuple[str, ...]:
+        """The ids of the records behind the charge (empty for fees and minimums)."""
+        return () if self.row is None else self.row.record_ids
 
     @property
     def billable(self) -> Decimal:
@@ -264,7 +272,7 @@ def _tidy(value: Decimal) -> Decimal:
 class _Regimes:
     """The candidate entries of one meter of one plan, between successive cuts."""
 
-    __slots__ = ("bounds", "candidates", "winners")
+    __slots__ = ("bounds", "candidates", "keys", "winners")
 
     def __init__(self, plan: Plan, meter_name: str, start_us: int, end_us: int) -> None:
         cuts = plan.cuts_us(meter_name, start_us, end_us)
@@ -275,7 +283,10 @@ class _Regimes:
             active = [entry for entry in entries if entry.active_us(lo, lo + 1)]
             active.sort(key=lambda entry: -entry.priority)
             self.candidates.append(active)
-        self.winners: dict[tuple[int, int], tuple[Mapping[str, object], PriceEntry | None]] = {}
+        # The winner depends only on the regime and on the values of the attributes that
+        # some selector reads: cache it by those.
+        self.keys = tuple(sorted({key for entry in entries for key, _ in entry.where}))
+        self.winners: dict[tuple[object, ...], PriceEntry | None] = {}
 
     def cuts_inside(self, start_us: int, end_us: int) -> list[int]:
         bounds = self.bounds
@@ -284,18 +295,29 @@ class _Regimes:
         return bounds[i:j]
 
     def winner(self, t_us: int, description: Mapping[str, object]) -> PriceEntry | None:
-        index = bisect.bisect_right(self.bounds, t_us) - 1
-        key = (index, id(description))
-        cached = self.winners.get(key)
-        if cached is not None and cached[0] is description:
-            return cached[1]
-        found = None
-        for entry in self.candidates[index]:
-            if entry.matches(description):
-                found = entry
-                break
-        self.winners[key] = (description, found)
+        index = bisect.bisect_right(self.bounds, t_us) - 1 if len(self.bounds) > 2 else 0
+        get = description.get
+        key = (index, *[get(name, _MISSING) for name in self.keys])
+        try:
+            return self.winners[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable attribute value: no cache
+            return _first_match(self.candidates[index], description)
+        found = self.winners[key] = _first_match(self.candidates[index], description)
         return found
+
+
+def _first_match(
+    candidates: list[PriceEntry], description: Mapping[str, object]
+) -> PriceEntry | None:
+    for entry in candidates:
+        if entry.matches(description):
+            return entry
+    return None
+
+
+_MISSING: Final = object()
 
 
 # -- the rating engine ---------------------------------------------------------------------
@@ -431,28 +453,48 @@ class _Engine:
     def pieces(self, rows: Iterable[UsageRow]) -> list[_Piece]:
         lo, hi = self.start_us, self.end_us
         out: list[_Piece] = []
+        append = out.append
         order = 0
+        default = self.default
+        fast: dict[str, _Regimes] = {}
+        cycle_lo = cycle_hi = 0
+        cycle: tuple[int, int] = (0, 0)
         for row in rows:
-            if not isinstance(row, UsageRow):
-                raise RatekitTypeError(
-                    "rate usage must be usage rows (or records, with meters=...), not "
-                    f"{type(row).__name__}: {row!r}."
-                )
-            start, end = row.span.start_us, row.span.end_us
-            if start == end:
-                if not lo <= start < hi:
-                    continue
-                parts = [(start, end, row.quantity)]
-            elif end <= lo or start >= hi:
-                continue
-            elif start < lo or end > hi:
-                cuts = [t for t in (lo, hi) if start < t < end]
-                parts = [p for p in _split(row.quantity, start, end, cuts) if lo <= p[0] < hi]
-            else:
-                parts = [(start, end, row.quantity)]
-            for part in parts:
+            span = row.span
+            start, end = span.start_us, span.end_us
+            if default is not None and lo <= start < end <= hi:
+                # The common case: one plan, and the row inside one regime and one cycle.
+                regimes = fast.get(row.meter)
+                if regimes is None:
+                    regimes = fast[row.meter] = self.regimes_of(default, row.meter)
+                bounds = regimes.bounds
+                index = bisect.bisect_right(bounds, start)
+                if end <= bounds[index]:
+                    if not cycle_lo <= start < end <= cycle_hi:
+                        cycle = default.cycle.containing_us(start)
+                        cycle_lo, cycle_hi = cycle
+                    if end <= cycle_hi:
+                        entry = regimes.winner(start, row.description)
+                        if entry is not None:
+                            append(_Piece(row, span, row.quantity, default, cycle, entry, order))
+                            order += 1
+                            continue
+            for part in self.clip(row):
                 order = self.price_part(row, part, out, order)
         return out
+
+    def clip(self, row: UsageRow) -> list[tuple[int, int, Decimal]]:
+        """The part of a row inside the rated span (split in proportion to time)."""
+        lo, hi = self.start_us, self.end_us
+        start, end = row.span.start_us, row.span.end_us
+        if start == end:
+            return [(start, end, row.quantity)] if lo <= start < hi else []
+        if end <= lo or start >= hi:
+            return []
+        if start < lo or end > hi:
+            cuts = [t for t in (lo, hi) if start < t < end]
+            return [p for p in _split(row.quantity, start, end, cuts) if lo <= p[0] < hi]
+        return [(start, end, row.quantity)]
 
     def price_part(
         self, row: UsageRow, part: tuple[int, int, Decimal], out: list[_Piece], order: int
@@ -653,8 +695,6 @@ class _Engine:
                     unit_price,
                     piece.free,
                     "usage",
-                    row.description,
-                    row.record_ids,
                     row,
                     price,
                     piece.position,
@@ -775,7 +815,7 @@ def _charge_key(charge: Charge) -> tuple[object, ...]:
         charge.span.end_us,
         charge.entry or "",
         charge.quantity,
-        charge.record_ids,
+        () if charge.row is None else charge.row.record_ids,
     )
 
 
