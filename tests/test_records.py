@@ -186,3 +186,30 @@ def test_anomaly_prints_its_sentence() -> None:
         "Anomaly('orphan_stop', \"event 'e1' stops vm-1, never started: ignored.\", "
         "record_ids=('e1',))"
     )
+
+
+def test_the_fast_and_the_careful_paths_agree() -> None:
+    # Plain values take a fast path at the door; anything else is converted carefully.
+    # Both build the same record.
+    plain = rk.Event("acme", "vm-1", T0, {"memory_mb": 512}, kind="start", id="e1")
+    careful = rk.Event("acme", "vm-1", T0, {"memory_mb": 512.0}, kind="start", id="e1")
+    assert plain == careful
+    assert rk.Sample("acme", "ip", "egress", T0, 5, id="s1") == rk.Sample(
+        "acme", "ip", "egress", T0, "5", id="s1"
+    )
+
+
+def test_odd_values_reach_the_careful_path_and_its_messages() -> None:
+    with pytest.raises(rk.BadRecordError) as kind:
+        rk.Event("acme", "vm-1", T0, kind=["start"], id="e1")  # type: ignore[arg-type]
+    assert str(kind.value) == (
+        "event 'e1' kind ['start'] is not one of 'start', 'update', 'stop', 'delete'."
+    )
+    with pytest.raises(rk.BadQuantityError) as nan:
+        rk.Sample("acme", "ip", "egress", T0, Decimal("NaN"), id="s1")
+    assert str(nan.value) == "sample 's1' value must be a finite number, not Decimal('NaN')."
+    with pytest.raises(rk.RatekitTypeError) as boolean:
+        rk.Sample("acme", "ip", "egress", T0, True, id="s2")
+    assert str(boolean.value) == (
+        "sample 's2' value must be a number (int, str, Decimal or float), not bool: True."
+    )

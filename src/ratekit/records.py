@@ -45,7 +45,7 @@ import attrs
 
 from ._decimals import to_decimal
 from ._instants import format_us, from_us, to_us
-from .errors import BadRecordError, RatekitTypeError
+from .errors import BadRecordError, RatekitError, RatekitTypeError
 
 __all__ = [
     "ANOMALY_KINDS",
@@ -83,6 +83,8 @@ AnomalyKind: TypeAlias = Literal[
 EVENT_KINDS: Final[tuple[EventKind, ...]] = ("start", "update", "stop", "delete")
 SAMPLE_KINDS: Final[tuple[SampleKind, ...]] = ("delta", "counter", "gauge")
 ANOMALY_KINDS: Final[tuple[AnomalyKind, ...]] = typing.get_args(AnomalyKind)
+_EVENT_KIND_SET: Final = frozenset(EVENT_KINDS)
+_SAMPLE_KIND_SET: Final = frozenset(SAMPLE_KINDS)
 
 _intern = sys.intern
 
@@ -150,6 +152,30 @@ def _attributes(value: object, label: str) -> _FrozenDict:
             )
         data[_intern(key)] = _attribute_value(item, f"{label} attribute {key!r}")
     return _FrozenDict(data)
+
+
+_PLAIN_VALUES: Final = frozenset({str, int, Decimal, bool, type(None)})
+
+
+def _plain_attributes(value: object) -> _FrozenDict | None:
+    """The attributes as given when they need no conversion (the common case), else None."""
+    if type(value) is not dict:
+        return None
+    plain = _PLAIN_VALUES
+    for key, item in value.items():
+        if type(key) is not str or type(item) not in plain:
+            return None
+    return _FrozenDict(value)
+
+
+def _quick_instant(value: object) -> int | None:
+    """Epoch microseconds of a valid instant, or None (the caller then raises, with labels)."""
+    if isinstance(value, int):
+        return None
+    try:
+        return to_us(value)
+    except RatekitError:
+        return None
 
 
 def _name(value: object, label: str, field: str) -> str:
@@ -250,6 +276,24 @@ class Event:
         id: str | None = None,  # noqa: A002 - the record's id is the natural name
         seq: int | None = None,
     ) -> None:
+        if (
+            type(account) is str
+            and account
+            and type(resource) is str
+            and resource
+            and isinstance(kind, str)
+            and kind in _EVENT_KIND_SET
+            and (id is None or (type(id) is str and id))
+            and (seq is None or type(seq) is int)
+        ):
+            # The fast path: nothing to convert but the instant, no message to prepare.
+            at_us = _quick_instant(at)
+            frozen = EMPTY if attributes is None else _plain_attributes(attributes)
+            if at_us is not None and frozen is not None:
+                self.__attrs_init__(
+                    _intern(account), _intern(resource), at_us, frozen, kind, id, seq
+                )
+                return
         record_id = _record_id(id, "event")
         label = _label("event", record_id, resource)
         if kind not in EVENT_KINDS:
@@ -349,6 +393,37 @@ class Sample:
         id: str | None = None,  # noqa: A002 - the record's id is the natural name
         seq: int | None = None,
     ) -> None:
+        if (
+            since is None
+            and type(account) is str
+            and account
+            and type(resource) is str
+            and resource
+            and type(meter) is str
+            and meter
+            and isinstance(kind, str)
+            and kind in _SAMPLE_KIND_SET
+            and (id is None or (type(id) is str and id))
+            and (seq is None or type(seq) is int)
+        ):
+            # The fast path: an int or a finite Decimal, at an instant.
+            at_us = _quick_instant(at)
+            kind_of_value = type(value)
+            if at_us is not None and (
+                kind_of_value is int or (kind_of_value is Decimal and value.is_finite())  # type: ignore[union-attr]
+            ):
+                self.__attrs_init__(
+                    _intern(account),
+                    _intern(resource),
+                    _intern(meter),
+                    at_us,
+                    value if kind_of_value is Decimal else Decimal(value),  # type: ignore[arg-type]
+                    kind,
+                    None,
+                    id,
+                    seq,
+                )
+                return
         record_id = _record_id(id, "sample")
         label = _label("sample", record_id, resource)
         if kind not in SAMPLE_KINDS:
