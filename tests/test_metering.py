@@ -676,14 +676,35 @@ def test_asking_for_a_span_is_the_sum_of_asking_for_its_pieces(
     assert {key: value for key, value in parts.items() if value} == whole
 
 
-@given(fleets(), st.randoms(use_true_random=False))
-def test_arrival_order_does_not_matter(records: list[rk.Event | rk.Sample], random: object) -> None:
-    shuffled = list(records)
+@given(fleets(), st.randoms(use_true_random=False), st.data())
+def test_arrival_order_does_not_matter(
+    records: list[rk.Event | rk.Sample], random: object, data: st.DataObject
+) -> None:
+    # Replays included: which copy of a record comes first does not matter either.
+    replayed = data.draw(st.lists(st.sampled_from(records), max_size=3)) if records else []
+    messy = [*records, *replayed]
+    shuffled = list(messy)
     random.shuffle(shuffled)  # type: ignore[attr-defined]
-    one, other = meter_all(records), meter_all(shuffled)
+    one, other = meter_all(messy), meter_all(shuffled)
     assert one.rows == other.rows
     assert one.anomalies == other.anomalies
     assert one.state == other.state
+
+
+@given(fleets())
+def test_timelines_keep_their_invariants(records: list[rk.Event | rk.Sample]) -> None:
+    # Strictly increasing breakpoints, one description, status and opener per piece.
+    from ratekit import _normalize
+
+    by_resource: dict[str, list[rk.Event]] = defaultdict(list)
+    for record in records:
+        if isinstance(record, rk.Event):
+            by_resource[record.resource].append(record)
+    for resource, events in by_resource.items():
+        line = _normalize.build_timeline("acct", resource, events, [], [], _normalize.Anomalies())
+        line._check()
+        # The clock is the running maximum of the stamps (an earlier stamp is clamped).
+        assert line.clock_us == max(e.at_us for e in events)
 
 
 @given(fleets(), st.data())

@@ -68,12 +68,17 @@ def label(record: Event | Sample | Inventory) -> str:
 
 
 class Anomalies:
-    """Anomalies collected in any order, returned in a stable order (time, then resource)."""
+    """Anomalies collected in any order, returned in a stable order (time, then resource).
+
+    Within one instant and resource, duplicates found while grouping come first (by their
+    message: which copy arrived first does not matter), then the anomalies of the
+    resource's processing, whose order is deterministic.
+    """
 
     __slots__ = ("_items",)
 
     def __init__(self) -> None:
-        self._items: list[tuple[int, str, str, int, Anomaly]] = []
+        self._items: list[tuple[int, str, str, int, str | int, Anomaly]] = []
 
     def add(  # noqa: PLR0917 - private plumbing of plain values
         self,
@@ -85,13 +90,14 @@ class Anomalies:
         ids: Iterable[str | None] = (),
     ) -> None:
         anomaly = Anomaly(kind, message, tuple(i for i in ids if i is not None))
-        self._items.append((at_us, account, resource, len(self._items), anomaly))
+        if kind == "duplicate":
+            self._items.append((at_us, account, resource, 0, message, anomaly))
+        else:
+            self._items.append((at_us, account, resource, 1, len(self._items), anomaly))
 
     def result(self) -> tuple[Anomaly, ...]:
-        # The position breaks ties only within one resource, whose processing order is
-        # deterministic; across resources, (account, resource) decides.
-        ordered = sorted(self._items, key=lambda item: (item[0], item[1], item[2], item[3]))
-        return tuple(item[4] for item in ordered)
+        ordered = sorted(self._items, key=lambda item: item[:5])
+        return tuple(item[5] for item in ordered)
 
 
 def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
