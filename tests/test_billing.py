@@ -207,3 +207,33 @@ def test_an_invoice_total_is_the_sum_of_its_printed_lines(specs, by_resource) ->
         assert invoice.precise_total == sum(
             (c.amount for line in invoice.lines for c in line.charges), Decimal(0)
         )
+
+
+def test_the_text_can_show_the_cycle_in_local_time() -> None:
+    zurich = rk.cycles.monthly(tz="Europe/Zurich")
+    plan = rk.Plan("z", "CHF", zurich, [], fees=[rk.Fee("base", 5)])
+    march = zurich.containing("2026-03-15T00:00:00Z")  # 2026-02-28T23:00Z .. 2026-03-31T22:00Z
+    (invoice,) = rk.bill(rk.rate([], [rk.Assignment("acme", plan)], span=march), tz="Europe/Zurich")
+    assert (
+        str(invoice).splitlines()[0]
+        == "Invoice acme, 2026-03-01 .. 2026-04-01 (Europe/Zurich), CHF"
+    )
+    with pytest.raises(
+        rk.BadCalendarError, match=r"bill tz 'Mars/Base' is not a known IANA timezone"
+    ):
+        rk.bill([], tz="Mars/Base")
+
+
+def test_the_quickstart_prints_a_readable_invoice(capsys: pytest.CaptureFixture[str]) -> None:
+    import runpy
+    from pathlib import Path
+
+    runpy.run_path(
+        str(Path(__file__).parent.parent / "examples" / "quickstart.py"), run_name="__main__"
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Invoice acme, 2026-03-01 .. 2026-04-01 (Europe/Zurich), EUR"
+    # egress 1130 GB: 100 free, 900 x 0.09 = 81, 130 x 0.05 = 6.50 -> 87.50; storage 200 GB x
+    # 742 h x 0.0001 = 14.84; large 60 h x 0.08 = 4.80 and 286 h x 0.072 = 20.592 -> 20.59;
+    # small 336 h x 0.02 = 6.72 and 120 h x 0.018 = 2.16; support 10.00: total 146.61
+    assert lines[-1].split() == ["total", "146.61"]

@@ -29,7 +29,9 @@ Example:
 
 from __future__ import annotations
 
+import datetime as _dt
 import typing
+import zoneinfo
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Final
@@ -38,7 +40,7 @@ import attrs
 
 from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
-from .errors import CurrencyMismatchError, RatekitTypeError
+from .errors import BadCalendarError, CurrencyMismatchError, RatekitTypeError
 from .prices import TierLine
 from .rating import Charge, ChargeKind, Rating
 from .spans import Span
@@ -182,6 +184,8 @@ class Invoice:
     lines: tuple[InvoiceLine, ...]
     total: Decimal
     precise_total: Decimal
+    tz: str | None = None
+    """The timezone the text shows the cycle in (``None``: UTC instants)."""
 
     def __repr__(self) -> str:
         return (
@@ -229,10 +233,14 @@ class Invoice:
                 f"{row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}"
             ).rstrip()
 
-        title = (
-            f"Invoice {self.account}, {format_us(self.cycle.start_us)} .. "
-            f"{format_us(self.cycle.end_us)}, {self.currency}"
-        )
+        if self.tz is None:
+            period = f"{format_us(self.cycle.start_us)} .. {format_us(self.cycle.end_us)}"
+        else:
+            zone = zoneinfo.ZoneInfo(self.tz)
+            period = (
+                f"{_local(self.cycle.start, zone)} .. {_local(self.cycle.end, zone)} ({self.tz})"
+            )
+        title = f"Invoice {self.account}, {period}, {self.currency}"
         out = [
             title,
             "",
@@ -246,6 +254,14 @@ class Invoice:
         return "\n".join(out)
 
 
+def _local(moment: _dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
+    """A cycle boundary in local time: the date alone at local midnight."""
+    local = moment.astimezone(zone)
+    if local.time() == _dt.time(0):
+        return local.date().isoformat()
+    return local.isoformat(timespec="minutes")
+
+
 def _line_key(charge: Charge, by_resource: bool) -> tuple[object, ...]:
     return (
         _KIND_ORDER[charge.kind],
@@ -256,14 +272,17 @@ def _line_key(charge: Charge, by_resource: bool) -> tuple[object, ...]:
     )
 
 
-def bill(charges: Rating | Iterable[Charge], *, by_resource: bool = False) -> tuple[Invoice, ...]:
+def bill(
+    charges: Rating | Iterable[Charge], *, by_resource: bool = False, tz: str | None = None
+) -> tuple[Invoice, ...]:
     """Group charges into invoices, one per account and billing cycle, in that order.
 
     Lines are per meter and price entry (per resource too with ``by_resource=True``), then
     fees, then minimum commitments. Each line's exact sum is rounded once with the
     rounding of the charges' plan (when a plan change mid-cycle brings two roundings, the
     rounding of the latest plan applies); the total is the sum of the rounded lines. O(n
-    log n) for n charges.
+    log n) for n charges. ``tz`` (an IANA name) makes the text show the cycle in local
+    time, e.g. ``2026-03-01 .. 2026-04-01 (Europe/Zurich)``.
 
     Example:
         >>> import ratekit as rk
@@ -277,6 +296,13 @@ def bill(charges: Rating | Iterable[Charge], *, by_resource: bool = False) -> tu
         ...
         ratekit.CurrencyMismatchError: invoice of account 'acme' for 2026-03-01T00:00:00Z..2026-04-01T00:00:00Z mixes EUR (plan 'eur', fee 'base') and USD (plan 'usd', fee 'base'); give the account's plans one currency, or bill each currency separately.
     """
+    if tz is not None:
+        try:
+            zoneinfo.ZoneInfo(tz)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise BadCalendarError(
+                f"bill tz {tz!r} is not a known IANA timezone; use a name such as 'Europe/Zurich'."
+            ) from None
     if isinstance(charges, Rating):
         charges = charges.charges
     groups: dict[tuple[str, int, int], list[Charge]] = {}
@@ -290,11 +316,11 @@ def bill(charges: Rating | Iterable[Charge], *, by_resource: bool = False) -> tu
     invoices = []
     for key in sorted(groups):
         members = groups[key]
-        invoices.append(_invoice(members, by_resource))
+        invoices.append(_invoice(members, by_resource, tz))
     return tuple(invoices)
 
 
-def _invoice(members: list[Charge], by_resource: bool) -> Invoice:
+def _invoice(members: list[Charge], by_resource: bool, tz: str | None) -> Invoice:
     first = members[0]
     for charge in members:
         if charge.currency != first.currency:
@@ -343,7 +369,7 @@ def _invoice(members: list[Charge], by_resource: bool) -> Invoice:
         )
         total = _ADD(total, amount)
         precise_total = _ADD(precise_total, precise)
-    return Invoice(first.account, first.cycle, first.currency, tuple(out), total, precise_total)
+    return Invoice(first.account, first.cycle, first.currency, tuple(out), total, precise_total, tz)
 
 
 def _what(charge: Charge) -> str:
