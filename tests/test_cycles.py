@@ -260,6 +260,7 @@ def test_cycles_are_values() -> None:
     assert hash(a) == hash(b) == hash(c)
     assert a != rk.cycles.monthly(tz="Europe/Zurich", day=30)
     assert a != rk.cycles.monthly(tz="UTC", day=31)
+    assert rk.cycles.monthly(tz="UTC") == rk.cycles.monthly(tz=dt.UTC)
     assert repr(a) == "cycles.monthly(tz='Europe/Zurich', day=31)"
     assert repr(rk.cycles.quarterly(tz="UTC")) == "cycles.quarterly(tz='UTC', month=1, day=1)"
     assert repr(rk.cycles.yearly(tz="UTC", month=6)) == "cycles.yearly(tz='UTC', month=6, day=1)"

@@ -336,6 +336,17 @@ def test_windows_are_values_with_readable_reprs() -> None:
     )
 
 
+def test_times_may_be_time_values_and_pairs_lists() -> None:
+    assert rk.windows.daily(dt.time(22), dt.time(6), tz="UTC") == rk.windows.daily(
+        "22:00", "06:00", tz="UTC"
+    )
+    assert rk.windows.weekly(["Tue", "02:00"], ["Wed", dt.time(2)], tz="UTC") == (  # type: ignore[arg-type]
+        rk.windows.weekly(("Tue", "02:00"), ("Wed", "02:00"), tz="UTC")
+    )
+    with pytest.raises(rk.BadCalendarError, match=r"is not a time of day"):
+        rk.windows.daily(dt.time(22, tzinfo=dt.UTC), "06:00", tz="UTC")
+
+
 def test_window_errors_name_the_value() -> None:
     with pytest.raises(
         rk.BadCalendarError, match=r"daily window start '25:00' is not a time of day"

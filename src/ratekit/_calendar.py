@@ -72,6 +72,8 @@ def zone(tz: object, what: str) -> _dt.tzinfo:
                 f"{what} {tz!r} is not a known IANA timezone name; give one such as "
                 "'Europe/Zurich', 'America/New_York' or 'UTC'."
             ) from None
+    if tz is _UTC:
+        return zoneinfo.ZoneInfo("UTC")
     if isinstance(tz, _dt.tzinfo):
         key = getattr(tz, "key", None)
         if isinstance(key, str):
@@ -186,11 +188,13 @@ def parse_weekday(value: object, what: str) -> int:
 
 
 def parse_time_of_day(value: object, what: str) -> int:
-    """Seconds after local midnight of a wall-clock time ``"HH:MM"`` or ``"HH:MM:SS"``.
+    """Seconds after local midnight of a wall-clock time ``"HH:MM"``, ``"HH:MM:SS"`` or ``time``.
 
-    >>> parse_time_of_day("22:30", "start")
-    81000
+    >>> parse_time_of_day("22:30", "start"), parse_time_of_day(_dt.time(6), "end")
+    (81000, 21600)
     """
+    if isinstance(value, _dt.time) and value.tzinfo is None and not value.microsecond:
+        return value.hour * 3_600 + value.minute * 60 + value.second
     if isinstance(value, str):
         match = _TIME_OF_DAY.match(value.strip())
         if match:
@@ -198,7 +202,8 @@ def parse_time_of_day(value: object, what: str) -> int:
             return int(hours) * 3_600 + int(minutes) * 60 + int(seconds or 0)
     raise BadCalendarError(
         f"{what} {value!r} is not a time of day; write it as 'HH:MM' or 'HH:MM:SS' "
-        "between '00:00' and '23:59:59', e.g. '22:00'."
+        "between '00:00' and '23:59:59', e.g. '22:00' (or give a datetime.time without "
+        "tzinfo or microseconds)."
     )
 
 

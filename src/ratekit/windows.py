@@ -613,10 +613,11 @@ def _check_window(value: object, what: str) -> Window:
     return typing.cast("Window", value)
 
 
-def daily(start: str, end: str, *, tz: str | _dt.tzinfo) -> DailyWindow:
+def daily(start: str | _dt.time, end: str | _dt.time, *, tz: str | _dt.tzinfo) -> DailyWindow:
     """A window every day from the local time ``start`` to the next local time ``end``.
 
-    Times are ``"HH:MM"`` or ``"HH:MM:SS"``; when ``end`` is not after ``start`` the window
+    Times are ``"HH:MM"``, ``"HH:MM:SS"`` or :class:`datetime.time` values (without tzinfo);
+    when ``end`` is not after ``start`` the window
     crosses midnight (``daily("22:00", "06:00", ...)`` is every night). ``start == end``
     would be empty or all of time, and is refused.
 
@@ -637,7 +638,7 @@ def daily(start: str, end: str, *, tz: str | _dt.tzinfo) -> DailyWindow:
 
 
 def _weekday_time(value: object, what: str) -> tuple[int, int]:
-    if not (isinstance(value, tuple) and len(value) == 2):
+    if not (isinstance(value, tuple | list) and len(value) == 2):
         raise BadCalendarError(
             f"{what} {value!r} is not a (weekday, time) pair; write it like ('Tue', '02:00')."
         )
@@ -645,12 +646,16 @@ def _weekday_time(value: object, what: str) -> tuple[int, int]:
 
 
 def weekly(
-    start: tuple[str | int, str], end: tuple[str | int, str], *, tz: str | _dt.tzinfo
+    start: tuple[str | int, str | _dt.time],
+    end: tuple[str | int, str | _dt.time],
+    *,
+    tz: str | _dt.tzinfo,
 ) -> WeeklyWindow:
     """A window every week from a local ``(weekday, time)`` to the next local ``end``.
 
     Weekdays are names (``"Tue"``, ``"tuesday"``) or ints with Monday = 0; times are
-    ``"HH:MM"`` or ``"HH:MM:SS"``. The window may wrap around the end of the week. Equal
+    ``"HH:MM"``, ``"HH:MM:SS"`` or :class:`datetime.time` values; a pair may be a tuple or
+    a list (as read from JSON or YAML). The window may wrap around the end of the week. Equal
     start and end would be empty or all of time, and are refused.
 
     Example:
