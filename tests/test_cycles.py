@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 import importlib.resources
 import itertools
+import pickle
 import zoneinfo
 from decimal import Decimal
 
@@ -268,6 +269,20 @@ def test_cycles_are_values() -> None:
     assert repr(rk.cycles.weekly(tz="UTC", weekday=2)) == "cycles.weekly(tz='UTC', weekday='Wed')"
     with pytest.raises(AttributeError):
         a.day = 1  # type: ignore[misc]
+
+
+def test_cycles_pickle_as_their_parameters() -> None:
+    for cycle in (
+        rk.cycles.monthly(tz="Europe/Zurich", day=31),
+        rk.cycles.weekly(tz="UTC", weekday="Sun"),
+        rk.cycles.daily(tz="America/Santiago"),
+        rk.cycles.hourly(),
+        rk.cycles.every(dt.timedelta(days=3), anchor="2026-01-02T00:00:00Z"),
+    ):
+        cycle.containing("2026-03-01T00:00:00Z")  # a warm cache is not pickled
+        copy = pickle.loads(pickle.dumps(cycle))
+        assert copy == cycle
+        assert copy.containing("2026-03-01T00:00:00Z") == cycle.containing("2026-03-01T00:00:00Z")
 
 
 def test_fixed_offset_timezones_are_accepted() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import pickle
 import sys
 
 import pytest
@@ -345,6 +346,22 @@ def test_times_may_be_time_values_and_pairs_lists() -> None:
     )
     with pytest.raises(rk.BadCalendarError, match=r"is not a time of day"):
         rk.windows.daily(dt.time(22, tzinfo=dt.UTC), "06:00", tz="UTC")
+
+
+def test_windows_pickle_as_their_parameters() -> None:
+    nights = rk.windows.daily("22:00", "06:00", tz="Europe/Zurich")
+    for window in (
+        nights,
+        rk.windows.weekends(tz="UTC"),
+        rk.windows.cron("00 02 * * Tue", "00 02 * * Wed", tz="Europe/Athens"),
+        ~nights | rk.windows.weekends(tz="UTC"),
+    ):
+        before = window.within_us(to_us("2026-03-01T00:00:00Z"), to_us("2026-04-01T00:00:00Z"))
+        copy = pickle.loads(pickle.dumps(window))
+        assert copy == window
+        assert (
+            copy.within_us(to_us("2026-03-01T00:00:00Z"), to_us("2026-04-01T00:00:00Z")) == before
+        )
 
 
 def test_window_errors_name_the_value() -> None:

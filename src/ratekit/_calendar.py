@@ -16,9 +16,12 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 import re
+import typing
 import zoneinfo
 from collections.abc import Callable
 from typing import Final
+
+import attrs
 
 from ._instants import EPOCH, US_PER_DAY, US_PER_SECOND, format_us
 from .errors import BadCalendarError, BadTimeError, RatekitTypeError
@@ -29,6 +32,7 @@ __all__ = [
     "local_us",
     "parse_time_of_day",
     "parse_weekday",
+    "reduce_without_cache",
     "zone",
     "zone_name",
 ]
@@ -205,6 +209,16 @@ def parse_time_of_day(value: object, what: str) -> int:
         "between '00:00' and '23:59:59', e.g. '22:00' (or give a datetime.time without "
         "tzinfo or microseconds)."
     )
+
+
+def reduce_without_cache(value: object) -> tuple[type, tuple[object, ...]]:
+    """``__reduce__`` for an attrs class whose cache is rebuilt by its constructor.
+
+    The cache holds closures, which do not pickle; the parameters do.
+    """
+    cls = type(value)
+    fields = attrs.fields(typing.cast("type[attrs.AttrsInstance]", cls))
+    return cls, tuple(getattr(value, field.name) for field in fields if field.init)
 
 
 class BoundaryCache:

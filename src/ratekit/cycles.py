@@ -47,7 +47,15 @@ from typing import Final, Literal, Protocol
 
 import attrs
 
-from ._calendar import BoundaryCache, day_ordinal, local_us, parse_weekday, zone, zone_name
+from ._calendar import (
+    BoundaryCache,
+    day_ordinal,
+    local_us,
+    parse_weekday,
+    reduce_without_cache,
+    zone,
+    zone_name,
+)
 from ._decimals import CONTEXT, ZERO
 from ._instants import US_PER_HOUR, format_us, to_us
 from .errors import BadCalendarError, BadSpanError, RatekitTypeError
@@ -216,6 +224,9 @@ class _Cached:
             index += 1
         pieces.append(from_us(cut, end))
         return pieces
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return reduce_without_cache(self)
 
     def containing_us(self, t_us: int) -> tuple[int, int]:
         """``(start_us, end_us)`` of the cycle containing ``t_us``; O(log n) once cached.

@@ -48,6 +48,7 @@ from ._calendar import (
     local_us,
     parse_time_of_day,
     parse_weekday,
+    reduce_without_cache,
     zone,
     zone_name,
 )
@@ -187,6 +188,9 @@ class _Recurring(_Algebra):
 
     __slots__ = ()
     _cache: BoundaryCache
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return reduce_without_cache(self)
 
     def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` inside the window: ascending, disjoint, clipped.
