@@ -59,13 +59,15 @@ def _tidy(value: Decimal) -> Decimal:
 def _shown(value: Decimal) -> str:
     """A quantity as printed: exact when short, else rounded to 6 places and marked ``~``."""
     value = _tidy(value)
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -_SHOWN_PLACES:
-        return f"~{_rounded(value)}"
-    return str(value)
+    rounded = _rounded(value)
+    return str(value) if rounded == value else f"~{rounded}"
 
 
 def _rounded(value: Decimal) -> Decimal:
+    """``value`` when it has at most 6 decimals, else rounded to 6 (trailing zeros dropped)."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -_SHOWN_PLACES:
+        return value
     return _tidy(value.quantize(Decimal(1).scaleb(-_SHOWN_PLACES), context=CONTEXT))
 
 

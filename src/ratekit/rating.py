@@ -598,6 +598,7 @@ class _Engine:
             for allowance in plan.allowances:
                 if allowance.meter == meter_name:
                     left = _ADD(left, _MUL(allowance.quantity, fraction))
+            left = _tidy(left)
             members.sort(key=_sort_key)
             for piece in members:
                 if left <= 0:
