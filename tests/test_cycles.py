@@ -337,6 +337,17 @@ def test_bad_days_months_weekdays_and_periods_are_refused() -> None:
         rk.cycles.every(dt.timedelta(hours=1), anchor="2026-01-01")
 
 
+def test_methods_refuse_values_that_are_not_spans() -> None:
+    pair = ("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    for cycle in (rk.cycles.monthly(tz="UTC"), rk.cycles.hourly()):
+        with pytest.raises(rk.RatekitTypeError, match=r"split takes a Span, not tuple"):
+            cycle.split(pair)  # type: ignore[arg-type]
+        with pytest.raises(rk.RatekitTypeError, match=r"spans takes a Span, not tuple"):
+            cycle.spans(pair)  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"instant must be an aware datetime"):
+        rk.cycles.daily(tz="UTC").containing(1_772_323_200_000_000)  # type: ignore[arg-type]
+
+
 def test_instants_outside_the_calendar_range_are_refused() -> None:
     days = rk.cycles.daily(tz="UTC")
     with pytest.raises(rk.BadTimeError, match=r"outside the range ratekit's calendars support"):

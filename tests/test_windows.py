@@ -364,6 +364,11 @@ def test_windows_pickle_as_their_parameters() -> None:
         )
 
 
+def test_within_refuses_values_that_are_not_spans() -> None:
+    with pytest.raises(rk.RatekitTypeError, match=r"within takes a Span, not tuple"):
+        rk.windows.weekends(tz="UTC").within((0, 1))  # type: ignore[arg-type]
+
+
 def test_window_errors_name_the_value() -> None:
     with pytest.raises(
         rk.BadCalendarError, match=r"daily window start '25:00' is not a time of day"

@@ -81,6 +81,13 @@ __all__ = [
 _ONE_US: Final = _dt.timedelta(microseconds=1)
 
 
+def _not_a_span(method: str, value: object) -> RatekitTypeError:
+    return RatekitTypeError(
+        f"{method} takes a Span, not {type(value).__name__}: {value!r}; build one with "
+        "rk.Span(start, end)."
+    )
+
+
 @typing.runtime_checkable
 class Cycle(Protocol):
     """What ratekit needs from a billing cycle: two fast methods and three friendly ones.
@@ -137,8 +144,11 @@ class Cycle(Protocol):
             >>> rk.cycles.daily(tz="UTC").split(rk.Span("2026-03-01T12:00:00Z", "2026-03-02T12:00:00Z"))
             [Span('2026-03-01T12:00:00Z', '2026-03-02T00:00:00Z'), Span('2026-03-02T00:00:00Z', '2026-03-02T12:00:00Z')]
         """
-        start = span.start_us
-        end = span.end_us
+        try:
+            start = span.start_us
+            end = span.end_us
+        except AttributeError:
+            raise _not_a_span("split", span) from None
         cuts = self.boundaries_us(start, end)
         if not cuts:
             return [span] if end > start else []
@@ -159,6 +169,8 @@ class Cycle(Protocol):
             >>> rk.cycles.monthly(tz="UTC").spans(rk.Span("2026-01-31T00:00:00Z", "2026-02-02T00:00:00Z"))
             [Span('2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z'), Span('2026-02-01T00:00:00Z', '2026-03-01T00:00:00Z')]
         """
+        if not isinstance(over, Span):
+            raise _not_a_span("spans", over)
         if not over:
             return []
         first, _ = self.containing_us(over.start_us)
@@ -204,8 +216,11 @@ class _Cached:
             >>> rk.cycles.monthly(tz="UTC").split(rk.Span("2026-01-31T00:00:00Z", "2026-02-02T00:00:00Z"))
             [Span('2026-01-31T00:00:00Z', '2026-02-01T00:00:00Z'), Span('2026-02-01T00:00:00Z', '2026-02-02T00:00:00Z')]
         """
-        start = span.start_us
-        end = span.end_us
+        try:
+            start = span.start_us
+            end = span.end_us
+        except AttributeError:
+            raise _not_a_span("split", span) from None
         values = self._cache.values
         if not (values and values[0] <= start and end <= values[-1]):
             return Cycle.split(self, span)  # type: ignore[arg-type]

@@ -108,6 +108,11 @@ class Window(Protocol):
             >>> rk.windows.weekends(tz="UTC").within(rk.Span("2026-03-06T00:00:00Z", "2026-03-10T00:00:00Z"))
             SpanSet([Span('2026-03-07T00:00:00Z', '2026-03-09T00:00:00Z')])
         """
+        if not isinstance(span, Span):
+            raise RatekitTypeError(
+                f"within takes a Span, not {type(span).__name__}: {span!r}; build one with "
+                "rk.Span(start, end)."
+            )
         return SpanSet.from_us(self.within_us(span.start_us, span.end_us))
 
 
