@@ -1372,10 +1372,24 @@ class _Engine:
                 piece_start, low = piece_end, high
 
     def _pieces(self, points: list[int], line: _n.Timeline) -> list[int]:
+        """The starts of the sample pieces: ``points`` and the description changes.
+
+        A status change alone (a stop, a start with the same description) does not cut a
+        sample-based row: only the description and the cycle must be constant over it.
+        O(p + s) for p points and s pieces of the timeline.
+        """
         window = self.window
         w0, w1 = window.start, window.end
         starts = line.starts
-        inner = [t for t in starts[bisect.bisect_right(starts, w0) :] if t < w1]
+        descriptions = line.descriptions
+        inner = []
+        for index in range(bisect.bisect_right(starts, w0), len(starts)):
+            t = starts[index]
+            if t >= w1:
+                break
+            before, after = descriptions[index - 1], descriptions[index]
+            if before is not after and before != after:
+                inner.append(t)
         if inner:
             return [w0, *sorted(set(points).union(inner))]
         return [w0, *points]
