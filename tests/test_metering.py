@@ -756,3 +756,28 @@ def test_counter_deltas_sum_to_last_minus_first_plus_resets(
     assert sum(a.kind == "counter_reset" for a in usage.anomalies) == sum(
         after < before for before, after in itertools.pairwise(values)
     )
+
+
+def test_a_stop_does_not_cut_a_sample_row_but_a_resize_does() -> None:
+    # Egress 10 B at 09:00, a stop at 10:00, a start at 11:00 (same description), 20 B at
+    # 12:00, a resize at 13:00, 30 B at 14:00: the description is {"flavor": "m1"} from
+    # 08:00 to 13:00, so the first two deltas share a row (30 B), the third has its own.
+    usage = run(
+        [
+            rk.Event("a", "vm", at(8), {"flavor": "m1"}, kind="start", id="e1"),
+            rk.Sample("a", "vm", "bytes", at(9), 10, id="s1"),
+            rk.Event("a", "vm", at(10), kind="stop", id="e2"),
+            rk.Event("a", "vm", at(11), kind="start", id="e3"),
+            rk.Sample("a", "vm", "bytes", at(12), 20, id="s2"),
+            rk.Event("a", "vm", at(13), {"flavor": "m2"}, id="e4"),
+            rk.Sample("a", "vm", "bytes", at(14), 30, id="s3"),
+        ],
+        BYTES,
+    )
+    assert [
+        (format_us(row.span.start_us), row.quantity, dict(row.description), row.record_ids)
+        for row in usage.rows
+    ] == [
+        ("2026-03-01T08:00:00Z", Decimal(30), {"flavor": "m1"}, ("s1", "s2")),
+        ("2026-03-01T13:00:00Z", Decimal(30), {"flavor": "m2"}, ("s3",)),
+    ]
