@@ -271,23 +271,34 @@ def test_days_proration_needs_a_known_timezone() -> None:
 
 
 def test_assignments_of_one_account_must_not_overlap() -> None:
-    from ratekit.pricebook import _assignments_by_account
-
     basic = rk.Plan("basic", "EUR", MONTHS, [])
     pro = rk.Plan("pro", "EUR", MONTHS, [])
     fine = [
         rk.Assignment("acme", basic, end="2026-03-15T00:00:00Z"),
         rk.Assignment("acme", pro, start="2026-03-15T00:00:00Z"),
     ]
-    assert [p.id for _, _, p in _assignments_by_account(fine)["acme"]] == ["basic", "pro"]
+    assert rk.rate([], fine, span=MARCH).charges == ()
+    overlapping = [
+        rk.Assignment("acme", basic),
+        rk.Assignment("acme", pro, start="2026-03-15T00:00:00Z"),
+    ]
     with pytest.raises(rk.BadPriceError) as error:
-        _assignments_by_account(
-            [rk.Assignment("acme", basic), rk.Assignment("acme", pro, start="2026-03-15T00:00:00Z")]
-        )
+        rk.rate([], overlapping, span=MARCH)
     assert str(error.value) == (
         "account 'acme' is assigned plans 'basic' and 'pro' at once from 2026-03-15T00:00:00Z; "
         "an account has one plan at a time."
     )
+
+
+def test_assignment_repr_and_bounds() -> None:
+    plan = rk.Plan("basic", "EUR", MONTHS, [])
+    assert repr(rk.Assignment("acme", plan, start="2026-03-15T01:00:00+01:00")) == (
+        "Assignment('acme', 'basic', start='2026-03-15T00:00:00Z')"
+    )
+    with pytest.raises(
+        rk.BadPriceError, match=r"assignment of plan 'basic' to account 'acme' ends at"
+    ):
+        rk.Assignment("acme", plan, start="2026-03-15T00:00:00Z", end="2026-03-15T00:00:00Z")
 
 
 # -- property: layering agrees with a brute-force resolution per instant ------------------

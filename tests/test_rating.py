@@ -543,3 +543,86 @@ def test_cuts_passed_to_metering_put_each_row_in_one_price_regime() -> None:
     ]
     assert {c.record_ids for c in rating.charges} == {("e1",)}
     assert to_us("2026-03-15T05:00:00Z") in {c.span.start_us for c in rating.charges}
+
+
+# -- clipping, cycles, grouping and other paths ---------------------------------------------
+
+
+def test_rows_are_clipped_to_the_span_in_proportion_to_time() -> None:
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))])
+    # a 48 h row of 30 units from 31 Mar 00:00 to 2 Apr 00:00; rating March keeps 24 h: 15
+    spanning = rk.UsageRow(
+        "acme",
+        "vm.hours",
+        "vm-1",
+        rk.Span("2026-03-31T00:00:00Z", "2026-04-02T00:00:00Z"),
+        MARCH,
+        Decimal(30),
+        "hour",
+        {},
+        (),
+    )
+    (charge,) = rk.rate([spanning], plan, span=MARCH).charges
+    assert (charge.span, charge.quantity, charge.amount) == (
+        rk.Span("2026-03-31T00:00:00Z", "2026-04-01T00:00:00Z"),
+        15,
+        Decimal("1.50"),
+    )
+    # rated over both months, the row is cut at the cycle boundary: 15 + 15, two cycles
+    both = rk.rate([spanning], plan, span=rk.Span("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z"))
+    assert [(c.cycle.start.month, c.quantity) for c in both.charges] == [(3, 15), (4, 15)]
+    assert [invoice.cycle.start.month for invoice in rk.bill(both)] == [3, 4]
+
+
+def test_tiers_can_be_grouped_by_a_description_attribute() -> None:
+    entry = rk.PriceEntry("egress", "egress", EGRESS_TIERS, group_by="zone")
+    plan = rk.Plan("p", "EUR", MONTHS, [entry])
+    rows = [
+        row(15, meter="egress", resource="ip-1", unit="GB", description={"zone": "a"}),
+        row(15, meter="egress", resource="ip-2", unit="GB", description={"zone": "a"}),
+        row(15, meter="egress", resource="ip-3", unit="GB", description={"zone": "b"}),
+    ]
+    # zone a: 30 GB -> 10 x 0.09 + 10 x 0.05 = 1.40; zone b: 15 GB -> 5 x 0.09 = 0.45
+    assert rk.rate(rows, plan, span=MARCH).total() == Decimal("1.85")
+
+
+def test_rating_metered_usage_and_a_user_written_linear_price() -> None:
+    class Doubled:
+        """Twice a base rate: linear, but not a PerUnit."""
+
+        linear = True
+
+        def amount(self, quantity: Decimal) -> Decimal:
+            return quantity * Decimal("0.2")
+
+        def marginal(self, quantity: Decimal, added: Decimal) -> Decimal:
+            return added * Decimal("0.2")
+
+        def explain(self, quantity: Decimal) -> tuple[()]:
+            return ()
+
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", Doubled())])
+    records = [
+        rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {}, kind="start", id="e1"),
+        rk.Event("acme", "vm-1", "2026-03-01T05:00:00Z", kind="stop", id="e2"),
+    ]
+    usage = rk.meter(
+        records, [RUNTIME], span=MARCH, cycle=MONTHS, as_of=MARCH.end, cuts=plan.cuts(MARCH)
+    )
+    rating = rk.rate(usage, plan, span=MARCH)
+    # 5 h x 0.2 = 1.0; the unit price of a linear model is its amount of one unit
+    assert [(c.quantity, c.unit_price, c.amount) for c in rating.charges] == [
+        (5, Decimal("0.2"), Decimal("1.0"))
+    ]
+    assert repr(rating) == "Rating(1 charge, 0 anomalies)"
+    assert repr(rating.charges[0]) == (
+        "Charge('acme', 'vm.hours', 'vm-1', '2026-03-01T00:00:00Z'..'2026-03-01T05:00:00Z', "
+        "5 hour, 1.0 EUR, entry='vm')"
+    )
+    assert rating.rows == usage.rows
+
+
+def test_rate_needs_a_span() -> None:
+    plan = rk.Plan("p", "EUR", MONTHS, [])
+    with pytest.raises(rk.RatekitTypeError, match=r"rate span must be a Span, not str"):
+        rk.rate([], plan, span="2026-03")  # type: ignore[arg-type]

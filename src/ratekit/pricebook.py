@@ -26,7 +26,6 @@ Example:
 
 from __future__ import annotations
 
-import bisect
 import datetime as _dt
 import decimal
 import itertools
@@ -184,10 +183,6 @@ def _where(
             f"{{'flavor': 'm1.large'}}, not {type(value).__name__}: {value!r}."
         )
     return tuple(sorted(value.items()))
-
-
-def _format_optional(us: int | None) -> str:
-    return "open" if us is None else format_us(us)
 
 
 def _check_id(kind: str, value: object) -> None:
@@ -587,6 +582,29 @@ class Plan:
                 instants.add(b)
         return sorted(t for t in instants if start_us < t < end_us)
 
+    def cuts(self, span: Span) -> dict[str, list[int]]:
+        """Per meter, the instants inside ``span`` where its price regime may change.
+
+        The ``cuts`` argument of :func:`ratekit.meter`, for those who meter usage
+        themselves before rating it (:func:`ratekit.rate` does this when given records).
+        Instants are epoch microseconds, ascending.
+
+        Example:
+            >>> import ratekit as rk
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [
+            ...     rk.PriceEntry("a", "vm.hours", rk.PerUnit("0.10")),
+            ...     rk.PriceEntry("b", "vm.hours", rk.PerUnit("0.12"), start="2026-03-15T00:00:00Z", priority=1),
+            ... ])
+            >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+            >>> {meter: [rk.Span.from_us(t, t).start.isoformat() for t in instants]
+            ...  for meter, instants in plan.cuts(march).items()}
+            {'vm.hours': ['2026-03-15T00:00:00+00:00']}
+        """
+        return {
+            meter: self.cuts_us(meter, span.start_us, span.end_us)
+            for meter in sorted(self._by_meter)
+        }
+
     def round(self, amount: Decimal) -> Decimal:
         """``amount`` rounded to the plan's quantum with the plan's rounding mode.
 
@@ -763,18 +781,3 @@ def _assignments_by_account(
                     f"at once from {format_us(b_lo)}; an account has one plan at a time."
                 )
     return by_account
-
-
-def _plans_at(
-    items: list[tuple[int, int, Plan]], start_us: int, end_us: int
-) -> list[tuple[int, int, Plan]]:
-    """The assignment pieces of ``[start_us, end_us)``, clipped, in order."""
-    index = bisect.bisect_right(items, start_us, key=lambda item: item[1])
-    out = []
-    for lo, hi, plan in items[index:]:
-        if lo >= end_us:
-            break
-        a, b = max(lo, start_us), min(hi, end_us)
-        if a < b:
-            out.append((a, b, plan))
-    return out
