@@ -108,8 +108,18 @@ def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
 ) -> tuple[dict[Key, list[Event]], dict[Key, dict[str, list[Sample]]], list[Inventory]]:
     """Deduplicate and group the records stamped before ``as_of_us``. O(n).
 
-    ``accepted`` maps each declared meter to the sample kinds its policy takes.
+    ``accepted`` maps each declared meter to the sample kinds its policy takes. When every
+    record has an id and no id repeats (checked at C speed with a set), the per-record
+    deduplication is skipped.
     """
+    if not isinstance(records, list | tuple):
+        records = list(records)
+    try:
+        ids = [record.id for record in records]
+    except AttributeError:
+        ids = [None]  # not all records: the loop below says which one
+    careful = None in ids or len(set(ids)) != len(ids)
+    del ids
     seen: dict[object, object] = {}
     seen_get = seen.get
     events: dict[Key, list[Event]] = {}
@@ -121,14 +131,15 @@ def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
         if isinstance(record, Sample):
             if record.at_us >= as_of_us:
                 continue
-            identity: object = record.id
-            if identity is None:
-                identity = record
-            previous = seen_get(identity)
-            if previous is not None:
-                _duplicate(previous, record, anomalies)
-                continue
-            seen[identity] = record
+            if careful:
+                identity: object = record.id
+                if identity is None:
+                    identity = record
+                previous = seen_get(identity)
+                if previous is not None:
+                    _duplicate(previous, record, anomalies)
+                    continue
+                seen[identity] = record
             triple = (record.account, record.resource, record.meter)
             found_samples = flat_get(triple)
             if found_samples is None:
@@ -145,14 +156,15 @@ def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
         elif isinstance(record, Event):
             if record.at_us >= as_of_us:
                 continue
-            identity = record.id
-            if identity is None:
-                identity = record
-            previous = seen_get(identity)
-            if previous is not None:
-                _duplicate(previous, record, anomalies)
-                continue
-            seen[identity] = record
+            if careful:
+                identity = record.id
+                if identity is None:
+                    identity = record
+                previous = seen_get(identity)
+                if previous is not None:
+                    _duplicate(previous, record, anomalies)
+                    continue
+                seen[identity] = record
             key = (record.account, record.resource)
             found = events_get(key)
             if found is None:

@@ -1027,6 +1027,8 @@ def _tidy(value: Decimal, _normalize: Callable[..., Decimal] = Decimal.normalize
     return _ADD(_normalize(value, CONTEXT), ZERO)
 
 
+_SPAN_KEY: Final = 2**66  # start * _SPAN_KEY + end identifies a span of the current resource
+
 #: Cumulative functions are rounded to 1 / _SCALE = 1e-24 (see the module docstring).
 _SCALE: Final = 10**24
 
@@ -1183,6 +1185,7 @@ class _Engine:
                 )
         self.state = {(s.account, s.resource): s for s in state}
         self.anomalies = _n.Anomalies()
+        self.spans: dict[int, Span] = {}  # the current resource's row spans, by start and end
 
     def _cut_points(self, name: str) -> list[int]:
         window = self.window
@@ -1236,6 +1239,7 @@ class _Engine:
                 self.anomalies,
                 _restore(previous_state) if previous_state is not None else None,
             )
+            self.spans = {}
             for name, item, points in plan:
                 if item._factor is not None:
                     if window.end > window.start:
@@ -1277,6 +1281,7 @@ class _Engine:
         cycle_of = window.cycle_of
         single_cycle = window.cycle_spans[0] if len(window.cycle_spans) == 1 else None
         levels: dict[int, tuple[int, int] | None] = {}
+        spans = self.spans
         running = _n.RUNNING
         scale = _SCALE
         context = CONTEXT
@@ -1353,9 +1358,14 @@ class _Engine:
                     quantity = new_decimal(whole)
                 ids = closing_ids if piece_end == finish else opening_ids
                 # _new_span and _new_row, inlined.
-                span = new(Span)
-                set_start(span, piece_start)
-                set_end(span, piece_end)
+                # Meters of one resource share the span of a piece (fewer objects).
+                span_key = piece_start * _SPAN_KEY + piece_end
+                span = spans.get(span_key)
+                if span is None:
+                    span = new(Span)
+                    set_start(span, piece_start)
+                    set_end(span, piece_end)
+                    spans[span_key] = span
                 row = new(UsageRow)
                 set_account(row, account)
                 set_meter(row, name)
