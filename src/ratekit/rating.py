@@ -89,6 +89,10 @@ class Charge:
       (see :attr:`tiers`).
     - ``description``, ``record_ids``, ``row``: the resource's attributes in force, the ids
       of the records behind the charge and the usage row it comes from.
+    - ``price``, ``position``, ``opens``: the price model, the group's quantity before this
+      piece and whether the piece opens its group (it then carries ``amount(0)``), from
+      which :attr:`tiers` is computed; ``quantum`` and ``rounding``: the plan's rounding,
+      which invoices apply.
 
     Example:
         >>> import ratekit as rk
@@ -414,6 +418,7 @@ class _Engine:
         self.regimes: dict[tuple[int, str], _Regimes] = {}
         self.cycle_spans: dict[tuple[int, int], Span] = {}
         self.anomalies: list[Anomaly] = []
+        self.direct: list[Charge] = []  # charges of linear pieces priced on the spot
 
     # -- plans and regimes ---------------------------------------------------------------
 
@@ -456,26 +461,59 @@ class _Engine:
         append = out.append
         order = 0
         default = self.default
-        fast: dict[str, _Regimes] = {}
+        direct = self.direct
+        fast: dict[str, tuple[_Regimes, bool]] = {}
         cycle_lo = cycle_hi = 0
         cycle: tuple[int, int] = (0, 0)
+        cycle_span = Span.from_us(0, 0)
         for row in rows:
             span = row.span
             start, end = span.start_us, span.end_us
             if default is not None and lo <= start < end <= hi:
                 # The common case: one plan, and the row inside one regime and one cycle.
-                regimes = fast.get(row.meter)
-                if regimes is None:
-                    regimes = fast[row.meter] = self.regimes_of(default, row.meter)
+                known = fast.get(row.meter)
+                if known is None:
+                    allowed = any(a.meter == row.meter for a in default.allowances)
+                    known = fast[row.meter] = (self.regimes_of(default, row.meter), allowed)
+                regimes, allowed = known
                 bounds = regimes.bounds
                 index = bisect.bisect_right(bounds, start)
                 if end <= bounds[index]:
                     if not cycle_lo <= start < end <= cycle_hi:
                         cycle = default.cycle.containing_us(start)
                         cycle_lo, cycle_hi = cycle
+                        cycle_span = _cycle_span(self.cycle_spans, cycle)
                     if end <= cycle_hi:
                         entry = regimes.winner(start, row.description)
                         if entry is not None:
+                            price = entry.price
+                            if type(price) is PerUnit and not allowed:
+                                # Priced on the spot: no allowance, no aggregation.
+                                direct.append(
+                                    Charge(
+                                        row.account,
+                                        row.meter,
+                                        row.resource,
+                                        span,
+                                        cycle_span,
+                                        row.quantity,
+                                        row.unit,
+                                        _MUL(price.rate, row.quantity),
+                                        default.currency,
+                                        default.id,
+                                        entry.id,
+                                        price.rate,
+                                        ZERO,
+                                        "usage",
+                                        row,
+                                        price,
+                                        None,
+                                        False,
+                                        default.quantum,
+                                        default.rounding,
+                                    )
+                                )
+                                continue
                             append(_Piece(row, span, row.quantity, default, cycle, entry, order))
                             order += 1
                             continue
@@ -664,10 +702,17 @@ class _Engine:
     # -- step 5: charges, fees, minimums ---------------------------------------------------
 
     def charges(self, pieces: list[_Piece], accounts: Iterable[str]) -> list[Charge]:
-        out: list[Charge] = []
+        out: list[Charge] = self.direct
         unit_prices: dict[int, Decimal | None] = {}
         cycle_spans = self.cycle_spans
         spent: dict[tuple[str, int, int], dict[str | None, Decimal]] = {}
+        default = self.default
+        if default is not None and default.minimums:
+            for charge in out:
+                per_meter = spent.setdefault(
+                    (charge.account, id(default), charge.cycle.start_us), {}
+                )
+                per_meter[charge.meter] = _ADD(per_meter.get(charge.meter, ZERO), charge.amount)
         for piece in pieces:
             entry = piece.entry
             price = entry.price
