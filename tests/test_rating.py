@@ -626,3 +626,20 @@ def test_rate_needs_a_span() -> None:
     plan = rk.Plan("p", "EUR", MONTHS, [])
     with pytest.raises(rk.RatekitTypeError, match=r"rate span must be a Span, not str"):
         rk.rate([], plan, span="2026-03")  # type: ignore[arg-type]
+
+
+def test_nothing_is_charged_past_as_of() -> None:
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))],
+        fees=[rk.Fee("base", 31)],
+    )
+    records = [rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {}, kind="start", id="e1")]
+    rating = rk.rate(records, plan, span=MARCH, meters=[RUNTIME], as_of="2026-03-11T00:00:00Z")
+    # still running on 11 Mar: 240 h x 0.10 = 24.00; the fee for 10 of 31 days: 10.00
+    assert [(c.kind, c.span.end, c.amount) for c in rating.charges] == [
+        ("usage", rk.Span("2026-03-11T00:00:00Z", "2026-03-11T00:00:00Z").end, Decimal("24.00")),
+        ("fee", rk.Span("2026-03-11T00:00:00Z", "2026-03-11T00:00:00Z").end, Decimal(10)),
+    ]

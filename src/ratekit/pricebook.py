@@ -636,6 +636,19 @@ class Plan:
         """
         return cycles.prorate(covered, cycle, basis=self.proration, tz=self._days)
 
+    def _share(self, start_us: int, end_us: int, cycle: Span) -> tuple[int, int]:
+        """:meth:`fraction` as an exact ratio ``(numerator, denominator)``.
+
+        Amounts are prorated as ``amount * numerator / denominator``, which is exact
+        whenever the result is (31 x 10/31 gives 10, not 9.999...).
+        """
+        if self._days is None:
+            return end_us - start_us, cycle.end_us - cycle.start_us
+        total = len(self._days.boundaries_us(cycle.start_us, cycle.end_us + 1))
+        if total == 0:  # let prorate explain why a cycle without a whole day cannot be used
+            cycles.prorate(Span.from_us(start_us, end_us), cycle, basis="days", tz=self._days)
+        return len(self._days.boundaries_us(start_us, end_us + 1)), total
+
 
 def _winner(
     candidates: Sequence[PriceEntry], meter: str, description: Mapping[str, object]

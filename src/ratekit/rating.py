@@ -51,7 +51,7 @@ from typing import Final, Literal
 import attrs
 
 from ._decimals import CONTEXT, ONE, ZERO
-from ._instants import MAX_US, MIN_US, format_us
+from ._instants import MAX_US, MIN_US, format_us, to_us
 from .errors import BadQuantityError, RatekitTypeError, UnpricedUsageError
 from .metering import Meter, Usage, UsageRow, meter
 from .pricebook import Assignment, Plan, PriceEntry, _assignments_by_account
@@ -263,6 +263,14 @@ def _split(
         out.append((previous_t, t, _tidy(_SUB(f, previous_f))))
         previous_t, previous_f = t, f
     return out
+
+
+def _prorate(amount: Decimal, share: tuple[int, int]) -> Decimal:
+    """``amount * numerator / denominator``: exact whenever the result is."""
+    numerator, denominator = share
+    if numerator == denominator:
+        return amount
+    return _tidy(CONTEXT.divide(_MUL(amount, numerator), denominator))
 
 
 def _tidy(value: Decimal) -> Decimal:
@@ -616,12 +624,14 @@ class _Engine:
             if p is plan and max(a, lo) < min(b, hi)
         ]
 
-    def fraction(self, account: str, plan: Plan, cycle: tuple[int, int]) -> Decimal:
+    def share(self, account: str, plan: Plan, cycle: tuple[int, int]) -> tuple[int, int]:
+        """The part of ``cycle`` the account's ``plan`` covers in the span, as a ratio."""
         cycle_span = _cycle_span(self.cycle_spans, cycle)
-        total = ZERO
+        numerator, denominator = 0, 1
         for a, b in self.coverage(account, plan, cycle):
-            total = _ADD(total, plan.fraction(Span.from_us(a, b), cycle_span))
-        return total
+            numerator_ab, denominator = plan._share(a, b, cycle_span)
+            numerator += numerator_ab
+        return numerator, denominator
 
     def allow(self, pieces: list[_Piece]) -> None:
         groups: dict[tuple[str, int, int, str], list[_Piece]] = {}
@@ -631,11 +641,11 @@ class _Engine:
                 groups.setdefault(key, []).append(piece)
         for (account, _, _, meter_name), members in groups.items():
             plan = members[0].plan
-            fraction = self.fraction(account, plan, members[0].cycle)
+            share = self.share(account, plan, members[0].cycle)
             left = ZERO
             for allowance in plan.allowances:
                 if allowance.meter == meter_name:
-                    left = _ADD(left, _MUL(allowance.quantity, fraction))
+                    left = _ADD(left, _prorate(allowance.quantity, share))
             left = _tidy(left)
             members.sort(key=_sort_key)
             for piece in members:
@@ -773,7 +783,7 @@ class _Engine:
                     cycle = plan.cycle.containing_us(p_lo)
                     cycle_span = _cycle_span(self.cycle_spans, cycle)
                     part = Span.from_us(p_lo, p_hi)
-                    share = plan.fraction(part, cycle_span)
+                    share = plan._share(p_lo, p_hi, cycle_span)
                     out.extend(
                         Charge(
                             account,
@@ -781,9 +791,9 @@ class _Engine:
                             None,
                             part,
                             cycle_span,
-                            share,
+                            _prorate(ONE, share),
                             "cycle",
-                            _MUL(fee.amount, share),
+                            _prorate(fee.amount, share),
                             plan.currency,
                             plan.id,
                             fee.id,
@@ -811,14 +821,14 @@ class _Engine:
         covered = self.coverage(account, plan, cycle)
         if not covered:
             return []
-        fraction = self.fraction(account, plan, cycle)
+        share = self.share(account, plan, cycle)
         cycle_span = _cycle_span(self.cycle_spans, cycle)
         span = Span.from_us(covered[0][0], covered[-1][1])
         out = []
         top_ups = ZERO
         ordered = sorted(plan.minimums, key=lambda minimum: minimum.meter is None)
         for minimum in ordered:
-            required = _MUL(minimum.amount, fraction)
+            required = _prorate(minimum.amount, share)
             if minimum.meter is None:
                 used = _ADD(sum(spent.values(), ZERO), top_ups)
             else:
@@ -834,7 +844,7 @@ class _Engine:
                         None,
                         span,
                         cycle_span,
-                        fraction,
+                        _prorate(ONE, share),
                         "cycle",
                         top_up,
                         plan.currency,
@@ -889,6 +899,8 @@ def rate(
       plan: to every account that has usage).
     - ``span``: what to rate; rows are clipped to it (in proportion to time), and fees,
       minimums and allowances are prorated to the part of each cycle inside it.
+    - ``as_of``: what is known so far: the span is cut there (a resource still running is
+      charged up to ``as_of``, and fees, minimums and allowances are prorated to it).
 
     Usage no entry prices raises :class:`~ratekit.UnpricedUsageError` naming the meter,
     account, resource and span, or, under a plan built with ``unpriced="anomaly"``, is
@@ -915,6 +927,10 @@ def rate(
     """
     if not isinstance(span, Span):
         raise RatekitTypeError(f"rate span must be a Span, not {type(span).__name__}: {span!r}.")
+    if as_of is not None:
+        # Nothing is known after as_of: rows, fees, minimums and allowances stop there.
+        as_of_us = to_us(as_of, "rate as_of")
+        span = Span.from_us(span.start_us, max(span.start_us, min(span.end_us, as_of_us)))
     engine = _Engine(plans, span)
     anomalies: list[Anomaly] = []
     if meters is not None:
