@@ -781,3 +781,17 @@ def test_a_stop_does_not_cut_a_sample_row_but_a_resize_does() -> None:
         ("2026-03-01T08:00:00Z", Decimal(30), {"flavor": "m1"}, ("s1", "s2")),
         ("2026-03-01T13:00:00Z", Decimal(30), {"flavor": "m2"}, ("s3",)),
     ]
+
+
+def test_ids_are_unique_across_kinds_of_record() -> None:
+    # An event and a sample, or an event and an inventory, may not share an id.
+    event = rk.Event("a", "vm", at(1), kind="start", id="x1")
+    with pytest.raises(rk.ConflictingRecordError):
+        run([event, rk.Sample("a", "vm", "bytes", at(1), 5, id="x1")], RUNTIME, BYTES)
+    with pytest.raises(rk.ConflictingRecordError):
+        run([event, rk.Inventory(at(2), [("a", "vm")], id="x1")], RUNTIME)
+    # The same inventory twice is a replay.
+    inventory = rk.Inventory(at(2), [("a", "vm")], id="inv")
+    usage = run([event, inventory, inventory], RUNTIME, as_of=at(3))
+    assert [(a.kind, a.record_ids) for a in usage.anomalies] == [("duplicate", ("inv",))]
+    assert usage.total() == Decimal(2)
