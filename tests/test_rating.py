@@ -643,3 +643,17 @@ def test_nothing_is_charged_past_as_of() -> None:
         ("usage", rk.Span("2026-03-11T00:00:00Z", "2026-03-11T00:00:00Z").end, Decimal("24.00")),
         ("fee", rk.Span("2026-03-11T00:00:00Z", "2026-03-11T00:00:00Z").end, Decimal(10)),
     ]
+
+
+def test_fees_prorated_by_whole_local_days() -> None:
+    zurich = rk.cycles.monthly(tz="Europe/Zurich")
+    plan = rk.Plan("p", "EUR", zurich, [], fees=[rk.Fee("base", 31)], proration="days")
+    march = zurich.containing("2026-03-10T00:00:00Z")
+    # assigned from 16 Mar 12:00 local: the day it enters partway counts, so 16..31 Mar
+    # = 16 of 31 local days: 31 x 16/31 = 16 (by seconds it would be 15.5 days of 30.96)
+    rating = rk.rate(
+        [], [rk.Assignment("acme", plan, start="2026-03-16T12:00:00+01:00")], span=march
+    )
+    assert [(c.quantity, c.amount) for c in rating.charges] == [
+        (CONTEXT.divide(Decimal(16), Decimal(31)), Decimal(16))
+    ]

@@ -308,8 +308,15 @@ class _Regimes:
 
     def winner(self, t_us: int, description: Mapping[str, object]) -> PriceEntry | None:
         index = bisect.bisect_right(self.bounds, t_us) - 1 if len(self.bounds) > 2 else 0
-        get = description.get
-        key = (index, *[get(name, _MISSING) for name in self.keys])
+        return self.winner_in(index, description)
+
+    def winner_in(self, index: int, description: Mapping[str, object]) -> PriceEntry | None:
+        """The winning entry in regime ``index`` for a resource so described."""
+        keys = self.keys
+        if len(keys) == 1:
+            key: tuple[object, ...] = (index, description.get(keys[0], _MISSING))
+        else:
+            key = (index, *[description.get(name, _MISSING) for name in keys])
         try:
             return self.winners[key]
         except KeyError:
@@ -492,7 +499,7 @@ class _Engine:
                         cycle_lo, cycle_hi = cycle
                         cycle_span = _cycle_span(self.cycle_spans, cycle)
                     if end <= cycle_hi:
-                        entry = regimes.winner(start, row.description)
+                        entry = regimes.winner_in(index - 1, row.description)
                         if entry is not None:
                             price = entry.price
                             if type(price) is PerUnit and not allowed:
