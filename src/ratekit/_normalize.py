@@ -340,15 +340,10 @@ def _event_order(events: list[Event]) -> None:
     primary = _BY_SEQ if with_seq else _BY_TIME
     order = _by_seq if with_seq else _by_time
     events.sort(key=primary)
-    previous = None
-    for event in events:
-        value = primary(event)
-        if value == previous:
-            events.sort(key=order)
-            break
-        previous = value
-    else:
+    keys = list(map(primary, events))
+    if len(set(keys)) == len(keys):
         return
+    events.sort(key=order)
     if all(event.id is not None for event in events):
         return  # ids differ, so the full key has no ties
     for first, second in itertools.pairwise(events):
