@@ -657,3 +657,29 @@ def test_fees_prorated_by_whole_local_days() -> None:
     assert [(c.quantity, c.amount) for c in rating.charges] == [
         (CONTEXT.divide(Decimal(16), Decimal(31)), Decimal(16))
     ]
+
+
+def test_a_tie_beyond_the_checked_horizon_is_refused_when_rating() -> None:
+    class OnceIn2031:
+        """A window open on 1 Jan 2031 only: beyond the four years a plan checks."""
+
+        def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
+            lo, hi = to_us("2031-01-01T00:00:00Z"), to_us("2031-01-02T00:00:00Z")
+            return (
+                [(max(lo, start_us), min(hi, end_us))]
+                if max(lo, start_us) < min(hi, end_us)
+                else []
+            )
+
+    always = rk.PriceEntry("always", "vm.hours", rk.PerUnit("0.10"), start="2026-01-01T00:00:00Z")
+    once = rk.PriceEntry("once", "vm.hours", rk.PerUnit("0.01"), window=OnceIn2031())
+    plan = rk.Plan("p", "EUR", MONTHS, [always, once])  # accepted: no meeting before 2030
+    day = rk.Span("2031-01-01T00:00:00Z", "2031-01-02T00:00:00Z")
+    usage = rk.UsageRow("acme", "vm.hours", "vm-1", day, day, Decimal(24), "hour", {}, ())
+    with pytest.raises(rk.BadPriceError) as error:
+        rk.rate([usage], plan, span=day)
+    assert str(error.value) == (
+        "price entries 'always' and 'once' of meter 'vm.hours' have the same priority 0 and "
+        "both apply to a resource described by {}; give one a higher priority, or make their "
+        "spans, windows or selectors exclusive."
+    )

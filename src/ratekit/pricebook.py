@@ -5,9 +5,9 @@ description matches a selector (``where={"flavor": "m1.large"}``), over an effec
 (open-ended on either side) and optionally only inside a recurring window (nights,
 Tuesdays 02:00 to Wednesdays 02:00). Entries **layer**: wherever several entries apply to
 the same usage, the one with the highest ``priority`` wins (Aquarium's temporal
-overriding). Two entries of equal priority that could both apply are refused when the plan
-is built, and, when only the data can tell (two selectors on different attributes that a
-description satisfies at once), when the usage is rated.
+overriding). Two entries of equal priority that could both apply (selectors that do not
+exclude each other, overlapping spans, windows that meet) are refused when the plan is
+built, naming both.
 
 A :class:`Plan` gathers entries with a currency, a billing cycle, a rounding policy,
 allowances, minimum commitments and recurring fees. An :class:`Assignment` gives an
@@ -546,7 +546,8 @@ class Plan:
 
         The highest-priority entry in effect at ``at`` whose selector matches wins;
         ``None`` when no entry applies. A tie the plan could not detect when it was built
-        raises :class:`~ratekit.BadPriceError` naming both entries.
+        (windows that first meet more than four years after the entries' common start)
+        raises :class:`~ratekit.BadPriceError` naming both entries; so does rating.
 
         Example:
             >>> import ratekit as rk
@@ -662,8 +663,8 @@ def _winner(
             raise BadPriceError(
                 f"price entries {first!r} and {second!r} of meter {meter!r} have the same "
                 f"priority {best.priority} and both apply to a resource described by "
-                f"{dict(description)!r}; give one a higher priority, or make their "
-                "selectors exclusive."
+                f"{dict(description)!r}; give one a higher priority, or make their spans, "
+                "windows or selectors exclusive."
             )
     return best
 

@@ -54,7 +54,7 @@ from ._decimals import CONTEXT, ONE, ZERO
 from ._instants import MAX_US, MIN_US, format_us, to_us
 from .errors import BadQuantityError, RatekitTypeError, UnpricedUsageError
 from .metering import Meter, Usage, UsageRow, meter
-from .pricebook import Assignment, Plan, PriceEntry, _assignments_by_account
+from .pricebook import Assignment, Plan, PriceEntry, _assignments_by_account, _winner
 from .prices import PerUnit, PriceModel, TierLine
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
@@ -330,9 +330,15 @@ class _Regimes:
 def _first_match(
     candidates: list[PriceEntry], description: Mapping[str, object]
 ) -> PriceEntry | None:
-    for entry in candidates:
+    """The highest-priority candidate that matches (candidates sorted by priority, high first)."""
+    for index, entry in enumerate(candidates):
         if entry.matches(description):
-            return entry
+            tied = [
+                other
+                for other in candidates[index:]
+                if other.priority == entry.priority and other.matches(description)
+            ]
+            return _winner(tied, entry.meter, description)
     return None
 
 
