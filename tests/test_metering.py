@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -14,34 +13,13 @@ from hypothesis import strategies as st
 
 import ratekit as rk
 from ratekit._decimals import CONTEXT
-from ratekit._instants import format_us, from_us, to_us
+from ratekit._instants import format_us, from_us
 
 HOUR = 3_600_000_000
 MINUTE = 60_000_000
 
 
-class UtcMonthly:
-    """A tiny calendar-month cycle in UTC (the tests do not depend on ratekit.cycles)."""
-
-    @staticmethod
-    def _first(year: int, month: int) -> int:
-        return to_us(dt.datetime(year, month, 1, tzinfo=dt.UTC))
-
-    def containing_us(self, t_us: int) -> tuple[int, int]:
-        moment = from_us(t_us)
-        following = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
-        return self._first(moment.year, moment.month), self._first(*following)
-
-    def boundaries_us(self, start_us: int, end_us: int) -> list[int]:
-        result = []
-        t = self.containing_us(start_us)[1]
-        while t < end_us:
-            result.append(t)
-            t = self.containing_us(t)[1]
-        return result
-
-
-MONTHLY = UtcMonthly()
+MONTHLY = rk.cycles.monthly(tz="UTC")
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 APRIL = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
 BOTH = rk.Span("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z")

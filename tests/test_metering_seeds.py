@@ -10,7 +10,6 @@ full inventory snapshot.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import ratekit as rk
@@ -19,29 +18,7 @@ from ratekit._instants import from_us, to_us
 HOUR_US = 3_600_000_000
 
 
-class UtcMonthly:
-    """A tiny calendar-month cycle in UTC (the tests do not depend on ratekit.cycles)."""
-
-    @staticmethod
-    def _first(year: int, month: int) -> int:
-        return to_us(dt.datetime(year, month, 1, tzinfo=dt.UTC))
-
-    def containing_us(self, t_us: int) -> tuple[int, int]:
-        moment = from_us(t_us)
-        year, month = moment.year, moment.month
-        following = (year + 1, 1) if month == 12 else (year, month + 1)
-        return self._first(year, month), self._first(*following)
-
-    def boundaries_us(self, start_us: int, end_us: int) -> list[int]:
-        result = []
-        t = self.containing_us(start_us)[1]
-        while t < end_us:
-            result.append(t)
-            t = self.containing_us(t)[1]
-        return result
-
-
-MONTHLY = UtcMonthly()
+MONTHLY = rk.cycles.monthly(tz="UTC")
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 APRIL = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
 MARCH_AND_APRIL = rk.Span("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z")
@@ -145,6 +122,27 @@ def test_002_create_and_terminate_across_a_billing_cycle() -> None:
     assert [(row.cycle, row.quantity) for row in usage.rows] == [
         (MARCH, Decimal(2)),
         (APRIL, Decimal(2)),
+    ]
+
+
+def test_002_across_a_cycle_in_the_customers_timezone() -> None:
+    # Monthly cycles in Europe/Zurich: April begins at local midnight, which (summer time
+    # since 29 March, UTC+2) is 31 March 22:00Z. Running 21:00Z-23:00Z: 1 h in March, 1 h
+    # in April.
+    zurich = rk.cycles.monthly(tz="Europe/Zurich")
+    usage = rk.meter(
+        [
+            start("vm-1", "2026-03-31T21:00:00Z", "e1", vm_state="active"),
+            delete("vm-1", "2026-03-31T23:00:00Z", "e2"),
+        ],
+        [RUNTIME],
+        span=rk.Span("2026-03-01T00:00:00+01:00", "2026-05-01T00:00:00+02:00"),
+        cycle=zurich,
+        as_of="2026-05-01T00:00:00Z",
+    )
+    assert [(row.cycle, row.quantity) for row in usage.rows] == [
+        (rk.Span("2026-03-01T00:00:00+01:00", "2026-04-01T00:00:00+02:00"), Decimal(1)),
+        (rk.Span("2026-04-01T00:00:00+02:00", "2026-05-01T00:00:00+02:00"), Decimal(1)),
     ]
 
 

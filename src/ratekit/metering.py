@@ -1106,11 +1106,12 @@ def meter(
       ``seq`` and the anomalies). Records stamped at or after ``as_of`` are not known yet:
       they are ignored.
     - Rows cover ``span`` clipped to ``as_of`` (half-open): a resource still running is
-      metered up to ``as_of``. Each row lies inside one piece over which the description,
-      the status and the billing cycle are constant, further cut at ``cuts[meter]``
-      (ascending epoch microseconds: where a price changes). ``cycle`` is any object with
-      ``boundaries_us`` and ``containing_us`` (``ratekit.cycles``), or ``None`` to use
-      ``span`` itself as the cycle.
+      metered up to ``as_of``. Each row lies inside one piece over which the description
+      and the billing cycle are constant, further cut at ``cuts[meter]`` (ascending epoch
+      microseconds: where a price changes). Time-based meters accrue over the running
+      pieces only; sample-based rows are not cut where only the status changes. ``cycle``
+      is any object with ``boundaries_us`` and ``containing_us`` (``ratekit.cycles``),
+      or ``None`` to use ``span`` itself as the cycle.
     - Time-based quantities split in proportion to time; an amount at an instant goes to
       the piece that contains it; amounts over a span (deltas, counter differences) are
       apportioned linearly. Every split telescopes (see :mod:`ratekit.metering`), so asking
@@ -1130,14 +1131,8 @@ def meter(
         ...              kind="start", id="e1"),
         ...     rk.Event("org", "app", "2026-04-01T01:00:00Z", kind="stop", id="e2"),
         ... ]
-        >>> class Daily:  # any object with boundaries_us and containing_us is a cycle
-        ...     day = 86_400_000_000
-        ...     def boundaries_us(self, start_us, end_us):
-        ...         return list(range((start_us // self.day + 1) * self.day, end_us, self.day))
-        ...     def containing_us(self, t_us):
-        ...         return (t_us // self.day * self.day, (t_us // self.day + 1) * self.day)
         >>> usage = rk.meter(records, [app], span=rk.Span("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z"),
-        ...                  cycle=Daily(), as_of="2026-05-01T00:00:00Z")
+        ...                  cycle=rk.cycles.daily(tz="UTC"), as_of="2026-05-01T00:00:00Z")
         >>> [(str(row.cycle.start.date()), row.quantity) for row in usage.rows]  # 1024 MB x 2 h, 1024 MB x 1 h
         [('2026-03-31', Decimal('2048')), ('2026-04-01', Decimal('1024'))]
     """

@@ -18,7 +18,8 @@ removed). The event's ``kind`` says what happens to the resource:
   while already running with new attributes is a resize or a scale: the old piece ends and
   the new one starts at the same instant. A START that changes nothing is a duplicate.
 - ``"update"``: its description changes, running or not (a resize, a volume attached, a
-  periodic "exists" notification, which changes nothing and is not an anomaly).
+  periodic "exists" notification, which changes nothing and is not an anomaly). An update
+  of a resource never seen opens it, running: something described exists.
 - ``"stop"``: it stops running but still exists (a CF STOP, a failed boot). Time-based
   meters charge nothing while it is stopped. A stop of a stopped resource is a duplicate;
   a stop of a resource never seen is an orphan.
