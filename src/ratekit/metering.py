@@ -867,6 +867,12 @@ class ResourceState:
     is small and explicit; :meth:`to_json` and :meth:`from_json` turn it into JSON-safe
     data and back (Decimals as ``{"decimal": "..."}``).
 
+    Metering the records stamped before T up to ``as_of=T``, then the records from T on
+    over a span from T with ``state=`` the first result's state, gives exactly the rows
+    of metering all the records over that span at once. A record stamped before T that
+    arrives only in the later batch is late: it is clamped to the resource's clock (an
+    ``"out_of_order"`` anomaly); correcting cycles already rated is the rater's job.
+
     Example:
         >>> import ratekit as rk
         >>> usage = rk.meter([rk.Event("acme", "vm-1", "2026-03-01T10:00:00Z", {"flavor": "m1.small"},
