@@ -869,9 +869,10 @@ class ResourceState:
 
     Metering the records stamped before T up to ``as_of=T``, then the records from T on
     over a span from T with ``state=`` the first result's state, gives exactly the rows
-    of metering all the records over that span at once. A record stamped before T that
-    arrives only in the later batch is late: it is clamped to the resource's clock (an
-    ``"out_of_order"`` anomaly); correcting cycles already rated is the rater's job.
+    of metering all the records over that span at once. Records stamped before T that
+    arrive only in a later batch are late: an event is clamped to the resource's clock (an
+    ``"out_of_order"`` anomaly), a sample falls before the span; correcting cycles already
+    rated is the rater's job.
 
     Example:
         >>> import ratekit as rk
