@@ -174,8 +174,8 @@ class Invoice:
         >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.005"))])
         >>> rows = [rk.UsageRow("acme", "vm.hours", f"vm-{i}", march, march, 1, "hour", {}, ()) for i in range(3)]
         >>> detailed = rk.bill(rk.rate(rows, plan, span=march), by_resource=True)[0]
-        >>> [line.amount for line in detailed.lines], detailed.total, detailed.precise_total
-        ([Decimal('0.00'), Decimal('0.00'), Decimal('0.00')], Decimal('0.00'), Decimal('0.015'))
+        >>> print(*(line.amount for line in detailed.lines), detailed.total, detailed.precise_total)
+        0.00 0.00 0.00 0.00 0.015
         >>> rk.bill(rk.rate(rows, plan, span=march))[0].total  # one line: 0.015 -> 0.02
         Decimal('0.02')
     """
