@@ -836,3 +836,16 @@ def test_carried_state_continues_exactly(records: list[rk.Event | rk.Sample], qu
     whole = rk.meter(plain, ADDITIVE, span=rest, cycle=MONTHLY, as_of=AS_OF)
     assert second.rows == whole.rows
     assert second.state == whole.state
+
+
+def test_a_usage_row_converts_its_quantity_at_the_door() -> None:
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    row = rk.UsageRow("a", "egress", "ip", span, MARCH, 0.1, "GB", {"zone": "eu"}, ["s1"])
+    assert row.quantity == Decimal("0.1")
+    assert isinstance(row.quantity, Decimal)
+    assert row.record_ids == ("s1",)
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rk.UsageRow("a", "egress", "ip", span, MARCH, "lots", "GB", {}, ())
+    assert str(caught.value) == (
+        "UsageRow quantity 'lots' is not a decimal number; write it like '12.5' or '1e9'."
+    )

@@ -735,6 +735,10 @@ def _description(value: object) -> Mapping[str, object]:
     return _attributes(value, "description")
 
 
+def _row_quantity(value: object) -> Decimal:
+    return to_decimal(value, "UsageRow quantity")
+
+
 @typing.final
 @attrs.frozen(repr=False)
 class UsageRow:
@@ -763,7 +767,7 @@ class UsageRow:
     """The piece of time."""
     cycle: Span
     """The billing cycle the piece belongs to."""
-    quantity: Decimal
+    quantity: Decimal = attrs.field(converter=_row_quantity)
     """The exact quantity, in ``unit``."""
     unit: str
     """The meter's unit."""
