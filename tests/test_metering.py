@@ -849,3 +849,34 @@ def test_a_usage_row_converts_its_quantity_at_the_door() -> None:
     assert str(caught.value) == (
         "UsageRow quantity 'lots' is not a decimal number; write it like '12.5' or '1e9'."
     )
+
+
+def test_a_user_written_sample_policy_plugs_in() -> None:
+    class Spread:
+        """The largest minus the smallest gauge reading of the piece."""
+
+        def accepts(self, kind: str) -> bool:
+            return kind == "gauge"
+
+        def aggregate(
+            self,
+            readings: Sequence[rk.Sample],
+            start_us: int,
+            end_us: int,
+            before: rk.Sample | None,
+        ) -> Decimal | None:
+            values = [sample.value for sample in readings]
+            return max(values) - min(values) if values else None
+
+    # Readings 10, 40, 25 in March: 40 - 10 = 30; one reading in April: 0.
+    records = [
+        gauge(1, 10, "g1"),
+        gauge(2, 40, "g2"),
+        gauge(3, 25, "g3"),
+        rk.Sample("a", "link", "bw", "2026-04-02T00:00:00Z", 7, kind="gauge", id="g4"),
+    ]
+    usage = run(records, rk.Meter("bw", "Mbit/s", Spread()))
+    assert [(row.cycle, row.quantity) for row in usage.rows] == [
+        (MARCH, Decimal(30)),
+        (APRIL, Decimal(0)),
+    ]
