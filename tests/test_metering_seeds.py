@@ -485,3 +485,31 @@ def test_000_reconciliation_can_close_at_the_last_sign_of_life() -> None:
     assert str(usage.anomalies[0]).endswith(
         "closed at 2026-03-01T06:00:00Z (its last sign of life)."
     )
+
+
+def test_000_reconciliation_corrects_a_description_it_lists_otherwise() -> None:
+    # vm-1 runs as m1.small from 1 March 00:00; its resize to m1.large was lost, but the
+    # snapshot of 1 March 12:00 lists it as m1.large: 12 h small, then (as_of 2 March
+    # 00:00) 12 h large.
+    usage = meter(
+        [
+            start("vm-1", "2026-03-01T00:00:00Z", "e1", vm_state="active", flavor="m1.small"),
+            rk.Inventory(
+                "2026-03-01T12:00:00Z", {("acme", "vm-1"): {"flavor": "m1.large"}}, id="inv"
+            ),
+        ],
+        RUNTIME,
+        as_of="2026-03-02T00:00:00Z",
+    )
+    assert [(row.description["flavor"], row.quantity, row.record_ids) for row in usage.rows] == [
+        ("m1.small", Decimal(12), ("e1", "inv")),
+        ("m1.large", Decimal(12), ("inv",)),
+    ]
+    (anomaly,) = usage.anomalies
+    assert anomaly.kind == "reconciled_update"
+    assert anomaly.record_ids == ("inv", "e1")
+    assert str(anomaly) == (
+        "inventory 'inv' at 2026-03-01T12:00:00Z lists 'vm-1' of 'acme' with "
+        "flavor='m1.large', where its description had flavor='m1.small': corrected at "
+        "2026-03-01T12:00:00Z."
+    )

@@ -508,6 +508,25 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
             f"{format_us(at_us)}.",
             (inventory.id,),
         )
+    elif listed and status in (RUNNING, STOPPED):
+        description = line.descriptions[-1]
+        corrected = _merge(description, listed)
+        if corrected != description:
+            line.clock_us = at_us
+            changed = sorted(key for key in listed if description.get(key) != corrected.get(key))
+            opener = line.openers[-1]
+            line.push(at_us, corrected, status, inventory.id)
+            anomalies.add(
+                at_us,
+                account,
+                resource,
+                "reconciled_update",
+                f"{where} at {format_us(inventory.at_us)} lists {resource!r} of {account!r} "
+                f"with {', '.join(f'{key}={listed[key]!r}' for key in changed)}, where its "
+                f"description had {', '.join(f'{key}={description.get(key)!r}' for key in changed)}: "
+                f"corrected at {format_us(at_us)}.",
+                (inventory.id, opener),
+            )
     elif listed is None and status in (RUNNING, STOPPED):
         close_us = at_us
         how = "the snapshot"

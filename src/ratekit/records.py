@@ -76,6 +76,7 @@ AnomalyKind: TypeAlias = Literal[
     "counter_reset",
     "reconciled_close",
     "reconciled_open",
+    "reconciled_update",
     "policy",
     "unpriced",
 ]
@@ -512,11 +513,14 @@ class Inventory:
     a resource in the snapshot that the timeline does not know (never seen, or deleted) is
     opened at ``at`` with the snapshot's attributes. ``close`` is the policy for the absent
     ones: ``"snapshot"`` closes them at ``at``; ``"last_seen"`` at their last sign of life
-    (their last event or sample before ``at``). Each correction is an anomaly
-    (``"reconciled_close"``, ``"reconciled_open"``).
+    (their last event or sample before ``at``). A listed resource the timeline knows, but
+    with other values for the attributes the snapshot gives, takes them at ``at`` (the
+    snapshot is the truth). Each correction is an anomaly (``"reconciled_close"``,
+    ``"reconciled_open"``, ``"reconciled_update"``).
 
     ``resources`` is an iterable of ``(account, resource)`` pairs, or a mapping from such
-    pairs to attributes (the description a newly opened resource gets).
+    pairs to attributes (the description a newly opened resource gets, and the attributes
+    a known one is checked against).
 
     Example:
         >>> import ratekit as rk
@@ -588,8 +592,9 @@ class Anomaly:
     - ``"after_delete"``: an event for a deleted resource (ignored), or a sample after the
       delete (counted, with no description).
     - ``"counter_reset"``: a counter reading lower than the one before; it counts from zero.
-    - ``"reconciled_close"`` / ``"reconciled_open"``: an inventory snapshot closed a
-      resource it did not list, or opened one the timeline did not know.
+    - ``"reconciled_close"`` / ``"reconciled_open"`` / ``"reconciled_update"``: an
+      inventory snapshot closed a resource it did not list, opened one the timeline did
+      not know, or corrected the attributes of one it listed with other values.
     - ``"policy"``: reported by a user-defined cost policy.
     - ``"unpriced"``: reported by rating: usage that no price entry prices, under a plan
       built with ``unpriced="anomaly"``; it is not charged.
