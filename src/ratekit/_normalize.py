@@ -265,6 +265,39 @@ def _merge(description: _FrozenDict, attributes: Mapping[str, object]) -> _Froze
     return merged
 
 
+#: Attribute value types whose equal values print alike: descriptions made only of them
+#: can be shared (1 == True and Decimal("1.0") == Decimal("1"), but they print apart).
+_SHAREABLE: Final = frozenset({str, int, bool})
+
+Descriptions: typing.TypeAlias = dict[tuple[object, ...], _FrozenDict]
+
+
+def _shared(description: _FrozenDict, table: Descriptions) -> _FrozenDict:
+    """The one description with the same items, in the same order, of the same types.
+
+    A fleet has few distinct descriptions (a handful of flavors), so one call shares one
+    read-only mapping per description instead of building one per event: fewer objects
+    for the garbage collector, and a level computed once per description. Descriptions
+    holding other types (a Decimal) are returned as they are.
+    """
+    types = tuple(map(type, description.values()))
+    if not _SHAREABLE.issuperset(types):
+        return description
+    key = (tuple(description.items()), types)
+    found = table.get(key)
+    if found is None:
+        table[key] = description
+        return description
+    return found
+
+
+def _merged(
+    description: _FrozenDict, attributes: Mapping[str, object], descriptions: Descriptions | None
+) -> _FrozenDict:
+    merged = _merge(description, attributes)
+    return merged if descriptions is None else _shared(merged, descriptions)
+
+
 class Timeline:
     """One resource's description over time: a step function from ``starts[i]`` on.
 
@@ -360,11 +393,14 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     last_sample_us: Sequence[int],
     anomalies: Anomalies,
     timeline: Timeline | None = None,
+    descriptions: Descriptions | None = None,
 ) -> Timeline:
     """Apply one resource's events (and inventory snapshots) in order. O(n log n).
 
     ``timeline`` is the state carried from an earlier call, if any; ``last_sample_us`` are
-    the sorted instants of the resource's samples (for the ``"last_seen"`` policy).
+    the sorted instants of the resource's samples (for the ``"last_seen"`` policy);
+    ``descriptions``, if given, is the table through which equal descriptions are shared
+    (see :func:`_shared`), kept for the whole call.
     """
     line = Timeline() if timeline is None else timeline
     ordered = list(events)
@@ -379,7 +415,7 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
                 line, account, resource, inventories[inventory_index], last_sample_us, anomalies
             )
             inventory_index += 1
-        _apply(line, account, resource, event, anomalies)
+        _apply(line, account, resource, event, anomalies, descriptions=descriptions)
     while inventory_index < len(inventories):
         _reconcile(line, account, resource, inventories[inventory_index], last_sample_us, anomalies)
         inventory_index += 1
@@ -392,6 +428,8 @@ def _apply(
     resource: str,
     event: Event,
     anomalies: Anomalies,
+    *,
+    descriptions: Descriptions | None = None,
 ) -> None:
     at_us = event.at_us
     if at_us < line.clock_us:
@@ -426,7 +464,7 @@ def _apply(
         )
         return
     attributes = event.attributes
-    new = _merge(description, attributes) if attributes else description
+    new = _merged(description, attributes, descriptions) if attributes else description
     if kind == "start":
         if status == RUNNING and new == description:
             anomalies.add(

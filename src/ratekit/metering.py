@@ -1192,6 +1192,10 @@ class _Engine:
         self.state = {(s.account, s.resource): s for s in state}
         self.anomalies = _n.Anomalies()
         self.spans: dict[int, Span] = {}  # the current resource's row spans, by start and end
+        self.descriptions: _n.Descriptions = {}  # equal descriptions, shared (see _n._shared)
+        # Per time-based meter, the level of each description met, by id(description);
+        # the entry keeps its description alive, so the id is not reused during the call.
+        self.levels: dict[str, dict[int, tuple[Mapping[str, object], tuple[int, int] | None]]] = {}
 
     def _cut_points(self, name: str) -> list[int]:
         window = self.window
@@ -1244,6 +1248,7 @@ class _Engine:
                 sample_times,
                 self.anomalies,
                 _restore(previous_state) if previous_state is not None else None,
+                self.descriptions,
             )
             self.spans = {}
             for name, item, points in plan:
@@ -1286,7 +1291,7 @@ class _Engine:
         append = rows.append
         cycle_of = window.cycle_of
         single_cycle = window.cycle_spans[0] if len(window.cycle_spans) == 1 else None
-        levels: dict[int, tuple[int, int] | None] = {}
+        levels = self.levels.setdefault(name, {})
         spans = self.spans
         running = _n.RUNNING
         scale = _SCALE
@@ -1313,9 +1318,10 @@ class _Engine:
             description = descriptions[index]
             # F(t) = round(level * t * multiplier / divisor, 1e-24), in units of 1e-24:
             # round(numerator * t / denominator), with exact integers.
-            key = id(description)  # the timeline keeps every description alive
-            if key in levels:
-                ratio = levels[key]
+            key = id(description)
+            known = levels.get(key)
+            if known is not None:
+                ratio = known[1]
             else:
                 try:
                     level: object = level_of(description)
@@ -1332,7 +1338,7 @@ class _Engine:
                         level = to_decimal(level, f"meter {name!r} level")
                     p, q = level.as_integer_ratio()
                     ratio = (p * multiplier * _SCALE, q * divisor)
-                levels[key] = ratio
+                levels[key] = (description, ratio)
             if ratio is None:
                 continue
             numerator, denominator = ratio
