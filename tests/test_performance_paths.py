@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from random import Random
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 import ratekit as rk
+from ratekit import _normalize
+from ratekit._instants import from_us
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 RUNTIME = rk.Meter("runtime", "hour", rk.OnOff())
@@ -53,3 +59,64 @@ def test_a_level_is_computed_per_description_not_per_resource() -> None:
         ("a", Decimal(2), {"n": 2}),
         ("b", Decimal(10), {"n": 2}),
     ]
+
+
+HOUR = 3_600_000_000
+BYTES = rk.Meter("bytes", "B", rk.Discrete())
+MEMORY = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
+T0 = MARCH.start_us
+ACCEPTED = {"runtime": frozenset(), "memory": frozenset(), "bytes": frozenset({"delta"})}
+
+
+@st.composite
+def timed_fleets(draw: st.DrawFn) -> list[rk.Event | rk.Sample]:
+    """Events and samples of a few resources, in time order (some at the same instant)."""
+    if draw(st.booleans()):
+        instants = sorted(draw(st.sets(st.integers(0, 40 * 24 * HOUR), min_size=1, max_size=40)))
+    else:  # quarter hours: many records share an instant
+        quarters = draw(st.lists(st.integers(0, 40), min_size=1, max_size=40))
+        instants = [quarter * HOUR // 4 for quarter in sorted(quarters)]
+    records: list[rk.Event | rk.Sample] = []
+    for number, offset in enumerate(instants):
+        at = from_us(T0 - 3 * 24 * HOUR + offset)
+        resource = draw(st.sampled_from(["r1", "r2", "r3"]))
+        account = "acme" if resource != "r3" else "other"
+        record_id = draw(st.sampled_from([f"x{number}", None]))
+        if draw(st.booleans()):
+            value = draw(st.integers(-5, 10**6))
+            records.append(rk.Sample(account, resource, "bytes", at, value, id=record_id))
+        else:
+            kind = draw(st.sampled_from(["start", "update", "stop", "delete"]))
+            memory = draw(st.sampled_from([None, 512, 1024]))
+            attributes = None if memory is None else {"memory_mb": memory}
+            records.append(rk.Event(account, resource, at, attributes, kind=kind, id=record_id))
+    return records
+
+
+def _meter(records: list[rk.Event | rk.Sample]) -> rk.Usage:
+    return rk.meter(
+        records,
+        [RUNTIME, MEMORY, BYTES],
+        span=MARCH,
+        cycle=rk.cycles.weekly(tz="UTC"),
+        as_of="2026-03-30T00:00:00Z",
+    )
+
+
+@given(timed_fleets(), st.randoms(use_true_random=False))
+def test_records_in_time_order_skip_the_sorts_and_give_the_same_usage(
+    records: list[rk.Event | rk.Sample], random: Random
+) -> None:
+    # In time order, no resource's records are sorted again but those with a record at
+    # the same instant as the one before it (the fast path); shuffled, they all are (the
+    # general path). Both give the same rows, anomalies and state.
+    grouped = _normalize.group(records, ACCEPTED, MARCH.end_us, _normalize.Anomalies())
+    assert grouped.samples_in_order
+    assert grouped.events_in_order
+    shuffled = list(records)
+    random.shuffle(shuffled)
+    fast, general = _meter(records), _meter(shuffled)
+    assert fast.rows == general.rows
+    assert [repr(row) for row in fast.rows] == [repr(row) for row in general.rows]
+    assert fast.anomalies == general.anomalies
+    assert fast.state == general.state

@@ -1219,7 +1219,7 @@ class _Engine:
             )
             for name, m in self.meters.items()
         }
-        events, samples, inventories = _n.group(
+        events, samples, inventories, samples_in_order, events_in_order, tied = _n.group(
             self.records, accepted, self.as_of_us, self.anomalies
         )
         names = sorted(self.meters)
@@ -1233,8 +1233,9 @@ class _Engine:
         for key in sorted(keys):
             account, resource = key
             per_meter = samples.get(key, {})
-            for group in per_meter.values():
-                if len(group) > 1:
+            for name, group in per_meter.items():
+                # Records that arrived in time order need no sorting (see _n.Grouped).
+                if len(group) > 1 and (not samples_in_order or (*key, name) in tied):
                     _sort_samples(group)
             sample_times: list[int] = []
             if inventories and per_meter:
@@ -1249,6 +1250,7 @@ class _Engine:
                 self.anomalies,
                 _restore(previous_state) if previous_state is not None else None,
                 self.descriptions,
+                in_order=events_in_order and key not in tied,
             )
             self.spans = {}
             for name, item, points in plan:
