@@ -120,3 +120,62 @@ def test_records_in_time_order_skip_the_sorts_and_give_the_same_usage(
     assert [repr(row) for row in fast.rows] == [repr(row) for row in general.rows]
     assert fast.anomalies == general.anomalies
     assert fast.state == general.state
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 100),
+            st.integers(-(10**30), 10**30),
+            st.booleans(),
+            st.integers(-3, 3),
+        ),
+        max_size=30,
+    ),
+    st.sets(st.integers(1, 99), max_size=6),
+)
+def test_summing_columns_is_summing_deltas_one_by_one(
+    drawn: list[tuple[int, int, bool, int]], cuts: set[int]
+) -> None:
+    # The C-speed sums of instant deltas against the general loop: same sums (the same
+    # fold, in the same order, with values too long for 28 digits) and same ids.
+    from ratekit import metering
+
+    readings = sorted(
+        (
+            rk.Sample(
+                "acme",
+                "r",
+                "bytes",
+                from_us(T0 + at * HOUR),
+                Decimal(value).scaleb(exponent),
+                id=f"s{number}" if with_id else None,
+            )
+            for number, (at, value, with_id, exponent) in enumerate(drawn)
+        ),
+        key=lambda sample: sample.at_us,
+    )
+    pieces = [T0 + 10 * HOUR, *sorted(T0 + 10 * HOUR + cut * HOUR // 2 for cut in cuts)]
+    end_us = T0 + 70 * HOUR
+    fast_sums: list[Decimal | None] = [None] * len(pieces)
+    fast_ids: list[list[str] | None] = [None] * len(pieces)
+    sums: list[Decimal | None] = [None] * len(pieces)
+    ids: list[list[str] | None] = [None] * len(pieces)
+    assert metering._sum_columns(readings, pieces, end_us, fast_sums, fast_ids)
+    assert metering._sum_instant_deltas(readings, pieces, end_us, sums, ids) == []
+    assert [None if s is None else (str(s), s.as_tuple()) for s in fast_sums] == [
+        None if s is None else (str(s), s.as_tuple()) for s in sums
+    ]
+    assert fast_ids == ids
+
+
+def test_a_delta_over_a_span_takes_the_general_path() -> None:
+    from ratekit import metering
+
+    spanned = rk.Sample(
+        "acme", "r", "bytes", "2026-03-02T00:00:00Z", 10, since="2026-03-01T00:00:00Z"
+    )
+    sums: list[Decimal | None] = [None]
+    ids: list[list[str] | None] = [None]
+    assert not metering._sum_columns([spanned], [T0], T0 + 48 * HOUR, sums, ids)
+    assert sums == [None]

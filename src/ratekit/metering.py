@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
+import functools
 import itertools
 import math
 import operator
@@ -1468,7 +1469,10 @@ class _Engine:
             bisect_right = bisect.bisect_right
             add = CONTEXT.add
             increments: Iterable[Increment]
-            if type(policy) is Discrete:
+            if type(policy) is Discrete and _sum_columns(readings, pieces, w1, sums, ids):
+                # The hot path of Discrete.increments for deltas at an instant only.
+                increments = ()
+            elif type(policy) is Discrete:
                 # The hot path of Discrete.increments: the deltas at an instant are summed
                 # into their pieces directly; the deltas over a span go through the loop.
                 increments = _sum_instant_deltas(readings, pieces, w1, sums, ids)
@@ -1617,6 +1621,44 @@ def _sum_instant_deltas(
             else:
                 found.append(sid)
     return over_spans
+
+
+_SINCE: Final = operator.attrgetter("since_us")
+_VALUE: Final = operator.attrgetter("value")
+_ID: Final = operator.attrgetter("id")
+
+
+def _sum_columns(
+    readings: Sequence[Sample],
+    pieces: list[int],
+    end_us: int,
+    sums: list[Decimal | None],
+    ids: list[list[str] | None],
+) -> bool:
+    """What :func:`_sum_instant_deltas` does, at C speed, when every delta is at an instant.
+
+    Returns ``False``, having done nothing, when some delta covers a span. ``readings``
+    are in time order; each piece sums a slice of their values, as the same left fold in
+    the same order. One resource's samples have distinct ids (grouping drops replays), so
+    a piece's ids need no deduplication. O(n + p log n) for p pieces.
+    """
+    if list(map(_SINCE, readings)).count(None) != len(readings):
+        return False
+    times = list(map(_BY_TIME, readings))
+    values = list(map(_VALUE, readings))
+    column = list(map(_ID, readings))
+    count = len(pieces)
+    add = CONTEXT.add
+    lo = bisect.bisect_left(times, pieces[0])
+    for k in range(count):
+        hi = bisect.bisect_left(times, pieces[k + 1] if k + 1 < count else end_us, lo)
+        if hi > lo:
+            sums[k] = functools.reduce(add, values[lo:hi])
+            found = list(filter(None, column[lo:hi]))
+            if found:
+                ids[k] = found
+        lo = hi
+    return True
 
 
 def _sort_samples(samples: list[Sample]) -> None:
