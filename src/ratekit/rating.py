@@ -483,7 +483,7 @@ class _Engine:
         order = 0
         default = self.default
         direct = self.direct
-        fast: dict[str, tuple[_Regimes, bool]] = {}
+        fast: dict[str, tuple[_Regimes, bool, dict[tuple[int, int], PriceEntry | None]]] = {}
         cycle_lo = cycle_hi = 0
         cycle: tuple[int, int] = (0, 0)
         cycle_span = Span.from_us(0, 0)
@@ -495,8 +495,8 @@ class _Engine:
                 known = fast.get(row.meter)
                 if known is None:
                     allowed = any(a.meter == row.meter for a in default.allowances)
-                    known = fast[row.meter] = (self.regimes_of(default, row.meter), allowed)
-                regimes, allowed = known
+                    known = fast[row.meter] = (self.regimes_of(default, row.meter), allowed, {})
+                regimes, allowed, winners = known
                 bounds = regimes.bounds
                 index = bisect.bisect_right(bounds, start)
                 if end <= bounds[index]:
@@ -505,7 +505,15 @@ class _Engine:
                         cycle_lo, cycle_hi = cycle
                         cycle_span = _cycle_span(self.cycle_spans, cycle)
                     if end <= cycle_hi:
-                        entry = regimes.winner_in(index - 1, row.description)
+                        # Rows share their descriptions (metering shares equal ones), and
+                        # the rows keep them alive: the winner is cached by identity.
+                        description = row.description
+                        found = winners.get((index, id(description)), _MISSING)
+                        if found is _MISSING:
+                            found = winners[index, id(description)] = regimes.winner_in(
+                                index - 1, description
+                            )
+                        entry = typing.cast("PriceEntry | None", found)
                         if entry is not None:
                             price = entry.price
                             if type(price) is PerUnit and not allowed:
