@@ -1396,6 +1396,14 @@ class _Engine:
                     break
                 piece_start, low = piece_end, high
 
+    def _span(self, start_us: int, end_us: int) -> Span:
+        """The current resource's span ``[start_us, end_us)``, shared by its rows."""
+        key = start_us * _SPAN_KEY + end_us
+        span = self.spans.get(key)
+        if span is None:
+            span = self.spans[key] = _new_span(start_us, end_us)
+        return span
+
     def _pieces(self, points: list[int], line: _n.Timeline) -> list[int]:
         """The starts of the sample pieces: ``points`` and the description changes.
 
@@ -1527,7 +1535,7 @@ class _Engine:
                         account,
                         name,
                         resource,
-                        _new_span(a, b),
+                        self._span(a, b),
                         window.cycle_of(a),
                         _tidy(total),
                         item.unit,
@@ -1555,7 +1563,7 @@ class _Engine:
                     account,
                     name,
                     resource,
-                    _new_span(a, b),
+                    self._span(a, b),
                     window.cycle_of(a),
                     _tidy(quantity),
                     item.unit,
