@@ -1477,9 +1477,11 @@ class _Engine:
             bisect_right = bisect.bisect_right
             add = CONTEXT.add
             increments: Iterable[Increment]
+            distinct = False  # whether each piece's ids are known to be distinct
             if type(policy) is Discrete and _sum_columns(readings, pieces, w1, sums, ids):
                 # The hot path of Discrete.increments for deltas at an instant only.
                 increments = ()
+                distinct = True
             elif type(policy) is Discrete:
                 # The hot path of Discrete.increments: the deltas at an instant are summed
                 # into their pieces directly; the deltas over a span go through the loop.
@@ -1540,7 +1542,11 @@ class _Engine:
                         _tidy(total),
                         item.unit,
                         line.descriptions[line.index_at(a)],
-                        () if found is None else tuple(dict.fromkeys(found)),
+                        ()
+                        if found is None
+                        else tuple(found)
+                        if distinct
+                        else tuple(dict.fromkeys(found)),
                     )
                 )
             return
