@@ -179,3 +179,29 @@ def test_a_delta_over_a_span_takes_the_general_path() -> None:
     ids: list[list[str] | None] = [None]
     assert not metering._sum_columns([spanned], [T0], T0 + 48 * HOUR, sums, ids)
     assert sums == [None]
+
+
+def test_the_same_update_of_the_same_description_is_merged_alike() -> None:
+    # Updates looked up rather than merged again: 1 and True stay apart, None removes.
+    records = [
+        rk.Event("acme", "a", "2026-03-01T00:00:00Z", {"k": "x"}, kind="start", id="a1"),
+        rk.Event("acme", "a", "2026-03-01T01:00:00Z", {"n": 1}, kind="update", id="a2"),
+        rk.Event("acme", "a", "2026-03-01T02:00:00Z", {"n": None}, kind="update", id="a3"),
+        rk.Event("acme", "a", "2026-03-01T03:00:00Z", {"n": True}, kind="update", id="a4"),
+        rk.Event("acme", "a", "2026-03-01T04:00:00Z", {"n": None}, kind="update", id="a5"),
+        rk.Event("acme", "a", "2026-03-01T05:00:00Z", {"n": 1}, kind="update", id="a6"),
+        rk.Event("acme", "b", "2026-03-01T00:00:00Z", {"k": "x"}, kind="start", id="b1"),
+        rk.Event("acme", "b", "2026-03-01T01:00:00Z", {"n": Decimal("1.0")}, id="b2"),
+        rk.Event("acme", "b", "2026-03-01T02:00:00Z", kind="stop", id="b3"),
+    ]
+    usage = rk.meter(records, [RUNTIME], span=MARCH, cycle=None, as_of="2026-03-01T06:00:00Z")
+    assert [(row.resource, repr(row.description)) for row in usage.rows] == [
+        ("a", "{'k': 'x'}"),
+        ("a", "{'k': 'x', 'n': 1}"),
+        ("a", "{'k': 'x'}"),
+        ("a", "{'k': 'x', 'n': True}"),
+        ("a", "{'k': 'x'}"),
+        ("a", "{'k': 'x', 'n': 1}"),
+        ("b", "{'k': 'x'}"),
+        ("b", "{'k': 'x', 'n': Decimal('1.0')}"),
+    ]

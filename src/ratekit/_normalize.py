@@ -337,11 +337,30 @@ def _shared(description: _FrozenDict, table: Descriptions) -> _FrozenDict:
     return found
 
 
+_UPDATE_TYPES: Final = frozenset({str, int, bool, type(None)})
+
+
 def _merged(
     description: _FrozenDict, attributes: Mapping[str, object], descriptions: Descriptions | None
 ) -> _FrozenDict:
-    merged = _merge(description, attributes)
-    return merged if descriptions is None else _shared(merged, descriptions)
+    """``description`` updated by ``attributes``, shared through ``descriptions`` if given.
+
+    The same update of the same description (a resize to a flavor seen before) is looked
+    up rather than merged again: the key holds the update's items and their types, and
+    the entry keeps ``description`` alive, so its id is not reused during the call.
+    """
+    if descriptions is None:
+        return _merge(description, attributes)
+    types = tuple(map(type, attributes.values()))
+    if not _UPDATE_TYPES.issuperset(types):
+        return _shared(_merge(description, attributes), descriptions)
+    key = (id(description), tuple(attributes.items()), types)
+    found = descriptions.get(key)
+    if found is None:
+        found = _shared(_merge(description, attributes), descriptions)
+        descriptions[key] = found
+        descriptions[id(description), id(found)] = description  # keeps it alive
+    return found
 
 
 class Timeline:
