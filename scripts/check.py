@@ -7,6 +7,8 @@ Usage (from the project root, with the development extra installed)::
 Steps: pytest with branch coverage of ``src/ratekit`` (at least 90 %, enforced; doctests of
 ``src/`` and ``docs/`` included), ``ruff check``, ``ruff format --check``,
 ``mypy --strict src``, ``mkdocs build --strict`` and every script in ``examples/``.
+ruff reads the Python directories only: the Markdown pages under ``docs/`` are prose whose
+``>>>`` examples run as doctests, so their layout is the doctest's, not the formatter's.
 pytest's exit code 5 (no tests collected) is a failure like any other non-zero code.
 """
 
@@ -60,7 +62,6 @@ def main() -> None:
         "examples",
         "benchmarks",
         "scripts",
-        "docs",
     )
     _run(
         "format",
@@ -74,7 +75,6 @@ def main() -> None:
         "examples",
         "benchmarks",
         "scripts",
-        "docs",
     )
     _run("types", python, "-m", "mypy", "--strict", "src")
     with tempfile.TemporaryDirectory() as site:
