@@ -208,8 +208,9 @@ def traced(function: Callable[[], Any]) -> tuple[Any, int, int]:
     return result, peak - before, current - before
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_arguments(description: str) -> argparse.Namespace:
+    """The options every benchmark over the generated month takes."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--records", type=int, default=1_000_000, help="how many records")
     parser.add_argument("--seed", type=int, default=2026, help="the random seed")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
@@ -218,7 +219,11 @@ def main() -> None:
         action="store_true",
         help="gc.freeze() the built records, so the collector stops rescanning them",
     )
-    arguments = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    arguments = parse_arguments(__doc__.splitlines()[0])
 
     raws, seconds = timed(lambda: generate(arguments.records, arguments.seed))
     events = [raw for raw in raws if raw.kind != "sample"]

@@ -28,7 +28,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import gc
 import sys
 from collections.abc import Sequence
@@ -108,16 +107,7 @@ def naive_rating(events: Sequence[mb.Raw], rate: Decimal) -> dict[str, Decimal]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=1_000_000, help="how many records")
-    parser.add_argument("--seed", type=int, default=2026, help="the random seed")
-    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
-    parser.add_argument(
-        "--freeze",
-        action="store_true",
-        help="gc.freeze() the built records, so the collector stops rescanning them",
-    )
-    arguments = parser.parse_args()
+    arguments = mb.parse_arguments(__doc__.splitlines()[0])
 
     raws, seconds = mb.timed(lambda: mb.generate(arguments.records, arguments.seed))
     events = [raw for raw in raws if raw.kind != "sample"]
