@@ -484,7 +484,8 @@ def test_95th_percentile_bandwidth() -> None:
 
 
 def test_percentile_refuses_a_bad_percent() -> None:
-    with pytest.raises(rk.RatekitTypeError) as caught:
+    # A percent out of range is a bad value (a ValueError), not a bad type.
+    with pytest.raises(rk.BadQuantityError) as caught:
         rk.Percentile(0)
     assert str(caught.value) == (
         "Percentile percent must be in (0, 100], not 0; the 95th percentile is Percentile(95)."

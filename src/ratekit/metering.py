@@ -64,7 +64,7 @@ import attrs
 from . import _normalize as _n
 from ._decimals import CONTEXT, ONE, ZERO, to_decimal
 from ._instants import format_us, to_us
-from .errors import BadRecordError, RatekitError, RatekitTypeError, UnitError
+from .errors import BadQuantityError, BadRecordError, RatekitError, RatekitTypeError, UnitError
 from .records import (
     Anomaly,
     AnomalyKind,
@@ -555,7 +555,7 @@ class UniqueCount(_Aggregation):
 def _percent(value: object) -> Decimal:
     number = to_decimal(value, "Percentile percent")
     if not ZERO < number <= 100:
-        raise RatekitTypeError(
+        raise BadQuantityError(
             f"Percentile percent must be in (0, 100], not {value!r}; the 95th percentile is "
             "Percentile(95)."
         )
