@@ -24,6 +24,8 @@ from typing import Final
 import attrs
 
 from ._instants import EPOCH, US_PER_DAY, US_PER_SECOND, format_us
+from ._instants import EPOCH_ORDINAL as _EPOCH_ORDINAL
+from ._instants import ONE_US as _ONE_US
 from .errors import BadCalendarError, BadTimeError, RatekitTypeError
 
 __all__ = [
@@ -37,8 +39,6 @@ __all__ = [
     "zone_name",
 ]
 
-_ONE_US: Final = _dt.timedelta(microseconds=1)
-_EPOCH_ORDINAL: Final = EPOCH.toordinal()
 _UTC: Final = _dt.UTC
 
 #: Calendar cycles and windows work between these instants (years 2 to 9998), which keeps
@@ -46,7 +46,9 @@ _UTC: Final = _dt.UTC
 MIN_CALENDAR_US: Final = (_dt.datetime(2, 1, 1, tzinfo=_UTC) - EPOCH) // _ONE_US
 MAX_CALENDAR_US: Final = (_dt.datetime(9998, 12, 31, tzinfo=_UTC) - EPOCH) // _ONE_US
 
-_WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Weekday labels as ratekit prints them (Monday = 0), and as it reads them (any case).
+WEEKDAY_LABELS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_WEEKDAYS: Final = tuple(label.lower() for label in WEEKDAY_LABELS)
 _WEEKDAY_NAMES: Final = (
     "monday",
     "tuesday",

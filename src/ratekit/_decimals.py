@@ -15,12 +15,13 @@ through its shortest ``repr`` (``0.1`` becomes ``Decimal("0.1")``, not
 from __future__ import annotations
 
 import decimal
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Final
 
 from .errors import BadQuantityError, RatekitTypeError
 
-__all__ = ["CONTEXT", "ONE", "ZERO", "to_decimal"]
+__all__ = ["CONTEXT", "ONE", "ZERO", "tidy", "to_decimal"]
 
 #: The decimal context every ratekit computation runs in.
 CONTEXT: Final = decimal.Context(
@@ -71,3 +72,15 @@ def to_decimal(value: object, what: str = "quantity") -> Decimal:
     if not result.is_finite():
         raise BadQuantityError(f"{what} must be a finite number, not {value!r}.")
     return result
+
+
+def tidy(value: Decimal, _normalize: Callable[..., Decimal] = Decimal.normalize) -> Decimal:
+    """The same number without trailing zeros, and never in exponent notation.
+
+    Adding a zero of exponent 0 turns ``1E+1`` back into ``10`` and leaves every other
+    normalised number as it is (``_normalize`` is bound once: this runs per usage row).
+
+    >>> tidy(Decimal("12.500")), tidy(Decimal("1E+1")), tidy(Decimal("0.000"))
+    (Decimal('12.5'), Decimal('10'), Decimal('0'))
+    """
+    return CONTEXT.add(_normalize(value, CONTEXT), ZERO)

@@ -25,12 +25,12 @@ US_PER_SECOND: Final = 1_000_000
 US_PER_MINUTE: Final = 60 * US_PER_SECOND
 US_PER_HOUR: Final = 3_600 * US_PER_SECOND
 US_PER_DAY: Final = 86_400 * US_PER_SECOND
-_EPOCH_ORDINAL: Final = EPOCH.toordinal()
-_ONE_US: Final = _dt.timedelta(microseconds=1)
+EPOCH_ORDINAL: Final = EPOCH.toordinal()
+ONE_US: Final = _dt.timedelta(microseconds=1)
 
 #: The smallest and largest instants ratekit represents (datetime's own range, in UTC).
-MIN_US: Final = (_dt.datetime.min.replace(tzinfo=UTC) - EPOCH) // _ONE_US
-MAX_US: Final = (_dt.datetime.max.replace(tzinfo=UTC) - EPOCH) // _ONE_US
+MIN_US: Final = (_dt.datetime.min.replace(tzinfo=UTC) - EPOCH) // ONE_US
+MAX_US: Final = (_dt.datetime.max.replace(tzinfo=UTC) - EPOCH) // ONE_US
 
 
 def datetime_to_us(value: _dt.datetime, what: str = "instant") -> int:
@@ -46,9 +46,9 @@ def datetime_to_us(value: _dt.datetime, what: str = "instant") -> int:
             "so give it a timezone, e.g. datetime(..., tzinfo=datetime.UTC) or "
             "pendulum.datetime(..., tz='Europe/Zurich')."
         )
-    days = value.toordinal() - _EPOCH_ORDINAL
+    days = value.toordinal() - EPOCH_ORDINAL
     seconds = days * 86_400 + value.hour * 3_600 + value.minute * 60 + value.second
-    us = seconds * US_PER_SECOND + value.microsecond - offset // _ONE_US
+    us = seconds * US_PER_SECOND + value.microsecond - offset // ONE_US
     if not MIN_US <= us <= MAX_US:
         raise BadTimeError(
             f"{what} {value.isoformat()!r} lies outside the instants ratekit represents "

@@ -39,21 +39,17 @@ from typing import Final
 import attrs
 
 from ._decimals import CONTEXT, ZERO
+from ._decimals import tidy as _tidy
 from ._instants import format_us
 from .errors import BadCalendarError, CurrencyMismatchError, RatekitTypeError
 from .prices import TierLine
-from .rating import Charge, ChargeKind, Rating
+from .rating import _KIND_ORDER, Charge, ChargeKind, Rating
 from .spans import Span
 
 __all__ = ["Invoice", "InvoiceLine", "bill"]
 
 _ADD = CONTEXT.add
-_KIND_ORDER: Final = {"usage": 0, "fee": 1, "minimum": 2}
 _SHOWN_PLACES: Final = 6
-
-
-def _tidy(value: Decimal) -> Decimal:
-    return _ADD(value.normalize(CONTEXT), ZERO)
 
 
 def _shown(value: Decimal) -> str:

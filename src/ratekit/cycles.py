@@ -43,11 +43,12 @@ import datetime as _dt
 import itertools
 import typing
 from decimal import Decimal
-from typing import Final, Literal, Protocol
+from typing import Literal, Protocol
 
 import attrs
 
 from ._calendar import (
+    WEEKDAY_LABELS,
     BoundaryCache,
     day_ordinal,
     local_us,
@@ -57,6 +58,7 @@ from ._calendar import (
     zone_name,
 )
 from ._decimals import CONTEXT, ZERO
+from ._instants import ONE_US as _ONE_US
 from ._instants import US_PER_HOUR, format_us, to_us
 from .errors import BadCalendarError, BadSpanError, RatekitTypeError
 from .spans import Span
@@ -77,8 +79,6 @@ __all__ = [
     "weekly",
     "yearly",
 ]
-
-_ONE_US: Final = _dt.timedelta(microseconds=1)
 
 
 def _not_a_span(method: str, value: object) -> RatekitTypeError:
@@ -379,9 +379,6 @@ class Daily(_Cached, Cycle):
         return f"cycles.daily(tz={zone_name(self.tz)!r})"
 
 
-_WEEKDAY_LABELS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
 @typing.final
 @attrs.frozen(repr=False)
 class Weekly(_Cached, Cycle):
@@ -415,9 +412,7 @@ class Weekly(_Cached, Cycle):
         object.__setattr__(self, "_cache", BoundaryCache(at, index_near))
 
     def __repr__(self) -> str:
-        return (
-            f"cycles.weekly(tz={zone_name(self.tz)!r}, weekday={_WEEKDAY_LABELS[self.weekday]!r})"
-        )
+        return f"cycles.weekly(tz={zone_name(self.tz)!r}, weekday={WEEKDAY_LABELS[self.weekday]!r})"
 
 
 @typing.final

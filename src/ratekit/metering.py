@@ -63,6 +63,7 @@ import attrs
 
 from . import _normalize as _n
 from ._decimals import CONTEXT, ONE, ZERO, to_decimal
+from ._decimals import tidy as _tidy
 from ._instants import format_us, to_us
 from .errors import BadQuantityError, BadRecordError, RatekitError, RatekitTypeError, UnitError
 from .records import (
@@ -1030,15 +1031,6 @@ class _CycleLike(Protocol):
     def containing_us(self, t_us: int) -> tuple[int, int]: ...
 
 
-def _tidy(value: Decimal, _normalize: Callable[..., Decimal] = Decimal.normalize) -> Decimal:
-    """The same number without trailing zeros, and never in exponent notation.
-
-    Adding a zero of exponent 0 turns ``1E+1`` back into ``10`` and leaves every other
-    normalised number as it is.
-    """
-    return _ADD(_normalize(value, CONTEXT), ZERO)
-
-
 _SPAN_KEY: Final = 2**66  # start * _SPAN_KEY + end identifies a span of the current resource
 
 #: Cumulative functions are rounded to 1 / _SCALE = 1e-24 (see the module docstring).
@@ -1588,9 +1580,6 @@ class _Engine:
         return report
 
 
-_BY_TIME: Final = operator.attrgetter("at_us")
-
-
 def _sum_instant_deltas(
     readings: Sequence[Sample],
     pieces: list[int],
@@ -1658,7 +1647,7 @@ def _sum_columns(
     """
     if list(map(_SINCE, readings)).count(None) != len(readings):
         return False
-    times = list(map(_BY_TIME, readings))
+    times = list(map(_n._BY_TIME, readings))
     values = list(map(_VALUE, readings))
     column = list(map(_ID, readings))
     count = len(pieces)
@@ -1677,8 +1666,8 @@ def _sum_columns(
 
 def _sort_samples(samples: list[Sample]) -> None:
     """Sort by ``(at, seq, value, id)``: by time at C speed, the full key only on ties."""
-    samples.sort(key=_BY_TIME)
-    times = list(map(_BY_TIME, samples))
+    samples.sort(key=_n._BY_TIME)
+    times = list(map(_n._BY_TIME, samples))
     if len(set(times)) != len(times):
         samples.sort(key=_sample_order)
 

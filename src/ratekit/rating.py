@@ -51,6 +51,7 @@ from typing import Final, Literal
 import attrs
 
 from ._decimals import CONTEXT, ONE, ZERO
+from ._decimals import tidy as _tidy
 from ._instants import MAX_US, MIN_US, format_us, to_us
 from .errors import BadQuantityError, RatekitTypeError, UnpricedUsageError
 from .metering import Meter, Usage, UsageRow, meter
@@ -271,11 +272,6 @@ def _prorate(amount: Decimal, share: tuple[int, int]) -> Decimal:
     if numerator == denominator:
         return amount
     return _tidy(CONTEXT.divide(_MUL(amount, numerator), denominator))
-
-
-def _tidy(value: Decimal) -> Decimal:
-    """The same number without trailing zeros, never in exponent notation."""
-    return _ADD(value.normalize(CONTEXT), ZERO)
 
 
 # -- price regimes -------------------------------------------------------------------------

@@ -205,11 +205,6 @@ def _label(kind: str, record_id: str | None, resource: object) -> str:
 
 
 def _instant(value: object, label: str, field: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        raise RatekitTypeError(
-            f"{label} {field} must be an aware datetime or an ISO-8601 string with an offset, "
-            f"not int: {value!r}."
-        )
     return to_us(value, f"{label} {field}")
 
 

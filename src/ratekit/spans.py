@@ -27,14 +27,12 @@ import datetime as _dt
 import itertools
 import typing
 from collections.abc import Iterable, Iterator
-from typing import Final, NoReturn
+from typing import NoReturn
 
 from ._instants import format_us, from_us, to_us
 from .errors import BadSpanError, RatekitTypeError
 
 __all__ = ["Span", "SpanSet"]
-
-_ONE_US: Final = _dt.timedelta(microseconds=1)
 
 
 def _us_of(value: object, what: str) -> int:

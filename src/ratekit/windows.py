@@ -35,7 +35,6 @@ import bisect
 import datetime as _dt
 import itertools
 import typing
-from collections.abc import Iterable
 from typing import Final, Protocol
 
 import attrs
@@ -43,6 +42,7 @@ import attrs
 from ._calendar import (
     MAX_CALENDAR_US,
     MIN_CALENDAR_US,
+    WEEKDAY_LABELS,
     BoundaryCache,
     day_ordinal,
     local_us,
@@ -54,7 +54,7 @@ from ._calendar import (
 )
 from ._instants import EPOCH, US_PER_DAY, format_us, to_us
 from .errors import BadCalendarError, BadTimeError, RatekitTypeError
-from .spans import Span, SpanSet
+from .spans import Span, SpanSet, _normalise, _pairs
 
 __all__ = [
     "Complement",
@@ -72,8 +72,6 @@ __all__ = [
     "weekends",
     "weekly",
 ]
-
-_WEEKDAY_LABELS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @typing.runtime_checkable
@@ -139,18 +137,6 @@ def _clip(values: list[int], start_us: int, end_us: int) -> list[tuple[int, int]
                 out[-1] = (out[-1][0], b)
             else:
                 out.append((a, b))
-    return out
-
-
-def _normalise(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted, merged, non-empty pairs (touching pairs merge)."""
-    out: list[tuple[int, int]] = []
-    for a, b in sorted(p for p in pairs if p[1] > p[0]):
-        if out and a <= out[-1][1]:
-            if b > out[-1][1]:
-                out[-1] = (out[-1][0], b)
-        else:
-            out.append((a, b))
     return out
 
 
@@ -330,8 +316,8 @@ class WeeklyWindow(_Recurring, Window):
         object.__setattr__(self, "_cache", cache)
 
     def __repr__(self) -> str:
-        start = (_WEEKDAY_LABELS[self.start_weekday], _clock(self.start_seconds))
-        end = (_WEEKDAY_LABELS[self.end_weekday], _clock(self.end_seconds))
+        start = (WEEKDAY_LABELS[self.start_weekday], _clock(self.start_seconds))
+        end = (WEEKDAY_LABELS[self.end_weekday], _clock(self.end_seconds))
         return f"windows.weekly({start!r}, {end!r}, tz={zone_name(self.tz)!r})"
 
 
@@ -477,7 +463,7 @@ class CronWindow(_Algebra, Window):
             new_hi = min(max(hi_us, covered_hi + self.CHUNK_US), MAX_CALENDAR_US)
             pairs += self._windows(covered_hi, new_hi)
             covered_hi = new_hi
-        values = [x for pair in _normalise(pairs) for x in pair]
+        values = list(_normalise(pairs))
         self._cache[:] = [covered_lo, covered_hi, values]
         return values
 
@@ -532,8 +518,14 @@ class Union(_Algebra, Window):
             >>> (a | b).within_us(0, 86_400_000_000)
             [(3600000000, 10800000000)]
         """
-        return _normalise(
-            itertools.chain.from_iterable(w.within_us(start_us, end_us) for w in self.windows)
+        return list(
+            _pairs(
+                _normalise(
+                    itertools.chain.from_iterable(
+                        w.within_us(start_us, end_us) for w in self.windows
+                    )
+                )
+            )
         )
 
     def __repr__(self) -> str:
