@@ -54,11 +54,13 @@ from ._decimals import CONTEXT, ONE, ZERO
 from ._decimals import tidy as _tidy
 from ._instants import MAX_US, MIN_US, format_us, to_us
 from .errors import BadQuantityError, RatekitTypeError, UnpricedUsageError
-from .metering import Meter, Usage, UsageRow, meter
+from .metering import meter
+from .policies import Meter
 from .pricebook import Assignment, Plan, PriceEntry, _assignments_by_account, _winner
 from .prices import PerUnit, PriceModel, TierLine
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
+from .usage import Usage, UsageRow
 
 __all__ = ["Charge", "Rating", "rate"]
 
