@@ -16,6 +16,7 @@ Everything a user needs is importable from the top level::
 from __future__ import annotations
 
 from . import cycles as cycles
+from . import plandata as plandata
 from . import units as units
 from . import windows as windows
 from ._version import __version__ as __version__
@@ -23,6 +24,7 @@ from .billing import Invoice as Invoice
 from .billing import InvoiceLine as InvoiceLine
 from .billing import bill as bill
 from .errors import BadCalendarError as BadCalendarError
+from .errors import BadDataError as BadDataError
 from .errors import BadPriceError as BadPriceError
 from .errors import BadQuantityError as BadQuantityError
 from .errors import BadRecordError as BadRecordError
@@ -35,6 +37,9 @@ from .errors import RatekitTypeError as RatekitTypeError
 from .errors import UnitError as UnitError
 from .errors import UnknownMeterError as UnknownMeterError
 from .errors import UnpricedUsageError as UnpricedUsageError
+from .export import from_row as from_row
+from .export import to_row as to_row
+from .export import to_rows as to_rows
 from .metering import meter as meter
 from .percentages import GraduatedPercentage as GraduatedPercentage
 from .percentages import Percentage as Percentage
@@ -90,6 +95,7 @@ __all__ = [
     "Anomaly",
     "Assignment",
     "BadCalendarError",
+    "BadDataError",
     "BadPriceError",
     "BadQuantityError",
     "BadRecordError",
@@ -150,8 +156,12 @@ __all__ = [
     "convert",
     "currency_quantum",
     "cycles",
+    "from_row",
     "meter",
+    "plandata",
     "rate",
+    "to_row",
+    "to_rows",
     "units",
     "windows",
 ]
