@@ -40,6 +40,10 @@ from .errors import UnpricedUsageError as UnpricedUsageError
 from .export import from_row as from_row
 from .export import to_row as to_row
 from .export import to_rows as to_rows
+from .focus import focus_rows as focus_rows
+from .frames import charges_frame as charges_frame
+from .frames import invoice_lines_frame as invoice_lines_frame
+from .frames import usage_frame as usage_frame
 from .metering import meter as meter
 from .percentages import GraduatedPercentage as GraduatedPercentage
 from .percentages import Percentage as Percentage
@@ -153,16 +157,20 @@ __all__ = [
     "UsageRow",
     "Volume",
     "bill",
+    "charges_frame",
     "convert",
     "currency_quantum",
     "cycles",
+    "focus_rows",
     "from_row",
+    "invoice_lines_frame",
     "meter",
     "plandata",
     "rate",
     "to_row",
     "to_rows",
     "units",
+    "usage_frame",
     "windows",
 ]
 
