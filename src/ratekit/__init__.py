@@ -23,6 +23,9 @@ from ._version import __version__ as __version__
 from .billing import Invoice as Invoice
 from .billing import InvoiceLine as InvoiceLine
 from .billing import bill as bill
+from .compare import Comparison as Comparison
+from .compare import ComparisonRow as ComparisonRow
+from .compare import compare_plans as compare_plans
 from .errors import BadCalendarError as BadCalendarError
 from .errors import BadDataError as BadDataError
 from .errors import BadPriceError as BadPriceError
@@ -106,6 +109,8 @@ __all__ = [
     "BadSpanError",
     "BadTimeError",
     "Charge",
+    "Comparison",
+    "ComparisonRow",
     "ConflictingRecordError",
     "Continuous",
     "Count",
@@ -158,6 +163,7 @@ __all__ = [
     "Volume",
     "bill",
     "charges_frame",
+    "compare_plans",
     "convert",
     "currency_quantum",
     "cycles",
