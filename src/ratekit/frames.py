@@ -37,7 +37,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .billing import Invoice
+from ._codec import alias, alternatives, field_hints, init_fields
+from .billing import Invoice, InvoiceLine
 from .export import to_row
 from .rating import Charge, Rating
 from .usage import Usage, UsageRow
@@ -96,6 +97,16 @@ def _frame(
     return frame
 
 
+def _decimal_columns(cls: type) -> tuple[str, ...]:
+    """The fields of ``cls`` that hold Decimals (a field added later is found too)."""
+    hints = field_hints(cls)
+    return tuple(
+        alias(field)
+        for field in init_fields(cls)
+        if any(option is Decimal for option in alternatives(hints[field.name]))
+    )
+
+
 def _decimal(value: object) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
@@ -110,7 +121,7 @@ def usage_frame(usage: Usage | Iterable[UsageRow]) -> pd.DataFrame:
     """
     rows = usage.rows if isinstance(usage, Usage) else usage
     data = [to_row(row) for row in rows]
-    return _frame(data, ("quantity",), ())
+    return _frame(data, _decimal_columns(UsageRow), ())
 
 
 def charges_frame(charges: Rating | Iterable[Charge]) -> pd.DataFrame:
@@ -132,8 +143,7 @@ def charges_frame(charges: Rating | Iterable[Charge]) -> pd.DataFrame:
         row["description"] = to_row(charge.row)["description"] if charge.row is not None else {}
         row["record_ids"] = list(charge.record_ids)
         data.append(row)
-    decimals = ("quantity", "amount", "unit_price", "free", "position", "quantum")
-    return _frame(data, decimals, ("row", "price"))
+    return _frame(data, _decimal_columns(Charge), ("row", "price"))
 
 
 def invoice_lines_frame(invoices: Invoice | Iterable[Invoice]) -> pd.DataFrame:
@@ -163,5 +173,4 @@ def invoice_lines_frame(invoices: Invoice | Iterable[Invoice]) -> pd.DataFrame:
             }
             row.update(to_row(line))
             data.append(row)
-    decimals = ("quantity", "free", "unit_price", "precise", "amount")
-    return _frame(data, decimals, ("charges",))
+    return _frame(data, _decimal_columns(InvoiceLine), ("charges",))
