@@ -109,6 +109,23 @@ def test_html_escapes_every_user_string():
     assert "1.00 EUR" in page
 
 
+def test_totals_never_add_currencies():
+    eur = rk.Plan("e", "EUR", MONTHLY, [], fees=[rk.Fee("base", 10)])
+    usd = rk.Plan("u", "USD", MONTHLY, [], fees=[rk.Fee("base", 12)])
+    comparison = rk.compare_plans(
+        [], {"now": [rk.Assignment("a", eur), rk.Assignment("b", usd)]}, span=MARCH
+    )
+    assert comparison.totals_by_currency() == {
+        "now": {"EUR": Decimal("10.00"), "USD": Decimal("12.00")}
+    }
+    with pytest.raises(
+        rk.CurrencyMismatchError,
+        match=r"^candidate 'now' bills in EUR, USD; its totals per currency are in totals_by_currency\(\)\.$",
+    ):
+        comparison.totals()
+    assert "10.00 EUR + 12.00 USD" in comparison._repr_html_()
+
+
 def test_errors():
     with pytest.raises(
         rk.RatekitTypeError, match=r"^compare_plans needs at least one candidate plan"

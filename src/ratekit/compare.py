@@ -189,6 +189,9 @@ class Comparison:
     def totals(self) -> dict[str, Decimal]:
         """Each candidate's total over every account and cycle (what the plan would bill).
 
+        Raises :class:`~ratekit.CurrencyMismatchError` when a candidate bills in several
+        currencies (see :meth:`totals_by_currency`).
+
         Example:
             >>> import ratekit as rk
             >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -196,10 +199,32 @@ class Comparison:
             >>> rk.compare_plans([], {"now": [rk.Assignment("a", plan), rk.Assignment("b", plan)]}, span=march).totals()
             {'now': Decimal('20.00')}
         """
-        out = dict.fromkeys(self.candidates, ZERO)
+        out = {}
+        for name, sums in self.totals_by_currency().items():
+            if len(sums) > 1:
+                raise CurrencyMismatchError(
+                    f"candidate {name!r} bills in {', '.join(sums)}; its totals per currency "
+                    "are in totals_by_currency()."
+                )
+            out[name] = next(iter(sums.values()), ZERO)
+        return out
+
+    def totals_by_currency(self) -> dict[str, dict[str, Decimal]]:
+        """Each candidate's totals per currency, over every account and cycle.
+
+        Example:
+            >>> import ratekit as rk
+            >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+            >>> eur = rk.Plan("e", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
+            >>> usd = rk.Plan("u", "USD", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 12)])
+            >>> rk.compare_plans([], {"now": [rk.Assignment("a", eur), rk.Assignment("b", usd)]}, span=march).totals_by_currency()
+            {'now': {'EUR': Decimal('10.00'), 'USD': Decimal('12.00')}}
+        """
+        out: dict[str, dict[str, Decimal]] = {name: {} for name in self.candidates}
         for row in self.rows:
             if row.total is not None:
-                out[row.candidate] = CONTEXT.add(out[row.candidate], row.total)
+                sums = out[row.candidate]
+                sums[row.currency] = CONTEXT.add(sums.get(row.currency, ZERO), row.total)
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -260,9 +285,11 @@ class Comparison:
             cycle = rows[0].cycle
             period = f"{format_us(cycle.start_us)} .. {format_us(cycle.end_us)}"
             body.append(f"<tr><td>{esc(account)}</td><td>{esc(period)}</td>{''.join(cells)}</tr>")
-        totals = self.totals()
+        totals = self.totals_by_currency()
         foot = "".join(
-            f"<td style='text-align:right'><b>{esc(str(totals[n]))}</b></td>"
+            "<td style='text-align:right'><b>"
+            + esc(" + ".join(f"{amount} {currency}" for currency, amount in totals[n].items()))
+            + "</b></td>"
             for n in self.candidates
         )
         return (
