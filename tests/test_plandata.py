@@ -257,3 +257,40 @@ def test_law_price_models_round_trip_and_price_the_same(price):
     back = plandata.load(_json(plandata.dump(price)))
     assert back == price
     assert back.amount(123) == price.amount(123)
+
+
+def test_meters_policies_and_assignments_round_trip():
+    meters = [
+        rk.Meter(
+            "app", "MB*hour", rk.Continuous(("memory_mb", "instances"), when={"state": "STARTED"})
+        ),
+        rk.Meter("egress", "GB", rk.Counter()),
+        rk.Meter("p95", "Mbit/s", rk.Percentile(95)),
+        rk.Meter("peak", "GB", rk.Max()),
+        rk.Meter("vm", "hour", rk.OnOff(when={"cores": Decimal("0.5")})),
+    ]
+    for meter in meters:
+        data = _json(plandata.dump(meter))
+        back = plandata.load(data)
+        assert back == meter
+        assert plandata.dump(back) == data
+    assert _json(plandata.dump(meters[0]))["policy"] == {
+        "type": "Continuous",
+        "level": ["memory_mb", "instances"],
+        "when": {"state": "STARTED"},
+    }
+    plan = rk.Plan("p", "EUR", rk.cycles.weekly(tz="Europe/Zurich", weekday="Tue"), [])
+    assignment = rk.Assignment("acme", plan, start="2026-03-01T00:00:00+01:00")
+    data = _json(plandata.dump(assignment))
+    assert data["start"] == "2026-02-28T23:00:00Z"
+    assert data["plan"]["cycle"] == {"type": "cycles.Weekly", "tz": "Europe/Zurich", "weekday": 1}
+    assert plandata.load(data) == assignment
+
+
+def test_a_charge_priced_by_user_code_has_no_row():
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("x", "m", Capped())])
+    row = rk.UsageRow("acme", "m", "r", march, march, 3, "unit", {}, ())
+    charge = rk.rate([row], plan, span=march).charges[0]
+    with pytest.raises(rk.BadDataError, match=r"^price: Capped is not a type plan data can hold"):
+        rk.to_row(charge)
