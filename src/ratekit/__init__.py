@@ -16,13 +16,18 @@ Everything a user needs is importable from the top level::
 from __future__ import annotations
 
 from . import cycles as cycles
+from . import plandata as plandata
 from . import units as units
 from . import windows as windows
 from ._version import __version__ as __version__
 from .billing import Invoice as Invoice
 from .billing import InvoiceLine as InvoiceLine
 from .billing import bill as bill
+from .compare import Comparison as Comparison
+from .compare import ComparisonRow as ComparisonRow
+from .compare import compare_plans as compare_plans
 from .errors import BadCalendarError as BadCalendarError
+from .errors import BadDataError as BadDataError
 from .errors import BadPriceError as BadPriceError
 from .errors import BadQuantityError as BadQuantityError
 from .errors import BadRecordError as BadRecordError
@@ -35,6 +40,13 @@ from .errors import RatekitTypeError as RatekitTypeError
 from .errors import UnitError as UnitError
 from .errors import UnknownMeterError as UnknownMeterError
 from .errors import UnpricedUsageError as UnpricedUsageError
+from .export import from_row as from_row
+from .export import to_row as to_row
+from .export import to_rows as to_rows
+from .focus import focus_rows as focus_rows
+from .frames import charges_frame as charges_frame
+from .frames import invoice_lines_frame as invoice_lines_frame
+from .frames import usage_frame as usage_frame
 from .metering import meter as meter
 from .percentages import GraduatedPercentage as GraduatedPercentage
 from .percentages import Percentage as Percentage
@@ -90,12 +102,15 @@ __all__ = [
     "Anomaly",
     "Assignment",
     "BadCalendarError",
+    "BadDataError",
     "BadPriceError",
     "BadQuantityError",
     "BadRecordError",
     "BadSpanError",
     "BadTimeError",
     "Charge",
+    "Comparison",
+    "ComparisonRow",
     "ConflictingRecordError",
     "Continuous",
     "Count",
@@ -147,12 +162,21 @@ __all__ = [
     "UsageRow",
     "Volume",
     "bill",
+    "charges_frame",
+    "compare_plans",
     "convert",
     "currency_quantum",
     "cycles",
+    "focus_rows",
+    "from_row",
+    "invoice_lines_frame",
     "meter",
+    "plandata",
     "rate",
+    "to_row",
+    "to_rows",
     "units",
+    "usage_frame",
     "windows",
 ]
 

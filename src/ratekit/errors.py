@@ -24,6 +24,7 @@ import typing
 
 __all__ = [
     "BadCalendarError",
+    "BadDataError",
     "BadPriceError",
     "BadQuantityError",
     "BadRecordError",
@@ -184,5 +185,18 @@ class CurrencyMismatchError(RatekitError, ValueError):
     Example:
         >>> import ratekit as rk
         >>> issubclass(rk.CurrencyMismatchError, ValueError)
+        True
+    """
+
+
+@typing.final
+class BadDataError(RatekitError, ValueError):
+    """Plain data (a JSON row, a plan written as a dict) that does not describe a ratekit value.
+
+    The message starts with the path of the bad field (``plans[0].entries[2].price``).
+
+    Example:
+        >>> import ratekit as rk
+        >>> issubclass(rk.BadDataError, ValueError)
         True
     """

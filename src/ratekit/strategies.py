@@ -26,8 +26,10 @@ Example:
 from __future__ import annotations
 
 import datetime as _dt
+import typing
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Final, TypeVar
 
 try:
@@ -38,12 +40,30 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
         "install it with `pip install hypothesis` (or `pip install 'ratekit[test]'`)."
     ) from error
 
+from . import cycles
 from ._instants import format_us, from_us, to_us
 from .errors import BadSpanError, RatekitTypeError
+from .pricebook import Allowance, Fee, Minimum, Plan, PriceEntry
+from .prices import Flat, Graduated, Package, PerUnit, PriceModel, Tier, Volume
+from .records import EVENT_KINDS, Event, Sample
 from .spans import Span, SpanSet
 from .timeline import Timeline
+from .usage import UsageRow
 
-__all__ = ["DEFAULT_MAX_END", "DEFAULT_MIN_START", "instants", "span_sets", "spans", "timelines"]
+__all__ = [
+    "DEFAULT_MAX_END",
+    "DEFAULT_METERS",
+    "DEFAULT_MIN_START",
+    "instants",
+    "plans",
+    "price_models",
+    "records",
+    "span_sets",
+    "spans",
+    "tiers",
+    "timelines",
+    "usage_rows",
+]
 
 V = TypeVar("V")
 
@@ -222,3 +242,246 @@ def timelines(
     """
     pairs = st.tuples(spans(min_start=min_start, max_end=max_end, resolution=resolution), values)
     return st.lists(pairs, max_size=max_size).map(Timeline)
+
+
+# -- pricing: tiers, price models, plans, usage and records -------------------------------
+#
+# Strategies for property-testing pricing rules: draw price models and plans, draw the
+# usage they rate, and check a law of your own (a cap, a monotonic price, a plan that is
+# never dearer than another).
+
+
+def _money(max_value: int, places: int) -> st.SearchStrategy[Decimal]:
+    return st.decimals(min_value=0, max_value=max_value, places=places)
+
+
+def tiers(
+    *, max_size: int = 4, max_bound: int = 1_000, places: int = 3, blocks: bool = True
+) -> st.SearchStrategy[list[Tier]]:
+    """Valid tier tables: increasing whole ``up_to`` bounds, the last one open (``None``).
+
+    Unit prices have at most ``places`` decimals; some tiers carry a flat fee and, with
+    ``blocks``, a block size. Use them with :class:`~ratekit.Graduated` or
+    :class:`~ratekit.Volume`.
+
+    Example:
+        >>> from hypothesis import given
+        >>> import ratekit as rk
+        >>> from ratekit import strategies as rks
+        >>> @given(rks.tiers())
+        ... def test_graduated_never_decreases(table):
+        ...     price = rk.Graduated(table)
+        ...     assert price.amount(10) <= price.amount(11)
+        >>> test_graduated_never_decreases()
+    """
+
+    @st.composite
+    def draw_tiers(draw: st.DrawFn) -> list[Tier]:
+        count = draw(st.integers(1, max(1, max_size)))
+        bounds = sorted(
+            draw(st.sets(st.integers(1, max_bound), min_size=count - 1, max_size=count - 1))
+        )
+        out = []
+        for up_to in [*bounds, None]:
+            unit = draw(_money(10, places))
+            flat = draw(st.sampled_from([Decimal(0), Decimal(0), draw(_money(100, 2))]))
+            block = (
+                draw(st.sampled_from([None, None, Decimal(draw(st.integers(1, 100)))]))
+                if blocks
+                else None
+            )
+            out.append(Tier(up_to, unit, flat, block))
+        return out
+
+    return draw_tiers()
+
+
+def price_models(
+    *, kinds: Sequence[str] = ("PerUnit", "Flat", "Graduated", "Volume", "Package"), places: int = 3
+) -> st.SearchStrategy[PriceModel]:
+    """Price models of the named built-in ``kinds``, with exact Decimal prices.
+
+    Example:
+        >>> from hypothesis import given
+        >>> from ratekit import strategies as rks
+        >>> @given(rks.price_models())
+        ... def test_amount_at_zero_is_not_negative(price):
+        ...     assert price.amount(0) >= 0
+        >>> test_amount_at_zero_is_not_negative()
+    """
+    builders: dict[str, st.SearchStrategy[PriceModel]] = {
+        "PerUnit": st.builds(PerUnit, _money(10, places)),
+        "Flat": st.builds(Flat, _money(100, 2)),
+        "Graduated": st.builds(Graduated, tiers(places=places), flat_at_zero=st.booleans()),
+        "Volume": st.builds(Volume, tiers(places=places), flat_at_zero=st.booleans()),
+        "Package": st.builds(
+            Package,
+            st.integers(1, 100).map(Decimal),
+            _money(100, 2),
+            free=st.integers(0, 50).map(Decimal),
+        ),
+    }
+    unknown = [kind for kind in kinds if kind not in builders]
+    if unknown or not kinds:
+        raise RatekitTypeError(
+            f"price_models kinds must be some of {', '.join(builders)}, not {list(kinds)!r}."
+        )
+    return st.one_of(*(builders[kind] for kind in kinds))
+
+
+#: The meters the usage and plan strategies use by default: name -> unit.
+DEFAULT_METERS: Final[Mapping[str, str]] = {"vm.hours": "hour", "egress": "GB"}
+
+
+def plans(
+    *,
+    meters: Mapping[str, str] = DEFAULT_METERS,
+    prices: st.SearchStrategy[PriceModel] | None = None,
+    currency: str = "EUR",
+    tz: str = "UTC",
+    plan_id: str | None = None,
+) -> st.SearchStrategy[Plan]:
+    """Monthly plans pricing every meter of ``meters`` with a model drawn from ``prices``.
+
+    Some plans add a recurring fee, an allowance or a minimum commitment.
+
+    Example:
+        >>> from hypothesis import given
+        >>> from ratekit import strategies as rks
+        >>> @given(rks.plans())
+        ... def test_every_meter_is_priced(plan):
+        ...     assert {entry.meter for entry in plan.entries} == {"vm.hours", "egress"}
+        >>> test_every_meter_is_priced()
+    """
+    models = price_models() if prices is None else prices
+    names = sorted(meters)
+
+    @st.composite
+    def draw_plan(draw: st.DrawFn) -> Plan:
+        entries = [PriceEntry(name, name, draw(models)) for name in names]
+        fees = draw(st.lists(st.builds(Fee, st.just("base"), _money(50, 2)), max_size=1))
+        allowances = draw(
+            st.lists(st.builds(Allowance, st.sampled_from(names), _money(20, 1)), max_size=1)
+        )
+        minimums = draw(st.lists(st.builds(Minimum, _money(100, 2)), max_size=1))
+        identity = plan_id if plan_id is not None else draw(st.sampled_from(["basic", "pro"]))
+        # attrs' ``converter=tuple`` leaves Plan's parameters typed Iterable[_T_co], which
+        # mypy cannot match; the values are tuples of the right classes.
+        build: typing.Any = Plan
+        plan: Plan = build(
+            identity,
+            currency,
+            cycles.monthly(tz=tz),
+            tuple(entries),
+            allowances=tuple(allowances),
+            minimums=tuple(minimums),
+            fees=tuple(fees),
+        )
+        return plan
+
+    return draw_plan()
+
+
+def usage_rows(
+    *,
+    within: Span | None = None,
+    accounts: Sequence[str] = ("acme", "globex"),
+    meters: Mapping[str, str] = DEFAULT_METERS,
+    max_size: int = 8,
+    places: int = 3,
+) -> st.SearchStrategy[list[UsageRow]]:
+    """Usage rows of ``accounts`` and ``meters`` over whole hours inside ``within``.
+
+    ``within`` (by default March 2026, UTC) is the rows' cycle; quantities are exact
+    Decimals with at most ``places`` decimals, descriptions carry a ``flavor``.
+
+    Example:
+        >>> from hypothesis import given
+        >>> import ratekit as rk
+        >>> from ratekit import strategies as rks
+        >>> @given(rks.usage_rows(), rks.plans())
+        ... def test_charges_add_up(rows, plan):
+        ...     span = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+        ...     rating = rk.rate(rows, plan, span=span)
+        ...     assert sum(i.precise_total for i in rk.bill(rating)) == sum(c.amount for c in rating.charges)
+        >>> test_charges_add_up()
+    """
+    cycle = within if within is not None else Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    names = sorted(meters)
+
+    @st.composite
+    def draw_row(draw: st.DrawFn) -> UsageRow:
+        span = draw(
+            spans(
+                min_start=cycle.start,
+                max_end=cycle.end,
+                resolution=_dt.timedelta(hours=1),
+                allow_empty=False,
+            )
+        )
+        meter = draw(st.sampled_from(names))
+        return UsageRow(
+            draw(st.sampled_from(list(accounts))),
+            meter,
+            draw(st.sampled_from(["r-1", "r-2", "r-3"])),
+            span,
+            cycle,
+            draw(_money(1_000, places)),
+            meters[meter],
+            {"flavor": draw(st.sampled_from(["small", "large"]))},
+            (),
+        )
+
+    return st.lists(draw_row(), max_size=max_size)
+
+
+def records(
+    *,
+    min_start: _dt.datetime | str = "2026-03-01T00:00:00Z",
+    max_end: _dt.datetime | str = "2026-03-08T00:00:00Z",
+    resolution: _dt.timedelta = _dt.timedelta(hours=1),
+    accounts: Sequence[str] = ("acme", "globex"),
+    max_size: int = 12,
+) -> st.SearchStrategy[list[Event | Sample]]:
+    """Streams of events and samples with unique ids, in any order, with replays and orphans.
+
+    Events start, resize, stop and delete resources (``memory_mb``, ``flavor``) at grid
+    instants; samples are ``egress`` deltas. About one record in ten is replayed (the same
+    record twice), so metering's duplicate rule is exercised.
+
+    Example:
+        >>> from hypothesis import given
+        >>> import ratekit as rk
+        >>> from ratekit import strategies as rks
+        >>> meters = [rk.Meter("vm.hours", "hour", rk.OnOff()), rk.Meter("egress", "GB", rk.Discrete())]
+        >>> @given(rks.records())
+        ... def test_metering_never_goes_negative(stream):
+        ...     week = rk.Span("2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z")
+        ...     usage = rk.meter(stream, meters, span=week, cycle=rk.cycles.daily(tz="UTC"), as_of=week.end)
+        ...     assert all(row.quantity >= 0 for row in usage.rows)
+        >>> test_metering_never_goes_negative()
+    """
+    base, step, steps = _grid(min_start, max_end, resolution)
+
+    @st.composite
+    def draw_stream(draw: st.DrawFn) -> list[Event | Sample]:
+        count = draw(st.integers(0, max_size))
+        stream: list[Event | Sample] = []
+        for index in range(count):
+            at = from_us(base + draw(st.integers(0, steps)) * step)
+            account = draw(st.sampled_from(list(accounts)))
+            resource = draw(st.sampled_from(["vm-1", "vm-2"]))
+            if draw(st.integers(0, 3)) == 0:
+                value = draw(_money(100, 2))
+                stream.append(
+                    Sample(account, resource, "egress", at, value, kind="delta", id=f"s{index}")
+                )
+            else:
+                kind = draw(st.sampled_from(EVENT_KINDS))
+                attributes = {"memory_mb": draw(st.sampled_from([512, 1024])), "flavor": "m1"}
+                stream.append(Event(account, resource, at, attributes, kind=kind, id=f"e{index}"))
+            if draw(st.integers(0, 9)) == 0:
+                stream.append(stream[-1])
+        return draw(st.permutations(stream))
+
+    return draw_stream()

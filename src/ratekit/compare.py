@@ -1,0 +1,389 @@
+"""Pricing experiments: the same usage rated under several candidate plans, compared.
+
+:func:`compare_plans` rates one body of usage (usage rows, a :class:`~ratekit.Usage`, or records
+with their meters) under each candidate, bills it, and lines the invoices up per account
+and billing cycle. The first candidate is the **baseline**: every other candidate's total
+is compared with it. A :class:`Comparison` gives the result as rows (one per account,
+cycle and candidate), as a pandas DataFrame, and as HTML in a notebook.
+
+The rules:
+
+- a candidate is a :class:`~ratekit.Plan` (for every account) or a list of
+  :class:`~ratekit.Assignment` values;
+- totals are the invoices' printed totals (each line rounded once, under each plan's own
+  rounding); ``precise_total`` is the exact sum;
+- ``difference`` is the candidate's total minus the baseline's for the same account and
+  cycle, and ``change`` says how the account fares from its own point of view:
+  ``"pays less"``, ``"pays more"``, ``"same"``; an account or cycle a candidate does
+  not bill at all has total ``None`` and change ``"not billed"``;
+- amounts of different currencies are never compared: candidates billing one account
+  and cycle in different currencies raise :class:`~ratekit.CurrencyMismatchError`.
+
+Example:
+    >>> import ratekit as rk
+    >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    >>> rows = [rk.UsageRow("acme", "vm.hours", "vm-1", march, march, 100, "hour", {}, ()),
+    ...         rk.UsageRow("globex", "vm.hours", "vm-2", march, march, 700, "hour", {}, ())]
+    >>> monthly = rk.cycles.monthly(tz="UTC")
+    >>> today = rk.Plan("today", "EUR", monthly, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))])
+    >>> tiered = rk.Plan("tiered", "EUR", monthly, [rk.PriceEntry("vm", "vm.hours",
+    ...                  rk.Graduated([rk.Tier(500, "0.06"), rk.Tier(None, "0.02")]))])
+    >>> comparison = rk.compare_plans(rows, {"today": today, "tiered": tiered}, span=march)
+    >>> for row in comparison.to_rows():
+    ...     print(row["account"], row["candidate"], row["total"], row["difference"], row["change"])
+    acme today 5.00 0.00 same
+    acme tiered 6.00 1.00 pays more
+    globex today 35.00 0.00 same
+    globex tiered 34.00 -1.00 pays less
+    >>> comparison.accounts("tiered", "pays less")
+    ('globex',)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import typing
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import attrs
+
+from ._decimals import CONTEXT, ZERO
+from ._instants import format_us
+from .billing import Invoice, bill
+from .errors import CurrencyMismatchError, RatekitTypeError
+from .policies import Meter
+from .pricebook import Assignment, Plan
+from .rating import rate
+from .records import Event, Inventory, Sample
+from .spans import Span
+from .usage import Usage, UsageRow
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+
+__all__ = ["Change", "Comparison", "ComparisonRow", "compare_plans"]
+
+Change = Literal["same", "pays less", "pays more", "not billed"]
+_CHANGES: Final = ("pays less", "pays more", "same", "not billed")
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class ComparisonRow:
+    """One account's billing cycle under one candidate, next to the baseline.
+
+    ``total`` and ``precise_total`` are ``None`` when the candidate bills nothing for
+    that account and cycle; ``difference`` is ``total - baseline`` (``None`` when either
+    is missing).
+
+    Example:
+        >>> import ratekit as rk
+        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+        >>> from decimal import Decimal
+        >>> rk.ComparisonRow("acme", march, "EUR", "pro", Decimal("6.00"), Decimal("6"),
+        ...                  Decimal("5.00"), Decimal("1.00"), "pays more")
+        ComparisonRow('acme', '2026-03-01T00:00:00Z', 'pro', total=6.00, change='pays more')
+    """
+
+    account: str
+    cycle: Span
+    currency: str
+    candidate: str
+    total: Decimal | None
+    precise_total: Decimal | None
+    baseline: Decimal | None
+    difference: Decimal | None
+    change: Change
+
+    def __repr__(self) -> str:
+        return (
+            f"ComparisonRow({self.account!r}, {format_us(self.cycle.start_us)!r}, "
+            f"{self.candidate!r}, total={self.total}, change={self.change!r})"
+        )
+
+
+def _change(total: Decimal | None, baseline: Decimal | None) -> Change:
+    if total is None or baseline is None:
+        return "not billed"
+    if total < baseline:
+        return "pays less"
+    if total > baseline:
+        return "pays more"
+    return "same"
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Comparison:
+    """The candidates' invoices lined up per account and cycle (see :mod:`ratekit.compare`).
+
+    ``candidates`` are the candidates' names in order (the first is the baseline);
+    ``rows`` one :class:`ComparisonRow` per account, cycle and candidate, sorted by
+    account, cycle start and candidate order; ``invoices`` each candidate's invoices.
+
+    Example:
+        >>> import ratekit as rk
+        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
+        >>> rk.compare_plans([], {"<b>now</b>": [rk.Assignment("acme", plan)]}, span=march)
+        Comparison(candidates=('<b>now</b>',), 1 rows)
+    """
+
+    candidates: tuple[str, ...]
+    rows: tuple[ComparisonRow, ...]
+    invoices: Mapping[str, tuple[Invoice, ...]] = attrs.field(eq=False)
+
+    def __repr__(self) -> str:
+        return f"Comparison(candidates={self.candidates!r}, {len(self.rows)} rows)"
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """The rows as JSON-safe dicts (Decimals as strings, instants ISO-8601 with ``Z``).
+
+        Example:
+            >>> import ratekit as rk
+            >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
+            >>> rk.compare_plans([], {"now": [rk.Assignment("acme", plan)]}, span=march).to_rows()[0]["total"]
+            '10.00'
+        """
+        return [
+            {
+                "account": row.account,
+                "cycle_start": format_us(row.cycle.start_us),
+                "cycle_end": format_us(row.cycle.end_us),
+                "currency": row.currency,
+                "candidate": row.candidate,
+                "total": _text(row.total),
+                "precise_total": _text(row.precise_total),
+                "baseline": _text(row.baseline),
+                "difference": _text(row.difference),
+                "change": row.change,
+            }
+            for row in self.rows
+        ]
+
+    def accounts(self, candidate: str, change: Change) -> tuple[str, ...]:
+        """The accounts that, under ``candidate``, have at least one cycle with ``change``.
+
+        Example:
+            >>> import ratekit as rk
+            >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
+            >>> rk.compare_plans([], {"now": [rk.Assignment("acme", plan)]}, span=march).accounts("now", "same")
+            ('acme',)
+        """
+        if candidate not in self.candidates:
+            raise RatekitTypeError(
+                f"candidate {candidate!r} is not one of {', '.join(map(repr, self.candidates))}."
+            )
+        if change not in _CHANGES:
+            raise RatekitTypeError(
+                f"change {change!r} is not one of {', '.join(map(repr, _CHANGES))}."
+            )
+        found = {r.account for r in self.rows if r.candidate == candidate and r.change == change}
+        return tuple(sorted(found))
+
+    def totals(self) -> dict[str, Decimal]:
+        """Each candidate's total over every account and cycle (what the plan would bill).
+
+        Raises :class:`~ratekit.CurrencyMismatchError` when a candidate bills in several
+        currencies (see :meth:`totals_by_currency`).
+
+        Example:
+            >>> import ratekit as rk
+            >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
+            >>> rk.compare_plans([], {"now": [rk.Assignment("a", plan), rk.Assignment("b", plan)]}, span=march).totals()
+            {'now': Decimal('20.00')}
+        """
+        out = {}
+        for name, sums in self.totals_by_currency().items():
+            if len(sums) > 1:
+                raise CurrencyMismatchError(
+                    f"candidate {name!r} bills in {', '.join(sums)}; its totals per currency "
+                    "are in totals_by_currency()."
+                )
+            out[name] = next(iter(sums.values()), ZERO)
+        return out
+
+    def totals_by_currency(self) -> dict[str, dict[str, Decimal]]:
+        """Each candidate's totals per currency, over every account and cycle.
+
+        Example:
+            >>> import ratekit as rk
+            >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+            >>> eur = rk.Plan("e", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
+            >>> usd = rk.Plan("u", "USD", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 12)])
+            >>> rk.compare_plans([], {"now": [rk.Assignment("a", eur), rk.Assignment("b", usd)]}, span=march).totals_by_currency()
+            {'now': {'EUR': Decimal('10.00'), 'USD': Decimal('12.00')}}
+        """
+        out: dict[str, dict[str, Decimal]] = {name: {} for name in self.candidates}
+        for row in self.rows:
+            if row.total is not None:
+                sums = out[row.candidate]
+                sums[row.currency] = CONTEXT.add(sums.get(row.currency, ZERO), row.total)
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rows as a pandas DataFrame (needs ``ratekit[pandas]``).
+
+        Decimal columns hold exact :class:`~decimal.Decimal` values (``object`` dtype),
+        cycle bounds are ``datetime64[us, UTC]``. ``frame.pivot(index=["account",
+        "cycle_start"], columns="candidate", values="total")`` sets the candidates side by
+        side.
+
+        Example:
+            >>> import ratekit as rk
+            >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
+            >>> rk.compare_plans([], {"now": [rk.Assignment("acme", plan)]}, span=march).to_frame()["total"].tolist()
+            [Decimal('10.00')]
+        """
+        from .frames import _pandas  # noqa: PLC0415 - pandas only when a frame is asked for
+
+        pandas = _pandas()
+        frame = pandas.DataFrame(self.to_rows())
+        if frame.empty:
+            return frame
+        for column in ("cycle_start", "cycle_end"):
+            frame[column] = pandas.to_datetime(frame[column], utc=True, format="ISO8601").astype(
+                "datetime64[us, UTC]"
+            )
+        for column in ("total", "precise_total", "baseline", "difference"):
+            values = [getattr(row, column) for row in self.rows]
+            frame[column] = pandas.Series(values, index=frame.index, dtype=object)
+        return frame
+
+    def _repr_html_(self) -> str:
+        """An HTML table: one row per account and cycle, one column per candidate."""
+        esc = html.escape
+        head = "".join(f"<th>{esc(name)}</th>" for name in self.candidates)
+        body = []
+        grouped: dict[tuple[str, int], list[ComparisonRow]] = {}
+        for row in self.rows:
+            grouped.setdefault((row.account, row.cycle.start_us), []).append(row)
+        for (account, _), rows in grouped.items():
+            cells = []
+            for row in rows:
+                if row.total is None:
+                    cells.append("<td class='rk-missing'>not billed</td>")
+                    continue
+                text = f"{esc(str(row.total))} {esc(row.currency)}"
+                if row.candidate != self.candidates[0] and row.difference is not None:
+                    sign = "+" if row.difference > 0 else ""
+                    colour = {"pays less": "#0a7d32", "pays more": "#b3261e"}.get(
+                        row.change, "#555"
+                    )
+                    text += (
+                        f"<br><small style='color:{colour}'>{sign}{esc(str(row.difference))} "
+                        f"({esc(row.change)})</small>"
+                    )
+                cells.append(f"<td style='text-align:right'>{text}</td>")
+            cycle = rows[0].cycle
+            period = f"{format_us(cycle.start_us)} .. {format_us(cycle.end_us)}"
+            body.append(f"<tr><td>{esc(account)}</td><td>{esc(period)}</td>{''.join(cells)}</tr>")
+        totals = self.totals_by_currency()
+        foot = "".join(
+            "<td style='text-align:right'><b>"
+            + esc(" + ".join(f"{amount} {currency}" for currency, amount in totals[n].items()))
+            + "</b></td>"
+            for n in self.candidates
+        )
+        return (
+            "<table class='rk-comparison'>"
+            f"<thead><tr><th>account</th><th>cycle</th>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody>"
+            f"<tfoot><tr><td><b>total</b></td><td></td>{foot}</tr></tfoot>"
+            "</table>"
+        )
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+Records = Iterable[Event | Sample | Inventory]
+
+
+def compare_plans(
+    usage: Usage | Iterable[UsageRow] | Records,
+    candidates: Mapping[str, Plan | Iterable[Assignment]],
+    *,
+    span: Span,
+    meters: Iterable[Meter] | None = None,
+    as_of: _dt.datetime | str | None = None,
+    by_resource: bool = False,
+) -> Comparison:
+    """Rate and bill ``usage`` under each of ``candidates`` and compare with the first.
+
+    ``candidates`` maps a name to a plan (for every account) or to assignments; the
+    first is the baseline. ``usage``, ``span``, ``meters`` and ``as_of`` are those of
+    :func:`ratekit.rate` (records with ``meters`` are metered under each candidate's
+    cycle). O(c · n log n) for c candidates and n rows.
+
+    Raises :class:`~ratekit.RatekitTypeError` for no candidates, and
+    :class:`~ratekit.CurrencyMismatchError` when two candidates bill one account and cycle
+    in different currencies.
+
+    Example:
+        >>> import ratekit as rk
+        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+        >>> try:
+        ...     rk.compare_plans([], {}, span=march)
+        ... except rk.RatekitTypeError as error:
+        ...     print(error)
+        compare_plans needs at least one candidate plan, e.g. {'today': plan, 'proposal': other}.
+    """
+    if not isinstance(candidates, Mapping) or not candidates:
+        raise RatekitTypeError(
+            "compare_plans needs at least one candidate plan, e.g. {'today': plan, 'proposal': other}."
+        )
+    body: Usage | list[Any] = usage if isinstance(usage, Usage) else list(usage)
+    meter_list = None if meters is None else list(meters)
+    names = tuple(str(name) for name in candidates)
+    invoices: dict[str, tuple[Invoice, ...]] = {}
+    table: dict[tuple[str, int, int], dict[str, Invoice]] = {}
+    for name, plans in zip(names, candidates.values(), strict=True):
+        plans_arg = plans if isinstance(plans, Plan) else list(plans)
+        rating = rate(body, plans_arg, span=span, meters=meter_list, as_of=as_of)
+        invoices[name] = tuple(bill(rating, by_resource=by_resource))
+        for invoice in invoices[name]:
+            key = (invoice.account, invoice.cycle.start_us, invoice.cycle.end_us)
+            table.setdefault(key, {})[name] = invoice
+    rows = []
+    for key in sorted(table):
+        found = table[key]
+        currencies = {invoice.currency for invoice in found.values()}
+        if len(currencies) > 1:
+            raise CurrencyMismatchError(
+                f"account {key[0]!r} cycle {format_us(key[1])} is billed in "
+                + ", ".join(f"{found[n].currency} by {n!r}" for n in names if n in found)
+                + "; compare candidates of one currency."
+            )
+        currency = currencies.pop()
+        first = found.get(names[0])
+        baseline = None if first is None else first.total
+        cycle = next(iter(found.values())).cycle
+        for name in names:
+            billed = found.get(name)
+            total = None if billed is None else billed.total
+            difference = (
+                None if total is None or baseline is None else CONTEXT.subtract(total, baseline)
+            )
+            rows.append(
+                ComparisonRow(
+                    key[0],
+                    cycle,
+                    currency,
+                    name,
+                    total,
+                    None if billed is None else billed.precise_total,
+                    baseline,
+                    difference,
+                    _change(total, baseline),
+                )
+            )
+    return Comparison(names, tuple(rows), invoices)

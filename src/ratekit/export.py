@@ -1,0 +1,286 @@
+"""Rows: every stage's values as plain, JSON-safe dicts, and back.
+
+A host stores records, usage rows, anomalies, charges and invoices in any database by
+turning them into rows with :func:`to_row`; :func:`from_row` turns a row of a usage row,
+charge, invoice line or invoice (and of an event, sample or anomaly) back into the same value:
+``from_row(type(x), to_row(x)) == x``, and the parts that do not take part in equality
+(a charge's usage row and price model, an invoice line's charges) come back too.
+
+The mapping is one rule, driven by each class's attrs fields (their names and types):
+
+=============================  ==========================================================
+field type                     row value
+=============================  ==========================================================
+``str``, ``int``, ``bool``     itself
+``Decimal``                    a string, exact (``"1.35"``); ``None`` stays ``None``
+:class:`~ratekit.Span` ``x``   two keys, ``x_start`` and ``x_end``: ISO-8601 UTC with ``Z``
+an instant ``x_us`` (records)  key ``x``: ISO-8601 UTC with ``Z``
+a description (mapping)        an object; a Decimal attribute is ``{"decimal": "1.5"}``
+a tuple                        a list (of rows, for a tuple of values)
+a nested value                 its row (a charge's ``row``; an invoice's ``lines``)
+a price model                  its plan data (:func:`ratekit.plandata.dump`)
+=============================  ==========================================================
+
+Keys come in field order. A row holds only dicts, lists, strings, ints, bools and None, so
+``json.dumps(row)`` works as it is. A field added to one of these classes flows through
+without change if its type is one of the above; a new kind of field type is added in
+:func:`_encode` and :func:`_decode` (one place).
+
+Example:
+    >>> import json
+    >>> import ratekit as rk
+    >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    >>> row = rk.UsageRow("acme", "egress", "ip-1", march, march, "25.5", "GB", {"zone": "a"}, ("s1",))
+    >>> print(json.dumps(rk.to_row(row)))
+    {"account": "acme", "meter": "egress", "resource": "ip-1", "span_start": "2026-03-01T00:00:00Z", "span_end": "2026-04-01T00:00:00Z", "cycle_start": "2026-03-01T00:00:00Z", "cycle_end": "2026-04-01T00:00:00Z", "quantity": "25.5", "unit": "GB", "description": {"zone": "a"}, "record_ids": ["s1"]}
+    >>> rk.from_row(rk.UsageRow, json.loads(json.dumps(rk.to_row(row)))) == row
+    True
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Final, TypeVar
+
+import attrs
+
+from . import plandata
+from ._codec import (
+    alias,
+    alternatives,
+    decode_scalar,
+    encode_scalar,
+    fail,
+    field_hints,
+    init_fields,
+)
+from ._decimals import to_decimal
+from ._instants import format_us, to_us
+from .billing import Invoice, InvoiceLine
+from .errors import RatekitError, RatekitTypeError
+from .prices import PriceModel
+from .rating import Charge
+from .records import Anomaly, Event, Inventory, Sample
+from .spans import Span
+from .usage import UsageRow
+
+__all__ = ["ROW_TYPES", "from_row", "to_row", "to_rows"]
+
+T = TypeVar("T")
+
+#: The value classes that have rows. ``from_row`` builds any of them back.
+ROW_TYPES: Final[tuple[type, ...]] = (
+    Event,
+    Sample,
+    Inventory,
+    Anomaly,
+    UsageRow,
+    Charge,
+    InvoiceLine,
+    Invoice,
+)
+_NoneType: Final = type(None)
+
+
+def to_row(value: object) -> dict[str, Any]:
+    """``value`` (a record, anomaly, usage row, charge, invoice line or invoice) as a row.
+
+    O(size of the value): an invoice's row holds its lines, and each line its charges.
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.to_row(rk.Event("acme", "vm-1", "2026-03-01T10:00:00+01:00", {"flavor": "m1"}, kind="start", id="e1"))
+        {'account': 'acme', 'resource': 'vm-1', 'at': '2026-03-01T09:00:00Z', 'attributes': {'flavor': 'm1'}, 'kind': 'start', 'id': 'e1', 'seq': None}
+    """
+    if type(value) not in ROW_TYPES:
+        raise _not_a_row(value)
+    return _encode_object(value, "")
+
+
+def to_rows(values: Iterable[object]) -> list[dict[str, Any]]:
+    """:func:`to_row` of each value, in order (a rating's charges, a usage's rows).
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.to_rows([rk.Anomaly("duplicate", "event 'e2' seen twice: ignored.", ("e2",))])
+        [{'kind': 'duplicate', 'message': "event 'e2' seen twice: ignored.", 'record_ids': ['e2']}]
+    """
+    return [to_row(value) for value in values]
+
+
+def _not_a_row(value: object) -> RatekitTypeError:
+    names = ", ".join(cls.__name__ for cls in ROW_TYPES)
+    return RatekitTypeError(f"to_row takes one of {names}, not {type(value).__name__}: {value!r}.")
+
+
+def _key(field: attrs.Attribute[Any]) -> str:
+    name = alias(field)
+    return name.removesuffix("_us")
+
+
+def _encode_object(value: object, path: str) -> dict[str, Any]:
+    cls = type(value)
+    hints = field_hints(cls)
+    row: dict[str, Any] = {}
+    for field in init_fields(cls):
+        item = getattr(value, field.name)
+        key = _key(field)
+        if isinstance(item, Span):
+            row[f"{key}_start"] = format_us(item.start_us)
+            row[f"{key}_end"] = format_us(item.end_us)
+        elif field.name.endswith("_us") and isinstance(item, int):
+            row[key] = format_us(item)
+        else:
+            row[key] = _encode(item, hints[field.name], f"{path}.{key}" if path else key)
+    return row
+
+
+def _encode(value: object, hint: Any, path: str) -> Any:  # noqa: PLR0911 - one case per shape
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return encode_scalar(value)
+    if isinstance(value, tuple | list):
+        item_hint = _item_hint(hint)
+        return [_encode(item, item_hint, f"{path}[{i}]") for i, item in enumerate(value)]
+    if type(value) in ROW_TYPES:
+        return _encode_object(value, path)
+    if isinstance(value, Span):
+        return [format_us(value.start_us), format_us(value.end_us)]
+    return plandata.dump(value, path=path)
+
+
+def _item_hint(hint: Any) -> Any:
+    for option in alternatives(hint):
+        if typing.get_origin(option) is tuple:
+            args = typing.get_args(option)
+            if len(args) == 2 and args[1] is Ellipsis:
+                return args[0]
+            return Any
+    return Any
+
+
+# -- back ----------------------------------------------------------------------------------
+
+
+def from_row(cls: type[T], row: Mapping[str, Any], *, path: str = "") -> T:
+    """The value of class ``cls`` (one of :data:`ROW_TYPES`) that ``row`` describes.
+
+    ``path`` names the row in error messages (``"charges[3]"``). Raises
+    :class:`~ratekit.BadDataError` naming the bad key. O(size of the row).
+
+    Example:
+        >>> import ratekit as rk
+        >>> try:
+        ...     rk.from_row(rk.Anomaly, {"kind": "duplicate", "message": 7}, path="anomalies[0]")
+        ... except rk.BadDataError as error:
+        ...     print(error)
+        anomalies[0].message: expected str, not int: 7.
+    """
+    if cls not in ROW_TYPES or cls is Inventory:
+        names = ", ".join(c.__name__ for c in ROW_TYPES if c is not Inventory)
+        raise fail(path, f"from_row builds one of {names}, not {getattr(cls, '__name__', cls)!r}.")
+    if not isinstance(row, Mapping):
+        raise fail(path, f"a row is an object, not {type(row).__name__}: {row!r}.")
+    return typing.cast("T", _decode_object(cls, row, path))
+
+
+def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
+    hints = field_hints(cls)
+    kwargs: dict[str, Any] = {}
+    expected: set[str] = set()
+    for field in init_fields(cls):
+        key = _key(field)
+        where = f"{path}.{key}" if path else key
+        hint = hints[field.name]
+        if any(option is Span for option in alternatives(hint)):
+            expected |= {f"{key}_start", f"{key}_end"}
+            if f"{key}_start" not in row or f"{key}_end" not in row:
+                raise fail(where, f"needs '{key}_start' and '{key}_end'.")
+            try:
+                kwargs[key] = Span(row[f"{key}_start"], row[f"{key}_end"])
+            except RatekitError as error:
+                raise fail(where, str(error)) from None
+            continue
+        expected.add(key)
+        if key not in row:
+            if field.default is attrs.NOTHING:
+                raise fail(where, f"a {cls.__name__} row needs {key!r}.")
+            continue
+        if field.name.endswith("_us"):
+            kwargs[key] = _instant(row[key], where)
+        else:
+            kwargs[key] = _decode(row[key], hint, where)
+    unknown = sorted(set(row) - expected)
+    if unknown:
+        raise fail(
+            f"{path}.{unknown[0]}" if path else unknown[0],
+            f"a {cls.__name__} row has no key {unknown[0]!r}; its keys are "
+            + ", ".join(sorted(expected))
+            + ".",
+        )
+    try:
+        return cls(**kwargs)
+    except RatekitError as error:
+        raise fail(path, str(error)) from None
+
+
+def _instant(data: Any, path: str) -> Any:
+    if data is None:
+        return None
+    try:
+        to_us(data, "instant")
+    except RatekitError as error:
+        raise fail(path, str(error)) from None
+    return data
+
+
+def _decode(data: Any, hint: Any, path: str) -> Any:  # noqa: PLR0911, PLR0912 - one case per shape
+    options = alternatives(hint)
+    if data is None:
+        if _NoneType in options:
+            return None
+        raise fail(path, "must not be null.")
+    for option in options:
+        origin = typing.get_origin(option)
+        if option is Decimal and isinstance(data, str | int) and not isinstance(data, bool):
+            try:
+                return to_decimal(data, repr(data))
+            except RatekitError:
+                raise fail(path, f"{data!r} is not a decimal number.") from None
+        if option is bool and isinstance(data, bool):
+            return data
+        if option is int and isinstance(data, int) and not isinstance(data, bool):
+            return data
+        if option is str and isinstance(data, str):
+            return data
+        if origin is typing.Literal and data in typing.get_args(option):
+            return data
+        if (origin is Mapping or option is Mapping) and isinstance(data, Mapping):
+            return decode_scalar(data, path)
+        if origin is tuple and isinstance(data, Sequence) and not isinstance(data, str):
+            args = typing.get_args(option)
+            if len(args) == 2 and args[1] is Ellipsis:
+                return tuple(_decode(x, args[0], f"{path}[{i}]") for i, x in enumerate(data))
+            if len(args) != len(data):
+                raise fail(path, f"expected a list of {len(args)} items, not {len(data)}.")
+            return tuple(
+                _decode(x, a, f"{path}[{i}]")
+                for i, (x, a) in enumerate(zip(args, data, strict=True))
+            )
+        if option in ROW_TYPES and isinstance(data, Mapping):
+            return _decode_object(option, data, path)
+        if option is PriceModel and isinstance(data, Mapping):
+            return plandata.load(data, path=path)
+        if option is object or option is Any:
+            return data
+    literal = [o for o in options if typing.get_origin(o) is typing.Literal]
+    if literal:
+        allowed = ", ".join(repr(a) for a in typing.get_args(literal[0]))
+        raise fail(path, f"{data!r} is not one of {allowed}.")
+    expected = " or ".join(getattr(o, "__name__", str(o)) for o in options)
+    raise fail(path, f"expected {expected}, not {type(data).__name__}: {data!r}.")

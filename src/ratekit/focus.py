@@ -1,0 +1,285 @@
+"""Charges as FinOps FOCUS 1.2 cost-and-usage rows.
+
+:func:`focus_rows` turns charges into rows of the FOCUS 1.2 cost-and-usage dataset, so a
+FinOps tool reads a ratekit provider's bill like a cloud's. Every mandatory column is
+present (:data:`MANDATORY`), with the conditional columns ratekit can fill
+(:data:`CONDITIONAL`) and ratekit's own fields as ``x_`` columns (:data:`EXTENSIONS`).
+
+One row per charge, exact: ``BilledCost`` is the charge's precise amount (a Decimal
+string), so an invoice's rows add up to its ``precise_total``; the invoice rounds each of
+its lines once. The mapping:
+
+- ``ChargePeriodStart``/``End``: the charge's span; ``BillingPeriodStart``/``End``: its
+  billing cycle; both ISO-8601 in UTC with ``Z``.
+- ``ChargeCategory``: ``"Usage"`` for usage, ``"Purchase"`` for a recurring fee,
+  ``"Adjustment"`` for the top-up of a minimum commitment, ``"Credit"`` for a credit.
+  ``ChargeClass``: ``"Correction"`` for a charge that corrects one already billed, else
+  ``"Regular"``. ``ChargeFrequency``: ``"Usage-Based"`` or ``"Recurring"``.
+- ``ConsumedQuantity``/``ConsumedUnit``: the quantity metered (usage only);
+  ``PricingQuantity``/``PricingUnit``: the quantity the price applied to (after an
+  allowance's free part; the share of the cycle for a fee; null for a minimum's top-up).
+- ``ListUnitPrice`` (= ``ContractedUnitPrice``): the unit price of a linear price or a
+  fee, and then ``ListCost = PricingQuantity * ListUnitPrice`` exactly; null for a tiered
+  price, whose ``ListCost`` is the billed cost. ratekit prices are list prices:
+  ``ContractedCost = ListCost`` and ``EffectiveCost = BilledCost``.
+- ``ProviderName``, ``PublisherName``, ``InvoiceIssuerName``: given by the caller;
+  ``ServiceName`` and ``ServiceCategory`` per meter, from the caller's mappings (by
+  default the meter's name and ``"Other"``); ``BillingAccountId`` the account (and its
+  name, unless ``account_names`` gives one); ``ResourceId`` the resource; ``SkuPriceId``
+  the price entry; ``Tags`` the resource's description.
+
+Example:
+    >>> import ratekit as rk
+    >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))])
+    >>> rows = [rk.UsageRow("acme", "vm.hours", "vm-1", march, march, 30, "hour", {"flavor": "m1"}, ())]
+    >>> row = rk.focus_rows(rk.rate(rows, plan, span=march), provider="Example Cloud")[0]
+    >>> row["ChargePeriodStart"], row["ChargeCategory"], row["PricingQuantity"], row["ListUnitPrice"], row["BilledCost"]
+    ('2026-03-01T00:00:00Z', 'Usage', '30', '0.05', '1.50')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Final
+
+from ._codec import encode_scalar
+from ._decimals import CONTEXT
+from ._instants import format_us
+from .errors import RatekitTypeError
+from .rating import Charge, Rating
+
+__all__ = ["CONDITIONAL", "EXTENSIONS", "MANDATORY", "focus_rows"]
+
+#: The columns FOCUS 1.2 requires in every cost-and-usage dataset.
+MANDATORY: Final[tuple[str, ...]] = (
+    "BilledCost",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingCurrency",
+    "BillingPeriodEnd",
+    "BillingPeriodStart",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargePeriodEnd",
+    "ChargePeriodStart",
+    "ContractedCost",
+    "EffectiveCost",
+    "InvoiceIssuerName",
+    "ListCost",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "ServiceCategory",
+    "ServiceName",
+)
+#: The conditional and recommended FOCUS columns ratekit fills.
+CONDITIONAL: Final[tuple[str, ...]] = (
+    "ChargeFrequency",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "ContractedUnitPrice",
+    "ListUnitPrice",
+    "PricingCategory",
+    "ResourceId",
+    "SkuPriceId",
+    "Tags",
+)
+#: ratekit's own columns (FOCUS requires custom columns to start with ``x_``).
+EXTENSIONS: Final[tuple[str, ...]] = (
+    "x_Plan",
+    "x_PriceEntry",
+    "x_Meter",
+    "x_ChargeKind",
+    "x_FreeQuantity",
+    "x_RecordIds",
+)
+
+#: FOCUS 1.2 ServiceCategory values.
+SERVICE_CATEGORIES: Final = frozenset(
+    {
+        "AI and Machine Learning",
+        "Analytics",
+        "Business Applications",
+        "Compute",
+        "Databases",
+        "Developer Tools",
+        "Multicloud",
+        "Identity",
+        "Integration",
+        "Internet of Things",
+        "Management and Governance",
+        "Media",
+        "Migration",
+        "Mobile",
+        "Networking",
+        "Security",
+        "Storage",
+        "Web",
+        "Other",
+    }
+)
+
+# The FOCUS category of each charge kind. A kind added to ratekit (a credit, a shared
+# part) gets its category here; an unknown kind is refused rather than guessed.
+_CATEGORY: Final[Mapping[str, tuple[str, str]]] = {
+    "usage": ("Usage", "Usage-Based"),
+    "fee": ("Purchase", "Recurring"),
+    "minimum": ("Adjustment", "Recurring"),
+    "credit": ("Credit", "Recurring"),
+    "correction": ("Usage", "Usage-Based"),
+    "reversal": ("Usage", "Usage-Based"),
+}
+
+
+def _is_correction(charge: Charge) -> bool:
+    """Whether the charge corrects one already reported (a reversal or a re-rated line)."""
+    return charge.kind in ("correction", "reversal") or bool(getattr(charge, "corrects", None))
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def focus_rows(
+    charges: Rating | Iterable[Charge],
+    *,
+    provider: str,
+    publisher: str | None = None,
+    invoice_issuer: str | None = None,
+    service_names: Mapping[str, str] | None = None,
+    service_categories: Mapping[str, str] | None = None,
+    account_names: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """FOCUS 1.2 cost-and-usage rows of ``charges``, one per charge, in order.
+
+    ``provider`` is the ``ProviderName`` (and, unless given, the ``PublisherName`` and
+    ``InvoiceIssuerName``). ``service_names`` and ``service_categories`` map a meter (or a
+    fee's id) to its ``ServiceName`` and ``ServiceCategory`` (a FOCUS category such as
+    ``"Compute"``; default ``"Other"``). Decimals are exact strings, instants ISO-8601
+    UTC with ``Z``; the rows are JSON-safe. O(number of charges).
+
+    Raises :class:`~ratekit.RatekitTypeError` for a service category FOCUS does not know.
+
+    Example:
+        >>> import ratekit as rk
+        >>> try:
+        ...     rk.focus_rows([], provider="X", service_categories={"vm": "Servers"})
+        ... except rk.RatekitTypeError as error:
+        ...     print(error)  # doctest: +ELLIPSIS
+        service category 'Servers' of 'vm' is not a FOCUS 1.2 ServiceCategory; use one of 'AI and Machine Learning', ...
+    """
+    names = dict(service_names or {})
+    categories = dict(service_categories or {})
+    for key, category in categories.items():
+        if category not in SERVICE_CATEGORIES:
+            known = ", ".join(repr(c) for c in sorted(SERVICE_CATEGORIES))
+            raise RatekitTypeError(
+                f"service category {category!r} of {key!r} is not a FOCUS 1.2 "
+                f"ServiceCategory; use one of {known}."
+            )
+    items = charges.charges if isinstance(charges, Rating) else charges
+    return [
+        _row(
+            charge,
+            provider=provider,
+            publisher=publisher or provider,
+            issuer=invoice_issuer or provider,
+            names=names,
+            categories=categories,
+            accounts=account_names or {},
+        )
+        for charge in items
+    ]
+
+
+def _row(
+    charge: Charge,
+    *,
+    provider: str,
+    publisher: str,
+    issuer: str,
+    names: Mapping[str, str],
+    categories: Mapping[str, str],
+    accounts: Mapping[str, str],
+) -> dict[str, Any]:
+    kind = str(charge.kind)
+    if kind not in _CATEGORY:
+        raise RatekitTypeError(
+            f"charge kind {kind!r} has no FOCUS ChargeCategory yet; known kinds: "
+            + ", ".join(_CATEGORY)
+            + "."
+        )
+    category, frequency = _CATEGORY[kind]
+    service_key = charge.meter if charge.meter is not None else (charge.entry or "")
+    billable = CONTEXT.subtract(charge.quantity, charge.free)
+    usage = category == "Usage"
+    pricing_quantity: Decimal | None = billable if category in ("Usage", "Purchase") else None
+    unit_price = charge.unit_price
+    if (
+        unit_price is not None
+        and pricing_quantity is not None
+        and CONTEXT.multiply(pricing_quantity, unit_price) != charge.amount
+    ):
+        unit_price = (
+            None  # a price stated per another unit, or a fee's proration: no list unit price
+        )
+    list_cost = (
+        CONTEXT.multiply(pricing_quantity, unit_price)
+        if unit_price is not None and pricing_quantity is not None
+        else charge.amount
+    )
+    what = [charge.meter or "", charge.entry or ""]
+    if charge.kind == "fee":
+        what = ["fee", charge.entry or ""]
+    elif charge.kind == "minimum":
+        what = ["minimum commitment", charge.meter or "all usage"]
+    if charge.resource is not None:
+        what.append(charge.resource)
+    row: dict[str, Any] = {
+        "BilledCost": str(charge.amount),
+        "BillingAccountId": charge.account,
+        "BillingAccountName": accounts.get(charge.account, charge.account),
+        "BillingCurrency": charge.currency,
+        "BillingPeriodEnd": format_us(charge.cycle.end_us),
+        "BillingPeriodStart": format_us(charge.cycle.start_us),
+        "ChargeCategory": category,
+        "ChargeClass": "Correction" if _is_correction(charge) else "Regular",
+        "ChargeDescription": " · ".join(part for part in what if part),
+        "ChargePeriodEnd": format_us(charge.span.end_us),
+        "ChargePeriodStart": format_us(charge.span.start_us),
+        "ContractedCost": str(list_cost),
+        "EffectiveCost": str(charge.amount),
+        "InvoiceIssuerName": issuer,
+        "ListCost": str(list_cost),
+        "PricingQuantity": _text(pricing_quantity),
+        "PricingUnit": charge.unit if pricing_quantity is not None else None,
+        "ProviderName": provider,
+        "PublisherName": publisher,
+        "ServiceCategory": categories.get(service_key, "Other"),
+        "ServiceName": names.get(service_key, service_key or kind),
+        "ChargeFrequency": frequency,
+        "ConsumedQuantity": str(charge.quantity) if usage else None,
+        "ConsumedUnit": charge.unit if usage else None,
+        "ContractedUnitPrice": _text(unit_price),
+        "ListUnitPrice": _text(unit_price),
+        "PricingCategory": "Standard" if pricing_quantity is not None else None,
+        "ResourceId": charge.resource,
+        "SkuPriceId": charge.entry,
+        "Tags": {str(k): _tag(v) for k, v in charge.description.items()},
+        "x_Plan": charge.plan,
+        "x_PriceEntry": charge.entry,
+        "x_Meter": charge.meter,
+        "x_ChargeKind": kind,
+        "x_FreeQuantity": str(charge.free),
+        "x_RecordIds": list(charge.record_ids),
+    }
+    return row
+
+
+def _tag(value: object) -> object:
+    encoded = encode_scalar(value)
+    return value if encoded is value else str(value)

@@ -1,0 +1,176 @@
+"""Usage rows, charges and invoice lines as pandas DataFrames (the ``ratekit[pandas]`` extra).
+
+pandas is optional: ``pip install 'ratekit[pandas]'``. It is imported only when one of
+these functions is called, never by ``import ratekit``.
+
+The columns are those of :func:`ratekit.to_row` (one per field, spans as ``*_start`` and
+``*_end``), with these dtypes:
+
+- instants (``span_start``, ``cycle_end``...): ``datetime64[us, UTC]``;
+- names and units: strings;
+- Decimal columns (``quantity``, ``amount``, ``unit_price``...): ``object`` columns
+  holding :class:`decimal.Decimal` values, **exact** (pandas has no decimal dtype and a
+  float64 column would round ``0.1``). ``df["amount"].sum()`` is an exact Decimal; the
+  cells are the very Decimals of the charges. For plotting or fast vectorised
+  arithmetic take ``df["amount"].astype(float)``, knowing it is approximate;
+- a description's attributes become one column each, ``description.<name>`` (missing
+  values are None); record ids a list per row.
+
+Nested values (a charge's usage row and price model, a line's charges) are left out:
+:func:`ratekit.to_row` has them.
+
+Example:
+    >>> import ratekit as rk
+    >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    >>> rows = [rk.UsageRow("acme", "egress", "ip-1", march, march, "0.1", "GB", {"zone": "a"}, ()),
+    ...         rk.UsageRow("acme", "egress", "ip-2", march, march, "0.2", "GB", {"zone": "b"}, ())]
+    >>> frame = rk.usage_frame(rows)
+    >>> frame["quantity"].sum()  # exact: 0.1 + 0.2
+    Decimal('0.3')
+    >>> str(frame["span_start"].dtype), list(frame["description.zone"])
+    ('datetime64[us, UTC]', ['a', 'b'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ._codec import alias, alternatives, field_hints, init_fields
+from .billing import Invoice, InvoiceLine
+from .export import to_row
+from .rating import Charge, Rating
+from .usage import Usage, UsageRow
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+
+__all__ = ["charges_frame", "invoice_lines_frame", "usage_frame"]
+
+_INSTANT_SUFFIXES = ("_start", "_end")
+
+
+def _pandas() -> Any:
+    try:
+        import pandas  # noqa: PLC0415 - optional, imported only when a frame is asked for
+    except ImportError as error:  # pragma: no cover - exercised without the extra
+        raise ImportError(
+            "ratekit's DataFrames need pandas, which ratekit does not install by itself; "
+            "install it with `pip install 'ratekit[pandas]'`."
+        ) from error
+    return pandas
+
+
+def _frame(
+    rows: list[dict[str, Any]], decimals: Iterable[str], drop: Iterable[str]
+) -> pd.DataFrame:
+    pandas = _pandas()
+    dropped = set(drop)
+    flat: list[dict[str, Any]] = []
+    attributes: dict[str, None] = {}
+    for row in rows:
+        out = {key: value for key, value in row.items() if key not in dropped}
+        description = out.pop("description", None)
+        if isinstance(description, Mapping):
+            for name, value in description.items():
+                attributes.setdefault(name)
+                out[f"description.{name}"] = value
+        flat.append(out)
+    frame = pandas.DataFrame(flat)
+    for name in attributes:
+        frame[f"description.{name}"] = frame[f"description.{name}"].astype(object)
+        frame[f"description.{name}"] = frame[f"description.{name}"].where(
+            frame[f"description.{name}"].notna(), None
+        )
+    for column in frame.columns:
+        if column.endswith(_INSTANT_SUFFIXES) and not column.startswith("description."):
+            frame[column] = pandas.to_datetime(frame[column], utc=True, format="ISO8601").astype(
+                "datetime64[us, UTC]"
+            )
+    for column in decimals:
+        if column in frame.columns:
+            # From the rows, not the frame: pandas turns a None among strings into NaN.
+            frame[column] = pandas.Series(
+                [_decimal(row.get(column)) for row in flat], index=frame.index, dtype=object
+            )
+    return frame
+
+
+def _decimal_columns(cls: type) -> tuple[str, ...]:
+    """The fields of ``cls`` that hold Decimals (a field added later is found too)."""
+    hints = field_hints(cls)
+    return tuple(
+        alias(field)
+        for field in init_fields(cls)
+        if any(option is Decimal for option in alternatives(hints[field.name]))
+    )
+
+
+def _decimal(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def usage_frame(usage: Usage | Iterable[UsageRow]) -> pd.DataFrame:
+    """Usage rows as a DataFrame, one row per usage row. O(rows).
+
+    Example:
+        >>> import ratekit as rk
+        >>> list(rk.usage_frame([]).columns)
+        []
+    """
+    rows = usage.rows if isinstance(usage, Usage) else usage
+    data = [to_row(row) for row in rows]
+    return _frame(data, _decimal_columns(UsageRow), ())
+
+
+def charges_frame(charges: Rating | Iterable[Charge]) -> pd.DataFrame:
+    """Charges as a DataFrame, one row per charge, with their description. O(charges).
+
+    Example:
+        >>> import ratekit as rk
+        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.005"))])
+        >>> rows = [rk.UsageRow("acme", "vm.hours", f"vm-{i}", march, march, 1, "hour", {}, ()) for i in range(3)]
+        >>> frame = rk.charges_frame(rk.rate(rows, plan, span=march))
+        >>> frame[["resource", "amount"]].to_dict("records")
+        [{'resource': 'vm-0', 'amount': Decimal('0.005')}, {'resource': 'vm-1', 'amount': Decimal('0.005')}, {'resource': 'vm-2', 'amount': Decimal('0.005')}]
+    """
+    items = charges.charges if isinstance(charges, Rating) else charges
+    data = []
+    for charge in items:
+        row = to_row(charge)
+        row["description"] = to_row(charge.row)["description"] if charge.row is not None else {}
+        row["record_ids"] = list(charge.record_ids)
+        data.append(row)
+    return _frame(data, _decimal_columns(Charge), ("row", "price"))
+
+
+def invoice_lines_frame(invoices: Invoice | Iterable[Invoice]) -> pd.DataFrame:
+    """Invoice lines as a DataFrame: one row per line, with its invoice's account and cycle.
+
+    ``amount`` is the line's rounded amount (what is printed), ``precise`` its exact sum.
+    O(lines).
+
+    Example:
+        >>> import ratekit as rk
+        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.005"))])
+        >>> rows = [rk.UsageRow("acme", "vm.hours", "vm-1", march, march, 3, "hour", {}, ())]
+        >>> rk.invoice_lines_frame(rk.bill(rk.rate(rows, plan, span=march)))[["account", "precise", "amount"]].to_dict("records")
+        [{'account': 'acme', 'precise': Decimal('0.015'), 'amount': Decimal('0.02')}]
+    """
+    items = [invoices] if isinstance(invoices, Invoice) else list(invoices)
+    data = []
+    for invoice in items:
+        head = to_row(invoice)
+        for line in invoice.lines:
+            row = {
+                "account": invoice.account,
+                "cycle_start": head["cycle_start"],
+                "cycle_end": head["cycle_end"],
+                "currency": invoice.currency,
+            }
+            row.update(to_row(line))
+            data.append(row)
+    return _frame(data, _decimal_columns(InvoiceLine), ("charges",))

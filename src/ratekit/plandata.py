@@ -1,0 +1,501 @@
+"""Plans as plain data: load a plan written as JSON, TOML or YAML, and dump it back.
+
+A host keeps its plans in a database or a declarative document (as Aquarium keeps its
+pricelists, cron windows and agreements); :func:`load` turns that plain data into the same
+values a Python caller would build, and :func:`dump` turns them back:
+``load(dump(x)) == x`` and ``dump(load(d)) == d`` for data ``d`` in canonical form (the
+form :func:`dump` writes).
+
+The mapping is one rule, driven by each class's attrs fields:
+
+- an object is a JSON object whose keys are its constructor's argument names
+  (``{"up_to": "10", "unit": "0.09", "flat": "0", "block": null}`` for a
+  :class:`~ratekit.Tier`); every field is written, none may be unknown, and a field with
+  a default may be left out when loading;
+- where a field can hold several kinds of value (a price model, a cycle, a window, a
+  cost policy), the object says which with a ``"type"`` key naming one of :data:`TYPES`
+  (``{"type": "Graduated", "tiers": [...], "flat_at_zero": true}``);
+- Decimals are strings (``"0.09"``, exact), instants ISO-8601 strings in UTC with ``Z``,
+  timezones IANA names, tuples lists; a selector (``where``) or condition (``when``) is an
+  object of attribute values, where a Decimal value is written ``{"decimal": "1.5"}``.
+
+Data, never code: ``"type"`` names only the built-in types listed in :data:`TYPES` (no
+import paths, no eval), and a user-written price model, policy or cycle, or a function
+given as a level or condition, can be neither dumped nor loaded: the error says so.
+A field that does not fit raises :class:`~ratekit.BadDataError` naming its path, such as
+``plans[0].entries[2].price.tiers[1].up_to``.
+
+Example:
+    >>> import ratekit as rk
+    >>> from ratekit import plandata
+    >>> plan = plandata.load({
+    ...     "type": "Plan", "id": "basic", "currency": "EUR",
+    ...     "cycle": {"type": "cycles.Monthly", "tz": "Europe/Zurich", "day": 1},
+    ...     "entries": [{"id": "egress", "meter": "egress", "price": {
+    ...         "type": "Graduated", "tiers": [{"up_to": "10"}, {"unit": "0.09"}]}}],
+    ... })
+    >>> plan.entries[0].price
+    Graduated([Tier(up_to='10', unit='0'), Tier(unit='0.09')])
+    >>> plandata.load(plandata.dump(plan)) == plan
+    True
+    >>> try:
+    ...     plandata.load({"type": "Graduated", "tiers": [{"up_to": "ten"}]}, path="price")
+    ... except rk.BadDataError as error:
+    ...     print(error)
+    price.tiers[0].up_to: 'ten' is not a decimal number; write it like '12.5' or '1e9'.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+
+from . import cycles, percentages, policies, pricebook, prices, windows
+from ._calendar import zone, zone_name
+from ._codec import (
+    alias,
+    alternatives,
+    decode_scalar,
+    encode_scalar,
+    fail,
+    field_hints,
+    init_fields,
+)
+from ._decimals import to_decimal
+from ._instants import format_us, from_us, to_us
+from .errors import RatekitError
+
+__all__ = ["TYPES", "Document", "dump", "dump_document", "load", "load_document"]
+
+#: The types plan data may name in ``"type"``: the built-in values only, never code.
+#: A value type added to ratekit becomes loadable by adding it here.
+TYPES: Final[Mapping[str, type]] = {
+    "Plan": pricebook.Plan,
+    "PriceEntry": pricebook.PriceEntry,
+    "Allowance": pricebook.Allowance,
+    "Minimum": pricebook.Minimum,
+    "Fee": pricebook.Fee,
+    "Assignment": pricebook.Assignment,
+    "Tier": prices.Tier,
+    "PerUnit": prices.PerUnit,
+    "Flat": prices.Flat,
+    "Graduated": prices.Graduated,
+    "Volume": prices.Volume,
+    "Package": prices.Package,
+    "Percentage": percentages.Percentage,
+    "GraduatedPercentage": percentages.GraduatedPercentage,
+    "cycles.Hourly": cycles.Hourly,
+    "cycles.Daily": cycles.Daily,
+    "cycles.Weekly": cycles.Weekly,
+    "cycles.Monthly": cycles.Monthly,
+    "cycles.Every": cycles.Every,
+    "windows.DailyWindow": windows.DailyWindow,
+    "windows.WeeklyWindow": windows.WeeklyWindow,
+    "windows.CronWindow": windows.CronWindow,
+    "windows.Union": windows.Union,
+    "windows.Intersection": windows.Intersection,
+    "windows.Complement": windows.Complement,
+    "Meter": policies.Meter,
+    "OnOff": policies.OnOff,
+    "Continuous": policies.Continuous,
+    "Discrete": policies.Discrete,
+    "Counter": policies.Counter,
+    "Max": policies.Max,
+    "Min": policies.Min,
+    "Latest": policies.Latest,
+    "Count": policies.Count,
+    "UniqueCount": policies.UniqueCount,
+    "Percentile": policies.Percentile,
+    "TimeWeightedMean": policies.TimeWeightedMean,
+}
+_NAMES: Final[Mapping[type, str]] = {cls: name for name, cls in TYPES.items()}
+_KNOWN: Final = ", ".join(TYPES)
+
+_NoneType: Final = type(None)
+
+
+def _is_object_hint(hint: Any) -> bool:
+    return isinstance(hint, type) and hint in _NAMES
+
+
+def _tuple_item(hint: Any) -> Any | None:
+    """``X`` for ``tuple[X, ...]``, else None."""
+    if typing.get_origin(hint) is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return args[0]
+    return None
+
+
+def _is_selector(hint: Any) -> bool:
+    item = _tuple_item(hint)
+    return item is not None and typing.get_origin(item) is tuple
+
+
+def _is_mapping(hint: Any) -> bool:
+    return typing.get_origin(hint) is Mapping or hint is Mapping
+
+
+# -- dump ----------------------------------------------------------------------------------
+
+
+def dump(value: object, *, path: str = "") -> dict[str, Any]:
+    """A plan, entry, price model, tier, cycle, window, meter or assignment as plain data.
+
+    The result holds only dicts, lists, strings, ints, bools and None, so ``json.dumps``
+    (or a TOML/YAML writer) takes it as it is. Every field is written, and the outermost
+    object carries its ``"type"``. O(size of the value).
+
+    Raises :class:`~ratekit.BadDataError` (naming the path) for a value that is code: a
+    user-written price model, policy, cycle or window, or a function used as a level or
+    condition.
+
+    Example:
+        >>> import ratekit as rk
+        >>> from ratekit import plandata
+        >>> plandata.dump(rk.Graduated([rk.Tier(10, 0), rk.Tier(None, "0.09")]))
+        {'type': 'Graduated', 'tiers': [{'up_to': '10', 'unit': '0', 'flat': '0', 'block': None}, {'up_to': None, 'unit': '0.09', 'flat': '0', 'block': None}], 'flat_at_zero': True}
+    """
+    name = _NAMES.get(type(value))
+    if name is None:
+        raise _not_data(value, path)
+    return {"type": name, **_dump_fields(value, path)}
+
+
+def _not_data(value: object, path: str) -> RatekitError:
+    kind = type(value).__name__
+    return fail(
+        path,
+        f"{kind} is not a type plan data can hold: data names only ratekit's built-in "
+        f"types ({_KNOWN}); a user-written price model, policy, cycle or window is code, "
+        "so build it in Python and use it there.",
+    )
+
+
+def _dump_fields(value: object, path: str) -> dict[str, Any]:
+    hints = field_hints(type(value))
+    out: dict[str, Any] = {}
+    for field in init_fields(type(value)):
+        where = f"{path}.{alias(field)}" if path else alias(field)
+        out[alias(field)] = _dump_value(getattr(value, field.name), hints[field.name], where)
+    return out
+
+
+def _dump_value(value: object, hint: Any, path: str) -> Any:  # noqa: PLR0911 - one case per shape
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, _dt.datetime):
+        return format_us(to_us(value))
+    if isinstance(value, _dt.tzinfo):
+        return zone_name(value)
+    if isinstance(value, tuple) and _is_selector(hint):
+        return {str(key): encode_scalar(item) for key, item in value}
+    if isinstance(value, tuple | list):
+        item_hint = _tuple_item(hint) or Any
+        return [_dump_value(item, item_hint, f"{path}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, Mapping):
+        return encode_scalar(value)
+    cls = type(value)
+    if cls in _NAMES:
+        fields = _dump_fields(value, path)
+        if any(option is cls for option in alternatives(hint)):
+            return fields
+        return {"type": _NAMES[cls], **fields}
+    if callable(value) and not attrs.has(cls):
+        raise fail(
+            path,
+            f"a function ({getattr(value, '__name__', cls.__name__)}) is code, not data; "
+            "plan data can give a level as an attribute name or a list of names, and a "
+            "condition as an object of attribute values.",
+        )
+    raise _not_data(value, path)
+
+
+# -- load ----------------------------------------------------------------------------------
+
+
+def load(data: Mapping[str, Any], *, path: str = "") -> Any:
+    """The value described by ``data`` (a JSON-like dict with a ``"type"``).
+
+    ``path`` names ``data`` in error messages (``"plans[0]"``). O(size of the data).
+
+    Raises :class:`~ratekit.BadDataError` whose message starts with the path of the bad
+    field: an unknown ``"type"`` (with the list of those accepted), an unknown or missing
+    key, a value of the wrong kind, or a value the constructor refuses (its own message
+    follows the path).
+
+    Example:
+        >>> from ratekit import plandata
+        >>> plandata.load({"type": "cycles.Monthly", "tz": "UTC", "day": 31})
+        cycles.monthly(tz='UTC', day=31)
+        >>> try:
+        ...     plandata.load({"type": "mypackage.Capped", "cap": "10"})
+        ... except Exception as error:
+        ...     print(error)  # doctest: +ELLIPSIS
+        the value: type 'mypackage.Capped' is not one plan data can name; data never names code (no import paths): it names one of Plan, PriceEntry, ...
+    """
+    if not isinstance(data, Mapping):
+        raise fail(path, f"expected an object with a 'type', not {type(data).__name__}: {data!r}.")
+    return _load_tagged(data, path)
+
+
+def _load_tagged(data: Mapping[str, Any], path: str) -> Any:
+    name = data.get("type")
+    cls = TYPES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise fail(
+            path,
+            f"type {name!r} is not one plan data can name; data never names code (no import "
+            f"paths): it names one of {_KNOWN}. A user-written price model or policy is "
+            "built in Python, not loaded from data.",
+        )
+    return _load_object(cls, {key: item for key, item in data.items() if key != "type"}, path)
+
+
+def _load_object(cls: type, data: Mapping[str, Any], path: str) -> Any:
+    hints = field_hints(cls)
+    fields = {alias(field): field for field in init_fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        where = f"{path}.{unknown[0]}" if path else unknown[0]
+        raise fail(
+            where,
+            f"{_NAMES[cls]} has no field {unknown[0]!r}; its fields are " + ", ".join(fields) + ".",
+        )
+    kwargs: dict[str, Any] = {}
+    for key, field in fields.items():
+        where = f"{path}.{key}" if path else key
+        if key not in data:
+            if field.default is attrs.NOTHING:
+                raise fail(where, f"{_NAMES[cls]} needs {key!r}; it has no default.")
+            continue
+        kwargs[key] = _load_value(data[key], hints[field.name], where)
+    try:
+        return cls(**kwargs)
+    except RatekitError as error:
+        raise fail(path, str(error)) from None
+
+
+def _load_value(data: Any, hint: Any, path: str) -> Any:
+    options = alternatives(hint)
+    if data is None:
+        if _NoneType in options:
+            return None
+        raise fail(path, f"must not be null; expected {_describe(hint)}.")
+    for option in options:
+        found, value = _try(option, data, path)
+        if found:
+            return value
+    raise fail(path, f"expected {_describe(hint)}, not {type(data).__name__}: {data!r}.")
+
+
+def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR0911, PLR0912 - one case per shape
+    origin = typing.get_origin(option)
+    if option is bool:
+        return (True, data) if isinstance(data, bool) else (False, None)
+    if option is int:
+        ok = isinstance(data, int) and not isinstance(data, bool)
+        return (True, data) if ok else (False, None)
+    if option is str:
+        return (True, data) if isinstance(data, str) else (False, None)
+    if origin is typing.Literal:
+        if isinstance(data, str) and data in typing.get_args(option):
+            return True, data
+        if isinstance(data, str):
+            allowed = ", ".join(repr(arg) for arg in typing.get_args(option))
+            raise fail(path, f"{data!r} is not one of {allowed}.")
+        return False, None
+    if option is Decimal:
+        if isinstance(data, bool) or not isinstance(data, str | int | float):
+            return False, None
+        try:
+            return True, to_decimal(data, repr(data))
+        except RatekitError:
+            raise fail(
+                path, f"{data!r} is not a decimal number; write it like '12.5' or '1e9'."
+            ) from None
+    if option is _dt.datetime:
+        if not isinstance(data, str):
+            return False, None
+        try:
+            return True, from_us(to_us(data, "instant"))
+        except RatekitError as error:
+            raise fail(path, str(error)) from None
+    if option is _dt.tzinfo:
+        if not isinstance(data, str):
+            return False, None
+        try:
+            return True, zone(data, "timezone")
+        except RatekitError as error:
+            raise fail(path, str(error)) from None
+    if _is_selector(option):
+        if not isinstance(data, Mapping):
+            return False, None
+        return True, {str(key): decode_scalar(item, f"{path}.{key}") for key, item in data.items()}
+    item = _tuple_item(option)
+    if item is not None:
+        if isinstance(data, str) or not isinstance(data, Sequence):
+            return False, None
+        return True, tuple(_load_value(x, item, f"{path}[{i}]") for i, x in enumerate(data))
+    if _is_mapping(option):
+        if not isinstance(data, Mapping):
+            return False, None
+        return True, decode_scalar(data, path)
+    if option is Any or option is object:
+        return True, data
+    if origin is Callable or option is Callable:
+        return False, None
+    if not isinstance(data, Mapping):
+        return False, None
+    if _is_object_hint(option) and "type" not in data:
+        return True, _load_object(option, data, path)
+    if "type" not in data:
+        raise fail(path, f"needs a 'type' naming the kind of {_describe(option)}.")
+    return True, _load_tagged(data, path)
+
+
+def _describe(hint: Any) -> str:
+    names = []
+    for option in alternatives(hint):
+        if option is _NoneType:
+            names.append("null")
+        elif option is Decimal:
+            names.append("a decimal string")
+        elif option is _dt.datetime:
+            names.append("an ISO-8601 instant")
+        elif option is _dt.tzinfo:
+            names.append("an IANA timezone name")
+        elif _tuple_item(option) is not None or option in (str, int, bool):
+            names.append("a list" if _tuple_item(option) is not None else option.__name__)
+        elif typing.get_origin(option) is typing.Literal:
+            names.append(" or ".join(repr(arg) for arg in typing.get_args(option)))
+        else:
+            names.append(f"an object ({getattr(option, '__name__', str(option))})")
+    return " or ".join(names)
+
+
+# -- documents -----------------------------------------------------------------------------
+
+
+@typing.final
+@attrs.frozen
+class Document:
+    """A declarative pricing document: meters, plans and the accounts' assignments.
+
+    In data, an assignment names its plan by id (``{"account": "acme", "plan": "basic"}``),
+    so a plan is written once however many accounts it serves.
+
+    Example:
+        >>> from ratekit import plandata
+        >>> doc = plandata.load_document({
+        ...     "meters": [{"name": "vm.hours", "unit": "hour", "policy": {"type": "OnOff"}}],
+        ...     "plans": [{"id": "basic", "currency": "EUR",
+        ...                "cycle": {"type": "cycles.Monthly", "tz": "UTC", "day": 1},
+        ...                "entries": [{"id": "vm", "meter": "vm.hours",
+        ...                             "price": {"type": "PerUnit", "rate": "0.05"}}]}],
+        ...     "assignments": [{"account": "acme", "plan": "basic"}],
+        ... })
+        >>> doc.assignments
+        (Assignment('acme', 'basic'),)
+        >>> plandata.load_document(plandata.dump_document(doc)) == doc
+        True
+    """
+
+    meters: tuple[policies.Meter, ...] = ()
+    plans: tuple[pricebook.Plan, ...] = ()
+    assignments: tuple[pricebook.Assignment, ...] = ()
+
+
+def load_document(data: Mapping[str, Any]) -> Document:
+    """A :class:`Document` from ``{"meters": [...], "plans": [...], "assignments": [...]}``.
+
+    Meters and plans are objects without a ``"type"`` (their list says what they are).
+    Errors name the path from the document's root (``plans[0].entries[2].price``).
+    O(size of the data).
+
+    Example:
+        >>> import ratekit as rk
+        >>> from ratekit import plandata
+        >>> try:
+        ...     plandata.load_document({"plans": [], "assignments": [{"account": "a", "plan": "gold"}]})
+        ... except rk.BadDataError as error:
+        ...     print(error)
+        assignments[0].plan: no plan has id 'gold'; the document's plans are: (none).
+    """
+    if not isinstance(data, Mapping):
+        raise fail("", f"a document is an object, not {type(data).__name__}.")
+    unknown = sorted(set(data) - {"meters", "plans", "assignments"})
+    if unknown:
+        raise fail(unknown[0], "a document holds 'meters', 'plans' and 'assignments' only.")
+    meters = _load_list(data.get("meters", ()), policies.Meter, "meters")
+    plans = _load_list(data.get("plans", ()), pricebook.Plan, "plans")
+    by_id = {plan.id: plan for plan in plans}
+    assignments = []
+    for index, item in enumerate(_sequence(data.get("assignments", ()), "assignments")):
+        where = f"assignments[{index}]"
+        if not isinstance(item, Mapping):
+            raise fail(where, f"an assignment is an object, not {type(item).__name__}.")
+        plan_id = item.get("plan")
+        if plan_id not in by_id:
+            known = ", ".join(repr(key) for key in by_id) or "(none)"
+            raise fail(
+                f"{where}.plan", f"no plan has id {plan_id!r}; the document's plans are: {known}."
+            )
+        rest = {key: value for key, value in item.items() if key != "plan"}
+        fields = _load_object_fields(pricebook.Assignment, rest, where)
+        try:
+            assignments.append(pricebook.Assignment(plan=by_id[plan_id], **fields))
+        except RatekitError as error:
+            raise fail(where, str(error)) from None
+    return Document(meters, plans, tuple(assignments))
+
+
+def _load_object_fields(cls: type, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+    hints = field_hints(cls)
+    fields = {alias(f): f for f in init_fields(cls)}
+    out = {}
+    for key, item in data.items():
+        if key not in fields:
+            raise fail(f"{path}.{key}", f"{_NAMES[cls]} has no field {key!r}.")
+        out[key] = _load_value(item, hints[fields[key].name], f"{path}.{key}")
+    return out
+
+
+def _sequence(data: object, path: str) -> Sequence[Any]:
+    if isinstance(data, str) or not isinstance(data, Sequence):
+        raise fail(path, f"expected a list, not {type(data).__name__}.")
+    return data
+
+
+def _load_list(data: object, cls: type, path: str) -> tuple[Any, ...]:
+    out = []
+    for index, item in enumerate(_sequence(data, path)):
+        out.append(_load_value(item, cls, f"{path}[{index}]"))
+    return tuple(out)
+
+
+def dump_document(document: Document) -> dict[str, Any]:
+    """The plain data of a :class:`Document` (assignments name their plan by id).
+
+    Example:
+        >>> from ratekit import plandata
+        >>> plandata.dump_document(plandata.Document())
+        {'meters': [], 'plans': [], 'assignments': []}
+    """
+    assignments = []
+    for index, assignment in enumerate(document.assignments):
+        fields = _dump_fields(assignment, f"assignments[{index}]")
+        fields["plan"] = assignment.plan.id
+        assignments.append(fields)
+    return {
+        "meters": [_dump_fields(m, f"meters[{i}]") for i, m in enumerate(document.meters)],
+        "plans": [_dump_fields(p, f"plans[{i}]") for i, p in enumerate(document.plans)],
+        "assignments": assignments,
+    }

@@ -1,0 +1,163 @@
+"""Pricing experiments: the same usage under several plans (ratekit.compare)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+
+import ratekit as rk
+from ratekit import strategies as rks
+
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+APRIL = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+MONTHLY = rk.cycles.monthly(tz="UTC")
+TODAY = rk.Plan("today", "EUR", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))])
+TIERED = rk.Plan(
+    "tiered",
+    "EUR",
+    MONTHLY,
+    [rk.PriceEntry("vm", "vm.hours", rk.Graduated([rk.Tier(500, "0.06"), rk.Tier(None, "0.02")]))],
+    fees=[rk.Fee("base", "1")],
+)
+
+
+def _rows() -> list[rk.UsageRow]:
+    return [
+        rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, 100, "hour", {}, ()),
+        rk.UsageRow("globex", "vm.hours", "vm-2", MARCH, MARCH, 900, "hour", {}, ()),
+        rk.UsageRow("globex", "vm.hours", "vm-2", APRIL, APRIL, 10, "hour", {}, ()),
+    ]
+
+
+def test_a_worked_comparison():
+    span = rk.Span(MARCH.start, APRIL.end)
+    comparison = rk.compare_plans(_rows(), {"today": TODAY, "tiered": TIERED}, span=span)
+    got = [
+        (r.account, r.cycle.start.month, r.candidate, r.total, r.difference, r.change)
+        for r in comparison.rows
+    ]
+    assert got == [
+        # acme: 100 * 0.05 = 5.00; tiered 100 * 0.06 + 1 = 7.00
+        ("acme", 3, "today", Decimal("5.00"), Decimal("0.00"), "same"),
+        ("acme", 3, "tiered", Decimal("7.00"), Decimal("2.00"), "pays more"),
+        # acme April: no usage; today bills nothing, tiered its base fee of 1.00
+        ("acme", 4, "today", None, None, "not billed"),
+        ("acme", 4, "tiered", Decimal("1.00"), None, "not billed"),
+        # globex March: 900 * 0.05 = 45.00; tiered 500 * 0.06 + 400 * 0.02 + 1 = 39.00
+        ("globex", 3, "today", Decimal("45.00"), Decimal("0.00"), "same"),
+        ("globex", 3, "tiered", Decimal("39.00"), Decimal("-6.00"), "pays less"),
+        # globex April: 10 * 0.05 = 0.50; tiered 10 * 0.06 + 1 = 1.60
+        ("globex", 4, "today", Decimal("0.50"), Decimal("0.00"), "same"),
+        ("globex", 4, "tiered", Decimal("1.60"), Decimal("1.10"), "pays more"),
+    ]
+    assert comparison.accounts("tiered", "pays less") == ("globex",)
+    assert comparison.accounts("tiered", "pays more") == ("acme", "globex")
+    assert comparison.totals() == {"today": Decimal("50.50"), "tiered": Decimal("48.60")}
+    rows = comparison.to_rows()
+    assert rows[1] == {
+        "account": "acme",
+        "cycle_start": "2026-03-01T00:00:00Z",
+        "cycle_end": "2026-04-01T00:00:00Z",
+        "currency": "EUR",
+        "candidate": "tiered",
+        "total": "7.00",
+        "precise_total": "7.00",
+        "baseline": "5.00",
+        "difference": "2.00",
+        "change": "pays more",
+    }
+    frame = comparison.to_frame()
+    assert str(frame["cycle_start"].dtype) == "datetime64[us, UTC]"
+    assert frame["difference"].sum() == Decimal("-2.90")
+    wide = frame.pivot(index=["account", "cycle_start"], columns="candidate", values="total")
+    assert wide.loc[("acme", frame["cycle_start"][0]), "tiered"] == Decimal("7.00")
+
+
+def test_an_account_a_candidate_does_not_bill_is_not_billed():
+    candidates = {"today": TODAY, "acme only": [rk.Assignment("acme", TIERED)]}
+    rows = _rows()[:1]
+    comparison = rk.compare_plans(rows, candidates, span=MARCH)
+    assert [(r.candidate, r.change) for r in comparison.rows] == [
+        ("today", "same"),
+        ("acme only", "pays more"),
+    ]
+    other = rk.compare_plans(
+        rows,
+        {
+            "acme only": [rk.Assignment("acme", TIERED), rk.Assignment("globex", TIERED)],
+            "today": TODAY,
+        },
+        span=MARCH,
+    )
+    globex = [r for r in other.rows if r.account == "globex"]
+    assert [(r.candidate, r.total, r.change) for r in globex] == [
+        ("acme only", Decimal("1.00"), "same"),  # the base fee, no usage
+        ("today", None, "not billed"),
+    ]
+
+
+def test_html_escapes_every_user_string():
+    evil = "<script>alert(1)</script>"
+    rows = [rk.UsageRow(evil, "vm.hours", "vm-1", MARCH, MARCH, 1, "hour", {}, ())]
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+    page = rk.compare_plans(rows, {evil: plan, "b&b": plan}, span=MARCH)._repr_html_()
+    assert "<script>" not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # the account and the candidate
+    assert "b&amp;b" in page
+    assert "1.00 EUR" in page
+
+
+def test_totals_never_add_currencies():
+    eur = rk.Plan("e", "EUR", MONTHLY, [], fees=[rk.Fee("base", 10)])
+    usd = rk.Plan("u", "USD", MONTHLY, [], fees=[rk.Fee("base", 12)])
+    comparison = rk.compare_plans(
+        [], {"now": [rk.Assignment("a", eur), rk.Assignment("b", usd)]}, span=MARCH
+    )
+    assert comparison.totals_by_currency() == {
+        "now": {"EUR": Decimal("10.00"), "USD": Decimal("12.00")}
+    }
+    with pytest.raises(
+        rk.CurrencyMismatchError,
+        match=r"^candidate 'now' bills in EUR, USD; its totals per currency are in totals_by_currency\(\)\.$",
+    ):
+        comparison.totals()
+    assert "10.00 EUR + 12.00 USD" in comparison._repr_html_()
+
+
+def test_errors():
+    with pytest.raises(
+        rk.RatekitTypeError, match=r"^compare_plans needs at least one candidate plan"
+    ):
+        rk.compare_plans([], {}, span=MARCH)
+    usd = rk.Plan("usd", "USD", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+    with pytest.raises(
+        rk.CurrencyMismatchError,
+        match=r"^account 'acme' cycle 2026-03-01T00:00:00Z is billed in EUR by 'today', USD by 'usd'; compare candidates of one currency\.$",
+    ):
+        rk.compare_plans(_rows()[:1], {"today": TODAY, "usd": usd}, span=MARCH)
+    comparison = rk.compare_plans(_rows()[:1], {"today": TODAY}, span=MARCH)
+    with pytest.raises(rk.RatekitTypeError, match=r"^candidate 'x' is not one of 'today'\.$"):
+        comparison.accounts("x", "same")
+    with pytest.raises(rk.RatekitTypeError, match=r"^change 'cheaper' is not one of "):
+        comparison.accounts("today", "cheaper")  # type: ignore[arg-type]
+
+
+@given(rks.usage_rows(max_size=5), rks.plans(plan_id="a"), rks.plans(plan_id="b"))
+def test_law_each_total_is_that_candidates_own_bill(rows, first, second):
+    comparison = rk.compare_plans(rows, {"a": first, "b": second}, span=MARCH)
+    for name, plan in (("a", first), ("b", second)):
+        invoices = {inv.account: inv.total for inv in rk.bill(rk.rate(rows, plan, span=MARCH))}
+        mine = {
+            r.account: r.total
+            for r in comparison.rows
+            if r.candidate == name and r.total is not None
+        }
+        assert mine == invoices
+    for row in comparison.rows:
+        if row.candidate == "a":
+            assert row.change in ("same", "not billed")
+        if row.total is not None and row.baseline is not None:
+            assert row.difference == row.total - row.baseline
+            assert (row.change == "pays less") == (row.total < row.baseline)

@@ -1,0 +1,189 @@
+"""Charges as FOCUS 1.2 cost-and-usage rows (ratekit.focus)."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+
+import attrs
+from hypothesis import given
+
+import ratekit as rk
+from ratekit import focus
+from ratekit import strategies as rks
+
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+ZULU = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+
+
+def _check(rows: list[dict[str, object]]) -> None:
+    """The FOCUS 1.2 rules that can be checked on the data."""
+    for row in rows:
+        assert set(focus.MANDATORY) <= set(row)
+        for column in row:
+            assert (
+                column in focus.MANDATORY or column in focus.CONDITIONAL or column.startswith("x_")
+            )
+        for column in (
+            "BilledCost",
+            "BillingAccountId",
+            "BillingCurrency",
+            "BillingPeriodStart",
+            "BillingPeriodEnd",
+            "ChargeCategory",
+            "ChargeClass",
+            "ChargePeriodStart",
+            "ChargePeriodEnd",
+            "ContractedCost",
+            "EffectiveCost",
+            "InvoiceIssuerName",
+            "ListCost",
+            "ProviderName",
+            "PublisherName",
+            "ServiceCategory",
+            "ServiceName",
+        ):
+            assert row[column] is not None, column
+        for column in (
+            "BillingPeriodStart",
+            "BillingPeriodEnd",
+            "ChargePeriodStart",
+            "ChargePeriodEnd",
+        ):
+            assert ZULU.match(str(row[column])), row[column]
+        assert (
+            row["BillingPeriodStart"]
+            <= row["ChargePeriodStart"]
+            <= row["ChargePeriodEnd"]
+            <= row["BillingPeriodEnd"]
+        )
+        assert row["ChargeCategory"] in ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
+        assert row["ChargeClass"] in ("Regular", "Correction")
+        # PricingUnit is null exactly when PricingQuantity is
+        assert (row["PricingQuantity"] is None) == (row["PricingUnit"] is None)
+        if row["ChargeCategory"] in ("Usage", "Purchase") and row["ChargeClass"] == "Regular":
+            assert row["PricingQuantity"] is not None
+        if row["ChargeCategory"] == "Usage":
+            assert row["ConsumedQuantity"] is not None
+            assert row["ConsumedUnit"] is not None
+        else:
+            assert row["ConsumedQuantity"] is None
+        # ListCost = ListUnitPrice x PricingQuantity; ContractedCost likewise
+        if row["ListUnitPrice"] is not None and row["PricingQuantity"] is not None:
+            assert Decimal(row["PricingQuantity"]) * Decimal(row["ListUnitPrice"]) == Decimal(
+                row["ListCost"]
+            )
+        else:
+            assert row["ListCost"] == row["BilledCost"]
+        if row["ContractedUnitPrice"] is not None and row["PricingQuantity"] is not None:
+            assert Decimal(row["PricingQuantity"]) * Decimal(row["ContractedUnitPrice"]) == Decimal(
+                row["ContractedCost"]
+            )
+        assert row["EffectiveCost"] == row["BilledCost"]
+        json.dumps(row)
+
+
+def test_a_worked_bill_as_focus_rows():
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [
+            rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05")),
+            rk.PriceEntry(
+                "egress", "egress", rk.Graduated([rk.Tier(10, 0), rk.Tier(None, "0.085")])
+            ),
+        ],
+        allowances=[rk.Allowance("vm.hours", 10)],
+        minimums=[rk.Minimum(20)],
+        fees=[rk.Fee("support", "5")],
+    )
+    rows = [
+        rk.UsageRow(
+            "acme",
+            "vm.hours",
+            "vm-1",
+            MARCH,
+            MARCH,
+            30,
+            "hour",
+            {"flavor": "m1", "cores": Decimal(2)},
+            ("e1", "e2"),
+        ),
+        rk.UsageRow("acme", "egress", "ip-1", MARCH, MARCH, 33, "GB", {}, ("s1",)),
+    ]
+    rating = rk.rate(rows, plan, span=MARCH)
+    out = rk.focus_rows(
+        rating,
+        provider="Example Cloud",
+        service_categories={"vm.hours": "Compute", "egress": "Networking"},
+        service_names={"vm.hours": "Virtual machines"},
+    )
+    _check(out)
+    by_kind = {(row["x_ChargeKind"], row["x_Meter"]): row for row in out}
+    vm = by_kind["usage", "vm.hours"]
+    # 30 hours, 10 free: 20 * 0.05 = 1.00
+    assert (
+        vm["ConsumedQuantity"],
+        vm["PricingQuantity"],
+        vm["ListUnitPrice"],
+        vm["ListCost"],
+        vm["BilledCost"],
+    ) == ("30", "20", "0.05", "1.00", "1.00")
+    assert vm["ServiceName"] == "Virtual machines"
+    assert vm["ServiceCategory"] == "Compute"
+    assert vm["Tags"] == {"flavor": "m1", "cores": "2"}
+    assert vm["x_RecordIds"] == ["e1", "e2"]
+    assert vm["x_FreeQuantity"] == "10"
+    egress = by_kind["usage", "egress"]
+    # tiered: no list unit price; 23 * 0.085 = 1.955 is the list and billed cost
+    assert (egress["ListUnitPrice"], egress["ListCost"], egress["BilledCost"]) == (
+        None,
+        "1.955",
+        "1.955",
+    )
+    fee = by_kind["fee", "support"]
+    assert (
+        fee["ChargeCategory"],
+        fee["ChargeFrequency"],
+        fee["PricingQuantity"],
+        fee["PricingUnit"],
+    ) == ("Purchase", "Recurring", "1", "cycle")
+    minimum = next(row for row in out if row["x_ChargeKind"] == "minimum")
+    # 20 - (1.00 + 1.955) = 17.045 topped up
+    assert (minimum["ChargeCategory"], minimum["BilledCost"], minimum["PricingQuantity"]) == (
+        "Adjustment",
+        "17.045",
+        None,
+    )
+    total = sum(Decimal(row["BilledCost"]) for row in out)
+    assert total == rk.bill(rating)[0].precise_total == Decimal("25.000")
+
+
+def test_a_correction_is_charge_class_correction():
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))],
+    )
+    row = rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, 30, "hour", {}, ())
+    charge = rk.rate([row], plan, span=MARCH).charges[0]
+    reversal = attrs.evolve(
+        charge, quantity=-charge.quantity, amount=-charge.amount, kind="reversal"
+    )
+    out = rk.focus_rows([charge, reversal], provider="X")
+    assert [r["ChargeClass"] for r in out] == ["Regular", "Correction"]
+    assert out[1]["BilledCost"] == "-1.50"
+    _check(out)
+
+
+@given(rks.usage_rows(max_size=5), rks.plans())
+def test_law_focus_rows_keep_the_spec_rules_and_add_up(rows, plan):
+    rating = rk.rate(rows, [rk.Assignment(a, plan) for a in ("acme", "globex")], span=MARCH)
+    out = rk.focus_rows(rating, provider="Example Cloud")
+    _check(out)
+    for invoice in rk.bill(rating):
+        mine = [r for r in out if r["BillingAccountId"] == invoice.account]
+        assert sum(Decimal(r["BilledCost"]) for r in mine) == invoice.precise_total

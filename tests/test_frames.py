@@ -1,0 +1,80 @@
+"""Usage rows, charges and invoice lines as DataFrames (ratekit.frames, the pandas extra)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from decimal import Decimal
+
+import pandas as pd
+
+import ratekit as rk
+
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+PLAN = rk.Plan(
+    "p",
+    "EUR",
+    rk.cycles.monthly(tz="UTC"),
+    [
+        rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.005")),
+        rk.PriceEntry("egress", "egress", rk.Graduated([rk.Tier(10, 0), rk.Tier(None, "0.085")])),
+    ],
+)
+ROWS = [
+    rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, "0.1", "hour", {"flavor": "m1"}, ("e1",)),
+    rk.UsageRow(
+        "acme", "vm.hours", "vm-2", MARCH, MARCH, "0.2", "hour", {"flavor": "m2", "zone": "b"}, ()
+    ),
+    rk.UsageRow("globex", "egress", "ip-1", MARCH, MARCH, "33", "GB", {}, ()),
+]
+
+
+def test_usage_frame_dtypes_and_exact_decimals():
+    frame = rk.usage_frame(ROWS)
+    assert str(frame["span_start"].dtype) == "datetime64[us, UTC]"
+    assert str(frame["cycle_end"].dtype) == "datetime64[us, UTC]"
+    assert frame["span_start"][0] == pd.Timestamp("2026-03-01T00:00:00Z")
+    assert frame["quantity"].dtype == object
+    assert all(type(value) is Decimal for value in frame["quantity"])
+    # exact: 0.1 + 0.2 is 0.3 here, not 0.30000000000000004
+    assert frame[frame["meter"] == "vm.hours"]["quantity"].sum() == Decimal("0.3")
+    assert list(frame["description.flavor"]) == ["m1", "m2", None]
+    assert list(frame["description.zone"]) == [None, "b", None]
+    assert list(frame["record_ids"]) == [["e1"], [], []]
+    # the documented approximate view for plotting
+    assert frame["quantity"].astype(float).tolist() == [0.1, 0.2, 33.0]
+
+
+def test_charges_frame_cells_are_the_charges_exact_amounts():
+    rating = rk.rate(ROWS, [rk.Assignment("acme", PLAN), rk.Assignment("globex", PLAN)], span=MARCH)
+    frame = rk.charges_frame(rating)
+    assert list(frame["amount"]) == [charge.amount for charge in rating.charges]
+    # 0.1 * 0.005 = 0.0005; 0.2 * 0.005 = 0.001; (33 - 10) * 0.085 = 1.955
+    assert frame.groupby("account")["amount"].sum().to_dict() == {
+        "acme": Decimal("0.0015"),
+        "globex": Decimal("1.955"),
+    }
+    assert list(frame["unit_price"]) == [Decimal("0.005"), Decimal("0.005"), None]
+    assert "row" not in frame.columns
+    assert "price" not in frame.columns
+    assert str(frame["span_end"].dtype) == "datetime64[us, UTC]"
+
+
+def test_invoice_lines_frame_keeps_rounded_and_precise_amounts():
+    invoices = rk.bill(
+        rk.rate(ROWS, [rk.Assignment("acme", PLAN), rk.Assignment("globex", PLAN)], span=MARCH)
+    )
+    frame = rk.invoice_lines_frame(invoices)
+    assert list(frame["account"]) == ["acme", "globex"]
+    # acme: 0.0015 -> 0.00; globex 1.955 -> 1.96 (half-even at 0.005 rounds to even 1.96)
+    assert list(frame["precise"]) == [Decimal("0.0015"), Decimal("1.955")]
+    assert list(frame["amount"]) == [Decimal("0.00"), Decimal("1.96")]
+    assert frame["amount"].sum() == sum(invoice.total for invoice in invoices)
+    assert str(frame["cycle_start"].dtype) == "datetime64[us, UTC]"
+    assert "charges" not in frame.columns
+    assert rk.invoice_lines_frame(invoices[0])["account"].tolist() == ["acme"]
+
+
+def test_import_ratekit_does_not_import_pandas():
+    code = "import sys, ratekit; assert 'pandas' not in sys.modules, 'pandas imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,296 @@
+"""Plans as plain data: load, dump, paths in errors, data never code (ratekit.plandata)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+
+import ratekit as rk
+from ratekit import plandata
+from ratekit import strategies as rks
+
+# Seed 004's declarative document: a pricelist, a cron window (Tuesdays 02:00 to
+# Wednesdays 02:00), an algorithm (a cost policy) and an agreement, as a host keeps it.
+AQUARIUM = {
+    "meters": [
+        {
+            "name": "diskspace",
+            "unit": "MB*hour",
+            "policy": {"type": "Continuous", "level": "size_mb", "when": None},
+        },
+        {"name": "vmtime", "unit": "hour", "policy": {"type": "OnOff", "when": {"state": "on"}}},
+        {"name": "bandwidth", "unit": "MB", "policy": {"type": "Discrete"}},
+    ],
+    "plans": [
+        {
+            "id": "default",
+            "currency": "EUR",
+            "cycle": {
+                "type": "cycles.Monthly",
+                "tz": "Europe/Athens",
+                "day": 1,
+                "months": 1,
+                "month": 1,
+            },
+            "entries": [
+                {
+                    "id": "disk",
+                    "meter": "diskspace",
+                    "price": {"type": "PerUnit", "rate": "0.01"},
+                    "where": {},
+                    "start": None,
+                    "end": None,
+                    "window": None,
+                    "priority": 0,
+                    "group_by": None,
+                },
+                {
+                    "id": "vm",
+                    "meter": "vmtime",
+                    "price": {"type": "PerUnit", "rate": "0.01"},
+                    "where": {},
+                    "start": "2012-01-08T16:46:17Z",
+                    "end": None,
+                    "window": None,
+                    "priority": 0,
+                    "group_by": None,
+                },
+                {
+                    "id": "vm-tuesdays",
+                    "meter": "vmtime",
+                    "price": {
+                        "type": "Graduated",
+                        "tiers": [
+                            {"up_to": "10", "unit": "0", "flat": "0", "block": None},
+                            {"up_to": None, "unit": "0.005", "flat": "0", "block": None},
+                        ],
+                        "flat_at_zero": True,
+                    },
+                    "where": {"flavor": "m1", "cores": {"decimal": "2.5"}},
+                    "start": None,
+                    "end": None,
+                    "window": {
+                        "type": "windows.CronWindow",
+                        "start": "00 02 * * Tue",
+                        "end": "00 02 * * Wed",
+                        "tz": "Europe/Athens",
+                    },
+                    "priority": 1,
+                    "group_by": "resource",
+                },
+            ],
+            "allowances": [{"meter": "bandwidth", "quantity": "100"}],
+            "minimums": [{"amount": "5", "meter": None}],
+            "fees": [{"id": "base", "amount": "2.50"}],
+            "quantum": "0.01",
+            "rounding": "ROUND_HALF_UP",
+            "proration": "days",
+            "tz": "Europe/Athens",
+            "unpriced": "anomaly",
+        }
+    ],
+    "assignments": [
+        {"account": "gousiosg", "plan": "default", "start": "2012-01-01T00:00:00Z", "end": None}
+    ],
+}
+
+
+def _json(value: object) -> object:
+    return json.loads(json.dumps(value))
+
+
+def test_the_aquarium_document_loads_into_the_values_python_would_build():
+    document = plandata.load_document(_json(AQUARIUM))
+    plan = document.plans[0]
+    assert plan.cycle == rk.cycles.monthly(tz="Europe/Athens")
+    tuesdays = plan.entries[2]
+    assert tuesdays.window == rk.windows.cron("00 02 * * Tue", "00 02 * * Wed", tz="Europe/Athens")
+    assert tuesdays.price == rk.Graduated([rk.Tier(10, 0), rk.Tier(None, "0.005")])
+    assert dict(tuesdays.where) == {"flavor": "m1", "cores": Decimal("2.5")}
+    assert plan.entries[1].start == dt.datetime(2012, 1, 8, 16, 46, 17, tzinfo=dt.UTC)
+    assert plan.fees == (rk.Fee("base", "2.50"),)
+    assert document.meters[0] == rk.Meter("diskspace", "MB*hour", rk.Continuous("size_mb"))
+    assert document.assignments[0].plan is plan
+    # and back, identically (canonical form: every field written)
+    assert plandata.dump_document(document) == AQUARIUM
+    assert plandata.load_document(plandata.dump_document(document)) == document
+
+
+def test_a_plan_built_in_python_dumps_and_loads_back_equal():
+    plan = rk.Plan(
+        "pro",
+        "USD",
+        rk.cycles.every(dt.timedelta(days=14), anchor="2026-01-05T00:00:00Z"),
+        [
+            rk.PriceEntry("a", "api", rk.Package(1000, "0.50", free=100)),
+            rk.PriceEntry(
+                "b",
+                "cpu",
+                rk.Volume([rk.Tier(100, "0.2", block=10), rk.Tier(None, "0.1", flat=5)]),
+                window=rk.windows.complement(
+                    rk.windows.union(
+                        rk.windows.weekends(tz="UTC"), rk.windows.daily("22:00", "06:00", tz="UTC")
+                    )
+                ),
+            ),
+            rk.PriceEntry("c", "pay", rk.Percentage("2.9", fixed_fee="0.30", maximum=10)),
+            rk.PriceEntry("d", "sub", rk.Flat(9)),
+        ],
+    )
+    data = _json(plandata.dump(plan))
+    assert data["cycle"] == {
+        "type": "cycles.Every",
+        "period_us": 14 * 86_400_000_000,
+        "anchor_us": plan.cycle.anchor_us,
+    }
+    assert plandata.load(data) == plan
+    assert plandata.dump(plandata.load(data)) == data
+
+
+def test_errors_name_the_path_of_the_bad_field():
+    bad = _json(AQUARIUM)
+    bad["plans"][0]["entries"][2]["price"]["tiers"][1]["up_to"] = "lots"
+    with pytest.raises(
+        rk.BadDataError,
+        match=r"^plans\[0\]\.entries\[2\]\.price\.tiers\[1\]\.up_to: 'lots' is not a decimal number; write it like '12\.5' or '1e9'\.$",
+    ):
+        plandata.load_document(bad)
+    bad = _json(AQUARIUM)
+    bad["plans"][0]["entries"][2]["price"]["tiers"][0]["up_to"] = "20"
+    bad["plans"][0]["entries"][2]["price"]["tiers"][1]["up_to"] = "10"
+    with pytest.raises(rk.BadDataError, match=r"^plans\[0\]\.entries\[2\]\.price: Graduated tiers"):
+        plandata.load_document(bad)
+    bad = _json(AQUARIUM)
+    bad["plans"][0]["entries"][0]["prise"] = 1
+    with pytest.raises(
+        rk.BadDataError,
+        match=r"^plans\[0\]\.entries\[0\]\.prise: PriceEntry has no field 'prise'; its fields are id, meter, price, ",
+    ):
+        plandata.load_document(bad)
+    bad = _json(AQUARIUM)
+    del bad["plans"][0]["currency"]
+    with pytest.raises(
+        rk.BadDataError, match=r"^plans\[0\]\.currency: Plan needs 'currency'; it has no default\.$"
+    ):
+        plandata.load_document(bad)
+    bad = _json(AQUARIUM)
+    bad["plans"][0]["cycle"]["tz"] = "Mars/Olympus"
+    with pytest.raises(
+        rk.BadDataError,
+        match=r"^plans\[0\]\.cycle\.tz: timezone 'Mars/Olympus' is not a known IANA",
+    ):
+        plandata.load_document(bad)
+    bad = _json(AQUARIUM)
+    bad["plans"][0]["proration"] = "hours"
+    with pytest.raises(
+        rk.BadDataError, match=r"^plans\[0\]\.proration: 'hours' is not one of 'seconds', 'days'\.$"
+    ):
+        plandata.load_document(bad)
+    bad = _json(AQUARIUM)
+    bad["plans"][0]["entries"][0]["price"] = {"rate": "1"}
+    with pytest.raises(
+        rk.BadDataError,
+        match=r"^plans\[0\]\.entries\[0\]\.price: needs a 'type' naming the kind of ",
+    ):
+        plandata.load_document(bad)
+
+
+def test_data_never_names_code():
+    with pytest.raises(
+        rk.BadDataError,
+        match=r"^price: type 'os.system' is not one plan data can name; data never names code \(no import paths\)",
+    ):
+        plandata.load({"type": "os.system"}, path="price")
+    with pytest.raises(
+        rk.BadDataError,
+        match=r"A user-written price model or policy is built in Python, not loaded from data\.$",
+    ):
+        plandata.load({"type": "Capped", "cap": "10"})
+
+
+class Capped:
+    """A user-written price model: fine in Python, not data."""
+
+    def amount(self, quantity: object) -> Decimal:
+        return min(Decimal(str(quantity)), Decimal(10))
+
+    def marginal(self, quantity: object, added: object) -> Decimal:
+        return self.amount(Decimal(str(quantity)) + Decimal(str(added))) - self.amount(quantity)
+
+    def explain(self, quantity: object) -> list[rk.TierLine]:
+        return []
+
+    linear = False
+
+
+def test_user_written_models_and_functions_are_refused_when_dumped():
+    plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("x", "m", Capped())])
+    with pytest.raises(
+        rk.BadDataError,
+        match=r"^entries\[0\]\.price: Capped is not a type plan data can hold: .*a user-written price model, policy, cycle or window is code",
+    ):
+        plandata.dump(plan)
+    meter = rk.Meter("ram", "MB*hour", rk.Continuous(lambda d: 1))
+    with pytest.raises(
+        rk.BadDataError, match=r"^policy\.level: a function \(<lambda>\) is code, not data"
+    ):
+        plandata.dump(meter)
+    with pytest.raises(
+        rk.BadDataError, match=r"^the value: expected an object with a 'type', not list"
+    ):
+        plandata.load([])  # type: ignore[arg-type]
+
+
+@given(rks.plans())
+def test_law_plans_round_trip_through_json(plan):
+    data = _json(plandata.dump(plan))
+    assert plandata.load(data) == plan
+    assert plandata.dump(plandata.load(data)) == data
+
+
+@given(rks.price_models())
+def test_law_price_models_round_trip_and_price_the_same(price):
+    back = plandata.load(_json(plandata.dump(price)))
+    assert back == price
+    assert back.amount(123) == price.amount(123)
+
+
+def test_meters_policies_and_assignments_round_trip():
+    meters = [
+        rk.Meter(
+            "app", "MB*hour", rk.Continuous(("memory_mb", "instances"), when={"state": "STARTED"})
+        ),
+        rk.Meter("egress", "GB", rk.Counter()),
+        rk.Meter("p95", "Mbit/s", rk.Percentile(95)),
+        rk.Meter("peak", "GB", rk.Max()),
+        rk.Meter("vm", "hour", rk.OnOff(when={"cores": Decimal("0.5")})),
+    ]
+    for meter in meters:
+        data = _json(plandata.dump(meter))
+        back = plandata.load(data)
+        assert back == meter
+        assert plandata.dump(back) == data
+    assert _json(plandata.dump(meters[0]))["policy"] == {
+        "type": "Continuous",
+        "level": ["memory_mb", "instances"],
+        "when": {"state": "STARTED"},
+    }
+    plan = rk.Plan("p", "EUR", rk.cycles.weekly(tz="Europe/Zurich", weekday="Tue"), [])
+    assignment = rk.Assignment("acme", plan, start="2026-03-01T00:00:00+01:00")
+    data = _json(plandata.dump(assignment))
+    assert data["start"] == "2026-02-28T23:00:00Z"
+    assert data["plan"]["cycle"] == {"type": "cycles.Weekly", "tz": "Europe/Zurich", "weekday": 1}
+    assert plandata.load(data) == assignment
+
+
+def test_a_charge_priced_by_user_code_has_no_row():
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("x", "m", Capped())])
+    row = rk.UsageRow("acme", "m", "r", march, march, 3, "unit", {}, ())
+    charge = rk.rate([row], plan, span=march).charges[0]
+    with pytest.raises(rk.BadDataError, match=r"^price: Capped is not a type plan data can hold"):
+        rk.to_row(charge)
