@@ -22,6 +22,8 @@ from ._version import __version__ as __version__
 from .billing import Invoice as Invoice
 from .billing import InvoiceLine as InvoiceLine
 from .billing import bill as bill
+from .credits import Credit as Credit
+from .credits import CreditLine as CreditLine
 from .errors import BadCalendarError as BadCalendarError
 from .errors import BadPriceError as BadPriceError
 from .errors import BadQuantityError as BadQuantityError
@@ -76,6 +78,7 @@ from .records import Anomaly as Anomaly
 from .records import Event as Event
 from .records import Inventory as Inventory
 from .records import Sample as Sample
+from .sharing import Share as Share
 from .spans import Span as Span
 from .spans import SpanSet as SpanSet
 from .timeline import Timeline as Timeline
@@ -100,6 +103,8 @@ __all__ = [
     "Continuous",
     "Count",
     "Counter",
+    "Credit",
+    "CreditLine",
     "CurrencyMismatchError",
     "DeltaPolicy",
     "Discrete",
@@ -130,6 +135,7 @@ __all__ = [
     "ResourceState",
     "Sample",
     "SamplePolicy",
+    "Share",
     "Span",
     "SpanSet",
     "Tier",
