@@ -211,7 +211,8 @@ class Invoice:
     def __repr__(self) -> str:
         return (
             f"Invoice({self.account!r}, {format_us(self.cycle.start_us)!r}.."
-            f"{format_us(self.cycle.end_us)!r}, {len(self.lines)} lines, "
+            f"{format_us(self.cycle.end_us)!r}, {len(self.lines)} "
+            f"{'line' if len(self.lines) == 1 else 'lines'}, "
             f"total={self.total} {self.currency})"
         )
 
