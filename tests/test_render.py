@@ -140,3 +140,68 @@ def test_plain_and_shown_numbers() -> None:
     assert shown(Decimal("2.5000")) == "2.5"
     assert shown(Decimal("1E-7")) == "~0"
     assert shown(Decimal("0.1234565")) == "~0.123456"  # half-even at the 6th place
+
+
+def test_blocks_flat_fees_and_free_units_read_in_text_and_html() -> None:
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("calls", "calls", rk.Package(1000, "0.50", free=100)),
+            rk.PriceEntry(
+                "seats", "seats", rk.Volume([rk.Tier(5, "2", flat=3), rk.Tier(None, "1")])
+            ),
+        ],
+        allowances=[rk.Allowance("seats", 1)],
+    )
+    rows = [
+        rk.UsageRow("acme", "calls", "app", MARCH, MARCH, Decimal(2101), "call", {}, ()),
+        rk.UsageRow("acme", "seats", "org", MARCH, MARCH, Decimal(4), "seat", {}, ()),
+    ]
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
+    # calls: 100 free, 2001 in 3 blocks of 1000 x 0.50 = 1.50; seats: 4 with 1 free, 3 x 2
+    # + 3 flat = 9
+    text = str(invoice)
+    assert "      packages (100, ∞): 2001 in 3 blocks of 1000 * 0.50 = 1.50" in text
+    assert "  seats · seats  4 seat (1 free)      tiered    9.00" in text
+    assert "      tiers[0] (0, 5]: 3 * 2 + 3 flat = 9" in text
+    cells = parse(invoice._repr_html_()).cells
+    assert (cells[cells.index("packages (100, ∞)") : cells.index("packages (100, ∞)") + 4]) == [
+        "packages (100, ∞)",
+        "2001 call in 3 blocks of 1000",
+        "0.50 per block",
+        "1.50",
+    ]
+    assert "2 + 3 flat" in cells
+
+
+def test_anomalies_and_long_ratings_show_in_html() -> None:
+    anomaly = rk.Anomaly("duplicate_stop", "event <e3> stops app-1 again: ignored.", ("e3",))
+    page = rk.Usage((), (anomaly,), ())._repr_html_()
+    assert "event &lt;e3&gt; stops app-1 again: ignored." in page
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit(1))])
+    rows = [
+        rk.UsageRow("acme", "calls", f"app-{i:03d}", MARCH, MARCH, Decimal(1), "call", {}, ())
+        for i in range(201)
+    ]
+    rating = rk.rate(rows, plan, span=MARCH)
+    rating = rk.Rating(rating.charges, (anomaly,), rating.rows)
+    page = rating._repr_html_()
+    assert "… and 1 more rows." in page
+    assert "event &lt;e3&gt;" in page
+
+
+def test_reprs_of_credits_and_shares_say_what_they_hold() -> None:
+    credit = rk.Credit(
+        "c", "acme", 5, "EUR", start=MARCH.start, expires=MARCH.end, priority=2, renews=True
+    )
+    assert repr(credit) == (
+        "Credit('c', 'acme', 5 EUR, start='2026-03-01T00:00:00Z', "
+        "expires='2026-04-01T00:00:00Z', priority=2, renews=True)"
+    )
+    assert credit.life == MARCH
+    share = rk.Share("acme", "disk", {"beta": "1.5", "acme": 1}, meter="gb.hours")
+    assert repr(share) == "Share('acme', 'disk', {'acme': 1, 'beta': 1.5}, meter='gb.hours')"
+    assert share.total == Decimal("2.5")
+    assert str(share.part("beta")) == "3/5"

@@ -6,7 +6,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ratekit as rk
@@ -148,3 +148,25 @@ def test_parts_add_up_to_the_whole_and_stay_within_a_quantum_of_their_share(
         exact = Fraction(whole) * Fraction(weight) / total
         assert abs(Fraction(parts[account].amount) - exact) < Fraction(quantum)
         assert Fraction(parts[account].amount) % Fraction(quantum) == 0
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(
+        st.builds(Fraction, st.integers(0, 10**8), st.integers(1, 1000)), min_size=1, max_size=8
+    ),
+    st.sampled_from(["0.01", "1", "0.001", "0.05"]),
+)
+def test_allocation_of_exact_parts_adds_up_and_stays_within_a_quantum(parts, quantum) -> None:  # type: ignore[no-untyped-def]
+    from ratekit._allocation import allocate
+
+    q = Fraction(quantum)
+    exact_sum = sum(parts, Fraction(0))
+    # any rounding of the sum to the quantum: the floor and the ceiling
+    floor = (exact_sum // q) * q
+    for whole in {floor, floor if floor == exact_sum else floor + q}:
+        amounts = allocate(Decimal(int(whole / q)) * Decimal(quantum), parts, Decimal(quantum))
+        assert sum((Fraction(a) for a in amounts), Fraction(0)) == whole
+        for amount, part in zip(amounts, parts, strict=True):
+            assert abs(Fraction(amount) - part) < q
+            assert Fraction(amount) % q == 0

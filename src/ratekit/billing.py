@@ -550,7 +550,5 @@ def _credit(invoices: list[Invoice], grants: Iterable[Credit]) -> list[Invoice]:
 
 
 def _quantum(invoice: Invoice) -> Decimal:
-    for line in invoice.lines:
-        for charge in line.charges:
-            return charge.quantum
-    return Decimal("0.01")
+    """The quantum of the invoice's plan (every line has its charges)."""
+    return invoice.lines[0].charges[0].quantum
