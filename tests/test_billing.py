@@ -172,6 +172,22 @@ def test_by_resource_never_changes_the_total_5_78_not_5_77() -> None:
     assert summary.total == detailed.total == Decimal("5.78")
 
 
+def test_the_issue_case_detail_5_77_summary_5_78_now_both_5_78() -> None:
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit("0.0025"))])
+    rows = [
+        rk.UsageRow("acme", "calls", "app-a", MARCH, MARCH, Decimal(401), "call", {}, ()),
+        rk.UsageRow("acme", "calls", "app-b", MARCH, MARCH, Decimal(1909), "call", {}, ()),
+    ]
+    rating = rk.rate(rows, plan, span=MARCH)
+    # app-a 401 x 0.0025 = 1.0025 (alone: 1.00); app-b 1909 x 0.0025 = 4.7725 (alone: 4.77);
+    # rounded alone they made 5.77, the summary 5.775 -> 5.78. Allocated: floors 1.00 + 4.77,
+    # one quantum left, equal remainders 0.0025 -> the earlier resource, app-a: 1.01 + 4.77
+    (detailed,) = rk.bill(rating, by_resource=True)
+    (summary,) = rk.bill(rating)
+    assert [line.amount for line in detailed.lines] == [Decimal("1.01"), Decimal("4.77")]
+    assert detailed.total == summary.total == Decimal("5.78")
+
+
 @given(
     st.lists(
         st.tuples(
