@@ -201,3 +201,24 @@ def test_credits_pay_what_they_can_and_their_balances_are_conserved(usage, specs
         if lines:
             assert sum((c.applied for c in lines), Decimal(0)) + lines[-1].left == credit.amount
             assert lines[0].available == credit.amount
+
+
+def test_billing_one_cycle_at_a_time_carries_the_balance_with_credits_left() -> None:
+    welcome = rk.Credit("welcome", "acme", 50, "EUR", start=MONTH_STARTS[2])
+    monthly = rk.Credit("monthly", "acme", 5, "EUR", start=MONTH_STARTS[2], renews=True)
+    together = invoices(welcome, monthly)
+    plan = [rk.Assignment("acme", PLAN)]
+    grants: tuple[rk.Credit, ...] = (welcome, monthly)
+    one_by_one = []
+    for month in (3, 4, 5):
+        cycle = rk.Span(MONTH_STARTS[month - 1], MONTH_STARTS[month])
+        billed = rk.bill(rk.rate([], plan, span=cycle), credits=grants)
+        one_by_one.extend(billed)
+        grants = rk.credits_left(grants, billed)
+    # March: 30 - 5 (monthly) - 25 (welcome, 25 left); April: 30 - 5 - 25 (welcome spent,
+    # dropped); May: 30 - 5 = 25
+    assert one_by_one == list(together)
+    assert [i.total for i in one_by_one] == [Decimal("0.00"), Decimal("0.00"), Decimal("25.00")]
+    assert grants == (monthly,)
+    with pytest.raises(rk.RatekitTypeError, match=r"credits_left takes Credit values, not str"):
+        rk.credits_left(["welcome"], one_by_one)  # type: ignore[list-item]

@@ -24,6 +24,7 @@ from .billing import InvoiceLine as InvoiceLine
 from .billing import bill as bill
 from .credits import Credit as Credit
 from .credits import CreditLine as CreditLine
+from .credits import credits_left as credits_left
 from .errors import BadCalendarError as BadCalendarError
 from .errors import BadPriceError as BadPriceError
 from .errors import BadQuantityError as BadQuantityError
@@ -154,6 +155,7 @@ __all__ = [
     "Volume",
     "bill",
     "convert",
+    "credits_left",
     "currency_quantum",
     "cycles",
     "meter",

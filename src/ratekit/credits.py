@@ -44,7 +44,7 @@ from ._instants import MAX_US, format_us, from_us, to_us
 from .errors import BadQuantityError, BadTimeError, CurrencyMismatchError, RatekitTypeError
 from .spans import Span
 
-__all__ = ["Credit", "CreditLine"]
+__all__ = ["Credit", "CreditLine", "credits_left"]
 
 _SUB: Final = CONTEXT.subtract
 
@@ -171,6 +171,55 @@ class CreditLine:
 
     def __repr__(self) -> str:
         return f"CreditLine({self.credit!r}, applied={self.applied}, left={self.left})"
+
+
+def credits_left(
+    credits: Iterable[Credit],  # noqa: A002 (the word users look for; builtin unused here)
+    invoices: Iterable[_Billed],
+) -> tuple[Credit, ...]:
+    """The credits as they stand after ``invoices``: for billing the next cycles later.
+
+    A host that bills one cycle at a time passes the credits to :func:`~ratekit.bill`,
+    then keeps ``credits_left(credits, invoices)`` for the next call: each one-time
+    credit's ``amount`` becomes what its last line on these invoices left (a spent
+    credit is dropped); renewing credits, and credits these invoices did not use, are
+    kept as they are. O(n + c) for n invoice lines and c credits.
+
+    Example:
+        >>> import ratekit as rk
+        >>> months = rk.cycles.monthly(tz="UTC")
+        >>> plan = rk.Plan("p", "EUR", months, [], fees=[rk.Fee("base", 30)])
+        >>> welcome = [rk.Credit("welcome", "acme", 50, "EUR", start="2026-03-01T00:00:00Z")]
+        >>> march = rk.bill(rk.rate([], [rk.Assignment("acme", plan)], span=months.containing("2026-03-02T00:00:00Z")), credits=welcome)
+        >>> rk.credits_left(welcome, march)
+        (Credit('welcome', 'acme', 20.00 EUR, start='2026-03-01T00:00:00Z'),)
+    """
+    left: dict[tuple[str, str], Decimal] = {}
+    for invoice in invoices:
+        for line in invoice.credits:
+            left[invoice.account, line.credit] = line.left
+    out = []
+    for credit in credits:
+        if not isinstance(credit, Credit):
+            raise RatekitTypeError(
+                f"credits_left takes Credit values, not {type(credit).__name__}: {credit!r}."
+            )
+        balance = left.get((credit.account, credit.id))
+        if credit.renews or balance is None:
+            out.append(credit)
+        elif balance > 0:
+            out.append(attrs.evolve(credit, amount=balance))
+    return tuple(out)
+
+
+class _Billed(typing.Protocol):
+    """What :func:`credits_left` reads of an invoice."""
+
+    @property
+    def account(self) -> str: ...
+
+    @property
+    def credits(self) -> tuple[CreditLine, ...]: ...
 
 
 class _Balance:
