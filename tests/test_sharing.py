@@ -170,3 +170,52 @@ def test_allocation_of_exact_parts_adds_up_and_stays_within_a_quantum(parts, qua
         for amount, part in zip(amounts, parts, strict=True):
             assert abs(Fraction(amount) - part) < q
             assert Fraction(amount) % q == 0
+
+
+APRIL = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+
+
+def test_holders_may_change_at_cycle_boundaries() -> None:
+    rows = [
+        row("acme", "image-1", "1000"),
+        rk.UsageRow("acme", "gb.hours", "image-1", APRIL, APRIL, Decimal(600), "GB*hour", {}, ()),
+    ]
+    shares = [
+        rk.Share("acme", "image-1", {"beta": 1}, end=APRIL.start),
+        rk.Share("acme", "image-1", {"beta": 1, "gamma": 1}, start=APRIL.start),
+    ]
+    invoices = rk.bill(rk.rate(rows, PLAN, span=rk.Span(MARCH.start, APRIL.end)), shares=shares)
+    # March: beta alone pays 1000 x 0.01 = 10.00; April: 600 x 0.01 = 6.00 split 3.00 + 3.00
+    assert [(i.account, i.cycle.start, i.total) for i in invoices] == [
+        ("beta", MARCH.start, Decimal("10.00")),
+        ("beta", APRIL.start, Decimal("3.00")),
+        ("gamma", APRIL.start, Decimal("3.00")),
+    ]
+
+
+def test_a_charge_across_a_shares_bound_is_refused_and_shares_may_not_overlap() -> None:
+    mid = rk.Share("acme", "image-1", {"beta": 1}, start="2026-03-15T00:00:00Z")
+    rating = rk.rate([row("acme", "image-1", "1000")], PLAN, span=MARCH)
+    with pytest.raises(
+        rk.BadPriceError,
+        match=r"the share of resource 'image-1' of account 'acme' runs from 2026-03-15T00:00:00Z "
+        r"on, but a charge of meter 'gb.hours' spans 2026-03-01T00:00:00Z\.\.2026-04-01T00:00:00Z",
+    ):
+        rk.bill(rating, shares=[mid])
+    until = rk.Share("acme", "image-1", {"beta": 1}, end="2026-03-15T00:00:00Z")
+    with pytest.raises(rk.BadPriceError, match=r"runs until 2026-03-15T00:00:00Z, but"):
+        rk.bill(rating, shares=[until])
+    inside = rk.Share("acme", "image-1", {"beta": 1}, start="2026-03-10T00:00:00Z", end=APRIL.end)
+    with pytest.raises(
+        rk.BadPriceError, match=r"runs over 2026-03-10T00:00:00Z\.\.2026-05-01T00:00:00Z, but"
+    ):
+        rk.bill(rating, shares=[inside])
+    overlapping = [
+        rk.Share("acme", "image-1", {"beta": 1}, end="2026-04-02T00:00:00Z"),
+        rk.Share("acme", "image-1", {"gamma": 1}, start=APRIL.start),
+    ]
+    with pytest.raises(rk.BadPriceError, match=r"at the same time"):
+        rk.bill(rating, shares=overlapping)
+    with pytest.raises(rk.BadTimeError, match=r"ends at 2026-03-01T00:00:00Z, not after its start"):
+        rk.Share("acme", "image-1", {"beta": 1}, start=MARCH.start, end=MARCH.start)
+    assert repr(mid) == ("Share('acme', 'image-1', {'beta': 1}, start='2026-03-15T00:00:00Z')")

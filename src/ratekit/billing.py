@@ -238,7 +238,7 @@ class Invoice:
 
 def _line_key(charge: Charge) -> tuple[object, ...]:
     return (
-        _LINE_ORDER[charge.kind],
+        _LINE_ORDER.get(charge.kind, len(_LINE_ORDER)),
         charge.meter is None,
         charge.meter or "",
         charge.entry or "",
@@ -304,8 +304,9 @@ def bill(
         groups[charge.account, charge.cycle.start_us, charge.cycle.end_us].append(charge)
     parts: dict[tuple[str, int, int], list[InvoiceLine]] = {}
     share_list = [share for owned in by_owner.values() for share in owned]
+    share_list.sort(key=lambda item: item[0])
     for (index, start_us, end_us, _, _), members in sorted(pools.items(), key=_pool_order):
-        for account, line in _shared_lines(share_list[index], members):
+        for account, line in _shared_lines(share_list[index][1], members):
             parts.setdefault((account, start_us, end_us), []).append(line)
     invoices = [
         _invoice(key, groups.get(key, []), parts.get(key, []), by_resource, tz)
@@ -324,37 +325,55 @@ def _pool_order(
 # -- sharing -------------------------------------------------------------------------------
 
 
-def _shares_by_owner(shares: Iterable[Share]) -> dict[tuple[str, str], list[Share]]:
-    by_owner: dict[tuple[str, str], list[Share]] = {}
-    for share in shares:
+def _shares_by_owner(shares: Iterable[Share]) -> dict[tuple[str, str], list[tuple[int, Share]]]:
+    """The shares per (owner, resource), each with its index in the order given."""
+    by_owner: dict[tuple[str, str], list[tuple[int, Share]]] = {}
+    for index, share in enumerate(shares):
         if not isinstance(share, Share):
             raise RatekitTypeError(
                 f"bill shares must be Share values, not {type(share).__name__}: {share!r}."
             )
         owned = by_owner.setdefault((share.owner, share.resource), [])
-        for other in owned:
-            if other.meter is None or share.meter is None or other.meter == share.meter:
+        for _, other in owned:
+            meters_meet = other.meter is None or share.meter is None or other.meter == share.meter
+            if meters_meet and other.span.overlaps(share.span):
                 raise BadPriceError(
                     f"two shares split the charges of account {share.owner!r}'s resource "
-                    f"{share.resource!r} (meters {other.meter!r} and {share.meter!r}); give "
-                    "each meter of a resource one share."
+                    f"{share.resource!r} (meters {other.meter!r} and {share.meter!r}) at the "
+                    "same time; give each meter of a resource one share at a time."
                 )
-        owned.append(share)
+        owned.append((index, share))
     return by_owner
 
 
-def _shared(by_owner: dict[tuple[str, str], list[Share]], charge: Charge) -> int | None:
-    """The index (in owner order) of the share that splits ``charge``, if any."""
+def _shared(by_owner: dict[tuple[str, str], list[tuple[int, Share]]], charge: Charge) -> int | None:
+    """The index of the share that splits ``charge``, if any."""
     if not by_owner or charge.kind != "usage" or charge.resource is None:
         return None
-    index = 0
-    for key, owned in by_owner.items():
-        if key == (charge.account, charge.resource):
-            for offset, share in enumerate(owned):
-                if share.meter is None or share.meter == charge.meter:
-                    return index + offset
-        index += len(owned)
+    for index, share in by_owner.get((charge.account, charge.resource), ()):
+        if share.meter is not None and share.meter != charge.meter:
+            continue
+        span = share.span
+        if span.start_us <= charge.span.start_us and charge.span.end_us <= span.end_us:
+            return index
+        if span.overlaps(charge.span):
+            raise BadPriceError(
+                f"the share of resource {charge.resource!r} of account {charge.account!r} "
+                f"runs {_bounds_text(share)}, but a charge of meter {charge.meter!r} spans "
+                f"{format_us(charge.span.start_us)}..{format_us(charge.span.end_us)}, across "
+                "its bounds; start and end shares at cycle boundaries, where every charge is "
+                "cut."
+            )
     return None
+
+
+def _bounds_text(share: Share) -> str:
+    span = share.span
+    if share.start is None:
+        return f"until {format_us(span.end_us)}"
+    if share.end is None:
+        return f"from {format_us(span.start_us)} on"
+    return f"over {format_us(span.start_us)}..{format_us(span.end_us)}"
 
 
 def _shared_lines(share: Share, members: list[Charge]) -> list[tuple[str, InvoiceLine]]:

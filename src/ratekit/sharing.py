@@ -31,6 +31,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as _dt
 import typing
 from collections.abc import Mapping
 from decimal import Decimal
@@ -39,7 +40,9 @@ from fractions import Fraction
 import attrs
 
 from ._decimals import CONTEXT, ZERO, to_decimal
-from .errors import BadQuantityError, RatekitTypeError
+from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
+from .errors import BadQuantityError, BadTimeError, RatekitTypeError
+from .spans import Span
 
 __all__ = ["Share"]
 
@@ -48,6 +51,14 @@ def _name(value: object, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise RatekitTypeError(f"Share {what} must be a non-empty string, not {value!r}.")
     return value
+
+
+def _start(value: object) -> _dt.datetime | None:
+    return None if value is None else from_us(to_us(value, "Share start"))
+
+
+def _end(value: object) -> _dt.datetime | None:
+    return None if value is None else from_us(to_us(value, "Share end"))
 
 
 def _owner(value: object) -> str:
@@ -97,10 +108,16 @@ class Share:
     - ``resource``: the resource id;
     - ``shares``: account -> share (any positive numbers; ``{"acme": 2, "beta": 1}``
       gives acme two thirds); the owner pays only if it is listed;
-    - ``meter``: only this meter's charges (``None``: every meter of the resource).
+    - ``meter``: only this meter's charges (``None``: every meter of the resource);
+    - ``start``, ``end``: only the charges inside ``[start, end)`` (``None``: unbounded),
+      so the holders can change over time; start and end a share at cycle boundaries,
+      where every charge is cut (a charge across a share's bound is refused).
 
     Errors: a share that is not a positive number raises
-    :class:`~ratekit.BadQuantityError`; an empty list of accounts too.
+    :class:`~ratekit.BadQuantityError`; an empty list of accounts too; an ``end`` not
+    after ``start`` raises :class:`~ratekit.BadTimeError`. :func:`~ratekit.bill` raises
+    :class:`~ratekit.BadPriceError` for two shares of one meter of a resource at the same
+    time, and for a charge that crosses a share's bound.
 
     Example:
         >>> import ratekit as rk
@@ -114,6 +131,23 @@ class Share:
     resource: str = attrs.field(converter=_resource)
     shares: tuple[tuple[str, Decimal], ...] = attrs.field(converter=_shares)
     meter: str | None = None
+    start: _dt.datetime | None = attrs.field(default=None, converter=_start, kw_only=True)
+    end: _dt.datetime | None = attrs.field(default=None, converter=_end, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise BadTimeError(
+                f"Share of {self.owner!r}'s resource {self.resource!r} ends at "
+                f"{format_us(to_us(self.end))}, not after its start "
+                f"{format_us(to_us(self.start))}; give an end after the start, or None."
+            )
+
+    @property
+    def span(self) -> Span:
+        """``[start, end)``: the charges the share splits lie in it (open ends: unbounded)."""
+        start_us = MIN_US if self.start is None else to_us(self.start)
+        end_us = MAX_US if self.end is None else to_us(self.end)
+        return Span.from_us(start_us, end_us)
 
     @property
     def total(self) -> Decimal:
@@ -136,5 +170,9 @@ class Share:
 
     def __repr__(self) -> str:
         shares = ", ".join(f"{account!r}: {weight}" for account, weight in self.shares)
-        meter = "" if self.meter is None else f", meter={self.meter!r}"
-        return f"Share({self.owner!r}, {self.resource!r}, {{{shares}}}{meter})"
+        extra = "" if self.meter is None else f", meter={self.meter!r}"
+        if self.start is not None:
+            extra += f", start={format_us(to_us(self.start))!r}"
+        if self.end is not None:
+            extra += f", end={format_us(to_us(self.end))!r}"
+        return f"Share({self.owner!r}, {self.resource!r}, {{{shares}}}{extra})"
