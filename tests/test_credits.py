@@ -222,3 +222,11 @@ def test_billing_one_cycle_at_a_time_carries_the_balance_with_credits_left() -> 
     assert grants == (monthly,)
     with pytest.raises(rk.RatekitTypeError, match=r"credits_left takes Credit values, not str"):
         rk.credits_left(["welcome"], one_by_one)  # type: ignore[list-item]
+
+
+def test_a_renewing_credit_that_starts_mid_cycle_grants_its_whole_amount_there() -> None:
+    monthly = rk.Credit("monthly", "acme", 20, "EUR", start="2026-03-15T00:00:00Z", renews=True)
+    march = invoices(monthly)[0]
+    # not prorated: 20 of March's 30, so 10 to pay; the grant lapses at April's start
+    assert (march.total, march.credits[0].available) == (Decimal("10.00"), Decimal("20.00"))
+    assert march.credits[0].expires == rk.Span(MONTH_STARTS[3], MONTH_STARTS[4]).start

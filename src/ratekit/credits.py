@@ -97,7 +97,8 @@ class Credit:
       available to the invoices of the cycles that overlap ``[start, expires)``;
     - ``priority``: credits of higher priority are spent first;
     - ``renews``: granted anew, ``amount`` each cycle from ``start`` on (until
-      ``expires``), each cycle's grant lapsing at that cycle's end.
+      ``expires``), each cycle's grant lapsing at that cycle's end; the cycle in which
+      ``start`` falls gets the whole amount (a grant is not prorated).
 
     Errors: a non-positive or non-numeric amount raises
     :class:`~ratekit.BadQuantityError`; an ``expires`` not after ``start``, or a naive
