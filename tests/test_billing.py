@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -125,20 +127,161 @@ def test_lines_per_resource_on_request_each_rounded_once() -> None:
     assert small[0].label == "vm.hours · small · vm-1"
 
 
-def test_rounding_happens_once_per_line_so_detail_can_differ_from_summary() -> None:
+def test_detail_lines_allocate_the_rounded_line_so_detail_and_summary_total_alike() -> None:
+    # Issue 8 §5: detail lines are an allocation of the group's rounded amount (largest
+    # remainder on the quantum). This replaces the old expectation that three detail
+    # lines of 0.005 each print 0.00 and total 0.00 while the summary totals 0.02: by the
+    # rule the issue states, the detailed invoice totals 0.02 too.
     plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit("0.001"))])
     rows = [
         rk.UsageRow("acme", "calls", f"app-{i}", MARCH, MARCH, Decimal(5), "call", {}, ())
         for i in range(3)
     ]
     rating = rk.rate(rows, plan, span=MARCH)
-    # each resource 5 x 0.001 = 0.005 -> 0.00 (half-even); together 0.015 -> 0.02
+    # together 3 x 0.005 = 0.015 -> 0.02 (half-even); each 0.005 floors to 0.00, the two
+    # quanta left go to the largest remainders (all 0.005: ties to app-0, then app-1)
     (detailed,) = rk.bill(rating, by_resource=True)
     (summary,) = rk.bill(rating)
-    assert [line.amount for line in detailed.lines] == [Decimal("0.00")] * 3
-    assert detailed.total == Decimal("0.00")
-    assert summary.total == Decimal("0.02")
+    assert [(line.resource, line.amount) for line in detailed.lines] == [
+        ("app-0", Decimal("0.01")),
+        ("app-1", Decimal("0.01")),
+        ("app-2", Decimal("0.00")),
+    ]
+    assert [line.precise for line in detailed.lines] == [Decimal("0.005")] * 3
+    assert detailed.total == summary.total == Decimal("0.02")
     assert detailed.precise_total == summary.precise_total == Decimal("0.015")
+
+
+def test_by_resource_never_changes_the_total_5_78_not_5_77() -> None:
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.0385"))])
+    rows = [
+        rk.UsageRow("acme", "vm.hours", f"vm-{i}", MARCH, MARCH, Decimal(50), "hour", {}, ())
+        for i in range(3)
+    ]
+    rating = rk.rate(rows, plan, span=MARCH)
+    # each 50 x 0.0385 = 1.925 (rounded alone: 1.92, three of them 5.76); together
+    # 5.775 -> 5.78 (half-even). Detail: floors 1.92 x 3 = 5.76, 2 quanta left -> vm-0 and
+    # vm-1 (equal remainders 0.005, ties to the earlier resource): 1.93 + 1.93 + 1.92 = 5.78
+    (detailed,) = rk.bill(rating, by_resource=True)
+    (summary,) = rk.bill(rating)
+    assert [line.amount for line in detailed.lines] == [
+        Decimal("1.93"),
+        Decimal("1.93"),
+        Decimal("1.92"),
+    ]
+    assert summary.total == detailed.total == Decimal("5.78")
+
+
+def test_the_issue_case_detail_5_77_summary_5_78_now_both_5_78() -> None:
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit("0.0025"))])
+    rows = [
+        rk.UsageRow("acme", "calls", "app-a", MARCH, MARCH, Decimal(401), "call", {}, ()),
+        rk.UsageRow("acme", "calls", "app-b", MARCH, MARCH, Decimal(1909), "call", {}, ()),
+    ]
+    rating = rk.rate(rows, plan, span=MARCH)
+    # app-a 401 x 0.0025 = 1.0025 (alone: 1.00); app-b 1909 x 0.0025 = 4.7725 (alone: 4.77);
+    # rounded alone they made 5.77, the summary 5.775 -> 5.78. Allocated: floors 1.00 + 4.77,
+    # one quantum left, equal remainders 0.0025 -> the earlier resource, app-a: 1.01 + 4.77
+    (detailed,) = rk.bill(rating, by_resource=True)
+    (summary,) = rk.bill(rating)
+    assert [line.amount for line in detailed.lines] == [Decimal("1.01"), Decimal("4.77")]
+    assert detailed.total == summary.total == Decimal("5.78")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["vm-1", "vm-2", "vm-3", "vm-4"]),
+            st.sampled_from(["small", "large"]),
+            st.decimals(0, 1000, places=3),
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    st.sampled_from(["ROUND_HALF_EVEN", "ROUND_UP", "ROUND_DOWN", "ROUND_HALF_UP"]),
+)
+def test_detail_lines_sum_to_their_summary_line_and_stay_within_a_quantum(specs, rounding) -> None:  # type: ignore[no-untyped-def]
+    plan = attrs.evolve(PLAN, rounding=rounding)
+    rows = [usage("acme", "vm.hours", r, MARCH, str(q), flavor=f) for r, f, q in specs]
+    rating = rk.rate(rows, plan, span=MARCH)
+    (summary,) = rk.bill(rating)
+    (detailed,) = rk.bill(rating, by_resource=True)
+    assert detailed.total == summary.total
+    for line in summary.lines:
+        parts = [d for d in detailed.lines if (d.kind, d.entry) == (line.kind, line.entry)]
+        assert sum((d.amount for d in parts), Decimal(0)) == line.amount
+        assert sum((Fraction(d.precise) for d in parts), Fraction(0)) == Fraction(line.precise)
+        for d in parts:
+            assert abs(Fraction(d.amount) - Fraction(d.precise)) < Fraction("0.01")
+
+
+def test_tier_lines_print_in_tier_order_whatever_the_resource_order() -> None:
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("egress", "egress", rk.Graduated([rk.Tier(10, 0), rk.Tier(None, "0.1")]))],
+    )
+    early = rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z")
+    late = rk.Span("2026-03-20T00:00:00Z", "2026-03-21T00:00:00Z")
+    rows = [
+        rk.UsageRow("acme", "egress", "ip-b", early, MARCH, Decimal(10), "GB", {}, ()),
+        rk.UsageRow("acme", "egress", "ip-a", late, MARCH, Decimal(15), "GB", {}, ()),
+    ]
+    # ip-b (first in time) fills tiers[0]; ip-a (first by resource id) is all in tiers[1]:
+    # 15 x 0.1 = 1.5
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
+    assert [tier.label for tier in invoice.lines[0].tiers] == ["tiers[0]", "tiers[1]"]
+    assert str(invoice).splitlines()[4:6] == [
+        "      tiers[0] (0, 10]: 10 * 0 = 0",
+        "      tiers[1] (10, ∞): 15 * 0.1 = 1.5",
+    ]
+
+
+def test_unit_prices_and_tiers_never_print_in_exponent_notation() -> None:
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("bytes", "bytes", rk.PerUnit("1E-11")),
+            rk.PriceEntry(
+                "egress", "egress", rk.Graduated([rk.Tier("1E+3", 0), rk.Tier(None, "5E-7")])
+            ),
+        ],
+    )
+    rows = [
+        rk.UsageRow("acme", "bytes", "b-1", MARCH, MARCH, Decimal("3E+12"), "B", {}, ()),
+        rk.UsageRow("acme", "egress", "e-1", MARCH, MARCH, Decimal(3000), "GB", {}, ()),
+    ]
+    # bytes: 3e12 x 1e-11 = 30; egress: 1000 free, 2000 x 0.0000005 = 0.001 -> 0.00
+    text = str(rk.bill(rk.rate(rows, plan, span=MARCH))[0])
+    assert "E-" not in text
+    assert "E+" not in text
+    assert "3000000000000 B  0.00000000001   30.00" in text
+    assert "tiers[0] (0, 1000]: 1000 * 0 = 0" in text
+    assert "tiers[1] (1000, ∞): 2000 * 0.0000005 = 0.001" in text
+
+
+def test_a_minimum_line_says_what_it_tops_up() -> None:
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.5"))],
+        minimums=[rk.Minimum(25)],
+    )
+    rows = [rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, Decimal(28), "hour", {}, ())]
+    # spent 28 x 0.5 = 14.0 of a 25 commitment: the top-up is 25 - 14 = 11
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
+    minimum = invoice.lines[-1]
+    assert (minimum.commitment, minimum.spent, minimum.amount) == (25, 14, Decimal("11.00"))
+    assert str(invoice).splitlines()[4:7] == [
+        "  minimum commitment                         11.00",
+        "      commitment 25.00 - spent 14.00 = 11.00",
+        "",
+    ]
+    assert invoice.total == Decimal("25.00")  # 14.00 + 11.00
 
 
 def test_the_plan_rounding_and_quantum_apply() -> None:

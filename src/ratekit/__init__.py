@@ -26,6 +26,9 @@ from .billing import bill as bill
 from .compare import Comparison as Comparison
 from .compare import ComparisonRow as ComparisonRow
 from .compare import compare_plans as compare_plans
+from .credits import Credit as Credit
+from .credits import CreditLine as CreditLine
+from .credits import credits_left as credits_left
 from .errors import BadCalendarError as BadCalendarError
 from .errors import BadDataError as BadDataError
 from .errors import BadPriceError as BadPriceError
@@ -88,6 +91,7 @@ from .records import Anomaly as Anomaly
 from .records import Event as Event
 from .records import Inventory as Inventory
 from .records import Sample as Sample
+from .sharing import Share as Share
 from .spans import Span as Span
 from .spans import SpanSet as SpanSet
 from .timeline import Timeline as Timeline
@@ -115,6 +119,8 @@ __all__ = [
     "Continuous",
     "Count",
     "Counter",
+    "Credit",
+    "CreditLine",
     "CurrencyMismatchError",
     "DeltaPolicy",
     "Discrete",
@@ -145,6 +151,7 @@ __all__ = [
     "ResourceState",
     "Sample",
     "SamplePolicy",
+    "Share",
     "Span",
     "SpanSet",
     "Tier",
@@ -165,6 +172,7 @@ __all__ = [
     "charges_frame",
     "compare_plans",
     "convert",
+    "credits_left",
     "currency_quantum",
     "cycles",
     "focus_rows",

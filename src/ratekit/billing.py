@@ -1,12 +1,16 @@
 """Invoices: charges grouped per account and billing cycle, in lines a person can check.
 
 :func:`bill` groups charges per account and cycle into an :class:`Invoice`, with one
-:class:`InvoiceLine` per meter and price entry (and per resource when asked), then the
-recurring fees and the minimum-commitment top-ups. Each line keeps the exact sum of its
-charges and rounds it **once**, to the plan's quantum with the plan's rounding mode; the
-invoice total is the sum of the rounded lines, so it always equals what is printed.
-Amounts of different currencies are never added: an invoice whose charges disagree on
-the currency raises :class:`~ratekit.CurrencyMismatchError`.
+:class:`InvoiceLine` per meter and price entry, then the recurring fees, the
+minimum-commitment top-ups and the account's parts of shared charges
+(:class:`~ratekit.Share`). Each line keeps the exact sum of its charges and rounds it
+**once**, to the plan's quantum with the plan's rounding mode. Detailed per resource
+(``by_resource=True``), a line's rounded amount is **allocated** to its resources by the
+largest remainder on the quantum, so the detailed invoice totals exactly what the summary
+does. Credits (:class:`~ratekit.Credit`) are applied last, to the sum of the lines (the
+``subtotal``); the ``total`` is what is left to pay, never below zero. Amounts of
+different currencies are never added: an invoice whose charges disagree on the currency
+raises :class:`~ratekit.CurrencyMismatchError`.
 
 Example:
     >>> import ratekit as rk
@@ -29,54 +33,35 @@ Example:
 
 from __future__ import annotations
 
-import datetime as _dt
 import typing
 import zoneinfo
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Final
+from fractions import Fraction
+from typing import Literal
 
 import attrs
 
+from ._allocation import allocate
 from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
 from ._instants import format_us
-from .errors import BadCalendarError, CurrencyMismatchError, RatekitTypeError
+from .credits import Credit, CreditLine, spend
+from .errors import BadCalendarError, BadPriceError, CurrencyMismatchError, RatekitTypeError
 from .prices import TierLine
-from .rating import _KIND_ORDER, Charge, ChargeKind, Rating
+from .rating import _KIND_ORDER, Charge, Rating
+from .render import invoice_html, invoice_text, shown
+from .sharing import Share
 from .spans import Span
 
 __all__ = ["Invoice", "InvoiceLine", "bill"]
 
+LineKind = Literal["usage", "fee", "minimum", "shared"]
+
 _ADD = CONTEXT.add
-_SHOWN_PLACES: Final = 6
-
-
-def _shown(value: Decimal) -> str:
-    """A quantity as printed: exact when short, else rounded to 6 places and marked ``~``."""
-    value = _tidy(value)
-    rounded = _rounded(value)
-    return str(value) if rounded == value else f"~{rounded}"
-
-
-def _rounded(value: Decimal) -> Decimal:
-    """``value`` when it has at most 6 decimals, else rounded to 6 (trailing zeros dropped)."""
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= -_SHOWN_PLACES:
-        return value
-    return _tidy(value.quantize(Decimal(1).scaleb(-_SHOWN_PLACES), context=CONTEXT))
-
-
-def _tier_text(line: TierLine) -> str:
-    """A tier line as printed; long quantities and amounts rounded to 6 places, marked ``~``."""
-    shown = attrs.evolve(
-        line,
-        quantity=_rounded(line.quantity),
-        amount=_rounded(line.amount),
-        flat=_rounded(line.flat),
-    )
-    exact = (shown.quantity, shown.amount, shown.flat) == (line.quantity, line.amount, line.flat)
-    return str(shown) if exact else f"~ {shown}"
+_SUB = CONTEXT.subtract
+_MUL = CONTEXT.multiply
+_LINE_ORDER = {**_KIND_ORDER, "shared": len(_KIND_ORDER)}
 
 
 @typing.final
@@ -84,12 +69,22 @@ def _tier_text(line: TierLine) -> str:
 class InvoiceLine:
     """One printed line of an invoice: the charges of one meter and price entry.
 
-    ``kind`` is ``"usage"``, ``"fee"`` or ``"minimum"``; ``meter``, ``entry`` and (when the
-    invoice is detailed per resource) ``resource`` say what the line is; ``quantity``
-    (with ``free``, the part an allowance covered) is in ``unit``; ``unit_price`` is the
-    price per unit when every charge of the line has the same one (``None`` for tiered
-    prices: see :attr:`tiers`); ``precise`` is the exact sum of the charges and ``amount``
-    that sum rounded once; ``charges`` are the charges behind the line.
+    - ``kind``: ``"usage"``, ``"fee"``, ``"minimum"`` or ``"shared"`` (a part of a shared
+      resource's charges);
+    - ``meter``, ``entry`` and (detailed per resource, or shared) ``resource``: what the
+      line is;
+    - ``quantity`` (with ``free``, the part an allowance covered), in ``unit``: for a
+      shared line, the quantity of the whole;
+    - ``unit_price``: the price per unit when every charge of the line has the same one
+      (``None`` for tiered prices: see :attr:`tiers`);
+    - ``precise``: the exact sum of the charges (for a shared line: its part, allocated);
+      ``amount``: what the line adds to the invoice, on the currency's quantum;
+    - ``charges``: the charges behind the line (for a shared line: the whole's);
+    - ``commitment`` and ``spent`` (minimum lines): the commitment for the cycle and what
+      was spent towards it; the line tops up the difference;
+    - ``owner``, ``share``, ``shares`` and ``whole`` (shared lines): whose resource it is,
+      this account's share out of the sum of the shares, and the whole rounded amount the
+      line is a part of.
 
     Example:
         >>> import ratekit as rk
@@ -106,7 +101,7 @@ class InvoiceLine:
         tiers[1] (10, ∞): 23 * 0.085 = 1.955
     """
 
-    kind: ChargeKind
+    kind: LineKind
     meter: str | None
     entry: str | None
     resource: str | None
@@ -117,6 +112,12 @@ class InvoiceLine:
     precise: Decimal
     amount: Decimal
     charges: tuple[Charge, ...] = attrs.field(eq=False)
+    commitment: Decimal | None = None
+    spent: Decimal | None = None
+    owner: str | None = None
+    share: Decimal | None = None
+    shares: Decimal | None = None
+    whole: Decimal | None = None
 
     @property
     def label(self) -> str:
@@ -127,17 +128,27 @@ class InvoiceLine:
             text = "minimum commitment" + ("" if self.meter is None else f" · {self.meter}")
         else:
             text = f"{self.meter} · {self.entry}"
-        return text if self.resource is None else f"{text} · {self.resource}"
+        if self.resource is not None:
+            text = f"{text} · {self.resource}"
+        if self.share is not None and self.shares is not None:
+            part = Fraction(self.share) / Fraction(self.shares)
+            text += f" (shared {part.numerator}/{part.denominator})"
+        return text
 
     def __repr__(self) -> str:
         return (
-            f"InvoiceLine({self.label!r}, {_shown(self.quantity)} {self.unit}, "
+            f"InvoiceLine({self.label!r}, {shown(self.quantity)} {self.unit}, "
             f"precise={self.precise}, amount={self.amount})"
         )
 
     @property
     def tiers(self) -> tuple[TierLine, ...]:
-        """The tier lines of the line's charges, merged per tier (empty for fees and minimums)."""
+        """The tier lines of the line's charges, merged per tier, in tier order.
+
+        Lines with bounds come in the order of their lower bound; lines without bounds
+        (``"per unit"``, a user's model) follow in the order they first appear. Empty for
+        fees and minimums.
+        """
         merged: dict[str, TierLine] = {}
         for charge in self.charges:
             for line in charge.tiers:
@@ -152,17 +163,25 @@ class InvoiceLine:
                         flat=_ADD(old.flat, line.flat),
                         blocks=None if old.blocks is None else old.blocks + (line.blocks or 0),
                     )
-        return tuple(merged.values())
+        seen = list(merged.values())
+        order = sorted(
+            range(len(seen)),
+            key=lambda i: (seen[i].lower is None, seen[i].lower or ZERO, i),
+        )
+        return tuple(seen[i] for i in order)
 
 
 @typing.final
 @attrs.frozen(repr=False)
 class Invoice:
-    """The charges of one account for one billing cycle, as lines and a total.
+    """The charges of one account for one billing cycle, as lines, credits and a total.
 
-    ``total`` is the sum of the lines' rounded amounts (what the text shows);
-    ``precise_total`` the exact sum of the charges. ``str(invoice)`` (or
-    :meth:`to_text`) is a plain-text table.
+    ``subtotal`` is the sum of the lines' rounded amounts (what the text shows);
+    ``credits`` what each credit available to the invoice paid and has left;
+    ``total`` what is left to pay: ``subtotal`` minus the credits applied, never below
+    zero. ``precise_total`` is the exact sum of the account's own charges.
+    ``str(invoice)`` (or :meth:`to_text`) is a plain-text table; in a notebook the
+    invoice shows as an HTML table.
 
     Example:
         >>> import ratekit as rk
@@ -171,7 +190,7 @@ class Invoice:
         >>> rows = [rk.UsageRow("acme", "vm.hours", f"vm-{i}", march, march, 1, "hour", {}, ()) for i in range(3)]
         >>> detailed = rk.bill(rk.rate(rows, plan, span=march), by_resource=True)[0]
         >>> print(*(line.amount for line in detailed.lines), detailed.total, detailed.precise_total)
-        0.00 0.00 0.00 0.00 0.015
+        0.01 0.01 0.00 0.02 0.015
         >>> rk.bill(rk.rate(rows, plan, span=march))[0].total  # one line: 0.015 -> 0.02
         Decimal('0.02')
     """
@@ -184,11 +203,16 @@ class Invoice:
     precise_total: Decimal
     tz: str | None = None
     """The timezone the text shows the cycle in (``None``: UTC instants)."""
+    credits: tuple[CreditLine, ...] = ()
+    """What each credit available to this invoice paid, and the balance it has left."""
+    subtotal: Decimal = attrs.field(default=attrs.Factory(lambda self: self.total, takes_self=True))
+    """The sum of the lines' rounded amounts, before credits."""
 
     def __repr__(self) -> str:
         return (
             f"Invoice({self.account!r}, {format_us(self.cycle.start_us)!r}.."
-            f"{format_us(self.cycle.end_us)!r}, {len(self.lines)} lines, "
+            f"{format_us(self.cycle.end_us)!r}, {len(self.lines)} "
+            f"{'line' if len(self.lines) == 1 else 'lines'}, "
             f"total={self.total} {self.currency})"
         )
 
@@ -205,82 +229,42 @@ class Invoice:
             >>> print(rk.bill(rk.rate([], [rk.Assignment("acme", plan)], span=march)) or "no invoice")
             no invoice
         """
-        header = ("line", "quantity", "unit price", "amount")
-        rows: list[tuple[str, str, str, str]] = []
-        notes: dict[int, list[str]] = {}
-        for line in self.lines:
-            quantity = f"{_shown(line.quantity)} {line.unit}"
-            if line.free:
-                quantity += f" ({_shown(line.free)} free)"
-            if line.unit_price is not None:
-                unit_price = str(line.unit_price)
-            elif line.kind == "usage":
-                unit_price = "tiered"
-            else:
-                unit_price = ""
-            rows.append((line.label, quantity, unit_price, str(line.amount)))
-            if tiers and line.kind == "usage" and line.unit_price is None:
-                notes[len(rows) - 1] = [_tier_text(tier) for tier in line.tiers]
-        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
-        total = str(self.total)
-        widths[3] = max(widths[3], len(total))
+        return invoice_text(self, tiers=tiers)
 
-        def format_row(row: tuple[str, str, str, str]) -> str:
-            return (
-                f"  {row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  "
-                f"{row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}"
-            ).rstrip()
-
-        if self.tz is None:
-            period = f"{format_us(self.cycle.start_us)} .. {format_us(self.cycle.end_us)}"
-        else:
-            zone = zoneinfo.ZoneInfo(self.tz)
-            period = (
-                f"{_local(self.cycle.start, zone)} .. {_local(self.cycle.end, zone)} ({self.tz})"
-            )
-        title = f"Invoice {self.account}, {period}, {self.currency}"
-        out = [
-            title,
-            "",
-            format_row(header),
-        ]
-        for index, row in enumerate(rows):
-            out.append(format_row(row))
-            out.extend(f"      {note}" for note in notes.get(index, ()))
-        out.append("")
-        out.append(format_row(("total", "", "", total)))
-        return "\n".join(out)
+    def _repr_html_(self) -> str:
+        """The invoice as an HTML table, for notebooks (every user string escaped)."""
+        return invoice_html(self)
 
 
-def _local(moment: _dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """A cycle boundary in local time: the date alone at local midnight."""
-    local = moment.astimezone(zone)
-    if local.time() == _dt.time(0):
-        return local.date().isoformat()
-    return local.isoformat(timespec="minutes")
-
-
-def _line_key(charge: Charge, by_resource: bool) -> tuple[object, ...]:
+def _line_key(charge: Charge) -> tuple[object, ...]:
     return (
-        _KIND_ORDER[charge.kind],
+        _LINE_ORDER.get(charge.kind, len(_LINE_ORDER)),
         charge.meter is None,
         charge.meter or "",
         charge.entry or "",
-        (charge.resource or "") if by_resource else "",
     )
 
 
 def bill(
-    charges: Rating | Iterable[Charge], *, by_resource: bool = False, tz: str | None = None
+    charges: Rating | Iterable[Charge],
+    *,
+    by_resource: bool = False,
+    tz: str | None = None,
+    credits: Iterable[Credit] = (),  # noqa: A002 (the word users look for; builtin unused here)
+    shares: Iterable[Share] = (),
 ) -> tuple[Invoice, ...]:
     """Group charges into invoices, one per account and billing cycle, in that order.
 
     Lines are per meter and price entry (per resource too with ``by_resource=True``), then
-    fees, then minimum commitments. Each line's exact sum is rounded once with the
-    rounding of the charges' plan (when a plan change mid-cycle brings two roundings, the
-    rounding of the latest plan applies); the total is the sum of the rounded lines. O(n
-    log n) for n charges. ``tz`` (an IANA name) makes the text show the cycle in local
-    time, e.g. ``2026-03-01 .. 2026-04-01 (Europe/Zurich)``.
+    fees, then minimum commitments, then the account's parts of ``shares``. Each line's
+    exact sum is rounded once with the rounding of the charges' plan (when a plan change
+    mid-cycle brings two roundings, the rounding of the latest plan applies); detailed
+    per resource, the resources' lines are an allocation of that rounded amount (largest
+    remainder on the quantum, ties to the earlier resource id), so ``by_resource`` never
+    changes a total. ``credits`` then pay each account's invoices in cycle order (see
+    :mod:`ratekit.credits` for the order). O(n log n) for n charges. ``tz`` (an IANA name)
+    makes the text show the cycle in local time, e.g.
+    ``2026-03-01 .. 2026-04-01 (Europe/Zurich)``.
 
     Example:
         >>> import ratekit as rk
@@ -303,23 +287,145 @@ def bill(
             ) from None
     if isinstance(charges, Rating):
         charges = charges.charges
+    by_owner = _shares_by_owner(shares)
     groups: dict[tuple[str, int, int], list[Charge]] = {}
+    pools: dict[tuple[int, int, int, str | None, str | None], list[Charge]] = {}
     for charge in charges:
         if not isinstance(charge, Charge):
             raise RatekitTypeError(
                 f"bill takes a Rating or Charge values, not {type(charge).__name__}: {charge!r}."
             )
-        key = (charge.account, charge.cycle.start_us, charge.cycle.end_us)
-        groups.setdefault(key, []).append(charge)
-    invoices = []
-    for key in sorted(groups):
-        members = groups[key]
-        invoices.append(_invoice(members, by_resource, tz))
-    return tuple(invoices)
+        share_index = _shared(by_owner, charge)
+        if share_index is not None:
+            key = (share_index, charge.cycle.start_us, charge.cycle.end_us)
+            pools.setdefault((*key, charge.meter, charge.entry), []).append(charge)
+            continue
+        groups.setdefault((charge.account, charge.cycle.start_us, charge.cycle.end_us), [])
+        groups[charge.account, charge.cycle.start_us, charge.cycle.end_us].append(charge)
+    parts: dict[tuple[str, int, int], list[InvoiceLine]] = {}
+    share_list = [share for owned in by_owner.values() for share in owned]
+    share_list.sort(key=lambda item: item[0])
+    for (index, start_us, end_us, _, _), members in sorted(pools.items(), key=_pool_order):
+        for account, line in _shared_lines(share_list[index][1], members):
+            parts.setdefault((account, start_us, end_us), []).append(line)
+    invoices = [
+        _invoice(key, groups.get(key, []), parts.get(key, []), by_resource, tz)
+        for key in sorted({*groups, *parts})
+    ]
+    return tuple(_credit(invoices, credits))
 
 
-def _invoice(members: list[Charge], by_resource: bool, tz: str | None) -> Invoice:
-    first = members[0]
+def _pool_order(
+    item: tuple[tuple[int, int, int, str | None, str | None], list[Charge]],
+) -> tuple[object, ...]:
+    index, start_us, end_us, meter, entry = item[0]
+    return (index, start_us, end_us, meter or "", entry or "")
+
+
+# -- sharing -------------------------------------------------------------------------------
+
+
+def _shares_by_owner(shares: Iterable[Share]) -> dict[tuple[str, str], list[tuple[int, Share]]]:
+    """The shares per (owner, resource), each with its index in the order given."""
+    by_owner: dict[tuple[str, str], list[tuple[int, Share]]] = {}
+    for index, share in enumerate(shares):
+        if not isinstance(share, Share):
+            raise RatekitTypeError(
+                f"bill shares must be Share values, not {type(share).__name__}: {share!r}."
+            )
+        owned = by_owner.setdefault((share.owner, share.resource), [])
+        for _, other in owned:
+            meters_meet = other.meter is None or share.meter is None or other.meter == share.meter
+            if meters_meet and other.span.overlaps(share.span):
+                raise BadPriceError(
+                    f"two shares split the charges of account {share.owner!r}'s resource "
+                    f"{share.resource!r} (meters {other.meter!r} and {share.meter!r}) at the "
+                    "same time; give each meter of a resource one share at a time."
+                )
+        owned.append((index, share))
+    return by_owner
+
+
+def _shared(by_owner: dict[tuple[str, str], list[tuple[int, Share]]], charge: Charge) -> int | None:
+    """The index of the share that splits ``charge``, if any."""
+    if not by_owner or charge.kind != "usage" or charge.resource is None:
+        return None
+    for index, share in by_owner.get((charge.account, charge.resource), ()):
+        if share.meter is not None and share.meter != charge.meter:
+            continue
+        span = share.span
+        if span.start_us <= charge.span.start_us and charge.span.end_us <= span.end_us:
+            return index
+        if span.overlaps(charge.span):
+            raise BadPriceError(
+                f"the share of resource {charge.resource!r} of account {charge.account!r} "
+                f"runs {_bounds_text(share)}, but a charge of meter {charge.meter!r} spans "
+                f"{format_us(charge.span.start_us)}..{format_us(charge.span.end_us)}, across "
+                "its bounds; start and end shares at cycle boundaries, where every charge is "
+                "cut."
+            )
+    return None
+
+
+def _bounds_text(share: Share) -> str:
+    span = share.span
+    if share.start is None:
+        return f"until {format_us(span.end_us)}"
+    if share.end is None:
+        return f"from {format_us(span.start_us)} on"
+    return f"over {format_us(span.start_us)}..{format_us(span.end_us)}"
+
+
+def _shared_lines(share: Share, members: list[Charge]) -> list[tuple[str, InvoiceLine]]:
+    """The whole of a pool of shared charges, rounded once, and each holder's line."""
+    _check_currency(members[0], members)
+    quantum, rounding = _rounding(members)
+    precise = quantity = free = ZERO
+    unit_prices = set()
+    for charge in members:
+        precise = _ADD(precise, charge.amount)
+        quantity = _ADD(quantity, charge.quantity)
+        free = _ADD(free, charge.free)
+        unit_prices.add(charge.unit_price)
+    whole = precise.quantize(quantum, rounding=rounding, context=CONTEXT)
+    total = Fraction(share.total)
+    exact = [Fraction(whole) * Fraction(weight) / total for _, weight in share.shares]
+    head = members[0]
+    unit_price = unit_prices.pop() if len(unit_prices) == 1 else None
+    out = []
+    for (account, weight), amount in zip(
+        share.shares, allocate(whole, exact, quantum), strict=True
+    ):
+        line = InvoiceLine(
+            "shared",
+            head.meter,
+            head.entry,
+            share.resource,
+            _tidy(quantity),
+            _tidy(free),
+            head.unit,
+            unit_price,
+            amount,
+            amount,
+            tuple(members),
+            owner=share.owner,
+            share=weight,
+            shares=share.total,
+            whole=whole,
+        )
+        out.append((account, line))
+    return out
+
+
+# -- one invoice ---------------------------------------------------------------------------
+
+
+def _rounding(members: list[Charge]) -> tuple[Decimal, str]:
+    latest = max(members, key=lambda charge: charge.span.start_us)
+    return latest.quantum, latest.rounding
+
+
+def _check_currency(first: Charge, members: Iterable[Charge]) -> None:
     for charge in members:
         if charge.currency != first.currency:
             raise CurrencyMismatchError(
@@ -328,48 +434,140 @@ def _invoice(members: list[Charge], by_resource: bool, tz: str | None) -> Invoic
                 f"{charge.currency} ({_what(charge)}); give the account's plans one currency, "
                 "or bill each currency separately."
             )
-    latest = max(members, key=lambda charge: charge.span.start_us)
-    quantum, rounding = latest.quantum, latest.rounding
-    lines: dict[tuple[object, ...], list[Charge]] = {}
-    for charge in members:
-        lines.setdefault(_line_key(charge, by_resource), []).append(charge)
-    out = []
-    total = ZERO
+
+
+def _invoice(
+    key: tuple[str, int, int],
+    members: list[Charge],
+    shared: list[InvoiceLine],
+    by_resource: bool,
+    tz: str | None,
+) -> Invoice:
+    account = key[0]
+    cycle = Span.from_us(key[1], key[2])
+    heads = [*members, *(line.charges[0] for line in shared)]
+    _check_currency(heads[0], heads)
+    currency = heads[0].currency
+    out: list[InvoiceLine] = []
     precise_total = ZERO
-    for line_key in sorted(lines):
-        line_charges = lines[line_key]
-        head = line_charges[0]
-        precise = ZERO
-        quantity = ZERO
-        free = ZERO
-        unit_prices = set()
-        for charge in line_charges:
-            precise = _ADD(precise, charge.amount)
-            quantity = _ADD(quantity, charge.quantity)
-            free = _ADD(free, charge.free)
-            unit_prices.add(charge.unit_price)
-        amount = precise.quantize(quantum, rounding=rounding, context=CONTEXT)
-        unit_price = unit_prices.pop() if len(unit_prices) == 1 else None
-        out.append(
-            InvoiceLine(
-                head.kind,
-                head.meter,
-                head.entry,
-                head.resource if by_resource else None,
-                _tidy(quantity),
-                _tidy(free),
-                head.unit,
-                unit_price,
-                precise,
-                amount,
-                tuple(line_charges),
+    if members:
+        quantum, rounding = _rounding(members)
+        lines: dict[tuple[object, ...], list[Charge]] = {}
+        for charge in members:
+            lines.setdefault(_line_key(charge), []).append(charge)
+        for line_key in sorted(lines):
+            line_charges = lines[line_key]
+            precise = ZERO
+            for charge in line_charges:
+                precise = _ADD(precise, charge.amount)
+            precise_total = _ADD(precise_total, precise)
+            amount = precise.quantize(quantum, rounding=rounding, context=CONTEXT)
+            if not by_resource or line_charges[0].kind != "usage":
+                out.append(_line(line_charges, None, precise, amount))
+                continue
+            per_resource: dict[str, list[Charge]] = {}
+            for charge in line_charges:
+                per_resource.setdefault(charge.resource or "", []).append(charge)
+            resources = sorted(per_resource)
+            precise_parts = [_sum(per_resource[resource]) for resource in resources]
+            amounts = allocate(amount, [Fraction(p) for p in precise_parts], quantum)
+            out.extend(
+                _line(per_resource[resource], resource, part_precise, part_amount)
+                for resource, part_precise, part_amount in zip(
+                    resources, precise_parts, amounts, strict=True
+                )
             )
-        )
-        total = _ADD(total, amount)
-        precise_total = _ADD(precise_total, precise)
-    return Invoice(first.account, first.cycle, first.currency, tuple(out), total, precise_total, tz)
+    out.extend(shared)
+    subtotal = ZERO
+    for line in out:
+        subtotal = _ADD(subtotal, line.amount)
+    return Invoice(account, cycle, currency, tuple(out), subtotal, precise_total, tz)
+
+
+def _sum(charges: list[Charge]) -> Decimal:
+    total = ZERO
+    for charge in charges:
+        total = _ADD(total, charge.amount)
+    return total
+
+
+def _line(
+    line_charges: list[Charge], resource: str | None, precise: Decimal, amount: Decimal
+) -> InvoiceLine:
+    head = line_charges[0]
+    quantity = free = ZERO
+    unit_prices = set()
+    for charge in line_charges:
+        quantity = _ADD(quantity, charge.quantity)
+        free = _ADD(free, charge.free)
+        unit_prices.add(charge.unit_price)
+    commitment = spent = None
+    if head.kind == "minimum":
+        # a minimum charge prices its share of the cycle at the commitment: the
+        # commitment due is unit_price * quantity, and the top-up is what was not spent
+        commitment = ZERO
+        for charge in line_charges:
+            commitment = _ADD(commitment, _MUL(charge.unit_price or ZERO, charge.quantity))
+        commitment = _tidy(commitment)
+        spent = _tidy(_SUB(commitment, precise))
+    return InvoiceLine(
+        head.kind,
+        head.meter,
+        head.entry,
+        resource,
+        _tidy(quantity),
+        _tidy(free),
+        head.unit,
+        unit_prices.pop() if len(unit_prices) == 1 else None,
+        precise,
+        amount,
+        tuple(line_charges),
+        commitment=commitment,
+        spent=spent,
+    )
 
 
 def _what(charge: Charge) -> str:
-    kind = {"usage": "entry", "fee": "fee", "minimum": "minimum"}[charge.kind]
+    kind = {"usage": "entry", "fee": "fee", "minimum": "minimum"}.get(charge.kind, "entry")
     return f"plan {charge.plan!r}, {kind} {charge.entry!r}"
+
+
+# -- credits -------------------------------------------------------------------------------
+
+
+def _credit(invoices: list[Invoice], grants: Iterable[Credit]) -> list[Invoice]:
+    by_account: dict[str, list[Credit]] = {}
+    for credit in grants:
+        if not isinstance(credit, Credit):
+            raise RatekitTypeError(
+                f"bill credits must be Credit values, not {type(credit).__name__}: {credit!r}."
+            )
+        by_account.setdefault(credit.account, []).append(credit)
+    if not by_account:
+        return invoices
+    out = []
+    index = 0
+    while index < len(invoices):
+        account = invoices[index].account
+        end = index
+        while end < len(invoices) and invoices[end].account == account:
+            end += 1
+        mine = invoices[index:end]
+        granted = by_account.get(account)
+        if granted:
+            spent = spend(
+                granted,
+                [(i.cycle, i.currency, _quantum(i), i.subtotal) for i in mine],
+            )
+            mine = [
+                attrs.evolve(invoice, total=due, credits=lines, subtotal=invoice.subtotal)
+                for invoice, (due, lines) in zip(mine, spent, strict=True)
+            ]
+        out.extend(mine)
+        index = end
+    return out
+
+
+def _quantum(invoice: Invoice) -> Decimal:
+    """The quantum of the invoice's plan (every line has its charges)."""
+    return invoice.lines[0].charges[0].quantum

@@ -59,6 +59,7 @@ from .policies import Meter
 from .pricebook import Assignment, Plan, PriceEntry, _assignments_by_account, _winner
 from .prices import PerUnit, PriceModel, TierLine
 from .records import Anomaly, Event, Inventory, Sample
+from .render import rating_html
 from .spans import Span
 from .usage import Usage, UsageRow
 
@@ -224,6 +225,10 @@ class Rating:
         charges = "charge" if len(self.charges) == 1 else "charges"
         anomalies = "anomaly" if len(self.anomalies) == 1 else "anomalies"
         return f"Rating({len(self.charges)} {charges}, {len(self.anomalies)} {anomalies})"
+
+    def _repr_html_(self) -> str:
+        """The charges as an HTML table, for notebooks (every user string escaped)."""
+        return rating_html(self)
 
     def total(self, account: str | None = None) -> Decimal:
         """The exact sum of the charges (of one account), unrounded. O(n).

@@ -23,6 +23,7 @@ from .records import (
     _FrozenDict,
     _id_tuple,
 )
+from .render import usage_html
 from .spans import Span
 
 __all__ = [
@@ -311,6 +312,10 @@ class Usage:
             ):
                 total = CONTEXT.add(total, row.quantity)
         return _tidy(total)
+
+    def _repr_html_(self) -> str:
+        """The rows as an HTML table, for notebooks (every user string escaped)."""
+        return usage_html(self)
 
     def __repr__(self) -> str:
         def count(n: int, one: str, many: str) -> str:

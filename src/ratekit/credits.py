@@ -1,0 +1,305 @@
+"""Credits: money granted to an account that pays its invoices before the account does.
+
+A :class:`Credit` is granted once, or renewed every billing cycle (Aquarium's monthly
+credits), optionally expires, and has a priority. :func:`~ratekit.bill` applies credits
+to each invoice **after** everything else on it (usage, fees, minimum commitments and
+shared parts), to the invoice's rounded total, in this order:
+
+1. higher ``priority`` first;
+2. then the balance that expires first (a credit that never expires comes last);
+3. then the earlier grant, then the credit's ``id``.
+
+Each credit pays as much of what is still due as its balance allows, so a total never
+goes below zero. What is left of a one-time credit carries to the account's next
+invoices until it expires; a renewing credit grants its ``amount`` afresh in every cycle
+and what is left of a cycle's grant lapses at the end of that cycle. A credit is
+available to the invoice of every cycle that overlaps its life ``[start, expires)``.
+The invoice shows one :class:`CreditLine` per credit available to it: what it paid and
+the balance left.
+
+Example:
+    >>> import ratekit as rk
+    >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 30)])
+    >>> welcome = rk.Credit("welcome", "acme", 50, "EUR", start="2026-03-01T00:00:00Z")
+    >>> (invoice,) = rk.bill(rk.rate([], [rk.Assignment("acme", plan)], span=march), credits=[welcome])
+    >>> invoice.subtotal, invoice.total
+    (Decimal('30.00'), Decimal('0.00'))
+    >>> invoice.credits
+    (CreditLine('welcome', applied=30.00, left=20.00),)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import typing
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Final
+
+import attrs
+
+from ._decimals import CONTEXT, ZERO, to_decimal
+from ._instants import MAX_US, format_us, from_us, to_us
+from .errors import BadQuantityError, BadTimeError, CurrencyMismatchError, RatekitTypeError
+from .spans import Span
+
+__all__ = ["Credit", "CreditLine", "credits_left"]
+
+_SUB: Final = CONTEXT.subtract
+
+
+def _amount(value: object) -> Decimal:
+    amount = to_decimal(value, "Credit amount")
+    if amount <= 0:
+        raise BadQuantityError(
+            f"Credit amount must be greater than 0, not {str(amount)!r}; "
+            "a credit pays invoices, it does not charge them."
+        )
+    return amount
+
+
+def _start(value: object) -> _dt.datetime:
+    return from_us(to_us(value, "Credit start"))
+
+
+def _expires(value: object) -> _dt.datetime | None:
+    return None if value is None else from_us(to_us(value, "Credit expires"))
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise RatekitTypeError(f"Credit {what} must be a non-empty string, not {value!r}.")
+    return value
+
+
+def _id(value: object) -> str:
+    return _text(value, "id")
+
+
+def _account(value: object) -> str:
+    return _text(value, "account")
+
+
+def _currency(value: object) -> str:
+    return _text(value, "currency")
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Credit:
+    """Money granted to ``account``, in ``currency``, that pays its invoices.
+
+    - ``id``: names the credit on invoices (unique per account);
+    - ``amount``: what is granted (greater than 0; a multiple of the currency's quantum);
+    - ``start``: when it is granted (an aware instant or an ISO string);
+    - ``expires``: when what is left of it lapses (``None``: never); the credit is
+      available to the invoices of the cycles that overlap ``[start, expires)``;
+    - ``priority``: credits of higher priority are spent first;
+    - ``renews``: granted anew, ``amount`` each cycle from ``start`` on (until
+      ``expires``), each cycle's grant lapsing at that cycle's end; the cycle in which
+      ``start`` falls gets the whole amount (a grant is not prorated).
+
+    Errors: a non-positive or non-numeric amount raises
+    :class:`~ratekit.BadQuantityError`; an ``expires`` not after ``start``, or a naive
+    instant, raises :class:`~ratekit.BadTimeError`.
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.Credit("monthly", "acme", 20, "EUR", start="2026-01-01T00:00:00Z", renews=True)
+        Credit('monthly', 'acme', 20 EUR, start='2026-01-01T00:00:00Z', renews=True)
+    """
+
+    id: str = attrs.field(converter=_id)
+    account: str = attrs.field(converter=_account)
+    amount: Decimal = attrs.field(converter=_amount)
+    currency: str = attrs.field(converter=_currency)
+    start: _dt.datetime = attrs.field(converter=_start)
+    expires: _dt.datetime | None = attrs.field(default=None, converter=_expires)
+    priority: int = 0
+    renews: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.expires is not None and self.expires <= self.start:
+            raise BadTimeError(
+                f"Credit {self.id!r} expires at {format_us(to_us(self.expires, 'expires'))}, "
+                f"not after its start {format_us(to_us(self.start, 'start'))}; give an "
+                "expiry after the start, or None for a credit that never expires."
+            )
+
+    @property
+    def life(self) -> Span:
+        """``[start, expires)``: when the credit can pay (open-ended: up to the far future)."""
+        end = MAX_US if self.expires is None else to_us(self.expires, "expires")
+        return Span.from_us(to_us(self.start, "start"), end)
+
+    def __repr__(self) -> str:
+        text = (
+            f"Credit({self.id!r}, {self.account!r}, {self.amount} {self.currency}, "
+            f"start={format_us(to_us(self.start, 'start'))!r}"
+        )
+        if self.expires is not None:
+            text += f", expires={format_us(to_us(self.expires, 'expires'))!r}"
+        if self.priority:
+            text += f", priority={self.priority}"
+        if self.renews:
+            text += ", renews=True"
+        return text + ")"
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class CreditLine:
+    """What one credit did on one invoice: the balance before, what it paid, what is left.
+
+    ``credit`` is the credit's id; ``available`` the balance it had for this invoice
+    (for a renewing credit: this cycle's grant); ``applied`` what it paid;
+    ``left = available - applied``, which carries to the next invoice until
+    ``expires`` (for a renewing credit: the end of this cycle).
+
+    Example:
+        >>> import ratekit as rk
+        >>> from decimal import Decimal
+        >>> rk.CreditLine("welcome", Decimal("50"), Decimal("30"), Decimal("20"), None)
+        CreditLine('welcome', applied=30, left=20)
+    """
+
+    credit: str
+    available: Decimal
+    applied: Decimal
+    left: Decimal
+    expires: _dt.datetime | None
+
+    def __repr__(self) -> str:
+        return f"CreditLine({self.credit!r}, applied={self.applied}, left={self.left})"
+
+
+def credits_left(
+    credits: Iterable[Credit],  # noqa: A002 (the word users look for; builtin unused here)
+    invoices: Iterable[_Billed],
+) -> tuple[Credit, ...]:
+    """The credits as they stand after ``invoices``: for billing the next cycles later.
+
+    A host that bills one cycle at a time passes the credits to :func:`~ratekit.bill`,
+    then keeps ``credits_left(credits, invoices)`` for the next call: each one-time
+    credit's ``amount`` becomes what its last line on these invoices left (a spent
+    credit is dropped); renewing credits, and credits these invoices did not use, are
+    kept as they are. O(n + c) for n invoice lines and c credits.
+
+    Example:
+        >>> import ratekit as rk
+        >>> months = rk.cycles.monthly(tz="UTC")
+        >>> plan = rk.Plan("p", "EUR", months, [], fees=[rk.Fee("base", 30)])
+        >>> welcome = [rk.Credit("welcome", "acme", 50, "EUR", start="2026-03-01T00:00:00Z")]
+        >>> march = rk.bill(rk.rate([], [rk.Assignment("acme", plan)], span=months.containing("2026-03-02T00:00:00Z")), credits=welcome)
+        >>> rk.credits_left(welcome, march)
+        (Credit('welcome', 'acme', 20.00 EUR, start='2026-03-01T00:00:00Z'),)
+    """
+    left: dict[tuple[str, str], Decimal] = {}
+    for invoice in invoices:
+        for line in invoice.credits:
+            left[invoice.account, line.credit] = line.left
+    out = []
+    for credit in credits:
+        if not isinstance(credit, Credit):
+            raise RatekitTypeError(
+                f"credits_left takes Credit values, not {type(credit).__name__}: {credit!r}."
+            )
+        balance = left.get((credit.account, credit.id))
+        if credit.renews or balance is None:
+            out.append(credit)
+        elif balance > 0:
+            out.append(attrs.evolve(credit, amount=balance))
+    return tuple(out)
+
+
+class _Billed(typing.Protocol):
+    """What :func:`credits_left` reads of an invoice."""
+
+    @property
+    def account(self) -> str: ...
+
+    @property
+    def credits(self) -> tuple[CreditLine, ...]: ...
+
+
+class _Balance:
+    """A balance being spent (private, mutable): one credit, or one cycle's renewal."""
+
+    __slots__ = ("credit", "end_us", "left", "start_us")
+
+    def __init__(self, credit: Credit, left: Decimal, start_us: int, end_us: int) -> None:
+        self.credit = credit
+        self.left = left
+        self.start_us = start_us
+        self.end_us = end_us
+
+    def order(self) -> tuple[int, int, int, str]:
+        return (-self.credit.priority, self.end_us, self.start_us, self.credit.id)
+
+
+def spend(
+    grants: Sequence[Credit], invoices: Iterable[tuple[Span, str, Decimal, Decimal]]
+) -> list[tuple[Decimal, tuple[CreditLine, ...]]]:
+    """Apply one account's credits (``grants``) to its invoices, in cycle order.
+
+    ``invoices`` are ``(cycle, currency, quantum, total)`` in cycle order; returns, per
+    invoice, the total after credits and the credit lines. O(n·c log c) for n invoices
+    and c credits.
+    """
+    once = [_Balance(c, c.amount, *_bounds(c)) for c in grants if not c.renews]
+    renewing = [c for c in grants if c.renews]
+    seen: set[str] = set()
+    for credit in grants:
+        if credit.id in seen:
+            raise BadQuantityError(
+                f"account {credit.account!r} has two credits with id {credit.id!r}; "
+                "give each credit of an account its own id."
+            )
+        seen.add(credit.id)
+    out = []
+    for cycle, currency, quantum, total in invoices:
+        lo, hi = cycle.start_us, cycle.end_us
+        here = [b for b in once if b.start_us < hi and lo < b.end_us and b.left > 0]
+        for credit in renewing:
+            start_us, end_us = _bounds(credit)
+            if start_us < hi and lo < end_us:
+                here.append(_Balance(credit, credit.amount, max(lo, start_us), hi))
+        due = total
+        lines = []
+        for balance in sorted(here, key=_Balance.order):
+            credit = balance.credit
+            if credit.currency != currency:
+                raise CurrencyMismatchError(
+                    f"credit {credit.id!r} of account {credit.account!r} is in "
+                    f"{credit.currency}, but its invoice for {format_us(lo)}..{format_us(hi)} "
+                    f"is in {currency}; grant credits in the currency of the account's plan."
+                )
+            if CONTEXT.remainder(credit.amount, quantum) != 0:
+                raise BadQuantityError(
+                    f"credit {credit.id!r} of account {credit.account!r} grants "
+                    f"{credit.amount} {currency}, which is not a whole number of the "
+                    f"invoice's quantum {quantum}; round the credit to {quantum}."
+                )
+            available = balance.left
+            applied = min(available, due) if due > 0 else ZERO
+            applied = applied.quantize(quantum, context=CONTEXT)
+            balance.left = _SUB(available, applied)
+            due = _SUB(due, applied)
+            expires = None if balance.end_us == MAX_US else from_us(balance.end_us)
+            lines.append(
+                CreditLine(
+                    credit.id,
+                    available.quantize(quantum, context=CONTEXT),
+                    applied,
+                    balance.left.quantize(quantum, context=CONTEXT),
+                    expires,
+                )
+            )
+        out.append((due, tuple(lines)))
+    return out
+
+
+def _bounds(credit: Credit) -> tuple[int, int]:
+    life = credit.life
+    return life.start_us, life.end_us

@@ -1,0 +1,430 @@
+"""Views: invoices, ratings and usage as plain text and as HTML tables for notebooks.
+
+Every number is printed in plain notation (``0.00000000001``, never ``1E-11``);
+quantities longer than six decimals are rounded to six for display and marked ``~``
+(the values themselves stay exact). The HTML views escape every string that comes from
+the user (accounts, resources, meters, entry ids, units, attribute values), so an
+attribute value ``<script>`` shows as text. ``Invoice``, ``Rating`` and ``Usage`` call
+these functions from ``_repr_html_``, which is what Jupyter shows.
+
+Example:
+    >>> import ratekit as rk
+    >>> from decimal import Decimal
+    >>> plain(Decimal("1E-11")), shown(Decimal("0.1234567891"))
+    ('0.00000000001', '~0.123457')
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import typing
+import zoneinfo
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Final
+
+from ._decimals import CONTEXT
+from ._decimals import tidy as _tidy
+from ._instants import format_us
+
+if typing.TYPE_CHECKING:
+    from .billing import Invoice, InvoiceLine
+    from .prices import TierLine
+    from .rating import Charge, Rating
+    from .usage import Usage
+
+__all__ = ["invoice_html", "invoice_text", "plain", "rating_html", "shown", "usage_html"]
+
+_SHOWN_PLACES: Final = 6
+_ROWS_SHOWN: Final = 200
+
+
+def plain(value: Decimal) -> str:
+    """A Decimal in plain notation, with the digits it has (``1E+1`` -> ``10``)."""
+    return format(value, "f")
+
+
+def _rounded(value: Decimal) -> Decimal:
+    """``value`` when it has at most 6 decimals, else rounded to 6 (trailing zeros dropped)."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -_SHOWN_PLACES:
+        return value
+    return _tidy(value.quantize(Decimal(1).scaleb(-_SHOWN_PLACES), context=CONTEXT))
+
+
+def shown(value: Decimal) -> str:
+    """A quantity as printed: exact when short, else rounded to 6 places and marked ``~``."""
+    value = _tidy(value)
+    rounded = _rounded(value)
+    return plain(value) if rounded == value else f"~{plain(rounded)}"
+
+
+def money(value: Decimal, quantum: Decimal | None) -> str:
+    """An amount on the currency's quantum when that is exact, else as :func:`shown` prints it.
+
+    ``money(Decimal("33.6"), Decimal("0.01"))`` is ``"33.60"``.
+    """
+    if quantum is not None:
+        on_quantum = value.quantize(quantum, context=CONTEXT)
+        if on_quantum == value:
+            return plain(on_quantum)
+    return shown(value)
+
+
+def tier_text(line: TierLine) -> str:
+    """A tier line as printed, in tier order's words, never in exponent notation.
+
+    Long quantities and amounts are rounded to 6 places, and the line marked ``~``.
+    """
+    quantity, amount, flat = _rounded(line.quantity), _rounded(line.amount), _rounded(line.flat)
+    exact = (quantity, amount, flat) == (line.quantity, line.amount, line.flat)
+    head = line.label
+    if line.lower is not None:
+        upper = "∞)" if line.upper is None else f"{plain(line.upper)}]"
+        head += f" ({plain(line.lower)}, {upper}"
+    if line.block is not None:
+        plural = "" if line.blocks == 1 else "s"
+        body = (
+            f"{plain(quantity)} in {line.blocks} block{plural} of {plain(line.block)}"
+            f" * {plain(line.unit)}"
+        )
+    else:
+        body = f"{plain(quantity)} * {plain(line.unit)}"
+    if flat:
+        body += f" + {plain(flat)} flat"
+    text = f"{head}: {body} = {plain(amount)}"
+    return text if exact else f"~ {text}"
+
+
+def _notes(line: InvoiceLine, tiers: bool) -> list[str]:
+    """The lines printed under an invoice line: tiers, minimum arithmetic, shared part."""
+    if line.kind == "minimum" and line.commitment is not None and line.spent is not None:
+        quantum = line.charges[0].quantum if line.charges else None
+        arithmetic = (
+            f"commitment {money(line.commitment, quantum)} - spent"
+            f" {money(line.spent, quantum)} = {money(line.precise, quantum)}"
+        )
+        return [arithmetic]
+    if line.kind == "shared" and line.whole is not None:
+        return [f"part of {plain(line.whole)}, the whole charge of {line.owner}'s {line.resource}"]
+    if tiers and line.kind == "usage" and line.unit_price is None:
+        return [tier_text(tier) for tier in line.tiers]
+    return []
+
+
+def _unit_price(line: InvoiceLine) -> str:
+    if line.kind == "minimum":
+        return ""
+    if line.unit_price is not None:
+        return plain(line.unit_price)
+    return "tiered" if line.kind in {"usage", "shared"} else ""
+
+
+def _quantity(line: InvoiceLine) -> str:
+    if line.kind == "minimum":
+        return ""
+    text = f"{shown(line.quantity)} {line.unit}"
+    if line.free:
+        text += f" ({shown(line.free)} free)"
+    return text
+
+
+def _period(invoice: Invoice) -> str:
+    if invoice.tz is None:
+        return f"{format_us(invoice.cycle.start_us)} .. {format_us(invoice.cycle.end_us)}"
+    zone = zoneinfo.ZoneInfo(invoice.tz)
+    start, end = _local(invoice.cycle.start, zone), _local(invoice.cycle.end, zone)
+    return f"{start} .. {end} ({invoice.tz})"
+
+
+def _local(moment: _dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
+    """A cycle boundary in local time: the date alone at local midnight."""
+    local = moment.astimezone(zone)
+    if local.time() == _dt.time(0):
+        return local.date().isoformat()
+    return local.isoformat(timespec="minutes")
+
+
+def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
+    """The invoice as a plain-text table: lines, their notes, credits and the total."""
+    header = ("line", "quantity", "unit price", "amount")
+    rows: list[tuple[str, str, str, str]] = []
+    notes: dict[int, list[str]] = {}
+    for line in invoice.lines:
+        rows.append((line.label, _quantity(line), _unit_price(line), plain(line.amount)))
+        found = _notes(line, tiers)
+        if found:
+            notes[len(rows) - 1] = found
+    tail: list[tuple[str, str, str, str]] = []
+    if invoice.credits:
+        tail.append(("subtotal", "", "", plain(invoice.subtotal)))
+        tail.extend(
+            (
+                f"credit · {credit.credit}",
+                f"{plain(credit.available)} available",
+                f"{plain(credit.left)} left",
+                plain(-credit.applied),
+            )
+            for credit in invoice.credits
+        )
+    total = ("total", "", "", plain(invoice.total))
+    widths = [max(len(row[i]) for row in [header, *rows, *tail, total]) for i in range(4)]
+
+    def format_row(row: tuple[str, str, str, str]) -> str:
+        return (
+            f"  {row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  "
+            f"{row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}"
+        ).rstrip()
+
+    out = [f"Invoice {invoice.account}, {_period(invoice)}, {invoice.currency}", ""]
+    out.append(format_row(header))
+    for index, row in enumerate(rows):
+        out.append(format_row(row))
+        out.extend(f"      {note}" for note in notes.get(index, ()))
+    out.append("")
+    out.extend(format_row(row) for row in tail)
+    out.append(format_row(total))
+    return "\n".join(out)
+
+
+# -- HTML ----------------------------------------------------------------------------------
+
+_STYLE: Final = (
+    "<style>"
+    ".ratekit{border-collapse:collapse;font-family:system-ui,-apple-system,'Segoe UI',"
+    "sans-serif;font-size:13px;color:#1f2328;margin:4px 0}"
+    ".ratekit caption{text-align:left;font-weight:600;font-size:14px;padding:4px 0 8px}"
+    ".ratekit caption span{font-weight:400;color:#57606a}"
+    ".ratekit th{text-align:left;border-bottom:2px solid #d0d7de;padding:4px 12px;"
+    "font-weight:600;background:#f6f8fa}"
+    ".ratekit td{padding:3px 12px;border-bottom:1px solid #eaeef2;vertical-align:top}"
+    ".ratekit .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    ".ratekit tr.note td{color:#57606a;font-size:12px;border-bottom:none;padding-top:0}"
+    ".ratekit tr.note td:first-child{padding-left:28px}"
+    ".ratekit tr.sum td{border-top:1px solid #8c959f;border-bottom:none}"
+    ".ratekit tr.credit td{color:#1a7f37}"
+    ".ratekit tr.total td{font-weight:700;border-top:2px solid #1f2328;border-bottom:none}"
+    "</style>"
+)
+
+
+def _e(value: object) -> str:
+    """Escape a user-supplied value for HTML text and attributes."""
+    return html.escape(str(value), quote=True)
+
+
+def _row(cells: Sequence[str], *, numeric_from: int = 1, css: str = "") -> str:
+    attrs_ = f' class="{css}"' if css else ""
+    tds = "".join(
+        f'<td class="num">{cell}</td>' if i >= numeric_from else f"<td>{cell}</td>"
+        for i, cell in enumerate(cells)
+    )
+    return f"<tr{attrs_}>{tds}</tr>"
+
+
+def _tier_cells(line: TierLine, unit: str, quantum: Decimal | None) -> tuple[str, str, str, str]:
+    """A tier line as the cells of a table row: tier, quantity, unit price, amount."""
+    head = line.label
+    if line.lower is not None:
+        upper = "∞)" if line.upper is None else f"{plain(line.upper)}]"
+        head += f" ({plain(line.lower)}, {upper}"
+    quantity = f"{shown(line.quantity)} {unit}"
+    price = plain(line.unit)
+    if line.block is not None:
+        plural = "" if line.blocks == 1 else "s"
+        quantity += f" in {line.blocks} block{plural} of {plain(line.block)}"
+        price += " per block"
+    if line.flat:
+        price += f" + {shown(line.flat)} flat"
+    return head, quantity, price, money(line.amount, quantum)
+
+
+def invoice_html(invoice: Invoice) -> str:
+    """The invoice as an HTML table: lines, tier breakdowns, credits and the total.
+
+    Every user-supplied string is escaped.
+
+    Example:
+        >>> import ratekit as rk
+        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("<b>", 5)])
+        >>> page = rk.bill(rk.rate([], [rk.Assignment("acme", plan)], span=march))[0]._repr_html_()
+        >>> "fee · &lt;b&gt;" in page, "<b>" in page
+        (True, False)
+    """
+    body = [
+        _STYLE,
+        '<table class="ratekit ratekit-invoice">',
+        (
+            f"<caption>Invoice {_e(invoice.account)} <span>{_e(_period(invoice))}, "
+            f"{_e(invoice.currency)}</span></caption>"
+        ),
+        (
+            "<thead><tr><th>line</th><th class='num'>quantity</th>"
+            "<th class='num'>unit price</th><th class='num'>amount</th></tr></thead><tbody>"
+        ),
+    ]
+    for line in invoice.lines:
+        body.append(
+            _row(
+                [
+                    _e(line.label),
+                    _e(_quantity(line)),
+                    _e(_unit_price(line)),
+                    _e(plain(line.amount)),
+                ]
+            )
+        )
+        if line.kind == "usage" and line.unit_price is None:
+            quantum = line.charges[0].quantum if line.charges else None
+            body.extend(
+                _row([_e(cell) for cell in _tier_cells(tier, line.unit, quantum)], css="note")
+                for tier in line.tiers
+            )
+        else:
+            body.extend(
+                _row([_e(note), "", "", ""], css="note") for note in _notes(line, tiers=True)
+            )
+    if invoice.credits:
+        body.append(_row(["subtotal", "", "", _e(plain(invoice.subtotal))], css="sum"))
+        body.extend(
+            _row(
+                [
+                    _e(f"credit · {credit.credit}"),
+                    _e(f"{plain(credit.available)} available"),
+                    _e(f"{plain(credit.left)} left"),
+                    _e(plain(-credit.applied)),
+                ],
+                css="credit",
+            )
+            for credit in invoice.credits
+        )
+    body.append(_row(["total", "", _e(invoice.currency), _e(plain(invoice.total))], css="total"))
+    body.append("</tbody></table>")
+    return "".join(body)
+
+
+def _more(count: int) -> str:
+    if count <= _ROWS_SHOWN:
+        return ""
+    return f"<p>… and {count - _ROWS_SHOWN} more rows.</p>"
+
+
+def _span(start_us: int, end_us: int) -> str:
+    return f"{format_us(start_us)} .. {format_us(end_us)}"
+
+
+def _charge_label(charge: Charge) -> str:
+    if charge.kind == "usage":
+        return f"{charge.meter} · {charge.entry}"
+    if charge.kind == "minimum":
+        return "minimum" if charge.meter is None else f"minimum · {charge.meter}"
+    return f"{charge.kind} · {charge.entry}"
+
+
+def rating_html(rating: Rating) -> str:
+    """A rating as an HTML table of its charges (the first 200), with tiers and anomalies.
+
+    Example:
+        >>> import ratekit as rk
+        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+        >>> row = rk.UsageRow("acme", "vm.hours", "<script>", march, march, 2, "hour", {}, ())
+        >>> page = rk.rate([row], plan, span=march)._repr_html_()
+        >>> "&lt;script&gt;" in page, "<script>" in page
+        (True, False)
+    """
+    body = [
+        _STYLE,
+        '<table class="ratekit ratekit-rating">',
+        (
+            f"<caption>Rating <span>{len(rating.charges)} charges, "
+            f"{len(rating.anomalies)} anomalies</span></caption>"
+        ),
+        (
+            "<thead><tr><th>account</th><th>kind</th><th>meter · entry</th><th>resource</th>"
+            "<th>span</th><th class='num'>quantity</th><th class='num'>unit price</th>"
+            "<th class='num'>amount</th></tr></thead><tbody>"
+        ),
+    ]
+    for charge in rating.charges[:_ROWS_SHOWN]:
+        unit_price = "tiered" if charge.unit_price is None else plain(charge.unit_price)
+        body.append(
+            _row(
+                [
+                    _e(charge.account),
+                    _e(charge.kind),
+                    _e(_charge_label(charge)),
+                    _e(charge.resource or ""),
+                    _e(_span(charge.span.start_us, charge.span.end_us)),
+                    _e(f"{shown(charge.quantity)} {charge.unit}"),
+                    _e(unit_price),
+                    _e(f"{shown(charge.amount)} {charge.currency}"),
+                ],
+                numeric_from=5,
+            )
+        )
+        if charge.unit_price is None:
+            body.extend(
+                _row(["", "", _e(tier_text(tier)), "", "", "", "", ""], numeric_from=5, css="note")
+                for tier in charge.tiers
+            )
+    body.append("</tbody></table>")
+    body.append(_more(len(rating.charges)))
+    if rating.anomalies:
+        body.append('<table class="ratekit"><caption>Anomalies</caption><tbody>')
+        body.extend(
+            _row([_e(anomaly)], numeric_from=1) for anomaly in rating.anomalies[:_ROWS_SHOWN]
+        )
+        body.append("</tbody></table>")
+    return "".join(body)
+
+
+def usage_html(usage: Usage) -> str:
+    """Usage as an HTML table of its rows (the first 200), with their descriptions.
+
+    Example:
+        >>> import ratekit as rk
+        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+        >>> row = rk.UsageRow("acme", "vm.hours", "vm-1", march, march, 2, "hour", {"flavor": "<script>"}, ())
+        >>> page = rk.Usage((row,), (), ())._repr_html_()
+        >>> "flavor=&lt;script&gt;" in page, "<script>" in page
+        (True, False)
+    """
+    body = [
+        _STYLE,
+        '<table class="ratekit ratekit-usage">',
+        (
+            f"<caption>Usage <span>{len(usage.rows)} rows, {len(usage.anomalies)} anomalies"
+            f"</span></caption>"
+        ),
+        (
+            "<thead><tr><th>account</th><th>meter</th><th>resource</th><th>span</th>"
+            "<th>description</th><th class='num'>quantity</th></tr></thead><tbody>"
+        ),
+    ]
+    for row in usage.rows[:_ROWS_SHOWN]:
+        description = ", ".join(f"{key}={value}" for key, value in row.description.items())
+        body.append(
+            _row(
+                [
+                    _e(row.account),
+                    _e(row.meter),
+                    _e(row.resource),
+                    _e(_span(row.span.start_us, row.span.end_us)),
+                    _e(description),
+                    _e(f"{shown(row.quantity)} {row.unit}"),
+                ],
+                numeric_from=5,
+            )
+        )
+    body.append("</tbody></table>")
+    body.append(_more(len(usage.rows)))
+    if usage.anomalies:
+        body.append('<table class="ratekit"><caption>Anomalies</caption><tbody>')
+        body.extend(
+            _row([_e(anomaly)], numeric_from=1) for anomaly in usage.anomalies[:_ROWS_SHOWN]
+        )
+        body.append("</tbody></table>")
+    return "".join(body)

@@ -1,0 +1,178 @@
+"""Shared charges: one resource's charges split among several accounts by shares.
+
+Seed 004's shared files and disk images are used by several users at once, so their
+charges are split. A :class:`Share` names the resource **and the account whose records
+name it** (its ``owner``): sharing is always explicit, so without a share no account's
+records change another account's charges, even where two accounts use the same resource
+id.
+
+:func:`~ratekit.bill` takes the owner's usage charges of the shared resource out of the
+owner's lines and, per cycle, meter and price entry, rounds their exact sum **once** on
+the currency quantum (the *whole*), then splits the whole among the holders in
+proportion to their shares by the largest remainder: each part is its exact share
+rounded down to the quantum, and the quanta left over go one each to the largest
+remainders (ties: the holders in the order of their account ids). The parts add up to
+the whole exactly, and no part differs from its exact share by a quantum or more. Each
+holder's invoice gets a ``"shared"`` line that says its part and what it is part of.
+(Minimum commitments and tiers were settled at rating time, on the owner's usage.)
+
+Example:
+    >>> import ratekit as rk
+    >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("disk", "gb.hours", rk.PerUnit("0.01"))])
+    >>> rows = [rk.UsageRow("acme", "gb.hours", "image-1", march, march, 1000, "GB*hour", {}, ())]
+    >>> share = rk.Share("acme", "image-1", {"acme": 1, "beta": 1, "gamma": 1})
+    >>> for invoice in rk.bill(rk.rate(rows, plan, span=march), shares=[share]):
+    ...     print(invoice.account, invoice.lines[0].label, invoice.lines[0].amount, "of", invoice.lines[0].whole)
+    acme gb.hours · disk · image-1 (shared 1/3) 3.34 of 10.00
+    beta gb.hours · disk · image-1 (shared 1/3) 3.33 of 10.00
+    gamma gb.hours · disk · image-1 (shared 1/3) 3.33 of 10.00
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import typing
+from collections.abc import Mapping
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+from ._decimals import CONTEXT, ZERO, to_decimal
+from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
+from .errors import BadQuantityError, BadTimeError, RatekitTypeError
+from .spans import Span
+
+__all__ = ["Share"]
+
+
+def _name(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise RatekitTypeError(f"Share {what} must be a non-empty string, not {value!r}.")
+    return value
+
+
+def _start(value: object) -> _dt.datetime | None:
+    return None if value is None else from_us(to_us(value, "Share start"))
+
+
+def _end(value: object) -> _dt.datetime | None:
+    return None if value is None else from_us(to_us(value, "Share end"))
+
+
+def _owner(value: object) -> str:
+    return _name(value, "owner")
+
+
+def _resource(value: object) -> str:
+    return _name(value, "resource")
+
+
+def _shares(value: object) -> tuple[tuple[str, Decimal], ...]:
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise RatekitTypeError(
+            "Share shares must be a mapping from account to share, like "
+            f"{{'acme': 2, 'beta': 1}}, not {type(value).__name__}: {value!r}."
+        )
+    out: dict[str, Decimal] = {}
+    for item in items:
+        if not (isinstance(item, tuple) and len(item) == 2):
+            raise RatekitTypeError(f"Share shares must be (account, share) pairs, not {item!r}.")
+        account, weight = item
+        account = _name(account, "account")
+        amount = to_decimal(weight, f"Share share of account {account!r}")
+        if amount <= 0:
+            raise BadQuantityError(
+                f"Share share of account {account!r} must be greater than 0, not "
+                f"{str(amount)!r}; leave out an account that pays nothing."
+            )
+        if account in out:
+            raise BadQuantityError(f"Share names account {account!r} twice; give it one share.")
+        out[account] = amount
+    if not out:
+        raise BadQuantityError("Share needs at least one account to pay for the resource.")
+    return tuple(sorted(out.items()))
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Share:
+    """The charges of ``owner``'s ``resource`` split among accounts by ``shares``.
+
+    - ``owner``: the account whose records name the resource (its charges are split);
+    - ``resource``: the resource id;
+    - ``shares``: account -> share (any positive numbers; ``{"acme": 2, "beta": 1}``
+      gives acme two thirds); the owner pays only if it is listed;
+    - ``meter``: only this meter's charges (``None``: every meter of the resource);
+    - ``start``, ``end``: only the charges inside ``[start, end)`` (``None``: unbounded),
+      so the holders can change over time; start and end a share at cycle boundaries,
+      where every charge is cut (a charge across a share's bound is refused).
+
+    Errors: a share that is not a positive number raises
+    :class:`~ratekit.BadQuantityError`; an empty list of accounts too; an ``end`` not
+    after ``start`` raises :class:`~ratekit.BadTimeError`. :func:`~ratekit.bill` raises
+    :class:`~ratekit.BadPriceError` for two shares of one meter of a resource at the same
+    time, and for a charge that crosses a share's bound.
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.Share("acme", "image-1", {"beta": 1, "acme": 2})
+        Share('acme', 'image-1', {'acme': 2, 'beta': 1})
+        >>> rk.Share("acme", "image-1", {"acme": 2}).part("acme")
+        Fraction(1, 1)
+    """
+
+    owner: str = attrs.field(converter=_owner)
+    resource: str = attrs.field(converter=_resource)
+    shares: tuple[tuple[str, Decimal], ...] = attrs.field(converter=_shares)
+    meter: str | None = None
+    start: _dt.datetime | None = attrs.field(default=None, converter=_start, kw_only=True)
+    end: _dt.datetime | None = attrs.field(default=None, converter=_end, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise BadTimeError(
+                f"Share of {self.owner!r}'s resource {self.resource!r} ends at "
+                f"{format_us(to_us(self.end))}, not after its start "
+                f"{format_us(to_us(self.start))}; give an end after the start, or None."
+            )
+
+    @property
+    def span(self) -> Span:
+        """``[start, end)``: the charges the share splits lie in it (open ends: unbounded)."""
+        start_us = MIN_US if self.start is None else to_us(self.start)
+        end_us = MAX_US if self.end is None else to_us(self.end)
+        return Span.from_us(start_us, end_us)
+
+    @property
+    def total(self) -> Decimal:
+        """The sum of the shares."""
+        total = ZERO
+        for _, weight in self.shares:
+            total = CONTEXT.add(total, weight)
+        return total
+
+    def part(self, account: str) -> Fraction:
+        """The exact fraction of the resource's charges ``account`` pays (a ``Fraction``).
+
+        Example:
+            >>> import ratekit as rk
+            >>> rk.Share("acme", "image-1", {"acme": 2, "beta": 1}).part("beta")
+            Fraction(1, 3)
+        """
+        weight = dict(self.shares).get(account, ZERO)
+        return Fraction(weight) / Fraction(self.total)
+
+    def __repr__(self) -> str:
+        shares = ", ".join(f"{account!r}: {weight}" for account, weight in self.shares)
+        extra = "" if self.meter is None else f", meter={self.meter!r}"
+        if self.start is not None:
+            extra += f", start={format_us(to_us(self.start))!r}"
+        if self.end is not None:
+            extra += f", end={format_us(to_us(self.end))!r}"
+        return f"Share({self.owner!r}, {self.resource!r}, {{{shares}}}{extra})"

@@ -1,0 +1,232 @@
+"""Credits: granted once or every cycle, spent in a documented order, never below zero."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ratekit as rk
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+MONTH_STARTS = [f"2026-{m:02d}-01T00:00:00Z" for m in range(1, 8)]
+SPRING = rk.Span(MONTH_STARTS[2], MONTH_STARTS[5])  # March, April, May
+PLAN = rk.Plan(
+    "p", "EUR", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit(1))], fees=[rk.Fee("base", 30)]
+)
+
+
+def invoices(*grants: rk.Credit, plan: rk.Plan = PLAN, rows=()) -> tuple[rk.Invoice, ...]:  # type: ignore[no-untyped-def]
+    rating = rk.rate(list(rows), [rk.Assignment("acme", plan)], span=SPRING)
+    return rk.bill(rating, credits=grants)
+
+
+def calls(month: int, quantity: str) -> rk.UsageRow:
+    cycle = rk.Span(MONTH_STARTS[month - 1], MONTH_STARTS[month])
+    return rk.UsageRow("acme", "calls", "app", cycle, cycle, Decimal(quantity), "call", {}, ())
+
+
+def test_what_is_left_carries_to_the_next_cycle() -> None:
+    welcome = rk.Credit("welcome", "acme", 50, "EUR", start=MONTH_STARTS[2])
+    march, april, may = invoices(welcome)
+    # March: 30 due, the credit pays 30, 20 left; April: 30 due, 20 paid, 10 to pay;
+    # May: the credit is spent, 30 to pay (and it no longer shows)
+    assert (march.subtotal, march.total) == (Decimal("30.00"), Decimal("0.00"))
+    assert march.credits == (
+        rk.CreditLine("welcome", Decimal("50.00"), Decimal("30.00"), Decimal("20.00"), None),
+    )
+    assert (april.total, april.credits[0].applied, april.credits[0].left) == (
+        Decimal("10.00"),
+        Decimal("20.00"),
+        Decimal("0.00"),
+    )
+    assert (may.total, may.credits) == (Decimal("30.00"), ())
+
+
+def test_a_credit_serves_the_cycles_that_overlap_its_life() -> None:
+    # expires mid-April: April's invoice may still use it; expires at April's start
+    # (half-open life [start, expires)): April's may not
+    mid_april = rk.Credit(
+        "c", "acme", 50, "EUR", start=MONTH_STARTS[2], expires="2026-04-15T00:00:00Z"
+    )
+    at_april = rk.Credit("c", "acme", 50, "EUR", start=MONTH_STARTS[2], expires=MONTH_STARTS[3])
+    assert [i.total for i in invoices(mid_april)] == [Decimal("0.00"), Decimal("10.00"), 30]
+    assert [i.total for i in invoices(at_april)] == [Decimal("0.00"), 30, 30]
+    # granted in the middle of April: March's invoice does not see it
+    late = rk.Credit("c", "acme", 5, "EUR", start="2026-04-20T00:00:00Z")
+    assert [i.total for i in invoices(late)] == [30, Decimal("25.00"), 30]
+
+
+def test_a_renewing_credit_grants_its_amount_each_cycle_and_the_rest_lapses() -> None:
+    monthly = rk.Credit("monthly", "acme", 20, "EUR", start=MONTH_STARTS[2], renews=True)
+    cheap = rk.Plan("cheap", "EUR", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit(1))])
+    march, april = invoices(monthly, plan=cheap, rows=[calls(3, "5"), calls(4, "32")])
+    # March: 5 due, 5 paid, 15 left until April's start; April: a fresh 20 (not 35) of 32
+    assert (march.total, march.credits[0].left, march.credits[0].expires) == (
+        Decimal("0.00"),
+        Decimal("15.00"),
+        rk.Span(MONTH_STARTS[3], MONTH_STARTS[4]).start,
+    )
+    assert (april.credits[0].available, april.credits[0].applied, april.total) == (
+        Decimal("20.00"),
+        Decimal("20.00"),
+        Decimal("12.00"),
+    )
+
+
+def test_renewals_stop_at_expiry() -> None:
+    monthly = rk.Credit(
+        "monthly", "acme", 20, "EUR", start=MONTH_STARTS[2], expires=MONTH_STARTS[4], renews=True
+    )
+    # March and April get 20 each (30 - 20 = 10 to pay); May gets none
+    assert [i.total for i in invoices(monthly)] == [Decimal("10.00"), Decimal("10.00"), 30]
+
+
+def test_credits_are_spent_by_priority_then_expiry_then_grant_then_id() -> None:
+    plain = rk.Credit("a-plain", "acme", 50, "EUR", start=MONTH_STARTS[0])
+    urgent = rk.Credit("z-urgent", "acme", 10, "EUR", start=MONTH_STARTS[2], priority=1)
+    expiring = rk.Credit(
+        "m-expiring", "acme", 10, "EUR", start=MONTH_STARTS[2], expires=MONTH_STARTS[6]
+    )
+    older = rk.Credit("n-older", "acme", 10, "EUR", start=MONTH_STARTS[1])
+    march = invoices(plain, urgent, expiring, older)[0]
+    # 30 due: z-urgent (priority 1) pays 10, m-expiring (expires first) 10, then of the two
+    # that never expire the earlier grant, a-plain (January), pays the last 10
+    assert [(c.credit, c.applied, c.left) for c in march.credits] == [
+        ("z-urgent", Decimal("10.00"), Decimal("0.00")),
+        ("m-expiring", Decimal("10.00"), Decimal("0.00")),
+        ("a-plain", Decimal("10.00"), Decimal("40.00")),
+        ("n-older", Decimal("0.00"), Decimal("10.00")),
+    ]
+    assert march.total == Decimal("0.00")
+
+
+def test_credits_never_make_a_total_negative_nor_pay_a_negative_one() -> None:
+    cheap = rk.Plan("cheap", "EUR", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit(1))])
+    credit = rk.Credit("c", "acme", 100, "EUR", start=MONTH_STARTS[2])
+    # March: a correction of -5 calls: -5.00 due, the credit pays nothing
+    # April: 7 due, the credit pays 7, 93 left
+    march, april = invoices(credit, plan=cheap, rows=[calls(3, "-5"), calls(4, "7")])
+    assert (march.total, march.credits[0].applied) == (Decimal("-5.00"), 0)
+    assert (april.total, april.credits[0].left) == (Decimal("0.00"), Decimal("93.00"))
+
+
+def test_the_invoice_shows_each_credit_and_its_balance() -> None:
+    credit = rk.Credit("welcome", "acme", 50, "EUR", start=MONTH_STARTS[2])
+    text = str(invoices(credit)[0])
+    # 30 due; the credit had 50, pays 30 (printed as -30.00) and keeps 20
+    assert text.splitlines()[3:] == [
+        "  fee · base                1 cycle          30   30.00",
+        "",
+        "  subtotal                                        30.00",
+        "  credit · welcome  50.00 available  20.00 left  -30.00",
+        "  total                                            0.00",
+    ]
+
+
+def test_credit_errors_name_the_credit_and_what_is_accepted() -> None:
+    with pytest.raises(rk.BadQuantityError, match=r"Credit amount must be greater than 0, not '0'"):
+        rk.Credit("c", "acme", 0, "EUR", start=MONTH_STARTS[0])
+    with pytest.raises(
+        rk.BadTimeError, match=r"Credit 'c' expires at 2026-01-01T00:00:00Z, not after its start"
+    ):
+        rk.Credit("c", "acme", 5, "EUR", start=MONTH_STARTS[0], expires=MONTH_STARTS[0])
+    with pytest.raises(rk.RatekitTypeError, match=r"Credit account must be a non-empty string"):
+        rk.Credit("c", "", 5, "EUR", start=MONTH_STARTS[0])
+    with pytest.raises(rk.CurrencyMismatchError, match=r"credit 'c' of account 'acme' is in USD"):
+        invoices(rk.Credit("c", "acme", 5, "USD", start=MONTH_STARTS[0]))
+    with pytest.raises(rk.BadQuantityError, match=r"grants 0.005 EUR, which is not a whole number"):
+        invoices(rk.Credit("c", "acme", "0.005", "EUR", start=MONTH_STARTS[0]))
+    twice = rk.Credit("c", "acme", 5, "EUR", start=MONTH_STARTS[0])
+    with pytest.raises(rk.BadQuantityError, match=r"two credits with id 'c'"):
+        invoices(twice, twice)
+    with pytest.raises(rk.RatekitTypeError, match=r"bill credits must be Credit values, not int"):
+        rk.bill([], credits=[5])  # type: ignore[list-item]
+
+
+def test_credits_of_other_accounts_do_not_apply() -> None:
+    other = rk.Credit("c", "beta", 50, "EUR", start=MONTH_STARTS[0])
+    assert [i.total for i in invoices(other)] == [30, 30, 30]
+
+
+CREDITS = st.lists(
+    st.tuples(
+        st.decimals("0.01", "60", places=2),
+        st.integers(0, 4),  # granted at the start of month index
+        st.one_of(st.none(), st.integers(1, 4)),  # lasts that many months
+        st.integers(0, 2),  # priority
+        st.booleans(),  # renews
+    ),
+    max_size=4,
+)
+
+
+@given(st.lists(st.decimals("-10", "80", places=2), min_size=3, max_size=3), CREDITS)
+def test_credits_pay_what_they_can_and_their_balances_are_conserved(usage, specs) -> None:  # type: ignore[no-untyped-def]
+    cheap = rk.Plan("cheap", "EUR", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit(1))])
+    rows = [calls(3 + i, str(q)) for i, q in enumerate(usage)]
+    grants = [
+        rk.Credit(
+            f"c{i}",
+            "acme",
+            amount,
+            "EUR",
+            start=MONTH_STARTS[start],
+            expires=None if lasts is None else MONTH_STARTS[min(start + lasts, 6)],
+            priority=priority,
+            renews=renews,
+        )
+        for i, (amount, start, lasts, priority, renews) in enumerate(specs)
+    ]
+    bills = invoices(*grants, plan=cheap, rows=rows)
+    for invoice in bills:
+        available = sum((Fraction(c.available) for c in invoice.credits), Fraction(0))
+        subtotal = Fraction(invoice.subtotal)
+        expected = subtotal if subtotal <= 0 else max(Fraction(0), subtotal - available)
+        assert Fraction(invoice.total) == expected
+        assert (
+            sum((c.applied for c in invoice.credits), Decimal(0))
+            == invoice.subtotal - invoice.total
+        )
+        for line in invoice.credits:
+            assert line.left == line.available - line.applied >= 0
+    # a one-time credit's amount = what it paid + what its last line has left
+    for credit in grants:
+        if credit.renews:
+            continue
+        lines = [c for i in bills for c in i.credits if c.credit == credit.id]
+        if lines:
+            assert sum((c.applied for c in lines), Decimal(0)) + lines[-1].left == credit.amount
+            assert lines[0].available == credit.amount
+
+
+def test_billing_one_cycle_at_a_time_carries_the_balance_with_credits_left() -> None:
+    welcome = rk.Credit("welcome", "acme", 50, "EUR", start=MONTH_STARTS[2])
+    monthly = rk.Credit("monthly", "acme", 5, "EUR", start=MONTH_STARTS[2], renews=True)
+    together = invoices(welcome, monthly)
+    plan = [rk.Assignment("acme", PLAN)]
+    grants: tuple[rk.Credit, ...] = (welcome, monthly)
+    one_by_one = []
+    for month in (3, 4, 5):
+        cycle = rk.Span(MONTH_STARTS[month - 1], MONTH_STARTS[month])
+        billed = rk.bill(rk.rate([], plan, span=cycle), credits=grants)
+        one_by_one.extend(billed)
+        grants = rk.credits_left(grants, billed)
+    # March: 30 - 5 (monthly) - 25 (welcome, 25 left); April: 30 - 5 - 25 (welcome spent,
+    # dropped); May: 30 - 5 = 25
+    assert one_by_one == list(together)
+    assert [i.total for i in one_by_one] == [Decimal("0.00"), Decimal("0.00"), Decimal("25.00")]
+    assert grants == (monthly,)
+    with pytest.raises(rk.RatekitTypeError, match=r"credits_left takes Credit values, not str"):
+        rk.credits_left(["welcome"], one_by_one)  # type: ignore[list-item]
+
+
+def test_a_renewing_credit_that_starts_mid_cycle_grants_its_whole_amount_there() -> None:
+    monthly = rk.Credit("monthly", "acme", 20, "EUR", start="2026-03-15T00:00:00Z", renews=True)
+    march = invoices(monthly)[0]
+    # not prorated: 20 of March's 30, so 10 to pay; the grant lapses at April's start
+    assert (march.total, march.credits[0].available) == (Decimal("10.00"), Decimal("20.00"))
+    assert march.credits[0].expires == rk.Span(MONTH_STARTS[3], MONTH_STARTS[4]).start

@@ -1,0 +1,45 @@
+"""The invoice preview notebook runs from top to bottom and shows the invoice as HTML."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "examples" / "invoice_preview.ipynb"
+
+
+def test_the_invoice_preview_notebook_runs_and_shows_html(monkeypatch: pytest.MonkeyPatch) -> None:
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    # the kernel imports this checkout's ratekit, installed or not
+    path = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
+    monkeypatch.setenv("PYTHONPATH", path)
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute(cwd=str(ROOT))
+    pages = [
+        output["data"]["text/html"]
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if "data" in output and "text/html" in output["data"]
+    ]
+    # usage, rating, acme's invoice and beta's part of the shared image
+    assert len(pages) == 4
+    assert "ratekit-usage" in pages[0]
+    assert "ratekit-rating" in pages[1]
+    assert "Invoice acme" in pages[2]
+    assert "credit · welcome" in pages[2]
+    assert "tiers[1] (100, 1000]" in pages[2]
+    assert "Invoice beta" in pages[3]
+    printed = "".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+    assert printed.splitlines()[-1].split() == ["total", "130.05"]
+    # a marked place waits for the plan comparison
+    assert any("PLAN COMPARISON" in cell.source for cell in notebook.cells)

@@ -1,0 +1,207 @@
+"""Views: text and HTML tables that read right and escape every user-supplied string."""
+
+from __future__ import annotations
+
+import html.parser
+from decimal import Decimal
+
+import ratekit as rk
+from ratekit.render import plain, shown
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+EVIL = "<script>alert('x')</script>"
+
+
+class _Cells(html.parser.HTMLParser):
+    """The text of every table cell, and every tag seen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[str] = []
+        self.tags: list[str] = []
+        self._in_cell = False
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.tags.append(tag)
+        if tag in {"td", "th"}:
+            self._in_cell = True
+            self.cells.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"td", "th"}:
+            self._in_cell = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_cell:
+            self.cells[-1] += data
+
+
+def parse(page: str) -> _Cells:
+    parser = _Cells()
+    parser.feed(page)
+    return parser
+
+
+def evil_rating() -> rk.Rating:
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry(EVIL, EVIL, rk.Graduated([rk.Tier(10, 0), rk.Tier(None, "0.5")])),
+            rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1E-11")),
+        ],
+        fees=[rk.Fee(EVIL, 5)],
+    )
+    rows = [
+        rk.UsageRow(EVIL, EVIL, EVIL, MARCH, MARCH, Decimal(14), EVIL, {"team": EVIL}, ()),
+        rk.UsageRow(EVIL, "vm.hours", "vm-1", MARCH, MARCH, Decimal(3), "hour", {}, ()),
+    ]
+    return rk.rate(rows, plan, span=MARCH)
+
+
+def test_every_user_string_of_an_invoice_shows_as_text() -> None:
+    rating = evil_rating()
+    share = rk.Share(EVIL, EVIL, {EVIL: 1, "beta": 1})
+    credit = rk.Credit(EVIL, EVIL, 1, "EUR", start=MARCH.start)
+    invoices = {i.account: i for i in rk.bill(rating, shares=[share], credits=[credit])}
+    invoice = invoices[EVIL]
+    page = invoice._repr_html_()
+    parsed = parse(page)
+    assert "script" not in parsed.tags
+    assert "<script>" not in page
+    # the strings come back, as text, where they belong
+    assert f"Invoice {EVIL}" in page.replace("&lt;", "<").replace("&gt;", ">").replace(
+        "&#x27;", "'"
+    )
+    assert f"fee · {EVIL}" in parsed.cells
+    assert f"credit · {EVIL}" in parsed.cells
+
+
+def test_the_invoice_table_has_lines_tiers_credits_and_the_total() -> None:
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("egress", "egress", rk.Graduated([rk.Tier(10, 0), rk.Tier(None, "0.5")]))],
+        fees=[rk.Fee("support", 5)],
+    )
+    rows = [rk.UsageRow("acme", "egress", "ip-1", MARCH, MARCH, Decimal(14), "GB", {}, ())]
+    credit = rk.Credit("welcome", "acme", 3, "EUR", start=MARCH.start)
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH), credits=[credit])
+    cells = parse(invoice._repr_html_()).cells
+    # egress: 10 free, 4 x 0.5 = 2.00; support 5.00; subtotal 7.00; credit 3.00; total 4.00
+    rows_of_four = [cells[i : i + 4] for i in range(0, len(cells), 4)]
+    assert rows_of_four == [
+        ["line", "quantity", "unit price", "amount"],
+        ["egress · egress", "14 GB", "tiered", "2.00"],
+        ["tiers[0] (0, 10]", "10 GB", "0", "0.00"],
+        ["tiers[1] (10, ∞)", "4 GB", "0.5", "2.00"],
+        ["fee · support", "1 cycle", "5", "5.00"],
+        ["subtotal", "", "", "7.00"],
+        ["credit · welcome", "3.00 available", "0.00 left", "-3.00"],
+        ["total", "", "EUR", "4.00"],
+    ]
+
+
+def test_rating_and_usage_tables_escape_attribute_values() -> None:
+    rating = evil_rating()
+    for page in (rating._repr_html_(), rk.Usage(rating.rows, (), ())._repr_html_()):
+        parsed = parse(page)
+        assert "script" not in parsed.tags
+        assert "<script>" not in page
+        assert "&lt;script&gt;" in page
+    usage_cells = parse(rk.Usage(rating.rows, (), ())._repr_html_()).cells
+    assert f"team={EVIL}" in usage_cells
+
+
+def test_html_numbers_are_plain_never_in_exponent_notation() -> None:
+    page = evil_rating()._repr_html_()
+    assert "0.00000000001" in page
+    assert "E-11" not in page
+    assert "3E-11" not in rk.bill(evil_rating())[0]._repr_html_()
+
+
+def test_long_tables_say_how_many_rows_they_leave_out() -> None:
+    rows = tuple(
+        rk.UsageRow("acme", "calls", f"app-{i:03d}", MARCH, MARCH, Decimal(1), "call", {}, ())
+        for i in range(205)
+    )
+    page = rk.Usage(rows, (), ())._repr_html_()
+    assert "app-199" in page
+    assert "app-200" not in page
+    assert "… and 5 more rows." in page
+
+
+def test_plain_and_shown_numbers() -> None:
+    assert plain(Decimal("1E+3")) == "1000"
+    assert plain(Decimal("-2.50")) == "-2.50"
+    assert shown(Decimal("2.5000")) == "2.5"
+    assert shown(Decimal("1E-7")) == "~0"
+    assert shown(Decimal("0.1234565")) == "~0.123456"  # half-even at the 6th place
+
+
+def test_blocks_flat_fees_and_free_units_read_in_text_and_html() -> None:
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("calls", "calls", rk.Package(1000, "0.50", free=100)),
+            rk.PriceEntry(
+                "seats", "seats", rk.Volume([rk.Tier(5, "2", flat=3), rk.Tier(None, "1")])
+            ),
+        ],
+        allowances=[rk.Allowance("seats", 1)],
+    )
+    rows = [
+        rk.UsageRow("acme", "calls", "app", MARCH, MARCH, Decimal(2101), "call", {}, ()),
+        rk.UsageRow("acme", "seats", "org", MARCH, MARCH, Decimal(4), "seat", {}, ()),
+    ]
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
+    # calls: 100 free, 2001 in 3 blocks of 1000 x 0.50 = 1.50; seats: 4 with 1 free, 3 x 2
+    # + 3 flat = 9
+    text = str(invoice)
+    assert "      packages (100, ∞): 2001 in 3 blocks of 1000 * 0.50 = 1.50" in text
+    assert "  seats · seats  4 seat (1 free)      tiered    9.00" in text
+    assert "      tiers[0] (0, 5]: 3 * 2 + 3 flat = 9" in text
+    cells = parse(invoice._repr_html_()).cells
+    assert (cells[cells.index("packages (100, ∞)") : cells.index("packages (100, ∞)") + 4]) == [
+        "packages (100, ∞)",
+        "2001 call in 3 blocks of 1000",
+        "0.50 per block",
+        "1.50",
+    ]
+    assert "2 + 3 flat" in cells
+
+
+def test_anomalies_and_long_ratings_show_in_html() -> None:
+    anomaly = rk.Anomaly("duplicate_stop", "event <e3> stops app-1 again: ignored.", ("e3",))
+    page = rk.Usage((), (anomaly,), ())._repr_html_()
+    assert "event &lt;e3&gt; stops app-1 again: ignored." in page
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit(1))])
+    rows = [
+        rk.UsageRow("acme", "calls", f"app-{i:03d}", MARCH, MARCH, Decimal(1), "call", {}, ())
+        for i in range(201)
+    ]
+    rating = rk.rate(rows, plan, span=MARCH)
+    rating = rk.Rating(rating.charges, (anomaly,), rating.rows)
+    page = rating._repr_html_()
+    assert "… and 1 more rows." in page
+    assert "event &lt;e3&gt;" in page
+
+
+def test_reprs_of_credits_and_shares_say_what_they_hold() -> None:
+    credit = rk.Credit(
+        "c", "acme", 5, "EUR", start=MARCH.start, expires=MARCH.end, priority=2, renews=True
+    )
+    assert repr(credit) == (
+        "Credit('c', 'acme', 5 EUR, start='2026-03-01T00:00:00Z', "
+        "expires='2026-04-01T00:00:00Z', priority=2, renews=True)"
+    )
+    assert credit.life == MARCH
+    share = rk.Share("acme", "disk", {"beta": "1.5", "acme": 1}, meter="gb.hours")
+    assert repr(share) == "Share('acme', 'disk', {'acme': 1, 'beta': 1.5}, meter='gb.hours')"
+    assert share.total == Decimal("2.5")
+    assert str(share.part("beta")) == "3/5"

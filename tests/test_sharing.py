@@ -1,0 +1,221 @@
+"""Shared charges: explicit shares, parts that add up to the whole on the quantum."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ratekit as rk
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+PLAN = rk.Plan(
+    "p",
+    "EUR",
+    MONTHS,
+    [
+        rk.PriceEntry("disk", "gb.hours", rk.PerUnit("0.01")),
+        rk.PriceEntry("reads", "reads", rk.PerUnit("0.001")),
+    ],
+)
+
+
+def row(account: str, resource: str, quantity: str, meter: str = "gb.hours") -> rk.UsageRow:
+    unit = "GB*hour" if meter == "gb.hours" else "read"
+    return rk.UsageRow(account, meter, resource, MARCH, MARCH, Decimal(quantity), unit, {}, ())
+
+
+def bill(rows: list[rk.UsageRow], *shares: rk.Share) -> dict[str, rk.Invoice]:
+    return {i.account: i for i in rk.bill(rk.rate(rows, PLAN, span=MARCH), shares=shares)}
+
+
+def test_each_holder_pays_its_part_and_sees_what_it_is_part_of() -> None:
+    rows = [row("acme", "image-1", "1000"), row("acme", "vm-disk", "100")]
+    share = rk.Share("acme", "image-1", {"acme": 1, "beta": 1, "gamma": 1})
+    invoices = bill(rows, share)
+    # the whole: 1000 x 0.01 = 10.00; exact thirds 3.333..; floors 3.33 x 3 = 9.99, the one
+    # quantum left goes to the first of the equal remainders (acme): 3.34, 3.33, 3.33
+    parts = {a: [line for line in i.lines if line.kind == "shared"] for a, i in invoices.items()}
+    assert [(a, p[0].amount, p[0].whole) for a, p in sorted(parts.items())] == [
+        ("acme", Decimal("3.34"), Decimal("10.00")),
+        ("beta", Decimal("3.33"), Decimal("10.00")),
+        ("gamma", Decimal("3.33"), Decimal("10.00")),
+    ]
+    # acme keeps its own disk: 100 x 0.01 = 1.00, and pays 1.00 + 3.34
+    assert invoices["acme"].total == Decimal("4.34")
+    assert invoices["beta"].total == Decimal("3.33")
+    line = parts["beta"][0]
+    assert (line.owner, line.resource, line.share, line.shares) == ("acme", "image-1", 1, 3)
+    assert str(invoices["beta"]).splitlines()[3:5] == [
+        "  gb.hours · disk · image-1 (shared 1/3)  1000 GB*hour        0.01    3.33",
+        "      part of 10.00, the whole charge of acme's image-1",
+    ]
+
+
+def test_the_owner_pays_only_when_listed_and_weights_need_not_add_to_one() -> None:
+    rows = [row("acme", "image-1", "5")]
+    # whole 5 x 0.01 = 0.05; beta 2/3 = 0.0333.., gamma 1/3 = 0.01666..; floors 0.03 + 0.01
+    # = 0.04, the quantum left goes to the larger remainder (gamma 0.00666 > beta 0.00333)
+    invoices = bill(rows, rk.Share("acme", "image-1", {"beta": "0.5", "gamma": "0.25"}))
+    assert sorted(invoices) == ["beta", "gamma"]
+    assert (invoices["beta"].total, invoices["gamma"].total) == (Decimal("0.03"), Decimal("0.02"))
+
+
+def test_sharing_is_explicit_other_accounts_with_the_same_resource_id_are_untouched() -> None:
+    rows = [row("acme", "image-1", "1000"), row("beta", "image-1", "300")]
+    plain = bill(rows)
+    shared = bill(rows, rk.Share("acme", "image-1", {"acme": 1, "beta": 1}))
+    # beta's own image-1 (300 x 0.01 = 3.00) stays beta's alone; beta adds half of acme's 10.00
+    assert plain["beta"].total == Decimal("3.00")
+    assert shared["beta"].total == Decimal("8.00")
+    assert [line.kind for line in shared["beta"].lines] == ["usage", "shared"]
+    assert shared["acme"].total == Decimal("5.00")
+
+
+def test_a_share_may_split_one_meter_only() -> None:
+    rows = [row("acme", "image-1", "1000"), row("acme", "image-1", "3000", meter="reads")]
+    invoices = bill(rows, rk.Share("acme", "image-1", {"beta": 1}, meter="reads"))
+    # reads 3000 x 0.001 = 3.00 go to beta; the 10.00 of storage stays acme's
+    assert (invoices["acme"].total, invoices["beta"].total) == (Decimal("10.00"), Decimal("3.00"))
+
+
+def test_share_errors_say_what_is_wrong() -> None:
+    with pytest.raises(
+        rk.BadQuantityError, match=r"share of account 'beta' must be greater than 0"
+    ):
+        rk.Share("acme", "image-1", {"beta": 0})
+    with pytest.raises(rk.BadQuantityError, match=r"at least one account"):
+        rk.Share("acme", "image-1", {})
+    with pytest.raises(rk.RatekitTypeError, match=r"mapping from account to share"):
+        rk.Share("acme", "image-1", "beta")
+    with pytest.raises(rk.RatekitTypeError, match=r"Share owner must be a non-empty string"):
+        rk.Share("", "image-1", {"beta": 1})
+    with pytest.raises(rk.BadQuantityError, match=r"names account 'beta' twice"):
+        rk.Share("acme", "image-1", [("beta", 1), ("beta", 2)])
+    overlapping = [
+        rk.Share("acme", "image-1", {"beta": 1}),
+        rk.Share("acme", "image-1", {"gamma": 1}, meter="reads"),
+    ]
+    with pytest.raises(rk.BadPriceError, match=r"two shares split the charges of account 'acme'"):
+        rk.bill([], shares=overlapping)
+    with pytest.raises(rk.RatekitTypeError, match=r"bill shares must be Share values, not str"):
+        rk.bill([], shares=["image-1"])  # type: ignore[list-item]
+
+
+def test_a_part_in_another_currency_than_the_holders_invoice_is_refused() -> None:
+    usd = rk.Plan("usd", "USD", MONTHS, [rk.PriceEntry("disk", "gb.hours", rk.PerUnit("0.01"))])
+    rows = [row("acme", "image-1", "1000"), row("beta", "vm-disk", "10")]
+    rating = rk.rate(rows, [rk.Assignment("acme", PLAN), rk.Assignment("beta", usd)], span=MARCH)
+    with pytest.raises(rk.CurrencyMismatchError, match=r"invoice of account 'beta'.*mixes USD"):
+        rk.bill(rating, shares=[rk.Share("acme", "image-1", {"beta": 1})])
+
+
+HOLDERS = ["acme", "beta", "gamma", "delta", "eps"]
+
+
+@given(
+    st.lists(st.decimals("0.001", "1000", places=3), min_size=1, max_size=len(HOLDERS)),
+    st.decimals("0", "100000", places=3),
+    st.sampled_from(["0.01", "1", "0.001"]),
+)
+def test_parts_add_up_to_the_whole_and_stay_within_a_quantum_of_their_share(
+    weights, quantity, quantum
+) -> None:  # type: ignore[no-untyped-def]
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("disk", "gb.hours", rk.PerUnit("0.0137"))],
+        quantum=quantum,
+    )
+    rows = [row("acme", "image-1", str(quantity))]
+    share = rk.Share("acme", "image-1", dict(zip(HOLDERS, weights, strict=False)))
+    invoices = rk.bill(rk.rate(rows, plan, span=MARCH), shares=[share])
+    assert invoices == rk.bill(rk.rate(rows, plan, span=MARCH), shares=[share])  # deterministic
+    parts = {i.account: i.lines[0] for i in invoices}
+    # the whole is the owner's exact charge rounded once: quantity x 0.0137 on the quantum
+    exact_whole = Fraction(quantity) * Fraction("0.0137")
+    whole = next(iter(parts.values())).whole
+    assert whole is not None
+    assert abs(Fraction(whole) - exact_whole) <= Fraction(quantum) / 2
+    assert sum((line.amount for line in parts.values()), Decimal(0)) == whole
+    total = sum((Fraction(w) for w in weights), Fraction(0))
+    for account, weight in zip(HOLDERS, weights, strict=False):
+        exact = Fraction(whole) * Fraction(weight) / total
+        assert abs(Fraction(parts[account].amount) - exact) < Fraction(quantum)
+        assert Fraction(parts[account].amount) % Fraction(quantum) == 0
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(
+        st.builds(Fraction, st.integers(0, 10**8), st.integers(1, 1000)), min_size=1, max_size=8
+    ),
+    st.sampled_from(["0.01", "1", "0.001", "0.05"]),
+)
+def test_allocation_of_exact_parts_adds_up_and_stays_within_a_quantum(parts, quantum) -> None:  # type: ignore[no-untyped-def]
+    from ratekit._allocation import allocate
+
+    q = Fraction(quantum)
+    exact_sum = sum(parts, Fraction(0))
+    # any rounding of the sum to the quantum: the floor and the ceiling
+    floor = (exact_sum // q) * q
+    for whole in {floor, floor if floor == exact_sum else floor + q}:
+        amounts = allocate(Decimal(int(whole / q)) * Decimal(quantum), parts, Decimal(quantum))
+        assert sum((Fraction(a) for a in amounts), Fraction(0)) == whole
+        for amount, part in zip(amounts, parts, strict=True):
+            assert abs(Fraction(amount) - part) < q
+            assert Fraction(amount) % q == 0
+
+
+APRIL = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+
+
+def test_holders_may_change_at_cycle_boundaries() -> None:
+    rows = [
+        row("acme", "image-1", "1000"),
+        rk.UsageRow("acme", "gb.hours", "image-1", APRIL, APRIL, Decimal(600), "GB*hour", {}, ()),
+    ]
+    shares = [
+        rk.Share("acme", "image-1", {"beta": 1}, end=APRIL.start),
+        rk.Share("acme", "image-1", {"beta": 1, "gamma": 1}, start=APRIL.start),
+    ]
+    invoices = rk.bill(rk.rate(rows, PLAN, span=rk.Span(MARCH.start, APRIL.end)), shares=shares)
+    # March: beta alone pays 1000 x 0.01 = 10.00; April: 600 x 0.01 = 6.00 split 3.00 + 3.00
+    assert [(i.account, i.cycle.start, i.total) for i in invoices] == [
+        ("beta", MARCH.start, Decimal("10.00")),
+        ("beta", APRIL.start, Decimal("3.00")),
+        ("gamma", APRIL.start, Decimal("3.00")),
+    ]
+
+
+def test_a_charge_across_a_shares_bound_is_refused_and_shares_may_not_overlap() -> None:
+    mid = rk.Share("acme", "image-1", {"beta": 1}, start="2026-03-15T00:00:00Z")
+    rating = rk.rate([row("acme", "image-1", "1000")], PLAN, span=MARCH)
+    with pytest.raises(
+        rk.BadPriceError,
+        match=r"the share of resource 'image-1' of account 'acme' runs from 2026-03-15T00:00:00Z "
+        r"on, but a charge of meter 'gb.hours' spans 2026-03-01T00:00:00Z\.\.2026-04-01T00:00:00Z",
+    ):
+        rk.bill(rating, shares=[mid])
+    until = rk.Share("acme", "image-1", {"beta": 1}, end="2026-03-15T00:00:00Z")
+    with pytest.raises(rk.BadPriceError, match=r"runs until 2026-03-15T00:00:00Z, but"):
+        rk.bill(rating, shares=[until])
+    inside = rk.Share("acme", "image-1", {"beta": 1}, start="2026-03-10T00:00:00Z", end=APRIL.end)
+    with pytest.raises(
+        rk.BadPriceError, match=r"runs over 2026-03-10T00:00:00Z\.\.2026-05-01T00:00:00Z, but"
+    ):
+        rk.bill(rating, shares=[inside])
+    overlapping = [
+        rk.Share("acme", "image-1", {"beta": 1}, end="2026-04-02T00:00:00Z"),
+        rk.Share("acme", "image-1", {"gamma": 1}, start=APRIL.start),
+    ]
+    with pytest.raises(rk.BadPriceError, match=r"at the same time"):
+        rk.bill(rating, shares=overlapping)
+    with pytest.raises(rk.BadTimeError, match=r"ends at 2026-03-01T00:00:00Z, not after its start"):
+        rk.Share("acme", "image-1", {"beta": 1}, start=MARCH.start, end=MARCH.start)
+    assert repr(mid) == ("Share('acme', 'image-1', {'beta': 1}, start='2026-03-15T00:00:00Z')")
