@@ -26,8 +26,8 @@ def test_the_invoice_preview_notebook_runs_and_shows_html(monkeypatch: pytest.Mo
         for output in cell.outputs
         if "data" in output and "text/html" in output["data"]
     ]
-    # usage, rating, acme's invoice and beta's part of the shared image
-    assert len(pages) == 4
+    # usage, rating, acme's invoice, beta's part of the shared image and the comparison
+    assert len(pages) == 5
     assert "ratekit-usage" in pages[0]
     assert "ratekit-rating" in pages[1]
     assert "Invoice acme" in pages[2]
@@ -41,5 +41,8 @@ def test_the_invoice_preview_notebook_runs_and_shows_html(monkeypatch: pytest.Mo
         for output in cell.outputs
     )
     assert printed.splitlines()[-1].split() == ["total", "130.05"]
-    # a marked place waits for the plan comparison
-    assert any("PLAN COMPARISON" in cell.source for cell in notebook.cells)
+    # the candidate plan: large at 0.06 instead of 0.08 and no fee, but a minimum of 200,
+    # which acme's 160.00 under the standard plan does not reach: acme pays 40.00 more
+    assert "rk-comparison" in pages[4]
+    assert "+40.00 (pays more)" in pages[4]
+    assert "160.00 EUR" in pages[4]
