@@ -26,5 +26,6 @@ Example:
 from __future__ import annotations
 
 from . import cloudfoundry as cloudfoundry
+from . import exoscale as exoscale
 
-__all__ = ["cloudfoundry"]
+__all__ = ["cloudfoundry", "exoscale"]
