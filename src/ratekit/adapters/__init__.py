@@ -25,7 +25,8 @@ Example:
 
 from __future__ import annotations
 
+from . import cloudevents as cloudevents
 from . import cloudfoundry as cloudfoundry
 from . import exoscale as exoscale
 
-__all__ = ["cloudfoundry", "exoscale"]
+__all__ = ["cloudevents", "cloudfoundry", "exoscale"]

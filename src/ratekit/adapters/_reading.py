@@ -20,6 +20,7 @@ from ratekit.errors import BadRecordError, RatekitError
 
 __all__ = [
     "Position",
+    "as_number",
     "at",
     "build",
     "count",
@@ -97,6 +98,11 @@ def number(data: Mapping[str, object], key: str, position: Position, what: str) 
     where = at(position, key)
     if value is _ABSENT:
         raise BadRecordError(f"{what} {where} is missing; it must be a number.")
+    return as_number(value, where, what)
+
+
+def as_number(value: object, where: Position, what: str) -> Decimal:
+    """``value`` (found at ``where``) as a finite decimal number."""
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise BadRecordError(f"{what} {where} must be a number, not {_show(value)}.")
     try:
