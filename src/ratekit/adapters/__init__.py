@@ -26,8 +26,9 @@ Example:
 from __future__ import annotations
 
 from . import borel as borel
+from . import ceilometer as ceilometer
 from . import cloudevents as cloudevents
 from . import cloudfoundry as cloudfoundry
 from . import exoscale as exoscale
 
-__all__ = ["borel", "cloudevents", "cloudfoundry", "exoscale"]
+__all__ = ["borel", "ceilometer", "cloudevents", "cloudfoundry", "exoscale"]

@@ -121,8 +121,14 @@ def count(data: Mapping[str, object], key: str, position: Position, what: str) -
     return int(value)
 
 
-def instant(data: Mapping[str, object], key: str, position: Position, what: str) -> int:
-    """The instant at ``data[key]`` (an ISO-8601 string with an offset), in epoch microseconds."""
+def instant(
+    data: Mapping[str, object], key: str, position: Position, what: str, *, naive_utc: bool = False
+) -> int:
+    """The instant at ``data[key]`` (an ISO-8601 string with an offset), in epoch microseconds.
+
+    With ``naive_utc``, a string without an offset is read as UTC (the caller's explicit
+    choice, for feeds that write UTC without saying so).
+    """
     value = _get(data, key)
     where = at(position, key)
     if value is _ABSENT:
@@ -134,6 +140,14 @@ def instant(data: Mapping[str, object], key: str, position: Position, what: str)
             f"{what} {where} must be an ISO-8601 instant like '2026-03-02T08:00:00Z', "
             f"not {_show(value)}."
         )
+    if naive_utc and isinstance(value, str):
+        try:
+            parsed = _dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is None:
+                value = parsed.replace(tzinfo=_dt.UTC)
     try:
         return to_us(value, f"{what} {where}")
     except RatekitError as error:

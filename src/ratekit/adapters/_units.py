@@ -21,14 +21,16 @@ __all__ = ["feed_unit", "in_meter_unit"]
 _QUALIFIERS: Final = frozenset({"cpu", "vcpu"})
 
 
-def feed_unit(text: str, where: str, what: str) -> str:
+def feed_unit(text: str, where: str, what: str, *, dashes: bool = True) -> str:
     """The ratekit unit for a feed's unit: ``"cpu-ns"`` -> ``"ns"``, ``"MB-ns"`` -> ``"MB*ns"``.
 
     >>> feed_unit("MB-ns", "[0].uom", "Borel row"), feed_unit("cpu-ns", "[0].uom", "Borel row")
     ('MB*ns', 'ns')
     """
-    parts = [part for part in text.split("-") if part not in _QUALIFIERS]
-    unit = "*".join(parts) if parts else text
+    unit = text
+    if dashes:
+        parts = [part for part in text.split("-") if part not in _QUALIFIERS]
+        unit = "*".join(parts) if parts else text
     try:
         return str(Unit(unit))
     except RatekitError as error:
