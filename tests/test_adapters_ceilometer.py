@@ -203,3 +203,31 @@ def test_errors_name_the_position_and_the_field() -> None:
     ):
         ceilometer.instance_notifications(broken, naive_utc=True)
     assert len(ceilometer.instance_notifications(broken, naive_utc=True, unknown="skip")) == 11
+
+
+@pytest.mark.parametrize(
+    ("unit", "volume", "meter_unit", "expected"),
+    [
+        ("ns", 7200000000000, "hour", "2"),  # 7.2e12 ns / 3.6e12 ns per hour
+        ("B", 2500000, "MB", "2.5"),  # 2.5e6 B / 1e6
+        ("MB", 1536, "GB", "1.536"),  # MB and GB are decimal: / 1000
+        ("B/s", 125000, "Mbit/s", "1"),  # 125000 B/s x 8 bit / 1e6
+        ("instance", 1, "instance", "1"),  # a unit ratekit does not know converts to itself
+    ],
+)
+def test_ceilometer_units_map_to_ratekit_units_exactly(
+    unit: str, volume: int, meter_unit: str, expected: str
+) -> None:
+    sample = {
+        "message_id": "m-1",
+        "counter_name": "x",
+        "counter_type": "gauge",
+        "counter_unit": unit,
+        "counter_volume": volume,
+        "project_id": "p",
+        "resource_id": "r",
+        "timestamp": "2026-03-02T08:00:00Z",
+    }
+    (read,) = ceilometer.samples([sample], meters=[rk.Meter("x", meter_unit, rk.Max())])
+    assert isinstance(read, rk.Sample)
+    assert read.value == Decimal(expected)
