@@ -32,6 +32,7 @@ from . import _normalize as _n
 from ._decimals import CONTEXT, ONE, ZERO, to_decimal
 from ._decimals import tidy as _tidy
 from ._instants import format_us
+from ._paths import MISSING, lookup
 from .errors import BadQuantityError, BadRecordError, RatekitTypeError, UnitError
 from .records import (
     AnomalyKind,
@@ -164,11 +165,9 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
                 raise RatekitTypeError(
                     f"a condition's attribute names must be strings, not {key!r}."
                 )
-        missing = object()
 
         def matches(description: Description) -> bool:
-            get = description.get
-            return all(get(key, missing) == value for key, value in expected)
+            return all(lookup(description, key) == value for key, value in expected)
 
         return matches
     if callable(when):
@@ -181,8 +180,10 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
 
 
 def _number(description: Description, name: str) -> Decimal | None:
-    value = description.get(name)
-    if value is None or isinstance(value, Decimal):
+    value = lookup(description, name)
+    if value is MISSING or value is None:
+        return None
+    if isinstance(value, Decimal):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
@@ -269,7 +270,8 @@ def _level(level: object) -> Callable[[Description], Decimal | None]:
 class Continuous:
     """The integral over time of a level derived from the description, while running.
 
-    ``level`` is an attribute name (``"size_gb"``), a tuple of names whose values multiply
+    ``level`` is an attribute name (``"size_gb"``) or a dotted path into a nested
+    description (``"properties.size"``; see :mod:`ratekit._paths`), a tuple of names whose values multiply
     (``("memory_mb", "instances")`` for Cloud Foundry's MB x instances), or a function of
     the description returning a number or ``None``. ``when`` restricts it as for
     :class:`OnOff`. The level is taken in the meter's unit divided by its time unit (a
