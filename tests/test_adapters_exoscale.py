@@ -95,7 +95,7 @@ def test_edn_keywords_and_nested_values() -> None:
         "tags": {"team": "x"},
     }
     (read,) = exoscale.usage_events([event])
-    assert dict(read.attributes) == {"entity": "volume", "size_gib": 20}
+    assert dict(read.attributes) == {"entity": "volume", "size_gib": 20, "tags": {"team": "x"}}
 
 
 def test_version_orders_events_stamped_out_of_order() -> None:

@@ -19,8 +19,9 @@ converted exactly from ``counter_unit`` to that meter's unit (``ns``, ``B``, ``M
 
 ``resource_metadata`` describes the resource, not the sample. With ``describe=True``
 each sample whose metadata differs from the last one seen for its resource is preceded
-by an ``"update"`` :class:`~ratekit.Event` carrying it (nested objects flattened to
-dotted keys, ``"flavor.name"``; lists left out), so prices can select on it. An update
+by an ``"update"`` :class:`~ratekit.Event` carrying it as the feed sends it, nested
+(levels and conditions read it by dotted paths, ``"flavor.name"``; top-level nulls are
+left out, since a ``None`` attribute removes a key). An update
 of a resource never seen opens it: use it for resources that exist while they are
 sampled (instances, volumes, images).
 
@@ -28,7 +29,7 @@ sampled (instances, volumes, images).
 ``compute.instance.*`` notifications become events of the ``payload``'s ``tenant_id``
 and ``instance_id``, whose description carries ``flavor`` (``instance_type``),
 ``vcpus``, ``memory_mb``, ``root_gb``, ``ephemeral_gb``, ``disk_gb``, ``state`` and the
-rest of the payload's plain fields (nested objects flattened to dotted keys), except
+rest of the payload (nested objects such as ``image_meta`` kept nested), except
 those that change with every notification (``audit_period_*``, ``bandwidth``,
 ``progress``, the task states, ``deleted_at``):
 
@@ -74,7 +75,6 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import Final, Literal
 
 from ratekit._instants import format_us
@@ -156,26 +156,20 @@ _SAMPLE: Final = "Ceilometer sample"
 _NOTIFICATION: Final = "Nova notification"
 
 
-def _flatten(value: Mapping[str, object], prefix: str, into: dict[str, object]) -> None:
-    for key, item in value.items():
-        if not isinstance(key, str) or not key:
-            continue
-        name = f"{prefix}{_RENAMED.get(key, key) if not prefix else key}"
-        if isinstance(item, Mapping):
-            _flatten(item, f"{name}.", into)
-        elif isinstance(item, str | bool | int | float | Decimal):
-            into[name] = item
+def description(value: Mapping[str, object]) -> dict[str, object]:
+    """A description from a feed's object: its fields as sent, top-level nulls left out.
 
+    Nested objects and lists stay nested (read them by dotted paths: ``"flavor.name"``);
+    a top-level ``None`` is left out, since in an event it would remove the key.
 
-def flatten(value: Mapping[str, object]) -> dict[str, object]:
-    """Plain values of a nested object under dotted keys; lists and nulls are left out.
-
-    >>> flatten({"flavor": {"name": "m1.small", "vcpus": 1}, "tags": ["a"], "host": None})
-    {'flavor.name': 'm1.small', 'flavor.vcpus': 1}
+    >>> description({"flavor": {"name": "m1.small", "vcpus": 1}, "tags": ["a"], "host": None})
+    {'flavor': {'name': 'm1.small', 'vcpus': 1}, 'tags': ['a']}
     """
-    into: dict[str, object] = {}
-    _flatten(value, "", into)
-    return into
+    return {
+        key: item
+        for key, item in value.items()
+        if isinstance(key, str) and key and item is not None
+    }
 
 
 def _one_of(
@@ -285,7 +279,7 @@ def samples(
         ...          "unit": "B", "user_id": None, "volume": 0}
         >>> sizes = rk.Meter("image.size", "GB", rk.Max())
         >>> ceilometer.samples([image], meters=[sizes], describe=True)
-        [Event('2293', '8725', '2014-11-22T08:34:44Z', {'name': 'openstack-client-vm', 'properties.size': '2361393152'}, kind='update', id='68d4a944/metadata'), Sample('2293', '8725', 'image.size', '2014-11-22T08:34:44Z', '0', kind='gauge', id='68d4a944')]
+        [Event('2293', '8725', '2014-11-22T08:34:44Z', {'name': 'openstack-client-vm', 'properties': {'size': '2361393152'}}, kind='update', id='68d4a944/metadata'), Sample('2293', '8725', 'image.size', '2014-11-22T08:34:44Z', '0', kind='gauge', id='68d4a944')]
     """
     by_name = _meters(meters)
     skip = _check_unknown(unknown)
@@ -300,7 +294,7 @@ def samples(
             metadata = item.get("resource_metadata")
             where = r.at(position, "resource_metadata")
             attributes = (
-                flatten(r.mapping(metadata, where, _SAMPLE)) if metadata is not None else {}
+                description(r.mapping(metadata, where, _SAMPLE)) if metadata is not None else {}
             )
             if described.get(key) != attributes:
                 described[key] = attributes
@@ -332,7 +326,9 @@ def _notification(
     attributes: dict[str, object] = {}
     if kind != "delete":
         attributes = {
-            key: value for key, value in flatten(payload).items() if key not in _BOOKKEEPING
+            _RENAMED.get(key, key): value
+            for key, value in description(payload).items()
+            if key not in _BOOKKEEPING
         }
         for required in ("flavor", "vcpus", "memory_mb") if kind == "start" else ():
             if required not in attributes:
@@ -364,7 +360,7 @@ def instance_notifications(
         ...                        "vcpus": 1, "memory_mb": 2048, "state": "active",
         ...                        "image_meta": {"base_image_ref": "img-9"}}}
         >>> ceilometer.instance_notifications([created], naive_utc=True)
-        [Event('p-1', 'vm-1', '2026-03-02T08:00:00Z', {'flavor': 'm1.small', 'vcpus': 1, 'memory_mb': 2048, 'state': 'active', 'image_meta.base_image_ref': 'img-9'}, kind='start', id='n-1')]
+        [Event('p-1', 'vm-1', '2026-03-02T08:00:00Z', {'flavor': 'm1.small', 'vcpus': 1, 'memory_mb': 2048, 'state': 'active', 'image_meta': {'base_image_ref': 'img-9'}}, kind='start', id='n-1')]
     """
     skip = _check_unknown(unknown)
     events: list[Event] = []

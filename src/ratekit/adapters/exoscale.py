@@ -20,10 +20,10 @@ action          kind       why
 ==============  =========  ==========================================================
 
 A create or start carries the description ``entity`` (``"vm"``, ``"volume"``…),
-``offering`` and ``template`` and every other field of the event that is a string,
-number or boolean (``disk_size``, ``zone``), except the bookkeeping fields ``type``,
-``action``, ``time``, ``account``, ``uuid``, ``version`` and ``source``; values that are
-objects or lists are not descriptions and are left out. A stop or destroy carries none.
+``offering`` and ``template`` and every other field of the event (``disk_size``,
+``zone``, nested ones such as ``tags`` as they are), except the bookkeeping fields
+``type``, ``action``, ``time``, ``account``, ``uuid``, ``version`` and ``source``, and
+nulls. A stop or destroy carries none.
 
 **Identity and order.** The events have no id of their own; ``id`` is
 ``"<uuid>/<action>/<time>"`` (the time in UTC, to the microsecond), so a redelivered
@@ -55,7 +55,6 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Final, Literal
 
 from ratekit._instants import format_us
@@ -94,10 +93,10 @@ def _description(item: Mapping[str, object]) -> dict[str, object]:
     for key, value in item.items():
         if not isinstance(key, str) or key in _BOOKKEEPING:
             continue
-        if isinstance(value, str):
-            attributes[key] = value.removeprefix(":") if key == "entity" else value
-        elif isinstance(value, bool | int | float | Decimal):
-            attributes[key] = value  # a float is taken through its shortest repr
+        if isinstance(value, str) and key == "entity":
+            attributes[key] = value.removeprefix(":")
+        elif value is not None:
+            attributes[key] = value  # Event checks and freezes it (a float through its repr)
     return attributes
 
 
