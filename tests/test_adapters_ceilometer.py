@@ -232,3 +232,21 @@ def test_ceilometer_units_map_to_ratekit_units_exactly(
     (read,) = ceilometer.samples([sample], meters=[rk.Meter("x", meter_unit, rk.Max())])
     assert isinstance(read, rk.Sample)
     assert read.value == Decimal(expected)
+
+
+def test_nested_metadata_is_read_by_dotted_paths_in_levels_and_conditions() -> None:
+    # vm 8725 described by its samples' metadata: flavor.vcpus 1 from 08:00, 4 from 11:00.
+    # Metered to 12:00: 1 x 3 h + 4 x 1 h = 7 vCPU-hours, while flavor.name is set.
+    vcpus = rk.Meter("vcpus", "hour", rk.Continuous("flavor.vcpus", when={"status": "active"}))
+    read = ceilometer.samples(SAMPLES, meters=[ceilometer.CPU_HOURS], unknown="skip", describe=True)
+    usage = rk.meter(
+        [record for record in read if isinstance(record, rk.Event)],
+        [vcpus],
+        span=MARCH,
+        cycle=MONTHLY,
+        as_of="2026-03-02T12:00:00Z",
+    )
+    assert [(row.span.start.hour, row.quantity) for row in usage.rows] == [
+        (8, Decimal(3)),
+        (11, Decimal(4)),
+    ]
