@@ -139,3 +139,38 @@ def test_errors_name_the_position_and_the_field() -> None:
     with pytest.raises(rk.BadRecordError) as error:
         cloudevents.usage_events(broken, SPEC)
     assert str(error.value) == "CloudEvent [3].data.model must be a non-empty string, not 7."
+
+
+def test_the_quantity_can_be_given_per_type() -> None:
+    # A gateway that sends tokens in data.usage.tokens and calls in data.count:
+    # customer-1 uses 1200 tokens and 3 calls.
+    spec = cloudevents.Spec(
+        {"tokens": "llm.tokens", "call": "api.calls"},
+        quantity={"tokens": "data.usage.tokens", "call": "data.count"},
+    )
+    base = {
+        "specversion": "1.0",
+        "source": "/gw",
+        "subject": "customer-1",
+        "time": "2026-03-02T08:00:00Z",
+    }
+    feed = [
+        {**base, "id": "1", "type": "tokens", "data": {"usage": {"tokens": 1200}}},
+        {**base, "id": "2", "type": "call", "data": {"count": 3}},
+    ]
+    assert [(sample.meter, sample.value) for sample in cloudevents.usage_events(feed, spec)] == [
+        ("llm.tokens", Decimal(1200)),
+        ("api.calls", Decimal(3)),
+    ]
+    assert repr(spec) == (
+        "Spec({'call': 'api.calls', 'tokens': 'llm.tokens'}, quantity={'call': 'data.count', "
+        "'tokens': 'data.usage.tokens'}, account='subject', resource='subject')"
+    )
+    with pytest.raises(rk.RatekitTypeError) as error:
+        cloudevents.Spec(
+            {"tokens": "llm.tokens", "call": "api.calls"}, quantity={"tokens": "data.n"}
+        )
+    assert str(error.value) == (
+        "Spec quantity, given per type, must say where the quantity of every type in meters "
+        "is; it has none for 'call'."
+    )

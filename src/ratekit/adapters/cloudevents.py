@@ -81,13 +81,34 @@ def _meters(value: object) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _quantity(
+    value: object, meters: tuple[tuple[str, str], ...]
+) -> str | tuple[tuple[str, str], ...]:
+    if not isinstance(value, Mapping):
+        return _reference(value, "quantity")
+    places: dict[str, str] = {}
+    for key, where in value.items():
+        if not isinstance(key, str) or not key:
+            raise RatekitTypeError(f"Spec quantity keys must be CloudEvents types, not {key!r}.")
+        places[key] = _reference(where, f"quantity[{key!r}]")
+    missing = [event_type for event_type, _ in meters if event_type not in places]
+    if missing:
+        raise RatekitTypeError(
+            "Spec quantity, given per type, must say where the quantity of every type in "
+            f"meters is; it has none for {', '.join(repr(name) for name in missing)}."
+        )
+    return tuple(sorted(places.items()))
+
+
 @typing.final
 @attrs.frozen(init=False, repr=False)
 class Spec:
     """How CloudEvents usage events become samples: a mapping, never code.
 
     - ``meters``: CloudEvents ``type`` -> meter name.
-    - ``quantity``: where the quantity is (``"data.tokens"``).
+    - ``quantity``: where the quantity is (``"data.tokens"``), or a mapping of
+      CloudEvents type -> where, for a feed whose types carry it in different places
+      (every type in ``meters`` must then have one).
     - ``account``: who pays (default ``"subject"``); ``resource``: which resource
       (default ``"subject"`` too, for feeds that meter the subject itself).
     - ``kind``: what the quantity is: ``"delta"`` (an amount used, the default),
@@ -111,7 +132,8 @@ class Spec:
 
     meters: tuple[tuple[str, str], ...]
     """The pairs (CloudEvents type, meter name), sorted."""
-    quantity: str
+    quantity: str | tuple[tuple[str, str], ...]
+    """Where the quantity is, or the pairs (type, where), sorted."""
     account: str
     resource: str
     kind: SampleKind
@@ -121,7 +143,7 @@ class Spec:
         self,
         meters: Mapping[str, str],
         *,
-        quantity: str,
+        quantity: str | Mapping[str, str],
         account: str = "subject",
         resource: str = "subject",
         kind: SampleKind = "delta",
@@ -133,9 +155,10 @@ class Spec:
             )
         if unknown not in {"error", "skip"}:
             raise RatekitTypeError(f"Spec unknown must be 'error' or 'skip', not {unknown!r}.")
+        pairs = _meters(meters)
         self.__attrs_init__(
-            _meters(meters),
-            _reference(quantity, "quantity"),
+            pairs,
+            _quantity(quantity, pairs),
             _reference(account, "account"),
             _reference(resource, "resource"),
             kind,
@@ -143,7 +166,8 @@ class Spec:
         )
 
     def __repr__(self) -> str:
-        text = f"Spec({dict(self.meters)!r}, quantity={self.quantity!r}"
+        quantity = self.quantity if isinstance(self.quantity, str) else dict(self.quantity)
+        text = f"Spec({dict(self.meters)!r}, quantity={quantity!r}"
         text += f", account={self.account!r}, resource={self.resource!r}"
         if self.kind != "delta":
             text += f", kind={self.kind!r}"
@@ -200,7 +224,8 @@ def _sample(
             f"a meter; it maps {known} (or build the Spec with unknown='skip')."
         )
     at = format_us(r.instant(item, "time", position, _WHAT))
-    quantity, where = _resolve(item, spec.quantity, position)
+    reference = spec.quantity if isinstance(spec.quantity, str) else dict(spec.quantity)[event_type]
+    quantity, where = _resolve(item, reference, position)
     value = r.as_number(quantity, where, _WHAT)
     account = _name(item, spec.account, position)
     resource = _name(item, spec.resource, position)
