@@ -304,3 +304,34 @@ def test_errors_name_the_position_and_the_field() -> None:
         "Cloud Foundry app usage event feed must be a list of records, a page "
         "{'resources': [...]} or a list of pages, not 'not a feed'."
     )
+
+
+def test_polling_with_the_last_page_again_keeps_the_feeds_order_across_calls() -> None:
+    # The START stamped 10:05 ends page A, its STOP stamped 10:00 begins page B. Call 1
+    # reads A; call 2 reads A again with B: A's events are replays, and the STOP's seq
+    # follows the START's, so the run lasts zero time. Without A, the STOP would take
+    # its own instant as seq and come first.
+    def event(guid: str, at: str, state: str) -> dict[str, object]:
+        return {
+            "guid": guid,
+            "created_at": at,
+            "state": {"current": state},
+            "app": {"guid": "app-1"},
+            "process": {"guid": "app-1", "type": "web"},
+            "space": {"guid": "space-1"},
+            "organization": {"guid": "org-1"},
+            "memory_in_mb_per_instance": {"current": 512},
+            "instance_count": {"current": 1},
+        }
+
+    page_a = {"resources": [event("e1", "2026-03-02T10:05:00Z", "STARTED")]}
+    page_b = {"resources": [event("e2", "2026-03-02T10:00:00Z", "STOPPED")]}
+    first = cf.app_usage_events(page_a)
+    second = cf.app_usage_events([page_a, page_b])
+    assert second[0] == first[0]
+    assert second[1].seq == first[0].seq + 1  # type: ignore[operator]
+    usage = meter(first + second)
+    assert usage.rows == ()
+    assert sorted(anomaly.kind for anomaly in usage.anomalies) == ["duplicate", "out_of_order"]
+    alone = cf.app_usage_events(page_b)
+    assert alone[0].seq == alone[0].at_us

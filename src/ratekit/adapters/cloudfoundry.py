@@ -40,7 +40,9 @@ then takes that event's ``seq`` plus one. So ``seq`` is a function of the event 
 (and, only for such an out-of-order or same-instant event, of the event of its resource
 just before it in the feed): re-delivering a page, or starting the feed at another
 page, gives every event the same ``seq``. An event whose ``guid`` was already read in
-the same call takes its first reading's ``seq``.
+the same call takes its first reading's ``seq``. When polling the feed call by call, pass the
+last page already read along with the new ones: its events are replays, and they give
+the first new events of their apps the order the feed gave them.
 
 Errors are :class:`~ratekit.BadRecordError` naming the event's position in the input
 and the field (``resources[3].entity.state``).
