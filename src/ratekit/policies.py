@@ -23,7 +23,6 @@ import math
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from fractions import Fraction
 from typing import Final, Protocol, runtime_checkable
 
 import attrs
@@ -38,6 +37,7 @@ from .records import (
     AnomalyKind,
     Sample,
 )
+from .units import Unit, microseconds_per
 
 __all__ = [
     "Continuous",
@@ -79,6 +79,11 @@ class TimePolicy(Protocol):
     that description, or ``None`` when nothing accrues. Metering integrates it exactly over
     every running piece (stopped, deleted and unknown pieces accrue nothing). Called once
     per piece, not per record.
+
+    A policy may state the unit of its level with a ``level_unit`` attribute (a unit
+    string or :class:`~ratekit.Unit`; ``None`` or absent: the meter's unit divided by its
+    time unit); the :class:`Meter` then converts the level exactly into its own unit, and
+    refuses an incompatible pair with :class:`~ratekit.UnitError` when it is built.
 
     Example:
         >>> import ratekit as rk
@@ -265,21 +270,54 @@ def _level(level: object) -> Callable[[Description], Decimal | None]:
     )
 
 
+def _level_unit(unit: object, level: object) -> Unit | None:
+    """The unit of a :class:`Continuous` level: one unit, or the product of one per name."""
+    if unit is None:
+        return None
+    if isinstance(unit, str | Unit):
+        return Unit(unit)
+    if isinstance(unit, tuple) and all(isinstance(item, str | Unit) for item in unit):
+        if not (isinstance(level, tuple) and len(level) == len(unit)):
+            raise UnitError(
+                f"Continuous unit {unit!r} gives one unit per attribute, so the level must be "
+                f"a tuple of as many attribute names, not {level!r}; for a single attribute "
+                "or a function give one unit (unit='MB')."
+            )
+        product = Unit("1")
+        for item in unit:
+            product = product * Unit(item)
+        return product
+    raise RatekitTypeError(
+        "a level's unit is None (the meter's own), a unit such as 'MB', or for a tuple of "
+        "attributes a tuple of units, one per attribute (('MB', 'count')), "
+        f"not {type(unit).__name__}: {unit!r}."
+    )
+
+
 @typing.final
 @attrs.frozen(repr=False)
 class Continuous:
     """The integral over time of a level derived from the description, while running.
 
-    ``level`` is an attribute name (``"size_gb"``) or a dotted path into a nested
-    description (``"properties.size"``; see :mod:`ratekit._paths`), a tuple of names whose values multiply
-    (``("memory_mb", "instances")`` for Cloud Foundry's MB x instances), or a function of
-    the description returning a number or ``None``. ``when`` restricts it as for
-    :class:`OnOff`. The level is taken in the meter's unit divided by its time unit (a
-    ``"MB*hour"`` meter reads the level in MB). A resource whose description lacks one of
-    the attributes accrues nothing on this meter (an instance has no ``size_gb``, so a
-    storage meter passes it by); an attribute that is not a number raises
-    :class:`~ratekit.BadRecordError` naming the meter, the resource, the attribute and the
-    event that set it.
+    ``level`` is an attribute name (``"size_gb"``), a dotted path into a nested description
+    (``"properties.size"``, see :mod:`ratekit._paths`), a tuple of names whose values
+    multiply (``("memory_mb", "instances")`` for Cloud Foundry's MB x instances), or a
+    function of the description returning a number or ``None``. ``when`` restricts it as
+    for :class:`OnOff`. A resource whose description lacks one of the attributes accrues
+    nothing on this meter (an instance has no ``size_gb``, so a storage meter passes it
+    by); an attribute that is not a number (a numeric string such as ``"2361393152"`` is
+    one) raises :class:`~ratekit.BadRecordError` naming the meter, the resource, the
+    attribute and the event that set it.
+
+    ``unit`` is the unit the level is read in: ``None`` (the default) takes it in the
+    meter's unit divided by its time unit (a ``"MB*hour"`` meter reads the level in MB);
+    a unit (``unit="MB"``) is converted exactly into the meter's unit, so
+    ``Meter("memory", "GiB*hour", Continuous("memory_mb", unit="MB"))`` reads megabytes as
+    megabytes (1024 MB for an hour is 0.95367431640625 GiB*hour). For a tuple of
+    attributes, ``unit`` is the unit of their product (``"MB"``), or a tuple of units, one
+    per attribute, that multiply (``("MB", "count")``). :attr:`level_unit` is that unit; a
+    :class:`Meter` whose unit is not it times a unit of time raises
+    :class:`~ratekit.UnitError` when it is built.
 
     Example:
         >>> import ratekit as rk
@@ -288,10 +326,21 @@ class Continuous:
         Decimal('1536')
         >>> app
         Continuous(('memory_mb', 'instances'), when={'state': 'STARTED'})
+        >>> image = rk.Continuous("properties.size", unit="B")
+        >>> image.level({"properties": {"size": "2361393152"}}), image.level_unit
+        (Decimal('2361393152'), Unit('B'))
+        >>> rk.Continuous(("memory_mb", "instances"), unit=("MB", "count")).level_unit
+        Unit('MB*count')
     """
 
     level_of: str | tuple[str, ...] | Callable[[Description], object] = attrs.field(alias="level")
     when: Condition | None = None
+    unit: str | tuple[str, ...] | None = attrs.field(default=None, kw_only=True)
+    _unit: Unit | None = attrs.field(
+        init=False,
+        eq=False,
+        default=attrs.Factory(lambda self: _level_unit(self.unit, self.level_of), takes_self=True),
+    )
     _compute: Callable[[Description], Decimal | None] = attrs.field(
         init=False,
         eq=False,
@@ -302,6 +351,11 @@ class Continuous:
         eq=False,
         default=attrs.Factory(lambda self: _condition(self.when), takes_self=True),
     )
+
+    @property
+    def level_unit(self) -> Unit | None:
+        """The unit the level is read in, or ``None`` for the meter's own."""
+        return self._unit
 
     def level(self, description: Description) -> Decimal | None:
         """The level under ``description`` when ``when`` holds, else ``None``."""
@@ -314,6 +368,8 @@ class Continuous:
         text = f"Continuous({self.level_of!r}"
         if self.when is not None:
             text += f", when={self.when!r}"
+        if self.unit is not None:
+            text += f", unit={self.unit!r}"
         return text + ")"
 
 
@@ -608,28 +664,46 @@ class TimeWeightedMean(_Aggregation):
 Policy: typing.TypeAlias = TimePolicy | DeltaPolicy | SamplePolicy
 
 
-def _time_factor(unit: str, name: str) -> tuple[int, int]:
+def _read_unit(unit: str, name: str) -> Unit:
+    try:
+        return Unit(unit)
+    except UnitError as error:
+        raise UnitError(f"Meter {name!r} unit: {error}") from None
+
+
+def _is_time(term: str) -> bool:
+    try:
+        return Unit(term).kind == "time"
+    except UnitError:  # pragma: no cover - a canonical text's names always read
+        return False
+
+
+def _time_factor(unit: Unit, name: str, level_unit: object, given: str) -> tuple[int, int]:
     """``(multiplier, divisor)`` turning ``level * microseconds`` into the meter's unit.
 
-    The unit must be a product (``*``) with exactly one time term (``"hour"``,
-    ``"GiB*hour"``, ``"MB*ns"``); the other terms are the level's unit.
+    Without a level unit, the meter's unit must be a product (``*``) with exactly one time
+    term (``"hour"``, ``"GiB*hour"``, ``"MB*ns"``); the other terms are the level's unit.
+    With one, the level's unit times microseconds must convert into the meter's unit.
     """
-    from .units import Unit, microseconds_per  # noqa: PLC0415 - units imports nothing of ours
-
-    terms = [term.strip() for term in unit.replace("·", "*").split("*")]
-    times: list[Fraction] = []
-    for term in terms:
+    if level_unit is not None:
+        level = Unit(typing.cast(str | Unit, level_unit))
         try:
-            if Unit(term).kind == "time":
-                times.append(microseconds_per(term))
+            ratio = (level * "us").factor_to(unit)
         except UnitError:
-            continue
-    if "/" in unit or len(times) != 1:
+            raise UnitError(
+                f"Meter {name!r} reads its level in {level.text!r} ({level.kind}), so its unit "
+                f"must be that times a unit of time, like '{level.text}*hour'; {given!r} "
+                f"measures {unit.kind}, not {(level * 'us').kind}."
+            ) from None
+        return ratio.numerator, ratio.denominator
+    above, _, below = unit.text.partition("/")
+    times = [term for term in above.split("*") if _is_time(term.partition("^")[0])]
+    if below or len(times) != 1 or "^" in times[0]:
         raise UnitError(
             f"Meter {name!r} has a time-based policy, so its unit must be a product with one "
-            f"unit of time, like 'hour', 'GiB*hour' or 'MB*ns', not {unit!r}."
+            f"unit of time, like 'hour', 'GiB*hour' or 'MB*ns', not {given!r}."
         )
-    per = times[0]
+    per = microseconds_per(times[0])
     # quantity = level * t_us / per = level * t_us * per.denominator / per.numerator
     return per.denominator, per.numerator
 
@@ -639,15 +713,22 @@ def _time_factor(unit: str, name: str) -> tuple[int, int]:
 class Meter:
     """What is measured: a ``name``, the ``unit`` of its quantities and its cost ``policy``.
 
-    A time-based policy (:class:`OnOff`, :class:`Continuous`, any :class:`TimePolicy`) needs
-    a unit with exactly one unit of time (``"hour"``, ``"GiB*hour"``, ``"MB*ns"``): the
-    quantity is the level times the time in that unit. Sample-based policies take any unit;
-    their quantities are the samples' values, taken to be in that unit.
+    ``unit`` must read as a unit (:mod:`ratekit.units`; ``"MB-ns"`` and ``"GB·hour"`` do,
+    ``"hour*!!"`` raises :class:`~ratekit.UnitError`). A time-based policy
+    (:class:`OnOff`, :class:`Continuous`, any :class:`TimePolicy`) needs a unit that is its
+    level's unit times a unit of time: with a stated ``level_unit`` (``Continuous("memory_mb",
+    unit="MB")``) the level is converted exactly into the meter's unit, and an incompatible
+    pair raises :class:`~ratekit.UnitError` here; without one, the unit must have exactly
+    one unit of time (``"hour"``, ``"GiB*hour"``, ``"MB*ns"``) and the level is read in the
+    rest. Sample-based policies take any unit; their quantities are the samples' values,
+    taken to be in that unit.
 
     Example:
         >>> import ratekit as rk
         >>> rk.Meter("memory", "MB*hour", rk.Continuous(("memory_mb", "instances")))
         Meter('memory', 'MB*hour', Continuous(('memory_mb', 'instances')))
+        >>> rk.Meter("memory", "GiB*hour", rk.Continuous("memory_mb", unit="MB"))
+        Meter('memory', 'GiB*hour', Continuous('memory_mb', unit='MB'))
         >>> try:
         ...     rk.Meter("runtime", "GiB", rk.OnOff())
         ... except rk.UnitError as error:
@@ -669,9 +750,11 @@ class Meter:
             raise RatekitTypeError(f"Meter name must be a non-empty string, not {name!r}.")
         if not isinstance(unit, str) or not unit:
             raise RatekitTypeError(f"Meter {name!r} unit must be a non-empty string, not {unit!r}.")
+        read = _read_unit(unit, name)
         deltas = False
         if isinstance(policy, TimePolicy):
-            factor: tuple[int, int] | None = _time_factor(unit, name)
+            level_unit = getattr(policy, "level_unit", None)
+            factor: tuple[int, int] | None = _time_factor(read, name, level_unit, unit)
         elif isinstance(policy, DeltaPolicy | SamplePolicy):
             factor = None
             deltas = isinstance(policy, DeltaPolicy)
