@@ -119,8 +119,8 @@ def test_errors_name_the_position_and_the_field() -> None:
     with pytest.raises(rk.BadRecordError) as error:
         borel.usage_rows(broken, period=FIRST_HALF)
     assert str(error.value).startswith(
-        "Borel row [3].uom 'MB-fortnight' (read as 'MB*fortnight') is not a unit meter "
-        "'memory-allocation' in 'GB*s' can take: Cannot convert 'MB*fortnight' to 'GB*s'"
+        "Borel row [3].uom 'MB-fortnight' is not a unit meter "
+        "'memory-allocation' in 'GB*s' can take: Cannot convert 'MB-fortnight' to 'GB*s'"
     )
     broken = copy.deepcopy(FIRST)
     broken[2]["quantity"] = None
@@ -133,3 +133,17 @@ def test_errors_name_the_position_and_the_field() -> None:
         rk.BadRecordError, match=r"\[0\]\.end 2026-03-01T00:00:00Z comes before its start"
     ):
         borel.usage_rows(broken, unknown="skip")
+
+
+def test_meters_in_borels_own_units_take_the_rows_as_written() -> None:
+    # A meter in 'cpu-ns' takes cpu-ns as it is; one in 'cpu*hour' converts the ns part:
+    # 516570000000 ns = 0.14349166... h, which does not end, so the first 60 digits.
+    as_written = rk.Meter("cpu-usage", "cpu-ns", rk.Discrete())
+    memory = rk.Meter("memory-allocation", "MB-ns", rk.Discrete())
+    cpu, mem = borel.usage_rows(FIRST[2:], period=FIRST_HALF, meters=[as_written, memory])
+    assert cpu.value == Decimal(516570000000)
+    assert mem.value == Decimal(9942017556480000)
+    cpu_hours = rk.Meter("cpu-usage", "cpu*hour", rk.Discrete())
+    (cpu,) = borel.usage_rows(FIRST[2:3], period=FIRST_HALF, meters=[cpu_hours])
+    assert cpu.value == rk.convert(516570000000, "ns", "hour")
+    assert str(cpu.value).startswith("0.1434916666")

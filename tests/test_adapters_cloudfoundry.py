@@ -335,3 +335,18 @@ def test_polling_with_the_last_page_again_keeps_the_feeds_order_across_calls() -
     assert sorted(anomaly.kind for anomaly in usage.anomalies) == ["duplicate", "out_of_order"]
     alone = cf.app_usage_events(page_b)
     assert alone[0].seq == alone[0].at_us
+
+
+def test_the_memory_level_is_read_in_megabytes_whatever_the_meters_unit() -> None:
+    # 15360 MB*hour in March: 15.36 GB*hour, and 15360 x 10^6 / 2^30 = 14.30511474609375 GiB*hour.
+    events = cf.app_usage_events(app_feed("v2"))
+    gib = rk.Meter(
+        "cf.app.memory", "GiB*hour", rk.Continuous(("memory_mb", "instances"), unit=("MB", "count"))
+    )
+    for memory_meter, expected in [
+        (cf.APP_MEMORY, Decimal(15360)),
+        (cf.APP_MEMORY_GB, Decimal("15.36")),
+        (gib, Decimal("14.30511474609375")),
+    ]:
+        usage = rk.meter(events, [memory_meter], span=MARCH, cycle=UTC_MONTHS, as_of=APRIL.end)
+        assert usage.total() == expected, memory_meter

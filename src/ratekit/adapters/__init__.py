@@ -20,7 +20,7 @@ Each module also offers the meters usually wanted for its feed, as ready values.
 Example:
     >>> from ratekit.adapters import cloudfoundry
     >>> cloudfoundry.APP_MEMORY
-    Meter('cf.app.memory', 'MB*hour', Continuous(('memory_mb', 'instances')))
+    Meter('cf.app.memory', 'MB*hour', Continuous(('memory_mb', 'instances'), unit=('MB', 'count')))
 """
 
 from __future__ import annotations

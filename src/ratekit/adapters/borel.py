@@ -150,7 +150,7 @@ def usage_rows(
         ...                    "start": "2026-03-01T00:00:00Z", "end": "2026-03-02T00:00:00Z"}])
         Traceback (most recent call last):
         ...
-        ratekit.BadRecordError: Borel row [0].uom 'cpu-ns' (read as 'ns') is not a unit meter 'diskio-writes' in 'GB' can take: Cannot convert 'ns' to 'GB': 'ns' measures time and 'GB' measures data.
+        ratekit.BadRecordError: Borel row [0].uom 'cpu-ns' (tried as written and as 'ns') is not a unit meter 'diskio-writes' in 'GB' can take: Cannot convert 'ns' to 'GB': 'ns' measures time and 'GB' measures data.
     """
     if period is not None and not isinstance(period, Span):
         raise RatekitTypeError(f"usage_rows period must be a Span or None, not {period!r}.")

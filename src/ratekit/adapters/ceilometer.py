@@ -108,7 +108,9 @@ INSTANCE_HOURS: Final = Meter("instance.hours", "hour", OnOff(when=_ACTIVE))
 """Hours an instance is ``active`` (from notifications); price it per ``flavor``."""
 VCPU_HOURS: Final = Meter("vcpu.hours", "hour", Continuous("vcpus", when=_ACTIVE))
 """vCPUs x hours while ``active`` (from notifications)."""
-MEMORY_MB_HOURS: Final = Meter("memory.hours", "MB*hour", Continuous("memory_mb", when=_ACTIVE))
+MEMORY_MB_HOURS: Final = Meter(
+    "memory.hours", "MB*hour", Continuous("memory_mb", unit="MB", when=_ACTIVE)
+)
 """Memory (MB) x hours while ``active`` (from notifications)."""
 
 _KINDS: Final[Mapping[str, SampleKind]] = {
@@ -225,7 +227,7 @@ def _sample(
     unit_key = _one_of(item, ("counter_unit", "unit"), position, _SAMPLE)
     written = r.text(item, unit_key, position, _SAMPLE)
     unit_at = r.at(position, unit_key)
-    unit = feed_unit(written, unit_at, _SAMPLE, dashes=False)
+    unit = feed_unit(written, unit_at, _SAMPLE)
     volume_key = _one_of(item, ("counter_volume", "volume"), position, _SAMPLE)
     volume = r.number(item, volume_key, position, _SAMPLE)
     value = in_meter_unit(volume, unit, meter, where=unit_at, what=_SAMPLE, written=written)

@@ -72,12 +72,10 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Final, Literal
 
 import attrs
 
-from ratekit._decimals import CONTEXT
 from ratekit._instants import format_us
 from ratekit.errors import BadRecordError
 from ratekit.policies import Continuous, Meter, OnOff
@@ -96,19 +94,19 @@ __all__ = [
 
 AccountField = Literal["org", "space"]
 
-APP_MEMORY: Final = Meter("cf.app.memory", "MB*hour", Continuous(("memory_mb", "instances")))
+#: The units of CF's level: MB per instance, times a count of instances.
+_MEMORY_UNITS: Final = ("MB", "count")
+
+APP_MEMORY: Final = Meter(
+    "cf.app.memory", "MB*hour", Continuous(("memory_mb", "instances"), unit=_MEMORY_UNITS)
+)
 """Memory reserved by running processes and tasks: MB per instance x instances x hours."""
 
-
-def _gigabytes(description: Mapping[str, object]) -> Decimal | None:
-    memory, instances = description.get("memory_mb"), description.get("instances")
-    if not isinstance(memory, int | Decimal) or not isinstance(instances, int | Decimal):
-        return None
-    return CONTEXT.divide(CONTEXT.multiply(Decimal(memory), Decimal(instances)), Decimal(1000))
-
-
-APP_MEMORY_GB: Final = Meter("cf.app.memory", "GB*hour", Continuous(_gigabytes))
-"""The same memory in GB x hours (1 GB = 1000 MB, as ratekit's units say), for a GB-hour price."""
+APP_MEMORY_GB: Final = Meter(
+    "cf.app.memory", "GB*hour", Continuous(("memory_mb", "instances"), unit=_MEMORY_UNITS)
+)
+"""The same memory in GB x hours (1 GB = 1000 MB, as ratekit's units say), for a GB-hour
+price; a price per GiB-hour is a meter in ``"GiB*hour"`` with the same level."""
 
 APP_INSTANCE_HOURS: Final = Meter("cf.app.instances", "hour", Continuous("instances"))
 """Instance-hours of running processes and tasks: instances x hours."""
