@@ -8,9 +8,10 @@ kind and resource, with a unit of measure::
 
 :func:`usage_rows` gives one delta sample per row: the account is ``customer-id``, the
 resource ``resource_id``, the meter ``resource`` and the value ``quantity`` converted
-exactly from ``uom`` to the meter's unit. Borel writes products with a dash and CPU time
-as ``cpu-ns``; ratekit reads ``cpu-ns`` as ``ns`` (nanoseconds of CPU time) and
-``MB-ns`` as ``MB*ns``. A row is usage over a period: its ``start`` and ``end`` when
+exactly from ``uom`` to the meter's unit. Borel writes products with a dash
+and CPU time as ``cpu-ns``; ratekit reads them as written (a meter in ``"MB-ns"`` takes
+``MB-ns`` as it is), and a meter in plain time takes ``cpu-ns`` as nanoseconds of CPU
+time. A row is usage over a period: its ``start`` and ``end`` when
 the row has them, else the ``period`` the caller gives (the span the report covers);
 the sample is a delta over that span (apportioned linearly if it crosses a cycle).
 
