@@ -306,11 +306,11 @@ def test_errors_name_the_position_and_the_field() -> None:
     )
 
 
-def test_polling_with_the_last_page_again_keeps_the_feeds_order_across_calls() -> None:
-    # The START stamped 10:05 ends page A, its STOP stamped 10:00 begins page B. Call 1
-    # reads A; call 2 reads A again with B: A's events are replays, and the STOP's seq
-    # follows the START's, so the run lasts zero time. Without A, the STOP would take
-    # its own instant as seq and come first.
+def test_reading_call_by_call_with_previous_keeps_the_feeds_order() -> None:
+    # The START stamped 10:05 is read by call 1; its STOP stamped 10:00 by call 2. With
+    # call 1's events as previous, the STOP's seq follows the START's and the run lasts
+    # zero time; page A read again in call 2 is a replay. Without previous, the STOP
+    # would take its own instant as seq and come first.
     def event(guid: str, at: str, state: str) -> dict[str, object]:
         return {
             "guid": guid,
@@ -327,14 +327,17 @@ def test_polling_with_the_last_page_again_keeps_the_feeds_order_across_calls() -
     page_a = {"resources": [event("e1", "2026-03-02T10:05:00Z", "STARTED")]}
     page_b = {"resources": [event("e2", "2026-03-02T10:00:00Z", "STOPPED")]}
     first = cf.app_usage_events(page_a)
-    second = cf.app_usage_events([page_a, page_b])
+    second = cf.app_usage_events([page_a, page_b], previous=first)
     assert second[0] == first[0]
     assert second[1].seq == first[0].seq + 1  # type: ignore[operator]
+    assert cf.app_usage_events(page_b, previous=first) == second[1:]
     usage = meter(first + second)
     assert usage.rows == ()
     assert sorted(anomaly.kind for anomaly in usage.anomalies) == ["duplicate", "out_of_order"]
     alone = cf.app_usage_events(page_b)
     assert alone[0].seq == alone[0].at_us
+    with pytest.raises(rk.RatekitTypeError, match="previous must hold the events"):
+        cf.app_usage_events(page_b, previous=[page_a])  # type: ignore[list-item]
 
 
 def test_the_memory_level_is_read_in_megabytes_whatever_the_meters_unit() -> None:

@@ -40,9 +40,11 @@ then takes that event's ``seq`` plus one. So ``seq`` is a function of the event 
 (and, only for such an out-of-order or same-instant event, of the event of its resource
 just before it in the feed): re-delivering a page, or starting the feed at another
 page, gives every event the same ``seq``. An event whose ``guid`` was already read in
-the same call takes its first reading's ``seq``. When polling the feed call by call, pass the
-last page already read along with the new ones: its events are replays, and they give
-the first new events of their apps the order the feed gave them.
+the same call takes its first reading's ``seq``. When reading the feed call by call,
+pass the events read before as ``previous`` (those that may be delivered again, and the
+last one of each resource): an event already read keeps its ``seq``, and a new one
+follows the last event of its resource, so any cut of the feed into calls gives the
+same records as one call.
 
 Errors are :class:`~ratekit.BadRecordError` naming the event's position in the input
 and the field (``resources[3].entity.state``).
@@ -71,13 +73,13 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
 import attrs
 
 from ratekit._instants import format_us
-from ratekit.errors import BadRecordError
+from ratekit.errors import BadRecordError, RatekitTypeError
 from ratekit.policies import Continuous, Meter, OnOff
 from ratekit.records import Event, EventKind
 
@@ -150,9 +152,25 @@ def _account(choice: object) -> AccountField:
 class _Order:
     """The seq of each event: its instant, raised past the event of its resource before it."""
 
-    def __init__(self) -> None:
+    def __init__(self, previous: object) -> None:
         self.last: dict[str, int] = {}
         self.seen: dict[str, int] = {}
+        if isinstance(previous, Event):
+            previous = [previous]
+        if not isinstance(previous, Iterable) or isinstance(previous, str | bytes | Mapping):
+            raise RatekitTypeError(
+                f"previous must be the events read before (a list of Event), not {previous!r}."
+            )
+        for event in previous:
+            if not isinstance(event, Event) or event.id is None or event.seq is None:
+                raise RatekitTypeError(
+                    "previous must hold the events this adapter read before (with their id "
+                    f"and seq), not {event!r}."
+                )
+            self.seen[event.id] = event.seq
+            before = self.last.get(event.resource)
+            if before is None or event.seq > before:
+                self.last[event.resource] = event.seq
 
     def seq(self, guid: str, resource: str, at_us: int) -> int:
         known = self.seen.get(guid)
@@ -313,12 +331,15 @@ def _app_event(
     )
 
 
-def app_usage_events(feed: object, *, account: AccountField = "org") -> list[Event]:
+def app_usage_events(
+    feed: object, *, account: AccountField = "org", previous: Iterable[Event] = ()
+) -> list[Event]:
     """Cloud Foundry app usage events (v2 or v3 shape) as events, in the feed's order.
 
     ``feed`` is one page (``{"resources": [...]}``), a list of pages, or a list of
     events; the two shapes may be mixed. ``account`` chooses who pays: ``"org"`` or
-    ``"space"``. ``BUILDPACK_SET`` events are skipped. See :mod:`ratekit.adapters.cloudfoundry`
+    ``"space"``. ``previous`` are the events read before, by earlier calls: their ``seq``
+    is kept and continued. ``BUILDPACK_SET`` events are skipped. See :mod:`ratekit.adapters.cloudfoundry`
     for the mapping, ``id`` and ``seq``. Errors: :class:`~ratekit.BadRecordError` naming
     the position and field. Cost: O(n).
 
@@ -339,7 +360,7 @@ def app_usage_events(feed: object, *, account: AccountField = "org") -> list[Eve
         ratekit.BadRecordError: Cloud Foundry app usage event [0].state.current is 'RUNNING'; expected one of 'STARTED', 'STOPPED', 'TASK_STARTED', 'TASK_STOPPED', 'BUILDPACK_SET'.
     """
     payer = _account(account)
-    order = _Order()
+    order = _Order(previous)
     events: list[Event] = []
     for position, item in r.entries(feed, "", _APP, page_key="resources"):
         event = _app_event(item, position, payer, order)
@@ -419,7 +440,9 @@ def _service_event(
     )
 
 
-def service_usage_events(feed: object, *, account: AccountField = "org") -> list[Event]:
+def service_usage_events(
+    feed: object, *, account: AccountField = "org", previous: Iterable[Event] = ()
+) -> list[Event]:
     """Cloud Foundry service usage events (v2 or v3 shape) as events, in the feed's order.
 
     ``CREATED`` starts the service instance, ``UPDATED`` updates its description (a plan
@@ -440,7 +463,7 @@ def service_usage_events(feed: object, *, account: AccountField = "org") -> list
         ('start', 'db-1', 'small', 'postgres')
     """
     payer = _account(account)
-    order = _Order()
+    order = _Order(previous)
     return [
         _service_event(item, position, payer, order)
         for position, item in r.entries(feed, "", _SERVICE, page_key="resources")
