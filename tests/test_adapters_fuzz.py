@@ -127,3 +127,15 @@ def test_a_realistic_payload_with_one_value_broken_gives_records_or_a_ratekit_er
 ) -> None:
     name, feed = case
     _call(name, feed)
+
+
+@given(JSON, JSON, JSON, JSON)
+def test_a_cloudevents_spec_from_arbitrary_json_is_built_or_refused_with_a_ratekit_error(
+    meters: object, quantity: object, account: object, resource: object
+) -> None:
+    with contextlib.suppress(rk.RatekitError):
+        cloudevents.Spec(meters, quantity=quantity, account=account, resource=resource)  # type: ignore[arg-type]
+    with contextlib.suppress(rk.RatekitError):
+        cloudevents.Spec(
+            {"t": "m"}, quantity={"t": quantity} if isinstance(quantity, str) else quantity
+        )  # type: ignore[arg-type]
