@@ -428,6 +428,22 @@ class Timeline:
         """The index of the piece containing ``t_us``. O(log n)."""
         return bisect.bisect_right(self.starts, t_us) - 1
 
+    def running_since(self, t_us: int) -> int | None:
+        """The start of the running stretch that contains ``t_us`` or ends at it, or None.
+
+        A stretch is a run of consecutive running pieces (a resize does not end it; a stop
+        does). O(log n + k) for a stretch of k pieces.
+        """
+        statuses = self.statuses
+        index = self.index_at(t_us)
+        if statuses[index] != RUNNING:
+            if not (index > 0 and self.starts[index] == t_us and statuses[index - 1] == RUNNING):
+                return None
+            index -= 1
+        while index > 0 and statuses[index - 1] == RUNNING:
+            index -= 1
+        return self.starts[index]
+
     def _check(self) -> None:
         assert all(a < b for a, b in itertools.pairwise(self.starts))
         assert len(self.starts) == len(self.descriptions) == len(self.statuses)

@@ -337,6 +337,11 @@ class _Engine:
                     continue
                 readings = per_meter.get(name)
                 previous = _previous_reading(previous_state, account, resource, name)
+                baseline = getattr(item.policy, "baseline", None)
+                if previous is None and readings and baseline is not None:
+                    # A counter that counts from zero at the resource's start (Counter).
+                    first = readings[0]
+                    previous = baseline(first, line.running_since(first.at_us))
                 if not readings and previous is None:
                     continue
                 self._sample_rows(

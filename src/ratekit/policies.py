@@ -112,6 +112,11 @@ class DeltaPolicy(Protocol):
     amount at an instant goes to the piece that contains it; an amount over a span is
     apportioned linearly (and exactly: the parts add up to the amount).
 
+    A policy may also define ``baseline(first, started_us)``: when no reading was carried,
+    metering asks it for the ``previous`` reading to count the first one from, giving the
+    start of the running stretch that contains the first reading (or ``None``); see
+    :meth:`Counter.baseline`.
+
     Example:
         >>> import ratekit as rk
         >>> class Doubled:  # a user-written policy: every delta counts twice
@@ -416,23 +421,68 @@ class Discrete:
 class Counter:
     """A cumulative counter: consecutive readings become deltas, apportioned linearly.
 
-    The first reading is the baseline (or the reading carried from an earlier call). Each
-    next reading adds its difference from the one before, spread linearly over the time
+    Each reading adds its difference from the one before, spread linearly over the time
     between them: readings 0 at T, 500 at T+20 and 1000 at T+40 with a cycle ending at T+30
     give 750 to that cycle and 250 to the next. A reading lower than the one before is a
     reset: it counts from zero (adds the reading itself) and is reported as a
-    ``"counter_reset"`` anomaly. The deltas of a run of readings add up to the last reading
-    minus the first plus every reading that preceded a reset.
+    ``"counter_reset"`` anomaly.
+
+    The first reading of a resource (none carried from an earlier call) is counted from
+    ``from_zero``:
+
+    - ``from_zero=False`` (the default): it is the baseline. Nothing before it is counted;
+      the deltas of a run of readings add up to the last reading minus the first plus
+      every reading that preceded a reset. For a counter that did not start with the
+      resource (a network interface's bytes, read from the middle of its life).
+    - ``from_zero=True``: the counter was 0 when the resource started (a cumulative CPU-time
+      counter starts at 0 at boot), so the first reading counts in full, spread linearly
+      from the start of the running stretch that contains it (the last START, or the
+      instant an update or inventory opened the resource; a resize does not begin a new
+      stretch, a stop does) to the reading. A reading that falls in no running stretch
+      (a resource known only from its samples) counts in full at its instant. A new
+      instance so keeps its first polling interval; the deltas add up to one more
+      reading, the first.
 
     Example:
         >>> import ratekit as rk
-        >>> rk.Counter().accepts("counter")
-        True
+        >>> rk.Counter().accepts("counter"), rk.Counter(from_zero=True)
+        (True, Counter(from_zero=True))
     """
+
+    from_zero: bool = attrs.field(default=False, kw_only=True)
+
+    @from_zero.validator
+    def _check_from_zero(self, attribute: object, value: object) -> None:
+        if not isinstance(value, bool):
+            raise RatekitTypeError(f"Counter from_zero must be True or False, not {value!r}.")
 
     def accepts(self, kind: str) -> bool:
         """Only counter readings."""
         return kind == "counter"
+
+    def baseline(self, first: Sample, started_us: int | None) -> Sample | None:
+        """The reading the first one counts from when none was carried, or ``None``.
+
+        ``started_us`` is the start of the running stretch containing ``first`` (``None``
+        when it falls in none). With ``from_zero``, a reading of 0 at that start (at
+        ``first``'s own instant when there is none); else ``None``: ``first`` is the
+        baseline. O(1).
+
+        Example:
+            >>> import ratekit as rk
+            >>> first = rk.Sample("a", "vm", "cpu", "2026-03-01T01:00:00Z", 1800, kind="counter")
+            >>> zero = rk.Counter(from_zero=True).baseline(first, first.at_us - 3_600_000_000)
+            >>> zero.value, first.at_us - zero.at_us, rk.Counter().baseline(first, None)
+            (Decimal('0'), 3600000000, None)
+        """
+        if not self.from_zero:
+            return None
+        at_us = first.at_us if started_us is None or started_us > first.at_us else started_us
+        zero = object.__new__(Sample)
+        zero.__attrs_init__(
+            first.account, first.resource, first.meter, at_us, ZERO, "counter", None, None, None
+        )
+        return zero
 
     def increments(
         self, readings: Sequence[Sample], previous: Sample | None, report: Report
@@ -456,6 +506,9 @@ class Counter:
                     )
                 yield (last.at_us, sample.at_us, delta, _ids(last, sample))
             last = sample
+
+    def __repr__(self) -> str:
+        return "Counter(from_zero=True)" if self.from_zero else "Counter()"
 
 
 class _Aggregation:
