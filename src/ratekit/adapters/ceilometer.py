@@ -99,7 +99,12 @@ __all__ = [
 _ACTIVE: Final = {"state": "active"}
 
 CPU_HOURS: Final = Meter("cpu", "hour", Counter())
-"""CPU time from the cumulative ``cpu`` counter (ns), in hours; resets are reported."""
+"""CPU time from the cumulative ``cpu`` counter (ns), in hours; resets are reported.
+
+The first reading of an instance is the baseline, so CPU time used before the feed began
+is never charged; with the instance's notifications at hand,
+``Meter("cpu", "hour", Counter(from_zero=True))`` also counts the first reading, from the
+instance's start."""
 NETWORK_IN: Final = Meter("network.incoming.bytes", "GB", Counter())
 """Bytes received by an interface, from its cumulative counter (B), in GB."""
 NETWORK_OUT: Final = Meter("network.outgoing.bytes", "GB", Counter())
