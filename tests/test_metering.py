@@ -209,7 +209,8 @@ def test_same_id_different_content_names_both_records() -> None:
         "two records share the id 'e1' but differ: "
         "Event('a', 'vm', '2026-03-01T01:00:00Z', kind='start', id='e1') and "
         "Event('a', 'vm', '2026-03-01T02:00:00Z', kind='start', id='e1'); replaying a record "
-        "must repeat it exactly, so give a corrected record a new id."
+        "must repeat it exactly, so give a corrected record a new id (or meter with "
+        "conflicts='anomaly' to keep the first)."
     )
 
 

@@ -20,7 +20,7 @@ AQUARIUM = {
         {
             "name": "diskspace",
             "unit": "MB*hour",
-            "policy": {"type": "Continuous", "level": "size_mb", "when": None},
+            "policy": {"type": "Continuous", "level": "size_mb", "when": None, "unit": None},
         },
         {"name": "vmtime", "unit": "hour", "policy": {"type": "OnOff", "when": {"state": "on"}}},
         {"name": "bandwidth", "unit": "MB", "policy": {"type": "Discrete"}},
@@ -278,6 +278,7 @@ def test_meters_policies_and_assignments_round_trip():
         "type": "Continuous",
         "level": ["memory_mb", "instances"],
         "when": {"state": "STARTED"},
+        "unit": None,
     }
     plan = rk.Plan("p", "EUR", rk.cycles.weekly(tz="Europe/Zurich", weekday="Tue"), [])
     assignment = rk.Assignment("acme", plan, start="2026-03-01T00:00:00+01:00")

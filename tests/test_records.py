@@ -99,15 +99,21 @@ def test_event_without_id_is_named_by_its_resource() -> None:
 
 
 def test_event_rejects_attribute_values_it_cannot_compare() -> None:
+    # Lists and mappings are JSON-like values, accepted since descriptions nest (issue 7
+    # section 6); a set is not JSON-like.
     with pytest.raises(rk.RatekitTypeError) as caught:
-        rk.Event("acme", "vm-1", T0, {"tags": ["a"]}, id="e2")
+        rk.Event("acme", "vm-1", T0, {"tags": {"a"}}, id="e2")
     assert str(caught.value) == (
-        "event 'e2' attribute 'tags' must be a str, int, Decimal, float, bool or None "
-        "(None removes the key), not list: ['a']."
+        "event 'e2' attribute 'tags' must be a str, int, Decimal, float, bool, None, a mapping "
+        "or a list (JSON-like values), not set: {'a'}."
     )
     with pytest.raises(rk.BadQuantityError) as nan:
         rk.Event("acme", "vm-1", T0, {"memory": float("nan")}, id="e3")
-    assert str(nan.value) == "event 'e3' attribute 'memory' must be a finite number, not nan."
+    assert str(nan.value) == (
+        "event 'e3' attribute 'memory' is nan, not a finite number; an attribute holds a "
+        "finite number (an int, a Decimal such as Decimal('2.5'), or a float), a string, a "
+        "bool, None, a mapping or a list."
+    )
 
 
 def test_event_rejects_empty_names() -> None:

@@ -125,6 +125,7 @@ def group(
     accepted: Mapping[str, frozenset[str]],
     as_of_us: int,
     anomalies: Anomalies,
+    conflicts: str = "raise",
 ) -> Grouped:
     """Deduplicate and group the records stamped before ``as_of_us``. O(n).
 
@@ -135,23 +136,26 @@ def group(
     common case matters: with a million records, each visit of a record is a cache miss.
     The same pass notes whether the records arrived in strictly increasing time (as a feed
     usually delivers them): then no resource's records need sorting, which would visit
-    each of them again.
+    each of them again. ``conflicts`` is ``"raise"`` (a record with the id of an earlier
+    one but other content raises :class:`~ratekit.ConflictingRecordError`) or
+    ``"anomaly"`` (it is ignored and reported as a ``"conflict"``: the first one is kept).
     """
     if not isinstance(records, list | tuple):
         records = list(records)
     ids: list[str | None] = []
     grouped = _group(records, accepted, as_of_us, anomalies, ids)
     if None in ids or len(set(ids)) != len(ids):
-        return _group(records, accepted, as_of_us, anomalies, None)
+        return _group(records, accepted, as_of_us, anomalies, None, conflicts)
     return grouped
 
 
-def _group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
+def _group(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     records: Sequence[Event | Sample | Inventory],
     accepted: Mapping[str, frozenset[str]],
     as_of_us: int,
     anomalies: Anomalies,
     ids: list[str | None] | None,
+    conflicts: str = "raise",
 ) -> Grouped:
     """One pass: collect the ids into ``ids`` if given, else deduplicate as it goes."""
     # The first pass (ids given) has no side effect on the anomalies: it may be redone.
@@ -188,7 +192,7 @@ def _group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
                     identity = record
                 previous = seen_get(identity)
                 if previous is not None:
-                    _duplicate(previous, record, anomalies)
+                    _duplicate(previous, record, anomalies, conflicts)
                     continue
                 seen[identity] = record
             triple = (record.account, record.resource, record.meter)
@@ -225,7 +229,7 @@ def _group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
                     identity = record
                 previous = seen_get(identity)
                 if previous is not None:
-                    _duplicate(previous, record, anomalies)
+                    _duplicate(previous, record, anomalies, conflicts)
                     continue
                 seen[identity] = record
             key = (record.account, record.resource)
@@ -243,7 +247,7 @@ def _group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
                 identity = record.id if record.id is not None else record
                 previous = seen_get(identity)
                 if previous is not None:
-                    _duplicate(previous, record, anomalies)
+                    _duplicate(previous, record, anomalies, conflicts)
                     continue
                 seen[identity] = record
             inventories.append(record)
@@ -263,16 +267,31 @@ def _group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
     return Grouped(events, samples, inventories, samples_in_order, events_in_order, tied)
 
 
-def _duplicate(previous: object, record: Event | Sample | Inventory, anomalies: Anomalies) -> None:
-    if previous != record:
-        raise ConflictingRecordError(
-            f"two records share the id {record.id!r} but differ: {previous!r} and {record!r}; "
-            "replaying a record must repeat it exactly, so give a corrected record a new id."
-        )
+def _duplicate(
+    previous: object, record: Event | Sample | Inventory, anomalies: Anomalies, conflicts: str
+) -> None:
     if isinstance(record, Inventory):
         account, resource = "", ""
     else:
         account, resource = record.account, record.resource
+    if previous != record:
+        if conflicts != "anomaly":
+            raise ConflictingRecordError(
+                f"two records share the id {record.id!r} but differ: {previous!r} and "
+                f"{record!r}; replaying a record must repeat it exactly, so give a corrected "
+                "record a new id (or meter with conflicts='anomaly' to keep the first)."
+            )
+        anomalies.add(
+            record.at_us,
+            account,
+            resource,
+            "conflict",
+            f"{label(record)} was received again with other content: {previous!r} was "
+            f"received first and is kept, {record!r} is ignored; give a corrected record "
+            "a new id.",
+            (record.id,),
+        )
+        return
     anomalies.add(
         record.at_us,
         account,
@@ -408,6 +427,22 @@ class Timeline:
     def index_at(self, t_us: int) -> int:
         """The index of the piece containing ``t_us``. O(log n)."""
         return bisect.bisect_right(self.starts, t_us) - 1
+
+    def running_since(self, t_us: int) -> int | None:
+        """The start of the running stretch that contains ``t_us`` or ends at it, or None.
+
+        A stretch is a run of consecutive running pieces (a resize does not end it; a stop
+        does). O(log n + k) for a stretch of k pieces.
+        """
+        statuses = self.statuses
+        index = self.index_at(t_us)
+        if statuses[index] != RUNNING:
+            if not (index > 0 and self.starts[index] == t_us and statuses[index - 1] == RUNNING):
+                return None
+            index -= 1
+        while index > 0 and statuses[index - 1] == RUNNING:
+            index -= 1
+        return self.starts[index]
 
     def _check(self) -> None:
         assert all(a < b for a, b in itertools.pairwise(self.starts))

@@ -2,12 +2,14 @@
 
 Selectors, levels and ``when`` conditions name an attribute by a path. A key that contains
 dots and is present as it is wins over descending (a flat ``"properties.size"`` key is read
-as it is); otherwise the path is split on ``.`` and each part descends one mapping.
+as it is); otherwise the path is split on ``.`` and each part descends one mapping, or, when the part
+is a whole number (``"disks.0.size"``), indexes one list (negative indexes count from the
+end; a string is not indexed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 __all__ = ["MISSING", "lookup"]
@@ -35,15 +37,33 @@ def lookup(description: Mapping[str, object], path: str) -> object:
         7
         >>> lookup({"flavor": "m1"}, "flavor.name")
         MISSING
+        >>> lookup({"disks": [{"size": 10}, {"size": 20}]}, "disks.1.size")
+        20
+        >>> lookup({"disks": [{"size": 10}]}, "disks.3.size")
+        MISSING
     """
     value = description.get(path, MISSING)
     if value is not MISSING or "." not in path:
         return value
     current: object = description
     for part in path.split("."):
-        if not isinstance(current, Mapping):
-            return MISSING
-        current = current.get(part, MISSING)
-        if current is MISSING:
+        if isinstance(current, Mapping):
+            current = current.get(part, MISSING)
+            if current is MISSING:
+                return MISSING
+        elif isinstance(current, Sequence) and not isinstance(current, str | bytes):
+            index = _index(part)
+            if index is None or not -len(current) <= index < len(current):
+                return MISSING
+            current = current[index]
+        else:
             return MISSING
     return current
+
+
+def _index(part: str) -> int | None:
+    """The list index a path part names (``"0"``, ``"-1"``), or None."""
+    digits = part.removeprefix("-")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 18:
+        return None
+    return int(part)

@@ -173,13 +173,16 @@ def meter(
     as_of: _dt.datetime | str,
     cuts: Mapping[str, Iterable[int]] | None = None,
     state: Iterable[ResourceState] = (),
+    conflicts: typing.Literal["raise", "anomaly"] = "raise",
 ) -> Usage:
     """Meter ``records`` with ``meters`` over ``span``, up to ``as_of``: rows and anomalies.
 
     The rules:
 
     - Records are deduplicated (a replay is a ``"duplicate"`` anomaly; the same id with
-      other content raises :class:`~ratekit.ConflictingRecordError` naming both records)
+      other content raises :class:`~ratekit.ConflictingRecordError` naming both records,
+      or with ``conflicts="anomaly"`` is ignored and reported as a ``"conflict"`` anomaly,
+      the record received first being kept, so one bad record does not stop a batch)
       and each resource's events applied in order (see :class:`~ratekit.Event` for kinds,
       ``seq`` and the anomalies). Records stamped at or after ``as_of`` are not known yet:
       they are ignored.
@@ -214,7 +217,13 @@ def meter(
         >>> [(str(row.cycle.start.date()), row.quantity) for row in usage.rows]  # 1024 MB x 2 h, 1024 MB x 1 h
         [('2026-03-31', Decimal('2048')), ('2026-04-01', Decimal('1024'))]
     """
-    return _Engine(records, meters, span, cycle, as_of, cuts, state).run()
+    if conflicts not in ("raise", "anomaly"):
+        raise RatekitTypeError(
+            f"meter() conflicts must be 'raise' or 'anomaly', not {conflicts!r}."
+        )
+    engine = _Engine(records, meters, span, cycle, as_of, cuts, state)
+    engine.conflicts = conflicts
+    return engine.run()
 
 
 class _Engine:
@@ -263,6 +272,7 @@ class _Engine:
         # Per time-based meter, the level of each description met, by id(description);
         # the entry keeps its description alive, so the id is not reused during the call.
         self.levels: dict[str, dict[int, tuple[Mapping[str, object], tuple[int, int] | None]]] = {}
+        self.conflicts = "raise"
 
     def _cut_points(self, name: str) -> list[int]:
         window = self.window
@@ -287,7 +297,7 @@ class _Engine:
             for name, m in self.meters.items()
         }
         events, samples, inventories, samples_in_order, events_in_order, tied = _n.group(
-            self.records, accepted, self.as_of_us, self.anomalies
+            self.records, accepted, self.as_of_us, self.anomalies, self.conflicts
         )
         names = sorted(self.meters)
         plan = [(n, self.meters[n], self._cut_points(n)) for n in names]
@@ -327,6 +337,11 @@ class _Engine:
                     continue
                 readings = per_meter.get(name)
                 previous = _previous_reading(previous_state, account, resource, name)
+                baseline = getattr(item.policy, "baseline", None)
+                if previous is None and readings and baseline is not None:
+                    # A counter that counts from zero at the resource's start (Counter).
+                    first = readings[0]
+                    previous = baseline(first, line.running_since(first.at_us))
                 if not readings and previous is None:
                     continue
                 self._sample_rows(

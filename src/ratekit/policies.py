@@ -23,7 +23,6 @@ import math
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from fractions import Fraction
 from typing import Final, Protocol, runtime_checkable
 
 import attrs
@@ -32,11 +31,13 @@ from . import _normalize as _n
 from ._decimals import CONTEXT, ONE, ZERO, to_decimal
 from ._decimals import tidy as _tidy
 from ._instants import format_us
+from ._paths import MISSING, lookup
 from .errors import BadQuantityError, BadRecordError, RatekitTypeError, UnitError
 from .records import (
     AnomalyKind,
     Sample,
 )
+from .units import Unit, microseconds_per
 
 __all__ = [
     "Continuous",
@@ -79,6 +80,11 @@ class TimePolicy(Protocol):
     every running piece (stopped, deleted and unknown pieces accrue nothing). Called once
     per piece, not per record.
 
+    A policy may state the unit of its level with a ``level_unit`` attribute (a unit
+    string or :class:`~ratekit.Unit`; ``None`` or absent: the meter's unit divided by its
+    time unit); the :class:`Meter` then converts the level exactly into its own unit, and
+    refuses an incompatible pair with :class:`~ratekit.UnitError` when it is built.
+
     Example:
         >>> import ratekit as rk
         >>> from decimal import Decimal
@@ -105,6 +111,11 @@ class DeltaPolicy(Protocol):
     tuples. It may call ``report(kind, message, samples)`` to record an anomaly. An
     amount at an instant goes to the piece that contains it; an amount over a span is
     apportioned linearly (and exactly: the parts add up to the amount).
+
+    A policy may also define ``baseline(first, started_us)``: when no reading was carried,
+    metering asks it for the ``previous`` reading to count the first one from, giving the
+    start of the running stretch that contains the first reading (or ``None``); see
+    :meth:`Counter.baseline`.
 
     Example:
         >>> import ratekit as rk
@@ -164,11 +175,9 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
                 raise RatekitTypeError(
                     f"a condition's attribute names must be strings, not {key!r}."
                 )
-        missing = object()
 
         def matches(description: Description) -> bool:
-            get = description.get
-            return all(get(key, missing) == value for key, value in expected)
+            return all(lookup(description, key) == value for key, value in expected)
 
         return matches
     if callable(when):
@@ -181,8 +190,10 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
 
 
 def _number(description: Description, name: str) -> Decimal | None:
-    value = description.get(name)
-    if value is None or isinstance(value, Decimal):
+    value = lookup(description, name)
+    if value is MISSING or value is None:
+        return None
+    if isinstance(value, Decimal):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
@@ -264,20 +275,54 @@ def _level(level: object) -> Callable[[Description], Decimal | None]:
     )
 
 
+def _level_unit(unit: object, level: object) -> Unit | None:
+    """The unit of a :class:`Continuous` level: one unit, or the product of one per name."""
+    if unit is None:
+        return None
+    if isinstance(unit, str | Unit):
+        return Unit(unit)
+    if isinstance(unit, tuple) and all(isinstance(item, str | Unit) for item in unit):
+        if not (isinstance(level, tuple) and len(level) == len(unit)):
+            raise UnitError(
+                f"Continuous unit {unit!r} gives one unit per attribute, so the level must be "
+                f"a tuple of as many attribute names, not {level!r}; for a single attribute "
+                "or a function give one unit (unit='MB')."
+            )
+        product = Unit("1")
+        for item in unit:
+            product = product * Unit(item)
+        return product
+    raise RatekitTypeError(
+        "a level's unit is None (the meter's own), a unit such as 'MB', or for a tuple of "
+        "attributes a tuple of units, one per attribute (('MB', 'count')), "
+        f"not {type(unit).__name__}: {unit!r}."
+    )
+
+
 @typing.final
 @attrs.frozen(repr=False)
 class Continuous:
     """The integral over time of a level derived from the description, while running.
 
-    ``level`` is an attribute name (``"size_gb"``), a tuple of names whose values multiply
-    (``("memory_mb", "instances")`` for Cloud Foundry's MB x instances), or a function of
-    the description returning a number or ``None``. ``when`` restricts it as for
-    :class:`OnOff`. The level is taken in the meter's unit divided by its time unit (a
-    ``"MB*hour"`` meter reads the level in MB). A resource whose description lacks one of
-    the attributes accrues nothing on this meter (an instance has no ``size_gb``, so a
-    storage meter passes it by); an attribute that is not a number raises
-    :class:`~ratekit.BadRecordError` naming the meter, the resource, the attribute and the
-    event that set it.
+    ``level`` is an attribute name (``"size_gb"``), a dotted path into a nested description
+    (``"properties.size"``, see :mod:`ratekit._paths`), a tuple of names whose values
+    multiply (``("memory_mb", "instances")`` for Cloud Foundry's MB x instances), or a
+    function of the description returning a number or ``None``. ``when`` restricts it as
+    for :class:`OnOff`. A resource whose description lacks one of the attributes accrues
+    nothing on this meter (an instance has no ``size_gb``, so a storage meter passes it
+    by); an attribute that is not a number (a numeric string such as ``"2361393152"`` is
+    one) raises :class:`~ratekit.BadRecordError` naming the meter, the resource, the
+    attribute and the event that set it.
+
+    ``unit`` is the unit the level is read in: ``None`` (the default) takes it in the
+    meter's unit divided by its time unit (a ``"MB*hour"`` meter reads the level in MB);
+    a unit (``unit="MB"``) is converted exactly into the meter's unit, so
+    ``Meter("memory", "GiB*hour", Continuous("memory_mb", unit="MB"))`` reads megabytes as
+    megabytes (1024 MB for an hour is 0.95367431640625 GiB*hour). For a tuple of
+    attributes, ``unit`` is the unit of their product (``"MB"``), or a tuple of units, one
+    per attribute, that multiply (``("MB", "count")``). :attr:`level_unit` is that unit; a
+    :class:`Meter` whose unit is not it times a unit of time raises
+    :class:`~ratekit.UnitError` when it is built.
 
     Example:
         >>> import ratekit as rk
@@ -286,10 +331,21 @@ class Continuous:
         Decimal('1536')
         >>> app
         Continuous(('memory_mb', 'instances'), when={'state': 'STARTED'})
+        >>> image = rk.Continuous("properties.size", unit="B")
+        >>> image.level({"properties": {"size": "2361393152"}}), image.level_unit
+        (Decimal('2361393152'), Unit('B'))
+        >>> rk.Continuous(("memory_mb", "instances"), unit=("MB", "count")).level_unit
+        Unit('MB*count')
     """
 
     level_of: str | tuple[str, ...] | Callable[[Description], object] = attrs.field(alias="level")
     when: Condition | None = None
+    unit: str | tuple[str, ...] | None = attrs.field(default=None, kw_only=True)
+    _unit: Unit | None = attrs.field(
+        init=False,
+        eq=False,
+        default=attrs.Factory(lambda self: _level_unit(self.unit, self.level_of), takes_self=True),
+    )
     _compute: Callable[[Description], Decimal | None] = attrs.field(
         init=False,
         eq=False,
@@ -300,6 +356,11 @@ class Continuous:
         eq=False,
         default=attrs.Factory(lambda self: _condition(self.when), takes_self=True),
     )
+
+    @property
+    def level_unit(self) -> Unit | None:
+        """The unit the level is read in, or ``None`` for the meter's own."""
+        return self._unit
 
     def level(self, description: Description) -> Decimal | None:
         """The level under ``description`` when ``when`` holds, else ``None``."""
@@ -312,6 +373,8 @@ class Continuous:
         text = f"Continuous({self.level_of!r}"
         if self.when is not None:
             text += f", when={self.when!r}"
+        if self.unit is not None:
+            text += f", unit={self.unit!r}"
         return text + ")"
 
 
@@ -358,23 +421,68 @@ class Discrete:
 class Counter:
     """A cumulative counter: consecutive readings become deltas, apportioned linearly.
 
-    The first reading is the baseline (or the reading carried from an earlier call). Each
-    next reading adds its difference from the one before, spread linearly over the time
+    Each reading adds its difference from the one before, spread linearly over the time
     between them: readings 0 at T, 500 at T+20 and 1000 at T+40 with a cycle ending at T+30
     give 750 to that cycle and 250 to the next. A reading lower than the one before is a
     reset: it counts from zero (adds the reading itself) and is reported as a
-    ``"counter_reset"`` anomaly. The deltas of a run of readings add up to the last reading
-    minus the first plus every reading that preceded a reset.
+    ``"counter_reset"`` anomaly.
+
+    The first reading of a resource (none carried from an earlier call) is counted from
+    ``from_zero``:
+
+    - ``from_zero=False`` (the default): it is the baseline. Nothing before it is counted;
+      the deltas of a run of readings add up to the last reading minus the first plus
+      every reading that preceded a reset. For a counter that did not start with the
+      resource (a network interface's bytes, read from the middle of its life).
+    - ``from_zero=True``: the counter was 0 when the resource started (a cumulative CPU-time
+      counter starts at 0 at boot), so the first reading counts in full, spread linearly
+      from the start of the running stretch that contains it (the last START, or the
+      instant an update or inventory opened the resource; a resize does not begin a new
+      stretch, a stop does) to the reading. A reading that falls in no running stretch
+      (a resource known only from its samples) counts in full at its instant. A new
+      instance so keeps its first polling interval; the deltas add up to one more
+      reading, the first.
 
     Example:
         >>> import ratekit as rk
-        >>> rk.Counter().accepts("counter")
-        True
+        >>> rk.Counter().accepts("counter"), rk.Counter(from_zero=True)
+        (True, Counter(from_zero=True))
     """
+
+    from_zero: bool = attrs.field(default=False, kw_only=True)
+
+    @from_zero.validator
+    def _check_from_zero(self, attribute: object, value: object) -> None:
+        if not isinstance(value, bool):
+            raise RatekitTypeError(f"Counter from_zero must be True or False, not {value!r}.")
 
     def accepts(self, kind: str) -> bool:
         """Only counter readings."""
         return kind == "counter"
+
+    def baseline(self, first: Sample, started_us: int | None) -> Sample | None:
+        """The reading the first one counts from when none was carried, or ``None``.
+
+        ``started_us`` is the start of the running stretch containing ``first`` (``None``
+        when it falls in none). With ``from_zero``, a reading of 0 at that start (at
+        ``first``'s own instant when there is none); else ``None``: ``first`` is the
+        baseline. O(1).
+
+        Example:
+            >>> import ratekit as rk
+            >>> first = rk.Sample("a", "vm", "cpu", "2026-03-01T01:00:00Z", 1800, kind="counter")
+            >>> zero = rk.Counter(from_zero=True).baseline(first, first.at_us - 3_600_000_000)
+            >>> zero.value, first.at_us - zero.at_us, rk.Counter().baseline(first, None)
+            (Decimal('0'), 3600000000, None)
+        """
+        if not self.from_zero:
+            return None
+        at_us = first.at_us if started_us is None or started_us > first.at_us else started_us
+        zero = object.__new__(Sample)
+        zero.__attrs_init__(
+            first.account, first.resource, first.meter, at_us, ZERO, "counter", None, None, None
+        )
+        return zero
 
     def increments(
         self, readings: Sequence[Sample], previous: Sample | None, report: Report
@@ -398,6 +506,9 @@ class Counter:
                     )
                 yield (last.at_us, sample.at_us, delta, _ids(last, sample))
             last = sample
+
+    def __repr__(self) -> str:
+        return "Counter(from_zero=True)" if self.from_zero else "Counter()"
 
 
 class _Aggregation:
@@ -606,28 +717,46 @@ class TimeWeightedMean(_Aggregation):
 Policy: typing.TypeAlias = TimePolicy | DeltaPolicy | SamplePolicy
 
 
-def _time_factor(unit: str, name: str) -> tuple[int, int]:
+def _read_unit(unit: str, name: str) -> Unit:
+    try:
+        return Unit(unit)
+    except UnitError as error:
+        raise UnitError(f"Meter {name!r} unit: {error}") from None
+
+
+def _is_time(term: str) -> bool:
+    try:
+        return Unit(term).kind == "time"
+    except UnitError:  # pragma: no cover - a canonical text's names always read
+        return False
+
+
+def _time_factor(unit: Unit, name: str, level_unit: object, given: str) -> tuple[int, int]:
     """``(multiplier, divisor)`` turning ``level * microseconds`` into the meter's unit.
 
-    The unit must be a product (``*``) with exactly one time term (``"hour"``,
-    ``"GiB*hour"``, ``"MB*ns"``); the other terms are the level's unit.
+    Without a level unit, the meter's unit must be a product (``*``) with exactly one time
+    term (``"hour"``, ``"GiB*hour"``, ``"MB*ns"``); the other terms are the level's unit.
+    With one, the level's unit times microseconds must convert into the meter's unit.
     """
-    from .units import Unit, microseconds_per  # noqa: PLC0415 - units imports nothing of ours
-
-    terms = [term.strip() for term in unit.replace("·", "*").split("*")]
-    times: list[Fraction] = []
-    for term in terms:
+    if level_unit is not None:
+        level = Unit(typing.cast(str | Unit, level_unit))
         try:
-            if Unit(term).kind == "time":
-                times.append(microseconds_per(term))
+            ratio = (level * "us").factor_to(unit)
         except UnitError:
-            continue
-    if "/" in unit or len(times) != 1:
+            raise UnitError(
+                f"Meter {name!r} reads its level in {level.text!r} ({level.kind}), so its unit "
+                f"must be that times a unit of time, like '{level.text}*hour'; {given!r} "
+                f"measures {unit.kind}, not {(level * 'us').kind}."
+            ) from None
+        return ratio.numerator, ratio.denominator
+    above, _, below = unit.text.partition("/")
+    times = [term for term in above.split("*") if _is_time(term.partition("^")[0])]
+    if below or len(times) != 1 or "^" in times[0]:
         raise UnitError(
             f"Meter {name!r} has a time-based policy, so its unit must be a product with one "
-            f"unit of time, like 'hour', 'GiB*hour' or 'MB*ns', not {unit!r}."
+            f"unit of time, like 'hour', 'GiB*hour' or 'MB*ns', not {given!r}."
         )
-    per = times[0]
+    per = microseconds_per(times[0])
     # quantity = level * t_us / per = level * t_us * per.denominator / per.numerator
     return per.denominator, per.numerator
 
@@ -637,15 +766,22 @@ def _time_factor(unit: str, name: str) -> tuple[int, int]:
 class Meter:
     """What is measured: a ``name``, the ``unit`` of its quantities and its cost ``policy``.
 
-    A time-based policy (:class:`OnOff`, :class:`Continuous`, any :class:`TimePolicy`) needs
-    a unit with exactly one unit of time (``"hour"``, ``"GiB*hour"``, ``"MB*ns"``): the
-    quantity is the level times the time in that unit. Sample-based policies take any unit;
-    their quantities are the samples' values, taken to be in that unit.
+    ``unit`` must read as a unit (:mod:`ratekit.units`; ``"MB-ns"`` and ``"GB·hour"`` do,
+    ``"hour*!!"`` raises :class:`~ratekit.UnitError`). A time-based policy
+    (:class:`OnOff`, :class:`Continuous`, any :class:`TimePolicy`) needs a unit that is its
+    level's unit times a unit of time: with a stated ``level_unit`` (``Continuous("memory_mb",
+    unit="MB")``) the level is converted exactly into the meter's unit, and an incompatible
+    pair raises :class:`~ratekit.UnitError` here; without one, the unit must have exactly
+    one unit of time (``"hour"``, ``"GiB*hour"``, ``"MB*ns"``) and the level is read in the
+    rest. Sample-based policies take any unit; their quantities are the samples' values,
+    taken to be in that unit.
 
     Example:
         >>> import ratekit as rk
         >>> rk.Meter("memory", "MB*hour", rk.Continuous(("memory_mb", "instances")))
         Meter('memory', 'MB*hour', Continuous(('memory_mb', 'instances')))
+        >>> rk.Meter("memory", "GiB*hour", rk.Continuous("memory_mb", unit="MB"))
+        Meter('memory', 'GiB*hour', Continuous('memory_mb', unit='MB'))
         >>> try:
         ...     rk.Meter("runtime", "GiB", rk.OnOff())
         ... except rk.UnitError as error:
@@ -667,9 +803,11 @@ class Meter:
             raise RatekitTypeError(f"Meter name must be a non-empty string, not {name!r}.")
         if not isinstance(unit, str) or not unit:
             raise RatekitTypeError(f"Meter {name!r} unit must be a non-empty string, not {unit!r}.")
+        read = _read_unit(unit, name)
         deltas = False
         if isinstance(policy, TimePolicy):
-            factor: tuple[int, int] | None = _time_factor(unit, name)
+            level_unit = getattr(policy, "level_unit", None)
+            factor: tuple[int, int] | None = _time_factor(read, name, level_unit, unit)
         elif isinstance(policy, DeltaPolicy | SamplePolicy):
             factor = None
             deltas = isinstance(policy, DeltaPolicy)

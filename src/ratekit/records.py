@@ -36,6 +36,7 @@ Example:
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import sys
 import typing
 from collections.abc import Iterable, Mapping
@@ -46,7 +47,7 @@ import attrs
 
 from ._decimals import to_decimal
 from ._instants import format_us, from_us, to_us
-from .errors import BadRecordError, RatekitError, RatekitTypeError
+from .errors import BadQuantityError, BadRecordError, RatekitError, RatekitTypeError
 
 __all__ = [
     "ANOMALY_KINDS",
@@ -79,6 +80,7 @@ AnomalyKind: TypeAlias = Literal[
     "reconciled_update",
     "policy",
     "unpriced",
+    "conflict",
 ]
 """The kinds of anomaly metering reports (see :class:`Anomaly`)."""
 
@@ -91,14 +93,20 @@ _SAMPLE_KIND_SET: Final = frozenset(SAMPLE_KINDS)
 _intern = sys.intern
 
 
-# -- a read-only mapping ------------------------------------------------------------------
+# -- read-only values: descriptions and their nested parts ----------------------------------
 
 
 @typing.final
 class _FrozenDict(dict[str, object]):
-    """A read-only, hashable dict (descriptions, attributes): reads run at dict speed."""
+    """A read-only, hashable dict (descriptions, attributes): reads run at dict speed.
 
-    __slots__ = ()
+    Its hash is computed once, on first use, and kept (a description is hashed each time a
+    record holding it is deduplicated). Nested mappings are ``_FrozenDict`` too, nested
+    sequences :class:`_FrozenList`; equal to their plain ``dict``/``list`` equivalents.
+    """
+
+    __slots__ = ("_hash",)
+    _hash: int
 
     def _read_only(self, *args: object, **kwargs: object) -> typing.NoReturn:
         raise TypeError(
@@ -116,23 +124,123 @@ class _FrozenDict(dict[str, object]):
     update = _read_only
 
     def __hash__(self) -> int:  # type: ignore[override]
-        return hash(frozenset(self.items()))
+        try:
+            return self._hash
+        except AttributeError:
+            value = self._hash = hash(frozenset(self.items()))
+            return value
 
     def __reduce__(self) -> tuple[type[_FrozenDict], tuple[dict[str, object]]]:
         return (_FrozenDict, (dict(self),))
 
 
+@typing.final
+class _FrozenList(tuple[object, ...]):
+    """A read-only list inside a description: a tuple that also equals the same ``list``."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list):
+            return tuple.__eq__(self, tuple(other))
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = tuple.__hash__
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+    def __reduce__(self) -> tuple[type[_FrozenList], tuple[tuple[object, ...]]]:
+        return (_FrozenList, (tuple(self),))
+
+
 EMPTY: Final = _FrozenDict({})
 
+#: How deep a description may nest (a mapping in a list in a mapping...): deeper is refused,
+#: which also refuses a mapping that contains itself.
+MAX_DEPTH: Final = 32
+#: The largest magnitude of a number in a description: 60 significant digits (ratekit's
+#: precision), and an exponent within +-999 (so that levels stay cheap to compute exactly).
+MAX_DIGITS: Final = 60
+MAX_EXPONENT: Final = 999
+_INT_LIMIT: Final = 10**MAX_DIGITS
 
-def _attribute_value(value: object, what: str) -> object:
-    if value is None or isinstance(value, str | bool | Decimal):
+
+_VALUES_TEXT: Final = (
+    "an attribute holds a finite number (an int, a Decimal such as Decimal('2.5'), or a "
+    "float), a string, a bool, None, a mapping or a list."
+)
+
+
+def _number_value(value: Decimal, what: str) -> Decimal:
+    if not value.is_finite():
+        raise BadQuantityError(f"{what} is {value!r}, not a finite number; {_VALUES_TEXT}")
+    digits = len(value.as_tuple().digits)
+    if digits > MAX_DIGITS or not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+        raise BadQuantityError(
+            f"{what} is {value!r}, outside the numbers ratekit meters exactly: at most "
+            f"{MAX_DIGITS} significant digits and a magnitude between 1E-{MAX_EXPONENT} and "
+            f"1E+{MAX_EXPONENT}."
+        )
+    return value
+
+
+def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind of value
+    value: object, label: str, path: str, depth: int = 0
+) -> object:
+    """``value`` frozen and checked: the one door of every attribute value, at any depth.
+
+    ``label`` names the record (``"event 'e1'"``), ``path`` the attribute's dotted path
+    (``"properties.size"``, ``"tags[0]"``), for the messages.
+    """
+    if value is None or isinstance(value, str | bool):
         return value
-    if isinstance(value, int | float):
-        return to_decimal(value, what) if isinstance(value, float) else value
+    if isinstance(value, int):
+        if -_INT_LIMIT < value < _INT_LIMIT:
+            return value
+        raise BadQuantityError(
+            f"{label} attribute {path!r} is an int of {value.bit_length()} bits, outside the "
+            f"numbers ratekit meters exactly: at most {MAX_DIGITS} digits."
+        )
+    if isinstance(value, Decimal):
+        return _number_value(value, f"{label} attribute {path!r}")
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise BadQuantityError(
+                f"{label} attribute {path!r} is {value!r}, not a finite number; {_VALUES_TEXT}"
+            )
+        what = f"{label} attribute {path!r}"
+        return _number_value(to_decimal(value, what), what)
+    if isinstance(value, Mapping | list | tuple):
+        if depth >= MAX_DEPTH:
+            raise BadRecordError(
+                f"{label} attribute {path!r} nests deeper than {MAX_DEPTH} levels (or contains "
+                "itself); a description is a tree of JSON-like values."
+            )
+        if isinstance(value, Mapping):
+            if isinstance(value, _FrozenDict):
+                return value  # built and checked by this door already
+            data: dict[str, object] = {}
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise RatekitTypeError(
+                        f"{label} attribute {path!r} keys must be strings, "
+                        f"not {type(key).__name__}: {key!r}."
+                    )
+                data[_intern(key)] = _attribute_value(item, label, f"{path}.{key}", depth + 1)
+            return _FrozenDict(data)
+        if isinstance(value, _FrozenList):
+            return value
+        return _FrozenList(
+            _attribute_value(item, label, f"{path}[{index}]", depth + 1)
+            for index, item in enumerate(value)
+        )
     raise RatekitTypeError(
-        f"{what} must be a str, int, Decimal, float, bool or None (None removes the key), "
-        f"not {type(value).__name__}: {value!r}."
+        f"{label} attribute {path!r} must be a str, int, Decimal, float, bool, None, a mapping "
+        f"or a list (JSON-like values), not {type(value).__name__}: {value!r}."
     )
 
 
@@ -152,11 +260,11 @@ def _attributes(value: object, label: str) -> _FrozenDict:
             raise RatekitTypeError(
                 f"{label} attribute names must be strings, not {type(key).__name__}: {key!r}."
             )
-        data[_intern(key)] = _attribute_value(item, f"{label} attribute {key!r}")
+        data[_intern(key)] = _attribute_value(item, label, key)
     return _FrozenDict(data)
 
 
-_PLAIN_VALUES: Final = frozenset({str, int, Decimal, bool, type(None)})
+_PLAIN_VALUES: Final = frozenset({str, int, bool, type(None)})
 
 
 def _plain_attributes(value: object) -> _FrozenDict | None:
@@ -164,10 +272,40 @@ def _plain_attributes(value: object) -> _FrozenDict | None:
     if type(value) is not dict:
         return None
     plain = _PLAIN_VALUES
+    limit = _INT_LIMIT
     for key, item in value.items():
         if type(key) is not str or type(item) not in plain:
             return None
+        if type(item) is int and not -limit < item < limit:
+            return None
     return _FrozenDict(value)
+
+
+def encode_value(value: object) -> object:
+    """An attribute value as JSON-safe data (:func:`decode_value` reads it back).
+
+    Strings, ints, bools and ``None`` are themselves; a Decimal is ``{"decimal": "0.5"}``,
+    a mapping ``{"mapping": {...}}`` and a list ``{"list": [...]}``, their items encoded.
+    """
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, Mapping):
+        return {"mapping": {key: encode_value(item) for key, item in value.items()}}
+    if isinstance(value, tuple | list):
+        return {"list": [encode_value(item) for item in value]}
+    return value
+
+
+def decode_value(value: object) -> object:
+    """The attribute value that :func:`encode_value` encoded (checked again at the door)."""
+    if isinstance(value, Mapping) and len(value) == 1:
+        if "decimal" in value:
+            return Decimal(str(value["decimal"]))
+        if "mapping" in value and isinstance(value["mapping"], Mapping):
+            return {key: decode_value(item) for key, item in value["mapping"].items()}
+        if "list" in value and isinstance(value["list"], list):
+            return [decode_value(item) for item in value["list"]]
+    return value
 
 
 def _quick_instant(value: object) -> int | None:
@@ -227,8 +365,12 @@ class Event:
     duration, an ``"out_of_order"`` anomaly) instead of producing a negative duration.
 
     ``at`` is an aware datetime or an ISO-8601 string with an offset; it is kept as
-    ``at_us`` (epoch microseconds). Attribute values are strings, ints, Decimals, bools or
-    ``None``; floats become Decimals through their shortest repr.
+    ``at_us`` (epoch microseconds). Attribute values are JSON-like: strings, ints,
+    Decimals, bools, ``None``, and mappings and lists of them, nested (a Ceilometer
+    ``resource_metadata``); floats become Decimals through their shortest repr. They are
+    frozen at the door (read-only, equal to their plain equivalents); NaN, infinities and
+    numbers beyond 60 digits or 1E+-999 raise :class:`~ratekit.BadQuantityError` naming the
+    record and the attribute's dotted path.
 
     Example:
         >>> import ratekit as rk
@@ -593,6 +735,10 @@ class Anomaly:
     - ``"policy"``: reported by a user-defined cost policy.
     - ``"unpriced"``: reported by rating: usage that no price entry prices, under a plan
       built with ``unpriced="anomaly"``; it is not charged.
+    - ``"conflict"``: a record with the id of an earlier one but other content, when
+      metering is asked for ``conflicts="anomaly"``: the record received first is kept,
+      this one is ignored (by default such a record raises
+      :class:`~ratekit.ConflictingRecordError`).
 
     ``record_ids`` are the ids of the records involved (empty when they have none);
     ``message`` is a sentence a person can read; ``str(anomaly)`` is that sentence.

@@ -6,9 +6,10 @@ Borel's memory allocation. :class:`Unit` reads such a string and knows what it m
 and how large it is; :func:`convert` turns a quantity from one unit into another, exactly.
 
 The grammar is small, and nothing in it is evaluated: unit names joined by ``*`` (or
-``·``) and ``/``, each with an optional integer power (``^2``, ``^-1``); spaces around
-the operators are ignored. Each ``/`` divides by the one term that follows it, so
-``"B/s*h"`` is ``B*h/s``.
+``·``, or ``-`` as feeds write it: ``"MB-ns"``, ``"cpu-ns"``) and ``/``, each with an
+optional integer power (``^2``, ``^-1``); spaces around the operators are ignored. Each
+``/`` divides by the one term that follows it, so ``"B/s*h"`` is ``B*h/s``. Whatever the
+spelling, a unit's canonical text uses ``*`` (``Unit("MB-ns").text == "MB*ns"``).
 
 The names ratekit knows:
 
@@ -44,6 +45,7 @@ Example:
 
 from __future__ import annotations
 
+import decimal
 import functools
 import re
 import typing
@@ -54,7 +56,7 @@ from typing import Final
 import attrs
 
 from ._decimals import CONTEXT, to_decimal
-from .errors import RatekitTypeError, UnitError
+from .errors import BadQuantityError, RatekitTypeError, UnitError
 
 __all__ = ["Unit", "convert", "from_microseconds", "microseconds_per"]
 
@@ -114,7 +116,7 @@ _GRAMMAR_TEXT: Final = (
 )
 
 _TOKEN: Final = re.compile(
-    r"\s*(?:(?P<op>[*/·])|(?P<name>[^\W\d]\w*|1)(?:\s*\^\s*(?P<power>-?[1-9]\d?))?)\s*"
+    r"\s*(?:(?P<op>[*/·-])|(?P<name>[^\W\d]\w*|1)(?:\s*\^\s*(?P<power>-?[1-9]\d?))?)\s*"
 )
 
 Dimension: typing.TypeAlias = tuple[tuple[str, int], ...]
@@ -145,8 +147,7 @@ def _parse(text: str) -> tuple[str, Fraction, Dimension]:
     if position < len(text) or expect_term:
         rest = text[position:]
         where = f" at {rest!r}" if rest else ""
-        hint = " (a product is written with '*': 'MB*ns', not 'MB-ns')" if "-" in rest else ""
-        raise UnitError(f"Unit {text!r} cannot be read{where}{hint}; {_GRAMMAR_TEXT}.")
+        raise UnitError(f"Unit {text!r} cannot be read{where}; {_GRAMMAR_TEXT}.")
     factor = Fraction(1)
     dimension: dict[str, int] = {}
     numerator: list[str] = []
@@ -319,7 +320,9 @@ def _power(term: str, sign: int) -> str:
     return f"{name}^{sign * int(power or 1)}"
 
 
-def _mismatch(source: Unit, target: Unit) -> str:
+def _mismatch(source: Unit, target: Unit, given: tuple[str, str] | None = None) -> str:
+    """Why ``source`` does not convert to ``target``, naming them as ``given`` if known."""
+    source_text, target_text = given or (source.text, target.text)
     unknown = (*source.unknown, *target.unknown)
     if unknown:
         name = unknown[0]
@@ -331,13 +334,13 @@ def _mismatch(source: Unit, target: Unit) -> str:
                 hint = f" (did you mean {known!r}?)"
                 break
         return (
-            f"Cannot convert {source.text!r} to {target.text!r}: {name!r} is not a unit "
+            f"Cannot convert {source_text!r} to {target_text!r}: {name!r} is not a unit "
             f"ratekit knows{hint}, so it converts only to itself. The units ratekit knows are {_KNOWN_TEXT}; "
             f"{_GRAMMAR_TEXT}."
         )
     return (
-        f"Cannot convert {source.text!r} to {target.text!r}: {source.text!r} measures "
-        f"{source.kind} and {target.text!r} measures {target.kind}."
+        f"Cannot convert {source_text!r} to {target_text!r}: {source_text!r} measures "
+        f"{source.kind} and {target_text!r} measures {target.kind}."
     )
 
 
@@ -373,12 +376,34 @@ def convert(
     value = to_decimal(quantity, "quantity")
     source = from_unit if isinstance(from_unit, Unit) else Unit(from_unit)
     target = to_unit if isinstance(to_unit, Unit) else Unit(to_unit)
-    ratio = source.factor_to(target)
-    if ratio.denominator == 1:
-        return CONTEXT.multiply(value, Decimal(ratio.numerator))
-    return CONTEXT.divide(
-        CONTEXT.multiply(value, Decimal(ratio.numerator)), Decimal(ratio.denominator)
-    )
+    if source.dimension != target.dimension:
+        raise UnitError(_mismatch(source, target, (str(from_unit), str(to_unit))))
+    ratio = source.factor / target.factor
+    return _scale(value, ratio, f"{quantity!r} {from_unit} in {to_unit}")
+
+
+#: ratekit's context, also refusing results too small to represent (they would round to 0).
+_SCALING: Final = CONTEXT.copy()
+_SCALING.traps[decimal.Underflow] = True
+
+
+def _scale(value: Decimal, ratio: Fraction, what: str) -> Decimal:
+    """``value * ratio``, one multiplication and at most one division, in ratekit's context.
+
+    A result outside ratekit's decimal range raises :class:`~ratekit.BadQuantityError`
+    naming ``what``: no raw :mod:`decimal` exception escapes.
+    """
+    try:
+        if ratio.numerator != 1:
+            value = _SCALING.multiply(value, Decimal(ratio.numerator))
+        if ratio.denominator == 1:
+            return value
+        return _SCALING.divide(value, Decimal(ratio.denominator))
+    except decimal.DecimalException:
+        raise BadQuantityError(
+            f"{what} is out of ratekit's decimal range (exponents from {CONTEXT.Emin} to "
+            f"{CONTEXT.Emax}); convert a smaller quantity or into a larger unit."
+        ) from None
 
 
 @functools.lru_cache(maxsize=64)
@@ -402,9 +427,11 @@ def microseconds_per(unit: str | Unit) -> Fraction:
 def from_microseconds(amount: int | Decimal, unit: str | Unit) -> Decimal:
     """Convert ``amount`` microseconds (or level * microseconds) into ``unit``, exactly.
 
-    ``amount`` is an integer duration in microseconds, or a Decimal level already
+    ``amount`` is an integer duration in microseconds, or a finite Decimal level already
     multiplied by one (``MB * µs``); ``unit`` is a time unit. One division in ratekit's
-    decimal context, as in :func:`convert`.
+    decimal context, as in :func:`convert`. Anything else (a float, NaN, a bool) raises a
+    :class:`~ratekit.RatekitError`: :class:`~ratekit.RatekitTypeError` or
+    :class:`~ratekit.BadQuantityError`.
 
     Example:
         >>> from decimal import Decimal
@@ -416,10 +443,13 @@ def from_microseconds(amount: int | Decimal, unit: str | Unit) -> Decimal:
         >>> from_microseconds(3, "ns")
         Decimal('3000')
     """
+    if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
+        raise RatekitTypeError(
+            f"from_microseconds amount must be an int of microseconds or a finite Decimal, "
+            f"not {type(amount).__name__}: {amount!r}."
+        )
+    if isinstance(amount, Decimal) and not amount.is_finite():
+        raise BadQuantityError(f"from_microseconds amount must be a finite number, not {amount!r}.")
     factor = microseconds_per(unit)
     value = amount if isinstance(amount, Decimal) else Decimal(amount)
-    if factor.denominator != 1:
-        value = CONTEXT.multiply(value, Decimal(factor.denominator))
-    if factor.numerator == 1:
-        return value
-    return CONTEXT.divide(value, Decimal(factor.numerator))
+    return _scale(value, 1 / factor, f"{amount!r} microseconds in {Unit(unit).text}")

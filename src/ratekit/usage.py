@@ -22,6 +22,8 @@ from .records import (
     _attributes,
     _FrozenDict,
     _id_tuple,
+    decode_value,
+    encode_value,
 )
 from .render import usage_html
 from .spans import Span
@@ -152,14 +154,8 @@ def _new_row(  # noqa: PLR0917 - private plumbing of plain values
     return row
 
 
-def _encode(value: object) -> object:
-    return {"decimal": str(value)} if isinstance(value, Decimal) else value
-
-
-def _decode(value: object) -> object:
-    if isinstance(value, dict):
-        return Decimal(value["decimal"])
-    return value
+_encode: Callable[[object], object] = encode_value  # nested values too (records.encode_value)
+_decode: Callable[[object], object] = decode_value
 
 
 @typing.final

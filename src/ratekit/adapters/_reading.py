@@ -1,0 +1,187 @@
+"""Reading already-parsed JSON with errors that name the position and the field.
+
+Every adapter reads dicts and lists through these helpers, so a missing or malformed
+field raises :class:`~ratekit.BadRecordError` naming where it is in the input
+(``resources[3].entity.state``), what was found and what would be accepted. Nothing else
+escapes: a record that ratekit itself refuses (an instant without an offset) is re-raised
+with the same position in front.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Final, TypeVar
+
+from ratekit._decimals import to_decimal
+from ratekit._instants import to_us
+from ratekit.errors import BadRecordError, RatekitError
+
+__all__ = [
+    "Position",
+    "as_number",
+    "at",
+    "build",
+    "count",
+    "entries",
+    "instant",
+    "mapping",
+    "number",
+    "optional_text",
+    "text",
+]
+
+T = TypeVar("T")
+
+#: A position in the input: the path to a value, such as ``resources[3].entity``.
+Position = str
+
+_ABSENT: Final = object()
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def at(position: Position, key: str | int) -> Position:
+    """The position of ``key`` inside ``position`` (``a.b``, ``a[3]``)."""
+    if isinstance(key, int):
+        return f"{position}[{key}]"
+    return f"{position}.{key}" if position else key
+
+
+def mapping(value: object, position: Position, what: str) -> Mapping[str, object]:
+    """``value`` as a JSON object, or BadRecordError naming ``position``."""
+    if isinstance(value, Mapping):
+        return value
+    where = position or "the input"
+    raise BadRecordError(f"{what} {where} must be a JSON object (a dict), not {_show(value)}.")
+
+
+def _get(data: Mapping[str, object], key: str) -> object:
+    try:
+        return data.get(key, _ABSENT)
+    except TypeError:  # an unhashable key in a hand-built mapping
+        return _ABSENT
+
+
+def text(data: Mapping[str, object], key: str, position: Position, what: str) -> str:
+    """The non-empty string at ``data[key]``."""
+    value = _get(data, key)
+    if isinstance(value, str) and value:
+        return value
+    where = at(position, key)
+    if value is _ABSENT:
+        raise BadRecordError(f"{what} {where} is missing; it must be a non-empty string.")
+    raise BadRecordError(f"{what} {where} must be a non-empty string, not {_show(value)}.")
+
+
+def optional_text(
+    data: Mapping[str, object], key: str, position: Position, what: str
+) -> str | None:
+    """The string at ``data[key]``, or None when it is absent, null or empty."""
+    value = _get(data, key)
+    if value is _ABSENT or value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    raise BadRecordError(
+        f"{what} {at(position, key)} must be a string or null, not {_show(value)}."
+    )
+
+
+def number(data: Mapping[str, object], key: str, position: Position, what: str) -> Decimal:
+    """The finite decimal number at ``data[key]`` (an int, a float through its repr, a numeric string)."""
+    value = _get(data, key)
+    where = at(position, key)
+    if value is _ABSENT:
+        raise BadRecordError(f"{what} {where} is missing; it must be a number.")
+    return as_number(value, where, what)
+
+
+def as_number(value: object, where: Position, what: str) -> Decimal:
+    """``value`` (found at ``where``) as a finite decimal number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise BadRecordError(f"{what} {where} must be a number, not {_show(value)}.")
+    try:
+        return to_decimal(value, f"{what} {where}")
+    except RatekitError as error:
+        raise BadRecordError(f"{error} (a number like 512 or '1.5e3' is accepted)") from None
+
+
+def count(data: Mapping[str, object], key: str, position: Position, what: str) -> int:
+    """The non-negative integer at ``data[key]`` (an instance count, a memory in MB)."""
+    value = number(data, key, position, what)
+    if value != value.to_integral_value() or value < 0:
+        raise BadRecordError(
+            f"{what} {at(position, key)} must be a whole number >= 0, not {_show(value)}."
+        )
+    return int(value)
+
+
+def instant(
+    data: Mapping[str, object], key: str, position: Position, what: str, *, naive_utc: bool = False
+) -> int:
+    """The instant at ``data[key]`` (an ISO-8601 string with an offset), in epoch microseconds.
+
+    With ``naive_utc``, a string without an offset is read as UTC (the caller's explicit
+    choice, for feeds that write UTC without saying so).
+    """
+    value = _get(data, key)
+    where = at(position, key)
+    if value is _ABSENT:
+        raise BadRecordError(
+            f"{what} {where} is missing; it must be an ISO-8601 instant like '2026-03-02T08:00:00Z'."
+        )
+    if not isinstance(value, str | _dt.datetime):
+        raise BadRecordError(
+            f"{what} {where} must be an ISO-8601 instant like '2026-03-02T08:00:00Z', "
+            f"not {_show(value)}."
+        )
+    if naive_utc and isinstance(value, str):
+        try:
+            parsed = _dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is None:
+                value = parsed.replace(tzinfo=_dt.UTC)
+    try:
+        return to_us(value, f"{what} {where}")
+    except RatekitError as error:
+        raise BadRecordError(str(error)) from None
+
+
+def entries(
+    feed: object, position: Position, what: str, *, page_key: str | None = None
+) -> Iterator[tuple[Position, Mapping[str, object]]]:
+    """The records of ``feed`` with their positions, in the feed's order.
+
+    ``feed`` is a list of records, or (with ``page_key``) one page ``{page_key: [...]}``
+    or a list of such pages, read in order.
+    """
+    if page_key is not None and isinstance(feed, Mapping) and page_key in feed:
+        yield from entries(feed[page_key], at(position, page_key), what)
+        return
+    if isinstance(feed, Mapping | str | bytes) or not isinstance(feed, Sequence):
+        accepted = "a list of records"
+        if page_key is not None:
+            accepted += f", a page {{'{page_key}': [...]}} or a list of pages"
+        where = f" {position}" if position else ""
+        raise BadRecordError(f"{what} feed{where} must be {accepted}, not {_show(feed)}.")
+    for index, item in enumerate(feed):
+        where = at(position, index)
+        if page_key is not None and isinstance(item, Mapping) and page_key in item:
+            yield from entries(item[page_key], at(where, page_key), what)
+        else:
+            yield where, mapping(item, where, what)
+
+
+def build(position: Position, make: Callable[[], T]) -> T:
+    """``make()``, with any RatekitError it raises re-raised naming ``position``."""
+    try:
+        return make()
+    except RatekitError as error:
+        raise BadRecordError(f"{position}: {error}") from None

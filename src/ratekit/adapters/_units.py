@@ -1,0 +1,79 @@
+"""Units as feeds write them, and values converted exactly to a meter's unit.
+
+Borel writes products with a dash and CPU time as ``cpu-ns``; Ceilometer writes ``ns``,
+``B``, ``MB``, ``B/s``, ``instance``. ratekit reads them as written (``"MB-ns"`` is
+``MB*ns``; ``"cpu-ns"`` is ``cpu*ns``, ``cpu`` being a unit ratekit does not know, which
+converts only to itself, so a meter in ``"cpu-ns"`` or ``"cpu*hour"`` takes it). A meter
+in plain time (``"s"``, ``"hour"``) takes ``cpu-ns`` too: ``cpu`` (or ``vcpu``) names
+what is measured, and without it the unit is nanoseconds of CPU time. Every conversion
+is :func:`ratekit.convert`: exact.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Final
+
+from ratekit.errors import BadRecordError, RatekitError
+from ratekit.policies import Meter
+from ratekit.units import Unit, convert
+
+__all__ = ["feed_unit", "in_meter_unit"]
+
+#: Factors that name what is measured rather than a unit: ``cpu-ns`` is nanoseconds.
+_QUALIFIERS: Final = frozenset({"cpu", "vcpu"})
+_PRODUCT: Final = re.compile(r"\s*[-*·]\s*")
+
+
+def feed_unit(text: str, where: str, what: str) -> str:
+    """``text`` checked to be a unit ratekit reads, as written.
+
+    >>> feed_unit("MB-ns", "[0].uom", "Borel row")
+    'MB-ns'
+    """
+    try:
+        Unit(text)
+    except RatekitError as error:
+        raise BadRecordError(f"{what} {where} unit {text!r} cannot be read: {error}") from None
+    return text
+
+
+def _unqualified(text: str) -> str | None:
+    """``text`` without its qualifying factors (``"cpu-ns"`` -> ``"ns"``), or None."""
+    if "/" in text:
+        return None
+    parts = [part for part in _PRODUCT.split(text.strip()) if part]
+    kept = [part for part in parts if part not in _QUALIFIERS]
+    if not kept or len(kept) == len(parts):
+        return None
+    return "*".join(kept)
+
+
+def in_meter_unit(
+    value: Decimal, unit: str, meter: Meter, *, where: str, what: str, written: str
+) -> Decimal:
+    """``value`` in ``unit`` (written ``written`` at ``where``) converted exactly to ``meter``'s unit.
+
+    The unit as written is tried first, then without its qualifiers (``cpu``, ``vcpu``).
+
+    >>> import ratekit as rk
+    >>> seconds = rk.Meter("cpu-usage", "s", rk.Discrete())
+    >>> in_meter_unit(Decimal(516570000000), "cpu-ns", seconds, where="[2].uom", what="Borel row", written="cpu-ns")
+    Decimal('516.57')
+    """
+    try:
+        return convert(value, unit, meter.unit)
+    except RatekitError as error:
+        failure = error
+    plain = _unqualified(unit)
+    if plain is not None:
+        try:
+            return convert(value, plain, meter.unit)
+        except RatekitError as error:
+            failure = error
+    read = "" if plain is None else f" (tried as written and as {plain!r})"
+    raise BadRecordError(
+        f"{what} {where} {written!r}{read} is not a unit meter {meter.name!r} in "
+        f"{meter.unit!r} can take: {failure}"
+    ) from None

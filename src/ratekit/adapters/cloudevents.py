@@ -1,0 +1,262 @@
+"""CloudEvents usage events, read into :class:`~ratekit.Sample` records by a declarative spec.
+
+Metering services such as OpenMeter ingest usage as CloudEvents 1.0 in their JSON
+format::
+
+    {"specversion": "1.0", "id": "5c10fade-1c9e-4d6c-8275-c52c36731d3c",
+     "source": "/llm-gateway", "type": "tokens", "subject": "customer-1",
+     "time": "2026-03-02T08:00:00Z", "data": {"tokens": 1200, "model": "large"}}
+
+What such an event means is the sender's convention, so the caller states it in a
+:class:`Spec`: which ``type`` is which meter, where the quantity is, who pays and which
+resource it is. A spec is a mapping, never code: its fields are *references*, either a
+context attribute's name (``"subject"``, ``"source"``, ``"id"``, ``"type"``, or an
+extension attribute such as ``"customerid"``) or ``"data.<path>"``, a dotted path into
+the event's ``data`` object (``"data.usage.tokens"``). Nothing is evaluated or imported.
+
+:func:`usage_events` gives one sample per event: its meter is ``spec.meters[type]``, its
+value the quantity (a number, or a numeric string), its kind ``spec.kind``, its instant
+the event's ``time``, and its ``id`` is ``"<source>#<id>"``, the pair that CloudEvents
+says identifies an event, so a redelivered event is a replay. An event of a type the
+spec does not name raises, unless ``unknown="skip"``.
+
+Errors are :class:`~ratekit.BadRecordError` naming the position and field
+(``[3].data.tokens``).
+
+Example:
+    >>> import ratekit as rk
+    >>> from ratekit.adapters import cloudevents
+    >>> spec = cloudevents.Spec({"tokens": "llm.tokens"}, quantity="data.tokens", resource="data.model")
+    >>> event = {"specversion": "1.0", "id": "e-1", "source": "/llm-gateway", "type": "tokens",
+    ...          "subject": "customer-1", "time": "2026-03-02T08:00:00Z",
+    ...          "data": {"tokens": 1200, "model": "large"}}
+    >>> cloudevents.usage_events([event], spec)
+    [Sample('customer-1', 'large', 'llm.tokens', '2026-03-02T08:00:00Z', '1200', id='/llm-gateway#e-1')]
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Mapping
+from typing import Final, Literal
+
+import attrs
+
+from ratekit._instants import format_us
+from ratekit._paths import MISSING, lookup
+from ratekit.errors import BadRecordError, RatekitTypeError
+from ratekit.records import SAMPLE_KINDS, Sample, SampleKind
+
+from . import _reading as r
+
+__all__ = ["Spec", "usage_events"]
+
+_WHAT: Final = "CloudEvent"
+_ATTRIBUTE: Final = re.compile(r"[a-z0-9]{1,20}")
+_DATA: Final = "data."
+
+
+def _reference(value: object, field: str) -> str:
+    if isinstance(value, str):
+        if value.startswith(_DATA) and all(value[len(_DATA) :].split(".")):
+            return value
+        if _ATTRIBUTE.fullmatch(value) and value != "data":
+            return value
+    raise RatekitTypeError(
+        f"Spec {field} must name a context attribute (like 'subject', 'source' or an "
+        f"extension such as 'customerid': lower-case letters and digits) or a path into "
+        f"data (like 'data.tokens' or 'data.usage.bytes'), not {value!r}."
+    )
+
+
+def _meters(value: object) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, Mapping) and value:
+        pairs = tuple(value.items())
+        if all(isinstance(k, str) and k and isinstance(v, str) and v for k, v in pairs):
+            return tuple(sorted(pairs))
+    raise RatekitTypeError(
+        "Spec meters must be a non-empty mapping of CloudEvents types to meter names, "
+        f"like {{'com.example.tokens': 'llm.tokens'}}, not {value!r}."
+    )
+
+
+def _quantity(
+    value: object, meters: tuple[tuple[str, str], ...]
+) -> str | tuple[tuple[str, str], ...]:
+    if not isinstance(value, Mapping):
+        return _reference(value, "quantity")
+    places: dict[str, str] = {}
+    for key, where in value.items():
+        if not isinstance(key, str) or not key:
+            raise RatekitTypeError(f"Spec quantity keys must be CloudEvents types, not {key!r}.")
+        places[key] = _reference(where, f"quantity[{key!r}]")
+    missing = [event_type for event_type, _ in meters if event_type not in places]
+    if missing:
+        raise RatekitTypeError(
+            "Spec quantity, given per type, must say where the quantity of every type in "
+            f"meters is; it has none for {', '.join(repr(name) for name in missing)}."
+        )
+    return tuple(sorted(places.items()))
+
+
+@typing.final
+@attrs.frozen(init=False, repr=False)
+class Spec:
+    """How CloudEvents usage events become samples: a mapping, never code.
+
+    - ``meters``: CloudEvents ``type`` -> meter name.
+    - ``quantity``: where the quantity is (``"data.tokens"``), or a mapping of
+      CloudEvents type -> where, for a feed whose types carry it in different places
+      (every type in ``meters`` must then have one).
+    - ``account``: who pays (default ``"subject"``); ``resource``: which resource
+      (default ``"subject"`` too, for feeds that meter the subject itself).
+    - ``kind``: what the quantity is: ``"delta"`` (an amount used, the default),
+      ``"counter"`` (a cumulative reading) or ``"gauge"`` (a level).
+    - ``unknown``: what an event of a type not in ``meters`` does: ``"error"`` (the
+      default) or ``"skip"``.
+
+    A reference is a context attribute's name or ``"data.<dotted path>"`` (see
+    :mod:`ratekit.adapters.cloudevents`). A spec that cannot be read raises
+    :class:`~ratekit.RatekitTypeError` when it is built.
+
+    Example:
+        >>> from ratekit.adapters import cloudevents
+        >>> cloudevents.Spec({"api-call": "api.calls"}, quantity="data.count", account="customerid")
+        Spec({'api-call': 'api.calls'}, quantity='data.count', account='customerid', resource='subject')
+        >>> cloudevents.Spec({"api-call": "api.calls"}, quantity="data['count']")
+        Traceback (most recent call last):
+        ...
+        ratekit.RatekitTypeError: Spec quantity must name a context attribute (like 'subject', 'source' or an extension such as 'customerid': lower-case letters and digits) or a path into data (like 'data.tokens' or 'data.usage.bytes'), not "data['count']".
+    """
+
+    meters: tuple[tuple[str, str], ...]
+    """The pairs (CloudEvents type, meter name), sorted."""
+    quantity: str | tuple[tuple[str, str], ...]
+    """Where the quantity is, or the pairs (type, where), sorted."""
+    account: str
+    resource: str
+    kind: SampleKind
+    unknown: Literal["error", "skip"]
+
+    def __init__(
+        self,
+        meters: Mapping[str, str],
+        *,
+        quantity: str | Mapping[str, str],
+        account: str = "subject",
+        resource: str = "subject",
+        kind: SampleKind = "delta",
+        unknown: Literal["error", "skip"] = "error",
+    ) -> None:
+        if kind not in SAMPLE_KINDS:
+            raise RatekitTypeError(
+                f"Spec kind must be 'delta', 'counter' or 'gauge', not {kind!r}."
+            )
+        if unknown not in {"error", "skip"}:
+            raise RatekitTypeError(f"Spec unknown must be 'error' or 'skip', not {unknown!r}.")
+        pairs = _meters(meters)
+        self.__attrs_init__(
+            pairs,
+            _quantity(quantity, pairs),
+            _reference(account, "account"),
+            _reference(resource, "resource"),
+            kind,
+            unknown,
+        )
+
+    def __repr__(self) -> str:
+        quantity = self.quantity if isinstance(self.quantity, str) else dict(self.quantity)
+        text = f"Spec({dict(self.meters)!r}, quantity={quantity!r}"
+        text += f", account={self.account!r}, resource={self.resource!r}"
+        if self.kind != "delta":
+            text += f", kind={self.kind!r}"
+        if self.unknown != "error":
+            text += f", unknown={self.unknown!r}"
+        return text + ")"
+
+
+def _resolve(
+    item: Mapping[str, object], reference: str, position: r.Position
+) -> tuple[object, str]:
+    where = r.at(position, reference)
+    if not reference.startswith(_DATA):
+        value = item.get(reference, MISSING)
+    else:
+        data = item.get("data", MISSING)
+        if data is MISSING and "data_base64" in item:
+            raise BadRecordError(
+                f"{_WHAT} {r.at(position, 'data_base64')} is binary data; only JSON data "
+                f"(a 'data' object) can be read for {reference!r}."
+            )
+        data_map = r.mapping(data, r.at(position, "data"), _WHAT) if data is not MISSING else {}
+        value = lookup(data_map, reference[len(_DATA) :])
+    if value is MISSING:
+        raise BadRecordError(f"{_WHAT} {where} is missing; the spec reads it.")
+    return value, where
+
+
+def _name(item: Mapping[str, object], reference: str, position: r.Position) -> str:
+    value, where = _resolve(item, reference, position)
+    if isinstance(value, str) and value:
+        return value
+    raise BadRecordError(f"{_WHAT} {where} must be a non-empty string, not {value!r}.")
+
+
+def _sample(
+    item: Mapping[str, object], position: r.Position, spec: Spec, meters: Mapping[str, str]
+) -> Sample | None:
+    version = r.text(item, "specversion", position, _WHAT)
+    if version != "1.0":
+        raise BadRecordError(
+            f"{_WHAT} {r.at(position, 'specversion')} is {version!r}; only CloudEvents '1.0' is read."
+        )
+    event_id = r.text(item, "id", position, _WHAT)
+    source = r.text(item, "source", position, _WHAT)
+    event_type = r.text(item, "type", position, _WHAT)
+    meter = meters.get(event_type)
+    if meter is None:
+        if spec.unknown == "skip":
+            return None
+        known = ", ".join(repr(name) for name in meters)
+        raise BadRecordError(
+            f"{_WHAT} {r.at(position, 'type')} is {event_type!r}, which the spec does not map to "
+            f"a meter; it maps {known} (or build the Spec with unknown='skip')."
+        )
+    at = format_us(r.instant(item, "time", position, _WHAT))
+    reference = spec.quantity if isinstance(spec.quantity, str) else dict(spec.quantity)[event_type]
+    quantity, where = _resolve(item, reference, position)
+    value = r.as_number(quantity, where, _WHAT)
+    account = _name(item, spec.account, position)
+    resource = _name(item, spec.resource, position)
+    record_id = f"{source}#{event_id}"
+    return r.build(
+        position,
+        lambda: Sample(account, resource, meter, at, value, kind=spec.kind, id=record_id),
+    )
+
+
+def usage_events(feed: object, spec: Spec) -> list[Sample]:
+    """CloudEvents (JSON format, version 1.0) as samples, in the feed's order, as ``spec`` says.
+
+    ``feed`` is a list of events (a batch, as the JSON batch format gives it). Errors:
+    :class:`~ratekit.BadRecordError` naming the position and field. Cost: O(n).
+
+    Example:
+        >>> from ratekit.adapters import cloudevents
+        >>> spec = cloudevents.Spec({"tokens": "llm.tokens"}, quantity="data.tokens")
+        >>> cloudevents.usage_events([{"specversion": "1.0", "id": "e-1", "source": "/gw", "type": "tokens",
+        ...                            "subject": "c-1", "time": "2026-03-02T08:00:00Z", "data": {}}], spec)
+        Traceback (most recent call last):
+        ...
+        ratekit.BadRecordError: CloudEvent [0].data.tokens is missing; the spec reads it.
+    """
+    if not isinstance(spec, Spec):
+        raise RatekitTypeError(f"usage_events spec must be a cloudevents.Spec, not {spec!r}.")
+    meters = dict(spec.meters)
+    samples: list[Sample] = []
+    for position, item in r.entries(feed, "", _WHAT):
+        sample = _sample(item, position, spec, meters)
+        if sample is not None:
+            samples.append(sample)
+    return samples
