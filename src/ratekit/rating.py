@@ -14,11 +14,15 @@
    account, plan and meter (or per resource, or per value of a description attribute:
    the entry's ``group_by``), and gives each piece, in time order, the **marginal**
    amount of its quantity on top of those before it: ``amount(before + q) -
-   amount(before)`` (the first piece also carries ``amount(0)``, a flat fee charged at
-   zero usage). The pieces of a group therefore add up exactly to the amount of the
-   group's total.
-5. Recurring fees, then minimum commitments, are added per account, plan and cycle,
-   prorated to the part of the cycle the plan covers inside the rated span.
+   amount(before)``. The group's **base**, ``amount(0)`` (a flat fee, a first tier's
+   flat fee), is its own charge (``kind="fee"``, named after the entry): the base and
+   the pieces of a group add up exactly to the amount of the group's total.
+5. Bases are **due without usage**: every account the plans cover owes, each cycle, the
+   base of each meter's account-wide entry (no selector, no ``group_by``) in each price
+   regime, prorated by the share of the cycle the plan covers inside the rated span. A
+   group opened by another entry (a selector, a ``group_by``) owes its entry's base
+   when it has usage. Then recurring fees and minimum commitments are added per
+   account, plan and cycle, prorated the same way.
 
 Amounts are exact (no rounding here): invoices round each printed line once.
 
@@ -169,6 +173,8 @@ class Charge:
         """
         if self.price is None:
             return ()
+        if self.kind == "fee":  # a price's base, due without usage: its lines at zero
+            return _base_lines(self.price.explain(ZERO), self.amount)
         billable = self.billable
         if self.position is None:
             return tuple(self.price.explain(billable))
@@ -178,7 +184,7 @@ class Charge:
         before = {line.label: line for line in self.price.explain(self.position)}
         out = []
         for line in after:
-            old = before.get(line.label)
+            old = before.pop(line.label, None)
             if old is None:
                 out.append(line)
                 continue
@@ -194,7 +200,43 @@ class Charge:
                         blocks=None if line.blocks is None else line.blocks - (old.blocks or 0),
                     )
                 )
+        # A tier the quantity left (a volume price crossing a bound) is taken back.
+        out.extend(
+            attrs.evolve(
+                old,
+                quantity=-old.quantity,
+                amount=-old.amount,
+                flat=-old.flat,
+                blocks=None if old.blocks is None else -old.blocks,
+            )
+            for old in before.values()
+            if old.quantity or old.amount
+        )
         return tuple(out)
+
+
+def _base_lines(lines: Sequence[TierLine], amount: Decimal) -> tuple[TierLine, ...]:
+    """The lines at zero of a base charge, scaled to its (prorated) amount.
+
+    Each line keeps its share of the amount; the last takes the residue, so the lines add
+    up to the amount exactly.
+    """
+    whole = ZERO
+    for line in lines:
+        whole = _ADD(whole, line.amount)
+    if whole == amount or not whole:
+        return tuple(lines)
+    out = []
+    left = amount
+    for index, line in enumerate(lines):
+        if index == len(lines) - 1:
+            part = left
+        else:
+            part = _tidy(CONTEXT.divide(_MUL(line.amount, amount), whole))
+            left = _SUB(left, part)
+        scale = CONTEXT.divide(part, line.amount) if line.amount else ONE
+        out.append(attrs.evolve(line, amount=part, flat=_tidy(_MUL(line.flat, scale))))
+    return tuple(out)
 
 
 @typing.final
@@ -297,6 +339,17 @@ class _Regimes:
         # some selector reads: cache it by those.
         self.keys = tuple(sorted({key for entry in entries for key, _ in entry.where}))
         self.winners: dict[tuple[object, ...], PriceEntry | None] = {}
+
+    def base_entry(self, index: int) -> PriceEntry | None:
+        """The account-wide entry of regime ``index`` whose base is due without usage.
+
+        The highest-priority entry in effect with no selector and no ``group_by``, when
+        its price is not linear (a linear price costs nothing at zero); else ``None``.
+        """
+        for entry in self.candidates[index]:
+            if not entry.where and entry.group_by is None:
+                return None if entry.price.linear else entry
+        return None
 
     def cuts_inside(self, start_us: int, end_us: int) -> list[int]:
         bounds = self.bounds
@@ -438,8 +491,52 @@ class _Engine:
         self.cycle_spans: dict[tuple[int, int], Span] = {}
         self.anomalies: list[Anomaly] = []
         self.direct: list[Charge] = []  # charges of linear pieces priced on the spot
+        # the first piece of each non-linear group, by group key
+        self.openers: dict[tuple[object, ...], _Piece] = {}
+        self.based: dict[int, list[str]] = {}  # per plan: meters with an account-wide base
 
     # -- plans and regimes ---------------------------------------------------------------
+
+    def covered(
+        self, accounts: Iterable[str] | None, rows: Iterable[UsageRow], records: object
+    ) -> set[str]:
+        """The accounts the plans cover: what fees, bases and minimums are due to.
+
+        Under assignments, every assigned account. Under a single plan, the accounts
+        named in ``accounts``, and every account that appears in the input (a usage row
+        or a record, inside the rated span or not).
+        """
+        named: set[str] = set()
+        if accounts is not None:
+            if isinstance(accounts, str) or not isinstance(accounts, Iterable):
+                raise RatekitTypeError(
+                    "rate accounts must be an iterable of account names such as "
+                    f"['acme', 'globex'], not {type(accounts).__name__}: {accounts!r}."
+                )
+            for account in accounts:
+                if not isinstance(account, str) or not account:
+                    raise RatekitTypeError(
+                        "rate accounts must be non-empty strings (account names), not "
+                        f"{type(account).__name__}: {account!r}."
+                    )
+                named.add(account)
+        if self.default is None:
+            unknown = sorted(named - set(self.assignments))
+            if unknown:
+                raise UnpricedUsageError(
+                    f"rate accounts {unknown!r} have no assignment: under assignments the "
+                    "plans cover the assigned accounts; assign them a plan with "
+                    "rk.Assignment(...)."
+                )
+            return set(self.assignments)
+        named.update(row.account for row in rows)
+        if isinstance(records, Iterable):
+            named.update(
+                name
+                for record in records
+                if isinstance(name := getattr(record, "account", None), str)
+            )
+        return named
 
     def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
         if self.default is not None:
@@ -694,20 +791,16 @@ class _Engine:
                 value = piece.row.description.get(group_by)
             key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter, value)
             groups.setdefault(key, []).append(piece)
-        for members in groups.values():
+        for group, members in groups.items():
             members.sort(key=_sort_key)
+            self.openers[group] = members[0]
             position = ZERO
-            first = True
             for piece in members:
-                price = piece.entry.price
                 billable = _SUB(piece.quantity, piece.free)
                 piece.position = position
-                if first:
-                    piece.opens = True
-                    piece.amount = self.guard(piece, price, None, billable)
-                    first = False
-                else:
-                    piece.amount = self.guard(piece, price, position, billable)
+                # The amount at zero is the group's base, charged on its own (due without
+                # usage): each piece carries the marginal amount on top of those before it.
+                piece.amount = self.guard(piece, piece.entry.price, position, billable)
                 position = _ADD(position, billable)
 
     @staticmethod
@@ -720,12 +813,14 @@ class _Engine:
             return price.marginal(position, billable)
         except BadQuantityError as error:
             row = piece.row
+            total = billable if position is None else _ADD(position, billable)
             raise BadQuantityError(
                 f"price entry {piece.entry.id!r} of plan {piece.plan.id!r} cannot price "
-                f"{_SUB(piece.quantity, piece.free)} {row.unit} of meter {row.meter!r} for "
-                f"account {row.account!r} (resource {row.resource!r}, records "
-                f"{list(row.record_ids)!r}) over {format_us(piece.span.start_us)}.."
-                f"{format_us(piece.span.end_us)}: {error}"
+                f"{total} {row.unit} of meter {row.meter!r} for account {row.account!r} in "
+                f"the cycle {format_us(piece.cycle[0])}..{format_us(piece.cycle[1])} "
+                f"(reached by {billable} {row.unit} of resource {row.resource!r}, records "
+                f"{list(row.record_ids)!r}, over {format_us(piece.span.start_us)}.."
+                f"{format_us(piece.span.end_us)}): {error}"
             ) from error
 
     # -- step 5: charges, fees, minimums ---------------------------------------------------
@@ -781,9 +876,143 @@ class _Engine:
             if plan.minimums:
                 per_meter = spent.setdefault((row.account, id(plan), piece.cycle[0]), {})
                 per_meter[row.meter] = _ADD(per_meter.get(row.meter, ZERO), piece.amount)
+        for plan, base in self.bases(accounts):
+            out.append(base)
+            if plan.minimums:
+                per_meter = spent.setdefault((base.account, id(plan), base.cycle.start_us), {})
+                per_meter[base.meter] = _ADD(per_meter.get(base.meter, ZERO), base.amount)
         out.extend(self.fees_and_minimums(accounts, spent))
         out.sort(key=_charge_key)
         return out
+
+    def bases(self, accounts: Iterable[str]) -> list[tuple[Plan, Charge]]:
+        """The bases (amounts at zero) of non-linear prices, due usage or not.
+
+        For every covered account, plan part and cycle: the account-wide entry of each
+        meter (no selector, no ``group_by``) is due in every price regime of the part, by
+        the share of the cycle that regime covers. A group that usage opened under any
+        other entry (a selector, a ``group_by``) owes its entry's base once, by the share
+        of the cycle the plan covers in the span.
+        """
+        out: list[tuple[Plan, Charge]] = []
+        based: set[tuple[str, int, int, str]] = set()
+        for account in sorted(set(accounts)):
+            for a, b, plan in self.plans_of(account):
+                lo, hi = max(a, self.start_us), min(b, self.end_us)
+                meters = self.based_meters(plan)
+                if hi <= lo or not meters:
+                    continue
+                edges = [lo, *plan.cycle.boundaries_us(lo, hi), hi]
+                for p_lo, p_hi in itertools.pairwise(edges):
+                    cycle = plan.cycle.containing_us(p_lo)
+                    for meter_name in meters:
+                        based.add((account, id(plan), cycle[0], meter_name))
+                        out.extend(
+                            (plan, charge)
+                            for charge in self.account_bases(
+                                account, plan, meter_name, cycle, p_lo, p_hi
+                            )
+                        )
+        for key, piece in self.openers.items():
+            entry = piece.entry
+            account = piece.row.account
+            if entry.group_by is None and (account, id(piece.plan), key[2], key[3]) in based:
+                continue
+            covered = self.coverage(account, piece.plan, piece.cycle)
+            charge = self.base(
+                account,
+                piece.plan,
+                entry,
+                piece.row.resource if entry.group_by == "resource" else None,
+                Span.from_us(covered[0][0], covered[-1][1]),
+                piece.cycle,
+                self.share(account, piece.plan, piece.cycle),
+            )
+            if charge is not None:
+                out.append((piece.plan, charge))
+        return out
+
+    def account_bases(  # noqa: PLR0917 - private plumbing of plain values
+        self, account: str, plan: Plan, meter_name: str, cycle: tuple[int, int], lo: int, hi: int
+    ) -> list[Charge]:
+        """The bases of the account-wide entries of ``meter_name`` over ``[lo, hi)``."""
+        cycle_span = _cycle_span(self.cycle_spans, cycle)
+        regimes = self.regimes_of(plan, meter_name)
+        bounds = regimes.bounds
+        shares: dict[int, tuple[PriceEntry, int, int, int, int]] = {}
+        index = max(bisect.bisect_right(bounds, lo) - 1, 0)
+        while index < len(bounds) - 1 and bounds[index] < hi:
+            r_lo, r_hi = max(bounds[index], lo), min(bounds[index + 1], hi)
+            entry = regimes.base_entry(index)
+            if entry is not None and r_lo < r_hi:
+                numerator, denominator = plan._share(r_lo, r_hi, cycle_span)
+                known = shares.get(id(entry))
+                if known is not None:
+                    numerator += known[1]
+                    r_lo = known[3]
+                shares[id(entry)] = (entry, numerator, denominator, r_lo, r_hi)
+            index += 1
+        out = []
+        for entry, numerator, denominator, s_lo, s_hi in shares.values():
+            span = Span.from_us(s_lo, s_hi)
+            charge = self.base(account, plan, entry, None, span, cycle, (numerator, denominator))
+            if charge is not None:
+                out.append(charge)
+        return out
+
+    def based_meters(self, plan: Plan) -> list[str]:
+        """The meters of ``plan`` with an account-wide non-linear entry (cached)."""
+        known = self.based.get(id(plan))
+        if known is None:
+            known = self.based[id(plan)] = sorted(
+                {
+                    entry.meter
+                    for entry in plan.entries
+                    if not entry.where and entry.group_by is None and not entry.price.linear
+                }
+            )
+        return known
+
+    def base(  # noqa: PLR0917 - private plumbing of plain values
+        self,
+        account: str,
+        plan: Plan,
+        entry: PriceEntry,
+        resource: str | None,
+        span: Span,
+        cycle: tuple[int, int],
+        share: tuple[int, int],
+    ) -> Charge | None:
+        """The base of ``entry`` for ``account`` in ``cycle``, prorated by ``share``."""
+        cycle_span = _cycle_span(self.cycle_spans, cycle)
+        try:
+            at_zero = entry.price.amount(ZERO)
+        except BadQuantityError as error:
+            raise BadQuantityError(
+                f"price entry {entry.id!r} of plan {plan.id!r} cannot price the quantity 0 "
+                f"of meter {entry.meter!r} for account {account!r} in the cycle "
+                f"{format_us(cycle[0])}..{format_us(cycle[1])}: {error}"
+            ) from error
+        if not at_zero:
+            return None
+        return Charge(
+            account,
+            entry.meter,
+            resource,
+            span,
+            cycle_span,
+            _prorate(ONE, share),
+            "cycle",
+            _prorate(at_zero, share),
+            plan.currency,
+            plan.id,
+            entry.id,
+            at_zero,
+            kind="fee",
+            price=entry.price,
+            quantum=plan.quantum,
+            rounding=plan.rounding,
+        )
 
     def fees_and_minimums(
         self, accounts: Iterable[str], spent: dict[tuple[str, int, int], dict[str | None, Decimal]]
@@ -904,6 +1133,7 @@ def rate(
     span: Span,
     meters: Iterable[Meter] | None = None,
     as_of: _dt.datetime | str | None = None,
+    accounts: Iterable[str] | None = None,
 ) -> Rating:
     """Rate usage over ``span`` under ``plans``: the charges, with their provenance.
 
@@ -914,8 +1144,14 @@ def rate(
       returned with the charges.
     - ``plans``: one :class:`~ratekit.Plan` for every account, or
       :class:`~ratekit.Assignment` values (an account without a plan at some instant is
-      an error). Fees and minimums are charged to every assigned account (with a single
-      plan: to every account that has usage).
+      an error). Bases, fees and minimums are due to every account the plans cover:
+      under assignments, every assigned account; under a single plan, every account
+      named in ``accounts`` and every account that appears in the input (a row or a
+      record, inside the rated span or not).
+    - ``accounts``: account names a single plan covers even when the input has none of
+      their usage (rating a month in pieces, or an account with no usage at all, still
+      charges their slice of fees, bases and minimums). Under assignments, each must be
+      assigned (:class:`~ratekit.UnpricedUsageError` otherwise).
     - ``span``: what to rate; rows are clipped to it (in proportion to time), and fees,
       minimums and allowances are prorated to the part of each cycle inside it.
     - ``as_of``: what is known so far: the span is cut there (a resource still running is
@@ -954,6 +1190,8 @@ def rate(
     anomalies: list[Anomaly] = []
     if meters is not None:
         meters = list(meters)
+        if not isinstance(usage, (list, tuple)):
+            usage = list(typing.cast("Records", usage))  # read twice: metering, accounts
         cycle = engine.plans[0].cycle if engine.plans else None
         metered = meter(
             typing.cast("Records", usage),
@@ -979,7 +1217,7 @@ def rate(
     pieces = engine.pieces(rows)
     engine.allow(pieces)
     engine.price(pieces)
-    accounts = {row.account for row in rows} if engine.default is not None else engine.assignments
-    charges = engine.charges(pieces, accounts)
+    covered = engine.covered(accounts, rows, usage if meters is not None else ())
+    charges = engine.charges(pieces, covered)
     anomalies.extend(engine.anomalies)
     return Rating(tuple(charges), tuple(anomalies), rows)
