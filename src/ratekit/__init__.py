@@ -66,8 +66,6 @@ from .prices import Graduated as Graduated
 from .prices import Package as Package
 from .prices import PerUnit as PerUnit
 from .prices import PriceModel as PriceModel
-from .prices import Tier as Tier
-from .prices import TierLine as TierLine
 from .prices import Volume as Volume
 from .rating import Charge as Charge
 from .rating import Rating as Rating
@@ -78,6 +76,8 @@ from .records import Inventory as Inventory
 from .records import Sample as Sample
 from .spans import Span as Span
 from .spans import SpanSet as SpanSet
+from .tiers import Tier as Tier
+from .tiers import TierLine as TierLine
 from .timeline import Timeline as Timeline
 from .units import Unit as Unit
 from .units import convert as convert

@@ -16,15 +16,14 @@ import attrs
 
 from ._decimals import CONTEXT, ZERO, to_decimal
 from .errors import BadPriceError, BadQuantityError
-from .prices import (
-    _HUNDRED,
+from .prices import _HUNDRED, _marginal
+from .tiers import (
     Number,
     Tier,
     TierLine,
     _check_table,
     _graduated_amount,
     _graduated_lines,
-    _marginal,
     _non_negative,
     _optional_price,
     _price,
@@ -179,7 +178,7 @@ class GraduatedPercentage:
     """Whether the first tier's flat fee is charged at a zero amount."""
 
     def __attrs_post_init__(self) -> None:
-        _check_table("GraduatedPercentage", self.tiers)
+        _check_table("GraduatedPercentage", self.tiers, open_last=True)
 
     @property
     def percents(self) -> tuple[Decimal, ...]:

@@ -61,9 +61,10 @@ from .errors import BadQuantityError, RatekitTypeError, UnpricedUsageError
 from .metering import meter
 from .policies import Meter
 from .pricebook import Assignment, Plan, PriceEntry, _assignments_by_account, _winner
-from .prices import PerUnit, PriceModel, TierLine
+from .prices import PerUnit, PriceModel
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
+from .tiers import TierLine
 from .usage import Usage, UsageRow
 
 __all__ = ["Charge", "Rating", "rate"]
