@@ -159,3 +159,26 @@ def test_fees_and_bases_of_a_month_rated_in_pieces_add_up_to_the_month(cuts: lis
     )
     # 7.13 + 9.99 = 17.12, up to the 60th digit of the shares
     assert abs(total - Fraction("17.12")) < Fraction(1, 10**50)
+
+
+def test_rating_total_can_be_asked_per_cycle() -> None:
+    # March and April: each cycle owes the fee 31 and the base 7: 38 each, 76 in all
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("seat", "seats", rk.Flat(7))],
+        fees=[rk.Fee("sub", 31)],
+    )
+    two_months = rk.Span("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z")
+    rating = rk.rate([], [rk.Assignment("acme", plan)], span=two_months)
+    assert rating.total() == Decimal(76)
+    assert rating.total("acme", MARCH) == Decimal(38)
+    assert rating.total(cycle="2026-04-30T23:59:59Z") == Decimal(38)
+    assert rating.total("globex", MARCH) == 0
+    assert rating.total(cycle=rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")) == 0
+    with pytest.raises(rk.RatekitTypeError) as error:
+        rating.total(7)  # type: ignore[arg-type]
+    assert str(error.value) == "Rating.total account must be an account name, not int: 7."
+    with pytest.raises(rk.BadTimeError):
+        rating.total(cycle="2026-03-01")

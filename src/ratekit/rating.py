@@ -268,19 +268,44 @@ class Rating:
         anomalies = "anomaly" if len(self.anomalies) == 1 else "anomalies"
         return f"Rating({len(self.charges)} {charges}, {len(self.anomalies)} {anomalies})"
 
-    def total(self, account: str | None = None) -> Decimal:
-        """The exact sum of the charges (of one account), unrounded. O(n).
+    def total(
+        self, account: str | None = None, cycle: Span | _dt.datetime | str | None = None
+    ) -> Decimal:
+        """The exact sum of the charges (of one account, of one cycle), unrounded. O(n).
+
+        ``cycle`` is a billing cycle as a :class:`~ratekit.Span` (the charges whose
+        ``cycle`` is that span), or an instant (the charges of the cycle containing it).
 
         Example:
             >>> import ratekit as rk
-            >>> rk.rate([], rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), []),
-            ...         span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")).total()
-            Decimal('0')
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("sub", 10)])
+            >>> rating = rk.rate([], [rk.Assignment("acme", plan)],
+            ...                  span=rk.Span("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z"))
+            >>> rating.total(), rating.total("acme", "2026-04-10T00:00:00Z")
+            (Decimal('20'), Decimal('10'))
+            >>> rating.total(cycle=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
+            Decimal('10')
         """
+        if account is not None and not isinstance(account, str):
+            raise RatekitTypeError(
+                f"Rating.total account must be an account name, not "
+                f"{type(account).__name__}: {account!r}."
+            )
+        if cycle is None or isinstance(cycle, Span):
+            exact = cycle
+            at_us = None
+        else:
+            exact = None
+            at_us = to_us(cycle, "Rating.total cycle")
         total = ZERO
         for charge in self.charges:
-            if account is None or charge.account == account:
-                total = _ADD(total, charge.amount)
+            if account is not None and charge.account != account:
+                continue
+            if exact is not None and charge.cycle != exact:
+                continue
+            if at_us is not None and not charge.cycle.start_us <= at_us < charge.cycle.end_us:
+                continue
+            total = _ADD(total, charge.amount)
         return total
 
 
