@@ -185,6 +185,14 @@ def _where(
     return tuple(sorted(value.items()))
 
 
+def _check_meter(kind: str, value: object, what: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise RatekitTypeError(
+            f"{kind} meter must be a meter name (a non-empty string) naming the meter "
+            f"{what} applies to, not {type(value).__name__}: {value!r}."
+        )
+
+
 def _check_id(kind: str, value: object) -> None:
     if not isinstance(value, str) or not value:
         raise BadPriceError(f"a {kind} id must be a non-empty string, not {value!r}.")
@@ -334,28 +342,55 @@ _MISSING: Final = object()
 
 
 @typing.final
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Allowance:
-    """A free quantity of a meter per billing cycle (the first units used are free).
+    """A free quantity of a meter per period (the first units used are free).
 
-    The allowance is consumed by the account's usage of the meter in time order; when the
-    plan covers only part of a cycle, the allowance is prorated like the plan's fees.
+    By default the period is the plan's billing cycle: the allowance is consumed by the
+    account's usage of the meter in time order, and when the plan covers only part of a
+    cycle (or the span rated is part of one), it is prorated like the plan's fees.
+
+    With ``cycle`` (for instance ``rk.cycles.yearly(tz=...)`` on a monthly plan: free
+    units per year, invoiced monthly), the allowance resets on its own cycle and is
+    consumed in time order across every invoice of its period: rating one month does not
+    prorate it by time. The usage of the period before the span rated consumes it first:
+    give :func:`~ratekit.rate` the period's earlier usage rows (only the span is charged).
+    It is prorated only when the plan covers part of its period (an assignment that starts
+    mid-year), by the plan's share of the period.
 
     Example:
         >>> import ratekit as rk
         >>> rk.Allowance("egress", "100")
         Allowance(meter='egress', quantity=Decimal('100'))
+        >>> rk.Allowance("vm.hours", 1000, cycle=rk.cycles.yearly(tz="UTC"))
+        Allowance(meter='vm.hours', quantity=Decimal('1000'), cycle=cycles.yearly(tz='UTC', month=1, day=1))
     """
 
     meter: str
     quantity: Decimal = attrs.field(converter=_allowance_quantity)
+    cycle: _Cycle | None = attrs.field(default=None, kw_only=True)
+    """The allowance's own period (``None``: the plan's billing cycle)."""
 
     def __attrs_post_init__(self) -> None:
+        _check_meter("Allowance", self.meter, "an allowance")
         if self.quantity < 0:
             raise BadPriceError(
                 f"allowance of meter {self.meter!r} quantity must not be negative, "
                 f"not {self.quantity}."
             )
+        if self.cycle is not None and not all(
+            callable(getattr(self.cycle, method, None))
+            for method in ("boundaries_us", "containing_us")
+        ):
+            raise RatekitTypeError(
+                f"allowance of meter {self.meter!r} cycle must be a cycle such as "
+                f"rk.cycles.yearly(tz='UTC'), or None for the plan's billing cycle, not "
+                f"{type(self.cycle).__name__}: {self.cycle!r}."
+            )
+
+    def __repr__(self) -> str:
+        extra = "" if self.cycle is None else f", cycle={self.cycle!r}"
+        return f"Allowance(meter={self.meter!r}, quantity={self.quantity!r}{extra})"
 
 
 @typing.final

@@ -50,6 +50,7 @@ import itertools
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Final, Literal
 
 import attrs
@@ -60,7 +61,7 @@ from ._instants import MAX_US, MIN_US, format_us, to_us
 from .errors import BadQuantityError, RatekitTypeError, UnpricedUsageError
 from .metering import meter
 from .policies import Meter
-from .pricebook import Assignment, Plan, PriceEntry, _assignments_by_account, _winner
+from .pricebook import Allowance, Assignment, Plan, PriceEntry, _assignments_by_account, _winner
 from .prices import PerUnit, PriceModel
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
@@ -336,6 +337,28 @@ def _split(
     return out
 
 
+_NOTHING: Final = Fraction(0)
+
+
+def _part(row: UsageRow, lo: int, hi: int) -> Decimal:
+    """The part of a row's quantity inside ``[lo, hi)``, in proportion to time."""
+    start, end = row.span.start_us, row.span.end_us
+    if start == end:
+        return row.quantity if lo <= start < hi else ZERO
+    lo, hi = max(lo, start), min(hi, end)
+    if hi <= lo:
+        return ZERO
+    cuts = [t for t in (lo, hi) if start < t < end]
+    return _split(row.quantity, start, end, cuts)[1 if lo > start else 0][2]
+
+
+def _decimal(value: Fraction) -> Decimal:
+    """An exact fraction as a Decimal: exact when it terminates within 60 digits."""
+    if value.denominator == 1:
+        return Decimal(value.numerator)
+    return _tidy(CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator)))
+
+
 def _prorate(amount: Decimal, share: tuple[int, int]) -> Decimal:
     """``amount * numerator / denominator``: exact whenever the result is."""
     numerator, denominator = share
@@ -433,6 +456,7 @@ class _Piece:
         "cycle",
         "entry",
         "free",
+        "free_exact",
         "opens",
         "order",
         "plan",
@@ -460,6 +484,7 @@ class _Piece:
         self.entry = entry
         self.order = order
         self.free = ZERO
+        self.free_exact = _NOTHING
         self.amount = ZERO
         self.position: Decimal | None = None
         self.opens = False
@@ -520,6 +545,8 @@ class _Engine:
         # the first piece of each non-linear group, by group key
         self.openers: dict[tuple[object, ...], _Piece] = {}
         self.based: dict[int, list[str]] = {}  # per plan: meters with an account-wide base
+        # what usage before the span consumed of allowances with their own period
+        self.used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction] = {}
 
     # -- plans and regimes ---------------------------------------------------------------
 
@@ -776,26 +803,91 @@ class _Engine:
         return numerator, denominator
 
     def allow(self, pieces: list[_Piece]) -> None:
-        groups: dict[tuple[str, int, int, str], list[_Piece]] = {}
+        """Make the first units of each allowance's period free, in time order.
+
+        Each allowance of a piece's plan on its meter is a pool per period (the billing
+        cycle, or the allowance's own cycle), kept as an exact fraction: prorated by the
+        plan's share of the period, less what usage before the span consumed. Pieces of
+        an account and meter take from the pools in time order, allowances in plan order.
+        """
+        groups: dict[tuple[str, str], list[_Piece]] = {}
         for piece in pieces:
             if any(allowance.meter == piece.row.meter for allowance in piece.plan.allowances):
-                key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter)
-                groups.setdefault(key, []).append(piece)
-        for (account, _, _, meter_name), members in groups.items():
-            plan = members[0].plan
-            share = self.share(account, plan, members[0].cycle)
-            left = ZERO
-            for allowance in plan.allowances:
-                if allowance.meter == meter_name:
-                    left = _ADD(left, _prorate(allowance.quantity, share))
-            left = _tidy(left)
+                groups.setdefault((piece.row.account, piece.row.meter), []).append(piece)
+        pools: dict[tuple[object, ...], Fraction] = {}
+        for (account, meter_name), members in groups.items():
             members.sort(key=_sort_key)
             for piece in members:
-                if left <= 0:
-                    break
-                if piece.quantity > 0:
-                    piece.free = min(piece.quantity, left)
-                    left = _SUB(left, piece.free)
+                if piece.quantity <= 0:
+                    continue
+                plan = piece.plan
+                wanted = Fraction(piece.quantity)
+                free = _NOTHING
+                for index, allowance in enumerate(plan.allowances):
+                    if allowance.meter != meter_name:
+                        continue
+                    if allowance.cycle is None:
+                        period = piece.cycle
+                    else:
+                        period = allowance.cycle.containing_us(piece.span.start_us)
+                    key = (account, id(plan), index, period)
+                    left = pools.get(key)
+                    if left is None:
+                        left = self.pool(account, plan, index, allowance, period)
+                    taken = min(left, wanted - free)
+                    pools[key] = left - taken
+                    free += taken
+                    if free == wanted:
+                        break
+                piece.free_exact = free
+                piece.free = _decimal(free)
+
+    def pool(
+        self, account: str, plan: Plan, index: int, allowance: Allowance, period: tuple[int, int]
+    ) -> Fraction:
+        """The quantity an allowance offers in ``period``, exact, before this span's usage."""
+        if allowance.cycle is None:  # the billing cycle: prorated to the span, like fees
+            numerator, denominator = self.share(account, plan, period)
+            return Fraction(allowance.quantity) * numerator / denominator
+        # its own period: prorated by the plan's share of the period, not by the span
+        period_span = Span.from_us(*period)
+        numerator, denominator = 0, 1
+        for a, b, p in self.plans_of(account):
+            lo, hi = max(a, period[0]), min(b, period[1])
+            if p is plan and lo < hi:
+                part, denominator = plan._share(lo, hi, period_span)
+                numerator += part
+        offered = Fraction(allowance.quantity) * numerator / denominator
+        used = self.used_before.get((account, id(plan), allowance.meter, period), _NOTHING)
+        return max(offered - used, _NOTHING)
+
+    def consume_before(self, rows: Iterable[UsageRow]) -> None:
+        """What rows before the span consumed of allowances with their own period.
+
+        For each plan with such an allowance, the positive usage of its meter between the
+        start of the allowance's period that contains the span's start and the span's
+        start, under that plan (rows split in proportion to time).
+        """
+        periods: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        for plan in self.plans:
+            for allowance in plan.allowances:
+                if allowance.cycle is not None:
+                    period = allowance.cycle.containing_us(self.start_us)
+                    if period[0] < self.start_us:
+                        periods.setdefault((id(plan), allowance.meter), []).append(period)
+        if not periods:
+            return
+        for row in rows:
+            if row.span.start_us >= self.start_us:
+                continue
+            for a, b, plan in self.plans_of(row.account):
+                for period in periods.get((id(plan), row.meter), ()):
+                    quantity = _part(row, max(a, period[0]), min(b, self.start_us))
+                    if quantity > 0:
+                        key = (row.account, id(plan), row.meter, period)
+                        self.used_before[key] = self.used_before.get(key, _NOTHING) + Fraction(
+                            quantity
+                        )
 
     def price(self, pieces: list[_Piece]) -> None:
         groups: dict[tuple[object, ...], list[_Piece]] = {}
@@ -804,7 +896,12 @@ class _Engine:
             billable = _SUB(piece.quantity, piece.free) if piece.free else piece.quantity
             if price.linear:
                 if type(price) is PerUnit:
-                    piece.amount = _MUL(price.rate, billable)
+                    if piece.free_exact:  # exact until the invoice rounds (0.595, not 0.5949...)
+                        piece.amount = _decimal(
+                            Fraction(price.rate) * (Fraction(piece.quantity) - piece.free_exact)
+                        )
+                    else:
+                        piece.amount = _MUL(price.rate, billable)
                 else:
                     piece.amount = self.guard(piece, price, None, billable)
                 continue
@@ -1240,6 +1337,7 @@ def rate(
                 f"{type(bad).__name__}: {bad!r}."
             )
         rows = tuple(sorted(rows, key=_row_key))
+    engine.consume_before(rows)
     pieces = engine.pieces(rows)
     engine.allow(pieces)
     engine.price(pieces)
