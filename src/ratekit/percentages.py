@@ -21,6 +21,7 @@ from .tiers import (
     Number,
     Tier,
     TierLine,
+    _check_flag,
     _check_table,
     _graduated_amount,
     _graduated_lines,
@@ -179,6 +180,7 @@ class GraduatedPercentage:
 
     def __attrs_post_init__(self) -> None:
         _check_table("GraduatedPercentage", self.tiers, open_last=True)
+        _check_flag("GraduatedPercentage", "flat_at_zero", self.flat_at_zero)
 
     @property
     def percents(self) -> tuple[Decimal, ...]:

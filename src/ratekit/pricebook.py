@@ -30,6 +30,7 @@ import datetime as _dt
 import decimal
 import itertools
 import typing
+import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final, Literal, Protocol
@@ -39,7 +40,7 @@ import attrs
 from . import cycles
 from ._decimals import CONTEXT, to_decimal
 from ._instants import MAX_US, MIN_US, US_PER_DAY, format_us, from_us, to_us
-from .errors import BadCalendarError, BadPriceError, RatekitTypeError
+from .errors import BadCalendarError, BadPriceError, BadQuantityError, RatekitTypeError
 from .prices import PriceModel
 from .spans import Span, SpanSet
 
@@ -182,6 +183,12 @@ def _where(
             f"a selector must be a mapping of attribute to value such as "
             f"{{'flavor': 'm1.large'}}, not {type(value).__name__}: {value!r}."
         )
+    for key in value:
+        if not isinstance(key, str) or not key:
+            raise RatekitTypeError(
+                f"PriceEntry where keys must be attribute names (non-empty strings, dotted "
+                f"paths such as 'properties.size'), not {type(key).__name__}: {key!r}."
+            )
     return tuple(sorted(value.items()))
 
 
@@ -260,6 +267,12 @@ class PriceEntry:
                 f"price entry {self.id!r} price must be a price model (with amount, "
                 f"marginal, explain and linear), not {type(self.price).__name__}: "
                 f"{self.price!r}."
+            )
+        if self.group_by is not None and (not isinstance(self.group_by, str) or not self.group_by):
+            raise RatekitTypeError(
+                f"price entry {self.id!r} group_by must be None (per account and meter), "
+                f"'resource', or an attribute name such as 'flavor', not "
+                f"{type(self.group_by).__name__}: {self.group_by!r}."
             )
         if isinstance(self.priority, bool) or not isinstance(self.priority, int):
             raise RatekitTypeError(
@@ -411,6 +424,15 @@ class Minimum:
     amount: Decimal = attrs.field(converter=_minimum_amount)
     meter: str | None = None
 
+    def __attrs_post_init__(self) -> None:
+        if self.meter is not None:
+            _check_meter("Minimum", self.meter, "a per-meter minimum (or None for the plan)")
+        if self.amount < 0:
+            raise BadPriceError(
+                f"Minimum amount must be 0 or more (the least a cycle costs), not "
+                f"{str(self.amount)!r}."
+            )
+
 
 @typing.final
 @attrs.frozen
@@ -434,6 +456,40 @@ class Fee:
 
 Proration = Literal["seconds", "days"]
 Unpriced = Literal["error", "anomaly"]
+
+
+def _parts(kind: str, cls: type, example: str, value: object) -> tuple[typing.Any, ...]:
+    """``value`` as a tuple of ``cls`` values, refusing anything else with a clear error."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise RatekitTypeError(
+            f"Plan {kind} must be a list of {cls.__name__} values such as [{example}], "
+            f"not {type(value).__name__}: {value!r}."
+        )
+    items = tuple(value)
+    for index, item in enumerate(items):
+        if not isinstance(item, cls):
+            raise RatekitTypeError(
+                f"Plan {kind}[{index}] must be {'an' if cls.__name__[0] in 'AEIOU' else 'a'} "
+                f"{cls.__name__} such as {example}, not "
+                f"{type(item).__name__}: {item!r}."
+            )
+    return items
+
+
+def _plan_entries(value: object) -> tuple[PriceEntry, ...]:
+    return _parts("entries", PriceEntry, "PriceEntry('vm', 'vm.hours', PerUnit('0.10'))", value)
+
+
+def _plan_allowances(value: object) -> tuple[Allowance, ...]:
+    return _parts("allowances", Allowance, "Allowance('egress', 100)", value)
+
+
+def _plan_minimums(value: object) -> tuple[Minimum, ...]:
+    return _parts("minimums", Minimum, "Minimum(50)", value)
+
+
+def _plan_fees(value: object) -> tuple[Fee, ...]:
+    return _parts("fees", Fee, "Fee('support', 30)", value)
 
 
 def _quantum_default(plan: Plan) -> Decimal:
@@ -481,10 +537,10 @@ class Plan:
     id: str
     currency: str
     cycle: _Cycle
-    entries: tuple[PriceEntry, ...] = attrs.field(converter=tuple)
-    allowances: tuple[Allowance, ...] = attrs.field(default=(), converter=tuple)
-    minimums: tuple[Minimum, ...] = attrs.field(default=(), converter=tuple)
-    fees: tuple[Fee, ...] = attrs.field(default=(), converter=tuple)
+    entries: tuple[PriceEntry, ...] = attrs.field(converter=_plan_entries)
+    allowances: tuple[Allowance, ...] = attrs.field(default=(), converter=_plan_allowances)
+    minimums: tuple[Minimum, ...] = attrs.field(default=(), converter=_plan_minimums)
+    fees: tuple[Fee, ...] = attrs.field(default=(), converter=_plan_fees)
     quantum: Decimal = attrs.field(
         default=attrs.Factory(_quantum_default, takes_self=True), converter=_optional_decimal
     )
@@ -509,6 +565,7 @@ class Plan:
                     f"{self.cycle!r}."
                 )
         self._check_policies()
+        self._check_tz()
         days = None
         if self.proration == "days":
             tz = self.tz if self.tz is not None else getattr(self.cycle, "tz", None)
@@ -527,7 +584,7 @@ class Plan:
                 f"plan {self.id!r} quantum must be positive, such as Decimal('0.01'), "
                 f"not {self.quantum!r}."
             )
-        if self.rounding not in _MODES:
+        if not isinstance(self.rounding, str) or self.rounding not in _MODES:
             raise BadPriceError(
                 f"plan {self.id!r} rounding {self.rounding!r} is not a decimal rounding mode; "
                 "use one of " + ", ".join(sorted(_MODES)) + "."
@@ -540,6 +597,21 @@ class Plan:
             raise BadPriceError(
                 f"plan {self.id!r} unpriced must be 'error' or 'anomaly', not {self.unpriced!r}."
             )
+
+    def _check_tz(self) -> None:
+        if self.tz is None or isinstance(self.tz, _dt.tzinfo):
+            return
+        if isinstance(self.tz, str):
+            try:
+                zoneinfo.ZoneInfo(self.tz)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+                pass
+            else:
+                return
+        raise BadCalendarError(
+            f"plan {self.id!r} tz must be an IANA timezone name such as 'Europe/Zurich' (or a "
+            f"tzinfo, or None for the cycle's), not {self.tz!r}."
+        )
 
     def _index_entries(self) -> dict[str, tuple[PriceEntry, ...]]:
         by_meter: dict[str, list[PriceEntry]] = {}
@@ -650,6 +722,11 @@ class Plan:
             >>> plan.round(Decimal("2.345")), plan.round(Decimal("2.355"))
             (Decimal('2.34'), Decimal('2.36'))
         """
+        if not isinstance(amount, Decimal) or not amount.is_finite():
+            raise BadQuantityError(
+                f"plan {self.id!r} rounds finite Decimal amounts, not "
+                f"{type(amount).__name__}: {amount!r}."
+            )
         return amount.quantize(self.quantum, rounding=self.rounding, context=CONTEXT)
 
     def fraction(self, covered: Span, cycle: Span) -> Decimal:

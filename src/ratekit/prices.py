@@ -44,6 +44,7 @@ from .tiers import (
     TierLine,
     _blocks,
     _check_bound,
+    _check_flag,
     _check_table,
     _graduated_amount,
     _graduated_lines,
@@ -339,6 +340,7 @@ class Graduated:
 
     def __attrs_post_init__(self) -> None:
         _check_table("Graduated", self.tiers)
+        _check_flag("Graduated", "flat_at_zero", self.flat_at_zero)
 
     @classmethod
     def from_ranges(
@@ -435,6 +437,7 @@ class Volume:
 
     def __attrs_post_init__(self) -> None:
         _check_table("Volume", self.tiers)
+        _check_flag("Volume", "flat_at_zero", self.flat_at_zero)
 
     @classmethod
     def from_ranges(

@@ -261,6 +261,14 @@ def _check_table(model: str, tiers: tuple[Tier, ...], *, open_last: bool = False
         )
 
 
+def _check_flag(model: str, name: str, value: object) -> None:
+    """Refuse a flag that is not a bool (``"no"`` is true, and would be taken as such)."""
+    if not isinstance(value, bool):
+        raise RatekitTypeError(
+            f"{model} {name} must be True or False, not {type(value).__name__}: {value!r}."
+        )
+
+
 def _check_bound(model: str, tiers: tuple[Tier, ...], quantity: Decimal) -> None:
     """Refuse a quantity above a bounded last tier (nothing prices it)."""
     bound = tiers[-1].up_to
