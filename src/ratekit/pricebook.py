@@ -40,6 +40,7 @@ import attrs
 from . import cycles
 from ._decimals import CONTEXT, to_decimal
 from ._instants import MAX_US, MIN_US, US_PER_DAY, format_us, from_us, to_us
+from .currencies import currency_quantum
 from .errors import BadCalendarError, BadPriceError, BadQuantityError, RatekitTypeError
 from .prices import PriceModel
 from .spans import Span, SpanSet
@@ -69,36 +70,6 @@ class _Cycle(Protocol):
 
 # -- currencies and rounding ---------------------------------------------------------------
 
-#: The smallest unit of common currencies (ISO 4217 minor units). A plan may override it.
-_QUANTA: Final[Mapping[str, Decimal]] = {
-    **dict.fromkeys(
-        [
-            "AUD",
-            "BRL",
-            "CAD",
-            "CHF",
-            "CNY",
-            "CZK",
-            "DKK",
-            "EUR",
-            "GBP",
-            "HKD",
-            "INR",
-            "MXN",
-            "NOK",
-            "NZD",
-            "PLN",
-            "SEK",
-            "SGD",
-            "USD",
-            "ZAR",
-        ],
-        Decimal("0.01"),
-    ),
-    **dict.fromkeys(["CLP", "ISK", "JPY", "KRW", "VND"], Decimal(1)),
-    **dict.fromkeys(["BHD", "JOD", "KWD", "OMR", "TND"], Decimal("0.001")),
-}
-
 _MODES: Final = frozenset(
     {
         decimal.ROUND_HALF_EVEN,
@@ -110,26 +81,6 @@ _MODES: Final = frozenset(
         decimal.ROUND_FLOOR,
     }
 )
-
-
-def currency_quantum(currency: str) -> Decimal:
-    """The smallest unit of ``currency`` that an invoice line is rounded to.
-
-    ratekit knows the common ISO 4217 currencies (two decimals for EUR or USD, none for
-    JPY, three for KWD); for any other currency, give the plan a ``quantum``.
-
-    Example:
-        >>> import ratekit as rk
-        >>> rk.currency_quantum("EUR"), rk.currency_quantum("JPY"), rk.currency_quantum("KWD")
-        (Decimal('0.01'), Decimal('1'), Decimal('0.001'))
-    """
-    try:
-        return _QUANTA[currency]
-    except KeyError:
-        raise BadPriceError(
-            f"currency {currency!r} has no known quantum; give the plan one, "
-            "e.g. Plan(..., quantum='0.01'). Known: " + ", ".join(sorted(_QUANTA)) + "."
-        ) from None
 
 
 # -- converters ----------------------------------------------------------------------------
