@@ -19,6 +19,7 @@ from . import cycles as cycles
 from . import units as units
 from . import windows as windows
 from ._version import __version__ as __version__
+from .assignments import Assignment as Assignment
 from .billing import Invoice as Invoice
 from .billing import InvoiceLine as InvoiceLine
 from .billing import bill as bill
@@ -55,7 +56,6 @@ from .policies import TimePolicy as TimePolicy
 from .policies import TimeWeightedMean as TimeWeightedMean
 from .policies import UniqueCount as UniqueCount
 from .pricebook import Allowance as Allowance
-from .pricebook import Assignment as Assignment
 from .pricebook import Fee as Fee
 from .pricebook import Minimum as Minimum
 from .pricebook import Plan as Plan
@@ -74,6 +74,13 @@ from .records import Anomaly as Anomaly
 from .records import Event as Event
 from .records import Inventory as Inventory
 from .records import Sample as Sample
+from .selectors import Above as Above
+from .selectors import AtLeast as AtLeast
+from .selectors import AtMost as AtMost
+from .selectors import Below as Below
+from .selectors import Between as Between
+from .selectors import OneOf as OneOf
+from .selectors import Satisfies as Satisfies
 from .spans import Span as Span
 from .spans import SpanSet as SpanSet
 from .tiers import Tier as Tier
@@ -86,15 +93,20 @@ from .usage import Usage as Usage
 from .usage import UsageRow as UsageRow
 
 __all__ = [
+    "Above",
     "Allowance",
     "Anomaly",
     "Assignment",
+    "AtLeast",
+    "AtMost",
     "BadCalendarError",
     "BadPriceError",
     "BadQuantityError",
     "BadRecordError",
     "BadSpanError",
     "BadTimeError",
+    "Below",
+    "Between",
     "Charge",
     "ConflictingRecordError",
     "Continuous",
@@ -117,6 +129,7 @@ __all__ = [
     "Min",
     "Minimum",
     "OnOff",
+    "OneOf",
     "Package",
     "PerUnit",
     "Percentage",
@@ -130,6 +143,7 @@ __all__ = [
     "ResourceState",
     "Sample",
     "SamplePolicy",
+    "Satisfies",
     "Span",
     "SpanSet",
     "Tier",

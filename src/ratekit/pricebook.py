@@ -10,8 +10,8 @@ exclude each other, overlapping spans, windows that meet) are refused when the p
 built, naming both.
 
 A :class:`Plan` gathers entries with a currency, a billing cycle, a rounding policy,
-allowances, minimum commitments and recurring fees. An :class:`Assignment` gives an
-account a plan over a span of time; a change of plan mid-cycle splits the cycle.
+allowances, minimum commitments and recurring fees. An :class:`~ratekit.Assignment` gives
+an account a plan over a span of time; a change of plan mid-cycle splits the cycle.
 
 Example:
     >>> import ratekit as rk
@@ -43,11 +43,12 @@ from ._instants import MAX_US, MIN_US, US_PER_DAY, format_us, from_us, to_us
 from .currencies import currency_quantum
 from .errors import BadCalendarError, BadPriceError, BadQuantityError, RatekitTypeError
 from .prices import PriceModel
+from .selectors import _exclusive, _matches, _where
 from .spans import Span, SpanSet
+from .terms import Allowance, Fee, Minimum, _check_id
 
 __all__ = [
     "Allowance",
-    "Assignment",
     "Fee",
     "Minimum",
     "Plan",
@@ -98,62 +99,8 @@ def _entry_end(value: object) -> _dt.datetime | None:
     return _instant("PriceEntry end", value)
 
 
-def _assignment_start(value: object) -> _dt.datetime | None:
-    return _instant("Assignment start", value)
-
-
-def _assignment_end(value: object) -> _dt.datetime | None:
-    return _instant("Assignment end", value)
-
-
 def _us_or_none(value: _dt.datetime | None) -> int | None:
     return None if value is None else to_us(value)
-
-
-def _allowance_quantity(value: object) -> Decimal:
-    return to_decimal(value, "Allowance quantity")
-
-
-def _minimum_amount(value: object) -> Decimal:
-    return to_decimal(value, "Minimum amount")
-
-
-def _fee_amount(value: object) -> Decimal:
-    return to_decimal(value, "Fee amount")
-
-
-def _where(
-    value: Mapping[str, object] | tuple[tuple[str, object], ...] | None,
-) -> tuple[tuple[str, object], ...]:
-    if value is None:
-        return ()
-    if isinstance(value, tuple):  # already converted (attrs.evolve)
-        return value
-    if not isinstance(value, Mapping):
-        raise RatekitTypeError(
-            f"a selector must be a mapping of attribute to value such as "
-            f"{{'flavor': 'm1.large'}}, not {type(value).__name__}: {value!r}."
-        )
-    for key in value:
-        if not isinstance(key, str) or not key:
-            raise RatekitTypeError(
-                f"PriceEntry where keys must be attribute names (non-empty strings, dotted "
-                f"paths such as 'properties.size'), not {type(key).__name__}: {key!r}."
-            )
-    return tuple(sorted(value.items()))
-
-
-def _check_meter(kind: str, value: object, what: str) -> None:
-    if not isinstance(value, str) or not value:
-        raise RatekitTypeError(
-            f"{kind} meter must be a meter name (a non-empty string) naming the meter "
-            f"{what} applies to, not {type(value).__name__}: {value!r}."
-        )
-
-
-def _check_id(kind: str, value: object) -> None:
-    if not isinstance(value, str) or not value:
-        raise BadPriceError(f"a {kind} id must be a non-empty string, not {value!r}.")
 
 
 # -- entries -------------------------------------------------------------------------------
@@ -268,7 +215,7 @@ class PriceEntry:
             >>> off.matches({"state": "off", "flavor": "m1.large"}), off.matches({"flavor": "m1.large"})
             (True, False)
         """
-        return all(description.get(key, _MISSING) == value for key, value in self.where)
+        return _matches(self.where, description)
 
     def active_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` where the entry is in effect, in order.
@@ -298,109 +245,6 @@ class PriceEntry:
             SpanSet([Span('2026-03-01T00:00:00Z', '2026-03-15T00:00:00Z')])
         """
         return SpanSet.from_us(self.active_us(span.start_us, span.end_us))
-
-
-_MISSING: Final = object()
-
-# -- plan parts ----------------------------------------------------------------------------
-
-
-@typing.final
-@attrs.frozen(repr=False)
-class Allowance:
-    """A free quantity of a meter per period (the first units used are free).
-
-    By default the period is the plan's billing cycle: the allowance is consumed by the
-    account's usage of the meter in time order, and when the plan covers only part of a
-    cycle (or the span rated is part of one), it is prorated like the plan's fees.
-
-    With ``cycle`` (for instance ``rk.cycles.yearly(tz=...)`` on a monthly plan: free
-    units per year, invoiced monthly), the allowance resets on its own cycle and is
-    consumed in time order across every invoice of its period: rating one month does not
-    prorate it by time. The usage of the period before the span rated consumes it first:
-    give :func:`~ratekit.rate` the period's earlier usage rows (only the span is charged).
-    It is prorated only when the plan covers part of its period (an assignment that starts
-    mid-year), by the plan's share of the period.
-
-    Example:
-        >>> import ratekit as rk
-        >>> rk.Allowance("egress", "100")
-        Allowance(meter='egress', quantity=Decimal('100'))
-        >>> rk.Allowance("vm.hours", 1000, cycle=rk.cycles.yearly(tz="UTC"))
-        Allowance(meter='vm.hours', quantity=Decimal('1000'), cycle=cycles.yearly(tz='UTC', month=1, day=1))
-    """
-
-    meter: str
-    quantity: Decimal = attrs.field(converter=_allowance_quantity)
-    cycle: _Cycle | None = attrs.field(default=None, kw_only=True)
-    """The allowance's own period (``None``: the plan's billing cycle)."""
-
-    def __attrs_post_init__(self) -> None:
-        _check_meter("Allowance", self.meter, "an allowance")
-        if self.quantity < 0:
-            raise BadPriceError(
-                f"allowance of meter {self.meter!r} quantity must not be negative, "
-                f"not {self.quantity}."
-            )
-        if self.cycle is not None and not all(
-            callable(getattr(self.cycle, method, None))
-            for method in ("boundaries_us", "containing_us")
-        ):
-            raise RatekitTypeError(
-                f"allowance of meter {self.meter!r} cycle must be a cycle such as "
-                f"rk.cycles.yearly(tz='UTC'), or None for the plan's billing cycle, not "
-                f"{type(self.cycle).__name__}: {self.cycle!r}."
-            )
-
-    def __repr__(self) -> str:
-        extra = "" if self.cycle is None else f", cycle={self.cycle!r}"
-        return f"Allowance(meter={self.meter!r}, quantity={self.quantity!r}{extra})"
-
-
-@typing.final
-@attrs.frozen
-class Minimum:
-    """A minimum commitment per billing cycle: what is spent below it is charged anyway.
-
-    With a ``meter``, it applies to that meter's usage charges; without, to all the
-    plan's usage charges (including the top-ups of the per-meter minimums, and excluding
-    recurring fees). When the plan covers only part of a cycle, the minimum is prorated.
-
-    Example:
-        >>> import ratekit as rk
-        >>> rk.Minimum("50", meter="vm.hours")
-        Minimum(amount=Decimal('50'), meter='vm.hours')
-    """
-
-    amount: Decimal = attrs.field(converter=_minimum_amount)
-    meter: str | None = None
-
-    def __attrs_post_init__(self) -> None:
-        if self.meter is not None:
-            _check_meter("Minimum", self.meter, "a per-meter minimum (or None for the plan)")
-        if self.amount < 0:
-            raise BadPriceError(
-                f"Minimum amount must be 0 or more (the least a cycle costs), not "
-                f"{str(self.amount)!r}."
-            )
-
-
-@typing.final
-@attrs.frozen
-class Fee:
-    """A recurring flat fee per billing cycle, prorated when a plan covers part of a cycle.
-
-    Example:
-        >>> import ratekit as rk
-        >>> rk.Fee("support", "30")
-        Fee(id='support', amount=Decimal('30'))
-    """
-
-    id: str
-    amount: Decimal = attrs.field(converter=_fee_amount)
-
-    def __attrs_post_init__(self) -> None:
-        _check_id("fee", self.id)
 
 
 # -- plans ---------------------------------------------------------------------------------
@@ -740,10 +584,8 @@ def _check_tie(a: PriceEntry, b: PriceEntry) -> None:
     """Refuse two entries of equal priority that could both apply to the same usage."""
     if a.priority != b.priority:
         return
-    b_where = dict(b.where)
-    for key, value in a.where:
-        if key in b_where and b_where[key] != value:
-            return  # exclusive selectors
+    if _exclusive(a.where, b.where):
+        return  # exclusive selectors (or not decidable: a tie is caught when rated)
     lo = max(
         MIN_US if a.start_us is None else a.start_us, MIN_US if b.start_us is None else b.start_us
     )
@@ -783,78 +625,3 @@ def _intersect_pairs(
         else:
             j += 1
     return out
-
-
-# -- assignments ---------------------------------------------------------------------------
-
-
-@typing.final
-@attrs.frozen(repr=False)
-class Assignment:
-    """An account's plan over ``[start, end)`` (``None`` leaves a side open).
-
-    An account has at most one plan at any instant; a change of plan mid-cycle splits the
-    cycle, and each part is rated, prorated and bounded by its own plan.
-
-    Example:
-        >>> import ratekit as rk
-        >>> plan = rk.Plan("basic", "EUR", rk.cycles.monthly(tz="UTC"), [])
-        >>> rk.Assignment("acme", plan, start="2026-03-15T00:00:00Z")
-        Assignment('acme', 'basic', start='2026-03-15T00:00:00Z')
-    """
-
-    account: str
-    plan: Plan
-    start: _dt.datetime | None = attrs.field(default=None, converter=_assignment_start)
-    """The first instant of the assignment (``None``: since always), in UTC."""
-    end: _dt.datetime | None = attrs.field(default=None, converter=_assignment_end)
-    """The first instant after the assignment (``None``: for ever), in UTC."""
-    start_us: int | None = attrs.field(init=False, eq=False, hash=False)
-    end_us: int | None = attrs.field(init=False, eq=False, hash=False)
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "start_us", _us_or_none(self.start))
-        object.__setattr__(self, "end_us", _us_or_none(self.end))
-        if not isinstance(self.plan, Plan):
-            raise RatekitTypeError(
-                f"assignment of account {self.account!r} plan must be a Plan, not "
-                f"{type(self.plan).__name__}: {self.plan!r}."
-            )
-        if self.start_us is not None and self.end_us is not None and self.end_us <= self.start_us:
-            raise BadPriceError(
-                f"assignment of plan {self.plan.id!r} to account {self.account!r} ends at "
-                f"{format_us(self.end_us)}, not after its start {format_us(self.start_us)}."
-            )
-
-    def __repr__(self) -> str:
-        parts = [repr(self.account), repr(self.plan.id)]
-        if self.start_us is not None:
-            parts.append(f"start={format_us(self.start_us)!r}")
-        if self.end_us is not None:
-            parts.append(f"end={format_us(self.end_us)!r}")
-        return f"Assignment({', '.join(parts)})"
-
-
-def _assignments_by_account(
-    assignments: Iterable[Assignment],
-) -> dict[str, list[tuple[int, int, Plan]]]:
-    """Each account's plans as sorted, non-overlapping ``(start_us, end_us, plan)``."""
-    by_account: dict[str, list[tuple[int, int, Plan]]] = {}
-    for assignment in assignments:
-        if not isinstance(assignment, Assignment):
-            raise RatekitTypeError(
-                f"plans must be a Plan or Assignment values, not "
-                f"{type(assignment).__name__}: {assignment!r}."
-            )
-        lo = MIN_US if assignment.start_us is None else assignment.start_us
-        hi = MAX_US if assignment.end_us is None else assignment.end_us
-        by_account.setdefault(assignment.account, []).append((lo, hi, assignment.plan))
-    for account, items in by_account.items():
-        items.sort(key=lambda item: (item[0], item[1]))
-        for (_, a_hi, a_plan), (b_lo, _, b_plan) in itertools.pairwise(items):
-            if b_lo < a_hi:
-                raise BadPriceError(
-                    f"account {account!r} is assigned plans {a_plan.id!r} and {b_plan.id!r} "
-                    f"at once from {format_us(b_lo)}; an account has one plan at a time."
-                )
-    return by_account

@@ -58,10 +58,12 @@ import attrs
 from ._decimals import CONTEXT, ONE, ZERO
 from ._decimals import tidy as _tidy
 from ._instants import MAX_US, MIN_US, format_us, to_us
+from ._paths import MISSING, lookup
+from .assignments import Assignment, _assignments_by_account
 from .errors import BadQuantityError, RatekitTypeError, UnpricedUsageError
 from .metering import meter
 from .policies import Meter
-from .pricebook import Allowance, Assignment, Plan, PriceEntry, _assignments_by_account, _winner
+from .pricebook import Allowance, Plan, PriceEntry, _winner
 from .prices import PerUnit, PriceModel
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
@@ -414,9 +416,9 @@ class _Regimes:
         """The winning entry in regime ``index`` for a resource so described."""
         keys = self.keys
         if len(keys) == 1:
-            key: tuple[object, ...] = (index, description.get(keys[0], _MISSING))
+            key: tuple[object, ...] = (index, lookup(description, keys[0]))
         else:
-            key = (index, *[description.get(name, _MISSING) for name in keys])
+            key = (index, *[lookup(description, name) for name in keys])
         try:
             return self.winners[key]
         except KeyError:
@@ -911,7 +913,9 @@ class _Engine:
             elif group_by == "resource":
                 value = piece.row.resource
             else:
-                value = piece.row.description.get(group_by)
+                value = lookup(piece.row.description, group_by)
+                if value is MISSING:
+                    value = None
             key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter, value)
             groups.setdefault(key, []).append(piece)
         for group, members in groups.items():
