@@ -46,20 +46,21 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
-import itertools
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, Literal
-
-import attrs
+from typing import Final
 
 from ._decimals import CONTEXT, ONE, ZERO
 from ._decimals import tidy as _tidy
+from ._dues import _cycle_span, _Dues
 from ._instants import MAX_US, MIN_US, format_us, to_us
 from ._paths import MISSING, lookup
 from .assignments import Assignment, _assignments_by_account
+from .charges import _KIND_ORDER as _KIND_ORDER  # noqa: PLC0414 - billing reads it here
+from .charges import Charge, Rating
+from .charges import ChargeKind as ChargeKind  # noqa: PLC0414 - billing reads it here
 from .errors import BadQuantityError, RatekitTypeError, UnpricedUsageError
 from .metering import meter
 from .policies import Meter
@@ -67,250 +68,14 @@ from .pricebook import Allowance, Plan, PriceEntry, _winner
 from .prices import PerUnit, PriceModel
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
-from .tiers import TierLine
 from .usage import Usage, UsageRow
 
 __all__ = ["Charge", "Rating", "rate"]
-
-ChargeKind = Literal["usage", "fee", "minimum"]
 
 _SPLIT_QUANTUM: Final = Decimal("1e-24")
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
-_KIND_ORDER: Final = {"usage": 0, "fee": 1, "minimum": 2}
-_NO_DESCRIPTION: Final[Mapping[str, object]] = {}
-
-
-@typing.final
-@attrs.frozen(repr=False)
-class Charge:
-    """An exact amount, with everything needed to explain it.
-
-    - ``kind``: ``"usage"`` (a piece of a usage row), ``"fee"`` (a recurring fee) or
-      ``"minimum"`` (the top-up of a minimum commitment).
-    - ``account``, ``meter``, ``resource``: who, what, which (``meter`` is the fee's id for
-      a fee, the meter or ``None`` for a minimum; ``resource`` is ``None`` for both).
-    - ``span``, ``cycle``: the piece of time and the billing cycle it belongs to.
-    - ``quantity``, ``unit``: the usage priced (for a fee: the share of the cycle, in
-      ``"cycle"``); ``free``: the part of it an allowance covered.
-    - ``amount``: the exact, unrounded amount, in ``currency``.
-    - ``plan``, ``entry``: the ids of the plan and of the price entry (or fee) that priced
-      it; ``unit_price``: the price per unit for a linear price or a fee, else ``None``
-      (see :attr:`tiers`).
-    - ``description``, ``record_ids``, ``row``: the resource's attributes in force, the ids
-      of the records behind the charge and the usage row it comes from.
-    - ``price``, ``position``, ``opens``: the price model, the group's quantity before this
-      piece and whether the piece opens its group (it then carries ``amount(0)``), from
-      which :attr:`tiers` is computed; ``quantum`` and ``rounding``: the plan's rounding,
-      which invoices apply.
-
-    Example:
-        >>> import ratekit as rk
-        >>> from decimal import Decimal
-        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
-        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"),
-        ...                [rk.PriceEntry("egress", "egress", rk.Graduated([rk.Tier(10, 0), rk.Tier(None, "0.09")]))])
-        >>> row = rk.UsageRow("acme", "egress", "ip-1", march, march, 25, "GB", {}, ("s1",))
-        >>> charge = rk.rate([row], plan, span=march).charges[0]
-        >>> charge
-        Charge('acme', 'egress', 'ip-1', '2026-03-01T00:00:00Z'..'2026-04-01T00:00:00Z', 25 GB, 1.35 EUR, entry='egress')
-        >>> for line in charge.tiers:
-        ...     print(line)
-        tiers[0] (0, 10]: 10 * 0 = 0
-        tiers[1] (10, ∞): 15 * 0.09 = 1.35
-    """
-
-    account: str
-    meter: str | None
-    resource: str | None
-    span: Span
-    cycle: Span
-    quantity: Decimal
-    unit: str
-    amount: Decimal
-    currency: str
-    plan: str
-    entry: str | None
-    unit_price: Decimal | None
-    free: Decimal = ZERO
-    kind: ChargeKind = "usage"
-    row: UsageRow | None = attrs.field(default=None, eq=False)
-    price: PriceModel | None = attrs.field(default=None, eq=False)
-    position: Decimal | None = attrs.field(default=None, eq=False)
-    opens: bool = attrs.field(default=False, eq=False)
-    quantum: Decimal = attrs.field(default=Decimal("0.01"), eq=False)
-    rounding: str = attrs.field(default="ROUND_HALF_EVEN", eq=False)
-
-    def __repr__(self) -> str:
-        return (
-            f"Charge({self.account!r}, {self.meter!r}, {self.resource!r}, "
-            f"{format_us(self.span.start_us)!r}..{format_us(self.span.end_us)!r}, "
-            f"{self.quantity} {self.unit}, {self.amount} {self.currency}, entry={self.entry!r}"
-            + (f", kind={self.kind!r}" if self.kind != "usage" else "")
-            + (f", free={self.free}" if self.free else "")
-            + ")"
-        )
-
-    @property
-    def description(self) -> Mapping[str, object]:
-        """The resource's attributes in force over the charge's span (empty for fees)."""
-        return _NO_DESCRIPTION if self.row is None else self.row.description
-
-    @property
-    def record_ids(self) -> tuple[str, ...]:
-        """The ids of the records behind the charge (empty for fees and minimums)."""
-        return () if self.row is None else self.row.record_ids
-
-    @property
-    def billable(self) -> Decimal:
-        """The quantity the price applied to: ``quantity - free``."""
-        return _SUB(self.quantity, self.free)
-
-    @property
-    def tiers(self) -> tuple[TierLine, ...]:
-        """The tier lines this charge crossed, whose amounts add up to :attr:`amount`.
-
-        For a linear price, the breakdown of the billable quantity; for a tiered one, the
-        part of the group's breakdown that this piece added on top of the pieces before it.
-        Empty for fees and minimums.
-        """
-        if self.price is None:
-            return ()
-        if self.kind == "fee":  # a price's base, due without usage: its lines at zero
-            return _base_lines(self.price.explain(ZERO), self.amount)
-        billable = self.billable
-        if self.position is None:
-            return tuple(self.price.explain(billable))
-        after = self.price.explain(_ADD(self.position, billable))
-        if self.opens:
-            return tuple(after)
-        before = {line.label: line for line in self.price.explain(self.position)}
-        out = []
-        for line in after:
-            old = before.pop(line.label, None)
-            if old is None:
-                out.append(line)
-                continue
-            quantity = _SUB(line.quantity, old.quantity)
-            amount = _SUB(line.amount, old.amount)
-            if quantity or amount:
-                out.append(
-                    attrs.evolve(
-                        line,
-                        quantity=quantity,
-                        amount=amount,
-                        flat=_SUB(line.flat, old.flat),
-                        blocks=None if line.blocks is None else line.blocks - (old.blocks or 0),
-                    )
-                )
-        # A tier the quantity left (a volume price crossing a bound) is taken back.
-        out.extend(
-            attrs.evolve(
-                old,
-                quantity=-old.quantity,
-                amount=-old.amount,
-                flat=-old.flat,
-                blocks=None if old.blocks is None else -old.blocks,
-            )
-            for old in before.values()
-            if old.quantity or old.amount
-        )
-        return tuple(out)
-
-
-def _base_lines(lines: Sequence[TierLine], amount: Decimal) -> tuple[TierLine, ...]:
-    """The lines at zero of a base charge, scaled to its (prorated) amount.
-
-    Each line keeps its share of the amount; the last takes the residue, so the lines add
-    up to the amount exactly.
-    """
-    whole = ZERO
-    for line in lines:
-        whole = _ADD(whole, line.amount)
-    if whole == amount or not whole:
-        return tuple(lines)
-    out = []
-    left = amount
-    for index, line in enumerate(lines):
-        if index == len(lines) - 1:
-            part = left
-        else:
-            part = _tidy(CONTEXT.divide(_MUL(line.amount, amount), whole))
-            left = _SUB(left, part)
-        scale = CONTEXT.divide(part, line.amount) if line.amount else ONE
-        out.append(attrs.evolve(line, amount=part, flat=_tidy(_MUL(line.flat, scale))))
-    return tuple(out)
-
-
-@typing.final
-@attrs.frozen(repr=False)
-class Rating:
-    """What :func:`rate` returns: the charges, the anomalies, and the usage rows rated.
-
-    ``charges`` are ordered by account, cycle, kind (usage, fees, minimums), meter,
-    resource and time; ``anomalies`` hold metering's (when records were given) and
-    rating's own (usage no entry prices, under a plan that reports it).
-
-    Example:
-        >>> import ratekit as rk
-        >>> rk.rate([], rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), []),
-        ...         span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
-        Rating(0 charges, 0 anomalies)
-    """
-
-    charges: tuple[Charge, ...]
-    """The charges, in a stable order."""
-    anomalies: tuple[Anomaly, ...]
-    """What was odd: metering's anomalies, then unpriced usage."""
-    rows: tuple[UsageRow, ...] = attrs.field(default=(), eq=False)
-    """The usage rows that were rated."""
-
-    def __repr__(self) -> str:
-        charges = "charge" if len(self.charges) == 1 else "charges"
-        anomalies = "anomaly" if len(self.anomalies) == 1 else "anomalies"
-        return f"Rating({len(self.charges)} {charges}, {len(self.anomalies)} {anomalies})"
-
-    def total(
-        self, account: str | None = None, cycle: Span | _dt.datetime | str | None = None
-    ) -> Decimal:
-        """The exact sum of the charges (of one account, of one cycle), unrounded. O(n).
-
-        ``cycle`` is a billing cycle as a :class:`~ratekit.Span` (the charges whose
-        ``cycle`` is that span), or an instant (the charges of the cycle containing it).
-
-        Example:
-            >>> import ratekit as rk
-            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("sub", 10)])
-            >>> rating = rk.rate([], [rk.Assignment("acme", plan)],
-            ...                  span=rk.Span("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z"))
-            >>> rating.total(), rating.total("acme", "2026-04-10T00:00:00Z")
-            (Decimal('20'), Decimal('10'))
-            >>> rating.total(cycle=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
-            Decimal('10')
-        """
-        if account is not None and not isinstance(account, str):
-            raise RatekitTypeError(
-                f"Rating.total account must be an account name, not "
-                f"{type(account).__name__}: {account!r}."
-            )
-        if cycle is None or isinstance(cycle, Span):
-            exact = cycle
-            at_us = None
-        else:
-            exact = None
-            at_us = to_us(cycle, "Rating.total cycle")
-        total = ZERO
-        for charge in self.charges:
-            if account is not None and charge.account != account:
-                continue
-            if exact is not None and charge.cycle != exact:
-                continue
-            if at_us is not None and not charge.cycle.start_us <= at_us < charge.cycle.end_us:
-                continue
-            total = _ADD(total, charge.amount)
-        return total
-
 
 # -- splitting rows ------------------------------------------------------------------------
 
@@ -359,14 +124,6 @@ def _decimal(value: Fraction) -> Decimal:
     if value.denominator == 1:
         return Decimal(value.numerator)
     return _tidy(CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator)))
-
-
-def _prorate(amount: Decimal, share: tuple[int, int]) -> Decimal:
-    """``amount * numerator / denominator``: exact whenever the result is."""
-    numerator, denominator = share
-    if numerator == denominator:
-        return amount
-    return _tidy(CONTEXT.divide(_MUL(amount, numerator), denominator))
 
 
 # -- price regimes -------------------------------------------------------------------------
@@ -508,14 +265,7 @@ def _row_key(row: UsageRow) -> tuple[object, ...]:
     )
 
 
-def _cycle_span(cache: dict[tuple[int, int], Span], bounds: tuple[int, int]) -> Span:
-    span = cache.get(bounds)
-    if span is None:
-        span = cache[bounds] = Span.from_us(*bounds)
-    return span
-
-
-class _Engine:
+class _Engine(_Dues):
     def __init__(
         self,
         plans: Plan | Iterable[Assignment],
@@ -545,7 +295,7 @@ class _Engine:
         self.anomalies: list[Anomaly] = []
         self.direct: list[Charge] = []  # charges of linear pieces priced on the spot
         # the first piece of each non-linear group, by group key
-        self.openers: dict[tuple[object, ...], _Piece] = {}
+        self.openers = {}
         self.based: dict[int, list[str]] = {}  # per plan: meters with an account-wide base
         # what usage before the span consumed of allowances with their own period
         self.used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction] = {}
@@ -1010,227 +760,6 @@ class _Engine:
                 per_meter[base.meter] = _ADD(per_meter.get(base.meter, ZERO), base.amount)
         out.extend(self.fees_and_minimums(accounts, spent))
         out.sort(key=_charge_key)
-        return out
-
-    def bases(self, accounts: Iterable[str]) -> list[tuple[Plan, Charge]]:
-        """The bases (amounts at zero) of non-linear prices, due usage or not.
-
-        For every covered account, plan part and cycle: the account-wide entry of each
-        meter (no selector, no ``group_by``) is due in every price regime of the part, by
-        the share of the cycle that regime covers. A group that usage opened under any
-        other entry (a selector, a ``group_by``) owes its entry's base once, by the share
-        of the cycle the plan covers in the span.
-        """
-        out: list[tuple[Plan, Charge]] = []
-        based: set[tuple[str, int, int, str]] = set()
-        for account in sorted(set(accounts)):
-            for a, b, plan in self.plans_of(account):
-                lo, hi = max(a, self.start_us), min(b, self.end_us)
-                meters = self.based_meters(plan)
-                if hi <= lo or not meters:
-                    continue
-                edges = [lo, *plan.cycle.boundaries_us(lo, hi), hi]
-                for p_lo, p_hi in itertools.pairwise(edges):
-                    cycle = plan.cycle.containing_us(p_lo)
-                    for meter_name in meters:
-                        based.add((account, id(plan), cycle[0], meter_name))
-                        out.extend(
-                            (plan, charge)
-                            for charge in self.account_bases(
-                                account, plan, meter_name, cycle, p_lo, p_hi
-                            )
-                        )
-        for key, piece in self.openers.items():
-            entry = piece.entry
-            account = piece.row.account
-            if entry.group_by is None and (account, id(piece.plan), key[2], key[3]) in based:
-                continue
-            covered = self.coverage(account, piece.plan, piece.cycle)
-            charge = self.base(
-                account,
-                piece.plan,
-                entry,
-                piece.row.resource if entry.group_by == "resource" else None,
-                Span.from_us(covered[0][0], covered[-1][1]),
-                piece.cycle,
-                self.share(account, piece.plan, piece.cycle),
-            )
-            if charge is not None:
-                out.append((piece.plan, charge))
-        return out
-
-    def account_bases(  # noqa: PLR0917 - private plumbing of plain values
-        self, account: str, plan: Plan, meter_name: str, cycle: tuple[int, int], lo: int, hi: int
-    ) -> list[Charge]:
-        """The bases of the account-wide entries of ``meter_name`` over ``[lo, hi)``."""
-        cycle_span = _cycle_span(self.cycle_spans, cycle)
-        regimes = self.regimes_of(plan, meter_name)
-        bounds = regimes.bounds
-        shares: dict[int, tuple[PriceEntry, int, int, int, int]] = {}
-        index = max(bisect.bisect_right(bounds, lo) - 1, 0)
-        while index < len(bounds) - 1 and bounds[index] < hi:
-            r_lo, r_hi = max(bounds[index], lo), min(bounds[index + 1], hi)
-            entry = regimes.base_entry(index)
-            if entry is not None and r_lo < r_hi:
-                numerator, denominator = plan._share(r_lo, r_hi, cycle_span)
-                known = shares.get(id(entry))
-                if known is not None:
-                    numerator += known[1]
-                    r_lo = known[3]
-                shares[id(entry)] = (entry, numerator, denominator, r_lo, r_hi)
-            index += 1
-        out = []
-        for entry, numerator, denominator, s_lo, s_hi in shares.values():
-            span = Span.from_us(s_lo, s_hi)
-            charge = self.base(account, plan, entry, None, span, cycle, (numerator, denominator))
-            if charge is not None:
-                out.append(charge)
-        return out
-
-    def based_meters(self, plan: Plan) -> list[str]:
-        """The meters of ``plan`` with an account-wide non-linear entry (cached)."""
-        known = self.based.get(id(plan))
-        if known is None:
-            known = self.based[id(plan)] = sorted(
-                {
-                    entry.meter
-                    for entry in plan.entries
-                    if not entry.where and entry.group_by is None and not entry.price.linear
-                }
-            )
-        return known
-
-    def base(  # noqa: PLR0917 - private plumbing of plain values
-        self,
-        account: str,
-        plan: Plan,
-        entry: PriceEntry,
-        resource: str | None,
-        span: Span,
-        cycle: tuple[int, int],
-        share: tuple[int, int],
-    ) -> Charge | None:
-        """The base of ``entry`` for ``account`` in ``cycle``, prorated by ``share``."""
-        cycle_span = _cycle_span(self.cycle_spans, cycle)
-        try:
-            at_zero = entry.price.amount(ZERO)
-        except BadQuantityError as error:
-            raise BadQuantityError(
-                f"price entry {entry.id!r} of plan {plan.id!r} cannot price the quantity 0 "
-                f"of meter {entry.meter!r} for account {account!r} in the cycle "
-                f"{format_us(cycle[0])}..{format_us(cycle[1])}: {error}"
-            ) from error
-        if not at_zero:
-            return None
-        return Charge(
-            account,
-            entry.meter,
-            resource,
-            span,
-            cycle_span,
-            _prorate(ONE, share),
-            "cycle",
-            _prorate(at_zero, share),
-            plan.currency,
-            plan.id,
-            entry.id,
-            at_zero,
-            kind="fee",
-            price=entry.price,
-            quantum=plan.quantum,
-            rounding=plan.rounding,
-        )
-
-    def fees_and_minimums(
-        self, accounts: Iterable[str], spent: dict[tuple[str, int, int], dict[str | None, Decimal]]
-    ) -> list[Charge]:
-        out: list[Charge] = []
-        for account in sorted(set(accounts)):
-            minimums_done: set[tuple[int, tuple[int, int]]] = set()
-            for a, b, plan in self.plans_of(account):
-                if not (plan.fees or plan.minimums):
-                    continue
-                lo, hi = max(a, self.start_us), min(b, self.end_us)
-                if hi <= lo:
-                    continue
-                edges = [lo, *plan.cycle.boundaries_us(lo, hi), hi]
-                for p_lo, p_hi in itertools.pairwise(edges):
-                    cycle = plan.cycle.containing_us(p_lo)
-                    cycle_span = _cycle_span(self.cycle_spans, cycle)
-                    part = Span.from_us(p_lo, p_hi)
-                    share = plan._share(p_lo, p_hi, cycle_span)
-                    out.extend(
-                        Charge(
-                            account,
-                            fee.id,
-                            None,
-                            part,
-                            cycle_span,
-                            _prorate(ONE, share),
-                            "cycle",
-                            _prorate(fee.amount, share),
-                            plan.currency,
-                            plan.id,
-                            fee.id,
-                            fee.amount,
-                            kind="fee",
-                            quantum=plan.quantum,
-                            rounding=plan.rounding,
-                        )
-                        for fee in plan.fees
-                    )
-                    if plan.minimums and (id(plan), cycle) not in minimums_done:
-                        minimums_done.add((id(plan), cycle))
-                        spent_here = spent.get((account, id(plan), cycle[0]), {})
-                        out.extend(self.minimums(account, plan, cycle, spent_here))
-        return out
-
-    def minimums(
-        self,
-        account: str,
-        plan: Plan,
-        cycle: tuple[int, int],
-        spent: dict[str | None, Decimal],
-    ) -> list[Charge]:
-        """Top-ups of the minimums of ``plan`` for ``account`` in ``cycle`` (once per cycle)."""
-        covered = self.coverage(account, plan, cycle)
-        if not covered:
-            return []
-        share = self.share(account, plan, cycle)
-        cycle_span = _cycle_span(self.cycle_spans, cycle)
-        span = Span.from_us(covered[0][0], covered[-1][1])
-        out = []
-        top_ups = ZERO
-        ordered = sorted(plan.minimums, key=lambda minimum: minimum.meter is None)
-        for minimum in ordered:
-            required = _prorate(minimum.amount, share)
-            if minimum.meter is None:
-                used = _ADD(sum(spent.values(), ZERO), top_ups)
-            else:
-                used = spent.get(minimum.meter, ZERO)
-            if used < required:
-                top_up = _SUB(required, used)
-                if minimum.meter is not None:
-                    top_ups = _ADD(top_ups, top_up)
-                out.append(
-                    Charge(
-                        account,
-                        minimum.meter,
-                        None,
-                        span,
-                        cycle_span,
-                        _prorate(ONE, share),
-                        "cycle",
-                        top_up,
-                        plan.currency,
-                        plan.id,
-                        "minimum" if minimum.meter is None else f"minimum:{minimum.meter}",
-                        minimum.amount,
-                        kind="minimum",
-                        quantum=plan.quantum,
-                        rounding=plan.rounding,
-                    )
-                )
         return out
 
 
