@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Protocol
+from typing import Final, Protocol
 
 from ._decimals import CONTEXT, ONE, ZERO
 from ._decimals import tidy as _tidy
@@ -27,6 +27,7 @@ from .usage import UsageRow
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
+_SPLIT_QUANTUM: Final = Decimal("1e-24")
 
 
 def _prorate(amount: Decimal, share: tuple[int, int]) -> Decimal:
@@ -42,6 +43,30 @@ def _cycle_span(cache: dict[tuple[int, int], Span], bounds: tuple[int, int]) -> 
     if span is None:
         span = cache[bounds] = Span.from_us(*bounds)
     return span
+
+
+def _split(
+    quantity: Decimal, start_us: int, end_us: int, cuts: Sequence[int]
+) -> list[tuple[int, int, Decimal]]:
+    """Cut ``[start_us, end_us)`` at ``cuts`` (inside it, ascending), sharing ``quantity``.
+
+    The quantity is shared in proportion to time, telescoping, so the parts add up to it
+    exactly.
+    """
+    duration = end_us - start_us
+    out = []
+    previous_t = start_us
+    previous_f = ZERO
+    for t in (*cuts, end_us):
+        if t == end_us:
+            f = quantity
+        else:
+            f = CONTEXT.divide(_MUL(quantity, t - start_us), duration).quantize(
+                _SPLIT_QUANTUM, context=CONTEXT
+            )
+        out.append((previous_t, t, _tidy(_SUB(f, previous_f))))
+        previous_t, previous_f = t, f
+    return out
 
 
 class _Opener(Protocol):

@@ -47,16 +47,17 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
+from ._allowances import _NOTHING, _Allowances, _decimal
 from ._decimals import CONTEXT, ONE, ZERO
-from ._decimals import tidy as _tidy
-from ._dues import _cycle_span, _Dues
+from ._dues import _cycle_span, _Dues, _split
 from ._instants import MAX_US, MIN_US, format_us, to_us
 from ._paths import MISSING, lookup
+from ._regimes import _Regimes
 from .assignments import Assignment, _assignments_by_account
 from .charges import _KIND_ORDER as _KIND_ORDER  # noqa: PLC0414 - billing reads it here
 from .charges import Charge, Rating
@@ -64,7 +65,7 @@ from .charges import ChargeKind as ChargeKind  # noqa: PLC0414 - billing reads i
 from .errors import BadQuantityError, RatekitTypeError, UnpricedUsageError
 from .metering import meter
 from .policies import Meter
-from .pricebook import Allowance, Plan, PriceEntry, _winner
+from .pricebook import Plan, PriceEntry
 from .prices import PerUnit, PriceModel
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
@@ -78,127 +79,6 @@ _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
 
 # -- splitting rows ------------------------------------------------------------------------
-
-
-def _split(
-    quantity: Decimal, start_us: int, end_us: int, cuts: Sequence[int]
-) -> list[tuple[int, int, Decimal]]:
-    """Cut ``[start_us, end_us)`` at ``cuts`` (inside it, ascending), sharing ``quantity``.
-
-    The quantity is shared in proportion to time, telescoping, so the parts add up to it
-    exactly.
-    """
-    duration = end_us - start_us
-    out = []
-    previous_t = start_us
-    previous_f = ZERO
-    for t in (*cuts, end_us):
-        if t == end_us:
-            f = quantity
-        else:
-            f = CONTEXT.divide(_MUL(quantity, t - start_us), duration).quantize(
-                _SPLIT_QUANTUM, context=CONTEXT
-            )
-        out.append((previous_t, t, _tidy(_SUB(f, previous_f))))
-        previous_t, previous_f = t, f
-    return out
-
-
-_NOTHING: Final = Fraction(0)
-
-
-def _part(row: UsageRow, lo: int, hi: int) -> Decimal:
-    """The part of a row's quantity inside ``[lo, hi)``, in proportion to time."""
-    start, end = row.span.start_us, row.span.end_us
-    if start == end:
-        return row.quantity if lo <= start < hi else ZERO
-    lo, hi = max(lo, start), min(hi, end)
-    if hi <= lo:
-        return ZERO
-    cuts = [t for t in (lo, hi) if start < t < end]
-    return _split(row.quantity, start, end, cuts)[1 if lo > start else 0][2]
-
-
-def _decimal(value: Fraction) -> Decimal:
-    """An exact fraction as a Decimal: exact when it terminates within 60 digits."""
-    if value.denominator == 1:
-        return Decimal(value.numerator)
-    return _tidy(CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator)))
-
-
-# -- price regimes -------------------------------------------------------------------------
-
-
-class _Regimes:
-    """The candidate entries of one meter of one plan, between successive cuts."""
-
-    __slots__ = ("bounds", "candidates", "keys", "winners")
-
-    def __init__(self, plan: Plan, meter_name: str, start_us: int, end_us: int) -> None:
-        cuts = plan.cuts_us(meter_name, start_us, end_us)
-        self.bounds = [start_us, *cuts, end_us]
-        entries = plan.entries_of(meter_name)
-        self.candidates: list[list[PriceEntry]] = []
-        for lo in self.bounds[:-1]:
-            active = [entry for entry in entries if entry.active_us(lo, lo + 1)]
-            active.sort(key=lambda entry: -entry.priority)
-            self.candidates.append(active)
-        # The winner depends only on the regime and on the values of the attributes that
-        # some selector reads: cache it by those.
-        self.keys = tuple(sorted({key for entry in entries for key, _ in entry.where}))
-        self.winners: dict[tuple[object, ...], PriceEntry | None] = {}
-
-    def base_entry(self, index: int) -> PriceEntry | None:
-        """The account-wide entry of regime ``index`` whose base is due without usage.
-
-        The highest-priority entry in effect with no selector and no ``group_by``, when
-        its price is not linear (a linear price costs nothing at zero); else ``None``.
-        """
-        for entry in self.candidates[index]:
-            if not entry.where and entry.group_by is None:
-                return None if entry.price.linear else entry
-        return None
-
-    def cuts_inside(self, start_us: int, end_us: int) -> list[int]:
-        bounds = self.bounds
-        i = bisect.bisect_right(bounds, start_us)
-        j = bisect.bisect_left(bounds, end_us)
-        return bounds[i:j]
-
-    def winner(self, t_us: int, description: Mapping[str, object]) -> PriceEntry | None:
-        index = bisect.bisect_right(self.bounds, t_us) - 1 if len(self.bounds) > 2 else 0
-        return self.winner_in(index, description)
-
-    def winner_in(self, index: int, description: Mapping[str, object]) -> PriceEntry | None:
-        """The winning entry in regime ``index`` for a resource so described."""
-        keys = self.keys
-        if len(keys) == 1:
-            key: tuple[object, ...] = (index, lookup(description, keys[0]))
-        else:
-            key = (index, *[lookup(description, name) for name in keys])
-        try:
-            return self.winners[key]
-        except KeyError:
-            pass
-        except TypeError:  # an unhashable attribute value: no cache
-            return _first_match(self.candidates[index], description)
-        found = self.winners[key] = _first_match(self.candidates[index], description)
-        return found
-
-
-def _first_match(
-    candidates: list[PriceEntry], description: Mapping[str, object]
-) -> PriceEntry | None:
-    """The highest-priority candidate that matches (candidates sorted by priority, high first)."""
-    for index, entry in enumerate(candidates):
-        if entry.matches(description):
-            tied = [
-                other
-                for other in candidates[index:]
-                if other.priority == entry.priority and other.matches(description)
-            ]
-            return _winner(tied, entry.meter, description)
-    return None
 
 
 _MISSING: Final = object()
@@ -265,7 +145,7 @@ def _row_key(row: UsageRow) -> tuple[object, ...]:
     )
 
 
-class _Engine(_Dues):
+class _Engine(_Dues, _Allowances):
     def __init__(
         self,
         plans: Plan | Iterable[Assignment],
@@ -553,93 +433,6 @@ class _Engine(_Dues):
             numerator_ab, denominator = plan._share(a, b, cycle_span)
             numerator += numerator_ab
         return numerator, denominator
-
-    def allow(self, pieces: list[_Piece]) -> None:
-        """Make the first units of each allowance's period free, in time order.
-
-        Each allowance of a piece's plan on its meter is a pool per period (the billing
-        cycle, or the allowance's own cycle), kept as an exact fraction: prorated by the
-        plan's share of the period, less what usage before the span consumed. Pieces of
-        an account and meter take from the pools in time order, allowances in plan order.
-        """
-        groups: dict[tuple[str, str], list[_Piece]] = {}
-        for piece in pieces:
-            if any(allowance.meter == piece.row.meter for allowance in piece.plan.allowances):
-                groups.setdefault((piece.row.account, piece.row.meter), []).append(piece)
-        pools: dict[tuple[object, ...], Fraction] = {}
-        for (account, meter_name), members in groups.items():
-            members.sort(key=_sort_key)
-            for piece in members:
-                if piece.quantity <= 0:
-                    continue
-                plan = piece.plan
-                wanted = Fraction(piece.quantity)
-                free = _NOTHING
-                for index, allowance in enumerate(plan.allowances):
-                    if allowance.meter != meter_name:
-                        continue
-                    if allowance.cycle is None:
-                        period = piece.cycle
-                    else:
-                        period = allowance.cycle.containing_us(piece.span.start_us)
-                    key = (account, id(plan), index, period)
-                    left = pools.get(key)
-                    if left is None:
-                        left = self.pool(account, plan, index, allowance, period)
-                    taken = min(left, wanted - free)
-                    pools[key] = left - taken
-                    free += taken
-                    if free == wanted:
-                        break
-                piece.free_exact = free
-                piece.free = _decimal(free)
-
-    def pool(
-        self, account: str, plan: Plan, index: int, allowance: Allowance, period: tuple[int, int]
-    ) -> Fraction:
-        """The quantity an allowance offers in ``period``, exact, before this span's usage."""
-        if allowance.cycle is None:  # the billing cycle: prorated to the span, like fees
-            numerator, denominator = self.share(account, plan, period)
-            return Fraction(allowance.quantity) * numerator / denominator
-        # its own period: prorated by the plan's share of the period, not by the span
-        period_span = Span.from_us(*period)
-        numerator, denominator = 0, 1
-        for a, b, p in self.plans_of(account):
-            lo, hi = max(a, period[0]), min(b, period[1])
-            if p is plan and lo < hi:
-                part, denominator = plan._share(lo, hi, period_span)
-                numerator += part
-        offered = Fraction(allowance.quantity) * numerator / denominator
-        used = self.used_before.get((account, id(plan), allowance.meter, period), _NOTHING)
-        return max(offered - used, _NOTHING)
-
-    def consume_before(self, rows: Iterable[UsageRow]) -> None:
-        """What rows before the span consumed of allowances with their own period.
-
-        For each plan with such an allowance, the positive usage of its meter between the
-        start of the allowance's period that contains the span's start and the span's
-        start, under that plan (rows split in proportion to time).
-        """
-        periods: dict[tuple[int, str], list[tuple[int, int]]] = {}
-        for plan in self.plans:
-            for allowance in plan.allowances:
-                if allowance.cycle is not None:
-                    period = allowance.cycle.containing_us(self.start_us)
-                    if period[0] < self.start_us:
-                        periods.setdefault((id(plan), allowance.meter), []).append(period)
-        if not periods:
-            return
-        for row in rows:
-            if row.span.start_us >= self.start_us:
-                continue
-            for a, b, plan in self.plans_of(row.account):
-                for period in periods.get((id(plan), row.meter), ()):
-                    quantity = _part(row, max(a, period[0]), min(b, self.start_us))
-                    if quantity > 0:
-                        key = (row.account, id(plan), row.meter, period)
-                        self.used_before[key] = self.used_before.get(key, _NOTHING) + Fraction(
-                            quantity
-                        )
 
     def price(self, pieces: list[_Piece]) -> None:
         groups: dict[tuple[object, ...], list[_Piece]] = {}
