@@ -41,11 +41,19 @@ from . import cycles
 from ._decimals import CONTEXT, to_decimal
 from ._instants import MAX_US, MIN_US, US_PER_DAY, format_us, from_us, to_us
 from .currencies import currency_quantum
-from .errors import BadCalendarError, BadPriceError, BadQuantityError, RatekitTypeError
+from .errors import (
+    BadCalendarError,
+    BadPriceError,
+    BadQuantityError,
+    RatekitError,
+    RatekitTypeError,
+    UnitError,
+)
 from .prices import PriceModel
 from .selectors import _exclusive, _matches, _where
 from .spans import Span, SpanSet
 from .terms import Allowance, Fee, Minimum, _check_id
+from .units import Unit
 
 __all__ = [
     "Allowance",
@@ -125,6 +133,11 @@ class PriceEntry:
     - ``group_by``: how a non-linear (tiered, package) price aggregates a cycle's usage:
       ``None`` per account and meter, ``"resource"`` per resource, any other name per
       value of that description attribute.
+    - ``unit``: the unit the price is stated per, when it is not the meter's (a price per
+      ``"GiB*hour"`` on a ``"MB*hour"`` meter): quantities are converted exactly into it
+      (:func:`ratekit.convert`), and charges carry them in it. ``meter_unit``: the meter's
+      unit, to refuse an incompatible ``unit`` when the entry is built
+      (:class:`~ratekit.UnitError`); without it, the rows' unit is checked when rated.
 
     Example:
         >>> import ratekit as rk
@@ -147,6 +160,10 @@ class PriceEntry:
     window: _Window | None = None
     priority: int = 0
     group_by: str | None = None
+    unit: str | None = None
+    """The unit the price is stated per (``None``: the meter's unit)."""
+    meter_unit: str | None = None
+    """The meter's unit, when known when the entry is built (checked against ``unit``)."""
     start_us: int | None = attrs.field(init=False, eq=False, hash=False, repr=False)
     end_us: int | None = attrs.field(init=False, eq=False, hash=False, repr=False)
 
@@ -181,6 +198,7 @@ class PriceEntry:
                 f"price entry {self.id!r} window must be a recurring window with "
                 f"within_us(), not {type(self.window).__name__}: {self.window!r}."
             )
+        self._check_units()
         if self.start_us is not None and self.end_us is not None and self.end_us <= self.start_us:
             raise BadPriceError(
                 f"price entry {self.id!r} ends at {format_us(self.end_us)}, not after its "
@@ -201,7 +219,29 @@ class PriceEntry:
             parts.append(f"priority={self.priority}")
         if self.group_by is not None:
             parts.append(f"group_by={self.group_by!r}")
+        if self.unit is not None:
+            parts.append(f"unit={self.unit!r}")
+        if self.meter_unit is not None:
+            parts.append(f"meter_unit={self.meter_unit!r}")
         return f"PriceEntry({', '.join(parts)})"
+
+    def _check_units(self) -> None:
+        for name in ("unit", "meter_unit"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            try:
+                Unit(value)
+            except RatekitError as error:
+                raise UnitError(f"price entry {self.id!r} {name}: {error}") from None
+        if self.unit is not None and self.meter_unit is not None:
+            try:
+                Unit(self.meter_unit).factor_to(self.unit)
+            except UnitError as error:
+                raise UnitError(
+                    f"price entry {self.id!r} is stated per {self.unit!r}, which the meter's "
+                    f"unit {self.meter_unit!r} cannot be converted to: {error}"
+                ) from None
 
     def matches(self, description: Mapping[str, object]) -> bool:
         """Whether a resource described by ``description`` is priced by this entry.

@@ -62,13 +62,14 @@ from .assignments import Assignment, _assignments_by_account
 from .charges import _KIND_ORDER as _KIND_ORDER  # noqa: PLC0414 - billing reads it here
 from .charges import Charge, Rating
 from .charges import ChargeKind as ChargeKind  # noqa: PLC0414 - billing reads it here
-from .errors import BadQuantityError, RatekitTypeError, UnpricedUsageError
+from .errors import BadQuantityError, RatekitError, RatekitTypeError, UnitError, UnpricedUsageError
 from .metering import meter
 from .policies import Meter
 from .pricebook import Plan, PriceEntry
 from .prices import PerUnit, PriceModel
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
+from .units import Unit
 from .usage import Usage, UsageRow
 
 __all__ = ["Charge", "Rating", "rate"]
@@ -82,6 +83,7 @@ _MUL = CONTEXT.multiply
 
 
 _MISSING: Final = object()
+_UNKNOWN: Final = object()
 
 
 # -- the rating engine ---------------------------------------------------------------------
@@ -103,6 +105,7 @@ class _Piece:
         "quantity",
         "row",
         "span",
+        "unit",
     )
 
     def __init__(  # noqa: PLR0917 - private plumbing of plain values
@@ -122,11 +125,23 @@ class _Piece:
         self.cycle = cycle
         self.entry = entry
         self.order = order
+        self.unit = row.unit
         self.free = ZERO
         self.free_exact = _NOTHING
         self.amount = ZERO
         self.position: Decimal | None = None
         self.opens = False
+
+
+def _group_value(piece: _Piece) -> object:
+    """The value a non-linear price groups a piece by (its entry's ``group_by``)."""
+    group_by = piece.entry.group_by
+    if group_by is None:
+        return None
+    if group_by == "resource":
+        return piece.row.resource
+    value = lookup(piece.row.description, group_by)
+    return None if value is MISSING else value
 
 
 def _sort_key(piece: _Piece) -> tuple[int, int, str, int]:
@@ -176,6 +191,7 @@ class _Engine(_Dues, _Allowances):
         self.direct: list[Charge] = []  # charges of linear pieces priced on the spot
         # the first piece of each non-linear group, by group key
         self.openers = {}
+        self.factors: dict[tuple[int, str], object] = {}  # meter unit to price unit, per entry
         self.based: dict[int, list[str]] = {}  # per plan: meters with an account-wide base
         # what usage before the span consumed of allowances with their own period
         self.used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction] = {}
@@ -296,7 +312,7 @@ class _Engine(_Dues, _Allowances):
                         entry = typing.cast("PriceEntry | None", found)
                         if entry is not None:
                             price = entry.price
-                            if type(price) is PerUnit and not allowed:
+                            if type(price) is PerUnit and not allowed and entry.unit is None:
                                 # Priced on the spot: no allowance, no aggregation.
                                 direct.append(
                                     Charge(
@@ -437,6 +453,8 @@ class _Engine(_Dues, _Allowances):
     def price(self, pieces: list[_Piece]) -> None:
         groups: dict[tuple[object, ...], list[_Piece]] = {}
         for piece in pieces:
+            if piece.entry.unit is not None:
+                self.convert(piece)
             price = piece.entry.price
             billable = _SUB(piece.quantity, piece.free) if piece.free else piece.quantity
             if price.linear:
@@ -450,15 +468,7 @@ class _Engine(_Dues, _Allowances):
                 else:
                     piece.amount = self.guard(piece, price, None, billable)
                 continue
-            group_by = piece.entry.group_by
-            if group_by is None:
-                value: object = None
-            elif group_by == "resource":
-                value = piece.row.resource
-            else:
-                value = lookup(piece.row.description, group_by)
-                if value is MISSING:
-                    value = None
+            value = _group_value(piece)
             key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter, value)
             groups.setdefault(key, []).append(piece)
         for group, members in groups.items():
@@ -472,6 +482,32 @@ class _Engine(_Dues, _Allowances):
                 # usage): each piece carries the marginal amount on top of those before it.
                 piece.amount = self.guard(piece, piece.entry.price, position, billable)
                 position = _ADD(position, billable)
+
+    def convert(self, piece: _Piece) -> None:
+        """Put a piece in its entry's unit (exactly), when the price is stated per another."""
+        entry, row = piece.entry, piece.row
+        unit = entry.unit
+        assert unit is not None
+        key = (id(entry), row.unit)
+        factor = self.factors.get(key, _UNKNOWN)
+        if factor is _UNKNOWN:
+            try:
+                factor = Unit(row.unit).factor_to(unit)
+            except RatekitError as error:
+                raise UnitError(
+                    f"price entry {entry.id!r} of plan {piece.plan.id!r} is stated per "
+                    f"{entry.unit!r}, but usage of meter {row.meter!r} by account "
+                    f"{row.account!r} (resource {row.resource!r}) is in {row.unit!r}: {error}"
+                ) from None
+            self.factors[key] = factor
+        assert isinstance(factor, Fraction)
+        piece.unit = unit
+        if factor == 1:
+            return
+        piece.quantity = _decimal(Fraction(piece.quantity) * factor)
+        if piece.free_exact:
+            piece.free_exact *= factor
+            piece.free = _decimal(piece.free_exact)
 
     @staticmethod
     def guard(
@@ -527,7 +563,7 @@ class _Engine(_Dues, _Allowances):
                     piece.span,
                     _cycle_span(cycle_spans, piece.cycle),
                     piece.quantity,
-                    row.unit,
+                    piece.unit,
                     piece.amount,
                     plan.currency,
                     plan.id,
