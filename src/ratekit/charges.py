@@ -63,9 +63,11 @@ class Charge:
     - ``description``, ``record_ids``, ``row``: the resource's attributes in force, the ids
       of the records behind the charge and the usage row it comes from.
     - ``price``, ``position``, ``opens``: the price model, the group's quantity before this
-      piece and whether the piece opens its group (it then carries ``amount(0)``), from
-      which :attr:`tiers` is computed; ``quantum`` and ``rounding``: the plan's rounding,
-      which invoices apply.
+      piece (a piece carries the marginal amount on top of it) and whether the piece
+      carries ``amount(0)`` itself (never for rating's pieces: a price's base is its own
+      ``"fee"`` charge, whose :attr:`tiers` are the model's lines at zero), from which
+      :attr:`tiers` is computed; ``quantum`` and ``rounding``: the plan's rounding, which
+      invoices apply.
 
     Example:
         >>> import ratekit as rk
