@@ -182,3 +182,29 @@ def test_rating_total_can_be_asked_per_cycle() -> None:
     assert str(error.value) == "Rating.total account must be an account name, not int: 7."
     with pytest.raises(rk.BadTimeError):
         rating.total(cycle="2026-03-01")
+
+
+def test_a_minimum_top_up_does_not_depend_on_the_callers_decimal_context() -> None:
+    # issue 9 §3: under prec=6 with Inexact trapped, the minimum's sum ran in the caller's
+    # context. 25 - 5.0164566848 = 19.9835433152, to the last digit, whatever the context.
+    import decimal
+
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("a", "calls", rk.PerUnit("0.0000000001")),
+            rk.PriceEntry("b", "calls.2", rk.PerUnit("1")),
+        ],
+        minimums=[rk.Minimum(25)],
+    )
+    rows = [
+        rk.UsageRow("acme", "calls", "a", MARCH, MARCH, Decimal(164566848), "call", {}, ()),
+        rk.UsageRow("acme", "calls.2", "a", MARCH, MARCH, Decimal(5), "call", {}, ()),
+    ]
+    hostile = decimal.Context(prec=6, rounding=decimal.ROUND_DOWN, traps=[decimal.Inexact])
+    with decimal.localcontext(hostile):
+        charges = rk.rate(rows, plan, span=MARCH).charges
+    [top_up] = [c for c in charges if c.kind == "minimum"]
+    assert top_up.amount == Decimal("19.9835433152")

@@ -298,7 +298,9 @@ class _Dues:
         for minimum in ordered:
             required = _prorate(minimum.amount, share)
             if minimum.meter is None:
-                used = _ADD(sum(spent.values(), ZERO), top_ups)
+                used = top_ups
+                for amount in spent.values():  # in ratekit's context, not the caller's
+                    used = _ADD(used, amount)
             else:
                 used = spent.get(minimum.meter, ZERO)
             if used < required:
