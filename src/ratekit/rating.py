@@ -8,7 +8,8 @@
    telescoping, so the pieces add up to the row exactly).
 2. Each piece is priced by the highest-priority entry in effect whose selector matches
    the resource's description.
-3. An allowance makes the first units of a cycle free, in time order.
+3. An allowance makes the first units of its period free (the billing cycle, or its own
+   cycle), in time order, as exact fractions.
 4. A **linear** price (:class:`~ratekit.PerUnit`) prices each piece on its own. Any other
    price (graduated, volume, package, flat) prices the cycle's total quantity per
    account, plan and meter (or per resource, or per value of a description attribute:
