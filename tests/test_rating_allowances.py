@@ -205,3 +205,20 @@ def _round(value: Fraction, rounding: str) -> Decimal:
     ):
         cents += 1
     return Decimal(int(cents)) / 100
+
+
+def test_with_records_the_periods_earlier_usage_consumes_the_allowance_first() -> None:
+    # A VM runs Feb 1-11 (240 h) and Apr 1-11 (240 h); 300 free hours a year. Rating April
+    # from the records: February used 240, 60 are left, 180 x 0.10 = 18.00.
+    runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
+    records = [
+        rk.Event("acme", "vm-1", "2026-02-01T00:00:00Z", {"flavor": "s"}, kind="start", id="e1"),
+        rk.Event("acme", "vm-1", "2026-02-11T00:00:00Z", kind="stop", id="e2"),
+        rk.Event("acme", "vm-1", "2026-04-01T00:00:00Z", {"flavor": "s"}, kind="start", id="e3"),
+        rk.Event("acme", "vm-1", "2026-04-11T00:00:00Z", kind="stop", id="e4"),
+    ]
+    rating = rk.rate(records, yearly_plan(300), span=APRIL, meters=[runtime])
+    assert [(c.quantity, c.free, c.amount) for c in rating.charges] == [
+        (Decimal(240), Decimal(60), Decimal(18))
+    ]
+    assert rating.anomalies == ()

@@ -131,6 +131,17 @@ class _Allowances:
         used = self.used_before.get((account, id(plan), allowance.meter, period), _NOTHING)
         return max(offered - used, _NOTHING)
 
+    def period_starts(self) -> dict[str, int]:
+        """Per meter, the earliest start of an own-period allowance's period before the span."""
+        out: dict[str, int] = {}
+        for plan in self.plans:
+            for allowance in plan.allowances:
+                if allowance.cycle is not None:
+                    start = allowance.cycle.containing_us(self.start_us)[0]
+                    if start < self.start_us:
+                        out[allowance.meter] = min(start, out.get(allowance.meter, start))
+        return out
+
     def consume_before(self, rows: Iterable[UsageRow]) -> None:
         """What rows before the span consumed of allowances with their own period.
 

@@ -689,6 +689,20 @@ def rate(
         )
         rows: tuple[UsageRow, ...] = metered.rows
         anomalies.extend(metered.anomalies)
+        earlier = engine.period_starts()
+        if earlier:
+            # The period's usage before the span consumes own-period allowances first: the
+            # same records are metered over it for that (its anomalies are another span's).
+            before = Span.from_us(min(earlier.values()), span.start_us)
+            engine.consume_before(
+                meter(
+                    typing.cast("Records", usage),
+                    [m for m in meters if m.name in earlier],
+                    span=before,
+                    cycle=cycle,
+                    as_of=before.end,
+                ).rows
+            )
     elif isinstance(usage, Usage):
         rows = usage.rows
     else:

@@ -69,7 +69,8 @@ class Allowance:
     units per year, invoiced monthly), the allowance resets on its own cycle and is
     consumed in time order across every invoice of its period: rating one month does not
     prorate it by time. The usage of the period before the span rated consumes it first:
-    give :func:`~ratekit.rate` the period's earlier usage rows (only the span is charged).
+    give :func:`~ratekit.rate` the period's earlier usage rows, or its records (only the
+    span is charged).
     It is prorated only when the plan covers part of its period (an assignment that starts
     mid-year), by the plan's share of the period.
 
