@@ -128,3 +128,28 @@ def test_flags_must_be_bools(model: type) -> None:
         lambda: model([rk.Tier(None, 1)], flat_at_zero="no"),
         f"{model.__name__} flat_at_zero must be True or False, not str: 'no'.",
     )
+
+
+def test_odd_values_end_in_ratekit_errors() -> None:
+    plan = rk.Plan("p", "EUR", MONTHS, [ENTRY])
+    refused(
+        rk.BadQuantityError,
+        lambda: plan.round(Decimal("1E+999999")),
+        "plan 'p' cannot round 1E+999999 to its quantum 0.01: the result would have more "
+        "than 60 digits.",
+    )
+    refused(
+        rk.RatekitTypeError,
+        lambda: rk.PriceEntry("e", "m", rk.PerUnit(1), where=("a",)),  # type: ignore[arg-type]
+        "a selector must be a mapping of attribute to value such as {'flavor': 'm1.large'}, "
+        "not tuple: ('a',).",
+    )
+    refused(
+        rk.RatekitTypeError,
+        lambda: rk.Assignment(123, plan),  # type: ignore[arg-type]
+        "an assignment's account must be an account name (a non-empty string), not int: 123.",
+    )
+    blocks = rk.Graduated([rk.Tier(100, "0"), rk.Tier(None, "2", block=50)])
+    with pytest.raises(rk.BadQuantityError) as error:
+        blocks.amount(Decimal("1E+100"))
+    assert "holds too many blocks of 50 to count exactly" in str(error.value)

@@ -61,6 +61,11 @@ class Assignment:
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "start_us", _us_or_none(self.start))
         object.__setattr__(self, "end_us", _us_or_none(self.end))
+        if not isinstance(self.account, str) or not self.account:
+            raise RatekitTypeError(
+                f"an assignment's account must be an account name (a non-empty string), not "
+                f"{type(self.account).__name__}: {self.account!r}."
+            )
         if not isinstance(self.plan, Plan):
             raise RatekitTypeError(
                 f"assignment of account {self.account!r} plan must be a Plan, not "

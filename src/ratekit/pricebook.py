@@ -562,7 +562,13 @@ class Plan:
                 f"plan {self.id!r} rounds finite Decimal amounts, not "
                 f"{type(amount).__name__}: {amount!r}."
             )
-        return amount.quantize(self.quantum, rounding=self.rounding, context=CONTEXT)
+        try:
+            return amount.quantize(self.quantum, rounding=self.rounding, context=CONTEXT)
+        except decimal.InvalidOperation:
+            raise BadQuantityError(
+                f"plan {self.id!r} cannot round {amount} to its quantum {self.quantum}: "
+                "the result would have more than 60 digits."
+            ) from None
 
     def fraction(self, covered: Span, cycle: Span) -> Decimal:
         """The share of ``cycle`` that ``covered`` (a part of it) stands for, by the plan's proration.

@@ -319,8 +319,16 @@ def _where(
     """A selector mapping as a sorted tuple of ``(path, condition)``."""
     if value is None:
         return ()
-    if isinstance(value, tuple):  # already converted (attrs.evolve)
-        return value
+    if isinstance(value, tuple):  # already converted (attrs.evolve): pairs (path, condition)
+        if all(
+            isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)
+            for pair in value
+        ):
+            return _where(dict(value))
+        raise RatekitTypeError(
+            f"a selector must be a mapping of attribute to value such as "
+            f"{{'flavor': 'm1.large'}}, not tuple: {value!r}."
+        )
     if not isinstance(value, Mapping):
         raise RatekitTypeError(
             f"a selector must be a mapping of attribute to value such as "

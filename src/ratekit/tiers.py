@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import decimal
 import re
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -83,7 +84,13 @@ def _quantity(value: Number, model: str, *, negative: bool = False) -> Decimal:
 
 def _blocks(quantity: Decimal, block: Decimal) -> int:
     """How many blocks of ``block`` units ``quantity`` starts (partial blocks count)."""
-    whole, rest = CONTEXT.divmod(quantity, block)
+    try:
+        whole, rest = CONTEXT.divmod(quantity, block)
+    except decimal.InvalidOperation:  # more than 60 digits of blocks
+        raise BadQuantityError(
+            f"the quantity {str(quantity)!r} holds too many blocks of {block} to count "
+            "exactly (more than 60 digits); quantities that large cannot be priced per block."
+        ) from None
     return int(whole) + (1 if rest else 0)
 
 
