@@ -208,3 +208,31 @@ def test_a_minimum_top_up_does_not_depend_on_the_callers_decimal_context() -> No
         charges = rk.rate(rows, plan, span=MARCH).charges
     [top_up] = [c for c in charges if c.kind == "minimum"]
     assert top_up.amount == Decimal("19.9835433152")
+
+
+@given(
+    st.integers(0, 31 * 24 - 1),
+    st.integers(1, 31 * 24),
+    st.sampled_from(["12.34", "50", "0.07"]),
+    st.booleans(),
+)
+def test_a_base_is_the_amount_at_zero_times_the_plans_share_of_the_cycle(
+    start_hour: int, hours: int, flat: str, at_zero: bool
+) -> None:
+    # Law: against Fraction arithmetic, an assigned account with no usage owes
+    # amount(0) x covered / cycle, where amount(0) is the first tier's flat fee, or 0 with
+    # flat_at_zero=False.
+    end_hour = min(start_hour + hours, 31 * 24)
+    price = rk.Graduated(
+        [rk.Tier(10, "0.5", flat=flat), rk.Tier(None, "0.1")], flat_at_zero=at_zero
+    )
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("api", "calls", price)])
+    assignment = rk.Assignment(
+        "acme",
+        plan,
+        start=rk.Span.from_us(T0 + start_hour * US_PER_HOUR, T0 + end_hour * US_PER_HOUR).start,
+        end=rk.Span.from_us(T0 + start_hour * US_PER_HOUR, T0 + end_hour * US_PER_HOUR).end,
+    )
+    total = Fraction(rk.rate([], [assignment], span=MARCH).total())
+    expected = Fraction(flat) * (end_hour - start_hour) / (31 * 24) if at_zero else 0
+    assert abs(total - expected) < Fraction(1, 10**50)
