@@ -382,8 +382,10 @@ class Graduated:
             Decimal('2')
         """
         quantity = _quantity(quantity, "Graduated")
-        _check_bound("Graduated", self.tiers, quantity)
-        return _graduated_amount(self.tiers, quantity, self.flat_at_zero)
+        tiers = self.tiers
+        if tiers[-1].up_to is not None:  # a bounded table: refuse what lies above it
+            _check_bound("Graduated", tiers, quantity)
+        return _graduated_amount(tiers, quantity, self.flat_at_zero)
 
     def explain(self, quantity: Number) -> tuple[TierLine, ...]:
         """One line per tier the quantity reaches (the first tier alone at zero).
@@ -462,7 +464,8 @@ class Volume:
         return f"Volume({_tiers_repr(self.tiers)}{extra})"
 
     def _select(self, quantity: Decimal) -> tuple[int, Decimal]:
-        _check_bound("Volume", self.tiers, quantity)
+        if self.tiers[-1].up_to is not None:  # a bounded table: refuse what lies above it
+            _check_bound("Volume", self.tiers, quantity)
         lower = ZERO
         for index, tier in enumerate(self.tiers):
             if tier.up_to is None or quantity <= tier.up_to:

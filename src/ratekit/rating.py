@@ -469,7 +469,7 @@ class _Engine(_Dues, _Allowances):
                 else:
                     piece.amount = self.guard(piece, price, None, billable)
                 continue
-            value = _group_value(piece)
+            value = None if piece.entry.group_by is None else _group_value(piece)
             key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter, value)
             groups.setdefault(key, []).append(piece)
         for group, members in groups.items():
