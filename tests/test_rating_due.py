@@ -236,3 +236,23 @@ def test_a_base_is_the_amount_at_zero_times_the_plans_share_of_the_cycle(
     total = Fraction(rk.rate([], [assignment], span=MARCH).total())
     expected = Fraction(flat) * (end_hour - start_hour) / (31 * 24) if at_zero else 0
     assert abs(total - expected) < Fraction(1, 10**50)
+
+
+def test_a_base_counts_as_spending_on_its_meter_for_its_minimum() -> None:
+    # Flat 30 on seats, minimum 50 on seats: no usage, the base 30 is spent, top-up 20.
+    # A plan-wide minimum of 100 also counts the per-meter top-up: 30 + 20 = 50, top-up 50.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("seat", "seats", rk.Flat(30))],
+        minimums=[rk.Minimum(50, meter="seats"), rk.Minimum(100)],
+        fees=[rk.Fee("sub", 5)],
+    )
+    charges = rk.rate([], [rk.Assignment("acme", plan)], span=MARCH).charges
+    assert [(c.kind, c.entry, c.amount) for c in charges] == [
+        ("fee", "seat", Decimal(30)),
+        ("fee", "sub", Decimal(5)),
+        ("minimum", "minimum:seats", Decimal(20)),
+        ("minimum", "minimum", Decimal(50)),
+    ]
