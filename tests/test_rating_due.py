@@ -256,3 +256,65 @@ def test_a_base_counts_as_spending_on_its_meter_for_its_minimum() -> None:
         ("minimum", "minimum:seats", Decimal(20)),
         ("minimum", "minimum", Decimal(50)),
     ]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        {"prec": 6, "traps": ["Inexact", "Rounded"]},
+        {"prec": 3, "rounding": "ROUND_FLOOR"},
+        {"prec": 28, "traps": ["Inexact", "Rounded", "Subnormal", "Clamped"], "Emax": 10},
+    ],
+)
+def test_bases_allowances_units_and_minimums_ignore_the_callers_decimal_context(
+    hostile: dict[str, object],
+) -> None:
+    import decimal
+
+    years = rk.cycles.yearly(tz="UTC")
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry(
+                "base",
+                "calls",
+                rk.Graduated([rk.Tier(10, "0.013", flat="7.77"), rk.Tier(None, "0.0011")]),
+            ),
+            rk.PriceEntry(
+                "big", "memory", rk.PerUnit("0.0301"), where={"gb": rk.AtLeast(64)}, unit="GiB*hour"
+            ),
+        ],
+        allowances=[rk.Allowance("memory", "1000.5", cycle=years), rk.Allowance("calls", 3)],
+        minimums=[rk.Minimum("123.456")],
+        fees=[rk.Fee("sub", "9.99")],
+    )
+    first_days = rk.Span("2026-03-01T00:00:00Z", "2026-03-08T07:00:00Z")
+    rows = [
+        rk.UsageRow(
+            "acme", "calls", "a", first_days, MARCH, Decimal("17.123456789"), "call", {}, ()
+        ),
+        rk.UsageRow(
+            "acme",
+            "memory",
+            "vm",
+            first_days,
+            MARCH,
+            Decimal("123456.789"),
+            "MiB*hour",
+            {"gb": 96},
+            (),
+        ),
+    ]
+    expected = rk.rate(rows, plan, span=first_days, accounts=["quiet"])
+    traps = [getattr(decimal, name) for name in hostile.pop("traps", [])]  # type: ignore[attr-defined]
+    rounding = getattr(decimal, str(hostile.pop("rounding", "ROUND_HALF_EVEN")))
+    context = decimal.Context(traps=traps, rounding=rounding, **hostile)  # type: ignore[arg-type]
+    with decimal.localcontext(context):
+        got = rk.rate(rows, plan, span=first_days, accounts=["quiet"])
+    assert [(c.kind, c.entry, c.quantity, c.free, c.amount) for c in got.charges] == [
+        (c.kind, c.entry, c.quantity, c.free, c.amount) for c in expected.charges
+    ]
+    # acme: two usage charges, the base, the fee, the minimum; quiet: the base, the fee, the minimum
+    assert len(got.charges) == 8

@@ -13,8 +13,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Protocol
 
-from ._decimals import CONTEXT, ZERO
-from ._decimals import tidy as _tidy
+from ._decimals import ZERO
+from ._dues import _exact as _decimal
 from ._dues import _split
 from .pricebook import Plan
 from .spans import Span
@@ -34,13 +34,6 @@ def _part(row: UsageRow, lo: int, hi: int) -> Decimal:
         return ZERO
     cuts = [t for t in (lo, hi) if start < t < end]
     return _split(row.quantity, start, end, cuts)[1 if lo > start else 0][2]
-
-
-def _decimal(value: Fraction) -> Decimal:
-    """An exact fraction as a Decimal: exact when it terminates within 60 digits."""
-    if value.denominator == 1:
-        return Decimal(value.numerator)
-    return _tidy(CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator)))
 
 
 class _Freed(Protocol):

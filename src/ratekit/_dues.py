@@ -13,6 +13,7 @@ import bisect
 import itertools
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Final, Protocol
 
 from ._decimals import CONTEXT, ONE, ZERO
@@ -28,6 +29,13 @@ _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
 _SPLIT_QUANTUM: Final = Decimal("1e-24")
+
+
+def _exact(value: Fraction) -> Decimal:
+    """An exact fraction as a Decimal: exact when it terminates within 60 digits."""
+    if value.denominator == 1:
+        return Decimal(value.numerator)
+    return _tidy(CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator)))
 
 
 def _prorate(amount: Decimal, share: tuple[int, int]) -> Decimal:
@@ -293,20 +301,21 @@ class _Dues:
         cycle_span = _cycle_span(self.cycle_spans, cycle)
         span = Span.from_us(covered[0][0], covered[-1][1])
         out = []
-        top_ups = ZERO
+        # Exact fractions until the top-up is a Decimal: one rounding, at the 60th digit.
+        numerator, denominator = share
+        top_ups = Fraction(0)
         ordered = sorted(plan.minimums, key=lambda minimum: minimum.meter is None)
         for minimum in ordered:
-            required = _prorate(minimum.amount, share)
+            required = Fraction(minimum.amount) * numerator / denominator
             if minimum.meter is None:
-                used = top_ups
-                for amount in spent.values():  # in ratekit's context, not the caller's
-                    used = _ADD(used, amount)
+                used = top_ups + sum(map(Fraction, spent.values()), Fraction(0))
             else:
-                used = spent.get(minimum.meter, ZERO)
+                used = Fraction(spent.get(minimum.meter, ZERO))
             if used < required:
-                top_up = _SUB(required, used)
+                exact = required - used
+                top_up = _exact(exact)
                 if minimum.meter is not None:
-                    top_ups = _ADD(top_ups, top_up)
+                    top_ups += exact
                 out.append(
                     Charge(
                         account,

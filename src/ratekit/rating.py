@@ -53,9 +53,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
-from ._allowances import _NOTHING, _Allowances, _decimal
+from ._allowances import _NOTHING, _Allowances
 from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import _cycle_span, _Dues, _split
+from ._dues import _exact as _decimal
 from ._instants import MAX_US, MIN_US, format_us, to_us
 from ._paths import MISSING, lookup
 from ._regimes import _Regimes
