@@ -31,6 +31,14 @@ _MUL = CONTEXT.multiply
 _SPLIT_QUANTUM: Final = Decimal("1e-24")
 
 
+def _total(amounts: Iterable[Decimal], extra: Fraction) -> Decimal:
+    """The sum of ``amounts`` plus ``extra`` (exact top-ups), in ratekit's context."""
+    total = _exact(extra) if extra else ZERO
+    for amount in amounts:
+        total = _ADD(total, amount)
+    return total
+
+
 def _exact(value: Fraction) -> Decimal:
     """An exact fraction as a Decimal: exact when it terminates within 60 digits."""
     if value.denominator == 1:
@@ -313,7 +321,16 @@ class _Dues:
                 used = Fraction(spent.get(minimum.meter, ZERO))
             if used < required:
                 exact = required - used
-                top_up = _exact(exact)
+                # The Decimal difference when it is exact (it keeps the amounts' digits:
+                # 16.40, not 16.4), else the exact fraction rounded once.
+                top_up = _SUB(
+                    _prorate(minimum.amount, share),
+                    _total(spent.values(), top_ups)
+                    if minimum.meter is None
+                    else spent.get(minimum.meter, ZERO),
+                )
+                if Fraction(top_up) != exact:
+                    top_up = _exact(exact)
                 if minimum.meter is not None:
                     top_ups += exact
                 out.append(
