@@ -130,7 +130,13 @@ def test_a_worked_bill_as_focus_rows():
         vm["ListUnitPrice"],
         vm["ListCost"],
         vm["BilledCost"],
-    ) == ("30", "20", "0.05", "1.00", "1.00")
+    ) == (
+        "30",
+        "20",
+        "0.05",
+        "1.00",
+        "1",
+    )  # the exact charge: 20 * 0.05 = 1 (ListCost on the quantum)
     assert vm["ServiceName"] == "Virtual machines"
     assert vm["ServiceCategory"] == "Compute"
     assert vm["Tags"] == {"flavor": "m1", "cores": "2"}

@@ -47,6 +47,8 @@ AQUARIUM = {
                     "window": None,
                     "priority": 0,
                     "group_by": None,
+                    "unit": None,
+                    "meter_unit": None,
                 },
                 {
                     "id": "vm",
@@ -58,6 +60,8 @@ AQUARIUM = {
                     "window": None,
                     "priority": 0,
                     "group_by": None,
+                    "unit": None,
+                    "meter_unit": None,
                 },
                 {
                     "id": "vm-tuesdays",
@@ -81,9 +85,11 @@ AQUARIUM = {
                     },
                     "priority": 1,
                     "group_by": "resource",
+                    "unit": None,
+                    "meter_unit": None,
                 },
             ],
-            "allowances": [{"meter": "bandwidth", "quantity": "100"}],
+            "allowances": [{"meter": "bandwidth", "quantity": "100", "cycle": None}],
             "minimums": [{"amount": "5", "meter": None}],
             "fees": [{"id": "base", "amount": "2.50"}],
             "quantum": "0.01",
@@ -295,3 +301,39 @@ def test_a_charge_priced_by_user_code_has_no_row():
     charge = rk.rate([row], plan, span=march).charges[0]
     with pytest.raises(rk.BadDataError, match=r"^price: Capped is not a type plan data can hold"):
         rk.to_row(charge)
+
+
+def test_selector_conditions_round_trip_as_tagged_objects():
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [
+            rk.PriceEntry(
+                "big", "vm.hours", rk.PerUnit("0.2"), where={"memory_gb": rk.AtLeast(64)}
+            ),
+            rk.PriceEntry(
+                "mid", "vm.hours", rk.PerUnit("0.1"), where={"memory_gb": rk.Between(16, 64)}
+            ),
+            rk.PriceEntry(
+                "set",
+                "vm.hours",
+                rk.PerUnit("0.1"),
+                where={"flavor": rk.OneOf(["b", "a"])},
+                priority=1,
+            ),
+        ],
+    )
+    data = _json(plandata.dump(plan))
+    assert data["entries"][0]["where"] == {"memory_gb": {"type": "AtLeast", "bound": "64"}}
+    # a set is written in a stable order, whatever order it was given in
+    assert data["entries"][2]["where"] == {"flavor": {"type": "OneOf", "values": ["a", "b"]}}
+    back = plandata.load(data)
+    assert back == plan
+    assert plandata.dump(back) == data
+    # a condition that wraps a function is code, not data
+    coded = rk.PriceEntry(
+        "odd", "vm.hours", rk.PerUnit(1), where={"n": rk.Satisfies(lambda v: v == 1, "one")}
+    )
+    with pytest.raises(rk.BadDataError, match=r"^where\.n: "):
+        plandata.dump(coded)

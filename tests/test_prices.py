@@ -6,6 +6,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import ratekit as rk
 
@@ -60,11 +62,8 @@ def test_tier_tables_are_validated_with_the_index_and_values(model: type) -> Non
         model([rk.Tier(10, 1), rk.Tier(5, 2), rk.Tier(None, 3)])
     with pytest.raises(rk.BadPriceError, match=r"tiers\[1\] up_to '10' is not greater"):
         model([rk.Tier(10, 1), rk.Tier(10, 2), rk.Tier(None, 3)])
-    with pytest.raises(
-        rk.BadPriceError,
-        match=r"tiers\[1\] \(the last tier\) has up_to '10'; the last tier must be open",
-    ):
-        model([rk.Tier(5, 1), rk.Tier(10, 2)])
+    # A bounded last tier is accepted (issue 8 §3; was refused): see test_bounded_last_tier*.
+    model([rk.Tier(5, 1), rk.Tier(10, 2)])
     with pytest.raises(rk.BadPriceError, match=r"tiers\[1\]: Tier block must be greater than 0"):
         model([{"up_to": 5, "unit": 1}, {"unit": 1, "block": 0}])
     with pytest.raises(rk.BadPriceError, match=r"tiers\[0\] .* is not a tier"):
@@ -251,10 +250,6 @@ def test_from_ranges_reads_inclusive_integer_ranges_as_tiers() -> None:
             r"ranges\[0\] '2-5' starts at 2; the first range must start at 0 or 1",
         ),
         ([("1+", 1), ("6-10", 2)], r"ranges\[0\] '1\+' is open but is not the last range"),
-        (
-            [("1-5", 1), ("6-10", 2)],
-            r"ranges\[1\] '6-10' is the last range but is closed; end the table with an open range such as '11\+'",
-        ),
         ([("1..5", 1)], r"ranges\[0\] range '1..5' is not an inclusive integer range"),
         ([("5-1", 1)], r"ranges\[0\] '5-1' ends before it starts"),
         ([("0-0", 1), ("1+", 1)], r"ranges\[0\] '0-0' covers no quantity above 0"),
@@ -510,3 +505,68 @@ def test_breakdown_lines_are_frozen_values_with_readable_reprs() -> None:
     tx = rk.Percentage("1").explain_of([10])[0]
     assert repr(tx) == "TransactionLine('transactions[0] 10: 1 % of 10 = 0.10')"
     assert hash(line) == hash(rk.Graduated(CALLS).explain(3)[0])
+
+
+# -- a bounded last tier (issue 8 §3) -----------------------------------------------------
+
+KILL_BILL = [rk.Tier(100, 2), rk.Tier(1000, 1)]  # (0, 100] at 2, (100, 1000] at 1, nothing above
+
+
+def test_bounded_last_tier_prices_up_to_its_bound() -> None:
+    graduated = rk.Graduated(KILL_BILL)
+    # 100 x 2 + 900 x 1 = 1100; 150: 100 x 2 + 50 x 1 = 250
+    assert graduated.amount(1000) == D(1100)
+    assert graduated.amount(150) == D(250)
+    volume = rk.Volume(KILL_BILL)
+    assert volume.amount(1000) == D(1000)  # all 1000 at 1
+    assert volume.amount(100) == D(200)  # all 100 at 2
+    ranges = rk.Graduated.from_ranges([("1-100", 2), ("101-1000", 1)])
+    assert ranges.tiers == rk.Graduated(KILL_BILL).tiers
+
+
+@pytest.mark.parametrize("model", [rk.Graduated, rk.Volume])
+def test_bounded_last_tier_refuses_a_quantity_beyond_its_bound(model: type) -> None:
+    price = model(KILL_BILL)
+    message = (
+        f"{model.__name__} cannot price the quantity '1000.5': its last tier, tiers[1] "
+        "(100, 1000], ends at 1000 and nothing prices the quantities above it; add an open "
+        "tier (up_to=None) if they are allowed."
+    )
+    for call in (lambda: price.amount(D("1000.5")), lambda: price.explain(D("1000.5"))):
+        with pytest.raises(rk.BadQuantityError) as error:
+            call()
+        assert str(error.value) == message
+    with pytest.raises(rk.BadQuantityError):
+        price.marginal(1000, D("0.5"))
+
+
+def test_rating_beyond_a_bounded_last_tier_names_entry_account_cycle_and_quantity() -> None:
+    months = rk.cycles.monthly(tz="UTC")
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    plan = rk.Plan("p", "EUR", months, [rk.PriceEntry("api", "calls", rk.Graduated(KILL_BILL))])
+    rows = [
+        rk.UsageRow("acme", "calls", "app", march, march, 600, "call", {}, ("s1",)),
+        rk.UsageRow("acme", "calls", "app", march, march, 500, "call", {}, ("s2",)),
+    ]
+    with pytest.raises(rk.BadQuantityError) as error:
+        rk.rate(rows, plan, span=march)
+    # rows of one span are taken in a stable order (500, then 600): the cycle's total 1100
+    # is beyond 1000, reached by the 600 of s1
+    assert str(error.value).startswith(
+        "price entry 'api' of plan 'p' cannot price 1100 call of meter 'calls' for account "
+        "'acme' in the cycle 2026-03-01T00:00:00Z..2026-04-01T00:00:00Z (reached by 600 call "
+        "of resource 'app', records ['s1'], "
+    )
+    assert "Graduated cannot price the quantity '1100'" in str(error.value)
+
+
+@given(st.decimals(0, 1000, places=3), st.decimals(0, 1000, places=3))
+def test_a_bounded_table_prices_like_the_open_one_below_its_bound(a: D, b: D) -> None:
+    # Law: below the bound, a bounded table and the same table with an open tier above
+    # give the same amounts (Graduated and Volume).
+    quantity = min(a + b, D(1000))
+    for model in (rk.Graduated, rk.Volume):
+        bounded = model(KILL_BILL)
+        opened = model([*KILL_BILL, rk.Tier(None, 99)])
+        assert bounded.amount(quantity) == opened.amount(quantity)
+        assert bounded.explain(quantity) == opened.explain(quantity)

@@ -181,17 +181,21 @@ def test_tiers_can_be_grouped_per_resource() -> None:
     assert [c.amount for c in rk.rate(rows, plan, span=MARCH).charges] == [Decimal("0.45")] * 2
 
 
-def test_a_flat_fee_at_zero_usage_goes_to_the_first_piece() -> None:
+def test_a_flat_fee_at_zero_usage_is_the_groups_base_charged_on_its_own() -> None:
+    # Was: the first piece carried the flat fee (5, 0.20). The base is now due usage or
+    # not (issue 8 §1), so it is its own charge and the pieces carry the marginals.
     base = rk.Graduated([rk.Tier(100, "0", flat="5"), rk.Tier(None, "0.01")])
     plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("api", "calls", base)])
     rows = [
         row(60, "2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z", meter="calls", unit="call"),
         row(60, "2026-03-05T00:00:00Z", "2026-03-06T00:00:00Z", meter="calls", unit="call"),
     ]
-    # 120 calls: 5 flat + 20 x 0.01 = 5.20; first piece 5, second 0.20
-    assert [c.amount for c in rk.rate(rows, plan, span=MARCH).charges] == [
-        Decimal(5),
-        Decimal("0.20"),
+    # 120 calls: 5 flat + 20 x 0.01 = 5.20; the base 5, first piece 0, second 0.20
+    charges = rk.rate(rows, plan, span=MARCH).charges
+    assert [(c.kind, c.amount) for c in charges] == [
+        ("usage", Decimal(0)),
+        ("usage", Decimal("0.20")),
+        ("fee", Decimal(5)),
     ]
 
 
@@ -344,7 +348,8 @@ def test_a_negative_quantity_a_tiered_price_refuses_names_entry_and_records() ->
         rk.rate([correction], plan, span=MARCH)
     assert str(error.value).startswith(
         "price entry 'egress' of plan 'p' cannot price -5 GB of meter 'egress' for account "
-        "'acme' (resource 'vm-1', records ['s9']) over 2026-03-02T00:00:00Z..2026-03-02T00:00:00Z: "
+        "'acme' in the cycle 2026-03-01T00:00:00Z..2026-04-01T00:00:00Z (reached by -5 GB "
+        "of resource 'vm-1', records ['s9'], over 2026-03-02T00:00:00Z..2026-03-02T00:00:00Z): "
     )
     # a per-unit price takes the correction: -5 x 0.05 = -0.25
     per_unit = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("egress", "egress", rk.PerUnit("0.05"))])

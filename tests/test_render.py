@@ -161,11 +161,13 @@ def test_blocks_flat_fees_and_free_units_read_in_text_and_html() -> None:
     ]
     (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
     # calls: 100 free, 2001 in 3 blocks of 1000 x 0.50 = 1.50; seats: 4 with 1 free, 3 x 2
-    # + 3 flat = 9
+    # = 6, and the first tier's flat 3 is the price's base, due with or without usage: a
+    # fee line of its own (6 + 3 = 9, as before the base had its own line)
     text = str(invoice)
     assert "      packages (100, ∞): 2001 in 3 blocks of 1000 * 0.50 = 1.50" in text
-    assert "  seats · seats  4 seat (1 free)      tiered    9.00" in text
-    assert "      tiers[0] (0, 5]: 3 * 2 + 3 flat = 9" in text
+    assert "  seats · seats  4 seat (1 free)      tiered    6.00" in text
+    assert "      tiers[0] (0, 5]: 3 * 2 = 6" in text
+    assert "  fee · seats            1 cycle           3    3.00" in text
     cells = parse(invoice._repr_html_()).cells
     assert (cells[cells.index("packages (100, ∞)") : cells.index("packages (100, ∞)") + 4]) == [
         "packages (100, ∞)",
@@ -173,7 +175,8 @@ def test_blocks_flat_fees_and_free_units_read_in_text_and_html() -> None:
         "0.50 per block",
         "1.50",
     ]
-    assert "2 + 3 flat" in cells
+    assert cells[cells.index("tiers[0] (0, 5]") :][:4] == ["tiers[0] (0, 5]", "3 seat", "2", "6.00"]
+    assert cells[cells.index("fee · seats") :][:4] == ["fee · seats", "1 cycle", "3", "3.00"]
 
 
 def test_anomalies_and_long_ratings_show_in_html() -> None:

@@ -20,6 +20,7 @@ from . import plandata as plandata
 from . import units as units
 from . import windows as windows
 from ._version import __version__ as __version__
+from .assignments import Assignment as Assignment
 from .billing import Invoice as Invoice
 from .billing import InvoiceLine as InvoiceLine
 from .billing import bill as bill
@@ -70,7 +71,6 @@ from .policies import TimePolicy as TimePolicy
 from .policies import TimeWeightedMean as TimeWeightedMean
 from .policies import UniqueCount as UniqueCount
 from .pricebook import Allowance as Allowance
-from .pricebook import Assignment as Assignment
 from .pricebook import Fee as Fee
 from .pricebook import Minimum as Minimum
 from .pricebook import Plan as Plan
@@ -81,8 +81,6 @@ from .prices import Graduated as Graduated
 from .prices import Package as Package
 from .prices import PerUnit as PerUnit
 from .prices import PriceModel as PriceModel
-from .prices import Tier as Tier
-from .prices import TierLine as TierLine
 from .prices import Volume as Volume
 from .rating import Charge as Charge
 from .rating import Rating as Rating
@@ -91,9 +89,18 @@ from .records import Anomaly as Anomaly
 from .records import Event as Event
 from .records import Inventory as Inventory
 from .records import Sample as Sample
+from .selectors import Above as Above
+from .selectors import AtLeast as AtLeast
+from .selectors import AtMost as AtMost
+from .selectors import Below as Below
+from .selectors import Between as Between
+from .selectors import OneOf as OneOf
+from .selectors import Satisfies as Satisfies
 from .sharing import Share as Share
 from .spans import Span as Span
 from .spans import SpanSet as SpanSet
+from .tiers import Tier as Tier
+from .tiers import TierLine as TierLine
 from .timeline import Timeline as Timeline
 from .units import Unit as Unit
 from .units import convert as convert
@@ -102,9 +109,12 @@ from .usage import Usage as Usage
 from .usage import UsageRow as UsageRow
 
 __all__ = [
+    "Above",
     "Allowance",
     "Anomaly",
     "Assignment",
+    "AtLeast",
+    "AtMost",
     "BadCalendarError",
     "BadDataError",
     "BadPriceError",
@@ -112,6 +122,8 @@ __all__ = [
     "BadRecordError",
     "BadSpanError",
     "BadTimeError",
+    "Below",
+    "Between",
     "Charge",
     "Comparison",
     "ComparisonRow",
@@ -138,6 +150,7 @@ __all__ = [
     "Min",
     "Minimum",
     "OnOff",
+    "OneOf",
     "Package",
     "PerUnit",
     "Percentage",
@@ -151,6 +164,7 @@ __all__ = [
     "ResourceState",
     "Sample",
     "SamplePolicy",
+    "Satisfies",
     "Share",
     "Span",
     "SpanSet",

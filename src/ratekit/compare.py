@@ -52,10 +52,11 @@ import attrs
 
 from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
+from .assignments import Assignment
 from .billing import Invoice, bill
 from .errors import CurrencyMismatchError, RatekitTypeError
 from .policies import Meter
-from .pricebook import Assignment, Plan
+from .pricebook import Plan
 from .rating import rate
 from .records import Event, Inventory, Sample
 from .spans import Span

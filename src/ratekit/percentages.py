@@ -16,15 +16,15 @@ import attrs
 
 from ._decimals import CONTEXT, ZERO, to_decimal
 from .errors import BadPriceError, BadQuantityError
-from .prices import (
-    _HUNDRED,
+from .prices import _HUNDRED, _marginal
+from .tiers import (
     Number,
     Tier,
     TierLine,
+    _check_flag,
     _check_table,
     _graduated_amount,
     _graduated_lines,
-    _marginal,
     _non_negative,
     _optional_price,
     _price,
@@ -179,7 +179,8 @@ class GraduatedPercentage:
     """Whether the first tier's flat fee is charged at a zero amount."""
 
     def __attrs_post_init__(self) -> None:
-        _check_table("GraduatedPercentage", self.tiers)
+        _check_table("GraduatedPercentage", self.tiers, open_last=True)
+        _check_flag("GraduatedPercentage", "flat_at_zero", self.flat_at_zero)
 
     @property
     def percents(self) -> tuple[Decimal, ...]:

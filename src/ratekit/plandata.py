@@ -55,7 +55,7 @@ from typing import Any, Final
 
 import attrs
 
-from . import cycles, percentages, policies, pricebook, prices, windows
+from . import cycles, percentages, policies, pricebook, prices, selectors, terms, windows
 from ._calendar import zone, zone_name
 from ._codec import (
     alias,
@@ -68,6 +68,7 @@ from ._codec import (
 )
 from ._decimals import to_decimal
 from ._instants import format_us, from_us, to_us
+from .assignments import Assignment
 from .errors import RatekitError
 
 __all__ = ["TYPES", "Document", "dump", "dump_document", "load", "load_document"]
@@ -77,10 +78,10 @@ __all__ = ["TYPES", "Document", "dump", "dump_document", "load", "load_document"
 TYPES: Final[Mapping[str, type]] = {
     "Plan": pricebook.Plan,
     "PriceEntry": pricebook.PriceEntry,
-    "Allowance": pricebook.Allowance,
-    "Minimum": pricebook.Minimum,
-    "Fee": pricebook.Fee,
-    "Assignment": pricebook.Assignment,
+    "Allowance": terms.Allowance,
+    "Minimum": terms.Minimum,
+    "Fee": terms.Fee,
+    "Assignment": Assignment,
     "Tier": prices.Tier,
     "PerUnit": prices.PerUnit,
     "Flat": prices.Flat,
@@ -112,7 +113,16 @@ TYPES: Final[Mapping[str, type]] = {
     "UniqueCount": policies.UniqueCount,
     "Percentile": policies.Percentile,
     "TimeWeightedMean": policies.TimeWeightedMean,
+    "AtLeast": selectors.AtLeast,
+    "Above": selectors.Above,
+    "AtMost": selectors.AtMost,
+    "Below": selectors.Below,
+    "Between": selectors.Between,
+    "OneOf": selectors.OneOf,
 }
+#: The conditions a selector (``where``) may hold besides plain values; ``Satisfies`` wraps
+#: a function, so it is code and has no data form.
+_SELECTORS: Final = frozenset({"AtLeast", "Above", "AtMost", "Below", "Between", "OneOf"})
 _NAMES: Final[Mapping[type, str]] = {cls: name for name, cls in TYPES.items()}
 _KNOWN: Final = ", ".join(TYPES)
 
@@ -196,7 +206,14 @@ def _dump_value(value: object, hint: Any, path: str) -> Any:  # noqa: PLR0911 - 
     if isinstance(value, _dt.tzinfo):
         return zone_name(value)
     if isinstance(value, tuple) and _is_selector(hint):
-        return {str(key): encode_scalar(item) for key, item in value}
+        return {
+            str(key): encode_scalar(item)
+            if item is None or isinstance(item, str | int | Decimal | Mapping | tuple | list)
+            else _dump_value(item, Any, f"{path}.{key}")
+            for key, item in value
+        }
+    if isinstance(value, frozenset):  # a set of attribute values (OneOf), in a stable order
+        return [encode_scalar(item) for item in sorted(value, key=repr)]
     if isinstance(value, tuple | list):
         item_hint = _tuple_item(hint) or Any
         return [_dump_value(item, item_hint, f"{path}[{i}]") for i, item in enumerate(value)]
@@ -338,12 +355,21 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
     if _is_selector(option):
         if not isinstance(data, Mapping):
             return False, None
-        return True, {str(key): decode_scalar(item, f"{path}.{key}") for key, item in data.items()}
+        return True, {
+            str(key): _load_tagged(item, f"{path}.{key}")
+            if isinstance(item, Mapping) and item.get("type") in _SELECTORS
+            else decode_scalar(item, f"{path}.{key}")
+            for key, item in data.items()
+        }
     item = _tuple_item(option)
     if item is not None:
         if isinstance(data, str) or not isinstance(data, Sequence):
             return False, None
         return True, tuple(_load_value(x, item, f"{path}[{i}]") for i, x in enumerate(data))
+    if origin is frozenset:  # a set of attribute values (OneOf)
+        if isinstance(data, str) or not isinstance(data, Sequence):
+            return False, None
+        return True, frozenset(decode_scalar(x, f"{path}[{i}]") for i, x in enumerate(data))
     if _is_mapping(option):
         if not isinstance(data, Mapping):
             return False, None
@@ -410,7 +436,7 @@ class Document:
 
     meters: tuple[policies.Meter, ...] = ()
     plans: tuple[pricebook.Plan, ...] = ()
-    assignments: tuple[pricebook.Assignment, ...] = ()
+    assignments: tuple[Assignment, ...] = ()
 
 
 def load_document(data: Mapping[str, Any]) -> Document:
@@ -449,9 +475,9 @@ def load_document(data: Mapping[str, Any]) -> Document:
                 f"{where}.plan", f"no plan has id {plan_id!r}; the document's plans are: {known}."
             )
         rest = {key: value for key, value in item.items() if key != "plan"}
-        fields = _load_object_fields(pricebook.Assignment, rest, where)
+        fields = _load_object_fields(Assignment, rest, where)
         try:
-            assignments.append(pricebook.Assignment(plan=by_id[plan_id], **fields))
+            assignments.append(Assignment(plan=by_id[plan_id], **fields))
         except RatekitError as error:
             raise fail(where, str(error)) from None
     return Document(meters, plans, tuple(assignments))

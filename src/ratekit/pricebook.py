@@ -10,8 +10,8 @@ exclude each other, overlapping spans, windows that meet) are refused when the p
 built, naming both.
 
 A :class:`Plan` gathers entries with a currency, a billing cycle, a rounding policy,
-allowances, minimum commitments and recurring fees. An :class:`Assignment` gives an
-account a plan over a span of time; a change of plan mid-cycle splits the cycle.
+allowances, minimum commitments and recurring fees. An :class:`~ratekit.Assignment` gives
+an account a plan over a span of time; a change of plan mid-cycle splits the cycle.
 
 Example:
     >>> import ratekit as rk
@@ -30,6 +30,7 @@ import datetime as _dt
 import decimal
 import itertools
 import typing
+import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final, Literal, Protocol
@@ -39,13 +40,23 @@ import attrs
 from . import cycles
 from ._decimals import CONTEXT, to_decimal
 from ._instants import MAX_US, MIN_US, US_PER_DAY, format_us, from_us, to_us
-from .errors import BadCalendarError, BadPriceError, RatekitTypeError
+from .currencies import currency_quantum
+from .errors import (
+    BadCalendarError,
+    BadPriceError,
+    BadQuantityError,
+    RatekitError,
+    RatekitTypeError,
+    UnitError,
+)
 from .prices import PriceModel
+from .selectors import _exclusive, _matches, _where
 from .spans import Span, SpanSet
+from .terms import Allowance, Fee, Minimum, _check_id
+from .units import Unit
 
 __all__ = [
     "Allowance",
-    "Assignment",
     "Fee",
     "Minimum",
     "Plan",
@@ -68,36 +79,6 @@ class _Cycle(Protocol):
 
 # -- currencies and rounding ---------------------------------------------------------------
 
-#: The smallest unit of common currencies (ISO 4217 minor units). A plan may override it.
-_QUANTA: Final[Mapping[str, Decimal]] = {
-    **dict.fromkeys(
-        [
-            "AUD",
-            "BRL",
-            "CAD",
-            "CHF",
-            "CNY",
-            "CZK",
-            "DKK",
-            "EUR",
-            "GBP",
-            "HKD",
-            "INR",
-            "MXN",
-            "NOK",
-            "NZD",
-            "PLN",
-            "SEK",
-            "SGD",
-            "USD",
-            "ZAR",
-        ],
-        Decimal("0.01"),
-    ),
-    **dict.fromkeys(["CLP", "ISK", "JPY", "KRW", "VND"], Decimal(1)),
-    **dict.fromkeys(["BHD", "JOD", "KWD", "OMR", "TND"], Decimal("0.001")),
-}
-
 _MODES: Final = frozenset(
     {
         decimal.ROUND_HALF_EVEN,
@@ -109,26 +90,6 @@ _MODES: Final = frozenset(
         decimal.ROUND_FLOOR,
     }
 )
-
-
-def currency_quantum(currency: str) -> Decimal:
-    """The smallest unit of ``currency`` that an invoice line is rounded to.
-
-    ratekit knows the common ISO 4217 currencies (two decimals for EUR or USD, none for
-    JPY, three for KWD); for any other currency, give the plan a ``quantum``.
-
-    Example:
-        >>> import ratekit as rk
-        >>> rk.currency_quantum("EUR"), rk.currency_quantum("JPY"), rk.currency_quantum("KWD")
-        (Decimal('0.01'), Decimal('1'), Decimal('0.001'))
-    """
-    try:
-        return _QUANTA[currency]
-    except KeyError:
-        raise BadPriceError(
-            f"currency {currency!r} has no known quantum; give the plan one, "
-            "e.g. Plan(..., quantum='0.01'). Known: " + ", ".join(sorted(_QUANTA)) + "."
-        ) from None
 
 
 # -- converters ----------------------------------------------------------------------------
@@ -146,48 +107,8 @@ def _entry_end(value: object) -> _dt.datetime | None:
     return _instant("PriceEntry end", value)
 
 
-def _assignment_start(value: object) -> _dt.datetime | None:
-    return _instant("Assignment start", value)
-
-
-def _assignment_end(value: object) -> _dt.datetime | None:
-    return _instant("Assignment end", value)
-
-
 def _us_or_none(value: _dt.datetime | None) -> int | None:
     return None if value is None else to_us(value)
-
-
-def _allowance_quantity(value: object) -> Decimal:
-    return to_decimal(value, "Allowance quantity")
-
-
-def _minimum_amount(value: object) -> Decimal:
-    return to_decimal(value, "Minimum amount")
-
-
-def _fee_amount(value: object) -> Decimal:
-    return to_decimal(value, "Fee amount")
-
-
-def _where(
-    value: Mapping[str, object] | tuple[tuple[str, object], ...] | None,
-) -> tuple[tuple[str, object], ...]:
-    if value is None:
-        return ()
-    if isinstance(value, tuple):  # already converted (attrs.evolve)
-        return value
-    if not isinstance(value, Mapping):
-        raise RatekitTypeError(
-            f"a selector must be a mapping of attribute to value such as "
-            f"{{'flavor': 'm1.large'}}, not {type(value).__name__}: {value!r}."
-        )
-    return tuple(sorted(value.items()))
-
-
-def _check_id(kind: str, value: object) -> None:
-    if not isinstance(value, str) or not value:
-        raise BadPriceError(f"a {kind} id must be a non-empty string, not {value!r}.")
 
 
 # -- entries -------------------------------------------------------------------------------
@@ -212,6 +133,11 @@ class PriceEntry:
     - ``group_by``: how a non-linear (tiered, package) price aggregates a cycle's usage:
       ``None`` per account and meter, ``"resource"`` per resource, any other name per
       value of that description attribute.
+    - ``unit``: the unit the price is stated per, when it is not the meter's (a price per
+      ``"GiB*hour"`` on a ``"MB*hour"`` meter): quantities are converted exactly into it
+      (:func:`ratekit.convert`), and charges carry them in it. ``meter_unit``: the meter's
+      unit, to refuse an incompatible ``unit`` when the entry is built
+      (:class:`~ratekit.UnitError`); without it, the rows' unit is checked when rated.
 
     Example:
         >>> import ratekit as rk
@@ -234,6 +160,10 @@ class PriceEntry:
     window: _Window | None = None
     priority: int = 0
     group_by: str | None = None
+    unit: str | None = None
+    """The unit the price is stated per (``None``: the meter's unit)."""
+    meter_unit: str | None = None
+    """The meter's unit, when known when the entry is built (checked against ``unit``)."""
     start_us: int | None = attrs.field(init=False, eq=False, hash=False, repr=False)
     end_us: int | None = attrs.field(init=False, eq=False, hash=False, repr=False)
 
@@ -253,6 +183,12 @@ class PriceEntry:
                 f"marginal, explain and linear), not {type(self.price).__name__}: "
                 f"{self.price!r}."
             )
+        if self.group_by is not None and (not isinstance(self.group_by, str) or not self.group_by):
+            raise RatekitTypeError(
+                f"price entry {self.id!r} group_by must be None (per account and meter), "
+                f"'resource', or an attribute name such as 'flavor', not "
+                f"{type(self.group_by).__name__}: {self.group_by!r}."
+            )
         if isinstance(self.priority, bool) or not isinstance(self.priority, int):
             raise RatekitTypeError(
                 f"price entry {self.id!r} priority must be an int, not {self.priority!r}."
@@ -262,6 +198,7 @@ class PriceEntry:
                 f"price entry {self.id!r} window must be a recurring window with "
                 f"within_us(), not {type(self.window).__name__}: {self.window!r}."
             )
+        self._check_units()
         if self.start_us is not None and self.end_us is not None and self.end_us <= self.start_us:
             raise BadPriceError(
                 f"price entry {self.id!r} ends at {format_us(self.end_us)}, not after its "
@@ -282,7 +219,29 @@ class PriceEntry:
             parts.append(f"priority={self.priority}")
         if self.group_by is not None:
             parts.append(f"group_by={self.group_by!r}")
+        if self.unit is not None:
+            parts.append(f"unit={self.unit!r}")
+        if self.meter_unit is not None:
+            parts.append(f"meter_unit={self.meter_unit!r}")
         return f"PriceEntry({', '.join(parts)})"
+
+    def _check_units(self) -> None:
+        for name in ("unit", "meter_unit"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            try:
+                Unit(value)
+            except RatekitError as error:
+                raise UnitError(f"price entry {self.id!r} {name}: {error}") from None
+        if self.unit is not None and self.meter_unit is not None:
+            try:
+                Unit(self.meter_unit).factor_to(self.unit)
+            except UnitError as error:
+                raise UnitError(
+                    f"price entry {self.id!r} is stated per {self.unit!r}, which the meter's "
+                    f"unit {self.meter_unit!r} cannot be converted to: {error}"
+                ) from None
 
     def matches(self, description: Mapping[str, object]) -> bool:
         """Whether a resource described by ``description`` is priced by this entry.
@@ -296,7 +255,7 @@ class PriceEntry:
             >>> off.matches({"state": "off", "flavor": "m1.large"}), off.matches({"flavor": "m1.large"})
             (True, False)
         """
-        return all(description.get(key, _MISSING) == value for key, value in self.where)
+        return _matches(self.where, description)
 
     def active_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` where the entry is in effect, in order.
@@ -328,77 +287,44 @@ class PriceEntry:
         return SpanSet.from_us(self.active_us(span.start_us, span.end_us))
 
 
-_MISSING: Final = object()
-
-# -- plan parts ----------------------------------------------------------------------------
-
-
-@typing.final
-@attrs.frozen
-class Allowance:
-    """A free quantity of a meter per billing cycle (the first units used are free).
-
-    The allowance is consumed by the account's usage of the meter in time order; when the
-    plan covers only part of a cycle, the allowance is prorated like the plan's fees.
-
-    Example:
-        >>> import ratekit as rk
-        >>> rk.Allowance("egress", "100")
-        Allowance(meter='egress', quantity=Decimal('100'))
-    """
-
-    meter: str
-    quantity: Decimal = attrs.field(converter=_allowance_quantity)
-
-    def __attrs_post_init__(self) -> None:
-        if self.quantity < 0:
-            raise BadPriceError(
-                f"allowance of meter {self.meter!r} quantity must not be negative, "
-                f"not {self.quantity}."
-            )
-
-
-@typing.final
-@attrs.frozen
-class Minimum:
-    """A minimum commitment per billing cycle: what is spent below it is charged anyway.
-
-    With a ``meter``, it applies to that meter's usage charges; without, to all the
-    plan's usage charges (including the top-ups of the per-meter minimums, and excluding
-    recurring fees). When the plan covers only part of a cycle, the minimum is prorated.
-
-    Example:
-        >>> import ratekit as rk
-        >>> rk.Minimum("50", meter="vm.hours")
-        Minimum(amount=Decimal('50'), meter='vm.hours')
-    """
-
-    amount: Decimal = attrs.field(converter=_minimum_amount)
-    meter: str | None = None
-
-
-@typing.final
-@attrs.frozen
-class Fee:
-    """A recurring flat fee per billing cycle, prorated when a plan covers part of a cycle.
-
-    Example:
-        >>> import ratekit as rk
-        >>> rk.Fee("support", "30")
-        Fee(id='support', amount=Decimal('30'))
-    """
-
-    id: str
-    amount: Decimal = attrs.field(converter=_fee_amount)
-
-    def __attrs_post_init__(self) -> None:
-        _check_id("fee", self.id)
-
-
 # -- plans ---------------------------------------------------------------------------------
 
 Proration = Literal["seconds", "days"]
 Unpriced = Literal["error", "anomaly"]
+
+
+def _parts(kind: str, cls: type, example: str, value: object) -> tuple[typing.Any, ...]:
+    """``value`` as a tuple of ``cls`` values, refusing anything else with a clear error."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise RatekitTypeError(
+            f"Plan {kind} must be a list of {cls.__name__} values such as [{example}], "
+            f"not {type(value).__name__}: {value!r}."
+        )
+    items = tuple(value)
+    for index, item in enumerate(items):
+        if not isinstance(item, cls):
+            raise RatekitTypeError(
+                f"Plan {kind}[{index}] must be {'an' if cls.__name__[0] in 'AEIOU' else 'a'} "
+                f"{cls.__name__} such as {example}, not "
+                f"{type(item).__name__}: {item!r}."
+            )
+    return items
+
+
+def _plan_entries(value: object) -> tuple[PriceEntry, ...]:
+    return _parts("entries", PriceEntry, "PriceEntry('vm', 'vm.hours', PerUnit('0.10'))", value)
+
+
+def _plan_allowances(value: object) -> tuple[Allowance, ...]:
+    return _parts("allowances", Allowance, "Allowance('egress', 100)", value)
+
+
+def _plan_minimums(value: object) -> tuple[Minimum, ...]:
+    return _parts("minimums", Minimum, "Minimum(50)", value)
+
+
+def _plan_fees(value: object) -> tuple[Fee, ...]:
+    return _parts("fees", Fee, "Fee('support', 30)", value)
 
 
 def _quantum_default(plan: Plan) -> Decimal:
@@ -446,10 +372,10 @@ class Plan:
     id: str
     currency: str
     cycle: _Cycle
-    entries: tuple[PriceEntry, ...] = attrs.field(converter=tuple)
-    allowances: tuple[Allowance, ...] = attrs.field(default=(), converter=tuple)
-    minimums: tuple[Minimum, ...] = attrs.field(default=(), converter=tuple)
-    fees: tuple[Fee, ...] = attrs.field(default=(), converter=tuple)
+    entries: tuple[PriceEntry, ...] = attrs.field(converter=_plan_entries)
+    allowances: tuple[Allowance, ...] = attrs.field(default=(), converter=_plan_allowances)
+    minimums: tuple[Minimum, ...] = attrs.field(default=(), converter=_plan_minimums)
+    fees: tuple[Fee, ...] = attrs.field(default=(), converter=_plan_fees)
     quantum: Decimal = attrs.field(
         default=attrs.Factory(_quantum_default, takes_self=True), converter=_optional_decimal
     )
@@ -474,6 +400,7 @@ class Plan:
                     f"{self.cycle!r}."
                 )
         self._check_policies()
+        self._check_tz()
         days = None
         if self.proration == "days":
             tz = self.tz if self.tz is not None else getattr(self.cycle, "tz", None)
@@ -492,7 +419,7 @@ class Plan:
                 f"plan {self.id!r} quantum must be positive, such as Decimal('0.01'), "
                 f"not {self.quantum!r}."
             )
-        if self.rounding not in _MODES:
+        if not isinstance(self.rounding, str) or self.rounding not in _MODES:
             raise BadPriceError(
                 f"plan {self.id!r} rounding {self.rounding!r} is not a decimal rounding mode; "
                 "use one of " + ", ".join(sorted(_MODES)) + "."
@@ -505,6 +432,21 @@ class Plan:
             raise BadPriceError(
                 f"plan {self.id!r} unpriced must be 'error' or 'anomaly', not {self.unpriced!r}."
             )
+
+    def _check_tz(self) -> None:
+        if self.tz is None or isinstance(self.tz, _dt.tzinfo):
+            return
+        if isinstance(self.tz, str):
+            try:
+                zoneinfo.ZoneInfo(self.tz)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+                pass
+            else:
+                return
+        raise BadCalendarError(
+            f"plan {self.id!r} tz must be an IANA timezone name such as 'Europe/Zurich' (or a "
+            f"tzinfo, or None for the cycle's), not {self.tz!r}."
+        )
 
     def _index_entries(self) -> dict[str, tuple[PriceEntry, ...]]:
         by_meter: dict[str, list[PriceEntry]] = {}
@@ -615,7 +557,18 @@ class Plan:
             >>> plan.round(Decimal("2.345")), plan.round(Decimal("2.355"))
             (Decimal('2.34'), Decimal('2.36'))
         """
-        return amount.quantize(self.quantum, rounding=self.rounding, context=CONTEXT)
+        if not isinstance(amount, Decimal) or not amount.is_finite():
+            raise BadQuantityError(
+                f"plan {self.id!r} rounds finite Decimal amounts, not "
+                f"{type(amount).__name__}: {amount!r}."
+            )
+        try:
+            return amount.quantize(self.quantum, rounding=self.rounding, context=CONTEXT)
+        except decimal.InvalidOperation:
+            raise BadQuantityError(
+                f"plan {self.id!r} cannot round {amount} to its quantum {self.quantum}: "
+                "the result would have more than 60 digits."
+            ) from None
 
     def fraction(self, covered: Span, cycle: Span) -> Decimal:
         """The share of ``cycle`` that ``covered`` (a part of it) stands for, by the plan's proration.
@@ -677,10 +630,8 @@ def _check_tie(a: PriceEntry, b: PriceEntry) -> None:
     """Refuse two entries of equal priority that could both apply to the same usage."""
     if a.priority != b.priority:
         return
-    b_where = dict(b.where)
-    for key, value in a.where:
-        if key in b_where and b_where[key] != value:
-            return  # exclusive selectors
+    if _exclusive(a.where, b.where):
+        return  # exclusive selectors (or not decidable: a tie is caught when rated)
     lo = max(
         MIN_US if a.start_us is None else a.start_us, MIN_US if b.start_us is None else b.start_us
     )
@@ -720,78 +671,3 @@ def _intersect_pairs(
         else:
             j += 1
     return out
-
-
-# -- assignments ---------------------------------------------------------------------------
-
-
-@typing.final
-@attrs.frozen(repr=False)
-class Assignment:
-    """An account's plan over ``[start, end)`` (``None`` leaves a side open).
-
-    An account has at most one plan at any instant; a change of plan mid-cycle splits the
-    cycle, and each part is rated, prorated and bounded by its own plan.
-
-    Example:
-        >>> import ratekit as rk
-        >>> plan = rk.Plan("basic", "EUR", rk.cycles.monthly(tz="UTC"), [])
-        >>> rk.Assignment("acme", plan, start="2026-03-15T00:00:00Z")
-        Assignment('acme', 'basic', start='2026-03-15T00:00:00Z')
-    """
-
-    account: str
-    plan: Plan
-    start: _dt.datetime | None = attrs.field(default=None, converter=_assignment_start)
-    """The first instant of the assignment (``None``: since always), in UTC."""
-    end: _dt.datetime | None = attrs.field(default=None, converter=_assignment_end)
-    """The first instant after the assignment (``None``: for ever), in UTC."""
-    start_us: int | None = attrs.field(init=False, eq=False, hash=False)
-    end_us: int | None = attrs.field(init=False, eq=False, hash=False)
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "start_us", _us_or_none(self.start))
-        object.__setattr__(self, "end_us", _us_or_none(self.end))
-        if not isinstance(self.plan, Plan):
-            raise RatekitTypeError(
-                f"assignment of account {self.account!r} plan must be a Plan, not "
-                f"{type(self.plan).__name__}: {self.plan!r}."
-            )
-        if self.start_us is not None and self.end_us is not None and self.end_us <= self.start_us:
-            raise BadPriceError(
-                f"assignment of plan {self.plan.id!r} to account {self.account!r} ends at "
-                f"{format_us(self.end_us)}, not after its start {format_us(self.start_us)}."
-            )
-
-    def __repr__(self) -> str:
-        parts = [repr(self.account), repr(self.plan.id)]
-        if self.start_us is not None:
-            parts.append(f"start={format_us(self.start_us)!r}")
-        if self.end_us is not None:
-            parts.append(f"end={format_us(self.end_us)!r}")
-        return f"Assignment({', '.join(parts)})"
-
-
-def _assignments_by_account(
-    assignments: Iterable[Assignment],
-) -> dict[str, list[tuple[int, int, Plan]]]:
-    """Each account's plans as sorted, non-overlapping ``(start_us, end_us, plan)``."""
-    by_account: dict[str, list[tuple[int, int, Plan]]] = {}
-    for assignment in assignments:
-        if not isinstance(assignment, Assignment):
-            raise RatekitTypeError(
-                f"plans must be a Plan or Assignment values, not "
-                f"{type(assignment).__name__}: {assignment!r}."
-            )
-        lo = MIN_US if assignment.start_us is None else assignment.start_us
-        hi = MAX_US if assignment.end_us is None else assignment.end_us
-        by_account.setdefault(assignment.account, []).append((lo, hi, assignment.plan))
-    for account, items in by_account.items():
-        items.sort(key=lambda item: (item[0], item[1]))
-        for (_, a_hi, a_plan), (b_lo, _, b_plan) in itertools.pairwise(items):
-            if b_lo < a_hi:
-                raise BadPriceError(
-                    f"account {account!r} is assigned plans {a_plan.id!r} and {b_plan.id!r} "
-                    f"at once from {format_us(b_lo)}; an account has one plan at a time."
-                )
-    return by_account

@@ -30,16 +30,32 @@ Example:
 
 from __future__ import annotations
 
-import re
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Final, Protocol, TypeAlias
+from typing import Final, Protocol
 
 import attrs
 
 from ._decimals import CONTEXT, ZERO, to_decimal
-from .errors import BadPriceError, BadQuantityError, RatekitTypeError
+from .tiers import (
+    Number,
+    Tier,
+    TierLine,
+    _blocks,
+    _check_bound,
+    _check_flag,
+    _check_table,
+    _graduated_amount,
+    _graduated_lines,
+    _non_negative,
+    _positive,
+    _price,
+    _quantity,
+    _ranges_to_tiers,
+    _tier_table,
+    _tiers_repr,
+)
 
 __all__ = [
     "Flat",
@@ -52,81 +68,8 @@ __all__ = [
     "Volume",
 ]
 
-Number: TypeAlias = Decimal | int | str | float
-"""What a quantity or a price may be given as (converted once, at the door)."""
 
 _HUNDRED: Final = Decimal(100)
-
-
-# -- conversions at the door ------------------------------------------------------------
-
-
-def _price(value: Number, what: str) -> Decimal:
-    try:
-        return to_decimal(value, what)
-    except BadQuantityError as error:
-        raise BadPriceError(str(error)) from None
-
-
-def _optional_price(value: Number | None, what: str) -> Decimal | None:
-    return None if value is None else _price(value, what)
-
-
-def _positive(value: Number, what: str) -> Decimal:
-    result = _price(value, what)
-    if result <= 0:
-        raise BadPriceError(f"{what} must be greater than 0, not {str(result)!r}.")
-    return result
-
-
-def _non_negative(value: Number, what: str) -> Decimal:
-    result = _price(value, what)
-    if result < 0:
-        raise BadPriceError(f"{what} must be 0 or more, not {str(result)!r}.")
-    return result
-
-
-def _text(value: Decimal | None) -> str:
-    return "∞" if value is None else str(value)
-
-
-def _quantity(value: Number, model: str, *, negative: bool = False) -> Decimal:
-    if type(value) is Decimal and value.is_finite():
-        quantity = value
-    else:
-        quantity = to_decimal(value, f"{model} quantity")
-    if not negative and quantity < 0:
-        raise BadQuantityError(
-            f"{model} cannot price the negative quantity {str(quantity)!r}: tiered, package and "
-            "percentage prices start at 0. Price corrections with PerUnit, or net them "
-            "against the cycle's usage before pricing."
-        )
-    return quantity
-
-
-def _blocks(quantity: Decimal, block: Decimal) -> int:
-    """How many blocks of ``block`` units ``quantity`` starts (partial blocks count)."""
-    whole, rest = CONTEXT.divmod(quantity, block)
-    return int(whole) + (1 if rest else 0)
-
-
-# The converters of each field (named functions, so that type checkers follow them).
-
-
-def _tier_up_to(value: Number | None) -> Decimal | None:
-    return _optional_price(value, "Tier up_to")
-
-
-def _tier_unit(value: Number) -> Decimal:
-    return _price(value, "Tier unit")
-
-
-def _tier_flat(value: Number) -> Decimal:
-    return _price(value, "Tier flat")
-
-
-def _tier_block(value: Number | None) -> Decimal | None:
-    return _optional_price(value, "Tier block")
 
 
 def _perunit_rate(value: Number) -> Decimal:
@@ -149,351 +92,11 @@ def _package_free(value: Number) -> Decimal:
     return _non_negative(value, "Package free")
 
 
-# -- tiers ------------------------------------------------------------------------------
-
-
-@typing.final
-@attrs.frozen(repr=False)
-class Tier:
-    """One tier of a tier table: the quantities in ``(previous up_to, up_to]``.
-
-    ``up_to`` is the tier's upper bound (included), or ``None`` for the open last tier.
-    ``unit`` is the price per unit, or, when ``block`` is given, the price per *started*
-    block of ``block`` units: a partial block is charged as a whole one, and blocks are
-    counted from the tier's lower bound. ``flat`` is a fixed fee charged once when the
-    quantity reaches the tier (for the first tier at zero usage too, unless the model says
-    ``flat_at_zero=False``).
-
-    Prices may be negative (a discount tier); ``up_to`` and ``block`` must be greater than
-    zero. Numbers are ``int``, ``str``, ``Decimal`` or ``float`` (through its ``repr``).
-    The order of the bounds is checked by the model that holds the tiers.
-
-    Example:
-        >>> import ratekit as rk
-        >>> rk.Tier(1000, "0.10")
-        Tier(up_to='1000', unit='0.10')
-        >>> rk.Tier(unit="2.50", block=100)  # open tier, 2.50 per started 100 units
-        Tier(unit='2.50', block='100')
-        >>> rk.Tier(0, "1")
-        Traceback (most recent call last):
-        ...
-        ratekit.BadPriceError: Tier up_to must be greater than 0, not '0'; a tier covers (previous up_to, up_to] and the first starts at 0.
-    """
-
-    up_to: Decimal | None = attrs.field(default=None, converter=_tier_up_to)
-    """The upper bound, included; ``None`` for the open last tier."""
-    unit: Decimal = attrs.field(default=ZERO, converter=_tier_unit)
-    """The price per unit, or per started block when ``block`` is set."""
-    flat: Decimal = attrs.field(default=ZERO, converter=_tier_flat)
-    """A fee charged once when the quantity reaches this tier."""
-    block: Decimal | None = attrs.field(default=None, converter=_tier_block)
-    """The block size when ``unit`` prices started blocks, else ``None``."""
-
-    def __attrs_post_init__(self) -> None:
-        if self.up_to is not None and self.up_to <= 0:
-            raise BadPriceError(
-                f"Tier up_to must be greater than 0, not {str(self.up_to)!r}; a tier covers "
-                "(previous up_to, up_to] and the first starts at 0."
-            )
-        if self.block is not None and self.block <= 0:
-            raise BadPriceError(
-                f"Tier block must be greater than 0, not {str(self.block)!r}; it is the number "
-                "of units one started block prices, e.g. block=1000."
-            )
-
-    def __repr__(self) -> str:
-        parts = [] if self.up_to is None else [f"up_to={str(self.up_to)!r}"]
-        parts.append(f"unit={str(self.unit)!r}")
-        if self.flat:
-            parts.append(f"flat={str(self.flat)!r}")
-        if self.block is not None:
-            parts.append(f"block={str(self.block)!r}")
-        return f"Tier({', '.join(parts)})"
-
-    def _line(self, index: int, lower: Decimal, quantity: Decimal, *, flat: bool) -> TierLine:
-        """The line for ``quantity`` units priced in this tier (``flat``: charge its fee)."""
-        fee = self.flat if flat else ZERO
-        if self.block is None:
-            blocks = None
-            amount = CONTEXT.add(CONTEXT.multiply(self.unit, quantity), fee)
-        else:
-            blocks = _blocks(quantity, self.block)
-            amount = CONTEXT.add(CONTEXT.multiply(self.unit, Decimal(blocks)), fee)
-        return TierLine(
-            label=f"tiers[{index}]",
-            lower=lower,
-            upper=self.up_to,
-            quantity=quantity,
-            unit=self.unit,
-            flat=fee,
-            block=self.block,
-            blocks=blocks,
-            amount=amount,
-        )
-
-
-TierLike: TypeAlias = Tier | Mapping[str, typing.Any] | Sequence[typing.Any]
-"""A tier as a :class:`Tier`, a mapping of its fields, or a tuple ``(up_to, unit, flat, block)``."""
-
-
-def _tier(item: TierLike) -> Tier:
-    if isinstance(item, Tier):
-        return item
-    if isinstance(item, Mapping):
-        return Tier(**item)
-    if isinstance(item, Sequence) and not isinstance(item, str):
-        return Tier(*item)
-    raise BadPriceError(
-        f"a tier must be a Tier, a mapping of its fields or a tuple "
-        f"(up_to, unit, flat, block), not {type(item).__name__}: {item!r}."
-    )
-
-
-def _tier_table(tiers: Iterable[TierLike]) -> tuple[Tier, ...]:
-    if isinstance(tiers, (str, Tier)) or not isinstance(tiers, Iterable):
-        raise BadPriceError(f"tiers must be a sequence of tiers, not {tiers!r}.")
-    table = []
-    for index, item in enumerate(tiers):
-        try:
-            table.append(_tier(item))
-        except BadPriceError as error:
-            raise BadPriceError(f"tiers[{index}]: {error}") from None
-        except RatekitTypeError as error:
-            raise RatekitTypeError(f"tiers[{index}]: {error}") from None
-        except TypeError as error:
-            raise BadPriceError(
-                f"tiers[{index}] {item!r} is not a tier ({error}); give Tier(up_to, unit, "
-                "flat, block), a mapping of those fields or a tuple in that order."
-            ) from None
-    return tuple(table)
-
-
-def _check_table(model: str, tiers: tuple[Tier, ...]) -> None:
-    """Bounds strictly increasing, only the last tier open, at least one tier."""
-    if not tiers:
-        raise BadPriceError(
-            f"{model} needs at least one tier; e.g. {model}([Tier(unit='0.10')]) "
-            "prices every unit at 0.10."
-        )
-    last = len(tiers) - 1
-    for index, tier in enumerate(tiers):
-        if tier.up_to is None and index != last:
-            raise BadPriceError(
-                f"{model} tiers[{index}] is open (up_to=None) but is not the last tier; "
-                "only the last tier may be open: give it an up_to or move it to the end."
-            )
-        if index and tier.up_to is not None:
-            previous = tiers[index - 1].up_to
-            assert previous is not None  # checked on the previous pass
-            if tier.up_to <= previous:
-                raise BadPriceError(
-                    f"{model} tiers[{index}] up_to {str(tier.up_to)!r} is not greater than "
-                    f"tiers[{index - 1}] up_to {str(previous)!r}; tier bounds must be "
-                    "strictly increasing."
-                )
-    if tiers[last].up_to is not None:
-        raise BadPriceError(
-            f"{model} tiers[{last}] (the last tier) has up_to {str(tiers[last].up_to)!r}; "
-            "the last tier must be open (up_to=None) so that every quantity has a price: "
-            f"append a tier for the quantities above {tiers[last].up_to}."
-        )
-
-
-_RANGE: Final = re.compile(r"^\s*(\d+)\s*(?:[-\u2013]\s*(\d+)|(\+))\s*$")
-
-
-def _parse_range(model: str, index: int, span: object) -> tuple[int, int | None]:
-    if isinstance(span, str):
-        match = _RANGE.match(span)
-        if match is None:
-            raise BadPriceError(
-                f"{model}.from_ranges ranges[{index}] range {span!r} is not an inclusive "
-                "integer range; write 'first-last' (e.g. '1-5') or 'first+' for the open "
-                "last range (e.g. '11+'), or a tuple (first, last or None)."
-            )
-        return int(match[1]), None if match[3] else int(match[2])
-    if (
-        isinstance(span, tuple)
-        and len(span) == 2
-        and isinstance(span[0], int)
-        and not isinstance(span[0], bool)
-        and span[0] >= 0
-        and (span[1] is None or (isinstance(span[1], int) and not isinstance(span[1], bool)))
-    ):
-        return span[0], span[1]
-    raise BadPriceError(
-        f"{model}.from_ranges ranges[{index}] range {span!r} must be a string like "
-        "'1-5' or '11+', or a tuple of integers (first, last or None)."
-    )
-
-
-def _ranges_to_tiers(model: str, ranges: Iterable[Sequence[typing.Any]]) -> list[Tier]:
-    """Read inclusive integer ranges (``"1-5"``, ``"6-10"``, ``"11+"``) as tiers."""
-    tiers: list[Tier] = []
-    previous_text = ""
-    previous_end: int | None = -1
-    for index, item in enumerate(ranges):
-        if isinstance(item, str) or not 2 <= len(item) <= 3:
-            raise BadPriceError(
-                f"{model}.from_ranges ranges[{index}] must be (range, unit) or "
-                f"(range, unit, flat), e.g. ('1-5', '0.10'), not {item!r}."
-            )
-        span, *prices = item
-        first, last = _parse_range(model, index, span)
-        text = f"{first}+" if last is None else f"{first}-{last}"
-        if last is not None and last < first:
-            raise BadPriceError(
-                f"{model}.from_ranges ranges[{index}] {text!r} ends before it starts; "
-                "an inclusive range is first-last with first <= last."
-            )
-        if previous_end is None:
-            raise BadPriceError(
-                f"{model}.from_ranges ranges[{index - 1}] {previous_text!r} is open but is not "
-                "the last range; only the last range may be open."
-            )
-        if index == 0:
-            if first > 1:
-                raise BadPriceError(
-                    f"{model}.from_ranges ranges[0] {text!r} starts at {first}; the first "
-                    "range must start at 0 or 1, or the quantities below it have no price."
-                )
-        elif first > previous_end + 1:
-            raise BadPriceError(
-                f"{model}.from_ranges ranges[{index}] {text!r} leaves a gap after "
-                f"ranges[{index - 1}] {previous_text!r}; it should start at {previous_end + 1}."
-            )
-        elif first <= previous_end:
-            raise BadPriceError(
-                f"{model}.from_ranges ranges[{index}] {text!r} overlaps ranges[{index - 1}] "
-                f"{previous_text!r}, which already includes {first}; inclusive ranges "
-                f"continue at {previous_end + 1}."
-            )
-        if last == 0:
-            raise BadPriceError(
-                f"{model}.from_ranges ranges[0] {text!r} covers no quantity above 0; start "
-                "the table with a range such as '1-5' (or '0-5')."
-            )
-        try:
-            tiers.append(Tier(last, *prices))
-        except BadPriceError as error:
-            raise BadPriceError(f"{model}.from_ranges ranges[{index}]: {error}") from None
-        previous_text, previous_end = text, last
-    if previous_end is not None and tiers:
-        raise BadPriceError(
-            f"{model}.from_ranges ranges[{len(tiers) - 1}] {previous_text!r} is the last range "
-            f"but is closed; end the table with an open range such as '{previous_end + 1}+' "
-            "so that every quantity has a price."
-        )
-    return tiers
-
-
-def _graduated_lines(
-    tiers: tuple[Tier, ...], quantity: Decimal, flat_at_zero: bool
-) -> tuple[TierLine, ...]:
-    lines = []
-    lower = ZERO
-    for index, tier in enumerate(tiers):
-        if not (quantity > lower or (index == 0 and flat_at_zero)):
-            break
-        upper = tier.up_to
-        top = quantity if upper is None or quantity < upper else upper
-        lines.append(tier._line(index, lower, CONTEXT.subtract(top, lower), flat=True))
-        if upper is None or quantity <= upper:
-            break
-        lower = upper
-    if not lines:  # zero usage, first flat fee waived
-        lines.append(tiers[0]._line(0, ZERO, ZERO, flat=False))
-    return tuple(lines)
-
-
-def _graduated_amount(tiers: tuple[Tier, ...], quantity: Decimal, flat_at_zero: bool) -> Decimal:
-    total = ZERO
-    lower = ZERO
-    for index, tier in enumerate(tiers):
-        if not (quantity > lower or (index == 0 and flat_at_zero)):
-            break
-        upper = tier.up_to
-        top = quantity if upper is None or quantity < upper else upper
-        inside = CONTEXT.subtract(top, lower)
-        if tier.block is not None:
-            inside = Decimal(_blocks(inside, tier.block))
-        total = CONTEXT.add(total, CONTEXT.add(CONTEXT.multiply(tier.unit, inside), tier.flat))
-        if upper is None or quantity <= upper:
-            break
-        lower = upper
-    return total
-
-
 def _marginal(model: PriceModel, quantity: Number, added: Number) -> Decimal:
     base = to_decimal(quantity)
     return CONTEXT.subtract(
         model.amount(CONTEXT.add(base, to_decimal(added, "added quantity"))), model.amount(base)
     )
-
-
-def _tiers_repr(tiers: tuple[Tier, ...]) -> str:
-    return "[" + ", ".join(map(repr, tiers)) + "]"
-
-
-# -- breakdown lines --------------------------------------------------------------------
-
-
-@typing.final
-@attrs.frozen(kw_only=True)
-class TierLine:
-    """One line of a price breakdown: the part of a quantity priced in one tier.
-
-    ``label`` names the tier (``"tiers[1]"``, ``"per unit"``, ``"free units"``);
-    ``lower`` and ``upper`` are its bounds ``(lower, upper]`` (``upper`` ``None`` when open,
-    ``lower`` ``None`` for models without tiers); ``quantity`` is the quantity priced here,
-    ``unit`` the price per unit (or per block), ``block`` and ``blocks`` the block size and
-    the number of started blocks when the tier prices blocks, ``flat`` the fixed fee charged
-    on this line and ``amount`` the line's exact amount. The amounts of a model's lines add
-    up to its amount. ``str(line)`` reads as the arithmetic.
-
-    Example:
-        >>> import ratekit as rk
-        >>> line = rk.Volume([rk.Tier(5, "1.00"), rk.Tier(None, "0.80", flat=2)]).explain(7)[0]
-        >>> print(line)
-        tiers[1] (5, ∞): 7 * 0.80 + 2 flat = 7.60
-        >>> line.amount
-        Decimal('7.60')
-    """
-
-    label: str
-    """What the line prices: ``"tiers[0]"``, ``"per unit"``, ``"flat fee"``, …"""
-    lower: Decimal | None
-    """The tier's lower bound (excluded), or ``None`` for a model without tiers."""
-    upper: Decimal | None
-    """The tier's upper bound (included), or ``None`` when open."""
-    quantity: Decimal
-    """The quantity priced on this line."""
-    unit: Decimal
-    """The price per unit, or per started block when ``block`` is set."""
-    flat: Decimal = ZERO
-    """The fixed fee charged on this line (0 when none or waived)."""
-    block: Decimal | None = None
-    """The block size when the line prices started blocks."""
-    blocks: int | None = None
-    """The number of started blocks, when the line prices blocks."""
-    amount: Decimal
-    """The line's exact amount."""
-
-    def __repr__(self) -> str:
-        return f"TierLine({str(self)!r})"
-
-    def __str__(self) -> str:
-        head = self.label
-        if self.lower is not None:
-            head += f" ({self.lower}, {_text(self.upper)}{')' if self.upper is None else ']'}"
-        if self.block is not None:
-            plural = "" if self.blocks == 1 else "s"
-            body = f"{self.quantity} in {self.blocks} block{plural} of {self.block} * {self.unit}"
-        else:
-            body = f"{self.quantity} * {self.unit}"
-        if self.flat:
-            body += f" + {self.flat} flat"
-        return f"{head}: {body} = {self.amount}"
 
 
 # -- the protocol -----------------------------------------------------------------------
@@ -713,8 +316,11 @@ class Graduated:
     zero. Negative quantities raise :class:`~ratekit.BadQuantityError`.
 
     The tiers are :class:`Tier` values (or mappings or tuples of their fields): at least
-    one, bounds strictly increasing, the last one open (``up_to=None``). Build one from
-    inclusive integer ranges with :meth:`from_ranges`. ``amount`` is O(number of tiers).
+    one, bounds strictly increasing, only the last one open (``up_to=None``). The last
+    tier may also be bounded, as Kill Bill's catalogs end theirs: a quantity above its
+    bound then raises :class:`~ratekit.BadQuantityError` (rating names the entry,
+    account, cycle and quantity). Build one from inclusive integer ranges with
+    :meth:`from_ranges`. ``amount`` is O(number of tiers).
 
     Example:
         >>> import ratekit as rk
@@ -734,6 +340,7 @@ class Graduated:
 
     def __attrs_post_init__(self) -> None:
         _check_table("Graduated", self.tiers)
+        _check_flag("Graduated", "flat_at_zero", self.flat_at_zero)
 
     @classmethod
     def from_ranges(
@@ -746,8 +353,9 @@ class Graduated:
         when open. The integer range ``first-last`` becomes the continuous tier
         ``(first - 1, last]``: 1-5 is ``(0, 5]``, 6-10 is ``(5, 10]``, 11+ is
         ``(10, ∞)``, so 5.5 units fall in 6-10. The first range starts at 1 (or 0, the
-        same tier); each next range starts right after the previous one ends; gaps,
-        overlaps and a closed last range are rejected.
+        same tier); each next range starts right after the previous one ends; gaps and
+        overlaps are rejected. A closed last range bounds the table (quantities above it
+        are refused when priced).
 
         Example:
             >>> import ratekit as rk
@@ -773,7 +381,11 @@ class Graduated:
             >>> rk.Graduated([rk.Tier(100, "0"), rk.Tier(None, "2", block=50)]).amount(101)
             Decimal('2')
         """
-        return _graduated_amount(self.tiers, _quantity(quantity, "Graduated"), self.flat_at_zero)
+        quantity = _quantity(quantity, "Graduated")
+        tiers = self.tiers
+        if tiers[-1].up_to is not None:  # a bounded table: refuse what lies above it
+            _check_bound("Graduated", tiers, quantity)
+        return _graduated_amount(tiers, quantity, self.flat_at_zero)
 
     def explain(self, quantity: Number) -> tuple[TierLine, ...]:
         """One line per tier the quantity reaches (the first tier alone at zero).
@@ -785,7 +397,9 @@ class Graduated:
             tiers[0] (0, 5]: 5 * 0.10 = 0.50
             tiers[1] (5, ∞): 2 * 0.05 = 0.10
         """
-        return _graduated_lines(self.tiers, _quantity(quantity, "Graduated"), self.flat_at_zero)
+        quantity = _quantity(quantity, "Graduated")
+        _check_bound("Graduated", self.tiers, quantity)
+        return _graduated_lines(self.tiers, quantity, self.flat_at_zero)
 
     def marginal(self, quantity: Number, added: Number) -> Decimal:
         """What ``added`` units cost on top of ``quantity``: ``amount(q + a) - amount(q)``.
@@ -825,6 +439,7 @@ class Volume:
 
     def __attrs_post_init__(self) -> None:
         _check_table("Volume", self.tiers)
+        _check_flag("Volume", "flat_at_zero", self.flat_at_zero)
 
     @classmethod
     def from_ranges(
@@ -849,12 +464,14 @@ class Volume:
         return f"Volume({_tiers_repr(self.tiers)}{extra})"
 
     def _select(self, quantity: Decimal) -> tuple[int, Decimal]:
+        if self.tiers[-1].up_to is not None:  # a bounded table: refuse what lies above it
+            _check_bound("Volume", self.tiers, quantity)
         lower = ZERO
         for index, tier in enumerate(self.tiers):
             if tier.up_to is None or quantity <= tier.up_to:
                 return index, lower
             lower = tier.up_to
-        raise AssertionError("unreachable: the last tier is open")  # pragma: no cover
+        raise AssertionError("unreachable: the bound was checked")  # pragma: no cover
 
     def amount(self, quantity: Number) -> Decimal:
         """The selected tier's price for the whole quantity, exact.

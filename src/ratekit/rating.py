@@ -8,17 +8,22 @@
    telescoping, so the pieces add up to the row exactly).
 2. Each piece is priced by the highest-priority entry in effect whose selector matches
    the resource's description.
-3. An allowance makes the first units of a cycle free, in time order.
+3. An allowance makes the first units of its period free (the billing cycle, or its own
+   cycle), in time order, as exact fractions.
 4. A **linear** price (:class:`~ratekit.PerUnit`) prices each piece on its own. Any other
    price (graduated, volume, package, flat) prices the cycle's total quantity per
    account, plan and meter (or per resource, or per value of a description attribute:
    the entry's ``group_by``), and gives each piece, in time order, the **marginal**
    amount of its quantity on top of those before it: ``amount(before + q) -
-   amount(before)`` (the first piece also carries ``amount(0)``, a flat fee charged at
-   zero usage). The pieces of a group therefore add up exactly to the amount of the
-   group's total.
-5. Recurring fees, then minimum commitments, are added per account, plan and cycle,
-   prorated to the part of the cycle the plan covers inside the rated span.
+   amount(before)``. The group's **base**, ``amount(0)`` (a flat fee, a first tier's
+   flat fee), is its own charge (``kind="fee"``, named after the entry): the base and
+   the pieces of a group add up exactly to the amount of the group's total.
+5. Bases are **due without usage**: every account the plans cover owes, each cycle, the
+   base of each meter's account-wide entry (no selector, no ``group_by``) in each price
+   regime, prorated by the share of the cycle the plan covers inside the rated span. A
+   group opened by another entry (a selector, a ``group_by``) owes its entry's base
+   when it has usage. Then recurring fees and minimum commitments are added per
+   account, plan and cycle, prorated the same way.
 
 Amounts are exact (no rounding here): invoices round each printed line once.
 
@@ -42,310 +47,45 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
-import itertools
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Final, Literal
+from fractions import Fraction
+from typing import Final
 
-import attrs
-
+from ._allowances import _NOTHING, _Allowances
 from ._decimals import CONTEXT, ONE, ZERO
-from ._decimals import tidy as _tidy
+from ._dues import _cycle_span, _Dues, _split
+from ._dues import _exact as _decimal
 from ._instants import MAX_US, MIN_US, format_us, to_us
-from .errors import BadQuantityError, RatekitTypeError, UnpricedUsageError
+from ._paths import MISSING, lookup
+from ._regimes import _Regimes
+from .assignments import Assignment, _assignments_by_account
+from .charges import _KIND_ORDER as _KIND_ORDER  # noqa: PLC0414 - billing reads it here
+from .charges import Charge, Rating
+from .charges import ChargeKind as ChargeKind  # noqa: PLC0414 - billing reads it here
+from .errors import BadQuantityError, RatekitError, RatekitTypeError, UnitError, UnpricedUsageError
 from .metering import meter
 from .policies import Meter
-from .pricebook import Assignment, Plan, PriceEntry, _assignments_by_account, _winner
-from .prices import PerUnit, PriceModel, TierLine
+from .pricebook import Plan, PriceEntry
+from .prices import PerUnit, PriceModel
 from .records import Anomaly, Event, Inventory, Sample
-from .render import rating_html
 from .spans import Span
+from .units import Unit
 from .usage import Usage, UsageRow
 
 __all__ = ["Charge", "Rating", "rate"]
-
-ChargeKind = Literal["usage", "fee", "minimum"]
 
 _SPLIT_QUANTUM: Final = Decimal("1e-24")
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
-_KIND_ORDER: Final = {"usage": 0, "fee": 1, "minimum": 2}
-_NO_DESCRIPTION: Final[Mapping[str, object]] = {}
-
-
-@typing.final
-@attrs.frozen(repr=False)
-class Charge:
-    """An exact amount, with everything needed to explain it.
-
-    - ``kind``: ``"usage"`` (a piece of a usage row), ``"fee"`` (a recurring fee) or
-      ``"minimum"`` (the top-up of a minimum commitment).
-    - ``account``, ``meter``, ``resource``: who, what, which (``meter`` is the fee's id for
-      a fee, the meter or ``None`` for a minimum; ``resource`` is ``None`` for both).
-    - ``span``, ``cycle``: the piece of time and the billing cycle it belongs to.
-    - ``quantity``, ``unit``: the usage priced (for a fee: the share of the cycle, in
-      ``"cycle"``); ``free``: the part of it an allowance covered.
-    - ``amount``: the exact, unrounded amount, in ``currency``.
-    - ``plan``, ``entry``: the ids of the plan and of the price entry (or fee) that priced
-      it; ``unit_price``: the price per unit for a linear price or a fee, else ``None``
-      (see :attr:`tiers`).
-    - ``description``, ``record_ids``, ``row``: the resource's attributes in force, the ids
-      of the records behind the charge and the usage row it comes from.
-    - ``price``, ``position``, ``opens``: the price model, the group's quantity before this
-      piece and whether the piece opens its group (it then carries ``amount(0)``), from
-      which :attr:`tiers` is computed; ``quantum`` and ``rounding``: the plan's rounding,
-      which invoices apply.
-
-    Example:
-        >>> import ratekit as rk
-        >>> from decimal import Decimal
-        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
-        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"),
-        ...                [rk.PriceEntry("egress", "egress", rk.Graduated([rk.Tier(10, 0), rk.Tier(None, "0.09")]))])
-        >>> row = rk.UsageRow("acme", "egress", "ip-1", march, march, 25, "GB", {}, ("s1",))
-        >>> charge = rk.rate([row], plan, span=march).charges[0]
-        >>> charge
-        Charge('acme', 'egress', 'ip-1', '2026-03-01T00:00:00Z'..'2026-04-01T00:00:00Z', 25 GB, 1.35 EUR, entry='egress')
-        >>> for line in charge.tiers:
-        ...     print(line)
-        tiers[0] (0, 10]: 10 * 0 = 0
-        tiers[1] (10, ∞): 15 * 0.09 = 1.35
-    """
-
-    account: str
-    meter: str | None
-    resource: str | None
-    span: Span
-    cycle: Span
-    quantity: Decimal
-    unit: str
-    amount: Decimal
-    currency: str
-    plan: str
-    entry: str | None
-    unit_price: Decimal | None
-    free: Decimal = ZERO
-    kind: ChargeKind = "usage"
-    row: UsageRow | None = attrs.field(default=None, eq=False)
-    price: PriceModel | None = attrs.field(default=None, eq=False)
-    position: Decimal | None = attrs.field(default=None, eq=False)
-    opens: bool = attrs.field(default=False, eq=False)
-    quantum: Decimal = attrs.field(default=Decimal("0.01"), eq=False)
-    rounding: str = attrs.field(default="ROUND_HALF_EVEN", eq=False)
-
-    def __repr__(self) -> str:
-        return (
-            f"Charge({self.account!r}, {self.meter!r}, {self.resource!r}, "
-            f"{format_us(self.span.start_us)!r}..{format_us(self.span.end_us)!r}, "
-            f"{self.quantity} {self.unit}, {self.amount} {self.currency}, entry={self.entry!r}"
-            + (f", kind={self.kind!r}" if self.kind != "usage" else "")
-            + (f", free={self.free}" if self.free else "")
-            + ")"
-        )
-
-    @property
-    def description(self) -> Mapping[str, object]:
-        """The resource's attributes in force over the charge's span (empty for fees)."""
-        return _NO_DESCRIPTION if self.row is None else self.row.description
-
-    @property
-    def record_ids(self) -> tuple[str, ...]:
-        """The ids of the records behind the charge (empty for fees and minimums)."""
-        return () if self.row is None else self.row.record_ids
-
-    @property
-    def billable(self) -> Decimal:
-        """The quantity the price applied to: ``quantity - free``."""
-        return _SUB(self.quantity, self.free)
-
-    @property
-    def tiers(self) -> tuple[TierLine, ...]:
-        """The tier lines this charge crossed, whose amounts add up to :attr:`amount`.
-
-        For a linear price, the breakdown of the billable quantity; for a tiered one, the
-        part of the group's breakdown that this piece added on top of the pieces before it.
-        Empty for fees and minimums.
-        """
-        if self.price is None:
-            return ()
-        billable = self.billable
-        if self.position is None:
-            return tuple(self.price.explain(billable))
-        after = self.price.explain(_ADD(self.position, billable))
-        if self.opens:
-            return tuple(after)
-        before = {line.label: line for line in self.price.explain(self.position)}
-        out = []
-        for line in after:
-            old = before.get(line.label)
-            if old is None:
-                out.append(line)
-                continue
-            quantity = _SUB(line.quantity, old.quantity)
-            amount = _SUB(line.amount, old.amount)
-            if quantity or amount:
-                out.append(
-                    attrs.evolve(
-                        line,
-                        quantity=quantity,
-                        amount=amount,
-                        flat=_SUB(line.flat, old.flat),
-                        blocks=None if line.blocks is None else line.blocks - (old.blocks or 0),
-                    )
-                )
-        return tuple(out)
-
-
-@typing.final
-@attrs.frozen(repr=False)
-class Rating:
-    """What :func:`rate` returns: the charges, the anomalies, and the usage rows rated.
-
-    ``charges`` are ordered by account, cycle, kind (usage, fees, minimums), meter,
-    resource and time; ``anomalies`` hold metering's (when records were given) and
-    rating's own (usage no entry prices, under a plan that reports it).
-
-    Example:
-        >>> import ratekit as rk
-        >>> rk.rate([], rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), []),
-        ...         span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
-        Rating(0 charges, 0 anomalies)
-    """
-
-    charges: tuple[Charge, ...]
-    """The charges, in a stable order."""
-    anomalies: tuple[Anomaly, ...]
-    """What was odd: metering's anomalies, then unpriced usage."""
-    rows: tuple[UsageRow, ...] = attrs.field(default=(), eq=False)
-    """The usage rows that were rated."""
-
-    def __repr__(self) -> str:
-        charges = "charge" if len(self.charges) == 1 else "charges"
-        anomalies = "anomaly" if len(self.anomalies) == 1 else "anomalies"
-        return f"Rating({len(self.charges)} {charges}, {len(self.anomalies)} {anomalies})"
-
-    def _repr_html_(self) -> str:
-        """The charges as an HTML table, for notebooks (every user string escaped)."""
-        return rating_html(self)
-
-    def total(self, account: str | None = None) -> Decimal:
-        """The exact sum of the charges (of one account), unrounded. O(n).
-
-        Example:
-            >>> import ratekit as rk
-            >>> rk.rate([], rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), []),
-            ...         span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")).total()
-            Decimal('0')
-        """
-        total = ZERO
-        for charge in self.charges:
-            if account is None or charge.account == account:
-                total = _ADD(total, charge.amount)
-        return total
-
 
 # -- splitting rows ------------------------------------------------------------------------
 
 
-def _split(
-    quantity: Decimal, start_us: int, end_us: int, cuts: Sequence[int]
-) -> list[tuple[int, int, Decimal]]:
-    """Cut ``[start_us, end_us)`` at ``cuts`` (inside it, ascending), sharing ``quantity``.
-
-    The quantity is shared in proportion to time, telescoping, so the parts add up to it
-    exactly.
-    """
-    duration = end_us - start_us
-    out = []
-    previous_t = start_us
-    previous_f = ZERO
-    for t in (*cuts, end_us):
-        if t == end_us:
-            f = quantity
-        else:
-            f = CONTEXT.divide(_MUL(quantity, t - start_us), duration).quantize(
-                _SPLIT_QUANTUM, context=CONTEXT
-            )
-        out.append((previous_t, t, _tidy(_SUB(f, previous_f))))
-        previous_t, previous_f = t, f
-    return out
-
-
-def _prorate(amount: Decimal, share: tuple[int, int]) -> Decimal:
-    """``amount * numerator / denominator``: exact whenever the result is."""
-    numerator, denominator = share
-    if numerator == denominator:
-        return amount
-    return _tidy(CONTEXT.divide(_MUL(amount, numerator), denominator))
-
-
-# -- price regimes -------------------------------------------------------------------------
-
-
-class _Regimes:
-    """The candidate entries of one meter of one plan, between successive cuts."""
-
-    __slots__ = ("bounds", "candidates", "keys", "winners")
-
-    def __init__(self, plan: Plan, meter_name: str, start_us: int, end_us: int) -> None:
-        cuts = plan.cuts_us(meter_name, start_us, end_us)
-        self.bounds = [start_us, *cuts, end_us]
-        entries = plan.entries_of(meter_name)
-        self.candidates: list[list[PriceEntry]] = []
-        for lo in self.bounds[:-1]:
-            active = [entry for entry in entries if entry.active_us(lo, lo + 1)]
-            active.sort(key=lambda entry: -entry.priority)
-            self.candidates.append(active)
-        # The winner depends only on the regime and on the values of the attributes that
-        # some selector reads: cache it by those.
-        self.keys = tuple(sorted({key for entry in entries for key, _ in entry.where}))
-        self.winners: dict[tuple[object, ...], PriceEntry | None] = {}
-
-    def cuts_inside(self, start_us: int, end_us: int) -> list[int]:
-        bounds = self.bounds
-        i = bisect.bisect_right(bounds, start_us)
-        j = bisect.bisect_left(bounds, end_us)
-        return bounds[i:j]
-
-    def winner(self, t_us: int, description: Mapping[str, object]) -> PriceEntry | None:
-        index = bisect.bisect_right(self.bounds, t_us) - 1 if len(self.bounds) > 2 else 0
-        return self.winner_in(index, description)
-
-    def winner_in(self, index: int, description: Mapping[str, object]) -> PriceEntry | None:
-        """The winning entry in regime ``index`` for a resource so described."""
-        keys = self.keys
-        if len(keys) == 1:
-            key: tuple[object, ...] = (index, description.get(keys[0], _MISSING))
-        else:
-            key = (index, *[description.get(name, _MISSING) for name in keys])
-        try:
-            return self.winners[key]
-        except KeyError:
-            pass
-        except TypeError:  # an unhashable attribute value: no cache
-            return _first_match(self.candidates[index], description)
-        found = self.winners[key] = _first_match(self.candidates[index], description)
-        return found
-
-
-def _first_match(
-    candidates: list[PriceEntry], description: Mapping[str, object]
-) -> PriceEntry | None:
-    """The highest-priority candidate that matches (candidates sorted by priority, high first)."""
-    for index, entry in enumerate(candidates):
-        if entry.matches(description):
-            tied = [
-                other
-                for other in candidates[index:]
-                if other.priority == entry.priority and other.matches(description)
-            ]
-            return _winner(tied, entry.meter, description)
-    return None
-
-
 _MISSING: Final = object()
+_UNKNOWN: Final = object()
 
 
 # -- the rating engine ---------------------------------------------------------------------
@@ -359,6 +99,7 @@ class _Piece:
         "cycle",
         "entry",
         "free",
+        "free_exact",
         "opens",
         "order",
         "plan",
@@ -366,6 +107,7 @@ class _Piece:
         "quantity",
         "row",
         "span",
+        "unit",
     )
 
     def __init__(  # noqa: PLR0917 - private plumbing of plain values
@@ -385,10 +127,23 @@ class _Piece:
         self.cycle = cycle
         self.entry = entry
         self.order = order
+        self.unit = row.unit
         self.free = ZERO
+        self.free_exact = _NOTHING
         self.amount = ZERO
         self.position: Decimal | None = None
         self.opens = False
+
+
+def _group_value(piece: _Piece) -> object:
+    """The value a non-linear price groups a piece by (its entry's ``group_by``)."""
+    group_by = piece.entry.group_by
+    if group_by is None:
+        return None
+    if group_by == "resource":
+        return piece.row.resource
+    value = lookup(piece.row.description, group_by)
+    return None if value is MISSING else value
 
 
 def _sort_key(piece: _Piece) -> tuple[int, int, str, int]:
@@ -407,14 +162,7 @@ def _row_key(row: UsageRow) -> tuple[object, ...]:
     )
 
 
-def _cycle_span(cache: dict[tuple[int, int], Span], bounds: tuple[int, int]) -> Span:
-    span = cache.get(bounds)
-    if span is None:
-        span = cache[bounds] = Span.from_us(*bounds)
-    return span
-
-
-class _Engine:
+class _Engine(_Dues, _Allowances):
     def __init__(
         self,
         plans: Plan | Iterable[Assignment],
@@ -443,8 +191,55 @@ class _Engine:
         self.cycle_spans: dict[tuple[int, int], Span] = {}
         self.anomalies: list[Anomaly] = []
         self.direct: list[Charge] = []  # charges of linear pieces priced on the spot
+        # the first piece of each non-linear group, by group key
+        self.openers = {}
+        self.factors: dict[tuple[int, str], object] = {}  # meter unit to price unit, per entry
+        self.based: dict[int, list[str]] = {}  # per plan: meters with an account-wide base
+        # what usage before the span consumed of allowances with their own period
+        self.used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction] = {}
 
     # -- plans and regimes ---------------------------------------------------------------
+
+    def covered(
+        self, accounts: Iterable[str] | None, rows: Iterable[UsageRow], records: object
+    ) -> set[str]:
+        """The accounts the plans cover: what fees, bases and minimums are due to.
+
+        Under assignments, every assigned account. Under a single plan, the accounts
+        named in ``accounts``, and every account that appears in the input (a usage row
+        or a record, inside the rated span or not).
+        """
+        named: set[str] = set()
+        if accounts is not None:
+            if isinstance(accounts, str) or not isinstance(accounts, Iterable):
+                raise RatekitTypeError(
+                    "rate accounts must be an iterable of account names such as "
+                    f"['acme', 'globex'], not {type(accounts).__name__}: {accounts!r}."
+                )
+            for account in accounts:
+                if not isinstance(account, str) or not account:
+                    raise RatekitTypeError(
+                        "rate accounts must be non-empty strings (account names), not "
+                        f"{type(account).__name__}: {account!r}."
+                    )
+                named.add(account)
+        if self.default is None:
+            unknown = sorted(named - set(self.assignments))
+            if unknown:
+                raise UnpricedUsageError(
+                    f"rate accounts {unknown!r} have no assignment: under assignments the "
+                    "plans cover the assigned accounts; assign them a plan with "
+                    "rk.Assignment(...)."
+                )
+            return set(self.assignments)
+        named.update(row.account for row in rows)
+        if isinstance(records, Iterable):
+            named.update(
+                name
+                for record in records
+                if isinstance(name := getattr(record, "account", None), str)
+            )
+        return named
 
     def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
         if self.default is not None:
@@ -519,7 +314,7 @@ class _Engine:
                         entry = typing.cast("PriceEntry | None", found)
                         if entry is not None:
                             price = entry.price
-                            if type(price) is PerUnit and not allowed:
+                            if type(price) is PerUnit and not allowed and entry.unit is None:
                                 # Priced on the spot: no allowance, no aggregation.
                                 direct.append(
                                     Charge(
@@ -657,63 +452,64 @@ class _Engine:
             numerator += numerator_ab
         return numerator, denominator
 
-    def allow(self, pieces: list[_Piece]) -> None:
-        groups: dict[tuple[str, int, int, str], list[_Piece]] = {}
-        for piece in pieces:
-            if any(allowance.meter == piece.row.meter for allowance in piece.plan.allowances):
-                key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter)
-                groups.setdefault(key, []).append(piece)
-        for (account, _, _, meter_name), members in groups.items():
-            plan = members[0].plan
-            share = self.share(account, plan, members[0].cycle)
-            left = ZERO
-            for allowance in plan.allowances:
-                if allowance.meter == meter_name:
-                    left = _ADD(left, _prorate(allowance.quantity, share))
-            left = _tidy(left)
-            members.sort(key=_sort_key)
-            for piece in members:
-                if left <= 0:
-                    break
-                if piece.quantity > 0:
-                    piece.free = min(piece.quantity, left)
-                    left = _SUB(left, piece.free)
-
     def price(self, pieces: list[_Piece]) -> None:
         groups: dict[tuple[object, ...], list[_Piece]] = {}
         for piece in pieces:
+            if piece.entry.unit is not None:
+                self.convert(piece)
             price = piece.entry.price
             billable = _SUB(piece.quantity, piece.free) if piece.free else piece.quantity
             if price.linear:
                 if type(price) is PerUnit:
-                    piece.amount = _MUL(price.rate, billable)
+                    if piece.free_exact:  # exact until the invoice rounds (0.595, not 0.5949...)
+                        piece.amount = _decimal(
+                            Fraction(price.rate) * (Fraction(piece.quantity) - piece.free_exact)
+                        )
+                    else:
+                        piece.amount = _MUL(price.rate, billable)
                 else:
                     piece.amount = self.guard(piece, price, None, billable)
                 continue
-            group_by = piece.entry.group_by
-            if group_by is None:
-                value: object = None
-            elif group_by == "resource":
-                value = piece.row.resource
-            else:
-                value = piece.row.description.get(group_by)
+            value = None if piece.entry.group_by is None else _group_value(piece)
             key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter, value)
             groups.setdefault(key, []).append(piece)
-        for members in groups.values():
+        for group, members in groups.items():
             members.sort(key=_sort_key)
+            self.openers[group] = members[0]
             position = ZERO
-            first = True
             for piece in members:
-                price = piece.entry.price
                 billable = _SUB(piece.quantity, piece.free)
                 piece.position = position
-                if first:
-                    piece.opens = True
-                    piece.amount = self.guard(piece, price, None, billable)
-                    first = False
-                else:
-                    piece.amount = self.guard(piece, price, position, billable)
+                # The amount at zero is the group's base, charged on its own (due without
+                # usage): each piece carries the marginal amount on top of those before it.
+                piece.amount = self.guard(piece, piece.entry.price, position, billable)
                 position = _ADD(position, billable)
+
+    def convert(self, piece: _Piece) -> None:
+        """Put a piece in its entry's unit (exactly), when the price is stated per another."""
+        entry, row = piece.entry, piece.row
+        unit = entry.unit
+        assert unit is not None
+        key = (id(entry), row.unit)
+        factor = self.factors.get(key, _UNKNOWN)
+        if factor is _UNKNOWN:
+            try:
+                factor = Unit(row.unit).factor_to(unit)
+            except RatekitError as error:
+                raise UnitError(
+                    f"price entry {entry.id!r} of plan {piece.plan.id!r} is stated per "
+                    f"{entry.unit!r}, but usage of meter {row.meter!r} by account "
+                    f"{row.account!r} (resource {row.resource!r}) is in {row.unit!r}: {error}"
+                ) from None
+            self.factors[key] = factor
+        assert isinstance(factor, Fraction)
+        piece.unit = unit
+        if factor == 1:
+            return
+        piece.quantity = _decimal(Fraction(piece.quantity) * factor)
+        if piece.free_exact:
+            piece.free_exact *= factor
+            piece.free = _decimal(piece.free_exact)
 
     @staticmethod
     def guard(
@@ -725,12 +521,14 @@ class _Engine:
             return price.marginal(position, billable)
         except BadQuantityError as error:
             row = piece.row
+            total = billable if position is None else _ADD(position, billable)
             raise BadQuantityError(
                 f"price entry {piece.entry.id!r} of plan {piece.plan.id!r} cannot price "
-                f"{_SUB(piece.quantity, piece.free)} {row.unit} of meter {row.meter!r} for "
-                f"account {row.account!r} (resource {row.resource!r}, records "
-                f"{list(row.record_ids)!r}) over {format_us(piece.span.start_us)}.."
-                f"{format_us(piece.span.end_us)}: {error}"
+                f"{total} {row.unit} of meter {row.meter!r} for account {row.account!r} in "
+                f"the cycle {format_us(piece.cycle[0])}..{format_us(piece.cycle[1])} "
+                f"(reached by {billable} {row.unit} of resource {row.resource!r}, records "
+                f"{list(row.record_ids)!r}, over {format_us(piece.span.start_us)}.."
+                f"{format_us(piece.span.end_us)}): {error}"
             ) from error
 
     # -- step 5: charges, fees, minimums ---------------------------------------------------
@@ -767,7 +565,7 @@ class _Engine:
                     piece.span,
                     _cycle_span(cycle_spans, piece.cycle),
                     piece.quantity,
-                    row.unit,
+                    piece.unit,
                     piece.amount,
                     plan.currency,
                     plan.id,
@@ -786,100 +584,13 @@ class _Engine:
             if plan.minimums:
                 per_meter = spent.setdefault((row.account, id(plan), piece.cycle[0]), {})
                 per_meter[row.meter] = _ADD(per_meter.get(row.meter, ZERO), piece.amount)
+        for plan, base in self.bases(accounts):
+            out.append(base)
+            if plan.minimums:
+                per_meter = spent.setdefault((base.account, id(plan), base.cycle.start_us), {})
+                per_meter[base.meter] = _ADD(per_meter.get(base.meter, ZERO), base.amount)
         out.extend(self.fees_and_minimums(accounts, spent))
         out.sort(key=_charge_key)
-        return out
-
-    def fees_and_minimums(
-        self, accounts: Iterable[str], spent: dict[tuple[str, int, int], dict[str | None, Decimal]]
-    ) -> list[Charge]:
-        out: list[Charge] = []
-        for account in sorted(set(accounts)):
-            minimums_done: set[tuple[int, tuple[int, int]]] = set()
-            for a, b, plan in self.plans_of(account):
-                if not (plan.fees or plan.minimums):
-                    continue
-                lo, hi = max(a, self.start_us), min(b, self.end_us)
-                if hi <= lo:
-                    continue
-                edges = [lo, *plan.cycle.boundaries_us(lo, hi), hi]
-                for p_lo, p_hi in itertools.pairwise(edges):
-                    cycle = plan.cycle.containing_us(p_lo)
-                    cycle_span = _cycle_span(self.cycle_spans, cycle)
-                    part = Span.from_us(p_lo, p_hi)
-                    share = plan._share(p_lo, p_hi, cycle_span)
-                    out.extend(
-                        Charge(
-                            account,
-                            fee.id,
-                            None,
-                            part,
-                            cycle_span,
-                            _prorate(ONE, share),
-                            "cycle",
-                            _prorate(fee.amount, share),
-                            plan.currency,
-                            plan.id,
-                            fee.id,
-                            fee.amount,
-                            kind="fee",
-                            quantum=plan.quantum,
-                            rounding=plan.rounding,
-                        )
-                        for fee in plan.fees
-                    )
-                    if plan.minimums and (id(plan), cycle) not in minimums_done:
-                        minimums_done.add((id(plan), cycle))
-                        spent_here = spent.get((account, id(plan), cycle[0]), {})
-                        out.extend(self.minimums(account, plan, cycle, spent_here))
-        return out
-
-    def minimums(
-        self,
-        account: str,
-        plan: Plan,
-        cycle: tuple[int, int],
-        spent: dict[str | None, Decimal],
-    ) -> list[Charge]:
-        """Top-ups of the minimums of ``plan`` for ``account`` in ``cycle`` (once per cycle)."""
-        covered = self.coverage(account, plan, cycle)
-        if not covered:
-            return []
-        share = self.share(account, plan, cycle)
-        cycle_span = _cycle_span(self.cycle_spans, cycle)
-        span = Span.from_us(covered[0][0], covered[-1][1])
-        out = []
-        top_ups = ZERO
-        ordered = sorted(plan.minimums, key=lambda minimum: minimum.meter is None)
-        for minimum in ordered:
-            required = _prorate(minimum.amount, share)
-            if minimum.meter is None:
-                used = _ADD(sum(spent.values(), ZERO), top_ups)
-            else:
-                used = spent.get(minimum.meter, ZERO)
-            if used < required:
-                top_up = _SUB(required, used)
-                if minimum.meter is not None:
-                    top_ups = _ADD(top_ups, top_up)
-                out.append(
-                    Charge(
-                        account,
-                        minimum.meter,
-                        None,
-                        span,
-                        cycle_span,
-                        _prorate(ONE, share),
-                        "cycle",
-                        top_up,
-                        plan.currency,
-                        plan.id,
-                        "minimum" if minimum.meter is None else f"minimum:{minimum.meter}",
-                        minimum.amount,
-                        kind="minimum",
-                        quantum=plan.quantum,
-                        rounding=plan.rounding,
-                    )
-                )
         return out
 
 
@@ -909,6 +620,7 @@ def rate(
     span: Span,
     meters: Iterable[Meter] | None = None,
     as_of: _dt.datetime | str | None = None,
+    accounts: Iterable[str] | None = None,
 ) -> Rating:
     """Rate usage over ``span`` under ``plans``: the charges, with their provenance.
 
@@ -919,8 +631,14 @@ def rate(
       returned with the charges.
     - ``plans``: one :class:`~ratekit.Plan` for every account, or
       :class:`~ratekit.Assignment` values (an account without a plan at some instant is
-      an error). Fees and minimums are charged to every assigned account (with a single
-      plan: to every account that has usage).
+      an error). Bases, fees and minimums are due to every account the plans cover:
+      under assignments, every assigned account; under a single plan, every account
+      named in ``accounts`` and every account that appears in the input (a row or a
+      record, inside the rated span or not).
+    - ``accounts``: account names a single plan covers even when the input has none of
+      their usage (rating a month in pieces, or an account with no usage at all, still
+      charges their slice of fees, bases and minimums). Under assignments, each must be
+      assigned (:class:`~ratekit.UnpricedUsageError` otherwise).
     - ``span``: what to rate; rows are clipped to it (in proportion to time), and fees,
       minimums and allowances are prorated to the part of each cycle inside it.
     - ``as_of``: what is known so far: the span is cut there (a resource still running is
@@ -959,6 +677,8 @@ def rate(
     anomalies: list[Anomaly] = []
     if meters is not None:
         meters = list(meters)
+        if not isinstance(usage, (list, tuple)):
+            usage = list(typing.cast("Records", usage))  # read twice: metering, accounts
         cycle = engine.plans[0].cycle if engine.plans else None
         metered = meter(
             typing.cast("Records", usage),
@@ -970,6 +690,20 @@ def rate(
         )
         rows: tuple[UsageRow, ...] = metered.rows
         anomalies.extend(metered.anomalies)
+        earlier = engine.period_starts()
+        if earlier:
+            # The period's usage before the span consumes own-period allowances first: the
+            # same records are metered over it for that (its anomalies are another span's).
+            before = Span.from_us(min(earlier.values()), span.start_us)
+            engine.consume_before(
+                meter(
+                    typing.cast("Records", usage),
+                    [m for m in meters if m.name in earlier],
+                    span=before,
+                    cycle=cycle,
+                    as_of=before.end,
+                ).rows
+            )
     elif isinstance(usage, Usage):
         rows = usage.rows
     else:
@@ -981,10 +715,11 @@ def rate(
                 f"{type(bad).__name__}: {bad!r}."
             )
         rows = tuple(sorted(rows, key=_row_key))
+    engine.consume_before(rows)
     pieces = engine.pieces(rows)
     engine.allow(pieces)
     engine.price(pieces)
-    accounts = {row.account for row in rows} if engine.default is not None else engine.assignments
-    charges = engine.charges(pieces, accounts)
+    covered = engine.covered(accounts, rows, usage if meters is not None else ())
+    charges = engine.charges(pieces, covered)
     anomalies.extend(engine.anomalies)
     return Rating(tuple(charges), tuple(anomalies), rows)

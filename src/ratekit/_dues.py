@@ -1,0 +1,355 @@
+"""Charges due per cycle, usage or not: prices' bases, recurring fees, minimum top-ups.
+
+The part of rating that owes something to every account a plan covers, every cycle: the
+base of a non-linear price (its amount at zero), the plan's fees, and the top-ups of its
+minimum commitments, each prorated by the share of the cycle the plan covers in the span
+rated. :class:`_Dues` is mixed into the rating engine, which provides the state it
+declares.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final, Protocol
+
+from ._decimals import CONTEXT, ONE, ZERO
+from ._decimals import tidy as _tidy
+from ._instants import format_us
+from .charges import Charge
+from .errors import BadQuantityError
+from .pricebook import Plan, PriceEntry
+from .spans import Span
+from .usage import UsageRow
+
+_ADD = CONTEXT.add
+_SUB = CONTEXT.subtract
+_MUL = CONTEXT.multiply
+_SPLIT_QUANTUM: Final = Decimal("1e-24")
+
+
+def _total(amounts: Iterable[Decimal], extra: Fraction) -> Decimal:
+    """The sum of ``amounts`` plus ``extra`` (exact top-ups), in ratekit's context."""
+    total = _exact(extra) if extra else ZERO
+    for amount in amounts:
+        total = _ADD(total, amount)
+    return total
+
+
+def _exact(value: Fraction) -> Decimal:
+    """An exact fraction as a Decimal: exact when it terminates within 60 digits."""
+    if value.denominator == 1:
+        return Decimal(value.numerator)
+    return _tidy(CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator)))
+
+
+def _prorate(amount: Decimal, share: tuple[int, int]) -> Decimal:
+    """``amount * numerator / denominator``: exact whenever the result is."""
+    numerator, denominator = share
+    if numerator == denominator:
+        return amount
+    return _tidy(CONTEXT.divide(_MUL(amount, numerator), denominator))
+
+
+def _cycle_span(cache: dict[tuple[int, int], Span], bounds: tuple[int, int]) -> Span:
+    span = cache.get(bounds)
+    if span is None:
+        span = cache[bounds] = Span.from_us(*bounds)
+    return span
+
+
+def _split(
+    quantity: Decimal, start_us: int, end_us: int, cuts: Sequence[int]
+) -> list[tuple[int, int, Decimal]]:
+    """Cut ``[start_us, end_us)`` at ``cuts`` (inside it, ascending), sharing ``quantity``.
+
+    The quantity is shared in proportion to time, telescoping, so the parts add up to it
+    exactly.
+    """
+    duration = end_us - start_us
+    out = []
+    previous_t = start_us
+    previous_f = ZERO
+    for t in (*cuts, end_us):
+        if t == end_us:
+            f = quantity
+        else:
+            f = CONTEXT.divide(_MUL(quantity, t - start_us), duration).quantize(
+                _SPLIT_QUANTUM, context=CONTEXT
+            )
+        out.append((previous_t, t, _tidy(_SUB(f, previous_f))))
+        previous_t, previous_f = t, f
+    return out
+
+
+class _Opener(Protocol):
+    """The first piece of a non-linear group (what its base is charged from)."""
+
+    row: UsageRow
+    plan: Plan
+    cycle: tuple[int, int]
+    entry: PriceEntry
+
+
+class _RegimesLike(Protocol):
+    bounds: list[int]
+
+    def base_entry(self, index: int) -> PriceEntry | None: ...
+
+
+class _Dues:
+    """Bases, fees and minimums, for the rating engine that provides this state."""
+
+    start_us: int
+    end_us: int
+    cycle_spans: dict[tuple[int, int], Span]
+    openers: dict[tuple[object, ...], _Opener]
+    based: dict[int, list[str]]
+
+    def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
+        raise NotImplementedError  # pragma: no cover - provided by the engine
+
+    def regimes_of(self, plan: Plan, meter_name: str) -> _RegimesLike:
+        raise NotImplementedError  # pragma: no cover - provided by the engine
+
+    def coverage(self, account: str, plan: Plan, cycle: tuple[int, int]) -> list[tuple[int, int]]:
+        raise NotImplementedError  # pragma: no cover - provided by the engine
+
+    def share(self, account: str, plan: Plan, cycle: tuple[int, int]) -> tuple[int, int]:
+        raise NotImplementedError  # pragma: no cover - provided by the engine
+
+    def bases(self, accounts: Iterable[str]) -> list[tuple[Plan, Charge]]:
+        """The bases (amounts at zero) of non-linear prices, due usage or not.
+
+        For every covered account, plan part and cycle: the account-wide entry of each
+        meter (no selector, no ``group_by``) is due in every price regime of the part, by
+        the share of the cycle that regime covers. A group that usage opened under any
+        other entry (a selector, a ``group_by``) owes its entry's base once, by the share
+        of the cycle the plan covers in the span.
+        """
+        out: list[tuple[Plan, Charge]] = []
+        based: set[tuple[str, int, int, str]] = set()
+        for account in sorted(set(accounts)):
+            for a, b, plan in self.plans_of(account):
+                lo, hi = max(a, self.start_us), min(b, self.end_us)
+                meters = self.based_meters(plan)
+                if hi <= lo or not meters:
+                    continue
+                edges = [lo, *plan.cycle.boundaries_us(lo, hi), hi]
+                for p_lo, p_hi in itertools.pairwise(edges):
+                    cycle = plan.cycle.containing_us(p_lo)
+                    for meter_name in meters:
+                        based.add((account, id(plan), cycle[0], meter_name))
+                        out.extend(
+                            (plan, charge)
+                            for charge in self.account_bases(
+                                account, plan, meter_name, cycle, p_lo, p_hi
+                            )
+                        )
+        for key, piece in self.openers.items():
+            entry = piece.entry
+            account = piece.row.account
+            if entry.group_by is None and (account, id(piece.plan), key[2], key[3]) in based:
+                continue
+            covered = self.coverage(account, piece.plan, piece.cycle)
+            charge = self.base(
+                account,
+                piece.plan,
+                entry,
+                piece.row.resource if entry.group_by == "resource" else None,
+                Span.from_us(covered[0][0], covered[-1][1]),
+                piece.cycle,
+                self.share(account, piece.plan, piece.cycle),
+            )
+            if charge is not None:
+                out.append((piece.plan, charge))
+        return out
+
+    def account_bases(  # noqa: PLR0917 - private plumbing of plain values
+        self, account: str, plan: Plan, meter_name: str, cycle: tuple[int, int], lo: int, hi: int
+    ) -> list[Charge]:
+        """The bases of the account-wide entries of ``meter_name`` over ``[lo, hi)``."""
+        cycle_span = _cycle_span(self.cycle_spans, cycle)
+        regimes = self.regimes_of(plan, meter_name)
+        bounds = regimes.bounds
+        shares: dict[int, tuple[PriceEntry, int, int, int, int]] = {}
+        index = max(bisect.bisect_right(bounds, lo) - 1, 0)
+        while index < len(bounds) - 1 and bounds[index] < hi:
+            r_lo, r_hi = max(bounds[index], lo), min(bounds[index + 1], hi)
+            entry = regimes.base_entry(index)
+            if entry is not None and r_lo < r_hi:
+                numerator, denominator = plan._share(r_lo, r_hi, cycle_span)
+                known = shares.get(id(entry))
+                if known is not None:
+                    numerator += known[1]
+                    r_lo = known[3]
+                shares[id(entry)] = (entry, numerator, denominator, r_lo, r_hi)
+            index += 1
+        out = []
+        for entry, numerator, denominator, s_lo, s_hi in shares.values():
+            span = Span.from_us(s_lo, s_hi)
+            charge = self.base(account, plan, entry, None, span, cycle, (numerator, denominator))
+            if charge is not None:
+                out.append(charge)
+        return out
+
+    def based_meters(self, plan: Plan) -> list[str]:
+        """The meters of ``plan`` with an account-wide non-linear entry (cached)."""
+        known = self.based.get(id(plan))
+        if known is None:
+            known = self.based[id(plan)] = sorted(
+                {
+                    entry.meter
+                    for entry in plan.entries
+                    if not entry.where and entry.group_by is None and not entry.price.linear
+                }
+            )
+        return known
+
+    def base(  # noqa: PLR0917 - private plumbing of plain values
+        self,
+        account: str,
+        plan: Plan,
+        entry: PriceEntry,
+        resource: str | None,
+        span: Span,
+        cycle: tuple[int, int],
+        share: tuple[int, int],
+    ) -> Charge | None:
+        """The base of ``entry`` for ``account`` in ``cycle``, prorated by ``share``."""
+        cycle_span = _cycle_span(self.cycle_spans, cycle)
+        try:
+            at_zero = entry.price.amount(ZERO)
+        except BadQuantityError as error:
+            raise BadQuantityError(
+                f"price entry {entry.id!r} of plan {plan.id!r} cannot price the quantity 0 "
+                f"of meter {entry.meter!r} for account {account!r} in the cycle "
+                f"{format_us(cycle[0])}..{format_us(cycle[1])}: {error}"
+            ) from error
+        if not at_zero:
+            return None
+        return Charge(
+            account,
+            entry.meter,
+            resource,
+            span,
+            cycle_span,
+            _prorate(ONE, share),
+            "cycle",
+            _prorate(at_zero, share),
+            plan.currency,
+            plan.id,
+            entry.id,
+            at_zero,
+            kind="fee",
+            price=entry.price,
+            quantum=plan.quantum,
+            rounding=plan.rounding,
+        )
+
+    def fees_and_minimums(
+        self, accounts: Iterable[str], spent: dict[tuple[str, int, int], dict[str | None, Decimal]]
+    ) -> list[Charge]:
+        out: list[Charge] = []
+        for account in sorted(set(accounts)):
+            minimums_done: set[tuple[int, tuple[int, int]]] = set()
+            for a, b, plan in self.plans_of(account):
+                if not (plan.fees or plan.minimums):
+                    continue
+                lo, hi = max(a, self.start_us), min(b, self.end_us)
+                if hi <= lo:
+                    continue
+                edges = [lo, *plan.cycle.boundaries_us(lo, hi), hi]
+                for p_lo, p_hi in itertools.pairwise(edges):
+                    cycle = plan.cycle.containing_us(p_lo)
+                    cycle_span = _cycle_span(self.cycle_spans, cycle)
+                    part = Span.from_us(p_lo, p_hi)
+                    share = plan._share(p_lo, p_hi, cycle_span)
+                    out.extend(
+                        Charge(
+                            account,
+                            fee.id,
+                            None,
+                            part,
+                            cycle_span,
+                            _prorate(ONE, share),
+                            "cycle",
+                            _prorate(fee.amount, share),
+                            plan.currency,
+                            plan.id,
+                            fee.id,
+                            fee.amount,
+                            kind="fee",
+                            quantum=plan.quantum,
+                            rounding=plan.rounding,
+                        )
+                        for fee in plan.fees
+                    )
+                    if plan.minimums and (id(plan), cycle) not in minimums_done:
+                        minimums_done.add((id(plan), cycle))
+                        spent_here = spent.get((account, id(plan), cycle[0]), {})
+                        out.extend(self.minimums(account, plan, cycle, spent_here))
+        return out
+
+    def minimums(
+        self,
+        account: str,
+        plan: Plan,
+        cycle: tuple[int, int],
+        spent: dict[str | None, Decimal],
+    ) -> list[Charge]:
+        """Top-ups of the minimums of ``plan`` for ``account`` in ``cycle`` (once per cycle)."""
+        covered = self.coverage(account, plan, cycle)
+        if not covered:
+            return []
+        share = self.share(account, plan, cycle)
+        cycle_span = _cycle_span(self.cycle_spans, cycle)
+        span = Span.from_us(covered[0][0], covered[-1][1])
+        out = []
+        # Exact fractions until the top-up is a Decimal: one rounding, at the 60th digit.
+        numerator, denominator = share
+        top_ups = Fraction(0)
+        ordered = sorted(plan.minimums, key=lambda minimum: minimum.meter is None)
+        for minimum in ordered:
+            required = Fraction(minimum.amount) * numerator / denominator
+            if minimum.meter is None:
+                used = top_ups + sum(map(Fraction, spent.values()), Fraction(0))
+            else:
+                used = Fraction(spent.get(minimum.meter, ZERO))
+            if used < required:
+                exact = required - used
+                # The Decimal difference when it is exact (it keeps the amounts' digits:
+                # 16.40, not 16.4), else the exact fraction rounded once.
+                top_up = _SUB(
+                    _prorate(minimum.amount, share),
+                    _total(spent.values(), top_ups)
+                    if minimum.meter is None
+                    else spent.get(minimum.meter, ZERO),
+                )
+                if Fraction(top_up) != exact:
+                    top_up = _exact(exact)
+                if minimum.meter is not None:
+                    top_ups += exact
+                out.append(
+                    Charge(
+                        account,
+                        minimum.meter,
+                        None,
+                        span,
+                        cycle_span,
+                        _prorate(ONE, share),
+                        "cycle",
+                        top_up,
+                        plan.currency,
+                        plan.id,
+                        "minimum" if minimum.meter is None else f"minimum:{minimum.meter}",
+                        minimum.amount,
+                        kind="minimum",
+                        quantum=plan.quantum,
+                        rounding=plan.rounding,
+                    )
+                )
+        return out

@@ -1,0 +1,86 @@
+"""Price regimes: the candidate entries of one meter of one plan between successive cuts.
+
+Rating looks the winning entry up once per regime and description (cached by the values
+of the attributes some selector reads); a regime's account-wide entry gives the base due
+without usage.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping
+
+from ._paths import lookup
+from .pricebook import Plan, PriceEntry, _winner
+
+
+class _Regimes:
+    """The candidate entries of one meter of one plan, between successive cuts."""
+
+    __slots__ = ("bounds", "candidates", "keys", "winners")
+
+    def __init__(self, plan: Plan, meter_name: str, start_us: int, end_us: int) -> None:
+        cuts = plan.cuts_us(meter_name, start_us, end_us)
+        self.bounds = [start_us, *cuts, end_us]
+        entries = plan.entries_of(meter_name)
+        self.candidates: list[list[PriceEntry]] = []
+        for lo in self.bounds[:-1]:
+            active = [entry for entry in entries if entry.active_us(lo, lo + 1)]
+            active.sort(key=lambda entry: -entry.priority)
+            self.candidates.append(active)
+        # The winner depends only on the regime and on the values of the attributes that
+        # some selector reads: cache it by those.
+        self.keys = tuple(sorted({key for entry in entries for key, _ in entry.where}))
+        self.winners: dict[tuple[object, ...], PriceEntry | None] = {}
+
+    def base_entry(self, index: int) -> PriceEntry | None:
+        """The account-wide entry of regime ``index`` whose base is due without usage.
+
+        The highest-priority entry in effect with no selector and no ``group_by``, when
+        its price is not linear (a linear price costs nothing at zero); else ``None``.
+        """
+        for entry in self.candidates[index]:
+            if not entry.where and entry.group_by is None:
+                return None if entry.price.linear else entry
+        return None
+
+    def cuts_inside(self, start_us: int, end_us: int) -> list[int]:
+        bounds = self.bounds
+        i = bisect.bisect_right(bounds, start_us)
+        j = bisect.bisect_left(bounds, end_us)
+        return bounds[i:j]
+
+    def winner(self, t_us: int, description: Mapping[str, object]) -> PriceEntry | None:
+        index = bisect.bisect_right(self.bounds, t_us) - 1 if len(self.bounds) > 2 else 0
+        return self.winner_in(index, description)
+
+    def winner_in(self, index: int, description: Mapping[str, object]) -> PriceEntry | None:
+        """The winning entry in regime ``index`` for a resource so described."""
+        keys = self.keys
+        if len(keys) == 1:
+            key: tuple[object, ...] = (index, lookup(description, keys[0]))
+        else:
+            key = (index, *[lookup(description, name) for name in keys])
+        try:
+            return self.winners[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable attribute value: no cache
+            return _first_match(self.candidates[index], description)
+        found = self.winners[key] = _first_match(self.candidates[index], description)
+        return found
+
+
+def _first_match(
+    candidates: list[PriceEntry], description: Mapping[str, object]
+) -> PriceEntry | None:
+    """The highest-priority candidate that matches (candidates sorted by priority, high first)."""
+    for index, entry in enumerate(candidates):
+        if entry.matches(description):
+            tied = [
+                other
+                for other in candidates[index:]
+                if other.priority == entry.priority and other.matches(description)
+            ]
+            return _winner(tied, entry.meter, description)
+    return None

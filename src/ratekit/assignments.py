@@ -1,0 +1,111 @@
+"""Assignments: which plan an account has, over which span of time.
+
+An account has at most one plan at any instant; a change of plan mid-cycle splits the
+cycle, and each part is rated, prorated and bounded by its own plan.
+
+Example:
+    >>> import ratekit as rk
+    >>> plan = rk.Plan("basic", "EUR", rk.cycles.monthly(tz="UTC"), [])
+    >>> rk.Assignment("acme", plan, end="2026-03-15T00:00:00Z")
+    Assignment('acme', 'basic', end='2026-03-15T00:00:00Z')
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import typing
+from collections.abc import Iterable
+
+import attrs
+
+from ._instants import MAX_US, MIN_US, format_us
+from .errors import BadPriceError, RatekitTypeError
+from .pricebook import Plan, _instant, _us_or_none
+
+__all__ = ["Assignment"]
+
+
+def _assignment_start(value: object) -> _dt.datetime | None:
+    return _instant("Assignment start", value)
+
+
+def _assignment_end(value: object) -> _dt.datetime | None:
+    return _instant("Assignment end", value)
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Assignment:
+    """An account's plan over ``[start, end)`` (``None`` leaves a side open).
+
+    An account has at most one plan at any instant; a change of plan mid-cycle splits the
+    cycle, and each part is rated, prorated and bounded by its own plan.
+
+    Example:
+        >>> import ratekit as rk
+        >>> plan = rk.Plan("basic", "EUR", rk.cycles.monthly(tz="UTC"), [])
+        >>> rk.Assignment("acme", plan, start="2026-03-15T00:00:00Z")
+        Assignment('acme', 'basic', start='2026-03-15T00:00:00Z')
+    """
+
+    account: str
+    plan: Plan
+    start: _dt.datetime | None = attrs.field(default=None, converter=_assignment_start)
+    """The first instant of the assignment (``None``: since always), in UTC."""
+    end: _dt.datetime | None = attrs.field(default=None, converter=_assignment_end)
+    """The first instant after the assignment (``None``: for ever), in UTC."""
+    start_us: int | None = attrs.field(init=False, eq=False, hash=False)
+    end_us: int | None = attrs.field(init=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "start_us", _us_or_none(self.start))
+        object.__setattr__(self, "end_us", _us_or_none(self.end))
+        if not isinstance(self.account, str) or not self.account:
+            raise RatekitTypeError(
+                f"an assignment's account must be an account name (a non-empty string), not "
+                f"{type(self.account).__name__}: {self.account!r}."
+            )
+        if not isinstance(self.plan, Plan):
+            raise RatekitTypeError(
+                f"assignment of account {self.account!r} plan must be a Plan, not "
+                f"{type(self.plan).__name__}: {self.plan!r}."
+            )
+        if self.start_us is not None and self.end_us is not None and self.end_us <= self.start_us:
+            raise BadPriceError(
+                f"assignment of plan {self.plan.id!r} to account {self.account!r} ends at "
+                f"{format_us(self.end_us)}, not after its start {format_us(self.start_us)}."
+            )
+
+    def __repr__(self) -> str:
+        parts = [repr(self.account), repr(self.plan.id)]
+        if self.start_us is not None:
+            parts.append(f"start={format_us(self.start_us)!r}")
+        if self.end_us is not None:
+            parts.append(f"end={format_us(self.end_us)!r}")
+        return f"Assignment({', '.join(parts)})"
+
+
+def _assignments_by_account(
+    assignments: Iterable[Assignment],
+) -> dict[str, list[tuple[int, int, Plan]]]:
+    """Each account's plans as sorted, non-overlapping ``(start_us, end_us, plan)``."""
+    by_account: dict[str, list[tuple[int, int, Plan]]] = {}
+    for assignment in assignments:
+        if not isinstance(assignment, Assignment):
+            raise RatekitTypeError(
+                f"plans must be a Plan or Assignment values, not "
+                f"{type(assignment).__name__}: {assignment!r}."
+            )
+        lo = MIN_US if assignment.start_us is None else assignment.start_us
+        hi = MAX_US if assignment.end_us is None else assignment.end_us
+        by_account.setdefault(assignment.account, []).append((lo, hi, assignment.plan))
+    for account, items in by_account.items():
+        items.sort(key=lambda item: (item[0], item[1]))
+        for (_, a_hi, a_plan), (b_lo, _, b_plan) in itertools.pairwise(items):
+            if b_lo < a_hi:
+                raise BadPriceError(
+                    f"account {account!r} is assigned plans {a_plan.id!r} and {b_plan.id!r} "
+                    f"at once from {format_us(b_lo)}; an account has one plan at a time."
+                )
+    return by_account

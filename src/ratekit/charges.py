@@ -1,0 +1,281 @@
+"""Charges and ratings: what :func:`~ratekit.rate` returns, with its provenance.
+
+A :class:`Charge` is one exact amount and everything needed to explain it (who, what,
+which, when, which price entry, which tiers); a :class:`Rating` gathers the charges of
+one call with its anomalies and the usage rows rated.
+
+Example:
+    >>> import ratekit as rk
+    >>> rk.rate([], rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), []),
+    ...         span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
+    Rating(0 charges, 0 anomalies)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import typing
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Final, Literal
+
+import attrs
+
+from ._decimals import CONTEXT, ONE, ZERO
+from ._decimals import tidy as _tidy
+from ._instants import format_us, to_us
+from .errors import RatekitTypeError
+from .prices import PriceModel
+from .records import Anomaly
+from .render import rating_html
+from .spans import Span
+from .tiers import TierLine
+from .usage import UsageRow
+
+__all__ = ["Charge", "ChargeKind", "Rating"]
+
+_ADD = CONTEXT.add
+_SUB = CONTEXT.subtract
+_MUL = CONTEXT.multiply
+
+ChargeKind = Literal["usage", "fee", "minimum"]
+"""What a charge is: a piece of usage, a fee (or a price's base), a minimum's top-up."""
+
+_KIND_ORDER: Final = {"usage": 0, "fee": 1, "minimum": 2}
+_NO_DESCRIPTION: Final[Mapping[str, object]] = {}
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Charge:
+    """An exact amount, with everything needed to explain it.
+
+    - ``kind``: ``"usage"`` (a piece of a usage row), ``"fee"`` (a recurring fee) or
+      ``"minimum"`` (the top-up of a minimum commitment).
+    - ``account``, ``meter``, ``resource``: who, what, which (``meter`` is the fee's id for
+      a fee, the meter or ``None`` for a minimum; ``resource`` is ``None`` for both).
+    - ``span``, ``cycle``: the piece of time and the billing cycle it belongs to.
+    - ``quantity``, ``unit``: the usage priced (for a fee: the share of the cycle, in
+      ``"cycle"``); ``free``: the part of it an allowance covered.
+    - ``amount``: the exact, unrounded amount, in ``currency``.
+    - ``plan``, ``entry``: the ids of the plan and of the price entry (or fee) that priced
+      it; ``unit_price``: the price per unit for a linear price or a fee, else ``None``
+      (see :attr:`tiers`).
+    - ``description``, ``record_ids``, ``row``: the resource's attributes in force, the ids
+      of the records behind the charge and the usage row it comes from.
+    - ``price``, ``position``, ``opens``: the price model, the group's quantity before this
+      piece (a piece carries the marginal amount on top of it) and whether the piece
+      carries ``amount(0)`` itself (never for rating's pieces: a price's base is its own
+      ``"fee"`` charge, whose :attr:`tiers` are the model's lines at zero), from which
+      :attr:`tiers` is computed; ``quantum`` and ``rounding``: the plan's rounding, which
+      invoices apply.
+
+    Example:
+        >>> import ratekit as rk
+        >>> from decimal import Decimal
+        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"),
+        ...                [rk.PriceEntry("egress", "egress", rk.Graduated([rk.Tier(10, 0), rk.Tier(None, "0.09")]))])
+        >>> row = rk.UsageRow("acme", "egress", "ip-1", march, march, 25, "GB", {}, ("s1",))
+        >>> charge = rk.rate([row], plan, span=march).charges[0]
+        >>> charge
+        Charge('acme', 'egress', 'ip-1', '2026-03-01T00:00:00Z'..'2026-04-01T00:00:00Z', 25 GB, 1.35 EUR, entry='egress')
+        >>> for line in charge.tiers:
+        ...     print(line)
+        tiers[0] (0, 10]: 10 * 0 = 0
+        tiers[1] (10, ∞): 15 * 0.09 = 1.35
+    """
+
+    account: str
+    meter: str | None
+    resource: str | None
+    span: Span
+    cycle: Span
+    quantity: Decimal
+    unit: str
+    amount: Decimal
+    currency: str
+    plan: str
+    entry: str | None
+    unit_price: Decimal | None
+    free: Decimal = ZERO
+    kind: ChargeKind = "usage"
+    row: UsageRow | None = attrs.field(default=None, eq=False)
+    price: PriceModel | None = attrs.field(default=None, eq=False)
+    position: Decimal | None = attrs.field(default=None, eq=False)
+    opens: bool = attrs.field(default=False, eq=False)
+    quantum: Decimal = attrs.field(default=Decimal("0.01"), eq=False)
+    rounding: str = attrs.field(default="ROUND_HALF_EVEN", eq=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"Charge({self.account!r}, {self.meter!r}, {self.resource!r}, "
+            f"{format_us(self.span.start_us)!r}..{format_us(self.span.end_us)!r}, "
+            f"{self.quantity} {self.unit}, {self.amount} {self.currency}, entry={self.entry!r}"
+            + (f", kind={self.kind!r}" if self.kind != "usage" else "")
+            + (f", free={self.free}" if self.free else "")
+            + ")"
+        )
+
+    @property
+    def description(self) -> Mapping[str, object]:
+        """The resource's attributes in force over the charge's span (empty for fees)."""
+        return _NO_DESCRIPTION if self.row is None else self.row.description
+
+    @property
+    def record_ids(self) -> tuple[str, ...]:
+        """The ids of the records behind the charge (empty for fees and minimums)."""
+        return () if self.row is None else self.row.record_ids
+
+    @property
+    def billable(self) -> Decimal:
+        """The quantity the price applied to: ``quantity - free``."""
+        return _SUB(self.quantity, self.free)
+
+    @property
+    def tiers(self) -> tuple[TierLine, ...]:
+        """The tier lines this charge crossed, whose amounts add up to :attr:`amount`.
+
+        For a linear price, the breakdown of the billable quantity; for a tiered one, the
+        part of the group's breakdown that this piece added on top of the pieces before it.
+        Empty for fees and minimums.
+        """
+        if self.price is None:
+            return ()
+        if self.kind == "fee":  # a price's base, due without usage: its lines at zero
+            return _base_lines(self.price.explain(ZERO), self.amount)
+        billable = self.billable
+        if self.position is None:
+            return tuple(self.price.explain(billable))
+        after = self.price.explain(_ADD(self.position, billable))
+        if self.opens:
+            return tuple(after)
+        before = {line.label: line for line in self.price.explain(self.position)}
+        out = []
+        for line in after:
+            old = before.pop(line.label, None)
+            if old is None:
+                out.append(line)
+                continue
+            quantity = _SUB(line.quantity, old.quantity)
+            amount = _SUB(line.amount, old.amount)
+            if quantity or amount:
+                out.append(
+                    attrs.evolve(
+                        line,
+                        quantity=quantity,
+                        amount=amount,
+                        flat=_SUB(line.flat, old.flat),
+                        blocks=None if line.blocks is None else line.blocks - (old.blocks or 0),
+                    )
+                )
+        # A tier the quantity left (a volume price crossing a bound) is taken back.
+        out.extend(
+            attrs.evolve(
+                old,
+                quantity=-old.quantity,
+                amount=-old.amount,
+                flat=-old.flat,
+                blocks=None if old.blocks is None else -old.blocks,
+            )
+            for old in before.values()
+            if old.quantity or old.amount
+        )
+        return tuple(out)
+
+
+def _base_lines(lines: Sequence[TierLine], amount: Decimal) -> tuple[TierLine, ...]:
+    """The lines at zero of a base charge, scaled to its (prorated) amount.
+
+    Each line keeps its share of the amount; the last takes the residue, so the lines add
+    up to the amount exactly.
+    """
+    whole = ZERO
+    for line in lines:
+        whole = _ADD(whole, line.amount)
+    if whole == amount or not whole:
+        return tuple(lines)
+    out = []
+    left = amount
+    for index, line in enumerate(lines):
+        if index == len(lines) - 1:
+            part = left
+        else:
+            part = _tidy(CONTEXT.divide(_MUL(line.amount, amount), whole))
+            left = _SUB(left, part)
+        scale = CONTEXT.divide(part, line.amount) if line.amount else ONE
+        out.append(attrs.evolve(line, amount=part, flat=_tidy(_MUL(line.flat, scale))))
+    return tuple(out)
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Rating:
+    """What :func:`rate` returns: the charges, the anomalies, and the usage rows rated.
+
+    ``charges`` are ordered by account, cycle, kind (usage, fees, minimums), meter,
+    resource and time; ``anomalies`` hold metering's (when records were given) and
+    rating's own (usage no entry prices, under a plan that reports it).
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.rate([], rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), []),
+        ...         span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
+        Rating(0 charges, 0 anomalies)
+    """
+
+    charges: tuple[Charge, ...]
+    """The charges, in a stable order."""
+    anomalies: tuple[Anomaly, ...]
+    """What was odd: metering's anomalies, then unpriced usage."""
+    rows: tuple[UsageRow, ...] = attrs.field(default=(), eq=False)
+    """The usage rows that were rated."""
+
+    def __repr__(self) -> str:
+        charges = "charge" if len(self.charges) == 1 else "charges"
+        anomalies = "anomaly" if len(self.anomalies) == 1 else "anomalies"
+        return f"Rating({len(self.charges)} {charges}, {len(self.anomalies)} {anomalies})"
+
+    def _repr_html_(self) -> str:
+        """The charges as an HTML table, for notebooks (every user string escaped)."""
+        return rating_html(self)
+
+    def total(
+        self, account: str | None = None, cycle: Span | _dt.datetime | str | None = None
+    ) -> Decimal:
+        """The exact sum of the charges (of one account, of one cycle), unrounded. O(n).
+
+        ``cycle`` is a billing cycle as a :class:`~ratekit.Span` (the charges whose
+        ``cycle`` is that span), or an instant (the charges of the cycle containing it).
+
+        Example:
+            >>> import ratekit as rk
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("sub", 10)])
+            >>> rating = rk.rate([], [rk.Assignment("acme", plan)],
+            ...                  span=rk.Span("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z"))
+            >>> rating.total(), rating.total("acme", "2026-04-10T00:00:00Z")
+            (Decimal('20'), Decimal('10'))
+            >>> rating.total(cycle=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
+            Decimal('10')
+        """
+        if account is not None and not isinstance(account, str):
+            raise RatekitTypeError(
+                f"Rating.total account must be an account name, not "
+                f"{type(account).__name__}: {account!r}."
+            )
+        if cycle is None or isinstance(cycle, Span):
+            exact = cycle
+            at_us = None
+        else:
+            exact = None
+            at_us = to_us(cycle, "Rating.total cycle")
+        total = ZERO
+        for charge in self.charges:
+            if account is not None and charge.account != account:
+                continue
+            if exact is not None and charge.cycle != exact:
+                continue
+            if at_us is not None and not charge.cycle.start_us <= at_us < charge.cycle.end_us:
+                continue
+            total = _ADD(total, charge.amount)
+        return total

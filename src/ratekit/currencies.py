@@ -1,0 +1,262 @@
+"""Currencies as ISO 4217 defines them: the minor units an invoice line is rounded to.
+
+:data:`MINOR_UNITS` is generated from the ``iso4217`` package (the ISO 4217 maintenance
+agency's list, published 2026-01-01; 165 codes with minor units) by
+``scripts/currencies.py``, and ``tests/test_currencies.py`` checks it against that
+package, so a new ISO 4217 amendment shows as a failing test once the package is
+updated. ISO 4217 is the source, not CLDR: the two disagree for more than a dozen
+currencies (ISO gives the Chilean peso 0 decimals and the Colombian peso 2, for
+instance), and an invoice follows the standard. Codes ISO lists without minor units
+(gold ``XAU``, the SDR ``XDR``, the test code ``XTS``, ...) have no quantum: a plan in
+them names its own ``quantum``. The package is a test dependency only: ratekit reads
+this table at run time.
+
+Example:
+    >>> import ratekit as rk
+    >>> rk.currency_quantum("EUR"), rk.currency_quantum("JPY"), rk.currency_quantum("KWD")
+    (Decimal('0.01'), Decimal('1'), Decimal('0.001'))
+    >>> rk.currency_quantum("CLF")  # the Chilean unit of account: 4 decimals
+    Decimal('0.0001')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Final
+
+from .errors import BadPriceError
+
+__all__ = ["MINOR_UNITS", "currency_quantum"]
+
+#: ISO 4217 minor units per alphabetic code (generated; see the module's docstring).
+MINOR_UNITS: Final[Mapping[str, int]] = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(
+        [
+            "AED",
+            "AFN",
+            "ALL",
+            "AMD",
+            "AOA",
+            "ARS",
+            "AUD",
+            "AWG",
+            "AZN",
+            "BAM",
+            "BBD",
+            "BDT",
+            "BMD",
+            "BND",
+            "BOB",
+            "BOV",
+            "BRL",
+            "BSD",
+            "BTN",
+            "BWP",
+            "BYN",
+            "BZD",
+            "CAD",
+            "CDF",
+            "CHE",
+            "CHF",
+            "CHW",
+            "CNY",
+            "COP",
+            "COU",
+            "CRC",
+            "CUP",
+            "CVE",
+            "CZK",
+            "DKK",
+            "DOP",
+            "DZD",
+            "EGP",
+            "ERN",
+            "ETB",
+            "EUR",
+            "FJD",
+            "FKP",
+            "GBP",
+            "GEL",
+            "GHS",
+            "GIP",
+            "GMD",
+            "GTQ",
+            "GYD",
+            "HKD",
+            "HNL",
+            "HTG",
+            "HUF",
+            "IDR",
+            "ILS",
+            "INR",
+            "IRR",
+            "JMD",
+            "KES",
+            "KGS",
+            "KHR",
+            "KPW",
+            "KYD",
+            "KZT",
+            "LAK",
+            "LBP",
+            "LKR",
+            "LRD",
+            "LSL",
+            "MAD",
+            "MDL",
+            "MGA",
+            "MKD",
+            "MMK",
+            "MNT",
+            "MOP",
+            "MRU",
+            "MUR",
+            "MVR",
+            "MWK",
+            "MXN",
+            "MXV",
+            "MYR",
+            "MZN",
+            "NAD",
+            "NGN",
+            "NIO",
+            "NOK",
+            "NPR",
+            "NZD",
+            "PAB",
+            "PEN",
+            "PGK",
+            "PHP",
+            "PKR",
+            "PLN",
+            "QAR",
+            "RON",
+            "RSD",
+            "RUB",
+            "SAR",
+            "SBD",
+            "SCR",
+            "SDG",
+            "SEK",
+            "SGD",
+            "SHP",
+            "SLE",
+            "SOS",
+            "SRD",
+            "SSP",
+            "STN",
+            "SVC",
+            "SYP",
+            "SZL",
+            "THB",
+            "TJS",
+            "TMT",
+            "TOP",
+            "TRY",
+            "TTD",
+            "TWD",
+            "TZS",
+            "UAH",
+            "USD",
+            "USN",
+            "UYU",
+            "UZS",
+            "VED",
+            "VES",
+            "WST",
+            "XAD",
+            "XCD",
+            "XCG",
+            "YER",
+            "ZAR",
+            "ZMW",
+            "ZWG",
+        ],
+        2,
+    ),
+    **dict.fromkeys(
+        [
+            "BHD",
+            "IQD",
+            "JOD",
+            "KWD",
+            "LYD",
+            "OMR",
+            "TND",
+        ],
+        3,
+    ),
+    **dict.fromkeys(
+        [
+            "CLF",
+            "UYW",
+        ],
+        4,
+    ),
+}
+
+#: The ISO 4217 list the table was generated from.
+PUBLISHED: Final = "2026-01-01"
+
+_QUANTA: Final[Mapping[str, Decimal]] = {
+    code: Decimal(1).scaleb(-units) for code, units in MINOR_UNITS.items()
+}
+
+
+def currency_quantum(currency: str) -> Decimal:
+    """The smallest unit of ``currency`` that an invoice line is rounded to. O(1).
+
+    ``currency`` is an ISO 4217 alphabetic code; the quantum is ``10 ** -minor_units``
+    by the ISO 4217 list (:data:`MINOR_UNITS`). A code ISO 4217 does not list, or lists
+    without minor units, raises :class:`~ratekit.BadPriceError`: give the plan a
+    ``quantum``, which also overrides the currency's for any code.
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.currency_quantum("CHF")
+        Decimal('0.01')
+        >>> rk.currency_quantum("XAU")
+        Traceback (most recent call last):
+        ...
+        ratekit.BadPriceError: currency 'XAU' has no known quantum; give the plan one, e.g. Plan(..., quantum='0.01'): ISO 4217 gives it no minor units.
+    """
+    quantum = _QUANTA.get(currency) if isinstance(currency, str) else None
+    if quantum is not None:
+        return quantum
+    if isinstance(currency, str) and currency in _WITHOUT:
+        why = "ISO 4217 gives it no minor units"
+    else:
+        why = f"it is not an ISO 4217 code (as of {PUBLISHED})"
+    raise BadPriceError(
+        f"currency {currency!r} has no known quantum; give the plan one, e.g. "
+        f"Plan(..., quantum='0.01'): {why}."
+    )
+
+
+#: Codes ISO 4217 lists without minor units (precious metals, funds, test codes).
+_WITHOUT: Final = frozenset(
+    {"XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX"}
+)

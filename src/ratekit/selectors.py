@@ -1,0 +1,416 @@
+"""Selectors: which resources a price entry applies to, by their description.
+
+A selector (a price entry's ``where``) maps attribute paths to conditions; a resource
+matches when every condition holds for the value at its path (read with a dotted path
+into nested descriptions: ``"properties.size"``). A condition is:
+
+- a plain value: the attribute must be present and equal to it (``{"flavor": "m1.large"}``);
+- a comparison, CloudKitty-style thresholds on a number: :class:`AtLeast` (``>=``),
+  :class:`Above` (``>``), :class:`AtMost` (``<=``), :class:`Below` (``<``), or
+  :class:`Between` (``lower <= value < upper``, half-open like every span in ratekit);
+- membership in a set of values: :class:`OneOf`;
+- the escape hatch: :class:`Satisfies`, a function of the attribute's value.
+
+Comparisons read numbers (``int``, ``Decimal``, ``float`` through its ``repr``, or a
+string that parses as a decimal number); any other value, a missing attribute included,
+does not match. Conditions are frozen values with plain fields and readable reprs.
+
+Whether two selectors can both match is decided from their conditions: two equal-priority
+entries of a meter whose selectors can both match are refused when the plan is built.
+Plain values, comparisons and sets are decided exactly. A :class:`Satisfies` cannot be
+decided: two entries that differ only by a function are not refused when the plan is
+built, and a resource that both match raises :class:`~ratekit.BadPriceError` when it is
+rated, naming both entries.
+
+Example:
+    >>> import ratekit as rk
+    >>> small = rk.PriceEntry("small", "memory", rk.PerUnit("0.01"), where={"memory_gb": rk.Below(64)})
+    >>> medium = rk.PriceEntry("medium", "memory", rk.PerUnit("0.008"), where={"memory_gb": rk.Between(64, 128)})
+    >>> large = rk.PriceEntry("large", "memory", rk.PerUnit("0.006"), where={"memory_gb": rk.AtLeast(128)})
+    >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [small, medium, large])
+    >>> [plan.resolve("memory", {"memory_gb": gb}, "2026-03-01T00:00:00Z").id for gb in (32, 64, 127, 128)]
+    ['small', 'medium', 'medium', 'large']
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Final, TypeAlias
+
+import attrs
+
+from ._decimals import to_decimal
+from ._paths import MISSING, lookup
+from .errors import BadPriceError, RatekitError, RatekitTypeError
+
+__all__ = [
+    "Above",
+    "AtLeast",
+    "AtMost",
+    "Below",
+    "Between",
+    "OneOf",
+    "Satisfies",
+]
+
+
+def _bound(value: object) -> Decimal:
+    try:
+        return to_decimal(value, "a selector bound")
+    except RatekitError as error:
+        raise BadPriceError(f"{error} Bounds are numbers such as 64 or '0.5'.") from None
+
+
+def _number(value: object) -> Decimal | None:
+    """The value as a Decimal when it is a number (or a numeric string), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, float, str)):
+        return None
+    try:
+        number = to_decimal(value)
+    except RatekitError:
+        return None
+    return number
+
+
+# An interval: (lower or None, lower included, upper or None, upper included).
+_Interval: TypeAlias = tuple[Decimal | None, bool, Decimal | None, bool]
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class AtLeast:
+    """Matches a number greater than or equal to ``bound`` (``value >= bound``).
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.AtLeast(64).test(64), rk.AtLeast(64).test("63.9"), rk.AtLeast(64)
+        (True, False, AtLeast(64))
+    """
+
+    bound: Decimal = attrs.field(converter=_bound)
+
+    def __repr__(self) -> str:
+        return f"AtLeast({self.bound})"
+
+    def test(self, value: object) -> bool:
+        """Whether ``value`` is a number at least ``bound``. O(1)."""
+        number = _number(value)
+        return number is not None and number >= self.bound
+
+    def _interval(self) -> _Interval:
+        return (self.bound, True, None, False)
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Above:
+    """Matches a number strictly greater than ``bound`` (``value > bound``).
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.Above(64).test(64), rk.Above(64).test(65)
+        (False, True)
+    """
+
+    bound: Decimal = attrs.field(converter=_bound)
+
+    def __repr__(self) -> str:
+        return f"Above({self.bound})"
+
+    def test(self, value: object) -> bool:
+        """Whether ``value`` is a number above ``bound``. O(1)."""
+        number = _number(value)
+        return number is not None and number > self.bound
+
+    def _interval(self) -> _Interval:
+        return (self.bound, False, None, False)
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class AtMost:
+    """Matches a number less than or equal to ``bound`` (``value <= bound``).
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.AtMost(64).test(64), rk.AtMost(64).test(65)
+        (True, False)
+    """
+
+    bound: Decimal = attrs.field(converter=_bound)
+
+    def __repr__(self) -> str:
+        return f"AtMost({self.bound})"
+
+    def test(self, value: object) -> bool:
+        """Whether ``value`` is a number at most ``bound``. O(1)."""
+        number = _number(value)
+        return number is not None and number <= self.bound
+
+    def _interval(self) -> _Interval:
+        return (None, False, self.bound, True)
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Below:
+    """Matches a number strictly less than ``bound`` (``value < bound``).
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.Below(64).test(63), rk.Below(64).test(64)
+        (True, False)
+    """
+
+    bound: Decimal = attrs.field(converter=_bound)
+
+    def __repr__(self) -> str:
+        return f"Below({self.bound})"
+
+    def test(self, value: object) -> bool:
+        """Whether ``value`` is a number below ``bound``. O(1)."""
+        number = _number(value)
+        return number is not None and number < self.bound
+
+    def _interval(self) -> _Interval:
+        return (None, False, self.bound, False)
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Between:
+    """Matches a number in ``[lower, upper)``: ``lower <= value < upper`` (half-open).
+
+    Successive ranges (``Between(0, 64)``, ``Between(64, 128)``, ``AtLeast(128)``) cover
+    the numbers once each, so entries of equal priority priced by them never conflict.
+    ``lower`` must be below ``upper`` (:class:`~ratekit.BadPriceError` otherwise).
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.Between(64, 128).test(64), rk.Between(64, 128).test(128), rk.Between(64, 128)
+        (True, False, Between(64, 128))
+    """
+
+    lower: Decimal = attrs.field(converter=_bound)
+    upper: Decimal = attrs.field(converter=_bound)
+
+    def __attrs_post_init__(self) -> None:
+        if self.upper <= self.lower:
+            raise BadPriceError(
+                f"Between({self.lower}, {self.upper}) is empty: it matches lower <= value < "
+                "upper, so upper must be greater than lower."
+            )
+
+    def __repr__(self) -> str:
+        return f"Between({self.lower}, {self.upper})"
+
+    def test(self, value: object) -> bool:
+        """Whether ``value`` is a number in ``[lower, upper)``. O(1)."""
+        number = _number(value)
+        return number is not None and self.lower <= number < self.upper
+
+    def _interval(self) -> _Interval:
+        return (self.lower, True, self.upper, False)
+
+
+def _one_of_values(values: Iterable[object]) -> frozenset[object]:
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise RatekitTypeError(
+            f"OneOf values must be a collection of values such as ['m1.large', 'm1.xlarge'], "
+            f"not {type(values).__name__}: {values!r}."
+        )
+    try:
+        out = frozenset(values)
+    except TypeError:
+        raise RatekitTypeError(
+            f"OneOf values must be hashable (strings, numbers, tuples), not {values!r}."
+        ) from None
+    if not out:
+        raise BadPriceError("OneOf needs at least one value; an empty set matches nothing.")
+    return out
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class OneOf:
+    """Matches a value equal to one of ``values`` (a set; at least one value).
+
+    Example:
+        >>> import ratekit as rk
+        >>> big = rk.OneOf(["m1.large", "m1.xlarge"])
+        >>> big.test("m1.large"), big.test("m1.small"), big
+        (True, False, OneOf('m1.large', 'm1.xlarge'))
+    """
+
+    values: frozenset[object] = attrs.field(converter=_one_of_values)
+
+    def __repr__(self) -> str:
+        return f"OneOf({', '.join(sorted(map(repr, self.values)))})"
+
+    def test(self, value: object) -> bool:
+        """Whether ``value`` is one of the values. O(1) for hashable values."""
+        try:
+            return value in self.values
+        except TypeError:  # an unhashable attribute value
+            return any(value == member for member in self.values)
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Satisfies:
+    """Matches a value for which ``function(value)`` is true: the escape hatch.
+
+    ``function`` gets the attribute's value (never a missing one: a missing attribute
+    does not match) and returns a bool; ``label`` says what it checks, for reprs and
+    errors. Whether two functions can both be true cannot be decided when a plan is
+    built: equal-priority entries that differ only by a ``Satisfies`` are not refused
+    then, and a resource that both match raises when rated. An exception the function
+    raises is wrapped in :class:`~ratekit.BadPriceError` naming the label and the value.
+
+    Example:
+        >>> import ratekit as rk
+        >>> even = rk.Satisfies(lambda cores: cores % 2 == 0, "an even number of cores")
+        >>> even.test(4), even.test(3), even
+        (True, False, Satisfies('an even number of cores'))
+    """
+
+    function: Callable[[object], bool]
+    label: str
+
+    def __attrs_post_init__(self) -> None:
+        if not callable(self.function):
+            raise RatekitTypeError(
+                f"Satisfies function must be a callable of the attribute's value, not "
+                f"{type(self.function).__name__}: {self.function!r}."
+            )
+        if not isinstance(self.label, str) or not self.label:
+            raise RatekitTypeError(
+                f"Satisfies label must be a non-empty string saying what the function "
+                f"checks, not {self.label!r}."
+            )
+
+    def __repr__(self) -> str:
+        return f"Satisfies({self.label!r})"
+
+    def test(self, value: object) -> bool:
+        """Whether ``function(value)`` is true."""
+        try:
+            return bool(self.function(value))
+        except Exception as error:
+            raise BadPriceError(
+                f"selector Satisfies({self.label!r}) failed on the value {value!r}: "
+                f"{type(error).__name__}: {error}"
+            ) from error
+
+
+Condition: TypeAlias = AtLeast | Above | AtMost | Below | Between | OneOf | Satisfies
+_CONDITIONS: Final = (AtLeast, Above, AtMost, Below, Between, OneOf, Satisfies)
+_INTERVALS: Final = (AtLeast, Above, AtMost, Below, Between)
+
+
+# -- selectors: conversion, matching, overlap ----------------------------------------------
+
+
+def _where(
+    value: Mapping[str, object] | tuple[tuple[str, object], ...] | None,
+) -> tuple[tuple[str, object], ...]:
+    """A selector mapping as a sorted tuple of ``(path, condition)``."""
+    if value is None:
+        return ()
+    if isinstance(value, tuple):  # already converted (attrs.evolve): pairs (path, condition)
+        if all(
+            isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)
+            for pair in value
+        ):
+            return _where(dict(value))
+        raise RatekitTypeError(
+            f"a selector must be a mapping of attribute to value such as "
+            f"{{'flavor': 'm1.large'}}, not tuple: {value!r}."
+        )
+    if not isinstance(value, Mapping):
+        raise RatekitTypeError(
+            f"a selector must be a mapping of attribute to value such as "
+            f"{{'flavor': 'm1.large'}}, not {type(value).__name__}: {value!r}."
+        )
+    for key in value:
+        if not isinstance(key, str) or not key:
+            raise RatekitTypeError(
+                f"PriceEntry where keys must be attribute names (non-empty strings, dotted "
+                f"paths such as 'properties.size'), not {type(key).__name__}: {key!r}."
+            )
+    return tuple(sorted(value.items()))
+
+
+def _matches(where: tuple[tuple[str, object], ...], description: Mapping[str, object]) -> bool:
+    """Whether every condition of ``where`` holds for ``description``."""
+    for path, condition in where:
+        value = lookup(description, path)
+        if value is MISSING:
+            return False
+        if isinstance(condition, _CONDITIONS):
+            if not condition.test(value):
+                return False
+        elif value != condition:
+            return False
+    return True
+
+
+def _overlap(a: object, b: object) -> bool | None:
+    """Whether some value satisfies both conditions; ``None`` when it cannot be decided."""
+    if isinstance(a, Satisfies) or isinstance(b, Satisfies):
+        return None
+    a_plain = not isinstance(a, _CONDITIONS)
+    b_plain = not isinstance(b, _CONDITIONS)
+    if a_plain and b_plain:
+        return bool(a == b)
+    if a_plain or b_plain:
+        value, condition = (a, b) if a_plain else (b, a)
+        return typing.cast("Condition", condition).test(value)
+    if isinstance(a, OneOf) or isinstance(b, OneOf):
+        members, other = (a, b) if isinstance(a, OneOf) else (b, a)
+        assert isinstance(members, OneOf)
+        if isinstance(other, OneOf):
+            return bool(members.values & other.values)
+        return any(typing.cast("Condition", other).test(value) for value in members.values)
+    assert isinstance(a, _INTERVALS)
+    assert isinstance(b, _INTERVALS)
+    return _intervals_meet(a._interval(), b._interval())
+
+
+def _intervals_meet(a: _Interval, b: _Interval) -> bool:
+    a_lo, a_lo_in, a_hi, a_hi_in = a
+    b_lo, b_lo_in, b_hi, b_hi_in = b
+    # the greater lower bound (and whether it is included)
+    if a_lo is None or (b_lo is not None and (b_lo > a_lo or (b_lo == a_lo and not b_lo_in))):
+        lo, lo_in = b_lo, b_lo_in
+    else:
+        lo, lo_in = a_lo, a_lo_in
+    # the smaller upper bound
+    if a_hi is None or (b_hi is not None and (b_hi < a_hi or (b_hi == a_hi and not b_hi_in))):
+        hi, hi_in = b_hi, b_hi_in
+    else:
+        hi, hi_in = a_hi, a_hi_in
+    if lo is None or hi is None:
+        return True
+    return lo < hi or (lo == hi and lo_in and hi_in)
+
+
+def _exclusive(a: tuple[tuple[str, object], ...], b: tuple[tuple[str, object], ...]) -> bool:
+    """Whether no description can match both selectors, as far as can be decided.
+
+    Two selectors exclude each other when some path has conditions that no value meets
+    together. Undecidable pairs (a :class:`Satisfies`) count as exclusive here: a tie
+    between them is caught when a resource both match is rated.
+    """
+    b_where = dict(b)
+    undecided = False
+    for path, condition in a:
+        if path in b_where:
+            meet = _overlap(condition, b_where[path])
+            if meet is False:
+                return True
+            if meet is None:
+                undecided = True
+    return undecided

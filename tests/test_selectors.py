@@ -1,0 +1,209 @@
+"""Selectors beyond equality: comparisons, sets, functions (issue 8 §2)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ratekit as rk
+from ratekit.selectors import _overlap
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+
+
+def vm(memory_gb: object, resource: str = "vm-1", hours: int = 10) -> rk.UsageRow:
+    return rk.UsageRow(
+        "acme", "vm.hours", resource, MARCH, MARCH, hours, "hour", {"memory_gb": memory_gb}, ()
+    )
+
+
+def test_cloudkitty_thresholds_layer_by_priority() -> None:
+    # memory >= 64 GB at 0.20 an hour, >= 128 GB at 0.35 (the higher threshold wins by
+    # priority), anything else at 0.10
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("base", "vm.hours", rk.PerUnit("0.10")),
+            rk.PriceEntry(
+                "64+",
+                "vm.hours",
+                rk.PerUnit("0.20"),
+                where={"memory_gb": rk.AtLeast(64)},
+                priority=1,
+            ),
+            rk.PriceEntry(
+                "128+",
+                "vm.hours",
+                rk.PerUnit("0.35"),
+                where={"memory_gb": rk.AtLeast(128)},
+                priority=2,
+            ),
+        ],
+    )
+    rows = [vm(32, "a"), vm(64, "b"), vm("127.5", "c"), vm(128, "d"), vm(Decimal(512), "e")]
+    charges = rk.rate(rows, plan, span=MARCH).charges
+    # 10 h each: 1.00, 2.00, 2.00, 3.50, 3.50
+    assert [(c.resource, c.entry, c.amount) for c in charges] == [
+        ("a", "base", Decimal("1.00")),
+        ("b", "64+", Decimal("2.00")),
+        ("c", "64+", Decimal("2.00")),
+        ("d", "128+", Decimal("3.50")),
+        ("e", "128+", Decimal("3.50")),
+    ]
+
+
+def test_equal_priority_thresholds_that_overlap_are_refused_and_ranges_are_not() -> None:
+    with pytest.raises(rk.BadPriceError) as error:
+        rk.Plan(
+            "p",
+            "EUR",
+            MONTHS,
+            [
+                rk.PriceEntry("64+", "m", rk.PerUnit(1), where={"gb": rk.AtLeast(64)}),
+                rk.PriceEntry("128+", "m", rk.PerUnit(2), where={"gb": rk.AtLeast(128)}),
+            ],
+        )
+    assert str(error.value).startswith(
+        "price entries '128+' and '64+' of meter 'm' have the same priority 0 and can both apply"
+    )
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("small", "m", rk.PerUnit(1), where={"gb": rk.Below(64)}),
+            rk.PriceEntry("64-128", "m", rk.PerUnit(2), where={"gb": rk.Between(64, 128)}),
+            rk.PriceEntry("128+", "m", rk.PerUnit(3), where={"gb": rk.AtLeast(128)}),
+        ],
+    )
+    at = "2026-03-01T00:00:00Z"
+    assert [plan.resolve("m", {"gb": gb}, at).id for gb in (0, 63.9, 64, 128)] == [  # type: ignore[union-attr]
+        "small",
+        "small",
+        "64-128",
+        "128+",
+    ]
+    assert plan.resolve("m", {"gb": "lots"}, at) is None  # not a number: no comparison matches
+    assert plan.resolve("m", {}, at) is None
+
+
+def test_sets_of_values_and_their_overlaps() -> None:
+    big = rk.PriceEntry("big", "m", rk.PerUnit(2), where={"flavor": rk.OneOf(["l", "xl"])})
+    small = rk.PriceEntry("small", "m", rk.PerUnit(1), where={"flavor": "s"})
+    plan = rk.Plan("p", "EUR", MONTHS, [big, small])  # exclusive: 's' is not in {'l', 'xl'}
+    assert plan.resolve("m", {"flavor": "xl"}, "2026-03-01T00:00:00Z") is big
+    with pytest.raises(rk.BadPriceError):
+        rk.Plan(
+            "p", "EUR", MONTHS, [big, rk.PriceEntry("l", "m", rk.PerUnit(1), where={"flavor": "l"})]
+        )
+    with pytest.raises(rk.BadPriceError):
+        rk.Plan(
+            "p",
+            "EUR",
+            MONTHS,
+            [big, rk.PriceEntry("l", "m", rk.PerUnit(1), where={"flavor": rk.OneOf(["l", "m"])})],
+        )
+
+
+def test_a_function_is_the_escape_hatch_and_a_tie_between_functions_is_caught_when_rated() -> None:
+    even = rk.Satisfies(lambda gb: int(gb) % 2 == 0, "even")
+    big = rk.Satisfies(lambda gb: int(gb) >= 100, "at least 100")
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("even", "vm.hours", rk.PerUnit(1), where={"memory_gb": even}),
+            rk.PriceEntry("big", "vm.hours", rk.PerUnit(2), where={"memory_gb": big}),
+        ],
+    )  # not decidable: accepted when built
+    assert rk.rate([vm(4)], plan, span=MARCH).total() == Decimal(10)  # 10 h x 1
+    with pytest.raises(rk.BadPriceError) as error:
+        rk.rate([vm(200)], plan, span=MARCH)  # both match: the tie is refused, naming both
+    assert "price entries 'big' and 'even' of meter 'vm.hours' have the same priority 0" in str(
+        error.value
+    )
+    broken = rk.Satisfies(lambda gb: gb / 0, "divides")
+    with pytest.raises(rk.BadPriceError) as failed:
+        broken.test(3)
+    assert str(failed.value) == (
+        "selector Satisfies('divides') failed on the value 3: ZeroDivisionError: division by zero"
+    )
+
+
+def test_selectors_read_nested_descriptions_by_dotted_paths() -> None:
+    entry = rk.PriceEntry("big image", "m", rk.PerUnit(1), where={"properties.size": rk.Above(10)})
+    assert entry.matches({"properties": {"size": 11}})
+    assert not entry.matches({"properties": {"size": 10}})
+    assert not entry.matches({"properties": "flat"})
+
+
+def test_conditions_have_readable_reprs_and_are_checked_at_the_door() -> None:
+    entry = rk.PriceEntry(
+        "e", "m", rk.PerUnit(1), where={"gb": rk.Between("0.5", 64), "flavor": rk.OneOf(["b", "a"])}
+    )
+    assert repr(entry) == (
+        "PriceEntry('e', 'm', PerUnit('1'), where={'flavor': OneOf('a', 'b'), "
+        "'gb': Between(0.5, 64)})"
+    )
+    assert [repr(c) for c in (rk.AtLeast(1), rk.Above(1), rk.AtMost(1), rk.Below(1))] == [
+        "AtLeast(1)",
+        "Above(1)",
+        "AtMost(1)",
+        "Below(1)",
+    ]
+    with pytest.raises(rk.BadPriceError) as error:
+        rk.Between(5, 5)
+    assert str(error.value) == (
+        "Between(5, 5) is empty: it matches lower <= value < upper, so upper must be greater "
+        "than lower."
+    )
+    with pytest.raises(rk.BadPriceError) as error:
+        rk.AtLeast("lots")
+    assert str(error.value) == (
+        "a selector bound 'lots' is not a decimal number; write it like '12.5' or '1e9'. "
+        "Bounds are numbers such as 64 or '0.5'."
+    )
+    with pytest.raises(rk.RatekitTypeError) as type_error:
+        rk.OneOf("ab")
+    assert "OneOf values must be a collection of values" in str(type_error.value)
+    with pytest.raises(rk.RatekitTypeError):
+        rk.OneOf([[1]])
+    with pytest.raises(rk.BadPriceError):
+        rk.OneOf([])
+    with pytest.raises(rk.RatekitTypeError):
+        rk.Satisfies(5, "five")  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError):
+        rk.Satisfies(bool, "")
+
+
+BOUNDS = st.integers(0, 10)
+CONDITIONS = st.one_of(
+    st.builds(rk.AtLeast, BOUNDS),
+    st.builds(rk.Above, BOUNDS),
+    st.builds(rk.AtMost, BOUNDS),
+    st.builds(rk.Below, BOUNDS),
+    st.tuples(BOUNDS, BOUNDS).filter(lambda p: p[0] < p[1]).map(lambda p: rk.Between(*p)),
+    st.lists(BOUNDS, min_size=1, max_size=3).map(rk.OneOf),
+    BOUNDS,  # a plain value
+)
+# every interval with integer bounds in 0..10 that holds a number holds a quarter
+GRID = [Decimal(k) / 4 for k in range(-4, 45)]
+
+
+def _holds(condition: object, value: Decimal) -> bool:
+    if isinstance(condition, int):
+        return value == condition
+    return condition.test(value)  # type: ignore[attr-defined, no-any-return]
+
+
+@given(CONDITIONS, CONDITIONS)
+def test_the_overlap_decision_agrees_with_brute_force(a: object, b: object) -> None:
+    # Law: two conditions are decided to overlap exactly when some number meets both.
+    assert _overlap(a, b) == any(_holds(a, v) and _holds(b, v) for v in GRID)
