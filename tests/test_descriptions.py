@@ -456,3 +456,17 @@ def test_a_stored_description_with_a_bad_decimal_is_refused() -> None:
     assert str(caught.value) == (
         "a stored description's decimal 'abc' is not a decimal number; write it like '12.5' or '1e9'."
     )
+
+
+def test_a_condition_compares_values_as_attributes_are_stored() -> None:
+    # A float in a condition is the Decimal of its shortest repr, as in an attribute:
+    # 0.1 matches an attribute of 0.1 (stored as Decimal('0.1')), which the float 0.1 does
+    # not equal exactly. A NaN in a condition is refused like one in an attribute.
+    ratio = rk.Meter("ratio", "hour", rk.OnOff(when={"cpu_ratio": 0.1, "tags": ["a"]}))
+    records: list[rk.Event | rk.Sample | rk.Inventory] = [
+        rk.Event("a", "vm", at(0), {"cpu_ratio": 0.1, "tags": ("a",)}, kind="start", id="e1"),
+        rk.Event("a", "vm", at(2), kind="stop", id="e2"),
+    ]
+    assert run(records, ratio).total() == Decimal(2)
+    with pytest.raises(rk.BadQuantityError, match=r"^condition attribute 'x' is nan, not a finite"):
+        rk.OnOff(when={"x": float("nan")})

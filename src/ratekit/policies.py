@@ -37,6 +37,7 @@ from .records import (
     MAX_DIGITS,
     AnomalyKind,
     Sample,
+    _attribute_value,
     _number_value,
 )
 from .units import Unit, microseconds_per
@@ -171,12 +172,16 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
     if when is None:
         return None
     if isinstance(when, Mapping):
-        expected = tuple(when.items())
-        for key, _ in expected:
+        for key in when:
             if not isinstance(key, str):
                 raise RatekitTypeError(
                     f"a condition's attribute names must be strings, not {key!r}."
                 )
+        # The expected values pass the attributes' door: a float is the Decimal of its
+        # shortest repr (0.1 matches Decimal('0.1')), lists and mappings are frozen.
+        expected = tuple(
+            (key, _attribute_value(value, "condition", key)) for key, value in when.items()
+        )
 
         def matches(description: Description) -> bool:
             return all(lookup(description, key) == value for key, value in expected)
