@@ -422,3 +422,51 @@ def test_reporting_conflicts_gives_the_rows_of_the_stream_without_them(
     conflicts = [a for a in got.anomalies if a.kind == "conflict"]
     assert len(conflicts) == len(mixed) - len(clean)
     assert [a for a in got.anomalies if a.kind != "conflict"] == list(expected.anomalies)
+
+
+def test_a_level_read_from_a_string_or_a_function_passes_the_same_door() -> None:
+    def hours(level: object) -> rk.Usage:
+        meter = rk.Meter("m", "B*hour", rk.Continuous(level))  # type: ignore[arg-type]
+        records: list[rk.Event | rk.Sample | rk.Inventory] = [
+            rk.Event("a", "r", at(0), {"x": "1E-999999999"}, kind="start", id="e1"),
+            rk.Event("a", "r", at(1), kind="stop", id="e2"),
+        ]
+        return run(records, meter)
+
+    # An absurd numeric string would make the exact level's ratio a billion digits long.
+    with pytest.raises(rk.BadQuantityError) as caught:
+        hours("x")
+    assert str(caught.value) == (
+        "meter 'm', resource 'r' of 'a' as described by record 'e1' at 2026-03-01T00:00:00Z: "
+        f"attribute 'x' is Decimal('1E-999999999'), {_RANGE}"
+    )
+    with pytest.raises(rk.BadQuantityError, match=r"the level is Decimal\('1E\+100000'\), outside"):
+        hours(lambda description: Decimal("1E+100000"))
+
+
+def test_a_stored_description_with_a_bad_decimal_is_refused() -> None:
+    data = {
+        "account": "a",
+        "resource": "r",
+        "status": "running",
+        "description": {"x": {"decimal": "abc"}},
+    }
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rk.ResourceState.from_json(data)
+    assert str(caught.value) == (
+        "a stored description's decimal 'abc' is not a decimal number; write it like '12.5' or '1e9'."
+    )
+
+
+def test_a_condition_compares_values_as_attributes_are_stored() -> None:
+    # A float in a condition is the Decimal of its shortest repr, as in an attribute:
+    # 0.1 matches an attribute of 0.1 (stored as Decimal('0.1')), which the float 0.1 does
+    # not equal exactly. A NaN in a condition is refused like one in an attribute.
+    ratio = rk.Meter("ratio", "hour", rk.OnOff(when={"cpu_ratio": 0.1, "tags": ["a"]}))
+    records: list[rk.Event | rk.Sample | rk.Inventory] = [
+        rk.Event("a", "vm", at(0), {"cpu_ratio": 0.1, "tags": ("a",)}, kind="start", id="e1"),
+        rk.Event("a", "vm", at(2), kind="stop", id="e2"),
+    ]
+    assert run(records, ratio).total() == Decimal(2)
+    with pytest.raises(rk.BadQuantityError, match=r"^condition attribute 'x' is nan, not a finite"):
+        rk.OnOff(when={"x": float("nan")})

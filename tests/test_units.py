@@ -274,6 +274,7 @@ def test_an_unknown_unit_with_a_near_miss_gets_a_suggestion() -> None:
         # '-' joins a product as the seeds write it ('MB-ns'): only a dangling one fails
         ("MB-", "Unit 'MB-' cannot be read; "),
         ("MB--ns", "Unit 'MB--ns' cannot be read at '-ns'; "),
+        ("s-1", "Unit 's-1' cannot be read at '-1'; "),  # a power is 's^-1', not a product
         ("*B", "Unit '*B' cannot be read at '*B'; "),
         ("B*", "Unit 'B*' cannot be read; "),
         ("B**s", "Unit 'B**s' cannot be read at '*s'; "),

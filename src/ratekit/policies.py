@@ -34,8 +34,11 @@ from ._instants import format_us
 from ._paths import MISSING, lookup
 from .errors import BadQuantityError, BadRecordError, RatekitTypeError, UnitError
 from .records import (
+    MAX_DIGITS,
     AnomalyKind,
     Sample,
+    _attribute_value,
+    _number_value,
 )
 from .units import Unit, microseconds_per
 
@@ -169,12 +172,16 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
     if when is None:
         return None
     if isinstance(when, Mapping):
-        expected = tuple(when.items())
-        for key, _ in expected:
+        for key in when:
             if not isinstance(key, str):
                 raise RatekitTypeError(
                     f"a condition's attribute names must be strings, not {key!r}."
                 )
+        # The expected values pass the attributes' door: a float is the Decimal of its
+        # shortest repr (0.1 matches Decimal('0.1')), lists and mappings are frozen.
+        expected = tuple(
+            (key, _attribute_value(value, "condition", key)) for key, value in when.items()
+        )
 
         def matches(description: Description) -> bool:
             return all(lookup(description, key) == value for key, value in expected)
@@ -198,7 +205,10 @@ def _number(description: Description, name: str) -> Decimal | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
     if isinstance(value, str):
-        return to_decimal(value, f"attribute {name!r}")
+        # A numeric string is read at the same door as a number attribute: finite, at most
+        # 60 digits, a magnitude within 1E+-999 (so that the level stays exact and cheap).
+        what = f"attribute {name!r}"
+        return _number_value(to_decimal(value, what), what)
     raise BadRecordError(
         f"attribute {name!r} is {value!r}, not a number; a level is read from numbers "
         "(int, Decimal, or a string such as '512')."
@@ -249,6 +259,10 @@ def _level(level: object) -> Callable[[Description], Decimal | None]:
         return single
     if isinstance(level, tuple) and level and all(isinstance(name, str) for name in level):
         names: tuple[str, ...] = level
+        # Enough digits for the exact product of factors of at most MAX_DIGITS digits each.
+        exact = CONTEXT.copy()
+        exact.prec = MAX_DIGITS * len(names)
+        multiply = exact.multiply
 
         def product(description: Description) -> Decimal | None:
             result = ONE
@@ -256,7 +270,7 @@ def _level(level: object) -> Callable[[Description], Decimal | None]:
                 factor = _number(description, name)
                 if factor is None:
                     return None
-                result = CONTEXT.multiply(result, factor)
+                result = multiply(result, factor)
             return result
 
         return product
@@ -265,7 +279,9 @@ def _level(level: object) -> Callable[[Description], Decimal | None]:
 
         def computed(description: Description) -> Decimal | None:
             value = function(description)
-            return None if value is None else to_decimal(value, "the level")
+            if value is None:
+                return None
+            return _number_value(to_decimal(value, "the level"), "the level")
 
         return computed
     raise RatekitTypeError(

@@ -300,7 +300,7 @@ def decode_value(value: object) -> object:
     """The attribute value that :func:`encode_value` encoded (checked again at the door)."""
     if isinstance(value, Mapping) and len(value) == 1:
         if "decimal" in value:
-            return Decimal(str(value["decimal"]))
+            return to_decimal(value["decimal"], "a stored description's decimal")
         if "mapping" in value and isinstance(value["mapping"], Mapping):
             return {key: decode_value(item) for key, item in value["mapping"].items()}
         if "list" in value and isinstance(value["list"], list):

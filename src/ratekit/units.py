@@ -135,6 +135,10 @@ def _parse(text: str) -> tuple[str, Fraction, Dimension]:
         if match["op"] is not None:
             if expect_term:
                 break
+            if match["op"] == "-" and text[match.end() :].lstrip()[:1].isdigit():
+                # 's-1' is not a product with 1: a power is written 's^-1'.
+                position = match.start() + len(match[0]) - len(match[0].lstrip())
+                break
             sign = -1 if match["op"] == "/" else 1
             expect_term = True
         else:
