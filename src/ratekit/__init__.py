@@ -26,6 +26,7 @@ from .errors import BadCalendarError as BadCalendarError
 from .errors import BadPriceError as BadPriceError
 from .errors import BadQuantityError as BadQuantityError
 from .errors import BadRecordError as BadRecordError
+from .errors import BadSnapshotError as BadSnapshotError
 from .errors import BadSpanError as BadSpanError
 from .errors import BadTimeError as BadTimeError
 from .errors import ConflictingRecordError as ConflictingRecordError
@@ -69,6 +70,10 @@ from .prices import PriceModel as PriceModel
 from .prices import Tier as Tier
 from .prices import TierLine as TierLine
 from .prices import Volume as Volume
+from .rater import Feed as Feed
+from .rater import Rater as Rater
+from .rater import Statement as Statement
+from .rater import StatementLine as StatementLine
 from .rating import Charge as Charge
 from .rating import Rating as Rating
 from .rating import rate as rate
@@ -93,6 +98,7 @@ __all__ = [
     "BadPriceError",
     "BadQuantityError",
     "BadRecordError",
+    "BadSnapshotError",
     "BadSpanError",
     "BadTimeError",
     "Charge",
@@ -105,6 +111,7 @@ __all__ = [
     "Discrete",
     "Event",
     "Fee",
+    "Feed",
     "Flat",
     "Graduated",
     "GraduatedPercentage",
@@ -126,12 +133,15 @@ __all__ = [
     "PriceModel",
     "RatekitError",
     "RatekitTypeError",
+    "Rater",
     "Rating",
     "ResourceState",
     "Sample",
     "SamplePolicy",
     "Span",
     "SpanSet",
+    "Statement",
+    "StatementLine",
     "Tier",
     "TierLine",
     "TimePolicy",

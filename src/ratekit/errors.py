@@ -27,6 +27,7 @@ __all__ = [
     "BadPriceError",
     "BadQuantityError",
     "BadRecordError",
+    "BadSnapshotError",
     "BadSpanError",
     "BadTimeError",
     "ConflictingRecordError",
@@ -184,5 +185,16 @@ class CurrencyMismatchError(RatekitError, ValueError):
     Example:
         >>> import ratekit as rk
         >>> issubclass(rk.CurrencyMismatchError, ValueError)
+        True
+    """
+
+
+@typing.final
+class BadSnapshotError(RatekitError, ValueError):
+    """A rater snapshot that cannot be restored: unknown version, altered, other plans.
+
+    Example:
+        >>> import ratekit as rk
+        >>> issubclass(rk.BadSnapshotError, ValueError)
         True
     """

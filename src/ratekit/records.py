@@ -79,6 +79,7 @@ AnomalyKind: TypeAlias = Literal[
     "reconciled_update",
     "policy",
     "unpriced",
+    "too_late",
 ]
 """The kinds of anomaly metering reports (see :class:`Anomaly`)."""
 
@@ -593,6 +594,9 @@ class Anomaly:
     - ``"policy"``: reported by a user-defined cost policy.
     - ``"unpriced"``: reported by rating: usage that no price entry prices, under a plan
       built with ``unpriced="anomaly"``; it is not charged.
+    - ``"too_late"``: reported by the rater: a record stamped before the cycles it keeps
+      (its cycle closed and was compacted), or a change to a closed cycle under
+      ``late="report"``; not charged.
 
     ``record_ids`` are the ids of the records involved (empty when they have none);
     ``message`` is a sentence a person can read; ``str(anomaly)`` is that sentence.
