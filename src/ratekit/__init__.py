@@ -70,10 +70,7 @@ from .prices import PriceModel as PriceModel
 from .prices import Tier as Tier
 from .prices import TierLine as TierLine
 from .prices import Volume as Volume
-from .rater import Feed as Feed
 from .rater import Rater as Rater
-from .rater import Statement as Statement
-from .rater import StatementLine as StatementLine
 from .rating import Charge as Charge
 from .rating import Rating as Rating
 from .rating import rate as rate
@@ -83,6 +80,9 @@ from .records import Inventory as Inventory
 from .records import Sample as Sample
 from .spans import Span as Span
 from .spans import SpanSet as SpanSet
+from .statements import Feed as Feed
+from .statements import Statement as Statement
+from .statements import StatementLine as StatementLine
 from .timeline import Timeline as Timeline
 from .units import Unit as Unit
 from .units import convert as convert
