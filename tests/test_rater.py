@@ -402,3 +402,32 @@ def test_state_does_not_grow_with_history() -> None:
         sizes.append(len(json.dumps(rater.snapshot())))
     assert len(rater._records) <= 48  # the closed day kept for late records, and today
     assert max(sizes[10:]) == max(sizes[:10])  # flat, to the byte
+
+
+def test_restore_refuses_a_resealed_body_that_is_malformed() -> None:
+    from ratekit import _snapshot
+
+    rater, plan = simple_rater()
+    data = json.loads(json.dumps(rater.snapshot()))
+    data["body"]["records"][0][3] = "yesterday"  # an instant that is not one
+    del data["checksum"]
+    data["checksum"] = _snapshot.checksum(data)
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(data, plan, [VM_HOURS])
+    assert str(caught.value).startswith("Rater snapshot body is malformed (")
+    assert str(caught.value).endswith("); restore an unaltered copy.")
+
+
+def test_repr_and_statement_total() -> None:
+    rater, _ = simple_rater()
+    assert repr(rater) == (
+        "Rater(base='2026-03-01T00:00:00Z', closed='2026-03-01T00:00:00Z', "
+        "as_of='2026-03-02T00:00:00Z', 1 records, 0 resources)"
+    )
+    statement = rater.statement("2026-03-02T12:00:00Z")
+    # 12 h * 0.10 = 1.20, for acme, nothing for anyone else.
+    assert (statement.total("acme"), statement.total("other")) == (Decimal("1.20"), 0)
+    assert repr(statement.lines[0]) == (
+        "StatementLine('increment', 'acme', 'vm.hours', 'vm-1', "
+        "'2026-03-01T00:00:00Z'..'2026-04-01T00:00:00Z', 12 hour, 1.20 EUR)"
+    )
