@@ -595,8 +595,7 @@ class Anomaly:
     - ``"unpriced"``: reported by rating: usage that no price entry prices, under a plan
       built with ``unpriced="anomaly"``; it is not charged.
     - ``"too_late"``: reported by the rater: a record stamped before the cycles it keeps
-      (its cycle closed and was compacted), or a change to a closed cycle under
-      ``late="report"``; not charged.
+      (its cycle closed and was compacted); it is not applied.
 
     ``record_ids`` are the ids of the records involved (empty when they have none);
     ``message`` is a sentence a person can read; ``str(anomaly)`` is that sentence.
