@@ -431,3 +431,26 @@ def test_repr_and_statement_total() -> None:
         "StatementLine('increment', 'acme', 'vm.hours', 'vm-1', "
         "'2026-03-01T00:00:00Z'..'2026-04-01T00:00:00Z', 12 hour, 1.20 EUR)"
     )
+
+
+def test_one_plan_keeps_charging_fees_to_an_account_whose_resources_went_quiet() -> None:
+    daily = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.daily(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))],
+        fees=[rk.Fee("base", 10)],
+    )
+    records = [
+        rk.Event("a", "vm", "2026-03-01T01:00:00Z", kind="start", id="e1"),
+        rk.Event("a", "vm", "2026-03-01T02:00:00Z", kind="stop", id="e2"),
+    ]
+    rater = rk.Rater(daily, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed(records)
+    statements = [rater.statement(f"2026-03-0{day}T00:00:00Z") for day in range(2, 6)]
+    # 1 h * 1 on the first day, and the fee of 10 on each of the 4 days: 41, as in batch;
+    # no closed day's fee is reversed when the first day is compacted away.
+    assert sum(s.total() for s in statements) == 41
+    assert not any(line.role == "reversal" for s in statements for line in s.lines)
+    four_days = rk.Span("2026-03-01T00:00:00Z", "2026-03-05T00:00:00Z")
+    assert rk.rate(records, daily, span=four_days, meters=[VM_HOURS]).total() == 41

@@ -13,7 +13,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
-from tests._rater_streams import check_law
+from tests._rater_streams import BASIC, check_law
 
 
 @settings(max_examples=LAWS)
@@ -28,3 +28,11 @@ def test_late_records_for_a_kept_closed_cycle_correct_it_exactly(seed: int, hori
     # Records may arrive after their cycle closed (not after it was compacted): under
     # late="correct" the late lines make the sum exact again.
     check_law(seed, horizon_h=horizon_h, late_ok=True)
+
+
+@settings(max_examples=max(LAWS // 4, 50))
+@given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 3]))
+def test_the_law_holds_under_one_plan_with_fees_and_minimums(seed: int, horizon_h: int) -> None:
+    # One plan for every account: the fast path of rate() for a single plan, and fees and
+    # minimums charged to every account the rater has seen (here, from the first cycle).
+    check_law(seed, horizon_h=horizon_h, late_ok=False, single=BASIC)

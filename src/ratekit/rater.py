@@ -123,7 +123,19 @@ class _Engine:
         )
 
     def rate(self, usage: Usage, start_us: int, end_us: int) -> Rating:
-        return rate(usage, self.plans, span=Span.from_us(start_us, end_us))
+        """Rate the rows of ``usage`` over ``[start_us, end_us)``.
+
+        With one plan that has fees or minimums, ``rate()`` charges them to the accounts
+        with usage in the rows; the rater charges them to every account it knows (one
+        with a resource state), so that an account whose resources went quiet, or whose
+        records were compacted, keeps its fees: the plan is given as one assignment per
+        known account.
+        """
+        plans = self.plans
+        if isinstance(plans, Plan) and (plans.fees or plans.minimums):
+            accounts = sorted({state.account for state in usage.state})
+            plans = [Assignment(account, plans) for account in accounts]
+        return rate(usage, plans, span=Span.from_us(start_us, end_us))
 
 
 def _line_key(charge: Charge) -> LineKey:
