@@ -454,3 +454,40 @@ def test_one_plan_keeps_charging_fees_to_an_account_whose_resources_went_quiet()
     assert not any(line.role == "reversal" for s in statements for line in s.lines)
     four_days = rk.Span("2026-03-01T00:00:00Z", "2026-03-05T00:00:00Z")
     assert rk.rate(records, daily, span=four_days, meters=[VM_HOURS]).total() == 41
+
+
+def test_rater_refuses_bad_options_with_messages() -> None:
+    plan = rk.Plan("p", "EUR", MONTHLY, [])
+    start = "2026-03-01T00:00:00Z"
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater(plan, [], start=start, horizon=3600)  # type: ignore[arg-type]
+    assert str(caught.value) == "Rater horizon must be a timedelta of zero or more, not 3600."
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater(plan, [], start=start, late="drop")  # type: ignore[arg-type]
+    assert str(caught.value) == "Rater late must be 'correct' or 'report', not 'drop'."
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater([], [], start=start)
+    assert str(caught.value) == (
+        "Rater needs a Plan or at least one Assignment; it has no plan to rate with."
+    )
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater(42, [], start=start)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "Rater plans must be a Plan or an iterable of Assignment values, not int: 42."
+    )
+
+
+def test_a_late_record_without_id_survives_a_snapshot_and_is_listed_once() -> None:
+    calls = rk.Meter("calls", "call", rk.Discrete())
+    daily = rk.Plan(
+        "d", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("c", "calls", rk.PerUnit(1))]
+    )
+    rater = rk.Rater(daily, [calls], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-02T00:00:00Z")  # closes 1 March, kept
+    late = rk.Sample("acme", "fn", "calls", "2026-03-01T10:00:00Z", 3)
+    assert rater.feed([late]).counts["late"] == 1
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), daily, [calls])
+    assert rater.feed([late]).counts["duplicates"] == 1
+    statement = rater.statement("2026-03-02T01:00:00Z")
+    # 3 calls * 1 for the closed 1 March, on the next open invoice: a late charge.
+    assert lines_of(statement) == [("charge", "usage", "fn", 3, 3, True)]
