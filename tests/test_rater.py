@@ -78,9 +78,9 @@ def test_feed_says_what_it_did_with_each_record() -> None:
     assert anomaly.kind == "too_late"
     assert anomaly.record_ids == ("s1",)
     assert str(anomaly) == (
-        "sample 's1' stamped 2026-03-01T00:30:00Z arrived after its cycle was closed and "
-        "compacted (the rater keeps records from 2026-03-01T01:00:00Z): its quantity 7 "
-        "(vm.hours) is not applied."
+        "sample 's1' stamped 2026-03-01T00:30:00Z is older than every cycle the rater keeps "
+        "(from 2026-03-01T01:00:00Z; its cycle was closed and compacted, or comes before "
+        "the rater's start): its quantity 7 (vm.hours) is not applied."
     )
     assert dict(feed.counts) == {
         "accepted": 0,

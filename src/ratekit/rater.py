@@ -331,9 +331,9 @@ class Rater:
         )
         return Anomaly(
             "too_late",
-            f"{what} stamped {format_us(record.at_us)} arrived after its cycle was closed and "
-            f"compacted (the rater keeps records from {format_us(self._base_us)}): "
-            f"{quantity}not applied.",
+            f"{what} stamped {format_us(record.at_us)} is older than every cycle the rater "
+            f"keeps (from {format_us(self._base_us)}; its cycle was closed and compacted, or "
+            f"comes before the rater's start): {quantity}not applied.",
             () if record.id is None else (record.id,),
         )
 
