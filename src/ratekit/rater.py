@@ -192,8 +192,10 @@ class Rater:
         >>> rater.feed([rk.Event("acme", "vm-1", "2026-03-31T12:00:00Z", {}, kind="start", id="e1")])
         Feed(accepted=1)
         >>> statement = rater.statement("2026-04-01T06:00:00Z")
-        >>> [(line.cycle.start.month, line.amount) for line in statement.lines]
-        [(3, Decimal('1.20')), (4, Decimal('0.60'))]
+        >>> for line in statement.lines:
+        ...     print(line.cycle.start.month, line.amount)
+        3 1.20
+        4 0.60
         >>> statement.invoices[0].total
         Decimal('1.20')
         >>> again = rk.Rater.restore(rater.snapshot(), plan, [meter])
