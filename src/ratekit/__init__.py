@@ -35,6 +35,7 @@ from .errors import BadDataError as BadDataError
 from .errors import BadPriceError as BadPriceError
 from .errors import BadQuantityError as BadQuantityError
 from .errors import BadRecordError as BadRecordError
+from .errors import BadSnapshotError as BadSnapshotError
 from .errors import BadSpanError as BadSpanError
 from .errors import BadTimeError as BadTimeError
 from .errors import ConflictingRecordError as ConflictingRecordError
@@ -82,6 +83,7 @@ from .prices import Package as Package
 from .prices import PerUnit as PerUnit
 from .prices import PriceModel as PriceModel
 from .prices import Volume as Volume
+from .rater import Rater as Rater
 from .rating import Charge as Charge
 from .rating import Rating as Rating
 from .rating import rate as rate
@@ -99,6 +101,9 @@ from .selectors import Satisfies as Satisfies
 from .sharing import Share as Share
 from .spans import Span as Span
 from .spans import SpanSet as SpanSet
+from .statements import Feed as Feed
+from .statements import Statement as Statement
+from .statements import StatementLine as StatementLine
 from .tiers import Tier as Tier
 from .tiers import TierLine as TierLine
 from .timeline import Timeline as Timeline
@@ -120,6 +125,7 @@ __all__ = [
     "BadPriceError",
     "BadQuantityError",
     "BadRecordError",
+    "BadSnapshotError",
     "BadSpanError",
     "BadTimeError",
     "Below",
@@ -138,6 +144,7 @@ __all__ = [
     "Discrete",
     "Event",
     "Fee",
+    "Feed",
     "Flat",
     "Graduated",
     "GraduatedPercentage",
@@ -160,6 +167,7 @@ __all__ = [
     "PriceModel",
     "RatekitError",
     "RatekitTypeError",
+    "Rater",
     "Rating",
     "ResourceState",
     "Sample",
@@ -168,6 +176,8 @@ __all__ = [
     "Share",
     "Span",
     "SpanSet",
+    "Statement",
+    "StatementLine",
     "Tier",
     "TierLine",
     "TimePolicy",

@@ -28,6 +28,7 @@ __all__ = [
     "BadPriceError",
     "BadQuantityError",
     "BadRecordError",
+    "BadSnapshotError",
     "BadSpanError",
     "BadTimeError",
     "ConflictingRecordError",
@@ -198,5 +199,16 @@ class BadDataError(RatekitError, ValueError):
     Example:
         >>> import ratekit as rk
         >>> issubclass(rk.BadDataError, ValueError)
+        True
+    """
+
+
+@typing.final
+class BadSnapshotError(RatekitError, ValueError):
+    """A rater snapshot that cannot be restored: unknown version, altered, other plans.
+
+    Example:
+        >>> import ratekit as rk
+        >>> issubclass(rk.BadSnapshotError, ValueError)
         True
     """

@@ -81,6 +81,7 @@ AnomalyKind: TypeAlias = Literal[
     "policy",
     "unpriced",
     "conflict",
+    "too_late",
 ]
 """The kinds of anomaly metering reports (see :class:`Anomaly`)."""
 
@@ -739,6 +740,8 @@ class Anomaly:
       metering is asked for ``conflicts="anomaly"``: the record received first is kept,
       this one is ignored (by default such a record raises
       :class:`~ratekit.ConflictingRecordError`).
+    - ``"too_late"``: reported by the rater: a record stamped before the cycles it keeps
+      (its cycle closed and was compacted); it is not applied.
 
     ``record_ids`` are the ids of the records involved (empty when they have none);
     ``message`` is a sentence a person can read; ``str(anomaly)`` is that sentence.

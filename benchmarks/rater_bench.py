@@ -1,0 +1,187 @@
+"""The streaming rater: a month of records fed in batches, next to one batch rate().
+
+Generates the month of ``metering_bench.py`` (``--records``, default 1,000,000, in time
+order) and prices it with the plan of ``rating_bench.py``. Then, in the same process:
+
+- **batch**: ``rk.rate(records, plan, span=March, meters=...)``, once;
+- **stream**: a ``rk.Rater`` fed the same records in batches of ``--batch`` (1,000), with
+  a statement every ``--statement-every`` batches (100) at the watermark of the records
+  fed so far, a snapshot (``json.dumps``) every ``--snapshot-every`` batches (1,000),
+  and a last statement that closes March (horizon: one day).
+
+It prints the time of each, the microseconds per record amortised over feeding and
+rating, the stream's time as a multiple of the batch's, the snapshot size per open
+resource, and checks that the stream's lines add up to the batch's charges exactly.
+
+``--year`` runs a smaller stream over a year of monthly cycles (``--year-records`` per
+month, default 20,000) and prints the snapshot size after each month closes: the state
+must stay flat. ``--profile`` runs the stream under cProfile and prints where the time
+goes.
+
+Usage::
+
+    python benchmarks/rater_bench.py                    # 1,000,000 records
+    python benchmarks/rater_bench.py --records 100000 --profile
+    python benchmarks/rater_bench.py --records 100000 --year
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import decimal
+import functools
+import gc
+import json
+import pstats
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import metering_bench as mb  # the generator and the record builder, shared
+import rating_bench as rb  # the plan, shared
+
+EXACT = decimal.Context(prec=decimal.MAX_PREC, traps=[decimal.Inexact])
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000, help="records in the month")
+    parser.add_argument("--seed", type=int, default=2026, help="the random seed")
+    parser.add_argument("--batch", type=int, default=1_000, help="records per feed() call")
+    parser.add_argument("--statement-every", type=int, default=100, help="batches per statement")
+    parser.add_argument("--snapshot-every", type=int, default=1_000, help="batches per snapshot")
+    parser.add_argument("--profile", action="store_true", help="profile the stream (cProfile)")
+    parser.add_argument("--year", action="store_true", help="also run a year of monthly cycles")
+    parser.add_argument("--year-records", type=int, default=20_000, help="records per month")
+    return parser.parse_args()
+
+
+def stream(
+    records: Sequence[Any], plan: Any, arguments: argparse.Namespace
+) -> tuple[list[Any], list[int], Any]:
+    """Feed ``records`` in batches with statements and snapshots; close March at the end."""
+    import ratekit as rk
+
+    rater = rk.Rater(plan, mb.meters(), start="2026-03-01T00:00:00Z", horizon=dt.timedelta(days=1))
+    statements = []
+    sizes = []
+    size = arguments.batch
+    for number, position in enumerate(range(0, len(records), size), 1):
+        batch = records[position : position + size]
+        rater.feed(batch)
+        if number % arguments.statement_every == 0:
+            statements.append(rater.statement(mb._instant(batch[-1].at_us + 1)))
+        if number % arguments.snapshot_every == 0:
+            sizes.append(len(json.dumps(rater.snapshot())))
+    statements.append(rater.statement("2026-04-02T00:00:00Z"))
+    return statements, sizes, rater
+
+
+def year(arguments: argparse.Namespace, plan: Any) -> None:
+    """A smaller stream over twelve monthly cycles: the snapshot size after each close."""
+    import ratekit as rk
+
+    rater = rk.Rater(plan, mb.meters(), start="2026-03-01T00:00:00Z", horizon=dt.timedelta(days=1))
+    print(f"a year of monthly cycles, {arguments.year_records:,} records a month:")
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    started = time.perf_counter()
+    for month in range(12):
+        begin = start.replace(year=2026 + (2 + month) // 12, month=(2 + month) % 12 + 1)
+        offset = (begin - start) // dt.timedelta(microseconds=1)
+        raws = mb.generate(arguments.year_records, seed=arguments.seed + month)
+        # Each month, new resources (a fleet that churns); last month's that still run,
+        # run on.
+        shifted = [
+            raw._replace(
+                id=f"m{month}-{raw.id}",
+                resource=f"m{month}-{raw.resource}",
+                at_us=raw.at_us + offset,
+            )
+            for raw in raws
+        ]
+        records = mb.build_records(shifted)
+        for position in range(0, len(records), arguments.batch):
+            rater.feed(records[position : position + arguments.batch])
+        closing = rater.statement(begin + dt.timedelta(days=32))
+        body = rater.snapshot()["body"]
+        snapshot = len(json.dumps(body))
+        states = len(json.dumps(body["state"]))
+        count = max(1, len(rater._state))
+        print(
+            f"  {begin:%Y-%m}: closed {len(closing.closed)}, snapshot {snapshot:>9,} B: "
+            f"{len(rater._records):>6,} records kept ({len(json.dumps(body['records'])):>9,} B), "
+            f"{len(rater._state):>5,} resource states ({states:>7,} B, {states // count} B each)"
+        )
+    print(f"  ({time.perf_counter() - started:.1f} s)")
+
+
+def main() -> None:
+    import ratekit as rk
+
+    arguments = parse_arguments()
+    raws = mb.generate(arguments.records, arguments.seed)
+    records = mb.build_records(raws)
+    resources = len({raw.resource for raw in raws})
+    plan = rb.plan()
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-02T00:00:00Z")
+    print(f"{len(records):,} records of {resources:,} resources, in time order")
+
+    cpu = time.process_time()
+    batch, batch_seconds = mb.timed(lambda: rk.rate(records, plan, span=march, meters=mb.meters()))
+    batch_cpu = time.process_time() - cpu
+    print(
+        f"batch rk.rate():  {batch_seconds:8.2f} s  {batch_seconds / len(records) * 1e6:7.2f} us/record"
+        f"  (CPU {batch_cpu:.2f} s)"
+    )
+
+    gc.collect()
+    profile = cProfile.Profile() if arguments.profile else None
+    started = time.perf_counter()
+    cpu = time.process_time()
+    if profile is not None:
+        profile.enable()
+    statements, sizes, rater = stream(records, plan, arguments)
+    if profile is not None:
+        profile.disable()
+    seconds = time.perf_counter() - started
+    stream_cpu = time.process_time() - cpu
+    per_record = seconds / len(records) * 1e6
+    print(
+        f"stream (Rater):   {seconds:8.2f} s  {per_record:7.2f} us/record amortised "
+        f"({len(statements)} statements; {seconds / batch_seconds:.1f}x the batch time; aim: 5 us)"
+        f"  (CPU {stream_cpu:.2f} s, {stream_cpu / len(records) * 1e6:.2f} us/record, "
+        f"{stream_cpu / batch_cpu:.1f}x the batch's)"
+    )
+    lines = [line for statement in statements for line in statement.lines]
+    total = functools.reduce(EXACT.add, (line.amount for line in lines), decimal.Decimal(0))
+    expected = functools.reduce(EXACT.add, (c.amount for c in batch.charges), decimal.Decimal(0))
+    print(f"the stream's lines add up to the batch's charges: {total == expected} ({total:.6f})")
+    if sizes:
+        print(
+            f"snapshot of the open month: {sizes[-1]:,} B, {sizes[-1] / resources:,.0f} B per "
+            f"open resource (aim: 500 B)"
+        )
+    after = len(json.dumps(rater.snapshot()))
+    print(
+        f"snapshot once March closed (kept for late records): {after:,} B "
+        f"({after / resources:,.0f} B per resource)"
+    )
+    state = len(json.dumps([s.to_json() for s in rater._state]))
+    print(
+        f"the metering state alone (what a compacted cycle leaves): {state:,} B, "
+        f"{state / max(1, len(rater._state)):,.0f} B per resource"
+    )
+    if profile is not None:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(18)
+    if arguments.year:
+        year(arguments, plan)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+"""The rater's snapshot codec: records and values as plain JSON data, and back.
+
+A snapshot is a dict of JSON-safe values (str, int, bool, None, lists, dicts): Decimals
+are written as strings (or ``{"decimal": "..."}`` inside descriptions, as
+:meth:`ratekit.ResourceState.to_json` does), instants as integer epoch microseconds.
+The envelope carries a format name, a version and a checksum (sha256 of the canonical
+JSON of everything else), so that a snapshot altered by hand, or written by another
+version, is refused with a :class:`~ratekit.BadSnapshotError` that says why.
+
+The plans and meters are code, not data: the snapshot carries only their fingerprint
+(sha256 of a canonical description of their values), and restoring under other plans or
+meters is refused.
+"""
+
+from __future__ import annotations
+
+import decimal
+import hashlib
+import json
+import typing
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+
+from ._instants import format_us
+from .errors import BadSnapshotError, RatekitError
+from .records import Event, Inventory, Sample
+
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "checksum",
+    "decode_record",
+    "encode_record",
+    "fingerprint",
+    "open_envelope",
+    "seal",
+]
+
+FORMAT: Final = "ratekit.Rater"
+VERSION: Final = 1
+
+Record = Event | Sample | Inventory
+
+
+def _plain(value: object) -> object:
+    """An attribute value as JSON data (Decimals tagged, the rest as is)."""
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    return value
+
+
+def _unplain(value: object) -> object:
+    if isinstance(value, dict):
+        return Decimal(value["decimal"])
+    return value
+
+
+def _attributes(mapping: Mapping[str, object]) -> dict[str, object]:
+    return {key: _plain(value) for key, value in mapping.items()}
+
+
+def encode_record(record: Record) -> list[object]:
+    """A record as a JSON-safe list: ``["E"|"S"|"I", ...fields]``. O(size of the record).
+
+    Example:
+        >>> import ratekit as rk
+        >>> encode_record(rk.Event("a", "r", "2026-03-01T00:00:00Z", {"x": 1}, kind="start", id="e1"))
+        ['E', 'a', 'r', 1772323200000000, {'x': 1}, 'start', 'e1', None]
+    """
+    if type(record) is Event:
+        return [
+            "E",
+            record.account,
+            record.resource,
+            record.at_us,
+            _attributes(record.attributes),
+            record.kind,
+            record.id,
+            record.seq,
+        ]
+    if type(record) is Sample:
+        return [
+            "S",
+            record.account,
+            record.resource,
+            record.meter,
+            record.at_us,
+            str(record.value),
+            record.kind,
+            record.since_us,
+            record.id,
+            record.seq,
+        ]
+    assert type(record) is Inventory
+    return [
+        "I",
+        record.at_us,
+        [
+            [account, resource, _attributes(attrs_)]
+            for account, resource, attrs_ in record.resources
+        ],
+        record.close,
+        record.id,
+    ]
+
+
+def decode_record(data: Any) -> Record:
+    """The record that :func:`encode_record` wrote.
+
+    Example:
+        >>> import ratekit as rk
+        >>> record = rk.Sample("a", "r", "egress", "2026-03-01T00:00:00Z", "2.5", id="s1")
+        >>> decode_record(encode_record(record)) == record
+        True
+    """
+    tag = data[0]
+    if tag == "E":
+        _, account, resource, at_us, attributes, kind, record_id, seq = data
+        return Event(
+            account,
+            resource,
+            format_us(at_us),
+            {key: _unplain(value) for key, value in attributes.items()},
+            kind=kind,
+            id=record_id,
+            seq=seq,
+        )
+    if tag == "S":
+        _, account, resource, meter, at_us, value, kind, since_us, record_id, seq = data
+        return Sample(
+            account,
+            resource,
+            meter,
+            format_us(at_us),
+            value,
+            kind=kind,
+            since=None if since_us is None else format_us(since_us),
+            id=record_id,
+            seq=seq,
+        )
+    if tag == "I":
+        _, at_us, resources, close, record_id = data
+        listed = {
+            (account, resource): {key: _unplain(value) for key, value in attributes.items()}
+            for account, resource, attributes in resources
+        }
+        return Inventory(format_us(at_us), listed, close=close, id=record_id)
+    raise ValueError(f"unknown record tag {tag!r}")
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def checksum(value: object) -> str:
+    """The sha256 (hex) of the canonical JSON of ``value`` (sorted keys, no spaces)."""
+    return hashlib.sha256(_canonical(value).encode()).hexdigest()
+
+
+def _describe(value: object, depth: int = 0) -> object:  # noqa: PLR0911 - one case per kind
+    """A canonical, JSON-safe description of a value (attrs fields, containers, reprs)."""
+    if depth > 50:
+        return "..."
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if attrs.has(type(value)):
+        return {
+            "type": type(value).__qualname__,
+            "fields": {
+                field.name: _describe(getattr(value, field.name), depth + 1)
+                for field in attrs.fields(typing.cast("type[attrs.AttrsInstance]", type(value)))
+                if field.eq
+            },
+        }
+    if isinstance(value, Mapping):
+        items = [[_describe(k, depth + 1), _describe(v, depth + 1)] for k, v in value.items()]
+        return sorted(items, key=_canonical)
+    if isinstance(value, frozenset | set):
+        return sorted((_describe(item, depth + 1) for item in value), key=_canonical)
+    if isinstance(value, list | tuple):
+        return [_describe(item, depth + 1) for item in value]
+    text = repr(value)
+    # An object without a stable repr (a function, a plain instance) is named by its type.
+    return type(value).__qualname__ if " at 0x" in text else text
+
+
+def fingerprint(plans: object, meters: Iterable[object]) -> str:
+    """The sha256 (hex) of a canonical description of the plans and meters.
+
+    Two processes that build the same plans and meters get the same fingerprint.
+
+    Example:
+        >>> import ratekit as rk
+        >>> runtime = rk.Meter("runtime", "hour", rk.OnOff())
+        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("e", "runtime", rk.PerUnit(1))])
+        >>> fingerprint(plan, [runtime]) == fingerprint(plan, [runtime])
+        True
+        >>> fingerprint(plan, [runtime]) == fingerprint(plan, [])
+        False
+    """
+    return checksum({"plans": _describe(plans), "meters": _describe(list(meters))})
+
+
+def seal(body: dict[str, object], print_: str) -> dict[str, object]:
+    """The snapshot envelope around ``body``: format, version, fingerprint and checksum."""
+    envelope: dict[str, object] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "fingerprint": print_,
+        "body": body,
+    }
+    envelope["checksum"] = checksum(envelope)
+    return envelope
+
+
+def open_envelope(data: object, print_: str) -> dict[str, Any]:
+    """The body of a snapshot, once its format, version, checksum and fingerprint check.
+
+    Raises :class:`~ratekit.BadSnapshotError` saying which check failed.
+    """
+    if not isinstance(data, Mapping) or data.get("format") != FORMAT:
+        raise BadSnapshotError(
+            f"Rater.restore needs what Rater.snapshot() returned (a dict with format "
+            f"{FORMAT!r}), not {type(data).__name__}"
+            + (f" with format {data.get('format')!r}" if isinstance(data, Mapping) else "")
+            + "."
+        )
+    version = data.get("version")
+    if version != VERSION:
+        raise BadSnapshotError(
+            f"Rater snapshot version {version!r} is unknown: this ratekit reads version "
+            f"{VERSION}; restore it with the ratekit that wrote it."
+        )
+    envelope = {key: value for key, value in data.items() if key != "checksum"}
+    found = data.get("checksum")
+    try:
+        expected = checksum(envelope)
+    except (TypeError, ValueError):
+        expected = None
+    if found != expected:
+        raise BadSnapshotError(
+            f"Rater snapshot checksum {found!r} does not match its content (sha256 "
+            f"{expected!r}): the snapshot was altered or damaged after it was taken; restore "
+            "an unaltered copy."
+        )
+    if data.get("fingerprint") != print_:
+        raise BadSnapshotError(
+            "Rater snapshot was taken under other plans or meters (fingerprint "
+            f"{data.get('fingerprint')!r}, these give {print_!r}); restore it with the plans "
+            "and meters it was taken with."
+        )
+    body = data.get("body")
+    if not isinstance(body, dict):
+        raise BadSnapshotError("Rater snapshot has no body; restore an unaltered copy.")
+    return typing.cast("dict[str, Any]", body)
+
+
+def decoding(what: str) -> _Decoding:
+    """A context that turns a malformed body into a :class:`~ratekit.BadSnapshotError`."""
+    return _Decoding(what)
+
+
+class _Decoding:
+    __slots__ = ("what",)
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: object, _: object
+    ) -> typing.Literal[False]:
+        if kind is None or issubclass(kind, BadSnapshotError):
+            return False
+        if issubclass(kind, RatekitError | KeyError | ValueError | TypeError | IndexError) or (
+            issubclass(kind, decimal.DecimalException)
+        ):
+            raise BadSnapshotError(
+                f"Rater snapshot {self.what} is malformed ({error}); restore an unaltered copy."
+            ) from None
+        return False

@@ -1,0 +1,608 @@
+"""The streaming rater: records as they come, charges so far, corrections, snapshot/restore.
+
+A :class:`Rater` is the one place where ratekit keeps state. It has the shape of an
+incremental codec (``hashlib``, ``codecs``): :meth:`Rater.feed` records in any order and
+batch size, ask :meth:`Rater.statement` at a watermark ``as_of`` as often as you like,
+:meth:`Rater.copy` it, :meth:`Rater.snapshot` it into JSON-safe data and
+:meth:`Rater.restore` it in another process.
+
+It does not meter or price by itself: each statement re-meters the cycles it keeps with
+:func:`~ratekit.meter` (continuing from the metering state at the start of the oldest
+kept cycle) and re-rates them with :func:`~ratekit.rate`, then compares the lines with
+what it reported before. So the statements of a stream add up, per account, cycle and
+line, to one batch :func:`~ratekit.rate` over all its records, whatever the batches, the
+watermarks and the restarts.
+
+What it keeps: the metering state at ``base`` (the start of the oldest kept cycle), the
+deduplicated records stamped from ``base`` on, the lines it reported for the kept cycles,
+and the ids of the records compacted away last. A cycle **closes** when ``as_of`` reaches
+its end plus the ``horizon``: its invoices are given, and the cycle is kept (for late
+records) until the next cycle closes; then its records are compacted into the metering
+state. So the state holds about two cycles of records, whatever the length of history.
+
+Example:
+    >>> import ratekit as rk
+    >>> runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
+    >>> plan = rk.Plan("standard", "EUR", rk.cycles.monthly(tz="UTC"),
+    ...                [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))])
+    >>> rater = rk.Rater(plan, [runtime], start="2026-03-01T00:00:00Z")
+    >>> rater.feed([rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {"flavor": "small"},
+    ...                      kind="start", id="e1")])
+    Feed(accepted=1)
+    >>> for line in rater.statement("2026-03-02T00:00:00Z").lines:
+    ...     print(line.role, line.quantity, line.amount)
+    charge 24 2.40
+    >>> for line in rater.statement("2026-03-03T00:00:00Z").lines:
+    ...     print(line.role, line.quantity, line.amount)
+    increment 24 2.40
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import typing
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any, Final, Literal
+
+from . import _snapshot
+from ._decimals import ZERO
+from ._instants import format_us, from_us, to_us
+from .assignments import Assignment
+from .billing import Invoice, bill
+from .errors import BadCalendarError, BadTimeError, RatekitTypeError
+from .metering import meter
+from .policies import Meter
+from .pricebook import Plan
+from .rating import Charge, Rating, rate
+from .rating import _Engine as _RatingEngine
+from .records import Anomaly, Event, Inventory, Sample
+from .spans import Span
+from .statements import Feed, LineKey, Statement, StatementLine, _line
+from .usage import ResourceState, Usage
+
+__all__ = ["Rater"]
+
+Record = Event | Sample | Inventory
+LatePolicy = Literal["correct", "report"]
+# Sums and differences of lines are exact (no rounding at any precision), so that the
+# increments of a line add up to the line, digit for digit; Inexact would be a bug.
+_EXACT: Final = decimal.Context(
+    prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[decimal.Inexact]
+)
+_ADD = _EXACT.add
+_SUB = _EXACT.subtract
+_MINUS = _EXACT.minus
+
+
+# -- the adapter to the one engine ----------------------------------------------------------
+
+
+class _Engine:
+    """The rater's only contact with metering and rating: :func:`meter`, :func:`rate`.
+
+    Kept small on purpose: when the semantics of metering or rating change, this is the
+    one place where the rater follows.
+    """
+
+    __slots__ = ("cycle", "meters", "plans")
+
+    def __init__(self, plans: Plan | Sequence[Assignment], meters: Sequence[Meter]) -> None:
+        self.plans = plans
+        self.meters = meters
+        known = _RatingEngine(plans, Span.from_us(0, 1)).plans
+        if not known:
+            raise RatekitTypeError(
+                "Rater needs a Plan or at least one Assignment; it has no plan to rate with."
+            )
+        cycles = {repr(plan.cycle) for plan in known}
+        if len(cycles) > 1:
+            raise BadCalendarError(
+                f"Rater plans bill on different cycles ({', '.join(sorted(cycles))}); a rater "
+                "closes one cycle at a time: give its plans one cycle, or use one rater per cycle."
+            )
+        self.cycle = known[0].cycle
+
+    def containing(self, t_us: int) -> tuple[int, int]:
+        return self.cycle.containing_us(t_us)
+
+    def meter(
+        self, records: Iterable[Record], start_us: int, end_us: int, state: Iterable[ResourceState]
+    ) -> Usage:
+        """Meter ``[start_us, end_us)`` (up to ``end_us``), continuing from ``state``."""
+        span = Span.from_us(start_us, end_us)
+        cuts = _RatingEngine(self.plans, span).cuts(m.name for m in self.meters)
+        return meter(
+            records,
+            self.meters,
+            span=span,
+            cycle=self.cycle,
+            as_of=from_us(end_us),
+            cuts=cuts,
+            state=state,
+        )
+
+    def rate(self, usage: Usage, start_us: int, end_us: int) -> Rating:
+        """Rate the rows of ``usage`` over ``[start_us, end_us)``.
+
+        Under one plan, ``rate()`` covers the accounts named in its input; the rater names
+        every account it knows (one with a resource state), so that an account whose
+        resources went quiet, or whose records were compacted, keeps its fees, minimums
+        and the bases of its prices, as batch rating of all the records would charge them.
+        """
+        span = Span.from_us(start_us, end_us)
+        if isinstance(self.plans, Plan):
+            accounts = sorted({state.account for state in usage.state})
+            return rate(usage, self.plans, span=span, accounts=accounts)
+        return rate(usage, self.plans, span=span)
+
+
+def _line_key(charge: Charge) -> LineKey:
+    return (
+        charge.account,
+        charge.cycle.start_us,
+        charge.cycle.end_us,
+        charge.kind,
+        charge.plan,
+        charge.meter,
+        charge.entry,
+        charge.resource,
+        charge.unit,
+        charge.currency,
+    )
+
+
+def _identity(record: Record) -> object:
+    """What makes two records the same: the id (per record type), else the content."""
+    if record.id is not None:
+        return (type(record).__name__, record.id)
+    return record
+
+
+# -- the rater -----------------------------------------------------------------------------
+
+
+@typing.final
+class Rater:
+    """The streaming rater: feed records, ask statements, snapshot and restore.
+
+    ``plans`` (one :class:`~ratekit.Plan`, or :class:`~ratekit.Assignment` values, on one
+    billing cycle) and ``meters`` are as for :func:`~ratekit.rate`. ``start``: the rater
+    rates from the start of the cycle containing it. ``horizon``: how long after its end a
+    cycle still takes records (a :class:`datetime.timedelta`, default 0). ``late``: what
+    happens to a record for a cycle that has closed but is still kept: ``"correct"``
+    (default: reversal and correction lines, ``late=True``, in the next statement, for the
+    next open invoice) or ``"report"`` (the same pairs in ``Statement.reported_only``, not
+    charged). A record stamped before the kept cycles is too late: not applied, an
+    anomaly with its quantity.
+
+    Records without an id are identified by their content: the same record fed twice is a
+    duplicate (as :func:`~ratekit.meter` does within one call).
+
+    Cost: :meth:`feed` is O(n) for n records; :meth:`statement` re-meters and re-rates the
+    kept cycles, O(m log m) for the m records kept (about two cycles' worth).
+
+    Example:
+        >>> import ratekit as rk
+        >>> meter = rk.Meter("vm.hours", "hour", rk.OnOff())
+        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"),
+        ...                [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))])
+        >>> rater = rk.Rater(plan, [meter], start="2026-03-01T00:00:00Z")
+        >>> rater.feed([rk.Event("acme", "vm-1", "2026-03-31T12:00:00Z", {}, kind="start", id="e1")])
+        Feed(accepted=1)
+        >>> statement = rater.statement("2026-04-01T06:00:00Z")
+        >>> for line in statement.lines:
+        ...     print(line.cycle.start.month, line.amount)
+        3 1.20
+        4 0.60
+        >>> statement.invoices[0].total
+        Decimal('1.20')
+        >>> again = rk.Rater.restore(rater.snapshot(), plan, [meter])
+        >>> again.statement("2026-04-01T12:00:00Z").lines[0].amount
+        Decimal('0.60')
+    """
+
+    __slots__ = (
+        "_anomalies",
+        "_as_of_us",
+        "_base_us",
+        "_closed_us",
+        "_dirty",
+        "_engine",
+        "_fingerprint",
+        "_forgotten",
+        "_horizon_us",
+        "_late",
+        "_late_keys",
+        "_records",
+        "_reported",
+        "_state",
+    )
+
+    def __init__(
+        self,
+        plans: Plan | Iterable[Assignment],
+        meters: Iterable[Meter],
+        *,
+        start: _dt.datetime | str,
+        horizon: _dt.timedelta = _dt.timedelta(0),
+        late: LatePolicy = "correct",
+    ) -> None:
+        plans = plans if isinstance(plans, Plan) else _assignments(plans)
+        meters = list(meters)
+        self._engine = _Engine(plans, meters)
+        self._fingerprint = _snapshot.fingerprint(plans, meters)
+        if not isinstance(horizon, _dt.timedelta) or horizon < _dt.timedelta(0):
+            raise RatekitTypeError(
+                f"Rater horizon must be a timedelta of zero or more, not {horizon!r}."
+            )
+        if late not in ("correct", "report"):
+            raise RatekitTypeError(f"Rater late must be 'correct' or 'report', not {late!r}.")
+        self._horizon_us = horizon // _dt.timedelta(microseconds=1)
+        self._late: LatePolicy = late
+        base = self._engine.containing(to_us(start, "Rater start"))[0]
+        self._base_us = base  # the start of the oldest kept cycle
+        self._closed_us = base  # the end of the last closed cycle
+        self._as_of_us = base  # the last statement's watermark
+        self._state: tuple[ResourceState, ...] = ()  # metering state at _base_us
+        self._records: dict[object, Record] = {}  # kept records, by identity
+        self._forgotten: set[object] = set()  # identities compacted away last
+        self._late_keys: set[object] = set()  # records that came after their cycle closed
+        self._reported: dict[LineKey, tuple[Decimal, Decimal]] = {}
+        self._anomalies: set[Anomaly] = set()  # reported, still produced by the kept cycles
+        # What records before the last watermark touched since the last statement.
+        self._dirty: set[tuple[str, str | None]] = set()  # (account, resource or None)
+
+    # -- feeding ---------------------------------------------------------------------------
+
+    def feed(self, records: Iterable[Record]) -> Feed:
+        """Take a batch of records, in any order; say what was done with each. O(n).
+
+        A record seen before (same id and type; the same content without an id), in any
+        earlier batch or before a snapshot, is a duplicate and changes nothing. Nothing is
+        rated until the next :meth:`statement`.
+
+        Example:
+            >>> import ratekit as rk
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
+            >>> rater = rk.Rater(plan, [], start="2026-03-01T00:00:00Z")
+            >>> start = rk.Event("acme", "vm-1", "2026-03-02T00:00:00Z", kind="start", id="e1")
+            >>> rater.feed([start, start])
+            Feed(accepted=1, duplicates=1)
+            >>> rater.feed([rk.Event("acme", "vm-1", "2026-03-02T00:00:00Z", kind="stop", id="e1")]).conflicting
+            ('e1',)
+        """
+        outcome: dict[str, list[str]] = {
+            "accepted": [],
+            "duplicates": [],
+            "conflicting": [],
+            "late": [],
+            "too_late": [],
+        }
+        counts = dict.fromkeys(outcome, 0)
+        anomalies: list[Anomaly] = []
+        kept = self._records
+        for record in records:
+            if type(record) not in (Event, Sample, Inventory):
+                raise RatekitTypeError(
+                    "Rater.feed takes Event, Sample and Inventory records, not "
+                    f"{type(record).__name__}: {record!r}."
+                )
+            identity = _identity(record)
+            known = kept.get(identity)
+            at_us = record.at_us
+            if known is not None or identity in self._forgotten:
+                name = "duplicates" if known is None or known == record else "conflicting"
+            elif at_us < self._base_us:
+                name = "too_late"
+                anomalies.append(self._too_late(record))
+            else:
+                name = "late" if at_us < self._closed_us else "accepted"
+                kept[identity] = record
+                if name == "late":
+                    self._late_keys.add(identity)
+                if at_us < self._as_of_us:
+                    self._touch(record)
+            counts[name] += 1
+            if record.id is not None:
+                outcome[name].append(record.id)
+        return Feed(
+            tuple(outcome["accepted"]),
+            tuple(outcome["duplicates"]),
+            tuple(outcome["conflicting"]),
+            tuple(outcome["late"]),
+            tuple(outcome["too_late"]),
+            tuple(anomalies),
+            counts,
+        )
+
+    def _touch(self, record: Record) -> None:
+        """Mark what a record stamped before the last watermark changes (corrections)."""
+        if type(record) is Inventory:
+            self._dirty.add(("*", None))
+        else:
+            self._dirty.add((record.account, record.resource))
+            self._dirty.add((record.account, None))
+
+    def _too_late(self, record: Record) -> Anomaly:
+        label = "inventory" if type(record) is Inventory else type(record).__name__.lower()
+        what = f"{label} {record.id!r}" if record.id is not None else label
+        quantity = (
+            f"its quantity {record.value} ({record.meter}) is " if type(record) is Sample else ""
+        )
+        return Anomaly(
+            "too_late",
+            f"{what} stamped {format_us(record.at_us)} is older than every cycle the rater "
+            f"keeps (from {format_us(self._base_us)}; its cycle was closed and compacted, or "
+            f"comes before the rater's start): {quantity}not applied.",
+            () if record.id is None else (record.id,),
+        )
+
+    # -- statements ------------------------------------------------------------------------
+
+    def statement(self, as_of: _dt.datetime | str) -> Statement:
+        """Rate up to the watermark ``as_of``; return what changed since the last statement.
+
+        ``as_of`` must not go back. Every kept cycle is re-metered and re-rated up to
+        ``as_of``; each invoice line is compared with what was reported (see
+        :class:`StatementLine` for the roles). Then every cycle whose end plus the horizon
+        is at or before ``as_of`` closes: its invoices are given, and the cycle closed the
+        time before is compacted away.
+
+        Example:
+            >>> import ratekit as rk
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
+            >>> rater = rk.Rater(plan, [], start="2026-03-01T00:00:00Z")
+            >>> rater.statement("2026-03-05T00:00:00Z")
+            Statement('2026-03-05T00:00:00Z', 0 lines, 0 invoices, 0 anomalies)
+            >>> rater.statement("2026-03-04T00:00:00Z")
+            Traceback (most recent call last):
+            ...
+            ratekit.BadTimeError: Rater.statement as_of 2026-03-04T00:00:00Z goes back before the last watermark 2026-03-05T00:00:00Z; watermarks only move forward.
+        """
+        as_of_us = to_us(as_of, "Rater.statement as_of")
+        if as_of_us < self._as_of_us:
+            raise BadTimeError(
+                f"Rater.statement as_of {format_us(as_of_us)} goes back before the last "
+                f"watermark {format_us(self._as_of_us)}; watermarks only move forward."
+            )
+        engine = self._engine
+        base = self._base_us
+        usage = engine.meter(self._records.values(), base, as_of_us, self._state)
+        rating = engine.rate(usage, base, as_of_us)
+        groups: dict[LineKey, list[Charge]] = {}
+        for charge in rating.charges:
+            groups.setdefault(_line_key(charge), []).append(charge)
+        lines, held = self._compare(groups)
+        anomalies = (*usage.anomalies, *rating.anomalies)
+        fresh = tuple(a for a in dict.fromkeys(anomalies) if a not in self._anomalies)
+        self._anomalies = set(anomalies)
+        self._as_of_us = as_of_us
+        self._dirty.clear()
+        closing = self._closing(as_of_us)
+        invoices: tuple[Invoice, ...] = ()
+        no_effect: list[str] = []
+        if closing:
+            final = [c for c in rating.charges if (c.cycle.start_us, c.cycle.end_us) in closing]
+            invoices = bill(final)
+            no_effect = self._no_effect(closing, rating, anomalies)
+            self._closed_us = closing[-1][1]
+            self._compact(closing[-1][0])
+        return Statement(
+            from_us(as_of_us),
+            tuple(lines),
+            invoices,
+            tuple(Span.from_us(*cycle) for cycle in closing),
+            fresh,
+            tuple(held),
+            tuple(no_effect),
+        )
+
+    def _compare(
+        self, groups: dict[LineKey, list[Charge]]
+    ) -> tuple[list[StatementLine], list[StatementLine]]:
+        """The lines that changed against what was reported; records the new totals."""
+        lines: list[StatementLine] = []
+        held: list[StatementLine] = []
+        reported = self._reported
+        dirty = self._dirty
+        everything = ("*", None) in dirty
+        for key in sorted(set(groups) | set(reported), key=_sortable):
+            charges = groups.get(key, [])
+            quantity = amount = ZERO
+            for charge in charges:
+                quantity = _ADD(quantity, charge.quantity)
+                amount = _ADD(amount, charge.amount)
+            old = reported.get(key)
+            if old is None and not charges:
+                continue
+            if old is not None and old == (quantity, amount):
+                continue
+            reported[key] = (quantity, amount)
+            account, resource, cycle_end = key[0], key[7], key[2]
+            late = cycle_end <= self._closed_us
+            target = lines if not late or self._late == "correct" else held
+            if old is None:
+                target.append(_line(key, quantity, amount, "charge", late, charges))
+                continue
+            touched = everything or (account, resource) in dirty
+            if not late and not touched:
+                delta_q, delta_a = _SUB(quantity, old[0]), _SUB(amount, old[1])
+                lines.append(_line(key, delta_q, delta_a, "increment", late, charges))
+                continue
+            target.append(_line(key, _MINUS(old[0]), _MINUS(old[1]), "reversal", late, ()))
+            if charges:
+                target.append(_line(key, quantity, amount, "correction", late, charges))
+        return lines, held
+
+    def _closing(self, as_of_us: int) -> list[tuple[int, int]]:
+        """The cycles that close at ``as_of_us``: ended at least ``horizon`` before it."""
+        out: list[tuple[int, int]] = []
+        start = self._closed_us
+        while True:
+            cycle = self._engine.containing(start)
+            if cycle[1] + self._horizon_us > as_of_us:
+                return out
+            out.append(cycle)
+            start = cycle[1]
+
+    def _no_effect(
+        self, closing: list[tuple[int, int]], rating: Rating, anomalies: Iterable[Anomaly]
+    ) -> list[str]:
+        seen: set[str] = set()
+        for charge in rating.charges:
+            seen.update(charge.record_ids)
+        for anomaly in anomalies:
+            seen.update(anomaly.record_ids)
+        lo, hi = closing[0][0], closing[-1][1]
+        late, self._late_keys = self._late_keys, set()
+        return sorted(
+            record.id
+            for identity, record in self._records.items()
+            if record.id is not None
+            and (lo <= record.at_us < hi or identity in late)
+            and record.id not in seen
+        )
+
+    def _compact(self, new_base: int) -> None:
+        """Fold the records stamped before ``new_base`` into the metering state."""
+        if new_base <= self._base_us:
+            return
+        old = {k: r for k, r in self._records.items() if r.at_us < new_base}
+        usage = self._engine.meter(old.values(), self._base_us, new_base, self._state)
+        self._state = usage.state
+        for identity in old:
+            del self._records[identity]
+        self._forgotten = {identity for identity, record in old.items() if record.id is not None}
+        self._reported = {k: v for k, v in self._reported.items() if k[2] > new_base}
+        self._base_us = new_base
+
+    # -- copies, snapshots -----------------------------------------------------------------
+
+    def copy(self) -> Rater:
+        """An independent copy: feeding or asking one does not change the other. O(m)."""
+        other = object.__new__(Rater)
+        for name in Rater.__slots__:
+            value = getattr(self, name)
+            if isinstance(value, dict | set):
+                value = value.copy()
+            object.__setattr__(other, name, value)
+        return other
+
+    def snapshot(self) -> dict[str, Any]:
+        """The rater's state as JSON-safe data, versioned and checksummed. O(m).
+
+        ``json.dumps`` it, store it, and :meth:`restore` it with the same plans and meters.
+        """
+        body: dict[str, object] = {
+            "base_us": self._base_us,
+            "closed_us": self._closed_us,
+            "as_of_us": self._as_of_us,
+            "horizon_us": self._horizon_us,
+            "late": self._late,
+            "state": [state.to_json() for state in self._state],
+            "records": [_snapshot.encode_record(record) for record in self._records.values()],
+            "forgotten": _identities(self._forgotten),
+            "late_keys": _identities(self._late_keys),
+            "reported": [
+                [*key, str(quantity), str(amount)]
+                for key, (quantity, amount) in sorted(self._reported.items(), key=_sortable_item)
+            ],
+            "anomalies": sorted(
+                ([a.kind, a.message, list(a.record_ids)] for a in self._anomalies),
+                key=repr,
+            ),
+            "dirty": sorted(([account, resource] for account, resource in self._dirty), key=repr),
+        }
+        return _snapshot.seal(body, self._fingerprint)
+
+    @classmethod
+    def restore(
+        cls,
+        data: typing.Mapping[str, Any],
+        plans: Plan | Iterable[Assignment],
+        meters: Iterable[Meter],
+    ) -> Rater:
+        """The rater that :meth:`snapshot` saved, under the same plans and meters.
+
+        Raises :class:`~ratekit.BadSnapshotError` when the data is not a snapshot, has an
+        unknown version, was altered (its checksum does not match) or was taken under
+        other plans or meters.
+        """
+        plans = plans if isinstance(plans, Plan) else _assignments(plans)
+        meters = list(meters)
+        rater = object.__new__(cls)
+        rater._engine = _Engine(plans, meters)
+        rater._fingerprint = _snapshot.fingerprint(plans, meters)
+        body = _snapshot.open_envelope(data, rater._fingerprint)
+        with _snapshot.decoding("body"):
+            rater._base_us = int(body["base_us"])
+            rater._closed_us = int(body["closed_us"])
+            rater._as_of_us = int(body["as_of_us"])
+            rater._horizon_us = int(body["horizon_us"])
+            rater._late = body["late"]
+            rater._state = tuple(ResourceState.from_json(item) for item in body["state"])
+            records = (_snapshot.decode_record(item) for item in body["records"])
+            rater._records = {_identity(record): record for record in records}
+            rater._forgotten = {_decode_identity(item) for item in body["forgotten"]}
+            rater._late_keys = {_decode_identity(item) for item in body["late_keys"]}
+            rater._reported = {
+                typing.cast("LineKey", tuple(item[:10])): (Decimal(item[10]), Decimal(item[11]))
+                for item in body["reported"]
+            }
+            rater._anomalies = {
+                Anomaly(kind, message, tuple(ids)) for kind, message, ids in body["anomalies"]
+            }
+            rater._dirty = {(account, resource) for account, resource in body["dirty"]}
+        rater._check()
+        return rater
+
+    def _check(self) -> None:
+        """Assert the invariants of the state (for tests and restore)."""
+        assert self._base_us <= self._closed_us <= max(self._as_of_us, self._closed_us)
+        assert self._engine.containing(self._base_us)[0] == self._base_us
+        assert all(record.at_us >= self._base_us for record in self._records.values())
+        assert all(key[2] > self._base_us for key in self._reported)
+        assert not (self._forgotten & set(self._records))
+
+    def __repr__(self) -> str:
+        return (
+            f"Rater(base={format_us(self._base_us)!r}, closed={format_us(self._closed_us)!r}, "
+            f"as_of={format_us(self._as_of_us)!r}, {len(self._records)} records, "
+            f"{len(self._state)} resources)"
+        )
+
+
+def _assignments(plans: Iterable[Assignment]) -> tuple[Assignment, ...]:
+    if not isinstance(plans, Iterable):
+        raise RatekitTypeError(
+            "Rater plans must be a Plan or an iterable of Assignment values, not "
+            f"{type(plans).__name__}: {plans!r}."
+        )
+    return tuple(plans)
+
+
+def _identities(identities: Iterable[object]) -> list[object]:
+    """Identities as JSON data: ``[type, id]``, or ``["record", encoded]`` without an id."""
+    out: list[object] = []
+    for identity in identities:
+        if isinstance(identity, tuple):
+            out.append(list(identity))
+        else:
+            out.append(["record", _snapshot.encode_record(typing.cast("Record", identity))])
+    return sorted(out, key=repr)
+
+
+def _decode_identity(item: list[Any]) -> object:
+    if item[0] == "record":
+        return _snapshot.decode_record(item[1])
+    return (item[0], item[1])
+
+
+def _sortable(key: LineKey) -> tuple[object, ...]:
+    return tuple("" if part is None else part for part in key)
+
+
+def _sortable_item(item: tuple[LineKey, object]) -> tuple[object, ...]:
+    return _sortable(item[0])

@@ -1,0 +1,223 @@
+"""What the streaming rater says: feed reports, statements and their lines.
+
+:meth:`ratekit.Rater.feed` returns a :class:`Feed` (what was done with each record of a
+batch); :meth:`ratekit.Rater.statement` returns a :class:`Statement`, whose
+:class:`StatementLine` values say how each invoice line changed since it was last
+reported (first charge, increment, or reversal and correction).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import typing
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Final, Literal
+
+import attrs
+
+from ._decimals import ZERO
+from ._instants import format_us, to_us
+from .billing import Invoice
+from .rating import Charge
+from .records import Anomaly
+from .spans import Span
+
+__all__ = ["Feed", "Statement", "StatementLine"]
+
+Role = Literal["charge", "increment", "reversal", "correction"]
+
+# A line: (account, cycle start, cycle end, kind, plan, meter, entry, resource, unit, currency)
+LineKey = tuple[str, int, int, str, str, str | None, str | None, str | None, str, str]
+
+# Sums of lines are exact (no rounding at any precision): increments add up digit for digit.
+_EXACT: Final = decimal.Context(
+    prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[decimal.Inexact]
+)
+
+
+# -- values --------------------------------------------------------------------------------
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Feed:
+    """What :meth:`Rater.feed` did with one batch: the records by outcome, with their ids.
+
+    - ``accepted``: new records for cycles still open (kept, rated at the next statement);
+    - ``duplicates``: records seen before, in this or any earlier batch (no-ops);
+    - ``conflicting``: records whose id was seen before with other content (refused: the
+      first version stands);
+    - ``late``: new records for a cycle that has closed but is still kept: the next
+      statement corrects it (policy ``late="correct"``) or reports the difference only
+      (``late="report"``);
+    - ``too_late``: records stamped before everything the rater keeps (a cycle compacted
+      away): not applied; each is an anomaly in ``anomalies``, with its quantity.
+
+    The id lists hold the ids of the records that have one; ``counts`` counts every
+    record, with an id or not.
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.Feed(accepted=("e1",), duplicates=("e1",), counts={"accepted": 1, "duplicates": 1})
+        Feed(accepted=1, duplicates=1)
+    """
+
+    accepted: tuple[str, ...] = ()
+    duplicates: tuple[str, ...] = ()
+    conflicting: tuple[str, ...] = ()
+    late: tuple[str, ...] = ()
+    too_late: tuple[str, ...] = ()
+    anomalies: tuple[Anomaly, ...] = ()
+    counts: typing.Mapping[str, int] = attrs.field(factory=dict)
+
+    def __repr__(self) -> str:
+        parts = [f"{name}={count}" for name, count in self.counts.items() if count]
+        return f"Feed({', '.join(parts)})"
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class StatementLine:
+    """One line of a statement: what changed on one invoice line since it was last reported.
+
+    A line of an invoice is identified by account, cycle, kind, plan, meter, entry,
+    resource, unit and currency. ``role`` says how this statement changes it:
+
+    - ``"charge"``: first reported; ``quantity`` and ``amount`` are the line so far;
+    - ``"increment"``: the line grew (or shrank) with time only (usage after the last
+      watermark, a fee or allowance prorated further): ``quantity`` and ``amount`` are the
+      difference;
+    - ``"reversal"`` then ``"correction"``: a record changed what was already reported (a
+      late record, a counter reading that reaches back, a STOP seen late): the reversal
+      cancels the reported line (negated quantity and amount) and the correction gives the
+      line anew, in full (DESIGN §3.9: never a silent rewrite).
+
+    ``late`` is true for a line of a cycle that had already closed (its invoice given):
+    the host puts it on the next open invoice. ``charges`` are the charges of the line as it
+    now stands (empty for a reversal), whose provenance names the records behind it.
+
+    Example:
+        >>> import ratekit as rk
+        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+        >>> rk.StatementLine("acme", march, "usage", "p", "runtime", "vm", "vm-1", "hour", "EUR",
+        ...                  24, 2, "charge")
+        StatementLine('charge', 'acme', 'runtime', 'vm-1', '2026-03-01T00:00:00Z'..'2026-04-01T00:00:00Z', 24 hour, 2 EUR)
+    """
+
+    account: str
+    cycle: Span
+    kind: str
+    plan: str
+    meter: str | None
+    entry: str | None
+    resource: str | None
+    unit: str
+    currency: str
+    quantity: Decimal = attrs.field(converter=Decimal)
+    amount: Decimal = attrs.field(converter=Decimal)
+    role: Role = "charge"
+    late: bool = False
+    charges: tuple[Charge, ...] = attrs.field(default=(), eq=False)
+
+    @property
+    def key(self) -> LineKey:
+        """The identity of the invoice line: what the statements sum over."""
+        return (
+            self.account,
+            self.cycle.start_us,
+            self.cycle.end_us,
+            self.kind,
+            self.plan,
+            self.meter,
+            self.entry,
+            self.resource,
+            self.unit,
+            self.currency,
+        )
+
+    @property
+    def record_ids(self) -> tuple[str, ...]:
+        """The ids of the records behind the line's charges, each once, in order."""
+        return tuple(dict.fromkeys(i for charge in self.charges for i in charge.record_ids))
+
+    def __repr__(self) -> str:
+        return (
+            f"StatementLine({self.role!r}, {self.account!r}, {self.meter!r}, {self.resource!r}, "
+            f"{format_us(self.cycle.start_us)!r}..{format_us(self.cycle.end_us)!r}, "
+            f"{self.quantity} {self.unit}, {self.amount} {self.currency}"
+            + (", late=True" if self.late else "")
+            + ")"
+        )
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class Statement:
+    """What :meth:`Rater.statement` returns: everything that changed up to ``as_of``.
+
+    - ``lines``: the changed invoice lines (see :class:`StatementLine`), in a stable order;
+    - ``invoices``: the invoices of the cycles this statement closed (their final charges);
+    - ``closed``: those cycles;
+    - ``anomalies``: anomalies not reported before (metering's, rating's, the rater's);
+    - ``reported_only``: under ``late="report"``, the changes to closed cycles that were
+      not charged (reversal and correction pairs, for the host to look at);
+    - ``no_effect``: ids of the records of the closed cycles that no charge and no anomaly
+      names (an update that changed nothing priced, a sample no meter prices): accounted
+      for, explicitly.
+
+    Example:
+        >>> import ratekit as rk
+        >>> rk.Statement(rk.Span("2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z").start)
+        Statement('2026-03-01T00:00:00Z', 0 lines, 0 invoices, 0 anomalies)
+    """
+
+    as_of: _dt.datetime
+    lines: tuple[StatementLine, ...] = ()
+    invoices: tuple[Invoice, ...] = ()
+    closed: tuple[Span, ...] = ()
+    anomalies: tuple[Anomaly, ...] = ()
+    reported_only: tuple[StatementLine, ...] = ()
+    no_effect: tuple[str, ...] = ()
+
+    def total(self, account: str | None = None) -> Decimal:
+        """The exact sum of the lines' amounts (of one account). O(n)."""
+        total = ZERO
+        for line in self.lines:
+            if account is None or line.account == account:
+                total = _EXACT.add(total, line.amount)
+        return total
+
+    def __repr__(self) -> str:
+        return (
+            f"Statement({format_us(to_us(self.as_of))!r}, {len(self.lines)} lines, "
+            f"{len(self.invoices)} invoices, {len(self.anomalies)} anomalies)"
+        )
+
+
+def _line(  # noqa: PLR0917 - private plumbing of plain values
+    key: LineKey,
+    quantity: Decimal,
+    amount: Decimal,
+    role: Role,
+    late: bool,
+    charges: Sequence[Charge],
+) -> StatementLine:
+    account, cycle_start, cycle_end, kind, plan, meter_name, entry, resource, unit, currency = key
+    return StatementLine(
+        account,
+        Span.from_us(cycle_start, cycle_end),
+        kind,
+        plan,
+        meter_name,
+        entry,
+        resource,
+        unit,
+        currency,
+        quantity,
+        amount,
+        role,
+        late,
+        tuple(charges),
+    )

@@ -1,0 +1,292 @@
+"""Random record streams for the rater's law, and the law's check against batch rate().
+
+A stream: two accounts on daily cycles over four days, a few resources each with
+starts, updates (a memory change), stops, deletes and restarts; a byte counter (with
+resets) and call deltas (some over a span); now and then an inventory snapshot; replays
+of records; a price change mid-cycle and a plan change mid-cycle. Its records arrive
+shuffled, cut into batches, rated at random watermarks, with snapshot -> JSON -> restore
+at random points.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import functools
+import json
+import random
+from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
+
+import ratekit as rk
+from ratekit._instants import format_us, to_us
+
+DAY_US = 86_400_000_000
+HOUR_US = 3_600_000_000
+MINUTE_US = 60_000_000
+T0 = to_us("2026-03-01T00:00:00Z")
+DAYS = 4
+CYCLE = rk.cycles.daily(tz="UTC")
+
+RUNTIME = rk.Meter("runtime", "hour", rk.OnOff())
+MEMORY = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
+EGRESS = rk.Meter("egress", "B", rk.Counter())
+CALLS = rk.Meter("calls", "call", rk.Discrete())
+METERS = (RUNTIME, MEMORY, EGRESS, CALLS)
+
+TIERS = rk.Graduated([rk.Tier(10, "0.07"), rk.Tier(None, "0.05")])
+CHANGE_US = T0 + DAY_US + 13 * HOUR_US  # a price change in the middle of day 2
+
+BASIC = rk.Plan(
+    "basic",
+    "EUR",
+    CYCLE,
+    [
+        rk.PriceEntry("runtime", "runtime", TIERS),
+        rk.PriceEntry(
+            "runtime-new",
+            "runtime",
+            rk.Graduated([rk.Tier(5, "0.09"), rk.Tier(None, "0.04")]),
+            start=format_us(CHANGE_US),
+            priority=1,
+        ),
+        rk.PriceEntry("memory", "memory", rk.PerUnit("0.0001")),
+        rk.PriceEntry("egress", "egress", rk.Graduated([rk.Tier(1000, 0), rk.Tier(None, "0.001")])),
+        rk.PriceEntry("calls", "calls", rk.PerUnit("0.003")),
+    ],
+    allowances=[rk.Allowance("calls", 20)],
+    minimums=[rk.Minimum("1.5")],
+    fees=[rk.Fee("support", "0.25")],
+)
+PRO = rk.Plan(
+    "pro",
+    "EUR",
+    CYCLE,
+    [
+        rk.PriceEntry("runtime", "runtime", rk.Volume([rk.Tier(6, "0.06"), rk.Tier(None, "0.03")])),
+        rk.PriceEntry("memory", "memory", rk.PerUnit("0.00007")),
+        rk.PriceEntry("egress", "egress", rk.PerUnit("0.0005")),
+        rk.PriceEntry("calls", "calls", rk.Package(10, "0.02")),
+    ],
+    fees=[rk.Fee("pro", "0.5")],
+)
+SWITCH_US = T0 + 2 * DAY_US + 7 * HOUR_US  # account b moves from basic to pro on day 3
+PLANS = (
+    rk.Assignment("a", BASIC),
+    rk.Assignment("b", BASIC, end=format_us(SWITCH_US)),
+    rk.Assignment("b", PRO, start=format_us(SWITCH_US)),
+)
+
+Record = rk.Event | rk.Sample | rk.Inventory
+
+
+def records(rng: random.Random, *, greet: bool = False) -> list[Record]:  # noqa: PLR0912 - one stream, told in order
+    """A small random stream of records with unique ids (before replays).
+
+    ``greet``: each account sends a zero delta at the start, so both are known from the
+    first cycle on (a single plan charges its fees to the accounts it has seen).
+    """
+    out: list[Record] = []
+    if greet:
+        out.extend(
+            rk.Sample(account, f"{account}-fn", "calls", format_us(T0), 0, id=f"hello-{account}")
+            for account in ("a", "b")
+        )
+    count = 0
+
+    def new_id() -> str:
+        nonlocal count
+        count += 1
+        return f"r{count}"
+
+    span_us = DAYS * DAY_US
+    for account in ("a", "b"):
+        for number in range(rng.randint(0, 2)):
+            resource = f"{account}-vm{number}"
+            t = T0 + rng.randrange(0, span_us // 2, 15 * MINUTE_US)
+            running = False
+            for _ in range(rng.randint(1, 5)):
+                memory = rng.choice((256, 512, 1024))
+                choice = rng.random()
+                if not running or choice < 0.3:
+                    kind = "start"
+                    running = True
+                elif choice < 0.6:
+                    kind = "update"
+                elif choice < 0.9:
+                    kind = "stop"
+                    running = False
+                else:
+                    kind = "delete"
+                    running = False
+                attributes = {"memory_mb": memory} if kind in ("start", "update") else {}
+                out.append(
+                    rk.Event(account, resource, format_us(t), attributes, kind=kind, id=new_id())
+                )
+                t += rng.randrange(MINUTE_US, DAY_US, 5 * MINUTE_US)
+                if t >= T0 + span_us:
+                    break
+        if rng.random() < 0.7:
+            # A counter read every 1 to 20 hours (less than a cycle apart), with resets.
+            ip = f"{account}-ip"
+            t = T0 + rng.randrange(0, DAY_US, 10 * MINUTE_US)
+            value = 0
+            while t < T0 + span_us:
+                value = (
+                    rng.randrange(0, 300) if rng.random() < 0.1 else value + rng.randrange(0, 900)
+                )
+                out.append(
+                    rk.Sample(
+                        account, ip, "egress", format_us(t), value, kind="counter", id=new_id()
+                    )
+                )
+                t += rng.randrange(HOUR_US, 20 * HOUR_US, 10 * MINUTE_US)
+        for _ in range(rng.randint(0, 4)):
+            at = T0 + rng.randrange(HOUR_US, span_us, MINUTE_US)
+            since = None
+            if rng.random() < 0.3:
+                since = format_us(at - rng.randrange(MINUTE_US, 6 * HOUR_US, MINUTE_US))
+            out.append(
+                rk.Sample(
+                    account,
+                    f"{account}-fn",
+                    "calls",
+                    format_us(at),
+                    rng.randrange(-2 if account == "a" else 0, 15),
+                    since=since,
+                    id=new_id(),
+                )
+            )
+    if rng.random() < 0.2 and out:
+        # An inventory that lists only some of the resources seen.
+        keys = sorted({(r.account, r.resource) for r in out if isinstance(r, rk.Event)})
+        listed = [key for key in keys if rng.random() < 0.5]
+        at = T0 + rng.randrange(DAY_US // 2, span_us, HOUR_US)
+        out.append(rk.Inventory(format_us(at), listed, id=new_id()))
+    return out
+
+
+def cycle_end(at_us: int) -> int:
+    return CYCLE.containing_us(at_us)[1]
+
+
+def run(
+    rng: random.Random,
+    stream: list[Record],
+    *,
+    horizon_h: int,
+    late_ok: bool,
+    plans: rk.Plan | tuple[rk.Assignment, ...] = PLANS,
+) -> tuple[list[rk.Statement], list[rk.Feed], int, rk.Rater]:
+    """Feed ``stream`` shuffled, with replays, in random batches and statements.
+
+    Watermarks never close the cycle of a record not fed yet (with ``late_ok``, they may
+    close it, but not compact it: the record is then late and corrects its cycle).
+    Returns the statements, the feed reports and the final watermark.
+    """
+    horizon_us = horizon_h * HOUR_US
+    arrivals = list(stream) + [rng.choice(stream) for _ in range(rng.randint(0, 3)) if stream]
+    rng.shuffle(arrivals)
+    rater = rk.Rater(plans, METERS, start=format_us(T0), horizon=dt.timedelta(hours=horizon_h))
+    statements: list[rk.Statement] = []
+    feeds: list[rk.Feed] = []
+    as_of = T0
+    position = 0
+    while position < len(arrivals):
+        size = rng.randint(1, 6)
+        batch = arrivals[position : position + size]
+        position += size
+        feeds.append(rater.feed(batch))
+        if rng.random() < 0.25:
+            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans, METERS)
+        if rng.random() < 0.5:
+            rest = arrivals[position:]
+            limit = T0 + (DAYS + 1) * DAY_US
+            for record in rest:
+                end = cycle_end(record.at_us)
+                if late_ok and not isinstance(record, rk.Sample):
+                    end = cycle_end(end)  # kept one cycle after it closes
+                limit = min(limit, end + horizon_us - 1)
+            if limit > as_of:
+                as_of = rng.randrange(as_of, limit + 1, MINUTE_US) if rng.random() < 0.9 else limit
+            statements.append(rater.statement(format_us(as_of)))
+            rater._check()
+    final = T0 + (DAYS + 1) * DAY_US + horizon_us
+    statements.append(rater.statement(format_us(final)))
+    rater._check()
+    return statements, feeds, final, rater
+
+
+def sums(lines: Iterable[rk.StatementLine]) -> dict[tuple[object, ...], tuple[Fraction, Fraction]]:
+    out: dict[tuple[object, ...], tuple[Fraction, Fraction]] = {}
+    for line in lines:
+        quantity, amount = out.get(line.key, (Fraction(0), Fraction(0)))
+        out[line.key] = (quantity + Fraction(line.quantity), amount + Fraction(line.amount))
+    return {key: value for key, value in out.items() if value != (0, 0)}
+
+
+def batch_sums(charges: Iterable[rk.Charge]) -> dict[tuple[object, ...], tuple[Fraction, Fraction]]:
+    out: dict[tuple[object, ...], tuple[Fraction, Fraction]] = {}
+    for charge in charges:
+        key = (
+            charge.account,
+            charge.cycle.start_us,
+            charge.cycle.end_us,
+            charge.kind,
+            charge.plan,
+            charge.meter,
+            charge.entry,
+            charge.resource,
+            charge.unit,
+            charge.currency,
+        )
+        quantity, amount = out.get(key, (Fraction(0), Fraction(0)))
+        out[key] = (quantity + Fraction(charge.quantity), amount + Fraction(charge.amount))
+    return {key: value for key, value in out.items() if value != (0, 0)}
+
+
+def check_law(seed: int, *, horizon_h: int, late_ok: bool, single: rk.Plan | None = None) -> None:
+    """The rater's law for one random stream (raises AssertionError when it fails).
+
+    ``single``: rate under that one plan instead of the assignments.
+    """
+    rng = random.Random(seed)
+    stream = records(rng, greet=single is not None)
+    plans = PLANS if single is None else single
+    statements, feeds, final, _ = run(
+        rng, stream, horizon_h=horizon_h, late_ok=late_ok, plans=plans
+    )
+    too_late = {i for feed in feeds for i in feed.too_late}
+    assert not too_late, too_late
+    batch = rk.rate(stream, plans, span=rk.Span(format_us(T0), format_us(final)), meters=METERS)
+    lines = [line for s in statements for line in (*s.lines, *s.reported_only)]
+    assert sums(lines) == batch_sums(batch.charges)
+    # Exact to the last digit: the Decimal sums too, not only the rationals.
+    exact = decimal.Context(prec=decimal.MAX_PREC, traps=[decimal.Inexact])
+    total = functools.reduce(exact.add, (line.amount for line in lines), Decimal(0))
+    assert total == functools.reduce(exact.add, (c.amount for c in batch.charges), Decimal(0))
+    # Every record is accounted for.
+    accounted: set[str] = set()
+    for line in lines:
+        accounted.update(line.record_ids)
+    for s in statements:
+        accounted.update(s.no_effect)
+        for invoice in s.invoices:
+            for invoice_line in invoice.lines:
+                for charge in invoice_line.charges:
+                    accounted.update(charge.record_ids)
+        for anomaly in s.anomalies:
+            accounted.update(anomaly.record_ids)
+    for feed in feeds:
+        accounted.update(feed.duplicates)
+        accounted.update(feed.conflicting)
+        for anomaly in feed.anomalies:
+            accounted.update(anomaly.record_ids)
+    ids = {record.id for record in stream if record.id is not None}
+    assert ids <= accounted, sorted(ids - accounted)
+    # Every cycle with a charge was closed, with its invoice.
+    closed = {(span.start_us, span.end_us) for s in statements for span in s.closed}
+    for key in batch_sums(batch.charges):
+        if key[2] + horizon_h * HOUR_US <= final:
+            assert (key[1], key[2]) in closed

@@ -1,0 +1,493 @@
+"""The streaming rater: feeding, statements, closing, late records, snapshots, seed stories.
+
+Every expected amount is worked by hand in a comment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+from ratekit._instants import format_us, to_us
+
+HOUR_US = 3_600_000_000
+MINUTE_US = 60_000_000
+MONTHLY = rk.cycles.monthly(tz="UTC")
+VM_HOURS = rk.Meter("vm.hours", "hour", rk.OnOff())
+TIERED = rk.Graduated([rk.Tier(200, "0.07"), rk.Tier(None, "0.05")])
+
+
+def lines_of(statement: rk.Statement, resource: str | None = None) -> list[tuple[object, ...]]:
+    return [
+        (line.role, line.kind, line.resource, line.quantity, line.amount, line.late)
+        for line in statement.lines
+        if resource is None or line.resource == resource
+    ]
+
+
+# -- the issue's opening examples -----------------------------------------------------------
+
+
+def test_two_half_month_statements_do_not_restart_tiers_nor_reapply_minimums() -> None:
+    plan = rk.Plan(
+        "p", "EUR", MONTHLY, [rk.PriceEntry("vm", "vm.hours", TIERED)], minimums=[rk.Minimum(50)]
+    )
+    rater = rk.Rater(plan, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", kind="start", id="e1")])
+    half = rater.statement("2026-03-16T00:00:00Z")
+    # 1-16 March: 360 h = 200 * 0.07 + 160 * 0.05 = 14 + 8 = 22.00.
+    usage = [line for line in half.lines if line.kind == "usage"]
+    assert [(u.role, u.quantity, u.amount) for u in usage] == [("charge", 360, Decimal("22.00"))]
+    end = rater.statement("2026-04-01T00:00:00Z")
+    usage = [line for line in end.lines if line.kind == "usage"]
+    # The rest of March, 384 h, continues on the second tier: 384 * 0.05 = 19.20, so
+    # March costs 22.00 + 19.20 = 41.20 (two separate slices would give 22.00 + 23.20).
+    assert [(u.role, u.quantity, u.amount) for u in usage] == [("increment", 384, Decimal("19.20"))]
+    # The minimum is prorated to the watermark, then topped up once for the cycle:
+    # 15/31 * 50 - 22 at mid-month, 50 - 41.20 = 8.80 in all.
+    minimums = [line for s in (half, end) for line in s.lines if line.kind == "minimum"]
+    assert sum(line.amount for line in minimums) == Decimal("8.80")
+    (invoice,) = end.invoices
+    assert invoice.total == Decimal("50.00")  # 41.20 + 8.80
+    assert end.closed == (rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"),)
+
+
+# -- feeding -------------------------------------------------------------------------------
+
+
+def test_feed_says_what_it_did_with_each_record() -> None:
+    plan = rk.Plan("p", "EUR", rk.cycles.hourly(), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+    rater = rk.Rater(plan, [VM_HOURS], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(0))
+    start = rk.Event("acme", "vm-1", "2026-03-01T00:10:00Z", kind="start", id="e1")
+    feed = rater.feed([start, start])
+    assert (feed.accepted, feed.duplicates) == (("e1",), ("e1",))
+    other = rk.Event("acme", "vm-1", "2026-03-01T00:10:00Z", kind="stop", id="e1")
+    assert rater.feed([other]).conflicting == ("e1",)
+    rater.statement("2026-03-01T02:00:00Z")  # closes 00:00-01:00 and 01:00-02:00
+    # 01:00-02:00 is closed but kept: a record for it is late; 00:00-01:00 is compacted.
+    late = rk.Event("acme", "vm-1", "2026-03-01T01:30:00Z", kind="stop", id="e2")
+    gone = rk.Sample("acme", "vm-1", "vm.hours", "2026-03-01T00:30:00Z", "7", id="s1")
+    feed = rater.feed([late, gone, start])
+    assert (feed.late, feed.too_late, feed.duplicates) == (("e2",), ("s1",), ("e1",))
+    (anomaly,) = feed.anomalies
+    assert anomaly.kind == "too_late"
+    assert anomaly.record_ids == ("s1",)
+    assert str(anomaly) == (
+        "sample 's1' stamped 2026-03-01T00:30:00Z is older than every cycle the rater keeps "
+        "(from 2026-03-01T01:00:00Z; its cycle was closed and compacted, or comes before "
+        "the rater's start): its quantity 7 (vm.hours) is not applied."
+    )
+    assert dict(feed.counts) == {
+        "accepted": 0,
+        "duplicates": 1,
+        "conflicting": 0,
+        "late": 1,
+        "too_late": 1,
+    }
+
+
+def test_records_without_id_are_identified_by_content() -> None:
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("c", "calls", rk.PerUnit("0.5"))])
+    calls = rk.Meter("calls", "call", rk.Discrete())
+    rater = rk.Rater(plan, [calls], start="2026-03-01T00:00:00Z")
+    sample = rk.Sample("acme", "fn", "calls", "2026-03-02T00:00:00Z", 4)
+    assert rater.feed([sample]).counts["accepted"] == 1
+    copy = rk.Sample("acme", "fn", "calls", "2026-03-02T00:00:00Z", 4)
+    assert rater.feed([copy]).counts["duplicates"] == 1
+    restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [calls])
+    assert restored.feed([copy]).counts["duplicates"] == 1
+    # 4 calls * 0.5 = 2, counted once.
+    assert restored.statement("2026-03-03T00:00:00Z").total() == 2
+
+
+def test_feed_refuses_what_is_not_a_record() -> None:
+    plan = rk.Plan("p", "EUR", MONTHLY, [])
+    rater = rk.Rater(plan, [], start="2026-03-01T00:00:00Z")
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rater.feed([{"account": "acme"}])  # type: ignore[list-item]
+    assert str(caught.value) == (
+        "Rater.feed takes Event, Sample and Inventory records, not dict: {'account': 'acme'}."
+    )
+
+
+def test_rater_refuses_plans_on_different_cycles_and_watermarks_that_go_back() -> None:
+    monthly = rk.Plan("m", "EUR", MONTHLY, [])
+    daily = rk.Plan("d", "EUR", rk.cycles.daily(tz="UTC"), [])
+    with pytest.raises(rk.BadCalendarError, match="plans bill on different cycles"):
+        rk.Rater(
+            [rk.Assignment("a", monthly), rk.Assignment("b", daily)],
+            [],
+            start="2026-03-01T00:00:00Z",
+        )
+    rater = rk.Rater(monthly, [], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-10T00:00:00Z")
+    with pytest.raises(rk.BadTimeError) as caught:
+        rater.statement("2026-03-09T00:00:00Z")
+    assert str(caught.value) == (
+        "Rater.statement as_of 2026-03-09T00:00:00Z goes back before the last watermark "
+        "2026-03-10T00:00:00Z; watermarks only move forward."
+    )
+
+
+# -- late records: seed 002's counter across a cycle boundary --------------------------------
+
+EGRESS = rk.Meter("egress", "B", rk.Counter())
+HOURLY_EGRESS = rk.Plan(
+    "p", "EUR", rk.cycles.hourly(), [rk.PriceEntry("egress", "egress", rk.PerUnit("0.001"))]
+)
+
+
+def reading(at: str, value: int, record_id: str) -> rk.Sample:
+    return rk.Sample("acme", "ip-1", "egress", at, value, kind="counter", id=record_id)
+
+
+@pytest.mark.parametrize("late", ["correct", "report"])
+def test_a_counter_reading_that_reaches_back_into_a_closed_cycle_corrects_it(late: str) -> None:
+    # Seed 002: 0 at T, 500 at T+20, 1000 at T+40 min, the cycle ending at T+30 (T = 09:30).
+    rater = rk.Rater(HOURLY_EGRESS, [EGRESS], start="2026-03-01T09:00:00Z", late=late)  # type: ignore[arg-type]
+    rater.feed(
+        [reading("2026-03-01T09:30:00Z", 0, "r0"), reading("2026-03-01T09:50:00Z", 500, "r1")]
+    )
+    first = rater.statement("2026-03-01T10:05:00Z")
+    # Known at 10:05: 500 B in 09:00-10:00, which closes: 500 * 0.001 = 0.50.
+    assert lines_of(first) == [("charge", "usage", "ip-1", 500, Decimal("0.500"), False)]
+    assert first.invoices[0].total == Decimal("0.50")
+    assert rater.feed([reading("2026-03-01T10:10:00Z", 1000, "r2")]).accepted == ("r2",)
+    second = rater.statement("2026-03-01T10:15:00Z")
+    # The 500 B between 09:50 and 10:10 split linearly: 250 before 10:00, 250 after. The
+    # closed cycle had 500, it has 750: a reversal of the 0.50 and the line anew, 0.75.
+    pair = [
+        ("reversal", "usage", "ip-1", -500, Decimal("-0.500"), True),
+        ("correction", "usage", "ip-1", 750, Decimal("0.750"), True),
+    ]
+    fresh = [("charge", "usage", "ip-1", 250, Decimal("0.250"), False)]
+    if late == "correct":
+        assert lines_of(second) == pair + fresh
+        assert second.lines[1].record_ids == ("r0", "r1", "r2")
+    else:
+        assert lines_of(second) == fresh
+        assert [
+            (line.role, line.kind, line.resource, line.quantity, line.amount, line.late)
+            for line in second.reported_only
+        ] == pair
+
+
+# -- Exoscale's reconciler: an inventory closes a resource whose delete was lost --------------
+
+
+def test_an_inventory_that_arrives_late_closes_a_resource_and_corrects_its_line() -> None:
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))])
+    rater = rk.Rater(plan, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", kind="start", id="e1"),
+            rk.Event("acme", "vm-2", "2026-03-01T00:00:00Z", kind="start", id="e2"),
+        ]
+    )
+    # At 18:00 both have run 18 h: 18 * 0.10 = 1.80 each.
+    assert lines_of(rater.statement("2026-03-01T18:00:00Z")) == [
+        ("charge", "usage", "vm-1", 18, Decimal("1.80"), False),
+        ("charge", "usage", "vm-2", 18, Decimal("1.80"), False),
+    ]
+    # vm-2's delete was lost; the 12:00 inventory lists only vm-1, and arrives at 19:00.
+    rater.feed([rk.Inventory("2026-03-01T12:00:00Z", [("acme", "vm-1")], id="inv-12")])
+    statement = rater.statement("2026-03-02T00:00:00Z")
+    # vm-2 ran 12 h, not 18: reversal of 1.80, then 12 * 0.10 = 1.20. An inventory may
+    # close any resource, so every line it could touch is given anew (vm-1: 24 h, 2.40).
+    assert lines_of(statement) == [
+        ("reversal", "usage", "vm-1", -18, Decimal("-1.80"), False),
+        ("correction", "usage", "vm-1", 24, Decimal("2.40"), False),
+        ("reversal", "usage", "vm-2", -18, Decimal("-1.80"), False),
+        ("correction", "usage", "vm-2", 12, Decimal("1.20"), False),
+    ]
+    assert [a.kind for a in statement.anomalies] == ["reconciled_close"]
+    assert statement.lines[3].record_ids == ("e2", "inv-12")
+
+
+# -- Cloud Foundry's poller: a month fed every 10 minutes, restarted every hour --------------
+
+APP_MEMORY = rk.Meter("memory", "MB*hour", rk.Continuous(("memory_mb", "instances")))
+CF_PLAN = rk.Plan("cf", "USD", MONTHLY, [rk.PriceEntry("mem", "memory", rk.PerUnit("0.00002"))])
+
+
+def cf_event(
+    app: str, at: str, kind: str, record_id: str, seq: int | None = None, **attrs: object
+) -> rk.Event:
+    return rk.Event("org-1", app, at, attrs, kind=kind, id=record_id, seq=seq)  # type: ignore[arg-type]
+
+
+CF_EVENTS = [
+    cf_event("app-a", "2026-03-03T08:00:00Z", "start", "a1", memory_mb=512, instances=1),
+    # Scaled by a START after a START: 2 instances from 10 March 12:00.
+    cf_event("app-a", "2026-03-10T12:00:00Z", "start", "a2", memory_mb=512, instances=2),
+    cf_event("app-a", "2026-03-20T18:00:00Z", "stop", "a3"),
+    cf_event("app-a", "2026-03-20T18:05:00Z", "stop", "a4"),  # a duplicate STOP
+    cf_event("app-b", "2026-03-15T09:00:00Z", "start", "b1", 1, memory_mb=256, instances=1),
+    cf_event("app-b", "2026-03-15T11:00:00Z", "stop", "b2", 2),
+    # A START stamped after its STOP (sequenced before it): zero duration, an anomaly.
+    cf_event("app-b", "2026-03-15T12:05:00Z", "start", "b3", 3, memory_mb=256, instances=1),
+    cf_event("app-b", "2026-03-15T12:00:00Z", "stop", "b4", 4),
+    # Running across the month end.
+    cf_event("app-c", "2026-03-31T20:00:00Z", "start", "c1", memory_mb=1024, instances=1),
+    cf_event("app-c", "2026-04-01T04:00:00Z", "stop", "c2"),
+]
+
+
+def test_cloud_foundry_poller_month_equals_the_batch_invoice() -> None:
+    t = to_us("2026-03-01T00:00:00Z")
+    end = to_us("2026-04-02T00:00:00Z")
+    rater = rk.Rater(
+        CF_PLAN, [APP_MEMORY], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1)
+    )
+    statements: list[rk.Statement] = []
+    polls = 0
+    while t < end:
+        t += 10 * MINUTE_US
+        polls += 1
+        # Each poll fetches the last 20 minutes (so every event comes twice); the START
+        # stamped 12:05 becomes visible only at 12:30, after its STOP stamped 12:00.
+        visible = [
+            e
+            for e in CF_EVENTS
+            if t - 20 * MINUTE_US <= e.at_us < t
+            and (e.id != "b3" or t >= to_us("2026-03-15T12:30:00Z"))
+        ]
+        if t == to_us("2026-03-15T12:30:00Z"):
+            visible.append(CF_EVENTS[6])
+        rater.feed(visible)
+        if polls % 6 == 0:  # every hour: the process restarts from its stored snapshot
+            stored = json.dumps(rater.snapshot())
+            rater = rk.Rater.restore(json.loads(stored), CF_PLAN, [APP_MEMORY])
+            statements.append(rater.statement(format_us(t)))
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    (invoice,) = [i for s in statements for i in s.invoices if i.cycle == march]
+    batch = rk.rate(CF_EVENTS, CF_PLAN, span=march, meters=[APP_MEMORY])
+    (expected,) = rk.bill(batch)
+    assert invoice == expected
+    # By hand: app-a 172 h * 512 + 246 h * 1024 = 88064 + 251904 = 339968 MB*h; app-b
+    # 2 h * 256 = 512 (its second run lasts zero time); app-c 4 h * 1024 = 4096 in March:
+    # 344576 MB*h * 0.00002 = 6.89152, printed 6.89.
+    assert invoice.lines[0].precise == Decimal("6.89152")
+    assert invoice.total == Decimal("6.89")
+    kinds = {a.kind for s in statements for a in s.anomalies}
+    assert {"duplicate_stop", "out_of_order"} <= kinds
+    # April so far: app-c's last 4 h, 4096 MB*h * 0.00002 = 0.08192.
+    april = [line for s in statements for line in s.lines if line.cycle.start.month == 4]
+    assert sum(line.amount for line in april) == Decimal("0.08192")
+
+
+# -- snapshots -----------------------------------------------------------------------------
+
+
+def simple_rater() -> tuple[rk.Rater, rk.Plan]:
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))])
+    rater = rk.Rater(plan, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {"size": 0.5}, kind="start", id="e1")]
+    )
+    rater.statement("2026-03-02T00:00:00Z")
+    return rater, plan
+
+
+def test_snapshot_is_json_safe_versioned_and_checksummed() -> None:
+    rater, plan = simple_rater()
+    data = json.loads(json.dumps(rater.snapshot()))
+    assert data["format"] == "ratekit.Rater"
+    assert data["version"] == 1
+    assert len(data["checksum"]) == 64
+    restored = rk.Rater.restore(data, plan, [VM_HOURS])
+    restored._check()
+    # 24 more hours * 0.10 = 2.40, an increment: the restored rater knows what it reported.
+    assert lines_of(restored.statement("2026-03-03T00:00:00Z")) == [
+        ("increment", "usage", "vm-1", 24, Decimal("2.40"), False)
+    ]
+
+
+def test_restore_refuses_an_unknown_version() -> None:
+    rater, plan = simple_rater()
+    data = rater.snapshot()
+    data["version"] = 2
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(data, plan, [VM_HOURS])
+    assert str(caught.value) == (
+        "Rater snapshot version 2 is unknown: this ratekit reads version 1; restore it with "
+        "the ratekit that wrote it."
+    )
+
+
+def test_restore_refuses_a_snapshot_altered_by_hand() -> None:
+    rater, plan = simple_rater()
+    data = json.loads(json.dumps(rater.snapshot()))
+    data["body"]["reported"][0][-1] = "0.01"  # a reported amount, edited
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(data, plan, [VM_HOURS])
+    message = str(caught.value)
+    assert message.startswith(
+        f"Rater snapshot checksum {data['checksum']!r} does not match its content"
+    )
+    assert message.endswith(
+        "the snapshot was altered or damaged after it was taken; restore an unaltered copy."
+    )
+
+
+def test_restore_refuses_other_plans_and_what_is_not_a_snapshot() -> None:
+    rater, _ = simple_rater()
+    data = rater.snapshot()
+    other = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.11"))])
+    with pytest.raises(rk.BadSnapshotError, match="taken under other plans or meters"):
+        rk.Rater.restore(data, other, [VM_HOURS])
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore([], other, [VM_HOURS])  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "Rater.restore needs what Rater.snapshot() returned (a dict with format "
+        "'ratekit.Rater'), not list."
+    )
+
+
+def test_a_restored_rater_says_exactly_what_the_original_says() -> None:
+    from tests._rater_streams import METERS, PLANS, T0, records
+
+    for seed in range(8):
+        rng = random.Random(seed)
+        stream = records(rng)
+        rng.shuffle(stream)
+        one = rk.Rater(PLANS, METERS, start=format_us(T0))
+        two = rk.Rater(PLANS, METERS, start=format_us(T0))
+        as_of = T0
+        for index in range(0, len(stream), 3):
+            batch = stream[index : index + 3]
+            assert one.feed(batch) == two.feed(batch)
+            two = rk.Rater.restore(json.loads(json.dumps(two.snapshot())), PLANS, METERS)
+            as_of += rng.randrange(0, 12 * HOUR_US, MINUTE_US)
+            a, b = one.statement(format_us(as_of)), two.statement(format_us(as_of))
+            assert [(x.key, x.role, x.quantity, x.amount) for x in a.lines] == [
+                (x.key, x.role, x.quantity, x.amount) for x in b.lines
+            ]
+            assert (a.invoices, a.anomalies, a.no_effect) == (b.invoices, b.anomalies, b.no_effect)
+
+
+def test_copy_is_independent() -> None:
+    rater, _ = simple_rater()
+    other = rater.copy()
+    other.feed([rk.Event("acme", "vm-1", "2026-03-02T12:00:00Z", kind="stop", id="e2")])
+    # The original still runs 24 h more (2.40); the copy stopped after 12 h (1.20).
+    assert rater.statement("2026-03-03T00:00:00Z").total() == Decimal("2.40")
+    assert other.statement("2026-03-03T00:00:00Z").total() == Decimal("1.20")
+
+
+# -- state stays flat over cycles ------------------------------------------------------------
+
+
+def test_state_does_not_grow_with_history() -> None:
+    daily = rk.Plan(
+        "d", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("calls", "calls", rk.PerUnit(1))]
+    )
+    calls = rk.Meter("calls", "call", rk.Discrete())
+    rater = rk.Rater(daily, [calls], start="2026-01-01T00:00:00Z")
+    t0 = to_us("2026-01-01T00:00:00Z")
+    sizes = []
+    for day in range(40):
+        for hour in range(24):
+            at = format_us(t0 + (day * 24 + hour) * HOUR_US)
+            rater.feed([rk.Sample("acme", "fn", "calls", at, 1, id=f"s{day:03}-{hour:02}")])
+        statement = rater.statement(format_us(t0 + (day + 1) * 24 * HOUR_US))
+        # Each day's 24 calls, closed at once (horizon 0): 24 * 1 = 24.
+        assert statement.invoices[0].total == 24
+        rater._check()
+        sizes.append(len(json.dumps(rater.snapshot())))
+    assert len(rater._records) <= 48  # the closed day kept for late records, and today
+    assert max(sizes[10:]) == max(sizes[:10])  # flat, to the byte
+
+
+def test_restore_refuses_a_resealed_body_that_is_malformed() -> None:
+    from ratekit import _snapshot
+
+    rater, plan = simple_rater()
+    data = json.loads(json.dumps(rater.snapshot()))
+    data["body"]["records"][0][3] = "yesterday"  # an instant that is not one
+    del data["checksum"]
+    data["checksum"] = _snapshot.checksum(data)
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(data, plan, [VM_HOURS])
+    assert str(caught.value).startswith("Rater snapshot body is malformed (")
+    assert str(caught.value).endswith("); restore an unaltered copy.")
+
+
+def test_repr_and_statement_total() -> None:
+    rater, _ = simple_rater()
+    assert repr(rater) == (
+        "Rater(base='2026-03-01T00:00:00Z', closed='2026-03-01T00:00:00Z', "
+        "as_of='2026-03-02T00:00:00Z', 1 records, 0 resources)"
+    )
+    statement = rater.statement("2026-03-02T12:00:00Z")
+    # 12 h * 0.10 = 1.20, for acme, nothing for anyone else.
+    assert (statement.total("acme"), statement.total("other")) == (Decimal("1.20"), 0)
+    assert repr(statement.lines[0]) == (
+        "StatementLine('increment', 'acme', 'vm.hours', 'vm-1', "
+        "'2026-03-01T00:00:00Z'..'2026-04-01T00:00:00Z', 12 hour, 1.20 EUR)"
+    )
+
+
+def test_one_plan_keeps_charging_fees_to_an_account_whose_resources_went_quiet() -> None:
+    daily = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.daily(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))],
+        fees=[rk.Fee("base", 10)],
+    )
+    records = [
+        rk.Event("a", "vm", "2026-03-01T01:00:00Z", kind="start", id="e1"),
+        rk.Event("a", "vm", "2026-03-01T02:00:00Z", kind="stop", id="e2"),
+    ]
+    rater = rk.Rater(daily, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed(records)
+    statements = [rater.statement(f"2026-03-0{day}T00:00:00Z") for day in range(2, 6)]
+    # 1 h * 1 on the first day, and the fee of 10 on each of the 4 days: 41, as in batch;
+    # no closed day's fee is reversed when the first day is compacted away.
+    assert sum(s.total() for s in statements) == 41
+    assert not any(line.role == "reversal" for s in statements for line in s.lines)
+    four_days = rk.Span("2026-03-01T00:00:00Z", "2026-03-05T00:00:00Z")
+    assert rk.rate(records, daily, span=four_days, meters=[VM_HOURS]).total() == 41
+
+
+def test_rater_refuses_bad_options_with_messages() -> None:
+    plan = rk.Plan("p", "EUR", MONTHLY, [])
+    start = "2026-03-01T00:00:00Z"
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater(plan, [], start=start, horizon=3600)  # type: ignore[arg-type]
+    assert str(caught.value) == "Rater horizon must be a timedelta of zero or more, not 3600."
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater(plan, [], start=start, late="drop")  # type: ignore[arg-type]
+    assert str(caught.value) == "Rater late must be 'correct' or 'report', not 'drop'."
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater([], [], start=start)
+    assert str(caught.value) == (
+        "Rater needs a Plan or at least one Assignment; it has no plan to rate with."
+    )
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater(42, [], start=start)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "Rater plans must be a Plan or an iterable of Assignment values, not int: 42."
+    )
+
+
+def test_a_late_record_without_id_survives_a_snapshot_and_is_listed_once() -> None:
+    calls = rk.Meter("calls", "call", rk.Discrete())
+    daily = rk.Plan(
+        "d", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("c", "calls", rk.PerUnit(1))]
+    )
+    rater = rk.Rater(daily, [calls], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-02T00:00:00Z")  # closes 1 March, kept
+    late = rk.Sample("acme", "fn", "calls", "2026-03-01T10:00:00Z", 3)
+    assert rater.feed([late]).counts["late"] == 1
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), daily, [calls])
+    assert rater.feed([late]).counts["duplicates"] == 1
+    statement = rater.statement("2026-03-02T01:00:00Z")
+    # 3 calls * 1 for the closed 1 March, on the next open invoice: a late charge.
+    assert lines_of(statement) == [("charge", "usage", "fn", 3, 3, True)]
