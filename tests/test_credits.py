@@ -230,3 +230,151 @@ def test_a_renewing_credit_that_starts_mid_cycle_grants_its_whole_amount_there()
     # not prorated: 20 of March's 30, so 10 to pay; the grant lapses at April's start
     assert (march.total, march.credits[0].available) == (Decimal("10.00"), Decimal("20.00"))
     assert march.credits[0].expires == rk.Span(MONTH_STARTS[3], MONTH_STARTS[4]).start
+
+
+def test_a_credit_priority_is_a_whole_number_and_renews_a_bool() -> None:
+    # a priority of "x" used to reach the spending order and fail there with a TypeError,
+    # and renews="no" was taken as true
+    start = MONTH_STARTS[0]
+    with pytest.raises(
+        rk.RatekitTypeError,
+        match=r"^Credit priority must be a whole number \(higher is spent first; 0 by "
+        r"default\), not str: 'x'\.$",
+    ):
+        rk.Credit("c", "acme", 5, "EUR", start=start, priority="x")  # type: ignore[arg-type]
+    for bad in (None, 1.5, True):
+        with pytest.raises(rk.RatekitTypeError, match=r"Credit priority must be a whole number"):
+            rk.Credit("c", "acme", 5, "EUR", start=start, priority=bad)  # type: ignore[arg-type]
+    with pytest.raises(
+        rk.RatekitTypeError,
+        match=r"^Credit renews must be True \(granted anew every cycle\) or False \(granted "
+        r"once\), not str: 'no'\.$",
+    ):
+        rk.Credit("c", "acme", 5, "EUR", start=start, renews="no")  # type: ignore[arg-type]
+    assert rk.Credit("c", "acme", 5, "EUR", start=start, priority=-3).priority == -3
+
+
+def test_huge_and_long_credit_amounts_are_refused_by_name_not_by_decimal() -> None:
+    start = MONTH_STARTS[2]
+    # 1E+58 used to escape as decimal.InvalidOperation from the quantum check
+    with pytest.raises(
+        rk.BadQuantityError,
+        match=r"^Credit amount has 59 digits before the point; grant less than 10\^50 "
+        r"\(at most 50 digits on the invoice's quantum\)\.$",
+    ):
+        rk.Credit("c", "acme", Decimal("1E+58"), "EUR", start=start)
+    with pytest.raises(rk.BadQuantityError, match=r"^Credit amount has more than 50 decimal"):
+        rk.Credit("c", "acme", Decimal("1E-51"), "EUR", start=start)
+    # 10^49 has 50 digits, 52 on the cent: refused when billed, naming the credit
+    with pytest.raises(
+        rk.BadQuantityError,
+        match=r"^credit 'big' of account 'acme' grants 1(0){49} EUR, which has 52 digits on "
+        r"the invoice's quantum 0\.01; grant at most 50 digits on it \(less than 10\^48 EUR\)\.$",
+    ):
+        invoices(rk.Credit("big", "acme", Decimal("1E+49"), "EUR", start=start))
+    # 10^47 - 0.01 has 49 digits on the cent: spent like any other (30 of it in March)
+    # (written out: Python's default 28-digit context would round 10^47 - 0.01 to 10^47)
+    rich = rk.Credit("rich", "acme", "9" * 47 + ".99", "EUR", start=start)
+    march = invoices(rich)[0]
+    assert march.total == 0
+    assert march.credits[0].left == Decimal("9" * 45 + "69.99")
+    # a grant finer than the cent is named in plain digits, never 1E-7
+    with pytest.raises(rk.BadQuantityError, match=r"grants 0\.0000001 EUR, which is not a whole"):
+        invoices(rk.Credit("c", "acme", Decimal("1E-7"), "EUR", start=start))
+
+
+def test_credit_reprs_never_print_exponent_notation() -> None:
+    credit = rk.Credit("c", "acme", Decimal("1E+30"), "EUR", start=MONTH_STARTS[2])
+    assert repr(credit) == (
+        "Credit('c', 'acme', 1000000000000000000000000000000 EUR, start='2026-03-01T00:00:00Z')"
+    )
+    # March: 30 paid of 10^30, 10^30 - 30 left
+    line = invoices(credit)[0].credits[0]
+    assert repr(line) == f"CreditLine('c', applied=30.00, left={'9' * 28}70.00)"
+    assert "E" not in repr(rk.CreditLine("c", Decimal("1E+3"), Decimal(0), Decimal("1E+3"), None))
+
+
+def test_bill_refuses_a_single_credit_or_none_with_what_it_takes() -> None:
+    credit = rk.Credit("c", "acme", 5, "EUR", start=MONTH_STARTS[2])
+    rating = rk.rate([], [rk.Assignment("acme", PLAN)], span=SPRING)
+    with pytest.raises(
+        rk.RatekitTypeError,
+        match=r"^bill credits must be a list of Credit values \(\[\] for none\), not Credit: "
+        r"Credit\('c', 'acme', 5 EUR, start='2026-03-01T00:00:00Z'\); wrap a single Credit "
+        r"in a list\.$",
+    ):
+        rk.bill(rating, credits=credit)  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"not NoneType: None"):
+        rk.bill(rating, credits=None)  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"not str: 'c'"):
+        rk.bill(rating, credits="c")  # type: ignore[arg-type]
+    # a generator is a collection like any other: March 30 - 5 = 25
+    assert rk.bill(rating, credits=iter([credit]))[0].total == Decimal("25.00")
+
+
+CYCLE_CREDITS = st.lists(
+    st.tuples(
+        st.integers(1, 6000),  # cents
+        st.integers(0, 5),  # granted at this half month (0: Jan 1st, 1: Jan 15th, ...)
+        st.one_of(st.none(), st.integers(1, 6)),  # expires that many half months later
+        st.integers(0, 2),  # priority
+        st.booleans(),  # renews
+        st.sampled_from(["acme", "beta"]),
+    ),
+    max_size=5,
+)
+HALF_MONTHS = [f"2026-{m:02d}-{d}T00:00:00Z" for m in range(1, 8) for d in ("01", "15")]
+
+
+@given(CYCLE_CREDITS, st.lists(st.integers(0, 40), min_size=8, max_size=8))
+def test_billing_cycle_by_cycle_with_credits_left_is_billing_the_months_together(
+    specs, usage
+) -> None:  # type: ignore[no-untyped-def]
+    # the law: for any credits (once or renewing, expiring mid-cycle or not, by priority)
+    # and any usage, bill one month at a time carrying credits_left = bill all at once;
+    # and every credit's grant is conserved: granted = paid + left
+    plan = rk.Plan(
+        "p", "EUR", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit(1))], fees=[rk.Fee("b", 7)]
+    )
+    assigned = [rk.Assignment("acme", plan), rk.Assignment("beta", plan)]
+    rows = []
+    for i, quantity in enumerate(usage):
+        account, month = ("acme", "beta")[i % 2], i // 2
+        cycle = rk.Span(MONTH_STARTS[month], MONTH_STARTS[month + 1])
+        rows.append(rk.UsageRow(account, "calls", "r", cycle, cycle, quantity, "call", {}, ()))
+    grants = [
+        rk.Credit(
+            f"c{i}",
+            account,
+            Decimal(cents) / 100,
+            "EUR",
+            start=HALF_MONTHS[start],
+            expires=None if lasts is None else HALF_MONTHS[start + lasts],
+            priority=priority,
+            renews=renews,
+        )
+        for i, (cents, start, lasts, priority, renews, account) in enumerate(specs)
+    ]
+    together = rk.bill(
+        rk.rate(rows, assigned, span=rk.Span(MONTH_STARTS[0], MONTH_STARTS[4])), credits=grants
+    )
+    held: tuple[rk.Credit, ...] = tuple(grants)
+    one_by_one: list[rk.Invoice] = []
+    for month in range(4):
+        cycle = rk.Span(MONTH_STARTS[month], MONTH_STARTS[month + 1])
+        billed = rk.bill(rk.rate(rows, assigned, span=cycle), credits=held)
+        one_by_one.extend(billed)
+        held = rk.credits_left(held, billed)
+    assert sorted(one_by_one, key=lambda i: (i.account, i.cycle.start_us)) == list(together)
+    for invoice in together:
+        assert invoice.total >= 0
+        assert invoice.subtotal - sum((c.applied for c in invoice.credits), Decimal(0)) == (
+            invoice.total
+        )
+    for credit in grants:
+        lines = [c for i in together if i.account == credit.account for c in i.credits]
+        lines = [c for c in lines if c.credit == credit.id]
+        if credit.renews:
+            assert all(c.available == credit.amount == c.applied + c.left for c in lines)
+        elif lines:
+            assert sum((c.applied for c in lines), Decimal(0)) + lines[-1].left == credit.amount

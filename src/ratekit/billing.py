@@ -62,6 +62,8 @@ _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
 _LINE_ORDER = {**_KIND_ORDER, "shared": len(_KIND_ORDER)}
+#: A holder's part prints as a fraction up to this denominator, else as a percentage.
+_SHORT_DENOMINATOR = 100
 
 
 @typing.final
@@ -131,8 +133,7 @@ class InvoiceLine:
         if self.resource is not None:
             text = f"{text} · {self.resource}"
         if self.share is not None and self.shares is not None:
-            part = Fraction(self.share) / Fraction(self.shares)
-            text += f" (shared {part.numerator}/{part.denominator})"
+            text += f" (shared {_part_text(Fraction(self.share) / Fraction(self.shares))})"
         return text
 
     def __repr__(self) -> str:
@@ -236,6 +237,20 @@ class Invoice:
         return invoice_html(self)
 
 
+def _part_text(part: Fraction) -> str:
+    """A holder's part as printed: ``1/3`` when the denominator is short, else a percentage.
+
+    Shares of ``Decimal(1) / 3`` make a part of 3333…/10000…, printed ``~33.33%``.
+    """
+    if part.denominator <= _SHORT_DENOMINATOR:
+        return f"{part.numerator}/{part.denominator}"
+    percent = Fraction(100) * part
+    exact = CONTEXT.divide(Decimal(percent.numerator), Decimal(percent.denominator))
+    rounded = CONTEXT.quantize(exact, Decimal("0.01"))
+    mark = "" if Fraction(rounded) == percent else "~"
+    return f"{mark}{_tidy(rounded)}%"
+
+
 def _line_key(charge: Charge) -> tuple[object, ...]:
     return (
         _LINE_ORDER.get(charge.kind, len(_LINE_ORDER)),
@@ -287,7 +302,8 @@ def bill(
             ) from None
     if isinstance(charges, Rating):
         charges = charges.charges
-    by_owner = _shares_by_owner(shares)
+    grants = _many(credits, "credits", "Credit")
+    by_owner = _shares_by_owner(_many(shares, "shares", "Share"))
     groups: dict[tuple[str, int, int], list[Charge]] = {}
     pools: dict[tuple[int, int, int, str | None, str | None], list[Charge]] = {}
     for charge in charges:
@@ -312,7 +328,20 @@ def bill(
         _invoice(key, groups.get(key, []), parts.get(key, []), by_resource, tz)
         for key in sorted({*groups, *parts})
     ]
-    return tuple(_credit(invoices, credits))
+    return tuple(_credit(invoices, grants))
+
+
+def _many(values: object, what: str, kind: str) -> Iterable[typing.Any]:
+    """``values`` when it is a collection (of what ``bill`` checks later), else an error.
+
+    A single value, ``None`` or a string is refused with what would be accepted.
+    """
+    if isinstance(values, Iterable) and not isinstance(values, str | bytes):
+        return values
+    raise RatekitTypeError(
+        f"bill {what} must be a list of {kind} values ([] for none), not "
+        f"{type(values).__name__}: {values!r}; wrap a single {kind} in a list."
+    )
 
 
 def _pool_order(
