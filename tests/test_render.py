@@ -205,3 +205,29 @@ def test_reprs_of_credits_and_shares_say_what_they_hold() -> None:
     assert repr(share) == "Share('acme', 'disk', {'acme': 1, 'beta': 1.5}, meter='gb.hours')"
     assert share.total == Decimal("2.5")
     assert str(share.part("beta")) == "3/5"
+
+
+def test_a_minimum_note_says_when_its_difference_is_rounded() -> None:
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.0385"))],
+        minimums=[rk.Minimum(50)],
+    )
+    rows = [
+        rk.UsageRow("acme", "vm.hours", f"vm-{i}", MARCH, MARCH, Decimal(50), "hour", {}, ())
+        for i in range(3)
+    ]
+    # spent 150 x 0.0385 = 5.775 (printed 5.78); the top-up 50 - 5.775 = 44.225, rounded
+    # half-even once to 44.22; the note used to end "= 44.225" above an amount of 44.22
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
+    assert str(invoice).splitlines()[4:6] == [
+        "  minimum commitment                         44.22",
+        "      commitment 50.00 - spent 5.775 = 44.225, rounded 44.22",
+    ]
+    assert (
+        "commitment 50.00 - spent 5.775 = 44.225, rounded 44.22"
+        in parse(invoice._repr_html_()).cells
+    )
+    assert invoice.total == Decimal("50.00")  # 5.78 + 44.22

@@ -105,6 +105,10 @@ def _notes(line: InvoiceLine, tiers: bool) -> list[str]:
             f"commitment {money(line.commitment, quantum)} - spent"
             f" {money(line.spent, quantum)} = {money(line.precise, quantum)}"
         )
+        if line.precise != line.amount:
+            # the line's amount is the difference rounded once: say so, or 42.725 above
+            # 42.72 reads as a mistake
+            arithmetic += f", rounded {plain(line.amount)}"
         return [arithmetic]
     if line.kind == "shared" and line.whole is not None:
         return [f"part of {plain(line.whole)}, the whole charge of {line.owner}'s {line.resource}"]
