@@ -378,3 +378,28 @@ def test_billing_cycle_by_cycle_with_credits_left_is_billing_the_months_together
             assert all(c.available == credit.amount == c.applied + c.left for c in lines)
         elif lines:
             assert sum((c.applied for c in lines), Decimal(0)) + lines[-1].left == credit.amount
+
+
+def test_after_a_plan_change_credits_are_spent_on_the_latest_plans_quantum() -> None:
+    # acme moves on March 25th from a plan on the cent to one on whole euros; the invoice
+    # is rounded on the latest plan's quantum (1): fee a 10.37 x 24/31 = 8.028.. -> 8,
+    # fee b 10 x 7/31 = 2.258.. -> 2; subtotal 10. The credit was checked on the first
+    # line's quantum (0.01), so 0.37 was taken and the total printed 9.63
+    march = rk.Span(MONTH_STARTS[2], MONTH_STARTS[3])
+    cents = rk.Plan("cents", "EUR", MONTHS, [], fees=[rk.Fee("a", "10.37")])
+    euros = rk.Plan("euros", "EUR", MONTHS, [], fees=[rk.Fee("b", 10)], quantum="1")
+    change = "2026-03-25T00:00:00Z"
+    rating = rk.rate(
+        [],
+        [rk.Assignment("acme", cents, end=change), rk.Assignment("acme", euros, start=change)],
+        span=march,
+    )
+    with pytest.raises(
+        rk.BadQuantityError,
+        match=r"^credit 'c' of account 'acme' grants 0\.37 EUR, which is not a whole number "
+        r"of the invoice's quantum 1; round the credit to 1\.$",
+    ):
+        rk.bill(rating, credits=[rk.Credit("c", "acme", "0.37", "EUR", start=march.start)])
+    (invoice,) = rk.bill(rating, credits=[rk.Credit("c", "acme", 3, "EUR", start=march.start)])
+    assert (invoice.subtotal, invoice.total) == (Decimal(10), Decimal(7))
+    assert (invoice.credits[0].applied, invoice.credits[0].left) == (3, 0)

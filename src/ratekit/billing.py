@@ -598,5 +598,11 @@ def _credit(invoices: list[Invoice], grants: Iterable[Credit]) -> list[Invoice]:
 
 
 def _quantum(invoice: Invoice) -> Decimal:
-    """The quantum of the invoice's plan (every line has its charges)."""
-    return invoice.lines[0].charges[0].quantum
+    """The quantum the invoice's own lines are rounded on: that of its latest charge.
+
+    The rule of :func:`_rounding`, so that after a plan change mid-cycle a credit is
+    checked and spent on the quantum of the latest plan, not of the first line's.
+    An invoice of shared parts only takes the quantum of those.
+    """
+    own = [c for line in invoice.lines if line.kind != "shared" for c in line.charges]
+    return _rounding(own or [c for line in invoice.lines for c in line.charges])[0]
