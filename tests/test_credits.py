@@ -403,3 +403,16 @@ def test_after_a_plan_change_credits_are_spent_on_the_latest_plans_quantum() -> 
     (invoice,) = rk.bill(rating, credits=[rk.Credit("c", "acme", 3, "EUR", start=march.start)])
     assert (invoice.subtotal, invoice.total) == (Decimal(10), Decimal(7))
     assert (invoice.credits[0].applied, invoice.credits[0].left) == (3, 0)
+
+
+def test_credits_left_reads_the_latest_invoice_whatever_the_order_given() -> None:
+    welcome = rk.Credit("welcome", "acme", 50, "EUR", start=MONTH_STARTS[2])
+    march, april, may = invoices(welcome)
+    # March leaves 50 - 30 = 20, April 20 - 20 = 0 (spent: dropped); May has no line.
+    # Given newest first, the March line (20 left) used to win, granting 20 again.
+    assert rk.credits_left([welcome], [may, april, march]) == ()
+    assert rk.credits_left([welcome], [march]) == (with_amount(welcome, Decimal("20.00")),)
+
+
+def with_amount(credit: rk.Credit, amount: Decimal) -> rk.Credit:
+    return rk.Credit(credit.id, credit.account, amount, credit.currency, start=credit.start)

@@ -222,8 +222,8 @@ def credits_left(
 
     A host that bills one cycle at a time passes the credits to :func:`~ratekit.bill`,
     then keeps ``credits_left(credits, invoices)`` for the next call: each one-time
-    credit's ``amount`` becomes what its last line on these invoices left (a spent
-    credit is dropped); renewing credits, and credits these invoices did not use, are
+    credit's ``amount`` becomes what its line on the latest of these invoices left (a
+    spent credit is dropped; the invoices may come in any order); renewing credits, and credits these invoices did not use, are
     kept as they are. O(n + c) for n invoice lines and c credits.
 
     Example:
@@ -235,17 +235,21 @@ def credits_left(
         >>> rk.credits_left(welcome, march)
         (Credit('welcome', 'acme', 20.00 EUR, start='2026-03-01T00:00:00Z'),)
     """
-    left: dict[tuple[str, str], Decimal] = {}
+    left: dict[tuple[str, str], tuple[int, Decimal]] = {}
     for invoice in invoices:
+        start_us = invoice.cycle.start_us
         for line in invoice.credits:
-            left[invoice.account, line.credit] = line.left
+            key = (invoice.account, line.credit)
+            if key not in left or left[key][0] <= start_us:
+                left[key] = (start_us, line.left)
     out = []
     for credit in credits:
         if not isinstance(credit, Credit):
             raise RatekitTypeError(
                 f"credits_left takes Credit values, not {type(credit).__name__}: {credit!r}."
             )
-        balance = left.get((credit.account, credit.id))
+        latest = left.get((credit.account, credit.id))
+        balance = None if latest is None else latest[1]
         if credit.renews or balance is None:
             out.append(credit)
         elif balance > 0:
@@ -258,6 +262,9 @@ class _Billed(typing.Protocol):
 
     @property
     def account(self) -> str: ...
+
+    @property
+    def cycle(self) -> Span: ...
 
     @property
     def credits(self) -> tuple[CreditLine, ...]: ...
