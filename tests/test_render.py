@@ -231,3 +231,30 @@ def test_a_minimum_note_says_when_its_difference_is_rounded() -> None:
         in parse(invoice._repr_html_()).cells
     )
     assert invoice.total == Decimal("50.00")  # 5.78 + 44.22
+
+
+def test_control_characters_in_user_strings_cannot_forge_invoice_lines() -> None:
+    # a resource id with newlines and a terminal escape used to print a line of its own,
+    # "  total   0.00", above the real total, and clear the screen
+    forged = "vm\n\n  total   0.00\n\x1b[2J\u202e"
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+    rows = [rk.UsageRow("acme\r", "vm.hours", forged, MARCH, MARCH, Decimal(100), "hour", {}, ())]
+    grants = [rk.Credit("c\t", "acme\r", 1, "EUR", start=MARCH.start)]
+    # 100 x 1 = 100.00; the credit pays 1.00: 99.00 to pay
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH), by_resource=True, credits=grants)
+    text = str(invoice)
+    assert text.splitlines() == [
+        "Invoice acme\\r, 2026-03-01T00:00:00Z .. 2026-04-01T00:00:00Z, EUR",
+        "",
+        "  line                                                       quantity  unit price  amount",
+        "  vm.hours · vm · vm\\n\\n  total   0.00\\n\\x1b[2J\\u202e        100 hour           1  100.00",
+        "",
+        "  subtotal                                                                         100.00",
+        "  credit · c\\t                                         1.00 available   0.00 left   -1.00",
+        "  total                                                                             99.00",
+    ]
+    assert all(char.isprintable() for char in text.replace("\n", ""))
+    page = invoice._repr_html_()
+    assert "\x1b" not in page
+    assert "\u202e" not in page
+    assert "vm.hours · vm · vm\\n\\n  total   0.00\\n\\x1b[2J\\u202e" in parse(page).cells
