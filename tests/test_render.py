@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import html.parser
+import re
 from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 import ratekit as rk
 from ratekit.render import plain, shown
@@ -258,3 +262,53 @@ def test_control_characters_in_user_strings_cannot_forge_invoice_lines() -> None
     assert "\x1b" not in page
     assert "\u202e" not in page
     assert "vm.hours · vm · vm\\n\\n  total   0.00\\n\\x1b[2J\\u202e" in parse(page).cells
+
+
+EXPONENT = re.compile(r"\d[eE][+-]?\d")
+
+
+MAGNITUDES = st.tuples(
+    st.integers(-12, 9),  # the unit price is 10^e times ...
+    st.integers(1, 999),
+    st.integers(-9, 12),  # ... and the quantity 10^e times ...
+    st.integers(0, 999),
+    st.integers(-15, 6),  # the tier bound's exponent
+    st.integers(0, 12),  # the credit and the minimum, in cents, 10^e
+)
+
+
+@given(MAGNITUDES, st.booleans())
+def test_no_number_on_an_invoice_prints_in_exponent_notation(magnitudes, by_resource) -> None:  # type: ignore[no-untyped-def]
+    price_exp, price, quantity_exp, quantity, bound_exp, credit_exp = magnitudes
+    # the law: whatever the magnitudes of prices, quantities, tier bounds, credits and
+    # shares, text, HTML and reprs print plain digits (a long number is rounded and
+    # marked ~, never written 1E-11)
+    unit_price = Decimal(price).scaleb(price_exp)
+    bound = Decimal(1).scaleb(bound_exp)
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("vm", "vm.hours", rk.PerUnit(unit_price)),
+            rk.PriceEntry(
+                "eg", "egress", rk.Graduated([rk.Tier(bound, 0), rk.Tier(None, unit_price)])
+            ),
+        ],
+        minimums=[rk.Minimum(Decimal(1).scaleb(credit_exp - 2))],
+    )
+    amount = Decimal(quantity).scaleb(quantity_exp)
+    rows = [
+        rk.UsageRow("acme", meter, "r-1", MARCH, MARCH, amount, "GB", {}, ())
+        for meter in ("vm.hours", "egress")
+    ]
+    rating = rk.rate(rows, plan, span=MARCH)
+    credit = rk.Credit("c", "acme", Decimal(1).scaleb(credit_exp - 2), "EUR", start=MARCH.start)
+    share = rk.Share("acme", "r-1", {"acme": Decimal(price).scaleb(-3), "beta": 1})
+    invoices = rk.bill(rating, by_resource=by_resource, credits=[credit], shares=[share])
+    pages = [rating._repr_html_(), repr(credit), repr(share)]
+    for invoice in invoices:
+        pages += [str(invoice), invoice._repr_html_(), repr(invoice), repr(invoice.lines)]
+        pages += [repr(line) for line in invoice.credits]
+    for page in pages:
+        assert not EXPONENT.search(page), page
