@@ -416,3 +416,25 @@ def test_credits_left_reads_the_latest_invoice_whatever_the_order_given() -> Non
 
 def with_amount(credit: rk.Credit, amount: Decimal) -> rk.Credit:
     return rk.Credit(credit.id, credit.account, amount, credit.currency, start=credit.start)
+
+
+def test_credits_left_and_bill_tz_refuse_what_they_do_not_take() -> None:
+    # each used to escape as AttributeError or TypeError
+    with pytest.raises(
+        rk.RatekitTypeError, match=r"^credits_left takes the invoices bill returned, not int: 1\.$"
+    ):
+        rk.credits_left([], [1])  # type: ignore[list-item]
+    with pytest.raises(
+        rk.RatekitTypeError, match=r"^credits_left credits must be a list, not NoneType: None\.$"
+    ):
+        rk.credits_left(None, [])  # type: ignore[arg-type]
+    with pytest.raises(
+        rk.BadCalendarError,
+        match=r"^bill tz 5 is not a known IANA timezone; use a name such as 'Europe/Zurich'\.$",
+    ):
+        invoices_in_tz(5)
+
+
+def invoices_in_tz(tz: object) -> tuple[rk.Invoice, ...]:
+    rating = rk.rate([], [rk.Assignment("acme", PLAN)], span=SPRING)
+    return rk.bill(rating, tz=tz)  # type: ignore[arg-type]

@@ -285,3 +285,18 @@ def test_a_share_of_a_resource_without_charges_changes_nothing() -> None:
     rows = [row("acme", "image-1", "1000")]
     assert bill(rows, rk.Share("acme", "image-2", {"beta": 1})) == bill(rows)
     assert bill(rows, rk.Share("zed", "image-1", {"beta": 1})) == bill(rows)
+
+
+def test_a_share_meter_is_a_name_and_pairs_may_be_lists() -> None:
+    # meter=3 used to be kept, matched no charge and silently split nothing
+    with pytest.raises(
+        rk.RatekitTypeError, match=r"^Share meter must be a non-empty string, not 3\.$"
+    ):
+        rk.Share("acme", "image-1", {"beta": 1}, meter=3)  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"Share meter must be a non-empty string"):
+        rk.Share("acme", "image-1", {"beta": 1}, meter="")
+    # pairs read from JSON are lists: [["beta", 2], ["gamma", 1]] is {"beta": 2, "gamma": 1}
+    from_json = rk.Share("acme", "image-1", [["beta", 2], ["gamma", 1]])
+    assert from_json == rk.Share("acme", "image-1", {"beta": 2, "gamma": 1})
+    with pytest.raises(rk.RatekitTypeError, match=r"must be \(account, share\) pairs, not \['b'\]"):
+        rk.Share("acme", "image-1", [["b"]])

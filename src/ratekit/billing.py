@@ -295,6 +295,8 @@ def bill(
     """
     if tz is not None:
         try:
+            if not isinstance(tz, str):
+                raise ValueError(tz)
             zoneinfo.ZoneInfo(tz)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise BadCalendarError(

@@ -235,8 +235,19 @@ def credits_left(
         >>> rk.credits_left(welcome, march)
         (Credit('welcome', 'acme', 20.00 EUR, start='2026-03-01T00:00:00Z'),)
     """
+    given: tuple[tuple[str, object], ...] = (("credits", credits), ("invoices", invoices))
+    for what, values in given:
+        if not isinstance(values, Iterable) or isinstance(values, str | bytes):
+            raise RatekitTypeError(
+                f"credits_left {what} must be a list, not {type(values).__name__}: {values!r}."
+            )
     left: dict[tuple[str, str], tuple[int, Decimal]] = {}
     for invoice in invoices:
+        if not all(hasattr(invoice, name) for name in ("account", "cycle", "credits")):
+            raise RatekitTypeError(
+                "credits_left takes the invoices bill returned, not "
+                f"{type(invoice).__name__}: {invoice!r}."
+            )
         start_us = invoice.cycle.start_us
         for line in invoice.credits:
             key = (invoice.account, line.credit)

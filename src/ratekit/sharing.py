@@ -66,6 +66,10 @@ def _end(value: object) -> _dt.datetime | None:
     return None if value is None else from_us(to_us(value, "Share end"))
 
 
+def _meter(value: object) -> str | None:
+    return None if value is None else _name(value, "meter")
+
+
 def _owner(value: object) -> str:
     return _name(value, "owner")
 
@@ -86,9 +90,9 @@ def _shares(value: object) -> tuple[tuple[str, Decimal], ...]:
         )
     out: dict[str, Decimal] = {}
     for item in items:
-        if not (isinstance(item, tuple) and len(item) == 2):
+        if not (isinstance(item, tuple | list) and len(item) == 2):
             raise RatekitTypeError(f"Share shares must be (account, share) pairs, not {item!r}.")
-        account, weight = item
+        account, weight = item  # a list pair too: shares read from JSON
         account = _name(account, "account")
         amount = to_decimal(weight, f"Share share of account {account!r}")
         if amount <= 0:
@@ -151,7 +155,7 @@ class Share:
     owner: str = attrs.field(converter=_owner)
     resource: str = attrs.field(converter=_resource)
     shares: tuple[tuple[str, Decimal], ...] = attrs.field(converter=_shares)
-    meter: str | None = None
+    meter: str | None = attrs.field(default=None, converter=_meter)
     start: _dt.datetime | None = attrs.field(default=None, converter=_start, kw_only=True)
     end: _dt.datetime | None = attrs.field(default=None, converter=_end, kw_only=True)
 
