@@ -419,7 +419,8 @@ def _shared_lines(share: Share, members: list[Charge]) -> list[tuple[str, Invoic
         free = _ADD(free, charge.free)
         unit_prices.add(charge.unit_price)
     whole = precise.quantize(quantum, rounding=rounding, context=CONTEXT)
-    total = Fraction(share.total)
+    shares_total = share.total  # O(holders): once per pool, not once per holder
+    total = Fraction(shares_total)
     exact = [Fraction(whole) * Fraction(weight) / total for _, weight in share.shares]
     head = members[0]
     unit_price = unit_prices.pop() if len(unit_prices) == 1 else None
@@ -441,7 +442,7 @@ def _shared_lines(share: Share, members: list[Charge]) -> list[tuple[str, Invoic
             tuple(members),
             owner=share.owner,
             share=weight,
-            shares=share.total,
+            shares=shares_total,
             whole=whole,
         )
         out.append((account, line))
