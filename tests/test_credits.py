@@ -438,3 +438,51 @@ def test_credits_left_and_bill_tz_refuse_what_they_do_not_take() -> None:
 def invoices_in_tz(tz: object) -> tuple[rk.Invoice, ...]:
     rating = rk.rate([], [rk.Assignment("acme", PLAN)], span=SPRING)
     return rk.bill(rating, tz=tz)  # type: ignore[arg-type]
+
+
+def shared_part_on_the_cent(quantum: str, fee: str, credit: str, used: int) -> rk.Invoice:
+    """beta's invoice: its fee on ``quantum``, half of acme's disk (on the cent), a credit."""
+    march = rk.Span(MONTH_STARTS[2], MONTH_STARTS[3])
+    cents = rk.Plan("cents", "EUR", MONTHS, [rk.PriceEntry("d", "gb", rk.PerUnit("0.01"))])
+    coarse = rk.Plan("coarse", "EUR", MONTHS, [], fees=[rk.Fee("f", fee)], quantum=quantum)
+    rows = [rk.UsageRow("acme", "gb", "img", march, march, used, "GB", {}, ())]
+    assigned = [rk.Assignment("acme", cents), rk.Assignment("beta", coarse)]
+    return rk.bill(
+        rk.rate(rows, assigned, span=march),
+        shares=[rk.Share("acme", "img", {"acme": 1, "beta": 1})],
+        credits=[rk.Credit("c", "beta", credit, "EUR", start=march.start)],
+    )[1]
+
+
+def test_a_credit_never_pays_more_than_is_due_on_an_invoice_of_mixed_quanta() -> None:
+    # beta's invoice is rounded on whole euros (fee 10) and holds half of acme's disk,
+    # 700 x 0.01 = 7.00 / 2 = 3.50, on the cent: 13.50 due. The credit's payment was
+    # 13.50 rounded to the nearest euro, 14, and the total -0.50. It now pays the most
+    # whole euros not above what is due: 13, leaving 87 and 0.50 to pay.
+    invoice = shared_part_on_the_cent("1", "10", "100", 700)
+    assert invoice.subtotal == Decimal("13.50")
+    assert (invoice.credits[0].applied, invoice.credits[0].left) == (13, 87)
+    assert invoice.total == Decimal("0.50")
+
+
+@given(
+    st.sampled_from(["0.01", "0.05", "1", "0.1"]),
+    st.integers(0, 5000),
+    st.integers(1, 3000),
+    st.integers(1, 200),
+)
+def test_credits_never_make_a_total_negative_whatever_the_quanta(
+    quantum, cents, used, grant
+) -> None:  # type: ignore[no-untyped-def]
+    # the law, on invoices whose lines are on several quanta: the total is never below
+    # zero, every payment is a whole number of the invoice's quantum, and nothing is lost
+    fee = str(Decimal(cents) / 100)
+    amount = Decimal(grant) * Decimal(quantum)
+    invoice = shared_part_on_the_cent(quantum, fee, str(amount), used)
+    line = invoice.credits[0]
+    assert invoice.total >= 0
+    assert Fraction(line.applied) % Fraction(quantum) == 0
+    assert line.applied + line.left == amount
+    assert invoice.subtotal - line.applied == invoice.total
+    # and it pays all it can: what is left to pay is less than a quantum, or the credit is spent
+    assert invoice.total < Decimal(quantum) or line.left == 0

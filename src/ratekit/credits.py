@@ -335,8 +335,7 @@ def spend(
                 )
             _check_amount(credit, currency, quantum)
             available = balance.left
-            applied = min(available, due) if due > 0 else ZERO
-            applied = applied.quantize(quantum, context=CONTEXT)
+            applied = _whole_quanta(min(available, due), quantum) if due > 0 else ZERO
             balance.left = _SUB(available, applied)
             due = _SUB(due, applied)
             expires = None if balance.end_us == MAX_US else from_us(balance.end_us)
@@ -351,6 +350,17 @@ def spend(
             )
         out.append((due, tuple(lines)))
     return out
+
+
+def _whole_quanta(value: Decimal, quantum: Decimal) -> Decimal:
+    """The most whole quanta not above ``value`` (> 0): what a credit may pay of it.
+
+    Rounding to the nearest could pay more than is due: an invoice rounded on whole
+    euros that holds a shared part on the cent (13.50) would be paid 14 and total -0.50.
+    """
+    return CONTEXT.multiply(CONTEXT.divide_int(value, quantum), quantum).quantize(
+        quantum, context=CONTEXT
+    )
 
 
 def _check_amount(credit: Credit, currency: str, quantum: Decimal) -> None:
