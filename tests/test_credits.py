@@ -230,3 +230,259 @@ def test_a_renewing_credit_that_starts_mid_cycle_grants_its_whole_amount_there()
     # not prorated: 20 of March's 30, so 10 to pay; the grant lapses at April's start
     assert (march.total, march.credits[0].available) == (Decimal("10.00"), Decimal("20.00"))
     assert march.credits[0].expires == rk.Span(MONTH_STARTS[3], MONTH_STARTS[4]).start
+
+
+def test_a_credit_priority_is_a_whole_number_and_renews_a_bool() -> None:
+    # a priority of "x" used to reach the spending order and fail there with a TypeError,
+    # and renews="no" was taken as true
+    start = MONTH_STARTS[0]
+    with pytest.raises(
+        rk.RatekitTypeError,
+        match=r"^Credit priority must be a whole number \(higher is spent first; 0 by "
+        r"default\), not str: 'x'\.$",
+    ):
+        rk.Credit("c", "acme", 5, "EUR", start=start, priority="x")  # type: ignore[arg-type]
+    for bad in (None, 1.5, True):
+        with pytest.raises(rk.RatekitTypeError, match=r"Credit priority must be a whole number"):
+            rk.Credit("c", "acme", 5, "EUR", start=start, priority=bad)  # type: ignore[arg-type]
+    with pytest.raises(
+        rk.RatekitTypeError,
+        match=r"^Credit renews must be True \(granted anew every cycle\) or False \(granted "
+        r"once\), not str: 'no'\.$",
+    ):
+        rk.Credit("c", "acme", 5, "EUR", start=start, renews="no")  # type: ignore[arg-type]
+    assert rk.Credit("c", "acme", 5, "EUR", start=start, priority=-3).priority == -3
+
+
+def test_huge_and_long_credit_amounts_are_refused_by_name_not_by_decimal() -> None:
+    start = MONTH_STARTS[2]
+    # 1E+58 used to escape as decimal.InvalidOperation from the quantum check
+    with pytest.raises(
+        rk.BadQuantityError,
+        match=r"^Credit amount has 59 digits before the point; grant less than 10\^50 "
+        r"\(at most 50 digits on the invoice's quantum\)\.$",
+    ):
+        rk.Credit("c", "acme", Decimal("1E+58"), "EUR", start=start)
+    with pytest.raises(rk.BadQuantityError, match=r"^Credit amount has more than 50 decimal"):
+        rk.Credit("c", "acme", Decimal("1E-51"), "EUR", start=start)
+    # 10^49 has 50 digits, 52 on the cent: refused when billed, naming the credit
+    with pytest.raises(
+        rk.BadQuantityError,
+        match=r"^credit 'big' of account 'acme' grants 1(0){49} EUR, which has 52 digits on "
+        r"the invoice's quantum 0\.01; grant at most 50 digits on it \(less than 10\^48 EUR\)\.$",
+    ):
+        invoices(rk.Credit("big", "acme", Decimal("1E+49"), "EUR", start=start))
+    # 10^47 - 0.01 has 49 digits on the cent: spent like any other (30 of it in March)
+    # (written out: Python's default 28-digit context would round 10^47 - 0.01 to 10^47)
+    rich = rk.Credit("rich", "acme", "9" * 47 + ".99", "EUR", start=start)
+    march = invoices(rich)[0]
+    assert march.total == 0
+    assert march.credits[0].left == Decimal("9" * 45 + "69.99")
+    # a grant finer than the cent is named in plain digits, never 1E-7
+    with pytest.raises(rk.BadQuantityError, match=r"grants 0\.0000001 EUR, which is not a whole"):
+        invoices(rk.Credit("c", "acme", Decimal("1E-7"), "EUR", start=start))
+
+
+def test_credit_reprs_never_print_exponent_notation() -> None:
+    credit = rk.Credit("c", "acme", Decimal("1E+30"), "EUR", start=MONTH_STARTS[2])
+    assert repr(credit) == (
+        "Credit('c', 'acme', 1000000000000000000000000000000 EUR, start='2026-03-01T00:00:00Z')"
+    )
+    # March: 30 paid of 10^30, 10^30 - 30 left
+    line = invoices(credit)[0].credits[0]
+    assert repr(line) == f"CreditLine('c', applied=30.00, left={'9' * 28}70.00)"
+    assert "E" not in repr(rk.CreditLine("c", Decimal("1E+3"), Decimal(0), Decimal("1E+3"), None))
+
+
+def test_bill_refuses_a_single_credit_or_none_with_what_it_takes() -> None:
+    credit = rk.Credit("c", "acme", 5, "EUR", start=MONTH_STARTS[2])
+    rating = rk.rate([], [rk.Assignment("acme", PLAN)], span=SPRING)
+    with pytest.raises(
+        rk.RatekitTypeError,
+        match=r"^bill credits must be a list of Credit values \(\[\] for none\), not Credit: "
+        r"Credit\('c', 'acme', 5 EUR, start='2026-03-01T00:00:00Z'\); wrap a single Credit "
+        r"in a list\.$",
+    ):
+        rk.bill(rating, credits=credit)  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"not NoneType: None"):
+        rk.bill(rating, credits=None)  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"not str: 'c'"):
+        rk.bill(rating, credits="c")  # type: ignore[arg-type]
+    # a generator is a collection like any other: March 30 - 5 = 25
+    assert rk.bill(rating, credits=iter([credit]))[0].total == Decimal("25.00")
+
+
+CYCLE_CREDITS = st.lists(
+    st.tuples(
+        st.integers(1, 6000),  # cents
+        st.integers(0, 5),  # granted at this half month (0: Jan 1st, 1: Jan 15th, ...)
+        st.one_of(st.none(), st.integers(1, 6)),  # expires that many half months later
+        st.integers(0, 2),  # priority
+        st.booleans(),  # renews
+        st.sampled_from(["acme", "beta"]),
+    ),
+    max_size=5,
+)
+HALF_MONTHS = [f"2026-{m:02d}-{d}T00:00:00Z" for m in range(1, 8) for d in ("01", "15")]
+
+
+@given(CYCLE_CREDITS, st.lists(st.integers(0, 40), min_size=8, max_size=8))
+def test_billing_cycle_by_cycle_with_credits_left_is_billing_the_months_together(
+    specs, usage
+) -> None:  # type: ignore[no-untyped-def]
+    # the law: for any credits (once or renewing, expiring mid-cycle or not, by priority)
+    # and any usage, bill one month at a time carrying credits_left = bill all at once;
+    # and every credit's grant is conserved: granted = paid + left
+    plan = rk.Plan(
+        "p", "EUR", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit(1))], fees=[rk.Fee("b", 7)]
+    )
+    assigned = [rk.Assignment("acme", plan), rk.Assignment("beta", plan)]
+    rows = []
+    for i, quantity in enumerate(usage):
+        account, month = ("acme", "beta")[i % 2], i // 2
+        cycle = rk.Span(MONTH_STARTS[month], MONTH_STARTS[month + 1])
+        rows.append(rk.UsageRow(account, "calls", "r", cycle, cycle, quantity, "call", {}, ()))
+    grants = [
+        rk.Credit(
+            f"c{i}",
+            account,
+            Decimal(cents) / 100,
+            "EUR",
+            start=HALF_MONTHS[start],
+            expires=None if lasts is None else HALF_MONTHS[start + lasts],
+            priority=priority,
+            renews=renews,
+        )
+        for i, (cents, start, lasts, priority, renews, account) in enumerate(specs)
+    ]
+    together = rk.bill(
+        rk.rate(rows, assigned, span=rk.Span(MONTH_STARTS[0], MONTH_STARTS[4])), credits=grants
+    )
+    held: tuple[rk.Credit, ...] = tuple(grants)
+    one_by_one: list[rk.Invoice] = []
+    for month in range(4):
+        cycle = rk.Span(MONTH_STARTS[month], MONTH_STARTS[month + 1])
+        billed = rk.bill(rk.rate(rows, assigned, span=cycle), credits=held)
+        one_by_one.extend(billed)
+        held = rk.credits_left(held, billed)
+    assert sorted(one_by_one, key=lambda i: (i.account, i.cycle.start_us)) == list(together)
+    for invoice in together:
+        assert invoice.total >= 0
+        assert invoice.subtotal - sum((c.applied for c in invoice.credits), Decimal(0)) == (
+            invoice.total
+        )
+    for credit in grants:
+        lines = [c for i in together if i.account == credit.account for c in i.credits]
+        lines = [c for c in lines if c.credit == credit.id]
+        if credit.renews:
+            assert all(c.available == credit.amount == c.applied + c.left for c in lines)
+        elif lines:
+            assert sum((c.applied for c in lines), Decimal(0)) + lines[-1].left == credit.amount
+
+
+def test_after_a_plan_change_credits_are_spent_on_the_latest_plans_quantum() -> None:
+    # acme moves on March 25th from a plan on the cent to one on whole euros; the invoice
+    # is rounded on the latest plan's quantum (1): fee a 10.37 x 24/31 = 8.028.. -> 8,
+    # fee b 10 x 7/31 = 2.258.. -> 2; subtotal 10. The credit was checked on the first
+    # line's quantum (0.01), so 0.37 was taken and the total printed 9.63
+    march = rk.Span(MONTH_STARTS[2], MONTH_STARTS[3])
+    cents = rk.Plan("cents", "EUR", MONTHS, [], fees=[rk.Fee("a", "10.37")])
+    euros = rk.Plan("euros", "EUR", MONTHS, [], fees=[rk.Fee("b", 10)], quantum="1")
+    change = "2026-03-25T00:00:00Z"
+    rating = rk.rate(
+        [],
+        [rk.Assignment("acme", cents, end=change), rk.Assignment("acme", euros, start=change)],
+        span=march,
+    )
+    with pytest.raises(
+        rk.BadQuantityError,
+        match=r"^credit 'c' of account 'acme' grants 0\.37 EUR, which is not a whole number "
+        r"of the invoice's quantum 1; round the credit to 1\.$",
+    ):
+        rk.bill(rating, credits=[rk.Credit("c", "acme", "0.37", "EUR", start=march.start)])
+    (invoice,) = rk.bill(rating, credits=[rk.Credit("c", "acme", 3, "EUR", start=march.start)])
+    assert (invoice.subtotal, invoice.total) == (Decimal(10), Decimal(7))
+    assert (invoice.credits[0].applied, invoice.credits[0].left) == (3, 0)
+
+
+def test_credits_left_reads_the_latest_invoice_whatever_the_order_given() -> None:
+    welcome = rk.Credit("welcome", "acme", 50, "EUR", start=MONTH_STARTS[2])
+    march, april, may = invoices(welcome)
+    # March leaves 50 - 30 = 20, April 20 - 20 = 0 (spent: dropped); May has no line.
+    # Given newest first, the March line (20 left) used to win, granting 20 again.
+    assert rk.credits_left([welcome], [may, april, march]) == ()
+    assert rk.credits_left([welcome], [march]) == (with_amount(welcome, Decimal("20.00")),)
+
+
+def with_amount(credit: rk.Credit, amount: Decimal) -> rk.Credit:
+    return rk.Credit(credit.id, credit.account, amount, credit.currency, start=credit.start)
+
+
+def test_credits_left_and_bill_tz_refuse_what_they_do_not_take() -> None:
+    # each used to escape as AttributeError or TypeError
+    with pytest.raises(
+        rk.RatekitTypeError, match=r"^credits_left takes the invoices bill returned, not int: 1\.$"
+    ):
+        rk.credits_left([], [1])  # type: ignore[list-item]
+    with pytest.raises(
+        rk.RatekitTypeError, match=r"^credits_left credits must be a list, not NoneType: None\.$"
+    ):
+        rk.credits_left(None, [])  # type: ignore[arg-type]
+    with pytest.raises(
+        rk.BadCalendarError,
+        match=r"^bill tz 5 is not a known IANA timezone; use a name such as 'Europe/Zurich'\.$",
+    ):
+        invoices_in_tz(5)
+
+
+def invoices_in_tz(tz: object) -> tuple[rk.Invoice, ...]:
+    rating = rk.rate([], [rk.Assignment("acme", PLAN)], span=SPRING)
+    return rk.bill(rating, tz=tz)  # type: ignore[arg-type]
+
+
+def shared_part_on_the_cent(quantum: str, fee: str, credit: str, used: int) -> rk.Invoice:
+    """beta's invoice: its fee on ``quantum``, half of acme's disk (on the cent), a credit."""
+    march = rk.Span(MONTH_STARTS[2], MONTH_STARTS[3])
+    cents = rk.Plan("cents", "EUR", MONTHS, [rk.PriceEntry("d", "gb", rk.PerUnit("0.01"))])
+    coarse = rk.Plan("coarse", "EUR", MONTHS, [], fees=[rk.Fee("f", fee)], quantum=quantum)
+    rows = [rk.UsageRow("acme", "gb", "img", march, march, used, "GB", {}, ())]
+    assigned = [rk.Assignment("acme", cents), rk.Assignment("beta", coarse)]
+    return rk.bill(
+        rk.rate(rows, assigned, span=march),
+        shares=[rk.Share("acme", "img", {"acme": 1, "beta": 1})],
+        credits=[rk.Credit("c", "beta", credit, "EUR", start=march.start)],
+    )[1]
+
+
+def test_a_credit_never_pays_more_than_is_due_on_an_invoice_of_mixed_quanta() -> None:
+    # beta's invoice is rounded on whole euros (fee 10) and holds half of acme's disk,
+    # 700 x 0.01 = 7.00 / 2 = 3.50, on the cent: 13.50 due. The credit's payment was
+    # 13.50 rounded to the nearest euro, 14, and the total -0.50. It now pays the most
+    # whole euros not above what is due: 13, leaving 87 and 0.50 to pay.
+    invoice = shared_part_on_the_cent("1", "10", "100", 700)
+    assert invoice.subtotal == Decimal("13.50")
+    assert (invoice.credits[0].applied, invoice.credits[0].left) == (13, 87)
+    assert invoice.total == Decimal("0.50")
+
+
+@given(
+    st.sampled_from(["0.01", "0.05", "1", "0.1"]),
+    st.integers(0, 5000),
+    st.integers(1, 3000),
+    st.integers(1, 200),
+)
+def test_credits_never_make_a_total_negative_whatever_the_quanta(
+    quantum, cents, used, grant
+) -> None:  # type: ignore[no-untyped-def]
+    # the law, on invoices whose lines are on several quanta: the total is never below
+    # zero, every payment is a whole number of the invoice's quantum, and nothing is lost
+    fee = str(Decimal(cents) / 100)
+    amount = Decimal(grant) * Decimal(quantum)
+    invoice = shared_part_on_the_cent(quantum, fee, str(amount), used)
+    line = invoice.credits[0]
+    assert invoice.total >= 0
+    assert Fraction(line.applied) % Fraction(quantum) == 0
+    assert line.applied + line.left == amount
+    assert invoice.subtotal - line.applied == invoice.total
+    # and it pays all it can: what is left to pay is less than a quantum, or the credit is spent
+    assert invoice.total < Decimal(quantum) or line.left == 0

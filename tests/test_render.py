@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import html.parser
+import re
 from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 import ratekit as rk
 from ratekit.render import plain, shown
@@ -208,3 +212,106 @@ def test_reprs_of_credits_and_shares_say_what_they_hold() -> None:
     assert repr(share) == "Share('acme', 'disk', {'acme': 1, 'beta': 1.5}, meter='gb.hours')"
     assert share.total == Decimal("2.5")
     assert str(share.part("beta")) == "3/5"
+
+
+def test_a_minimum_note_says_when_its_difference_is_rounded() -> None:
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.0385"))],
+        minimums=[rk.Minimum(50)],
+    )
+    rows = [
+        rk.UsageRow("acme", "vm.hours", f"vm-{i}", MARCH, MARCH, Decimal(50), "hour", {}, ())
+        for i in range(3)
+    ]
+    # spent 150 x 0.0385 = 5.775 (printed 5.78); the top-up 50 - 5.775 = 44.225, rounded
+    # half-even once to 44.22; the note used to end "= 44.225" above an amount of 44.22
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
+    assert str(invoice).splitlines()[4:6] == [
+        "  minimum commitment                         44.22",
+        "      commitment 50.00 - spent 5.775 = 44.225, rounded 44.22",
+    ]
+    assert (
+        "commitment 50.00 - spent 5.775 = 44.225, rounded 44.22"
+        in parse(invoice._repr_html_()).cells
+    )
+    assert invoice.total == Decimal("50.00")  # 5.78 + 44.22
+
+
+def test_control_characters_in_user_strings_cannot_forge_invoice_lines() -> None:
+    # a resource id with newlines and a terminal escape used to print a line of its own,
+    # "  total   0.00", above the real total, and clear the screen
+    forged = "vm\n\n  total   0.00\n\x1b[2J\u202e"
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+    rows = [rk.UsageRow("acme\r", "vm.hours", forged, MARCH, MARCH, Decimal(100), "hour", {}, ())]
+    grants = [rk.Credit("c\t", "acme\r", 1, "EUR", start=MARCH.start)]
+    # 100 x 1 = 100.00; the credit pays 1.00: 99.00 to pay
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH), by_resource=True, credits=grants)
+    text = str(invoice)
+    assert text.splitlines() == [
+        "Invoice acme\\r, 2026-03-01T00:00:00Z .. 2026-04-01T00:00:00Z, EUR",
+        "",
+        "  line                                                       quantity  unit price  amount",
+        "  vm.hours · vm · vm\\n\\n  total   0.00\\n\\x1b[2J\\u202e        100 hour           1  100.00",
+        "",
+        "  subtotal                                                                         100.00",
+        "  credit · c\\t                                         1.00 available   0.00 left   -1.00",
+        "  total                                                                             99.00",
+    ]
+    assert all(char.isprintable() for char in text.replace("\n", ""))
+    page = invoice._repr_html_()
+    assert "\x1b" not in page
+    assert "\u202e" not in page
+    assert "vm.hours · vm · vm\\n\\n  total   0.00\\n\\x1b[2J\\u202e" in parse(page).cells
+
+
+EXPONENT = re.compile(r"\d[eE][+-]?\d")
+
+
+MAGNITUDES = st.tuples(
+    st.integers(-12, 9),  # the unit price is 10^e times ...
+    st.integers(1, 999),
+    st.integers(-9, 12),  # ... and the quantity 10^e times ...
+    st.integers(0, 999),
+    st.integers(-15, 6),  # the tier bound's exponent
+    st.integers(0, 12),  # the credit and the minimum, in cents, 10^e
+)
+
+
+@given(MAGNITUDES, st.booleans())
+def test_no_number_on_an_invoice_prints_in_exponent_notation(magnitudes, by_resource) -> None:  # type: ignore[no-untyped-def]
+    price_exp, price, quantity_exp, quantity, bound_exp, credit_exp = magnitudes
+    # the law: whatever the magnitudes of prices, quantities, tier bounds, credits and
+    # shares, text, HTML and reprs print plain digits (a long number is rounded and
+    # marked ~, never written 1E-11)
+    unit_price = Decimal(price).scaleb(price_exp)
+    bound = Decimal(1).scaleb(bound_exp)
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("vm", "vm.hours", rk.PerUnit(unit_price)),
+            rk.PriceEntry(
+                "eg", "egress", rk.Graduated([rk.Tier(bound, 0), rk.Tier(None, unit_price)])
+            ),
+        ],
+        minimums=[rk.Minimum(Decimal(1).scaleb(credit_exp - 2))],
+    )
+    amount = Decimal(quantity).scaleb(quantity_exp)
+    rows = [
+        rk.UsageRow("acme", meter, "r-1", MARCH, MARCH, amount, "GB", {}, ())
+        for meter in ("vm.hours", "egress")
+    ]
+    rating = rk.rate(rows, plan, span=MARCH)
+    credit = rk.Credit("c", "acme", Decimal(1).scaleb(credit_exp - 2), "EUR", start=MARCH.start)
+    share = rk.Share("acme", "r-1", {"acme": Decimal(price).scaleb(-3), "beta": 1})
+    invoices = rk.bill(rating, by_resource=by_resource, credits=[credit], shares=[share])
+    pages = [rating._repr_html_(), repr(credit), repr(share)]
+    for invoice in invoices:
+        pages += [str(invoice), invoice._repr_html_(), repr(invoice), repr(invoice.lines)]
+        pages += [repr(line) for line in invoice.credits]
+    for page in pages:
+        assert not EXPONENT.search(page), page

@@ -114,7 +114,7 @@ def test_a_part_in_another_currency_than_the_holders_invoice_is_refused() -> Non
         rk.bill(rating, shares=[rk.Share("acme", "image-1", {"beta": 1})])
 
 
-HOLDERS = ["acme", "beta", "gamma", "delta", "eps"]
+HOLDERS = ["acme", "beta", "gamma", "delta", "eps", "zeta", "eta"]
 
 
 @given(
@@ -219,3 +219,111 @@ def test_a_charge_across_a_shares_bound_is_refused_and_shares_may_not_overlap() 
     with pytest.raises(rk.BadTimeError, match=r"ends at 2026-03-01T00:00:00Z, not after its start"):
         rk.Share("acme", "image-1", {"beta": 1}, start=MARCH.start, end=MARCH.start)
     assert repr(mid) == ("Share('acme', 'image-1', {'beta': 1}, start='2026-03-15T00:00:00Z')")
+
+
+def test_a_part_of_decimal_thirds_prints_as_a_percentage_not_a_28_digit_fraction() -> None:
+    # Decimal(1) / 3 and Decimal(2) / 3 in Python's default context; they add up to 1.
+    # The whole 10.00; acme 3.333..., beta 6.666...; floors 3.33 + 6.66 = 9.99; the cent left
+    # goes to the larger remainder (beta .6667 quantum > acme .3333): 3.33 and 6.67.
+    third, two_thirds = "0.3333333333333333333333333333", "0.6666666666666666666666666667"
+    invoices = bill(
+        [row("acme", "image-1", "1000")],
+        rk.Share("acme", "image-1", {"acme": third, "beta": two_thirds}),
+    )
+    assert [(i.total, i.lines[0].label) for i in invoices.values()] == [
+        (Decimal("3.33"), "gb.hours · disk · image-1 (shared ~33.33%)"),
+        (Decimal("6.67"), "gb.hours · disk · image-1 (shared ~66.67%)"),
+    ]
+    # 1 of 1 + 999 = 1/1000 exactly: a percentage without the ~; 1/7 stays a fraction
+    # whole 10.00: acme 0.01, beta 9.99
+    thin = bill(
+        [row("acme", "image-1", "1000")], rk.Share("acme", "image-1", {"acme": 1, "beta": 999})
+    )
+    assert thin["acme"].lines[0].label == "gb.hours · disk · image-1 (shared 0.1%)"
+    assert (thin["acme"].total, thin["beta"].total) == (Decimal("0.01"), Decimal("9.99"))
+    sevenths = {f"a{i}": 1 for i in range(7)}
+    # 10.00 / 7 = 1.428571..; floors 1.42 x 7 = 9.94; six cents left, to a0..a5 (equal
+    # remainders, ties to the earlier account): 1.43 x 6 + 1.42 = 10.00
+    parts = bill([row("acme", "image-1", "1000")], rk.Share("acme", "image-1", sevenths))
+    assert [i.total for i in parts.values()] == [Decimal("1.43")] * 6 + [Decimal("1.42")]
+    assert parts["a0"].lines[0].label.endswith("(shared 1/7)")
+
+
+def test_shares_spanning_more_than_50_digits_are_refused() -> None:
+    # their sum would no longer be exact in ratekit's 60 digits: 10^70 + 1 + 1 rounded to
+    # 10^70 printed acme's part as "1/1" while beta and gamma were part of it too
+    with pytest.raises(
+        rk.BadQuantityError,
+        match=r"^Share shares span 71 digits from the largest place to the smallest \('acme': "
+        r"1E\+70, 'beta': 1, 'gamma': 1\); shares are relative, so write them within 50 "
+        r"digits \(1, 1, 1 for thirds\)\.$",
+    ):
+        rk.Share("acme", "image-1", {"acme": Decimal("1E+70"), "beta": 1, "gamma": 1})
+    with pytest.raises(rk.BadQuantityError, match=r"span 52 digits"):
+        rk.Share("acme", "image-1", {"acme": "1.5", "beta": Decimal("1E-51")})
+    # trailing zeros do not count: 1.000...0 (60 zeros) and 100 span 3 digits
+    share = rk.Share("acme", "image-1", {"acme": "1." + "0" * 60, "beta": 100})
+    assert share.part("acme") == Fraction(1, 101)
+
+
+def test_bill_refuses_a_single_share_or_none_and_share_reprs_are_plain() -> None:
+    share = rk.Share("acme", "image-1", {"beta": Decimal("1E-5"), "acme": Decimal("2E+3")})
+    assert repr(share) == "Share('acme', 'image-1', {'acme': 2000, 'beta': 0.00001})"
+    with pytest.raises(
+        rk.RatekitTypeError,
+        match=r"^bill shares must be a list of Share values \(\[\] for none\), not Share: "
+        r"Share\('acme', 'image-1', .*\); wrap a single Share in a list\.$",
+    ):
+        rk.bill([], shares=share)  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"bill shares must be a list .* not NoneType"):
+        rk.bill([], shares=None)  # type: ignore[arg-type]
+
+
+def test_a_share_of_a_resource_without_charges_changes_nothing() -> None:
+    # the documented choice: a share names no charge in a cycle where its resource was
+    # not used (or under an id no record uses), so it splits nothing and bills no holder
+    rows = [row("acme", "image-1", "1000")]
+    assert bill(rows, rk.Share("acme", "image-2", {"beta": 1})) == bill(rows)
+    assert bill(rows, rk.Share("zed", "image-1", {"beta": 1})) == bill(rows)
+
+
+def test_a_share_meter_is_a_name_and_pairs_may_be_lists() -> None:
+    # meter=3 used to be kept, matched no charge and silently split nothing
+    with pytest.raises(
+        rk.RatekitTypeError, match=r"^Share meter must be a non-empty string, not 3\.$"
+    ):
+        rk.Share("acme", "image-1", {"beta": 1}, meter=3)  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"Share meter must be a non-empty string"):
+        rk.Share("acme", "image-1", {"beta": 1}, meter="")
+    # pairs read from JSON are lists: [["beta", 2], ["gamma", 1]] is {"beta": 2, "gamma": 1}
+    from_json = rk.Share("acme", "image-1", [["beta", 2], ["gamma", 1]])
+    assert from_json == rk.Share("acme", "image-1", {"beta": 2, "gamma": 1})
+    with pytest.raises(rk.RatekitTypeError, match=r"must be \(account, share\) pairs, not \['b'\]"):
+        rk.Share("acme", "image-1", [["b"]])
+
+
+def test_the_sum_of_the_shares_is_taken_once_per_pool_not_once_per_holder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the sum was taken for every holder's line: 5,000 holders over six months took a
+    # minute (25 million additions a month); now once per cycle, meter and entry
+    calls = 0
+    total = rk.Share.total
+
+    def counted(share: rk.Share) -> Decimal:
+        nonlocal calls
+        calls += 1
+        return total.fget(share)  # type: ignore[attr-defined,no-any-return]
+
+    monkeypatch.setattr(rk.Share, "total", property(counted))
+    holders = {f"user-{i:03}": 1 for i in range(300)}
+    invoices = bill([row("acme", "image-1", "1000")], rk.Share("acme", "image-1", holders))
+    assert calls == 1
+    # 10.00 / 300 = 0.0333..; floors 0.03 x 300 = 9.00; the 100 cents left go to the first
+    # 100 holders (equal remainders): 100 x 0.04 + 200 x 0.03 = 10.00
+    assert [invoices[f"user-{i:03}"].total for i in (0, 99, 100, 299)] == [
+        Decimal("0.04"),
+        Decimal("0.04"),
+        Decimal("0.03"),
+        Decimal("0.03"),
+    ]

@@ -62,6 +62,8 @@ _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
 _LINE_ORDER = {**_KIND_ORDER, "shared": len(_KIND_ORDER)}
+#: A holder's part prints as a fraction up to this denominator, else as a percentage.
+_SHORT_DENOMINATOR = 100
 
 
 @typing.final
@@ -131,8 +133,7 @@ class InvoiceLine:
         if self.resource is not None:
             text = f"{text} · {self.resource}"
         if self.share is not None and self.shares is not None:
-            part = Fraction(self.share) / Fraction(self.shares)
-            text += f" (shared {part.numerator}/{part.denominator})"
+            text += f" (shared {_part_text(Fraction(self.share) / Fraction(self.shares))})"
         return text
 
     def __repr__(self) -> str:
@@ -236,6 +237,20 @@ class Invoice:
         return invoice_html(self)
 
 
+def _part_text(part: Fraction) -> str:
+    """A holder's part as printed: ``1/3`` when the denominator is short, else a percentage.
+
+    Shares of ``Decimal(1) / 3`` make a part of 3333…/10000…, printed ``~33.33%``.
+    """
+    if part.denominator <= _SHORT_DENOMINATOR:
+        return f"{part.numerator}/{part.denominator}"
+    percent = Fraction(100) * part
+    exact = CONTEXT.divide(Decimal(percent.numerator), Decimal(percent.denominator))
+    rounded = CONTEXT.quantize(exact, Decimal("0.01"))
+    mark = "" if Fraction(rounded) == percent else "~"
+    return f"{mark}{_tidy(rounded)}%"
+
+
 def _line_key(charge: Charge) -> tuple[object, ...]:
     return (
         _LINE_ORDER.get(charge.kind, len(_LINE_ORDER)),
@@ -280,6 +295,8 @@ def bill(
     """
     if tz is not None:
         try:
+            if not isinstance(tz, str):
+                raise ValueError(tz)
             zoneinfo.ZoneInfo(tz)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise BadCalendarError(
@@ -287,7 +304,8 @@ def bill(
             ) from None
     if isinstance(charges, Rating):
         charges = charges.charges
-    by_owner = _shares_by_owner(shares)
+    grants = _many(credits, "credits", "Credit")
+    by_owner = _shares_by_owner(_many(shares, "shares", "Share"))
     groups: dict[tuple[str, int, int], list[Charge]] = {}
     pools: dict[tuple[int, int, int, str | None, str | None], list[Charge]] = {}
     for charge in charges:
@@ -312,7 +330,20 @@ def bill(
         _invoice(key, groups.get(key, []), parts.get(key, []), by_resource, tz)
         for key in sorted({*groups, *parts})
     ]
-    return tuple(_credit(invoices, credits))
+    return tuple(_credit(invoices, grants))
+
+
+def _many(values: object, what: str, kind: str) -> Iterable[typing.Any]:
+    """``values`` when it is a collection (of what ``bill`` checks later), else an error.
+
+    A single value, ``None`` or a string is refused with what would be accepted.
+    """
+    if isinstance(values, Iterable) and not isinstance(values, str | bytes):
+        return values
+    raise RatekitTypeError(
+        f"bill {what} must be a list of {kind} values ([] for none), not "
+        f"{type(values).__name__}: {values!r}; wrap a single {kind} in a list."
+    )
 
 
 def _pool_order(
@@ -388,7 +419,8 @@ def _shared_lines(share: Share, members: list[Charge]) -> list[tuple[str, Invoic
         free = _ADD(free, charge.free)
         unit_prices.add(charge.unit_price)
     whole = precise.quantize(quantum, rounding=rounding, context=CONTEXT)
-    total = Fraction(share.total)
+    shares_total = share.total  # O(holders): once per pool, not once per holder
+    total = Fraction(shares_total)
     exact = [Fraction(whole) * Fraction(weight) / total for _, weight in share.shares]
     head = members[0]
     unit_price = unit_prices.pop() if len(unit_prices) == 1 else None
@@ -410,7 +442,7 @@ def _shared_lines(share: Share, members: list[Charge]) -> list[tuple[str, Invoic
             tuple(members),
             owner=share.owner,
             share=weight,
-            shares=share.total,
+            shares=shares_total,
             whole=whole,
         )
         out.append((account, line))
@@ -569,5 +601,11 @@ def _credit(invoices: list[Invoice], grants: Iterable[Credit]) -> list[Invoice]:
 
 
 def _quantum(invoice: Invoice) -> Decimal:
-    """The quantum of the invoice's plan (every line has its charges)."""
-    return invoice.lines[0].charges[0].quantum
+    """The quantum the invoice's own lines are rounded on: that of its latest charge.
+
+    The rule of :func:`_rounding`, so that after a plan change mid-cycle a credit is
+    checked and spent on the quantum of the latest plan, not of the first line's.
+    An invoice of shared parts only takes the quantum of those.
+    """
+    own = [c for line in invoice.lines if line.kind != "shared" for c in line.charges]
+    return _rounding(own or [c for line in invoice.lines for c in line.charges])[0]

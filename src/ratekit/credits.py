@@ -35,6 +35,7 @@ import datetime as _dt
 import typing
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Final
 
 import attrs
@@ -42,18 +43,32 @@ import attrs
 from ._decimals import CONTEXT, ZERO, to_decimal
 from ._instants import MAX_US, format_us, from_us, to_us
 from .errors import BadQuantityError, BadTimeError, CurrencyMismatchError, RatekitTypeError
+from .render import plain
 from .spans import Span
 
 __all__ = ["Credit", "CreditLine", "credits_left"]
 
 _SUB: Final = CONTEXT.subtract
+#: The most digits a grant may have on its invoice's quantum: balances are kept on the
+#: quantum in ratekit's 60-digit context, with room to spare for the sums of a bill.
+_MAX_DIGITS: Final = 50
 
 
 def _amount(value: object) -> Decimal:
     amount = to_decimal(value, "Credit amount")
+    if amount.adjusted() >= _MAX_DIGITS:
+        raise BadQuantityError(
+            f"Credit amount has {amount.adjusted() + 1} digits before the point; grant less "
+            f"than 10^{_MAX_DIGITS} (at most {_MAX_DIGITS} digits on the invoice's quantum)."
+        )
+    if (Fraction(amount) * 10**_MAX_DIGITS).denominator != 1:
+        raise BadQuantityError(
+            f"Credit amount has more than {_MAX_DIGITS} decimal places; grant a whole "
+            "number of the currency's quantum, such as '0.01' for EUR."
+        )
     if amount <= 0:
         raise BadQuantityError(
-            f"Credit amount must be greater than 0, not {str(amount)!r}; "
+            f"Credit amount must be greater than 0, not {plain(amount)!r}; "
             "a credit pays invoices, it does not charge them."
         )
     return amount
@@ -85,6 +100,24 @@ def _currency(value: object) -> str:
     return _text(value, "currency")
 
 
+def _priority(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RatekitTypeError(
+            f"Credit priority must be a whole number (higher is spent first; 0 by default), "
+            f"not {type(value).__name__}: {value!r}."
+        )
+    return value
+
+
+def _renews(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise RatekitTypeError(
+            f"Credit renews must be True (granted anew every cycle) or False (granted once), "
+            f"not {type(value).__name__}: {value!r}."
+        )
+    return value
+
+
 @typing.final
 @attrs.frozen(repr=False)
 class Credit:
@@ -102,7 +135,12 @@ class Credit:
 
     Errors: a non-positive or non-numeric amount raises
     :class:`~ratekit.BadQuantityError`; an ``expires`` not after ``start``, or a naive
-    instant, raises :class:`~ratekit.BadTimeError`.
+    instant, raises :class:`~ratekit.BadTimeError`; a ``priority`` that is not an ``int``,
+    or a ``renews`` that is not a ``bool``, raises :class:`~ratekit.RatekitTypeError`.
+    When billed: a currency other than the invoice's raises
+    :class:`~ratekit.CurrencyMismatchError`; an amount that is not a whole number of the
+    invoice's quantum, or has more than 50 digits on it, raises
+    :class:`~ratekit.BadQuantityError`.
 
     Example:
         >>> import ratekit as rk
@@ -116,8 +154,8 @@ class Credit:
     currency: str = attrs.field(converter=_currency)
     start: _dt.datetime = attrs.field(converter=_start)
     expires: _dt.datetime | None = attrs.field(default=None, converter=_expires)
-    priority: int = 0
-    renews: bool = False
+    priority: int = attrs.field(default=0, converter=_priority)
+    renews: bool = attrs.field(default=False, converter=_renews)
 
     def __attrs_post_init__(self) -> None:
         if self.expires is not None and self.expires <= self.start:
@@ -135,7 +173,7 @@ class Credit:
 
     def __repr__(self) -> str:
         text = (
-            f"Credit({self.id!r}, {self.account!r}, {self.amount} {self.currency}, "
+            f"Credit({self.id!r}, {self.account!r}, {plain(self.amount)} {self.currency}, "
             f"start={format_us(to_us(self.start, 'start'))!r}"
         )
         if self.expires is not None:
@@ -171,7 +209,9 @@ class CreditLine:
     expires: _dt.datetime | None
 
     def __repr__(self) -> str:
-        return f"CreditLine({self.credit!r}, applied={self.applied}, left={self.left})"
+        return (
+            f"CreditLine({self.credit!r}, applied={plain(self.applied)}, left={plain(self.left)})"
+        )
 
 
 def credits_left(
@@ -182,8 +222,8 @@ def credits_left(
 
     A host that bills one cycle at a time passes the credits to :func:`~ratekit.bill`,
     then keeps ``credits_left(credits, invoices)`` for the next call: each one-time
-    credit's ``amount`` becomes what its last line on these invoices left (a spent
-    credit is dropped); renewing credits, and credits these invoices did not use, are
+    credit's ``amount`` becomes what its line on the latest of these invoices left (a
+    spent credit is dropped; the invoices may come in any order); renewing credits, and credits these invoices did not use, are
     kept as they are. O(n + c) for n invoice lines and c credits.
 
     Example:
@@ -195,17 +235,32 @@ def credits_left(
         >>> rk.credits_left(welcome, march)
         (Credit('welcome', 'acme', 20.00 EUR, start='2026-03-01T00:00:00Z'),)
     """
-    left: dict[tuple[str, str], Decimal] = {}
+    given: tuple[tuple[str, object], ...] = (("credits", credits), ("invoices", invoices))
+    for what, values in given:
+        if not isinstance(values, Iterable) or isinstance(values, str | bytes):
+            raise RatekitTypeError(
+                f"credits_left {what} must be a list, not {type(values).__name__}: {values!r}."
+            )
+    left: dict[tuple[str, str], tuple[int, Decimal]] = {}
     for invoice in invoices:
+        if not all(hasattr(invoice, name) for name in ("account", "cycle", "credits")):
+            raise RatekitTypeError(
+                "credits_left takes the invoices bill returned, not "
+                f"{type(invoice).__name__}: {invoice!r}."
+            )
+        start_us = invoice.cycle.start_us
         for line in invoice.credits:
-            left[invoice.account, line.credit] = line.left
+            key = (invoice.account, line.credit)
+            if key not in left or left[key][0] <= start_us:
+                left[key] = (start_us, line.left)
     out = []
     for credit in credits:
         if not isinstance(credit, Credit):
             raise RatekitTypeError(
                 f"credits_left takes Credit values, not {type(credit).__name__}: {credit!r}."
             )
-        balance = left.get((credit.account, credit.id))
+        latest = left.get((credit.account, credit.id))
+        balance = None if latest is None else latest[1]
         if credit.renews or balance is None:
             out.append(credit)
         elif balance > 0:
@@ -218,6 +273,9 @@ class _Billed(typing.Protocol):
 
     @property
     def account(self) -> str: ...
+
+    @property
+    def cycle(self) -> Span: ...
 
     @property
     def credits(self) -> tuple[CreditLine, ...]: ...
@@ -275,15 +333,9 @@ def spend(
                     f"{credit.currency}, but its invoice for {format_us(lo)}..{format_us(hi)} "
                     f"is in {currency}; grant credits in the currency of the account's plan."
                 )
-            if CONTEXT.remainder(credit.amount, quantum) != 0:
-                raise BadQuantityError(
-                    f"credit {credit.id!r} of account {credit.account!r} grants "
-                    f"{credit.amount} {currency}, which is not a whole number of the "
-                    f"invoice's quantum {quantum}; round the credit to {quantum}."
-                )
+            _check_amount(credit, currency, quantum)
             available = balance.left
-            applied = min(available, due) if due > 0 else ZERO
-            applied = applied.quantize(quantum, context=CONTEXT)
+            applied = _whole_quanta(min(available, due), quantum) if due > 0 else ZERO
             balance.left = _SUB(available, applied)
             due = _SUB(due, applied)
             expires = None if balance.end_us == MAX_US else from_us(balance.end_us)
@@ -298,6 +350,36 @@ def spend(
             )
         out.append((due, tuple(lines)))
     return out
+
+
+def _whole_quanta(value: Decimal, quantum: Decimal) -> Decimal:
+    """The most whole quanta not above ``value`` (> 0): what a credit may pay of it.
+
+    Rounding to the nearest could pay more than is due: an invoice rounded on whole
+    euros that holds a shared part on the cent (13.50) would be paid 14 and total -0.50.
+    """
+    return CONTEXT.multiply(CONTEXT.divide_int(value, quantum), quantum).quantize(
+        quantum, context=CONTEXT
+    )
+
+
+def _check_amount(credit: Credit, currency: str, quantum: Decimal) -> None:
+    """Refuse a grant that is not a whole number of quanta, or too long to count in."""
+    # digits the amount has when written on the quantum: 1E+58 on 0.01 needs 61
+    digits = credit.amount.adjusted() - quantum.adjusted() + 1
+    if digits > _MAX_DIGITS:
+        raise BadQuantityError(
+            f"credit {credit.id!r} of account {credit.account!r} grants "
+            f"{plain(credit.amount)} {currency}, which has {digits} digits on the invoice's "
+            f"quantum {plain(quantum)}; grant at most {_MAX_DIGITS} digits on it (less than "
+            f"10^{quantum.adjusted() + _MAX_DIGITS} {currency})."
+        )
+    if Fraction(credit.amount) % Fraction(quantum) != 0:
+        raise BadQuantityError(
+            f"credit {credit.id!r} of account {credit.account!r} grants "
+            f"{plain(credit.amount)} {currency}, which is not a whole number of the "
+            f"invoice's quantum {plain(quantum)}; round the credit to {plain(quantum)}."
+        )
 
 
 def _bounds(credit: Credit) -> tuple[int, int]:

@@ -34,10 +34,32 @@ if typing.TYPE_CHECKING:
     from .rating import Charge, Rating
     from .usage import Usage
 
-__all__ = ["invoice_html", "invoice_text", "plain", "rating_html", "shown", "usage_html"]
+__all__ = [
+    "invoice_html",
+    "invoice_text",
+    "plain",
+    "rating_html",
+    "shown",
+    "usage_html",
+    "visible",
+]
 
 _SHOWN_PLACES: Final = 6
 _ROWS_SHOWN: Final = 200
+
+
+def visible(text: str) -> str:
+    r"""``text`` with control and format characters written as escapes (``\n``, ``\x1b``).
+
+    User strings (accounts, resources, ids) are printed through it, so that a newline
+    cannot forge an invoice line, nor a terminal escape or a bidi override hide one.
+
+    >>> print(visible("vm-1\n  total  0.00"), visible("ok · fine"))
+    vm-1\n  total  0.00 ok · fine
+    """
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1] for char in text)
 
 
 def plain(value: Decimal) -> str:
@@ -105,6 +127,10 @@ def _notes(line: InvoiceLine, tiers: bool) -> list[str]:
             f"commitment {money(line.commitment, quantum)} - spent"
             f" {money(line.spent, quantum)} = {money(line.precise, quantum)}"
         )
+        if line.precise != line.amount:
+            # the line's amount is the difference rounded once: say so, or 42.725 above
+            # 42.72 reads as a mistake
+            arithmetic += f", rounded {plain(line.amount)}"
         return [arithmetic]
     if line.kind == "shared" and line.whole is not None:
         return [f"part of {plain(line.whole)}, the whole charge of {line.owner}'s {line.resource}"]
@@ -152,16 +178,18 @@ def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
     rows: list[tuple[str, str, str, str]] = []
     notes: dict[int, list[str]] = {}
     for line in invoice.lines:
-        rows.append((line.label, _quantity(line), _unit_price(line), plain(line.amount)))
+        rows.append(
+            (visible(line.label), visible(_quantity(line)), _unit_price(line), plain(line.amount))
+        )
         found = _notes(line, tiers)
         if found:
-            notes[len(rows) - 1] = found
+            notes[len(rows) - 1] = [visible(note) for note in found]
     tail: list[tuple[str, str, str, str]] = []
     if invoice.credits:
         tail.append(("subtotal", "", "", plain(invoice.subtotal)))
         tail.extend(
             (
-                f"credit · {credit.credit}",
+                f"credit · {visible(credit.credit)}",
                 f"{plain(credit.available)} available",
                 f"{plain(credit.left)} left",
                 plain(-credit.applied),
@@ -177,7 +205,8 @@ def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
             f"{row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}"
         ).rstrip()
 
-    out = [f"Invoice {invoice.account}, {_period(invoice)}, {invoice.currency}", ""]
+    title = f"Invoice {invoice.account}, {_period(invoice)}, {invoice.currency}"
+    out = [visible(title), ""]
     out.append(format_row(header))
     for index, row in enumerate(rows):
         out.append(format_row(row))
@@ -211,7 +240,7 @@ _STYLE: Final = (
 
 def _e(value: object) -> str:
     """Escape a user-supplied value for HTML text and attributes."""
-    return html.escape(str(value), quote=True)
+    return html.escape(visible(str(value)), quote=True)
 
 
 def _row(cells: Sequence[str], *, numeric_from: int = 1, css: str = "") -> str:

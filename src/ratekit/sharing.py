@@ -36,15 +36,20 @@ import typing
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
+from typing import Final
 
 import attrs
 
 from ._decimals import CONTEXT, ZERO, to_decimal
 from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
 from .errors import BadQuantityError, BadTimeError, RatekitTypeError
+from .render import plain
 from .spans import Span
 
 __all__ = ["Share"]
+
+#: Shares span at most this many digits, so their sum is exact in ratekit's context.
+_MAX_DIGITS: Final = 50
 
 
 def _name(value: object, what: str) -> str:
@@ -59,6 +64,10 @@ def _start(value: object) -> _dt.datetime | None:
 
 def _end(value: object) -> _dt.datetime | None:
     return None if value is None else from_us(to_us(value, "Share end"))
+
+
+def _meter(value: object) -> str | None:
+    return None if value is None else _name(value, "meter")
 
 
 def _owner(value: object) -> str:
@@ -81,9 +90,9 @@ def _shares(value: object) -> tuple[tuple[str, Decimal], ...]:
         )
     out: dict[str, Decimal] = {}
     for item in items:
-        if not (isinstance(item, tuple) and len(item) == 2):
+        if not (isinstance(item, tuple | list) and len(item) == 2):
             raise RatekitTypeError(f"Share shares must be (account, share) pairs, not {item!r}.")
-        account, weight = item
+        account, weight = item  # a list pair too: shares read from JSON
         account = _name(account, "account")
         amount = to_decimal(weight, f"Share share of account {account!r}")
         if amount <= 0:
@@ -96,7 +105,23 @@ def _shares(value: object) -> tuple[tuple[str, Decimal], ...]:
         out[account] = amount
     if not out:
         raise BadQuantityError("Share needs at least one account to pay for the resource.")
+    top = max(weight.adjusted() for weight in out.values())
+    low = min(_lowest_place(weight) for weight in out.values())
+    if top - low + 1 > _MAX_DIGITS:
+        raise BadQuantityError(
+            f"Share shares span {top - low + 1} digits from the largest place to the smallest "
+            f"({', '.join(f'{a!r}: {w}' for a, w in sorted(out.items()))}); shares are "
+            f"relative, so write them within {_MAX_DIGITS} digits (1, 1, 1 for thirds)."
+        )
     return tuple(sorted(out.items()))
+
+
+def _lowest_place(value: Decimal) -> int:
+    """The exponent of the last non-zero digit of ``value`` (``1.50`` -> -1)."""
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite: to_decimal refuses the rest
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return exponent + zeros
 
 
 @typing.final
@@ -130,7 +155,7 @@ class Share:
     owner: str = attrs.field(converter=_owner)
     resource: str = attrs.field(converter=_resource)
     shares: tuple[tuple[str, Decimal], ...] = attrs.field(converter=_shares)
-    meter: str | None = None
+    meter: str | None = attrs.field(default=None, converter=_meter)
     start: _dt.datetime | None = attrs.field(default=None, converter=_start, kw_only=True)
     end: _dt.datetime | None = attrs.field(default=None, converter=_end, kw_only=True)
 
@@ -169,7 +194,7 @@ class Share:
         return Fraction(weight) / Fraction(self.total)
 
     def __repr__(self) -> str:
-        shares = ", ".join(f"{account!r}: {weight}" for account, weight in self.shares)
+        shares = ", ".join(f"{account!r}: {plain(weight)}" for account, weight in self.shares)
         extra = "" if self.meter is None else f", meter={self.meter!r}"
         if self.start is not None:
             extra += f", start={format_us(to_us(self.start))!r}"
