@@ -78,3 +78,23 @@ def test_invoice_lines_frame_keeps_rounded_and_precise_amounts():
 def test_import_ratekit_does_not_import_pandas():
     code = "import sys, ratekit; assert 'pandas' not in sys.modules, 'pandas imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_description_cells_keep_their_values_never_floats():
+    # An int attribute missing on some rows stays an int (pandas would infer float64 and
+    # write 200.0); a Decimal attribute is the Decimal itself, not its {"decimal": ...} row form.
+    rows = [
+        rk.UsageRow("acme", "disk", "vol-1", MARCH, MARCH, 1, "GB", {"size_gb": 200}, ()),
+        rk.UsageRow("acme", "disk", "vol-2", MARCH, MARCH, 1, "GB", {"ratio": Decimal("1.5")}, ()),
+        rk.UsageRow("acme", "disk", "vol-3", MARCH, MARCH, 1, "GB", {"on": True}, ()),
+    ]
+    frame = rk.usage_frame(rows)
+    assert frame["description.size_gb"].tolist() == [200, None, None]
+    assert type(frame["description.size_gb"][0]) is int
+    assert frame["description.ratio"].tolist() == [None, Decimal("1.5"), None]
+    assert type(frame["description.ratio"][1]) is Decimal
+    assert frame["description.on"].tolist() == [None, None, True]
+    cells = [
+        cell for name in frame.columns if name.startswith("description.") for cell in frame[name]
+    ]
+    assert not any(isinstance(cell, float) for cell in cells)
