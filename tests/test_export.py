@@ -127,7 +127,8 @@ def test_records_and_anomalies_have_rows():
 def test_bad_rows_name_the_key():
     row = rk.to_row(_rows()[0])
     with pytest.raises(
-        rk.BadDataError, match=r"^rows\[4\]\.quantity: 'lots' is not a decimal number\.$"
+        rk.BadDataError,
+        match=r"^rows\[4\]\.quantity: 'lots' is not a decimal number; write it like '12\.5' or '1e9'\.$",
     ):
         rk.from_row(rk.UsageRow, {**row, "quantity": "lots"}, path="rows[4]")
     with pytest.raises(rk.BadDataError, match=r"^span: needs 'span_start' and 'span_end'\.$"):
@@ -175,3 +176,27 @@ def test_law_charges_and_invoices_round_trip_through_json(rows, plan, by_resourc
         assert back == invoice
         assert str(back) == str(invoice)
         assert rk.to_row(back) == data
+
+
+def test_hostile_description_values_name_the_key():
+    row = rk.to_row(_rows()[0])
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    # was: RecursionError while writing the message
+    with pytest.raises(rk.BadDataError) as caught:
+        rk.from_row(rk.UsageRow, {**row, "description": {"a": deep}})
+    assert str(caught.value) == (
+        'description.a: an attribute value must be a string, number, bool, null or {"decimal": '
+        '"1.5"}, not list: [[[[...]]]].'
+    )
+    # was: "the value: description attribute 'a' must be ..." (no path)
+    with pytest.raises(rk.BadDataError) as caught:
+        rk.from_row(rk.UsageRow, {**row, "description": {"a": {"decimal": "1", "b": 2}}})
+    assert str(caught.value).startswith("description.a: an attribute value must be")
+    with pytest.raises(rk.BadDataError) as caught:
+        rk.from_row(rk.UsageRow, {**row, "quantity": "1e999999999"})
+    assert str(caught.value) == (
+        "quantity: '1e999999999' is out of range: a decimal number has at most 60 significant "
+        "digits and a magnitude below 1e25."
+    )

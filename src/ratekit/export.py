@@ -50,13 +50,14 @@ from . import plandata
 from ._codec import (
     alias,
     alternatives,
+    bounded_decimal,
     decode_scalar,
     encode_scalar,
     fail,
     field_hints,
     init_fields,
+    show,
 )
-from ._decimals import to_decimal
 from ._instants import format_us, to_us
 from .billing import Invoice, InvoiceLine
 from .errors import RatekitError, RatekitTypeError
@@ -185,7 +186,7 @@ def from_row(cls: type[T], row: Mapping[str, Any], *, path: str = "") -> T:
         names = ", ".join(c.__name__ for c in ROW_TYPES if c is not Inventory)
         raise fail(path, f"from_row builds one of {names}, not {getattr(cls, '__name__', cls)!r}.")
     if not isinstance(row, Mapping):
-        raise fail(path, f"a row is an object, not {type(row).__name__}: {row!r}.")
+        raise fail(path, f"a row is an object, not {type(row).__name__}: {show(row)}.")
     return typing.cast("T", _decode_object(cls, row, path))
 
 
@@ -248,10 +249,7 @@ def _decode(data: Any, hint: Any, path: str) -> Any:  # noqa: PLR0911, PLR0912 -
     for option in options:
         origin = typing.get_origin(option)
         if option is Decimal and isinstance(data, str | int) and not isinstance(data, bool):
-            try:
-                return to_decimal(data, repr(data))
-            except RatekitError:
-                raise fail(path, f"{data!r} is not a decimal number.") from None
+            return bounded_decimal(data, path)
         if option is bool and isinstance(data, bool):
             return data
         if option is int and isinstance(data, int) and not isinstance(data, bool):
@@ -281,6 +279,6 @@ def _decode(data: Any, hint: Any, path: str) -> Any:  # noqa: PLR0911, PLR0912 -
     literal = [o for o in options if typing.get_origin(o) is typing.Literal]
     if literal:
         allowed = ", ".join(repr(a) for a in typing.get_args(literal[0]))
-        raise fail(path, f"{data!r} is not one of {allowed}.")
+        raise fail(path, f"{show(data)} is not one of {allowed}.")
     expected = " or ".join(getattr(o, "__name__", str(o)) for o in options)
-    raise fail(path, f"expected {expected}, not {type(data).__name__}: {data!r}.")
+    raise fail(path, f"expected {expected}, not {type(data).__name__}: {show(data)}.")
