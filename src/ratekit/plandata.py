@@ -58,17 +58,20 @@ import attrs
 from . import cycles, percentages, policies, pricebook, prices, windows
 from ._calendar import zone, zone_name
 from ._codec import (
+    MAX_DEPTH,
     alias,
     alternatives,
+    bounded_decimal,
     decode_scalar,
+    decode_value,
     encode_scalar,
     fail,
     field_hints,
     init_fields,
+    show,
 )
-from ._decimals import to_decimal
 from ._instants import format_us, from_us, to_us
-from .errors import RatekitError
+from .errors import BadCalendarError, RatekitError
 
 __all__ = ["TYPES", "Document", "dump", "dump_document", "load", "load_document"]
 
@@ -242,7 +245,9 @@ def load(data: Mapping[str, Any], *, path: str = "") -> Any:
         the value: type 'mypackage.Capped' is not one plan data can name; data never names code (no import paths): it names one of Plan, PriceEntry, ...
     """
     if not isinstance(data, Mapping):
-        raise fail(path, f"expected an object with a 'type', not {type(data).__name__}: {data!r}.")
+        raise fail(
+            path, f"expected an object with a 'type', not {type(data).__name__}: {show(data)}."
+        )
     return _load_tagged(data, path)
 
 
@@ -278,12 +283,100 @@ def _load_object(cls: type, data: Mapping[str, Any], path: str) -> Any:
             continue
         kwargs[key] = _load_value(data[key], hints[field.name], where)
     try:
-        return cls(**kwargs)
+        value = cls(**kwargs)
+        check = _CHECKS.get(cls)
+        if check is not None:
+            check(value)
     except RatekitError as error:
         raise fail(path, str(error)) from None
+    return value
+
+
+def _check_monthly(value: cycles.Monthly) -> None:
+    if value.months == 1 and value.month == 1:
+        checked = cycles.monthly(tz=value.tz, day=value.day)
+    elif value.months == 3:
+        checked = cycles.quarterly(tz=value.tz, month=value.month, day=value.day)
+    elif value.months == 12:
+        checked = cycles.yearly(tz=value.tz, month=value.month, day=value.day)
+    else:
+        raise BadCalendarError(
+            f"a monthly cycle of {value.months!r} months starting in month {value.month!r} "
+            "is not one ratekit builds; give months 1 (with month 1), 3 (quarters, month 1 "
+            "to 3) or 12 (years, month 1 to 12)."
+        )
+    if checked != value:
+        raise BadCalendarError(
+            f"quarters starting in month {value.month!r} are written with month "
+            f"{checked.month} (the first quarter of the year that starts in the same cycle)."
+        )
+
+
+def _check_every(value: cycles.Every) -> None:
+    if value.period_us <= 0 or not 0 <= value.anchor_us < value.period_us:
+        raise BadCalendarError(
+            f"an every cycle needs period_us > 0 and 0 <= anchor_us < period_us, not "
+            f"period_us={value.period_us!r}, anchor_us={value.anchor_us!r}."
+        )
+
+
+def _seconds(value: object, what: str) -> str:
+    if not 0 <= typing.cast("int", value) < _SECONDS_PER_DAY:
+        raise BadCalendarError(
+            f"{what} {value!r} is not a time of day in seconds; give 0 to 86399 (22:00 is 79200)."
+        )
+    seconds = typing.cast("int", value)
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _check_daily_window(value: windows.DailyWindow) -> None:
+    windows.daily(
+        _seconds(value.start_seconds, "daily window start_seconds"),
+        _seconds(value.end_seconds, "daily window end_seconds"),
+        tz=value.tz,
+    )
+
+
+def _check_weekly_window(value: windows.WeeklyWindow) -> None:
+    for day, what in ((value.start_weekday, "start_weekday"), (value.end_weekday, "end_weekday")):
+        if not 0 <= day <= 6:
+            raise BadCalendarError(
+                f"weekly window {what} {day!r} is not a weekday; give 0 (Monday) to 6 (Sunday)."
+            )
+    windows.weekly(
+        (value.start_weekday, _seconds(value.start_seconds, "weekly window start_seconds")),
+        (value.end_weekday, _seconds(value.end_seconds, "weekly window end_seconds")),
+        tz=value.tz,
+    )
+
+
+def _check_weekly(value: cycles.Weekly) -> None:
+    cycles.weekly(tz=value.tz, weekday=value.weekday)
+
+
+#: The values whose class alone does not check its fields: each is checked as the public
+#: constructor (``rk.cycles.monthly``, ``rk.windows.daily``, ...) would check it.
+_CHECKS: Final[Mapping[type, Callable[[Any], object]]] = {
+    cycles.Monthly: _check_monthly,
+    cycles.Weekly: _check_weekly,
+    cycles.Every: _check_every,
+    windows.DailyWindow: _check_daily_window,
+    windows.WeeklyWindow: _check_weekly_window,
+    windows.CronWindow: lambda value: windows.cron(value.start, value.end, tz=value.tz),
+    windows.Union: lambda value: windows.union(*value.windows),
+    windows.Intersection: lambda value: windows.intersection(*value.windows),
+    windows.Complement: lambda value: windows.complement(value.window),
+}
+_SECONDS_PER_DAY: Final = 86_400
 
 
 def _load_value(data: Any, hint: Any, path: str) -> Any:
+    if path.count(".") + path.count("[") > MAX_DEPTH:
+        raise fail(
+            path,
+            f"nested more than {MAX_DEPTH} levels deep; plan data is never that deep "
+            "(a window combining windows combining windows ... is built in Python).",
+        )
     options = alternatives(hint)
     if data is None:
         if _NoneType in options:
@@ -293,7 +386,7 @@ def _load_value(data: Any, hint: Any, path: str) -> Any:
         found, value = _try(option, data, path)
         if found:
             return value
-    raise fail(path, f"expected {_describe(hint)}, not {type(data).__name__}: {data!r}.")
+    raise fail(path, f"expected {_describe(hint)}, not {type(data).__name__}: {show(data)}.")
 
 
 def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR0911, PLR0912 - one case per shape
@@ -310,17 +403,12 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
             return True, data
         if isinstance(data, str):
             allowed = ", ".join(repr(arg) for arg in typing.get_args(option))
-            raise fail(path, f"{data!r} is not one of {allowed}.")
+            raise fail(path, f"{show(data)} is not one of {allowed}.")
         return False, None
     if option is Decimal:
         if isinstance(data, bool) or not isinstance(data, str | int | float):
             return False, None
-        try:
-            return True, to_decimal(data, repr(data))
-        except RatekitError:
-            raise fail(
-                path, f"{data!r} is not a decimal number; write it like '12.5' or '1e9'."
-            ) from None
+        return True, bounded_decimal(data, path)
     if option is _dt.datetime:
         if not isinstance(data, str):
             return False, None
@@ -338,7 +426,7 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
     if _is_selector(option):
         if not isinstance(data, Mapping):
             return False, None
-        return True, {str(key): decode_scalar(item, f"{path}.{key}") for key, item in data.items()}
+        return True, {str(key): decode_value(item, f"{path}.{key}") for key, item in data.items()}
     item = _tuple_item(option)
     if item is not None:
         if isinstance(data, str) or not isinstance(data, Sequence):
@@ -436,13 +524,26 @@ def load_document(data: Mapping[str, Any]) -> Document:
         raise fail(unknown[0], "a document holds 'meters', 'plans' and 'assignments' only.")
     meters = _load_list(data.get("meters", ()), policies.Meter, "meters")
     plans = _load_list(data.get("plans", ()), pricebook.Plan, "plans")
-    by_id = {plan.id: plan for plan in plans}
+    by_id: dict[str, pricebook.Plan] = {}
+    for index, plan in enumerate(plans):
+        if plan.id in by_id:
+            raise fail(
+                f"plans[{index}].id",
+                f"plan id {plan.id!r} is already the id of another plan; assignments name "
+                "plans by id, so each plan of a document needs its own.",
+            )
+        by_id[plan.id] = plan
     assignments = []
     for index, item in enumerate(_sequence(data.get("assignments", ()), "assignments")):
         where = f"assignments[{index}]"
         if not isinstance(item, Mapping):
             raise fail(where, f"an assignment is an object, not {type(item).__name__}.")
         plan_id = item.get("plan")
+        if not isinstance(plan_id, str):
+            raise fail(
+                f"{where}.plan",
+                f"an assignment names its plan by id (a string), not {show(plan_id)}.",
+            )
         if plan_id not in by_id:
             known = ", ".join(repr(key) for key in by_id) or "(none)"
             raise fail(
