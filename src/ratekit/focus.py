@@ -20,7 +20,8 @@ its lines once. The mapping:
   allowance's free part; the share of the cycle for a fee; null for a minimum's top-up).
 - ``ListUnitPrice`` (= ``ContractedUnitPrice``): the unit price of a linear price or a
   fee, and then ``ListCost = PricingQuantity * ListUnitPrice`` exactly; null for a tiered
-  price, whose ``ListCost`` is the billed cost. ratekit prices are list prices:
+  price, whose ``ListCost`` is the billed cost, and for a minimum's top-up (which has no
+  ``PricingQuantity``). ratekit prices are list prices:
   ``ContractedCost = ListCost`` and ``EffectiveCost = BilledCost``.
 - ``ProviderName``, ``PublisherName``, ``InvoiceIssuerName``: given by the caller;
   ``ServiceName`` and ``ServiceCategory`` per meter, from the caller's mappings (by
@@ -218,15 +219,16 @@ def _row(
     billable = CONTEXT.subtract(charge.quantity, charge.free)
     usage = category == "Usage"
     pricing_quantity: Decimal | None = billable if category in ("Usage", "Purchase") else None
-    unit_price = charge.unit_price
+    # A unit price only with a quantity it prices: a minimum's top-up has none (its unit
+    # price is the commitment, which the top-up is not), and a price stated per another
+    # unit does not give the amount from this quantity.
+    unit_price = charge.unit_price if pricing_quantity is not None else None
     if (
         unit_price is not None
         and pricing_quantity is not None
         and CONTEXT.multiply(pricing_quantity, unit_price) != charge.amount
     ):
-        unit_price = (
-            None  # a price stated per another unit, or a fee's proration: no list unit price
-        )
+        unit_price = None
     list_cost = (
         CONTEXT.multiply(pricing_quantity, unit_price)
         if unit_price is not None and pricing_quantity is not None
