@@ -39,14 +39,16 @@ Example:
 
 from __future__ import annotations
 
+import decimal
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 import attrs
 
 from . import plandata
+from ._calendar import zone
 from ._codec import (
     alias,
     alternatives,
@@ -58,6 +60,7 @@ from ._codec import (
     init_fields,
     show,
 )
+from ._decimals import CONTEXT, ZERO
 from ._instants import format_us, to_us
 from .billing import Invoice, InvoiceLine
 from .errors import RatekitError, RatekitTypeError
@@ -225,9 +228,93 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
             + ".",
         )
     try:
-        return cls(**kwargs)
+        value = cls(**kwargs)
     except RatekitError as error:
         raise fail(path, str(error)) from None
+    check = _CHECKS.get(cls)
+    if check is not None:
+        check(value, path)
+    return value
+
+
+def _where(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _check_charge(charge: Charge, path: str) -> None:
+    """What billing relies on and a Charge does not check itself: its rounding."""
+    if charge.quantum <= 0:
+        raise fail(
+            _where(path, "quantum"),
+            f"{show(str(charge.quantum))} is not a rounding quantum; give a positive "
+            "decimal such as '0.01'.",
+        )
+    if charge.rounding not in _ROUNDINGS:
+        raise fail(
+            _where(path, "rounding"),
+            f"{show(charge.rounding)} is not a decimal rounding mode; use one of "
+            + ", ".join(sorted(_ROUNDINGS))
+            + ".",
+        )
+
+
+def _check_line(line: InvoiceLine, path: str) -> None:
+    """A line's precise amount is the sum of its charges (an edit of one shows here)."""
+    if line.charges:
+        exact = sum((charge.amount for charge in line.charges), ZERO)
+        if CONTEXT.compare(exact, line.precise) != 0:
+            raise fail(
+                _where(path, "precise"),
+                f"{show(str(line.precise))} is not the sum of the line's charges, {exact}; "
+                "a row changed by hand must keep the line's amounts consistent.",
+            )
+
+
+def _check_invoice(invoice: Invoice, path: str) -> None:
+    """An invoice's totals are the sums of its lines, in its currency and timezone."""
+    if invoice.tz is not None:
+        try:
+            zone(invoice.tz, "invoice tz")
+        except RatekitError as error:
+            raise fail(_where(path, "tz"), str(error)) from None
+    for index, line in enumerate(invoice.lines):
+        for number, charge in enumerate(line.charges):
+            if charge.currency != invoice.currency:
+                raise fail(
+                    f"{_where(path, 'lines')}[{index}].charges[{number}].currency",
+                    f"{show(charge.currency)} is not the invoice's currency "
+                    f"{show(invoice.currency)}; an invoice never adds amounts of two currencies.",
+                )
+    for key, total, parts in (
+        ("total", invoice.total, [line.amount for line in invoice.lines]),
+        ("precise_total", invoice.precise_total, [line.precise for line in invoice.lines]),
+    ):
+        exact = sum(parts, ZERO)
+        if CONTEXT.compare(exact, total) != 0:
+            raise fail(
+                _where(path, key),
+                f"{show(str(total))} is not the sum of the invoice's lines, {exact}; a row "
+                "changed by hand must keep the invoice's totals consistent.",
+            )
+
+
+#: Rules a row must keep that its class does not check itself (billing relies on them).
+_CHECKS: Final[Mapping[type, Callable[[Any, str], None]]] = {
+    Charge: _check_charge,
+    InvoiceLine: _check_line,
+    Invoice: _check_invoice,
+}
+_ROUNDINGS: Final = frozenset(
+    {
+        decimal.ROUND_HALF_EVEN,
+        decimal.ROUND_HALF_UP,
+        decimal.ROUND_HALF_DOWN,
+        decimal.ROUND_UP,
+        decimal.ROUND_DOWN,
+        decimal.ROUND_CEILING,
+        decimal.ROUND_FLOOR,
+    }
+)
 
 
 def _instant(data: Any, path: str) -> Any:
