@@ -519,3 +519,11 @@ def test_a_selector_value_is_flat():
         {"plans": [_plan(entries=[_entry(where={"size": {"decimal": "1.5"}})])]}
     )
     assert document.plans[0].entries[0].matches({"size": Decimal("1.5")})
+
+
+def test_an_assignment_without_its_account_is_refused():
+    # was: TypeError: Assignment.__init__() missing 1 required positional argument
+    _refused(
+        {"plans": [_plan()], "assignments": [{"plan": "p"}]},
+        "assignments[0].account: Assignment needs 'account'; it has no default.",
+    )

@@ -550,7 +550,7 @@ def load_document(data: Mapping[str, Any]) -> Document:
                 f"{where}.plan", f"no plan has id {plan_id!r}; the document's plans are: {known}."
             )
         rest = {key: value for key, value in item.items() if key != "plan"}
-        fields = _load_object_fields(pricebook.Assignment, rest, where)
+        fields = _load_object_fields(pricebook.Assignment, rest, where, given=("plan",))
         try:
             assignments.append(pricebook.Assignment(plan=by_id[plan_id], **fields))
         except RatekitError as error:
@@ -558,7 +558,9 @@ def load_document(data: Mapping[str, Any]) -> Document:
     return Document(meters, plans, tuple(assignments))
 
 
-def _load_object_fields(cls: type, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+def _load_object_fields(
+    cls: type, data: Mapping[str, Any], path: str, given: tuple[str, ...] = ()
+) -> dict[str, Any]:
     hints = field_hints(cls)
     fields = {alias(f): f for f in init_fields(cls)}
     out = {}
@@ -566,6 +568,9 @@ def _load_object_fields(cls: type, data: Mapping[str, Any], path: str) -> dict[s
         if key not in fields:
             raise fail(f"{path}.{key}", f"{_NAMES[cls]} has no field {key!r}.")
         out[key] = _load_value(item, hints[fields[key].name], f"{path}.{key}")
+    for key, field in fields.items():
+        if key not in out and key not in given and field.default is attrs.NOTHING:
+            raise fail(f"{path}.{key}", f"{_NAMES[cls]} needs {key!r}; it has no default.")
     return out
 
 
