@@ -419,8 +419,9 @@ def test_a_cycle_is_checked_as_its_constructor_checks_it(cycle, message):
         (
             {"type": "windows.Complement", "window": {"type": "cycles.Hourly"}},
             (
-                "plans[0].entries[0].window: windows.complement argument must be a recurring window "
-                "with within_us(), not Hourly: cycles.hourly()."
+                "plans[0].entries[0].window.window: type 'cycles.Hourly' is not a window; this "
+                "field takes one of windows.DailyWindow, windows.WeeklyWindow, windows.CronWindow, "
+                "windows.Union, windows.Intersection, windows.Complement."
             ),
         ),
     ],
@@ -526,4 +527,25 @@ def test_an_assignment_without_its_account_is_refused():
     _refused(
         {"plans": [_plan()], "assignments": [{"plan": "p"}]},
         "assignments[0].account: Assignment needs 'account'; it has no default.",
+    )
+
+
+def test_a_type_of_another_kind_is_refused_naming_the_kinds_the_field_takes():
+    # was: "plans[0].entries[0].price.currency: Plan needs 'currency'; it has no default."
+    _refused(
+        {"plans": [_plan(entries=[_entry(price={"type": "Plan", "id": "x"})])]},
+        "plans[0].entries[0].price: type 'Plan' is not a price model; this field takes one of "
+        "PerUnit, Flat, Graduated, Volume, Package, Percentage, GraduatedPercentage.",
+    )
+    _refused(
+        {"meters": [{"name": "m", "unit": "hour", "policy": {"type": "cycles.Hourly"}}]},
+        "meters[0].policy: type 'cycles.Hourly' is not a cost policy; this field takes one of "
+        "OnOff, Continuous, Discrete, Counter, Max, Min, Latest, Count, UniqueCount, Percentile, "
+        "TimeWeightedMean.",
+    )
+    # was: "expected a list, not list: [['flavor', 'x']]"
+    _refused(
+        {"plans": [_plan(entries=[_entry(where=[["flavor", "x"]])])]},
+        "plans[0].entries[0].where: expected an object of attribute values, not list: "
+        "[['flavor', 'x']].",
     )

@@ -117,6 +117,30 @@ TYPES: Final[Mapping[str, type]] = {
     "TimeWeightedMean": policies.TimeWeightedMean,
 }
 _NAMES: Final[Mapping[type, str]] = {cls: name for name, cls in TYPES.items()}
+
+
+def _named(*modules: object) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, cls in TYPES.items()
+        if any(vars(m).get(cls.__name__) is cls for m in modules)
+    )
+
+
+_PRICES: Final = tuple(name for name in _named(prices, percentages) if name != "Tier")
+_WINDOWS: Final = tuple(name for name in TYPES if name.startswith("windows."))
+_CYCLES: Final = tuple(name for name in TYPES if name.startswith("cycles."))
+_POLICIES: Final = tuple(name for name in _named(policies) if name != "Meter")
+#: What a field of each extension-point type may name in its "type".
+_KINDS: Final[Mapping[Any, tuple[str, tuple[str, ...]]]] = {
+    prices.PriceModel: ("a price model", _PRICES),
+    pricebook._Window: ("a window", _WINDOWS),
+    windows.Window: ("a window", _WINDOWS),
+    pricebook._Cycle: ("a billing cycle", _CYCLES),
+    policies.TimePolicy: ("a cost policy", _POLICIES),
+    policies.DeltaPolicy: ("a cost policy", _POLICIES),
+    policies.SamplePolicy: ("a cost policy", _POLICIES),
+}
 _KNOWN: Final = ", ".join(TYPES)
 
 _NoneType: Final = type(None)
@@ -370,6 +394,20 @@ _CHECKS: Final[Mapping[type, Callable[[Any], object]]] = {
 _SECONDS_PER_DAY: Final = 86_400
 
 
+def _check_kind(data: Mapping[str, Any], hint: Any, path: str) -> None:
+    """A "type" that names a built-in type of another kind than the field holds is refused."""
+    kinds = [_KINDS[option] for option in alternatives(hint) if option in _KINDS]
+    name = data.get("type")
+    if not kinds or not isinstance(name, str) or name not in TYPES:
+        return
+    allowed = tuple(dict.fromkeys(n for _, names in kinds for n in names))
+    if name not in allowed:
+        raise fail(
+            path,
+            f"type {name!r} is not {kinds[0][0]}; this field takes one of {', '.join(allowed)}.",
+        )
+
+
 def _load_value(data: Any, hint: Any, path: str) -> Any:
     if path.count(".") + path.count("[") > MAX_DEPTH:
         raise fail(
@@ -378,6 +416,8 @@ def _load_value(data: Any, hint: Any, path: str) -> Any:
             "(a window combining windows combining windows ... is built in Python).",
         )
     options = alternatives(hint)
+    if isinstance(data, Mapping):
+        _check_kind(data, hint, path)
     if data is None:
         if _NoneType in options:
             return None
@@ -460,6 +500,8 @@ def _describe(hint: Any) -> str:
             names.append("an ISO-8601 instant")
         elif option is _dt.tzinfo:
             names.append("an IANA timezone name")
+        elif _is_selector(option):
+            names.append("an object of attribute values")
         elif _tuple_item(option) is not None or option in (str, int, bool):
             names.append("a list" if _tuple_item(option) is not None else option.__name__)
         elif typing.get_origin(option) is typing.Literal:
