@@ -549,3 +549,36 @@ def test_a_type_of_another_kind_is_refused_naming_the_kinds_the_field_takes():
         "plans[0].entries[0].where: expected an object of attribute values, not list: "
         "[['flavor', 'x']].",
     )
+
+
+def test_a_toml_document_with_unquoted_instants_loads():
+    import tomllib
+
+    # TOML (and YAML) parse an unquoted offset date-time as an aware datetime; it was refused
+    # with "expected an ISO-8601 instant or null, not datetime". A naive one still is.
+    data = tomllib.loads(
+        """
+        [[plans]]
+        id = "p"
+        currency = "EUR"
+        cycle = { type = "cycles.Monthly", tz = "UTC", day = 1 }
+        entries = []
+
+        [[assignments]]
+        account = "acme"
+        plan = "p"
+        start = 2026-03-01T00:00:00+01:00
+        """
+    )
+    document = plandata.load_document(data)
+    assert document.assignments[0].start == dt.datetime(2026, 2, 28, 23, tzinfo=dt.UTC)
+    assert plandata.dump_document(document)["assignments"][0]["start"] == "2026-02-28T23:00:00Z"
+    naive = {
+        **data,
+        "assignments": [{"account": "a", "plan": "p", "start": dt.datetime(2026, 1, 1)}],  # noqa: DTZ001 - naive on purpose
+    }
+    with pytest.raises(
+        rk.BadDataError,
+        match=r"^assignments\[0\]\.start: instant '2026-01-01T00:00:00' is a naive datetime",
+    ):
+        plandata.load_document(naive)

@@ -450,7 +450,8 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
             return False, None
         return True, bounded_decimal(data, path)
     if option is _dt.datetime:
-        if not isinstance(data, str):
+        # A string, or the aware datetime a TOML or YAML parser makes of an unquoted one.
+        if not isinstance(data, str | _dt.datetime):
             return False, None
         try:
             return True, from_us(to_us(data, "instant"))
