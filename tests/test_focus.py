@@ -8,6 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import attrs
+import pytest
 from hypothesis import given
 
 import ratekit as rk
@@ -226,3 +227,43 @@ def test_a_minimum_top_up_has_no_unit_price_and_a_prorated_fee_keeps_the_rule():
     fee = by_kind["fee"]
     assert fee["ListUnitPrice"] == "10"
     assert Fraction(fee["PricingQuantity"]) * 10 == Fraction(fee["ListCost"])
+
+
+def test_what_is_not_charges_or_a_provider_is_refused_naming_it():
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm", rk.PerUnit("0.1"))]
+    )
+    rows = [rk.UsageRow("acme", "vm", "vm-1", MARCH, MARCH, 1, "hour", {}, ())]
+    rating = rk.rate(rows, plan, span=MARCH)
+    cases = [
+        # were: AttributeError: 'Invoice' object has no attribute 'kind', TypeError, ValueError
+        (
+            lambda: rk.focus_rows(rk.bill(rating), provider="X"),
+            (
+                "focus_rows takes a Rating or charges (not invoices); item 0 is Invoice: "
+                "Invoice('acme', '2026-03-01T00:00:00Z'...01T00:00:00Z', 1 lines, total=0.10 EUR)."
+            ),
+        ),
+        (
+            lambda: rk.focus_rows(None, provider="X"),
+            "focus_rows takes a Rating or charges (not invoices), not NoneType: None.",
+        ),
+        (
+            lambda: rk.focus_rows(rating, provider=""),
+            (
+                "focus_rows provider is the ProviderName FOCUS requires on every row: a non-empty "
+                "string such as 'Example Cloud', not ''."
+            ),
+        ),
+        (
+            lambda: rk.focus_rows(rating, provider="X", service_categories=["Compute"]),
+            (
+                "focus_rows service_categories maps names to strings, e.g. {'vm.hours': 'Compute'}, "
+                "not ['Compute']."
+            ),
+        ),
+    ]
+    for call, message in cases:
+        with pytest.raises(rk.RatekitTypeError) as caught:
+            call()
+        assert str(caught.value) == message

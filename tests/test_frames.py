@@ -7,6 +7,7 @@ import sys
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 
 import ratekit as rk
 
@@ -98,3 +99,38 @@ def test_description_cells_keep_their_values_never_floats():
         cell for name in frame.columns if name.startswith("description.") for cell in frame[name]
     ]
     assert not any(isinstance(cell, float) for cell in cells)
+
+
+def test_frames_refuse_what_they_do_not_show():
+    rating = rk.rate(ROWS, PLAN, span=MARCH)
+    # usage_frame(charges) used to give a frame of charges; the others escaped as
+    # AttributeError or TypeError
+    cases = [
+        (
+            lambda: rk.usage_frame(rating.charges),
+            "usage_frame takes a Usage or usage rows; item 0 is Charge: ",
+        ),
+        (
+            lambda: rk.charges_frame(ROWS),
+            "charges_frame takes a Rating or charges; item 0 is UsageRow: ",
+        ),
+        (
+            lambda: rk.invoice_lines_frame(rating),
+            (
+                "invoice_lines_frame takes an invoice or invoices (rk.bill(...)), not Rating: "
+                "Rating(3 charges, 0 anomalies)."
+            ),
+        ),
+        (
+            lambda: rk.charges_frame(None),
+            "charges_frame takes a Rating or charges, not NoneType: None.",
+        ),
+    ]
+    for call, message in cases:
+        with pytest.raises(rk.RatekitTypeError) as caught:
+            call()
+        assert str(caught.value).startswith(message)
+    with pytest.raises(
+        rk.RatekitTypeError, match=r"^to_row takes one of .*, not NoneType: None\.$"
+    ):
+        rk.to_rows(None)  # type: ignore[arg-type]

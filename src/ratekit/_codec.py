@@ -12,14 +12,14 @@ import reprlib
 import sys
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from ._decimals import CONTEXT, to_decimal
-from .errors import BadDataError, RatekitError
+from .errors import BadDataError, RatekitError, RatekitTypeError
 
 __all__ = [
     "alias",
@@ -31,6 +31,7 @@ __all__ = [
     "fail",
     "field_hints",
     "init_fields",
+    "items_of",
     "show",
 ]
 
@@ -50,6 +51,21 @@ _SHOW.maxlevel = 3
 def show(data: object) -> str:
     """A short repr of untrusted data for an error message (deep or huge data is cut)."""
     return _SHOW.repr(data)
+
+
+def items_of(values: object, item: type, what: str, takes: str) -> list[Any]:
+    """``values`` as a list of ``item`` values, or a RatekitTypeError saying what ``what`` takes."""
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise RatekitTypeError(
+            f"{what} takes {takes}, not {type(values).__name__}: {show(values)}."
+        )
+    out = list(values)
+    for index, value in enumerate(out):
+        if not isinstance(value, item):
+            raise RatekitTypeError(
+                f"{what} takes {takes}; item {index} is {type(value).__name__}: {show(value)}."
+            )
+    return out
 
 
 def bounded_decimal(data: object, path: str) -> Decimal:

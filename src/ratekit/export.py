@@ -111,6 +111,8 @@ def to_rows(values: Iterable[object]) -> list[dict[str, Any]]:
         >>> rk.to_rows([rk.Anomaly("duplicate", "event 'e2' seen twice: ignored.", ("e2",))])
         [{'kind': 'duplicate', 'message': "event 'e2' seen twice: ignored.", 'record_ids': ['e2']}]
     """
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise _not_a_row(values)
     return [to_row(value) for value in values]
 
 

@@ -45,7 +45,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
-from ._codec import encode_scalar
+from ._codec import encode_scalar, items_of, show
 from ._decimals import CONTEXT
 from ._instants import format_us
 from .errors import RatekitTypeError
@@ -173,6 +173,24 @@ def focus_rows(
         ...     print(error)  # doctest: +ELLIPSIS
         service category 'Servers' of 'vm' is not a FOCUS 1.2 ServiceCategory; use one of 'AI and Machine Learning', ...
     """
+    if not isinstance(provider, str) or not provider:
+        raise RatekitTypeError(
+            f"focus_rows provider is the ProviderName FOCUS requires on every row: a "
+            f"non-empty string such as 'Example Cloud', not {show(provider)}."
+        )
+    for argument, mapping in (
+        ("service_names", service_names),
+        ("service_categories", service_categories),
+        ("account_names", account_names),
+    ):
+        if mapping is not None and (
+            not isinstance(mapping, Mapping)
+            or not all(isinstance(v, str) for v in mapping.values())
+        ):
+            raise RatekitTypeError(
+                f"focus_rows {argument} maps names to strings, e.g. {{'vm.hours': 'Compute'}}, "
+                f"not {show(mapping)}."
+            )
     names = dict(service_names or {})
     categories = dict(service_categories or {})
     for key, category in categories.items():
@@ -182,7 +200,11 @@ def focus_rows(
                 f"service category {category!r} of {key!r} is not a FOCUS 1.2 "
                 f"ServiceCategory; use one of {known}."
             )
-    items = charges.charges if isinstance(charges, Rating) else charges
+    items = (
+        charges.charges
+        if isinstance(charges, Rating)
+        else items_of(charges, Charge, "focus_rows", "a Rating or charges (not invoices)")
+    )
     return [
         _row(
             charge,

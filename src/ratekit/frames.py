@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._codec import alias, alternatives, decode_scalar, field_hints, init_fields
+from ._codec import alias, alternatives, decode_scalar, field_hints, init_fields, items_of
 from .billing import Invoice, InvoiceLine
 from .export import to_row
 from .rating import Charge, Rating
@@ -124,7 +124,11 @@ def usage_frame(usage: Usage | Iterable[UsageRow]) -> pd.DataFrame:
         >>> list(rk.usage_frame([]).columns)
         []
     """
-    rows = usage.rows if isinstance(usage, Usage) else usage
+    rows = (
+        usage.rows
+        if isinstance(usage, Usage)
+        else items_of(usage, UsageRow, "usage_frame", "a Usage or usage rows")
+    )
     data = [to_row(row) for row in rows]
     return _frame(data, _decimal_columns(UsageRow), ())
 
@@ -141,7 +145,11 @@ def charges_frame(charges: Rating | Iterable[Charge]) -> pd.DataFrame:
         >>> frame[["resource", "amount"]].to_dict("records")
         [{'resource': 'vm-0', 'amount': Decimal('0.005')}, {'resource': 'vm-1', 'amount': Decimal('0.005')}, {'resource': 'vm-2', 'amount': Decimal('0.005')}]
     """
-    items = charges.charges if isinstance(charges, Rating) else charges
+    items = (
+        charges.charges
+        if isinstance(charges, Rating)
+        else items_of(charges, Charge, "charges_frame", "a Rating or charges")
+    )
     data = []
     for charge in items:
         row = to_row(charge)
@@ -165,7 +173,13 @@ def invoice_lines_frame(invoices: Invoice | Iterable[Invoice]) -> pd.DataFrame:
         >>> rk.invoice_lines_frame(rk.bill(rk.rate(rows, plan, span=march)))[["account", "precise", "amount"]].to_dict("records")
         [{'account': 'acme', 'precise': Decimal('0.015'), 'amount': Decimal('0.02')}]
     """
-    items = [invoices] if isinstance(invoices, Invoice) else list(invoices)
+    items = (
+        [invoices]
+        if isinstance(invoices, Invoice)
+        else items_of(
+            invoices, Invoice, "invoice_lines_frame", "an invoice or invoices (rk.bill(...))"
+        )
+    )
     data = []
     for invoice in items:
         head = to_row(invoice)
