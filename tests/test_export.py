@@ -198,7 +198,7 @@ def test_hostile_description_values_name_the_key():
         rk.from_row(rk.UsageRow, {**row, "quantity": "1e999999999"})
     assert str(caught.value) == (
         "quantity: '1e999999999' is out of range: a decimal number has at most 60 significant "
-        "digits and a magnitude below 1e25."
+        "digits and, unless it is 0, a magnitude from 1e-30 to below 1e25."
     )
 
 

@@ -478,13 +478,15 @@ def test_duplicate_plan_ids_and_a_plan_that_is_not_an_id_are_refused():
             "1e999999999",
             (
                 "plans[0].entries[0].price.rate: '1e999999999' is out of range: a decimal number "
-                "has at most 60 significant digits and a magnitude below 1e25."
+                "has at most 60 significant digits and, unless it is 0, a magnitude from 1e-30 to "
+                "below 1e25."
             ),
         ),
         (
             "1" * 61,
             "plans[0].entries[0].price.rate: '" + "1" * 61 + "' is out of "
-            "range: a decimal number has at most 60 significant digits and a magnitude below 1e25.",
+            "range: a decimal number has at most 60 significant digits and, unless it is 0, a "
+            "magnitude from 1e-30 to below 1e25.",
         ),
         (
             "Infinity",
@@ -582,3 +584,15 @@ def test_a_toml_document_with_unquoted_instants_loads():
         match=r"^assignments\[0\]\.start: instant '2026-01-01T00:00:00' is a naive datetime",
     ):
         plandata.load_document(naive)
+
+
+def test_a_vanishing_block_is_refused_at_the_door():
+    # Found by the fuzz law: a block of 4.2e-229 units loaded, and rating divided a
+    # quantity into more blocks than 60 digits hold (decimal.DivisionImpossible).
+    tiers = [{"unit": "0.09", "block": 4.2332788895248995e-229}]
+    _refused(
+        {"plans": [_plan(entries=[_entry(price={"type": "Graduated", "tiers": tiers})])]},
+        "plans[0].entries[0].price.tiers[0].block: 4.2332788895248995e-229 is out of range: a "
+        "decimal number has at most 60 significant digits and, unless it is 0, a magnitude "
+        "from 1e-30 to below 1e25.",
+    )

@@ -41,6 +41,8 @@ MAX_DEPTH: typing.Final = 64
 #: The largest magnitude a Decimal read from data may have (below 1e25), and its most
 #: significant digits (ratekit's context): beyond them, money could not stay exact.
 MAX_ADJUSTED: typing.Final = 24
+#: The smallest magnitude of a non-zero Decimal read from data (1e-30).
+MIN_ADJUSTED: typing.Final = -30
 
 _SHOW = reprlib.Repr()
 _SHOW.maxstring = 80
@@ -73,7 +75,9 @@ def bounded_decimal(data: object, path: str) -> Decimal:
 
     Refuses (with a :class:`~ratekit.BadDataError` naming ``path``) what is not a finite
     decimal number, has more significant digits than ratekit's 60-digit context, or has
-    a magnitude of 1e25 or more: such a value would be rounded, or overflow, later.
+    a magnitude of 1e25 or more, or (other than zero) below 1e-30: such a value would be
+    rounded, or overflow (a block of 1e-229 units divides a quantity into more blocks
+    than 60 digits hold), later.
     """
     try:
         value = to_decimal(data, path)
@@ -81,11 +85,15 @@ def bounded_decimal(data: object, path: str) -> Decimal:
         raise fail(
             path, f"{show(data)} is not a decimal number; write it like '12.5' or '1e9'."
         ) from None
-    if value and (len(value.as_tuple().digits) > CONTEXT.prec or value.adjusted() > MAX_ADJUSTED):
+    if value and (
+        len(value.as_tuple().digits) > CONTEXT.prec
+        or not MIN_ADJUSTED <= value.adjusted() <= MAX_ADJUSTED
+    ):
         raise fail(
             path,
             f"{show(data)} is out of range: a decimal number has at most {CONTEXT.prec} "
-            f"significant digits and a magnitude below 1e{MAX_ADJUSTED + 1}.",
+            f"significant digits and, unless it is 0, a magnitude from 1e{MIN_ADJUSTED} to "
+            f"below 1e{MAX_ADJUSTED + 1}.",
         )
     return value
 
