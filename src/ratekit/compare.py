@@ -347,7 +347,7 @@ def compare_plans(
         ...     rk.compare_plans([], {}, span=march)
         ... except rk.RatekitTypeError as error:
         ...     print(error)
-        compare_plans needs at least one candidate plan, e.g. {'today': plan, 'proposal': other}.
+        compare_plans needs at least one candidate plan, named in a mapping, e.g. {'today': plan, 'proposal': other}.
     """
     if not isinstance(candidates, Mapping) or not candidates:
         given = "" if isinstance(candidates, Mapping) else f", not {type(candidates).__name__}"
