@@ -596,3 +596,17 @@ def test_a_vanishing_block_is_refused_at_the_door():
         "decimal number has at most 60 significant digits and, unless it is 0, a magnitude "
         "from 1e-30 to below 1e25.",
     )
+
+
+@pytest.mark.parametrize("rate", [" 1 ", "1_000", "١٢", "0x10", "1e", ""])
+def test_a_decimal_string_is_written_plainly(rate):
+    # Python's Decimal reads " 1 ", "1_000" and Arabic-Indic digits; data that did loaded,
+    # then dumped as another string ("١٢" as "12"), so the document did not come back.
+    _refused(
+        {"plans": [_plan(entries=[_entry(price={"type": "PerUnit", "rate": rate})])]},
+        f"plans[0].entries[0].price.rate: {rate!r} is not a decimal number; write it like "
+        "'12.5' or '1e9'.",
+    )
+    for plain in ("-1.5", ".5", "5.", "+2E-3", "1e9"):
+        document = {"plans": [_plan(entries=[_entry(price={"type": "PerUnit", "rate": plain})])]}
+        assert plandata.load_document(document).plans[0].entries[0].price.rate == Decimal(plain)

@@ -8,6 +8,7 @@ added to a value class flows through without a serialiser of its own.
 from __future__ import annotations
 
 import functools
+import re
 import reprlib
 import sys
 import types
@@ -43,6 +44,10 @@ MAX_DEPTH: typing.Final = 64
 MAX_ADJUSTED: typing.Final = 24
 #: The smallest magnitude of a non-zero Decimal read from data (1e-30).
 MIN_ADJUSTED: typing.Final = -30
+
+#: A decimal string as data writes it: ASCII digits, an optional sign, point and exponent
+#: (no spaces, underscores or other scripts' digits, which Python's Decimal would take).
+_DECIMAL: typing.Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 _SHOW = reprlib.Repr()
 _SHOW.maxstring = 80
@@ -80,6 +85,8 @@ def bounded_decimal(data: object, path: str) -> Decimal:
     than 60 digits hold), later.
     """
     try:
+        if isinstance(data, str) and not _DECIMAL.fullmatch(data):
+            raise fail(path, "not plain")
         value = to_decimal(data, path)
     except RatekitError:
         raise fail(
