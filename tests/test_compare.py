@@ -42,9 +42,10 @@ def test_a_worked_comparison():
         # acme: 100 * 0.05 = 5.00; tiered 100 * 0.06 + 1 = 7.00
         ("acme", 3, "today", Decimal("5.00"), Decimal("0.00"), "same"),
         ("acme", 3, "tiered", Decimal("7.00"), Decimal("2.00"), "pays more"),
-        # acme April: no usage; today bills nothing, tiered its base fee of 1.00
+        # acme April: no usage; today bills nothing, tiered its base fee of 1.00: acme pays
+        # 1.00 - 0 = 1.00 more (this row used to say "not billed" of a candidate that bills)
         ("acme", 4, "today", None, None, "not billed"),
-        ("acme", 4, "tiered", Decimal("1.00"), None, "not billed"),
+        ("acme", 4, "tiered", Decimal("1.00"), Decimal("1.00"), "pays more"),
         # globex March: 900 * 0.05 = 45.00; tiered 500 * 0.06 + 400 * 0.02 + 1 = 39.00
         ("globex", 3, "today", Decimal("45.00"), Decimal("0.00"), "same"),
         ("globex", 3, "tiered", Decimal("39.00"), Decimal("-6.00"), "pays less"),
@@ -70,7 +71,8 @@ def test_a_worked_comparison():
     }
     frame = comparison.to_frame()
     assert str(frame["cycle_start"].dtype) == "datetime64[us, UTC]"
-    assert frame["difference"].sum() == Decimal("-2.90")
+    # 0 + 2.00 + 1.00 (acme April, from nothing to the base fee) + 0 - 6.00 + 0 + 1.10
+    assert frame["difference"].sum() == Decimal("-1.90")
     wide = frame.pivot(index=["account", "cycle_start"], columns="candidate", values="total")
     assert wide.loc[("acme", frame["cycle_start"][0]), "tiered"] == Decimal("7.00")
 
@@ -161,3 +163,62 @@ def test_law_each_total_is_that_candidates_own_bill(rows, first, second):
         if row.total is not None and row.baseline is not None:
             assert row.difference == row.total - row.baseline
             assert (row.change == "pays less") == (row.total < row.baseline)
+
+
+def test_a_candidate_billing_what_the_baseline_does_not_is_compared_with_nothing_paid():
+    span = rk.Span(MARCH.start, APRIL.end)
+    comparison = rk.compare_plans(_rows(), {"today": TODAY, "tiered": TIERED}, span=span)
+    april = [r for r in comparison.rows if r.account == "acme" and r.cycle.start.month == 4]
+    # today bills acme nothing in April; tiered bills its base fee 1.00: 1.00 - 0 = 1.00
+    assert [(r.candidate, r.total, r.baseline, r.difference, r.change) for r in april] == [
+        ("today", None, None, None, "not billed"),
+        ("tiered", Decimal("1.00"), None, Decimal("1.00"), "pays more"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("candidates", "message"),
+    [
+        (
+            [TODAY, TIERED],
+            (
+                "compare_plans needs at least one candidate plan, named in a mapping, e.g. "
+                "{'today': plan, 'proposal': other}, not list."
+            ),
+        ),
+        (
+            {"today": None},
+            (
+                "candidate 'today' must be a Plan (for every account) or a list of Assignment "
+                "values, not NoneType: None."
+            ),
+        ),
+        (
+            {"today": "TODAY"},
+            (
+                "candidate 'today' must be a Plan (for every account) or a list of Assignment "
+                "values, not str: 'TODAY'."
+            ),
+        ),
+        (
+            {1: TODAY},
+            "candidate names are strings (they head the comparison's columns), not int: 1.",
+        ),
+    ],
+)
+def test_bad_candidates_are_refused_naming_them(candidates, message):
+    # {"today": None} used to escape as TypeError: 'NoneType' object is not iterable
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.compare_plans(_rows(), candidates, span=MARCH)
+    assert str(caught.value) == message
+
+
+def test_an_error_under_one_candidate_names_it():
+    # acme-only assigns no plan to globex, whose April usage then has none.
+    acme_only = [rk.Assignment("acme", TODAY)]
+    span = rk.Span(MARCH.start, APRIL.end)
+    with pytest.raises(rk.UnpricedUsageError) as caught:
+        rk.compare_plans(_rows(), {"today": TODAY, "acme only": acme_only}, span=span)
+    assert str(caught.value).startswith(
+        "under candidate 'acme only': usage of meter 'vm.hours' by account 'globex'"
+    )

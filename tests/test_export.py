@@ -127,7 +127,8 @@ def test_records_and_anomalies_have_rows():
 def test_bad_rows_name_the_key():
     row = rk.to_row(_rows()[0])
     with pytest.raises(
-        rk.BadDataError, match=r"^rows\[4\]\.quantity: 'lots' is not a decimal number\.$"
+        rk.BadDataError,
+        match=r"^rows\[4\]\.quantity: 'lots' is not a decimal number; write it like '12\.5' or '1e9'\.$",
     ):
         rk.from_row(rk.UsageRow, {**row, "quantity": "lots"}, path="rows[4]")
     with pytest.raises(rk.BadDataError, match=r"^span: needs 'span_start' and 'span_end'\.$"):
@@ -175,3 +176,95 @@ def test_law_charges_and_invoices_round_trip_through_json(rows, plan, by_resourc
         assert back == invoice
         assert str(back) == str(invoice)
         assert rk.to_row(back) == data
+
+
+def test_hostile_description_values_name_the_key():
+    row = rk.to_row(_rows()[0])
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    # was: RecursionError while writing the message
+    with pytest.raises(rk.BadDataError) as caught:
+        rk.from_row(rk.UsageRow, {**row, "description": {"a": deep}})
+    assert str(caught.value) == (
+        'description.a: an attribute value must be a string, number, bool, null or {"decimal": '
+        '"1.5"}, not list: [[[[...]]]].'
+    )
+    # was: "the value: description attribute 'a' must be ..." (no path)
+    with pytest.raises(rk.BadDataError) as caught:
+        rk.from_row(rk.UsageRow, {**row, "description": {"a": {"decimal": "1", "b": 2}}})
+    assert str(caught.value).startswith("description.a: an attribute value must be")
+    with pytest.raises(rk.BadDataError) as caught:
+        rk.from_row(rk.UsageRow, {**row, "quantity": "1e999999999"})
+    assert str(caught.value) == (
+        "quantity: '1e999999999' is out of range: a decimal number has at most 60 significant "
+        "digits and, unless it is 0, a magnitude from 1e-30 to below 1e25."
+    )
+
+
+def _refused(cls: type, row: object, message: str) -> None:
+    with pytest.raises(rk.BadDataError) as caught:
+        rk.from_row(cls, row)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+def test_an_invoice_row_changed_by_hand_must_stay_consistent():
+    # support 30 + vm 2.75 + egress 1.955 -> 1.96: lines 34.71, precise 34.705
+    row = rk.to_row(rk.bill(rk.rate(_rows(), _plan(), span=MARCH))[0])
+    # these used to load and print a total of 999 under lines adding up to 34.71
+    _refused(
+        rk.Invoice,
+        {**row, "total": "999"},
+        "total: '999' is not the sum of the invoice's lines, 34.71; a row changed by hand "
+        "must keep the invoice's totals consistent.",
+    )
+    _refused(
+        rk.Invoice,
+        {**row, "precise_total": "34.71"},
+        "precise_total: '34.71' is not the sum of the invoice's lines, 34.705; a row changed "
+        "by hand must keep the invoice's totals consistent.",
+    )
+    _refused(
+        rk.Invoice,
+        {**row, "lines": []},
+        "total: '34.71' is not the sum of the invoice's lines, 0; a row changed by hand must "
+        "keep the invoice's totals consistent.",
+    )
+    _refused(
+        rk.Invoice,
+        {**row, "currency": "USD"},
+        "lines[0].charges[0].currency: 'EUR' is not the invoice's currency 'USD'; an invoice "
+        "never adds amounts of two currencies.",
+    )
+    # was: ZoneInfoNotFoundError when printed
+    _refused(
+        rk.Invoice,
+        {**row, "tz": "Mars/Olympus"},
+        "tz: invoice tz 'Mars/Olympus' is not a known IANA timezone name; give one such as "
+        "'Europe/Zurich', 'America/New_York' or 'UTC'.",
+    )
+    line = row["lines"][0]
+    _refused(
+        rk.InvoiceLine,
+        {**line, "precise": "2"},
+        f"precise: '2' is not the sum of the line's charges, {line['precise']}; a row changed by "
+        "hand must keep the line's amounts consistent.",
+    )
+    assert rk.from_row(rk.Invoice, {**row, "tz": "Europe/Zurich"}).tz == "Europe/Zurich"
+
+
+def test_a_charge_row_keeps_a_rounding_billing_can_apply():
+    row = rk.to_row(rk.rate(_rows(), _plan(), span=MARCH).charges[0])
+    # was: TypeError from decimal when billed
+    _refused(
+        rk.Charge,
+        {**row, "rounding": "ROUND_SOMETIMES"},
+        "rounding: 'ROUND_SOMETIMES' is not a decimal rounding mode; use one of ROUND_CEILING, "
+        "ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP.",
+    )
+    # was: billed with a quantum of 0 (a total of '2' for 1.955)
+    _refused(
+        rk.Charge,
+        {**row, "quantum": "0"},
+        "quantum: '0' is not a rounding quantum; give a positive decimal such as '0.01'.",
+    )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from fractions import Fraction
 
 import attrs
+import pytest
 from hypothesis import given
 
 import ratekit as rk
@@ -70,16 +72,20 @@ def _check(rows: list[dict[str, object]]) -> None:
         else:
             assert row["ConsumedQuantity"] is None
         # ListCost = ListUnitPrice x PricingQuantity; ContractedCost likewise
-        if row["ListUnitPrice"] is not None and row["PricingQuantity"] is not None:
-            assert Decimal(row["PricingQuantity"]) * Decimal(row["ListUnitPrice"]) == Decimal(
+        # (exactly, as Fractions: a prorated quantity has 60 digits, beyond the default context)
+        if row["PricingQuantity"] is None:
+            assert row["ListUnitPrice"] is None
+            assert row["ContractedUnitPrice"] is None
+        if row["ListUnitPrice"] is not None:
+            assert Fraction(row["PricingQuantity"]) * Fraction(row["ListUnitPrice"]) == Fraction(
                 row["ListCost"]
             )
         else:
             assert row["ListCost"] == row["BilledCost"]
-        if row["ContractedUnitPrice"] is not None and row["PricingQuantity"] is not None:
-            assert Decimal(row["PricingQuantity"]) * Decimal(row["ContractedUnitPrice"]) == Decimal(
-                row["ContractedCost"]
-            )
+        if row["ContractedUnitPrice"] is not None:
+            assert Fraction(row["PricingQuantity"]) * Fraction(
+                row["ContractedUnitPrice"]
+            ) == Fraction(row["ContractedCost"])
         assert row["EffectiveCost"] == row["BilledCost"]
         json.dumps(row)
 
@@ -193,3 +199,77 @@ def test_law_focus_rows_keep_the_spec_rules_and_add_up(rows, plan):
     for invoice in rk.bill(rating):
         mine = [r for r in out if r["BillingAccountId"] == invoice.account]
         assert sum(Decimal(r["BilledCost"]) for r in mine) == invoice.precise_total
+
+
+def test_a_minimum_top_up_has_no_unit_price_and_a_prorated_fee_keeps_the_rule():
+    # The plan starts on the 16th: 16 of March's 31 days. Fee 10 * 16/31 and a minimum of
+    # 31 * 16/31 = 16 against usage 20 * 0.05 = 1.00 give a top-up of 15.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))],
+        fees=[rk.Fee("base", "10")],
+        minimums=[rk.Minimum("31")],
+    )
+    half = rk.Span("2026-03-16T00:00:00Z", MARCH.end)
+    rows = [rk.UsageRow("acme", "vm.hours", "vm-1", half, MARCH, 20, "hour", {}, ())]
+    rating = rk.rate(rows, [rk.Assignment("acme", plan, start=half.start)], span=MARCH)
+    out = rk.focus_rows(rating, provider="X")
+    _check(out)
+    by_kind = {row["x_ChargeKind"]: row for row in out}
+    minimum = by_kind["minimum"]
+    # was: ListUnitPrice '31' (the commitment) on a top-up of 15 with no PricingQuantity
+    assert (
+        minimum["PricingQuantity"],
+        minimum["ListUnitPrice"],
+        minimum["ContractedUnitPrice"],
+    ) == (
+        None,
+        None,
+        None,
+    )
+    assert Fraction(minimum["BilledCost"]) == Fraction(15) == Fraction(minimum["ListCost"])
+    fee = by_kind["fee"]
+    assert fee["ListUnitPrice"] == "10"
+    assert Fraction(fee["PricingQuantity"]) * 10 == Fraction(fee["ListCost"])
+
+
+def test_what_is_not_charges_or_a_provider_is_refused_naming_it():
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm", rk.PerUnit("0.1"))]
+    )
+    rows = [rk.UsageRow("acme", "vm", "vm-1", MARCH, MARCH, 1, "hour", {}, ())]
+    rating = rk.rate(rows, plan, span=MARCH)
+    cases = [
+        # were: AttributeError: 'Invoice' object has no attribute 'kind', TypeError, ValueError
+        (
+            lambda: rk.focus_rows(rk.bill(rating), provider="X"),
+            (
+                "focus_rows takes a Rating or charges (not invoices); item 0 is Invoice: "
+                "Invoice('acme', '2026-03-01T00:00:00Z'...-01T00:00:00Z', 1 line, total=0.10 EUR)."
+            ),
+        ),
+        (
+            lambda: rk.focus_rows(None, provider="X"),
+            "focus_rows takes a Rating or charges (not invoices), not NoneType: None.",
+        ),
+        (
+            lambda: rk.focus_rows(rating, provider=""),
+            (
+                "focus_rows provider is the ProviderName FOCUS requires on every row: a non-empty "
+                "string such as 'Example Cloud', not ''."
+            ),
+        ),
+        (
+            lambda: rk.focus_rows(rating, provider="X", service_categories=["Compute"]),
+            (
+                "focus_rows service_categories maps names to strings, e.g. {'vm.hours': 'Compute'}, "
+                "not ['Compute']."
+            ),
+        ),
+    ]
+    for call, message in cases:
+        with pytest.raises(rk.RatekitTypeError) as caught:
+            call()
+        assert str(caught.value) == message

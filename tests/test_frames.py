@@ -7,6 +7,7 @@ import sys
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 
 import ratekit as rk
 
@@ -78,3 +79,58 @@ def test_invoice_lines_frame_keeps_rounded_and_precise_amounts():
 def test_import_ratekit_does_not_import_pandas():
     code = "import sys, ratekit; assert 'pandas' not in sys.modules, 'pandas imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_description_cells_keep_their_values_never_floats():
+    # An int attribute missing on some rows stays an int (pandas would infer float64 and
+    # write 200.0); a Decimal attribute is the Decimal itself, not its {"decimal": ...} row form.
+    rows = [
+        rk.UsageRow("acme", "disk", "vol-1", MARCH, MARCH, 1, "GB", {"size_gb": 200}, ()),
+        rk.UsageRow("acme", "disk", "vol-2", MARCH, MARCH, 1, "GB", {"ratio": Decimal("1.5")}, ()),
+        rk.UsageRow("acme", "disk", "vol-3", MARCH, MARCH, 1, "GB", {"on": True}, ()),
+    ]
+    frame = rk.usage_frame(rows)
+    assert frame["description.size_gb"].tolist() == [200, None, None]
+    assert type(frame["description.size_gb"][0]) is int
+    assert frame["description.ratio"].tolist() == [None, Decimal("1.5"), None]
+    assert type(frame["description.ratio"][1]) is Decimal
+    assert frame["description.on"].tolist() == [None, None, True]
+    cells = [
+        cell for name in frame.columns if name.startswith("description.") for cell in frame[name]
+    ]
+    assert not any(isinstance(cell, float) for cell in cells)
+
+
+def test_frames_refuse_what_they_do_not_show():
+    rating = rk.rate(ROWS, PLAN, span=MARCH)
+    # usage_frame(charges) used to give a frame of charges; the others escaped as
+    # AttributeError or TypeError
+    cases = [
+        (
+            lambda: rk.usage_frame(rating.charges),
+            "usage_frame takes a Usage or usage rows; item 0 is Charge: ",
+        ),
+        (
+            lambda: rk.charges_frame(ROWS),
+            "charges_frame takes a Rating or charges; item 0 is UsageRow: ",
+        ),
+        (
+            lambda: rk.invoice_lines_frame(rating),
+            (
+                "invoice_lines_frame takes an invoice or invoices (rk.bill(...)), not Rating: "
+                "Rating(3 charges, 0 anomalies)."
+            ),
+        ),
+        (
+            lambda: rk.charges_frame(None),
+            "charges_frame takes a Rating or charges, not NoneType: None.",
+        ),
+    ]
+    for call, message in cases:
+        with pytest.raises(rk.RatekitTypeError) as caught:
+            call()
+        assert str(caught.value).startswith(message)
+    with pytest.raises(
+        rk.RatekitTypeError, match=r"^to_row takes one of .*, not NoneType: None\.$"
+    ):
+        rk.to_rows(None)  # type: ignore[arg-type]

@@ -337,3 +337,319 @@ def test_selector_conditions_round_trip_as_tagged_objects():
     )
     with pytest.raises(rk.BadDataError, match=r"^where\.n: "):
         plandata.dump(coded)
+
+
+# -- hostile documents: every failure a BadDataError naming the path ------------------------
+
+
+def _plan(**fields: object) -> dict[str, object]:
+    return {
+        "id": "p",
+        "currency": "EUR",
+        "cycle": {"type": "cycles.Monthly", "tz": "UTC", "day": 1},
+        "entries": [],
+        **fields,
+    }
+
+
+def _entry(**fields: object) -> dict[str, object]:
+    return {"id": "e", "meter": "m", "price": {"type": "PerUnit", "rate": "1"}, **fields}
+
+
+def _refused(document: object, message: str) -> None:
+    with pytest.raises(rk.BadDataError) as caught:
+        plandata.load_document(document)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("cycle", "message"),
+    [
+        (
+            {"type": "cycles.Monthly", "tz": "UTC", "day": 0},
+            (
+                "plans[0].cycle: monthly day 0 is not a day of the month; give an int from 1 to 31 "
+                "(days past a month's end clamp to its last day)."
+            ),
+        ),
+        (
+            {"type": "cycles.Monthly", "tz": "UTC", "day": 1, "months": 0},
+            (
+                "plans[0].cycle: a monthly cycle of 0 months starting in month 1 is not one ratekit "
+                "builds; give months 1 (with month 1), 3 (quarters, month 1 to 3) or 12 (years, "
+                "month 1 to 12)."
+            ),
+        ),
+        (
+            {"type": "cycles.Monthly", "tz": "UTC", "day": 1, "months": 3, "month": 5},
+            (
+                "plans[0].cycle: quarters starting in month 5 are written with month 2 (the first "
+                "quarter of the year that starts in the same cycle)."
+            ),
+        ),
+        (
+            {"type": "cycles.Monthly", "tz": "UTC", "day": 30, "months": 12, "month": 2},
+            (
+                "plans[0].cycle: yearly day 30 is not a day of the month; give an int from 1 to 29 "
+                "(days past a month's end clamp to its last day)."
+            ),
+        ),
+        (
+            {"type": "cycles.Weekly", "tz": "UTC", "weekday": 9},
+            (
+                "plans[0].cycle: weekly weekday 9 is not a weekday; give 'Mon', 'Tue', 'Wed', "
+                "'Thu', 'Fri', 'Sat' or 'Sun' (or a full name, or an int 0-6 with Monday = 0)."
+            ),
+        ),
+        (
+            {"type": "cycles.Every", "period_us": 0, "anchor_us": 0},
+            (
+                "plans[0].cycle: an every cycle needs period_us > 0 and 0 <= anchor_us < period_us, "
+                "not period_us=0, anchor_us=0."
+            ),
+        ),
+    ],
+)
+def test_a_cycle_is_checked_as_its_constructor_checks_it(cycle, message):
+    # These loaded unchecked and failed later with ZeroDivisionError or no price at all.
+    _refused({"plans": [_plan(cycle=cycle)]}, message)
+
+
+@pytest.mark.parametrize(
+    ("window", "message"),
+    [
+        (
+            {"type": "windows.DailyWindow", "tz": "UTC", "start_seconds": -5, "end_seconds": 10},
+            (
+                "plans[0].entries[0].window: daily window start_seconds -5 is not a time of day in "
+                "seconds; give 0 to 86399 (22:00 is 79200)."
+            ),
+        ),
+        (
+            {"type": "windows.DailyWindow", "tz": "UTC", "start_seconds": 60, "end_seconds": 60},
+            (
+                "plans[0].entries[0].window: daily window from '00:01:00' to '00:01:00' has no "
+                "length; give an end that differs from the start (an end before the start crosses "
+                "midnight)."
+            ),
+        ),
+        (
+            {
+                "type": "windows.WeeklyWindow",
+                "tz": "UTC",
+                "start_weekday": 9,
+                "start_seconds": 0,
+                "end_weekday": 0,
+                "end_seconds": 0,
+            },
+            (
+                "plans[0].entries[0].window: weekly window start_weekday 9 is not a weekday; give 0 "
+                "(Monday) to 6 (Sunday)."
+            ),
+        ),
+        (
+            {"type": "windows.CronWindow", "start": "blah", "end": "* * * * *", "tz": "UTC"},
+            (
+                "plans[0].entries[0].window: cron window start 'blah' is not a cron expression "
+                "(Wrong number of fields); write five fields, minute hour day-of-month month "
+                "day-of-week, e.g. '00 02 * * Tue'."
+            ),
+        ),
+        (
+            {"type": "windows.Union", "windows": []},
+            "plans[0].entries[0].window: windows.union() needs at least one window.",
+        ),
+        (
+            {"type": "windows.Complement", "window": {"type": "cycles.Hourly"}},
+            (
+                "plans[0].entries[0].window.window: type 'cycles.Hourly' is not a window; this "
+                "field takes one of windows.DailyWindow, windows.WeeklyWindow, windows.CronWindow, "
+                "windows.Union, windows.Intersection, windows.Complement."
+            ),
+        ),
+    ],
+)
+def test_a_window_is_checked_as_its_constructor_checks_it(window, message):
+    # These loaded unchecked and failed when rated: CronSimError, AttributeError, BadTimeError.
+    _refused({"plans": [_plan(entries=[_entry(window=window)])]}, message)
+
+
+def test_a_checked_window_still_round_trips():
+    nights = {
+        "type": "windows.DailyWindow",
+        "tz": "UTC",
+        "start_seconds": 79200,
+        "end_seconds": 21600,
+    }
+    document = plandata.load_document({"plans": [_plan(entries=[_entry(window=nights)])]})
+    assert document.plans[0].entries[0].window == rk.windows.daily("22:00", "06:00", tz="UTC")
+    assert plandata.dump_document(document)["plans"][0]["entries"][0]["window"] == nights
+
+
+def test_deeply_nested_data_is_refused_not_a_recursion_error():
+    window: dict[str, object] = {
+        "type": "windows.DailyWindow",
+        "tz": "UTC",
+        "start_seconds": 0,
+        "end_seconds": 60,
+    }
+    for _ in range(5000):
+        window = {"type": "windows.Complement", "window": window}
+    with pytest.raises(
+        rk.BadDataError, match=r"nested more than 64 levels deep; plan data is never that deep"
+    ):
+        plandata.load_document({"plans": [_plan(entries=[_entry(window=window)])]})
+
+
+def test_duplicate_plan_ids_and_a_plan_that_is_not_an_id_are_refused():
+    _refused(
+        {"plans": [_plan(), _plan()]},
+        "plans[1].id: plan id 'p' is already the id of another plan; assignments name plans "
+        "by id, so each plan of a document needs its own.",
+    )
+    # was: TypeError: unhashable type: 'dict'
+    _refused(
+        {"plans": [_plan()], "assignments": [{"account": "a", "plan": {"id": "p"}}]},
+        "assignments[0].plan: an assignment names its plan by id (a string), not {'id': 'p'}.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [
+        (
+            "1e999999999",
+            (
+                "plans[0].entries[0].price.rate: '1e999999999' is out of range: a decimal number "
+                "has at most 60 significant digits and, unless it is 0, a magnitude from 1e-30 to "
+                "below 1e25."
+            ),
+        ),
+        (
+            "1" * 61,
+            "plans[0].entries[0].price.rate: '" + "1" * 61 + "' is out of "
+            "range: a decimal number has at most 60 significant digits and, unless it is 0, a "
+            "magnitude from 1e-30 to below 1e25.",
+        ),
+        (
+            "Infinity",
+            (
+                "plans[0].entries[0].price.rate: 'Infinity' is not a decimal number; write it like "
+                "'12.5' or '1e9'."
+            ),
+        ),
+    ],
+)
+def test_decimals_ratekit_cannot_compute_exactly_are_refused(rate, message):
+    # 1e999999999 loaded and overflowed in rating (decimal.Overflow); 61 digits failed to round.
+    _refused({"plans": [_plan(entries=[_entry(price={"type": "PerUnit", "rate": rate})])]}, message)
+
+
+def test_largest_accepted_decimal():
+    # 60 digits, magnitude below 1e25: accepted and exact.
+    rate = "9" * 25 + "." + "9" * 35
+    document = plandata.load_document(
+        {"plans": [_plan(entries=[_entry(price={"type": "PerUnit", "rate": rate})])]}
+    )
+    assert document.plans[0].entries[0].price.rate == Decimal(rate)
+
+
+def test_a_selector_value_is_flat():
+    # A nested object never equals a description value (they are flat): it matched nothing.
+    _refused(
+        {"plans": [_plan(entries=[_entry(where={"flavor": {"size": "large"}})])]},
+        "plans[0].entries[0].where.flavor: an attribute value must be a string, number, bool, "
+        "null or {\"decimal\": \"1.5\"}, not dict: {'size': 'large'}.",
+    )
+    document = plandata.load_document(
+        {"plans": [_plan(entries=[_entry(where={"size": {"decimal": "1.5"}})])]}
+    )
+    assert document.plans[0].entries[0].matches({"size": Decimal("1.5")})
+
+
+def test_an_assignment_without_its_account_is_refused():
+    # was: TypeError: Assignment.__init__() missing 1 required positional argument
+    _refused(
+        {"plans": [_plan()], "assignments": [{"plan": "p"}]},
+        "assignments[0].account: Assignment needs 'account'; it has no default.",
+    )
+
+
+def test_a_type_of_another_kind_is_refused_naming_the_kinds_the_field_takes():
+    # was: "plans[0].entries[0].price.currency: Plan needs 'currency'; it has no default."
+    _refused(
+        {"plans": [_plan(entries=[_entry(price={"type": "Plan", "id": "x"})])]},
+        "plans[0].entries[0].price: type 'Plan' is not a price model; this field takes one of "
+        "PerUnit, Flat, Graduated, Volume, Package, Percentage, GraduatedPercentage.",
+    )
+    _refused(
+        {"meters": [{"name": "m", "unit": "hour", "policy": {"type": "cycles.Hourly"}}]},
+        "meters[0].policy: type 'cycles.Hourly' is not a cost policy; this field takes one of "
+        "OnOff, Continuous, Discrete, Counter, Max, Min, Latest, Count, UniqueCount, Percentile, "
+        "TimeWeightedMean.",
+    )
+    # was: "expected a list, not list: [['flavor', 'x']]"
+    _refused(
+        {"plans": [_plan(entries=[_entry(where=[["flavor", "x"]])])]},
+        "plans[0].entries[0].where: expected an object of attribute values, not list: "
+        "[['flavor', 'x']].",
+    )
+
+
+def test_a_toml_document_with_unquoted_instants_loads():
+    import tomllib
+
+    # TOML (and YAML) parse an unquoted offset date-time as an aware datetime; it was refused
+    # with "expected an ISO-8601 instant or null, not datetime". A naive one still is.
+    data = tomllib.loads(
+        """
+        [[plans]]
+        id = "p"
+        currency = "EUR"
+        cycle = { type = "cycles.Monthly", tz = "UTC", day = 1 }
+        entries = []
+
+        [[assignments]]
+        account = "acme"
+        plan = "p"
+        start = 2026-03-01T00:00:00+01:00
+        """
+    )
+    document = plandata.load_document(data)
+    assert document.assignments[0].start == dt.datetime(2026, 2, 28, 23, tzinfo=dt.UTC)
+    assert plandata.dump_document(document)["assignments"][0]["start"] == "2026-02-28T23:00:00Z"
+    naive = {
+        **data,
+        "assignments": [{"account": "a", "plan": "p", "start": dt.datetime(2026, 1, 1)}],  # noqa: DTZ001 - naive on purpose
+    }
+    with pytest.raises(
+        rk.BadDataError,
+        match=r"^assignments\[0\]\.start: instant '2026-01-01T00:00:00' is a naive datetime",
+    ):
+        plandata.load_document(naive)
+
+
+def test_a_vanishing_block_is_refused_at_the_door():
+    # Found by the fuzz law: a block of 4.2e-229 units loaded, and rating divided a
+    # quantity into more blocks than 60 digits hold (decimal.DivisionImpossible).
+    tiers = [{"unit": "0.09", "block": 4.2332788895248995e-229}]
+    _refused(
+        {"plans": [_plan(entries=[_entry(price={"type": "Graduated", "tiers": tiers})])]},
+        "plans[0].entries[0].price.tiers[0].block: 4.2332788895248995e-229 is out of range: a "
+        "decimal number has at most 60 significant digits and, unless it is 0, a magnitude "
+        "from 1e-30 to below 1e25.",
+    )
+
+
+@pytest.mark.parametrize("rate", [" 1 ", "1_000", "١٢", "0x10", "1e", ""])
+def test_a_decimal_string_is_written_plainly(rate):
+    # Python's Decimal reads " 1 ", "1_000" and Arabic-Indic digits; data that did loaded,
+    # then dumped as another string ("١٢" as "12"), so the document did not come back.
+    _refused(
+        {"plans": [_plan(entries=[_entry(price={"type": "PerUnit", "rate": rate})])]},
+        f"plans[0].entries[0].price.rate: {rate!r} is not a decimal number; write it like "
+        "'12.5' or '1e9'.",
+    )
+    for plain in ("-1.5", ".5", "5.", "+2E-3", "1e9"):
+        document = {"plans": [_plan(entries=[_entry(price={"type": "PerUnit", "rate": plain})])]}
+        assert plandata.load_document(document).plans[0].entries[0].price.rate == Decimal(plain)

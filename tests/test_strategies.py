@@ -141,3 +141,44 @@ def test_bad_arguments_fail_when_the_strategy_is_built() -> None:
     assert str(caught.value) == "timezones must name at least one IANA timezone, such as 'UTC'."
     with pytest.raises(rk.BadTimeError, match="min_start '2026-03-28' has no UTC offset"):
         rks.timelines(rks.instants(), min_start="2026-03-28")
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        # was: AttributeError: 'str' object has no attribute 'start' (when drawn)
+        (
+            lambda: rks.usage_rows(within="2026-03"),
+            "usage_rows within must be a Span (the rows' cycle), not str: '2026-03'.",
+        ),
+        # these were hypothesis' InvalidArgument, raised only when drawn
+        (
+            lambda: rks.usage_rows(accounts=()),
+            "usage_rows accounts must name at least one, e.g. ('acme',), not ().",
+        ),
+        (
+            lambda: rks.usage_rows(meters={}),
+            "usage_rows meters must name at least one, e.g. {'vm.hours': 'hour'}, not {}.",
+        ),
+        (
+            lambda: rks.usage_rows(max_size=-1),
+            "usage_rows max_size must be an int of 0 or more, not -1.",
+        ),
+        (
+            lambda: rks.usage_rows(places=-1),
+            "usage_rows places must be an int of 0 or more, not -1.",
+        ),
+        (
+            lambda: rks.plans(meters={}),
+            "plans meters must name at least one, e.g. {'vm.hours': 'hour'}, not {}.",
+        ),
+        (
+            lambda: rks.tiers(max_size=5, max_bound=3),
+            "tiers max_bound must be an int of 5 or more, not 3.",
+        ),
+    ],
+)
+def test_bad_strategy_arguments_are_refused_when_the_strategy_is_built(build, message):
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        build()
+    assert str(caught.value) == message

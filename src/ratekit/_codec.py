@@ -8,27 +8,101 @@ added to a value class flows through without a serialiser of its own.
 from __future__ import annotations
 
 import functools
+import re
+import reprlib
 import sys
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from ._decimals import to_decimal
-from .errors import BadDataError, RatekitError
+from ._decimals import CONTEXT, to_decimal
+from .errors import BadDataError, RatekitError, RatekitTypeError
 
 __all__ = [
     "alias",
     "alternatives",
+    "bounded_decimal",
     "decode_scalar",
+    "decode_value",
     "encode_scalar",
     "fail",
     "field_hints",
     "init_fields",
+    "items_of",
+    "show",
 ]
+
+#: How deep plain data may nest (plans, rows): far deeper than any real plan, and far
+#: short of Python's recursion limit, so hostile data gets a BadDataError, not a crash.
+MAX_DEPTH: typing.Final = 64
+#: The largest magnitude a Decimal read from data may have (below 1e25), and its most
+#: significant digits (ratekit's context): beyond them, money could not stay exact.
+MAX_ADJUSTED: typing.Final = 24
+#: The smallest magnitude of a non-zero Decimal read from data (1e-30).
+MIN_ADJUSTED: typing.Final = -30
+
+#: A decimal string as data writes it: ASCII digits, an optional sign, point and exponent
+#: (no spaces, underscores or other scripts' digits, which Python's Decimal would take).
+_DECIMAL: typing.Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = 80
+_SHOW.maxother = 80
+_SHOW.maxlevel = 3
+
+
+def show(data: object) -> str:
+    """A short repr of untrusted data for an error message (deep or huge data is cut)."""
+    return _SHOW.repr(data)
+
+
+def items_of(values: object, item: type, what: str, takes: str) -> list[Any]:
+    """``values`` as a list of ``item`` values, or a RatekitTypeError saying what ``what`` takes."""
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise RatekitTypeError(
+            f"{what} takes {takes}, not {type(values).__name__}: {show(values)}."
+        )
+    out = list(values)
+    for index, value in enumerate(out):
+        if not isinstance(value, item):
+            raise RatekitTypeError(
+                f"{what} takes {takes}; item {index} is {type(value).__name__}: {show(value)}."
+            )
+    return out
+
+
+def bounded_decimal(data: object, path: str) -> Decimal:
+    """``data`` (a string, int or float) as an exact Decimal that ratekit can compute with.
+
+    Refuses (with a :class:`~ratekit.BadDataError` naming ``path``) what is not a finite
+    decimal number, has more significant digits than ratekit's 60-digit context, or has
+    a magnitude of 1e25 or more, or (other than zero) below 1e-30: such a value would be
+    rounded, or overflow (a block of 1e-229 units divides a quantity into more blocks
+    than 60 digits hold), later.
+    """
+    try:
+        if isinstance(data, str) and not _DECIMAL.fullmatch(data):
+            raise fail(path, "not plain")
+        value = to_decimal(data, path)
+    except RatekitError:
+        raise fail(
+            path, f"{show(data)} is not a decimal number; write it like '12.5' or '1e9'."
+        ) from None
+    if value and (
+        len(value.as_tuple().digits) > CONTEXT.prec
+        or not MIN_ADJUSTED <= value.adjusted() <= MAX_ADJUSTED
+    ):
+        raise fail(
+            path,
+            f"{show(data)} is out of range: a decimal number has at most {CONTEXT.prec} "
+            f"significant digits and, unless it is 0, a magnitude from 1e{MIN_ADJUSTED} to "
+            f"below 1e{MAX_ADJUSTED + 1}.",
+        )
+    return value
 
 
 def _home(cls: type) -> dict[str, Any]:
@@ -84,22 +158,30 @@ def encode_scalar(value: object) -> object:
 
 
 def decode_scalar(data: object, path: str) -> object:
-    """The inverse of :func:`encode_scalar`."""
-    if isinstance(data, Mapping):
-        if set(data) == {"decimal"}:
-            try:
-                return to_decimal(data["decimal"], path)
-            except RatekitError as error:
-                raise fail(path, str(error)) from None
-        return {str(key): decode_scalar(item, f"{path}.{key}") for key, item in data.items()}
+    """The inverse of :func:`encode_scalar`: a description or selector, or one of its values.
+
+    A description (an object) holds flat values: a string, number, bool, null or a tagged
+    Decimal ``{"decimal": "1.5"}``; anything else is refused naming ``path.name``.
+    """
+    if isinstance(data, Mapping) and set(data) != {"decimal"}:
+        return {str(key): decode_value(item, f"{path}.{key}") for key, item in data.items()}
+    return decode_value(data, path)
+
+
+def decode_value(data: object, path: str) -> object:
+    """One flat attribute value of a description or selector (see :func:`decode_scalar`)."""
+    if isinstance(data, Mapping) and set(data) == {"decimal"}:
+        if not isinstance(data["decimal"], str):
+            raise fail(path, f"a tagged decimal holds a string, not {show(data['decimal'])}.")
+        return bounded_decimal(data["decimal"], path)
     if data is None or isinstance(data, str | bool | int | Decimal):
         return data
     if isinstance(data, float):
-        return to_decimal(data, path)
+        return bounded_decimal(data, path)
     raise fail(
         path,
-        "an attribute value must be a string, number, bool or null, "
-        f"not {type(data).__name__}: {data!r}.",
+        'an attribute value must be a string, number, bool, null or {"decimal": "1.5"}, '
+        f"not {type(data).__name__}: {show(data)}.",
     )
 
 

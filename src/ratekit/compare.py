@@ -15,7 +15,10 @@ The rules:
 - ``difference`` is the candidate's total minus the baseline's for the same account and
   cycle, and ``change`` says how the account fares from its own point of view:
   ``"pays less"``, ``"pays more"``, ``"same"``; an account or cycle a candidate does
-  not bill at all has total ``None`` and change ``"not billed"``;
+  not bill at all has total ``None`` and change ``"not billed"``; one the baseline does
+  not bill but the candidate does is compared with nothing paid (``baseline`` ``None``,
+  ``difference`` the candidate's whole total: an account that starts paying a fee
+  ``"pays more"``);
 - amounts of different currencies are never compared: candidates billing one account
   and cycle in different currencies raise :class:`~ratekit.CurrencyMismatchError`.
 
@@ -54,7 +57,7 @@ from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
 from .assignments import Assignment
 from .billing import Invoice, bill
-from .errors import CurrencyMismatchError, RatekitTypeError
+from .errors import CurrencyMismatchError, RatekitError, RatekitTypeError
 from .policies import Meter
 from .pricebook import Plan
 from .rating import rate
@@ -107,8 +110,10 @@ class ComparisonRow:
 
 
 def _change(total: Decimal | None, baseline: Decimal | None) -> Change:
-    if total is None or baseline is None:
+    if total is None:
         return "not billed"
+    if baseline is None:  # the baseline bills nothing: the account paid nothing
+        baseline = ZERO
     if total < baseline:
         return "pays less"
     if total > baseline:
@@ -302,6 +307,13 @@ class Comparison:
         )
 
 
+def _under(error: RatekitError, name: str) -> RatekitError:
+    try:
+        return type(error)(f"under candidate {name!r}: {error}")
+    except TypeError:  # pragma: no cover - every ratekit error takes one message
+        return error
+
+
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
@@ -336,12 +348,27 @@ def compare_plans(
         ...     rk.compare_plans([], {}, span=march)
         ... except rk.RatekitTypeError as error:
         ...     print(error)
-        compare_plans needs at least one candidate plan, e.g. {'today': plan, 'proposal': other}.
+        compare_plans needs at least one candidate plan, named in a mapping, e.g. {'today': plan, 'proposal': other}.
     """
     if not isinstance(candidates, Mapping) or not candidates:
+        given = "" if isinstance(candidates, Mapping) else f", not {type(candidates).__name__}"
         raise RatekitTypeError(
-            "compare_plans needs at least one candidate plan, e.g. {'today': plan, 'proposal': other}."
+            "compare_plans needs at least one candidate plan, named in a mapping, e.g. "
+            f"{{'today': plan, 'proposal': other}}{given}."
         )
+    for name, plans in candidates.items():
+        if not isinstance(name, str):
+            raise RatekitTypeError(
+                f"candidate names are strings (they head the comparison's columns), "
+                f"not {type(name).__name__}: {name!r}."
+            )
+        if not isinstance(plans, Plan) and (
+            isinstance(plans, str | bytes | Mapping) or not isinstance(plans, Iterable)
+        ):
+            raise RatekitTypeError(
+                f"candidate {name!r} must be a Plan (for every account) or a list of "
+                f"Assignment values, not {type(plans).__name__}: {plans!r}."
+            )
     body: Usage | list[Any] = usage if isinstance(usage, Usage) else list(usage)
     meter_list = None if meters is None else list(meters)
     names = tuple(str(name) for name in candidates)
@@ -349,8 +376,12 @@ def compare_plans(
     table: dict[tuple[str, int, int], dict[str, Invoice]] = {}
     for name, plans in zip(names, candidates.values(), strict=True):
         plans_arg = plans if isinstance(plans, Plan) else list(plans)
-        rating = rate(body, plans_arg, span=span, meters=meter_list, as_of=as_of)
-        invoices[name] = tuple(bill(rating, by_resource=by_resource))
+        try:
+            rating = rate(body, plans_arg, span=span, meters=meter_list, as_of=as_of)
+            invoices[name] = tuple(bill(rating, by_resource=by_resource))
+        except RatekitError as error:
+            # The same error, saying which candidate met it (usage one plan does not cover).
+            raise _under(error, name) from error
         for invoice in invoices[name]:
             key = (invoice.account, invoice.cycle.start_us, invoice.cycle.end_us)
             table.setdefault(key, {})[name] = invoice
@@ -372,7 +403,9 @@ def compare_plans(
             billed = found.get(name)
             total = None if billed is None else billed.total
             difference = (
-                None if total is None or baseline is None else CONTEXT.subtract(total, baseline)
+                None
+                if total is None
+                else CONTEXT.subtract(total, ZERO if baseline is None else baseline)
             )
             rows.append(
                 ComparisonRow(

@@ -39,24 +39,28 @@ Example:
 
 from __future__ import annotations
 
+import decimal
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 import attrs
 
 from . import plandata
+from ._calendar import zone
 from ._codec import (
     alias,
     alternatives,
+    bounded_decimal,
     decode_scalar,
     encode_scalar,
     fail,
     field_hints,
     init_fields,
+    show,
 )
-from ._decimals import to_decimal
+from ._decimals import CONTEXT, ZERO
 from ._instants import format_us, to_us
 from .billing import Invoice, InvoiceLine
 from .errors import RatekitError, RatekitTypeError
@@ -107,6 +111,8 @@ def to_rows(values: Iterable[object]) -> list[dict[str, Any]]:
         >>> rk.to_rows([rk.Anomaly("duplicate", "event 'e2' seen twice: ignored.", ("e2",))])
         [{'kind': 'duplicate', 'message': "event 'e2' seen twice: ignored.", 'record_ids': ['e2']}]
     """
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise _not_a_row(values)
     return [to_row(value) for value in values]
 
 
@@ -185,7 +191,7 @@ def from_row(cls: type[T], row: Mapping[str, Any], *, path: str = "") -> T:
         names = ", ".join(c.__name__ for c in ROW_TYPES if c is not Inventory)
         raise fail(path, f"from_row builds one of {names}, not {getattr(cls, '__name__', cls)!r}.")
     if not isinstance(row, Mapping):
-        raise fail(path, f"a row is an object, not {type(row).__name__}: {row!r}.")
+        raise fail(path, f"a row is an object, not {type(row).__name__}: {show(row)}.")
     return typing.cast("T", _decode_object(cls, row, path))
 
 
@@ -224,9 +230,93 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
             + ".",
         )
     try:
-        return cls(**kwargs)
+        value = cls(**kwargs)
     except RatekitError as error:
         raise fail(path, str(error)) from None
+    check = _CHECKS.get(cls)
+    if check is not None:
+        check(value, path)
+    return value
+
+
+def _where(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _check_charge(charge: Charge, path: str) -> None:
+    """What billing relies on and a Charge does not check itself: its rounding."""
+    if charge.quantum <= 0:
+        raise fail(
+            _where(path, "quantum"),
+            f"{show(str(charge.quantum))} is not a rounding quantum; give a positive "
+            "decimal such as '0.01'.",
+        )
+    if charge.rounding not in _ROUNDINGS:
+        raise fail(
+            _where(path, "rounding"),
+            f"{show(charge.rounding)} is not a decimal rounding mode; use one of "
+            + ", ".join(sorted(_ROUNDINGS))
+            + ".",
+        )
+
+
+def _check_line(line: InvoiceLine, path: str) -> None:
+    """A line's precise amount is the sum of its charges (an edit of one shows here)."""
+    if line.charges:
+        exact = sum((charge.amount for charge in line.charges), ZERO)
+        if CONTEXT.compare(exact, line.precise) != 0:
+            raise fail(
+                _where(path, "precise"),
+                f"{show(str(line.precise))} is not the sum of the line's charges, {exact}; "
+                "a row changed by hand must keep the line's amounts consistent.",
+            )
+
+
+def _check_invoice(invoice: Invoice, path: str) -> None:
+    """An invoice's totals are the sums of its lines, in its currency and timezone."""
+    if invoice.tz is not None:
+        try:
+            zone(invoice.tz, "invoice tz")
+        except RatekitError as error:
+            raise fail(_where(path, "tz"), str(error)) from None
+    for index, line in enumerate(invoice.lines):
+        for number, charge in enumerate(line.charges):
+            if charge.currency != invoice.currency:
+                raise fail(
+                    f"{_where(path, 'lines')}[{index}].charges[{number}].currency",
+                    f"{show(charge.currency)} is not the invoice's currency "
+                    f"{show(invoice.currency)}; an invoice never adds amounts of two currencies.",
+                )
+    for key, total, parts in (
+        ("total", invoice.total, [line.amount for line in invoice.lines]),
+        ("precise_total", invoice.precise_total, [line.precise for line in invoice.lines]),
+    ):
+        exact = sum(parts, ZERO)
+        if CONTEXT.compare(exact, total) != 0:
+            raise fail(
+                _where(path, key),
+                f"{show(str(total))} is not the sum of the invoice's lines, {exact}; a row "
+                "changed by hand must keep the invoice's totals consistent.",
+            )
+
+
+#: Rules a row must keep that its class does not check itself (billing relies on them).
+_CHECKS: Final[Mapping[type, Callable[[Any, str], None]]] = {
+    Charge: _check_charge,
+    InvoiceLine: _check_line,
+    Invoice: _check_invoice,
+}
+_ROUNDINGS: Final = frozenset(
+    {
+        decimal.ROUND_HALF_EVEN,
+        decimal.ROUND_HALF_UP,
+        decimal.ROUND_HALF_DOWN,
+        decimal.ROUND_UP,
+        decimal.ROUND_DOWN,
+        decimal.ROUND_CEILING,
+        decimal.ROUND_FLOOR,
+    }
+)
 
 
 def _instant(data: Any, path: str) -> Any:
@@ -248,10 +338,7 @@ def _decode(data: Any, hint: Any, path: str) -> Any:  # noqa: PLR0911, PLR0912 -
     for option in options:
         origin = typing.get_origin(option)
         if option is Decimal and isinstance(data, str | int) and not isinstance(data, bool):
-            try:
-                return to_decimal(data, repr(data))
-            except RatekitError:
-                raise fail(path, f"{data!r} is not a decimal number.") from None
+            return bounded_decimal(data, path)
         if option is bool and isinstance(data, bool):
             return data
         if option is int and isinstance(data, int) and not isinstance(data, bool):
@@ -281,6 +368,6 @@ def _decode(data: Any, hint: Any, path: str) -> Any:  # noqa: PLR0911, PLR0912 -
     literal = [o for o in options if typing.get_origin(o) is typing.Literal]
     if literal:
         allowed = ", ".join(repr(a) for a in typing.get_args(literal[0]))
-        raise fail(path, f"{data!r} is not one of {allowed}.")
+        raise fail(path, f"{show(data)} is not one of {allowed}.")
     expected = " or ".join(getattr(o, "__name__", str(o)) for o in options)
-    raise fail(path, f"expected {expected}, not {type(data).__name__}: {data!r}.")
+    raise fail(path, f"expected {expected}, not {type(data).__name__}: {show(data)}.")

@@ -20,7 +20,8 @@ its lines once. The mapping:
   allowance's free part; the share of the cycle for a fee; null for a minimum's top-up).
 - ``ListUnitPrice`` (= ``ContractedUnitPrice``): the unit price of a linear price or a
   fee, and then ``ListCost = PricingQuantity * ListUnitPrice`` exactly; null for a tiered
-  price, whose ``ListCost`` is the billed cost. ratekit prices are list prices:
+  price, whose ``ListCost`` is the billed cost, and for a minimum's top-up (which has no
+  ``PricingQuantity``). ratekit prices are list prices:
   ``ContractedCost = ListCost`` and ``EffectiveCost = BilledCost``.
 - ``ProviderName``, ``PublisherName``, ``InvoiceIssuerName``: given by the caller;
   ``ServiceName`` and ``ServiceCategory`` per meter, from the caller's mappings (by
@@ -44,7 +45,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
-from ._codec import encode_scalar
+from ._codec import encode_scalar, items_of, show
 from ._decimals import CONTEXT
 from ._instants import format_us
 from .errors import RatekitTypeError
@@ -172,6 +173,24 @@ def focus_rows(
         ...     print(error)  # doctest: +ELLIPSIS
         service category 'Servers' of 'vm' is not a FOCUS 1.2 ServiceCategory; use one of 'AI and Machine Learning', ...
     """
+    if not isinstance(provider, str) or not provider:
+        raise RatekitTypeError(
+            f"focus_rows provider is the ProviderName FOCUS requires on every row: a "
+            f"non-empty string such as 'Example Cloud', not {show(provider)}."
+        )
+    for argument, mapping in (
+        ("service_names", service_names),
+        ("service_categories", service_categories),
+        ("account_names", account_names),
+    ):
+        if mapping is not None and (
+            not isinstance(mapping, Mapping)
+            or not all(isinstance(v, str) for v in mapping.values())
+        ):
+            raise RatekitTypeError(
+                f"focus_rows {argument} maps names to strings, e.g. {{'vm.hours': 'Compute'}}, "
+                f"not {show(mapping)}."
+            )
     names = dict(service_names or {})
     categories = dict(service_categories or {})
     for key, category in categories.items():
@@ -181,7 +200,11 @@ def focus_rows(
                 f"service category {category!r} of {key!r} is not a FOCUS 1.2 "
                 f"ServiceCategory; use one of {known}."
             )
-    items = charges.charges if isinstance(charges, Rating) else charges
+    items = (
+        charges.charges
+        if isinstance(charges, Rating)
+        else items_of(charges, Charge, "focus_rows", "a Rating or charges (not invoices)")
+    )
     return [
         _row(
             charge,
@@ -218,15 +241,16 @@ def _row(
     billable = CONTEXT.subtract(charge.quantity, charge.free)
     usage = category == "Usage"
     pricing_quantity: Decimal | None = billable if category in ("Usage", "Purchase") else None
-    unit_price = charge.unit_price
+    # A unit price only with a quantity it prices: a minimum's top-up has none (its unit
+    # price is the commitment, which the top-up is not), and a price stated per another
+    # unit does not give the amount from this quantity.
+    unit_price = charge.unit_price if pricing_quantity is not None else None
     if (
         unit_price is not None
         and pricing_quantity is not None
         and CONTEXT.multiply(pricing_quantity, unit_price) != charge.amount
     ):
-        unit_price = (
-            None  # a price stated per another unit, or a fee's proration: no list unit price
-        )
+        unit_price = None
     list_cost = (
         CONTEXT.multiply(pricing_quantity, unit_price)
         if unit_price is not None and pricing_quantity is not None

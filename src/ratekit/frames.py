@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._codec import alias, alternatives, field_hints, init_fields
+from ._codec import alias, alternatives, decode_scalar, field_hints, init_fields, items_of
 from .billing import Invoice, InvoiceLine
 from .export import to_row
 from .rating import Charge, Rating
@@ -68,20 +68,25 @@ def _frame(
     pandas = _pandas()
     dropped = set(drop)
     flat: list[dict[str, Any]] = []
+    described: list[Mapping[str, Any]] = []
     attributes: dict[str, None] = {}
     for row in rows:
         out = {key: value for key, value in row.items() if key not in dropped}
         description = out.pop("description", None)
-        if isinstance(description, Mapping):
-            for name, value in description.items():
-                attributes.setdefault(name)
-                out[f"description.{name}"] = value
+        if not isinstance(description, Mapping):
+            description = {}
+        # The row writes a Decimal attribute as {"decimal": "1.5"}: the cell holds the Decimal.
+        described.append(
+            {str(name): decode_scalar(value, name) for name, value in description.items()}
+        )
+        attributes.update(dict.fromkeys(described[-1]))
         flat.append(out)
     frame = pandas.DataFrame(flat)
     for name in attributes:
-        frame[f"description.{name}"] = frame[f"description.{name}"].astype(object)
-        frame[f"description.{name}"] = frame[f"description.{name}"].where(
-            frame[f"description.{name}"].notna(), None
+        # From the rows, not through pandas' inference: an int column with a missing value
+        # would become float64 (200 -> 200.0), and ratekit has no float anywhere.
+        frame[f"description.{name}"] = pandas.Series(
+            [values.get(name) for values in described], index=frame.index, dtype=object
         )
     for column in frame.columns:
         if column.endswith(_INSTANT_SUFFIXES) and not column.startswith("description."):
@@ -119,7 +124,11 @@ def usage_frame(usage: Usage | Iterable[UsageRow]) -> pd.DataFrame:
         >>> list(rk.usage_frame([]).columns)
         []
     """
-    rows = usage.rows if isinstance(usage, Usage) else usage
+    rows = (
+        usage.rows
+        if isinstance(usage, Usage)
+        else items_of(usage, UsageRow, "usage_frame", "a Usage or usage rows")
+    )
     data = [to_row(row) for row in rows]
     return _frame(data, _decimal_columns(UsageRow), ())
 
@@ -136,7 +145,11 @@ def charges_frame(charges: Rating | Iterable[Charge]) -> pd.DataFrame:
         >>> frame[["resource", "amount"]].to_dict("records")
         [{'resource': 'vm-0', 'amount': Decimal('0.005')}, {'resource': 'vm-1', 'amount': Decimal('0.005')}, {'resource': 'vm-2', 'amount': Decimal('0.005')}]
     """
-    items = charges.charges if isinstance(charges, Rating) else charges
+    items = (
+        charges.charges
+        if isinstance(charges, Rating)
+        else items_of(charges, Charge, "charges_frame", "a Rating or charges")
+    )
     data = []
     for charge in items:
         row = to_row(charge)
@@ -160,7 +173,13 @@ def invoice_lines_frame(invoices: Invoice | Iterable[Invoice]) -> pd.DataFrame:
         >>> rk.invoice_lines_frame(rk.bill(rk.rate(rows, plan, span=march)))[["account", "precise", "amount"]].to_dict("records")
         [{'account': 'acme', 'precise': Decimal('0.015'), 'amount': Decimal('0.02')}]
     """
-    items = [invoices] if isinstance(invoices, Invoice) else list(invoices)
+    items = (
+        [invoices]
+        if isinstance(invoices, Invoice)
+        else items_of(
+            invoices, Invoice, "invoice_lines_frame", "an invoice or invoices (rk.bill(...))"
+        )
+    )
     data = []
     for invoice in items:
         head = to_row(invoice)

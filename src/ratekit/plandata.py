@@ -58,16 +58,20 @@ import attrs
 from . import cycles, percentages, policies, pricebook, prices, selectors, terms, windows
 from ._calendar import zone, zone_name
 from ._codec import (
+    MAX_DEPTH,
     alias,
     alternatives,
+    bounded_decimal,
     decode_scalar,
+    decode_value,
     encode_scalar,
     fail,
     field_hints,
     init_fields,
+    show,
 )
-from ._decimals import to_decimal
 from ._instants import format_us, from_us, to_us
+from ._plancheck import CHECKS
 from .assignments import Assignment
 from .errors import RatekitError
 
@@ -124,6 +128,30 @@ TYPES: Final[Mapping[str, type]] = {
 #: a function, so it is code and has no data form.
 _SELECTORS: Final = frozenset({"AtLeast", "Above", "AtMost", "Below", "Between", "OneOf"})
 _NAMES: Final[Mapping[type, str]] = {cls: name for name, cls in TYPES.items()}
+
+
+def _named(*modules: object) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, cls in TYPES.items()
+        if any(vars(m).get(cls.__name__) is cls for m in modules)
+    )
+
+
+_PRICES: Final = tuple(name for name in _named(prices, percentages) if name != "Tier")
+_WINDOWS: Final = tuple(name for name in TYPES if name.startswith("windows."))
+_CYCLES: Final = tuple(name for name in TYPES if name.startswith("cycles."))
+_POLICIES: Final = tuple(name for name in _named(policies) if name != "Meter")
+#: What a field of each extension-point type may name in its "type".
+_KINDS: Final[Mapping[Any, tuple[str, tuple[str, ...]]]] = {
+    prices.PriceModel: ("a price model", _PRICES),
+    pricebook._Window: ("a window", _WINDOWS),
+    windows.Window: ("a window", _WINDOWS),
+    pricebook._Cycle: ("a billing cycle", _CYCLES),
+    policies.TimePolicy: ("a cost policy", _POLICIES),
+    policies.DeltaPolicy: ("a cost policy", _POLICIES),
+    policies.SamplePolicy: ("a cost policy", _POLICIES),
+}
 _KNOWN: Final = ", ".join(TYPES)
 
 _NoneType: Final = type(None)
@@ -259,7 +287,9 @@ def load(data: Mapping[str, Any], *, path: str = "") -> Any:
         the value: type 'mypackage.Capped' is not one plan data can name; data never names code (no import paths): it names one of Plan, PriceEntry, ...
     """
     if not isinstance(data, Mapping):
-        raise fail(path, f"expected an object with a 'type', not {type(data).__name__}: {data!r}.")
+        raise fail(
+            path, f"expected an object with a 'type', not {type(data).__name__}: {show(data)}."
+        )
     return _load_tagged(data, path)
 
 
@@ -295,13 +325,39 @@ def _load_object(cls: type, data: Mapping[str, Any], path: str) -> Any:
             continue
         kwargs[key] = _load_value(data[key], hints[field.name], where)
     try:
-        return cls(**kwargs)
+        value = cls(**kwargs)
+        check = CHECKS.get(cls)
+        if check is not None:
+            check(value)
     except RatekitError as error:
         raise fail(path, str(error)) from None
+    return value
+
+
+def _check_kind(data: Mapping[str, Any], hint: Any, path: str) -> None:
+    """A "type" that names a built-in type of another kind than the field holds is refused."""
+    kinds = [_KINDS[option] for option in alternatives(hint) if option in _KINDS]
+    name = data.get("type")
+    if not kinds or not isinstance(name, str) or name not in TYPES:
+        return
+    allowed = tuple(dict.fromkeys(n for _, names in kinds for n in names))
+    if name not in allowed:
+        raise fail(
+            path,
+            f"type {name!r} is not {kinds[0][0]}; this field takes one of {', '.join(allowed)}.",
+        )
 
 
 def _load_value(data: Any, hint: Any, path: str) -> Any:
+    if path.count(".") + path.count("[") > MAX_DEPTH:
+        raise fail(
+            path,
+            f"nested more than {MAX_DEPTH} levels deep; plan data is never that deep "
+            "(a window combining windows combining windows ... is built in Python).",
+        )
     options = alternatives(hint)
+    if isinstance(data, Mapping):
+        _check_kind(data, hint, path)
     if data is None:
         if _NoneType in options:
             return None
@@ -310,7 +366,7 @@ def _load_value(data: Any, hint: Any, path: str) -> Any:
         found, value = _try(option, data, path)
         if found:
             return value
-    raise fail(path, f"expected {_describe(hint)}, not {type(data).__name__}: {data!r}.")
+    raise fail(path, f"expected {_describe(hint)}, not {type(data).__name__}: {show(data)}.")
 
 
 def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR0911, PLR0912 - one case per shape
@@ -327,19 +383,15 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
             return True, data
         if isinstance(data, str):
             allowed = ", ".join(repr(arg) for arg in typing.get_args(option))
-            raise fail(path, f"{data!r} is not one of {allowed}.")
+            raise fail(path, f"{show(data)} is not one of {allowed}.")
         return False, None
     if option is Decimal:
         if isinstance(data, bool) or not isinstance(data, str | int | float):
             return False, None
-        try:
-            return True, to_decimal(data, repr(data))
-        except RatekitError:
-            raise fail(
-                path, f"{data!r} is not a decimal number; write it like '12.5' or '1e9'."
-            ) from None
+        return True, bounded_decimal(data, path)
     if option is _dt.datetime:
-        if not isinstance(data, str):
+        # A string, or the aware datetime a TOML or YAML parser makes of an unquoted one.
+        if not isinstance(data, str | _dt.datetime):
             return False, None
         try:
             return True, from_us(to_us(data, "instant"))
@@ -358,7 +410,7 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
         return True, {
             str(key): _load_tagged(item, f"{path}.{key}")
             if isinstance(item, Mapping) and item.get("type") in _SELECTORS
-            else decode_scalar(item, f"{path}.{key}")
+            else decode_value(item, f"{path}.{key}")
             for key, item in data.items()
         }
     item = _tuple_item(option)
@@ -398,6 +450,8 @@ def _describe(hint: Any) -> str:
             names.append("an ISO-8601 instant")
         elif option is _dt.tzinfo:
             names.append("an IANA timezone name")
+        elif _is_selector(option):
+            names.append("an object of attribute values")
         elif _tuple_item(option) is not None or option in (str, int, bool):
             names.append("a list" if _tuple_item(option) is not None else option.__name__)
         elif typing.get_origin(option) is typing.Literal:
@@ -462,20 +516,33 @@ def load_document(data: Mapping[str, Any]) -> Document:
         raise fail(unknown[0], "a document holds 'meters', 'plans' and 'assignments' only.")
     meters = _load_list(data.get("meters", ()), policies.Meter, "meters")
     plans = _load_list(data.get("plans", ()), pricebook.Plan, "plans")
-    by_id = {plan.id: plan for plan in plans}
+    by_id: dict[str, pricebook.Plan] = {}
+    for index, plan in enumerate(plans):
+        if plan.id in by_id:
+            raise fail(
+                f"plans[{index}].id",
+                f"plan id {plan.id!r} is already the id of another plan; assignments name "
+                "plans by id, so each plan of a document needs its own.",
+            )
+        by_id[plan.id] = plan
     assignments = []
     for index, item in enumerate(_sequence(data.get("assignments", ()), "assignments")):
         where = f"assignments[{index}]"
         if not isinstance(item, Mapping):
             raise fail(where, f"an assignment is an object, not {type(item).__name__}.")
         plan_id = item.get("plan")
+        if not isinstance(plan_id, str):
+            raise fail(
+                f"{where}.plan",
+                f"an assignment names its plan by id (a string), not {show(plan_id)}.",
+            )
         if plan_id not in by_id:
             known = ", ".join(repr(key) for key in by_id) or "(none)"
             raise fail(
                 f"{where}.plan", f"no plan has id {plan_id!r}; the document's plans are: {known}."
             )
         rest = {key: value for key, value in item.items() if key != "plan"}
-        fields = _load_object_fields(Assignment, rest, where)
+        fields = _load_object_fields(Assignment, rest, where, given=("plan",))
         try:
             assignments.append(Assignment(plan=by_id[plan_id], **fields))
         except RatekitError as error:
@@ -483,7 +550,9 @@ def load_document(data: Mapping[str, Any]) -> Document:
     return Document(meters, plans, tuple(assignments))
 
 
-def _load_object_fields(cls: type, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+def _load_object_fields(
+    cls: type, data: Mapping[str, Any], path: str, given: tuple[str, ...] = ()
+) -> dict[str, Any]:
     hints = field_hints(cls)
     fields = {alias(f): f for f in init_fields(cls)}
     out = {}
@@ -491,6 +560,9 @@ def _load_object_fields(cls: type, data: Mapping[str, Any], path: str) -> dict[s
         if key not in fields:
             raise fail(f"{path}.{key}", f"{_NAMES[cls]} has no field {key!r}.")
         out[key] = _load_value(item, hints[fields[key].name], f"{path}.{key}")
+    for key, field in fields.items():
+        if key not in out and key not in given and field.default is attrs.NOTHING:
+            raise fail(f"{path}.{key}", f"{_NAMES[cls]} needs {key!r}; it has no default.")
     return out
 
 

@@ -251,6 +251,18 @@ def timelines(
 # never dearer than another).
 
 
+def _count(value: object, name: str, least: int = 0) -> None:
+    """Refuse a size or count argument hypothesis would refuse later, less clearly."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < least:
+        raise RatekitTypeError(f"{name} must be an int of {least} or more, not {value!r}.")
+
+
+def _some(values: object, name: str, example: str) -> None:
+    """Refuse an empty (or string) collection of names: nothing could be drawn from it."""
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence | Mapping) or not values:
+        raise RatekitTypeError(f"{name} must name at least one, e.g. {example}, not {values!r}.")
+
+
 def _money(max_value: int, places: int) -> st.SearchStrategy[Decimal]:
     return st.decimals(min_value=0, max_value=max_value, places=places)
 
@@ -274,6 +286,9 @@ def tiers(
         ...     assert price.amount(10) <= price.amount(11)
         >>> test_graduated_never_decreases()
     """
+    _count(max_size, "tiers max_size", 1)
+    _count(max_bound, "tiers max_bound", max_size)
+    _count(places, "tiers places")
 
     @st.composite
     def draw_tiers(draw: st.DrawFn) -> list[Tier]:
@@ -353,6 +368,7 @@ def plans(
         ...     assert {entry.meter for entry in plan.entries} == {"vm.hours", "egress"}
         >>> test_every_meter_is_priced()
     """
+    _some(meters, "plans meters", "{'vm.hours': 'hour'}")
     models = price_models() if prices is None else prices
     names = sorted(meters)
 
@@ -406,6 +422,15 @@ def usage_rows(
         ...     assert sum(i.precise_total for i in rk.bill(rating)) == sum(c.amount for c in rating.charges)
         >>> test_charges_add_up()
     """
+    if within is not None and not isinstance(within, Span):
+        raise RatekitTypeError(
+            f"usage_rows within must be a Span (the rows' cycle), not {type(within).__name__}: "
+            f"{within!r}."
+        )
+    _some(accounts, "usage_rows accounts", "('acme',)")
+    _some(meters, "usage_rows meters", "{'vm.hours': 'hour'}")
+    _count(max_size, "usage_rows max_size")
+    _count(places, "usage_rows places")
     cycle = within if within is not None else Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
     names = sorted(meters)
 
