@@ -215,7 +215,8 @@ def test_an_invoice_row_changed_by_hand_must_stay_consistent():
     _refused(
         rk.Invoice,
         {**row, "total": "999"},
-        "total: '999' is not the sum of the invoice's lines, 34.71; a row changed by hand "
+        "total: '999' is not the sum of the invoice's lines less its credits, 34.71; a row "
+        "changed by hand "
         "must keep the invoice's totals consistent.",
     )
     _refused(
@@ -227,7 +228,7 @@ def test_an_invoice_row_changed_by_hand_must_stay_consistent():
     _refused(
         rk.Invoice,
         {**row, "lines": []},
-        "total: '34.71' is not the sum of the invoice's lines, 0; a row changed by hand must "
+        "subtotal: '34.71' is not the sum of the invoice's lines, 0; a row changed by hand must "
         "keep the invoice's totals consistent.",
     )
     _refused(
@@ -268,3 +269,45 @@ def test_a_charge_row_keeps_a_rounding_billing_can_apply():
         {**row, "quantum": "0"},
         "quantum: '0' is not a rounding quantum; give a positive decimal such as '0.01'.",
     )
+
+
+def test_invoices_with_credits_and_shared_parts_round_trip_and_keep_their_totals():
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))],
+        fees=[rk.Fee("base", 10)],
+    )
+    records = [
+        rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1"),
+        rk.Event("bob", "img", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e2"),
+    ]
+    rating = rk.rate(records, plan, span=MARCH, meters=[rk.Meter("vm.hours", "hour", rk.OnOff())])
+    credit = rk.Credit(
+        "c1", "acme", 5, "EUR", "2026-03-01T00:00:00Z", expires="2026-06-01T00:00:00Z"
+    )
+    share = rk.Share("bob", "img", {"bob": 1, "acme": 1})
+    acme, bob = rk.bill(rating, credits=[credit], shares=[share])
+    # acme: vm-1 744 h x 0.10 = 74.40, fee 10, half of bob's img (74.40 / 2 = 37.20):
+    # subtotal 121.60, the credit pays 5.00, total 116.60; precise: 74.40 + 10 + 37.20
+    assert (acme.subtotal, acme.total, acme.precise_total) == (
+        Decimal("121.60"),
+        Decimal("116.60"),
+        Decimal("121.60"),
+    )
+    # bob: fee 10 and his half of the image, 37.20
+    assert (bob.subtotal, bob.total, bob.precise_total) == (
+        Decimal("47.20"),
+        Decimal("47.20"),
+        Decimal("47.20"),
+    )
+    for invoice in (acme, bob):
+        assert rk.from_row(rk.Invoice, _json(rk.to_row(invoice))) == invoice
+    for value in (credit, share):
+        assert rk.from_row(type(value), _json(rk.to_row(value))) == value
+    # a total changed by hand no longer matches the subtotal less the credits
+    row = _json(rk.to_row(acme))
+    row["total"] = "121.60"
+    with pytest.raises(rk.BadDataError, match=r"^total: '121.60' is not the sum"):
+        rk.from_row(rk.Invoice, row)

@@ -513,6 +513,8 @@ def _invoice(
     subtotal = ZERO
     for line in out:
         subtotal = _ADD(subtotal, line.amount)
+    for line in shared:  # a part of a shared charge is part of what the account owes
+        precise_total = _ADD(precise_total, line.precise)
     return Invoice(account, cycle, currency, tuple(out), subtotal, precise_total, tz)
 
 

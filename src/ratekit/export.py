@@ -39,6 +39,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as _dt
 import decimal
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -61,12 +62,14 @@ from ._codec import (
     show,
 )
 from ._decimals import CONTEXT, ZERO
-from ._instants import format_us, to_us
+from ._instants import format_us, from_us, to_us
 from .billing import Invoice, InvoiceLine
+from .credits import Credit, CreditLine
 from .errors import RatekitError, RatekitTypeError
 from .prices import PriceModel
 from .rating import Charge
 from .records import Anomaly, Event, Inventory, Sample
+from .sharing import Share
 from .spans import Span
 from .usage import UsageRow
 
@@ -83,7 +86,10 @@ ROW_TYPES: Final[tuple[type, ...]] = (
     UsageRow,
     Charge,
     InvoiceLine,
+    CreditLine,
     Invoice,
+    Credit,
+    Share,
 )
 _NoneType: Final = type(None)
 
@@ -157,6 +163,8 @@ def _encode(value: object, hint: Any, path: str) -> Any:  # noqa: PLR0911 - one 
         return _encode_object(value, path)
     if isinstance(value, Span):
         return [format_us(value.start_us), format_us(value.end_us)]
+    if isinstance(value, _dt.datetime):  # an instant of a host's value (a credit's start)
+        return format_us(to_us(value))
     return plandata.dump(value, path=path)
 
 
@@ -261,8 +269,12 @@ def _check_charge(charge: Charge, path: str) -> None:
 
 
 def _check_line(line: InvoiceLine, path: str) -> None:
-    """A line's precise amount is the sum of its charges (an edit of one shows here)."""
-    if line.charges:
+    """A line's precise amount is the sum of its charges (an edit of one shows here).
+
+    A part of a shared charge carries the whole charges it is part of: its precise amount
+    is the account's share of them, which the share decides, so it is not checked here.
+    """
+    if line.charges and line.kind != "shared":
         exact = sum((charge.amount for charge in line.charges), ZERO)
         if CONTEXT.compare(exact, line.precise) != 0:
             raise fail(
@@ -287,15 +299,22 @@ def _check_invoice(invoice: Invoice, path: str) -> None:
                     f"{show(charge.currency)} is not the invoice's currency "
                     f"{show(invoice.currency)}; an invoice never adds amounts of two currencies.",
                 )
-    for key, total, parts in (
-        ("total", invoice.total, [line.amount for line in invoice.lines]),
-        ("precise_total", invoice.precise_total, [line.precise for line in invoice.lines]),
+    paid = [-credit.applied for credit in invoice.credits]
+    for key, total, parts, what in (
+        ("subtotal", invoice.subtotal, [line.amount for line in invoice.lines], "lines"),
+        ("total", invoice.total, [invoice.subtotal, *paid], "lines less its credits"),
+        (
+            "precise_total",
+            invoice.precise_total,
+            [line.precise for line in invoice.lines],
+            "lines",
+        ),
     ):
         exact = sum(parts, ZERO)
         if CONTEXT.compare(exact, total) != 0:
             raise fail(
                 _where(path, key),
-                f"{show(str(total))} is not the sum of the invoice's lines, {exact}; a row "
+                f"{show(str(total))} is not the sum of the invoice's {what}, {exact}; a row "
                 "changed by hand must keep the invoice's totals consistent.",
             )
 
@@ -357,12 +376,17 @@ def _decode(data: Any, hint: Any, path: str) -> Any:  # noqa: PLR0911, PLR0912 -
                 raise fail(path, f"expected a list of {len(args)} items, not {len(data)}.")
             return tuple(
                 _decode(x, a, f"{path}[{i}]")
-                for i, (x, a) in enumerate(zip(args, data, strict=True))
+                for i, (x, a) in enumerate(zip(data, args, strict=True))
             )
         if option in ROW_TYPES and isinstance(data, Mapping):
             return _decode_object(option, data, path)
         if option is PriceModel and isinstance(data, Mapping):
             return plandata.load(data, path=path)
+        if option is _dt.datetime and isinstance(data, str):
+            try:
+                return from_us(to_us(data, "instant"))
+            except RatekitError as error:
+                raise fail(path, str(error)) from None
         if option is object or option is Any:
             return data
     literal = [o for o in options if typing.get_origin(o) is typing.Literal]
