@@ -100,7 +100,7 @@ def _sample(
             return None
         known = ", ".join(repr(name) for name in meters) or "none"
         raise BadRecordError(
-            f"{_WHAT} {r.at(position, 'resource')} is {resource_kind!r}, which no meter "
+            f"{_WHAT} {r.at(position, 'resource')} is {r.show(resource_kind)}, which no meter "
             f"names (meters: {known}; or pass unknown='skip')."
         )
     account = r.text(item, "customer-id", position, _WHAT)

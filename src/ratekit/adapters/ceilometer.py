@@ -219,14 +219,14 @@ def _sample(
             return None
         known = ", ".join(repr(known) for known in meters) or "none"
         raise BadRecordError(
-            f"{_SAMPLE} {r.at(position, name_key)} is {name!r}, which no meter names "
+            f"{_SAMPLE} {r.at(position, name_key)} is {r.show(name)}, which no meter names "
             f"(meters: {known}; or pass unknown='skip')."
         )
     type_key = _one_of(item, ("counter_type", "type"), position, _SAMPLE)
     counter_type = r.text(item, type_key, position, _SAMPLE)
     if counter_type not in _KINDS:
         raise BadRecordError(
-            f"{_SAMPLE} {r.at(position, type_key)} is {counter_type!r}; expected one of "
+            f"{_SAMPLE} {r.at(position, type_key)} is {r.show(counter_type)}; expected one of "
             "'gauge', 'delta', 'cumulative'."
         )
     unit_key = _one_of(item, ("counter_unit", "unit"), position, _SAMPLE)
@@ -320,7 +320,7 @@ def _notification(
         if (action != event_type and action.endswith(".start")) or skip:
             return None
         raise BadRecordError(
-            f"{_NOTIFICATION} {r.at(position, 'event_type')} is {event_type!r}; the instance "
+            f"{_NOTIFICATION} {r.at(position, 'event_type')} is {r.show(event_type)}; the instance "
             "notifications read are compute.instance." + ", .".join(_EVENTS) + " (and "
             "*.start, skipped), or pass unknown='skip'."
         )

@@ -200,7 +200,7 @@ def _name(item: Mapping[str, object], reference: str, position: r.Position) -> s
     value, where = _resolve(item, reference, position)
     if isinstance(value, str) and value:
         return value
-    raise BadRecordError(f"{_WHAT} {where} must be a non-empty string, not {value!r}.")
+    raise BadRecordError(f"{_WHAT} {where} must be a non-empty string, not {r.show(value)}.")
 
 
 def _sample(
@@ -209,7 +209,7 @@ def _sample(
     version = r.text(item, "specversion", position, _WHAT)
     if version != "1.0":
         raise BadRecordError(
-            f"{_WHAT} {r.at(position, 'specversion')} is {version!r}; only CloudEvents '1.0' is read."
+            f"{_WHAT} {r.at(position, 'specversion')} is {r.show(version)}; only CloudEvents '1.0' is read."
         )
     event_id = r.text(item, "id", position, _WHAT)
     source = r.text(item, "source", position, _WHAT)
@@ -220,7 +220,7 @@ def _sample(
             return None
         known = ", ".join(repr(name) for name in meters)
         raise BadRecordError(
-            f"{_WHAT} {r.at(position, 'type')} is {event_type!r}, which the spec does not map to "
+            f"{_WHAT} {r.at(position, 'type')} is {r.show(event_type)}, which the spec does not map to "
             f"a meter; it maps {known} (or build the Spec with unknown='skip')."
         )
     at = format_us(r.instant(item, "time", position, _WHAT))

@@ -140,7 +140,7 @@ _SERVICE: Final = "Cloud Foundry service usage event"
 def _state(state: str, states: Mapping[str, object], position: r.Position, what: str) -> None:
     if state not in states:
         accepted = ", ".join(repr(name) for name in states)
-        raise BadRecordError(f"{what} {position} is {state!r}; expected one of {accepted}.")
+        raise BadRecordError(f"{what} {position} is {r.show(state)}; expected one of {accepted}.")
 
 
 def _account(choice: object) -> AccountField:
