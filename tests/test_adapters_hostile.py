@@ -100,3 +100,52 @@ def test_an_integer_too_long_to_print_is_named_by_its_type() -> None:
         str(caught.value)
         == "Exoscale usage event [0].type must be a non-empty string, not a value of type int."
     )
+
+
+def _created(**payload: object) -> dict[str, object]:
+    sizes = {"instance_type": "m1.small", "vcpus": 2, "memory_mb": 2048, "state": "active"}
+    return {
+        "event_type": "compute.instance.create.end",
+        "message_id": "n1",
+        "timestamp": "2026-03-02T08:00:00Z",
+        "payload": {"tenant_id": "p-1", "instance_id": "vm-1", **sizes, **payload},
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "shown"),
+    [
+        ("vcpus", -1, "must be a whole number >= 0, not Decimal('-1')."),
+        ("vcpus", 1.5, "must be a whole number >= 0, not Decimal('1.5')."),
+        (
+            "memory_mb",
+            "lots",
+            "'lots' is not a decimal number; write it like '12.5' or '1e9'. "
+            "(a number like 512 or '1.5e3' is accepted)",
+        ),
+        ("root_gb", -20, "must be a whole number >= 0, not Decimal('-20')."),
+        ("instance_type", 7, "must be a non-empty string, not 7."),
+    ],
+)
+def test_a_nova_size_that_is_not_a_count_is_refused_at_its_field(
+    field: str, value: object, shown: str
+) -> None:
+    # A vCPU count of -1 used to be metered as -712 vCPU-hours without an anomaly.
+    with pytest.raises(rk.BadRecordError) as caught:
+        ceilometer.instance_notifications([_created(**{field: value})])
+    assert str(caught.value) == f"Nova notification [0].payload.{field} {shown}"
+
+
+def test_nova_sizes_written_as_strings_are_read_as_counts() -> None:
+    # 2 vCPUs from 08:00 to the end of March: 2 x (30 days x 24 h - 8 h) = 2 x 712 = 1424.
+    [event] = ceilometer.instance_notifications([_created(vcpus="2", memory_mb="2048")])
+    assert event.attributes["vcpus"] == 2
+    assert event.attributes["memory_mb"] == 2048
+    usage = rk.meter(
+        [event],
+        [ceilometer.VCPU_HOURS],
+        span=MARCH,
+        cycle=rk.cycles.monthly(tz="UTC"),
+        as_of=MARCH.end,
+    )
+    assert usage.total() == 1424

@@ -142,6 +142,8 @@ _EVENTS: Final[Mapping[str, EventKind]] = {
     "delete.end": "delete",
 }
 _RENAMED: Final = {"instance_type": "flavor"}
+#: Payload sizes read as whole numbers >= 0: the levels that the ready meters integrate.
+_SIZES: Final = ("vcpus", "memory_mb", "disk_gb", "root_gb", "ephemeral_gb")
 #: Payload fields that identify the record or change with every notification, not the instance.
 _BOOKKEEPING: Final = frozenset(
     {
@@ -310,6 +312,21 @@ def samples(
     return records
 
 
+def _check_sizes(
+    payload: Mapping[str, object], where: r.Position, attributes: dict[str, object]
+) -> None:
+    """The flavor is a name and the sizes are whole numbers >= 0, wherever the payload has them.
+
+    A vCPU count of -1 or a memory of ``"lots"`` would otherwise be metered into a negative
+    or failing level long after the feed was read, far from its position.
+    """
+    if payload.get("instance_type") is not None:
+        attributes["flavor"] = r.text(payload, "instance_type", where, _NOTIFICATION)
+    for key in _SIZES:
+        if payload.get(key) is not None:
+            attributes[key] = r.count(payload, key, where, _NOTIFICATION)
+
+
 def _notification(
     item: Mapping[str, object], position: r.Position, skip: bool, naive_utc: bool
 ) -> Event | None:
@@ -337,6 +354,7 @@ def _notification(
             for key, value in description(payload).items()
             if key not in _BOOKKEEPING
         }
+        _check_sizes(payload, payload_at, attributes)
         for required in ("flavor", "vcpus", "memory_mb") if kind == "start" else ():
             if required not in attributes:
                 source = "instance_type" if required == "flavor" else required
