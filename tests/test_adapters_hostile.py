@@ -120,8 +120,10 @@ def _created(**payload: object) -> dict[str, object]:
         (
             "memory_mb",
             "lots",
-            "'lots' is not a decimal number; write it like '12.5' or '1e9'. "
-            "(a number like 512 or '1.5e3' is accepted)",
+            (
+                "'lots' is not a decimal number; write it like '12.5' or '1e9'. "
+                "(a number like 512 or '1.5e3' is accepted)"
+            ),
         ),
         ("root_gb", -20, "must be a whole number >= 0, not Decimal('-20')."),
         ("instance_type", 7, "must be a non-empty string, not 7."),
