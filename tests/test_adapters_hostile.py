@@ -7,6 +7,7 @@ and the field, never a ``RecursionError`` or a message of megabytes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 
@@ -151,3 +152,46 @@ def test_nova_sizes_written_as_strings_are_read_as_counts() -> None:
         as_of=MARCH.end,
     )
     assert usage.total() == 1424
+
+
+@pytest.mark.parametrize(
+    ("quantity", "shown"),
+    [
+        ("1e999999", "is '1e999999'"),
+        ("1" * 61, "is '" + "1" * 61 + "'"),
+        (10**100, "has more than 60 digits"),
+    ],
+)
+def test_a_quantity_beyond_what_ratekit_reads_exactly_is_refused_at_its_field(
+    quantity: object, shown: str
+) -> None:
+    # Such a sample used to be read, then rounded or failed in the middle of rating.
+    event = {
+        "specversion": "1.0",
+        "id": "1",
+        "source": "s",
+        "type": "t",
+        "subject": "c",
+        "time": "2026-03-02T08:00:00Z",
+        "data": {"q": quantity, "r": "x"},
+    }
+    with pytest.raises(rk.BadRecordError) as caught:
+        cloudevents.usage_events([event], SPEC)
+    assert str(caught.value) == (
+        f"CloudEvent [0].data.q {shown}; ratekit reads numbers of at most 60 significant "
+        "digits and a magnitude between 1E-999 and 1E+999, exactly."
+    )
+
+
+def test_the_largest_quantity_read_exactly_is_kept_to_its_last_digit() -> None:
+    event = {
+        "specversion": "1.0",
+        "id": "1",
+        "source": "s",
+        "type": "t",
+        "subject": "c",
+        "time": "2026-03-02T08:00:00Z",
+        "data": {"q": "9" * 60, "r": "x"},
+    }
+    [sample] = cloudevents.usage_events([event], SPEC)
+    assert sample.value == Decimal("9" * 60)
