@@ -7,8 +7,9 @@
      "resource_id": "vm-1", "user_id": "u-1", "timestamp": "2026-03-02T10:00:00Z",
      "resource_metadata": {"flavor": {"name": "m1.small"}, …}}
 
-(the API's ``name``/``meter``, ``type``, ``unit``, ``volume`` and ``id`` are read too,
-as in seed 001's ``image.size`` sample). Each becomes a :class:`~ratekit.Sample` of the
+(the API's ``name``/``meter``, ``type``, ``unit``, ``volume``, ``id`` and ``metadata``
+are read too, as in seed 001's ``image.size`` sample and the ``/v2/samples`` listing,
+whose ``metadata`` is flat: ``{"flavor.name": "m1.small"}``, read by the same dotted path). Each becomes a :class:`~ratekit.Sample` of the
 project (the account) and resource; its kind follows ``counter_type``: ``gauge`` ->
 ``"gauge"``, ``delta`` -> ``"delta"``, ``cumulative`` -> ``"counter"`` (metering turns
 consecutive readings into deltas, apportions them across cycle boundaries and reports
@@ -300,8 +301,10 @@ def samples(
             continue
         if describe:
             key = (sample.account, sample.resource)
-            metadata = item.get("resource_metadata")
-            where = r.at(position, "resource_metadata")
+            # the v2 API's /v2/samples calls it "metadata" (flat: {"flavor.name": ...})
+            meta_key = "metadata" if "resource_metadata" not in item else "resource_metadata"
+            metadata = item.get(meta_key)
+            where = r.at(position, meta_key)
             attributes = (
                 description(r.mapping(metadata, where, _SAMPLE)) if metadata is not None else {}
             )
