@@ -195,3 +195,43 @@ def test_the_largest_quantity_read_exactly_is_kept_to_its_last_digit() -> None:
     }
     [sample] = cloudevents.usage_events([event], SPEC)
     assert sample.value == Decimal("9" * 60)
+
+
+@pytest.mark.parametrize("written", ["2026-03-02t08:00:00z", "2026-03-02T09:00:00+01:00"])
+def test_an_rfc_3339_time_with_a_lower_case_t_or_z_is_read(written: str) -> None:
+    # RFC 3339, which CloudEvents' time follows, allows 't' and 'z' in lower case.
+    event = {
+        "specversion": "1.0",
+        "id": "1",
+        "source": "s",
+        "type": "t",
+        "subject": "c",
+        "time": written,
+        "data": {"q": 1, "r": "x"},
+    }
+    [sample] = cloudevents.usage_events([event], SPEC)
+    assert sample.at_us == 1772438400000000  # 2026-03-02T08:00:00Z
+
+
+def test_a_lower_case_time_that_does_not_read_is_refused_as_written() -> None:
+    notification = _created()
+    notification["timestamp"] = "yesterday"
+    with pytest.raises(rk.BadRecordError) as caught:
+        ceilometer.instance_notifications([notification], naive_utc=True)
+    assert str(caught.value) == (
+        "Nova notification [0].timestamp 'yesterday' is not an ISO-8601 instant; write it "
+        "like '2026-03-01T00:00:00Z' or '2026-03-01T01:00:00+01:00'."
+    )
+
+
+def test_a_naive_lower_case_time_is_read_as_utc_only_when_asked() -> None:
+    notification = _created()
+    notification["timestamp"] = "2026-03-02t08:00:00"
+    [event] = ceilometer.instance_notifications([notification], naive_utc=True)
+    assert event.at_us == 1772438400000000
+    with pytest.raises(rk.BadRecordError) as caught:
+        ceilometer.instance_notifications([notification])
+    assert str(caught.value) == (
+        "Nova notification [0].timestamp '2026-03-02t08:00:00' has no UTC offset; ratekit "
+        "compares instants, so write it with an offset or 'Z', e.g. '2026-03-02T08:00:00Z'."
+    )

@@ -9,6 +9,7 @@ with the same position in front.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import itertools
 import reprlib
@@ -175,7 +176,8 @@ def instant(
     """The instant at ``data[key]`` (an ISO-8601 string with an offset), in epoch microseconds.
 
     With ``naive_utc``, a string without an offset is read as UTC (the caller's explicit
-    choice, for feeds that write UTC without saying so).
+    choice, for feeds that write UTC without saying so). As RFC 3339 allows, ``t`` and
+    ``z`` may be lower case.
     """
     value = _get(data, key)
     where = at(position, key)
@@ -188,6 +190,18 @@ def instant(
             f"{what} {where} must be an ISO-8601 instant like '2026-03-02T08:00:00Z', "
             f"not {show(value)}."
         )
+    if isinstance(value, str) and value != value.upper():
+        # RFC 3339 (CloudEvents' time, most JSON APIs) allows a lower-case 't' and 'z';
+        # an instant that does not read so is refused as it was written
+        with contextlib.suppress(RatekitError):
+            return _to_us(value.upper(), f"{what} {where}", naive_utc)
+    try:
+        return _to_us(value, f"{what} {where}", naive_utc)
+    except RatekitError as error:
+        raise BadRecordError(str(error)) from None
+
+
+def _to_us(value: str | _dt.datetime, what: str, naive_utc: bool) -> int:
     if naive_utc and isinstance(value, str):
         try:
             parsed = _dt.datetime.fromisoformat(value.strip())
@@ -196,10 +210,7 @@ def instant(
         else:
             if parsed.tzinfo is None:
                 value = parsed.replace(tzinfo=_dt.UTC)
-    try:
-        return to_us(value, f"{what} {where}")
-    except RatekitError as error:
-        raise BadRecordError(str(error)) from None
+    return to_us(value, what)
 
 
 def entries(
