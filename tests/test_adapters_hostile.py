@@ -235,3 +235,61 @@ def test_a_naive_lower_case_time_is_read_as_utc_only_when_asked() -> None:
         "Nova notification [0].timestamp '2026-03-02t08:00:00' has no UTC offset; ratekit "
         "compares instants, so write it with an offset or 'Z', e.g. '2026-03-02T08:00:00Z'."
     )
+
+
+def _cpu(message_id: str, at: str, volume: object) -> dict[str, object]:
+    return {
+        "message_id": message_id,
+        "counter_name": "cpu",
+        "counter_type": "cumulative",
+        "counter_unit": "ns",
+        "counter_volume": volume,
+        "project_id": "p-1",
+        "resource_id": "vm-1",
+        "timestamp": at,
+    }
+
+
+def test_a_negative_cumulative_reading_is_refused_at_its_field() -> None:
+    # Readings 0, 3.6e12 and -3.6e12 ns used to meter 1 h and then -1 h (the negative
+    # reading counted from zero after a "reset"): 0 h in all, CPU time given back.
+    feed = [
+        _cpu("s1", "2026-03-02T08:00:00Z", 0),
+        _cpu("s2", "2026-03-02T09:00:00Z", 3600000000000),
+        _cpu("s3", "2026-03-02T10:00:00Z", -3600000000000),
+    ]
+    with pytest.raises(rk.BadRecordError) as caught:
+        ceilometer.samples(feed, meters=[ceilometer.CPU_HOURS])
+    assert str(caught.value) == (
+        "Ceilometer sample [2].counter_volume is -3600000000000, but a cumulative counter's "
+        "reading counts up from zero and is never negative (a number >= 0 is accepted)."
+    )
+
+
+def test_a_negative_gauge_or_delta_is_still_read() -> None:
+    # Only a cumulative reading is bounded: a delta may be a correction (-5 ns).
+    feed = [{**_cpu("s1", "2026-03-02T08:00:00Z", -5), "counter_type": "delta"}]
+    meter = rk.Meter("cpu", "ns", rk.Discrete())
+    [sample] = ceilometer.samples(feed, meters=[meter])
+    assert sample.value == -5
+
+
+def test_a_negative_reading_of_a_counter_cloudevent_is_refused() -> None:
+    spec = cloudevents.Spec(
+        {"t": "m"}, quantity="data.q", account="subject", resource="data.r", kind="counter"
+    )
+    event = {
+        "specversion": "1.0",
+        "id": "1",
+        "source": "s",
+        "type": "t",
+        "subject": "c",
+        "time": "2026-03-02T08:00:00Z",
+        "data": {"q": "-1.5", "r": "x"},
+    }
+    with pytest.raises(rk.BadRecordError) as caught:
+        cloudevents.usage_events([event], spec)
+    assert str(caught.value) == (
+        "CloudEvent [0].data.q is -1.5, but a cumulative counter's reading counts up from "
+        "zero and is never negative (a number >= 0 is accepted)."
+    )

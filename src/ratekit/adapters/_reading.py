@@ -33,6 +33,7 @@ __all__ = [
     "mapping",
     "number",
     "optional_text",
+    "reading",
     "show",
     "text",
 ]
@@ -158,6 +159,20 @@ def as_number(value: object, where: Position, what: str) -> Decimal:
     if number and (digits > MAX_DIGITS or not -MAX_EXPONENT <= number.adjusted() <= MAX_EXPONENT):
         raise BadRecordError(f"{what} {where} is {show(value)}; {_BOUNDS}")
     return number
+
+
+def reading(value: Decimal, where: Position, what: str) -> Decimal:
+    """``value`` (found at ``where``) as a cumulative counter's reading: never negative.
+
+    Metering reads a decrease as a reset and counts the new reading from zero, so a
+    negative reading would be counted as negative usage.
+    """
+    if value < 0:
+        raise BadRecordError(
+            f"{what} {where} is {value}, but a cumulative counter's reading counts up "
+            "from zero and is never negative (a number >= 0 is accepted)."
+        )
+    return value
 
 
 def count(data: Mapping[str, object], key: str, position: Position, what: str) -> int:

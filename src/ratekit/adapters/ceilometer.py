@@ -238,6 +238,8 @@ def _sample(
     unit = feed_unit(written, unit_at, _SAMPLE)
     volume_key = _one_of(item, ("counter_volume", "volume"), position, _SAMPLE)
     volume = r.number(item, volume_key, position, _SAMPLE)
+    if counter_type == "cumulative":
+        volume = r.reading(volume, r.at(position, volume_key), _SAMPLE)
     value = in_meter_unit(volume, unit, meter, where=unit_at, what=_SAMPLE, written=written)
     id_key = _one_of(item, ("message_id", "id"), position, _SAMPLE)
     record_id = r.text(item, id_key, position, _SAMPLE)

@@ -227,6 +227,8 @@ def _sample(
     reference = spec.quantity if isinstance(spec.quantity, str) else dict(spec.quantity)[event_type]
     quantity, where = _resolve(item, reference, position)
     value = r.as_number(quantity, where, _WHAT)
+    if spec.kind == "counter":
+        value = r.reading(value, where, _WHAT)
     account = _name(item, spec.account, position)
     resource = _name(item, spec.resource, position)
     record_id = f"{source}#{event_id}"
