@@ -293,3 +293,29 @@ def test_a_negative_reading_of_a_counter_cloudevent_is_refused() -> None:
         "CloudEvent [0].data.q is -1.5, but a cumulative counter's reading counts up from "
         "zero and is never negative (a number >= 0 is accepted)."
     )
+
+
+def test_a_deeply_nested_previous_is_refused_without_recursing() -> None:
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        cloudfoundry.app_usage_events([], previous=[_nested_list(100_000)])
+    assert str(caught.value) == (
+        "previous must hold the events this adapter read before (with their id and seq), "
+        "not [[[[[...]]]]]."
+    )
+
+
+def test_a_unit_written_at_length_is_shown_shortened() -> None:
+    row = {
+        "customer-id": "c",
+        "quantity": 1,
+        "resource": "cpu-usage",
+        "resource_id": "r",
+        "uom": "x" * 100_000,
+    }
+    with pytest.raises(rk.BadRecordError) as caught:
+        borel.usage_rows([row], period=MARCH)
+    assert str(caught.value) == (
+        "Borel row [0].uom '" + "x" * 37 + "..." + "x" * 38 + "' is 100000 characters long; "
+        "a unit is a short name such as 'B', 'MB-ns' or "
+        "'cpu-ns'."
+    )

@@ -81,7 +81,7 @@ def _meters(meters: Iterable[Meter]) -> dict[str, Meter]:
     found: dict[str, Meter] = {}
     for meter in meters:
         if not isinstance(meter, Meter):
-            raise RatekitTypeError(f"usage_rows meters must be Meter values, not {meter!r}.")
+            raise RatekitTypeError(f"usage_rows meters must be Meter values, not {r.show(meter)}.")
         found[meter.name] = meter
     return found
 
@@ -154,9 +154,11 @@ def usage_rows(
         ratekit.BadRecordError: Borel row [0].uom 'cpu-ns' (tried as written and as 'ns') is not a unit meter 'diskio-writes' in 'GB' can take: Cannot convert 'ns' to 'GB': 'ns' measures time and 'GB' measures data.
     """
     if period is not None and not isinstance(period, Span):
-        raise RatekitTypeError(f"usage_rows period must be a Span or None, not {period!r}.")
+        raise RatekitTypeError(f"usage_rows period must be a Span or None, not {r.show(period)}.")
     if unknown not in {"error", "skip"}:
-        raise RatekitTypeError(f"usage_rows unknown must be 'error' or 'skip', not {unknown!r}.")
+        raise RatekitTypeError(
+            f"usage_rows unknown must be 'error' or 'skip', not {r.show(unknown)}."
+        )
     by_name = _meters(meters)
     samples: list[Sample] = []
     for position, item in r.entries(rows, "", _WHAT):

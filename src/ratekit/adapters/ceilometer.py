@@ -196,14 +196,14 @@ def _meters(meters: Iterable[Meter]) -> dict[str, Meter]:
     found: dict[str, Meter] = {}
     for meter in meters:
         if not isinstance(meter, Meter):
-            raise RatekitTypeError(f"samples meters must be Meter values, not {meter!r}.")
+            raise RatekitTypeError(f"samples meters must be Meter values, not {r.show(meter)}.")
         found[meter.name] = meter
     return found
 
 
 def _check_unknown(unknown: object) -> bool:
     if unknown not in {"error", "skip"}:
-        raise RatekitTypeError(f"unknown must be 'error' or 'skip', not {unknown!r}.")
+        raise RatekitTypeError(f"unknown must be 'error' or 'skip', not {r.show(unknown)}.")
     return unknown == "skip"
 
 

@@ -66,7 +66,7 @@ def _reference(value: object, field: str) -> str:
     raise RatekitTypeError(
         f"Spec {field} must name a context attribute (like 'subject', 'source' or an "
         f"extension such as 'customerid': lower-case letters and digits) or a path into "
-        f"data (like 'data.tokens' or 'data.usage.bytes'), not {value!r}."
+        f"data (like 'data.tokens' or 'data.usage.bytes'), not {r.show(value)}."
     )
 
 
@@ -77,7 +77,7 @@ def _meters(value: object) -> tuple[tuple[str, str], ...]:
             return tuple(sorted(pairs))
     raise RatekitTypeError(
         "Spec meters must be a non-empty mapping of CloudEvents types to meter names, "
-        f"like {{'com.example.tokens': 'llm.tokens'}}, not {value!r}."
+        f"like {{'com.example.tokens': 'llm.tokens'}}, not {r.show(value)}."
     )
 
 
@@ -89,7 +89,9 @@ def _quantity(
     places: dict[str, str] = {}
     for key, where in value.items():
         if not isinstance(key, str) or not key:
-            raise RatekitTypeError(f"Spec quantity keys must be CloudEvents types, not {key!r}.")
+            raise RatekitTypeError(
+                f"Spec quantity keys must be CloudEvents types, not {r.show(key)}."
+            )
         places[key] = _reference(where, f"quantity[{key!r}]")
     missing = [event_type for event_type, _ in meters if event_type not in places]
     if missing:
@@ -151,10 +153,12 @@ class Spec:
     ) -> None:
         if kind not in SAMPLE_KINDS:
             raise RatekitTypeError(
-                f"Spec kind must be 'delta', 'counter' or 'gauge', not {kind!r}."
+                f"Spec kind must be 'delta', 'counter' or 'gauge', not {r.show(kind)}."
             )
         if unknown not in {"error", "skip"}:
-            raise RatekitTypeError(f"Spec unknown must be 'error' or 'skip', not {unknown!r}.")
+            raise RatekitTypeError(
+                f"Spec unknown must be 'error' or 'skip', not {r.show(unknown)}."
+            )
         pairs = _meters(meters)
         self.__attrs_init__(
             pairs,
@@ -254,7 +258,7 @@ def usage_events(feed: object, spec: Spec) -> list[Sample]:
         ratekit.BadRecordError: CloudEvent [0].data.tokens is missing; the spec reads it.
     """
     if not isinstance(spec, Spec):
-        raise RatekitTypeError(f"usage_events spec must be a cloudevents.Spec, not {spec!r}.")
+        raise RatekitTypeError(f"usage_events spec must be a cloudevents.Spec, not {r.show(spec)}.")
     meters = dict(spec.meters)
     samples: list[Sample] = []
     for position, item in r.entries(feed, "", _WHAT):

@@ -146,7 +146,7 @@ def _state(state: str, states: Mapping[str, object], position: r.Position, what:
 def _account(choice: object) -> AccountField:
     if choice in {"org", "space"}:
         return choice
-    raise BadRecordError(f"account must be 'org' or 'space' (who pays), not {choice!r}.")
+    raise BadRecordError(f"account must be 'org' or 'space' (who pays), not {r.show(choice)}.")
 
 
 class _Order:
@@ -159,13 +159,13 @@ class _Order:
             previous = [previous]
         if not isinstance(previous, Iterable) or isinstance(previous, str | bytes | Mapping):
             raise RatekitTypeError(
-                f"previous must be the events read before (a list of Event), not {previous!r}."
+                f"previous must be the events read before (a list of Event), not {r.show(previous)}."
             )
         for event in previous:
             if not isinstance(event, Event) or event.id is None or event.seq is None:
                 raise RatekitTypeError(
                     "previous must hold the events this adapter read before (with their id "
-                    f"and seq), not {event!r}."
+                    f"and seq), not {r.show(event)}."
                 )
             self.seen[event.id] = event.seq
             before = self.last.get(event.resource)

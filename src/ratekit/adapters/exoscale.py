@@ -148,6 +148,6 @@ def usage_events(feed: object, *, order: Literal["time", "version"] = "time") ->
         ratekit.BadRecordError: Exoscale usage event [0].action is 'reboot'; expected one of 'create', 'start', 'stop', 'destroy'.
     """
     if order not in {"time", "version"}:
-        raise BadRecordError(f"order must be 'time' or 'version', not {order!r}.")
+        raise BadRecordError(f"order must be 'time' or 'version', not {r.show(order)}.")
     by_version = order == "version"
     return [_event(item, position, by_version) for position, item in r.entries(feed, "", _WHAT)]
