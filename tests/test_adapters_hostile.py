@@ -319,3 +319,30 @@ def test_a_unit_written_at_length_is_shown_shortened() -> None:
         "a unit is a short name such as 'B', 'MB-ns' or "
         "'cpu-ns'."
     )
+
+
+def test_two_cloudevents_whose_source_and_id_join_alike_keep_two_ids() -> None:
+    # '/a#b' + 'c' and '/a' + 'b#c' both joined as '/a#b#c': the second, identical in
+    # content, was then dropped as a duplicate of the first (1 token billed, not 2).
+    def event(source: str, event_id: str) -> dict[str, object]:
+        return {
+            "specversion": "1.0",
+            "id": event_id,
+            "source": source,
+            "type": "t",
+            "subject": "c",
+            "time": "2026-03-02T08:00:00Z",
+            "data": {"q": 1, "r": "x"},
+        }
+
+    samples = cloudevents.usage_events([event("/a#b", "c"), event("/a", "b#c")], SPEC)
+    assert [sample.id for sample in samples] == ["/a#b#c", "/a#b%23c"]
+    usage = rk.meter(
+        samples,
+        [rk.Meter("m", "count", rk.Discrete())],
+        span=MARCH,
+        cycle=None,
+        as_of=MARCH.end,
+    )
+    assert usage.total() == 2  # 1 + 1
+    assert usage.anomalies == ()

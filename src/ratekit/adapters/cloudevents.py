@@ -17,7 +17,8 @@ the event's ``data`` object (``"data.usage.tokens"``). Nothing is evaluated or i
 :func:`usage_events` gives one sample per event: its meter is ``spec.meters[type]``, its
 value the quantity (a number, or a numeric string), its kind ``spec.kind``, its instant
 the event's ``time``, and its ``id`` is ``"<source>#<id>"``, the pair that CloudEvents
-says identifies an event, so a redelivered event is a replay. An event of a type the
+says identifies an event, so a redelivered event is a replay (a ``#`` or ``%`` in the
+event's ``id`` is written ``%23`` or ``%25``, so that two pairs never give one id). An event of a type the
 spec does not name raises, unless ``unknown="skip"``.
 
 Errors are :class:`~ratekit.BadRecordError` naming the position and field
@@ -235,7 +236,9 @@ def _sample(
         value = r.reading(value, where, _WHAT)
     account = _name(item, spec.account, position)
     resource = _name(item, spec.resource, position)
-    record_id = f"{source}#{event_id}"
+    # a '#' in the id is escaped, so that the pair reads back one way: source '/a#b' with
+    # id 'c' and source '/a' with id 'b#c' are two events, not one
+    record_id = f"{source}#{event_id.replace('%', '%25').replace('#', '%23')}"
     return r.build(
         position,
         lambda: Sample(account, resource, meter, at, value, kind=spec.kind, id=record_id),
