@@ -346,3 +346,29 @@ def test_two_cloudevents_whose_source_and_id_join_alike_keep_two_ids() -> None:
     )
     assert usage.total() == 2  # 1 + 1
     assert usage.anomalies == ()
+
+
+def test_an_oslo_messaging_envelope_is_named_as_such() -> None:
+    envelope = {"oslo.version": "2.0", "oslo.message": '{"event_type": "compute.instance.x"}'}
+    with pytest.raises(rk.BadRecordError) as caught:
+        ceilometer.instance_notifications([envelope])
+    assert str(caught.value) == (
+        "Nova notification [0] is an oslo.messaging envelope; read the notification inside "
+        "it first (json.loads of its 'oslo.message')."
+    )
+
+
+def test_a_versioned_nova_notification_says_how_to_get_the_unversioned_one() -> None:
+    versioned = {**_created(), "event_type": "instance.create.end"}
+    with pytest.raises(rk.BadRecordError) as caught:
+        ceilometer.instance_notifications([versioned])
+    message = str(caught.value)
+    assert message.startswith(
+        "Nova notification [0].event_type is 'instance.create.end'; the instance notifications "
+        "read are compute.instance.create.end, "
+    )
+    assert message.endswith(
+        "or pass unknown='skip'. Nova's versioned notifications (instance.*, with a "
+        "nova_object payload) are not read: have Nova emit the unversioned ones too "
+        "(notification_format = both)."
+    )

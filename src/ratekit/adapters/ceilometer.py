@@ -162,6 +162,10 @@ _BOOKKEEPING: Final = frozenset(
         "terminated_at",
     }
 )
+_VERSIONED: Final = (
+    " Nova's versioned notifications (instance.*, with a nova_object payload) are not read: "
+    "have Nova emit the unversioned ones too (notification_format = both)."
+)
 _SAMPLE: Final = "Ceilometer sample"
 _NOTIFICATION: Final = "Nova notification"
 
@@ -335,6 +339,11 @@ def _check_sizes(
 def _notification(
     item: Mapping[str, object], position: r.Position, skip: bool, naive_utc: bool
 ) -> Event | None:
+    if "event_type" not in item and "oslo.message" in item:
+        raise BadRecordError(
+            f"{_NOTIFICATION} {position or 'the input'} is an oslo.messaging envelope; read "
+            f"the notification inside it first (json.loads of its 'oslo.message')."
+        )
     event_type = r.text(item, "event_type", position, _NOTIFICATION)
     action = event_type.removeprefix("compute.instance.")
     kind = _EVENTS.get(action) if action != event_type else None
@@ -345,6 +354,7 @@ def _notification(
             f"{_NOTIFICATION} {r.at(position, 'event_type')} is {r.show(event_type)}; the instance "
             "notifications read are compute.instance." + ", .".join(_EVENTS) + " (and "
             "*.start, skipped), or pass unknown='skip'."
+            + (_VERSIONED if event_type.startswith("instance.") else "")
         )
     record_id = r.text(item, "message_id", position, _NOTIFICATION)
     at = format_us(r.instant(item, "timestamp", position, _NOTIFICATION, naive_utc=naive_utc))
