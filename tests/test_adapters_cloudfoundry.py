@@ -353,3 +353,39 @@ def test_the_memory_level_is_read_in_megabytes_whatever_the_meters_unit() -> Non
     ]:
         usage = rk.meter(events, [memory_meter], span=MARCH, cycle=UTC_MONTHS, as_of=APRIL.end)
         assert usage.total() == expected, memory_meter
+
+
+def test_a_month_of_service_usage_in_the_v2_shape_rates_per_plan() -> None:
+    # Two v2 pages, the second delivered twice. events-mq (single) created in February and
+    # still there: all of March, 744 h x 0.002 = 1.488 -> 1.49. orders-db small from 3 Mar
+    # to 13 Mar (240 h x 0.01 = 2.40), large from 13 Mar to its DELETED on 23 Mar, sent
+    # twice (240 h x 0.05 = 12.00). The user-provided legacy-api is not counted.
+    # Total 1.49 + 2.40 + 12.00 = 15.89.
+    pages = load("service_usage_events_v2.json")
+    assert isinstance(pages, list)
+    events = cf.service_usage_events([*pages, pages[1]])
+    plan = rk.Plan(
+        "cf",
+        "EUR",
+        UTC_MONTHS,
+        [
+            rk.PriceEntry(
+                name, "cf.service.instances", rk.PerUnit(price), where={"service_plan": name}
+            )
+            for name, price in [("single", "0.002"), ("small", "0.01"), ("large", "0.05")]
+        ],
+    )
+    rating = rk.rate(events, plan, span=MARCH, meters=[cf.SERVICE_INSTANCE_HOURS])
+    (invoice,) = rk.bill(rating)
+    assert sorted((line.entry, line.quantity, line.amount) for line in invoice.lines) == [
+        ("large", Decimal(240), Decimal("12.00")),
+        ("single", Decimal(744), Decimal("1.49")),
+        ("small", Decimal(240), Decimal("2.40")),
+    ]
+    assert invoice.total == Decimal("15.89")
+    assert sorted(anomaly.kind for anomaly in rating.anomalies) == [
+        "after_delete",
+        "duplicate",
+        "duplicate",
+        "duplicate",
+    ]
