@@ -372,3 +372,25 @@ def test_a_versioned_nova_notification_says_how_to_get_the_unversioned_one() -> 
         "nova_object payload) are not read: have Nova emit the unversioned ones too "
         "(notification_format = both)."
     )
+
+
+def test_a_count_written_with_a_large_exponent_is_refused_at_its_field() -> None:
+    # '1e999' has one significant digit but is a count of 1000 digits, which the event
+    # then refused naming only the record, not the input's field.
+    event = {
+        "guid": "e1",
+        "created_at": "2026-03-02T08:00:00Z",
+        "state": {"current": "STARTED", "previous": "STOPPED"},
+        "app": {"guid": "app-1", "name": "shop"},
+        "space": {"guid": "space-1", "name": "prod"},
+        "organization": {"guid": "org-1"},
+        "memory_in_mb_per_instance": {"current": "1e999", "previous": None},
+        "instance_count": {"current": 1, "previous": None},
+    }
+    with pytest.raises(rk.BadRecordError) as caught:
+        cloudfoundry.app_usage_events([event])
+    assert str(caught.value) == (
+        "Cloud Foundry app usage event [0].memory_in_mb_per_instance.current has more than 60 "
+        "digits; ratekit reads numbers of at most 60 significant digits and a magnitude "
+        "between 1E-999 and 1E+999, exactly."
+    )

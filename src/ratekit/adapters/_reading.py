@@ -182,6 +182,10 @@ def count(data: Mapping[str, object], key: str, position: Position, what: str) -
         raise BadRecordError(
             f"{what} {at(position, key)} must be a whole number >= 0, not {show(value)}."
         )
+    if value.adjusted() >= MAX_DIGITS:  # '1e999' is one digit, but 1000 as a count
+        raise BadRecordError(
+            f"{what} {at(position, key)} has more than {MAX_DIGITS} digits; {_BOUNDS}"
+        )
     return int(value)
 
 
