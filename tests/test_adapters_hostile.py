@@ -394,3 +394,46 @@ def test_a_count_written_with_a_large_exponent_is_refused_at_its_field() -> None
         "digits; ratekit reads numbers of at most 60 significant digits and a magnitude "
         "between 1E-999 and 1E+999, exactly."
     )
+
+
+def test_nova_lifecycle_notifications_follow_the_payloads_state() -> None:
+    # A real Nova feed carries reboots, shelves and snapshots; they used to refuse the feed
+    # by default. Active 08:00-09:00, shelved from 09:00 (offloaded at 10:00), active again
+    # from the unshelve at 12:00 to the delete at 13:00 (a reboot at 12:30 changes nothing):
+    # 1 h + 1 h = 2 instance-hours.
+    def notification(event_type: str, message_id: str, at: str, state: str) -> dict[str, object]:
+        return {
+            **_created(state=state),
+            "event_type": f"compute.instance.{event_type}",
+            "message_id": message_id,
+            "timestamp": at,
+        }
+
+    feed = [
+        notification("create.end", "n1", "2026-03-02T08:00:00Z", "active"),
+        notification("shelve.end", "n2", "2026-03-02T09:00:00Z", "shelved"),
+        notification("snapshot.end", "n3", "2026-03-02T09:30:00Z", "shelved"),
+        notification("shelve_offload.end", "n4", "2026-03-02T10:00:00Z", "shelved_offloaded"),
+        notification("unshelve.end", "n5", "2026-03-02T12:00:00Z", "active"),
+        notification("reboot.end", "n6", "2026-03-02T12:30:00Z", "active"),
+        notification("delete.end", "n7", "2026-03-02T13:00:00Z", "deleted"),
+    ]
+    events = ceilometer.instance_notifications(feed)
+    assert [event.kind for event in events] == [
+        "start",
+        "update",
+        "update",
+        "update",
+        "update",
+        "update",
+        "delete",
+    ]
+    usage = rk.meter(
+        events,
+        [ceilometer.INSTANCE_HOURS],
+        span=MARCH,
+        cycle=rk.cycles.monthly(tz="UTC"),
+        as_of=MARCH.end,
+    )
+    # 08:00-09:00 active (1 h), then shelved; 12:00-13:00 active (1 h)
+    assert usage.total() == 2

@@ -41,7 +41,14 @@ event_type                                                 kind
 ``resume.end``
 ``create.error``, ``finish_resize.end``,                    ``update``
 ``resize.confirm.end``, ``resize.revert.end``,
-``rebuild.end``, ``exists``, ``update``
+``rebuild.end``, ``exists``, ``update``, ``reboot.end``,
+``rescue.end``, ``unrescue.end``, ``shelve.end``,
+``shelve_offload.end``, ``unshelve.end``,
+``soft_delete.end``, ``restore.end``, ``snapshot.end``,
+``live_migration._post.end``,
+``live_migration.post.dest.end``, ``volume.attach``,
+``volume.detach`` (the payload's ``state`` says whether
+the instance runs)
 ``power_off.end``, ``shutdown.end``, ``suspend.end``,       ``stop``
 ``pause.end``
 ``delete.end``                                              ``delete``
@@ -136,6 +143,21 @@ _EVENTS: Final[Mapping[str, EventKind]] = {
     "rebuild.end": "update",
     "exists": "update",
     "update": "update",
+    # lifecycle changes that leave the instance in place: the payload's state says whether
+    # it runs (a shelved_offloaded or soft-deleted instance is not active)
+    "reboot.end": "update",
+    "rescue.end": "update",
+    "unrescue.end": "update",
+    "shelve.end": "update",
+    "shelve_offload.end": "update",
+    "unshelve.end": "update",
+    "soft_delete.end": "update",
+    "restore.end": "update",
+    "snapshot.end": "update",
+    "live_migration._post.end": "update",
+    "live_migration.post.dest.end": "update",
+    "volume.attach": "update",
+    "volume.detach": "update",
     "power_off.end": "stop",
     "shutdown.end": "stop",
     "suspend.end": "stop",
