@@ -198,9 +198,9 @@ def test_errors_name_the_position_and_the_field() -> None:
         "describe the instance (flavor, vCPUs, memory)."
     )
     broken = copy.deepcopy(NOTIFICATIONS)
-    broken[2]["event_type"] = "compute.instance.shelve.end"
+    broken[2]["event_type"] = "compute.instance.trigger_crash_dump.end"
     with pytest.raises(
-        rk.BadRecordError, match=r"\[2\]\.event_type is 'compute.instance.shelve.end'"
+        rk.BadRecordError, match=r"\[2\]\.event_type is 'compute.instance.trigger_crash_dump.end'"
     ):
         ceilometer.instance_notifications(broken, naive_utc=True)
     assert len(ceilometer.instance_notifications(broken, naive_utc=True, unknown="skip")) == 11
@@ -250,3 +250,50 @@ def test_nested_metadata_is_read_by_dotted_paths_in_levels_and_conditions() -> N
         (8, Decimal(3)),
         (11, Decimal(4)),
     ]
+
+
+def test_the_v2_samples_listing_with_its_flat_metadata_rates_per_flavor() -> None:
+    # /v2/samples lists id, meter, type, unit, volume (a float) and a flat "metadata"
+    # ({"flavor.name": ...}); the sample at 10:00 is listed twice (a replay).
+    # cpu (ns): 0 at 08:00 (m1.small), 7.2e12 at 10:00 (resized: m1.large), 1.62e13 at
+    # 12:00: 2 h over [08:00, 10:00) while small, 9e12 ns = 2.5 h over [10:00, 12:00) while
+    # large. Per CPU-hour by flavor: small 2 x 0.10 = 0.20, large 2.5 x 0.40 = 1.00.
+    # network.outgoing.bytes: 0 then 2.5e9 B = 2.5 GB x 0.02 = 0.05. Total 1.25.
+    listing = json.loads((DATA / "v2_samples.json").read_text())
+    records = ceilometer.samples(
+        listing,
+        meters=[ceilometer.CPU_HOURS, ceilometer.NETWORK_OUT],
+        describe=True,
+        naive_utc=True,
+    )
+    updates = [record for record in records if isinstance(record, rk.Event)]
+    # one update per change of a resource's metadata: the instance small then large, its
+    # interface once (the replayed sample repeats the metadata already seen)
+    assert [update.attributes["flavor.name"] for update in updates] == [
+        "m1.small",
+        "m1.large",
+        "m1.small",
+    ]
+    assert updates[1].at == rk.Span("2026-03-02T10:00:00Z", "2026-03-02T11:00:00Z").start
+    plan = rk.Plan(
+        "openstack",
+        "EUR",
+        MONTHLY,
+        [
+            rk.PriceEntry("small", "cpu", rk.PerUnit("0.10"), where={"flavor.name": "m1.small"}),
+            rk.PriceEntry("large", "cpu", rk.PerUnit("0.40"), where={"flavor.name": "m1.large"}),
+            rk.PriceEntry("egress", "network.outgoing.bytes", rk.PerUnit("0.02")),
+        ],
+    )
+    rating = rk.rate(
+        records, plan, span=MARCH, meters=[ceilometer.CPU_HOURS, ceilometer.NETWORK_OUT]
+    )
+    [invoice] = rk.bill(rating)
+    lines = {(line.entry, line.quantity, line.amount) for line in invoice.lines}
+    assert lines == {
+        ("small", Decimal(2), Decimal("0.20")),
+        ("large", Decimal("2.5"), Decimal("1.00")),
+        ("egress", Decimal("2.5"), Decimal("0.05")),
+    }
+    assert invoice.total == Decimal("1.25")
+    assert [anomaly.kind for anomaly in rating.anomalies] == ["duplicate"]

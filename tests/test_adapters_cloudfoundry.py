@@ -353,3 +353,121 @@ def test_the_memory_level_is_read_in_megabytes_whatever_the_meters_unit() -> Non
     ]:
         usage = rk.meter(events, [memory_meter], span=MARCH, cycle=UTC_MONTHS, as_of=APRIL.end)
         assert usage.total() == expected, memory_meter
+
+
+def test_a_month_of_service_usage_in_the_v2_shape_rates_per_plan() -> None:
+    # Two v2 pages, the second delivered twice. events-mq (single) created in February and
+    # still there: all of March, 744 h x 0.002 = 1.488 -> 1.49. orders-db small from 3 Mar
+    # to 13 Mar (240 h x 0.01 = 2.40), large from 13 Mar to its DELETED on 23 Mar, sent
+    # twice (240 h x 0.05 = 12.00). The user-provided legacy-api is not counted.
+    # Total 1.49 + 2.40 + 12.00 = 15.89.
+    pages = load("service_usage_events_v2.json")
+    assert isinstance(pages, list)
+    events = cf.service_usage_events([*pages, pages[1]])
+    plan = rk.Plan(
+        "cf",
+        "EUR",
+        UTC_MONTHS,
+        [
+            rk.PriceEntry(
+                name, "cf.service.instances", rk.PerUnit(price), where={"service_plan": name}
+            )
+            for name, price in [("single", "0.002"), ("small", "0.01"), ("large", "0.05")]
+        ],
+    )
+    rating = rk.rate(events, plan, span=MARCH, meters=[cf.SERVICE_INSTANCE_HOURS])
+    (invoice,) = rk.bill(rating)
+    assert sorted((line.entry, line.quantity, line.amount) for line in invoice.lines) == [
+        ("large", Decimal(240), Decimal("12.00")),
+        ("single", Decimal(744), Decimal("1.49")),
+        ("small", Decimal(240), Decimal("2.40")),
+    ]
+    assert invoice.total == Decimal("15.89")
+    assert sorted(anomaly.kind for anomaly in rating.anomalies) == [
+        "after_delete",
+        "duplicate",
+        "duplicate",
+        "duplicate",
+    ]
+
+
+def _staging_v2(guid: str, at: str, state: str) -> dict[str, object]:
+    # the Cloud Controller writes a staging's usage with an empty app_guid and the app in
+    # parent_app_guid, the staging memory and one instance
+    return {
+        "metadata": {"guid": guid, "url": f"/v2/app_usage_events/{guid}", "created_at": at},
+        "entity": {
+            "state": state,
+            "previous_state": "STAGING" if state == "STAGING_STOPPED" else None,
+            "memory_in_mb_per_instance": 1024,
+            "previous_memory_in_mb_per_instance": 1024,
+            "instance_count": 1,
+            "previous_instance_count": 1,
+            "app_guid": "",
+            "app_name": "",
+            "space_guid": SPACE,
+            "space_name": "production",
+            "org_guid": ORG,
+            "buildpack_guid": None,
+            "buildpack_name": None,
+            "package_state": "PENDING",
+            "previous_package_state": "PENDING",
+            "parent_app_guid": "3f9a1c2e-8b4d-4e6f-a1b2-c3d4e5f60001",
+            "parent_app_name": "shop-web",
+            "process_type": None,
+            "task_guid": None,
+            "task_name": None,
+        },
+    }
+
+
+STAGING = [
+    _staging_v2("st-1", "2026-03-02T07:55:00Z", "STAGING_STARTED"),
+    _staging_v2("st-2", "2026-03-02T07:58:00Z", "STAGING_STOPPED"),
+]
+
+
+def test_staging_events_are_skipped_by_default() -> None:
+    # Real feeds carry them; they used to be refused as an unknown state.
+    assert cf.app_usage_events({"resources": STAGING}) == []
+
+
+def test_staging_events_read_as_the_apps_staging_when_asked() -> None:
+    # 1024 MB x 1 instance x 3 min (07:55 to 07:58) = 1024 x 0.05 h = 51.2 MB*h.
+    events = cf.app_usage_events({"resources": STAGING}, staging=True)
+    assert [(event.resource, event.kind) for event in events] == [
+        ("3f9a1c2e-8b4d-4e6f-a1b2-c3d4e5f60001/staging", "start"),
+        ("3f9a1c2e-8b4d-4e6f-a1b2-c3d4e5f60001/staging", "stop"),
+    ]
+    assert events[0].attributes["process_type"] == "staging"
+    assert events[0].attributes["app_guid"] == "3f9a1c2e-8b4d-4e6f-a1b2-c3d4e5f60001"
+    usage = rk.meter(events, [cf.APP_MEMORY], span=MARCH, cycle=UTC_MONTHS, as_of=MARCH.end)
+    assert usage.total() == Decimal("51.2")
+
+
+def test_staging_events_in_the_v3_shape() -> None:
+    # v3 names the app in app.guid; the process is empty.
+    event = {
+        "guid": "st-3",
+        "created_at": "2026-03-02T07:55:00Z",
+        "updated_at": "2026-03-02T07:55:00Z",
+        "state": {"current": "STAGING_STARTED", "previous": None},
+        "app": {"guid": "app-1", "name": "shop"},
+        "process": {"guid": None, "type": None},
+        "space": {"guid": SPACE, "name": "production"},
+        "organization": {"guid": ORG},
+        "buildpack": {"guid": None, "name": None},
+        "task": {"guid": None, "name": None},
+        "memory_in_mb_per_instance": {"current": 1024, "previous": None},
+        "instance_count": {"current": 1, "previous": None},
+    }
+    assert cf.app_usage_events([event]) == []
+    (start,) = cf.app_usage_events([event], staging=True)
+    assert (start.resource, start.attributes["memory_mb"]) == ("app-1/staging", 1024)
+    del event["app"]
+    with pytest.raises(rk.BadRecordError) as caught:
+        cf.app_usage_events([event], staging=True)
+    assert str(caught.value) == (
+        "Cloud Foundry app usage event [0] has no app.guid: a STAGING_STARTED event must "
+        "name what ran."
+    )

@@ -139,3 +139,41 @@ def test_a_cloudevents_spec_from_arbitrary_json_is_built_or_refused_with_a_ratek
         cloudevents.Spec(
             {"t": "m"}, quantity={"t": quantity} if isinstance(quantity, str) else quantity
         )  # type: ignore[arg-type]
+
+
+READY_METERS: dict[str, list[rk.Meter]] = {
+    "cf apps": [cloudfoundry.APP_MEMORY, cloudfoundry.APP_INSTANCE_HOURS],
+    "cf services": [cloudfoundry.SERVICE_INSTANCE_HOURS],
+    "exoscale": [exoscale.INSTANCE_HOURS],
+    "cloudevents": [rk.Meter("llm.tokens", "count", rk.Discrete())],
+    "borel": list(borel.METERS),
+    "ceilometer samples": [ceilometer.CPU_HOURS, ceilometer.NETWORK_OUT],
+    "nova notifications": [
+        ceilometer.INSTANCE_HOURS,
+        ceilometer.VCPU_HOURS,
+        ceilometer.MEMORY_MB_HOURS,
+    ],
+}
+
+
+@given(mutations())
+def test_what_an_adapter_reads_from_a_broken_payload_rates_or_raises_a_ratekit_error(
+    case: tuple[str, object],
+) -> None:
+    # The adapter's door is the only one: what it lets through must not fail later in
+    # metering, pricing or billing with anything but a RatekitError.
+    name, feed = case
+    try:
+        records = ADAPTERS[name](feed)
+    except rk.RatekitError:
+        return
+    meters = READY_METERS[name]
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry(meter.name, meter.name, rk.PerUnit("0.01")) for meter in meters],
+    )
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    with contextlib.suppress(rk.RatekitError):
+        rk.bill(rk.rate(records, plan, span=march, meters=meters, as_of="2026-04-02T00:00:00Z"))  # type: ignore[arg-type]

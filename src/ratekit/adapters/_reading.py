@@ -9,7 +9,10 @@ with the same position in front.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import itertools
+import reprlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Final, TypeVar
@@ -17,6 +20,7 @@ from typing import Final, TypeVar
 from ratekit._decimals import to_decimal
 from ratekit._instants import to_us
 from ratekit.errors import BadRecordError, RatekitError
+from ratekit.records import MAX_DIGITS, MAX_EXPONENT
 
 __all__ = [
     "Position",
@@ -29,6 +33,8 @@ __all__ = [
     "mapping",
     "number",
     "optional_text",
+    "reading",
+    "show",
     "text",
 ]
 
@@ -38,10 +44,49 @@ T = TypeVar("T")
 Position = str
 
 _ABSENT: Final = object()
+_INT_LIMIT: Final = 10**MAX_DIGITS
+_BOUNDS: Final = (
+    f"ratekit reads numbers of at most {MAX_DIGITS} significant digits and a magnitude "
+    f"between 1E-{MAX_EXPONENT} and 1E+{MAX_EXPONENT}, exactly."
+)
 
 
-def _show(value: object) -> str:
-    text = repr(value)
+class _Short(reprlib.Repr):
+    """A bounded repr: a few levels and items deep, dicts in their own order.
+
+    Hostile input (a list nested 100,000 deep, a million items, an int of 5,000 digits)
+    must give an error message, not a RecursionError or a second of formatting.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 4
+        self.maxdict = self.maxlist = self.maxtuple = self.maxset = 12
+        self.maxstring = self.maxother = self.maxlong = 80
+
+    def repr_dict(self, x: dict[object, object], level: int) -> str:
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{...}"
+        pieces = [
+            f"{self.repr1(key, level - 1)}: {self.repr1(item, level - 1)}"
+            for key, item in itertools.islice(x.items(), self.maxdict)
+        ]
+        if len(x) > self.maxdict:
+            pieces.append("...")
+        return "{" + ", ".join(pieces) + "}"
+
+
+_SHORT: Final = _Short()
+
+
+def show(value: object) -> str:
+    """``value`` as a message shows it: a bounded repr of at most 80 characters."""
+    try:
+        text = _SHORT.repr(value)
+    except (RecursionError, ValueError):  # a hand-built object's own repr, an enormous int
+        text = f"a value of type {type(value).__name__}"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -57,7 +102,7 @@ def mapping(value: object, position: Position, what: str) -> Mapping[str, object
     if isinstance(value, Mapping):
         return value
     where = position or "the input"
-    raise BadRecordError(f"{what} {where} must be a JSON object (a dict), not {_show(value)}.")
+    raise BadRecordError(f"{what} {where} must be a JSON object (a dict), not {show(value)}.")
 
 
 def _get(data: Mapping[str, object], key: str) -> object:
@@ -75,7 +120,7 @@ def text(data: Mapping[str, object], key: str, position: Position, what: str) ->
     where = at(position, key)
     if value is _ABSENT:
         raise BadRecordError(f"{what} {where} is missing; it must be a non-empty string.")
-    raise BadRecordError(f"{what} {where} must be a non-empty string, not {_show(value)}.")
+    raise BadRecordError(f"{what} {where} must be a non-empty string, not {show(value)}.")
 
 
 def optional_text(
@@ -87,9 +132,7 @@ def optional_text(
         return None
     if isinstance(value, str):
         return value
-    raise BadRecordError(
-        f"{what} {at(position, key)} must be a string or null, not {_show(value)}."
-    )
+    raise BadRecordError(f"{what} {at(position, key)} must be a string or null, not {show(value)}.")
 
 
 def number(data: Mapping[str, object], key: str, position: Position, what: str) -> Decimal:
@@ -104,11 +147,32 @@ def number(data: Mapping[str, object], key: str, position: Position, what: str) 
 def as_number(value: object, where: Position, what: str) -> Decimal:
     """``value`` (found at ``where``) as a finite decimal number."""
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise BadRecordError(f"{what} {where} must be a number, not {_show(value)}.")
+        raise BadRecordError(f"{what} {where} must be a number, not {show(value)}.")
+    if isinstance(value, int) and not -_INT_LIMIT < value < _INT_LIMIT:
+        # checked before converting: Decimal() of an int of a million digits takes seconds
+        raise BadRecordError(f"{what} {where} has more than {MAX_DIGITS} digits; {_BOUNDS}")
     try:
-        return to_decimal(value, f"{what} {where}")
+        number = to_decimal(value, f"{what} {where}")
     except RatekitError as error:
         raise BadRecordError(f"{error} (a number like 512 or '1.5e3' is accepted)") from None
+    digits = len(number.as_tuple().digits)
+    if number and (digits > MAX_DIGITS or not -MAX_EXPONENT <= number.adjusted() <= MAX_EXPONENT):
+        raise BadRecordError(f"{what} {where} is {show(value)}; {_BOUNDS}")
+    return number
+
+
+def reading(value: Decimal, where: Position, what: str) -> Decimal:
+    """``value`` (found at ``where``) as a cumulative counter's reading: never negative.
+
+    Metering reads a decrease as a reset and counts the new reading from zero, so a
+    negative reading would be counted as negative usage.
+    """
+    if value < 0:
+        raise BadRecordError(
+            f"{what} {where} is {value}, but a cumulative counter's reading counts up "
+            "from zero and is never negative (a number >= 0 is accepted)."
+        )
+    return value
 
 
 def count(data: Mapping[str, object], key: str, position: Position, what: str) -> int:
@@ -116,7 +180,11 @@ def count(data: Mapping[str, object], key: str, position: Position, what: str) -
     value = number(data, key, position, what)
     if value != value.to_integral_value() or value < 0:
         raise BadRecordError(
-            f"{what} {at(position, key)} must be a whole number >= 0, not {_show(value)}."
+            f"{what} {at(position, key)} must be a whole number >= 0, not {show(value)}."
+        )
+    if value.adjusted() >= MAX_DIGITS:  # '1e999' is one digit, but 1000 as a count
+        raise BadRecordError(
+            f"{what} {at(position, key)} has more than {MAX_DIGITS} digits; {_BOUNDS}"
         )
     return int(value)
 
@@ -127,7 +195,8 @@ def instant(
     """The instant at ``data[key]`` (an ISO-8601 string with an offset), in epoch microseconds.
 
     With ``naive_utc``, a string without an offset is read as UTC (the caller's explicit
-    choice, for feeds that write UTC without saying so).
+    choice, for feeds that write UTC without saying so). As RFC 3339 allows, ``t`` and
+    ``z`` may be lower case.
     """
     value = _get(data, key)
     where = at(position, key)
@@ -138,8 +207,20 @@ def instant(
     if not isinstance(value, str | _dt.datetime):
         raise BadRecordError(
             f"{what} {where} must be an ISO-8601 instant like '2026-03-02T08:00:00Z', "
-            f"not {_show(value)}."
+            f"not {show(value)}."
         )
+    if isinstance(value, str) and value != value.upper():
+        # RFC 3339 (CloudEvents' time, most JSON APIs) allows a lower-case 't' and 'z';
+        # an instant that does not read so is refused as it was written
+        with contextlib.suppress(RatekitError):
+            return _to_us(value.upper(), f"{what} {where}", naive_utc)
+    try:
+        return _to_us(value, f"{what} {where}", naive_utc)
+    except RatekitError as error:
+        raise BadRecordError(str(error)) from None
+
+
+def _to_us(value: str | _dt.datetime, what: str, naive_utc: bool) -> int:
     if naive_utc and isinstance(value, str):
         try:
             parsed = _dt.datetime.fromisoformat(value.strip())
@@ -148,10 +229,7 @@ def instant(
         else:
             if parsed.tzinfo is None:
                 value = parsed.replace(tzinfo=_dt.UTC)
-    try:
-        return to_us(value, f"{what} {where}")
-    except RatekitError as error:
-        raise BadRecordError(str(error)) from None
+    return to_us(value, what)
 
 
 def entries(
@@ -170,7 +248,7 @@ def entries(
         if page_key is not None:
             accepted += f", a page {{'{page_key}': [...]}} or a list of pages"
         where = f" {position}" if position else ""
-        raise BadRecordError(f"{what} feed{where} must be {accepted}, not {_show(feed)}.")
+        raise BadRecordError(f"{what} feed{where} must be {accepted}, not {show(feed)}.")
     for index, item in enumerate(feed):
         where = at(position, index)
         if page_key is not None and isinstance(item, Mapping) and page_key in item:

@@ -19,11 +19,15 @@ from ratekit.errors import BadRecordError, RatekitError
 from ratekit.policies import Meter
 from ratekit.units import Unit, convert
 
+from ._reading import show
+
 __all__ = ["feed_unit", "in_meter_unit"]
 
 #: Factors that name what is measured rather than a unit: ``cpu-ns`` is nanoseconds.
 _QUALIFIERS: Final = frozenset({"cpu", "vcpu"})
 _PRODUCT: Final = re.compile(r"\s*[-*·]\s*")
+#: The longest unit read: anything longer is not a unit, and its message would be huge.
+_LONGEST: Final = 64
 
 
 def feed_unit(text: str, where: str, what: str) -> str:
@@ -32,10 +36,15 @@ def feed_unit(text: str, where: str, what: str) -> str:
     >>> feed_unit("MB-ns", "[0].uom", "Borel row")
     'MB-ns'
     """
+    if len(text) > _LONGEST:
+        raise BadRecordError(
+            f"{what} {where} {show(text)} is {len(text)} characters long; a unit is a short "
+            "name such as 'B', 'MB-ns' or 'cpu-ns'."
+        )
     try:
         Unit(text)
     except RatekitError as error:
-        raise BadRecordError(f"{what} {where} unit {text!r} cannot be read: {error}") from None
+        raise BadRecordError(f"{what} {where} unit {show(text)} cannot be read: {error}") from None
     return text
 
 
@@ -74,6 +83,6 @@ def in_meter_unit(
             failure = error
     read = "" if plain is None else f" (tried as written and as {plain!r})"
     raise BadRecordError(
-        f"{what} {where} {written!r}{read} is not a unit meter {meter.name!r} in "
+        f"{what} {where} {show(written)}{read} is not a unit meter {meter.name!r} in "
         f"{meter.unit!r} can take: {failure}"
     ) from None

@@ -81,7 +81,7 @@ def _meters(meters: Iterable[Meter]) -> dict[str, Meter]:
     found: dict[str, Meter] = {}
     for meter in meters:
         if not isinstance(meter, Meter):
-            raise RatekitTypeError(f"usage_rows meters must be Meter values, not {meter!r}.")
+            raise RatekitTypeError(f"usage_rows meters must be Meter values, not {r.show(meter)}.")
         found[meter.name] = meter
     return found
 
@@ -100,7 +100,7 @@ def _sample(
             return None
         known = ", ".join(repr(name) for name in meters) or "none"
         raise BadRecordError(
-            f"{_WHAT} {r.at(position, 'resource')} is {resource_kind!r}, which no meter "
+            f"{_WHAT} {r.at(position, 'resource')} is {r.show(resource_kind)}, which no meter "
             f"names (meters: {known}; or pass unknown='skip')."
         )
     account = r.text(item, "customer-id", position, _WHAT)
@@ -154,9 +154,11 @@ def usage_rows(
         ratekit.BadRecordError: Borel row [0].uom 'cpu-ns' (tried as written and as 'ns') is not a unit meter 'diskio-writes' in 'GB' can take: Cannot convert 'ns' to 'GB': 'ns' measures time and 'GB' measures data.
     """
     if period is not None and not isinstance(period, Span):
-        raise RatekitTypeError(f"usage_rows period must be a Span or None, not {period!r}.")
+        raise RatekitTypeError(f"usage_rows period must be a Span or None, not {r.show(period)}.")
     if unknown not in {"error", "skip"}:
-        raise RatekitTypeError(f"usage_rows unknown must be 'error' or 'skip', not {unknown!r}.")
+        raise RatekitTypeError(
+            f"usage_rows unknown must be 'error' or 'skip', not {r.show(unknown)}."
+        )
     by_name = _meters(meters)
     samples: list[Sample] = []
     for position, item in r.entries(rows, "", _WHAT):

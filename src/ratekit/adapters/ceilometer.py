@@ -7,8 +7,9 @@
      "resource_id": "vm-1", "user_id": "u-1", "timestamp": "2026-03-02T10:00:00Z",
      "resource_metadata": {"flavor": {"name": "m1.small"}, …}}
 
-(the API's ``name``/``meter``, ``type``, ``unit``, ``volume`` and ``id`` are read too,
-as in seed 001's ``image.size`` sample). Each becomes a :class:`~ratekit.Sample` of the
+(the API's ``name``/``meter``, ``type``, ``unit``, ``volume``, ``id`` and ``metadata``
+are read too, as in seed 001's ``image.size`` sample and the ``/v2/samples`` listing,
+whose ``metadata`` is flat: ``{"flavor.name": "m1.small"}``, read by the same dotted path). Each becomes a :class:`~ratekit.Sample` of the
 project (the account) and resource; its kind follows ``counter_type``: ``gauge`` ->
 ``"gauge"``, ``delta`` -> ``"delta"``, ``cumulative`` -> ``"counter"`` (metering turns
 consecutive readings into deltas, apportions them across cycle boundaries and reports
@@ -40,7 +41,14 @@ event_type                                                 kind
 ``resume.end``
 ``create.error``, ``finish_resize.end``,                    ``update``
 ``resize.confirm.end``, ``resize.revert.end``,
-``rebuild.end``, ``exists``, ``update``
+``rebuild.end``, ``exists``, ``update``, ``reboot.end``,
+``rescue.end``, ``unrescue.end``, ``shelve.end``,
+``shelve_offload.end``, ``unshelve.end``,
+``soft_delete.end``, ``restore.end``, ``snapshot.end``,
+``live_migration._post.end``,
+``live_migration.post.dest.end``, ``volume.attach``,
+``volume.detach`` (the payload's ``state`` says whether
+the instance runs)
 ``power_off.end``, ``shutdown.end``, ``suspend.end``,       ``stop``
 ``pause.end``
 ``delete.end``                                              ``delete``
@@ -135,6 +143,21 @@ _EVENTS: Final[Mapping[str, EventKind]] = {
     "rebuild.end": "update",
     "exists": "update",
     "update": "update",
+    # lifecycle changes that leave the instance in place: the payload's state says whether
+    # it runs (a shelved_offloaded or soft-deleted instance is not active)
+    "reboot.end": "update",
+    "rescue.end": "update",
+    "unrescue.end": "update",
+    "shelve.end": "update",
+    "shelve_offload.end": "update",
+    "unshelve.end": "update",
+    "soft_delete.end": "update",
+    "restore.end": "update",
+    "snapshot.end": "update",
+    "live_migration._post.end": "update",
+    "live_migration.post.dest.end": "update",
+    "volume.attach": "update",
+    "volume.detach": "update",
     "power_off.end": "stop",
     "shutdown.end": "stop",
     "suspend.end": "stop",
@@ -142,6 +165,8 @@ _EVENTS: Final[Mapping[str, EventKind]] = {
     "delete.end": "delete",
 }
 _RENAMED: Final = {"instance_type": "flavor"}
+#: Payload sizes read as whole numbers >= 0: the levels that the ready meters integrate.
+_SIZES: Final = ("vcpus", "memory_mb", "disk_gb", "root_gb", "ephemeral_gb")
 #: Payload fields that identify the record or change with every notification, not the instance.
 _BOOKKEEPING: Final = frozenset(
     {
@@ -158,6 +183,10 @@ _BOOKKEEPING: Final = frozenset(
         "deleted_at",
         "terminated_at",
     }
+)
+_VERSIONED: Final = (
+    " Nova's versioned notifications (instance.*, with a nova_object payload) are not read: "
+    "have Nova emit the unversioned ones too (notification_format = both)."
 )
 _SAMPLE: Final = "Ceilometer sample"
 _NOTIFICATION: Final = "Nova notification"
@@ -193,14 +222,14 @@ def _meters(meters: Iterable[Meter]) -> dict[str, Meter]:
     found: dict[str, Meter] = {}
     for meter in meters:
         if not isinstance(meter, Meter):
-            raise RatekitTypeError(f"samples meters must be Meter values, not {meter!r}.")
+            raise RatekitTypeError(f"samples meters must be Meter values, not {r.show(meter)}.")
         found[meter.name] = meter
     return found
 
 
 def _check_unknown(unknown: object) -> bool:
     if unknown not in {"error", "skip"}:
-        raise RatekitTypeError(f"unknown must be 'error' or 'skip', not {unknown!r}.")
+        raise RatekitTypeError(f"unknown must be 'error' or 'skip', not {r.show(unknown)}.")
     return unknown == "skip"
 
 
@@ -219,14 +248,14 @@ def _sample(
             return None
         known = ", ".join(repr(known) for known in meters) or "none"
         raise BadRecordError(
-            f"{_SAMPLE} {r.at(position, name_key)} is {name!r}, which no meter names "
+            f"{_SAMPLE} {r.at(position, name_key)} is {r.show(name)}, which no meter names "
             f"(meters: {known}; or pass unknown='skip')."
         )
     type_key = _one_of(item, ("counter_type", "type"), position, _SAMPLE)
     counter_type = r.text(item, type_key, position, _SAMPLE)
     if counter_type not in _KINDS:
         raise BadRecordError(
-            f"{_SAMPLE} {r.at(position, type_key)} is {counter_type!r}; expected one of "
+            f"{_SAMPLE} {r.at(position, type_key)} is {r.show(counter_type)}; expected one of "
             "'gauge', 'delta', 'cumulative'."
         )
     unit_key = _one_of(item, ("counter_unit", "unit"), position, _SAMPLE)
@@ -235,6 +264,8 @@ def _sample(
     unit = feed_unit(written, unit_at, _SAMPLE)
     volume_key = _one_of(item, ("counter_volume", "volume"), position, _SAMPLE)
     volume = r.number(item, volume_key, position, _SAMPLE)
+    if counter_type == "cumulative":
+        volume = r.reading(volume, r.at(position, volume_key), _SAMPLE)
     value = in_meter_unit(volume, unit, meter, where=unit_at, what=_SAMPLE, written=written)
     id_key = _one_of(item, ("message_id", "id"), position, _SAMPLE)
     record_id = r.text(item, id_key, position, _SAMPLE)
@@ -298,8 +329,10 @@ def samples(
             continue
         if describe:
             key = (sample.account, sample.resource)
-            metadata = item.get("resource_metadata")
-            where = r.at(position, "resource_metadata")
+            # the v2 API's /v2/samples calls it "metadata" (flat: {"flavor.name": ...})
+            meta_key = "metadata" if "resource_metadata" not in item else "resource_metadata"
+            metadata = item.get(meta_key)
+            where = r.at(position, meta_key)
             attributes = (
                 description(r.mapping(metadata, where, _SAMPLE)) if metadata is not None else {}
             )
@@ -310,9 +343,29 @@ def samples(
     return records
 
 
+def _check_sizes(
+    payload: Mapping[str, object], where: r.Position, attributes: dict[str, object]
+) -> None:
+    """The flavor is a name and the sizes are whole numbers >= 0, wherever the payload has them.
+
+    A vCPU count of -1 or a memory of ``"lots"`` would otherwise be metered into a negative
+    or failing level long after the feed was read, far from its position.
+    """
+    if payload.get("instance_type") is not None:
+        attributes["flavor"] = r.text(payload, "instance_type", where, _NOTIFICATION)
+    for key in _SIZES:
+        if payload.get(key) is not None:
+            attributes[key] = r.count(payload, key, where, _NOTIFICATION)
+
+
 def _notification(
     item: Mapping[str, object], position: r.Position, skip: bool, naive_utc: bool
 ) -> Event | None:
+    if "event_type" not in item and "oslo.message" in item:
+        raise BadRecordError(
+            f"{_NOTIFICATION} {position or 'the input'} is an oslo.messaging envelope; read "
+            f"the notification inside it first (json.loads of its 'oslo.message')."
+        )
     event_type = r.text(item, "event_type", position, _NOTIFICATION)
     action = event_type.removeprefix("compute.instance.")
     kind = _EVENTS.get(action) if action != event_type else None
@@ -320,9 +373,10 @@ def _notification(
         if (action != event_type and action.endswith(".start")) or skip:
             return None
         raise BadRecordError(
-            f"{_NOTIFICATION} {r.at(position, 'event_type')} is {event_type!r}; the instance "
+            f"{_NOTIFICATION} {r.at(position, 'event_type')} is {r.show(event_type)}; the instance "
             "notifications read are compute.instance." + ", .".join(_EVENTS) + " (and "
             "*.start, skipped), or pass unknown='skip'."
+            + (_VERSIONED if event_type.startswith("instance.") else "")
         )
     record_id = r.text(item, "message_id", position, _NOTIFICATION)
     at = format_us(r.instant(item, "timestamp", position, _NOTIFICATION, naive_utc=naive_utc))
@@ -337,6 +391,7 @@ def _notification(
             for key, value in description(payload).items()
             if key not in _BOOKKEEPING
         }
+        _check_sizes(payload, payload_at, attributes)
         for required in ("flavor", "vcpus", "memory_mb") if kind == "start" else ():
             if required not in attributes:
                 source = "instance_type" if required == "flavor" else required

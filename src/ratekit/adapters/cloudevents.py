@@ -17,7 +17,8 @@ the event's ``data`` object (``"data.usage.tokens"``). Nothing is evaluated or i
 :func:`usage_events` gives one sample per event: its meter is ``spec.meters[type]``, its
 value the quantity (a number, or a numeric string), its kind ``spec.kind``, its instant
 the event's ``time``, and its ``id`` is ``"<source>#<id>"``, the pair that CloudEvents
-says identifies an event, so a redelivered event is a replay. An event of a type the
+says identifies an event, so a redelivered event is a replay (a ``#`` or ``%`` in the
+event's ``id`` is written ``%23`` or ``%25``, so that two pairs never give one id). An event of a type the
 spec does not name raises, unless ``unknown="skip"``.
 
 Errors are :class:`~ratekit.BadRecordError` naming the position and field
@@ -66,7 +67,7 @@ def _reference(value: object, field: str) -> str:
     raise RatekitTypeError(
         f"Spec {field} must name a context attribute (like 'subject', 'source' or an "
         f"extension such as 'customerid': lower-case letters and digits) or a path into "
-        f"data (like 'data.tokens' or 'data.usage.bytes'), not {value!r}."
+        f"data (like 'data.tokens' or 'data.usage.bytes'), not {r.show(value)}."
     )
 
 
@@ -77,7 +78,7 @@ def _meters(value: object) -> tuple[tuple[str, str], ...]:
             return tuple(sorted(pairs))
     raise RatekitTypeError(
         "Spec meters must be a non-empty mapping of CloudEvents types to meter names, "
-        f"like {{'com.example.tokens': 'llm.tokens'}}, not {value!r}."
+        f"like {{'com.example.tokens': 'llm.tokens'}}, not {r.show(value)}."
     )
 
 
@@ -89,7 +90,9 @@ def _quantity(
     places: dict[str, str] = {}
     for key, where in value.items():
         if not isinstance(key, str) or not key:
-            raise RatekitTypeError(f"Spec quantity keys must be CloudEvents types, not {key!r}.")
+            raise RatekitTypeError(
+                f"Spec quantity keys must be CloudEvents types, not {r.show(key)}."
+            )
         places[key] = _reference(where, f"quantity[{key!r}]")
     missing = [event_type for event_type, _ in meters if event_type not in places]
     if missing:
@@ -151,10 +154,12 @@ class Spec:
     ) -> None:
         if kind not in SAMPLE_KINDS:
             raise RatekitTypeError(
-                f"Spec kind must be 'delta', 'counter' or 'gauge', not {kind!r}."
+                f"Spec kind must be 'delta', 'counter' or 'gauge', not {r.show(kind)}."
             )
         if unknown not in {"error", "skip"}:
-            raise RatekitTypeError(f"Spec unknown must be 'error' or 'skip', not {unknown!r}.")
+            raise RatekitTypeError(
+                f"Spec unknown must be 'error' or 'skip', not {r.show(unknown)}."
+            )
         pairs = _meters(meters)
         self.__attrs_init__(
             pairs,
@@ -200,7 +205,7 @@ def _name(item: Mapping[str, object], reference: str, position: r.Position) -> s
     value, where = _resolve(item, reference, position)
     if isinstance(value, str) and value:
         return value
-    raise BadRecordError(f"{_WHAT} {where} must be a non-empty string, not {value!r}.")
+    raise BadRecordError(f"{_WHAT} {where} must be a non-empty string, not {r.show(value)}.")
 
 
 def _sample(
@@ -209,7 +214,7 @@ def _sample(
     version = r.text(item, "specversion", position, _WHAT)
     if version != "1.0":
         raise BadRecordError(
-            f"{_WHAT} {r.at(position, 'specversion')} is {version!r}; only CloudEvents '1.0' is read."
+            f"{_WHAT} {r.at(position, 'specversion')} is {r.show(version)}; only CloudEvents '1.0' is read."
         )
     event_id = r.text(item, "id", position, _WHAT)
     source = r.text(item, "source", position, _WHAT)
@@ -220,16 +225,20 @@ def _sample(
             return None
         known = ", ".join(repr(name) for name in meters)
         raise BadRecordError(
-            f"{_WHAT} {r.at(position, 'type')} is {event_type!r}, which the spec does not map to "
+            f"{_WHAT} {r.at(position, 'type')} is {r.show(event_type)}, which the spec does not map to "
             f"a meter; it maps {known} (or build the Spec with unknown='skip')."
         )
     at = format_us(r.instant(item, "time", position, _WHAT))
     reference = spec.quantity if isinstance(spec.quantity, str) else dict(spec.quantity)[event_type]
     quantity, where = _resolve(item, reference, position)
     value = r.as_number(quantity, where, _WHAT)
+    if spec.kind == "counter":
+        value = r.reading(value, where, _WHAT)
     account = _name(item, spec.account, position)
     resource = _name(item, spec.resource, position)
-    record_id = f"{source}#{event_id}"
+    # a '#' in the id is escaped, so that the pair reads back one way: source '/a#b' with
+    # id 'c' and source '/a' with id 'b#c' are two events, not one
+    record_id = f"{source}#{event_id.replace('%', '%25').replace('#', '%23')}"
     return r.build(
         position,
         lambda: Sample(account, resource, meter, at, value, kind=spec.kind, id=record_id),
@@ -252,7 +261,7 @@ def usage_events(feed: object, spec: Spec) -> list[Sample]:
         ratekit.BadRecordError: CloudEvent [0].data.tokens is missing; the spec reads it.
     """
     if not isinstance(spec, Spec):
-        raise RatekitTypeError(f"usage_events spec must be a cloudevents.Spec, not {spec!r}.")
+        raise RatekitTypeError(f"usage_events spec must be a cloudevents.Spec, not {r.show(spec)}.")
     meters = dict(spec.meters)
     samples: list[Sample] = []
     for position, item in r.entries(feed, "", _WHAT):

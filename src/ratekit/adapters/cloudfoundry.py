@@ -15,6 +15,9 @@ state                     kind        resource
 ``TASK_STARTED``          ``start``   the task (``task.guid`` / ``task_guid``)
 ``TASK_STOPPED``          ``stop``    the task
 ``BUILDPACK_SET``         (skipped)   it records a staging, not a change of usage
+``STAGING_STARTED``       ``start``   with ``staging=True`` (else skipped): the app's
+                                      staging, ``"<app guid>/staging"``
+``STAGING_STOPPED``       ``stop``    the app's staging (with ``staging=True``)
 ``CREATED``               ``start``   the service instance
 ``UPDATED``               ``update``  the service instance (a plan change)
 ``DELETED``               ``delete``  the service instance
@@ -127,6 +130,8 @@ _APP_STATES: Final[Mapping[str, EventKind | None]] = {
     "TASK_STARTED": "start",
     "TASK_STOPPED": "stop",
     "BUILDPACK_SET": None,
+    "STAGING_STARTED": "start",
+    "STAGING_STOPPED": "stop",
 }
 _SERVICE_STATES: Final[Mapping[str, EventKind]] = {
     "CREATED": "start",
@@ -140,13 +145,13 @@ _SERVICE: Final = "Cloud Foundry service usage event"
 def _state(state: str, states: Mapping[str, object], position: r.Position, what: str) -> None:
     if state not in states:
         accepted = ", ".join(repr(name) for name in states)
-        raise BadRecordError(f"{what} {position} is {state!r}; expected one of {accepted}.")
+        raise BadRecordError(f"{what} {position} is {r.show(state)}; expected one of {accepted}.")
 
 
 def _account(choice: object) -> AccountField:
     if choice in {"org", "space"}:
         return choice
-    raise BadRecordError(f"account must be 'org' or 'space' (who pays), not {choice!r}.")
+    raise BadRecordError(f"account must be 'org' or 'space' (who pays), not {r.show(choice)}.")
 
 
 class _Order:
@@ -159,13 +164,13 @@ class _Order:
             previous = [previous]
         if not isinstance(previous, Iterable) or isinstance(previous, str | bytes | Mapping):
             raise RatekitTypeError(
-                f"previous must be the events read before (a list of Event), not {previous!r}."
+                f"previous must be the events read before (a list of Event), not {r.show(previous)}."
             )
         for event in previous:
             if not isinstance(event, Event) or event.id is None or event.seq is None:
                 raise RatekitTypeError(
                     "previous must hold the events this adapter read before (with their id "
-                    f"and seq), not {event!r}."
+                    f"and seq), not {r.show(event)}."
                 )
             self.seen[event.id] = event.seq
             before = self.last.get(event.resource)
@@ -237,7 +242,7 @@ def _read_v2(item: Mapping[str, object], position: r.Position) -> _AppFields:
     }
     process_guid = names["app_guid"]
     parent = name("parent_app_guid")
-    if state.startswith("TASK_") and parent is not None:
+    if state.startswith(("TASK_", "STAGING_")) and parent is not None:
         names["app_guid"] = parent
     return _AppFields(
         guid,
@@ -294,15 +299,25 @@ def _read_v3(item: Mapping[str, object], position: r.Position) -> _AppFields:
 
 
 def _app_event(
-    item: Mapping[str, object], position: r.Position, account: AccountField, order: _Order
+    item: Mapping[str, object],
+    position: r.Position,
+    account: AccountField,
+    order: _Order,
+    staging: bool,
 ) -> Event | None:
     fields = _read_v2(item, position) if "entity" in item else _read_v3(item, position)
     state = fields.state
     kind = _APP_STATES[state]
-    if kind is None:
+    if kind is None or (state.startswith("STAGING_") and not staging):
         return None
-    task = state.startswith("TASK_")
-    if task:
+    task = state.startswith(("TASK_", "STAGING_"))
+    if state.startswith("STAGING_"):
+        # a staging names no build: it is the app's staging, one at a time
+        app = fields.names["app_guid"]
+        resource = None if app is None else f"{app}/staging"
+        missing = "parent_app_guid" if fields.v2 else "app.guid"
+        fields.names["process_type"] = "staging"
+    elif task:
         resource = fields.names["task_guid"]
         missing = "task_guid" if fields.v2 else "task.guid"
     else:
@@ -312,7 +327,7 @@ def _app_event(
         raise BadRecordError(
             f"{_APP} {fields.where} has no {missing}: a {state} event must name what ran."
         )
-    attributes: dict[str, object] = {"state": state.removeprefix("TASK_")}
+    attributes: dict[str, object] = {"state": state.removeprefix("TASK_").removeprefix("STAGING_")}
     if kind == "start":
         attributes["memory_mb"] = r.count(*fields.memory, _APP)
         holder, key, where = fields.count
@@ -332,14 +347,21 @@ def _app_event(
 
 
 def app_usage_events(
-    feed: object, *, account: AccountField = "org", previous: Iterable[Event] = ()
+    feed: object,
+    *,
+    account: AccountField = "org",
+    previous: Iterable[Event] = (),
+    staging: bool = False,
 ) -> list[Event]:
     """Cloud Foundry app usage events (v2 or v3 shape) as events, in the feed's order.
 
     ``feed`` is one page (``{"resources": [...]}``), a list of pages, or a list of
     events; the two shapes may be mixed. ``account`` chooses who pays: ``"org"`` or
     ``"space"``. ``previous`` are the events read before, by earlier calls: their ``seq``
-    is kept and continued. ``BUILDPACK_SET`` events are skipped. See :mod:`ratekit.adapters.cloudfoundry`
+    is kept and continued. ``BUILDPACK_SET`` events are skipped, and so are
+    ``STAGING_STARTED``/``STAGING_STOPPED`` unless ``staging`` is true: then each staging
+    is a resource of its own (``"<app guid>/staging"``, ``process_type`` ``"staging"``,
+    its staging memory x 1 instance). See :mod:`ratekit.adapters.cloudfoundry`
     for the mapping, ``id`` and ``seq``. Errors: :class:`~ratekit.BadRecordError` naming
     the position and field. Cost: O(n).
 
@@ -357,13 +379,13 @@ def app_usage_events(
         >>> cloudfoundry.app_usage_events([{**event, "state": {"current": "RUNNING"}}])
         Traceback (most recent call last):
         ...
-        ratekit.BadRecordError: Cloud Foundry app usage event [0].state.current is 'RUNNING'; expected one of 'STARTED', 'STOPPED', 'TASK_STARTED', 'TASK_STOPPED', 'BUILDPACK_SET'.
+        ratekit.BadRecordError: Cloud Foundry app usage event [0].state.current is 'RUNNING'; expected one of 'STARTED', 'STOPPED', 'TASK_STARTED', 'TASK_STOPPED', 'BUILDPACK_SET', 'STAGING_STARTED', 'STAGING_STOPPED'.
     """
     payer = _account(account)
     order = _Order(previous)
     events: list[Event] = []
     for position, item in r.entries(feed, "", _APP, page_key="resources"):
-        event = _app_event(item, position, payer, order)
+        event = _app_event(item, position, payer, order, staging is True)
         if event is not None:
             events.append(event)
     return events

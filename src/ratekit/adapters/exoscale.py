@@ -84,7 +84,9 @@ def _keyword(data: Mapping[str, object], key: str, position: r.Position) -> str:
     value = r.text(data, key, position, _WHAT)
     word = value.removeprefix(":")
     if not word:
-        raise BadRecordError(f"{_WHAT} {r.at(position, key)} must name something, not {value!r}.")
+        raise BadRecordError(
+            f"{_WHAT} {r.at(position, key)} must name something, not {r.show(value)}."
+        )
     return word
 
 
@@ -104,13 +106,13 @@ def _event(item: Mapping[str, object], position: r.Position, by_version: bool) -
     kind_of = _keyword(item, "type", position)
     if kind_of != "usage":
         raise BadRecordError(
-            f"{_WHAT} {r.at(position, 'type')} is {kind_of!r}; only 'usage' events are read."
+            f"{_WHAT} {r.at(position, 'type')} is {r.show(kind_of)}; only 'usage' events are read."
         )
     action = _keyword(item, "action", position)
     if action not in _ACTIONS:
         accepted = ", ".join(repr(name) for name in _ACTIONS)
         raise BadRecordError(
-            f"{_WHAT} {r.at(position, 'action')} is {action!r}; expected one of {accepted}."
+            f"{_WHAT} {r.at(position, 'action')} is {r.show(action)}; expected one of {accepted}."
         )
     kind = _ACTIONS[action]
     at_us = r.instant(item, "time", position, _WHAT)
@@ -146,6 +148,6 @@ def usage_events(feed: object, *, order: Literal["time", "version"] = "time") ->
         ratekit.BadRecordError: Exoscale usage event [0].action is 'reboot'; expected one of 'create', 'start', 'stop', 'destroy'.
     """
     if order not in {"time", "version"}:
-        raise BadRecordError(f"order must be 'time' or 'version', not {order!r}.")
+        raise BadRecordError(f"order must be 'time' or 'version', not {r.show(order)}.")
     by_version = order == "version"
     return [_event(item, position, by_version) for position, item in r.entries(feed, "", _WHAT)]
