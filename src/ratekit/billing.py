@@ -38,7 +38,7 @@ from typing import Final
 
 import attrs
 
-from ._decimals import CONTEXT, ZERO
+from ._decimals import CONTEXT, ZERO, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 from .errors import BadCalendarError, CurrencyMismatchError, RatekitTypeError
@@ -270,6 +270,7 @@ def _line_key(charge: Charge, by_resource: bool) -> tuple[object, ...]:
     )
 
 
+@in_context
 def bill(
     charges: Rating | Iterable[Charge], *, by_resource: bool = False, tz: str | None = None
 ) -> tuple[Invoice, ...]:

@@ -182,12 +182,10 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
 
 def _number(description: Description, name: str) -> Decimal | None:
     value = description.get(name)
-    if value is None or isinstance(value, Decimal):
+    if value is None:
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    if isinstance(value, str):
-        return to_decimal(value, f"attribute {name!r}")
+    if isinstance(value, Decimal | int | str) and not isinstance(value, bool):
+        return to_decimal(value, f"attribute {name!r}")  # the door checks the range
     raise BadRecordError(
         f"attribute {name!r} is {value!r}, not a number; a level is read from numbers "
         "(int, Decimal, or a string such as '512')."

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
+import functools
 import itertools
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -50,7 +51,7 @@ from typing import Final, Literal
 
 import attrs
 
-from ._decimals import CONTEXT, ONE, ZERO
+from ._decimals import CONTEXT, ONE, ZERO, in_context
 from ._decimals import tidy as _tidy
 from ._instants import MAX_US, MIN_US, format_us, to_us
 from .errors import BadQuantityError, RatekitTypeError, UnpricedUsageError
@@ -849,7 +850,7 @@ class _Engine:
         for minimum in ordered:
             required = _prorate(minimum.amount, share)
             if minimum.meter is None:
-                used = _ADD(sum(spent.values(), ZERO), top_ups)
+                used = _ADD(functools.reduce(_ADD, spent.values(), ZERO), top_ups)
             else:
                 used = spent.get(minimum.meter, ZERO)
             if used < required:
@@ -897,6 +898,7 @@ def _charge_key(charge: Charge) -> tuple[object, ...]:
 Records = Iterable[Event | Sample | Inventory]
 
 
+@in_context
 def rate(
     usage: Usage | Iterable[UsageRow] | Records,
     plans: Plan | Iterable[Assignment],
