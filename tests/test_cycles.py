@@ -303,6 +303,85 @@ def test_a_zone_read_from_a_file_under_an_unknown_key_is_kept() -> None:
     assert hours(days.containing("2026-03-29T12:00:00Z")) == 23
 
 
+ZONE_ADVICE = "give one such as 'Europe/Zurich', 'America/New_York' or 'UTC'."
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Europe",  # a directory of the zone database (IsADirectoryError)
+        "zone.tab",  # a file of the database that is no zone
+        "leapseconds",
+        "tzdata.zi",
+        "../etc/passwd",
+        "/etc/localtime",
+        "UTC\x00",
+        "Europe/Zurich ",
+        "Mars/Olympus",
+        "\ud800",
+        "a/" * 10,
+    ],
+)
+def test_absurd_timezone_names_are_refused_by_the_one_door(name: str) -> None:
+    with pytest.raises(rk.BadCalendarError) as caught:
+        rk.cycles.daily(tz=name)
+    assert (
+        str(caught.value) == f"daily tz {name!r} is not a known IANA timezone name; {ZONE_ADVICE}"
+    )
+
+
+def test_a_300_character_timezone_name_is_refused_not_an_os_error() -> None:
+    # zoneinfo raised OSError (file name too long); every door that takes a tz says why.
+    name = "a" * 300
+    shown = repr(name)[:60] + "..."
+    doors = {
+        "daily tz": lambda: rk.cycles.daily(tz=name),
+        "monthly tz": lambda: rk.cycles.monthly(tz=name),
+        "weekends tz": lambda: rk.windows.weekends(tz=name),
+        "daily window tz": lambda: rk.windows.daily("22:00", "06:00", tz=name),
+        "bill tz": lambda: rk.bill([], tz=name),
+    }
+    for what, door in doors.items():
+        with pytest.raises(rk.BadCalendarError) as caught:
+            door()
+        assert (
+            str(caught.value) == f"{what} {shown} is not a known IANA timezone name; {ZONE_ADVICE}"
+        )
+
+
+def test_timezone_objects_with_an_iana_name_are_accepted_everywhere() -> None:
+    zurich = rk.cycles.daily(tz="Europe/Zurich")
+    assert rk.cycles.daily(tz=zoneinfo.ZoneInfo("Europe/Zurich")) == zurich
+    assert rk.cycles.daily(tz=pendulum.timezone("Europe/Zurich")) == zurich
+    assert rk.cycles.daily(tz=dt.UTC) == rk.cycles.daily(tz="UTC")
+    # bill took only names (a ZoneInfo raised TypeError from zoneinfo).
+    assert rk.bill([], tz=zoneinfo.ZoneInfo("UTC")) == ()
+    # pendulum's fixed offsets become the stdlib's: midnight at +01:00 is 23:00Z.
+    fixed = rk.cycles.daily(tz=pendulum.FixedTimezone(3600))
+    assert fixed.containing("2026-03-01T12:00:00Z") == span(
+        "2026-02-28T23:00:00Z", "2026-03-01T23:00:00Z"
+    )
+
+
+def test_a_hand_written_tzinfo_is_refused() -> None:
+    class Odd(dt.tzinfo):
+        def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta:
+            raise ZeroDivisionError
+
+        def dst(self, moment: dt.datetime | None) -> dt.timedelta:
+            raise ZeroDivisionError
+
+        def __repr__(self) -> str:
+            return "Odd()"
+
+    with pytest.raises(rk.BadCalendarError) as caught:
+        rk.cycles.daily(tz=Odd())
+    assert str(caught.value) == (
+        "daily tz Odd() is a tzinfo ratekit cannot trust (not a zoneinfo.ZoneInfo nor a "
+        f"fixed datetime.timezone); {ZONE_ADVICE}"
+    )
+
+
 def test_unknown_timezone_names_are_refused_by_name() -> None:
     with pytest.raises(rk.BadCalendarError, match=r"monthly tz 'Europe/Zurch' is not a known IANA"):
         rk.cycles.monthly(tz="Europe/Zurch")

@@ -61,40 +61,90 @@ _WEEKDAY_NAMES: Final = (
 _TIME_OF_DAY: Final = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
 
-def zone(tz: object, what: str) -> _dt.tzinfo:
-    """The tzinfo for an IANA name or a tzinfo; ``what`` names the value in errors.
+#: What an IANA key looks like: ASCII words joined by "/" ("America/Argentina/Salta",
+#: "Etc/GMT+1"), at most 64 characters. Anything else is refused before the file system
+#: is asked (a 300-character name made zoneinfo raise OSError; "Europe" is a directory).
+_IANA_KEY: Final = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,3}")
+_IANA_KEY_MAX: Final = 64
+_ZONE_ADVICE: Final = "give one such as 'Europe/Zurich', 'America/New_York' or 'UTC'"
 
-    Names and tzinfo objects with a ``key`` (``zoneinfo.ZoneInfo``, pendulum timezones)
-    become the shared :class:`zoneinfo.ZoneInfo` of that name, so equal zones compare equal.
+
+def _shown(value: object) -> str:
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else text[:60] + "..."
+
+
+def _unknown_zone(tz: object, what: str) -> BadCalendarError:
+    return BadCalendarError(
+        f"{what} {_shown(tz)} is not a known IANA timezone name; {_ZONE_ADVICE}."
+    )
+
+
+def _named_zone(name: str, tz: object, what: str) -> zoneinfo.ZoneInfo:
+    if len(name) > _IANA_KEY_MAX or not _IANA_KEY.fullmatch(name):
+        raise _unknown_zone(tz, what)
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise _unknown_zone(tz, what) from None
+
+
+def zone(tz: object, what: str) -> _dt.tzinfo:
+    """The timezone of a name or of a timezone object: the one door for zones.
+
+    Accepted:
+
+    - an IANA name (``"Europe/Zurich"``, ``"UTC"``, ``"Etc/GMT-1"``);
+    - a :class:`zoneinfo.ZoneInfo`, including pendulum's timezones (a subclass): one
+      with an IANA key becomes the shared ``ZoneInfo`` of that key, so equal zones compare
+      equal; one read from a file under another key is kept as it is;
+    - a fixed offset: :class:`datetime.timezone` (``datetime.UTC`` becomes
+      ``ZoneInfo("UTC")``) or ``pendulum.FixedTimezone`` (becomes a ``datetime.timezone``).
+
+    Refused with :class:`~ratekit.BadCalendarError`: unknown or malformed names (checked
+    by shape before any file is read: a 300-character name made zoneinfo raise
+    ``OSError``) and hand-written tzinfo classes, whose offsets ratekit cannot trust;
+    other types raise :class:`~ratekit.RatekitTypeError`. ``what`` names the value in
+    errors.
 
     >>> zone("Europe/Zurich", "tz")
     zoneinfo.ZoneInfo(key='Europe/Zurich')
+    >>> zone("a" * 300, "daily tz")
+    Traceback (most recent call last):
+    ...
+    ratekit.BadCalendarError: daily tz 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa... is not a known IANA timezone name; give one such as 'Europe/Zurich', 'America/New_York' or 'UTC'.
     """
-    if isinstance(tz, str):
+    if isinstance(tz, str) or tz is _UTC:
+        return _named_zone(tz if isinstance(tz, str) else "UTC", tz, what)
+    if isinstance(tz, zoneinfo.ZoneInfo):
+        key: object = tz.key
         try:
-            return zoneinfo.ZoneInfo(tz)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise BadCalendarError(
-                f"{what} {tz!r} is not a known IANA timezone name; give one such as "
-                "'Europe/Zurich', 'America/New_York' or 'UTC'."
-            ) from None
-    if tz is _UTC:
-        return zoneinfo.ZoneInfo("UTC")
-    if isinstance(tz, _dt.tzinfo):
-        key = getattr(tz, "key", None)
-        if isinstance(key, str):
-            try:
-                return zoneinfo.ZoneInfo(key)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                return tz
+            return _named_zone(key, tz, what) if isinstance(key, str) else tz
+        except BadCalendarError:
+            return tz  # read from a file under a key of its own
+    if isinstance(tz, _dt.timezone):
         return tz
+    if isinstance(tz, _dt.tzinfo):
+        offset = getattr(tz, "offset", None)
+        if type(tz).__name__ == "FixedTimezone" and isinstance(offset, int):
+            try:
+                return _dt.timezone(_dt.timedelta(seconds=offset))
+            except (ValueError, OverflowError):
+                pass
+        raise BadCalendarError(
+            f"{what} {_shown(tz)} is a tzinfo ratekit cannot trust (not a zoneinfo.ZoneInfo "
+            f"nor a fixed datetime.timezone); {_ZONE_ADVICE}."
+        )
     if tz is None:
         raise RatekitTypeError(
             f"{what} is None; ratekit never guesses a timezone, so give an IANA name "
             "such as 'Europe/Zurich' or 'UTC'."
         )
     raise RatekitTypeError(
-        f"{what} must be an IANA timezone name or a tzinfo, not {type(tz).__name__}: {tz!r}."
+        f"{what} must be an IANA timezone name or a tzinfo, not {type(tz).__name__}: {_shown(tz)}."
     )
 
 

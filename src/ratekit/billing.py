@@ -38,10 +38,11 @@ from typing import Final
 
 import attrs
 
+from ._calendar import zone, zone_name
 from ._decimals import CONTEXT, ZERO, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
-from .errors import BadCalendarError, CurrencyMismatchError, RatekitTypeError
+from .errors import CurrencyMismatchError, RatekitTypeError
 from .prices import TierLine
 from .rating import _KIND_ORDER, Charge, ChargeKind, Rating
 from .spans import Span
@@ -272,7 +273,10 @@ def _line_key(charge: Charge, by_resource: bool) -> tuple[object, ...]:
 
 @in_context
 def bill(
-    charges: Rating | Iterable[Charge], *, by_resource: bool = False, tz: str | None = None
+    charges: Rating | Iterable[Charge],
+    *,
+    by_resource: bool = False,
+    tz: str | _dt.tzinfo | None = None,
 ) -> tuple[Invoice, ...]:
     """Group charges into invoices, one per account and billing cycle, in that order.
 
@@ -296,12 +300,7 @@ def bill(
         ratekit.CurrencyMismatchError: invoice of account 'acme' for 2026-03-01T00:00:00Z..2026-04-01T00:00:00Z mixes EUR (plan 'eur', fee 'base') and USD (plan 'usd', fee 'base'); give the account's plans one currency, or bill each currency separately.
     """
     if tz is not None:
-        try:
-            zoneinfo.ZoneInfo(tz)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise BadCalendarError(
-                f"bill tz {tz!r} is not a known IANA timezone; use a name such as 'Europe/Zurich'."
-            ) from None
+        tz = zone_name(zone(tz, "bill tz"))  # the one door for timezones
     if isinstance(charges, Rating):
         charges = charges.charges
     groups: dict[tuple[str, int, int], list[Charge]] = {}
