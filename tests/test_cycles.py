@@ -776,3 +776,65 @@ def test_prorated_parts_of_a_cycle_add_up_to_one(tz: str, t: int, a: int, b: int
         assert all(0 <= f <= 1 for f in fractions)
         total = CONTEXT.add(CONTEXT.add(fractions[0], fractions[1]), fractions[2])
         assert abs(total - 1) < Decimal("1e-50")
+
+
+# -- fast paths check their arguments; enormous outputs are refused ---------------------------
+
+ALL_CYCLES = [
+    rk.cycles.hourly(),
+    rk.cycles.daily(tz="Europe/Zurich"),
+    rk.cycles.weekly(tz="UTC"),
+    rk.cycles.monthly(tz="UTC", day=31),
+    rk.cycles.every(dt.timedelta(days=14), anchor="2026-01-05T00:00:00Z"),
+]
+
+
+@pytest.mark.parametrize("cycle", ALL_CYCLES, ids=repr)
+@pytest.mark.parametrize("bad", [1.5e15, True, Decimal(1772323200000000)], ids=repr)
+def test_microsecond_paths_refuse_floats_bools_and_decimals(
+    cycle: rk.cycles.Cycle, bad: object
+) -> None:
+    t = to_us("2026-03-01T00:00:00Z")
+    with pytest.raises(rk.RatekitTypeError, match=r"must be an int of microseconds"):
+        cycle.boundaries_us(bad, t)  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"must be an int of microseconds"):
+        cycle.boundaries_us(t, bad)  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"containing_us t_us must be an int"):
+        cycle.containing_us(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cycle", ALL_CYCLES, ids=repr)
+def test_instants_out_of_range_are_bad_times(cycle: rk.cycles.Cycle) -> None:
+    with pytest.raises(rk.BadTimeError):
+        cycle.boundaries_us(0, 10**20)
+    with pytest.raises(rk.BadTimeError):
+        cycle.containing_us(-(10**20))
+
+
+def test_ten_thousand_years_of_days_are_refused_quickly_not_built() -> None:
+    # cycles.daily().spans(a span of 10,000 years) used to build every day: 3,651,298 days
+    # from 0002-01-01 to 9998-12-01, and two days of margin at each end make "about 3,651,302".
+    days = rk.cycles.daily(tz="UTC")
+    everything = rk.Span("0002-01-01T00:00:00Z", "9998-12-01T00:00:00Z")
+    with pytest.raises(rk.BadSpanError) as caught:
+        days.spans(everything)
+    assert str(caught.value) == (
+        "cycles.daily(tz='UTC') over 0002-01-01T00:00:00Z..9998-12-01T00:00:00Z would need "
+        "about 3,651,302 boundaries, more than the 100,000 one call computes; ask for shorter "
+        "spans, one piece at a time."
+    )
+    with pytest.raises(rk.BadSpanError, match=r"more than the 100,000 one call computes"):
+        days.split(everything)
+    with pytest.raises(rk.BadSpanError, match=r"cycles.hourly\(\) over"):
+        rk.cycles.hourly().spans(rk.Span("2000-01-01T00:00:00Z", "2020-01-01T00:00:00Z"))
+    # A far part of time alone costs its own boundaries, not those in between.
+    assert days.containing("9998-06-01T12:00:00Z") == span(
+        "9998-06-01T00:00:00Z", "9998-06-02T00:00:00Z"
+    )
+    assert days.containing("0002-06-01T12:00:00Z") == span(
+        "0002-06-01T00:00:00Z", "0002-06-02T00:00:00Z"
+    )
+    # A century of days is within the limit: 36,525 days, each a whole UTC day.
+    long = rk.Span("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")
+    pieces = days.spans(long)
+    assert len(pieces) == (dt.date(2100, 1, 1) - dt.date(2000, 1, 1)).days

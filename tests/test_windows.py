@@ -533,3 +533,29 @@ def test_cron_windows_agree_with_weekly_windows(
         tz=tz,
     )
     assert cron.within_us(*pair) == weekly.within_us(*pair)
+
+
+# -- fast paths check their arguments; enormous outputs are refused ---------------------------
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        rk.windows.daily("22:00", "06:00", tz="Europe/Zurich"),
+        rk.windows.weekends(tz="UTC"),
+        rk.windows.cron("0 1 * * *", "0 2 * * *", tz="UTC"),
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("bad", [1.5e15, True, rk.Span], ids=repr)
+def test_within_us_refuses_what_is_not_an_int(window: rk.windows.Window, bad: object) -> None:
+    with pytest.raises(rk.RatekitTypeError, match=r"within_us start_us must be an int"):
+        window.within_us(bad, 1772323200000000)  # type: ignore[arg-type]
+
+
+def test_a_window_over_thousands_of_years_is_refused() -> None:
+    nights = rk.windows.daily("22:00", "06:00", tz="UTC")
+    with pytest.raises(rk.BadSpanError, match=r"more than the 100,000 one call computes"):
+        nights.within(rk.Span("0100-01-01T00:00:00Z", "9000-01-01T00:00:00Z"))
+    with pytest.raises(rk.BadTimeError):
+        nights.within_us(0, 10**19)

@@ -23,18 +23,21 @@ from typing import Final
 
 import attrs
 
-from ._instants import EPOCH, US_PER_DAY, US_PER_SECOND, format_us
+from ._instants import EPOCH, MAX_US, MIN_US, US_PER_DAY, US_PER_SECOND, check_us, format_us
 from ._instants import EPOCH_ORDINAL as _EPOCH_ORDINAL
 from ._instants import ONE_US as _ONE_US
-from .errors import BadCalendarError, BadTimeError, RatekitTypeError
+from .errors import BadCalendarError, BadSpanError, BadTimeError, RatekitTypeError
 
 __all__ = [
+    "MAX_BOUNDARIES",
     "BoundaryCache",
+    "check_span_us",
     "day_ordinal",
     "local_us",
     "parse_time_of_day",
     "parse_weekday",
     "reduce_without_cache",
+    "too_many",
     "zone",
     "zone_name",
 ]
@@ -45,6 +48,32 @@ _UTC: Final = _dt.UTC
 #: every local time they compute inside the range of :class:`datetime.datetime`.
 MIN_CALENDAR_US: Final = (_dt.datetime(2, 1, 1, tzinfo=_UTC) - EPOCH) // _ONE_US
 MAX_CALENDAR_US: Final = (_dt.datetime(9998, 12, 31, tzinfo=_UTC) - EPOCH) // _ONE_US
+
+#: The most boundaries (or window bounds) one call of a cycle or window computes or
+#: returns: a span of 273 years of daily cycles, 11 years of hourly ones. A call that
+#: would need more is refused (BadSpanError) rather than left to run for seconds and
+#: fill memory; ask for shorter spans.
+MAX_BOUNDARIES: Final = 100_000
+
+
+def too_many(owner: object, start_us: int, end_us: int, count: int) -> BadSpanError:
+    """The error of a call that would compute ``count`` > :data:`MAX_BOUNDARIES` boundaries."""
+    return BadSpanError(
+        f"{owner!r} over {format_us(start_us)}..{format_us(end_us)} would need about "
+        f"{count:,} boundaries, more than the {MAX_BOUNDARIES:,} one call computes; "
+        "ask for shorter spans, one piece at a time."
+    )
+
+
+def check_span_us(start_us: object, end_us: object, what: str) -> None:
+    """Raise the error of a bad pair of epoch-µs arguments (the fast paths test inline).
+
+    ``int`` (not ``bool``, ``float`` or ``Decimal``) within ratekit's instants; a
+    reversed pair is allowed (it is an empty span).
+    """
+    check_us(start_us, f"{what} start_us")
+    check_us(end_us, f"{what} end_us")
+
 
 #: Weekday labels as ratekit prints them (Monday = 0), and as it reads them (any case).
 WEEKDAY_LABELS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -273,6 +302,14 @@ def reduce_without_cache(value: object) -> tuple[type, tuple[object, ...]]:
     return cls, tuple(getattr(value, field.name) for field in fields if field.init)
 
 
+def outside_calendars(t_us: int) -> BadTimeError:
+    """The error of an instant outside the years calendars support (2 to 9998)."""
+    shown = format_us(t_us) if MIN_US <= t_us <= MAX_US else f"{t_us} µs since the epoch"
+    return BadTimeError(
+        f"instant {shown} is outside the range ratekit's calendars support (years 2 to 9998)."
+    )
+
+
 class BoundaryCache:
     """A lazily extended, ascending list of the instants of an indexed sequence.
 
@@ -286,7 +323,7 @@ class BoundaryCache:
     list in ``state``, which holds it with the indexes it covers.
     """
 
-    __slots__ = ("_at", "_index_near", "_strict", "state", "values")
+    __slots__ = ("_at", "_index_near", "_owner", "_strict", "state", "values")
 
     #: How many elements an extension adds at least.
     CHUNK: Final = 64
@@ -294,8 +331,14 @@ class BoundaryCache:
     FAR: Final = 4_096
 
     def __init__(
-        self, at: Callable[[int], int], index_near: Callable[[int], int], *, strict: bool = True
+        self,
+        at: Callable[[int], int],
+        index_near: Callable[[int], int],
+        *,
+        strict: bool = True,
+        owner: object = "calendar",
     ) -> None:
+        self._owner = owner
         self._at = at
         self._index_near = index_near
         self._strict = strict
@@ -339,15 +382,13 @@ class BoundaryCache:
     def cover(self, lo_us: int, hi_us: int) -> list[int]:
         """The cached list, extended so that ``values[0] <= lo_us`` and ``values[-1] >= hi_us``."""
         if lo_us < MIN_CALENDAR_US or hi_us > MAX_CALENDAR_US:
-            bad = lo_us if lo_us < MIN_CALENDAR_US else hi_us
-            raise BadTimeError(
-                f"instant {format_us(bad)} is outside the range ratekit's calendars "
-                "support (years 2 to 9998)."
-            )
+            raise outside_calendars(lo_us if lo_us < MIN_CALENDAR_US else hi_us)
         lo, hi, values = self.state
         index_near = self._index_near
         want_lo = index_near(lo_us) - 2
         want_hi = index_near(hi_us) + 2
+        if want_hi - want_lo > MAX_BOUNDARIES:
+            raise too_many(self._owner, lo_us, hi_us, want_hi - want_lo)
         if not values or want_lo > hi + self.FAR or want_hi < lo - self.FAR:
             lo, hi, values = self._compute(want_lo, want_hi + 1, want_lo, want_hi)
         while values[0] > lo_us:
@@ -368,6 +409,8 @@ class BoundaryCache:
 
     def containing(self, t_us: int) -> tuple[int, int]:
         """``(values[i], values[i + 1])`` with ``values[i] <= t_us < values[i + 1]``."""
+        if type(t_us) is not int:
+            check_us(t_us, "containing_us t_us")
         values = self.values
         if not (values and values[0] <= t_us < values[-1]):
             values = self.cover(t_us, t_us + 1)

@@ -40,20 +40,24 @@ from typing import Final, Protocol
 import attrs
 
 from ._calendar import (
+    MAX_BOUNDARIES,
     MAX_CALENDAR_US,
     MIN_CALENDAR_US,
     WEEKDAY_LABELS,
     BoundaryCache,
+    check_span_us,
     day_ordinal,
     local_us,
+    outside_calendars,
     parse_time_of_day,
     parse_weekday,
     reduce_without_cache,
+    too_many,
     zone,
     zone_name,
 )
-from ._instants import EPOCH, US_PER_DAY, format_us, to_us
-from .errors import BadCalendarError, BadTimeError, RatekitTypeError
+from ._instants import EPOCH, US_PER_DAY, to_us
+from .errors import BadCalendarError, RatekitTypeError
 from .spans import Span, SpanSet, _normalise, _pairs
 
 __all__ = [
@@ -193,6 +197,8 @@ class _Recurring(_Algebra):
             >>> rk.windows.daily("01:00", "02:00", tz="UTC").within_us(0, 86_400_000_000)
             [(3600000000, 7200000000)]
         """
+        if type(start_us) is not int or type(end_us) is not int:
+            check_span_us(start_us, end_us, "within_us")
         values = self._cache.values
         if not (values and values[0] <= start_us and end_us <= values[-1]):
             if end_us <= start_us:
@@ -204,6 +210,7 @@ class _Recurring(_Algebra):
 def _recurring_cache(
     tz: _dt.tzinfo,
     *,
+    owner: object,
     period_days: int,
     first_day: int,
     start_seconds: int,
@@ -228,7 +235,7 @@ def _recurring_cache(
     def index_near(t_us: int) -> int:
         return 2 * ((day_ordinal(t_us) - first_day) // period_days)
 
-    return BoundaryCache(at, index_near, strict=False)
+    return BoundaryCache(at, index_near, strict=False, owner=owner)
 
 
 @typing.final
@@ -257,6 +264,7 @@ class DailyWindow(_Recurring, Window):
         crosses = 1 if self.end_seconds <= self.start_seconds else 0
         cache = _recurring_cache(
             self.tz,
+            owner=self,
             period_days=1,
             first_day=0,
             start_seconds=self.start_seconds,
@@ -307,6 +315,7 @@ class WeeklyWindow(_Recurring, Window):
         first = 1 + self.start_weekday
         cache = _recurring_cache(
             self.tz,
+            owner=self,
             period_days=7,
             first_day=first,
             start_seconds=self.start_seconds,
@@ -430,7 +439,11 @@ class CronWindow(_Algebra, Window):
             if closed > lo_us:
                 out.append((opened, closed))
                 cursor = closed
+        count = 0
         while cursor < hi_us:
+            count += 1
+            if count > MAX_BOUNDARIES // 2:
+                raise too_many(self, lo_us, hi_us, 2 * count)
             opened = self._next(self.start, cursor - 1)
             if opened is None or opened >= hi_us:
                 break
@@ -443,11 +456,7 @@ class CronWindow(_Algebra, Window):
 
     def _cover(self, lo_us: int, hi_us: int) -> list[int]:
         if lo_us < MIN_CALENDAR_US or hi_us > MAX_CALENDAR_US:
-            bad = lo_us if lo_us < MIN_CALENDAR_US else hi_us
-            raise BadTimeError(
-                f"instant {format_us(bad)} is outside the range ratekit's calendars "
-                "support (years 2 to 9998)."
-            )
+            raise outside_calendars(lo_us if lo_us < MIN_CALENDAR_US else hi_us)
         covered_lo, covered_hi, values = self._cache
         pairs = list(zip(values[0::2], values[1::2], strict=True))
         far = lo_us > covered_hi + self.FAR_US or hi_us < covered_lo - self.FAR_US
@@ -479,6 +488,8 @@ class CronWindow(_Algebra, Window):
             >>> hour.within_us(to_us("2026-03-01T01:30:00Z"), to_us("2026-03-01T03:00:00Z"))
             [(1772328600000000, 1772330400000000)]
         """
+        if type(start_us) is not int or type(end_us) is not int:
+            check_span_us(start_us, end_us, "within_us")
         if end_us <= start_us:
             return []
         covered_lo, covered_hi, values = self._cache
