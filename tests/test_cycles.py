@@ -838,3 +838,44 @@ def test_ten_thousand_years_of_days_are_refused_quickly_not_built() -> None:
     long = rk.Span("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")
     pieces = days.spans(long)
     assert len(pieces) == (dt.date(2100, 1, 1) - dt.date(2000, 1, 1)).days
+
+
+# -- the classes check what they are built from, so every accepted value shows itself --------
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (lambda: rk.cycles.Daily("UTC"), None, "cycles.daily(tz='UTC')"),
+        (lambda: rk.cycles.Daily("Mars/Olympus"), rk.BadCalendarError, "Daily tz 'Mars/Olympus'"),
+        (lambda: rk.cycles.Weekly("UTC", 9), rk.BadCalendarError, "Weekly weekday 9"),
+        (lambda: rk.cycles.Weekly("UTC", "Tue"), None, "cycles.weekly(tz='UTC', weekday='Tue')"),
+        (lambda: rk.cycles.Monthly("UTC", 0), rk.BadCalendarError, "Monthly day 0"),
+        (lambda: rk.cycles.Monthly("UTC", 1, 5), rk.BadCalendarError, "Monthly months 5"),
+        (lambda: rk.cycles.Monthly("UTC", 30, 12, 2), rk.BadCalendarError, "Monthly day 30"),
+        (
+            lambda: rk.cycles.Monthly("UTC", 1, 3, 4),
+            None,
+            "cycles.quarterly(tz='UTC', month=1, day=1)",
+        ),
+        (lambda: rk.cycles.Every(0, 0), rk.BadCalendarError, "Every period_us 0"),
+        (lambda: rk.cycles.Every(1.5, 0), rk.BadCalendarError, "Every period_us 1.5"),
+        (lambda: rk.cycles.Every(10, 10**30), rk.BadTimeError, "Every anchor_us 1000"),
+        (
+            lambda: rk.cycles.Every(86_400_000_000, 86_400_000_001),
+            None,
+            "cycles.every(datetime.timedelta(days=1), anchor='1970-01-01T00:00:00.000001Z')",
+        ),
+    ],
+)
+def test_cycle_classes_check_their_fields(
+    build: object, error: type[Exception] | None, message: str
+) -> None:
+    if error is None:
+        built = build()  # type: ignore[operator]
+        assert repr(built) == message
+        assert str(built) == message
+        return
+    with pytest.raises(error) as caught:
+        build()  # type: ignore[operator]
+    assert str(caught.value).startswith(message)

@@ -343,6 +343,15 @@ class Every(Cycle):
     anchor_us: int
     """The first boundary at or after the epoch, in epoch microseconds."""
 
+    def __attrs_post_init__(self) -> None:
+        period, anchor = self.period_us, self.anchor_us
+        if not (type(period) is int and 0 < period <= MAX_US - MIN_US):
+            raise BadCalendarError(
+                f"Every period_us {period!r} must be a positive int of microseconds, at most "
+                f"{MAX_US - MIN_US} (the whole range of instants)."
+            )
+        object.__setattr__(self, "anchor_us", check_us(anchor, "Every anchor_us") % period)
+
     def boundaries_us(self, start_us: int, end_us: int) -> list[int]:
         """The boundaries ``b`` with ``start_us < b < end_us``, ascending.
 
@@ -394,6 +403,7 @@ class Daily(_Cached, Cycle):
     _cache: BoundaryCache = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "tz", zone(self.tz, "Daily tz"))
         tz = self.tz
 
         def at(k: int) -> int:
@@ -426,6 +436,8 @@ class Weekly(_Cached, Cycle):
     _cache: BoundaryCache = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "tz", zone(self.tz, "Weekly tz"))
+        object.__setattr__(self, "weekday", parse_weekday(self.weekday, "Weekly weekday"))
         tz = self.tz
         offset = 1 + self.weekday  # ordinal 1 (0001-01-01) is a Monday
 
@@ -469,6 +481,16 @@ class Monthly(_Cached, Cycle):
     _cache: BoundaryCache = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "tz", zone(self.tz, "Monthly tz"))
+        if not (type(self.months) is int and self.months in {1, 3, 12}):
+            raise BadCalendarError(
+                f"Monthly months {self.months!r} is not 1, 3 or 12; build cycles with "
+                "cycles.monthly, cycles.quarterly or cycles.yearly."
+            )
+        month = _check_month(self.month, "Monthly month")
+        object.__setattr__(self, "month", (month - 1) % self.months + 1)
+        longest = calendar.monthrange(2000, self.month)[1] if self.months == 12 else 31
+        object.__setattr__(self, "day", _check_day(self.day, "Monthly day", longest))
         tz = self.tz
         day = self.day
         step = self.months

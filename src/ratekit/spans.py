@@ -35,6 +35,17 @@ from .errors import BadSpanError, RatekitTypeError
 __all__ = ["Span", "SpanSet"]
 
 
+def _iterable(value: object, what: str) -> Iterable[object]:
+    """``value`` when it can be iterated; a RatekitTypeError naming ``what`` otherwise."""
+    try:
+        iter(value)  # type: ignore[call-overload]
+    except TypeError:
+        raise RatekitTypeError(
+            f"{what} takes an iterable, not {type(value).__name__}: {value!r}."
+        ) from None
+    return typing.cast("Iterable[object]", value)
+
+
 def _us_of(value: object, what: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         raise RatekitTypeError(
@@ -353,7 +364,7 @@ class SpanSet:
                 "write SpanSet([span])."
             )
         pairs = []
-        for span in spans:
+        for span in _iterable(spans, "SpanSet"):
             if not isinstance(span, Span):
                 raise RatekitTypeError(
                     f"SpanSet takes Span values, not {type(span).__name__}: {span!r}."
@@ -377,7 +388,7 @@ class SpanSet:
             SpanSet([Span('1970-01-01T00:00:00Z', '1970-01-01T00:00:00.000020Z')])
         """
         checked = []
-        for pair in pairs:
+        for pair in _iterable(pairs, "SpanSet.from_us"):
             if not (isinstance(pair, tuple) and len(pair) == 2):
                 raise RatekitTypeError(
                     f"SpanSet.from_us takes (start_us, end_us) pairs, not "

@@ -36,7 +36,7 @@ from sortedcontainers import SortedList
 
 from ._instants import MAX_US, MIN_US, check_pair_us, check_us, to_us
 from .errors import RatekitTypeError
-from .spans import Span, SpanSet
+from .spans import Span, SpanSet, _iterable
 
 __all__ = ["Timeline"]
 
@@ -116,7 +116,7 @@ class Timeline(Generic[V]):
     def __init__(self, items: Iterable[tuple[Span, V]] = ()) -> None:
         self._keys = SortedList()
         self._values = {}
-        for item in items:
+        for item in _iterable(items, "Timeline"):
             if not isinstance(item, tuple) or len(item) != 2:
                 raise RatekitTypeError(
                     f"Timeline takes (Span, value) pairs, not {type(item).__name__}: {item!r}."

@@ -261,6 +261,13 @@ class DailyWindow(_Recurring, Window):
     _cache: BoundaryCache = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "tz", zone(self.tz, "DailyWindow tz"))
+        start = _seconds(self.start_seconds, "DailyWindow start_seconds")
+        if start == _seconds(self.end_seconds, "DailyWindow end_seconds"):
+            raise BadCalendarError(
+                f"DailyWindow from {_clock(start)!r} to {_clock(start)!r} has no length; give "
+                "an end that differs from the start (an end before the start crosses midnight)."
+            )
         crosses = 1 if self.end_seconds <= self.start_seconds else 0
         cache = _recurring_cache(
             self.tz,
@@ -308,6 +315,21 @@ class WeeklyWindow(_Recurring, Window):
     _cache: BoundaryCache = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "tz", zone(self.tz, "WeeklyWindow tz"))
+        start = (
+            parse_weekday(self.start_weekday, "WeeklyWindow start_weekday"),
+            _seconds(self.start_seconds, "WeeklyWindow start_seconds"),
+        )
+        end = (
+            parse_weekday(self.end_weekday, "WeeklyWindow end_weekday"),
+            _seconds(self.end_seconds, "WeeklyWindow end_seconds"),
+        )
+        object.__setattr__(self, "start_weekday", start[0])
+        object.__setattr__(self, "end_weekday", end[0])
+        if start == end:
+            raise BadCalendarError(
+                "WeeklyWindow has no length: its start and end are the same weekday and time."
+            )
         days = (self.end_weekday - self.start_weekday) % 7
         if days == 0 and self.end_seconds <= self.start_seconds:
             days = 7
@@ -355,6 +377,34 @@ def _local(t_us: int, tz: _dt.tzinfo) -> _dt.datetime:
     return (EPOCH + _dt.timedelta(microseconds=t_us)).astimezone(tz)
 
 
+def _seconds(value: object, what: str) -> int:
+    if type(value) is int and 0 <= value < 86_400:
+        return value
+    raise BadCalendarError(
+        f"{what} {value!r} is not a time of day in seconds; give an int from 0 to 86399."
+    )
+
+
+def _check_cron(expression: object, what: str) -> None:
+    cronsim = _import_cronsim()
+    if not isinstance(expression, str):
+        raise RatekitTypeError(
+            f"cron window {what} must be a cron expression string, "
+            f"not {type(expression).__name__}: {expression!r}."
+        )
+    try:
+        cronsim.CronSim(expression, _CRON_PROBE)
+    except (cronsim.CronSimError, ValueError, IndexError) as error:
+        raise BadCalendarError(
+            f"cron window {what} {expression!r} is not a cron expression ({error}); "
+            "write five fields, minute hour day-of-month month day-of-week, "
+            "e.g. '00 02 * * Tue'."
+        ) from None
+
+
+_CRON_PROBE: Final = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
+
+
 @typing.final
 @attrs.frozen(repr=False)
 class CronWindow(_Algebra, Window):
@@ -394,6 +444,9 @@ class CronWindow(_Algebra, Window):
     FAR_US: typing.ClassVar[int] = 800 * US_PER_DAY
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "tz", zone(self.tz, "CronWindow tz"))
+        _check_cron(self.start, "start")
+        _check_cron(self.end, "end")
         # [covered_lo, covered_hi, flat bounds of every window overlapping that part]
         object.__setattr__(self, "_cache", [0, 0, []])
 
@@ -519,6 +572,9 @@ class Union(_Algebra, Window):
     windows: tuple[Window, ...]
     """The windows joined."""
 
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "windows", _window_tuple(self.windows, "Union windows"))
+
     def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` inside any of the windows.
 
@@ -529,6 +585,8 @@ class Union(_Algebra, Window):
             >>> (a | b).within_us(0, 86_400_000_000)
             [(3600000000, 10800000000)]
         """
+        if not (type(start_us) is int and type(end_us) is int):
+            check_span_us(start_us, end_us, "within_us")
         return list(
             _pairs(
                 _normalise(
@@ -558,6 +616,9 @@ class Intersection(_Algebra, Window):
     windows: tuple[Window, ...]
     """The windows intersected."""
 
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "windows", _window_tuple(self.windows, "Intersection windows"))
+
     def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` inside every one of the windows.
 
@@ -568,6 +629,8 @@ class Intersection(_Algebra, Window):
             >>> (a & b).within_us(0, 86_400_000_000)
             [(7200000000, 10800000000)]
         """
+        if not (type(start_us) is int and type(end_us) is int):
+            check_span_us(start_us, end_us, "within_us")
         result = SpanSet.from_us([(start_us, end_us)]) if end_us > start_us else SpanSet()
         for window in self.windows:
             if not result:
@@ -594,6 +657,9 @@ class Complement(_Algebra, Window):
     window: Window
     """The window whose outside this is."""
 
+    def __attrs_post_init__(self) -> None:
+        _check_window(self.window, "Complement window")
+
     def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` outside the window.
 
@@ -602,6 +668,8 @@ class Complement(_Algebra, Window):
             >>> (~rk.windows.daily("01:00", "23:00", tz="UTC")).within_us(0, 86_400_000_000)
             [(0, 3600000000), (82800000000, 86400000000)]
         """
+        if not (type(start_us) is int and type(end_us) is int):
+            check_span_us(start_us, end_us, "within_us")
         if end_us <= start_us:
             return []
         return _gaps(self.window.within_us(start_us, end_us), start_us, end_us)
@@ -614,6 +682,15 @@ class Complement(_Algebra, Window):
 
 
 # -- constructors -------------------------------------------------------------------------
+
+
+def _window_tuple(value: object, what: str) -> tuple[Window, ...]:
+    if not isinstance(value, tuple | list) or not value:
+        raise RatekitTypeError(
+            f"{what} must be a non-empty tuple of recurring windows, not "
+            f"{type(value).__name__}: {value!r}."
+        )
+    return tuple(_check_window(window, what) for window in value)
 
 
 def _check_window(value: object, what: str) -> Window:
@@ -716,23 +793,9 @@ def cron(start: str, end: str, *, tz: str | _dt.tzinfo) -> CronWindow:
         ...
         ratekit.BadCalendarError: cron window start '00 25 * * Tue' is not a cron expression (Bad hour); write five fields, minute hour day-of-month month day-of-week, e.g. '00 02 * * Tue'.
     """
-    cronsim = _import_cronsim()
     zone_info = zone(tz, "cron window tz")
-    probe = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
-    for expression, what in ((start, "start"), (end, "end")):
-        if not isinstance(expression, str):
-            raise RatekitTypeError(
-                f"cron window {what} must be a cron expression string, "
-                f"not {type(expression).__name__}: {expression!r}."
-            )
-        try:
-            cronsim.CronSim(expression, probe)
-        except (cronsim.CronSimError, ValueError, IndexError) as error:
-            raise BadCalendarError(
-                f"cron window {what} {expression!r} is not a cron expression ({error}); "
-                "write five fields, minute hour day-of-month month day-of-week, "
-                "e.g. '00 02 * * Tue'."
-            ) from None
+    _check_cron(start, "start")
+    _check_cron(end, "end")
     return CronWindow(start, end, zone_info)
 
 
