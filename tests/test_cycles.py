@@ -879,3 +879,12 @@ def test_cycle_classes_check_their_fields(
     with pytest.raises(error) as caught:
         build()  # type: ignore[operator]
     assert str(caught.value).startswith(message)
+
+
+def test_metering_thousands_of_years_of_daily_cycles_is_refused_at_once() -> None:
+    # Metering no records over 10,000 years with a daily cycle built every day up front
+    # (seconds, then memory); the cycle now refuses the 3.65 million boundaries at once.
+    ages = rk.Span("0002-01-01T00:00:00Z", "9998-01-01T00:00:00Z")
+    runtime = rk.Meter("runtime", "hour", rk.OnOff())
+    with pytest.raises(rk.BadSpanError, match=r"cycles.daily\(tz='UTC'\) over 0002-01-01"):
+        rk.meter([], [runtime], span=ages, cycle=rk.cycles.daily(tz="UTC"), as_of=ages.end)
