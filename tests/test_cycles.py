@@ -888,3 +888,9 @@ def test_metering_thousands_of_years_of_daily_cycles_is_refused_at_once() -> Non
     runtime = rk.Meter("runtime", "hour", rk.OnOff())
     with pytest.raises(rk.BadSpanError, match=r"cycles.daily\(tz='UTC'\) over 0002-01-01"):
         rk.meter([], [runtime], span=ages, cycle=rk.cycles.daily(tz="UTC"), as_of=ages.end)
+
+
+def test_prorate_names_its_own_timezone_argument() -> None:
+    march = span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    with pytest.raises(rk.BadCalendarError, match=r"^prorate tz 'Mars/Olympus' is not a known"):
+        rk.cycles.prorate(march, march, basis="days", tz="Mars/Olympus")

@@ -704,7 +704,7 @@ def prorate(
                 "prorate basis 'days' counts local days, so it needs the customer's timezone: "
                 "pass tz='Europe/Zurich' (an IANA name, a tzinfo or a cycles.daily(...) cycle)."
             )
-        days = tz if isinstance(tz, Daily) else daily(tz=tz)
+        days = tz if isinstance(tz, Daily) else Daily(zone(tz, "prorate tz"))
         total = len(days.boundaries_us(cycle.start_us, cycle.end_us + 1))
         if total == 0:
             raise BadCalendarError(
