@@ -592,3 +592,11 @@ def test_from_us_accepts_the_whole_range_and_every_such_span_has_a_repr() -> Non
 def test_span_set_from_us_checks_its_pairs(pairs: list[object], error: type[Exception]) -> None:
     with pytest.raises(error):
         rk.SpanSet.from_us(pairs)  # type: ignore[arg-type]
+
+
+def test_clip_takes_a_span() -> None:
+    # Found by the fuzzer: span.clip(None) raised TypeError from the & operator.
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        march.clip(None)  # type: ignore[arg-type]
+    assert str(caught.value) == "Span.clip takes a Span, not NoneType: None."

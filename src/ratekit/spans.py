@@ -232,6 +232,10 @@ class Span:
             >>> run.clip(rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
             Span('2026-03-01T00:00:00Z', '2026-03-05T00:00:00Z')
         """
+        if not isinstance(within, Span):
+            raise RatekitTypeError(
+                f"Span.clip takes a Span, not {type(within).__name__}: {within!r}."
+            )
         return self & within
 
     def __or__(self, other: Span | SpanSet) -> SpanSet:
