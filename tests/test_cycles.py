@@ -303,6 +303,85 @@ def test_a_zone_read_from_a_file_under_an_unknown_key_is_kept() -> None:
     assert hours(days.containing("2026-03-29T12:00:00Z")) == 23
 
 
+ZONE_ADVICE = "give one such as 'Europe/Zurich', 'America/New_York' or 'UTC'."
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Europe",  # a directory of the zone database (IsADirectoryError)
+        "zone.tab",  # a file of the database that is no zone
+        "leapseconds",
+        "tzdata.zi",
+        "../etc/passwd",
+        "/etc/localtime",
+        "UTC\x00",
+        "Europe/Zurich ",
+        "Mars/Olympus",
+        "\ud800",
+        "a/" * 10,
+    ],
+)
+def test_absurd_timezone_names_are_refused_by_the_one_door(name: str) -> None:
+    with pytest.raises(rk.BadCalendarError) as caught:
+        rk.cycles.daily(tz=name)
+    assert (
+        str(caught.value) == f"daily tz {name!r} is not a known IANA timezone name; {ZONE_ADVICE}"
+    )
+
+
+def test_a_300_character_timezone_name_is_refused_not_an_os_error() -> None:
+    # zoneinfo raised OSError (file name too long); every door that takes a tz says why.
+    name = "a" * 300
+    shown = repr(name)[:60] + "..."
+    doors = {
+        "daily tz": lambda: rk.cycles.daily(tz=name),
+        "monthly tz": lambda: rk.cycles.monthly(tz=name),
+        "weekends tz": lambda: rk.windows.weekends(tz=name),
+        "daily window tz": lambda: rk.windows.daily("22:00", "06:00", tz=name),
+        "bill tz": lambda: rk.bill([], tz=name),
+    }
+    for what, door in doors.items():
+        with pytest.raises(rk.BadCalendarError) as caught:
+            door()
+        assert (
+            str(caught.value) == f"{what} {shown} is not a known IANA timezone name; {ZONE_ADVICE}"
+        )
+
+
+def test_timezone_objects_with_an_iana_name_are_accepted_everywhere() -> None:
+    zurich = rk.cycles.daily(tz="Europe/Zurich")
+    assert rk.cycles.daily(tz=zoneinfo.ZoneInfo("Europe/Zurich")) == zurich
+    assert rk.cycles.daily(tz=pendulum.timezone("Europe/Zurich")) == zurich
+    assert rk.cycles.daily(tz=dt.UTC) == rk.cycles.daily(tz="UTC")
+    # bill took only names (a ZoneInfo raised TypeError from zoneinfo).
+    assert rk.bill([], tz=zoneinfo.ZoneInfo("UTC")) == ()
+    # pendulum's fixed offsets become the stdlib's: midnight at +01:00 is 23:00Z.
+    fixed = rk.cycles.daily(tz=pendulum.FixedTimezone(3600))
+    assert fixed.containing("2026-03-01T12:00:00Z") == span(
+        "2026-02-28T23:00:00Z", "2026-03-01T23:00:00Z"
+    )
+
+
+def test_a_hand_written_tzinfo_is_refused() -> None:
+    class Odd(dt.tzinfo):
+        def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta:
+            raise ZeroDivisionError
+
+        def dst(self, moment: dt.datetime | None) -> dt.timedelta:
+            raise ZeroDivisionError
+
+        def __repr__(self) -> str:
+            return "Odd()"
+
+    with pytest.raises(rk.BadCalendarError) as caught:
+        rk.cycles.daily(tz=Odd())
+    assert str(caught.value) == (
+        "daily tz Odd() is a tzinfo ratekit cannot trust (not a zoneinfo.ZoneInfo nor a "
+        f"fixed datetime.timezone); {ZONE_ADVICE}"
+    )
+
+
 def test_unknown_timezone_names_are_refused_by_name() -> None:
     with pytest.raises(rk.BadCalendarError, match=r"monthly tz 'Europe/Zurch' is not a known IANA"):
         rk.cycles.monthly(tz="Europe/Zurch")
@@ -697,3 +776,121 @@ def test_prorated_parts_of_a_cycle_add_up_to_one(tz: str, t: int, a: int, b: int
         assert all(0 <= f <= 1 for f in fractions)
         total = CONTEXT.add(CONTEXT.add(fractions[0], fractions[1]), fractions[2])
         assert abs(total - 1) < Decimal("1e-50")
+
+
+# -- fast paths check their arguments; enormous outputs are refused ---------------------------
+
+ALL_CYCLES = [
+    rk.cycles.hourly(),
+    rk.cycles.daily(tz="Europe/Zurich"),
+    rk.cycles.weekly(tz="UTC"),
+    rk.cycles.monthly(tz="UTC", day=31),
+    rk.cycles.every(dt.timedelta(days=14), anchor="2026-01-05T00:00:00Z"),
+]
+
+
+@pytest.mark.parametrize("cycle", ALL_CYCLES, ids=repr)
+@pytest.mark.parametrize("bad", [1.5e15, True, Decimal(1772323200000000)], ids=repr)
+def test_microsecond_paths_refuse_floats_bools_and_decimals(
+    cycle: rk.cycles.Cycle, bad: object
+) -> None:
+    t = to_us("2026-03-01T00:00:00Z")
+    with pytest.raises(rk.RatekitTypeError, match=r"must be an int of microseconds"):
+        cycle.boundaries_us(bad, t)  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"must be an int of microseconds"):
+        cycle.boundaries_us(t, bad)  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"containing_us t_us must be an int"):
+        cycle.containing_us(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cycle", ALL_CYCLES, ids=repr)
+def test_instants_out_of_range_are_bad_times(cycle: rk.cycles.Cycle) -> None:
+    with pytest.raises(rk.BadTimeError):
+        cycle.boundaries_us(0, 10**20)
+    with pytest.raises(rk.BadTimeError):
+        cycle.containing_us(-(10**20))
+
+
+def test_ten_thousand_years_of_days_are_refused_quickly_not_built() -> None:
+    # cycles.daily().spans(a span of 10,000 years) used to build every day: 3,651,298 days
+    # from 0002-01-01 to 9998-12-01, and two days of margin at each end make "about 3,651,302".
+    days = rk.cycles.daily(tz="UTC")
+    everything = rk.Span("0002-01-01T00:00:00Z", "9998-12-01T00:00:00Z")
+    with pytest.raises(rk.BadSpanError) as caught:
+        days.spans(everything)
+    assert str(caught.value) == (
+        "cycles.daily(tz='UTC') over 0002-01-01T00:00:00Z..9998-12-01T00:00:00Z would need "
+        "about 3,651,302 boundaries, more than the 100,000 one call computes; ask for shorter "
+        "spans, one piece at a time."
+    )
+    with pytest.raises(rk.BadSpanError, match=r"more than the 100,000 one call computes"):
+        days.split(everything)
+    with pytest.raises(rk.BadSpanError, match=r"cycles.hourly\(\) over"):
+        rk.cycles.hourly().spans(rk.Span("2000-01-01T00:00:00Z", "2020-01-01T00:00:00Z"))
+    # A far part of time alone costs its own boundaries, not those in between.
+    assert days.containing("9998-06-01T12:00:00Z") == span(
+        "9998-06-01T00:00:00Z", "9998-06-02T00:00:00Z"
+    )
+    assert days.containing("0002-06-01T12:00:00Z") == span(
+        "0002-06-01T00:00:00Z", "0002-06-02T00:00:00Z"
+    )
+    # A century of days is within the limit: 36,525 days, each a whole UTC day.
+    long = rk.Span("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")
+    pieces = days.spans(long)
+    assert len(pieces) == (dt.date(2100, 1, 1) - dt.date(2000, 1, 1)).days
+
+
+# -- the classes check what they are built from, so every accepted value shows itself --------
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (lambda: rk.cycles.Daily("UTC"), None, "cycles.daily(tz='UTC')"),
+        (lambda: rk.cycles.Daily("Mars/Olympus"), rk.BadCalendarError, "Daily tz 'Mars/Olympus'"),
+        (lambda: rk.cycles.Weekly("UTC", 9), rk.BadCalendarError, "Weekly weekday 9"),
+        (lambda: rk.cycles.Weekly("UTC", "Tue"), None, "cycles.weekly(tz='UTC', weekday='Tue')"),
+        (lambda: rk.cycles.Monthly("UTC", 0), rk.BadCalendarError, "Monthly day 0"),
+        (lambda: rk.cycles.Monthly("UTC", 1, 5), rk.BadCalendarError, "Monthly months 5"),
+        (lambda: rk.cycles.Monthly("UTC", 30, 12, 2), rk.BadCalendarError, "Monthly day 30"),
+        (
+            lambda: rk.cycles.Monthly("UTC", 1, 3, 4),
+            None,
+            "cycles.quarterly(tz='UTC', month=1, day=1)",
+        ),
+        (lambda: rk.cycles.Every(0, 0), rk.BadCalendarError, "Every period_us 0"),
+        (lambda: rk.cycles.Every(1.5, 0), rk.BadCalendarError, "Every period_us 1.5"),
+        (lambda: rk.cycles.Every(10, 10**30), rk.BadTimeError, "Every anchor_us 1000"),
+        (
+            lambda: rk.cycles.Every(86_400_000_000, 86_400_000_001),
+            None,
+            "cycles.every(datetime.timedelta(days=1), anchor='1970-01-01T00:00:00.000001Z')",
+        ),
+    ],
+)
+def test_cycle_classes_check_their_fields(
+    build: object, error: type[Exception] | None, message: str
+) -> None:
+    if error is None:
+        built = build()  # type: ignore[operator]
+        assert repr(built) == message
+        assert str(built) == message
+        return
+    with pytest.raises(error) as caught:
+        build()  # type: ignore[operator]
+    assert str(caught.value).startswith(message)
+
+
+def test_metering_thousands_of_years_of_daily_cycles_is_refused_at_once() -> None:
+    # Metering no records over 10,000 years with a daily cycle built every day up front
+    # (seconds, then memory); the cycle now refuses the 3.65 million boundaries at once.
+    ages = rk.Span("0002-01-01T00:00:00Z", "9998-01-01T00:00:00Z")
+    runtime = rk.Meter("runtime", "hour", rk.OnOff())
+    with pytest.raises(rk.BadSpanError, match=r"cycles.daily\(tz='UTC'\) over 0002-01-01"):
+        rk.meter([], [runtime], span=ages, cycle=rk.cycles.daily(tz="UTC"), as_of=ages.end)
+
+
+def test_prorate_names_its_own_timezone_argument() -> None:
+    march = span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    with pytest.raises(rk.BadCalendarError, match=r"^prorate tz 'Mars/Olympus' is not a known"):
+        rk.cycles.prorate(march, march, basis="days", tz="Mars/Olympus")

@@ -26,7 +26,7 @@ def test_floats_convert_through_their_shortest_repr() -> None:
 
 def test_ints_strings_and_decimals() -> None:
     assert to_decimal(3) == Decimal(3)
-    assert to_decimal(10**30) == Decimal("1E+30")
+    assert to_decimal(10**30 - 1) == Decimal(999999999999999999999999999999)
     assert to_decimal("12.50") == Decimal("12.50")
     assert str(to_decimal("12.50")) == "12.50"  # the exponent is kept
     assert to_decimal(" 1e3 ") == Decimal(1000)
@@ -115,13 +115,143 @@ def test_context_rounds_half_even_and_traps() -> None:
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False))
-def test_every_finite_float_round_trips(value: float) -> None:
+def test_every_finite_float_in_range_round_trips(value: float) -> None:
+    if value and not 1e-30 <= abs(value) < 1e30:
+        with pytest.raises(rk.BadQuantityError, match="outside the numbers ratekit represents"):
+            to_decimal(value)
+        return
     converted = to_decimal(value)
     assert converted == Decimal(repr(value))
     assert float(converted) == value
 
 
 @given(st.integers())
-def test_ints_are_exact(value: int) -> None:
+def test_ints_below_1e30_are_exact_and_the_others_refused(value: int) -> None:
+    if abs(value) >= 10**30:
+        with pytest.raises(rk.BadQuantityError, match="outside the numbers ratekit represents"):
+            to_decimal(value)
+        with pytest.raises(rk.BadQuantityError, match="outside the numbers ratekit represents"):
+            to_decimal(str(value))
+        return
     assert to_decimal(value) == value
     assert to_decimal(str(value)) == value
+
+
+# -- the representable range ---------------------------------------------------------------
+
+RANGE = (
+    "at most 60 significant digits and, unless zero, a magnitude from 1E-30 up to but "
+    "excluding 1E+30"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal("1E+30"), "Decimal('1E+30')"),
+        (Decimal("-1E+999999"), "Decimal('-1E+999999')"),
+        (Decimal("9.99E-31"), "Decimal('9.99E-31')"),
+        (Decimal("1E-999999999"), "Decimal('1E-999999999')"),
+        (10**30, "1000000000000000000000000000000"),
+        (-(10**30), "-1000000000000000000000000000000"),
+        ("1E+99999999999999999999", "'1E+99999999999999999999'"),
+        ("1E-99999999999999999999", "'1E-99999999999999999999'"),
+        (1e300, "1e+300"),
+        (5e-324, "5e-324"),
+        # 61 significant digits: the context could not hold it exactly.
+        ("0." + "1" * 61, "'0." + "1" * 61 + "'"),
+    ],
+)
+def test_numbers_outside_the_range_are_refused_naming_the_field(value: object, shown: str) -> None:
+    with pytest.raises(rk.BadQuantityError) as caught:
+        to_decimal(value, "sample 's7' value")
+    assert str(caught.value) == (
+        f"sample 's7' value {shown} lies outside the numbers ratekit represents exactly: "
+        f"give {RANGE}."
+    )
+
+
+def test_the_edges_of_the_range_are_accepted() -> None:
+    assert to_decimal(Decimal("9.99999999999999999999999999999E+29")) == Decimal(
+        999999999999999999999999999999
+    )
+    assert to_decimal("1E-30") == Decimal("1E-30")
+    assert to_decimal("-1E-30") == Decimal("-1E-30")
+    sixty = "0." + "1" * 60
+    assert to_decimal(sixty) == Decimal(sixty)
+    # Trailing zeros carry no digits: 1 followed by 100 zeros after the point is 1.
+    assert to_decimal("1." + "0" * 100) == 1
+    assert len(to_decimal("1." + "0" * 100).as_tuple().digits) == 60
+    # Zeros of any exponent are zero; a zero far outside the range becomes plain 0.
+    assert str(to_decimal(Decimal("0E-1000000"))) == "0"
+    assert str(to_decimal("0.00")) == "0.00"
+
+
+def test_a_long_text_is_shortened_in_the_message() -> None:
+    with pytest.raises(rk.BadQuantityError) as caught:
+        to_decimal("9" * 500)
+    assert str(caught.value).startswith("quantity '" + "9" * 59 + "...")
+    assert len(str(caught.value)) < 300
+
+
+def test_conversion_of_text_ignores_the_callers_traps() -> None:
+    # A host that untrapped InvalidOperation would otherwise read 'abc' as NaN.
+    with (
+        decimal.localcontext(traps=[]),
+        pytest.raises(rk.BadQuantityError, match="is not a decimal number"),
+    ):
+        to_decimal("abc")
+    # and a host with a tiny exponent range cannot clamp what ratekit reads.
+    with decimal.localcontext(Emax=5, Emin=-5, traps=list(decimal.getcontext().flags)):
+        assert to_decimal("1.5E+20") == Decimal("1.5E+20")
+
+
+def test_convert_of_a_huge_quantity_is_refused_at_the_door() -> None:
+    # rk.convert(Decimal("1E+999999"), "MB", "B") raised decimal.Overflow.
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rk.convert(Decimal("1E+999999"), "MB", "B")
+    assert str(caught.value) == (
+        f"quantity Decimal('1E+999999') lies outside the numbers ratekit represents exactly: "
+        f"give {RANGE}."
+    )
+
+
+def test_a_graduated_block_amount_of_a_huge_quantity_is_refused_at_the_door() -> None:
+    # Blocks of 50 above 100 for 1E+100 raised decimal.DivisionImpossible.
+    model = rk.Graduated([rk.Tier(100, "0"), rk.Tier(None, "2", block=50)])
+    with pytest.raises(rk.BadQuantityError) as caught:
+        model.amount(Decimal("1E+100"))
+    assert str(caught.value).startswith("Graduated quantity Decimal('1E+100') lies outside")
+    # The largest quantity accepted still prices: 10**30 - 1 - 100 above the first tier,
+    # / 50 = 2*10**28 - 3 whole blocks remainder 49 (50 * (2*10**28 - 3) = 10**30 - 150),
+    # so 2*10**28 - 2 started blocks at 2 each.
+    top = Decimal(10**30 - 1)
+    assert model.amount(top) == Decimal(2 * (2 * 10**28 - 2))
+
+
+def test_a_tiny_continuous_level_is_refused_at_the_door_rather_than_hanging() -> None:
+    # An attribute of 1E-999999999 made an integer ratio with a billion-digit denominator.
+    meter = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
+    records = [
+        rk.Event(
+            "a",
+            "app",
+            "2026-03-01T01:00:00Z",
+            {"memory_mb": Decimal("1E-999999999")},
+            kind="start",
+            id="e1",
+        ),
+    ]
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rk.meter(
+            records,
+            [meter],
+            span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"),
+            cycle=rk.cycles.monthly(tz="UTC"),
+            as_of="2026-04-01T00:00:00Z",
+        )
+    assert str(caught.value) == (
+        "meter 'memory', resource 'app' of 'a' as described by record 'e1' at "
+        "2026-03-01T01:00:00Z: attribute 'memory_mb' Decimal('1E-999999999') lies outside the "
+        f"numbers ratekit represents exactly: give {RANGE}."
+    )

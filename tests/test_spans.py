@@ -8,6 +8,7 @@ import itertools
 import pickle
 import random
 import zoneinfo
+from decimal import Decimal
 
 import pendulum
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 import ratekit as rk
 from ratekit import strategies as rks
-from ratekit._instants import from_us
+from ratekit._instants import MAX_US, MIN_US, from_us
 
 ZURICH = zoneinfo.ZoneInfo("Europe/Zurich")
 HOUR = dt.timedelta(hours=1)
@@ -335,7 +336,8 @@ def test_span_set_from_us() -> None:
     with pytest.raises(rk.BadSpanError) as caught:
         rk.SpanSet.from_us([(0, 10), (5, 4)])
     assert str(caught.value) == (
-        "span end 1970-01-01T00:00:00.000004Z comes before its start 1970-01-01T00:00:00.000005Z."
+        "span end 1970-01-01T00:00:00.000004Z comes before its start 1970-01-01T00:00:00.000005Z; "
+        "a span is [start, end) with start <= end."
     )
 
 
@@ -537,3 +539,64 @@ def test_stress_large_span_sets_against_the_model() -> None:
         ):
             result._check()
             assert ticks(result) == expected
+
+
+# -- the microsecond fast path checks its arguments ------------------------------------------
+
+_US_TEXT = "must be an int of microseconds since the epoch"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "error", "message"),
+    [
+        (1.5, 2.5, rk.RatekitTypeError, f"Span.from_us start_us {_US_TEXT}, not float: 1.5."),
+        (0, 2.5, rk.RatekitTypeError, f"Span.from_us end_us {_US_TEXT}, not float: 2.5."),
+        (False, True, rk.RatekitTypeError, f"Span.from_us start_us {_US_TEXT}, not bool: False."),
+        (
+            Decimal(1),
+            2,
+            rk.RatekitTypeError,
+            f"Span.from_us start_us {_US_TEXT}, not Decimal: Decimal('1').",
+        ),
+        (0, 10**20, rk.BadTimeError, "Span.from_us end_us 100000000000000000000 µs lies outside"),
+        (-(10**20), 0, rk.BadTimeError, "Span.from_us start_us -100000000000000000000 µs lies"),
+    ],
+)
+def test_from_us_refuses_floats_bools_decimals_and_out_of_range_ints(
+    start: object, end: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as caught:
+        rk.Span.from_us(start, end)  # type: ignore[arg-type]
+    assert str(caught.value).startswith(message)
+
+
+def test_from_us_accepts_the_whole_range_and_every_such_span_has_a_repr() -> None:
+    # Before, Span.from_us(0, 10**18) was accepted and its repr raised.
+    first, last = MIN_US, MAX_US
+    whole = rk.Span.from_us(first, last)
+    assert repr(whole) == "Span('0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999999Z')"
+    assert str(whole) == repr(whole)
+    assert whole.end == dt.datetime.max.replace(tzinfo=dt.UTC)
+    assert repr(rk.SpanSet([whole])) == f"SpanSet([{whole!r}])"
+
+
+@pytest.mark.parametrize(
+    ("pairs", "error"),
+    [
+        ([(0.5, 1)], rk.RatekitTypeError),
+        ([(0, 10**19)], rk.BadTimeError),
+        ([[0, 1]], rk.RatekitTypeError),
+        ([(0, 1, 2)], rk.RatekitTypeError),
+    ],
+)
+def test_span_set_from_us_checks_its_pairs(pairs: list[object], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        rk.SpanSet.from_us(pairs)  # type: ignore[arg-type]
+
+
+def test_clip_takes_a_span() -> None:
+    # Found by the fuzzer: span.clip(None) raised TypeError from the & operator.
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        march.clip(None)  # type: ignore[arg-type]
+    assert str(caught.value) == "Span.clip takes a Span, not NoneType: None."

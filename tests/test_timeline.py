@@ -440,3 +440,34 @@ def test_stress_many_breakpoints_across_sorted_list_sublists() -> None:
     ]
     for start, end, value in timeline.items_us():
         assert all(oracle[t] == value for t in range(start, end))
+
+
+# -- the microsecond fast paths check their arguments ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda line: line.set_us(1.5, 2.5, "x"), "Timeline.set_us start_us must be an int"),
+        (lambda line: line.set_us(0, True, "x"), "Timeline.set_us end_us must be an int"),
+        (lambda line: line.clear_us(0, 2.0), "Timeline.clear_us end_us must be an int"),
+        (lambda line: line.at_us(float("nan")), "Timeline.at_us t_us must be an int"),
+        (
+            lambda line: list(line.items_us(__import__("decimal").Decimal("NaN"), 10)),
+            "Timeline.items_us start_us must be an int",
+        ),
+    ],
+)
+def test_microsecond_paths_refuse_floats_bools_and_decimals(call: object, message: str) -> None:
+    line = rk.Timeline[str]()
+    line.set_us(0, 10, "a")
+    with pytest.raises(rk.RatekitTypeError, match=message):
+        call(line)  # type: ignore[operator]
+    assert list(line.items_us()) == [(0, 10, "a")]  # nothing was written
+
+
+def test_set_us_refuses_instants_outside_the_range() -> None:
+    line = rk.Timeline[str]()
+    with pytest.raises(rk.BadTimeError, match=r"Timeline.set_us end_us 10000000000000000000 µs"):
+        line.set_us(0, 10**19, "a")
+    assert not line

@@ -533,3 +533,97 @@ def test_cron_windows_agree_with_weekly_windows(
         tz=tz,
     )
     assert cron.within_us(*pair) == weekly.within_us(*pair)
+
+
+# -- fast paths check their arguments; enormous outputs are refused ---------------------------
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        rk.windows.daily("22:00", "06:00", tz="Europe/Zurich"),
+        rk.windows.weekends(tz="UTC"),
+        rk.windows.cron("0 1 * * *", "0 2 * * *", tz="UTC"),
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("bad", [1.5e15, True, rk.Span], ids=repr)
+def test_within_us_refuses_what_is_not_an_int(window: rk.windows.Window, bad: object) -> None:
+    with pytest.raises(rk.RatekitTypeError, match=r"within_us start_us must be an int"):
+        window.within_us(bad, 1772323200000000)  # type: ignore[arg-type]
+
+
+def test_a_window_over_thousands_of_years_is_refused() -> None:
+    nights = rk.windows.daily("22:00", "06:00", tz="UTC")
+    with pytest.raises(rk.BadSpanError, match=r"more than the 100,000 one call computes"):
+        nights.within(rk.Span("0100-01-01T00:00:00Z", "9000-01-01T00:00:00Z"))
+    with pytest.raises(rk.BadTimeError):
+        nights.within_us(0, 10**19)
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (lambda: rk.windows.DailyWindow("UTC", 0, 0), rk.BadCalendarError, "DailyWindow from"),
+        (
+            lambda: rk.windows.DailyWindow("UTC", -1, 5),
+            rk.BadCalendarError,
+            "DailyWindow start_seconds -1",
+        ),
+        (
+            lambda: rk.windows.DailyWindow("UTC", 0, 86_400),
+            rk.BadCalendarError,
+            "DailyWindow end_seconds 86400",
+        ),
+        (
+            lambda: rk.windows.DailyWindow("Mars/Olympus", 0, 5),
+            rk.BadCalendarError,
+            "DailyWindow tz",
+        ),
+        (
+            lambda: rk.windows.WeeklyWindow("UTC", 7, 0, 0, 0),
+            rk.BadCalendarError,
+            "WeeklyWindow start_weekday 7",
+        ),
+        (
+            lambda: rk.windows.WeeklyWindow("UTC", 1, 0, 1, 0),
+            rk.BadCalendarError,
+            "WeeklyWindow has no length",
+        ),
+        (
+            lambda: rk.windows.CronWindow("0 25 * * *", "0 1 * * *", "UTC"),
+            rk.BadCalendarError,
+            "cron window start",
+        ),
+        (
+            lambda: rk.windows.CronWindow(None, "0 1 * * *", "UTC"),
+            rk.RatekitTypeError,
+            "cron window start must be",
+        ),
+        (
+            lambda: rk.windows.Union(()),
+            rk.RatekitTypeError,
+            "Union windows must be a non-empty tuple",
+        ),
+        (
+            lambda: rk.windows.Intersection((1,)),
+            rk.RatekitTypeError,
+            "Intersection windows must be",
+        ),
+        (lambda: rk.windows.Complement("night"), rk.RatekitTypeError, "Complement window must be"),
+    ],
+)
+def test_window_classes_check_their_fields(
+    build: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as caught:
+        build()  # type: ignore[operator]
+    assert str(caught.value).startswith(message)
+
+
+def test_window_classes_built_directly_show_themselves() -> None:
+    night = rk.windows.DailyWindow("Europe/Zurich", 79_200, 21_600)
+    assert repr(night) == "windows.daily('22:00', '06:00', tz='Europe/Zurich')"
+    assert night == rk.windows.daily("22:00", "06:00", tz="Europe/Zurich")
+    both = rk.windows.Union([night, rk.windows.weekends(tz="UTC")])
+    assert str(both).startswith("windows.union(windows.daily('22:00'")

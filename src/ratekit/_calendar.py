@@ -23,18 +23,21 @@ from typing import Final
 
 import attrs
 
-from ._instants import EPOCH, US_PER_DAY, US_PER_SECOND, format_us
+from ._instants import EPOCH, MAX_US, MIN_US, US_PER_DAY, US_PER_SECOND, check_us, format_us
 from ._instants import EPOCH_ORDINAL as _EPOCH_ORDINAL
 from ._instants import ONE_US as _ONE_US
-from .errors import BadCalendarError, BadTimeError, RatekitTypeError
+from .errors import BadCalendarError, BadSpanError, BadTimeError, RatekitTypeError
 
 __all__ = [
+    "MAX_BOUNDARIES",
     "BoundaryCache",
+    "check_span_us",
     "day_ordinal",
     "local_us",
     "parse_time_of_day",
     "parse_weekday",
     "reduce_without_cache",
+    "too_many",
     "zone",
     "zone_name",
 ]
@@ -45,6 +48,32 @@ _UTC: Final = _dt.UTC
 #: every local time they compute inside the range of :class:`datetime.datetime`.
 MIN_CALENDAR_US: Final = (_dt.datetime(2, 1, 1, tzinfo=_UTC) - EPOCH) // _ONE_US
 MAX_CALENDAR_US: Final = (_dt.datetime(9998, 12, 31, tzinfo=_UTC) - EPOCH) // _ONE_US
+
+#: The most boundaries (or window bounds) one call of a cycle or window computes or
+#: returns: a span of 273 years of daily cycles, 11 years of hourly ones. A call that
+#: would need more is refused (BadSpanError) rather than left to run for seconds and
+#: fill memory; ask for shorter spans.
+MAX_BOUNDARIES: Final = 100_000
+
+
+def too_many(owner: object, start_us: int, end_us: int, count: int) -> BadSpanError:
+    """The error of a call that would compute ``count`` > :data:`MAX_BOUNDARIES` boundaries."""
+    return BadSpanError(
+        f"{owner!r} over {format_us(start_us)}..{format_us(end_us)} would need about "
+        f"{count:,} boundaries, more than the {MAX_BOUNDARIES:,} one call computes; "
+        "ask for shorter spans, one piece at a time."
+    )
+
+
+def check_span_us(start_us: object, end_us: object, what: str) -> None:
+    """Raise the error of a bad pair of epoch-µs arguments (the fast paths test inline).
+
+    ``int`` (not ``bool``, ``float`` or ``Decimal``) within ratekit's instants; a
+    reversed pair is allowed (it is an empty span).
+    """
+    check_us(start_us, f"{what} start_us")
+    check_us(end_us, f"{what} end_us")
+
 
 #: Weekday labels as ratekit prints them (Monday = 0), and as it reads them (any case).
 WEEKDAY_LABELS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -61,40 +90,90 @@ _WEEKDAY_NAMES: Final = (
 _TIME_OF_DAY: Final = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
 
-def zone(tz: object, what: str) -> _dt.tzinfo:
-    """The tzinfo for an IANA name or a tzinfo; ``what`` names the value in errors.
+#: What an IANA key looks like: ASCII words joined by "/" ("America/Argentina/Salta",
+#: "Etc/GMT+1"), at most 64 characters. Anything else is refused before the file system
+#: is asked (a 300-character name made zoneinfo raise OSError; "Europe" is a directory).
+_IANA_KEY: Final = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,3}")
+_IANA_KEY_MAX: Final = 64
+_ZONE_ADVICE: Final = "give one such as 'Europe/Zurich', 'America/New_York' or 'UTC'"
 
-    Names and tzinfo objects with a ``key`` (``zoneinfo.ZoneInfo``, pendulum timezones)
-    become the shared :class:`zoneinfo.ZoneInfo` of that name, so equal zones compare equal.
+
+def _shown(value: object) -> str:
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else text[:60] + "..."
+
+
+def _unknown_zone(tz: object, what: str) -> BadCalendarError:
+    return BadCalendarError(
+        f"{what} {_shown(tz)} is not a known IANA timezone name; {_ZONE_ADVICE}."
+    )
+
+
+def _named_zone(name: str, tz: object, what: str) -> zoneinfo.ZoneInfo:
+    if len(name) > _IANA_KEY_MAX or not _IANA_KEY.fullmatch(name):
+        raise _unknown_zone(tz, what)
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise _unknown_zone(tz, what) from None
+
+
+def zone(tz: object, what: str) -> _dt.tzinfo:
+    """The timezone of a name or of a timezone object: the one door for zones.
+
+    Accepted:
+
+    - an IANA name (``"Europe/Zurich"``, ``"UTC"``, ``"Etc/GMT-1"``);
+    - a :class:`zoneinfo.ZoneInfo`, including pendulum's timezones (a subclass): one
+      with an IANA key becomes the shared ``ZoneInfo`` of that key, so equal zones compare
+      equal; one read from a file under another key is kept as it is;
+    - a fixed offset: :class:`datetime.timezone` (``datetime.UTC`` becomes
+      ``ZoneInfo("UTC")``) or ``pendulum.FixedTimezone`` (becomes a ``datetime.timezone``).
+
+    Refused with :class:`~ratekit.BadCalendarError`: unknown or malformed names (checked
+    by shape before any file is read: a 300-character name made zoneinfo raise
+    ``OSError``) and hand-written tzinfo classes, whose offsets ratekit cannot trust;
+    other types raise :class:`~ratekit.RatekitTypeError`. ``what`` names the value in
+    errors.
 
     >>> zone("Europe/Zurich", "tz")
     zoneinfo.ZoneInfo(key='Europe/Zurich')
+    >>> zone("a" * 300, "daily tz")
+    Traceback (most recent call last):
+    ...
+    ratekit.BadCalendarError: daily tz 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa... is not a known IANA timezone name; give one such as 'Europe/Zurich', 'America/New_York' or 'UTC'.
     """
-    if isinstance(tz, str):
+    if isinstance(tz, str) or tz is _UTC:
+        return _named_zone(tz if isinstance(tz, str) else "UTC", tz, what)
+    if isinstance(tz, zoneinfo.ZoneInfo):
+        key: object = tz.key
         try:
-            return zoneinfo.ZoneInfo(tz)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise BadCalendarError(
-                f"{what} {tz!r} is not a known IANA timezone name; give one such as "
-                "'Europe/Zurich', 'America/New_York' or 'UTC'."
-            ) from None
-    if tz is _UTC:
-        return zoneinfo.ZoneInfo("UTC")
-    if isinstance(tz, _dt.tzinfo):
-        key = getattr(tz, "key", None)
-        if isinstance(key, str):
-            try:
-                return zoneinfo.ZoneInfo(key)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                return tz
+            return _named_zone(key, tz, what) if isinstance(key, str) else tz
+        except BadCalendarError:
+            return tz  # read from a file under a key of its own
+    if isinstance(tz, _dt.timezone):
         return tz
+    if isinstance(tz, _dt.tzinfo):
+        offset = getattr(tz, "offset", None)
+        if type(tz).__name__ == "FixedTimezone" and isinstance(offset, int):
+            try:
+                return _dt.timezone(_dt.timedelta(seconds=offset))
+            except (ValueError, OverflowError):
+                pass
+        raise BadCalendarError(
+            f"{what} {_shown(tz)} is a tzinfo ratekit cannot trust (not a zoneinfo.ZoneInfo "
+            f"nor a fixed datetime.timezone); {_ZONE_ADVICE}."
+        )
     if tz is None:
         raise RatekitTypeError(
             f"{what} is None; ratekit never guesses a timezone, so give an IANA name "
             "such as 'Europe/Zurich' or 'UTC'."
         )
     raise RatekitTypeError(
-        f"{what} must be an IANA timezone name or a tzinfo, not {type(tz).__name__}: {tz!r}."
+        f"{what} must be an IANA timezone name or a tzinfo, not {type(tz).__name__}: {_shown(tz)}."
     )
 
 
@@ -223,6 +302,14 @@ def reduce_without_cache(value: object) -> tuple[type, tuple[object, ...]]:
     return cls, tuple(getattr(value, field.name) for field in fields if field.init)
 
 
+def outside_calendars(t_us: int) -> BadTimeError:
+    """The error of an instant outside the years calendars support (2 to 9998)."""
+    shown = format_us(t_us) if MIN_US <= t_us <= MAX_US else f"{t_us} µs since the epoch"
+    return BadTimeError(
+        f"instant {shown} is outside the range ratekit's calendars support (years 2 to 9998)."
+    )
+
+
 class BoundaryCache:
     """A lazily extended, ascending list of the instants of an indexed sequence.
 
@@ -236,7 +323,7 @@ class BoundaryCache:
     list in ``state``, which holds it with the indexes it covers.
     """
 
-    __slots__ = ("_at", "_index_near", "_strict", "state", "values")
+    __slots__ = ("_at", "_index_near", "_owner", "_strict", "state", "values")
 
     #: How many elements an extension adds at least.
     CHUNK: Final = 64
@@ -244,8 +331,14 @@ class BoundaryCache:
     FAR: Final = 4_096
 
     def __init__(
-        self, at: Callable[[int], int], index_near: Callable[[int], int], *, strict: bool = True
+        self,
+        at: Callable[[int], int],
+        index_near: Callable[[int], int],
+        *,
+        strict: bool = True,
+        owner: object = "calendar",
     ) -> None:
+        self._owner = owner
         self._at = at
         self._index_near = index_near
         self._strict = strict
@@ -289,15 +382,13 @@ class BoundaryCache:
     def cover(self, lo_us: int, hi_us: int) -> list[int]:
         """The cached list, extended so that ``values[0] <= lo_us`` and ``values[-1] >= hi_us``."""
         if lo_us < MIN_CALENDAR_US or hi_us > MAX_CALENDAR_US:
-            bad = lo_us if lo_us < MIN_CALENDAR_US else hi_us
-            raise BadTimeError(
-                f"instant {format_us(bad)} is outside the range ratekit's calendars "
-                "support (years 2 to 9998)."
-            )
+            raise outside_calendars(lo_us if lo_us < MIN_CALENDAR_US else hi_us)
         lo, hi, values = self.state
         index_near = self._index_near
         want_lo = index_near(lo_us) - 2
         want_hi = index_near(hi_us) + 2
+        if want_hi - want_lo > MAX_BOUNDARIES:
+            raise too_many(self._owner, lo_us, hi_us, want_hi - want_lo)
         if not values or want_lo > hi + self.FAR or want_hi < lo - self.FAR:
             lo, hi, values = self._compute(want_lo, want_hi + 1, want_lo, want_hi)
         while values[0] > lo_us:
@@ -318,6 +409,8 @@ class BoundaryCache:
 
     def containing(self, t_us: int) -> tuple[int, int]:
         """``(values[i], values[i + 1])`` with ``values[i] <= t_us < values[i + 1]``."""
+        if type(t_us) is not int:
+            check_us(t_us, "containing_us t_us")
         values = self.values
         if not (values and values[0] <= t_us < values[-1]):
             values = self.cover(t_us, t_us + 1)

@@ -10,18 +10,39 @@ host application may have changed. Use its methods (``CONTEXT.multiply(a, b)``) 
 :func:`to_decimal` accepts ``int``, ``str`` and ``Decimal``; a ``float`` is converted
 through its shortest ``repr`` (``0.1`` becomes ``Decimal("0.1")``, not
 ``0.1000000000000000055511151231257827...``); ``bool``, NaN and infinities are rejected.
+
+The representable range (:data:`MAX_DIGITS`, :data:`MIN_ADJUSTED`, :data:`MAX_ADJUSTED`):
+a number ratekit accepts has at most 60 significant digits (trailing zeros do not count),
+so ratekit's context holds it exactly, and, unless it is zero, a magnitude from ``1E-30``
+up to but excluding ``1E+30``. Within that range no product of a quantity, a price and
+a time factor can overflow the context, a quantity divided by a tier's block always has
+an integer part the context can hold, and an exact ratio of integers built from a
+number stays small; numbers of at most 21 significant digits multiply with a price of
+at most 21 digits and an 18-digit microsecond count without losing a digit. Zeros of any
+exponent are accepted (a zero whose exponent lies outside the range becomes ``0``).
 """
 
 from __future__ import annotations
 
 import decimal
+import functools
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Final
+from typing import Final, ParamSpec, TypeVar
 
 from .errors import BadQuantityError, RatekitTypeError
 
-__all__ = ["CONTEXT", "ONE", "ZERO", "tidy", "to_decimal"]
+__all__ = [
+    "CONTEXT",
+    "MAX_ADJUSTED",
+    "MAX_DIGITS",
+    "MIN_ADJUSTED",
+    "ONE",
+    "ZERO",
+    "in_context",
+    "tidy",
+    "to_decimal",
+]
 
 #: The decimal context every ratekit computation runs in.
 CONTEXT: Final = decimal.Context(
@@ -31,8 +52,60 @@ CONTEXT: Final = decimal.Context(
     Emax=999_999,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
 ZERO: Final = Decimal(0)
 ONE: Final = Decimal(1)
+
+#: Reads text exactly, whatever the thread's context (never rounds: the precision is
+#: unbounded; a text that is no number raises InvalidOperation).
+_EXACT: Final = decimal.Context(
+    prec=decimal.MAX_PREC,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.InvalidOperation, decimal.Overflow, decimal.Underflow],
+)
+
+#: The most significant digits a number may have (the context's precision).
+MAX_DIGITS: Final = 60
+#: The least and greatest adjusted exponent (the exponent of the leading digit) of a
+#: non-zero number: magnitudes from 1E-30 up to, not including, 1E+30.
+MIN_ADJUSTED: Final = -30
+MAX_ADJUSTED: Final = 29
+_INT_LIMIT: Final = 10 ** (MAX_ADJUSTED + 1)
+RANGE_TEXT: Final = (
+    f"at most {MAX_DIGITS} significant digits and, unless zero, a magnitude from "
+    f"1E{MIN_ADJUSTED} up to but excluding 1E+{MAX_ADJUSTED + 1}"
+)
+
+
+def _out_of_range(value: object, what: str) -> BadQuantityError:
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:60] + "..." + shown[-12:]
+    return BadQuantityError(
+        f"{what} {shown} lies outside the numbers ratekit represents exactly: give {RANGE_TEXT}."
+    )
+
+
+def _in_range(result: Decimal, value: object, what: str) -> Decimal:
+    """``result`` when it lies in the representable range (see the module docstring)."""
+    adjusted = result.adjusted()
+    if not result:
+        return result if MIN_ADJUSTED - MAX_DIGITS <= adjusted <= MAX_ADJUSTED else ZERO
+    if not MIN_ADJUSTED <= adjusted <= MAX_ADJUSTED:
+        raise _out_of_range(value, what)
+    sign, digits, exponent = result.as_tuple()
+    if len(digits) > MAX_DIGITS:
+        # Trailing zeros carry no information: 1.000...0 is 1 however many zeros it has.
+        kept = len(digits)
+        while kept > MAX_DIGITS and digits[kept - 1] == 0:
+            kept -= 1
+        if kept > MAX_DIGITS:
+            raise _out_of_range(value, what)
+        return Decimal((sign, digits[:kept], int(exponent) + len(digits) - kept))
+    return result
 
 
 def to_decimal(value: object, what: str = "quantity") -> Decimal:
@@ -54,13 +127,17 @@ def to_decimal(value: object, what: str = "quantity") -> Decimal:
             f"{what} must be a number (int, str, Decimal or float), not bool: {value!r}."
         )
     elif isinstance(value, int):
-        return Decimal(value)
+        if -_INT_LIMIT < value < _INT_LIMIT:
+            return Decimal(value)
+        raise _out_of_range(value, what)
     elif isinstance(value, float):
         result = Decimal(repr(value))
     elif isinstance(value, str):
         try:
-            result = Decimal(value.strip().replace("_", ""))
-        except decimal.InvalidOperation:
+            result = _EXACT.create_decimal(value.strip().replace("_", ""))
+        except (decimal.Overflow, decimal.Underflow):
+            raise _out_of_range(value, what) from None
+        except (decimal.InvalidOperation, ValueError):
             raise BadQuantityError(
                 f"{what} {value!r} is not a decimal number; write it like '12.5' or '1e9'."
             ) from None
@@ -71,7 +148,7 @@ def to_decimal(value: object, what: str = "quantity") -> Decimal:
         )
     if not result.is_finite():
         raise BadQuantityError(f"{what} must be a finite number, not {value!r}.")
-    return result
+    return _in_range(result, value, what)
 
 
 def tidy(value: Decimal, _normalize: Callable[..., Decimal] = Decimal.normalize) -> Decimal:
@@ -84,3 +161,29 @@ def tidy(value: Decimal, _normalize: Callable[..., Decimal] = Decimal.normalize)
     (Decimal('12.5'), Decimal('10'), Decimal('0'))
     """
     return CONTEXT.add(_normalize(value, CONTEXT), ZERO)
+
+
+def in_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``function`` in a copy of :data:`CONTEXT`, whatever the caller's context is.
+
+    For public entry points (``rate``, ``meter``, ``bill``): every Decimal operator,
+    built-in ``sum`` and context-less method inside them then computes with 60 digits,
+    half-even, and ratekit's traps, so a host that lowered the precision, set other
+    traps or another rounding gets the same result; the caller's context (and its
+    flags) is left as it was. Costs about 1 µs per call: not for per-row functions.
+
+    >>> import decimal
+    >>> @in_context
+    ... def third() -> Decimal:
+    ...     return Decimal(1) / 3
+    >>> with decimal.localcontext(prec=3, rounding=decimal.ROUND_FLOOR):
+    ...     len(str(third())) - 2
+    60
+    """
+
+    @functools.wraps(function)
+    def in_ratekits_context(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with decimal.localcontext(CONTEXT):
+            return function(*args, **kwargs)
+
+    return in_ratekits_context

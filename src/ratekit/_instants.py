@@ -15,9 +15,18 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Final
 
-from .errors import BadTimeError, RatekitTypeError
+from .errors import BadSpanError, BadTimeError, RatekitTypeError
 
-__all__ = ["EPOCH", "US_PER_DAY", "US_PER_HOUR", "US_PER_SECOND", "format_us", "from_us", "to_us"]
+__all__ = [
+    "EPOCH",
+    "US_PER_DAY",
+    "US_PER_HOUR",
+    "US_PER_SECOND",
+    "check_us",
+    "format_us",
+    "from_us",
+    "to_us",
+]
 
 UTC: Final = _dt.UTC
 EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -122,3 +131,58 @@ def format_us(us: int) -> str:
     """
     # isoformat, unlike strftime("%Y"), pads years before 1000 to four digits.
     return from_us(us).replace(tzinfo=None).isoformat() + "Z"
+
+
+def check_us(value: object, what: str) -> int:
+    """``value`` when it is an ``int`` of epoch microseconds within ratekit's instants.
+
+    The microsecond fast paths (``Span.from_us``, ``Timeline.set_us``, the cycles'
+    ``boundaries_us`` and ``containing_us``, the windows' ``within_us``) test
+    ``type(x) is int`` and the range inline, which costs a few tens of nanoseconds, and
+    call this only to raise the error: a ``float``, ``bool`` or ``Decimal`` is a
+    :class:`~ratekit.RatekitTypeError`, an int outside :data:`MIN_US` .. :data:`MAX_US`
+    a :class:`~ratekit.BadTimeError`.
+
+    >>> check_us(0, "t_us")
+    0
+    >>> check_us(1.5, "Span.from_us start_us")
+    Traceback (most recent call last):
+    ...
+    ratekit.RatekitTypeError: Span.from_us start_us must be an int of microseconds since the epoch, not float: 1.5.
+    """
+    if type(value) is not int:
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:60] + "..."
+        raise RatekitTypeError(
+            f"{what} must be an int of microseconds since the epoch, "
+            f"not {type(value).__name__}: {shown}."
+        )
+    if not MIN_US <= value <= MAX_US:
+        shown = str(value) if len(str(value)) <= 40 else str(value)[:30] + "..."
+        raise BadTimeError(
+            f"{what} {shown} µs lies outside the instants ratekit represents "
+            f"({MIN_US} to {MAX_US} µs since the epoch, that is {format_us(MIN_US)} to "
+            f"{format_us(MAX_US)})."
+        )
+    return value
+
+
+def check_pair_us(
+    start_us: object, end_us: object, what: str, span: str = "span"
+) -> tuple[int, int]:
+    """``(start_us, end_us)`` checked by :func:`check_us`, with ``start_us <= end_us``.
+
+    ``what`` names the method, ``span`` the span in the message of a reversed pair.
+
+    >>> check_pair_us(5, 3, "Span.from_us", "Span")
+    Traceback (most recent call last):
+    ...
+    ratekit.BadSpanError: Span end 1970-01-01T00:00:00.000003Z comes before its start 1970-01-01T00:00:00.000005Z; a span is [start, end) with start <= end.
+    """
+    start = check_us(start_us, f"{what} start_us")
+    end = check_us(end_us, f"{what} end_us")
+    if end < start:
+        raise BadSpanError(
+            f"{span} end {format_us(end)} comes before its start {format_us(start)}; "
+            "a span is [start, end) with start <= end."
+        )
+    return start, end

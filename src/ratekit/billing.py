@@ -33,8 +33,8 @@ Example:
 
 from __future__ import annotations
 
+import datetime as _dt
 import typing
-import zoneinfo
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
@@ -43,11 +43,12 @@ from typing import Literal
 import attrs
 
 from ._allocation import allocate
-from ._decimals import CONTEXT, ZERO
+from ._calendar import zone, zone_name
+from ._decimals import CONTEXT, ZERO, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 from .credits import Credit, CreditLine, spend
-from .errors import BadCalendarError, BadPriceError, CurrencyMismatchError, RatekitTypeError
+from .errors import BadPriceError, CurrencyMismatchError, RatekitTypeError
 from .prices import TierLine
 from .rating import _KIND_ORDER, Charge, Rating
 from .render import invoice_html, invoice_text, shown
@@ -260,11 +261,12 @@ def _line_key(charge: Charge) -> tuple[object, ...]:
     )
 
 
+@in_context
 def bill(
     charges: Rating | Iterable[Charge],
     *,
     by_resource: bool = False,
-    tz: str | None = None,
+    tz: str | _dt.tzinfo | None = None,
     credits: Iterable[Credit] = (),  # noqa: A002 (the word users look for; builtin unused here)
     shares: Iterable[Share] = (),
 ) -> tuple[Invoice, ...]:
@@ -294,14 +296,7 @@ def bill(
         ratekit.CurrencyMismatchError: invoice of account 'acme' for 2026-03-01T00:00:00Z..2026-04-01T00:00:00Z mixes EUR (plan 'eur', fee 'base') and USD (plan 'usd', fee 'base'); give the account's plans one currency, or bill each currency separately.
     """
     if tz is not None:
-        try:
-            if not isinstance(tz, str):
-                raise ValueError(tz)
-            zoneinfo.ZoneInfo(tz)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise BadCalendarError(
-                f"bill tz {tz!r} is not a known IANA timezone; use a name such as 'Europe/Zurich'."
-            ) from None
+        tz = zone_name(zone(tz, "bill tz"))  # the one door for timezones
     if isinstance(charges, Rating):
         charges = charges.charges
     grants = _many(credits, "credits", "Credit")

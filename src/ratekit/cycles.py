@@ -48,18 +48,21 @@ from typing import Literal, Protocol
 import attrs
 
 from ._calendar import (
+    MAX_BOUNDARIES,
     WEEKDAY_LABELS,
     BoundaryCache,
+    check_span_us,
     day_ordinal,
     local_us,
     parse_weekday,
     reduce_without_cache,
+    too_many,
     zone,
     zone_name,
 )
 from ._decimals import CONTEXT, ZERO
+from ._instants import MAX_US, MIN_US, US_PER_HOUR, check_us, format_us, to_us
 from ._instants import ONE_US as _ONE_US
-from ._instants import US_PER_HOUR, format_us, to_us
 from .errors import BadCalendarError, BadSpanError, RatekitTypeError
 from .spans import Span
 
@@ -198,6 +201,8 @@ class _Cached:
             >>> [format_us(b) for b in days.boundaries_us(to_us("2026-03-28T12:00:00Z"), to_us("2026-03-30T12:00:00Z"))]
             ['2026-03-28T23:00:00Z', '2026-03-29T22:00:00Z']
         """
+        if type(start_us) is not int or type(end_us) is not int:
+            check_span_us(start_us, end_us, "boundaries_us")
         values = self._cache.values
         if not (values and values[0] <= start_us and end_us <= values[-1]):
             if end_us <= start_us:
@@ -228,7 +233,7 @@ class _Cached:
         # values[-1] >= end, so values[index] exists whenever start < end.
         if end <= start or values[index] >= end:
             return [span] if end > start else []
-        from_us = Span.from_us
+        from_us = Span._from_us  # bounds of a valid span and cached boundaries inside it
         cut = values[index]
         pieces = [from_us(start, cut)]
         index += 1
@@ -254,6 +259,28 @@ class _Cached:
         return self._cache.containing(t_us)
 
 
+def _arithmetic_boundaries(
+    owner: object, start_us: int, end_us: int, period: int, anchor: int
+) -> list[int]:
+    """The instants ``anchor + k * period`` strictly inside ``(start_us, end_us)``.
+
+    Arguments are checked (ints within ratekit's instants), and more than
+    :data:`~ratekit._calendar.MAX_BOUNDARIES` boundaries are refused. O(k).
+    """
+    if not (
+        type(start_us) is int
+        and type(end_us) is int
+        and MIN_US <= start_us <= MAX_US
+        and MIN_US <= end_us <= MAX_US
+    ):
+        check_span_us(start_us, end_us, "boundaries_us")
+    first = ((start_us - anchor) // period + 1) * period + anchor
+    count = (end_us - first + period - 1) // period
+    if count > MAX_BOUNDARIES:
+        raise too_many(owner, start_us, end_us, count)
+    return list(range(first, end_us, period))
+
+
 @typing.final
 @attrs.frozen(repr=False)
 class Hourly(Cycle):
@@ -275,8 +302,7 @@ class Hourly(Cycle):
             >>> rk.cycles.hourly().boundaries_us(0, 7_200_000_001)
             [3600000000, 7200000000]
         """
-        first = (start_us // US_PER_HOUR + 1) * US_PER_HOUR
-        return list(range(first, end_us, US_PER_HOUR))
+        return _arithmetic_boundaries(self, start_us, end_us, US_PER_HOUR, 0)
 
     def containing_us(self, t_us: int) -> tuple[int, int]:
         """``(start_us, end_us)`` of the hour containing ``t_us``.
@@ -286,6 +312,8 @@ class Hourly(Cycle):
             >>> rk.cycles.hourly().containing_us(3_600_000_000)
             (3600000000, 7200000000)
         """
+        if not (type(t_us) is int and MIN_US <= t_us <= MAX_US):
+            check_us(t_us, "containing_us t_us")
         start = t_us // US_PER_HOUR * US_PER_HOUR
         return start, start + US_PER_HOUR
 
@@ -315,6 +343,15 @@ class Every(Cycle):
     anchor_us: int
     """The first boundary at or after the epoch, in epoch microseconds."""
 
+    def __attrs_post_init__(self) -> None:
+        period, anchor = self.period_us, self.anchor_us
+        if not (type(period) is int and 0 < period <= MAX_US - MIN_US):
+            raise BadCalendarError(
+                f"Every period_us {period!r} must be a positive int of microseconds, at most "
+                f"{MAX_US - MIN_US} (the whole range of instants)."
+            )
+        object.__setattr__(self, "anchor_us", check_us(anchor, "Every anchor_us") % period)
+
     def boundaries_us(self, start_us: int, end_us: int) -> list[int]:
         """The boundaries ``b`` with ``start_us < b < end_us``, ascending.
 
@@ -324,10 +361,7 @@ class Every(Cycle):
             >>> rk.cycles.every(dt.timedelta(microseconds=10), anchor="1970-01-01T00:00:00.000003Z").boundaries_us(0, 30)
             [3, 13, 23]
         """
-        period = self.period_us
-        anchor = self.anchor_us
-        first = ((start_us - anchor) // period + 1) * period + anchor
-        return list(range(first, end_us, period))
+        return _arithmetic_boundaries(self, start_us, end_us, self.period_us, self.anchor_us)
 
     def containing_us(self, t_us: int) -> tuple[int, int]:
         """``(start_us, end_us)`` of the cycle containing ``t_us``.
@@ -338,6 +372,8 @@ class Every(Cycle):
             >>> rk.cycles.every(dt.timedelta(microseconds=10), anchor="1970-01-01T00:00:00.000003Z").containing_us(13)
             (13, 23)
         """
+        if not (type(t_us) is int and MIN_US <= t_us <= MAX_US):
+            check_us(t_us, "containing_us t_us")
         period = self.period_us
         start = (t_us - self.anchor_us) // period * period + self.anchor_us
         return start, start + period
@@ -367,13 +403,14 @@ class Daily(_Cached, Cycle):
     _cache: BoundaryCache = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "tz", zone(self.tz, "Daily tz"))
         tz = self.tz
 
         def at(k: int) -> int:
             day = _dt.date.fromordinal(k)
             return local_us(tz, day.year, day.month, day.day)
 
-        object.__setattr__(self, "_cache", BoundaryCache(at, day_ordinal))
+        object.__setattr__(self, "_cache", BoundaryCache(at, day_ordinal, owner=self))
 
     def __repr__(self) -> str:
         return f"cycles.daily(tz={zone_name(self.tz)!r})"
@@ -399,6 +436,8 @@ class Weekly(_Cached, Cycle):
     _cache: BoundaryCache = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "tz", zone(self.tz, "Weekly tz"))
+        object.__setattr__(self, "weekday", parse_weekday(self.weekday, "Weekly weekday"))
         tz = self.tz
         offset = 1 + self.weekday  # ordinal 1 (0001-01-01) is a Monday
 
@@ -409,7 +448,7 @@ class Weekly(_Cached, Cycle):
         def index_near(t_us: int) -> int:
             return (day_ordinal(t_us) - offset) // 7
 
-        object.__setattr__(self, "_cache", BoundaryCache(at, index_near))
+        object.__setattr__(self, "_cache", BoundaryCache(at, index_near, owner=self))
 
     def __repr__(self) -> str:
         return f"cycles.weekly(tz={zone_name(self.tz)!r}, weekday={WEEKDAY_LABELS[self.weekday]!r})"
@@ -442,6 +481,16 @@ class Monthly(_Cached, Cycle):
     _cache: BoundaryCache = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "tz", zone(self.tz, "Monthly tz"))
+        if not (type(self.months) is int and self.months in {1, 3, 12}):
+            raise BadCalendarError(
+                f"Monthly months {self.months!r} is not 1, 3 or 12; build cycles with "
+                "cycles.monthly, cycles.quarterly or cycles.yearly."
+            )
+        month = _check_month(self.month, "Monthly month")
+        object.__setattr__(self, "month", (month - 1) % self.months + 1)
+        longest = calendar.monthrange(2000, self.month)[1] if self.months == 12 else 31
+        object.__setattr__(self, "day", _check_day(self.day, "Monthly day", longest))
         tz = self.tz
         day = self.day
         step = self.months
@@ -456,7 +505,7 @@ class Monthly(_Cached, Cycle):
             date = _dt.date.fromordinal(day_ordinal(t_us))
             return (date.year * 12 + date.month - 1 - first) // step
 
-        object.__setattr__(self, "_cache", BoundaryCache(at, index_near))
+        object.__setattr__(self, "_cache", BoundaryCache(at, index_near, owner=self))
 
     def __repr__(self) -> str:
         tz = zone_name(self.tz)
@@ -655,7 +704,7 @@ def prorate(
                 "prorate basis 'days' counts local days, so it needs the customer's timezone: "
                 "pass tz='Europe/Zurich' (an IANA name, a tzinfo or a cycles.daily(...) cycle)."
             )
-        days = tz if isinstance(tz, Daily) else daily(tz=tz)
+        days = tz if isinstance(tz, Daily) else Daily(zone(tz, "prorate tz"))
         total = len(days.boundaries_us(cycle.start_us, cycle.end_us + 1))
         if total == 0:
             raise BadCalendarError(

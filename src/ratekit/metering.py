@@ -58,7 +58,7 @@ from decimal import Decimal
 from typing import Final, Protocol
 
 from . import _normalize as _n
-from ._decimals import CONTEXT, ZERO, to_decimal
+from ._decimals import CONTEXT, ZERO, in_context, to_decimal
 from ._decimals import tidy as _tidy
 from ._instants import format_us, to_us
 from .errors import RatekitError, RatekitTypeError
@@ -164,6 +164,7 @@ class _Window:
         return self.cycle_spans[bisect.bisect_right(self.cycle_starts, t_us) - 1]
 
 
+@in_context
 def meter(
     records: Iterable[Event | Sample | Inventory],
     meters: Iterable[Meter],

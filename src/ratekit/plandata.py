@@ -409,7 +409,9 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
             return False, None
         return True, {
             str(key): _load_tagged(item, f"{path}.{key}")
-            if isinstance(item, Mapping) and item.get("type") in _SELECTORS
+            if isinstance(item, Mapping)
+            and isinstance(item.get("type"), str)
+            and item["type"] in _SELECTORS
             else decode_value(item, f"{path}.{key}")
             for key, item in data.items()
         }

@@ -200,15 +200,8 @@ def _number(description: Description, name: str) -> Decimal | None:
     value = lookup(description, name)
     if value is MISSING or value is None:
         return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    if isinstance(value, str):
-        # A numeric string is read at the same door as a number attribute: finite, at most
-        # 60 digits, a magnitude within 1E+-999 (so that the level stays exact and cheap).
-        what = f"attribute {name!r}"
-        return _number_value(to_decimal(value, what), what)
+    if isinstance(value, Decimal | int | str) and not isinstance(value, bool):
+        return to_decimal(value, f"attribute {name!r}")  # the door checks the range
     raise BadRecordError(
         f"attribute {name!r} is {value!r}, not a number; a level is read from numbers "
         "(int, Decimal, or a string such as '512')."

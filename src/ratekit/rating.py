@@ -54,7 +54,7 @@ from fractions import Fraction
 from typing import Final
 
 from ._allowances import _NOTHING, _Allowances
-from ._decimals import CONTEXT, ONE, ZERO
+from ._decimals import CONTEXT, ONE, ZERO, in_context
 from ._dues import _cycle_span, _Dues, _split
 from ._dues import _exact as _decimal
 from ._instants import MAX_US, MIN_US, format_us, to_us
@@ -613,6 +613,7 @@ def _charge_key(charge: Charge) -> tuple[object, ...]:
 Records = Iterable[Event | Sample | Inventory]
 
 
+@in_context
 def rate(
     usage: Usage | Iterable[UsageRow] | Records,
     plans: Plan | Iterable[Assignment],

@@ -29,10 +29,21 @@ import typing
 from collections.abc import Iterable, Iterator
 from typing import NoReturn
 
-from ._instants import format_us, from_us, to_us
+from ._instants import MAX_US, MIN_US, check_pair_us, format_us, from_us, to_us
 from .errors import BadSpanError, RatekitTypeError
 
 __all__ = ["Span", "SpanSet"]
+
+
+def _iterable(value: object, what: str) -> Iterable[object]:
+    """``value`` when it can be iterated; a RatekitTypeError naming ``what`` otherwise."""
+    try:
+        iter(value)  # type: ignore[call-overload]
+    except TypeError:
+        raise RatekitTypeError(
+            f"{what} takes an iterable, not {type(value).__name__}: {value!r}."
+        ) from None
+    return typing.cast("Iterable[object]", value)
 
 
 def _us_of(value: object, what: str) -> int:
@@ -90,16 +101,31 @@ class Span:
     def from_us(cls, start_us: int, end_us: int) -> Span:
         """Build a span from epoch microseconds (the fast path used inside ratekit).
 
+        ``start_us`` and ``end_us`` must be ``int`` (not ``bool``, ``float`` or
+        ``Decimal``) within the instants ratekit represents (years 1 to 9999 in UTC), with
+        ``start_us <= end_us``; the check costs a few tens of nanoseconds. O(1).
+
         Example:
             >>> import ratekit as rk
             >>> rk.Span.from_us(0, 3_600_000_000)
             Span('1970-01-01T00:00:00Z', '1970-01-01T01:00:00Z')
+            >>> rk.Span.from_us(1.5, 2.5)
+            Traceback (most recent call last):
+            ...
+            ratekit.RatekitTypeError: Span.from_us start_us must be an int of microseconds since the epoch, not float: 1.5.
         """
-        if end_us < start_us:
-            raise BadSpanError(
-                f"Span end {format_us(end_us)} comes before its start {format_us(start_us)}; "
-                "a span is [start, end) with start <= end."
-            )
+        if not (
+            type(start_us) is int and type(end_us) is int and MIN_US <= start_us <= end_us <= MAX_US
+        ):
+            check_pair_us(start_us, end_us, "Span.from_us", "Span")
+        span = object.__new__(cls)
+        object.__setattr__(span, "start_us", start_us)
+        object.__setattr__(span, "end_us", end_us)
+        return span
+
+    @classmethod
+    def _from_us(cls, start_us: int, end_us: int) -> Span:
+        """:meth:`from_us` without the checks, for bounds taken from valid spans."""
         span = object.__new__(cls)
         object.__setattr__(span, "start_us", start_us)
         object.__setattr__(span, "end_us", end_us)
@@ -195,7 +221,7 @@ class Span:
             return NotImplemented
         start = max(self.start_us, other.start_us)
         end = min(self.end_us, other.end_us)
-        return Span.from_us(start, max(start, end))
+        return Span._from_us(start, max(start, end))
 
     def clip(self, within: Span) -> Span:
         """The part of this span inside ``within`` (the same as ``self & within``).
@@ -206,6 +232,10 @@ class Span:
             >>> run.clip(rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
             Span('2026-03-01T00:00:00Z', '2026-03-05T00:00:00Z')
         """
+        if not isinstance(within, Span):
+            raise RatekitTypeError(
+                f"Span.clip takes a Span, not {type(within).__name__}: {within!r}."
+            )
         return self & within
 
     def __or__(self, other: Span | SpanSet) -> SpanSet:
@@ -233,7 +263,7 @@ class Span:
             raise BadSpanError(
                 f"cannot split {self!r} at {format_us(cut)}: the instant is outside the span."
             )
-        return Span.from_us(self.start_us, cut), Span.from_us(cut, self.end_us)
+        return Span._from_us(self.start_us, cut), Span._from_us(cut, self.end_us)
 
 
 # -- SpanSet ------------------------------------------------------------------------------
@@ -338,7 +368,7 @@ class SpanSet:
                 "write SpanSet([span])."
             )
         pairs = []
-        for span in spans:
+        for span in _iterable(spans, "SpanSet"):
             if not isinstance(span, Span):
                 raise RatekitTypeError(
                     f"SpanSet takes Span values, not {type(span).__name__}: {span!r}."
@@ -361,13 +391,15 @@ class SpanSet:
             >>> rk.SpanSet.from_us([(0, 10), (10, 20)])
             SpanSet([Span('1970-01-01T00:00:00Z', '1970-01-01T00:00:00.000020Z')])
         """
-        pairs = list(pairs)
-        for start, end in pairs:
-            if end < start:
-                raise BadSpanError(
-                    f"span end {format_us(end)} comes before its start {format_us(start)}."
+        checked = []
+        for pair in _iterable(pairs, "SpanSet.from_us"):
+            if not (isinstance(pair, tuple) and len(pair) == 2):
+                raise RatekitTypeError(
+                    f"SpanSet.from_us takes (start_us, end_us) pairs, not "
+                    f"{type(pair).__name__}: {pair!r}."
                 )
-        return cls._from_bounds(_normalise(pairs))
+            checked.append(check_pair_us(pair[0], pair[1], "SpanSet.from_us"))
+        return cls._from_bounds(_normalise(checked))
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError(f"SpanSet is immutable; cannot set {name!r}")
@@ -385,7 +417,7 @@ class SpanSet:
         assert all(x < y for x, y in itertools.pairwise(bounds)), bounds
 
     def __iter__(self) -> Iterator[Span]:
-        return (Span.from_us(s, e) for s, e in _pairs(self._bounds))
+        return (Span._from_us(s, e) for s, e in _pairs(self._bounds))
 
     def pairs_us(self) -> list[tuple[int, int]]:
         """The spans as ``(start_us, end_us)`` pairs in epoch microseconds, in order.
@@ -429,7 +461,7 @@ class SpanSet:
             >>> rk.SpanSet.from_us([(0, 1), (5, 6)]).span
             Span('1970-01-01T00:00:00Z', '1970-01-01T00:00:00.000006Z')
         """
-        return Span.from_us(self._bounds[0], self._bounds[-1]) if self._bounds else None
+        return Span._from_us(self._bounds[0], self._bounds[-1]) if self._bounds else None
 
     def __contains__(self, item: object) -> bool:
         """``t in spanset`` for an instant; ``span in spanset`` when one member covers the span."""

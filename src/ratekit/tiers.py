@@ -69,10 +69,7 @@ def _text(value: Decimal | None) -> str:
 
 
 def _quantity(value: Number, model: str, *, negative: bool = False) -> Decimal:
-    if type(value) is Decimal and value.is_finite():
-        quantity = value
-    else:
-        quantity = to_decimal(value, f"{model} quantity")
+    quantity = to_decimal(value, f"{model} quantity")  # the door checks the range
     if not negative and quantity < 0:
         raise BadQuantityError(
             f"{model} cannot price the negative quantity {str(quantity)!r}: tiered, package and "

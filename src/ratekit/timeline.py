@@ -34,9 +34,9 @@ from typing import Final, Generic, TypeVar, overload
 
 from sortedcontainers import SortedList
 
-from ._instants import format_us, to_us
-from .errors import BadSpanError, RatekitTypeError
-from .spans import Span, SpanSet
+from ._instants import MAX_US, MIN_US, check_pair_us, check_us, to_us
+from .errors import RatekitTypeError
+from .spans import Span, SpanSet, _iterable
 
 __all__ = ["Timeline"]
 
@@ -116,7 +116,7 @@ class Timeline(Generic[V]):
     def __init__(self, items: Iterable[tuple[Span, V]] = ()) -> None:
         self._keys = SortedList()
         self._values = {}
-        for item in items:
+        for item in _iterable(items, "Timeline"):
             if not isinstance(item, tuple) or len(item) != 2:
                 raise RatekitTypeError(
                     f"Timeline takes (Span, value) pairs, not {type(item).__name__}: {item!r}."
@@ -176,6 +176,8 @@ class Timeline(Generic[V]):
         # last key of each sublist in ``_lists``): two bisects, and no positional index,
         # which ``SortedList.bisect_right`` would build and walk. Twice as fast;
         # tests/test_timeline.py checks it against a brute-force oracle.
+        if type(t_us) is not int:
+            check_us(t_us, "Timeline.at_us t_us")
         keys = self._keys
         maxes = keys._maxes
         pos = bisect_right(maxes, t_us)
@@ -211,6 +213,10 @@ class Timeline(Generic[V]):
             >>> list(line.items_us(5, 25))
             [(5, 10, 'a'), (20, 25, 'b')]
         """
+        if start_us is not None and type(start_us) is not int:
+            check_us(start_us, "Timeline.items_us start_us")
+        if end_us is not None and type(end_us) is not int:
+            check_us(end_us, "Timeline.items_us end_us")
         keys = self._keys
         values = self._values
         if not keys:
@@ -249,7 +255,7 @@ class Timeline(Generic[V]):
             within = _check_span(within, "Timeline.items within")
             pieces = self.items_us(within.start_us, within.end_us)
         for start, end, value in pieces:
-            yield Span.from_us(start, end), value
+            yield Span._from_us(start, end), value
 
     def domain(self) -> SpanSet:
         """Where the timeline holds a value, as a :class:`SpanSet`. O(n).
@@ -280,11 +286,10 @@ class Timeline(Generic[V]):
             >>> list(line.items_us())
             [(0, 10, 'a'), (10, 20, 'b'), (20, 30, 'a')]
         """
-        if end_us < start_us:
-            raise BadSpanError(
-                f"Timeline span end {format_us(end_us)} comes before its start "
-                f"{format_us(start_us)}; a span is [start, end) with start <= end."
-            )
+        if not (
+            type(start_us) is int and type(end_us) is int and MIN_US <= start_us <= end_us <= MAX_US
+        ):
+            check_pair_us(start_us, end_us, "Timeline.set_us", "Timeline span")
         self._put(start_us, end_us, value)
 
     def set(self, span: Span, value: V) -> None:
@@ -315,11 +320,10 @@ class Timeline(Generic[V]):
             >>> list(line.items_us())
             [(0, 10, 'a'), (20, 30, 'a')]
         """
-        if end_us < start_us:
-            raise BadSpanError(
-                f"Timeline span end {format_us(end_us)} comes before its start "
-                f"{format_us(start_us)}; a span is [start, end) with start <= end."
-            )
+        if not (
+            type(start_us) is int and type(end_us) is int and MIN_US <= start_us <= end_us <= MAX_US
+        ):
+            check_pair_us(start_us, end_us, "Timeline.clear_us", "Timeline span")
         self._put(start_us, end_us, _GAP)
 
     def clear(self, span: Span) -> None:

@@ -40,20 +40,24 @@ from typing import Final, Protocol
 import attrs
 
 from ._calendar import (
+    MAX_BOUNDARIES,
     MAX_CALENDAR_US,
     MIN_CALENDAR_US,
     WEEKDAY_LABELS,
     BoundaryCache,
+    check_span_us,
     day_ordinal,
     local_us,
+    outside_calendars,
     parse_time_of_day,
     parse_weekday,
     reduce_without_cache,
+    too_many,
     zone,
     zone_name,
 )
-from ._instants import EPOCH, US_PER_DAY, format_us, to_us
-from .errors import BadCalendarError, BadTimeError, RatekitTypeError
+from ._instants import EPOCH, US_PER_DAY, to_us
+from .errors import BadCalendarError, RatekitTypeError
 from .spans import Span, SpanSet, _normalise, _pairs
 
 __all__ = [
@@ -193,6 +197,8 @@ class _Recurring(_Algebra):
             >>> rk.windows.daily("01:00", "02:00", tz="UTC").within_us(0, 86_400_000_000)
             [(3600000000, 7200000000)]
         """
+        if type(start_us) is not int or type(end_us) is not int:
+            check_span_us(start_us, end_us, "within_us")
         values = self._cache.values
         if not (values and values[0] <= start_us and end_us <= values[-1]):
             if end_us <= start_us:
@@ -204,6 +210,7 @@ class _Recurring(_Algebra):
 def _recurring_cache(
     tz: _dt.tzinfo,
     *,
+    owner: object,
     period_days: int,
     first_day: int,
     start_seconds: int,
@@ -228,7 +235,7 @@ def _recurring_cache(
     def index_near(t_us: int) -> int:
         return 2 * ((day_ordinal(t_us) - first_day) // period_days)
 
-    return BoundaryCache(at, index_near, strict=False)
+    return BoundaryCache(at, index_near, strict=False, owner=owner)
 
 
 @typing.final
@@ -254,9 +261,17 @@ class DailyWindow(_Recurring, Window):
     _cache: BoundaryCache = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "tz", zone(self.tz, "DailyWindow tz"))
+        start = _seconds(self.start_seconds, "DailyWindow start_seconds")
+        if start == _seconds(self.end_seconds, "DailyWindow end_seconds"):
+            raise BadCalendarError(
+                f"DailyWindow from {_clock(start)!r} to {_clock(start)!r} has no length; give "
+                "an end that differs from the start (an end before the start crosses midnight)."
+            )
         crosses = 1 if self.end_seconds <= self.start_seconds else 0
         cache = _recurring_cache(
             self.tz,
+            owner=self,
             period_days=1,
             first_day=0,
             start_seconds=self.start_seconds,
@@ -300,6 +315,21 @@ class WeeklyWindow(_Recurring, Window):
     _cache: BoundaryCache = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "tz", zone(self.tz, "WeeklyWindow tz"))
+        start = (
+            parse_weekday(self.start_weekday, "WeeklyWindow start_weekday"),
+            _seconds(self.start_seconds, "WeeklyWindow start_seconds"),
+        )
+        end = (
+            parse_weekday(self.end_weekday, "WeeklyWindow end_weekday"),
+            _seconds(self.end_seconds, "WeeklyWindow end_seconds"),
+        )
+        object.__setattr__(self, "start_weekday", start[0])
+        object.__setattr__(self, "end_weekday", end[0])
+        if start == end:
+            raise BadCalendarError(
+                "WeeklyWindow has no length: its start and end are the same weekday and time."
+            )
         days = (self.end_weekday - self.start_weekday) % 7
         if days == 0 and self.end_seconds <= self.start_seconds:
             days = 7
@@ -307,6 +337,7 @@ class WeeklyWindow(_Recurring, Window):
         first = 1 + self.start_weekday
         cache = _recurring_cache(
             self.tz,
+            owner=self,
             period_days=7,
             first_day=first,
             start_seconds=self.start_seconds,
@@ -344,6 +375,34 @@ def _import_cronsim() -> typing.Any:
 
 def _local(t_us: int, tz: _dt.tzinfo) -> _dt.datetime:
     return (EPOCH + _dt.timedelta(microseconds=t_us)).astimezone(tz)
+
+
+def _seconds(value: object, what: str) -> int:
+    if type(value) is int and 0 <= value < 86_400:
+        return value
+    raise BadCalendarError(
+        f"{what} {value!r} is not a time of day in seconds; give an int from 0 to 86399."
+    )
+
+
+def _check_cron(expression: object, what: str) -> None:
+    cronsim = _import_cronsim()
+    if not isinstance(expression, str):
+        raise RatekitTypeError(
+            f"cron window {what} must be a cron expression string, "
+            f"not {type(expression).__name__}: {expression!r}."
+        )
+    try:
+        cronsim.CronSim(expression, _CRON_PROBE)
+    except (cronsim.CronSimError, ValueError, IndexError) as error:
+        raise BadCalendarError(
+            f"cron window {what} {expression!r} is not a cron expression ({error}); "
+            "write five fields, minute hour day-of-month month day-of-week, "
+            "e.g. '00 02 * * Tue'."
+        ) from None
+
+
+_CRON_PROBE: Final = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 
 @typing.final
@@ -385,6 +444,9 @@ class CronWindow(_Algebra, Window):
     FAR_US: typing.ClassVar[int] = 800 * US_PER_DAY
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "tz", zone(self.tz, "CronWindow tz"))
+        _check_cron(self.start, "start")
+        _check_cron(self.end, "end")
         # [covered_lo, covered_hi, flat bounds of every window overlapping that part]
         object.__setattr__(self, "_cache", [0, 0, []])
 
@@ -430,7 +492,11 @@ class CronWindow(_Algebra, Window):
             if closed > lo_us:
                 out.append((opened, closed))
                 cursor = closed
+        count = 0
         while cursor < hi_us:
+            count += 1
+            if count > MAX_BOUNDARIES // 2:
+                raise too_many(self, lo_us, hi_us, 2 * count)
             opened = self._next(self.start, cursor - 1)
             if opened is None or opened >= hi_us:
                 break
@@ -443,11 +509,7 @@ class CronWindow(_Algebra, Window):
 
     def _cover(self, lo_us: int, hi_us: int) -> list[int]:
         if lo_us < MIN_CALENDAR_US or hi_us > MAX_CALENDAR_US:
-            bad = lo_us if lo_us < MIN_CALENDAR_US else hi_us
-            raise BadTimeError(
-                f"instant {format_us(bad)} is outside the range ratekit's calendars "
-                "support (years 2 to 9998)."
-            )
+            raise outside_calendars(lo_us if lo_us < MIN_CALENDAR_US else hi_us)
         covered_lo, covered_hi, values = self._cache
         pairs = list(zip(values[0::2], values[1::2], strict=True))
         far = lo_us > covered_hi + self.FAR_US or hi_us < covered_lo - self.FAR_US
@@ -479,6 +541,8 @@ class CronWindow(_Algebra, Window):
             >>> hour.within_us(to_us("2026-03-01T01:30:00Z"), to_us("2026-03-01T03:00:00Z"))
             [(1772328600000000, 1772330400000000)]
         """
+        if type(start_us) is not int or type(end_us) is not int:
+            check_span_us(start_us, end_us, "within_us")
         if end_us <= start_us:
             return []
         covered_lo, covered_hi, values = self._cache
@@ -508,6 +572,9 @@ class Union(_Algebra, Window):
     windows: tuple[Window, ...]
     """The windows joined."""
 
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "windows", _window_tuple(self.windows, "Union windows"))
+
     def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` inside any of the windows.
 
@@ -518,6 +585,8 @@ class Union(_Algebra, Window):
             >>> (a | b).within_us(0, 86_400_000_000)
             [(3600000000, 10800000000)]
         """
+        if not (type(start_us) is int and type(end_us) is int):
+            check_span_us(start_us, end_us, "within_us")
         return list(
             _pairs(
                 _normalise(
@@ -547,6 +616,9 @@ class Intersection(_Algebra, Window):
     windows: tuple[Window, ...]
     """The windows intersected."""
 
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "windows", _window_tuple(self.windows, "Intersection windows"))
+
     def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` inside every one of the windows.
 
@@ -557,6 +629,8 @@ class Intersection(_Algebra, Window):
             >>> (a & b).within_us(0, 86_400_000_000)
             [(7200000000, 10800000000)]
         """
+        if not (type(start_us) is int and type(end_us) is int):
+            check_span_us(start_us, end_us, "within_us")
         result = SpanSet.from_us([(start_us, end_us)]) if end_us > start_us else SpanSet()
         for window in self.windows:
             if not result:
@@ -583,6 +657,9 @@ class Complement(_Algebra, Window):
     window: Window
     """The window whose outside this is."""
 
+    def __attrs_post_init__(self) -> None:
+        _check_window(self.window, "Complement window")
+
     def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` outside the window.
 
@@ -591,6 +668,8 @@ class Complement(_Algebra, Window):
             >>> (~rk.windows.daily("01:00", "23:00", tz="UTC")).within_us(0, 86_400_000_000)
             [(0, 3600000000), (82800000000, 86400000000)]
         """
+        if not (type(start_us) is int and type(end_us) is int):
+            check_span_us(start_us, end_us, "within_us")
         if end_us <= start_us:
             return []
         return _gaps(self.window.within_us(start_us, end_us), start_us, end_us)
@@ -603,6 +682,15 @@ class Complement(_Algebra, Window):
 
 
 # -- constructors -------------------------------------------------------------------------
+
+
+def _window_tuple(value: object, what: str) -> tuple[Window, ...]:
+    if not isinstance(value, tuple | list) or not value:
+        raise RatekitTypeError(
+            f"{what} must be a non-empty tuple of recurring windows, not "
+            f"{type(value).__name__}: {value!r}."
+        )
+    return tuple(_check_window(window, what) for window in value)
 
 
 def _check_window(value: object, what: str) -> Window:
@@ -705,23 +793,9 @@ def cron(start: str, end: str, *, tz: str | _dt.tzinfo) -> CronWindow:
         ...
         ratekit.BadCalendarError: cron window start '00 25 * * Tue' is not a cron expression (Bad hour); write five fields, minute hour day-of-month month day-of-week, e.g. '00 02 * * Tue'.
     """
-    cronsim = _import_cronsim()
     zone_info = zone(tz, "cron window tz")
-    probe = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
-    for expression, what in ((start, "start"), (end, "end")):
-        if not isinstance(expression, str):
-            raise RatekitTypeError(
-                f"cron window {what} must be a cron expression string, "
-                f"not {type(expression).__name__}: {expression!r}."
-            )
-        try:
-            cronsim.CronSim(expression, probe)
-        except (cronsim.CronSimError, ValueError, IndexError) as error:
-            raise BadCalendarError(
-                f"cron window {what} {expression!r} is not a cron expression ({error}); "
-                "write five fields, minute hour day-of-month month day-of-week, "
-                "e.g. '00 02 * * Tue'."
-            ) from None
+    _check_cron(start, "start")
+    _check_cron(end, "end")
     return CronWindow(start, end, zone_info)
 
 
