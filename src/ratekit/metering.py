@@ -618,6 +618,11 @@ class _Engine:
             return
         aggregate = typing.cast(SamplePolicy, policy).aggregate
         times = [sample.at_us for sample in readings]
+        if not item._additive:
+            self._whole_cycle_rows(
+                rows, account, resource, name, item, pieces, line, readings, times, previous
+            )
+            return
         for k in range(count):
             a = pieces[k]
             b = pieces[k + 1] if k + 1 < count else w1
@@ -643,6 +648,76 @@ class _Engine:
                     tuple(s.id for s in inside if s.id is not None),
                 )
             )
+
+    def _whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
+        self,
+        rows: list[UsageRow],
+        account: str,
+        resource: str,
+        name: str,
+        item: Meter,
+        pieces: list[int],
+        line: _n.Timeline,
+        readings: list[Sample],
+        times: list[int],
+        previous: Sample | None,
+    ) -> None:
+        """Rows of a non-additive meter: one aggregate per cycle, shared out in time.
+
+        The aggregate is computed once over the part ``[c0, c1)`` of each cycle inside the
+        window; each piece ``[a, b)`` of it (cut where the description or the price
+        changes) gets the share ``F(b) - F(a)`` with ``F`` the aggregate apportioned
+        linearly over ``[c0, c1)`` (exact at both ends), so the rows of a cycle add up to
+        its aggregate exactly. O(n + p) for n readings and p pieces.
+        """
+        window = self.window
+        w1 = window.end
+        aggregate = typing.cast(SamplePolicy, item.policy).aggregate
+        count = len(pieces)
+        k = 0
+        while k < count:
+            cycle = window.cycle_of(pieces[k])
+            c0 = pieces[k]
+            j = k + 1
+            while j < count and pieces[j] < cycle.end_us:
+                j += 1
+            c1 = pieces[j] if j < count else w1
+            lo = bisect.bisect_left(times, c0)
+            hi = bisect.bisect_left(times, c1)
+            before = readings[lo - 1] if lo > 0 else previous
+            inside = readings[lo:hi]
+            quantity = None
+            if inside or before is not None:
+                quantity = aggregate(inside, c0, c1, before)
+            if quantity is not None:
+                whole = _tidy(quantity)
+                ids = tuple(s.id for s in inside if s.id is not None)
+                for m in range(k, j):
+                    a = pieces[m]
+                    b = pieces[m + 1] if m + 1 < count else w1
+                    share = (
+                        whole
+                        if a == c0 and b == c1
+                        else _tidy(
+                            CONTEXT.subtract(
+                                _apportion(whole, c0, c1, b), _apportion(whole, c0, c1, a)
+                            )
+                        )
+                    )
+                    rows.append(
+                        _new_row(
+                            account,
+                            name,
+                            resource,
+                            self._span(a, b),
+                            cycle,
+                            share,
+                            item.unit,
+                            line.descriptions[line.index_at(a)],
+                            ids,
+                        )
+                    )
+            k = j
 
     def _reporter(self, account: str, resource: str) -> Report:
         anomalies = self.anomalies
