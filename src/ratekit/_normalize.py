@@ -475,7 +475,10 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     if len(ordered) > 1 and not in_order:
         _event_order(ordered)
     inventory_index = 0
-    for event in ordered:
+    count = len(ordered)
+    index = 0
+    while index < count:
+        event = ordered[index]
         while (
             inventory_index < len(inventories) and inventories[inventory_index].at_us < event.at_us
         ):
@@ -483,11 +486,120 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
                 line, account, resource, inventories[inventory_index], last_sample_us, anomalies
             )
             inventory_index += 1
+        if (
+            not in_order
+            and index + 1 < count
+            and ordered[index + 1].at_us == event.at_us
+            and event.seq is None
+            and ordered[index + 1].seq is None
+        ):
+            end = index + 2
+            while end < count and ordered[end].at_us == event.at_us and ordered[end].seq is None:
+                end += 1
+            _apply_tie(line, account, resource, ordered[index:end], anomalies, descriptions)
+            index = end
+            continue
         _apply(line, account, resource, event, anomalies, descriptions=descriptions)
+        index += 1
     while inventory_index < len(inventories):
         _reconcile(line, account, resource, inventories[inventory_index], last_sample_us, anomalies)
         inventory_index += 1
     return line
+
+
+def _step(status: int, description: _FrozenDict, event: Event) -> tuple[int, _FrozenDict] | None:
+    """The state after ``event``, or ``None`` if applying it would report an anomaly."""
+    kind = event.kind
+    if status == DELETED:
+        return None
+    attributes = event.attributes
+    new = _merge(description, attributes) if attributes else description
+    if kind == "start":
+        if status == RUNNING and new == description:
+            return None
+        return RUNNING, new
+    if kind == "update":
+        return (RUNNING if status == UNKNOWN else status), new
+    if kind == "stop":
+        return (STOPPED, new) if status == RUNNING else None
+    return (DELETED, EMPTY) if status != UNKNOWN else None
+
+
+#: Ties of more events than this are ordered greedily, without search.
+_TIE_SEARCH: Final = 8
+
+
+def _clean_order(status: int, description: _FrozenDict, tied: Sequence[Event]) -> list[Event]:
+    """An order of ``tied`` in which no event reports an anomaly, if there is one.
+
+    Depth-first, trying the events in their fixed order (start, update, stop, delete, then
+    id) at each step, so the fixed order is chosen when it is clean; the first clean order
+    found wins. Without one (or beyond :data:`_TIE_SEARCH` events), the greedy order: at
+    each step the first event that is clean, else the first one. O(k!) at worst for
+    k <= 8 tied events (in practice a few steps), O(k^2) beyond.
+    """
+    failed: set[tuple[int, frozenset[int]]] = set()
+
+    def search(status: int, description: _FrozenDict, left: tuple[int, ...]) -> list[int] | None:
+        if not left:
+            return []
+        key = (status, frozenset(left))
+        if key in failed and status in (DELETED, UNKNOWN):
+            return None
+        for position, index in enumerate(left):
+            after = _step(status, description, tied[index])
+            if after is None:
+                continue
+            rest = search(*after, left[:position] + left[position + 1 :])
+            if rest is not None:
+                return [index, *rest]
+        failed.add(key)
+        return None
+
+    if len(tied) <= _TIE_SEARCH:
+        found = search(status, description, tuple(range(len(tied))))
+        if found is not None:
+            return [tied[index] for index in found]
+    left = list(tied)
+    order: list[Event] = []
+    while left:
+        chosen = next((e for e in left if _step(status, description, e) is not None), left[0])
+        left.remove(chosen)
+        order.append(chosen)
+        after = _step(status, description, chosen)
+        if after is not None:
+            status, description = after
+    return order
+
+
+def _apply_tie(  # noqa: PLR0917 - private plumbing of plain values
+    line: Timeline,
+    account: str,
+    resource: str,
+    tied: Sequence[Event],
+    anomalies: Anomalies,
+    descriptions: Descriptions | None,
+) -> None:
+    """Apply events stamped at one instant with no ``seq``, in an order with no duplicate.
+
+    The order is :func:`_clean_order`'s: so a STOP and a START of a running resource are a
+    restart, and when the fixed order (start, update, stop, delete) is clean, it is the
+    order. The tie itself is reported as a ``"tie"`` anomaly.
+    """
+    applied = _clean_order(line.statuses[-1], line.descriptions[-1], tied)
+    for event in applied:
+        _apply(line, account, resource, event, anomalies, descriptions=descriptions)
+    at_us = tied[0].at_us
+    anomalies.add(
+        at_us,
+        account,
+        resource,
+        "tie",
+        f"{len(tied)} events of {resource!r} are stamped {format_us(at_us)} with no seq: "
+        f"applied as {', '.join(f'{label(e)} ({e.kind})' for e in applied)}, an order in "
+        "which none is a duplicate if there is one; give them a seq to fix the order.",
+        [e.id for e in applied],
+    )
 
 
 def _apply(

@@ -79,6 +79,8 @@ AnomalyKind: TypeAlias = Literal[
     "reconciled_update",
     "policy",
     "unpriced",
+    "tie",
+    "late",
 ]
 """The kinds of anomaly metering reports (see :class:`Anomaly`)."""
 
@@ -593,6 +595,11 @@ class Anomaly:
     - ``"policy"``: reported by a user-defined cost policy.
     - ``"unpriced"``: reported by rating: usage that no price entry prices, under a plan
       built with ``unpriced="anomaly"``; it is not charged.
+    - ``"tie"``: events of one resource stamped at the same instant with no ``seq``; they
+      are applied in an order that makes none a duplicate when there is one (a STOP and
+      a START of a running resource are a restart). Give them a ``seq`` to fix the order.
+    - ``"late"``: records that belong before the carried state's clock (what an earlier
+      call metered up to): what they change there is in :attr:`~ratekit.Usage.late`.
 
     ``record_ids`` are the ids of the records involved (empty when they have none);
     ``message`` is a sentence a person can read; ``str(anomaly)`` is that sentence.
