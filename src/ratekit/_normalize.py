@@ -376,7 +376,10 @@ class Timeline:
         "descriptions",
         "last_event_us",
         "openers",
+        "order",
         "seq",
+        "snapshot",
+        "snapshot_index",
         "starts",
         "statuses",
     )
@@ -389,6 +392,24 @@ class Timeline:
         self.clock_us = NEVER
         self.seq: int | None = None
         self.last_event_us = NEVER
+        #: The events of the last build, in the order applied (see build_timeline).
+        self.order: list[Event] = []
+        #: The last piece, clock, seq and last event before event ``snapshot_index``.
+        self.snapshot: tuple[int, _FrozenDict, int, str | None, int, int | None, int] | None = None
+        self.snapshot_index = 0
+
+    def take_snapshot(self, index: int) -> None:
+        """Remember where the timeline stands before event ``index`` of the build."""
+        self.snapshot = (
+            self.starts[-1],
+            self.descriptions[-1],
+            self.statuses[-1],
+            self.openers[-1],
+            self.clock_us,
+            self.seq,
+            self.last_event_us,
+        )
+        self.snapshot_index = index
 
     def push(self, at_us: int, description: _FrozenDict, status: int, opener: str | None) -> None:
         """Begin a new piece at ``at_us`` (which is never before the last one's start)."""
@@ -461,6 +482,7 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     descriptions: Descriptions | None = None,
     *,
     in_order: bool = False,
+    snapshot_at: int | None = None,
 ) -> Timeline:
     """Apply one resource's events (and inventory snapshots) in order. O(n log n).
 
@@ -468,7 +490,10 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     the sorted instants of the resource's samples (for the ``"last_seen"`` policy);
     ``descriptions``, if given, is the table through which equal descriptions are shared
     (see :func:`_shared`), kept for the whole call; ``in_order`` says that the events are
-    known to be in order already (strictly increasing instants, no ``seq``).
+    known to be in order already (strictly increasing instants, no ``seq``). The events
+    are left in ``timeline.order`` in the order applied; with ``snapshot_at``, the timeline
+    takes a snapshot before the first event at or after that index that is not inside a
+    tie (see :meth:`Timeline.take_snapshot`).
     """
     line = Timeline() if timeline is None else timeline
     ordered = list(events)
@@ -477,8 +502,11 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     inventory_index = 0
     count = len(ordered)
     index = 0
+    line.order = ordered
     while index < count:
         event = ordered[index]
+        if snapshot_at is not None and index >= snapshot_at and line.snapshot is None:
+            line.take_snapshot(index)
         while (
             inventory_index < len(inventories) and inventories[inventory_index].at_us < event.at_us
         ):
@@ -501,6 +529,8 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
             continue
         _apply(line, account, resource, event, anomalies, descriptions=descriptions)
         index += 1
+    if snapshot_at is not None and line.snapshot is None:
+        line.take_snapshot(count)
     while inventory_index < len(inventories):
         _reconcile(line, account, resource, inventories[inventory_index], last_sample_us, anomalies)
         inventory_index += 1

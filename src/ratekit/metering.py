@@ -48,6 +48,7 @@ Example:
 from __future__ import annotations
 
 import bisect
+import collections
 import datetime as _dt
 import functools
 import itertools
@@ -84,6 +85,8 @@ from .usage import (
     _SET_SPAN,
     _SET_START,
     _SET_UNIT,
+    HISTORY,
+    MEMORY,
     ResourceState,
     Usage,
     UsageRow,
@@ -256,7 +259,24 @@ class _Engine:
                 raise RatekitTypeError(
                     f"cuts name meter {name!r}, which is not among the meters given."
                 )
-        self.state = {(s.account, s.resource): s for s in state}
+        self.cycle = cycle
+        self.state: dict[tuple[str, str], ResourceState] = {}
+        for item_state in _iterable(state, "meter() state"):
+            if not isinstance(item_state, ResourceState):
+                raise RatekitTypeError(
+                    "meter() state must hold ResourceState values (Usage.state of an earlier "
+                    f"call), not {type(item_state).__name__}: {item_state!r}."
+                )
+            self.state[item_state.account, item_state.resource] = item_state
+        # The clock of the carried state: what the earlier calls metered up to.
+        self.through = max(
+            (s.through_us for s in self.state.values() if s.through_us is not None), default=None
+        )
+        self.late_before: int | None = None  # the current resource's late limit, if any
+        # Late changes per (account, resource, meter, cycle start, cycle end):
+        # [quantity, first instant, description, record ids].
+        self.late: dict[tuple[str, str, str, int, int], list[typing.Any]] = {}
+        self.late_ids: dict[tuple[str, str, str], list[str | None]] = {}
         self.anomalies = _n.Anomalies()
         self.spans: dict[int, Span] = {}  # the current resource's row spans, by start and end
         self.descriptions: _n.Descriptions = {}  # equal descriptions, shared (see _n._shared)
@@ -308,15 +328,21 @@ class _Engine:
             if inventories and per_meter:
                 sample_times = sorted(s.at_us for group in per_meter.values() for s in group)
             previous_state = self.state.get(key)
-            line = _n.build_timeline(
+            new_events: Sequence[Event] = events.get(key, ())
+            if previous_state is not None and previous_state.applied:
+                new_events, per_meter = self._forget_replays(previous_state, new_events, per_meter)
+            limit = self.through
+            if previous_state is not None and previous_state.through_us is not None:
+                limit = previous_state.through_us
+            self.late_before = None if limit is None else min(limit, window.start)
+            line = self._timeline(
                 account,
                 resource,
-                events.get(key, ()),
+                new_events,
                 inventories,
                 sample_times,
-                self.anomalies,
-                _restore(previous_state) if previous_state is not None else None,
-                self.descriptions,
+                previous_state,
+                limit,
                 in_order=events_in_order and key not in tied,
             )
             self.spans = {}
@@ -332,8 +358,311 @@ class _Engine:
                 self._sample_rows(
                     rows, account, resource, name, item, points, line, readings or [], previous
                 )
-            states.append(_state_of(account, resource, line, per_meter, previous_state))
-        return Usage(tuple(rows), self.anomalies.result(), tuple(states))
+            states.append(
+                _state_of(
+                    account,
+                    resource,
+                    line,
+                    per_meter,
+                    previous_state,
+                    new_events,
+                    window.end,
+                    bool(inventories),
+                )
+            )
+        late = self._late_rows()
+        return Usage(tuple(rows), self.anomalies.result(), tuple(states), late)
+
+    # -- carried state: replays, history, late records --------------------------------------
+
+    def _forget_replays(
+        self,
+        state: ResourceState,
+        new_events: Sequence[Event],
+        per_meter: dict[str, list[Sample]],
+    ) -> tuple[Sequence[Event], dict[str, list[Sample]]]:
+        """Drop the records the state remembers applying: replays, reported as duplicates."""
+        known = {record_id for _, record_id in state.applied}
+
+        def fresh(record: Event | Sample) -> bool:
+            if record.id is None or record.id not in known:
+                return True
+            self.anomalies.add(
+                record.at_us,
+                record.account,
+                record.resource,
+                "duplicate",
+                f"{_n.label(record)} was applied by an earlier call: the replay is ignored.",
+                (record.id,),
+            )
+            return False
+
+        kept_events = [event for event in new_events if fresh(event)]
+        kept = {name: [s for s in group if fresh(s)] for name, group in per_meter.items()}
+        return kept_events, {name: group for name, group in kept.items() if group}
+
+    def _timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
+        self,
+        account: str,
+        resource: str,
+        new_events: Sequence[Event],
+        inventories: Sequence[Inventory],
+        sample_times: Sequence[int],
+        state: ResourceState | None,
+        limit: int | None,
+        *,
+        in_order: bool,
+    ) -> _n.Timeline:
+        """The resource's timeline: the state's base, its history, then the new events.
+
+        When a new event belongs before the state's clock (``limit``) or before an event of
+        the history, everything since the base is re-applied in order, and the difference
+        with what earlier calls metered before ``limit`` is recorded as late.
+        """
+        history = list(state.history) if state is not None else []
+        base = state
+        if state is not None and history:
+            base = state.base or ResourceState(account, resource, "unknown", {})
+        total = len(history) + len(new_events)
+        snapshot_at = total - HISTORY if total > HISTORY else None
+        slow = False
+        if new_events and (limit is not None or history):
+            first_us = min(event.at_us for event in new_events)
+            if limit is not None and first_us < limit:
+                slow = True
+            elif history:
+                combined = history + list(new_events)
+                _n._event_order(combined)
+                slow = first_us <= max(event.at_us for event in history) or any(
+                    a is not b for a, b in zip(combined, history, strict=False)
+                )
+        if not slow:
+            line = _restore(base) if base is not None else None
+            before = len(history)
+            if history:
+                line = _n.build_timeline(
+                    account,
+                    resource,
+                    history,
+                    (),
+                    (),
+                    _n.Anomalies(),
+                    line,
+                    self.descriptions,
+                    snapshot_at=snapshot_at
+                    if snapshot_at is not None and snapshot_at < before
+                    else None,
+                )
+            later = line is None or line.snapshot is None
+            built = _n.build_timeline(
+                account,
+                resource,
+                new_events,
+                inventories,
+                sample_times,
+                self.anomalies,
+                line,
+                self.descriptions,
+                in_order=in_order,
+                snapshot_at=snapshot_at - before if later and snapshot_at is not None else None,
+            )
+            if before:
+                if later and built.snapshot is not None:
+                    built.snapshot_index += before
+                built.order = history + built.order
+            return built
+        old_anomalies = _n.Anomalies()
+        old = _n.build_timeline(
+            account,
+            resource,
+            history,
+            (),
+            (),
+            old_anomalies,
+            _restore(base) if base is not None else None,
+            self.descriptions,
+        )
+        new_anomalies = _n.Anomalies()
+        line = _n.build_timeline(
+            account,
+            resource,
+            [*history, *new_events],
+            inventories,
+            sample_times,
+            new_anomalies,
+            _restore(base) if base is not None else None,
+            self.descriptions,
+            snapshot_at=snapshot_at,
+        )
+        seen = collections.Counter(item[5] for item in old_anomalies._items)
+        for at_us, a_account, a_resource, _, _, anomaly in new_anomalies._items:
+            if seen[anomaly]:
+                seen[anomaly] -= 1
+                continue
+            self.anomalies.add(
+                at_us, a_account, a_resource, anomaly.kind, anomaly.message, anomaly.record_ids
+            )
+        if limit is not None:
+            # Nothing changes before the first new event in the order applied.
+            fresh = {id(event) for event in new_events}
+            first = next(i for i, event in enumerate(line.order) if id(event) in fresh)
+            start = min(event.at_us for event in line.order[first:])
+            if base is not None and base.clock_us is not None:
+                start = max(start, base.clock_us)
+            if start < limit:
+                # The records stamped before the clock, or else those that re-order it.
+                ids = [event.id for event in new_events if event.at_us < limit] or [
+                    event.id for event in new_events
+                ]
+                self._late_time(account, resource, old, line, start, limit, ids)
+        return line
+
+    def _late_time(  # noqa: PLR0917 - private plumbing of plain values
+        self,
+        account: str,
+        resource: str,
+        old: _n.Timeline,
+        new: _n.Timeline,
+        start: int,
+        end: int,
+        ids: list[str | None],
+    ) -> None:
+        """Record what ``new`` changes over ``[start, end)`` against ``old``, per time meter."""
+        window, spans = self.window, self.spans
+        self.window = _Window(start, end, self.cycle, Span.from_us(start, end))
+        try:
+            points = self.window.cycle_starts[1:]
+            for name, item in sorted(self.meters.items()):
+                if item._factor is None:
+                    continue
+                self.late_ids.setdefault((account, resource, name), []).extend(ids)
+                totals: dict[tuple[int, int], list[typing.Any]] = {}
+                for sign, line in ((-1, old), (1, new)):
+                    self.spans = {}
+                    found: list[UsageRow] = []
+                    self._time_rows(found, account, resource, name, item, points, line)
+                    for row in found:
+                        entry = totals.setdefault(
+                            (row.cycle.start_us, row.cycle.end_us), [ZERO, row.description]
+                        )
+                        change = row.quantity if sign > 0 else CONTEXT.minus(row.quantity)
+                        entry[0] = CONTEXT.add(entry[0], change)
+                        if sign > 0:
+                            entry[1] = row.description
+                for (c0, c1), (quantity, description) in totals.items():
+                    self._late_add(
+                        account, resource, name, c0, c1, max(start, c0), quantity, description
+                    )
+        finally:
+            self.window, self.spans = window, spans
+
+    def _late_add(  # noqa: PLR0917 - private plumbing of plain values
+        self,
+        account: str,
+        resource: str,
+        name: str,
+        c0: int,
+        c1: int,
+        first_us: int,
+        quantity: Decimal,
+        description: Mapping[str, object],
+    ) -> None:
+        entry = self.late.setdefault(
+            (account, resource, name, c0, c1), [ZERO, first_us, description]
+        )
+        entry[0] = CONTEXT.add(entry[0], quantity)
+        entry[1] = min(entry[1], first_us)
+
+    def _late_cycles(self, t0: int, t1: int) -> list[tuple[int, int, int, int]]:
+        """``[t0, t1)`` cut at cycle boundaries: ``(a, b, cycle start, cycle end)``."""
+        if self.cycle is None:
+            return [(t0, t1, t0, t1)]
+        out = []
+        a = t0
+        while a < t1:
+            c0, c1 = self.cycle.containing_us(a)
+            b = min(c1, t1)
+            out.append((a, b, c0, c1))
+            a = b
+        return out
+
+    def _late_increment(  # noqa: PLR0917 - private plumbing of plain values
+        self,
+        account: str,
+        resource: str,
+        name: str,
+        line: _n.Timeline,
+        increment: Increment,
+        limit: int,
+    ) -> None:
+        """Record the part of an increment that lies before ``limit``."""
+        t0, t1, amount, record_ids = increment
+        self.late_ids.setdefault((account, resource, name), []).extend(record_ids)
+        if t0 == t1:
+            c0, c1 = (t0, t0 + 1) if self.cycle is None else self.cycle.containing_us(t0)
+            description = line.descriptions[line.index_at(t0)]
+            self._late_add(account, resource, name, c0, c1, t0, amount, description)
+            return
+        for a, b, c0, c1 in self._late_cycles(t0, min(t1, limit)):
+            part = CONTEXT.subtract(_apportion(amount, t0, t1, b), _apportion(amount, t0, t1, a))
+            description = line.descriptions[line.index_at(a)]
+            self._late_add(account, resource, name, c0, c1, a, part, description)
+
+    def _late_rows(self) -> tuple[UsageRow, ...]:
+        """The late rows, and a ``"late"`` anomaly per row (or per resource without one)."""
+        rows = []
+        reported: set[tuple[str, str]] = set()
+        for key in sorted(self.late):
+            account, resource, name, c0, c1 = key
+            quantity, first_us, description = self.late[key]
+            if not quantity:
+                continue
+            item = self.meters[name]
+            end = min(c1, self.through if self.through is not None else c1)
+            end = max(end, first_us)
+            row = _new_row(
+                account,
+                name,
+                resource,
+                Span.from_us(first_us, max(end, first_us)),
+                Span.from_us(c0, c1),
+                _tidy(quantity),
+                item.unit,
+                typing.cast(_FrozenDict, description),
+                tuple(
+                    dict.fromkeys(i for i in self.late_ids.get((account, resource, name), ()) if i)
+                ),
+            )
+            rows.append(row)
+            reported.add((account, resource))
+            self.anomalies.add(
+                first_us,
+                account,
+                resource,
+                "late",
+                f"late records of {resource!r} of {account!r} change meter {name!r} by "
+                f"{row.quantity} {item.unit} over {format_us(row.span.start_us)}.."
+                f"{format_us(row.span.end_us)}, before what was already metered: see "
+                "Usage.late.",
+                row.record_ids,
+            )
+        unreported: dict[tuple[str, str], list[str | None]] = {}
+        for (account, resource, _), ids in sorted(self.late_ids.items()):
+            if (account, resource) not in reported:
+                unreported.setdefault((account, resource), []).extend(ids)
+        for (account, resource), ids in unreported.items():
+            known = tuple(dict.fromkeys(i for i in ids if i))
+            self.anomalies.add(
+                self.window.start,
+                account,
+                resource,
+                "late",
+                f"late records of {resource!r} of {account!r} belong before what was already "
+                "metered; they change no quantity there (a non-additive meter's cycle must be "
+                "aggregated again from all its readings).",
+                known,
+            )
+        return tuple(rows)
 
     def _time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         self,
@@ -544,7 +873,31 @@ class _Engine:
             add = CONTEXT.add
             increments: Iterable[Increment]
             distinct = False  # whether each piece's ids are known to be distinct
-            if type(policy) is Discrete and _sum_columns(readings, pieces, w1, sums, ids):
+            late_before = self.late_before
+            if late_before is not None and type(policy) is Discrete:
+                # Deltas at an instant before the state's clock are late; the fast paths
+                # below skip them, and the deltas over a span go through the loop.
+                for sample in readings:
+                    if sample.since_us is None and sample.at_us < late_before:
+                        sid = sample.id
+                        self._late_increment(
+                            account,
+                            resource,
+                            name,
+                            line,
+                            (
+                                sample.at_us,
+                                sample.at_us,
+                                sample.value,
+                                () if sid is None else (sid,),
+                            ),
+                            late_before,
+                        )
+            if late_before is not None and type(policy) is not Discrete:
+                increments = typing.cast(DeltaPolicy, policy).increments(
+                    readings, previous, self._reporter(account, resource)
+                )
+            elif type(policy) is Discrete and _sum_columns(readings, pieces, w1, sums, ids):
                 # The hot path of Discrete.increments for deltas at an instant only.
                 increments = ()
                 distinct = True
@@ -556,7 +909,10 @@ class _Engine:
                 increments = typing.cast(DeltaPolicy, policy).increments(
                     readings, previous, self._reporter(account, resource)
                 )
-            for t0, t1, amount, record_ids in increments:
+            for increment in increments:
+                t0, t1, amount, record_ids = increment
+                if late_before is not None and t0 < late_before:
+                    self._late_increment(account, resource, name, line, increment, late_before)
                 if t0 == t1 or (t0 >= w0 and t1 <= w1):
                     # At an instant, or possibly within one piece.
                     if t0 < w0 or t0 >= w1:
@@ -618,6 +974,8 @@ class _Engine:
             return
         aggregate = typing.cast(SamplePolicy, policy).aggregate
         times = [sample.at_us for sample in readings]
+        if self.late_before is not None and times and times[0] < self.late_before:
+            self._late_readings(account, resource, name, item, line, readings, times)
         if not item._additive:
             self._whole_cycle_rows(
                 rows, account, resource, name, item, pieces, line, readings, times, previous
@@ -648,6 +1006,45 @@ class _Engine:
                     tuple(s.id for s in inside if s.id is not None),
                 )
             )
+
+    def _late_readings(  # noqa: PLR0917 - private plumbing of plain values
+        self,
+        account: str,
+        resource: str,
+        name: str,
+        item: Meter,
+        line: _n.Timeline,
+        readings: list[Sample],
+        times: list[int],
+    ) -> None:
+        """Readings of an aggregation stamped before the state's clock.
+
+        An additive aggregation's late readings are aggregated per cycle into late rows;
+        a non-additive one's cannot be corrected by a quantity (the cycle's aggregate must
+        be computed again from all its readings): they are reported, with no quantity.
+        """
+        limit = self.late_before
+        assert limit is not None
+        late = readings[: bisect.bisect_left(times, limit)]
+        self.late_ids.setdefault((account, resource, name), []).extend(s.id for s in late)
+        if not item._additive:
+            return
+        aggregate = typing.cast(SamplePolicy, item.policy).aggregate
+        by_cycle: dict[tuple[int, int], list[Sample]] = {}
+        for sample in late:
+            bounds = (
+                (sample.at_us, sample.at_us + 1)
+                if self.cycle is None
+                else self.cycle.containing_us(sample.at_us)
+            )
+            by_cycle.setdefault(bounds, []).append(sample)
+        for (c0, c1), group in by_cycle.items():
+            quantity = aggregate(group, c0, c1, None)
+            if quantity is not None:
+                description = line.descriptions[line.index_at(group[0].at_us)]
+                self._late_add(
+                    account, resource, name, c0, c1, group[0].at_us, quantity, description
+                )
 
     def _whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
         self,
@@ -870,19 +1267,55 @@ def _previous_reading(
     return None
 
 
-def _state_of(
+def _state_of(  # noqa: PLR0917 - private plumbing of plain values
     account: str,
     resource: str,
     line: _n.Timeline,
     per_meter: Mapping[str, list[Sample]],
     previous: ResourceState | None,
+    new_events: Sequence[Event],
+    through_us: int,
+    settled: bool,
 ) -> ResourceState:
     readings = {entry[0]: entry for entry in (previous.readings if previous else ())}
     for name, samples in per_meter.items():
         if samples:
             last = samples[-1]
-            readings[name] = (name, last.at_us, last.value, last.kind, last.id)
+            known = readings.get(name)
+            if known is None or known[1] <= last.at_us:
+                readings[name] = (name, last.at_us, last.value, last.kind, last.id)
+    applied = list(previous.applied) if previous is not None else []
+    fresh = [(event.at_us, event.id) for event in new_events if event.id is not None]
+    for samples in per_meter.values():
+        fresh.extend((s.at_us, s.id) for s in samples if s.id is not None)
+    if fresh:
+        applied.extend(fresh)
+        applied.sort()
+        del applied[:-MEMORY]
+    history: tuple[Event, ...] = ()
+    base: ResourceState | None = None
+    if not settled:
+        index = line.snapshot_index if line.snapshot is not None else 0
+        history = tuple(line.order[index:])
+        if history and line.snapshot is not None:
+            start, description, status, opener, clock_us, seq, _ = line.snapshot
+            base = ResourceState(
+                account,
+                resource,
+                _n.STATUS_NAMES[status],
+                description,
+                start if status != _n.UNKNOWN else None,
+                opener,
+                clock_us if clock_us != _n.NEVER else None,
+                seq,
+            )
+        elif history and previous is not None:
+            base = previous.base if previous.history else _without_memory(previous)
+    if base is not None and base == ResourceState(account, resource, "unknown", {}):
+        base = None  # a resource never seen before the history: the default base
     status = line.statuses[-1]
+    if previous is not None and previous.through_us is not None:
+        through_us = max(through_us, previous.through_us)
     return ResourceState(
         account,
         resource,
@@ -893,4 +1326,30 @@ def _state_of(
         line.clock_us if line.clock_us != _n.NEVER else None,
         line.seq,
         tuple(readings[name] for name in sorted(readings)),
+        through_us,
+        tuple(applied),
+        history,
+        base,
     )
+
+
+def _without_memory(state: ResourceState) -> ResourceState:
+    """The piece, clock and seq of ``state``: a base for a history."""
+    return ResourceState(
+        state.account,
+        state.resource,
+        state.status,
+        state.description,
+        state.since_us,
+        state.opened_by,
+        state.clock_us,
+        state.seq,
+    )
+
+
+def _iterable(value: object, what: str) -> Iterable[object]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise RatekitTypeError(
+            f"{what} must be an iterable (a list or tuple), not {type(value).__name__}: {value!r}."
+        )
+    return value

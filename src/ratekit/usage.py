@@ -8,17 +8,20 @@ each resource, which the next metering call continues from.
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Literal
+from typing import Final, Literal
 
 import attrs
 
 from ._decimals import CONTEXT, ZERO, to_decimal
 from ._decimals import tidy as _tidy
-from ._instants import format_us
+from ._instants import format_us, from_us
+from .errors import RatekitTypeError
 from .records import (
     Anomaly,
+    Event,
+    EventKind,
     _attributes,
     _FrozenDict,
     _id_tuple,
@@ -26,6 +29,8 @@ from .records import (
 from .spans import Span
 
 __all__ = [
+    "HISTORY",
+    "MEMORY",
     "ResourceState",
     "Usage",
     "UsageRow",
@@ -38,8 +43,85 @@ def _description(value: object) -> Mapping[str, object]:
     return _attributes(value, "description")
 
 
+def _row_description(value: object) -> Mapping[str, object]:
+    return _attributes(value, "UsageRow description")
+
+
 def _row_quantity(value: object) -> Decimal:
     return to_decimal(value, "UsageRow quantity")
+
+
+def _text(what: str) -> Callable[[object], str]:
+    def convert(value: object) -> str:
+        if type(value) is not str or not value:
+            raise RatekitTypeError(f"{what} must be a non-empty string, not {value!r}.")
+        return value
+
+    return convert
+
+
+def _span_of(what: str) -> Callable[[object], Span]:
+    def convert(value: object) -> Span:
+        if not isinstance(value, Span):
+            raise RatekitTypeError(
+                f"{what} must be a Span (rk.Span(start, end)), not {type(value).__name__}: "
+                f"{value!r}."
+            )
+        return value
+
+    return convert
+
+
+def _row_account(value: object) -> str:
+    return _text("UsageRow account")(value)
+
+
+def _row_meter(value: object) -> str:
+    return _text("UsageRow meter")(value)
+
+
+def _row_resource(value: object) -> str:
+    return _text("UsageRow resource")(value)
+
+
+def _row_unit(value: object) -> str:
+    return _text("UsageRow unit")(value)
+
+
+def _row_span(value: object) -> Span:
+    return _span_of("UsageRow span")(value)
+
+
+def _row_cycle(value: object) -> Span:
+    return _span_of("UsageRow cycle")(value)
+
+
+def _state_account(value: object) -> str:
+    return _text("ResourceState account")(value)
+
+
+def _state_resource(value: object) -> str:
+    return _text("ResourceState resource")(value)
+
+
+def _since(value: object) -> int | None:
+    return _optional_int("since_us", value)
+
+
+def _clock(value: object) -> int | None:
+    return _optional_int("clock_us", value)
+
+
+def _through(value: object) -> int | None:
+    return _optional_int("through_us", value)
+
+
+def _seq_of(value: object) -> int | None:
+    return _optional_int("seq", value)
+
+
+def _opened_by(value: object) -> str | None:
+    return _state_text("opened_by", value, optional=True)
 
 
 @typing.final
@@ -60,21 +142,21 @@ class UsageRow:
         UsageRow('acme', 'runtime', 'vm-1', '2026-03-01T10:00:00Z'..'2026-03-01T11:30:00Z', 1.5 hour, {'flavor': 'm1.small'}, record_ids=('e1', 'e2'))
     """
 
-    account: str
+    account: str = attrs.field(converter=_row_account)
     """Who."""
-    meter: str
+    meter: str = attrs.field(converter=_row_meter)
     """What (the meter's name)."""
-    resource: str
+    resource: str = attrs.field(converter=_row_resource)
     """Which."""
-    span: Span
+    span: Span = attrs.field(converter=_row_span)
     """The piece of time."""
-    cycle: Span
+    cycle: Span = attrs.field(converter=_row_cycle)
     """The billing cycle the piece belongs to."""
     quantity: Decimal = attrs.field(converter=_row_quantity)
     """The exact quantity, in ``unit``."""
-    unit: str
+    unit: str = attrs.field(converter=_row_unit)
     """The meter's unit."""
-    description: Mapping[str, object] = attrs.field(converter=_description)
+    description: Mapping[str, object] = attrs.field(converter=_row_description)
     """The resource's attributes in force over the piece (read-only)."""
     record_ids: tuple[str, ...] = attrs.field(default=(), converter=_id_tuple)
     """The ids of the records behind the row."""
@@ -155,10 +237,147 @@ def _encode(value: object) -> object:
     return {"decimal": str(value)} if isinstance(value, Decimal) else value
 
 
-def _decode(value: object) -> object:
-    if isinstance(value, dict):
-        return Decimal(value["decimal"])
+#: How many record ids a :class:`ResourceState` remembers (the most recent ones).
+MEMORY: Final = 1024
+#: How many of its latest events a :class:`ResourceState` keeps, to re-order late ones.
+HISTORY: Final = 16
+
+_STATUSES: Final = ("unknown", "running", "stopped", "deleted")
+_EVENT_KINDS: Final = ("start", "update", "stop", "delete")
+_SAMPLE_KINDS: Final = ("delta", "counter", "gauge")
+
+
+def _bad(field: str, value: object, accepted: str) -> RatekitTypeError:
+    return RatekitTypeError(
+        f"ResourceState {field} must be {accepted}, not {type(value).__name__}: {value!r}."
+    )
+
+
+def _optional_int(field: str, value: object) -> int | None:
+    if value is None:
+        return None
+    if type(value) is not int:
+        raise _bad(field, value, "an int (epoch microseconds, or a seq) or None")
     return value
+
+
+def _state_text(field: str, value: object, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if type(value) is not str or not value:
+        raise _bad(field, value, "a non-empty string" + (" or None" if optional else ""))
+    return value
+
+
+def _sequence(field: str, value: object) -> Sequence[object]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise _bad(field, value, "a list")
+    return value
+
+
+def _reading(value: object) -> tuple[str, int, Decimal, str, str | None]:
+    items = _sequence("readings item", value)
+    if len(items) != 5:
+        raise _bad("readings item", value, "[meter, at_us, value, kind, id]")
+    meter_name, at_us, amount, kind, record_id = items
+    if kind not in _SAMPLE_KINDS:
+        raise _bad("readings item kind", kind, "'delta', 'counter' or 'gauge'")
+    return (
+        typing.cast(str, _state_text("readings item meter", meter_name)),
+        typing.cast(int, _optional_int("readings item at_us", at_us)),
+        to_decimal(amount, "ResourceState readings item value"),
+        kind,
+        _state_text("readings item id", record_id, optional=True),
+    )
+
+
+def _readings(value: object) -> tuple[tuple[str, int, Decimal, str, str | None], ...]:
+    out = tuple(_reading(item) for item in _sequence("readings", value))
+    if any(at_us is None for _, at_us, _, _, _ in out):
+        raise _bad("readings item at_us", None, "an int (epoch microseconds)")
+    return out
+
+
+def _applied(value: object) -> tuple[tuple[int, str], ...]:
+    out = []
+    for item in _sequence("applied", value):
+        pair = _sequence("applied item", item)
+        if len(pair) != 2:
+            raise _bad("applied item", item, "[at_us, id]")
+        at_us = _optional_int("applied item at_us", pair[0])
+        record_id = _state_text("applied item id", pair[1])
+        if at_us is None or record_id is None:
+            raise _bad("applied item", item, "[at_us, id]")
+        out.append((at_us, record_id))
+    return tuple(out)
+
+
+def _history(value: object) -> tuple[Event, ...]:
+    items = _sequence("history", value)
+    if not all(isinstance(item, Event) for item in items):
+        bad = next(item for item in items if not isinstance(item, Event))
+        raise _bad("history item", bad, "an Event")
+    return tuple(typing.cast(Sequence[Event], items))
+
+
+def _base(value: object) -> ResourceState | None:
+    if value is not None and not isinstance(value, ResourceState):
+        raise _bad("base", value, "a ResourceState or None")
+    return value
+
+
+def _status(value: object) -> Literal["unknown", "running", "stopped", "deleted"]:
+    if value not in _STATUSES:
+        raise _bad("status", value, "'unknown', 'running', 'stopped' or 'deleted'")
+    return value
+
+
+def _state_description(value: object) -> Mapping[str, object]:
+    return _attributes(value, "ResourceState description")
+
+
+def _encode_event(event: Event) -> dict[str, object]:
+    return {
+        "kind": event.kind,
+        "at_us": event.at_us,
+        "seq": event.seq,
+        "id": event.id,
+        "attributes": {key: _encode(value) for key, value in event.attributes.items()},
+    }
+
+
+def _decode_mapping(field: str, value: object) -> dict[str, object]:
+    if not isinstance(value, Mapping):
+        raise _bad(field, value, "a mapping of names to values")
+    out: dict[str, object] = {}
+    for key, item in value.items():
+        if isinstance(item, Mapping):
+            if set(item) != {"decimal"} or not isinstance(item["decimal"], str):
+                raise _bad(f"{field} {key!r}", item, 'a value, or {"decimal": "<digits>"}')
+            out[key] = to_decimal(item["decimal"], f"ResourceState {field} {key!r}")
+        else:
+            out[key] = item
+    return out
+
+
+def _decode_event(account: str, resource: str, value: object) -> Event:
+    if not isinstance(value, Mapping):
+        raise _bad("history item", value, "a mapping (kind, at_us, seq, id, attributes)")
+    kind = value.get("kind")
+    if kind not in _EVENT_KINDS:
+        raise _bad("history item kind", kind, "'start', 'update', 'stop' or 'delete'")
+    at_us = _optional_int("history item at_us", value.get("at_us"))
+    if at_us is None:
+        raise _bad("history item at_us", None, "an int (epoch microseconds)")
+    return Event(
+        account,
+        resource,
+        from_us(at_us),
+        _decode_mapping("history item attributes", value.get("attributes", {})),
+        kind=typing.cast("EventKind", kind),
+        id=_state_text("history item id", value.get("id"), optional=True),
+        seq=_optional_int("history item seq", value.get("seq")),
+    )
 
 
 @typing.final
@@ -170,16 +389,30 @@ class ResourceState:
     has had ``description`` since ``since_us`` (begun by record ``opened_by``). ``clock_us``
     and ``seq`` are the effective instant and sequence number of its last event (a later
     event stamped earlier is clamped to it). ``readings`` holds, per meter, the last sample
-    (``(meter, at_us, value, kind, id)``): a counter's baseline, a gauge's level. The value
-    is small and explicit; :meth:`to_json` and :meth:`from_json` turn it into JSON-safe
-    data and back (Decimals as ``{"decimal": "..."}``).
+    (``(meter, at_us, value, kind, id)``): a counter's baseline, a gauge's level.
 
-    Metering the records stamped before T up to ``as_of=T``, then the records from T on
-    over a span from T with ``state=`` the first result's state, gives exactly the rows
-    of metering all the records over that span at once. Records stamped before T that
-    arrive only in a later batch are late: an event is clamped to the resource's clock (an
-    ``"out_of_order"`` anomaly), a sample falls before the span; correcting cycles already
-    rated is the rater's job.
+    What the next call needs so that nothing is lost or counted twice, bounded:
+
+    - ``through_us``: the state's clock, the instant up to which the resource was metered
+      (the end of the metered span, at most ``as_of``). A record stamped before it is
+      **late**: what it changes before the clock is reported in :attr:`Usage.late` with a
+      ``"late"`` anomaly, never dropped.
+    - ``applied``: ``(at_us, id)`` of the most recent records applied (events and samples),
+      at most :data:`MEMORY` (1024) per resource: a replay of any of them in a later batch
+      is a ``"duplicate"``. A replay of an older record is not recognised (hosts replaying
+      deeper must deduplicate themselves).
+    - ``history``: the last :data:`HISTORY` (16) events applied, in order, and ``base``, the
+      state before them: a late event, or one whose ``seq`` puts it before events already
+      applied, is ordered among them as if all had come at once, and the difference is
+      reported as late. An event that belongs before ``base`` takes the base's clock
+      (``"out_of_order"``, as within a call); an inventory snapshot settles the history.
+
+    The value is explicit and bounded; :meth:`to_json` and :meth:`from_json` turn it into
+    JSON-safe data and back (Decimals as ``{"decimal": "..."}``), checking every field.
+
+    Metering the records stamped before T up to ``as_of=T``, then the rest over a span from
+    T with ``state=`` the first result's state, gives the rows of metering everything at
+    once, the late rows making up what the first call could not know.
 
     Example:
         >>> import ratekit as rk
@@ -190,20 +423,26 @@ class ResourceState:
         ...                  cycle=None, as_of="2026-03-02T00:00:00Z")
         >>> state = usage.state[0]
         >>> state
-        ResourceState('acme', 'vm-1', 'running', {'flavor': 'm1.small'}, since='2026-03-01T10:00:00Z', opened_by='e1')
+        ResourceState('acme', 'vm-1', 'running', {'flavor': 'm1.small'}, since='2026-03-01T10:00:00Z', opened_by='e1', through='2026-03-02T00:00:00Z')
         >>> rk.ResourceState.from_json(state.to_json()) == state
         True
     """
 
-    account: str
-    resource: str
-    status: Literal["unknown", "running", "stopped", "deleted"]
-    description: Mapping[str, object] = attrs.field(converter=_description)
-    since_us: int | None = None
-    opened_by: str | None = None
-    clock_us: int | None = None
-    seq: int | None = None
-    readings: tuple[tuple[str, int, Decimal, str, str | None], ...] = ()
+    account: str = attrs.field(converter=_state_account)
+    resource: str = attrs.field(converter=_state_resource)
+    status: Literal["unknown", "running", "stopped", "deleted"] = attrs.field(converter=_status)
+    description: Mapping[str, object] = attrs.field(converter=_state_description)
+    since_us: int | None = attrs.field(default=None, converter=_since)
+    opened_by: str | None = attrs.field(default=None, converter=_opened_by)
+    clock_us: int | None = attrs.field(default=None, converter=_clock)
+    seq: int | None = attrs.field(default=None, converter=_seq_of)
+    readings: tuple[tuple[str, int, Decimal, str, str | None], ...] = attrs.field(
+        default=(), converter=_readings
+    )
+    through_us: int | None = attrs.field(default=None, converter=_through)
+    applied: tuple[tuple[int, str], ...] = attrs.field(default=(), converter=_applied)
+    history: tuple[Event, ...] = attrs.field(default=(), converter=_history)
+    base: ResourceState | None = attrs.field(default=None, converter=_base)
 
     def to_json(self) -> dict[str, object]:
         """JSON-safe data (str, int, None, lists and dicts only).
@@ -226,31 +465,61 @@ class ResourceState:
                 [meter_name, at_us, str(value), kind, record_id]
                 for meter_name, at_us, value, kind, record_id in self.readings
             ],
+            "through_us": self.through_us,
+            "applied": [[at_us, record_id] for at_us, record_id in self.applied],
+            "history": [_encode_event(event) for event in self.history],
+            "base": None if self.base is None else self.base.to_json(),
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, typing.Any]) -> ResourceState:
-        """The state that :meth:`to_json` produced.
+    def from_json(cls, data: object) -> ResourceState:
+        """The state that :meth:`to_json` produced; a malformed field raises an error naming it.
+
+        Raises :class:`~ratekit.RatekitTypeError` (or :class:`~ratekit.BadQuantityError`
+        for a bad number) naming the field and what it accepts.
 
         Example:
             >>> import ratekit as rk
             >>> rk.ResourceState.from_json({"account": "a", "resource": "r", "status": "deleted",
             ...                             "description": {}}).status
             'deleted'
+            >>> try:
+            ...     rk.ResourceState.from_json({"account": "a", "resource": "r", "status": "running",
+            ...                                 "description": "m1.small"})
+            ... except rk.RatekitTypeError as error:
+            ...     print(error)
+            ResourceState description must be a mapping of names to values, not str: 'm1.small'.
         """
+        if not isinstance(data, Mapping):
+            raise _bad("data", data, "a mapping (what to_json() returned)")
+        for key in ("account", "resource", "status", "description"):
+            if key not in data:
+                raise RatekitTypeError(
+                    f"ResourceState data lacks {key!r}; it holds account, resource, status, "
+                    "description and optional fields, as to_json() returns them."
+                )
+        account = _state_text("account", data["account"])
+        resource = _state_text("resource", data["resource"])
+        assert account is not None
+        assert resource is not None
+        base = data.get("base")
         return cls(
-            data["account"],
-            data["resource"],
-            data["status"],
-            {key: _decode(value) for key, value in data["description"].items()},
+            account,
+            resource,
+            _status(data["status"]),
+            _decode_mapping("description", data["description"]),
             data.get("since_us"),
             data.get("opened_by"),
             data.get("clock_us"),
             data.get("seq"),
+            data.get("readings", ()),
+            data.get("through_us"),
+            data.get("applied", ()),
             tuple(
-                (meter_name, at_us, Decimal(value), kind, record_id)
-                for meter_name, at_us, value, kind, record_id in data.get("readings", ())
+                _decode_event(account, resource, item)
+                for item in _sequence("history", data.get("history", ()))
             ),
+            None if base is None else cls.from_json(base),
         )
 
     def __repr__(self) -> str:
@@ -262,6 +531,8 @@ class ResourceState:
             text += f", since={format_us(self.since_us)!r}"
         if self.opened_by is not None:
             text += f", opened_by={self.opened_by!r}"
+        if self.through_us is not None:
+            text += f", through={format_us(self.through_us)!r}"
         return text + ")"
 
 
@@ -290,6 +561,10 @@ class Usage:
     """Everything odd in the records, and what was done about it."""
     state: tuple[ResourceState, ...]
     """Each resource's state at ``as_of``, for the next call."""
+    late: tuple[UsageRow, ...] = ()
+    """Continuing from a state: what late records change before the state's clock, as rows
+    (a negative quantity takes away), per account, meter, resource and cycle; each has a
+    ``"late"`` anomaly. Rows plus late rows over a run of calls equal one call over all."""
 
     def total(
         self, meter: str | None = None, *, account: str | None = None, resource: str | None = None
@@ -316,8 +591,11 @@ class Usage:
         def count(n: int, one: str, many: str) -> str:
             return f"{n} {one if n == 1 else many}"
 
-        return (
+        text = (
             f"Usage({count(len(self.rows), 'row', 'rows')}, "
             f"{count(len(self.anomalies), 'anomaly', 'anomalies')}, "
-            f"{count(len(self.state), 'resource', 'resources')})"
+            f"{count(len(self.state), 'resource', 'resources')}"
         )
+        if self.late:
+            text += f", {count(len(self.late), 'late row', 'late rows')}"
+        return text + ")"
