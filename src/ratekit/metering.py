@@ -62,7 +62,7 @@ from . import _normalize as _n
 from ._decimals import CONTEXT, ZERO, to_decimal
 from ._decimals import tidy as _tidy
 from ._instants import format_us, to_us
-from .errors import RatekitError, RatekitTypeError
+from .errors import BadSpanError, RatekitError, RatekitTypeError
 from .policies import DeltaPolicy, Discrete, Increment, Meter, Report, SamplePolicy, TimePolicy
 from .records import (
     AnomalyKind,
@@ -144,27 +144,90 @@ def _apportion(amount: Decimal, t0: int, t1: int, t: int) -> Decimal:
     return _from_scaled(_round_ratio(p * (t - t0) * _SCALE, q * (t1 - t0)))
 
 
-class _Window:
-    """The report window, its cycle pieces and each meter's cut points."""
+#: A window with more cycles than this finds its cycles lazily, per resource.
+_EAGER_CYCLES: Final = 4096
+#: One call cuts one resource's usage into at most this many pieces (else it refuses).
+MAX_PIECES: Final = 1_000_000
 
-    __slots__ = ("cycle_spans", "cycle_starts", "end", "start")
+
+class _Window:
+    """The report window and its cycle pieces.
+
+    Up to :data:`_EAGER_CYCLES` cycles, they are computed once (``cycle_starts``); a window
+    of more cycles (a daily cycle over thousands of years) finds them lazily, only where a
+    resource has something to meter, so the work follows the records and the cycles they
+    touch, not the span.
+    """
+
+    __slots__ = (
+        "cache",
+        "cycle",
+        "cycle_spans",
+        "cycle_starts",
+        "end",
+        "lazy",
+        "shortest",
+        "start",
+    )
 
     def __init__(self, start: int, end: int, cycle: _CycleLike | None, report: Span) -> None:
         self.start = start
         self.end = end
+        self.cycle = cycle
+        self.lazy = False
+        self.cache: dict[tuple[int, int], Span] = {}
+        self.shortest = 1
         if cycle is None or end <= start:
             self.cycle_starts = [start]
             self.cycle_spans = [report]
             return
+        first = cycle.containing_us(start)
+        # Cycles of one kind vary little in length (a month 28 to 31 days, a day 23 to 25
+        # hours): half the first one's length bounds them all from below.
+        self.shortest = max((first[1] - first[0]) // 2, 1)
+        if (end - start) // self.shortest > _EAGER_CYCLES:
+            self.lazy = True
+            self.cycle_starts = [start]
+            self.cycle_spans = []
+            return
         inner = [b for b in cycle.boundaries_us(start, end) if start < b < end]
-        first = cycle.containing_us(start)[0]
         last = cycle.containing_us(end - 1)[1]
-        edges = [first, *inner, last]
+        edges = [first[0], *inner, last]
         self.cycle_starts = edges[:-1]
         self.cycle_spans = [Span.from_us(a, b) for a, b in itertools.pairwise(edges)]
 
     def cycle_of(self, t_us: int) -> Span:
-        return self.cycle_spans[bisect.bisect_right(self.cycle_starts, t_us) - 1]
+        if not self.lazy:
+            return self.cycle_spans[bisect.bisect_right(self.cycle_starts, t_us) - 1]
+        assert self.cycle is not None
+        bounds = self.cycle.containing_us(t_us)
+        span = self.cache.get(bounds)
+        if span is None:
+            span = self.cache[bounds] = Span.from_us(*bounds)
+        return span
+
+    def points(self, lo: int, hi: int) -> list[int]:
+        """The cycle starts inside the window that matter for ``[lo, hi)``, ascending.
+
+        Eager: all of them. Lazy: the start of the cycle containing ``lo``, those inside,
+        and the end of the cycle containing ``hi - 1``; refused with
+        :class:`~ratekit.BadSpanError` beyond :data:`MAX_PIECES`. O(cycles touched).
+        """
+        if not self.lazy:
+            return self.cycle_starts[1:]
+        if hi <= lo:
+            return []
+        if (hi - lo) // self.shortest > MAX_PIECES:
+            raise BadSpanError(
+                f"metering {format_us(lo)}..{format_us(hi)} would cut one resource's usage "
+                f"into about {(hi - lo) // self.shortest:,} pieces, one per cycle, more than "
+                f"the {MAX_PIECES:,} one call makes; meter a shorter span (as_of) or use a "
+                "longer cycle."
+            )
+        assert self.cycle is not None
+        edges = {self.cycle.containing_us(lo)[0], self.cycle.containing_us(hi - 1)[1]}
+        edges.update(self.cycle.boundaries_us(lo, hi))
+        return sorted(t for t in edges if self.start < t < self.end)
 
 
 def meter(
@@ -234,7 +297,8 @@ class _Engine:
         state: Iterable[ResourceState],
     ) -> None:
         self.meters: dict[str, Meter] = {}
-        for item in meters:
+        _iterable(records, "meter() records")
+        for item in _iterable(meters, "meter() meters"):
             if not isinstance(item, Meter):
                 raise RatekitTypeError(
                     f"meters must be Meter values, not {type(item).__name__}: {item!r}."
@@ -248,6 +312,20 @@ class _Engine:
             raise RatekitTypeError(
                 f"meter() span must be a Span, not {type(span).__name__}: {span!r}."
             )
+        if cycle is not None and not (
+            callable(getattr(cycle, "boundaries_us", None))
+            and callable(getattr(cycle, "containing_us", None))
+        ):
+            raise RatekitTypeError(
+                "meter() cycle must be a billing cycle (rk.cycles.monthly(tz=...), "
+                "rk.cycles.daily(tz=...), ...: an object with boundaries_us and containing_us) "
+                f"or None, not {type(cycle).__name__}: {cycle!r}."
+            )
+        if cuts is not None and not isinstance(cuts, Mapping):
+            raise RatekitTypeError(
+                "meter() cuts must be a mapping of meter names to instants (epoch "
+                f"microseconds), or None, not {type(cuts).__name__}: {cuts!r}."
+            )
         self.as_of_us = to_us(as_of, "meter() as_of")
         self.span = span
         end = min(span.end_us, self.as_of_us)
@@ -258,6 +336,11 @@ class _Engine:
             if name not in self.meters:
                 raise RatekitTypeError(
                     f"cuts name meter {name!r}, which is not among the meters given."
+                )
+            if not isinstance(self.cuts[name], Iterable):
+                raise RatekitTypeError(
+                    f"cuts[{name!r}] must be an iterable of instants in epoch microseconds, "
+                    f"not {self.cuts[name]!r}."
                 )
         self.cycle = cycle
         self.state: dict[tuple[str, str], ResourceState] = {}
@@ -286,7 +369,8 @@ class _Engine:
 
     def _cut_points(self, name: str) -> list[int]:
         window = self.window
-        points = set(window.cycle_starts[1:])
+        # Lazy: the cycle starts are added per resource, where it has something to meter.
+        points = set() if window.lazy else set(window.cycle_starts[1:])
         for cut in self.cuts.get(name, ()):
             if isinstance(cut, bool) or not isinstance(cut, int):
                 raise RatekitTypeError(
@@ -346,7 +430,17 @@ class _Engine:
                 in_order=events_in_order and key not in tied,
             )
             self.spans = {}
-            for name, item, points in plan:
+            resource_plan = plan
+            if window.lazy:
+                extra = sorted(
+                    {t for lo, hi in self._extent(line, per_meter, previous_state)
+                     for t in window.points(lo, hi)}
+                )  # fmt: skip
+                resource_plan = [
+                    (n, m, sorted(set(points).union(extra)) if extra else points)
+                    for n, m, points in plan
+                ]
+            for name, item, points in resource_plan:
                 if item._factor is not None:
                     if window.end > window.start:
                         self._time_rows(rows, account, resource, name, item, points, line)
@@ -372,6 +466,47 @@ class _Engine:
             )
         late = self._late_rows()
         return Usage(tuple(rows), self.anomalies.result(), tuple(states), late)
+
+    def _extent(
+        self,
+        line: _n.Timeline,
+        per_meter: Mapping[str, list[Sample]],
+        state: ResourceState | None,
+    ) -> list[tuple[int, int]]:
+        """Where a resource may have rows in the window: its running pieces and readings.
+
+        The spans are merged where they overlap. An aggregation may report a level held
+        from an earlier reading, so its readings (or a carried one) reach the window's end.
+        O((p + n) log(p + n)) for p pieces and n samples.
+        """
+        w0, w1 = self.window.start, self.window.end
+        spans: list[tuple[int, int]] = []
+        starts, statuses = line.starts, line.statuses
+        count = len(starts)
+        for index in range(count):
+            if statuses[index] == _n.RUNNING:
+                a = max(starts[index], w0)
+                b = min(starts[index + 1] if index + 1 < count else w1, w1)
+                if a < b:
+                    spans.append((a, b))
+        if state is not None and state.readings:
+            spans.append((w0, w1))
+        for name, group in per_meter.items():
+            held = not self.meters[name]._deltas
+            for sample in group:
+                since = sample.at_us if sample.since_us is None else sample.since_us
+                a = max(since, w0)
+                b = w1 if held else min(sample.at_us + 1, w1)
+                if a < b:
+                    spans.append((a, b))
+        spans.sort()
+        merged: list[tuple[int, int]] = []
+        for a, b in spans:
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        return merged
 
     # -- carried state: replays, history, late records --------------------------------------
 
@@ -531,7 +666,7 @@ class _Engine:
         window, spans = self.window, self.spans
         self.window = _Window(start, end, self.cycle, Span.from_us(start, end))
         try:
-            points = self.window.cycle_starts[1:]
+            points = self.window.points(start, end)
             for name, item in sorted(self.meters.items()):
                 if item._factor is None:
                     continue
