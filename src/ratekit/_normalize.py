@@ -377,6 +377,7 @@ class Timeline:
         "last_event_us",
         "openers",
         "order",
+        "replaced",
         "seq",
         "snapshot",
         "snapshot_index",
@@ -394,6 +395,8 @@ class Timeline:
         self.last_event_us = NEVER
         #: The events of the last build, in the order applied (see build_timeline).
         self.order: list[Event] = []
+        #: The records whose piece another replaced at the same instant (no effect).
+        self.replaced: list[str | None] = []
         #: The last piece, clock, seq and last event before event ``snapshot_index``.
         self.snapshot: tuple[int, _FrozenDict, int, str | None, int, int | None, int] | None = None
         self.snapshot_index = 0
@@ -418,7 +421,7 @@ class Timeline:
             self.starts.pop()
             self.descriptions.pop()
             self.statuses.pop()
-            self.openers.pop()
+            self.replaced.append(self.openers.pop())
             if self.statuses[-1] == status and self.descriptions[-1] == description:
                 return
         self.starts.append(at_us)

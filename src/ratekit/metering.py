@@ -48,29 +48,28 @@ Example:
 from __future__ import annotations
 
 import bisect
-import collections
 import datetime as _dt
-import functools
 import itertools
 import operator
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Final, Protocol
+from typing import Final
 
+from . import _metering_carry as _carry
+from . import _metering_samples as _samples
 from . import _normalize as _n
-from ._decimals import CONTEXT, ZERO, to_decimal
-from ._decimals import tidy as _tidy
+from ._decimals import CONTEXT, to_decimal
 from ._instants import format_us, to_us
-from .errors import BadSpanError, RatekitError, RatekitTypeError
-from .policies import DeltaPolicy, Discrete, Increment, Meter, Report, SamplePolicy, TimePolicy
+from ._window import _SCALE, _SPAN_KEY, CycleLike, _Window
+from .errors import RatekitError, RatekitTypeError
+from .policies import DeltaPolicy, Meter, Report, SamplePolicy, TimePolicy
 from .records import (
+    Anomaly,
     AnomalyKind,
     Event,
     Inventory,
     Sample,
-    SampleKind,
-    _FrozenDict,
 )
 from .spans import Span
 from .usage import (
@@ -85,13 +84,10 @@ from .usage import (
     _SET_SPAN,
     _SET_START,
     _SET_UNIT,
-    HISTORY,
-    MEMORY,
     ResourceState,
     Usage,
     UsageRow,
     _new,
-    _new_row,
     _new_span,
 )
 
@@ -102,140 +98,12 @@ __all__ = [
 # -- the engine -----------------------------------------------------------------------------
 
 
-class _CycleLike(Protocol):
-    def boundaries_us(self, start_us: int, end_us: int) -> list[int]: ...
-
-    def containing_us(self, t_us: int) -> tuple[int, int]: ...
-
-
-_SPAN_KEY: Final = 2**66  # start * _SPAN_KEY + end identifies a span of the current resource
-
-#: Cumulative functions are rounded to 1 / _SCALE = 1e-24 (see the module docstring).
-_SCALE: Final = 10**24
-
-
-def _round_ratio(numerator: int, denominator: int) -> int:
-    """``numerator / denominator`` rounded to the nearest integer, ties to even. O(1)."""
-    quotient, remainder = divmod(numerator, denominator)
-    twice = 2 * remainder
-    if twice > denominator or (twice == denominator and quotient & 1):
-        quotient += 1
-    return quotient
-
-
-def _from_scaled(units: int) -> Decimal:
-    """The Decimal of ``units`` quanta (``units * 1e-24``), tidy. O(1)."""
-    whole, fraction = divmod(units, _SCALE)
-    if not fraction:
-        return Decimal(whole)
-    return Decimal(units).scaleb(-24, CONTEXT).normalize(CONTEXT)
-
-
-def _apportion(amount: Decimal, t0: int, t1: int, t: int) -> Decimal:
-    """``F(t)`` for an amount spread over ``[t0, t1)``: exact at both ends, telescoping.
-
-    In between, ``amount * (t - t0) / (t1 - t0)`` rounded half-even to 1e-24. O(1).
-    """
-    if t <= t0:
-        return ZERO
-    if t >= t1:
-        return amount
-    p, q = amount.as_integer_ratio()
-    return _from_scaled(_round_ratio(p * (t - t0) * _SCALE, q * (t1 - t0)))
-
-
-#: A window with more cycles than this finds its cycles lazily, per resource.
-_EAGER_CYCLES: Final = 4096
-#: One call cuts one resource's usage into at most this many pieces (else it refuses).
-MAX_PIECES: Final = 1_000_000
-
-
-class _Window:
-    """The report window and its cycle pieces.
-
-    Up to :data:`_EAGER_CYCLES` cycles, they are computed once (``cycle_starts``); a window
-    of more cycles (a daily cycle over thousands of years) finds them lazily, only where a
-    resource has something to meter, so the work follows the records and the cycles they
-    touch, not the span.
-    """
-
-    __slots__ = (
-        "cache",
-        "cycle",
-        "cycle_spans",
-        "cycle_starts",
-        "end",
-        "lazy",
-        "shortest",
-        "start",
-    )
-
-    def __init__(self, start: int, end: int, cycle: _CycleLike | None, report: Span) -> None:
-        self.start = start
-        self.end = end
-        self.cycle = cycle
-        self.lazy = False
-        self.cache: dict[tuple[int, int], Span] = {}
-        self.shortest = 1
-        if cycle is None or end <= start:
-            self.cycle_starts = [start]
-            self.cycle_spans = [report]
-            return
-        first = cycle.containing_us(start)
-        # Cycles of one kind vary little in length (a month 28 to 31 days, a day 23 to 25
-        # hours): half the first one's length bounds them all from below.
-        self.shortest = max((first[1] - first[0]) // 2, 1)
-        if (end - start) // self.shortest > _EAGER_CYCLES:
-            self.lazy = True
-            self.cycle_starts = [start]
-            self.cycle_spans = []
-            return
-        inner = [b for b in cycle.boundaries_us(start, end) if start < b < end]
-        last = cycle.containing_us(end - 1)[1]
-        edges = [first[0], *inner, last]
-        self.cycle_starts = edges[:-1]
-        self.cycle_spans = [Span.from_us(a, b) for a, b in itertools.pairwise(edges)]
-
-    def cycle_of(self, t_us: int) -> Span:
-        if not self.lazy:
-            return self.cycle_spans[bisect.bisect_right(self.cycle_starts, t_us) - 1]
-        assert self.cycle is not None
-        bounds = self.cycle.containing_us(t_us)
-        span = self.cache.get(bounds)
-        if span is None:
-            span = self.cache[bounds] = Span.from_us(*bounds)
-        return span
-
-    def points(self, lo: int, hi: int) -> list[int]:
-        """The cycle starts inside the window that matter for ``[lo, hi)``, ascending.
-
-        Eager: all of them. Lazy: the start of the cycle containing ``lo``, those inside,
-        and the end of the cycle containing ``hi - 1``; refused with
-        :class:`~ratekit.BadSpanError` beyond :data:`MAX_PIECES`. O(cycles touched).
-        """
-        if not self.lazy:
-            return self.cycle_starts[1:]
-        if hi <= lo:
-            return []
-        if (hi - lo) // self.shortest > MAX_PIECES:
-            raise BadSpanError(
-                f"metering {format_us(lo)}..{format_us(hi)} would cut one resource's usage "
-                f"into about {(hi - lo) // self.shortest:,} pieces, one per cycle, more than "
-                f"the {MAX_PIECES:,} one call makes; meter a shorter span (as_of) or use a "
-                "longer cycle."
-            )
-        assert self.cycle is not None
-        edges = {self.cycle.containing_us(lo)[0], self.cycle.containing_us(hi - 1)[1]}
-        edges.update(self.cycle.boundaries_us(lo, hi))
-        return sorted(t for t in edges if self.start < t < self.end)
-
-
 def meter(
     records: Iterable[Event | Sample | Inventory],
     meters: Iterable[Meter],
     *,
     span: Span,
-    cycle: _CycleLike | None,
+    cycle: CycleLike | None,
     as_of: _dt.datetime | str,
     cuts: Mapping[str, Iterable[int]] | None = None,
     state: Iterable[ResourceState] = (),
@@ -291,13 +159,15 @@ class _Engine:
         records: Iterable[Event | Sample | Inventory],
         meters: Iterable[Meter],
         span: Span,
-        cycle: _CycleLike | None,
+        cycle: CycleLike | None,
         as_of: _dt.datetime | str,
         cuts: Mapping[str, Iterable[int]] | None,
         state: Iterable[ResourceState],
     ) -> None:
         self.meters: dict[str, Meter] = {}
         _iterable(records, "meter() records")
+        if not isinstance(records, list | tuple):
+            records = list(records)
         for item in _iterable(meters, "meter() meters"):
             if not isinstance(item, Meter):
                 raise RatekitTypeError(
@@ -361,6 +231,7 @@ class _Engine:
         self.late: dict[tuple[str, str, str, int, int], list[typing.Any]] = {}
         self.late_ids: dict[tuple[str, str, str], list[str | None]] = {}
         self.anomalies = _n.Anomalies()
+        self.replaced: set[str] = set()  # records whose piece another replaced at once
         self.spans: dict[int, Span] = {}  # the current resource's row spans, by start and end
         self.descriptions: _n.Descriptions = {}  # equal descriptions, shared (see _n._shared)
         # Per time-based meter, the level of each description met, by id(description);
@@ -380,7 +251,7 @@ class _Engine:
                 points.add(cut)
         return sorted(points)
 
-    def run(self) -> Usage:
+    def run(self) -> Usage:  # noqa: PLR0912 - one pass over the resources
         accepted = {
             name: frozenset(
                 kind
@@ -407,19 +278,22 @@ class _Engine:
             for name, group in per_meter.items():
                 # Records that arrived in time order need no sorting (see _n.Grouped).
                 if len(group) > 1 and (not samples_in_order or (*key, name) in tied):
-                    _sort_samples(group)
+                    _samples.sort_samples(group)
             sample_times: list[int] = []
             if inventories and per_meter:
                 sample_times = sorted(s.at_us for group in per_meter.values() for s in group)
             previous_state = self.state.get(key)
             new_events: Sequence[Event] = events.get(key, ())
             if previous_state is not None and previous_state.applied:
-                new_events, per_meter = self._forget_replays(previous_state, new_events, per_meter)
+                new_events, per_meter = _carry.forget_replays(
+                    self, previous_state, new_events, per_meter
+                )
             limit = self.through
             if previous_state is not None and previous_state.through_us is not None:
                 limit = previous_state.through_us
             self.late_before = None if limit is None else min(limit, window.start)
-            line = self._timeline(
+            line = _carry.timeline(
+                self,
                 account,
                 resource,
                 new_events,
@@ -429,6 +303,8 @@ class _Engine:
                 limit,
                 in_order=events_in_order and key not in tied,
             )
+            if line.replaced:
+                self.replaced.update(i for i in line.replaced if i is not None)
             self.spans = {}
             resource_plan = plan
             if window.lazy:
@@ -446,14 +322,23 @@ class _Engine:
                         self._time_rows(rows, account, resource, name, item, points, line)
                     continue
                 readings = per_meter.get(name)
-                previous = _previous_reading(previous_state, account, resource, name)
+                previous = _carry.previous_reading(previous_state, account, resource, name)
                 if not readings and previous is None:
                     continue
-                self._sample_rows(
-                    rows, account, resource, name, item, points, line, readings or [], previous
+                _samples.sample_rows(
+                    self,
+                    rows,
+                    account,
+                    resource,
+                    name,
+                    item,
+                    points,
+                    line,
+                    readings or [],
+                    previous,
                 )
             states.append(
-                _state_of(
+                _carry.state_of(
                     account,
                     resource,
                     line,
@@ -464,8 +349,56 @@ class _Engine:
                     bool(inventories),
                 )
             )
-        late = self._late_rows()
-        return Usage(tuple(rows), self.anomalies.result(), tuple(states), late)
+        late = _carry.late_rows(self)
+        anomalies = self.anomalies.result()
+        no_effect = self._no_effect(rows, late, anomalies)
+        return Usage(tuple(rows), anomalies, tuple(states), late, no_effect)
+
+    def _no_effect(
+        self,
+        rows: Sequence[UsageRow],
+        late: Sequence[UsageRow],
+        anomalies: Sequence[Anomaly],
+    ) -> tuple[tuple[str, str], ...]:
+        """Each record id in no row, late row or anomaly, with the reason (see docs/usage.md).
+
+        The ids are gathered at C speed; only the records left over are looked at. O(n).
+        """
+        records = typing.cast("Sequence[Event | Sample | Inventory]", self.records)
+        ids = list(map(_RECORD_ID, records))
+        missing = set(ids)
+        missing.discard(None)
+        if not missing:
+            return ()
+        missing.difference_update(itertools.chain.from_iterable(map(_ROW_IDS, rows)))
+        missing.difference_update(itertools.chain.from_iterable(map(_ROW_IDS, late)))
+        missing.difference_update(itertools.chain.from_iterable(map(_ROW_IDS, anomalies)))
+        if not missing:
+            return ()
+        timed = any(item._factor is not None for item in self.meters.values())
+        w0 = self.window.start
+        found: dict[str, str] = {}
+        for record in itertools.compress(records, map(missing.__contains__, ids)):
+            record_id = typing.cast(str, record.id)
+            if record_id in found:
+                continue
+            at_us = record.at_us
+            if at_us >= self.as_of_us:
+                reason = "not_yet"
+            elif record_id in self.replaced:
+                reason = "replaced"
+            elif isinstance(record, Inventory):
+                reason = "confirmed"
+            elif at_us < w0:
+                reason = "before_span"
+            elif isinstance(record, Event):
+                reason = "no_change" if timed else "no_time_meter"
+            elif record.kind == "counter":
+                reason = "baseline"
+            else:
+                reason = "no_change"
+            found[record_id] = reason
+        return tuple(sorted(found.items()))
 
     def _extent(
         self,
@@ -507,297 +440,6 @@ class _Engine:
             else:
                 merged.append((a, b))
         return merged
-
-    # -- carried state: replays, history, late records --------------------------------------
-
-    def _forget_replays(
-        self,
-        state: ResourceState,
-        new_events: Sequence[Event],
-        per_meter: dict[str, list[Sample]],
-    ) -> tuple[Sequence[Event], dict[str, list[Sample]]]:
-        """Drop the records the state remembers applying: replays, reported as duplicates."""
-        known = {record_id for _, record_id in state.applied}
-
-        def fresh(record: Event | Sample) -> bool:
-            if record.id is None or record.id not in known:
-                return True
-            self.anomalies.add(
-                record.at_us,
-                record.account,
-                record.resource,
-                "duplicate",
-                f"{_n.label(record)} was applied by an earlier call: the replay is ignored.",
-                (record.id,),
-            )
-            return False
-
-        kept_events = [event for event in new_events if fresh(event)]
-        kept = {name: [s for s in group if fresh(s)] for name, group in per_meter.items()}
-        return kept_events, {name: group for name, group in kept.items() if group}
-
-    def _timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
-        self,
-        account: str,
-        resource: str,
-        new_events: Sequence[Event],
-        inventories: Sequence[Inventory],
-        sample_times: Sequence[int],
-        state: ResourceState | None,
-        limit: int | None,
-        *,
-        in_order: bool,
-    ) -> _n.Timeline:
-        """The resource's timeline: the state's base, its history, then the new events.
-
-        When a new event belongs before the state's clock (``limit``) or before an event of
-        the history, everything since the base is re-applied in order, and the difference
-        with what earlier calls metered before ``limit`` is recorded as late.
-        """
-        history = list(state.history) if state is not None else []
-        base = state
-        if state is not None and history:
-            base = state.base or ResourceState(account, resource, "unknown", {})
-        total = len(history) + len(new_events)
-        snapshot_at = total - HISTORY if total > HISTORY else None
-        slow = False
-        if new_events and (limit is not None or history):
-            first_us = min(event.at_us for event in new_events)
-            if limit is not None and first_us < limit:
-                slow = True
-            elif history:
-                combined = history + list(new_events)
-                _n._event_order(combined)
-                slow = first_us <= max(event.at_us for event in history) or any(
-                    a is not b for a, b in zip(combined, history, strict=False)
-                )
-        if not slow:
-            line = _restore(base) if base is not None else None
-            before = len(history)
-            if history:
-                line = _n.build_timeline(
-                    account,
-                    resource,
-                    history,
-                    (),
-                    (),
-                    _n.Anomalies(),
-                    line,
-                    self.descriptions,
-                    snapshot_at=snapshot_at
-                    if snapshot_at is not None and snapshot_at < before
-                    else None,
-                )
-            later = line is None or line.snapshot is None
-            built = _n.build_timeline(
-                account,
-                resource,
-                new_events,
-                inventories,
-                sample_times,
-                self.anomalies,
-                line,
-                self.descriptions,
-                in_order=in_order,
-                snapshot_at=snapshot_at - before if later and snapshot_at is not None else None,
-            )
-            if before:
-                if later and built.snapshot is not None:
-                    built.snapshot_index += before
-                built.order = history + built.order
-            return built
-        old_anomalies = _n.Anomalies()
-        old = _n.build_timeline(
-            account,
-            resource,
-            history,
-            (),
-            (),
-            old_anomalies,
-            _restore(base) if base is not None else None,
-            self.descriptions,
-        )
-        new_anomalies = _n.Anomalies()
-        line = _n.build_timeline(
-            account,
-            resource,
-            [*history, *new_events],
-            inventories,
-            sample_times,
-            new_anomalies,
-            _restore(base) if base is not None else None,
-            self.descriptions,
-            snapshot_at=snapshot_at,
-        )
-        seen = collections.Counter(item[5] for item in old_anomalies._items)
-        for at_us, a_account, a_resource, _, _, anomaly in new_anomalies._items:
-            if seen[anomaly]:
-                seen[anomaly] -= 1
-                continue
-            self.anomalies.add(
-                at_us, a_account, a_resource, anomaly.kind, anomaly.message, anomaly.record_ids
-            )
-        if limit is not None:
-            # Nothing changes before the first new event in the order applied.
-            fresh = {id(event) for event in new_events}
-            first = next(i for i, event in enumerate(line.order) if id(event) in fresh)
-            start = min(event.at_us for event in line.order[first:])
-            if base is not None and base.clock_us is not None:
-                start = max(start, base.clock_us)
-            if start < limit:
-                # The records stamped before the clock, or else those that re-order it.
-                ids = [event.id for event in new_events if event.at_us < limit] or [
-                    event.id for event in new_events
-                ]
-                self._late_time(account, resource, old, line, start, limit, ids)
-        return line
-
-    def _late_time(  # noqa: PLR0917 - private plumbing of plain values
-        self,
-        account: str,
-        resource: str,
-        old: _n.Timeline,
-        new: _n.Timeline,
-        start: int,
-        end: int,
-        ids: list[str | None],
-    ) -> None:
-        """Record what ``new`` changes over ``[start, end)`` against ``old``, per time meter."""
-        window, spans = self.window, self.spans
-        self.window = _Window(start, end, self.cycle, Span.from_us(start, end))
-        try:
-            points = self.window.points(start, end)
-            for name, item in sorted(self.meters.items()):
-                if item._factor is None:
-                    continue
-                self.late_ids.setdefault((account, resource, name), []).extend(ids)
-                totals: dict[tuple[int, int], list[typing.Any]] = {}
-                for sign, line in ((-1, old), (1, new)):
-                    self.spans = {}
-                    found: list[UsageRow] = []
-                    self._time_rows(found, account, resource, name, item, points, line)
-                    for row in found:
-                        entry = totals.setdefault(
-                            (row.cycle.start_us, row.cycle.end_us), [ZERO, row.description]
-                        )
-                        change = row.quantity if sign > 0 else CONTEXT.minus(row.quantity)
-                        entry[0] = CONTEXT.add(entry[0], change)
-                        if sign > 0:
-                            entry[1] = row.description
-                for (c0, c1), (quantity, description) in totals.items():
-                    self._late_add(
-                        account, resource, name, c0, c1, max(start, c0), quantity, description
-                    )
-        finally:
-            self.window, self.spans = window, spans
-
-    def _late_add(  # noqa: PLR0917 - private plumbing of plain values
-        self,
-        account: str,
-        resource: str,
-        name: str,
-        c0: int,
-        c1: int,
-        first_us: int,
-        quantity: Decimal,
-        description: Mapping[str, object],
-    ) -> None:
-        entry = self.late.setdefault(
-            (account, resource, name, c0, c1), [ZERO, first_us, description]
-        )
-        entry[0] = CONTEXT.add(entry[0], quantity)
-        entry[1] = min(entry[1], first_us)
-
-    def _late_cycles(self, t0: int, t1: int) -> list[tuple[int, int, int, int]]:
-        """``[t0, t1)`` cut at cycle boundaries: ``(a, b, cycle start, cycle end)``."""
-        if self.cycle is None:
-            return [(t0, t1, t0, t1)]
-        out = []
-        a = t0
-        while a < t1:
-            c0, c1 = self.cycle.containing_us(a)
-            b = min(c1, t1)
-            out.append((a, b, c0, c1))
-            a = b
-        return out
-
-    def _late_increment(  # noqa: PLR0917 - private plumbing of plain values
-        self,
-        account: str,
-        resource: str,
-        name: str,
-        line: _n.Timeline,
-        increment: Increment,
-        limit: int,
-    ) -> None:
-        """Record the part of an increment that lies before ``limit``."""
-        t0, t1, amount, record_ids = increment
-        self.late_ids.setdefault((account, resource, name), []).extend(record_ids)
-        if t0 == t1:
-            c0, c1 = (t0, t0 + 1) if self.cycle is None else self.cycle.containing_us(t0)
-            description = line.descriptions[line.index_at(t0)]
-            self._late_add(account, resource, name, c0, c1, t0, amount, description)
-            return
-        for a, b, c0, c1 in self._late_cycles(t0, min(t1, limit)):
-            part = CONTEXT.subtract(_apportion(amount, t0, t1, b), _apportion(amount, t0, t1, a))
-            description = line.descriptions[line.index_at(a)]
-            self._late_add(account, resource, name, c0, c1, a, part, description)
-
-    def _late_rows(self) -> tuple[UsageRow, ...]:
-        """The late rows, and a ``"late"`` anomaly per row (or per resource without one)."""
-        rows = []
-        reported: set[tuple[str, str]] = set()
-        for key in sorted(self.late):
-            account, resource, name, c0, c1 = key
-            quantity, first_us, description = self.late[key]
-            if not quantity:
-                continue
-            item = self.meters[name]
-            end = min(c1, self.through if self.through is not None else c1)
-            end = max(end, first_us)
-            row = _new_row(
-                account,
-                name,
-                resource,
-                Span.from_us(first_us, max(end, first_us)),
-                Span.from_us(c0, c1),
-                _tidy(quantity),
-                item.unit,
-                typing.cast(_FrozenDict, description),
-                tuple(
-                    dict.fromkeys(i for i in self.late_ids.get((account, resource, name), ()) if i)
-                ),
-            )
-            rows.append(row)
-            reported.add((account, resource))
-            self.anomalies.add(
-                first_us,
-                account,
-                resource,
-                "late",
-                f"late records of {resource!r} of {account!r} change meter {name!r} by "
-                f"{row.quantity} {item.unit} over {format_us(row.span.start_us)}.."
-                f"{format_us(row.span.end_us)}, before what was already metered: see "
-                "Usage.late.",
-                row.record_ids,
-            )
-        unreported: dict[tuple[str, str], list[str | None]] = {}
-        for (account, resource, _), ids in sorted(self.late_ids.items()):
-            if (account, resource) not in reported:
-                unreported.setdefault((account, resource), []).extend(ids)
-        for (account, resource), ids in unreported.items():
-            known = tuple(dict.fromkeys(i for i in ids if i))
-            self.anomalies.add(
-                self.window.start,
-                account,
-                resource,
-                "late",
-                f"late records of {resource!r} of {account!r} belong before what was already "
-                "metered; they change no quantity there (a non-additive meter's cycle must be "
-                "aggregated again from all its readings).",
-                known,
-            )
-        return tuple(rows)
 
     def _time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         self,
@@ -957,300 +599,6 @@ class _Engine:
             return [w0, *sorted(set(points).union(inner))]
         return [w0, *points]
 
-    def _sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
-        self,
-        rows: list[UsageRow],
-        account: str,
-        resource: str,
-        name: str,
-        item: Meter,
-        points: list[int],
-        line: _n.Timeline,
-        readings: list[Sample],
-        previous: Sample | None,
-    ) -> None:
-        window = self.window
-        w0, w1 = window.start, window.end
-        deleted_at = _deleted_from(line)
-        if deleted_at is not None:
-            for sample in readings:
-                # A sample stamped at the delete instant itself is the last report of a
-                # resource going away; only a later one is odd.
-                if sample.at_us <= deleted_at:
-                    continue
-                index = line.index_at(sample.at_us)
-                if line.statuses[index] == _n.DELETED and line.starts[index] < sample.at_us:
-                    self.anomalies.add(
-                        sample.at_us,
-                        account,
-                        resource,
-                        "after_delete",
-                        f"{_n.label(sample)} measures {resource!r} at {format_us(sample.at_us)}, "
-                        "after the resource was deleted: it is counted, with no description.",
-                        (sample.id,),
-                    )
-        if w1 <= w0:
-            if item._deltas:
-                # Nothing to report on, but the policy's anomalies (resets) still count.
-                list(
-                    typing.cast(DeltaPolicy, item.policy).increments(
-                        readings, previous, self._reporter(account, resource)
-                    )
-                )
-            return
-        pieces = self._pieces(points, line)
-        count = len(pieces)
-        policy = item.policy
-        if item._deltas:
-            sums: list[Decimal | None] = [None] * count
-            ids: list[list[str] | None] = [None] * count
-            bisect_right = bisect.bisect_right
-            add = CONTEXT.add
-            increments: Iterable[Increment]
-            distinct = False  # whether each piece's ids are known to be distinct
-            late_before = self.late_before
-            if late_before is not None and type(policy) is Discrete:
-                # Deltas at an instant before the state's clock are late; the fast paths
-                # below skip them, and the deltas over a span go through the loop.
-                for sample in readings:
-                    if sample.since_us is None and sample.at_us < late_before:
-                        sid = sample.id
-                        self._late_increment(
-                            account,
-                            resource,
-                            name,
-                            line,
-                            (
-                                sample.at_us,
-                                sample.at_us,
-                                sample.value,
-                                () if sid is None else (sid,),
-                            ),
-                            late_before,
-                        )
-            if late_before is not None and type(policy) is not Discrete:
-                increments = typing.cast(DeltaPolicy, policy).increments(
-                    readings, previous, self._reporter(account, resource)
-                )
-            elif type(policy) is Discrete and _sum_columns(readings, pieces, w1, sums, ids):
-                # The hot path of Discrete.increments for deltas at an instant only.
-                increments = ()
-                distinct = True
-            elif type(policy) is Discrete:
-                # The hot path of Discrete.increments: the deltas at an instant are summed
-                # into their pieces directly; the deltas over a span go through the loop.
-                increments = _sum_instant_deltas(readings, pieces, w1, sums, ids)
-            else:
-                increments = typing.cast(DeltaPolicy, policy).increments(
-                    readings, previous, self._reporter(account, resource)
-                )
-            for increment in increments:
-                t0, t1, amount, record_ids = increment
-                if late_before is not None and t0 < late_before:
-                    self._late_increment(account, resource, name, line, increment, late_before)
-                if t0 == t1 or (t0 >= w0 and t1 <= w1):
-                    # At an instant, or possibly within one piece.
-                    if t0 < w0 or t0 >= w1:
-                        continue
-                    k = bisect_right(pieces, t0) - 1
-                    if t0 == t1 or k + 1 >= count or t1 <= pieces[k + 1]:
-                        total = sums[k]
-                        sums[k] = amount if total is None else add(total, amount)
-                        if record_ids:
-                            found = ids[k]
-                            if found is None:
-                                ids[k] = list(record_ids)
-                            else:
-                                found.extend(record_ids)
-                        continue
-                c0 = max(t0, w0)
-                c1 = min(t1, w1)
-                if c0 >= c1:
-                    continue
-                k = bisect_right(pieces, c0) - 1
-                while k < count and pieces[k] < c1:
-                    a = max(pieces[k], c0)
-                    b = min(pieces[k + 1] if k + 1 < count else w1, c1)
-                    part = CONTEXT.subtract(
-                        _apportion(amount, t0, t1, b), _apportion(amount, t0, t1, a)
-                    )
-                    total = sums[k]
-                    sums[k] = part if total is None else add(total, part)
-                    if record_ids:
-                        found = ids[k]
-                        if found is None:
-                            ids[k] = list(record_ids)
-                        else:
-                            found.extend(record_ids)
-                    k += 1
-            for k, total in enumerate(sums):
-                if total is None:
-                    continue
-                a = pieces[k]
-                b = pieces[k + 1] if k + 1 < count else w1
-                found = ids[k]
-                rows.append(
-                    _new_row(
-                        account,
-                        name,
-                        resource,
-                        self._span(a, b),
-                        window.cycle_of(a),
-                        _tidy(total),
-                        item.unit,
-                        line.descriptions[line.index_at(a)],
-                        ()
-                        if found is None
-                        else tuple(found)
-                        if distinct
-                        else tuple(dict.fromkeys(found)),
-                    )
-                )
-            return
-        aggregate = typing.cast(SamplePolicy, policy).aggregate
-        times = [sample.at_us for sample in readings]
-        if self.late_before is not None and times and times[0] < self.late_before:
-            self._late_readings(account, resource, name, item, line, readings, times)
-        if not item._additive:
-            self._whole_cycle_rows(
-                rows, account, resource, name, item, pieces, line, readings, times, previous
-            )
-            return
-        for k in range(count):
-            a = pieces[k]
-            b = pieces[k + 1] if k + 1 < count else w1
-            lo = bisect.bisect_left(times, a)
-            hi = bisect.bisect_left(times, b)
-            before = readings[lo - 1] if lo > 0 else previous
-            inside = readings[lo:hi]
-            if not inside and before is None:
-                continue
-            quantity = aggregate(inside, a, b, before)
-            if quantity is None:
-                continue
-            rows.append(
-                _new_row(
-                    account,
-                    name,
-                    resource,
-                    self._span(a, b),
-                    window.cycle_of(a),
-                    _tidy(quantity),
-                    item.unit,
-                    line.descriptions[line.index_at(a)],
-                    tuple(s.id for s in inside if s.id is not None),
-                )
-            )
-
-    def _late_readings(  # noqa: PLR0917 - private plumbing of plain values
-        self,
-        account: str,
-        resource: str,
-        name: str,
-        item: Meter,
-        line: _n.Timeline,
-        readings: list[Sample],
-        times: list[int],
-    ) -> None:
-        """Readings of an aggregation stamped before the state's clock.
-
-        An additive aggregation's late readings are aggregated per cycle into late rows;
-        a non-additive one's cannot be corrected by a quantity (the cycle's aggregate must
-        be computed again from all its readings): they are reported, with no quantity.
-        """
-        limit = self.late_before
-        assert limit is not None
-        late = readings[: bisect.bisect_left(times, limit)]
-        self.late_ids.setdefault((account, resource, name), []).extend(s.id for s in late)
-        if not item._additive:
-            return
-        aggregate = typing.cast(SamplePolicy, item.policy).aggregate
-        by_cycle: dict[tuple[int, int], list[Sample]] = {}
-        for sample in late:
-            bounds = (
-                (sample.at_us, sample.at_us + 1)
-                if self.cycle is None
-                else self.cycle.containing_us(sample.at_us)
-            )
-            by_cycle.setdefault(bounds, []).append(sample)
-        for (c0, c1), group in by_cycle.items():
-            quantity = aggregate(group, c0, c1, None)
-            if quantity is not None:
-                description = line.descriptions[line.index_at(group[0].at_us)]
-                self._late_add(
-                    account, resource, name, c0, c1, group[0].at_us, quantity, description
-                )
-
-    def _whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
-        self,
-        rows: list[UsageRow],
-        account: str,
-        resource: str,
-        name: str,
-        item: Meter,
-        pieces: list[int],
-        line: _n.Timeline,
-        readings: list[Sample],
-        times: list[int],
-        previous: Sample | None,
-    ) -> None:
-        """Rows of a non-additive meter: one aggregate per cycle, shared out in time.
-
-        The aggregate is computed once over the part ``[c0, c1)`` of each cycle inside the
-        window; each piece ``[a, b)`` of it (cut where the description or the price
-        changes) gets the share ``F(b) - F(a)`` with ``F`` the aggregate apportioned
-        linearly over ``[c0, c1)`` (exact at both ends), so the rows of a cycle add up to
-        its aggregate exactly. O(n + p) for n readings and p pieces.
-        """
-        window = self.window
-        w1 = window.end
-        aggregate = typing.cast(SamplePolicy, item.policy).aggregate
-        count = len(pieces)
-        k = 0
-        while k < count:
-            cycle = window.cycle_of(pieces[k])
-            c0 = pieces[k]
-            j = k + 1
-            while j < count and pieces[j] < cycle.end_us:
-                j += 1
-            c1 = pieces[j] if j < count else w1
-            lo = bisect.bisect_left(times, c0)
-            hi = bisect.bisect_left(times, c1)
-            before = readings[lo - 1] if lo > 0 else previous
-            inside = readings[lo:hi]
-            quantity = None
-            if inside or before is not None:
-                quantity = aggregate(inside, c0, c1, before)
-            if quantity is not None:
-                whole = _tidy(quantity)
-                ids = tuple(s.id for s in inside if s.id is not None)
-                for m in range(k, j):
-                    a = pieces[m]
-                    b = pieces[m + 1] if m + 1 < count else w1
-                    share = (
-                        whole
-                        if a == c0 and b == c1
-                        else _tidy(
-                            CONTEXT.subtract(
-                                _apportion(whole, c0, c1, b), _apportion(whole, c0, c1, a)
-                            )
-                        )
-                    )
-                    rows.append(
-                        _new_row(
-                            account,
-                            name,
-                            resource,
-                            self._span(a, b),
-                            cycle,
-                            share,
-                            item.unit,
-                            line.descriptions[line.index_at(a)],
-                            ids,
-                        )
-                    )
-            k = j
-
     def _reporter(self, account: str, resource: str) -> Report:
         anomalies = self.anomalies
 
@@ -1261,225 +609,8 @@ class _Engine:
         return report
 
 
-def _sum_instant_deltas(
-    readings: Sequence[Sample],
-    pieces: list[int],
-    end_us: int,
-    sums: list[Decimal | None],
-    ids: list[list[str] | None],
-) -> list[Increment]:
-    """Add each delta at an instant to the piece containing it; return the other deltas.
-
-    Exactly what :meth:`Discrete.increments` and the general loop of the engine do, in one
-    pass. ``pieces`` are the starts of the pieces, the last one ending at ``end_us``.
-    O(n) for readings in time order (a bisection only when the piece changes).
-    """
-    over_spans: list[Increment] = []
-    count = len(pieces)
-    start_us = pieces[0]
-    k = 0
-    low = start_us
-    high = pieces[1] if count > 1 else end_us
-    add = CONTEXT.add
-    for sample in readings:
-        at_us = sample.at_us
-        since_us = sample.since_us
-        if since_us is not None and since_us != at_us:
-            sid = sample.id
-            over_spans.append((since_us, at_us, sample.value, () if sid is None else (sid,)))
-            continue
-        if at_us < start_us or at_us >= end_us:
-            continue
-        if not low <= at_us < high:
-            k = bisect.bisect_right(pieces, at_us) - 1
-            low = pieces[k]
-            high = pieces[k + 1] if k + 1 < count else end_us
-        total = sums[k]
-        value = sample.value
-        sums[k] = value if total is None else add(total, value)
-        sid = sample.id
-        if sid is not None:
-            found = ids[k]
-            if found is None:
-                ids[k] = [sid]
-            else:
-                found.append(sid)
-    return over_spans
-
-
-_SINCE: Final = operator.attrgetter("since_us")
-_VALUE: Final = operator.attrgetter("value")
-_ID: Final = operator.attrgetter("id")
-
-
-def _sum_columns(
-    readings: Sequence[Sample],
-    pieces: list[int],
-    end_us: int,
-    sums: list[Decimal | None],
-    ids: list[list[str] | None],
-) -> bool:
-    """What :func:`_sum_instant_deltas` does, at C speed, when every delta is at an instant.
-
-    Returns ``False``, having done nothing, when some delta covers a span. ``readings``
-    are in time order; each piece sums a slice of their values, as the same left fold in
-    the same order. One resource's samples have distinct ids (grouping drops replays), so
-    a piece's ids need no deduplication. O(n + p log n) for p pieces.
-    """
-    if list(map(_SINCE, readings)).count(None) != len(readings):
-        return False
-    times = list(map(_n._BY_TIME, readings))
-    values = list(map(_VALUE, readings))
-    column = list(map(_ID, readings))
-    count = len(pieces)
-    add = CONTEXT.add
-    lo = bisect.bisect_left(times, pieces[0])
-    for k in range(count):
-        hi = bisect.bisect_left(times, pieces[k + 1] if k + 1 < count else end_us, lo)
-        if hi > lo:
-            sums[k] = functools.reduce(add, values[lo:hi])
-            found = list(filter(None, column[lo:hi]))
-            if found:
-                ids[k] = found
-        lo = hi
-    return True
-
-
-def _sort_samples(samples: list[Sample]) -> None:
-    """Sort by ``(at, seq, value, id)``: by time at C speed, the full key only on ties."""
-    samples.sort(key=_n._BY_TIME)
-    times = list(map(_n._BY_TIME, samples))
-    if len(set(times)) != len(times):
-        samples.sort(key=_sample_order)
-
-
-def _sample_order(sample: Sample) -> tuple[int, int, Decimal, str]:
-    seq = sample.seq
-    return (sample.at_us, -1 if seq is None else seq, sample.value, sample.id or "")
-
-
-def _deleted_from(line: _n.Timeline) -> int | None:
-    for start, status in zip(line.starts, line.statuses, strict=True):
-        if status == _n.DELETED:
-            return start
-    return None
-
-
-def _restore(state: ResourceState) -> _n.Timeline:
-    line = _n.Timeline()
-    status = _n.STATUS_NAMES.index(state.status)
-    if status != _n.UNKNOWN and state.since_us is not None:
-        description = state.description
-        assert isinstance(description, _FrozenDict)
-        line.push(state.since_us, description, status, state.opened_by)
-    if state.clock_us is not None:
-        line.clock_us = state.clock_us
-        line.last_event_us = state.clock_us
-    line.seq = state.seq
-    return line
-
-
-def _previous_reading(
-    state: ResourceState | None, account: str, resource: str, name: str
-) -> Sample | None:
-    if state is None:
-        return None
-    for meter_name, at_us, value, kind, record_id in state.readings:
-        if meter_name == name:
-            sample = object.__new__(Sample)
-            sample.__attrs_init__(
-                account,
-                resource,
-                meter_name,
-                at_us,
-                value,
-                typing.cast("SampleKind", kind),
-                None,
-                record_id,
-                None,
-            )
-            return sample
-    return None
-
-
-def _state_of(  # noqa: PLR0917 - private plumbing of plain values
-    account: str,
-    resource: str,
-    line: _n.Timeline,
-    per_meter: Mapping[str, list[Sample]],
-    previous: ResourceState | None,
-    new_events: Sequence[Event],
-    through_us: int,
-    settled: bool,
-) -> ResourceState:
-    readings = {entry[0]: entry for entry in (previous.readings if previous else ())}
-    for name, samples in per_meter.items():
-        if samples:
-            last = samples[-1]
-            known = readings.get(name)
-            if known is None or known[1] <= last.at_us:
-                readings[name] = (name, last.at_us, last.value, last.kind, last.id)
-    applied = list(previous.applied) if previous is not None else []
-    fresh = [(event.at_us, event.id) for event in new_events if event.id is not None]
-    for samples in per_meter.values():
-        fresh.extend((s.at_us, s.id) for s in samples if s.id is not None)
-    if fresh:
-        applied.extend(fresh)
-        applied.sort()
-        del applied[:-MEMORY]
-    history: tuple[Event, ...] = ()
-    base: ResourceState | None = None
-    if not settled:
-        index = line.snapshot_index if line.snapshot is not None else 0
-        history = tuple(line.order[index:])
-        if history and line.snapshot is not None:
-            start, description, status, opener, clock_us, seq, _ = line.snapshot
-            base = ResourceState(
-                account,
-                resource,
-                _n.STATUS_NAMES[status],
-                description,
-                start if status != _n.UNKNOWN else None,
-                opener,
-                clock_us if clock_us != _n.NEVER else None,
-                seq,
-            )
-        elif history and previous is not None:
-            base = previous.base if previous.history else _without_memory(previous)
-    if base is not None and base == ResourceState(account, resource, "unknown", {}):
-        base = None  # a resource never seen before the history: the default base
-    status = line.statuses[-1]
-    if previous is not None and previous.through_us is not None:
-        through_us = max(through_us, previous.through_us)
-    return ResourceState(
-        account,
-        resource,
-        _n.STATUS_NAMES[status],
-        line.descriptions[-1],
-        line.starts[-1] if status != _n.UNKNOWN else None,
-        line.openers[-1],
-        line.clock_us if line.clock_us != _n.NEVER else None,
-        line.seq,
-        tuple(readings[name] for name in sorted(readings)),
-        through_us,
-        tuple(applied),
-        history,
-        base,
-    )
-
-
-def _without_memory(state: ResourceState) -> ResourceState:
-    """The piece, clock and seq of ``state``: a base for a history."""
-    return ResourceState(
-        state.account,
-        state.resource,
-        state.status,
-        state.description,
-        state.since_us,
-        state.opened_by,
-        state.clock_us,
-        state.seq,
-    )
+_RECORD_ID: Final = operator.attrgetter("id")
+_ROW_IDS: Final = operator.attrgetter("record_ids")
 
 
 def _iterable(value: object, what: str) -> Iterable[object]:

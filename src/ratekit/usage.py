@@ -565,6 +565,33 @@ class Usage:
     """Continuing from a state: what late records change before the state's clock, as rows
     (a negative quantity takes away), per account, meter, resource and cycle; each has a
     ``"late"`` anomaly. Rows plus late rows over a run of calls equal one call over all."""
+    no_effect: tuple[tuple[str, str], ...] = ()
+    """``(record id, reason)`` of every record with an id that is in no row, late row or
+    anomaly, by id: what :meth:`accounted` adds up (see ``docs/usage.md`` for the reasons)."""
+
+    def accounted(self) -> frozenset[str]:
+        """Every record id the result accounts for. O(n).
+
+        An id is in a row, a late row, an anomaly or :attr:`no_effect`; every id given to
+        :func:`~ratekit.meter` is in it.
+
+        Example:
+            >>> import ratekit as rk
+            >>> counter = rk.Meter("egress", "B", rk.Counter())
+            >>> usage = rk.meter([rk.Sample("a", "ip", "egress", "2026-03-01T10:00:00Z", 900,
+            ...                             kind="counter", id="c1")], [counter],
+            ...                  span=rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"),
+            ...                  cycle=None, as_of="2026-03-02T00:00:00Z")
+            >>> usage.rows, usage.no_effect, usage.accounted()
+            ((), (('c1', 'baseline'),), frozenset({'c1'}))
+        """
+        ids: set[str] = set()
+        for row in (*self.rows, *self.late):
+            ids.update(row.record_ids)
+        for anomaly in self.anomalies:
+            ids.update(anomaly.record_ids)
+        ids.update(record_id for record_id, _ in self.no_effect)
+        return frozenset(ids)
 
     def total(
         self, meter: str | None = None, *, account: str | None = None, resource: str | None = None
