@@ -280,6 +280,11 @@ def test_rows_plus_late_rows_equal_metering_at_once(
     for index, batch in enumerate(batches):
         span = rk.Span.from_us(edges[index], edges[index + 1])
         usage = rk.meter(batch, METERS, span=span, cycle=DAILY, as_of=span.end, state=state)
+        # Every record id is accounted for, and "no effect" only where nothing else is.
+        assert {r.id for r in batch} <= usage.accounted()
+        elsewhere = {i for row in (*usage.rows, *usage.late) for i in row.record_ids}
+        elsewhere.update(i for a in usage.anomalies for i in a.record_ids)
+        assert not elsewhere & {i for i, _ in usage.no_effect}
         rows += usage.rows
         rows += usage.late
         state = carried(usage)
