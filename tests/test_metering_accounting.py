@@ -47,7 +47,7 @@ def event(at: str, kind: str, id: str, **attributes: object) -> rk.Event:  # noq
             ],
             (RUNTIME,),
             (("e3", "no_change"),),
-        ),  # fmt: skip
+        ),
         # An update replaced by a stop at the same instant (with seq): no piece of its own.
         (
             [
@@ -57,7 +57,7 @@ def event(at: str, kind: str, id: str, **attributes: object) -> rk.Event:  # noq
             ],
             (RUNTIME,),
             (("e2", "replaced"),),
-        ),  # fmt: skip
+        ),
         # Records stamped at or after as_of are not known yet; before the span, outside it.
         (
             [event("01:00", "start", "e1"), event("23:30", "stop", "e2")],
@@ -72,7 +72,7 @@ def event(at: str, kind: str, id: str, **attributes: object) -> rk.Event:  # noq
             ],
             (BYTES,),
             (("e1", "no_time_meter"),),
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_each_documented_no_effect(
@@ -100,7 +100,7 @@ def streams(draw: st.DrawFn) -> list[rk.Event | rk.Sample | rk.Inventory]:
     records: list[rk.Event | rk.Sample | rk.Inventory] = []
     hours = st.integers(-3, 26)
     for n in range(draw(st.integers(0, 6))):
-        records.append(
+        records.append(  # noqa: PERF401 - each draw is its own call
             rk.Event(
                 "a",
                 draw(st.sampled_from(["r1", "r2"])),
