@@ -99,7 +99,7 @@ GOOD = {"account": "a", "resource": "r", "status": "running", "description": {"m
         ({"readings": "x"}, "ResourceState readings must be a list, not str: 'x'."),
         ({"readings": [["m", 1, "5", "sum", None]]}, "ResourceState readings item kind must be"),
         ({"readings": [["m", 1]]}, "ResourceState readings item must be [meter, at_us, value"),
-        ({"applied": [[1]]}, "ResourceState applied item must be [at_us, id]"),
+        ({"applied": [[1]]}, "ResourceState applied item must be a record id"),
         ({"history": [{"kind": "halt", "at_us": 1}]}, "ResourceState history item kind must be"),
         ({"history": [5]}, "ResourceState history item must be a mapping"),
         ({"base": "x"}, "ResourceState data must be a mapping (what to_json() returned)"),

@@ -10,9 +10,12 @@ rows, each with a ``"late"`` anomaly; and the next state is built, bounded.
 from __future__ import annotations
 
 import collections
+import itertools
+import operator
 import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Final
 
 from . import _normalize as _n
 from ._decimals import CONTEXT, ZERO
@@ -22,10 +25,12 @@ from ._window import _apportion, _Window
 from .policies import Increment
 from .records import Event, Inventory, Sample, SampleKind, _FrozenDict
 from .spans import Span
-from .usage import HISTORY, MEMORY, ResourceState, UsageRow, _new_row
+from .usage import HISTORY, MEMORY, ResourceState, UsageRow, _new_row, _new_state
 
 if typing.TYPE_CHECKING:
     from .metering import _Engine
+
+_ID: Final = operator.attrgetter("id")
 
 __all__ = [
     "forget_replays",
@@ -49,7 +54,7 @@ def forget_replays(
     per_meter: dict[str, list[Sample]],
 ) -> tuple[Sequence[Event], dict[str, list[Sample]]]:
     """Drop the records the state remembers applying: replays, reported as duplicates."""
-    known = {record_id for _, record_id in state.applied}
+    known = set(state.applied)
 
     def fresh(record: Event | Sample) -> bool:
         if record.id is None or record.id not in known:
@@ -87,7 +92,7 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
     the history, everything since the base is re-applied in order, and the difference
     with what earlier calls metered before ``limit`` is recorded as late.
     """
-    history = list(state.history) if state is not None else []
+    history: Sequence[Event] = state.history if state is not None else ()
     base = state
     if state is not None and history:
         base = state.base or ResourceState(account, resource, "unknown", {})
@@ -99,7 +104,7 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
         if limit is not None and first_us < limit:
             slow = True
         elif history:
-            combined = history + list(new_events)
+            combined = [*history, *new_events]
             _n._event_order(combined)
             slow = first_us <= max(event.at_us for event in history) or any(
                 a is not b for a, b in zip(combined, history, strict=False)
@@ -137,7 +142,7 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
         if before:
             if later and built.snapshot is not None:
                 built.snapshot_index += before
-            built.order = history + built.order
+            built.order = [*history, *built.order]
         return built
     old_anomalies = _n.Anomalies()
     old = _n.build_timeline(
@@ -390,22 +395,24 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
             known = readings.get(name)
             if known is None or known[1] <= last.at_us:
                 readings[name] = (name, last.at_us, last.value, last.kind, last.id)
-    applied = list(previous.applied) if previous is not None else []
-    fresh = [(event.at_us, event.id) for event in new_events if event.id is not None]
-    for samples in per_meter.values():
-        fresh.extend((s.at_us, s.id) for s in samples if s.id is not None)
-    if fresh:
-        applied.extend(fresh)
-        applied.sort()
-        del applied[:-MEMORY]
+    fresh = [
+        *map(_ID, new_events),
+        *itertools.chain.from_iterable(map(_ID, group) for group in per_meter.values()),
+    ]
+    if None in fresh:
+        fresh = [record_id for record_id in fresh if record_id is not None]
+    if previous is not None and previous.applied:
+        fresh[:0] = previous.applied
+    applied = tuple(fresh) if len(fresh) <= MEMORY else tuple(fresh[-MEMORY:])
     history: tuple[Event, ...] = ()
     base: ResourceState | None = None
     if not settled:
         index = line.snapshot_index if line.snapshot is not None else 0
-        history = tuple(line.order[index:])
+        order = line.order
+        history = tuple(order) if index == 0 else tuple(itertools.islice(order, index, None))
         if history and line.snapshot is not None:
             start, description, status, opener, clock_us, seq, _ = line.snapshot
-            base = ResourceState(
+            base = _new_state(
                 account,
                 resource,
                 _n.STATUS_NAMES[status],
@@ -414,15 +421,28 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
                 opener,
                 clock_us if clock_us != _n.NEVER else None,
                 seq,
+                (),
+                None,
+                (),
+                (),
+                None,
             )
         elif history and previous is not None:
             base = previous.base if previous.history else without_memory(previous)
-    if base is not None and base == ResourceState(account, resource, "unknown", {}):
+    if (
+        base is not None
+        and base.status == "unknown"
+        and not base.description
+        and base.since_us is None
+        and base.opened_by is None
+        and base.clock_us is None
+        and base.seq is None
+    ):
         base = None  # a resource never seen before the history: the default base
     status = line.statuses[-1]
     if previous is not None and previous.through_us is not None:
         through_us = max(through_us, previous.through_us)
-    return ResourceState(
+    return _new_state(
         account,
         resource,
         _n.STATUS_NAMES[status],
@@ -433,7 +453,7 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
         line.seq,
         tuple(readings[name] for name in sorted(readings)),
         through_us,
-        tuple(applied),
+        applied,
         history,
         base,
     )
@@ -441,7 +461,7 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
 
 def without_memory(state: ResourceState) -> ResourceState:
     """The piece, clock and seq of ``state``: a base for a history."""
-    return ResourceState(
+    return _new_state(
         state.account,
         state.resource,
         state.status,
@@ -450,4 +470,9 @@ def without_memory(state: ResourceState) -> ResourceState:
         state.opened_by,
         state.clock_us,
         state.seq,
+        (),
+        None,
+        (),
+        (),
+        None,
     )

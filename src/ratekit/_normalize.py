@@ -394,9 +394,9 @@ class Timeline:
         self.seq: int | None = None
         self.last_event_us = NEVER
         #: The events of the last build, in the order applied (see build_timeline).
-        self.order: list[Event] = []
+        self.order: Sequence[Event] = ()
         #: The records whose piece another replaced at the same instant (no effect).
-        self.replaced: list[str | None] = []
+        self.replaced: list[str | None] | None = None  # made on first use
         #: The last piece, clock, seq and last event before event ``snapshot_index``.
         self.snapshot: tuple[int, _FrozenDict, int, str | None, int, int | None, int] | None = None
         self.snapshot_index = 0
@@ -421,7 +421,11 @@ class Timeline:
             self.starts.pop()
             self.descriptions.pop()
             self.statuses.pop()
-            self.replaced.append(self.openers.pop())
+            opener = self.openers.pop()
+            if self.replaced is None:
+                self.replaced = [opener]
+            else:
+                self.replaced.append(opener)
             if self.statuses[-1] == status and self.descriptions[-1] == description:
                 return
         self.starts.append(at_us)

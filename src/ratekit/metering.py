@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
+import functools
 import itertools
 import operator
 import typing
@@ -351,54 +352,17 @@ class _Engine:
             )
         late = _carry.late_rows(self)
         anomalies = self.anomalies.result()
-        no_effect = self._no_effect(rows, late, anomalies)
-        return Usage(tuple(rows), anomalies, tuple(states), late, no_effect)
-
-    def _no_effect(
-        self,
-        rows: Sequence[UsageRow],
-        late: Sequence[UsageRow],
-        anomalies: Sequence[Anomaly],
-    ) -> tuple[tuple[str, str], ...]:
-        """Each record id in no row, late row or anomaly, with the reason (see docs/usage.md).
-
-        The ids are gathered at C speed; only the records left over are looked at. O(n).
-        """
-        records = typing.cast("Sequence[Event | Sample | Inventory]", self.records)
-        ids = list(map(_RECORD_ID, records))
-        missing = set(ids)
-        missing.discard(None)
-        if not missing:
-            return ()
-        missing.difference_update(itertools.chain.from_iterable(map(_ROW_IDS, rows)))
-        missing.difference_update(itertools.chain.from_iterable(map(_ROW_IDS, late)))
-        missing.difference_update(itertools.chain.from_iterable(map(_ROW_IDS, anomalies)))
-        if not missing:
-            return ()
-        timed = any(item._factor is not None for item in self.meters.values())
-        w0 = self.window.start
-        found: dict[str, str] = {}
-        for record in itertools.compress(records, map(missing.__contains__, ids)):
-            record_id = typing.cast(str, record.id)
-            if record_id in found:
-                continue
-            at_us = record.at_us
-            if at_us >= self.as_of_us:
-                reason = "not_yet"
-            elif record_id in self.replaced:
-                reason = "replaced"
-            elif isinstance(record, Inventory):
-                reason = "confirmed"
-            elif at_us < w0:
-                reason = "before_span"
-            elif isinstance(record, Event):
-                reason = "no_change" if timed else "no_time_meter"
-            elif record.kind == "counter":
-                reason = "baseline"
-            else:
-                reason = "no_change"
-            found[record_id] = reason
-        return tuple(sorted(found.items()))
+        rows_out = tuple(rows)
+        no_effect = functools.partial(
+            _no_effect,
+            typing.cast("Sequence[Event | Sample | Inventory]", self.records),
+            (*rows_out, *late, *anomalies),
+            self.replaced,
+            any(item._factor is not None for item in self.meters.values()),
+            self.window.start,
+            self.as_of_us,
+        )
+        return Usage(rows_out, anomalies, tuple(states), late, no_effect)
 
     def _extent(
         self,
@@ -619,3 +583,47 @@ def _iterable(value: object, what: str) -> Iterable[object]:
             f"{what} must be an iterable (a list or tuple), not {type(value).__name__}: {value!r}."
         )
     return value
+
+
+def _no_effect(  # noqa: PLR0917 - private plumbing of plain values
+    records: Sequence[Event | Sample | Inventory],
+    results: Sequence[UsageRow | Anomaly],
+    replaced: set[str],
+    timed: bool,
+    start_us: int,
+    as_of_us: int,
+) -> tuple[tuple[str, str], ...]:
+    """Each record id in none of ``results``, with the reason (see docs/usage.md).
+
+    The ids are gathered at C speed; only the records left over are looked at. O(n).
+    """
+    ids = list(map(_RECORD_ID, records))
+    missing = set(ids)
+    missing.discard(None)
+    if not missing:
+        return ()
+    missing.difference_update(itertools.chain.from_iterable(map(_ROW_IDS, results)))
+    if not missing:
+        return ()
+    found: dict[str, str] = {}
+    for record in itertools.compress(records, map(missing.__contains__, ids)):
+        record_id = typing.cast(str, record.id)
+        if record_id in found:
+            continue
+        at_us = record.at_us
+        if at_us >= as_of_us:
+            reason = "not_yet"
+        elif record_id in replaced:
+            reason = "replaced"
+        elif isinstance(record, Inventory):
+            reason = "confirmed"
+        elif at_us < start_us:
+            reason = "before_span"
+        elif isinstance(record, Event):
+            reason = "no_change" if timed else "no_time_meter"
+        elif record.kind == "counter":
+            reason = "baseline"
+        else:
+            reason = "no_change"
+        found[record_id] = reason
+    return tuple(sorted(found.items()))

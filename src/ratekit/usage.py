@@ -298,18 +298,12 @@ def _readings(value: object) -> tuple[tuple[str, int, Decimal, str, str | None],
     return out
 
 
-def _applied(value: object) -> tuple[tuple[int, str], ...]:
-    out = []
-    for item in _sequence("applied", value):
-        pair = _sequence("applied item", item)
-        if len(pair) != 2:
-            raise _bad("applied item", item, "[at_us, id]")
-        at_us = _optional_int("applied item at_us", pair[0])
-        record_id = _state_text("applied item id", pair[1])
-        if at_us is None or record_id is None:
-            raise _bad("applied item", item, "[at_us, id]")
-        out.append((at_us, record_id))
-    return tuple(out)
+def _applied(value: object) -> tuple[str, ...]:
+    items = _sequence("applied", value)
+    for item in items:
+        if type(item) is not str or not item:
+            raise _bad("applied item", item, "a record id (a non-empty string)")
+    return tuple(typing.cast("Sequence[str]", items))
 
 
 def _history(value: object) -> tuple[Event, ...]:
@@ -397,10 +391,12 @@ class ResourceState:
       (the end of the metered span, at most ``as_of``). A record stamped before it is
       **late**: what it changes before the clock is reported in :attr:`Usage.late` with a
       ``"late"`` anomaly, never dropped.
-    - ``applied``: ``(at_us, id)`` of the most recent records applied (events and samples),
-      at most :data:`MEMORY` (1024) per resource: a replay of any of them in a later batch
-      is a ``"duplicate"``. A replay of an older record is not recognised (hosts replaying
-      deeper must deduplicate themselves).
+    - ``applied``: the ids of the records last applied (events and samples; per call, the
+      events, then each meter's samples, each in time order), at most :data:`MEMORY`
+      (1024) per resource: a replay of any of them in a later batch is a ``"duplicate"``.
+      A replay of an older record is not recognised (hosts replaying deeper must
+      deduplicate themselves). What a state remembers is not part of its equality: two
+      states of a resource at the same point are equal.
     - ``history``: the last :data:`HISTORY` (16) events applied, in order, and ``base``, the
       state before them: a late event, or one whose ``seq`` puts it before events already
       applied, is ordered among them as if all had come at once, and the difference is
@@ -440,7 +436,7 @@ class ResourceState:
         default=(), converter=_readings
     )
     through_us: int | None = attrs.field(default=None, converter=_through)
-    applied: tuple[tuple[int, str], ...] = attrs.field(default=(), converter=_applied)
+    applied: tuple[str, ...] = attrs.field(default=(), converter=_applied, eq=False)
     history: tuple[Event, ...] = attrs.field(default=(), converter=_history)
     base: ResourceState | None = attrs.field(default=None, converter=_base)
 
@@ -466,7 +462,7 @@ class ResourceState:
                 for meter_name, at_us, value, kind, record_id in self.readings
             ],
             "through_us": self.through_us,
-            "applied": [[at_us, record_id] for at_us, record_id in self.applied],
+            "applied": list(self.applied),
             "history": [_encode_event(event) for event in self.history],
             "base": None if self.base is None else self.base.to_json(),
         }
@@ -536,6 +532,32 @@ class ResourceState:
         return text + ")"
 
 
+_STATE_SETTERS: Final = _slot_setters(
+    ResourceState,
+    "account",
+    "resource",
+    "status",
+    "description",
+    "since_us",
+    "opened_by",
+    "clock_us",
+    "seq",
+    "readings",
+    "through_us",
+    "applied",
+    "history",
+    "base",
+)
+
+
+def _new_state(*values: object) -> ResourceState:
+    """A :class:`ResourceState` of values known to be valid (metering's own): no checks."""
+    state = _new(ResourceState)
+    for setter, value in zip(_STATE_SETTERS, values, strict=True):
+        setter(state, value)
+    return state
+
+
 @typing.final
 @attrs.frozen(repr=False)
 class Usage:
@@ -565,9 +587,22 @@ class Usage:
     """Continuing from a state: what late records change before the state's clock, as rows
     (a negative quantity takes away), per account, meter, resource and cycle; each has a
     ``"late"`` anomaly. Rows plus late rows over a run of calls equal one call over all."""
-    no_effect: tuple[tuple[str, str], ...] = ()
-    """``(record id, reason)`` of every record with an id that is in no row, late row or
-    anomaly, by id: what :meth:`accounted` adds up (see ``docs/usage.md`` for the reasons)."""
+    _no_effect: tuple[tuple[str, str], ...] | Callable[[], tuple[tuple[str, str], ...]] = (
+        attrs.field(default=(), eq=False, alias="no_effect")
+    )
+
+    @property
+    def no_effect(self) -> tuple[tuple[str, str], ...]:
+        """``(record id, reason)`` of every record with an id in no row, late row or anomaly.
+
+        Sorted by id; see ``docs/usage.md`` for the reasons. Worked out on first use (so
+        that metering pays nothing for it), then kept. O(n) for n records.
+        """
+        value = self._no_effect
+        if callable(value):
+            value = value()
+            object.__setattr__(self, "_no_effect", value)
+        return value
 
     def accounted(self) -> frozenset[str]:
         """Every record id the result accounts for. O(n).
