@@ -421,11 +421,11 @@ class Timeline:
             self.starts.pop()
             self.descriptions.pop()
             self.statuses.pop()
-            opener = self.openers.pop()
+            gone = self.openers.pop()
             if self.replaced is None:
-                self.replaced = [opener]
+                self.replaced = [gone]
             else:
-                self.replaced.append(opener)
+                self.replaced.append(gone)
             if self.statuses[-1] == status and self.descriptions[-1] == description:
                 return
         self.starts.append(at_us)
