@@ -25,7 +25,7 @@ from ._window import _apportion, _Window
 from .policies import Increment
 from .records import Event, Inventory, Sample, SampleKind, _FrozenDict
 from .spans import Span
-from .usage import HISTORY, MEMORY, ResourceState, UsageRow, _new_row, _new_state
+from .usage import _NO_BASE, HISTORY, MEMORY, ResourceState, UsageRow, _new_row, _new_state
 
 if typing.TYPE_CHECKING:
     from .metering import _Engine
@@ -43,7 +43,6 @@ __all__ = [
     "restore",
     "state_of",
     "timeline",
-    "without_memory",
 ]
 
 
@@ -404,41 +403,30 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
     if previous is not None and previous.applied:
         fresh[:0] = previous.applied
     applied = tuple(fresh) if len(fresh) <= MEMORY else tuple(fresh[-MEMORY:])
-    history: tuple[Event, ...] = ()
-    base: ResourceState | None = None
-    if not settled:
-        index = line.snapshot_index if line.snapshot is not None else 0
-        order = line.order
-        history = tuple(order) if index == 0 else tuple(itertools.islice(order, index, None))
-        if history and line.snapshot is not None:
-            start, description, status, opener, clock_us, seq, _ = line.snapshot
-            base = _new_state(
-                account,
-                resource,
-                _n.STATUS_NAMES[status],
-                description,
-                start if status != _n.UNKNOWN else None,
-                opener,
-                clock_us if clock_us != _n.NEVER else None,
-                seq,
-                (),
-                None,
-                (),
-                (),
-                None,
-            )
-        elif history and previous is not None:
-            base = previous.base if previous.history else without_memory(previous)
-    if (
-        base is not None
-        and base.status == "unknown"
-        and not base.description
-        and base.since_us is None
-        and base.opened_by is None
-        and base.clock_us is None
-        and base.seq is None
-    ):
-        base = None  # a resource never seen before the history: the default base
+    past: tuple[object, ...] = _NO_BASE
+    order = line.order
+    if not settled and order:
+        snapshot = line.snapshot
+        head: tuple[object, ...] = _NO_BASE
+        index = 0
+        if snapshot is not None:
+            start, description, status, opener, clock_us, seq, _ = snapshot
+            index = line.snapshot_index
+            if status != _n.UNKNOWN or description or opener is not None or seq is not None:
+                head = (
+                    _n.STATUS_NAMES[status],
+                    description,
+                    start if status != _n.UNKNOWN else None,
+                    opener,
+                    clock_us if clock_us != _n.NEVER else None,
+                    seq,
+                )
+            elif clock_us != _n.NEVER:
+                head = ("unknown", description, None, None, clock_us, None)
+        elif previous is not None:
+            head = previous._past[:6] if previous.history else previous._head()
+        if index < len(order):
+            past = (*head, *itertools.islice(order, index, None)) if index else (*head, *order)
     status = line.statuses[-1]
     if previous is not None and previous.through_us is not None:
         through_us = max(through_us, previous.through_us)
@@ -454,25 +442,5 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
         tuple(readings[name] for name in sorted(readings)),
         through_us,
         applied,
-        history,
-        base,
-    )
-
-
-def without_memory(state: ResourceState) -> ResourceState:
-    """The piece, clock and seq of ``state``: a base for a history."""
-    return _new_state(
-        state.account,
-        state.resource,
-        state.status,
-        state.description,
-        state.since_us,
-        state.opened_by,
-        state.clock_us,
-        state.seq,
-        (),
-        None,
-        (),
-        (),
-        None,
+        past,
     )

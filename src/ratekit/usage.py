@@ -374,8 +374,12 @@ def _decode_event(account: str, resource: str, value: object) -> Event:
     )
 
 
+#: No base: the resource was never seen before its history.
+_NO_BASE: Final = (None, None, None, None, None, None)
+
+
 @typing.final
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, init=False)
 class ResourceState:
     """Where one resource stands after a :func:`meter` call: what the next call continues.
 
@@ -437,8 +441,76 @@ class ResourceState:
     )
     through_us: int | None = attrs.field(default=None, converter=_through)
     applied: tuple[str, ...] = attrs.field(default=(), converter=_applied, eq=False)
-    history: tuple[Event, ...] = attrs.field(default=(), converter=_history)
-    base: ResourceState | None = attrs.field(default=None, converter=_base)
+    # The base's status, description, since_us, opened_by, clock_us and seq (all None for
+    # no base), then the history's events: one object per resource (see history, base).
+    _past: tuple[object, ...] = _NO_BASE
+
+    def __init__(  # noqa: PLR0917 - the state's fields, as to_json() names them
+        self,
+        account: str,
+        resource: str,
+        status: Literal["unknown", "running", "stopped", "deleted"],
+        description: Mapping[str, object],
+        since_us: int | None = None,
+        opened_by: str | None = None,
+        clock_us: int | None = None,
+        seq: int | None = None,
+        readings: tuple[tuple[str, int, Decimal, str, str | None], ...] = (),
+        through_us: int | None = None,
+        applied: tuple[str, ...] = (),
+        history: tuple[Event, ...] = (),
+        base: ResourceState | None = None,
+    ) -> None:
+        events = _history(history)
+        known = _base(base)
+        head: tuple[object, ...] = _NO_BASE if known is None else known._head()
+        self.__attrs_init__(
+            account,
+            resource,
+            status,
+            description,
+            since_us,
+            opened_by,
+            clock_us,
+            seq,
+            readings,
+            through_us,
+            applied,
+            (*head, *events),
+        )
+
+    def _head(self) -> tuple[object, ...]:
+        """The fields of this state as a base (see ``_past``); a fresh one is no base."""
+        if (
+            self.status == "unknown"
+            and not self.description
+            and self.since_us is None
+            and self.opened_by is None
+            and self.clock_us is None
+            and self.seq is None
+        ):
+            return _NO_BASE
+        return (
+            self.status,
+            self.description,
+            self.since_us,
+            self.opened_by,
+            self.clock_us,
+            self.seq,
+        )
+
+    @property
+    def history(self) -> tuple[Event, ...]:
+        """The last events applied, in order (at most :data:`HISTORY`)."""
+        return typing.cast("tuple[Event, ...]", self._past[6:])
+
+    @property
+    def base(self) -> ResourceState | None:
+        """Where the resource stood before :attr:`history` (``None``: never seen)."""
+        past = self._past
+        if past[0] is None:
+            return None
+        return _new_state(self.account, self.resource, *past[:6], (), None, (), _NO_BASE)
 
     def to_json(self) -> dict[str, object]:
         """JSON-safe data (str, int, None, lists and dicts only).
@@ -545,8 +617,7 @@ _STATE_SETTERS: Final = _slot_setters(
     "readings",
     "through_us",
     "applied",
-    "history",
-    "base",
+    "_past",
 )
 
 
