@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import collections
 import itertools
-import operator
 import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Final
 
 from . import _normalize as _n
 from ._decimals import CONTEXT, ZERO
@@ -30,7 +28,6 @@ from .usage import _NO_BASE, HISTORY, MEMORY, ResourceState, UsageRow, _new_row,
 if typing.TYPE_CHECKING:
     from .metering import _Engine
 
-_ID: Final = operator.attrgetter("id")
 
 __all__ = [
     "forget_replays",
@@ -394,15 +391,7 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
             known = readings.get(name)
             if known is None or known[1] <= last.at_us:
                 readings[name] = (name, last.at_us, last.value, last.kind, last.id)
-    fresh = [
-        *map(_ID, new_events),
-        *itertools.chain.from_iterable(map(_ID, group) for group in per_meter.values()),
-    ]
-    if None in fresh:
-        fresh = [record_id for record_id in fresh if record_id is not None]
-    if previous is not None and previous.applied:
-        fresh[:0] = previous.applied
-    applied = tuple(fresh) if len(fresh) <= MEMORY else tuple(fresh[-MEMORY:])
+    applied = _applied(new_events, per_meter, previous)
     past: tuple[object, ...] = _NO_BASE
     order = line.order
     if not settled and order:
@@ -444,3 +433,18 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
         applied,
         past,
     )
+
+
+def _applied(
+    new_events: Sequence[Event],
+    per_meter: Mapping[str, list[Sample]],
+    previous: ResourceState | None,
+) -> tuple[str, ...]:
+    """The ids the next state remembers: the last :data:`MEMORY` applied."""
+    ids = [i for event in new_events if (i := event.id) is not None]
+    for group in per_meter.values():
+        ids += [i for sample in group if (i := sample.id) is not None]
+    fresh = tuple(ids)
+    if previous is not None and previous.applied:
+        fresh = (*previous.applied, *fresh)
+    return fresh if len(fresh) <= MEMORY else fresh[-MEMORY:]

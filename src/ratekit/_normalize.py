@@ -510,6 +510,13 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     count = len(ordered)
     index = 0
     line.order = ordered
+    if in_order and not inventories:
+        # The common case: strictly increasing instants (no tie), no snapshot to reconcile.
+        for index, event in enumerate(ordered):
+            if index == snapshot_at:
+                line.take_snapshot(index)
+            _apply(line, account, resource, event, anomalies, descriptions=descriptions)
+        index = count
     while index < count:
         event = ordered[index]
         if snapshot_at is not None and index >= snapshot_at and line.snapshot is None:
