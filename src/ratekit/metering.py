@@ -131,7 +131,20 @@ def meter(
       for a span gives exactly the sum of asking for its pieces, whatever the order in
       which the records arrive; replaying any record changes no row.
     - ``state`` continues from an earlier call's :attr:`Usage.state`: the resources resume
-      as they were at that call's ``as_of`` (pass only the records after it).
+      as they were at that call's ``as_of``. Replays of remembered records are
+      duplicates; a record that belongs before the state's clock is late: what it changes
+      there is in :attr:`Usage.late`, with a ``"late"`` anomaly (see
+      :class:`~ratekit.ResourceState`). Rows plus late rows equal metering all at once.
+    - Non-additive aggregations (see :class:`~ratekit.SamplePolicy`) are computed once
+      per resource and cycle; their rows share the aggregate in proportion to time.
+    - Events of a resource at one instant with no ``seq`` are ordered so that none is a
+      duplicate when such an order exists, and reported as a ``"tie"``.
+    - :attr:`Usage.no_effect` names every record id in no row and no anomaly, with the
+      reason; :meth:`Usage.accounted` covers every id given.
+    - Arguments of the wrong type raise :class:`~ratekit.RatekitTypeError` naming them.
+      Over a window of many cycles, cycles are found only where resources have usage;
+      cutting one resource's usage into more than 1,000,000 pieces raises
+      :class:`~ratekit.BadSpanError`.
 
     Cost: O(n log n) for n records, plus O(log c) per piece for c cut points; no attrs
     instance is built per record, only per row.

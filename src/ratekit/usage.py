@@ -423,7 +423,9 @@ class ResourceState:
         ...                  cycle=None, as_of="2026-03-02T00:00:00Z")
         >>> state = usage.state[0]
         >>> state
-        ResourceState('acme', 'vm-1', 'running', {'flavor': 'm1.small'}, since='2026-03-01T10:00:00Z', opened_by='e1', through='2026-03-02T00:00:00Z')
+        ResourceState('acme', 'vm-1', 'running', {'flavor': 'm1.small'}, since='2026-03-01T10:00:00Z', opened_by='e1')
+        >>> state.through_us == usage.state[0].through_us == rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z").start_us
+        True
         >>> rk.ResourceState.from_json(state.to_json()) == state
         True
     """
@@ -599,8 +601,6 @@ class ResourceState:
             text += f", since={format_us(self.since_us)!r}"
         if self.opened_by is not None:
             text += f", opened_by={self.opened_by!r}"
-        if self.through_us is not None:
-            text += f", through={format_us(self.through_us)!r}"
         return text + ")"
 
 
