@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit._instants import format_us
@@ -136,6 +137,7 @@ def streams(draw: st.DrawFn) -> list[rk.Event | rk.Sample | rk.Inventory]:
     return records + draw(st.lists(st.sampled_from(records), max_size=2)) if records else []
 
 
+@settings(max_examples=LAWS)
 @given(streams(), st.integers(0, 30))
 def test_every_id_is_accounted_for_exactly_once_as_no_effect(
     records: list[rk.Event | rk.Sample | rk.Inventory], as_of_hour: int

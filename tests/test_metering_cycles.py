@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit._decimals import CONTEXT
@@ -185,6 +186,7 @@ def test_time_weighted_mean_refuses_an_unknown_over() -> None:
     assert repr(rk.TimeWeightedMean(over="period")) == "TimeWeightedMean(over='period')"
 
 
+@settings(max_examples=LAWS)
 @given(
     st.lists(st.tuples(st.integers(0, 59), st.integers(0, 100)), min_size=1, max_size=8),
     st.lists(st.integers(1, 59), max_size=3),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 
@@ -75,6 +76,7 @@ def outcome(records: list[rk.Event]) -> tuple[set[str], Decimal]:
     return {a.kind for a in usage.anomalies} & CLEAN_BREAKERS, usage.total()
 
 
+@settings(max_examples=LAWS)
 @given(
     st.sampled_from(["none", "running", "stopped"]),
     st.lists(
