@@ -383,6 +383,7 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
     new_events: Sequence[Event],
     through_us: int,
     settled: bool,
+    columns: Mapping[str, list[str | None]],
 ) -> ResourceState:
     readings = {entry[0]: entry for entry in (previous.readings if previous else ())}
     for name, samples in per_meter.items():
@@ -391,7 +392,7 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
             known = readings.get(name)
             if known is None or known[1] <= last.at_us:
                 readings[name] = (name, last.at_us, last.value, last.kind, last.id)
-    applied = _applied(new_events, per_meter, previous)
+    applied = _applied(new_events, per_meter, previous, columns)
     past: tuple[object, ...] = _NO_BASE
     order = line.order
     if not settled and order:
@@ -439,11 +440,16 @@ def _applied(
     new_events: Sequence[Event],
     per_meter: Mapping[str, list[Sample]],
     previous: ResourceState | None,
+    columns: Mapping[str, list[str | None]],
 ) -> tuple[str, ...]:
     """The ids the next state remembers: the last :data:`MEMORY` applied."""
     ids = [i for event in new_events if (i := event.id) is not None]
-    for group in per_meter.values():
-        ids += [i for sample in group if (i := sample.id) is not None]
+    for name, group in per_meter.items():
+        column = columns.get(name)
+        if column is not None and len(column) == len(group):
+            ids += filter(None, column)  # gathered by the fast path already
+        else:
+            ids += [i for sample in group if (i := sample.id) is not None]
     fresh = tuple(ids)
     if previous is not None and previous.applied:
         fresh = (*previous.applied, *fresh)

@@ -111,7 +111,9 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             increments = typing.cast(DeltaPolicy, policy).increments(
                 readings, previous, engine._reporter(account, resource)
             )
-        elif type(policy) is Discrete and _sum_columns(readings, pieces, w1, sums, ids):
+        elif type(policy) is Discrete and _sum_columns(
+            readings, pieces, w1, sums, ids, engine.id_columns.setdefault(name, [])
+        ):
             # The hot path of Discrete.increments for deltas at an instant only.
             increments = ()
             distinct = True
@@ -382,14 +384,17 @@ _VALUE: Final = operator.attrgetter("value")
 _ID: Final = operator.attrgetter("id")
 
 
-def _sum_columns(
+def _sum_columns(  # noqa: PLR0917 - private plumbing of plain values
     readings: Sequence[Sample],
     pieces: list[int],
     end_us: int,
     sums: list[Decimal | None],
     ids: list[list[str] | None],
+    column_out: list[str | None] | None = None,
 ) -> bool:
     """What :func:`_sum_instant_deltas` does, at C speed, when every delta is at an instant.
+
+    ``column_out``, if given, receives the readings' ids (the state remembers them).
 
     Returns ``False``, having done nothing, when some delta covers a span. ``readings``
     are in time order; each piece sums a slice of their values, as the same left fold in
@@ -401,6 +406,8 @@ def _sum_columns(
     times = list(map(_n._BY_TIME, readings))
     values = list(map(_VALUE, readings))
     column = list(map(_ID, readings))
+    if column_out is not None:
+        column_out[:] = column
     count = len(pieces)
     add = CONTEXT.add
     lo = bisect.bisect_left(times, pieces[0])

@@ -246,6 +246,8 @@ class _Engine:
         self.late_ids: dict[tuple[str, str, str], list[str | None]] = {}
         self.anomalies = _n.Anomalies()
         self.replaced: set[str] = set()  # records whose piece another replaced at once
+        # The current resource's sample ids per meter, when a fast path gathered them.
+        self.id_columns: dict[str, list[str | None]] = {}
         self.spans: dict[int, Span] = {}  # the current resource's row spans, by start and end
         self.descriptions: _n.Descriptions = {}  # equal descriptions, shared (see _n._shared)
         # Per time-based meter, the level of each description met, by id(description);
@@ -320,6 +322,8 @@ class _Engine:
             if line.replaced:
                 self.replaced.update(i for i in line.replaced if i is not None)
             self.spans = {}
+            if self.id_columns:
+                self.id_columns = {}
             resource_plan = plan
             if window.lazy:
                 extra = sorted(
@@ -361,6 +365,7 @@ class _Engine:
                     new_events,
                     window.end,
                     bool(inventories),
+                    self.id_columns,
                 )
             )
         late = _carry.late_rows(self)
