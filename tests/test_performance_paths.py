@@ -139,7 +139,7 @@ def test_summing_columns_is_summing_deltas_one_by_one(
 ) -> None:
     # The C-speed sums of instant deltas against the general loop: same sums (the same
     # fold, in the same order, with values too long for 28 digits) and same ids.
-    from ratekit import metering
+    from ratekit import _metering_samples as metering
 
     readings = sorted(
         (
@@ -170,7 +170,7 @@ def test_summing_columns_is_summing_deltas_one_by_one(
 
 
 def test_a_delta_over_a_span_takes_the_general_path() -> None:
-    from ratekit import metering
+    from ratekit import _metering_samples as metering
 
     spanned = rk.Sample(
         "acme", "r", "bytes", "2026-03-02T00:00:00Z", 10, since="2026-03-01T00:00:00Z"

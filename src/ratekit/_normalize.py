@@ -395,7 +395,11 @@ class Timeline:
         "descriptions",
         "last_event_us",
         "openers",
+        "order",
+        "replaced",
         "seq",
+        "snapshot",
+        "snapshot_index",
         "starts",
         "statuses",
     )
@@ -408,6 +412,26 @@ class Timeline:
         self.clock_us = NEVER
         self.seq: int | None = None
         self.last_event_us = NEVER
+        #: The events of the last build, in the order applied (see build_timeline).
+        self.order: Sequence[Event] = ()
+        #: The records whose piece another replaced at the same instant (no effect).
+        self.replaced: list[str | None] | None = None  # made on first use
+        #: The last piece, clock, seq and last event before event ``snapshot_index``.
+        self.snapshot: tuple[int, _FrozenDict, int, str | None, int, int | None, int] | None = None
+        self.snapshot_index = 0
+
+    def take_snapshot(self, index: int) -> None:
+        """Remember where the timeline stands before event ``index`` of the build."""
+        self.snapshot = (
+            self.starts[-1],
+            self.descriptions[-1],
+            self.statuses[-1],
+            self.openers[-1],
+            self.clock_us,
+            self.seq,
+            self.last_event_us,
+        )
+        self.snapshot_index = index
 
     def push(self, at_us: int, description: _FrozenDict, status: int, opener: str | None) -> None:
         """Begin a new piece at ``at_us`` (which is never before the last one's start)."""
@@ -416,7 +440,11 @@ class Timeline:
             self.starts.pop()
             self.descriptions.pop()
             self.statuses.pop()
-            self.openers.pop()
+            gone = self.openers.pop()
+            if self.replaced is None:
+                self.replaced = [gone]
+            else:
+                self.replaced.append(gone)
             if self.statuses[-1] == status and self.descriptions[-1] == description:
                 return
         self.starts.append(at_us)
@@ -496,6 +524,7 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     descriptions: Descriptions | None = None,
     *,
     in_order: bool = False,
+    snapshot_at: int | None = None,
 ) -> Timeline:
     """Apply one resource's events (and inventory snapshots) in order. O(n log n).
 
@@ -503,14 +532,30 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     the sorted instants of the resource's samples (for the ``"last_seen"`` policy);
     ``descriptions``, if given, is the table through which equal descriptions are shared
     (see :func:`_shared`), kept for the whole call; ``in_order`` says that the events are
-    known to be in order already (strictly increasing instants, no ``seq``).
+    known to be in order already (strictly increasing instants, no ``seq``). The events
+    are left in ``timeline.order`` in the order applied; with ``snapshot_at``, the timeline
+    takes a snapshot before the first event at or after that index that is not inside a
+    tie (see :meth:`Timeline.take_snapshot`).
     """
     line = Timeline() if timeline is None else timeline
     ordered = list(events)
     if len(ordered) > 1 and not in_order:
         _event_order(ordered)
     inventory_index = 0
-    for event in ordered:
+    count = len(ordered)
+    index = 0
+    line.order = ordered
+    if in_order and not inventories:
+        # The common case: strictly increasing instants (no tie), no snapshot to reconcile.
+        for index, event in enumerate(ordered):
+            if index == snapshot_at:
+                line.take_snapshot(index)
+            _apply(line, account, resource, event, anomalies, descriptions=descriptions)
+        index = count
+    while index < count:
+        event = ordered[index]
+        if snapshot_at is not None and index >= snapshot_at and line.snapshot is None:
+            line.take_snapshot(index)
         while (
             inventory_index < len(inventories) and inventories[inventory_index].at_us < event.at_us
         ):
@@ -518,11 +563,122 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
                 line, account, resource, inventories[inventory_index], last_sample_us, anomalies
             )
             inventory_index += 1
+        if (
+            not in_order
+            and index + 1 < count
+            and ordered[index + 1].at_us == event.at_us
+            and event.seq is None
+            and ordered[index + 1].seq is None
+        ):
+            end = index + 2
+            while end < count and ordered[end].at_us == event.at_us and ordered[end].seq is None:
+                end += 1
+            _apply_tie(line, account, resource, ordered[index:end], anomalies, descriptions)
+            index = end
+            continue
         _apply(line, account, resource, event, anomalies, descriptions=descriptions)
+        index += 1
+    if snapshot_at is not None and line.snapshot is None:
+        line.take_snapshot(count)
     while inventory_index < len(inventories):
         _reconcile(line, account, resource, inventories[inventory_index], last_sample_us, anomalies)
         inventory_index += 1
     return line
+
+
+def _step(status: int, description: _FrozenDict, event: Event) -> tuple[int, _FrozenDict] | None:
+    """The state after ``event``, or ``None`` if applying it would report an anomaly."""
+    kind = event.kind
+    if status == DELETED:
+        return None
+    attributes = event.attributes
+    new = _merge(description, attributes) if attributes else description
+    if kind == "start":
+        if status == RUNNING and new == description:
+            return None
+        return RUNNING, new
+    if kind == "update":
+        return (RUNNING if status == UNKNOWN else status), new
+    if kind == "stop":
+        return (STOPPED, new) if status == RUNNING else None
+    return (DELETED, EMPTY) if status != UNKNOWN else None
+
+
+#: Ties of more events than this are ordered greedily, without search.
+_TIE_SEARCH: Final = 8
+
+
+def _clean_order(status: int, description: _FrozenDict, tied: Sequence[Event]) -> list[Event]:
+    """An order of ``tied`` in which no event reports an anomaly, if there is one.
+
+    Depth-first, trying the events in their fixed order (start, update, stop, delete, then
+    id) at each step, so the fixed order is chosen when it is clean; the first clean order
+    found wins. Without one (or beyond :data:`_TIE_SEARCH` events), the greedy order: at
+    each step the first event that is clean, else the first one. O(k!) at worst for
+    k <= 8 tied events (in practice a few steps), O(k^2) beyond.
+    """
+    failed: set[tuple[int, frozenset[int]]] = set()
+
+    def search(status: int, description: _FrozenDict, left: tuple[int, ...]) -> list[int] | None:
+        if not left:
+            return []
+        key = (status, frozenset(left))
+        if key in failed and status in (DELETED, UNKNOWN):
+            return None
+        for position, index in enumerate(left):
+            after = _step(status, description, tied[index])
+            if after is None:
+                continue
+            rest = search(*after, left[:position] + left[position + 1 :])
+            if rest is not None:
+                return [index, *rest]
+        failed.add(key)
+        return None
+
+    if len(tied) <= _TIE_SEARCH:
+        found = search(status, description, tuple(range(len(tied))))
+        if found is not None:
+            return [tied[index] for index in found]
+    left = list(tied)
+    order: list[Event] = []
+    while left:
+        chosen = next((e for e in left if _step(status, description, e) is not None), left[0])
+        left.remove(chosen)
+        order.append(chosen)
+        after = _step(status, description, chosen)
+        if after is not None:
+            status, description = after
+    return order
+
+
+def _apply_tie(  # noqa: PLR0917 - private plumbing of plain values
+    line: Timeline,
+    account: str,
+    resource: str,
+    tied: Sequence[Event],
+    anomalies: Anomalies,
+    descriptions: Descriptions | None,
+) -> None:
+    """Apply events stamped at one instant with no ``seq``, in an order with no duplicate.
+
+    The order is :func:`_clean_order`'s: so a STOP and a START of a running resource are a
+    restart, and when the fixed order (start, update, stop, delete) is clean, it is the
+    order. The tie itself is reported as a ``"tie"`` anomaly.
+    """
+    applied = _clean_order(line.statuses[-1], line.descriptions[-1], tied)
+    for event in applied:
+        _apply(line, account, resource, event, anomalies, descriptions=descriptions)
+    at_us = tied[0].at_us
+    anomalies.add(
+        at_us,
+        account,
+        resource,
+        "tie",
+        f"{len(tied)} events of {resource!r} are stamped {format_us(at_us)} with no seq: "
+        f"applied as {', '.join(f'{label(e)} ({e.kind})' for e in applied)}, an order in "
+        "which none is a duplicate if there is one; give them a seq to fix the order.",
+        [e.id for e in applied],
+    )
 
 
 def _apply(

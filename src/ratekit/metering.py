@@ -55,21 +55,22 @@ import operator
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Final, Protocol
+from typing import Final
 
+from . import _metering_carry as _carry
+from . import _metering_samples as _samples
 from . import _normalize as _n
-from ._decimals import CONTEXT, ZERO, in_context, to_decimal
-from ._decimals import tidy as _tidy
+from ._decimals import CONTEXT, in_context, to_decimal
 from ._instants import format_us, to_us
+from ._window import _SCALE, _SPAN_KEY, CycleLike, _Window
 from .errors import RatekitError, RatekitTypeError
-from .policies import DeltaPolicy, Discrete, Increment, Meter, Report, SamplePolicy, TimePolicy
+from .policies import DeltaPolicy, Meter, Report, SamplePolicy, TimePolicy
 from .records import (
+    Anomaly,
     AnomalyKind,
     Event,
     Inventory,
     Sample,
-    SampleKind,
-    _FrozenDict,
 )
 from .spans import Span
 from .usage import (
@@ -88,7 +89,6 @@ from .usage import (
     Usage,
     UsageRow,
     _new,
-    _new_row,
     _new_span,
 )
 
@@ -99,78 +99,13 @@ __all__ = [
 # -- the engine -----------------------------------------------------------------------------
 
 
-class _CycleLike(Protocol):
-    def boundaries_us(self, start_us: int, end_us: int) -> list[int]: ...
-
-    def containing_us(self, t_us: int) -> tuple[int, int]: ...
-
-
-_SPAN_KEY: Final = 2**66  # start * _SPAN_KEY + end identifies a span of the current resource
-
-#: Cumulative functions are rounded to 1 / _SCALE = 1e-24 (see the module docstring).
-_SCALE: Final = 10**24
-
-
-def _round_ratio(numerator: int, denominator: int) -> int:
-    """``numerator / denominator`` rounded to the nearest integer, ties to even. O(1)."""
-    quotient, remainder = divmod(numerator, denominator)
-    twice = 2 * remainder
-    if twice > denominator or (twice == denominator and quotient & 1):
-        quotient += 1
-    return quotient
-
-
-def _from_scaled(units: int) -> Decimal:
-    """The Decimal of ``units`` quanta (``units * 1e-24``), tidy. O(1)."""
-    whole, fraction = divmod(units, _SCALE)
-    if not fraction:
-        return Decimal(whole)
-    return Decimal(units).scaleb(-24, CONTEXT).normalize(CONTEXT)
-
-
-def _apportion(amount: Decimal, t0: int, t1: int, t: int) -> Decimal:
-    """``F(t)`` for an amount spread over ``[t0, t1)``: exact at both ends, telescoping.
-
-    In between, ``amount * (t - t0) / (t1 - t0)`` rounded half-even to 1e-24. O(1).
-    """
-    if t <= t0:
-        return ZERO
-    if t >= t1:
-        return amount
-    p, q = amount.as_integer_ratio()
-    return _from_scaled(_round_ratio(p * (t - t0) * _SCALE, q * (t1 - t0)))
-
-
-class _Window:
-    """The report window, its cycle pieces and each meter's cut points."""
-
-    __slots__ = ("cycle_spans", "cycle_starts", "end", "start")
-
-    def __init__(self, start: int, end: int, cycle: _CycleLike | None, report: Span) -> None:
-        self.start = start
-        self.end = end
-        if cycle is None or end <= start:
-            self.cycle_starts = [start]
-            self.cycle_spans = [report]
-            return
-        inner = [b for b in cycle.boundaries_us(start, end) if start < b < end]
-        first = cycle.containing_us(start)[0]
-        last = cycle.containing_us(end - 1)[1]
-        edges = [first, *inner, last]
-        self.cycle_starts = edges[:-1]
-        self.cycle_spans = [Span.from_us(a, b) for a, b in itertools.pairwise(edges)]
-
-    def cycle_of(self, t_us: int) -> Span:
-        return self.cycle_spans[bisect.bisect_right(self.cycle_starts, t_us) - 1]
-
-
 @in_context
 def meter(
     records: Iterable[Event | Sample | Inventory],
     meters: Iterable[Meter],
     *,
     span: Span,
-    cycle: _CycleLike | None,
+    cycle: CycleLike | None,
     as_of: _dt.datetime | str,
     cuts: Mapping[str, Iterable[int]] | None = None,
     state: Iterable[ResourceState] = (),
@@ -200,7 +135,20 @@ def meter(
       for a span gives exactly the sum of asking for its pieces, whatever the order in
       which the records arrive; replaying any record changes no row.
     - ``state`` continues from an earlier call's :attr:`Usage.state`: the resources resume
-      as they were at that call's ``as_of`` (pass only the records after it).
+      as they were at that call's ``as_of``. Replays of remembered records are
+      duplicates; a record that belongs before the state's clock is late: what it changes
+      there is in :attr:`Usage.late`, with a ``"late"`` anomaly (see
+      :class:`~ratekit.ResourceState`). Rows plus late rows equal metering all at once.
+    - Non-additive aggregations (see :class:`~ratekit.SamplePolicy`) are computed once
+      per resource and cycle; their rows share the aggregate in proportion to time.
+    - Events of a resource at one instant with no ``seq`` are ordered so that none is a
+      duplicate when such an order exists, and reported as a ``"tie"``.
+    - :attr:`Usage.no_effect` names every record id in no row and no anomaly, with the
+      reason; :meth:`Usage.accounted` covers every id given.
+    - Arguments of the wrong type raise :class:`~ratekit.RatekitTypeError` naming them.
+      Over a window of many cycles, cycles are found only where resources have usage;
+      cutting one resource's usage into more than 1,000,000 pieces raises
+      :class:`~ratekit.BadSpanError`.
 
     Cost: O(n log n) for n records, plus O(log c) per piece for c cut points; no attrs
     instance is built per record, only per row.
@@ -235,13 +183,16 @@ class _Engine:
         records: Iterable[Event | Sample | Inventory],
         meters: Iterable[Meter],
         span: Span,
-        cycle: _CycleLike | None,
+        cycle: CycleLike | None,
         as_of: _dt.datetime | str,
         cuts: Mapping[str, Iterable[int]] | None,
         state: Iterable[ResourceState],
     ) -> None:
         self.meters: dict[str, Meter] = {}
-        for item in meters:
+        _iterable(records, "meter() records")
+        if not isinstance(records, list | tuple):
+            records = list(records)
+        for item in _iterable(meters, "meter() meters"):
             if not isinstance(item, Meter):
                 raise RatekitTypeError(
                     f"meters must be Meter values, not {type(item).__name__}: {item!r}."
@@ -255,6 +206,20 @@ class _Engine:
             raise RatekitTypeError(
                 f"meter() span must be a Span, not {type(span).__name__}: {span!r}."
             )
+        if cycle is not None and not (
+            callable(getattr(cycle, "boundaries_us", None))
+            and callable(getattr(cycle, "containing_us", None))
+        ):
+            raise RatekitTypeError(
+                "meter() cycle must be a billing cycle (rk.cycles.monthly(tz=...), "
+                "rk.cycles.daily(tz=...), ...: an object with boundaries_us and containing_us) "
+                f"or None, not {type(cycle).__name__}: {cycle!r}."
+            )
+        if cuts is not None and not isinstance(cuts, Mapping):
+            raise RatekitTypeError(
+                "meter() cuts must be a mapping of meter names to instants (epoch "
+                f"microseconds), or None, not {type(cuts).__name__}: {cuts!r}."
+            )
         self.as_of_us = to_us(as_of, "meter() as_of")
         self.span = span
         end = min(span.end_us, self.as_of_us)
@@ -266,8 +231,33 @@ class _Engine:
                 raise RatekitTypeError(
                     f"cuts name meter {name!r}, which is not among the meters given."
                 )
-        self.state = {(s.account, s.resource): s for s in state}
+            if not isinstance(self.cuts[name], Iterable):
+                raise RatekitTypeError(
+                    f"cuts[{name!r}] must be an iterable of instants in epoch microseconds, "
+                    f"not {self.cuts[name]!r}."
+                )
+        self.cycle = cycle
+        self.state: dict[tuple[str, str], ResourceState] = {}
+        for item_state in _iterable(state, "meter() state"):
+            if not isinstance(item_state, ResourceState):
+                raise RatekitTypeError(
+                    "meter() state must hold ResourceState values (Usage.state of an earlier "
+                    f"call), not {type(item_state).__name__}: {item_state!r}."
+                )
+            self.state[item_state.account, item_state.resource] = item_state
+        # The clock of the carried state: what the earlier calls metered up to.
+        self.through = max(
+            (s.through_us for s in self.state.values() if s.through_us is not None), default=None
+        )
+        self.late_before: int | None = None  # the current resource's late limit, if any
+        # Late changes per (account, resource, meter, cycle start, cycle end):
+        # [quantity, first instant, description, record ids].
+        self.late: dict[tuple[str, str, str, int, int], list[typing.Any]] = {}
+        self.late_ids: dict[tuple[str, str, str], list[str | None]] = {}
         self.anomalies = _n.Anomalies()
+        self.replaced: set[str] = set()  # records whose piece another replaced at once
+        # The current resource's sample ids per meter, when a fast path gathered them.
+        self.id_columns: dict[str, list[str | None]] = {}
         self.spans: dict[int, Span] = {}  # the current resource's row spans, by start and end
         self.descriptions: _n.Descriptions = {}  # equal descriptions, shared (see _n._shared)
         # Per time-based meter, the level of each description met, by id(description);
@@ -277,7 +267,8 @@ class _Engine:
 
     def _cut_points(self, name: str) -> list[int]:
         window = self.window
-        points = set(window.cycle_starts[1:])
+        # Lazy: the cycle starts are added per resource, where it has something to meter.
+        points = set() if window.lazy else set(window.cycle_starts[1:])
         for cut in self.cuts.get(name, ()):
             if isinstance(cut, bool) or not isinstance(cut, int):
                 raise RatekitTypeError(
@@ -287,7 +278,7 @@ class _Engine:
                 points.add(cut)
         return sorted(points)
 
-    def run(self) -> Usage:
+    def run(self) -> Usage:  # noqa: PLR0912, PLR0915 - one pass over the resources
         accepted = {
             name: frozenset(
                 kind
@@ -314,30 +305,53 @@ class _Engine:
             for name, group in per_meter.items():
                 # Records that arrived in time order need no sorting (see _n.Grouped).
                 if len(group) > 1 and (not samples_in_order or (*key, name) in tied):
-                    _sort_samples(group)
+                    _samples.sort_samples(group)
             sample_times: list[int] = []
             if inventories and per_meter:
                 sample_times = sorted(s.at_us for group in per_meter.values() for s in group)
             previous_state = self.state.get(key)
-            line = _n.build_timeline(
+            new_events: Sequence[Event] = events.get(key, ())
+            if previous_state is not None and previous_state.applied:
+                new_events, per_meter = _carry.forget_replays(
+                    self, previous_state, new_events, per_meter
+                )
+            limit = self.through
+            if previous_state is not None and previous_state.through_us is not None:
+                limit = previous_state.through_us
+            self.late_before = None if limit is None else min(limit, window.start)
+            line = _carry.timeline(
+                self,
                 account,
                 resource,
-                events.get(key, ()),
+                new_events,
                 inventories,
                 sample_times,
-                self.anomalies,
-                _restore(previous_state) if previous_state is not None else None,
-                self.descriptions,
+                previous_state,
+                limit,
                 in_order=events_in_order and key not in tied,
             )
+            if line.replaced:
+                self.replaced.update(i for i in line.replaced if i is not None)
             self.spans = {}
-            for name, item, points in plan:
+            if self.id_columns:
+                self.id_columns = {}
+            resource_plan = plan
+            if window.lazy:
+                extra = sorted(
+                    {t for lo, hi in self._extent(line, per_meter, previous_state)
+                     for t in window.points(lo, hi)}
+                )  # fmt: skip
+                resource_plan = [
+                    (n, m, sorted(set(points).union(extra)) if extra else points)
+                    for n, m, points in plan
+                ]
+            for name, item, points in resource_plan:
                 if item._factor is not None:
                     if window.end > window.start:
                         self._time_rows(rows, account, resource, name, item, points, line)
                     continue
                 readings = per_meter.get(name)
-                previous = _previous_reading(previous_state, account, resource, name)
+                previous = _carry.previous_reading(previous_state, account, resource, name)
                 baseline = getattr(item.policy, "baseline", None)
                 if previous is None and readings and baseline is not None:
                     # A counter that counts from zero at the resource's start (Counter).
@@ -345,11 +359,85 @@ class _Engine:
                     previous = baseline(first, line.running_since(first.at_us))
                 if not readings and previous is None:
                     continue
-                self._sample_rows(
-                    rows, account, resource, name, item, points, line, readings or [], previous
+                _samples.sample_rows(
+                    self,
+                    rows,
+                    account,
+                    resource,
+                    name,
+                    item,
+                    points,
+                    line,
+                    readings or [],
+                    previous,
                 )
-            states.append(_state_of(account, resource, line, per_meter, previous_state))
-        return Usage(tuple(rows), self.anomalies.result(), tuple(states))
+            states.append(
+                _carry.state_of(
+                    account,
+                    resource,
+                    line,
+                    per_meter,
+                    previous_state,
+                    new_events,
+                    window.end,
+                    bool(inventories),
+                    self.id_columns,
+                )
+            )
+        late = _carry.late_rows(self)
+        anomalies = self.anomalies.result()
+        rows_out = tuple(rows)
+        no_effect = functools.partial(
+            _no_effect,
+            typing.cast("Sequence[Event | Sample | Inventory]", self.records),
+            (*rows_out, *late, *anomalies),
+            self.replaced,
+            any(item._factor is not None for item in self.meters.values()),
+            self.window.start,
+            self.as_of_us,
+        )
+        return Usage(rows_out, anomalies, tuple(states), late, no_effect)
+
+    def _extent(
+        self,
+        line: _n.Timeline,
+        per_meter: Mapping[str, list[Sample]],
+        state: ResourceState | None,
+    ) -> list[tuple[int, int]]:
+        """Where a resource may have rows in the window: its running pieces and readings.
+
+        The spans are merged where they overlap. An aggregation may report a level held
+        from an earlier reading, so its readings (or a carried one) reach the window's end.
+        O((p + n) log(p + n)) for p pieces and n samples.
+        """
+        w0, w1 = self.window.start, self.window.end
+        spans: list[tuple[int, int]] = []
+        starts, statuses = line.starts, line.statuses
+        count = len(starts)
+        for index in range(count):
+            if statuses[index] == _n.RUNNING:
+                a = max(starts[index], w0)
+                b = min(starts[index + 1] if index + 1 < count else w1, w1)
+                if a < b:
+                    spans.append((a, b))
+        if state is not None and state.readings:
+            spans.append((w0, w1))
+        for name, group in per_meter.items():
+            held = not self.meters[name]._deltas
+            for sample in group:
+                since = sample.at_us if sample.since_us is None else sample.since_us
+                a = max(since, w0)
+                b = w1 if held else min(sample.at_us + 1, w1)
+                if a < b:
+                    spans.append((a, b))
+        spans.sort()
+        merged: list[tuple[int, int]] = []
+        for a, b in spans:
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        return merged
 
     def _time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         self,
@@ -509,157 +597,6 @@ class _Engine:
             return [w0, *sorted(set(points).union(inner))]
         return [w0, *points]
 
-    def _sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
-        self,
-        rows: list[UsageRow],
-        account: str,
-        resource: str,
-        name: str,
-        item: Meter,
-        points: list[int],
-        line: _n.Timeline,
-        readings: list[Sample],
-        previous: Sample | None,
-    ) -> None:
-        window = self.window
-        w0, w1 = window.start, window.end
-        deleted_at = _deleted_from(line)
-        if deleted_at is not None:
-            for sample in readings:
-                # A sample stamped at the delete instant itself is the last report of a
-                # resource going away; only a later one is odd.
-                if sample.at_us <= deleted_at:
-                    continue
-                index = line.index_at(sample.at_us)
-                if line.statuses[index] == _n.DELETED and line.starts[index] < sample.at_us:
-                    self.anomalies.add(
-                        sample.at_us,
-                        account,
-                        resource,
-                        "after_delete",
-                        f"{_n.label(sample)} measures {resource!r} at {format_us(sample.at_us)}, "
-                        "after the resource was deleted: it is counted, with no description.",
-                        (sample.id,),
-                    )
-        if w1 <= w0:
-            if item._deltas:
-                # Nothing to report on, but the policy's anomalies (resets) still count.
-                list(
-                    typing.cast(DeltaPolicy, item.policy).increments(
-                        readings, previous, self._reporter(account, resource)
-                    )
-                )
-            return
-        pieces = self._pieces(points, line)
-        count = len(pieces)
-        policy = item.policy
-        if item._deltas:
-            sums: list[Decimal | None] = [None] * count
-            ids: list[list[str] | None] = [None] * count
-            bisect_right = bisect.bisect_right
-            add = CONTEXT.add
-            increments: Iterable[Increment]
-            distinct = False  # whether each piece's ids are known to be distinct
-            if type(policy) is Discrete and _sum_columns(readings, pieces, w1, sums, ids):
-                # The hot path of Discrete.increments for deltas at an instant only.
-                increments = ()
-                distinct = True
-            elif type(policy) is Discrete:
-                # The hot path of Discrete.increments: the deltas at an instant are summed
-                # into their pieces directly; the deltas over a span go through the loop.
-                increments = _sum_instant_deltas(readings, pieces, w1, sums, ids)
-            else:
-                increments = typing.cast(DeltaPolicy, policy).increments(
-                    readings, previous, self._reporter(account, resource)
-                )
-            for t0, t1, amount, record_ids in increments:
-                if t0 == t1 or (t0 >= w0 and t1 <= w1):
-                    # At an instant, or possibly within one piece.
-                    if t0 < w0 or t0 >= w1:
-                        continue
-                    k = bisect_right(pieces, t0) - 1
-                    if t0 == t1 or k + 1 >= count or t1 <= pieces[k + 1]:
-                        total = sums[k]
-                        sums[k] = amount if total is None else add(total, amount)
-                        if record_ids:
-                            found = ids[k]
-                            if found is None:
-                                ids[k] = list(record_ids)
-                            else:
-                                found.extend(record_ids)
-                        continue
-                c0 = max(t0, w0)
-                c1 = min(t1, w1)
-                if c0 >= c1:
-                    continue
-                k = bisect_right(pieces, c0) - 1
-                while k < count and pieces[k] < c1:
-                    a = max(pieces[k], c0)
-                    b = min(pieces[k + 1] if k + 1 < count else w1, c1)
-                    part = CONTEXT.subtract(
-                        _apportion(amount, t0, t1, b), _apportion(amount, t0, t1, a)
-                    )
-                    total = sums[k]
-                    sums[k] = part if total is None else add(total, part)
-                    if record_ids:
-                        found = ids[k]
-                        if found is None:
-                            ids[k] = list(record_ids)
-                        else:
-                            found.extend(record_ids)
-                    k += 1
-            for k, total in enumerate(sums):
-                if total is None:
-                    continue
-                a = pieces[k]
-                b = pieces[k + 1] if k + 1 < count else w1
-                found = ids[k]
-                rows.append(
-                    _new_row(
-                        account,
-                        name,
-                        resource,
-                        self._span(a, b),
-                        window.cycle_of(a),
-                        _tidy(total),
-                        item.unit,
-                        line.descriptions[line.index_at(a)],
-                        ()
-                        if found is None
-                        else tuple(found)
-                        if distinct
-                        else tuple(dict.fromkeys(found)),
-                    )
-                )
-            return
-        aggregate = typing.cast(SamplePolicy, policy).aggregate
-        times = [sample.at_us for sample in readings]
-        for k in range(count):
-            a = pieces[k]
-            b = pieces[k + 1] if k + 1 < count else w1
-            lo = bisect.bisect_left(times, a)
-            hi = bisect.bisect_left(times, b)
-            before = readings[lo - 1] if lo > 0 else previous
-            inside = readings[lo:hi]
-            if not inside and before is None:
-                continue
-            quantity = aggregate(inside, a, b, before)
-            if quantity is None:
-                continue
-            rows.append(
-                _new_row(
-                    account,
-                    name,
-                    resource,
-                    self._span(a, b),
-                    window.cycle_of(a),
-                    _tidy(quantity),
-                    item.unit,
-                    line.descriptions[line.index_at(a)],
-                    tuple(s.id for s in inside if s.id is not None),
-                )
-            )
-
     def _reporter(self, account: str, resource: str) -> Report:
         anomalies = self.anomalies
 
@@ -670,168 +607,57 @@ class _Engine:
         return report
 
 
-def _sum_instant_deltas(
-    readings: Sequence[Sample],
-    pieces: list[int],
-    end_us: int,
-    sums: list[Decimal | None],
-    ids: list[list[str] | None],
-) -> list[Increment]:
-    """Add each delta at an instant to the piece containing it; return the other deltas.
+_RECORD_ID: Final = operator.attrgetter("id")
+_ROW_IDS: Final = operator.attrgetter("record_ids")
 
-    Exactly what :meth:`Discrete.increments` and the general loop of the engine do, in one
-    pass. ``pieces`` are the starts of the pieces, the last one ending at ``end_us``.
-    O(n) for readings in time order (a bisection only when the piece changes).
+
+def _iterable(value: object, what: str) -> Iterable[object]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise RatekitTypeError(
+            f"{what} must be an iterable (a list or tuple), not {type(value).__name__}: {value!r}."
+        )
+    return value
+
+
+def _no_effect(  # noqa: PLR0917 - private plumbing of plain values
+    records: Sequence[Event | Sample | Inventory],
+    results: Sequence[UsageRow | Anomaly],
+    replaced: set[str],
+    timed: bool,
+    start_us: int,
+    as_of_us: int,
+) -> tuple[tuple[str, str], ...]:
+    """Each record id in none of ``results``, with the reason (see docs/usage.md).
+
+    The ids are gathered at C speed; only the records left over are looked at. O(n).
     """
-    over_spans: list[Increment] = []
-    count = len(pieces)
-    start_us = pieces[0]
-    k = 0
-    low = start_us
-    high = pieces[1] if count > 1 else end_us
-    add = CONTEXT.add
-    for sample in readings:
-        at_us = sample.at_us
-        since_us = sample.since_us
-        if since_us is not None and since_us != at_us:
-            sid = sample.id
-            over_spans.append((since_us, at_us, sample.value, () if sid is None else (sid,)))
+    ids = list(map(_RECORD_ID, records))
+    missing = set(ids)
+    missing.discard(None)
+    if not missing:
+        return ()
+    missing.difference_update(itertools.chain.from_iterable(map(_ROW_IDS, results)))
+    if not missing:
+        return ()
+    found: dict[str, str] = {}
+    for record in itertools.compress(records, map(missing.__contains__, ids)):
+        record_id = typing.cast(str, record.id)
+        if record_id in found:
             continue
-        if at_us < start_us or at_us >= end_us:
-            continue
-        if not low <= at_us < high:
-            k = bisect.bisect_right(pieces, at_us) - 1
-            low = pieces[k]
-            high = pieces[k + 1] if k + 1 < count else end_us
-        total = sums[k]
-        value = sample.value
-        sums[k] = value if total is None else add(total, value)
-        sid = sample.id
-        if sid is not None:
-            found = ids[k]
-            if found is None:
-                ids[k] = [sid]
-            else:
-                found.append(sid)
-    return over_spans
-
-
-_SINCE: Final = operator.attrgetter("since_us")
-_VALUE: Final = operator.attrgetter("value")
-_ID: Final = operator.attrgetter("id")
-
-
-def _sum_columns(
-    readings: Sequence[Sample],
-    pieces: list[int],
-    end_us: int,
-    sums: list[Decimal | None],
-    ids: list[list[str] | None],
-) -> bool:
-    """What :func:`_sum_instant_deltas` does, at C speed, when every delta is at an instant.
-
-    Returns ``False``, having done nothing, when some delta covers a span. ``readings``
-    are in time order; each piece sums a slice of their values, as the same left fold in
-    the same order. One resource's samples have distinct ids (grouping drops replays), so
-    a piece's ids need no deduplication. O(n + p log n) for p pieces.
-    """
-    if list(map(_SINCE, readings)).count(None) != len(readings):
-        return False
-    times = list(map(_n._BY_TIME, readings))
-    values = list(map(_VALUE, readings))
-    column = list(map(_ID, readings))
-    count = len(pieces)
-    add = CONTEXT.add
-    lo = bisect.bisect_left(times, pieces[0])
-    for k in range(count):
-        hi = bisect.bisect_left(times, pieces[k + 1] if k + 1 < count else end_us, lo)
-        if hi > lo:
-            sums[k] = functools.reduce(add, values[lo:hi])
-            found = list(filter(None, column[lo:hi]))
-            if found:
-                ids[k] = found
-        lo = hi
-    return True
-
-
-def _sort_samples(samples: list[Sample]) -> None:
-    """Sort by ``(at, seq, value, id)``: by time at C speed, the full key only on ties."""
-    samples.sort(key=_n._BY_TIME)
-    times = list(map(_n._BY_TIME, samples))
-    if len(set(times)) != len(times):
-        samples.sort(key=_sample_order)
-
-
-def _sample_order(sample: Sample) -> tuple[int, int, Decimal, str]:
-    seq = sample.seq
-    return (sample.at_us, -1 if seq is None else seq, sample.value, sample.id or "")
-
-
-def _deleted_from(line: _n.Timeline) -> int | None:
-    for start, status in zip(line.starts, line.statuses, strict=True):
-        if status == _n.DELETED:
-            return start
-    return None
-
-
-def _restore(state: ResourceState) -> _n.Timeline:
-    line = _n.Timeline()
-    status = _n.STATUS_NAMES.index(state.status)
-    if status != _n.UNKNOWN and state.since_us is not None:
-        description = state.description
-        assert isinstance(description, _FrozenDict)
-        line.push(state.since_us, description, status, state.opened_by)
-    if state.clock_us is not None:
-        line.clock_us = state.clock_us
-        line.last_event_us = state.clock_us
-    line.seq = state.seq
-    return line
-
-
-def _previous_reading(
-    state: ResourceState | None, account: str, resource: str, name: str
-) -> Sample | None:
-    if state is None:
-        return None
-    for meter_name, at_us, value, kind, record_id in state.readings:
-        if meter_name == name:
-            sample = object.__new__(Sample)
-            sample.__attrs_init__(
-                account,
-                resource,
-                meter_name,
-                at_us,
-                value,
-                typing.cast("SampleKind", kind),
-                None,
-                record_id,
-                None,
-            )
-            return sample
-    return None
-
-
-def _state_of(
-    account: str,
-    resource: str,
-    line: _n.Timeline,
-    per_meter: Mapping[str, list[Sample]],
-    previous: ResourceState | None,
-) -> ResourceState:
-    readings = {entry[0]: entry for entry in (previous.readings if previous else ())}
-    for name, samples in per_meter.items():
-        if samples:
-            last = samples[-1]
-            readings[name] = (name, last.at_us, last.value, last.kind, last.id)
-    status = line.statuses[-1]
-    return ResourceState(
-        account,
-        resource,
-        _n.STATUS_NAMES[status],
-        line.descriptions[-1],
-        line.starts[-1] if status != _n.UNKNOWN else None,
-        line.openers[-1],
-        line.clock_us if line.clock_us != _n.NEVER else None,
-        line.seq,
-        tuple(readings[name] for name in sorted(readings)),
-    )
+        at_us = record.at_us
+        if at_us >= as_of_us:
+            reason = "not_yet"
+        elif record_id in replaced:
+            reason = "replaced"
+        elif isinstance(record, Inventory):
+            reason = "confirmed"
+        elif at_us < start_us:
+            reason = "before_span"
+        elif isinstance(record, Event):
+            reason = "no_change" if timed else "no_time_meter"
+        elif record.kind == "counter":
+            reason = "baseline"
+        else:
+            reason = "no_change"
+        found[record_id] = reason
+    return tuple(sorted(found.items()))

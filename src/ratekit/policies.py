@@ -23,7 +23,7 @@ import math
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Final, Protocol, runtime_checkable
+from typing import Final, Literal, Protocol, runtime_checkable
 
 import attrs
 
@@ -81,7 +81,8 @@ class TimePolicy(Protocol):
     ``level(description)`` is the rate per unit of the meter's time unit for a piece with
     that description, or ``None`` when nothing accrues. Metering integrates it exactly over
     every running piece (stopped, deleted and unknown pieces accrue nothing). Called once
-    per piece, not per record.
+    per piece, not per record. A time-based quantity always adds up over pieces: a policy
+    may not declare ``additive = False`` (see :class:`SamplePolicy`).
 
     A policy may state the unit of its level with a ``level_unit`` attribute (a unit
     string or :class:`~ratekit.Unit`; ``None`` or absent: the meter's unit divided by its
@@ -113,7 +114,8 @@ class DeltaPolicy(Protocol):
     reading carried from an earlier call (or ``None``); it returns :data:`Increment`
     tuples. It may call ``report(kind, message, samples)`` to record an anomaly. An
     amount at an instant goes to the piece that contains it; an amount over a span is
-    apportioned linearly (and exactly: the parts add up to the amount).
+    apportioned linearly (and exactly: the parts add up to the amount), so a delta-based
+    quantity always adds up over pieces: a policy may not declare ``additive = False``.
 
     A policy may also define ``baseline(first, started_us)``: when no reading was carried,
     metering asks it for the ``previous`` reading to count the first one from, giving the
@@ -147,13 +149,22 @@ class SamplePolicy(Protocol):
     ``accepts(kind)`` says which sample kinds it takes. ``aggregate(readings, start_us,
     end_us, before)`` gets the readings with ``start_us <= at < end_us`` in ``(at, seq)``
     order and ``before``, the last reading before the piece (or ``None``); it returns the
-    piece's quantity, or ``None`` for no row. Aggregations are not additive over pieces
-    (the max of a month is not the sum of the maxima of its halves).
+    piece's quantity, or ``None`` for no row.
+
+    ``additive`` (an optional class or instance attribute, a bool) says whether the
+    quantity adds up over pieces. Most aggregations do not (the max of a month is not the
+    sum of the maxima of its halves): a **non-additive** policy (``additive = False``, the
+    default for a policy that does not say) is aggregated once per resource and cycle,
+    over the whole cycle inside the metered span, and its rows share that aggregate in
+    proportion to time. An additive one (``additive = True``: :class:`Count`) is
+    aggregated per piece, and its pieces add up.
 
     Example:
         >>> import ratekit as rk
         >>> isinstance(rk.Max(), rk.SamplePolicy), isinstance(rk.Max(), rk.DeltaPolicy)
         (True, False)
+        >>> rk.Max().additive, rk.Count().additive
+        (False, True)
     """
 
     def accepts(self, kind: str) -> bool:
@@ -525,6 +536,9 @@ class _Aggregation:
 
     __slots__ = ()
 
+    #: Aggregated once per cycle, never summed over pieces (see :class:`SamplePolicy`).
+    additive: typing.ClassVar[bool] = False
+
     def accepts(self, kind: str) -> bool:
         """Gauge readings and deltas (not cumulative counter readings)."""
         return kind in ("gauge", "delta")
@@ -601,6 +615,9 @@ class Count(_Aggregation):
         Decimal('3')
     """
 
+    #: Counts add up over pieces.
+    additive: typing.ClassVar[bool] = True
+
     def aggregate(
         self, readings: Sequence[Sample], start_us: int, end_us: int, before: Sample | None
     ) -> Decimal | None:
@@ -674,15 +691,29 @@ class Percentile(_Aggregation):
         return f"Percentile({self.percent})"
 
 
+def _over(value: object) -> Literal["known", "period"]:
+    if value == "known" or value == "period":  # noqa: PLR1714 - narrows the type
+        return value
+    raise RatekitTypeError(
+        f"TimeWeightedMean over must be 'known' (the mean over the time a level is known) "
+        f"or 'period' (the mean over the whole piece, no level counting as 0), not {value!r}."
+    )
+
+
 @typing.final
-@attrs.frozen
+@attrs.frozen(repr=False)
 class TimeWeightedMean(_Aggregation):
     """The mean level over the piece, each reading holding until the next one.
 
-    Over ``[start, end)`` the level is the latest reading (``before`` at the start); the
-    mean is the integral of the level divided by the time during which a level is known
-    (from the start, or from the first reading when none came before). ``None`` when no
-    level is known in the piece.
+    Over ``[start, end)`` the level is the latest reading (``before`` at the start). The
+    integral of the level is divided by:
+
+    - ``over="known"`` (the default): the time during which a level is known (from the
+      start, or from the first reading when none came before);
+    - ``over="period"``: the whole piece, a time with no level known counting as level 0
+      (the "weighted sum" divided by the period).
+
+    ``None`` when no level is known in the piece.
 
     Example:
         >>> import ratekit as rk
@@ -692,7 +723,13 @@ class TimeWeightedMean(_Aggregation):
         >>> readings = [rk.Sample("a", "r", "m", "2026-03-01T01:00:00Z", 30, kind="gauge")]
         >>> rk.TimeWeightedMean().aggregate(readings, start, end, before)  # (10*1 + 30*3) / 4
         Decimal('25')
+        >>> rk.TimeWeightedMean().aggregate(readings, start, end, None)  # 30*3 / 3
+        Decimal('30')
+        >>> rk.TimeWeightedMean(over="period").aggregate(readings, start, end, None)  # 30*3 / 4
+        Decimal('22.5')
     """
+
+    over: Literal["known", "period"] = attrs.field(default="known", converter=_over)
 
     def aggregate(
         self, readings: Sequence[Sample], start_us: int, end_us: int, before: Sample | None
@@ -715,9 +752,18 @@ class TimeWeightedMean(_Aggregation):
             since = sample.at_us
         if level is not None:
             total = CONTEXT.add(total, CONTEXT.multiply(level, end_us - since))
+        if self.over == "period":
+            known_from = start_us
         if end_us == known_from:
             return level
         return _tidy(CONTEXT.divide(total, end_us - known_from))
+
+    def __repr__(self) -> str:
+        return (
+            "TimeWeightedMean()"
+            if self.over == "known"
+            else f"TimeWeightedMean(over={self.over!r})"
+        )
 
 
 # -- meters ---------------------------------------------------------------------------------
@@ -806,6 +852,7 @@ class Meter:
     """How usage over a piece of time becomes a quantity."""
     _factor: tuple[int, int] | None = attrs.field(eq=False)
     _deltas: bool = attrs.field(eq=False)
+    _additive: bool = attrs.field(eq=False)
 
     def __init__(self, name: str, unit: str, policy: Policy) -> None:
         if not isinstance(name, str) or not name:
@@ -826,7 +873,30 @@ class Meter:
                 "policy), or accepts(kind) with increments(...) or aggregate(...) (a "
                 f"sample-based one), not {type(policy).__name__}: {policy!r}."
             )
-        self.__attrs_init__(name, unit, policy, factor, deltas)
+        additive = getattr(policy, "additive", factor is not None or deltas)
+        if not isinstance(additive, bool):
+            raise RatekitTypeError(
+                f"Meter {name!r} policy {policy!r} declares additive={additive!r}; it must be "
+                "True or False."
+            )
+        if not additive and (factor is not None or deltas):
+            raise RatekitTypeError(
+                f"Meter {name!r} policy {policy!r} declares additive=False, but a time- or "
+                "delta-based quantity always adds up over pieces; only a sample aggregation "
+                "(aggregate(...)) may be non-additive."
+            )
+        self.__attrs_init__(name, unit, policy, factor, deltas, additive)
+
+    @property
+    def additive(self) -> bool:
+        """Whether the policy's quantity adds up over pieces of time (see :class:`SamplePolicy`).
+
+        Example:
+            >>> import ratekit as rk
+            >>> rk.Meter("peak", "user", rk.Max()).additive, rk.Meter("h", "hour", rk.OnOff()).additive
+            (False, True)
+        """
+        return self._additive
 
     def __repr__(self) -> str:
         return f"Meter({self.name!r}, {self.unit!r}, {self.policy!r})"

@@ -82,6 +82,8 @@ AnomalyKind: TypeAlias = Literal[
     "unpriced",
     "conflict",
     "too_late",
+    "tie",
+    "late",
 ]
 """The kinds of anomaly metering reports (see :class:`Anomaly`)."""
 
@@ -742,6 +744,11 @@ class Anomaly:
       :class:`~ratekit.ConflictingRecordError`).
     - ``"too_late"``: reported by the rater: a record stamped before the cycles it keeps
       (its cycle closed and was compacted); it is not applied.
+    - ``"tie"``: events of one resource stamped at the same instant with no ``seq``; they
+      are applied in an order that makes none a duplicate when there is one (a STOP and
+      a START of a running resource are a restart). Give them a ``seq`` to fix the order.
+    - ``"late"``: records that belong before the carried state's clock (what an earlier
+      call metered up to): what they change there is in :attr:`~ratekit.Usage.late`.
 
     ``record_ids`` are the ids of the records involved (empty when they have none);
     ``message`` is a sentence a person can read; ``str(anomaly)`` is that sentence.

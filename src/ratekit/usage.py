@@ -10,39 +10,61 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Literal
+from typing import Final, Literal
 
 import attrs
 
-from ._decimals import CONTEXT, ZERO, to_decimal
+from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
+from ._fields import (
+    _applied,
+    _bad,
+    _clock,
+    _decode_event,
+    _decode_mapping,
+    _encode,
+    _encode_event,
+    _history,
+    _opened_by,
+    _readings,
+    _row_account,
+    _row_cycle,
+    _row_description,
+    _row_meter,
+    _row_quantity,
+    _row_resource,
+    _row_span,
+    _row_unit,
+    _seq_of,
+    _sequence,
+    _since,
+    _state_account,
+    _state_description,
+    _state_resource,
+    _state_text,
+    _status,
+    _through,
+)
 from ._instants import format_us
+from .errors import RatekitTypeError
 from .records import (
     Anomaly,
-    _attributes,
+    Event,
     _FrozenDict,
     _id_tuple,
-    decode_value,
-    encode_value,
 )
 from .render import usage_html
 from .spans import Span
 
 __all__ = [
+    "HISTORY",
+    "MEMORY",
     "ResourceState",
     "Usage",
     "UsageRow",
 ]
 
 # -- results --------------------------------------------------------------------------------
-
-
-def _description(value: object) -> Mapping[str, object]:
-    return _attributes(value, "description")
-
-
-def _row_quantity(value: object) -> Decimal:
-    return to_decimal(value, "UsageRow quantity")
 
 
 @typing.final
@@ -63,21 +85,21 @@ class UsageRow:
         UsageRow('acme', 'runtime', 'vm-1', '2026-03-01T10:00:00Z'..'2026-03-01T11:30:00Z', 1.5 hour, {'flavor': 'm1.small'}, record_ids=('e1', 'e2'))
     """
 
-    account: str
+    account: str = attrs.field(converter=_row_account)
     """Who."""
-    meter: str
+    meter: str = attrs.field(converter=_row_meter)
     """What (the meter's name)."""
-    resource: str
+    resource: str = attrs.field(converter=_row_resource)
     """Which."""
-    span: Span
+    span: Span = attrs.field(converter=_row_span)
     """The piece of time."""
-    cycle: Span
+    cycle: Span = attrs.field(converter=_row_cycle)
     """The billing cycle the piece belongs to."""
     quantity: Decimal = attrs.field(converter=_row_quantity)
     """The exact quantity, in ``unit``."""
-    unit: str
+    unit: str = attrs.field(converter=_row_unit)
     """The meter's unit."""
-    description: Mapping[str, object] = attrs.field(converter=_description)
+    description: Mapping[str, object] = attrs.field(converter=_row_description)
     """The resource's attributes in force over the piece (read-only)."""
     record_ids: tuple[str, ...] = attrs.field(default=(), converter=_id_tuple)
     """The ids of the records behind the row."""
@@ -154,12 +176,23 @@ def _new_row(  # noqa: PLR0917 - private plumbing of plain values
     return row
 
 
-_encode: Callable[[object], object] = encode_value  # nested values too (records.encode_value)
-_decode: Callable[[object], object] = decode_value
+#: How many record ids a :class:`ResourceState` remembers (the most recent ones).
+MEMORY: Final = 1024
+#: How many of its latest events a :class:`ResourceState` keeps, to re-order late ones.
+HISTORY: Final = 16
+
+
+def _base(value: object) -> ResourceState | None:
+    if value is not None and not isinstance(value, ResourceState):
+        raise _bad("base", value, "a ResourceState or None")
+    return value
+
+
+_NO_BASE: Final = (None, None, None, None, None, None)
 
 
 @typing.final
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, init=False)
 class ResourceState:
     """Where one resource stands after a :func:`meter` call: what the next call continues.
 
@@ -167,16 +200,32 @@ class ResourceState:
     has had ``description`` since ``since_us`` (begun by record ``opened_by``). ``clock_us``
     and ``seq`` are the effective instant and sequence number of its last event (a later
     event stamped earlier is clamped to it). ``readings`` holds, per meter, the last sample
-    (``(meter, at_us, value, kind, id)``): a counter's baseline, a gauge's level. The value
-    is small and explicit; :meth:`to_json` and :meth:`from_json` turn it into JSON-safe
-    data and back (Decimals as ``{"decimal": "..."}``).
+    (``(meter, at_us, value, kind, id)``): a counter's baseline, a gauge's level.
 
-    Metering the records stamped before T up to ``as_of=T``, then the records from T on
-    over a span from T with ``state=`` the first result's state, gives exactly the rows
-    of metering all the records over that span at once. Records stamped before T that
-    arrive only in a later batch are late: an event is clamped to the resource's clock (an
-    ``"out_of_order"`` anomaly), a sample falls before the span; correcting cycles already
-    rated is the rater's job.
+    What the next call needs so that nothing is lost or counted twice, bounded:
+
+    - ``through_us``: the state's clock, the instant up to which the resource was metered
+      (the end of the metered span, at most ``as_of``). A record stamped before it is
+      **late**: what it changes before the clock is reported in :attr:`Usage.late` with a
+      ``"late"`` anomaly, never dropped.
+    - ``applied``: the ids of the records last applied (events and samples; per call, the
+      events, then each meter's samples, each in time order), at most :data:`MEMORY`
+      (1024) per resource: a replay of any of them in a later batch is a ``"duplicate"``.
+      A replay of an older record is not recognised (hosts replaying deeper must
+      deduplicate themselves). What a state remembers is not part of its equality: two
+      states of a resource at the same point are equal.
+    - ``history``: the last :data:`HISTORY` (16) events applied, in order, and ``base``, the
+      state before them: a late event, or one whose ``seq`` puts it before events already
+      applied, is ordered among them as if all had come at once, and the difference is
+      reported as late. An event that belongs before ``base`` takes the base's clock
+      (``"out_of_order"``, as within a call); an inventory snapshot settles the history.
+
+    The value is explicit and bounded; :meth:`to_json` and :meth:`from_json` turn it into
+    JSON-safe data and back (Decimals as ``{"decimal": "..."}``), checking every field.
+
+    Metering the records stamped before T up to ``as_of=T``, then the rest over a span from
+    T with ``state=`` the first result's state, gives the rows of metering everything at
+    once, the late rows making up what the first call could not know.
 
     Example:
         >>> import ratekit as rk
@@ -188,19 +237,95 @@ class ResourceState:
         >>> state = usage.state[0]
         >>> state
         ResourceState('acme', 'vm-1', 'running', {'flavor': 'm1.small'}, since='2026-03-01T10:00:00Z', opened_by='e1')
+        >>> state.through_us == usage.state[0].through_us == rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z").start_us
+        True
         >>> rk.ResourceState.from_json(state.to_json()) == state
         True
     """
 
-    account: str
-    resource: str
-    status: Literal["unknown", "running", "stopped", "deleted"]
-    description: Mapping[str, object] = attrs.field(converter=_description)
-    since_us: int | None = None
-    opened_by: str | None = None
-    clock_us: int | None = None
-    seq: int | None = None
-    readings: tuple[tuple[str, int, Decimal, str, str | None], ...] = ()
+    account: str = attrs.field(converter=_state_account)
+    resource: str = attrs.field(converter=_state_resource)
+    status: Literal["unknown", "running", "stopped", "deleted"] = attrs.field(converter=_status)
+    description: Mapping[str, object] = attrs.field(converter=_state_description)
+    since_us: int | None = attrs.field(default=None, converter=_since)
+    opened_by: str | None = attrs.field(default=None, converter=_opened_by)
+    clock_us: int | None = attrs.field(default=None, converter=_clock)
+    seq: int | None = attrs.field(default=None, converter=_seq_of)
+    readings: tuple[tuple[str, int, Decimal, str, str | None], ...] = attrs.field(
+        default=(), converter=_readings
+    )
+    through_us: int | None = attrs.field(default=None, converter=_through)
+    applied: tuple[str, ...] = attrs.field(default=(), converter=_applied, eq=False)
+    # The base's status, description, since_us, opened_by, clock_us and seq (all None for
+    # no base), then the history's events: one object per resource (see history, base).
+    _past: tuple[object, ...] = _NO_BASE
+
+    def __init__(  # noqa: PLR0917 - the state's fields, as to_json() names them
+        self,
+        account: str,
+        resource: str,
+        status: Literal["unknown", "running", "stopped", "deleted"],
+        description: Mapping[str, object],
+        since_us: int | None = None,
+        opened_by: str | None = None,
+        clock_us: int | None = None,
+        seq: int | None = None,
+        readings: tuple[tuple[str, int, Decimal, str, str | None], ...] = (),
+        through_us: int | None = None,
+        applied: tuple[str, ...] = (),
+        history: tuple[Event, ...] = (),
+        base: ResourceState | None = None,
+    ) -> None:
+        events = _history(history)
+        known = _base(base)
+        head: tuple[object, ...] = _NO_BASE if known is None else known._head()
+        self.__attrs_init__(
+            account,
+            resource,
+            status,
+            description,
+            since_us,
+            opened_by,
+            clock_us,
+            seq,
+            readings,
+            through_us,
+            applied,
+            (*head, *events),
+        )
+
+    def _head(self) -> tuple[object, ...]:
+        """The fields of this state as a base (see ``_past``); a fresh one is no base."""
+        if (
+            self.status == "unknown"
+            and not self.description
+            and self.since_us is None
+            and self.opened_by is None
+            and self.clock_us is None
+            and self.seq is None
+        ):
+            return _NO_BASE
+        return (
+            self.status,
+            self.description,
+            self.since_us,
+            self.opened_by,
+            self.clock_us,
+            self.seq,
+        )
+
+    @property
+    def history(self) -> tuple[Event, ...]:
+        """The last events applied, in order (at most :data:`HISTORY`)."""
+        return typing.cast("tuple[Event, ...]", self._past[6:])
+
+    @property
+    def base(self) -> ResourceState | None:
+        """Where the resource stood before :attr:`history` (``None``: never seen)."""
+        past = self._past
+        if past[0] is None:
+            return None
+        return _new_state(self.account, self.resource, *past[:6], (), None, (), _NO_BASE)
 
     def to_json(self) -> dict[str, object]:
         """JSON-safe data (str, int, None, lists and dicts only).
@@ -223,31 +348,61 @@ class ResourceState:
                 [meter_name, at_us, str(value), kind, record_id]
                 for meter_name, at_us, value, kind, record_id in self.readings
             ],
+            "through_us": self.through_us,
+            "applied": list(self.applied),
+            "history": [_encode_event(event) for event in self.history],
+            "base": None if self.base is None else self.base.to_json(),
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, typing.Any]) -> ResourceState:
-        """The state that :meth:`to_json` produced.
+    def from_json(cls, data: object) -> ResourceState:
+        """The state that :meth:`to_json` produced; a malformed field raises an error naming it.
+
+        Raises :class:`~ratekit.RatekitTypeError` (or :class:`~ratekit.BadQuantityError`
+        for a bad number) naming the field and what it accepts.
 
         Example:
             >>> import ratekit as rk
             >>> rk.ResourceState.from_json({"account": "a", "resource": "r", "status": "deleted",
             ...                             "description": {}}).status
             'deleted'
+            >>> try:
+            ...     rk.ResourceState.from_json({"account": "a", "resource": "r", "status": "running",
+            ...                                 "description": "m1.small"})
+            ... except rk.RatekitTypeError as error:
+            ...     print(error)
+            ResourceState description must be a mapping of names to values, not str: 'm1.small'.
         """
+        if not isinstance(data, Mapping):
+            raise _bad("data", data, "a mapping (what to_json() returned)")
+        for key in ("account", "resource", "status", "description"):
+            if key not in data:
+                raise RatekitTypeError(
+                    f"ResourceState data lacks {key!r}; it holds account, resource, status, "
+                    "description and optional fields, as to_json() returns them."
+                )
+        account = _state_text("account", data["account"])
+        resource = _state_text("resource", data["resource"])
+        assert account is not None
+        assert resource is not None
+        base = data.get("base")
         return cls(
-            data["account"],
-            data["resource"],
-            data["status"],
-            {key: _decode(value) for key, value in data["description"].items()},
+            account,
+            resource,
+            _status(data["status"]),
+            _decode_mapping("description", data["description"]),
             data.get("since_us"),
             data.get("opened_by"),
             data.get("clock_us"),
             data.get("seq"),
+            data.get("readings", ()),
+            data.get("through_us"),
+            data.get("applied", ()),
             tuple(
-                (meter_name, at_us, Decimal(value), kind, record_id)
-                for meter_name, at_us, value, kind, record_id in data.get("readings", ())
+                _decode_event(account, resource, item)
+                for item in _sequence("history", data.get("history", ()))
             ),
+            None if base is None else cls.from_json(base),
         )
 
     def __repr__(self) -> str:
@@ -260,6 +415,31 @@ class ResourceState:
         if self.opened_by is not None:
             text += f", opened_by={self.opened_by!r}"
         return text + ")"
+
+
+_STATE_SETTERS: Final = _slot_setters(
+    ResourceState,
+    "account",
+    "resource",
+    "status",
+    "description",
+    "since_us",
+    "opened_by",
+    "clock_us",
+    "seq",
+    "readings",
+    "through_us",
+    "applied",
+    "_past",
+)
+
+
+def _new_state(*values: object) -> ResourceState:
+    """A :class:`ResourceState` of values known to be valid (metering's own): no checks."""
+    state = _new(ResourceState)
+    for setter, value in zip(_STATE_SETTERS, values, strict=True):
+        setter(state, value)
+    return state
 
 
 @typing.final
@@ -287,6 +467,50 @@ class Usage:
     """Everything odd in the records, and what was done about it."""
     state: tuple[ResourceState, ...]
     """Each resource's state at ``as_of``, for the next call."""
+    late: tuple[UsageRow, ...] = ()
+    """Continuing from a state: what late records change before the state's clock, as rows
+    (a negative quantity takes away), per account, meter, resource and cycle; each has a
+    ``"late"`` anomaly. Rows plus late rows over a run of calls equal one call over all."""
+    _no_effect: tuple[tuple[str, str], ...] | Callable[[], tuple[tuple[str, str], ...]] = (
+        attrs.field(default=(), eq=False, alias="no_effect")
+    )
+
+    @property
+    def no_effect(self) -> tuple[tuple[str, str], ...]:
+        """``(record id, reason)`` of every record with an id in no row, late row or anomaly.
+
+        Sorted by id; see ``docs/usage.md`` for the reasons. Worked out on first use (so
+        that metering pays nothing for it), then kept. O(n) for n records.
+        """
+        value = self._no_effect
+        if callable(value):
+            value = value()
+            object.__setattr__(self, "_no_effect", value)
+        return value
+
+    def accounted(self) -> frozenset[str]:
+        """Every record id the result accounts for. O(n).
+
+        An id is in a row, a late row, an anomaly or :attr:`no_effect`; every id given to
+        :func:`~ratekit.meter` is in it.
+
+        Example:
+            >>> import ratekit as rk
+            >>> counter = rk.Meter("egress", "B", rk.Counter())
+            >>> usage = rk.meter([rk.Sample("a", "ip", "egress", "2026-03-01T10:00:00Z", 900,
+            ...                             kind="counter", id="c1")], [counter],
+            ...                  span=rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"),
+            ...                  cycle=None, as_of="2026-03-02T00:00:00Z")
+            >>> usage.rows, usage.no_effect, usage.accounted()
+            ((), (('c1', 'baseline'),), frozenset({'c1'}))
+        """
+        ids: set[str] = set()
+        for row in (*self.rows, *self.late):
+            ids.update(row.record_ids)
+        for anomaly in self.anomalies:
+            ids.update(anomaly.record_ids)
+        ids.update(record_id for record_id, _ in self.no_effect)
+        return frozenset(ids)
 
     def total(
         self, meter: str | None = None, *, account: str | None = None, resource: str | None = None
@@ -317,8 +541,11 @@ class Usage:
         def count(n: int, one: str, many: str) -> str:
             return f"{n} {one if n == 1 else many}"
 
-        return (
+        text = (
             f"Usage({count(len(self.rows), 'row', 'rows')}, "
             f"{count(len(self.anomalies), 'anomaly', 'anomalies')}, "
-            f"{count(len(self.state), 'resource', 'resources')})"
+            f"{count(len(self.state), 'resource', 'resources')}"
         )
+        if self.late:
+            text += f", {count(len(self.late), 'late row', 'late rows')}"
+        return text + ")"

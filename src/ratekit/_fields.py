@@ -1,0 +1,246 @@
+"""Checks at the door of the usage values: each field converted once, or refused by name.
+
+Private to :mod:`ratekit.usage`: the converters of :class:`~ratekit.UsageRow` and
+:class:`~ratekit.ResourceState` fields, and the JSON mapping of a state's parts. Each
+refusal is a :class:`~ratekit.RatekitTypeError` (or a :class:`~ratekit.BadQuantityError`
+for a bad number) naming the field and what it accepts.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Final, Literal
+
+from ._decimals import to_decimal
+from ._instants import from_us
+from .errors import RatekitTypeError
+from .records import Event, EventKind, _attributes, decode_value, encode_value
+from .spans import Span
+
+
+def _description(value: object) -> Mapping[str, object]:
+    return _attributes(value, "description")
+
+
+def _row_description(value: object) -> Mapping[str, object]:
+    return _attributes(value, "UsageRow description")
+
+
+def _row_quantity(value: object) -> Decimal:
+    return to_decimal(value, "UsageRow quantity")
+
+
+def _text(what: str) -> Callable[[object], str]:
+    def convert(value: object) -> str:
+        if type(value) is not str or not value:
+            raise RatekitTypeError(f"{what} must be a non-empty string, not {value!r}.")
+        return value
+
+    return convert
+
+
+def _span_of(what: str) -> Callable[[object], Span]:
+    def convert(value: object) -> Span:
+        if not isinstance(value, Span):
+            raise RatekitTypeError(
+                f"{what} must be a Span (rk.Span(start, end)), not {type(value).__name__}: "
+                f"{value!r}."
+            )
+        return value
+
+    return convert
+
+
+def _row_account(value: object) -> str:
+    return _text("UsageRow account")(value)
+
+
+def _row_meter(value: object) -> str:
+    return _text("UsageRow meter")(value)
+
+
+def _row_resource(value: object) -> str:
+    return _text("UsageRow resource")(value)
+
+
+def _row_unit(value: object) -> str:
+    return _text("UsageRow unit")(value)
+
+
+def _row_span(value: object) -> Span:
+    return _span_of("UsageRow span")(value)
+
+
+def _row_cycle(value: object) -> Span:
+    return _span_of("UsageRow cycle")(value)
+
+
+def _state_account(value: object) -> str:
+    return _text("ResourceState account")(value)
+
+
+def _state_resource(value: object) -> str:
+    return _text("ResourceState resource")(value)
+
+
+def _since(value: object) -> int | None:
+    return _optional_int("since_us", value)
+
+
+def _clock(value: object) -> int | None:
+    return _optional_int("clock_us", value)
+
+
+def _through(value: object) -> int | None:
+    return _optional_int("through_us", value)
+
+
+def _seq_of(value: object) -> int | None:
+    return _optional_int("seq", value)
+
+
+def _opened_by(value: object) -> str | None:
+    return _state_text("opened_by", value, optional=True)
+
+
+def _encode(value: object) -> object:
+    return encode_value(value)  # nested values too: one mapping for stored descriptions
+
+
+_STATUSES: Final = ("unknown", "running", "stopped", "deleted")
+_EVENT_KINDS: Final = ("start", "update", "stop", "delete")
+_SAMPLE_KINDS: Final = ("delta", "counter", "gauge")
+
+
+def _bad(field: str, value: object, accepted: str) -> RatekitTypeError:
+    return RatekitTypeError(
+        f"ResourceState {field} must be {accepted}, not {type(value).__name__}: {value!r}."
+    )
+
+
+def _optional_int(field: str, value: object) -> int | None:
+    if value is None:
+        return None
+    if type(value) is not int:
+        raise _bad(field, value, "an int (epoch microseconds, or a seq) or None")
+    return value
+
+
+def _state_text(field: str, value: object, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if type(value) is not str or not value:
+        raise _bad(field, value, "a non-empty string" + (" or None" if optional else ""))
+    return value
+
+
+def _sequence(field: str, value: object) -> Sequence[object]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise _bad(field, value, "a list")
+    return value
+
+
+def _reading(value: object) -> tuple[str, int, Decimal, str, str | None]:
+    items = _sequence("readings item", value)
+    if len(items) != 5:
+        raise _bad("readings item", value, "[meter, at_us, value, kind, id]")
+    meter_name, at_us, amount, kind, record_id = items
+    if kind not in _SAMPLE_KINDS:
+        raise _bad("readings item kind", kind, "'delta', 'counter' or 'gauge'")
+    return (
+        typing.cast(str, _state_text("readings item meter", meter_name)),
+        typing.cast(int, _optional_int("readings item at_us", at_us)),
+        to_decimal(amount, "ResourceState readings item value"),
+        kind,
+        _state_text("readings item id", record_id, optional=True),
+    )
+
+
+def _readings(value: object) -> tuple[tuple[str, int, Decimal, str, str | None], ...]:
+    out = tuple(_reading(item) for item in _sequence("readings", value))
+    if any(at_us is None for _, at_us, _, _, _ in out):
+        raise _bad("readings item at_us", None, "an int (epoch microseconds)")
+    return out
+
+
+def _applied(value: object) -> tuple[str, ...]:
+    items = _sequence("applied", value)
+    for item in items:
+        if type(item) is not str or not item:
+            raise _bad("applied item", item, "a record id (a non-empty string)")
+    return tuple(typing.cast("Sequence[str]", items))
+
+
+def _history(value: object) -> tuple[Event, ...]:
+    items = _sequence("history", value)
+    if not all(isinstance(item, Event) for item in items):
+        bad = next(item for item in items if not isinstance(item, Event))
+        raise _bad("history item", bad, "an Event")
+    return tuple(typing.cast(Sequence[Event], items))
+
+
+def _status(value: object) -> Literal["unknown", "running", "stopped", "deleted"]:
+    if value not in _STATUSES:
+        raise _bad("status", value, "'unknown', 'running', 'stopped' or 'deleted'")
+    return value
+
+
+def _state_description(value: object) -> Mapping[str, object]:
+    return _attributes(value, "ResourceState description")
+
+
+def _encode_event(event: Event) -> dict[str, object]:
+    return {
+        "kind": event.kind,
+        "at_us": event.at_us,
+        "seq": event.seq,
+        "id": event.id,
+        "attributes": {key: _encode(value) for key, value in event.attributes.items()},
+    }
+
+
+def _decode_mapping(field: str, value: object) -> dict[str, object]:
+    if not isinstance(value, Mapping):
+        raise _bad(field, value, "a mapping of names to values")
+    out: dict[str, object] = {}
+    for key, item in value.items():
+        if isinstance(item, Mapping) and not (
+            len(item) == 1
+            and (
+                isinstance(item.get("decimal"), str)
+                or isinstance(item.get("mapping"), Mapping)
+                or isinstance(item.get("list"), list)
+            )
+        ):
+            raise _bad(
+                f"{field} {key!r}",
+                item,
+                'a value, or {"decimal": "<digits>"}, {"mapping": {...}} or {"list": [...]}',
+            )
+        out[key] = decode_value(item)
+    return out
+
+
+def _decode_event(account: str, resource: str, value: object) -> Event:
+    if not isinstance(value, Mapping):
+        raise _bad("history item", value, "a mapping (kind, at_us, seq, id, attributes)")
+    kind = value.get("kind")
+    if kind not in _EVENT_KINDS:
+        raise _bad("history item kind", kind, "'start', 'update', 'stop' or 'delete'")
+    at_us = _optional_int("history item at_us", value.get("at_us"))
+    if at_us is None:
+        raise _bad("history item at_us", None, "an int (epoch microseconds)")
+    return Event(
+        account,
+        resource,
+        from_us(at_us),
+        _decode_mapping("history item attributes", value.get("attributes", {})),
+        kind=typing.cast("EventKind", kind),
+        id=_state_text("history item id", value.get("id"), optional=True),
+        seq=_optional_int("history item seq", value.get("seq")),
+    )
+
+
+#: No base: the resource was never seen before its history.

@@ -1,0 +1,456 @@
+"""Metering continued from a carried state: replays, history and late records.
+
+The private half of :func:`ratekit.meter` that keeps the rule "nothing lost, nothing
+twice" across calls (see :class:`~ratekit.ResourceState`): replays of remembered records
+are duplicates; events that belong before events already applied are ordered among them
+from the state's base; what late records change before the state's clock becomes late
+rows, each with a ``"late"`` anomaly; and the next state is built, bounded.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import typing
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from . import _normalize as _n
+from ._decimals import CONTEXT, ZERO
+from ._decimals import tidy as _tidy
+from ._instants import format_us
+from ._window import _apportion, _Window
+from .policies import Increment
+from .records import Event, Inventory, Sample, SampleKind, _FrozenDict
+from .spans import Span
+from .usage import _NO_BASE, HISTORY, MEMORY, ResourceState, UsageRow, _new_row, _new_state
+
+if typing.TYPE_CHECKING:
+    from .metering import _Engine
+
+
+__all__ = [
+    "forget_replays",
+    "late_add",
+    "late_cycles",
+    "late_increment",
+    "late_rows",
+    "late_time",
+    "previous_reading",
+    "restore",
+    "state_of",
+    "timeline",
+]
+
+
+def forget_replays(
+    engine: _Engine,
+    state: ResourceState,
+    new_events: Sequence[Event],
+    per_meter: dict[str, list[Sample]],
+) -> tuple[Sequence[Event], dict[str, list[Sample]]]:
+    """Drop the records the state remembers applying: replays, reported as duplicates."""
+    known = set(state.applied)
+
+    def fresh(record: Event | Sample) -> bool:
+        if record.id is None or record.id not in known:
+            return True
+        engine.anomalies.add(
+            record.at_us,
+            record.account,
+            record.resource,
+            "duplicate",
+            f"{_n.label(record)} was applied by an earlier call: the replay is ignored.",
+            (record.id,),
+        )
+        return False
+
+    kept_events = [event for event in new_events if fresh(event)]
+    kept = {name: [s for s in group if fresh(s)] for name, group in per_meter.items()}
+    return kept_events, {name: group for name, group in kept.items() if group}
+
+
+def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
+    engine: _Engine,
+    account: str,
+    resource: str,
+    new_events: Sequence[Event],
+    inventories: Sequence[Inventory],
+    sample_times: Sequence[int],
+    state: ResourceState | None,
+    limit: int | None,
+    *,
+    in_order: bool,
+) -> _n.Timeline:
+    """The resource's timeline: the state's base, its history, then the new events.
+
+    When a new event belongs before the state's clock (``limit``) or before an event of
+    the history, everything since the base is re-applied in order, and the difference
+    with what earlier calls metered before ``limit`` is recorded as late.
+    """
+    history: Sequence[Event] = state.history if state is not None else ()
+    base = state
+    if state is not None and history:
+        base = state.base or ResourceState(account, resource, "unknown", {})
+    total = len(history) + len(new_events)
+    snapshot_at = total - HISTORY if total > HISTORY else None
+    slow = False
+    if new_events and (limit is not None or history):
+        first_us = min(event.at_us for event in new_events)
+        if limit is not None and first_us < limit:
+            slow = True
+        elif history:
+            combined = [*history, *new_events]
+            _n._event_order(combined)
+            slow = first_us <= max(event.at_us for event in history) or any(
+                a is not b for a, b in zip(combined, history, strict=False)
+            )
+    if not slow:
+        line = restore(base) if base is not None else None
+        before = len(history)
+        if history:
+            line = _n.build_timeline(
+                account,
+                resource,
+                history,
+                (),
+                (),
+                _n.Anomalies(),
+                line,
+                engine.descriptions,
+                snapshot_at=snapshot_at
+                if snapshot_at is not None and snapshot_at < before
+                else None,
+            )
+        later = line is None or line.snapshot is None
+        built = _n.build_timeline(
+            account,
+            resource,
+            new_events,
+            inventories,
+            sample_times,
+            engine.anomalies,
+            line,
+            engine.descriptions,
+            in_order=in_order,
+            snapshot_at=snapshot_at - before if later and snapshot_at is not None else None,
+        )
+        if before:
+            if later and built.snapshot is not None:
+                built.snapshot_index += before
+            built.order = [*history, *built.order]
+        return built
+    old_anomalies = _n.Anomalies()
+    old = _n.build_timeline(
+        account,
+        resource,
+        history,
+        (),
+        (),
+        old_anomalies,
+        restore(base) if base is not None else None,
+        engine.descriptions,
+    )
+    new_anomalies = _n.Anomalies()
+    line = _n.build_timeline(
+        account,
+        resource,
+        [*history, *new_events],
+        inventories,
+        sample_times,
+        new_anomalies,
+        restore(base) if base is not None else None,
+        engine.descriptions,
+        snapshot_at=snapshot_at,
+    )
+    seen = collections.Counter(item[5] for item in old_anomalies._items)
+    for at_us, a_account, a_resource, _, _, anomaly in new_anomalies._items:
+        if seen[anomaly]:
+            seen[anomaly] -= 1
+            continue
+        engine.anomalies.add(
+            at_us, a_account, a_resource, anomaly.kind, anomaly.message, anomaly.record_ids
+        )
+    if limit is not None:
+        # Nothing changes before the first new event in the order applied.
+        fresh = {id(event) for event in new_events}
+        first = next(i for i, event in enumerate(line.order) if id(event) in fresh)
+        start = min(event.at_us for event in line.order[first:])
+        if base is not None and base.clock_us is not None:
+            start = max(start, base.clock_us)
+        if start < limit:
+            # The records stamped before the clock, or else those that re-order it.
+            ids = [event.id for event in new_events if event.at_us < limit] or [
+                event.id for event in new_events
+            ]
+            late_time(engine, account, resource, old, line, start, limit, ids)
+    return line
+
+
+def late_time(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    old: _n.Timeline,
+    new: _n.Timeline,
+    start: int,
+    end: int,
+    ids: list[str | None],
+) -> None:
+    """Record what ``new`` changes over ``[start, end)`` against ``old``, per time meter."""
+    window, spans = engine.window, engine.spans
+    engine.window = _Window(start, end, engine.cycle, Span.from_us(start, end))
+    try:
+        points = engine.window.points(start, end)
+        for name, item in sorted(engine.meters.items()):
+            if item._factor is None:
+                continue
+            engine.late_ids.setdefault((account, resource, name), []).extend(ids)
+            totals: dict[tuple[int, int], list[typing.Any]] = {}
+            for sign, line in ((-1, old), (1, new)):
+                engine.spans = {}
+                found: list[UsageRow] = []
+                engine._time_rows(found, account, resource, name, item, points, line)
+                for row in found:
+                    entry = totals.setdefault(
+                        (row.cycle.start_us, row.cycle.end_us), [ZERO, row.description]
+                    )
+                    change = row.quantity if sign > 0 else CONTEXT.minus(row.quantity)
+                    entry[0] = CONTEXT.add(entry[0], change)
+                    if sign > 0:
+                        entry[1] = row.description
+            for (c0, c1), (quantity, description) in totals.items():
+                late_add(
+                    engine, account, resource, name, c0, c1, max(start, c0), quantity, description
+                )
+    finally:
+        engine.window, engine.spans = window, spans
+
+
+def late_add(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    name: str,
+    c0: int,
+    c1: int,
+    first_us: int,
+    quantity: Decimal,
+    description: Mapping[str, object],
+) -> None:
+    entry = engine.late.setdefault((account, resource, name, c0, c1), [ZERO, first_us, description])
+    entry[0] = CONTEXT.add(entry[0], quantity)
+    entry[1] = min(entry[1], first_us)
+
+
+def late_cycles(engine: _Engine, t0: int, t1: int) -> list[tuple[int, int, int, int]]:
+    """``[t0, t1)`` cut at cycle boundaries: ``(a, b, cycle start, cycle end)``."""
+    if engine.cycle is None:
+        return [(t0, t1, t0, t1)]
+    out = []
+    a = t0
+    while a < t1:
+        c0, c1 = engine.cycle.containing_us(a)
+        b = min(c1, t1)
+        out.append((a, b, c0, c1))
+        a = b
+    return out
+
+
+def late_increment(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    name: str,
+    line: _n.Timeline,
+    increment: Increment,
+    limit: int,
+) -> None:
+    """Record the part of an increment that lies before ``limit``."""
+    t0, t1, amount, record_ids = increment
+    engine.late_ids.setdefault((account, resource, name), []).extend(record_ids)
+    if t0 == t1:
+        c0, c1 = (t0, t0 + 1) if engine.cycle is None else engine.cycle.containing_us(t0)
+        description = line.descriptions[line.index_at(t0)]
+        late_add(engine, account, resource, name, c0, c1, t0, amount, description)
+        return
+    for a, b, c0, c1 in late_cycles(engine, t0, min(t1, limit)):
+        part = CONTEXT.subtract(_apportion(amount, t0, t1, b), _apportion(amount, t0, t1, a))
+        description = line.descriptions[line.index_at(a)]
+        late_add(engine, account, resource, name, c0, c1, a, part, description)
+
+
+def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
+    """The late rows, and a ``"late"`` anomaly per row (or per resource without one)."""
+    rows = []
+    reported: set[tuple[str, str]] = set()
+    for key in sorted(engine.late):
+        account, resource, name, c0, c1 = key
+        quantity, first_us, description = engine.late[key]
+        if not quantity:
+            continue
+        item = engine.meters[name]
+        end = min(c1, engine.through if engine.through is not None else c1)
+        end = max(end, first_us)
+        row = _new_row(
+            account,
+            name,
+            resource,
+            Span.from_us(first_us, max(end, first_us)),
+            Span.from_us(c0, c1),
+            _tidy(quantity),
+            item.unit,
+            typing.cast(_FrozenDict, description),
+            tuple(
+                dict.fromkeys(i for i in engine.late_ids.get((account, resource, name), ()) if i)
+            ),
+        )
+        rows.append(row)
+        reported.add((account, resource))
+        engine.anomalies.add(
+            first_us,
+            account,
+            resource,
+            "late",
+            f"late records of {resource!r} of {account!r} change meter {name!r} by "
+            f"{row.quantity} {item.unit} over {format_us(row.span.start_us)}.."
+            f"{format_us(row.span.end_us)}, before what was already metered: see "
+            "Usage.late.",
+            row.record_ids,
+        )
+    unreported: dict[tuple[str, str], list[str | None]] = {}
+    for (account, resource, _), ids in sorted(engine.late_ids.items()):
+        if (account, resource) not in reported:
+            unreported.setdefault((account, resource), []).extend(ids)
+    for (account, resource), ids in unreported.items():
+        known = tuple(dict.fromkeys(i for i in ids if i))
+        engine.anomalies.add(
+            engine.window.start,
+            account,
+            resource,
+            "late",
+            f"late records of {resource!r} of {account!r} belong before what was already "
+            "metered; they change no quantity there (a non-additive meter's cycle must be "
+            "aggregated again from all its readings).",
+            known,
+        )
+    return tuple(rows)
+
+
+def restore(state: ResourceState) -> _n.Timeline:
+    line = _n.Timeline()
+    status = _n.STATUS_NAMES.index(state.status)
+    if status != _n.UNKNOWN and state.since_us is not None:
+        description = state.description
+        assert isinstance(description, _FrozenDict)
+        line.push(state.since_us, description, status, state.opened_by)
+    if state.clock_us is not None:
+        line.clock_us = state.clock_us
+        line.last_event_us = state.clock_us
+    line.seq = state.seq
+    return line
+
+
+def previous_reading(
+    state: ResourceState | None, account: str, resource: str, name: str
+) -> Sample | None:
+    if state is None:
+        return None
+    for meter_name, at_us, value, kind, record_id in state.readings:
+        if meter_name == name:
+            sample = object.__new__(Sample)
+            sample.__attrs_init__(
+                account,
+                resource,
+                meter_name,
+                at_us,
+                value,
+                typing.cast("SampleKind", kind),
+                None,
+                record_id,
+                None,
+            )
+            return sample
+    return None
+
+
+def state_of(  # noqa: PLR0917 - private plumbing of plain values
+    account: str,
+    resource: str,
+    line: _n.Timeline,
+    per_meter: Mapping[str, list[Sample]],
+    previous: ResourceState | None,
+    new_events: Sequence[Event],
+    through_us: int,
+    settled: bool,
+    columns: Mapping[str, list[str | None]],
+) -> ResourceState:
+    readings = {entry[0]: entry for entry in (previous.readings if previous else ())}
+    for name, samples in per_meter.items():
+        if samples:
+            last = samples[-1]
+            known = readings.get(name)
+            if known is None or known[1] <= last.at_us:
+                readings[name] = (name, last.at_us, last.value, last.kind, last.id)
+    applied = _applied(new_events, per_meter, previous, columns)
+    past: tuple[object, ...] = _NO_BASE
+    order = line.order
+    if not settled and order:
+        snapshot = line.snapshot
+        head: tuple[object, ...] = _NO_BASE
+        index = 0
+        if snapshot is not None:
+            start, description, status, opener, clock_us, seq, _ = snapshot
+            index = line.snapshot_index
+            if status != _n.UNKNOWN or description or opener is not None or seq is not None:
+                head = (
+                    _n.STATUS_NAMES[status],
+                    description,
+                    start if status != _n.UNKNOWN else None,
+                    opener,
+                    clock_us if clock_us != _n.NEVER else None,
+                    seq,
+                )
+            elif clock_us != _n.NEVER:
+                head = ("unknown", description, None, None, clock_us, None)
+        elif previous is not None:
+            head = previous._past[:6] if previous.history else previous._head()
+        if index < len(order):
+            past = (*head, *itertools.islice(order, index, None)) if index else (*head, *order)
+    status = line.statuses[-1]
+    if previous is not None and previous.through_us is not None:
+        through_us = max(through_us, previous.through_us)
+    return _new_state(
+        account,
+        resource,
+        _n.STATUS_NAMES[status],
+        line.descriptions[-1],
+        line.starts[-1] if status != _n.UNKNOWN else None,
+        line.openers[-1],
+        line.clock_us if line.clock_us != _n.NEVER else None,
+        line.seq,
+        tuple(readings[name] for name in sorted(readings)),
+        through_us,
+        applied,
+        past,
+    )
+
+
+def _applied(
+    new_events: Sequence[Event],
+    per_meter: Mapping[str, list[Sample]],
+    previous: ResourceState | None,
+    columns: Mapping[str, list[str | None]],
+) -> tuple[str, ...]:
+    """The ids the next state remembers: the last :data:`MEMORY` applied."""
+    ids = [i for event in new_events if (i := event.id) is not None]
+    for name, group in per_meter.items():
+        column = columns.get(name)
+        if column is not None and len(column) == len(group):
+            ids += filter(None, column)  # gathered by the fast path already
+        else:
+            ids += [i for sample in group if (i := sample.id) is not None]
+    fresh = tuple(ids)
+    if previous is not None and previous.applied:
+        fresh = (*previous.applied, *fresh)
+    return fresh if len(fresh) <= MEMORY else fresh[-MEMORY:]

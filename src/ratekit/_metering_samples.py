@@ -1,0 +1,442 @@
+"""Metering of sample-based meters: deltas apportioned, aggregations per piece or cycle.
+
+The private half of :func:`ratekit.meter` for :class:`~ratekit.DeltaPolicy` and
+:class:`~ratekit.SamplePolicy` meters, with the hot paths of :class:`~ratekit.Discrete`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import operator
+import typing
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Final
+
+from . import _metering_carry as _carry
+from . import _normalize as _n
+from ._decimals import CONTEXT
+from ._decimals import tidy as _tidy
+from ._instants import format_us
+from ._window import _apportion
+from .policies import DeltaPolicy, Discrete, Increment, Meter, SamplePolicy
+from .records import Sample
+from .usage import UsageRow, _new_row
+
+if typing.TYPE_CHECKING:
+    from .metering import _Engine
+
+__all__ = [
+    "late_readings",
+    "sample_rows",
+    "sort_samples",
+    "whole_cycle_rows",
+]
+
+
+def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
+    engine: _Engine,
+    rows: list[UsageRow],
+    account: str,
+    resource: str,
+    name: str,
+    item: Meter,
+    points: list[int],
+    line: _n.Timeline,
+    readings: list[Sample],
+    previous: Sample | None,
+) -> None:
+    window = engine.window
+    w0, w1 = window.start, window.end
+    deleted_at = _deleted_from(line)
+    if deleted_at is not None:
+        for sample in readings:
+            # A sample stamped at the delete instant itself is the last report of a
+            # resource going away; only a later one is odd.
+            if sample.at_us <= deleted_at:
+                continue
+            index = line.index_at(sample.at_us)
+            if line.statuses[index] == _n.DELETED and line.starts[index] < sample.at_us:
+                engine.anomalies.add(
+                    sample.at_us,
+                    account,
+                    resource,
+                    "after_delete",
+                    f"{_n.label(sample)} measures {resource!r} at {format_us(sample.at_us)}, "
+                    "after the resource was deleted: it is counted, with no description.",
+                    (sample.id,),
+                )
+    if w1 <= w0:
+        if item._deltas:
+            # Nothing to report on, but the policy's anomalies (resets) still count.
+            list(
+                typing.cast(DeltaPolicy, item.policy).increments(
+                    readings, previous, engine._reporter(account, resource)
+                )
+            )
+        return
+    pieces = engine._pieces(points, line)
+    count = len(pieces)
+    policy = item.policy
+    if item._deltas:
+        sums: list[Decimal | None] = [None] * count
+        ids: list[list[str] | None] = [None] * count
+        bisect_right = bisect.bisect_right
+        add = CONTEXT.add
+        increments: Iterable[Increment]
+        distinct = False  # whether each piece's ids are known to be distinct
+        late_before = engine.late_before
+        if late_before is not None and type(policy) is Discrete:
+            # Deltas at an instant before the state's clock are late; the fast paths
+            # below skip them, and the deltas over a span go through the loop.
+            for sample in readings:
+                if sample.since_us is None and sample.at_us < late_before:
+                    sid = sample.id
+                    _carry.late_increment(
+                        engine,
+                        account,
+                        resource,
+                        name,
+                        line,
+                        (
+                            sample.at_us,
+                            sample.at_us,
+                            sample.value,
+                            () if sid is None else (sid,),
+                        ),
+                        late_before,
+                    )
+        if late_before is not None and type(policy) is not Discrete:
+            increments = typing.cast(DeltaPolicy, policy).increments(
+                readings, previous, engine._reporter(account, resource)
+            )
+        elif type(policy) is Discrete and _sum_columns(
+            readings, pieces, w1, sums, ids, engine.id_columns.setdefault(name, [])
+        ):
+            # The hot path of Discrete.increments for deltas at an instant only.
+            increments = ()
+            distinct = True
+        elif type(policy) is Discrete:
+            # The hot path of Discrete.increments: the deltas at an instant are summed
+            # into their pieces directly; the deltas over a span go through the loop.
+            increments = _sum_instant_deltas(readings, pieces, w1, sums, ids)
+        else:
+            increments = typing.cast(DeltaPolicy, policy).increments(
+                readings, previous, engine._reporter(account, resource)
+            )
+        for increment in increments:
+            t0, t1, amount, record_ids = increment
+            if late_before is not None and t0 < late_before:
+                _carry.late_increment(engine, account, resource, name, line, increment, late_before)
+            if t0 == t1 or (t0 >= w0 and t1 <= w1):
+                # At an instant, or possibly within one piece.
+                if t0 < w0 or t0 >= w1:
+                    continue
+                k = bisect_right(pieces, t0) - 1
+                if t0 == t1 or k + 1 >= count or t1 <= pieces[k + 1]:
+                    total = sums[k]
+                    sums[k] = amount if total is None else add(total, amount)
+                    if record_ids:
+                        found = ids[k]
+                        if found is None:
+                            ids[k] = list(record_ids)
+                        else:
+                            found.extend(record_ids)
+                    continue
+            c0 = max(t0, w0)
+            c1 = min(t1, w1)
+            if c0 >= c1:
+                continue
+            k = bisect_right(pieces, c0) - 1
+            while k < count and pieces[k] < c1:
+                a = max(pieces[k], c0)
+                b = min(pieces[k + 1] if k + 1 < count else w1, c1)
+                part = CONTEXT.subtract(
+                    _apportion(amount, t0, t1, b), _apportion(amount, t0, t1, a)
+                )
+                total = sums[k]
+                sums[k] = part if total is None else add(total, part)
+                if record_ids:
+                    found = ids[k]
+                    if found is None:
+                        ids[k] = list(record_ids)
+                    else:
+                        found.extend(record_ids)
+                k += 1
+        for k, total in enumerate(sums):
+            if total is None:
+                continue
+            a = pieces[k]
+            b = pieces[k + 1] if k + 1 < count else w1
+            found = ids[k]
+            rows.append(
+                _new_row(
+                    account,
+                    name,
+                    resource,
+                    engine._span(a, b),
+                    window.cycle_of(a),
+                    _tidy(total),
+                    item.unit,
+                    line.descriptions[line.index_at(a)],
+                    ()
+                    if found is None
+                    else tuple(found)
+                    if distinct
+                    else tuple(dict.fromkeys(found)),
+                )
+            )
+        return
+    aggregate = typing.cast(SamplePolicy, policy).aggregate
+    times = [sample.at_us for sample in readings]
+    if engine.late_before is not None and times and times[0] < engine.late_before:
+        late_readings(engine, account, resource, name, item, line, readings, times)
+    if not item._additive:
+        whole_cycle_rows(
+            engine, rows, account, resource, name, item, pieces, line, readings, times, previous
+        )
+        return
+    for k in range(count):
+        a = pieces[k]
+        b = pieces[k + 1] if k + 1 < count else w1
+        lo = bisect.bisect_left(times, a)
+        hi = bisect.bisect_left(times, b)
+        before = readings[lo - 1] if lo > 0 else previous
+        inside = readings[lo:hi]
+        if not inside and before is None:
+            continue
+        quantity = aggregate(inside, a, b, before)
+        if quantity is None:
+            continue
+        rows.append(
+            _new_row(
+                account,
+                name,
+                resource,
+                engine._span(a, b),
+                window.cycle_of(a),
+                _tidy(quantity),
+                item.unit,
+                line.descriptions[line.index_at(a)],
+                tuple(s.id for s in inside if s.id is not None),
+            )
+        )
+
+
+def late_readings(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    name: str,
+    item: Meter,
+    line: _n.Timeline,
+    readings: list[Sample],
+    times: list[int],
+) -> None:
+    """Readings of an aggregation stamped before the state's clock.
+
+    An additive aggregation's late readings are aggregated per cycle into late rows;
+    a non-additive one's cannot be corrected by a quantity (the cycle's aggregate must
+    be computed again from all its readings): they are reported, with no quantity.
+    """
+    limit = engine.late_before
+    assert limit is not None
+    late = readings[: bisect.bisect_left(times, limit)]
+    engine.late_ids.setdefault((account, resource, name), []).extend(s.id for s in late)
+    if not item._additive:
+        return
+    aggregate = typing.cast(SamplePolicy, item.policy).aggregate
+    by_cycle: dict[tuple[int, int], list[Sample]] = {}
+    for sample in late:
+        bounds = (
+            (sample.at_us, sample.at_us + 1)
+            if engine.cycle is None
+            else engine.cycle.containing_us(sample.at_us)
+        )
+        by_cycle.setdefault(bounds, []).append(sample)
+    for (c0, c1), group in by_cycle.items():
+        quantity = aggregate(group, c0, c1, None)
+        if quantity is not None:
+            description = line.descriptions[line.index_at(group[0].at_us)]
+            _carry.late_add(
+                engine, account, resource, name, c0, c1, group[0].at_us, quantity, description
+            )
+
+
+def whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    rows: list[UsageRow],
+    account: str,
+    resource: str,
+    name: str,
+    item: Meter,
+    pieces: list[int],
+    line: _n.Timeline,
+    readings: list[Sample],
+    times: list[int],
+    previous: Sample | None,
+) -> None:
+    """Rows of a non-additive meter: one aggregate per cycle, shared out in time.
+
+    The aggregate is computed once over the part ``[c0, c1)`` of each cycle inside the
+    window; each piece ``[a, b)`` of it (cut where the description or the price
+    changes) gets the share ``F(b) - F(a)`` with ``F`` the aggregate apportioned
+    linearly over ``[c0, c1)`` (exact at both ends), so the rows of a cycle add up to
+    its aggregate exactly. O(n + p) for n readings and p pieces.
+    """
+    window = engine.window
+    w1 = window.end
+    aggregate = typing.cast(SamplePolicy, item.policy).aggregate
+    count = len(pieces)
+    k = 0
+    while k < count:
+        cycle = window.cycle_of(pieces[k])
+        c0 = pieces[k]
+        j = k + 1
+        while j < count and pieces[j] < cycle.end_us:
+            j += 1
+        c1 = pieces[j] if j < count else w1
+        lo = bisect.bisect_left(times, c0)
+        hi = bisect.bisect_left(times, c1)
+        before = readings[lo - 1] if lo > 0 else previous
+        inside = readings[lo:hi]
+        quantity = None
+        if inside or before is not None:
+            quantity = aggregate(inside, c0, c1, before)
+        if quantity is not None:
+            whole = _tidy(quantity)
+            ids = tuple(s.id for s in inside if s.id is not None)
+            for m in range(k, j):
+                a = pieces[m]
+                b = pieces[m + 1] if m + 1 < count else w1
+                share = (
+                    whole
+                    if a == c0 and b == c1
+                    else _tidy(
+                        CONTEXT.subtract(_apportion(whole, c0, c1, b), _apportion(whole, c0, c1, a))
+                    )
+                )
+                rows.append(
+                    _new_row(
+                        account,
+                        name,
+                        resource,
+                        engine._span(a, b),
+                        cycle,
+                        share,
+                        item.unit,
+                        line.descriptions[line.index_at(a)],
+                        ids,
+                    )
+                )
+        k = j
+
+
+def _sum_instant_deltas(
+    readings: Sequence[Sample],
+    pieces: list[int],
+    end_us: int,
+    sums: list[Decimal | None],
+    ids: list[list[str] | None],
+) -> list[Increment]:
+    """Add each delta at an instant to the piece containing it; return the other deltas.
+
+    Exactly what :meth:`Discrete.increments` and the general loop of the engine do, in one
+    pass. ``pieces`` are the starts of the pieces, the last one ending at ``end_us``.
+    O(n) for readings in time order (a bisection only when the piece changes).
+    """
+    over_spans: list[Increment] = []
+    count = len(pieces)
+    start_us = pieces[0]
+    k = 0
+    low = start_us
+    high = pieces[1] if count > 1 else end_us
+    add = CONTEXT.add
+    for sample in readings:
+        at_us = sample.at_us
+        since_us = sample.since_us
+        if since_us is not None and since_us != at_us:
+            sid = sample.id
+            over_spans.append((since_us, at_us, sample.value, () if sid is None else (sid,)))
+            continue
+        if at_us < start_us or at_us >= end_us:
+            continue
+        if not low <= at_us < high:
+            k = bisect.bisect_right(pieces, at_us) - 1
+            low = pieces[k]
+            high = pieces[k + 1] if k + 1 < count else end_us
+        total = sums[k]
+        value = sample.value
+        sums[k] = value if total is None else add(total, value)
+        sid = sample.id
+        if sid is not None:
+            found = ids[k]
+            if found is None:
+                ids[k] = [sid]
+            else:
+                found.append(sid)
+    return over_spans
+
+
+_SINCE: Final = operator.attrgetter("since_us")
+_VALUE: Final = operator.attrgetter("value")
+_ID: Final = operator.attrgetter("id")
+
+
+def _sum_columns(  # noqa: PLR0917 - private plumbing of plain values
+    readings: Sequence[Sample],
+    pieces: list[int],
+    end_us: int,
+    sums: list[Decimal | None],
+    ids: list[list[str] | None],
+    column_out: list[str | None] | None = None,
+) -> bool:
+    """What :func:`_sum_instant_deltas` does, at C speed, when every delta is at an instant.
+
+    ``column_out``, if given, receives the readings' ids (the state remembers them).
+
+    Returns ``False``, having done nothing, when some delta covers a span. ``readings``
+    are in time order; each piece sums a slice of their values, as the same left fold in
+    the same order. One resource's samples have distinct ids (grouping drops replays), so
+    a piece's ids need no deduplication. O(n + p log n) for p pieces.
+    """
+    if list(map(_SINCE, readings)).count(None) != len(readings):
+        return False
+    times = list(map(_n._BY_TIME, readings))
+    values = list(map(_VALUE, readings))
+    column = list(map(_ID, readings))
+    if column_out is not None:
+        column_out[:] = column
+    count = len(pieces)
+    add = CONTEXT.add
+    lo = bisect.bisect_left(times, pieces[0])
+    for k in range(count):
+        hi = bisect.bisect_left(times, pieces[k + 1] if k + 1 < count else end_us, lo)
+        if hi > lo:
+            sums[k] = functools.reduce(add, values[lo:hi])
+            found = list(filter(None, column[lo:hi]))
+            if found:
+                ids[k] = found
+        lo = hi
+    return True
+
+
+def sort_samples(samples: list[Sample]) -> None:
+    """Sort by ``(at, seq, value, id)``: by time at C speed, the full key only on ties."""
+    samples.sort(key=_n._BY_TIME)
+    times = list(map(_n._BY_TIME, samples))
+    if len(set(times)) != len(times):
+        samples.sort(key=_sample_order)
+
+
+def _sample_order(sample: Sample) -> tuple[int, int, Decimal, str]:
+    seq = sample.seq
+    return (sample.at_us, -1 if seq is None else seq, sample.value, sample.id or "")
+
+
+def _deleted_from(line: _n.Timeline) -> int | None:
+    for start, status in zip(line.starts, line.statuses, strict=True):
+        if status == _n.DELETED:
+            return start
+    return None

@@ -1,0 +1,291 @@
+"""Nothing is lost between calls: carried state, late and re-delivered records."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
+
+import ratekit as rk
+from ratekit._decimals import CONTEXT
+from ratekit._instants import format_us
+
+DAILY = rk.cycles.daily(tz="UTC")
+MONTHLY = rk.cycles.monthly(tz="UTC")
+HOUR = 3_600_000_000
+MINUTE = 60_000_000
+RUNTIME = rk.Meter("runtime", "hour", rk.OnOff())
+MEMORY = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
+BYTES = rk.Meter("bytes", "B", rk.Discrete())
+EGRESS = rk.Meter("egress", "B", rk.Counter())
+METERS = (RUNTIME, MEMORY, BYTES, EGRESS)
+
+Record = rk.Event | rk.Sample | rk.Inventory
+
+
+def carried(usage: rk.Usage) -> list[rk.ResourceState]:
+    """The state through JSON, as a host would store it."""
+    return [rk.ResourceState.from_json(json.loads(json.dumps(s.to_json()))) for s in usage.state]
+
+
+def counter(at: str, value: int, id: str) -> rk.Sample:  # noqa: A002
+    return rk.Sample("a", "ip", "egress", at, value, kind="counter", id=id)
+
+
+COUNTS = [
+    counter("2026-03-01T12:00:00Z", 900, "c1"),
+    counter("2026-03-01T23:00:00Z", 1000, "c2"),
+    counter("2026-03-02T01:00:00Z", 1200, "c3"),
+]
+DAY1 = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+DAY2 = rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z")
+
+
+def test_a_counter_step_across_the_clock_is_late_not_lost() -> None:
+    # At once, daily cycles: 900 -> 1000 on day 1 (100) and 1000 -> 1200 over 23:00-01:00
+    # apportioned half and half: day 1 gets 100 + 100 = 200, day 2 gets 100.
+    both = rk.Span(DAY1.start, DAY2.end)
+    whole = rk.meter(COUNTS, [EGRESS], span=both, cycle=DAILY, as_of=both.end)
+    assert [(row.cycle, row.quantity) for row in whole.rows] == [
+        (DAY1, Decimal(200)),
+        (DAY2, Decimal(100)),
+    ]
+    # Day by day: day 1 knows 900 -> 1000 only: 100. Day 2 gets its half of the step, 100,
+    # and the half that belongs to day 1 is a late row of 100 over [23:00, 00:00).
+    first = rk.meter(COUNTS[:2], [EGRESS], span=DAY1, cycle=DAILY, as_of=DAY1.end)
+    second = rk.meter(
+        COUNTS[2:], [EGRESS], span=DAY2, cycle=DAILY, as_of=DAY2.end, state=carried(first)
+    )
+    assert [row.quantity for row in first.rows] == [Decimal(100)]
+    assert [row.quantity for row in second.rows] == [Decimal(100)]
+    (late,) = second.late
+    assert (late.cycle, late.quantity, late.record_ids) == (DAY1, Decimal(100), ("c2", "c3"))
+    assert late.span == rk.Span("2026-03-01T23:00:00Z", "2026-03-02T00:00:00Z")
+    assert [(a.kind, a.record_ids) for a in second.anomalies] == [("late", ("c2", "c3"))]
+    assert str(second.anomalies[0]) == (
+        "late records of 'ip' of 'a' change meter 'egress' by 100 B over "
+        "2026-03-01T23:00:00Z..2026-03-02T00:00:00Z, before what was already metered: "
+        "see Usage.late."
+    )
+
+
+def test_a_late_delta_and_a_late_stop_carry_their_quantity() -> None:
+    # Day 1 (as_of day 2): vm-1 started at 10:00, running: 14 h; day 2 receives a STOP
+    # stamped day 1 18:00 (late: -6 h on day 1) and a 50 B delta stamped day 1 20:00.
+    start = rk.Event("a", "vm-1", "2026-03-01T10:00:00Z", {"memory_mb": 512}, kind="start", id="e1")
+    stop = rk.Event("a", "vm-1", "2026-03-01T18:00:00Z", kind="stop", id="e2")
+    delta = rk.Sample("a", "vm-1", "bytes", "2026-03-01T20:00:00Z", 50, id="d1")
+    first = rk.meter([start], METERS, span=DAY1, cycle=DAILY, as_of=DAY1.end)
+    assert first.total("runtime") == Decimal(14)
+    second = rk.meter(
+        [stop, delta], METERS, span=DAY2, cycle=DAILY, as_of=DAY2.end, state=carried(first)
+    )
+    assert second.rows == ()
+    # runtime 14 h - 6 h: -6; memory 512 x -6 = -3072 MB*h; bytes +50, all on day 1.
+    assert [(row.meter, row.quantity, row.cycle) for row in second.late] == [
+        ("bytes", Decimal(50), DAY1),
+        ("memory", Decimal(-3072), DAY1),
+        ("runtime", Decimal(-6), DAY1),
+    ]
+    assert second.late[2].span == rk.Span("2026-03-01T18:00:00Z", "2026-03-02T00:00:00Z")
+    assert second.state[0].status == "stopped"
+
+
+def test_a_start_re_delivered_after_its_stop_is_a_duplicate() -> None:
+    # START (seq 4) and STOP (seq 5) metered on day 1: 10 h. The START comes again on day
+    # 2: the state remembers it, so it is a duplicate and the app stays stopped.
+    start = rk.Event("a", "app", "2026-03-01T00:00:00Z", {"m": 1}, kind="start", id="s4", seq=4)
+    stop = rk.Event("a", "app", "2026-03-01T10:00:00Z", kind="stop", id="t5", seq=5)
+    first = rk.meter([start, stop], [RUNTIME], span=DAY1, cycle=MONTHLY, as_of=DAY1.end)
+    march = rk.Span(DAY2.start, "2026-04-01T00:00:00Z")
+    second = rk.meter([start], [RUNTIME], span=march, cycle=MONTHLY, as_of=march.end,
+                      state=carried(first))  # fmt: skip
+    assert (first.total(), second.total(), second.late) == (Decimal(10), Decimal(0), ())
+    assert [(a.kind, a.record_ids) for a in second.anomalies] == [("duplicate", ("s4",))]
+    assert str(second.anomalies[0]) == (
+        "event 's4' was applied by an earlier call: the replay is ignored."
+    )
+
+
+def test_seq_orders_across_calls_as_at_once() -> None:
+    # An update seq 4 at 10-05 and a stop seq 2 at 10-16. At once, in seq order: the stop
+    # is an orphan (nothing started), the update is out of order and takes 10-16, stopped:
+    # 0 h and two anomalies. Split at 10-08: the first call sees only the update (running
+    # from 10-05: 3 days, 72 h); the second orders the stop before it, as at once: its rows
+    # are 0 h, the 72 h are taken back as late, and the same two anomalies are reported.
+    update = rk.Event("a", "vm", "2026-10-05T00:00:00Z", {"f": "x"}, kind="update", id="u", seq=4)
+    stop = rk.Event("a", "vm", "2026-10-16T00:00:00Z", kind="stop", id="s", seq=2)
+    october = rk.Span("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z")
+    whole = rk.meter([update, stop], [RUNTIME], span=october, cycle=MONTHLY, as_of=october.end)
+    assert whole.total() == 0
+    assert [a.kind for a in whole.anomalies] == ["orphan_stop", "out_of_order"]
+    cut = "2026-10-08T00:00:00Z"
+    first = rk.meter(
+        [update], [RUNTIME], span=rk.Span(october.start, cut), cycle=MONTHLY, as_of=cut
+    )
+    second = rk.meter([stop], [RUNTIME], span=rk.Span(cut, october.end), cycle=MONTHLY,
+                      as_of=october.end, state=carried(first))  # fmt: skip
+    assert first.total() == Decimal(72)
+    assert second.total() == 0
+    assert [row.quantity for row in second.late] == [Decimal(-72)]  # 72 - 72 + 0 = 0 h
+    assert [a.kind for a in second.anomalies] == ["late", "orphan_stop", "out_of_order"]
+    assert [a.message for a in second.anomalies[1:]] == [a.message for a in whole.anomalies]
+
+
+def test_the_state_is_bounded() -> None:
+    # 3,000 deltas of one resource: the state remembers the 1,024 latest ids only, and
+    # keeps the 16 latest events.
+    samples = [
+        rk.Sample("a", "ip", "bytes", format_us(DAY1.start_us + i * MINUTE // 4), 1, id=f"d{i}")
+        for i in range(3000)
+    ]
+    events = [
+        rk.Event("a", "ip", format_us(DAY1.start_us + i * MINUTE), {"memory_mb": i}, id=f"e{i}")
+        for i in range(40)
+    ]
+    usage = rk.meter(samples + events, METERS, span=DAY1, cycle=DAILY, as_of=DAY1.end)
+    (state,) = usage.state
+    assert len(state.applied) == 1024
+    assert state.applied[-1] == "d2999"  # the events first, then the samples by time
+    assert [e.id for e in state.history] == [f"e{i}" for i in range(24, 40)]
+    assert state.base is not None
+    assert state.base.opened_by == "e23"
+    assert rk.ResourceState.from_json(json.loads(json.dumps(state.to_json()))) == state
+
+
+# -- the law: batches, late and re-delivered records, state through JSON ------------------
+
+START = DAY1.start_us
+LENGTH = 72 * 60  # three days, in minutes
+
+
+@st.composite
+def streams(draw: st.DrawFn) -> list[rk.Event | rk.Sample]:
+    records: list[rk.Event | rk.Sample] = []
+    for resource in ("r1", "r2"):
+        minutes = sorted(draw(st.sets(st.integers(0, LENGTH - 1), max_size=4)))
+        sequenced = draw(st.booleans())
+        seqs = draw(st.permutations(range(len(minutes))))
+        for n, minute in enumerate(minutes):
+            kind = draw(st.sampled_from(["start", "start", "update", "stop", "delete"]))
+            memory = draw(st.sampled_from([None, 256, 512]))
+            records.append(
+                rk.Event(
+                    "a",
+                    resource,
+                    format_us(START + minute * MINUTE),
+                    {} if memory is None or kind in ("stop", "delete") else {"memory_mb": memory},
+                    kind=kind,
+                    id=f"{resource}-e{n}",
+                    seq=seqs[n] if sequenced else None,
+                )
+            )
+        for n, (minute, length, value) in enumerate(
+            draw(
+                st.lists(
+                    st.tuples(
+                        st.integers(0, LENGTH - 1),
+                        st.sampled_from([0, 0, 90, 600]),
+                        st.integers(-5, 100),
+                    ),
+                    max_size=3,
+                )
+            )
+        ):
+            since = max(minute - length, 0)
+            records.append(
+                rk.Sample(
+                    "a",
+                    resource,
+                    "bytes",
+                    format_us(START + minute * MINUTE),
+                    value,
+                    since=None if since == minute else format_us(START + since * MINUTE),
+                    id=f"{resource}-d{n}",
+                )
+            )
+        counts = sorted(draw(st.sets(st.integers(0, LENGTH - 1), max_size=3)))
+        for n, minute in enumerate(counts):
+            records.append(
+                rk.Sample(
+                    "a",
+                    resource,
+                    "egress",
+                    format_us(START + minute * MINUTE),
+                    draw(st.integers(0, 1000)),
+                    kind="counter",
+                    id=f"{resource}-c{n}",
+                )
+            )
+    return records
+
+
+def totals(rows: Sequence[rk.UsageRow]) -> dict[tuple[str, str, rk.Span], Decimal]:
+    out: dict[tuple[str, str, rk.Span], Decimal] = defaultdict(Decimal)
+    for row in rows:
+        key = (row.meter, row.resource, row.cycle)
+        out[key] = CONTEXT.add(out[key], row.quantity)
+    return {key: value for key, value in out.items() if value}
+
+
+@settings(max_examples=LAWS)
+@given(streams(), st.data())
+def test_rows_plus_late_rows_equal_metering_at_once(
+    records: list[rk.Event | rk.Sample], data: st.DataObject
+) -> None:
+    # The clock of a call is that of the states it carries: a resource seen in the first
+    # batch gives every later call one (with no state at all, a call cannot know that a
+    # record before its span is late rather than outside it).
+    records = [rk.Sample("a", "clock", "bytes", format_us(START), 0, id="clock"), *records]
+    cuts = sorted(data.draw(st.sets(st.integers(1, 71), max_size=3)))
+    edges = [START, *(START + hour * HOUR for hour in cuts), START + LENGTH * MINUTE]
+    batches: list[list[Record]] = [[] for _ in range(len(edges) - 1)]
+    last_event: dict[tuple[int, str], rk.Event] = {}
+    for record in records:
+        index = next(i for i in range(len(batches)) if record.at_us < edges[i + 1])
+        batches[index].append(record)
+        if isinstance(record, rk.Event):
+            known = last_event.get((index, record.resource))
+            if known is None or record.at_us > known.at_us:
+                last_event[index, record.resource] = record
+    # Late deliveries: deltas, and an event that was its resource's last of its batch
+    # (nothing of the resource applied after it), come one batch late.
+    for index in range(len(batches) - 1):
+        for record in list(batches[index]):
+            late_event = (
+                isinstance(record, rk.Event)
+                and record.seq is None
+                and last_event.get((index, record.resource)) is record
+            )
+            late_delta = (
+                isinstance(record, rk.Sample) and record.kind == "delta" and record.id != "clock"
+            )
+            if (late_event or late_delta) and data.draw(st.booleans()):
+                batches[index].remove(record)
+                batches[index + 1].append(record)
+    # Re-deliveries: any record of an earlier batch may come again later.
+    for index in range(1, len(batches)):
+        earlier = [r for batch in batches[:index] for r in batch]
+        if earlier:
+            batches[index] += data.draw(st.lists(st.sampled_from(earlier), max_size=2))
+    whole_span = rk.Span.from_us(edges[0], edges[-1])
+    whole = rk.meter(records, METERS, span=whole_span, cycle=DAILY, as_of=whole_span.end)
+    rows: list[rk.UsageRow] = []
+    state: list[rk.ResourceState] = []
+    for index, batch in enumerate(batches):
+        span = rk.Span.from_us(edges[index], edges[index + 1])
+        usage = rk.meter(batch, METERS, span=span, cycle=DAILY, as_of=span.end, state=state)
+        # Every record id is accounted for, and "no effect" only where nothing else is.
+        assert {r.id for r in batch} <= usage.accounted()
+        elsewhere = {i for row in (*usage.rows, *usage.late) for i in row.record_ids}
+        elsewhere.update(i for a in usage.anomalies for i in a.record_ids)
+        assert not elsewhere & {i for i, _ in usage.no_effect}
+        rows += usage.rows
+        rows += usage.late
+        state = carried(usage)
+    assert totals(rows) == totals(whole.rows)
