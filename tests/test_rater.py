@@ -62,7 +62,8 @@ def test_two_half_month_statements_do_not_restart_tiers_nor_reapply_minimums() -
 
 def test_feed_says_what_it_did_with_each_record() -> None:
     plan = rk.Plan("p", "EUR", rk.cycles.hourly(), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
-    rater = rk.Rater(plan, [VM_HOURS], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(0))
+    calls = rk.Meter("calls", "call", rk.Discrete())
+    rater = rk.Rater(plan, [VM_HOURS, calls], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(0))
     start = rk.Event("acme", "vm-1", "2026-03-01T00:10:00Z", kind="start", id="e1")
     feed = rater.feed([start, start])
     assert (feed.accepted, feed.duplicates) == (("e1",), ("e1",))
@@ -71,7 +72,7 @@ def test_feed_says_what_it_did_with_each_record() -> None:
     rater.statement("2026-03-01T02:00:00Z")  # closes 00:00-01:00 and 01:00-02:00
     # 01:00-02:00 is closed but kept: a record for it is late; 00:00-01:00 is compacted.
     late = rk.Event("acme", "vm-1", "2026-03-01T01:30:00Z", kind="stop", id="e2")
-    gone = rk.Sample("acme", "vm-1", "vm.hours", "2026-03-01T00:30:00Z", "7", id="s1")
+    gone = rk.Sample("acme", "vm-1", "calls", "2026-03-01T00:30:00Z", "7", id="s1")
     feed = rater.feed([late, gone, start])
     assert (feed.late, feed.too_late, feed.duplicates) == (("e2",), ("s1",), ("e1",))
     (anomaly,) = feed.anomalies
@@ -80,7 +81,7 @@ def test_feed_says_what_it_did_with_each_record() -> None:
     assert str(anomaly) == (
         "sample 's1' stamped 2026-03-01T00:30:00Z is older than every cycle the rater keeps "
         "(from 2026-03-01T01:00:00Z; its cycle was closed and compacted, or comes before "
-        "the rater's start): its quantity 7 (vm.hours) is not applied."
+        "the rater's start): its quantity 7 (calls) is not applied."
     )
     assert dict(feed.counts) == {
         "accepted": 0,
@@ -491,3 +492,144 @@ def test_a_late_record_without_id_survives_a_snapshot_and_is_listed_once() -> No
     statement = rater.statement("2026-03-02T01:00:00Z")
     # 3 calls * 1 for the closed 1 March, on the next open invoice: a late charge.
     assert lines_of(statement) == [("charge", "usage", "fn", 3, 3, True)]
+
+
+# -- hostile input: refused at the door, never poisoning the rater ------------------------
+
+
+def test_a_sample_of_an_unknown_meter_is_refused_at_feed_and_the_batch_is_not_taken() -> None:
+    rater, _ = simple_rater()  # vm-1 started 1 March 00:00, reported 24 h = 2.40
+    good = rk.Event("acme", "vm-2", "2026-03-02T00:00:00Z", kind="start", id="e9")
+    bad = rk.Sample("acme", "vm-2", "nope", "2026-03-02T00:00:00Z", 5, id="s1")
+    with pytest.raises(rk.UnknownMeterError) as caught:
+        rater.feed([good, bad])
+    assert str(caught.value) == (
+        "sample 's1' meter 'nope' is not one of the meters given: 'vm.hours'; declare a "
+        "Meter with that name."
+    )
+    counter = rk.Sample("acme", "vm-2", "vm.hours", "2026-03-02T00:00:00Z", 5, kind="counter")
+    with pytest.raises(rk.BadRecordError, match=r"kind 'counter' does not fit meter 'vm\.hours'"):
+        rater.feed([counter])
+    # Nothing of either batch was taken, and the next statements still work: vm-1 runs
+    # 24 h more, 24 * 0.10 = 2.40; e9 is new when fed again.
+    assert lines_of(rater.statement("2026-03-03T00:00:00Z")) == [
+        ("increment", "usage", "vm-1", 24, Decimal("2.40"), False)
+    ]
+    assert rater.feed([good]).accepted == ("e9",)
+
+
+def test_feed_and_rater_refuse_what_is_not_a_list_with_a_ratekit_error() -> None:
+    rater, plan = simple_rater()
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rater.feed(None)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "Rater.feed takes an iterable of Event, Sample and Inventory records, not NoneType: None."
+    )
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater(plan, None, start="2026-03-01T00:00:00Z")  # type: ignore[arg-type]
+    assert str(caught.value) == "Rater meters must be a list of Meter values, not NoneType: None."
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater.restore(rater.snapshot(), plan, VM_HOURS)  # type: ignore[arg-type]
+    assert str(caught.value).startswith("Rater meters must be a list of Meter values, not Meter")
+
+
+def _resealed(data: dict[str, object]) -> dict[str, object]:
+    from ratekit import _snapshot
+
+    data = {key: value for key, value in data.items() if key != "checksum"}
+    data["checksum"] = _snapshot.checksum(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "base_us",
+            1_772_323_200_000_001,  # 1 March 00:00:00.000001 UTC
+            (
+                "Rater snapshot is inconsistent: base_us 1772323200000001 "
+                "(2026-03-01T00:00:00.000001Z) is not the start of a cycle; it was altered by "
+                "hand or damaged: restore an unaltered copy."
+            ),
+        ),
+        (
+            "closed_us",
+            1_772_323_199_999_990,  # before base_us
+            (
+                "Rater snapshot is inconsistent: closed_us 1772323199999990 "
+                "(2026-02-28T23:59:59.999990Z) is not a cycle boundary at or after base_us "
+                "1772323200000000; it was altered by hand or damaged: restore an unaltered copy."
+            ),
+        ),
+        (
+            "as_of_us",
+            1.5e15,
+            (
+                "Rater snapshot as_of_us must be an integer number of microseconds, not float: "
+                "1500000000000000.0; restore an unaltered copy."
+            ),
+        ),
+        (
+            "base_us",
+            True,
+            (
+                "Rater snapshot base_us must be an integer number of microseconds, not bool: "
+                "True; restore an unaltered copy."
+            ),
+        ),
+        (
+            "late",
+            "drop",
+            (
+                "Rater snapshot has late 'drop' and horizon_us 0; a rater has late 'correct' or "
+                "'report' and a horizon of zero or more: restore an unaltered copy."
+            ),
+        ),
+        (
+            "horizon_us",
+            -5,
+            (
+                "Rater snapshot has late 'correct' and horizon_us -5; a rater has late 'correct' "
+                "or 'report' and a horizon of zero or more: restore an unaltered copy."
+            ),
+        ),
+    ],
+)
+def test_restore_refuses_a_resealed_body_whose_parts_do_not_fit(
+    field: str, value: object, message: str
+) -> None:
+    # The checksum recomputed after the edit: only the body's own checks can tell.
+    rater, plan = simple_rater()
+    data = json.loads(json.dumps(rater.snapshot()))
+    data["body"][field] = value
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(data), plan, [VM_HOURS])
+    assert str(caught.value) == message
+
+
+def test_restore_refuses_resealed_records_and_totals_that_do_not_fit() -> None:
+    rater, plan = simple_rater()
+    data = json.loads(json.dumps(rater.snapshot()))
+    cases: list[tuple[dict[str, object], str]] = []
+    old_record = json.loads(json.dumps(data))
+    old_record["body"]["records"][0][3] = 0  # 1970, before base_us
+    cases.append((old_record, "a kept record is stamped before base_us"))
+    both = json.loads(json.dumps(data))
+    both["body"]["forgotten"] = [["Event", "e1"]]  # e1 is kept
+    cases.append((both, "a record is both kept and forgotten"))
+    for altered, problem in cases:
+        with pytest.raises(rk.BadSnapshotError) as caught:
+            rk.Rater.restore(_resealed(altered), plan, [VM_HOURS])
+        assert str(caught.value) == (
+            f"Rater snapshot is inconsistent: {problem}; it was altered by hand or damaged: "
+            "restore an unaltered copy."
+        )
+    nan = json.loads(json.dumps(data))
+    nan["body"]["reported"][0][-1] = "NaN"
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(nan), plan, [VM_HOURS])
+    assert str(caught.value) == (
+        "Rater snapshot reported total 'NaN' is not a finite decimal string; restore an "
+        "unaltered copy."
+    )

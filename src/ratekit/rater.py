@@ -46,14 +46,14 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from . import _snapshot
+from . import _normalize, _snapshot
 from ._decimals import ZERO
 from ._instants import format_us, from_us, to_us
 from .assignments import Assignment
 from .billing import Invoice, bill
-from .errors import BadCalendarError, BadTimeError, RatekitTypeError
+from .errors import BadCalendarError, BadSnapshotError, BadTimeError, RatekitTypeError
 from .metering import meter
-from .policies import Meter
+from .policies import DeltaPolicy, Meter, SamplePolicy
 from .pricebook import Plan
 from .rating import Charge, Rating, rate
 from .rating import _Engine as _RatingEngine
@@ -86,7 +86,7 @@ class _Engine:
     one place where the rater follows.
     """
 
-    __slots__ = ("cycle", "meters", "plans")
+    __slots__ = ("cycle", "kinds", "meters", "plans")
 
     def __init__(self, plans: Plan | Sequence[Assignment], meters: Sequence[Meter]) -> None:
         self.plans = plans
@@ -103,6 +103,18 @@ class _Engine:
                 "closes one cycle at a time: give its plans one cycle, or use one rater per cycle."
             )
         self.cycle = known[0].cycle
+        # The sample kinds each meter takes, as metering reads them, so that a sample
+        # metering would refuse is refused at the door, not at every later statement.
+        self.kinds: dict[str, frozenset[str]] = {
+            m.name: frozenset(
+                kind
+                for kind in ("delta", "counter", "gauge")
+                if m._factor is None
+                and typing.cast("DeltaPolicy | SamplePolicy", m.policy).accepts(kind)
+            )
+            for m in meters
+            if isinstance(m, Meter)
+        }
 
     def containing(self, t_us: int) -> tuple[int, int]:
         return self.cycle.containing_us(t_us)
@@ -230,7 +242,7 @@ class Rater:
         late: LatePolicy = "correct",
     ) -> None:
         plans = plans if isinstance(plans, Plan) else _assignments(plans)
-        meters = list(meters)
+        meters = _meters(meters)
         self._engine = _Engine(plans, meters)
         self._fingerprint = _snapshot.fingerprint(plans, meters)
         if not isinstance(horizon, _dt.timedelta) or horizon < _dt.timedelta(0):
@@ -283,12 +295,8 @@ class Rater:
         counts = dict.fromkeys(outcome, 0)
         anomalies: list[Anomaly] = []
         kept = self._records
-        for record in records:
-            if type(record) not in (Event, Sample, Inventory):
-                raise RatekitTypeError(
-                    "Rater.feed takes Event, Sample and Inventory records, not "
-                    f"{type(record).__name__}: {record!r}."
-                )
+        batch = self._checked(records)
+        for record in batch:
             identity = _identity(record)
             known = kept.get(identity)
             at_us = record.at_us
@@ -316,6 +324,35 @@ class Rater:
             tuple(anomalies),
             counts,
         )
+
+    def _checked(self, records: Iterable[Record]) -> list[Record]:
+        """The batch as a list, once every record in it can be rated. O(n).
+
+        A batch is taken whole or not at all, and a record that metering would refuse (a
+        sample of an unknown meter, or of a kind its meter does not take) is refused here,
+        so that it cannot make every later statement fail.
+        """
+        given: object = records
+        if not isinstance(given, Iterable) or isinstance(given, str | bytes):
+            raise RatekitTypeError(
+                "Rater.feed takes an iterable of Event, Sample and Inventory records, not "
+                f"{type(records).__name__}: {records!r}."
+            )
+        batch = list(records)
+        kinds = self._engine.kinds
+        for record in batch:
+            kind = type(record)
+            if kind is Sample:
+                sample = typing.cast("Sample", record)
+                taken = kinds.get(sample.meter)
+                if taken is None or sample.kind not in taken:
+                    _normalize._refuse(sample, kinds)
+            elif kind not in (Event, Inventory):
+                raise RatekitTypeError(
+                    "Rater.feed takes Event, Sample and Inventory records, not "
+                    f"{kind.__name__}: {record!r}."
+                )
+        return batch
 
     def _touch(self, record: Record) -> None:
         """Mark what a record stamped before the last watermark changes (corrections)."""
@@ -531,32 +568,63 @@ class Rater:
         other plans or meters.
         """
         plans = plans if isinstance(plans, Plan) else _assignments(plans)
-        meters = list(meters)
+        meters = _meters(meters)
         rater = object.__new__(cls)
         rater._engine = _Engine(plans, meters)
         rater._fingerprint = _snapshot.fingerprint(plans, meters)
         body = _snapshot.open_envelope(data, rater._fingerprint)
         with _snapshot.decoding("body"):
-            rater._base_us = int(body["base_us"])
-            rater._closed_us = int(body["closed_us"])
-            rater._as_of_us = int(body["as_of_us"])
-            rater._horizon_us = int(body["horizon_us"])
+            rater._base_us = _instant(body, "base_us")
+            rater._closed_us = _instant(body, "closed_us")
+            rater._as_of_us = _instant(body, "as_of_us")
+            rater._horizon_us = _instant(body, "horizon_us")
             rater._late = body["late"]
+            if rater._late not in ("correct", "report") or rater._horizon_us < 0:
+                raise BadSnapshotError(
+                    f"Rater snapshot has late {rater._late!r} and horizon_us "
+                    f"{rater._horizon_us}; a rater has late 'correct' or 'report' and a "
+                    "horizon of zero or more: restore an unaltered copy."
+                )
             rater._state = tuple(ResourceState.from_json(item) for item in body["state"])
             records = (_snapshot.decode_record(item) for item in body["records"])
             rater._records = {_identity(record): record for record in records}
             rater._forgotten = {_decode_identity(item) for item in body["forgotten"]}
             rater._late_keys = {_decode_identity(item) for item in body["late_keys"]}
             rater._reported = {
-                typing.cast("LineKey", tuple(item[:10])): (Decimal(item[10]), Decimal(item[11]))
+                typing.cast("LineKey", tuple(item[:10])): (_finite(item[10]), _finite(item[11]))
                 for item in body["reported"]
             }
             rater._anomalies = {
                 Anomaly(kind, message, tuple(ids)) for kind, message, ids in body["anomalies"]
             }
             rater._dirty = {(account, resource) for account, resource in body["dirty"]}
-        rater._check()
+        rater._consistent()
         return rater
+
+    def _consistent(self) -> None:
+        """Refuse a restored state whose parts do not fit together (BadSnapshotError)."""
+        problem = None
+        base, closed, as_of = self._base_us, self._closed_us, self._as_of_us
+        if self._engine.containing(base)[0] != base:
+            problem = f"base_us {base} ({format_us(base)}) is not the start of a cycle"
+        elif not base <= closed <= max(as_of, closed) or (
+            closed != base and self._engine.containing(closed)[0] != closed
+        ):
+            problem = (
+                f"closed_us {closed} ({format_us(closed)}) is not a cycle boundary at or "
+                f"after base_us {base}"
+            )
+        elif any(record.at_us < base for record in self._records.values()):
+            problem = "a kept record is stamped before base_us"
+        elif any(len(key) != 10 or key[2] <= base for key in self._reported):
+            problem = "a reported line is malformed or of a cycle before base_us"
+        elif self._forgotten & set(self._records):
+            problem = "a record is both kept and forgotten"
+        if problem is not None:
+            raise BadSnapshotError(
+                f"Rater snapshot is inconsistent: {problem}; it was altered by hand or "
+                "damaged: restore an unaltered copy."
+            )
 
     def _check(self) -> None:
         """Assert the invariants of the state (for tests and restore)."""
@@ -581,6 +649,39 @@ def _assignments(plans: Iterable[Assignment]) -> tuple[Assignment, ...]:
             f"{type(plans).__name__}: {plans!r}."
         )
     return tuple(plans)
+
+
+def _instant(body: dict[str, Any], name: str) -> int:
+    """An integer field of a snapshot body (microseconds); not a float, a bool or a str."""
+    value = body[name]
+    if type(value) is not int:
+        raise BadSnapshotError(
+            f"Rater snapshot {name} must be an integer number of microseconds, not "
+            f"{type(value).__name__}: {value!r}; restore an unaltered copy."
+        )
+    if name != "horizon_us":
+        from_us(value)  # an instant ratekit represents, or BadTimeError
+    return value
+
+
+def _finite(text: object) -> Decimal:
+    """A reported total: a decimal string of a finite number."""
+    value = Decimal(text) if isinstance(text, str) else None
+    if value is None or not value.is_finite():
+        raise BadSnapshotError(
+            f"Rater snapshot reported total {text!r} is not a finite decimal string; "
+            "restore an unaltered copy."
+        )
+    return value
+
+
+def _meters(meters: Iterable[Meter]) -> list[Meter]:
+    given: object = meters
+    if not isinstance(given, Iterable) or isinstance(given, str | Meter):
+        raise RatekitTypeError(
+            f"Rater meters must be a list of Meter values, not {type(meters).__name__}: {meters!r}."
+        )
+    return list(meters)
 
 
 def _identities(identities: Iterable[object]) -> list[object]:
