@@ -633,3 +633,67 @@ def test_restore_refuses_resealed_records_and_totals_that_do_not_fit() -> None:
         "Rater snapshot reported total 'NaN' is not a finite decimal string; restore an "
         "unaltered copy."
     )
+
+
+# -- quantities that reach back before the kept cycles ----------------------------------------
+
+CALLS = rk.Meter("calls", "call", rk.Discrete())
+EGRESS = rk.Meter("egress", "B", rk.Counter())
+DAILY_UNITS = rk.Plan(
+    "d",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [rk.PriceEntry("c", "calls", rk.PerUnit(1)), rk.PriceEntry("e", "egress", rk.PerUnit(1))],
+)
+
+
+def test_a_delta_whose_span_reaches_into_a_compacted_cycle_says_what_is_lost() -> None:
+    rater = rk.Rater(DAILY_UNITS, [CALLS, EGRESS], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-03T00:00:00Z")  # closes 1 and 2 March; 1 March is compacted
+    calls = rk.Sample(
+        "a", "fn", "calls", "2026-03-02T12:00:00Z", 10, since="2026-03-01T12:00:00Z", id="s1"
+    )
+    feed = rater.feed([calls])
+    assert repr(feed) == "Feed(late=1, anomalies=1)"
+    (anomaly,) = feed.anomalies
+    assert (anomaly.kind, anomaly.record_ids) == ("too_late", ("s1",))
+    assert anomaly.message == (
+        "sample 's1' (calls, 10 at 2026-03-02T12:00:00Z) reaches back before every cycle the "
+        "rater keeps: its span starts at 2026-03-01T12:00:00Z, and the part of its quantity "
+        "before 2026-03-02T00:00:00Z belonged to cycles already compacted: not applied (the "
+        "rest is)."
+    )
+    # 10 calls over 24 h, 12 h of them on 2 March: 10 * 12/24 = 5 calls * 1 = 5, late;
+    # the other 5 belonged to 1 March, compacted: the anomaly above names them.
+    assert lines_of(rater.statement("2026-03-03T01:00:00Z")) == [
+        ("charge", "usage", "fn", 5, 5, True)
+    ]
+
+
+def test_a_counter_reading_whose_previous_reading_was_compacted_says_what_is_lost() -> None:
+    def reading(at: str, value: int, name: str) -> rk.Sample:
+        return rk.Sample("a", "ip", "egress", at, value, kind="counter", id=name)
+
+    rater = rk.Rater(DAILY_UNITS, [CALLS, EGRESS], start="2026-03-01T00:00:00Z")
+    rater.feed([reading("2026-03-01T12:00:00Z", 0, "c0")])
+    rater.statement("2026-03-02T00:00:00Z")
+    rater.statement("2026-03-03T00:00:00Z")  # 1 March compacted: c0 is the baseline
+    # On time for 3 March, but its delta reaches back to c0: 1000 B over 48 h, 12 h of
+    # them on 1 March (250 B, compacted: lost), 24 h on 2 March (500 B, late) and 12 h on
+    # 3 March (250 B).
+    feed = rater.feed([reading("2026-03-03T12:00:00Z", 1000, "c1")])
+    (anomaly,) = feed.anomalies
+    assert anomaly.message == (
+        "sample 'c1' (egress, 1000 at 2026-03-03T12:00:00Z) reaches back before every cycle "
+        "the rater keeps: it counts from the previous reading 'c0' at 2026-03-01T12:00:00Z, "
+        "and the part of its quantity before 2026-03-02T00:00:00Z belonged to cycles already "
+        "compacted: not applied (the rest is)."
+    )
+    assert lines_of(rater.statement("2026-03-04T00:00:00Z")) == [
+        ("charge", "usage", "ip", 500, 500, True),
+        ("charge", "usage", "ip", 250, 250, False),
+    ]
+    # A reading whose previous reading is kept reaches back to nothing: no anomaly, also
+    # after a snapshot and restore (the counters' index is rebuilt from the state).
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), DAILY_UNITS, [CALLS, EGRESS])
+    assert rater.feed([reading("2026-03-04T12:00:00Z", 1500, "c2")]).anomalies == ()

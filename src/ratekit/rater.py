@@ -219,8 +219,10 @@ class Rater:
         "_anomalies",
         "_as_of_us",
         "_base_us",
+        "_baselines",
         "_closed_us",
         "_dirty",
+        "_earliest",
         "_engine",
         "_fingerprint",
         "_forgotten",
@@ -265,6 +267,7 @@ class Rater:
         self._anomalies: set[Anomaly] = set()  # reported, still produced by the kept cycles
         # What records before the last watermark touched since the last statement.
         self._dirty: set[tuple[str, str | None]] = set()  # (account, resource or None)
+        self._index()
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -307,6 +310,10 @@ class Rater:
                 anomalies.append(self._too_late(record))
             else:
                 name = "late" if at_us < self._closed_us else "accepted"
+                if type(record) is Sample:
+                    lost = self._reaches_back(record)
+                    if lost is not None:
+                        anomalies.append(lost)
                 kept[identity] = record
                 if name == "late":
                     self._late_keys.add(identity)
@@ -353,6 +360,56 @@ class Rater:
                     f"{kind.__name__}: {record!r}."
                 )
         return batch
+
+    def _index(self) -> None:
+        """Index the counters: each one's baseline in the state, its first kept reading."""
+        self._baselines: dict[tuple[str, str, str], tuple[int, str | None]] = {
+            (state.account, state.resource, meter_name): (at_us, record_id)
+            for state in self._state
+            for meter_name, at_us, _, kind, record_id in state.readings
+            if kind == "counter"
+        }
+        self._earliest: dict[tuple[str, str, str], int] = {}
+        for record in self._records.values():
+            if type(record) is Sample and record.kind == "counter":
+                triple = (record.account, record.resource, record.meter)
+                self._earliest[triple] = min(self._earliest.get(triple, record.at_us), record.at_us)
+
+    def _reaches_back(self, sample: Sample) -> Anomaly | None:
+        """The anomaly of a sample whose quantity reaches back before the kept cycles.
+
+        A delta over a span that starts before them, or a counter reading whose previous
+        reading is in the compacted state: the part of the quantity before the oldest kept
+        cycle belonged to cycles already compacted, and is not applied. O(1).
+        """
+        base = self._base_us
+        at_us = sample.at_us
+        if sample.kind == "delta":
+            if sample.since_us is None or sample.since_us >= base:
+                return None
+            start_us, after = sample.since_us, "its span starts"
+        elif sample.kind == "counter":
+            triple = (sample.account, sample.resource, sample.meter)
+            earliest = self._earliest.get(triple)
+            self._earliest[triple] = at_us if earliest is None else min(earliest, at_us)
+            baseline = self._baselines.get(triple)
+            if baseline is None or (earliest is not None and earliest < at_us):
+                return None
+            start_us, previous = baseline
+            after = "it counts from the previous reading" + (
+                f" {previous!r}" if previous is not None else ""
+            )
+        else:
+            return None
+        what = "sample" if sample.id is None else f"sample {sample.id!r}"
+        return Anomaly(
+            "too_late",
+            f"{what} ({sample.meter}, {sample.value} at {format_us(at_us)}) reaches back "
+            f"before every cycle the rater keeps: {after} at {format_us(start_us)}, and the "
+            f"part of its quantity before {format_us(base)} belonged to cycles already "
+            "compacted: not applied (the rest is).",
+            () if sample.id is None else (sample.id,),
+        )
 
     def _touch(self, record: Record) -> None:
         """Mark what a record stamped before the last watermark changes (corrections)."""
@@ -514,6 +571,7 @@ class Rater:
         self._forgotten = {identity for identity, record in old.items() if record.id is not None}
         self._reported = {k: v for k, v in self._reported.items() if k[2] > new_base}
         self._base_us = new_base
+        self._index()
 
     # -- copies, snapshots -----------------------------------------------------------------
 
@@ -599,6 +657,7 @@ class Rater:
             }
             rater._dirty = {(account, resource) for account, resource in body["dirty"]}
         rater._consistent()
+        rater._index()
         return rater
 
     def _consistent(self) -> None:
