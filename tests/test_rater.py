@@ -697,3 +697,33 @@ def test_a_counter_reading_whose_previous_reading_was_compacted_says_what_is_los
     # after a snapshot and restore (the counters' index is rebuilt from the state).
     rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), DAILY_UNITS, [CALLS, EGRESS])
     assert rater.feed([reading("2026-03-04T12:00:00Z", 1500, "c2")]).anomalies == ()
+
+
+def test_nested_descriptions_survive_a_snapshot_as_they_were_fed() -> None:
+    image = rk.Meter("image", "B*hour", rk.Continuous("properties.size", unit="B"))
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("i", "image", rk.PerUnit(1))])
+    fed = [
+        rk.Event(
+            "acme",
+            "img-1",
+            "2026-03-01T00:00:00Z",
+            {"properties": {"size": Decimal("1.5"), "tags": ["a", {"decimal": "7"}]}},
+            kind="start",
+            id="e1",
+        ),
+        rk.Event(
+            "acme", "img-2", "2026-03-01T00:00:00Z", {"properties": {"size": 10}}, kind="start"
+        ),
+    ]
+    rater = rk.Rater(plan, [image], start="2026-03-01T00:00:00Z")
+    rater.feed(fed)
+    rater.statement("2026-03-02T00:00:00Z")
+    again = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [image])
+    # The same records, not a look-alike: fed again, both are duplicates, not conflicting
+    # (a user mapping {"decimal": "7"} stays a mapping, a nested Decimal stays a Decimal).
+    assert again.feed(fed).counts["duplicates"] == 2
+    # 24 h more: img-1 1.5 B * 24 h = 36 B*h, img-2 10 B * 24 h = 240 B*h, at 1 each.
+    assert lines_of(again.statement("2026-03-03T00:00:00Z")) == [
+        ("increment", "usage", "img-1", 36, 36, False),
+        ("increment", "usage", "img-2", 240, 240, False),
+    ]

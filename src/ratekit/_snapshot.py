@@ -1,8 +1,9 @@
 """The rater's snapshot codec: records and values as plain JSON data, and back.
 
 A snapshot is a dict of JSON-safe values (str, int, bool, None, lists, dicts): Decimals
-are written as strings (or ``{"decimal": "..."}`` inside descriptions, as
-:meth:`ratekit.ResourceState.to_json` does), instants as integer epoch microseconds.
+are written as strings, instants as integer epoch microseconds, and description values
+as :func:`ratekit.records.encode_value` writes them (Decimals, mappings and lists tagged
+at any depth, as :meth:`ratekit.ResourceState.to_json` does).
 The envelope carries a format name, a version and a checksum (sha256 of the canonical
 JSON of everything else), so that a snapshot altered by hand, or written by another
 version, is refused with a :class:`~ratekit.BadSnapshotError` that says why.
@@ -26,7 +27,7 @@ import attrs
 
 from ._instants import format_us
 from .errors import BadSnapshotError, RatekitError
-from .records import Event, Inventory, Sample
+from .records import Event, Inventory, Sample, decode_value, encode_value
 
 __all__ = [
     "FORMAT",
@@ -46,16 +47,12 @@ Record = Event | Sample | Inventory
 
 
 def _plain(value: object) -> object:
-    """An attribute value as JSON data (Decimals tagged, the rest as is)."""
-    if isinstance(value, Decimal):
-        return {"decimal": str(value)}
-    return value
+    """An attribute value as JSON data: Decimals, mappings and lists tagged, at any depth."""
+    return encode_value(value)
 
 
 def _unplain(value: object) -> object:
-    if isinstance(value, dict):
-        return Decimal(value["decimal"])
-    return value
+    return decode_value(value)
 
 
 def _attributes(mapping: Mapping[str, object]) -> dict[str, object]:
