@@ -727,3 +727,16 @@ def test_nested_descriptions_survive_a_snapshot_as_they_were_fed() -> None:
         ("increment", "usage", "img-1", 36, 36, False),
         ("increment", "usage", "img-2", 240, 240, False),
     ]
+
+
+def test_a_compacted_id_replayed_with_other_content_is_conflicting_not_a_duplicate() -> None:
+    calls = rk.Sample("a", "fn", "calls", "2026-03-01T10:00:00Z", 3, id="s1")
+    rater = rk.Rater(DAILY_UNITS, [CALLS, EGRESS], start="2026-03-01T00:00:00Z")
+    rater.feed([calls])
+    rater.statement("2026-03-03T00:00:00Z")  # 1 March closed and compacted: s1 forgotten
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), DAILY_UNITS, [CALLS, EGRESS])
+    edited = rk.Sample("a", "fn", "calls", "2026-03-01T10:00:00Z", 30, id="s1")
+    feed = rater.feed([calls, edited])
+    assert (feed.duplicates, feed.conflicting) == (("s1",), ("s1",))
+    # Neither changes anything: 3 calls * 1 = 3 stay on 1 March's invoice, nothing new.
+    assert rater.statement("2026-03-03T01:00:00Z").lines == ()

@@ -261,7 +261,8 @@ class Rater:
         self._as_of_us = base  # the last statement's watermark
         self._state: tuple[ResourceState, ...] = ()  # metering state at _base_us
         self._records: dict[object, Record] = {}  # kept records, by identity
-        self._forgotten: set[object] = set()  # identities compacted away last
+        # The ids compacted away last, each with the digest of its record's content.
+        self._forgotten: dict[object, str | None] = {}
         self._late_keys: set[object] = set()  # records that came after their cycle closed
         self._reported: dict[LineKey, tuple[Decimal, Decimal]] = {}
         self._anomalies: set[Anomaly] = set()  # reported, still produced by the kept cycles
@@ -303,8 +304,12 @@ class Rater:
             identity = _identity(record)
             known = kept.get(identity)
             at_us = record.at_us
-            if known is not None or identity in self._forgotten:
-                name = "duplicates" if known is None or known == record else "conflicting"
+            if known is not None:
+                name = "duplicates" if known == record else "conflicting"
+            elif identity in self._forgotten:
+                digest = self._forgotten[identity]
+                same = digest is None or digest == _digest(record)
+                name = "duplicates" if same else "conflicting"
             elif at_us < self._base_us:
                 name = "too_late"
                 anomalies.append(self._too_late(record))
@@ -568,7 +573,9 @@ class Rater:
         self._state = usage.state
         for identity in old:
             del self._records[identity]
-        self._forgotten = {identity for identity, record in old.items() if record.id is not None}
+        self._forgotten = {
+            identity: _digest(record) for identity, record in old.items() if record.id is not None
+        }
         self._reported = {k: v for k, v in self._reported.items() if k[2] > new_base}
         self._base_us = new_base
         self._index()
@@ -598,7 +605,10 @@ class Rater:
             "late": self._late,
             "state": [state.to_json() for state in self._state],
             "records": [_snapshot.encode_record(record) for record in self._records.values()],
-            "forgotten": _identities(self._forgotten),
+            "forgotten": sorted(
+                ([*typing.cast("tuple[str, str]", identity), digest])
+                for identity, digest in self._forgotten.items()
+            ),
             "late_keys": _identities(self._late_keys),
             "reported": [
                 [*key, str(quantity), str(amount)]
@@ -646,7 +656,10 @@ class Rater:
             rater._state = tuple(ResourceState.from_json(item) for item in body["state"])
             records = (_snapshot.decode_record(item) for item in body["records"])
             rater._records = {_identity(record): record for record in records}
-            rater._forgotten = {_decode_identity(item) for item in body["forgotten"]}
+            rater._forgotten = {
+                (str(item[0]), str(item[1])): (str(item[2]) if len(item) > 2 else None)
+                for item in body["forgotten"]
+            }
             rater._late_keys = {_decode_identity(item) for item in body["late_keys"]}
             rater._reported = {
                 typing.cast("LineKey", tuple(item[:10])): (_finite(item[10]), _finite(item[11]))
@@ -677,7 +690,7 @@ class Rater:
             problem = "a kept record is stamped before base_us"
         elif any(len(key) != 10 or key[2] <= base for key in self._reported):
             problem = "a reported line is malformed or of a cycle before base_us"
-        elif self._forgotten & set(self._records):
+        elif self._forgotten.keys() & self._records.keys():
             problem = "a record is both kept and forgotten"
         if problem is not None:
             raise BadSnapshotError(
@@ -691,7 +704,7 @@ class Rater:
         assert self._engine.containing(self._base_us)[0] == self._base_us
         assert all(record.at_us >= self._base_us for record in self._records.values())
         assert all(key[2] > self._base_us for key in self._reported)
-        assert not (self._forgotten & set(self._records))
+        assert not (self._forgotten.keys() & self._records.keys())
 
     def __repr__(self) -> str:
         return (
@@ -741,6 +754,11 @@ def _meters(meters: Iterable[Meter]) -> list[Meter]:
             f"Rater meters must be a list of Meter values, not {type(meters).__name__}: {meters!r}."
         )
     return list(meters)
+
+
+def _digest(record: Record) -> str:
+    """The sha256 of a record's canonical content (a forgotten id's replay is checked on it)."""
+    return _snapshot.checksum(_snapshot.encode_record(record))
 
 
 def _identities(identities: Iterable[object]) -> list[object]:
