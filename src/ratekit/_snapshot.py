@@ -25,7 +25,7 @@ from typing import Any, Final
 
 import attrs
 
-from ._instants import format_us
+from ._instants import format_us, from_us
 from .errors import BadSnapshotError, RatekitError
 from .records import Event, Inventory, Sample, decode_value, encode_value
 
@@ -33,9 +33,14 @@ __all__ = [
     "FORMAT",
     "VERSION",
     "checksum",
+    "decode_identity",
     "decode_record",
+    "digest",
     "encode_record",
     "fingerprint",
+    "finite_total",
+    "identities",
+    "instant",
     "open_envelope",
     "seal",
 ]
@@ -283,3 +288,49 @@ class _Decoding:
                 f"Rater snapshot {self.what} is malformed ({error}); restore an unaltered copy."
             ) from None
         return False
+
+
+def instant(body: dict[str, Any], name: str) -> int:
+    """An integer field of a snapshot body (microseconds); not a float, a bool or a str."""
+    value = body[name]
+    if type(value) is not int:
+        raise BadSnapshotError(
+            f"Rater snapshot {name} must be an integer number of microseconds, not "
+            f"{type(value).__name__}: {value!r}; restore an unaltered copy."
+        )
+    if name != "horizon_us":
+        from_us(value)  # an instant ratekit represents, or BadTimeError
+    return value
+
+
+def finite_total(text: object) -> Decimal:
+    """A reported total: a decimal string of a finite number."""
+    value = Decimal(text) if isinstance(text, str) else None
+    if value is None or not value.is_finite():
+        raise BadSnapshotError(
+            f"Rater snapshot reported total {text!r} is not a finite decimal string; "
+            "restore an unaltered copy."
+        )
+    return value
+
+
+def digest(record: Record) -> str:
+    """The sha256 of a record's canonical content (a forgotten id's replay is checked on it)."""
+    return checksum(encode_record(record))
+
+
+def identities(identities: Iterable[object]) -> list[object]:
+    """Identities as JSON data: ``[type, id]``, or ``["record", encoded]`` without an id."""
+    out: list[object] = []
+    for identity in identities:
+        if isinstance(identity, tuple):
+            out.append(list(identity))
+        else:
+            out.append(["record", encode_record(typing.cast("Record", identity))])
+    return sorted(out, key=repr)
+
+
+def decode_identity(item: list[Any]) -> object:
+    if item[0] == "record":
+        return decode_record(item[1])
+    return (item[0], item[1])

@@ -46,7 +46,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from . import _normalize, _snapshot
+from . import _lateness, _normalize, _snapshot
 from ._decimals import ZERO
 from ._instants import format_us, from_us, to_us
 from .assignments import Assignment
@@ -219,16 +219,15 @@ class Rater:
         "_anomalies",
         "_as_of_us",
         "_base_us",
-        "_baselines",
         "_closed_us",
         "_dirty",
-        "_earliest",
         "_engine",
         "_fingerprint",
         "_forgotten",
         "_horizon_us",
         "_late",
         "_late_keys",
+        "_reach",
         "_records",
         "_reported",
         "_state",
@@ -308,15 +307,15 @@ class Rater:
                 name = "duplicates" if known == record else "conflicting"
             elif identity in self._forgotten:
                 digest = self._forgotten[identity]
-                same = digest is None or digest == _digest(record)
+                same = digest is None or digest == _snapshot.digest(record)
                 name = "duplicates" if same else "conflicting"
             elif at_us < self._base_us:
                 name = "too_late"
-                anomalies.append(self._too_late(record))
+                anomalies.append(_lateness.too_late(record, self._base_us))
             else:
                 name = "late" if at_us < self._closed_us else "accepted"
                 if type(record) is Sample:
-                    lost = self._reaches_back(record)
+                    lost = self._reach.reaches_back(record, self._base_us)
                     if lost is not None:
                         anomalies.append(lost)
                 kept[identity] = record
@@ -368,53 +367,7 @@ class Rater:
 
     def _index(self) -> None:
         """Index the counters: each one's baseline in the state, its first kept reading."""
-        self._baselines: dict[tuple[str, str, str], tuple[int, str | None]] = {
-            (state.account, state.resource, meter_name): (at_us, record_id)
-            for state in self._state
-            for meter_name, at_us, _, kind, record_id in state.readings
-            if kind == "counter"
-        }
-        self._earliest: dict[tuple[str, str, str], int] = {}
-        for record in self._records.values():
-            if type(record) is Sample and record.kind == "counter":
-                triple = (record.account, record.resource, record.meter)
-                self._earliest[triple] = min(self._earliest.get(triple, record.at_us), record.at_us)
-
-    def _reaches_back(self, sample: Sample) -> Anomaly | None:
-        """The anomaly of a sample whose quantity reaches back before the kept cycles.
-
-        A delta over a span that starts before them, or a counter reading whose previous
-        reading is in the compacted state: the part of the quantity before the oldest kept
-        cycle belonged to cycles already compacted, and is not applied. O(1).
-        """
-        base = self._base_us
-        at_us = sample.at_us
-        if sample.kind == "delta":
-            if sample.since_us is None or sample.since_us >= base:
-                return None
-            start_us, after = sample.since_us, "its span starts"
-        elif sample.kind == "counter":
-            triple = (sample.account, sample.resource, sample.meter)
-            earliest = self._earliest.get(triple)
-            self._earliest[triple] = at_us if earliest is None else min(earliest, at_us)
-            baseline = self._baselines.get(triple)
-            if baseline is None or (earliest is not None and earliest < at_us):
-                return None
-            start_us, previous = baseline
-            after = "it counts from the previous reading" + (
-                f" {previous!r}" if previous is not None else ""
-            )
-        else:
-            return None
-        what = "sample" if sample.id is None else f"sample {sample.id!r}"
-        return Anomaly(
-            "too_late",
-            f"{what} ({sample.meter}, {sample.value} at {format_us(at_us)}) reaches back "
-            f"before every cycle the rater keeps: {after} at {format_us(start_us)}, and the "
-            f"part of its quantity before {format_us(base)} belonged to cycles already "
-            "compacted: not applied (the rest is).",
-            () if sample.id is None else (sample.id,),
-        )
+        self._reach = _lateness.CounterIndex(self._state, self._records.values())
 
     def _touch(self, record: Record) -> None:
         """Mark what a record stamped before the last watermark changes (corrections)."""
@@ -423,20 +376,6 @@ class Rater:
         else:
             self._dirty.add((record.account, record.resource))
             self._dirty.add((record.account, None))
-
-    def _too_late(self, record: Record) -> Anomaly:
-        label = "inventory" if type(record) is Inventory else type(record).__name__.lower()
-        what = f"{label} {record.id!r}" if record.id is not None else label
-        quantity = (
-            f"its quantity {record.value} ({record.meter}) is " if type(record) is Sample else ""
-        )
-        return Anomaly(
-            "too_late",
-            f"{what} stamped {format_us(record.at_us)} is older than every cycle the rater "
-            f"keeps (from {format_us(self._base_us)}; its cycle was closed and compacted, or "
-            f"comes before the rater's start): {quantity}not applied.",
-            () if record.id is None else (record.id,),
-        )
 
     # -- statements ------------------------------------------------------------------------
 
@@ -574,7 +513,9 @@ class Rater:
         for identity in old:
             del self._records[identity]
         self._forgotten = {
-            identity: _digest(record) for identity, record in old.items() if record.id is not None
+            identity: _snapshot.digest(record)
+            for identity, record in old.items()
+            if record.id is not None
         }
         self._reported = {k: v for k, v in self._reported.items() if k[2] > new_base}
         self._base_us = new_base
@@ -590,6 +531,7 @@ class Rater:
             if isinstance(value, dict | set):
                 value = value.copy()
             object.__setattr__(other, name, value)
+        other._index()
         return other
 
     def snapshot(self) -> dict[str, Any]:
@@ -609,7 +551,7 @@ class Rater:
                 ([*typing.cast("tuple[str, str]", identity), digest])
                 for identity, digest in self._forgotten.items()
             ),
-            "late_keys": _identities(self._late_keys),
+            "late_keys": _snapshot.identities(self._late_keys),
             "reported": [
                 [*key, str(quantity), str(amount)]
                 for key, (quantity, amount) in sorted(self._reported.items(), key=_sortable_item)
@@ -642,10 +584,10 @@ class Rater:
         rater._fingerprint = _snapshot.fingerprint(plans, meters)
         body = _snapshot.open_envelope(data, rater._fingerprint)
         with _snapshot.decoding("body"):
-            rater._base_us = _instant(body, "base_us")
-            rater._closed_us = _instant(body, "closed_us")
-            rater._as_of_us = _instant(body, "as_of_us")
-            rater._horizon_us = _instant(body, "horizon_us")
+            rater._base_us = _snapshot.instant(body, "base_us")
+            rater._closed_us = _snapshot.instant(body, "closed_us")
+            rater._as_of_us = _snapshot.instant(body, "as_of_us")
+            rater._horizon_us = _snapshot.instant(body, "horizon_us")
             rater._late = body["late"]
             if rater._late not in ("correct", "report") or rater._horizon_us < 0:
                 raise BadSnapshotError(
@@ -660,9 +602,12 @@ class Rater:
                 (str(item[0]), str(item[1])): (str(item[2]) if len(item) > 2 else None)
                 for item in body["forgotten"]
             }
-            rater._late_keys = {_decode_identity(item) for item in body["late_keys"]}
+            rater._late_keys = {_snapshot.decode_identity(item) for item in body["late_keys"]}
             rater._reported = {
-                typing.cast("LineKey", tuple(item[:10])): (_finite(item[10]), _finite(item[11]))
+                typing.cast("LineKey", tuple(item[:10])): (
+                    _snapshot.finite_total(item[10]),
+                    _snapshot.finite_total(item[11]),
+                )
                 for item in body["reported"]
             }
             rater._anomalies = {
@@ -723,30 +668,6 @@ def _assignments(plans: Iterable[Assignment]) -> tuple[Assignment, ...]:
     return tuple(plans)
 
 
-def _instant(body: dict[str, Any], name: str) -> int:
-    """An integer field of a snapshot body (microseconds); not a float, a bool or a str."""
-    value = body[name]
-    if type(value) is not int:
-        raise BadSnapshotError(
-            f"Rater snapshot {name} must be an integer number of microseconds, not "
-            f"{type(value).__name__}: {value!r}; restore an unaltered copy."
-        )
-    if name != "horizon_us":
-        from_us(value)  # an instant ratekit represents, or BadTimeError
-    return value
-
-
-def _finite(text: object) -> Decimal:
-    """A reported total: a decimal string of a finite number."""
-    value = Decimal(text) if isinstance(text, str) else None
-    if value is None or not value.is_finite():
-        raise BadSnapshotError(
-            f"Rater snapshot reported total {text!r} is not a finite decimal string; "
-            "restore an unaltered copy."
-        )
-    return value
-
-
 def _meters(meters: Iterable[Meter]) -> list[Meter]:
     given: object = meters
     if not isinstance(given, Iterable) or isinstance(given, str | Meter):
@@ -754,28 +675,6 @@ def _meters(meters: Iterable[Meter]) -> list[Meter]:
             f"Rater meters must be a list of Meter values, not {type(meters).__name__}: {meters!r}."
         )
     return list(meters)
-
-
-def _digest(record: Record) -> str:
-    """The sha256 of a record's canonical content (a forgotten id's replay is checked on it)."""
-    return _snapshot.checksum(_snapshot.encode_record(record))
-
-
-def _identities(identities: Iterable[object]) -> list[object]:
-    """Identities as JSON data: ``[type, id]``, or ``["record", encoded]`` without an id."""
-    out: list[object] = []
-    for identity in identities:
-        if isinstance(identity, tuple):
-            out.append(list(identity))
-        else:
-            out.append(["record", _snapshot.encode_record(typing.cast("Record", identity))])
-    return sorted(out, key=repr)
-
-
-def _decode_identity(item: list[Any]) -> object:
-    if item[0] == "record":
-        return _snapshot.decode_record(item[1])
-    return (item[0], item[1])
 
 
 def _sortable(key: LineKey) -> tuple[object, ...]:
