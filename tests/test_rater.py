@@ -625,13 +625,37 @@ def test_restore_refuses_resealed_records_and_totals_that_do_not_fit() -> None:
             f"Rater snapshot is inconsistent: {problem}; it was altered by hand or damaged: "
             "restore an unaltered copy."
         )
-    nan = json.loads(json.dumps(data))
-    nan["body"]["reported"][0][-1] = "NaN"
+    status = json.loads(json.dumps(data))
+    status["body"]["state"] = [
+        {"account": "a", "resource": "r", "status": "paused", "description": {}}
+    ]
+    cases.append((status, "a resource state has an unknown status"))
+    for altered, problem in cases[2:]:
+        with pytest.raises(rk.BadSnapshotError) as caught:
+            rk.Rater.restore(_resealed(altered), plan, [VM_HOURS])
+        assert str(caught.value) == (
+            f"Rater snapshot is inconsistent: {problem}; it was altered by hand or damaged: "
+            "restore an unaltered copy."
+        )
+    for total in ("NaN", "1E+999999999", "1" * 61):
+        altered = json.loads(json.dumps(data))
+        altered["body"]["reported"][0][-1] = total
+        with pytest.raises(rk.BadSnapshotError) as caught:
+            rk.Rater.restore(_resealed(altered), plan, [VM_HOURS])
+        shown = total if len(total) <= 40 else total[:40] + "..."
+        assert str(caught.value) == (
+            f"Rater snapshot reported total {shown!r} is not a finite decimal string of at "
+            "most 60 digits; restore an unaltered copy."
+        )
+    key = json.loads(json.dumps(data))
+    key["body"]["reported"][0][0] = 5  # an account that is not a name
     with pytest.raises(rk.BadSnapshotError) as caught:
-        rk.Rater.restore(_resealed(nan), plan, [VM_HOURS])
+        rk.Rater.restore(_resealed(key), plan, [VM_HOURS])
     assert str(caught.value) == (
-        "Rater snapshot reported total 'NaN' is not a finite decimal string; restore an "
-        "unaltered copy."
+        "Rater snapshot reported line [5, 1772323200000000, 1775001600000000, 'usage', 'p', "
+        "'vm.hours', 'vm', 'vm-1', 'hour', 'EUR'] is not a line's key (account, cycle start "
+        "and end in integer microseconds, kind, plan, meter, entry, resource, unit, "
+        "currency); restore an unaltered copy."
     )
 
 

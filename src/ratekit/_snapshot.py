@@ -25,6 +25,7 @@ from typing import Any, Final
 
 import attrs
 
+from ._decimals import CONTEXT
 from ._instants import format_us, from_us
 from .errors import BadSnapshotError, RatekitError
 from .records import Event, Inventory, Sample, decode_value, encode_value
@@ -41,9 +42,13 @@ __all__ = [
     "finite_total",
     "identities",
     "instant",
+    "line_key",
     "open_envelope",
     "seal",
 ]
+
+_LONGEST: Final = 200  # characters of a reported total, at most (60 digits and an exponent)
+_SHOWN: Final = 40  # characters of a refused value shown in a message
 
 FORMAT: Final = "ratekit.Rater"
 VERSION: Final = 1
@@ -304,14 +309,44 @@ def instant(body: dict[str, Any], name: str) -> int:
 
 
 def finite_total(text: object) -> Decimal:
-    """A reported total: a decimal string of a finite number."""
-    value = Decimal(text) if isinstance(text, str) else None
-    if value is None or not value.is_finite():
+    """A reported total: a decimal string of a finite number that ratekit's context holds."""
+    value = Decimal(text) if isinstance(text, str) and len(text) <= _LONGEST else None
+    if (
+        value is None
+        or not value.is_finite()
+        or len(value.as_tuple().digits) > CONTEXT.prec
+        or not CONTEXT.Emin <= value.adjusted() <= CONTEXT.Emax
+    ):
+        shown = text if not isinstance(text, str) or len(text) <= _SHOWN else text[:_SHOWN] + "..."
         raise BadSnapshotError(
-            f"Rater snapshot reported total {text!r} is not a finite decimal string; "
-            "restore an unaltered copy."
+            f"Rater snapshot reported total {shown!r} is not a finite decimal string of at "
+            f"most {CONTEXT.prec} digits; restore an unaltered copy."
         )
     return value
+
+
+def line_key(item: list[Any]) -> tuple[object, ...]:
+    """A reported line's key, checked: names, then the cycle in integer microseconds.
+
+    Account, cycle start and end, kind, plan, meter, entry, resource, unit, currency
+    (strings, or None where a line has none).
+    """
+    key = tuple(item[:10])
+    start, end = key[1], key[2]
+    if (
+        len(item) != 12
+        or not isinstance(key[0], str)
+        or type(start) is not int
+        or type(end) is not int
+        or not start < end
+        or not all(part is None or isinstance(part, str) for part in key[3:])
+    ):
+        raise BadSnapshotError(
+            f"Rater snapshot reported line {item[:10]!r} is not a line's key (account, cycle "
+            "start and end in integer microseconds, kind, plan, meter, entry, resource, unit, "
+            "currency); restore an unaltered copy."
+        )
+    return key
 
 
 def digest(record: Record) -> str:

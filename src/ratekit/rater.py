@@ -150,6 +150,9 @@ class _Engine:
         return rate(usage, self.plans, span=span)
 
 
+_STATUSES: Final = frozenset(("unknown", "running", "stopped", "deleted"))
+
+
 def _line_key(charge: Charge) -> LineKey:
     return (
         charge.account,
@@ -604,7 +607,7 @@ class Rater:
             }
             rater._late_keys = {_snapshot.decode_identity(item) for item in body["late_keys"]}
             rater._reported = {
-                typing.cast("LineKey", tuple(item[:10])): (
+                typing.cast("LineKey", _snapshot.line_key(item)): (
                     _snapshot.finite_total(item[10]),
                     _snapshot.finite_total(item[11]),
                 )
@@ -631,6 +634,8 @@ class Rater:
                 f"closed_us {closed} ({format_us(closed)}) is not a cycle boundary at or "
                 f"after base_us {base}"
             )
+        elif any(state.status not in _STATUSES for state in self._state):
+            problem = "a resource state has an unknown status"
         elif any(record.at_us < base for record in self._records.values()):
             problem = "a kept record is stamped before base_us"
         elif any(len(key) != 10 or key[2] <= base for key in self._reported):
