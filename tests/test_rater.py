@@ -764,3 +764,23 @@ def test_a_compacted_id_replayed_with_other_content_is_conflicting_not_a_duplica
     assert (feed.duplicates, feed.conflicting) == (("s1",), ("s1",))
     # Neither changes anything: 3 calls * 1 = 3 stay on 1 March's invoice, nothing new.
     assert rater.statement("2026-03-03T01:00:00Z").lines == ()
+
+
+def test_a_snapshot_restores_with_the_same_meters_in_another_order() -> None:
+    rater = rk.Rater(DAILY_UNITS, [CALLS, EGRESS], start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Sample("a", "fn", "calls", "2026-03-01T10:00:00Z", 3, id="s1")])
+    data = json.loads(json.dumps(rater.snapshot()))
+    again = rk.Rater.restore(data, DAILY_UNITS, [EGRESS, CALLS])
+    # 3 calls * 1 = 3 on 1 March, as the original rater would say.
+    assert lines_of(again.statement("2026-03-02T00:00:00Z")) == [
+        ("charge", "usage", "fn", 3, 3, False)
+    ]
+    with pytest.raises(rk.BadSnapshotError, match="taken under other plans or meters"):
+        rk.Rater.restore(data, DAILY_UNITS, [EGRESS])
+    # A snapshot written with the first fingerprint (which followed the meters' order)
+    # still restores under the same meters in the same order.
+    from ratekit import _snapshot
+
+    data["fingerprint"] = _snapshot.fingerprint(DAILY_UNITS, [EGRESS, CALLS], ordered=True)
+    assert data["fingerprint"] != rater.snapshot()["fingerprint"]
+    rk.Rater.restore(_resealed(data), DAILY_UNITS, [EGRESS, CALLS])

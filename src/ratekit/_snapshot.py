@@ -196,10 +196,12 @@ def _describe(value: object, depth: int = 0) -> object:  # noqa: PLR0911 - one c
     return type(value).__qualname__ if " at 0x" in text else text
 
 
-def fingerprint(plans: object, meters: Iterable[object]) -> str:
+def fingerprint(plans: object, meters: Iterable[object], *, ordered: bool = False) -> str:
     """The sha256 (hex) of a canonical description of the plans and meters.
 
-    Two processes that build the same plans and meters get the same fingerprint.
+    Two processes that build the same plans and meters get the same fingerprint, whatever
+    the order of the meters (``ordered=True``: the fingerprint of the first snapshots,
+    which depended on it, still accepted by restore).
 
     Example:
         >>> import ratekit as rk
@@ -210,7 +212,10 @@ def fingerprint(plans: object, meters: Iterable[object]) -> str:
         >>> fingerprint(plan, [runtime]) == fingerprint(plan, [])
         False
     """
-    return checksum({"plans": _describe(plans), "meters": _describe(list(meters))})
+    described = [_describe(meter) for meter in meters]
+    if not ordered:
+        described.sort(key=_canonical)
+    return checksum({"plans": _describe(plans), "meters": described})
 
 
 def seal(body: dict[str, object], print_: str) -> dict[str, object]:
@@ -225,7 +230,7 @@ def seal(body: dict[str, object], print_: str) -> dict[str, object]:
     return envelope
 
 
-def open_envelope(data: object, print_: str) -> dict[str, Any]:
+def open_envelope(data: object, print_: str, legacy: str | None = None) -> dict[str, Any]:
     """The body of a snapshot, once its format, version, checksum and fingerprint check.
 
     Raises :class:`~ratekit.BadSnapshotError` saying which check failed.
@@ -255,7 +260,7 @@ def open_envelope(data: object, print_: str) -> dict[str, Any]:
             f"{expected!r}): the snapshot was altered or damaged after it was taken; restore "
             "an unaltered copy."
         )
-    if data.get("fingerprint") != print_:
+    if data.get("fingerprint") not in (print_, legacy):
         raise BadSnapshotError(
             "Rater snapshot was taken under other plans or meters (fingerprint "
             f"{data.get('fingerprint')!r}, these give {print_!r}); restore it with the plans "

@@ -585,7 +585,8 @@ class Rater:
         rater = object.__new__(cls)
         rater._engine = _Engine(plans, meters)
         rater._fingerprint = _snapshot.fingerprint(plans, meters)
-        body = _snapshot.open_envelope(data, rater._fingerprint)
+        legacy = _snapshot.fingerprint(plans, meters, ordered=True)
+        body = _snapshot.open_envelope(data, rater._fingerprint, legacy)
         with _snapshot.decoding("body"):
             rater._base_us = _snapshot.instant(body, "base_us")
             rater._closed_us = _snapshot.instant(body, "closed_us")
