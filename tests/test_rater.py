@@ -637,7 +637,7 @@ def test_restore_refuses_resealed_records_and_totals_that_do_not_fit() -> None:
             f"Rater snapshot is inconsistent: {problem}; it was altered by hand or damaged: "
             "restore an unaltered copy."
         )
-    for total in ("NaN", "1E+999999999", "1" * 61):
+    for total in ("NaN", "1E+999999999", "1" * 1001):
         altered = json.loads(json.dumps(data))
         altered["body"]["reported"][0][-1] = total
         with pytest.raises(rk.BadSnapshotError) as caught:
@@ -645,7 +645,7 @@ def test_restore_refuses_resealed_records_and_totals_that_do_not_fit() -> None:
         shown = total if len(total) <= 40 else total[:40] + "..."
         assert str(caught.value) == (
             f"Rater snapshot reported total {shown!r} is not a finite decimal string of at "
-            "most 60 digits; restore an unaltered copy."
+            "most 1000 characters within ratekit's exponent range; restore an unaltered copy."
         )
     key = json.loads(json.dumps(data))
     key["body"]["reported"][0][0] = 5  # an account that is not a name

@@ -47,7 +47,7 @@ __all__ = [
     "seal",
 ]
 
-_LONGEST: Final = 200  # characters of a reported total, at most (60 digits and an exponent)
+_LONGEST: Final = 1000  # characters of a reported total, at most
 _SHOWN: Final = 40  # characters of a refused value shown in a message
 
 FORMAT: Final = "ratekit.Rater"
@@ -314,18 +314,22 @@ def instant(body: dict[str, Any], name: str) -> int:
 
 
 def finite_total(text: object) -> Decimal:
-    """A reported total: a decimal string of a finite number that ratekit's context holds."""
+    """A reported total: a short decimal string of a finite number in ratekit's range.
+
+    Totals are exact sums of amounts, so they may hold more digits than ratekit's 60-digit
+    context; a thousand characters hold any sum of real amounts.
+    """
     value = Decimal(text) if isinstance(text, str) and len(text) <= _LONGEST else None
     if (
         value is None
         or not value.is_finite()
-        or len(value.as_tuple().digits) > CONTEXT.prec
         or not CONTEXT.Emin <= value.adjusted() <= CONTEXT.Emax
     ):
         shown = text if not isinstance(text, str) or len(text) <= _SHOWN else text[:_SHOWN] + "..."
         raise BadSnapshotError(
             f"Rater snapshot reported total {shown!r} is not a finite decimal string of at "
-            f"most {CONTEXT.prec} digits; restore an unaltered copy."
+            f"most {_LONGEST} characters within ratekit's exponent range; restore an "
+            "unaltered copy."
         )
     return value
 
