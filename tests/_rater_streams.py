@@ -15,6 +15,7 @@ import decimal
 import functools
 import json
 import random
+import typing
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
@@ -81,11 +82,14 @@ PLANS = (
 Record = rk.Event | rk.Sample | rk.Inventory
 
 
-def records(rng: random.Random, *, greet: bool = False) -> list[Record]:  # noqa: PLR0912 - one stream, told in order
+def records(  # noqa: PLR0912 - one stream, told in order
+    rng: random.Random, *, greet: bool = False, anonymous: bool = False
+) -> list[Record]:
     """A small random stream of records with unique ids (before replays).
 
     ``greet``: each account sends a zero delta at the start, so both are known from the
     first cycle on (a single plan charges its fees to the accounts it has seen).
+    ``anonymous``: some deltas and events come without an id (known by their content).
     """
     out: list[Record] = []
     if greet:
@@ -164,7 +168,22 @@ def records(rng: random.Random, *, greet: bool = False) -> list[Record]:  # noqa
         listed = [key for key in keys if rng.random() < 0.5]
         at = T0 + rng.randrange(DAY_US // 2, span_us, HOUR_US)
         out.append(rk.Inventory(format_us(at), listed, id=new_id()))
+    if anonymous:
+        out = [_without_id(record) if rng.random() < 0.4 else record for record in out]
     return out
+
+
+def _without_id(record: Record) -> Record:
+    if isinstance(record, rk.Sample) and record.kind == "delta":
+        since = None if record.since_us is None else format_us(record.since_us)
+        return rk.Sample(
+            record.account, record.resource, record.meter, record.at, record.value, since=since
+        )
+    if isinstance(record, rk.Event):
+        return rk.Event(
+            record.account, record.resource, record.at, record.attributes, kind=record.kind
+        )
+    return record
 
 
 def cycle_end(at_us: int) -> int:
@@ -178,6 +197,7 @@ def run(
     horizon_h: int,
     late_ok: bool,
     plans: rk.Plan | tuple[rk.Assignment, ...] = PLANS,
+    late: typing.Literal["correct", "report"] = "correct",
 ) -> tuple[list[rk.Statement], list[rk.Feed], int, rk.Rater]:
     """Feed ``stream`` shuffled, with replays, in random batches and statements.
 
@@ -188,7 +208,9 @@ def run(
     horizon_us = horizon_h * HOUR_US
     arrivals = list(stream) + [rng.choice(stream) for _ in range(rng.randint(0, 3)) if stream]
     rng.shuffle(arrivals)
-    rater = rk.Rater(plans, METERS, start=format_us(T0), horizon=dt.timedelta(hours=horizon_h))
+    rater = rk.Rater(
+        plans, METERS, start=format_us(T0), horizon=dt.timedelta(hours=horizon_h), late=late
+    )
     statements: list[rk.Statement] = []
     feeds: list[rk.Feed] = []
     as_of = T0
@@ -246,16 +268,26 @@ def batch_sums(charges: Iterable[rk.Charge]) -> dict[tuple[object, ...], tuple[F
     return {key: value for key, value in out.items() if value != (0, 0)}
 
 
-def check_law(seed: int, *, horizon_h: int, late_ok: bool, single: rk.Plan | None = None) -> None:
+def check_law(
+    seed: int,
+    *,
+    horizon_h: int,
+    late_ok: bool,
+    single: rk.Plan | None = None,
+    anonymous: bool = False,
+    late: typing.Literal["correct", "report"] = "correct",
+) -> None:
     """The rater's law for one random stream (raises AssertionError when it fails).
 
-    ``single``: rate under that one plan instead of the assignments.
+    ``single``: rate under that one plan instead of the assignments. ``anonymous``: some
+    records without an id. ``late``: the rater's policy for late records (under
+    ``"report"`` the law counts the lines reported only).
     """
     rng = random.Random(seed)
-    stream = records(rng, greet=single is not None)
+    stream = records(rng, greet=single is not None, anonymous=anonymous)
     plans = PLANS if single is None else single
     statements, feeds, final, _ = run(
-        rng, stream, horizon_h=horizon_h, late_ok=late_ok, plans=plans
+        rng, stream, horizon_h=horizon_h, late_ok=late_ok, plans=plans, late=late
     )
     too_late = {i for feed in feeds for i in feed.too_late}
     assert not too_late, too_late

@@ -62,7 +62,8 @@ def test_two_half_month_statements_do_not_restart_tiers_nor_reapply_minimums() -
 
 def test_feed_says_what_it_did_with_each_record() -> None:
     plan = rk.Plan("p", "EUR", rk.cycles.hourly(), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
-    rater = rk.Rater(plan, [VM_HOURS], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(0))
+    calls = rk.Meter("calls", "call", rk.Discrete())
+    rater = rk.Rater(plan, [VM_HOURS, calls], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(0))
     start = rk.Event("acme", "vm-1", "2026-03-01T00:10:00Z", kind="start", id="e1")
     feed = rater.feed([start, start])
     assert (feed.accepted, feed.duplicates) == (("e1",), ("e1",))
@@ -71,7 +72,7 @@ def test_feed_says_what_it_did_with_each_record() -> None:
     rater.statement("2026-03-01T02:00:00Z")  # closes 00:00-01:00 and 01:00-02:00
     # 01:00-02:00 is closed but kept: a record for it is late; 00:00-01:00 is compacted.
     late = rk.Event("acme", "vm-1", "2026-03-01T01:30:00Z", kind="stop", id="e2")
-    gone = rk.Sample("acme", "vm-1", "vm.hours", "2026-03-01T00:30:00Z", "7", id="s1")
+    gone = rk.Sample("acme", "vm-1", "calls", "2026-03-01T00:30:00Z", "7", id="s1")
     feed = rater.feed([late, gone, start])
     assert (feed.late, feed.too_late, feed.duplicates) == (("e2",), ("s1",), ("e1",))
     (anomaly,) = feed.anomalies
@@ -80,7 +81,7 @@ def test_feed_says_what_it_did_with_each_record() -> None:
     assert str(anomaly) == (
         "sample 's1' stamped 2026-03-01T00:30:00Z is older than every cycle the rater keeps "
         "(from 2026-03-01T01:00:00Z; its cycle was closed and compacted, or comes before "
-        "the rater's start): its quantity 7 (vm.hours) is not applied."
+        "the rater's start): its quantity 7 (calls) is not applied."
     )
     assert dict(feed.counts) == {
         "accepted": 0,
@@ -491,3 +492,295 @@ def test_a_late_record_without_id_survives_a_snapshot_and_is_listed_once() -> No
     statement = rater.statement("2026-03-02T01:00:00Z")
     # 3 calls * 1 for the closed 1 March, on the next open invoice: a late charge.
     assert lines_of(statement) == [("charge", "usage", "fn", 3, 3, True)]
+
+
+# -- hostile input: refused at the door, never poisoning the rater ------------------------
+
+
+def test_a_sample_of_an_unknown_meter_is_refused_at_feed_and_the_batch_is_not_taken() -> None:
+    rater, _ = simple_rater()  # vm-1 started 1 March 00:00, reported 24 h = 2.40
+    good = rk.Event("acme", "vm-2", "2026-03-02T00:00:00Z", kind="start", id="e9")
+    bad = rk.Sample("acme", "vm-2", "nope", "2026-03-02T00:00:00Z", 5, id="s1")
+    with pytest.raises(rk.UnknownMeterError) as caught:
+        rater.feed([good, bad])
+    assert str(caught.value) == (
+        "sample 's1' meter 'nope' is not one of the meters given: 'vm.hours'; declare a "
+        "Meter with that name."
+    )
+    counter = rk.Sample("acme", "vm-2", "vm.hours", "2026-03-02T00:00:00Z", 5, kind="counter")
+    with pytest.raises(rk.BadRecordError, match=r"kind 'counter' does not fit meter 'vm\.hours'"):
+        rater.feed([counter])
+    # Nothing of either batch was taken, and the next statements still work: vm-1 runs
+    # 24 h more, 24 * 0.10 = 2.40; e9 is new when fed again.
+    assert lines_of(rater.statement("2026-03-03T00:00:00Z")) == [
+        ("increment", "usage", "vm-1", 24, Decimal("2.40"), False)
+    ]
+    assert rater.feed([good]).accepted == ("e9",)
+
+
+def test_feed_and_rater_refuse_what_is_not_a_list_with_a_ratekit_error() -> None:
+    rater, plan = simple_rater()
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rater.feed(None)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "Rater.feed takes an iterable of Event, Sample and Inventory records, not NoneType: None."
+    )
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater(plan, None, start="2026-03-01T00:00:00Z")  # type: ignore[arg-type]
+    assert str(caught.value) == "Rater meters must be a list of Meter values, not NoneType: None."
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater.restore(rater.snapshot(), plan, VM_HOURS)  # type: ignore[arg-type]
+    assert str(caught.value).startswith("Rater meters must be a list of Meter values, not Meter")
+
+
+def _resealed(data: dict[str, object]) -> dict[str, object]:
+    from ratekit import _snapshot
+
+    data = {key: value for key, value in data.items() if key != "checksum"}
+    data["checksum"] = _snapshot.checksum(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "base_us",
+            1_772_323_200_000_001,  # 1 March 00:00:00.000001 UTC
+            (
+                "Rater snapshot is inconsistent: base_us 1772323200000001 "
+                "(2026-03-01T00:00:00.000001Z) is not the start of a cycle; it was altered by "
+                "hand or damaged: restore an unaltered copy."
+            ),
+        ),
+        (
+            "closed_us",
+            1_772_323_199_999_990,  # before base_us
+            (
+                "Rater snapshot is inconsistent: closed_us 1772323199999990 "
+                "(2026-02-28T23:59:59.999990Z) is not a cycle boundary at or after base_us "
+                "1772323200000000; it was altered by hand or damaged: restore an unaltered copy."
+            ),
+        ),
+        (
+            "as_of_us",
+            1.5e15,
+            (
+                "Rater snapshot as_of_us must be an integer number of microseconds, not float: "
+                "1500000000000000.0; restore an unaltered copy."
+            ),
+        ),
+        (
+            "base_us",
+            True,
+            (
+                "Rater snapshot base_us must be an integer number of microseconds, not bool: "
+                "True; restore an unaltered copy."
+            ),
+        ),
+        (
+            "late",
+            "drop",
+            (
+                "Rater snapshot has late 'drop' and horizon_us 0; a rater has late 'correct' or "
+                "'report' and a horizon of zero or more: restore an unaltered copy."
+            ),
+        ),
+        (
+            "horizon_us",
+            -5,
+            (
+                "Rater snapshot has late 'correct' and horizon_us -5; a rater has late 'correct' "
+                "or 'report' and a horizon of zero or more: restore an unaltered copy."
+            ),
+        ),
+    ],
+)
+def test_restore_refuses_a_resealed_body_whose_parts_do_not_fit(
+    field: str, value: object, message: str
+) -> None:
+    # The checksum recomputed after the edit: only the body's own checks can tell.
+    rater, plan = simple_rater()
+    data = json.loads(json.dumps(rater.snapshot()))
+    data["body"][field] = value
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(data), plan, [VM_HOURS])
+    assert str(caught.value) == message
+
+
+def test_restore_refuses_resealed_records_and_totals_that_do_not_fit() -> None:
+    rater, plan = simple_rater()
+    data = json.loads(json.dumps(rater.snapshot()))
+    cases: list[tuple[dict[str, object], str]] = []
+    old_record = json.loads(json.dumps(data))
+    old_record["body"]["records"][0][3] = 0  # 1970, before base_us
+    cases.append((old_record, "a kept record is stamped before base_us"))
+    both = json.loads(json.dumps(data))
+    both["body"]["forgotten"] = [["Event", "e1"]]  # e1 is kept
+    cases.append((both, "a record is both kept and forgotten"))
+    for altered, problem in cases:
+        with pytest.raises(rk.BadSnapshotError) as caught:
+            rk.Rater.restore(_resealed(altered), plan, [VM_HOURS])
+        assert str(caught.value) == (
+            f"Rater snapshot is inconsistent: {problem}; it was altered by hand or damaged: "
+            "restore an unaltered copy."
+        )
+    status = json.loads(json.dumps(data))
+    status["body"]["state"] = [
+        {"account": "a", "resource": "r", "status": "paused", "description": {}}
+    ]
+    cases.append((status, "a resource state has an unknown status"))
+    for altered, problem in cases[2:]:
+        with pytest.raises(rk.BadSnapshotError) as caught:
+            rk.Rater.restore(_resealed(altered), plan, [VM_HOURS])
+        assert str(caught.value) == (
+            f"Rater snapshot is inconsistent: {problem}; it was altered by hand or damaged: "
+            "restore an unaltered copy."
+        )
+    for total in ("NaN", "1E+999999999", "1" * 1001):
+        altered = json.loads(json.dumps(data))
+        altered["body"]["reported"][0][-1] = total
+        with pytest.raises(rk.BadSnapshotError) as caught:
+            rk.Rater.restore(_resealed(altered), plan, [VM_HOURS])
+        shown = total if len(total) <= 40 else total[:40] + "..."
+        assert str(caught.value) == (
+            f"Rater snapshot reported total {shown!r} is not a finite decimal string of at "
+            "most 1000 characters within ratekit's exponent range; restore an unaltered copy."
+        )
+    key = json.loads(json.dumps(data))
+    key["body"]["reported"][0][0] = 5  # an account that is not a name
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(key), plan, [VM_HOURS])
+    assert str(caught.value) == (
+        "Rater snapshot reported line [5, 1772323200000000, 1775001600000000, 'usage', 'p', "
+        "'vm.hours', 'vm', 'vm-1', 'hour', 'EUR'] is not a line's key (account, cycle start "
+        "and end in integer microseconds, kind, plan, meter, entry, resource, unit, "
+        "currency); restore an unaltered copy."
+    )
+
+
+# -- quantities that reach back before the kept cycles ----------------------------------------
+
+CALLS = rk.Meter("calls", "call", rk.Discrete())
+EGRESS = rk.Meter("egress", "B", rk.Counter())
+DAILY_UNITS = rk.Plan(
+    "d",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [rk.PriceEntry("c", "calls", rk.PerUnit(1)), rk.PriceEntry("e", "egress", rk.PerUnit(1))],
+)
+
+
+def test_a_delta_whose_span_reaches_into_a_compacted_cycle_says_what_is_lost() -> None:
+    rater = rk.Rater(DAILY_UNITS, [CALLS, EGRESS], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-03T00:00:00Z")  # closes 1 and 2 March; 1 March is compacted
+    calls = rk.Sample(
+        "a", "fn", "calls", "2026-03-02T12:00:00Z", 10, since="2026-03-01T12:00:00Z", id="s1"
+    )
+    feed = rater.feed([calls])
+    assert repr(feed) == "Feed(late=1, anomalies=1)"
+    (anomaly,) = feed.anomalies
+    assert (anomaly.kind, anomaly.record_ids) == ("too_late", ("s1",))
+    assert anomaly.message == (
+        "sample 's1' (calls, 10 at 2026-03-02T12:00:00Z) reaches back before every cycle the "
+        "rater keeps: its span starts at 2026-03-01T12:00:00Z, and the part of its quantity "
+        "before 2026-03-02T00:00:00Z belonged to cycles already compacted: not applied (the "
+        "rest is)."
+    )
+    # 10 calls over 24 h, 12 h of them on 2 March: 10 * 12/24 = 5 calls * 1 = 5, late;
+    # the other 5 belonged to 1 March, compacted: the anomaly above names them.
+    assert lines_of(rater.statement("2026-03-03T01:00:00Z")) == [
+        ("charge", "usage", "fn", 5, 5, True)
+    ]
+
+
+def test_a_counter_reading_whose_previous_reading_was_compacted_says_what_is_lost() -> None:
+    def reading(at: str, value: int, name: str) -> rk.Sample:
+        return rk.Sample("a", "ip", "egress", at, value, kind="counter", id=name)
+
+    rater = rk.Rater(DAILY_UNITS, [CALLS, EGRESS], start="2026-03-01T00:00:00Z")
+    rater.feed([reading("2026-03-01T12:00:00Z", 0, "c0")])
+    rater.statement("2026-03-02T00:00:00Z")
+    rater.statement("2026-03-03T00:00:00Z")  # 1 March compacted: c0 is the baseline
+    # On time for 3 March, but its delta reaches back to c0: 1000 B over 48 h, 12 h of
+    # them on 1 March (250 B, compacted: lost), 24 h on 2 March (500 B, late) and 12 h on
+    # 3 March (250 B).
+    feed = rater.feed([reading("2026-03-03T12:00:00Z", 1000, "c1")])
+    (anomaly,) = feed.anomalies
+    assert anomaly.message == (
+        "sample 'c1' (egress, 1000 at 2026-03-03T12:00:00Z) reaches back before every cycle "
+        "the rater keeps: it counts from the previous reading 'c0' at 2026-03-01T12:00:00Z, "
+        "and the part of its quantity before 2026-03-02T00:00:00Z belonged to cycles already "
+        "compacted: not applied (the rest is)."
+    )
+    assert lines_of(rater.statement("2026-03-04T00:00:00Z")) == [
+        ("charge", "usage", "ip", 500, 500, True),
+        ("charge", "usage", "ip", 250, 250, False),
+    ]
+    # A reading whose previous reading is kept reaches back to nothing: no anomaly, also
+    # after a snapshot and restore (the counters' index is rebuilt from the state).
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), DAILY_UNITS, [CALLS, EGRESS])
+    assert rater.feed([reading("2026-03-04T12:00:00Z", 1500, "c2")]).anomalies == ()
+
+
+def test_nested_descriptions_survive_a_snapshot_as_they_were_fed() -> None:
+    image = rk.Meter("image", "B*hour", rk.Continuous("properties.size", unit="B"))
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("i", "image", rk.PerUnit(1))])
+    fed = [
+        rk.Event(
+            "acme",
+            "img-1",
+            "2026-03-01T00:00:00Z",
+            {"properties": {"size": Decimal("1.5"), "tags": ["a", {"decimal": "7"}]}},
+            kind="start",
+            id="e1",
+        ),
+        rk.Event(
+            "acme", "img-2", "2026-03-01T00:00:00Z", {"properties": {"size": 10}}, kind="start"
+        ),
+    ]
+    rater = rk.Rater(plan, [image], start="2026-03-01T00:00:00Z")
+    rater.feed(fed)
+    rater.statement("2026-03-02T00:00:00Z")
+    again = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [image])
+    # The same records, not a look-alike: fed again, both are duplicates, not conflicting
+    # (a user mapping {"decimal": "7"} stays a mapping, a nested Decimal stays a Decimal).
+    assert again.feed(fed).counts["duplicates"] == 2
+    # 24 h more: img-1 1.5 B * 24 h = 36 B*h, img-2 10 B * 24 h = 240 B*h, at 1 each.
+    assert lines_of(again.statement("2026-03-03T00:00:00Z")) == [
+        ("increment", "usage", "img-1", 36, 36, False),
+        ("increment", "usage", "img-2", 240, 240, False),
+    ]
+
+
+def test_a_compacted_id_replayed_with_other_content_is_conflicting_not_a_duplicate() -> None:
+    calls = rk.Sample("a", "fn", "calls", "2026-03-01T10:00:00Z", 3, id="s1")
+    rater = rk.Rater(DAILY_UNITS, [CALLS, EGRESS], start="2026-03-01T00:00:00Z")
+    rater.feed([calls])
+    rater.statement("2026-03-03T00:00:00Z")  # 1 March closed and compacted: s1 forgotten
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), DAILY_UNITS, [CALLS, EGRESS])
+    edited = rk.Sample("a", "fn", "calls", "2026-03-01T10:00:00Z", 30, id="s1")
+    feed = rater.feed([calls, edited])
+    assert (feed.duplicates, feed.conflicting) == (("s1",), ("s1",))
+    # Neither changes anything: 3 calls * 1 = 3 stay on 1 March's invoice, nothing new.
+    assert rater.statement("2026-03-03T01:00:00Z").lines == ()
+
+
+def test_a_snapshot_restores_with_the_same_meters_in_another_order() -> None:
+    rater = rk.Rater(DAILY_UNITS, [CALLS, EGRESS], start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Sample("a", "fn", "calls", "2026-03-01T10:00:00Z", 3, id="s1")])
+    data = json.loads(json.dumps(rater.snapshot()))
+    again = rk.Rater.restore(data, DAILY_UNITS, [EGRESS, CALLS])
+    # 3 calls * 1 = 3 on 1 March, as the original rater would say.
+    assert lines_of(again.statement("2026-03-02T00:00:00Z")) == [
+        ("charge", "usage", "fn", 3, 3, False)
+    ]
+    with pytest.raises(rk.BadSnapshotError, match="taken under other plans or meters"):
+        rk.Rater.restore(data, DAILY_UNITS, [EGRESS])
+    # A snapshot written with the first fingerprint (which followed the meters' order)
+    # still restores under the same meters in the same order.
+    from ratekit import _snapshot
+
+    data["fingerprint"] = _snapshot.fingerprint(DAILY_UNITS, [EGRESS, CALLS], ordered=True)
+    assert data["fingerprint"] != rater.snapshot()["fingerprint"]
+    rk.Rater.restore(_resealed(data), DAILY_UNITS, [EGRESS, CALLS])

@@ -1,8 +1,9 @@
 """The rater's snapshot codec: records and values as plain JSON data, and back.
 
 A snapshot is a dict of JSON-safe values (str, int, bool, None, lists, dicts): Decimals
-are written as strings (or ``{"decimal": "..."}`` inside descriptions, as
-:meth:`ratekit.ResourceState.to_json` does), instants as integer epoch microseconds.
+are written as strings, instants as integer epoch microseconds, and description values
+as :func:`ratekit.records.encode_value` writes them (Decimals, mappings and lists tagged
+at any depth, as :meth:`ratekit.ResourceState.to_json` does).
 The envelope carries a format name, a version and a checksum (sha256 of the canonical
 JSON of everything else), so that a snapshot altered by hand, or written by another
 version, is refused with a :class:`~ratekit.BadSnapshotError` that says why.
@@ -24,20 +25,30 @@ from typing import Any, Final
 
 import attrs
 
-from ._instants import format_us
+from ._decimals import CONTEXT
+from ._instants import format_us, from_us
 from .errors import BadSnapshotError, RatekitError
-from .records import Event, Inventory, Sample
+from .records import Event, Inventory, Sample, decode_value, encode_value
 
 __all__ = [
     "FORMAT",
     "VERSION",
     "checksum",
+    "decode_identity",
     "decode_record",
+    "digest",
     "encode_record",
     "fingerprint",
+    "finite_total",
+    "identities",
+    "instant",
+    "line_key",
     "open_envelope",
     "seal",
 ]
+
+_LONGEST: Final = 1000  # characters of a reported total, at most
+_SHOWN: Final = 40  # characters of a refused value shown in a message
 
 FORMAT: Final = "ratekit.Rater"
 VERSION: Final = 1
@@ -46,16 +57,12 @@ Record = Event | Sample | Inventory
 
 
 def _plain(value: object) -> object:
-    """An attribute value as JSON data (Decimals tagged, the rest as is)."""
-    if isinstance(value, Decimal):
-        return {"decimal": str(value)}
-    return value
+    """An attribute value as JSON data: Decimals, mappings and lists tagged, at any depth."""
+    return encode_value(value)
 
 
 def _unplain(value: object) -> object:
-    if isinstance(value, dict):
-        return Decimal(value["decimal"])
-    return value
+    return decode_value(value)
 
 
 def _attributes(mapping: Mapping[str, object]) -> dict[str, object]:
@@ -189,10 +196,12 @@ def _describe(value: object, depth: int = 0) -> object:  # noqa: PLR0911 - one c
     return type(value).__qualname__ if " at 0x" in text else text
 
 
-def fingerprint(plans: object, meters: Iterable[object]) -> str:
+def fingerprint(plans: object, meters: Iterable[object], *, ordered: bool = False) -> str:
     """The sha256 (hex) of a canonical description of the plans and meters.
 
-    Two processes that build the same plans and meters get the same fingerprint.
+    Two processes that build the same plans and meters get the same fingerprint, whatever
+    the order of the meters (``ordered=True``: the fingerprint of the first snapshots,
+    which depended on it, still accepted by restore).
 
     Example:
         >>> import ratekit as rk
@@ -203,7 +212,10 @@ def fingerprint(plans: object, meters: Iterable[object]) -> str:
         >>> fingerprint(plan, [runtime]) == fingerprint(plan, [])
         False
     """
-    return checksum({"plans": _describe(plans), "meters": _describe(list(meters))})
+    described = [_describe(meter) for meter in meters]
+    if not ordered:
+        described.sort(key=_canonical)
+    return checksum({"plans": _describe(plans), "meters": described})
 
 
 def seal(body: dict[str, object], print_: str) -> dict[str, object]:
@@ -218,7 +230,7 @@ def seal(body: dict[str, object], print_: str) -> dict[str, object]:
     return envelope
 
 
-def open_envelope(data: object, print_: str) -> dict[str, Any]:
+def open_envelope(data: object, print_: str, legacy: str | None = None) -> dict[str, Any]:
     """The body of a snapshot, once its format, version, checksum and fingerprint check.
 
     Raises :class:`~ratekit.BadSnapshotError` saying which check failed.
@@ -248,7 +260,7 @@ def open_envelope(data: object, print_: str) -> dict[str, Any]:
             f"{expected!r}): the snapshot was altered or damaged after it was taken; restore "
             "an unaltered copy."
         )
-    if data.get("fingerprint") != print_:
+    if data.get("fingerprint") not in (print_, legacy):
         raise BadSnapshotError(
             "Rater snapshot was taken under other plans or meters (fingerprint "
             f"{data.get('fingerprint')!r}, these give {print_!r}); restore it with the plans "
@@ -286,3 +298,83 @@ class _Decoding:
                 f"Rater snapshot {self.what} is malformed ({error}); restore an unaltered copy."
             ) from None
         return False
+
+
+def instant(body: dict[str, Any], name: str) -> int:
+    """An integer field of a snapshot body (microseconds); not a float, a bool or a str."""
+    value = body[name]
+    if type(value) is not int:
+        raise BadSnapshotError(
+            f"Rater snapshot {name} must be an integer number of microseconds, not "
+            f"{type(value).__name__}: {value!r}; restore an unaltered copy."
+        )
+    if name != "horizon_us":
+        from_us(value)  # an instant ratekit represents, or BadTimeError
+    return value
+
+
+def finite_total(text: object) -> Decimal:
+    """A reported total: a short decimal string of a finite number in ratekit's range.
+
+    Totals are exact sums of amounts, so they may hold more digits than ratekit's 60-digit
+    context; a thousand characters hold any sum of real amounts.
+    """
+    value = Decimal(text) if isinstance(text, str) and len(text) <= _LONGEST else None
+    if (
+        value is None
+        or not value.is_finite()
+        or not CONTEXT.Emin <= value.adjusted() <= CONTEXT.Emax
+    ):
+        shown = text if not isinstance(text, str) or len(text) <= _SHOWN else text[:_SHOWN] + "..."
+        raise BadSnapshotError(
+            f"Rater snapshot reported total {shown!r} is not a finite decimal string of at "
+            f"most {_LONGEST} characters within ratekit's exponent range; restore an "
+            "unaltered copy."
+        )
+    return value
+
+
+def line_key(item: list[Any]) -> tuple[object, ...]:
+    """A reported line's key, checked: names, then the cycle in integer microseconds.
+
+    Account, cycle start and end, kind, plan, meter, entry, resource, unit, currency
+    (strings, or None where a line has none).
+    """
+    key = tuple(item[:10])
+    start, end = key[1], key[2]
+    if (
+        len(item) != 12
+        or not isinstance(key[0], str)
+        or type(start) is not int
+        or type(end) is not int
+        or not start < end
+        or not all(part is None or isinstance(part, str) for part in key[3:])
+    ):
+        raise BadSnapshotError(
+            f"Rater snapshot reported line {item[:10]!r} is not a line's key (account, cycle "
+            "start and end in integer microseconds, kind, plan, meter, entry, resource, unit, "
+            "currency); restore an unaltered copy."
+        )
+    return key
+
+
+def digest(record: Record) -> str:
+    """The sha256 of a record's canonical content (a forgotten id's replay is checked on it)."""
+    return checksum(encode_record(record))
+
+
+def identities(identities: Iterable[object]) -> list[object]:
+    """Identities as JSON data: ``[type, id]``, or ``["record", encoded]`` without an id."""
+    out: list[object] = []
+    for identity in identities:
+        if isinstance(identity, tuple):
+            out.append(list(identity))
+        else:
+            out.append(["record", encode_record(typing.cast("Record", identity))])
+    return sorted(out, key=repr)
+
+
+def decode_identity(item: list[Any]) -> object:
+    if item[0] == "record":
+        return decode_record(item[1])
+    return (item[0], item[1])

@@ -46,14 +46,14 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from . import _snapshot
+from . import _lateness, _normalize, _snapshot
 from ._decimals import ZERO
 from ._instants import format_us, from_us, to_us
 from .assignments import Assignment
 from .billing import Invoice, bill
-from .errors import BadCalendarError, BadTimeError, RatekitTypeError
+from .errors import BadCalendarError, BadSnapshotError, BadTimeError, RatekitTypeError
 from .metering import meter
-from .policies import Meter
+from .policies import DeltaPolicy, Meter, SamplePolicy
 from .pricebook import Plan
 from .rating import Charge, Rating, rate
 from .rating import _Engine as _RatingEngine
@@ -86,7 +86,7 @@ class _Engine:
     one place where the rater follows.
     """
 
-    __slots__ = ("cycle", "meters", "plans")
+    __slots__ = ("cycle", "kinds", "meters", "plans")
 
     def __init__(self, plans: Plan | Sequence[Assignment], meters: Sequence[Meter]) -> None:
         self.plans = plans
@@ -103,6 +103,18 @@ class _Engine:
                 "closes one cycle at a time: give its plans one cycle, or use one rater per cycle."
             )
         self.cycle = known[0].cycle
+        # The sample kinds each meter takes, as metering reads them, so that a sample
+        # metering would refuse is refused at the door, not at every later statement.
+        self.kinds: dict[str, frozenset[str]] = {
+            m.name: frozenset(
+                kind
+                for kind in ("delta", "counter", "gauge")
+                if m._factor is None
+                and typing.cast("DeltaPolicy | SamplePolicy", m.policy).accepts(kind)
+            )
+            for m in meters
+            if isinstance(m, Meter)
+        }
 
     def containing(self, t_us: int) -> tuple[int, int]:
         return self.cycle.containing_us(t_us)
@@ -136,6 +148,9 @@ class _Engine:
             accounts = sorted({state.account for state in usage.state})
             return rate(usage, self.plans, span=span, accounts=accounts)
         return rate(usage, self.plans, span=span)
+
+
+_STATUSES: Final = frozenset(("unknown", "running", "stopped", "deleted"))
 
 
 def _line_key(charge: Charge) -> LineKey:
@@ -215,6 +230,7 @@ class Rater:
         "_horizon_us",
         "_late",
         "_late_keys",
+        "_reach",
         "_records",
         "_reported",
         "_state",
@@ -230,7 +246,7 @@ class Rater:
         late: LatePolicy = "correct",
     ) -> None:
         plans = plans if isinstance(plans, Plan) else _assignments(plans)
-        meters = list(meters)
+        meters = _meters(meters)
         self._engine = _Engine(plans, meters)
         self._fingerprint = _snapshot.fingerprint(plans, meters)
         if not isinstance(horizon, _dt.timedelta) or horizon < _dt.timedelta(0):
@@ -247,12 +263,14 @@ class Rater:
         self._as_of_us = base  # the last statement's watermark
         self._state: tuple[ResourceState, ...] = ()  # metering state at _base_us
         self._records: dict[object, Record] = {}  # kept records, by identity
-        self._forgotten: set[object] = set()  # identities compacted away last
+        # The ids compacted away last, each with the digest of its record's content.
+        self._forgotten: dict[object, str | None] = {}
         self._late_keys: set[object] = set()  # records that came after their cycle closed
         self._reported: dict[LineKey, tuple[Decimal, Decimal]] = {}
         self._anomalies: set[Anomaly] = set()  # reported, still produced by the kept cycles
         # What records before the last watermark touched since the last statement.
         self._dirty: set[tuple[str, str | None]] = set()  # (account, resource or None)
+        self._index()
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -283,22 +301,26 @@ class Rater:
         counts = dict.fromkeys(outcome, 0)
         anomalies: list[Anomaly] = []
         kept = self._records
-        for record in records:
-            if type(record) not in (Event, Sample, Inventory):
-                raise RatekitTypeError(
-                    "Rater.feed takes Event, Sample and Inventory records, not "
-                    f"{type(record).__name__}: {record!r}."
-                )
+        batch = self._checked(records)
+        for record in batch:
             identity = _identity(record)
             known = kept.get(identity)
             at_us = record.at_us
-            if known is not None or identity in self._forgotten:
-                name = "duplicates" if known is None or known == record else "conflicting"
+            if known is not None:
+                name = "duplicates" if known == record else "conflicting"
+            elif identity in self._forgotten:
+                digest = self._forgotten[identity]
+                same = digest is None or digest == _snapshot.digest(record)
+                name = "duplicates" if same else "conflicting"
             elif at_us < self._base_us:
                 name = "too_late"
-                anomalies.append(self._too_late(record))
+                anomalies.append(_lateness.too_late(record, self._base_us))
             else:
                 name = "late" if at_us < self._closed_us else "accepted"
+                if type(record) is Sample:
+                    lost = self._reach.reaches_back(record, self._base_us)
+                    if lost is not None:
+                        anomalies.append(lost)
                 kept[identity] = record
                 if name == "late":
                     self._late_keys.add(identity)
@@ -317,6 +339,39 @@ class Rater:
             counts,
         )
 
+    def _checked(self, records: Iterable[Record]) -> list[Record]:
+        """The batch as a list, once every record in it can be rated. O(n).
+
+        A batch is taken whole or not at all, and a record that metering would refuse (a
+        sample of an unknown meter, or of a kind its meter does not take) is refused here,
+        so that it cannot make every later statement fail.
+        """
+        given: object = records
+        if not isinstance(given, Iterable) or isinstance(given, str | bytes):
+            raise RatekitTypeError(
+                "Rater.feed takes an iterable of Event, Sample and Inventory records, not "
+                f"{type(records).__name__}: {records!r}."
+            )
+        batch = list(records)
+        kinds = self._engine.kinds
+        for record in batch:
+            kind = type(record)
+            if kind is Sample:
+                sample = typing.cast("Sample", record)
+                taken = kinds.get(sample.meter)
+                if taken is None or sample.kind not in taken:
+                    _normalize._refuse(sample, kinds)
+            elif kind not in (Event, Inventory):
+                raise RatekitTypeError(
+                    "Rater.feed takes Event, Sample and Inventory records, not "
+                    f"{kind.__name__}: {record!r}."
+                )
+        return batch
+
+    def _index(self) -> None:
+        """Index the counters: each one's baseline in the state, its first kept reading."""
+        self._reach = _lateness.CounterIndex(self._state, self._records.values())
+
     def _touch(self, record: Record) -> None:
         """Mark what a record stamped before the last watermark changes (corrections)."""
         if type(record) is Inventory:
@@ -324,20 +379,6 @@ class Rater:
         else:
             self._dirty.add((record.account, record.resource))
             self._dirty.add((record.account, None))
-
-    def _too_late(self, record: Record) -> Anomaly:
-        label = "inventory" if type(record) is Inventory else type(record).__name__.lower()
-        what = f"{label} {record.id!r}" if record.id is not None else label
-        quantity = (
-            f"its quantity {record.value} ({record.meter}) is " if type(record) is Sample else ""
-        )
-        return Anomaly(
-            "too_late",
-            f"{what} stamped {format_us(record.at_us)} is older than every cycle the rater "
-            f"keeps (from {format_us(self._base_us)}; its cycle was closed and compacted, or "
-            f"comes before the rater's start): {quantity}not applied.",
-            () if record.id is None else (record.id,),
-        )
 
     # -- statements ------------------------------------------------------------------------
 
@@ -474,9 +515,14 @@ class Rater:
         self._state = usage.state
         for identity in old:
             del self._records[identity]
-        self._forgotten = {identity for identity, record in old.items() if record.id is not None}
+        self._forgotten = {
+            identity: _snapshot.digest(record)
+            for identity, record in old.items()
+            if record.id is not None
+        }
         self._reported = {k: v for k, v in self._reported.items() if k[2] > new_base}
         self._base_us = new_base
+        self._index()
 
     # -- copies, snapshots -----------------------------------------------------------------
 
@@ -488,6 +534,7 @@ class Rater:
             if isinstance(value, dict | set):
                 value = value.copy()
             object.__setattr__(other, name, value)
+        other._index()
         return other
 
     def snapshot(self) -> dict[str, Any]:
@@ -503,8 +550,11 @@ class Rater:
             "late": self._late,
             "state": [state.to_json() for state in self._state],
             "records": [_snapshot.encode_record(record) for record in self._records.values()],
-            "forgotten": _identities(self._forgotten),
-            "late_keys": _identities(self._late_keys),
+            "forgotten": sorted(
+                ([*typing.cast("tuple[str, str]", identity), digest])
+                for identity, digest in self._forgotten.items()
+            ),
+            "late_keys": _snapshot.identities(self._late_keys),
             "reported": [
                 [*key, str(quantity), str(amount)]
                 for key, (quantity, amount) in sorted(self._reported.items(), key=_sortable_item)
@@ -531,32 +581,73 @@ class Rater:
         other plans or meters.
         """
         plans = plans if isinstance(plans, Plan) else _assignments(plans)
-        meters = list(meters)
+        meters = _meters(meters)
         rater = object.__new__(cls)
         rater._engine = _Engine(plans, meters)
         rater._fingerprint = _snapshot.fingerprint(plans, meters)
-        body = _snapshot.open_envelope(data, rater._fingerprint)
+        legacy = _snapshot.fingerprint(plans, meters, ordered=True)
+        body = _snapshot.open_envelope(data, rater._fingerprint, legacy)
         with _snapshot.decoding("body"):
-            rater._base_us = int(body["base_us"])
-            rater._closed_us = int(body["closed_us"])
-            rater._as_of_us = int(body["as_of_us"])
-            rater._horizon_us = int(body["horizon_us"])
+            rater._base_us = _snapshot.instant(body, "base_us")
+            rater._closed_us = _snapshot.instant(body, "closed_us")
+            rater._as_of_us = _snapshot.instant(body, "as_of_us")
+            rater._horizon_us = _snapshot.instant(body, "horizon_us")
             rater._late = body["late"]
+            if rater._late not in ("correct", "report") or rater._horizon_us < 0:
+                raise BadSnapshotError(
+                    f"Rater snapshot has late {rater._late!r} and horizon_us "
+                    f"{rater._horizon_us}; a rater has late 'correct' or 'report' and a "
+                    "horizon of zero or more: restore an unaltered copy."
+                )
             rater._state = tuple(ResourceState.from_json(item) for item in body["state"])
             records = (_snapshot.decode_record(item) for item in body["records"])
             rater._records = {_identity(record): record for record in records}
-            rater._forgotten = {_decode_identity(item) for item in body["forgotten"]}
-            rater._late_keys = {_decode_identity(item) for item in body["late_keys"]}
+            rater._forgotten = {
+                (str(item[0]), str(item[1])): (str(item[2]) if len(item) > 2 else None)
+                for item in body["forgotten"]
+            }
+            rater._late_keys = {_snapshot.decode_identity(item) for item in body["late_keys"]}
             rater._reported = {
-                typing.cast("LineKey", tuple(item[:10])): (Decimal(item[10]), Decimal(item[11]))
+                typing.cast("LineKey", _snapshot.line_key(item)): (
+                    _snapshot.finite_total(item[10]),
+                    _snapshot.finite_total(item[11]),
+                )
                 for item in body["reported"]
             }
             rater._anomalies = {
                 Anomaly(kind, message, tuple(ids)) for kind, message, ids in body["anomalies"]
             }
             rater._dirty = {(account, resource) for account, resource in body["dirty"]}
-        rater._check()
+        rater._consistent()
+        rater._index()
         return rater
+
+    def _consistent(self) -> None:
+        """Refuse a restored state whose parts do not fit together (BadSnapshotError)."""
+        problem = None
+        base, closed, as_of = self._base_us, self._closed_us, self._as_of_us
+        if self._engine.containing(base)[0] != base:
+            problem = f"base_us {base} ({format_us(base)}) is not the start of a cycle"
+        elif not base <= closed <= max(as_of, closed) or (
+            closed != base and self._engine.containing(closed)[0] != closed
+        ):
+            problem = (
+                f"closed_us {closed} ({format_us(closed)}) is not a cycle boundary at or "
+                f"after base_us {base}"
+            )
+        elif any(state.status not in _STATUSES for state in self._state):
+            problem = "a resource state has an unknown status"
+        elif any(record.at_us < base for record in self._records.values()):
+            problem = "a kept record is stamped before base_us"
+        elif any(len(key) != 10 or key[2] <= base for key in self._reported):
+            problem = "a reported line is malformed or of a cycle before base_us"
+        elif self._forgotten.keys() & self._records.keys():
+            problem = "a record is both kept and forgotten"
+        if problem is not None:
+            raise BadSnapshotError(
+                f"Rater snapshot is inconsistent: {problem}; it was altered by hand or "
+                "damaged: restore an unaltered copy."
+            )
 
     def _check(self) -> None:
         """Assert the invariants of the state (for tests and restore)."""
@@ -564,7 +655,7 @@ class Rater:
         assert self._engine.containing(self._base_us)[0] == self._base_us
         assert all(record.at_us >= self._base_us for record in self._records.values())
         assert all(key[2] > self._base_us for key in self._reported)
-        assert not (self._forgotten & set(self._records))
+        assert not (self._forgotten.keys() & self._records.keys())
 
     def __repr__(self) -> str:
         return (
@@ -583,21 +674,13 @@ def _assignments(plans: Iterable[Assignment]) -> tuple[Assignment, ...]:
     return tuple(plans)
 
 
-def _identities(identities: Iterable[object]) -> list[object]:
-    """Identities as JSON data: ``[type, id]``, or ``["record", encoded]`` without an id."""
-    out: list[object] = []
-    for identity in identities:
-        if isinstance(identity, tuple):
-            out.append(list(identity))
-        else:
-            out.append(["record", _snapshot.encode_record(typing.cast("Record", identity))])
-    return sorted(out, key=repr)
-
-
-def _decode_identity(item: list[Any]) -> object:
-    if item[0] == "record":
-        return _snapshot.decode_record(item[1])
-    return (item[0], item[1])
+def _meters(meters: Iterable[Meter]) -> list[Meter]:
+    given: object = meters
+    if not isinstance(given, Iterable) or isinstance(given, str | Meter):
+        raise RatekitTypeError(
+            f"Rater meters must be a list of Meter values, not {type(meters).__name__}: {meters!r}."
+        )
+    return list(meters)
 
 
 def _sortable(key: LineKey) -> tuple[object, ...]:

@@ -74,6 +74,8 @@ class Feed:
 
     def __repr__(self) -> str:
         parts = [f"{name}={count}" for name, count in self.counts.items() if count]
+        if self.anomalies:
+            parts.append(f"anomalies={len(self.anomalies)}")
         return f"Feed({', '.join(parts)})"
 
 

@@ -1,0 +1,92 @@
+"""The rater's words for records its kept cycles cannot hold in full.
+
+A record stamped before the oldest cycle the rater keeps is *too late*: not applied. A
+sample stamped inside the kept cycles can still *reach back* before them: a delta over a
+span that starts in a compacted cycle, or a counter reading whose previous reading lies
+in the compacted metering state. The part of its quantity before the kept cycles
+belonged to cycles already compacted and is not applied; both get a ``"too_late"``
+:class:`~ratekit.Anomaly` that says so, so that no quantity vanishes unannounced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ._instants import format_us
+from .records import Anomaly, Event, Inventory, Sample
+from .usage import ResourceState
+
+__all__ = ["CounterIndex", "too_late"]
+
+Record = Event | Sample | Inventory
+Triple = tuple[str, str, str]  # (account, resource, meter)
+
+
+def too_late(record: Record, base_us: int) -> Anomaly:
+    """The anomaly of a record stamped before the kept cycles (from ``base_us``). O(1)."""
+    label = "inventory" if type(record) is Inventory else type(record).__name__.lower()
+    what = f"{label} {record.id!r}" if record.id is not None else label
+    quantity = f"its quantity {record.value} ({record.meter}) is " if type(record) is Sample else ""
+    return Anomaly(
+        "too_late",
+        f"{what} stamped {format_us(record.at_us)} is older than every cycle the rater "
+        f"keeps (from {format_us(base_us)}; its cycle was closed and compacted, or "
+        f"comes before the rater's start): {quantity}not applied.",
+        () if record.id is None else (record.id,),
+    )
+
+
+class CounterIndex:
+    """Where each counter stands: its baseline in the state, its first kept reading.
+
+    Built in O(s + m) from the metering state and the kept records; kept up to date by
+    :meth:`reaches_back` as readings are fed.
+    """
+
+    __slots__ = ("baselines", "earliest")
+
+    def __init__(self, state: Iterable[ResourceState], records: Iterable[Record]) -> None:
+        self.baselines: dict[Triple, tuple[int, str | None]] = {
+            (item.account, item.resource, meter_name): (at_us, record_id)
+            for item in state
+            for meter_name, at_us, _, kind, record_id in item.readings
+            if kind == "counter"
+        }
+        self.earliest: dict[Triple, int] = {}
+        for record in records:
+            if type(record) is Sample and record.kind == "counter":
+                triple = (record.account, record.resource, record.meter)
+                self.earliest[triple] = min(self.earliest.get(triple, record.at_us), record.at_us)
+
+    def reaches_back(self, sample: Sample, base_us: int) -> Anomaly | None:
+        """The anomaly of a sample, taken now, whose quantity reaches back before ``base_us``.
+
+        None when it does not. O(1).
+        """
+        at_us = sample.at_us
+        if sample.kind == "delta":
+            if sample.since_us is None or sample.since_us >= base_us:
+                return None
+            start_us, after = sample.since_us, "its span starts"
+        elif sample.kind == "counter":
+            triple = (sample.account, sample.resource, sample.meter)
+            earliest = self.earliest.get(triple)
+            self.earliest[triple] = at_us if earliest is None else min(earliest, at_us)
+            baseline = self.baselines.get(triple)
+            if baseline is None or (earliest is not None and earliest < at_us):
+                return None
+            start_us, previous = baseline
+            after = "it counts from the previous reading" + (
+                f" {previous!r}" if previous is not None else ""
+            )
+        else:
+            return None
+        what = "sample" if sample.id is None else f"sample {sample.id!r}"
+        return Anomaly(
+            "too_late",
+            f"{what} ({sample.meter}, {sample.value} at {format_us(at_us)}) reaches back "
+            f"before every cycle the rater keeps: {after} at {format_us(start_us)}, and the "
+            f"part of its quantity before {format_us(base_us)} belonged to cycles already "
+            "compacted: not applied (the rest is).",
+            () if sample.id is None else (sample.id,),
+        )
