@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -45,9 +46,9 @@ def build_one(row: fb.Tuple) -> Any:
     return fb.build([row])[0]
 
 
-def build_part(rows: list[fb.Tuple]) -> list[Any]:
-    """A partition's records from its tuples (run on the workers)."""
-    return fb.build(rows)
+def build_part(rows: bytes) -> list[Any]:
+    """A partition's records from its pickled tuples (run on the workers)."""
+    return fb.build(pickle.loads(rows))
 
 
 def single(tuples: list[fb.Tuple], plan: Any) -> tuple[Any, Any]:
@@ -61,18 +62,25 @@ def single(tuples: list[fb.Tuple], plan: Any) -> tuple[Any, Any]:
 def on_dask(tuples: list[fb.Tuple], plan: Any, workers: int, shuffle: bool) -> tuple[Any, Any]:
     import dask
     import dask.bag
+    import distributed
 
     import ratekit as rk
     from ratekit.scaleout import partition_of, rate_by_account
 
     month = rk.Span.from_us(fb.MONTH_START_US, fb.MONTH_END_US)
     if shuffle:
-        bag = dask.bag.from_sequence(tuples, npartitions=workers).map_partitions(build_part)
+        futures = distributed.get_client().scatter(
+            [pickle.dumps(tuples[start::workers]) for start in range(workers)]
+        )
+        bag = dask.bag.from_delayed([dask.delayed(build_part)(part) for part in futures])
     else:
         parts: list[list[fb.Tuple]] = [[] for _ in range(workers)]
         for row in tuples:
             parts[partition_of(row[1], workers)].append(row)
-        bag = dask.bag.from_delayed([dask.delayed(build_part)(part) for part in parts])
+        # scattered, not embedded in the task graph (which would hash every tuple)
+        # (pickled as one string: Dask's serialisation walks a list item by item)
+        futures = distributed.get_client().scatter([pickle.dumps(part) for part in parts])
+        bag = dask.bag.from_delayed([dask.delayed(build_part)(part) for part in futures])
     return rate_by_account(bag, plan, span=month, meters=fb.meters(), shuffle=shuffle)
 
 

@@ -40,6 +40,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import pickle
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -143,14 +144,15 @@ def rate_by_account(
         by_resource=by_resource,
         tz=tz,
     )
+    packed = functools.partial(_packed, rate_part=rate_part)
     if shuffle:
         count = bag.npartitions if partitions is None else partitions
         partition_of("", count)  # refuses a count that is not a whole number >= 1
         key = functools.partial(_key, partitions=count)
-        parts_bag = bag.groupby(key, npartitions=count).map(_second).map(rate_part)
+        parts_bag = bag.groupby(key, npartitions=count).map(_second).map(packed)
     else:
-        parts_bag = bag.map_partitions(_one, rate_part)
-    parts: list[_Part] = list(parts_bag.compute())
+        parts_bag = bag.map_partitions(_one, packed)
+    parts: list[_Part] = [pickle.loads(part) for part in parts_bag.compute()]
     seen = frozenset().union(*(part[2] for part in parts))
     rest = set() if accounts is None else set(accounts)
     if not isinstance(plan_or_assignments, Plan):
@@ -169,8 +171,17 @@ def _second(item: tuple[int, list[Event | Sample]]) -> list[Event | Sample]:
     return item[1]
 
 
-def _one(records: Iterable[Event | Sample], rate_part: Callable[..., _Part]) -> list[_Part]:
-    return [rate_part(list(records))]
+def _one(records: Iterable[Event | Sample], packed: Callable[..., bytes]) -> list[bytes]:
+    return [packed(list(records))]
+
+
+def _packed(records: Sequence[Event | Sample], rate_part: Callable[..., _Part]) -> bytes:
+    """A part rated, pickled as one string of bytes.
+
+    Dask's own serialisation walks a returned tuple's items one by one, which costs more
+    than the rating; one pickled string travels at the speed of a memory copy.
+    """
+    return pickle.dumps(rate_part(records), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _rate_part(
