@@ -193,11 +193,7 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
         expected = tuple(
             (key, _attribute_value(value, "condition", key)) for key, value in when.items()
         )
-
-        def matches(description: Description) -> bool:
-            return all(lookup(description, key) == value for key, value in expected)
-
-        return matches
+        return _Matches(expected)
     if callable(when):
         return typing.cast(Callable[[Description], bool], when)
     raise RatekitTypeError(
@@ -205,6 +201,84 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
         f"(e.g. {{'state': 'STARTED'}}), or a function of the description, not "
         f"{type(when).__name__}: {when!r}."
     )
+
+
+# The functions a condition or a level is read with are module-level classes, not
+# closures, so that policies, meters and plans pickle (to travel to another process).
+
+
+class _Matches:
+    """A condition given as a mapping: every named attribute equals its value."""
+
+    __slots__ = ("expected",)
+
+    def __init__(self, expected: tuple[tuple[str, object], ...]) -> None:
+        self.expected = expected
+
+    def __call__(self, description: Description) -> bool:
+        return all(lookup(description, key) == value for key, value in self.expected)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_Matches, (self.expected,))
+
+
+class _Single:
+    """A level read from one attribute."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, description: Description) -> Decimal | None:
+        return _number(description, self.name)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_Single, (self.name,))
+
+
+class _Product:
+    """A level that is the product of several attributes, exact."""
+
+    __slots__ = ("multiply", "names")
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        # Enough digits for the exact product of factors of at most MAX_DIGITS digits each.
+        exact = CONTEXT.copy()
+        exact.prec = MAX_DIGITS * len(names)
+        self.multiply = exact.multiply
+
+    def __call__(self, description: Description) -> Decimal | None:
+        result = ONE
+        multiply = self.multiply
+        for name in self.names:
+            factor = _number(description, name)
+            if factor is None:
+                return None
+            result = multiply(result, factor)
+        return result
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_Product, (self.names,))
+
+
+class _Computed:
+    """A level computed by the user's function of the description, read at the door."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[Description], object]) -> None:
+        self.function = function
+
+    def __call__(self, description: Description) -> Decimal | None:
+        value = self.function(description)
+        if value is None:
+            return None
+        return _number_value(to_decimal(value, "the level"), "the level")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_Computed, (self.function,))
 
 
 def _number(description: Description, name: str) -> Decimal | None:
@@ -255,39 +329,11 @@ class OnOff:
 
 def _level(level: object) -> Callable[[Description], Decimal | None]:
     if isinstance(level, str):
-        name = level
-
-        def single(description: Description) -> Decimal | None:
-            return _number(description, name)
-
-        return single
+        return _Single(level)
     if isinstance(level, tuple) and level and all(isinstance(name, str) for name in level):
-        names: tuple[str, ...] = level
-        # Enough digits for the exact product of factors of at most MAX_DIGITS digits each.
-        exact = CONTEXT.copy()
-        exact.prec = MAX_DIGITS * len(names)
-        multiply = exact.multiply
-
-        def product(description: Description) -> Decimal | None:
-            result = ONE
-            for name in names:
-                factor = _number(description, name)
-                if factor is None:
-                    return None
-                result = multiply(result, factor)
-            return result
-
-        return product
+        return _Product(level)
     if callable(level):
-        function = typing.cast(Callable[[Description], object], level)
-
-        def computed(description: Description) -> Decimal | None:
-            value = function(description)
-            if value is None:
-                return None
-            return _number_value(to_decimal(value, "the level"), "the level")
-
-        return computed
+        return _Computed(typing.cast(Callable[[Description], object], level))
     raise RatekitTypeError(
         "a level is an attribute name ('size_gb'), a tuple of names whose values multiply "
         "(('memory_mb', 'instances')), or a function of the description, "

@@ -1,0 +1,225 @@
+"""Rating on a Dask cluster, partitioned by account (the ``ratekit[dask]`` extra).
+
+Accounts are isolated: an account's charges and invoices depend only on its own records
+and its own plan (tiers aggregate per account and cycle; fees, minimums and allowances
+are per account). So a large input can be cut by account, each part rated by the
+ordinary :func:`ratekit.rate` and :func:`ratekit.bill` on a worker, and the parts merged
+back into exactly what one process would have returned: the same charges and usage rows
+in the same order, the same invoices in the same order. There is no second engine here:
+this module only routes records and merges results.
+
+Dask is optional: ``pip install 'ratekit[dask]'`` (dask and distributed). ratekit never
+imports it: :func:`rate_by_account` only calls the methods of the bag it is given. The
+computation runs on whatever Dask scheduler is active (a ``distributed.Client`` when
+one is open, else Dask's local scheduler).
+
+Merging rules:
+
+- charges and usage rows: concatenated, then put in account order by a stable sort, so
+  each account's own ordered block (``rate`` orders by account first) lands where a
+  single process would have put it;
+- invoices: the same, by account (``bill`` orders by account, then cycle);
+- anomalies: the same anomalies as a single process, grouped by part (their order
+  inside a single process depends on instants an :class:`~ratekit.Anomaly` does not
+  carry, so it is not reproduced).
+
+Accounts that a single plan covers through ``accounts`` but that have no record, and
+assigned accounts with no record, are rated in the calling process (they carry only
+fees, bases and minimums).
+
+Shares among several accounts (``bill(shares=...)``) and credits are billing-wide
+concerns: bill the merged :class:`~ratekit.Rating` with :func:`ratekit.bill` for those.
+
+Example:
+    >>> import ratekit as rk
+    >>> from ratekit.scaleout import partition_of
+    >>> partition_of("acme", 4), partition_of("acme", 4) == partition_of("acme", 4)
+    (2, True)
+"""
+
+from __future__ import annotations
+
+import functools
+import pickle
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from .assignments import Assignment
+from .billing import Invoice, bill
+from .charges import Rating
+from .errors import RatekitError
+from .pricebook import Plan
+from .rating import rate
+from .records import Event, Sample
+from .spans import Span
+
+__all__ = ["partition_of", "rate_by_account"]
+
+_Part = tuple[Rating, tuple[Invoice, ...], frozenset[str]]
+
+
+def partition_of(account: str, partitions: int) -> int:
+    """The part, in ``range(partitions)``, that rates ``account``: a stable hash. O(len).
+
+    CRC-32 of the account's UTF-8 bytes, modulo ``partitions``: the same in every
+    process and every run (Python's own ``hash`` of a string is salted per process).
+
+    Example:
+        >>> from ratekit.scaleout import partition_of
+        >>> [partition_of(name, 2) for name in ("acme", "globex", "wayne")]
+        [0, 0, 1]
+    """
+    if not isinstance(partitions, int) or isinstance(partitions, bool) or partitions < 1:
+        raise RatekitError(f"partitions must be a whole number of at least 1, got {partitions!r}")
+    return zlib.crc32(account.encode("utf-8")) % partitions
+
+
+def rate_by_account(
+    records: Any,
+    plans: Plan | Iterable[Assignment],
+    *,
+    span: Span,
+    meters: Iterable[Any] | None = None,
+    as_of: Any = None,
+    accounts: Iterable[str] | None = None,
+    build: Callable[[Any], Event | Sample] | None = None,
+    shuffle: bool = True,
+    partitions: int | None = None,
+    by_resource: bool = False,
+    tz: str | None = None,
+) -> tuple[Rating, tuple[Invoice, ...]]:
+    """Rate and bill ``records`` on Dask, one part per group of accounts, merged exactly.
+
+    - ``records``: a ``dask.bag.Bag`` of records (:class:`~ratekit.Event`,
+      :class:`~ratekit.Sample`), or of anything ``build`` turns into one (a plain tuple,
+      a dict); a ``dask.dataframe.DataFrame`` is read row by row as tuples
+      (``to_bag(index=False)``) and needs ``build``.
+    - ``plans``, ``span``, ``meters``, ``as_of``, ``accounts``: as :func:`ratekit.rate`.
+      Assignments travel to every part and each part keeps its own accounts'.
+    - ``shuffle``: ``True`` (the default) regroups the records by
+      :func:`partition_of` their account into ``partitions`` parts (by default the
+      bag's number of partitions); ``False`` when each account's records already sit in
+      one partition of the bag (read from files cut by account, say): no shuffle, one
+      part per partition. Records of one account in two parts would be rated twice
+      apart (a graduated tier restarted): keep ``True`` unless you know.
+    - ``by_resource``, ``tz``: as :func:`ratekit.bill`.
+
+    Returns the merged :class:`~ratekit.Rating` and invoices, equal to
+    ``rk.rate(...)`` and ``rk.bill(...)`` of the same records in one process (anomalies
+    grouped by part). Errors raised by rating a part (an unpriced account, a bad
+    record) come back as themselves. Work: that of ``rate`` + ``bill`` spread over the
+    parts, plus the shuffle (pickling every record once) and an O(n log n) merge.
+
+    Example (needs a Dask cluster; see ``docs/performance.md``)::
+
+        bag = dask.bag.from_sequence(records, npartitions=8)
+        rating, invoices = rate_by_account(bag, plan, span=march, meters=meters)
+    """
+    bag = records
+    if hasattr(bag, "to_bag"):
+        if build is None:
+            raise RatekitError(
+                "a dask DataFrame of records needs build=, a function from a row (a tuple "
+                "of the frame's columns) to an Event or a Sample"
+            )
+        bag = bag.to_bag(index=False)
+    if not hasattr(bag, "map_partitions") or not hasattr(bag, "groupby"):
+        raise RatekitError(
+            f"records must be a dask.bag.Bag or a dask.dataframe.DataFrame, got "
+            f"{type(records).__name__}; for records in a list, call ratekit.rate"
+        )
+    if build is not None:
+        bag = bag.map(build)
+    plan_or_assignments: Plan | tuple[Assignment, ...] = (
+        plans if isinstance(plans, Plan) else tuple(plans)
+    )
+    meter_list = None if meters is None else tuple(meters)
+    rate_part = functools.partial(
+        _rate_part,
+        plans=plan_or_assignments,
+        span=span,
+        meters=meter_list,
+        as_of=as_of,
+        by_resource=by_resource,
+        tz=tz,
+    )
+    packed = functools.partial(_packed, rate_part=rate_part)
+    if shuffle:
+        count = bag.npartitions if partitions is None else partitions
+        partition_of("", count)  # refuses a count that is not a whole number >= 1
+        key = functools.partial(_key, partitions=count)
+        parts_bag = bag.groupby(key, npartitions=count).map(_second).map(packed)
+    else:
+        parts_bag = bag.map_partitions(_one, packed)
+    parts: list[_Part] = [pickle.loads(part) for part in parts_bag.compute()]
+    seen = frozenset().union(*(part[2] for part in parts))
+    rest = set() if accounts is None else set(accounts)
+    if not isinstance(plan_or_assignments, Plan):
+        rest |= {assignment.account for assignment in plan_or_assignments}
+    rest -= seen
+    if rest:
+        parts.append(_rate_quiet(sorted(rest), rate_part))
+    return _merge(parts)
+
+
+def _key(record: Event | Sample, partitions: int) -> int:
+    return partition_of(record.account, partitions)
+
+
+def _second(item: tuple[int, list[Event | Sample]]) -> list[Event | Sample]:
+    return item[1]
+
+
+def _one(records: Iterable[Event | Sample], packed: Callable[..., bytes]) -> list[bytes]:
+    return [packed(list(records))]
+
+
+def _packed(records: Sequence[Event | Sample], rate_part: Callable[..., _Part]) -> bytes:
+    """A part rated, pickled as one string of bytes.
+
+    Dask's own serialisation walks a returned tuple's items one by one, which costs more
+    than the rating; one pickled string travels at the speed of a memory copy.
+    """
+    return pickle.dumps(rate_part(records), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _rate_part(
+    records: Sequence[Event | Sample],
+    *,
+    plans: Plan | tuple[Assignment, ...],
+    span: Span,
+    meters: tuple[Any, ...] | None,
+    as_of: Any,
+    by_resource: bool,
+    tz: str | None,
+    quiet: Sequence[str] = (),
+) -> _Part:
+    """``rate`` + ``bill`` of one part: its records, its accounts' plans, its quiet accounts."""
+    mine = {record.account for record in records} | set(quiet)
+    if isinstance(plans, Plan):
+        chosen: Plan | list[Assignment] = plans
+        named: list[str] | None = list(quiet) or None
+    else:
+        chosen = [assignment for assignment in plans if assignment.account in mine]
+        named = None
+    rating = rate(records, chosen, span=span, meters=meters, as_of=as_of, accounts=named)
+    return rating, bill(rating, by_resource=by_resource, tz=tz), frozenset(mine)
+
+
+def _rate_quiet(accounts: Sequence[str], rate_part: Callable[..., _Part]) -> _Part:
+    return rate_part([], quiet=accounts)
+
+
+def _merge(parts: Sequence[_Part]) -> tuple[Rating, tuple[Invoice, ...]]:
+    """Concatenate the parts and put each account's block in place (stable sorts)."""
+    charges = sorted((charge for part in parts for charge in part[0].charges), key=_account)
+    rows = sorted((row for part in parts for row in part[0].rows), key=_account)
+    anomalies = tuple(anomaly for part in parts for anomaly in part[0].anomalies)
+    invoices = sorted((invoice for part in parts for invoice in part[1]), key=_account)
+    return Rating(tuple(charges), anomalies, tuple(rows)), tuple(invoices)
+
+
+def _account(value: Any) -> str:
+    account: str = value.account
+    return account

@@ -1,0 +1,332 @@
+"""Scale-out by account on Dask (ratekit.scaleout), and values that travel (pickle)."""
+
+from __future__ import annotations
+
+import pickle
+import random
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import ratekit as rk
+from ratekit.scaleout import partition_of, rate_by_account
+
+ZURICH = rk.cycles.monthly(tz="Europe/Zurich")
+MARCH = ZURICH.containing("2026-03-15T12:00:00Z")  # 2026-02-28T23:00Z .. 2026-03-31T22:00Z
+METERS = (
+    rk.Meter("vm.hours", "hour", rk.OnOff()),
+    rk.Meter("memory", "GiB*hour", rk.Continuous("memory_gib")),
+    rk.Meter("egress", "GB", rk.Discrete()),
+)
+FLAVORS = {"small": 2, "large": 8}
+
+
+def plan(*, fee: bool = True) -> rk.Plan:
+    """Per-flavor hours rising on the 15th (Zurich), memory per GiB-hour, graduated egress."""
+    entries = [
+        rk.PriceEntry(flavor, "vm.hours", rk.PerUnit(price), where={"flavor": flavor})
+        for flavor, price in (("small", "0.020"), ("large", "0.080"))
+    ] + [
+        rk.PriceEntry(
+            f"{flavor} from the 15th",
+            "vm.hours",
+            rk.PerUnit(price),
+            where={"flavor": flavor},
+            start="2026-03-14T23:00:00Z",
+            priority=1,
+        )
+        for flavor, price in (("small", "0.022"), ("large", "0.088"))
+    ]
+    entries += [
+        rk.PriceEntry("memory", "memory", rk.PerUnit("0.003")),
+        rk.PriceEntry(
+            "egress",
+            "egress",
+            rk.Graduated([rk.Tier(10, "0"), rk.Tier(100, "0.09"), rk.Tier(None, "0.05")]),
+        ),
+    ]
+    fees = [rk.Fee("support", 5)] if fee else []
+    return rk.Plan("fleet", "EUR", ZURICH, entries, fees=fees)
+
+
+def fleet(accounts: int = 12, seed: int = 13) -> list[rk.Event | rk.Sample]:
+    """A small shuffled month: VMs started, resized, stopped, deleted; egress samples."""
+    rng = random.Random(seed)
+    records: list[rk.Event | rk.Sample] = []
+    start_us = MARCH.start_us
+    for number in range(accounts):
+        account = f"acct-{number:02d}"
+        for vm in range(3):
+            resource = f"{account}/vm-{vm}"
+            times = sorted(rng.randrange(start_us, MARCH.end_us) for _ in range(5))
+            flavor = rng.choice(list(FLAVORS))
+            kinds = ["start", "start", "stop", "start", rng.choice(["delete", "stop"])]
+            for position, (at_us, kind) in enumerate(zip(times, kinds, strict=True)):
+                at = rk.Span.from_us(at_us, at_us + 1).start
+                if kind == "start":
+                    if position == 1:  # a resize while running
+                        flavor = "large" if flavor == "small" else "small"
+                    description = {"flavor": flavor, "memory_gib": FLAVORS[flavor]}
+                    records.append(rk.Event(account, resource, at, description, kind="start"))
+                else:
+                    records.append(rk.Event(account, resource, at, kind=kind))  # type: ignore[arg-type]
+            for _ in range(4):
+                at_us = times[0] + rng.randrange(times[-1] - times[0])
+                at = rk.Span.from_us(at_us, at_us + 1).start
+                records.append(rk.Sample(account, resource, "egress", at, rng.randrange(1, 40)))
+        # a stop for a machine never started: an "orphan_stop" anomaly, charging nothing
+        at = rk.Span.from_us(start_us + number, start_us + number + 1).start
+        records.append(rk.Event(account, f"{account}/ghost", at, kind="stop"))
+    rng.shuffle(records)
+    return records
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        processes=True,
+        threads_per_worker=1,
+        dashboard_address=None,
+        timeout=60,
+    )
+    the_client = distributed.Client(cluster, timeout=60)
+    try:
+        yield the_client
+    finally:
+        the_client.close()
+        cluster.close()
+
+
+def bag(records: list[Any], partitions: int = 3) -> Any:
+    import dask.bag
+
+    return dask.bag.from_sequence(records, npartitions=partitions)
+
+
+def single(
+    records: list[Any], plans: Any, accounts: list[str] | None = None
+) -> tuple[rk.Rating, tuple[rk.Invoice, ...]]:
+    rating = rk.rate(records, plans, span=MARCH, meters=METERS, accounts=accounts)
+    return rating, rk.bill(rating)
+
+
+def assert_same(got: tuple[rk.Rating, tuple[rk.Invoice, ...]], want: Any) -> None:
+    (rating, invoices), (expected, expected_invoices) = got, want
+    assert rating.charges == expected.charges  # the same charges, in the same order
+    assert rating.rows == expected.rows
+    assert Counter(map(repr, rating.anomalies)) == Counter(map(repr, expected.anomalies))
+    assert invoices == expected_invoices
+    assert [i.total for i in invoices] == [i.total for i in expected_invoices]
+
+
+def test_rating_by_account_on_two_workers_equals_one_process(client: Any) -> None:
+    records = fleet()
+    want = single(records, plan())
+    # the input crosses parts: each part holds several accounts, each account one part
+    assert len({partition_of(r.account, 3) for r in records}) == 3
+    got = rate_by_account(bag(records), plan(), span=MARCH, meters=METERS)
+    assert_same(got, want)
+    assert len(got[1]) == 12
+    assert Counter(a.kind for a in got[0].anomalies) == {"orphan_stop": 12}
+    assert got[0].total() == want[0].total() != 0
+
+
+def test_plain_tuples_are_built_on_the_workers(client: Any) -> None:
+    records = fleet(accounts=6, seed=7)
+    tuples = [
+        ("sample", r.account, r.resource, r.at_us, r.value)
+        if isinstance(r, rk.Sample)
+        else ("event", r.account, r.resource, r.at_us, r.kind, dict(r.attributes))
+        for r in records
+    ]
+    got = rate_by_account(
+        bag(tuples, 2), plan(), span=MARCH, meters=METERS, build=_from_tuple, partitions=4
+    )
+    assert_same(got, single(records, plan()))
+
+
+def _from_tuple(row: tuple[Any, ...]) -> rk.Event | rk.Sample:
+    at = rk.Span.from_us(row[3], row[3] + 1).start
+    if row[0] == "sample":
+        return rk.Sample(row[1], row[2], "egress", at, row[4])
+    return rk.Event(row[1], row[2], at, row[5] or None, kind=row[4])
+
+
+def test_a_dask_dataframe_of_plain_columns_is_read_row_by_row(client: Any) -> None:
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    records = fleet(accounts=5, seed=11)
+    columns = [
+        (
+            "sample" if isinstance(r, rk.Sample) else r.kind,
+            r.account,
+            r.resource,
+            r.at_us,
+            r.value if isinstance(r, rk.Sample) else 0,
+            "" if isinstance(r, rk.Sample) else r.attributes.get("flavor", ""),
+        )
+        for r in records
+    ]
+    frame = pd.DataFrame(
+        columns, columns=["kind", "account", "resource", "at_us", "value", "flavor"]
+    )
+    got = rate_by_account(
+        dd.from_pandas(frame, npartitions=2),
+        plan(),
+        span=MARCH,
+        meters=METERS,
+        build=_from_columns,
+    )
+    assert_same(got, single(records, plan()))
+
+
+def _from_columns(row: tuple[Any, ...]) -> rk.Event | rk.Sample:
+    kind, account, resource, at_us, value, flavor = row
+    at = rk.Span.from_us(int(at_us), int(at_us) + 1).start
+    if kind == "sample":
+        return rk.Sample(account, resource, "egress", at, int(value))
+    description = {"flavor": flavor, "memory_gib": FLAVORS[flavor]} if flavor else None
+    return rk.Event(account, resource, at, description, kind=kind)
+
+
+def test_already_partitioned_input_is_rated_without_a_shuffle(client: Any) -> None:
+    records = fleet(accounts=8, seed=3)
+    by_part: list[list[Any]] = [[], []]
+    for record in records:
+        by_part[partition_of(record.account, 2)].append(record)
+    import dask.bag
+
+    parts = dask.bag.from_delayed([_delayed(part) for part in by_part])
+    got = rate_by_account(parts, plan(), span=MARCH, meters=METERS, shuffle=False)
+    assert_same(got, single(records, plan()))
+
+
+def _delayed(part: list[Any]) -> Any:
+    import dask
+
+    return dask.delayed(part)
+
+
+def test_quiet_accounts_and_assignments_are_charged_once(client: Any) -> None:
+    # 12 accounts with records, 2 named only: each owes the 5 EUR support fee once.
+    records = fleet(accounts=12, seed=5)
+    quiet = ["quiet-a", "quiet-b"]
+    want = single(records, plan(), accounts=quiet)
+    got = rate_by_account(bag(records), plan(), span=MARCH, meters=METERS, accounts=quiet)
+    assert_same(got, want)
+    fees = [c for c in got[0].charges if c.kind == "fee"]
+    assert len(fees) == 14  # 12 + 2 accounts, one cycle each
+    # under assignments, each part keeps its own accounts' assignments: fees not repeated
+    assigned = [rk.Assignment(name, plan()) for name in sorted({r.account for r in records})]
+    assigned.append(rk.Assignment("quiet-c", plan()))
+    want = single(records, assigned)
+    got = rate_by_account(bag(records), assigned, span=MARCH, meters=METERS)
+    assert_same(got, want)
+    assert sum(1 for c in got[0].charges if c.kind == "fee") == 13
+
+
+def test_an_error_in_a_part_comes_back_as_itself(client: Any) -> None:
+    records = fleet(accounts=4, seed=9)
+    assigned = [rk.Assignment("acct-00", plan())]  # acct-01.. have no plan
+    with pytest.raises(rk.UnpricedUsageError) as single_error:
+        single(records, assigned)
+    with pytest.raises(rk.UnpricedUsageError, match=r"acct-0[123]"):
+        rate_by_account(bag(records), assigned, span=MARCH, meters=METERS)
+    assert "acct-0" in str(single_error.value)
+
+
+def test_a_list_or_a_frame_without_build_is_refused_with_the_way_out() -> None:
+    with pytest.raises(rk.RatekitError, match=r"dask.bag.Bag .* got list; .* ratekit.rate"):
+        rate_by_account([], plan(), span=MARCH, meters=METERS)
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    frame = dd.from_pandas(pd.DataFrame({"account": ["a"]}), npartitions=1)
+    with pytest.raises(rk.RatekitError, match="needs build="):
+        rate_by_account(frame, plan(), span=MARCH, meters=METERS)
+    with pytest.raises(rk.RatekitError, match="at least 1, got 0"):
+        partition_of("acme", 0)
+
+
+def test_partition_of_is_stable_and_in_range() -> None:
+    # CRC-32 of b"acme" is 0x85F0C6E6 (2247141094): 2247141094 % 4 = 2
+    assert partition_of("acme", 4) == 2
+    assert all(0 <= partition_of(f"a{n}", 7) < 7 for n in range(200))
+
+
+# -- values that travel: every public value pickles and comes back equal -------------------
+
+
+def travellers() -> list[Any]:
+    records = fleet(accounts=2, seed=1)
+    meters = [
+        *METERS,
+        rk.Meter("peak", "GB", rk.Max()),
+        rk.Meter("calls", "call", rk.Counter()),
+        rk.Meter("running", "hour", rk.OnOff(when={"state": "running"})),
+    ]
+    nights = rk.PriceEntry(
+        "nights",
+        "vm.hours",
+        rk.PerUnit("0.01"),
+        window=rk.windows.daily("22:00", "06:00", tz="Europe/Zurich"),
+        priority=2,
+    )
+    weekly = rk.Plan(
+        "weekly",
+        "CHF",
+        rk.cycles.weekly(tz="Europe/Zurich", weekday="monday"),
+        [nights, rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))],
+        allowances=[rk.Allowance("vm.hours", 10)],
+    )
+    rating = rk.rate(records, plan(), span=MARCH, meters=METERS)
+    invoices = rk.bill(rating)
+    return [
+        *records[:4],
+        *meters,
+        plan(),
+        weekly,
+        nights,
+        rk.Assignment("acme", weekly, start="2026-03-01T00:00:00Z"),
+        MARCH,
+        rk.SpanSet([MARCH, rk.Span("2026-05-01T00:00:00Z", "2026-05-02T00:00:00Z")]),
+        rk.Graduated([rk.Tier(10, "0"), rk.Tier(None, "0.05", block=5)]),
+        rk.Volume([rk.Tier(10, "1"), rk.Tier(None, "0.5")]),
+        rk.Package(10, "2.50"),
+        rk.Flat(3),
+        rating,
+        rating.rows[0],
+        rating.charges[0],
+        rating.anomalies[0],  # an orphan stop
+        invoices[0],
+        invoices[0].lines[0],
+        rk.meter(records, METERS, span=MARCH, cycle=ZURICH, as_of=MARCH.end),
+    ]
+
+
+def test_every_public_value_pickles_and_comes_back_equal() -> None:
+    for value in travellers():
+        copy = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        assert copy == value, type(value).__name__
+        assert repr(copy) == repr(value)
+        assert type(copy) is type(value)
+
+
+def test_records_travel_cheaply() -> None:
+    # An event with a two-attribute description and a sample each pickle small: no
+    # caches, no cycle tables, no timezone databases travel with them.
+    event = rk.Event(
+        "acct-0001", "vm-00001", "2026-03-02T08:00:00Z", {"flavor": "m1.large", "memory_gib": 8}
+    )
+    sample = rk.Sample("acct-0001", "vm-00001", "egress", "2026-03-02T08:00:00Z", 123456789)
+    assert len(pickle.dumps(event, protocol=pickle.HIGHEST_PROTOCOL)) < 400
+    assert len(pickle.dumps(sample, protocol=pickle.HIGHEST_PROTOCOL)) < 400
+    assert len(pickle.dumps(plan(), protocol=pickle.HIGHEST_PROTOCOL)) < 8000
+    # and the plan still prices after the trip: 10 GB free, 90 at 0.09 (8.10), 20 at 0.05 (1)
+    copy = pickle.loads(pickle.dumps(plan()))
+    assert copy.entries[-1].price.amount(120) == Decimal("9.10")
