@@ -2,15 +2,18 @@
 
 ratekit turns what customers used (instances that ran, bytes that left the network,
 apps that were scaled) into exact charges per account and billing cycle. It does no
-I/O: bring your records, get back plain values at every stage of the pipeline::
+I/O: bring your records, get back plain values at every stage of the pipeline:
 
     records --normalize--> timelines --meter--> usage --price--> charges --bill--> invoices
 
-Everything a user needs is importable from the top level::
+Everything a user needs is importable from the top level:
 
-    >>> import ratekit as rk
-    >>> rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z").duration
-    datetime.timedelta(days=31)
+```pycon
+>>> import ratekit as rk
+>>> rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z").duration
+datetime.timedelta(days=31)
+
+```
 """
 
 from __future__ import annotations

@@ -26,11 +26,14 @@ def allocate(whole: Decimal, exact: Sequence[Fraction], quantum: Decimal) -> lis
     the sum of their floors (true when ``whole`` is that sum rounded to the quantum in
     any rounding mode, or when the ``exact`` parts add up to ``whole``). O(n log n).
 
+    ```pycon
     >>> from fractions import Fraction
     >>> allocate(Decimal("10.00"), [Fraction(10, 3)] * 3, Decimal("0.01"))
     [Decimal('3.34'), Decimal('3.33'), Decimal('3.33')]
     >>> allocate(Decimal("0.02"), [Fraction(5, 1000)] * 3, Decimal("0.01"))
     [Decimal('0.01'), Decimal('0.01'), Decimal('0.00')]
+
+    ```
     """
     q = Fraction(quantum)
     floors = []

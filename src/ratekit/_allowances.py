@@ -2,7 +2,7 @@
 
 Each allowance of a plan is a pool per period (the billing cycle, or the allowance's own
 cycle), kept as an exact fraction; usage before the span rated consumes an own-period
-pool first. :class:`_Allowances` is mixed into the rating engine, which provides the
+pool first. `_Allowances` is mixed into the rating engine, which provides the
 state it declares.
 """
 

@@ -2,7 +2,7 @@
 
 This is the edge where wall-clock time meets instants. Everything here runs when a cycle
 or a window meets a part of time it has not seen yet; the hot paths only bisect into the
-integer lists that :class:`BoundaryCache` keeps.
+integer lists that `BoundaryCache` keeps.
 
 Local times that DST skips or repeats are resolved by one rule, everywhere:
 
@@ -45,7 +45,7 @@ __all__ = [
 _UTC: Final = _dt.UTC
 
 #: Calendar cycles and windows work between these instants (years 2 to 9998), which keeps
-#: every local time they compute inside the range of :class:`datetime.datetime`.
+#: every local time they compute inside the range of `datetime.datetime`.
 MIN_CALENDAR_US: Final = (_dt.datetime(2, 1, 1, tzinfo=_UTC) - EPOCH) // _ONE_US
 MAX_CALENDAR_US: Final = (_dt.datetime(9998, 12, 31, tzinfo=_UTC) - EPOCH) // _ONE_US
 
@@ -57,7 +57,7 @@ MAX_BOUNDARIES: Final = 100_000
 
 
 def too_many(owner: object, start_us: int, end_us: int, count: int) -> BadSpanError:
-    """The error of a call that would compute ``count`` > :data:`MAX_BOUNDARIES` boundaries."""
+    """The error of a call that would compute ``count`` > `MAX_BOUNDARIES` boundaries."""
     return BadSpanError(
         f"{owner!r} over {format_us(start_us)}..{format_us(end_us)} would need about "
         f"{count:,} boundaries, more than the {MAX_BOUNDARIES:,} one call computes; "
@@ -127,24 +127,27 @@ def zone(tz: object, what: str) -> _dt.tzinfo:
     Accepted:
 
     - an IANA name (``"Europe/Zurich"``, ``"UTC"``, ``"Etc/GMT-1"``);
-    - a :class:`zoneinfo.ZoneInfo`, including pendulum's timezones (a subclass): one
+    - a `zoneinfo.ZoneInfo`, including pendulum's timezones (a subclass): one
       with an IANA key becomes the shared ``ZoneInfo`` of that key, so equal zones compare
       equal; one read from a file under another key is kept as it is;
-    - a fixed offset: :class:`datetime.timezone` (``datetime.UTC`` becomes
+    - a fixed offset: `datetime.timezone` (``datetime.UTC`` becomes
       ``ZoneInfo("UTC")``) or ``pendulum.FixedTimezone`` (becomes a ``datetime.timezone``).
 
-    Refused with :class:`~ratekit.BadCalendarError`: unknown or malformed names (checked
+    Refused with [`BadCalendarError`][ratekit.BadCalendarError]: unknown or malformed names (checked
     by shape before any file is read: a 300-character name made zoneinfo raise
     ``OSError``) and hand-written tzinfo classes, whose offsets ratekit cannot trust;
-    other types raise :class:`~ratekit.RatekitTypeError`. ``what`` names the value in
+    other types raise [`RatekitTypeError`][ratekit.RatekitTypeError]. ``what`` names the value in
     errors.
 
+    ```pycon
     >>> zone("Europe/Zurich", "tz")
     zoneinfo.ZoneInfo(key='Europe/Zurich')
     >>> zone("a" * 300, "daily tz")
     Traceback (most recent call last):
     ...
     ratekit.BadCalendarError: daily tz 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa... is not a known IANA timezone name; give one such as 'Europe/Zurich', 'America/New_York' or 'UTC'.
+
+    ```
     """
     if isinstance(tz, str) or tz is _UTC:
         return _named_zone(tz if isinstance(tz, str) else "UTC", tz, what)
@@ -180,8 +183,11 @@ def zone(tz: object, what: str) -> _dt.tzinfo:
 def zone_name(tz: _dt.tzinfo) -> str:
     """A short name for a tzinfo, for reprs (its IANA key when it has one).
 
+    ```pycon
     >>> zone_name(zone("UTC", "tz"))
     'UTC'
+
+    ```
     """
     key = getattr(tz, "key", None)
     return key if isinstance(key, str) else str(tz)
@@ -190,8 +196,11 @@ def zone_name(tz: _dt.tzinfo) -> str:
 def day_ordinal(t_us: int) -> int:
     """The proleptic Gregorian ordinal of the UTC date of an instant.
 
+    ```pycon
     >>> _dt.date.fromordinal(day_ordinal(0))
     datetime.date(1970, 1, 1)
+
+    ```
     """
     return t_us // US_PER_DAY + _EPOCH_ORDINAL
 
@@ -210,12 +219,15 @@ def local_us(tz: _dt.tzinfo, year: int, month: int, day: int, seconds: int = 0) 
     that happens twice means its first occurrence. Costs about 1 µs (two ``utcoffset``
     calls), and about 30 µs in the rare case of a skipped time.
 
+    ```pycon
     >>> import zoneinfo
     >>> zurich = zoneinfo.ZoneInfo("Europe/Zurich")
     >>> format_us(local_us(zurich, 2026, 3, 29, 9_000))  # 02:30 is skipped: 02:00 jumps to 03:00
     '2026-03-29T01:00:00Z'
     >>> format_us(local_us(zurich, 2026, 10, 25, 9_000))  # 02:30 happens twice: the first one
     '2026-10-25T00:30:00Z'
+
+    ```
     """
     hour, rest = divmod(seconds, 3_600)
     try:
@@ -255,8 +267,11 @@ def local_us(tz: _dt.tzinfo, year: int, month: int, day: int, seconds: int = 0) 
 def parse_weekday(value: object, what: str) -> int:
     """The weekday number (Monday = 0) of a name (``"Tue"``, ``"tuesday"``) or an int 0-6.
 
+    ```pycon
     >>> parse_weekday("Tue", "weekday"), parse_weekday("sunday", "weekday"), parse_weekday(4, "weekday")
     (1, 6, 4)
+
+    ```
     """
     if isinstance(value, str):
         text = value.strip().lower()
@@ -275,8 +290,11 @@ def parse_weekday(value: object, what: str) -> int:
 def parse_time_of_day(value: object, what: str) -> int:
     """Seconds after local midnight of a wall-clock time ``"HH:MM"``, ``"HH:MM:SS"`` or ``time``.
 
+    ```pycon
     >>> parse_time_of_day("22:30", "start"), parse_time_of_day(_dt.time(6), "end")
     (81000, 21600)
+
+    ```
     """
     if isinstance(value, _dt.time) and value.tzinfo is None and not value.microsecond:
         return value.hour * 3_600 + value.minute * 60 + value.second
@@ -315,7 +333,7 @@ class BoundaryCache:
 
     ``at(k)`` is the instant (epoch µs) of the ``k``-th element of a non-decreasing
     sequence over all integers ``k``; ``index_near(t_us)`` is an index whose element lies
-    within a few places of ``t_us``. :meth:`cover` extends the cached list (in chunks, so
+    within a few places of ``t_us``. `cover()` extends the cached list (in chunks, so
     extensions are amortised) until it reaches at least as far as the asked instants, and
     returns it. With ``strict``, repeated instants are kept once (a local day that a
     timezone skipped entirely gives no empty cycle). The list is replaced, never mutated,

@@ -78,7 +78,7 @@ def items_of(values: object, item: type, what: str, takes: str) -> list[Any]:
 def bounded_decimal(data: object, path: str) -> Decimal:
     """``data`` (a string, int or float) as an exact Decimal that ratekit can compute with.
 
-    Refuses (with a :class:`~ratekit.BadDataError` naming ``path``) what is not a finite
+    Refuses (with a [`BadDataError`][ratekit.BadDataError] naming ``path``) what is not a finite
     decimal number, has more significant digits than ratekit's 60-digit context, or has
     a magnitude of 1e25 or more, or (other than zero) below 1e-30: such a value would be
     rounded, or overflow (a block of 1e-229 units divides a quantity into more blocks
@@ -140,7 +140,7 @@ def alternatives(hint: Any) -> tuple[Any, ...]:
 
 
 def fail(path: str, message: str) -> BadDataError:
-    """A :class:`~ratekit.BadDataError` whose message starts with ``path``."""
+    """A [`BadDataError`][ratekit.BadDataError] whose message starts with ``path``."""
     return BadDataError(f"{path or 'the value'}: {message}")
 
 
@@ -158,7 +158,7 @@ def encode_scalar(value: object) -> object:
 
 
 def decode_scalar(data: object, path: str) -> object:
-    """The inverse of :func:`encode_scalar`: a description or selector, or one of its values.
+    """The inverse of `encode_scalar()`: a description or selector, or one of its values.
 
     A description (an object) holds flat values: a string, number, bool, null or a tagged
     Decimal ``{"decimal": "1.5"}``; anything else is refused naming ``path.name``.
@@ -169,7 +169,7 @@ def decode_scalar(data: object, path: str) -> object:
 
 
 def decode_value(data: object, path: str) -> object:
-    """One flat attribute value of a description or selector (see :func:`decode_scalar`)."""
+    """One flat attribute value of a description or selector (see `decode_scalar()`)."""
     if isinstance(data, Mapping) and set(data) == {"decimal"}:
         if not isinstance(data["decimal"], str):
             raise fail(path, f"a tagged decimal holds a string, not {show(data['decimal'])}.")

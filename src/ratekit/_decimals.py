@@ -2,16 +2,16 @@
 
 Python's default decimal context keeps 28 significant digits and silently rounds past
 them: an 18-digit byte count times a 12-digit price loses cents. ratekit therefore does
-all of its arithmetic in :data:`CONTEXT` (60 digits, half-even, with invalid operations,
+all of its arithmetic in `CONTEXT` (60 digits, half-even, with invalid operations,
 division by zero and overflow trapped), never in the thread's current context, which a
 host application may have changed. Use its methods (``CONTEXT.multiply(a, b)``) or
 ``with decimal.localcontext(CONTEXT):`` around a block of operator arithmetic.
 
-:func:`to_decimal` accepts ``int``, ``str`` and ``Decimal``; a ``float`` is converted
+`to_decimal()` accepts ``int``, ``str`` and ``Decimal``; a ``float`` is converted
 through its shortest ``repr`` (``0.1`` becomes ``Decimal("0.1")``, not
 ``0.1000000000000000055511151231257827...``); ``bool``, NaN and infinities are rejected.
 
-The representable range (:data:`MAX_DIGITS`, :data:`MIN_ADJUSTED`, :data:`MAX_ADJUSTED`):
+The representable range (`MAX_DIGITS`, `MIN_ADJUSTED`, `MAX_ADJUSTED`):
 a number ratekit accepts has at most 60 significant digits (trailing zeros do not count),
 so ratekit's context holds it exactly, and, unless it is zero, a magnitude from ``1E-30``
 up to but excluding ``1E+30``. Within that range no product of a quantity, a price and
@@ -109,16 +109,19 @@ def _in_range(result: Decimal, value: object, what: str) -> Decimal:
 
 
 def to_decimal(value: object, what: str = "quantity") -> Decimal:
-    """Convert ``value`` to an exact, finite :class:`~decimal.Decimal`.
+    """Convert ``value`` to an exact, finite `Decimal`.
 
     ``what`` names the value in error messages (``"sample 's7' value"``).
 
+    ```pycon
     >>> to_decimal(0.1)
     Decimal('0.1')
     >>> to_decimal("1e3")
     Decimal('1E+3')
     >>> to_decimal(3)
     Decimal('3')
+
+    ```
     """
     if isinstance(value, Decimal):
         result = value
@@ -157,14 +160,17 @@ def tidy(value: Decimal, _normalize: Callable[..., Decimal] = Decimal.normalize)
     Adding a zero of exponent 0 turns ``1E+1`` back into ``10`` and leaves every other
     normalised number as it is (``_normalize`` is bound once: this runs per usage row).
 
+    ```pycon
     >>> tidy(Decimal("12.500")), tidy(Decimal("1E+1")), tidy(Decimal("0.000"))
     (Decimal('12.5'), Decimal('10'), Decimal('0'))
+
+    ```
     """
     return CONTEXT.add(_normalize(value, CONTEXT), ZERO)
 
 
 def in_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``function`` in a copy of :data:`CONTEXT`, whatever the caller's context is.
+    """Run ``function`` in a copy of `CONTEXT`, whatever the caller's context is.
 
     For public entry points (``rate``, ``meter``, ``bill``): every Decimal operator,
     built-in ``sum`` and context-less method inside them then computes with 60 digits,
@@ -172,6 +178,7 @@ def in_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
     traps or another rounding gets the same result; the caller's context (and its
     flags) is left as it was. Costs about 1 µs per call: not for per-row functions.
 
+    ```pycon
     >>> import decimal
     >>> @in_context
     ... def third() -> Decimal:
@@ -179,6 +186,8 @@ def in_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
     >>> with decimal.localcontext(prec=3, rounding=decimal.ROUND_FLOOR):
     ...     len(str(third())) - 2
     60
+
+    ```
     """
 
     @functools.wraps(function)

@@ -3,7 +3,7 @@
 The part of rating that owes something to every account a plan covers, every cycle: the
 base of a non-linear price (its amount at zero), the plan's fees, and the top-ups of its
 minimum commitments, each prorated by the share of the cycle the plan covers in the span
-rated. :class:`_Dues` is mixed into the rating engine, which provides the state it
+rated. `_Dues` is mixed into the rating engine, which provides the state it
 declares.
 """
 

@@ -1,8 +1,8 @@
 """Checks at the door of the usage values: each field converted once, or refused by name.
 
-Private to :mod:`ratekit.usage`: the converters of :class:`~ratekit.UsageRow` and
-:class:`~ratekit.ResourceState` fields, and the JSON mapping of a state's parts. Each
-refusal is a :class:`~ratekit.RatekitTypeError` (or a :class:`~ratekit.BadQuantityError`
+Private to `ratekit.usage`: the converters of [`UsageRow`][ratekit.UsageRow] and
+[`ResourceState`][ratekit.ResourceState] fields, and the JSON mapping of a state's parts. Each
+refusal is a [`RatekitTypeError`][ratekit.RatekitTypeError] (or a [`BadQuantityError`][ratekit.BadQuantityError]
 for a bad number) naming the field and what it accepts.
 """
 

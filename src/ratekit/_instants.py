@@ -5,7 +5,7 @@ makes comparisons and durations plain integer operations (0.04 µs instead of 7-
 for pendulum arithmetic) and makes DST irrelevant to durations: the difference of two
 instants is always elapsed time.
 
-At the door, :func:`to_us` accepts an aware :class:`datetime.datetime` (stdlib or
+At the door, `to_us()` accepts an aware `datetime.datetime` (stdlib or
 pendulum) or an ISO-8601 string with an offset or ``Z``. Naive datetimes and strings
 without an offset are rejected: a billing library must not guess a timezone.
 """
@@ -45,8 +45,11 @@ MAX_US: Final = (_dt.datetime.max.replace(tzinfo=UTC) - EPOCH) // ONE_US
 def datetime_to_us(value: _dt.datetime, what: str = "instant") -> int:
     """Microseconds since the epoch of an aware datetime (exact; honours ``fold``).
 
+    ```pycon
     >>> datetime_to_us(_dt.datetime(2026, 3, 1, 1, tzinfo=_dt.timezone(_dt.timedelta(hours=1))))
     1772323200000000
+
+    ```
     """
     offset = value.utcoffset()
     if offset is None:
@@ -71,10 +74,13 @@ def to_us(value: object, what: str = "instant") -> int:
 
     ``what`` names the value in error messages (``"Span start"``, ``"event 'e1' at"``).
 
+    ```pycon
     >>> to_us("2026-03-01T00:00:00Z")
     1772323200000000
     >>> to_us("2026-03-01T01:00:00+01:00")
     1772323200000000
+
+    ```
     """
     if isinstance(value, _dt.datetime):
         return datetime_to_us(value, what)
@@ -107,8 +113,11 @@ def to_us(value: object, what: str = "instant") -> int:
 def from_us(us: int) -> _dt.datetime:
     """The aware UTC datetime of an instant in epoch microseconds.
 
+    ```pycon
     >>> from_us(1772323200000000).isoformat()
     '2026-03-01T00:00:00+00:00'
+
+    ```
     """
     try:
         return EPOCH + _dt.timedelta(microseconds=us)
@@ -124,10 +133,13 @@ def format_us(us: int) -> str:
 
     Microseconds are shown only when present.
 
+    ```pycon
     >>> format_us(1772323200000000)
     '2026-03-01T00:00:00Z'
     >>> format_us(1772323200000001)
     '2026-03-01T00:00:00.000001Z'
+
+    ```
     """
     # isoformat, unlike strftime("%Y"), pads years before 1000 to four digits.
     return from_us(us).replace(tzinfo=None).isoformat() + "Z"
@@ -140,15 +152,18 @@ def check_us(value: object, what: str) -> int:
     ``boundaries_us`` and ``containing_us``, the windows' ``within_us``) test
     ``type(x) is int`` and the range inline, which costs a few tens of nanoseconds, and
     call this only to raise the error: a ``float``, ``bool`` or ``Decimal`` is a
-    :class:`~ratekit.RatekitTypeError`, an int outside :data:`MIN_US` .. :data:`MAX_US`
-    a :class:`~ratekit.BadTimeError`.
+    [`RatekitTypeError`][ratekit.RatekitTypeError], an int outside `MIN_US` .. `MAX_US`
+    a [`BadTimeError`][ratekit.BadTimeError].
 
+    ```pycon
     >>> check_us(0, "t_us")
     0
     >>> check_us(1.5, "Span.from_us start_us")
     Traceback (most recent call last):
     ...
     ratekit.RatekitTypeError: Span.from_us start_us must be an int of microseconds since the epoch, not float: 1.5.
+
+    ```
     """
     if type(value) is not int:
         shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:60] + "..."
@@ -169,14 +184,17 @@ def check_us(value: object, what: str) -> int:
 def check_pair_us(
     start_us: object, end_us: object, what: str, span: str = "span"
 ) -> tuple[int, int]:
-    """``(start_us, end_us)`` checked by :func:`check_us`, with ``start_us <= end_us``.
+    """``(start_us, end_us)`` checked by `check_us()`, with ``start_us <= end_us``.
 
     ``what`` names the method, ``span`` the span in the message of a reversed pair.
 
+    ```pycon
     >>> check_pair_us(5, 3, "Span.from_us", "Span")
     Traceback (most recent call last):
     ...
     ratekit.BadSpanError: Span end 1970-01-01T00:00:00.000003Z comes before its start 1970-01-01T00:00:00.000005Z; a span is [start, end) with start <= end.
+
+    ```
     """
     start = check_us(start_us, f"{what} start_us")
     end = check_us(end_us, f"{what} end_us")

@@ -5,7 +5,7 @@ sample stamped inside the kept cycles can still *reach back* before them: a delt
 span that starts in a compacted cycle, or a counter reading whose previous reading lies
 in the compacted metering state. The part of its quantity before the kept cycles
 belonged to cycles already compacted and is not applied; both get a ``"too_late"``
-:class:`~ratekit.Anomaly` that says so, so that no quantity vanishes unannounced.
+[`Anomaly`][ratekit.Anomaly] that says so, so that no quantity vanishes unannounced.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class CounterIndex:
     """Where each counter stands: its baseline in the state, its first kept reading.
 
     Built in O(s + m) from the metering state and the kept records; kept up to date by
-    :meth:`reaches_back` as readings are fed.
+    `reaches_back()` as readings are fed.
     """
 
     __slots__ = ("baselines", "earliest")

@@ -1,7 +1,7 @@
 """Metering continued from a carried state: replays, history and late records.
 
-The private half of :func:`ratekit.meter` that keeps the rule "nothing lost, nothing
-twice" across calls (see :class:`~ratekit.ResourceState`): replays of remembered records
+The private half of [`ratekit.meter()`][ratekit.meter] that keeps the rule "nothing lost, nothing
+twice" across calls (see [`ResourceState`][ratekit.ResourceState]): replays of remembered records
 are duplicates; events that belong before events already applied are ordered among them
 from the state's base; what late records change before the state's clock becomes late
 rows, each with a ``"late"`` anomaly; and the next state is built, bounded.
@@ -442,7 +442,7 @@ def _applied(
     previous: ResourceState | None,
     columns: Mapping[str, list[str | None]],
 ) -> tuple[str, ...]:
-    """The ids the next state remembers: the last :data:`MEMORY` applied."""
+    """The ids the next state remembers: the last `MEMORY` applied."""
     ids = [i for event in new_events if (i := event.id) is not None]
     for name, group in per_meter.items():
         column = columns.get(name)

@@ -1,7 +1,7 @@
 """Metering of sample-based meters: deltas apportioned, aggregations per piece or cycle.
 
-The private half of :func:`ratekit.meter` for :class:`~ratekit.DeltaPolicy` and
-:class:`~ratekit.SamplePolicy` meters, with the hot paths of :class:`~ratekit.Discrete`.
+The private half of [`ratekit.meter()`][ratekit.meter] for [`DeltaPolicy`][ratekit.DeltaPolicy] and
+[`SamplePolicy`][ratekit.SamplePolicy] meters, with the hot paths of [`Discrete`][ratekit.Discrete].
 """
 
 from __future__ import annotations
@@ -342,7 +342,7 @@ def _sum_instant_deltas(
 ) -> list[Increment]:
     """Add each delta at an instant to the piece containing it; return the other deltas.
 
-    Exactly what :meth:`Discrete.increments` and the general loop of the engine do, in one
+    Exactly what [`Discrete.increments()`][ratekit.Discrete.increments] and the general loop of the engine do, in one
     pass. ``pieces`` are the starts of the pieces, the last one ending at ``end_us``.
     O(n) for readings in time order (a bisection only when the piece changes).
     """
@@ -392,7 +392,7 @@ def _sum_columns(  # noqa: PLR0917 - private plumbing of plain values
     ids: list[list[str] | None],
     column_out: list[str | None] | None = None,
 ) -> bool:
-    """What :func:`_sum_instant_deltas` does, at C speed, when every delta is at an instant.
+    """What `_sum_instant_deltas()` does, at C speed, when every delta is at an instant.
 
     ``column_out``, if given, receives the readings' ids (the state remembers them).
 

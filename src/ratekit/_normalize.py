@@ -1,13 +1,13 @@
 """Normalisation: from messy records to one clean description timeline per resource.
 
-This is the private engine behind :func:`ratekit.meter`. It works on plain values: the
+This is the private engine behind [`ratekit.meter()`][ratekit.meter]. It works on plain values: the
 records' integer instants, interned strings and read-only description mappings; it builds
 no attrs instance per record.
 
-1. :func:`group` deduplicates the records (by id, or by content when a record has no id;
-   the same id with other content raises :class:`~ratekit.ConflictingRecordError`) and
+1. `group()` deduplicates the records (by id, or by content when a record has no id;
+   the same id with other content raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) and
    groups them per ``(account, resource)``, samples also per meter.
-2. :func:`build_timeline` applies one resource's events in order (``seq`` order when every
+2. `build_timeline()` applies one resource's events in order (``seq`` order when every
    event has a ``seq``, else ``(at, seq)`` order) through a small state machine (unknown,
    running, stopped, deleted) and reconciles with inventory snapshots, reporting every odd
    record as an anomaly. The result is a step function: breakpoints, and for each piece
@@ -102,7 +102,7 @@ class Anomalies:
 
 
 class Grouped(typing.NamedTuple):
-    """What :func:`group` returns."""
+    """What `group()` returns."""
 
     events: dict[Key, list[Event]]
     """Each resource's events, in arrival order."""
@@ -137,7 +137,7 @@ def group(
     The same pass notes whether the records arrived in strictly increasing time (as a feed
     usually delivers them): then no resource's records need sorting, which would visit
     each of them again. ``conflicts`` is ``"raise"`` (a record with the id of an earlier
-    one but other content raises :class:`~ratekit.ConflictingRecordError`) or
+    one but other content raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) or
     ``"anomaly"`` (it is ignored and reported as a ``"conflict"``: the first one is kept).
     """
     if not isinstance(records, list | tuple):
@@ -531,11 +531,11 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     ``timeline`` is the state carried from an earlier call, if any; ``last_sample_us`` are
     the sorted instants of the resource's samples (for the ``"last_seen"`` policy);
     ``descriptions``, if given, is the table through which equal descriptions are shared
-    (see :func:`_shared`), kept for the whole call; ``in_order`` says that the events are
+    (see `_shared()`), kept for the whole call; ``in_order`` says that the events are
     known to be in order already (strictly increasing instants, no ``seq``). The events
     are left in ``timeline.order`` in the order applied; with ``snapshot_at``, the timeline
     takes a snapshot before the first event at or after that index that is not inside a
-    tie (see :meth:`Timeline.take_snapshot`).
+    tie (see `Timeline.take_snapshot()`).
     """
     line = Timeline() if timeline is None else timeline
     ordered = list(events)
@@ -613,7 +613,7 @@ def _clean_order(status: int, description: _FrozenDict, tied: Sequence[Event]) -
 
     Depth-first, trying the events in their fixed order (start, update, stop, delete, then
     id) at each step, so the fixed order is chosen when it is clean; the first clean order
-    found wins. Without one (or beyond :data:`_TIE_SEARCH` events), the greedy order: at
+    found wins. Without one (or beyond `_TIE_SEARCH` events), the greedy order: at
     each step the first event that is clean, else the first one. O(k!) at worst for
     k <= 8 tied events (in practice a few steps), O(k^2) beyond.
     """
@@ -661,7 +661,7 @@ def _apply_tie(  # noqa: PLR0917 - private plumbing of plain values
 ) -> None:
     """Apply events stamped at one instant with no ``seq``, in an order with no duplicate.
 
-    The order is :func:`_clean_order`'s: so a STOP and a START of a running resource are a
+    The order is `_clean_order()`'s: so a STOP and a START of a running resource are a
     restart, and when the fixed order (start, update, stop, delete) is clean, it is the
     order. The tie itself is reported as a ``"tie"`` anomaly.
     """

@@ -28,9 +28,9 @@ MISSING: Final = _Missing()
 
 
 def lookup(description: Mapping[str, object], path: str) -> object:
-    """The value at ``path`` in ``description``, or :data:`MISSING`. O(depth).
+    """The value at ``path`` in ``description``, or `MISSING`. O(depth).
 
-    Example:
+    Examples:
         >>> lookup({"properties": {"size": 5}}, "properties.size")
         5
         >>> lookup({"properties.size": 7, "properties": {"size": 5}}, "properties.size")

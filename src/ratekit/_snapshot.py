@@ -2,11 +2,11 @@
 
 A snapshot is a dict of JSON-safe values (str, int, bool, None, lists, dicts): Decimals
 are written as strings, instants as integer epoch microseconds, and description values
-as :func:`ratekit.records.encode_value` writes them (Decimals, mappings and lists tagged
-at any depth, as :meth:`ratekit.ResourceState.to_json` does).
+as `ratekit.records.encode_value()` writes them (Decimals, mappings and lists tagged
+at any depth, as [`ratekit.ResourceState.to_json()`][ratekit.ResourceState.to_json] does).
 The envelope carries a format name, a version and a checksum (sha256 of the canonical
 JSON of everything else), so that a snapshot altered by hand, or written by another
-version, is refused with a :class:`~ratekit.BadSnapshotError` that says why.
+version, is refused with a [`BadSnapshotError`][ratekit.BadSnapshotError] that says why.
 
 The plans and meters are code, not data: the snapshot carries only their fingerprint
 (sha256 of a canonical description of their values), and restoring under other plans or
@@ -72,7 +72,7 @@ def _attributes(mapping: Mapping[str, object]) -> dict[str, object]:
 def encode_record(record: Record) -> list[object]:
     """A record as a JSON-safe list: ``["E"|"S"|"I", ...fields]``. O(size of the record).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> encode_record(rk.Event("a", "r", "2026-03-01T00:00:00Z", {"x": 1}, kind="start", id="e1"))
         ['E', 'a', 'r', 1772323200000000, {'x': 1}, 'start', 'e1', None]
@@ -115,9 +115,9 @@ def encode_record(record: Record) -> list[object]:
 
 
 def decode_record(data: Any) -> Record:
-    """The record that :func:`encode_record` wrote.
+    """The record that `encode_record()` wrote.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> record = rk.Sample("a", "r", "egress", "2026-03-01T00:00:00Z", "2.5", id="s1")
         >>> decode_record(encode_record(record)) == record
@@ -203,7 +203,7 @@ def fingerprint(plans: object, meters: Iterable[object], *, ordered: bool = Fals
     the order of the meters (``ordered=True``: the fingerprint of the first snapshots,
     which depended on it, still accepted by restore).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> runtime = rk.Meter("runtime", "hour", rk.OnOff())
         >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("e", "runtime", rk.PerUnit(1))])
@@ -233,7 +233,7 @@ def seal(body: dict[str, object], print_: str) -> dict[str, object]:
 def open_envelope(data: object, print_: str, legacy: str | None = None) -> dict[str, Any]:
     """The body of a snapshot, once its format, version, checksum and fingerprint check.
 
-    Raises :class:`~ratekit.BadSnapshotError` saying which check failed.
+    Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying which check failed.
     """
     if not isinstance(data, Mapping) or data.get("format") != FORMAT:
         raise BadSnapshotError(
@@ -273,7 +273,7 @@ def open_envelope(data: object, print_: str, legacy: str | None = None) -> dict[
 
 
 def decoding(what: str) -> _Decoding:
-    """A context that turns a malformed body into a :class:`~ratekit.BadSnapshotError`."""
+    """A context that turns a malformed body into a [`BadSnapshotError`][ratekit.BadSnapshotError]."""
     return _Decoding(what)
 
 

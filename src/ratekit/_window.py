@@ -1,7 +1,7 @@
 """The report window of a metering call: its cycles, and exact apportioning.
 
-Private to :func:`ratekit.meter`. Cumulative functions are rounded to 1e-24 so that every
-split telescopes (see :mod:`ratekit.metering`).
+Private to [`ratekit.meter()`][ratekit.meter]. Cumulative functions are rounded to 1e-24 so that every
+split telescopes (see `ratekit.metering`).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ MAX_PIECES: Final = 1_000_000
 class _Window:
     """The report window and its cycle pieces.
 
-    Up to :data:`_EAGER_CYCLES` cycles, they are computed once (``cycle_starts``); a window
+    Up to `_EAGER_CYCLES` cycles, they are computed once (``cycle_starts``); a window
     of more cycles (a daily cycle over thousands of years) finds them lazily, only where a
     resource has something to meter, so the work follows the records and the cycles they
     touch, not the span.
@@ -128,7 +128,7 @@ class _Window:
 
         Eager: all of them. Lazy: the start of the cycle containing ``lo``, those inside,
         and the end of the cycle containing ``hi - 1``; refused with
-        :class:`~ratekit.BadSpanError` beyond :data:`MAX_PIECES`. O(cycles touched).
+        [`BadSpanError`][ratekit.BadSpanError] beyond `MAX_PIECES`. O(cycles touched).
         """
         if not self.lazy:
             return self.cycle_starts[1:]

@@ -3,7 +3,7 @@
 An account has at most one plan at any instant; a change of plan mid-cycle splits the
 cycle, and each part is rated, prorated and bounded by its own plan.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> plan = rk.Plan("basic", "EUR", rk.cycles.monthly(tz="UTC"), [])
     >>> rk.Assignment("acme", plan, end="2026-03-15T00:00:00Z")
@@ -42,7 +42,7 @@ class Assignment:
     An account has at most one plan at any instant; a change of plan mid-cycle splits the
     cycle, and each part is rated, prorated and bounded by its own plan.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> plan = rk.Plan("basic", "EUR", rk.cycles.monthly(tz="UTC"), [])
         >>> rk.Assignment("acme", plan, start="2026-03-15T00:00:00Z")

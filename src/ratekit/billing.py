@@ -1,18 +1,18 @@
 """Invoices: charges grouped per account and billing cycle, in lines a person can check.
 
-:func:`bill` groups charges per account and cycle into an :class:`Invoice`, with one
-:class:`InvoiceLine` per meter and price entry, then the recurring fees, the
+[`bill()`][ratekit.bill] groups charges per account and cycle into an [`Invoice`][ratekit.Invoice], with one
+[`InvoiceLine`][ratekit.InvoiceLine] per meter and price entry, then the recurring fees, the
 minimum-commitment top-ups and the account's parts of shared charges
-(:class:`~ratekit.Share`). Each line keeps the exact sum of its charges and rounds it
+([`Share`][ratekit.Share]). Each line keeps the exact sum of its charges and rounds it
 **once**, to the plan's quantum with the plan's rounding mode. Detailed per resource
 (``by_resource=True``), a line's rounded amount is **allocated** to its resources by the
 largest remainder on the quantum, so the detailed invoice totals exactly what the summary
-does. Credits (:class:`~ratekit.Credit`) are applied last, to the sum of the lines (the
+does. Credits ([`Credit`][ratekit.Credit]) are applied last, to the sum of the lines (the
 ``subtotal``); the ``total`` is what is left to pay, never below zero. Amounts of
 different currencies are never added: an invoice whose charges disagree on the currency
-raises :class:`~ratekit.CurrencyMismatchError`.
+raises [`CurrencyMismatchError`][ratekit.CurrencyMismatchError].
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
     >>> plan = rk.Plan("standard", "EUR", rk.cycles.monthly(tz="UTC"),
@@ -79,7 +79,7 @@ class InvoiceLine:
     - ``quantity`` (with ``free``, the part an allowance covered), in ``unit``: for a
       shared line, the quantity of the whole;
     - ``unit_price``: the price per unit when every charge of the line has the same one
-      (``None`` for tiered prices: see :attr:`tiers`);
+      (``None`` for tiered prices: see [`tiers`][ratekit.InvoiceLine.tiers]);
     - ``precise``: the exact sum of the charges (for a shared line: its part, allocated);
       ``amount``: what the line adds to the invoice, on the currency's quantum;
     - ``charges``: the charges behind the line (for a shared line: the whole's);
@@ -89,7 +89,7 @@ class InvoiceLine:
       this account's share out of the sum of the shares, and the whole rounded amount the
       line is a part of.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
         >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"),
@@ -182,10 +182,10 @@ class Invoice:
     ``credits`` what each credit available to the invoice paid and has left;
     ``total`` what is left to pay: ``subtotal`` minus the credits applied, never below
     zero. ``precise_total`` is the exact sum of the account's own charges.
-    ``str(invoice)`` (or :meth:`to_text`) is a plain-text table; in a notebook the
+    ``str(invoice)`` (or [`to_text()`][ratekit.Invoice.to_text]) is a plain-text table; in a notebook the
     invoice shows as an HTML table.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
         >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.005"))])
@@ -224,7 +224,7 @@ class Invoice:
     def to_text(self, *, tiers: bool = True) -> str:
         """The invoice as a plain-text table (with the tier breakdown of tiered lines).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
@@ -279,11 +279,11 @@ def bill(
     per resource, the resources' lines are an allocation of that rounded amount (largest
     remainder on the quantum, ties to the earlier resource id), so ``by_resource`` never
     changes a total. ``credits`` then pay each account's invoices in cycle order (see
-    :mod:`ratekit.credits` for the order). O(n log n) for n charges. ``tz`` (an IANA name)
+    `ratekit.credits` for the order). O(n log n) for n charges. ``tz`` (an IANA name)
     makes the text show the cycle in local time, e.g.
     ``2026-03-01 .. 2026-04-01 (Europe/Zurich)``.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
         >>> eur = rk.Plan("eur", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
@@ -600,7 +600,7 @@ def _credit(invoices: list[Invoice], grants: Iterable[Credit]) -> list[Invoice]:
 def _quantum(invoice: Invoice) -> Decimal:
     """The quantum the invoice's own lines are rounded on: that of its latest charge.
 
-    The rule of :func:`_rounding`, so that after a plan change mid-cycle a credit is
+    The rule of `_rounding()`, so that after a plan change mid-cycle a credit is
     checked and spent on the quantum of the latest plan, not of the first line's.
     An invoice of shared parts only takes the quantum of those.
     """

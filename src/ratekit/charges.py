@@ -1,10 +1,10 @@
-"""Charges and ratings: what :func:`~ratekit.rate` returns, with its provenance.
+"""Charges and ratings: what [`rate()`][ratekit.rate] returns, with its provenance.
 
-A :class:`Charge` is one exact amount and everything needed to explain it (who, what,
-which, when, which price entry, which tiers); a :class:`Rating` gathers the charges of
+A [`Charge`][ratekit.Charge] is one exact amount and everything needed to explain it (who, what,
+which, when, which price entry, which tiers); a [`Rating`][ratekit.Rating] gathers the charges of
 one call with its anomalies and the usage rows rated.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> rk.rate([], rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), []),
     ...         span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
@@ -60,17 +60,17 @@ class Charge:
     - ``amount``: the exact, unrounded amount, in ``currency``.
     - ``plan``, ``entry``: the ids of the plan and of the price entry (or fee) that priced
       it; ``unit_price``: the price per unit for a linear price or a fee, else ``None``
-      (see :attr:`tiers`).
+      (see [`tiers`][ratekit.Charge.tiers]).
     - ``description``, ``record_ids``, ``row``: the resource's attributes in force, the ids
       of the records behind the charge and the usage row it comes from.
     - ``price``, ``position``, ``opens``: the price model, the group's quantity before this
       piece (a piece carries the marginal amount on top of it) and whether the piece
       carries ``amount(0)`` itself (never for rating's pieces: a price's base is its own
-      ``"fee"`` charge, whose :attr:`tiers` are the model's lines at zero), from which
-      :attr:`tiers` is computed; ``quantum`` and ``rounding``: the plan's rounding, which
+      ``"fee"`` charge, whose [`tiers`][ratekit.Charge.tiers] are the model's lines at zero), from which
+      [`tiers`][ratekit.Charge.tiers] is computed; ``quantum`` and ``rounding``: the plan's rounding, which
       invoices apply.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> from decimal import Decimal
         >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -134,7 +134,7 @@ class Charge:
 
     @property
     def tiers(self) -> tuple[TierLine, ...]:
-        """The tier lines this charge crossed, whose amounts add up to :attr:`amount`.
+        """The tier lines this charge crossed, whose amounts add up to `amount`.
 
         For a linear price, the breakdown of the billable quantity; for a tiered one, the
         part of the group's breakdown that this piece added on top of the pieces before it.
@@ -211,13 +211,13 @@ def _base_lines(lines: Sequence[TierLine], amount: Decimal) -> tuple[TierLine, .
 @typing.final
 @attrs.frozen(repr=False)
 class Rating:
-    """What :func:`rate` returns: the charges, the anomalies, and the usage rows rated.
+    """What [`rate()`][ratekit.rate] returns: the charges, the anomalies, and the usage rows rated.
 
     ``charges`` are ordered by account, cycle, kind (usage, fees, minimums), meter,
     resource and time; ``anomalies`` hold metering's (when records were given) and
     rating's own (usage no entry prices, under a plan that reports it).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.rate([], rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), []),
         ...         span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
@@ -245,10 +245,10 @@ class Rating:
     ) -> Decimal:
         """The exact sum of the charges (of one account, of one cycle), unrounded. O(n).
 
-        ``cycle`` is a billing cycle as a :class:`~ratekit.Span` (the charges whose
+        ``cycle`` is a billing cycle as a [`Span`][ratekit.Span] (the charges whose
         ``cycle`` is that span), or an instant (the charges of the cycle containing it).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("sub", 10)])
             >>> rating = rk.rate([], [rk.Assignment("acme", plan)],

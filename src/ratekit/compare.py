@@ -1,15 +1,15 @@
 """Pricing experiments: the same usage rated under several candidate plans, compared.
 
-:func:`compare_plans` rates one body of usage (usage rows, a :class:`~ratekit.Usage`, or records
+[`compare_plans()`][ratekit.compare_plans] rates one body of usage (usage rows, a [`Usage`][ratekit.Usage], or records
 with their meters) under each candidate, bills it, and lines the invoices up per account
 and billing cycle. The first candidate is the **baseline**: every other candidate's total
-is compared with it. A :class:`Comparison` gives the result as rows (one per account,
+is compared with it. A [`Comparison`][ratekit.Comparison] gives the result as rows (one per account,
 cycle and candidate), as a pandas DataFrame, and as HTML in a notebook.
 
 The rules:
 
-- a candidate is a :class:`~ratekit.Plan` (for every account) or a list of
-  :class:`~ratekit.Assignment` values;
+- a candidate is a [`Plan`][ratekit.Plan] (for every account) or a list of
+  [`Assignment`][ratekit.Assignment] values;
 - totals are the invoices' printed totals (each line rounded once, under each plan's own
   rounding); ``precise_total`` is the exact sum;
 - ``difference`` is the candidate's total minus the baseline's for the same account and
@@ -20,9 +20,9 @@ The rules:
   ``difference`` the candidate's whole total: an account that starts paying a fee
   ``"pays more"``);
 - amounts of different currencies are never compared: candidates billing one account
-  and cycle in different currencies raise :class:`~ratekit.CurrencyMismatchError`.
+  and cycle in different currencies raise [`CurrencyMismatchError`][ratekit.CurrencyMismatchError].
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
     >>> rows = [rk.UsageRow("acme", "vm.hours", "vm-1", march, march, 100, "hour", {}, ()),
@@ -83,7 +83,7 @@ class ComparisonRow:
     that account and cycle; ``difference`` is ``total - baseline`` (``None`` when either
     is missing).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
         >>> from decimal import Decimal
@@ -124,13 +124,13 @@ def _change(total: Decimal | None, baseline: Decimal | None) -> Change:
 @typing.final
 @attrs.frozen(repr=False)
 class Comparison:
-    """The candidates' invoices lined up per account and cycle (see :mod:`ratekit.compare`).
+    """The candidates' invoices lined up per account and cycle (see `ratekit.compare`).
 
     ``candidates`` are the candidates' names in order (the first is the baseline);
-    ``rows`` one :class:`ComparisonRow` per account, cycle and candidate, sorted by
+    ``rows`` one [`ComparisonRow`][ratekit.ComparisonRow] per account, cycle and candidate, sorted by
     account, cycle start and candidate order; ``invoices`` each candidate's invoices.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
         >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
@@ -148,7 +148,7 @@ class Comparison:
     def to_rows(self) -> list[dict[str, Any]]:
         """The rows as JSON-safe dicts (Decimals as strings, instants ISO-8601 with ``Z``).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
@@ -174,7 +174,7 @@ class Comparison:
     def accounts(self, candidate: str, change: Change) -> tuple[str, ...]:
         """The accounts that, under ``candidate``, have at least one cycle with ``change``.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
@@ -195,10 +195,10 @@ class Comparison:
     def totals(self) -> dict[str, Decimal]:
         """Each candidate's total over every account and cycle (what the plan would bill).
 
-        Raises :class:`~ratekit.CurrencyMismatchError` when a candidate bills in several
-        currencies (see :meth:`totals_by_currency`).
+        Raises [`CurrencyMismatchError`][ratekit.CurrencyMismatchError] when a candidate bills in several
+        currencies (see [`totals_by_currency()`][ratekit.Comparison.totals_by_currency]).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
@@ -218,7 +218,7 @@ class Comparison:
     def totals_by_currency(self) -> dict[str, dict[str, Decimal]]:
         """Each candidate's totals per currency, over every account and cycle.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
             >>> eur = rk.Plan("e", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
@@ -236,12 +236,12 @@ class Comparison:
     def to_frame(self) -> pd.DataFrame:
         """The rows as a pandas DataFrame (needs ``ratekit[pandas]``).
 
-        Decimal columns hold exact :class:`~decimal.Decimal` values (``object`` dtype),
+        Decimal columns hold exact `Decimal` values (``object`` dtype),
         cycle bounds are ``datetime64[us, UTC]``. ``frame.pivot(index=["account",
         "cycle_start"], columns="candidate", values="total")`` sets the candidates side by
         side.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
@@ -334,14 +334,14 @@ def compare_plans(
 
     ``candidates`` maps a name to a plan (for every account) or to assignments; the
     first is the baseline. ``usage``, ``span``, ``meters`` and ``as_of`` are those of
-    :func:`ratekit.rate` (records with ``meters`` are metered under each candidate's
+    [`ratekit.rate()`][ratekit.rate] (records with ``meters`` are metered under each candidate's
     cycle). O(c · n log n) for c candidates and n rows.
 
-    Raises :class:`~ratekit.RatekitTypeError` for no candidates, and
-    :class:`~ratekit.CurrencyMismatchError` when two candidates bill one account and cycle
+    Raises [`RatekitTypeError`][ratekit.RatekitTypeError] for no candidates, and
+    [`CurrencyMismatchError`][ratekit.CurrencyMismatchError] when two candidates bill one account and cycle
     in different currencies.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
         >>> try:

@@ -1,7 +1,7 @@
 """Credits: money granted to an account that pays its invoices before the account does.
 
-A :class:`Credit` is granted once, or renewed every billing cycle (Aquarium's monthly
-credits), optionally expires, and has a priority. :func:`~ratekit.bill` applies credits
+A [`Credit`][ratekit.Credit] is granted once, or renewed every billing cycle (Aquarium's monthly
+credits), optionally expires, and has a priority. [`bill()`][ratekit.bill] applies credits
 to each invoice **after** everything else on it (usage, fees, minimum commitments and
 shared parts), to the invoice's rounded total, in this order:
 
@@ -14,10 +14,10 @@ goes below zero. What is left of a one-time credit carries to the account's next
 invoices until it expires; a renewing credit grants its ``amount`` afresh in every cycle
 and what is left of a cycle's grant lapses at the end of that cycle. A credit is
 available to the invoice of every cycle that overlaps its life ``[start, expires)``.
-The invoice shows one :class:`CreditLine` per credit available to it: what it paid and
+The invoice shows one [`CreditLine`][ratekit.CreditLine] per credit available to it: what it paid and
 the balance left.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
     >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 30)])
@@ -134,15 +134,15 @@ class Credit:
       ``start`` falls gets the whole amount (a grant is not prorated).
 
     Errors: a non-positive or non-numeric amount raises
-    :class:`~ratekit.BadQuantityError`; an ``expires`` not after ``start``, or a naive
-    instant, raises :class:`~ratekit.BadTimeError`; a ``priority`` that is not an ``int``,
-    or a ``renews`` that is not a ``bool``, raises :class:`~ratekit.RatekitTypeError`.
+    [`BadQuantityError`][ratekit.BadQuantityError]; an ``expires`` not after ``start``, or a naive
+    instant, raises [`BadTimeError`][ratekit.BadTimeError]; a ``priority`` that is not an ``int``,
+    or a ``renews`` that is not a ``bool``, raises [`RatekitTypeError`][ratekit.RatekitTypeError].
     When billed: a currency other than the invoice's raises
-    :class:`~ratekit.CurrencyMismatchError`; an amount that is not a whole number of the
+    [`CurrencyMismatchError`][ratekit.CurrencyMismatchError]; an amount that is not a whole number of the
     invoice's quantum, or has more than 50 digits on it, raises
-    :class:`~ratekit.BadQuantityError`.
+    [`BadQuantityError`][ratekit.BadQuantityError].
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Credit("monthly", "acme", 20, "EUR", start="2026-01-01T00:00:00Z", renews=True)
         Credit('monthly', 'acme', 20 EUR, start='2026-01-01T00:00:00Z', renews=True)
@@ -195,7 +195,7 @@ class CreditLine:
     ``left = available - applied``, which carries to the next invoice until
     ``expires`` (for a renewing credit: the end of this cycle).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> from decimal import Decimal
         >>> rk.CreditLine("welcome", Decimal("50"), Decimal("30"), Decimal("20"), None)
@@ -220,13 +220,13 @@ def credits_left(
 ) -> tuple[Credit, ...]:
     """The credits as they stand after ``invoices``: for billing the next cycles later.
 
-    A host that bills one cycle at a time passes the credits to :func:`~ratekit.bill`,
+    A host that bills one cycle at a time passes the credits to [`bill()`][ratekit.bill],
     then keeps ``credits_left(credits, invoices)`` for the next call: each one-time
     credit's ``amount`` becomes what its line on the latest of these invoices left (a
     spent credit is dropped; the invoices may come in any order); renewing credits, and credits these invoices did not use, are
     kept as they are. O(n + c) for n invoice lines and c credits.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> months = rk.cycles.monthly(tz="UTC")
         >>> plan = rk.Plan("p", "EUR", months, [], fees=[rk.Fee("base", 30)])
@@ -269,7 +269,7 @@ def credits_left(
 
 
 class _Billed(typing.Protocol):
-    """What :func:`credits_left` reads of an invoice."""
+    """What [`credits_left()`][ratekit.credits_left] reads of an invoice."""
 
     @property
     def account(self) -> str: ...

@@ -1,6 +1,6 @@
 """Currencies as ISO 4217 defines them: the minor units an invoice line is rounded to.
 
-:data:`MINOR_UNITS` is generated from the ``iso4217`` package (the ISO 4217 maintenance
+`MINOR_UNITS` is generated from the ``iso4217`` package (the ISO 4217 maintenance
 agency's list, published 2026-01-01; 165 codes with minor units) by
 ``scripts/currencies.py``, and ``tests/test_currencies.py`` checks it against that
 package, so a new ISO 4217 amendment shows as a failing test once the package is
@@ -11,7 +11,7 @@ instance), and an invoice follows the standard. Codes ISO lists without minor un
 them names its own ``quantum``. The package is a test dependency only: ratekit reads
 this table at run time.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> rk.currency_quantum("EUR"), rk.currency_quantum("JPY"), rk.currency_quantum("KWD")
     (Decimal('0.01'), Decimal('1'), Decimal('0.001'))
@@ -230,11 +230,11 @@ def currency_quantum(currency: str) -> Decimal:
     """The smallest unit of ``currency`` that an invoice line is rounded to. O(1).
 
     ``currency`` is an ISO 4217 alphabetic code; the quantum is ``10 ** -minor_units``
-    by the ISO 4217 list (:data:`MINOR_UNITS`). A code ISO 4217 does not list, or lists
-    without minor units, raises :class:`~ratekit.BadPriceError`: give the plan a
+    by the ISO 4217 list (`MINOR_UNITS`). A code ISO 4217 does not list, or lists
+    without minor units, raises [`BadPriceError`][ratekit.BadPriceError]: give the plan a
     ``quantum``, which also overrides the currency's for any code.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.currency_quantum("CHF")
         Decimal('0.01')

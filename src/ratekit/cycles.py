@@ -2,10 +2,10 @@
 
 A cycle cuts time into consecutive half-open spans ``[start, end)``: every instant lies in
 exactly one cycle, and an instant at a cycle's end belongs to the next cycle. Calendar
-cycles (:func:`daily`, :func:`weekly`, :func:`monthly`, :func:`quarterly`,
-:func:`yearly`) start at local midnight in an explicit IANA timezone, so they follow DST:
-March 2026 in Europe/Zurich lasts 743 hours and October 745. :func:`hourly` cycles start
-at every whole UTC hour; :func:`every` repeats a fixed elapsed period from an anchor.
+cycles ([`daily()`][ratekit.cycles.daily], [`weekly()`][ratekit.cycles.weekly], [`monthly()`][ratekit.cycles.monthly], [`quarterly()`][ratekit.cycles.quarterly],
+[`yearly()`][ratekit.cycles.yearly]) start at local midnight in an explicit IANA timezone, so they follow DST:
+March 2026 in Europe/Zurich lasts 743 hours and October 745. [`hourly()`][ratekit.cycles.hourly] cycles start
+at every whole UTC hour; [`every()`][ratekit.cycles.every] repeats a fixed elapsed period from an anchor.
 
 Anniversary days clamp: a monthly cycle on day 31 starts on the last day of shorter months
 and returns to the 31st when a month has one. Every boundary is computed from the anchor,
@@ -19,7 +19,7 @@ Cycles are immutable values compared by their parameters. Each keeps a private c
 its boundaries as integer microseconds, so after the first use ``split`` and
 ``boundaries_us`` cost a bisection (about 1 µs), never a timezone computation.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> months = rk.cycles.monthly(tz="Europe/Zurich")
     >>> march = months.containing("2026-03-15T12:00:00Z")
@@ -96,11 +96,11 @@ class Cycle(Protocol):
     """What ratekit needs from a billing cycle: two fast methods and three friendly ones.
 
     A cycle cuts all of time into consecutive half-open spans. Implement
-    :meth:`boundaries_us` and :meth:`containing_us` (instants are integer microseconds
-    since the epoch); subclass ``Cycle`` explicitly to inherit :meth:`containing`,
-    :meth:`split` and :meth:`spans` built on them, as the built-in cycles do.
+    [`boundaries_us()`][ratekit.cycles.Cycle.boundaries_us] and [`containing_us()`][ratekit.cycles.Cycle.containing_us] (instants are integer microseconds
+    since the epoch); subclass ``Cycle`` explicitly to inherit [`containing()`][ratekit.cycles.Cycle.containing],
+    [`split()`][ratekit.cycles.Cycle.split] and [`spans()`][ratekit.cycles.Cycle.spans] built on them, as the built-in cycles do.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> class TenDays(rk.cycles.Cycle):
         ...     # Cycles of ten UTC days from the epoch, written by hand.
@@ -128,7 +128,7 @@ class Cycle(Protocol):
     def containing(self, t: _dt.datetime | str) -> Span:
         """The cycle that contains the instant ``t`` (an instant at a cycle's end is in the next).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.cycles.daily(tz="UTC").containing("2026-03-02T00:00:00Z")
             Span('2026-03-02T00:00:00Z', '2026-03-03T00:00:00Z')
@@ -140,9 +140,9 @@ class Cycle(Protocol):
         """``span`` cut at the cycle boundaries inside it, in order (an empty span gives ``[]``).
 
         The pieces partition the span and each lies inside one cycle. Costs one
-        :meth:`boundaries_us` call plus one ``Span`` per piece.
+        [`boundaries_us()`][ratekit.cycles.Cycle.boundaries_us] call plus one ``Span`` per piece.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.cycles.daily(tz="UTC").split(rk.Span("2026-03-01T12:00:00Z", "2026-03-02T12:00:00Z"))
             [Span('2026-03-01T12:00:00Z', '2026-03-02T00:00:00Z'), Span('2026-03-02T00:00:00Z', '2026-03-02T12:00:00Z')]
@@ -167,7 +167,7 @@ class Cycle(Protocol):
     def spans(self, over: Span) -> list[Span]:
         """The whole cycles that overlap ``over``, in order (an empty span overlaps none).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.cycles.monthly(tz="UTC").spans(rk.Span("2026-01-31T00:00:00Z", "2026-02-02T00:00:00Z"))
             [Span('2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z'), Span('2026-02-01T00:00:00Z', '2026-03-01T00:00:00Z')]
@@ -194,7 +194,7 @@ class _Cached:
         O(log n + k) for k boundaries once the cache covers the span (about 0.5 µs);
         the first use of a part of time computes its boundaries in the timezone.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> from ratekit._instants import format_us, to_us
             >>> days = rk.cycles.daily(tz="Europe/Zurich")
@@ -216,7 +216,7 @@ class _Cached:
         The pieces partition the span and each lies inside one cycle. O(log n + k) for k
         pieces once the cache covers the span (about 1 µs for one or two cycles).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.cycles.monthly(tz="UTC").split(rk.Span("2026-01-31T00:00:00Z", "2026-02-02T00:00:00Z"))
             [Span('2026-01-31T00:00:00Z', '2026-02-01T00:00:00Z'), Span('2026-02-01T00:00:00Z', '2026-02-02T00:00:00Z')]
@@ -251,7 +251,7 @@ class _Cached:
     def containing_us(self, t_us: int) -> tuple[int, int]:
         """``(start_us, end_us)`` of the cycle containing ``t_us``; O(log n) once cached.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.cycles.daily(tz="UTC").containing_us(90_000_000_000)
             (86400000000, 172800000000)
@@ -265,7 +265,7 @@ def _arithmetic_boundaries(
     """The instants ``anchor + k * period`` strictly inside ``(start_us, end_us)``.
 
     Arguments are checked (ints within ratekit's instants), and more than
-    :data:`~ratekit._calendar.MAX_BOUNDARIES` boundaries are refused. O(k).
+    `MAX_BOUNDARIES` boundaries are refused. O(k).
     """
     if not (
         type(start_us) is int
@@ -286,9 +286,9 @@ def _arithmetic_boundaries(
 class Hourly(Cycle):
     """Hourly cycles: every whole UTC hour (every whole local hour wherever the offset is whole).
 
-    Build it with :func:`hourly`. Pure arithmetic: O(k) for k boundaries, no cache.
+    Build it with [`hourly()`][ratekit.cycles.hourly]. Pure arithmetic: O(k) for k boundaries, no cache.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.cycles.hourly().containing("2026-03-29T01:30:00Z")
         Span('2026-03-29T01:00:00Z', '2026-03-29T02:00:00Z')
@@ -297,7 +297,7 @@ class Hourly(Cycle):
     def boundaries_us(self, start_us: int, end_us: int) -> list[int]:
         """The whole hours ``b`` with ``start_us < b < end_us``, ascending.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.cycles.hourly().boundaries_us(0, 7_200_000_001)
             [3600000000, 7200000000]
@@ -307,7 +307,7 @@ class Hourly(Cycle):
     def containing_us(self, t_us: int) -> tuple[int, int]:
         """``(start_us, end_us)`` of the hour containing ``t_us``.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.cycles.hourly().containing_us(3_600_000_000)
             (3600000000, 7200000000)
@@ -326,11 +326,11 @@ class Hourly(Cycle):
 class Every(Cycle):
     """Cycles of a fixed elapsed length, repeating forwards and backwards from an anchor.
 
-    Build it with :func:`every`. Elapsed time ignores the calendar: ``every(timedelta(days=1),
+    Build it with [`every()`][ratekit.cycles.every]. Elapsed time ignores the calendar: ``every(timedelta(days=1),
     ...)`` cycles last 24 hours even across DST. Two cycles whose anchors differ by whole
     periods are equal. Pure arithmetic: O(k) for k boundaries, no cache.
 
-    Example:
+    Examples:
         >>> import datetime as dt
         >>> import ratekit as rk
         >>> fortnights = rk.cycles.every(dt.timedelta(days=14), anchor="2026-01-05T00:00:00Z")
@@ -355,7 +355,7 @@ class Every(Cycle):
     def boundaries_us(self, start_us: int, end_us: int) -> list[int]:
         """The boundaries ``b`` with ``start_us < b < end_us``, ascending.
 
-        Example:
+        Examples:
             >>> import datetime as dt
             >>> import ratekit as rk
             >>> rk.cycles.every(dt.timedelta(microseconds=10), anchor="1970-01-01T00:00:00.000003Z").boundaries_us(0, 30)
@@ -366,7 +366,7 @@ class Every(Cycle):
     def containing_us(self, t_us: int) -> tuple[int, int]:
         """``(start_us, end_us)`` of the cycle containing ``t_us``.
 
-        Example:
+        Examples:
             >>> import datetime as dt
             >>> import ratekit as rk
             >>> rk.cycles.every(dt.timedelta(microseconds=10), anchor="1970-01-01T00:00:00.000003Z").containing_us(13)
@@ -388,11 +388,11 @@ class Every(Cycle):
 class Daily(_Cached, Cycle):
     """Daily cycles from local midnight to local midnight in a timezone.
 
-    Build it with :func:`daily`. A day on which clocks move forward lasts 23 hours, one on
+    Build it with [`daily()`][ratekit.cycles.daily]. A day on which clocks move forward lasts 23 hours, one on
     which they move back 25. A midnight that DST skips (as in America/Santiago) moves to
     the first instant after the gap.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.cycles.daily(tz="Europe/Zurich").containing("2026-03-29T12:00:00Z").duration
         datetime.timedelta(seconds=82800)
@@ -421,9 +421,9 @@ class Daily(_Cached, Cycle):
 class Weekly(_Cached, Cycle):
     """Weekly cycles from local midnight of a weekday to the same one a week later.
 
-    Build it with :func:`weekly`. ``weekday`` is 0 for Monday to 6 for Sunday.
+    Build it with [`weekly()`][ratekit.cycles.weekly]. ``weekday`` is 0 for Monday to 6 for Sunday.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.cycles.weekly(tz="UTC", weekday="Sun").containing("2026-03-04T00:00:00Z")
         Span('2026-03-01T00:00:00Z', '2026-03-08T00:00:00Z')
@@ -459,12 +459,12 @@ class Weekly(_Cached, Cycle):
 class Monthly(_Cached, Cycle):
     """Cycles of ``months`` calendar months from local midnight of an anniversary day.
 
-    Build it with :func:`monthly`, :func:`quarterly` (3 months) or :func:`yearly` (12).
+    Build it with [`monthly()`][ratekit.cycles.monthly], [`quarterly()`][ratekit.cycles.quarterly] (3 months) or [`yearly()`][ratekit.cycles.yearly] (12).
     A cycle starts on ``day`` of every ``months``-th month counted from ``month``; in a
     month shorter than ``day`` it starts on the month's last day (day 31 gives Feb 28, or
     Feb 29 in a leap year, then Mar 31 again). Each boundary is computed from the anchor.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.cycles.monthly(tz="UTC", day=31).containing("2028-03-01T00:00:00Z")
         Span('2028-02-29T00:00:00Z', '2028-03-31T00:00:00Z')
@@ -521,7 +521,7 @@ class Monthly(_Cached, Cycle):
 def hourly() -> Hourly:
     """Hourly cycles, starting at every whole UTC hour.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.cycles.hourly().containing("2026-03-01T10:59:59Z")
         Span('2026-03-01T10:00:00Z', '2026-03-01T11:00:00Z')
@@ -533,9 +533,9 @@ def daily(*, tz: str | _dt.tzinfo) -> Daily:
     """Daily cycles from local midnight to local midnight in the timezone ``tz``.
 
     ``tz`` is an IANA name (``"Europe/Zurich"``) or a tzinfo; an unknown name raises
-    :class:`~ratekit.BadCalendarError`.
+    [`BadCalendarError`][ratekit.BadCalendarError].
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.cycles.daily(tz="Europe/Zurich").containing("2026-10-25T12:00:00Z").duration
         datetime.timedelta(days=1, seconds=3600)
@@ -552,7 +552,7 @@ def weekly(*, tz: str | _dt.tzinfo, weekday: str | int = "Mon") -> Weekly:
 
     ``weekday`` is a name (``"Mon"``, ``"tuesday"``) or an int with Monday = 0.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.cycles.weekly(tz="UTC").containing("2026-03-01T00:00:00Z")  # a Sunday
         Span('2026-02-23T00:00:00Z', '2026-03-02T00:00:00Z')
@@ -581,7 +581,7 @@ def monthly(*, tz: str | _dt.tzinfo, day: int = 1) -> Monthly:
     ``day`` is 1 to 31; in a shorter month the cycle starts on its last day, and returns
     to ``day`` in the next month that has it.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> cycles = rk.cycles.monthly(tz="UTC", day=31)
         >>> [str(span.start.date()) for span in cycles.spans(rk.Span("2028-01-31T00:00:00Z", "2028-03-31T00:00:01Z"))]
@@ -596,7 +596,7 @@ def quarterly(*, tz: str | _dt.tzinfo, month: int = 1, day: int = 1) -> Monthly:
     The default starts quarters on January, April, July and October 1st; ``month=2`` gives
     quarters starting in February, May, August and November.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.cycles.quarterly(tz="UTC").containing("2026-05-20T00:00:00Z")
         Span('2026-04-01T00:00:00Z', '2026-07-01T00:00:00Z')
@@ -608,7 +608,7 @@ def quarterly(*, tz: str | _dt.tzinfo, month: int = 1, day: int = 1) -> Monthly:
 def yearly(*, tz: str | _dt.tzinfo, month: int = 1, day: int = 1) -> Monthly:
     """Yearly cycles from local midnight of ``month``/``day`` (Feb 29 gives Feb 28 in common years).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.cycles.yearly(tz="UTC", month=2, day=29).containing("2027-06-01T00:00:00Z")
         Span('2027-02-28T00:00:00Z', '2028-02-29T00:00:00Z')
@@ -621,10 +621,10 @@ def yearly(*, tz: str | _dt.tzinfo, month: int = 1, day: int = 1) -> Monthly:
 def every(period: _dt.timedelta, anchor: _dt.datetime | str) -> Every:
     """Cycles of a fixed elapsed ``period``, one of which starts at the instant ``anchor``.
 
-    ``period`` is a positive :class:`~datetime.timedelta` (whole microseconds). Elapsed
-    time ignores DST: for calendar days use :func:`daily`.
+    ``period`` is a positive `timedelta` (whole microseconds). Elapsed
+    time ignores DST: for calendar days use [`daily()`][ratekit.cycles.daily].
 
-    Example:
+    Examples:
         >>> import datetime as dt
         >>> import ratekit as rk
         >>> thirty = rk.cycles.every(dt.timedelta(days=30), anchor="2026-01-15T09:00:00Z")
@@ -660,7 +660,7 @@ def prorate(
 
     - ``basis="seconds"``: elapsed time of the part over elapsed time of the cycle.
     - ``basis="days"``: whole local days in the customer's timezone ``tz`` (a name, a
-      tzinfo or a :func:`daily` cycle, which is faster when reused). A local day counts for
+      tzinfo or a [`daily()`][ratekit.cycles.daily] cycle, which is faster when reused). A local day counts for
       the part that holds its last instant: a day that a part enters partway counts, a day
       it leaves partway does not. So the day of a change counts for the part after the
       change, a part within one day counts 0 days, and the fractions of parts that cut a
@@ -668,7 +668,7 @@ def prorate(
 
     The result is computed in ratekit's decimal context (60 digits).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> april = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
         >>> rk.cycles.prorate(rk.Span("2026-04-11T12:00:00Z", april.end), april)  # 19.5 of 30 days

@@ -1,13 +1,13 @@
 """The errors ratekit raises.
 
-Every error ratekit raises is a :class:`RatekitError`. Each subclass names one kind of
+Every error ratekit raises is a [`RatekitError`][ratekit.RatekitError]. Each subclass names one kind of
 problem and, where Python has a matching built-in, also subclasses it, so code that
 already catches ``ValueError`` or ``TypeError`` keeps working.
 
 A message says what was wrong, shows the offending value, names the record and field
 when there is one, and says what would have been accepted.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> try:
     ...     rk.Span("2026-03-01T00:00:00", "2026-04-01T00:00:00Z")
@@ -46,7 +46,7 @@ class RatekitError(Exception):
 
     Catch this to handle anything ratekit refuses; catch a subclass to handle one kind.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.BadQuantityError, rk.RatekitError)
         True
@@ -57,7 +57,7 @@ class RatekitError(Exception):
 class RatekitTypeError(RatekitError, TypeError):
     """A value of a type ratekit cannot take for that field (a list where an instant goes).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> try:
         ...     rk.Span([2026], "2026-01-01T00:00:00Z")
@@ -71,7 +71,7 @@ class RatekitTypeError(RatekitError, TypeError):
 class BadTimeError(RatekitError, ValueError):
     """An instant ratekit cannot use: naive, without an offset, unparsable or out of range.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.BadTimeError, ValueError)
         True
@@ -82,7 +82,7 @@ class BadTimeError(RatekitError, ValueError):
 class BadSpanError(RatekitError, ValueError):
     """A span whose end comes before its start, or a span operation with no meaning.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> try:
         ...     rk.Span("2026-02-01T00:00:00Z", "2026-01-01T00:00:00Z")
@@ -96,7 +96,7 @@ class BadSpanError(RatekitError, ValueError):
 class BadCalendarError(RatekitError, ValueError):
     """A billing cycle or recurring window that cannot be built (unknown timezone, bad cron).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.BadCalendarError, ValueError)
         True
@@ -107,7 +107,7 @@ class BadCalendarError(RatekitError, ValueError):
 class BadQuantityError(RatekitError, ValueError):
     """A quantity or amount that is not a finite decimal number (NaN, infinity, ``"abc"``).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.BadQuantityError, ValueError)
         True
@@ -117,7 +117,7 @@ class BadQuantityError(RatekitError, ValueError):
 class BadRecordError(RatekitError, ValueError):
     """A usage record that cannot be rated; the message names the record and the field.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.ConflictingRecordError, rk.BadRecordError)
         True
@@ -128,7 +128,7 @@ class BadRecordError(RatekitError, ValueError):
 class ConflictingRecordError(BadRecordError):
     """Two records share an id but differ in content; replaying a record must be a no-op.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.ConflictingRecordError, ValueError)
         True
@@ -139,7 +139,7 @@ class ConflictingRecordError(BadRecordError):
 class UnitError(RatekitError, ValueError):
     """A unit ratekit does not know, or two units that cannot be converted into each other.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.UnitError, ValueError)
         True
@@ -150,7 +150,7 @@ class UnitError(RatekitError, ValueError):
 class UnknownMeterError(RatekitError, LookupError):
     """A record or price refers to a meter that was not declared.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.UnknownMeterError, LookupError)
         True
@@ -161,7 +161,7 @@ class UnknownMeterError(RatekitError, LookupError):
 class BadPriceError(RatekitError, ValueError):
     """A price model, tier table or pricelist that is inconsistent (bounds out of order, ties).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.BadPriceError, ValueError)
         True
@@ -172,7 +172,7 @@ class BadPriceError(RatekitError, ValueError):
 class UnpricedUsageError(RatekitError, LookupError):
     """Usage that no pricelist entry prices, under a plan that asks for an error.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.UnpricedUsageError, LookupError)
         True
@@ -183,7 +183,7 @@ class UnpricedUsageError(RatekitError, LookupError):
 class CurrencyMismatchError(RatekitError, ValueError):
     """Amounts in different currencies that were about to be added together.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.CurrencyMismatchError, ValueError)
         True
@@ -196,7 +196,7 @@ class BadDataError(RatekitError, ValueError):
 
     The message starts with the path of the bad field (``plans[0].entries[2].price``).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.BadDataError, ValueError)
         True
@@ -207,7 +207,7 @@ class BadDataError(RatekitError, ValueError):
 class BadSnapshotError(RatekitError, ValueError):
     """A rater snapshot that cannot be restored: unknown version, altered, other plans.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.BadSnapshotError, ValueError)
         True

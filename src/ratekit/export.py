@@ -1,7 +1,7 @@
 """Rows: every stage's values as plain, JSON-safe dicts, and back.
 
 A host stores records, usage rows, anomalies, charges and invoices in any database by
-turning them into rows with :func:`to_row`; :func:`from_row` turns a row of a usage row,
+turning them into rows with [`to_row()`][ratekit.to_row]; [`from_row()`][ratekit.from_row] turns a row of a usage row,
 charge, invoice line or invoice (and of an event, sample or anomaly) back into the same value:
 ``from_row(type(x), to_row(x)) == x``, and the parts that do not take part in equality
 (a charge's usage row and price model, an invoice line's charges) come back too.
@@ -13,20 +13,20 @@ field type                     row value
 =============================  ==========================================================
 ``str``, ``int``, ``bool``     itself
 ``Decimal``                    a string, exact (``"1.35"``); ``None`` stays ``None``
-:class:`~ratekit.Span` ``x``   two keys, ``x_start`` and ``x_end``: ISO-8601 UTC with ``Z``
+[`Span`][ratekit.Span] ``x``   two keys, ``x_start`` and ``x_end``: ISO-8601 UTC with ``Z``
 an instant ``x_us`` (records)  key ``x``: ISO-8601 UTC with ``Z``
 a description (mapping)        an object; a Decimal attribute is ``{"decimal": "1.5"}``
 a tuple                        a list (of rows, for a tuple of values)
 a nested value                 its row (a charge's ``row``; an invoice's ``lines``)
-a price model                  its plan data (:func:`ratekit.plandata.dump`)
+a price model                  its plan data ([`ratekit.plandata.dump()`][ratekit.plandata.dump])
 =============================  ==========================================================
 
 Keys come in field order. A row holds only dicts, lists, strings, ints, bools and None, so
 ``json.dumps(row)`` works as it is. A field added to one of these classes flows through
 without change if its type is one of the above; a new kind of field type is added in
-:func:`_encode` and :func:`_decode` (one place).
+`_encode()` and `_decode()` (one place).
 
-Example:
+Examples:
     >>> import json
     >>> import ratekit as rk
     >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -99,7 +99,7 @@ def to_row(value: object) -> dict[str, Any]:
 
     O(size of the value): an invoice's row holds its lines, and each line its charges.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.to_row(rk.Event("acme", "vm-1", "2026-03-01T10:00:00+01:00", {"flavor": "m1"}, kind="start", id="e1"))
         {'account': 'acme', 'resource': 'vm-1', 'at': '2026-03-01T09:00:00Z', 'attributes': {'flavor': 'm1'}, 'kind': 'start', 'id': 'e1', 'seq': None}
@@ -110,9 +110,9 @@ def to_row(value: object) -> dict[str, Any]:
 
 
 def to_rows(values: Iterable[object]) -> list[dict[str, Any]]:
-    """:func:`to_row` of each value, in order (a rating's charges, a usage's rows).
+    """[`to_row()`][ratekit.to_row] of each value, in order (a rating's charges, a usage's rows).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.to_rows([rk.Anomaly("duplicate", "event 'e2' seen twice: ignored.", ("e2",))])
         [{'kind': 'duplicate', 'message': "event 'e2' seen twice: ignored.", 'record_ids': ['e2']}]
@@ -182,12 +182,12 @@ def _item_hint(hint: Any) -> Any:
 
 
 def from_row(cls: type[T], row: Mapping[str, Any], *, path: str = "") -> T:
-    """The value of class ``cls`` (one of :data:`ROW_TYPES`) that ``row`` describes.
+    """The value of class ``cls`` (one of `ROW_TYPES`) that ``row`` describes.
 
     ``path`` names the row in error messages (``"charges[3]"``). Raises
-    :class:`~ratekit.BadDataError` naming the bad key. O(size of the row).
+    [`BadDataError`][ratekit.BadDataError] naming the bad key. O(size of the row).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> try:
         ...     rk.from_row(rk.Anomaly, {"kind": "duplicate", "message": 7}, path="anomalies[0]")

@@ -1,9 +1,9 @@
 """Charges as FinOps FOCUS 1.2 cost-and-usage rows.
 
-:func:`focus_rows` turns charges into rows of the FOCUS 1.2 cost-and-usage dataset, so a
+[`focus_rows()`][ratekit.focus_rows] turns charges into rows of the FOCUS 1.2 cost-and-usage dataset, so a
 FinOps tool reads a ratekit provider's bill like a cloud's. Every mandatory column is
-present (:data:`MANDATORY`), with the conditional columns ratekit can fill
-(:data:`CONDITIONAL`) and ratekit's own fields as ``x_`` columns (:data:`EXTENSIONS`).
+present (`MANDATORY`), with the conditional columns ratekit can fill
+(`CONDITIONAL`) and ratekit's own fields as ``x_`` columns (`EXTENSIONS`).
 
 One row per charge, exact: ``BilledCost`` is the charge's precise amount (a Decimal
 string), so an invoice's rows add up to its ``precise_total``; the invoice rounds each of
@@ -29,7 +29,7 @@ its lines once. The mapping:
   name, unless ``account_names`` gives one); ``ResourceId`` the resource; ``SkuPriceId``
   the price entry; ``Tags`` the resource's description.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
     >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))])
@@ -163,9 +163,9 @@ def focus_rows(
     ``"Compute"``; default ``"Other"``). Decimals are exact strings, instants ISO-8601
     UTC with ``Z``; the rows are JSON-safe. O(number of charges).
 
-    Raises :class:`~ratekit.RatekitTypeError` for a service category FOCUS does not know.
+    Raises [`RatekitTypeError`][ratekit.RatekitTypeError] for a service category FOCUS does not know.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> try:
         ...     rk.focus_rows([], provider="X", service_categories={"vm": "Servers"})

@@ -3,13 +3,13 @@
 pandas is optional: ``pip install 'ratekit[pandas]'``. It is imported only when one of
 these functions is called, never by ``import ratekit``.
 
-The columns are those of :func:`ratekit.to_row` (one per field, spans as ``*_start`` and
+The columns are those of [`ratekit.to_row()`][ratekit.to_row] (one per field, spans as ``*_start`` and
 ``*_end``), with these dtypes:
 
 - instants (``span_start``, ``cycle_end``...): ``datetime64[us, UTC]``;
 - names and units: strings;
 - Decimal columns (``quantity``, ``amount``, ``unit_price``...): ``object`` columns
-  holding :class:`decimal.Decimal` values, **exact** (pandas has no decimal dtype and a
+  holding `decimal.Decimal` values, **exact** (pandas has no decimal dtype and a
   float64 column would round ``0.1``). ``df["amount"].sum()`` is an exact Decimal; the
   cells are the very Decimals of the charges. For plotting or fast vectorised
   arithmetic take ``df["amount"].astype(float)``, knowing it is approximate;
@@ -17,9 +17,9 @@ The columns are those of :func:`ratekit.to_row` (one per field, spans as ``*_sta
   values are None); record ids a list per row.
 
 Nested values (a charge's usage row and price model, a line's charges) are left out:
-:func:`ratekit.to_row` has them.
+[`ratekit.to_row()`][ratekit.to_row] has them.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
     >>> rows = [rk.UsageRow("acme", "egress", "ip-1", march, march, "0.1", "GB", {"zone": "a"}, ()),
@@ -119,7 +119,7 @@ def _decimal(value: object) -> Decimal | None:
 def usage_frame(usage: Usage | Iterable[UsageRow]) -> pd.DataFrame:
     """Usage rows as a DataFrame, one row per usage row. O(rows).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> list(rk.usage_frame([]).columns)
         []
@@ -136,7 +136,7 @@ def usage_frame(usage: Usage | Iterable[UsageRow]) -> pd.DataFrame:
 def charges_frame(charges: Rating | Iterable[Charge]) -> pd.DataFrame:
     """Charges as a DataFrame, one row per charge, with their description. O(charges).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
         >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.005"))])
@@ -165,7 +165,7 @@ def invoice_lines_frame(invoices: Invoice | Iterable[Invoice]) -> pd.DataFrame:
     ``amount`` is the line's rounded amount (what is printed), ``precise`` its exact sum.
     O(lines).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
         >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.005"))])

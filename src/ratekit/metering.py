@@ -1,25 +1,25 @@
 """Metering: from records to exact quantities per resource and piece of time.
 
-A :class:`Meter` names what is measured, its unit and its **cost policy**: how usage over a
-piece of time becomes a quantity. :func:`meter` applies meters to records and returns
-:class:`Usage`: one :class:`UsageRow` per ``(account, meter, resource)`` and piece of time
+A [`Meter`][ratekit.Meter] names what is measured, its unit and its **cost policy**: how usage over a
+piece of time becomes a quantity. [`meter()`][ratekit.meter] applies meters to records and returns
+[`Usage`][ratekit.Usage]: one [`UsageRow`][ratekit.UsageRow] per ``(account, meter, resource)`` and piece of time
 over which the resource's description and the billing cycle are constant, plus the
 anomalies found and the state to carry to the next call.
 
-There are three kinds of policy, each a small :class:`typing.Protocol` (a user-written
+There are three kinds of policy, each a small `typing.Protocol` (a user-written
 policy plugs in the same way as the built-ins):
 
-- :class:`TimePolicy` (``level(description)``): the quantity accrues over time at a level
-  derived from the description, while the resource runs. :class:`OnOff` (instance-hours
-  while running, or while a condition holds) and :class:`Continuous` (GiB-hours of a disk,
+- [`TimePolicy`][ratekit.TimePolicy] (``level(description)``): the quantity accrues over time at a level
+  derived from the description, while the resource runs. [`OnOff`][ratekit.OnOff] (instance-hours
+  while running, or while a condition holds) and [`Continuous`][ratekit.Continuous] (GiB-hours of a disk,
   MB x instances x hours of an app).
-- :class:`DeltaPolicy` (``accepts(kind)``, ``increments(...)``): samples become amounts at
+- [`DeltaPolicy`][ratekit.DeltaPolicy] (``accepts(kind)``, ``increments(...)``): samples become amounts at
   an instant or over a span; amounts over a span are apportioned linearly to the pieces
-  they cover. :class:`Discrete` (the sum of deltas) and :class:`Counter` (cumulative
+  they cover. [`Discrete`][ratekit.Discrete] (the sum of deltas) and [`Counter`][ratekit.Counter] (cumulative
   readings turned into reset-aware deltas).
-- :class:`SamplePolicy` (``accepts(kind)``, ``aggregate(...)``): an aggregation of the
-  readings in each piece: :class:`Max`, :class:`Min`, :class:`Latest`, :class:`Count`,
-  :class:`UniqueCount`, :class:`Percentile`, :class:`TimeWeightedMean`.
+- [`SamplePolicy`][ratekit.SamplePolicy] (``accepts(kind)``, ``aggregate(...)``): an aggregation of the
+  readings in each piece: [`Max`][ratekit.Max], [`Min`][ratekit.Min], [`Latest`][ratekit.Latest], [`Count`][ratekit.Count],
+  [`UniqueCount`][ratekit.UniqueCount], [`Percentile`][ratekit.Percentile], [`TimeWeightedMean`][ratekit.TimeWeightedMean].
 
 Exactness: an hour is 3.6e9 µs, so a time quantity in hours rarely has a finite decimal
 expansion. ratekit never adds rounded slices: the quantity of a piece ``[a, b)`` is
@@ -29,7 +29,7 @@ expansion. ratekit never adds rounded slices: the quantity of a piece ``[a, b)``
 ``F(t1) = amount`` exactly). Quantities therefore telescope: the rows of a span add up
 exactly to the rows of its pieces, and a whole hour is exactly 1.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> runtime = rk.Meter("runtime", "hour", rk.OnOff())
     >>> records = [
@@ -116,10 +116,10 @@ def meter(
     The rules:
 
     - Records are deduplicated (a replay is a ``"duplicate"`` anomaly; the same id with
-      other content raises :class:`~ratekit.ConflictingRecordError` naming both records,
+      other content raises [`ConflictingRecordError`][ratekit.ConflictingRecordError] naming both records,
       or with ``conflicts="anomaly"`` is ignored and reported as a ``"conflict"`` anomaly,
       the record received first being kept, so one bad record does not stop a batch)
-      and each resource's events applied in order (see :class:`~ratekit.Event` for kinds,
+      and each resource's events applied in order (see [`Event`][ratekit.Event] for kinds,
       ``seq`` and the anomalies). Records stamped at or after ``as_of`` are not known yet:
       they are ignored.
     - Rows cover ``span`` clipped to ``as_of`` (half-open): a resource still running is
@@ -131,29 +131,29 @@ def meter(
       or ``None`` to use ``span`` itself as the cycle.
     - Time-based quantities split in proportion to time; an amount at an instant goes to
       the piece that contains it; amounts over a span (deltas, counter differences) are
-      apportioned linearly. Every split telescopes (see :mod:`ratekit.metering`), so asking
+      apportioned linearly. Every split telescopes (see `ratekit.metering`), so asking
       for a span gives exactly the sum of asking for its pieces, whatever the order in
       which the records arrive; replaying any record changes no row.
-    - ``state`` continues from an earlier call's :attr:`Usage.state`: the resources resume
+    - ``state`` continues from an earlier call's [`Usage.state`][ratekit.Usage.state]: the resources resume
       as they were at that call's ``as_of``. Replays of remembered records are
       duplicates; a record that belongs before the state's clock is late: what it changes
-      there is in :attr:`Usage.late`, with a ``"late"`` anomaly (see
-      :class:`~ratekit.ResourceState`). Rows plus late rows equal metering all at once.
-    - Non-additive aggregations (see :class:`~ratekit.SamplePolicy`) are computed once
+      there is in [`Usage.late`][ratekit.Usage.late], with a ``"late"`` anomaly (see
+      [`ResourceState`][ratekit.ResourceState]). Rows plus late rows equal metering all at once.
+    - Non-additive aggregations (see [`SamplePolicy`][ratekit.SamplePolicy]) are computed once
       per resource and cycle; their rows share the aggregate in proportion to time.
     - Events of a resource at one instant with no ``seq`` are ordered so that none is a
       duplicate when such an order exists, and reported as a ``"tie"``.
-    - :attr:`Usage.no_effect` names every record id in no row and no anomaly, with the
-      reason; :meth:`Usage.accounted` covers every id given.
-    - Arguments of the wrong type raise :class:`~ratekit.RatekitTypeError` naming them.
+    - [`Usage.no_effect`][ratekit.Usage.no_effect] names every record id in no row and no anomaly, with the
+      reason; [`Usage.accounted()`][ratekit.Usage.accounted] covers every id given.
+    - Arguments of the wrong type raise [`RatekitTypeError`][ratekit.RatekitTypeError] naming them.
       Over a window of many cycles, cycles are found only where resources have usage;
       cutting one resource's usage into more than 1,000,000 pieces raises
-      :class:`~ratekit.BadSpanError`.
+      [`BadSpanError`][ratekit.BadSpanError].
 
     Cost: O(n log n) for n records, plus O(log c) per piece for c cut points; no attrs
     instance is built per record, only per row.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> app = rk.Meter("memory", "MB*hour", rk.Continuous(("memory_mb", "instances")))
         >>> records = [
@@ -176,7 +176,7 @@ def meter(
 
 
 class _Engine:
-    """One :func:`meter` call: plain values in, rows out."""
+    """One [`meter()`][ratekit.meter] call: plain values in, rows out."""
 
     def __init__(  # noqa: PLR0917 - private plumbing of plain values
         self,

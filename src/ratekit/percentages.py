@@ -1,9 +1,9 @@
 """Percentage price models: a share of a money amount, as card processors charge.
 
-:class:`GraduatedPercentage` takes a percent of each part of a cycle's amount, tier by
-tier; :class:`Percentage` prices individual transactions (a percent, a fixed fee, free
+[`GraduatedPercentage`][ratekit.GraduatedPercentage] takes a percent of each part of a cycle's amount, tier by
+tier; [`Percentage`][ratekit.Percentage] prices individual transactions (a percent, a fixed fee, free
 amounts and free transactions, a per-transaction minimum and maximum), each explained by a
-:class:`TransactionLine`.
+[`TransactionLine`][ratekit.TransactionLine].
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _percentage_maximum(value: Number | None) -> Decimal | None:
 @typing.final
 @attrs.frozen(kw_only=True)
 class TransactionLine:
-    """One transaction priced by a :class:`Percentage`: its amount and its charge.
+    """One transaction priced by a [`Percentage`][ratekit.Percentage]: its amount and its charge.
 
     ``index`` is the transaction's position in the list; ``transaction`` its amount;
     ``billable`` the part of it above the free amount; ``percent`` the rate and
@@ -65,7 +65,7 @@ class TransactionLine:
     ``bound`` is ``"minimum"`` or ``"maximum"`` when that per-transaction bound replaced the
     charge, else ``None``; ``amount`` is the exact charge.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> card = rk.Percentage("2.9", fixed_fee="0.30", minimum="0.50")
         >>> for line in card.explain_of(["100", "5"]):
@@ -156,13 +156,13 @@ class GraduatedPercentage:
 
     The quantity is a money amount (say, a cycle's transaction volume); tier ``i`` takes
     its ``percent`` of the part of the amount inside ``(lower, up_to]``, plus its ``flat``
-    fee once the amount reaches it, exactly as :class:`Graduated` does with a unit price
+    fee once the amount reaches it, exactly as [`Graduated`][ratekit.Graduated] does with a unit price
     of ``percent / 100``. Tiers are ``(up_to, percent)`` or ``(up_to, percent, flat)``
-    tuples, mappings of those fields, or :class:`Tier` values whose ``unit`` is already
+    tuples, mappings of those fields, or [`Tier`][ratekit.Tier] values whose ``unit`` is already
     ``percent / 100`` (no blocks). ``flat_at_zero`` and negative quantities behave as in
-    :class:`Graduated`.
+    [`Graduated`][ratekit.Graduated].
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> fees = rk.GraduatedPercentage([(1000, "1", 200), (10000, "2", 300), (None, "3", 400)])
         >>> fees.amount(500)  # 1 % of 500 + 200
@@ -206,7 +206,7 @@ class GraduatedPercentage:
     def amount(self, quantity: Number) -> Decimal:
         """The sum over the tiers the amount reaches, exact.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.GraduatedPercentage([(1000, "1"), (None, "0.5")]).amount(3000)
             Decimal('20.000')
@@ -218,7 +218,7 @@ class GraduatedPercentage:
     def explain(self, quantity: Number) -> tuple[TierLine, ...]:
         """One line per tier the amount reaches; ``unit`` is ``percent / 100``.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> for line in rk.GraduatedPercentage([(1000, "1"), (None, "0.5")]).explain(3000):
             ...     print(line)
@@ -232,7 +232,7 @@ class GraduatedPercentage:
     def marginal(self, quantity: Number, added: Number) -> Decimal:
         """``amount(q + a) - amount(q)``.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.GraduatedPercentage([(1000, "1"), (None, "0.5")]).marginal(900, 200)
             Decimal('1.500')
@@ -245,8 +245,8 @@ class GraduatedPercentage:
 class Percentage:
     """A percent of transaction amounts, with per-transaction terms (a card processor's fee).
 
-    The model prices a *list of transaction amounts* with :meth:`amount_of` and
-    :meth:`explain_of`. Transactions are taken in the order given:
+    The model prices a *list of transaction amounts* with [`amount_of()`][ratekit.Percentage.amount_of] and
+    [`explain_of()`][ratekit.Percentage.explain_of]. Transactions are taken in the order given:
 
     - ``percent`` applies to the part of each transaction above the ``free_amount``, which
       the transactions use up in order (the first 500 of volume free);
@@ -255,17 +255,17 @@ class Percentage:
       except that a transaction left wholly free (all of it within the free amount and its
       fee waived or zero) costs nothing.
 
-    ``amount(quantity)`` (the :class:`PriceModel` method, what rating calls with a cycle's
+    ``amount(quantity)`` (the [`PriceModel`][ratekit.PriceModel] method, what rating calls with a cycle's
     summed quantity) reads the quantity as the cycle's total transaction amount:
     ``percent / 100 * max(quantity - free_amount, 0)``, which equals
     ``amount_of(transactions)`` for any transactions summing to it. Per-transaction terms
     cannot be computed from a total, so with a fixed fee, free transactions, a minimum or
-    a maximum (:attr:`per_transaction` true), ``amount(quantity)`` raises
-    :class:`~ratekit.BadPriceError` rather than drop them: price the transactions with
-    :meth:`amount_of`, or put the fee on a separate count meter with :class:`PerUnit`.
-    Negative amounts raise :class:`~ratekit.BadQuantityError` (a refund is a correction).
+    a maximum ([`per_transaction`][ratekit.Percentage.per_transaction] true), ``amount(quantity)`` raises
+    [`BadPriceError`][ratekit.BadPriceError] rather than drop them: price the transactions with
+    [`amount_of()`][ratekit.Percentage.amount_of], or put the fee on a separate count meter with [`PerUnit`][ratekit.PerUnit].
+    Negative amounts raise [`BadQuantityError`][ratekit.BadQuantityError] (a refund is a correction).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> card = rk.Percentage("2.9", fixed_fee="0.30")
         >>> card.amount_of(["100.00", "20.00"])  # 2.900 + 0.30 + 0.580 + 0.30
@@ -343,9 +343,9 @@ class Percentage:
     def amount(self, quantity: Number) -> Decimal:
         """The percentage of a cycle's total transaction amount above the free amount.
 
-        Raises :class:`~ratekit.BadPriceError` when :attr:`per_transaction` is true.
+        Raises [`BadPriceError`][ratekit.BadPriceError] when [`per_transaction`][ratekit.Percentage.per_transaction] is true.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Percentage("2").amount("1234.50")
             Decimal('24.6900')
@@ -357,7 +357,7 @@ class Percentage:
     def explain(self, quantity: Number) -> tuple[TierLine, ...]:
         """The free amount (when set), then the percentage of the rest.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> for line in rk.Percentage("2", free_amount=100).explain(150):
             ...     print(line)
@@ -394,7 +394,7 @@ class Percentage:
     def marginal(self, quantity: Number, added: Number) -> Decimal:
         """``amount(q + a) - amount(q)`` on totals (no per-transaction terms).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Percentage("2", free_amount=100).marginal(90, 20)
             Decimal('0.20')
@@ -404,7 +404,7 @@ class Percentage:
     def explain_of(self, transactions: Iterable[Number]) -> tuple[TransactionLine, ...]:
         """One line per transaction, in the order given, with every term applied.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> model = rk.Percentage("1", fixed_fee="0.25", free_transactions=1, free_amount=50, maximum=2)
             >>> for line in model.explain_of([30, 40, 500]):
@@ -452,7 +452,7 @@ class Percentage:
     def amount_of(self, transactions: Iterable[Number]) -> Decimal:
         """The exact total charge for a list of transaction amounts, in order.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Percentage("2.9", fixed_fee="0.30", free_transactions=1).amount_of([10, 10])
             Decimal('0.880')

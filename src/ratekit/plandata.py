@@ -1,31 +1,31 @@
 """Plans as plain data: load a plan written as JSON, TOML or YAML, and dump it back.
 
 A host keeps its plans in a database or a declarative document (as Aquarium keeps its
-pricelists, cron windows and agreements); :func:`load` turns that plain data into the same
-values a Python caller would build, and :func:`dump` turns them back:
+pricelists, cron windows and agreements); [`load()`][ratekit.plandata.load] turns that plain data into the same
+values a Python caller would build, and [`dump()`][ratekit.plandata.dump] turns them back:
 ``load(dump(x)) == x`` and ``dump(load(d)) == d`` for data ``d`` in canonical form (the
-form :func:`dump` writes).
+form [`dump()`][ratekit.plandata.dump] writes).
 
 The mapping is one rule, driven by each class's attrs fields:
 
 - an object is a JSON object whose keys are its constructor's argument names
   (``{"up_to": "10", "unit": "0.09", "flat": "0", "block": null}`` for a
-  :class:`~ratekit.Tier`); every field is written, none may be unknown, and a field with
+  [`Tier`][ratekit.Tier]); every field is written, none may be unknown, and a field with
   a default may be left out when loading;
 - where a field can hold several kinds of value (a price model, a cycle, a window, a
-  cost policy), the object says which with a ``"type"`` key naming one of :data:`TYPES`
+  cost policy), the object says which with a ``"type"`` key naming one of `TYPES`
   (``{"type": "Graduated", "tiers": [...], "flat_at_zero": true}``);
 - Decimals are strings (``"0.09"``, exact), instants ISO-8601 strings in UTC with ``Z``,
   timezones IANA names, tuples lists; a selector (``where``) or condition (``when``) is an
   object of attribute values, where a Decimal value is written ``{"decimal": "1.5"}``.
 
-Data, never code: ``"type"`` names only the built-in types listed in :data:`TYPES` (no
+Data, never code: ``"type"`` names only the built-in types listed in `TYPES` (no
 import paths, no eval), and a user-written price model, policy or cycle, or a function
 given as a level or condition, can be neither dumped nor loaded: the error says so.
-A field that does not fit raises :class:`~ratekit.BadDataError` naming its path, such as
+A field that does not fit raises [`BadDataError`][ratekit.BadDataError] naming its path, such as
 ``plans[0].entries[2].price.tiers[1].up_to``.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> from ratekit import plandata
     >>> plan = plandata.load({
@@ -189,11 +189,11 @@ def dump(value: object, *, path: str = "") -> dict[str, Any]:
     (or a TOML/YAML writer) takes it as it is. Every field is written, and the outermost
     object carries its ``"type"``. O(size of the value).
 
-    Raises :class:`~ratekit.BadDataError` (naming the path) for a value that is code: a
+    Raises [`BadDataError`][ratekit.BadDataError] (naming the path) for a value that is code: a
     user-written price model, policy, cycle or window, or a function used as a level or
     condition.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> from ratekit import plandata
         >>> plandata.dump(rk.Graduated([rk.Tier(10, 0), rk.Tier(None, "0.09")]))
@@ -271,12 +271,12 @@ def load(data: Mapping[str, Any], *, path: str = "") -> Any:
 
     ``path`` names ``data`` in error messages (``"plans[0]"``). O(size of the data).
 
-    Raises :class:`~ratekit.BadDataError` whose message starts with the path of the bad
+    Raises [`BadDataError`][ratekit.BadDataError] whose message starts with the path of the bad
     field: an unknown ``"type"`` (with the list of those accepted), an unknown or missing
     key, a value of the wrong kind, or a value the constructor refuses (its own message
     follows the path).
 
-    Example:
+    Examples:
         >>> from ratekit import plandata
         >>> plandata.load({"type": "cycles.Monthly", "tz": "UTC", "day": 31})
         cycles.monthly(tz='UTC', day=31)
@@ -474,7 +474,7 @@ class Document:
     In data, an assignment names its plan by id (``{"account": "acme", "plan": "basic"}``),
     so a plan is written once however many accounts it serves.
 
-    Example:
+    Examples:
         >>> from ratekit import plandata
         >>> doc = plandata.load_document({
         ...     "meters": [{"name": "vm.hours", "unit": "hour", "policy": {"type": "OnOff"}}],
@@ -496,13 +496,13 @@ class Document:
 
 
 def load_document(data: Mapping[str, Any]) -> Document:
-    """A :class:`Document` from ``{"meters": [...], "plans": [...], "assignments": [...]}``.
+    """A [`Document`][ratekit.plandata.Document] from ``{"meters": [...], "plans": [...], "assignments": [...]}``.
 
     Meters and plans are objects without a ``"type"`` (their list says what they are).
     Errors name the path from the document's root (``plans[0].entries[2].price``).
     O(size of the data).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> from ratekit import plandata
         >>> try:
@@ -582,9 +582,9 @@ def _load_list(data: object, cls: type, path: str) -> tuple[Any, ...]:
 
 
 def dump_document(document: Document) -> dict[str, Any]:
-    """The plain data of a :class:`Document` (assignments name their plan by id).
+    """The plain data of a [`Document`][ratekit.plandata.Document] (assignments name their plan by id).
 
-    Example:
+    Examples:
         >>> from ratekit import plandata
         >>> plandata.dump_document(plandata.Document())
         {'meters': [], 'plans': [], 'assignments': []}

@@ -1,20 +1,20 @@
 """Cost policies and meters: how usage over a piece of time becomes a quantity.
 
-A :class:`Meter` names what is measured, its unit and its **cost policy**. There are three
-kinds of policy, each a small :class:`typing.Protocol` (a user-written policy plugs in the
+A [`Meter`][ratekit.Meter] names what is measured, its unit and its **cost policy**. There are three
+kinds of policy, each a small `typing.Protocol` (a user-written policy plugs in the
 same way as the built-ins):
 
-- :class:`TimePolicy` (``level(description)``): the quantity accrues over time at a level
-  derived from the description, while the resource runs. :class:`OnOff` (instance-hours
-  while running, or while a condition holds) and :class:`Continuous` (GiB-hours of a disk,
+- [`TimePolicy`][ratekit.TimePolicy] (``level(description)``): the quantity accrues over time at a level
+  derived from the description, while the resource runs. [`OnOff`][ratekit.OnOff] (instance-hours
+  while running, or while a condition holds) and [`Continuous`][ratekit.Continuous] (GiB-hours of a disk,
   MB x instances x hours of an app).
-- :class:`DeltaPolicy` (``accepts(kind)``, ``increments(...)``): samples become amounts at
+- [`DeltaPolicy`][ratekit.DeltaPolicy] (``accepts(kind)``, ``increments(...)``): samples become amounts at
   an instant or over a span; amounts over a span are apportioned linearly to the pieces
-  they cover. :class:`Discrete` (the sum of deltas) and :class:`Counter` (cumulative
+  they cover. [`Discrete`][ratekit.Discrete] (the sum of deltas) and [`Counter`][ratekit.Counter] (cumulative
   readings turned into reset-aware deltas).
-- :class:`SamplePolicy` (``accepts(kind)``, ``aggregate(...)``): an aggregation of the
-  readings: :class:`Max`, :class:`Min`, :class:`Latest`, :class:`Count`,
-  :class:`UniqueCount`, :class:`Percentile`, :class:`TimeWeightedMean`.
+- [`SamplePolicy`][ratekit.SamplePolicy] (``accepts(kind)``, ``aggregate(...)``): an aggregation of the
+  readings: [`Max`][ratekit.Max], [`Min`][ratekit.Min], [`Latest`][ratekit.Latest], [`Count`][ratekit.Count],
+  [`UniqueCount`][ratekit.UniqueCount], [`Percentile`][ratekit.Percentile], [`TimeWeightedMean`][ratekit.TimeWeightedMean].
 """
 
 from __future__ import annotations
@@ -82,14 +82,14 @@ class TimePolicy(Protocol):
     that description, or ``None`` when nothing accrues. Metering integrates it exactly over
     every running piece (stopped, deleted and unknown pieces accrue nothing). Called once
     per piece, not per record. A time-based quantity always adds up over pieces: a policy
-    may not declare ``additive = False`` (see :class:`SamplePolicy`).
+    may not declare ``additive = False`` (see [`SamplePolicy`][ratekit.SamplePolicy]).
 
     A policy may state the unit of its level with a ``level_unit`` attribute (a unit
-    string or :class:`~ratekit.Unit`; ``None`` or absent: the meter's unit divided by its
-    time unit); the :class:`Meter` then converts the level exactly into its own unit, and
-    refuses an incompatible pair with :class:`~ratekit.UnitError` when it is built.
+    string or [`Unit`][ratekit.Unit]; ``None`` or absent: the meter's unit divided by its
+    time unit); the [`Meter`][ratekit.Meter] then converts the level exactly into its own unit, and
+    refuses an incompatible pair with [`UnitError`][ratekit.UnitError] when it is built.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> from decimal import Decimal
         >>> class PublicIps:  # a user-written policy: hours times the number of IPs
@@ -109,9 +109,9 @@ class DeltaPolicy(Protocol):
     """A policy that turns samples into amounts, which metering apportions to pieces.
 
     ``accepts(kind)`` says which sample kinds it takes (a sample of another kind is a
-    :class:`~ratekit.BadRecordError`). ``increments(readings, previous, report)`` gets one
+    [`BadRecordError`][ratekit.BadRecordError]). ``increments(readings, previous, report)`` gets one
     resource's samples of the meter in ``(at, seq)`` order, and ``previous``, the last
-    reading carried from an earlier call (or ``None``); it returns :data:`Increment`
+    reading carried from an earlier call (or ``None``); it returns `Increment`
     tuples. It may call ``report(kind, message, samples)`` to record an anomaly. An
     amount at an instant goes to the piece that contains it; an amount over a span is
     apportioned linearly (and exactly: the parts add up to the amount), so a delta-based
@@ -120,9 +120,9 @@ class DeltaPolicy(Protocol):
     A policy may also define ``baseline(first, started_us)``: when no reading was carried,
     metering asks it for the ``previous`` reading to count the first one from, giving the
     start of the running stretch that contains the first reading (or ``None``); see
-    :meth:`Counter.baseline`.
+    [`Counter.baseline()`][ratekit.Counter.baseline].
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> class Doubled:  # a user-written policy: every delta counts twice
         ...     def accepts(self, kind):
@@ -156,10 +156,10 @@ class SamplePolicy(Protocol):
     sum of the maxima of its halves): a **non-additive** policy (``additive = False``, the
     default for a policy that does not say) is aggregated once per resource and cycle,
     over the whole cycle inside the metered span, and its rows share that aggregate in
-    proportion to time. An additive one (``additive = True``: :class:`Count`) is
+    proportion to time. An additive one (``additive = True``: [`Count`][ratekit.Count]) is
     aggregated per piece, and its pieces add up.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> isinstance(rk.Max(), rk.SamplePolicy), isinstance(rk.Max(), rk.DeltaPolicy)
         (True, False)
@@ -302,7 +302,7 @@ class OnOff:
     must all be equal (``{"vm_state": "active"}``), or a function of the description
     returning a bool. The level is 1: the quantity is the time, in the meter's time unit.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> policy = rk.OnOff(when={"vm_state": "active"})
         >>> policy.level({"vm_state": "active", "flavor": "m1.small"}), policy.level({"vm_state": "error"})
@@ -342,7 +342,7 @@ def _level(level: object) -> Callable[[Description], Decimal | None]:
 
 
 def _level_unit(unit: object, level: object) -> Unit | None:
-    """The unit of a :class:`Continuous` level: one unit, or the product of one per name."""
+    """The unit of a [`Continuous`][ratekit.Continuous] level: one unit, or the product of one per name."""
     if unit is None:
         return None
     if isinstance(unit, str | Unit):
@@ -371,13 +371,13 @@ class Continuous:
     """The integral over time of a level derived from the description, while running.
 
     ``level`` is an attribute name (``"size_gb"``), a dotted path into a nested description
-    (``"properties.size"``, see :mod:`ratekit._paths`), a tuple of names whose values
+    (``"properties.size"``, see `ratekit._paths`), a tuple of names whose values
     multiply (``("memory_mb", "instances")`` for Cloud Foundry's MB x instances), or a
     function of the description returning a number or ``None``. ``when`` restricts it as
-    for :class:`OnOff`. A resource whose description lacks one of the attributes accrues
+    for [`OnOff`][ratekit.OnOff]. A resource whose description lacks one of the attributes accrues
     nothing on this meter (an instance has no ``size_gb``, so a storage meter passes it
     by); an attribute that is not a number (a numeric string such as ``"2361393152"`` is
-    one) raises :class:`~ratekit.BadRecordError` naming the meter, the resource, the
+    one) raises [`BadRecordError`][ratekit.BadRecordError] naming the meter, the resource, the
     attribute and the event that set it.
 
     ``unit`` is the unit the level is read in: ``None`` (the default) takes it in the
@@ -386,11 +386,11 @@ class Continuous:
     ``Meter("memory", "GiB*hour", Continuous("memory_mb", unit="MB"))`` reads megabytes as
     megabytes (1024 MB for an hour is 0.95367431640625 GiB*hour). For a tuple of
     attributes, ``unit`` is the unit of their product (``"MB"``), or a tuple of units, one
-    per attribute, that multiply (``("MB", "count")``). :attr:`level_unit` is that unit; a
-    :class:`Meter` whose unit is not it times a unit of time raises
-    :class:`~ratekit.UnitError` when it is built.
+    per attribute, that multiply (``("MB", "count")``). [`level_unit`][ratekit.Continuous.level_unit] is that unit; a
+    [`Meter`][ratekit.Meter] whose unit is not it times a unit of time raises
+    [`UnitError`][ratekit.UnitError] when it is built.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> app = rk.Continuous(("memory_mb", "instances"), when={"state": "STARTED"})
         >>> app.level({"state": "STARTED", "memory_mb": 512, "instances": 3})
@@ -456,7 +456,7 @@ class Discrete:
     A delta at an instant goes to the piece that contains it; a delta over ``[since, at)``
     is apportioned linearly to the pieces it covers (exactly: the parts add up to it).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Discrete().accepts("delta"), rk.Discrete().accepts("gauge")
         (True, False)
@@ -509,7 +509,7 @@ class Counter:
       instance so keeps its first polling interval; the deltas add up to one more
       reading, the first.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Counter().accepts("counter"), rk.Counter(from_zero=True)
         (True, Counter(from_zero=True))
@@ -534,7 +534,7 @@ class Counter:
         ``first``'s own instant when there is none); else ``None``: ``first`` is the
         baseline. O(1).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> first = rk.Sample("a", "vm", "cpu", "2026-03-01T01:00:00Z", 1800, kind="counter")
             >>> zero = rk.Counter(from_zero=True).baseline(first, first.at_us - 3_600_000_000)
@@ -582,7 +582,7 @@ class _Aggregation:
 
     __slots__ = ()
 
-    #: Aggregated once per cycle, never summed over pieces (see :class:`SamplePolicy`).
+    #: Aggregated once per cycle, never summed over pieces (see `SamplePolicy`).
     additive: typing.ClassVar[bool] = False
 
     def accepts(self, kind: str) -> bool:
@@ -595,7 +595,7 @@ class _Aggregation:
 class Max(_Aggregation):
     """The largest reading in the piece (peak users, peak bandwidth).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> readings = [rk.Sample("a", "r", "m", f"2026-03-01T0{h}:00:00Z", v, kind="gauge")
         ...             for h, v in [(1, 5), (2, 9), (3, 7)]]
@@ -615,7 +615,7 @@ class Max(_Aggregation):
 class Min(_Aggregation):
     """The smallest reading in the piece.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> readings = [rk.Sample("a", "r", "m", "2026-03-01T01:00:00Z", 5, kind="gauge")]
         >>> rk.Min().aggregate(readings, 0, 2**62, None), rk.Min().aggregate([], 0, 1, None)
@@ -634,7 +634,7 @@ class Min(_Aggregation):
 class Latest(_Aggregation):
     """The last reading in the piece (in ``(at, seq)`` order).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> readings = [rk.Sample("a", "r", "m", f"2026-03-01T0{h}:00:00Z", v, kind="gauge")
         ...             for h, v in [(1, 5), (2, 3)]]
@@ -654,7 +654,7 @@ class Latest(_Aggregation):
 class Count(_Aggregation):
     """The number of readings in the piece (events, requests reported one by one).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> readings = [rk.Sample("a", "r", "m", "2026-03-01T01:00:00Z", 1, id=f"s{i}") for i in range(3)]
         >>> rk.Count().aggregate(readings, 0, 2**62, None)
@@ -676,7 +676,7 @@ class Count(_Aggregation):
 class UniqueCount(_Aggregation):
     """The number of distinct values among the readings in the piece (distinct users).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> readings = [rk.Sample("a", "r", "m", f"2026-03-01T0{h}:00:00Z", v, kind="gauge")
         ...             for h, v in [(1, 7), (2, 7), (3, 8)]]
@@ -711,7 +711,7 @@ class Percentile(_Aggregation):
     interpolation: the 95th percentile of 20 five-minute bandwidth readings is the 19th
     smallest, so the single highest burst is not billed (95th-percentile billing).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> readings = [rk.Sample("a", "r", "m", "2026-03-01T00:00:00Z", v, kind="gauge", id=f"s{v}")
         ...             for v in range(1, 21)]
@@ -761,7 +761,7 @@ class TimeWeightedMean(_Aggregation):
 
     ``None`` when no level is known in the piece.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> from ratekit._instants import to_us
         >>> start, end = to_us("2026-03-01T00:00:00Z"), to_us("2026-03-01T04:00:00Z")
@@ -867,17 +867,17 @@ def _time_factor(unit: Unit, name: str, level_unit: object, given: str) -> tuple
 class Meter:
     """What is measured: a ``name``, the ``unit`` of its quantities and its cost ``policy``.
 
-    ``unit`` must read as a unit (:mod:`ratekit.units`; ``"MB-ns"`` and ``"GB·hour"`` do,
-    ``"hour*!!"`` raises :class:`~ratekit.UnitError`). A time-based policy
-    (:class:`OnOff`, :class:`Continuous`, any :class:`TimePolicy`) needs a unit that is its
+    ``unit`` must read as a unit ([`ratekit.units`][ratekit.units]; ``"MB-ns"`` and ``"GB·hour"`` do,
+    ``"hour*!!"`` raises [`UnitError`][ratekit.UnitError]). A time-based policy
+    ([`OnOff`][ratekit.OnOff], [`Continuous`][ratekit.Continuous], any [`TimePolicy`][ratekit.TimePolicy]) needs a unit that is its
     level's unit times a unit of time: with a stated ``level_unit`` (``Continuous("memory_mb",
     unit="MB")``) the level is converted exactly into the meter's unit, and an incompatible
-    pair raises :class:`~ratekit.UnitError` here; without one, the unit must have exactly
+    pair raises [`UnitError`][ratekit.UnitError] here; without one, the unit must have exactly
     one unit of time (``"hour"``, ``"GiB*hour"``, ``"MB*ns"``) and the level is read in the
     rest. Sample-based policies take any unit; their quantities are the samples' values,
     taken to be in that unit.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Meter("memory", "MB*hour", rk.Continuous(("memory_mb", "instances")))
         Meter('memory', 'MB*hour', Continuous(('memory_mb', 'instances')))
@@ -935,9 +935,9 @@ class Meter:
 
     @property
     def additive(self) -> bool:
-        """Whether the policy's quantity adds up over pieces of time (see :class:`SamplePolicy`).
+        """Whether the policy's quantity adds up over pieces of time (see [`SamplePolicy`][ratekit.SamplePolicy]).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Meter("peak", "user", rk.Max()).additive, rk.Meter("h", "hour", rk.OnOff()).additive
             (False, True)

@@ -1,6 +1,6 @@
 """Pricelists and plans: which price applies to which usage, when, and for whom.
 
-A :class:`PriceEntry` binds a price model to a meter, optionally only for resources whose
+A [`PriceEntry`][ratekit.PriceEntry] binds a price model to a meter, optionally only for resources whose
 description matches a selector (``where={"flavor": "m1.large"}``), over an effective span
 (open-ended on either side) and optionally only inside a recurring window (nights,
 Tuesdays 02:00 to Wednesdays 02:00). Entries **layer**: wherever several entries apply to
@@ -9,11 +9,11 @@ overriding). Two entries of equal priority that could both apply (selectors that
 exclude each other, overlapping spans, windows that meet) are refused when the plan is
 built, naming both.
 
-A :class:`Plan` gathers entries with a currency, a billing cycle, a rounding policy,
-allowances, minimum commitments and recurring fees. An :class:`~ratekit.Assignment` gives
+A [`Plan`][ratekit.Plan] gathers entries with a currency, a billing cycle, a rounding policy,
+allowances, minimum commitments and recurring fees. An [`Assignment`][ratekit.Assignment] gives
 an account a plan over a span of time; a change of plan mid-cycle splits the cycle.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> default = rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))
     >>> march_15 = rk.PriceEntry("vm-2", "vm.hours", rk.PerUnit("0.12"), start="2026-03-15T00:00:00Z", priority=1)
@@ -120,8 +120,8 @@ class PriceEntry:
     """A price model bound to a meter, for matching resources, over a span of time.
 
     - ``id``: a stable name, shown on every charge the entry produces.
-    - ``meter``: the meter's name; ``price``: any :class:`~ratekit.PriceModel`
-      (:class:`~ratekit.PerUnit`, :class:`~ratekit.Graduated`, your own).
+    - ``meter``: the meter's name; ``price``: any [`PriceModel`][ratekit.PriceModel]
+      ([`PerUnit`][ratekit.PerUnit], [`Graduated`][ratekit.Graduated], your own).
     - ``where``: a selector on the resource's description (every attribute must equal
       the given value, e.g. ``{"flavor": "m1.large"}`` or ``{"state": "off"}``); empty
       matches every resource.
@@ -135,11 +135,11 @@ class PriceEntry:
       value of that description attribute.
     - ``unit``: the unit the price is stated per, when it is not the meter's (a price per
       ``"GiB*hour"`` on a ``"MB*hour"`` meter): quantities are converted exactly into it
-      (:func:`ratekit.convert`), and charges carry them in it. ``meter_unit``: the meter's
+      ([`ratekit.convert()`][ratekit.convert]), and charges carry them in it. ``meter_unit``: the meter's
       unit, to refuse an incompatible ``unit`` when the entry is built
-      (:class:`~ratekit.UnitError`); without it, the rows' unit is checked when rated.
+      ([`UnitError`][ratekit.UnitError]); without it, the rows' unit is checked when rated.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> entry = rk.PriceEntry("large", "vm.hours", rk.PerUnit("0.5"), where={"flavor": "m1.large"},
         ...                       start="2026-03-01T00:00:00+01:00")
@@ -249,7 +249,7 @@ class PriceEntry:
         Every attribute of the selector must be present with an equal value; an empty
         selector matches every description.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> off = rk.PriceEntry("off", "vm.hours", rk.PerUnit("0.5"), where={"state": "off"})
             >>> off.matches({"state": "off", "flavor": "m1.large"}), off.matches({"flavor": "m1.large"})
@@ -262,7 +262,7 @@ class PriceEntry:
 
         The effective span intersected with the window, as ``(start_us, end_us)`` pairs.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.PriceEntry("e", "m", rk.PerUnit("0.5"), start="1970-01-01T00:00:00.000010Z").active_us(0, 20)
             [(10, 20)]
@@ -278,7 +278,7 @@ class PriceEntry:
     def in_effect(self, span: Span) -> SpanSet:
         """The parts of ``span`` where the entry is in effect.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> entry = rk.PriceEntry("e", "m", rk.PerUnit("0.5"), end="2026-03-15T00:00:00Z")
             >>> entry.in_effect(rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
@@ -346,22 +346,22 @@ class Plan:
       allowances, minimums and fees are per cycle.
     - ``quantum`` and ``rounding``: each printed invoice line is rounded once to
       ``quantum`` (by default the currency's smallest unit) with ``rounding`` (a
-      :mod:`decimal` mode, half-even by default).
+      `decimal` mode, half-even by default).
     - ``proration``: how fees, minimums and allowances shrink when the plan covers part
       of a cycle: ``"seconds"`` (covered time over the cycle's time) or ``"days"`` (local
       days over the cycle's local days, in ``tz``, by default the cycle's timezone; a day
       counts for the part of the cycle that holds its last instant, as in
-      :func:`ratekit.cycles.prorate`).
+      [`ratekit.cycles.prorate()`][ratekit.cycles.prorate]).
       The denominator is always the whole cycle.
     - ``unpriced``: what usage no entry prices does: ``"error"`` (raise
-      :class:`~ratekit.UnpricedUsageError`) or ``"anomaly"`` (report it and go on).
+      [`UnpricedUsageError`][ratekit.UnpricedUsageError]) or ``"anomaly"`` (report it and go on).
 
     Entries of the same meter with equal priority that could apply to the same usage
     (compatible selectors, overlapping spans and windows) are refused with a
-    :class:`~ratekit.BadPriceError` naming both. Windows are compared over at most four
+    [`BadPriceError`][ratekit.BadPriceError] naming both. Windows are compared over at most four
     years from the start of the entries' common span.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("a", "m", rk.PerUnit("0.5")), rk.PriceEntry("b", "m", rk.PerUnit("0.5"))])
         Traceback (most recent call last):
@@ -489,9 +489,9 @@ class Plan:
         The highest-priority entry in effect at ``at`` whose selector matches wins;
         ``None`` when no entry applies. A tie the plan could not detect when it was built
         (windows that first meet more than four years after the entries' common start)
-        raises :class:`~ratekit.BadPriceError` naming both entries; so does rating.
+        raises [`BadPriceError`][ratekit.BadPriceError] naming both entries; so does rating.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("on", "vm", rk.PerUnit("0.5"), where={"state": "on"})])
             >>> plan.resolve("vm", {"state": "off"}, "2026-03-01T00:00:00Z") is None
@@ -512,7 +512,7 @@ class Plan:
         or enters or leaves its window, ascending and without duplicates: the ``cuts``
         metering must make so that every usage row lies inside one price regime.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("a", "m", rk.PerUnit("0.5"), end="1970-01-01T00:00:00.000005Z")])
             >>> plan.cuts_us("m", 0, 10), plan.cuts_us("m", 5, 10), plan.cuts_us("other", 0, 10)
@@ -528,11 +528,11 @@ class Plan:
     def cuts(self, span: Span) -> dict[str, list[int]]:
         """Per meter, the instants inside ``span`` where its price regime may change.
 
-        The ``cuts`` argument of :func:`ratekit.meter`, for those who meter usage
-        themselves before rating it (:func:`ratekit.rate` does this when given records).
+        The ``cuts`` argument of [`ratekit.meter()`][ratekit.meter], for those who meter usage
+        themselves before rating it ([`ratekit.rate()`][ratekit.rate] does this when given records).
         Instants are epoch microseconds, ascending.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [
             ...     rk.PriceEntry("a", "vm.hours", rk.PerUnit("0.10")),
@@ -551,7 +551,7 @@ class Plan:
     def round(self, amount: Decimal) -> Decimal:
         """``amount`` rounded to the plan's quantum with the plan's rounding mode.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
             >>> plan.round(Decimal("2.345")), plan.round(Decimal("2.355"))
@@ -574,10 +574,10 @@ class Plan:
         """The share of ``cycle`` that ``covered`` (a part of it) stands for, by the plan's proration.
 
         ``"seconds"``: covered time over the cycle's time; ``"days"``: whole local days in
-        the plan's timezone, as :func:`ratekit.cycles.prorate` counts them (a day counts
+        the plan's timezone, as [`ratekit.cycles.prorate()`][ratekit.cycles.prorate] counts them (a day counts
         for the part that holds its last instant, so the parts of a cycle add up to 1).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
             >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -591,7 +591,7 @@ class Plan:
         return cycles.prorate(covered, cycle, basis=self.proration, tz=self._days)
 
     def _share(self, start_us: int, end_us: int, cycle: Span) -> tuple[int, int]:
-        """:meth:`fraction` as an exact ratio ``(numerator, denominator)``.
+        """[`fraction()`][ratekit.Plan.fraction] as an exact ratio ``(numerator, denominator)``.
 
         Amounts are prorated as ``amount * numerator / denominator``, which is exact
         whenever the result is (31 x 10/31 gives 10, not 9.999...).

@@ -1,11 +1,11 @@
 """Price models: how a quantity becomes an amount.
 
 A price model maps a quantity (of one meter, usually over one billing cycle) to an exact,
-unrounded :class:`~decimal.Decimal` amount. Every model has three methods and one flag,
-the :class:`PriceModel` protocol:
+unrounded `Decimal` amount. Every model has three methods and one flag,
+the [`PriceModel`][ratekit.PriceModel] protocol:
 
 - ``amount(quantity)``: the exact amount;
-- ``explain(quantity)``: the breakdown, tier by tier, as a tuple of :class:`TierLine`
+- ``explain(quantity)``: the breakdown, tier by tier, as a tuple of [`TierLine`][ratekit.TierLine]
   whose amounts add up to ``amount(quantity)``;
 - ``marginal(quantity, added)``: ``amount(quantity + added) - amount(quantity)``, what
   pay-as-you-go and progressive billing charge for usage that arrives on top;
@@ -14,9 +14,9 @@ the :class:`PriceModel` protocol:
 
 Tiers are ``(previous up_to, up_to]`` on a continuous quantity starting at 0: a quantity
 exactly on a bound belongs to the lower tier. Tiered models refuse negative quantities;
-:class:`PerUnit` accepts them (a negative quantity is a correction).
+[`PerUnit`][ratekit.PerUnit] accepts them (a negative quantity is a correction).
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> egress = rk.Graduated([rk.Tier(10, "0"), rk.Tier(100, "0.09"), rk.Tier(None, "0.07")])
     >>> egress.amount(150)  # 10 free, 90 at 0.09, 50 at 0.07
@@ -107,13 +107,13 @@ class PriceModel(Protocol):
     """What rating needs from a price model; implement it to add your own.
 
     ``amount(quantity)`` is the exact, unrounded amount for a quantity; ``explain``
-    returns :class:`TierLine` values whose amounts add up to it; ``marginal(quantity,
+    returns [`TierLine`][ratekit.TierLine] values whose amounts add up to it; ``marginal(quantity,
     added)`` is ``amount(quantity + added) - amount(quantity)``; ``linear`` is true only
     when the amount is proportional to the quantity (rating then prices each usage piece
     on its own; otherwise it prices the cycle's total and allocates it back). Rating
-    passes quantities as :class:`~decimal.Decimal`.
+    passes quantities as `Decimal`.
 
-    Example:
+    Examples:
         A price with a cap: 0.05 per unit, at most 20 per cycle.
 
         >>> from decimal import Decimal
@@ -163,7 +163,7 @@ class PerUnit:
     corrections (a refund of bytes counted twice), and a per-unit price is the one model
     where a correction can be priced on its own. O(1).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> hours = rk.PerUnit("0.0416")
         >>> hours.amount(720)
@@ -188,7 +188,7 @@ class PerUnit:
     def amount(self, quantity: Number) -> Decimal:
         """``rate * quantity``, exact.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.PerUnit("0.09").amount("1.5")
             Decimal('0.135')
@@ -198,7 +198,7 @@ class PerUnit:
     def explain(self, quantity: Number) -> tuple[TierLine, ...]:
         """One line: the quantity times the rate.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> print(*rk.PerUnit("0.09").explain(3))
             per unit: 3 * 0.09 = 0.27
@@ -218,7 +218,7 @@ class PerUnit:
     def marginal(self, quantity: Number, added: Number) -> Decimal:
         """``rate * added`` (the same wherever the quantity stands).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.PerUnit("0.09").marginal(1000, 10)
             Decimal('0.90')
@@ -232,12 +232,12 @@ class PerUnit:
 class Flat:
     """A fixed fee per billing cycle, whatever the usage (zero included).
 
-    ``Flat(amount)`` keeps the fee as :attr:`fee` (``amount`` is the method every model
+    ``Flat(amount)`` keeps the fee as [`fee`][ratekit.Flat.fee] (``amount`` is the method every model
     has). ``amount(quantity)`` is the fee for any quantity, so ``marginal`` is always 0.
     Prorating the fee over a partial cycle is the plan's job, not the model's: the plan
-    reads :attr:`fee`.
+    reads [`fee`][ratekit.Flat.fee].
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> support = rk.Flat("49.00")
         >>> support.amount(0), support.amount(1000), support.fee
@@ -260,7 +260,7 @@ class Flat:
     def amount(self, quantity: Number) -> Decimal:
         """The fee, for any quantity (the quantity is checked to be a number).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Flat(10).amount(5)
             Decimal('10')
@@ -271,7 +271,7 @@ class Flat:
     def explain(self, quantity: Number) -> tuple[TierLine, ...]:
         """One line: the fee.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> print(*rk.Flat(10).explain(5))
             flat fee: 5 * 0 + 10 flat = 10
@@ -292,7 +292,7 @@ class Flat:
     def marginal(self, quantity: Number, added: Number) -> Decimal:
         """Always 0: more usage costs nothing more.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Flat(10).marginal(5, 100)
             Decimal('0')
@@ -313,16 +313,16 @@ class Graduated:
     (exceeds its lower bound). A quantity exactly on a bound stays in the lower tier.
     With ``flat_at_zero`` (the default, as Lago and OpenMeter do) the first tier's flat
     fee is charged at zero usage too; with ``flat_at_zero=False`` only once usage is above
-    zero. Negative quantities raise :class:`~ratekit.BadQuantityError`.
+    zero. Negative quantities raise [`BadQuantityError`][ratekit.BadQuantityError].
 
-    The tiers are :class:`Tier` values (or mappings or tuples of their fields): at least
+    The tiers are [`Tier`][ratekit.Tier] values (or mappings or tuples of their fields): at least
     one, bounds strictly increasing, only the last one open (``up_to=None``). The last
     tier may also be bounded, as Kill Bill's catalogs end theirs: a quantity above its
-    bound then raises :class:`~ratekit.BadQuantityError` (rating names the entry,
+    bound then raises [`BadQuantityError`][ratekit.BadQuantityError] (rating names the entry,
     account, cycle and quantity). Build one from inclusive integer ranges with
-    :meth:`from_ranges`. ``amount`` is O(number of tiers).
+    [`from_ranges()`][ratekit.Graduated.from_ranges]. ``amount`` is O(number of tiers).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> calls = rk.Graduated([rk.Tier(5, "0.10", flat=1), rk.Tier(10, "0.08"), rk.Tier(None, "0.05")])
         >>> calls.amount(12)  # 1 + 5 * 0.10 + 5 * 0.08 + 2 * 0.05
@@ -357,7 +357,7 @@ class Graduated:
         overlaps are rejected. A closed last range bounds the table (quantities above it
         are refused when priced).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Graduated.from_ranges([("1-5", "0.10"), ("6-10", "0.08"), ("11+", "0.05")])
             Graduated([Tier(up_to='5', unit='0.10'), Tier(up_to='10', unit='0.08'), Tier(unit='0.05')])
@@ -376,7 +376,7 @@ class Graduated:
     def amount(self, quantity: Number) -> Decimal:
         """The sum over the tiers the quantity reaches, exact.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Graduated([rk.Tier(100, "0"), rk.Tier(None, "2", block=50)]).amount(101)
             Decimal('2')
@@ -390,7 +390,7 @@ class Graduated:
     def explain(self, quantity: Number) -> tuple[TierLine, ...]:
         """One line per tier the quantity reaches (the first tier alone at zero).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> for line in rk.Graduated([rk.Tier(5, "0.10"), rk.Tier(None, "0.05")]).explain(7):
             ...     print(line)
@@ -404,7 +404,7 @@ class Graduated:
     def marginal(self, quantity: Number, added: Number) -> Decimal:
         """What ``added`` units cost on top of ``quantity``: ``amount(q + a) - amount(q)``.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Graduated([rk.Tier(5, "0.10"), rk.Tier(None, "0.05")]).marginal(4, 2)
             Decimal('0.15')
@@ -421,11 +421,11 @@ class Volume:
     on a bound selects the lower tier; zero selects the first), and that tier prices every
     unit, or every started block, plus its ``flat`` fee. With ``flat_at_zero`` (the
     default) zero usage is charged the first tier's flat fee; with ``flat_at_zero=False``
-    it costs nothing. Unlike :class:`Graduated`, the amount may drop when the quantity
-    crosses a bound. Negative quantities raise :class:`~ratekit.BadQuantityError`. The
-    tier table follows the same rules as :class:`Graduated`'s. O(number of tiers).
+    it costs nothing. Unlike [`Graduated`][ratekit.Graduated], the amount may drop when the quantity
+    crosses a bound. Negative quantities raise [`BadQuantityError`][ratekit.BadQuantityError]. The
+    tier table follows the same rules as [`Graduated`][ratekit.Graduated]'s. O(number of tiers).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> seats = rk.Volume([rk.Tier(10, "8"), rk.Tier(50, "6"), rk.Tier(None, "5")])
         >>> seats.amount(10), seats.amount(11)  # 10 * 8, then all 11 at 6
@@ -445,9 +445,9 @@ class Volume:
     def from_ranges(
         cls, ranges: Iterable[Sequence[typing.Any]], *, flat_at_zero: bool = True
     ) -> Volume:
-        """Build the tiers from inclusive integer ranges (see :meth:`Graduated.from_ranges`).
+        """Build the tiers from inclusive integer ranges (see [`Graduated.from_ranges()`][ratekit.Graduated.from_ranges]).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Volume.from_ranges([("1-10", 8), ("11-50", 6), ("51+", 5)]).amount(51)
             Decimal('255')
@@ -476,7 +476,7 @@ class Volume:
     def amount(self, quantity: Number) -> Decimal:
         """The selected tier's price for the whole quantity, exact.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Volume([rk.Tier(10, "8", flat=5), rk.Tier(None, "6")], flat_at_zero=False).amount(0)
             Decimal('0')
@@ -493,7 +493,7 @@ class Volume:
     def explain(self, quantity: Number) -> tuple[TierLine, ...]:
         """One line: the selected tier, pricing the whole quantity.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> print(*rk.Volume([rk.Tier(10, "8"), rk.Tier(None, "6")]).explain(12))
             tiers[1] (10, ∞): 12 * 6 = 72
@@ -506,7 +506,7 @@ class Volume:
     def marginal(self, quantity: Number, added: Number) -> Decimal:
         """``amount(q + a) - amount(q)``; negative when ``a`` crosses into a cheaper tier.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Volume([rk.Tier(10, "8"), rk.Tier(None, "6")]).marginal(10, 1)
             Decimal('-14')
@@ -521,12 +521,12 @@ class Package:
 
     ``amount(q) = price * ceil(max(q - free, 0) / size)``: 1 unit over the free ones
     starts a whole package. Zero usage (or usage within the free units) costs nothing.
-    ``Package(size, amount, free)`` keeps the package price as :attr:`price` (``amount`` is
+    ``Package(size, amount, free)`` keeps the package price as [`price`][ratekit.Package.price] (``amount`` is
     the method every model has). The breakdown has two lines when ``free`` is set (the
     free units, then the packages). Negative quantities raise
-    :class:`~ratekit.BadQuantityError`. O(1).
+    [`BadQuantityError`][ratekit.BadQuantityError]. O(1).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> sms = rk.Package(100, "5.00", free=50)
         >>> sms.amount(50), sms.amount(51), sms.amount(150), sms.amount(151)
@@ -556,7 +556,7 @@ class Package:
     def amount(self, quantity: Number) -> Decimal:
         """The price of the started packages above the free units, exact.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Package(1000, "0.50").amount(2001)
             Decimal('1.50')
@@ -570,7 +570,7 @@ class Package:
     def explain(self, quantity: Number) -> tuple[TierLine, ...]:
         """The free units (when ``free`` is set), then the packages.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> print(*rk.Package(1000, "0.50").explain(2001))
             packages (0, ∞): 2001 in 3 blocks of 1000 * 0.50 = 1.50
@@ -608,7 +608,7 @@ class Package:
     def marginal(self, quantity: Number, added: Number) -> Decimal:
         """``amount(q + a) - amount(q)``: a package price when ``a`` starts new packages.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Package(1000, "0.50").marginal(1000, 1), rk.Package(1000, "0.50").marginal(1001, 1)
             (Decimal('0.50'), Decimal('0.00'))

@@ -1,16 +1,16 @@
 """The streaming rater: records as they come, charges so far, corrections, snapshot/restore.
 
-A :class:`Rater` is the one place where ratekit keeps state. It has the shape of an
-incremental codec (``hashlib``, ``codecs``): :meth:`Rater.feed` records in any order and
-batch size, ask :meth:`Rater.statement` at a watermark ``as_of`` as often as you like,
-:meth:`Rater.copy` it, :meth:`Rater.snapshot` it into JSON-safe data and
-:meth:`Rater.restore` it in another process.
+A [`Rater`][ratekit.Rater] is the one place where ratekit keeps state. It has the shape of an
+incremental codec (``hashlib``, ``codecs``): [`Rater.feed()`][ratekit.Rater.feed] records in any order and
+batch size, ask [`Rater.statement()`][ratekit.Rater.statement] at a watermark ``as_of`` as often as you like,
+[`Rater.copy()`][ratekit.Rater.copy] it, [`Rater.snapshot()`][ratekit.Rater.snapshot] it into JSON-safe data and
+[`Rater.restore()`][ratekit.Rater.restore] it in another process.
 
 It does not meter or price by itself: each statement re-meters the cycles it keeps with
-:func:`~ratekit.meter` (continuing from the metering state at the start of the oldest
-kept cycle) and re-rates them with :func:`~ratekit.rate`, then compares the lines with
+[`meter()`][ratekit.meter] (continuing from the metering state at the start of the oldest
+kept cycle) and re-rates them with [`rate()`][ratekit.rate], then compares the lines with
 what it reported before. So the statements of a stream add up, per account, cycle and
-line, to one batch :func:`~ratekit.rate` over all its records, whatever the batches, the
+line, to one batch [`rate()`][ratekit.rate] over all its records, whatever the batches, the
 watermarks and the restarts.
 
 What it keeps: the metering state at ``base`` (the start of the oldest kept cycle), the
@@ -20,7 +20,7 @@ its end plus the ``horizon``: its invoices are given, and the cycle is kept (for
 records) until the next cycle closes; then its records are compacted into the metering
 state. So the state holds about two cycles of records, whatever the length of history.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
     >>> plan = rk.Plan("standard", "EUR", rk.cycles.monthly(tz="UTC"),
@@ -80,7 +80,7 @@ _MINUS = _EXACT.minus
 
 
 class _Engine:
-    """The rater's only contact with metering and rating: :func:`meter`, :func:`rate`.
+    """The rater's only contact with metering and rating: `meter()`, `rate()`.
 
     Kept small on purpose: when the semantics of metering or rating change, this is the
     one place where the rater follows.
@@ -182,10 +182,10 @@ def _identity(record: Record) -> object:
 class Rater:
     """The streaming rater: feed records, ask statements, snapshot and restore.
 
-    ``plans`` (one :class:`~ratekit.Plan`, or :class:`~ratekit.Assignment` values, on one
-    billing cycle) and ``meters`` are as for :func:`~ratekit.rate`. ``start``: the rater
+    ``plans`` (one [`Plan`][ratekit.Plan], or [`Assignment`][ratekit.Assignment] values, on one
+    billing cycle) and ``meters`` are as for [`rate()`][ratekit.rate]. ``start``: the rater
     rates from the start of the cycle containing it. ``horizon``: how long after its end a
-    cycle still takes records (a :class:`datetime.timedelta`, default 0). ``late``: what
+    cycle still takes records (a `datetime.timedelta`, default 0). ``late``: what
     happens to a record for a cycle that has closed but is still kept: ``"correct"``
     (default: reversal and correction lines, ``late=True``, in the next statement, for the
     next open invoice) or ``"report"`` (the same pairs in ``Statement.reported_only``, not
@@ -193,12 +193,12 @@ class Rater:
     anomaly with its quantity.
 
     Records without an id are identified by their content: the same record fed twice is a
-    duplicate (as :func:`~ratekit.meter` does within one call).
+    duplicate (as [`meter()`][ratekit.meter] does within one call).
 
-    Cost: :meth:`feed` is O(n) for n records; :meth:`statement` re-meters and re-rates the
+    Cost: [`feed()`][ratekit.Rater.feed] is O(n) for n records; [`statement()`][ratekit.Rater.statement] re-meters and re-rates the
     kept cycles, O(m log m) for the m records kept (about two cycles' worth).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> meter = rk.Meter("vm.hours", "hour", rk.OnOff())
         >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"),
@@ -279,9 +279,9 @@ class Rater:
 
         A record seen before (same id and type; the same content without an id), in any
         earlier batch or before a snapshot, is a duplicate and changes nothing. Nothing is
-        rated until the next :meth:`statement`.
+        rated until the next [`statement()`][ratekit.Rater.statement].
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
             >>> rater = rk.Rater(plan, [], start="2026-03-01T00:00:00Z")
@@ -387,11 +387,11 @@ class Rater:
 
         ``as_of`` must not go back. Every kept cycle is re-metered and re-rated up to
         ``as_of``; each invoice line is compared with what was reported (see
-        :class:`StatementLine` for the roles). Then every cycle whose end plus the horizon
+        [`StatementLine`][ratekit.StatementLine] for the roles). Then every cycle whose end plus the horizon
         is at or before ``as_of`` closes: its invoices are given, and the cycle closed the
         time before is compacted away.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
             >>> rater = rk.Rater(plan, [], start="2026-03-01T00:00:00Z")
@@ -540,7 +540,7 @@ class Rater:
     def snapshot(self) -> dict[str, Any]:
         """The rater's state as JSON-safe data, versioned and checksummed. O(m).
 
-        ``json.dumps`` it, store it, and :meth:`restore` it with the same plans and meters.
+        ``json.dumps`` it, store it, and [`restore()`][ratekit.Rater.restore] it with the same plans and meters.
         """
         body: dict[str, object] = {
             "base_us": self._base_us,
@@ -574,9 +574,9 @@ class Rater:
         plans: Plan | Iterable[Assignment],
         meters: Iterable[Meter],
     ) -> Rater:
-        """The rater that :meth:`snapshot` saved, under the same plans and meters.
+        """The rater that [`snapshot()`][ratekit.Rater.snapshot] saved, under the same plans and meters.
 
-        Raises :class:`~ratekit.BadSnapshotError` when the data is not a snapshot, has an
+        Raises [`BadSnapshotError`][ratekit.BadSnapshotError] when the data is not a snapshot, has an
         unknown version, was altered (its checksum does not match) or was taken under
         other plans or meters.
         """

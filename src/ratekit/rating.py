@@ -1,6 +1,6 @@
 """Rating: usage rows and plans in, charges with their provenance out.
 
-:func:`rate` prices each usage row under the plan its account had at the time:
+[`rate()`][ratekit.rate] prices each usage row under the plan its account had at the time:
 
 1. Each row is cut where the account's plan changes, at the plan's cycle boundaries and
    wherever the winning price entry of its meter changes (rows that metering cut at the
@@ -10,7 +10,7 @@
    the resource's description.
 3. An allowance makes the first units of its period free (the billing cycle, or its own
    cycle), in time order, as exact fractions.
-4. A **linear** price (:class:`~ratekit.PerUnit`) prices each piece on its own. Any other
+4. A **linear** price ([`PerUnit`][ratekit.PerUnit]) prices each piece on its own. Any other
    price (graduated, volume, package, flat) prices the cycle's total quantity per
    account, plan and meter (or per resource, or per value of a description attribute:
    the entry's ``group_by``), and gives each piece, in time order, the **marginal**
@@ -27,7 +27,7 @@
 
 Amounts are exact (no rounding here): invoices round each printed line once.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> months = rk.cycles.monthly(tz="UTC")
     >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -625,13 +625,13 @@ def rate(
 ) -> Rating:
     """Rate usage over ``span`` under ``plans``: the charges, with their provenance.
 
-    - ``usage``: usage rows (a :class:`~ratekit.Usage` from :func:`~ratekit.meter`, or any
-      iterable of :class:`~ratekit.UsageRow`), or, with ``meters``, the records themselves:
-      :func:`~ratekit.meter` is then called with the plans' cycle, ``as_of`` (by default
+    - ``usage``: usage rows (a [`Usage`][ratekit.Usage] from [`meter()`][ratekit.meter], or any
+      iterable of [`UsageRow`][ratekit.UsageRow]), or, with ``meters``, the records themselves:
+      [`meter()`][ratekit.meter] is then called with the plans' cycle, ``as_of`` (by default
       the end of ``span``) and the ``cuts`` where prices change, and its anomalies are
       returned with the charges.
-    - ``plans``: one :class:`~ratekit.Plan` for every account, or
-      :class:`~ratekit.Assignment` values (an account without a plan at some instant is
+    - ``plans``: one [`Plan`][ratekit.Plan] for every account, or
+      [`Assignment`][ratekit.Assignment] values (an account without a plan at some instant is
       an error). Bases, fees and minimums are due to every account the plans cover:
       under assignments, every assigned account; under a single plan, every account
       named in ``accounts`` and every account that appears in the input (a row or a
@@ -639,20 +639,20 @@ def rate(
     - ``accounts``: account names a single plan covers even when the input has none of
       their usage (rating a month in pieces, or an account with no usage at all, still
       charges their slice of fees, bases and minimums). Under assignments, each must be
-      assigned (:class:`~ratekit.UnpricedUsageError` otherwise).
+      assigned ([`UnpricedUsageError`][ratekit.UnpricedUsageError] otherwise).
     - ``span``: what to rate; rows are clipped to it (in proportion to time), and fees,
       minimums and allowances are prorated to the part of each cycle inside it.
     - ``as_of``: what is known so far: the span is cut there (a resource still running is
       charged up to ``as_of``, and fees, minimums and allowances are prorated to it).
 
-    Usage no entry prices raises :class:`~ratekit.UnpricedUsageError` naming the meter,
+    Usage no entry prices raises [`UnpricedUsageError`][ratekit.UnpricedUsageError] naming the meter,
     account, resource and span, or, under a plan built with ``unpriced="anomaly"``, is
     reported as an ``"unpriced"`` anomaly. A price model that refuses a quantity (a
-    negative one for a tiered price) raises :class:`~ratekit.BadQuantityError` naming
+    negative one for a tiered price) raises [`BadQuantityError`][ratekit.BadQuantityError] naming
     the entry, account, resource and records. Charges come out in a stable order,
     whatever the order of the rows or records. Cost: O(n log n) for n rows.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
         >>> records = [

@@ -1,12 +1,12 @@
 """Usage records: events, samples, inventory snapshots, and the anomalies found in them.
 
-:class:`Event` says what happened to a resource, :class:`Sample` what was measured,
-:class:`Inventory` what exists at an instant, and :class:`Anomaly` what was odd.
+[`Event`][ratekit.Event] says what happened to a resource, [`Sample`][ratekit.Sample] what was measured,
+[`Inventory`][ratekit.Inventory] what exists at an instant, and [`Anomaly`][ratekit.Anomaly] what was odd.
 
 A record names **who** (``account``, the payer), **which** (``resource``) and, for a sample,
 **what** (``meter``). Records convert their fields once, at the door: instants become
 integer microseconds since the epoch (``at_us``), numbers become exact
-:class:`~decimal.Decimal` values (a ``float`` through its shortest ``repr``; NaN and
+`Decimal` values (a ``float`` through its shortest ``repr``; NaN and
 infinities are rejected), account and resource names are interned strings. Every record is
 immutable, hashable and compares by content, so replaying a record is detectable.
 
@@ -25,7 +25,7 @@ removed). The event's ``kind`` says what happens to the resource:
   a stop of a resource never seen is an orphan.
 - ``"delete"``: it ends (a terminate, a volume delete). Later events for it are anomalies.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> rk.Event("acme", "app-1", "2026-03-01T10:00:00Z", {"memory_mb": 512}, kind="start", id="e1")
     Event('acme', 'app-1', '2026-03-01T10:00:00Z', {'memory_mb': 512}, kind='start', id='e1')
@@ -85,7 +85,7 @@ AnomalyKind: TypeAlias = Literal[
     "tie",
     "late",
 ]
-"""The kinds of anomaly metering reports (see :class:`Anomaly`)."""
+"""The kinds of anomaly metering reports (see [`Anomaly`][ratekit.Anomaly])."""
 
 EVENT_KINDS: Final[tuple[EventKind, ...]] = ("start", "update", "stop", "delete")
 SAMPLE_KINDS: Final[tuple[SampleKind, ...]] = ("delta", "counter", "gauge")
@@ -105,7 +105,7 @@ class _FrozenDict(dict[str, object]):
 
     Its hash is computed once, on first use, and kept (a description is hashed each time a
     record holding it is deduplicated). Nested mappings are ``_FrozenDict`` too, nested
-    sequences :class:`_FrozenList`; equal to their plain ``dict``/``list`` equivalents.
+    sequences `_FrozenList`; equal to their plain ``dict``/``list`` equivalents.
     """
 
     __slots__ = ("_hash",)
@@ -285,7 +285,7 @@ def _plain_attributes(value: object) -> _FrozenDict | None:
 
 
 def encode_value(value: object) -> object:
-    """An attribute value as JSON-safe data (:func:`decode_value` reads it back).
+    """An attribute value as JSON-safe data (`decode_value()` reads it back).
 
     Strings, ints, bools and ``None`` are themselves; a Decimal is ``{"decimal": "0.5"}``,
     a mapping ``{"mapping": {...}}`` and a list ``{"list": [...]}``, their items encoded.
@@ -300,7 +300,7 @@ def encode_value(value: object) -> object:
 
 
 def decode_value(value: object) -> object:
-    """The attribute value that :func:`encode_value` encoded (checked again at the door)."""
+    """The attribute value that `encode_value()` encoded (checked again at the door)."""
     if isinstance(value, Mapping) and len(value) == 1:
         if "decimal" in value:
             return to_decimal(value["decimal"], "a stored description's decimal")
@@ -360,9 +360,9 @@ class Event:
     ``attributes`` is a partial update: it is merged into the resource's previous
     description, and a key set to ``None`` is removed. ``kind`` says what happens to the
     resource (``"start"``, ``"update"``, ``"stop"`` or ``"delete"``; see
-    :mod:`ratekit.records` for the rules, duplicates and orphans). ``id`` is an optional
+    `ratekit.records` for the rules, duplicates and orphans). ``id`` is an optional
     stable identity: replaying the same record is a no-op, the same id with other content
-    is a :class:`~ratekit.ConflictingRecordError`. ``seq`` is an optional sequence number:
+    is a [`ConflictingRecordError`][ratekit.ConflictingRecordError]. ``seq`` is an optional sequence number:
     when every event of a resource has one, the events are applied in ``seq`` order, and
     an event stamped earlier than the one before it takes that one's instant (zero
     duration, an ``"out_of_order"`` anomaly) instead of producing a negative duration.
@@ -372,10 +372,10 @@ class Event:
     Decimals, bools, ``None``, and mappings and lists of them, nested (a Ceilometer
     ``resource_metadata``); floats become Decimals through their shortest repr. They are
     frozen at the door (read-only, equal to their plain equivalents); NaN, infinities and
-    numbers beyond 60 digits or 1E+-999 raise :class:`~ratekit.BadQuantityError` naming the
+    numbers beyond 60 digits or 1E+-999 raise [`BadQuantityError`][ratekit.BadQuantityError] naming the
     record and the attribute's dotted path.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> start = rk.Event("org-1", "app-1", "2026-03-02T08:00:00Z",
         ...                  {"memory_mb": 512, "instances": 2}, kind="start", id="e1", seq=7)
@@ -486,9 +486,9 @@ class Sample:
     - ``"gauge"``: a level at ``at`` (a bandwidth, a number of users), for aggregations such
       as max, time-weighted mean or the 95th percentile.
 
-    ``id`` and ``seq`` work as for :class:`Event`; samples are ordered by ``(at, seq)``.
+    ``id`` and ``seq`` work as for [`Event`][ratekit.Event]; samples are ordered by ``(at, seq)``.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> sent = rk.Sample("acme", "ip-1", "egress", "2026-03-01T10:20:00Z", "500",
         ...                  since="2026-03-01T10:00:00Z", id="s1")
@@ -508,7 +508,7 @@ class Sample:
     resource: str
     """Which resource was measured."""
     meter: str
-    """What was measured (a :class:`~ratekit.Meter`'s name)."""
+    """What was measured (a [`Meter`][ratekit.Meter]'s name)."""
     at_us: int
     """When (the end of the span for a delta over a span), in epoch microseconds."""
     value: Decimal
@@ -662,7 +662,7 @@ class Inventory:
     pairs to attributes (the description a newly opened resource gets, and the attributes
     a known one is checked against).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Inventory("2026-03-15T00:00:00Z", {("acme", "vm-1"): {"flavor": "m1.small"}},
         ...              close="last_seen", id="inv-15")
@@ -720,7 +720,7 @@ def _id_tuple(ids: Iterable[str]) -> tuple[str, ...]:
 class Anomaly:
     """Something odd in the records, and the documented rule that handled it.
 
-    ``kind`` names the rule (one of :data:`ANOMALY_KINDS`):
+    ``kind`` names the rule (one of `ANOMALY_KINDS`):
 
     - ``"duplicate"``: a record seen twice (same id, or same content without an id); the
       replay is ignored.
@@ -741,19 +741,19 @@ class Anomaly:
     - ``"conflict"``: a record with the id of an earlier one but other content, when
       metering is asked for ``conflicts="anomaly"``: the record received first is kept,
       this one is ignored (by default such a record raises
-      :class:`~ratekit.ConflictingRecordError`).
+      [`ConflictingRecordError`][ratekit.ConflictingRecordError]).
     - ``"too_late"``: reported by the rater: a record stamped before the cycles it keeps
       (its cycle closed and was compacted); it is not applied.
     - ``"tie"``: events of one resource stamped at the same instant with no ``seq``; they
       are applied in an order that makes none a duplicate when there is one (a STOP and
       a START of a running resource are a restart). Give them a ``seq`` to fix the order.
     - ``"late"``: records that belong before the carried state's clock (what an earlier
-      call metered up to): what they change there is in :attr:`~ratekit.Usage.late`.
+      call metered up to): what they change there is in [`late`][ratekit.Usage.late].
 
     ``record_ids`` are the ids of the records involved (empty when they have none);
     ``message`` is a sentence a person can read; ``str(anomaly)`` is that sentence.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> anomaly = rk.Anomaly("duplicate_stop", "event 'e3' stops app-1, already stopped "
         ...                      "by event 'e2': ignored.", ("e3", "e2"))

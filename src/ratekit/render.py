@@ -7,7 +7,7 @@ the user (accounts, resources, meters, entry ids, units, attribute values), so a
 attribute value ``<script>`` shows as text. ``Invoice``, ``Rating`` and ``Usage`` call
 these functions from ``_repr_html_``, which is what Jupyter shows.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> from decimal import Decimal
     >>> plain(Decimal("1E-11")), shown(Decimal("0.1234567891"))
@@ -54,8 +54,11 @@ def visible(text: str) -> str:
     User strings (accounts, resources, ids) are printed through it, so that a newline
     cannot forge an invoice line, nor a terminal escape or a bidi override hide one.
 
+    ```pycon
     >>> print(visible("vm-1\n  total  0.00"), visible("ok · fine"))
     vm-1\n  total  0.00 ok · fine
+
+    ```
     """
     if text.isprintable():
         return text
@@ -83,7 +86,7 @@ def shown(value: Decimal) -> str:
 
 
 def money(value: Decimal, quantum: Decimal | None) -> str:
-    """An amount on the currency's quantum when that is exact, else as :func:`shown` prints it.
+    """An amount on the currency's quantum when that is exact, else as `shown()` prints it.
 
     ``money(Decimal("33.6"), Decimal("0.01"))`` is ``"33.60"``.
     """
@@ -274,7 +277,7 @@ def invoice_html(invoice: Invoice) -> str:
 
     Every user-supplied string is escaped.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
         >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("<b>", 5)])
@@ -355,7 +358,7 @@ def _charge_label(charge: Charge) -> str:
 def rating_html(rating: Rating) -> str:
     """A rating as an HTML table of its charges (the first 200), with tiers and anomalies.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
         >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
@@ -413,7 +416,7 @@ def rating_html(rating: Rating) -> str:
 def usage_html(usage: Usage) -> str:
     """Usage as an HTML table of its rows (the first 200), with their descriptions.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
         >>> row = rk.UsageRow("acme", "vm.hours", "vm-1", march, march, 2, "hour", {"flavor": "<script>"}, ())

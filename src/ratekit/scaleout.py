@@ -3,13 +3,13 @@
 Accounts are isolated: an account's charges and invoices depend only on its own records
 and its own plan (tiers aggregate per account and cycle; fees, minimums and allowances
 are per account). So a large input can be cut by account, each part rated by the
-ordinary :func:`ratekit.rate` and :func:`ratekit.bill` on a worker, and the parts merged
+ordinary [`ratekit.rate()`][ratekit.rate] and [`ratekit.bill()`][ratekit.bill] on a worker, and the parts merged
 back into exactly what one process would have returned: the same charges and usage rows
 in the same order, the same invoices in the same order. There is no second engine here:
 this module only routes records and merges results.
 
 Dask is optional: ``pip install 'ratekit[dask]'`` (dask and distributed). ratekit never
-imports it: :func:`rate_by_account` only calls the methods of the bag it is given. The
+imports it: `rate_by_account()` only calls the methods of the bag it is given. The
 computation runs on whatever Dask scheduler is active (a ``distributed.Client`` when
 one is open, else Dask's local scheduler).
 
@@ -20,7 +20,7 @@ Merging rules:
   single process would have put it;
 - invoices: the same, by account (``bill`` orders by account, then cycle);
 - anomalies: the same anomalies as a single process, grouped by part (their order
-  inside a single process depends on instants an :class:`~ratekit.Anomaly` does not
+  inside a single process depends on instants an [`Anomaly`][ratekit.Anomaly] does not
   carry, so it is not reproduced).
 
 Accounts that a single plan covers through ``accounts`` but that have no record, and
@@ -28,9 +28,9 @@ assigned accounts with no record, are rated in the calling process (they carry o
 fees, bases and minimums).
 
 Shares among several accounts (``bill(shares=...)``) and credits are billing-wide
-concerns: bill the merged :class:`~ratekit.Rating` with :func:`ratekit.bill` for those.
+concerns: bill the merged [`Rating`][ratekit.Rating] with [`ratekit.bill()`][ratekit.bill] for those.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> from ratekit.scaleout import partition_of
     >>> partition_of("acme", 4), partition_of("acme", 4) == partition_of("acme", 4)
@@ -65,7 +65,7 @@ def partition_of(account: str, partitions: int) -> int:
     CRC-32 of the account's UTF-8 bytes, modulo ``partitions``: the same in every
     process and every run (Python's own ``hash`` of a string is salted per process).
 
-    Example:
+    Examples:
         >>> from ratekit.scaleout import partition_of
         >>> [partition_of(name, 2) for name in ("acme", "globex", "wayne")]
         [0, 0, 1]
@@ -91,27 +91,27 @@ def rate_by_account(
 ) -> tuple[Rating, tuple[Invoice, ...]]:
     """Rate and bill ``records`` on Dask, one part per group of accounts, merged exactly.
 
-    - ``records``: a ``dask.bag.Bag`` of records (:class:`~ratekit.Event`,
-      :class:`~ratekit.Sample`), or of anything ``build`` turns into one (a plain tuple,
+    - ``records``: a ``dask.bag.Bag`` of records ([`Event`][ratekit.Event],
+      [`Sample`][ratekit.Sample]), or of anything ``build`` turns into one (a plain tuple,
       a dict); a ``dask.dataframe.DataFrame`` is read row by row as tuples
       (``to_bag(index=False)``) and needs ``build``.
-    - ``plans``, ``span``, ``meters``, ``as_of``, ``accounts``: as :func:`ratekit.rate`.
+    - ``plans``, ``span``, ``meters``, ``as_of``, ``accounts``: as [`ratekit.rate()`][ratekit.rate].
       Assignments travel to every part and each part keeps its own accounts'.
     - ``shuffle``: ``True`` (the default) regroups the records by
-      :func:`partition_of` their account into ``partitions`` parts (by default the
+      `partition_of()` their account into ``partitions`` parts (by default the
       bag's number of partitions); ``False`` when each account's records already sit in
       one partition of the bag (read from files cut by account, say): no shuffle, one
       part per partition. Records of one account in two parts would be rated twice
       apart (a graduated tier restarted): keep ``True`` unless you know.
-    - ``by_resource``, ``tz``: as :func:`ratekit.bill`.
+    - ``by_resource``, ``tz``: as [`ratekit.bill()`][ratekit.bill].
 
-    Returns the merged :class:`~ratekit.Rating` and invoices, equal to
+    Returns the merged [`Rating`][ratekit.Rating] and invoices, equal to
     ``rk.rate(...)`` and ``rk.bill(...)`` of the same records in one process (anomalies
     grouped by part). Errors raised by rating a part (an unpriced account, a bad
     record) come back as themselves. Work: that of ``rate`` + ``bill`` spread over the
     parts, plus the shuffle (pickling every record once) and an O(n log n) merge.
 
-    Example (needs a Dask cluster; see ``docs/performance.md``)::
+    Example (needs a Dask cluster; see ``docs/performance.md``):
 
         bag = dask.bag.from_sequence(records, npartitions=8)
         rating, invoices = rate_by_account(bag, plan, span=march, meters=meters)

@@ -5,11 +5,11 @@ matches when every condition holds for the value at its path (read with a dotted
 into nested descriptions: ``"properties.size"``). A condition is:
 
 - a plain value: the attribute must be present and equal to it (``{"flavor": "m1.large"}``);
-- a comparison, CloudKitty-style thresholds on a number: :class:`AtLeast` (``>=``),
-  :class:`Above` (``>``), :class:`AtMost` (``<=``), :class:`Below` (``<``), or
-  :class:`Between` (``lower <= value < upper``, half-open like every span in ratekit);
-- membership in a set of values: :class:`OneOf`;
-- the escape hatch: :class:`Satisfies`, a function of the attribute's value.
+- a comparison, CloudKitty-style thresholds on a number: [`AtLeast`][ratekit.AtLeast] (``>=``),
+  [`Above`][ratekit.Above] (``>``), [`AtMost`][ratekit.AtMost] (``<=``), [`Below`][ratekit.Below] (``<``), or
+  [`Between`][ratekit.Between] (``lower <= value < upper``, half-open like every span in ratekit);
+- membership in a set of values: [`OneOf`][ratekit.OneOf];
+- the escape hatch: [`Satisfies`][ratekit.Satisfies], a function of the attribute's value.
 
 Comparisons read numbers (``int``, ``Decimal``, ``float`` through its ``repr``, or a
 string that parses as a decimal number); any other value, a missing attribute included,
@@ -17,12 +17,12 @@ does not match. Conditions are frozen values with plain fields and readable repr
 
 Whether two selectors can both match is decided from their conditions: two equal-priority
 entries of a meter whose selectors can both match are refused when the plan is built.
-Plain values, comparisons and sets are decided exactly. A :class:`Satisfies` cannot be
+Plain values, comparisons and sets are decided exactly. A [`Satisfies`][ratekit.Satisfies] cannot be
 decided: two entries that differ only by a function are not refused when the plan is
-built, and a resource that both match raises :class:`~ratekit.BadPriceError` when it is
+built, and a resource that both match raises [`BadPriceError`][ratekit.BadPriceError] when it is
 rated, naming both entries.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> small = rk.PriceEntry("small", "memory", rk.PerUnit("0.01"), where={"memory_gb": rk.Below(64)})
     >>> medium = rk.PriceEntry("medium", "memory", rk.PerUnit("0.008"), where={"memory_gb": rk.Between(64, 128)})
@@ -83,7 +83,7 @@ _Interval: TypeAlias = tuple[Decimal | None, bool, Decimal | None, bool]
 class AtLeast:
     """Matches a number greater than or equal to ``bound`` (``value >= bound``).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.AtLeast(64).test(64), rk.AtLeast(64).test("63.9"), rk.AtLeast(64)
         (True, False, AtLeast(64))
@@ -108,7 +108,7 @@ class AtLeast:
 class Above:
     """Matches a number strictly greater than ``bound`` (``value > bound``).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Above(64).test(64), rk.Above(64).test(65)
         (False, True)
@@ -133,7 +133,7 @@ class Above:
 class AtMost:
     """Matches a number less than or equal to ``bound`` (``value <= bound``).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.AtMost(64).test(64), rk.AtMost(64).test(65)
         (True, False)
@@ -158,7 +158,7 @@ class AtMost:
 class Below:
     """Matches a number strictly less than ``bound`` (``value < bound``).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Below(64).test(63), rk.Below(64).test(64)
         (True, False)
@@ -185,9 +185,9 @@ class Between:
 
     Successive ranges (``Between(0, 64)``, ``Between(64, 128)``, ``AtLeast(128)``) cover
     the numbers once each, so entries of equal priority priced by them never conflict.
-    ``lower`` must be below ``upper`` (:class:`~ratekit.BadPriceError` otherwise).
+    ``lower`` must be below ``upper`` ([`BadPriceError`][ratekit.BadPriceError] otherwise).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Between(64, 128).test(64), rk.Between(64, 128).test(128), rk.Between(64, 128)
         (True, False, Between(64, 128))
@@ -237,7 +237,7 @@ def _one_of_values(values: Iterable[object]) -> frozenset[object]:
 class OneOf:
     """Matches a value equal to one of ``values`` (a set; at least one value).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> big = rk.OneOf(["m1.large", "m1.xlarge"])
         >>> big.test("m1.large"), big.test("m1.small"), big
@@ -267,9 +267,9 @@ class Satisfies:
     errors. Whether two functions can both be true cannot be decided when a plan is
     built: equal-priority entries that differ only by a ``Satisfies`` are not refused
     then, and a resource that both match raises when rated. An exception the function
-    raises is wrapped in :class:`~ratekit.BadPriceError` naming the label and the value.
+    raises is wrapped in [`BadPriceError`][ratekit.BadPriceError] naming the label and the value.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> even = rk.Satisfies(lambda cores: cores % 2 == 0, "an even number of cores")
         >>> even.test(4), even.test(3), even
@@ -401,7 +401,7 @@ def _exclusive(a: tuple[tuple[str, object], ...], b: tuple[tuple[str, object], .
     """Whether no description can match both selectors, as far as can be decided.
 
     Two selectors exclude each other when some path has conditions that no value meets
-    together. Undecidable pairs (a :class:`Satisfies`) count as exclusive here: a tie
+    together. Undecidable pairs (a [`Satisfies`][ratekit.Satisfies]) count as exclusive here: a tie
     between them is caught when a resource both match is rated.
     """
     b_where = dict(b)

@@ -1,12 +1,12 @@
 """Shared charges: one resource's charges split among several accounts by shares.
 
 Seed 004's shared files and disk images are used by several users at once, so their
-charges are split. A :class:`Share` names the resource **and the account whose records
+charges are split. A [`Share`][ratekit.Share] names the resource **and the account whose records
 name it** (its ``owner``): sharing is always explicit, so without a share no account's
 records change another account's charges, even where two accounts use the same resource
 id.
 
-:func:`~ratekit.bill` takes the owner's usage charges of the shared resource out of the
+[`bill()`][ratekit.bill] takes the owner's usage charges of the shared resource out of the
 owner's lines and, per cycle, meter and price entry, rounds their exact sum **once** on
 the currency quantum (the *whole*), then splits the whole among the holders in
 proportion to their shares by the largest remainder: each part is its exact share
@@ -16,7 +16,7 @@ the whole exactly, and no part differs from its exact share by a quantum or more
 holder's invoice gets a ``"shared"`` line that says its part and what it is part of.
 (Minimum commitments and tiers were settled at rating time, on the owner's usage.)
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
     >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("disk", "gb.hours", rk.PerUnit("0.01"))])
@@ -139,12 +139,12 @@ class Share:
       where every charge is cut (a charge across a share's bound is refused).
 
     Errors: a share that is not a positive number raises
-    :class:`~ratekit.BadQuantityError`; an empty list of accounts too; an ``end`` not
-    after ``start`` raises :class:`~ratekit.BadTimeError`. :func:`~ratekit.bill` raises
-    :class:`~ratekit.BadPriceError` for two shares of one meter of a resource at the same
+    [`BadQuantityError`][ratekit.BadQuantityError]; an empty list of accounts too; an ``end`` not
+    after ``start`` raises [`BadTimeError`][ratekit.BadTimeError]. [`bill()`][ratekit.bill] raises
+    [`BadPriceError`][ratekit.BadPriceError] for two shares of one meter of a resource at the same
     time, and for a charge that crosses a share's bound.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Share("acme", "image-1", {"beta": 1, "acme": 2})
         Share('acme', 'image-1', {'acme': 2, 'beta': 1})
@@ -185,7 +185,7 @@ class Share:
     def part(self, account: str) -> Fraction:
         """The exact fraction of the resource's charges ``account`` pays (a ``Fraction``).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Share("acme", "image-1", {"acme": 2, "beta": 1}).part("beta")
             Fraction(1, 3)

@@ -1,6 +1,6 @@
 """Half-open spans of time and normalised sets of them.
 
-A :class:`Span` is ``[start, end)``: it contains its start and not its end, so two spans
+A [`Span`][ratekit.Span] is ``[start, end)``: it contains its start and not its end, so two spans
 that meet (``a.end == b.start``) share no instant and cut time without a gap or an
 overlap. That is the rule that makes "an event at exactly a cycle's end belongs to the
 next cycle" true everywhere in ratekit.
@@ -8,7 +8,7 @@ next cycle" true everywhere in ratekit.
 Inside, instants are integer microseconds since the epoch (``start_us``, ``end_us``);
 ``start`` and ``end`` give them back as aware UTC datetimes.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
     >>> week = rk.Span("2026-03-28T00:00:00Z", "2026-04-04T00:00:00Z")
@@ -65,10 +65,10 @@ class Span:
     ``(start, end)``. Equality compares endpoints, so two empty spans at different instants
     are different values (both are falsy).
 
-    ``&`` is the intersection (a :class:`Span`, empty when disjoint); ``|`` and ``-`` give a
-    :class:`SpanSet`. Every operation is O(1) except ``|`` and ``-``.
+    ``&`` is the intersection (a [`Span`][ratekit.Span], empty when disjoint); ``|`` and ``-`` give a
+    [`SpanSet`][ratekit.SpanSet]. Every operation is O(1) except ``|`` and ``-``.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> day = rk.Span("2026-03-29T00:00:00+01:00", "2026-03-30T00:00:00+02:00")
         >>> day.duration  # the day Zurich moves its clocks forward has 23 hours
@@ -105,7 +105,7 @@ class Span:
         ``Decimal``) within the instants ratekit represents (years 1 to 9999 in UTC), with
         ``start_us <= end_us``; the check costs a few tens of nanoseconds. O(1).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Span.from_us(0, 3_600_000_000)
             Span('1970-01-01T00:00:00Z', '1970-01-01T01:00:00Z')
@@ -125,7 +125,7 @@ class Span:
 
     @classmethod
     def _from_us(cls, start_us: int, end_us: int) -> Span:
-        """:meth:`from_us` without the checks, for bounds taken from valid spans."""
+        """[`from_us()`][ratekit.Span.from_us] without the checks, for bounds taken from valid spans."""
         span = object.__new__(cls)
         object.__setattr__(span, "start_us", start_us)
         object.__setattr__(span, "end_us", end_us)
@@ -203,7 +203,7 @@ class Span:
     def overlaps(self, other: Span) -> bool:
         """Whether the two spans share at least one instant (meeting spans do not).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> a = rk.Span("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z")
             >>> b = rk.Span("2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z")
@@ -226,7 +226,7 @@ class Span:
     def clip(self, within: Span) -> Span:
         """The part of this span inside ``within`` (the same as ``self & within``).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> run = rk.Span("2026-02-20T00:00:00Z", "2026-03-05T00:00:00Z")
             >>> run.clip(rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
@@ -253,7 +253,7 @@ class Span:
 
         ``at`` must lie in ``[start, end]``; cutting at an end gives one empty part.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Span("2026-03-01T00:00:00Z", "2026-03-03T00:00:00Z").split("2026-03-02T00:00:00Z")
             (Span('2026-03-01T00:00:00Z', '2026-03-02T00:00:00Z'), Span('2026-03-02T00:00:00Z', '2026-03-03T00:00:00Z'))
@@ -337,12 +337,12 @@ class SpanSet:
     """A normalised union of half-open spans: sorted, disjoint and non-touching.
 
     Built from any iterable of spans (overlapping, touching, unsorted or empty ones are
-    fine); ``|``, ``&`` and ``-`` take a :class:`Span` or a :class:`SpanSet` and always
-    give a normalised :class:`SpanSet`. Iterating gives its spans in order. Operations
+    fine); ``|``, ``&`` and ``-`` take a [`Span`][ratekit.Span] or a [`SpanSet`][ratekit.SpanSet] and always
+    give a normalised [`SpanSet`][ratekit.SpanSet]. Iterating gives its spans in order. Operations
     on sets of ``n`` and ``m`` spans cost O(n + m) (building from unsorted spans,
     O(n log n)); ``t in spanset`` costs O(log n).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> nights = rk.SpanSet([
         ...     rk.Span("2026-03-02T22:00:00Z", "2026-03-03T06:00:00Z"),
@@ -386,7 +386,7 @@ class SpanSet:
     def from_us(cls, pairs: Iterable[tuple[int, int]]) -> SpanSet:
         """Build a span set from ``(start_us, end_us)`` pairs in epoch microseconds.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.SpanSet.from_us([(0, 10), (10, 20)])
             SpanSet([Span('1970-01-01T00:00:00Z', '1970-01-01T00:00:00.000020Z')])
@@ -422,7 +422,7 @@ class SpanSet:
     def pairs_us(self) -> list[tuple[int, int]]:
         """The spans as ``(start_us, end_us)`` pairs in epoch microseconds, in order.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.SpanSet.from_us([(5, 9), (0, 3)]).pairs_us()
             [(0, 3), (5, 9)]
@@ -456,7 +456,7 @@ class SpanSet:
     def span(self) -> Span | None:
         """The smallest span that covers the whole set (``None`` when the set is empty).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.SpanSet.from_us([(0, 1), (5, 6)]).span
             Span('1970-01-01T00:00:00Z', '1970-01-01T00:00:00.000006Z')

@@ -1,8 +1,8 @@
 """What the streaming rater says: feed reports, statements and their lines.
 
-:meth:`ratekit.Rater.feed` returns a :class:`Feed` (what was done with each record of a
-batch); :meth:`ratekit.Rater.statement` returns a :class:`Statement`, whose
-:class:`StatementLine` values say how each invoice line changed since it was last
+[`ratekit.Rater.feed()`][ratekit.Rater.feed] returns a [`Feed`][ratekit.Feed] (what was done with each record of a
+batch); [`ratekit.Rater.statement()`][ratekit.Rater.statement] returns a [`Statement`][ratekit.Statement], whose
+[`StatementLine`][ratekit.StatementLine] values say how each invoice line changed since it was last
 reported (first charge, increment, or reversal and correction).
 """
 
@@ -43,7 +43,7 @@ _EXACT: Final = decimal.Context(
 @typing.final
 @attrs.frozen(repr=False)
 class Feed:
-    """What :meth:`Rater.feed` did with one batch: the records by outcome, with their ids.
+    """What [`Rater.feed()`][ratekit.Rater.feed] did with one batch: the records by outcome, with their ids.
 
     - ``accepted``: new records for cycles still open (kept, rated at the next statement);
     - ``duplicates``: records seen before, in this or any earlier batch (no-ops);
@@ -58,7 +58,7 @@ class Feed:
     The id lists hold the ids of the records that have one; ``counts`` counts every
     record, with an id or not.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Feed(accepted=("e1",), duplicates=("e1",), counts={"accepted": 1, "duplicates": 1})
         Feed(accepted=1, duplicates=1)
@@ -100,7 +100,7 @@ class StatementLine:
     the host puts it on the next open invoice. ``charges`` are the charges of the line as it
     now stands (empty for a reversal), whose provenance names the records behind it.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
         >>> rk.StatementLine("acme", march, "usage", "p", "runtime", "vm", "vm-1", "hour", "EUR",
@@ -157,9 +157,9 @@ class StatementLine:
 @typing.final
 @attrs.frozen(repr=False)
 class Statement:
-    """What :meth:`Rater.statement` returns: everything that changed up to ``as_of``.
+    """What [`Rater.statement()`][ratekit.Rater.statement] returns: everything that changed up to ``as_of``.
 
-    - ``lines``: the changed invoice lines (see :class:`StatementLine`), in a stable order;
+    - ``lines``: the changed invoice lines (see [`StatementLine`][ratekit.StatementLine]), in a stable order;
     - ``invoices``: the invoices of the cycles this statement closed (their final charges);
     - ``closed``: those cycles;
     - ``anomalies``: anomalies not reported before (metering's, rating's, the rater's);
@@ -169,7 +169,7 @@ class Statement:
       names (an update that changed nothing priced, a sample no meter prices): accounted
       for, explicitly.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Statement(rk.Span("2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z").start)
         Statement('2026-03-01T00:00:00Z', 0 lines, 0 invoices, 0 anomalies)

@@ -10,7 +10,7 @@ default) from ``min_start`` up to ``max_end``, both included. A coarse grid (who
 over a short range makes coincident boundaries, touching spans and empty spans common,
 which is where time code breaks. Instants shrink towards ``min_start``.
 
-Example:
+Examples:
     >>> import datetime
     >>> from hypothesis import given
     >>> from ratekit import strategies as rks
@@ -120,7 +120,7 @@ def instants(
     treat them all as the same instant. Instants whose local date would fall outside
     datetime's range (within hours of 0001-01-01 or 9999-12-31) are shown in UTC.
 
-    Example:
+    Examples:
         >>> import datetime
         >>> from hypothesis import given
         >>> import ratekit as rk
@@ -167,7 +167,7 @@ def spans(
     ``max_duration`` bounds the duration; ``allow_empty=False`` excludes empty spans
     (then the range must hold at least two grid points).
 
-    Example:
+    Examples:
         >>> import datetime
         >>> from hypothesis import given
         >>> from ratekit import strategies as rks
@@ -202,11 +202,11 @@ def span_sets(
     resolution: _dt.timedelta = _dt.timedelta(microseconds=1),
     max_size: int = 6,
 ) -> st.SearchStrategy[SpanSet]:
-    """Span sets built from up to ``max_size`` spans of :func:`spans`.
+    """Span sets built from up to ``max_size`` spans of [`spans()`][ratekit.strategies.spans].
 
     The spans may overlap, touch or be empty, so normalisation is exercised.
 
-    Example:
+    Examples:
         >>> from hypothesis import given
         >>> from ratekit import strategies as rks
         >>> @given(rks.span_sets(), rks.span_sets())
@@ -231,7 +231,7 @@ def timelines(
 
     Later spans overwrite earlier ones, so pieces are cut, merged and left with gaps.
 
-    Example:
+    Examples:
         >>> from hypothesis import given, strategies as st
         >>> from ratekit import strategies as rks
         >>> @given(rks.timelines(st.sampled_from(["small", "large"])))
@@ -273,10 +273,10 @@ def tiers(
     """Valid tier tables: increasing whole ``up_to`` bounds, the last one open (``None``).
 
     Unit prices have at most ``places`` decimals; some tiers carry a flat fee and, with
-    ``blocks``, a block size. Use them with :class:`~ratekit.Graduated` or
-    :class:`~ratekit.Volume`.
+    ``blocks``, a block size. Use them with [`Graduated`][ratekit.Graduated] or
+    [`Volume`][ratekit.Volume].
 
-    Example:
+    Examples:
         >>> from hypothesis import given
         >>> import ratekit as rk
         >>> from ratekit import strategies as rks
@@ -316,7 +316,7 @@ def price_models(
 ) -> st.SearchStrategy[PriceModel]:
     """Price models of the named built-in ``kinds``, with exact Decimal prices.
 
-    Example:
+    Examples:
         >>> from hypothesis import given
         >>> from ratekit import strategies as rks
         >>> @given(rks.price_models())
@@ -360,7 +360,7 @@ def plans(
 
     Some plans add a recurring fee, an allowance or a minimum commitment.
 
-    Example:
+    Examples:
         >>> from hypothesis import given
         >>> from ratekit import strategies as rks
         >>> @given(rks.plans())
@@ -411,7 +411,7 @@ def usage_rows(
     ``within`` (by default March 2026, UTC) is the rows' cycle; quantities are exact
     Decimals with at most ``places`` decimals, descriptions carry a ``flavor``.
 
-    Example:
+    Examples:
         >>> from hypothesis import given
         >>> import ratekit as rk
         >>> from ratekit import strategies as rks
@@ -474,7 +474,7 @@ def records(
     instants; samples are ``egress`` deltas. About one record in ten is replayed (the same
     record twice), so metering's duplicate rule is exercised.
 
-    Example:
+    Examples:
         >>> from hypothesis import given
         >>> import ratekit as rk
         >>> from ratekit import strategies as rks

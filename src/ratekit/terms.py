@@ -1,11 +1,11 @@
 """The terms of a plan besides its prices: allowances, minimum commitments, recurring fees.
 
-An :class:`Allowance` makes the first units of a meter free per period, a
-:class:`Minimum` is the least a cycle's usage charges come to, and a :class:`Fee` is a
-flat amount due every cycle. A :class:`~ratekit.Plan` gathers them with its price
+An [`Allowance`][ratekit.Allowance] makes the first units of a meter free per period, a
+[`Minimum`][ratekit.Minimum] is the least a cycle's usage charges come to, and a [`Fee`][ratekit.Fee] is a
+flat amount due every cycle. A [`Plan`][ratekit.Plan] gathers them with its price
 entries; rating prorates them when the plan covers part of a period.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> rk.Allowance("egress", 100), rk.Minimum(50), rk.Fee("support", 30)
     (Allowance(meter='egress', quantity=Decimal('100')), Minimum(amount=Decimal('50'), meter=None), Fee(id='support', amount=Decimal('30')))
@@ -69,12 +69,12 @@ class Allowance:
     units per year, invoiced monthly), the allowance resets on its own cycle and is
     consumed in time order across every invoice of its period: rating one month does not
     prorate it by time. The usage of the period before the span rated consumes it first:
-    give :func:`~ratekit.rate` the period's earlier usage rows, or its records (only the
+    give [`rate()`][ratekit.rate] the period's earlier usage rows, or its records (only the
     span is charged).
     It is prorated only when the plan covers part of its period (an assignment that starts
     mid-year), by the plan's share of the period.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Allowance("egress", "100")
         Allowance(meter='egress', quantity=Decimal('100'))
@@ -118,7 +118,7 @@ class Minimum:
     plan's usage charges (including the top-ups of the per-meter minimums, and excluding
     recurring fees). When the plan covers only part of a cycle, the minimum is prorated.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Minimum("50", meter="vm.hours")
         Minimum(amount=Decimal('50'), meter='vm.hours')
@@ -142,7 +142,7 @@ class Minimum:
 class Fee:
     """A recurring flat fee per billing cycle, prorated when a plan covers part of a cycle.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Fee("support", "30")
         Fee(id='support', amount=Decimal('30'))

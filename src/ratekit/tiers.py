@@ -1,16 +1,16 @@
 """Tiers and tier tables: the quantities in ``(previous up_to, up_to]`` and their prices.
 
-A :class:`Tier` prices the part of a quantity between the previous tier's bound and its
+A [`Tier`][ratekit.Tier] prices the part of a quantity between the previous tier's bound and its
 own; a tier table (a tuple of tiers, checked once by the model that holds it) is what
-:class:`~ratekit.Graduated` and :class:`~ratekit.Volume` fill or select from. The last
+[`Graduated`][ratekit.Graduated] and [`Volume`][ratekit.Volume] fill or select from. The last
 tier may be open (``up_to=None``: every quantity has a price) or bounded, as other
 billing systems' catalogs end theirs (Kill Bill: ``(0, 100]`` at 2, ``(100, 1000]`` at 1,
 nothing above): a quantity beyond the last bound then raises
-:class:`~ratekit.BadQuantityError`. :class:`TierLine` is one line of a price breakdown.
+[`BadQuantityError`][ratekit.BadQuantityError]. [`TierLine`][ratekit.TierLine] is one line of a price breakdown.
 
 This module also holds the conversions at the door that every price model shares.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> rk.Graduated([rk.Tier(100, 2), rk.Tier(1000, 1)]).amount(150)  # 100 x 2 + 50 x 1
     Decimal('250')
@@ -129,7 +129,7 @@ class Tier:
     zero. Numbers are ``int``, ``str``, ``Decimal`` or ``float`` (through its ``repr``).
     The order of the bounds is checked by the model that holds the tiers.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Tier(1000, "0.10")
         Tier(up_to='1000', unit='0.10')
@@ -194,7 +194,7 @@ class Tier:
 
 
 TierLike: TypeAlias = Tier | Mapping[str, typing.Any] | Sequence[typing.Any]
-"""A tier as a :class:`Tier`, a mapping of its fields, or a tuple ``(up_to, unit, flat, block)``."""
+"""A tier as a [`Tier`][ratekit.Tier], a mapping of its fields, or a tuple ``(up_to, unit, flat, block)``."""
 
 
 def _tier(item: TierLike) -> Tier:
@@ -233,7 +233,7 @@ def _check_table(model: str, tiers: tuple[Tier, ...], *, open_last: bool = False
     """Bounds strictly increasing, only the last tier open (or bounded), at least one tier.
 
     With ``open_last`` the last tier must be open (models whose every quantity needs a
-    price); otherwise a bounded last tier is accepted and :func:`_check_bound` refuses
+    price); otherwise a bounded last tier is accepted and `_check_bound()` refuses
     the quantities above it when pricing.
     """
     if not tiers:
@@ -425,7 +425,7 @@ class TierLine:
     on this line and ``amount`` the line's exact amount. The amounts of a model's lines add
     up to its amount. ``str(line)`` reads as the arithmetic.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> line = rk.Volume([rk.Tier(5, "1.00"), rk.Tier(None, "0.80", flat=2)]).explain(7)[0]
         >>> print(line)

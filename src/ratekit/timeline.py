@@ -1,16 +1,16 @@
 """Step functions of time: a value per span.
 
-A :class:`Timeline` holds, for every instant, either one value or nothing. It is how
+A [`Timeline`][ratekit.Timeline] holds, for every instant, either one value or nothing. It is how
 ratekit keeps what changes over time — a resource's description, the price in force, the
 plan an account is on — and answers "what held at ``t``?" in O(log n).
 
 Inside, a timeline is a sorted list of breakpoints (integer microseconds since the epoch,
-a :class:`sortedcontainers.SortedList`) and a dict from each breakpoint to the value that
+a `sortedcontainers.SortedList`) and a dict from each breakpoint to the value that
 holds from it until the next breakpoint, or to a private marker for "nothing". Two
 adjacent pieces never carry equal values, so every piece a timeline yields is already as
 long as it can be.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> flavors = rk.Timeline[str]()
     >>> flavors.set(rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"), "m1.small")
@@ -95,7 +95,7 @@ class Timeline(Generic[V]):
     ``k`` breakpoints they remove; ``items`` O(log n) to start and O(1) per piece;
     ``align`` O(n + m).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> prices = rk.Timeline[str]()
         >>> prices.set(rk.Span("2026-01-01T00:00:00Z", "2026-07-01T00:00:00Z"), "0.10")
@@ -145,7 +145,7 @@ class Timeline(Generic[V]):
         ``t`` is an aware datetime or an ISO-8601 string with an offset. A piece holds
         from its start (included) to its end (excluded). O(log n).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> plan = rk.Timeline([(rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"), "pro")])
             >>> plan.at("2026-03-01T00:00:00Z"), plan.at("2026-04-01T00:00:00Z", "free")
@@ -163,9 +163,9 @@ class Timeline(Generic[V]):
     def at_us(self, t_us: int, default: object = None) -> object:
         """The value at ``t_us`` (integer microseconds since the epoch), or ``default``.
 
-        The fast path of :meth:`at`, with no conversion. O(log n).
+        The fast path of [`at()`][ratekit.Timeline.at], with no conversion. O(log n).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> line = rk.Timeline[int]()
             >>> line.set_us(10, 20, 7)
@@ -203,9 +203,9 @@ class Timeline(Generic[V]):
         """The pieces ``(start_us, end_us, value)`` in time order, clipped to the bounds.
 
         ``None`` bounds mean "from the first piece" and "to the last piece". The fast path
-        of :meth:`items`. O(log n) to start, O(1) per piece.
+        of [`items()`][ratekit.Timeline.items]. O(log n) to start, O(1) per piece.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> line = rk.Timeline[str]()
             >>> line.set_us(0, 10, "a")
@@ -239,7 +239,7 @@ class Timeline(Generic[V]):
         Gaps are skipped; adjacent pieces never carry equal values. O(log n) to start and
         O(1) per piece.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> line = rk.Timeline[str]()
             >>> line.set(rk.Span("2026-03-01T00:00:00Z", "2026-03-03T00:00:00Z"), "on")
@@ -258,9 +258,9 @@ class Timeline(Generic[V]):
             yield Span._from_us(start, end), value
 
     def domain(self) -> SpanSet:
-        """Where the timeline holds a value, as a :class:`SpanSet`. O(n).
+        """Where the timeline holds a value, as a [`SpanSet`][ratekit.SpanSet]. O(n).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> line = rk.Timeline[str]()
             >>> line.set_us(0, 10, "a")
@@ -275,10 +275,10 @@ class Timeline(Generic[V]):
     def set_us(self, start_us: int, end_us: int, value: V) -> None:
         """Make ``value`` hold over ``[start_us, end_us)``, overwriting what held there.
 
-        The fast path of :meth:`set`. An empty span changes nothing.
+        The fast path of [`set()`][ratekit.Timeline.set]. An empty span changes nothing.
         O((k + 1) log n) for ``k`` breakpoints removed.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> line = rk.Timeline[str]()
             >>> line.set_us(0, 30, "a")
@@ -298,7 +298,7 @@ class Timeline(Generic[V]):
         Values equal (``==``) to a touching neighbour merge with it. An empty span changes
         nothing. O((k + 1) log n) for ``k`` breakpoints removed.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> state = rk.Timeline[str]()
             >>> state.set(rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"), "running")
@@ -312,7 +312,7 @@ class Timeline(Generic[V]):
     def clear_us(self, start_us: int, end_us: int) -> None:
         """Remove every value over ``[start_us, end_us)``. O((k + 1) log n).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> line = rk.Timeline[str]()
             >>> line.set_us(0, 30, "a")
@@ -329,7 +329,7 @@ class Timeline(Generic[V]):
     def clear(self, span: Span) -> None:
         """Remove every value over ``span`` (the rest of the timeline is kept). O((k + 1) log n).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> line = rk.Timeline([(rk.Span("2026-03-01T00:00:00Z", "2026-03-04T00:00:00Z"), 1)])
             >>> line.clear(rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z"))
@@ -365,7 +365,7 @@ class Timeline(Generic[V]):
     def copy(self) -> Timeline[V]:
         """An independent copy (values themselves are shared, not copied). O(n).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> line = rk.Timeline[int]()
             >>> line.set_us(0, 10, 1)
@@ -388,7 +388,7 @@ class Timeline(Generic[V]):
         of them holds a value, with ``None`` for the one that does not. Its pieces are cut
         wherever either timeline changes value. O(n + m).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> prices = rk.Timeline([(rk.Span("2026-01-01T00:00:00Z", "2026-03-15T00:00:00Z"), "0.10")])
             >>> plans = rk.Timeline([(rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"), "pro")])

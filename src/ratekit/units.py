@@ -2,8 +2,8 @@
 
 Every quantity ratekit meters carries its meter's unit: ``"hour"`` for instance-hours,
 ``"GiB*hour"`` for a disk's size over time, ``"B"`` for bytes sent, ``"MB*ns"`` for
-Borel's memory allocation. :class:`Unit` reads such a string and knows what it measures
-and how large it is; :func:`convert` turns a quantity from one unit into another, exactly.
+Borel's memory allocation. [`Unit`][ratekit.Unit] reads such a string and knows what it measures
+and how large it is; [`convert()`][ratekit.convert] turns a quantity from one unit into another, exactly.
 
 The grammar is small, and nothing in it is evaluated: unit names joined by ``*`` (or
 ``·``, or ``-`` as feeds write it: ``"MB-ns"``, ``"cpu-ns"``) and ``/``, each with an
@@ -23,15 +23,15 @@ The names ratekit knows:
 
 Any other name (``"request"``, ``"instance"``, ``"IP"``) is an *unknown* unit: a meter may
 still use it, and it converts to itself (``"request/s"`` to ``"request/hour"``), but
-converting it to anything else raises :class:`~ratekit.UnitError`, which names it and lists
+converting it to anything else raises [`UnitError`][ratekit.UnitError], which names it and lists
 the units ratekit knows.
 
-Every factor is an exact rational number (a :class:`fractions.Fraction`); a conversion
+Every factor is an exact rational number (a `fractions.Fraction`); a conversion
 multiplies by the numerator and divides by the denominator once, in ratekit's decimal
 context (60 significant digits), so it is exact whenever the result has a finite decimal
 expansion of at most 60 digits, and correctly rounded otherwise.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> rk.convert(1, "GiB", "B")
     Decimal('1073741824')
@@ -191,15 +191,15 @@ def _describe(dimension: Dimension) -> str:
 class Unit:
     """A unit of measure such as ``"hour"``, ``"GiB*hour"`` or ``"B/s"``, read exactly.
 
-    ``Unit(text)`` reads the unit grammar of :mod:`ratekit.units` (names joined by ``*`` and
-    ``/``, optional powers ``^2``; never evaluated) and raises :class:`~ratekit.UnitError`
-    when the text cannot be read. A :class:`Unit` is immutable and hashable.
+    ``Unit(text)`` reads the unit grammar of [`ratekit.units`][ratekit.units] (names joined by ``*`` and
+    ``/``, optional powers ``^2``; never evaluated) and raises [`UnitError`][ratekit.UnitError]
+    when the text cannot be read. A [`Unit`][ratekit.Unit] is immutable and hashable.
 
     - ``text`` is the canonical spelling: names as written, in order of first appearance,
       powers combined, numerator then denominator (``"hour * GiB"`` reads as
       ``"hour*GiB"``, ``"B*B/s"`` as ``"B^2/s"``).
     - ``factor`` is the size of one unit in base units (seconds, bytes; an unknown name is
-      its own base), an exact :class:`~fractions.Fraction`.
+      its own base), an exact `Fraction`.
     - ``dimension`` is what it measures, as sorted ``(base, power)`` pairs.
 
     Two units are equal when they have the same size and dimension, whatever their
@@ -207,7 +207,7 @@ class Unit:
     ``*`` and ``/`` combine units (a string operand is read as a unit): this is how a
     continuous meter's unit is formed, the level's unit times the time unit.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.Unit("GiB*hour")
         Unit('GiB*hour')
@@ -246,7 +246,7 @@ class Unit:
 
         Unknown names appear quoted (``"'request'/time"``).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Unit("B/s").kind, rk.Unit("count").kind
             ('data/time', 'count')
@@ -259,7 +259,7 @@ class Unit:
 
         A unit with unknown names converts only to units with the same unknown names.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Unit("GiB*hour").unknown, rk.Unit("instance*hour").unknown
             ((), ('instance',))
@@ -269,7 +269,7 @@ class Unit:
     def factor_to(self, other: str | Unit) -> Fraction:
         """The exact number of ``other`` in one of this unit (raises if they cannot convert).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.Unit("hour").factor_to("ns")
             Fraction(3600000000000, 1)
@@ -358,10 +358,10 @@ def convert(
     exact ratio of the two units, computed with one division in ratekit's decimal context:
     exact whenever the result has at most 60 significant digits and a finite decimal
     expansion, correctly rounded otherwise. Units of different dimensions (data and time),
-    or with names ratekit does not know, raise :class:`~ratekit.UnitError` naming both
+    or with names ratekit does not know, raise [`UnitError`][ratekit.UnitError] naming both
     units.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.convert(3, "day", "hour")
         Decimal('72')
@@ -394,8 +394,8 @@ _SCALING.traps[decimal.Underflow] = True
 def _scale(value: Decimal, ratio: Fraction, what: str) -> Decimal:
     """``value * ratio``, one multiplication and at most one division, in ratekit's context.
 
-    A result outside ratekit's decimal range raises :class:`~ratekit.BadQuantityError`
-    naming ``what``: no raw :mod:`decimal` exception escapes.
+    A result outside ratekit's decimal range raises [`BadQuantityError`][ratekit.BadQuantityError]
+    naming ``what``: no raw `decimal` exception escapes.
     """
     try:
         if ratio.numerator != 1:
@@ -415,10 +415,10 @@ def microseconds_per(unit: str | Unit) -> Fraction:
     """How many microseconds one ``unit`` of time holds (exact; ``ns`` gives ``1/1000``).
 
     ratekit's instants and durations are integer microseconds; a time-based meter turns a
-    duration into its unit with this factor. Raises :class:`~ratekit.UnitError` for a unit
+    duration into its unit with this factor. Raises [`UnitError`][ratekit.UnitError] for a unit
     that is not a time.
 
-    Example:
+    Examples:
         >>> from ratekit.units import microseconds_per
         >>> microseconds_per("hour")
         Fraction(3600000000, 1)
@@ -433,11 +433,11 @@ def from_microseconds(amount: int | Decimal, unit: str | Unit) -> Decimal:
 
     ``amount`` is an integer duration in microseconds, or a finite Decimal level already
     multiplied by one (``MB * µs``); ``unit`` is a time unit. One division in ratekit's
-    decimal context, as in :func:`convert`. Anything else (a float, NaN, a bool) raises a
-    :class:`~ratekit.RatekitError`: :class:`~ratekit.RatekitTypeError` or
-    :class:`~ratekit.BadQuantityError`.
+    decimal context, as in [`convert()`][ratekit.convert]. Anything else (a float, NaN, a bool) raises a
+    [`RatekitError`][ratekit.RatekitError]: [`RatekitTypeError`][ratekit.RatekitTypeError] or
+    [`BadQuantityError`][ratekit.BadQuantityError].
 
-    Example:
+    Examples:
         >>> from decimal import Decimal
         >>> from ratekit.units import from_microseconds
         >>> from_microseconds(5_400_000_000, "hour")

@@ -1,7 +1,7 @@
 """Usage values: what metering returns.
 
-:class:`UsageRow` is the quantity of one meter used by one resource over one piece of
-time; :class:`Usage` gathers the rows, the anomalies and the :class:`ResourceState` of
+[`UsageRow`][ratekit.UsageRow] is the quantity of one meter used by one resource over one piece of
+time; [`Usage`][ratekit.Usage] gathers the rows, the anomalies and the [`ResourceState`][ratekit.ResourceState] of
 each resource, which the next metering call continues from.
 """
 
@@ -76,7 +76,7 @@ class UsageRow:
     ``quantity`` is an exact Decimal in ``unit``; ``record_ids`` are the ids of the
     records behind it (the events that began and ended the piece, or the samples).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> from decimal import Decimal
         >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -176,9 +176,9 @@ def _new_row(  # noqa: PLR0917 - private plumbing of plain values
     return row
 
 
-#: How many record ids a :class:`ResourceState` remembers (the most recent ones).
+#: How many record ids a `ResourceState` remembers (the most recent ones).
 MEMORY: Final = 1024
-#: How many of its latest events a :class:`ResourceState` keeps, to re-order late ones.
+#: How many of its latest events a `ResourceState` keeps, to re-order late ones.
 HISTORY: Final = 16
 
 
@@ -194,7 +194,7 @@ _NO_BASE: Final = (None, None, None, None, None, None)
 @typing.final
 @attrs.frozen(repr=False, init=False)
 class ResourceState:
-    """Where one resource stands after a :func:`meter` call: what the next call continues.
+    """Where one resource stands after a [`meter()`][ratekit.meter] call: what the next call continues.
 
     ``status`` is ``"unknown"``, ``"running"``, ``"stopped"`` or ``"deleted"``; the resource
     has had ``description`` since ``since_us`` (begun by record ``opened_by``). ``clock_us``
@@ -206,28 +206,28 @@ class ResourceState:
 
     - ``through_us``: the state's clock, the instant up to which the resource was metered
       (the end of the metered span, at most ``as_of``). A record stamped before it is
-      **late**: what it changes before the clock is reported in :attr:`Usage.late` with a
+      **late**: what it changes before the clock is reported in [`Usage.late`][ratekit.Usage.late] with a
       ``"late"`` anomaly, never dropped.
     - ``applied``: the ids of the records last applied (events and samples; per call, the
-      events, then each meter's samples, each in time order), at most :data:`MEMORY`
+      events, then each meter's samples, each in time order), at most `MEMORY`
       (1024) per resource: a replay of any of them in a later batch is a ``"duplicate"``.
       A replay of an older record is not recognised (hosts replaying deeper must
       deduplicate themselves). What a state remembers is not part of its equality: two
       states of a resource at the same point are equal.
-    - ``history``: the last :data:`HISTORY` (16) events applied, in order, and ``base``, the
+    - ``history``: the last `HISTORY` (16) events applied, in order, and ``base``, the
       state before them: a late event, or one whose ``seq`` puts it before events already
       applied, is ordered among them as if all had come at once, and the difference is
       reported as late. An event that belongs before ``base`` takes the base's clock
       (``"out_of_order"``, as within a call); an inventory snapshot settles the history.
 
-    The value is explicit and bounded; :meth:`to_json` and :meth:`from_json` turn it into
+    The value is explicit and bounded; [`to_json()`][ratekit.ResourceState.to_json] and [`from_json()`][ratekit.ResourceState.from_json] turn it into
     JSON-safe data and back (Decimals as ``{"decimal": "..."}``), checking every field.
 
     Metering the records stamped before T up to ``as_of=T``, then the rest over a span from
     T with ``state=`` the first result's state, gives the rows of metering everything at
     once, the late rows making up what the first call could not know.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> usage = rk.meter([rk.Event("acme", "vm-1", "2026-03-01T10:00:00Z", {"flavor": "m1.small"},
         ...                            kind="start", id="e1")],
@@ -316,12 +316,12 @@ class ResourceState:
 
     @property
     def history(self) -> tuple[Event, ...]:
-        """The last events applied, in order (at most :data:`HISTORY`)."""
+        """The last events applied, in order (at most `HISTORY`)."""
         return typing.cast("tuple[Event, ...]", self._past[6:])
 
     @property
     def base(self) -> ResourceState | None:
-        """Where the resource stood before :attr:`history` (``None``: never seen)."""
+        """Where the resource stood before [`history`][ratekit.ResourceState.history] (``None``: never seen)."""
         past = self._past
         if past[0] is None:
             return None
@@ -330,7 +330,7 @@ class ResourceState:
     def to_json(self) -> dict[str, object]:
         """JSON-safe data (str, int, None, lists and dicts only).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.ResourceState("acme", "vm-1", "stopped", {"memory_gb": 0.5}).to_json()["description"]
             {'memory_gb': {'decimal': '0.5'}}
@@ -356,12 +356,12 @@ class ResourceState:
 
     @classmethod
     def from_json(cls, data: object) -> ResourceState:
-        """The state that :meth:`to_json` produced; a malformed field raises an error naming it.
+        """The state that [`to_json()`][ratekit.ResourceState.to_json] produced; a malformed field raises an error naming it.
 
-        Raises :class:`~ratekit.RatekitTypeError` (or :class:`~ratekit.BadQuantityError`
+        Raises [`RatekitTypeError`][ratekit.RatekitTypeError] (or [`BadQuantityError`][ratekit.BadQuantityError]
         for a bad number) naming the field and what it accepts.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.ResourceState.from_json({"account": "a", "resource": "r", "status": "deleted",
             ...                             "description": {}}).status
@@ -435,7 +435,7 @@ _STATE_SETTERS: Final = _slot_setters(
 
 
 def _new_state(*values: object) -> ResourceState:
-    """A :class:`ResourceState` of values known to be valid (metering's own): no checks."""
+    """A [`ResourceState`][ratekit.ResourceState] of values known to be valid (metering's own): no checks."""
     state = _new(ResourceState)
     for setter, value in zip(_STATE_SETTERS, values, strict=True):
         setter(state, value)
@@ -445,12 +445,12 @@ def _new_state(*values: object) -> ResourceState:
 @typing.final
 @attrs.frozen(repr=False)
 class Usage:
-    """What :func:`meter` returns: the usage rows, the anomalies and the state to carry.
+    """What [`meter()`][ratekit.meter] returns: the usage rows, the anomalies and the state to carry.
 
     ``rows`` are ordered by account, resource, meter and time; ``anomalies`` by time, then
     account and resource; ``state`` by account and resource.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> usage = rk.meter([], [rk.Meter("runtime", "hour", rk.OnOff())],
         ...                  span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"),
@@ -491,10 +491,10 @@ class Usage:
     def accounted(self) -> frozenset[str]:
         """Every record id the result accounts for. O(n).
 
-        An id is in a row, a late row, an anomaly or :attr:`no_effect`; every id given to
-        :func:`~ratekit.meter` is in it.
+        An id is in a row, a late row, an anomaly or [`no_effect`][ratekit.Usage.no_effect]; every id given to
+        [`meter()`][ratekit.meter] is in it.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> counter = rk.Meter("egress", "B", rk.Counter())
             >>> usage = rk.meter([rk.Sample("a", "ip", "egress", "2026-03-01T10:00:00Z", 900,
@@ -517,7 +517,7 @@ class Usage:
     ) -> Decimal:
         """The sum of the quantities of the rows that match (all rows by default). O(n).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.meter([], [], span=rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"),
             ...          cycle=None, as_of="2026-03-02T00:00:00Z").total("runtime")

@@ -12,11 +12,11 @@ first instant after the gap; one at a local time that happens twice is its first
 occurrence (the same rule as billing cycles).
 
 Windows are immutable values compared by their parameters; each caches its spans as
-integer microseconds, so :meth:`~Window.within_us` costs a bisection once a part of time
-has been seen. ``|``, ``&`` and ``~`` combine the built-in windows (:func:`union`,
-:func:`intersection` and :func:`complement` take any window).
+integer microseconds, so [`within_us()`][ratekit.windows.Window.within_us] costs a bisection once a part of time
+has been seen. ``|``, ``&`` and ``~`` combine the built-in windows ([`union()`][ratekit.windows.union],
+[`intersection()`][ratekit.windows.intersection] and [`complement()`][ratekit.windows.complement] take any window).
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> nights = rk.windows.daily("22:00", "06:00", tz="Europe/Zurich")
     >>> week = rk.Span("2026-03-27T12:00:00Z", "2026-03-30T12:00:00Z")
@@ -82,10 +82,10 @@ __all__ = [
 class Window(Protocol):
     """What ratekit needs from a recurring window: ``within_us``, and ``within`` built on it.
 
-    Implement :meth:`within_us` (instants are integer microseconds since the epoch);
-    subclass ``Window`` explicitly to inherit :meth:`within`.
+    Implement [`within_us()`][ratekit.windows.Window.within_us] (instants are integer microseconds since the epoch);
+    subclass ``Window`` explicitly to inherit [`within()`][ratekit.windows.Window.within].
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> class FirstHourOfEveryDay(rk.windows.Window):
         ...     day = 86_400_000_000
@@ -105,7 +105,7 @@ class Window(Protocol):
     def within(self, span: Span) -> SpanSet:
         """The parts of ``span`` inside the window.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.windows.weekends(tz="UTC").within(rk.Span("2026-03-06T00:00:00Z", "2026-03-10T00:00:00Z"))
             SpanSet([Span('2026-03-07T00:00:00Z', '2026-03-09T00:00:00Z')])
@@ -192,7 +192,7 @@ class _Recurring(_Algebra):
 
         O(log n + k) for k parts once the cache covers the span (about 1 µs).
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> rk.windows.daily("01:00", "02:00", tz="UTC").within_us(0, 86_400_000_000)
             [(3600000000, 7200000000)]
@@ -243,10 +243,10 @@ def _recurring_cache(
 class DailyWindow(_Recurring, Window):
     """A window from a local time to the next occurrence of another, every day.
 
-    Build it with :func:`daily`. When ``end`` is not after ``start`` the window crosses
+    Build it with [`daily()`][ratekit.windows.daily]. When ``end`` is not after ``start`` the window crosses
     midnight and ends the next day.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.windows.daily("09:00", "17:00", tz="UTC").within(rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z"))
         SpanSet([Span('2026-03-02T09:00:00Z', '2026-03-02T17:00:00Z')])
@@ -292,10 +292,10 @@ class DailyWindow(_Recurring, Window):
 class WeeklyWindow(_Recurring, Window):
     """A window from a local weekday and time to the next occurrence of another, every week.
 
-    Build it with :func:`weekly` or :func:`weekends`. Weekdays are 0 for Monday to 6 for
+    Build it with [`weekly()`][ratekit.windows.weekly] or [`weekends()`][ratekit.windows.weekends]. Weekdays are 0 for Monday to 6 for
     Sunday; the window may wrap around the week's end (Friday 18:00 to Monday 08:00).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> window = rk.windows.weekly(("Fri", "18:00"), ("Mon", "08:00"), tz="UTC")
         >>> window.within(rk.Span("2026-03-02T00:00:00Z", "2026-03-09T00:00:00Z"))
@@ -410,7 +410,7 @@ _CRON_PROBE: Final = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 class CronWindow(_Algebra, Window):
     """A window that opens when one cron expression fires and closes when another fires.
 
-    Build it with :func:`cron`. The window opens at every firing of ``start`` and closes at
+    Build it with [`cron()`][ratekit.windows.cron]. The window opens at every firing of ``start`` and closes at
     the first firing of ``end`` at or after it: a ``start`` firing while the window is open
     changes nothing, and a ``start`` that fires at the same instant as an ``end`` opens
     nothing (the window from it to that end is empty). If ``end`` never fires again, the
@@ -421,9 +421,9 @@ class CronWindow(_Algebra, Window):
     field fire at every matching real instant.
 
     Finding firings is slow (tens of µs each), so the window caches the spans it has found;
-    :meth:`within_us` costs a bisection once a part of time has been seen.
+    [`within_us()`][ratekit.windows.CronWindow.within_us] costs a bisection once a part of time has been seen.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> maintenance = rk.windows.cron("00 02 * * Tue", "00 02 * * Wed", tz="Europe/Athens")
         >>> maintenance.within(rk.Span("2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z"))
@@ -534,7 +534,7 @@ class CronWindow(_Algebra, Window):
 
         O(log n + k) for k parts once the cache covers the span.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> from ratekit._instants import to_us
             >>> hour = rk.windows.cron("0 1 * * *", "0 2 * * *", tz="UTC")
@@ -560,9 +560,9 @@ class CronWindow(_Algebra, Window):
 @typing.final
 @attrs.frozen(repr=False)
 class Union(_Algebra, Window):
-    """The parts of time inside any of several windows. Build it with :func:`union` or ``|``.
+    """The parts of time inside any of several windows. Build it with [`union()`][ratekit.windows.union] or ``|``.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> off_peak = rk.windows.daily("22:00", "06:00", tz="UTC") | rk.windows.weekends(tz="UTC")
         >>> off_peak.within(rk.Span("2026-03-06T12:00:00Z", "2026-03-07T12:00:00Z"))
@@ -578,7 +578,7 @@ class Union(_Algebra, Window):
     def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` inside any of the windows.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> a = rk.windows.daily("01:00", "02:00", tz="UTC")
             >>> b = rk.windows.daily("02:00", "03:00", tz="UTC")
@@ -604,9 +604,9 @@ class Union(_Algebra, Window):
 @typing.final
 @attrs.frozen(repr=False)
 class Intersection(_Algebra, Window):
-    """The parts of time inside all of several windows. Build it with :func:`intersection` or ``&``.
+    """The parts of time inside all of several windows. Build it with [`intersection()`][ratekit.windows.intersection] or ``&``.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> weekend_nights = rk.windows.daily("22:00", "06:00", tz="UTC") & rk.windows.weekends(tz="UTC")
         >>> len(weekend_nights.within(rk.Span("2026-03-02T00:00:00Z", "2026-03-09T00:00:00Z")))
@@ -622,7 +622,7 @@ class Intersection(_Algebra, Window):
     def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` inside every one of the windows.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> a = rk.windows.daily("01:00", "03:00", tz="UTC")
             >>> b = rk.windows.daily("02:00", "04:00", tz="UTC")
@@ -645,9 +645,9 @@ class Intersection(_Algebra, Window):
 @typing.final
 @attrs.frozen(repr=False)
 class Complement(_Algebra, Window):
-    """The parts of time outside a window. Build it with :func:`complement` or ``~``.
+    """The parts of time outside a window. Build it with [`complement()`][ratekit.windows.complement] or ``~``.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> weekdays = ~rk.windows.weekends(tz="UTC")
         >>> weekdays.within(rk.Span("2026-03-07T00:00:00Z", "2026-03-10T00:00:00Z"))
@@ -663,7 +663,7 @@ class Complement(_Algebra, Window):
     def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` outside the window.
 
-        Example:
+        Examples:
             >>> import ratekit as rk
             >>> (~rk.windows.daily("01:00", "23:00", tz="UTC")).within_us(0, 86_400_000_000)
             [(0, 3600000000), (82800000000, 86400000000)]
@@ -705,12 +705,12 @@ def _check_window(value: object, what: str) -> Window:
 def daily(start: str | _dt.time, end: str | _dt.time, *, tz: str | _dt.tzinfo) -> DailyWindow:
     """A window every day from the local time ``start`` to the next local time ``end``.
 
-    Times are ``"HH:MM"``, ``"HH:MM:SS"`` or :class:`datetime.time` values (without tzinfo);
+    Times are ``"HH:MM"``, ``"HH:MM:SS"`` or `datetime.time` values (without tzinfo);
     when ``end`` is not after ``start`` the window
     crosses midnight (``daily("22:00", "06:00", ...)`` is every night). ``start == end``
     would be empty or all of time, and is refused.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> nights = rk.windows.daily("22:00", "06:00", tz="Europe/Zurich")
         >>> nights.within(rk.Span("2026-10-24T12:00:00Z", "2026-10-25T12:00:00Z")).duration  # clocks move back
@@ -743,11 +743,11 @@ def weekly(
     """A window every week from a local ``(weekday, time)`` to the next local ``end``.
 
     Weekdays are names (``"Tue"``, ``"tuesday"``) or ints with Monday = 0; times are
-    ``"HH:MM"``, ``"HH:MM:SS"`` or :class:`datetime.time` values; a pair may be a tuple or
+    ``"HH:MM"``, ``"HH:MM:SS"`` or `datetime.time` values; a pair may be a tuple or
     a list (as read from JSON or YAML). The window may wrap around the end of the week. Equal
     start and end would be empty or all of time, and are refused.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> tuesdays = rk.windows.weekly(("Tue", "02:00"), ("Wed", "02:00"), tz="Europe/Athens")
         >>> tuesdays.within(rk.Span("2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z"))
@@ -768,7 +768,7 @@ def weekly(
 def weekends(*, tz: str | _dt.tzinfo) -> WeeklyWindow:
     """Every weekend: from local Saturday 00:00 to local Monday 00:00.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.windows.weekends(tz="Europe/Zurich")
         windows.weekly(('Sat', '00:00'), ('Mon', '00:00'), tz='Europe/Zurich')
@@ -782,9 +782,9 @@ def cron(start: str, end: str, *, tz: str | _dt.tzinfo) -> CronWindow:
     Expressions have five fields (minute, hour, day of month, month, day of week, as in
     ``"00 02 * * Tue"``) or six with seconds first, evaluated in the timezone ``tz`` by the
     cronsim library: install it with ``pip install 'ratekit[cron]'``. See
-    :class:`CronWindow` for how firings meet DST.
+    [`CronWindow`][ratekit.windows.CronWindow] for how firings meet DST.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.windows.cron("00 02 * * Tue", "00 02 * * Wed", tz="Europe/Athens")
         windows.cron('00 02 * * Tue', '00 02 * * Wed', tz='Europe/Athens')
@@ -802,7 +802,7 @@ def cron(start: str, end: str, *, tz: str | _dt.tzinfo) -> CronWindow:
 def union(*windows: Window) -> Union:
     """The parts of time inside any of ``windows`` (also ``a | b`` for built-in windows).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> rk.windows.union(rk.windows.weekends(tz="UTC"), rk.windows.daily("22:00", "06:00", tz="UTC"))
         windows.union(windows.weekly(('Sat', '00:00'), ('Mon', '00:00'), tz='UTC'), windows.daily('22:00', '06:00', tz='UTC'))
@@ -815,7 +815,7 @@ def union(*windows: Window) -> Union:
 def intersection(*windows: Window) -> Intersection:
     """The parts of time inside every one of ``windows`` (also ``a & b`` for built-in windows).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> nights = rk.windows.daily("22:00", "06:00", tz="UTC")
         >>> both = rk.windows.intersection(nights, rk.windows.weekends(tz="UTC"))
@@ -832,7 +832,7 @@ def complement(window: Window) -> Complement:
 
     Within any span, a window's parts and its complement's parts partition the span.
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> days = rk.windows.complement(rk.windows.daily("22:00", "06:00", tz="UTC"))
         >>> days.within(rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z"))

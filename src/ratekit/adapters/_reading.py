@@ -1,7 +1,7 @@
 """Reading already-parsed JSON with errors that name the position and the field.
 
 Every adapter reads dicts and lists through these helpers, so a missing or malformed
-field raises :class:`~ratekit.BadRecordError` naming where it is in the input
+field raises [`BadRecordError`][ratekit.BadRecordError] naming where it is in the input
 (``resources[3].entity.state``), what was found and what would be accepted. Nothing else
 escapes: a record that ratekit itself refuses (an instant without an offset) is re-raised
 with the same position in front.

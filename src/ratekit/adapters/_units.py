@@ -6,7 +6,7 @@ Borel writes products with a dash and CPU time as ``cpu-ns``; Ceilometer writes 
 converts only to itself, so a meter in ``"cpu-ns"`` or ``"cpu*hour"`` takes it). A meter
 in plain time (``"s"``, ``"hour"``) takes ``cpu-ns`` too: ``cpu`` (or ``vcpu``) names
 what is measured, and without it the unit is nanoseconds of CPU time. Every conversion
-is :func:`ratekit.convert`: exact.
+is [`ratekit.convert()`][ratekit.convert]: exact.
 """
 
 from __future__ import annotations
@@ -33,8 +33,11 @@ _LONGEST: Final = 64
 def feed_unit(text: str, where: str, what: str) -> str:
     """``text`` checked to be a unit ratekit reads, as written.
 
+    ```pycon
     >>> feed_unit("MB-ns", "[0].uom", "Borel row")
     'MB-ns'
+
+    ```
     """
     if len(text) > _LONGEST:
         raise BadRecordError(
@@ -66,10 +69,13 @@ def in_meter_unit(
 
     The unit as written is tried first, then without its qualifiers (``cpu``, ``vcpu``).
 
+    ```pycon
     >>> import ratekit as rk
     >>> seconds = rk.Meter("cpu-usage", "s", rk.Discrete())
     >>> in_meter_unit(Decimal(516570000000), "cpu-ns", seconds, where="[2].uom", what="Borel row", written="cpu-ns")
     Decimal('516.57')
+
+    ```
     """
     try:
         return convert(value, unit, meter.unit)

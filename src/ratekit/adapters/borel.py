@@ -1,12 +1,12 @@
-"""Borel's normalised usage rows, read into :class:`~ratekit.Sample` records with exact units.
+"""Borel's normalised usage rows, read into [`Sample`][ratekit.Sample] records with exact units.
 
 Anchor's Borel (seed 001) reports usage as rows of a quantity per customer, resource
-kind and resource, with a unit of measure::
+kind and resource, with a unit of measure:
 
     {"customer-id": "21891", "quantity": 516570000000, "resource": "cpu-usage",
      "resource_id": "284a9f20-4d5e-4044-a955-f2fb9e00e66d", "uom": "cpu-ns"}
 
-:func:`usage_rows` gives one delta sample per row: the account is ``customer-id``, the
+`usage_rows()` gives one delta sample per row: the account is ``customer-id``, the
 resource ``resource_id``, the meter ``resource`` and the value ``quantity`` converted
 exactly from ``uom`` to the meter's unit. Borel writes products with a dash
 and CPU time as ``cpu-ns``; ratekit reads them as written (a meter in ``"MB-ns"`` takes
@@ -19,12 +19,12 @@ The rows carry no id; a sample's ``id`` is
 ``"<customer-id>/<resource>/<resource_id>/<start>/<end>"``, so a report delivered again
 is a replay, and two different quantities for one resource and period are a conflict.
 
-The ready meters keep every conversion exact (powers of ten): :data:`CPU_SECONDS`,
-:data:`MEMORY_GB_SECONDS`, and gigabytes for the disk and network rows
-(:data:`METERS` holds them all). Rows of a ``resource`` no meter names raise, unless
+The ready meters keep every conversion exact (powers of ten): `CPU_SECONDS`,
+`MEMORY_GB_SECONDS`, and gigabytes for the disk and network rows
+(`METERS` holds them all). Rows of a ``resource`` no meter names raise, unless
 ``unknown="skip"``.
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> from ratekit.adapters import borel
     >>> rows = [{"customer-id": "21891", "quantity": 516570000000, "resource": "cpu-usage",
@@ -140,11 +140,11 @@ def usage_rows(
 
     ``rows`` is a list of rows; ``period`` the span they cover (a row's own ``start`` and
     ``end`` win; a row without them needs ``period``). ``meters`` names the meters by
-    Borel's ``resource`` (default :data:`METERS`); each value is converted exactly from
-    the row's ``uom`` to its meter's unit. Errors: :class:`~ratekit.BadRecordError`
+    Borel's ``resource`` (default `METERS`); each value is converted exactly from
+    the row's ``uom`` to its meter's unit. Errors: [`BadRecordError`][ratekit.BadRecordError]
     naming the position and field. Cost: O(n).
 
-    Example:
+    Examples:
         >>> from ratekit.adapters import borel
         >>> borel.usage_rows([{"customer-id": "21891", "quantity": 1500663808, "resource": "diskio-writes",
         ...                    "resource_id": "284a9f20", "uom": "cpu-ns",

@@ -1,6 +1,6 @@
 """OpenStack Ceilometer / Gnocchi samples and Nova instance notifications, read into records.
 
-**Samples** (:func:`samples`), in the shape Ceilometer publishes and its v2 API lists them::
+**Samples** (`samples()`), in the shape Ceilometer publishes and its v2 API lists them:
 
     {"message_id": "6f0e…", "counter_name": "cpu", "counter_type": "cumulative",
      "counter_unit": "ns", "counter_volume": 1800000000000, "project_id": "p-1",
@@ -9,7 +9,7 @@
 
 (the API's ``name``/``meter``, ``type``, ``unit``, ``volume``, ``id`` and ``metadata``
 are read too, as in seed 001's ``image.size`` sample and the ``/v2/samples`` listing,
-whose ``metadata`` is flat: ``{"flavor.name": "m1.small"}``, read by the same dotted path). Each becomes a :class:`~ratekit.Sample` of the
+whose ``metadata`` is flat: ``{"flavor.name": "m1.small"}``, read by the same dotted path). Each becomes a [`Sample`][ratekit.Sample] of the
 project (the account) and resource; its kind follows ``counter_type``: ``gauge`` ->
 ``"gauge"``, ``delta`` -> ``"delta"``, ``cumulative`` -> ``"counter"`` (metering turns
 consecutive readings into deltas, apportions them across cycle boundaries and reports
@@ -20,13 +20,13 @@ converted exactly from ``counter_unit`` to that meter's unit (``ns``, ``B``, ``M
 
 ``resource_metadata`` describes the resource, not the sample. With ``describe=True``
 each sample whose metadata differs from the last one seen for its resource is preceded
-by an ``"update"`` :class:`~ratekit.Event` carrying it as the feed sends it, nested
+by an ``"update"`` [`Event`][ratekit.Event] carrying it as the feed sends it, nested
 (levels and conditions read it by dotted paths, ``"flavor.name"``; top-level nulls are
 left out, since a ``None`` attribute removes a key). An update
 of a resource never seen opens it: use it for resources that exist while they are
 sampled (instances, volumes, images).
 
-**Instance notifications** (:func:`instance_notifications`): Nova's
+**Instance notifications** (`instance_notifications()`): Nova's
 ``compute.instance.*`` notifications become events of the ``payload``'s ``tenant_id``
 and ``instance_id``, whose description carries ``flavor`` (``instance_type``),
 ``vcpus``, ``memory_mb``, ``root_gb``, ``ephemeral_gb``, ``disk_gb``, ``state`` and the
@@ -61,10 +61,10 @@ Ceilometer and Nova often write UTC instants without an offset
 (``"2026-03-02 08:00:00.000000"``); ratekit refuses to guess, so pass
 ``naive_utc=True`` to read them as UTC.
 
-Errors are :class:`~ratekit.BadRecordError` naming the position and field
+Errors are [`BadRecordError`][ratekit.BadRecordError] naming the position and field
 (``[3].counter_volume``).
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> from ratekit.adapters import ceilometer
     >>> readings = [{"message_id": f"m{n}", "counter_name": "cpu", "counter_type": "cumulative",
@@ -198,8 +198,11 @@ def description(value: Mapping[str, object]) -> dict[str, object]:
     Nested objects and lists stay nested (read them by dotted paths: ``"flavor.name"``);
     a top-level ``None`` is left out, since in an event it would remove the key.
 
+    ```pycon
     >>> description({"flavor": {"name": "m1.small", "vcpus": 1}, "tags": ["a"], "host": None})
     {'flavor': {'name': 'm1.small', 'vcpus': 1}, 'tags': ['a']}
+
+    ```
     """
     return {
         key: item
@@ -304,11 +307,11 @@ def samples(
     ``counter_name`` no meter names raises, unless ``unknown="skip"``); each value is
     converted exactly from ``counter_unit`` to its meter's unit. ``describe`` adds the
     ``resource_metadata`` events, ``naive_utc`` reads instants without an offset as UTC
-    (see :mod:`ratekit.adapters.ceilometer`). Errors: :class:`~ratekit.BadRecordError`
+    (see `ratekit.adapters.ceilometer`). Errors: [`BadRecordError`][ratekit.BadRecordError]
     naming the position and field. Cost: O(n) (O(n·m) with ``describe``, m the size of
     the metadata).
 
-    Example:
+    Examples:
         >>> import ratekit as rk
         >>> from ratekit.adapters import ceilometer
         >>> image = {"id": "68d4a944", "name": "image.size", "project_id": "2293", "resource_id": "8725",
@@ -410,11 +413,11 @@ def instance_notifications(
 ) -> list[Event]:
     """Nova ``compute.instance.*`` notifications as events, in the feed's order.
 
-    See :mod:`ratekit.adapters.ceilometer` for the mapping of event types. A notification
+    See `ratekit.adapters.ceilometer` for the mapping of event types. A notification
     that starts an instance must carry ``instance_type``, ``vcpus`` and ``memory_mb``.
-    Errors: :class:`~ratekit.BadRecordError` naming the position and field. Cost: O(n).
+    Errors: [`BadRecordError`][ratekit.BadRecordError] naming the position and field. Cost: O(n).
 
-    Example:
+    Examples:
         >>> from ratekit.adapters import ceilometer
         >>> created = {"event_type": "compute.instance.create.end", "message_id": "n-1",
         ...            "timestamp": "2026-03-02 08:00:00.000000", "publisher_id": "compute.host-1",

@@ -1,30 +1,30 @@
-"""CloudEvents usage events, read into :class:`~ratekit.Sample` records by a declarative spec.
+"""CloudEvents usage events, read into [`Sample`][ratekit.Sample] records by a declarative spec.
 
 Metering services such as OpenMeter ingest usage as CloudEvents 1.0 in their JSON
-format::
+format:
 
     {"specversion": "1.0", "id": "5c10fade-1c9e-4d6c-8275-c52c36731d3c",
      "source": "/llm-gateway", "type": "tokens", "subject": "customer-1",
      "time": "2026-03-02T08:00:00Z", "data": {"tokens": 1200, "model": "large"}}
 
 What such an event means is the sender's convention, so the caller states it in a
-:class:`Spec`: which ``type`` is which meter, where the quantity is, who pays and which
+`Spec`: which ``type`` is which meter, where the quantity is, who pays and which
 resource it is. A spec is a mapping, never code: its fields are *references*, either a
 context attribute's name (``"subject"``, ``"source"``, ``"id"``, ``"type"``, or an
 extension attribute such as ``"customerid"``) or ``"data.<path>"``, a dotted path into
 the event's ``data`` object (``"data.usage.tokens"``). Nothing is evaluated or imported.
 
-:func:`usage_events` gives one sample per event: its meter is ``spec.meters[type]``, its
+`usage_events()` gives one sample per event: its meter is ``spec.meters[type]``, its
 value the quantity (a number, or a numeric string), its kind ``spec.kind``, its instant
 the event's ``time``, and its ``id`` is ``"<source>#<id>"``, the pair that CloudEvents
 says identifies an event, so a redelivered event is a replay (a ``#`` or ``%`` in the
 event's ``id`` is written ``%23`` or ``%25``, so that two pairs never give one id). An event of a type the
 spec does not name raises, unless ``unknown="skip"``.
 
-Errors are :class:`~ratekit.BadRecordError` naming the position and field
+Errors are [`BadRecordError`][ratekit.BadRecordError] naming the position and field
 (``[3].data.tokens``).
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> from ratekit.adapters import cloudevents
     >>> spec = cloudevents.Spec({"tokens": "llm.tokens"}, quantity="data.tokens", resource="data.model")
@@ -120,10 +120,10 @@ class Spec:
       default) or ``"skip"``.
 
     A reference is a context attribute's name or ``"data.<dotted path>"`` (see
-    :mod:`ratekit.adapters.cloudevents`). A spec that cannot be read raises
-    :class:`~ratekit.RatekitTypeError` when it is built.
+    `ratekit.adapters.cloudevents`). A spec that cannot be read raises
+    [`RatekitTypeError`][ratekit.RatekitTypeError] when it is built.
 
-    Example:
+    Examples:
         >>> from ratekit.adapters import cloudevents
         >>> cloudevents.Spec({"api-call": "api.calls"}, quantity="data.count", account="customerid")
         Spec({'api-call': 'api.calls'}, quantity='data.count', account='customerid', resource='subject')
@@ -249,9 +249,9 @@ def usage_events(feed: object, spec: Spec) -> list[Sample]:
     """CloudEvents (JSON format, version 1.0) as samples, in the feed's order, as ``spec`` says.
 
     ``feed`` is a list of events (a batch, as the JSON batch format gives it). Errors:
-    :class:`~ratekit.BadRecordError` naming the position and field. Cost: O(n).
+    [`BadRecordError`][ratekit.BadRecordError] naming the position and field. Cost: O(n).
 
-    Example:
+    Examples:
         >>> from ratekit.adapters import cloudevents
         >>> spec = cloudevents.Spec({"tokens": "llm.tokens"}, quantity="data.tokens")
         >>> cloudevents.usage_events([{"specversion": "1.0", "id": "e-1", "source": "/gw", "type": "tokens",

@@ -1,11 +1,11 @@
-"""Cloud Foundry usage events, read into :class:`~ratekit.Event` records.
+"""Cloud Foundry usage events, read into [`Event`][ratekit.Event] records.
 
 The Cloud Controller lists *app usage events* (``/v2/app_usage_events``,
 ``/v3/app_usage_events``) and *service usage events* (``/v2/service_usage_events``,
-``/v3/service_usage_events``) in a guaranteed order. :func:`app_usage_events` and
-:func:`service_usage_events` read either API version's shape, from one page
+``/v3/service_usage_events``) in a guaranteed order. `app_usage_events()` and
+`service_usage_events()` read either API version's shape, from one page
 (``{"resources": [...]}``), a list of pages, or a list of events, and give one
-:class:`~ratekit.Event` per usage event:
+[`Event`][ratekit.Event] per usage event:
 
 ========================  ==========  ==================================================
 state                     kind        resource
@@ -49,10 +49,10 @@ last one of each resource): an event already read keeps its ``seq``, and a new o
 follows the last event of its resource, so any cut of the feed into calls gives the
 same records as one call.
 
-Errors are :class:`~ratekit.BadRecordError` naming the event's position in the input
+Errors are [`BadRecordError`][ratekit.BadRecordError] naming the event's position in the input
 and the field (``resources[3].entity.state``).
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> from ratekit.adapters import cloudfoundry
     >>> page = {"resources": [
@@ -361,11 +361,11 @@ def app_usage_events(
     is kept and continued. ``BUILDPACK_SET`` events are skipped, and so are
     ``STAGING_STARTED``/``STAGING_STOPPED`` unless ``staging`` is true: then each staging
     is a resource of its own (``"<app guid>/staging"``, ``process_type`` ``"staging"``,
-    its staging memory x 1 instance). See :mod:`ratekit.adapters.cloudfoundry`
-    for the mapping, ``id`` and ``seq``. Errors: :class:`~ratekit.BadRecordError` naming
+    its staging memory x 1 instance). See `ratekit.adapters.cloudfoundry`
+    for the mapping, ``id`` and ``seq``. Errors: [`BadRecordError`][ratekit.BadRecordError] naming
     the position and field. Cost: O(n).
 
-    Example:
+    Examples:
         >>> from ratekit.adapters import cloudfoundry
         >>> event = {"guid": "e-9", "created_at": "2026-03-02T08:00:00Z",
         ...          "state": {"current": "STARTED", "previous": "STOPPED"},
@@ -471,9 +471,9 @@ def service_usage_events(
     change), ``DELETED`` deletes it. The description carries ``state``,
     ``service_plan`` (and its guid), ``service`` (the v2 label or v3 offering name),
     ``service_instance_name``, ``service_instance_type``, the broker, space and
-    organization. ``id`` and ``seq`` as for :func:`app_usage_events`. Cost: O(n).
+    organization. ``id`` and ``seq`` as for `app_usage_events()`. Cost: O(n).
 
-    Example:
+    Examples:
         >>> from ratekit.adapters import cloudfoundry
         >>> created = {"guid": "s-1", "created_at": "2026-03-01T00:00:00Z", "state": "CREATED",
         ...            "service_instance": {"guid": "db-1", "name": "orders", "type": "managed_service_instance"},

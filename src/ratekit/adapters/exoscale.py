@@ -1,13 +1,13 @@
-"""Exoscale / CloudStack usage events, read into :class:`~ratekit.Event` records.
+"""Exoscale / CloudStack usage events, read into [`Event`][ratekit.Event] records.
 
 Seed 000 shows the event Exoscale's metering consumes (written there in EDN; as JSON the
-keywords are strings, and a leading ``:`` is accepted and dropped)::
+keywords are strings, and a leading ``:`` is accepted and dropped):
 
     {"type": "usage", "entity": "vm", "action": "create", "time": "2016-12-12T15:48:32Z",
      "template": "ubuntu-16.04", "source": "cloudstack", "account": "geneva-jug",
      "uuid": "7a070a3d-66ff-4658-ab08-fe3cecd7c70f", "version": 1, "offering": "medium"}
 
-:func:`usage_events` gives one event per record: the ``account`` pays, the resource is
+`usage_events()` gives one event per record: the ``account`` pays, the resource is
 the ``uuid``, and ``action`` says what happens:
 
 ==============  =========  ==========================================================
@@ -32,10 +32,10 @@ for one resource, action and instant are a conflict. Events are ordered by ``tim
 with ``order="version"`` the ``version`` field (a per-resource counter, where the
 emitter keeps one) is the ``seq`` instead, so the emitter's order wins over its clocks.
 
-Errors are :class:`~ratekit.BadRecordError` naming the position and field
+Errors are [`BadRecordError`][ratekit.BadRecordError] naming the position and field
 (``[3].action``).
 
-Example:
+Examples:
     >>> import ratekit as rk
     >>> from ratekit.adapters import exoscale
     >>> events = exoscale.usage_events([
@@ -136,10 +136,10 @@ def usage_events(feed: object, *, order: Literal["time", "version"] = "time") ->
 
     ``feed`` is a list of events (JSON objects). ``order`` is ``"time"`` (the default:
     events are applied in ``time`` order) or ``"version"`` (the ``version`` field is each
-    event's ``seq``). See :mod:`ratekit.adapters.exoscale` for the mapping and ``id``.
-    Errors: :class:`~ratekit.BadRecordError` naming the position and field. Cost: O(n).
+    event's ``seq``). See `ratekit.adapters.exoscale` for the mapping and ``id``.
+    Errors: [`BadRecordError`][ratekit.BadRecordError] naming the position and field. Cost: O(n).
 
-    Example:
+    Examples:
         >>> from ratekit.adapters import exoscale
         >>> exoscale.usage_events([{"type": ":usage", "entity": ":vm", "action": ":reboot",
         ...                         "time": "2016-12-12T15:48:32Z", "account": "geneva-jug", "uuid": "7a07"}])
