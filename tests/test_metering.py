@@ -923,3 +923,18 @@ def test_a_user_written_sample_policy_plugs_in() -> None:
         (MARCH, Decimal(30)),
         (APRIL, Decimal(0)),
     ]
+
+
+def test_a_delta_over_a_span_that_ends_at_as_of_is_known_by_then():
+    # A delta of 5 calls over March, stamped at March's end: by as_of = March's end its whole
+    # span lies before as_of, so it is metered (5), not left out as "not yet". A delta at an
+    # instant stamped at as_of is not known yet (half-open: as_of itself is the future).
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    calls = [rk.Meter("calls", "call", rk.Discrete())]
+    spanned = rk.Sample("a", "r", "calls", march.end, 5, since=march.start, id="d")
+    instant = rk.Sample("a", "r", "calls", march.end, 7, id="i")
+    usage = rk.meter(
+        [spanned, instant], calls, span=march, cycle=rk.cycles.monthly(tz="UTC"), as_of=march.end
+    )
+    assert [(row.quantity, row.record_ids) for row in usage.rows] == [(Decimal(5), ("d",))]
+    assert usage.no_effect == (("i", "not_yet"),)

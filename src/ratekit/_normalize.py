@@ -175,7 +175,8 @@ def _group(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     for record in records:
         if isinstance(record, Sample):
             at_us = record.at_us
-            if at_us >= as_of_us:
+            # known by as_of: stamped before it, or a delta over a span that ends at it
+            if at_us >= as_of_us and (at_us > as_of_us or record.since_us is None):
                 continue
             if at_us <= last_sample_us and last_sample is not None:
                 if at_us < last_sample_us:

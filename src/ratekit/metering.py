@@ -645,7 +645,9 @@ def _no_effect(  # noqa: PLR0917 - private plumbing of plain values
         if record_id in found:
             continue
         at_us = record.at_us
-        if at_us >= as_of_us:
+        if at_us > as_of_us or (
+            at_us == as_of_us and not (isinstance(record, Sample) and record.since_us is not None)
+        ):
             reason = "not_yet"
         elif record_id in replaced:
             reason = "replaced"
