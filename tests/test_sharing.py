@@ -267,7 +267,9 @@ def test_shares_spanning_more_than_50_digits_are_refused() -> None:
         r"1E\+29, 'beta': 1, 'gamma': 1E-25\); shares are relative, so write them within 50 "
         r"digits \(1, 1, 1 for thirds\)\.$",
     ):
-        rk.Share("acme", "image-1", {"acme": Decimal("1E+29"), "beta": 1, "gamma": Decimal("1E-25")})
+        rk.Share(
+            "acme", "image-1", {"acme": Decimal("1E+29"), "beta": 1, "gamma": Decimal("1E-25")}
+        )
     with pytest.raises(rk.BadQuantityError, match=r"span 56 digits"):
         rk.Share("acme", "image-1", {"acme": "1E+25", "beta": Decimal("1E-30")})
     # trailing zeros do not count: 1.000...0 (60 zeros) and 100 span 3 digits
