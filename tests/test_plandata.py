@@ -380,6 +380,13 @@ def _refused(document: object, message: str) -> None:
             ),
         ),
         (
+            {"type": "cycles.Monthly", "tz": "UTC", "day": 1, "months": 3, "month": 5},
+            (
+                "plans[0].cycle: quarters starting in month 5 are written with month 2 (the first "
+                "quarter of the year that starts in the same cycle)."
+            ),
+        ),
+        (
             {"type": "cycles.Monthly", "tz": "UTC", "day": 30, "months": 12, "month": 2},
             (
                 "plans[0].cycle: Monthly day 30 is not a day of the month; give an int from 1 to 29 "
