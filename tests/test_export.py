@@ -197,8 +197,9 @@ def test_hostile_description_values_name_the_key():
     with pytest.raises(rk.BadDataError) as caught:
         rk.from_row(rk.UsageRow, {**row, "quantity": "1e999999999"})
     assert str(caught.value) == (
-        "quantity: '1e999999999' is out of range: a decimal number has at most 60 significant "
-        "digits and, unless it is 0, a magnitude from 1e-30 to below 1e25."
+        "quantity: '1e999999999' lies outside the numbers ratekit represents exactly: give at "
+        "most 60 significant digits and, unless zero, a magnitude from 1E-30 up to but "
+        "excluding 1E+30."
     )
 
 

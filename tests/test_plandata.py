@@ -368,16 +368,15 @@ def _refused(document: object, message: str) -> None:
         (
             {"type": "cycles.Monthly", "tz": "UTC", "day": 0},
             (
-                "plans[0].cycle: monthly day 0 is not a day of the month; give an int from 1 to 31 "
+                "plans[0].cycle: Monthly day 0 is not a day of the month; give an int from 1 to 31 "
                 "(days past a month's end clamp to its last day)."
             ),
         ),
         (
             {"type": "cycles.Monthly", "tz": "UTC", "day": 1, "months": 0},
             (
-                "plans[0].cycle: a monthly cycle of 0 months starting in month 1 is not one ratekit "
-                "builds; give months 1 (with month 1), 3 (quarters, month 1 to 3) or 12 (years, "
-                "month 1 to 12)."
+                "plans[0].cycle: Monthly months 0 is not 1, 3 or 12; build cycles with "
+                "cycles.monthly, cycles.quarterly or cycles.yearly."
             ),
         ),
         (
@@ -390,22 +389,22 @@ def _refused(document: object, message: str) -> None:
         (
             {"type": "cycles.Monthly", "tz": "UTC", "day": 30, "months": 12, "month": 2},
             (
-                "plans[0].cycle: yearly day 30 is not a day of the month; give an int from 1 to 29 "
+                "plans[0].cycle: Monthly day 30 is not a day of the month; give an int from 1 to 29 "
                 "(days past a month's end clamp to its last day)."
             ),
         ),
         (
             {"type": "cycles.Weekly", "tz": "UTC", "weekday": 9},
             (
-                "plans[0].cycle: weekly weekday 9 is not a weekday; give 'Mon', 'Tue', 'Wed', "
+                "plans[0].cycle: Weekly weekday 9 is not a weekday; give 'Mon', 'Tue', 'Wed', "
                 "'Thu', 'Fri', 'Sat' or 'Sun' (or a full name, or an int 0-6 with Monday = 0)."
             ),
         ),
         (
             {"type": "cycles.Every", "period_us": 0, "anchor_us": 0},
             (
-                "plans[0].cycle: an every cycle needs period_us > 0 and 0 <= anchor_us < period_us, "
-                "not period_us=0, anchor_us=0."
+                "plans[0].cycle: Every period_us 0 must be a positive int of microseconds, at most "
+                "315537897599999999 (the whole range of instants)."
             ),
         ),
     ],
@@ -421,14 +420,14 @@ def test_a_cycle_is_checked_as_its_constructor_checks_it(cycle, message):
         (
             {"type": "windows.DailyWindow", "tz": "UTC", "start_seconds": -5, "end_seconds": 10},
             (
-                "plans[0].entries[0].window: daily window start_seconds -5 is not a time of day in "
-                "seconds; give 0 to 86399 (22:00 is 79200)."
+                "plans[0].entries[0].window: DailyWindow start_seconds -5 is not a time of day in "
+                "seconds; give an int from 0 to 86399."
             ),
         ),
         (
             {"type": "windows.DailyWindow", "tz": "UTC", "start_seconds": 60, "end_seconds": 60},
             (
-                "plans[0].entries[0].window: daily window from '00:01:00' to '00:01:00' has no "
+                "plans[0].entries[0].window: DailyWindow from '00:01' to '00:01' has no "
                 "length; give an end that differs from the start (an end before the start crosses "
                 "midnight)."
             ),
@@ -443,8 +442,9 @@ def test_a_cycle_is_checked_as_its_constructor_checks_it(cycle, message):
                 "end_seconds": 0,
             },
             (
-                "plans[0].entries[0].window: weekly window start_weekday 9 is not a weekday; give 0 "
-                "(Monday) to 6 (Sunday)."
+                "plans[0].entries[0].window: WeeklyWindow start_weekday 9 is not a weekday; give "
+                "'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat' or 'Sun' (or a full name, or an int 0-6 "
+                "with Monday = 0)."
             ),
         ),
         (
@@ -457,7 +457,10 @@ def test_a_cycle_is_checked_as_its_constructor_checks_it(cycle, message):
         ),
         (
             {"type": "windows.Union", "windows": []},
-            "plans[0].entries[0].window: windows.union() needs at least one window.",
+            (
+                "plans[0].entries[0].window: Union windows must be a non-empty tuple of recurring "
+                "windows, not tuple: ()."
+            ),
         ),
         (
             {"type": "windows.Complement", "window": {"type": "cycles.Hourly"}},
@@ -520,16 +523,16 @@ def test_duplicate_plan_ids_and_a_plan_that_is_not_an_id_are_refused():
         (
             "1e999999999",
             (
-                "plans[0].entries[0].price.rate: '1e999999999' is out of range: a decimal number "
-                "has at most 60 significant digits and, unless it is 0, a magnitude from 1e-30 to "
-                "below 1e25."
+                "plans[0].entries[0].price.rate: '1e999999999' lies outside the numbers ratekit "
+                "represents exactly: give at most 60 significant digits and, unless zero, a "
+                "magnitude from 1E-30 up to but excluding 1E+30."
             ),
         ),
         (
             "1" * 61,
-            "plans[0].entries[0].price.rate: '" + "1" * 61 + "' is out of "
-            "range: a decimal number has at most 60 significant digits and, unless it is 0, a "
-            "magnitude from 1e-30 to below 1e25.",
+            "plans[0].entries[0].price.rate: '" + "1" * 61 + "' lies outside the numbers "
+            "ratekit represents exactly: give at most 60 significant digits and, unless zero, a "
+            "magnitude from 1E-30 up to but excluding 1E+30.",
         ),
         (
             "Infinity",
@@ -546,7 +549,7 @@ def test_decimals_ratekit_cannot_compute_exactly_are_refused(rate, message):
 
 
 def test_largest_accepted_decimal():
-    # 60 digits, magnitude below 1e25: accepted and exact.
+    # 60 digits, magnitude below 1E+30: accepted and exact.
     rate = "9" * 25 + "." + "9" * 35
     document = plandata.load_document(
         {"plans": [_plan(entries=[_entry(price={"type": "PerUnit", "rate": rate})])]}
@@ -635,9 +638,9 @@ def test_a_vanishing_block_is_refused_at_the_door():
     tiers = [{"unit": "0.09", "block": 4.2332788895248995e-229}]
     _refused(
         {"plans": [_plan(entries=[_entry(price={"type": "Graduated", "tiers": tiers})])]},
-        "plans[0].entries[0].price.tiers[0].block: 4.2332788895248995e-229 is out of range: a "
-        "decimal number has at most 60 significant digits and, unless it is 0, a magnitude "
-        "from 1e-30 to below 1e25.",
+        "plans[0].entries[0].price.tiers[0].block: 4.2332788895248995e-229 lies outside the "
+        "numbers ratekit represents exactly: give at most 60 significant digits and, unless "
+        "zero, a magnitude from 1E-30 up to but excluding 1E+30.",
     )
 
 

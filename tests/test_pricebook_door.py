@@ -152,4 +152,9 @@ def test_odd_values_end_in_ratekit_errors() -> None:
     blocks = rk.Graduated([rk.Tier(100, "0"), rk.Tier(None, "2", block=50)])
     with pytest.raises(rk.BadQuantityError) as error:
         blocks.amount(Decimal("1E+100"))
-    assert "holds too many blocks of 50 to count exactly" in str(error.value)
+    # The one door for numbers refuses a quantity beyond 1E+30 before any block is counted.
+    assert str(error.value) == (
+        "Graduated quantity Decimal('1E+100') lies outside the numbers ratekit represents "
+        "exactly: give at most 60 significant digits and, unless zero, a magnitude from 1E-30 "
+        "up to but excluding 1E+30."
+    )

@@ -252,15 +252,26 @@ def test_a_part_of_decimal_thirds_prints_as_a_percentage_not_a_28_digit_fraction
 def test_shares_spanning_more_than_50_digits_are_refused() -> None:
     # their sum would no longer be exact in ratekit's 60 digits: 10^70 + 1 + 1 rounded to
     # 10^70 printed acme's part as "1/1" while beta and gamma were part of it too
+    # 1E+70 is beyond the one door for numbers (1E+30), which refuses it by name first
     with pytest.raises(
         rk.BadQuantityError,
-        match=r"^Share shares span 71 digits from the largest place to the smallest \('acme': "
-        r"1E\+70, 'beta': 1, 'gamma': 1\); shares are relative, so write them within 50 "
-        r"digits \(1, 1, 1 for thirds\)\.$",
+        match=r"^Share share of account 'acme' Decimal\('1E\+70'\) lies outside the numbers "
+        r"ratekit represents exactly: give at most 60 significant digits and, unless zero, a "
+        r"magnitude from 1E-30 up to but excluding 1E\+30\.$",
     ):
         rk.Share("acme", "image-1", {"acme": Decimal("1E+70"), "beta": 1, "gamma": 1})
-    with pytest.raises(rk.BadQuantityError, match=r"span 52 digits"):
-        rk.Share("acme", "image-1", {"acme": "1.5", "beta": Decimal("1E-51")})
+    # within the door's range, shares' own stricter 50-digit span keeps their sum exact
+    with pytest.raises(
+        rk.BadQuantityError,
+        match=r"^Share shares span 55 digits from the largest place to the smallest \('acme': "
+        r"1E\+29, 'beta': 1, 'gamma': 1E-25\); shares are relative, so write them within 50 "
+        r"digits \(1, 1, 1 for thirds\)\.$",
+    ):
+        rk.Share(
+            "acme", "image-1", {"acme": Decimal("1E+29"), "beta": 1, "gamma": Decimal("1E-25")}
+        )
+    with pytest.raises(rk.BadQuantityError, match=r"span 56 digits"):
+        rk.Share("acme", "image-1", {"acme": "1E+25", "beta": Decimal("1E-30")})
     # trailing zeros do not count: 1.000...0 (60 zeros) and 100 span 3 digits
     share = rk.Share("acme", "image-1", {"acme": "1." + "0" * 60, "beta": 100})
     assert share.part("acme") == Fraction(1, 101)

@@ -8,6 +8,7 @@ added to a value class flows through without a serialiser of its own.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import reprlib
 import sys
@@ -19,8 +20,8 @@ from typing import Any
 
 import attrs
 
-from ._decimals import CONTEXT, to_decimal
-from .errors import BadDataError, RatekitError, RatekitTypeError
+from ._decimals import RANGE_TEXT, to_decimal
+from .errors import BadDataError, BadQuantityError, RatekitError, RatekitTypeError
 
 __all__ = [
     "alias",
@@ -39,12 +40,6 @@ __all__ = [
 #: How deep plain data may nest (plans, rows): far deeper than any real plan, and far
 #: short of Python's recursion limit, so hostile data gets a BadDataError, not a crash.
 MAX_DEPTH: typing.Final = 64
-#: The largest magnitude a Decimal read from data may have (below 1e25), and its most
-#: significant digits (ratekit's context): beyond them, money could not stay exact.
-MAX_ADJUSTED: typing.Final = 24
-#: The smallest magnitude of a non-zero Decimal read from data (1e-30).
-MIN_ADJUSTED: typing.Final = -30
-
 #: A decimal string as data writes it: ASCII digits, an optional sign, point and exponent
 #: (no spaces, underscores or other scripts' digits, which Python's Decimal would take).
 _DECIMAL: typing.Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -79,30 +74,26 @@ def bounded_decimal(data: object, path: str) -> Decimal:
     """``data`` (a string, int or float) as an exact Decimal that ratekit can compute with.
 
     Refuses (with a [`BadDataError`][ratekit.BadDataError] naming ``path``) what is not a finite
-    decimal number, has more significant digits than ratekit's 60-digit context, or has
-    a magnitude of 1e25 or more, or (other than zero) below 1e-30: such a value would be
-    rounded, or overflow (a block of 1e-229 units divides a quantity into more blocks
-    than 60 digits hold), later.
+    decimal number written plainly, and what `to_decimal` (ratekit's one door for numbers)
+    refuses: more than 60 significant digits or, unless zero, a magnitude outside
+    1E-30 up to but excluding 1E+30. Such a value would be rounded, or overflow (a block of
+    1e-229 units divides a quantity into more blocks than 60 digits hold), later.
     """
-    try:
-        if isinstance(data, str) and not _DECIMAL.fullmatch(data):
-            raise fail(path, "not plain")
-        value = to_decimal(data, path)
-    except RatekitError:
-        raise fail(
-            path, f"{show(data)} is not a decimal number; write it like '12.5' or '1e9'."
-        ) from None
-    if value and (
-        len(value.as_tuple().digits) > CONTEXT.prec
-        or not MIN_ADJUSTED <= value.adjusted() <= MAX_ADJUSTED
-    ):
-        raise fail(
-            path,
-            f"{show(data)} is out of range: a decimal number has at most {CONTEXT.prec} "
-            f"significant digits and, unless it is 0, a magnitude from 1e{MIN_ADJUSTED} to "
-            f"below 1e{MAX_ADJUSTED + 1}.",
-        )
-    return value
+    plain = not isinstance(data, str) or _DECIMAL.fullmatch(data) is not None
+    finite = not isinstance(data, float) or math.isfinite(data)
+    if plain and finite:
+        try:
+            return to_decimal(data, path)
+        except BadQuantityError:
+            # Plain and finite: what the door refuses lies outside the range it represents.
+            raise fail(
+                path,
+                f"{show(data)} lies outside the numbers ratekit represents exactly: "
+                f"give {RANGE_TEXT}.",
+            ) from None
+        except RatekitError:
+            pass
+    raise fail(path, f"{show(data)} is not a decimal number; write it like '12.5' or '1e9'.")
 
 
 def _home(cls: type) -> dict[str, Any]:

@@ -331,6 +331,14 @@ def _load_object(cls: type, data: Mapping[str, Any], path: str) -> Any:
             check(value)
     except RatekitError as error:
         raise fail(path, str(error)) from None
+    if isinstance(value, cycles.Monthly) and kwargs.get("month", value.month) != value.month:
+        # Monthly takes any month of a quarter and keeps the first: data written with
+        # another would not dump back as written, so it is refused in the form it keeps.
+        raise fail(
+            path,
+            f"quarters starting in month {kwargs['month']!r} are written with month "
+            f"{value.month} (the first quarter of the year that starts in the same cycle).",
+        )
     return value
 
 
