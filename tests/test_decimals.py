@@ -231,13 +231,15 @@ def test_a_graduated_block_amount_of_a_huge_quantity_is_refused_at_the_door() ->
 
 def test_a_tiny_continuous_level_is_refused_at_the_door_rather_than_hanging() -> None:
     # An attribute of 1E-999999999 made an integer ratio with a billion-digit denominator.
+    # A Decimal attribute that small is now refused by the record's own door (see
+    # test_descriptions); written as a string, it reaches metering, whose door refuses it.
     meter = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
     records = [
         rk.Event(
             "a",
             "app",
             "2026-03-01T01:00:00Z",
-            {"memory_mb": Decimal("1E-999999999")},
+            {"memory_mb": "1E-999999999"},
             kind="start",
             id="e1",
         ),
@@ -252,6 +254,6 @@ def test_a_tiny_continuous_level_is_refused_at_the_door_rather_than_hanging() ->
         )
     assert str(caught.value) == (
         "meter 'memory', resource 'app' of 'a' as described by record 'e1' at "
-        "2026-03-01T01:00:00Z: attribute 'memory_mb' Decimal('1E-999999999') lies outside the "
+        "2026-03-01T01:00:00Z: attribute 'memory_mb' '1E-999999999' lies outside the "
         f"numbers ratekit represents exactly: give {RANGE}."
     )

@@ -486,14 +486,18 @@ def test_from_microseconds_refuses_what_is_not_a_count_of_microseconds() -> None
 
 
 def test_no_raw_decimal_exception_escapes_a_conversion() -> None:
+    # A quantity beyond what ratekit represents is refused at the one door for numbers,
+    # before any scaling: a result of the door's numbers times a unit ratio always fits.
+    door = (
+        "lies outside the numbers ratekit represents exactly: give at most 60 significant "
+        "digits and, unless zero, a magnitude from 1E-30 up to but excluding 1E+30."
+    )
     with pytest.raises(rk.BadQuantityError) as caught:
         rk.convert(Decimal("1E+999999"), "MB", "B")
-    assert str(caught.value) == (
-        "Decimal('1E+999999') MB in B is out of ratekit's decimal range (exponents from "
-        "-999999 to 999999); convert a smaller quantity or into a larger unit."
-    )
-    with pytest.raises(rk.BadQuantityError, match="out of ratekit's decimal range"):
+    assert str(caught.value) == f"quantity Decimal('1E+999999') {door}"
+    with pytest.raises(rk.BadQuantityError) as caught:
         rk.convert(Decimal("1E-1000050"), "s", "week")  # would round to 0
+    assert str(caught.value) == f"quantity Decimal('1E-1000050') {door}"
     with pytest.raises(rk.BadQuantityError, match="out of ratekit's decimal range"):
         from_microseconds(Decimal("1E+999999"), "ns")
 

@@ -15,7 +15,7 @@ from typing import Final, Literal
 
 from ._decimals import to_decimal
 from ._instants import from_us
-from .errors import RatekitTypeError
+from .errors import RatekitError, RatekitTypeError
 from .records import Event, EventKind, _attributes, decode_value, encode_value
 from .spans import Span
 
@@ -219,7 +219,10 @@ def _decode_mapping(field: str, value: object) -> dict[str, object]:
                 item,
                 'a value, or {"decimal": "<digits>"}, {"mapping": {...}} or {"list": [...]}',
             )
-        out[key] = decode_value(item)
+        try:
+            out[key] = decode_value(item)
+        except RatekitError as error:  # name the field the stored value was read from
+            raise type(error)(f"ResourceState {field} {key!r}: {error}") from None
     return out
 
 

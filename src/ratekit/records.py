@@ -45,7 +45,8 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
-from ._decimals import to_decimal
+from ._decimals import _INT_LIMIT, to_decimal
+from ._decimals import MAX_DIGITS as _MAX_DIGITS
 from ._instants import format_us, from_us, to_us
 from .errors import BadQuantityError, BadRecordError, RatekitError, RatekitTypeError
 
@@ -165,11 +166,10 @@ EMPTY: Final = _FrozenDict({})
 #: How deep a description may nest (a mapping in a list in a mapping...): deeper is refused,
 #: which also refuses a mapping that contains itself.
 MAX_DEPTH: Final = 32
-#: The largest magnitude of a number in a description: 60 significant digits (ratekit's
-#: precision), and an exponent within +-999 (so that levels stay cheap to compute exactly).
-MAX_DIGITS: Final = 60
-MAX_EXPONENT: Final = 999
-_INT_LIMIT: Final = 10**MAX_DIGITS
+#: A number in a description passes ratekit's one door for numbers
+#: (`ratekit._decimals.to_decimal`): at most 60 significant digits and, unless zero, a
+#: magnitude from 1E-30 up to but excluding 1E+30.
+MAX_DIGITS: Final = _MAX_DIGITS
 
 
 _VALUES_TEXT: Final = (
@@ -181,17 +181,10 @@ _VALUES_TEXT: Final = (
 def _number_value(value: Decimal, what: str) -> Decimal:
     if not value.is_finite():
         raise BadQuantityError(f"{what} is {value!r}, not a finite number; {_VALUES_TEXT}")
-    digits = len(value.as_tuple().digits)
-    if digits > MAX_DIGITS or not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
-        raise BadQuantityError(
-            f"{what} is {value!r}, outside the numbers ratekit meters exactly: at most "
-            f"{MAX_DIGITS} significant digits and a magnitude between 1E-{MAX_EXPONENT} and "
-            f"1E+{MAX_EXPONENT}."
-        )
-    return value
+    return to_decimal(value, what)
 
 
-def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind of value
+def _attribute_value(  # noqa: PLR0911 - one door, one branch per kind of value
     value: object, label: str, path: str, depth: int = 0
 ) -> object:
     """``value`` frozen and checked: the one door of every attribute value, at any depth.
@@ -202,12 +195,8 @@ def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind 
     if value is None or isinstance(value, str | bool):
         return value
     if isinstance(value, int):
-        if -_INT_LIMIT < value < _INT_LIMIT:
-            return value
-        raise BadQuantityError(
-            f"{label} attribute {path!r} is an int of {value.bit_length()} bits, outside the "
-            f"numbers ratekit meters exactly: at most {MAX_DIGITS} digits."
-        )
+        to_decimal(value, f"{label} attribute {path!r}")  # refuses an int out of range
+        return value
     if isinstance(value, Decimal):
         return _number_value(value, f"{label} attribute {path!r}")
     if isinstance(value, float):
