@@ -27,6 +27,7 @@ from typing import Final
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
 from ._instants import format_us
+from .tiers import arithmetic
 
 if typing.TYPE_CHECKING:
     from .billing import Invoice, InvoiceLine
@@ -104,21 +105,7 @@ def tier_text(line: TierLine) -> str:
     """
     quantity, amount, flat = _rounded(line.quantity), _rounded(line.amount), _rounded(line.flat)
     exact = (quantity, amount, flat) == (line.quantity, line.amount, line.flat)
-    head = line.label
-    if line.lower is not None:
-        upper = "∞)" if line.upper is None else f"{plain(line.upper)}]"
-        head += f" ({plain(line.lower)}, {upper}"
-    if line.block is not None:
-        plural = "" if line.blocks == 1 else "s"
-        body = (
-            f"{plain(quantity)} in {line.blocks} block{plural} of {plain(line.block)}"
-            f" * {plain(line.unit)}"
-        )
-    else:
-        body = f"{plain(quantity)} * {plain(line.unit)}"
-    if flat:
-        body += f" + {plain(flat)} flat"
-    text = f"{head}: {body} = {plain(amount)}"
+    text = arithmetic(line, plain, quantity=quantity, flat=flat, amount=amount)
     return text if exact else f"~ {text}"
 
 
