@@ -33,11 +33,13 @@ if typing.TYPE_CHECKING:
     from .billing import Invoice, InvoiceLine
     from .prices import TierLine
     from .rating import Charge, Rating
+    from .spans import Span
     from .usage import Usage
 
 __all__ = [
     "invoice_html",
     "invoice_text",
+    "period",
     "plain",
     "rating_html",
     "shown",
@@ -147,11 +149,27 @@ def _quantity(line: InvoiceLine) -> str:
 
 
 def _period(invoice: Invoice) -> str:
-    if invoice.tz is None:
-        return f"{format_us(invoice.cycle.start_us)} .. {format_us(invoice.cycle.end_us)}"
-    zone = zoneinfo.ZoneInfo(invoice.tz)
-    start, end = _local(invoice.cycle.start, zone), _local(invoice.cycle.end, zone)
-    return f"{start} .. {end} ({invoice.tz})"
+    return period(invoice.cycle, invoice.tz)
+
+
+def period(cycle: Span, tz: str | None) -> str:
+    """A cycle as printed: in UTC without ``tz``, else in local time, the zone named.
+
+    ```pycon
+    >>> import ratekit as rk
+    >>> march = rk.Span("2026-02-28T23:00:00Z", "2026-03-31T22:00:00Z")
+    >>> period(march, None)
+    '2026-02-28T23:00:00Z .. 2026-03-31T22:00:00Z'
+    >>> period(march, "Europe/Zurich")
+    '2026-03-01 .. 2026-04-01 (Europe/Zurich)'
+
+    ```
+    """
+    if tz is None:
+        return f"{format_us(cycle.start_us)} .. {format_us(cycle.end_us)}"
+    zone = zoneinfo.ZoneInfo(tz)
+    start, end = _local(cycle.start, zone), _local(cycle.end, zone)
+    return f"{start} .. {end} ({tz})"
 
 
 def _local(moment: _dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
