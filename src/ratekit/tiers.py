@@ -401,6 +401,39 @@ def _graduated_amount(tiers: tuple[Tier, ...], quantity: Decimal, flat_at_zero: 
     return total
 
 
+def _after_free(
+    quantity: Decimal, free: Decimal, label: str, priced: Callable[[Decimal], TierLine]
+) -> tuple[TierLine, ...]:
+    """A breakdown with a free part: its line (when ``free`` is set), then the rest's.
+
+    The free line covers ``(0, free]`` at 0 and is labelled ``label``; ``priced(billable)``
+    gives the line of ``billable = max(quantity - free, 0)``, shown unless it is empty
+    after a free part. What [`Package`][ratekit.Package] and [`Percentage`][ratekit.Percentage]
+    explain.
+    """
+    lines = []
+    if free:
+        lines.append(
+            TierLine(
+                label=label,
+                lower=ZERO,
+                upper=free,
+                quantity=min(quantity, free),
+                unit=ZERO,
+                amount=ZERO,
+            )
+        )
+    billable = _billable(quantity, free)
+    if billable or not free:
+        lines.append(priced(billable))
+    return tuple(lines)
+
+
+def _billable(quantity: Decimal, free: Decimal) -> Decimal:
+    """The quantity above the free part, never below zero."""
+    return max(CONTEXT.subtract(quantity, free), ZERO)
+
+
 def _tiers_repr(tiers: tuple[Tier, ...]) -> str:
     return "[" + ", ".join(map(repr, tiers)) + "]"
 
