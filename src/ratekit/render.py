@@ -372,22 +372,10 @@ def rating_html(rating: Rating) -> str:
         >>> "&lt;script&gt;" in page, "<script>" in page
         (True, False)
     """
-    body = [
-        _STYLE,
-        '<table class="ratekit ratekit-rating">',
-        (
-            f"<caption>Rating <span>{len(rating.charges)} charges, "
-            f"{len(rating.anomalies)} anomalies</span></caption>"
-        ),
-        (
-            "<thead><tr><th>account</th><th>kind</th><th>meter · entry</th><th>resource</th>"
-            "<th>span</th><th class='num'>quantity</th><th class='num'>unit price</th>"
-            "<th class='num'>amount</th></tr></thead><tbody>"
-        ),
-    ]
+    rows = []
     for charge in rating.charges[:_ROWS_SHOWN]:
         unit_price = "tiered" if charge.unit_price is None else plain(charge.unit_price)
-        body.append(
+        rows.append(
             _row(
                 [
                     _e(charge.account),
@@ -403,19 +391,27 @@ def rating_html(rating: Rating) -> str:
             )
         )
         if charge.unit_price is None:
-            body.extend(
+            rows.extend(
                 _row(["", "", _e(tier_text(tier)), "", "", "", "", ""], numeric_from=5, css="note")
                 for tier in charge.tiers
             )
-    body.append("</tbody></table>")
-    body.append(_more(len(rating.charges)))
-    if rating.anomalies:
-        body.append('<table class="ratekit"><caption>Anomalies</caption><tbody>')
-        body.extend(
-            _row([_e(anomaly)], numeric_from=1) for anomaly in rating.anomalies[:_ROWS_SHOWN]
-        )
-        body.append("</tbody></table>")
-    return "".join(body)
+    return _listing(
+        "ratekit-rating",
+        f"Rating <span>{len(rating.charges)} charges, {len(rating.anomalies)} anomalies</span>",
+        (
+            "account",
+            "kind",
+            "meter · entry",
+            "resource",
+            "span",
+            "quantity",
+            "unit price",
+            "amount",
+        ),
+        rows,
+        count=len(rating.charges),
+        anomalies=rating.anomalies,
+    )
 
 
 def usage_html(usage: Usage) -> str:
@@ -429,21 +425,10 @@ def usage_html(usage: Usage) -> str:
         >>> "flavor=&lt;script&gt;" in page, "<script>" in page
         (True, False)
     """
-    body = [
-        _STYLE,
-        '<table class="ratekit ratekit-usage">',
-        (
-            f"<caption>Usage <span>{len(usage.rows)} rows, {len(usage.anomalies)} anomalies"
-            f"</span></caption>"
-        ),
-        (
-            "<thead><tr><th>account</th><th>meter</th><th>resource</th><th>span</th>"
-            "<th>description</th><th class='num'>quantity</th></tr></thead><tbody>"
-        ),
-    ]
+    rows = []
     for row in usage.rows[:_ROWS_SHOWN]:
         description = ", ".join(f"{key}={value}" for key, value in row.description.items())
-        body.append(
+        rows.append(
             _row(
                 [
                     _e(row.account),
@@ -456,12 +441,45 @@ def usage_html(usage: Usage) -> str:
                 numeric_from=5,
             )
         )
-    body.append("</tbody></table>")
-    body.append(_more(len(usage.rows)))
-    if usage.anomalies:
+    return _listing(
+        "ratekit-usage",
+        f"Usage <span>{len(usage.rows)} rows, {len(usage.anomalies)} anomalies</span>",
+        ("account", "meter", "resource", "span", "description", "quantity"),
+        rows,
+        count=len(usage.rows),
+        anomalies=usage.anomalies,
+    )
+
+
+def _listing(
+    css: str,
+    caption: str,
+    columns: Sequence[str],
+    rows: list[str],
+    *,
+    count: int,
+    anomalies: Sequence[object],
+) -> str:
+    """A table of rows, then the anomalies' table when there are any.
+
+    What a rating and a usage show: ``rows`` are the first 200 of ``count``; the columns
+    from the sixth on hold numbers.
+    """
+    head = "".join(
+        f"<th class='num'>{column}</th>" if index >= 5 else f"<th>{column}</th>"
+        for index, column in enumerate(columns)
+    )
+    body = [
+        _STYLE,
+        f'<table class="ratekit {css}">',
+        f"<caption>{caption}</caption>",
+        f"<thead><tr>{head}</tr></thead><tbody>",
+        *rows,
+        "</tbody></table>",
+        _more(count),
+    ]
+    if anomalies:
         body.append('<table class="ratekit"><caption>Anomalies</caption><tbody>')
-        body.extend(
-            _row([_e(anomaly)], numeric_from=1) for anomaly in usage.anomalies[:_ROWS_SHOWN]
-        )
+        body.extend(_row([_e(anomaly)], numeric_from=1) for anomaly in anomalies[:_ROWS_SHOWN])
         body.append("</tbody></table>")
     return "".join(body)
