@@ -53,7 +53,7 @@ from .errors import BadQuantityError, BadTimeError, RatekitTypeError
 from .render import plain
 from .spans import Span
 
-__all__ = ["Share", "owner_part", "shares_by_owner"]
+__all__ = ["Share"]
 
 #: Shares span at most this many digits, so their sum is exact in ratekit's context.
 _MAX_DIGITS: Final = 50

@@ -35,6 +35,8 @@ Examples:
 
 from __future__ import annotations
 
+import inspect
+
 from ._windows_algebra import (
     Complement,
     Intersection,
@@ -68,3 +70,12 @@ __all__ = [
 for _name in __all__:
     globals()[_name].__module__ = __name__
 del _name
+
+# The doctest finder reaches a class's methods only from the module that defines them, so
+# the examples of the re-exported classes' methods are named here, where their classes are.
+__test__ = {
+    f"{cls.__name__}.{method}": member
+    for cls in (value for value in map(globals().get, __all__) if isinstance(value, type))
+    for method, member in vars(cls).items()
+    if inspect.isfunction(member) and ">>>" in (member.__doc__ or "")
+}
