@@ -222,3 +222,26 @@ def test_an_error_under_one_candidate_names_it():
     assert str(caught.value).startswith(
         "under candidate 'acme only': usage of meter 'vm.hours' by account 'globex'"
     )
+
+
+def test_the_table_prints_cycles_in_the_plans_timezone_like_invoices():
+    # A Zurich month is [Feb 28 23:00Z, Mar 31 22:00Z): CET +1 until the switch to CEST
+    # (+2) on March 29. The table said "2026-02-28T23:00:00Z .. 2026-03-31T22:00:00Z".
+    zurich = rk.cycles.monthly(tz="Europe/Zurich")
+    march = rk.Span("2026-02-28T23:00:00Z", "2026-03-31T22:00:00Z")
+    plan = rk.Plan("z", "CHF", zurich, [], fees=[rk.Fee("base", 10)])
+    comparison = rk.compare_plans([], {"today": [rk.Assignment("acme", plan)]}, span=march)
+    page = comparison._repr_html_()
+    assert "<td>2026-03-01 .. 2026-04-01 (Europe/Zurich)</td>" in page
+    assert "T23:00:00Z" not in page
+    [invoice] = comparison.invoices["today"]
+    assert invoice.tz == "Europe/Zurich"
+    assert "2026-03-01 .. 2026-04-01 (Europe/Zurich)" in invoice.to_text()
+    # A plan's own tz wins over its cycle's: a UTC month read in Zurich runs from
+    # 01:00 (+1) on March 1 to 02:00 (+2) on April 1.
+    local = rk.Plan("l", "CHF", MONTHLY, [], fees=[rk.Fee("base", 10)], tz="Europe/Zurich")
+    page = rk.compare_plans([], {"today": [rk.Assignment("acme", local)]}, span=MARCH)._repr_html_()
+    assert "<td>2026-03-01T01:00+01:00 .. 2026-04-01T02:00+02:00 (Europe/Zurich)</td>" in page
+    # A plan for every account: its cycle's zone, here UTC, named as an invoice names it
+    page = rk.compare_plans(_rows(), {"today": TODAY}, span=MARCH)._repr_html_()
+    assert "<td>2026-03-01 .. 2026-04-01 (UTC)</td>" in page

@@ -312,3 +312,61 @@ def test_invoices_with_credits_and_shared_parts_round_trip_and_keep_their_totals
     row["total"] = "121.60"
     with pytest.raises(rk.BadDataError, match=r"^total: '121.60' is not the sum"):
         rk.from_row(rk.Invoice, row)
+
+
+def test_a_shared_line_row_is_checked_against_its_whole_and_share():
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))],
+    )
+    records = [rk.Event("bob", "img", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e2")]
+    rating = rk.rate(records, plan, span=MARCH, meters=[rk.Meter("vm.hours", "hour", rk.OnOff())])
+    # bob's img: 744 h x 0.10 = 74.40, rounded once 74.40; acme holds 1 of 3 shares:
+    # 74.40 / 3 = 24.80 exactly; bob 2 of 3: 49.60
+    share = rk.Share("bob", "img", {"bob": 2, "acme": 1})
+    by_account = {invoice.account: invoice for invoice in rk.bill(rating, shares=[share])}
+    [line] = [line for line in by_account["acme"].lines if line.kind == "shared"]
+    assert (line.share, line.shares, line.whole, line.amount) == (
+        1,
+        3,
+        Decimal("74.40"),
+        Decimal("24.80"),
+    )
+    row = _json(rk.to_row(line))
+    assert rk.from_row(rk.InvoiceLine, row) == line
+    # was: accepted, shared lines were not checked; 24.81 is a quantum away from 24.80
+    _refused(
+        rk.InvoiceLine,
+        {**row, "precise": "24.81", "amount": "24.81"},
+        "precise: '24.81' is not this holder's part of the shared 74.40: 1 of 3 is 24.8, "
+        "allocated on the quantum 0.01 (amount 24.81); a row changed by hand must keep the "
+        "line's amounts consistent.",
+    )
+    # the holder's share edited: 2 of 3 would be 49.60, not 24.80
+    _refused(
+        rk.InvoiceLine,
+        {**row, "share": "2"},
+        "precise: '24.80' is not this holder's part of the shared 74.40: 2 of 3 is 49.6, "
+        "allocated on the quantum 0.01 (amount 24.80); a row changed by hand must keep the "
+        "line's amounts consistent.",
+    )
+    _refused(
+        rk.InvoiceLine,
+        {**row, "whole": "80.00"},
+        "whole: '80.00' is not the sum of the shared charges, 74.40, rounded to 0.01: 74.40; "
+        "a row changed by hand must keep the line's amounts consistent.",
+    )
+    _refused(
+        rk.InvoiceLine,
+        {**row, "share": "4"},
+        "share: '4' is not a share out of 3; a holder's share is above 0 and at most the sum "
+        "of the shares.",
+    )
+    _refused(
+        rk.InvoiceLine,
+        {**row, "whole": None},
+        "whole: a shared line needs its whole; it carries the owner, the holder's share, the "
+        "sum of the shares and the whole rounded amount it is a part of.",
+    )

@@ -17,6 +17,17 @@ from ratekit import strategies as rks
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 ZULU = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+PLAIN = re.compile(r"^-?\d+(\.\d+)?$")
+NUMERIC = (
+    "BilledCost",
+    "ContractedCost",
+    "EffectiveCost",
+    "ListCost",
+    "PricingQuantity",
+    "ConsumedQuantity",
+    "ContractedUnitPrice",
+    "ListUnitPrice",
+)
 
 
 def _check(rows: list[dict[str, object]]) -> None:
@@ -34,7 +45,6 @@ def _check(rows: list[dict[str, object]]) -> None:
             "BillingPeriodStart",
             "BillingPeriodEnd",
             "ChargeCategory",
-            "ChargeClass",
             "ChargePeriodStart",
             "ChargePeriodEnd",
             "ContractedCost",
@@ -61,10 +71,11 @@ def _check(rows: list[dict[str, object]]) -> None:
             <= row["BillingPeriodEnd"]
         )
         assert row["ChargeCategory"] in ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
-        assert row["ChargeClass"] in ("Regular", "Correction")
+        # null unless a correction: FOCUS 1.2 allows "Correction" and nothing else
+        assert row["ChargeClass"] in (None, "Correction")
         # PricingUnit is null exactly when PricingQuantity is
         assert (row["PricingQuantity"] is None) == (row["PricingUnit"] is None)
-        if row["ChargeCategory"] in ("Usage", "Purchase") and row["ChargeClass"] == "Regular":
+        if row["ChargeCategory"] in ("Usage", "Purchase") and row["ChargeClass"] is None:
             assert row["PricingQuantity"] is not None
         if row["ChargeCategory"] == "Usage":
             assert row["ConsumedQuantity"] is not None
@@ -87,6 +98,14 @@ def _check(rows: list[dict[str, object]]) -> None:
                 row["ContractedUnitPrice"]
             ) == Fraction(row["ContractedCost"])
         assert row["EffectiveCost"] == row["BilledCost"]
+        # Numeric Format: a plain decimal, no exponent, no "+" sign
+        for column in NUMERIC:
+            assert row[column] is None or PLAIN.match(row[column]), (column, row[column])
+        # Key-Value Format: Tags is a serialized JSON object of scalars
+        assert isinstance(row["Tags"], str)
+        tags = json.loads(row["Tags"])
+        assert isinstance(tags, dict)
+        assert all(not isinstance(v, dict | list) for v in tags.values())
         json.dumps(row)
 
 
@@ -145,7 +164,7 @@ def test_a_worked_bill_as_focus_rows():
     )  # the exact charge: 20 * 0.05 = 1 (ListCost on the quantum)
     assert vm["ServiceName"] == "Virtual machines"
     assert vm["ServiceCategory"] == "Compute"
-    assert vm["Tags"] == {"flavor": "m1", "cores": "2"}
+    assert json.loads(vm["Tags"]) == {"flavor": "m1", "cores": "2"}
     assert vm["x_RecordIds"] == ["e1", "e2"]
     assert vm["x_FreeQuantity"] == "10"
     egress = by_kind["usage", "egress"]
@@ -186,7 +205,7 @@ def test_a_correction_is_charge_class_correction():
         charge, quantity=-charge.quantity, amount=-charge.amount, kind="reversal"
     )
     out = rk.focus_rows([charge, reversal], provider="X")
-    assert [r["ChargeClass"] for r in out] == ["Regular", "Correction"]
+    assert [r["ChargeClass"] for r in out] == [None, "Correction"]
     assert out[1]["BilledCost"] == "-1.50"
     _check(out)
 
@@ -273,3 +292,22 @@ def test_what_is_not_charges_or_a_provider_is_refused_naming_it():
         with pytest.raises(rk.RatekitTypeError) as caught:
             call()
         assert str(caught.value) == message
+
+
+def test_numeric_columns_never_use_an_exponent():
+    # A charge of 2E+2 hours at 0.05 is 1.0E+1 as Decimal arithmetic writes it; FOCUS's
+    # Numeric Format forbids exponents: 200 x 0.05 = 10.00 is written "10.0"/"200".
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))],
+    )
+    row = rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, 30, "hour", {}, ())
+    charge = rk.rate([row], plan, span=MARCH).charges[0]
+    odd = attrs.evolve(charge, quantity=Decimal("2E+2"), amount=Decimal("1.0E+1"))
+    [out] = rk.focus_rows([odd], provider="X")
+    # was: '1.0E+1' and '2E+2'
+    assert (out["BilledCost"], out["PricingQuantity"], out["ListCost"]) == ("10", "200", "10.00")
+    assert out["ChargeClass"] is None
+    _check([out])

@@ -172,11 +172,32 @@ def test_graduated_flat_fees_and_the_flat_at_zero_switch() -> None:
     assert charged.amount(5) == waived.amount(5) == D("2.50")  # 2 + 5 x 0.10
     # The second flat fee comes once the quantity passes 5: 2.50 + 1 + 1 x 0.05
     assert charged.amount(6) == D("3.55")
-    assert [str(line) for line in charged.explain(0)] == [
-        "tiers[0] (0, 5]: 0 * 0.10 + 2 flat = 2.00"
-    ]
+    assert [str(line) for line in charged.explain(0)] == ["tiers[0] (0, 5]: 2 flat = 2.00"]
     assert [str(line) for line in waived.explain(0)] == ["tiers[0] (0, 5]: 0 * 0.10 = 0.00"]
     assert repr(waived).endswith(", flat_at_zero=False)")
+
+
+def test_volume_and_graduated_explanations_read_as_arithmetic_with_any_sign() -> None:
+    # Volume (0, 5] at 2 with a discount fee of -3, above 5 at 1.
+    volume = rk.Volume([rk.Tier(5, 2, flat=-3), rk.Tier(None, 1)])
+    # zero usage (the price's base): only the fee is priced, 0 x 2 is not a term: -3
+    assert [str(line) for line in volume.explain(0)] == ["tiers[0] (0, 5]: -3 flat = -3"]
+    # 4 units: 4 x 2 = 8, minus the fee 3 = 5
+    assert [str(line) for line in volume.explain(4)] == ["tiers[0] (0, 5]: 4 * 2 - 3 flat = 5"]
+    # Graduated (0, 5] at 2 with -3 flat; above at -0.5 (a discount tier) with 1 flat.
+    graduated = rk.Graduated([rk.Tier(5, 2, flat=-3), rk.Tier(None, "-0.5", flat=1)])
+    # 7 units: 5 x 2 - 3 = 7, then 2 x (-0.5) + 1 = 0.0; 7 + 0.0 = 7.0
+    assert [str(line) for line in graduated.explain(7)] == [
+        "tiers[0] (0, 5]: 5 * 2 - 3 flat = 7",
+        "tiers[1] (5, ∞): 2 * (-0.5) + 1 flat = 0.0",
+    ]
+    assert graduated.amount(7) == D("7.0")
+    # a block tier at zero: no block is started, the fee alone (0 x 2.50 + 1 = 1.00)
+    blocks = rk.Graduated([rk.Tier(10, "2.50", flat=1, block=5), rk.Tier(None, 1)])
+    assert [str(line) for line in blocks.explain(0)] == ["tiers[0] (0, 10]: 1 flat = 1.00"]
+    # waived fee at zero: nothing but 0 x 2 is left to show: 0
+    waived = rk.Volume([rk.Tier(5, 2, flat=-3), rk.Tier(None, 1)], flat_at_zero=False)
+    assert [str(line) for line in waived.explain(0)] == ["tiers[0] (0, 5]: 0 * 2 = 0"]
 
 
 def test_graduated_blocks_round_up_from_the_tier_lower_bound() -> None:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import ratekit as rk
 from ratekit._instants import US_PER_HOUR, to_us
+from ratekit.render import tier_text
 
 MONTHS = rk.cycles.monthly(tz="UTC")
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -47,8 +48,24 @@ def test_with_usage_the_base_and_the_marginal_add_up_to_the_amount() -> None:
     # the piece's tiers: tiers[0] taken back (-50), tiers[1] reached (80): 30
     assert [str(line) for line in charges[0].tiers] == [
         "tiers[1] (1, ∞): 5 * 0 + 80 flat = 80",
-        "tiers[0] (0, 1]: 0 * 0 + -50 flat = -50",
+        "tiers[0] (0, 1]: -50 flat = -50",
     ]
+
+
+def test_a_volume_base_with_a_discount_fee_explains_itself_in_charges_and_invoices() -> None:
+    # Volume (0, 5] at 2 with a -3 flat fee, then 1 per unit; 5 flat a month as a fee.
+    # No usage: the base is the first tier's fee alone, -3; the invoice: 5 - 3 = 2.00.
+    price = rk.Volume([rk.Tier(5, 2, flat=-3), rk.Tier(None, 1)])
+    plan = rk.Plan(
+        "p", "EUR", MONTHS, [rk.PriceEntry("calls", "calls", price)], fees=[rk.Fee("sub", 5)]
+    )
+    rating = rk.rate([], [rk.Assignment("acme", plan)], span=MARCH)
+    base = next(c for c in rating.charges if c.entry == "calls")
+    assert base.amount == Decimal(-3)
+    assert [str(line) for line in base.tiers] == ["tiers[0] (0, 5]: -3 flat = -3"]
+    [invoice] = rk.bill(rating)
+    assert invoice.total == Decimal("2.00")
+    assert tier_text(base.tiers[0]) == "tiers[0] (0, 5]: -3 flat = -3"
 
 
 def test_a_graduated_first_tier_flat_fee_makes_an_invoice_of_a_month_without_records() -> None:
@@ -72,7 +89,7 @@ def test_the_base_is_prorated_by_the_plans_share_of_the_cycle() -> None:
         Decimal(15),
         Decimal(30),
     )
-    assert [str(line) for line in charge.tiers] == ["flat fee: 0 * 0 + 15 flat = 15"]
+    assert [str(line) for line in charge.tiers] == ["flat fee: 15 flat = 15"]
 
 
 def test_the_base_follows_the_price_regimes_of_the_cycle() -> None:

@@ -338,3 +338,53 @@ def test_the_sum_of_the_shares_is_taken_once_per_pool_not_once_per_holder(
         Decimal("0.03"),
         Decimal("0.03"),
     ]
+
+
+def test_an_owners_minimum_counts_only_its_own_part_of_a_shared_charge():
+    # acme commits to 20 EUR a month. Its vm: 100 h x 0.05 = 5.00; its image-1:
+    # 1000 GB*h x 0.01 = 10.00, shared acme 1, beta 1, gamma 2: acme pays 10 x 1/4 = 2.50.
+    # What acme pays towards the minimum: 5.00 + 2.50 = 7.50, top-up 20 - 7.50 = 12.50;
+    # acme's invoice: 5.00 + 12.50 + 2.50 = 20.00, its commitment exactly.
+    # (The whole 10.00 used to count: 20 - 15.00 = 5.00, and acme paid 12.50.)
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("disk", "gb.hours", rk.PerUnit("0.01")),
+            rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05")),
+        ],
+        minimums=[rk.Minimum(20)],
+    )
+    rows = [
+        row("acme", "image-1", "1000"),
+        rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, Decimal(100), "hour", {}, ()),
+    ]
+    shares = [rk.Share("acme", "image-1", {"acme": 1, "beta": 1, "gamma": 2})]
+    rating = rk.rate(rows, plan, span=MARCH, shares=shares)
+    [minimum] = [c for c in rating.charges if c.kind == "minimum"]
+    assert minimum.amount == Decimal("12.50")
+    invoices = {i.account: i for i in rk.bill(rating, shares=shares)}
+    assert invoices["acme"].total == Decimal("20.00")
+    [line] = [line for line in invoices["acme"].lines if line.kind == "minimum"]
+    assert (line.commitment, line.spent, line.amount) == (20, Decimal("7.50"), Decimal("12.50"))
+    # the holders' parts (beta 2.50, gamma 5.00) do not count towards their minimums:
+    # each is an assigned account of the plan only through acme's resource here
+    assert invoices["beta"].total == Decimal("2.50")
+    assert invoices["gamma"].total == Decimal("5.00")
+    # an owner that holds no part of its resource counts nothing of it: 20 - 5.00 = 15.00
+    away = [rk.Share("acme", "image-1", {"beta": 1})]
+    rating = rk.rate(rows, plan, span=MARCH, shares=away)
+    assert [c.amount for c in rating.charges if c.kind == "minimum"] == [Decimal("15.00")]
+    # without shares, the owner pays the whole charge and it all counts: 20 - 15.00 = 5.00
+    rating = rk.rate(rows, plan, span=MARCH)
+    assert [c.amount for c in rating.charges if c.kind == "minimum"] == [Decimal("5.00")]
+
+
+def test_rate_refuses_shares_that_are_not_shares():
+    with pytest.raises(
+        rk.RatekitTypeError, match=r"^rate shares must be Share values, not str: 'x'\.$"
+    ):
+        rk.rate([], PLAN, span=MARCH, shares=["x"])  # type: ignore[list-item]
+    with pytest.raises(rk.RatekitTypeError, match=r"wrap a single Share in a list\.$"):
+        rk.rate([], PLAN, span=MARCH, shares=rk.Share("a", "r", {"a": 1}))  # type: ignore[arg-type]

@@ -47,12 +47,14 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import typing
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from ._calendar import zone
 from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
 from .assignments import Assignment
@@ -62,6 +64,7 @@ from .policies import Meter
 from .pricebook import Plan
 from .rating import rate
 from .records import Event, Inventory, Sample
+from .render import period
 from .spans import Span
 from .usage import Usage, UsageRow
 
@@ -128,7 +131,9 @@ class Comparison:
 
     ``candidates`` are the candidates' names in order (the first is the baseline);
     ``rows`` one [`ComparisonRow`][ratekit.ComparisonRow] per account, cycle and candidate, sorted by
-    account, cycle start and candidate order; ``invoices`` each candidate's invoices.
+    account, cycle start and candidate order; ``invoices`` each candidate's invoices, each
+    in the timezone of the plan that billed it (its ``tz``, else its cycle's; none when
+    the account's plans over the cycle have none or several).
 
     Examples:
         >>> import ratekit as rk
@@ -264,8 +269,18 @@ class Comparison:
         return frame
 
     def _repr_html_(self) -> str:
-        """An HTML table: one row per account and cycle, one column per candidate."""
+        """An HTML table: one row per account and cycle, one column per candidate.
+
+        A cycle is printed in the timezone of the baseline's invoice for it (the timezone
+        of the plan that billed it: the plan's ``tz``, else its cycle's), as its invoice
+        prints it; in UTC when that plan has none.
+        """
         esc = html.escape
+        zones = {
+            (name, invoice.account, invoice.cycle): invoice.tz
+            for name, invoices in self.invoices.items()
+            for invoice in invoices
+        }
         head = "".join(f"<th>{esc(name)}</th>" for name in self.candidates)
         body = []
         grouped: dict[tuple[str, int], list[ComparisonRow]] = {}
@@ -288,9 +303,9 @@ class Comparison:
                         f"({esc(row.change)})</small>"
                     )
                 cells.append(f"<td style='text-align:right'>{text}</td>")
-            cycle = rows[0].cycle
-            period = f"{format_us(cycle.start_us)} .. {format_us(cycle.end_us)}"
-            body.append(f"<tr><td>{esc(account)}</td><td>{esc(period)}</td>{''.join(cells)}</tr>")
+            first = rows[0]
+            when = period(first.cycle, zones.get((first.candidate, account, first.cycle)))
+            body.append(f"<tr><td>{esc(account)}</td><td>{esc(when)}</td>{''.join(cells)}</tr>")
         totals = self.totals_by_currency()
         foot = "".join(
             "<td style='text-align:right'><b>"
@@ -305,6 +320,44 @@ class Comparison:
             f"<tfoot><tr><td><b>total</b></td><td></td>{foot}</tr></tfoot>"
             "</table>"
         )
+
+
+def _zone_of(plan: Plan) -> str | None:
+    """The IANA name of the timezone a plan bills in (its ``tz``, else its cycle's), or None."""
+    tz = plan.tz if plan.tz is not None else getattr(plan.cycle, "tz", None)
+    if tz is None:
+        return None
+    try:
+        found = zone(tz, f"plan {plan.id!r} tz")
+    except RatekitError:  # a user cycle's odd tz attribute: print in UTC
+        return None
+    key = getattr(found, "key", None)
+    return key if isinstance(found, zoneinfo.ZoneInfo) and isinstance(key, str) else None
+
+
+def _local(invoices: Iterable[Invoice], plans: Plan | list[Any]) -> tuple[Invoice, ...]:
+    """The invoices, each in the timezone of the plans that billed its cycle.
+
+    An invoice keeps no timezone (UTC) when its account's plans over the cycle have none,
+    a fixed offset only, or several.
+    """
+    out = []
+    for invoice in invoices:
+        if isinstance(plans, Plan):
+            zones = {_zone_of(plans)}
+        else:
+            cycle = invoice.cycle
+            zones = {
+                _zone_of(assignment.plan)
+                for assignment in plans
+                if isinstance(assignment, Assignment)
+                and assignment.account == invoice.account
+                and (assignment.start_us is None or assignment.start_us < cycle.end_us)
+                and (assignment.end_us is None or assignment.end_us > cycle.start_us)
+            }
+        tz = zones.pop() if len(zones) == 1 else None
+        out.append(invoice if tz is None else attrs.evolve(invoice, tz=tz))
+    return tuple(out)
 
 
 def _under(error: RatekitError, name: str) -> RatekitError:
@@ -378,7 +431,7 @@ def compare_plans(
         plans_arg = plans if isinstance(plans, Plan) else list(plans)
         try:
             rating = rate(body, plans_arg, span=span, meters=meter_list, as_of=as_of)
-            invoices[name] = tuple(bill(rating, by_resource=by_resource))
+            invoices[name] = _local(bill(rating, by_resource=by_resource), plans_arg)
         except RatekitError as error:
             # The same error, saying which candidate met it (usage one plan does not cover).
             raise _under(error, name) from error

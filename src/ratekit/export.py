@@ -44,6 +44,7 @@ import decimal
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -271,17 +272,85 @@ def _check_charge(charge: Charge, path: str) -> None:
 def _check_line(line: InvoiceLine, path: str) -> None:
     """A line's precise amount is the sum of its charges (an edit of one shows here).
 
-    A part of a shared charge carries the whole charges it is part of: its precise amount
-    is the account's share of them, which the share decides, so it is not checked here.
+    A part of a shared charge carries the whole charges it is part of and the holder's
+    ``share`` out of ``shares``: ``whole`` must be their sum rounded once (on the latest
+    charge's quantum and rounding, as billing rounds it), and the part (``precise``, equal
+    to ``amount``) a largest-remainder allocation of it: on the quantum and less than one
+    quantum away from ``whole * share / shares``.
     """
-    if line.charges and line.kind != "shared":
-        exact = sum((charge.amount for charge in line.charges), ZERO)
-        if CONTEXT.compare(exact, line.precise) != 0:
-            raise fail(
-                _where(path, "precise"),
-                f"{show(str(line.precise))} is not the sum of the line's charges, {exact}; "
-                "a row changed by hand must keep the line's amounts consistent.",
+    if not line.charges:
+        return
+    exact = sum((charge.amount for charge in line.charges), ZERO)
+    if line.kind == "shared":
+        _check_shared(line, exact, path)
+        return
+    if CONTEXT.compare(exact, line.precise) != 0:
+        raise fail(
+            _where(path, "precise"),
+            f"{show(str(line.precise))} is not the sum of the line's charges, {exact}; "
+            "a row changed by hand must keep the line's amounts consistent.",
+        )
+
+
+def _check_shared(line: InvoiceLine, exact: Decimal, path: str) -> None:
+    """The arithmetic of a holder's part of a shared charge (see `_check_line`)."""
+    owner, share, shares, whole = line.owner, line.share, line.shares, line.whole
+    if owner is None or share is None or shares is None or whole is None:
+        key = (
+            next(
+                name
+                for name, value in (("owner", owner), ("share", share), ("shares", shares))
+                if value is None
             )
+            if whole is not None
+            else "whole"
+        )
+        raise fail(
+            _where(path, key),
+            f"a shared line needs its {key}; it carries the owner, the holder's share, "
+            "the sum of the shares and the whole rounded amount it is a part of.",
+        )
+    if not 0 < share <= shares:
+        raise fail(
+            _where(path, "share"),
+            f"{show(str(share))} is not a share out of {shares}; a holder's share is above 0 "
+            "and at most the sum of the shares.",
+        )
+    latest = max(line.charges, key=lambda charge: charge.span.start_us)
+    quantum = latest.quantum
+    rounded = exact.quantize(quantum, rounding=latest.rounding, context=CONTEXT)
+    if CONTEXT.compare(rounded, whole) != 0:
+        raise fail(
+            _where(path, "whole"),
+            f"{show(str(whole))} is not the sum of the shared charges, {exact}, rounded to "
+            f"{quantum}: {rounded}; a row changed by hand must keep the line's amounts "
+            "consistent.",
+        )
+    part = Fraction(whole) * Fraction(share) / Fraction(shares)
+    on_quantum = line.precise.quantize(quantum, context=CONTEXT) == line.precise
+    if (
+        CONTEXT.compare(line.precise, line.amount) != 0
+        or not on_quantum
+        or abs(Fraction(line.precise) - part) >= Fraction(quantum)
+    ):
+        raise fail(
+            _where(path, "precise"),
+            f"{show(str(line.precise))} is not this holder's part of the shared {whole}: "
+            f"{share} of {shares} is {_fraction_text(part)}, allocated on the quantum "
+            f"{quantum} (amount {line.amount}); a row changed by hand must keep the line's "
+            "amounts consistent.",
+        )
+
+
+def _fraction_text(value: Fraction) -> str:
+    """A fraction as its exact decimal when it has one, else as ``p/q``."""
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator == 1:
+        return str(CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator)))
+    return f"{value.numerator}/{value.denominator}"
 
 
 def _check_invoice(invoice: Invoice, path: str) -> None:

@@ -14,7 +14,8 @@ its lines once. The mapping:
 - ``ChargeCategory``: ``"Usage"`` for usage, ``"Purchase"`` for a recurring fee,
   ``"Adjustment"`` for the top-up of a minimum commitment, ``"Credit"`` for a credit.
   ``ChargeClass``: ``"Correction"`` for a charge that corrects one already billed, else
-  ``"Regular"``. ``ChargeFrequency``: ``"Usage-Based"`` or ``"Recurring"``.
+  null (FOCUS 1.2 allows no other value). ``ChargeFrequency``: ``"Usage-Based"`` or
+  ``"Recurring"``.
 - ``ConsumedQuantity``/``ConsumedUnit``: the quantity metered (usage only);
   ``PricingQuantity``/``PricingUnit``: the quantity the price applied to (after an
   allowance's free part; the share of the cycle for a fee; null for a minimum's top-up).
@@ -27,7 +28,14 @@ its lines once. The mapping:
   ``ServiceName`` and ``ServiceCategory`` per meter, from the caller's mappings (by
   default the meter's name and ``"Other"``); ``BillingAccountId`` the account (and its
   name, unless ``account_names`` gives one); ``ResourceId`` the resource; ``SkuPriceId``
-  the price entry; ``Tags`` the resource's description.
+  the price entry; ``Tags`` the resource's description, as a serialized JSON object
+  (FOCUS's Key-Value Format: a string; a Decimal attribute is a string in it).
+
+Types follow the specification's: numeric columns (``BilledCost``, ``PricingQuantity``,
+``ListUnitPrice``, …) are exact decimal strings in plain notation (``"1.50"``, ``"10"``,
+never ``"1E+1"``: FOCUS's Numeric Format has no exponents; a string, so that no JSON
+reader turns them into binary floats), date/times are ISO-8601 UTC strings with ``Z``,
+and null is ``None``.
 
 Examples:
     >>> import ratekit as rk
@@ -41,6 +49,7 @@ Examples:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
@@ -50,6 +59,7 @@ from ._decimals import CONTEXT
 from ._instants import format_us
 from .errors import RatekitTypeError
 from .rating import Charge, Rating
+from .render import plain
 
 __all__ = ["CONDITIONAL", "EXTENSIONS", "MANDATORY", "focus_rows"]
 
@@ -142,7 +152,8 @@ def _is_correction(charge: Charge) -> bool:
 
 
 def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    """A numeric column: the exact decimal in plain notation (no exponent), or null."""
+    return None if value is None else plain(value)
 
 
 def focus_rows(
@@ -264,21 +275,21 @@ def _row(
     if charge.resource is not None:
         what.append(charge.resource)
     row: dict[str, Any] = {
-        "BilledCost": str(charge.amount),
+        "BilledCost": _text(charge.amount),
         "BillingAccountId": charge.account,
         "BillingAccountName": accounts.get(charge.account, charge.account),
         "BillingCurrency": charge.currency,
         "BillingPeriodEnd": format_us(charge.cycle.end_us),
         "BillingPeriodStart": format_us(charge.cycle.start_us),
         "ChargeCategory": category,
-        "ChargeClass": "Correction" if _is_correction(charge) else "Regular",
+        "ChargeClass": "Correction" if _is_correction(charge) else None,
         "ChargeDescription": " · ".join(part for part in what if part),
         "ChargePeriodEnd": format_us(charge.span.end_us),
         "ChargePeriodStart": format_us(charge.span.start_us),
-        "ContractedCost": str(list_cost),
-        "EffectiveCost": str(charge.amount),
+        "ContractedCost": _text(list_cost),
+        "EffectiveCost": _text(charge.amount),
         "InvoiceIssuerName": issuer,
-        "ListCost": str(list_cost),
+        "ListCost": _text(list_cost),
         "PricingQuantity": _text(pricing_quantity),
         "PricingUnit": charge.unit if pricing_quantity is not None else None,
         "ProviderName": provider,
@@ -286,19 +297,19 @@ def _row(
         "ServiceCategory": categories.get(service_key, "Other"),
         "ServiceName": names.get(service_key, service_key or kind),
         "ChargeFrequency": frequency,
-        "ConsumedQuantity": str(charge.quantity) if usage else None,
+        "ConsumedQuantity": _text(charge.quantity) if usage else None,
         "ConsumedUnit": charge.unit if usage else None,
         "ContractedUnitPrice": _text(unit_price),
         "ListUnitPrice": _text(unit_price),
         "PricingCategory": "Standard" if pricing_quantity is not None else None,
         "ResourceId": charge.resource,
         "SkuPriceId": charge.entry,
-        "Tags": {str(k): _tag(v) for k, v in charge.description.items()},
+        "Tags": json.dumps({str(k): _tag(v) for k, v in charge.description.items()}),
         "x_Plan": charge.plan,
         "x_PriceEntry": charge.entry,
         "x_Meter": charge.meter,
         "x_ChargeKind": kind,
-        "x_FreeQuantity": str(charge.free),
+        "x_FreeQuantity": _text(charge.free),
         "x_RecordIds": list(charge.record_ids),
     }
     return row

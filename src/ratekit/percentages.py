@@ -21,6 +21,8 @@ from .tiers import (
     Number,
     Tier,
     TierLine,
+    _after_free,
+    _billable,
     _check_flag,
     _check_table,
     _graduated_amount,
@@ -350,9 +352,7 @@ class Percentage:
             >>> rk.Percentage("2").amount("1234.50")
             Decimal('24.6900')
         """
-        quantity = self._total(quantity)
-        billable = max(CONTEXT.subtract(quantity, self.free_amount), ZERO)
-        return CONTEXT.multiply(self.rate, billable)
+        return CONTEXT.multiply(self.rate, _billable(self._total(quantity), self.free_amount))
 
     def explain(self, quantity: Number) -> tuple[TierLine, ...]:
         """The free amount (when set), then the percentage of the rest.
@@ -364,32 +364,18 @@ class Percentage:
             free amount (0, 100]: 100 * 0 = 0
             percent (100, ∞): 50 * 0.02 = 1.00
         """
-        quantity = self._total(quantity)
-        lines = []
-        if self.free_amount:
-            lines.append(
-                TierLine(
-                    label="free amount",
-                    lower=ZERO,
-                    upper=self.free_amount,
-                    quantity=min(quantity, self.free_amount),
-                    unit=ZERO,
-                    amount=ZERO,
-                )
-            )
-        billable = max(CONTEXT.subtract(quantity, self.free_amount), ZERO)
-        if billable or not self.free_amount:
-            lines.append(
-                TierLine(
-                    label="percent",
-                    lower=self.free_amount,
-                    upper=None,
-                    quantity=billable,
-                    unit=self.rate,
-                    amount=CONTEXT.multiply(self.rate, billable),
-                )
-            )
-        return tuple(lines)
+        return _after_free(self._total(quantity), self.free_amount, "free amount", self._percent)
+
+    def _percent(self, billable: Decimal) -> TierLine:
+        rate = self.rate
+        return TierLine(
+            label="percent",
+            lower=self.free_amount,
+            upper=None,
+            quantity=billable,
+            unit=rate,
+            amount=CONTEXT.multiply(rate, billable),
+        )
 
     def marginal(self, quantity: Number, added: Number) -> Decimal:
         """``amount(q + a) - amount(q)`` on totals (no per-transaction terms).

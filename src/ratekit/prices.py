@@ -42,6 +42,7 @@ from .tiers import (
     Number,
     Tier,
     TierLine,
+    _after_free,
     _blocks,
     _check_bound,
     _check_flag,
@@ -575,35 +576,20 @@ class Package:
             >>> print(*rk.Package(1000, "0.50").explain(2001))
             packages (0, ∞): 2001 in 3 blocks of 1000 * 0.50 = 1.50
         """
-        quantity = _quantity(quantity, "Package")
-        lines = []
-        if self.free:
-            lines.append(
-                TierLine(
-                    label="free units",
-                    lower=ZERO,
-                    upper=self.free,
-                    quantity=min(quantity, self.free),
-                    unit=ZERO,
-                    amount=ZERO,
-                )
-            )
-        billable = max(CONTEXT.subtract(quantity, self.free), ZERO)
-        if billable or not self.free:
-            blocks = _blocks(billable, self.size)
-            lines.append(
-                TierLine(
-                    label="packages",
-                    lower=self.free,
-                    upper=None,
-                    quantity=billable,
-                    unit=self.price,
-                    block=self.size,
-                    blocks=blocks,
-                    amount=CONTEXT.multiply(self.price, Decimal(blocks)),
-                )
-            )
-        return tuple(lines)
+        return _after_free(_quantity(quantity, "Package"), self.free, "free units", self._packages)
+
+    def _packages(self, billable: Decimal) -> TierLine:
+        blocks = _blocks(billable, self.size)
+        return TierLine(
+            label="packages",
+            lower=self.free,
+            upper=None,
+            quantity=billable,
+            unit=self.price,
+            block=self.size,
+            blocks=blocks,
+            amount=CONTEXT.multiply(self.price, Decimal(blocks)),
+        )
 
     def marginal(self, quantity: Number, added: Number) -> Decimal:
         """``amount(q + a) - amount(q)``: a package price when ``a`` starts new packages.

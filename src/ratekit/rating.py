@@ -70,6 +70,7 @@ from .policies import Meter
 from .pricebook import Plan, PriceEntry
 from .prices import PerUnit, PriceModel
 from .records import Anomaly, Event, Inventory, Sample
+from .sharing import Share, owner_part, shares_by_owner
 from .spans import Span
 from .units import Unit
 from .usage import Usage, UsageRow
@@ -191,6 +192,7 @@ class _Engine(_Dues, _Allowances):
         self.cycle_spans: dict[tuple[int, int], Span] = {}
         self.anomalies: list[Anomaly] = []
         self.direct: list[Charge] = []  # charges of linear pieces priced on the spot
+        self.owned: dict[tuple[str, str], list[Share]] = {}  # shares, for minimums
         # the first piece of each non-linear group, by group key
         self.openers = {}
         self.factors: dict[tuple[int, str], object] = {}  # meter unit to price unit, per entry
@@ -538,13 +540,20 @@ class _Engine(_Dues, _Allowances):
         unit_prices: dict[int, Decimal | None] = {}
         cycle_spans = self.cycle_spans
         spent: dict[tuple[str, int, int], dict[str | None, Decimal]] = {}
+        owned = self.owned
         default = self.default
         if default is not None and default.minimums:
             for charge in out:
                 per_meter = spent.setdefault(
                     (charge.account, id(default), charge.cycle.start_us), {}
                 )
-                per_meter[charge.meter] = _ADD(per_meter.get(charge.meter, ZERO), charge.amount)
+                amount = charge.amount
+                if owned:  # a minimum counts what its account pays: its part of a share
+                    part = owner_part(
+                        owned, charge.account, charge.resource, charge.meter, charge.span
+                    )
+                    amount = amount if part is None else _decimal(Fraction(amount) * part)
+                per_meter[charge.meter] = _ADD(per_meter.get(charge.meter, ZERO), amount)
         for piece in pieces:
             entry = piece.entry
             price = entry.price
@@ -583,7 +592,11 @@ class _Engine(_Dues, _Allowances):
             )
             if plan.minimums:
                 per_meter = spent.setdefault((row.account, id(plan), piece.cycle[0]), {})
-                per_meter[row.meter] = _ADD(per_meter.get(row.meter, ZERO), piece.amount)
+                amount = piece.amount
+                if owned:  # a minimum counts what its account pays: its part of a share
+                    part = owner_part(owned, row.account, row.resource, row.meter, piece.span)
+                    amount = amount if part is None else _decimal(Fraction(amount) * part)
+                per_meter[row.meter] = _ADD(per_meter.get(row.meter, ZERO), amount)
         for plan, base in self.bases(accounts):
             out.append(base)
             if plan.minimums:
@@ -622,6 +635,7 @@ def rate(
     meters: Iterable[Meter] | None = None,
     as_of: _dt.datetime | str | None = None,
     accounts: Iterable[str] | None = None,
+    shares: Iterable[Share] = (),
 ) -> Rating:
     """Rate usage over ``span`` under ``plans``: the charges, with their provenance.
 
@@ -642,6 +656,9 @@ def rate(
       assigned ([`UnpricedUsageError`][ratekit.UnpricedUsageError] otherwise).
     - ``span``: what to rate; rows are clipped to it (in proportion to time), and fees,
       minimums and allowances are prorated to the part of each cycle inside it.
+    - ``shares``: the [`Share`][ratekit.Share] values [`bill()`][ratekit.bill] will split
+      charges by: an owner's minimum commitments count only its own part of a shared
+      charge (see `ratekit.sharing`).
     - ``as_of``: what is known so far: the span is cut there (a resource still running is
       charged up to ``as_of``, and fees, minimums and allowances are prorated to it).
 
@@ -675,6 +692,7 @@ def rate(
         as_of_us = to_us(as_of, "rate as_of")
         span = Span.from_us(span.start_us, max(span.start_us, min(span.end_us, as_of_us)))
     engine = _Engine(plans, span)
+    engine.owned = shares_by_owner(shares, "rate shares")
     anomalies: list[Anomaly] = []
     if meters is not None:
         meters = list(meters)

@@ -27,16 +27,19 @@ from typing import Final
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
 from ._instants import format_us
+from .tiers import arithmetic
 
 if typing.TYPE_CHECKING:
     from .billing import Invoice, InvoiceLine
     from .prices import TierLine
     from .rating import Charge, Rating
+    from .spans import Span
     from .usage import Usage
 
 __all__ = [
     "invoice_html",
     "invoice_text",
+    "period",
     "plain",
     "rating_html",
     "shown",
@@ -104,21 +107,7 @@ def tier_text(line: TierLine) -> str:
     """
     quantity, amount, flat = _rounded(line.quantity), _rounded(line.amount), _rounded(line.flat)
     exact = (quantity, amount, flat) == (line.quantity, line.amount, line.flat)
-    head = line.label
-    if line.lower is not None:
-        upper = "∞)" if line.upper is None else f"{plain(line.upper)}]"
-        head += f" ({plain(line.lower)}, {upper}"
-    if line.block is not None:
-        plural = "" if line.blocks == 1 else "s"
-        body = (
-            f"{plain(quantity)} in {line.blocks} block{plural} of {plain(line.block)}"
-            f" * {plain(line.unit)}"
-        )
-    else:
-        body = f"{plain(quantity)} * {plain(line.unit)}"
-    if flat:
-        body += f" + {plain(flat)} flat"
-    text = f"{head}: {body} = {plain(amount)}"
+    text = arithmetic(line, plain, quantity=quantity, flat=flat, amount=amount)
     return text if exact else f"~ {text}"
 
 
@@ -160,11 +149,27 @@ def _quantity(line: InvoiceLine) -> str:
 
 
 def _period(invoice: Invoice) -> str:
-    if invoice.tz is None:
-        return f"{format_us(invoice.cycle.start_us)} .. {format_us(invoice.cycle.end_us)}"
-    zone = zoneinfo.ZoneInfo(invoice.tz)
-    start, end = _local(invoice.cycle.start, zone), _local(invoice.cycle.end, zone)
-    return f"{start} .. {end} ({invoice.tz})"
+    return period(invoice.cycle, invoice.tz)
+
+
+def period(cycle: Span, tz: str | None) -> str:
+    """A cycle as printed: in UTC without ``tz``, else in local time, the zone named.
+
+    ```pycon
+    >>> import ratekit as rk
+    >>> march = rk.Span("2026-02-28T23:00:00Z", "2026-03-31T22:00:00Z")
+    >>> period(march, None)
+    '2026-02-28T23:00:00Z .. 2026-03-31T22:00:00Z'
+    >>> period(march, "Europe/Zurich")
+    '2026-03-01 .. 2026-04-01 (Europe/Zurich)'
+
+    ```
+    """
+    if tz is None:
+        return f"{format_us(cycle.start_us)} .. {format_us(cycle.end_us)}"
+    zone = zoneinfo.ZoneInfo(tz)
+    start, end = _local(cycle.start, zone), _local(cycle.end, zone)
+    return f"{start} .. {end} ({tz})"
 
 
 def _local(moment: _dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
@@ -367,22 +372,10 @@ def rating_html(rating: Rating) -> str:
         >>> "&lt;script&gt;" in page, "<script>" in page
         (True, False)
     """
-    body = [
-        _STYLE,
-        '<table class="ratekit ratekit-rating">',
-        (
-            f"<caption>Rating <span>{len(rating.charges)} charges, "
-            f"{len(rating.anomalies)} anomalies</span></caption>"
-        ),
-        (
-            "<thead><tr><th>account</th><th>kind</th><th>meter · entry</th><th>resource</th>"
-            "<th>span</th><th class='num'>quantity</th><th class='num'>unit price</th>"
-            "<th class='num'>amount</th></tr></thead><tbody>"
-        ),
-    ]
+    rows = []
     for charge in rating.charges[:_ROWS_SHOWN]:
         unit_price = "tiered" if charge.unit_price is None else plain(charge.unit_price)
-        body.append(
+        rows.append(
             _row(
                 [
                     _e(charge.account),
@@ -398,19 +391,27 @@ def rating_html(rating: Rating) -> str:
             )
         )
         if charge.unit_price is None:
-            body.extend(
+            rows.extend(
                 _row(["", "", _e(tier_text(tier)), "", "", "", "", ""], numeric_from=5, css="note")
                 for tier in charge.tiers
             )
-    body.append("</tbody></table>")
-    body.append(_more(len(rating.charges)))
-    if rating.anomalies:
-        body.append('<table class="ratekit"><caption>Anomalies</caption><tbody>')
-        body.extend(
-            _row([_e(anomaly)], numeric_from=1) for anomaly in rating.anomalies[:_ROWS_SHOWN]
-        )
-        body.append("</tbody></table>")
-    return "".join(body)
+    return _listing(
+        "ratekit-rating",
+        f"Rating <span>{len(rating.charges)} charges, {len(rating.anomalies)} anomalies</span>",
+        (
+            "account",
+            "kind",
+            "meter · entry",
+            "resource",
+            "span",
+            "quantity",
+            "unit price",
+            "amount",
+        ),
+        rows,
+        count=len(rating.charges),
+        anomalies=rating.anomalies,
+    )
 
 
 def usage_html(usage: Usage) -> str:
@@ -424,21 +425,10 @@ def usage_html(usage: Usage) -> str:
         >>> "flavor=&lt;script&gt;" in page, "<script>" in page
         (True, False)
     """
-    body = [
-        _STYLE,
-        '<table class="ratekit ratekit-usage">',
-        (
-            f"<caption>Usage <span>{len(usage.rows)} rows, {len(usage.anomalies)} anomalies"
-            f"</span></caption>"
-        ),
-        (
-            "<thead><tr><th>account</th><th>meter</th><th>resource</th><th>span</th>"
-            "<th>description</th><th class='num'>quantity</th></tr></thead><tbody>"
-        ),
-    ]
+    rows = []
     for row in usage.rows[:_ROWS_SHOWN]:
         description = ", ".join(f"{key}={value}" for key, value in row.description.items())
-        body.append(
+        rows.append(
             _row(
                 [
                     _e(row.account),
@@ -451,12 +441,45 @@ def usage_html(usage: Usage) -> str:
                 numeric_from=5,
             )
         )
-    body.append("</tbody></table>")
-    body.append(_more(len(usage.rows)))
-    if usage.anomalies:
+    return _listing(
+        "ratekit-usage",
+        f"Usage <span>{len(usage.rows)} rows, {len(usage.anomalies)} anomalies</span>",
+        ("account", "meter", "resource", "span", "description", "quantity"),
+        rows,
+        count=len(usage.rows),
+        anomalies=usage.anomalies,
+    )
+
+
+def _listing(
+    css: str,
+    caption: str,
+    columns: Sequence[str],
+    rows: list[str],
+    *,
+    count: int,
+    anomalies: Sequence[object],
+) -> str:
+    """A table of rows, then the anomalies' table when there are any.
+
+    What a rating and a usage show: ``rows`` are the first 200 of ``count``; the columns
+    from the sixth on hold numbers.
+    """
+    head = "".join(
+        f"<th class='num'>{column}</th>" if index >= 5 else f"<th>{column}</th>"
+        for index, column in enumerate(columns)
+    )
+    body = [
+        _STYLE,
+        f'<table class="ratekit {css}">',
+        f"<caption>{caption}</caption>",
+        f"<thead><tr>{head}</tr></thead><tbody>",
+        *rows,
+        "</tbody></table>",
+        _more(count),
+    ]
+    if anomalies:
         body.append('<table class="ratekit"><caption>Anomalies</caption><tbody>')
-        body.extend(
-            _row([_e(anomaly)], numeric_from=1) for anomaly in usage.anomalies[:_ROWS_SHOWN]
-        )
+        body.extend(_row([_e(anomaly)], numeric_from=1) for anomaly in anomalies[:_ROWS_SHOWN])
         body.append("</tbody></table>")
     return "".join(body)

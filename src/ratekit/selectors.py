@@ -34,10 +34,11 @@ Examples:
 
 from __future__ import annotations
 
+import operator
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Final, TypeAlias
+from typing import ClassVar, Final, TypeAlias
 
 import attrs
 
@@ -78,9 +79,46 @@ def _number(value: object) -> Decimal | None:
 _Interval: TypeAlias = tuple[Decimal | None, bool, Decimal | None, bool]
 
 
+@attrs.frozen(repr=False)
+class _Threshold:
+    """One bound and one comparison: the shape of the four threshold conditions.
+
+    [`AtLeast`][ratekit.AtLeast], [`Above`][ratekit.Above], [`AtMost`][ratekit.AtMost] and
+    [`Below`][ratekit.Below] each sets three class constants: ``_holds``, the comparison of a value with the
+    bound (``operator.ge`` for ``value >= bound``); ``_lower``, whether the bound is a lower
+    one; ``_included``, whether the bound itself matches.
+    """
+
+    bound: Decimal = attrs.field(converter=_bound)
+    """The number the value is compared with."""
+
+    _holds: ClassVar[Callable[[Decimal, Decimal], bool]]
+    _lower: ClassVar[bool]
+    _included: ClassVar[bool]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.bound})"
+
+    def test(self, value: object) -> bool:
+        """Whether ``value`` is a number that compares with ``bound`` as the class says. O(1).
+
+        Examples:
+            >>> import ratekit as rk
+            >>> rk.AtMost(64).test(64), rk.AtMost(64).test("64.5"), rk.AtMost(64).test("n/a")
+            (True, False, False)
+        """
+        number = _number(value)
+        return number is not None and type(self)._holds(number, self.bound)
+
+    def _interval(self) -> _Interval:
+        if self._lower:
+            return (self.bound, self._included, None, False)
+        return (None, False, self.bound, self._included)
+
+
 @typing.final
 @attrs.frozen(repr=False)
-class AtLeast:
+class AtLeast(_Threshold):
     """Matches a number greater than or equal to ``bound`` (``value >= bound``).
 
     Examples:
@@ -89,23 +127,14 @@ class AtLeast:
         (True, False, AtLeast(64))
     """
 
-    bound: Decimal = attrs.field(converter=_bound)
-
-    def __repr__(self) -> str:
-        return f"AtLeast({self.bound})"
-
-    def test(self, value: object) -> bool:
-        """Whether ``value`` is a number at least ``bound``. O(1)."""
-        number = _number(value)
-        return number is not None and number >= self.bound
-
-    def _interval(self) -> _Interval:
-        return (self.bound, True, None, False)
+    _holds = operator.ge
+    _lower = True
+    _included = True
 
 
 @typing.final
 @attrs.frozen(repr=False)
-class Above:
+class Above(_Threshold):
     """Matches a number strictly greater than ``bound`` (``value > bound``).
 
     Examples:
@@ -114,23 +143,14 @@ class Above:
         (False, True)
     """
 
-    bound: Decimal = attrs.field(converter=_bound)
-
-    def __repr__(self) -> str:
-        return f"Above({self.bound})"
-
-    def test(self, value: object) -> bool:
-        """Whether ``value`` is a number above ``bound``. O(1)."""
-        number = _number(value)
-        return number is not None and number > self.bound
-
-    def _interval(self) -> _Interval:
-        return (self.bound, False, None, False)
+    _holds = operator.gt
+    _lower = True
+    _included = False
 
 
 @typing.final
 @attrs.frozen(repr=False)
-class AtMost:
+class AtMost(_Threshold):
     """Matches a number less than or equal to ``bound`` (``value <= bound``).
 
     Examples:
@@ -139,23 +159,14 @@ class AtMost:
         (True, False)
     """
 
-    bound: Decimal = attrs.field(converter=_bound)
-
-    def __repr__(self) -> str:
-        return f"AtMost({self.bound})"
-
-    def test(self, value: object) -> bool:
-        """Whether ``value`` is a number at most ``bound``. O(1)."""
-        number = _number(value)
-        return number is not None and number <= self.bound
-
-    def _interval(self) -> _Interval:
-        return (None, False, self.bound, True)
+    _holds = operator.le
+    _lower = False
+    _included = True
 
 
 @typing.final
 @attrs.frozen(repr=False)
-class Below:
+class Below(_Threshold):
     """Matches a number strictly less than ``bound`` (``value < bound``).
 
     Examples:
@@ -164,18 +175,9 @@ class Below:
         (True, False)
     """
 
-    bound: Decimal = attrs.field(converter=_bound)
-
-    def __repr__(self) -> str:
-        return f"Below({self.bound})"
-
-    def test(self, value: object) -> bool:
-        """Whether ``value`` is a number below ``bound``. O(1)."""
-        number = _number(value)
-        return number is not None and number < self.bound
-
-    def _interval(self) -> _Interval:
-        return (None, False, self.bound, False)
+    _holds = operator.lt
+    _lower = False
+    _included = False
 
 
 @typing.final

@@ -14,7 +14,14 @@ rounded down to the quantum, and the quanta left over go one each to the largest
 remainders (ties: the holders in the order of their account ids). The parts add up to
 the whole exactly, and no part differs from its exact share by a quantum or more. Each
 holder's invoice gets a ``"shared"`` line that says its part and what it is part of.
-(Minimum commitments and tiers were settled at rating time, on the owner's usage.)
+Tiers are settled at rating time, on the owner's usage. A minimum commitment counts
+what its account pays: given the same shares, [`rate()`][ratekit.rate] counts towards the
+owner's minimum only the owner's own part of a shared charge (``amount * part``, the
+exact fraction [`Share.part()`][ratekit.Share.part] of the owner), so an owner whose minimum
+is due pays its commitment, no more and no less, whatever others hold. A holder's part of
+another account's resource is priced under the owner's plan and does not count towards
+the holder's minimums. Give [`rate()`][ratekit.rate] and [`bill()`][ratekit.bill] the same
+shares.
 
 Examples:
     >>> import ratekit as rk
@@ -33,7 +40,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final
@@ -201,3 +208,46 @@ class Share:
         if self.end is not None:
             extra += f", end={format_us(to_us(self.end))!r}"
         return f"Share({self.owner!r}, {self.resource!r}, {{{shares}}}{extra})"
+
+
+def shares_by_owner(shares: Iterable[object], what: str) -> dict[tuple[str, str], list[Share]]:
+    """The shares per ``(owner, resource)``, in the order given; anything else is refused.
+
+    ``what`` names the argument in the error (``"rate shares"``).
+    """
+    if not isinstance(shares, Iterable) or isinstance(shares, str | bytes):
+        raise RatekitTypeError(
+            f"{what} must be a list of Share values ([] for none), not "
+            f"{type(shares).__name__}: {shares!r}; wrap a single Share in a list."
+        )
+    out: dict[tuple[str, str], list[Share]] = {}
+    for share in shares:
+        if not isinstance(share, Share):
+            raise RatekitTypeError(
+                f"{what} must be Share values, not {type(share).__name__}: {share!r}."
+            )
+        out.setdefault((share.owner, share.resource), []).append(share)
+    return out
+
+
+def owner_part(
+    by_owner: Mapping[tuple[str, str], list[Share]],
+    account: str,
+    resource: str | None,
+    meter: str | None,
+    span: Span,
+) -> Fraction | None:
+    """The part of a charge its account pays when a share splits it, else ``None``.
+
+    The share is the one of ``(account, resource)`` for ``meter`` (or every meter) whose
+    span holds the charge's ``span``. O(shares of that resource).
+    """
+    if resource is None:
+        return None
+    for share in by_owner.get((account, resource), ()):
+        if share.meter is not None and share.meter != meter:
+            continue
+        bounds = share.span
+        if bounds.start_us <= span.start_us and span.end_us <= bounds.end_us:
+            return share.part(account)
+    return None

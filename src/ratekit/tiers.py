@@ -21,7 +21,7 @@ from __future__ import annotations
 import decimal
 import re
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final, TypeAlias
 
@@ -62,10 +62,6 @@ def _non_negative(value: Number, what: str) -> Decimal:
     if result < 0:
         raise BadPriceError(f"{what} must be 0 or more, not {str(result)!r}.")
     return result
-
-
-def _text(value: Decimal | None) -> str:
-    return "∞" if value is None else str(value)
 
 
 def _quantity(value: Number, model: str, *, negative: bool = False) -> Decimal:
@@ -405,6 +401,39 @@ def _graduated_amount(tiers: tuple[Tier, ...], quantity: Decimal, flat_at_zero: 
     return total
 
 
+def _after_free(
+    quantity: Decimal, free: Decimal, label: str, priced: Callable[[Decimal], TierLine]
+) -> tuple[TierLine, ...]:
+    """A breakdown with a free part: its line (when ``free`` is set), then the rest's.
+
+    The free line covers ``(0, free]`` at 0 and is labelled ``label``; ``priced(billable)``
+    gives the line of ``billable = max(quantity - free, 0)``, shown unless it is empty
+    after a free part. What [`Package`][ratekit.Package] and [`Percentage`][ratekit.Percentage]
+    explain.
+    """
+    lines = []
+    if free:
+        lines.append(
+            TierLine(
+                label=label,
+                lower=ZERO,
+                upper=free,
+                quantity=min(quantity, free),
+                unit=ZERO,
+                amount=ZERO,
+            )
+        )
+    billable = _billable(quantity, free)
+    if billable or not free:
+        lines.append(priced(billable))
+    return tuple(lines)
+
+
+def _billable(quantity: Decimal, free: Decimal) -> Decimal:
+    """The quantity above the free part, never below zero."""
+    return max(CONTEXT.subtract(quantity, free), ZERO)
+
+
 def _tiers_repr(tiers: tuple[Tier, ...]) -> str:
     return "[" + ", ".join(map(repr, tiers)) + "]"
 
@@ -457,14 +486,55 @@ class TierLine:
         return f"TierLine({str(self)!r})"
 
     def __str__(self) -> str:
-        head = self.label
-        if self.lower is not None:
-            head += f" ({self.lower}, {_text(self.upper)}{')' if self.upper is None else ']'}"
-        if self.block is not None:
-            plural = "" if self.blocks == 1 else "s"
-            body = f"{self.quantity} in {self.blocks} block{plural} of {self.block} * {self.unit}"
+        return arithmetic(self, str)
+
+
+def arithmetic(
+    line: TierLine,
+    number: Callable[[Decimal], str],
+    *,
+    quantity: Decimal | None = None,
+    flat: Decimal | None = None,
+    amount: Decimal | None = None,
+) -> str:
+    """A tier line as its arithmetic, each number written by ``number``.
+
+    The part priced per unit (or per started block) comes first, then the flat fee:
+    ``+ 2 flat``, ``- 3 flat`` when the fee is negative (a discount), or the fee alone
+    when no quantity is priced (a price's base at zero usage: ``-3 flat = -3``, not
+    ``0 * 2 + -3 flat``). A negative unit price is parenthesised (``2 * (-0.5)``).
+    ``quantity``, ``flat`` and ``amount`` replace the line's own (a view rounds them
+    for display).
+
+    Examples:
+        >>> import ratekit as rk
+        >>> base = rk.Volume([rk.Tier(5, 2, flat=-3), rk.Tier(None, 1)]).explain(0)[0]
+        >>> arithmetic(base, str)
+        'tiers[0] (0, 5]: -3 flat = -3'
+    """
+    quantity = line.quantity if quantity is None else quantity
+    flat = line.flat if flat is None else flat
+    amount = line.amount if amount is None else amount
+    head = line.label
+    if line.lower is not None:
+        upper = "∞)" if line.upper is None else f"{number(line.upper)}]"
+        head += f" ({number(line.lower)}, {upper}"
+    unit = number(line.unit) if line.unit >= 0 else f"({number(line.unit)})"
+    body = ""
+    if quantity or line.blocks or not flat:  # the fee alone when nothing is priced per unit
+        if line.block is not None:
+            plural = "" if line.blocks in {1, -1} else "s"
+            body = (
+                f"{number(quantity)} in {line.blocks} block{plural} of {number(line.block)}"
+                f" * {unit}"
+            )
         else:
-            body = f"{self.quantity} * {self.unit}"
-        if self.flat:
-            body += f" + {self.flat} flat"
-        return f"{head}: {body} = {self.amount}"
+            body = f"{number(quantity)} * {unit}"
+    if flat:
+        if not body:
+            body = f"{number(flat)} flat"
+        elif flat < 0:
+            body += f" - {number(-flat)} flat"
+        else:
+            body += f" + {number(flat)} flat"
+    return f"{head}: {body} = {number(amount)}"

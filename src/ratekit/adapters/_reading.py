@@ -13,27 +13,32 @@ import contextlib
 import datetime as _dt
 import itertools
 import reprlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Final, TypeVar
 
 from ratekit._decimals import to_decimal
 from ratekit._instants import to_us
-from ratekit.errors import BadRecordError, RatekitError
+from ratekit.errors import BadRecordError, RatekitError, RatekitTypeError
+from ratekit.policies import Meter
 
 __all__ = [
     "Position",
     "as_number",
     "at",
     "build",
+    "collect",
     "count",
     "entries",
     "instant",
     "mapping",
+    "meter_named",
+    "meters_by_name",
     "number",
     "optional_text",
     "reading",
     "show",
+    "skipping",
     "text",
 ]
 
@@ -246,3 +251,54 @@ def build(position: Position, make: Callable[[], T]) -> T:
         return make()
     except RatekitError as error:
         raise BadRecordError(f"{position}: {error}") from None
+
+
+def collect(
+    feed: object, what: str, read: Callable[[Mapping[str, object], Position], T | None]
+) -> list[T]:
+    """``read(record, position)`` for each record of ``feed``, in order, the ``None``s left out.
+
+    ``read`` returns ``None`` for a record it skips (an unknown meter with
+    ``unknown="skip"``).
+    """
+    out: list[T] = []
+    for position, item in entries(feed, "", what):
+        value = read(item, position)
+        if value is not None:
+            out.append(value)
+    return out
+
+
+def skipping(unknown: object, argument: str) -> bool:
+    """Whether ``unknown`` (``"error"`` or ``"skip"``, the argument named ``argument``) skips."""
+    if unknown not in {"error", "skip"}:
+        raise RatekitTypeError(f"{argument} must be 'error' or 'skip', not {show(unknown)}.")
+    return unknown == "skip"
+
+
+def meters_by_name(meters: Iterable[Meter], argument: str) -> dict[str, Meter]:
+    """The meters by name; anything but a `Meter` is refused naming ``argument``."""
+    found: dict[str, Meter] = {}
+    for meter in meters:
+        if not isinstance(meter, Meter):
+            raise RatekitTypeError(f"{argument} must be Meter values, not {show(meter)}.")
+        found[meter.name] = meter
+    return found
+
+
+def meter_named(
+    meters: Mapping[str, Meter], name: str, where: Position, what: str, *, skip: bool
+) -> Meter | None:
+    """The meter called ``name`` (read at ``where``); ``None`` when none is and ``skip``.
+
+    Without ``skip``, an unknown name raises [`BadRecordError`][ratekit.BadRecordError]
+    listing the meters.
+    """
+    meter = meters.get(name)
+    if meter is None and not skip:
+        known = ", ".join(repr(known) for known in meters) or "none"
+        raise BadRecordError(
+            f"{what} {where} is {show(name)}, which no meter names "
+            f"(meters: {known}; or pass unknown='skip')."
+        )
+    return meter

@@ -77,15 +77,6 @@ METERS: Final = (CPU_SECONDS, MEMORY_GB_SECONDS, DISK_READS, DISK_WRITES, NETWOR
 _WHAT: Final = "Borel row"
 
 
-def _meters(meters: Iterable[Meter]) -> dict[str, Meter]:
-    found: dict[str, Meter] = {}
-    for meter in meters:
-        if not isinstance(meter, Meter):
-            raise RatekitTypeError(f"usage_rows meters must be Meter values, not {r.show(meter)}.")
-        found[meter.name] = meter
-    return found
-
-
 def _sample(
     item: Mapping[str, object],
     position: r.Position,
@@ -94,15 +85,9 @@ def _sample(
     skip: bool,
 ) -> Sample | None:
     resource_kind = r.text(item, "resource", position, _WHAT)
-    meter = meters.get(resource_kind)
+    meter = r.meter_named(meters, resource_kind, r.at(position, "resource"), _WHAT, skip=skip)
     if meter is None:
-        if skip:
-            return None
-        known = ", ".join(repr(name) for name in meters) or "none"
-        raise BadRecordError(
-            f"{_WHAT} {r.at(position, 'resource')} is {r.show(resource_kind)}, which no meter "
-            f"names (meters: {known}; or pass unknown='skip')."
-        )
+        return None
     account = r.text(item, "customer-id", position, _WHAT)
     resource = r.text(item, "resource_id", position, _WHAT)
     uom = r.text(item, "uom", position, _WHAT)
@@ -155,14 +140,8 @@ def usage_rows(
     """
     if period is not None and not isinstance(period, Span):
         raise RatekitTypeError(f"usage_rows period must be a Span or None, not {r.show(period)}.")
-    if unknown not in {"error", "skip"}:
-        raise RatekitTypeError(
-            f"usage_rows unknown must be 'error' or 'skip', not {r.show(unknown)}."
-        )
-    by_name = _meters(meters)
-    samples: list[Sample] = []
-    for position, item in r.entries(rows, "", _WHAT):
-        sample = _sample(item, position, period, by_name, unknown == "skip")
-        if sample is not None:
-            samples.append(sample)
-    return samples
+    skip = r.skipping(unknown, "usage_rows unknown")
+    by_name = r.meters_by_name(meters, "usage_rows meters")
+    return r.collect(
+        rows, _WHAT, lambda item, position: _sample(item, position, period, by_name, skip)
+    )

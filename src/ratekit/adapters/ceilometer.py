@@ -86,7 +86,7 @@ from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
 from ratekit._instants import format_us
-from ratekit.errors import BadRecordError, RatekitTypeError
+from ratekit.errors import BadRecordError
 from ratekit.policies import Continuous, Counter, Meter, OnOff
 from ratekit.records import Event, EventKind, Sample, SampleKind
 
@@ -221,21 +221,6 @@ def _one_of(
     raise BadRecordError(f"{what} {position or 'the input'} has no {names}.")
 
 
-def _meters(meters: Iterable[Meter]) -> dict[str, Meter]:
-    found: dict[str, Meter] = {}
-    for meter in meters:
-        if not isinstance(meter, Meter):
-            raise RatekitTypeError(f"samples meters must be Meter values, not {r.show(meter)}.")
-        found[meter.name] = meter
-    return found
-
-
-def _check_unknown(unknown: object) -> bool:
-    if unknown not in {"error", "skip"}:
-        raise RatekitTypeError(f"unknown must be 'error' or 'skip', not {r.show(unknown)}.")
-    return unknown == "skip"
-
-
 def _sample(
     item: Mapping[str, object],
     position: r.Position,
@@ -245,15 +230,9 @@ def _sample(
 ) -> Sample | None:
     name_key = _one_of(item, ("counter_name", "name", "meter"), position, _SAMPLE)
     name = r.text(item, name_key, position, _SAMPLE)
-    meter = meters.get(name)
+    meter = r.meter_named(meters, name, r.at(position, name_key), _SAMPLE, skip=skip)
     if meter is None:
-        if skip:
-            return None
-        known = ", ".join(repr(known) for known in meters) or "none"
-        raise BadRecordError(
-            f"{_SAMPLE} {r.at(position, name_key)} is {r.show(name)}, which no meter names "
-            f"(meters: {known}; or pass unknown='skip')."
-        )
+        return None
     type_key = _one_of(item, ("counter_type", "type"), position, _SAMPLE)
     counter_type = r.text(item, type_key, position, _SAMPLE)
     if counter_type not in _KINDS:
@@ -322,8 +301,8 @@ def samples(
         >>> ceilometer.samples([image], meters=[sizes], describe=True)
         [Event('2293', '8725', '2014-11-22T08:34:44Z', {'name': 'openstack-client-vm', 'properties': {'size': '2361393152'}}, kind='update', id='68d4a944/metadata'), Sample('2293', '8725', 'image.size', '2014-11-22T08:34:44Z', '0', kind='gauge', id='68d4a944')]
     """
-    by_name = _meters(meters)
-    skip = _check_unknown(unknown)
+    by_name = r.meters_by_name(meters, "samples meters")
+    skip = r.skipping(unknown, "unknown")
     records: list[Sample | Event] = []
     described: dict[tuple[str, str], dict[str, object]] = {}
     for position, item in r.entries(feed, "", _SAMPLE):
@@ -427,10 +406,9 @@ def instance_notifications(
         >>> ceilometer.instance_notifications([created], naive_utc=True)
         [Event('p-1', 'vm-1', '2026-03-02T08:00:00Z', {'flavor': 'm1.small', 'vcpus': 1, 'memory_mb': 2048, 'state': 'active', 'image_meta': {'base_image_ref': 'img-9'}}, kind='start', id='n-1')]
     """
-    skip = _check_unknown(unknown)
-    events: list[Event] = []
-    for position, item in r.entries(feed, "", _NOTIFICATION):
-        event = _notification(item, position, skip, naive_utc)
-        if event is not None:
-            events.append(event)
-    return events
+    skip = r.skipping(unknown, "unknown")
+    return r.collect(
+        feed,
+        _NOTIFICATION,
+        lambda item, position: _notification(item, position, skip, naive_utc),
+    )

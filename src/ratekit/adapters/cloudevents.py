@@ -263,9 +263,4 @@ def usage_events(feed: object, spec: Spec) -> list[Sample]:
     if not isinstance(spec, Spec):
         raise RatekitTypeError(f"usage_events spec must be a cloudevents.Spec, not {r.show(spec)}.")
     meters = dict(spec.meters)
-    samples: list[Sample] = []
-    for position, item in r.entries(feed, "", _WHAT):
-        sample = _sample(item, position, spec, meters)
-        if sample is not None:
-            samples.append(sample)
-    return samples
+    return r.collect(feed, _WHAT, lambda item, position: _sample(item, position, spec, meters))

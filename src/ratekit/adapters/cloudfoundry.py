@@ -148,6 +148,25 @@ def _state(state: str, states: Mapping[str, object], position: r.Position, what:
         raise BadRecordError(f"{what} {position} is {r.show(state)}; expected one of {accepted}.")
 
 
+def _v2_head(
+    item: Mapping[str, object], position: r.Position, what: str, states: Mapping[str, object]
+) -> tuple[Mapping[str, object], r.Position, str, int, str]:
+    """A v2 usage event's parts: its entity (and where), guid, creation instant and state.
+
+    The guid and ``created_at`` are read from ``metadata``; the state must be one of
+    ``states``.
+    """
+    meta_at = r.at(position, "metadata")
+    meta = r.mapping(item.get("metadata"), meta_at, what)
+    where = r.at(position, "entity")
+    entity = r.mapping(item["entity"], where, what)
+    guid = r.text(meta, "guid", meta_at, what)
+    at_us = r.instant(meta, "created_at", meta_at, what)
+    state = r.text(entity, "state", where, what)
+    _state(state, states, r.at(where, "state"), what)
+    return entity, where, guid, at_us, state
+
+
 def _account(choice: object) -> AccountField:
     if choice in {"org", "space"}:
         return choice
@@ -217,14 +236,7 @@ class _AppFields:
 
 
 def _read_v2(item: Mapping[str, object], position: r.Position) -> _AppFields:
-    meta_at = r.at(position, "metadata")
-    meta = r.mapping(item.get("metadata"), meta_at, _APP)
-    where = r.at(position, "entity")
-    entity = r.mapping(item["entity"], where, _APP)
-    guid = r.text(meta, "guid", meta_at, _APP)
-    at_us = r.instant(meta, "created_at", meta_at, _APP)
-    state = r.text(entity, "state", where, _APP)
-    _state(state, _APP_STATES, r.at(where, "state"), _APP)
+    entity, where, guid, at_us, state = _v2_head(item, position, _APP, _APP_STATES)
 
     def name(key: str) -> str | None:
         return r.optional_text(entity, key, where, _APP)
@@ -395,14 +407,7 @@ def _service_event(
     item: Mapping[str, object], position: r.Position, account: AccountField, order: _Order
 ) -> Event:
     if "entity" in item:
-        meta_at = r.at(position, "metadata")
-        meta = r.mapping(item.get("metadata"), meta_at, _SERVICE)
-        at_ = r.at(position, "entity")
-        entity = r.mapping(item["entity"], at_, _SERVICE)
-        guid = r.text(meta, "guid", meta_at, _SERVICE)
-        at_us = r.instant(meta, "created_at", meta_at, _SERVICE)
-        state = r.text(entity, "state", at_, _SERVICE)
-        _state(state, _SERVICE_STATES, r.at(at_, "state"), _SERVICE)
+        entity, at_, guid, at_us, state = _v2_head(item, position, _SERVICE, _SERVICE_STATES)
         resource = r.text(entity, "service_instance_guid", at_, _SERVICE)
         names = {
             "service_instance_name": r.optional_text(

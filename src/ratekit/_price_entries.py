@@ -1,0 +1,302 @@
+"""Price entries: a price model bound to a meter, for matching resources, over time.
+
+A [`PriceEntry`][ratekit.PriceEntry] says where it applies (its meter, selector, effective
+span and window); among the entries that apply, the highest ``priority`` wins, and two
+entries of equal priority that could both apply are refused (`_check_tie`, when a plan is
+built; `_winner`, when a resource meets an undecidable tie). Public through `ratekit`
+and `ratekit.pricebook`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import typing
+from collections.abc import Mapping, Sequence
+from typing import Final, Protocol
+
+import attrs
+
+from ._instants import MAX_US, MIN_US, US_PER_DAY, format_us, from_us, to_us
+from .errors import (
+    BadPriceError,
+    RatekitError,
+    RatekitTypeError,
+    UnitError,
+)
+from .prices import PriceModel
+from .selectors import _exclusive, _matches, _where
+from .spans import Span, SpanSet
+from .terms import _check_id
+from .units import Unit
+
+__all__ = ["PriceEntry"]
+
+# -- protocols of the stages upstream ------------------------------------------------------
+
+
+class _Window(Protocol):
+    def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]: ...
+
+
+# -- converters ----------------------------------------------------------------------------
+
+
+def _instant(what: str, value: object) -> _dt.datetime | None:
+    return None if value is None else from_us(to_us(value, what))
+
+
+def _entry_start(value: object) -> _dt.datetime | None:
+    return _instant("PriceEntry start", value)
+
+
+def _entry_end(value: object) -> _dt.datetime | None:
+    return _instant("PriceEntry end", value)
+
+
+def _us_or_none(value: _dt.datetime | None) -> int | None:
+    return None if value is None else to_us(value)
+
+
+# -- entries -------------------------------------------------------------------------------
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class PriceEntry:
+    """A price model bound to a meter, for matching resources, over a span of time.
+
+    - ``id``: a stable name, shown on every charge the entry produces.
+    - ``meter``: the meter's name; ``price``: any [`PriceModel`][ratekit.PriceModel]
+      ([`PerUnit`][ratekit.PerUnit], [`Graduated`][ratekit.Graduated], your own).
+    - ``where``: a selector on the resource's description (every attribute must equal
+      the given value, e.g. ``{"flavor": "m1.large"}`` or ``{"state": "off"}``); empty
+      matches every resource.
+    - ``start`` / ``end``: the effective span ``[start, end)``; ``None`` leaves that side
+      open.
+    - ``window``: a recurring window (``ratekit.windows``); the entry is then in effect
+      only inside it.
+    - ``priority``: where several entries apply, the highest wins.
+    - ``group_by``: how a non-linear (tiered, package) price aggregates a cycle's usage:
+      ``None`` per account and meter, ``"resource"`` per resource, any other name per
+      value of that description attribute.
+    - ``unit``: the unit the price is stated per, when it is not the meter's (a price per
+      ``"GiB*hour"`` on a ``"MB*hour"`` meter): quantities are converted exactly into it
+      ([`ratekit.convert()`][ratekit.convert]), and charges carry them in it. ``meter_unit``: the meter's
+      unit, to refuse an incompatible ``unit`` when the entry is built
+      ([`UnitError`][ratekit.UnitError]); without it, the rows' unit is checked when rated.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> entry = rk.PriceEntry("large", "vm.hours", rk.PerUnit("0.5"), where={"flavor": "m1.large"},
+        ...                       start="2026-03-01T00:00:00+01:00")
+        >>> entry
+        PriceEntry('large', 'vm.hours', PerUnit('0.5'), where={'flavor': 'm1.large'}, start='2026-02-28T23:00:00Z')
+        >>> entry.matches({"flavor": "m1.large", "state": "on"}), entry.matches({"flavor": "m1.small"})
+        (True, False)
+    """
+
+    id: str
+    meter: str
+    price: PriceModel
+    where: tuple[tuple[str, object], ...] = attrs.field(default=None, converter=_where)
+    start: _dt.datetime | None = attrs.field(default=None, converter=_entry_start)
+    """The first instant the entry is in effect (``None``: since always), in UTC."""
+    end: _dt.datetime | None = attrs.field(default=None, converter=_entry_end)
+    """The first instant the entry is no longer in effect (``None``: for ever), in UTC."""
+    window: _Window | None = None
+    priority: int = 0
+    group_by: str | None = None
+    unit: str | None = None
+    """The unit the price is stated per (``None``: the meter's unit)."""
+    meter_unit: str | None = None
+    """The meter's unit, when known when the entry is built (checked against ``unit``)."""
+    start_us: int | None = attrs.field(init=False, eq=False, hash=False, repr=False)
+    end_us: int | None = attrs.field(init=False, eq=False, hash=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "start_us", _us_or_none(self.start))
+        object.__setattr__(self, "end_us", _us_or_none(self.end))
+        _check_id("price entry", self.id)
+        if not isinstance(self.meter, str) or not self.meter:
+            raise BadPriceError(
+                f"price entry {self.id!r} meter must be a meter name, not {self.meter!r}."
+            )
+        if not all(
+            hasattr(self.price, name) for name in ("amount", "marginal", "explain", "linear")
+        ):
+            raise RatekitTypeError(
+                f"price entry {self.id!r} price must be a price model (with amount, "
+                f"marginal, explain and linear), not {type(self.price).__name__}: "
+                f"{self.price!r}."
+            )
+        if self.group_by is not None and (not isinstance(self.group_by, str) or not self.group_by):
+            raise RatekitTypeError(
+                f"price entry {self.id!r} group_by must be None (per account and meter), "
+                f"'resource', or an attribute name such as 'flavor', not "
+                f"{type(self.group_by).__name__}: {self.group_by!r}."
+            )
+        if isinstance(self.priority, bool) or not isinstance(self.priority, int):
+            raise RatekitTypeError(
+                f"price entry {self.id!r} priority must be an int, not {self.priority!r}."
+            )
+        if self.window is not None and not callable(getattr(self.window, "within_us", None)):
+            raise RatekitTypeError(
+                f"price entry {self.id!r} window must be a recurring window with "
+                f"within_us(), not {type(self.window).__name__}: {self.window!r}."
+            )
+        self._check_units()
+        if self.start_us is not None and self.end_us is not None and self.end_us <= self.start_us:
+            raise BadPriceError(
+                f"price entry {self.id!r} ends at {format_us(self.end_us)}, not after its "
+                f"start {format_us(self.start_us)}; an entry is in effect over [start, end)."
+            )
+
+    def __repr__(self) -> str:
+        parts = [repr(self.id), repr(self.meter), repr(self.price)]
+        if self.where:
+            parts.append(f"where={dict(self.where)!r}")
+        if self.start_us is not None:
+            parts.append(f"start={format_us(self.start_us)!r}")
+        if self.end_us is not None:
+            parts.append(f"end={format_us(self.end_us)!r}")
+        if self.window is not None:
+            parts.append(f"window={self.window!r}")
+        if self.priority:
+            parts.append(f"priority={self.priority}")
+        if self.group_by is not None:
+            parts.append(f"group_by={self.group_by!r}")
+        if self.unit is not None:
+            parts.append(f"unit={self.unit!r}")
+        if self.meter_unit is not None:
+            parts.append(f"meter_unit={self.meter_unit!r}")
+        return f"PriceEntry({', '.join(parts)})"
+
+    def _check_units(self) -> None:
+        for name in ("unit", "meter_unit"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            try:
+                Unit(value)
+            except RatekitError as error:
+                raise UnitError(f"price entry {self.id!r} {name}: {error}") from None
+        if self.unit is not None and self.meter_unit is not None:
+            try:
+                Unit(self.meter_unit).factor_to(self.unit)
+            except UnitError as error:
+                raise UnitError(
+                    f"price entry {self.id!r} is stated per {self.unit!r}, which the meter's "
+                    f"unit {self.meter_unit!r} cannot be converted to: {error}"
+                ) from None
+
+    def matches(self, description: Mapping[str, object]) -> bool:
+        """Whether a resource described by ``description`` is priced by this entry.
+
+        Every attribute of the selector must be present with an equal value; an empty
+        selector matches every description.
+
+        Examples:
+            >>> import ratekit as rk
+            >>> off = rk.PriceEntry("off", "vm.hours", rk.PerUnit("0.5"), where={"state": "off"})
+            >>> off.matches({"state": "off", "flavor": "m1.large"}), off.matches({"flavor": "m1.large"})
+            (True, False)
+        """
+        return _matches(self.where, description)
+
+    def active_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
+        """The parts of ``[start_us, end_us)`` where the entry is in effect, in order.
+
+        The effective span intersected with the window, as ``(start_us, end_us)`` pairs.
+
+        Examples:
+            >>> import ratekit as rk
+            >>> rk.PriceEntry("e", "m", rk.PerUnit("0.5"), start="1970-01-01T00:00:00.000010Z").active_us(0, 20)
+            [(10, 20)]
+        """
+        lo = start_us if self.start_us is None else max(start_us, self.start_us)
+        hi = end_us if self.end_us is None else min(end_us, self.end_us)
+        if hi <= lo:
+            return []
+        if self.window is None:
+            return [(lo, hi)]
+        return [(a, b) for a, b in self.window.within_us(lo, hi) if b > a]
+
+    def in_effect(self, span: Span) -> SpanSet:
+        """The parts of ``span`` where the entry is in effect.
+
+        Examples:
+            >>> import ratekit as rk
+            >>> entry = rk.PriceEntry("e", "m", rk.PerUnit("0.5"), end="2026-03-15T00:00:00Z")
+            >>> entry.in_effect(rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
+            SpanSet([Span('2026-03-01T00:00:00Z', '2026-03-15T00:00:00Z')])
+        """
+        return SpanSet.from_us(self.active_us(span.start_us, span.end_us))
+
+
+def _winner(
+    candidates: Sequence[PriceEntry], meter: str, description: Mapping[str, object]
+) -> PriceEntry | None:
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda entry: entry.priority)
+    for other in candidates:
+        if other is not best and other.priority == best.priority:
+            first, second = sorted((best.id, other.id))
+            raise BadPriceError(
+                f"price entries {first!r} and {second!r} of meter {meter!r} have the same "
+                f"priority {best.priority} and both apply to a resource described by "
+                f"{dict(description)!r}; give one a higher priority, or make their spans, "
+                "windows or selectors exclusive."
+            )
+    return best
+
+
+_FOUR_YEARS_US: Final = 4 * 366 * US_PER_DAY
+_Y2000_US: Final = 946_684_800_000_000
+
+
+def _check_tie(a: PriceEntry, b: PriceEntry) -> None:
+    """Refuse two entries of equal priority that could both apply to the same usage."""
+    if a.priority != b.priority:
+        return
+    if _exclusive(a.where, b.where):
+        return  # exclusive selectors (or not decidable: a tie is caught when rated)
+    lo = max(
+        MIN_US if a.start_us is None else a.start_us, MIN_US if b.start_us is None else b.start_us
+    )
+    hi = min(MAX_US if a.end_us is None else a.end_us, MAX_US if b.end_us is None else b.end_us)
+    if hi <= lo:
+        return
+    where = ""
+    if a.window is not None or b.window is not None:
+        if lo == MIN_US:
+            lo = max(hi - _FOUR_YEARS_US, _Y2000_US) if hi != MAX_US else _Y2000_US
+        hi = min(hi, lo + _FOUR_YEARS_US)
+        both = _intersect_pairs(a.active_us(lo, hi), b.active_us(lo, hi))
+        if not both:
+            return
+        lo = both[0][0]
+    first, second = sorted((a.id, b.id))
+    where = "from the start of time" if lo == MIN_US else f"e.g. at {format_us(lo)}"
+    raise BadPriceError(
+        f"price entries {first!r} and {second!r} of meter {a.meter!r} have the same "
+        f"priority {a.priority} and can both apply ({where}); give one a higher priority, "
+        "or make their spans, windows or selectors exclusive."
+    )
+
+
+def _intersect_pairs(
+    a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo = max(a[i][0], b[j][0])
+        hi = min(a[i][1], b[j][1])
+        if lo < hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out

@@ -1,0 +1,89 @@
+"""Proration: the fraction of a billing cycle that a part of it makes up.
+
+Public through `ratekit.cycles` ([`prorate()`][ratekit.cycles.prorate]).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from typing import Literal
+
+from ._calendar import (
+    zone,
+)
+from ._cycles_calendar import Daily
+from ._decimals import CONTEXT, ZERO
+from .errors import BadCalendarError, BadSpanError, RatekitTypeError
+from .spans import Span
+
+__all__ = ["prorate"]
+
+
+def prorate(
+    part: Span,
+    cycle: Span,
+    *,
+    basis: Literal["seconds", "days"] = "seconds",
+    tz: str | _dt.tzinfo | Daily | None = None,
+) -> Decimal:
+    """The fraction of ``cycle`` that ``part`` makes up, in [0, 1]; the denominator is the whole cycle.
+
+    ``part`` must lie inside ``cycle`` (an empty part is inside every cycle and gives 0).
+
+    - ``basis="seconds"``: elapsed time of the part over elapsed time of the cycle.
+    - ``basis="days"``: whole local days in the customer's timezone ``tz`` (a name, a
+      tzinfo or a [`daily()`][ratekit.cycles.daily] cycle, which is faster when reused). A local day counts for
+      the part that holds its last instant: a day that a part enters partway counts, a day
+      it leaves partway does not. So the day of a change counts for the part after the
+      change, a part within one day counts 0 days, and the fractions of parts that cut a
+      cycle into pieces always add up to exactly 1. The cycle's days count the same way.
+
+    The result is computed in ratekit's decimal context (60 digits).
+
+    Examples:
+        >>> import ratekit as rk
+        >>> april = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+        >>> rk.cycles.prorate(rk.Span("2026-04-11T12:00:00Z", april.end), april)  # 19.5 of 30 days
+        Decimal('0.65')
+        >>> later = rk.Span("2026-04-16T12:00:00Z", april.end)
+        >>> rk.cycles.prorate(later, april, basis="days", tz="UTC")  # Apr 16..30: 15 of 30
+        Decimal('0.5')
+        >>> rk.cycles.prorate(april, later)
+        Traceback (most recent call last):
+        ...
+        ratekit.BadSpanError: prorate part Span('2026-04-01T00:00:00Z', '2026-05-01T00:00:00Z') is not inside the cycle Span('2026-04-16T12:00:00Z', '2026-05-01T00:00:00Z'); split the part at the cycle's boundaries first (cycle.split(span)).
+    """
+    if not isinstance(part, Span) or not isinstance(cycle, Span):
+        raise RatekitTypeError(
+            f"prorate takes two Span values, not {type(part).__name__} and {type(cycle).__name__}."
+        )
+    if not cycle:
+        raise BadSpanError(f"prorate cycle {cycle!r} is empty; a cycle has a positive length.")
+    if part not in cycle:
+        raise BadSpanError(
+            f"prorate part {part!r} is not inside the cycle {cycle!r}; "
+            "split the part at the cycle's boundaries first (cycle.split(span))."
+        )
+    if not part:
+        return ZERO
+    if basis == "seconds":
+        return CONTEXT.divide(
+            Decimal(part.end_us - part.start_us), Decimal(cycle.end_us - cycle.start_us)
+        )
+    if basis == "days":
+        if tz is None:
+            raise BadCalendarError(
+                "prorate basis 'days' counts local days, so it needs the customer's timezone: "
+                "pass tz='Europe/Zurich' (an IANA name, a tzinfo or a cycles.daily(...) cycle)."
+            )
+        days = tz if isinstance(tz, Daily) else Daily(zone(tz, "prorate tz"))
+        total = len(days.boundaries_us(cycle.start_us, cycle.end_us + 1))
+        if total == 0:
+            raise BadCalendarError(
+                f"prorate cycle {cycle!r} holds no whole local day in {days!r}, so it cannot "
+                "be prorated by days; use basis='seconds'."
+            )
+        covered = len(days.boundaries_us(part.start_us, part.end_us + 1))
+        return CONTEXT.divide(Decimal(covered), Decimal(total))
+    raise BadCalendarError(f"prorate basis {basis!r} is not known; give 'seconds' or 'days'.")

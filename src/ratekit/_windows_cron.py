@@ -1,0 +1,247 @@
+"""Cron windows: open when one cron expression fires, closed when another fires.
+
+Public through `ratekit.windows` ([`cron()`][ratekit.windows.cron]); the cronsim library
+(the ``ratekit[cron]`` extra) is imported only when a cron window is built.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import typing
+from typing import Final
+
+import attrs
+
+from ._calendar import (
+    MAX_BOUNDARIES,
+    MAX_CALENDAR_US,
+    MIN_CALENDAR_US,
+    check_span_us,
+    outside_calendars,
+    too_many,
+    zone,
+    zone_name,
+)
+from ._instants import EPOCH, US_PER_DAY, to_us
+from ._windows_algebra import Window, _Algebra, _clip
+from .errors import BadCalendarError, RatekitTypeError
+from .spans import _normalise
+
+__all__ = ["CronWindow", "cron"]
+
+
+# -- cron windows -------------------------------------------------------------------------
+
+#: How far before an instant the search for the last cron firing starts, beyond the
+#: instant itself: more than any DST shift, so that a firing that cron's wall-clock
+#: arithmetic places "later" on the clock but earlier in time is still seen.
+_CRON_MARGIN_US: Final = 3 * 3_600_000_000
+#: How many firings a search skips at most before giving up.
+_CRON_SEARCH_LIMIT: Final = 100_000
+
+
+def _import_cronsim() -> typing.Any:
+    try:
+        import cronsim  # noqa: PLC0415  (an optional extra, imported only when used)
+    except ImportError:
+        raise BadCalendarError(
+            "cron windows need the optional cronsim library; install it with "
+            "pip install 'ratekit[cron]'."
+        ) from None
+    return cronsim
+
+
+def _local(t_us: int, tz: _dt.tzinfo) -> _dt.datetime:
+    return (EPOCH + _dt.timedelta(microseconds=t_us)).astimezone(tz)
+
+
+def _check_cron(expression: object, what: str) -> None:
+    cronsim = _import_cronsim()
+    if not isinstance(expression, str):
+        raise RatekitTypeError(
+            f"cron window {what} must be a cron expression string, "
+            f"not {type(expression).__name__}: {expression!r}."
+        )
+    try:
+        cronsim.CronSim(expression, _CRON_PROBE)
+    except (cronsim.CronSimError, ValueError, IndexError) as error:
+        raise BadCalendarError(
+            f"cron window {what} {expression!r} is not a cron expression ({error}); "
+            "write five fields, minute hour day-of-month month day-of-week, "
+            "e.g. '00 02 * * Tue'."
+        ) from None
+
+
+_CRON_PROBE: Final = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
+
+
+@typing.final
+@attrs.frozen(repr=False)
+class CronWindow(_Algebra, Window):
+    """A window that opens when one cron expression fires and closes when another fires.
+
+    Build it with [`cron()`][ratekit.windows.cron]. The window opens at every firing of ``start`` and closes at
+    the first firing of ``end`` at or after it: a ``start`` firing while the window is open
+    changes nothing, and a ``start`` that fires at the same instant as an ``end`` opens
+    nothing (the window from it to that end is empty). If ``end`` never fires again, the
+    window stays open. Firings are evaluated by the cronsim
+    library in the timezone ``tz``, with Debian cron's rules for DST: a job at a fixed
+    time that DST skips runs at the first minute after the gap, and one in a repeated hour
+    runs once, at its first occurrence; expressions with ``*`` in the minute or hour
+    field fire at every matching real instant.
+
+    Finding firings is slow (tens of µs each), so the window caches the spans it has found;
+    [`within_us()`][ratekit.windows.CronWindow.within_us] costs a bisection once a part of time has been seen.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> maintenance = rk.windows.cron("00 02 * * Tue", "00 02 * * Wed", tz="Europe/Athens")
+        >>> maintenance.within(rk.Span("2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z"))
+        SpanSet([Span('2026-03-03T00:00:00Z', '2026-03-04T00:00:00Z')])
+    """
+
+    start: str
+    """The cron expression whose firings open the window."""
+    end: str
+    """The cron expression whose firings close it."""
+    tz: _dt.tzinfo
+    """The timezone the expressions are evaluated in."""
+    _cache: list[typing.Any] = attrs.field(init=False, eq=False, repr=False)
+
+    #: The least extension of the cached part of time, in microseconds.
+    CHUNK_US: typing.ClassVar[int] = 62 * US_PER_DAY
+    #: A request further than this from the cached part of time starts afresh.
+    FAR_US: typing.ClassVar[int] = 800 * US_PER_DAY
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "tz", zone(self.tz, "CronWindow tz"))
+        _check_cron(self.start, "start")
+        _check_cron(self.end, "end")
+        # [covered_lo, covered_hi, flat bounds of every window overlapping that part]
+        object.__setattr__(self, "_cache", [0, 0, []])
+
+    def _next(self, expression: str, after_us: int) -> int | None:
+        """The first firing of ``expression`` strictly after ``after_us`` (None if none).
+
+        cronsim starts from the whole second before and, for fixed-time jobs, counts on
+        the wall clock, so firings at or before ``after_us`` (the first occurrence of a
+        repeated hour seen from the second one) are skipped here.
+        """
+        cronsim = _import_cronsim()
+        firings = cronsim.CronSim(expression, _local(after_us, self.tz))
+        for count, firing in enumerate(firings):
+            instant = to_us(firing)
+            if instant > after_us:
+                return instant
+            if count > _CRON_SEARCH_LIMIT:  # pragma: no cover - a safety net
+                break
+        return None
+
+    def _last(self, expression: str, t_us: int) -> int | None:
+        """The last firing of ``expression`` at or before ``t_us`` (None if none)."""
+        cronsim = _import_cronsim()
+        firings = cronsim.CronSim(
+            expression, _local(t_us + _CRON_MARGIN_US + 1, self.tz), reverse=True
+        )
+        for count, firing in enumerate(firings):
+            instant = to_us(firing)
+            if instant <= t_us:
+                return instant
+            if count > _CRON_SEARCH_LIMIT:  # pragma: no cover - a safety net
+                break
+        return None
+
+    def _windows(self, lo_us: int, hi_us: int) -> list[tuple[int, int]]:
+        """Every whole window that overlaps ``[lo_us, hi_us)``, in order."""
+        out: list[tuple[int, int]] = []
+        cursor = lo_us  # the next window opens at the first start firing at or after it
+        opened = self._last(self.start, lo_us)
+        if opened is not None:
+            closed = self._next(self.end, opened - 1)
+            closed = MAX_CALENDAR_US if closed is None else closed
+            if closed > lo_us:
+                out.append((opened, closed))
+                cursor = closed
+        count = 0
+        while cursor < hi_us:
+            count += 1
+            if count > MAX_BOUNDARIES // 2:
+                raise too_many(self, lo_us, hi_us, 2 * count)
+            opened = self._next(self.start, cursor - 1)
+            if opened is None or opened >= hi_us:
+                break
+            closed = self._next(self.end, opened - 1)
+            closed = MAX_CALENDAR_US if closed is None else closed
+            if closed > opened:
+                out.append((opened, closed))
+            cursor = max(closed, opened + 1)
+        return out
+
+    def _cover(self, lo_us: int, hi_us: int) -> list[int]:
+        if lo_us < MIN_CALENDAR_US or hi_us > MAX_CALENDAR_US:
+            raise outside_calendars(lo_us if lo_us < MIN_CALENDAR_US else hi_us)
+        covered_lo, covered_hi, values = self._cache
+        pairs = list(zip(values[0::2], values[1::2], strict=True))
+        far = lo_us > covered_hi + self.FAR_US or hi_us < covered_lo - self.FAR_US
+        if covered_lo >= covered_hi or far:
+            pairs = []
+            covered_lo = max(lo_us - self.CHUNK_US // 2, MIN_CALENDAR_US)
+            covered_hi = covered_lo
+        if lo_us < covered_lo:
+            new_lo = max(min(lo_us, covered_lo - self.CHUNK_US), MIN_CALENDAR_US)
+            pairs += self._windows(new_lo, covered_lo)
+            covered_lo = new_lo
+        if hi_us > covered_hi:
+            new_hi = min(max(hi_us, covered_hi + self.CHUNK_US), MAX_CALENDAR_US)
+            pairs += self._windows(covered_hi, new_hi)
+            covered_hi = new_hi
+        values = list(_normalise(pairs))
+        self._cache[:] = [covered_lo, covered_hi, values]
+        return values
+
+    def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
+        """The parts of ``[start_us, end_us)`` inside the window: ascending, disjoint, clipped.
+
+        O(log n + k) for k parts once the cache covers the span.
+
+        Examples:
+            >>> import ratekit as rk
+            >>> from ratekit._instants import to_us
+            >>> hour = rk.windows.cron("0 1 * * *", "0 2 * * *", tz="UTC")
+            >>> hour.within_us(to_us("2026-03-01T01:30:00Z"), to_us("2026-03-01T03:00:00Z"))
+            [(1772328600000000, 1772330400000000)]
+        """
+        if type(start_us) is not int or type(end_us) is not int:
+            check_span_us(start_us, end_us, "within_us")
+        if end_us <= start_us:
+            return []
+        covered_lo, covered_hi, values = self._cache
+        if not (covered_lo <= start_us and end_us <= covered_hi and covered_lo < covered_hi):
+            values = self._cover(start_us, end_us)
+        return _clip(values, start_us, end_us) if values else []
+
+    def __repr__(self) -> str:
+        return f"windows.cron({self.start!r}, {self.end!r}, tz={zone_name(self.tz)!r})"
+
+
+def cron(start: str, end: str, *, tz: str | _dt.tzinfo) -> CronWindow:
+    """A window from each firing of the cron expression ``start`` to the next firing of ``end``.
+
+    Expressions have five fields (minute, hour, day of month, month, day of week, as in
+    ``"00 02 * * Tue"``) or six with seconds first, evaluated in the timezone ``tz`` by the
+    cronsim library: install it with ``pip install 'ratekit[cron]'``. See
+    [`CronWindow`][ratekit.windows.CronWindow] for how firings meet DST.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> rk.windows.cron("00 02 * * Tue", "00 02 * * Wed", tz="Europe/Athens")
+        windows.cron('00 02 * * Tue', '00 02 * * Wed', tz='Europe/Athens')
+        >>> rk.windows.cron("00 25 * * Tue", "00 02 * * Wed", tz="UTC")
+        Traceback (most recent call last):
+        ...
+        ratekit.BadCalendarError: cron window start '00 25 * * Tue' is not a cron expression (Bad hour); write five fields, minute hour day-of-month month day-of-week, e.g. '00 02 * * Tue'.
+    """
+    zone_info = zone(tz, "cron window tz")
+    _check_cron(start, "start")
+    _check_cron(end, "end")
+    return CronWindow(start, end, zone_info)
