@@ -45,6 +45,7 @@ from .errors import ConflictingRecordError as ConflictingRecordError
 from .errors import CurrencyMismatchError as CurrencyMismatchError
 from .errors import RatekitError as RatekitError
 from .errors import RatekitTypeError as RatekitTypeError
+from .errors import ShareMismatchError as ShareMismatchError
 from .errors import UnitError as UnitError
 from .errors import UnknownMeterError as UnknownMeterError
 from .errors import UnpricedUsageError as UnpricedUsageError
@@ -177,6 +178,7 @@ __all__ = [
     "SamplePolicy",
     "Satisfies",
     "Share",
+    "ShareMismatchError",
     "Span",
     "SpanSet",
     "Statement",
