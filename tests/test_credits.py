@@ -456,8 +456,9 @@ def shared_part_on_the_cent(quantum: str, fee: str, credit: str, used: int) -> r
     rows = [rk.UsageRow("acme", "gb", "img", march, march, used, "GB", {}, ())]
     assigned = [rk.Assignment("acme", cents), rk.Assignment("beta", coarse)]
     return rk.bill(
-        rk.rate(rows, assigned, span=march),
-        shares=[rk.Share("acme", "img", {"acme": 1, "beta": 1})],
+        rk.rate(
+            rows, assigned, span=march, shares=[rk.Share("acme", "img", {"acme": 1, "beta": 1})]
+        ),
         credits=[rk.Credit("c", "beta", credit, "EUR", start=march.start)],
     )[1]
 

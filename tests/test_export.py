@@ -284,12 +284,13 @@ def test_invoices_with_credits_and_shared_parts_round_trip_and_keep_their_totals
         rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1"),
         rk.Event("bob", "img", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e2"),
     ]
-    rating = rk.rate(records, plan, span=MARCH, meters=[rk.Meter("vm.hours", "hour", rk.OnOff())])
+    share = rk.Share("bob", "img", {"bob": 1, "acme": 1})
+    meters = [rk.Meter("vm.hours", "hour", rk.OnOff())]
+    rating = rk.rate(records, plan, span=MARCH, meters=meters, shares=[share])
     credit = rk.Credit(
         "c1", "acme", 5, "EUR", "2026-03-01T00:00:00Z", expires="2026-06-01T00:00:00Z"
     )
-    share = rk.Share("bob", "img", {"bob": 1, "acme": 1})
-    acme, bob = rk.bill(rating, credits=[credit], shares=[share])
+    acme, bob = rk.bill(rating, credits=[credit])
     # acme: vm-1 744 h x 0.10 = 74.40, fee 10, half of bob's img (74.40 / 2 = 37.20):
     # subtotal 121.60, the credit pays 5.00, total 116.60; precise: 74.40 + 10 + 37.20
     assert (acme.subtotal, acme.total, acme.precise_total) == (
@@ -322,11 +323,12 @@ def test_a_shared_line_row_is_checked_against_its_whole_and_share():
         [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))],
     )
     records = [rk.Event("bob", "img", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e2")]
-    rating = rk.rate(records, plan, span=MARCH, meters=[rk.Meter("vm.hours", "hour", rk.OnOff())])
     # bob's img: 744 h x 0.10 = 74.40, rounded once 74.40; acme holds 1 of 3 shares:
     # 74.40 / 3 = 24.80 exactly; bob 2 of 3: 49.60
     share = rk.Share("bob", "img", {"bob": 2, "acme": 1})
-    by_account = {invoice.account: invoice for invoice in rk.bill(rating, shares=[share])}
+    meters = [rk.Meter("vm.hours", "hour", rk.OnOff())]
+    rating = rk.rate(records, plan, span=MARCH, meters=meters, shares=[share])
+    by_account = {invoice.account: invoice for invoice in rk.bill(rating)}
     [line] = [line for line in by_account["acme"].lines if line.kind == "shared"]
     assert (line.share, line.shares, line.whole, line.amount) == (
         1,

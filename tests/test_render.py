@@ -47,7 +47,7 @@ def parse(page: str) -> _Cells:
     return parser
 
 
-def evil_rating() -> rk.Rating:
+def evil_rating(shares: tuple[rk.Share, ...] | list[rk.Share] = ()) -> rk.Rating:
     plan = rk.Plan(
         "p",
         "EUR",
@@ -62,14 +62,14 @@ def evil_rating() -> rk.Rating:
         rk.UsageRow(EVIL, EVIL, EVIL, MARCH, MARCH, Decimal(14), EVIL, {"team": EVIL}, ()),
         rk.UsageRow(EVIL, "vm.hours", "vm-1", MARCH, MARCH, Decimal(3), "hour", {}, ()),
     ]
-    return rk.rate(rows, plan, span=MARCH)
+    return rk.rate(rows, plan, span=MARCH, shares=shares)
 
 
 def test_every_user_string_of_an_invoice_shows_as_text() -> None:
-    rating = evil_rating()
     share = rk.Share(EVIL, EVIL, {EVIL: 1, "beta": 1})
+    rating = evil_rating([share])
     credit = rk.Credit(EVIL, EVIL, 1, "EUR", start=MARCH.start)
-    invoices = {i.account: i for i in rk.bill(rating, shares=[share], credits=[credit])}
+    invoices = {i.account: i for i in rk.bill(rating, credits=[credit])}
     invoice = invoices[EVIL]
     page = invoice._repr_html_()
     parsed = parse(page)
@@ -305,10 +305,10 @@ def test_no_number_on_an_invoice_prints_in_exponent_notation(magnitudes, by_reso
         rk.UsageRow("acme", meter, "r-1", MARCH, MARCH, amount, "GB", {}, ())
         for meter in ("vm.hours", "egress")
     ]
-    rating = rk.rate(rows, plan, span=MARCH)
-    credit = rk.Credit("c", "acme", Decimal(1).scaleb(credit_exp - 2), "EUR", start=MARCH.start)
     share = rk.Share("acme", "r-1", {"acme": Decimal(price).scaleb(-3), "beta": 1})
-    invoices = rk.bill(rating, by_resource=by_resource, credits=[credit], shares=[share])
+    rating = rk.rate(rows, plan, span=MARCH, shares=[share])
+    credit = rk.Credit("c", "acme", Decimal(1).scaleb(credit_exp - 2), "EUR", start=MARCH.start)
+    invoices = rk.bill(rating, by_resource=by_resource, credits=[credit])
     pages = [rating._repr_html_(), repr(credit), repr(share)]
     for invoice in invoices:
         pages += [str(invoice), invoice._repr_html_(), repr(invoice), repr(invoice.lines)]

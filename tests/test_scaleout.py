@@ -231,6 +231,32 @@ def test_quiet_accounts_and_assignments_are_charged_once(client: Any) -> None:
     assert sum(1 for c in got[0].charges if c.kind == "fee") == 13
 
 
+def test_shares_across_parts_are_rated_in_each_part_and_billed_once(client: Any) -> None:
+    # acct-00 (part 1) shares its vm-0 with acct-02 (part 2) and acct-06 (part 0); each
+    # account commits to 200 EUR a month, so acct-00's minimum counts only its own third
+    # of vm-0 (its usage comes to about 107 EUR, vm-0 to about 34, so the minimum of 200
+    # is due): the same charges and invoices as rating and billing in one process.
+    records = fleet(seed=21)
+    base = plan()
+    committed = rk.Plan(
+        "fleet", "EUR", ZURICH, base.entries, fees=base.fees, minimums=[rk.Minimum(200)]
+    )
+    shares = [rk.Share("acct-00", "acct-00/vm-0", {"acct-00": 1, "acct-02": 1, "acct-06": 1})]
+    rating = rk.rate(records, committed, span=MARCH, meters=METERS, shares=shares)
+    want = (rating, rk.bill(rating))
+    got = rate_by_account(bag(records), committed, span=MARCH, meters=METERS, shares=shares)
+    assert_same(got, want)
+    assert got[0].shares == tuple(shares)
+    holders = {i.account for i in got[1] if any(line.kind == "shared" for line in i.lines)}
+    assert holders == {"acct-00", "acct-02", "acct-06"}
+    # the owner's minimum differs from one rated without the share: the share counted
+    unshared = rk.rate(records, committed, span=MARCH, meters=METERS)
+    minimum = [c.amount for c in unshared.charges if c.kind == "minimum" and c.account == "acct-00"]
+    assert minimum != [
+        c.amount for c in got[0].charges if c.kind == "minimum" and c.account == "acct-00"
+    ]
+
+
 def test_an_error_in_a_part_comes_back_as_itself(client: Any) -> None:
     records = fleet(accounts=4, seed=9)
     assigned = [rk.Assignment("acct-00", plan())]  # acct-01.. have no plan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -30,7 +31,7 @@ def row(account: str, resource: str, quantity: str, meter: str = "gb.hours") -> 
 
 
 def bill(rows: list[rk.UsageRow], *shares: rk.Share) -> dict[str, rk.Invoice]:
-    return {i.account: i for i in rk.bill(rk.rate(rows, PLAN, span=MARCH), shares=shares)}
+    return {i.account: i for i in rk.bill(rk.rate(rows, PLAN, span=MARCH, shares=shares))}
 
 
 def test_each_holder_pays_its_part_and_sees_what_it_is_part_of() -> None:
@@ -109,9 +110,11 @@ def test_share_errors_say_what_is_wrong() -> None:
 def test_a_part_in_another_currency_than_the_holders_invoice_is_refused() -> None:
     usd = rk.Plan("usd", "USD", MONTHS, [rk.PriceEntry("disk", "gb.hours", rk.PerUnit("0.01"))])
     rows = [row("acme", "image-1", "1000"), row("beta", "vm-disk", "10")]
-    rating = rk.rate(rows, [rk.Assignment("acme", PLAN), rk.Assignment("beta", usd)], span=MARCH)
+    assigned = [rk.Assignment("acme", PLAN), rk.Assignment("beta", usd)]
+    shares = [rk.Share("acme", "image-1", {"beta": 1})]
+    rating = rk.rate(rows, assigned, span=MARCH, shares=shares)
     with pytest.raises(rk.CurrencyMismatchError, match=r"invoice of account 'beta'.*mixes USD"):
-        rk.bill(rating, shares=[rk.Share("acme", "image-1", {"beta": 1})])
+        rk.bill(rating)
 
 
 HOLDERS = ["acme", "beta", "gamma", "delta", "eps", "zeta", "eta"]
@@ -134,8 +137,8 @@ def test_parts_add_up_to_the_whole_and_stay_within_a_quantum_of_their_share(
     )
     rows = [row("acme", "image-1", str(quantity))]
     share = rk.Share("acme", "image-1", dict(zip(HOLDERS, weights, strict=False)))
-    invoices = rk.bill(rk.rate(rows, plan, span=MARCH), shares=[share])
-    assert invoices == rk.bill(rk.rate(rows, plan, span=MARCH), shares=[share])  # deterministic
+    invoices = rk.bill(rk.rate(rows, plan, span=MARCH, shares=[share]))
+    assert invoices == rk.bill(rk.rate(rows, plan, span=MARCH, shares=[share]))  # deterministic
     parts = {i.account: i.lines[0] for i in invoices}
     # the whole is the owner's exact charge rounded once: quantity x 0.0137 on the quantum
     exact_whole = Fraction(quantity) * Fraction("0.0137")
@@ -184,7 +187,7 @@ def test_holders_may_change_at_cycle_boundaries() -> None:
         rk.Share("acme", "image-1", {"beta": 1}, end=APRIL.start),
         rk.Share("acme", "image-1", {"beta": 1, "gamma": 1}, start=APRIL.start),
     ]
-    invoices = rk.bill(rk.rate(rows, PLAN, span=rk.Span(MARCH.start, APRIL.end)), shares=shares)
+    invoices = rk.bill(rk.rate(rows, PLAN, span=rk.Span(MARCH.start, APRIL.end), shares=shares))
     # March: beta alone pays 1000 x 0.01 = 10.00; April: 600 x 0.01 = 6.00 split 3.00 + 3.00
     assert [(i.account, i.cycle.start, i.total) for i in invoices] == [
         ("beta", MARCH.start, Decimal("10.00")),
@@ -195,27 +198,29 @@ def test_holders_may_change_at_cycle_boundaries() -> None:
 
 def test_a_charge_across_a_shares_bound_is_refused_and_shares_may_not_overlap() -> None:
     mid = rk.Share("acme", "image-1", {"beta": 1}, start="2026-03-15T00:00:00Z")
-    rating = rk.rate([row("acme", "image-1", "1000")], PLAN, span=MARCH)
+    rows = [row("acme", "image-1", "1000")]
     with pytest.raises(
         rk.BadPriceError,
         match=r"the share of resource 'image-1' of account 'acme' runs from 2026-03-15T00:00:00Z "
         r"on, but a charge of meter 'gb.hours' spans 2026-03-01T00:00:00Z\.\.2026-04-01T00:00:00Z",
     ):
-        rk.bill(rating, shares=[mid])
+        rk.bill(rk.rate(rows, PLAN, span=MARCH, shares=[mid]))
     until = rk.Share("acme", "image-1", {"beta": 1}, end="2026-03-15T00:00:00Z")
     with pytest.raises(rk.BadPriceError, match=r"runs until 2026-03-15T00:00:00Z, but"):
-        rk.bill(rating, shares=[until])
+        rk.bill(rk.rate(rows, PLAN, span=MARCH, shares=[until]))
     inside = rk.Share("acme", "image-1", {"beta": 1}, start="2026-03-10T00:00:00Z", end=APRIL.end)
     with pytest.raises(
         rk.BadPriceError, match=r"runs over 2026-03-10T00:00:00Z\.\.2026-05-01T00:00:00Z, but"
     ):
-        rk.bill(rating, shares=[inside])
+        rk.bill(rk.rate(rows, PLAN, span=MARCH, shares=[inside]))
     overlapping = [
         rk.Share("acme", "image-1", {"beta": 1}, end="2026-04-02T00:00:00Z"),
         rk.Share("acme", "image-1", {"gamma": 1}, start=APRIL.start),
     ]
     with pytest.raises(rk.BadPriceError, match=r"at the same time"):
-        rk.bill(rating, shares=overlapping)
+        rk.rate(rows, PLAN, span=MARCH, shares=overlapping)  # refused when rating already
+    with pytest.raises(rk.BadPriceError, match=r"at the same time"):
+        rk.bill(rk.Rating((), (), shares=overlapping))  # and when billing a rating made by hand
     with pytest.raises(rk.BadTimeError, match=r"ends at 2026-03-01T00:00:00Z, not after its start"):
         rk.Share("acme", "image-1", {"beta": 1}, start=MARCH.start, end=MARCH.start)
     assert repr(mid) == ("Share('acme', 'image-1', {'beta': 1}, start='2026-03-15T00:00:00Z')")
@@ -277,7 +282,7 @@ def test_shares_spanning_more_than_50_digits_are_refused() -> None:
     assert share.part("acme") == Fraction(1, 101)
 
 
-def test_bill_refuses_a_single_share_or_none_and_share_reprs_are_plain() -> None:
+def test_bill_refuses_a_single_share_and_share_reprs_are_plain() -> None:
     share = rk.Share("acme", "image-1", {"beta": Decimal("1E-5"), "acme": Decimal("2E+3")})
     assert repr(share) == "Share('acme', 'image-1', {'acme': 2000, 'beta': 0.00001})"
     with pytest.raises(
@@ -286,8 +291,9 @@ def test_bill_refuses_a_single_share_or_none_and_share_reprs_are_plain() -> None
         r"Share\('acme', 'image-1', .*\); wrap a single Share in a list\.$",
     ):
         rk.bill([], shares=share)  # type: ignore[arg-type]
-    with pytest.raises(rk.RatekitTypeError, match=r"bill shares must be a list .* not NoneType"):
-        rk.bill([], shares=None)  # type: ignore[arg-type]
+    # shares=None is no longer refused: it is the default, the rating's own shares
+    with pytest.raises(rk.RatekitTypeError, match=r"bill credits must be a list .* not NoneType"):
+        rk.bill([], credits=None)  # type: ignore[arg-type]
 
 
 def test_a_share_of_a_resource_without_charges_changes_nothing() -> None:
@@ -388,3 +394,114 @@ def test_rate_refuses_shares_that_are_not_shares():
         rk.rate([], PLAN, span=MARCH, shares=["x"])  # type: ignore[list-item]
     with pytest.raises(rk.RatekitTypeError, match=r"wrap a single Share in a list\.$"):
         rk.rate([], PLAN, span=MARCH, shares=rk.Share("a", "r", {"a": 1}))  # type: ignore[arg-type]
+
+
+def _minimum_case() -> tuple[rk.Plan, list[rk.UsageRow], rk.Share]:
+    """acme: 20 EUR minimum, vm 100 h x 0.05 = 5.00, image-1 1000 GB*h x 0.01 = 10.00."""
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("disk", "gb.hours", rk.PerUnit("0.01")),
+            rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05")),
+        ],
+        minimums=[rk.Minimum(20)],
+    )
+    rows = [
+        row("acme", "image-1", "1000"),
+        rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, Decimal(100), "hour", {}, ()),
+    ]
+    return plan, rows, rk.Share("acme", "image-1", {"acme": 1, "beta": 1, "gamma": 2})
+
+
+def test_bill_splits_a_rating_by_the_shares_it_was_rated_with() -> None:
+    # acme holds 1 of 4 shares of the 10.00 image: 2.50; its minimum counts 5.00 + 2.50 =
+    # 7.50, top-up 20 - 7.50 = 12.50; acme pays 5.00 + 12.50 + 2.50 = 20.00, beta 10 x
+    # 1/4 = 2.50, gamma 10 x 2/4 = 5.00: 27.50 in all, the 10.00 image split once.
+    plan, rows, share = _minimum_case()
+    rating = rk.rate(rows, plan, span=MARCH, shares=(s for s in [share]))  # read once
+    assert rating.shares == (share,)
+    assert repr(rating) == "Rating(3 charges, 0 anomalies, 1 share)"
+    invoices = {i.account: i.total for i in rk.bill(rating)}
+    assert invoices == {
+        "acme": Decimal("20.00"),
+        "beta": Decimal("2.50"),
+        "gamma": Decimal("5.00"),
+    }
+    # the same shares again (in any order) are accepted and change nothing
+    assert rk.bill(rating, shares=[share]) == rk.bill(rating)
+    other = rk.Share("acme", "vm-1", {"acme": 1, "beta": 1})
+    both = rk.rate(rows, plan, span=MARCH, shares=[share, other])
+    assert rk.bill(both, shares=[other, share]) == rk.bill(both)
+    # a rating made by hand bills by its own shares too; its door checks them
+    by_hand = rk.Rating(rating.charges, rating.anomalies, rating.rows, shares=[share])
+    assert by_hand == rating
+    assert rk.bill(by_hand) == rk.bill(rating)
+    assert rk.Rating((), ()).shares == ()
+    with pytest.raises(rk.RatekitTypeError, match=r"^Rating shares must be Share values, not str"):
+        rk.Rating((), (), shares=["image-1"])  # type: ignore[list-item]
+    with pytest.raises(
+        rk.RatekitTypeError,
+        match=r"^Rating shares must be a list of Share values \(\[\] for none\), not Share: "
+        r"Share\('acme', .*\); wrap a single Share in a list\.$",
+    ):
+        rk.Rating((), (), shares=share)  # type: ignore[arg-type]
+
+
+def test_bill_refuses_other_shares_than_the_ratings() -> None:
+    # Rated with acme 1, beta 1, gamma 2, the minimum counted acme's 2.50 (top-up 12.50);
+    # split by acme 1, beta 1 instead, acme would pay 5.00 + 12.50 + 5.00 = 22.50, above
+    # its 20 commitment: refused, naming both sets.
+    plan, rows, share = _minimum_case()
+    rating = rk.rate(rows, plan, span=MARCH, shares=[share])
+    halves = rk.Share("acme", "image-1", {"acme": 1, "beta": 1})
+    with pytest.raises(
+        rk.ShareMismatchError,
+        match=re.escape(
+            "bill was given shares=[Share('acme', 'image-1', {'acme': 1, 'beta': 1})] for a "
+            "rating rated with shares=[Share('acme', 'image-1', {'acme': 1, 'beta': 1, "
+            "'gamma': 2})]; an owner's minimum commitment counts only its own part of a "
+            "shared charge, so charges must be split by the shares they were rated with: "
+            "bill the rating without shares= (it is split by the shares it was rated with), "
+            "or rate again with rk.rate(..., shares=[...]) and the shares to split by."
+        ),
+    ):
+        rk.bill(rating, shares=[halves])
+    with pytest.raises(rk.ShareMismatchError, match=r"^bill was given shares=\[\] for a rating"):
+        rk.bill(rating, shares=[])  # no split either: the minimum counted acme's part only
+    with pytest.raises(rk.ShareMismatchError, match=r"^bill was given shares=\[Share"):
+        rk.bill(rating, shares=[share, rk.Share("acme", "vm-1", {"beta": 1})])  # one more
+    assert isinstance(rk.ShareMismatchError("x"), ValueError)
+
+
+def test_bill_refuses_shares_for_a_rating_rated_without_any() -> None:
+    # Rated without shares, acme's minimum counted the whole 10.00 image: 5.00 + 10.00 =
+    # 15.00, top-up 5.00. Split by the share, acme would pay 5.00 + 5.00 + 2.50 = 12.50,
+    # below its 20 commitment: refused, saying to give the shares to rate().
+    plan, rows, share = _minimum_case()
+    rating = rk.rate(rows, plan, span=MARCH)
+    assert rating.shares == ()
+    assert [c.amount for c in rating.charges if c.kind == "minimum"] == [Decimal("5.00")]
+    with pytest.raises(
+        rk.ShareMismatchError,
+        match=re.escape(
+            "bill was given shares=[Share('acme', 'image-1', {'acme': 1, 'beta': 1, "
+            "'gamma': 2})] for a rating rated without shares; an owner's minimum commitment "
+            "counts only its own part of a shared charge, so charges must be split by the "
+            "shares they were rated with: give them to rate instead, "
+            "rk.rate(..., shares=[...]), and bill the rating without shares= (it is split "
+            "by the shares it was rated with)."
+        ),
+    ):
+        rk.bill(rating, shares=[share])
+    # bare charges do not say what they were rated with: shares are refused with them too
+    with pytest.raises(
+        rk.ShareMismatchError,
+        match=re.escape("for bare charges, which do not say which shares they were rated with; ")
+        + r".*pass the Rating that rk\.rate\(\.\.\., shares=\[\.\.\.\]\) returned",
+    ):
+        rk.bill(rk.rate(rows, plan, span=MARCH, shares=[share]).charges, shares=[share])
+    # without shares, the rating bills whole: acme 5.00 + 10.00 + 5.00 = 20.00 alone
+    assert [(i.account, i.total) for i in rk.bill(rating)] == [("acme", Decimal("20.00"))]
+    assert rk.bill(rating.charges, shares=[]) == rk.bill(rating)

@@ -22,6 +22,7 @@ from . import cycles as cycles
 from . import plandata as plandata
 from . import units as units
 from . import windows as windows
+from ._doctests import method_examples as _method_examples
 from ._version import __version__ as __version__
 from .assignments import Assignment as Assignment
 from .billing import Invoice as Invoice
@@ -45,6 +46,7 @@ from .errors import ConflictingRecordError as ConflictingRecordError
 from .errors import CurrencyMismatchError as CurrencyMismatchError
 from .errors import RatekitError as RatekitError
 from .errors import RatekitTypeError as RatekitTypeError
+from .errors import ShareMismatchError as ShareMismatchError
 from .errors import UnitError as UnitError
 from .errors import UnknownMeterError as UnknownMeterError
 from .errors import UnpricedUsageError as UnpricedUsageError
@@ -177,6 +179,7 @@ __all__ = [
     "SamplePolicy",
     "Satisfies",
     "Share",
+    "ShareMismatchError",
     "Span",
     "SpanSet",
     "Statement",
@@ -227,3 +230,8 @@ def _fix_module_names() -> None:
 
 
 _fix_module_names()
+
+
+# The doctest finder reaches a class's methods only from the module that defines them, and
+# the public classes report ``ratekit``: their methods' examples are named here, to run once.
+__test__ = _method_examples(globals(), __all__)

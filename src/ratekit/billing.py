@@ -48,11 +48,11 @@ from ._decimals import CONTEXT, ZERO, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 from .credits import Credit, CreditLine, spend
-from .errors import BadPriceError, CurrencyMismatchError, RatekitTypeError
+from .errors import BadPriceError, CurrencyMismatchError, RatekitTypeError, ShareMismatchError
 from .prices import TierLine
 from .rating import _KIND_ORDER, Charge, Rating
 from .render import invoice_html, invoice_text, shown
-from .sharing import Share
+from .sharing import Share, read_shares, shares_by_owner
 from .spans import Span
 
 __all__ = ["Invoice", "InvoiceLine", "bill"]
@@ -268,7 +268,7 @@ def bill(
     by_resource: bool = False,
     tz: str | _dt.tzinfo | None = None,
     credits: Iterable[Credit] = (),  # noqa: A002 (the word users look for; builtin unused here)
-    shares: Iterable[Share] = (),
+    shares: Iterable[Share] | None = None,
 ) -> tuple[Invoice, ...]:
     """Group charges into invoices, one per account and billing cycle, in that order.
 
@@ -282,6 +282,12 @@ def bill(
     `ratekit.credits` for the order). O(n log n) for n charges. ``tz`` (an IANA name)
     makes the text show the cycle in local time, e.g.
     ``2026-03-01 .. 2026-04-01 (Europe/Zurich)``.
+
+    Shared charges are split by the shares the [`Rating`][ratekit.Rating] was rated with
+    (``rate(..., shares=[...])``), since an owner's minimum counted only its own part of
+    them. ``shares`` may repeat them (in any order); other shares, shares for a rating
+    rated without any, or shares with bare charges (which do not say what they were rated
+    with) raise [`ShareMismatchError`][ratekit.ShareMismatchError] naming both sets.
 
     Examples:
         >>> import ratekit as rk
@@ -297,10 +303,12 @@ def bill(
     """
     if tz is not None:
         tz = zone_name(zone(tz, "bill tz"))  # the one door for timezones
-    if isinstance(charges, Rating):
-        charges = charges.charges
     grants = _many(credits, "credits", "Credit")
-    by_owner = _shares_by_owner(_many(shares, "shares", "Share"))
+    if isinstance(charges, Rating):
+        by_owner = _shares_by_owner(_rated_shares(charges.shares, shares))
+        charges = charges.charges
+    else:
+        by_owner = _shares_by_owner(_rated_shares(None, shares))
     groups: dict[tuple[str, int, int], list[Charge]] = {}
     pools: dict[tuple[int, int, int, str | None, str | None], list[Charge]] = {}
     for charge in charges:
@@ -351,25 +359,57 @@ def _pool_order(
 # -- sharing -------------------------------------------------------------------------------
 
 
+def _rated_shares(rated: tuple[Share, ...] | None, given: object) -> tuple[Share, ...]:
+    """The shares to split by: the rating's (``rated``; ``None`` for bare charges).
+
+    ``given`` (``None``: not given) must be the same shares, in any order.
+    """
+    if given is None:
+        return rated or ()
+    shares = read_shares(given, "bill shares")
+    shares_by_owner(shares, "bill shares")  # no two at once: then compare
+    if rated is not None and set(shares) == set(rated):
+        return rated  # the rating's order: the same invoices whatever the order given
+    if rated is None:
+        if not shares:
+            return shares
+        had = "bare charges, which do not say which shares they were rated with"
+        fix = (
+            "pass the Rating that rk.rate(..., shares=[...]) returned (bill takes its "
+            "shares from it)"
+        )
+    elif not rated:
+        had = "a rating rated without shares"
+        fix = (
+            "give them to rate instead, rk.rate(..., shares=[...]), and bill the rating "
+            "without shares= (it is split by the shares it was rated with)"
+        )
+    else:
+        had = f"a rating rated with shares={_shares_text(rated)}"
+        fix = (
+            "bill the rating without shares= (it is split by the shares it was rated "
+            "with), or rate again with rk.rate(..., shares=[...]) and the shares to "
+            "split by"
+        )
+    raise ShareMismatchError(
+        f"bill was given shares={_shares_text(shares)} for {had}; an owner's minimum "
+        "commitment counts only its own part of a shared charge, so charges must be "
+        f"split by the shares they were rated with: {fix}."
+    )
+
+
+def _shares_text(shares: tuple[Share, ...]) -> str:
+    return "[" + ", ".join(map(repr, shares)) + "]"
+
+
 def _shares_by_owner(shares: Iterable[Share]) -> dict[tuple[str, str], list[tuple[int, Share]]]:
     """The shares per (owner, resource), each with its index in the order given."""
-    by_owner: dict[tuple[str, str], list[tuple[int, Share]]] = {}
-    for index, share in enumerate(shares):
-        if not isinstance(share, Share):
-            raise RatekitTypeError(
-                f"bill shares must be Share values, not {type(share).__name__}: {share!r}."
-            )
-        owned = by_owner.setdefault((share.owner, share.resource), [])
-        for _, other in owned:
-            meters_meet = other.meter is None or share.meter is None or other.meter == share.meter
-            if meters_meet and other.span.overlaps(share.span):
-                raise BadPriceError(
-                    f"two shares split the charges of account {share.owner!r}'s resource "
-                    f"{share.resource!r} (meters {other.meter!r} and {share.meter!r}) at the "
-                    "same time; give each meter of a resource one share at a time."
-                )
-        owned.append((index, share))
-    return by_owner
+    shares = list(shares)
+    index = {id(share): position for position, share in enumerate(shares)}
+    return {
+        key: [(index[id(share)], share) for share in owned]
+        for key, owned in shares_by_owner(shares, "bill shares").items()
+    }
 
 
 def _shared(by_owner: dict[tuple[str, str], list[tuple[int, Share]]], charge: Charge) -> int | None:

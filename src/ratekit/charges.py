@@ -28,6 +28,7 @@ from .errors import RatekitTypeError
 from .prices import PriceModel
 from .records import Anomaly
 from .render import rating_html
+from .sharing import Share, read_shares
 from .spans import Span
 from .tiers import TierLine
 from .usage import UsageRow
@@ -208,6 +209,11 @@ def _base_lines(lines: Sequence[TierLine], amount: Decimal) -> tuple[TierLine, .
     return tuple(out)
 
 
+def _rated_shares(value: object) -> tuple[Share, ...]:
+    """The shares of a rating, as a tuple; anything but an iterable of shares is refused."""
+    return read_shares(value, "Rating shares")
+
+
 @typing.final
 @attrs.frozen(repr=False)
 class Rating:
@@ -215,13 +221,19 @@ class Rating:
 
     ``charges`` are ordered by account, cycle, kind (usage, fees, minimums), meter,
     resource and time; ``anomalies`` hold metering's (when records were given) and
-    rating's own (usage no entry prices, under a plan that reports it).
+    rating's own (usage no entry prices, under a plan that reports it); ``shares`` are
+    the [`Share`][ratekit.Share] values the charges were rated with, which
+    [`bill()`][ratekit.bill] splits them by. ``shares`` must be an iterable of
+    [`Share`][ratekit.Share] values ([`RatekitTypeError`][ratekit.RatekitTypeError]
+    otherwise).
 
     Examples:
         >>> import ratekit as rk
         >>> rk.rate([], rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), []),
         ...         span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
         Rating(0 charges, 0 anomalies)
+        >>> rk.Rating((), (), shares=[rk.Share("acme", "image-1", {"acme": 1, "beta": 1})])
+        Rating(0 charges, 0 anomalies, 1 share)
     """
 
     charges: tuple[Charge, ...]
@@ -230,11 +242,16 @@ class Rating:
     """What was odd: metering's anomalies, then unpriced usage."""
     rows: tuple[UsageRow, ...] = attrs.field(default=(), eq=False)
     """The usage rows that were rated."""
+    shares: tuple[Share, ...] = attrs.field(default=(), converter=_rated_shares, kw_only=True)
+    """The shares the charges were rated with (``rate(..., shares=[...])``), in that order."""
 
     def __repr__(self) -> str:
         charges = "charge" if len(self.charges) == 1 else "charges"
         anomalies = "anomaly" if len(self.anomalies) == 1 else "anomalies"
-        return f"Rating({len(self.charges)} {charges}, {len(self.anomalies)} {anomalies})"
+        shares = ""
+        if self.shares:
+            shares = f", {len(self.shares)} {'share' if len(self.shares) == 1 else 'shares'}"
+        return f"Rating({len(self.charges)} {charges}, {len(self.anomalies)} {anomalies}{shares})"
 
     def _repr_html_(self) -> str:
         """The charges as an HTML table, for notebooks (every user string escaped)."""

@@ -41,8 +41,6 @@ Examples:
 
 from __future__ import annotations
 
-import inspect
-
 from ._cycle_protocol import Cycle
 from ._cycles_calendar import (
     Daily,
@@ -55,6 +53,7 @@ from ._cycles_calendar import (
     yearly,
 )
 from ._cycles_elapsed import Every, Hourly, every, hourly
+from ._doctests import method_examples
 from ._proration import prorate
 
 __all__ = [
@@ -81,9 +80,4 @@ del _name
 
 # The doctest finder reaches a class's methods only from the module that defines them, so
 # the examples of the re-exported classes' methods are named here, where their classes are.
-__test__ = {
-    f"{cls.__name__}.{method}": member
-    for cls in (value for value in map(globals().get, __all__) if isinstance(value, type))
-    for method, member in vars(cls).items()
-    if inspect.isfunction(member) and ">>>" in (member.__doc__ or "")
-}
+__test__ = method_examples(globals(), __all__)

@@ -35,6 +35,7 @@ __all__ = [
     "CurrencyMismatchError",
     "RatekitError",
     "RatekitTypeError",
+    "ShareMismatchError",
     "UnitError",
     "UnknownMeterError",
     "UnpricedUsageError",
@@ -210,5 +211,19 @@ class BadSnapshotError(RatekitError, ValueError):
     Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.BadSnapshotError, ValueError)
+        True
+    """
+
+
+@typing.final
+class ShareMismatchError(RatekitError, ValueError):
+    """Shares given to [`bill()`][ratekit.bill] that are not those the charges were rated with.
+
+    A minimum commitment counts only the owner's part of a shared charge, so the charges
+    must be split by the shares [`rate()`][ratekit.rate] counted them with.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> issubclass(rk.ShareMismatchError, ValueError)
         True
     """

@@ -357,6 +357,7 @@ class Plan:
 
         Examples:
             >>> import ratekit as rk
+            >>> from decimal import Decimal
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
             >>> plan.round(Decimal("2.345")), plan.round(Decimal("2.355"))
             (Decimal('2.34'), Decimal('2.36'))

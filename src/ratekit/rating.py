@@ -70,7 +70,7 @@ from .policies import Meter
 from .pricebook import Plan, PriceEntry
 from .prices import PerUnit, PriceModel
 from .records import Anomaly, Event, Inventory, Sample
-from .sharing import Share, owner_part, shares_by_owner
+from .sharing import Share, owner_part, read_shares, shares_by_owner
 from .spans import Span
 from .units import Unit
 from .usage import Usage, UsageRow
@@ -656,9 +656,10 @@ def rate(
       assigned ([`UnpricedUsageError`][ratekit.UnpricedUsageError] otherwise).
     - ``span``: what to rate; rows are clipped to it (in proportion to time), and fees,
       minimums and allowances are prorated to the part of each cycle inside it.
-    - ``shares``: the [`Share`][ratekit.Share] values [`bill()`][ratekit.bill] will split
-      charges by: an owner's minimum commitments count only its own part of a shared
-      charge (see `ratekit.sharing`).
+    - ``shares``: the [`Share`][ratekit.Share] values to split charges by: an owner's
+      minimum commitments count only its own part of a shared charge (see
+      `ratekit.sharing`), and the rating records them (``Rating.shares``), so that
+      [`bill()`][ratekit.bill] of the rating splits by exactly these.
     - ``as_of``: what is known so far: the span is cut there (a resource still running is
       charged up to ``as_of``, and fees, minimums and allowances are prorated to it).
 
@@ -692,7 +693,8 @@ def rate(
         as_of_us = to_us(as_of, "rate as_of")
         span = Span.from_us(span.start_us, max(span.start_us, min(span.end_us, as_of_us)))
     engine = _Engine(plans, span)
-    engine.owned = shares_by_owner(shares, "rate shares")
+    rated_shares = read_shares(shares, "rate shares")  # the rating records what counted
+    engine.owned = shares_by_owner(rated_shares, "rate shares")
     anomalies: list[Anomaly] = []
     if meters is not None:
         meters = list(meters)
@@ -741,4 +743,9 @@ def rate(
     covered = engine.covered(accounts, rows, usage if meters is not None else ())
     charges = engine.charges(pieces, covered)
     anomalies.extend(engine.anomalies)
-    return Rating(tuple(charges), tuple(anomalies), rows)
+    return Rating(
+        tuple(charges),
+        tuple(anomalies),
+        rows,
+        shares=rated_shares,
+    )

@@ -27,8 +27,12 @@ Accounts that a single plan covers through ``accounts`` but that have no record,
 assigned accounts with no record, are rated in the calling process (they carry only
 fees, bases and minimums).
 
-Shares among several accounts (``bill(shares=...)``) and credits are billing-wide
-concerns: bill the merged [`Rating`][ratekit.Rating] with [`ratekit.bill()`][ratekit.bill] for those.
+Shares among several accounts are given to `rate_by_account()` as to
+[`ratekit.rate()`][ratekit.rate] (each part rates its owners' minimums with them; the
+merged [`Rating`][ratekit.Rating] records them and is billed once, in the calling
+process, since a share's holders may sit in other parts). Credits are a billing-wide
+concern: bill the merged [`Rating`][ratekit.Rating] with [`ratekit.bill()`][ratekit.bill]
+for those.
 
 Examples:
     >>> import ratekit as rk
@@ -52,6 +56,7 @@ from .errors import RatekitError
 from .pricebook import Plan
 from .rating import rate
 from .records import Event, Sample
+from .sharing import Share, read_shares
 from .spans import Span
 
 __all__ = ["partition_of", "rate_by_account"]
@@ -88,6 +93,7 @@ def rate_by_account(
     partitions: int | None = None,
     by_resource: bool = False,
     tz: str | None = None,
+    shares: Iterable[Share] = (),
 ) -> tuple[Rating, tuple[Invoice, ...]]:
     """Rate and bill ``records`` on Dask, one part per group of accounts, merged exactly.
 
@@ -104,6 +110,8 @@ def rate_by_account(
       part per partition. Records of one account in two parts would be rated twice
       apart (a graduated tier restarted): keep ``True`` unless you know.
     - ``by_resource``, ``tz``: as [`ratekit.bill()`][ratekit.bill].
+    - ``shares``: as [`ratekit.rate()`][ratekit.rate]; with shares, the merged rating is
+      billed once in the calling process (a share's holders may sit in other parts).
 
     Returns the merged [`Rating`][ratekit.Rating] and invoices, equal to
     ``rk.rate(...)`` and ``rk.bill(...)`` of the same records in one process (anomalies
@@ -135,6 +143,7 @@ def rate_by_account(
         plans if isinstance(plans, Plan) else tuple(plans)
     )
     meter_list = None if meters is None else tuple(meters)
+    share_list = read_shares(shares, "rate_by_account shares")
     rate_part = functools.partial(
         _rate_part,
         plans=plan_or_assignments,
@@ -143,6 +152,7 @@ def rate_by_account(
         as_of=as_of,
         by_resource=by_resource,
         tz=tz,
+        shares=share_list,
     )
     packed = functools.partial(_packed, rate_part=rate_part)
     if shuffle:
@@ -160,7 +170,11 @@ def rate_by_account(
     rest -= seen
     if rest:
         parts.append(_rate_quiet(sorted(rest), rate_part))
-    return _merge(parts)
+    rating, invoices = _merge(parts)
+    if share_list:  # the holders' parts, across accounts: billed once, here
+        rating = Rating(rating.charges, rating.anomalies, rating.rows, shares=share_list)
+        invoices = bill(rating, by_resource=by_resource, tz=tz)
+    return rating, invoices
 
 
 def _key(record: Event | Sample, partitions: int) -> int:
@@ -193,6 +207,7 @@ def _rate_part(
     as_of: Any,
     by_resource: bool,
     tz: str | None,
+    shares: tuple[Share, ...] = (),
     quiet: Sequence[str] = (),
 ) -> _Part:
     """``rate`` + ``bill`` of one part: its records, its accounts' plans, its quiet accounts."""
@@ -203,8 +218,11 @@ def _rate_part(
     else:
         chosen = [assignment for assignment in plans if assignment.account in mine]
         named = None
-    rating = rate(records, chosen, span=span, meters=meters, as_of=as_of, accounts=named)
-    return rating, bill(rating, by_resource=by_resource, tz=tz), frozenset(mine)
+    rating = rate(
+        records, chosen, span=span, meters=meters, as_of=as_of, accounts=named, shares=shares
+    )
+    invoices = () if shares else bill(rating, by_resource=by_resource, tz=tz)
+    return rating, invoices, frozenset(mine)
 
 
 def _rate_quiet(accounts: Sequence[str], rate_part: Callable[..., _Part]) -> _Part:

@@ -6,7 +6,9 @@ name it** (its ``owner``): sharing is always explicit, so without a share no acc
 records change another account's charges, even where two accounts use the same resource
 id.
 
-[`bill()`][ratekit.bill] takes the owner's usage charges of the shared resource out of the
+Shares are given to [`rate()`][ratekit.rate] (``rate(..., shares=[...])``), which records
+them in its [`Rating`][ratekit.Rating]; [`bill()`][ratekit.bill] of that rating splits by
+them. [`bill()`][ratekit.bill] takes the owner's usage charges of the shared resource out of the
 owner's lines and, per cycle, meter and price entry, rounds their exact sum **once** on
 the currency quantum (the *whole*), then splits the whole among the holders in
 proportion to their shares by the largest remainder: each part is its exact share
@@ -15,13 +17,15 @@ remainders (ties: the holders in the order of their account ids). The parts add 
 the whole exactly, and no part differs from its exact share by a quantum or more. Each
 holder's invoice gets a ``"shared"`` line that says its part and what it is part of.
 Tiers are settled at rating time, on the owner's usage. A minimum commitment counts
-what its account pays: given the same shares, [`rate()`][ratekit.rate] counts towards the
-owner's minimum only the owner's own part of a shared charge (``amount * part``, the
-exact fraction [`Share.part()`][ratekit.Share.part] of the owner), so an owner whose minimum
-is due pays its commitment, no more and no less, whatever others hold. A holder's part of
+what its account pays: [`rate()`][ratekit.rate] counts towards the owner's minimum only
+the owner's own part of a shared charge (``amount * part``, the exact fraction
+[`Share.part()`][ratekit.Share.part] of the owner), so an owner whose minimum is due pays
+its commitment, no more and no less, whatever others hold. A holder's part of
 another account's resource is priced under the owner's plan and does not count towards
-the holder's minimums. Give [`rate()`][ratekit.rate] and [`bill()`][ratekit.bill] the same
-shares.
+the holder's minimums. So the charges must be split by the shares they were rated with:
+[`bill()`][ratekit.bill] given other shares than its rating's (also shares for a rating rated
+without any, or shares with bare charges) raises
+[`ShareMismatchError`][ratekit.ShareMismatchError].
 
 Examples:
     >>> import ratekit as rk
@@ -29,7 +33,7 @@ Examples:
     >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("disk", "gb.hours", rk.PerUnit("0.01"))])
     >>> rows = [rk.UsageRow("acme", "gb.hours", "image-1", march, march, 1000, "GB*hour", {}, ())]
     >>> share = rk.Share("acme", "image-1", {"acme": 1, "beta": 1, "gamma": 1})
-    >>> for invoice in rk.bill(rk.rate(rows, plan, span=march), shares=[share]):
+    >>> for invoice in rk.bill(rk.rate(rows, plan, span=march, shares=[share])):
     ...     print(invoice.account, invoice.lines[0].label, invoice.lines[0].amount, "of", invoice.lines[0].whole)
     acme gb.hours · disk · image-1 (shared 1/3) 3.34 of 10.00
     beta gb.hours · disk · image-1 (shared 1/3) 3.33 of 10.00
@@ -49,7 +53,7 @@ import attrs
 
 from ._decimals import CONTEXT, ZERO, to_decimal
 from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
-from .errors import BadQuantityError, BadTimeError, RatekitTypeError
+from .errors import BadPriceError, BadQuantityError, BadTimeError, RatekitTypeError
 from .render import plain
 from .spans import Span
 
@@ -210,23 +214,44 @@ class Share:
         return f"Share({self.owner!r}, {self.resource!r}, {{{shares}}}{extra})"
 
 
-def shares_by_owner(shares: Iterable[object], what: str) -> dict[tuple[str, str], list[Share]]:
-    """The shares per ``(owner, resource)``, in the order given; anything else is refused.
+def read_shares(shares: object, what: str) -> tuple[Share, ...]:
+    """``shares`` as a tuple of [`Share`][ratekit.Share] values, read once; else an error.
 
-    ``what`` names the argument in the error (``"rate shares"``).
+    ``what`` names the argument in the error (``"rate shares"``). O(n).
     """
-    if not isinstance(shares, Iterable) or isinstance(shares, str | bytes):
+    if not isinstance(shares, Iterable) or isinstance(shares, str | bytes | Mapping):
         raise RatekitTypeError(
             f"{what} must be a list of Share values ([] for none), not "
             f"{type(shares).__name__}: {shares!r}; wrap a single Share in a list."
         )
-    out: dict[tuple[str, str], list[Share]] = {}
-    for share in shares:
+    out = tuple(shares)
+    for share in out:
         if not isinstance(share, Share):
             raise RatekitTypeError(
                 f"{what} must be Share values, not {type(share).__name__}: {share!r}."
             )
-        out.setdefault((share.owner, share.resource), []).append(share)
+    return out
+
+
+def shares_by_owner(shares: object, what: str) -> dict[tuple[str, str], list[Share]]:
+    """The shares per ``(owner, resource)``, in the order given; anything else is refused.
+
+    ``what`` names the argument in the error (``"rate shares"``). Two shares of one meter
+    of a resource at the same time raise [`BadPriceError`][ratekit.BadPriceError].
+    O(n * k) for n shares and at most k per resource.
+    """
+    out: dict[tuple[str, str], list[Share]] = {}
+    for share in read_shares(shares, what):
+        owned = out.setdefault((share.owner, share.resource), [])
+        for other in owned:
+            meters_meet = other.meter is None or share.meter is None or other.meter == share.meter
+            if meters_meet and other.span.overlaps(share.span):
+                raise BadPriceError(
+                    f"two shares split the charges of account {share.owner!r}'s resource "
+                    f"{share.resource!r} (meters {other.meter!r} and {share.meter!r}) at the "
+                    "same time; give each meter of a resource one share at a time."
+                )
+        owned.append(share)
     return out
 
 

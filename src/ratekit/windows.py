@@ -35,8 +35,7 @@ Examples:
 
 from __future__ import annotations
 
-import inspect
-
+from ._doctests import method_examples
 from ._windows_algebra import (
     Complement,
     Intersection,
@@ -73,9 +72,4 @@ del _name
 
 # The doctest finder reaches a class's methods only from the module that defines them, so
 # the examples of the re-exported classes' methods are named here, where their classes are.
-__test__ = {
-    f"{cls.__name__}.{method}": member
-    for cls in (value for value in map(globals().get, __all__) if isinstance(value, type))
-    for method, member in vars(cls).items()
-    if inspect.isfunction(member) and ">>>" in (member.__doc__ or "")
-}
+__test__ = method_examples(globals(), __all__)
