@@ -24,6 +24,7 @@ from . import units as units
 from . import windows as windows
 from ._version import __version__ as __version__
 from .assignments import Assignment as Assignment
+from .batches import RecordBatch as RecordBatch
 from .billing import Invoice as Invoice
 from .billing import InvoiceLine as InvoiceLine
 from .billing import bill as bill
@@ -172,6 +173,7 @@ __all__ = [
     "RatekitTypeError",
     "Rater",
     "Rating",
+    "RecordBatch",
     "ResourceState",
     "Sample",
     "SamplePolicy",

@@ -120,48 +120,27 @@ class Grouped(typing.NamedTuple):
     only those may need sorting when the records arrived in time order."""
 
 
-def group(
+def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
     records: Iterable[Event | Sample | Inventory],
     accepted: Mapping[str, frozenset[str]],
     as_of_us: int,
     anomalies: Anomalies,
     conflicts: str = "raise",
 ) -> Grouped:
-    """Deduplicate and group the records stamped before ``as_of_us``. O(n).
+    """Deduplicate and group the records stamped before ``as_of_us``, in one pass. O(n).
 
-    ``accepted`` maps each declared meter to the sample kinds its policy takes. The first
-    pass groups without deduplicating and collects the ids; when every record has an id
-    and no id repeats (checked at C speed with a set), that is the answer. Otherwise a
-    second, careful pass deduplicates record by record. One pass over the records in the
-    common case matters: with a million records, each visit of a record is a cache miss.
+    ``accepted`` maps each declared meter to the sample kinds its policy takes. A record is
+    known by its id, or, without one, by the tuple of its fields (hashed at C speed; a
+    description's hash is computed once per description, not per record). One pass over
+    the records matters: with a million records, each visit of a record is a cache miss.
     The same pass notes whether the records arrived in strictly increasing time (as a feed
     usually delivers them): then no resource's records need sorting, which would visit
     each of them again. ``conflicts`` is ``"raise"`` (a record with the id of an earlier
     one but other content raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) or
     ``"anomaly"`` (it is ignored and reported as a ``"conflict"``: the first one is kept).
     """
-    if not isinstance(records, list | tuple):
-        records = list(records)
-    ids: list[str | None] = []
-    grouped = _group(records, accepted, as_of_us, anomalies, ids)
-    if None in ids or len(set(ids)) != len(ids):
-        return _group(records, accepted, as_of_us, anomalies, None, conflicts)
-    return grouped
-
-
-def _group(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
-    records: Sequence[Event | Sample | Inventory],
-    accepted: Mapping[str, frozenset[str]],
-    as_of_us: int,
-    anomalies: Anomalies,
-    ids: list[str | None] | None,
-    conflicts: str = "raise",
-) -> Grouped:
-    """One pass: collect the ids into ``ids`` if given, else deduplicate as it goes."""
-    # The first pass (ids given) has no side effect on the anomalies: it may be redone.
-    collect = ids.append if ids is not None else None
-    seen: dict[object, object] = {}
-    seen_get = seen.get
+    seen: dict[object, Event | Sample | Inventory] = {}
+    keep = seen.setdefault
     events: dict[Key, list[Event]] = {}
     events_get = events.get
     flat: dict[tuple[str, str, str], list[Sample]] = {}
@@ -173,85 +152,96 @@ def _group(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     samples_in_order = events_in_order = True
     tied: set[tuple[str, ...]] = set()
     for record in records:
-        if isinstance(record, Sample):
-            at_us = record.at_us
+        kind_of_record = type(record)
+        if kind_of_record is Sample:
+            sample = typing.cast(Sample, record)
+            at_us = sample.at_us
             # known by as_of: stamped before it, or a delta over a span that ends at it
-            if at_us >= as_of_us and (at_us > as_of_us or record.since_us is None):
+            if at_us >= as_of_us and (at_us > as_of_us or sample.since_us is None):
                 continue
             if at_us <= last_sample_us and last_sample is not None:
                 if at_us < last_sample_us:
                     samples_in_order = False
                 tied.add((last_sample.account, last_sample.resource, last_sample.meter))
-                tied.add((record.account, record.resource, record.meter))
+                tied.add((sample.account, sample.resource, sample.meter))
             last_sample_us = at_us
-            last_sample = record
-            if collect is not None:
-                collect(record.id)
-            else:
-                identity: object = record.id
-                if identity is None:
-                    identity = record
-                previous = seen_get(identity)
-                if previous is not None:
-                    _duplicate(previous, record, anomalies, conflicts)
-                    continue
-                seen[identity] = record
-            triple = (record.account, record.resource, record.meter)
+            last_sample = sample
+            identity: object = sample.id
+            if identity is None:
+                identity = (
+                    sample.account,
+                    sample.resource,
+                    sample.meter,
+                    at_us,
+                    sample.value,
+                    sample.kind,
+                    sample.since_us,
+                    sample.seq,
+                )
+            size = len(seen)
+            previous = keep(identity, sample)
+            if len(seen) == size:
+                _duplicate(previous, sample, anomalies, conflicts)
+                continue
+            triple = (sample.account, sample.resource, sample.meter)
             found_samples = flat_get(triple)
             if found_samples is None:
-                kinds = accepted.get(record.meter)
-                if kinds is None or record.kind not in kinds:
-                    _refuse(record, accepted)
-                flat[triple] = [record]
+                kinds = accepted.get(sample.meter)
+                if kinds is None or sample.kind not in kinds:
+                    _refuse(sample, accepted)
+                flat[triple] = [sample]
             else:
-                if record.kind is not found_samples[0].kind:
-                    kinds = accepted[record.meter]
-                    if record.kind not in kinds:
-                        _refuse(record, accepted)
-                found_samples.append(record)
-        elif isinstance(record, Event):
-            at_us = record.at_us
+                if sample.kind is not found_samples[0].kind:
+                    kinds = accepted[sample.meter]
+                    if sample.kind not in kinds:
+                        _refuse(sample, accepted)
+                found_samples.append(sample)
+        elif kind_of_record is Event:
+            event = typing.cast(Event, record)
+            at_us = event.at_us
             if at_us >= as_of_us:
                 continue
-            if record.seq is not None:
+            if event.seq is not None:
                 events_in_order = False
             if at_us <= last_event_us and last_event is not None:
                 if at_us < last_event_us:
                     events_in_order = False
                 tied.add((last_event.account, last_event.resource))
-                tied.add((record.account, record.resource))
+                tied.add((event.account, event.resource))
             last_event_us = at_us
-            last_event = record
-            if collect is not None:
-                collect(record.id)
-            else:
-                identity = record.id
-                if identity is None:
-                    identity = record
-                previous = seen_get(identity)
-                if previous is not None:
-                    _duplicate(previous, record, anomalies, conflicts)
-                    continue
-                seen[identity] = record
-            key = (record.account, record.resource)
+            last_event = event
+            identity = event.id
+            if identity is None:
+                identity = (
+                    event.account,
+                    event.resource,
+                    at_us,
+                    event.attributes,
+                    event.kind,
+                    event.seq,
+                )
+            size = len(seen)
+            previous = keep(identity, event)
+            if len(seen) == size:
+                _duplicate(previous, event, anomalies, conflicts)
+                continue
+            key = (event.account, event.resource)
             found = events_get(key)
             if found is None:
-                events[key] = [record]
+                events[key] = [event]
             else:
-                found.append(record)
-        elif isinstance(record, Inventory):
-            if record.at_us >= as_of_us:
+                found.append(event)
+        elif kind_of_record is Inventory:
+            inventory = typing.cast(Inventory, record)
+            if inventory.at_us >= as_of_us:
                 continue
-            if collect is not None:
-                collect(record.id)
-            else:
-                identity = record.id if record.id is not None else record
-                previous = seen_get(identity)
-                if previous is not None:
-                    _duplicate(previous, record, anomalies, conflicts)
-                    continue
-                seen[identity] = record
-            inventories.append(record)
+            identity = inventory.id if inventory.id is not None else inventory
+            size = len(seen)
+            previous = keep(identity, inventory)
+            if len(seen) == size:
+                _duplicate(previous, inventory, anomalies, conflicts)
+                continue
+            inventories.append(inventory)
         else:
             raise RatekitTypeError(
                 "metering takes Event, Sample and Inventory records, "
