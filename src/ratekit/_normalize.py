@@ -109,7 +109,8 @@ class Grouped(typing.NamedTuple):
     tied: set[tuple[str, ...]]
     """The groups (``(account, resource, meter)`` of samples, ``(account, resource)`` of
     events) with a record stamped at the same instant as the one that arrived before it:
-    only those may need sorting when the records arrived in time order."""
+    only those may need sorting when the records arrived in time order (collected only
+    while they do: once a record arrives out of order, every group of its kind is sorted)."""
 
 
 def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
@@ -151,11 +152,13 @@ def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
             # known by as_of: stamped before it, or a delta over a span that ends at it
             if at_us >= as_of_us and (at_us > as_of_us or sample.since_us is None):
                 continue
-            if at_us <= last_sample_us and last_sample is not None:
+            if samples_in_order and at_us <= last_sample_us and last_sample is not None:
+                # Ties matter only while the samples arrive in order (else all are sorted).
                 if at_us < last_sample_us:
                     samples_in_order = False
-                tied.add((last_sample.account, last_sample.resource, last_sample.meter))
-                tied.add((sample.account, sample.resource, sample.meter))
+                else:
+                    tied.add((last_sample.account, last_sample.resource, last_sample.meter))
+                    tied.add((sample.account, sample.resource, sample.meter))
             last_sample_us = at_us
             last_sample = sample
             identity: object = sample.id
@@ -195,11 +198,12 @@ def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
                 continue
             if event.seq is not None:
                 events_in_order = False
-            if at_us <= last_event_us and last_event is not None:
+            if events_in_order and at_us <= last_event_us and last_event is not None:
                 if at_us < last_event_us:
                     events_in_order = False
-                tied.add((last_event.account, last_event.resource))
-                tied.add((event.account, event.resource))
+                else:
+                    tied.add((last_event.account, last_event.resource))
+                    tied.add((event.account, event.resource))
             last_event_us = at_us
             last_event = event
             identity = event.id
