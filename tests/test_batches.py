@@ -335,3 +335,20 @@ def test_the_lean_path_gives_what_the_friendly_path_gives(
     rater = rk.Rater(PLAN, METERS, start=MARCH.start)
     assert lean_rater.feed(batch) == rater.feed(friendly)
     assert lean_rater.statement(as_of) == rater.statement(as_of)
+
+
+def test_a_batch_of_records_already_made_is_checked() -> None:
+    event = rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", SMALL, kind="start")
+    sample = rk.Sample("acme", "vm-1", "egress", "2026-03-01T01:00:00Z", 5)
+    batch = rk.RecordBatch([sample, event])
+    assert list(batch) == [sample, event]
+    assert (batch.events, batch.samples) == ((event,), (sample,))
+    assert repr(batch) == "RecordBatch(1 event, 1 sample)"
+    with pytest.raises(rk.RatekitTypeError) as raised:
+        rk.RecordBatch([event, ("acme", "vm-1", T0, "stop", None)])  # type: ignore[list-item]
+    assert str(raised.value) == (
+        "RecordBatch item 1 is tuple ('acme', 'vm-1', 1772323200000000, 'stop', None), not an "
+        "Event or a Sample."
+    )
+    with pytest.raises(rk.RatekitTypeError, match="RecordBatch takes an iterable of Event"):
+        rk.RecordBatch(None)  # type: ignore[arg-type]

@@ -196,7 +196,7 @@ def _columns(
             f"RecordBatch {what} columns must be a mapping of field names to sequences "
             f"({', '.join(fields)}), not {type(given).__name__}: {given!r}."
         )
-    unknown = sorted(set(given) - set(fields))
+    unknown = [field for field in given if field not in fields]
     if unknown:
         raise RatekitTypeError(
             f"RecordBatch {what} columns {unknown!r} are not fields of {_article(what)} {what}; the "
@@ -340,7 +340,7 @@ def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample
 
 @typing.final
 @attrs.frozen(init=False, repr=False)
-class RecordBatch(Sequence[Event | Sample]):
+class RecordBatch:
     """Events and samples given as plain tuples or columns: the lean input path.
 
     A batch is a read-only sequence of [`Event`][ratekit.Event] and
@@ -349,7 +349,8 @@ class RecordBatch(Sequence[Event | Sample]):
     fields; pass it wherever records go ([`meter()`][ratekit.meter],
     [`rate()`][ratekit.rate] with ``meters=``, [`Rater.feed()`][ratekit.Rater.feed]).
     Build it with [`from_tuples()`][ratekit.RecordBatch.from_tuples] or
-    [`from_columns()`][ratekit.RecordBatch.from_columns]; indexing and ``len`` are O(1).
+    [`from_columns()`][ratekit.RecordBatch.from_columns] (``RecordBatch(records)`` takes
+    records already made); iterating, indexing and ``len`` work as on a tuple (O(1) each).
 
     Examples:
         >>> import ratekit as rk
@@ -366,11 +367,34 @@ class RecordBatch(Sequence[Event | Sample]):
     """
 
     _records: tuple[Event | Sample, ...]
-    _events: int
 
-    def __init__(self, records: tuple[Event | Sample, ...], events: int) -> None:
-        """Private: build a batch with [`from_tuples()`][ratekit.RecordBatch.from_tuples] or [`from_columns()`][ratekit.RecordBatch.from_columns]."""
-        self.__attrs_init__(records, events)
+    def __init__(self, records: Iterable[Event | Sample] = ()) -> None:
+        """A batch of records already made (the lean constructors are the classmethods).
+
+        Raises [`RatekitTypeError`][ratekit.RatekitTypeError] naming the first item that is
+        not an [`Event`][ratekit.Event] or a [`Sample`][ratekit.Sample]. O(n).
+        """
+        if isinstance(records, str | bytes | Mapping) or not isinstance(records, Iterable):
+            raise RatekitTypeError(
+                "RecordBatch takes an iterable of Event and Sample records (or build one with "
+                "RecordBatch.from_tuples(...) or from_columns(...)), not "
+                f"{type(records).__name__}: {records!r}."
+            )
+        made = tuple(records)
+        for index, record in enumerate(made):
+            if type(record) not in (Event, Sample):
+                raise RatekitTypeError(
+                    f"RecordBatch item {index} is {type(record).__name__} {record!r}, not an "
+                    "Event or a Sample."
+                )
+        self.__attrs_init__(made)
+
+    @classmethod
+    def _of(cls, records: list[Event | Sample]) -> RecordBatch:
+        # The lean constructors' route: every record was made here, from checked columns.
+        batch = object.__new__(cls)
+        batch.__attrs_init__(tuple(records))
+        return batch
 
     @classmethod
     def from_columns(
@@ -425,14 +449,14 @@ class RecordBatch(Sequence[Event | Sample]):
         """
         event_count, event_columns = _columns("event", events or {}, EVENT_FIELDS, _EVENT_REQUIRED)
         sample_count, sample_columns = _columns(
-            "sample", samples or {}, SAMPLE_FIELDS, _SAMPLE_REQUIRED
+            "sample", {} if samples is None else samples, SAMPLE_FIELDS, _SAMPLE_REQUIRED
         )
         made: list[Event | Sample] = []
         if event_columns:
             made.extend(_events(event_columns, event_count))
         if sample_columns:
             made.extend(_samples(sample_columns, sample_count))
-        return cls(tuple(made), event_count if event_columns else 0)
+        return cls._of(made)
 
     @classmethod
     def from_tuples(
@@ -474,13 +498,13 @@ class RecordBatch(Sequence[Event | Sample]):
 
     @property
     def events(self) -> tuple[Event, ...]:
-        """The events, in the order given. O(e)."""
-        return typing.cast("tuple[Event, ...]", self._records[: self._events])
+        """The events, in the order given. O(n)."""
+        return tuple(record for record in self._records if type(record) is Event)
 
     @property
     def samples(self) -> tuple[Sample, ...]:
-        """The samples, in the order given. O(s)."""
-        return typing.cast("tuple[Sample, ...]", self._records[self._events :])
+        """The samples, in the order given. O(n)."""
+        return tuple(record for record in self._records if type(record) is Sample)
 
     def __len__(self) -> int:
         return len(self._records)
@@ -496,7 +520,7 @@ class RecordBatch(Sequence[Event | Sample]):
         return self._records[index]
 
     def __repr__(self) -> str:
-        events = self._events
+        events = sum(type(record) is Event for record in self._records)
         samples = len(self._records) - events
         return (
             f"RecordBatch({events} event{'' if events == 1 else 's'}, "
