@@ -14,7 +14,7 @@ no attrs instance per record.
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 from ._instants import format_us
@@ -113,7 +113,7 @@ class Grouped(typing.NamedTuple):
     while they do: once a record arrives out of order, every group of its kind is sorted)."""
 
 
-def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
+def group(
     records: Iterable[Event | Sample | Inventory],
     accepted: Mapping[str, frozenset[str]],
     as_of_us: int,
@@ -132,6 +132,32 @@ def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
     one but other content raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) or
     ``"anomaly"`` (it is ignored and reported as a ``"conflict"``: the first one is kept).
     """
+    if not isinstance(records, list | tuple):
+        records = list(records)  # read twice when an id repeats
+    grouped = _group(records, accepted, as_of_us, anomalies, conflicts, collect=True)
+    if grouped is None:
+        grouped = _group(records, accepted, as_of_us, anomalies, conflicts, collect=False)
+        assert grouped is not None  # a pass that looks ids up always stands
+    return grouped
+
+
+def _group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
+    records: Sequence[Event | Sample | Inventory],
+    accepted: Mapping[str, frozenset[str]],
+    as_of_us: int,
+    anomalies: Anomalies,
+    conflicts: str,
+    *,
+    collect: bool,
+) -> Grouped | None:
+    """One pass. With ``collect``, ids are collected, not looked up: ``None`` if one repeats.
+
+    Records without an id are always looked up by content; with ``collect`` their
+    duplicates are reported only once the pass is known to stand (no side effect before).
+    """
+    ids: list[str] = []
+    add_id = ids.append
+    pending: list[tuple[Event | Sample | Inventory, Event | Sample | Inventory]] = []
     seen: dict[object, Event | Sample | Inventory] = {}
     keep = seen.setdefault
     events: dict[Key, list[Event]] = {}
@@ -162,22 +188,28 @@ def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
             last_sample_us = at_us
             last_sample = sample
             identity: object = sample.id
-            if identity is None:
-                identity = (
-                    sample.account,
-                    sample.resource,
-                    sample.meter,
-                    at_us,
-                    sample.value,
-                    sample.kind,
-                    sample.since_us,
-                    sample.seq,
-                )
-            size = len(seen)
-            previous = keep(identity, sample)
-            if len(seen) == size:
-                _duplicate(previous, sample, anomalies, conflicts)
-                continue
+            if identity is not None and collect:
+                add_id(sample.id)  # type: ignore[arg-type]
+            else:
+                if identity is None:
+                    identity = (
+                        sample.account,
+                        sample.resource,
+                        sample.meter,
+                        at_us,
+                        sample.value,
+                        sample.kind,
+                        sample.since_us,
+                        sample.seq,
+                    )
+                size = len(seen)
+                previous = keep(identity, sample)
+                if len(seen) == size:
+                    if collect:
+                        pending.append((previous, sample))
+                    else:
+                        _duplicate(previous, sample, anomalies, conflicts)
+                    continue
             triple = (sample.account, sample.resource, sample.meter)
             found_samples = flat_get(triple)
             if found_samples is None:
@@ -207,20 +239,26 @@ def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
             last_event_us = at_us
             last_event = event
             identity = event.id
-            if identity is None:
-                identity = (
-                    event.account,
-                    event.resource,
-                    at_us,
-                    event.attributes,
-                    event.kind,
-                    event.seq,
-                )
-            size = len(seen)
-            previous = keep(identity, event)
-            if len(seen) == size:
-                _duplicate(previous, event, anomalies, conflicts)
-                continue
+            if identity is not None and collect:
+                add_id(event.id)  # type: ignore[arg-type]
+            else:
+                if identity is None:
+                    identity = (
+                        event.account,
+                        event.resource,
+                        at_us,
+                        event.attributes,
+                        event.kind,
+                        event.seq,
+                    )
+                size = len(seen)
+                previous = keep(identity, event)
+                if len(seen) == size:
+                    if collect:
+                        pending.append((previous, event))
+                    else:
+                        _duplicate(previous, event, anomalies, conflicts)
+                    continue
             key = (event.account, event.resource)
             found = events_get(key)
             if found is None:
@@ -231,18 +269,29 @@ def group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
             inventory = typing.cast(Inventory, record)
             if inventory.at_us >= as_of_us:
                 continue
-            identity = inventory.id if inventory.id is not None else inventory
-            size = len(seen)
-            previous = keep(identity, inventory)
-            if len(seen) == size:
-                _duplicate(previous, inventory, anomalies, conflicts)
-                continue
+            if inventory.id is not None and collect:
+                add_id(inventory.id)
+            else:
+                identity = inventory.id if inventory.id is not None else inventory
+                size = len(seen)
+                previous = keep(identity, inventory)
+                if len(seen) == size:
+                    if collect:
+                        pending.append((previous, inventory))
+                    else:
+                        _duplicate(previous, inventory, anomalies, conflicts)
+                    continue
             inventories.append(inventory)
         else:
             raise RatekitTypeError(
                 "metering takes Event, Sample and Inventory records, "
                 f"not {type(record).__name__}: {record!r}."
             )
+    if collect:
+        if len(set(ids)) != len(ids):
+            return None  # an id repeats: the pass is done again, looking ids up
+        for previous, record in pending:
+            _duplicate(previous, record, anomalies, conflicts)
     samples: dict[Key, dict[str, list[Sample]]] = {}
     for (account, resource, meter), found_samples in flat.items():
         per_meter = samples.get((account, resource))
