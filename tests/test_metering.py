@@ -709,14 +709,14 @@ def test_arrival_order_does_not_matter(
 @given(fleets())
 def test_timelines_keep_their_invariants(records: list[rk.Event | rk.Sample]) -> None:
     # Strictly increasing breakpoints, one description, status and opener per piece.
-    from ratekit import _normalize
+    from ratekit import _normalize, _timelines
 
     by_resource: dict[str, list[rk.Event]] = defaultdict(list)
     for record in records:
         if isinstance(record, rk.Event):
             by_resource[record.resource].append(record)
     for resource, events in by_resource.items():
-        line = _normalize.build_timeline("acct", resource, events, [], [], _normalize.Anomalies())
+        line = _timelines.build_timeline("acct", resource, events, [], [], _normalize.Anomalies())
         line._check()
         # The clock is the running maximum of the stamps (an earlier stamp is clamped).
         assert line.clock_us == max(e.at_us for e in events)
@@ -731,7 +731,13 @@ def test_replaying_records_changes_no_row(
     assert again.rows == once.rows
     # Each replay of a known record is one more duplicate (records without ids may
     # already repeat one another in the original).
-    known = [r for r in replayed if r.at_us < REPORT.end_us]
+    # Known by as_of: stamped before it, or a delta over a span that ends at it.
+    known = [
+        r
+        for r in replayed
+        if r.at_us < REPORT.end_us
+        or (r.at_us == REPORT.end_us and isinstance(r, rk.Sample) and r.since_us is not None)
+    ]
 
     def duplicates(usage: rk.Usage) -> int:
         return sum(a.kind == "duplicate" for a in usage.anomalies)

@@ -688,3 +688,38 @@ def test_a_tie_beyond_the_checked_horizon_is_refused_when_rating() -> None:
         "both apply to a resource described by {}; give one a higher priority, or make their "
         "spans, windows or selectors exclusive."
     )
+
+
+def test_a_tiered_group_is_priced_with_a_running_amount_across_a_price_change() -> None:
+    # One egress group per account and cycle; the tiered price changes on the 15th.
+    before = rk.Graduated([rk.Tier(10, 0), rk.Tier(None, 1)])
+    after = rk.Graduated([rk.Tier(10, 0), rk.Tier(None, 2)])
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("egress", "egress", before),
+            rk.PriceEntry(
+                "egress from the 15th", "egress", after, start="2026-03-15T00:00:00Z", priority=1
+            ),
+        ],
+    )
+    rows = [
+        row(12, "2026-03-02T00:00:00Z", "2026-03-02T00:00:00Z", meter="egress", unit="GB"),
+        row(6, "2026-03-16T00:00:00Z", "2026-03-16T00:00:00Z", meter="egress", unit="GB"),
+        row(5, "2026-03-20T00:00:00Z", "2026-03-20T00:00:00Z", meter="egress", unit="GB",
+            resource="vm-2"),
+    ]  # fmt: skip
+    charges = rk.rate(rows, plan, span=MARCH).charges
+    amounts = {(c.resource, c.entry): c.amount for c in charges}
+    # 0 -> 12 under `before`: 10 free + 2 at 1 = 2
+    # 12 -> 18 under `after`: after(18) - after(12) = 16 - 4 = 12 (the running amount starts
+    # again from after(12), not from before(12) = 2, which would give 14)
+    # 18 -> 23 under `after`: after(23) - after(18) = 26 - 16 = 10
+    assert amounts == {
+        ("vm-1", "egress"): Decimal(2),
+        ("vm-1", "egress from the 15th"): Decimal(12),
+        ("vm-2", "egress from the 15th"): Decimal(10),
+    }
+    assert sum(amounts.values()) == Decimal(24)

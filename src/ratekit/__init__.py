@@ -25,6 +25,7 @@ from . import windows as windows
 from ._doctests import method_examples as _method_examples
 from ._version import __version__ as __version__
 from .assignments import Assignment as Assignment
+from .batches import RecordBatch as RecordBatch
 from .billing import Invoice as Invoice
 from .billing import InvoiceLine as InvoiceLine
 from .billing import bill as bill
@@ -174,6 +175,7 @@ __all__ = [
     "RatekitTypeError",
     "Rater",
     "Rating",
+    "RecordBatch",
     "ResourceState",
     "Sample",
     "SamplePolicy",

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from . import _normalize as _n
+from . import _timelines as _t
 from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
 from ._instants import format_us
@@ -81,7 +82,7 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
     limit: int | None,
     *,
     in_order: bool,
-) -> _n.Timeline:
+) -> _t.Timeline:
     """The resource's timeline: the state's base, its history, then the new events.
 
     When a new event belongs before the state's clock (``limit``) or before an event of
@@ -101,7 +102,7 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
             slow = True
         elif history:
             combined = [*history, *new_events]
-            _n._event_order(combined)
+            _t._event_order(combined)
             slow = first_us <= max(event.at_us for event in history) or any(
                 a is not b for a, b in zip(combined, history, strict=False)
             )
@@ -109,7 +110,7 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
         line = restore(base) if base is not None else None
         before = len(history)
         if history:
-            line = _n.build_timeline(
+            line = _t.build_timeline(
                 account,
                 resource,
                 history,
@@ -123,7 +124,7 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
                 else None,
             )
         later = line is None or line.snapshot is None
-        built = _n.build_timeline(
+        built = _t.build_timeline(
             account,
             resource,
             new_events,
@@ -141,7 +142,7 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
             built.order = [*history, *built.order]
         return built
     old_anomalies = _n.Anomalies()
-    old = _n.build_timeline(
+    old = _t.build_timeline(
         account,
         resource,
         history,
@@ -152,7 +153,7 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
         engine.descriptions,
     )
     new_anomalies = _n.Anomalies()
-    line = _n.build_timeline(
+    line = _t.build_timeline(
         account,
         resource,
         [*history, *new_events],
@@ -191,8 +192,8 @@ def late_time(  # noqa: PLR0917 - private plumbing of plain values
     engine: _Engine,
     account: str,
     resource: str,
-    old: _n.Timeline,
-    new: _n.Timeline,
+    old: _t.Timeline,
+    new: _t.Timeline,
     start: int,
     end: int,
     ids: list[str | None],
@@ -262,7 +263,7 @@ def late_increment(  # noqa: PLR0917 - private plumbing of plain values
     account: str,
     resource: str,
     name: str,
-    line: _n.Timeline,
+    line: _t.Timeline,
     increment: Increment,
     limit: int,
 ) -> None:
@@ -337,8 +338,8 @@ def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
     return tuple(rows)
 
 
-def restore(state: ResourceState) -> _n.Timeline:
-    line = _n.Timeline()
+def restore(state: ResourceState) -> _t.Timeline:
+    line = _t.Timeline()
     status = _n.STATUS_NAMES.index(state.status)
     if status != _n.UNKNOWN and state.since_us is not None:
         description = state.description
@@ -377,7 +378,7 @@ def previous_reading(
 def state_of(  # noqa: PLR0917 - private plumbing of plain values
     account: str,
     resource: str,
-    line: _n.Timeline,
+    line: _t.Timeline,
     per_meter: Mapping[str, list[Sample]],
     previous: ResourceState | None,
     new_events: Sequence[Event],

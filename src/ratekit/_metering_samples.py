@@ -16,6 +16,7 @@ from typing import Final
 
 from . import _metering_carry as _carry
 from . import _normalize as _n
+from . import _timelines as _t
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
 from ._instants import format_us
@@ -43,7 +44,7 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     name: str,
     item: Meter,
     points: list[int],
-    line: _n.Timeline,
+    line: _t.Timeline,
     readings: list[Sample],
     previous: Sample | None,
 ) -> None:
@@ -230,7 +231,7 @@ def late_readings(  # noqa: PLR0917 - private plumbing of plain values
     resource: str,
     name: str,
     item: Meter,
-    line: _n.Timeline,
+    line: _t.Timeline,
     readings: list[Sample],
     times: list[int],
 ) -> None:
@@ -272,7 +273,7 @@ def whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
     name: str,
     item: Meter,
     pieces: list[int],
-    line: _n.Timeline,
+    line: _t.Timeline,
     readings: list[Sample],
     times: list[int],
     previous: Sample | None,
@@ -403,7 +404,7 @@ def _sum_columns(  # noqa: PLR0917 - private plumbing of plain values
     """
     if list(map(_SINCE, readings)).count(None) != len(readings):
         return False
-    times = list(map(_n._BY_TIME, readings))
+    times = list(map(_t._BY_TIME, readings))
     values = list(map(_VALUE, readings))
     column = list(map(_ID, readings))
     if column_out is not None:
@@ -424,8 +425,8 @@ def _sum_columns(  # noqa: PLR0917 - private plumbing of plain values
 
 def sort_samples(samples: list[Sample]) -> None:
     """Sort by ``(at, seq, value, id)``: by time at C speed, the full key only on ties."""
-    samples.sort(key=_n._BY_TIME)
-    times = list(map(_n._BY_TIME, samples))
+    samples.sort(key=_t._BY_TIME)
+    times = list(map(_t._BY_TIME, samples))
     if len(set(times)) != len(times):
         samples.sort(key=_sample_order)
 
@@ -435,7 +436,7 @@ def _sample_order(sample: Sample) -> tuple[int, int, Decimal, str]:
     return (sample.at_us, -1 if seq is None else seq, sample.value, sample.id or "")
 
 
-def _deleted_from(line: _n.Timeline) -> int | None:
+def _deleted_from(line: _t.Timeline) -> int | None:
     for start, status in zip(line.starts, line.statuses, strict=True):
         if status == _n.DELETED:
             return start

@@ -60,6 +60,7 @@ from typing import Final
 from . import _metering_carry as _carry
 from . import _metering_samples as _samples
 from . import _normalize as _n
+from . import _timelines as _t
 from ._decimals import CONTEXT, in_context, to_decimal
 from ._instants import format_us, to_us
 from ._window import _SCALE, _SPAN_KEY, CycleLike, _Window
@@ -259,7 +260,7 @@ class _Engine:
         # The current resource's sample ids per meter, when a fast path gathered them.
         self.id_columns: dict[str, list[str | None]] = {}
         self.spans: dict[int, Span] = {}  # the current resource's row spans, by start and end
-        self.descriptions: _n.Descriptions = {}  # equal descriptions, shared (see _n._shared)
+        self.descriptions: _t.Descriptions = {}  # equal descriptions, shared (see _t._shared)
         # Per time-based meter, the level of each description met, by id(description);
         # the entry keeps its description alive, so the id is not reused during the call.
         self.levels: dict[str, dict[int, tuple[Mapping[str, object], tuple[int, int] | None]]] = {}
@@ -400,7 +401,7 @@ class _Engine:
 
     def _extent(
         self,
-        line: _n.Timeline,
+        line: _t.Timeline,
         per_meter: Mapping[str, list[Sample]],
         state: ResourceState | None,
     ) -> list[tuple[int, int]]:
@@ -447,7 +448,7 @@ class _Engine:
         name: str,
         item: Meter,
         points: list[int],
-        line: _n.Timeline,
+        line: _t.Timeline,
     ) -> None:
         window = self.window
         w0, w1 = window.start, window.end
@@ -574,7 +575,7 @@ class _Engine:
             span = self.spans[key] = _new_span(start_us, end_us)
         return span
 
-    def _pieces(self, points: list[int], line: _n.Timeline) -> list[int]:
+    def _pieces(self, points: list[int], line: _t.Timeline) -> list[int]:
         """The starts of the sample pieces: ``points`` and the description changes.
 
         A status change alone (a stop, a start with the same description) does not cut a

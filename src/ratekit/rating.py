@@ -66,9 +66,10 @@ from .charges import Charge, Rating
 from .charges import ChargeKind as ChargeKind  # noqa: PLC0414 - billing reads it here
 from .errors import BadQuantityError, RatekitError, RatekitTypeError, UnitError, UnpricedUsageError
 from .metering import meter
+from .percentages import GraduatedPercentage, Percentage
 from .policies import Meter
 from .pricebook import Plan, PriceEntry
-from .prices import PerUnit, PriceModel
+from .prices import Graduated, Package, PerUnit, PriceModel, Volume
 from .records import Anomaly, Event, Inventory, Sample
 from .sharing import Share, owner_part, read_shares, shares_by_owner
 from .spans import Span
@@ -81,6 +82,8 @@ _SPLIT_QUANTUM: Final = Decimal("1e-24")
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
+#: Models whose marginal(q, a) is exactly amount(q + a) - amount(q) (see prices._marginal).
+_RUNNING: Final = frozenset({Graduated, Volume, Package, GraduatedPercentage, Percentage})
 
 # -- splitting rows ------------------------------------------------------------------------
 
@@ -479,12 +482,26 @@ class _Engine(_Dues, _Allowances):
             members.sort(key=_sort_key)
             self.openers[group] = members[0]
             position = ZERO
+            below = ZERO  # the amount at ``position`` under ``priced_by``
+            priced_by: PriceModel | None = None
             for piece in members:
                 billable = _SUB(piece.quantity, piece.free)
                 piece.position = position
                 # The amount at zero is the group's base, charged on its own (due without
                 # usage): each piece carries the marginal amount on top of those before it.
-                piece.amount = self.guard(piece, piece.entry.price, position, billable)
+                price = piece.entry.price
+                if type(price) in _RUNNING:
+                    # marginal(q, a) is amount(q + a) - amount(q) for these models: a running
+                    # amount prices each piece with one amount(), not two.
+                    top = self.guard(piece, price, position, billable, at=_ADD(position, billable))
+                    if price is not priced_by:
+                        below = self.guard(piece, price, position, billable, at=position)
+                        priced_by = price
+                    piece.amount = _SUB(top, below)
+                    below = top
+                else:
+                    piece.amount = self.guard(piece, price, position, billable)
+                    priced_by = None
                 position = _ADD(position, billable)
 
     def convert(self, piece: _Piece) -> None:
@@ -515,9 +532,21 @@ class _Engine(_Dues, _Allowances):
 
     @staticmethod
     def guard(
-        piece: _Piece, price: PriceModel, position: Decimal | None, billable: Decimal
+        piece: _Piece,
+        price: PriceModel,
+        position: Decimal | None,
+        billable: Decimal,
+        *,
+        at: Decimal | None = None,
     ) -> Decimal:
+        """``price.amount(billable)``, ``marginal(position, billable)`` or ``amount(at)``.
+
+        A refusal ([`BadQuantityError`][ratekit.BadQuantityError]) is raised again naming the
+        entry, account, cycle and the piece that reached ``position + billable``.
+        """
         try:
+            if at is not None:
+                return price.amount(at)
             if position is None:
                 return price.amount(billable)
             return price.marginal(position, billable)

@@ -1,0 +1,582 @@
+"""Timelines: one resource's description over time, built by applying its events in order.
+
+The second half of normalisation (see `ratekit._normalize`, which groups the records):
+`build_timeline()` applies one resource's events in order (``seq`` order when every event
+has a ``seq``, else ``(at, seq)`` order) through a small state machine (unknown, running,
+stopped, deleted) and reconciles with inventory snapshots, reporting every odd record as
+an anomaly. The result is a step function: breakpoints, and for each piece the
+description, the status and the id of the record that began it. Equal descriptions are
+shared through one table per call (`_shared()`), so a fleet of a few flavors holds a few
+description mappings, not one per event.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import operator
+import typing
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+from ._instants import format_us
+from ._normalize import (
+    _RANK,
+    DELETED,
+    NEVER,
+    RUNNING,
+    STATUS_NAMES,
+    STOPPED,
+    UNKNOWN,
+    Anomalies,
+    label,
+)
+from .records import EMPTY, Event, Inventory, _FrozenDict
+
+__all__ = [
+    "Descriptions",
+    "Timeline",
+    "build_timeline",
+]
+
+
+def _merge(description: _FrozenDict, attributes: Mapping[str, object]) -> _FrozenDict:
+    merged = _FrozenDict(description)
+    for key, value in attributes.items():
+        if value is None:
+            if key in merged:
+                dict.__delitem__(merged, key)
+        else:
+            dict.__setitem__(merged, key, value)
+    return merged
+
+
+#: Attribute value types whose equal values print alike: descriptions made only of them
+#: can be shared (1 == True and Decimal("1.0") == Decimal("1"), but they print apart).
+_SHAREABLE: Final = frozenset({str, int, bool})
+
+Descriptions: typing.TypeAlias = dict[tuple[object, ...], _FrozenDict]
+
+
+def _shared(description: _FrozenDict, table: Descriptions) -> _FrozenDict:
+    """The one description with the same items, in the same order, of the same types.
+
+    A fleet has few distinct descriptions (a handful of flavors), so one call shares one
+    read-only mapping per description instead of building one per event: fewer objects
+    for the garbage collector, and a level computed once per description. Descriptions
+    holding other types (a Decimal) are returned as they are.
+    """
+    types = tuple(map(type, description.values()))
+    if not _SHAREABLE.issuperset(types):
+        return description
+    key = (tuple(description.items()), types)
+    found = table.get(key)
+    if found is None:
+        table[key] = description
+        return description
+    return found
+
+
+_UPDATE_TYPES: Final = frozenset({str, int, bool, type(None)})
+
+
+def _merged(
+    description: _FrozenDict, attributes: Mapping[str, object], descriptions: Descriptions | None
+) -> _FrozenDict:
+    """``description`` updated by ``attributes``, shared through ``descriptions`` if given.
+
+    The same update of the same description (a resize to a flavor seen before) is looked
+    up rather than merged again: the key holds the update's items and their types, and
+    the entry keeps ``description`` alive, so its id is not reused during the call.
+    """
+    if descriptions is None:
+        return _merge(description, attributes)
+    types = tuple(map(type, attributes.values()))
+    if not _UPDATE_TYPES.issuperset(types):
+        return _shared(_merge(description, attributes), descriptions)
+    key = (id(description), tuple(attributes.items()), types)
+    found = descriptions.get(key)
+    if found is None:
+        found = _shared(_merge(description, attributes), descriptions)
+        descriptions[key] = found
+        descriptions[id(description), id(found)] = description  # keeps it alive
+    return found
+
+
+class Timeline:
+    """One resource's description over time: a step function from ``starts[i]`` on.
+
+    Piece ``i`` covers ``[starts[i], starts[i + 1])`` (the last one runs on forever) with
+    description ``descriptions[i]``, status ``statuses[i]`` and the id of the record that
+    began it in ``openers[i]``. ``clock_us``/``seq`` are where the event stream stopped.
+    """
+
+    __slots__ = (
+        "clock_us",
+        "descriptions",
+        "last_event_us",
+        "openers",
+        "order",
+        "replaced",
+        "seq",
+        "snapshot",
+        "snapshot_index",
+        "starts",
+        "statuses",
+    )
+
+    def __init__(self) -> None:
+        self.starts: list[int] = [NEVER]
+        self.descriptions: list[_FrozenDict] = [EMPTY]
+        self.statuses: list[int] = [UNKNOWN]
+        self.openers: list[str | None] = [None]
+        self.clock_us = NEVER
+        self.seq: int | None = None
+        self.last_event_us = NEVER
+        #: The events of the last build, in the order applied (see build_timeline).
+        self.order: Sequence[Event] = ()
+        #: The records whose piece another replaced at the same instant (no effect).
+        self.replaced: list[str | None] | None = None  # made on first use
+        #: The last piece, clock, seq and last event before event ``snapshot_index``.
+        self.snapshot: tuple[int, _FrozenDict, int, str | None, int, int | None, int] | None = None
+        self.snapshot_index = 0
+
+    def take_snapshot(self, index: int) -> None:
+        """Remember where the timeline stands before event ``index`` of the build."""
+        self.snapshot = (
+            self.starts[-1],
+            self.descriptions[-1],
+            self.statuses[-1],
+            self.openers[-1],
+            self.clock_us,
+            self.seq,
+            self.last_event_us,
+        )
+        self.snapshot_index = index
+
+    def push(self, at_us: int, description: _FrozenDict, status: int, opener: str | None) -> None:
+        """Begin a new piece at ``at_us`` (which is never before the last one's start)."""
+        if at_us == self.starts[-1] and len(self.starts) > 1:
+            # The previous piece lasted no time: replace it.
+            self.starts.pop()
+            self.descriptions.pop()
+            self.statuses.pop()
+            gone = self.openers.pop()
+            if self.replaced is None:
+                self.replaced = [gone]
+            else:
+                self.replaced.append(gone)
+            if self.statuses[-1] == status and self.descriptions[-1] == description:
+                return
+        self.starts.append(at_us)
+        self.descriptions.append(description)
+        self.statuses.append(status)
+        self.openers.append(opener)
+
+    def index_at(self, t_us: int) -> int:
+        """The index of the piece containing ``t_us``. O(log n)."""
+        return bisect.bisect_right(self.starts, t_us) - 1
+
+    def running_since(self, t_us: int) -> int | None:
+        """The start of the running stretch that contains ``t_us`` or ends at it, or None.
+
+        A stretch is a run of consecutive running pieces (a resize does not end it; a stop
+        does). O(log n + k) for a stretch of k pieces.
+        """
+        statuses = self.statuses
+        index = self.index_at(t_us)
+        if statuses[index] != RUNNING:
+            if not (index > 0 and self.starts[index] == t_us and statuses[index - 1] == RUNNING):
+                return None
+            index -= 1
+        while index > 0 and statuses[index - 1] == RUNNING:
+            index -= 1
+        return self.starts[index]
+
+    def _check(self) -> None:
+        assert all(a < b for a, b in itertools.pairwise(self.starts))
+        assert len(self.starts) == len(self.descriptions) == len(self.statuses)
+        assert len(self.starts) == len(self.openers)
+
+
+_BY_SEQ: Final = operator.attrgetter("seq")
+_BY_TIME: Final = operator.attrgetter("at_us")
+
+
+def _by_seq(e: Event) -> tuple[object, ...]:
+    return (e.seq, e.at_us, _RANK[e.kind], e.id or "")
+
+
+def _by_time(e: Event) -> tuple[object, ...]:
+    return (e.at_us, e.seq is not None, e.seq or 0, _RANK[e.kind], e.id or "")
+
+
+def _event_order(events: list[Event]) -> None:
+    """Sort one resource's events: by ``seq`` when all have one, else by ``(at, seq)``.
+
+    Ties go by kind (start, update, stop, delete) and id, then, for records without ids,
+    by content, so that the order never depends on the arrival order. O(n log n), at C
+    speed when no two events share the primary key.
+    """
+    with_seq = all(event.seq is not None for event in events)
+    primary = _BY_SEQ if with_seq else _BY_TIME
+    order = _by_seq if with_seq else _by_time
+    events.sort(key=primary)
+    keys = list(map(primary, events))
+    if len(set(keys)) == len(keys):
+        return
+    events.sort(key=order)
+    if all(event.id is not None for event in events):
+        return  # ids differ, so the full key has no ties
+    for first, second in itertools.pairwise(events):
+        if order(first) == order(second) and first != second:
+            events.sort(key=lambda e: (*order(e), repr(sorted(e.attributes.items()))))
+            break
+
+
+def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
+    account: str,
+    resource: str,
+    events: Sequence[Event],
+    inventories: Sequence[Inventory],
+    last_sample_us: Sequence[int],
+    anomalies: Anomalies,
+    timeline: Timeline | None = None,
+    descriptions: Descriptions | None = None,
+    *,
+    in_order: bool = False,
+    snapshot_at: int | None = None,
+) -> Timeline:
+    """Apply one resource's events (and inventory snapshots) in order. O(n log n).
+
+    ``timeline`` is the state carried from an earlier call, if any; ``last_sample_us`` are
+    the sorted instants of the resource's samples (for the ``"last_seen"`` policy);
+    ``descriptions``, if given, is the table through which equal descriptions are shared
+    (see `_shared()`), kept for the whole call; ``in_order`` says that the events are
+    known to be in order already (strictly increasing instants, no ``seq``). The events
+    are left in ``timeline.order`` in the order applied; with ``snapshot_at``, the timeline
+    takes a snapshot before the first event at or after that index that is not inside a
+    tie (see `Timeline.take_snapshot()`).
+    """
+    line = Timeline() if timeline is None else timeline
+    ordered = list(events)
+    if len(ordered) > 1 and not in_order:
+        _event_order(ordered)
+    inventory_index = 0
+    count = len(ordered)
+    index = 0
+    line.order = ordered
+    if in_order and not inventories:
+        # The common case: strictly increasing instants (no tie), no snapshot to reconcile.
+        for index, event in enumerate(ordered):
+            if index == snapshot_at:
+                line.take_snapshot(index)
+            _apply(line, account, resource, event, anomalies, descriptions=descriptions)
+        index = count
+    while index < count:
+        event = ordered[index]
+        if snapshot_at is not None and index >= snapshot_at and line.snapshot is None:
+            line.take_snapshot(index)
+        while (
+            inventory_index < len(inventories) and inventories[inventory_index].at_us < event.at_us
+        ):
+            _reconcile(
+                line, account, resource, inventories[inventory_index], last_sample_us, anomalies
+            )
+            inventory_index += 1
+        if (
+            not in_order
+            and index + 1 < count
+            and ordered[index + 1].at_us == event.at_us
+            and event.seq is None
+            and ordered[index + 1].seq is None
+        ):
+            end = index + 2
+            while end < count and ordered[end].at_us == event.at_us and ordered[end].seq is None:
+                end += 1
+            _apply_tie(line, account, resource, ordered[index:end], anomalies, descriptions)
+            index = end
+            continue
+        _apply(line, account, resource, event, anomalies, descriptions=descriptions)
+        index += 1
+    if snapshot_at is not None and line.snapshot is None:
+        line.take_snapshot(count)
+    while inventory_index < len(inventories):
+        _reconcile(line, account, resource, inventories[inventory_index], last_sample_us, anomalies)
+        inventory_index += 1
+    return line
+
+
+def _step(status: int, description: _FrozenDict, event: Event) -> tuple[int, _FrozenDict] | None:
+    """The state after ``event``, or ``None`` if applying it would report an anomaly."""
+    kind = event.kind
+    if status == DELETED:
+        return None
+    attributes = event.attributes
+    new = _merge(description, attributes) if attributes else description
+    if kind == "start":
+        if status == RUNNING and new == description:
+            return None
+        return RUNNING, new
+    if kind == "update":
+        return (RUNNING if status == UNKNOWN else status), new
+    if kind == "stop":
+        return (STOPPED, new) if status == RUNNING else None
+    return (DELETED, EMPTY) if status != UNKNOWN else None
+
+
+#: Ties of more events than this are ordered greedily, without search.
+_TIE_SEARCH: Final = 8
+
+
+def _clean_order(status: int, description: _FrozenDict, tied: Sequence[Event]) -> list[Event]:
+    """An order of ``tied`` in which no event reports an anomaly, if there is one.
+
+    Depth-first, trying the events in their fixed order (start, update, stop, delete, then
+    id) at each step, so the fixed order is chosen when it is clean; the first clean order
+    found wins. Without one (or beyond `_TIE_SEARCH` events), the greedy order: at
+    each step the first event that is clean, else the first one. O(k!) at worst for
+    k <= 8 tied events (in practice a few steps), O(k^2) beyond.
+    """
+    failed: set[tuple[int, frozenset[int]]] = set()
+
+    def search(status: int, description: _FrozenDict, left: tuple[int, ...]) -> list[int] | None:
+        if not left:
+            return []
+        key = (status, frozenset(left))
+        if key in failed and status in (DELETED, UNKNOWN):
+            return None
+        for position, index in enumerate(left):
+            after = _step(status, description, tied[index])
+            if after is None:
+                continue
+            rest = search(*after, left[:position] + left[position + 1 :])
+            if rest is not None:
+                return [index, *rest]
+        failed.add(key)
+        return None
+
+    if len(tied) <= _TIE_SEARCH:
+        found = search(status, description, tuple(range(len(tied))))
+        if found is not None:
+            return [tied[index] for index in found]
+    left = list(tied)
+    order: list[Event] = []
+    while left:
+        chosen = next((e for e in left if _step(status, description, e) is not None), left[0])
+        left.remove(chosen)
+        order.append(chosen)
+        after = _step(status, description, chosen)
+        if after is not None:
+            status, description = after
+    return order
+
+
+def _apply_tie(  # noqa: PLR0917 - private plumbing of plain values
+    line: Timeline,
+    account: str,
+    resource: str,
+    tied: Sequence[Event],
+    anomalies: Anomalies,
+    descriptions: Descriptions | None,
+) -> None:
+    """Apply events stamped at one instant with no ``seq``, in an order with no duplicate.
+
+    The order is `_clean_order()`'s: so a STOP and a START of a running resource are a
+    restart, and when the fixed order (start, update, stop, delete) is clean, it is the
+    order. The tie itself is reported as a ``"tie"`` anomaly.
+    """
+    applied = _clean_order(line.statuses[-1], line.descriptions[-1], tied)
+    for event in applied:
+        _apply(line, account, resource, event, anomalies, descriptions=descriptions)
+    at_us = tied[0].at_us
+    anomalies.add(
+        at_us,
+        account,
+        resource,
+        "tie",
+        f"{len(tied)} events of {resource!r} are stamped {format_us(at_us)} with no seq: "
+        f"applied as {', '.join(f'{label(e)} ({e.kind})' for e in applied)}, an order in "
+        "which none is a duplicate if there is one; give them a seq to fix the order.",
+        [e.id for e in applied],
+    )
+
+
+def _apply(
+    line: Timeline,
+    account: str,
+    resource: str,
+    event: Event,
+    anomalies: Anomalies,
+    *,
+    descriptions: Descriptions | None = None,
+) -> None:
+    at_us = event.at_us
+    if at_us < line.clock_us:
+        before = line.openers[-1]
+        anomalies.add(
+            line.clock_us,
+            account,
+            resource,
+            "out_of_order",
+            f"{label(event)} ({event.kind} of {resource!r}) is stamped {format_us(at_us)}, "
+            f"before {format_us(line.clock_us)} of the event sequenced before it: it takes "
+            "effect at that instant (zero duration, never a negative one).",
+            (event.id, before),
+        )
+        at_us = line.clock_us
+    line.clock_us = at_us
+    line.last_event_us = at_us
+    if event.seq is not None:
+        line.seq = event.seq
+    status = line.statuses[-1]
+    description = line.descriptions[-1]
+    kind = event.kind
+    if status == DELETED:
+        anomalies.add(
+            at_us,
+            account,
+            resource,
+            "after_delete",
+            f"{label(event)} ({kind} of {resource!r} at {format_us(at_us)}) comes after the "
+            f"resource was deleted at {format_us(line.starts[-1])}: it is ignored.",
+            (event.id, line.openers[-1]),
+        )
+        return
+    attributes = event.attributes
+    new = _merged(description, attributes, descriptions) if attributes else description
+    if kind == "start":
+        if status == RUNNING and new == description:
+            anomalies.add(
+                at_us,
+                account,
+                resource,
+                "duplicate_start",
+                f"{label(event)} starts {resource!r} at {format_us(at_us)}, already running "
+                f"with the same description since {format_us(line.starts[-1])}: ignored.",
+                (event.id, line.openers[-1]),
+            )
+            return
+        new_status = RUNNING
+    elif kind == "update":
+        new_status = RUNNING if status == UNKNOWN else status
+        if new_status == status and new == description:
+            return
+    elif kind == "stop":
+        if status == STOPPED:
+            anomalies.add(
+                at_us,
+                account,
+                resource,
+                "duplicate_stop",
+                f"{label(event)} stops {resource!r} at {format_us(at_us)}, already stopped "
+                f"since {format_us(line.starts[-1])}: ignored.",
+                (event.id, line.openers[-1]),
+            )
+            return
+        if status == UNKNOWN:
+            anomalies.add(
+                at_us,
+                account,
+                resource,
+                "orphan_stop",
+                f"{label(event)} stops {resource!r} at {format_us(at_us)}, which was never "
+                "started: nothing is charged.",
+                (event.id,),
+            )
+        new_status = STOPPED
+    else:
+        if status == UNKNOWN:
+            anomalies.add(
+                at_us,
+                account,
+                resource,
+                "orphan_stop",
+                f"{label(event)} deletes {resource!r} at {format_us(at_us)}, which was never "
+                "started: nothing is charged.",
+                (event.id,),
+            )
+        new_status = DELETED
+        new = EMPTY
+    line.push(at_us, new, new_status, event.id)
+
+
+def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
+    line: Timeline,
+    account: str,
+    resource: str,
+    inventory: Inventory,
+    last_sample_us: Sequence[int],
+    anomalies: Anomalies,
+) -> None:
+    at_us = max(inventory.at_us, line.clock_us)
+    status = line.statuses[-1]
+    listed = _listed(inventory, account, resource)
+    where = label(inventory)
+    if listed is not None and status in (UNKNOWN, DELETED):
+        line.clock_us = at_us
+        line.push(at_us, _merge(EMPTY, listed), RUNNING, inventory.id)
+        anomalies.add(
+            at_us,
+            account,
+            resource,
+            "reconciled_open",
+            f"{where} at {format_us(inventory.at_us)} lists {resource!r} of {account!r}, which "
+            f"was {'deleted' if status == DELETED else 'unknown'}: opened at "
+            f"{format_us(at_us)}.",
+            (inventory.id,),
+        )
+    elif listed and status in (RUNNING, STOPPED):
+        description = line.descriptions[-1]
+        corrected = _merge(description, listed)
+        if corrected != description:
+            line.clock_us = at_us
+            changed = sorted(key for key in listed if description.get(key) != corrected.get(key))
+            opener = line.openers[-1]
+            line.push(at_us, corrected, status, inventory.id)
+            anomalies.add(
+                at_us,
+                account,
+                resource,
+                "reconciled_update",
+                f"{where} at {format_us(inventory.at_us)} lists {resource!r} of {account!r} "
+                f"with {', '.join(f'{key}={listed[key]!r}' for key in changed)}, where its "
+                f"description had {', '.join(f'{key}={description.get(key)!r}' for key in changed)}: "
+                f"corrected at {format_us(at_us)}.",
+                (inventory.id, opener),
+            )
+    elif listed is None and status in (RUNNING, STOPPED):
+        close_us = at_us
+        how = "the snapshot"
+        if inventory.close == "last_seen":
+            index = bisect.bisect_right(last_sample_us, inventory.at_us) - 1
+            seen = last_sample_us[index] if index >= 0 else NEVER
+            # Never before the current piece began, never after the snapshot.
+            close_us = min(max(seen, line.last_event_us, line.starts[-1]), at_us)
+            how = "its last sign of life"
+        since = line.starts[-1]
+        opener = line.openers[-1]
+        line.clock_us = at_us
+        line.push(close_us, EMPTY, DELETED, inventory.id)
+        anomalies.add(
+            at_us,
+            account,
+            resource,
+            "reconciled_close",
+            f"{where} at {format_us(inventory.at_us)} does not list {resource!r} of "
+            f"{account!r}, {STATUS_NAMES[status]} since {format_us(since)}: closed at "
+            f"{format_us(close_us)} ({how}).",
+            (inventory.id, opener),
+        )
+
+
+def _listed(inventory: Inventory, account: str, resource: str) -> Mapping[str, object] | None:
+    resources = inventory.resources
+    index = bisect.bisect_left(resources, (account, resource), key=lambda item: (item[0], item[1]))
+    if (
+        index < len(resources)
+        and resources[index][0] == account
+        and resources[index][1] == resource
+    ):
+        return resources[index][2]
+    return None
