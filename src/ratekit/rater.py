@@ -47,20 +47,21 @@ from decimal import Decimal
 from typing import Any, Final, Literal
 
 from . import _lateness, _normalize, _snapshot
+from . import _rater_book as _ledger
 from ._decimals import ZERO
 from ._instants import format_us, from_us, to_us
 from .assignments import Assignment
 from .billing import Invoice, bill
 from .errors import BadCalendarError, BadSnapshotError, BadTimeError, RatekitTypeError
-from .metering import meter
-from .policies import DeltaPolicy, Meter, SamplePolicy
+from .metering import accepted_kinds, meter
+from .policies import Meter
 from .pricebook import Plan
 from .rating import Charge, Rating, rate
 from .rating import _Engine as _RatingEngine
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
 from .statements import Feed, LineKey, Statement, StatementLine, _line
-from .usage import ResourceState, Usage
+from .usage import ResourceState, Usage, UsageRow
 
 __all__ = ["Rater"]
 
@@ -86,7 +87,7 @@ class _Engine:
     one place where the rater follows.
     """
 
-    __slots__ = ("cycle", "kinds", "meters", "plans")
+    __slots__ = ("cycle", "kinds", "meters", "plans", "sums", "timed")
 
     def __init__(self, plans: Plan | Sequence[Assignment], meters: Sequence[Meter]) -> None:
         self.plans = plans
@@ -105,16 +106,11 @@ class _Engine:
         self.cycle = known[0].cycle
         # The sample kinds each meter takes, as metering reads them, so that a sample
         # metering would refuse is refused at the door, not at every later statement.
-        self.kinds: dict[str, frozenset[str]] = {
-            m.name: frozenset(
-                kind
-                for kind in ("delta", "counter", "gauge")
-                if m._factor is None
-                and typing.cast("DeltaPolicy | SamplePolicy", m.policy).accepts(kind)
-            )
-            for m in meters
-            if isinstance(m, Meter)
-        }
+        self.kinds = accepted_kinds({m.name: m for m in meters if isinstance(m, Meter)})
+        # The meters a continuation can join (see _rater_book): the others are metered
+        # again from all their readings at each statement.
+        self.timed = frozenset(m.name for m in meters if m._factor is not None)
+        self.sums = _ledger.continuable(meters) - self.timed
 
     def containing(self, t_us: int) -> tuple[int, int]:
         return self.cycle.containing_us(t_us)
@@ -135,6 +131,21 @@ class _Engine:
             state=state,
         )
 
+    def cuts(self, start_us: int, end_us: int) -> dict[str, list[int]]:
+        """Per meter, where a price may change inside ``(start_us, end_us)``."""
+        return _RatingEngine(self.plans, Span.from_us(start_us, end_us)).cuts(
+            m.name for m in self.meters
+        )
+
+    def rate_rows(
+        self, rows: Sequence[UsageRow], accounts: Iterable[str], start_us: int, end_us: int
+    ) -> Rating:
+        """Rate ``rows`` over ``[start_us, end_us)``, naming ``accounts`` (see `rate`)."""
+        span = Span.from_us(start_us, end_us)
+        if isinstance(self.plans, Plan):
+            return rate(rows, self.plans, span=span, accounts=sorted(accounts))
+        return rate(rows, self.plans, span=span)
+
     def rate(self, usage: Usage, start_us: int, end_us: int) -> Rating:
         """Rate the rows of ``usage`` over ``[start_us, end_us)``.
 
@@ -149,6 +160,9 @@ class _Engine:
             return rate(usage, self.plans, span=span, accounts=accounts)
         return rate(usage, self.plans, span=span)
 
+
+#: The most cycles one statement closes: a watermark further ahead is refused.
+MAX_CLOSING: Final = 10_000
 
 _STATUSES: Final = frozenset(("unknown", "running", "stopped", "deleted"))
 
@@ -220,21 +234,38 @@ class Rater:
 
     __slots__ = (
         "_anomalies",
+        "_anomalies_before",
         "_as_of_us",
         "_base_us",
+        "_book",
+        "_by_key",
         "_closed_us",
         "_dirty",
         "_engine",
         "_fingerprint",
         "_forgotten",
         "_horizon_us",
+        "_inventories",
         "_late",
         "_late_keys",
+        "_pending",
         "_reach",
         "_records",
+        "_redo",
         "_reported",
         "_state",
+        "_sticky",
     )
+
+    # The book (see _rater_book): per resource, the kept records; the records to meter
+    # at the next statement; the resources to meter again from the kept cycles' start
+    # (None: all of them); those with samples of a meter a continuation cannot join.
+    _book: _ledger.Book | None
+    _by_key: dict[tuple[str, str], list[Record]]
+    _inventories: list[Record]
+    _pending: list[Record]
+    _redo: set[tuple[str, str]] | None
+    _sticky: set[tuple[str, str]]
 
     def __init__(
         self,
@@ -270,7 +301,10 @@ class Rater:
         self._anomalies: set[Anomaly] = set()  # reported, still produced by the kept cycles
         # What records before the last watermark touched since the last statement.
         self._dirty: set[tuple[str, str | None]] = set()  # (account, resource or None)
+        self._anomalies_before: set[Anomaly] = set()  # reported before the last compaction
+        self._book = None  # rows so far, metering state at _as_of_us
         self._index()
+        self._regroup()
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -322,6 +356,7 @@ class Rater:
                     if lost is not None:
                         anomalies.append(lost)
                 kept[identity] = record
+                self._file(record)
                 if name == "late":
                     self._late_keys.add(identity)
                 if at_us < self._as_of_us:
@@ -368,6 +403,48 @@ class Rater:
                 )
         return batch
 
+    def _file(self, record: Record) -> None:
+        """File a kept record for the book: new to meter, or its resource metered again."""
+        prev = self._as_of_us
+        if type(record) is Inventory:
+            self._inventories.append(record)
+            if record.at_us < prev:
+                self._redo = None
+            if not _ledger.known_by(record, prev):
+                self._pending.append(record)
+            return
+        key = (record.account, record.resource)
+        self._by_key.setdefault(key, []).append(record)
+        reaches = record.at_us < prev
+        if type(record) is Sample:
+            if record.meter not in self._engine.sums:
+                self._sticky.add(key)
+            reaches = reaches or (record.since_us is not None and record.since_us < prev)
+        if not _ledger.known_by(record, prev):
+            self._pending.append(record)  # metered from prev at the next statement
+        if reaches and self._redo is not None:
+            self._redo.add(key)
+
+    def _regroup(self, *, book: bool = True) -> None:
+        """Group the kept records per resource; with ``book``, the book is rebuilt."""
+        self._by_key = {}
+        self._inventories = []
+        self._sticky = set()
+        sums = self._engine.sums
+        for record in self._records.values():
+            if type(record) is Inventory:
+                self._inventories.append(record)
+                continue
+            key = (record.account, record.resource)
+            self._by_key.setdefault(key, []).append(record)
+            if type(record) is Sample and record.meter not in sums:
+                self._sticky.add(key)
+        if book:
+            prev = self._as_of_us
+            self._pending = [r for r in self._records.values() if not _ledger.known_by(r, prev)]
+            self._book = None
+            self._redo = None
+
     def _index(self) -> None:
         """Index the counters: each one's baseline in the state, its first kept reading."""
         self._reach = _lateness.CounterIndex(self._state, self._records.values())
@@ -408,20 +485,30 @@ class Rater:
                 f"Rater.statement as_of {format_us(as_of_us)} goes back before the last "
                 f"watermark {format_us(self._as_of_us)}; watermarks only move forward."
             )
+        closing = self._closing(as_of_us)  # refused before anything changes
         engine = self._engine
         base = self._base_us
-        usage = engine.meter(self._records.values(), base, as_of_us, self._state)
-        rating = engine.rate(usage, base, as_of_us)
+        metered = self._advance(as_of_us)
+        book = self._book
+        assert book is not None
+        accounts = book.accounts() | {state.account for state in self._state}
+        rating = engine.rate_rows(book.all_rows(), accounts, base, as_of_us)
         groups: dict[LineKey, list[Charge]] = {}
         for charge in rating.charges:
             groups.setdefault(_line_key(charge), []).append(charge)
         lines, held = self._compare(groups)
-        anomalies = (*usage.anomalies, *rating.anomalies)
-        fresh = tuple(a for a in dict.fromkeys(anomalies) if a not in self._anomalies)
-        self._anomalies = set(anomalies)
+        known = self._anomalies | self._anomalies_before
+        # In one order whichever resources continued and which were metered again.
+        fresh = tuple(
+            sorted(
+                (a for a in dict.fromkeys((*metered, *rating.anomalies)) if a not in known),
+                key=_anomaly_order,
+            )
+        )
+        self._anomalies.update(fresh)
+        anomalies = self._anomalies | self._anomalies_before
         self._as_of_us = as_of_us
         self._dirty.clear()
-        closing = self._closing(as_of_us)
         invoices: tuple[Invoice, ...] = ()
         no_effect: list[str] = []
         if closing:
@@ -430,6 +517,7 @@ class Rater:
             no_effect = self._no_effect(closing, rating, anomalies)
             self._closed_us = closing[-1][1]
             self._compact(closing[-1][0])
+
         return Statement(
             from_us(as_of_us),
             tuple(lines),
@@ -439,6 +527,110 @@ class Rater:
             tuple(held),
             tuple(no_effect),
         )
+
+    def _advance(self, as_of_us: int) -> list[Anomaly]:
+        """Bring the book to ``as_of_us``, metering only what is new; its anomalies.
+
+        See `ratekit._rater_book`: resources continue from their state at the last
+        watermark, except those that must be metered again from the kept cycles' start.
+        """
+        engine = self._engine
+        book = self._book
+        base, prev = self._base_us, self._as_of_us
+        pending = self._pending
+        now = [r for r in pending if _ledger.known_by(r, as_of_us)]
+        self._pending = [r for r in pending if not _ledger.known_by(r, as_of_us)]
+        redo, self._redo = self._redo, set()
+        anomalies: list[Anomaly] = []
+        if book is None or redo is None or any(type(r) is Inventory for r in now):
+            usage = engine.meter(self._records.values(), base, as_of_us, self._state)
+            self._book = book = _ledger.Book(as_of_us)
+            book.replace(usage, None)
+            return list(usage.anomalies)
+        full = redo | self._sticky
+        if as_of_us > prev:
+            anomalies = self._continue(book, now, full, prev, as_of_us)
+        if full:
+            records = [r for key in full for r in self._by_key.get(key, ())]
+            records += self._inventories
+            states = [s for s in self._state if (s.account, s.resource) in full]
+            usage = engine.meter(records, base, as_of_us, states)
+            book.replace(usage, full)
+            anomalies.extend(usage.anomalies)
+        book.as_of_us = as_of_us
+        return anomalies
+
+    def _continue(  # noqa: PLR0912 - one decision per resource
+        self,
+        book: _ledger.Book,
+        now: list[Record],
+        full: set[tuple[str, str]],
+        prev: int,
+        as_of_us: int,
+    ) -> list[Anomaly]:
+        """Meter ``[prev, as_of_us)`` from the carried states; adds to ``full`` what cannot."""
+        engine = self._engine
+        sums = engine.sums
+        grouped = _ledger.group(now)
+        for record in now:
+            # A delta over a span that reaches back before the last watermark (fed while
+            # the span was still ahead of it) changes what was metered: its resource is
+            # metered again.
+            if type(record) is Sample:
+                since = record.since_us
+                if since is not None and since < prev:
+                    full.add((record.account, record.resource))
+            elif type(record) is Event and record.at_us == prev:
+                # An event at the very cut may end the piece there or not (a restart, a
+                # replayed start): only metering the piece whole says.
+                full.add((record.account, record.resource))
+        active = {key for key in grouped if key not in full}
+        for key in list(active):
+            state = book.states.get(key)
+            if state is not None and state.status == "deleted" and book.open_ends(key, prev, sums):
+                full.add(key)  # a zero delta after its delete would be an anomaly
+                active.discard(key)
+        quiet = {key for key in book.states if key not in full and key not in grouped}
+        keys = active | {key for key in quiet if book.states[key].status == "running"}
+        anomalies: list[Anomaly] = []
+        usage = Usage((), (), (), ())
+        if keys:
+            records = [r for key in active for r in grouped[key]]
+            for key in active:
+                records.extend(_ledger.zeros(book, key, prev, sums))
+            states = [book.states[key] for key in keys if key in book.states]
+            usage = engine.meter(records, prev, as_of_us, states)
+        cuts = {name: set(points) for name, points in engine.cuts(self._base_us, as_of_us).items()}
+        cycle = engine.containing(prev)
+        after = engine.cuts(prev, as_of_us)
+
+        def boundary(name: str) -> bool:
+            return cycle[0] == prev or prev in cuts.get(name, ())
+
+        if keys:
+            if usage.late or any(a.kind == "late" for a in usage.anomalies):
+                full.update(keys)  # the carried states cannot take it: meter them again
+                keys = set()
+                usage = Usage((), (), (), ())
+            else:
+                # A sum's first row in a piece that began before prev starts at its
+                # piece's start, which only metering from the kept cycles' start knows.
+                ends = {
+                    (row.account, row.resource, row.meter)
+                    for row in usage.rows
+                    if row.meter in sums and row.span.start_us == prev and not boundary(row.meter)
+                }
+                for account, resource, name in ends:
+                    if not book.open_ends((account, resource), prev, frozenset((name,))):
+                        full.add((account, resource))
+                keys -= full
+                anomalies.extend(usage.anomalies)
+
+        def extend(name: str) -> int:
+            return min(as_of_us, cycle[1], *after.get(name, ()))
+
+        book.join(usage, keys | (quiet - full), prev, boundary, extend, engine.timed, quiet)
+        return anomalies
 
     def _compare(
         self, groups: dict[LineKey, list[Charge]]
@@ -478,13 +670,24 @@ class Rater:
         return lines, held
 
     def _closing(self, as_of_us: int) -> list[tuple[int, int]]:
-        """The cycles that close at ``as_of_us``: ended at least ``horizon`` before it."""
+        """The cycles that close at ``as_of_us``: ended at least ``horizon`` before it.
+
+        At most `MAX_CLOSING` (BadTimeError beyond, before anything changes). O(c).
+        """
         out: list[tuple[int, int]] = []
         start = self._closed_us
         while True:
             cycle = self._engine.containing(start)
             if cycle[1] + self._horizon_us > as_of_us:
                 return out
+            if len(out) == MAX_CLOSING:
+                raise BadTimeError(
+                    f"Rater.statement as_of {format_us(as_of_us)} would close more than "
+                    f"{MAX_CLOSING:,} cycles at once (from {format_us(self._closed_us)}); a "
+                    "watermark that far ahead is most likely a wrong clock: ask statements "
+                    "at watermarks closer together (each closes at most "
+                    f"{MAX_CLOSING:,} cycles)."
+                )
             out.append(cycle)
             start = cycle[1]
 
@@ -522,7 +725,11 @@ class Rater:
         }
         self._reported = {k: v for k, v in self._reported.items() if k[2] > new_base}
         self._base_us = new_base
+        self._anomalies_before, self._anomalies = self._anomalies, set()
+        if self._book is not None:
+            self._book.drop_before(new_base)
         self._index()
+        self._regroup(book=False)
 
     # -- copies, snapshots -----------------------------------------------------------------
 
@@ -534,6 +741,10 @@ class Rater:
             if isinstance(value, dict | set):
                 value = value.copy()
             object.__setattr__(other, name, value)
+        other._by_key = {key: records.copy() for key, records in self._by_key.items()}
+        other._pending = self._pending.copy()
+        other._inventories = self._inventories.copy()
+        other._book = None if self._book is None else self._book.copy()
         other._index()
         return other
 
@@ -560,7 +771,10 @@ class Rater:
                 for key, (quantity, amount) in sorted(self._reported.items(), key=_sortable_item)
             ],
             "anomalies": sorted(
-                ([a.kind, a.message, list(a.record_ids)] for a in self._anomalies),
+                (
+                    [a.kind, a.message, list(a.record_ids)]
+                    for a in self._anomalies | self._anomalies_before
+                ),
                 key=repr,
             ),
             "dirty": sorted(([account, resource] for account, resource in self._dirty), key=repr),
@@ -619,7 +833,9 @@ class Rater:
             }
             rater._dirty = {(account, resource) for account, resource in body["dirty"]}
         rater._consistent()
+        rater._anomalies_before = set()
         rater._index()
+        rater._regroup()
         return rater
 
     def _consistent(self) -> None:
@@ -681,6 +897,10 @@ def _meters(meters: Iterable[Meter]) -> list[Meter]:
             f"Rater meters must be a list of Meter values, not {type(meters).__name__}: {meters!r}."
         )
     return list(meters)
+
+
+def _anomaly_order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:
+    return (anomaly.kind, anomaly.message, anomaly.record_ids)
 
 
 def _sortable(key: LineKey) -> tuple[object, ...]:

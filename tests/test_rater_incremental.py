@@ -1,0 +1,115 @@
+"""The rater's statements are incremental: what they meter, and what it costs to close.
+
+A statement meters only what is new since the last one (resources continue from their
+metering state at the last watermark), except the resources that a late record, a
+counter or an aggregation makes it meter again from the start of the kept cycles. Either
+way its rows are those of metering everything at once: checked here row by row, on top
+of the law (tests/test_rater_law.py) that checks the charges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests import _rater_streams as streams
+
+import ratekit as rk
+from ratekit._instants import format_us
+
+
+def _rows(rows: object) -> list[tuple[object, ...]]:
+    return sorted(
+        (
+            row.account,
+            row.resource,
+            row.meter,
+            row.span.start_us,
+            row.span.end_us,
+            row.cycle.start_us,
+            row.quantity,
+            tuple(sorted(row.description.items())),
+        )
+        for row in rows  # type: ignore[attr-defined]
+    )
+
+
+@settings(max_examples=200)
+@given(seed=st.integers(0, 2**32), anonymous=st.booleans())
+def test_the_rows_a_statement_keeps_are_those_of_metering_the_kept_cycles_at_once(
+    seed: int, anonymous: bool
+) -> None:
+    rng = random.Random(seed)
+    stream = streams.records(rng, anonymous=anonymous)
+    rng.shuffle(stream)
+    rater = rk.Rater(streams.PLANS, streams.METERS, start=format_us(streams.T0))
+    as_of = streams.T0
+    for index in range(0, len(stream), 3):
+        rater.feed(stream[index : index + 3])
+        as_of += rng.randrange(0, 10 * streams.HOUR_US, streams.MINUTE_US)
+        rater.statement(format_us(as_of))
+        book = rater._book
+        assert book is not None
+        at_once = rater._engine.meter(rater._records.values(), rater._base_us, as_of, rater._state)
+        assert _rows(book.all_rows()) == _rows(at_once.rows)
+
+
+def test_a_running_vm_accrues_between_statements_with_no_new_record() -> None:
+    # 0.10 EUR an hour: 24 h on the 1st, then 12 h more by noon on the 2nd (1.20), and
+    # its one row of March runs on: 36 h = 3.60.
+    runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))],
+    )
+    rater = rk.Rater(plan, [runtime], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")]
+    )
+    first = rater.statement("2026-03-02T00:00:00Z")
+    second = rater.statement("2026-03-02T12:00:00Z")
+    assert [(x.role, x.quantity, x.amount) for x in first.lines] == [
+        ("charge", 24, rk.PerUnit("0.10").amount(24))
+    ]
+    assert [(x.role, x.quantity, x.amount) for x in second.lines] == [
+        ("increment", 12, rk.PerUnit("0.10").amount(12))
+    ]
+    book = rater._book
+    assert book is not None
+    (row,) = book.all_rows()
+    assert (row.span.start, row.span.end, row.quantity) == (
+        dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC),
+        36,
+    )
+
+
+def test_a_watermark_too_far_ahead_is_refused_before_anything_changes() -> None:
+    runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.hourly(), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))]
+    )
+    rater = rk.Rater(plan, [runtime], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")]
+    )
+    before = json.dumps(rater.snapshot())
+    with pytest.raises(rk.BadTimeError) as caught:
+        rater.statement("2031-03-01T00:00:00Z")  # five years of hourly cycles
+    assert str(caught.value) == (
+        "Rater.statement as_of 2031-03-01T00:00:00Z would close more than 10,000 cycles "
+        "at once (from 2026-03-01T00:00:00Z); a watermark that far ahead is most likely a "
+        "wrong clock: ask statements at watermarks closer together (each closes at most "
+        "10,000 cycles)."
+    )
+    assert json.dumps(rater.snapshot()) == before
+    # Closer watermarks close the same cycles, in steps: the first step closes 48 hours.
+    statement = rater.statement("2026-03-03T00:00:00Z")
+    assert len(statement.closed) == 48
+    assert statement.total() == rk.PerUnit("0.10").amount(48)
