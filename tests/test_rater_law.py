@@ -39,6 +39,17 @@ def test_the_law_holds_under_one_plan_with_fees_and_minimums(seed: int, horizon_
 
 
 @settings(max_examples=max(LAWS // 4, 50))
+@given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 3]), late_ok=st.booleans())
+def test_the_law_holds_under_one_plan_for_accounts_that_appear_in_any_cycle(
+    seed: int, horizon_h: int, late_ok: bool
+) -> None:
+    # No greeting: an account's first record may come in any cycle (and arrive late);
+    # under one plan its fees, bases and minimums are due from that cycle on, in batch
+    # rate() and in the rater alike.
+    check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=BASIC, greet=False)
+
+
+@settings(max_examples=max(LAWS // 4, 50))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]))
 def test_the_law_holds_for_records_without_ids(seed: int, horizon_h: int) -> None:
     # Deltas and events known by their content: their replays are duplicates too, across

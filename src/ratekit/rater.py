@@ -42,7 +42,7 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, Literal
 
@@ -56,7 +56,7 @@ from .errors import BadCalendarError, BadSnapshotError, BadTimeError, RatekitTyp
 from .metering import accepted_kinds, meter
 from .policies import Meter
 from .pricebook import Plan
-from .rating import Charge, Rating, rate
+from .rating import Charge, Rating, rate, rate_covering
 from .rating import _Engine as _RatingEngine
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
@@ -138,12 +138,16 @@ class _Engine:
         )
 
     def rate_rows(
-        self, rows: Sequence[UsageRow], accounts: Iterable[str], start_us: int, end_us: int
+        self, rows: Sequence[UsageRow], accounts: Mapping[str, int], start_us: int, end_us: int
     ) -> Rating:
-        """Rate ``rows`` over ``[start_us, end_us)``, naming ``accounts`` (see `rate`)."""
+        """Rate ``rows`` over ``[start_us, end_us)``, covering ``accounts``.
+
+        Under one plan, each account (with the instant of its first record) is covered
+        from that instant's cycle on, as [`rate()`][ratekit.rate] covers its input's.
+        """
         span = Span.from_us(start_us, end_us)
         if isinstance(self.plans, Plan):
-            return rate(rows, self.plans, span=span, accounts=sorted(accounts))
+            return rate_covering(rows, self.plans, span=span, first=dict(accounts))
         return rate(rows, self.plans, span=span)
 
     def rate(self, usage: Usage, start_us: int, end_us: int) -> Rating:
@@ -243,6 +247,7 @@ class Rater:
         "_dirty",
         "_engine",
         "_fingerprint",
+        "_first",
         "_forgotten",
         "_horizon_us",
         "_inventories",
@@ -302,6 +307,9 @@ class Rater:
         # What records before the last watermark touched since the last statement.
         self._dirty: set[tuple[str, str | None]] = set()  # (account, resource or None)
         self._anomalies_before: set[Anomaly] = set()  # reported before the last compaction
+        # Per account, the instant of its first record: under one plan, its fees, bases
+        # and minimums are due from that instant's cycle on (as rate() covers them).
+        self._first: dict[str, int] = {}
         self._book = None  # rows so far, metering state at _as_of_us
         self._index()
         self._regroup()
@@ -336,10 +344,17 @@ class Rater:
         anomalies: list[Anomaly] = []
         kept = self._records
         batch = self._checked(records)
+        first = self._first
         for record in batch:
             identity = _identity(record)
             known = kept.get(identity)
             at_us = record.at_us
+            if known is None and type(record) is not Inventory:
+                # Its first usage or record: a delta over a span counts from the span.
+                since = getattr(record, "since_us", None)
+                t_us = at_us if since is None else min(at_us, since)
+                if t_us < first.get(record.account, t_us + 1):
+                    first[record.account] = t_us
             if known is not None:
                 name = "duplicates" if known == record else "conflicting"
             elif identity in self._forgotten:
@@ -491,8 +506,14 @@ class Rater:
         metered = self._advance(as_of_us)
         book = self._book
         assert book is not None
-        accounts = book.accounts() | {state.account for state in self._state}
-        rating = engine.rate_rows(book.all_rows(), accounts, base, as_of_us)
+        rows = book.all_rows()
+        first = self._first
+        for row in rows:
+            # Usage before the account's first record of its own (an inventory opened
+            # its resource) covers it from the row's cycle, as in batch rate().
+            if row.span.start_us < first.get(row.account, row.span.start_us + 1):
+                first[row.account] = row.span.start_us
+        rating = engine.rate_rows(rows, first, base, as_of_us)
         groups: dict[LineKey, list[Charge]] = {}
         for charge in rating.charges:
             groups.setdefault(_line_key(charge), []).append(charge)
@@ -778,6 +799,7 @@ class Rater:
                 key=repr,
             ),
             "dirty": sorted(([account, resource] for account, resource in self._dirty), key=repr),
+            "first": sorted([account, at_us] for account, at_us in self._first.items()),
         }
         return _snapshot.seal(body, self._fingerprint)
 
@@ -832,6 +854,7 @@ class Rater:
                 Anomaly(kind, message, tuple(ids)) for kind, message, ids in body["anomalies"]
             }
             rater._dirty = {(account, resource) for account, resource in body["dirty"]}
+            rater._first = _first_records(body, rater._base_us, rater._state, rater._records)
         rater._consistent()
         rater._anomalies_before = set()
         rater._index()
@@ -879,6 +902,30 @@ class Rater:
             f"as_of={format_us(self._as_of_us)!r}, {len(self._records)} records, "
             f"{len(self._state)} resources)"
         )
+
+
+def _first_records(
+    body: Mapping[str, Any],
+    base_us: int,
+    state: Iterable[ResourceState],
+    records: Mapping[object, Record],
+) -> dict[str, int]:
+    """Per account, the instant of its first record, as a snapshot keeps it.
+
+    A snapshot taken before it kept them: the accounts of the metering state from the
+    kept cycles' start, the others from their first kept record.
+    """
+    if "first" in body:
+        return {
+            str(account): _snapshot.instant({"first": at_us}, "first")
+            for account, at_us in body["first"]
+        }
+    out = {item.account: base_us for item in state}
+    for record in records.values():
+        if type(record) is not Inventory:
+            account = record.account
+            out[account] = min(out.get(account, record.at_us), record.at_us)
+    return out
 
 
 def _assignments(plans: Iterable[Assignment]) -> tuple[Assignment, ...]:
