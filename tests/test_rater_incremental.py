@@ -113,3 +113,58 @@ def test_a_watermark_too_far_ahead_is_refused_before_anything_changes() -> None:
     statement = rater.statement("2026-03-03T00:00:00Z")
     assert len(statement.closed) == 48
     assert statement.total() == rk.PerUnit("0.10").amount(48)
+
+
+def _month(year: int, month: int) -> str:
+    return f"{year + (month - 1) // 12}-{(month - 1) % 12 + 1:02}-01T00:00:00Z"
+
+
+def test_the_state_stays_flat_over_a_year_of_monthly_cycles() -> None:
+    # Ten VMs that run all year, stopped and started and resized every few days, and
+    # their egress deltas every six hours: a steady fleet. Each month closes (horizon one
+    # day) and the one before is compacted: the snapshot after month 12 is within a
+    # small factor of the one after month 2 (records of about two cycles, one state per
+    # resource, no remembered ids).
+    runtime = rk.Meter("runtime", "hour", rk.OnOff())
+    egress = rk.Meter("egress", "B", rk.Discrete())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [
+            rk.PriceEntry("vm", "runtime", rk.PerUnit("0.1")),
+            rk.PriceEntry("e", "egress", rk.PerUnit(0)),
+        ],
+        fees=[rk.Fee("support", 5)],
+    )
+    rater = rk.Rater(
+        plan, [runtime, egress], start="2026-01-01T00:00:00Z", horizon=dt.timedelta(days=1)
+    )
+    sizes = []
+    number = 0
+    for month in range(1, 13):
+        start = rk.Span(_month(2026, month), _month(2026, month + 1))
+        batch: list[rk.Event | rk.Sample] = []
+        t = start.start_us
+        day = 0
+        while t < start.end_us:
+            for vm in range(10):
+                number += 1
+                flavor = ("s", "m")[(day + vm) % 2]
+                kind = "stop" if (day + vm) % 3 == 0 else "start"
+                attributes = {"f": flavor} if kind == "start" else {}
+                batch.append(
+                    rk.Event(
+                        "acme", f"vm{vm}", format_us(t + vm), attributes, kind=kind, id=f"e{number}"
+                    )
+                )
+                for quarter in range(4):
+                    number += 1
+                    at = format_us(t + vm + 1 + quarter * 6 * streams.HOUR_US)
+                    batch.append(rk.Sample("acme", f"vm{vm}", "egress", at, 1000, id=f"s{number}"))
+            t += 2 * streams.DAY_US
+            day += 1
+        rater.feed(batch)
+        rater.statement(format_us(start.end_us + 2 * streams.DAY_US))
+        sizes.append(len(json.dumps(rater.snapshot())))
+    assert max(sizes[1:]) <= 1.25 * sizes[1], sizes

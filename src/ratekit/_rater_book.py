@@ -30,9 +30,9 @@ from ._decimals import tidy as _tidy
 from .policies import Discrete, Meter
 from .records import Event, Inventory, Sample
 from .spans import Span
-from .usage import ResourceState, Usage, UsageRow, _new_row
+from .usage import _NO_BASE, ResourceState, Usage, UsageRow, _new_row, _new_state
 
-__all__ = ["Book", "continuable"]
+__all__ = ["Book", "continuable", "lean"]
 
 Record = Event | Sample | Inventory
 Key = tuple[str, str]  # (account, resource)
@@ -44,6 +44,35 @@ _SAMPLE_KINDS: Final = ("delta",)
 def continuable(meters: Iterable[Meter]) -> frozenset[str]:
     """The meters whose rows a continuation can join: time meters and `Discrete` deltas."""
     return frozenset(m.name for m in meters if m._factor is not None or type(m.policy) is Discrete)
+
+
+def lean(state: ResourceState) -> ResourceState:
+    """``state`` without what the rater keeps itself: the ids applied, a history without seq.
+
+    The rater deduplicates records at its door, so the ids a state remembers (up to 1024
+    per resource) are never read; the events of a history are only re-ordered among new
+    ones when all carry a ``seq`` (otherwise events are ordered by time, and the rater's
+    new events all come after them), so a history without any ``seq`` changes nothing.
+    O(1), or O(h) for h events of history.
+    """
+    history = state.history
+    if not state.applied and (not history or any(e.seq is not None for e in history)):
+        return state
+    past = state._past if any(e.seq is not None for e in history) else _NO_BASE
+    return _new_state(
+        state.account,
+        state.resource,
+        state.status,
+        state.description,
+        state.since_us,
+        state.opened_by,
+        state.clock_us,
+        state.seq,
+        state.readings,
+        state.through_us,
+        (),
+        past,
+    )
 
 
 def known_by(record: Record, as_of_us: int) -> bool:
@@ -103,7 +132,7 @@ class Book:
         for state in usage.state:
             key = (state.account, state.resource)
             if keys is None or key in keys:
-                self.states[key] = state
+                self.states[key] = lean(state)
 
     def open_ends(self, key: Key, prev: int, names: frozenset[str]) -> list[UsageRow]:
         """The rows of ``key`` for meters in ``names`` that end at ``prev``."""
@@ -133,7 +162,7 @@ class Book:
         for state in usage.state:
             key = (state.account, state.resource)
             if key in keys:
-                self.states[key] = state
+                self.states[key] = lean(state)
         for key in keys:
             new = fresh.get(key, [])
             old = list(self.rows.get(key, ()))

@@ -736,7 +736,7 @@ class Rater:
             return
         old = {k: r for k, r in self._records.items() if r.at_us < new_base}
         usage = self._engine.meter(old.values(), self._base_us, new_base, self._state)
-        self._state = usage.state
+        self._state = tuple(_ledger.lean(state) for state in usage.state)
         for identity in old:
             del self._records[identity]
         self._forgotten = {
