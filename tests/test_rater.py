@@ -414,7 +414,8 @@ def test_restore_refuses_a_resealed_body_that_is_malformed() -> None:
 
     rater, plan = simple_rater()
     data = json.loads(json.dumps(rater.snapshot()))
-    data["body"]["records"][0][3] = "yesterday"  # an instant that is not one
+    # the instant of the first kept record of the first resource: not an instant
+    data["body"]["by_resource"][0][2][0][1] = "yesterday"
     del data["checksum"]
     data["checksum"] = _snapshot.checksum(data)
     with pytest.raises(rk.BadSnapshotError) as caught:
@@ -617,7 +618,7 @@ def test_restore_refuses_resealed_records_and_totals_that_do_not_fit() -> None:
     data = json.loads(json.dumps(rater.snapshot()))
     cases: list[tuple[dict[str, object], str]] = []
     old_record = json.loads(json.dumps(data))
-    old_record["body"]["records"][0][3] = 0  # 1970, before base_us
+    old_record["body"]["by_resource"][0][2][0][1] = 0  # 1970, before base_us
     cases.append((old_record, "a kept record is stamped before base_us"))
     both = json.loads(json.dumps(data))
     both["body"]["forgotten"] = [["Event", "e1"]]  # e1 is kept

@@ -168,3 +168,36 @@ def test_the_state_stays_flat_over_a_year_of_monthly_cycles() -> None:
         rater.statement(format_us(start.end_us + 2 * streams.DAY_US))
         sizes.append(len(json.dumps(rater.snapshot())))
     assert max(sizes[1:]) <= 1.25 * sizes[1], sizes
+
+
+def test_a_snapshot_keeps_records_per_resource_and_reads_the_flat_list_of_before() -> None:
+    from ratekit import _snapshot
+
+    runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))],
+    )
+    rater = rk.Rater(plan, [runtime], start="2026-03-01T00:00:00Z")
+    start = rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
+    stop = rk.Event("acme", "vm-1", "2026-03-01T10:00:00Z", kind="stop", id="e2")
+    rater.feed([start, stop])
+    data = json.loads(json.dumps(rater.snapshot()))
+    # account and resource once per resource; no trailing empty fields (seq)
+    assert data["body"]["by_resource"] == [
+        [
+            "acme",
+            "vm-1",
+            [["E", start.at_us, {"f": "s"}, "start", "e1"], ["E", stop.at_us, {}, "stop", "e2"]],
+        ]
+    ]
+    assert data["body"]["records"] == []
+    # A snapshot written with the records in one flat list (as before) reads the same.
+    body = dict(data["body"])
+    del body["by_resource"]
+    body["records"] = [_snapshot.encode_record(start), _snapshot.encode_record(stop)]
+    flat = _snapshot.seal(body, data["fingerprint"])
+    again = rk.Rater.restore(json.loads(json.dumps(flat)), plan, [runtime])
+    assert again.statement("2026-03-02T00:00:00Z").total() == rk.PerUnit("0.10").amount(10)
