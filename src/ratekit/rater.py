@@ -6,19 +6,23 @@ batch size, ask [`Rater.statement()`][ratekit.Rater.statement] at a watermark ``
 [`Rater.copy()`][ratekit.Rater.copy] it, [`Rater.snapshot()`][ratekit.Rater.snapshot] it into JSON-safe data and
 [`Rater.restore()`][ratekit.Rater.restore] it in another process.
 
-It does not meter or price by itself: each statement re-meters the cycles it keeps with
-[`meter()`][ratekit.meter] (continuing from the metering state at the start of the oldest
-kept cycle) and re-rates them with [`rate()`][ratekit.rate], then compares the lines with
-what it reported before. So the statements of a stream add up, per account, cycle and
-line, to one batch [`rate()`][ratekit.rate] over all its records, whatever the batches, the
-watermarks and the restarts.
+It does not meter or price by itself: each statement meters what is new with
+[`meter()`][ratekit.meter] (each resource continues from its metering state at the last
+watermark; one with a late record, a counter or an aggregation is metered again from the
+start of the oldest kept cycle; see `ratekit._rater_book`), rates the kept cycles with
+[`rate()`][ratekit.rate]'s engine, then compares the lines with what it reported before. So
+the statements of a stream add up, per account, cycle and line, to one batch
+[`rate()`][ratekit.rate] over all its records, whatever the batches, the watermarks and the
+restarts.
 
 What it keeps: the metering state at ``base`` (the start of the oldest kept cycle), the
-deduplicated records stamped from ``base`` on, the lines it reported for the kept cycles,
-and the ids of the records compacted away last. A cycle **closes** when ``as_of`` reaches
-its end plus the ``horizon``: its invoices are given, and the cycle is kept (for late
-records) until the next cycle closes; then its records are compacted into the metering
-state. So the state holds about two cycles of records, whatever the length of history.
+deduplicated records stamped from ``base`` on, each account's first record instant, the
+lines it reported for the kept cycles, and the ids of the records compacted away last;
+in memory, per resource, its rows of the kept cycles and its state at the last
+watermark. A cycle **closes** when ``as_of`` reaches its end plus the ``horizon``: its
+invoices are given, and the cycle is kept (for late records) until the next cycle
+closes; then its records are compacted into the metering state. So the state holds about
+two cycles of records, whatever the length of history.
 
 Examples:
     >>> import ratekit as rk
@@ -218,8 +222,10 @@ class Rater:
     Records without an id are identified by their content: the same record fed twice is a
     duplicate (as [`meter()`][ratekit.meter] does within one call).
 
-    Cost: [`feed()`][ratekit.Rater.feed] is O(n) for n records; [`statement()`][ratekit.Rater.statement] re-meters and re-rates the
-    kept cycles, O(m log m) for the m records kept (about two cycles' worth).
+    Cost: [`feed()`][ratekit.Rater.feed] is O(n) for n records; [`statement()`][ratekit.Rater.statement] meters the records new since the
+    last statement (and the kept records of the resources it meters again), then rates
+    the rows of the kept cycles: O(n log n + r) for n new records and r rows. It closes
+    at most `MAX_CLOSING` cycles ([`BadTimeError`][ratekit.BadTimeError] beyond).
 
     Examples:
         >>> import ratekit as rk
@@ -482,8 +488,8 @@ class Rater:
     def statement(self, as_of: _dt.datetime | str) -> Statement:
         """Rate up to the watermark ``as_of``; return what changed since the last statement.
 
-        ``as_of`` must not go back. Every kept cycle is re-metered and re-rated up to
-        ``as_of``; each invoice line is compared with what was reported (see
+        ``as_of`` must not go back. What is new is metered and the kept cycles re-rated up
+        to ``as_of``; each invoice line is compared with what was reported (see
         [`StatementLine`][ratekit.StatementLine] for the roles). Then every cycle whose end plus the horizon
         is at or before ``as_of`` closes: its invoices are given, and the cycle closed the
         time before is compacted away.
