@@ -201,3 +201,61 @@ def test_a_snapshot_keeps_records_per_resource_and_reads_the_flat_list_of_before
     flat = _snapshot.seal(body, data["fingerprint"])
     again = rk.Rater.restore(json.loads(json.dumps(flat)), plan, [runtime])
     assert again.statement("2026-03-02T00:00:00Z").total() == rk.PerUnit("0.10").amount(10)
+
+
+def _spied(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, set[str]]]:
+    """Record what each metering call of a rater is given: (start, resources)."""
+    from ratekit import rater as module
+
+    calls: list[tuple[int, set[str]]] = []
+    original = module._Engine.meter
+
+    def meter(self: object, records: object, start_us: int, end_us: int, state: object) -> rk.Usage:
+        given = list(records)  # type: ignore[call-overload]
+        calls.append((start_us, {r.resource for r in given}))
+        return original(self, given, start_us, end_us, state)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module._Engine, "meter", meter)
+    return calls
+
+
+def test_a_statement_meters_only_the_new_records_and_a_late_one_only_its_resource(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))],
+    )
+    rater = rk.Rater(plan, [runtime], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        rk.Event("acme", f"vm-{n}", f"2026-03-01T0{n}:00:00Z", {"f": "s"}, kind="start", id=f"s{n}")
+        for n in range(10)
+    )
+    rater.statement("2026-03-02T00:00:00Z")
+    calls = _spied(monkeypatch)
+    # One new record, after the watermark: only it is metered, from the watermark on
+    # (the nine others run on from their states).
+    rater.feed([rk.Event("acme", "vm-3", "2026-03-02T06:00:00Z", kind="stop", id="x1")])
+    rater.statement("2026-03-03T00:00:00Z")
+    assert calls == [(streams.T0 + streams.DAY_US, {"vm-3"})]
+    # A late one (stamped before the last watermark): its resource is metered again from
+    # the cycle's start, from its kept records; the others continue with nothing new.
+    calls.clear()
+    rater.feed([rk.Event("acme", "vm-5", "2026-03-02T12:00:00Z", kind="stop", id="x2")])
+    statement = rater.statement("2026-03-04T00:00:00Z")
+    assert calls == [
+        (streams.T0 + 2 * streams.DAY_US, set()),
+        (streams.T0, {"vm-5"}),
+    ]
+    # vm-5 ran from 05:00 on the 1st: 19 + 24 = 43 h were reported to the 3rd; it stopped
+    # at 12:00 on the 2nd: 19 + 12 = 31 h. The line is reversed and corrected.
+    (reversal, correction) = [line for line in statement.lines if line.resource == "vm-5"]
+    assert (reversal.role, reversal.quantity, correction.role, correction.quantity) == (
+        "reversal",
+        -43,
+        "correction",
+        31,
+    )
