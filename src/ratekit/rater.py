@@ -254,6 +254,7 @@ class Rater:
         "_base_us",
         "_book",
         "_by_key",
+        "_closed_charges",
         "_closed_us",
         "_dirty",
         "_engine",
@@ -322,6 +323,8 @@ class Rater:
         # and minimums are due from that instant's cycle on (as rate() covers them).
         self._first: dict[str, int] = {}
         self._book = None  # rows so far, metering state at _as_of_us
+        # The charges of the kept closed cycles, as last rated (None: not known).
+        self._closed_charges: tuple[Charge, ...] | None = None
         self._index()
         self._regroup()
 
@@ -470,6 +473,7 @@ class Rater:
             self._pending = [r for r in self._records.values() if not _ledger.known_by(r, prev)]
             self._book = None
             self._redo = None
+            self._closed_charges = None
 
     def _index(self) -> None:
         """Index the counters: each one's baseline in the state, its first kept reading."""
@@ -514,7 +518,7 @@ class Rater:
         closing = self._closing(as_of_us)  # refused before anything changes
         engine = self._engine
         base = self._base_us
-        metered = self._advance(as_of_us)
+        metered, again = self._advance(as_of_us)
         book = self._book
         assert book is not None
         rows = book.all_rows()
@@ -524,9 +528,19 @@ class Rater:
             # its resource) covers it from the row's cycle, as in batch rate().
             if row.span.start_us < first.get(row.account, row.span.start_us + 1):
                 first[row.account] = row.span.start_us
-        rating = engine.rate_rows(rows, first, base, as_of_us)
+        closed = self._closed_us
+        kept = self._closed_charges
+        if kept is not None and not again and base < closed:
+            # The kept closed cycles changed only if a resource was metered again: else
+            # their charges stand, and only the open cycles are rated (the rows before
+            # them still count for allowances that span cycles).
+            rating = engine.rate_rows(rows, first, closed, as_of_us)
+            charges: Sequence[Charge] = (*kept, *rating.charges)
+        else:
+            rating = engine.rate_rows(rows, first, base, as_of_us)
+            charges = rating.charges
         groups: dict[LineKey, list[Charge]] = {}
-        for charge in rating.charges:
+        for charge in charges:
             groups.setdefault(_line_key(charge), []).append(charge)
         lines, held = self._compare(groups)
         known = self._anomalies | self._anomalies_before
@@ -544,11 +558,15 @@ class Rater:
         invoices: tuple[Invoice, ...] = ()
         no_effect: list[str] = []
         if closing:
-            final = [c for c in rating.charges if (c.cycle.start_us, c.cycle.end_us) in closing]
+            final = [c for c in charges if (c.cycle.start_us, c.cycle.end_us) in closing]
             invoices = bill(final)
-            no_effect = self._no_effect(closing, rating, anomalies)
+            no_effect = self._no_effect(closing, charges, anomalies)
             self._closed_us = closing[-1][1]
             self._compact(closing[-1][0])
+        lo, hi = self._base_us, self._closed_us
+        self._closed_charges = tuple(
+            c for c in charges if lo <= c.cycle.start_us and c.cycle.end_us <= hi
+        )
 
         return Statement(
             from_us(as_of_us),
@@ -560,8 +578,11 @@ class Rater:
             tuple(no_effect),
         )
 
-    def _advance(self, as_of_us: int) -> list[Anomaly]:
-        """Bring the book to ``as_of_us``, metering only what is new; its anomalies.
+    def _advance(self, as_of_us: int) -> tuple[list[Anomaly], bool]:
+        """Bring the book to ``as_of_us``, metering only what is new.
+
+        Returns the anomalies, and whether a resource was metered again from the start of
+        the kept cycles (then the kept closed cycles may have changed too).
 
         See `ratekit._rater_book`: resources continue from their state at the last
         watermark, except those that must be metered again from the kept cycles' start.
@@ -578,7 +599,7 @@ class Rater:
             usage = engine.meter(self._records.values(), base, as_of_us, self._state)
             self._book = book = _ledger.Book(as_of_us)
             book.replace(usage, None)
-            return list(usage.anomalies)
+            return list(usage.anomalies), True
         full = redo | self._sticky
         if as_of_us > prev:
             anomalies = self._continue(book, now, full, prev, as_of_us)
@@ -590,7 +611,7 @@ class Rater:
             book.replace(usage, full)
             anomalies.extend(usage.anomalies)
         book.as_of_us = as_of_us
-        return anomalies
+        return anomalies, bool(full)
 
     def _continue(  # noqa: PLR0912 - one decision per resource
         self,
@@ -724,10 +745,13 @@ class Rater:
             start = cycle[1]
 
     def _no_effect(
-        self, closing: list[tuple[int, int]], rating: Rating, anomalies: Iterable[Anomaly]
+        self,
+        closing: list[tuple[int, int]],
+        charges: Iterable[Charge],
+        anomalies: Iterable[Anomaly],
     ) -> list[str]:
         seen: set[str] = set()
-        for charge in rating.charges:
+        for charge in charges:
             seen.update(charge.record_ids)
         for anomaly in anomalies:
             seen.update(anomaly.record_ids)
