@@ -167,19 +167,23 @@ def encode_groups(records: Iterable[Record]) -> list[object]:
     """Events and samples per resource, compactly: ``[account, resource, [record, ...]]``.
 
     Each record is `encode_record()`'s list without its account and resource, and
-    without trailing ``None`` fields. Inventories are not grouped (they name no single
-    resource): encode them with `encode_record()`. O(n).
+    without trailing ``None`` fields; a plain delta at an instant (no ``since``, no
+    ``seq``) is ``["D", meter, at_us, value, id]``. Inventories are not grouped (they
+    name no single resource): encode them with `encode_record()`. O(n).
 
     Examples:
         >>> import ratekit as rk
         >>> encode_groups([rk.Sample("a", "r", "egress", "2026-03-01T00:00:00Z", 5, id="s1")])
-        [['a', 'r', [['S', 'egress', 1772323200000000, '5', 'delta', None, 's1']]]]
+        [['a', 'r', [['D', 'egress', 1772323200000000, '5', 's1']]]]
     """
     groups: dict[tuple[str, str], list[object]] = {}
     for record in records:
         assert type(record) is not Inventory
         fields = encode_record(record)
-        rest = [fields[0], *fields[3:]]
+        if fields[0] == "S" and fields[6] == "delta" and fields[7] is None and fields[9] is None:
+            rest = ["D", fields[3], fields[4], fields[5], fields[8]]
+        else:
+            rest = [fields[0], *fields[3:]]
         while rest[-1] is None:
             rest.pop()
         groups.setdefault((record.account, record.resource), []).append(rest)
@@ -198,6 +202,9 @@ def decode_groups(data: Any) -> list[Record]:
     out: list[Record] = []
     for account, resource, items in data:
         for item in items:
+            if item[0] == "D" and len(item) in (4, 5):
+                meter, at_us, value, *rest = item[1:]
+                item = ["S", meter, at_us, value, "delta", None, *rest]  # noqa: PLW2901
             width = _WIDTH.get(item[0])
             if width is None or len(item) > width - 2:
                 raise ValueError(f"unknown record {item!r}")
