@@ -60,6 +60,9 @@ BASIC = rk.Plan(
     minimums=[rk.Minimum("1.5")],
     fees=[rk.Fee("support", "0.25")],
 )
+# The same prices with nothing due with time alone (no fee, minimum, allowance or base):
+# a statement then rates only the accounts whose rows changed.
+PLAIN = rk.Plan("plain", "EUR", CYCLE, BASIC.entries)
 PRO = rk.Plan(
     "pro",
     "EUR",

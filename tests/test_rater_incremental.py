@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -259,3 +260,44 @@ def test_a_statement_meters_only_the_new_records_and_a_late_one_only_its_resourc
         "correction",
         31,
     )
+
+
+def test_an_account_whose_rows_did_not_change_is_not_rated_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ratekit import rater as module
+
+    runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
+    tiers = rk.Graduated([rk.Tier(10, "0.10"), rk.Tier(None, "0.05")])
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", tiers)]
+    )
+    rater = rk.Rater(plan, [runtime], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("idle", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="i1"),
+            rk.Event("idle", "vm-1", "2026-03-01T04:00:00Z", kind="stop", id="i2"),
+            rk.Event("busy", "vm-2", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="b1"),
+        ]
+    )
+    rater.statement("2026-03-02T00:00:00Z")
+    rated: list[set[str]] = []
+    original = module._Engine.rate_rows
+
+    def rate_rows(self: object, rows: list[rk.UsageRow], *args: object) -> rk.Rating:
+        rated.append({row.account for row in rows})
+        return original(self, rows, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module._Engine, "rate_rows", rate_rows)
+    statement = rater.statement("2026-03-03T00:00:00Z")
+    # idle ran 4 h on the 1st and nothing since: its charge (4 x 0.10 = 0.40) stands and
+    # it is not rated again; busy ran 48 h: 10 x 0.10 + 38 x 0.05 = 2.90, 1.20 more.
+    assert rated == [{"busy"}]
+    assert [(x.account, x.role, x.amount) for x in statement.lines] == [
+        ("busy", "increment", Decimal("1.20"))
+    ]
+    invoices = rater.statement("2026-04-01T00:00:00Z").invoices
+    assert [(i.account, i.total) for i in invoices] == [
+        ("busy", Decimal("0.10") * 10 + Decimal("0.05") * (31 * 24 - 10)),
+        ("idle", Decimal("0.40")),
+    ]

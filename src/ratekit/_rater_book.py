@@ -23,7 +23,6 @@ quantity is the very quantity of the whole piece, to the last digit.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Final
 
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
@@ -36,9 +35,6 @@ __all__ = ["Book", "continuable", "lean"]
 
 Record = Event | Sample | Inventory
 Key = tuple[str, str]  # (account, resource)
-Meterer = Callable[[Iterable[Record], int, int, Iterable[ResourceState]], Usage]
-
-_SAMPLE_KINDS: Final = ("delta",)
 
 
 def continuable(meters: Iterable[Meter]) -> frozenset[str]:
@@ -231,6 +227,7 @@ def zeros(book: Book, key: Key, prev: int, sums: frozenset[str]) -> list[Sample]
 
 
 def group(records: Sequence[Record]) -> Mapping[Key, list[Record]]:
+    """Events and samples per resource, in the order given (inventories left out). O(n)."""
     out: dict[Key, list[Record]] = {}
     for record in records:
         if type(record) is not Inventory:

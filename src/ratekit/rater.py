@@ -56,10 +56,16 @@ from ._decimals import ZERO
 from ._instants import format_us, from_us, to_us
 from .assignments import Assignment
 from .billing import Invoice, bill
-from .errors import BadCalendarError, BadSnapshotError, BadTimeError, RatekitTypeError
+from .errors import (
+    BadCalendarError,
+    BadSnapshotError,
+    BadTimeError,
+    RatekitError,
+    RatekitTypeError,
+)
 from .metering import accepted_kinds, meter
 from .policies import Meter
-from .pricebook import Plan
+from .pricebook import Plan, PriceEntry
 from .rating import Charge, Rating, rate, rate_covering
 from .rating import _Engine as _RatingEngine
 from .records import Anomaly, Event, Inventory, Sample
@@ -91,7 +97,7 @@ class _Engine:
     one place where the rater follows.
     """
 
-    __slots__ = ("cycle", "kinds", "meters", "plans", "sums", "timed")
+    __slots__ = ("cycle", "dues", "kinds", "meters", "plans", "sums", "timed")
 
     def __init__(self, plans: Plan | Sequence[Assignment], meters: Sequence[Meter]) -> None:
         self.plans = plans
@@ -108,6 +114,13 @@ class _Engine:
                 "closes one cycle at a time: give its plans one cycle, or use one rater per cycle."
             )
         self.cycle = known[0].cycle
+        # Whether an account owes something that grows with the watermark alone (fees,
+        # minimums, allowances and bases are prorated to it): then every account is
+        # rated at every statement, else only those whose rows changed.
+        self.dues = any(
+            plan.fees or plan.minimums or plan.allowances or any(map(_has_base, plan.entries))
+            for plan in known
+        )
         # The sample kinds each meter takes, as metering reads them, so that a sample
         # metering would refuse is refused at the door, not at every later statement.
         self.kinds = accepted_kinds({m.name: m for m in meters if isinstance(m, Meter)})
@@ -176,6 +189,15 @@ _DIGEST: Final = 16
 
 #: The most cycles one statement closes: a watermark further ahead is refused.
 MAX_CLOSING: Final = 10_000
+
+
+def _has_base(entry: PriceEntry) -> bool:
+    """Whether ``entry``'s price may be due without usage (its amount at zero)."""
+    try:
+        return bool(entry.price.amount(ZERO))
+    except RatekitError:
+        return True
+
 
 _STATUSES: Final = frozenset(("unknown", "running", "stopped", "deleted"))
 
@@ -265,6 +287,7 @@ class Rater:
         "_inventories",
         "_late",
         "_late_keys",
+        "_open_charges",
         "_pending",
         "_reach",
         "_records",
@@ -325,6 +348,8 @@ class Rater:
         self._book = None  # rows so far, metering state at _as_of_us
         # The charges of the kept closed cycles, as last rated (None: not known).
         self._closed_charges: tuple[Charge, ...] | None = None
+        # Per account, the charges of the open cycles, as last rated (None: not known).
+        self._open_charges: dict[str, list[Charge]] | None = None
         self._index()
         self._regroup()
 
@@ -474,6 +499,7 @@ class Rater:
             self._book = None
             self._redo = None
             self._closed_charges = None
+            self._open_charges = None
 
     def _index(self) -> None:
         """Index the counters: each one's baseline in the state, its first kept reading."""
@@ -518,7 +544,7 @@ class Rater:
         closing = self._closing(as_of_us)  # refused before anything changes
         engine = self._engine
         base = self._base_us
-        metered, again = self._advance(as_of_us)
+        metered, again, changed = self._advance(as_of_us)
         book = self._book
         assert book is not None
         rows = book.all_rows()
@@ -530,15 +556,28 @@ class Rater:
                 first[row.account] = row.span.start_us
         closed = self._closed_us
         kept = self._closed_charges
+        start = base
+        charges: tuple[Charge, ...] = ()
         if kept is not None and not again and base < closed:
             # The kept closed cycles changed only if a resource was metered again: else
             # their charges stand, and only the open cycles are rated (the rows before
             # them still count for allowances that span cycles).
-            rating = engine.rate_rows(rows, first, closed, as_of_us)
-            charges: Sequence[Charge] = (*kept, *rating.charges)
+            start, charges = closed, kept
+        idle = self._open_charges
+        if idle is not None and changed is not None and start == closed and not engine.dues:
+            # Nothing is due with time alone: an account whose rows did not change keeps
+            # its charges; the others are rated, each as a unit.
+            rating = engine.rate_rows(
+                [row for row in rows if row.account in changed],
+                {account: t for account, t in first.items() if account in changed},
+                start,
+                as_of_us,
+            )
+            stand = (c for account, cs in idle.items() if account not in changed for c in cs)
+            charges = (*charges, *rating.charges, *stand)
         else:
-            rating = engine.rate_rows(rows, first, base, as_of_us)
-            charges = rating.charges
+            rating = engine.rate_rows(rows, first, start, as_of_us)
+            charges = (*charges, *rating.charges)
         groups: dict[LineKey, list[Charge]] = {}
         for charge in charges:
             groups.setdefault(_line_key(charge), []).append(charge)
@@ -567,6 +606,10 @@ class Rater:
         self._closed_charges = tuple(
             c for c in charges if lo <= c.cycle.start_us and c.cycle.end_us <= hi
         )
+        self._open_charges = {}
+        for charge in charges:
+            if charge.cycle.end_us > hi:
+                self._open_charges.setdefault(charge.account, []).append(charge)
 
         return Statement(
             from_us(as_of_us),
@@ -578,11 +621,12 @@ class Rater:
             tuple(no_effect),
         )
 
-    def _advance(self, as_of_us: int) -> tuple[list[Anomaly], bool]:
+    def _advance(self, as_of_us: int) -> tuple[list[Anomaly], bool, set[str] | None]:
         """Bring the book to ``as_of_us``, metering only what is new.
 
-        Returns the anomalies, and whether a resource was metered again from the start of
-        the kept cycles (then the kept closed cycles may have changed too).
+        Returns the anomalies; whether a resource was metered again from the start of
+        the kept cycles (then the kept closed cycles may have changed too); and the
+        accounts whose rows changed (None: any of them).
 
         See `ratekit._rater_book`: resources continue from their state at the last
         watermark, except those that must be metered again from the kept cycles' start.
@@ -599,10 +643,11 @@ class Rater:
             usage = engine.meter(self._records.values(), base, as_of_us, self._state)
             self._book = book = _ledger.Book(as_of_us)
             book.replace(usage, None)
-            return list(usage.anomalies), True
+            return list(usage.anomalies), True, None
         full = redo | self._sticky
+        changed: set[tuple[str, str]] = set()
         if as_of_us > prev:
-            anomalies = self._continue(book, now, full, prev, as_of_us)
+            anomalies = self._continue(book, now, full, changed, prev, as_of_us)
         if full:
             records = [r for key in full for r in self._by_key.get(key, ())]
             records += self._inventories
@@ -611,17 +656,21 @@ class Rater:
             book.replace(usage, full)
             anomalies.extend(usage.anomalies)
         book.as_of_us = as_of_us
-        return anomalies, bool(full)
+        return anomalies, bool(full), {account for account, _ in changed | full}
 
-    def _continue(  # noqa: PLR0912 - one decision per resource
+    def _continue(  # noqa: PLR0912, PLR0917 - one decision per resource
         self,
         book: _ledger.Book,
         now: list[Record],
         full: set[tuple[str, str]],
+        changed: set[tuple[str, str]],
         prev: int,
         as_of_us: int,
     ) -> list[Anomaly]:
-        """Meter ``[prev, as_of_us)`` from the carried states; adds to ``full`` what cannot."""
+        """Meter ``[prev, as_of_us)`` from the carried states; adds to ``full`` what cannot.
+
+        Adds to ``changed`` the resources whose rows changed.
+        """
         engine = self._engine
         sums = engine.sums
         grouped = _ledger.group(now)
@@ -683,6 +732,10 @@ class Rater:
             return min(as_of_us, cycle[1], *after.get(name, ()))
 
         book.join(usage, keys | (quiet - full), prev, boundary, extend, engine.timed, quiet)
+        # What changed: the resources that went on, and the quiet ones whose sums' last
+        # piece runs on (the others' rows stand as they were).
+        changed.update(keys)
+        changed.update(key for key in quiet - full if book.open_ends(key, prev, sums))
         return anomalies
 
     def _compare(
