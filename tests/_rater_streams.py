@@ -60,6 +60,9 @@ BASIC = rk.Plan(
     minimums=[rk.Minimum("1.5")],
     fees=[rk.Fee("support", "0.25")],
 )
+# The same prices with nothing due with time alone (no fee, minimum, allowance or base):
+# a statement then rates only the accounts whose rows changed.
+PLAIN = rk.Plan("plain", "EUR", CYCLE, BASIC.entries)
 PRO = rk.Plan(
     "pro",
     "EUR",
@@ -276,15 +279,19 @@ def check_law(
     single: rk.Plan | None = None,
     anonymous: bool = False,
     late: typing.Literal["correct", "report"] = "correct",
+    greet: bool | None = None,
 ) -> None:
     """The rater's law for one random stream (raises AssertionError when it fails).
 
     ``single``: rate under that one plan instead of the assignments. ``anonymous``: some
     records without an id. ``late``: the rater's policy for late records (under
-    ``"report"`` the law counts the lines reported only).
+    ``"report"`` the law counts the lines reported only). ``greet``: whether each account
+    sends a record at the start (by default under a single plan only); without it, an
+    account may first appear in any cycle, and owes its fees from that cycle on.
     """
     rng = random.Random(seed)
-    stream = records(rng, greet=single is not None, anonymous=anonymous)
+    greet = single is not None if greet is None else greet
+    stream = records(rng, greet=greet, anonymous=anonymous)
     plans = PLANS if single is None else single
     statements, feeds, final, _ = run(
         rng, stream, horizon_h=horizon_h, late_ok=late_ok, plans=plans, late=late

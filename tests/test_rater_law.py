@@ -13,7 +13,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
-from tests._rater_streams import BASIC, check_law
+from tests._rater_streams import BASIC, PLAIN, check_law
 
 
 @settings(max_examples=LAWS)
@@ -39,6 +39,17 @@ def test_the_law_holds_under_one_plan_with_fees_and_minimums(seed: int, horizon_
 
 
 @settings(max_examples=max(LAWS // 4, 50))
+@given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 3]), late_ok=st.booleans())
+def test_the_law_holds_under_one_plan_for_accounts_that_appear_in_any_cycle(
+    seed: int, horizon_h: int, late_ok: bool
+) -> None:
+    # No greeting: an account's first record may come in any cycle (and arrive late);
+    # under one plan its fees, bases and minimums are due from that cycle on, in batch
+    # rate() and in the rater alike.
+    check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=BASIC, greet=False)
+
+
+@settings(max_examples=max(LAWS // 4, 50))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]))
 def test_the_law_holds_for_records_without_ids(seed: int, horizon_h: int) -> None:
     # Deltas and events known by their content: their replays are duplicates too, across
@@ -52,3 +63,13 @@ def test_late_records_reported_only_add_up_with_the_charged_lines(seed: int) -> 
     # Under late="report" the late pairs go to statement.reported_only: the charged lines
     # and those add up to the batch rating, and nothing reported is lost.
     check_law(seed, horizon_h=5, late_ok=True, late="report")
+
+
+@settings(max_examples=max(LAWS // 4, 50))
+@given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]), late_ok=st.booleans())
+def test_the_law_holds_when_nothing_is_due_with_time_alone(
+    seed: int, horizon_h: int, late_ok: bool
+) -> None:
+    # No fee, minimum, allowance or base: an account whose rows did not change keeps its
+    # charges, and only the others are rated again.
+    check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=PLAIN, greet=False)

@@ -34,9 +34,11 @@ __all__ = [
     "FORMAT",
     "VERSION",
     "checksum",
+    "decode_groups",
     "decode_identity",
     "decode_record",
     "digest",
+    "encode_groups",
     "encode_record",
     "fingerprint",
     "finite_total",
@@ -156,6 +158,60 @@ def decode_record(data: Any) -> Record:
         }
         return Inventory(format_us(at_us), listed, close=close, id=record_id)
     raise ValueError(f"unknown record tag {tag!r}")
+
+
+_WIDTH: Final = {"E": 8, "S": 10}  # fields of an encoded event, sample
+
+
+def encode_groups(records: Iterable[Record]) -> list[object]:
+    """Events and samples per resource, compactly: ``[account, resource, [record, ...]]``.
+
+    Each record is `encode_record()`'s list without its account and resource, and
+    without trailing ``None`` fields; a plain delta at an instant (no ``since``, no
+    ``seq``) is ``["D", meter, at_us, value, id]``. Inventories are not grouped (they
+    name no single resource): encode them with `encode_record()`. O(n).
+
+    Examples:
+        >>> import ratekit as rk
+        >>> encode_groups([rk.Sample("a", "r", "egress", "2026-03-01T00:00:00Z", 5, id="s1")])
+        [['a', 'r', [['D', 'egress', 1772323200000000, '5', 's1']]]]
+    """
+    groups: dict[tuple[str, str], list[object]] = {}
+    for record in records:
+        assert type(record) is not Inventory
+        fields = encode_record(record)
+        if fields[0] == "S" and fields[6] == "delta" and fields[7] is None and fields[9] is None:
+            rest = ["D", fields[3], fields[4], fields[5], fields[8]]
+        else:
+            rest = [fields[0], *fields[3:]]
+        while rest[-1] is None:
+            rest.pop()
+        groups.setdefault((record.account, record.resource), []).append(rest)
+    return [[account, resource, items] for (account, resource), items in groups.items()]
+
+
+def decode_groups(data: Any) -> list[Record]:
+    """The records that `encode_groups()` wrote.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> record = rk.Event("a", "r", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
+        >>> decode_groups(encode_groups([record])) == [record]
+        True
+    """
+    out: list[Record] = []
+    for account, resource, items in data:
+        for item in items:
+            if item[0] == "D" and len(item) in (4, 5):
+                meter, at_us, value, *rest = item[1:]
+                item = ["S", meter, at_us, value, "delta", None, *rest]  # noqa: PLW2901
+            width = _WIDTH.get(item[0])
+            if width is None or len(item) > width - 2:
+                raise ValueError(f"unknown record {item!r}")
+            full = [item[0], account, resource, *item[1:]]
+            full += [None] * (width - len(full))
+            out.append(decode_record(full))
+    return out
 
 
 def _canonical(value: object) -> str:

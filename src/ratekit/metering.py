@@ -176,6 +176,22 @@ def meter(
     return engine.run()
 
 
+def accepted_kinds(meters: Mapping[str, Meter]) -> dict[str, frozenset[str]]:
+    """Per meter name, the sample kinds it takes (none for a time-based meter). O(m).
+
+    The one table of what metering accepts: the streaming rater refuses at its door what
+    metering would refuse later.
+    """
+    return {
+        name: frozenset(
+            kind
+            for kind in ("delta", "counter", "gauge")
+            if m._factor is None and typing.cast(DeltaPolicy | SamplePolicy, m.policy).accepts(kind)
+        )
+        for name, m in meters.items()
+    }
+
+
 class _Engine:
     """One [`meter()`][ratekit.meter] call: plain values in, rows out."""
 
@@ -280,15 +296,7 @@ class _Engine:
         return sorted(points)
 
     def run(self) -> Usage:  # noqa: PLR0912, PLR0915 - one pass over the resources
-        accepted = {
-            name: frozenset(
-                kind
-                for kind in ("delta", "counter", "gauge")
-                if m._factor is None
-                and typing.cast(DeltaPolicy | SamplePolicy, m.policy).accepts(kind)
-            )
-            for name, m in self.meters.items()
-        }
+        accepted = accepted_kinds(self.meters)
         events, samples, inventories, samples_in_order, events_in_order, tied = _n.group(
             self.records, accepted, self.as_of_us, self.anomalies, self.conflicts
         )

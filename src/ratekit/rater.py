@@ -6,19 +6,23 @@ batch size, ask [`Rater.statement()`][ratekit.Rater.statement] at a watermark ``
 [`Rater.copy()`][ratekit.Rater.copy] it, [`Rater.snapshot()`][ratekit.Rater.snapshot] it into JSON-safe data and
 [`Rater.restore()`][ratekit.Rater.restore] it in another process.
 
-It does not meter or price by itself: each statement re-meters the cycles it keeps with
-[`meter()`][ratekit.meter] (continuing from the metering state at the start of the oldest
-kept cycle) and re-rates them with [`rate()`][ratekit.rate], then compares the lines with
-what it reported before. So the statements of a stream add up, per account, cycle and
-line, to one batch [`rate()`][ratekit.rate] over all its records, whatever the batches, the
-watermarks and the restarts.
+It does not meter or price by itself: each statement meters what is new with
+[`meter()`][ratekit.meter] (each resource continues from its metering state at the last
+watermark; one with a late record, a counter or an aggregation is metered again from the
+start of the oldest kept cycle; see `ratekit._rater_book`), rates the kept cycles with
+[`rate()`][ratekit.rate]'s engine, then compares the lines with what it reported before. So
+the statements of a stream add up, per account, cycle and line, to one batch
+[`rate()`][ratekit.rate] over all its records, whatever the batches, the watermarks and the
+restarts.
 
 What it keeps: the metering state at ``base`` (the start of the oldest kept cycle), the
-deduplicated records stamped from ``base`` on, the lines it reported for the kept cycles,
-and the ids of the records compacted away last. A cycle **closes** when ``as_of`` reaches
-its end plus the ``horizon``: its invoices are given, and the cycle is kept (for late
-records) until the next cycle closes; then its records are compacted into the metering
-state. So the state holds about two cycles of records, whatever the length of history.
+deduplicated records stamped from ``base`` on, each account's first record instant, the
+lines it reported for the kept cycles, and the ids of the records compacted away last;
+in memory, per resource, its rows of the kept cycles and its state at the last
+watermark. A cycle **closes** when ``as_of`` reaches its end plus the ``horizon``: its
+invoices are given, and the cycle is kept (for late records) until the next cycle
+closes; then its records are compacted into the metering state. So the state holds about
+two cycles of records, whatever the length of history.
 
 Examples:
     >>> import ratekit as rk
@@ -42,21 +46,25 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final, Literal
 
 from . import _lateness, _normalize, _snapshot
+from . import _rater_book as _ledger
 from ._decimals import ZERO
 from ._instants import format_us, from_us, to_us
+from ._rater_engine import Engine as _Engine
 from .assignments import Assignment
 from .billing import Invoice, bill
-from .errors import BadCalendarError, BadSnapshotError, BadTimeError, RatekitTypeError
-from .metering import meter
-from .policies import DeltaPolicy, Meter, SamplePolicy
+from .errors import (
+    BadSnapshotError,
+    BadTimeError,
+    RatekitTypeError,
+)
+from .policies import Meter
 from .pricebook import Plan
-from .rating import Charge, Rating, rate
-from .rating import _Engine as _RatingEngine
+from .rating import Charge
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
 from .statements import Feed, LineKey, Statement, StatementLine, _line
@@ -76,78 +84,13 @@ _SUB = _EXACT.subtract
 _MINUS = _EXACT.minus
 
 
-# -- the adapter to the one engine ----------------------------------------------------------
+# Hex digits of a compacted record's content digest (64 bits): enough to tell a replay
+# with other content from a true one, at a sixth of the sha256's size. Snapshots with
+# the whole sha256 are read as they are.
+_DIGEST: Final = 16
 
-
-class _Engine:
-    """The rater's only contact with metering and rating: `meter()`, `rate()`.
-
-    Kept small on purpose: when the semantics of metering or rating change, this is the
-    one place where the rater follows.
-    """
-
-    __slots__ = ("cycle", "kinds", "meters", "plans")
-
-    def __init__(self, plans: Plan | Sequence[Assignment], meters: Sequence[Meter]) -> None:
-        self.plans = plans
-        self.meters = meters
-        known = _RatingEngine(plans, Span.from_us(0, 1)).plans
-        if not known:
-            raise RatekitTypeError(
-                "Rater needs a Plan or at least one Assignment; it has no plan to rate with."
-            )
-        cycles = {repr(plan.cycle) for plan in known}
-        if len(cycles) > 1:
-            raise BadCalendarError(
-                f"Rater plans bill on different cycles ({', '.join(sorted(cycles))}); a rater "
-                "closes one cycle at a time: give its plans one cycle, or use one rater per cycle."
-            )
-        self.cycle = known[0].cycle
-        # The sample kinds each meter takes, as metering reads them, so that a sample
-        # metering would refuse is refused at the door, not at every later statement.
-        self.kinds: dict[str, frozenset[str]] = {
-            m.name: frozenset(
-                kind
-                for kind in ("delta", "counter", "gauge")
-                if m._factor is None
-                and typing.cast("DeltaPolicy | SamplePolicy", m.policy).accepts(kind)
-            )
-            for m in meters
-            if isinstance(m, Meter)
-        }
-
-    def containing(self, t_us: int) -> tuple[int, int]:
-        return self.cycle.containing_us(t_us)
-
-    def meter(
-        self, records: Iterable[Record], start_us: int, end_us: int, state: Iterable[ResourceState]
-    ) -> Usage:
-        """Meter ``[start_us, end_us)`` (up to ``end_us``), continuing from ``state``."""
-        span = Span.from_us(start_us, end_us)
-        cuts = _RatingEngine(self.plans, span).cuts(m.name for m in self.meters)
-        return meter(
-            records,
-            self.meters,
-            span=span,
-            cycle=self.cycle,
-            as_of=from_us(end_us),
-            cuts=cuts,
-            state=state,
-        )
-
-    def rate(self, usage: Usage, start_us: int, end_us: int) -> Rating:
-        """Rate the rows of ``usage`` over ``[start_us, end_us)``.
-
-        Under one plan, ``rate()`` covers the accounts named in its input; the rater names
-        every account it knows (one with a resource state), so that an account whose
-        resources went quiet, or whose records were compacted, keeps its fees, minimums
-        and the bases of its prices, as batch rating of all the records would charge them.
-        """
-        span = Span.from_us(start_us, end_us)
-        if isinstance(self.plans, Plan):
-            accounts = sorted({state.account for state in usage.state})
-            return rate(usage, self.plans, span=span, accounts=accounts)
-        return rate(usage, self.plans, span=span)
+#: The most cycles one statement closes: a watermark further ahead is refused.
+MAX_CLOSING: Final = 10_000
 
 
 _STATUSES: Final = frozenset(("unknown", "running", "stopped", "deleted"))
@@ -195,8 +138,10 @@ class Rater:
     Records without an id are identified by their content: the same record fed twice is a
     duplicate (as [`meter()`][ratekit.meter] does within one call).
 
-    Cost: [`feed()`][ratekit.Rater.feed] is O(n) for n records; [`statement()`][ratekit.Rater.statement] re-meters and re-rates the
-    kept cycles, O(m log m) for the m records kept (about two cycles' worth).
+    Cost: [`feed()`][ratekit.Rater.feed] is O(n) for n records; [`statement()`][ratekit.Rater.statement] meters the records new since the
+    last statement (and the kept records of the resources it meters again), then rates
+    the rows of the kept cycles: O(n log n + r) for n new records and r rows. It closes
+    at most `MAX_CLOSING` cycles ([`BadTimeError`][ratekit.BadTimeError] beyond).
 
     Examples:
         >>> import ratekit as rk
@@ -220,21 +165,41 @@ class Rater:
 
     __slots__ = (
         "_anomalies",
+        "_anomalies_before",
         "_as_of_us",
         "_base_us",
+        "_book",
+        "_by_key",
+        "_closed_charges",
         "_closed_us",
         "_dirty",
         "_engine",
         "_fingerprint",
+        "_first",
         "_forgotten",
         "_horizon_us",
+        "_inventories",
         "_late",
         "_late_keys",
+        "_open_charges",
+        "_pending",
         "_reach",
         "_records",
+        "_redo",
         "_reported",
         "_state",
+        "_sticky",
     )
+
+    # The book (see _rater_book): per resource, the kept records; the records to meter
+    # at the next statement; the resources to meter again from the kept cycles' start
+    # (None: all of them); those with samples of a meter a continuation cannot join.
+    _book: _ledger.Book | None
+    _by_key: dict[tuple[str, str], list[Record]]
+    _inventories: list[Record]
+    _pending: list[Record]
+    _redo: set[tuple[str, str]] | None
+    _sticky: set[tuple[str, str]]
 
     def __init__(
         self,
@@ -270,7 +235,17 @@ class Rater:
         self._anomalies: set[Anomaly] = set()  # reported, still produced by the kept cycles
         # What records before the last watermark touched since the last statement.
         self._dirty: set[tuple[str, str | None]] = set()  # (account, resource or None)
+        self._anomalies_before: set[Anomaly] = set()  # reported before the last compaction
+        # Per account, the instant of its first record: under one plan, its fees, bases
+        # and minimums are due from that instant's cycle on (as rate() covers them).
+        self._first: dict[str, int] = {}
+        self._book = None  # rows so far, metering state at _as_of_us
+        # The charges of the kept closed cycles, as last rated (None: not known).
+        self._closed_charges: tuple[Charge, ...] | None = None
+        # Per account, the charges of the open cycles, as last rated (None: not known).
+        self._open_charges: dict[str, list[Charge]] | None = None
         self._index()
+        self._regroup()
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -302,15 +277,22 @@ class Rater:
         anomalies: list[Anomaly] = []
         kept = self._records
         batch = self._checked(records)
+        first = self._first
         for record in batch:
             identity = _identity(record)
             known = kept.get(identity)
             at_us = record.at_us
+            if known is None and type(record) is not Inventory:
+                # Its first usage or record: a delta over a span counts from the span.
+                since = getattr(record, "since_us", None)
+                t_us = at_us if since is None else min(at_us, since)
+                if t_us < first.get(record.account, t_us + 1):
+                    first[record.account] = t_us
             if known is not None:
                 name = "duplicates" if known == record else "conflicting"
             elif identity in self._forgotten:
                 digest = self._forgotten[identity]
-                same = digest is None or digest == _snapshot.digest(record)
+                same = digest is None or _snapshot.digest(record)[: len(digest)] == digest
                 name = "duplicates" if same else "conflicting"
             elif at_us < self._base_us:
                 name = "too_late"
@@ -322,6 +304,7 @@ class Rater:
                     if lost is not None:
                         anomalies.append(lost)
                 kept[identity] = record
+                self._file(record)
                 if name == "late":
                     self._late_keys.add(identity)
                 if at_us < self._as_of_us:
@@ -368,6 +351,50 @@ class Rater:
                 )
         return batch
 
+    def _file(self, record: Record) -> None:
+        """File a kept record for the book: new to meter, or its resource metered again."""
+        prev = self._as_of_us
+        if type(record) is Inventory:
+            self._inventories.append(record)
+            if record.at_us < prev:
+                self._redo = None
+            if not _ledger.known_by(record, prev):
+                self._pending.append(record)
+            return
+        key = (record.account, record.resource)
+        self._by_key.setdefault(key, []).append(record)
+        reaches = record.at_us < prev
+        if type(record) is Sample:
+            if record.meter not in self._engine.sums:
+                self._sticky.add(key)
+            reaches = reaches or (record.since_us is not None and record.since_us < prev)
+        if not _ledger.known_by(record, prev):
+            self._pending.append(record)  # metered from prev at the next statement
+        if reaches and self._redo is not None:
+            self._redo.add(key)
+
+    def _regroup(self, *, book: bool = True) -> None:
+        """Group the kept records per resource; with ``book``, the book is rebuilt."""
+        self._by_key = {}
+        self._inventories = []
+        self._sticky = set()
+        sums = self._engine.sums
+        for record in self._records.values():
+            if type(record) is Inventory:
+                self._inventories.append(record)
+                continue
+            key = (record.account, record.resource)
+            self._by_key.setdefault(key, []).append(record)
+            if type(record) is Sample and record.meter not in sums:
+                self._sticky.add(key)
+        if book:
+            prev = self._as_of_us
+            self._pending = [r for r in self._records.values() if not _ledger.known_by(r, prev)]
+            self._book = None
+            self._redo = None
+            self._closed_charges = None
+            self._open_charges = None
+
     def _index(self) -> None:
         """Index the counters: each one's baseline in the state, its first kept reading."""
         self._reach = _lateness.CounterIndex(self._state, self._records.values())
@@ -385,8 +412,8 @@ class Rater:
     def statement(self, as_of: _dt.datetime | str) -> Statement:
         """Rate up to the watermark ``as_of``; return what changed since the last statement.
 
-        ``as_of`` must not go back. Every kept cycle is re-metered and re-rated up to
-        ``as_of``; each invoice line is compared with what was reported (see
+        ``as_of`` must not go back. What is new is metered and the kept cycles re-rated up
+        to ``as_of``; each invoice line is compared with what was reported (see
         [`StatementLine`][ratekit.StatementLine] for the roles). Then every cycle whose end plus the horizon
         is at or before ``as_of`` closes: its invoices are given, and the cycle closed the
         time before is compacted away.
@@ -408,28 +435,76 @@ class Rater:
                 f"Rater.statement as_of {format_us(as_of_us)} goes back before the last "
                 f"watermark {format_us(self._as_of_us)}; watermarks only move forward."
             )
+        closing = self._closing(as_of_us)  # refused before anything changes
         engine = self._engine
         base = self._base_us
-        usage = engine.meter(self._records.values(), base, as_of_us, self._state)
-        rating = engine.rate(usage, base, as_of_us)
+        metered, again, changed = self._advance(as_of_us)
+        book = self._book
+        assert book is not None
+        rows = book.all_rows()
+        first = self._first
+        for row in rows:
+            # Usage before the account's first record of its own (an inventory opened
+            # its resource) covers it from the row's cycle, as in batch rate().
+            if row.span.start_us < first.get(row.account, row.span.start_us + 1):
+                first[row.account] = row.span.start_us
+        closed = self._closed_us
+        kept = self._closed_charges
+        start = base
+        charges: tuple[Charge, ...] = ()
+        if kept is not None and not again and base < closed:
+            # The kept closed cycles changed only if a resource was metered again: else
+            # their charges stand, and only the open cycles are rated (the rows before
+            # them still count for allowances that span cycles).
+            start, charges = closed, kept
+        idle = self._open_charges
+        if idle is not None and changed is not None and start == closed and not engine.dues:
+            # Nothing is due with time alone: an account whose rows did not change keeps
+            # its charges; the others are rated, each as a unit.
+            rating = engine.rate_rows(
+                [row for row in rows if row.account in changed],
+                {account: t for account, t in first.items() if account in changed},
+                start,
+                as_of_us,
+            )
+            stand = (c for account, cs in idle.items() if account not in changed for c in cs)
+            charges = (*charges, *rating.charges, *stand)
+        else:
+            rating = engine.rate_rows(rows, first, start, as_of_us)
+            charges = (*charges, *rating.charges)
         groups: dict[LineKey, list[Charge]] = {}
-        for charge in rating.charges:
+        for charge in charges:
             groups.setdefault(_line_key(charge), []).append(charge)
         lines, held = self._compare(groups)
-        anomalies = (*usage.anomalies, *rating.anomalies)
-        fresh = tuple(a for a in dict.fromkeys(anomalies) if a not in self._anomalies)
-        self._anomalies = set(anomalies)
+        known = self._anomalies | self._anomalies_before
+        # In one order whichever resources continued and which were metered again.
+        fresh = tuple(
+            sorted(
+                (a for a in dict.fromkeys((*metered, *rating.anomalies)) if a not in known),
+                key=_anomaly_order,
+            )
+        )
+        self._anomalies.update(fresh)
+        anomalies = self._anomalies | self._anomalies_before
         self._as_of_us = as_of_us
         self._dirty.clear()
-        closing = self._closing(as_of_us)
         invoices: tuple[Invoice, ...] = ()
         no_effect: list[str] = []
         if closing:
-            final = [c for c in rating.charges if (c.cycle.start_us, c.cycle.end_us) in closing]
+            final = [c for c in charges if (c.cycle.start_us, c.cycle.end_us) in closing]
             invoices = bill(final)
-            no_effect = self._no_effect(closing, rating, anomalies)
+            no_effect = self._no_effect(closing, charges, anomalies)
             self._closed_us = closing[-1][1]
             self._compact(closing[-1][0])
+        lo, hi = self._base_us, self._closed_us
+        self._closed_charges = tuple(
+            c for c in charges if lo <= c.cycle.start_us and c.cycle.end_us <= hi
+        )
+        self._open_charges = {}
+        for charge in charges:
+            if charge.cycle.end_us > hi:
+                self._open_charges.setdefault(charge.account, []).append(charge)
+
         return Statement(
             from_us(as_of_us),
             tuple(lines),
@@ -439,6 +514,123 @@ class Rater:
             tuple(held),
             tuple(no_effect),
         )
+
+    def _advance(self, as_of_us: int) -> tuple[list[Anomaly], bool, set[str] | None]:
+        """Bring the book to ``as_of_us``, metering only what is new.
+
+        Returns the anomalies; whether a resource was metered again from the start of
+        the kept cycles (then the kept closed cycles may have changed too); and the
+        accounts whose rows changed (None: any of them).
+
+        See `ratekit._rater_book`: resources continue from their state at the last
+        watermark, except those that must be metered again from the kept cycles' start.
+        """
+        engine = self._engine
+        book = self._book
+        base, prev = self._base_us, self._as_of_us
+        pending = self._pending
+        now = [r for r in pending if _ledger.known_by(r, as_of_us)]
+        self._pending = [r for r in pending if not _ledger.known_by(r, as_of_us)]
+        redo, self._redo = self._redo, set()
+        anomalies: list[Anomaly] = []
+        if book is None or redo is None or any(type(r) is Inventory for r in now):
+            usage = engine.meter(self._records.values(), base, as_of_us, self._state)
+            self._book = book = _ledger.Book(as_of_us)
+            book.replace(usage, None)
+            return list(usage.anomalies), True, None
+        full = redo | self._sticky
+        changed: set[tuple[str, str]] = set()
+        if as_of_us > prev:
+            anomalies = self._continue(book, now, full, changed, prev, as_of_us)
+        if full:
+            records = [r for key in full for r in self._by_key.get(key, ())]
+            records += self._inventories
+            states = [s for s in self._state if (s.account, s.resource) in full]
+            usage = engine.meter(records, base, as_of_us, states)
+            book.replace(usage, full)
+            anomalies.extend(usage.anomalies)
+        book.as_of_us = as_of_us
+        return anomalies, bool(full), {account for account, _ in changed | full}
+
+    def _continue(  # noqa: PLR0912, PLR0917 - one decision per resource
+        self,
+        book: _ledger.Book,
+        now: list[Record],
+        full: set[tuple[str, str]],
+        changed: set[tuple[str, str]],
+        prev: int,
+        as_of_us: int,
+    ) -> list[Anomaly]:
+        """Meter ``[prev, as_of_us)`` from the carried states; adds to ``full`` what cannot.
+
+        Adds to ``changed`` the resources whose rows changed.
+        """
+        engine = self._engine
+        sums = engine.sums
+        grouped = _ledger.group(now)
+        for record in now:
+            # A delta over a span that reaches back before the last watermark (fed while
+            # the span was still ahead of it) changes what was metered: its resource is
+            # metered again.
+            if type(record) is Sample:
+                since = record.since_us
+                if since is not None and since < prev:
+                    full.add((record.account, record.resource))
+            elif type(record) is Event and record.at_us == prev:
+                # An event at the very cut may end the piece there or not (a restart, a
+                # replayed start): only metering the piece whole says.
+                full.add((record.account, record.resource))
+        active = {key for key in grouped if key not in full}
+        for key in list(active):
+            state = book.states.get(key)
+            if state is not None and state.status == "deleted" and book.open_ends(key, prev, sums):
+                full.add(key)  # a zero delta after its delete would be an anomaly
+                active.discard(key)
+        quiet = {key for key in book.states if key not in full and key not in grouped}
+        keys = active | {key for key in quiet if book.states[key].status == "running"}
+        anomalies: list[Anomaly] = []
+        usage = Usage((), (), (), ())
+        if keys:
+            records = [r for key in active for r in grouped[key]]
+            for key in active:
+                records.extend(_ledger.zeros(book, key, prev, sums))
+            states = [book.states[key] for key in keys if key in book.states]
+            usage = engine.meter(records, prev, as_of_us, states)
+        cuts = {name: set(points) for name, points in engine.cuts(self._base_us, as_of_us).items()}
+        cycle = engine.containing(prev)
+        after = engine.cuts(prev, as_of_us)
+
+        def boundary(name: str) -> bool:
+            return cycle[0] == prev or prev in cuts.get(name, ())
+
+        if keys:
+            if usage.late or any(a.kind == "late" for a in usage.anomalies):
+                full.update(keys)  # the carried states cannot take it: meter them again
+                keys = set()
+                usage = Usage((), (), (), ())
+            else:
+                # A sum's first row in a piece that began before prev starts at its
+                # piece's start, which only metering from the kept cycles' start knows.
+                ends = {
+                    (row.account, row.resource, row.meter)
+                    for row in usage.rows
+                    if row.meter in sums and row.span.start_us == prev and not boundary(row.meter)
+                }
+                for account, resource, name in ends:
+                    if not book.open_ends((account, resource), prev, frozenset((name,))):
+                        full.add((account, resource))
+                keys -= full
+                anomalies.extend(usage.anomalies)
+
+        def extend(name: str) -> int:
+            return min(as_of_us, cycle[1], *after.get(name, ()))
+
+        book.join(usage, keys | (quiet - full), prev, boundary, extend, engine.timed, quiet)
+        # What changed: the resources that went on, and the quiet ones whose sums' last
+        # piece runs on (the others' rows stand as they were).
+        changed.update(keys)
+        changed.update(key for key in quiet - full if book.open_ends(key, prev, sums))
+        return anomalies
 
     def _compare(
         self, groups: dict[LineKey, list[Charge]]
@@ -478,21 +670,35 @@ class Rater:
         return lines, held
 
     def _closing(self, as_of_us: int) -> list[tuple[int, int]]:
-        """The cycles that close at ``as_of_us``: ended at least ``horizon`` before it."""
+        """The cycles that close at ``as_of_us``: ended at least ``horizon`` before it.
+
+        At most `MAX_CLOSING` (BadTimeError beyond, before anything changes). O(c).
+        """
         out: list[tuple[int, int]] = []
         start = self._closed_us
         while True:
             cycle = self._engine.containing(start)
             if cycle[1] + self._horizon_us > as_of_us:
                 return out
+            if len(out) == MAX_CLOSING:
+                raise BadTimeError(
+                    f"Rater.statement as_of {format_us(as_of_us)} would close more than "
+                    f"{MAX_CLOSING:,} cycles at once (from {format_us(self._closed_us)}); a "
+                    "watermark that far ahead is most likely a wrong clock: ask statements "
+                    "at watermarks closer together (each closes at most "
+                    f"{MAX_CLOSING:,} cycles)."
+                )
             out.append(cycle)
             start = cycle[1]
 
     def _no_effect(
-        self, closing: list[tuple[int, int]], rating: Rating, anomalies: Iterable[Anomaly]
+        self,
+        closing: list[tuple[int, int]],
+        charges: Iterable[Charge],
+        anomalies: Iterable[Anomaly],
     ) -> list[str]:
         seen: set[str] = set()
-        for charge in rating.charges:
+        for charge in charges:
             seen.update(charge.record_ids)
         for anomaly in anomalies:
             seen.update(anomaly.record_ids)
@@ -512,17 +718,21 @@ class Rater:
             return
         old = {k: r for k, r in self._records.items() if r.at_us < new_base}
         usage = self._engine.meter(old.values(), self._base_us, new_base, self._state)
-        self._state = usage.state
+        self._state = tuple(_ledger.lean(state) for state in usage.state)
         for identity in old:
             del self._records[identity]
         self._forgotten = {
-            identity: _snapshot.digest(record)
+            identity: _snapshot.digest(record)[:_DIGEST]
             for identity, record in old.items()
             if record.id is not None
         }
         self._reported = {k: v for k, v in self._reported.items() if k[2] > new_base}
         self._base_us = new_base
+        self._anomalies_before, self._anomalies = self._anomalies, set()
+        if self._book is not None:
+            self._book.drop_before(new_base)
         self._index()
+        self._regroup(book=False)
 
     # -- copies, snapshots -----------------------------------------------------------------
 
@@ -534,6 +744,10 @@ class Rater:
             if isinstance(value, dict | set):
                 value = value.copy()
             object.__setattr__(other, name, value)
+        other._by_key = {key: records.copy() for key, records in self._by_key.items()}
+        other._pending = self._pending.copy()
+        other._inventories = self._inventories.copy()
+        other._book = None if self._book is None else self._book.copy()
         other._index()
         return other
 
@@ -549,7 +763,11 @@ class Rater:
             "horizon_us": self._horizon_us,
             "late": self._late,
             "state": [state.to_json() for state in self._state],
-            "records": [_snapshot.encode_record(record) for record in self._records.values()],
+            # The kept records: events and samples per resource, inventories apart.
+            "records": [_snapshot.encode_record(record) for record in self._inventories],
+            "by_resource": _snapshot.encode_groups(
+                record for records in self._by_key.values() for record in records
+            ),
             "forgotten": sorted(
                 ([*typing.cast("tuple[str, str]", identity), digest])
                 for identity, digest in self._forgotten.items()
@@ -560,10 +778,14 @@ class Rater:
                 for key, (quantity, amount) in sorted(self._reported.items(), key=_sortable_item)
             ],
             "anomalies": sorted(
-                ([a.kind, a.message, list(a.record_ids)] for a in self._anomalies),
+                (
+                    [a.kind, a.message, list(a.record_ids)]
+                    for a in self._anomalies | self._anomalies_before
+                ),
                 key=repr,
             ),
             "dirty": sorted(([account, resource] for account, resource in self._dirty), key=repr),
+            "first": sorted([account, at_us] for account, at_us in self._first.items()),
         }
         return _snapshot.seal(body, self._fingerprint)
 
@@ -600,7 +822,8 @@ class Rater:
                     "horizon of zero or more: restore an unaltered copy."
                 )
             rater._state = tuple(ResourceState.from_json(item) for item in body["state"])
-            records = (_snapshot.decode_record(item) for item in body["records"])
+            records = [_snapshot.decode_record(item) for item in body["records"]]
+            records += _snapshot.decode_groups(body.get("by_resource", ()))
             rater._records = {_identity(record): record for record in records}
             rater._forgotten = {
                 (str(item[0]), str(item[1])): (str(item[2]) if len(item) > 2 else None)
@@ -618,8 +841,11 @@ class Rater:
                 Anomaly(kind, message, tuple(ids)) for kind, message, ids in body["anomalies"]
             }
             rater._dirty = {(account, resource) for account, resource in body["dirty"]}
+            rater._first = _first_records(body, rater._base_us, rater._state, rater._records)
         rater._consistent()
+        rater._anomalies_before = set()
         rater._index()
+        rater._regroup()
         return rater
 
     def _consistent(self) -> None:
@@ -665,6 +891,30 @@ class Rater:
         )
 
 
+def _first_records(
+    body: Mapping[str, Any],
+    base_us: int,
+    state: Iterable[ResourceState],
+    records: Mapping[object, Record],
+) -> dict[str, int]:
+    """Per account, the instant of its first record, as a snapshot keeps it.
+
+    A snapshot taken before it kept them: the accounts of the metering state from the
+    kept cycles' start, the others from their first kept record.
+    """
+    if "first" in body:
+        return {
+            str(account): _snapshot.instant({"first": at_us}, "first")
+            for account, at_us in body["first"]
+        }
+    out = {item.account: base_us for item in state}
+    for record in records.values():
+        if type(record) is not Inventory:
+            account = record.account
+            out[account] = min(out.get(account, record.at_us), record.at_us)
+    return out
+
+
 def _assignments(plans: Iterable[Assignment]) -> tuple[Assignment, ...]:
     if not isinstance(plans, Iterable):
         raise RatekitTypeError(
@@ -681,6 +931,10 @@ def _meters(meters: Iterable[Meter]) -> list[Meter]:
             f"Rater meters must be a list of Meter values, not {type(meters).__name__}: {meters!r}."
         )
     return list(meters)
+
+
+def _anomaly_order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:
+    return (anomaly.kind, anomaly.message, anomaly.record_ids)
 
 
 def _sortable(key: LineKey) -> tuple[object, ...]:

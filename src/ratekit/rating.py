@@ -22,7 +22,8 @@
    base of each meter's account-wide entry (no selector, no ``group_by``) in each price
    regime, prorated by the share of the cycle the plan covers inside the rated span. A
    group opened by another entry (a selector, a ``group_by``) owes its entry's base
-   when it has usage. Then recurring fees and minimum commitments are added per
+   when it has usage. Under a single plan, an account is covered from the first cycle
+   in which it has usage or a record. Then recurring fees and minimum commitments are added per
    account, plan and cycle, prorated the same way.
 
 Amounts are exact (no rounding here): invoices round each printed line once.
@@ -202,6 +203,9 @@ class _Engine(_Dues, _Allowances):
         self.based: dict[int, list[str]] = {}  # per plan: meters with an account-wide base
         # what usage before the span consumed of allowances with their own period
         self.used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction] = {}
+        # Under a single plan: from when each account the input names is covered (the
+        # start of the cycle of its first row or record); a named account, from always.
+        self.since: dict[str, int] = {}
 
     # -- plans and regimes ---------------------------------------------------------------
 
@@ -211,8 +215,9 @@ class _Engine(_Dues, _Allowances):
         """The accounts the plans cover: what fees, bases and minimums are due to.
 
         Under assignments, every assigned account. Under a single plan, the accounts
-        named in ``accounts``, and every account that appears in the input (a usage row
-        or a record, inside the rated span or not).
+        named in ``accounts`` (over the whole span), and every account that appears in
+        the input (a usage row or a record, inside the rated span or not) from the first
+        cycle in which it has usage or a record (see `cover_from`).
         """
         named: set[str] = set()
         if accounts is not None:
@@ -237,18 +242,42 @@ class _Engine(_Dues, _Allowances):
                     "rk.Assignment(...)."
                 )
             return set(self.assignments)
-        named.update(row.account for row in rows)
+        first: dict[str, int] = {}
+        for row in rows:
+            at_us = row.span.start_us
+            if at_us < first.get(row.account, MAX_US):
+                first[row.account] = at_us
         if isinstance(records, Iterable):
-            named.update(
-                name
-                for record in records
-                if isinstance(name := getattr(record, "account", None), str)
-            )
-        return named
+            for record in records:
+                name = getattr(record, "account", None)
+                if isinstance(name, str):
+                    at_us = getattr(record, "at_us", MIN_US)
+                    since = getattr(record, "since_us", None)
+                    at_us = at_us if since is None else min(at_us, since)
+                    if at_us < first.get(name, MAX_US):
+                        first[name] = at_us
+        self.cover_from({account: t for account, t in first.items() if account not in named}, named)
+        return named | set(first)
+
+    def cover_from(self, first: dict[str, int], named: Iterable[str] = ()) -> None:
+        """Under a single plan, cover each account of ``first`` from its first cycle.
+
+        ``first`` maps an account to the instant of its first row or record: its fees,
+        bases and minimums are due from the start of the plan's cycle containing it (not
+        from the start of the rated span). The accounts in ``named`` are covered over
+        the whole span. O(a) cycle look-ups for a accounts.
+        """
+        default = self.default
+        if default is None:
+            return
+        for account, at_us in first.items():
+            self.since[account] = default.cycle.containing_us(at_us)[0]
+        for account in named:
+            self.since.pop(account, None)
 
     def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
         if self.default is not None:
-            return [(MIN_US, MAX_US, self.default)]
+            return [(self.since.get(account, MIN_US), MAX_US, self.default)]
         return self.assignments.get(account, [])
 
     def regimes_of(self, plan: Plan, meter_name: str) -> _Regimes:
@@ -677,8 +706,9 @@ def rate(
       [`Assignment`][ratekit.Assignment] values (an account without a plan at some instant is
       an error). Bases, fees and minimums are due to every account the plans cover:
       under assignments, every assigned account; under a single plan, every account
-      named in ``accounts`` and every account that appears in the input (a row or a
-      record, inside the rated span or not).
+      named in ``accounts`` (over the whole span) and every account that appears in the
+      input (a row or a record, inside the rated span or not), from the first cycle in
+      which it has usage or a record (a delta over a span counts from the span's start).
     - ``accounts``: account names a single plan covers even when the input has none of
       their usage (rating a month in pieces, or an account with no usage at all, still
       charges their slice of fees, bases and minimums). Under assignments, each must be
@@ -765,16 +795,44 @@ def rate(
                 f"{type(bad).__name__}: {bad!r}."
             )
         rows = tuple(sorted(rows, key=_row_key))
+    records = usage if meters is not None else ()
+    return _rated(
+        engine, rows, lambda: engine.covered(accounts, rows, records), anomalies, rated_shares
+    )
+
+
+def _rated(
+    engine: _Engine,
+    rows: tuple[UsageRow, ...],
+    covered: typing.Callable[[], set[str]],
+    anomalies: list[Anomaly],
+    shares: tuple[Share, ...] = (),
+) -> Rating:
+    """Steps 2 to 5 of [`rate()`][ratekit.rate] over ``rows``; ``covered()`` names the accounts."""
     engine.consume_before(rows)
     pieces = engine.pieces(rows)
     engine.allow(pieces)
     engine.price(pieces)
-    covered = engine.covered(accounts, rows, usage if meters is not None else ())
-    charges = engine.charges(pieces, covered)
+    charges = engine.charges(pieces, covered())
     anomalies.extend(engine.anomalies)
-    return Rating(
-        tuple(charges),
-        tuple(anomalies),
-        rows,
-        shares=rated_shares,
-    )
+    return Rating(tuple(charges), tuple(anomalies), rows, shares=shares)
+
+
+@in_context
+def rate_covering(
+    rows: Iterable[UsageRow], plan: Plan, *, span: Span, first: dict[str, int]
+) -> Rating:
+    """[`rate()`][ratekit.rate] of usage rows under one plan, covering the accounts of ``first``.
+
+    For the streaming rater, which keeps rows, not records: ``first`` maps each account
+    it knows to the instant of its first record, and each is covered from the start of
+    that instant's cycle, as [`rate()`][ratekit.rate] covers the accounts of its input.
+    """
+    engine = _Engine(plan, span)
+    ordered = tuple(sorted(rows, key=_row_key))
+
+    def covered() -> set[str]:
+        engine.cover_from(first)
+        return set(first)
+
+    return _rated(engine, ordered, covered, [])

@@ -1,0 +1,235 @@
+"""The rater's book of usage: per resource, its rows so far and its metering state now.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. A statement at ``as_of`` meters only what is new
+since the last one (at ``prev``), through the one metering engine:
+
+- a resource with no record reaching back before ``prev`` **continues**: its carried
+  [`ResourceState`][ratekit.ResourceState] (at ``prev``) and its new records are metered over
+  ``[prev, as_of)``, and each new row that starts at ``prev`` is joined to the row of the
+  same piece that ended there (metering cuts a piece at the end of its window only; a
+  piece does not otherwise end at ``prev`` unless a cycle or a price changes there, or
+  its description or opener does), so that the rows are exactly those of metering
+  everything at once from the start of the kept cycles;
+- a resource with a late record (one stamped before ``prev``, or a delta over a span that
+  starts before it), with samples of a meter whose rows are not sums (counters,
+  aggregations: they are metered from all their readings), or any resource when an
+  inventory snapshot is new, is **re-metered** from the metering state at the start of
+  the kept cycles, from its kept records, as before.
+
+Joining rows adds quantities that telescope (see `ratekit.metering`), so a joined row's
+quantity is the very quantity of the whole piece, to the last digit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from ._decimals import CONTEXT
+from ._decimals import tidy as _tidy
+from .policies import Discrete, Meter
+from .records import Event, Inventory, Sample
+from .spans import Span
+from .usage import _NO_BASE, ResourceState, Usage, UsageRow, _new_row, _new_state
+
+__all__ = ["Book", "continuable", "lean"]
+
+Record = Event | Sample | Inventory
+Key = tuple[str, str]  # (account, resource)
+
+
+def continuable(meters: Iterable[Meter]) -> frozenset[str]:
+    """The meters whose rows a continuation can join: time meters and `Discrete` deltas."""
+    return frozenset(m.name for m in meters if m._factor is not None or type(m.policy) is Discrete)
+
+
+def lean(state: ResourceState) -> ResourceState:
+    """``state`` without what the rater keeps itself: the ids applied, a history without seq.
+
+    The rater deduplicates records at its door, so the ids a state remembers (up to 1024
+    per resource) are never read; the events of a history are only re-ordered among new
+    ones when all carry a ``seq`` (otherwise events are ordered by time, and the rater's
+    new events all come after them), so a history without any ``seq`` changes nothing.
+    O(1), or O(h) for h events of history.
+    """
+    history = state.history
+    if not state.applied and (not history or any(e.seq is not None for e in history)):
+        return state
+    past = state._past if any(e.seq is not None for e in history) else _NO_BASE
+    return _new_state(
+        state.account,
+        state.resource,
+        state.status,
+        state.description,
+        state.since_us,
+        state.opened_by,
+        state.clock_us,
+        state.seq,
+        state.readings,
+        state.through_us,
+        (),
+        past,
+    )
+
+
+def known_by(record: Record, as_of_us: int) -> bool:
+    """Whether metering at ``as_of_us`` reads ``record`` (as metering decides). O(1)."""
+    at_us = record.at_us
+    if at_us < as_of_us:
+        return True
+    return at_us == as_of_us and type(record) is Sample and record.since_us is not None
+
+
+class Book:
+    """Rows of the kept cycles and the metering state at ``as_of``, per resource."""
+
+    __slots__ = ("as_of_us", "rows", "states")
+
+    def __init__(self, as_of_us: int) -> None:
+        self.as_of_us = as_of_us
+        self.rows: dict[Key, tuple[UsageRow, ...]] = {}
+        self.states: dict[Key, ResourceState] = {}
+
+    def copy(self) -> Book:
+        other = Book(self.as_of_us)
+        other.rows = self.rows.copy()
+        other.states = self.states.copy()
+        return other
+
+    def all_rows(self) -> list[UsageRow]:
+        return [row for rows in self.rows.values() for row in rows]
+
+    def accounts(self) -> set[str]:
+        return {account for account, _ in self.states}
+
+    def drop_before(self, base_us: int) -> None:
+        """Forget the rows of cycles that end at or before ``base_us`` (compacted)."""
+        for key, rows in list(self.rows.items()):
+            kept = tuple(row for row in rows if row.cycle.end_us > base_us)
+            if kept:
+                self.rows[key] = kept
+            else:
+                del self.rows[key]
+
+    def replace(self, usage: Usage, keys: set[Key] | None) -> None:
+        """Take the rows and states of ``usage`` for ``keys`` (all when None)."""
+        grouped: dict[Key, list[UsageRow]] = {}
+        for row in usage.rows:
+            key = (row.account, row.resource)
+            if keys is None or key in keys:
+                grouped.setdefault(key, []).append(row)
+        if keys is None:
+            self.rows = {}
+            self.states = {}
+        else:
+            for key in keys:
+                self.rows.pop(key, None)
+        for key, rows in grouped.items():
+            self.rows[key] = tuple(rows)
+        for state in usage.state:
+            key = (state.account, state.resource)
+            if keys is None or key in keys:
+                self.states[key] = lean(state)
+
+    def open_ends(self, key: Key, prev: int, names: frozenset[str]) -> list[UsageRow]:
+        """The rows of ``key`` for meters in ``names`` that end at ``prev``."""
+        return [r for r in self.rows.get(key, ()) if r.span.end_us == prev and r.meter in names]
+
+    def join(  # noqa: PLR0917 - private plumbing of plain values
+        self,
+        usage: Usage,
+        keys: set[Key],
+        prev: int,
+        boundary: Callable[[str], bool],
+        extend: Callable[[str], int],
+        timed: frozenset[str],
+        quiet: set[Key],
+    ) -> None:
+        """Add a continuation's rows for ``keys``, joining pieces cut at ``prev``.
+
+        ``boundary(meter)`` says whether a piece of that meter ends at ``prev`` anyway (a
+        cycle starts, a price changes); ``extend(meter)`` is where the piece of a resource
+        with no new record (in ``quiet``) that holds ``prev`` ends in the new window.
+        """
+        fresh: dict[Key, list[UsageRow]] = {}
+        for row in usage.rows:
+            key = (row.account, row.resource)
+            if key in keys:
+                fresh.setdefault(key, []).append(row)
+        for state in usage.state:
+            key = (state.account, state.resource)
+            if key in keys:
+                self.states[key] = lean(state)
+        for key in keys:
+            new = fresh.get(key, [])
+            old = list(self.rows.get(key, ()))
+            ends = {
+                row.meter: index
+                for index, row in enumerate(old)
+                if row.span.end_us == prev and not boundary(row.meter)
+            }
+            joined: set[int] = set()
+            out_new: list[UsageRow] = []
+            for row in new:
+                index = ends.get(row.meter)
+                if index is None or index in joined or row.span.start_us != prev:
+                    out_new.append(row)
+                    continue
+                before = old[index]
+                # A time piece running at prev goes on from the carried state (the rater
+                # meters again a resource with an event at prev), a sum's piece holds prev.
+                if before.description != row.description or before.cycle != row.cycle:
+                    out_new.append(row)
+                    continue
+                joined.add(index)
+                old[index] = _new_row(
+                    row.account,
+                    row.meter,
+                    row.resource,
+                    Span.from_us(before.span.start_us, row.span.end_us),
+                    row.cycle,
+                    _tidy(CONTEXT.add(before.quantity, row.quantity)),
+                    row.unit,
+                    row.description,  # type: ignore[arg-type]
+                    tuple(dict.fromkeys((*before.record_ids, *row.record_ids))),
+                )
+            for meter_name, index in ends.items():
+                if index in joined or meter_name in timed or key not in quiet:
+                    continue
+                # A sum's piece with nothing new: it runs on to its end in the new window.
+                before = old[index]
+                old[index] = _new_row(
+                    before.account,
+                    before.meter,
+                    before.resource,
+                    Span.from_us(before.span.start_us, extend(meter_name)),
+                    before.cycle,
+                    before.quantity,
+                    before.unit,
+                    before.description,  # type: ignore[arg-type]
+                    before.record_ids,
+                )
+            rows = (*old, *out_new)
+            if rows:
+                self.rows[key] = rows
+
+
+def zeros(book: Book, key: Key, prev: int, sums: frozenset[str]) -> list[Sample]:
+    """A zero delta at ``prev`` per sum meter whose piece holds ``prev`` (see `Book.join`).
+
+    It makes the continuation give a row from ``prev`` for that piece, with its new
+    samples or with nothing, to join to the row that ended there.
+    """
+    account, resource = key
+    return [
+        Sample(account, resource, row.meter, Span.from_us(prev, prev + 1).start, 0)
+        for row in book.open_ends(key, prev, sums)
+    ]
+
+
+def group(records: Sequence[Record]) -> Mapping[Key, list[Record]]:
+    """Events and samples per resource, in the order given (inventories left out). O(n)."""
+    out: dict[Key, list[Record]] = {}
+    for record in records:
+        if type(record) is not Inventory:
+            out.setdefault((record.account, record.resource), []).append(record)
+    return out

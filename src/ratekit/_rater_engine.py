@@ -1,0 +1,127 @@
+"""The streaming rater's adapter to the one engine: metering and rating, nothing else.
+
+Private to [`ratekit.Rater`][ratekit.Rater]: when the semantics of metering or rating change,
+this is the one place where the rater follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from . import _rater_book as _ledger
+from ._decimals import ZERO
+from ._instants import from_us
+from .assignments import Assignment
+from .errors import BadCalendarError, RatekitError, RatekitTypeError
+from .metering import accepted_kinds, meter
+from .policies import Meter
+from .pricebook import Plan, PriceEntry
+from .rating import Rating, rate, rate_covering
+from .rating import _Engine as _RatingEngine
+from .records import Event, Inventory, Sample
+from .spans import Span
+from .usage import ResourceState, Usage, UsageRow
+
+__all__ = ["Engine"]
+
+Record = Event | Sample | Inventory
+
+
+class Engine:
+    """The rater's only contact with metering and rating: `meter()`, `rate()`.
+
+    Kept small on purpose: when the semantics of metering or rating change, this is the
+    one place where the rater follows.
+    """
+
+    __slots__ = ("cycle", "dues", "kinds", "meters", "plans", "sums", "timed")
+
+    def __init__(self, plans: Plan | Sequence[Assignment], meters: Sequence[Meter]) -> None:
+        self.plans = plans
+        self.meters = meters
+        known = _RatingEngine(plans, Span.from_us(0, 1)).plans
+        if not known:
+            raise RatekitTypeError(
+                "Rater needs a Plan or at least one Assignment; it has no plan to rate with."
+            )
+        cycles = {repr(plan.cycle) for plan in known}
+        if len(cycles) > 1:
+            raise BadCalendarError(
+                f"Rater plans bill on different cycles ({', '.join(sorted(cycles))}); a rater "
+                "closes one cycle at a time: give its plans one cycle, or use one rater per cycle."
+            )
+        self.cycle = known[0].cycle
+        # Whether an account owes something that grows with the watermark alone (fees,
+        # minimums, allowances and bases are prorated to it): then every account is
+        # rated at every statement, else only those whose rows changed.
+        self.dues = any(
+            plan.fees or plan.minimums or plan.allowances or any(map(_has_base, plan.entries))
+            for plan in known
+        )
+        # The sample kinds each meter takes, as metering reads them, so that a sample
+        # metering would refuse is refused at the door, not at every later statement.
+        self.kinds = accepted_kinds({m.name: m for m in meters if isinstance(m, Meter)})
+        # The meters a continuation can join (see _rater_book): the others are metered
+        # again from all their readings at each statement.
+        self.timed = frozenset(m.name for m in meters if m._factor is not None)
+        self.sums = _ledger.continuable(meters) - self.timed
+
+    def containing(self, t_us: int) -> tuple[int, int]:
+        return self.cycle.containing_us(t_us)
+
+    def meter(
+        self, records: Iterable[Record], start_us: int, end_us: int, state: Iterable[ResourceState]
+    ) -> Usage:
+        """Meter ``[start_us, end_us)`` (up to ``end_us``), continuing from ``state``."""
+        span = Span.from_us(start_us, end_us)
+        cuts = _RatingEngine(self.plans, span).cuts(m.name for m in self.meters)
+        return meter(
+            records,
+            self.meters,
+            span=span,
+            cycle=self.cycle,
+            as_of=from_us(end_us),
+            cuts=cuts,
+            state=state,
+        )
+
+    def cuts(self, start_us: int, end_us: int) -> dict[str, list[int]]:
+        """Per meter, where a price may change inside ``(start_us, end_us)``."""
+        return _RatingEngine(self.plans, Span.from_us(start_us, end_us)).cuts(
+            m.name for m in self.meters
+        )
+
+    def rate_rows(
+        self, rows: Sequence[UsageRow], accounts: Mapping[str, int], start_us: int, end_us: int
+    ) -> Rating:
+        """Rate ``rows`` over ``[start_us, end_us)``, covering ``accounts``.
+
+        Under one plan, each account (with the instant of its first record) is covered
+        from that instant's cycle on, as [`rate()`][ratekit.rate] covers its input's.
+        """
+        span = Span.from_us(start_us, end_us)
+        if isinstance(self.plans, Plan):
+            return rate_covering(rows, self.plans, span=span, first=dict(accounts))
+        return rate(rows, self.plans, span=span)
+
+    def rate(self, usage: Usage, start_us: int, end_us: int) -> Rating:
+        """Rate the rows of ``usage`` over ``[start_us, end_us)``.
+
+        Under one plan, ``rate()`` covers the accounts named in its input; the rater names
+        every account it knows (one with a resource state), so that an account whose
+        resources went quiet, or whose records were compacted, keeps its fees, minimums
+        and the bases of its prices, as batch rating of all the records would charge them.
+        """
+        span = Span.from_us(start_us, end_us)
+        if isinstance(self.plans, Plan):
+            accounts = sorted({state.account for state in usage.state})
+            return rate(usage, self.plans, span=span, accounts=accounts)
+        return rate(usage, self.plans, span=span)
+
+
+def _has_base(entry: PriceEntry) -> bool:
+    """Whether ``entry``'s price may be due without usage (its amount at zero)."""
+    try:
+        return bool(entry.price.amount(ZERO))
+    except RatekitError:
+        return True

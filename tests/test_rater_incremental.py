@@ -1,0 +1,303 @@
+"""The rater's statements are incremental: what they meter, and what it costs to close.
+
+A statement meters only what is new since the last one (resources continue from their
+metering state at the last watermark), except the resources that a late record, a
+counter or an aggregation makes it meter again from the start of the kept cycles. Either
+way its rows are those of metering everything at once: checked here row by row, on top
+of the law (tests/test_rater_law.py) that checks the charges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests import _rater_streams as streams
+
+import ratekit as rk
+from ratekit._instants import format_us
+
+
+def _rows(rows: object) -> list[tuple[object, ...]]:
+    return sorted(
+        (
+            row.account,
+            row.resource,
+            row.meter,
+            row.span.start_us,
+            row.span.end_us,
+            row.cycle.start_us,
+            row.quantity,
+            tuple(sorted(row.description.items())),
+        )
+        for row in rows  # type: ignore[attr-defined]
+    )
+
+
+@settings(max_examples=200)
+@given(seed=st.integers(0, 2**32), anonymous=st.booleans())
+def test_the_rows_a_statement_keeps_are_those_of_metering_the_kept_cycles_at_once(
+    seed: int, anonymous: bool
+) -> None:
+    rng = random.Random(seed)
+    stream = streams.records(rng, anonymous=anonymous)
+    rng.shuffle(stream)
+    rater = rk.Rater(streams.PLANS, streams.METERS, start=format_us(streams.T0))
+    as_of = streams.T0
+    for index in range(0, len(stream), 3):
+        rater.feed(stream[index : index + 3])
+        as_of += rng.randrange(0, 10 * streams.HOUR_US, streams.MINUTE_US)
+        rater.statement(format_us(as_of))
+        book = rater._book
+        assert book is not None
+        at_once = rater._engine.meter(rater._records.values(), rater._base_us, as_of, rater._state)
+        assert _rows(book.all_rows()) == _rows(at_once.rows)
+
+
+def test_a_running_vm_accrues_between_statements_with_no_new_record() -> None:
+    # 0.10 EUR an hour: 24 h on the 1st, then 12 h more by noon on the 2nd (1.20), and
+    # its one row of March runs on: 36 h = 3.60.
+    runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))],
+    )
+    rater = rk.Rater(plan, [runtime], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")]
+    )
+    first = rater.statement("2026-03-02T00:00:00Z")
+    second = rater.statement("2026-03-02T12:00:00Z")
+    assert [(x.role, x.quantity, x.amount) for x in first.lines] == [
+        ("charge", 24, rk.PerUnit("0.10").amount(24))
+    ]
+    assert [(x.role, x.quantity, x.amount) for x in second.lines] == [
+        ("increment", 12, rk.PerUnit("0.10").amount(12))
+    ]
+    book = rater._book
+    assert book is not None
+    (row,) = book.all_rows()
+    assert (row.span.start, row.span.end, row.quantity) == (
+        dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC),
+        36,
+    )
+
+
+def test_a_watermark_too_far_ahead_is_refused_before_anything_changes() -> None:
+    runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.hourly(), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))]
+    )
+    rater = rk.Rater(plan, [runtime], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")]
+    )
+    before = json.dumps(rater.snapshot())
+    with pytest.raises(rk.BadTimeError) as caught:
+        rater.statement("2031-03-01T00:00:00Z")  # five years of hourly cycles
+    assert str(caught.value) == (
+        "Rater.statement as_of 2031-03-01T00:00:00Z would close more than 10,000 cycles "
+        "at once (from 2026-03-01T00:00:00Z); a watermark that far ahead is most likely a "
+        "wrong clock: ask statements at watermarks closer together (each closes at most "
+        "10,000 cycles)."
+    )
+    assert json.dumps(rater.snapshot()) == before
+    # Closer watermarks close the same cycles, in steps: the first step closes 48 hours.
+    statement = rater.statement("2026-03-03T00:00:00Z")
+    assert len(statement.closed) == 48
+    assert statement.total() == rk.PerUnit("0.10").amount(48)
+
+
+def _month(year: int, month: int) -> str:
+    return f"{year + (month - 1) // 12}-{(month - 1) % 12 + 1:02}-01T00:00:00Z"
+
+
+def test_the_state_stays_flat_over_a_year_of_monthly_cycles() -> None:
+    # Ten VMs that run all year, stopped and started and resized every few days, and
+    # their egress deltas every six hours: a steady fleet. Each month closes (horizon one
+    # day) and the one before is compacted: the snapshot after month 12 is within a
+    # small factor of the one after month 2 (records of about two cycles, one state per
+    # resource, no remembered ids).
+    runtime = rk.Meter("runtime", "hour", rk.OnOff())
+    egress = rk.Meter("egress", "B", rk.Discrete())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [
+            rk.PriceEntry("vm", "runtime", rk.PerUnit("0.1")),
+            rk.PriceEntry("e", "egress", rk.PerUnit(0)),
+        ],
+        fees=[rk.Fee("support", 5)],
+    )
+    rater = rk.Rater(
+        plan, [runtime, egress], start="2026-01-01T00:00:00Z", horizon=dt.timedelta(days=1)
+    )
+    sizes = []
+    number = 0
+    for month in range(1, 13):
+        start = rk.Span(_month(2026, month), _month(2026, month + 1))
+        batch: list[rk.Event | rk.Sample] = []
+        t = start.start_us
+        day = 0
+        while t < start.end_us:
+            for vm in range(10):
+                number += 1
+                flavor = ("s", "m")[(day + vm) % 2]
+                kind = "stop" if (day + vm) % 3 == 0 else "start"
+                attributes = {"f": flavor} if kind == "start" else {}
+                batch.append(
+                    rk.Event(
+                        "acme", f"vm{vm}", format_us(t + vm), attributes, kind=kind, id=f"e{number}"
+                    )
+                )
+                for quarter in range(4):
+                    number += 1
+                    at = format_us(t + vm + 1 + quarter * 6 * streams.HOUR_US)
+                    batch.append(rk.Sample("acme", f"vm{vm}", "egress", at, 1000, id=f"s{number}"))
+            t += 2 * streams.DAY_US
+            day += 1
+        rater.feed(batch)
+        rater.statement(format_us(start.end_us + 2 * streams.DAY_US))
+        sizes.append(len(json.dumps(rater.snapshot())))
+    assert max(sizes[1:]) <= 1.25 * sizes[1], sizes
+
+
+def test_a_snapshot_keeps_records_per_resource_and_reads_the_flat_list_of_before() -> None:
+    from ratekit import _snapshot
+
+    runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))],
+    )
+    rater = rk.Rater(plan, [runtime], start="2026-03-01T00:00:00Z")
+    start = rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
+    stop = rk.Event("acme", "vm-1", "2026-03-01T10:00:00Z", kind="stop", id="e2")
+    rater.feed([start, stop])
+    data = json.loads(json.dumps(rater.snapshot()))
+    # account and resource once per resource; no trailing empty fields (seq)
+    assert data["body"]["by_resource"] == [
+        [
+            "acme",
+            "vm-1",
+            [["E", start.at_us, {"f": "s"}, "start", "e1"], ["E", stop.at_us, {}, "stop", "e2"]],
+        ]
+    ]
+    assert data["body"]["records"] == []
+    # A snapshot written with the records in one flat list (as before) reads the same.
+    body = dict(data["body"])
+    del body["by_resource"]
+    body["records"] = [_snapshot.encode_record(start), _snapshot.encode_record(stop)]
+    flat = _snapshot.seal(body, data["fingerprint"])
+    again = rk.Rater.restore(json.loads(json.dumps(flat)), plan, [runtime])
+    assert again.statement("2026-03-02T00:00:00Z").total() == rk.PerUnit("0.10").amount(10)
+
+
+def _spied(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, set[str]]]:
+    """Record what each metering call of a rater is given: (start, resources)."""
+    from ratekit import rater as module
+
+    calls: list[tuple[int, set[str]]] = []
+    original = module._Engine.meter
+
+    def meter(self: object, records: object, start_us: int, end_us: int, state: object) -> rk.Usage:
+        given = list(records)  # type: ignore[call-overload]
+        calls.append((start_us, {r.resource for r in given}))
+        return original(self, given, start_us, end_us, state)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module._Engine, "meter", meter)
+    return calls
+
+
+def test_a_statement_meters_only_the_new_records_and_a_late_one_only_its_resource(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))],
+    )
+    rater = rk.Rater(plan, [runtime], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        rk.Event("acme", f"vm-{n}", f"2026-03-01T0{n}:00:00Z", {"f": "s"}, kind="start", id=f"s{n}")
+        for n in range(10)
+    )
+    rater.statement("2026-03-02T00:00:00Z")
+    calls = _spied(monkeypatch)
+    # One new record, after the watermark: only it is metered, from the watermark on
+    # (the nine others run on from their states).
+    rater.feed([rk.Event("acme", "vm-3", "2026-03-02T06:00:00Z", kind="stop", id="x1")])
+    rater.statement("2026-03-03T00:00:00Z")
+    assert calls == [(streams.T0 + streams.DAY_US, {"vm-3"})]
+    # A late one (stamped before the last watermark): its resource is metered again from
+    # the cycle's start, from its kept records; the others continue with nothing new.
+    calls.clear()
+    rater.feed([rk.Event("acme", "vm-5", "2026-03-02T12:00:00Z", kind="stop", id="x2")])
+    statement = rater.statement("2026-03-04T00:00:00Z")
+    assert calls == [
+        (streams.T0 + 2 * streams.DAY_US, set()),
+        (streams.T0, {"vm-5"}),
+    ]
+    # vm-5 ran from 05:00 on the 1st: 19 + 24 = 43 h were reported to the 3rd; it stopped
+    # at 12:00 on the 2nd: 19 + 12 = 31 h. The line is reversed and corrected.
+    (reversal, correction) = [line for line in statement.lines if line.resource == "vm-5"]
+    assert (reversal.role, reversal.quantity, correction.role, correction.quantity) == (
+        "reversal",
+        -43,
+        "correction",
+        31,
+    )
+
+
+def test_an_account_whose_rows_did_not_change_is_not_rated_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ratekit import rater as module
+
+    runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
+    tiers = rk.Graduated([rk.Tier(10, "0.10"), rk.Tier(None, "0.05")])
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", tiers)]
+    )
+    rater = rk.Rater(plan, [runtime], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("idle", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="i1"),
+            rk.Event("idle", "vm-1", "2026-03-01T04:00:00Z", kind="stop", id="i2"),
+            rk.Event("busy", "vm-2", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="b1"),
+        ]
+    )
+    rater.statement("2026-03-02T00:00:00Z")
+    rated: list[set[str]] = []
+    original = module._Engine.rate_rows
+
+    def rate_rows(self: object, rows: list[rk.UsageRow], *args: object) -> rk.Rating:
+        rated.append({row.account for row in rows})
+        return original(self, rows, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module._Engine, "rate_rows", rate_rows)
+    statement = rater.statement("2026-03-03T00:00:00Z")
+    # idle ran 4 h on the 1st and nothing since: its charge (4 x 0.10 = 0.40) stands and
+    # it is not rated again; busy ran 48 h: 10 x 0.10 + 38 x 0.05 = 2.90, 1.20 more.
+    assert rated == [{"busy"}]
+    assert [(x.account, x.role, x.amount) for x in statement.lines] == [
+        ("busy", "increment", Decimal("1.20"))
+    ]
+    invoices = rater.statement("2026-04-01T00:00:00Z").invoices
+    assert [(i.account, i.total) for i in invoices] == [
+        ("busy", Decimal("0.10") * 10 + Decimal("0.05") * (31 * 24 - 10)),
+        ("idle", Decimal("0.40")),
+    ]
