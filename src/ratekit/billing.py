@@ -42,6 +42,7 @@ from typing import Literal
 
 import attrs
 
+from . import _values as _v
 from ._allocation import allocate
 from ._calendar import zone, zone_name
 from ._decimals import CONTEXT, ZERO, in_context
@@ -104,23 +105,37 @@ class InvoiceLine:
         tiers[1] (10, ∞): 23 * 0.085 = 1.955
     """
 
-    kind: LineKind
-    meter: str | None
-    entry: str | None
-    resource: str | None
-    quantity: Decimal
-    free: Decimal
-    unit: str
-    unit_price: Decimal | None
-    precise: Decimal
-    amount: Decimal
-    charges: tuple[Charge, ...] = attrs.field(eq=False)
-    commitment: Decimal | None = None
-    spent: Decimal | None = None
-    owner: str | None = None
-    share: Decimal | None = None
-    shares: Decimal | None = None
-    whole: Decimal | None = None
+    kind: LineKind = attrs.field(validator=_v.kind_of(*_LINE_ORDER))
+    meter: str | None = attrs.field(validator=_v.optional_name)
+    entry: str | None = attrs.field(validator=_v.optional_name)
+    resource: str | None = attrs.field(validator=_v.optional_name)
+    quantity: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    free: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    unit: str = attrs.field(validator=_v.name)
+    unit_price: Decimal | None = attrs.field(
+        converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    precise: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    amount: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    charges: tuple[Charge, ...] = attrs.field(
+        eq=False, converter=_v.to_tuple, validator=_v.items(Charge, "Charges")
+    )
+    commitment: Decimal | None = attrs.field(
+        default=None, converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    spent: Decimal | None = attrs.field(
+        default=None, converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    owner: str | None = attrs.field(default=None, validator=_v.optional_name)
+    share: Decimal | None = attrs.field(
+        default=None, converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    shares: Decimal | None = attrs.field(
+        default=None, converter=_v.optional_number, validator=_v.positive
+    )
+    whole: Decimal | None = attrs.field(
+        default=None, converter=_v.optional_number, validator=_v.optional_numeric
+    )
 
     @property
     def label(self) -> str:
@@ -197,17 +212,25 @@ class Invoice:
         Decimal('0.02')
     """
 
-    account: str
-    cycle: Span
-    currency: str
-    lines: tuple[InvoiceLine, ...]
-    total: Decimal
-    precise_total: Decimal
-    tz: str | None = None
+    account: str = attrs.field(validator=_v.name)
+    cycle: Span = attrs.field(validator=_v.type_of(Span, "a Span (rk.Span(start, end))"))
+    currency: str = attrs.field(validator=_v.name)
+    lines: tuple[InvoiceLine, ...] = attrs.field(
+        converter=_v.to_tuple, validator=_v.items(InvoiceLine, "InvoiceLines")
+    )
+    total: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    precise_total: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    tz: str | None = attrs.field(default=None, validator=_v.timezone_name)
     """The timezone the text shows the cycle in (``None``: UTC instants)."""
-    credits: tuple[CreditLine, ...] = ()
+    credits: tuple[CreditLine, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(CreditLine, "CreditLines")
+    )
     """What each credit available to this invoice paid, and the balance it has left."""
-    subtotal: Decimal = attrs.field(default=attrs.Factory(lambda self: self.total, takes_self=True))
+    subtotal: Decimal = attrs.field(
+        default=attrs.Factory(lambda self: self.total, takes_self=True),
+        converter=_v.number,
+        validator=_v.numeric,
+    )
     """The sum of the lines' rounded amounts, before credits."""
 
     def __repr__(self) -> str:
@@ -299,6 +322,7 @@ def bill(
         tz = zone_name(zone(tz, "bill tz"))  # the one door for timezones
     if isinstance(charges, Rating):
         charges = charges.charges
+    charges = _many(charges, "charges", "Charge")
     grants = _many(credits, "credits", "Credit")
     by_owner = _shares_by_owner(_many(shares, "shares", "Share"))
     groups: dict[tuple[str, int, int], list[Charge]] = {}

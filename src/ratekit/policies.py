@@ -30,7 +30,7 @@ import attrs
 from . import _normalize as _n
 from ._decimals import CONTEXT, ONE, ZERO, to_decimal
 from ._decimals import tidy as _tidy
-from ._instants import format_us
+from ._instants import MAX_US, MIN_US, format_us
 from ._paths import MISSING, lookup
 from .errors import BadQuantityError, BadRecordError, RatekitTypeError, UnitError
 from .records import (
@@ -174,6 +174,97 @@ class SamplePolicy(Protocol):
         self, readings: Sequence[Sample], start_us: int, end_us: int, before: Sample | None
     ) -> Decimal | None:
         """The quantity of the piece ``[start_us, end_us)``, or ``None``."""
+
+
+# -- the door of the protocol methods ------------------------------------------------------
+#
+# The built-ins' protocol methods are public: metering calls them, and so may a user (to
+# test a policy, or from a policy of their own that delegates to a built-in). Their
+# arguments are checked here, once per call (not per reading: metering calls them once per
+# description, per resource or per piece), so a wrong one is a RatekitTypeError naming the
+# policy, the method and the argument, never an AttributeError from inside.
+
+
+def _refused(
+    policy: object, method: str, argument: str, value: object, accepted: str
+) -> RatekitTypeError:
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:60] + "..." + shown[-12:]
+    return RatekitTypeError(
+        f"{type(policy).__name__}.{method} {argument} must be {accepted}, "
+        f"not {type(value).__name__}: {shown}."
+    )
+
+
+def _description(policy: object, method: str, description: object) -> Description:
+    if not isinstance(description, Mapping):
+        raise _refused(
+            policy, method, "description", description, "a mapping of attribute names to values"
+        )
+    return description
+
+
+def _readings(policy: object, method: str, readings: object) -> Sequence[Sample]:
+    """Samples in ``at`` order (what metering passes): O(n)."""
+    accepted = "a list of Samples in (at, seq) order"
+    if isinstance(readings, str | bytes) or not isinstance(readings, Sequence):
+        raise _refused(policy, method, "readings", readings, accepted)
+    last = None
+    for sample in readings:
+        if type(sample) is not Sample:
+            raise _refused(policy, method, "readings", readings, accepted)
+        if last is not None and sample.at_us < last:
+            raise RatekitTypeError(
+                f"{type(policy).__name__}.{method} readings must be in (at, seq) order, but "
+                f"{_n.label(sample)} at {format_us(sample.at_us)} comes after a reading at "
+                f"{format_us(last)}."
+            )
+        last = sample.at_us
+    return readings
+
+
+def _sample(policy: object, method: str, argument: str, value: object) -> Sample | None:
+    if value is not None and type(value) is not Sample:
+        raise _refused(policy, method, argument, value, "a Sample or None")
+    return value
+
+
+_US_LIMIT: Final = 2**63
+
+
+def _piece(policy: object, start_us: object, end_us: object) -> None:
+    for argument, value in (("start_us", start_us), ("end_us", end_us)):
+        if type(value) is not int or not -_US_LIMIT <= value < _US_LIMIT:
+            raise _refused(
+                policy, "aggregate", argument, value, "an int of epoch microseconds (64 bits)"
+            )
+    if end_us < start_us:  # type: ignore[operator] # ints, checked above
+        raise RatekitTypeError(
+            f"{type(policy).__name__}.aggregate piece [{start_us}, {end_us}) ends before it "
+            "starts; give start_us <= end_us."
+        )
+
+
+def _aggregated(
+    policy: object, readings: object, start_us: object, end_us: object, before: object
+) -> Sequence[Sample]:
+    """The door of ``aggregate(readings, start_us, end_us, before)``."""
+    _piece(policy, start_us, end_us)
+    _sample(policy, "aggregate", "before", before)
+    return _readings(policy, "aggregate", readings)
+
+
+def _incremented(
+    policy: object, readings: object, previous: object, report: object
+) -> Sequence[Sample]:
+    """The door of ``increments(readings, previous, report)``."""
+    _sample(policy, "increments", "previous", previous)
+    if not callable(report):
+        raise _refused(
+            policy, "increments", "report", report, "a function report(kind, message, samples)"
+        )
+    return _readings(policy, "increments", readings)
 
 
 # -- conditions and levels -------------------------------------------------------------------
@@ -320,6 +411,7 @@ class OnOff:
 
     def level(self, description: Description) -> Decimal | None:
         """1 when ``when`` holds for ``description``, else ``None``."""
+        _description(self, "level", description)
         test = self._test
         return ONE if test is None or test(description) else None
 
@@ -430,6 +522,7 @@ class Continuous:
 
     def level(self, description: Description) -> Decimal | None:
         """The level under ``description`` when ``when`` holds, else ``None``."""
+        _description(self, "level", description)
         test = self._test
         if test is not None and not test(description):
             return None
@@ -469,17 +562,22 @@ class Discrete:
     def increments(
         self, readings: Sequence[Sample], previous: Sample | None, report: Report
     ) -> Iterator[Increment]:
-        """Each delta as is: at its instant, or over ``[since, at)``. O(n), lazily."""
-        for sample in readings:
-            at_us = sample.at_us
-            since_us = sample.since_us
-            sid = sample.id
-            yield (
-                at_us if since_us is None else since_us,
-                at_us,
-                sample.value,
-                () if sid is None else (sid,),
-            )
+        """Each delta as is: at its instant, or over ``[since, at)``. O(n)."""
+        # The arguments are checked now; the deltas come lazily.
+        return _deltas(_incremented(self, readings, previous, report))
+
+
+def _deltas(readings: Sequence[Sample]) -> Iterator[Increment]:
+    for sample in readings:
+        at_us = sample.at_us
+        since_us = sample.since_us
+        sid = sample.id
+        yield (
+            at_us if since_us is None else since_us,
+            at_us,
+            sample.value,
+            () if sid is None else (sid,),
+        )
 
 
 @typing.final
@@ -541,6 +639,14 @@ class Counter:
             >>> zero.value, first.at_us - zero.at_us, rk.Counter().baseline(first, None)
             (Decimal('0'), 3600000000, None)
         """
+        if type(first) is not Sample:
+            raise _refused(self, "baseline", "first", first, "a Sample")
+        if started_us is not None and (
+            type(started_us) is not int or not MIN_US <= started_us <= MAX_US
+        ):
+            raise _refused(
+                self, "baseline", "started_us", started_us, "an int of epoch microseconds or None"
+            )
         if not self.from_zero:
             return None
         at_us = first.at_us if started_us is None or started_us > first.at_us else started_us
@@ -554,6 +660,11 @@ class Counter:
         self, readings: Sequence[Sample], previous: Sample | None, report: Report
     ) -> Iterator[Increment]:
         """The reset-aware deltas between consecutive readings. O(n), lazily."""
+        return self._deltas(_incremented(self, readings, previous, report), previous, report)
+
+    def _deltas(
+        self, readings: Sequence[Sample], previous: Sample | None, report: Report
+    ) -> Iterator[Increment]:
         last = previous
         for sample in readings:
             if last is not None:
@@ -607,6 +718,7 @@ class Max(_Aggregation):
         self, readings: Sequence[Sample], start_us: int, end_us: int, before: Sample | None
     ) -> Decimal | None:
         """The maximum, or ``None`` without readings. O(n)."""
+        readings = _aggregated(self, readings, start_us, end_us, before)
         return max((sample.value for sample in readings), default=None)
 
 
@@ -626,6 +738,7 @@ class Min(_Aggregation):
         self, readings: Sequence[Sample], start_us: int, end_us: int, before: Sample | None
     ) -> Decimal | None:
         """The minimum, or ``None`` without readings. O(n)."""
+        readings = _aggregated(self, readings, start_us, end_us, before)
         return min((sample.value for sample in readings), default=None)
 
 
@@ -646,6 +759,7 @@ class Latest(_Aggregation):
         self, readings: Sequence[Sample], start_us: int, end_us: int, before: Sample | None
     ) -> Decimal | None:
         """The last value, or ``None`` without readings. O(1)."""
+        readings = _aggregated(self, readings, start_us, end_us, before)
         return readings[-1].value if readings else None
 
 
@@ -668,6 +782,7 @@ class Count(_Aggregation):
         self, readings: Sequence[Sample], start_us: int, end_us: int, before: Sample | None
     ) -> Decimal | None:
         """How many readings, or ``None`` without readings. O(1)."""
+        readings = _aggregated(self, readings, start_us, end_us, before)
         return Decimal(len(readings)) if readings else None
 
 
@@ -688,6 +803,7 @@ class UniqueCount(_Aggregation):
         self, readings: Sequence[Sample], start_us: int, end_us: int, before: Sample | None
     ) -> Decimal | None:
         """How many distinct values, or ``None`` without readings. O(n)."""
+        readings = _aggregated(self, readings, start_us, end_us, before)
         return Decimal(len({sample.value for sample in readings})) if readings else None
 
 
@@ -727,6 +843,7 @@ class Percentile(_Aggregation):
         self, readings: Sequence[Sample], start_us: int, end_us: int, before: Sample | None
     ) -> Decimal | None:
         """The nearest-rank percentile, or ``None`` without readings. O(n log n)."""
+        readings = _aggregated(self, readings, start_us, end_us, before)
         if not readings:
             return None
         values = sorted(sample.value for sample in readings)
@@ -781,6 +898,7 @@ class TimeWeightedMean(_Aggregation):
         self, readings: Sequence[Sample], start_us: int, end_us: int, before: Sample | None
     ) -> Decimal | None:
         """The time-weighted mean, or ``None`` when no level is known. O(n)."""
+        readings = _aggregated(self, readings, start_us, end_us, before)
         total = ZERO
         if before is not None:
             level: Decimal | None = before.value
@@ -946,3 +1064,25 @@ class Meter:
 
     def __repr__(self) -> str:
         return f"Meter({self.name!r}, {self.unit!r}, {self.policy!r})"
+
+
+def meters_of(meters: object, what: str) -> dict[str, Meter]:
+    """The door for a list of meters: ``{name: meter}``, or a [`RatekitTypeError`][ratekit.RatekitTypeError].
+
+    ``meters`` must be an iterable (a list or tuple) of [`Meter`][ratekit.Meter] values with
+    unique names; ``what`` names the argument in the error (``"rate meters"``). O(n).
+    """
+    if isinstance(meters, str | bytes | Mapping) or not isinstance(meters, Iterable):
+        raise RatekitTypeError(
+            f"{what} must be an iterable (a list or tuple), not {type(meters).__name__}: {meters!r}."
+        )
+    out: dict[str, Meter] = {}
+    for item in meters:
+        if not isinstance(item, Meter):
+            raise RatekitTypeError(
+                f"{what} must be Meter values, not {type(item).__name__}: {item!r}."
+            )
+        if item.name in out:
+            raise RatekitTypeError(f"two meters are named {item.name!r}; meter names are unique.")
+        out[item.name] = item
+    return out
