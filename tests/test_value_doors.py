@@ -13,7 +13,11 @@ import pytest
 
 import ratekit as rk
 from ratekit import units
-from ratekit.charges import _new_charge
+
+# The private routes, read from the modules ratekit itself uses (doctest collection may
+# import a module of the package anew, with classes of its own).
+_new_charge = rk.Rating.total.__globals__["_new_charge"]
+_new_line = rk.bill.__wrapped__.__globals__["_new_line"]  # type: ignore[attr-defined]
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 PLAN = rk.Plan(
@@ -248,6 +252,16 @@ VALUES: list[tuple[str, Callable[[], object], type[rk.RatekitError], str]] = [
         (
             "Statement as_of must be an aware datetime or an ISO-8601 string with an offset, "
             "not NoneType: None."
+        ),
+    ),
+    (
+        "Statement(<a naive datetime>)",
+        lambda: rk.Statement(dt.datetime(2000, 1, 1)),  # noqa: DTZ001 - naive on purpose
+        rk.BadTimeError,
+        (
+            "Statement as_of '2000-01-01T00:00:00' is a naive datetime; ratekit compares "
+            "instants, so give it a timezone, e.g. datetime(..., tzinfo=datetime.UTC) or "
+            "pendulum.datetime(..., tz='Europe/Zurich')."
         ),
     ),
     (
@@ -574,3 +588,72 @@ def test_a_function_that_took_anything_refuses_it_by_name(
     with pytest.raises(error) as caught:
         call()
     assert str(caught.value) == message
+
+
+def test_billings_private_route_builds_the_same_line_as_the_door():
+    fields = ("usage", "m", "e", None, Decimal(3), Decimal(0), "hour", None, Decimal("0.015"))
+    fast = _new_line(*fields, Decimal("0.02"), (), spent=Decimal(1))
+    checked = rk.InvoiceLine(*fields, Decimal("0.02"), (), spent=Decimal(1))
+    assert fast == checked
+    assert (fast.commitment, fast.spent, fast.whole) == (None, Decimal(1), None)
+    assert (
+        repr(fast) == repr(checked) == ("InvoiceLine('m · e', 3 hour, precise=0.015, amount=0.02)")
+    )
+    invoice = rk.Invoice("acme", MARCH, "EUR", (fast,), Decimal("0.02"), Decimal("0.015"))
+    assert invoice.subtotal == Decimal("0.02")  # a default computed from another field
+
+
+def test_the_policies_module_keeps_every_name_after_its_split():
+    from ratekit import policies
+
+    assert sorted(policies.__all__) == [
+        "Continuous",
+        "Count",
+        "Counter",
+        "DeltaPolicy",
+        "Discrete",
+        "Increment",
+        "Latest",
+        "Max",
+        "Meter",
+        "Min",
+        "OnOff",
+        "Percentile",
+        "SamplePolicy",
+        "TimePolicy",
+        "TimeWeightedMean",
+        "UniqueCount",
+    ]
+    for name in policies.__all__:
+        if name != "Increment":
+            assert getattr(policies, name) is getattr(rk, name)
+            assert getattr(rk, name).__module__ == "ratekit"
+    # the policies and their door still meet in meter()
+    usage = rk.meter(
+        [rk.Sample("a", "r", "peak", "2026-03-01T01:00:00Z", 7, kind="gauge", id="s1")],
+        [rk.Meter("peak", "user", policies.Max())],
+        span=MARCH,
+        cycle=None,
+        as_of=MARCH.end,
+    )
+    assert usage.total("peak") == 7
+
+
+def test_an_amount_too_long_for_its_quantum_is_refused_by_bill():
+    # 9E+29 hours at 9E+29 EUR each: 8.1E+59 EUR, 62 digits on the cent (60 fit);
+    # was: decimal.InvalidOperation from the rounding
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("r", "m", rk.PerUnit("9E+29"))]
+    )
+    row = rk.UsageRow("acme", "m", "r", MARCH, MARCH, Decimal("9E+29"), "hour", {}, ())
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rk.bill(rk.rate([row], plan, span=MARCH))
+    assert str(caught.value) == (
+        "the charges of account 'acme' for plan 'p', entry 'r' add up to "
+        "810000000000000000000000000000000000000000000000000000000000 EUR, which has 62 digits "
+        "on the quantum 0.01; ratekit rounds an amount of at most 60 digits on it (less than "
+        "1E+58 EUR)."
+    )
+    # 1E+57 EUR is 60 digits on the cent: billed
+    charge = _charge(amount=Decimal("1E+57"))
+    assert rk.bill([charge])[0].total == Decimal("1E+57")

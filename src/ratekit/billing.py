@@ -34,11 +34,12 @@ Examples:
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 import typing
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
+from typing import Final, Literal
 
 import attrs
 
@@ -49,7 +50,7 @@ from ._decimals import CONTEXT, ZERO, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 from .credits import Credit, CreditLine, spend
-from .errors import BadPriceError, CurrencyMismatchError, RatekitTypeError
+from .errors import BadPriceError, BadQuantityError, CurrencyMismatchError, RatekitTypeError
 from .prices import TierLine
 from .rating import _KIND_ORDER, Charge, Rating
 from .render import invoice_html, invoice_text, shown
@@ -261,6 +262,10 @@ class Invoice:
         return invoice_html(self)
 
 
+#: ratekit's route to an InvoiceLine: its fields come from checked charges.
+_new_line: Final = _v.unchecked(InvoiceLine)
+
+
 def _part_text(part: Fraction) -> str:
     """A holder's part as printed: ``1/3`` when the denominator is short, else a percentage.
 
@@ -437,7 +442,7 @@ def _shared_lines(share: Share, members: list[Charge]) -> list[tuple[str, Invoic
         quantity = _ADD(quantity, charge.quantity)
         free = _ADD(free, charge.free)
         unit_prices.add(charge.unit_price)
-    whole = precise.quantize(quantum, rounding=rounding, context=CONTEXT)
+    whole = _rounded(precise, quantum, rounding, members[0])
     shares_total = share.total  # O(holders): once per pool, not once per holder
     total = Fraction(shares_total)
     exact = [Fraction(whole) * Fraction(weight) / total for _, weight in share.shares]
@@ -447,7 +452,7 @@ def _shared_lines(share: Share, members: list[Charge]) -> list[tuple[str, Invoic
     for (account, weight), amount in zip(
         share.shares, allocate(whole, exact, quantum), strict=True
     ):
-        line = InvoiceLine(
+        line = _new_line(
             "shared",
             head.meter,
             head.entry,
@@ -512,7 +517,7 @@ def _invoice(
             for charge in line_charges:
                 precise = _ADD(precise, charge.amount)
             precise_total = _ADD(precise_total, precise)
-            amount = precise.quantize(quantum, rounding=rounding, context=CONTEXT)
+            amount = _rounded(precise, quantum, rounding, line_charges[0])
             if not by_resource or line_charges[0].kind != "usage":
                 out.append(_line(line_charges, None, precise, amount))
                 continue
@@ -535,6 +540,23 @@ def _invoice(
     for line in shared:  # a part of a shared charge is part of what the account owes
         precise_total = _ADD(precise_total, line.precise)
     return Invoice(account, cycle, currency, tuple(out), subtotal, precise_total, tz)
+
+
+def _rounded(precise: Decimal, quantum: Decimal, rounding: str, head: Charge) -> Decimal:
+    """``precise`` rounded on ``quantum``, or a BadQuantityError when it is too long for it.
+
+    The rounded amount must fit ratekit's 60 digits: 1E+59 on a quantum of 0.01 needs 62.
+    """
+    try:
+        return precise.quantize(quantum, rounding=rounding, context=CONTEXT)
+    except decimal.InvalidOperation:
+        digits = precise.adjusted() - quantum.adjusted() + 1
+        raise BadQuantityError(
+            f"the charges of account {head.account!r} for {_what(head)} add up to "
+            f"{precise} {head.currency}, which has {digits} digits on the quantum {quantum}; "
+            f"ratekit rounds an amount of at most {CONTEXT.prec} digits on it (less than "
+            f"1E+{quantum.adjusted() + CONTEXT.prec} {head.currency})."
+        ) from None
 
 
 def _sum(charges: list[Charge]) -> Decimal:
@@ -563,7 +585,7 @@ def _line(
             commitment = _ADD(commitment, _MUL(charge.unit_price or ZERO, charge.quantity))
         commitment = _tidy(commitment)
         spent = _tidy(_SUB(commitment, precise))
-    return InvoiceLine(
+    return _new_line(
         head.kind,
         head.meter,
         head.entry,
