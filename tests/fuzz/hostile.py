@@ -205,7 +205,8 @@ _numbers: Final = st.one_of(
     st.integers(-10, 10**6),
     st.decimals(min_value=-1000, max_value=10**6, places=3, allow_nan=False),
     st.sampled_from(["0", "1.5", "0.045", "100", "-2"]),
-    st.floats(min_value=0, max_value=1e6, allow_nan=False),
+    # (plausible floats lie in ratekit's range: a subnormal one is a hostile value)
+    st.floats(min_value=0, max_value=1e6, allow_nan=False).filter(lambda f: not 0 < f < 1e-30),
     # the edges of what ratekit accepts: their products and sums must still be handled
     st.sampled_from(["9E+29", "-9.99E+29", "1E-30", "123456789012345678901234567890.5"]),
 )
