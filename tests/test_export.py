@@ -238,12 +238,12 @@ def test_an_invoice_row_changed_by_hand_must_stay_consistent():
         "lines[0].charges[0].currency: 'EUR' is not the invoice's currency 'USD'; an invoice "
         "never adds amounts of two currencies.",
     )
-    # was: ZoneInfoNotFoundError when printed
+    # was: ZoneInfoNotFoundError when printed; now the Invoice's own door refuses it
     _refused(
         rk.Invoice,
         {**row, "tz": "Mars/Olympus"},
-        "tz: invoice tz 'Mars/Olympus' is not a known IANA timezone name; give one such as "
-        "'Europe/Zurich', 'America/New_York' or 'UTC'.",
+        "the value: Invoice tz 'Mars/Olympus' is not a known IANA timezone name; give one such "
+        "as 'Europe/Zurich', 'America/New_York' or 'UTC'.",
     )
     line = row["lines"][0]
     _refused(
@@ -257,18 +257,19 @@ def test_an_invoice_row_changed_by_hand_must_stay_consistent():
 
 def test_a_charge_row_keeps_a_rounding_billing_can_apply():
     row = rk.to_row(rk.rate(_rows(), _plan(), span=MARCH).charges[0])
-    # was: TypeError from decimal when billed
+    # was: TypeError from decimal when billed; now the Charge's own door refuses it
     _refused(
         rk.Charge,
         {**row, "rounding": "ROUND_SOMETIMES"},
-        "rounding: 'ROUND_SOMETIMES' is not a decimal rounding mode; use one of ROUND_CEILING, "
-        "ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP.",
+        "the value: Charge rounding must be one of 'ROUND_CEILING', 'ROUND_DOWN', "
+        "'ROUND_FLOOR', 'ROUND_HALF_DOWN', 'ROUND_HALF_EVEN', 'ROUND_HALF_UP', 'ROUND_UP', "
+        "not str: 'ROUND_SOMETIMES'.",
     )
     # was: billed with a quantum of 0 (a total of '2' for 1.955)
     _refused(
         rk.Charge,
         {**row, "quantum": "0"},
-        "quantum: '0' is not a rounding quantum; give a positive decimal such as '0.01'.",
+        "the value: Charge quantum must be a number greater than 0, not Decimal('0').",
     )
 
 

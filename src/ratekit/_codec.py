@@ -98,6 +98,12 @@ def bounded_decimal(data: object, path: str) -> Decimal:
 
 def _home(cls: type) -> dict[str, Any]:
     """The namespace of the module that defines ``cls`` (its ``__module__`` says ``ratekit``)."""
+    # A function of the class body still names the module that defines the class (a
+    # public module may re-export the class: ratekit.policies re-exports OnOff).
+    for value in vars(cls).values():
+        defined_in = sys.modules.get(getattr(value, "__module__", None) or "")
+        if defined_in is not None and vars(defined_in).get(cls.__name__) is cls:
+            return vars(defined_in)
     for name, module in list(sys.modules.items()):
         if not name.startswith("ratekit.") or module is None:
             continue

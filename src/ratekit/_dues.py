@@ -19,7 +19,7 @@ from typing import Final, Protocol
 from ._decimals import CONTEXT, ONE, ZERO
 from ._decimals import tidy as _tidy
 from ._instants import format_us
-from .charges import Charge
+from .charges import Charge, _new_charge
 from .errors import BadQuantityError
 from .pricebook import Plan, PriceEntry
 from .spans import Span
@@ -231,7 +231,7 @@ class _Dues:
             ) from error
         if not at_zero:
             return None
-        return Charge(
+        return _new_charge(
             account,
             entry.meter,
             resource,
@@ -269,7 +269,7 @@ class _Dues:
                     part = Span.from_us(p_lo, p_hi)
                     share = plan._share(p_lo, p_hi, cycle_span)
                     out.extend(
-                        Charge(
+                        _new_charge(
                             account,
                             fee.id,
                             None,
@@ -334,7 +334,7 @@ class _Dues:
                 if minimum.meter is not None:
                     top_ups += exact
                 out.append(
-                    Charge(
+                    _new_charge(
                         account,
                         minimum.meter,
                         None,

@@ -34,21 +34,29 @@ Examples:
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 import typing
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
+from typing import Final, Literal
 
 import attrs
 
+from . import _values as _v
 from ._allocation import allocate
 from ._calendar import zone, zone_name
 from ._decimals import CONTEXT, ZERO, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 from .credits import Credit, CreditLine, spend
-from .errors import BadPriceError, CurrencyMismatchError, RatekitTypeError, ShareMismatchError
+from .errors import (
+    BadPriceError,
+    BadQuantityError,
+    CurrencyMismatchError,
+    RatekitTypeError,
+    ShareMismatchError,
+)
 from .prices import TierLine
 from .rating import _KIND_ORDER, Charge, Rating
 from .render import invoice_html, invoice_text, shown
@@ -104,23 +112,37 @@ class InvoiceLine:
         tiers[1] (10, ∞): 23 * 0.085 = 1.955
     """
 
-    kind: LineKind
-    meter: str | None
-    entry: str | None
-    resource: str | None
-    quantity: Decimal
-    free: Decimal
-    unit: str
-    unit_price: Decimal | None
-    precise: Decimal
-    amount: Decimal
-    charges: tuple[Charge, ...] = attrs.field(eq=False)
-    commitment: Decimal | None = None
-    spent: Decimal | None = None
-    owner: str | None = None
-    share: Decimal | None = None
-    shares: Decimal | None = None
-    whole: Decimal | None = None
+    kind: LineKind = attrs.field(validator=_v.kind_of(*_LINE_ORDER))
+    meter: str | None = attrs.field(validator=_v.optional_name)
+    entry: str | None = attrs.field(validator=_v.optional_name)
+    resource: str | None = attrs.field(validator=_v.optional_name)
+    quantity: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    free: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    unit: str = attrs.field(validator=_v.name)
+    unit_price: Decimal | None = attrs.field(
+        converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    precise: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    amount: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    charges: tuple[Charge, ...] = attrs.field(
+        eq=False, converter=_v.to_tuple, validator=_v.items(Charge, "Charges")
+    )
+    commitment: Decimal | None = attrs.field(
+        default=None, converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    spent: Decimal | None = attrs.field(
+        default=None, converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    owner: str | None = attrs.field(default=None, validator=_v.optional_name)
+    share: Decimal | None = attrs.field(
+        default=None, converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    shares: Decimal | None = attrs.field(
+        default=None, converter=_v.optional_number, validator=_v.positive
+    )
+    whole: Decimal | None = attrs.field(
+        default=None, converter=_v.optional_number, validator=_v.optional_numeric
+    )
 
     @property
     def label(self) -> str:
@@ -197,17 +219,25 @@ class Invoice:
         Decimal('0.02')
     """
 
-    account: str
-    cycle: Span
-    currency: str
-    lines: tuple[InvoiceLine, ...]
-    total: Decimal
-    precise_total: Decimal
-    tz: str | None = None
+    account: str = attrs.field(validator=_v.name)
+    cycle: Span = attrs.field(validator=_v.type_of(Span, "a Span (rk.Span(start, end))"))
+    currency: str = attrs.field(validator=_v.name)
+    lines: tuple[InvoiceLine, ...] = attrs.field(
+        converter=_v.to_tuple, validator=_v.items(InvoiceLine, "InvoiceLines")
+    )
+    total: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    precise_total: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    tz: str | None = attrs.field(default=None, validator=_v.timezone_name)
     """The timezone the text shows the cycle in (``None``: UTC instants)."""
-    credits: tuple[CreditLine, ...] = ()
+    credits: tuple[CreditLine, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(CreditLine, "CreditLines")
+    )
     """What each credit available to this invoice paid, and the balance it has left."""
-    subtotal: Decimal = attrs.field(default=attrs.Factory(lambda self: self.total, takes_self=True))
+    subtotal: Decimal = attrs.field(
+        default=attrs.Factory(lambda self: self.total, takes_self=True),
+        converter=_v.number,
+        validator=_v.numeric,
+    )
     """The sum of the lines' rounded amounts, before credits."""
 
     def __repr__(self) -> str:
@@ -236,6 +266,10 @@ class Invoice:
     def _repr_html_(self) -> str:
         """The invoice as an HTML table, for notebooks (every user string escaped)."""
         return invoice_html(self)
+
+
+#: ratekit's route to an InvoiceLine: its fields come from checked charges.
+_new_line: Final = _v.unchecked(InvoiceLine)
 
 
 def _part_text(part: Fraction) -> str:
@@ -309,6 +343,7 @@ def bill(
         charges = charges.charges
     else:
         by_owner = _shares_by_owner(_rated_shares(None, shares))
+    charges = _many(charges, "charges", "Charge")
     groups: dict[tuple[str, int, int], list[Charge]] = {}
     pools: dict[tuple[int, int, int, str | None, str | None], list[Charge]] = {}
     for charge in charges:
@@ -453,7 +488,7 @@ def _shared_lines(share: Share, members: list[Charge]) -> list[tuple[str, Invoic
         quantity = _ADD(quantity, charge.quantity)
         free = _ADD(free, charge.free)
         unit_prices.add(charge.unit_price)
-    whole = precise.quantize(quantum, rounding=rounding, context=CONTEXT)
+    whole = _rounded(precise, quantum, rounding, members[0])
     shares_total = share.total  # O(holders): once per pool, not once per holder
     total = Fraction(shares_total)
     exact = [Fraction(whole) * Fraction(weight) / total for _, weight in share.shares]
@@ -463,7 +498,7 @@ def _shared_lines(share: Share, members: list[Charge]) -> list[tuple[str, Invoic
     for (account, weight), amount in zip(
         share.shares, allocate(whole, exact, quantum), strict=True
     ):
-        line = InvoiceLine(
+        line = _new_line(
             "shared",
             head.meter,
             head.entry,
@@ -528,7 +563,7 @@ def _invoice(
             for charge in line_charges:
                 precise = _ADD(precise, charge.amount)
             precise_total = _ADD(precise_total, precise)
-            amount = precise.quantize(quantum, rounding=rounding, context=CONTEXT)
+            amount = _rounded(precise, quantum, rounding, line_charges[0])
             if not by_resource or line_charges[0].kind != "usage":
                 out.append(_line(line_charges, None, precise, amount))
                 continue
@@ -551,6 +586,23 @@ def _invoice(
     for line in shared:  # a part of a shared charge is part of what the account owes
         precise_total = _ADD(precise_total, line.precise)
     return Invoice(account, cycle, currency, tuple(out), subtotal, precise_total, tz)
+
+
+def _rounded(precise: Decimal, quantum: Decimal, rounding: str, head: Charge) -> Decimal:
+    """``precise`` rounded on ``quantum``, or a BadQuantityError when it is too long for it.
+
+    The rounded amount must fit ratekit's 60 digits: 1E+59 on a quantum of 0.01 needs 62.
+    """
+    try:
+        return precise.quantize(quantum, rounding=rounding, context=CONTEXT)
+    except decimal.InvalidOperation:
+        digits = precise.adjusted() - quantum.adjusted() + 1
+        raise BadQuantityError(
+            f"the charges of account {head.account!r} for {_what(head)} add up to "
+            f"{precise} {head.currency}, which has {digits} digits on the quantum {quantum}; "
+            f"ratekit rounds an amount of at most {CONTEXT.prec} digits on it (less than "
+            f"1E+{quantum.adjusted() + CONTEXT.prec} {head.currency})."
+        ) from None
 
 
 def _sum(charges: list[Charge]) -> Decimal:
@@ -579,7 +631,7 @@ def _line(
             commitment = _ADD(commitment, _MUL(charge.unit_price or ZERO, charge.quantity))
         commitment = _tidy(commitment)
         spent = _tidy(_SUB(commitment, precise))
-    return InvoiceLine(
+    return _new_line(
         head.kind,
         head.meter,
         head.entry,

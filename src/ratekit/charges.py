@@ -21,10 +21,12 @@ from typing import Final, Literal
 
 import attrs
 
+from . import _values as _v
 from ._decimals import CONTEXT, ONE, ZERO
 from ._decimals import tidy as _tidy
 from ._instants import format_us, to_us
 from .errors import RatekitTypeError
+from .pricebook import _MODES
 from .prices import PriceModel
 from .records import Anomaly
 from .render import rating_html
@@ -43,6 +45,11 @@ ChargeKind = Literal["usage", "fee", "minimum"]
 """What a charge is: a piece of usage, a fee (or a price's base), a minimum's top-up."""
 
 _KIND_ORDER: Final = {"usage": 0, "fee": 1, "minimum": 2}
+#: The kinds a charge may have: rating's, and the corrections a host records (the FOCUS
+#: export reads ``"reversal"`` and ``"correction"`` as corrections).
+_KINDS: Final = (*_KIND_ORDER, "reversal", "correction")
+_ROUNDINGS: Final = tuple(sorted(_MODES))
+_SPAN: Final = _v.type_of(Span, "a Span (rk.Span(start, end))")
 _NO_DESCRIPTION: Final[Mapping[str, object]] = {}
 
 
@@ -87,26 +94,42 @@ class Charge:
         tiers[1] (10, ∞): 15 * 0.09 = 1.35
     """
 
-    account: str
-    meter: str | None
-    resource: str | None
-    span: Span
-    cycle: Span
-    quantity: Decimal
-    unit: str
-    amount: Decimal
-    currency: str
-    plan: str
-    entry: str | None
-    unit_price: Decimal | None
-    free: Decimal = ZERO
-    kind: ChargeKind = "usage"
-    row: UsageRow | None = attrs.field(default=None, eq=False)
-    price: PriceModel | None = attrs.field(default=None, eq=False)
-    position: Decimal | None = attrs.field(default=None, eq=False)
-    opens: bool = attrs.field(default=False, eq=False)
-    quantum: Decimal = attrs.field(default=Decimal("0.01"), eq=False)
-    rounding: str = attrs.field(default="ROUND_HALF_EVEN", eq=False)
+    account: str = attrs.field(validator=_v.name)
+    meter: str | None = attrs.field(validator=_v.optional_name)
+    resource: str | None = attrs.field(validator=_v.optional_name)
+    span: Span = attrs.field(validator=_SPAN)
+    cycle: Span = attrs.field(validator=_SPAN)
+    quantity: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    unit: str = attrs.field(validator=_v.name)
+    amount: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    currency: str = attrs.field(validator=_v.name)
+    plan: str = attrs.field(validator=_v.name)
+    entry: str | None = attrs.field(validator=_v.optional_name)
+    unit_price: Decimal | None = attrs.field(
+        converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    free: Decimal = attrs.field(default=ZERO, converter=_v.number, validator=_v.numeric)
+    kind: ChargeKind = attrs.field(default="usage", validator=_v.kind_of(*_KINDS))
+    row: UsageRow | None = attrs.field(
+        default=None, eq=False, validator=_v.optional_of(UsageRow, "a UsageRow")
+    )
+    price: PriceModel | None = attrs.field(
+        default=None,
+        eq=False,
+        validator=_v.optional_of(
+            PriceModel, "a price model (rk.PerUnit('0.1'), rk.Graduated(...))"
+        ),
+    )
+    position: Decimal | None = attrs.field(
+        default=None, eq=False, converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    opens: bool = attrs.field(default=False, eq=False, validator=_v.flag)
+    quantum: Decimal = attrs.field(
+        default=Decimal("0.01"), eq=False, converter=_v.number, validator=_v.positive
+    )
+    rounding: str = attrs.field(
+        default="ROUND_HALF_EVEN", eq=False, validator=_v.kind_of(*_ROUNDINGS)
+    )
 
     def __repr__(self) -> str:
         return (
@@ -185,6 +208,48 @@ class Charge:
         return tuple(out)
 
 
+_SETTERS: Final = tuple(Charge.__dict__[field.name].__set__ for field in attrs.fields(Charge))
+_new = object.__new__
+
+
+def _new_charge(  # noqa: PLR0917 - the private twin of Charge's constructor
+    account: str,
+    meter: str | None,
+    resource: str | None,
+    span: Span,
+    cycle: Span,
+    quantity: Decimal,
+    unit: str,
+    amount: Decimal,
+    currency: str,
+    plan: str,
+    entry: str | None,
+    unit_price: Decimal | None,
+    free: Decimal = ZERO,
+    kind: ChargeKind = "usage",
+    row: UsageRow | None = None,
+    price: PriceModel | None = None,
+    position: Decimal | None = None,
+    opens: bool = False,
+    quantum: Decimal = Decimal("0.01"),
+    rounding: str = "ROUND_HALF_EVEN",
+) -> Charge:
+    """A [`Charge`][ratekit.Charge] from fields that are right by construction: rating's route.
+
+    Rating builds a charge per piece of usage; its fields come from checked plans and
+    usage rows, so this skips the door's validators (the slots are set directly, as
+    attrs' own constructor does). Never for values a caller gives.
+    """
+    charge = _new(Charge)
+    values = (
+        account, meter, resource, span, cycle, quantity, unit, amount, currency, plan, entry,
+        unit_price, free, kind, row, price, position, opens, quantum, rounding,
+    )  # fmt: skip
+    for setter, value in zip(_SETTERS, values, strict=True):
+        setter(charge, value)
+    return charge
+
+
 def _base_lines(lines: Sequence[TierLine], amount: Decimal) -> tuple[TierLine, ...]:
     """The lines at zero of a base charge, scaled to its (prorated) amount.
 
@@ -236,11 +301,17 @@ class Rating:
         Rating(0 charges, 0 anomalies, 1 share)
     """
 
-    charges: tuple[Charge, ...]
+    charges: tuple[Charge, ...] = attrs.field(
+        converter=_v.to_tuple, validator=_v.items(Charge, "Charges")
+    )
     """The charges, in a stable order."""
-    anomalies: tuple[Anomaly, ...]
+    anomalies: tuple[Anomaly, ...] = attrs.field(
+        converter=_v.to_tuple, validator=_v.items(Anomaly, "Anomaly values")
+    )
     """What was odd: metering's anomalies, then unpriced usage."""
-    rows: tuple[UsageRow, ...] = attrs.field(default=(), eq=False)
+    rows: tuple[UsageRow, ...] = attrs.field(
+        default=(), eq=False, converter=_v.to_tuple, validator=_v.items(UsageRow, "UsageRows")
+    )
     """The usage rows that were rated."""
     shares: tuple[Share, ...] = attrs.field(default=(), converter=_rated_shares, kw_only=True)
     """The shares the charges were rated with (``rate(..., shares=[...])``), in that order."""

@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from . import _values as _v
 from ._calendar import zone
 from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
@@ -95,15 +96,21 @@ class ComparisonRow:
         ComparisonRow('acme', '2026-03-01T00:00:00Z', 'pro', total=6.00, change='pays more')
     """
 
-    account: str
-    cycle: Span
-    currency: str
-    candidate: str
-    total: Decimal | None
-    precise_total: Decimal | None
-    baseline: Decimal | None
-    difference: Decimal | None
-    change: Change
+    account: str = attrs.field(validator=_v.name)
+    cycle: Span = attrs.field(validator=_v.type_of(Span, "a Span (rk.Span(start, end))"))
+    currency: str = attrs.field(validator=_v.name)
+    candidate: str = attrs.field(validator=_v.text)
+    total: Decimal | None = attrs.field(converter=_v.optional_number, validator=_v.optional_numeric)
+    precise_total: Decimal | None = attrs.field(
+        converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    baseline: Decimal | None = attrs.field(
+        converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    difference: Decimal | None = attrs.field(
+        converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    change: Change = attrs.field(validator=_v.kind_of(*_CHANGES))
 
     def __repr__(self) -> str:
         return (
@@ -143,9 +150,20 @@ class Comparison:
         Comparison(candidates=('<b>now</b>',), 1 rows)
     """
 
-    candidates: tuple[str, ...]
-    rows: tuple[ComparisonRow, ...]
-    invoices: Mapping[str, tuple[Invoice, ...]] = attrs.field(eq=False)
+    candidates: tuple[str, ...] = attrs.field(
+        converter=_v.to_tuple, validator=_v.items(str, "candidate names (strings)")
+    )
+    rows: tuple[ComparisonRow, ...] = attrs.field(
+        converter=_v.to_tuple, validator=_v.items(ComparisonRow, "ComparisonRows")
+    )
+    invoices: Mapping[str, tuple[Invoice, ...]] = attrs.field(
+        eq=False,
+        validator=_v.mapping_of(
+            _v.text,
+            _v.items(Invoice, "Invoices"),
+            "a mapping of candidate names to tuples of Invoices",
+        ),
+    )
 
     def __repr__(self) -> str:
         return f"Comparison(candidates={self.candidates!r}, {len(self.rows)} rows)"

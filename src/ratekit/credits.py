@@ -40,6 +40,7 @@ from typing import Final
 
 import attrs
 
+from . import _values as _v
 from ._decimals import CONTEXT, ZERO, to_decimal
 from ._instants import MAX_US, format_us, from_us, to_us
 from .errors import BadQuantityError, BadTimeError, CurrencyMismatchError, RatekitTypeError
@@ -199,11 +200,13 @@ class CreditLine:
         CreditLine('welcome', applied=30, left=20)
     """
 
-    credit: str
-    available: Decimal
-    applied: Decimal
-    left: Decimal
-    expires: _dt.datetime | None
+    credit: str = attrs.field(validator=_v.name)
+    available: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    applied: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    left: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    expires: _dt.datetime | None = attrs.field(
+        converter=_v.optional_instant, validator=_v.optional_aware
+    )
 
     def __repr__(self) -> str:
         return (

@@ -65,7 +65,7 @@ from ._decimals import CONTEXT, in_context, to_decimal
 from ._instants import format_us, to_us
 from ._window import _SCALE, _SPAN_KEY, CycleLike, _Window
 from .errors import RatekitError, RatekitTypeError
-from .policies import DeltaPolicy, Meter, Report, SamplePolicy, TimePolicy
+from .policies import DeltaPolicy, Meter, Report, SamplePolicy, TimePolicy, meters_of
 from .records import (
     Anomaly,
     AnomalyKind,
@@ -209,16 +209,7 @@ class _Engine:
         _iterable(records, "meter() records")
         if not isinstance(records, list | tuple):
             records = list(records)
-        for item in _iterable(meters, "meter() meters"):
-            if not isinstance(item, Meter):
-                raise RatekitTypeError(
-                    f"meters must be Meter values, not {type(item).__name__}: {item!r}."
-                )
-            if item.name in self.meters:
-                raise RatekitTypeError(
-                    f"two meters are named {item.name!r}; meter names are unique."
-                )
-            self.meters[item.name] = item
+        self.meters = meters_of(meters, "meter() meters")
         if not isinstance(span, Span):
             raise RatekitTypeError(
                 f"meter() span must be a Span, not {type(span).__name__}: {span!r}."

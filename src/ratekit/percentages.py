@@ -14,8 +14,9 @@ from decimal import Decimal
 
 import attrs
 
+from . import _values as _v
 from ._decimals import CONTEXT, ZERO, to_decimal
-from .errors import BadPriceError, BadQuantityError
+from .errors import BadPriceError, BadQuantityError, RatekitTypeError
 from .prices import _HUNDRED, _marginal
 from .tiers import (
     Number,
@@ -76,21 +77,21 @@ class TransactionLine:
         transactions[1] 5: 2.9 % of 5 = 0.145 + 0.30 fee = 0.445, raised to the minimum 0.50
     """
 
-    index: int
+    index: int = attrs.field(validator=_v.index)
     """The transaction's position in the priced list."""
-    transaction: Decimal
+    transaction: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     """The transaction amount."""
-    billable: Decimal
+    billable: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     """The part of the transaction above the free amount (the rate applies to it)."""
-    percent: Decimal
+    percent: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     """The rate, in percent."""
-    percentage: Decimal
+    percentage: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     """``percent / 100 * billable``."""
-    fee: Decimal
+    fee: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     """The fixed fee charged (0 for a free transaction)."""
-    bound: str | None
+    bound: str | None = attrs.field(validator=_v.optional_kind_of("minimum", "maximum"))
     """``"minimum"`` or ``"maximum"`` when a per-transaction bound set the charge."""
-    amount: Decimal
+    amount: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     """The transaction's exact charge."""
 
     def __repr__(self) -> str:
@@ -399,6 +400,13 @@ class Percentage:
             transactions[1] 40: 1 % of 20 billable = 0.20 + 0.25 fee = 0.45
             transactions[2] 500: 1 % of 500 = 5.00 + 0.25 fee = 5.25, capped to the maximum 2
         """
+        if isinstance(transactions, str | bytes | Mapping) or not isinstance(
+            transactions, Iterable
+        ):
+            raise RatekitTypeError(
+                "Percentage transactions must be a list of transaction amounts "
+                f"(['100.00', '20.00']), not {type(transactions).__name__}: {transactions!r}."
+            )
         rate = self.rate
         free_left = self.free_amount
         lines = []

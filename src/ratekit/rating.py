@@ -63,12 +63,12 @@ from ._paths import MISSING, lookup
 from ._regimes import _Regimes
 from .assignments import Assignment, _assignments_by_account
 from .charges import _KIND_ORDER as _KIND_ORDER  # noqa: PLC0414 - billing reads it here
-from .charges import Charge, Rating
+from .charges import Charge, Rating, _new_charge
 from .charges import ChargeKind as ChargeKind  # noqa: PLC0414 - billing reads it here
 from .errors import BadQuantityError, RatekitError, RatekitTypeError, UnitError, UnpricedUsageError
-from .metering import meter
+from .metering import _iterable, meter
 from .percentages import GraduatedPercentage, Percentage
-from .policies import Meter
+from .policies import Meter, meters_of
 from .pricebook import Plan, PriceEntry
 from .prices import Graduated, Package, PerUnit, PriceModel, Volume
 from .records import Anomaly, Event, Inventory, Sample
@@ -351,7 +351,7 @@ class _Engine(_Dues, _Allowances):
                             if type(price) is PerUnit and not allowed and entry.unit is None:
                                 # Priced on the spot: no allowance, no aggregation.
                                 direct.append(
-                                    Charge(
+                                    _new_charge(
                                         row.account,
                                         row.meter,
                                         row.resource,
@@ -625,7 +625,7 @@ class _Engine(_Dues, _Allowances):
             row = piece.row
             plan = piece.plan
             out.append(
-                Charge(
+                _new_charge(
                     row.account,
                     row.meter,
                     row.resource,
@@ -755,8 +755,10 @@ def rate(
     rated_shares = read_shares(shares, "rate shares")  # the rating records what counted
     engine.owned = shares_by_owner(rated_shares, "rate shares")
     anomalies: list[Anomaly] = []
+    if not isinstance(usage, Usage):
+        _iterable(usage, "rate usage")
     if meters is not None:
-        meters = list(meters)
+        meters = list(meters_of(meters, "rate meters").values())
         if not isinstance(usage, (list, tuple)):
             usage = list(typing.cast("Records", usage))  # read twice: metering, accounts
         cycle = engine.plans[0].cycle if engine.plans else None

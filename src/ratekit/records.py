@@ -45,6 +45,7 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
+from . import _values as _v
 from ._decimals import _INT_LIMIT, to_decimal
 from ._decimals import MAX_DIGITS as _MAX_DIGITS
 from ._instants import format_us, from_us, to_us
@@ -752,11 +753,13 @@ class Anomaly:
         Anomaly('duplicate_stop', "event 'e3' stops app-1, already stopped by event 'e2': ignored.", record_ids=('e3', 'e2'))
     """
 
-    kind: AnomalyKind
+    kind: AnomalyKind = attrs.field(validator=_v.kind_of(*ANOMALY_KINDS))
     """Which rule handled it."""
-    message: str
+    message: str = attrs.field(validator=_v.text)
     """A readable sentence: what was odd and what was done."""
-    record_ids: tuple[str, ...] = attrs.field(default=(), converter=_id_tuple)
+    record_ids: tuple[str, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(str, "record ids (strings)")
+    )
     """The ids of the records involved."""
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from typing import Final, Literal
 
 import attrs
 
+from . import _values as _v
 from ._decimals import ZERO
 from ._instants import format_us, to_us
 from .billing import Invoice
@@ -38,6 +39,9 @@ _EXACT: Final = decimal.Context(
 
 
 # -- values --------------------------------------------------------------------------------
+
+_IDS: Final = _v.items(str, "record ids (strings)")
+_SPAN: Final = _v.type_of(Span, "a Span (rk.Span(start, end))")
 
 
 @typing.final
@@ -64,13 +68,20 @@ class Feed:
         Feed(accepted=1, duplicates=1)
     """
 
-    accepted: tuple[str, ...] = ()
-    duplicates: tuple[str, ...] = ()
-    conflicting: tuple[str, ...] = ()
-    late: tuple[str, ...] = ()
-    too_late: tuple[str, ...] = ()
-    anomalies: tuple[Anomaly, ...] = ()
-    counts: typing.Mapping[str, int] = attrs.field(factory=dict)
+    accepted: tuple[str, ...] = attrs.field(default=(), converter=_v.to_tuple, validator=_IDS)
+    duplicates: tuple[str, ...] = attrs.field(default=(), converter=_v.to_tuple, validator=_IDS)
+    conflicting: tuple[str, ...] = attrs.field(default=(), converter=_v.to_tuple, validator=_IDS)
+    late: tuple[str, ...] = attrs.field(default=(), converter=_v.to_tuple, validator=_IDS)
+    too_late: tuple[str, ...] = attrs.field(default=(), converter=_v.to_tuple, validator=_IDS)
+    anomalies: tuple[Anomaly, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(Anomaly, "Anomaly values")
+    )
+    counts: typing.Mapping[str, int] = attrs.field(
+        factory=dict,
+        validator=_v.mapping_of(
+            _v.name, _v.index, "a mapping of outcome names to counts (ints of at least 0)"
+        ),
+    )
 
     def __repr__(self) -> str:
         parts = [f"{name}={count}" for name, count in self.counts.items() if count]
@@ -108,20 +119,24 @@ class StatementLine:
         StatementLine('charge', 'acme', 'runtime', 'vm-1', '2026-03-01T00:00:00Z'..'2026-04-01T00:00:00Z', 24 hour, 2 EUR)
     """
 
-    account: str
-    cycle: Span
-    kind: str
-    plan: str
-    meter: str | None
-    entry: str | None
-    resource: str | None
-    unit: str
-    currency: str
-    quantity: Decimal = attrs.field(converter=Decimal)
-    amount: Decimal = attrs.field(converter=Decimal)
-    role: Role = "charge"
-    late: bool = False
-    charges: tuple[Charge, ...] = attrs.field(default=(), eq=False)
+    account: str = attrs.field(validator=_v.name)
+    cycle: Span = attrs.field(validator=_SPAN)
+    kind: str = attrs.field(validator=_v.kind_of("usage", "fee", "minimum"))
+    plan: str = attrs.field(validator=_v.name)
+    meter: str | None = attrs.field(validator=_v.optional_name)
+    entry: str | None = attrs.field(validator=_v.optional_name)
+    resource: str | None = attrs.field(validator=_v.optional_name)
+    unit: str = attrs.field(validator=_v.name)
+    currency: str = attrs.field(validator=_v.name)
+    quantity: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    amount: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    role: Role = attrs.field(
+        default="charge", validator=_v.kind_of("charge", "increment", "reversal", "correction")
+    )
+    late: bool = attrs.field(default=False, validator=_v.flag)
+    charges: tuple[Charge, ...] = attrs.field(
+        default=(), eq=False, converter=_v.to_tuple, validator=_v.items(Charge, "Charges")
+    )
 
     @property
     def key(self) -> LineKey:
@@ -175,13 +190,23 @@ class Statement:
         Statement('2026-03-01T00:00:00Z', 0 lines, 0 invoices, 0 anomalies)
     """
 
-    as_of: _dt.datetime
-    lines: tuple[StatementLine, ...] = ()
-    invoices: tuple[Invoice, ...] = ()
-    closed: tuple[Span, ...] = ()
-    anomalies: tuple[Anomaly, ...] = ()
-    reported_only: tuple[StatementLine, ...] = ()
-    no_effect: tuple[str, ...] = ()
+    as_of: _dt.datetime = attrs.field(converter=_v.instant, validator=_v.aware)
+    lines: tuple[StatementLine, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(StatementLine, "StatementLines")
+    )
+    invoices: tuple[Invoice, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(Invoice, "Invoices")
+    )
+    closed: tuple[Span, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(Span, "Spans")
+    )
+    anomalies: tuple[Anomaly, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(Anomaly, "Anomaly values")
+    )
+    reported_only: tuple[StatementLine, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(StatementLine, "StatementLines")
+    )
+    no_effect: tuple[str, ...] = attrs.field(default=(), converter=_v.to_tuple, validator=_IDS)
 
     def total(self, account: str | None = None) -> Decimal:
         """The exact sum of the lines' amounts (of one account). O(n)."""

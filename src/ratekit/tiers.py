@@ -27,6 +27,7 @@ from typing import Final, TypeAlias
 
 import attrs
 
+from . import _values as _v
 from ._decimals import CONTEXT, ZERO, to_decimal
 from .errors import BadPriceError, BadQuantityError, RatekitTypeError
 
@@ -312,11 +313,20 @@ def _parse_range(model: str, index: int, span: object) -> tuple[int, int | None]
 
 def _ranges_to_tiers(model: str, ranges: Iterable[Sequence[typing.Any]]) -> list[Tier]:
     """Read inclusive integer ranges (``"1-5"``, ``"6-10"``, ``"11+"``) as tiers."""
+    if isinstance(ranges, str | bytes | Mapping) or not isinstance(ranges, Iterable):
+        raise BadPriceError(
+            f"{model}.from_ranges ranges must be a list of (range, unit) pairs, e.g. "
+            f"[('1-5', '0.10'), ('6+', '0.08')], not {type(ranges).__name__}: {ranges!r}."
+        )
     tiers: list[Tier] = []
     previous_text = ""
     previous_end: int | None = -1
     for index, item in enumerate(ranges):
-        if isinstance(item, str) or not 2 <= len(item) <= 3:
+        if (
+            isinstance(item, str | bytes | Mapping)
+            or not isinstance(item, Sequence)
+            or not 2 <= len(item) <= 3
+        ):
             raise BadPriceError(
                 f"{model}.from_ranges ranges[{index}] must be (range, unit) or "
                 f"(range, unit, flat), e.g. ('1-5', '0.10'), not {item!r}."
@@ -463,23 +473,25 @@ class TierLine:
         Decimal('7.60')
     """
 
-    label: str
+    label: str = attrs.field(validator=_v.name)
     """What the line prices: ``"tiers[0]"``, ``"per unit"``, ``"flat fee"``, …"""
-    lower: Decimal | None
+    lower: Decimal | None = attrs.field(converter=_v.optional_number, validator=_v.optional_numeric)
     """The tier's lower bound (excluded), or ``None`` for a model without tiers."""
-    upper: Decimal | None
+    upper: Decimal | None = attrs.field(converter=_v.optional_number, validator=_v.optional_numeric)
     """The tier's upper bound (included), or ``None`` when open."""
-    quantity: Decimal
+    quantity: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     """The quantity priced on this line."""
-    unit: Decimal
+    unit: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     """The price per unit, or per started block when ``block`` is set."""
-    flat: Decimal = ZERO
+    flat: Decimal = attrs.field(default=ZERO, converter=_v.number, validator=_v.numeric)
     """The fixed fee charged on this line (0 when none or waived)."""
-    block: Decimal | None = None
+    block: Decimal | None = attrs.field(
+        default=None, converter=_v.optional_number, validator=_v.positive
+    )
     """The block size when the line prices started blocks."""
-    blocks: int | None = None
+    blocks: int | None = attrs.field(default=None, validator=_v.optional_integer)
     """The number of started blocks, when the line prices blocks."""
-    amount: Decimal
+    amount: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     """The line's exact amount."""
 
     def __repr__(self) -> str:

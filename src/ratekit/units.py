@@ -410,7 +410,6 @@ def _scale(value: Decimal, ratio: Fraction, what: str) -> Decimal:
         ) from None
 
 
-@functools.lru_cache(maxsize=64)
 def microseconds_per(unit: str | Unit) -> Fraction:
     """How many microseconds one ``unit`` of time holds (exact; ``ns`` gives ``1/1000``).
 
@@ -425,6 +424,13 @@ def microseconds_per(unit: str | Unit) -> Fraction:
         >>> microseconds_per("ns")
         Fraction(1, 1000)
     """
+    if not isinstance(unit, str | Unit):
+        Unit(unit)  # type: ignore[unreachable] # the door for units: refuses it by name
+    return _microseconds_per(unit)
+
+
+@functools.lru_cache(maxsize=64)
+def _microseconds_per(unit: str | Unit) -> Fraction:
     return Unit(unit).factor_to("us")
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
+from . import _values as _v
 from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
 from ._fields import (
@@ -51,7 +52,6 @@ from .records import (
     Anomaly,
     Event,
     _FrozenDict,
-    _id_tuple,
 )
 from .render import usage_html
 from .spans import Span
@@ -101,7 +101,9 @@ class UsageRow:
     """The meter's unit."""
     description: Mapping[str, object] = attrs.field(converter=_row_description)
     """The resource's attributes in force over the piece (read-only)."""
-    record_ids: tuple[str, ...] = attrs.field(default=(), converter=_id_tuple)
+    record_ids: tuple[str, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(str, "record ids (strings)")
+    )
     """The ids of the records behind the row."""
 
     def __repr__(self) -> str:
@@ -442,6 +444,29 @@ def _new_state(*values: object) -> ResourceState:
     return state
 
 
+_NoEffect: typing.TypeAlias = (
+    tuple[tuple[str, str], ...] | Callable[[], tuple[tuple[str, str], ...]]
+)
+
+
+def _no_effect_value(value: _NoEffect | list[tuple[str, str]]) -> _NoEffect:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _no_effect_door(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    # Metering passes a function (worked out on first use); a caller gives the pairs.
+    if callable(value):
+        return
+    if not (
+        type(value) is tuple
+        and all(
+            type(pair) is tuple and len(pair) == 2 and all(type(part) is str for part in pair)
+            for pair in value
+        )
+    ):
+        raise _v.refused(instance, attribute, value, "a list of (record id, reason) string pairs")
+
+
 @typing.final
 @attrs.frozen(repr=False)
 class Usage:
@@ -461,18 +486,30 @@ class Usage:
         Decimal('0')
     """
 
-    rows: tuple[UsageRow, ...]
+    rows: tuple[UsageRow, ...] = attrs.field(
+        converter=_v.to_tuple, validator=_v.items(UsageRow, "UsageRows")
+    )
     """The usage rows."""
-    anomalies: tuple[Anomaly, ...]
+    anomalies: tuple[Anomaly, ...] = attrs.field(
+        converter=_v.to_tuple, validator=_v.items(Anomaly, "Anomaly values")
+    )
     """Everything odd in the records, and what was done about it."""
-    state: tuple[ResourceState, ...]
+    state: tuple[ResourceState, ...] = attrs.field(
+        converter=_v.to_tuple, validator=_v.items(ResourceState, "ResourceStates")
+    )
     """Each resource's state at ``as_of``, for the next call."""
-    late: tuple[UsageRow, ...] = ()
+    late: tuple[UsageRow, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(UsageRow, "UsageRows")
+    )
     """Continuing from a state: what late records change before the state's clock, as rows
     (a negative quantity takes away), per account, meter, resource and cycle; each has a
     ``"late"`` anomaly. Rows plus late rows over a run of calls equal one call over all."""
-    _no_effect: tuple[tuple[str, str], ...] | Callable[[], tuple[tuple[str, str], ...]] = (
-        attrs.field(default=(), eq=False, alias="no_effect")
+    _no_effect: _NoEffect = attrs.field(
+        default=(),
+        eq=False,
+        alias="no_effect",
+        converter=_no_effect_value,
+        validator=_no_effect_door,
     )
 
     @property

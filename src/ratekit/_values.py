@@ -1,0 +1,362 @@
+"""The doors of the result values: each field of a value a caller builds, checked by name.
+
+ratekit builds its result values ([`Charge`][ratekit.Charge], [`Rating`][ratekit.Rating],
+[`Invoice`][ratekit.Invoice], ...) itself, on its hot paths through private unchecked routes
+(their fields are right by construction). A caller may build one too (a test, a custom
+price model's [`TierLine`][ratekit.TierLine], a stored statement read back): then every field
+goes through the validators here, shared by all the value classes, and a wrong value is
+refused with a [`RatekitTypeError`][ratekit.RatekitTypeError] (a
+[`BadQuantityError`][ratekit.BadQuantityError] for a number out of range) whose message names
+the class, the field and what it accepts:
+
+    Charge span must be a Span (rk.Span(start, end)), not NoneType: None.
+
+Numbers are converted at the door as everywhere in ratekit (``int``, ``str``, ``float``
+through its shortest repr, ``Decimal``), lists to tuples, ISO instants to aware datetimes.
+A result's number lies in `RESULT_RANGE`, wider than the inputs' (an amount is a product
+of inputs, a total a sum of amounts) but narrow enough that no sum of results overflows. The converters convert what they can and
+leave the rest to the field's validator, which knows the class and field to name.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Final, TypeAlias, TypeVar
+
+import attrs
+
+from ._calendar import zone
+from ._decimals import _EXACT, ZERO
+from ._instants import from_us, to_us
+from .errors import BadQuantityError, RatekitError, RatekitTypeError
+
+__all__ = [
+    "Validator",
+    "aware",
+    "flag",
+    "index",
+    "instant",
+    "items",
+    "kind_of",
+    "mapping_of",
+    "name",
+    "number",
+    "numeric",
+    "optional_aware",
+    "optional_instant",
+    "optional_integer",
+    "optional_kind_of",
+    "optional_name",
+    "optional_number",
+    "optional_numeric",
+    "optional_of",
+    "positive",
+    "text",
+    "timezone_name",
+    "to_tuple",
+    "type_of",
+    "unchecked",
+]
+
+#: The range of the numbers a result value holds: an adjusted exponent (that of the leading
+#: digit) from -100 to 99, at most 300 significant digits; zeros of any exponent.
+RESULT_MIN_ADJUSTED: Final = -100
+RESULT_MAX_ADJUSTED: Final = 99
+RESULT_MAX_DIGITS: Final = 300
+RESULT_RANGE: Final = (
+    f"at most {RESULT_MAX_DIGITS} significant digits and, unless zero, a magnitude from "
+    f"1E{RESULT_MIN_ADJUSTED} up to but excluding 1E+{RESULT_MAX_ADJUSTED + 1}"
+)
+_BIG: Final = 10 ** (RESULT_MAX_ADJUSTED + 1)
+_MAX_TEXT: Final = 1000
+
+Validator: TypeAlias = Callable[[object, "attrs.Attribute[Any]", Any], None]
+
+
+def _shown(value: object) -> str:
+    try:
+        shown = repr(value)
+    except Exception:
+        shown = f"<{type(value).__name__}>"
+    return shown if len(shown) <= 80 else shown[:60] + "..." + shown[-12:]
+
+
+def _field(instance: object, attribute: attrs.Attribute[Any]) -> str:
+    return f"{type(instance).__name__} {attribute.name.lstrip('_')}"
+
+
+def refused(
+    instance: object, attribute: attrs.Attribute[Any], value: object, accepted: str
+) -> RatekitTypeError:
+    """The error for ``value`` in a field that accepts ``accepted``."""
+    return RatekitTypeError(
+        f"{_field(instance, attribute)} must be {accepted}, "
+        f"not {type(value).__name__}: {_shown(value)}."
+    )
+
+
+# -- converters: what they can, the validator names the rest ------------------------------
+
+
+def number(value: Decimal | int | str | float) -> Decimal:
+    """``value`` as an exact Decimal when it is a number, else as it is (for the validator)."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and -_BIG < value < _BIG:
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))  # NaN and infinities are refused by the validator
+    if isinstance(value, str) and len(value) <= _MAX_TEXT:
+        try:
+            return _EXACT.create_decimal(value.strip().replace("_", ""))
+        except (decimal.InvalidOperation, decimal.Overflow, decimal.Underflow, ValueError):
+            pass
+    return value  # type: ignore[return-value] # refused by name in the validator
+
+
+def optional_number(value: Decimal | int | str | float | None) -> Decimal | None:
+    """``None``, or `number`."""
+    return None if value is None else number(value)
+
+
+def to_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    """A list, generator or other iterable as a tuple (not text or a mapping), else as it is."""
+    if type(value) is tuple or isinstance(value, str | bytes | bytearray | Mapping):
+        return value  # type: ignore[return-value] # checked by the validator
+    if isinstance(value, Iterable):
+        return tuple(value)
+    return value  # type: ignore[unreachable] # refused by name in the validator
+
+
+def instant(value: _dt.datetime | str) -> _dt.datetime:
+    """An ISO-8601 string or aware datetime as an aware UTC datetime, else as it is."""
+    if isinstance(value, _dt.datetime) and value.tzinfo is _dt.UTC:
+        return value
+    try:
+        return from_us(to_us(value))
+    except RatekitError:
+        return value  # type: ignore[return-value] # refused by name in the validator
+
+
+def optional_instant(value: _dt.datetime | str | None) -> _dt.datetime | None:
+    """``None``, or `instant`."""
+    return None if value is None else instant(value)
+
+
+# -- ratekit's own route ----------------------------------------------------------------------
+
+_T = TypeVar("_T")
+_NO_VALUE: Final = object()
+
+
+def unchecked(cls: type[_T]) -> Callable[..., _T]:
+    """A constructor of ``cls`` that skips its converters and validators: ratekit's route.
+
+    It takes the constructor's arguments (positional, or by the fields' names) and sets the
+    slots directly, for values whose fields are right by construction (built by ratekit
+    from checked values). Never for values a caller gives. O(fields).
+    """
+    fields = attrs.fields(cls)  # type: ignore[arg-type] # an attrs class
+    setters = tuple(cls.__dict__[field.name].__set__ for field in fields)
+    names = tuple(field.alias or field.name for field in fields)
+    defaults = tuple(field.default for field in fields)
+    new = object.__new__
+
+    def build(*args: object, **kwargs: object) -> _T:
+        value = new(cls)
+        given = len(args)
+        for index, setter in enumerate(setters):
+            if index < given:
+                item = args[index]
+            else:
+                item = kwargs.get(names[index], _NO_VALUE)
+                if item is _NO_VALUE:
+                    default = defaults[index]
+                    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                        item = default.factory(value) if default.takes_self else default.factory()
+                    else:
+                        item = default
+            setter(value, item)
+        return value
+
+    return build
+
+
+# -- validators ------------------------------------------------------------------------------
+
+
+def text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Any string (a message, a label)."""
+    if type(value) is not str:
+        raise refused(instance, attribute, value, "a string")
+
+
+def name(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A non-empty string (an id, a unit, a currency)."""
+    if type(value) is not str or not value:
+        raise refused(instance, attribute, value, "a non-empty string")
+
+
+def optional_name(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A non-empty string or ``None``."""
+    if value is not None and (type(value) is not str or not value):
+        raise refused(instance, attribute, value, "a non-empty string or None")
+
+
+def flag(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``True`` or ``False`` (not 1, not ``"yes"``)."""
+    if type(value) is not bool:
+        raise refused(instance, attribute, value, "True or False")
+
+
+def optional_integer(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``None`` or an int (not a bool)."""
+    if value is not None and type(value) is not int:
+        raise refused(instance, attribute, value, "an int or None")
+
+
+def index(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An int of at least 0 (not a bool): a position."""
+    if type(value) is not int or value < 0:
+        raise refused(instance, attribute, value, "an int of at least 0")
+
+
+def numeric(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A finite Decimal in the range of results (converted by `number`).
+
+    A result is not an input: an amount is a quantity times a price times a time factor,
+    a total the sum of many, so its range is wider than what
+    `to_decimal` accepts: see `RESULT_RANGE`.
+    """
+    if not isinstance(value, Decimal):
+        raise refused(instance, attribute, value, "a number (Decimal, int or str)")
+    if not value.is_finite() or (
+        value
+        and (
+            not RESULT_MIN_ADJUSTED <= value.adjusted() <= RESULT_MAX_ADJUSTED
+            or len(value.as_tuple().digits) > RESULT_MAX_DIGITS
+        )
+    ):
+        raise BadQuantityError(
+            f"{_field(instance, attribute)} must be a finite number with {RESULT_RANGE}, "
+            f"not {_shown(value)}."
+        )
+
+
+def optional_numeric(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``None`` or `numeric`."""
+    if value is not None:
+        numeric(instance, attribute, value)
+
+
+def positive(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A number greater than zero (or ``None``: the field is optional)."""
+    if value is None:
+        return
+    numeric(instance, attribute, value)
+    if not isinstance(value, Decimal) or value <= ZERO:
+        raise BadQuantityError(
+            f"{_field(instance, attribute)} must be a number greater than 0, not {_shown(value)}."
+        )
+
+
+def aware(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An aware datetime (converted by `instant`)."""
+    to_us(value, _field(instance, attribute))  # refuses a naive one, naming the field
+    if not isinstance(value, _dt.datetime):
+        raise refused(instance, attribute, value, "an aware datetime")
+
+
+def optional_aware(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``None`` or `aware`."""
+    if value is not None:
+        aware(instance, attribute, value)
+
+
+def timezone_name(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``None`` or an IANA timezone name (checked by the one door for zones)."""
+    if value is None:
+        return
+    if type(value) is not str:
+        raise refused(instance, attribute, value, "an IANA timezone name ('Europe/Zurich') or None")
+    zone(value, _field(instance, attribute))
+
+
+def kind_of(*choices: str) -> Validator:
+    """One of ``choices``."""
+    accepted = "one of " + ", ".join(map(repr, choices))
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if type(value) is not str or value not in choices:
+            raise refused(instance, attribute, value, accepted)
+
+    return check
+
+
+def optional_kind_of(*choices: str) -> Validator:
+    """``None`` or one of ``choices``."""
+    accepted = "one of " + ", ".join(map(repr, choices)) + " or None"
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and (type(value) is not str or value not in choices):
+            raise refused(instance, attribute, value, accepted)
+
+    return check
+
+
+def type_of(kind: type | tuple[type, ...], accepted: str) -> Validator:
+    """An instance of ``kind`` (described as ``accepted`` in the error)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise refused(instance, attribute, value, accepted)
+
+    return check
+
+
+def optional_of(kind: type | tuple[type, ...], accepted: str) -> Validator:
+    """``None`` or an instance of ``kind``."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and not isinstance(value, kind):
+            raise refused(instance, attribute, value, accepted + " or None")
+
+    return check
+
+
+def items(kind: type | tuple[type, ...], accepted: str) -> Validator:
+    """A tuple (converted by `to_tuple`) of instances of ``kind``.
+
+    O(n), at C speed for a tuple of one exact type.
+    """
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if type(value) is not tuple:
+            raise refused(instance, attribute, value, f"a list of {accepted}")
+        types = set(map(type, value))
+        if not types or (isinstance(kind, type) and types == {kind}):
+            return
+        for item in value:
+            if not isinstance(item, kind):
+                raise refused(instance, attribute, value, f"a list of {accepted}")
+
+    return check
+
+
+def mapping_of(keys: Validator, values: Validator, accepted: str) -> Validator:
+    """A mapping whose keys and values pass ``keys`` and ``values``."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, Mapping):
+            raise refused(instance, attribute, value, accepted)
+        try:
+            for key, item in value.items():
+                keys(instance, attribute, key)
+                values(instance, attribute, item)
+        except RatekitTypeError:
+            raise refused(instance, attribute, value, accepted) from None
+
+    return check
