@@ -11,13 +11,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from . import _rater_book as _ledger
 from ._decimals import ZERO
 from ._instants import from_us
+from ._rating_engine import _Engine as _RatingEngine
 from .assignments import Assignment
 from .errors import BadCalendarError, RatekitError, RatekitTypeError
 from .metering import accepted_kinds, meter
 from .policies import Meter
 from .pricebook import Plan, PriceEntry
 from .rating import Rating, rate, rate_covering
-from .rating import _Engine as _RatingEngine
 from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import ResourceState, Usage, UsageRow
