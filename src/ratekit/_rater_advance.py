@@ -23,12 +23,14 @@ __all__ = ["advance"]
 Record = Event | Sample | Inventory
 
 
-def advance(rater: Rater, as_of_us: int) -> tuple[list[Anomaly], bool, set[str] | None]:
+def advance(
+    rater: Rater, as_of_us: int
+) -> tuple[list[Anomaly], set[tuple[str, str]] | None, set[tuple[str, str]] | None]:
     """Bring the book to ``as_of_us``, metering only what is new.
 
-    Returns the anomalies; whether a resource was metered again from the start of
-    the kept cycles (then the kept closed cycles may have changed too); and the
-    accounts whose rows changed (None: any of them).
+    Returns the anomalies; the resources, as (account, resource), metered again from
+    the start of the kept cycles (then the kept closed cycles may have changed too;
+    None: all of them); and the resources whose rows changed (None: any of them).
 
     See `ratekit._rater_book`: resources continue from their state at the last
     watermark, except those that must be metered again from the kept cycles' start.
@@ -45,7 +47,7 @@ def advance(rater: Rater, as_of_us: int) -> tuple[list[Anomaly], bool, set[str] 
         usage = engine.meter(rater._records.values(), base, as_of_us, rater._state)
         rater._book = book = Book(as_of_us)
         book.replace(usage, None)
-        return list(usage.anomalies), True, None
+        return list(usage.anomalies), None, None
     full = redo | rater._sticky
     changed: set[tuple[str, str]] = set()
     if as_of_us > prev:
@@ -58,7 +60,7 @@ def advance(rater: Rater, as_of_us: int) -> tuple[list[Anomaly], bool, set[str] 
         book.replace(usage, full)
         anomalies.extend(usage.anomalies)
     book.as_of_us = as_of_us
-    return anomalies, bool(full), {account for account, _ in changed | full}
+    return anomalies, full, changed | full
 
 
 def _continue(  # noqa: PLR0912, PLR0917 - one decision per resource

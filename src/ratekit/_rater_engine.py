@@ -13,6 +13,7 @@ from ._decimals import ZERO
 from ._instants import from_us
 from ._rating_engine import _Engine as _RatingEngine
 from .assignments import Assignment
+from .charges import Charge
 from .errors import BadCalendarError, RatekitError, RatekitTypeError
 from .metering import accepted_kinds, meter
 from .policies import Meter
@@ -22,9 +23,12 @@ from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import ResourceState, Usage, UsageRow
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "RowCharges"]
 
 Record = Event | Sample | Inventory
+#: Per account, per row (by identity): the row, the start of the span it was rated
+#: from, and its charges (see `Engine.rate_again`).
+RowCharges = dict[str, dict[int, tuple[UsageRow, int, tuple[Charge, ...]]]]
 
 
 class Engine:
@@ -103,6 +107,80 @@ class Engine:
         if isinstance(self.plans, Plan):
             return rate_covering(rows, self.plans, span=span, first=dict(accounts))
         return rate(rows, self.plans, span=span)
+
+    def rate_again(
+        self,
+        rows: Sequence[UsageRow],
+        accounts: Mapping[str, int],
+        start_us: int,
+        end_us: int,
+        known: RowCharges,
+    ) -> tuple[list[Charge], Rating, list[Charge]]:
+        """`rate_rows`, reusing the charges of rows priced on their own, rated before.
+
+        Only when nothing is due with time alone (``dues`` is false: no fee, minimum,
+        allowance or base): then a row whose every charge is a linear price's usage
+        (no running position, nothing free) is priced from the row alone, and a row
+        inside ``[start_us, end_us)`` is not clipped by a later ``end_us``. Such a row,
+        the same object with the same ``start_us``, keeps its charges; the other rows
+        (new ones, and those of group-priced meters, whose groups are rated whole) go
+        through `rate_rows`. Rows of cycles ended by ``start_us`` have no charge.
+        ``known`` (per account, by row) is brought up to date for the accounts of
+        ``rows``. Returns the charges (the rated ones first, then the reused ones), the
+        rating of the others, and the charges ``known`` held for rows of those accounts
+        that are gone or were rated again. O(n) look-ups plus the rating of the others.
+        """
+        assert not self.dues
+        todo: list[UsageRow] = []
+        reused: list[Charge] = []
+        fresh: RowCharges = {}
+        account = None
+        mine: dict[int, tuple[UsageRow, int, tuple[Charge, ...]]] = {}
+        theirs = mine
+        for row in rows:
+            if row.cycle.end_us <= start_us:
+                continue
+            if row.account != account:  # rows come by resource: look the account up once
+                account = row.account
+                mine = fresh.setdefault(account, {})
+                theirs = known.get(account, {})
+            hit = theirs.get(id(row))
+            if hit is not None and hit[0] is row and hit[1] == start_us:
+                reused.extend(hit[2])
+                mine[id(row)] = hit
+            else:
+                todo.append(row)
+        rating = self.rate_rows(todo, accounts, start_us, end_us)
+        alone = {
+            id(row): row
+            for row in todo
+            if start_us <= row.span.start_us and row.span.end_us <= end_us
+        }
+        by_row: dict[int, list[Charge]] = {}
+        for charge in rating.charges:
+            owner = charge.row
+            if owner is None or id(owner) not in alone:
+                continue
+            if (
+                charge.kind != "usage"
+                or charge.unit_price is None
+                or charge.position is not None
+                or charge.free
+            ):
+                del alone[id(owner)]  # priced with others: rated again next time
+                by_row.pop(id(owner), None)
+                continue
+            by_row.setdefault(id(owner), []).append(charge)
+        for key, found in by_row.items():
+            row = alone[key]
+            fresh[row.account][key] = (row, start_us, tuple(found))
+        lost: list[Charge] = []
+        for account, mine in fresh.items():
+            for key, (_, _, charges) in known.get(account, {}).items():
+                if key not in mine:
+                    lost.extend(charges)
+        known.update(fresh)
+        return [*rating.charges, *reused], rating, lost
 
     def rate(self, usage: Usage, start_us: int, end_us: int) -> Rating:
         """Rate the rows of ``usage`` over ``[start_us, end_us)``.

@@ -45,15 +45,24 @@ def line_key(charge: Charge) -> LineKey:
 
 
 def compare(
-    rater: Rater, groups: dict[LineKey, list[Charge]]
+    rater: Rater,
+    groups: dict[LineKey, list[Charge]],
+    scope: set[LineKey] | None = None,
 ) -> tuple[list[StatementLine], list[StatementLine]]:
-    """The lines that changed against what was reported; records the new totals."""
+    """The lines that changed against what was reported; records the new totals.
+
+    ``groups``: the charges per line. With ``scope`` (the lines whose charges may
+    have changed), only those lines are compared: ``groups`` need hold no other (their
+    totals stand as reported). O(k log k) for k lines compared (all the lines reported
+    and charged, without ``scope``).
+    """
     lines: list[StatementLine] = []
     held: list[StatementLine] = []
     reported = rater._reported
     dirty = rater._dirty
     everything = ("*", None) in dirty
-    for key in sorted(set(groups) | set(reported), key=sortable):
+    keys = set(groups) | (set(reported) if scope is None else scope)
+    for key in sorted(keys, key=sortable):
         charges = groups.get(key, [])
         quantity = amount = ZERO
         for charge in charges:

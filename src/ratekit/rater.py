@@ -56,6 +56,8 @@ from . import _rater_lines as _lines
 from . import _rater_store as _store
 from ._instants import format_us, from_us, to_us
 from ._rater_engine import Engine as _Engine
+from ._rater_engine import RowCharges
+from ._rating_engine import _charge_key
 from .assignments import Assignment
 from .billing import Invoice, bill
 from .errors import (
@@ -64,11 +66,11 @@ from .errors import (
 )
 from .policies import Meter
 from .pricebook import Plan
-from .rating import Charge
+from .rating import Charge, Rating
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
 from .statements import Feed, LineKey, Statement
-from .usage import ResourceState
+from .usage import ResourceState, UsageRow
 
 __all__ = ["Rater"]
 
@@ -144,10 +146,12 @@ class Rater:
         "_late_keys",
         "_open_charges",
         "_pending",
+        "_rated_keys",
         "_reach",
         "_records",
         "_redo",
         "_reported",
+        "_row_charges",
         "_state",
         "_sticky",
     )
@@ -160,6 +164,8 @@ class Rater:
     _inventories: list[Record]
     _pending: list[Record]
     _redo: set[tuple[str, str]] | None
+    _row_charges: RowCharges  # per account and row, the charges of rows priced alone
+    _rated_keys: set[LineKey] | None  # the lines of the charges rated at the last statement
     _sticky: set[tuple[str, str]]
 
     def __init__(
@@ -355,6 +361,8 @@ class Rater:
             self._redo = None
             self._closed_charges = None
             self._open_charges = None
+            self._row_charges = {}
+            self._rated_keys = None
 
     def _index(self) -> None:
         """Index the counters: each one's baseline in the state, its first kept reading."""
@@ -397,9 +405,9 @@ class Rater:
                 f"watermark {format_us(self._as_of_us)}; watermarks only move forward."
             )
         closing = self._closing(as_of_us)  # refused before anything changes
-        engine = self._engine
         base = self._base_us
-        metered, again, changed = _advance.advance(self, as_of_us)
+        metered, full, changed = _advance.advance(self, as_of_us)
+        again = full is None or bool(full)
         book = self._book
         assert book is not None
         rows = book.all_rows()
@@ -418,25 +426,10 @@ class Rater:
             # their charges stand, and only the open cycles are rated (the rows before
             # them still count for allowances that span cycles).
             start, charges = closed, kept
-        idle = self._open_charges
-        if idle is not None and changed is not None and start == closed and not engine.dues:
-            # Nothing is due with time alone: an account whose rows did not change keeps
-            # its charges; the others are rated, each as a unit.
-            rating = engine.rate_rows(
-                [row for row in rows if row.account in changed],
-                {account: t for account, t in first.items() if account in changed},
-                start,
-                as_of_us,
-            )
-            stand = (c for account, cs in idle.items() if account not in changed for c in cs)
-            charges = (*charges, *rating.charges, *stand)
-        else:
-            rating = engine.rate_rows(rows, first, start, as_of_us)
-            charges = (*charges, *rating.charges)
-        groups: dict[LineKey, list[Charge]] = {}
-        for charge in charges:
-            groups.setdefault(_lines.line_key(charge), []).append(charge)
-        lines, held = _lines.compare(self, groups)
+        accounts = None if changed is None else {account for account, _ in changed}
+        charges, rating, lost = self._rate(rows, start, as_of_us, accounts, charges)
+        groups, scope = self._group(charges, rating.charges, lost, full)
+        lines, held = _lines.compare(self, groups, scope)
         known = self._anomalies | self._anomalies_before
         # In one order whichever resources continued and which were metered again.
         fresh = tuple(
@@ -453,7 +446,7 @@ class Rater:
         no_effect: list[str] = []
         if closing:
             final = [c for c in charges if (c.cycle.start_us, c.cycle.end_us) in closing]
-            invoices = bill(final)
+            invoices = bill(sorted(final, key=_charge_key))
             no_effect = self._no_effect(closing, charges, anomalies)
             self._closed_us = closing[-1][1]
             self._compact(closing[-1][0])
@@ -475,6 +468,95 @@ class Rater:
             tuple(held),
             tuple(no_effect),
         )
+
+    def _rate(
+        self,
+        rows: list[UsageRow],
+        start: int,
+        as_of_us: int,
+        changed: set[str] | None,
+        charges: tuple[Charge, ...],
+    ) -> tuple[tuple[Charge, ...], Rating, list[Charge]]:
+        """Rate ``rows`` over ``[start, as_of_us)``, after the kept ``charges``.
+
+        ``changed``: the accounts whose rows changed (None: any of them). Returns all the
+        charges, the rating of those rated again, and the charges of rows gone since
+        (see `_rater_engine.Engine.rate_again`).
+        """
+        engine = self._engine
+        first = self._first
+        closed = self._closed_us
+        idle = self._open_charges
+        lost: list[Charge] = []
+        if engine.dues:
+            rating = engine.rate_rows(rows, first, start, as_of_us)
+            charges = (*charges, *rating.charges)
+        elif idle is not None and changed is not None and start == closed:
+            # Nothing is due with time alone: an account whose rows did not change keeps
+            # its charges; in the others, a row priced on its own that did not change
+            # keeps its charges too, and the rest are rated (groups whole).
+            rated, rating, lost = engine.rate_again(
+                [row for row in rows if row.account in changed],
+                {account: t for account, t in first.items() if account in changed},
+                start,
+                as_of_us,
+                self._row_charges,
+            )
+            stand = (c for account, cs in idle.items() if account not in changed for c in cs)
+            charges = (*charges, *rated, *stand)
+        else:
+            rated, rating, lost = engine.rate_again(rows, first, start, as_of_us, self._row_charges)
+            charges = (*charges, *rated)
+        return charges, rating, lost
+
+    def _group(
+        self,
+        charges: tuple[Charge, ...],
+        rated: tuple[Charge, ...],
+        lost: list[Charge],
+        full: set[tuple[str, str]] | None,
+    ) -> tuple[dict[LineKey, list[Charge]], set[LineKey] | None]:
+        """The charges per line, of the lines to compare (None: all of them).
+
+        Under dues, or when the book was rebuilt, every line. Else a line can change only
+        if it has a charge rated now (``rated``) or at the last statement, a charge of a
+        row gone since (``lost``), or is a reported line of a resource metered again
+        (``full``): the others' charges all stand, and so do their totals. O(c) for c
+        charges, plus O(k) line keys for the lines compared.
+        """
+        line_key = _lines.line_key
+        groups: dict[LineKey, list[Charge]] = {}
+        mixed: Iterable[LineKey]  # the lines whose charges are not all in rating's order
+        last, self._rated_keys = self._rated_keys, None
+        if self._engine.dues or full is None or last is None:
+            for charge in charges:
+                groups.setdefault(line_key(charge), []).append(charge)
+            scope = None
+            mixed = groups
+        else:
+            fresh = set(map(id, rated))
+            for charge in rated:
+                groups.setdefault(line_key(charge), []).append(charge)
+            scope = set(groups) | last
+            scope.update(line_key(charge) for charge in lost)
+            if full:
+                scope.update(k for k in self._reported if (k[0], k[7]) in full)
+            resources = {(key[0], key[7]) for key in scope}
+            mixed = set()
+            for charge in charges:
+                if id(charge) not in fresh and (charge.account, charge.resource) in resources:
+                    key = line_key(charge)
+                    if key in scope:
+                        groups.setdefault(key, []).append(charge)
+                        mixed.add(key)
+        if not self._engine.dues:
+            self._rated_keys = {line_key(charge) for charge in rated}
+        for key in mixed:
+            members = groups[key]
+            if len(members) > 1:
+                # In rating's order (the order of _charge_key within one line).
+                members.sort(key=_in_line)
+        return groups, scope
 
     def _closing(self, as_of_us: int) -> list[tuple[int, int]]:
         """The cycles that close at ``as_of_us``: ended at least ``horizon`` before it.
@@ -624,6 +706,13 @@ def _meters(meters: Iterable[Meter]) -> list[Meter]:
             f"Rater meters must be a list of Meter values, not {type(meters).__name__}: {meters!r}."
         )
     return list(meters)
+
+
+def _in_line(charge: Charge) -> tuple[object, ...]:
+    """The order of rating's charges within one line (see `_rating_engine._charge_key`)."""
+    span = charge.span
+    row = charge.row
+    return (span.start_us, span.end_us, charge.quantity, () if row is None else row.record_ids)
 
 
 def _anomaly_order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:
