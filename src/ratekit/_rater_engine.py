@@ -26,9 +26,11 @@ from .usage import ResourceState, Usage, UsageRow
 __all__ = ["Engine", "RowCharges"]
 
 Record = Event | Sample | Inventory
-#: Per account, per row (by identity): the row, the start of the span it was rated
-#: from, and its charges (see `Engine.rate_again`).
-RowCharges = dict[str, dict[int, tuple[UsageRow, int, tuple[Charge, ...]]]]
+#: Per account: the start of the span its rows were rated from, and per row (by
+#: identity) the one charge of a row priced on its own (see `Engine.rate_again`). The
+#: charge names its row: a hit is checked by identity. No other object is kept, so the
+#: cache adds nothing for the garbage collector to walk.
+RowCharges = dict[str, tuple[int, dict[int, Charge]]]
 
 
 class Engine:
@@ -119,10 +121,10 @@ class Engine:
         """`rate_rows`, reusing the charges of rows priced on their own, rated before.
 
         Only when nothing is due with time alone (``dues`` is false: no fee, minimum,
-        allowance or base): then a row whose every charge is a linear price's usage
-        (no running position, nothing free) is priced from the row alone, and a row
-        inside ``[start_us, end_us)`` is not clipped by a later ``end_us``. Such a row,
-        the same object with the same ``start_us``, keeps its charges; the other rows
+        allowance or base): then a row whose one charge is a linear price's usage (no
+        running position, nothing free) is priced from the row alone, and a row inside
+        ``[start_us, end_us)`` is not clipped by a later ``end_us``. Such a row, the
+        same object with the same ``start_us``, keeps its charge; the other rows
         (new ones, and those of group-priced meters, whose groups are rated whole) go
         through `rate_rows`. Rows of cycles ended by ``start_us`` have no charge.
         ``known`` (per account, by row) is brought up to date for the accounts of
@@ -133,9 +135,9 @@ class Engine:
         assert not self.dues
         todo: list[UsageRow] = []
         reused: list[Charge] = []
-        fresh: RowCharges = {}
+        fresh: dict[str, dict[int, Charge]] = {}
         account = None
-        mine: dict[int, tuple[UsageRow, int, tuple[Charge, ...]]] = {}
+        mine: dict[int, Charge] = {}
         theirs = mine
         for row in rows:
             if row.cycle.end_us <= start_us:
@@ -143,10 +145,12 @@ class Engine:
             if row.account != account:  # rows come by resource: look the account up once
                 account = row.account
                 mine = fresh.setdefault(account, {})
-                theirs = known.get(account, {})
+                since, theirs = known.get(account, (start_us, {}))
+                if since != start_us:
+                    theirs = {}
             hit = theirs.get(id(row))
-            if hit is not None and hit[0] is row and hit[1] == start_us:
-                reused.extend(hit[2])
+            if hit is not None and hit.row is row:
+                reused.append(hit)
                 mine[id(row)] = hit
             else:
                 todo.append(row)
@@ -156,30 +160,17 @@ class Engine:
             for row in todo
             if start_us <= row.span.start_us and row.span.end_us <= end_us
         }
-        by_row: dict[int, list[Charge]] = {}
+        once: dict[int, Charge | None] = {}
         for charge in rating.charges:
             owner = charge.row
-            if owner is None or id(owner) not in alone:
-                continue
-            if (
-                charge.kind != "usage"
-                or charge.unit_price is None
-                or charge.position is not None
-                or charge.free
-            ):
-                del alone[id(owner)]  # priced with others: rated again next time
-                by_row.pop(id(owner), None)
-                continue
-            by_row.setdefault(id(owner), []).append(charge)
-        for key, found in by_row.items():
-            row = alone[key]
-            fresh[row.account][key] = (row, start_us, tuple(found))
-        lost: list[Charge] = []
-        for account, mine in fresh.items():
-            for key, (_, _, charges) in known.get(account, {}).items():
-                if key not in mine:
-                    lost.extend(charges)
-        known.update(fresh)
+            if owner is not None and id(owner) in alone:
+                key = id(owner)
+                # A row priced in parts, or with others, is rated again next time.
+                once[key] = None if key in once or not _on_its_own(charge) else charge
+        for key, found in once.items():
+            if found is not None:
+                fresh[alone[key].account][key] = found
+        lost = _renew(known, fresh, start_us)
         return [*rating.charges, *reused], rating, lost
 
     def rate(self, usage: Usage, start_us: int, end_us: int) -> Rating:
@@ -195,6 +186,27 @@ class Engine:
             accounts = sorted({state.account for state in usage.state})
             return rate(usage, self.plans, span=span, accounts=accounts)
         return rate(usage, self.plans, span=span)
+
+
+def _renew(known: RowCharges, fresh: dict[str, dict[int, Charge]], start_us: int) -> list[Charge]:
+    """Put ``fresh`` in ``known`` (per account); the charges of rows it no longer holds."""
+    lost: list[Charge] = []
+    for account, mine in fresh.items():
+        for key, charge in known.get(account, (0, {}))[1].items():
+            if key not in mine:
+                lost.append(charge)
+        known[account] = (start_us, mine)
+    return lost
+
+
+def _on_its_own(charge: Charge) -> bool:
+    """Whether ``charge`` is a linear price's usage, nothing free: priced from its row alone."""
+    return (
+        charge.kind == "usage"
+        and charge.unit_price is not None
+        and charge.position is None
+        and not charge.free
+    )
 
 
 def _has_base(entry: PriceEntry) -> bool:

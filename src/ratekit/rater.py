@@ -537,6 +537,7 @@ class Rater:
             fresh = set(map(id, rated))
             for charge in rated:
                 groups.setdefault(line_key(charge), []).append(charge)
+            self._rated_keys = set(groups)
             scope = set(groups) | last
             scope.update(line_key(charge) for charge in lost)
             if full:
@@ -549,7 +550,7 @@ class Rater:
                     if key in scope:
                         groups.setdefault(key, []).append(charge)
                         mixed.add(key)
-        if not self._engine.dues:
+        if scope is None and not self._engine.dues:
             self._rated_keys = {line_key(charge) for charge in rated}
         for key in mixed:
             members = groups[key]
