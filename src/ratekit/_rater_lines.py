@@ -1,4 +1,4 @@
-"""The rater's statement lines: what changed against what it reported before.
+"""The rater's statement lines: the charges rated, grouped per line, compared with before.
 
 Private to [`ratekit.Rater`][ratekit.Rater]. Sums and differences of lines are exact (no
 rounding at any precision), so that the increments of a line add up to the line, digit
@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import decimal
 import typing
+from collections.abc import Iterable
 from typing import Final
 
 from ._decimals import ZERO
 from ._rater_store import sortable
-from .charges import Charge
+from .charges import Charge, Rating
 from .statements import LineKey, StatementLine, _line
+from .usage import UsageRow
 
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["compare", "line_key"]
+__all__ = ["compare", "group", "line_key", "rate"]
 
 _EXACT: Final = decimal.Context(
     prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[decimal.Inexact]
@@ -89,3 +91,101 @@ def compare(
         if charges:
             target.append(_line(key, quantity, amount, "correction", late, charges))
     return lines, held
+
+
+def rate(  # noqa: PLR0917 - private plumbing of plain values
+    rater: Rater,
+    rows: list[UsageRow],
+    start: int,
+    as_of_us: int,
+    changed: set[str] | None,
+    charges: tuple[Charge, ...],
+) -> tuple[tuple[Charge, ...], Rating, list[Charge]]:
+    """Rate ``rows`` over ``[start, as_of_us)``, after the kept ``charges``.
+
+    ``changed``: the accounts whose rows changed (None: any of them). Returns all the
+    charges, the rating of those rated again, and the charges of rows gone since
+    (see `_rater_engine.Engine.rate_again`).
+    """
+    engine = rater._engine
+    first = rater._first
+    closed = rater._closed_us
+    idle = rater._open_charges
+    lost: list[Charge] = []
+    if engine.dues:
+        rating = engine.rate_rows(rows, first, start, as_of_us)
+        charges = (*charges, *rating.charges)
+    elif idle is not None and changed is not None and start == closed:
+        # Nothing is due with time alone: an account whose rows did not change keeps
+        # its charges; in the others, a row priced on its own that did not change
+        # keeps its charges too, and the rest are rated (groups whole).
+        rated, rating, lost = engine.rate_again(
+            [row for row in rows if row.account in changed],
+            {account: t for account, t in first.items() if account in changed},
+            start,
+            as_of_us,
+            rater._row_charges,
+        )
+        stand = (c for account, cs in idle.items() if account not in changed for c in cs)
+        charges = (*charges, *rated, *stand)
+    else:
+        rated, rating, lost = engine.rate_again(rows, first, start, as_of_us, rater._row_charges)
+        charges = (*charges, *rated)
+    return charges, rating, lost
+
+
+def group(
+    rater: Rater,
+    charges: tuple[Charge, ...],
+    rated: tuple[Charge, ...],
+    lost: list[Charge],
+    full: set[tuple[str, str]] | None,
+) -> tuple[dict[LineKey, list[Charge]], set[LineKey] | None]:
+    """The charges per line, of the lines to compare (None: all of them).
+
+    Under dues, or when the book was rebuilt, every line. Else a line can change only
+    if it has a charge rated now (``rated``) or at the last statement, a charge of a
+    row gone since (``lost``), or is a reported line of a resource metered again
+    (``full``): the others' charges all stand, and so do their totals. O(c) for c
+    charges, plus O(k) line keys for the lines compared.
+    """
+    groups: dict[LineKey, list[Charge]] = {}
+    mixed: Iterable[LineKey]  # the lines whose charges are not all in rating's order
+    last, rater._rated_keys = rater._rated_keys, None
+    if rater._engine.dues or full is None or last is None:
+        for charge in charges:
+            groups.setdefault(line_key(charge), []).append(charge)
+        scope = None
+        mixed = groups
+    else:
+        fresh = set(map(id, rated))
+        for charge in rated:
+            groups.setdefault(line_key(charge), []).append(charge)
+        rater._rated_keys = set(groups)
+        scope = set(groups) | last
+        scope.update(line_key(charge) for charge in lost)
+        if full:
+            scope.update(k for k in rater._reported if (k[0], k[7]) in full)
+        resources = {(key[0], key[7]) for key in scope}
+        mixed = set()
+        for charge in charges:
+            if id(charge) not in fresh and (charge.account, charge.resource) in resources:
+                key = line_key(charge)
+                if key in scope:
+                    groups.setdefault(key, []).append(charge)
+                    mixed.add(key)
+    if scope is None and not rater._engine.dues:
+        rater._rated_keys = {line_key(charge) for charge in rated}
+    for key in mixed:
+        members = groups[key]
+        if len(members) > 1:
+            # In rating's order (the order of _charge_key within one line).
+            members.sort(key=_in_line)
+    return groups, scope
+
+
+def _in_line(charge: Charge) -> tuple[object, ...]:
+    """The order of rating's charges within one line (see `_rating_engine._charge_key`)."""
+    span = charge.span
+    row = charge.row
+    return (span.start_us, span.end_us, charge.quantity, () if row is None else row.record_ids)

@@ -66,11 +66,11 @@ from .errors import (
 )
 from .policies import Meter
 from .pricebook import Plan
-from .rating import Charge, Rating
+from .rating import Charge
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
 from .statements import Feed, LineKey, Statement
-from .usage import ResourceState, UsageRow
+from .usage import ResourceState
 
 __all__ = ["Rater"]
 
@@ -427,8 +427,8 @@ class Rater:
             # them still count for allowances that span cycles).
             start, charges = closed, kept
         accounts = None if changed is None else {account for account, _ in changed}
-        charges, rating, lost = self._rate(rows, start, as_of_us, accounts, charges)
-        groups, scope = self._group(charges, rating.charges, lost, full)
+        charges, rating, lost = _lines.rate(self, rows, start, as_of_us, accounts, charges)
+        groups, scope = _lines.group(self, charges, rating.charges, lost, full)
         lines, held = _lines.compare(self, groups, scope)
         known = self._anomalies | self._anomalies_before
         # In one order whichever resources continued and which were metered again.
@@ -468,96 +468,6 @@ class Rater:
             tuple(held),
             tuple(no_effect),
         )
-
-    def _rate(
-        self,
-        rows: list[UsageRow],
-        start: int,
-        as_of_us: int,
-        changed: set[str] | None,
-        charges: tuple[Charge, ...],
-    ) -> tuple[tuple[Charge, ...], Rating, list[Charge]]:
-        """Rate ``rows`` over ``[start, as_of_us)``, after the kept ``charges``.
-
-        ``changed``: the accounts whose rows changed (None: any of them). Returns all the
-        charges, the rating of those rated again, and the charges of rows gone since
-        (see `_rater_engine.Engine.rate_again`).
-        """
-        engine = self._engine
-        first = self._first
-        closed = self._closed_us
-        idle = self._open_charges
-        lost: list[Charge] = []
-        if engine.dues:
-            rating = engine.rate_rows(rows, first, start, as_of_us)
-            charges = (*charges, *rating.charges)
-        elif idle is not None and changed is not None and start == closed:
-            # Nothing is due with time alone: an account whose rows did not change keeps
-            # its charges; in the others, a row priced on its own that did not change
-            # keeps its charges too, and the rest are rated (groups whole).
-            rated, rating, lost = engine.rate_again(
-                [row for row in rows if row.account in changed],
-                {account: t for account, t in first.items() if account in changed},
-                start,
-                as_of_us,
-                self._row_charges,
-            )
-            stand = (c for account, cs in idle.items() if account not in changed for c in cs)
-            charges = (*charges, *rated, *stand)
-        else:
-            rated, rating, lost = engine.rate_again(rows, first, start, as_of_us, self._row_charges)
-            charges = (*charges, *rated)
-        return charges, rating, lost
-
-    def _group(
-        self,
-        charges: tuple[Charge, ...],
-        rated: tuple[Charge, ...],
-        lost: list[Charge],
-        full: set[tuple[str, str]] | None,
-    ) -> tuple[dict[LineKey, list[Charge]], set[LineKey] | None]:
-        """The charges per line, of the lines to compare (None: all of them).
-
-        Under dues, or when the book was rebuilt, every line. Else a line can change only
-        if it has a charge rated now (``rated``) or at the last statement, a charge of a
-        row gone since (``lost``), or is a reported line of a resource metered again
-        (``full``): the others' charges all stand, and so do their totals. O(c) for c
-        charges, plus O(k) line keys for the lines compared.
-        """
-        line_key = _lines.line_key
-        groups: dict[LineKey, list[Charge]] = {}
-        mixed: Iterable[LineKey]  # the lines whose charges are not all in rating's order
-        last, self._rated_keys = self._rated_keys, None
-        if self._engine.dues or full is None or last is None:
-            for charge in charges:
-                groups.setdefault(line_key(charge), []).append(charge)
-            scope = None
-            mixed = groups
-        else:
-            fresh = set(map(id, rated))
-            for charge in rated:
-                groups.setdefault(line_key(charge), []).append(charge)
-            self._rated_keys = set(groups)
-            scope = set(groups) | last
-            scope.update(line_key(charge) for charge in lost)
-            if full:
-                scope.update(k for k in self._reported if (k[0], k[7]) in full)
-            resources = {(key[0], key[7]) for key in scope}
-            mixed = set()
-            for charge in charges:
-                if id(charge) not in fresh and (charge.account, charge.resource) in resources:
-                    key = line_key(charge)
-                    if key in scope:
-                        groups.setdefault(key, []).append(charge)
-                        mixed.add(key)
-        if scope is None and not self._engine.dues:
-            self._rated_keys = {line_key(charge) for charge in rated}
-        for key in mixed:
-            members = groups[key]
-            if len(members) > 1:
-                # In rating's order (the order of _charge_key within one line).
-                members.sort(key=_in_line)
-        return groups, scope
 
     def _closing(self, as_of_us: int) -> list[tuple[int, int]]:
         """The cycles that close at ``as_of_us``: ended at least ``horizon`` before it.
@@ -707,13 +617,6 @@ def _meters(meters: Iterable[Meter]) -> list[Meter]:
             f"Rater meters must be a list of Meter values, not {type(meters).__name__}: {meters!r}."
         )
     return list(meters)
-
-
-def _in_line(charge: Charge) -> tuple[object, ...]:
-    """The order of rating's charges within one line (see `_rating_engine._charge_key`)."""
-    span = charge.span
-    row = charge.row
-    return (span.start_us, span.end_us, charge.quantity, () if row is None else row.record_ids)
 
 
 def _anomaly_order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:
