@@ -44,21 +44,23 @@ Examples:
 from __future__ import annotations
 
 import datetime as _dt
-import decimal
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Final, Literal
 
 from . import _lateness, _normalize, _snapshot
+from . import _rater_advance as _advance
 from . import _rater_book as _ledger
-from ._decimals import ZERO
+from . import _rater_lines as _lines
+from . import _rater_store as _store
 from ._instants import format_us, from_us, to_us
 from ._rater_engine import Engine as _Engine
+from ._rater_engine import RowCharges
+from ._rating_engine import _charge_key
 from .assignments import Assignment
 from .billing import Invoice, bill
 from .errors import (
-    BadSnapshotError,
     BadTimeError,
     RatekitTypeError,
 )
@@ -67,55 +69,16 @@ from .pricebook import Plan
 from .rating import Charge
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
-from .statements import Feed, LineKey, Statement, StatementLine, _line
-from .usage import ResourceState, Usage
+from .statements import Feed, LineKey, Statement
+from .usage import ResourceState
 
 __all__ = ["Rater"]
 
 Record = Event | Sample | Inventory
 LatePolicy = Literal["correct", "report"]
-# Sums and differences of lines are exact (no rounding at any precision), so that the
-# increments of a line add up to the line, digit for digit; Inexact would be a bug.
-_EXACT: Final = decimal.Context(
-    prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[decimal.Inexact]
-)
-_ADD = _EXACT.add
-_SUB = _EXACT.subtract
-_MINUS = _EXACT.minus
-
-
-# Hex digits of a compacted record's content digest (64 bits): enough to tell a replay
-# with other content from a true one, at a sixth of the sha256's size. Snapshots with
-# the whole sha256 are read as they are.
-_DIGEST: Final = 16
 
 #: The most cycles one statement closes: a watermark further ahead is refused.
 MAX_CLOSING: Final = 10_000
-
-
-_STATUSES: Final = frozenset(("unknown", "running", "stopped", "deleted"))
-
-
-def _line_key(charge: Charge) -> LineKey:
-    return (
-        charge.account,
-        charge.cycle.start_us,
-        charge.cycle.end_us,
-        charge.kind,
-        charge.plan,
-        charge.meter,
-        charge.entry,
-        charge.resource,
-        charge.unit,
-        charge.currency,
-    )
-
-
-def _identity(record: Record) -> object:
-    """What makes two records the same: the id (per record type), else the content."""
-    if record.id is not None:
-        return (type(record).__name__, record.id)
-    return record
 
 
 # -- the rater -----------------------------------------------------------------------------
@@ -183,10 +146,12 @@ class Rater:
         "_late_keys",
         "_open_charges",
         "_pending",
+        "_rated_keys",
         "_reach",
         "_records",
         "_redo",
         "_reported",
+        "_row_charges",
         "_state",
         "_sticky",
     )
@@ -199,6 +164,8 @@ class Rater:
     _inventories: list[Record]
     _pending: list[Record]
     _redo: set[tuple[str, str]] | None
+    _row_charges: RowCharges  # per account and row, the charges of rows priced alone
+    _rated_keys: set[LineKey] | None  # the lines of the charges rated at the last statement
     _sticky: set[tuple[str, str]]
 
     def __init__(
@@ -279,7 +246,7 @@ class Rater:
         batch = self._checked(records)
         first = self._first
         for record in batch:
-            identity = _identity(record)
+            identity = _store.identity(record)
             known = kept.get(identity)
             at_us = record.at_us
             if known is None and type(record) is not Inventory:
@@ -394,6 +361,8 @@ class Rater:
             self._redo = None
             self._closed_charges = None
             self._open_charges = None
+            self._row_charges = {}
+            self._rated_keys = None
 
     def _index(self) -> None:
         """Index the counters: each one's baseline in the state, its first kept reading."""
@@ -436,9 +405,9 @@ class Rater:
                 f"watermark {format_us(self._as_of_us)}; watermarks only move forward."
             )
         closing = self._closing(as_of_us)  # refused before anything changes
-        engine = self._engine
         base = self._base_us
-        metered, again, changed = self._advance(as_of_us)
+        metered, full, changed = _advance.advance(self, as_of_us)
+        again = full is None or bool(full)
         book = self._book
         assert book is not None
         rows = book.all_rows()
@@ -457,25 +426,10 @@ class Rater:
             # their charges stand, and only the open cycles are rated (the rows before
             # them still count for allowances that span cycles).
             start, charges = closed, kept
-        idle = self._open_charges
-        if idle is not None and changed is not None and start == closed and not engine.dues:
-            # Nothing is due with time alone: an account whose rows did not change keeps
-            # its charges; the others are rated, each as a unit.
-            rating = engine.rate_rows(
-                [row for row in rows if row.account in changed],
-                {account: t for account, t in first.items() if account in changed},
-                start,
-                as_of_us,
-            )
-            stand = (c for account, cs in idle.items() if account not in changed for c in cs)
-            charges = (*charges, *rating.charges, *stand)
-        else:
-            rating = engine.rate_rows(rows, first, start, as_of_us)
-            charges = (*charges, *rating.charges)
-        groups: dict[LineKey, list[Charge]] = {}
-        for charge in charges:
-            groups.setdefault(_line_key(charge), []).append(charge)
-        lines, held = self._compare(groups)
+        accounts = None if changed is None else {account for account, _ in changed}
+        charges, rating, lost = _lines.rate(self, rows, start, as_of_us, accounts, charges)
+        groups, scope = _lines.group(self, charges, rating.charges, lost, full)
+        lines, held = _lines.compare(self, groups, scope)
         known = self._anomalies | self._anomalies_before
         # In one order whichever resources continued and which were metered again.
         fresh = tuple(
@@ -492,7 +446,7 @@ class Rater:
         no_effect: list[str] = []
         if closing:
             final = [c for c in charges if (c.cycle.start_us, c.cycle.end_us) in closing]
-            invoices = bill(final)
+            invoices = bill(sorted(final, key=_charge_key))
             no_effect = self._no_effect(closing, charges, anomalies)
             self._closed_us = closing[-1][1]
             self._compact(closing[-1][0])
@@ -514,160 +468,6 @@ class Rater:
             tuple(held),
             tuple(no_effect),
         )
-
-    def _advance(self, as_of_us: int) -> tuple[list[Anomaly], bool, set[str] | None]:
-        """Bring the book to ``as_of_us``, metering only what is new.
-
-        Returns the anomalies; whether a resource was metered again from the start of
-        the kept cycles (then the kept closed cycles may have changed too); and the
-        accounts whose rows changed (None: any of them).
-
-        See `ratekit._rater_book`: resources continue from their state at the last
-        watermark, except those that must be metered again from the kept cycles' start.
-        """
-        engine = self._engine
-        book = self._book
-        base, prev = self._base_us, self._as_of_us
-        pending = self._pending
-        now = [r for r in pending if _ledger.known_by(r, as_of_us)]
-        self._pending = [r for r in pending if not _ledger.known_by(r, as_of_us)]
-        redo, self._redo = self._redo, set()
-        anomalies: list[Anomaly] = []
-        if book is None or redo is None or any(type(r) is Inventory for r in now):
-            usage = engine.meter(self._records.values(), base, as_of_us, self._state)
-            self._book = book = _ledger.Book(as_of_us)
-            book.replace(usage, None)
-            return list(usage.anomalies), True, None
-        full = redo | self._sticky
-        changed: set[tuple[str, str]] = set()
-        if as_of_us > prev:
-            anomalies = self._continue(book, now, full, changed, prev, as_of_us)
-        if full:
-            records = [r for key in full for r in self._by_key.get(key, ())]
-            records += self._inventories
-            states = [s for s in self._state if (s.account, s.resource) in full]
-            usage = engine.meter(records, base, as_of_us, states)
-            book.replace(usage, full)
-            anomalies.extend(usage.anomalies)
-        book.as_of_us = as_of_us
-        return anomalies, bool(full), {account for account, _ in changed | full}
-
-    def _continue(  # noqa: PLR0912, PLR0917 - one decision per resource
-        self,
-        book: _ledger.Book,
-        now: list[Record],
-        full: set[tuple[str, str]],
-        changed: set[tuple[str, str]],
-        prev: int,
-        as_of_us: int,
-    ) -> list[Anomaly]:
-        """Meter ``[prev, as_of_us)`` from the carried states; adds to ``full`` what cannot.
-
-        Adds to ``changed`` the resources whose rows changed.
-        """
-        engine = self._engine
-        sums = engine.sums
-        grouped = _ledger.group(now)
-        for record in now:
-            # A delta over a span that reaches back before the last watermark (fed while
-            # the span was still ahead of it) changes what was metered: its resource is
-            # metered again.
-            if type(record) is Sample:
-                since = record.since_us
-                if since is not None and since < prev:
-                    full.add((record.account, record.resource))
-            elif type(record) is Event and record.at_us == prev:
-                # An event at the very cut may end the piece there or not (a restart, a
-                # replayed start): only metering the piece whole says.
-                full.add((record.account, record.resource))
-        active = {key for key in grouped if key not in full}
-        for key in list(active):
-            state = book.states.get(key)
-            if state is not None and state.status == "deleted" and book.open_ends(key, prev, sums):
-                full.add(key)  # a zero delta after its delete would be an anomaly
-                active.discard(key)
-        quiet = {key for key in book.states if key not in full and key not in grouped}
-        keys = active | {key for key in quiet if book.states[key].status == "running"}
-        anomalies: list[Anomaly] = []
-        usage = Usage((), (), (), ())
-        if keys:
-            records = [r for key in active for r in grouped[key]]
-            for key in active:
-                records.extend(_ledger.zeros(book, key, prev, sums))
-            states = [book.states[key] for key in keys if key in book.states]
-            usage = engine.meter(records, prev, as_of_us, states)
-        cuts = {name: set(points) for name, points in engine.cuts(self._base_us, as_of_us).items()}
-        cycle = engine.containing(prev)
-        after = engine.cuts(prev, as_of_us)
-
-        def boundary(name: str) -> bool:
-            return cycle[0] == prev or prev in cuts.get(name, ())
-
-        if keys:
-            if usage.late or any(a.kind == "late" for a in usage.anomalies):
-                full.update(keys)  # the carried states cannot take it: meter them again
-                keys = set()
-                usage = Usage((), (), (), ())
-            else:
-                # A sum's first row in a piece that began before prev starts at its
-                # piece's start, which only metering from the kept cycles' start knows.
-                ends = {
-                    (row.account, row.resource, row.meter)
-                    for row in usage.rows
-                    if row.meter in sums and row.span.start_us == prev and not boundary(row.meter)
-                }
-                for account, resource, name in ends:
-                    if not book.open_ends((account, resource), prev, frozenset((name,))):
-                        full.add((account, resource))
-                keys -= full
-                anomalies.extend(usage.anomalies)
-
-        def extend(name: str) -> int:
-            return min(as_of_us, cycle[1], *after.get(name, ()))
-
-        book.join(usage, keys | (quiet - full), prev, boundary, extend, engine.timed, quiet)
-        # What changed: the resources that went on, and the quiet ones whose sums' last
-        # piece runs on (the others' rows stand as they were).
-        changed.update(keys)
-        changed.update(key for key in quiet - full if book.open_ends(key, prev, sums))
-        return anomalies
-
-    def _compare(
-        self, groups: dict[LineKey, list[Charge]]
-    ) -> tuple[list[StatementLine], list[StatementLine]]:
-        """The lines that changed against what was reported; records the new totals."""
-        lines: list[StatementLine] = []
-        held: list[StatementLine] = []
-        reported = self._reported
-        dirty = self._dirty
-        everything = ("*", None) in dirty
-        for key in sorted(set(groups) | set(reported), key=_sortable):
-            charges = groups.get(key, [])
-            quantity = amount = ZERO
-            for charge in charges:
-                quantity = _ADD(quantity, charge.quantity)
-                amount = _ADD(amount, charge.amount)
-            old = reported.get(key)
-            if old is None and not charges:
-                continue
-            if old is not None and old == (quantity, amount):
-                continue
-            reported[key] = (quantity, amount)
-            account, resource, cycle_end = key[0], key[7], key[2]
-            late = cycle_end <= self._closed_us
-            target = lines if not late or self._late == "correct" else held
-            if old is None:
-                target.append(_line(key, quantity, amount, "charge", late, charges))
-                continue
-            touched = everything or (account, resource) in dirty
-            if not late and not touched:
-                delta_q, delta_a = _SUB(quantity, old[0]), _SUB(amount, old[1])
-                lines.append(_line(key, delta_q, delta_a, "increment", late, charges))
-                continue
-            target.append(_line(key, _MINUS(old[0]), _MINUS(old[1]), "reversal", late, ()))
-            if charges:
-                target.append(_line(key, quantity, amount, "correction", late, charges))
-        return lines, held
 
     def _closing(self, as_of_us: int) -> list[tuple[int, int]]:
         """The cycles that close at ``as_of_us``: ended at least ``horizon`` before it.
@@ -722,7 +522,7 @@ class Rater:
         for identity in old:
             del self._records[identity]
         self._forgotten = {
-            identity: _snapshot.digest(record)[:_DIGEST]
+            identity: _snapshot.digest(record)[: _store.DIGEST]
             for identity, record in old.items()
             if record.id is not None
         }
@@ -756,38 +556,7 @@ class Rater:
 
         ``json.dumps`` it, store it, and [`restore()`][ratekit.Rater.restore] it with the same plans and meters.
         """
-        body: dict[str, object] = {
-            "base_us": self._base_us,
-            "closed_us": self._closed_us,
-            "as_of_us": self._as_of_us,
-            "horizon_us": self._horizon_us,
-            "late": self._late,
-            "state": [state.to_json() for state in self._state],
-            # The kept records: events and samples per resource, inventories apart.
-            "records": [_snapshot.encode_record(record) for record in self._inventories],
-            "by_resource": _snapshot.encode_groups(
-                record for records in self._by_key.values() for record in records
-            ),
-            "forgotten": sorted(
-                ([*typing.cast("tuple[str, str]", identity), digest])
-                for identity, digest in self._forgotten.items()
-            ),
-            "late_keys": _snapshot.identities(self._late_keys),
-            "reported": [
-                [*key, str(quantity), str(amount)]
-                for key, (quantity, amount) in sorted(self._reported.items(), key=_sortable_item)
-            ],
-            "anomalies": sorted(
-                (
-                    [a.kind, a.message, list(a.record_ids)]
-                    for a in self._anomalies | self._anomalies_before
-                ),
-                key=repr,
-            ),
-            "dirty": sorted(([account, resource] for account, resource in self._dirty), key=repr),
-            "first": sorted([account, at_us] for account, at_us in self._first.items()),
-        }
-        return _snapshot.seal(body, self._fingerprint)
+        return _snapshot.seal(_store.body(self), self._fingerprint)
 
     @classmethod
     def restore(
@@ -809,71 +578,12 @@ class Rater:
         rater._fingerprint = _snapshot.fingerprint(plans, meters)
         legacy = _snapshot.fingerprint(plans, meters, ordered=True)
         body = _snapshot.open_envelope(data, rater._fingerprint, legacy)
-        with _snapshot.decoding("body"):
-            rater._base_us = _snapshot.instant(body, "base_us")
-            rater._closed_us = _snapshot.instant(body, "closed_us")
-            rater._as_of_us = _snapshot.instant(body, "as_of_us")
-            rater._horizon_us = _snapshot.instant(body, "horizon_us")
-            rater._late = body["late"]
-            if rater._late not in ("correct", "report") or rater._horizon_us < 0:
-                raise BadSnapshotError(
-                    f"Rater snapshot has late {rater._late!r} and horizon_us "
-                    f"{rater._horizon_us}; a rater has late 'correct' or 'report' and a "
-                    "horizon of zero or more: restore an unaltered copy."
-                )
-            rater._state = tuple(ResourceState.from_json(item) for item in body["state"])
-            records = [_snapshot.decode_record(item) for item in body["records"]]
-            records += _snapshot.decode_groups(body.get("by_resource", ()))
-            rater._records = {_identity(record): record for record in records}
-            rater._forgotten = {
-                (str(item[0]), str(item[1])): (str(item[2]) if len(item) > 2 else None)
-                for item in body["forgotten"]
-            }
-            rater._late_keys = {_snapshot.decode_identity(item) for item in body["late_keys"]}
-            rater._reported = {
-                typing.cast("LineKey", _snapshot.line_key(item)): (
-                    _snapshot.finite_total(item[10]),
-                    _snapshot.finite_total(item[11]),
-                )
-                for item in body["reported"]
-            }
-            rater._anomalies = {
-                Anomaly(kind, message, tuple(ids)) for kind, message, ids in body["anomalies"]
-            }
-            rater._dirty = {(account, resource) for account, resource in body["dirty"]}
-            rater._first = _first_records(body, rater._base_us, rater._state, rater._records)
-        rater._consistent()
+        _store.load(rater, body)
+        _store.consistent(rater)
         rater._anomalies_before = set()
         rater._index()
         rater._regroup()
         return rater
-
-    def _consistent(self) -> None:
-        """Refuse a restored state whose parts do not fit together (BadSnapshotError)."""
-        problem = None
-        base, closed, as_of = self._base_us, self._closed_us, self._as_of_us
-        if self._engine.containing(base)[0] != base:
-            problem = f"base_us {base} ({format_us(base)}) is not the start of a cycle"
-        elif not base <= closed <= max(as_of, closed) or (
-            closed != base and self._engine.containing(closed)[0] != closed
-        ):
-            problem = (
-                f"closed_us {closed} ({format_us(closed)}) is not a cycle boundary at or "
-                f"after base_us {base}"
-            )
-        elif any(state.status not in _STATUSES for state in self._state):
-            problem = "a resource state has an unknown status"
-        elif any(record.at_us < base for record in self._records.values()):
-            problem = "a kept record is stamped before base_us"
-        elif any(len(key) != 10 or key[2] <= base for key in self._reported):
-            problem = "a reported line is malformed or of a cycle before base_us"
-        elif self._forgotten.keys() & self._records.keys():
-            problem = "a record is both kept and forgotten"
-        if problem is not None:
-            raise BadSnapshotError(
-                f"Rater snapshot is inconsistent: {problem}; it was altered by hand or "
-                "damaged: restore an unaltered copy."
-            )
 
     def _check(self) -> None:
         """Assert the invariants of the state (for tests and restore)."""
@@ -889,30 +599,6 @@ class Rater:
             f"as_of={format_us(self._as_of_us)!r}, {len(self._records)} records, "
             f"{len(self._state)} resources)"
         )
-
-
-def _first_records(
-    body: Mapping[str, Any],
-    base_us: int,
-    state: Iterable[ResourceState],
-    records: Mapping[object, Record],
-) -> dict[str, int]:
-    """Per account, the instant of its first record, as a snapshot keeps it.
-
-    A snapshot taken before it kept them: the accounts of the metering state from the
-    kept cycles' start, the others from their first kept record.
-    """
-    if "first" in body:
-        return {
-            str(account): _snapshot.instant({"first": at_us}, "first")
-            for account, at_us in body["first"]
-        }
-    out = {item.account: base_us for item in state}
-    for record in records.values():
-        if type(record) is not Inventory:
-            account = record.account
-            out[account] = min(out.get(account, record.at_us), record.at_us)
-    return out
 
 
 def _assignments(plans: Iterable[Assignment]) -> tuple[Assignment, ...]:
@@ -935,11 +621,3 @@ def _meters(meters: Iterable[Meter]) -> list[Meter]:
 
 def _anomaly_order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:
     return (anomaly.kind, anomaly.message, anomaly.record_ids)
-
-
-def _sortable(key: LineKey) -> tuple[object, ...]:
-    return tuple("" if part is None else part for part in key)
-
-
-def _sortable_item(item: tuple[LineKey, object]) -> tuple[object, ...]:
-    return _sortable(item[0])

@@ -1,0 +1,144 @@
+"""The rater's metering step: bring its book of rows to a new watermark.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. At each statement, `advance()` meters only what
+is new since the last watermark, through the one metering engine: resources continue
+from their carried state, and those that cannot (a late record, a counter, an
+inventory, an event at the very cut) are metered again from the start of the kept
+cycles. The rules of joining the rows are in `ratekit._rater_book`.
+"""
+
+from __future__ import annotations
+
+import typing
+
+from ._rater_book import Book, group, known_by, zeros
+from .records import Anomaly, Event, Inventory, Sample
+from .usage import Usage
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["advance"]
+
+Record = Event | Sample | Inventory
+
+
+def advance(
+    rater: Rater, as_of_us: int
+) -> tuple[list[Anomaly], set[tuple[str, str]] | None, set[tuple[str, str]] | None]:
+    """Bring the book to ``as_of_us``, metering only what is new.
+
+    Returns the anomalies; the resources, as (account, resource), metered again from
+    the start of the kept cycles (then the kept closed cycles may have changed too;
+    None: all of them); and the resources whose rows changed (None: any of them).
+
+    See `ratekit._rater_book`: resources continue from their state at the last
+    watermark, except those that must be metered again from the kept cycles' start.
+    """
+    engine = rater._engine
+    book = rater._book
+    base, prev = rater._base_us, rater._as_of_us
+    pending = rater._pending
+    now = [r for r in pending if known_by(r, as_of_us)]
+    rater._pending = [r for r in pending if not known_by(r, as_of_us)]
+    redo, rater._redo = rater._redo, set()
+    anomalies: list[Anomaly] = []
+    if book is None or redo is None or any(type(r) is Inventory for r in now):
+        usage = engine.meter(rater._records.values(), base, as_of_us, rater._state)
+        rater._book = book = Book(as_of_us)
+        book.replace(usage, None)
+        return list(usage.anomalies), None, None
+    full = redo | rater._sticky
+    changed: set[tuple[str, str]] = set()
+    if as_of_us > prev:
+        anomalies = _continue(rater, book, now, full, changed, prev, as_of_us)
+    if full:
+        records = [r for key in full for r in rater._by_key.get(key, ())]
+        records += rater._inventories
+        states = [s for s in rater._state if (s.account, s.resource) in full]
+        usage = engine.meter(records, base, as_of_us, states)
+        book.replace(usage, full)
+        anomalies.extend(usage.anomalies)
+    book.as_of_us = as_of_us
+    return anomalies, full, changed | full
+
+
+def _continue(  # noqa: PLR0912, PLR0917 - one decision per resource
+    rater: Rater,
+    book: Book,
+    now: list[Record],
+    full: set[tuple[str, str]],
+    changed: set[tuple[str, str]],
+    prev: int,
+    as_of_us: int,
+) -> list[Anomaly]:
+    """Meter ``[prev, as_of_us)`` from the carried states; adds to ``full`` what cannot.
+
+    Adds to ``changed`` the resources whose rows changed.
+    """
+    engine = rater._engine
+    sums = engine.sums
+    grouped = group(now)
+    for record in now:
+        # A delta over a span that reaches back before the last watermark (fed while
+        # the span was still ahead of it) changes what was metered: its resource is
+        # metered again.
+        if type(record) is Sample:
+            since = record.since_us
+            if since is not None and since < prev:
+                full.add((record.account, record.resource))
+        elif type(record) is Event and record.at_us == prev:
+            # An event at the very cut may end the piece there or not (a restart, a
+            # replayed start): only metering the piece whole says.
+            full.add((record.account, record.resource))
+    active = {key for key in grouped if key not in full}
+    for key in list(active):
+        state = book.states.get(key)
+        if state is not None and state.status == "deleted" and book.open_ends(key, prev, sums):
+            full.add(key)  # a zero delta after its delete would be an anomaly
+            active.discard(key)
+    quiet = {key for key in book.states if key not in full and key not in grouped}
+    keys = active | {key for key in quiet if book.states[key].status == "running"}
+    anomalies: list[Anomaly] = []
+    usage = Usage((), (), (), ())
+    if keys:
+        records = [r for key in active for r in grouped[key]]
+        for key in active:
+            records.extend(zeros(book, key, prev, sums))
+        states = [book.states[key] for key in keys if key in book.states]
+        usage = engine.meter(records, prev, as_of_us, states)
+    cuts = {name: set(points) for name, points in engine.cuts(rater._base_us, as_of_us).items()}
+    cycle = engine.containing(prev)
+    after = engine.cuts(prev, as_of_us)
+
+    def boundary(name: str) -> bool:
+        return cycle[0] == prev or prev in cuts.get(name, ())
+
+    if keys:
+        if usage.late or any(a.kind == "late" for a in usage.anomalies):
+            full.update(keys)  # the carried states cannot take it: meter them again
+            keys = set()
+            usage = Usage((), (), (), ())
+        else:
+            # A sum's first row in a piece that began before prev starts at its
+            # piece's start, which only metering from the kept cycles' start knows.
+            ends = {
+                (row.account, row.resource, row.meter)
+                for row in usage.rows
+                if row.meter in sums and row.span.start_us == prev and not boundary(row.meter)
+            }
+            for account, resource, name in ends:
+                if not book.open_ends((account, resource), prev, frozenset((name,))):
+                    full.add((account, resource))
+            keys -= full
+            anomalies.extend(usage.anomalies)
+
+    def extend(name: str) -> int:
+        return min(as_of_us, cycle[1], *after.get(name, ()))
+
+    book.join(usage, keys | (quiet - full), prev, boundary, extend, engine.timed, quiet)
+    # What changed: the resources that went on, and the quiet ones whose sums' last
+    # piece runs on (the others' rows stand as they were).
+    changed.update(keys)
+    changed.update(key for key in quiet - full if book.open_ends(key, prev, sums))
+    return anomalies

@@ -1,0 +1,191 @@
+"""The rater's statement lines: the charges rated, grouped per line, compared with before.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. Sums and differences of lines are exact (no
+rounding at any precision), so that the increments of a line add up to the line, digit
+for digit; ``Inexact`` would be a bug.
+"""
+
+from __future__ import annotations
+
+import decimal
+import typing
+from collections.abc import Iterable
+from typing import Final
+
+from ._decimals import ZERO
+from ._rater_store import sortable
+from .charges import Charge, Rating
+from .statements import LineKey, StatementLine, _line
+from .usage import UsageRow
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["compare", "group", "line_key", "rate"]
+
+_EXACT: Final = decimal.Context(
+    prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[decimal.Inexact]
+)
+_ADD = _EXACT.add
+_SUB = _EXACT.subtract
+_MINUS = _EXACT.minus
+
+
+def line_key(charge: Charge) -> LineKey:
+    return (
+        charge.account,
+        charge.cycle.start_us,
+        charge.cycle.end_us,
+        charge.kind,
+        charge.plan,
+        charge.meter,
+        charge.entry,
+        charge.resource,
+        charge.unit,
+        charge.currency,
+    )
+
+
+def compare(
+    rater: Rater,
+    groups: dict[LineKey, list[Charge]],
+    scope: set[LineKey] | None = None,
+) -> tuple[list[StatementLine], list[StatementLine]]:
+    """The lines that changed against what was reported; records the new totals.
+
+    ``groups``: the charges per line. With ``scope`` (the lines whose charges may
+    have changed), only those lines are compared: ``groups`` need hold no other (their
+    totals stand as reported). O(k log k) for k lines compared (all the lines reported
+    and charged, without ``scope``).
+    """
+    lines: list[StatementLine] = []
+    held: list[StatementLine] = []
+    reported = rater._reported
+    dirty = rater._dirty
+    everything = ("*", None) in dirty
+    keys = set(groups) | (set(reported) if scope is None else scope)
+    for key in sorted(keys, key=sortable):
+        charges = groups.get(key, [])
+        quantity = amount = ZERO
+        for charge in charges:
+            quantity = _ADD(quantity, charge.quantity)
+            amount = _ADD(amount, charge.amount)
+        old = reported.get(key)
+        if old is None and not charges:
+            continue
+        if old is not None and old == (quantity, amount):
+            continue
+        reported[key] = (quantity, amount)
+        account, resource, cycle_end = key[0], key[7], key[2]
+        late = cycle_end <= rater._closed_us
+        target = lines if not late or rater._late == "correct" else held
+        if old is None:
+            target.append(_line(key, quantity, amount, "charge", late, charges))
+            continue
+        touched = everything or (account, resource) in dirty
+        if not late and not touched:
+            delta_q, delta_a = _SUB(quantity, old[0]), _SUB(amount, old[1])
+            lines.append(_line(key, delta_q, delta_a, "increment", late, charges))
+            continue
+        target.append(_line(key, _MINUS(old[0]), _MINUS(old[1]), "reversal", late, ()))
+        if charges:
+            target.append(_line(key, quantity, amount, "correction", late, charges))
+    return lines, held
+
+
+def rate(  # noqa: PLR0917 - private plumbing of plain values
+    rater: Rater,
+    rows: list[UsageRow],
+    start: int,
+    as_of_us: int,
+    changed: set[str] | None,
+    charges: tuple[Charge, ...],
+) -> tuple[tuple[Charge, ...], Rating, list[Charge]]:
+    """Rate ``rows`` over ``[start, as_of_us)``, after the kept ``charges``.
+
+    ``changed``: the accounts whose rows changed (None: any of them). Returns all the
+    charges, the rating of those rated again, and the charges of rows gone since
+    (see `_rater_engine.Engine.rate_again`).
+    """
+    engine = rater._engine
+    first = rater._first
+    closed = rater._closed_us
+    idle = rater._open_charges
+    lost: list[Charge] = []
+    if engine.dues:
+        rating = engine.rate_rows(rows, first, start, as_of_us)
+        charges = (*charges, *rating.charges)
+    elif idle is not None and changed is not None and start == closed:
+        # Nothing is due with time alone: an account whose rows did not change keeps
+        # its charges; in the others, a row priced on its own that did not change
+        # keeps its charges too, and the rest are rated (groups whole).
+        rated, rating, lost = engine.rate_again(
+            [row for row in rows if row.account in changed],
+            {account: t for account, t in first.items() if account in changed},
+            start,
+            as_of_us,
+            rater._row_charges,
+        )
+        stand = (c for account, cs in idle.items() if account not in changed for c in cs)
+        charges = (*charges, *rated, *stand)
+    else:
+        rated, rating, lost = engine.rate_again(rows, first, start, as_of_us, rater._row_charges)
+        charges = (*charges, *rated)
+    return charges, rating, lost
+
+
+def group(
+    rater: Rater,
+    charges: tuple[Charge, ...],
+    rated: tuple[Charge, ...],
+    lost: list[Charge],
+    full: set[tuple[str, str]] | None,
+) -> tuple[dict[LineKey, list[Charge]], set[LineKey] | None]:
+    """The charges per line, of the lines to compare (None: all of them).
+
+    Under dues, or when the book was rebuilt, every line. Else a line can change only
+    if it has a charge rated now (``rated``) or at the last statement, a charge of a
+    row gone since (``lost``), or is a reported line of a resource metered again
+    (``full``): the others' charges all stand, and so do their totals. O(c) for c
+    charges, plus O(k) line keys for the lines compared.
+    """
+    groups: dict[LineKey, list[Charge]] = {}
+    mixed: Iterable[LineKey]  # the lines whose charges are not all in rating's order
+    last, rater._rated_keys = rater._rated_keys, None
+    if rater._engine.dues or full is None or last is None:
+        for charge in charges:
+            groups.setdefault(line_key(charge), []).append(charge)
+        scope = None
+        mixed = groups
+    else:
+        fresh = set(map(id, rated))
+        for charge in rated:
+            groups.setdefault(line_key(charge), []).append(charge)
+        rater._rated_keys = set(groups)
+        scope = set(groups) | last
+        scope.update(line_key(charge) for charge in lost)
+        if full:
+            scope.update(k for k in rater._reported if (k[0], k[7]) in full)
+        resources = {(key[0], key[7]) for key in scope}
+        mixed = set()
+        for charge in charges:
+            if id(charge) not in fresh and (charge.account, charge.resource) in resources:
+                key = line_key(charge)
+                if key in scope:
+                    groups.setdefault(key, []).append(charge)
+                    mixed.add(key)
+    if scope is None and not rater._engine.dues:
+        rater._rated_keys = {line_key(charge) for charge in rated}
+    for key in mixed:
+        members = groups[key]
+        if len(members) > 1:
+            # In rating's order (the order of _charge_key within one line).
+            members.sort(key=_in_line)
+    return groups, scope
+
+
+def _in_line(charge: Charge) -> tuple[object, ...]:
+    """The order of rating's charges within one line (see `_rating_engine._charge_key`)."""
+    span = charge.span
+    row = charge.row
+    return (span.start_us, span.end_us, charge.quantity, () if row is None else row.record_ids)

@@ -1,0 +1,639 @@
+"""Rating's engine: pieces of usage rows, priced, and the charges they make.
+
+Private to `ratekit.rating`, whose [`rate()`][ratekit.rate] is its public door (and the
+streaming rater's, through `ratekit._rater_engine`). The steps it carries out are
+described there: pieces cut by plan, cycle and price regime (`_Engine.pieces`),
+allowances (`_Allowances`), prices linear or by group total (`_Engine.price`), then
+bases, fees and minimums per account and cycle (`_Engine.charges`, `_Dues`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import typing
+from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final
+
+from ._allowances import _NOTHING, _Allowances
+from ._decimals import CONTEXT, ONE, ZERO
+from ._dues import _cycle_span, _Dues, _split
+from ._dues import _exact as _decimal
+from ._instants import MAX_US, MIN_US, format_us
+from ._paths import MISSING, lookup
+from ._regimes import _Regimes
+from .assignments import Assignment, _assignments_by_account
+from .charges import _KIND_ORDER, Charge, _new_charge
+from .errors import BadQuantityError, RatekitError, RatekitTypeError, UnitError, UnpricedUsageError
+from .percentages import GraduatedPercentage, Percentage
+from .pricebook import Plan, PriceEntry
+from .prices import Graduated, Package, PerUnit, PriceModel, Volume
+from .records import Anomaly
+from .sharing import Share, owner_part
+from .spans import Span
+from .units import Unit
+from .usage import UsageRow
+
+__all__ = ["_Engine", "_Piece", "_row_key"]
+
+_SPLIT_QUANTUM: Final = Decimal("1e-24")
+_ADD = CONTEXT.add
+_SUB = CONTEXT.subtract
+_MUL = CONTEXT.multiply
+#: Models whose marginal(q, a) is exactly amount(q + a) - amount(q) (see prices._marginal).
+_RUNNING: Final = frozenset({Graduated, Volume, Package, GraduatedPercentage, Percentage})
+
+# -- splitting rows ------------------------------------------------------------------------
+
+
+_MISSING: Final = object()
+_UNKNOWN: Final = object()
+
+
+# -- the rating engine ---------------------------------------------------------------------
+
+
+class _Piece:
+    """A piece of a usage row under one plan, one cycle and one entry (mutable, private)."""
+
+    __slots__ = (
+        "amount",
+        "cycle",
+        "entry",
+        "free",
+        "free_exact",
+        "opens",
+        "order",
+        "plan",
+        "position",
+        "quantity",
+        "row",
+        "span",
+        "unit",
+    )
+
+    def __init__(  # noqa: PLR0917 - private plumbing of plain values
+        self,
+        row: UsageRow,
+        span: Span,
+        quantity: Decimal,
+        plan: Plan,
+        cycle: tuple[int, int],
+        entry: PriceEntry,
+        order: int,
+    ) -> None:
+        self.row = row
+        self.span = span
+        self.quantity = quantity
+        self.plan = plan
+        self.cycle = cycle
+        self.entry = entry
+        self.order = order
+        self.unit = row.unit
+        self.free = ZERO
+        self.free_exact = _NOTHING
+        self.amount = ZERO
+        self.position: Decimal | None = None
+        self.opens = False
+
+
+def _group_value(piece: _Piece) -> object:
+    """The value a non-linear price groups a piece by (its entry's ``group_by``)."""
+    group_by = piece.entry.group_by
+    if group_by is None:
+        return None
+    if group_by == "resource":
+        return piece.row.resource
+    value = lookup(piece.row.description, group_by)
+    return None if value is MISSING else value
+
+
+def _sort_key(piece: _Piece) -> tuple[int, int, str, int]:
+    return (piece.span.start_us, piece.span.end_us, piece.row.resource, piece.order)
+
+
+def _row_key(row: UsageRow) -> tuple[object, ...]:
+    return (
+        row.account,
+        row.meter,
+        row.resource,
+        row.span.start_us,
+        row.span.end_us,
+        row.quantity,
+        row.record_ids,
+    )
+
+
+class _Engine(_Dues, _Allowances):
+    def __init__(
+        self,
+        plans: Plan | Iterable[Assignment],
+        span: Span,
+    ) -> None:
+        self.start_us = span.start_us
+        self.end_us = span.end_us
+        if isinstance(plans, Plan):
+            self.default: Plan | None = plans
+            self.assignments: dict[str, list[tuple[int, int, Plan]]] = {}
+            self.plans = [plans]
+        else:
+            if not isinstance(plans, Iterable):
+                raise RatekitTypeError(
+                    "rate plans must be a Plan or an iterable of Assignment values, not "
+                    f"{type(plans).__name__}: {plans!r}."
+                )
+            self.default = None
+            self.assignments = _assignments_by_account(plans)
+            seen: dict[int, Plan] = {}
+            for items in self.assignments.values():
+                for _, _, plan in items:
+                    seen.setdefault(id(plan), plan)
+            self.plans = list(seen.values())
+        self.regimes: dict[tuple[int, str], _Regimes] = {}
+        self.cycle_spans: dict[tuple[int, int], Span] = {}
+        self.anomalies: list[Anomaly] = []
+        self.direct: list[Charge] = []  # charges of linear pieces priced on the spot
+        self.owned: dict[tuple[str, str], list[Share]] = {}  # shares, for minimums
+        # the first piece of each non-linear group, by group key
+        self.openers = {}
+        self.factors: dict[tuple[int, str], object] = {}  # meter unit to price unit, per entry
+        self.based: dict[int, list[str]] = {}  # per plan: meters with an account-wide base
+        # what usage before the span consumed of allowances with their own period
+        self.used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction] = {}
+        # Under a single plan: from when each account the input names is covered (the
+        # start of the cycle of its first row or record); a named account, from always.
+        self.since: dict[str, int] = {}
+
+    # -- plans and regimes ---------------------------------------------------------------
+
+    def covered(
+        self, accounts: Iterable[str] | None, rows: Iterable[UsageRow], records: object
+    ) -> set[str]:
+        """The accounts the plans cover: what fees, bases and minimums are due to.
+
+        Under assignments, every assigned account. Under a single plan, the accounts
+        named in ``accounts`` (over the whole span), and every account that appears in
+        the input (a usage row or a record, inside the rated span or not) from the first
+        cycle in which it has usage or a record (see `cover_from`).
+        """
+        named: set[str] = set()
+        if accounts is not None:
+            if isinstance(accounts, str) or not isinstance(accounts, Iterable):
+                raise RatekitTypeError(
+                    "rate accounts must be an iterable of account names such as "
+                    f"['acme', 'globex'], not {type(accounts).__name__}: {accounts!r}."
+                )
+            for account in accounts:
+                if not isinstance(account, str) or not account:
+                    raise RatekitTypeError(
+                        "rate accounts must be non-empty strings (account names), not "
+                        f"{type(account).__name__}: {account!r}."
+                    )
+                named.add(account)
+        if self.default is None:
+            unknown = sorted(named - set(self.assignments))
+            if unknown:
+                raise UnpricedUsageError(
+                    f"rate accounts {unknown!r} have no assignment: under assignments the "
+                    "plans cover the assigned accounts; assign them a plan with "
+                    "rk.Assignment(...)."
+                )
+            return set(self.assignments)
+        first: dict[str, int] = {}
+        for row in rows:
+            at_us = row.span.start_us
+            if at_us < first.get(row.account, MAX_US):
+                first[row.account] = at_us
+        if isinstance(records, Iterable):
+            for record in records:
+                name = getattr(record, "account", None)
+                if isinstance(name, str):
+                    at_us = getattr(record, "at_us", MIN_US)
+                    since = getattr(record, "since_us", None)
+                    at_us = at_us if since is None else min(at_us, since)
+                    if at_us < first.get(name, MAX_US):
+                        first[name] = at_us
+        self.cover_from({account: t for account, t in first.items() if account not in named}, named)
+        return named | set(first)
+
+    def cover_from(self, first: dict[str, int], named: Iterable[str] = ()) -> None:
+        """Under a single plan, cover each account of ``first`` from its first cycle.
+
+        ``first`` maps an account to the instant of its first row or record: its fees,
+        bases and minimums are due from the start of the plan's cycle containing it (not
+        from the start of the rated span). The accounts in ``named`` are covered over
+        the whole span. O(a) cycle look-ups for a accounts.
+        """
+        default = self.default
+        if default is None:
+            return
+        for account, at_us in first.items():
+            self.since[account] = default.cycle.containing_us(at_us)[0]
+        for account in named:
+            self.since.pop(account, None)
+
+    def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
+        if self.default is not None:
+            return [(self.since.get(account, MIN_US), MAX_US, self.default)]
+        return self.assignments.get(account, [])
+
+    def regimes_of(self, plan: Plan, meter_name: str) -> _Regimes:
+        key = (id(plan), meter_name)
+        regimes = self.regimes.get(key)
+        if regimes is None:
+            regimes = self.regimes[key] = _Regimes(plan, meter_name, self.start_us, self.end_us)
+        return regimes
+
+    def cuts(self, meters: Iterable[str]) -> dict[str, list[int]]:
+        """Per meter, every instant where a plan, a cycle or a price regime may change."""
+        lo, hi = self.start_us, self.end_us
+        common: set[int] = set()
+        for items in self.assignments.values():
+            for a, b, _ in items:
+                common.update(t for t in (a, b) if lo < t < hi)
+        first_cycle = self.plans[0].cycle if self.plans else None
+        for plan in self.plans:
+            if plan.cycle != first_cycle:
+                common.update(plan.cycle.boundaries_us(lo, hi))
+        out = {}
+        for name in meters:
+            instants = set(common)
+            for plan in self.plans:
+                instants.update(plan.cuts_us(name, lo, hi))
+            out[name] = sorted(instants)
+        return out
+
+    # -- step 1 and 2: pieces --------------------------------------------------------------
+
+    def pieces(self, rows: Iterable[UsageRow]) -> list[_Piece]:
+        lo, hi = self.start_us, self.end_us
+        out: list[_Piece] = []
+        append = out.append
+        order = 0
+        default = self.default
+        direct = self.direct
+        fast: dict[str, tuple[_Regimes, bool, dict[tuple[int, int], PriceEntry | None]]] = {}
+        cycle_lo = cycle_hi = 0
+        cycle: tuple[int, int] = (0, 0)
+        cycle_span = Span.from_us(0, 0)
+        for row in rows:
+            span = row.span
+            start, end = span.start_us, span.end_us
+            if default is not None and lo <= start < end <= hi:
+                # The common case: one plan, and the row inside one regime and one cycle.
+                known = fast.get(row.meter)
+                if known is None:
+                    allowed = any(a.meter == row.meter for a in default.allowances)
+                    known = fast[row.meter] = (self.regimes_of(default, row.meter), allowed, {})
+                regimes, allowed, winners = known
+                bounds = regimes.bounds
+                index = bisect.bisect_right(bounds, start)
+                if end <= bounds[index]:
+                    if not cycle_lo <= start < end <= cycle_hi:
+                        cycle = default.cycle.containing_us(start)
+                        cycle_lo, cycle_hi = cycle
+                        cycle_span = _cycle_span(self.cycle_spans, cycle)
+                    if end <= cycle_hi:
+                        # Rows share their descriptions (metering shares equal ones), and
+                        # the rows keep them alive: the winner is cached by identity.
+                        description = row.description
+                        found = winners.get((index, id(description)), _MISSING)
+                        if found is _MISSING:
+                            found = winners[index, id(description)] = regimes.winner_in(
+                                index - 1, description
+                            )
+                        entry = typing.cast("PriceEntry | None", found)
+                        if entry is not None:
+                            price = entry.price
+                            if type(price) is PerUnit and not allowed and entry.unit is None:
+                                # Priced on the spot: no allowance, no aggregation.
+                                direct.append(
+                                    _new_charge(
+                                        row.account,
+                                        row.meter,
+                                        row.resource,
+                                        span,
+                                        cycle_span,
+                                        row.quantity,
+                                        row.unit,
+                                        _MUL(price.rate, row.quantity),
+                                        default.currency,
+                                        default.id,
+                                        entry.id,
+                                        price.rate,
+                                        ZERO,
+                                        "usage",
+                                        row,
+                                        price,
+                                        None,
+                                        False,
+                                        default.quantum,
+                                        default.rounding,
+                                    )
+                                )
+                                continue
+                            append(_Piece(row, span, row.quantity, default, cycle, entry, order))
+                            order += 1
+                            continue
+            for part in self.clip(row):
+                order = self.price_part(row, part, out, order)
+        return out
+
+    def clip(self, row: UsageRow) -> list[tuple[int, int, Decimal]]:
+        """The part of a row inside the rated span (split in proportion to time)."""
+        lo, hi = self.start_us, self.end_us
+        start, end = row.span.start_us, row.span.end_us
+        if start == end:
+            return [(start, end, row.quantity)] if lo <= start < hi else []
+        if end <= lo or start >= hi:
+            return []
+        if start < lo or end > hi:
+            cuts = [t for t in (lo, hi) if start < t < end]
+            return [p for p in _split(row.quantity, start, end, cuts) if lo <= p[0] < hi]
+        return [(start, end, row.quantity)]
+
+    def price_part(
+        self, row: UsageRow, part: tuple[int, int, Decimal], out: list[_Piece], order: int
+    ) -> int:
+        start, end, quantity = part
+        segments = self.plans_of(row.account)
+        index = bisect.bisect_right(segments, start, key=lambda item: item[1]) if segments else 0
+        if index >= len(segments) or segments[index][0] > start:
+            raise UnpricedUsageError(
+                f"usage of meter {row.meter!r} by account {row.account!r} (resource "
+                f"{row.resource!r}) from {format_us(start)} has no plan: the account has "
+                "no plan assigned at that instant; assign it one with rk.Assignment(...)."
+            )
+        _, b, plan = segments[index]
+        if end <= b or start == end:
+            sub = [(start, end, quantity, plan)]
+        else:
+            cut_list = [s for s, _, _ in segments[index + 1 :] if s < end] + [
+                e for _, e, _ in segments[index:] if e < end
+            ]
+            sub = []
+            for p_start, p_end, p_quantity in _split(quantity, start, end, sorted(set(cut_list))):
+                found = [seg for seg in segments if seg[0] <= p_start < seg[1]]
+                if not found:
+                    raise UnpricedUsageError(
+                        f"usage of meter {row.meter!r} by account {row.account!r} (resource "
+                        f"{row.resource!r}) from {format_us(p_start)} has no plan: the account "
+                        "has no plan assigned at that instant; assign it one with "
+                        "rk.Assignment(...)."
+                    )
+                sub.append((p_start, p_end, p_quantity, found[0][2]))
+        for p_start, p_end, p_quantity, p_plan in sub:
+            regimes = self.regimes_of(p_plan, row.meter)
+            cuts = set(regimes.cuts_inside(p_start, p_end))
+            cycle = p_plan.cycle.containing_us(p_start)
+            if p_end > cycle[1]:
+                cuts.update(p_plan.cycle.boundaries_us(p_start, p_end))
+            if cuts:
+                pieces = _split(p_quantity, p_start, p_end, sorted(cuts))
+            else:
+                pieces = [(p_start, p_end, p_quantity)]
+            for q_start, q_end, q_quantity in pieces:
+                entry = regimes.winner(q_start, row.description)
+                if q_start >= cycle[1]:
+                    cycle = p_plan.cycle.containing_us(q_start)
+                if entry is None:
+                    self.unpriced(row, p_plan, q_start, q_end, q_quantity)
+                    continue
+                span = (
+                    row.span
+                    if q_start == row.span.start_us and q_end == row.span.end_us
+                    else Span.from_us(q_start, q_end)
+                )
+                out.append(_Piece(row, span, q_quantity, p_plan, cycle, entry, order))
+                order += 1
+        return order
+
+    def unpriced(self, row: UsageRow, plan: Plan, start: int, end: int, quantity: Decimal) -> None:
+        message = (
+            f"usage of meter {row.meter!r} by account {row.account!r} (resource "
+            f"{row.resource!r}, {quantity} {row.unit}) over {format_us(start)}.."
+            f"{format_us(end)} has no price in plan {plan.id!r}: no entry of that meter "
+            f"is in effect for a resource described by {dict(row.description)!r}"
+        )
+        if plan.unpriced == "error":
+            raise UnpricedUsageError(
+                message + "; add an entry, or build the plan with unpriced='anomaly' to "
+                "report such usage instead."
+            )
+        self.anomalies.append(Anomaly("unpriced", message + ": not charged.", row.record_ids))
+
+    # -- step 3 and 4: allowances and amounts ----------------------------------------------
+
+    def coverage(self, account: str, plan: Plan, cycle: tuple[int, int]) -> list[tuple[int, int]]:
+        """The parts of ``cycle`` inside the rated span where ``account`` has ``plan``."""
+        lo = max(cycle[0], self.start_us)
+        hi = min(cycle[1], self.end_us)
+        return [
+            (max(a, lo), min(b, hi))
+            for a, b, p in self.plans_of(account)
+            if p is plan and max(a, lo) < min(b, hi)
+        ]
+
+    def share(self, account: str, plan: Plan, cycle: tuple[int, int]) -> tuple[int, int]:
+        """The part of ``cycle`` the account's ``plan`` covers in the span, as a ratio."""
+        cycle_span = _cycle_span(self.cycle_spans, cycle)
+        numerator, denominator = 0, 1
+        for a, b in self.coverage(account, plan, cycle):
+            numerator_ab, denominator = plan._share(a, b, cycle_span)
+            numerator += numerator_ab
+        return numerator, denominator
+
+    def price(self, pieces: list[_Piece]) -> None:
+        groups: dict[tuple[object, ...], list[_Piece]] = {}
+        for piece in pieces:
+            if piece.entry.unit is not None:
+                self.convert(piece)
+            price = piece.entry.price
+            billable = _SUB(piece.quantity, piece.free) if piece.free else piece.quantity
+            if price.linear:
+                if type(price) is PerUnit:
+                    if piece.free_exact:  # exact until the invoice rounds (0.595, not 0.5949...)
+                        piece.amount = _decimal(
+                            Fraction(price.rate) * (Fraction(piece.quantity) - piece.free_exact)
+                        )
+                    else:
+                        piece.amount = _MUL(price.rate, billable)
+                else:
+                    piece.amount = self.guard(piece, price, None, billable)
+                continue
+            value = None if piece.entry.group_by is None else _group_value(piece)
+            key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter, value)
+            groups.setdefault(key, []).append(piece)
+        for group, members in groups.items():
+            members.sort(key=_sort_key)
+            self.openers[group] = members[0]
+            position = ZERO
+            below = ZERO  # the amount at ``position`` under ``priced_by``
+            priced_by: PriceModel | None = None
+            for piece in members:
+                billable = _SUB(piece.quantity, piece.free)
+                piece.position = position
+                # The amount at zero is the group's base, charged on its own (due without
+                # usage): each piece carries the marginal amount on top of those before it.
+                price = piece.entry.price
+                if type(price) in _RUNNING:
+                    # marginal(q, a) is amount(q + a) - amount(q) for these models: a running
+                    # amount prices each piece with one amount(), not two.
+                    top = self.guard(piece, price, position, billable, at=_ADD(position, billable))
+                    if price is not priced_by:
+                        below = self.guard(piece, price, position, billable, at=position)
+                        priced_by = price
+                    piece.amount = _SUB(top, below)
+                    below = top
+                else:
+                    piece.amount = self.guard(piece, price, position, billable)
+                    priced_by = None
+                position = _ADD(position, billable)
+
+    def convert(self, piece: _Piece) -> None:
+        """Put a piece in its entry's unit (exactly), when the price is stated per another."""
+        entry, row = piece.entry, piece.row
+        unit = entry.unit
+        assert unit is not None
+        key = (id(entry), row.unit)
+        factor = self.factors.get(key, _UNKNOWN)
+        if factor is _UNKNOWN:
+            try:
+                factor = Unit(row.unit).factor_to(unit)
+            except RatekitError as error:
+                raise UnitError(
+                    f"price entry {entry.id!r} of plan {piece.plan.id!r} is stated per "
+                    f"{entry.unit!r}, but usage of meter {row.meter!r} by account "
+                    f"{row.account!r} (resource {row.resource!r}) is in {row.unit!r}: {error}"
+                ) from None
+            self.factors[key] = factor
+        assert isinstance(factor, Fraction)
+        piece.unit = unit
+        if factor == 1:
+            return
+        piece.quantity = _decimal(Fraction(piece.quantity) * factor)
+        if piece.free_exact:
+            piece.free_exact *= factor
+            piece.free = _decimal(piece.free_exact)
+
+    @staticmethod
+    def guard(
+        piece: _Piece,
+        price: PriceModel,
+        position: Decimal | None,
+        billable: Decimal,
+        *,
+        at: Decimal | None = None,
+    ) -> Decimal:
+        """``price.amount(billable)``, ``marginal(position, billable)`` or ``amount(at)``.
+
+        A refusal ([`BadQuantityError`][ratekit.BadQuantityError]) is raised again naming the
+        entry, account, cycle and the piece that reached ``position + billable``.
+        """
+        try:
+            if at is not None:
+                return price.amount(at)
+            if position is None:
+                return price.amount(billable)
+            return price.marginal(position, billable)
+        except BadQuantityError as error:
+            row = piece.row
+            total = billable if position is None else _ADD(position, billable)
+            raise BadQuantityError(
+                f"price entry {piece.entry.id!r} of plan {piece.plan.id!r} cannot price "
+                f"{total} {row.unit} of meter {row.meter!r} for account {row.account!r} in "
+                f"the cycle {format_us(piece.cycle[0])}..{format_us(piece.cycle[1])} "
+                f"(reached by {billable} {row.unit} of resource {row.resource!r}, records "
+                f"{list(row.record_ids)!r}, over {format_us(piece.span.start_us)}.."
+                f"{format_us(piece.span.end_us)}): {error}"
+            ) from error
+
+    # -- step 5: charges, fees, minimums ---------------------------------------------------
+
+    def charges(self, pieces: list[_Piece], accounts: Iterable[str]) -> list[Charge]:
+        out: list[Charge] = self.direct
+        unit_prices: dict[int, Decimal | None] = {}
+        cycle_spans = self.cycle_spans
+        spent: dict[tuple[str, int, int], dict[str | None, Decimal]] = {}
+        owned = self.owned
+        default = self.default
+        if default is not None and default.minimums:
+            for charge in out:
+                per_meter = spent.setdefault(
+                    (charge.account, id(default), charge.cycle.start_us), {}
+                )
+                amount = charge.amount
+                if owned:  # a minimum counts what its account pays: its part of a share
+                    part = owner_part(
+                        owned, charge.account, charge.resource, charge.meter, charge.span
+                    )
+                    amount = amount if part is None else _decimal(Fraction(amount) * part)
+                per_meter[charge.meter] = _ADD(per_meter.get(charge.meter, ZERO), amount)
+        for piece in pieces:
+            entry = piece.entry
+            price = entry.price
+            unit_price = unit_prices.get(id(entry), ZERO)
+            if unit_price is ZERO:
+                unit_price = unit_prices[id(entry)] = (
+                    (price.rate if type(price) is PerUnit else price.amount(ONE))
+                    if price.linear
+                    else None
+                )
+            row = piece.row
+            plan = piece.plan
+            out.append(
+                _new_charge(
+                    row.account,
+                    row.meter,
+                    row.resource,
+                    piece.span,
+                    _cycle_span(cycle_spans, piece.cycle),
+                    piece.quantity,
+                    piece.unit,
+                    piece.amount,
+                    plan.currency,
+                    plan.id,
+                    entry.id,
+                    unit_price,
+                    piece.free,
+                    "usage",
+                    row,
+                    price,
+                    piece.position,
+                    piece.opens,
+                    plan.quantum,
+                    plan.rounding,
+                )
+            )
+            if plan.minimums:
+                per_meter = spent.setdefault((row.account, id(plan), piece.cycle[0]), {})
+                amount = piece.amount
+                if owned:  # a minimum counts what its account pays: its part of a share
+                    part = owner_part(owned, row.account, row.resource, row.meter, piece.span)
+                    amount = amount if part is None else _decimal(Fraction(amount) * part)
+                per_meter[row.meter] = _ADD(per_meter.get(row.meter, ZERO), amount)
+        for plan, base in self.bases(accounts):
+            out.append(base)
+            if plan.minimums:
+                per_meter = spent.setdefault((base.account, id(plan), base.cycle.start_us), {})
+                per_meter[base.meter] = _ADD(per_meter.get(base.meter, ZERO), base.amount)
+        out.extend(self.fees_and_minimums(accounts, spent))
+        out.sort(key=_charge_key)
+        return out
+
+
+def _charge_key(charge: Charge) -> tuple[object, ...]:
+    return (
+        charge.account,
+        charge.cycle.start_us,
+        _KIND_ORDER[charge.kind],
+        charge.meter is None,
+        charge.meter or "",
+        charge.resource or "",
+        charge.span.start_us,
+        charge.span.end_us,
+        charge.entry or "",
+        charge.quantity,
+        () if charge.row is None else charge.row.record_ids,
+    )
