@@ -438,7 +438,8 @@ def from_microseconds(amount: int | Decimal, unit: str | Unit) -> Decimal:
     """Convert ``amount`` microseconds (or level * microseconds) into ``unit``, exactly.
 
     ``amount`` is an integer duration in microseconds, or a finite Decimal level already
-    multiplied by one (``MB * µs``); ``unit`` is a time unit. One division in ratekit's
+    multiplied by one (``MB * µs``), in the range of ratekit's numbers (at most 60
+    significant digits, a magnitude below 1E+30); ``unit`` is a time unit. One division in ratekit's
     decimal context, as in [`convert()`][ratekit.convert]. Anything else (a float, NaN, a bool) raises a
     [`RatekitError`][ratekit.RatekitError]: [`RatekitTypeError`][ratekit.RatekitTypeError] or
     [`BadQuantityError`][ratekit.BadQuantityError].
@@ -461,5 +462,5 @@ def from_microseconds(amount: int | Decimal, unit: str | Unit) -> Decimal:
     if isinstance(amount, Decimal) and not amount.is_finite():
         raise BadQuantityError(f"from_microseconds amount must be a finite number, not {amount!r}.")
     factor = microseconds_per(unit)
-    value = amount if isinstance(amount, Decimal) else Decimal(amount)
+    value = to_decimal(amount, "from_microseconds amount")  # the door's range: below 1E+30
     return _scale(value, 1 / factor, f"{amount!r} microseconds in {Unit(unit).text}")
