@@ -55,7 +55,8 @@ from typing import Final
 
 import attrs
 
-from ._decimals import CONTEXT, to_decimal
+from ._decimals import CONTEXT as _CONTEXT
+from ._decimals import to_decimal
 from .errors import BadQuantityError, RatekitTypeError, UnitError
 
 __all__ = ["Unit", "convert", "from_microseconds", "microseconds_per"]
@@ -387,7 +388,7 @@ def convert(
 
 
 #: ratekit's context, also refusing results too small to represent (they would round to 0).
-_SCALING: Final = CONTEXT.copy()
+_SCALING: Final = _CONTEXT.copy()
 _SCALING.traps[decimal.Underflow] = True
 
 
@@ -405,8 +406,8 @@ def _scale(value: Decimal, ratio: Fraction, what: str) -> Decimal:
         return _SCALING.divide(value, Decimal(ratio.denominator))
     except decimal.DecimalException:
         raise BadQuantityError(
-            f"{what} is out of ratekit's decimal range (exponents from {CONTEXT.Emin} to "
-            f"{CONTEXT.Emax}); convert a smaller quantity or into a larger unit."
+            f"{what} is out of ratekit's decimal range (exponents from {_CONTEXT.Emin} to "
+            f"{_CONTEXT.Emax}); convert a smaller quantity or into a larger unit."
         ) from None
 
 
