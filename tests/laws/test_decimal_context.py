@@ -214,6 +214,7 @@ def _printed() -> list[str]:
     out += [repr(usage), usage._repr_html_(), repr(row), str(row)]
     out += [str(statement), repr(statement), str(line), repr(line)]
     out += [repr(rk.to_rows([invoice, *rating.charges, *usage.rows, row]))]
+    out += [repr(rk.focus_rows(rating, provider="acme cloud")), repr(rk.plandata.dump(plan))]
     return out
 
 
