@@ -229,13 +229,47 @@ def test_a_batch_pickles() -> None:
             ),
         ),
         (
-            [("acme", "vm-1", T0, "start")],
+            # the 4-field event (no attributes) was refused before kind and attributes got
+            # their defaults in tuples as in columns; a 2-field one is short
+            [("acme", "vm-1")],
             (),
             rk.RatekitTypeError,
             (
-                "event 0 of the batch has 4 fields: ('acme', 'vm-1', 1772323200000000, 'start'); "
-                "an event tuple is (account, resource, at_us, kind, attributes, id, seq), the "
-                "first 5 required, and every tuple of a batch has the same length."
+                "event 0 of the batch has 2 fields: ('acme', 'vm-1'); "
+                "an event tuple is (account, resource, at_us, kind, attributes, id, seq), from "
+                "3 to 7 fields (the first 3 required), and every tuple of a batch has the same "
+                "length."
+            ),
+        ),
+        (
+            [("acme", "vm-1", T0, "start", {}, "e0", None, 1)],
+            (),
+            rk.RatekitTypeError,
+            (
+                "event 0 of the batch has 8 fields: ('acme', 'vm-1', 1772323200000000, 'start', "
+                "{}, 'e0', None, 1); an event tuple is (account, resource, at_us, kind, "
+                "attributes, id, seq), from 3 to 7 fields (the first 3 required), and every "
+                "tuple of a batch has the same length."
+            ),
+        ),
+        (
+            (),
+            [
+                ("acme", "ip", "m", T0, 5, "delta", "s0", None),
+                ("acme", "ip", "m", T0, 5, "delta", "s1", None, 1),
+            ],
+            rk.RatekitTypeError,
+            "sample 1 of the batch has 9 fields: ",
+        ),
+        (
+            (),
+            [("acme", "ip", "m", T0, 5, "delta", "s0", None, 1)],
+            rk.RatekitTypeError,
+            (
+                "sample 0 of the batch has 9 fields: ('acme', 'ip', 'm', 1772323200000000, 5, "
+                "'delta', 's0', None, 1); a sample tuple is (account, resource, meter, at_us, "
+                "value, kind, id, seq), from 5 to 8 fields (the first 5 required), and every "
+                "tuple of a batch has the same length."
             ),
         ),
         (
@@ -259,6 +293,19 @@ def test_a_bad_field_is_named_with_its_record(
         rk.RecordBatch.from_tuples(events, samples)
     assert str(raised.value).startswith(message)
     assert isinstance(raised.value, rk.RatekitError)
+
+
+def test_tuples_and_columns_default_an_event_kind_alike() -> None:
+    # kind is optional in tuples as in columns and rk.Event: "update"; attributes: empty
+    from_tuples = rk.RecordBatch.from_tuples([("acme", "vm-1", T0), ("acme", "vm-1", T0 + 1)])
+    from_columns = rk.RecordBatch.from_columns(
+        events={"account": ["acme", "acme"], "resource": ["vm-1", "vm-1"], "at_us": [T0, T0 + 1]}
+    )
+    assert from_tuples == from_columns
+    assert [event.kind for event in from_tuples.events] == ["update", "update"]
+    assert from_tuples[0] == rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z")
+    with_kind = rk.RecordBatch.from_tuples([("acme", "vm-1", T0, "stop")])
+    assert with_kind[0] == rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", kind="stop")
 
 
 def test_bad_columns_are_named() -> None:

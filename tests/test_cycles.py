@@ -331,6 +331,32 @@ def test_absurd_timezone_names_are_refused_by_the_one_door(name: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "name", ["localtime", "posixrules", "Factory", "posix/Europe/Zurich", "right/UTC", "LOCALTIME"]
+)
+def test_a_timezone_name_that_is_not_portable_is_refused(name: str) -> None:
+    # localtime is the host's own zone: another on every machine (it was accepted)
+    with pytest.raises(rk.BadCalendarError) as caught:
+        rk.cycles.daily(tz=name)
+    assert str(caught.value) == (
+        f"daily tz {name!r} is not a portable IANA timezone name (it depends on the host "
+        f"machine or names no place); {ZONE_ADVICE[:-1]}: a zone of the IANA database, the "
+        "same on every machine."
+    )
+
+
+def test_a_zoneinfo_of_the_hosts_localtime_is_refused_too() -> None:
+    try:
+        host = zoneinfo.ZoneInfo("localtime")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        pytest.skip("this host has no localtime zone file")
+    with pytest.raises(rk.BadCalendarError, match=r"^bill tz .* is not a portable IANA"):
+        rk.bill([], tz=host)
+    # a portable zone still passes, by name and as a ZoneInfo
+    assert rk.cycles.daily(tz="Etc/GMT-1").tz == zoneinfo.ZoneInfo("Etc/GMT-1")
+    assert rk.cycles.daily(tz=zoneinfo.ZoneInfo("UTC")).tz == zoneinfo.ZoneInfo("UTC")
+
+
 def test_a_300_character_timezone_name_is_refused_not_an_os_error() -> None:
     # zoneinfo raised OSError (file name too long); every door that takes a tz says why.
     name = "a" * 300

@@ -30,6 +30,39 @@ def test_utc_z_and_offsets_denote_the_same_instant() -> None:
     assert to_us("2026-03-01T00:00:00.000001Z") == MARCH_1_US + 1
 
 
+@pytest.mark.parametrize(
+    ("text", "fraction"),
+    [
+        ("2026-03-01T00:00:00.1234567Z", ".1234567"),
+        ("2026-03-01T00:00:00,0000001Z", ".0000001"),
+        ("2026-03-01T00:00:00.123456789+01:00", ".123456789"),
+        ("2026-03-01T00:00:00+05:30:15.0000005", ".0000005"),
+    ],
+)
+def test_a_fraction_finer_than_a_microsecond_is_refused_not_truncated(
+    text: str, fraction: str
+) -> None:
+    # .1234567 s was read as .123456 s: 100 ns silently lost
+    with pytest.raises(rk.BadTimeError) as caught:
+        to_us(text, "event 'e1' at")
+    assert str(caught.value) == (
+        f"event 'e1' at {text!r} has a fraction of a second finer than a microsecond "
+        f"({fraction}); ratekit keeps instants to the microsecond and drops no digit, so "
+        "give at most 6 decimals (or zeros after them)."
+    )
+
+
+def test_zeros_past_the_microsecond_and_offsets_with_seconds_are_exact() -> None:
+    assert to_us("2026-03-01T00:00:00.1234560000Z") == MARCH_1_US + 123_456
+    assert to_us("2026-03-01T00:00:00,5Z") == MARCH_1_US + 500_000
+    # 05:30:15 at +05:30:15 is 00:00:00 UTC
+    assert to_us("2026-03-01T05:30:15+05:30:15") == MARCH_1_US
+    # an offset with microseconds: 05:30:15.000001 at +05:30:15.000001 is 00:00 UTC
+    assert to_us("2026-03-01T05:30:15.000001+05:30:15.000001") == MARCH_1_US
+    with pytest.raises(rk.BadTimeError, match=r"\(\.1234567\)"):
+        rk.Event("acme", "vm-1", "2026-03-01T00:00:00.1234567Z")
+
+
 def test_the_epoch_and_before_it() -> None:
     assert to_us("1970-01-01T00:00:00Z") == 0
     assert to_us("1969-12-31T23:59:59.999999Z") == -1
@@ -196,3 +229,31 @@ def test_round_trip_through_microseconds(moment: dt.datetime) -> None:
     assert from_us(us) == moment  # aware datetimes compare as instants
     assert to_us(format_us(us)) == us
     assert to_us(moment.isoformat()) == us
+
+
+def test_a_naive_utc_adapter_timestamp_finer_than_a_microsecond_is_refused() -> None:
+    from ratekit.adapters import ceilometer
+
+    def created(timestamp: str) -> dict[str, object]:
+        return {
+            "event_type": "compute.instance.create.end",
+            "message_id": "n-1",
+            "timestamp": timestamp,
+            "payload": {
+                "tenant_id": "p-1",
+                "instance_id": "vm-1",
+                "instance_type": "m1.small",
+                "vcpus": 1,
+                "memory_mb": 2048,
+            },
+        }
+
+    (event,) = ceilometer.instance_notifications(
+        [created("2026-03-02 08:00:00.0000010")], naive_utc=True
+    )
+    assert event.at_us == to_us("2026-03-02T08:00:00Z") + 1
+    with pytest.raises(rk.BadRecordError) as caught:
+        ceilometer.instance_notifications([created("2026-03-02 08:00:00.0000011")], naive_utc=True)
+    assert "'2026-03-02 08:00:00.0000011' has a fraction of a second finer than a microsecond" in (
+        str(caught.value)
+    )

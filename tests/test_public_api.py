@@ -55,3 +55,17 @@ def test_public_classes_are_final_except_the_error_bases() -> None:
 def test_version_is_a_string() -> None:
     assert isinstance(rk.__version__, str)
     assert rk.__version__[0].isdigit()
+
+
+def test_the_public_namespaces_expose_no_mutable_decimal_context() -> None:
+    # rk.units.CONTEXT was ratekit's own decimal context, public and mutable: a host that
+    # set rk.units.CONTEXT.prec = 6 changed every result. Only private names hold it.
+    import decimal
+
+    namespaces = [getattr(rk, name) for name in rk.__all__ if inspect.ismodule(getattr(rk, name))]
+    assert {namespace.__name__ for namespace in namespaces} >= {"ratekit.units", "ratekit.cycles"}
+    for namespace in namespaces:
+        for name in dir(namespace):
+            if not name.startswith("_"):
+                value = getattr(namespace, name)
+                assert not isinstance(value, decimal.Context), f"{namespace.__name__}.{name}"

@@ -48,13 +48,17 @@ def test_without_hypothesis_the_import_error_says_what_to_install() -> None:
         try:
             import ratekit.strategies
         except ImportError as error:
+            import ratekit
+            print(type(error).__name__, isinstance(error, ratekit.RatekitError))
             print(error)
         """
     )
     assert result.returncode == 0, result.stderr
+    # the one error of a missing extra, naming the extra (it named hypothesis and [test])
     assert result.stdout.strip() == (
+        "MissingExtraError True\n"
         "ratekit.strategies needs hypothesis, which ratekit does not install by itself; "
-        "install it with `pip install hypothesis` (or `pip install 'ratekit[test]'`)."
+        "install it with `pip install 'ratekit[strategies]'`."
     )
 
 

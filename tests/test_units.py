@@ -485,6 +485,22 @@ def test_from_microseconds_refuses_what_is_not_a_count_of_microseconds() -> None
         from_microseconds(True, "hour")
 
 
+def test_from_microseconds_refuses_an_amount_beyond_the_range_of_numbers() -> None:
+    # the one door for numbers: below 1E+30 (it returned 2.77E+999989 hours for 1E+999999)
+    door = (
+        "lies outside the numbers ratekit represents exactly: give at most 60 significant "
+        "digits and, unless zero, a magnitude from 1E-30 up to but excluding 1E+30."
+    )
+    with pytest.raises(rk.BadQuantityError) as caught:
+        from_microseconds(Decimal("1E+999999"), "hour")
+    assert str(caught.value) == f"from_microseconds amount Decimal('1E+999999') {door}"
+    with pytest.raises(rk.BadQuantityError) as caught:
+        from_microseconds(10**40, "hour")
+    assert str(caught.value) == f"from_microseconds amount {10**40} {door}"
+    # the largest int accepted: 10**30 - 1 µs = 999999999999999999999999999999 / 3.6e9 hours
+    assert from_microseconds(10**30 - 1, "second") == Decimal("999999999999999999999999.999999")
+
+
 def test_no_raw_decimal_exception_escapes_a_conversion() -> None:
     # A quantity beyond what ratekit represents is refused at the one door for numbers,
     # before any scaling: a result of the door's numbers times a unit ratio always fits.
@@ -498,8 +514,10 @@ def test_no_raw_decimal_exception_escapes_a_conversion() -> None:
     with pytest.raises(rk.BadQuantityError) as caught:
         rk.convert(Decimal("1E-1000050"), "s", "week")  # would round to 0
     assert str(caught.value) == f"quantity Decimal('1E-1000050') {door}"
-    with pytest.raises(rk.BadQuantityError, match="out of ratekit's decimal range"):
+    # refused at the door now, before scaling (it was refused after, as out of range)
+    with pytest.raises(rk.BadQuantityError) as caught:
         from_microseconds(Decimal("1E+999999"), "ns")
+    assert str(caught.value) == f"from_microseconds amount Decimal('1E+999999') {door}"
 
 
 # --- a level read in its own unit -----------------------------------------------------------

@@ -45,6 +45,7 @@ from .errors import BadSpanError as BadSpanError
 from .errors import BadTimeError as BadTimeError
 from .errors import ConflictingRecordError as ConflictingRecordError
 from .errors import CurrencyMismatchError as CurrencyMismatchError
+from .errors import MissingExtraError as MissingExtraError
 from .errors import RatekitError as RatekitError
 from .errors import RatekitTypeError as RatekitTypeError
 from .errors import ShareMismatchError as ShareMismatchError
@@ -162,6 +163,7 @@ __all__ = [
     "Meter",
     "Min",
     "Minimum",
+    "MissingExtraError",
     "OnOff",
     "OneOf",
     "Package",

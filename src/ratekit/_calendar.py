@@ -112,9 +112,28 @@ def _unknown_zone(tz: object, what: str) -> BadCalendarError:
     )
 
 
+#: Names a zone directory may hold that are no portable IANA zone: ``localtime`` is the
+#: host's own zone (another on every machine), ``posixrules`` the host's default rules,
+#: ``Factory`` a placeholder of no place; ``posix/`` and ``right/`` are copies of the
+#: database some hosts add (``right/`` counting leap seconds).
+_HOST_ZONES: Final = frozenset({"localtime", "posixrules", "factory"})
+_HOST_PREFIXES: Final = ("posix/", "right/")
+
+
+def _not_portable(name: str, tz: object, what: str) -> None:
+    folded = name.lower()
+    if folded in _HOST_ZONES or folded.startswith(_HOST_PREFIXES):
+        raise BadCalendarError(
+            f"{what} {_shown(tz)} is not a portable IANA timezone name (it depends on the "
+            f"host machine or names no place); {_ZONE_ADVICE}: a zone of the IANA database, "
+            "the same on every machine."
+        )
+
+
 def _named_zone(name: str, tz: object, what: str) -> zoneinfo.ZoneInfo:
     if len(name) > _IANA_KEY_MAX or not _IANA_KEY.fullmatch(name):
         raise _unknown_zone(tz, what)
+    _not_portable(name, tz, what)
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
@@ -126,7 +145,9 @@ def zone(tz: object, what: str) -> _dt.tzinfo:
 
     Accepted:
 
-    - an IANA name (``"Europe/Zurich"``, ``"UTC"``, ``"Etc/GMT-1"``);
+    - an IANA name (``"Europe/Zurich"``, ``"UTC"``, ``"Etc/GMT-1"``), portable: the
+      host's ``"localtime"`` and ``"posixrules"``, ``"Factory"`` and the ``posix/`` and
+      ``right/`` copies are refused, their meaning changing from machine to machine;
     - a `zoneinfo.ZoneInfo`, including pendulum's timezones (a subclass): one
       with an IANA key becomes the shared ``ZoneInfo`` of that key, so equal zones compare
       equal; one read from a file under another key is kept as it is;
@@ -153,6 +174,8 @@ def zone(tz: object, what: str) -> _dt.tzinfo:
         return _named_zone(tz if isinstance(tz, str) else "UTC", tz, what)
     if isinstance(tz, zoneinfo.ZoneInfo):
         key: object = tz.key
+        if isinstance(key, str):
+            _not_portable(key, tz, what)
         try:
             return _named_zone(key, tz, what) if isinstance(key, str) else tz
         except BadCalendarError:

@@ -13,6 +13,7 @@ without an offset are rejected: a billing library must not guess a timezone.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Final
 
 from .errors import BadSpanError, BadTimeError, RatekitTypeError
@@ -36,6 +37,10 @@ US_PER_HOUR: Final = 3_600 * US_PER_SECOND
 US_PER_DAY: Final = 86_400 * US_PER_SECOND
 EPOCH_ORDINAL: Final = EPOCH.toordinal()
 ONE_US: Final = _dt.timedelta(microseconds=1)
+
+#: A decimal fraction of a second (of the time or of the offset): ``.5``, ``,123456789``.
+_FRACTION: Final = re.compile(r"[.,](\d+)")
+_US_DIGITS: Final = 6
 
 #: The smallest and largest instants ratekit represents (datetime's own range, in UTC).
 MIN_US: Final = (_dt.datetime.min.replace(tzinfo=UTC) - EPOCH) // ONE_US
@@ -69,10 +74,34 @@ def datetime_to_us(value: _dt.datetime, what: str = "instant") -> int:
     return us
 
 
+def check_fraction(text: str, what: str) -> None:
+    """Refuse an ISO-8601 text whose fraction of a second is finer than a microsecond.
+
+    Extra digits that are zeros are exact and pass; ``fromisoformat`` would drop the
+    others silently. Raises [`BadTimeError`][ratekit.BadTimeError] naming the value.
+
+    ```pycon
+    >>> check_fraction("2026-03-01T00:00:00.1234560Z", "at")
+
+    ```
+    """
+    for fraction in _FRACTION.findall(text):
+        if fraction[_US_DIGITS:].strip("0"):
+            raise BadTimeError(
+                f"{what} {text!r} has a fraction of a second finer than a microsecond "
+                f"(.{fraction}); ratekit keeps instants to the microsecond and drops "
+                f"no digit, so give at most {_US_DIGITS} decimals (or zeros after them)."
+            )
+
+
 def to_us(value: object, what: str = "instant") -> int:
     """Convert an aware datetime or an ISO-8601 string with an offset to epoch microseconds.
 
     ``what`` names the value in error messages (``"Span start"``, ``"event 'e1' at"``).
+    A string's surrounding blanks are ignored; a fraction of a second finer than a
+    microsecond raises [`BadTimeError`][ratekit.BadTimeError] unless its extra digits
+    are zeros (nothing is silently dropped); an offset may have seconds
+    (``+05:30:15``).
 
     ```pycon
     >>> to_us("2026-03-01T00:00:00Z")
@@ -86,6 +115,7 @@ def to_us(value: object, what: str = "instant") -> int:
         return datetime_to_us(value, what)
     if isinstance(value, str):
         text = value.strip()
+        check_fraction(value, what)
         try:
             parsed = _dt.datetime.fromisoformat(text)
         except ValueError:

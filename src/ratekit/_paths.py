@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-__all__ = ["MISSING", "lookup"]
+from .errors import RatekitTypeError
+
+__all__ = ["MISSING", "checked_path", "lookup"]
+
+PATH_TEXT: Final = (
+    "an attribute path: one or more non-empty names joined by single dots, such as "
+    "'flavor' or 'properties.size'"
+)
 
 
 class _Missing:
@@ -59,6 +66,30 @@ def lookup(description: Mapping[str, object], path: str) -> object:
         else:
             return MISSING
     return current
+
+
+def checked_path(path: object, what: str) -> str:
+    """``path`` when it is a usable attribute path, else a [`RatekitTypeError`][ratekit.RatekitTypeError].
+
+    A path is a string of one or more non-empty names joined by single dots: ``""``,
+    ``".a"``, ``"a."`` and ``"a..b"`` name no attribute a description can be read at.
+    ``what`` names the value in the message (``"Continuous level"``). O(len(path)).
+
+    Examples:
+        >>> checked_path("properties.size", "level")
+        'properties.size'
+        >>> try:
+        ...     checked_path("a..b", "level")
+        ... except RatekitTypeError as error:
+        ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+        level must be an attribute path: one or more non-empty names joined by single dots,
+        such as 'flavor' or 'properties.size', not 'a..b' (an empty name).
+    """
+    if not isinstance(path, str):
+        raise RatekitTypeError(f"{what} must be {PATH_TEXT}, not {type(path).__name__}: {path!r}.")
+    if not path or "" in path.split("."):
+        raise RatekitTypeError(f"{what} must be {PATH_TEXT}, not {path!r} (an empty name).")
+    return path
 
 
 def _index(part: str) -> int | None:

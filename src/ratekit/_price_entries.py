@@ -17,6 +17,7 @@ from typing import Final, Protocol
 import attrs
 
 from ._instants import MAX_US, MIN_US, US_PER_DAY, format_us, from_us, to_us
+from ._paths import checked_path
 from .errors import (
     BadPriceError,
     RatekitError,
@@ -135,6 +136,8 @@ class PriceEntry:
                 f"'resource', or an attribute name such as 'flavor', not "
                 f"{type(self.group_by).__name__}: {self.group_by!r}."
             )
+        if self.group_by is not None:
+            checked_path(self.group_by, f"price entry {self.id!r} group_by")
         if isinstance(self.priority, bool) or not isinstance(self.priority, int):
             raise RatekitTypeError(
                 f"price entry {self.id!r} priority must be an int, not {self.priority!r}."

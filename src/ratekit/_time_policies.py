@@ -14,7 +14,7 @@ from decimal import Decimal
 import attrs
 
 from ._decimals import CONTEXT, ONE, to_decimal
-from ._paths import MISSING, lookup
+from ._paths import MISSING, checked_path, lookup
 from ._policy_doors import Condition, Description, _description
 from .errors import BadRecordError, RatekitTypeError, UnitError
 from .records import (
@@ -36,6 +36,7 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
                 raise RatekitTypeError(
                     f"a condition's attribute names must be strings, not {key!r}."
                 )
+            checked_path(key, "a condition's attribute")
         # The expected values pass the attributes' door: a float is the Decimal of its
         # shortest repr (0.1 matches Decimal('0.1')), lists and mappings are frozen.
         expected = tuple(
@@ -178,9 +179,9 @@ class OnOff:
 
 def _level(level: object) -> Callable[[Description], Decimal | None]:
     if isinstance(level, str):
-        return _Single(level)
+        return _Single(checked_path(level, "a level"))
     if isinstance(level, tuple) and level and all(isinstance(name, str) for name in level):
-        return _Product(level)
+        return _Product(tuple(checked_path(name, "each name of a level") for name in level))
     if callable(level):
         return _Computed(typing.cast(Callable[[Description], object], level))
     raise RatekitTypeError(

@@ -22,6 +22,7 @@ from ._calendar import (
     zone,
     zone_name,
 )
+from ._extras import require
 from ._instants import EPOCH, US_PER_DAY, to_us
 from ._windows_algebra import Window, _Algebra, _clip
 from .errors import BadCalendarError, RatekitTypeError
@@ -41,14 +42,7 @@ _CRON_SEARCH_LIMIT: Final = 100_000
 
 
 def _import_cronsim() -> typing.Any:
-    try:
-        import cronsim  # noqa: PLC0415  (an optional extra, imported only when used)
-    except ImportError:
-        raise BadCalendarError(
-            "cron windows need the optional cronsim library; install it with "
-            "pip install 'ratekit[cron]'."
-        ) from None
-    return cronsim
+    return require("cronsim", "cron", "cron windows need")  # imported only when used
 
 
 def _local(t_us: int, tz: _dt.tzinfo) -> _dt.datetime:

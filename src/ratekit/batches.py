@@ -46,7 +46,7 @@ from .records import (
 __all__ = ["EventTuple", "RecordBatch", "SampleTuple"]
 
 EventTuple: TypeAlias = tuple[typing.Any, ...]
-"""``(account, resource, at_us, kind, attributes[, id[, seq]])``: one event, plainly."""
+"""``(account, resource, at_us[, kind[, attributes[, id[, seq]]]])``: one event, plainly."""
 SampleTuple: TypeAlias = tuple[typing.Any, ...]
 """``(account, resource, meter, at_us, value[, kind[, id[, seq]]])``: one sample, plainly."""
 
@@ -246,11 +246,14 @@ def _transpose(
     lengths = set(map(len, rows))
     width = len(typing.cast("tuple[object, ...]", rows[0]))
     if len(lengths) > 1 or not required <= width <= len(fields):
-        index = next(i for i, row in enumerate(rows) if len(row) != width or not required <= width)
+        # the first tuple of a length other than the first one's, else the first (too short
+        # or too long) tuple: there always is one, every tuple being a tuple
+        index = next((i for i, row in enumerate(rows) if len(row) != width), 0)
         raise RatekitTypeError(
             f"{what} {index} of the batch has {len(rows[index])} fields: {rows[index]!r}; "
-            f"{_article(what)} {what} tuple is ({', '.join(fields)}), the first {required} required, and "
-            "every tuple of a batch has the same length."
+            f"{_article(what)} {what} tuple is ({', '.join(fields)}), from {required} to "
+            f"{len(fields)} fields (the first {required} required), and every tuple of a "
+            "batch has the same length."
         )
     return dict(zip(fields, map(list, zip(*rows, strict=True)), strict=False))
 
@@ -466,10 +469,12 @@ class RecordBatch:
     ) -> RecordBatch:
         """A batch from plain tuples, one per record, read as columns.
 
-        - an event is ``(account, resource, at_us, kind, attributes)``, optionally
-          followed by ``id`` and then ``seq``;
+        - an event is ``(account, resource, at_us)``, optionally followed by ``kind`` (the
+          default is ``"update"``, as for [`Event`][ratekit.Event] and
+          [`from_columns()`][ratekit.RecordBatch.from_columns]), then ``attributes``, then
+          ``id``, then ``seq``;
         - a sample is ``(account, resource, meter, at_us, value)``, optionally followed by
-          ``kind``, then ``id``, then ``seq``.
+          ``kind`` (the default is ``"delta"``), then ``id``, then ``seq``.
 
         Every tuple of ``events`` has the same length, likewise for ``samples``. The fields
         and their rules are those of [`from_columns()`][ratekit.RecordBatch.from_columns]
@@ -492,7 +497,7 @@ class RecordBatch:
             event 0 of the batch: kind is str 'halt'; it must be one of 'start', 'update', 'stop', 'delete'.
         """
         return cls.from_columns(
-            _transpose("event", events, EVENT_FIELDS, _EVENT_REQUIRED + 2),
+            _transpose("event", events, EVENT_FIELDS, _EVENT_REQUIRED),
             _transpose("sample", samples, SAMPLE_FIELDS, _SAMPLE_REQUIRED),
         )
 

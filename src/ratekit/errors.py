@@ -33,6 +33,7 @@ __all__ = [
     "BadTimeError",
     "ConflictingRecordError",
     "CurrencyMismatchError",
+    "MissingExtraError",
     "RatekitError",
     "RatekitTypeError",
     "ShareMismatchError",
@@ -225,5 +226,20 @@ class ShareMismatchError(RatekitError, ValueError):
     Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.ShareMismatchError, ValueError)
+        True
+    """
+
+
+@typing.final
+class MissingExtraError(RatekitError, ImportError):
+    """An optional library a feature needs is not installed; the message names the extra.
+
+    Cron windows need ``cronsim`` (``pip install 'ratekit[cron]'``), DataFrames need
+    ``pandas`` (``pip install 'ratekit[pandas]'``), ``ratekit.strategies`` needs
+    ``hypothesis`` (``pip install 'ratekit[strategies]'``). It is an `ImportError` too.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> issubclass(rk.MissingExtraError, ImportError)
         True
     """

@@ -62,7 +62,7 @@ from ._codec import (
     init_fields,
     show,
 )
-from ._decimals import CONTEXT, ZERO
+from ._decimals import CONTEXT, ZERO, in_context
 from ._instants import format_us, from_us, to_us
 from .billing import Invoice, InvoiceLine
 from .credits import Credit, CreditLine
@@ -95,6 +95,7 @@ ROW_TYPES: Final[tuple[type, ...]] = (
 _NoneType: Final = type(None)
 
 
+@in_context
 def to_row(value: object) -> dict[str, Any]:
     """``value`` (a record, anomaly, usage row, charge, invoice line or invoice) as a row.
 
@@ -110,6 +111,7 @@ def to_row(value: object) -> dict[str, Any]:
     return _encode_object(value, "")
 
 
+@in_context
 def to_rows(values: Iterable[object]) -> list[dict[str, Any]]:
     """[`to_row()`][ratekit.to_row] of each value, in order (a rating's charges, a usage's rows).
 
@@ -182,6 +184,7 @@ def _item_hint(hint: Any) -> Any:
 # -- back ----------------------------------------------------------------------------------
 
 
+@in_context
 def from_row(cls: type[T], row: Mapping[str, Any], *, path: str = "") -> T:
     """The value of class ``cls`` (one of `ROW_TYPES`) that ``row`` describes.
 

@@ -55,7 +55,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from ._codec import encode_scalar, items_of, show
-from ._decimals import CONTEXT
+from ._decimals import CONTEXT, in_context
 from ._instants import format_us
 from .errors import RatekitTypeError
 from .rating import Charge, Rating
@@ -156,6 +156,7 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else plain(value)
 
 
+@in_context
 def focus_rows(
     charges: Rating | Iterable[Charge],
     *,

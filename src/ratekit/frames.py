@@ -38,6 +38,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ._codec import alias, alternatives, decode_scalar, field_hints, init_fields, items_of
+from ._extras import require
 from .billing import Invoice, InvoiceLine
 from .export import to_row
 from .rating import Charge, Rating
@@ -52,14 +53,9 @@ _INSTANT_SUFFIXES = ("_start", "_end")
 
 
 def _pandas() -> Any:
-    try:
-        import pandas  # noqa: PLC0415 - optional, imported only when a frame is asked for
-    except ImportError as error:  # pragma: no cover - exercised without the extra
-        raise ImportError(
-            "ratekit's DataFrames need pandas, which ratekit does not install by itself; "
-            "install it with `pip install 'ratekit[pandas]'`."
-        ) from error
-    return pandas
+    return require(
+        "pandas", "pandas", "ratekit's DataFrames need"
+    )  # only when a frame is asked for
 
 
 def _frame(

@@ -70,6 +70,7 @@ from ._codec import (
     init_fields,
     show,
 )
+from ._decimals import in_context
 from ._instants import format_us, from_us, to_us
 from ._plancheck import CHECKS
 from .assignments import Assignment
@@ -182,6 +183,7 @@ def _is_mapping(hint: Any) -> bool:
 # -- dump ----------------------------------------------------------------------------------
 
 
+@in_context
 def dump(value: object, *, path: str = "") -> dict[str, Any]:
     """A plan, entry, price model, tier, cycle, window, meter or assignment as plain data.
 
@@ -266,6 +268,7 @@ def _dump_value(value: object, hint: Any, path: str) -> Any:  # noqa: PLR0911 - 
 # -- load ----------------------------------------------------------------------------------
 
 
+@in_context
 def load(data: Mapping[str, Any], *, path: str = "") -> Any:
     """The value described by ``data`` (a JSON-like dict with a ``"type"``).
 
@@ -503,6 +506,7 @@ class Document:
     assignments: tuple[Assignment, ...] = ()
 
 
+@in_context
 def load_document(data: Mapping[str, Any]) -> Document:
     """A [`Document`][ratekit.plandata.Document] from ``{"meters": [...], "plans": [...], "assignments": [...]}``.
 
@@ -589,6 +593,7 @@ def _load_list(data: object, cls: type, path: str) -> tuple[Any, ...]:
     return tuple(out)
 
 
+@in_context
 def dump_document(document: Document) -> dict[str, Any]:
     """The plain data of a [`Document`][ratekit.plandata.Document] (assignments name their plan by id).
 

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Final
 
-from ._decimals import CONTEXT
+from ._decimals import CONTEXT, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 from .tiers import arithmetic
@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 _SHOWN_PLACES: Final = 6
+_SHOWN_QUANTUM: Final = Decimal("1E-6")  # a literal: scaleb(-6) would use the caller's context
 _ROWS_SHOWN: Final = 200
 
 
@@ -78,9 +79,10 @@ def _rounded(value: Decimal) -> Decimal:
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -_SHOWN_PLACES:
         return value
-    return _tidy(value.quantize(Decimal(1).scaleb(-_SHOWN_PLACES), context=CONTEXT))
+    return _tidy(value.quantize(_SHOWN_QUANTUM, context=CONTEXT))
 
 
+@in_context
 def shown(value: Decimal) -> str:
     """A quantity as printed: exact when short, else rounded to 6 places and marked ``~``."""
     value = _tidy(value)
@@ -88,6 +90,7 @@ def shown(value: Decimal) -> str:
     return plain(value) if rounded == value else f"~{plain(rounded)}"
 
 
+@in_context
 def money(value: Decimal, quantum: Decimal | None) -> str:
     """An amount on the currency's quantum when that is exact, else as `shown()` prints it.
 
@@ -100,6 +103,7 @@ def money(value: Decimal, quantum: Decimal | None) -> str:
     return shown(value)
 
 
+@in_context
 def tier_text(line: TierLine) -> str:
     """A tier line as printed, in tier order's words, never in exponent notation.
 
@@ -152,6 +156,7 @@ def _period(invoice: Invoice) -> str:
     return period(invoice.cycle, invoice.tz)
 
 
+@in_context
 def period(cycle: Span, tz: str | None) -> str:
     """A cycle as printed: in UTC without ``tz``, else in local time, the zone named.
 
@@ -180,6 +185,7 @@ def _local(moment: _dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
     return local.isoformat(timespec="minutes")
 
 
+@in_context
 def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
     """The invoice as a plain-text table: lines, their notes, credits and the total."""
     header = ("line", "quantity", "unit price", "amount")
@@ -277,6 +283,7 @@ def _tier_cells(line: TierLine, unit: str, quantum: Decimal | None) -> tuple[str
     return head, quantity, price, money(line.amount, quantum)
 
 
+@in_context
 def invoice_html(invoice: Invoice) -> str:
     """The invoice as an HTML table: lines, tier breakdowns, credits and the total.
 
@@ -360,6 +367,7 @@ def _charge_label(charge: Charge) -> str:
     return f"{charge.kind} · {charge.entry}"
 
 
+@in_context
 def rating_html(rating: Rating) -> str:
     """A rating as an HTML table of its charges (the first 200), with tiers and anomalies.
 
@@ -414,6 +422,7 @@ def rating_html(rating: Rating) -> str:
     )
 
 
+@in_context
 def usage_html(usage: Usage) -> str:
     """Usage as an HTML table of its rows (the first 200), with their descriptions.
 

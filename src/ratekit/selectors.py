@@ -43,7 +43,7 @@ from typing import ClassVar, Final, TypeAlias
 import attrs
 
 from ._decimals import to_decimal
-from ._paths import MISSING, lookup
+from ._paths import MISSING, checked_path, lookup
 from .errors import BadPriceError, RatekitError, RatekitTypeError
 
 __all__ = [
@@ -342,6 +342,7 @@ def _where(
                 f"PriceEntry where keys must be attribute names (non-empty strings, dotted "
                 f"paths such as 'properties.size'), not {type(key).__name__}: {key!r}."
             )
+        checked_path(key, "a PriceEntry where key")
     return tuple(sorted(value.items()))
 
 

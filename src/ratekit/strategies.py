@@ -32,15 +32,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Final, TypeVar
 
-try:
-    from hypothesis import strategies as st
-except ImportError as error:  # pragma: no cover - exercised in a subprocess by the tests
-    raise ImportError(
-        "ratekit.strategies needs hypothesis, which ratekit does not install by itself; "
-        "install it with `pip install hypothesis` (or `pip install 'ratekit[test]'`)."
-    ) from error
-
 from . import cycles
+from ._extras import require
 from ._instants import format_us, from_us, to_us
 from .errors import BadSpanError, RatekitTypeError
 from .pricebook import Allowance, Fee, Minimum, Plan, PriceEntry
@@ -49,6 +42,9 @@ from .records import EVENT_KINDS, Event, Sample
 from .spans import Span, SpanSet
 from .timeline import Timeline
 from .usage import UsageRow
+
+require("hypothesis", "strategies", "ratekit.strategies needs")  # or say which extra to install
+from hypothesis import strategies as st  # noqa: E402 - after the check that it is there
 
 __all__ = [
     "DEFAULT_MAX_END",

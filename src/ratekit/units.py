@@ -55,7 +55,8 @@ from typing import Final
 
 import attrs
 
-from ._decimals import CONTEXT, to_decimal
+from ._decimals import CONTEXT as _CONTEXT
+from ._decimals import to_decimal
 from .errors import BadQuantityError, RatekitTypeError, UnitError
 
 __all__ = ["Unit", "convert", "from_microseconds", "microseconds_per"]
@@ -387,7 +388,7 @@ def convert(
 
 
 #: ratekit's context, also refusing results too small to represent (they would round to 0).
-_SCALING: Final = CONTEXT.copy()
+_SCALING: Final = _CONTEXT.copy()
 _SCALING.traps[decimal.Underflow] = True
 
 
@@ -405,8 +406,8 @@ def _scale(value: Decimal, ratio: Fraction, what: str) -> Decimal:
         return _SCALING.divide(value, Decimal(ratio.denominator))
     except decimal.DecimalException:
         raise BadQuantityError(
-            f"{what} is out of ratekit's decimal range (exponents from {CONTEXT.Emin} to "
-            f"{CONTEXT.Emax}); convert a smaller quantity or into a larger unit."
+            f"{what} is out of ratekit's decimal range (exponents from {_CONTEXT.Emin} to "
+            f"{_CONTEXT.Emax}); convert a smaller quantity or into a larger unit."
         ) from None
 
 
@@ -438,7 +439,8 @@ def from_microseconds(amount: int | Decimal, unit: str | Unit) -> Decimal:
     """Convert ``amount`` microseconds (or level * microseconds) into ``unit``, exactly.
 
     ``amount`` is an integer duration in microseconds, or a finite Decimal level already
-    multiplied by one (``MB * µs``); ``unit`` is a time unit. One division in ratekit's
+    multiplied by one (``MB * µs``), in the range of ratekit's numbers (at most 60
+    significant digits, a magnitude below 1E+30); ``unit`` is a time unit. One division in ratekit's
     decimal context, as in [`convert()`][ratekit.convert]. Anything else (a float, NaN, a bool) raises a
     [`RatekitError`][ratekit.RatekitError]: [`RatekitTypeError`][ratekit.RatekitTypeError] or
     [`BadQuantityError`][ratekit.BadQuantityError].
@@ -461,5 +463,5 @@ def from_microseconds(amount: int | Decimal, unit: str | Unit) -> Decimal:
     if isinstance(amount, Decimal) and not amount.is_finite():
         raise BadQuantityError(f"from_microseconds amount must be a finite number, not {amount!r}.")
     factor = microseconds_per(unit)
-    value = amount if isinstance(amount, Decimal) else Decimal(amount)
+    value = to_decimal(amount, "from_microseconds amount")  # the door's range: below 1E+30
     return _scale(value, 1 / factor, f"{amount!r} microseconds in {Unit(unit).text}")

@@ -173,3 +173,61 @@ def test_price_models_units_proration_and_rounding_ignore_the_callers_context(na
     expected = _values()
     with decimal.localcontext(HOSTILE[name]):
         assert _values() == expected
+
+
+#: A context whose tiny exponents make ``Decimal(1).scaleb(-6)`` subnormal, trapped.
+_SUBNORMAL = decimal.Context(Emin=-5, Emax=5, traps=[decimal.Subnormal])
+PRINTING = {**HOSTILE, "tiny exponents, subnormal trapped": _SUBNORMAL}
+
+
+def _printed() -> list[str]:
+    """str/repr/text/html/rows of an invoice, its lines, charges, usage and a statement."""
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("e", "m", rk.PerUnit("0.5"))],
+        minimums=[rk.Minimum(50)],
+    )
+    # a quantity with 11 decimals: printed rounded to 6 places, ~1.234568
+    row = rk.UsageRow("a", "m", "r", MARCH, MARCH, "1.23456789012", "h", {}, ())
+    rating = rk.rate([row], plan, span=MARCH)
+    (invoice,) = rk.bill(rating)
+    usage = rk.meter(
+        [rk.Sample("acme", "ip-1", "egress", "2026-03-02T00:00:00Z", "1234.5678901", id="s1")],
+        METERS,
+        span=SPAN,
+        cycle=PLAN.cycle,
+        as_of=SPAN.end,
+    )
+    rater = rk.Rater(plan, [], start="2026-03-01T00:00:00Z")
+    statement = rater.statement("2026-03-05T00:00:00Z")
+    line = rk.StatementLine(
+        "acme", MARCH, "usage", "p", "runtime", "vm", "vm-1", "hour", "EUR",
+        "1.23456789012", "0.617283945060", "charge",
+    )  # fmt: skip
+    out = [str(invoice), repr(invoice), invoice.to_text(), invoice._repr_html_()]
+    out += [f"{line_!s} {line_!r}" for line_ in invoice.lines]
+    out += [f"{charge!s} {charge!r}" for charge in rating.charges]
+    out += [repr(rating), rating._repr_html_()]
+    out += [f"{usage_row!s} {usage_row!r}" for usage_row in usage.rows]
+    out += [repr(usage), usage._repr_html_(), repr(row), str(row)]
+    out += [str(statement), repr(statement), str(line), repr(line)]
+    out += [repr(rk.to_rows([invoice, *rating.charges, *usage.rows, row]))]
+    out += [repr(rk.focus_rows(rating, provider="acme cloud")), repr(rk.plandata.dump(plan))]
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(PRINTING))
+def test_printing_runs_in_ratekits_context_and_leaves_the_callers_flags_clear(name: str) -> None:
+    expected = _printed()
+    assert "~1.234568" in expected[0]  # the rounding to 6 places that scaleb(-6) made subnormal
+    with decimal.localcontext(PRINTING[name]):
+        assert _printed() == expected
+    host = PRINTING[name].copy()
+    host.traps = dict.fromkeys(host.traps, False)
+    host.clear_flags()
+    with decimal.localcontext(host) as inside:
+        _printed()
+        raised = sorted(signal.__name__ for signal, on in inside.flags.items() if on)
+    assert raised == [], name

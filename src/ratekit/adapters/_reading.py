@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Final, TypeVar
 
 from ratekit._decimals import to_decimal
-from ratekit._instants import to_us
+from ratekit._instants import check_fraction, to_us
 from ratekit.errors import BadRecordError, RatekitError, RatekitTypeError
 from ratekit.policies import Meter
 
@@ -210,6 +210,7 @@ def instant(
 
 def _to_us(value: str | _dt.datetime, what: str, naive_utc: bool) -> int:
     if naive_utc and isinstance(value, str):
+        check_fraction(value, what)
         try:
             parsed = _dt.datetime.fromisoformat(value.strip())
         except ValueError:
