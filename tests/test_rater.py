@@ -788,3 +788,39 @@ def test_a_snapshot_restores_with_the_same_meters_in_another_order() -> None:
     data["fingerprint"] = _snapshot.fingerprint(DAILY_UNITS, [EGRESS, CALLS], ordered=True)
     assert data["fingerprint"] != rater.snapshot()["fingerprint"]
     rk.Rater.restore(_resealed(data), DAILY_UNITS, [EGRESS, CALLS])
+
+
+def test_a_zero_delta_into_a_closed_cycle_is_late_and_has_no_effect() -> None:
+    # A delta stamped at 2 March 00:00 over [1 March 18:00, 2 March 00:00) reaches the
+    # 1 March cycle, closed (and invoiced: 4 B * 0.5 = 2.0) before it came: it is late.
+    # Its quantity is 0, so no line changes (1 March stays 2.0); when 2 March closes, it
+    # is named in no_effect. Before, the feed called it accepted and, since the re-rated
+    # charge of 1 March named it, it appeared in no line, invoice, anomaly or no_effect.
+    egress = rk.Meter("egress", "B", rk.Discrete())
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("e", "egress", rk.PerUnit("0.5"))]
+    )
+    rater = rk.Rater(plan, [egress], start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Sample("a", "ip", "egress", "2026-03-01T12:00:00Z", 4, id="s1")])
+    first = rater.statement("2026-03-02T01:00:00Z")
+    assert [(line.role, line.amount) for line in first.lines] == [("charge", Decimal("2.0"))]
+    zero = rk.Sample(
+        "a", "ip", "egress", "2026-03-02T00:00:00Z", 0, since="2026-03-01T18:00:00Z", id="z"
+    )
+    feed = rater.feed([zero])
+    assert feed.late == ("z",)
+    assert feed.accepted == ()
+    middle = rater.statement("2026-03-02T12:00:00Z")
+    assert middle.lines == ()
+    assert middle.no_effect == ()
+    last = rater.statement("2026-03-03T01:00:00Z")
+    assert last.lines == ()
+    assert last.no_effect == ("z",)
+    # And a snapshot taken between the two keeps what it needs.
+    again = rk.Rater(plan, [egress], start="2026-03-01T00:00:00Z")
+    again.feed([rk.Sample("a", "ip", "egress", "2026-03-01T12:00:00Z", 4, id="s1")])
+    again.statement("2026-03-02T01:00:00Z")
+    again.feed([zero])
+    again.statement("2026-03-02T12:00:00Z")
+    restored = rk.Rater.restore(json.loads(json.dumps(again.snapshot())), plan, [egress])
+    assert restored.statement("2026-03-03T01:00:00Z").no_effect == ("z",)

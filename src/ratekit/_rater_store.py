@@ -69,6 +69,7 @@ def body(rater: Rater) -> dict[str, object]:
             for identity, digest in rater._forgotten.items()
         ),
         "late_keys": _snapshot.identities(rater._late_keys),
+        "late_seen": sorted(rater._late_seen),
         "reported": [
             [*key, str(quantity), str(amount)]
             for key, (quantity, amount) in sorted(rater._reported.items(), key=sortable_item)
@@ -112,6 +113,7 @@ def load(rater: Rater, body: dict[str, Any]) -> None:
             for item in body["forgotten"]
         }
         rater._late_keys = {_snapshot.decode_identity(item) for item in body["late_keys"]}
+        rater._late_seen = {str(item) for item in body.get("late_seen", ())}
         rater._reported = {
             typing.cast("LineKey", _snapshot.line_key(item)): (
                 _snapshot.finite_total(item[10]),

@@ -69,7 +69,7 @@ from .pricebook import Plan
 from .rating import Charge
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
-from .statements import Feed, LineKey, Statement
+from .statements import Feed, LineKey, Statement, StatementLine
 from .usage import ResourceState
 
 __all__ = ["Rater"]
@@ -144,6 +144,7 @@ class Rater:
         "_inventories",
         "_late",
         "_late_keys",
+        "_late_seen",
         "_open_charges",
         "_pending",
         "_rated_keys",
@@ -198,6 +199,8 @@ class Rater:
         # The ids compacted away last, each with the digest of its record's content.
         self._forgotten: dict[object, str | None] = {}
         self._late_keys: set[object] = set()  # records that came after their cycle closed
+        # The ids of those named by a line a statement has given since (their effect shown).
+        self._late_seen: set[str] = set()
         self._reported: dict[LineKey, tuple[Decimal, Decimal]] = {}
         self._anomalies: set[Anomaly] = set()  # reported, still produced by the kept cycles
         # What records before the last watermark touched since the last statement.
@@ -265,7 +268,10 @@ class Rater:
                 name = "too_late"
                 anomalies.append(_lateness.too_late(record, self._base_us))
             else:
-                name = "late" if at_us < self._closed_us else "accepted"
+                # Late: its effect reaches a closed cycle (a delta over a span from its start).
+                since = getattr(record, "since_us", None)
+                effect_us = at_us if since is None else min(at_us, since)
+                name = "late" if effect_us < self._closed_us else "accepted"
                 if type(record) is Sample:
                     lost = self._reach.reaches_back(record, self._base_us)
                     if lost is not None:
@@ -430,6 +436,7 @@ class Rater:
         charges, rating, lost = _lines.rate(self, rows, start, as_of_us, accounts, charges)
         groups, scope = _lines.group(self, charges, rating.charges, lost, full)
         lines, held = _lines.compare(self, groups, scope)
+        self._see_late(lines, held)
         known = self._anomalies | self._anomalies_before
         # In one order whichever resources continued and which were metered again.
         fresh = tuple(
@@ -447,7 +454,7 @@ class Rater:
         if closing:
             final = [c for c in charges if (c.cycle.start_us, c.cycle.end_us) in closing]
             invoices = bill(sorted(final, key=_charge_key))
-            no_effect = self._no_effect(closing, charges, anomalies)
+            no_effect = self._no_effect(closing, charges, final, anomalies)
             self._closed_us = closing[-1][1]
             self._compact(closing[-1][0])
         lo, hi = self._base_us, self._closed_us
@@ -491,25 +498,54 @@ class Rater:
             out.append(cycle)
             start = cycle[1]
 
+    def _see_late(self, *given: Iterable[StatementLine]) -> None:
+        """Remember the late records that a line given now names (their effect is shown)."""
+        if not self._late_keys:
+            return
+        ids = {
+            record.id
+            for k in self._late_keys
+            if (record := self._records.get(k)) is not None and record.id is not None
+        }
+        for lines in given:
+            for line in lines:
+                self._late_seen.update(ids.intersection(line.record_ids))
+
     def _no_effect(
         self,
         closing: list[tuple[int, int]],
         charges: Iterable[Charge],
+        final: Iterable[Charge],
         anomalies: Iterable[Anomaly],
     ) -> list[str]:
-        seen: set[str] = set()
+        """The ids of the records that no charge, line or anomaly given names.
+
+        The records are those of the closing cycles and those late since the last closing.
+        A record that came in time is shown by the charges of the cycles it falls in (their
+        invoices were given with it); a late one only by a line given since it came (a
+        correction), the invoices given now, or an anomaly: a late record that changed no
+        line (a zero delta into a closed cycle) had no effect.
+        """
+        shown: set[str] = set()
+        for anomaly in anomalies:
+            shown.update(anomaly.record_ids)
+        seen = set(shown)
         for charge in charges:
             seen.update(charge.record_ids)
-        for anomaly in anomalies:
-            seen.update(anomaly.record_ids)
+        shown_late = shown | self._late_seen
+        for charge in final:
+            shown_late.update(charge.record_ids)
         lo, hi = closing[0][0], closing[-1][1]
         late, self._late_keys = self._late_keys, set()
+        self._late_seen = set()
         return sorted(
             record.id
             for identity, record in self._records.items()
             if record.id is not None
-            and (lo <= record.at_us < hi or identity in late)
-            and record.id not in seen
+            and (
+                (identity in late and record.id not in shown_late)
+                or (identity not in late and lo <= record.at_us < hi and record.id not in seen)
+            )
         )
 
     def _compact(self, new_base: int) -> None:
