@@ -62,7 +62,7 @@ from .errors import (
     BadTimeError,
     RatekitTypeError,
 )
-from .policies import Meter
+from .policies import Meter, meters_of
 from .pricebook import Plan
 from .rating import Charge
 from .records import Anomaly, Event, Inventory, Sample
@@ -930,7 +930,8 @@ def _meters(meters: Iterable[Meter]) -> list[Meter]:
         raise RatekitTypeError(
             f"Rater meters must be a list of Meter values, not {type(meters).__name__}: {meters!r}."
         )
-    return list(meters)
+    # The shared door of rate() and meter(): each item a Meter, the names unique.
+    return list(meters_of(given, "Rater meters").values())
 
 
 def _anomaly_order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:
