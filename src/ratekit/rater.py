@@ -53,7 +53,7 @@ from typing import Any, Final, Literal
 from . import _lateness, _normalize, _snapshot
 from . import _rater_book as _ledger
 from ._decimals import ZERO
-from ._instants import format_us, from_us, to_us
+from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
 from ._rater_engine import Engine as _Engine
 from .assignments import Assignment
 from .billing import Invoice, bill
@@ -222,7 +222,7 @@ class Rater:
             raise RatekitTypeError(f"Rater late must be 'correct' or 'report', not {late!r}.")
         self._horizon_us = horizon // _dt.timedelta(microseconds=1)
         self._late: LatePolicy = late
-        base = self._engine.containing(to_us(start, "Rater start"))[0]
+        base = _first_cycle(self._engine, to_us(start, "Rater start"))
         self._base_us = base  # the start of the oldest kept cycle
         self._closed_us = base  # the end of the last closed cycle
         self._as_of_us = base  # the last statement's watermark
@@ -913,6 +913,29 @@ def _first_records(
             account = record.account
             out[account] = min(out.get(account, record.at_us), record.at_us)
     return out
+
+
+def _first_cycle(engine: _Engine, start_us: int) -> int:
+    """The start of the cycle containing ``start_us``, once it and the next can be rated.
+
+    A start whose cycle or the next one reaches outside the instants ratekit's
+    calendars support would make the first statements fail, naming an instant the
+    user never gave: it is refused here (BadTimeError), naming the start.
+    """
+    try:
+        cycle = engine.containing(start_us)
+        following = engine.containing(cycle[1])
+        if cycle[0] < MIN_US or following[1] > MAX_US:
+            raise BadTimeError("")
+    except BadTimeError:
+        raise BadTimeError(
+            f"Rater start {format_us(start_us)} is out of range: the cycle containing it "
+            "and the next one must both lie within the instants ratekit can rate (years 2 "
+            "to 9998 for calendar cycles, and from "
+            f"{format_us(MIN_US)} to {format_us(MAX_US)} for any cycle); give a later or "
+            "earlier start."
+        ) from None
+    return cycle[0]
 
 
 def _assignments(plans: Iterable[Assignment]) -> tuple[Assignment, ...]:
