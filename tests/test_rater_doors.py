@@ -5,11 +5,16 @@ Every expected amount is worked by hand in a comment.
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
 import pytest
 
 import ratekit as rk
 
 DAILY = rk.cycles.daily(tz="UTC")
+Late = Literal["correct", "report"]
 VM_HOURS = rk.Meter("vm.hours", "hour", rk.OnOff())
 PLAN = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
 
@@ -82,3 +87,73 @@ def test_rater_takes_the_first_and_last_starts_it_can_rate(start: str, as_of: st
     # One hour at 1 EUR an hour.
     lines = [(x.role, x.quantity, x.amount) for x in rater.statement(as_of).lines]
     assert lines == [("charge", 1, 1)]
+
+
+# -- a last_seen inventory closing a resource in a compacted cycle ---------------------------
+
+LOST = (
+    "inventory 'inv' at 2026-03-05T12:00:00Z (close='last_seen') closes 'vm-1' of 'a', "
+    "running since 2026-03-01T12:00:00Z (its last sign of life), before every cycle the "
+    "rater keeps: the part from 2026-03-01T12:00:00Z to 2026-03-04T00:00:00Z (60 hours "
+    "running) belonged to cycles already compacted and stays billed: not applied (the part "
+    "from then on is)."
+)
+
+
+def _lost_delete(late: Late) -> tuple[rk.Rater, Decimal]:
+    # vm-1 starts at 1 March 12:00; its delete was lost. Daily cycles, horizon 1 h: the
+    # statement at 5 March 06:00 closes 4 March and compacts 3 March (kept: 4 and 5 March).
+    start = rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", kind="start", id="e1")
+    rater = rk.Rater(
+        PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1), late=late
+    )
+    rater.feed([start])
+    total = sum(
+        (rater.statement(f"2026-03-0{day}T06:00:00Z").total() for day in range(2, 6)), Decimal(0)
+    )
+    # Billed so far: 12 + 24 + 24 + 24 h for 1-4 March, 6 h of 5 March = 90 at 1 EUR/h.
+    assert total == 90
+    return rater, total
+
+
+@pytest.mark.parametrize("late", ["correct", "report"])
+def test_a_last_seen_inventory_closing_in_a_compacted_cycle_says_what_stays_billed(
+    late: Late,
+) -> None:
+    rater, total = _lost_delete(late)
+    inventory = rk.Inventory("2026-03-05T12:00:00Z", [], close="last_seen", id="inv")
+    feed = rater.feed([inventory])
+    assert feed.accepted == ("inv",)
+    assert [(a.kind, a.message, a.record_ids) for a in feed.anomalies] == [
+        ("too_late", LOST, ("inv",))
+    ]
+    statement = rater.statement("2026-03-06T06:00:00Z")
+    # The kept closed cycle (4 March) is corrected as for a late record: its 24 h
+    # reversed, nothing in its place (vm-1 was closed at 1 March 12:00); the open 5 March
+    # goes back from 6 h to 0 (an increment of -6). 6 March never had any.
+    fixed = [("reversal", 4, Decimal(-24), Decimal(-24), True)]
+    lines = [(x.role, x.cycle.start.day, x.quantity, x.amount, x.late) for x in statement.lines]
+    held = [
+        (x.role, x.cycle.start.day, x.quantity, x.amount, x.late) for x in statement.reported_only
+    ]
+    opened = [("increment", 5, Decimal(-6), Decimal(-6), False)]
+    if late == "correct":
+        assert lines == fixed + opened
+        assert held == []
+        # 90 - 24 - 6 = 60: the 60 hours of 1-3 March the anomaly names.
+        assert total + statement.total() == 60
+    else:
+        assert lines == opened
+        assert held == fixed
+        assert total + statement.total() == 84  # 90 - 6; the 24 h of 4 March reported only
+
+
+def test_a_last_seen_inventory_with_a_sign_of_life_in_the_kept_cycles_loses_nothing() -> None:
+    rater, _ = _lost_delete("correct")
+    stop = rk.Event("a", "vm-1", "2026-03-04T02:00:00Z", kind="stop", id="e2")
+    inventory = rk.Inventory("2026-03-05T12:00:00Z", [], close="last_seen", id="inv")
+    # The stop (late, in the kept 4 March) is its last sign of life: closed there.
+    assert rater.feed([inventory, stop]).anomalies == ()  # in any order in the batch
+    # A snapshot inventory closes at its own instant: nothing reaches back either.
+    other, _ = _lost_delete("correct")
+    assert other.feed([rk.Inventory("2026-03-05T12:00:00Z", [], id="inv")]).anomalies == ()

@@ -5,18 +5,21 @@ sample stamped inside the kept cycles can still *reach back* before them: a delt
 span that starts in a compacted cycle, or a counter reading whose previous reading lies
 in the compacted metering state. The part of its quantity before the kept cycles
 belonged to cycles already compacted and is not applied; both get a ``"too_late"``
-[`Anomaly`][ratekit.Anomaly] that says so, so that no quantity vanishes unannounced.
+[`Anomaly`][ratekit.Anomaly] that says so, so that no quantity vanishes unannounced. So does
+an inventory with ``close="last_seen"`` that closes a resource at its last sign of life
+before the kept cycles: the part of the closing in compacted cycles is not applied.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 
 from ._instants import format_us
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
 
-__all__ = ["CounterIndex", "too_late"]
+__all__ = ["CounterIndex", "closes_back", "too_late"]
 
 Record = Event | Sample | Inventory
 Triple = tuple[str, str, str]  # (account, resource, meter)
@@ -90,3 +93,60 @@ class CounterIndex:
             "compacted: not applied (the rest is).",
             () if sample.id is None else (sample.id,),
         )
+
+
+_US_PER_HOUR = Decimal(3_600_000_000)
+
+
+def closes_back(
+    inventory: Inventory,
+    base_us: int,
+    states: Sequence[ResourceState],
+    by_key: Mapping[tuple[str, str], Sequence[Record]],
+    inventories: Iterable[Record],
+) -> list[Anomaly]:
+    """The anomalies of a ``"last_seen"`` inventory closing resources before ``base_us``.
+
+    A resource it does not list, open in the metering state at ``base_us`` (the start of
+    the kept cycles) with no kept event or sample up to the inventory, had its last sign
+    of life in a compacted cycle: metering closes it there, but the usage between that
+    instant and ``base_us`` was billed by cycles already compacted, and stands. One
+    ``"too_late"`` anomaly per such resource names the resource, that part and its
+    length in hours (the time it was running or stopped). Another kept inventory up to
+    this one, which may have closed or changed the resource already, leaves the resource
+    out (the earliest inventory speaks for it). O(s + k) for s states and k kept records
+    of the states' resources.
+    """
+    if inventory.close != "last_seen" or inventory.at_us < base_us:
+        return []
+    at_us = inventory.at_us
+    if any(other is not inventory and other.at_us <= at_us for other in inventories):
+        return []
+    listed = {(account, resource) for account, resource, _ in inventory.resources}
+    out: list[Anomaly] = []
+    for state in states:
+        key = (state.account, state.resource)
+        if state.status not in ("running", "stopped") or key in listed:
+            continue
+        if any(record.at_us <= at_us for record in by_key.get(key, ())):
+            continue  # a sign of life in the kept cycles: the close is applied there
+        seen = max((reading[1] for reading in state.readings), default=None)
+        marks = [t for t in (seen, state.clock_us, state.since_us) if t is not None]
+        close_us = min(max(marks, default=base_us), at_us)
+        if close_us >= base_us:
+            continue
+        hours = (Decimal(base_us - close_us) / _US_PER_HOUR).normalize()
+        what = f"inventory {inventory.id!r}" if inventory.id is not None else "inventory"
+        out.append(
+            Anomaly(
+                "too_late",
+                f"{what} at {format_us(at_us)} (close='last_seen') closes {state.resource!r} "
+                f"of {state.account!r}, {state.status} since {format_us(close_us)} (its last "
+                f"sign of life), before every cycle the rater keeps: the part from "
+                f"{format_us(close_us)} to {format_us(base_us)} ({hours:f} hours "
+                f"{state.status}) belonged to cycles already compacted and stays billed: "
+                "not applied (the part from then on is).",
+                () if inventory.id is None else (inventory.id,),
+            )
+        )
+    return out

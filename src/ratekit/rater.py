@@ -172,6 +172,7 @@ class Rater:
         "_by_key",
         "_closed_charges",
         "_closed_us",
+        "_closers",
         "_dirty",
         "_engine",
         "_fingerprint",
@@ -240,6 +241,7 @@ class Rater:
         # and minimums are due from that instant's cycle on (as rate() covers them).
         self._first: dict[str, int] = {}
         self._book = None  # rows so far, metering state at _as_of_us
+        self._closers: list[Inventory] = []  # the inventories of the batch being fed
         # The charges of the kept closed cycles, as last rated (None: not known).
         self._closed_charges: tuple[Charge, ...] | None = None
         # Per account, the charges of the open cycles, as last rated (None: not known).
@@ -299,10 +301,7 @@ class Rater:
                 anomalies.append(_lateness.too_late(record, self._base_us))
             else:
                 name = "late" if at_us < self._closed_us else "accepted"
-                if type(record) is Sample:
-                    lost = self._reach.reaches_back(record, self._base_us)
-                    if lost is not None:
-                        anomalies.append(lost)
+                anomalies += self._reaching(record)
                 kept[identity] = record
                 self._file(record)
                 if name == "late":
@@ -312,6 +311,11 @@ class Rater:
             counts[name] += 1
             if record.id is not None:
                 outcome[name].append(record.id)
+        closers, self._closers = self._closers, []
+        for inventory in closers:
+            anomalies += _lateness.closes_back(
+                inventory, self._base_us, self._state, self._by_key, self._inventories
+            )
         return Feed(
             tuple(outcome["accepted"]),
             tuple(outcome["duplicates"]),
@@ -321,6 +325,16 @@ class Rater:
             tuple(anomalies),
             counts,
         )
+
+    def _reaching(self, record: Record) -> list[Anomaly]:
+        """The anomalies of a new record whose effect reaches before the kept cycles."""
+        if type(record) is Sample:
+            lost = self._reach.reaches_back(record, self._base_us)
+            return [] if lost is None else [lost]
+        if type(record) is Inventory:
+            # Once the whole batch is filed: a sign of life may come after it in the batch.
+            self._closers.append(record)
+        return []
 
     def _checked(self, records: Iterable[Record]) -> list[Record]:
         """The batch as a list, once every record in it can be rated. O(n).
@@ -844,6 +858,7 @@ class Rater:
             rater._first = _first_records(body, rater._base_us, rater._state, rater._records)
         rater._consistent()
         rater._anomalies_before = set()
+        rater._closers = []
         rater._index()
         rater._regroup()
         return rater
