@@ -6,8 +6,9 @@ Every expected amount is worked by hand in a comment.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 
@@ -157,3 +158,143 @@ def test_a_last_seen_inventory_with_a_sign_of_life_in_the_kept_cycles_loses_noth
     # A snapshot inventory closes at its own instant: nothing reaches back either.
     other, _ = _lost_delete("correct")
     assert other.feed([rk.Inventory("2026-03-05T12:00:00Z", [], id="inv")]).anomalies == ()
+
+
+# -- a forged snapshot, resealed -------------------------------------------------------------
+
+
+def _forged(path: tuple[object, ...], value: object) -> dict[str, object]:
+    from ratekit import _snapshot
+
+    rater = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", {"f": "s"}, kind="start", id="e1"),
+            rk.Inventory("2026-03-01T13:00:00Z", [("a", "vm-1")], id="i1"),
+        ]
+    )
+    rater.statement("2026-03-01T14:00:00Z")
+    data = json.loads(json.dumps(rater.snapshot()))
+    place: Any = data["body"]
+    for step in path[:-1]:
+        place = place[step]
+    place[path[-1]] = value
+    data = {key: item for key, item in data.items() if key != "checksum"}
+    data["checksum"] = _snapshot.checksum(data)  # the checksum recomputed: a forgery
+    return data
+
+
+MALFORMED = "Rater snapshot body is malformed (at {}: {}); restore an unaltered copy."
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "where", "why"),
+    [
+        (
+            ("by_resource", 0, 2, 0, 2),
+            None,
+            "body.by_resource[0][2][0]",
+            "stored attributes must be an object, not NoneType: None",
+        ),
+        (
+            ("by_resource", 0, 2, 0, 2),
+            {"f": {"decimal": "x"}},
+            "body.by_resource[0][2][0]",
+            (
+                "a stored description's decimal 'x' is not a decimal number; write it like "
+                "'12.5' or '1e9'."
+            ),
+        ),
+        (
+            ("by_resource", 0, 2, 0, 1),
+            "yesterday",
+            "body.by_resource[0][2][0]",
+            "stored instant must be an int of microseconds since the epoch, not str: 'yesterday'.",
+        ),
+        (
+            ("by_resource", 0),
+            None,
+            "body.by_resource[0]",
+            "a group must be a list, not NoneType: None",
+        ),
+        (
+            ("records", 0, 2),
+            [["a", "vm-1", None]],
+            "body.records[0]",
+            "stored attributes must be an object, not NoneType: None",
+        ),
+        (
+            ("records", 0, 2),
+            [[None, "vm-1", {}]],
+            "body.records[0]",
+            "an inventory's resource is named by two strings, not [None, 'vm-1', {}]",
+        ),
+        (("records",), None, "body.records", "it must be a list, not NoneType: None"),
+        (
+            ("forgotten",),
+            [["Event", None]],
+            "body.forgotten[0]",
+            "a forgotten id must be 2 to 3 strings, not ['Event', None]",
+        ),
+        (
+            ("late_keys",),
+            [["Bogus", "e1"]],
+            "body.late_keys[0]",
+            "a record's identity names a record type, not 'Bogus'",
+        ),
+        (
+            ("late_keys",),
+            [["record", None]],
+            "body.late_keys[0]",
+            "a record must be a list, not NoneType: None",
+        ),
+        (
+            ("anomalies",),
+            [["late", "m", "e1"]],
+            "body.anomalies[0]",
+            "an anomaly's ids must be a list, not str: 'e1'",
+        ),
+        (
+            ("anomalies",),
+            [["lost", "m", []]],
+            "body.anomalies[0]",
+            (
+                "Anomaly kind must be one of 'duplicate', 'duplicate_start', 'duplicate_stop', "
+                "'orphan_stop', 'out_of_order', 'after_delete', 'counter_reset', 'reconciled_close', "
+                "'reconciled_open', 'reconciled_update', 'policy', 'unpriced', 'conflict', 'too_late', "
+                "'tie', 'late', not str: 'lost'."
+            ),
+        ),
+        (
+            ("dirty",),
+            [["a", 5]],
+            "body.dirty[0]",
+            "a touched resource is an account and a resource or null, not ['a', 5]",
+        ),
+        (("first",), [[None, 0]], "body.first[0]", "an account is a string, not None"),
+        (
+            ("first",),
+            [["a", 1.5]],
+            "body.first[0]",
+            (
+                "an account's first record must be an int of microseconds since the epoch, not "
+                "float: 1.5."
+            ),
+        ),
+    ],
+)
+def test_restore_refuses_a_forged_snapshot_naming_the_path(
+    path: tuple[object, ...], value: object, where: str, why: str
+) -> None:
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_forged(path, value), PLAN, [VM_HOURS])
+    assert str(caught.value) == MALFORMED.format(where, why)
+
+
+def test_restore_takes_an_unforged_snapshot_back() -> None:
+    data = _forged(("late",), "correct")  # the same value: resealed, unchanged
+    rater = rk.Rater.restore(data, PLAN, [VM_HOURS])
+    # vm-1 runs from 12:00: 2 h reported at 14:00, 3 h at 15:00, an increment of 1 h.
+    assert [(x.role, x.quantity) for x in rater.statement("2026-03-01T15:00:00Z").lines] == [
+        ("increment", 1)
+    ]
