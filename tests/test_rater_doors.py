@@ -298,3 +298,90 @@ def test_restore_takes_an_unforged_snapshot_back() -> None:
     assert [(x.role, x.quantity) for x in rater.statement("2026-03-01T15:00:00Z").lines] == [
         ("increment", 1)
     ]
+
+
+# -- a counter's increment split across a closed cycle ---------------------------------------
+
+EGRESS = rk.Meter("egress", "B", rk.Counter())
+HOURLY = rk.Plan(
+    "p", "EUR", rk.cycles.hourly(), [rk.PriceEntry("egress", "egress", rk.PerUnit("0.001"))]
+)
+
+
+def _reading(at: str, value: int, record_id: str) -> rk.Sample:
+    return rk.Sample("acme", "ip-1", "egress", at, value, kind="counter", id=record_id)
+
+
+def _readings(late: Late, horizon: dt.timedelta = dt.timedelta(0)) -> rk.Rater:
+    rater = rk.Rater(HOURLY, [EGRESS], start="2026-03-01T09:00:00Z", late=late, horizon=horizon)
+    feed = rater.feed(
+        [
+            _reading("2026-03-01T09:30:00Z", 0, "r0"),
+            _reading("2026-03-01T09:50:00Z", 500, "r1"),
+            _reading("2026-03-01T10:10:00Z", 1000, "r2"),
+        ]
+    )
+    assert feed.accepted == ("r0", "r1", "r2")  # all on time: none is late
+    return rater
+
+
+def _rows(lines: tuple[rk.StatementLine, ...]) -> list[tuple[object, ...]]:
+    return [(x.role, f"{x.cycle.start:%H:%M}", x.quantity, x.amount, x.late) for x in lines]
+
+
+SPLIT = (
+    "sample 'r2' (egress, 1000) stamped 2026-03-01T10:10:00Z was not late, but its increment "
+    "counts from the previous reading at 2026-03-01T09:50:00Z, in a cycle closed (up to "
+    "2026-03-01T10:00:00Z): the closed lines of 'ip-1' of 'acme' it changed (the cycle ending "
+    "2026-03-01T10:00:00Z) are {}. A horizon as long as the gap between two signs of life of "
+    "a resource keeps such changes in open cycles."
+)
+
+
+@pytest.mark.parametrize(
+    ("late", "policy"),
+    [
+        ("correct", "corrected on the next open invoice (late='correct')"),
+        ("report", "reported only (late='report')"),
+    ],
+)
+def test_a_counter_increment_split_into_a_closed_cycle_names_its_reading(
+    late: Late, policy: str
+) -> None:
+    rater = _readings(late)
+    first = rater.statement("2026-03-01T10:05:00Z")  # r2 is stamped after: not yet read
+    # 09:00 closes with 0 -> 500 between 09:30 and 09:50: 500 B * 0.001 = 0.50.
+    assert first.invoices[0].total == Decimal("0.50")
+    assert first.anomalies == ()
+    second = rater.statement("2026-03-01T10:15:00Z")
+    # 500 B between 09:50 and 10:10 split linearly: 250 before 10:00, 250 after, so
+    # 09:00 has 750 B (0.750) and 10:00 250 B (0.250).
+    fixed = [
+        ("reversal", "09:00", -500, Decimal("-0.500"), True),
+        ("correction", "09:00", 750, Decimal("0.750"), True),
+    ]
+    opened = [("charge", "10:00", 250, Decimal("0.250"), False)]
+    if late == "correct":
+        assert _rows(second.lines) == [*fixed, *opened]
+        assert second.reported_only == ()
+    else:
+        assert _rows(second.lines) == opened
+        assert _rows(second.reported_only) == fixed
+    assert [(a.kind, a.message, a.record_ids) for a in second.anomalies] == [
+        ("late", SPLIT.format(policy), ("r2",))
+    ]
+
+
+def test_a_horizon_covering_the_gap_between_readings_keeps_the_split_in_open_cycles() -> None:
+    rater = _readings("report", horizon=dt.timedelta(minutes=20))
+    assert rater.statement("2026-03-01T10:05:00Z").invoices == ()  # 09:00 closes at 10:20
+    second = rater.statement("2026-03-01T10:15:00Z")
+    # 09:00 goes from 500 to 750 B (+250, 0.250) while still open; 10:00 has 250 B.
+    assert _rows(second.lines) == [
+        ("increment", "09:00", 250, Decimal("0.250"), False),
+        ("charge", "10:00", 250, Decimal("0.250"), False),
+    ]
+    assert second.reported_only == ()
+    assert second.anomalies == ()
+    (invoice,) = rater.statement("2026-03-01T10:20:00Z").invoices
+    assert invoice.total == Decimal("0.75")  # 750 B * 0.001, as batch rate() gives

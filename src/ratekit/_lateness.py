@@ -19,7 +19,7 @@ from ._instants import format_us
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
 
-__all__ = ["CounterIndex", "closes_back", "too_late"]
+__all__ = ["CounterIndex", "closes_back", "spilled", "spilling", "too_late"]
 
 Record = Event | Sample | Inventory
 Triple = tuple[str, str, str]  # (account, resource, meter)
@@ -150,3 +150,105 @@ def closes_back(
             )
         )
     return out
+
+
+Key = tuple[str, str]
+
+
+def spilling(
+    records: Iterable[Record],
+    closed_us: int,
+    by_key: Mapping[Key, Sequence[Record]],
+    index: CounterIndex,
+) -> dict[Key | None, list[tuple[Record, str]]]:
+    """The records, not late, whose quantity may reach back before ``closed_us``.
+
+    ``records`` are those a statement meters for the first time, none of them late (each
+    stamped in an open cycle when it was fed). Such a record can still change a closed
+    cycle: a counter reading whose previous reading lies before ``closed_us`` (its
+    increment is split in time over the cycles between them), a delta whose span starts
+    before it, an inventory with ``close="last_seen"`` (it closes what it does not list at
+    the last sign of life). Per resource (None: inventories, any resource they do not
+    list), each record with the words that say how it reaches back. O(n + k).
+    """
+    out: dict[Key | None, list[tuple[Record, str]]] = {}
+    for record in records:
+        if type(record) is Inventory:
+            if record.close == "last_seen":
+                how = "it closes each resource it does not list at its last sign of life"
+                out.setdefault(None, []).append((record, how))
+            continue
+        if type(record) is not Sample:
+            continue
+        key = (record.account, record.resource)
+        if record.kind == "delta" and record.since_us is not None:
+            start_us, how = record.since_us, "its span starts"
+        elif record.kind == "counter":
+            earlier = [
+                r.at_us
+                for r in by_key.get(key, ())
+                if type(r) is Sample
+                and r.kind == "counter"
+                and r.meter == record.meter
+                and r.at_us < record.at_us
+            ]
+            baseline = index.baselines.get((*key, record.meter))
+            if earlier:
+                start_us = max(earlier)
+            elif baseline is not None:
+                start_us = baseline[0]
+            else:
+                continue
+            how = "its increment counts from the previous reading"
+        else:
+            continue
+        if start_us < closed_us:
+            out.setdefault(key, []).append((record, f"{how} at {format_us(start_us)}"))
+    return out
+
+
+def spilled(
+    spill: Mapping[Key | None, Sequence[tuple[Record, str]]],
+    changed: Iterable[tuple[str, str | None, bool, int]],
+    closed_us: int,
+    late: str,
+) -> list[Anomaly]:
+    """The ``"late"`` anomalies of the records of `spilling()` that changed a closed cycle.
+
+    ``changed`` holds, per line the statement gives (charged or reported only), its
+    account, resource, whether it is of a closed cycle, and the end of that cycle. One
+    anomaly per record and resource whose closed line changed. O(n).
+    """
+    out: dict[tuple[Key, int], Anomaly] = {}
+    policy = (
+        "corrected on the next open invoice (late='correct')"
+        if late == "correct"
+        else "reported only (late='report')"
+    )
+    for account, resource, is_late, end_us in changed:
+        if not is_late or resource is None:
+            continue
+        key = (account, resource)
+        causes = [*spill.get(key, ()), *spill.get(None, ())]
+        for record, how in causes:
+            if (key, id(record)) in out:
+                continue
+            if type(record) is Inventory:
+                if any(item[:2] == key for item in record.resources):
+                    continue
+                what = f"inventory {record.id!r}" if record.id is not None else "inventory"
+            elif type(record) is Sample:
+                label = f"sample {record.id!r}" if record.id is not None else "sample"
+                what = f"{label} ({record.meter}, {record.value})"
+            else:
+                continue
+            out[key, id(record)] = Anomaly(
+                "late",
+                f"{what} stamped {format_us(record.at_us)} was not late, but {how}, in "
+                f"a cycle closed (up to {format_us(closed_us)}): the closed lines of "
+                f"{resource!r} of {account!r} it changed (the cycle ending "
+                f"{format_us(end_us)}) are {policy}. A horizon as long as the gap between "
+                "two signs of life of a resource keeps such changes in open cycles.",
+                () if record.id is None else (record.id,),
+            )
+    return list(out.values())

@@ -423,7 +423,7 @@ class Rater:
 
     # -- statements ------------------------------------------------------------------------
 
-    def statement(self, as_of: _dt.datetime | str) -> Statement:
+    def statement(self, as_of: _dt.datetime | str) -> Statement:  # noqa: PLR0915 - one step per stage
         """Rate up to the watermark ``as_of``; return what changed since the last statement.
 
         ``as_of`` must not go back. What is new is metered and the kept cycles re-rated up
@@ -452,6 +452,7 @@ class Rater:
         closing = self._closing(as_of_us)  # refused before anything changes
         engine = self._engine
         base = self._base_us
+        spill = self._spilling(as_of_us)
         metered, again, changed = self._advance(as_of_us)
         book = self._book
         assert book is not None
@@ -490,11 +491,21 @@ class Rater:
         for charge in charges:
             groups.setdefault(_line_key(charge), []).append(charge)
         lines, held = self._compare(groups)
+        spilled = _lateness.spilled(
+            spill,
+            ((x.account, x.resource, x.late, x.cycle.end_us) for x in (*lines, *held)),
+            self._closed_us,
+            self._late,
+        )
         known = self._anomalies | self._anomalies_before
         # In one order whichever resources continued and which were metered again.
         fresh = tuple(
             sorted(
-                (a for a in dict.fromkeys((*metered, *rating.anomalies)) if a not in known),
+                (
+                    a
+                    for a in dict.fromkeys((*metered, *rating.anomalies, *spilled))
+                    if a not in known
+                ),
                 key=_anomaly_order,
             )
         )
@@ -527,6 +538,16 @@ class Rater:
             fresh,
             tuple(held),
             tuple(no_effect),
+        )
+
+    def _spilling(self, as_of_us: int) -> dict[tuple[str, str] | None, list[tuple[Record, str]]]:
+        """The records on time, new at ``as_of_us``, that may reach into a closed cycle."""
+        closed = self._closed_us
+        return _lateness.spilling(
+            (r for r in self._pending if r.at_us >= closed and _ledger.known_by(r, as_of_us)),
+            closed,
+            self._by_key,
+            self._reach,
         )
 
     def _advance(self, as_of_us: int) -> tuple[list[Anomaly], bool, set[str] | None]:
