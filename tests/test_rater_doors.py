@@ -385,3 +385,13 @@ def test_a_horizon_covering_the_gap_between_readings_keeps_the_split_in_open_cyc
     assert second.anomalies == ()
     (invoice,) = rater.statement("2026-03-01T10:20:00Z").invoices
     assert invoice.total == Decimal("0.75")  # 750 B * 0.001, as batch rate() gives
+
+
+def test_only_the_reading_whose_increment_reaches_back_is_named() -> None:
+    rater = _readings("correct")
+    rater.statement("2026-03-01T10:05:00Z")  # closes 09:00 with 500 B
+    rater.feed([_reading("2026-03-01T10:12:00Z", 1100, "r3")])  # counts from r2: open
+    statement = rater.statement("2026-03-01T10:15:00Z")
+    # 09:00: 750 B as above; 10:00: 250 B (r1-r2) + 100 B (r2-r3) = 350 B, 0.350.
+    assert _rows(statement.lines)[-1] == ("charge", "10:00", 350, Decimal("0.350"), False)
+    assert [a.record_ids for a in statement.anomalies] == [("r2",)]

@@ -169,10 +169,11 @@ def spilling(
     increment is split in time over the cycles between them), a delta whose span starts
     before it, an inventory with ``close="last_seen"`` (it closes what it does not list at
     the last sign of life). Per resource (None: inventories, any resource they do not
-    list), each record with the words that say how it reaches back. O(n + k).
+    list), each record with the words that say how it reaches back. O(n + k) for n
+    records and k kept records of the counters' resources.
     """
     out: dict[Key | None, list[tuple[Record, str]]] = {}
-    for record in records:
+    for record in _firsts(records):
         if type(record) is Inventory:
             if record.close == "last_seen":
                 how = "it closes each resource it does not list at its last sign of life"
@@ -184,27 +185,49 @@ def spilling(
         if record.kind == "delta" and record.since_us is not None:
             start_us, how = record.since_us, "its span starts"
         elif record.kind == "counter":
-            earlier = [
-                r.at_us
-                for r in by_key.get(key, ())
-                if type(r) is Sample
-                and r.kind == "counter"
-                and r.meter == record.meter
-                and r.at_us < record.at_us
-            ]
-            baseline = index.baselines.get((*key, record.meter))
-            if earlier:
-                start_us = max(earlier)
-            elif baseline is not None:
-                start_us = baseline[0]
-            else:
+            previous = _previous(record, by_key.get(key, ()), index)
+            if previous is None:
                 continue
-            how = "its increment counts from the previous reading"
+            start_us, how = previous, "its increment counts from the previous reading"
         else:
             continue
         if start_us < closed_us:
             out.setdefault(key, []).append((record, f"{how} at {format_us(start_us)}"))
     return out
+
+
+def _firsts(records: Iterable[Record]) -> list[Record]:
+    """The records, with of a counter's new readings only the earliest. O(n).
+
+    Only the earliest can count from a reading before a closed cycle's end.
+    """
+    earliest: dict[Triple, Sample] = {}
+    others: list[Record] = []
+    for record in records:
+        if type(record) is Sample and record.kind == "counter":
+            triple = (record.account, record.resource, record.meter)
+            known = earliest.get(triple)
+            if known is None or record.at_us < known.at_us:
+                earliest[triple] = record
+        else:
+            others.append(record)
+    return [*others, *earliest.values()]
+
+
+def _previous(reading: Sample, kept: Sequence[Record], index: CounterIndex) -> int | None:
+    """The instant of a counter reading's previous reading, kept or in the state. O(k)."""
+    earlier = [
+        r.at_us
+        for r in kept
+        if type(r) is Sample
+        and r.kind == "counter"
+        and r.meter == reading.meter
+        and r.at_us < reading.at_us
+    ]
+    if earlier:
+        return max(earlier)
+    baseline = index.baselines.get((reading.account, reading.resource, reading.meter))
+    return None if baseline is None else baseline[0]
 
 
 def spilled(
