@@ -395,3 +395,18 @@ def test_only_the_reading_whose_increment_reaches_back_is_named() -> None:
     # 09:00: 750 B as above; 10:00: 250 B (r1-r2) + 100 B (r2-r3) = 350 B, 0.350.
     assert _rows(statement.lines)[-1] == ("charge", "10:00", 350, Decimal("0.350"), False)
     assert [a.record_ids for a in statement.anomalies] == [("r2",)]
+
+
+def test_a_last_seen_inventory_fed_ahead_says_what_stays_billed_when_it_is_metered() -> None:
+    start = rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", kind="start", id="e1")
+    inventory = rk.Inventory("2026-03-05T12:00:00Z", [], close="last_seen", id="inv")
+    rater = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1))
+    # Fed on 1 March, ahead of every watermark: nothing compacted yet, nothing lost yet.
+    assert rater.feed([start, inventory]).anomalies == ()
+    statements = [rater.statement(f"2026-03-0{day}T06:00:00Z") for day in range(2, 7)]
+    # Metered at 6 March 06:00, once 1-3 March were compacted: the same 60 hours stay.
+    assert [(a.kind, a.message) for a in statements[-1].anomalies if a.kind == "too_late"] == [
+        ("too_late", LOST)
+    ]
+    # 90 h billed by 5 March 06:00 (as above), then -24 (4 March) and -6 (5 March): 60.
+    assert sum((s.total() for s in statements), Decimal(0)) == 60

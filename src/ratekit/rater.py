@@ -312,10 +312,9 @@ class Rater:
             if record.id is not None:
                 outcome[name].append(record.id)
         closers, self._closers = self._closers, []
-        for inventory in closers:
-            anomalies += _lateness.closes_back(
-                inventory, self._base_us, self._state, self._by_key, self._inventories
-            )
+        lost = self._closes_back(closers)
+        self._anomalies.update(lost)  # said once: the statement that meters it knows them
+        anomalies += lost
         return Feed(
             tuple(outcome["accepted"]),
             tuple(outcome["duplicates"]),
@@ -453,6 +452,9 @@ class Rater:
         engine = self._engine
         base = self._base_us
         spill = self._spilling(as_of_us)
+        lost = self._closes_back(
+            r for r in self._pending if type(r) is Inventory and _ledger.known_by(r, as_of_us)
+        )
         metered, again, changed = self._advance(as_of_us)
         book = self._book
         assert book is not None
@@ -503,7 +505,7 @@ class Rater:
             sorted(
                 (
                     a
-                    for a in dict.fromkeys((*metered, *rating.anomalies, *spilled))
+                    for a in dict.fromkeys((*metered, *rating.anomalies, *lost, *spilled))
                     if a not in known
                 ),
                 key=_anomaly_order,
@@ -539,6 +541,23 @@ class Rater:
             tuple(held),
             tuple(no_effect),
         )
+
+    def _closes_back(self, inventories: Iterable[Record]) -> list[Anomaly]:
+        """The too-late parts of last_seen inventories' closings, before the kept cycles.
+
+        Checked when an inventory is fed and again when it is metered (cycles may have
+        been compacted in between); the same anomaly is said once.
+        """
+        out: list[Anomaly] = []
+        for inventory in inventories:
+            out += _lateness.closes_back(
+                typing.cast("Inventory", inventory),
+                self._base_us,
+                self._state,
+                self._by_key,
+                self._inventories,
+            )
+        return out
 
     def _spilling(self, as_of_us: int) -> dict[tuple[str, str] | None, list[tuple[Record, str]]]:
         """The records on time, new at ``as_of_us``, that may reach into a closed cycle."""
