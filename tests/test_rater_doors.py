@@ -410,3 +410,13 @@ def test_a_last_seen_inventory_fed_ahead_says_what_stays_billed_when_it_is_meter
     ]
     # 90 h billed by 5 March 06:00 (as above), then -24 (4 March) and -6 (5 March): 60.
     assert sum((s.total() for s in statements), Decimal(0)) == 60
+
+
+def test_a_copy_does_not_share_the_inventories_being_fed() -> None:
+    rater, _ = _lost_delete("correct")
+    other = rater.copy()
+    inventory = rk.Inventory("2026-03-05T12:00:00Z", [], close="last_seen", id="inv")
+    assert len(rater.feed([inventory]).anomalies) == 1
+    # The copy was fed nothing: its next feed says nothing of the original's inventory.
+    start = rk.Event("a", "vm-2", "2026-03-05T08:00:00Z", kind="start", id="e2")
+    assert other.feed([start]).anomalies == ()

@@ -800,6 +800,7 @@ class Rater:
             object.__setattr__(other, name, value)
         other._by_key = {key: records.copy() for key, records in self._by_key.items()}
         other._pending = self._pending.copy()
+        other._closers = []
         other._inventories = self._inventories.copy()
         other._book = None if self._book is None else self._book.copy()
         other._index()
