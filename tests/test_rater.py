@@ -638,7 +638,8 @@ def test_restore_refuses_resealed_records_and_totals_that_do_not_fit() -> None:
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(_resealed(status), plan, [VM_HOURS])
     assert str(caught.value) == (
-        "Rater snapshot body is malformed (ResourceState status must be 'unknown', "
+        "Rater snapshot body is malformed (at body.state[0]: ResourceState status must be "
+        "'unknown', "
         "'running', 'stopped' or 'deleted', not str: 'paused'.); restore an unaltered copy."
     )
     for total in ("NaN", "1E+999999999", "1" * 1001):

@@ -5,18 +5,21 @@ sample stamped inside the kept cycles can still *reach back* before them: a delt
 span that starts in a compacted cycle, or a counter reading whose previous reading lies
 in the compacted metering state. The part of its quantity before the kept cycles
 belonged to cycles already compacted and is not applied; both get a ``"too_late"``
-[`Anomaly`][ratekit.Anomaly] that says so, so that no quantity vanishes unannounced.
+[`Anomaly`][ratekit.Anomaly] that says so, so that no quantity vanishes unannounced. So does
+an inventory with ``close="last_seen"`` that closes a resource at its last sign of life
+before the kept cycles: the part of the closing in compacted cycles is not applied.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 
 from ._instants import format_us
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
 
-__all__ = ["CounterIndex", "too_late"]
+__all__ = ["CounterIndex", "closes_back", "spilled", "spilling", "too_late"]
 
 Record = Event | Sample | Inventory
 Triple = tuple[str, str, str]  # (account, resource, meter)
@@ -90,3 +93,185 @@ class CounterIndex:
             "compacted: not applied (the rest is).",
             () if sample.id is None else (sample.id,),
         )
+
+
+_US_PER_HOUR = Decimal(3_600_000_000)
+
+
+def closes_back(
+    inventory: Inventory,
+    base_us: int,
+    states: Sequence[ResourceState],
+    by_key: Mapping[tuple[str, str], Sequence[Record]],
+    inventories: Iterable[Record],
+) -> list[Anomaly]:
+    """The anomalies of a ``"last_seen"`` inventory closing resources before ``base_us``.
+
+    A resource it does not list, open in the metering state at ``base_us`` (the start of
+    the kept cycles) with no kept event or sample up to the inventory, had its last sign
+    of life in a compacted cycle: metering closes it there, but the usage between that
+    instant and ``base_us`` was billed by cycles already compacted, and stands. One
+    ``"too_late"`` anomaly per such resource names the resource, that part and its
+    length in hours (the time it was running or stopped). Another kept inventory up to
+    this one, which may have closed or changed the resource already, leaves the resource
+    out (the earliest inventory speaks for it). O(s + k) for s states and k kept records
+    of the states' resources.
+    """
+    if inventory.close != "last_seen" or inventory.at_us < base_us:
+        return []
+    at_us = inventory.at_us
+    if any(other is not inventory and other.at_us <= at_us for other in inventories):
+        return []
+    listed = {(account, resource) for account, resource, _ in inventory.resources}
+    out: list[Anomaly] = []
+    for state in states:
+        key = (state.account, state.resource)
+        if state.status not in ("running", "stopped") or key in listed:
+            continue
+        if any(record.at_us <= at_us for record in by_key.get(key, ())):
+            continue  # a sign of life in the kept cycles: the close is applied there
+        seen = max((reading[1] for reading in state.readings), default=None)
+        marks = [t for t in (seen, state.clock_us, state.since_us) if t is not None]
+        close_us = min(max(marks, default=base_us), at_us)
+        if close_us >= base_us:
+            continue
+        hours = (Decimal(base_us - close_us) / _US_PER_HOUR).normalize()
+        what = f"inventory {inventory.id!r}" if inventory.id is not None else "inventory"
+        out.append(
+            Anomaly(
+                "too_late",
+                f"{what} at {format_us(at_us)} (close='last_seen') closes {state.resource!r} "
+                f"of {state.account!r}, {state.status} since {format_us(close_us)} (its last "
+                f"sign of life), before every cycle the rater keeps: the part from "
+                f"{format_us(close_us)} to {format_us(base_us)} ({hours:f} hours "
+                f"{state.status}) belonged to cycles already compacted and stays billed: "
+                "not applied (the part from then on is).",
+                () if inventory.id is None else (inventory.id,),
+            )
+        )
+    return out
+
+
+Key = tuple[str, str]
+
+
+def spilling(
+    records: Iterable[Record],
+    closed_us: int,
+    by_key: Mapping[Key, Sequence[Record]],
+    index: CounterIndex,
+) -> dict[Key | None, list[tuple[Record, str]]]:
+    """The records, not late, whose quantity may reach back before ``closed_us``.
+
+    ``records`` are those a statement meters for the first time, none of them late (each
+    stamped in an open cycle when it was fed). Such a record can still change a closed
+    cycle: a counter reading whose previous reading lies before ``closed_us`` (its
+    increment is split in time over the cycles between them), a delta whose span starts
+    before it, an inventory with ``close="last_seen"`` (it closes what it does not list at
+    the last sign of life). Per resource (None: inventories, any resource they do not
+    list), each record with the words that say how it reaches back. O(n + k) for n
+    records and k kept records of the counters' resources.
+    """
+    out: dict[Key | None, list[tuple[Record, str]]] = {}
+    for record in _firsts(records):
+        if type(record) is Inventory:
+            if record.close == "last_seen":
+                how = "it closes each resource it does not list at its last sign of life"
+                out.setdefault(None, []).append((record, how))
+            continue
+        if type(record) is not Sample:
+            continue
+        key = (record.account, record.resource)
+        if record.kind == "delta" and record.since_us is not None:
+            start_us, how = record.since_us, "its span starts"
+        elif record.kind == "counter":
+            previous = _previous(record, by_key.get(key, ()), index)
+            if previous is None:
+                continue
+            start_us, how = previous, "its increment counts from the previous reading"
+        else:
+            continue
+        if start_us < closed_us:
+            out.setdefault(key, []).append((record, f"{how} at {format_us(start_us)}"))
+    return out
+
+
+def _firsts(records: Iterable[Record]) -> list[Record]:
+    """The records, with of a counter's new readings only the earliest. O(n).
+
+    Only the earliest can count from a reading before a closed cycle's end.
+    """
+    earliest: dict[Triple, Sample] = {}
+    others: list[Record] = []
+    for record in records:
+        if type(record) is Sample and record.kind == "counter":
+            triple = (record.account, record.resource, record.meter)
+            known = earliest.get(triple)
+            if known is None or record.at_us < known.at_us:
+                earliest[triple] = record
+        else:
+            others.append(record)
+    return [*others, *earliest.values()]
+
+
+def _previous(reading: Sample, kept: Sequence[Record], index: CounterIndex) -> int | None:
+    """The instant of a counter reading's previous reading, kept or in the state. O(k)."""
+    earlier = [
+        r.at_us
+        for r in kept
+        if type(r) is Sample
+        and r.kind == "counter"
+        and r.meter == reading.meter
+        and r.at_us < reading.at_us
+    ]
+    if earlier:
+        return max(earlier)
+    baseline = index.baselines.get((reading.account, reading.resource, reading.meter))
+    return None if baseline is None else baseline[0]
+
+
+def spilled(
+    spill: Mapping[Key | None, Sequence[tuple[Record, str]]],
+    changed: Iterable[tuple[str, str | None, bool, int]],
+    closed_us: int,
+    late: str,
+) -> list[Anomaly]:
+    """The ``"late"`` anomalies of the records of `spilling()` that changed a closed cycle.
+
+    ``changed`` holds, per line the statement gives (charged or reported only), its
+    account, resource, whether it is of a closed cycle, and the end of that cycle. One
+    anomaly per record and resource whose closed line changed. O(n).
+    """
+    out: dict[tuple[Key, int], Anomaly] = {}
+    policy = (
+        "corrected on the next open invoice (late='correct')"
+        if late == "correct"
+        else "reported only (late='report')"
+    )
+    for account, resource, is_late, end_us in changed:
+        if not is_late or resource is None:
+            continue
+        key = (account, resource)
+        causes = [*spill.get(key, ()), *spill.get(None, ())]
+        for record, how in causes:
+            if (key, id(record)) in out:
+                continue
+            if type(record) is Inventory:
+                if any(item[:2] == key for item in record.resources):
+                    continue
+                what = f"inventory {record.id!r}" if record.id is not None else "inventory"
+            elif type(record) is Sample:
+                label = f"sample {record.id!r}" if record.id is not None else "sample"
+                what = f"{label} ({record.meter}, {record.value})"
+            else:
+                continue
+            out[key, id(record)] = Anomaly(
+                "late",
+                f"{what} stamped {format_us(record.at_us)} was not late, but {how}, in "
+                f"a cycle closed (up to {format_us(closed_us)}): the closed lines of "
+                f"{resource!r} of {account!r} it changed (the cycle ending "
+                f"{format_us(end_us)}) are {policy}. A horizon as long as the gap between "
+                "two signs of life of a resource keeps such changes in open cycles.",
+                () if record.id is None else (record.id,),
+            )
+    return list(out.values())

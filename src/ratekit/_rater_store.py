@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any, Final
 
 from . import _snapshot
 from ._instants import format_us
 from .errors import BadSnapshotError
-from .records import Anomaly, Event, Inventory, Sample
+from .records import Event, Inventory, Sample
 from .statements import LineKey
 from .usage import ResourceState
 
@@ -104,27 +105,18 @@ def load(rater: Rater, body: dict[str, Any]) -> None:
                 f"{rater._horizon_us}; a rater has late 'correct' or 'report' and a "
                 "horizon of zero or more: restore an unaltered copy."
             )
-        rater._state = tuple(ResourceState.from_json(item) for item in body["state"])
-        records = [_snapshot.decode_record(item) for item in body["records"]]
-        records += _snapshot.decode_groups(body.get("by_resource", ()))
+        # Every value through its door; a malformed item is named by its path.
+        each = _snapshot.decode_each
+        rater._state = tuple(each(body, "state", ResourceState.from_json))
+        records = each(body, "records", _snapshot.decode_record)
+        records += _snapshot.decode_groups(body.get("by_resource", []))
         rater._records = {identity(record): record for record in records}
-        rater._forgotten = {
-            (str(item[0]), str(item[1])): (str(item[2]) if len(item) > 2 else None)
-            for item in body["forgotten"]
-        }
-        rater._late_keys = {_snapshot.decode_identity(item) for item in body["late_keys"]}
+        rater._forgotten = dict(each(body, "forgotten", _snapshot.forgotten))
+        rater._late_keys = set(each(body, "late_keys", _snapshot.decode_identity))
         rater._late_seen = {str(item) for item in body.get("late_seen", ())}
-        rater._reported = {
-            typing.cast("LineKey", _snapshot.line_key(item)): (
-                _snapshot.finite_total(item[10]),
-                _snapshot.finite_total(item[11]),
-            )
-            for item in body["reported"]
-        }
-        rater._anomalies = {
-            Anomaly(kind, message, tuple(ids)) for kind, message, ids in body["anomalies"]
-        }
-        rater._dirty = {(account, resource) for account, resource in body["dirty"]}
+        rater._reported = dict(each(body, "reported", _reported_line))
+        rater._anomalies = set(each(body, "anomalies", _snapshot.anomaly))
+        rater._dirty = set(each(body, "dirty", _snapshot.dirty))
         rater._first = first_records(body, rater._base_us, rater._state, rater._records)
 
 
@@ -168,10 +160,7 @@ def first_records(
     kept cycles' start, the others from their first kept record.
     """
     if "first" in body:
-        return {
-            str(account): _snapshot.instant({"first": at_us}, "first")
-            for account, at_us in body["first"]
-        }
+        return dict(_snapshot.decode_each(body, "first", _snapshot.first))
     out = {item.account: base_us for item in state}
     for record in records.values():
         if type(record) is not Inventory:
@@ -186,3 +175,9 @@ def sortable(key: LineKey) -> tuple[object, ...]:
 
 def sortable_item(item: tuple[LineKey, object]) -> tuple[object, ...]:
     return sortable(item[0])
+
+
+def _reported_line(item: Any) -> tuple[LineKey, tuple[Decimal, Decimal]]:
+    """A reported line of a snapshot: its key, then its quantity and amount totals."""
+    key = typing.cast("LineKey", _snapshot.line_key(item))
+    return key, (_snapshot.finite_total(item[10]), _snapshot.finite_total(item[11]))

@@ -26,9 +26,9 @@ from typing import Any, Final
 import attrs
 
 from ._decimals import CONTEXT
-from ._instants import format_us, from_us
+from ._instants import check_us, format_us, from_us
 from .errors import BadSnapshotError, RatekitError
-from .records import Event, Inventory, Sample, decode_value, encode_value
+from .records import Anomaly, Event, Inventory, Sample, decode_value, encode_value
 
 __all__ = [
     "FORMAT",
@@ -56,6 +56,7 @@ FORMAT: Final = "ratekit.Rater"
 VERSION: Final = 1
 
 Record = Event | Sample | Inventory
+T = typing.TypeVar("T")
 
 
 def _plain(value: object) -> object:
@@ -69,6 +70,25 @@ def _unplain(value: object) -> object:
 
 def _attributes(mapping: Mapping[str, object]) -> dict[str, object]:
     return {key: _plain(value) for key, value in mapping.items()}
+
+
+def _stored_attributes(data: object) -> dict[str, object]:
+    """Stored attributes: a JSON object, as `encode_record()` writes (the door checks the rest)."""
+    if not isinstance(data, dict):
+        raise TypeError(f"stored attributes must be an object, not {type(data).__name__}: {data!r}")
+    # The keys are checked by the record's door.
+    return {key: _unplain(value) for key, value in data.items()}
+
+
+def _stored_instant(data: object) -> str:
+    """A stored instant (integer microseconds) as the text the record doors take."""
+    return format_us(check_us(data, "stored instant"))
+
+
+def _list(data: object, what: str) -> list[Any]:
+    if not isinstance(data, list):
+        raise TypeError(f"{what} must be a list, not {type(data).__name__}: {data!r}")
+    return data
 
 
 def encode_record(record: Record) -> list[object]:
@@ -125,14 +145,14 @@ def decode_record(data: Any) -> Record:
         >>> decode_record(encode_record(record)) == record
         True
     """
-    tag = data[0]
+    tag = _list(data, "a record")[0]
     if tag == "E":
         _, account, resource, at_us, attributes, kind, record_id, seq = data
         return Event(
             account,
             resource,
-            format_us(at_us),
-            {key: _unplain(value) for key, value in attributes.items()},
+            _stored_instant(at_us),
+            _stored_attributes(attributes),
             kind=kind,
             id=record_id,
             seq=seq,
@@ -143,20 +163,22 @@ def decode_record(data: Any) -> Record:
             account,
             resource,
             meter,
-            format_us(at_us),
+            _stored_instant(at_us),
             value,
             kind=kind,
-            since=None if since_us is None else format_us(since_us),
+            since=None if since_us is None else _stored_instant(since_us),
             id=record_id,
             seq=seq,
         )
     if tag == "I":
         _, at_us, resources, close, record_id = data
-        listed = {
-            (account, resource): {key: _unplain(value) for key, value in attributes.items()}
-            for account, resource, attributes in resources
-        }
-        return Inventory(format_us(at_us), listed, close=close, id=record_id)
+        listed = {}
+        for item in _list(resources, "an inventory's resources"):
+            account, resource, attributes = _list(item, "an inventory's resource")
+            if not isinstance(account, str) or not isinstance(resource, str):
+                raise TypeError(f"an inventory's resource is named by two strings, not {item!r}")
+            listed[account, resource] = _stored_attributes(attributes)
+        return Inventory(_stored_instant(at_us), listed, close=close, id=record_id)
     raise ValueError(f"unknown record tag {tag!r}")
 
 
@@ -190,7 +212,7 @@ def encode_groups(records: Iterable[Record]) -> list[object]:
     return [[account, resource, items] for (account, resource), items in groups.items()]
 
 
-def decode_groups(data: Any) -> list[Record]:
+def decode_groups(data: Any, path: str = "body.by_resource") -> list[Record]:
     """The records that `encode_groups()` wrote.
 
     Examples:
@@ -200,18 +222,75 @@ def decode_groups(data: Any) -> list[Record]:
         True
     """
     out: list[Record] = []
-    for account, resource, items in data:
-        for item in items:
-            if item[0] == "D" and len(item) in (4, 5):
-                meter, at_us, value, *rest = item[1:]
-                item = ["S", meter, at_us, value, "delta", None, *rest]  # noqa: PLW2901
-            width = _WIDTH.get(item[0])
-            if width is None or len(item) > width - 2:
-                raise ValueError(f"unknown record {item!r}")
-            full = [item[0], account, resource, *item[1:]]
-            full += [None] * (width - len(full))
-            out.append(decode_record(full))
+    for number, group in enumerate(_list(data, path)):
+        with decoding(f"{path}[{number}]"):
+            account, resource, items = _list(group, "a group")
+            _list(items, "a group's records")
+        for index, item in enumerate(items):
+            with decoding(f"{path}[{number}][2][{index}]"):
+                if _list(item, "a record")[0] == "D" and len(item) in (4, 5):
+                    meter, at_us, value, *rest = item[1:]
+                    item = ["S", meter, at_us, value, "delta", None, *rest]  # noqa: PLW2901
+                width = _WIDTH.get(item[0])
+                if width is None or len(item) > width - 2:
+                    raise ValueError(f"unknown record {item!r}")
+                full = [item[0], account, resource, *item[1:]]
+                full += [None] * (width - len(full))
+                out.append(decode_record(full))
     return out
+
+
+def decode_each(body: Mapping[str, Any], name: str, decode: typing.Callable[[Any], T]) -> list[T]:
+    """Each item of the list ``body[name]``, decoded; BadSnapshotError naming its path.
+
+    An item that ``decode`` (which builds values through their doors) refuses is named
+    ``body.name[index]`` in the error. O(n).
+    """
+    out: list[T] = []
+    with decoding(f"body.{name}"):
+        items = _list(body[name], "it")
+    for index, item in enumerate(items):
+        with decoding(f"body.{name}[{index}]"):
+            out.append(decode(item))
+    return out
+
+
+def _strings(item: object, low: int, high: int, what: str) -> list[Any]:
+    """A list of ``low`` to ``high`` strings (None allowed after the first two)."""
+    parts = _list(item, what)
+    if not low <= len(parts) <= high or not all(
+        isinstance(part, str) or (index >= 2 and part is None) for index, part in enumerate(parts)
+    ):
+        raise TypeError(f"{what} must be {low} to {high} strings, not {item!r}")
+    return parts
+
+
+def forgotten(item: object) -> tuple[tuple[str, str], str | None]:
+    """A forgotten id: ``[type, id, digest]`` (no digest in older snapshots)."""
+    parts = _strings(item, 2, 3, "a forgotten id")
+    return (parts[0], parts[1]), (parts[2] if len(parts) > 2 else None)
+
+
+def anomaly(item: object) -> Anomaly:
+    """A reported anomaly: ``[kind, message, [ids]]``, through the Anomaly door."""
+    kind, message, ids = _list(item, "an anomaly")
+    return Anomaly(kind, message, tuple(_list(ids, "an anomaly's ids")))
+
+
+def dirty(item: object) -> tuple[str, str | None]:
+    """A touched (account, resource or None) pair."""
+    account, resource = _list(item, "a touched resource")
+    if not isinstance(account, str) or not (resource is None or isinstance(resource, str)):
+        raise TypeError(f"a touched resource is an account and a resource or null, not {item!r}")
+    return account, resource
+
+
+def first(item: object) -> tuple[str, int]:
+    """An account's first record: ``[account, at_us]``."""
+    account, at_us = _list(item, "an account's first record")
+    if not isinstance(account, str):
+        raise TypeError(f"an account is a string, not {account!r}")
+    return account, check_us(at_us, "an account's first record")
 
 
 def _canonical(value: object) -> str:
@@ -347,11 +426,12 @@ class _Decoding:
     ) -> typing.Literal[False]:
         if kind is None or issubclass(kind, BadSnapshotError):
             return False
-        if issubclass(kind, RatekitError | KeyError | ValueError | TypeError | IndexError) or (
-            issubclass(kind, decimal.DecimalException)
-        ):
+        if issubclass(
+            kind, RatekitError | KeyError | ValueError | TypeError | IndexError | AttributeError
+        ) or (issubclass(kind, decimal.DecimalException)):
+            where = "" if self.what == "body" else f"at {self.what}: "
             raise BadSnapshotError(
-                f"Rater snapshot {self.what} is malformed ({error}); restore an unaltered copy."
+                f"Rater snapshot body is malformed ({where}{error}); restore an unaltered copy."
             ) from None
         return False
 
@@ -431,6 +511,9 @@ def identities(identities: Iterable[object]) -> list[object]:
 
 
 def decode_identity(item: list[Any]) -> object:
-    if item[0] == "record":
+    if _list(item, "a record's identity")[0] == "record":
         return decode_record(item[1])
-    return (item[0], item[1])
+    kind, record_id = _strings(item, 2, 2, "a record's identity")
+    if kind not in ("Event", "Sample", "Inventory"):
+        raise ValueError(f"a record's identity names a record type, not {kind!r}")
+    return (kind, record_id)

@@ -54,7 +54,7 @@ from . import _rater_advance as _advance
 from . import _rater_book as _ledger
 from . import _rater_lines as _lines
 from . import _rater_store as _store
-from ._instants import format_us, from_us, to_us
+from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
 from ._rater_engine import Engine as _Engine
 from ._rater_engine import RowCharges
 from ._rating_engine import _charge_key
@@ -64,7 +64,7 @@ from .errors import (
     BadTimeError,
     RatekitTypeError,
 )
-from .policies import Meter
+from .policies import Meter, meters_of
 from .pricebook import Plan
 from .rating import Charge
 from .records import Anomaly, Event, Inventory, Sample
@@ -135,6 +135,7 @@ class Rater:
         "_by_key",
         "_closed_charges",
         "_closed_us",
+        "_closers",
         "_dirty",
         "_engine",
         "_fingerprint",
@@ -190,7 +191,7 @@ class Rater:
             raise RatekitTypeError(f"Rater late must be 'correct' or 'report', not {late!r}.")
         self._horizon_us = horizon // _dt.timedelta(microseconds=1)
         self._late: LatePolicy = late
-        base = self._engine.containing(to_us(start, "Rater start"))[0]
+        base = _first_cycle(self._engine, to_us(start, "Rater start"))
         self._base_us = base  # the start of the oldest kept cycle
         self._closed_us = base  # the end of the last closed cycle
         self._as_of_us = base  # the last statement's watermark
@@ -210,6 +211,7 @@ class Rater:
         # and minimums are due from that instant's cycle on (as rate() covers them).
         self._first: dict[str, int] = {}
         self._book = None  # rows so far, metering state at _as_of_us
+        self._closers: list[Inventory] = []  # the inventories of the batch being fed
         # The charges of the kept closed cycles, as last rated (None: not known).
         self._closed_charges: tuple[Charge, ...] | None = None
         # Per account, the charges of the open cycles, as last rated (None: not known).
@@ -272,10 +274,7 @@ class Rater:
                 since = getattr(record, "since_us", None)
                 effect_us = at_us if since is None else min(at_us, since)
                 name = "late" if effect_us < self._closed_us else "accepted"
-                if type(record) is Sample:
-                    lost = self._reach.reaches_back(record, self._base_us)
-                    if lost is not None:
-                        anomalies.append(lost)
+                anomalies += self._reaching(record)
                 kept[identity] = record
                 self._file(record)
                 if name == "late":
@@ -285,6 +284,10 @@ class Rater:
             counts[name] += 1
             if record.id is not None:
                 outcome[name].append(record.id)
+        closers, self._closers = self._closers, []
+        lost = self._closes_back(closers)
+        self._anomalies.update(lost)  # said once: the statement that meters it knows them
+        anomalies += lost
         return Feed(
             tuple(outcome["accepted"]),
             tuple(outcome["duplicates"]),
@@ -294,6 +297,16 @@ class Rater:
             tuple(anomalies),
             counts,
         )
+
+    def _reaching(self, record: Record) -> list[Anomaly]:
+        """The anomalies of a new record whose effect reaches before the kept cycles."""
+        if type(record) is Sample:
+            lost = self._reach.reaches_back(record, self._base_us)
+            return [] if lost is None else [lost]
+        if type(record) is Inventory:
+            # Once the whole batch is filed: a sign of life may come after it in the batch.
+            self._closers.append(record)
+        return []
 
     def _checked(self, records: Iterable[Record]) -> list[Record]:
         """The batch as a list, once every record in it can be rated. O(n).
@@ -412,6 +425,10 @@ class Rater:
             )
         closing = self._closing(as_of_us)  # refused before anything changes
         base = self._base_us
+        spill = self._spilling(as_of_us)
+        closed_back = self._closes_back(
+            r for r in self._pending if type(r) is Inventory and _ledger.known_by(r, as_of_us)
+        )
         metered, full, changed = _advance.advance(self, as_of_us)
         again = full is None or bool(full)
         book = self._book
@@ -437,11 +454,21 @@ class Rater:
         groups, scope = _lines.group(self, charges, rating.charges, lost, full)
         lines, held = _lines.compare(self, groups, scope)
         self._see_late(lines, held)
+        spilled = _lateness.spilled(
+            spill,
+            ((x.account, x.resource, x.late, x.cycle.end_us) for x in (*lines, *held)),
+            self._closed_us,
+            self._late,
+        )
         known = self._anomalies | self._anomalies_before
         # In one order whichever resources continued and which were metered again.
         fresh = tuple(
             sorted(
-                (a for a in dict.fromkeys((*metered, *rating.anomalies)) if a not in known),
+                (
+                    a
+                    for a in dict.fromkeys((*metered, *rating.anomalies, *closed_back, *spilled))
+                    if a not in known
+                ),
                 key=_anomaly_order,
             )
         )
@@ -474,6 +501,33 @@ class Rater:
             fresh,
             tuple(held),
             tuple(no_effect),
+        )
+
+    def _closes_back(self, inventories: Iterable[Record]) -> list[Anomaly]:
+        """The too-late parts of last_seen inventories' closings, before the kept cycles.
+
+        Checked when an inventory is fed and again when it is metered (cycles may have
+        been compacted in between); the same anomaly is said once.
+        """
+        out: list[Anomaly] = []
+        for inventory in inventories:
+            out += _lateness.closes_back(
+                typing.cast("Inventory", inventory),
+                self._base_us,
+                self._state,
+                self._by_key,
+                self._inventories,
+            )
+        return out
+
+    def _spilling(self, as_of_us: int) -> dict[tuple[str, str] | None, list[tuple[Record, str]]]:
+        """The records on time, new at ``as_of_us``, that may reach into a closed cycle."""
+        closed = self._closed_us
+        return _lateness.spilling(
+            (r for r in self._pending if r.at_us >= closed and _ledger.known_by(r, as_of_us)),
+            closed,
+            self._by_key,
+            self._reach,
         )
 
     def _closing(self, as_of_us: int) -> list[tuple[int, int]]:
@@ -582,6 +636,7 @@ class Rater:
             object.__setattr__(other, name, value)
         other._by_key = {key: records.copy() for key, records in self._by_key.items()}
         other._pending = self._pending.copy()
+        other._closers = []
         other._inventories = self._inventories.copy()
         other._book = None if self._book is None else self._book.copy()
         other._index()
@@ -617,6 +672,7 @@ class Rater:
         _store.load(rater, body)
         _store.consistent(rater)
         rater._anomalies_before = set()
+        rater._closers = []
         rater._index()
         rater._regroup()
         return rater
@@ -637,6 +693,29 @@ class Rater:
         )
 
 
+def _first_cycle(engine: _Engine, start_us: int) -> int:
+    """The start of the cycle containing ``start_us``, once it and the next can be rated.
+
+    A start whose cycle or the next one reaches outside the instants ratekit's
+    calendars support would make the first statements fail, naming an instant the
+    user never gave: it is refused here (BadTimeError), naming the start.
+    """
+    try:
+        cycle = engine.containing(start_us)
+        following = engine.containing(cycle[1])
+        if cycle[0] < MIN_US or following[1] > MAX_US:
+            raise BadTimeError("")
+    except BadTimeError:
+        raise BadTimeError(
+            f"Rater start {format_us(start_us)} is out of range: the cycle containing it "
+            "and the next one must both lie within the instants ratekit can rate (years 2 "
+            "to 9998 for calendar cycles, and from "
+            f"{format_us(MIN_US)} to {format_us(MAX_US)} for any cycle); give a later or "
+            "earlier start."
+        ) from None
+    return cycle[0]
+
+
 def _assignments(plans: Iterable[Assignment]) -> tuple[Assignment, ...]:
     if not isinstance(plans, Iterable):
         raise RatekitTypeError(
@@ -652,7 +731,8 @@ def _meters(meters: Iterable[Meter]) -> list[Meter]:
         raise RatekitTypeError(
             f"Rater meters must be a list of Meter values, not {type(meters).__name__}: {meters!r}."
         )
-    return list(meters)
+    # The shared door of rate() and meter(): each item a Meter, the names unique.
+    return list(meters_of(given, "Rater meters").values())
 
 
 def _anomaly_order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:

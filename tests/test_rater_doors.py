@@ -1,0 +1,422 @@
+"""The streaming rater's doors and its edges: meters, start, records reaching closed cycles.
+
+Every expected amount is worked by hand in a comment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any, Literal
+
+import pytest
+
+import ratekit as rk
+
+DAILY = rk.cycles.daily(tz="UTC")
+Late = Literal["correct", "report"]
+VM_HOURS = rk.Meter("vm.hours", "hour", rk.OnOff())
+PLAN = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+
+
+# -- meters ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("meters", "message"),
+    [
+        ([None], "Rater meters must be Meter values, not NoneType: None."),
+        (["m"], "Rater meters must be Meter values, not str: 'm'."),
+        ([[]], "Rater meters must be Meter values, not list: []."),
+        ([rk.OnOff()], "Rater meters must be Meter values, not OnOff: OnOff()."),
+        (
+            [VM_HOURS, rk.Meter("vm.hours", "hour", rk.OnOff())],
+            "two meters are named 'vm.hours'; meter names are unique.",
+        ),
+    ],
+)
+def test_rater_refuses_bad_meters_at_its_door(meters: list[object], message: str) -> None:
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater(PLAN, meters, start="2026-03-01T00:00:00Z")  # type: ignore[arg-type]
+    assert str(caught.value) == message
+    snapshot = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z").snapshot()
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater.restore(snapshot, PLAN, meters)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+# -- start -----------------------------------------------------------------------------------
+
+RANGE = (
+    "is out of range: the cycle containing it and the next one must both lie within the "
+    "instants ratekit can rate (years 2 to 9998 for calendar cycles, and from "
+    "0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z for any cycle); give a later or "
+    "earlier start."
+)
+
+
+@pytest.mark.parametrize(
+    ("cycle", "start"),
+    [
+        (DAILY, "0001-01-01T00:00:00Z"),  # its day starts before year 2
+        (DAILY, "9999-12-31T23:00:00Z"),  # its day ends after 9998
+        (DAILY, "9998-12-31T23:00:00Z"),  # its day is 9998's last; the next is not
+        (rk.cycles.hourly(), "9999-12-31T23:00:00Z"),  # the next hour is past the last instant
+    ],
+)
+def test_rater_refuses_a_start_whose_cycles_cannot_be_rated(
+    cycle: rk.cycles.Cycle, start: str
+) -> None:
+    plan = rk.Plan("p", "EUR", cycle, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+    with pytest.raises(rk.BadTimeError) as caught:
+        rk.Rater(plan, [VM_HOURS], start=start)
+    assert str(caught.value) == f"Rater start {start} {RANGE}"
+
+
+@pytest.mark.parametrize(
+    ("start", "as_of"),
+    [
+        ("0002-01-01T00:00:00Z", "0002-01-01T01:00:00Z"),
+        # 30 December 9998: its next day, the 31st, still lies within the calendars.
+        ("9998-12-30T12:00:00Z", "9998-12-30T13:00:00Z"),
+    ],
+)
+def test_rater_takes_the_first_and_last_starts_it_can_rate(start: str, as_of: str) -> None:
+    rater = rk.Rater(PLAN, [VM_HOURS], start=start)
+    rater.feed([rk.Event("a", "vm-1", start, kind="start", id="e1")])
+    # One hour at 1 EUR an hour.
+    lines = [(x.role, x.quantity, x.amount) for x in rater.statement(as_of).lines]
+    assert lines == [("charge", 1, 1)]
+
+
+# -- a last_seen inventory closing a resource in a compacted cycle ---------------------------
+
+LOST = (
+    "inventory 'inv' at 2026-03-05T12:00:00Z (close='last_seen') closes 'vm-1' of 'a', "
+    "running since 2026-03-01T12:00:00Z (its last sign of life), before every cycle the "
+    "rater keeps: the part from 2026-03-01T12:00:00Z to 2026-03-04T00:00:00Z (60 hours "
+    "running) belonged to cycles already compacted and stays billed: not applied (the part "
+    "from then on is)."
+)
+
+
+def _lost_delete(late: Late) -> tuple[rk.Rater, Decimal]:
+    # vm-1 starts at 1 March 12:00; its delete was lost. Daily cycles, horizon 1 h: the
+    # statement at 5 March 06:00 closes 4 March and compacts 3 March (kept: 4 and 5 March).
+    start = rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", kind="start", id="e1")
+    rater = rk.Rater(
+        PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1), late=late
+    )
+    rater.feed([start])
+    total = sum(
+        (rater.statement(f"2026-03-0{day}T06:00:00Z").total() for day in range(2, 6)), Decimal(0)
+    )
+    # Billed so far: 12 + 24 + 24 + 24 h for 1-4 March, 6 h of 5 March = 90 at 1 EUR/h.
+    assert total == 90
+    return rater, total
+
+
+@pytest.mark.parametrize("late", ["correct", "report"])
+def test_a_last_seen_inventory_closing_in_a_compacted_cycle_says_what_stays_billed(
+    late: Late,
+) -> None:
+    rater, total = _lost_delete(late)
+    inventory = rk.Inventory("2026-03-05T12:00:00Z", [], close="last_seen", id="inv")
+    feed = rater.feed([inventory])
+    assert feed.accepted == ("inv",)
+    assert [(a.kind, a.message, a.record_ids) for a in feed.anomalies] == [
+        ("too_late", LOST, ("inv",))
+    ]
+    statement = rater.statement("2026-03-06T06:00:00Z")
+    # The kept closed cycle (4 March) is corrected as for a late record: its 24 h
+    # reversed, nothing in its place (vm-1 was closed at 1 March 12:00); the open 5 March
+    # goes back from 6 h to 0 (an increment of -6). 6 March never had any.
+    fixed = [("reversal", 4, Decimal(-24), Decimal(-24), True)]
+    lines = [(x.role, x.cycle.start.day, x.quantity, x.amount, x.late) for x in statement.lines]
+    held = [
+        (x.role, x.cycle.start.day, x.quantity, x.amount, x.late) for x in statement.reported_only
+    ]
+    opened = [("increment", 5, Decimal(-6), Decimal(-6), False)]
+    if late == "correct":
+        assert lines == fixed + opened
+        assert held == []
+        # 90 - 24 - 6 = 60: the 60 hours of 1-3 March the anomaly names.
+        assert total + statement.total() == 60
+    else:
+        assert lines == opened
+        assert held == fixed
+        assert total + statement.total() == 84  # 90 - 6; the 24 h of 4 March reported only
+
+
+def test_a_last_seen_inventory_with_a_sign_of_life_in_the_kept_cycles_loses_nothing() -> None:
+    rater, _ = _lost_delete("correct")
+    stop = rk.Event("a", "vm-1", "2026-03-04T02:00:00Z", kind="stop", id="e2")
+    inventory = rk.Inventory("2026-03-05T12:00:00Z", [], close="last_seen", id="inv")
+    # The stop (late, in the kept 4 March) is its last sign of life: closed there.
+    assert rater.feed([inventory, stop]).anomalies == ()  # in any order in the batch
+    # A snapshot inventory closes at its own instant: nothing reaches back either.
+    other, _ = _lost_delete("correct")
+    assert other.feed([rk.Inventory("2026-03-05T12:00:00Z", [], id="inv")]).anomalies == ()
+
+
+# -- a forged snapshot, resealed -------------------------------------------------------------
+
+
+def _forged(path: tuple[object, ...], value: object) -> dict[str, object]:
+    from ratekit import _snapshot
+
+    rater = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", {"f": "s"}, kind="start", id="e1"),
+            rk.Inventory("2026-03-01T13:00:00Z", [("a", "vm-1")], id="i1"),
+        ]
+    )
+    rater.statement("2026-03-01T14:00:00Z")
+    data = json.loads(json.dumps(rater.snapshot()))
+    place: Any = data["body"]
+    for step in path[:-1]:
+        place = place[step]
+    place[path[-1]] = value
+    data = {key: item for key, item in data.items() if key != "checksum"}
+    data["checksum"] = _snapshot.checksum(data)  # the checksum recomputed: a forgery
+    return data
+
+
+MALFORMED = "Rater snapshot body is malformed (at {}: {}); restore an unaltered copy."
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "where", "why"),
+    [
+        (
+            ("by_resource", 0, 2, 0, 2),
+            None,
+            "body.by_resource[0][2][0]",
+            "stored attributes must be an object, not NoneType: None",
+        ),
+        (
+            ("by_resource", 0, 2, 0, 2),
+            {"f": {"decimal": "x"}},
+            "body.by_resource[0][2][0]",
+            (
+                "a stored description's decimal 'x' is not a decimal number; write it like "
+                "'12.5' or '1e9'."
+            ),
+        ),
+        (
+            ("by_resource", 0, 2, 0, 1),
+            "yesterday",
+            "body.by_resource[0][2][0]",
+            "stored instant must be an int of microseconds since the epoch, not str: 'yesterday'.",
+        ),
+        (
+            ("by_resource", 0),
+            None,
+            "body.by_resource[0]",
+            "a group must be a list, not NoneType: None",
+        ),
+        (
+            ("records", 0, 2),
+            [["a", "vm-1", None]],
+            "body.records[0]",
+            "stored attributes must be an object, not NoneType: None",
+        ),
+        (
+            ("records", 0, 2),
+            [[None, "vm-1", {}]],
+            "body.records[0]",
+            "an inventory's resource is named by two strings, not [None, 'vm-1', {}]",
+        ),
+        (("records",), None, "body.records", "it must be a list, not NoneType: None"),
+        (
+            ("forgotten",),
+            [["Event", None]],
+            "body.forgotten[0]",
+            "a forgotten id must be 2 to 3 strings, not ['Event', None]",
+        ),
+        (
+            ("late_keys",),
+            [["Bogus", "e1"]],
+            "body.late_keys[0]",
+            "a record's identity names a record type, not 'Bogus'",
+        ),
+        (
+            ("late_keys",),
+            [["record", None]],
+            "body.late_keys[0]",
+            "a record must be a list, not NoneType: None",
+        ),
+        (
+            ("anomalies",),
+            [["late", "m", "e1"]],
+            "body.anomalies[0]",
+            "an anomaly's ids must be a list, not str: 'e1'",
+        ),
+        (
+            ("anomalies",),
+            [["lost", "m", []]],
+            "body.anomalies[0]",
+            (
+                "Anomaly kind must be one of 'duplicate', 'duplicate_start', 'duplicate_stop', "
+                "'orphan_stop', 'out_of_order', 'after_delete', 'counter_reset', 'reconciled_close', "
+                "'reconciled_open', 'reconciled_update', 'policy', 'unpriced', 'conflict', 'too_late', "
+                "'tie', 'late', not str: 'lost'."
+            ),
+        ),
+        (
+            ("dirty",),
+            [["a", 5]],
+            "body.dirty[0]",
+            "a touched resource is an account and a resource or null, not ['a', 5]",
+        ),
+        (("first",), [[None, 0]], "body.first[0]", "an account is a string, not None"),
+        (
+            ("first",),
+            [["a", 1.5]],
+            "body.first[0]",
+            (
+                "an account's first record must be an int of microseconds since the epoch, not "
+                "float: 1.5."
+            ),
+        ),
+    ],
+)
+def test_restore_refuses_a_forged_snapshot_naming_the_path(
+    path: tuple[object, ...], value: object, where: str, why: str
+) -> None:
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_forged(path, value), PLAN, [VM_HOURS])
+    assert str(caught.value) == MALFORMED.format(where, why)
+
+
+def test_restore_takes_an_unforged_snapshot_back() -> None:
+    data = _forged(("late",), "correct")  # the same value: resealed, unchanged
+    rater = rk.Rater.restore(data, PLAN, [VM_HOURS])
+    # vm-1 runs from 12:00: 2 h reported at 14:00, 3 h at 15:00, an increment of 1 h.
+    assert [(x.role, x.quantity) for x in rater.statement("2026-03-01T15:00:00Z").lines] == [
+        ("increment", 1)
+    ]
+
+
+# -- a counter's increment split across a closed cycle ---------------------------------------
+
+EGRESS = rk.Meter("egress", "B", rk.Counter())
+HOURLY = rk.Plan(
+    "p", "EUR", rk.cycles.hourly(), [rk.PriceEntry("egress", "egress", rk.PerUnit("0.001"))]
+)
+
+
+def _reading(at: str, value: int, record_id: str) -> rk.Sample:
+    return rk.Sample("acme", "ip-1", "egress", at, value, kind="counter", id=record_id)
+
+
+def _readings(late: Late, horizon: dt.timedelta = dt.timedelta(0)) -> rk.Rater:
+    rater = rk.Rater(HOURLY, [EGRESS], start="2026-03-01T09:00:00Z", late=late, horizon=horizon)
+    feed = rater.feed(
+        [
+            _reading("2026-03-01T09:30:00Z", 0, "r0"),
+            _reading("2026-03-01T09:50:00Z", 500, "r1"),
+            _reading("2026-03-01T10:10:00Z", 1000, "r2"),
+        ]
+    )
+    assert feed.accepted == ("r0", "r1", "r2")  # all on time: none is late
+    return rater
+
+
+def _rows(lines: tuple[rk.StatementLine, ...]) -> list[tuple[object, ...]]:
+    return [(x.role, f"{x.cycle.start:%H:%M}", x.quantity, x.amount, x.late) for x in lines]
+
+
+SPLIT = (
+    "sample 'r2' (egress, 1000) stamped 2026-03-01T10:10:00Z was not late, but its increment "
+    "counts from the previous reading at 2026-03-01T09:50:00Z, in a cycle closed (up to "
+    "2026-03-01T10:00:00Z): the closed lines of 'ip-1' of 'acme' it changed (the cycle ending "
+    "2026-03-01T10:00:00Z) are {}. A horizon as long as the gap between two signs of life of "
+    "a resource keeps such changes in open cycles."
+)
+
+
+@pytest.mark.parametrize(
+    ("late", "policy"),
+    [
+        ("correct", "corrected on the next open invoice (late='correct')"),
+        ("report", "reported only (late='report')"),
+    ],
+)
+def test_a_counter_increment_split_into_a_closed_cycle_names_its_reading(
+    late: Late, policy: str
+) -> None:
+    rater = _readings(late)
+    first = rater.statement("2026-03-01T10:05:00Z")  # r2 is stamped after: not yet read
+    # 09:00 closes with 0 -> 500 between 09:30 and 09:50: 500 B * 0.001 = 0.50.
+    assert first.invoices[0].total == Decimal("0.50")
+    assert first.anomalies == ()
+    second = rater.statement("2026-03-01T10:15:00Z")
+    # 500 B between 09:50 and 10:10 split linearly: 250 before 10:00, 250 after, so
+    # 09:00 has 750 B (0.750) and 10:00 250 B (0.250).
+    fixed = [
+        ("reversal", "09:00", -500, Decimal("-0.500"), True),
+        ("correction", "09:00", 750, Decimal("0.750"), True),
+    ]
+    opened = [("charge", "10:00", 250, Decimal("0.250"), False)]
+    if late == "correct":
+        assert _rows(second.lines) == [*fixed, *opened]
+        assert second.reported_only == ()
+    else:
+        assert _rows(second.lines) == opened
+        assert _rows(second.reported_only) == fixed
+    assert [(a.kind, a.message, a.record_ids) for a in second.anomalies] == [
+        ("late", SPLIT.format(policy), ("r2",))
+    ]
+
+
+def test_a_horizon_covering_the_gap_between_readings_keeps_the_split_in_open_cycles() -> None:
+    rater = _readings("report", horizon=dt.timedelta(minutes=20))
+    assert rater.statement("2026-03-01T10:05:00Z").invoices == ()  # 09:00 closes at 10:20
+    second = rater.statement("2026-03-01T10:15:00Z")
+    # 09:00 goes from 500 to 750 B (+250, 0.250) while still open; 10:00 has 250 B.
+    assert _rows(second.lines) == [
+        ("increment", "09:00", 250, Decimal("0.250"), False),
+        ("charge", "10:00", 250, Decimal("0.250"), False),
+    ]
+    assert second.reported_only == ()
+    assert second.anomalies == ()
+    (invoice,) = rater.statement("2026-03-01T10:20:00Z").invoices
+    assert invoice.total == Decimal("0.75")  # 750 B * 0.001, as batch rate() gives
+
+
+def test_only_the_reading_whose_increment_reaches_back_is_named() -> None:
+    rater = _readings("correct")
+    rater.statement("2026-03-01T10:05:00Z")  # closes 09:00 with 500 B
+    rater.feed([_reading("2026-03-01T10:12:00Z", 1100, "r3")])  # counts from r2: open
+    statement = rater.statement("2026-03-01T10:15:00Z")
+    # 09:00: 750 B as above; 10:00: 250 B (r1-r2) + 100 B (r2-r3) = 350 B, 0.350.
+    assert _rows(statement.lines)[-1] == ("charge", "10:00", 350, Decimal("0.350"), False)
+    assert [a.record_ids for a in statement.anomalies] == [("r2",)]
+
+
+def test_a_last_seen_inventory_fed_ahead_says_what_stays_billed_when_it_is_metered() -> None:
+    start = rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", kind="start", id="e1")
+    inventory = rk.Inventory("2026-03-05T12:00:00Z", [], close="last_seen", id="inv")
+    rater = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1))
+    # Fed on 1 March, ahead of every watermark: nothing compacted yet, nothing lost yet.
+    assert rater.feed([start, inventory]).anomalies == ()
+    statements = [rater.statement(f"2026-03-0{day}T06:00:00Z") for day in range(2, 7)]
+    # Metered at 6 March 06:00, once 1-3 March were compacted: the same 60 hours stay.
+    assert [(a.kind, a.message) for a in statements[-1].anomalies if a.kind == "too_late"] == [
+        ("too_late", LOST)
+    ]
+    # 90 h billed by 5 March 06:00 (as above), then -24 (4 March) and -6 (5 March): 60.
+    assert sum((s.total() for s in statements), Decimal(0)) == 60
+
+
+def test_a_copy_does_not_share_the_inventories_being_fed() -> None:
+    rater, _ = _lost_delete("correct")
+    other = rater.copy()
+    inventory = rk.Inventory("2026-03-05T12:00:00Z", [], close="last_seen", id="inv")
+    assert len(rater.feed([inventory]).anomalies) == 1
+    # The copy was fed nothing: its next feed says nothing of the original's inventory.
+    start = rk.Event("a", "vm-2", "2026-03-05T08:00:00Z", kind="start", id="e2")
+    assert other.feed([start]).anomalies == ()
