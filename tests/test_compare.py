@@ -245,3 +245,26 @@ def test_the_table_prints_cycles_in_the_plans_timezone_like_invoices():
     # A plan for every account: its cycle's zone, here UTC, named as an invoice names it
     page = rk.compare_plans(_rows(), {"today": TODAY}, span=MARCH)._repr_html_()
     assert "<td>2026-03-01 .. 2026-04-01 (UTC)</td>" in page
+
+
+@pytest.mark.parametrize(
+    ("usage", "meters", "message"),
+    [
+        (
+            None,
+            None,
+            "compare_plans usage must be an iterable (a list or tuple), not NoneType: None.",
+        ),
+        ([], [1], "compare_plans meters must be Meter values, not int: 1."),
+        ([], "x", "compare_plans meters must be an iterable (a list or tuple), not str: 'x'."),
+    ],
+)
+def test_compare_plans_checks_its_usage_and_meters_at_the_door(
+    usage: object, meters: object, message: str
+) -> None:
+    # Found by the long fuzz run: compare_plans(None, ...) raised a bare TypeError.
+    plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.compare_plans(usage, {"a": plan}, span=march, meters=meters)  # type: ignore[arg-type]
+    assert str(caught.value) == message

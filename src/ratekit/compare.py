@@ -61,7 +61,8 @@ from ._instants import format_us
 from .assignments import Assignment
 from .billing import Invoice, bill
 from .errors import CurrencyMismatchError, RatekitError, RatekitTypeError
-from .policies import Meter
+from .metering import _iterable
+from .policies import Meter, meters_of
 from .pricebook import Plan
 from .rating import rate
 from .records import Event, Inventory, Sample
@@ -440,8 +441,12 @@ def compare_plans(
                 f"candidate {name!r} must be a Plan (for every account) or a list of "
                 f"Assignment values, not {type(plans).__name__}: {plans!r}."
             )
-    body: Usage | list[Any] = usage if isinstance(usage, Usage) else list(usage)
-    meter_list = None if meters is None else list(meters)
+    body: Usage | list[Any] = (
+        usage if isinstance(usage, Usage) else list(_iterable(usage, "compare_plans usage"))
+    )
+    meter_list = (
+        None if meters is None else list(meters_of(meters, "compare_plans meters").values())
+    )
     names = tuple(str(name) for name in candidates)
     invoices: dict[str, tuple[Invoice, ...]] = {}
     table: dict[tuple[str, int, int], dict[str, Invoice]] = {}
