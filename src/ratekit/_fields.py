@@ -14,9 +14,10 @@ from decimal import Decimal
 from typing import Final, Literal
 
 from ._decimals import to_decimal
+from ._descriptions import _attributes, decode_value, encode_value
 from ._instants import from_us
 from .errors import RatekitError, RatekitTypeError
-from .records import Event, EventKind, _attributes, decode_value, encode_value
+from .records import Event, EventKind
 from .spans import Span
 
 

@@ -19,10 +19,11 @@ from . import _normalize as _n
 from . import _timelines as _t
 from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
+from ._descriptions import _FrozenDict
 from ._instants import format_us
 from ._window import _apportion, _Window
 from .policies import Increment
-from .records import Event, Inventory, Sample, SampleKind, _FrozenDict
+from .records import Event, Inventory, Sample, SampleKind
 from .spans import Span
 from .usage import _NO_BASE, HISTORY, MEMORY, ResourceState, UsageRow, _new_row, _new_state
 

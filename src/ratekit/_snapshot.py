@@ -2,7 +2,7 @@
 
 A snapshot is a dict of JSON-safe values (str, int, bool, None, lists, dicts): Decimals
 are written as strings, instants as integer epoch microseconds, and description values
-as `ratekit.records.encode_value()` writes them (Decimals, mappings and lists tagged
+as `ratekit._descriptions.encode_value()` writes them (Decimals, mappings and lists tagged
 at any depth, as [`ratekit.ResourceState.to_json()`][ratekit.ResourceState.to_json] does).
 The envelope carries a format name, a version and a checksum (sha256 of the canonical
 JSON of everything else), so that a snapshot altered by hand, or written by another
@@ -26,9 +26,10 @@ from typing import Any, Final
 import attrs
 
 from ._decimals import CONTEXT
+from ._descriptions import decode_value, encode_value
 from ._instants import check_us, format_us, from_us
 from .errors import BadSnapshotError, RatekitError
-from .records import Anomaly, Event, Inventory, Sample, decode_value, encode_value
+from .records import Anomaly, Event, Inventory, Sample
 
 __all__ = [
     "FORMAT",

@@ -14,14 +14,14 @@ from decimal import Decimal
 import attrs
 
 from ._decimals import CONTEXT, ONE, to_decimal
-from ._paths import MISSING, checked_path, lookup
-from ._policy_doors import Condition, Description, _description
-from .errors import BadRecordError, RatekitTypeError, UnitError
-from .records import (
+from ._descriptions import (
     MAX_DIGITS,
     _attribute_value,
     _number_value,
 )
+from ._paths import MISSING, checked_path, lookup
+from ._policy_doors import Condition, Description, _description
+from .errors import BadRecordError, RatekitTypeError, UnitError
 from .units import Unit
 
 # -- conditions and levels -------------------------------------------------------------------

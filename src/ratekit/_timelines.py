@@ -19,6 +19,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Final
 
+from ._descriptions import EMPTY, _FrozenDict
 from ._instants import format_us
 from ._normalize import (
     _RANK,
@@ -31,7 +32,7 @@ from ._normalize import (
     Anomalies,
     label,
 )
-from .records import EMPTY, Event, Inventory, _FrozenDict
+from .records import Event, Inventory
 
 __all__ = [
     "Descriptions",

@@ -29,18 +29,16 @@ from typing import Final, TypeAlias, overload
 import attrs
 
 from ._decimals import _INT_LIMIT, to_decimal
+from ._descriptions import EMPTY, _attributes, _FrozenDict
 from ._instants import MAX_US, MIN_US
 from .errors import BadRecordError, BadTimeError, RatekitTypeError
 from .records import (
     _EVENT_KIND_SET,
     _SAMPLE_KIND_SET,
-    EMPTY,
     EVENT_KINDS,
     SAMPLE_KINDS,
     Event,
     Sample,
-    _attributes,
-    _FrozenDict,
 )
 
 __all__ = ["EventTuple", "RecordBatch", "SampleTuple"]

@@ -39,17 +39,20 @@ import typing
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, Literal
 
 import attrs
 
-from . import _values as _v
 from ._allocation import allocate
 from ._calendar import zone, zone_name
 from ._decimals import CONTEXT, ZERO, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
-from .credits import Credit, CreditLine, spend
+
+# The invoice values live in ._invoices; ratekit.billing.Invoice, .InvoiceLine and
+# .LineKind stay importable from here.
+from ._invoices import _LINE_ORDER, Invoice, InvoiceLine, _new_line
+from ._invoices import LineKind as LineKind  # noqa: PLC0414 - re-exported from its former home
+from .credits import Credit, spend
 from .errors import (
     BadPriceError,
     BadQuantityError,
@@ -57,233 +60,15 @@ from .errors import (
     RatekitTypeError,
     ShareMismatchError,
 )
-from .prices import TierLine
-from .rating import _KIND_ORDER, Charge, Rating
-from .render import invoice_html, invoice_text, shown
+from .rating import Charge, Rating
 from .sharing import Share, read_shares, shares_by_owner
 from .spans import Span
 
 __all__ = ["Invoice", "InvoiceLine", "bill"]
 
-LineKind = Literal["usage", "fee", "minimum", "shared"]
-
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
-_LINE_ORDER = {**_KIND_ORDER, "shared": len(_KIND_ORDER)}
-#: A holder's part prints as a fraction up to this denominator, else as a percentage.
-_SHORT_DENOMINATOR = 100
-
-
-@typing.final
-@attrs.frozen(repr=False)
-class InvoiceLine:
-    """One printed line of an invoice: the charges of one meter and price entry.
-
-    - ``kind``: ``"usage"``, ``"fee"``, ``"minimum"`` or ``"shared"`` (a part of a shared
-      resource's charges);
-    - ``meter``, ``entry`` and (detailed per resource, or shared) ``resource``: what the
-      line is;
-    - ``quantity`` (with ``free``, the part an allowance covered), in ``unit``: for a
-      shared line, the quantity of the whole;
-    - ``unit_price``: the price per unit when every charge of the line has the same one
-      (``None`` for tiered prices: see [`tiers`][ratekit.InvoiceLine.tiers]);
-    - ``precise``: the exact sum of the charges (for a shared line: its part, allocated);
-      ``amount``: what the line adds to the invoice, on the currency's quantum;
-    - ``charges``: the charges behind the line (for a shared line: the whole's);
-    - ``commitment`` and ``spent`` (minimum lines): the commitment for the cycle and what
-      was spent towards it; the line tops up the difference;
-    - ``owner``, ``share``, ``shares`` and ``whole`` (shared lines): whose resource it is,
-      this account's share out of the sum of the shares, and the whole rounded amount the
-      line is a part of.
-
-    Examples:
-        >>> import ratekit as rk
-        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
-        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"),
-        ...                [rk.PriceEntry("egress", "egress", rk.Graduated([rk.Tier(10, 0), rk.Tier(None, "0.085")]))])
-        >>> rows = [rk.UsageRow("acme", "egress", "ip-1", march, march, 33, "GB", {}, ())]
-        >>> line = rk.bill(rk.rate(rows, plan, span=march))[0].lines[0]
-        >>> line
-        InvoiceLine('egress · egress', 33 GB, precise=1.955, amount=1.96)
-        >>> for tier in line.tiers:
-        ...     print(tier)
-        tiers[0] (0, 10]: 10 * 0 = 0
-        tiers[1] (10, ∞): 23 * 0.085 = 1.955
-    """
-
-    kind: LineKind = attrs.field(validator=_v.kind_of(*_LINE_ORDER))
-    meter: str | None = attrs.field(validator=_v.optional_name)
-    entry: str | None = attrs.field(validator=_v.optional_name)
-    resource: str | None = attrs.field(validator=_v.optional_name)
-    quantity: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
-    free: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
-    unit: str = attrs.field(validator=_v.name)
-    unit_price: Decimal | None = attrs.field(
-        converter=_v.optional_number, validator=_v.optional_numeric
-    )
-    precise: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
-    amount: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
-    charges: tuple[Charge, ...] = attrs.field(
-        eq=False, converter=_v.to_tuple, validator=_v.items(Charge, "Charges")
-    )
-    commitment: Decimal | None = attrs.field(
-        default=None, converter=_v.optional_number, validator=_v.optional_numeric
-    )
-    spent: Decimal | None = attrs.field(
-        default=None, converter=_v.optional_number, validator=_v.optional_numeric
-    )
-    owner: str | None = attrs.field(default=None, validator=_v.optional_name)
-    share: Decimal | None = attrs.field(
-        default=None, converter=_v.optional_number, validator=_v.optional_numeric
-    )
-    shares: Decimal | None = attrs.field(
-        default=None, converter=_v.optional_number, validator=_v.positive
-    )
-    whole: Decimal | None = attrs.field(
-        default=None, converter=_v.optional_number, validator=_v.optional_numeric
-    )
-
-    @property
-    def label(self) -> str:
-        """What the line is, as printed: ``"vm.hours · m1.large"``, ``"fee · support"``."""
-        if self.kind == "fee":
-            text = f"fee · {self.entry}"
-        elif self.kind == "minimum":
-            text = "minimum commitment" + ("" if self.meter is None else f" · {self.meter}")
-        else:
-            text = f"{self.meter} · {self.entry}"
-        if self.resource is not None:
-            text = f"{text} · {self.resource}"
-        if self.share is not None and self.shares is not None:
-            text += f" (shared {_part_text(Fraction(self.share) / Fraction(self.shares))})"
-        return text
-
-    def __repr__(self) -> str:
-        return (
-            f"InvoiceLine({self.label!r}, {shown(self.quantity)} {self.unit}, "
-            f"precise={self.precise}, amount={self.amount})"
-        )
-
-    @property
-    def tiers(self) -> tuple[TierLine, ...]:
-        """The tier lines of the line's charges, merged per tier, in tier order.
-
-        Lines with bounds come in the order of their lower bound; lines without bounds
-        (``"per unit"``, a user's model) follow in the order they first appear. Empty for
-        fees and minimums.
-        """
-        merged: dict[str, TierLine] = {}
-        for charge in self.charges:
-            for line in charge.tiers:
-                old = merged.get(line.label)
-                if old is None:
-                    merged[line.label] = line
-                else:
-                    merged[line.label] = attrs.evolve(
-                        old,
-                        quantity=_ADD(old.quantity, line.quantity),
-                        amount=_ADD(old.amount, line.amount),
-                        flat=_ADD(old.flat, line.flat),
-                        blocks=None if old.blocks is None else old.blocks + (line.blocks or 0),
-                    )
-        seen = list(merged.values())
-        order = sorted(
-            range(len(seen)),
-            key=lambda i: (seen[i].lower is None, seen[i].lower or ZERO, i),
-        )
-        return tuple(seen[i] for i in order)
-
-
-@typing.final
-@attrs.frozen(repr=False)
-class Invoice:
-    """The charges of one account for one billing cycle, as lines, credits and a total.
-
-    ``subtotal`` is the sum of the lines' rounded amounts (what the text shows);
-    ``credits`` what each credit available to the invoice paid and has left;
-    ``total`` what is left to pay: ``subtotal`` minus the credits applied, never below
-    zero. ``precise_total`` is the exact sum of the account's own charges.
-    ``str(invoice)`` (or [`to_text()`][ratekit.Invoice.to_text]) is a plain-text table; in a notebook the
-    invoice shows as an HTML table.
-
-    Examples:
-        >>> import ratekit as rk
-        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
-        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.005"))])
-        >>> rows = [rk.UsageRow("acme", "vm.hours", f"vm-{i}", march, march, 1, "hour", {}, ()) for i in range(3)]
-        >>> detailed = rk.bill(rk.rate(rows, plan, span=march), by_resource=True)[0]
-        >>> print(*(line.amount for line in detailed.lines), detailed.total, detailed.precise_total)
-        0.01 0.01 0.00 0.02 0.015
-        >>> rk.bill(rk.rate(rows, plan, span=march))[0].total  # one line: 0.015 -> 0.02
-        Decimal('0.02')
-    """
-
-    account: str = attrs.field(validator=_v.name)
-    cycle: Span = attrs.field(validator=_v.type_of(Span, "a Span (rk.Span(start, end))"))
-    currency: str = attrs.field(validator=_v.name)
-    lines: tuple[InvoiceLine, ...] = attrs.field(
-        converter=_v.to_tuple, validator=_v.items(InvoiceLine, "InvoiceLines")
-    )
-    total: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
-    precise_total: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
-    tz: str | None = attrs.field(default=None, validator=_v.timezone_name)
-    """The timezone the text shows the cycle in (``None``: UTC instants)."""
-    credits: tuple[CreditLine, ...] = attrs.field(
-        default=(), converter=_v.to_tuple, validator=_v.items(CreditLine, "CreditLines")
-    )
-    """What each credit available to this invoice paid, and the balance it has left."""
-    subtotal: Decimal = attrs.field(
-        default=attrs.Factory(lambda self: self.total, takes_self=True),
-        converter=_v.number,
-        validator=_v.numeric,
-    )
-    """The sum of the lines' rounded amounts, before credits."""
-
-    def __repr__(self) -> str:
-        return (
-            f"Invoice({self.account!r}, {format_us(self.cycle.start_us)!r}.."
-            f"{format_us(self.cycle.end_us)!r}, {len(self.lines)} "
-            f"{'line' if len(self.lines) == 1 else 'lines'}, "
-            f"total={self.total} {self.currency})"
-        )
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def to_text(self, *, tiers: bool = True) -> str:
-        """The invoice as a plain-text table (with the tier breakdown of tiered lines).
-
-        Examples:
-            >>> import ratekit as rk
-            >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
-            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
-            >>> print(rk.bill(rk.rate([], [rk.Assignment("acme", plan)], span=march)) or "no invoice")
-            no invoice
-        """
-        return invoice_text(self, tiers=tiers)
-
-    def _repr_html_(self) -> str:
-        """The invoice as an HTML table, for notebooks (every user string escaped)."""
-        return invoice_html(self)
-
-
-#: ratekit's route to an InvoiceLine: its fields come from checked charges.
-_new_line: Final = _v.unchecked(InvoiceLine)
-
-
-def _part_text(part: Fraction) -> str:
-    """A holder's part as printed: ``1/3`` when the denominator is short, else a percentage.
-
-    Shares of ``Decimal(1) / 3`` make a part of 3333…/10000…, printed ``~33.33%``.
-    """
-    if part.denominator <= _SHORT_DENOMINATOR:
-        return f"{part.numerator}/{part.denominator}"
-    percent = Fraction(100) * part
-    exact = CONTEXT.divide(Decimal(percent.numerator), Decimal(percent.denominator))
-    rounded = CONTEXT.quantize(exact, Decimal("0.01"))
-    mark = "" if Fraction(rounded) == percent else "~"
-    return f"{mark}{_tidy(rounded)}%"
 
 
 def _line_key(charge: Charge) -> tuple[object, ...]:

@@ -17,6 +17,7 @@ import attrs
 from . import _values as _v
 from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
+from ._descriptions import _FrozenDict
 from ._fields import (
     _applied,
     _bad,
@@ -51,7 +52,6 @@ from .errors import RatekitTypeError
 from .records import (
     Anomaly,
     Event,
-    _FrozenDict,
 )
 from .render import usage_html
 from .spans import Span

@@ -1,0 +1,233 @@
+"""Descriptions: the JSON-like attribute values that records carry, frozen at the door.
+
+An [`Event`][ratekit.Event]'s ``attributes`` and an [`Inventory`][ratekit.Inventory]'s
+descriptions hold strings, ints, Decimals, bools, ``None``, and mappings and lists of them,
+nested. Each value passes one door (`_attribute_value`), which checks it (finite numbers
+within ratekit's range, string keys, at most `MAX_DEPTH` levels) and freezes it: mappings
+become `_FrozenDict`, lists `_FrozenList`, read-only and hashable, equal to their plain
+equivalents. `encode_value()` and `decode_value()` write such a value as JSON-safe data and
+read it back. Errors name the record and the attribute's dotted path.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import typing
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Final
+
+from ._decimals import _INT_LIMIT, to_decimal
+from ._decimals import MAX_DIGITS as _MAX_DIGITS
+from .errors import BadQuantityError, BadRecordError, RatekitTypeError
+
+__all__ = [
+    "EMPTY",
+    "MAX_DEPTH",
+    "MAX_DIGITS",
+    "decode_value",
+    "encode_value",
+]
+
+_intern = sys.intern
+
+
+@typing.final
+class _FrozenDict(dict[str, object]):
+    """A read-only, hashable dict (descriptions, attributes): reads run at dict speed.
+
+    Its hash is computed once, on first use, and kept (a description is hashed each time a
+    record holding it is deduplicated). Nested mappings are ``_FrozenDict`` too, nested
+    sequences `_FrozenList`; equal to their plain ``dict``/``list`` equivalents.
+    """
+
+    __slots__ = ("_hash",)
+    _hash: int
+
+    def _read_only(self, *args: object, **kwargs: object) -> typing.NoReturn:
+        raise TypeError(
+            "a description is read-only; to change it, send an Event with the new attributes "
+            "(or copy it with dict(description))."
+        )
+
+    __setitem__ = _read_only
+    __delitem__ = _read_only
+    __ior__ = _read_only
+    clear = _read_only
+    pop = _read_only
+    popitem = _read_only
+    setdefault = _read_only
+    update = _read_only
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        try:
+            return self._hash
+        except AttributeError:
+            value = self._hash = hash(frozenset(self.items()))
+            return value
+
+    def __reduce__(self) -> tuple[type[_FrozenDict], tuple[dict[str, object]]]:
+        return (_FrozenDict, (dict(self),))
+
+
+@typing.final
+class _FrozenList(tuple[object, ...]):
+    """A read-only list inside a description: a tuple that also equals the same ``list``."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list):
+            return tuple.__eq__(self, tuple(other))
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = tuple.__hash__
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+    def __reduce__(self) -> tuple[type[_FrozenList], tuple[tuple[object, ...]]]:
+        return (_FrozenList, (tuple(self),))
+
+
+EMPTY: Final = _FrozenDict({})
+
+#: How deep a description may nest (a mapping in a list in a mapping...): deeper is refused,
+#: which also refuses a mapping that contains itself.
+MAX_DEPTH: Final = 32
+#: A number in a description passes ratekit's one door for numbers
+#: (`ratekit._decimals.to_decimal`): at most 60 significant digits and, unless zero, a
+#: magnitude from 1E-30 up to but excluding 1E+30.
+MAX_DIGITS: Final = _MAX_DIGITS
+
+
+_VALUES_TEXT: Final = (
+    "an attribute holds a finite number (an int, a Decimal such as Decimal('2.5'), or a "
+    "float), a string, a bool, None, a mapping or a list."
+)
+
+
+def _number_value(value: Decimal, what: str) -> Decimal:
+    if not value.is_finite():
+        raise BadQuantityError(f"{what} is {value!r}, not a finite number; {_VALUES_TEXT}")
+    return to_decimal(value, what)
+
+
+def _attribute_value(  # noqa: PLR0911 - one door, one branch per kind of value
+    value: object, label: str, path: str, depth: int = 0
+) -> object:
+    """``value`` frozen and checked: the one door of every attribute value, at any depth.
+
+    ``label`` names the record (``"event 'e1'"``), ``path`` the attribute's dotted path
+    (``"properties.size"``, ``"tags[0]"``), for the messages.
+    """
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, int):
+        to_decimal(value, f"{label} attribute {path!r}")  # refuses an int out of range
+        return value
+    if isinstance(value, Decimal):
+        return _number_value(value, f"{label} attribute {path!r}")
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise BadQuantityError(
+                f"{label} attribute {path!r} is {value!r}, not a finite number; {_VALUES_TEXT}"
+            )
+        what = f"{label} attribute {path!r}"
+        return _number_value(to_decimal(value, what), what)
+    if isinstance(value, Mapping | list | tuple):
+        if depth >= MAX_DEPTH:
+            raise BadRecordError(
+                f"{label} attribute {path!r} nests deeper than {MAX_DEPTH} levels (or contains "
+                "itself); a description is a tree of JSON-like values."
+            )
+        if isinstance(value, Mapping):
+            if isinstance(value, _FrozenDict):
+                return value  # built and checked by this door already
+            data: dict[str, object] = {}
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise RatekitTypeError(
+                        f"{label} attribute {path!r} keys must be strings, "
+                        f"not {type(key).__name__}: {key!r}."
+                    )
+                data[_intern(key)] = _attribute_value(item, label, f"{path}.{key}", depth + 1)
+            return _FrozenDict(data)
+        if isinstance(value, _FrozenList):
+            return value
+        return _FrozenList(
+            _attribute_value(item, label, f"{path}[{index}]", depth + 1)
+            for index, item in enumerate(value)
+        )
+    raise RatekitTypeError(
+        f"{label} attribute {path!r} must be a str, int, Decimal, float, bool, None, a mapping "
+        f"or a list (JSON-like values), not {type(value).__name__}: {value!r}."
+    )
+
+
+def _attributes(value: object, label: str) -> _FrozenDict:
+    if value is None:
+        return EMPTY
+    if isinstance(value, _FrozenDict):
+        return value
+    if not isinstance(value, Mapping):
+        raise RatekitTypeError(
+            f"{label} attributes must be a mapping of names to values, "
+            f"not {type(value).__name__}: {value!r}."
+        )
+    data: dict[str, object] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise RatekitTypeError(
+                f"{label} attribute names must be strings, not {type(key).__name__}: {key!r}."
+            )
+        data[_intern(key)] = _attribute_value(item, label, key)
+    return _FrozenDict(data)
+
+
+_PLAIN_VALUES: Final = frozenset({str, int, bool, type(None)})
+
+
+def _plain_attributes(value: object) -> _FrozenDict | None:
+    """The attributes as given when they need no conversion (the common case), else None."""
+    if type(value) is not dict:
+        return None
+    plain = _PLAIN_VALUES
+    limit = _INT_LIMIT
+    for key, item in value.items():
+        if type(key) is not str or type(item) not in plain:
+            return None
+        if type(item) is int and not -limit < item < limit:
+            return None
+    return _FrozenDict(value)
+
+
+def encode_value(value: object) -> object:
+    """An attribute value as JSON-safe data (`decode_value()` reads it back).
+
+    Strings, ints, bools and ``None`` are themselves; a Decimal is ``{"decimal": "0.5"}``,
+    a mapping ``{"mapping": {...}}`` and a list ``{"list": [...]}``, their items encoded.
+    """
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, Mapping):
+        return {"mapping": {key: encode_value(item) for key, item in value.items()}}
+    if isinstance(value, tuple | list):
+        return {"list": [encode_value(item) for item in value]}
+    return value
+
+
+def decode_value(value: object) -> object:
+    """The attribute value that `encode_value()` encoded (checked again at the door)."""
+    if isinstance(value, Mapping) and len(value) == 1:
+        if "decimal" in value:
+            return to_decimal(value["decimal"], "a stored description's decimal")
+        if "mapping" in value and isinstance(value["mapping"], Mapping):
+            return {key: decode_value(item) for key, item in value["mapping"].items()}
+        if "list" in value and isinstance(value["list"], list):
+            return [decode_value(item) for item in value["list"]]
+    return value
