@@ -142,30 +142,47 @@ def fail(path: str, message: str) -> BadDataError:
 
 
 def encode_scalar(value: object) -> object:
-    """A free-form attribute value as JSON-safe data: a Decimal becomes ``{"decimal": "1.5"}``.
+    """An attribute value as JSON-safe data: a Decimal becomes ``{"decimal": "1.5"}``.
 
-    Descriptions and selectors hold str, int, bool, None and Decimal values; only the
-    Decimal needs a tag to come back as a Decimal (a bare string stays a string).
+    Descriptions and selectors hold str, int, bool, None and Decimal values, and
+    descriptions nest them in mappings and lists (see [`Event`][ratekit.Event]): a mapping
+    becomes an object and a list an array, their items encoded; only the Decimal needs a
+    tag to come back as a Decimal (a bare string stays a string). O(size of the value).
     """
     if isinstance(value, Decimal):
         return {"decimal": str(value)}
     if isinstance(value, Mapping):
         return {str(key): encode_scalar(item) for key, item in value.items()}
+    if isinstance(value, tuple | list):
+        return [encode_scalar(item) for item in value]
     return value
 
 
 def decode_scalar(data: object, path: str) -> object:
     """The inverse of `encode_scalar()`: a description or selector, or one of its values.
 
-    A description (an object) holds flat values: a string, number, bool, null or a tagged
-    Decimal ``{"decimal": "1.5"}``; anything else is refused naming ``path.name``.
+    An object is a mapping (or, with the one key ``"decimal"``, a tagged Decimal), an
+    array a list; leaves are strings, numbers, bools or null. Anything else, or nesting
+    deeper than a description may (`MAX_DEPTH`), is refused naming ``path.name``.
     """
+    return _decode_nested(data, path, 0)
+
+
+def _decode_nested(data: object, path: str, depth: int) -> object:
+    if depth > MAX_DEPTH:
+        cut = max(path.rfind("[", 0, 60), path.rfind(".", 0, 60))  # at a step of the path
+        where = path if len(path) <= 80 else f"{path[:cut]}..."
+        raise fail(where, f"a description nests at most {MAX_DEPTH} levels deep.")
     if isinstance(data, Mapping) and set(data) != {"decimal"}:
-        return {str(key): decode_value(item, f"{path}.{key}") for key, item in data.items()}
-    return decode_value(data, path)
+        return {
+            str(key): _decode_nested(item, f"{path}.{key}", depth + 1) for key, item in data.items()
+        }
+    if isinstance(data, list | tuple):
+        return [_decode_nested(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(data)]
+    return decode_value(data, path, nested=True)
 
 
-def decode_value(data: object, path: str) -> object:
+def decode_value(data: object, path: str, *, nested: bool = False) -> object:
     """One flat attribute value of a description or selector (see `decode_scalar()`)."""
     if isinstance(data, Mapping) and set(data) == {"decimal"}:
         if not isinstance(data["decimal"], str):
@@ -175,10 +192,11 @@ def decode_value(data: object, path: str) -> object:
         return data
     if isinstance(data, float):
         return bounded_decimal(data, path)
+    shapes = ", an object, an array or " if nested else " or "
     raise fail(
         path,
-        'an attribute value must be a string, number, bool, null or {"decimal": "1.5"}, '
-        f"not {type(data).__name__}: {show(data)}.",
+        f"an attribute value must be a string, number, bool, null{shapes}"
+        f'{{"decimal": "1.5"}}, not {type(data).__name__}: {show(data)}.',
     )
 
 
