@@ -38,6 +38,11 @@ DOORS: dict[str, Callable[[int], object]] = {
     "Credit priority": lambda n: rk.Credit("c", "a", 1, "EUR", start=AT, priority=n),
     "Percentile": rk.Percentile,
     "RecordBatch.from_tuples": lambda n: rk.RecordBatch.from_tuples([("a", "r", n)]),
+    "OneOf": lambda n: rk.OneOf([n]),
+    "ResourceState since_us": lambda n: rk.ResourceState.from_json(
+        {"account": "a", "resource": "r", "status": "running", "description": {}, "since_us": n}
+    ),
+    "Inventory": lambda n: rk.Inventory(AT, [(n, "r")]),
 }
 
 
@@ -148,6 +153,21 @@ def test_str_subclasses_become_exact_strings_at_the_record_doors() -> None:
     assert type(sample.meter) is str
     assert sample.meter == "cpu"
     assert sample == rk.Sample("acme", "r", "cpu", AT, 1)
+
+
+def test_str_subclasses_become_exact_strings_in_rows_inventories_and_selectors() -> None:
+    span = rk.Span(AT, "2026-03-02T00:00:00Z")
+    row = rk.UsageRow(S("a"), S("m"), S("r"), span, span, 1, S("GB"), {})
+    assert [type(text) for text in (row.account, row.meter, row.resource, row.unit)] == [str] * 4
+    assert (row.account, row.meter, row.resource, row.unit) == ("a", "m", "r", "GB")
+    inventory = rk.Inventory(AT, {(S("a"), S("r")): {S("k"): S("v")}})
+    ((account, resource, attributes),) = inventory.resources
+    assert (type(account), type(resource)) == (str, str)
+    assert [type(key) for key in attributes] == [str]
+    selector = rk.OneOf([S("m1.large")])
+    assert [type(value) for value in selector.values] == [str]
+    assert selector.test("m1.large")
+    assert not selector.test("m1.small")  # S.__eq__ says True to everything; str does not
 
 
 @given(st.text(min_size=1, max_size=8))

@@ -430,12 +430,12 @@ def _inventory_resources(value: object) -> tuple[tuple[str, str, _FrozenDict], .
     else:
         raise RatekitTypeError(
             "Inventory resources must be (account, resource) pairs, or a mapping from such "
-            f"pairs to attributes, not {type(value).__name__}: {value!r}."
+            f"pairs to attributes, not {type(value).__name__}: {show(value)}."
         )
     for key, attributes in pairs:
         if not (isinstance(key, tuple) and len(key) == 2):
             raise RatekitTypeError(
-                f"Inventory resource {key!r} must be an (account, resource) pair of strings."
+                f"Inventory resource {show(key)} must be an (account, resource) pair of strings."
             )
         account = _name(key[0], "Inventory resource", "account")
         resource = _name(key[1], "Inventory resource", "resource")
