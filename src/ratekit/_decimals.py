@@ -30,7 +30,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Final, ParamSpec, TypeVar
 
-from ._shown import show
+from ._shown import int_digits, show
 from .errors import BadQuantityError, RatekitError, RatekitTypeError
 
 __all__ = [
@@ -86,7 +86,9 @@ RANGE_TEXT: Final = (
 
 
 def _out_of_range(value: object, what: str) -> BadQuantityError:
-    shown = show(value) if isinstance(value, int) else repr(value)
+    # An int is written out only when short enough to be cheap (Python refuses past 4,300
+    # digits); a longer one is named by its length.
+    shown = show(value) if isinstance(value, int) and int_digits(value) > 1000 else repr(value)
     if len(shown) > 80:  # a long text keeps its head and its tail
         shown = shown[:60] + "..." + shown[-12:]
     return BadQuantityError(

@@ -13,10 +13,10 @@ import math
 import reprlib
 from typing import Final
 
-__all__ = ["MAX_INT_DIGITS", "show"]
+__all__ = ["MAX_INT_DIGITS", "int_digits", "show"]
 
 #: Ints with more digits than this are shown by their length, not their digits.
-MAX_INT_DIGITS: Final = 40
+MAX_INT_DIGITS: Final = 60
 #: An int below this magnitude has at most MAX_INT_DIGITS digits.
 _SMALL: Final = 10**MAX_INT_DIGITS
 _LOG10_2: Final = math.log10(2)
