@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-import reprlib
 import sys
 import types
 import typing
@@ -20,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from . import _shown
 from ._decimals import RANGE_TEXT, to_decimal
 from .errors import BadDataError, BadQuantityError, RatekitError, RatekitTypeError
 
@@ -44,15 +44,10 @@ MAX_DEPTH: typing.Final = 64
 #: (no spaces, underscores or other scripts' digits, which Python's Decimal would take).
 _DECIMAL: typing.Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
-_SHOW = reprlib.Repr()
-_SHOW.maxstring = 80
-_SHOW.maxother = 80
-_SHOW.maxlevel = 3
-
 
 def show(data: object) -> str:
     """A short repr of untrusted data for an error message (deep or huge data is cut)."""
-    return _SHOW.repr(data)
+    return _shown.show(data)
 
 
 def items_of(values: object, item: type, what: str, takes: str) -> list[Any]:

@@ -27,6 +27,7 @@ from ._calendar import (
     zone_name,
 )
 from ._cycle_protocol import Cycle, _not_a_span
+from ._shown import show
 from .errors import BadCalendarError
 from .spans import Span
 
@@ -277,7 +278,7 @@ def _check_day(day: object, what: str, most: int = 31) -> int:
     if isinstance(day, int) and not isinstance(day, bool) and 1 <= day <= most:
         return day
     raise BadCalendarError(
-        f"{what} {day!r} is not a day of the month; give an int from 1 to {most} "
+        f"{what} {show(day)} is not a day of the month; give an int from 1 to {most} "
         "(days past a month's end clamp to its last day)."
     )
 

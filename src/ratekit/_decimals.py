@@ -30,18 +30,23 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Final, ParamSpec, TypeVar
 
-from .errors import BadQuantityError, RatekitTypeError
+from ._shown import int_digits, show
+from .errors import BadQuantityError, RatekitError, RatekitTypeError
 
 __all__ = [
     "CONTEXT",
+    "INT_HIGH",
+    "INT_LOW",
     "MAX_ADJUSTED",
     "MAX_DIGITS",
     "MIN_ADJUSTED",
     "ONE",
     "ZERO",
     "in_context",
+    "quick_decimal",
     "tidy",
     "to_decimal",
+    "to_int",
 ]
 
 #: The decimal context every ratekit computation runs in.
@@ -81,8 +86,10 @@ RANGE_TEXT: Final = (
 
 
 def _out_of_range(value: object, what: str) -> BadQuantityError:
-    shown = repr(value)
-    if len(shown) > 80:
+    # An int is written out only when short enough to be cheap (Python refuses past 4,300
+    # digits); a longer one is named by its length.
+    shown = show(value) if isinstance(value, int) and int_digits(value) > 1000 else repr(value)
+    if len(shown) > 80:  # a long text keeps its head and its tail
         shown = shown[:60] + "..." + shown[-12:]
     return BadQuantityError(
         f"{what} {shown} lies outside the numbers ratekit represents exactly: give {RANGE_TEXT}."
@@ -124,34 +131,95 @@ def to_decimal(value: object, what: str = "quantity") -> Decimal:
     ```
     """
     if isinstance(value, Decimal):
-        result = value
+        # A subclass (its own __lt__, __add__) is re-made as an exact Decimal: ratekit
+        # computes money with it. Decimal() copies the number without calling its methods.
+        result = value if type(value) is Decimal else Decimal(value)
     elif isinstance(value, bool):
         raise RatekitTypeError(
-            f"{what} must be a number (int, str, Decimal or float), not bool: {value!r}."
+            f"{what} must be a number (int, str, Decimal or float), not bool: {show(value)}."
         )
     elif isinstance(value, int):
+        value = value if type(value) is int else int.__index__(value)
         if -_INT_LIMIT < value < _INT_LIMIT:
             return Decimal(value)
         raise _out_of_range(value, what)
     elif isinstance(value, float):
-        result = Decimal(repr(value))
+        result = Decimal(float.__repr__(value))
     elif isinstance(value, str):
         try:
-            result = _EXACT.create_decimal(value.strip().replace("_", ""))
+            result = _EXACT.create_decimal(str.__str__(value).strip().replace("_", ""))
         except (decimal.Overflow, decimal.Underflow):
             raise _out_of_range(value, what) from None
         except (decimal.InvalidOperation, ValueError):
             raise BadQuantityError(
-                f"{what} {value!r} is not a decimal number; write it like '12.5' or '1e9'."
+                f"{what} {show(value)} is not a decimal number; write it like '12.5' or '1e9'."
             ) from None
     else:
         raise RatekitTypeError(
             f"{what} must be a number (int, str, Decimal or float), "
-            f"not {type(value).__name__}: {value!r}."
+            f"not {type(value).__name__}: {show(value)}."
         )
     if not result.is_finite():
-        raise BadQuantityError(f"{what} must be a finite number, not {value!r}.")
+        raise BadQuantityError(f"{what} must be a finite number, not {show(value)}.")
     return _in_range(result, value, what)
+
+
+#: The bounds of `to_int` unless a door gives its own: a signed 64-bit integer.
+INT_LOW: Final = -(2**63)
+INT_HIGH: Final = 2**63 - 1
+
+
+def to_int(
+    value: object,
+    what: str,
+    accepted: str = "an int",
+    *,
+    low: int = INT_LOW,
+    high: int = INT_HIGH,
+    error: type[RatekitError] = BadQuantityError,
+) -> int:
+    """``value`` as an exact ``int`` from ``low`` to ``high``: ratekit's door for integers.
+
+    A subclass of ``int`` becomes a plain ``int``; ``bool`` and every other type raise
+    [`RatekitTypeError`][ratekit.RatekitTypeError] naming ``what`` and ``accepted``; an
+    int out of range raises ``error`` (the value shown bounded, never as 5,000 digits).
+
+    ```pycon
+    >>> to_int(7, "seq")
+    7
+    >>> to_int(10**5000, "seq")
+    Traceback (most recent call last):
+    ...
+    ratekit.BadQuantityError: seq <an integer of 5001 digits> is out of range; give an int from -9223372036854775808 to 9223372036854775807.
+
+    ```
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RatekitTypeError(
+            f"{what} must be {accepted}, not {type(value).__name__}: {show(value)}."
+        )
+    if not low <= value <= high:
+        raise error(f"{what} {show(value)} is out of range; give an int from {low} to {high}.")
+    return value if type(value) is int else int.__index__(value)
+
+
+def quick_decimal(value: object) -> Decimal | None:
+    """``value`` as `to_decimal` would return it, when that is quick to tell, else ``None``.
+
+    For per-record fast paths: an exact ``int`` or ``Decimal`` inside the range; anything
+    else (and every value out of range) is left to `to_decimal` and its message.
+    """
+    if type(value) is int:
+        return Decimal(value) if -_INT_LIMIT < value < _INT_LIMIT else None
+    if (
+        type(value) is Decimal
+        and value
+        and MIN_ADJUSTED <= value.adjusted() <= MAX_ADJUSTED
+        and value.is_finite()
+        and len(value.as_tuple().digits) <= MAX_DIGITS
+    ):
+        return value
+    return None
 
 
 def tidy(value: Decimal, _normalize: Callable[..., Decimal] = Decimal.normalize) -> Decimal:

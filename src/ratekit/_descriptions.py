@@ -28,6 +28,7 @@ __all__ = [
     "MAX_DIGITS",
     "decode_value",
     "encode_value",
+    "plain_str",
 ]
 
 _intern = sys.intern
@@ -111,13 +112,18 @@ _VALUES_TEXT: Final = (
 )
 
 
+def plain_str(value: str) -> str:
+    """``value`` as an exact ``str`` (``sys.intern`` takes it; a subclass's methods stay out)."""
+    return value if type(value) is str else str.__str__(value)
+
+
 def _number_value(value: Decimal, what: str) -> Decimal:
     if not value.is_finite():
         raise BadQuantityError(f"{what} is {value!r}, not a finite number; {_VALUES_TEXT}")
     return to_decimal(value, what)
 
 
-def _attribute_value(  # noqa: PLR0911 - one door, one branch per kind of value
+def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind of value
     value: object, label: str, path: str, depth: int = 0
 ) -> object:
     """``value`` frozen and checked: the one door of every attribute value, at any depth.
@@ -125,11 +131,13 @@ def _attribute_value(  # noqa: PLR0911 - one door, one branch per kind of value
     ``label`` names the record (``"event 'e1'"``), ``path`` the attribute's dotted path
     (``"properties.size"``, ``"tags[0]"``), for the messages.
     """
-    if value is None or isinstance(value, str | bool):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        return plain_str(value)
     if isinstance(value, int):
         to_decimal(value, f"{label} attribute {path!r}")  # refuses an int out of range
-        return value
+        return value if type(value) is int else int.__index__(value)
     if isinstance(value, Decimal):
         return _number_value(value, f"{label} attribute {path!r}")
     if isinstance(value, float):
@@ -155,7 +163,9 @@ def _attribute_value(  # noqa: PLR0911 - one door, one branch per kind of value
                         f"{label} attribute {path!r} keys must be strings, "
                         f"not {type(key).__name__}: {key!r}."
                     )
-                data[_intern(key)] = _attribute_value(item, label, f"{path}.{key}", depth + 1)
+                data[_intern(plain_str(key))] = _attribute_value(
+                    item, label, f"{path}.{key}", depth + 1
+                )
             return _FrozenDict(data)
         if isinstance(value, _FrozenList):
             return value
@@ -185,7 +195,7 @@ def _attributes(value: object, label: str) -> _FrozenDict:
             raise RatekitTypeError(
                 f"{label} attribute names must be strings, not {type(key).__name__}: {key!r}."
             )
-        data[_intern(key)] = _attribute_value(item, label, key)
+        data[_intern(plain_str(key))] = _attribute_value(item, label, key)
     return _FrozenDict(data)
 
 

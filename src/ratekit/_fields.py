@@ -13,10 +13,11 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final, Literal
 
-from ._decimals import to_decimal
-from ._descriptions import _attributes, decode_value, encode_value
+from ._decimals import to_decimal, to_int
+from ._descriptions import _attributes, decode_value, encode_value, plain_str
 from ._instants import from_us
-from .errors import RatekitError, RatekitTypeError
+from ._shown import show
+from .errors import BadDataError, RatekitError, RatekitTypeError
 from .records import Event, EventKind
 from .spans import Span
 
@@ -35,9 +36,9 @@ def _row_quantity(value: object) -> Decimal:
 
 def _text(what: str) -> Callable[[object], str]:
     def convert(value: object) -> str:
-        if type(value) is not str or not value:
-            raise RatekitTypeError(f"{what} must be a non-empty string, not {value!r}.")
-        return value
+        if not isinstance(value, str) or not value:
+            raise RatekitTypeError(f"{what} must be a non-empty string, not {show(value)}.")
+        return plain_str(value)
 
     return convert
 
@@ -117,24 +118,24 @@ _SAMPLE_KINDS: Final = ("delta", "counter", "gauge")
 
 def _bad(field: str, value: object, accepted: str) -> RatekitTypeError:
     return RatekitTypeError(
-        f"ResourceState {field} must be {accepted}, not {type(value).__name__}: {value!r}."
+        f"ResourceState {field} must be {accepted}, not {type(value).__name__}: {show(value)}."
     )
 
 
 def _optional_int(field: str, value: object) -> int | None:
     if value is None:
         return None
-    if type(value) is not int:
+    if isinstance(value, bool) or not isinstance(value, int):
         raise _bad(field, value, "an int (epoch microseconds, or a seq) or None")
-    return value
+    return to_int(value, f"ResourceState {field}", error=BadDataError)
 
 
 def _state_text(field: str, value: object, *, optional: bool = False) -> str | None:
     if value is None and optional:
         return None
-    if type(value) is not str or not value:
+    if not isinstance(value, str) or not value:
         raise _bad(field, value, "a non-empty string" + (" or None" if optional else ""))
-    return value
+    return plain_str(value)
 
 
 def _sequence(field: str, value: object) -> Sequence[object]:

@@ -16,6 +16,7 @@ import datetime as _dt
 import re
 from typing import Final
 
+from ._shown import show
 from .errors import BadSpanError, BadTimeError, RatekitTypeError
 
 __all__ = [
@@ -196,15 +197,13 @@ def check_us(value: object, what: str) -> int:
     ```
     """
     if type(value) is not int:
-        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:60] + "..."
         raise RatekitTypeError(
             f"{what} must be an int of microseconds since the epoch, "
-            f"not {type(value).__name__}: {shown}."
+            f"not {type(value).__name__}: {show(value)}."
         )
     if not MIN_US <= value <= MAX_US:
-        shown = str(value) if len(str(value)) <= 40 else str(value)[:30] + "..."
         raise BadTimeError(
-            f"{what} {shown} µs lies outside the instants ratekit represents "
+            f"{what} {show(value)} µs lies outside the instants ratekit represents "
             f"({MIN_US} to {MAX_US} µs since the epoch, that is {format_us(MIN_US)} to "
             f"{format_us(MAX_US)})."
         )

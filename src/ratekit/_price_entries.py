@@ -16,6 +16,7 @@ from typing import Final, Protocol
 
 import attrs
 
+from ._decimals import to_int
 from ._instants import MAX_US, MIN_US, US_PER_DAY, format_us, from_us, to_us
 from ._paths import checked_path
 from .errors import (
@@ -138,10 +139,9 @@ class PriceEntry:
             )
         if self.group_by is not None:
             checked_path(self.group_by, f"price entry {self.id!r} group_by")
-        if isinstance(self.priority, bool) or not isinstance(self.priority, int):
-            raise RatekitTypeError(
-                f"price entry {self.id!r} priority must be an int, not {self.priority!r}."
-            )
+        object.__setattr__(
+            self, "priority", to_int(self.priority, f"price entry {self.id!r} priority")
+        )
         if self.window is not None and not callable(getattr(self.window, "within_us", None)):
             raise RatekitTypeError(
                 f"price entry {self.id!r} window must be a recurring window with "

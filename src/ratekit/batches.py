@@ -31,6 +31,7 @@ import attrs
 from ._decimals import _INT_LIMIT, to_decimal
 from ._descriptions import EMPTY, _attributes, _FrozenDict
 from ._instants import MAX_US, MIN_US
+from ._shown import show
 from .errors import BadRecordError, BadTimeError, RatekitTypeError
 from .records import (
     _EVENT_KIND_SET,
@@ -91,7 +92,7 @@ class _Column:
         named = f" (id {record_id!r})" if isinstance(record_id, str) and record_id else ""
         raise error(
             f"{self.what} {index}{named} of the batch: {self.field} is "
-            f"{type(value).__name__} {value!r}; {wanted}."
+            f"{type(value).__name__} {show(value)}; {wanted}."
         )
 
     def first(self, bad: typing.Callable[[object], bool]) -> int:

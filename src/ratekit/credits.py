@@ -41,7 +41,7 @@ from typing import Final
 import attrs
 
 from . import _values as _v
-from ._decimals import CONTEXT, ZERO, to_decimal
+from ._decimals import CONTEXT, ZERO, to_decimal, to_int
 from ._instants import MAX_US, format_us, from_us, to_us
 from .errors import BadQuantityError, BadTimeError, CurrencyMismatchError, RatekitTypeError
 from .render import plain
@@ -99,12 +99,7 @@ def _currency(value: object) -> str:
 
 
 def _priority(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RatekitTypeError(
-            f"Credit priority must be a whole number (higher is spent first; 0 by default), "
-            f"not {type(value).__name__}: {value!r}."
-        )
-    return value
+    return to_int(value, "Credit priority", "a whole number (higher is spent first; 0 by default)")
 
 
 def _renews(value: object) -> bool:

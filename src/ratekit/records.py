@@ -45,7 +45,7 @@ from typing import Final, Literal, TypeAlias
 import attrs
 
 from . import _values as _v
-from ._decimals import to_decimal
+from ._decimals import INT_HIGH, INT_LOW, quick_decimal, to_decimal, to_int
 
 # The attribute values live in ._descriptions; their names stay importable from here
 # (``ratekit.records.encode_value``; ``_FrozenDict`` for what was pickled before the move).
@@ -63,6 +63,7 @@ from ._descriptions import (  # noqa: F401 - re-exported from their former home
     encode_value,
 )
 from ._instants import format_us, from_us, to_us
+from ._shown import show
 from .errors import BadRecordError, RatekitError, RatekitTypeError
 
 __all__ = [
@@ -124,20 +125,22 @@ def _quick_instant(value: object) -> int | None:
 
 def _name(value: object, label: str, field: str) -> str:
     if not isinstance(value, str) or not value:
-        raise RatekitTypeError(f"{label} {field} must be a non-empty string, not {value!r}.")
-    return _intern(value)
+        raise RatekitTypeError(f"{label} {field} must be a non-empty string, not {show(value)}.")
+    return _intern(value if type(value) is str else str.__str__(value))
 
 
 def _record_id(value: object, kind: str) -> str | None:
     if value is None or (isinstance(value, str) and value):
-        return value
-    raise RatekitTypeError(f"{kind} id must be a non-empty string or None, not {value!r}.")
+        return value if value is None or type(value) is str else str.__str__(value)
+    raise RatekitTypeError(f"{kind} id must be a non-empty string or None, not {show(value)}.")
 
 
 def _seq(value: object, label: str) -> int | None:
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise RatekitTypeError(f"{label} seq must be an int or None, not {value!r}.")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RatekitTypeError(f"{label} seq must be an int or None, not {show(value)}.")
+    return to_int(value, f"{label} seq", "an int or None", error=BadRecordError)
 
 
 def _label(kind: str, record_id: str | None, resource: object) -> str:
@@ -227,7 +230,7 @@ class Event:
             and isinstance(kind, str)
             and kind in _EVENT_KIND_SET
             and (id is None or (type(id) is str and id))
-            and (seq is None or type(seq) is int)
+            and (seq is None or (type(seq) is int and INT_LOW <= seq <= INT_HIGH))
         ):
             # The fast path: nothing to convert but the instant, no message to prepare.
             at_us = _quick_instant(at)
@@ -347,20 +350,18 @@ class Sample:
             and isinstance(kind, str)
             and kind in _SAMPLE_KIND_SET
             and (id is None or (type(id) is str and id))
-            and (seq is None or type(seq) is int)
+            and (seq is None or (type(seq) is int and INT_LOW <= seq <= INT_HIGH))
         ):
             # The fast path: an int or a finite Decimal, at an instant.
             at_us = _quick_instant(at)
-            kind_of_value = type(value)
-            if at_us is not None and (
-                kind_of_value is int or (kind_of_value is Decimal and value.is_finite())  # type: ignore[union-attr]
-            ):
+            quick = quick_decimal(value)
+            if at_us is not None and quick is not None:
                 self.__attrs_init__(
                     _intern(account),
                     _intern(resource),
                     _intern(meter),
                     at_us,
-                    value if kind_of_value is Decimal else Decimal(value),  # type: ignore[arg-type]
+                    quick,
                     kind,
                     None,
                     id,
@@ -429,12 +430,12 @@ def _inventory_resources(value: object) -> tuple[tuple[str, str, _FrozenDict], .
     else:
         raise RatekitTypeError(
             "Inventory resources must be (account, resource) pairs, or a mapping from such "
-            f"pairs to attributes, not {type(value).__name__}: {value!r}."
+            f"pairs to attributes, not {type(value).__name__}: {show(value)}."
         )
     for key, attributes in pairs:
         if not (isinstance(key, tuple) and len(key) == 2):
             raise RatekitTypeError(
-                f"Inventory resource {key!r} must be an (account, resource) pair of strings."
+                f"Inventory resource {show(key)} must be an (account, resource) pair of strings."
             )
         account = _name(key[0], "Inventory resource", "account")
         resource = _name(key[1], "Inventory resource", "resource")

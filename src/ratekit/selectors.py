@@ -43,7 +43,9 @@ from typing import ClassVar, Final, TypeAlias
 import attrs
 
 from ._decimals import to_decimal
+from ._descriptions import plain_str
 from ._paths import MISSING, checked_path, lookup
+from ._shown import show
 from .errors import BadPriceError, RatekitError, RatekitTypeError
 
 __all__ = [
@@ -217,17 +219,29 @@ class Between:
         return (self.lower, True, self.upper, False)
 
 
+def _one_of_value(value: object) -> object:
+    """A OneOf value as ratekit keeps it: exact types; a number must be one ratekit holds."""
+    if isinstance(value, str):
+        return plain_str(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | Decimal):
+        number = to_decimal(value, "OneOf value")  # refuses a number out of range
+        return int.__index__(value) if isinstance(value, int) else number
+    return value
+
+
 def _one_of_values(values: Iterable[object]) -> frozenset[object]:
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise RatekitTypeError(
             f"OneOf values must be a collection of values such as ['m1.large', 'm1.xlarge'], "
-            f"not {type(values).__name__}: {values!r}."
+            f"not {type(values).__name__}: {show(values)}."
         )
     try:
-        out = frozenset(values)
+        out = frozenset(map(_one_of_value, values))
     except TypeError:
         raise RatekitTypeError(
-            f"OneOf values must be hashable (strings, numbers, tuples), not {values!r}."
+            f"OneOf values must be hashable (strings, numbers, tuples), not {show(values)}."
         ) from None
     if not out:
         raise BadPriceError("OneOf needs at least one value; an empty set matches nothing.")

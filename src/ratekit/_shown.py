@@ -1,0 +1,78 @@
+"""The one formatter for values that error messages show.
+
+A rejected value may be hostile: an int of 5,000 digits (whose ``repr`` raises
+``ValueError`` past Python's int-to-text limit, and takes quadratic time below it), a
+list nested 100,000 deep, a string of a megabyte, an object whose ``__repr__`` raises.
+`show` never converts an int of more than `MAX_INT_DIGITS` digits to text (it names how
+many digits it has instead), cuts deep or long data, and always returns a short string.
+"""
+
+from __future__ import annotations
+
+import math
+import reprlib
+from typing import Final
+
+__all__ = ["MAX_INT_DIGITS", "int_digits", "show"]
+
+#: Ints with more digits than this are shown by their length, not their digits.
+MAX_INT_DIGITS: Final = 60
+#: An int below this magnitude has at most MAX_INT_DIGITS digits.
+_SMALL: Final = 10**MAX_INT_DIGITS
+_LOG10_2: Final = math.log10(2)
+
+
+def int_digits(value: int) -> int:
+    """How many decimal digits ``abs(value)`` has, without converting it to text.
+
+    ```pycon
+    >>> int_digits(0), int_digits(-999), int_digits(10**5000)
+    (1, 3, 5001)
+
+    ```
+    """
+    magnitude = abs(value)
+    if magnitude < 10:
+        return 1
+    digits = int((magnitude.bit_length() - 1) * _LOG10_2) + 1  # exact or one short
+    return digits + 1 if magnitude >= 10**digits else digits
+
+
+class _Bounded(reprlib.Repr):
+    """A repr bounded in depth, width and the digits of ints."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxstring = self.maxother = self.maxlong = 80
+
+    def repr_int(self, x: int, level: int) -> str:
+        if -_SMALL < x < _SMALL:
+            return int.__repr__(x)
+        sign = "a negative" if x < 0 else "an"
+        return f"<{sign} integer of {int_digits(x)} digits>"
+
+
+_BOUNDED: Final = _Bounded()
+
+
+def show(value: object) -> str:
+    """``value`` as an error message shows it: a bounded repr of at most 80 characters.
+
+    ```pycon
+    >>> show(10**5000)
+    '<an integer of 5001 digits>'
+    >>> show(-(10**60))
+    '<a negative integer of 61 digits>'
+    >>> show("acme"), show(12)
+    ("'acme'", '12')
+
+    ```
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _BOUNDED.repr_int(int(value), 0)
+    try:
+        text = _BOUNDED.repr(value)
+    except Exception:  # a hand-built object's own repr raised
+        text = f"a value of type {type(value).__name__}"
+    return text if len(text) <= 80 else text[:77] + "..."
