@@ -33,11 +33,11 @@ def test_a_negative_amount_rounding_to_zero_is_unsigned() -> None:
     assert not NEGATIVE_ZERO.search(text)
     assert text.splitlines()[3].endswith(" 0.00")
     html = invoice._repr_html_()
-    assert not NEGATIVE_ZERO.search(html) and "0.00" in html
+    assert not NEGATIVE_ZERO.search(html)
+    assert "0.00" in html
     rows = rk.to_rows([invoice])
-    assert rows and all(
-        not NEGATIVE_ZERO.search(str(value)) for row in rows for value in row.values()
-    )
+    assert rows
+    assert all(not NEGATIVE_ZERO.search(str(value)) for row in rows for value in row.values())
     # per resource too
     (detailed,) = _invoice("-0.004", by_resource=True).lines
     assert str(detailed.amount) == "0.00"
