@@ -3,14 +3,19 @@
 An [`Event`][ratekit.Event]'s ``attributes`` and an [`Inventory`][ratekit.Inventory]'s
 descriptions hold strings, ints, Decimals, bools, ``None``, and mappings and lists of them,
 nested. Each value passes one door (`_attribute_value`), which checks it (finite numbers
-within ratekit's range, string keys, at most `MAX_DEPTH` levels) and freezes it: mappings
+within ratekit's range, string keys, at most `MAX_DEPTH` levels, at most `MAX_KEYS` items
+in a mapping) and freezes it: mappings
 become `_FrozenDict`, lists `_FrozenList`, read-only and hashable, equal to their plain
 equivalents. `encode_value()` and `decode_value()` write such a value as JSON-safe data and
-read it back. Errors name the record and the attribute's dotted path.
+read it back. Errors name the record and the attribute's dotted path. A caller's mapping
+is read once (its items, at most `MAX_KEYS` + 1 of them, so a mapping that iterates
+forever cannot hang the door); an error it raises while read is a
+[`RatekitTypeError`][ratekit.RatekitTypeError] naming the attribute.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 import typing
@@ -26,6 +31,7 @@ __all__ = [
     "EMPTY",
     "MAX_DEPTH",
     "MAX_DIGITS",
+    "MAX_KEYS",
     "decode_value",
     "encode_value",
     "plain_str",
@@ -100,6 +106,10 @@ EMPTY: Final = _FrozenDict({})
 #: How deep a description may nest (a mapping in a list in a mapping...): deeper is refused,
 #: which also refuses a mapping that contains itself.
 MAX_DEPTH: Final = 32
+#: How many items one mapping of a description may hold: more is refused (a
+#: [`BadRecordError`][ratekit.BadRecordError]), which also bounds the reading of a mapping
+#: whose iteration never ends.
+MAX_KEYS: Final = 100_000
 #: A number in a description passes ratekit's one door for numbers
 #: (`ratekit._decimals.to_decimal`): at most 60 significant digits and, unless zero, a
 #: magnitude from 1E-30 up to but excluding 1E+30.
@@ -157,7 +167,7 @@ def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind 
             if isinstance(value, _FrozenDict):
                 return value  # built and checked by this door already
             data: dict[str, object] = {}
-            for key, item in value.items():
+            for key, item in _items(value, f"{label} attribute {path!r}"):
                 if not isinstance(key, str):
                     raise RatekitTypeError(
                         f"{label} attribute {path!r} keys must be strings, "
@@ -179,6 +189,38 @@ def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind 
     )
 
 
+def _items(value: Mapping[object, object], what: str) -> list[tuple[object, object]]:
+    """The items of a caller's mapping, read once and at most `MAX_KEYS` of them.
+
+    A plain ``dict`` is read directly. Any other mapping runs the caller's code
+    (``__iter__``, ``__getitem__``): an error raised there becomes a
+    [`RatekitTypeError`][ratekit.RatekitTypeError] naming ``what``, and reading stops
+    after `MAX_KEYS` + 1 items, so a mapping that never ends is refused, not a hang.
+    """
+    if type(value) is dict:
+        if len(value) > MAX_KEYS:
+            raise _too_many(what)
+        return list(value.items())
+    try:
+        items = list(itertools.islice(value.items(), MAX_KEYS + 1))
+    except Exception as error:  # the caller's mapping may raise anything
+        raise RatekitTypeError(
+            f"{what} could not be read: its mapping ({type(value).__name__}) raised "
+            f"{type(error).__name__}: {error}; give a mapping whose items can be read, "
+            "such as a dict."
+        ) from error
+    if len(items) > MAX_KEYS:
+        raise _too_many(what)
+    return items
+
+
+def _too_many(what: str) -> BadRecordError:
+    return BadRecordError(
+        f"{what} holds more than {MAX_KEYS:,} items (or never ends); a description's "
+        f"mapping holds at most {MAX_KEYS:,} names."
+    )
+
+
 def _attributes(value: object, label: str) -> _FrozenDict:
     if value is None:
         return EMPTY
@@ -190,7 +232,7 @@ def _attributes(value: object, label: str) -> _FrozenDict:
             f"not {type(value).__name__}: {value!r}."
         )
     data: dict[str, object] = {}
-    for key, item in value.items():
+    for key, item in _items(value, f"{label} attributes"):
         if not isinstance(key, str):
             raise RatekitTypeError(
                 f"{label} attribute names must be strings, not {type(key).__name__}: {key!r}."

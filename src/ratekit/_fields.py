@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final, Literal
 
-from ._decimals import to_decimal, to_int
+from ._decimals import to_decimal
 from ._descriptions import _attributes, decode_value, encode_value, plain_str
-from ._instants import from_us
+from ._instants import MAX_US, MIN_US, check_us, from_us
 from ._shown import show
-from .errors import BadDataError, RatekitError, RatekitTypeError
+from .errors import BadRecordError, RatekitError, RatekitTypeError
 from .records import Event, EventKind
 from .spans import Span
 
@@ -88,19 +88,44 @@ def _state_resource(value: object) -> str:
 
 
 def _since(value: object) -> int | None:
-    return _optional_int("since_us", value)
+    return _optional_instant("since_us", value)
 
 
 def _clock(value: object) -> int | None:
-    return _optional_int("clock_us", value)
+    return _optional_instant("clock_us", value)
 
 
 def _through(value: object) -> int | None:
-    return _optional_int("through_us", value)
+    return _optional_instant("through_us", value)
+
+
+#: A state's ``seq`` is a position in a record stream: a signed 64-bit integer, what a
+#: store's sequence column holds.
+SEQ_LIMIT: Final = 2**63
 
 
 def _seq_of(value: object) -> int | None:
-    return _optional_int("seq", value)
+    seq = _optional_int("seq", value)
+    if seq is not None and not -SEQ_LIMIT <= seq < SEQ_LIMIT:
+        shown = show(seq)
+        raise BadRecordError(
+            f"ResourceState seq {shown} lies outside the sequence numbers ratekit keeps "
+            f"in a state: give an int from -2**63 up to but excluding 2**63."
+        )
+    return seq
+
+
+def _optional_instant(field: str, value: object) -> int | None:
+    """``value`` as an optional instant: an int of epoch microseconds in ratekit's range.
+
+    The constructor and ``from_json`` both pass here, so a stored state with an instant
+    of 10**30 is a [`BadTimeError`][ratekit.BadTimeError] at the door, not a failing repr
+    or a later failing ``meter()``.
+    """
+    us = _optional_int(field, value)
+    if us is not None and not MIN_US <= us <= MAX_US:
+        check_us(us, f"ResourceState {field}")
+    return us
 
 
 def _opened_by(value: object) -> str | None:
@@ -127,7 +152,8 @@ def _optional_int(field: str, value: object) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise _bad(field, value, "an int (epoch microseconds, or a seq) or None")
-    return to_int(value, f"ResourceState {field}", error=BadDataError)
+    # An exact int; its range is the field's own (an instant's, a seq's), checked by it.
+    return int.__index__(value)
 
 
 def _state_text(field: str, value: object, *, optional: bool = False) -> str | None:
@@ -153,7 +179,7 @@ def _reading(value: object) -> tuple[str, int, Decimal, str, str | None]:
         raise _bad("readings item kind", kind, "'delta', 'counter' or 'gauge'")
     return (
         typing.cast(str, _state_text("readings item meter", meter_name)),
-        typing.cast(int, _optional_int("readings item at_us", at_us)),
+        typing.cast(int, _optional_instant("readings item at_us", at_us)),
         to_decimal(amount, "ResourceState readings item value"),
         kind,
         _state_text("readings item id", record_id, optional=True),

@@ -17,7 +17,7 @@ from typing import Final, Protocol
 import attrs
 
 from ._decimals import to_int
-from ._instants import MAX_US, MIN_US, US_PER_DAY, format_us, from_us, to_us
+from ._instants import MAX_US, MIN_US, US_PER_DAY, check_us, format_us, from_us, to_us
 from ._paths import checked_path
 from .errors import (
     BadPriceError,
@@ -204,6 +204,11 @@ class PriceEntry:
             >>> off.matches({"state": "off", "flavor": "m1.large"}), off.matches({"flavor": "m1.large"})
             (True, False)
         """
+        description = _description_arg(description, f"price entry {self.id!r} matches description")
+        return _matches(self.where, description)
+
+    def _selects(self, description: Mapping[str, object]) -> bool:
+        """[`matches()`][ratekit.PriceEntry.matches] of a checked description (the hot path)."""
         return _matches(self.where, description)
 
     def active_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
@@ -216,6 +221,13 @@ class PriceEntry:
             >>> rk.PriceEntry("e", "m", rk.PerUnit("0.5"), start="1970-01-01T00:00:00.000010Z").active_us(0, 20)
             [(10, 20)]
         """
+        what = f"price entry {self.id!r} active_us"
+        return self._active_us(
+            _us_arg(start_us, f"{what} start_us"), _us_arg(end_us, f"{what} end_us")
+        )
+
+    def _active_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
+        """[`active_us()`][ratekit.PriceEntry.active_us] of checked instants (the hot path)."""
         lo = start_us if self.start_us is None else max(start_us, self.start_us)
         hi = end_us if self.end_us is None else min(end_us, self.end_us)
         if hi <= lo:
@@ -233,7 +245,42 @@ class PriceEntry:
             >>> entry.in_effect(rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
             SpanSet([Span('2026-03-01T00:00:00Z', '2026-03-15T00:00:00Z')])
         """
-        return SpanSet.from_us(self.active_us(span.start_us, span.end_us))
+        span = _span_arg(span, f"price entry {self.id!r} in_effect")
+        return SpanSet.from_us(self._active_us(span.start_us, span.end_us))
+
+
+def _us_arg(value: object, what: str) -> int:
+    """``value`` when it is an int instant in ratekit's range, else the error of `check_us`."""
+    if type(value) is not int or not MIN_US <= value <= MAX_US:
+        check_us(value, what)
+    return typing.cast(int, value)
+
+
+def _name_arg(value: object, what: str) -> str:
+    """``value`` when it is a ``str`` (a meter or account name), else a RatekitTypeError."""
+    if type(value) is not str:
+        raise RatekitTypeError(
+            f"{what} must be a str (a name), not {type(value).__name__}: {value!r}."
+        )
+    return value
+
+
+def _span_arg(value: object, what: str) -> Span:
+    if not isinstance(value, Span):
+        raise RatekitTypeError(
+            f"{what} takes a Span, such as rk.Span('2026-03-01T00:00:00Z', "
+            f"'2026-04-01T00:00:00Z'), not {type(value).__name__}: {value!r}."
+        )
+    return value
+
+
+def _description_arg(value: object, what: str) -> Mapping[str, object]:
+    if not isinstance(value, Mapping):
+        raise RatekitTypeError(
+            f"{what} must be a mapping of names to values (a resource's description), "
+            f"not {type(value).__name__}: {value!r}."
+        )
+    return value
 
 
 def _winner(
@@ -275,7 +322,7 @@ def _check_tie(a: PriceEntry, b: PriceEntry) -> None:
         if lo == MIN_US:
             lo = max(hi - _FOUR_YEARS_US, _Y2000_US) if hi != MAX_US else _Y2000_US
         hi = min(hi, lo + _FOUR_YEARS_US)
-        both = _intersect_pairs(a.active_us(lo, hi), b.active_us(lo, hi))
+        both = _intersect_pairs(a._active_us(lo, hi), b._active_us(lo, hi))
         if not both:
             return
         lo = both[0][0]

@@ -260,7 +260,7 @@ class _Engine(_Dues, _Allowances):
         for name in meters:
             instants = set(common)
             for plan in self.plans:
-                instants.update(plan.cuts_us(name, lo, hi))
+                instants.update(plan._cuts_us(name, lo, hi))
             out[name] = sorted(instants)
         return out
 

@@ -20,12 +20,12 @@ class _Regimes:
     __slots__ = ("bounds", "candidates", "keys", "winners")
 
     def __init__(self, plan: Plan, meter_name: str, start_us: int, end_us: int) -> None:
-        cuts = plan.cuts_us(meter_name, start_us, end_us)
+        cuts = plan._cuts_us(meter_name, start_us, end_us)
         self.bounds = [start_us, *cuts, end_us]
-        entries = plan.entries_of(meter_name)
+        entries = plan._by_meter.get(meter_name, ())
         self.candidates: list[list[PriceEntry]] = []
         for lo in self.bounds[:-1]:
-            active = [entry for entry in entries if entry.active_us(lo, lo + 1)]
+            active = [entry for entry in entries if entry._active_us(lo, lo + 1)]
             active.sort(key=lambda entry: -entry.priority)
             self.candidates.append(active)
         # The winner depends only on the regime and on the values of the attributes that
@@ -76,11 +76,11 @@ def _first_match(
 ) -> PriceEntry | None:
     """The highest-priority candidate that matches (candidates sorted by priority, high first)."""
     for index, entry in enumerate(candidates):
-        if entry.matches(description):
+        if entry._selects(description):
             tied = [
                 other
                 for other in candidates[index:]
-                if other.priority == entry.priority and other.matches(description)
+                if other.priority == entry.priority and other._selects(description)
             ]
             return _winner(tied, entry.meter, description)
     return None

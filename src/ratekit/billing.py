@@ -377,9 +377,12 @@ def _rounded(precise: Decimal, quantum: Decimal, rounding: str, head: Charge) ->
     """``precise`` rounded on ``quantum``, or a BadQuantityError when it is too long for it.
 
     The rounded amount must fit ratekit's 60 digits: 1E+59 on a quantum of 0.01 needs 62.
+    A negative amount that rounds to zero is a plain zero (``0.00``, never ``-0.00``):
+    this is the one point where a line's amount is rounded, so text, HTML and rows all
+    print it unsigned.
     """
     try:
-        return precise.quantize(quantum, rounding=rounding, context=CONTEXT)
+        amount = precise.quantize(quantum, rounding=rounding, context=CONTEXT)
     except decimal.InvalidOperation:
         digits = precise.adjusted() - quantum.adjusted() + 1
         raise BadQuantityError(
@@ -388,6 +391,7 @@ def _rounded(precise: Decimal, quantum: Decimal, rounding: str, head: Charge) ->
             f"ratekit rounds an amount of at most {CONTEXT.prec} digits on it (less than "
             f"1E+{quantum.adjusted() + CONTEXT.prec} {head.currency})."
         ) from None
+    return amount.copy_abs() if amount.is_zero() else amount
 
 
 def _sum(charges: list[Charge]) -> Decimal:

@@ -43,7 +43,14 @@ import attrs
 from . import cycles
 from ._decimals import CONTEXT, to_decimal
 from ._instants import to_us
-from ._price_entries import PriceEntry, _check_tie
+from ._price_entries import (
+    PriceEntry,
+    _check_tie,
+    _description_arg,
+    _name_arg,
+    _span_arg,
+    _us_arg,
+)
 from ._price_entries import _instant as _instant  # noqa: PLC0414 - assignments reads it here
 from ._price_entries import _us_or_none as _us_or_none  # noqa: PLC0414 - assignments reads it here
 from ._price_entries import _Window as _Window  # noqa: PLC0414 - plandata reads it here
@@ -282,8 +289,11 @@ class Plan:
         return frozenset(self._by_meter)
 
     def entries_of(self, meter: str) -> tuple[PriceEntry, ...]:
-        """The entries of ``meter``, in the plan's order (empty when none prices it)."""
-        return self._by_meter.get(meter, ())
+        """The entries of ``meter``, in the plan's order (empty when none prices it).
+
+        Raises [`RatekitTypeError`][ratekit.RatekitTypeError] when ``meter`` is not a str.
+        """
+        return self._by_meter.get(_name_arg(meter, f"plan {self.id!r} entries_of meter"), ())
 
     def resolve(
         self, meter: str, description: Mapping[str, object], at: _dt.datetime | str
@@ -301,11 +311,13 @@ class Plan:
             >>> plan.resolve("vm", {"state": "off"}, "2026-03-01T00:00:00Z") is None
             True
         """
+        meter = _name_arg(meter, f"plan {self.id!r} resolve meter")
+        description = _description_arg(description, f"plan {self.id!r} resolve description")
         t_us = to_us(at, "resolve at")
         candidates = [
             entry
-            for entry in self.entries_of(meter)
-            if entry.active_us(t_us, t_us + 1) and entry.matches(description)
+            for entry in self._by_meter.get(meter, ())
+            if entry._active_us(t_us, t_us + 1) and entry._selects(description)
         ]
         return _winner(candidates, meter, description)
 
@@ -322,9 +334,18 @@ class Plan:
             >>> plan.cuts_us("m", 0, 10), plan.cuts_us("m", 5, 10), plan.cuts_us("other", 0, 10)
             ([5], [], [])
         """
+        what = f"plan {self.id!r} cuts_us"
+        return self._cuts_us(
+            _name_arg(meter, f"{what} meter"),
+            _us_arg(start_us, f"{what} start_us"),
+            _us_arg(end_us, f"{what} end_us"),
+        )
+
+    def _cuts_us(self, meter: str, start_us: int, end_us: int) -> list[int]:
+        """[`cuts_us()`][ratekit.Plan.cuts_us] of checked arguments (the hot path)."""
         instants: set[int] = set()
-        for entry in self.entries_of(meter):
-            for a, b in entry.active_us(start_us, end_us):
+        for entry in self._by_meter.get(meter, ()):
+            for a, b in entry._active_us(start_us, end_us):
                 instants.add(a)
                 instants.add(b)
         return sorted(t for t in instants if start_us < t < end_us)
@@ -347,8 +368,9 @@ class Plan:
             ...  for meter, instants in plan.cuts(march).items()}
             {'vm.hours': ['2026-03-15T00:00:00+00:00']}
         """
+        span = _span_arg(span, f"plan {self.id!r} cuts")
         return {
-            meter: self.cuts_us(meter, span.start_us, span.end_us)
+            meter: self._cuts_us(meter, span.start_us, span.end_us)
             for meter in sorted(self._by_meter)
         }
 

@@ -200,7 +200,19 @@ class Share:
             >>> import ratekit as rk
             >>> rk.Share("acme", "image-1", {"acme": 2, "beta": 1}).part("beta")
             Fraction(1, 3)
+
+        Raises [`RatekitTypeError`][ratekit.RatekitTypeError] when ``account`` is not a str.
         """
+        if type(account) is not str:
+            raise RatekitTypeError(
+                f"Share.part account (share of resource {self.resource!r}, owner "
+                f"{self.owner!r}) must be a str (an account name), "
+                f"not {type(account).__name__}: {account!r}."
+            )
+        return self._part(account)
+
+    def _part(self, account: str) -> Fraction:
+        """[`part()`][ratekit.Share.part] of a checked account name (the billing path)."""
         weight = dict(self.shares).get(account, ZERO)
         return Fraction(weight) / Fraction(self.total)
 
@@ -274,5 +286,5 @@ def owner_part(
             continue
         bounds = share.span
         if bounds.start_us <= span.start_us and span.end_us <= bounds.end_us:
-            return share.part(account)
+            return share._part(account)
     return None

@@ -176,7 +176,7 @@ class Timeline(Generic[V]):
         # last key of each sublist in ``_lists``): two bisects, and no positional index,
         # which ``SortedList.bisect_right`` would build and walk. Twice as fast;
         # tests/test_timeline.py checks it against a brute-force oracle.
-        if type(t_us) is not int:
+        if type(t_us) is not int or not MIN_US <= t_us <= MAX_US:
             check_us(t_us, "Timeline.at_us t_us")
         keys = self._keys
         maxes = keys._maxes
@@ -213,9 +213,9 @@ class Timeline(Generic[V]):
             >>> list(line.items_us(5, 25))
             [(5, 10, 'a'), (20, 25, 'b')]
         """
-        if start_us is not None and type(start_us) is not int:
+        if start_us is not None and (type(start_us) is not int or not MIN_US <= start_us <= MAX_US):
             check_us(start_us, "Timeline.items_us start_us")
-        if end_us is not None and type(end_us) is not int:
+        if end_us is not None and (type(end_us) is not int or not MIN_US <= end_us <= MAX_US):
             check_us(end_us, "Timeline.items_us end_us")
         keys = self._keys
         values = self._values
