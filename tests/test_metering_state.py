@@ -137,6 +137,37 @@ def test_seq_orders_across_calls_as_at_once() -> None:
     assert [a.message for a in second.anomalies[1:]] == [a.message for a in whole.anomalies]
 
 
+MIXED = [
+    rk.Event("a", "r2", "2026-03-11T10:45:00Z", kind="update", id="e12", seq=0),
+    rk.Event("a", "r2", "2026-03-10T15:51:00Z", kind="start", id="e2", seq=1),
+    rk.Event("a", "r2", "2026-03-14T16:39:00Z", kind="start", id="e0"),
+]
+MARCH_1_22 = rk.Span("2026-03-01T00:00:00Z", "2026-03-22T00:00:00Z")
+
+
+def test_a_later_event_without_seq_does_not_reorder_the_earlier_ones() -> None:
+    # In seq order the update (seq 0, 03-11 10:45) comes first and the start (seq 1,
+    # 03-10 15:51) is out of order, taking 03-11 10:45: running to 03-22, 10 d 13 h 15 min
+    # = 240 + 13.25 = 253.25 h. The start without seq at 03-14 16:39 is stamped after
+    # both: it goes after them (a duplicate start) and changes nothing before it, so the
+    # three give 253.25 h too (not 272.15 h, from 03-10 15:51, as when it flipped the
+    # whole resource to time order).
+    vm = rk.Meter("vm.hours", "hour", rk.OnOff())
+    for records in (MIXED[:2], MIXED):
+        usage = rk.meter(records, [vm], span=MARCH_1_22, cycle=None, as_of=MARCH_1_22.end)
+        assert [row.quantity for row in usage.rows] == [Decimal("253.25")]
+        assert usage.rows[0].span == rk.Span("2026-03-11T10:45:00Z", MARCH_1_22.end)
+        assert "out_of_order" in [a.kind for a in usage.anomalies]
+    # In two calls split at 03-13 19:00, carrying the state: 253.25 h in all, no late row.
+    cut = "2026-03-13T19:00:00Z"
+    first = rk.meter(MIXED[:2], [vm], span=rk.Span(MARCH_1_22.start, cut), cycle=None, as_of=cut)
+    second = rk.meter(MIXED[2:], [vm], span=rk.Span(cut, MARCH_1_22.end), cycle=None,
+                      as_of=MARCH_1_22.end, state=carried(first))  # fmt: skip
+    # 03-11 10:45 to 03-13 19:00 = 2 d 8 h 15 min = 56.25 h; then 8 d 5 h = 197 h.
+    assert [r.quantity for r in (*first.rows, *second.rows)] == [Decimal("56.25"), Decimal(197)]
+    assert second.late == ()
+
+
 def test_the_state_is_bounded() -> None:
     # 3,000 deltas of one resource: the state remembers the 1,024 latest ids only, and
     # keeps the 16 latest events.
@@ -169,8 +200,12 @@ def streams(draw: st.DrawFn) -> list[rk.Event | rk.Sample]:
     records: list[rk.Event | rk.Sample] = []
     for resource in ("r1", "r2"):
         minutes = sorted(draw(st.sets(st.integers(0, LENGTH - 1), max_size=4)))
-        sequenced = draw(st.booleans())
+        # Every event with a seq, none, or some with and some without (mixed on one resource).
+        sequenced = draw(st.sampled_from(["all", "none", "mixed"]))
         seqs = draw(st.permutations(range(len(minutes))))
+        with_seq = [
+            sequenced == "all" or (sequenced == "mixed" and draw(st.booleans())) for _ in minutes
+        ]
         for n, minute in enumerate(minutes):
             kind = draw(st.sampled_from(["start", "start", "update", "stop", "delete"]))
             memory = draw(st.sampled_from([None, 256, 512]))
@@ -182,7 +217,7 @@ def streams(draw: st.DrawFn) -> list[rk.Event | rk.Sample]:
                     {} if memory is None or kind in ("stop", "delete") else {"memory_mb": memory},
                     kind=kind,
                     id=f"{resource}-e{n}",
-                    seq=seqs[n] if sequenced else None,
+                    seq=seqs[n] if with_seq[n] else None,
                 )
             )
         for n, (minute, length, value) in enumerate(
