@@ -168,6 +168,30 @@ def test_a_later_event_without_seq_does_not_reorder_the_earlier_ones() -> None:
     assert second.late == ()
 
 
+def test_an_inventory_closing_at_the_last_sign_of_life_before_the_clock_is_late() -> None:
+    # A start at 03-05 17:00 and an inventory at 03-19 20:00 not listing the VM, closing it
+    # at its last sign of life: the start itself, 03-05 17:00. At once: 0 h. Split at 03-12:
+    # the first call meters 03-05 17:00 to 03-12 = 6 d 7 h = 151 h; the second, carrying
+    # the state, closes it at 03-05 17:00 too, so the 151 h come back as a late row of
+    # -151 h (151 - 151 = 0 h, as at once).
+    vm = rk.Meter("vm.hours", "hour", rk.OnOff())
+    start = rk.Event("b", "r2", "2026-03-05T17:00:00Z", kind="start", id="e1")
+    inventory = rk.Inventory("2026-03-19T20:00:00Z", [], close="last_seen", id="i4")
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    whole = rk.meter([start, inventory], [vm], span=march, cycle=None, as_of=march.end)
+    assert whole.total() == 0
+    cut = "2026-03-12T00:00:00Z"
+    first = rk.meter([start], [vm], span=rk.Span(march.start, cut), cycle=None, as_of=cut)
+    second = rk.meter([inventory], [vm], span=rk.Span(cut, march.end), cycle=None,
+                      as_of=march.end, state=first.state)  # fmt: skip
+    assert [row.quantity for row in first.rows] == [Decimal(151)]
+    assert second.rows == ()
+    assert [(row.quantity, row.span, row.record_ids) for row in second.late] == [
+        (Decimal(-151), rk.Span("2026-03-05T17:00:00Z", cut), ("i4",))
+    ]
+    assert [a.kind for a in second.anomalies] == ["late", "reconciled_close"]
+
+
 def test_the_state_is_bounded() -> None:
     # 3,000 deltas of one resource: the state remembers the 1,024 latest ids only, and
     # keeps the 16 latest events.
