@@ -481,6 +481,31 @@ def test_near_the_lower_calendar_limit_the_cache_stops_quietly() -> None:
     )
 
 
+def test_yearly_and_quarterly_cycles_work_across_the_whole_calendar_range() -> None:
+    # Years 2 to 9998 are supported: the year containing 0002-06-01 is 0002-01-01 to
+    # 0003-01-01 (the margin of two years before, year 0, does not exist and is not
+    # needed); a span inside 9998 is one piece, inside the year 9998-01-01 to 9999-01-01.
+    years = rk.cycles.yearly(tz="UTC")
+    assert years.containing("0002-06-01T00:00:00Z") == span(
+        "0002-01-01T00:00:00Z", "0003-01-01T00:00:00Z"
+    )
+    inside = span("9998-02-01T00:00:00Z", "9998-12-01T00:00:00Z")
+    assert years.split(inside) == [inside]
+    assert years.containing("9998-06-01T00:00:00Z") == span(
+        "9998-01-01T00:00:00Z", "9999-01-01T00:00:00Z"
+    )
+    # Anchored in July: the cycle containing 0002-06-01 began 0001-07-01.
+    assert rk.cycles.yearly(tz="UTC", month=7).containing("0002-06-01T00:00:00Z") == span(
+        "0001-07-01T00:00:00Z", "0002-07-01T00:00:00Z"
+    )
+    quarters = rk.cycles.quarterly(tz="UTC")
+    assert quarters.containing("9998-11-01T00:00:00Z") == span(
+        "9998-10-01T00:00:00Z", "9999-01-01T00:00:00Z"
+    )
+    with pytest.raises(rk.BadTimeError, match=r"outside the range ratekit's calendars support"):
+        years.containing("9999-06-01T00:00:00Z")
+
+
 def test_far_apart_requests_reuse_a_fresh_cache() -> None:
     days = rk.cycles.daily(tz="Europe/Zurich")
     # Jumping centuries does not compute every day between.

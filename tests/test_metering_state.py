@@ -137,6 +137,61 @@ def test_seq_orders_across_calls_as_at_once() -> None:
     assert [a.message for a in second.anomalies[1:]] == [a.message for a in whole.anomalies]
 
 
+MIXED = [
+    rk.Event("a", "r2", "2026-03-11T10:45:00Z", kind="update", id="e12", seq=0),
+    rk.Event("a", "r2", "2026-03-10T15:51:00Z", kind="start", id="e2", seq=1),
+    rk.Event("a", "r2", "2026-03-14T16:39:00Z", kind="start", id="e0"),
+]
+MARCH_1_22 = rk.Span("2026-03-01T00:00:00Z", "2026-03-22T00:00:00Z")
+
+
+def test_a_later_event_without_seq_does_not_reorder_the_earlier_ones() -> None:
+    # In seq order the update (seq 0, 03-11 10:45) comes first and the start (seq 1,
+    # 03-10 15:51) is out of order, taking 03-11 10:45: running to 03-22, 10 d 13 h 15 min
+    # = 240 + 13.25 = 253.25 h. The start without seq at 03-14 16:39 is stamped after
+    # both: it goes after them (a duplicate start) and changes nothing before it, so the
+    # three give 253.25 h too (not 272.15 h, from 03-10 15:51, as when it flipped the
+    # whole resource to time order).
+    vm = rk.Meter("vm.hours", "hour", rk.OnOff())
+    for records in (MIXED[:2], MIXED):
+        usage = rk.meter(records, [vm], span=MARCH_1_22, cycle=None, as_of=MARCH_1_22.end)
+        assert [row.quantity for row in usage.rows] == [Decimal("253.25")]
+        assert usage.rows[0].span == rk.Span("2026-03-11T10:45:00Z", MARCH_1_22.end)
+        assert "out_of_order" in [a.kind for a in usage.anomalies]
+    # In two calls split at 03-13 19:00, carrying the state: 253.25 h in all, no late row.
+    cut = "2026-03-13T19:00:00Z"
+    first = rk.meter(MIXED[:2], [vm], span=rk.Span(MARCH_1_22.start, cut), cycle=None, as_of=cut)
+    second = rk.meter(MIXED[2:], [vm], span=rk.Span(cut, MARCH_1_22.end), cycle=None,
+                      as_of=MARCH_1_22.end, state=carried(first))  # fmt: skip
+    # 03-11 10:45 to 03-13 19:00 = 2 d 8 h 15 min = 56.25 h; then 8 d 5 h = 197 h.
+    assert [r.quantity for r in (*first.rows, *second.rows)] == [Decimal("56.25"), Decimal(197)]
+    assert second.late == ()
+
+
+def test_an_inventory_closing_at_the_last_sign_of_life_before_the_clock_is_late() -> None:
+    # A start at 03-05 17:00 and an inventory at 03-19 20:00 not listing the VM, closing it
+    # at its last sign of life: the start itself, 03-05 17:00. At once: 0 h. Split at 03-12:
+    # the first call meters 03-05 17:00 to 03-12 = 6 d 7 h = 151 h; the second, carrying
+    # the state, closes it at 03-05 17:00 too, so the 151 h come back as a late row of
+    # -151 h (151 - 151 = 0 h, as at once).
+    vm = rk.Meter("vm.hours", "hour", rk.OnOff())
+    start = rk.Event("b", "r2", "2026-03-05T17:00:00Z", kind="start", id="e1")
+    inventory = rk.Inventory("2026-03-19T20:00:00Z", [], close="last_seen", id="i4")
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    whole = rk.meter([start, inventory], [vm], span=march, cycle=None, as_of=march.end)
+    assert whole.total() == 0
+    cut = "2026-03-12T00:00:00Z"
+    first = rk.meter([start], [vm], span=rk.Span(march.start, cut), cycle=None, as_of=cut)
+    second = rk.meter([inventory], [vm], span=rk.Span(cut, march.end), cycle=None,
+                      as_of=march.end, state=first.state)  # fmt: skip
+    assert [row.quantity for row in first.rows] == [Decimal(151)]
+    assert second.rows == ()
+    assert [(row.quantity, row.span, row.record_ids) for row in second.late] == [
+        (Decimal(-151), rk.Span("2026-03-05T17:00:00Z", cut), ("i4",))
+    ]
+    assert [a.kind for a in second.anomalies] == ["late", "reconciled_close"]
+
+
 def test_the_state_is_bounded() -> None:
     # 3,000 deltas of one resource: the state remembers the 1,024 latest ids only, and
     # keeps the 16 latest events.
@@ -169,8 +224,12 @@ def streams(draw: st.DrawFn) -> list[rk.Event | rk.Sample]:
     records: list[rk.Event | rk.Sample] = []
     for resource in ("r1", "r2"):
         minutes = sorted(draw(st.sets(st.integers(0, LENGTH - 1), max_size=4)))
-        sequenced = draw(st.booleans())
+        # Every event with a seq, none, or some with and some without (mixed on one resource).
+        sequenced = draw(st.sampled_from(["all", "none", "mixed"]))
         seqs = draw(st.permutations(range(len(minutes))))
+        with_seq = [
+            sequenced == "all" or (sequenced == "mixed" and draw(st.booleans())) for _ in minutes
+        ]
         for n, minute in enumerate(minutes):
             kind = draw(st.sampled_from(["start", "start", "update", "stop", "delete"]))
             memory = draw(st.sampled_from([None, 256, 512]))
@@ -182,7 +241,7 @@ def streams(draw: st.DrawFn) -> list[rk.Event | rk.Sample]:
                     {} if memory is None or kind in ("stop", "delete") else {"memory_mb": memory},
                     kind=kind,
                     id=f"{resource}-e{n}",
-                    seq=seqs[n] if sequenced else None,
+                    seq=seqs[n] if with_seq[n] else None,
                 )
             )
         for n, (minute, length, value) in enumerate(

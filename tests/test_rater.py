@@ -825,3 +825,28 @@ def test_a_zero_delta_into_a_closed_cycle_is_late_and_has_no_effect() -> None:
     again.statement("2026-03-02T12:00:00Z")
     restored = rk.Rater.restore(json.loads(json.dumps(again.snapshot())), plan, [egress])
     assert restored.statement("2026-03-03T01:00:00Z").no_effect == ("z",)
+
+
+def test_a_later_event_without_seq_does_not_reorder_earlier_ones_in_the_rater() -> None:
+    # An update seq 0 at 03-11 10:45, a start seq 1 at 03-10 15:51 (out of order: it takes
+    # 03-11 10:45) and a start without seq at 03-14 16:39 (after both: a duplicate start).
+    # Statements at 03-13 19:00 and 03-22: 03-11 10:45 to 03-13 19:00 = 56.25 h, then to
+    # 03-22 = 8 d 5 h = 197 h, 253.25 h in all at 1 EUR/h, as metering the three at once.
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+    records = [
+        rk.Event("a", "r2", "2026-03-11T10:45:00Z", kind="update", id="e12", seq=0),
+        rk.Event("a", "r2", "2026-03-10T15:51:00Z", kind="start", id="e2", seq=1),
+        rk.Event("a", "r2", "2026-03-14T16:39:00Z", kind="start", id="e0"),
+    ]
+    rater = rk.Rater(plan, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed(records)
+    first = rater.statement("2026-03-13T19:00:00Z")
+    second = rater.statement("2026-03-22T00:00:00Z")
+    quantities = [
+        line.quantity for s in (first, second) for line in s.lines if line.kind == "usage"
+    ]
+    assert quantities == [Decimal("56.25"), Decimal(197)]
+    assert first.total() + second.total() == Decimal("253.25")
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-22T00:00:00Z")
+    at_once = rk.meter(records, [VM_HOURS], span=span, cycle=MONTHLY, as_of=span.end)
+    assert at_once.total() == Decimal("253.25")

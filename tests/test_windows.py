@@ -628,3 +628,62 @@ def test_window_classes_built_directly_show_themselves() -> None:
     assert night == rk.windows.daily("22:00", "06:00", tz="Europe/Zurich")
     both = rk.windows.Union([night, rk.windows.weekends(tz="UTC")])
     assert str(both).startswith("windows.union(windows.daily('22:00'")
+
+
+def test_nested_unions_and_intersections_are_flattened() -> None:
+    # 300 unions of unions are one union of 301 windows: repr and within() do not recurse
+    # 300 levels. Within 03-01: 01:00-02:00 and 03:00-04:00, 2 h in all.
+    first = rk.windows.daily("01:00", "02:00", tz="UTC")
+    other = rk.windows.daily("03:00", "04:00", tz="UTC")
+    nested: rk.windows.Window = first
+    for _ in range(300):
+        nested = rk.windows.union(nested, other)
+    assert isinstance(nested, rk.windows.Union)
+    assert len(nested.windows) == 301
+    assert repr(nested).count("windows.union(") == 1
+    day = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    assert nested.within(day) == rk.SpanSet(
+        [
+            rk.Span("2026-03-01T01:00:00Z", "2026-03-01T02:00:00Z"),
+            rk.Span("2026-03-01T03:00:00Z", "2026-03-01T04:00:00Z"),
+        ]
+    )
+    both: rk.windows.Window = first
+    for _ in range(300):
+        both = both & first
+    assert isinstance(both, rk.windows.Intersection)
+    assert len(both.windows) == 301
+    assert both.within(day) == rk.SpanSet([rk.Span("2026-03-01T01:00:00Z", "2026-03-01T02:00:00Z")])
+    # Flattening keeps the meaning: (a | b) | c is a | b | c.
+    assert (first | other) | first == rk.windows.union(first, other, first)
+
+
+def test_nesting_deeper_than_100_levels_is_refused() -> None:
+    # Complements of complements, or alternating unions and intersections, cannot be
+    # flattened: 100 levels are accepted, the 101st is refused with a clear error.
+    window: rk.windows.Window = rk.windows.daily("01:00", "02:00", tz="UTC")
+    for _ in range(99):
+        window = rk.windows.complement(window)
+    day = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    # 99 complements (odd): outside 01:00-02:00, 23 h.
+    assert window.within(day).duration == dt.timedelta(hours=23)
+    with pytest.raises(rk.BadCalendarError) as error:
+        rk.windows.complement(rk.windows.complement(window))
+    assert str(error.value) == (
+        "windows.complement() would nest windows 101 levels deep (unions, intersections and "
+        "complements of each other); at most 100 levels are accepted: pass many windows to "
+        "one union() or intersection() instead of nesting them."
+    )
+    nights = rk.windows.daily("22:00", "06:00", tz="UTC")
+    mixed: rk.windows.Window = nights
+    for _ in range(50):  # two levels each: 2 * 50 = 100 levels, accepted
+        mixed = rk.windows.intersection(rk.windows.union(mixed, nights), nights)
+    # Nights united and intersected with nights are nights: 00:00-06:00, 22:00-24:00.
+    assert mixed.within(day) == rk.SpanSet(
+        [
+            rk.Span("2026-03-01T00:00:00Z", "2026-03-01T06:00:00Z"),
+            rk.Span("2026-03-01T22:00:00Z", "2026-03-02T00:00:00Z"),
+        ]
+    )
+    with pytest.raises(rk.BadCalendarError, match=r"union\(\) would nest windows 101 levels"):
+        rk.windows.union(mixed, nights)

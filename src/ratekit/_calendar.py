@@ -426,12 +426,14 @@ class BoundaryCache:
             raise outside_calendars(lo_us if lo_us < MIN_CALENDAR_US else hi_us)
         lo, hi, values = self.state
         index_near = self._index_near
-        want_lo = index_near(lo_us) - 2
-        want_hi = index_near(hi_us) + 2
+        # Two elements of margin either side, optional at the limits of the range (a
+        # yearly calendar in year 2 has no element two years before).
+        near_lo, near_hi = index_near(lo_us), index_near(hi_us)
+        want_lo, want_hi = near_lo - 2, near_hi + 2
         if want_hi - want_lo > MAX_BOUNDARIES:
             raise too_many(self._owner, lo_us, hi_us, want_hi - want_lo)
         if not values or want_lo > hi + self.FAR or want_hi < lo - self.FAR:
-            lo, hi, values = self._compute(want_lo, want_hi + 1, want_lo, want_hi)
+            lo, hi, values = self._compute(want_lo, want_hi + 1, near_lo, near_hi)
         while values[0] > lo_us:
             new_lo = min(want_lo, lo - self.CHUNK)
             first, _, head = self._compute(new_lo, lo, want_lo, lo)

@@ -96,8 +96,10 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
         base = state.base or ResourceState(account, resource, "unknown", {})
     total = len(history) + len(new_events)
     snapshot_at = total - HISTORY if total > HISTORY else None
-    slow = False
-    if new_events and (limit is not None or history):
+    # An inventory closing at the last sign of life may close before the clock.
+    closing = [i for i in inventories if i.close == "last_seen"] if limit is not None else []
+    slow = bool(closing)
+    if not slow and new_events and (limit is not None or history):
         first_us = min(event.at_us for event in new_events)
         if limit is not None and first_us < limit:
             slow = True
@@ -175,9 +177,7 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
         )
     if limit is not None:
         # Nothing changes before the first new event in the order applied.
-        fresh = {id(event) for event in new_events}
-        first = next(i for i, event in enumerate(line.order) if id(event) in fresh)
-        start = min(event.at_us for event in line.order[first:])
+        start = _changed_from(line, new_events, limit, closing=bool(closing))
         if base is not None and base.clock_us is not None:
             start = max(start, base.clock_us)
         if start < limit:
@@ -185,8 +185,27 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
             ids = [event.id for event in new_events if event.at_us < limit] or [
                 event.id for event in new_events
             ]
+            ids += [inventory.id for inventory in closing]
             late_time(engine, account, resource, old, line, start, limit, ids)
     return line
+
+
+def _changed_from(
+    line: _t.Timeline, new_events: Sequence[Event], limit: int, *, closing: bool
+) -> int:
+    """The instant from which ``line`` may differ from what was metered (or ``limit``).
+
+    From the first new event in the order applied on, or, when an inventory closes at the
+    last sign of life (which may lie before the clock), from the line's first piece.
+    """
+    fresh = {id(event) for event in new_events}
+    first = next((i for i, event in enumerate(line.order) if id(event) in fresh), None)
+    start = limit
+    if first is not None:
+        start = min(event.at_us for event in line.order[first:])
+    if closing:
+        start = min([start, *(s for s in line.starts if s != _n.NEVER)])
+    return start
 
 
 def late_time(  # noqa: PLR0917 - private plumbing of plain values

@@ -132,10 +132,13 @@ class Union(_Algebra, Window):
     """
 
     windows: tuple[Window, ...]
-    """The windows joined."""
+    """The windows joined (a union among them is flattened into this one)."""
+    _depth: int = attrs.field(init=False, default=1, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "windows", _window_tuple(self.windows, "Union windows"))
+        windows = _flat(Union, _window_tuple(self.windows, "Union windows"))
+        object.__setattr__(self, "windows", windows)
+        object.__setattr__(self, "_depth", _nested(windows, "windows.union"))
 
     def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` inside any of the windows.
@@ -176,10 +179,13 @@ class Intersection(_Algebra, Window):
     """
 
     windows: tuple[Window, ...]
-    """The windows intersected."""
+    """The windows intersected (an intersection among them is flattened into this one)."""
+    _depth: int = attrs.field(init=False, default=1, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "windows", _window_tuple(self.windows, "Intersection windows"))
+        windows = _flat(Intersection, _window_tuple(self.windows, "Intersection windows"))
+        object.__setattr__(self, "windows", windows)
+        object.__setattr__(self, "_depth", _nested(windows, "windows.intersection"))
 
     def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` inside every one of the windows.
@@ -218,9 +224,11 @@ class Complement(_Algebra, Window):
 
     window: Window
     """The window whose outside this is."""
+    _depth: int = attrs.field(init=False, default=1, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        _check_window(self.window, "Complement window")
+        window = _check_window(self.window, "Complement window")
+        object.__setattr__(self, "_depth", _nested((window,), "windows.complement"))
 
     def within_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` outside the window.
@@ -250,6 +258,36 @@ def _window_tuple(value: object, what: str) -> tuple[Window, ...]:
             f"{type(value).__name__}: {value!r}."
         )
     return tuple(_check_window(window, what) for window in value)
+
+
+#: How deep union, intersection and complement may nest (each level is a frame of
+#: recursion in ``within_us`` and ``repr``, far below Python's recursion limit).
+MAX_DEPTH: typing.Final = 100
+
+
+def _flat(kind: type, windows: tuple[Window, ...]) -> tuple[Window, ...]:
+    """``windows`` with each one of type ``kind`` replaced by its own windows. O(n)."""
+    if not any(type(w) is kind for w in windows):
+        return windows
+    out: list[Window] = []
+    for window in windows:
+        if type(window) is kind:
+            out.extend(typing.cast("Union | Intersection", window).windows)
+        else:
+            out.append(window)
+    return tuple(out)
+
+
+def _nested(windows: tuple[Window, ...], what: str) -> int:
+    """The nesting depth of a combination of ``windows``; refused beyond `MAX_DEPTH`."""
+    depth = 1 + max(getattr(w, "_depth", 0) for w in windows)
+    if depth > MAX_DEPTH:
+        raise BadCalendarError(
+            f"{what}() would nest windows {depth} levels deep (unions, intersections and "
+            f"complements of each other); at most {MAX_DEPTH} levels are accepted: pass "
+            "many windows to one union() or intersection() instead of nesting them."
+        )
+    return depth
 
 
 def _check_window(value: object, what: str) -> Window:

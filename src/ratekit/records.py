@@ -167,8 +167,8 @@ class Event:
     `ratekit.records` for the rules, duplicates and orphans). ``id`` is an optional
     stable identity: replaying the same record is a no-op, the same id with other content
     is a [`ConflictingRecordError`][ratekit.ConflictingRecordError]. ``seq`` is an optional sequence number:
-    when every event of a resource has one, the events are applied in ``seq`` order, and
-    an event stamped earlier than the one before it takes that one's instant (zero
+    the events of a resource that have one are applied in ``seq`` order (an event without
+    one goes by its instant, after those stamped before it), and an event stamped earlier than the one before it takes that one's instant (zero
     duration, an ``"out_of_order"`` anomaly) instead of producing a negative duration.
 
     ``at`` is an aware datetime or an ISO-8601 string with an offset; it is kept as
