@@ -628,3 +628,25 @@ def test_a_level_is_converted_exactly_into_the_meters_unit(
     )
     # Metering rounds its cumulative function at a quantum of 1e-24 (ratekit.metering).
     assert abs(Fraction(usage.total()) - exact) <= Fraction(1, 10**24)
+
+
+def test_a_units_combined_power_is_bounded_and_its_text_shown_short() -> None:
+    # 5,000 GiB terms were accepted as GiB^5000; a name's powers now add up to at most 99
+    # (what one can write), and the refused text is shown cut, not 20,000 characters.
+    with pytest.raises(rk.UnitError) as caught:
+        rk.units.Unit("*".join(["GiB"] * 5000))
+    message = str(caught.value)
+    assert "raises 'GiB' to the power 5000; a name's powers add up to at most 99" in message
+    assert len(message) < 400
+    with pytest.raises(rk.UnitError, match="to the power 100;"):
+        rk.units.Unit("GiB^99*GiB")
+    assert str(rk.units.Unit("GiB^99")) == "GiB^99"
+
+
+def test_a_conversion_beyond_the_results_range_is_refused() -> None:
+    # "s/s/.../s" with 31 names is s^-29: 1 s^-29 = (1000 ms)^-29 = 1E-87 ms^-29, in range;
+    # with 41 names, s^-39 gives 1E-117, below a result's smallest magnitude 1E-100, and
+    # was returned as such.
+    assert rk.units.convert(1, "/".join(["s"] * 31), "/".join(["ms"] * 31)) == Decimal("1E-87")
+    with pytest.raises(rk.BadQuantityError, match="out of ratekit's decimal range"):
+        rk.units.convert(1, "/".join(["s"] * 41), "/".join(["ms"] * 41))

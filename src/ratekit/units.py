@@ -57,6 +57,7 @@ import attrs
 
 from ._decimals import CONTEXT as _CONTEXT
 from ._decimals import to_decimal
+from ._shown import show
 from .errors import BadQuantityError, RatekitTypeError, UnitError
 
 __all__ = ["Unit", "convert", "from_microseconds", "microseconds_per"]
@@ -116,6 +117,9 @@ _GRAMMAR_TEXT: Final = (
     "like 'GiB*hour', 'B/s' or 's^2'"
 )
 
+#: The largest power a name may have once a unit's terms are combined, as one may write.
+_MAX_POWER: Final = 99
+
 _TOKEN: Final = re.compile(
     r"\s*(?:(?P<op>[*/·-])|(?P<name>[^\W\d]\w*|1)(?:\s*\^\s*(?P<power>-?[1-9]\d?))?)\s*"
 )
@@ -152,7 +156,7 @@ def _parse(text: str) -> tuple[str, Fraction, Dimension]:
     if position < len(text) or expect_term:
         rest = text[position:]
         where = f" at {rest!r}" if rest else ""
-        raise UnitError(f"Unit {text!r} cannot be read{where}; {_GRAMMAR_TEXT}.")
+        raise UnitError(f"Unit {show(text)} cannot be read{where}; {_GRAMMAR_TEXT}.")
     factor = Fraction(1)
     dimension: dict[str, int] = {}
     numerator: list[str] = []
@@ -160,6 +164,7 @@ def _parse(text: str) -> tuple[str, Fraction, Dimension]:
     for name, power in powers.items():
         if power == 0 or name == "1":
             continue
+        _check_power(text, name, power)
         term = name if abs(power) == 1 else f"{name}^{abs(power)}"
         (numerator if power > 0 else denominator).append(term)
         size, base = _KNOWN.get(name, (Fraction(1), name))
@@ -170,6 +175,14 @@ def _parse(text: str) -> tuple[str, Fraction, Dimension]:
     if denominator:
         canonical += "/" + "/".join(denominator)
     return canonical, factor, tuple(sorted((b, p) for b, p in dimension.items() if p))
+
+
+def _check_power(text: str, name: str, power: int) -> None:
+    if abs(power) > _MAX_POWER:
+        raise UnitError(
+            f"Unit {show(text)} raises {name!r} to the power {power}; a name's powers add up "
+            f"to at most {_MAX_POWER} either way ({_GRAMMAR_TEXT})."
+        )
 
 
 _parse_cached: Final = functools.lru_cache(maxsize=1024)(_parse)
@@ -401,9 +414,11 @@ def _scale(value: Decimal, ratio: Fraction, what: str) -> Decimal:
     try:
         if ratio.numerator != 1:
             value = _SCALING.multiply(value, Decimal(ratio.numerator))
-        if ratio.denominator == 1:
-            return value
-        return _SCALING.divide(value, Decimal(ratio.denominator))
+        if ratio.denominator != 1:
+            value = _SCALING.divide(value, Decimal(ratio.denominator))
+        if value and not -100 <= value.adjusted() <= 99:  # a result's range (guarantees)
+            raise decimal.Overflow
+        return value
     except decimal.DecimalException:
         raise BadQuantityError(
             f"{what} is out of ratekit's decimal range (exponents from {_CONTEXT.Emin} to "
