@@ -1,7 +1,8 @@
 """The streaming rater's adapter to the one engine: metering and rating, nothing else.
 
 Private to [`ratekit.Rater`][ratekit.Rater]: when the semantics of metering or rating change,
-this is the one place where the rater follows.
+this is the one place where the rater follows. It also holds the doors of what the engine
+is built from (the plans, the meters, the start's cycle).
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from . import _rater_book as _ledger
 from ._decimals import ZERO
-from ._instants import from_us
+from ._instants import MAX_US, MIN_US, format_us, from_us
 from ._rating_engine import _Engine as _RatingEngine
 from .assignments import Assignment
 from .charges import Charge
-from .errors import BadCalendarError, RatekitError, RatekitTypeError
+from .errors import BadCalendarError, BadTimeError, RatekitError, RatekitTypeError
 from .metering import accepted_kinds, meter
-from .policies import Meter
+from .policies import Meter, meters_of
 from .pricebook import Plan, PriceEntry
 from .rating import Rating, rate, rate_covering
 from .records import Event, Inventory, Sample
@@ -215,3 +216,48 @@ def _has_base(entry: PriceEntry) -> bool:
         return bool(entry.price.amount(ZERO))
     except RatekitError:
         return True
+
+
+# -- the doors of what a rater is built from --------------------------------------------
+
+
+def first_cycle(engine: Engine, start_us: int) -> int:
+    """The start of the cycle containing ``start_us``, once it and the next can be rated.
+
+    A start whose cycle or the next one reaches outside the instants ratekit's
+    calendars support would make the first statements fail, naming an instant the
+    user never gave: it is refused here (BadTimeError), naming the start.
+    """
+    try:
+        cycle = engine.containing(start_us)
+        following = engine.containing(cycle[1])
+        if cycle[0] < MIN_US or following[1] > MAX_US:
+            raise BadTimeError("")
+    except BadTimeError:
+        raise BadTimeError(
+            f"Rater start {format_us(start_us)} is out of range: the cycle containing it "
+            "and the next one must both lie within the instants ratekit can rate (years 2 "
+            "to 9998 for calendar cycles, and from "
+            f"{format_us(MIN_US)} to {format_us(MAX_US)} for any cycle); give a later or "
+            "earlier start."
+        ) from None
+    return cycle[0]
+
+
+def assignments(plans: Iterable[Assignment]) -> tuple[Assignment, ...]:
+    if not isinstance(plans, Iterable):
+        raise RatekitTypeError(
+            "Rater plans must be a Plan or an iterable of Assignment values, not "
+            f"{type(plans).__name__}: {plans!r}."
+        )
+    return tuple(plans)
+
+
+def meters(meters: Iterable[Meter]) -> list[Meter]:
+    given: object = meters
+    if not isinstance(given, Iterable) or isinstance(given, str | Meter):
+        raise RatekitTypeError(
+            f"Rater meters must be a list of Meter values, not {type(meters).__name__}: {meters!r}."
+        )
+    # The shared door of rate() and meter(): each item a Meter, the names unique.
+    return list(meters_of(given, "Rater meters").values())

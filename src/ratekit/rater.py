@@ -50,11 +50,13 @@ from decimal import Decimal
 from typing import Any, Final, Literal
 
 from . import _lateness, _normalize, _snapshot
+from . import _rater_accounts as _accounts
 from . import _rater_advance as _advance
 from . import _rater_book as _ledger
+from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
 from . import _rater_store as _store
-from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
+from ._instants import format_us, from_us, to_us
 from ._rater_engine import Engine as _Engine
 from ._rater_engine import RowCharges
 from ._rating_engine import _charge_key
@@ -64,12 +66,12 @@ from .errors import (
     BadTimeError,
     RatekitTypeError,
 )
-from .policies import Meter, meters_of
+from .policies import Meter
 from .pricebook import Plan
 from .rating import Charge
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
-from .statements import Feed, LineKey, Statement, StatementLine
+from .statements import Feed, LineKey, Statement
 from .usage import ResourceState
 
 __all__ = ["Rater"]
@@ -179,8 +181,8 @@ class Rater:
         horizon: _dt.timedelta = _dt.timedelta(0),
         late: LatePolicy = "correct",
     ) -> None:
-        plans = plans if isinstance(plans, Plan) else _assignments(plans)
-        meters = _meters(meters)
+        plans = plans if isinstance(plans, Plan) else _engine_doors.assignments(plans)
+        meters = _engine_doors.meters(meters)
         self._engine = _Engine(plans, meters)
         self._fingerprint = _snapshot.fingerprint(plans, meters)
         if not isinstance(horizon, _dt.timedelta) or horizon < _dt.timedelta(0):
@@ -191,7 +193,7 @@ class Rater:
             raise RatekitTypeError(f"Rater late must be 'correct' or 'report', not {late!r}.")
         self._horizon_us = horizon // _dt.timedelta(microseconds=1)
         self._late: LatePolicy = late
-        base = _first_cycle(self._engine, to_us(start, "Rater start"))
+        base = _engine_doors.first_cycle(self._engine, to_us(start, "Rater start"))
         self._base_us = base  # the start of the oldest kept cycle
         self._closed_us = base  # the end of the last closed cycle
         self._as_of_us = base  # the last statement's watermark
@@ -285,7 +287,7 @@ class Rater:
             if record.id is not None:
                 outcome[name].append(record.id)
         closers, self._closers = self._closers, []
-        lost = self._closes_back(closers)
+        lost = _accounts.closes_back(self, closers)
         self._anomalies.update(lost)  # said once: the statement that meters it knows them
         anomalies += lost
         return Feed(
@@ -425,9 +427,10 @@ class Rater:
             )
         closing = self._closing(as_of_us)  # refused before anything changes
         base = self._base_us
-        spill = self._spilling(as_of_us)
-        closed_back = self._closes_back(
-            r for r in self._pending if type(r) is Inventory and _ledger.known_by(r, as_of_us)
+        spill = _accounts.spilling(self, as_of_us)
+        closed_back = _accounts.closes_back(
+            self,
+            (r for r in self._pending if type(r) is Inventory and _ledger.known_by(r, as_of_us)),
         )
         metered, full, changed = _advance.advance(self, as_of_us)
         again = full is None or bool(full)
@@ -453,7 +456,7 @@ class Rater:
         charges, rating, lost = _lines.rate(self, rows, start, as_of_us, accounts, charges)
         groups, scope = _lines.group(self, charges, rating.charges, lost, full)
         lines, held = _lines.compare(self, groups, scope)
-        self._see_late(lines, held)
+        _accounts.see_late(self, lines, held)
         spilled = _lateness.spilled(
             spill,
             ((x.account, x.resource, x.late, x.cycle.end_us) for x in (*lines, *held)),
@@ -481,7 +484,7 @@ class Rater:
         if closing:
             final = [c for c in charges if (c.cycle.start_us, c.cycle.end_us) in closing]
             invoices = bill(sorted(final, key=_charge_key))
-            no_effect = self._no_effect(closing, charges, final, anomalies)
+            no_effect = _accounts.no_effect(self, closing, charges, final, anomalies)
             self._closed_us = closing[-1][1]
             self._compact(closing[-1][0])
         lo, hi = self._base_us, self._closed_us
@@ -501,33 +504,6 @@ class Rater:
             fresh,
             tuple(held),
             tuple(no_effect),
-        )
-
-    def _closes_back(self, inventories: Iterable[Record]) -> list[Anomaly]:
-        """The too-late parts of last_seen inventories' closings, before the kept cycles.
-
-        Checked when an inventory is fed and again when it is metered (cycles may have
-        been compacted in between); the same anomaly is said once.
-        """
-        out: list[Anomaly] = []
-        for inventory in inventories:
-            out += _lateness.closes_back(
-                typing.cast("Inventory", inventory),
-                self._base_us,
-                self._state,
-                self._by_key,
-                self._inventories,
-            )
-        return out
-
-    def _spilling(self, as_of_us: int) -> dict[tuple[str, str] | None, list[tuple[Record, str]]]:
-        """The records on time, new at ``as_of_us``, that may reach into a closed cycle."""
-        closed = self._closed_us
-        return _lateness.spilling(
-            (r for r in self._pending if r.at_us >= closed and _ledger.known_by(r, as_of_us)),
-            closed,
-            self._by_key,
-            self._reach,
         )
 
     def _closing(self, as_of_us: int) -> list[tuple[int, int]]:
@@ -551,56 +527,6 @@ class Rater:
                 )
             out.append(cycle)
             start = cycle[1]
-
-    def _see_late(self, *given: Iterable[StatementLine]) -> None:
-        """Remember the late records that a line given now names (their effect is shown)."""
-        if not self._late_keys:
-            return
-        ids = {
-            record.id
-            for k in self._late_keys
-            if (record := self._records.get(k)) is not None and record.id is not None
-        }
-        for lines in given:
-            for line in lines:
-                self._late_seen.update(ids.intersection(line.record_ids))
-
-    def _no_effect(
-        self,
-        closing: list[tuple[int, int]],
-        charges: Iterable[Charge],
-        final: Iterable[Charge],
-        anomalies: Iterable[Anomaly],
-    ) -> list[str]:
-        """The ids of the records that no charge, line or anomaly given names.
-
-        The records are those of the closing cycles and those late since the last closing.
-        A record that came in time is shown by the charges of the cycles it falls in (their
-        invoices were given with it); a late one only by a line given since it came (a
-        correction), the invoices given now, or an anomaly: a late record that changed no
-        line (a zero delta into a closed cycle) had no effect.
-        """
-        shown: set[str] = set()
-        for anomaly in anomalies:
-            shown.update(anomaly.record_ids)
-        seen = set(shown)
-        for charge in charges:
-            seen.update(charge.record_ids)
-        shown_late = shown | self._late_seen
-        for charge in final:
-            shown_late.update(charge.record_ids)
-        lo, hi = closing[0][0], closing[-1][1]
-        late, self._late_keys = self._late_keys, set()
-        self._late_seen = set()
-        return sorted(
-            record.id
-            for identity, record in self._records.items()
-            if record.id is not None
-            and (
-                (identity in late and record.id not in shown_late)
-                or (identity not in late and lo <= record.at_us < hi and record.id not in seen)
-            )
-        )
 
     def _compact(self, new_base: int) -> None:
         """Fold the records stamped before ``new_base`` into the metering state."""
@@ -662,8 +588,8 @@ class Rater:
         unknown version, was altered (its checksum does not match) or was taken under
         other plans or meters.
         """
-        plans = plans if isinstance(plans, Plan) else _assignments(plans)
-        meters = _meters(meters)
+        plans = plans if isinstance(plans, Plan) else _engine_doors.assignments(plans)
+        meters = _engine_doors.meters(meters)
         rater = object.__new__(cls)
         rater._engine = _Engine(plans, meters)
         rater._fingerprint = _snapshot.fingerprint(plans, meters)
@@ -691,48 +617,6 @@ class Rater:
             f"as_of={format_us(self._as_of_us)!r}, {len(self._records)} records, "
             f"{len(self._state)} resources)"
         )
-
-
-def _first_cycle(engine: _Engine, start_us: int) -> int:
-    """The start of the cycle containing ``start_us``, once it and the next can be rated.
-
-    A start whose cycle or the next one reaches outside the instants ratekit's
-    calendars support would make the first statements fail, naming an instant the
-    user never gave: it is refused here (BadTimeError), naming the start.
-    """
-    try:
-        cycle = engine.containing(start_us)
-        following = engine.containing(cycle[1])
-        if cycle[0] < MIN_US or following[1] > MAX_US:
-            raise BadTimeError("")
-    except BadTimeError:
-        raise BadTimeError(
-            f"Rater start {format_us(start_us)} is out of range: the cycle containing it "
-            "and the next one must both lie within the instants ratekit can rate (years 2 "
-            "to 9998 for calendar cycles, and from "
-            f"{format_us(MIN_US)} to {format_us(MAX_US)} for any cycle); give a later or "
-            "earlier start."
-        ) from None
-    return cycle[0]
-
-
-def _assignments(plans: Iterable[Assignment]) -> tuple[Assignment, ...]:
-    if not isinstance(plans, Iterable):
-        raise RatekitTypeError(
-            "Rater plans must be a Plan or an iterable of Assignment values, not "
-            f"{type(plans).__name__}: {plans!r}."
-        )
-    return tuple(plans)
-
-
-def _meters(meters: Iterable[Meter]) -> list[Meter]:
-    given: object = meters
-    if not isinstance(given, Iterable) or isinstance(given, str | Meter):
-        raise RatekitTypeError(
-            f"Rater meters must be a list of Meter values, not {type(meters).__name__}: {meters!r}."
-        )
-    # The shared door of rate() and meter(): each item a Meter, the names unique.
-    return list(meters_of(given, "Rater meters").values())
 
 
 def _anomaly_order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:

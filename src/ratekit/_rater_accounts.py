@@ -1,0 +1,102 @@
+"""The rater's lateness and accounting: what reached a closed cycle, what had no effect.
+
+Functions of a [`Rater`][ratekit.Rater]'s state, kept apart from the engine's steps:
+the too-late part of ``last_seen`` closings, the on-time records whose quantity spills
+into a closed cycle, and, when cycles close, the ids of the records that no charge, line
+or anomaly given names (``Statement.no_effect``).
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable
+
+from . import _lateness
+from . import _rater_book as _ledger
+from .records import Anomaly, Inventory
+from .statements import StatementLine
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater, Record
+    from .rating import Charge
+
+
+def closes_back(rater: Rater, inventories: Iterable[Record]) -> list[Anomaly]:
+    """The too-late parts of last_seen inventories' closings, before the kept cycles.
+
+    Checked when an inventory is fed and again when it is metered (cycles may have
+    been compacted in between); the same anomaly is said once.
+    """
+    out: list[Anomaly] = []
+    for inventory in inventories:
+        out += _lateness.closes_back(
+            typing.cast("Inventory", inventory),
+            rater._base_us,
+            rater._state,
+            rater._by_key,
+            rater._inventories,
+        )
+    return out
+
+
+def spilling(rater: Rater, as_of_us: int) -> dict[tuple[str, str] | None, list[tuple[Record, str]]]:
+    """The records on time, new at ``as_of_us``, that may reach into a closed cycle."""
+    closed = rater._closed_us
+    return _lateness.spilling(
+        (r for r in rater._pending if r.at_us >= closed and _ledger.known_by(r, as_of_us)),
+        closed,
+        rater._by_key,
+        rater._reach,
+    )
+
+
+def see_late(rater: Rater, *given: Iterable[StatementLine]) -> None:
+    """Remember the late records that a line given now names (their effect is shown)."""
+    if not rater._late_keys:
+        return
+    ids = {
+        record.id
+        for k in rater._late_keys
+        if (record := rater._records.get(k)) is not None and record.id is not None
+    }
+    for lines in given:
+        for line in lines:
+            rater._late_seen.update(ids.intersection(line.record_ids))
+
+
+def no_effect(
+    rater: Rater,
+    closing: list[tuple[int, int]],
+    charges: Iterable[Charge],
+    final: Iterable[Charge],
+    anomalies: Iterable[Anomaly],
+) -> list[str]:
+    """The ids of the records that no charge, line or anomaly given names.
+
+    The records are those of the closing cycles and those late since the last closing.
+    A record that came in time is shown by the charges of the cycles it falls in (their
+    invoices were given with it); a late one only by a line given since it came (a
+    correction), the invoices given now, or an anomaly: a late record that changed no
+    line (a zero delta into a closed cycle) had no effect.
+    """
+    shown: set[str] = set()
+    for anomaly in anomalies:
+        shown.update(anomaly.record_ids)
+    seen = set(shown)
+    for charge in charges:
+        seen.update(charge.record_ids)
+    shown_late = shown | rater._late_seen
+    for charge in final:
+        shown_late.update(charge.record_ids)
+    lo, hi = closing[0][0], closing[-1][1]
+    late, rater._late_keys = rater._late_keys, set()
+    rater._late_seen = set()
+    return sorted(
+        record.id
+        for identity, record in rater._records.items()
+        if record.id is not None
+        and (
+            (identity in late and record.id not in shown_late)
+            or (identity not in late and lo <= record.at_us < hi and record.id not in seen)
+        )
+    )
