@@ -86,13 +86,14 @@ Record = rk.Event | rk.Sample | rk.Inventory
 
 
 def records(  # noqa: PLR0912 - one stream, told in order
-    rng: random.Random, *, greet: bool = False, anonymous: bool = False
+    rng: random.Random, *, greet: bool = False, anonymous: bool = False, sequenced: bool = False
 ) -> list[Record]:
     """A small random stream of records with unique ids (before replays).
 
     ``greet``: each account sends a zero delta at the start, so both are known from the
     first cycle on (a single plan charges its fees to the accounts it has seen).
     ``anonymous``: some deltas and events come without an id (known by their content).
+    ``sequenced``: some events carry a ``seq``, in time order or not (see `_sequence()`).
     """
     out: list[Record] = []
     if greet:
@@ -171,8 +172,57 @@ def records(  # noqa: PLR0912 - one stream, told in order
         listed = [key for key in keys if rng.random() < 0.5]
         at = T0 + rng.randrange(DAY_US // 2, span_us, HOUR_US)
         out.append(rk.Inventory(format_us(at), listed, id=new_id()))
+    if sequenced:
+        _sequence(rng, out)
     if anonymous:
         out = [_without_id(record) if rng.random() < 0.4 else record for record in out]
+    return out
+
+
+def _sequence(rng: random.Random, out: list[Record]) -> None:
+    """Give about half the events of some resources a ``seq``: in time order, or shuffled.
+
+    A shuffled seq orders an event before events stamped earlier (its effect reaches back
+    to them, see `reach()`); the events without one go by time among the chain.
+    """
+    positions: dict[str, list[int]] = {}
+    for index, record in enumerate(out):
+        if isinstance(record, rk.Event):
+            positions.setdefault(record.resource, []).append(index)
+    for indexes in positions.values():
+        mode = rng.choice(("none", "in order", "shuffled"))
+        if mode == "none":
+            continue
+        seqs = list(range(len(indexes)))
+        if mode == "shuffled":
+            rng.shuffle(seqs)
+        for seq, index in zip(seqs, indexes, strict=True):
+            if rng.random() < 0.5:
+                event = typing.cast(rk.Event, out[index])
+                out[index] = rk.Event(
+                    event.account,
+                    event.resource,
+                    event.at,
+                    event.attributes,
+                    kind=event.kind,
+                    id=event.id,
+                    seq=seq,
+                )
+
+
+def reach(stream: Iterable[Record]) -> dict[int, int]:
+    """Where each record's effect begins, by ``id(record)``: a sequenced event's reaches
+    back to the earliest event of its resource with a greater seq."""
+    out: dict[int, int] = {}
+    chains: dict[tuple[str, str], list[rk.Event]] = {}
+    for record in stream:
+        out[id(record)] = record.at_us
+        if isinstance(record, rk.Event) and record.seq is not None:
+            chains.setdefault((record.account, record.resource), []).append(record)
+    for chain in chains.values():
+        for event in chain:
+            after = [other.at_us for other in chain if other.seq > event.seq]  # type: ignore[operator]
+            out[id(event)] = min([event.at_us, *after])
     return out
 
 
@@ -184,7 +234,12 @@ def _without_id(record: Record) -> Record:
         )
     if isinstance(record, rk.Event):
         return rk.Event(
-            record.account, record.resource, record.at, record.attributes, kind=record.kind
+            record.account,
+            record.resource,
+            record.at,
+            record.attributes,
+            kind=record.kind,
+            seq=record.seq,
         )
     return record
 
@@ -209,6 +264,7 @@ def run(
     Returns the statements, the feed reports and the final watermark.
     """
     horizon_us = horizon_h * HOUR_US
+    effect = reach(stream)
     arrivals = list(stream) + [rng.choice(stream) for _ in range(rng.randint(0, 3)) if stream]
     rng.shuffle(arrivals)
     rater = rk.Rater(
@@ -226,10 +282,15 @@ def run(
         if rng.random() < 0.25:
             rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans, METERS)
         if rng.random() < 0.5:
-            rest = arrivals[position:]
+            # What the rater does not know yet: the records not fed, and the sequenced
+            # events fed, stamped at or after the watermark, that reach back before
+            # their instant.
+            rest = arrivals[position:] + [
+                r for r in arrivals[:position] if effect[id(r)] < r.at_us and r.at_us >= as_of
+            ]
             limit = T0 + (DAYS + 1) * DAY_US
             for record in rest:
-                end = cycle_end(record.at_us)
+                end = cycle_end(effect[id(record)])
                 if late_ok and not isinstance(record, rk.Sample):
                     end = cycle_end(end)  # kept one cycle after it closes
                 limit = min(limit, end + horizon_us - 1)
@@ -280,6 +341,7 @@ def check_law(
     anonymous: bool = False,
     late: typing.Literal["correct", "report"] = "correct",
     greet: bool | None = None,
+    sequenced: bool = False,
 ) -> None:
     """The rater's law for one random stream (raises AssertionError when it fails).
 
@@ -288,10 +350,11 @@ def check_law(
     ``"report"`` the law counts the lines reported only). ``greet``: whether each account
     sends a record at the start (by default under a single plan only); without it, an
     account may first appear in any cycle, and owes its fees from that cycle on.
+    ``sequenced``: some events carry a ``seq`` (see `records()`).
     """
     rng = random.Random(seed)
     greet = single is not None if greet is None else greet
-    stream = records(rng, greet=greet, anonymous=anonymous)
+    stream = records(rng, greet=greet, anonymous=anonymous, sequenced=sequenced)
     plans = PLANS if single is None else single
     statements, feeds, final, _ = run(
         rng, stream, horizon_h=horizon_h, late_ok=late_ok, plans=plans, late=late

@@ -87,10 +87,18 @@ def _continue(  # noqa: PLR0912, PLR0917 - one decision per resource
             since = record.since_us
             if since is not None and since < prev:
                 full.add((record.account, record.resource))
-        elif type(record) is Event and record.at_us == prev:
-            # An event at the very cut may end the piece there or not (a restart, a
-            # replayed start): only metering the piece whole says.
-            full.add((record.account, record.resource))
+        elif type(record) is Event:
+            key = (record.account, record.resource)
+            if record.at_us == prev:
+                # An event at the very cut may end the piece there or not (a restart, a
+                # replayed start): only metering the piece whole says.
+                full.add(key)
+            elif record.seq is not None:
+                # Ordered by its seq before an event metered already: the order from
+                # there on changes (the carried state may no longer hold that event).
+                reach, _ = rater._reach.event_reach(record, rater._by_key.get(key, ()))
+                if reach < prev:
+                    full.add(key)
     active = {key for key in grouped if key not in full}
     for key in list(active):
         state = book.states.get(key)

@@ -272,16 +272,16 @@ class Rater:
                 name = "too_late"
                 anomalies.append(_lateness.too_late(record, self._base_us))
             else:
-                # Late: its effect reaches a closed cycle (a delta over a span from its start).
-                since = getattr(record, "since_us", None)
-                effect_us = at_us if since is None else min(at_us, since)
+                # Late: its effect reaches a closed cycle (a delta over a span from its
+                # start, a sequenced event from the first event it is ordered before).
+                effect_us, reaching = self._effect(record)
                 name = "late" if effect_us < self._closed_us else "accepted"
-                anomalies += self._reaching(record)
+                anomalies += reaching
                 kept[identity] = record
-                self._file(record)
+                self._file(record, effect_us)
                 if name == "late":
                     self._late_keys.add(identity)
-                if at_us < self._as_of_us:
+                if effect_us < self._as_of_us:
                     self._touch(record)
             counts[name] += 1
             if record.id is not None:
@@ -300,15 +300,20 @@ class Rater:
             counts,
         )
 
-    def _reaching(self, record: Record) -> list[Anomaly]:
-        """The anomalies of a new record whose effect reaches before the kept cycles."""
+    def _effect(self, record: Record) -> tuple[int, list[Anomaly]]:
+        """Where a new record's effect begins; the anomalies if that is before the kept cycles."""
         if type(record) is Sample:
             lost = self._reach.reaches_back(record, self._base_us)
-            return [] if lost is None else [lost]
-        if type(record) is Inventory:
-            # Once the whole batch is filed: a sign of life may come after it in the batch.
-            self._closers.append(record)
-        return []
+            since = record.since_us
+            effect_us = record.at_us if since is None else min(record.at_us, since)
+            return effect_us, [] if lost is None else [lost]
+        if type(record) is Event:
+            key = (record.account, record.resource)
+            effect_us, reordered = self._reach.event_reach(record, self._by_key.get(key, ()))
+            return effect_us, [] if reordered is None else [reordered]
+        # Once the whole batch is filed: a sign of life may come after it in the batch.
+        self._closers.append(record)
+        return record.at_us, []
 
     def _checked(self, records: Iterable[Record]) -> list[Record]:
         """The batch as a list, once every record in it can be rated. O(n).
@@ -339,8 +344,11 @@ class Rater:
                 )
         return batch
 
-    def _file(self, record: Record) -> None:
-        """File a kept record for the book: new to meter, or its resource metered again."""
+    def _file(self, record: Record, effect_us: int) -> None:
+        """File a kept record for the book: new to meter, or its resource metered again.
+
+        ``effect_us``: where its effect begins (see `_effect()`).
+        """
         prev = self._as_of_us
         if type(record) is Inventory:
             self._inventories.append(record)
@@ -351,11 +359,9 @@ class Rater:
             return
         key = (record.account, record.resource)
         self._by_key.setdefault(key, []).append(record)
-        reaches = record.at_us < prev
-        if type(record) is Sample:
-            if record.meter not in self._engine.sums:
-                self._sticky.add(key)
-            reaches = reaches or (record.since_us is not None and record.since_us < prev)
+        reaches = effect_us < prev
+        if type(record) is Sample and record.meter not in self._engine.sums:
+            self._sticky.add(key)
         if not _ledger.known_by(record, prev):
             self._pending.append(record)  # metered from prev at the next statement
         if reaches and self._redo is not None:
