@@ -199,15 +199,7 @@ def _sequence(rng: random.Random, out: list[Record]) -> None:
         for seq, index in zip(seqs, indexes, strict=True):
             if rng.random() < 0.5:
                 event = typing.cast(rk.Event, out[index])
-                out[index] = rk.Event(
-                    event.account,
-                    event.resource,
-                    event.at,
-                    event.attributes,
-                    kind=event.kind,
-                    id=event.id,
-                    seq=seq,
-                )
+                out[index] = _event(event, event.id, seq)
 
 
 def reach(stream: Iterable[Record]) -> dict[int, int]:
@@ -233,15 +225,21 @@ def _without_id(record: Record) -> Record:
             record.account, record.resource, record.meter, record.at, record.value, since=since
         )
     if isinstance(record, rk.Event):
-        return rk.Event(
-            record.account,
-            record.resource,
-            record.at,
-            record.attributes,
-            kind=record.kind,
-            seq=record.seq,
-        )
+        return _event(record, None, record.seq)
     return record
+
+
+def _event(event: rk.Event, record_id: str | None, seq: int | None) -> rk.Event:
+    """``event`` with that id and seq."""
+    return rk.Event(
+        event.account,
+        event.resource,
+        event.at,
+        event.attributes,
+        kind=event.kind,
+        id=record_id,
+        seq=seq,
+    )
 
 
 def cycle_end(at_us: int) -> int:
