@@ -280,12 +280,10 @@ def run(
         if rng.random() < 0.25:
             rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans, METERS)
         if rng.random() < 0.5:
-            # What the rater does not know yet: the records not fed, and the sequenced
-            # events fed, stamped at or after the watermark, that reach back before
-            # their instant.
-            rest = arrivals[position:] + [
-                r for r in arrivals[:position] if effect[id(r)] < r.at_us and r.at_us >= as_of
-            ]
+            # The records not fed yet. (One fed but stamped after the watermark may still
+            # reach back into a cycle the watermark closes: the rater keeps that cycle
+            # until the record is metered, and corrects it then.)
+            rest = arrivals[position:]
             limit = T0 + (DAYS + 1) * DAY_US
             for record in rest:
                 end = cycle_end(effect[id(record)])

@@ -428,7 +428,7 @@ def test_repr_and_statement_total() -> None:
     rater, _ = simple_rater()
     assert repr(rater) == (
         "Rater(base='2026-03-01T00:00:00Z', closed='2026-03-01T00:00:00Z', "
-        "as_of='2026-03-02T00:00:00Z', 1 records, 0 resources)"
+        "as_of='2026-03-02T00:00:00Z', 1 records kept, 0 resources compacted)"
     )
     statement = rater.statement("2026-03-02T12:00:00Z")
     # 12 h * 0.10 = 1.20, for acme, nothing for anyone else.

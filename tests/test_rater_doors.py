@@ -420,3 +420,67 @@ def test_a_copy_does_not_share_the_inventories_being_fed() -> None:
     # The copy was fed nothing: its next feed says nothing of the original's inventory.
     start = rk.Event("a", "vm-2", "2026-03-05T08:00:00Z", kind="start", id="e2")
     assert other.feed([start]).anomalies == ()
+
+
+# -- ids across kinds, unassigned accounts ---------------------------------------------------
+
+CALLS = rk.Meter("calls", "call", rk.Discrete())
+TWO = rk.Plan(
+    "p",
+    "EUR",
+    DAILY,
+    [
+        rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1)),
+        rk.PriceEntry("calls", "calls", rk.PerUnit(1)),
+    ],
+)
+
+
+@pytest.mark.parametrize("snapshot", [False, True])
+def test_an_id_held_by_another_kind_of_record_is_conflicting(snapshot: bool) -> None:
+    # Ids are one space across events, samples and inventories, as in rate() (which
+    # refuses the pair): the sample is conflicting, the event stands (1 h at 1 EUR).
+    start = rk.Event("a", "vm-1", "2026-03-01T10:00:00Z", kind="start", id="x1")
+    sample = rk.Sample("a", "fn", "calls", "2026-03-01T10:30:00Z", 5, id="x1")
+    with pytest.raises(rk.ConflictingRecordError, match="share the id 'x1'"):
+        rk.rate(
+            [start, sample],
+            TWO,
+            span=rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"),
+            meters=[VM_HOURS, CALLS],
+        )
+    rater = rk.Rater(TWO, [VM_HOURS, CALLS], start="2026-03-01T00:00:00Z")
+    assert rater.feed([start]).accepted == ("x1",)
+    if snapshot:
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), TWO, [VM_HOURS, CALLS])
+    assert rater.feed([sample]).conflicting == ("x1",)
+    inventory = rk.Inventory("2026-03-01T10:45:00Z", [("a", "vm-1")], id="x1")
+    assert rater.feed([inventory]).conflicting == ("x1",)
+    statement = rater.statement("2026-03-01T11:00:00Z")
+    assert [(x.meter, x.amount) for x in statement.lines] == [("vm.hours", Decimal(1))]
+
+
+def test_an_id_held_by_a_compacted_record_of_another_kind_is_conflicting() -> None:
+    rater = rk.Rater(TWO, [VM_HOURS, CALLS], start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Event("a", "vm-1", "2026-03-01T10:00:00Z", kind="start", id="x1")])
+    rater.statement("2026-03-03T00:00:00Z")  # 1 March closed, then compacted at 2 March's close
+    late = rk.Sample("a", "fn", "calls", "2026-03-03T10:30:00Z", 5, id="x1")
+    assert rater.feed([late]).conflicting == ("x1",)
+
+
+def test_a_record_of_an_account_no_assignment_names_is_refused_at_feed() -> None:
+    plans = [rk.Assignment("acme", PLAN)]
+    rater = rk.Rater(plans, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    good = rk.Event("acme", "vm-1", "2026-03-01T10:00:00Z", kind="start", id="e1")
+    stranger = rk.Event("newco", "vm-9", "2026-03-01T11:00:00Z", kind="start", id="e2")
+    with pytest.raises(rk.UnpricedUsageError) as caught:
+        rater.feed([good, stranger])
+    assert str(caught.value) == (
+        "Rater.feed: event 'e2' stamped 2026-03-01T11:00:00Z is for account 'newco', which "
+        "no assignment of this rater names, so every statement would fail to price it (the "
+        "assignments name 'acme'); the batch is refused whole. Feed only records of assigned "
+        "accounts: a rater's plans are fixed when it is built."
+    )
+    # Refused whole: the good record was not taken either, and statements still work.
+    assert rater.feed([good]).accepted == ("e1",)
+    assert [x.amount for x in rater.statement("2026-03-01T12:00:00Z").lines] == [Decimal(2)]

@@ -41,7 +41,7 @@ class Engine:
     one place where the rater follows.
     """
 
-    __slots__ = ("cycle", "dues", "kinds", "meters", "plans", "sums", "timed")
+    __slots__ = ("assigned", "cycle", "dues", "kinds", "meters", "plans", "sums", "timed")
 
     def __init__(self, plans: Plan | Sequence[Assignment], meters: Sequence[Meter]) -> None:
         self.plans = plans
@@ -58,6 +58,10 @@ class Engine:
                 "closes one cycle at a time: give its plans one cycle, or use one rater per cycle."
             )
         self.cycle = known[0].cycle
+        # The accounts that assignments name (None under one plan, which prices any).
+        self.assigned: frozenset[str] | None = (
+            None if isinstance(plans, Plan) else frozenset(a.account for a in plans)
+        )
         # Whether an account owes something that grows with the watermark alone (fees,
         # minimums, allowances and bases are prorated to it): then every account is
         # rated at every statement, else only those whose rows changed.

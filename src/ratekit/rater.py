@@ -60,11 +60,13 @@ from ._instants import format_us, from_us, to_us
 from ._rater_engine import Engine as _Engine
 from ._rater_engine import RowCharges
 from ._rating_engine import _charge_key
+from ._shown import show
 from .assignments import Assignment
 from .billing import Invoice, bill
 from .errors import (
     BadTimeError,
     RatekitTypeError,
+    UnpricedUsageError,
 )
 from .policies import Meter
 from .pricebook import Plan
@@ -81,6 +83,8 @@ LatePolicy = Literal["correct", "report"]
 
 #: The most cycles one statement closes: a watermark further ahead is refused.
 MAX_CLOSING: Final = 10_000
+#: What a record whose id another kind of record holds is compared with: nothing equal.
+_CLASH: Final = object()
 
 
 # -- the rater -----------------------------------------------------------------------------
@@ -254,8 +258,10 @@ class Rater:
         first = self._first
         for record in batch:
             identity = _store.identity(record)
-            known = kept.get(identity)
+            known: object = kept.get(identity)
             at_us = record.at_us
+            if known is None and record.id is not None and self._held_elsewhere(record):
+                known = _CLASH  # one id space, as in rate(): another kind holds it
             if known is None and type(record) is not Inventory:
                 # Its first usage or record: a delta over a span counts from the span.
                 since = getattr(record, "since_us", None)
@@ -300,6 +306,15 @@ class Rater:
             counts,
         )
 
+    def _held_elsewhere(self, record: Record) -> bool:
+        """Whether a kept or remembered record of another type holds ``record``'s id. O(1)."""
+        for other in (Event, Sample, Inventory):
+            if other is not type(record):
+                identity = (other.__name__, record.id)
+                if identity in self._records or identity in self._forgotten:
+                    return True
+        return False
+
     def _effect(self, record: Record) -> tuple[int, list[Anomaly]]:
         """Where a new record's effect begins; the anomalies if that is before the kept cycles."""
         if type(record) is Sample:
@@ -330,8 +345,23 @@ class Rater:
             )
         batch = list(records)
         kinds = self._engine.kinds
+        assigned = self._engine.assigned
         for record in batch:
             kind = type(record)
+            if assigned is not None and kind is not Inventory:
+                account = typing.cast("Event | Sample", record).account
+                if account not in assigned:
+                    label = kind.__name__.lower()
+                    what = label if record.id is None else f"{label} {show(record.id)}"
+                    named = ", ".join(map(show, sorted(assigned)[:5]))
+                    more = f" and {len(assigned) - 5:,} more" if len(assigned) > 5 else ""
+                    raise UnpricedUsageError(
+                        f"Rater.feed: {what} stamped {format_us(record.at_us)} is for account "
+                        f"{show(account)}, which no assignment of this rater names, so every "
+                        "statement would fail to price it (the assignments name "
+                        f"{named}{more}); the batch is refused whole. Feed only records of "
+                        "assigned accounts: a rater's plans are fixed when it is built."
+                    )
             if kind is Sample:
                 sample = typing.cast("Sample", record)
                 taken = kinds.get(sample.meter)
@@ -492,7 +522,7 @@ class Rater:
             invoices = bill(sorted(final, key=_charge_key))
             no_effect = _accounts.no_effect(self, closing, charges, final, anomalies)
             self._closed_us = closing[-1][1]
-            self._compact(closing[-1][0])
+            self._compact(self._held(closing[-1][0]))
         lo, hi = self._base_us, self._closed_us
         self._closed_charges = tuple(
             c for c in charges if lo <= c.cycle.start_us and c.cycle.end_us <= hi
@@ -533,6 +563,38 @@ class Rater:
                 )
             out.append(cycle)
             start = cycle[1]
+
+    def _held(self, new_base: int) -> int:
+        """``new_base``, or the start of an earlier cycle that a pending record reaches into.
+
+        Such a cycle stays kept (closed) until that record is metered. A record stamped at or after the watermark is not metered yet, but it may change
+        earlier cycles once it is: a delta over a span from its ``since``, a counter
+        reading from the kept reading before it, a sequenced event from the first event it
+        is ordered before. Compacting such a cycle first would lose that part. O(p * k)
+        for p such records and k kept records of their resources.
+        """
+        reach = new_base
+        for record in self._pending:
+            if type(record) is Inventory:
+                continue  # its closings reach back as far as a sign of life: see closes_back
+            key = (record.account, record.resource)
+            kept = self._by_key.get(key, ())
+            if type(record) is Event:
+                effect, _ = self._reach.event_reach(record, kept)
+            elif record.kind == "counter":
+                meter_name, at_us = record.meter, record.at_us
+                before = [
+                    r.at_us
+                    for r in kept
+                    if type(r) is Sample and r.meter == meter_name and r.at_us < at_us
+                ]
+                effect = max(before, default=at_us)
+            else:
+                effect = record.at_us if record.since_us is None else record.since_us
+            reach = min(reach, effect)
+        if reach >= new_base:
+            return new_base
+        return max(self._base_us, self._engine.containing(reach)[0])
 
     def _compact(self, new_base: int) -> None:
         """Fold the records stamped before ``new_base`` into the metering state."""
@@ -620,8 +682,8 @@ class Rater:
     def __repr__(self) -> str:
         return (
             f"Rater(base={format_us(self._base_us)!r}, closed={format_us(self._closed_us)!r}, "
-            f"as_of={format_us(self._as_of_us)!r}, {len(self._records)} records, "
-            f"{len(self._state)} resources)"
+            f"as_of={format_us(self._as_of_us)!r}, {len(self._records)} records kept, "
+            f"{len(self._state)} resources compacted)"
         )
 
 

@@ -405,6 +405,17 @@ class Sample:
         """When, as an aware UTC datetime."""
         return from_us(self.at_us)
 
+    @property
+    def since(self) -> _dt.datetime | None:
+        """Where a delta's span starts, as an aware UTC datetime (``None``: at an instant).
+
+        Examples:
+            >>> import ratekit as rk
+            >>> rk.Sample("acme", "fn", "calls", "2026-03-01T10:20:00Z", 5, since="2026-03-01T10:00:00Z").since
+            datetime.datetime(2026, 3, 1, 10, 0, tzinfo=datetime.timezone.utc)
+        """
+        return None if self.since_us is None else from_us(self.since_us)
+
     def __repr__(self) -> str:
         text = (
             f"Sample({self.account!r}, {self.resource!r}, {self.meter!r}, "
