@@ -484,3 +484,36 @@ def test_a_record_of_an_account_no_assignment_names_is_refused_at_feed() -> None
     # Refused whole: the good record was not taken either, and statements still work.
     assert rater.feed([good]).accepted == ("e1",)
     assert [x.amount for x in rater.statement("2026-03-01T12:00:00Z").lines] == [Decimal(2)]
+
+
+def test_a_late_record_of_one_resource_corrects_the_lines_it_moves_in_its_account() -> None:
+    # Graduated per account: 10 h at 1, then 0.5. At 07:00 b ran 7 h (00:00 -> 07:00) and
+    # c 6 h (01:00 -> 07:00): b 7 x 1 = 7; c 3 x 1 + 3 x 0.5 = 4.5. A STOP of b at 02:00
+    # comes late: at 09:00 b ran 2 h (2) and c 8 h, all in the first tier (8). c's line
+    # changed through b's late record, not with time only: a reversal and a correction.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        DAILY,
+        [rk.PriceEntry("vm", "vm.hours", rk.Graduated([rk.Tier(10, 1), rk.Tier(None, "0.5")]))],
+    )
+    rater = rk.Rater(plan, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("a", "b", "2026-03-01T00:00:00Z", kind="start", id="b1"),
+            rk.Event("a", "c", "2026-03-01T01:00:00Z", kind="start", id="c1"),
+        ]
+    )
+    first = rater.statement("2026-03-01T07:00:00Z")
+    assert [(x.resource, x.role, x.amount) for x in first.lines] == [
+        ("b", "charge", Decimal(7)),
+        ("c", "charge", Decimal("4.5")),
+    ]
+    rater.feed([rk.Event("a", "b", "2026-03-01T02:00:00Z", kind="stop", id="b2")])
+    second = rater.statement("2026-03-01T09:00:00Z")
+    assert [(x.resource, x.role, x.amount) for x in second.lines] == [
+        ("b", "reversal", Decimal(-7)),
+        ("b", "correction", Decimal(2)),
+        ("c", "reversal", Decimal("-4.5")),
+        ("c", "correction", Decimal(8)),
+    ]

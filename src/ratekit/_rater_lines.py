@@ -82,7 +82,9 @@ def compare(
         if old is None:
             target.append(_line(key, quantity, amount, "charge", late, charges))
             continue
-        touched = everything or (account, resource) in dirty
+        # A record stamped before the last watermark touched the account: any of its lines
+        # may have changed through it (a tier position, a minimum, a fee's first cycle).
+        touched = everything or (account, None) in dirty
         if not late and not touched:
             delta_q, delta_a = _SUB(quantity, old[0]), _SUB(amount, old[1])
             lines.append(_line(key, delta_q, delta_a, "increment", late, charges))
