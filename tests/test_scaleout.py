@@ -231,6 +231,70 @@ def test_quiet_accounts_and_assignments_are_charged_once(client: Any) -> None:
     assert sum(1 for c in got[0].charges if c.kind == "fee") == 13
 
 
+UTC_MONTHLY = rk.cycles.monthly(tz="UTC")
+FEB_MAR = rk.Span("2026-02-01T00:00:00Z", "2026-04-01T00:00:00Z")
+HOURS = (rk.Meter("vm.hours", "hour", rk.OnOff()),)
+
+
+def support_plan() -> rk.Plan:
+    """0.05 EUR a VM-hour and a 10 EUR support fee a month (UTC)."""
+    entries = [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))]
+    return rk.Plan("p", "EUR", UTC_MONTHLY, entries, fees=[rk.Fee("support", 10)])
+
+
+def vm_day(account: str, day: int, hours: int) -> list[rk.Event]:
+    """One VM of ``account`` running ``hours`` from 08:00 UTC on March ``day``."""
+    start, stop = f"2026-03-{day:02d}T08:00:00Z", f"2026-03-{day:02d}T{8 + hours:02d}:00:00Z"
+    return [
+        rk.Event(account, f"{account}/vm-1", start, kind="start", id=f"{account}-e1"),
+        rk.Event(account, f"{account}/vm-1", stop, kind="stop", id=f"{account}-e2"),
+    ]
+
+
+def test_a_listed_account_with_records_owes_its_fees_before_its_first_record(
+    client: Any,
+) -> None:
+    # acme: listed, records in March only; beta: listed, no record; gamma: not listed,
+    # records in March only. One process covers a listed account over the whole span:
+    #   acme  Feb 10.00; Mar 12 h x 0.05 = 0.60 + 10 = 10.60
+    #   beta  Feb 10.00; Mar 10.00 (no usage, fee only)
+    #   gamma Mar 4 h x 0.05 = 0.20 + 10 = 10.20 (covered from its first record's cycle)
+    # Each part used to name only its quiet accounts: acme's February fee was lost.
+    records = vm_day("acme", 2, 12) + vm_day("gamma", 10, 4)
+    listed = ["acme", "beta"]
+    rating = rk.rate(records, support_plan(), span=FEB_MAR, meters=HOURS, accounts=listed)
+    want = (rating, rk.bill(rating))
+    got = rate_by_account(
+        bag(records, 2), support_plan(), span=FEB_MAR, meters=HOURS, accounts=listed
+    )
+    assert_same(got, want)
+    totals = [(i.account, i.cycle.start.month, i.total) for i in got[1]]
+    assert totals == [
+        ("acme", 2, Decimal("10.00")),
+        ("acme", 3, Decimal("10.60")),
+        ("beta", 2, Decimal("10.00")),
+        ("beta", 3, Decimal("10.00")),
+        ("gamma", 3, Decimal("10.20")),
+    ]
+    # the same with each account in its own partition, unshuffled
+    import dask.bag
+
+    parts = dask.bag.from_delayed(
+        [_delayed(vm_day("acme", 2, 12)), _delayed(vm_day("gamma", 10, 4))]
+    )
+    got = rate_by_account(
+        parts, support_plan(), span=FEB_MAR, meters=HOURS, accounts=listed, shuffle=False
+    )
+    assert_same(got, want)
+
+
+def test_listed_accounts_are_checked_as_rate_checks_them() -> None:
+    with pytest.raises(rk.RatekitTypeError, match=r"iterable of account names .* str: 'acme'"):
+        rate_by_account(bag([]), support_plan(), span=FEB_MAR, meters=HOURS, accounts="acme")
+    with pytest.raises(rk.RatekitTypeError, match=r"non-empty strings .* not int: 7"):
+        rate_by_account(bag([]), support_plan(), span=FEB_MAR, meters=HOURS, accounts=["a", 7])  # type: ignore[list-item]
+
+
 def test_shares_across_parts_are_rated_in_each_part_and_billed_once(client: Any) -> None:
     # acct-00 (part 1) shares its vm-0 with acct-02 (part 2) and acct-06 (part 0); each
     # account commits to 200 EUR a month, so acct-00's minimum counts only its own third

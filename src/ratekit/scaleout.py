@@ -49,10 +49,11 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from ._shown import show
 from .assignments import Assignment
 from .billing import Invoice, bill
 from .charges import Rating
-from .errors import RatekitError
+from .errors import RatekitError, RatekitTypeError
 from .pricebook import Plan
 from .rating import rate
 from .records import Event, Sample
@@ -143,6 +144,7 @@ def rate_by_account(
         plans if isinstance(plans, Plan) else tuple(plans)
     )
     meter_list = None if meters is None else tuple(meters)
+    listed = None if accounts is None else _listed(accounts)
     share_list = read_shares(shares, "rate_by_account shares")
     rate_part = functools.partial(
         _rate_part,
@@ -153,6 +155,7 @@ def rate_by_account(
         by_resource=by_resource,
         tz=tz,
         shares=share_list,
+        listed=listed,
     )
     packed = functools.partial(_packed, rate_part=rate_part)
     if shuffle:
@@ -164,7 +167,7 @@ def rate_by_account(
         parts_bag = bag.map_partitions(_one, packed)
     parts: list[_Part] = [pickle.loads(part) for part in parts_bag.compute()]
     seen = frozenset().union(*(part[2] for part in parts))
-    rest = set() if accounts is None else set(accounts)
+    rest = set() if listed is None else set(listed)
     if not isinstance(plan_or_assignments, Plan):
         rest |= {assignment.account for assignment in plan_or_assignments}
     rest -= seen
@@ -175,6 +178,23 @@ def rate_by_account(
         rating = Rating(rating.charges, rating.anomalies, rating.rows, shares=share_list)
         invoices = bill(rating, by_resource=by_resource, tz=tz)
     return rating, invoices
+
+
+def _listed(accounts: Iterable[str]) -> frozenset[str]:
+    """The ``accounts=`` names, checked as [`ratekit.rate()`][ratekit.rate] checks them."""
+    if isinstance(accounts, str) or not isinstance(accounts, Iterable):
+        raise RatekitTypeError(
+            "rate_by_account accounts must be an iterable of account names such as "
+            f"['acme', 'globex'], not {type(accounts).__name__}: {show(accounts)}."
+        )
+    names = tuple(accounts)
+    for account in names:
+        if not isinstance(account, str) or not account:
+            raise RatekitTypeError(
+                "rate_by_account accounts must be non-empty strings (account names), not "
+                f"{type(account).__name__}: {show(account)}."
+            )
+    return frozenset(names)
 
 
 def _key(record: Event | Sample, partitions: int) -> int:
@@ -208,16 +228,21 @@ def _rate_part(
     by_resource: bool,
     tz: str | None,
     shares: tuple[Share, ...] = (),
+    listed: frozenset[str] | None = None,
     quiet: Sequence[str] = (),
 ) -> _Part:
-    """``rate`` + ``bill`` of one part: its records, its accounts' plans, its quiet accounts."""
+    """``rate`` + ``bill`` of one part: its records, its accounts' plans, its quiet accounts.
+
+    The part names in ``accounts=`` exactly the listed accounts it rates (those with
+    records here, and the quiet ones), as one process names them all: a listed account
+    is covered over the whole span, not only from its first record.
+    """
     mine = {record.account for record in records} | set(quiet)
+    named = None if listed is None else sorted(listed & mine)
     if isinstance(plans, Plan):
         chosen: Plan | list[Assignment] = plans
-        named: list[str] | None = list(quiet) or None
     else:
         chosen = [assignment for assignment in plans if assignment.account in mine]
-        named = None
     rating = rate(
         records, chosen, span=span, meters=meters, as_of=as_of, accounts=named, shares=shares
     )
