@@ -295,6 +295,37 @@ def test_listed_accounts_are_checked_as_rate_checks_them() -> None:
         rate_by_account(bag([]), support_plan(), span=FEB_MAR, meters=HOURS, accounts=["a", 7])  # type: ignore[list-item]
 
 
+def test_one_account_in_two_partitions_unshuffled_is_refused_not_billed_twice(
+    client: Any,
+) -> None:
+    # acme's day in one partition and its other day in the other: each part would bill
+    # acme's 10 EUR March fee, so the merge refuses, naming acme (beta, whole, is not named).
+    import dask.bag
+
+    first = vm_day("acme", 2, 12) + vm_day("beta", 3, 1)
+    second = [
+        rk.Event("acme", "acme/vm-2", "2026-03-05T08:00:00Z", kind="start", id="acme-e3"),
+        rk.Event("acme", "acme/vm-2", "2026-03-05T09:00:00Z", kind="stop", id="acme-e4"),
+    ]
+    parts = dask.bag.from_delayed([_delayed(first), _delayed(second)])
+    with pytest.raises(rk.SplitAccountError) as error:
+        rate_by_account(parts, support_plan(), span=FEB_MAR, meters=HOURS, shuffle=False)
+    assert str(error.value) == (
+        "rate_by_account got the records of 1 account(s) in more than one part: ['acme']; "
+        "each part would bill them apart (fees twice, tiers restarted). With shuffle=False "
+        "every partition of the bag must hold whole accounts: use shuffle=True (the "
+        "default), or cut the input by account (ratekit.scaleout.partition_of) before "
+        "making the bag."
+    )
+    # shuffled, the same bag is rated as one process rates it: one fee each
+    # acme: 12 h + 1 h = 13 h x 0.05 = 0.65 + 10 = 10.65; beta: 0.05 + 10 = 10.05
+    records = first + second
+    rating = rk.rate(records, support_plan(), span=FEB_MAR, meters=HOURS)
+    got = rate_by_account(parts, support_plan(), span=FEB_MAR, meters=HOURS)
+    assert_same(got, (rating, rk.bill(rating)))
+    assert [i.total for i in got[1]] == [Decimal("10.65"), Decimal("10.05")]
+
+
 def test_shares_across_parts_are_rated_in_each_part_and_billed_once(client: Any) -> None:
     # acct-00 (part 1) shares its vm-0 with acct-02 (part 2) and acct-06 (part 0); each
     # account commits to 200 EUR a month, so acct-00's minimum counts only its own third

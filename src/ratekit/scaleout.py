@@ -46,6 +46,7 @@ from __future__ import annotations
 import functools
 import pickle
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -53,7 +54,7 @@ from ._shown import show
 from .assignments import Assignment
 from .billing import Invoice, bill
 from .charges import Rating
-from .errors import RatekitError, RatekitTypeError
+from .errors import RatekitError, RatekitTypeError, SplitAccountError
 from .pricebook import Plan
 from .rating import rate
 from .records import Event, Sample
@@ -108,8 +109,9 @@ def rate_by_account(
       `partition_of()` their account into ``partitions`` parts (by default the
       bag's number of partitions); ``False`` when each account's records already sit in
       one partition of the bag (read from files cut by account, say): no shuffle, one
-      part per partition. Records of one account in two parts would be rated twice
-      apart (a graduated tier restarted): keep ``True`` unless you know.
+      part per partition. Records of one account in two partitions would be billed
+      twice (a graduated tier restarted): the merge refuses them with
+      [`SplitAccountError`][ratekit.SplitAccountError] naming the accounts.
     - ``by_resource``, ``tz``: as [`ratekit.bill()`][ratekit.bill].
     - ``shares``: as [`ratekit.rate()`][ratekit.rate]; with shares, the merged rating is
       billed once in the calling process (a share's holders may sit in other parts).
@@ -255,7 +257,22 @@ def _rate_quiet(accounts: Sequence[str], rate_part: Callable[..., _Part]) -> _Pa
 
 
 def _merge(parts: Sequence[_Part]) -> tuple[Rating, tuple[Invoice, ...]]:
-    """Concatenate the parts and put each account's block in place (stable sorts)."""
+    """Concatenate the parts and put each account's block in place (stable sorts).
+
+    An account that comes back from two parts had its records cut in two (``shuffle=False``
+    over partitions that do not hold whole accounts): it would be billed once per part,
+    so [`SplitAccountError`][ratekit.SplitAccountError] names it instead.
+    """
+    counts = Counter(account for part in parts for account in part[2])
+    split = sorted(account for account, count in counts.items() if count > 1)
+    if split:
+        raise SplitAccountError(
+            f"rate_by_account got the records of {len(split)} account(s) in more than one "
+            f"part: {show(split)}; each part would bill them apart (fees twice, tiers "
+            "restarted). With shuffle=False every partition of the bag must hold whole "
+            "accounts: use shuffle=True (the default), or cut the input by account "
+            "(ratekit.scaleout.partition_of) before making the bag."
+        )
     charges = sorted((charge for part in parts for charge in part[0].charges), key=_account)
     rows = sorted((row for part in parts for row in part[0].rows), key=_account)
     anomalies = tuple(anomaly for part in parts for anomaly in part[0].anomalies)
