@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import ratekit as rk
+from ratekit._shown import show
 from ratekit.scaleout import partition_of, rate_by_account
 
 ZURICH = rk.cycles.monthly(tz="Europe/Zurich")
@@ -324,6 +325,65 @@ def test_one_account_in_two_partitions_unshuffled_is_refused_not_billed_twice(
     got = rate_by_account(parts, support_plan(), span=FEB_MAR, meters=HOURS)
     assert_same(got, (rating, rk.bill(rating)))
     assert [i.total for i in got[1]] == [Decimal("10.65"), Decimal("10.05")]
+
+
+INVENTORY = rk.Inventory("2026-03-15T00:00:00Z", {("acme", "acme/vm-1"): {}}, id="inv-15")
+A_ROW = ("acme", "acme/vm-9", "2026-03-02T08:00:00Z", "start")
+
+
+def _kept_or_none(element: Any) -> Any:
+    """A build that keeps records and returns None for anything else (a forgotten return)."""
+    return element if isinstance(element, rk.Event) else None
+
+
+@pytest.mark.parametrize("shuffle", [True, False], ids=["in the shuffle", "in a part"])
+def test_an_element_that_is_not_a_record_is_refused_naming_it(client: Any, shuffle: bool) -> None:
+    # Met by the shuffle's key (shuffle=True) or by the rating of a part (False), on a
+    # worker: the error comes back as itself, a RatekitTypeError (no bare AttributeError).
+    good = vm_day("acme", 2, 12) + vm_day("beta", 3, 1)
+
+    def refused(records: list[Any], **options: Any) -> str:
+        with pytest.raises(rk.RatekitTypeError) as error:
+            rate_by_account(
+                bag(records, 2),
+                support_plan(),
+                span=FEB_MAR,
+                meters=HOURS,
+                shuffle=shuffle,
+                **options,
+            )
+        assert type(error.value) is rk.RatekitTypeError
+        return str(error.value)
+
+    assert refused([*good, A_ROW]) == (
+        "rate_by_account records must be Event or Sample values, not tuple: "
+        "('acme', 'acme/vm-9', '2026-03-02T08:00:00Z', 'start'); give build=, a function "
+        "from each element of the bag to an Event or a Sample."
+    )
+    assert refused([*good, A_ROW], build=_kept_or_none) == (
+        "rate_by_account build returned NoneType: None for the element "
+        "('acme', 'acme/vm-9', '2026-03-02T08:00:00Z', 'start'); build must return an "
+        "Event or a Sample for every element."
+    )
+    assert refused([*good, INVENTORY]) == (
+        f"rate_by_account cannot rate an Inventory ({show(INVENTORY)}): inventories are "
+        "not supported by scale-out, since an inventory lists the resources of every "
+        "account at one instant and is not per account; rate records with inventories in "
+        "one process with ratekit.rate."
+    )
+    assert "Inventory('2026-03-15T00:00:00Z'" in show(INVENTORY)
+
+
+def test_a_long_element_is_shown_bounded_and_build_must_be_a_function() -> None:
+    import dask
+
+    long_row = ("acme", "x" * 10_000, list(range(10_000)))
+    with dask.config.set(scheduler="synchronous"), pytest.raises(rk.RatekitTypeError) as error:
+        rate_by_account(bag([long_row], 1), support_plan(), span=FEB_MAR, meters=HOURS)
+    assert len(str(error.value)) < 300  # the element shown cut to 80 characters
+    assert f"not tuple: {show(long_row)};" in str(error.value)
+    with pytest.raises(rk.RatekitTypeError, match=r"build must be a function .* not str: 'x'"):
+        rate_by_account(bag([]), support_plan(), span=FEB_MAR, meters=HOURS, build="x")  # type: ignore[arg-type]
 
 
 def test_shares_across_parts_are_rated_in_each_part_and_billed_once(client: Any) -> None:

@@ -57,7 +57,7 @@ from .charges import Rating
 from .errors import RatekitError, RatekitTypeError, SplitAccountError
 from .pricebook import Plan
 from .rating import rate
-from .records import Event, Sample
+from .records import Event, Inventory, Sample
 from .sharing import Share, read_shares
 from .spans import Span
 
@@ -141,7 +141,12 @@ def rate_by_account(
             f"{type(records).__name__}; for records in a list, call ratekit.rate"
         )
     if build is not None:
-        bag = bag.map(build)
+        if not callable(build):
+            raise RatekitTypeError(
+                "rate_by_account build must be a function from an element of the bag to an "
+                f"Event or a Sample, not {type(build).__name__}: {show(build)}."
+            )
+        bag = bag.map(functools.partial(_built, build=build))
     plan_or_assignments: Plan | tuple[Assignment, ...] = (
         plans if isinstance(plans, Plan) else tuple(plans)
     )
@@ -199,7 +204,43 @@ def _listed(accounts: Iterable[str]) -> frozenset[str]:
     return frozenset(names)
 
 
+def _built(element: Any, build: Callable[[Any], object]) -> Event | Sample:
+    """``build(element)``, checked to be a record (on the workers)."""
+    record = build(element)
+    if isinstance(record, Event | Sample):
+        return record
+    if isinstance(record, Inventory):
+        raise _inventory(record)
+    raise RatekitTypeError(
+        f"rate_by_account build returned {type(record).__name__}: {show(record)} for the "
+        f"element {show(element)}; build must return an Event or a Sample for every element."
+    )
+
+
+def _refused(element: object) -> RatekitTypeError:
+    """The error for an element of the bag that is not a record (and no ``build``)."""
+    if isinstance(element, Inventory):
+        return _inventory(element)
+    return RatekitTypeError(
+        f"rate_by_account records must be Event or Sample values, not "
+        f"{type(element).__name__}: {show(element)}; give build=, a function from each "
+        "element of the bag to an Event or a Sample."
+    )
+
+
+def _inventory(inventory: Inventory) -> RatekitTypeError:
+    return RatekitTypeError(
+        f"rate_by_account cannot rate an Inventory ({show(inventory)}): inventories are "
+        "not supported by scale-out, since an inventory lists the resources of every "
+        "account at one instant and is not per account; rate records with inventories in "
+        "one process with ratekit.rate."
+    )
+
+
 def _key(record: Event | Sample, partitions: int) -> int:
+    """The part of ``record`` (the shuffle's key, on the workers); a non-record is refused."""
+    if type(record) is not Event and type(record) is not Sample:
+        raise _refused(record)
     return partition_of(record.account, partitions)
 
 
@@ -239,7 +280,11 @@ def _rate_part(
     records here, and the quiet ones), as one process names them all: a listed account
     is covered over the whole span, not only from its first record.
     """
-    mine = {record.account for record in records} | set(quiet)
+    mine = set(quiet)
+    for record in records:
+        if type(record) is not Event and type(record) is not Sample:  # final classes
+            raise _refused(record)
+        mine.add(record.account)
     named = None if listed is None else sorted(listed & mine)
     if isinstance(plans, Plan):
         chosen: Plan | list[Assignment] = plans
