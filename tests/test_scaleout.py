@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import random
+import re
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -384,6 +385,37 @@ def test_a_long_element_is_shown_bounded_and_build_must_be_a_function() -> None:
     assert f"not tuple: {show(long_row)};" in str(error.value)
     with pytest.raises(rk.RatekitTypeError, match=r"build must be a function .* not str: 'x'"):
         rate_by_account(bag([]), support_plan(), span=FEB_MAR, meters=HOURS, build="x")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_one_id_in_two_accounts_of_two_parts_conflicts_as_in_one_process(
+    client: Any, shuffle: bool
+) -> None:
+    # acme and wayne sit in different parts (partition_of: 0 and 1 of 2), and wayne's
+    # start reuses acme's id "acme-e1": one process refuses the pair, so the merge does.
+    import dask.bag
+
+    assert (partition_of("acme", 2), partition_of("wayne", 2)) == (0, 1)
+    acme, wayne = vm_day("acme", 2, 12), vm_day("wayne", 4, 2)
+    wayne[0] = rk.Event("wayne", "wayne/vm-1", "2026-03-04T08:00:00Z", kind="start", id="acme-e1")
+    with pytest.raises(rk.ConflictingRecordError, match="share the id 'acme-e1'"):
+        rk.rate(acme + wayne, support_plan(), span=FEB_MAR, meters=HOURS)
+    parts = dask.bag.from_delayed([_delayed(acme), _delayed(wayne)])
+    with pytest.raises(rk.ConflictingRecordError) as error:
+        rate_by_account(parts, support_plan(), span=FEB_MAR, meters=HOURS, shuffle=shuffle)
+    owners = re.fullmatch(
+        r"two records share the id 'acme-e1' but differ: one of account '(\w+)' and one of "
+        r"account '(\w+)' \(rated in different parts\); replaying a record must repeat it "
+        r"exactly, so give a corrected record a new id\.",
+        str(error.value),
+    )
+    assert owners is not None
+    assert set(owners.groups()) == {"acme", "wayne"}
+    # with its own id, wayne is rated: 2 h x 0.05 = 0.10 + 10 = 10.10
+    wayne[0] = rk.Event("wayne", "wayne/vm-1", "2026-03-04T08:00:00Z", kind="start", id="w-e1")
+    parts = dask.bag.from_delayed([_delayed(acme), _delayed(wayne)])
+    got = rate_by_account(parts, support_plan(), span=FEB_MAR, meters=HOURS, shuffle=shuffle)
+    assert [i.total for i in got[1]] == [Decimal("10.60"), Decimal("10.10")]
 
 
 def test_shares_across_parts_are_rated_in_each_part_and_billed_once(client: Any) -> None:
