@@ -290,6 +290,24 @@ def test_a_listed_account_with_records_owes_its_fees_before_its_first_record(
     assert_same(got, want)
 
 
+def test_a_listed_account_without_assignment_is_refused_as_in_one_process(client: Any) -> None:
+    # Under assignments every listed account must be assigned: the part that rates the
+    # unassigned "zed" names it in accounts=, as one process does, and refuses it.
+    records = vm_day("acme", 2, 12)
+    assigned = [rk.Assignment("acme", support_plan())]
+    with pytest.raises(rk.UnpricedUsageError, match=r"\['zed'\] have no assignment"):
+        rk.rate(records, assigned, span=FEB_MAR, meters=HOURS, accounts=["acme", "zed"])
+    with pytest.raises(rk.UnpricedUsageError, match=r"\['zed'\] have no assignment"):
+        rate_by_account(
+            bag(records, 2), assigned, span=FEB_MAR, meters=HOURS, accounts=["acme", "zed"]
+        )
+    # listed and assigned: the same as one process (acme's Feb fee, its Mar 10.60)
+    rating = rk.rate(records, assigned, span=FEB_MAR, meters=HOURS, accounts=["acme"])
+    got = rate_by_account(bag(records, 2), assigned, span=FEB_MAR, meters=HOURS, accounts=["acme"])
+    assert_same(got, (rating, rk.bill(rating)))
+    assert [i.total for i in got[1]] == [Decimal("10.00"), Decimal("10.60")]
+
+
 def test_listed_accounts_are_checked_as_rate_checks_them() -> None:
     with pytest.raises(rk.RatekitTypeError, match=r"iterable of account names .* str: 'acme'"):
         rate_by_account(bag([]), support_plan(), span=FEB_MAR, meters=HOURS, accounts="acme")
