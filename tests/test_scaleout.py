@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import random
+import re
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 import ratekit as rk
+from ratekit._shown import show
 from ratekit.scaleout import partition_of, rate_by_account
 
 ZURICH = rk.cycles.monthly(tz="Europe/Zurich")
@@ -229,6 +231,209 @@ def test_quiet_accounts_and_assignments_are_charged_once(client: Any) -> None:
     got = rate_by_account(bag(records), assigned, span=MARCH, meters=METERS)
     assert_same(got, want)
     assert sum(1 for c in got[0].charges if c.kind == "fee") == 13
+
+
+UTC_MONTHLY = rk.cycles.monthly(tz="UTC")
+FEB_MAR = rk.Span("2026-02-01T00:00:00Z", "2026-04-01T00:00:00Z")
+HOURS = (rk.Meter("vm.hours", "hour", rk.OnOff()),)
+
+
+def support_plan() -> rk.Plan:
+    """0.05 EUR a VM-hour and a 10 EUR support fee a month (UTC)."""
+    entries = [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))]
+    return rk.Plan("p", "EUR", UTC_MONTHLY, entries, fees=[rk.Fee("support", 10)])
+
+
+def vm_day(account: str, day: int, hours: int) -> list[rk.Event]:
+    """One VM of ``account`` running ``hours`` from 08:00 UTC on March ``day``."""
+    start, stop = f"2026-03-{day:02d}T08:00:00Z", f"2026-03-{day:02d}T{8 + hours:02d}:00:00Z"
+    return [
+        rk.Event(account, f"{account}/vm-1", start, kind="start", id=f"{account}-e1"),
+        rk.Event(account, f"{account}/vm-1", stop, kind="stop", id=f"{account}-e2"),
+    ]
+
+
+def test_a_listed_account_with_records_owes_its_fees_before_its_first_record(
+    client: Any,
+) -> None:
+    # acme: listed, records in March only; beta: listed, no record; gamma: not listed,
+    # records in March only. One process covers a listed account over the whole span:
+    #   acme  Feb 10.00; Mar 12 h x 0.05 = 0.60 + 10 = 10.60
+    #   beta  Feb 10.00; Mar 10.00 (no usage, fee only)
+    #   gamma Mar 4 h x 0.05 = 0.20 + 10 = 10.20 (covered from its first record's cycle)
+    # Each part used to name only its quiet accounts: acme's February fee was lost.
+    records = vm_day("acme", 2, 12) + vm_day("gamma", 10, 4)
+    listed = ["acme", "beta"]
+    rating = rk.rate(records, support_plan(), span=FEB_MAR, meters=HOURS, accounts=listed)
+    want = (rating, rk.bill(rating))
+    got = rate_by_account(
+        bag(records, 2), support_plan(), span=FEB_MAR, meters=HOURS, accounts=listed
+    )
+    assert_same(got, want)
+    totals = [(i.account, i.cycle.start.month, i.total) for i in got[1]]
+    assert totals == [
+        ("acme", 2, Decimal("10.00")),
+        ("acme", 3, Decimal("10.60")),
+        ("beta", 2, Decimal("10.00")),
+        ("beta", 3, Decimal("10.00")),
+        ("gamma", 3, Decimal("10.20")),
+    ]
+    # the same with each account in its own partition, unshuffled
+    import dask.bag
+
+    parts = dask.bag.from_delayed(
+        [_delayed(vm_day("acme", 2, 12)), _delayed(vm_day("gamma", 10, 4))]
+    )
+    got = rate_by_account(
+        parts, support_plan(), span=FEB_MAR, meters=HOURS, accounts=listed, shuffle=False
+    )
+    assert_same(got, want)
+
+
+def test_a_listed_account_without_assignment_is_refused_as_in_one_process(client: Any) -> None:
+    # Under assignments every listed account must be assigned: the part that rates the
+    # unassigned "zed" names it in accounts=, as one process does, and refuses it.
+    records = vm_day("acme", 2, 12)
+    assigned = [rk.Assignment("acme", support_plan())]
+    with pytest.raises(rk.UnpricedUsageError, match=r"\['zed'\] have no assignment"):
+        rk.rate(records, assigned, span=FEB_MAR, meters=HOURS, accounts=["acme", "zed"])
+    with pytest.raises(rk.UnpricedUsageError, match=r"\['zed'\] have no assignment"):
+        rate_by_account(
+            bag(records, 2), assigned, span=FEB_MAR, meters=HOURS, accounts=["acme", "zed"]
+        )
+    # listed and assigned: the same as one process (acme's Feb fee, its Mar 10.60)
+    rating = rk.rate(records, assigned, span=FEB_MAR, meters=HOURS, accounts=["acme"])
+    got = rate_by_account(bag(records, 2), assigned, span=FEB_MAR, meters=HOURS, accounts=["acme"])
+    assert_same(got, (rating, rk.bill(rating)))
+    assert [i.total for i in got[1]] == [Decimal("10.00"), Decimal("10.60")]
+
+
+def test_listed_accounts_are_checked_as_rate_checks_them() -> None:
+    with pytest.raises(rk.RatekitTypeError, match=r"iterable of account names .* str: 'acme'"):
+        rate_by_account(bag([]), support_plan(), span=FEB_MAR, meters=HOURS, accounts="acme")
+    with pytest.raises(rk.RatekitTypeError, match=r"non-empty strings .* not int: 7"):
+        rate_by_account(bag([]), support_plan(), span=FEB_MAR, meters=HOURS, accounts=["a", 7])  # type: ignore[list-item]
+
+
+def test_one_account_in_two_partitions_unshuffled_is_refused_not_billed_twice(
+    client: Any,
+) -> None:
+    # acme's day in one partition and its other day in the other: each part would bill
+    # acme's 10 EUR March fee, so the merge refuses, naming acme (beta, whole, is not named).
+    import dask.bag
+
+    first = vm_day("acme", 2, 12) + vm_day("beta", 3, 1)
+    second = [
+        rk.Event("acme", "acme/vm-2", "2026-03-05T08:00:00Z", kind="start", id="acme-e3"),
+        rk.Event("acme", "acme/vm-2", "2026-03-05T09:00:00Z", kind="stop", id="acme-e4"),
+    ]
+    parts = dask.bag.from_delayed([_delayed(first), _delayed(second)])
+    with pytest.raises(rk.SplitAccountError) as error:
+        rate_by_account(parts, support_plan(), span=FEB_MAR, meters=HOURS, shuffle=False)
+    assert str(error.value) == (
+        "rate_by_account got the records of 1 account(s) in more than one part: ['acme']; "
+        "each part would bill them apart (fees twice, tiers restarted). With shuffle=False "
+        "every partition of the bag must hold whole accounts: use shuffle=True (the "
+        "default), or cut the input by account (ratekit.scaleout.partition_of) before "
+        "making the bag."
+    )
+    # shuffled, the same bag is rated as one process rates it: one fee each
+    # acme: 12 h + 1 h = 13 h x 0.05 = 0.65 + 10 = 10.65; beta: 0.05 + 10 = 10.05
+    records = first + second
+    rating = rk.rate(records, support_plan(), span=FEB_MAR, meters=HOURS)
+    got = rate_by_account(parts, support_plan(), span=FEB_MAR, meters=HOURS)
+    assert_same(got, (rating, rk.bill(rating)))
+    assert [i.total for i in got[1]] == [Decimal("10.65"), Decimal("10.05")]
+
+
+INVENTORY = rk.Inventory("2026-03-15T00:00:00Z", {("acme", "acme/vm-1"): {}}, id="inv-15")
+A_ROW = ("acme", "acme/vm-9", "2026-03-02T08:00:00Z", "start")
+
+
+def _kept_or_none(element: Any) -> Any:
+    """A build that keeps records and returns None for anything else (a forgotten return)."""
+    return element if isinstance(element, rk.Event) else None
+
+
+@pytest.mark.parametrize("shuffle", [True, False], ids=["in the shuffle", "in a part"])
+def test_an_element_that_is_not_a_record_is_refused_naming_it(client: Any, shuffle: bool) -> None:
+    # Met by the shuffle's key (shuffle=True) or by the rating of a part (False), on a
+    # worker: the error comes back as itself, a RatekitTypeError (no bare AttributeError).
+    good = vm_day("acme", 2, 12) + vm_day("beta", 3, 1)
+
+    def refused(records: list[Any], **options: Any) -> str:
+        with pytest.raises(rk.RatekitTypeError) as error:
+            rate_by_account(
+                bag(records, 2),
+                support_plan(),
+                span=FEB_MAR,
+                meters=HOURS,
+                shuffle=shuffle,
+                **options,
+            )
+        assert type(error.value) is rk.RatekitTypeError
+        return str(error.value)
+
+    assert refused([*good, A_ROW]) == (
+        "rate_by_account records must be Event or Sample values, not tuple: "
+        "('acme', 'acme/vm-9', '2026-03-02T08:00:00Z', 'start'); give build=, a function "
+        "from each element of the bag to an Event or a Sample."
+    )
+    assert refused([*good, A_ROW], build=_kept_or_none) == (
+        "rate_by_account build returned NoneType: None for the element "
+        "('acme', 'acme/vm-9', '2026-03-02T08:00:00Z', 'start'); build must return an "
+        "Event or a Sample for every element."
+    )
+    assert refused([*good, INVENTORY]) == (
+        f"rate_by_account cannot rate an Inventory ({show(INVENTORY)}): inventories are "
+        "not supported by scale-out, since an inventory lists the resources of every "
+        "account at one instant and is not per account; rate records with inventories in "
+        "one process with ratekit.rate."
+    )
+    assert "Inventory('2026-03-15T00:00:00Z'" in show(INVENTORY)
+
+
+def test_a_long_element_is_shown_bounded_and_build_must_be_a_function() -> None:
+    import dask
+
+    long_row = ("acme", "x" * 10_000, list(range(10_000)))
+    with dask.config.set(scheduler="synchronous"), pytest.raises(rk.RatekitTypeError) as error:
+        rate_by_account(bag([long_row], 1), support_plan(), span=FEB_MAR, meters=HOURS)
+    assert len(str(error.value)) < 300  # the element shown cut to 80 characters
+    assert f"not tuple: {show(long_row)};" in str(error.value)
+    with pytest.raises(rk.RatekitTypeError, match=r"build must be a function .* not str: 'x'"):
+        rate_by_account(bag([]), support_plan(), span=FEB_MAR, meters=HOURS, build="x")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_one_id_in_two_accounts_of_two_parts_conflicts_as_in_one_process(
+    client: Any, shuffle: bool
+) -> None:
+    # acme and wayne sit in different parts (partition_of: 0 and 1 of 2), and wayne's
+    # start reuses acme's id "acme-e1": one process refuses the pair, so the merge does.
+    import dask.bag
+
+    assert (partition_of("acme", 2), partition_of("wayne", 2)) == (0, 1)
+    acme, wayne = vm_day("acme", 2, 12), vm_day("wayne", 4, 2)
+    wayne[0] = rk.Event("wayne", "wayne/vm-1", "2026-03-04T08:00:00Z", kind="start", id="acme-e1")
+    with pytest.raises(rk.ConflictingRecordError, match="share the id 'acme-e1'"):
+        rk.rate(acme + wayne, support_plan(), span=FEB_MAR, meters=HOURS)
+    parts = dask.bag.from_delayed([_delayed(acme), _delayed(wayne)])
+    with pytest.raises(rk.ConflictingRecordError) as error:
+        rate_by_account(parts, support_plan(), span=FEB_MAR, meters=HOURS, shuffle=shuffle)
+    owners = re.fullmatch(
+        r"two records share the id 'acme-e1' but differ: one of account '(\w+)' and one of "
+        r"account '(\w+)' \(rated in different parts\); replaying a record must repeat it "
+        r"exactly, so give a corrected record a new id\.",
+        str(error.value),
+    )
+    assert owners is not None
+    assert set(owners.groups()) == {"acme", "wayne"}
+    # with its own id, wayne is rated: 2 h x 0.05 = 0.10 + 10 = 10.10
+    wayne[0] = rk.Event("wayne", "wayne/vm-1", "2026-03-04T08:00:00Z", kind="start", id="w-e1")
+    parts = dask.bag.from_delayed([_delayed(acme), _delayed(wayne)])
+    got = rate_by_account(parts, support_plan(), span=FEB_MAR, meters=HOURS, shuffle=shuffle)
+    assert [i.total for i in got[1]] == [Decimal("10.60"), Decimal("10.10")]
 
 
 def test_shares_across_parts_are_rated_in_each_part_and_billed_once(client: Any) -> None:

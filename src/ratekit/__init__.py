@@ -49,6 +49,7 @@ from .errors import MissingExtraError as MissingExtraError
 from .errors import RatekitError as RatekitError
 from .errors import RatekitTypeError as RatekitTypeError
 from .errors import ShareMismatchError as ShareMismatchError
+from .errors import SplitAccountError as SplitAccountError
 from .errors import UnitError as UnitError
 from .errors import UnknownMeterError as UnknownMeterError
 from .errors import UnpricedUsageError as UnpricedUsageError
@@ -186,6 +187,7 @@ __all__ = [
     "ShareMismatchError",
     "Span",
     "SpanSet",
+    "SplitAccountError",
     "Statement",
     "StatementLine",
     "Tier",

@@ -37,6 +37,7 @@ __all__ = [
     "RatekitError",
     "RatekitTypeError",
     "ShareMismatchError",
+    "SplitAccountError",
     "UnitError",
     "UnknownMeterError",
     "UnpricedUsageError",
@@ -241,5 +242,19 @@ class MissingExtraError(RatekitError, ImportError):
     Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.MissingExtraError, ImportError)
+        True
+    """
+
+
+@typing.final
+class SplitAccountError(RatekitError, ValueError):
+    """One account's records rated in two parts of a scale-out: it would be billed twice.
+
+    Raised by `ratekit.scaleout.rate_by_account` with ``shuffle=False`` when the bag's
+    partitions do not hold whole accounts; the message names the accounts.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> issubclass(rk.SplitAccountError, ValueError)
         True
     """
