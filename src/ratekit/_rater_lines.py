@@ -76,7 +76,7 @@ def compare(
         if old is not None and old == (quantity, amount):
             continue
         reported[key] = (quantity, amount)
-        account, resource, cycle_end = key[0], key[7], key[2]
+        account, cycle_end = key[0], key[2]
         late = cycle_end <= rater._closed_us
         target = lines if not late or rater._late == "correct" else held
         if old is None:
