@@ -565,33 +565,36 @@ class Rater:
             start = cycle[1]
 
     def _held(self, new_base: int) -> int:
-        """``new_base``, or the start of an earlier cycle that a pending record reaches into.
+        """``new_base``, or the start of an earlier cycle that a record after it reaches into.
 
-        Such a cycle stays kept (closed) until that record is metered. A record stamped at or after the watermark is not metered yet, but it may change
-        earlier cycles once it is: a delta over a span from its ``since``, a counter
-        reading from the kept reading before it, a sequenced event from the first event it
-        is ordered before. Compacting such a cycle first would lose that part. O(p * k)
-        for p such records and k kept records of their resources.
+        Compaction folds the records stamped before ``new_base`` into the metering state;
+        a record stamped after it can still change the cycles before it, and such a cycle
+        stays kept (closed) until that record is folded in too:
+
+        - a record not metered yet (stamped at or after the watermark): a delta over a
+          span from its ``since``, a counter reading from the kept reading before it;
+        - an event, metered or not, whose ``seq`` orders it before events stamped before
+          ``new_base``: folding those without it would apply them in the wrong order.
+
+        O(m log m) for the m kept records.
         """
         reach = new_base
         for record in self._pending:
-            if type(record) is Inventory:
-                continue  # its closings reach back as far as a sign of life: see closes_back
-            key = (record.account, record.resource)
-            kept = self._by_key.get(key, ())
-            if type(record) is Event:
-                effect, _ = self._reach.event_reach(record, kept)
-            elif record.kind == "counter":
+            if type(record) is not Sample:
+                continue  # events below; an inventory's closings: see closes_back
+            if record.kind == "counter":
                 meter_name, at_us = record.meter, record.at_us
+                key = (record.account, record.resource)
                 before = [
                     r.at_us
-                    for r in kept
+                    for r in self._by_key.get(key, ())
                     if type(r) is Sample and r.meter == meter_name and r.at_us < at_us
                 ]
-                effect = max(before, default=at_us)
-            else:
-                effect = record.at_us if record.since_us is None else record.since_us
-            reach = min(reach, effect)
+                reach = min(reach, max(before, default=at_us))
+            elif record.since_us is not None:
+                reach = min(reach, record.since_us)
+        for kept in self._by_key.values():
+            reach = min(reach, _reordered_before(kept, new_base))
         if reach >= new_base:
             return new_base
         return max(self._base_us, self._engine.containing(reach)[0])
@@ -685,6 +688,37 @@ class Rater:
             f"as_of={format_us(self._as_of_us)!r}, {len(self._records)} records kept, "
             f"{len(self._state)} resources compacted)"
         )
+
+
+def _reordered_before(records: Iterable[Record], cut_us: int) -> int:
+    """The earliest instant before ``cut_us`` of an event that a later-stamped one precedes.
+
+    Among ``records``' events with a ``seq``: one stamped at or after ``cut_us`` comes
+    before every event of greater ``seq``; the earliest of those stamped before
+    ``cut_us`` (``cut_us`` when there is none). O(k log k) for k events.
+    """
+    chain = sorted(
+        (r for r in records if type(r) is Event and r.seq is not None),
+        key=lambda event: -typing.cast(int, event.seq),
+    )
+    reach = cut_us
+    lowest: int | None = None  # the earliest instant among the events of greater seq
+    index = 0
+    while index < len(chain):
+        seq = chain[index].seq
+        end = index
+        while end < len(chain) and chain[end].seq == seq:
+            end += 1
+        if (
+            lowest is not None
+            and lowest < cut_us
+            and any(event.at_us >= cut_us for event in chain[index:end])
+        ):
+            reach = min(reach, lowest)
+        for event in chain[index:end]:
+            lowest = event.at_us if lowest is None else min(lowest, event.at_us)
+        index = end
+    return reach
 
 
 def _anomaly_order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:
