@@ -311,7 +311,7 @@ class RecordBatch:
 
     Examples:
         >>> import ratekit as rk
-        >>> small = {"flavor": "m1.small"}  # one mapping, shared by every event that has it
+        >>> small = {"flavor": "m1.small"}  # read with its record; equal ones share one description
         >>> batch = rk.RecordBatch.from_tuples(
         ...     events=[("acme", "vm-1", 1772323200000000, "start", small),
         ...             ("acme", "vm-1", 1772330400000000, "stop", None)],
