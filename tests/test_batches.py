@@ -165,14 +165,14 @@ def test_a_batch_pickles() -> None:
             [("acme", "vm-1", T0, "start", None, None), ("acme", "", T0, "stop", None, "e2")],
             (),
             rk.RatekitTypeError,
-            "event 1 (id 'e2') of the batch: resource is str ''; it must be a non-empty string.",
+            "events[1] (id 'e2'): resource is str ''; it must be a non-empty string.",
         ),
         (
             [("acme", "vm-1", 1.5, "start", None)],
             (),
             rk.RatekitTypeError,
             (
-                "event 0 of the batch: at_us is float 1.5; an instant of a batch is an int of "
+                "events[0]: at_us is float 1.5; an instant of a batch is an int of "
                 "microseconds since 1970-01-01T00:00:00Z (use rk.Event or rk.Sample for "
                 "datetimes and ISO strings)."
             ),
@@ -181,52 +181,49 @@ def test_a_batch_pickles() -> None:
             [("acme", "vm-1", MAX_US + 1, "start", None)],
             (),
             rk.BadTimeError,
-            f"event 0 of the batch: at_us is int {MAX_US + 1}; an instant lies from",
+            f"events[0]: at_us is int {MAX_US + 1}; an instant lies from",
         ),
         (
             [("acme", "vm-1", T0, "start", {"memory_gib": float("nan")}, "e1")],
             (),
             rk.BadQuantityError,
-            "event 0 (id 'e1') of the batch attribute 'memory_gib' is nan, not a finite number",
+            "events[0] (id 'e1'): attribute 'memory_gib' is nan, not a finite number",
         ),
         (
             [("acme", "vm-1", T0, "start", ["flavor"])],
             (),
             rk.RatekitTypeError,
-            "event 0 of the batch attributes must be a mapping of names to values, not list",
+            "events[0]: attributes must be a mapping of names to values, not list",
         ),
         (
             [("acme", "vm-1", T0, "start", None, "e1", True)],
             (),
             rk.RatekitTypeError,
-            "event 0 (id 'e1') of the batch: seq is bool True; a seq is an int or None.",
+            "events[0] (id 'e1'): seq is bool True; a seq is an int or None.",
         ),
         (
             [("acme", "vm-1", T0, "start", None, "")],
             (),
             rk.RatekitTypeError,
-            "event 0 of the batch: id is str ''; an id is a non-empty string or None.",
+            "events[0]: id is str ''; an id is a non-empty string or None.",
         ),
         (
             (),
             [("acme", "ip-1", "egress", T0, 1), ("acme", "ip-1", "egress", T0, "lots")],
             rk.BadQuantityError,
-            "sample 1 of the batch value 'lots' is not a decimal number; write it like",
+            "samples[1]: value 'lots' is not a decimal number; write it like",
         ),
         (
             (),
             [("acme", "ip-1", "egress", T0, 10**30)],
             rk.BadQuantityError,
-            "sample 0 of the batch value",
+            "samples[0]: value 1000000000000000000000000000000 lies outside the numbers",
         ),
         (
             (),
             [("acme", "ip-1", "egress", T0, 1, "level")],
             rk.BadRecordError,
-            (
-                "sample 0 of the batch: kind is str 'level'; it must be one of 'delta', 'counter', "
-                "'gauge'."
-            ),
+            ("samples[0]: kind is str 'level'; it must be one of 'delta', 'counter', 'gauge'."),
         ),
         (
             # the 4-field event (no attributes) was refused before kind and attributes got
@@ -235,7 +232,7 @@ def test_a_batch_pickles() -> None:
             (),
             rk.RatekitTypeError,
             (
-                "event 0 of the batch has 2 fields: ('acme', 'vm-1'); "
+                "events[0] has 2 fields: ('acme', 'vm-1'); "
                 "an event tuple is (account, resource, at_us, kind, attributes, id, seq), from "
                 "3 to 7 fields (the first 3 required), and every tuple of a batch has the same "
                 "length."
@@ -246,7 +243,7 @@ def test_a_batch_pickles() -> None:
             (),
             rk.RatekitTypeError,
             (
-                "event 0 of the batch has 8 fields: ('acme', 'vm-1', 1772323200000000, 'start', "
+                "events[0] has 8 fields: ('acme', 'vm-1', 1772323200000000, 'start', "
                 "{}, 'e0', None, 1); an event tuple is (account, resource, at_us, kind, "
                 "attributes, id, seq), from 3 to 7 fields (the first 3 required), and every "
                 "tuple of a batch has the same length."
@@ -259,14 +256,14 @@ def test_a_batch_pickles() -> None:
                 ("acme", "ip", "m", T0, 5, "delta", "s1", None, 1),
             ],
             rk.RatekitTypeError,
-            "sample 1 of the batch has 9 fields: ",
+            "samples[1] has 9 fields: ",
         ),
         (
             (),
             [("acme", "ip", "m", T0, 5, "delta", "s0", None, 1)],
             rk.RatekitTypeError,
             (
-                "sample 0 of the batch has 9 fields: ('acme', 'ip', 'm', 1772323200000000, 5, "
+                "samples[0] has 9 fields: ('acme', 'ip', 'm', 1772323200000000, 5, "
                 "'delta', 's0', None, 1); a sample tuple is (account, resource, meter, at_us, "
                 "value, kind, id, seq), from 5 to 8 fields (the first 5 required), and every "
                 "tuple of a batch has the same length."
@@ -276,10 +273,7 @@ def test_a_batch_pickles() -> None:
             [("acme", "vm-1", T0, "start", None), ["acme", "vm-1", T0, "stop", None]],
             (),
             rk.RatekitTypeError,
-            (
-                "event 1 of the batch is list ['acme', 'vm-1', 1772323200000000, 'stop', None], "
-                "not a tuple"
-            ),
+            ("events[1] is list ['acme', 'vm-1', 1772323200000000, 'stop', None], not a tuple"),
         ),
     ],
 )

@@ -3,10 +3,11 @@
 A feed that delivers millions of records does not need a friendly constructor per record:
 [`RecordBatch.from_tuples()`][ratekit.RecordBatch.from_tuples] and
 [`RecordBatch.from_columns()`][ratekit.RecordBatch.from_columns] take events and samples as
-plain values (instants as integer epoch microseconds, attributes as mappings shared
-between the records that have the same ones) and check each field once per column, at C
-speed where the column allows it: the types of a column as a set, the range of its
-instants as a minimum and a maximum, each distinct attribute mapping once. The records
+plain values (instants as integer epoch microseconds, attributes as mappings, read when
+their record is read and shared between the records that have equal ones) and check each
+field once per column, at C speed where the column allows it: the types of a column as a
+set, the range of its ints as a minimum and a maximum, each distinct plain attribute
+mapping once. The records
 they make are the same [`Event`][ratekit.Event] and [`Sample`][ratekit.Sample] values the
 friendly constructors make (equal to them, field for field), built through one private
 route without converting again what was checked; so [`meter()`][ratekit.meter],
@@ -14,25 +15,22 @@ route without converting again what was checked; so [`meter()`][ratekit.meter],
 they take records, and what they return is the same for either path.
 
 A bad field raises the error the friendly constructor would raise for it, naming the
-record by its index in the batch (and its id, if it has one), the field and the value,
-and saying what is accepted.
+record by the list given and its index there (``samples[3]``; the batch holds its events
+first, so that is not ``batch[3]``) and its id, if it has one, then the field and the
+value, and saying what is accepted.
 """
 
 from __future__ import annotations
 
-import sys
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import Decimal
 from typing import Final, TypeAlias, overload
 
 import attrs
 
-from ._decimals import _INT_LIMIT, to_decimal
-from ._descriptions import EMPTY, _attributes, _FrozenDict
-from ._instants import MAX_US, MIN_US
-from ._shown import show
-from .errors import BadRecordError, BadTimeError, RatekitTypeError
+from ._batch_columns import Column, Descriptions, record_label
+from ._descriptions import EMPTY
+from .errors import RatekitTypeError
 from .records import (
     _EVENT_KIND_SET,
     _SAMPLE_KIND_SET,
@@ -55,7 +53,6 @@ _EVENT_REQUIRED: Final = 3  # account, resource, at_us; kind and attributes have
 _SAMPLE_REQUIRED: Final = 5  # account, resource, meter, at_us, value
 
 _new = object.__new__
-_intern = sys.intern
 
 
 def _setters(
@@ -73,123 +70,26 @@ _SAMPLE_SLOTS: Final = _setters(
 )
 
 
-class _Column:
-    """One column of a batch being checked: its values and how messages name its records."""
-
-    __slots__ = ("field", "ids", "values", "what")
-
-    def __init__(self, what: str, field: str, values: Sequence[object], ids: Sequence[object]):
-        self.what = what  # "event" or "sample"
-        self.field = field
-        self.values = values
-        self.ids = ids
-
-    def refuse(
-        self, index: int, wanted: str, error: type[Exception] = RatekitTypeError
-    ) -> typing.NoReturn:
-        value = self.values[index]
-        record_id = self.ids[index] if index < len(self.ids) else None
-        named = f" (id {record_id!r})" if isinstance(record_id, str) and record_id else ""
-        raise error(
-            f"{self.what} {index}{named} of the batch: {self.field} is "
-            f"{type(value).__name__} {show(value)}; {wanted}."
-        )
-
-    def first(self, bad: typing.Callable[[object], bool]) -> int:
-        return next(index for index, value in enumerate(self.values) if bad(value))
-
-    def names(self) -> list[str]:
-        """Non-empty strings, interned. O(n), the check at C speed."""
-        values = self.values
-        if not (set(map(type, values)) <= {str} and "" not in set(values)):
-            self.refuse(
-                self.first(lambda v: type(v) is not str or not v), "it must be a non-empty string"
-            )
-        return list(map(_intern, typing.cast("list[str]", values)))
-
-    def instants(self) -> list[int]:
-        """Integer epoch microseconds within ratekit's range. O(n), at C speed."""
-        values = typing.cast("list[int]", list(self.values))
-        if not set(map(type, values)) <= {int}:
-            self.refuse(
-                self.first(lambda v: type(v) is not int),
-                "an instant of a batch is an int of microseconds since 1970-01-01T00:00:00Z "
-                "(use rk.Event or rk.Sample for datetimes and ISO strings)",
-            )
-        if values and (min(values) < MIN_US or max(values) > MAX_US):
-            self.refuse(
-                self.first(lambda v: not MIN_US <= typing.cast(int, v) <= MAX_US),
-                f"an instant lies from {MIN_US} to {MAX_US} microseconds since the epoch",
-                BadTimeError,
-            )
-        return values
-
-    def kinds(self, allowed: frozenset[str], listed: Sequence[str]) -> list[str]:
-        values = self.values
-        if not (set(map(type, values)) <= {str} and set(values) <= allowed):
-            self.refuse(
-                self.first(lambda v: not (type(v) is str and v in allowed)),
-                f"it must be one of {', '.join(map(repr, listed))}",
-                BadRecordError,
-            )
-        return typing.cast("list[str]", list(values))
-
-    def optional_ids(self) -> list[str | None]:
-        values = self.values
-        if not (set(map(type, values)) <= {str, type(None)} and "" not in set(values)):
-            self.refuse(
-                self.first(lambda v: not (v is None or (type(v) is str and v))),
-                "an id is a non-empty string or None",
-            )
-        return typing.cast("list[str | None]", list(values))
-
-    def sequences(self) -> list[int | None]:
-        values = self.values
-        if not set(map(type, values)) <= {int, type(None)}:
-            self.refuse(
-                self.first(lambda v: not (v is None or type(v) is int)), "a seq is an int or None"
-            )
-        return typing.cast("list[int | None]", list(values))
-
-    def descriptions(self) -> list[_FrozenDict]:
-        """Each record's attributes, frozen once per distinct mapping. O(n + d) for d mappings."""
-        values = self.values
-        frozen: dict[int, _FrozenDict] = {}
-        for index, value in enumerate(values):
-            key = id(value)
-            if key not in frozen:
-                record_id = self.ids[index] if index < len(self.ids) else None
-                named = f" (id {record_id!r})" if isinstance(record_id, str) and record_id else ""
-                frozen[key] = _attributes(value, f"{self.what} {index}{named} of the batch")
-        return list(map(frozen.__getitem__, map(id, values)))
-
-    def amounts(self) -> list[Decimal]:
-        """Exact Decimals through ratekit's one door for numbers; ints checked as a column."""
-        values = self.values
-        if set(map(type, values)) <= {int} and (
-            not values
-            or (
-                min(typing.cast("list[int]", values)) > -_INT_LIMIT
-                and max(typing.cast("list[int]", values)) < _INT_LIMIT
-            )
-        ):
-            return list(map(Decimal, typing.cast("list[int]", values)))
-        out = []
-        for index, value in enumerate(values):
-            record_id = self.ids[index] if index < len(self.ids) else None
-            named = f" (id {record_id!r})" if isinstance(record_id, str) and record_id else ""
-            out.append(to_decimal(value, f"sample {index}{named} of the batch value"))
-        return out
-
-
 def _article(what: str) -> str:
     return "an" if what == "event" else "a"
 
 
+_ATTRIBUTES: Final = EVENT_FIELDS.index("attributes")
+_EVENT_ID: Final = EVENT_FIELDS.index("id")
+
+
 def _columns(
-    what: str, given: Mapping[str, Sequence[object]], fields: Sequence[str], required: int
+    what: str,
+    given: Mapping[str, Iterable[object]],
+    fields: Sequence[str],
+    required: int,
+    frozen: Descriptions | None = None,
 ) -> tuple[int, dict[str, Sequence[object]]]:
-    """The columns by name, checked to be known, present when required and of one length."""
+    """The columns by name, checked to be known, present when required and of one length.
+
+    A column that is not a list or a tuple is read into a list; an ``attributes`` column
+    so read has each mapping frozen (by ``frozen``) as it is read, after the other columns.
+    """
     if not isinstance(given, Mapping):
         raise RatekitTypeError(
             f"RecordBatch {what} columns must be a mapping of field names to sequences "
@@ -208,13 +108,27 @@ def _columns(
             f"(the first {required} required)."
         )
     columns: dict[str, Sequence[object]] = {}
+    lazy: Iterable[object] | None = None
     for field, values in given.items():
         if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
             raise RatekitTypeError(
                 f"RecordBatch {what} column {field!r} must be a sequence (a list, a tuple, "
-                f"an array), not {type(values).__name__}: {values!r}."
+                f"a numpy array, a pandas Series), not {type(values).__name__}: {values!r}."
             )
-        columns[field] = values if isinstance(values, list | tuple) else list(values)
+        if isinstance(values, list | tuple):
+            columns[field] = values
+        elif field == "attributes" and frozen is not None:
+            lazy = values
+        else:
+            columns[field] = list(values)
+    if lazy is not None and frozen is not None:
+        # a generator may reuse one mapping: each is frozen before the next is read
+        ids = columns.get("id", ())
+        columns["attributes"] = [
+            frozen.freeze(value, index, ids[index] if index < len(ids) else None)
+            for index, value in enumerate(lazy)
+        ]
+        columns = {field: columns[field] for field in given}  # the order given
     lengths = {field: len(values) for field, values in columns.items()}
     if len(set(lengths.values())) > 1:
         raise RatekitTypeError(
@@ -224,23 +138,55 @@ def _columns(
     return next(iter(lengths.values()), 0), columns
 
 
+def _read(rows: Iterable[object], frozen: Descriptions | None) -> tuple[list[object], list[object]]:
+    """The rows of an iterator, and the event tuples' attributes frozen as each row is read.
+
+    A feed may reuse one mapping between the tuples it yields: each record gets the
+    mapping as it was when its tuple was read, not when the last one was.
+    """
+    read: list[object] = []
+    described: list[object] = []
+    append = read.append
+    keep = described.append
+    for index, row in enumerate(rows):
+        append(row)
+        if frozen is not None and type(row) is tuple and len(row) > _ATTRIBUTES:
+            keep(
+                frozen.freeze(
+                    row[_ATTRIBUTES], index, row[_EVENT_ID] if len(row) > _EVENT_ID else None
+                )
+            )
+    return read, described
+
+
 def _transpose(
-    what: str, rows: Iterable[tuple[object, ...]], fields: Sequence[str], required: int
+    what: str,
+    rows: Iterable[tuple[object, ...]],
+    fields: Sequence[str],
+    required: int,
+    frozen: Descriptions | None = None,
 ) -> dict[str, Sequence[object]]:
-    """The columns of ``rows``: every tuple of one length, from ``required`` to all fields."""
+    """The columns of ``rows``: every tuple of one length, from ``required`` to all fields.
+
+    Rows that are not a list or a tuple are read one by one, the attributes of each
+    (``frozen`` given) frozen before the next row is read.
+    """
     if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
         raise RatekitTypeError(
             f"RecordBatch {what}s must be an iterable of tuples, not {type(rows).__name__}: "
             f"{rows!r}."
         )
-    rows = rows if isinstance(rows, list | tuple) else list(rows)
+    described: list[object] = []
+    if not isinstance(rows, list | tuple):
+        read, described = _read(rows, frozen)
+        rows = typing.cast("list[tuple[object, ...]]", read)
     if not rows:
         return {}
     if not set(map(type, rows)) <= {tuple}:
         index = next(i for i, row in enumerate(rows) if type(row) is not tuple)
         raise RatekitTypeError(
-            f"{what} {index} of the batch is {type(rows[index]).__name__} {rows[index]!r}, "
-            f"not a tuple ({', '.join(fields)})."
+            f"{record_label(what, index, None)} is {type(rows[index]).__name__} "
+            f"{rows[index]!r}, not a tuple ({', '.join(fields)})."
         )
     lengths = set(map(len, rows))
     width = len(typing.cast("tuple[object, ...]", rows[0]))
@@ -249,19 +195,26 @@ def _transpose(
         # or too long) tuple: there always is one, every tuple being a tuple
         index = next((i for i, row in enumerate(rows) if len(row) != width), 0)
         raise RatekitTypeError(
-            f"{what} {index} of the batch has {len(rows[index])} fields: {rows[index]!r}; "
-            f"{_article(what)} {what} tuple is ({', '.join(fields)}), from {required} to "
-            f"{len(fields)} fields (the first {required} required), and every tuple of a "
-            "batch has the same length."
+            f"{record_label(what, index, None)} has {len(rows[index])} fields: "
+            f"{rows[index]!r}; {_article(what)} {what} tuple is ({', '.join(fields)}), from "
+            f"{required} to {len(fields)} fields (the first {required} required), and every "
+            "tuple of a batch has the same length."
         )
-    return dict(zip(fields, map(list, zip(*rows, strict=True)), strict=False))
+    columns: dict[str, Sequence[object]] = dict(
+        zip(fields, map(list, zip(*rows, strict=True)), strict=False)
+    )
+    if described:  # every row is a tuple of one length: one frozen mapping per row
+        columns["attributes"] = described
+    return columns
 
 
-def _events(columns: Mapping[str, Sequence[object]], count: int) -> list[Event]:
+def _events(
+    columns: Mapping[str, Sequence[object]], count: int, frozen: Descriptions
+) -> list[Event]:
     ids: Sequence[object] = columns.get("id", ())
 
-    def column(field: str) -> _Column:
-        return _Column("event", field, columns[field], ids)
+    def column(field: str) -> Column:
+        return Column("event", field, columns[field], ids)
 
     accounts = column("account").names()
     resources = column("resource").names()
@@ -271,7 +224,9 @@ def _events(columns: Mapping[str, Sequence[object]], count: int) -> list[Event]:
         if "kind" in columns
         else ["update"] * count
     )
-    attributes = column("attributes").descriptions() if "attributes" in columns else [EMPTY] * count
+    attributes = (
+        column("attributes").descriptions(frozen) if "attributes" in columns else [EMPTY] * count
+    )
     record_ids = column("id").optional_ids() if "id" in columns else [None] * count
     seqs = column("seq").sequences() if "seq" in columns else [None] * count
     set_account, set_resource, set_at, set_attributes, set_kind, set_id, set_seq = _EVENT_SLOTS
@@ -295,8 +250,8 @@ def _events(columns: Mapping[str, Sequence[object]], count: int) -> list[Event]:
 def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample]:
     ids: Sequence[object] = columns.get("id", ())
 
-    def column(field: str) -> _Column:
-        return _Column("sample", field, columns[field], ids)
+    def column(field: str) -> Column:
+        return Column("sample", field, columns[field], ids)
 
     accounts = column("account").names()
     resources = column("resource").names()
@@ -356,7 +311,7 @@ class RecordBatch:
 
     Examples:
         >>> import ratekit as rk
-        >>> small = {"flavor": "m1.small"}  # one mapping, shared by every event that has it
+        >>> small = {"flavor": "m1.small"}  # read with its record; equal ones share one description
         >>> batch = rk.RecordBatch.from_tuples(
         ...     events=[("acme", "vm-1", 1772323200000000, "start", small),
         ...             ("acme", "vm-1", 1772330400000000, "stop", None)],
@@ -401,35 +356,51 @@ class RecordBatch:
     @classmethod
     def from_columns(
         cls,
-        events: Mapping[str, Sequence[object]] | None = None,
-        samples: Mapping[str, Sequence[object]] | None = None,
+        events: Mapping[str, Iterable[object]] | None = None,
+        samples: Mapping[str, Iterable[object]] | None = None,
     ) -> RecordBatch:
         """A batch from columns: a mapping of field name to one value per record.
 
         - ``events`` fields: ``account``, ``resource`` (non-empty strings), ``at_us``
           (int, epoch microseconds), and optionally ``kind`` (``"start"``, ``"update"``
           — the default —, ``"stop"``, ``"delete"``), ``attributes`` (a mapping or
-          ``None``; give records with the same attributes the same mapping object, which
-          is then checked and frozen once), ``id`` (a non-empty string or ``None``) and
-          ``seq`` (an int or ``None``).
+          ``None``, read when its record is: see below), ``id`` (a non-empty string or
+          ``None``) and ``seq`` (an int from -2^63 to 2^63-1, or ``None``).
         - ``samples`` fields: ``account``, ``resource``, ``meter`` (non-empty strings),
           ``at_us`` (int, epoch microseconds), ``value`` (an int, a Decimal, a str or a
           float, through ratekit's one door for numbers), and optionally ``kind``
           (``"delta"`` — the default —, ``"counter"``, ``"gauge"``), ``id`` and ``seq``.
-          A delta over a span (``since``) is given as an [`Sample`][ratekit.Sample].
+          A delta over a span (``since``) is given as a [`Sample`][ratekit.Sample]:
+          ``[*batch, *spans]`` is a list of records that every consumer takes.
 
-        A ``pandas`` frame gives its columns with ``frame.to_dict("list")``.
+        A column is any iterable of one value per record but a string or a mapping: a
+        list, a tuple, a generator, a numpy array, a pandas Series. Its values pass the
+        friendly constructors' rules: a ``str`` subclass (``numpy.str_``) is a string, an
+        ``int`` subclass an int, a ``float`` subclass (``numpy.float64``) a float where a
+        float is accepted; ``bool`` is no int; a numpy integer is refused as
+        [`Sample`][ratekit.Sample] refuses it (``array.tolist()`` gives Python ints). A
+        ``pandas`` frame gives its columns with ``frame.to_dict("list")``, once its missing
+        values (NaN) are ``None`` and its int columns with gaps (floats) ints again, as
+        the Usage page shows: a NaN or a float where an int goes is refused, saying so.
+
+        Each record's attributes are read (checked and frozen) when its record is read: a
+        generator that reuses one mapping gives each record the mapping as it was then. A
+        ``dict`` of strings, ints, bools and ``None`` is frozen once per distinct content,
+        and the records with equal such attributes share one read-only description; any
+        other mapping is frozen once per record.
 
         Errors: a missing, unknown or short column raises
         [`RatekitTypeError`][ratekit.RatekitTypeError]; a bad value raises what the friendly
         constructor raises for it ([`RatekitTypeError`][ratekit.RatekitTypeError],
         [`BadTimeError`][ratekit.BadTimeError], [`BadRecordError`][ratekit.BadRecordError],
-        [`BadQuantityError`][ratekit.BadQuantityError]), naming the record's index in the
-        batch, its id, the field and the value.
+        [`BadQuantityError`][ratekit.BadQuantityError]), naming the record by the list
+        given and its index there (``events[2]``, ``samples[0]``: in the batch, the events
+        come first), its id, the field and the value.
 
         Cost: O(n) for n records; the checks run per column, at C speed where the column
-        allows it (a column of one type, ints in range); each distinct attribute mapping
-        is checked once; no datetime is made.
+        allows it (a column of one exact type, ints in range); attributes cost O(k) per
+        record of k keys, and the door once per distinct plain content; no datetime is
+        made.
 
         Examples:
             >>> import ratekit as rk
@@ -445,17 +416,28 @@ class RecordBatch:
             ...                                         "at_us": ["2026-03-01T00:00:00Z"]})
             ... except rk.RatekitTypeError as error:
             ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
-            event 0 of the batch: at_us is str '2026-03-01T00:00:00Z'; an instant of a batch is
-            an int of microseconds since 1970-01-01T00:00:00Z (use rk.Event or rk.Sample for
+            events[0]: at_us is str '2026-03-01T00:00:00Z'; an instant of a batch is an int
+            of microseconds since 1970-01-01T00:00:00Z (use rk.Event or rk.Sample for
             datetimes and ISO strings).
         """
-        event_count, event_columns = _columns("event", events or {}, EVENT_FIELDS, _EVENT_REQUIRED)
+        return cls._from_columns(events, samples, Descriptions("event"))
+
+    @classmethod
+    def _from_columns(
+        cls,
+        events: Mapping[str, Iterable[object]] | None,
+        samples: Mapping[str, Iterable[object]] | None,
+        frozen: Descriptions,
+    ) -> RecordBatch:
+        event_count, event_columns = _columns(
+            "event", events or {}, EVENT_FIELDS, _EVENT_REQUIRED, frozen
+        )
         sample_count, sample_columns = _columns(
             "sample", {} if samples is None else samples, SAMPLE_FIELDS, _SAMPLE_REQUIRED
         )
         made: list[Event | Sample] = []
         if event_columns:
-            made.extend(_events(event_columns, event_count))
+            made.extend(_events(event_columns, event_count, frozen))
         if sample_columns:
             made.extend(_samples(sample_columns, sample_count))
         return cls._of(made)
@@ -477,9 +459,11 @@ class RecordBatch:
 
         Every tuple of ``events`` has the same length, likewise for ``samples``. The fields
         and their rules are those of [`from_columns()`][ratekit.RecordBatch.from_columns]
-        (instants as int epoch microseconds; share one attribute mapping between the
-        records that have the same attributes). A tuple of another length, or anything
-        but a tuple, raises [`RatekitTypeError`][ratekit.RatekitTypeError] naming it.
+        (instants as int epoch microseconds; an event's attributes read when its tuple is
+        read, so a generator may reuse one dict between the tuples it yields). A tuple of
+        another length, or anything but a tuple, raises
+        [`RatekitTypeError`][ratekit.RatekitTypeError] naming it (``events[3]``: the list
+        given and the index there).
 
         Cost: O(n) for n records (one transposition at C speed, then the column checks).
 
@@ -489,15 +473,24 @@ class RecordBatch:
             ...     samples=[("acme", "ip-1", "egress", 1772323200000000, 1500, "counter", "s1")])
             >>> batch[0]
             Sample('acme', 'ip-1', 'egress', '2026-03-01T00:00:00Z', '1500', kind='counter', id='s1')
+            >>> def feed():  # one dict, reused: each event keeps the flavor it had when read
+            ...     attributes = {}
+            ...     for vm, flavor in [("vm-1", "m1.small"), ("vm-2", "m1.large")]:
+            ...         attributes["flavor"] = flavor
+            ...         yield ("acme", vm, 1772323200000000, "start", attributes)
+            >>> [event.attributes["flavor"] for event in rk.RecordBatch.from_tuples(feed())]
+            ['m1.small', 'm1.large']
             >>> try:
             ...     rk.RecordBatch.from_tuples(events=[("acme", "vm-1", 1772323200000000, "halt", None)])
             ... except rk.BadRecordError as error:
             ...     print(error)
-            event 0 of the batch: kind is str 'halt'; it must be one of 'start', 'update', 'stop', 'delete'.
+            events[0]: kind is str 'halt'; it must be one of 'start', 'update', 'stop', 'delete'.
         """
-        return cls.from_columns(
-            _transpose("event", events, EVENT_FIELDS, _EVENT_REQUIRED),
+        frozen = Descriptions("event")
+        return cls._from_columns(
+            _transpose("event", events, EVENT_FIELDS, _EVENT_REQUIRED, frozen),
             _transpose("sample", samples, SAMPLE_FIELDS, _SAMPLE_REQUIRED),
+            frozen,
         )
 
     @property

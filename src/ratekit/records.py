@@ -176,8 +176,10 @@ class Event:
     Decimals, bools, ``None``, and mappings and lists of them, nested (a Ceilometer
     ``resource_metadata``); floats become Decimals through their shortest repr. They are
     frozen at the door (read-only, equal to their plain equivalents); NaN, infinities and
-    numbers beyond 60 digits or 1E+-999 raise [`BadQuantityError`][ratekit.BadQuantityError] naming the
-    record and the attribute's dotted path.
+    numbers of more than 60 significant digits or, unless zero, of a magnitude outside the
+    range from 1E-30 up to but excluding 1E+30 raise
+    [`BadQuantityError`][ratekit.BadQuantityError] naming the record and the attribute's
+    dotted path.
 
     Examples:
         >>> import ratekit as rk

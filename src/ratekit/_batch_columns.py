@@ -1,0 +1,262 @@
+"""The column checks of the lean input path: one field of many records at a time.
+
+[`RecordBatch`][ratekit.RecordBatch] checks a batch per column: the types of a column as a
+set, ints by their minimum and maximum, at C speed when every value has the exact type
+(``str``, ``int``); only a column that holds something else is walked value by value,
+with the friendly constructors' rules (a ``str`` subclass becomes a plain ``str``, an
+``int`` subclass a plain ``int``, ``bool`` is refused). Attribute mappings are frozen by
+`Descriptions` as their records are read. Messages name the record by the list the
+caller gave and its index there (``samples[3]``: the batch itself holds its events
+first), its id if it has one, then the field and the value, and say what is accepted.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import typing
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Final
+
+from ._decimals import _INT_LIMIT, INT_HIGH, INT_LOW, to_decimal
+from ._descriptions import EMPTY, _attributes, _FrozenDict, plain_str
+from ._instants import MAX_US, MIN_US
+from ._shown import show
+from .errors import BadRecordError, BadTimeError, RatekitTypeError
+
+__all__ = ["Column", "Descriptions", "record_label"]
+
+_intern = sys.intern
+_STR: Final = frozenset({str})
+_INT: Final = frozenset({int})
+_OPTIONAL_STR: Final = frozenset({str, type(None)})
+_OPTIONAL_INT: Final = frozenset({int, type(None)})
+#: The attribute values whose equality proves identity of what the door makes of them:
+#: equal values of one of these exact types freeze to equal, same-typed values (unlike
+#: 1 and True, 1 and 1.0, Decimal("1") and Decimal("1.0"), 0.0 and -0.0).
+_PLAIN_VALUES: Final = frozenset({str, int, bool, type(None)})
+_NUMBERS: Final = (int, float, str, Decimal)
+_INT_FIELDS: Final = frozenset({"at_us", "seq"})
+_NUMPY_HINT: Final = (
+    " A numpy array holds numpy scalars, refused where rk.Event and rk.Sample refuse them: "
+    "give the column as array.tolist(), which holds Python values."
+)
+_NAN_HINT: Final = (
+    " A pandas frame gives a missing value as NaN and an int column with gaps as floats: "
+    "turn NaN into None and those floats into ints before from_columns (see the Usage page)."
+)
+
+
+def record_label(what: str, index: int, record_id: object) -> str:
+    """How a message names a record: the list given and its index there, then its id.
+
+    ``what`` is ``"event"`` or ``"sample"``: ``events[3] (id 'e7')``, ``samples[0]``.
+    """
+    named = (
+        f" (id {show(plain_str(record_id))})"
+        if isinstance(record_id, str) and str.__len__(record_id)
+        else ""
+    )
+    return f"{what}s[{index}]{named}"
+
+
+class Descriptions:
+    """Attribute mappings frozen as their records are read, equal plain ones shared.
+
+    Each record gets its mapping as it was when its record was read (a feed may reuse one
+    dict between the tuples it yields). A ``dict`` of ``str`` keys and ``str``, ``int``,
+    ``bool`` or ``None`` values is checked and frozen once per distinct content (its items
+    and their exact types, in order): every record with equal such attributes shares one
+    read-only description, whose hash is computed once. Any other mapping (nested values,
+    Decimals, floats, a mapping that is not a ``dict``) passes the door once per record.
+    A frozen description (another record's ``attributes``) is taken as it is.
+
+    Cost: O(k) per record for k keys, at C speed, on top of the door once per distinct
+    plain content.
+    """
+
+    __slots__ = ("_shared", "_what")
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+        # exact key and value types -> (items -> frozen); None for types that are not plain
+        self._shared: dict[
+            tuple[type, ...], dict[tuple[tuple[str, object], ...], _FrozenDict] | None
+        ] = {}
+
+    def freeze(self, value: object, index: int, record_id: object) -> _FrozenDict:
+        """``value`` checked and frozen now (``None`` is no attributes)."""
+        if value is None:
+            return EMPTY
+        if type(value) is _FrozenDict:
+            return value
+        if type(value) is dict:
+            # Only exact types are hashed and compared here: no caller's code runs.
+            types = (*map(type, value), *map(type, value.values()))
+            try:
+                shared = self._shared[types]
+            except KeyError:
+                count = len(value)
+                plain = set(types[:count]) <= _STR and set(types[count:]) <= _PLAIN_VALUES
+                shared = self._shared[types] = {} if plain else None
+            if shared is not None:
+                items = tuple(typing.cast("dict[str, object]", value).items())
+                frozen = shared.get(items)
+                if frozen is None:
+                    frozen = shared[items] = self._door(value, index, record_id)
+                return frozen
+        return self._door(value, index, record_id)
+
+    def _door(self, value: object, index: int, record_id: object) -> _FrozenDict:
+        return _attributes(value, record_label(self._what, index, record_id) + ":")
+
+
+class Column:
+    """One column of a batch being checked: its values and how messages name its records."""
+
+    __slots__ = ("field", "ids", "values", "what")
+
+    def __init__(self, what: str, field: str, values: Sequence[object], ids: Sequence[object]):
+        self.what = what  # "event" or "sample"
+        self.field = field
+        self.values = values
+        self.ids = ids
+
+    def label(self, index: int) -> str:
+        return record_label(self.what, index, self.ids[index] if index < len(self.ids) else None)
+
+    def refuse(
+        self, index: int, wanted: str, error: type[Exception] = RatekitTypeError
+    ) -> typing.NoReturn:
+        value = self.values[index]
+        kind = type(value)
+        hint = _NUMPY_HINT if getattr(kind, "__module__", "") == "numpy" else ""
+        if kind is float and (
+            math.isnan(typing.cast(float, value))
+            or (self.field in _INT_FIELDS and typing.cast(float, value).is_integer())
+        ):
+            hint = _NAN_HINT
+        raise error(
+            f"{self.label(index)}: {self.field} is {kind.__name__} {show(value)}; {wanted}.{hint}"
+        )
+
+    def names(self) -> list[str]:
+        """Non-empty strings (a ``str`` subclass made plain), interned. O(n), at C speed."""
+        values = self.values
+        if set(map(type, values)) <= _STR and "" not in set(values):
+            return list(map(_intern, typing.cast("list[str]", values)))
+        out: list[str] = []
+        for index, value in enumerate(values):
+            text = plain_str(value) if isinstance(value, str) else ""
+            if not text:
+                self.refuse(index, "it must be a non-empty string")
+            out.append(_intern(text))
+        return out
+
+    def ints(self, wanted: str, *, optional: bool = False) -> list[int | None]:
+        """Ints (an ``int`` subclass made plain; ``bool`` refused), ``None`` if optional."""
+        values = self.values
+        if set(map(type, values)) <= (_OPTIONAL_INT if optional else _INT):
+            return typing.cast("list[int | None]", list(values))
+        out: list[int | None] = []
+        for index, value in enumerate(values):
+            if value is None and optional:
+                out.append(None)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                out.append(value if type(value) is int else int.__index__(value))
+            else:
+                self.refuse(index, wanted)
+        return out
+
+    def in_range(
+        self, values: list[int | None], low: int, high: int, wanted: str, error: type[Exception]
+    ) -> None:
+        """Refuse the first int outside ``[low, high]``. O(n), the bounds at C speed."""
+        present = [value for value in values if value is not None]
+        if present and (min(present) < low or max(present) > high):
+            index = next(
+                index
+                for index, value in enumerate(values)
+                if value is not None and not low <= value <= high
+            )
+            checked = Column(self.what, self.field, values, self.ids)
+            checked.refuse(index, wanted, error)
+
+    def instants(self) -> list[int]:
+        """Integer epoch microseconds within ratekit's range. O(n), at C speed."""
+        values = self.ints(
+            "an instant of a batch is an int of microseconds since 1970-01-01T00:00:00Z "
+            "(use rk.Event or rk.Sample for datetimes and ISO strings)"
+        )
+        self.in_range(
+            values,
+            MIN_US,
+            MAX_US,
+            f"an instant lies from {MIN_US} to {MAX_US} microseconds since the epoch",
+            BadTimeError,
+        )
+        return typing.cast("list[int]", values)
+
+    def sequences(self) -> list[int | None]:
+        """Ints from -2^63 to 2^63-1 or ``None``, as [`Event`][ratekit.Event]'s ``seq``."""
+        values = self.ints("a seq is an int or None", optional=True)
+        self.in_range(
+            values, INT_LOW, INT_HIGH, f"give an int from {INT_LOW} to {INT_HIGH}", BadRecordError
+        )
+        return values
+
+    def kinds(self, allowed: frozenset[str], listed: Sequence[str]) -> list[str]:
+        """One of ``allowed`` (a ``str`` subclass made plain). O(n), at C speed."""
+        values = self.values
+        if set(map(type, values)) <= _STR and set(values) <= allowed:
+            return typing.cast("list[str]", list(values))
+        out: list[str] = []
+        for index, value in enumerate(values):
+            text = plain_str(value) if isinstance(value, str) else None
+            if text not in allowed:
+                self.refuse(
+                    index, f"it must be one of {', '.join(map(repr, listed))}", BadRecordError
+                )
+            out.append(_intern(text))
+        return out
+
+    def optional_ids(self) -> list[str | None]:
+        """Non-empty strings (a ``str`` subclass made plain) or ``None``. O(n), at C speed."""
+        values = self.values
+        if set(map(type, values)) <= _OPTIONAL_STR and "" not in set(values):
+            return typing.cast("list[str | None]", list(values))
+        out: list[str | None] = []
+        for index, value in enumerate(values):
+            text = plain_str(value) if isinstance(value, str) else None
+            if value is not None and not text:
+                self.refuse(index, "an id is a non-empty string or None")
+            out.append(text)
+        return out
+
+    def descriptions(self, frozen: Descriptions) -> list[_FrozenDict]:
+        """Each record's attributes, frozen now (``frozen`` shares equal plain ones). O(n)."""
+        ids = self.ids
+        freeze = frozen.freeze
+        return [
+            freeze(value, index, ids[index] if index < len(ids) else None)
+            for index, value in enumerate(self.values)
+        ]
+
+    def amounts(self) -> list[Decimal]:
+        """Exact Decimals through ratekit's one door for numbers; ints checked as a column."""
+        values = self.values
+        if set(map(type, values)) <= _INT and (
+            not values
+            or (
+                min(typing.cast("list[int]", values)) > -_INT_LIMIT
+                and max(typing.cast("list[int]", values)) < _INT_LIMIT
+            )
+        ):
+            return list(map(Decimal, typing.cast("list[int]", values)))
+        out = []
+        for index, value in enumerate(values):
+            if not isinstance(value, _NUMBERS) or isinstance(value, bool):
+                self.refuse(index, "a value is a number (an int, a Decimal, a str or a float)")
+            out.append(to_decimal(value, f"{self.label(index)}: {self.field}"))
+        return out
