@@ -298,9 +298,40 @@ def _canonical(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _canonical_bytes(value: object) -> bytes:
+    r"""The UTF-8 of the canonical JSON of ``value``, whatever surrogates its strings hold.
+
+    Text without surrogates is plain UTF-8 (the bytes every earlier snapshot was sealed
+    with). A string may hold surrogates, which UTF-8 cannot encode (``json.loads`` gives
+    them for a ``"\udc80"`` escape, and the record doors accept them): the value is then
+    read as JSON reads it back (a high surrogate followed by a low one is the one character
+    they encode, a lone one stays itself) and each lone surrogate written as its three
+    bytes, so that the checksum of a snapshot is the same after ``json.dumps`` and
+    ``json.loads``. O(size of the value).
+    """
+    text = _canonical(value)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        pass
+    # Through ASCII JSON and back: pairs joined, keys sorted as they will be read back.
+    again = json.loads(json.dumps(value, ensure_ascii=True))
+    return _canonical(again).encode("utf-8", "surrogatepass")
+
+
 def checksum(value: object) -> str:
-    """The sha256 (hex) of the canonical JSON of ``value`` (sorted keys, no spaces)."""
-    return hashlib.sha256(_canonical(value).encode()).hexdigest()
+    r"""The sha256 (hex) of the canonical JSON of ``value`` (sorted keys, no spaces).
+
+    Surrogates in strings are taken as `_canonical_bytes()` says: the checksum of a value
+    is that of what ``json.loads(json.dumps(value))`` reads back.
+
+    Examples:
+        >>> checksum({"k": "\udc80"}) == checksum(json.loads(json.dumps({"k": "\udc80"})))
+        True
+        >>> checksum(["\ud83d\ude00"]) == checksum(["\U0001f600"])  # a pair is its character
+        True
+    """
+    return hashlib.sha256(_canonical_bytes(value)).hexdigest()
 
 
 def _describe(value: object, depth: int = 0) -> object:  # noqa: PLR0911 - one case per kind
