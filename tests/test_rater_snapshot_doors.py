@@ -11,6 +11,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
@@ -108,3 +109,109 @@ def test_any_text_the_feed_takes_survives_a_snapshot_through_json(
     data = _through_json(rater.snapshot())
     restored = rk.Rater.restore(data, PLAN, [VM_HOURS])
     assert _through_json(restored.snapshot()) == data
+
+
+# -- hostile nesting ---------------------------------------------------------------------------
+
+
+def _nested(depth: int, inner: object = 1) -> object:
+    value = inner
+    for level in range(depth):
+        value = {"a": value} if level % 2 else [value]
+    return value
+
+
+@pytest.mark.parametrize("key", ["body", "fingerprint", "checksum", "format", "version", "x"])
+def test_a_snapshot_nested_100000_deep_is_refused_not_a_recursion_error(key: str) -> None:
+    data = dict(rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z").snapshot())
+    data[key] = _nested(100_000)
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(data, PLAN, [VM_HOURS])
+    assert str(caught.value) == (
+        f"Rater snapshot {key!r} is nested more than 200 levels deep; that is not what "
+        "Rater.snapshot() writes: restore an unaltered copy."
+    )
+
+
+def test_a_snapshot_holding_itself_is_refused() -> None:
+    data: dict[str, Any] = dict(rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z").snapshot())
+    loop: list[object] = []
+    loop.append(loop)
+    data["body"] = {"records": loop}
+    with pytest.raises(rk.BadSnapshotError, match="'body' is nested more than 200 levels deep"):
+        rk.Rater.restore(data, PLAN, [VM_HOURS])
+
+
+def test_the_deepest_attribute_the_feed_takes_is_saved_and_restored() -> None:
+    from ratekit import _snapshot
+
+    # An attribute nests at most 32 levels (the description door); its snapshot nests
+    # 71 (each level tagged, under the envelope and the record), well under 200.
+    deepest = _nested(32, "x")
+    with pytest.raises(rk.BadRecordError):
+        rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", {"k": _nested(33, "x")})
+    event = rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", {"k": deepest}, kind="start", id="e1")
+    rater = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed([event])
+    rater.statement("2026-03-01T18:00:00Z")  # the description in the metering state too
+    data = _through_json(rater.snapshot())
+    assert not _snapshot.too_deep(data, 71)
+    assert _snapshot.too_deep(data, 70)
+    restored = rk.Rater.restore(data, PLAN, [VM_HOURS])
+    assert list(restored._records.values()) == [event]
+
+
+# -- the envelope ------------------------------------------------------------------------------
+
+
+def _snapshot() -> dict[str, Any]:
+    rater = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", {"f": "s"}, kind="start", id="e1")])
+    rater.statement("2026-03-01T14:00:00Z")
+    return _through_json(rater.snapshot())
+
+
+def _resealed(data: dict[str, Any]) -> dict[str, Any]:
+    from ratekit import _snapshot
+
+    data = {key: value for key, value in data.items() if key != "checksum"}
+    data["checksum"] = _snapshot.checksum(data)  # anyone can recompute it
+    return data
+
+
+@pytest.mark.parametrize("version", [True, 1.0, "1", [1]])
+def test_restore_takes_only_the_int_version(version: object) -> None:
+    data = _snapshot()
+    data["version"] = version  # True == 1.0 == 1 in Python: each was read as version 1
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(data), PLAN, [VM_HOURS])
+    assert str(caught.value) == (
+        f"Rater snapshot version {version!r} is unknown: this ratekit reads version 1; "
+        "restore it with the ratekit that wrote it."
+    )
+
+
+def test_restore_refuses_other_keys_in_the_envelope() -> None:
+    data = _snapshot()
+    data["note"] = "mine"
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(data), PLAN, [VM_HOURS])
+    assert str(caught.value) == (
+        "Rater snapshot has keys 'note' that a snapshot has not; a snapshot has exactly body, "
+        "checksum, fingerprint, format and version: restore an unaltered copy."
+    )
+    data = _snapshot()
+    del data["fingerprint"]
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(data), PLAN, [VM_HOURS])
+    assert str(caught.value) == (
+        "Rater snapshot has no fingerprint; a snapshot has exactly body, checksum, "
+        "fingerprint, format and version: restore an unaltered copy."
+    )
+    data = _snapshot()
+    data["body"] = ["not", "an", "object"]
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(data), PLAN, [VM_HOURS])
+    assert str(caught.value) == (
+        "Rater snapshot body must be an object, not list: restore an unaltered copy."
+    )

@@ -28,11 +28,13 @@ import attrs
 from ._decimals import CONTEXT
 from ._descriptions import decode_value, encode_value
 from ._instants import check_us, format_us, from_us
+from ._shown import show
 from .errors import BadSnapshotError, RatekitError
 from .records import Anomaly, Event, Inventory, Sample
 
 __all__ = [
     "FORMAT",
+    "MAX_DEPTH",
     "VERSION",
     "checksum",
     "decode_groups",
@@ -48,6 +50,7 @@ __all__ = [
     "line_key",
     "open_envelope",
     "seal",
+    "too_deep",
 ]
 
 _LONGEST: Final = 1000  # characters of a reported total, at most
@@ -55,6 +58,9 @@ _SHOWN: Final = 40  # characters of a refused value shown in a message
 
 FORMAT: Final = "ratekit.Rater"
 VERSION: Final = 1
+#: Levels of lists and mappings a snapshot's parts hold at most (an attribute holds 64).
+MAX_DEPTH: Final = 200
+_ENVELOPE: Final = frozenset(("format", "version", "fingerprint", "body", "checksum"))
 
 Record = Event | Sample | Inventory
 T = typing.TypeVar("T")
@@ -397,45 +403,95 @@ def seal(body: dict[str, object], print_: str) -> dict[str, object]:
     return envelope
 
 
+def too_deep(data: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``data`` holds lists or mappings nested more than ``limit`` deep.
+
+    Walked with a stack, not by recursion, and left at the first container past
+    ``limit``: a hostile mapping nested 100,000 deep (or one that holds itself) costs
+    O(limit) levels to refuse, never a ``RecursionError``. O(size of the data).
+
+    Examples:
+        >>> too_deep({"a": [[1]]}, 3), too_deep({"a": [[1]]}, 2)
+        (False, True)
+    """
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, Mapping):
+            items: Iterable[object] = value.values()
+        elif isinstance(value, list | tuple):
+            items = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((item, depth + 1) for item in items)
+    return False
+
+
 def open_envelope(data: object, print_: str, legacy: str | None = None) -> dict[str, Any]:
     """The body of a snapshot, once its format, version, checksum and fingerprint check.
 
-    Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying which check failed.
+    Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying which check failed:
+    not a mapping or nested deeper than a snapshot, another format, a version other than
+    the int `VERSION`, other keys than an envelope's, a checksum that does not match, other
+    plans or meters, no body.
     """
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if too_deep(value):
+                raise BadSnapshotError(
+                    f"Rater snapshot {show(key)} is nested more than {MAX_DEPTH} levels deep; "
+                    "that is not what Rater.snapshot() writes: restore an unaltered copy."
+                )
     if not isinstance(data, Mapping) or data.get("format") != FORMAT:
         raise BadSnapshotError(
             f"Rater.restore needs what Rater.snapshot() returned (a dict with format "
             f"{FORMAT!r}), not {type(data).__name__}"
-            + (f" with format {data.get('format')!r}" if isinstance(data, Mapping) else "")
+            + (f" with format {show(data.get('format'))}" if isinstance(data, Mapping) else "")
             + "."
         )
     version = data.get("version")
-    if version != VERSION:
+    if type(version) is not int or version != VERSION:
         raise BadSnapshotError(
-            f"Rater snapshot version {version!r} is unknown: this ratekit reads version "
+            f"Rater snapshot version {show(version)} is unknown: this ratekit reads version "
             f"{VERSION}; restore it with the ratekit that wrote it."
+        )
+    if set(data) != _ENVELOPE:
+        extra = sorted(map(show, set(data) - _ENVELOPE))
+        missing = sorted(_ENVELOPE - set(data))
+        raise BadSnapshotError(
+            "Rater snapshot has "
+            + (f"keys {', '.join(extra)} that a snapshot has not" if extra else "")
+            + (" and " if extra and missing else "")
+            + (f"no {', '.join(missing)}" if missing else "")
+            + "; a snapshot has exactly body, checksum, fingerprint, format and version: "
+            "restore an unaltered copy."
         )
     envelope = {key: value for key, value in data.items() if key != "checksum"}
     found = data.get("checksum")
     try:
-        expected = checksum(envelope)
-    except (TypeError, ValueError):
+        expected: str | None = checksum(envelope)
+    except (TypeError, ValueError):  # not JSON data: a set, a tuple key, a huge int
         expected = None
     if found != expected:
         raise BadSnapshotError(
-            f"Rater snapshot checksum {found!r} does not match its content (sha256 "
+            f"Rater snapshot checksum {show(found)} does not match its content (sha256 "
             f"{expected!r}): the snapshot was altered or damaged after it was taken; restore "
             "an unaltered copy."
         )
     if data.get("fingerprint") not in (print_, legacy):
         raise BadSnapshotError(
             "Rater snapshot was taken under other plans or meters (fingerprint "
-            f"{data.get('fingerprint')!r}, these give {print_!r}); restore it with the plans "
-            "and meters it was taken with."
+            f"{show(data.get('fingerprint'))}, these give {print_!r}); restore it with the "
+            "plans and meters it was taken with."
         )
     body = data.get("body")
     if not isinstance(body, dict):
-        raise BadSnapshotError("Rater snapshot has no body; restore an unaltered copy.")
+        raise BadSnapshotError(
+            f"Rater snapshot body must be an object, not {type(body).__name__}: restore an "
+            "unaltered copy."
+        )
     return typing.cast("dict[str, Any]", body)
 
 
