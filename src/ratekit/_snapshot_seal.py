@@ -37,6 +37,7 @@ FORMAT: Final = "ratekit.Rater"
 VERSION: Final = 1
 #: Levels of lists and mappings a snapshot's parts hold at most (an attribute holds 64).
 MAX_DEPTH: Final = 200
+_SCALARS: Final = frozenset((str, int, bool, float, type(None)))
 _ENVELOPE: Final = frozenset(("format", "version", "fingerprint", "body", "checksum"))
 
 
@@ -157,15 +158,19 @@ def too_deep(data: object, limit: int = MAX_DEPTH) -> bool:
     stack: list[tuple[object, int]] = [(data, 1)]
     while stack:
         value, depth = stack.pop()
-        if isinstance(value, Mapping):
+        if type(value) is dict:
             items: Iterable[object] = value.values()
         elif isinstance(value, list | tuple):
             items = value
+        elif isinstance(value, Mapping):
+            items = value.values()
         else:
             continue
         if depth > limit:
             return True
-        stack.extend((item, depth + 1) for item in items)
+        below = depth + 1
+        # Scalars (most of a snapshot) are not pushed: a set lookup each.
+        stack += [(item, below) for item in items if type(item) not in _SCALARS]
     return False
 
 
