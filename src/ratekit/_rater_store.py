@@ -15,7 +15,8 @@ from typing import Any, Final
 
 from . import _snapshot
 from ._instants import format_us
-from .errors import BadSnapshotError
+from ._shown import show
+from .errors import BadSnapshotError, RatekitError
 from .records import Event, Inventory, Sample
 from .statements import LineKey
 from .usage import ResourceState
@@ -42,6 +43,44 @@ Record = Event | Sample | Inventory
 DIGEST: Final = 16
 
 STATUSES: Final = frozenset(("unknown", "running", "stopped", "deleted"))
+
+# The keys of a snapshot's body; the first snapshots had no by_resource (all records were
+# in records), late_seen nor first.
+_BODY: Final = frozenset(
+    (
+        "base_us",
+        "closed_us",
+        "as_of_us",
+        "horizon_us",
+        "late",
+        "state",
+        "records",
+        "forgotten",
+        "late_keys",
+        "reported",
+        "anomalies",
+        "dirty",
+    )
+)
+_LATER: Final = frozenset(("by_resource", "late_seen", "first"))
+# The keys of a resource state, as ResourceState.to_json() writes them.
+_STATE: Final = frozenset(
+    (
+        "account",
+        "resource",
+        "status",
+        "description",
+        "since_us",
+        "opened_by",
+        "clock_us",
+        "seq",
+        "readings",
+        "through_us",
+        "applied",
+        "history",
+        "base",
+    )
+)
 
 
 def identity(record: Record) -> object:
@@ -91,8 +130,11 @@ def body(rater: Rater) -> dict[str, object]:
 def load(rater: Rater, body: dict[str, Any]) -> None:
     """Set the state of ``rater`` (built without ``__init__``) from a snapshot's body.
 
-    Raises [`BadSnapshotError`][ratekit.BadSnapshotError] for a part it cannot read.
+    Raises [`BadSnapshotError`][ratekit.BadSnapshotError] for a part it cannot read,
+    naming the part's path and what it should be: a key missing or unknown, an instant out
+    of range, an item of the wrong shape, an item listed twice.
     """
+    _keys(body)
     with _snapshot.decoding("body"):
         rater._base_us = _snapshot.instant(body, "base_us")
         rater._closed_us = _snapshot.instant(body, "closed_us")
@@ -101,37 +143,149 @@ def load(rater: Rater, body: dict[str, Any]) -> None:
         rater._late = body["late"]
         if rater._late not in ("correct", "report") or rater._horizon_us < 0:
             raise BadSnapshotError(
-                f"Rater snapshot has late {rater._late!r} and horizon_us "
+                f"Rater snapshot has late {show(rater._late)} and horizon_us "
                 f"{rater._horizon_us}; a rater has late 'correct' or 'report' and a "
                 "horizon of zero or more: restore an unaltered copy."
             )
         # Every value through its door; a malformed item is named by its path.
         each = _snapshot.decode_each
-        rater._state = tuple(each(body, "state", ResourceState.from_json))
+        rater._state = tuple(each(body, "state", _state))
+        _once("state", ((state.account, state.resource) for state in rater._state))
         records = each(body, "records", _snapshot.decode_record)
         records += _snapshot.decode_groups(body.get("by_resource", []))
-        rater._records = {identity(record): record for record in records}
-        rater._forgotten = dict(each(body, "forgotten", _snapshot.forgotten))
-        rater._late_keys = set(each(body, "late_keys", _snapshot.decode_identity))
-        rater._late_seen = {str(item) for item in body.get("late_seen", ())}
-        rater._reported = dict(each(body, "reported", _reported_line))
-        rater._anomalies = set(each(body, "anomalies", _snapshot.anomaly))
-        rater._dirty = set(each(body, "dirty", _snapshot.dirty))
+        rater._records = _kept(records)
+        forgotten = each(body, "forgotten", _snapshot.forgotten)
+        _once("forgotten", (key for key, _ in forgotten))
+        rater._forgotten = dict(forgotten)
+        late_keys = each(body, "late_keys", _snapshot.decode_identity)
+        _once("late_keys", late_keys)
+        rater._late_keys = set(late_keys)
+        late_seen = _late_seen(body)
+        _once("late_seen", late_seen)
+        rater._late_seen = set(late_seen)
+        reported = each(body, "reported", _reported_line)
+        _once("reported", (key for key, _ in reported))
+        rater._reported = dict(reported)
+        anomalies = each(body, "anomalies", _snapshot.anomaly)
+        _once("anomalies", anomalies)
+        rater._anomalies = set(anomalies)
+        dirty = each(body, "dirty", _snapshot.dirty)
+        _once("dirty", dirty)
+        rater._dirty = set(dirty)
         rater._first = first_records(body, rater._base_us, rater._state, rater._records)
+
+
+def _keys(body: Mapping[str, Any]) -> None:
+    """Refuse a body without a key a snapshot has, or with one it has not."""
+    missing = sorted(_BODY - body.keys())
+    unknown = sorted(show(key) for key in body.keys() - _BODY - _LATER)
+    if missing or unknown:
+        problem = " and ".join(
+            part
+            for part in (
+                f"has no {', '.join(missing)}" if missing else "",
+                f"has unknown keys {', '.join(unknown)}" if unknown else "",
+            )
+            if part
+        )
+        raise BadSnapshotError(
+            f"Rater snapshot body {problem}; a body holds {', '.join(sorted(_BODY))} (and "
+            "by_resource, first and late_seen, which the first snapshots lacked): restore an "
+            "unaltered copy."
+        )
+
+
+def _once(name: str, keys: Iterable[object]) -> None:
+    """Refuse a part of the body that lists a key twice (BadSnapshotError naming where).
+
+    A snapshot lists each record, line, state and id once: one listed twice was put
+    there by hand. O(n).
+    """
+    seen: set[object] = set()
+    for index, key in enumerate(keys):
+        if key in seen:
+            raise BadSnapshotError(
+                f"Rater snapshot body.{name}[{index}] repeats {show(key)}, listed before "
+                "it; a snapshot lists each once: restore an unaltered copy."
+            )
+        seen.add(key)
+
+
+_ARTICLED: Final = {Event: "an event", Sample: "a sample", Inventory: "an inventory"}
+
+
+def _kept(records: list[Record]) -> dict[object, Record]:
+    """The kept records by identity; a record kept twice (same id, or same content) refused."""
+    out: dict[object, Record] = {}
+    for record in records:
+        key = identity(record)
+        if key in out:
+            name = (
+                f"the {key[0]} {show(key[1])}"
+                if isinstance(key, tuple)
+                else f"{_ARTICLED[type(record)]} without id at {format_us(record.at_us)}"
+            )
+            raise BadSnapshotError(
+                f"Rater snapshot keeps {name} twice (in body.records and body.by_resource); a "
+                "snapshot keeps each record once: restore an unaltered copy."
+            )
+        out[key] = record
+    return out
+
+
+def _state(item: object) -> ResourceState:
+    """A resource state, with only the keys ``to_json()`` writes, through its door."""
+    if isinstance(item, Mapping):
+        unknown = sorted(show(key) for key in item.keys() - _STATE)
+        if unknown:
+            raise TypeError(
+                f"a resource state has unknown keys {', '.join(unknown)}; it holds "
+                f"{', '.join(sorted(_STATE))}"
+            )
+    return ResourceState.from_json(item)
+
+
+def _late_seen(body: Mapping[str, Any]) -> list[str]:
+    if "late_seen" not in body:
+        return []
+    return _snapshot.decode_each(body, "late_seen", _snapshot.late_seen)
 
 
 def consistent(rater: Rater) -> None:
     """Refuse a restored state whose parts do not fit together (BadSnapshotError)."""
     problem = None
     base, closed, as_of = rater._base_us, rater._closed_us, rater._as_of_us
-    if rater._engine.containing(base)[0] != base:
+    horizon = rater._horizon_us
+    if _cycle(rater, base, "base_us")[0] != base:
         problem = f"base_us {base} ({format_us(base)}) is not the start of a cycle"
     elif not base <= closed <= max(as_of, closed) or (
-        closed != base and rater._engine.containing(closed)[0] != closed
+        closed != base and _cycle(rater, closed, "closed_us")[0] != closed
     ):
         problem = (
             f"closed_us {closed} ({format_us(closed)}) is not a cycle boundary at or "
             f"after base_us {base}"
+        )
+    elif as_of < base:
+        problem = (
+            f"as_of_us {as_of} ({format_us(as_of)}) is before base_us {base} "
+            f"({format_us(base)}); the watermark is never before the kept cycles' start"
+        )
+    elif as_of < closed:
+        problem = (
+            f"as_of_us {as_of} ({format_us(as_of)}) is before closed_us {closed} "
+            f"({format_us(closed)}); the watermark is never before the end of the last "
+            "closed cycle"
+        )
+    elif closed != base and closed + horizon > as_of:
+        problem = (
+            f"closed_us {closed} plus horizon_us {horizon} is after as_of_us {as_of}; a "
+            "cycle closes once its end plus the horizon is at or before the watermark"
+        )
+    elif (end := _cycle(rater, closed, "closed_us")[1]) + horizon <= as_of:
+        problem = (
+            f"the cycle from closed_us {closed} ends at {end} ({format_us(end)}), which plus "
+            f"horizon_us {horizon} is at or before as_of_us {as_of}: a statement closes "
+            "every cycle that has ended by then"
         )
     elif any(state.status not in STATUSES for state in rater._state):
         problem = "a resource state has an unknown status"
@@ -148,6 +302,17 @@ def consistent(rater: Rater) -> None:
         )
 
 
+def _cycle(rater: Rater, at_us: int, name: str) -> tuple[int, int]:
+    """The cycle that holds ``at_us``, or BadSnapshotError naming the field."""
+    try:
+        return rater._engine.containing(at_us)
+    except RatekitError as error:  # an instant the plans' cycles do not reach
+        raise BadSnapshotError(
+            f"Rater snapshot {name} {at_us} ({format_us(at_us)}) lies outside the cycles of "
+            f"its plans ({error}); restore an unaltered copy."
+        ) from None
+
+
 def first_records(
     body: Mapping[str, Any],
     base_us: int,
@@ -160,7 +325,9 @@ def first_records(
     kept cycles' start, the others from their first kept record.
     """
     if "first" in body:
-        return dict(_snapshot.decode_each(body, "first", _snapshot.first))
+        first = _snapshot.decode_each(body, "first", _snapshot.first)
+        _once("first", (account for account, _ in first))
+        return dict(first)
     out = {item.account: base_us for item in state}
     for record in records.values():
         if type(record) is not Inventory:

@@ -4,35 +4,44 @@ A snapshot is a dict of JSON-safe values (str, int, bool, None, lists, dicts): D
 are written as strings, instants as integer epoch microseconds, and description values
 as `ratekit._descriptions.encode_value()` writes them (Decimals, mappings and lists tagged
 at any depth, as [`ratekit.ResourceState.to_json()`][ratekit.ResourceState.to_json] does).
-The envelope carries a format name, a version and a checksum (sha256 of the canonical
-JSON of everything else), so that a snapshot altered by hand, or written by another
-version, is refused with a [`BadSnapshotError`][ratekit.BadSnapshotError] that says why.
-
-The plans and meters are code, not data: the snapshot carries only their fingerprint
-(sha256 of a canonical description of their values), and restoring under other plans or
-meters is refused.
+The envelope (`ratekit._snapshot_seal`, its names re-exported here) carries a format
+name, a version, the fingerprint of the plans and meters and a checksum, so that a
+snapshot damaged, written by another version or taken under other plans is refused with
+a [`BadSnapshotError`][ratekit.BadSnapshotError] that says why. The parts of a body are
+read here through their doors: a malformed one is refused naming its path and what it
+should be.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import decimal
-import hashlib
-import json
 import typing
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
-import attrs
-
 from ._decimals import CONTEXT
 from ._descriptions import decode_value, encode_value
-from ._instants import check_us, format_us, from_us
+from ._instants import MAX_US, MIN_US, check_us, format_us
+from ._shown import show
+from ._snapshot_seal import (
+    FORMAT,
+    MAX_DEPTH,
+    VERSION,
+    checksum,
+    fingerprint,
+    open_envelope,
+    seal,
+    too_deep,
+)
 from .errors import BadSnapshotError, RatekitError
 from .records import Anomaly, Event, Inventory, Sample
 
 __all__ = [
     "FORMAT",
+    "MAX_DEPTH",
+    "MAX_HORIZON_US",
     "VERSION",
     "checksum",
     "decode_groups",
@@ -45,16 +54,17 @@ __all__ = [
     "finite_total",
     "identities",
     "instant",
+    "late_seen",
     "line_key",
     "open_envelope",
     "seal",
+    "too_deep",
 ]
 
+#: The longest horizon a rater takes, in microseconds (``timedelta.max``).
+MAX_HORIZON_US: Final = _dt.timedelta.max // _dt.timedelta(microseconds=1)
 _LONGEST: Final = 1000  # characters of a reported total, at most
 _SHOWN: Final = 40  # characters of a refused value shown in a message
-
-FORMAT: Final = "ratekit.Rater"
-VERSION: Final = 1
 
 Record = Event | Sample | Inventory
 T = typing.TypeVar("T")
@@ -76,7 +86,9 @@ def _attributes(mapping: Mapping[str, object]) -> dict[str, object]:
 def _stored_attributes(data: object) -> dict[str, object]:
     """Stored attributes: a JSON object, as `encode_record()` writes (the door checks the rest)."""
     if not isinstance(data, dict):
-        raise TypeError(f"stored attributes must be an object, not {type(data).__name__}: {data!r}")
+        raise TypeError(
+            f"stored attributes must be an object, not {type(data).__name__}: {show(data)}"
+        )
     # The keys are checked by the record's door.
     return {key: _unplain(value) for key, value in data.items()}
 
@@ -88,8 +100,28 @@ def _stored_instant(data: object) -> str:
 
 def _list(data: object, what: str) -> list[Any]:
     if not isinstance(data, list):
-        raise TypeError(f"{what} must be a list, not {type(data).__name__}: {data!r}")
+        raise TypeError(f"{what} must be a list, not {type(data).__name__}: {show(data)}")
     return data
+
+
+def _items(data: object, what: str, shape: str, low: int, high: int | None = None) -> list[Any]:
+    """A list of ``low`` to ``high`` items; TypeError naming ``what`` and its ``shape``."""
+    items = _list(data, what)
+    if not low <= len(items) <= (low if high is None else high):
+        raise TypeError(f"{what} must be {shape}, not {show(items)}")
+    return items
+
+
+# Per tag, an encoded record's fields (what `encode_record()` writes), and how many.
+_WIDTH: Final = {"E": 8, "S": 10, "I": 5}
+_SHAPES: Final = {
+    "E": ("an event", '["E", account, resource, at_us, attributes, kind, id, seq]'),
+    "S": (
+        "a sample",
+        '["S", account, resource, meter, at_us, value, kind, since_us, id, seq]',
+    ),
+    "I": ("an inventory", '["I", at_us, [[account, resource, attributes], ...], close, id]'),
+}
 
 
 def encode_record(record: Record) -> list[object]:
@@ -146,7 +178,9 @@ def decode_record(data: Any) -> Record:
         >>> decode_record(encode_record(record)) == record
         True
     """
-    tag = _list(data, "a record")[0]
+    tag = _tag(_list(data, "a record"), "a record", "ESI")
+    name, shape = _SHAPES[tag]
+    _items(data, name, shape, _WIDTH[tag])
     if tag == "E":
         _, account, resource, at_us, attributes, kind, record_id, seq = data
         return Event(
@@ -171,19 +205,29 @@ def decode_record(data: Any) -> Record:
             id=record_id,
             seq=seq,
         )
-    if tag == "I":
-        _, at_us, resources, close, record_id = data
-        listed = {}
-        for item in _list(resources, "an inventory's resources"):
-            account, resource, attributes = _list(item, "an inventory's resource")
-            if not isinstance(account, str) or not isinstance(resource, str):
-                raise TypeError(f"an inventory's resource is named by two strings, not {item!r}")
-            listed[account, resource] = _stored_attributes(attributes)
-        return Inventory(_stored_instant(at_us), listed, close=close, id=record_id)
-    raise ValueError(f"unknown record tag {tag!r}")
+    _, at_us, resources, close, record_id = data
+    listed = {}
+    for item in _list(resources, "an inventory's resources"):
+        account, resource, attributes = _items(
+            item, "an inventory's resource", "[account, resource, attributes]", 3
+        )
+        if not isinstance(account, str) or not isinstance(resource, str):
+            raise TypeError(f"an inventory's resource is named by two strings, not {show(item)}")
+        if (account, resource) in listed:
+            raise ValueError(f"an inventory lists {show([account, resource])} twice")
+        listed[account, resource] = _stored_attributes(attributes)
+    return Inventory(_stored_instant(at_us), listed, close=close, id=record_id)
 
 
-_WIDTH: Final = {"E": 8, "S": 10}  # fields of an encoded event, sample
+def _tag(items: list[Any], what: str, tags: str) -> str:
+    """The tag that opens an encoded record (one of the letters ``tags``); ValueError else."""
+    tag = items[0] if items else None
+    if not (isinstance(tag, str) and len(tag) == 1 and tag in tags):
+        *most, last = (repr(letter) for letter in tags)
+        raise ValueError(
+            f"{what} must start with its tag {', '.join(most)} or {last}, not {show(items)}"
+        )
+    return tag
 
 
 def encode_groups(records: Iterable[Record]) -> list[object]:
@@ -223,18 +267,28 @@ def decode_groups(data: Any, path: str = "body.by_resource") -> list[Record]:
         True
     """
     out: list[Record] = []
-    for number, group in enumerate(_list(data, path)):
+    with decoding(path):
+        groups = _list(data, "it")
+    for number, group in enumerate(groups):
         with decoding(f"{path}[{number}]"):
-            account, resource, items = _list(group, "a group")
+            _list(group, "a group")
+            account, resource, items = _items(
+                group, "a group", "[account, resource, [record, ...]]", 3
+            )
             _list(items, "a group's records")
         for index, item in enumerate(items):
             with decoding(f"{path}[{number}][2][{index}]"):
-                if _list(item, "a record")[0] == "D" and len(item) in (4, 5):
+                tag = _tag(_list(item, "a record"), "a grouped record", "ESD")
+                if tag == "D":
+                    _items(item, "a delta", '["D", meter, at_us, value] or [..., id]', 4, 5)
                     meter, at_us, value, *rest = item[1:]
                     item = ["S", meter, at_us, value, "delta", None, *rest]  # noqa: PLW2901
-                width = _WIDTH.get(item[0])
-                if width is None or len(item) > width - 2:
-                    raise ValueError(f"unknown record {item!r}")
+                width = _WIDTH[item[0]]
+                name, shape = _SHAPES[item[0]]
+                shape = shape.replace(" account, resource,", "")
+                _items(
+                    item, f"{name} of a group", f"{shape} (trailing nulls left out)", 2, width - 2
+                )
                 full = [item[0], account, resource, *item[1:]]
                 full += [None] * (width - len(full))
                 out.append(decode_record(full))
@@ -262,150 +316,70 @@ def _strings(item: object, low: int, high: int, what: str) -> list[Any]:
     if not low <= len(parts) <= high or not all(
         isinstance(part, str) or (index >= 2 and part is None) for index, part in enumerate(parts)
     ):
-        raise TypeError(f"{what} must be {low} to {high} strings, not {item!r}")
+        raise TypeError(f"{what} must be {low} to {high} strings, not {show(item)}")
     return parts
 
 
+_TYPES: Final = ("Event", "Sample", "Inventory")
+_HEX: Final = frozenset("0123456789abcdef")
+
+
+def _record_type(kind: object, what: str) -> None:
+    if kind not in _TYPES:
+        raise ValueError(f"{what} names a record type, not {show(kind)}")
+
+
 def forgotten(item: object) -> tuple[tuple[str, str], str | None]:
-    """A forgotten id: ``[type, id, digest]`` (no digest in older snapshots)."""
+    """A forgotten id: ``[type, id, digest]`` (no digest in older snapshots).
+
+    The type is a record type, the id not empty, the digest 16 hex digits (or the whole
+    sha256's 64 in older snapshots).
+    """
     parts = _strings(item, 2, 3, "a forgotten id")
-    return (parts[0], parts[1]), (parts[2] if len(parts) > 2 else None)
+    _record_type(parts[0], "a forgotten id")
+    if not parts[1]:
+        raise ValueError("a forgotten id must not be empty")
+    digest = parts[2] if len(parts) > 2 else None
+    if digest is not None and (len(digest) not in (16, 64) or not set(digest) <= _HEX):
+        raise ValueError(
+            f"a forgotten id's digest must be 16 or 64 lowercase hex digits, not {show(digest)}"
+        )
+    return (parts[0], parts[1]), digest
 
 
 def anomaly(item: object) -> Anomaly:
     """A reported anomaly: ``[kind, message, [ids]]``, through the Anomaly door."""
-    kind, message, ids = _list(item, "an anomaly")
+    kind, message, ids = _items(item, "an anomaly", "[kind, message, [record id, ...]]", 3)
     return Anomaly(kind, message, tuple(_list(ids, "an anomaly's ids")))
 
 
 def dirty(item: object) -> tuple[str, str | None]:
     """A touched (account, resource or None) pair."""
-    account, resource = _list(item, "a touched resource")
-    if not isinstance(account, str) or not (resource is None or isinstance(resource, str)):
-        raise TypeError(f"a touched resource is an account and a resource or null, not {item!r}")
-    return account, resource
+    parts = _list(item, "a touched resource")
+    if (
+        len(parts) != 2
+        or not isinstance(parts[0], str)
+        or not (parts[1] is None or isinstance(parts[1], str))
+    ):
+        raise TypeError(
+            f"a touched resource is an account and a resource or null, not {show(item)}"
+        )
+    return parts[0], parts[1]
 
 
 def first(item: object) -> tuple[str, int]:
     """An account's first record: ``[account, at_us]``."""
-    account, at_us = _list(item, "an account's first record")
+    account, at_us = _items(item, "an account's first record", "[account, at_us]", 2)
     if not isinstance(account, str):
-        raise TypeError(f"an account is a string, not {account!r}")
+        raise TypeError(f"an account is a string, not {show(account)}")
     return account, check_us(at_us, "an account's first record")
 
 
-def _canonical(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def checksum(value: object) -> str:
-    """The sha256 (hex) of the canonical JSON of ``value`` (sorted keys, no spaces)."""
-    return hashlib.sha256(_canonical(value).encode()).hexdigest()
-
-
-def _describe(value: object, depth: int = 0) -> object:  # noqa: PLR0911 - one case per kind
-    """A canonical, JSON-safe description of a value (attrs fields, containers, reprs)."""
-    if depth > 50:
-        return "..."
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, Decimal):
-        return {"decimal": str(value)}
-    if attrs.has(type(value)):
-        return {
-            "type": type(value).__qualname__,
-            "fields": {
-                field.name: _describe(getattr(value, field.name), depth + 1)
-                for field in attrs.fields(typing.cast("type[attrs.AttrsInstance]", type(value)))
-                if field.eq
-            },
-        }
-    if isinstance(value, Mapping):
-        items = [[_describe(k, depth + 1), _describe(v, depth + 1)] for k, v in value.items()]
-        return sorted(items, key=_canonical)
-    if isinstance(value, frozenset | set):
-        return sorted((_describe(item, depth + 1) for item in value), key=_canonical)
-    if isinstance(value, list | tuple):
-        return [_describe(item, depth + 1) for item in value]
-    text = repr(value)
-    # An object without a stable repr (a function, a plain instance) is named by its type.
-    return type(value).__qualname__ if " at 0x" in text else text
-
-
-def fingerprint(plans: object, meters: Iterable[object], *, ordered: bool = False) -> str:
-    """The sha256 (hex) of a canonical description of the plans and meters.
-
-    Two processes that build the same plans and meters get the same fingerprint, whatever
-    the order of the meters (``ordered=True``: the fingerprint of the first snapshots,
-    which depended on it, still accepted by restore).
-
-    Examples:
-        >>> import ratekit as rk
-        >>> runtime = rk.Meter("runtime", "hour", rk.OnOff())
-        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("e", "runtime", rk.PerUnit(1))])
-        >>> fingerprint(plan, [runtime]) == fingerprint(plan, [runtime])
-        True
-        >>> fingerprint(plan, [runtime]) == fingerprint(plan, [])
-        False
-    """
-    described = [_describe(meter) for meter in meters]
-    if not ordered:
-        described.sort(key=_canonical)
-    return checksum({"plans": _describe(plans), "meters": described})
-
-
-def seal(body: dict[str, object], print_: str) -> dict[str, object]:
-    """The snapshot envelope around ``body``: format, version, fingerprint and checksum."""
-    envelope: dict[str, object] = {
-        "format": FORMAT,
-        "version": VERSION,
-        "fingerprint": print_,
-        "body": body,
-    }
-    envelope["checksum"] = checksum(envelope)
-    return envelope
-
-
-def open_envelope(data: object, print_: str, legacy: str | None = None) -> dict[str, Any]:
-    """The body of a snapshot, once its format, version, checksum and fingerprint check.
-
-    Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying which check failed.
-    """
-    if not isinstance(data, Mapping) or data.get("format") != FORMAT:
-        raise BadSnapshotError(
-            f"Rater.restore needs what Rater.snapshot() returned (a dict with format "
-            f"{FORMAT!r}), not {type(data).__name__}"
-            + (f" with format {data.get('format')!r}" if isinstance(data, Mapping) else "")
-            + "."
-        )
-    version = data.get("version")
-    if version != VERSION:
-        raise BadSnapshotError(
-            f"Rater snapshot version {version!r} is unknown: this ratekit reads version "
-            f"{VERSION}; restore it with the ratekit that wrote it."
-        )
-    envelope = {key: value for key, value in data.items() if key != "checksum"}
-    found = data.get("checksum")
-    try:
-        expected = checksum(envelope)
-    except (TypeError, ValueError):
-        expected = None
-    if found != expected:
-        raise BadSnapshotError(
-            f"Rater snapshot checksum {found!r} does not match its content (sha256 "
-            f"{expected!r}): the snapshot was altered or damaged after it was taken; restore "
-            "an unaltered copy."
-        )
-    if data.get("fingerprint") not in (print_, legacy):
-        raise BadSnapshotError(
-            "Rater snapshot was taken under other plans or meters (fingerprint "
-            f"{data.get('fingerprint')!r}, these give {print_!r}); restore it with the plans "
-            "and meters it was taken with."
-        )
-    body = data.get("body")
-    if not isinstance(body, dict):
-        raise BadSnapshotError("Rater snapshot has no body; restore an unaltered copy.")
-    return typing.cast("dict[str, Any]", body)
+def late_seen(item: object) -> str:
+    """The id of a late record a line has named since: a non-empty string."""
+    if not isinstance(item, str) or not item:
+        raise TypeError(f"a late record's id must be a non-empty string, not {show(item)}")
+    return item
 
 
 def decoding(what: str) -> _Decoding:
@@ -438,15 +412,30 @@ class _Decoding:
 
 
 def instant(body: dict[str, Any], name: str) -> int:
-    """An integer field of a snapshot body (microseconds); not a float, a bool or a str."""
+    """An integer field of a snapshot body (microseconds); not a float, a bool or a str.
+
+    An instant (all but ``horizon_us``) lies within ratekit's instants, `MIN_US` to
+    `MAX_US` (before 1970 is negative, and fine); a horizon is from zero to the longest
+    timedelta, as the rater's door takes it.
+    """
     value = body[name]
     if type(value) is not int:
         raise BadSnapshotError(
             f"Rater snapshot {name} must be an integer number of microseconds, not "
-            f"{type(value).__name__}: {value!r}; restore an unaltered copy."
+            f"{type(value).__name__}: {show(value)}; restore an unaltered copy."
         )
-    if name != "horizon_us":
-        from_us(value)  # an instant ratekit represents, or BadTimeError
+    if name == "horizon_us":
+        if value > MAX_HORIZON_US:
+            raise BadSnapshotError(
+                f"Rater snapshot horizon_us {show(value)} is longer than a rater's horizon "
+                f"can be (a timedelta, at most {MAX_HORIZON_US} µs); restore an unaltered copy."
+            )
+    elif not MIN_US <= value <= MAX_US:
+        raise BadSnapshotError(
+            f"Rater snapshot {name} {show(value)} lies outside the instants ratekit "
+            f"represents ({MIN_US} to {MAX_US} µs, that is 0001-01-01 to 9999-12-31 in UTC); "
+            "restore an unaltered copy."
+        )
     return value
 
 
@@ -477,14 +466,19 @@ def line_key(item: list[Any]) -> tuple[object, ...]:
     Account, cycle start and end, kind, plan, meter, entry, resource, unit, currency
     (strings, or None where a line has none).
     """
+    if not isinstance(item, list) or len(item) != 12:
+        raise BadSnapshotError(
+            f"Rater snapshot reported line {show(item)} is not a list of 12 items (account, "
+            "cycle start and end, kind, plan, meter, entry, resource, unit, currency, quantity "
+            "and amount totals); restore an unaltered copy."
+        )
     key = tuple(item[:10])
     start, end = key[1], key[2]
     if (
-        len(item) != 12
-        or not isinstance(key[0], str)
+        not isinstance(key[0], str)
         or type(start) is not int
         or type(end) is not int
-        or not start < end
+        or not MIN_US <= start < end <= MAX_US
         or not all(part is None or isinstance(part, str) for part in key[3:])
     ):
         raise BadSnapshotError(
@@ -512,9 +506,10 @@ def identities(identities: Iterable[object]) -> list[object]:
 
 
 def decode_identity(item: list[Any]) -> object:
-    if _list(item, "a record's identity")[0] == "record":
-        return decode_record(item[1])
+    """A record's identity: ``[type, id]``, or ``["record", encoded]`` for one without id."""
+    parts = _items(item, "a record's identity", '[type, id] or ["record", record]', 2)
+    if parts[0] == "record":
+        return decode_record(parts[1])
     kind, record_id = _strings(item, 2, 2, "a record's identity")
-    if kind not in ("Event", "Sample", "Inventory"):
-        raise ValueError(f"a record's identity names a record type, not {kind!r}")
+    _record_type(kind, "a record's identity")
     return (kind, record_id)

@@ -643,6 +643,13 @@ class Rater:
         """The rater's state as JSON-safe data, versioned and checksummed. O(m).
 
         ``json.dumps`` it, store it, and [`restore()`][ratekit.Rater.restore] it with the same plans and meters.
+        Any text the feed took is saved (a lone surrogate, which ``json.loads`` gives for
+        its escape, comes back equal through ``json.dumps`` and ``json.loads``).
+
+        The checksum (sha256 of the canonical JSON) catches accidental damage, not an
+        attacker: anyone can recompute it. Restore checks the body for shape and range
+        (each field's type, instants in range, nothing listed twice), not for provenance:
+        store snapshots where only the host writes.
         """
         return _snapshot.seal(_store.body(self), self._fingerprint)
 
@@ -656,8 +663,10 @@ class Rater:
         """The rater that [`snapshot()`][ratekit.Rater.snapshot] saved, under the same plans and meters.
 
         Raises [`BadSnapshotError`][ratekit.BadSnapshotError] when the data is not a snapshot, has an
-        unknown version, was altered (its checksum does not match) or was taken under
-        other plans or meters.
+        unknown version (anything but the int 1), was altered (its checksum does not match),
+        was taken under other plans or meters, nests deeper than a snapshot, or has a body
+        whose parts are of the wrong shape or out of range (the message names the field
+        and what it should be).
         """
         plans = plans if isinstance(plans, Plan) else _engine_doors.assignments(plans)
         meters = _engine_doors.meters(meters)

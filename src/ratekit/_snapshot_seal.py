@@ -1,0 +1,240 @@
+"""The rater's snapshot envelope: format, version, fingerprint of the plans, checksum.
+
+A snapshot is ``{"format", "version", "fingerprint", "body", "checksum"}``: the format
+name `FORMAT`, the int `VERSION`, the sha256 of a canonical description of the plans and
+meters it was taken under, the body (`ratekit._snapshot` encodes its parts), and the
+sha256 of the canonical JSON of everything else. The checksum catches accidental damage
+(a truncated file, a changed byte); anyone can recompute it, so it does not tell who
+wrote a snapshot: restore checks a body's shape and range on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import typing
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+
+from ._shown import show
+from .errors import BadSnapshotError
+
+__all__ = [
+    "FORMAT",
+    "MAX_DEPTH",
+    "VERSION",
+    "checksum",
+    "fingerprint",
+    "open_envelope",
+    "seal",
+    "too_deep",
+]
+
+FORMAT: Final = "ratekit.Rater"
+VERSION: Final = 1
+#: Levels of lists and mappings a snapshot's parts hold at most (an attribute holds 64).
+MAX_DEPTH: Final = 200
+_SCALARS: Final = frozenset((str, int, bool, float, type(None)))
+_ENVELOPE: Final = frozenset(("format", "version", "fingerprint", "body", "checksum"))
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _canonical_bytes(value: object) -> bytes:
+    r"""The UTF-8 of the canonical JSON of ``value``, whatever surrogates its strings hold.
+
+    Text without surrogates is plain UTF-8 (the bytes every earlier snapshot was sealed
+    with). A string may hold surrogates, which UTF-8 cannot encode (``json.loads`` gives
+    them for a ``"\udc80"`` escape, and the record doors accept them): the value is then
+    read as JSON reads it back (a high surrogate followed by a low one is the one character
+    they encode, a lone one stays itself) and each lone surrogate written as its three
+    bytes, so that the checksum of a snapshot is the same after ``json.dumps`` and
+    ``json.loads``. O(size of the value).
+    """
+    text = _canonical(value)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        pass
+    # Through ASCII JSON and back: pairs joined, keys sorted as they will be read back.
+    again = json.loads(json.dumps(value, ensure_ascii=True))
+    return _canonical(again).encode("utf-8", "surrogatepass")
+
+
+def checksum(value: object) -> str:
+    r"""The sha256 (hex) of the canonical JSON of ``value`` (sorted keys, no spaces).
+
+    Surrogates in strings are taken as `_canonical_bytes()` says: the checksum of a value
+    is that of what ``json.loads(json.dumps(value))`` reads back.
+
+    Examples:
+        >>> checksum({"k": "\udc80"}) == checksum(json.loads(json.dumps({"k": "\udc80"})))
+        True
+        >>> checksum(["\ud83d\ude00"]) == checksum(["\U0001f600"])  # a pair is its character
+        True
+    """
+    return hashlib.sha256(_canonical_bytes(value)).hexdigest()
+
+
+def _describe(value: object, depth: int = 0) -> object:  # noqa: PLR0911 - one case per kind
+    """A canonical, JSON-safe description of a value (attrs fields, containers, reprs)."""
+    if depth > 50:
+        return "..."
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if attrs.has(type(value)):
+        return {
+            "type": type(value).__qualname__,
+            "fields": {
+                field.name: _describe(getattr(value, field.name), depth + 1)
+                for field in attrs.fields(typing.cast("type[attrs.AttrsInstance]", type(value)))
+                if field.eq
+            },
+        }
+    if isinstance(value, Mapping):
+        items = [[_describe(k, depth + 1), _describe(v, depth + 1)] for k, v in value.items()]
+        return sorted(items, key=_canonical)
+    if isinstance(value, frozenset | set):
+        return sorted((_describe(item, depth + 1) for item in value), key=_canonical)
+    if isinstance(value, list | tuple):
+        return [_describe(item, depth + 1) for item in value]
+    text = repr(value)
+    # An object without a stable repr (a function, a plain instance) is named by its type.
+    return type(value).__qualname__ if " at 0x" in text else text
+
+
+def fingerprint(plans: object, meters: Iterable[object], *, ordered: bool = False) -> str:
+    """The sha256 (hex) of a canonical description of the plans and meters.
+
+    Two processes that build the same plans and meters get the same fingerprint, whatever
+    the order of the meters (``ordered=True``: the fingerprint of the first snapshots,
+    which depended on it, still accepted by restore).
+
+    Examples:
+        >>> import ratekit as rk
+        >>> runtime = rk.Meter("runtime", "hour", rk.OnOff())
+        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("e", "runtime", rk.PerUnit(1))])
+        >>> fingerprint(plan, [runtime]) == fingerprint(plan, [runtime])
+        True
+        >>> fingerprint(plan, [runtime]) == fingerprint(plan, [])
+        False
+    """
+    described = [_describe(meter) for meter in meters]
+    if not ordered:
+        described.sort(key=_canonical)
+    return checksum({"plans": _describe(plans), "meters": described})
+
+
+def seal(body: dict[str, object], print_: str) -> dict[str, object]:
+    """The snapshot envelope around ``body``: format, version, fingerprint and checksum."""
+    envelope: dict[str, object] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "fingerprint": print_,
+        "body": body,
+    }
+    envelope["checksum"] = checksum(envelope)
+    return envelope
+
+
+def too_deep(data: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``data`` holds lists or mappings nested more than ``limit`` deep.
+
+    Walked with a stack, not by recursion, and left at the first container past
+    ``limit``: a hostile mapping nested 100,000 deep (or one that holds itself) costs
+    O(limit) levels to refuse, never a ``RecursionError``. O(size of the data).
+
+    Examples:
+        >>> too_deep({"a": [[1]]}, 3), too_deep({"a": [[1]]}, 2)
+        (False, True)
+    """
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if type(value) is dict:
+            items: Iterable[object] = value.values()
+        elif isinstance(value, list | tuple):
+            items = value
+        elif isinstance(value, Mapping):
+            items = value.values()
+        else:
+            continue
+        if depth > limit:
+            return True
+        below = depth + 1
+        # Scalars (most of a snapshot) are not pushed: a set lookup each.
+        stack += [(item, below) for item in items if type(item) not in _SCALARS]
+    return False
+
+
+def open_envelope(data: object, print_: str, legacy: str | None = None) -> dict[str, Any]:
+    """The body of a snapshot, once its format, version, checksum and fingerprint check.
+
+    Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying which check failed:
+    not a mapping or nested deeper than a snapshot, another format, a version other than
+    the int `VERSION`, other keys than an envelope's, a checksum that does not match, other
+    plans or meters, no body.
+    """
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if too_deep(value):
+                raise BadSnapshotError(
+                    f"Rater snapshot {show(key)} is nested more than {MAX_DEPTH} levels deep; "
+                    "that is not what Rater.snapshot() writes: restore an unaltered copy."
+                )
+    if not isinstance(data, Mapping) or data.get("format") != FORMAT:
+        raise BadSnapshotError(
+            f"Rater.restore needs what Rater.snapshot() returned (a dict with format "
+            f"{FORMAT!r}), not {type(data).__name__}"
+            + (f" with format {show(data.get('format'))}" if isinstance(data, Mapping) else "")
+            + "."
+        )
+    version = data.get("version")
+    if type(version) is not int or version != VERSION:
+        raise BadSnapshotError(
+            f"Rater snapshot version {show(version)} is unknown: this ratekit reads version "
+            f"{VERSION}; restore it with the ratekit that wrote it."
+        )
+    if set(data) != _ENVELOPE:
+        extra = sorted(map(show, set(data) - _ENVELOPE))
+        missing = sorted(_ENVELOPE - set(data))
+        raise BadSnapshotError(
+            "Rater snapshot has "
+            + (f"keys {', '.join(extra)} that a snapshot has not" if extra else "")
+            + (" and " if extra and missing else "")
+            + (f"no {', '.join(missing)}" if missing else "")
+            + "; a snapshot has exactly body, checksum, fingerprint, format and version: "
+            "restore an unaltered copy."
+        )
+    envelope = {key: value for key, value in data.items() if key != "checksum"}
+    found = data.get("checksum")
+    try:
+        expected: str | None = checksum(envelope)
+    except (TypeError, ValueError):  # not JSON data: a set, a tuple key, a huge int
+        expected = None
+    if found != expected:
+        raise BadSnapshotError(
+            f"Rater snapshot checksum {show(found)} does not match its content (sha256 "
+            f"{expected!r}): the snapshot was altered or damaged after it was taken; restore "
+            "an unaltered copy."
+        )
+    if data.get("fingerprint") not in (print_, legacy):
+        raise BadSnapshotError(
+            "Rater snapshot was taken under other plans or meters (fingerprint "
+            f"{show(data.get('fingerprint'))}, these give {print_!r}); restore it with the "
+            "plans and meters it was taken with."
+        )
+    body = data.get("body")
+    if not isinstance(body, dict):
+        raise BadSnapshotError(
+            f"Rater snapshot body must be an object, not {type(body).__name__}: restore an "
+            "unaltered copy."
+        )
+    return typing.cast("dict[str, Any]", body)
