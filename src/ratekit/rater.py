@@ -55,18 +55,17 @@ from . import _rater_advance as _advance
 from . import _rater_book as _ledger
 from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
+from . import _rater_reach as _reach
 from . import _rater_store as _store
 from ._instants import format_us, from_us, to_us
 from ._rater_engine import Engine as _Engine
 from ._rater_engine import RowCharges
 from ._rating_engine import _charge_key
-from ._shown import show
 from .assignments import Assignment
 from .billing import Invoice, bill
 from .errors import (
     BadTimeError,
     RatekitTypeError,
-    UnpricedUsageError,
 )
 from .policies import Meter
 from .pricebook import Plan
@@ -260,7 +259,7 @@ class Rater:
             identity = _store.identity(record)
             known: object = kept.get(identity)
             at_us = record.at_us
-            if known is None and record.id is not None and self._held_elsewhere(record):
+            if known is None and record.id is not None and _reach.held_elsewhere(self, record):
                 known = _CLASH  # one id space, as in rate(): another kind holds it
             if known is None and type(record) is not Inventory:
                 # Its first usage or record: a delta over a span counts from the span.
@@ -280,7 +279,7 @@ class Rater:
             else:
                 # Late: its effect reaches a closed cycle (a delta over a span from its
                 # start, a sequenced event from the first event it is ordered before).
-                effect_us, reaching = self._effect(record)
+                effect_us, reaching = _reach.effect(self, record)
                 name = "late" if effect_us < self._closed_us else "accepted"
                 anomalies += reaching
                 kept[identity] = record
@@ -306,30 +305,6 @@ class Rater:
             counts,
         )
 
-    def _held_elsewhere(self, record: Record) -> bool:
-        """Whether a kept or remembered record of another type holds ``record``'s id. O(1)."""
-        for other in (Event, Sample, Inventory):
-            if other is not type(record):
-                identity = (other.__name__, record.id)
-                if identity in self._records or identity in self._forgotten:
-                    return True
-        return False
-
-    def _effect(self, record: Record) -> tuple[int, list[Anomaly]]:
-        """Where a new record's effect begins; the anomalies if that is before the kept cycles."""
-        if type(record) is Sample:
-            lost = self._reach.reaches_back(record, self._base_us)
-            since = record.since_us
-            effect_us = record.at_us if since is None else min(record.at_us, since)
-            return effect_us, [] if lost is None else [lost]
-        if type(record) is Event:
-            key = (record.account, record.resource)
-            effect_us, reordered = self._reach.event_reach(record, self._by_key.get(key, ()))
-            return effect_us, [] if reordered is None else [reordered]
-        # Once the whole batch is filed: a sign of life may come after it in the batch.
-        self._closers.append(record)
-        return record.at_us, []
-
     def _checked(self, records: Iterable[Record]) -> list[Record]:
         """The batch as a list, once every record in it can be rated. O(n).
 
@@ -349,19 +324,7 @@ class Rater:
         for record in batch:
             kind = type(record)
             if assigned is not None and kind is not Inventory:
-                account = typing.cast("Event | Sample", record).account
-                if account not in assigned:
-                    label = kind.__name__.lower()
-                    what = label if record.id is None else f"{label} {show(record.id)}"
-                    named = ", ".join(map(show, sorted(assigned)[:5]))
-                    more = f" and {len(assigned) - 5:,} more" if len(assigned) > 5 else ""
-                    raise UnpricedUsageError(
-                        f"Rater.feed: {what} stamped {format_us(record.at_us)} is for account "
-                        f"{show(account)}, which no assignment of this rater names, so every "
-                        "statement would fail to price it (the assignments name "
-                        f"{named}{more}); the batch is refused whole. Feed only records of "
-                        "assigned accounts: a rater's plans are fixed when it is built."
-                    )
+                _reach.assigned_only(typing.cast("Event | Sample", record), assigned)
             if kind is Sample:
                 sample = typing.cast("Sample", record)
                 taken = kinds.get(sample.meter)
@@ -377,7 +340,7 @@ class Rater:
     def _file(self, record: Record, effect_us: int) -> None:
         """File a kept record for the book: new to meter, or its resource metered again.
 
-        ``effect_us``: where its effect begins (see `_effect()`).
+        ``effect_us``: where its effect begins (see `_rater_reach.effect()`).
         """
         prev = self._as_of_us
         if type(record) is Inventory:
@@ -522,7 +485,7 @@ class Rater:
             invoices = bill(sorted(final, key=_charge_key))
             no_effect = _accounts.no_effect(self, closing, charges, final, anomalies)
             self._closed_us = closing[-1][1]
-            self._compact(self._held(closing[-1][0]))
+            self._compact(_reach.held(self, closing[-1][0]))
         lo, hi = self._base_us, self._closed_us
         self._closed_charges = tuple(
             c for c in charges if lo <= c.cycle.start_us and c.cycle.end_us <= hi
@@ -563,41 +526,6 @@ class Rater:
                 )
             out.append(cycle)
             start = cycle[1]
-
-    def _held(self, new_base: int) -> int:
-        """``new_base``, or the start of an earlier cycle that a record after it reaches into.
-
-        Compaction folds the records stamped before ``new_base`` into the metering state;
-        a record stamped after it can still change the cycles before it, and such a cycle
-        stays kept (closed) until that record is folded in too:
-
-        - a record not metered yet (stamped at or after the watermark): a delta over a
-          span from its ``since``, a counter reading from the kept reading before it;
-        - an event, metered or not, whose ``seq`` orders it before events stamped before
-          ``new_base``: folding those without it would apply them in the wrong order.
-
-        O(m log m) for the m kept records.
-        """
-        reach = new_base
-        for record in self._pending:
-            if type(record) is not Sample:
-                continue  # events below; an inventory's closings: see closes_back
-            if record.kind == "counter":
-                meter_name, at_us = record.meter, record.at_us
-                key = (record.account, record.resource)
-                before = [
-                    r.at_us
-                    for r in self._by_key.get(key, ())
-                    if type(r) is Sample and r.meter == meter_name and r.at_us < at_us
-                ]
-                reach = min(reach, max(before, default=at_us))
-            elif record.since_us is not None:
-                reach = min(reach, record.since_us)
-        for kept in self._by_key.values():
-            reach = min(reach, _reordered_before(kept, new_base))
-        if reach >= new_base:
-            return new_base
-        return max(self._base_us, self._engine.containing(reach)[0])
 
     def _compact(self, new_base: int) -> None:
         """Fold the records stamped before ``new_base`` into the metering state."""
@@ -697,37 +625,6 @@ class Rater:
             f"as_of={format_us(self._as_of_us)!r}, {len(self._records)} records kept, "
             f"{len(self._state)} resources compacted)"
         )
-
-
-def _reordered_before(records: Iterable[Record], cut_us: int) -> int:
-    """The earliest instant before ``cut_us`` of an event that a later-stamped one precedes.
-
-    Among ``records``' events with a ``seq``: one stamped at or after ``cut_us`` comes
-    before every event of greater ``seq``; the earliest of those stamped before
-    ``cut_us`` (``cut_us`` when there is none). O(k log k) for k events.
-    """
-    chain = sorted(
-        (r for r in records if type(r) is Event and r.seq is not None),
-        key=lambda event: -typing.cast(int, event.seq),
-    )
-    reach = cut_us
-    lowest: int | None = None  # the earliest instant among the events of greater seq
-    index = 0
-    while index < len(chain):
-        seq = chain[index].seq
-        end = index
-        while end < len(chain) and chain[end].seq == seq:
-            end += 1
-        if (
-            lowest is not None
-            and lowest < cut_us
-            and any(event.at_us >= cut_us for event in chain[index:end])
-        ):
-            reach = min(reach, lowest)
-        for event in chain[index:end]:
-            lowest = event.at_us if lowest is None else min(lowest, event.at_us)
-        index = end
-    return reach
 
 
 def _anomaly_order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:

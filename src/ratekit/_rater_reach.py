@@ -1,0 +1,149 @@
+"""Where a record fed to the rater takes effect, and what it holds back.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. A record takes effect at its instant, a
+delta over a span from its ``since``, a counter reading from the reading before it, and
+an event with a ``seq`` from the first event it is ordered before (see
+`_lateness.CounterIndex.event_reach`). That instant says whether the record is late
+(`effect()`), and how far back compaction must wait (`held()`): a cycle that a record
+after it can still change stays kept until that record is folded in too. The doors of a
+fed record against the rater's other records live here as well: one id space across
+record kinds (`held_elsewhere()`), and only accounts that an assignment names
+(`assigned_only()`).
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable
+
+from ._instants import format_us
+from ._shown import show
+from .errors import UnpricedUsageError
+from .records import Anomaly, Event, Inventory, Sample
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater, Record
+
+__all__ = ["assigned_only", "effect", "held", "held_elsewhere", "reordered_before"]
+
+
+def effect(rater: Rater, record: Record) -> tuple[int, list[Anomaly]]:
+    """Where a new record's effect begins; the anomalies if that is before the kept cycles.
+
+    O(1), or O(k) for an event with a ``seq`` and k kept records of its resource.
+    """
+    if type(record) is Sample:
+        lost = rater._reach.reaches_back(record, rater._base_us)
+        since = record.since_us
+        effect_us = record.at_us if since is None else min(record.at_us, since)
+        return effect_us, [] if lost is None else [lost]
+    if type(record) is Event:
+        key = (record.account, record.resource)
+        effect_us, reordered = rater._reach.event_reach(record, rater._by_key.get(key, ()))
+        return effect_us, [] if reordered is None else [reordered]
+    # Once the whole batch is filed: a sign of life may come after it in the batch.
+    rater._closers.append(record)
+    return record.at_us, []
+
+
+def held_elsewhere(rater: Rater, record: Record) -> bool:
+    """Whether a kept or remembered record of another kind holds ``record``'s id. O(1).
+
+    Ids are one space across events, samples and inventories, as in
+    [`rate()`][ratekit.rate], which refuses two records of different kinds under one id.
+    """
+    for other in (Event, Sample, Inventory):
+        if other is not type(record):
+            identity = (other.__name__, record.id)
+            if identity in rater._records or identity in rater._forgotten:
+                return True
+    return False
+
+
+def assigned_only(record: Event | Sample, assigned: frozenset[str]) -> None:
+    """Refuse ``record`` when no assignment names its account. O(1), O(a log a) to refuse.
+
+    Every statement would fail to price it (`UnpricedUsageError`), and a rater's plans
+    are fixed when it is built: it is refused at the door, with its batch.
+    """
+    account = record.account
+    if account in assigned:
+        return
+    label = type(record).__name__.lower()
+    what = label if record.id is None else f"{label} {show(record.id)}"
+    named = ", ".join(map(show, sorted(assigned)[:5]))
+    more = f" and {len(assigned) - 5:,} more" if len(assigned) > 5 else ""
+    raise UnpricedUsageError(
+        f"Rater.feed: {what} stamped {format_us(record.at_us)} is for account "
+        f"{show(account)}, which no assignment of this rater names, so every statement "
+        f"would fail to price it (the assignments name {named}{more}); the batch is "
+        "refused whole. Feed only records of assigned accounts: a rater's plans are fixed "
+        "when it is built."
+    )
+
+
+def held(rater: Rater, new_base: int) -> int:
+    """``new_base``, or the start of an earlier cycle that a record after it reaches into.
+
+    Compaction folds the records stamped before ``new_base`` into the metering state; a
+    record stamped after it can still change the cycles before it, and such a cycle
+    stays kept (closed) until that record is folded in too:
+
+    - a record not metered yet (stamped at or after the watermark): a delta over a span
+      from its ``since``, a counter reading from the kept reading before it;
+    - an event, metered or not, whose ``seq`` orders it before events stamped before
+      ``new_base``: folding those without it would apply them in the wrong order.
+
+    O(m log m) for the m kept records.
+    """
+    reach = new_base
+    for record in rater._pending:
+        if type(record) is not Sample:
+            continue  # events below; an inventory's closings: see _lateness.closes_back
+        if record.kind == "counter":
+            meter_name, at_us = record.meter, record.at_us
+            key = (record.account, record.resource)
+            before = [
+                r.at_us
+                for r in rater._by_key.get(key, ())
+                if type(r) is Sample and r.meter == meter_name and r.at_us < at_us
+            ]
+            reach = min(reach, max(before, default=at_us))
+        elif record.since_us is not None:
+            reach = min(reach, record.since_us)
+    for kept in rater._by_key.values():
+        reach = min(reach, reordered_before(kept, new_base))
+    if reach >= new_base:
+        return new_base
+    return max(rater._base_us, rater._engine.containing(reach)[0])
+
+
+def reordered_before(records: Iterable[Record], cut_us: int) -> int:
+    """The earliest instant before ``cut_us`` of an event that a later-stamped one precedes.
+
+    Among ``records``' events with a ``seq``: one stamped at or after ``cut_us`` comes
+    before every event of greater ``seq``; the earliest of those stamped before
+    ``cut_us`` (``cut_us`` when there is none). O(k log k) for k events.
+    """
+    chain = sorted(
+        (r for r in records if type(r) is Event and r.seq is not None),
+        key=lambda event: -typing.cast(int, event.seq),
+    )
+    reach = cut_us
+    lowest: int | None = None  # the earliest instant among the events of greater seq
+    index = 0
+    while index < len(chain):
+        seq = chain[index].seq
+        end = index
+        while end < len(chain) and chain[end].seq == seq:
+            end += 1
+        if (
+            lowest is not None
+            and lowest < cut_us
+            and any(event.at_us >= cut_us for event in chain[index:end])
+        ):
+            reach = min(reach, lowest)
+        for event in chain[index:end]:
+            lowest = event.at_us if lowest is None else min(lowest, event.at_us)
+        index = end
+    return reach
