@@ -63,24 +63,8 @@ _BODY: Final = frozenset(
     )
 )
 _LATER: Final = frozenset(("by_resource", "late_seen", "first"))
-# The keys of a resource state, as ResourceState.to_json() writes them.
-_STATE: Final = frozenset(
-    (
-        "account",
-        "resource",
-        "status",
-        "description",
-        "since_us",
-        "opened_by",
-        "clock_us",
-        "seq",
-        "readings",
-        "through_us",
-        "applied",
-        "history",
-        "base",
-    )
-)
+# The keys of a resource state: those ResourceState.to_json() writes (all of them, always).
+_STATE: Final = frozenset(ResourceState("a", "r", "unknown", {}).to_json())
 
 
 def identity(record: Record) -> object:
