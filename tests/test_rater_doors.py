@@ -517,3 +517,50 @@ def test_a_late_record_of_one_resource_corrects_the_lines_it_moves_in_its_accoun
         ("c", "reversal", Decimal("-4.5")),
         ("c", "correction", Decimal(8)),
     ]
+
+
+def test_an_account_covered_only_by_a_row_that_goes_away_owes_no_fee_there() -> None:
+    # An inventory at 03:00 opens vm-1 of acme (its first sign: no record of acme's own
+    # yet); at 08:00 acme is covered from 1 March: fee 2.4 x 8/24 = 0.8, and 5 h of vm-1.
+    # A last_seen inventory at 19:00 lists nothing: vm-1 closes at its last sign of life,
+    # 03:00, and its row is gone. acme's first record is vm-2's start on 2 March: as in
+    # batch rate(), acme owes nothing on 1 March (the 0.8 and the 5 h are taken back)
+    # and, on 2 March, the fee 2.4 and 18 h (06:00 -> 24:00).
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        DAILY,
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))],
+        fees=[rk.Fee("support", "2.4")],
+    )
+    opened = rk.Inventory("2026-03-01T03:00:00Z", [("acme", "vm-1")], id="i1")
+    gone = rk.Inventory("2026-03-01T19:00:00Z", [], close="last_seen", id="i2")
+    start = rk.Event("acme", "vm-2", "2026-03-02T06:00:00Z", kind="start", id="e1")
+    rater = rk.Rater(plan, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed([opened])
+    first = rater.statement("2026-03-01T08:00:00Z")
+    assert sorted((x.kind, x.amount) for x in first.lines) == [
+        ("fee", Decimal("0.8")),
+        ("usage", Decimal(5)),
+    ]
+    rater.feed([gone, start])
+    lines = [
+        x
+        for w in ("2026-03-01T20:00:00Z", "2026-03-03T00:00:00Z")
+        for x in rater.statement(w).lines
+    ]
+    totals: dict[tuple[str, int], Decimal] = {}
+    for x in (*first.lines, *lines):
+        key = (x.kind, x.cycle.start.day)
+        totals[key] = totals.get(key, Decimal(0)) + x.amount
+    assert totals == {("fee", 1): 0, ("usage", 1): 0, ("fee", 2): Decimal("2.4"), ("usage", 2): 18}
+    batch = rk.rate(
+        [opened, gone, start],
+        plan,
+        span=rk.Span("2026-03-01T00:00:00Z", "2026-03-03T00:00:00Z"),
+        meters=[VM_HOURS],
+    )
+    assert [(c.kind, c.cycle.start.day, c.amount) for c in batch.charges] == [
+        ("usage", 2, Decimal(18)),
+        ("fee", 2, Decimal("2.4")),
+    ]

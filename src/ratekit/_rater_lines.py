@@ -98,6 +98,7 @@ def compare(
 def rate(  # noqa: PLR0917 - private plumbing of plain values
     rater: Rater,
     rows: list[UsageRow],
+    first: dict[str, int],
     start: int,
     as_of_us: int,
     changed: set[str] | None,
@@ -105,12 +106,12 @@ def rate(  # noqa: PLR0917 - private plumbing of plain values
 ) -> tuple[tuple[Charge, ...], Rating, list[Charge]]:
     """Rate ``rows`` over ``[start, as_of_us)``, after the kept ``charges``.
 
+    ``first``: per account, the instant it is covered from (its first record or row).
     ``changed``: the accounts whose rows changed (None: any of them). Returns all the
     charges, the rating of those rated again, and the charges of rows gone since
     (see `_rater_engine.Engine.rate_again`).
     """
     engine = rater._engine
-    first = rater._first
     closed = rater._closed_us
     idle = rater._open_charges
     lost: list[Charge] = []

@@ -436,10 +436,15 @@ class Rater:
         book = self._book
         assert book is not None
         rows = book.all_rows()
-        first = self._first
+        # Usage before the account's first record of its own (an inventory opened its
+        # resource) covers it from the row's cycle, as in batch rate(): from the rows as
+        # they stand now (a later inventory may close the resource where it opened, and
+        # the row is gone), and from the kept cycles' start for the compacted states.
+        first = self._first.copy()
+        for state in self._state:
+            if base < first.get(state.account, base + 1):
+                first[state.account] = base
         for row in rows:
-            # Usage before the account's first record of its own (an inventory opened
-            # its resource) covers it from the row's cycle, as in batch rate().
             if row.span.start_us < first.get(row.account, row.span.start_us + 1):
                 first[row.account] = row.span.start_us
         closed = self._closed_us
@@ -452,7 +457,7 @@ class Rater:
             # them still count for allowances that span cycles).
             start, charges = closed, kept
         accounts = None if changed is None else {account for account, _ in changed}
-        charges, rating, lost = _lines.rate(self, rows, start, as_of_us, accounts, charges)
+        charges, rating, lost = _lines.rate(self, rows, first, start, as_of_us, accounts, charges)
         groups, scope = _lines.group(self, charges, rating.charges, lost, full)
         lines, held = _lines.compare(self, groups, scope)
         _accounts.see_late(self, lines, held)
