@@ -564,3 +564,33 @@ def test_an_account_covered_only_by_a_row_that_goes_away_owes_no_fee_there() -> 
         ("usage", 2, Decimal(18)),
         ("fee", 2, Decimal("2.4")),
     ]
+
+
+def test_a_stop_at_the_end_of_a_closed_cycle_is_late_and_accounted_for() -> None:
+    # vm-1 runs from 1 March 10:00; at 2 March 06:00 (horizon 0) 1 March closed with 14 h
+    # and 2 March has 6 h. A STOP stamped 2 March 00:00 comes then: it ends 1 March's last
+    # piece (batch rate() names it in that charge), so it is late for 1 March, whose 14 h
+    # stand; 2 March's 6 h are reversed. Its only line is that reversal, with no charges
+    # to name it: the closing of 2 March lists it in no_effect.
+    start = rk.Event("a", "vm-1", "2026-03-01T10:00:00Z", kind="start", id="e1")
+    stop = rk.Event("a", "vm-1", "2026-03-02T00:00:00Z", kind="stop", id="e2")
+    rater = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed([start])
+    first = rater.statement("2026-03-02T06:00:00Z")
+    assert [(x.cycle.start.day, x.amount) for x in first.lines] == [(1, 14), (2, 6)]
+    assert rater.feed([stop]).late == ("e2",)
+    second = rater.statement("2026-03-02T12:00:00Z")
+    assert [(x.role, x.cycle.start.day, x.amount, x.record_ids) for x in second.lines] == [
+        ("reversal", 2, Decimal(-6), ())
+    ]
+    closing = rater.statement("2026-03-03T00:00:00Z")
+    assert closing.no_effect == ("e2",)
+    batch = rk.rate(
+        [start, stop],
+        PLAN,
+        span=rk.Span("2026-03-01T00:00:00Z", "2026-03-03T00:00:00Z"),
+        meters=[VM_HOURS],
+    )
+    assert [(c.cycle.start.day, c.amount, c.record_ids) for c in batch.charges] == [
+        (1, 14, ("e1", "e2"))
+    ]

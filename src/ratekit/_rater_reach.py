@@ -40,6 +40,10 @@ def effect(rater: Rater, record: Record) -> tuple[int, list[Anomaly]]:
     if type(record) is Event:
         key = (record.account, record.resource)
         effect_us, reordered = rater._reach.event_reach(record, rater._by_key.get(key, ()))
+        if record.kind in ("stop", "delete") and effect_us == rater._closed_us > rater._base_us:
+            # Stamped at the end of a kept closed cycle, it ends that cycle's last piece
+            # (it is in that row's provenance, not in its own cycle's): late for it.
+            effect_us -= 1
         return effect_us, [] if reordered is None else [reordered]
     # Once the whole batch is filed: a sign of life may come after it in the batch.
     rater._closers.append(record)

@@ -180,9 +180,10 @@ class Statement:
     - ``anomalies``: anomalies not reported before (metering's, rating's, the rater's);
     - ``reported_only``: under ``late="report"``, the changes to closed cycles that were
       not charged (reversal and correction pairs, for the host to look at);
-    - ``no_effect``: ids of the records of the closed cycles that no charge and no anomaly
-      names (an update that changed nothing priced, a sample no meter prices): accounted
-      for, explicitly.
+    - ``no_effect``: ids of the records of the closed cycles (and of the late records
+      since the last closing) that no charge, line or anomaly given names (an update that
+      changed nothing priced, a sample no meter prices, a late STOP whose only line is a
+      reversal, which has no charges to name it): accounted for, explicitly.
 
     Examples:
         >>> import ratekit as rk
