@@ -24,6 +24,14 @@ def _not_a_span(method: str, value: object) -> RatekitTypeError:
     )
 
 
+def _span_us(method: str, span: Span) -> tuple[int, int]:
+    """``span``'s bounds in epoch microseconds, or the error naming ``method``. O(1)."""
+    try:
+        return span.start_us, span.end_us
+    except AttributeError:
+        raise _not_a_span(method, span) from None
+
+
 @typing.runtime_checkable
 class Cycle(Protocol):
     """What ratekit needs from a billing cycle: two fast methods and three friendly ones.
@@ -80,11 +88,7 @@ class Cycle(Protocol):
             >>> rk.cycles.daily(tz="UTC").split(rk.Span("2026-03-01T12:00:00Z", "2026-03-02T12:00:00Z"))
             [Span('2026-03-01T12:00:00Z', '2026-03-02T00:00:00Z'), Span('2026-03-02T00:00:00Z', '2026-03-02T12:00:00Z')]
         """
-        try:
-            start = span.start_us
-            end = span.end_us
-        except AttributeError:
-            raise _not_a_span("split", span) from None
+        start, end = _span_us("split", span)
         cuts = self.boundaries_us(start, end)
         if not cuts:
             return [span] if end > start else []

@@ -26,7 +26,7 @@ from ._calendar import (
     zone,
     zone_name,
 )
-from ._cycle_protocol import Cycle, _not_a_span
+from ._cycle_protocol import Cycle, _span_us
 from ._shown import show
 from .errors import BadCalendarError
 from .spans import Span
@@ -73,11 +73,7 @@ class _Cached:
             >>> rk.cycles.monthly(tz="UTC").split(rk.Span("2026-01-31T00:00:00Z", "2026-02-02T00:00:00Z"))
             [Span('2026-01-31T00:00:00Z', '2026-02-01T00:00:00Z'), Span('2026-02-01T00:00:00Z', '2026-02-02T00:00:00Z')]
         """
-        try:
-            start = span.start_us
-            end = span.end_us
-        except AttributeError:
-            raise _not_a_span("split", span) from None
+        start, end = _span_us("split", span)
         values = self._cache.values
         if not (values and values[0] <= start and end <= values[-1]):
             return Cycle.split(self, span)  # type: ignore[arg-type]

@@ -61,7 +61,6 @@ from ._instants import format_us
 from .assignments import Assignment
 from .billing import Invoice, bill
 from .errors import CurrencyMismatchError, RatekitError, RatekitTypeError
-from .metering import _iterable
 from .policies import Meter, meters_of
 from .pricebook import Plan
 from .rating import rate
@@ -442,7 +441,7 @@ def compare_plans(
                 f"Assignment values, not {type(plans).__name__}: {plans!r}."
             )
     body: Usage | list[Any] = (
-        usage if isinstance(usage, Usage) else list(_iterable(usage, "compare_plans usage"))
+        usage if isinstance(usage, Usage) else list(_v.collection(usage, "compare_plans usage"))
     )
     meter_list = (
         None if meters is None else list(meters_of(meters, "compare_plans meters").values())

@@ -50,24 +50,22 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 import functools
-import itertools
-import operator
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Final
 
 from . import _metering_carry as _carry
+from . import _metering_no_effect as _no_effect
 from . import _metering_samples as _samples
 from . import _normalize as _n
 from . import _timelines as _t
+from . import _values as _v
 from ._decimals import CONTEXT, in_context, to_decimal
 from ._instants import format_us, to_us
 from ._window import _SCALE, _SPAN_KEY, CycleLike, _Window
 from .errors import RatekitError, RatekitTypeError
 from .policies import DeltaPolicy, Meter, Report, SamplePolicy, TimePolicy, meters_of
 from .records import (
-    Anomaly,
     AnomalyKind,
     Event,
     Inventory,
@@ -206,7 +204,7 @@ class _Engine:
         state: Iterable[ResourceState],
     ) -> None:
         self.meters: dict[str, Meter] = {}
-        _iterable(records, "meter() records")
+        _v.collection(records, "meter() records")
         if not isinstance(records, list | tuple):
             records = list(records)
         self.meters = meters_of(meters, "meter() meters")
@@ -246,7 +244,7 @@ class _Engine:
                 )
         self.cycle = cycle
         self.state: dict[tuple[str, str], ResourceState] = {}
-        for item_state in _iterable(state, "meter() state"):
+        for item_state in _v.collection(state, "meter() state"):
             if not isinstance(item_state, ResourceState):
                 raise RatekitTypeError(
                     "meter() state must hold ResourceState values (Usage.state of an earlier "
@@ -388,7 +386,7 @@ class _Engine:
         anomalies = self.anomalies.result()
         rows_out = tuple(rows)
         no_effect = functools.partial(
-            _no_effect,
+            _no_effect.no_effect,
             typing.cast("Sequence[Event | Sample | Inventory]", self.records),
             (*rows_out, *late, *anomalies),
             self.replaced,
@@ -605,61 +603,3 @@ class _Engine:
             anomalies.add(at_us, account, resource, kind, message, [s.id for s in involved])
 
         return report
-
-
-_RECORD_ID: Final = operator.attrgetter("id")
-_ROW_IDS: Final = operator.attrgetter("record_ids")
-
-
-def _iterable(value: object, what: str) -> Iterable[object]:
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        raise RatekitTypeError(
-            f"{what} must be an iterable (a list or tuple), not {type(value).__name__}: {value!r}."
-        )
-    return value
-
-
-def _no_effect(  # noqa: PLR0917 - private plumbing of plain values
-    records: Sequence[Event | Sample | Inventory],
-    results: Sequence[UsageRow | Anomaly],
-    replaced: set[str],
-    timed: bool,
-    start_us: int,
-    as_of_us: int,
-) -> tuple[tuple[str, str], ...]:
-    """Each record id in none of ``results``, with the reason (see docs/usage.md).
-
-    The ids are gathered at C speed; only the records left over are looked at. O(n).
-    """
-    ids = list(map(_RECORD_ID, records))
-    missing = set(ids)
-    missing.discard(None)
-    if not missing:
-        return ()
-    missing.difference_update(itertools.chain.from_iterable(map(_ROW_IDS, results)))
-    if not missing:
-        return ()
-    found: dict[str, str] = {}
-    for record in itertools.compress(records, map(missing.__contains__, ids)):
-        record_id = typing.cast(str, record.id)
-        if record_id in found:
-            continue
-        at_us = record.at_us
-        if at_us > as_of_us or (
-            at_us == as_of_us and not (isinstance(record, Sample) and record.since_us is not None)
-        ):
-            reason = "not_yet"
-        elif record_id in replaced:
-            reason = "replaced"
-        elif isinstance(record, Inventory):
-            reason = "confirmed"
-        elif at_us < start_us:
-            reason = "before_span"
-        elif isinstance(record, Event):
-            reason = "no_change" if timed else "no_time_meter"
-        elif record.kind == "counter":
-            reason = "baseline"
-        else:
-            reason = "no_change"
-        found[record_id] = reason
-    return tuple(sorted(found.items()))

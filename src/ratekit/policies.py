@@ -20,12 +20,13 @@ same way as the built-ins):
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 import attrs
 
+from . import _values as _v
 from ._policy_doors import Description, Increment
 from ._policy_doors import Report as Report  # noqa: PLC0414 - metering reads it here
 from ._sample_policies import (
@@ -310,12 +311,8 @@ def meters_of(meters: object, what: str) -> dict[str, Meter]:
     ``meters`` must be an iterable (a list or tuple) of [`Meter`][ratekit.Meter] values with
     unique names; ``what`` names the argument in the error (``"rate meters"``). O(n).
     """
-    if isinstance(meters, str | bytes | Mapping) or not isinstance(meters, Iterable):
-        raise RatekitTypeError(
-            f"{what} must be an iterable (a list or tuple), not {type(meters).__name__}: {meters!r}."
-        )
     out: dict[str, Meter] = {}
-    for item in meters:
+    for item in _v.collection(meters, what):
         if not isinstance(item, Meter):
             raise RatekitTypeError(
                 f"{what} must be Meter values, not {type(item).__name__}: {item!r}."

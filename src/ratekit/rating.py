@@ -50,6 +50,7 @@ import datetime as _dt
 import typing
 from collections.abc import Iterable
 
+from . import _values as _v
 from ._decimals import in_context
 from ._instants import to_us
 from ._rating_engine import _Engine, _row_key
@@ -58,7 +59,7 @@ from .charges import _KIND_ORDER as _KIND_ORDER  # noqa: PLC0414 - billing reads
 from .charges import Charge, Rating
 from .charges import ChargeKind as ChargeKind  # noqa: PLC0414 - billing reads it here
 from .errors import RatekitTypeError
-from .metering import _iterable, meter
+from .metering import meter
 from .policies import Meter, meters_of
 from .pricebook import Plan
 from .records import Anomaly, Event, Inventory, Sample
@@ -143,7 +144,7 @@ def rate(
     engine.owned = shares_by_owner(rated_shares, "rate shares")
     anomalies: list[Anomaly] = []
     if not isinstance(usage, Usage):
-        _iterable(usage, "rate usage")
+        _v.collection(usage, "rate usage")
     if meters is not None:
         meters = list(meters_of(meters, "rate meters").values())
         if not isinstance(usage, (list, tuple)):
