@@ -8,10 +8,14 @@ is built from (the plans, the meters, the start's cycle).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 
 from . import _rater_book as _ledger
+from . import _rater_reuse as _reuse
 from ._decimals import ZERO
 from ._instants import MAX_US, MIN_US, format_us, from_us
+from ._rater_reuse import Known
+from ._rating_engine import GroupKey, Place, _Piece
 from ._rating_engine import _Engine as _RatingEngine
 from .assignments import Assignment
 from .charges import Charge
@@ -19,7 +23,7 @@ from .errors import BadCalendarError, BadTimeError, RatekitError, RatekitTypeErr
 from .metering import accepted_kinds, meter
 from .policies import Meter, meters_of
 from .pricebook import Plan, PriceEntry
-from .rating import Rating, rate, rate_covering
+from .rating import Rating, rate, rate_rows
 from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import ResourceState, Usage, UsageRow
@@ -27,11 +31,8 @@ from .usage import ResourceState, Usage, UsageRow
 __all__ = ["Engine", "RowCharges"]
 
 Record = Event | Sample | Inventory
-#: Per account: the start of the span its rows were rated from, and per row (by
-#: identity) the one charge of a row priced on its own (see `Engine.rate_again`). The
-#: charge names its row: a hit is checked by identity. No other object is kept, so the
-#: cache adds nothing for the garbage collector to walk.
-RowCharges = dict[str, tuple[int, dict[int, Charge]]]
+#: Per account, what its last rating left to reuse (see `ratekit._rater_reuse`).
+RowCharges = dict[str, Known]
 
 
 class Engine:
@@ -103,17 +104,23 @@ class Engine:
         )
 
     def rate_rows(
-        self, rows: Sequence[UsageRow], accounts: Mapping[str, int], start_us: int, end_us: int
-    ) -> Rating:
+        self,
+        rows: Sequence[UsageRow],
+        accounts: Mapping[str, int],
+        start_us: int,
+        end_us: int,
+        carry: dict[GroupKey, tuple[Place, Decimal]] | None = None,
+    ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Decimal]]:
         """Rate ``rows`` over ``[start_us, end_us)``, covering ``accounts``.
 
         Under one plan, each account (with the instant of its first record) is covered
         from that instant's cycle on, as [`rate()`][ratekit.rate] covers its input's.
+        ``carry``: see `ratekit._rater_reuse`. Returns the rating and, per group priced
+        by its total, its pieces in order and the quantity they reach.
         """
-        span = Span.from_us(start_us, end_us)
-        if isinstance(self.plans, Plan):
-            return rate_covering(rows, self.plans, span=span, first=dict(accounts))
-        return rate(rows, self.plans, span=span)
+        return rate_rows(
+            rows, self.plans, span=Span.from_us(start_us, end_us), first=dict(accounts), carry=carry
+        )
 
     def rate_again(
         self,
@@ -121,62 +128,15 @@ class Engine:
         accounts: Mapping[str, int],
         start_us: int,
         end_us: int,
-        known: RowCharges,
+        known: dict[str, Known],
     ) -> tuple[list[Charge], Rating, list[Charge]]:
-        """`rate_rows`, reusing the charges of rows priced on their own, rated before.
+        """`rate_rows`, reusing what of the last rating stands (see `ratekit._rater_reuse`).
 
         Only when nothing is due with time alone (``dues`` is false: no fee, minimum,
-        allowance or base): then a row whose one charge is a linear price's usage (no
-        running position, nothing free) is priced from the row alone, and a row inside
-        ``[start_us, end_us)`` is not clipped by a later ``end_us``. Such a row, the
-        same object with the same ``start_us``, keeps its charge; the other rows
-        (new ones, and those of group-priced meters, whose groups are rated whole) go
-        through `rate_rows`. Rows of cycles ended by ``start_us`` have no charge.
-        ``known`` (per account, by row) is brought up to date for the accounts of
-        ``rows``. Returns the charges (the rated ones first, then the reused ones), the
-        rating of the others, and the charges ``known`` held for rows of those accounts
-        that are gone or were rated again. O(n) look-ups plus the rating of the others.
+        allowance or base).
         """
         assert not self.dues
-        todo: list[UsageRow] = []
-        reused: list[Charge] = []
-        fresh: dict[str, dict[int, Charge]] = {}
-        account = None
-        mine: dict[int, Charge] = {}
-        theirs = mine
-        for row in rows:
-            if row.cycle.end_us <= start_us:
-                continue
-            if row.account != account:  # rows come by resource: look the account up once
-                account = row.account
-                mine = fresh.setdefault(account, {})
-                since, theirs = known.get(account, (start_us, {}))
-                if since != start_us:
-                    theirs = {}
-            hit = theirs.get(id(row))
-            if hit is not None and hit.row is row:
-                reused.append(hit)
-                mine[id(row)] = hit
-            else:
-                todo.append(row)
-        rating = self.rate_rows(todo, accounts, start_us, end_us)
-        alone = {
-            id(row): row
-            for row in todo
-            if start_us <= row.span.start_us and row.span.end_us <= end_us
-        }
-        once: dict[int, Charge | None] = {}
-        for charge in rating.charges:
-            owner = charge.row
-            if owner is not None and id(owner) in alone:
-                key = id(owner)
-                # A row priced in parts, or with others, is rated again next time.
-                once[key] = None if key in once or not _on_its_own(charge) else charge
-        for key, found in once.items():
-            if found is not None:
-                fresh[alone[key].account][key] = found
-        lost = _renew(known, fresh, start_us)
-        return [*rating.charges, *reused], rating, lost
+        return _reuse.rate_again(self, rows, accounts, start_us, end_us, known)
 
     def rate(self, usage: Usage, start_us: int, end_us: int) -> Rating:
         """Rate the rows of ``usage`` over ``[start_us, end_us)``.
@@ -191,27 +151,6 @@ class Engine:
             accounts = sorted({state.account for state in usage.state})
             return rate(usage, self.plans, span=span, accounts=accounts)
         return rate(usage, self.plans, span=span)
-
-
-def _renew(known: RowCharges, fresh: dict[str, dict[int, Charge]], start_us: int) -> list[Charge]:
-    """Put ``fresh`` in ``known`` (per account); the charges of rows it no longer holds."""
-    lost: list[Charge] = []
-    for account, mine in fresh.items():
-        for key, charge in known.get(account, (0, {}))[1].items():
-            if key not in mine:
-                lost.append(charge)
-        known[account] = (start_us, mine)
-    return lost
-
-
-def _on_its_own(charge: Charge) -> bool:
-    """Whether ``charge`` is a linear price's usage, nothing free: priced from its row alone."""
-    return (
-        charge.kind == "usage"
-        and charge.unit_price is not None
-        and charge.position is None
-        and not charge.free
-    )
 
 
 def _has_base(entry: PriceEntry) -> bool:

@@ -14,7 +14,7 @@ import typing
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final
+from typing import Final, TypeAlias
 
 from ._allowances import _NOTHING, _Allowances
 from ._decimals import CONTEXT, ONE, ZERO
@@ -35,7 +35,12 @@ from .spans import Span
 from .units import Unit
 from .usage import UsageRow
 
-__all__ = ["_Engine", "_Piece", "_row_key"]
+__all__ = ["Crossed", "GroupKey", "_Engine", "_Piece", "_row_key"]
+
+#: A group of pieces priced by their total: (account, id(plan), cycle start, meter, value).
+GroupKey: TypeAlias = tuple[str, int, int, str, object]
+#: Where a group's pieces stand in its order: (span start, span end, resource).
+Place: TypeAlias = tuple[int, int, str]
 
 _SPLIT_QUANTUM: Final = Decimal("1e-24")
 _ADD = CONTEXT.add
@@ -96,6 +101,20 @@ class _Piece:
         self.amount = ZERO
         self.position: Decimal | None = None
         self.opens = False
+
+
+class Crossed(Exception):  # noqa: N818 - a signal between private parts, never raised to users
+    """A piece sorts at or before where its group's carried running amount stands.
+
+    Raised by `_Engine.price` when ``carry`` holds the group: the caller rates the
+    group again whole (see `ratekit._rater_reuse`).
+    """
+
+
+def place(piece: _Piece) -> Place:
+    """Where ``piece`` stands in its group's order (`_sort_key` without the tie-break)."""
+    span = piece.span
+    return (span.start_us, span.end_us, piece.row.resource)
 
 
 def _group_value(piece: _Piece) -> object:
@@ -164,6 +183,13 @@ class _Engine(_Dues, _Allowances):
         # Under a single plan: from when each account the input names is covered (the
         # start of the cycle of its first row or record); a named account, from always.
         self.since: dict[str, int] = {}
+        # Per group priced by its total, a running amount to start from: the place of
+        # the last piece priced before and the quantity up to it (for prices without a
+        # base only: the streaming rater prices what is new after what stands); and the
+        # groups priced, their pieces in order.
+        self.carry: dict[GroupKey, tuple[Place, Decimal]] = {}
+        self.groups: dict[GroupKey, list[_Piece]] = {}
+        self.ends: dict[GroupKey, Decimal] = {}  # per group, the quantity after its pieces
 
     # -- plans and regimes ---------------------------------------------------------------
 
@@ -445,7 +471,7 @@ class _Engine(_Dues, _Allowances):
         return numerator, denominator
 
     def price(self, pieces: list[_Piece]) -> None:
-        groups: dict[tuple[object, ...], list[_Piece]] = {}
+        groups = self.groups
         for piece in pieces:
             if piece.entry.unit is not None:
                 self.convert(piece)
@@ -467,8 +493,7 @@ class _Engine(_Dues, _Allowances):
             groups.setdefault(key, []).append(piece)
         for group, members in groups.items():
             members.sort(key=_sort_key)
-            self.openers[group] = members[0]
-            position = ZERO
+            position = self.start(group, members)
             below = ZERO  # the amount at ``position`` under ``priced_by``
             priced_by: PriceModel | None = None
             for piece in members:
@@ -490,6 +515,22 @@ class _Engine(_Dues, _Allowances):
                     piece.amount = self.guard(piece, price, position, billable)
                     priced_by = None
                 position = _ADD(position, billable)
+            self.ends[group] = position
+
+    def start(self, group: GroupKey, members: list[_Piece]) -> Decimal:
+        """The quantity a group's pieces (in order) are priced on from: zero, or carried.
+
+        Carried (``carry``), the group's first piece must sort after where it stands,
+        else `Crossed` is raised.
+        """
+        carried = self.carry.get(group)
+        if carried is None:
+            self.openers[group] = members[0]
+            return ZERO
+        after, position = carried
+        if place(members[0]) <= after:
+            raise Crossed(group)
+        return position
 
     def convert(self, piece: _Piece) -> None:
         """Put a piece in its entry's unit (exactly), when the price is stated per another."""

@@ -244,13 +244,31 @@ def encode_groups(records: Iterable[Record]) -> list[object]:
         [['a', 'r', [['D', 'egress', 1772323200000000, '5', 's1']]]]
     """
     groups: dict[tuple[str, str], list[object]] = {}
+    # Many records carry equal attributes (a resource's flavor, a fleet's few shapes):
+    # each distinct mapping is encoded once (attributes are frozen, their hash kept).
+    encoded: dict[Mapping[str, object], dict[str, object]] = {}
     for record in records:
-        assert type(record) is not Inventory
-        fields = encode_record(record)
-        if fields[0] == "S" and fields[6] == "delta" and fields[7] is None and fields[9] is None:
-            rest = ["D", fields[3], fields[4], fields[5], fields[8]]
+        if type(record) is Sample:
+            if record.kind == "delta" and record.since_us is None and record.seq is None:
+                rest = ["D", record.meter, record.at_us, str(record.value), record.id]
+            else:
+                rest = [
+                    "S",
+                    record.meter,
+                    record.at_us,
+                    str(record.value),
+                    record.kind,
+                    record.since_us,
+                    record.id,
+                    record.seq,
+                ]
         else:
-            rest = [fields[0], *fields[3:]]
+            assert type(record) is Event
+            mapping = record.attributes
+            attributes = encoded.get(mapping)
+            if attributes is None:
+                attributes = encoded[mapping] = _attributes(mapping)
+            rest = ["E", record.at_us, attributes, record.kind, record.id, record.seq]
         while rest[-1] is None:
             rest.pop()
         groups.setdefault((record.account, record.resource), []).append(rest)

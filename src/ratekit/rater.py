@@ -171,7 +171,7 @@ class Rater:
     _inventories: list[Record]
     _pending: list[Record]
     _redo: set[tuple[str, str]] | None
-    _row_charges: RowCharges  # per account and row, the charges of rows priced alone
+    _row_charges: RowCharges  # per account, what its last rating left to reuse
     _rated_keys: set[LineKey] | None  # the lines of the charges rated at the last statement
     _sticky: set[tuple[str, str]]
 

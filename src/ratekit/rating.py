@@ -49,11 +49,12 @@ from __future__ import annotations
 import datetime as _dt
 import typing
 from collections.abc import Iterable
+from decimal import Decimal
 
 from . import _values as _v
 from ._decimals import in_context
 from ._instants import to_us
-from ._rating_engine import _Engine, _row_key
+from ._rating_engine import GroupKey, Place, _Engine, _Piece, _row_key
 from .assignments import Assignment
 from .charges import _KIND_ORDER as _KIND_ORDER  # noqa: PLC0414 - billing reads it here
 from .charges import Charge, Rating
@@ -209,20 +210,35 @@ def _rated(
 
 
 @in_context
-def rate_covering(
-    rows: Iterable[UsageRow], plan: Plan, *, span: Span, first: dict[str, int]
-) -> Rating:
-    """[`rate()`][ratekit.rate] of usage rows under one plan, covering the accounts of ``first``.
+def rate_rows(
+    rows: Iterable[UsageRow],
+    plans: Plan | Iterable[Assignment],
+    *,
+    span: Span,
+    first: dict[str, int],
+    carry: dict[GroupKey, tuple[Place, Decimal]] | None = None,
+) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Decimal]]:
+    """[`rate()`][ratekit.rate] of usage rows, for the streaming rater; and the groups priced.
 
-    For the streaming rater, which keeps rows, not records: ``first`` maps each account
-    it knows to the instant of its first record, and each is covered from the start of
-    that instant's cycle, as [`rate()`][ratekit.rate] covers the accounts of its input.
+    The rater keeps rows, not records: under one plan, ``first`` maps each account it
+    knows to the instant of its first record, and each is covered from the start of
+    that instant's cycle, as [`rate()`][ratekit.rate] covers the accounts of its input
+    (under assignments, the assigned accounts are covered, and ``first`` is not read).
+    ``carry``: per group priced by its total, the running amount to start from (see
+    `ratekit._rater_reuse`; only for prices without a base); raises
+    `ratekit._rating_engine.Crossed` if a piece sorts before where it stands. Returns
+    the rating and, per group priced by its total, its pieces in order and the
+    quantity they reach.
     """
-    engine = _Engine(plan, span)
+    engine = _Engine(plans, span)
+    if carry:
+        engine.carry = carry
     ordered = tuple(sorted(rows, key=_row_key))
 
     def covered() -> set[str]:
+        if engine.default is None:
+            return engine.covered(None, ordered, ())
         engine.cover_from(first)
         return set(first)
 
-    return _rated(engine, ordered, covered, [])
+    return _rated(engine, ordered, covered, []), engine.groups, engine.ends

@@ -1,0 +1,236 @@
+"""The streaming rater's reuse of charges: what of the last rating stands, what is rated again.
+
+Private to [`ratekit.Rater`][ratekit.Rater], and only when nothing is due with time alone
+(no fee, minimum, allowance or base: `_rater_engine.Engine.dues` is false). Then a
+statement need not price every row of the open cycles again:
+
+- a row **priced on its own** (its one charge a linear price's usage, nothing free)
+  keeps its charge while it is the same row (the same object: the book replaces a row
+  that changes) in the same rated span;
+- a row with pieces in a **group priced by its total** (a graduated price per account
+  and cycle, say) keeps its charges while everything before it in its group stands. Each
+  group keeps a *track*: its pieces in rating's order, each with the group's quantity
+  before it. A group stands up to its first piece whose row is gone or rated again; the
+  rows after that point are rated again, and the group is priced on from the running
+  quantity there (`_rating_engine._Engine.carry`), so that a month of a graduated price
+  is priced once, piece by piece, not again at each statement;
+- everything else (new rows, rows reaching past the watermark, rows priced in several
+  linear parts) is rated again.
+
+A new piece that would sort at or before where its group stands (a late record inside
+the month) cannot be priced on from there: the rating starts over for the rows given,
+with nothing carried (`_rating_engine.Crossed`). Either way the charges are those of
+rating all the rows at once, digit for digit: the pieces before a group's carry point
+are the same pieces priced from the same quantities, and those after are priced from
+the quantity the group reached there, as one rating would.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from ._rating_engine import Crossed, GroupKey, Place, _Piece, place
+from .charges import Charge, Rating
+from .usage import UsageRow
+
+if typing.TYPE_CHECKING:
+    from ._rater_engine import Engine
+
+__all__ = ["Known", "rate_again"]
+
+
+class _Track:
+    """A group's pieces in rating's order: (place, quantity before, id of the row); the end."""
+
+    __slots__ = ("end", "entries")
+
+    def __init__(self, entries: list[tuple[Place, Decimal, int]], end: Decimal) -> None:
+        self.entries = entries
+        self.end = end
+
+
+class Known:
+    """What one account's last rating left to reuse, over the span from ``since``."""
+
+    __slots__ = ("alone", "grouped", "since", "tracks")
+
+    def __init__(self, since: int) -> None:
+        self.since = since
+        self.alone: dict[int, Charge] = {}  # by id(row): the one charge of a row priced alone
+        self.grouped: dict[int, tuple[UsageRow, list[Charge]]] = {}  # rows with group pieces
+        self.tracks: dict[GroupKey, _Track] = {}
+
+
+def rate_again(  # noqa: PLR0917 - private plumbing of plain values
+    engine: Engine,
+    rows: Sequence[UsageRow],
+    first: Mapping[str, int],
+    start_us: int,
+    end_us: int,
+    known: dict[str, Known],
+) -> tuple[list[Charge], Rating, list[Charge]]:
+    """Rate ``rows`` over ``[start_us, end_us)``, reusing what of the last rating stands.
+
+    ``known`` (per account) is brought up to date for the accounts of ``rows`` (the
+    others' entries stay as they are). Returns the charges (the rated ones first, then
+    the reused ones), the rating of the rows rated again, and the charges ``known`` held
+    for rows of those accounts that are gone or were rated again. Cost: O(n) look-ups
+    for n rows and pieces kept, plus the rating of what is rated again.
+    """
+    by_account: dict[str, list[UsageRow]] = {}
+    for row in rows:
+        if row.cycle.end_us > start_us:  # the rows of cycles ended by start_us have no charge
+            by_account.setdefault(row.account, []).append(row)
+    todo: list[UsageRow] = []
+    reused: list[Charge] = []
+    lost: list[Charge] = []
+    carry: dict[GroupKey, tuple[Place, Decimal]] = {}
+    kept: dict[str, tuple[Known, set[int], dict[GroupKey, int]]] = {}
+    for account, mine in by_account.items():
+        old = known.get(account)
+        if old is None or old.since != start_us:
+            old = Known(start_us)
+        again, cuts = _split(old, mine)
+        stand: set[int] = set()
+        for row in mine:
+            key = id(row)
+            if key in again:
+                todo.append(row)
+                continue
+            stand.add(key)
+            hit = old.alone.get(key)
+            if hit is not None:
+                reused.append(hit)
+            else:
+                reused.extend(old.grouped[key][1])
+        lost.extend(c for key, c in old.alone.items() if key not in stand)
+        lost.extend(c for key, (_, cs) in old.grouped.items() if key not in stand for c in cs)
+        for group, track in old.tracks.items():
+            cut = cuts.get(group, len(track.entries))
+            if cut:
+                at = track.entries[cut][1] if cut < len(track.entries) else track.end
+                carry[group] = (track.entries[cut - 1][0], at)
+        kept[account] = (old, stand, cuts)
+    try:
+        rating, groups, ends = engine.rate_rows(todo, first, start_us, end_us, carry)
+    except Crossed:
+        # A piece sorts before where its group stands: rate the rows whole, as if new.
+        empty: dict[GroupKey, int] = {}
+        todo = [row for mine in by_account.values() for row in mine]
+        reused = []
+        lost = [
+            c
+            for old, _, _ in kept.values()
+            for c in (*old.alone.values(), *(c for _, cs in old.grouped.values() for c in cs))
+        ]
+        kept = {account: (Known(start_us), set(), empty) for account in by_account}
+        rating, groups, ends = engine.rate_rows(todo, first, start_us, end_us, {})
+    for account, (old, stand, cuts) in kept.items():
+        known[account] = _renew(old, stand, cuts, start_us)
+    _remember(known, rating.charges, groups, ends, start_us, end_us)
+    return [*rating.charges, *reused], rating, lost
+
+
+def _split(old: Known, rows: list[UsageRow]) -> tuple[set[int], dict[GroupKey, int]]:
+    """The rows to rate again (by id) and, per group, where its track stops standing.
+
+    A row is rated again unless ``old`` holds its charges (the same object); and so is
+    every row with a piece after a group's first piece whose row is gone or rated again
+    (which may cut another group it has pieces in, hence the loop). O(n + p) per round
+    for n rows and p pieces tracked; a round more only for a row in several groups.
+    """
+    present = {id(row): row for row in rows}
+    again: set[int] = set()
+    reusable: set[int] = set()
+    for key, row in present.items():
+        hit = old.alone.get(key)
+        if hit is not None and hit.row is row:
+            continue
+        found = old.grouped.get(key)
+        if found is not None and found[0] is row:
+            reusable.add(key)
+        else:
+            again.add(key)
+    cuts: dict[GroupKey, int] = {}
+    while True:
+        more: set[int] = set()
+        for group, track in old.tracks.items():
+            entries = track.entries
+            limit = cuts.get(group, len(entries))
+            for index in range(limit):
+                if entries[index][2] not in reusable:
+                    cuts[group] = index
+                    more.update(e[2] for e in entries[index:limit] if e[2] in reusable)
+                    break
+        if not more:
+            return again, cuts
+        reusable -= more
+        again |= more
+
+
+def _renew(old: Known, stand: set[int], cuts: dict[GroupKey, int], since: int) -> Known:
+    """What of ``old`` stands: the rows in ``stand``, each track up to its cut."""
+    new = Known(since)
+    new.alone = {key: c for key, c in old.alone.items() if key in stand}
+    new.grouped = {key: found for key, found in old.grouped.items() if key in stand}
+    for group, track in old.tracks.items():
+        cut = cuts.get(group, len(track.entries))
+        if cut:
+            entries = track.entries
+            end = entries[cut][1] if cut < len(entries) else track.end
+            new.tracks[group] = _Track(entries[:cut], end)
+    return new
+
+
+def _remember(  # noqa: PLR0917 - private plumbing of plain values
+    known: dict[str, Known],
+    charges: tuple[Charge, ...],
+    groups: dict[GroupKey, list[_Piece]],
+    ends: dict[GroupKey, Decimal],
+    start_us: int,
+    end_us: int,
+) -> None:
+    """Keep what the rating of the rows rated again makes reusable (see the module)."""
+    by_row: dict[int, list[Charge]] = {}
+    for charge in charges:
+        row = charge.row
+        if row is not None:
+            by_row.setdefault(id(row), []).append(charge)
+    in_groups: set[int] = set()
+    for group, members in groups.items():
+        track = known[group[0]].tracks.get(group)
+        entries = [(place(piece), _before(piece), id(piece.row)) for piece in members]
+        in_groups.update(entry[2] for entry in entries)
+        if track is None:
+            known[group[0]].tracks[group] = _Track(entries, ends[group])
+        else:
+            track.entries.extend(entries)
+            track.end = ends[group]
+    for key, made in by_row.items():
+        row = made[0].row
+        assert row is not None
+        if not (start_us <= row.span.start_us and row.span.end_us <= end_us):
+            continue  # clipped by the watermark: rated again next time
+        mine = known[row.account]
+        if key in in_groups:
+            mine.grouped[key] = (row, made)
+        elif len(made) == 1 and _on_its_own(made[0]):
+            mine.alone[key] = made[0]
+
+
+def _before(piece: _Piece) -> Decimal:
+    position = piece.position
+    assert position is not None
+    return position
+
+
+def _on_its_own(charge: Charge) -> bool:
+    """Whether ``charge`` is a linear price's usage, nothing free: priced from its row alone."""
+    return (
+        charge.kind == "usage"
+        and charge.unit_price is not None
+        and charge.position is None
+        and not charge.free
+    )
