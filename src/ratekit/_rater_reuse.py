@@ -31,7 +31,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from ._rating_engine import Crossed, GroupKey, Place, _Piece, place
+from ._rating_engine import Crossed, GroupKey, Place, _Piece
 from .charges import Charge, Rating
 from .usage import UsageRow
 
@@ -42,12 +42,52 @@ __all__ = ["Known", "rate_again"]
 
 
 class _Track:
-    """A group's pieces in rating's order: (place, quantity before, id of the row); the end."""
+    """A group's pieces in rating's order, and the quantity they reach (``end``).
 
-    __slots__ = ("end", "entries")
+    Per piece, in parallel lists of plain values (nothing per piece for the garbage
+    collector to walk): its place (span start, span end, resource), the group's quantity
+    before it, and the id of its row.
+    """
 
-    def __init__(self, entries: list[tuple[Place, Decimal, int]], end: Decimal) -> None:
-        self.entries = entries
+    __slots__ = ("befores", "end", "ends", "resources", "rows", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.resources: list[str] = []
+        self.befores: list[Decimal] = []
+        self.rows: list[int] = []
+        self.end = Decimal(0)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def place(self, index: int) -> Place:
+        return (self.starts[index], self.ends[index], self.resources[index])
+
+    def before(self, index: int) -> Decimal:
+        """The quantity before piece ``index`` (the end after the last)."""
+        return self.befores[index] if index < len(self.rows) else self.end
+
+    def cut(self, index: int) -> _Track:
+        """The track of the pieces before ``index``."""
+        track = _Track()
+        track.starts = self.starts[:index]
+        track.ends = self.ends[:index]
+        track.resources = self.resources[:index]
+        track.befores = self.befores[:index]
+        track.rows = self.rows[:index]
+        track.end = self.before(index)
+        return track
+
+    def extend(self, pieces: list[_Piece], end: Decimal) -> None:
+        for piece in pieces:
+            span = piece.span
+            self.starts.append(span.start_us)
+            self.ends.append(span.end_us)
+            self.resources.append(piece.row.resource)
+            self.befores.append(_before(piece))
+            self.rows.append(id(piece.row))
         self.end = end
 
 
@@ -59,7 +99,7 @@ class Known:
     def __init__(self, since: int) -> None:
         self.since = since
         self.alone: dict[int, Charge] = {}  # by id(row): the one charge of a row priced alone
-        self.grouped: dict[int, tuple[UsageRow, list[Charge]]] = {}  # rows with group pieces
+        self.grouped: dict[int, list[Charge]] = {}  # by id(row): the charges of a row in groups
         self.tracks: dict[GroupKey, _Track] = {}
 
 
@@ -104,14 +144,13 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
             if hit is not None:
                 reused.append(hit)
             else:
-                reused.extend(old.grouped[key][1])
+                reused.extend(old.grouped[key])
         lost.extend(c for key, c in old.alone.items() if key not in stand)
-        lost.extend(c for key, (_, cs) in old.grouped.items() if key not in stand for c in cs)
+        lost.extend(c for key, cs in old.grouped.items() if key not in stand for c in cs)
         for group, track in old.tracks.items():
-            cut = cuts.get(group, len(track.entries))
+            cut = cuts.get(group, len(track))
             if cut:
-                at = track.entries[cut][1] if cut < len(track.entries) else track.end
-                carry[group] = (track.entries[cut - 1][0], at)
+                carry[group] = (track.place(cut - 1), track.before(cut))
         kept[account] = (old, stand, cuts)
     try:
         rating, groups, ends = engine.rate_rows(todo, first, start_us, end_us, carry)
@@ -123,7 +162,7 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
         lost = [
             c
             for old, _, _ in kept.values()
-            for c in (*old.alone.values(), *(c for _, cs in old.grouped.values() for c in cs))
+            for c in (*old.alone.values(), *(c for cs in old.grouped.values() for c in cs))
         ]
         kept = {account: (Known(start_us), set(), empty) for account in by_account}
         rating, groups, ends = engine.rate_rows(todo, first, start_us, end_us, {})
@@ -149,7 +188,7 @@ def _split(old: Known, rows: list[UsageRow]) -> tuple[set[int], dict[GroupKey, i
         if hit is not None and hit.row is row:
             continue
         found = old.grouped.get(key)
-        if found is not None and found[0] is row:
+        if found is not None and found[0].row is row:
             reusable.add(key)
         else:
             again.add(key)
@@ -157,12 +196,12 @@ def _split(old: Known, rows: list[UsageRow]) -> tuple[set[int], dict[GroupKey, i
     while True:
         more: set[int] = set()
         for group, track in old.tracks.items():
-            entries = track.entries
-            limit = cuts.get(group, len(entries))
+            ids = track.rows
+            limit = cuts.get(group, len(ids))
             for index in range(limit):
-                if entries[index][2] not in reusable:
+                if ids[index] not in reusable:
                     cuts[group] = index
-                    more.update(e[2] for e in entries[index:limit] if e[2] in reusable)
+                    more.update(key for key in ids[index:limit] if key in reusable)
                     break
         if not more:
             return again, cuts
@@ -176,11 +215,9 @@ def _renew(old: Known, stand: set[int], cuts: dict[GroupKey, int], since: int) -
     new.alone = {key: c for key, c in old.alone.items() if key in stand}
     new.grouped = {key: found for key, found in old.grouped.items() if key in stand}
     for group, track in old.tracks.items():
-        cut = cuts.get(group, len(track.entries))
+        cut = cuts.get(group, len(track))
         if cut:
-            entries = track.entries
-            end = entries[cut][1] if cut < len(entries) else track.end
-            new.tracks[group] = _Track(entries[:cut], end)
+            new.tracks[group] = track if cut == len(track) else track.cut(cut)
     return new
 
 
@@ -200,14 +237,12 @@ def _remember(  # noqa: PLR0917 - private plumbing of plain values
             by_row.setdefault(id(row), []).append(charge)
     in_groups: set[int] = set()
     for group, members in groups.items():
-        track = known[group[0]].tracks.get(group)
-        entries = [(place(piece), _before(piece), id(piece.row)) for piece in members]
-        in_groups.update(entry[2] for entry in entries)
+        tracks = known[group[0]].tracks
+        track = tracks.get(group)
         if track is None:
-            known[group[0]].tracks[group] = _Track(entries, ends[group])
-        else:
-            track.entries.extend(entries)
-            track.end = ends[group]
+            track = tracks[group] = _Track()
+        track.extend(members, ends[group])
+        in_groups.update(id(piece.row) for piece in members)
     for key, made in by_row.items():
         row = made[0].row
         assert row is not None
@@ -215,7 +250,7 @@ def _remember(  # noqa: PLR0917 - private plumbing of plain values
             continue  # clipped by the watermark: rated again next time
         mine = known[row.account]
         if key in in_groups:
-            mine.grouped[key] = (row, made)
+            mine.grouped[key] = made
         elif len(made) == 1 and _on_its_own(made[0]):
             mine.alone[key] = made[0]
 
