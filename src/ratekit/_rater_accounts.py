@@ -15,10 +15,30 @@ from . import _lateness
 from . import _rater_book as _ledger
 from .records import Anomaly, Inventory
 from .statements import StatementLine
+from .usage import UsageRow
 
 if typing.TYPE_CHECKING:
     from .rater import Rater, Record
     from .rating import Charge
+
+
+def coverage(rater: Rater, rows: Iterable[UsageRow]) -> dict[str, int]:
+    """Per account, the instant it is covered from (its fees, bases, minimums). O(a + n).
+
+    Its first record of its own; usage before it (an inventory opened its resource)
+    covers it from the row's cycle, as in batch rate(): from the rows as they stand now
+    (a later inventory may close the resource where it opened, and the row is gone), and
+    from the kept cycles' start for the compacted states.
+    """
+    base = rater._base_us
+    first = rater._first.copy()
+    for state in rater._state:
+        if base < first.get(state.account, base + 1):
+            first[state.account] = base
+    for row in rows:
+        if row.span.start_us < first.get(row.account, row.span.start_us + 1):
+            first[row.account] = row.span.start_us
+    return first
 
 
 def closes_back(rater: Rater, inventories: Iterable[Record]) -> list[Anomaly]:

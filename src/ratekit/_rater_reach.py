@@ -6,9 +6,9 @@ an event with a ``seq`` from the first event it is ordered before (see
 `_lateness.CounterIndex.event_reach`). That instant says whether the record is late
 (`effect()`), and how far back compaction must wait (`held()`): a cycle that a record
 after it can still change stays kept until that record is folded in too. The doors of a
-fed record against the rater's other records live here as well: one id space across
-record kinds (`held_elsewhere()`), and only accounts that an assignment names
-(`assigned_only()`).
+fed record live here as well: records metering takes, whole batches (`checked()`), one id
+space across record kinds (`held_elsewhere()`), and only accounts that an assignment
+names (`assigned_only()`).
 """
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ from __future__ import annotations
 import typing
 from collections.abc import Iterable
 
+from . import _normalize
 from ._instants import format_us
 from ._shown import show
-from .errors import UnpricedUsageError
+from .errors import RatekitTypeError, UnpricedUsageError
 from .records import Anomaly, Event, Inventory, Sample
 
 if typing.TYPE_CHECKING:
     from .rater import Rater, Record
 
-__all__ = ["assigned_only", "effect", "held", "held_elsewhere", "reordered_before"]
+__all__ = ["assigned_only", "checked", "effect", "held", "held_elsewhere", "reordered_before"]
 
 
 def effect(rater: Rater, record: Record) -> tuple[int, list[Anomaly]]:
@@ -151,3 +152,36 @@ def reordered_before(records: Iterable[Record], cut_us: int) -> int:
             lowest = event.at_us if lowest is None else min(lowest, event.at_us)
         index = end
     return reach
+
+
+def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
+    """The batch as a list, once every record in it can be rated. O(n).
+
+    A batch is taken whole or not at all, and a record that metering would refuse (a
+    sample of an unknown meter, or of a kind its meter does not take) is refused here,
+    so that it cannot make every later statement fail.
+    """
+    given: object = records
+    if not isinstance(given, Iterable) or isinstance(given, str | bytes):
+        raise RatekitTypeError(
+            "Rater.feed takes an iterable of Event, Sample and Inventory records, not "
+            f"{type(records).__name__}: {records!r}."
+        )
+    batch = list(records)
+    kinds = rater._engine.kinds
+    assigned = rater._engine.assigned
+    for record in batch:
+        kind = type(record)
+        if assigned is not None and kind is not Inventory:
+            assigned_only(typing.cast("Event | Sample", record), assigned)
+        if kind is Sample:
+            sample = typing.cast("Sample", record)
+            taken = kinds.get(sample.meter)
+            if taken is None or sample.kind not in taken:
+                _normalize._refuse(sample, kinds)
+        elif kind not in (Event, Inventory):
+            raise RatekitTypeError(
+                "Rater.feed takes Event, Sample and Inventory records, not "
+                f"{kind.__name__}: {record!r}."
+            )
+    return batch

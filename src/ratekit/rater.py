@@ -49,7 +49,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from . import _lateness, _normalize, _snapshot
+from . import _lateness, _snapshot
 from . import _rater_accounts as _accounts
 from . import _rater_advance as _advance
 from . import _rater_book as _ledger
@@ -253,7 +253,7 @@ class Rater:
         counts = dict.fromkeys(outcome, 0)
         anomalies: list[Anomaly] = []
         kept = self._records
-        batch = self._checked(records)
+        batch = _reach.checked(self, records)
         first = self._first
         for record in batch:
             identity = _store.identity(record)
@@ -304,38 +304,6 @@ class Rater:
             tuple(anomalies),
             counts,
         )
-
-    def _checked(self, records: Iterable[Record]) -> list[Record]:
-        """The batch as a list, once every record in it can be rated. O(n).
-
-        A batch is taken whole or not at all, and a record that metering would refuse (a
-        sample of an unknown meter, or of a kind its meter does not take) is refused here,
-        so that it cannot make every later statement fail.
-        """
-        given: object = records
-        if not isinstance(given, Iterable) or isinstance(given, str | bytes):
-            raise RatekitTypeError(
-                "Rater.feed takes an iterable of Event, Sample and Inventory records, not "
-                f"{type(records).__name__}: {records!r}."
-            )
-        batch = list(records)
-        kinds = self._engine.kinds
-        assigned = self._engine.assigned
-        for record in batch:
-            kind = type(record)
-            if assigned is not None and kind is not Inventory:
-                _reach.assigned_only(typing.cast("Event | Sample", record), assigned)
-            if kind is Sample:
-                sample = typing.cast("Sample", record)
-                taken = kinds.get(sample.meter)
-                if taken is None or sample.kind not in taken:
-                    _normalize._refuse(sample, kinds)
-            elif kind not in (Event, Inventory):
-                raise RatekitTypeError(
-                    "Rater.feed takes Event, Sample and Inventory records, not "
-                    f"{kind.__name__}: {record!r}."
-                )
-        return batch
 
     def _file(self, record: Record, effect_us: int) -> None:
         """File a kept record for the book: new to meter, or its resource metered again.
@@ -436,17 +404,7 @@ class Rater:
         book = self._book
         assert book is not None
         rows = book.all_rows()
-        # Usage before the account's first record of its own (an inventory opened its
-        # resource) covers it from the row's cycle, as in batch rate(): from the rows as
-        # they stand now (a later inventory may close the resource where it opened, and
-        # the row is gone), and from the kept cycles' start for the compacted states.
-        first = self._first.copy()
-        for state in self._state:
-            if base < first.get(state.account, base + 1):
-                first[state.account] = base
-        for row in rows:
-            if row.span.start_us < first.get(row.account, row.span.start_us + 1):
-                first[row.account] = row.span.start_us
+        first = _accounts.coverage(self, rows)
         closed = self._closed_us
         kept = self._closed_charges
         start = base
