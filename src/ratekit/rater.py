@@ -57,6 +57,7 @@ from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
 from . import _rater_reach as _reach
 from . import _rater_store as _store
+from ._decimals import in_context
 from ._instants import format_us, from_us, to_us
 from ._rater_engine import Engine as _Engine
 from ._rater_engine import RowCharges
@@ -226,6 +227,7 @@ class Rater:
 
     # -- feeding ---------------------------------------------------------------------------
 
+    @in_context
     def feed(self, records: Iterable[Record]) -> Feed:
         """Take a batch of records, in any order; say what was done with each. O(n).
 
@@ -366,6 +368,7 @@ class Rater:
 
     # -- statements ------------------------------------------------------------------------
 
+    @in_context
     def statement(self, as_of: _dt.datetime | str) -> Statement:
         """Rate up to the watermark ``as_of``; return what changed since the last statement.
 
@@ -530,6 +533,7 @@ class Rater:
         other._index()
         return other
 
+    @in_context
     def snapshot(self) -> dict[str, Any]:
         """The rater's state as JSON-safe data, versioned and checksummed. O(m).
 
@@ -545,6 +549,7 @@ class Rater:
         return _snapshot.seal(_store.body(self), self._fingerprint)
 
     @classmethod
+    @in_context
     def restore(
         cls,
         data: typing.Mapping[str, Any],
