@@ -130,27 +130,11 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
     kept: dict[str, tuple[Known, set[int], dict[GroupKey, int]]] = {}
     for account, mine in by_account.items():
         old = known.get(account)
-        if old is None or old.since != start_us:
+        if old is None or old.since != start_us:  # rated over another span: nothing stands
+            if old is not None:
+                lost.extend(_charges(old))
             old = Known(start_us)
-        again, cuts = _split(old, mine)
-        stand: set[int] = set()
-        for row in mine:
-            key = id(row)
-            if key in again:
-                todo.append(row)
-                continue
-            stand.add(key)
-            hit = old.alone.get(key)
-            if hit is not None:
-                reused.append(hit)
-            else:
-                reused.extend(old.grouped[key])
-        lost.extend(c for key, c in old.alone.items() if key not in stand)
-        lost.extend(c for key, cs in old.grouped.items() if key not in stand for c in cs)
-        for group, track in old.tracks.items():
-            cut = cuts.get(group, len(track))
-            if cut:
-                carry[group] = (track.place(cut - 1), track.before(cut))
+        stand, cuts = _reuse(old, mine, todo, reused, lost, carry)
         kept[account] = (old, stand, cuts)
     try:
         rating, groups, ends = engine.rate_rows(todo, first, start_us, end_us, carry)
@@ -159,17 +143,48 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
         empty: dict[GroupKey, int] = {}
         todo = [row for mine in by_account.values() for row in mine]
         reused = []
-        lost = [
-            c
-            for old, _, _ in kept.values()
-            for c in (*old.alone.values(), *(c for cs in old.grouped.values() for c in cs))
-        ]
+        lost += [c for old, stand, _ in kept.values() for c in _charges(old) if id(c.row) in stand]
         kept = {account: (Known(start_us), set(), empty) for account in by_account}
         rating, groups, ends = engine.rate_rows(todo, first, start_us, end_us, {})
     for account, (old, stand, cuts) in kept.items():
         known[account] = _renew(old, stand, cuts, start_us)
     _remember(known, rating.charges, groups, ends, start_us, end_us)
     return [*rating.charges, *reused], rating, lost
+
+
+def _reuse(  # noqa: PLR0917 - private plumbing of plain values
+    old: Known,
+    rows: list[UsageRow],
+    todo: list[UsageRow],
+    reused: list[Charge],
+    lost: list[Charge],
+    carry: dict[GroupKey, tuple[Place, Decimal]],
+) -> tuple[set[int], dict[GroupKey, int]]:
+    """One account: its rows to rate again, the charges that stand, lost, and carried.
+
+    Appends to ``todo``, ``reused``, ``lost`` and ``carry``; returns the ids of the rows
+    whose charges stand and, per group, where its track stops standing.
+    """
+    again, cuts = _split(old, rows)
+    stand: set[int] = set()
+    for row in rows:
+        key = id(row)
+        if key in again:
+            todo.append(row)
+            continue
+        stand.add(key)
+        hit = old.alone.get(key)
+        if hit is not None:
+            reused.append(hit)
+        else:
+            reused.extend(old.grouped[key])
+    lost.extend(c for key, c in old.alone.items() if key not in stand)
+    lost.extend(c for key, cs in old.grouped.items() if key not in stand for c in cs)
+    for group, track in old.tracks.items():
+        cut = cuts.get(group, len(track))
+        if cut:
+            carry[group] = (track.place(cut - 1), track.before(cut))
+    return stand, cuts
 
 
 def _split(old: Known, rows: list[UsageRow]) -> tuple[set[int], dict[GroupKey, int]]:
@@ -253,6 +268,10 @@ def _remember(  # noqa: PLR0917 - private plumbing of plain values
             mine.grouped[key] = made
         elif len(made) == 1 and _on_its_own(made[0]):
             mine.alone[key] = made[0]
+
+
+def _charges(known: Known) -> list[Charge]:
+    return [*known.alone.values(), *(c for cs in known.grouped.values() for c in cs)]
 
 
 def _before(piece: _Piece) -> Decimal:
