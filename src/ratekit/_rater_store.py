@@ -85,9 +85,7 @@ def body(rater: Rater) -> dict[str, object]:
         "state": [state.to_json() for state in rater._state],
         # The kept records: events and samples per resource, inventories apart.
         "records": [_snapshot.encode_record(record) for record in rater._inventories],
-        "by_resource": _snapshot.encode_groups(
-            record for records in rater._by_key.values() for record in records
-        ),
+        "by_resource": _snapshot.encode_grouped(rater._by_key),
         "forgotten": sorted(
             ([*typing.cast("tuple[str, str]", identity), digest])
             for identity, digest in rater._forgotten.items()

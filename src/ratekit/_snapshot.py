@@ -48,6 +48,7 @@ __all__ = [
     "decode_identity",
     "decode_record",
     "digest",
+    "encode_grouped",
     "encode_groups",
     "encode_record",
     "fingerprint",
@@ -243,36 +244,50 @@ def encode_groups(records: Iterable[Record]) -> list[object]:
         >>> encode_groups([rk.Sample("a", "r", "egress", "2026-03-01T00:00:00Z", 5, id="s1")])
         [['a', 'r', [['D', 'egress', 1772323200000000, '5', 's1']]]]
     """
-    groups: dict[tuple[str, str], list[object]] = {}
+    groups: dict[tuple[str, str], list[Record]] = {}
+    for record in records:
+        assert type(record) is not Inventory
+        groups.setdefault((record.account, record.resource), []).append(record)
+    return encode_grouped(groups)
+
+
+def encode_grouped(groups: Mapping[tuple[str, str], Iterable[Record]]) -> list[object]:
+    """`encode_groups()` of records already grouped per (account, resource). O(n)."""
     # Many records carry equal attributes (a resource's flavor, a fleet's few shapes):
     # each distinct mapping is encoded once (attributes are frozen, their hash kept).
     encoded: dict[Mapping[str, object], dict[str, object]] = {}
-    for record in records:
-        if type(record) is Sample:
-            if record.kind == "delta" and record.since_us is None and record.seq is None:
-                rest = ["D", record.meter, record.at_us, str(record.value), record.id]
+    out: list[object] = []
+    for (account, resource), records in groups.items():
+        items: list[list[object]] = []
+        append = items.append
+        for record in records:
+            if type(record) is Sample:
+                if record.kind == "delta" and record.since_us is None and record.seq is None:
+                    rest = ["D", record.meter, record.at_us, str(record.value), record.id]
+                else:
+                    rest = [
+                        "S",
+                        record.meter,
+                        record.at_us,
+                        str(record.value),
+                        record.kind,
+                        record.since_us,
+                        record.id,
+                        record.seq,
+                    ]
             else:
-                rest = [
-                    "S",
-                    record.meter,
-                    record.at_us,
-                    str(record.value),
-                    record.kind,
-                    record.since_us,
-                    record.id,
-                    record.seq,
-                ]
-        else:
-            assert type(record) is Event
-            mapping = record.attributes
-            attributes = encoded.get(mapping)
-            if attributes is None:
-                attributes = encoded[mapping] = _attributes(mapping)
-            rest = ["E", record.at_us, attributes, record.kind, record.id, record.seq]
-        while rest[-1] is None:
-            rest.pop()
-        groups.setdefault((record.account, record.resource), []).append(rest)
-    return [[account, resource, items] for (account, resource), items in groups.items()]
+                assert type(record) is Event
+                mapping = record.attributes
+                attributes = encoded.get(mapping)
+                if attributes is None:
+                    attributes = encoded[mapping] = _attributes(mapping)
+                rest = ["E", record.at_us, attributes, record.kind, record.id, record.seq]
+            while rest[-1] is None:
+                rest.pop()
+            append(rest)
+        if items:
+            out.append([account, resource, items])
+    return out
 
 
 def decode_groups(data: Any, path: str = "body.by_resource") -> list[Record]:
