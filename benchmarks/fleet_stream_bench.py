@@ -67,15 +67,6 @@ def stream(
     return totals
 
 
-def median(function: Any, repeat: int) -> tuple[Any, float]:
-    times, result = [], None
-    for _ in range(repeat):
-        started = fb.CLOCK[0]()
-        result = function()
-        times.append(fb.CLOCK[0]() - started)
-    return result, sorted(times)[len(times) // 2]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000, help="records in the month")
@@ -85,16 +76,16 @@ def main() -> None:
     parser.add_argument("--cpu", action="store_true", help="CPU time instead of the wall clock")
     arguments = parser.parse_args()
     if arguments.cpu:
-        fb.CLOCK[0] = time.process_time
+        fb.CLOCK[0] = time.process_time  # read by fb.best
     tuples = fb.fleet(arguments.records)
     ordered = sorted(tuples, key=lambda row: row[3])
     plan = fb.plan()
     clock = "CPU" if arguments.cpu else "wall clock"
     print(f"fleet: {len(tuples):,} tuples; median of {arguments.repeat}, {clock}")
-    (want, _), batch = median(lambda: fb.ratekit_stages(tuples, plan), arguments.repeat)
-    looped, loop = median(lambda: fb.loop(tuples), arguments.repeat)
+    (want, _), batch = fb.best(lambda: fb.ratekit_stages(tuples, plan), arguments.repeat)
+    looped, loop = fb.best(lambda: fb.loop(tuples), arguments.repeat)
     fb.check("the loop", looped, want)
-    got, streamed = median(lambda: stream(ordered, plan, arguments), arguments.repeat)
+    got, streamed = fb.best(lambda: stream(ordered, plan, arguments), arguments.repeat)
     fb.check("the stream", got, want)
     per = streamed / len(tuples) * 1e6
     print(f"every account's total equal to the cent ({len(want)} accounts)")

@@ -96,49 +96,42 @@ def test_a_graduated_price_is_priced_on_from_where_the_last_statement_left_it(
     assert seen == [["vm1"], ["vm2", "vm3"], ["vm2", "vm3"]]
 
 
-def test_a_record_behind_where_its_group_stands_rates_the_account_again(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def late_vm(monkeypatch: pytest.MonkeyPatch, start: str, stop: str) -> list[str]:
+    """The three statements, then vm4 (late) over ``start``..``stop``: what was rated last.
+
+    Checks the fourth statement's lines and batch rate(): vm4's hour at 1.00 (3 h or 4 h
+    before it, under the first tier either way); vm1 3.00 (no line); vm2 from 4 h, 3.5 h
+    x 0.50 = 1.75 (the amount of before, for an hour more); vm3 from 7.5 h: 0.25 (no
+    line). 8 h in batch: 4 x 1.00 + 4 x 0.50 = 6.00 = 5.00 - 1.75 + 1.75 + 1.00.
+    """
     rater = rk.Rater(PLAN, [RUNTIME], start="2026-03-01T00:00:00Z")
-    late = [event("vm4", "00:00", "start"), event("vm4", "01:00", "stop")]
+    late = [event("vm4", start, "start"), event("vm4", stop, "stop")]
     with rated_rows(monkeypatch) as seen:
         statements(rater)
         rater.feed(late)
         fourth = rater.statement("2026-03-01T07:00:00Z")
-    # vm4's hour sorts first (it starts with vm1 and ends before it): 1.00; vm1 from 1 h,
-    # 3 h: 3.00 (no line); vm2 from 4 h, 3.5 h x 0.50 = 1.75 (the amount of before, for
-    # an hour more); vm3 from 7.5 h: 0.25 (no line).
     assert lines(fourth) == [
         ("vm2", "reversal", Decimal("-2.5"), Decimal("-1.75")),
         ("vm2", "correction", Decimal("3.5"), Decimal("1.75")),
         ("vm4", "charge", Decimal(1), Decimal(1)),
     ]
-    # 8 h in batch: 4 x 1.00 + 4 x 0.50 = 6.00 = 5.00 - 1.75 + 1.75 + 1.00.
     records = [*FIRST, *SECOND, *late]
     as_of = "2026-03-01T07:00:00Z"
     assert rk.rate(records, PLAN, span=MARCH, meters=[RUNTIME], as_of=as_of).total() == Decimal(6)
-    # vm4 sorts before where the group stood (vm1's 3 h): every row is rated again.
-    assert seen[-1] == ["vm1", "vm2", "vm3", "vm4"]
+    return seen[-1]
+
+
+def test_a_record_behind_where_its_group_stands_rates_the_account_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # vm4 00:00-01:00 sorts first (it starts with vm1 and ends before it), before where
+    # the group stood (vm1's 3 h): every row is rated again.
+    assert late_vm(monkeypatch, "00:00", "01:00") == ["vm1", "vm2", "vm3", "vm4"]
 
 
 def test_a_record_after_where_its_group_stands_is_priced_on_from_there(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    rater = rk.Rater(PLAN, [RUNTIME], start="2026-03-01T00:00:00Z")
-    late = [event("vm4", "01:00", "start"), event("vm4", "02:00", "stop")]
-    with rated_rows(monkeypatch) as seen:
-        statements(rater)
-        rater.feed(late)
-        fourth = rater.statement("2026-03-01T07:00:00Z")
-    # Late, but after vm1 in the group's order (it starts later): vm4 from 3 h, 1 h x
-    # 1.00 = 1.00; vm2 from 4 h, 3.5 h x 0.50 = 1.75; vm3 from 7.5 h: 0.25 (no line).
-    assert lines(fourth) == [
-        ("vm2", "reversal", Decimal("-2.5"), Decimal("-1.75")),
-        ("vm2", "correction", Decimal("3.5"), Decimal("1.75")),
-        ("vm4", "charge", Decimal(1), Decimal(1)),
-    ]
-    records = [*FIRST, *SECOND, *late]
-    as_of = "2026-03-01T07:00:00Z"
-    assert rk.rate(records, PLAN, span=MARCH, meters=[RUNTIME], as_of=as_of).total() == Decimal(6)
-    # vm1's charge stands; the rest is priced on from its 3 h.
-    assert seen[-1] == ["vm2", "vm3", "vm4"]
+    # vm4 01:00-02:00 is late, but after vm1 in the group's order (it starts later):
+    # vm1's charge stands, and the rest is priced on from its 3 h.
+    assert late_vm(monkeypatch, "01:00", "02:00") == ["vm2", "vm3", "vm4"]

@@ -265,16 +265,7 @@ def encode_grouped(groups: Mapping[tuple[str, str], Iterable[Record]]) -> list[o
                 if record.kind == "delta" and record.since_us is None and record.seq is None:
                     rest = ["D", record.meter, record.at_us, str(record.value), record.id]
                 else:
-                    rest = [
-                        "S",
-                        record.meter,
-                        record.at_us,
-                        str(record.value),
-                        record.kind,
-                        record.since_us,
-                        record.id,
-                        record.seq,
-                    ]
+                    rest = ["S", *encode_record(record)[3:]]
             else:
                 assert type(record) is Event
                 mapping = record.attributes
