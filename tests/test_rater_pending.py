@@ -123,3 +123,34 @@ def test_a_sequenced_event_fed_early_with_an_inventory_between() -> None:
         ("r", "charge", 3, Decimal(16)),
     ]
     assert sum(x.amount for s in statements for x in s.lines) == batch_total(records) == 76
+
+
+def test_a_counter_read_less_often_than_the_horizon_is_said_late_once_per_reading() -> None:
+    # Readings 0, 48, 96 at noon on 1, 3 and 5 March (1 B an hour); statements at
+    # midnight of 2, 4 and 6 March and at 9 March, horizon 0. Each reading's increment
+    # reaches a closed cycle: one "late" anomaly per reading, its part corrected on the
+    # open invoice. Once that cycle is compacted, metering from the kept cycles' start
+    # finds the part again before what was metered: applied already, not said again.
+    readings = [
+        rk.Sample("a", "r", "egress", f"2026-03-0{day}T12:00:00Z", value, kind="counter", id=name)
+        for day, value, name in ((1, 0, "c0"), (3, 48, "c1"), (5, 96, "c2"))
+    ]
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
+    said: list[tuple[str, ...]] = []
+    total = Decimal(0)
+    for reading, watermark in zip(
+        readings,
+        ("2026-03-02T00:00:00Z", "2026-03-04T00:00:00Z", "2026-03-06T00:00:00Z"),
+        strict=True,
+    ):
+        rater.feed([reading])
+        statement = rater.statement(watermark)
+        said += [a.record_ids for a in statement.anomalies if a.kind == "late"]
+        total += sum((line.amount for line in statement.lines), Decimal(0))
+    last = rater.statement("2026-03-09T00:00:00Z")
+    said += [a.record_ids for a in last.anomalies if a.kind == "late"]
+    total += sum((line.amount for line in last.lines), Decimal(0))
+    assert said == [("c1",), ("c2",)]
+    # 96 B at 1 EUR: the lines add up to batch rate().
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-09T00:00:00Z")
+    assert total == rk.rate(readings, PLAN, span=span, meters=METERS).total() == 96

@@ -47,7 +47,7 @@ def advance(
         usage = engine.meter(rater._records.values(), base, as_of_us, rater._state)
         rater._book = book = Book(as_of_us)
         book.replace(usage, None)
-        return list(usage.anomalies), None, None
+        return _ahead(rater, usage, base), None, None
     full = redo | rater._sticky
     changed: set[tuple[str, str]] = set()
     if as_of_us > prev:
@@ -58,9 +58,36 @@ def advance(
         states = [s for s in rater._state if (s.account, s.resource) in full]
         usage = engine.meter(records, base, as_of_us, states)
         book.replace(usage, full)
-        anomalies.extend(usage.anomalies)
+        anomalies.extend(_ahead(rater, usage, base))
     book.as_of_us = as_of_us
     return anomalies, full, changed | full
+
+
+def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
+    """The anomalies of metering from the kept cycles' start, but re-found applied parts.
+
+    Metered from its state at ``base_us``, a counter reading (or a delta over a span)
+    whose increment began before ``base_us`` has that part reported ``"late"`` by
+    metering (a late row before what was metered). If its records were fed while that
+    part's cycles were kept, they were charged there before being compacted: reported
+    again at the statement after, it would be a false alarm. If they came after (the
+    rater then said ``"too_late"`` at the feed), the part was never applied, and the
+    anomaly says by how much: it stays. O(a + l) for a anomalies and l late rows.
+    """
+    behind = {row.record_ids for row in usage.late if row.span.end_us <= base_us and row.record_ids}
+    if not behind:
+        return list(usage.anomalies)
+    refused = {
+        record_id
+        for anomaly in (*rater._anomalies, *rater._anomalies_before)
+        if anomaly.kind == "too_late"
+        for record_id in anomaly.record_ids
+    }
+    return [
+        a
+        for a in usage.anomalies
+        if a.kind != "late" or a.record_ids not in behind or not refused.isdisjoint(a.record_ids)
+    ]
 
 
 def _continue(  # noqa: PLR0912, PLR0917 - one decision per resource

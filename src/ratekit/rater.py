@@ -284,6 +284,9 @@ class Rater:
                 effect_us, reaching = _reach.effect(self, record)
                 name = "late" if effect_us < self._closed_us else "accepted"
                 anomalies += reaching
+                # Kept, so that the statement that meters it tells a part never applied
+                # from one applied before its cycle was compacted (_rater_advance).
+                self._anomalies.update(reaching)
                 kept[identity] = record
                 self._file(record, effect_us)
                 if name == "late":
