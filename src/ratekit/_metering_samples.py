@@ -423,12 +423,18 @@ def _sum_columns(  # noqa: PLR0917 - private plumbing of plain values
     return True
 
 
-def sort_samples(samples: list[Sample]) -> None:
-    """Sort by ``(at, seq, value, id)``: by time at C speed, the full key only on ties."""
+def sort_samples(samples: list[Sample]) -> bool:
+    """Sort by ``(at, seq, value, id)``: by time at C speed, the full key only on ties.
+
+    The sort is stable (equal records stay in the order received). Returns whether two
+    samples share an instant (only then may one replay another).
+    """
     samples.sort(key=_t._BY_TIME)
     times = list(map(_t._BY_TIME, samples))
     if len(set(times)) != len(times):
         samples.sort(key=_sample_order)
+        return True
+    return False
 
 
 def _sample_order(sample: Sample) -> tuple[int, int, Decimal, str]:

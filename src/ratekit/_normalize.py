@@ -13,6 +13,7 @@ no attrs instance per record.
 
 from __future__ import annotations
 
+import operator
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
@@ -32,6 +33,7 @@ __all__ = [
     "Grouped",
     "group",
     "label",
+    "unique",
 ]
 
 UNKNOWN: Final = 0
@@ -97,9 +99,10 @@ class Grouped(typing.NamedTuple):
     """What `group()` returns."""
 
     events: dict[Key, list[Event]]
-    """Each resource's events, in arrival order."""
+    """Each resource's events, in arrival order (with replays of those without an id:
+    see `unique()`)."""
     samples: dict[Key, dict[str, list[Sample]]]
-    """Each resource's samples, per meter, in arrival order."""
+    """Each resource's samples, per meter, in arrival order (likewise)."""
     inventories: list[Inventory]
     """The inventory snapshots, by time."""
     samples_in_order: bool
@@ -123,8 +126,8 @@ def group(
     """Deduplicate and group the records stamped before ``as_of_us``, in one pass. O(n).
 
     ``accepted`` maps each declared meter to the sample kinds its policy takes. A record is
-    known by its id, or, without one, by the tuple of its fields (hashed at C speed; a
-    description's hash is computed once per description, not per record). One pass over
+    known by its id here; records without one are known by their content, which
+    `unique()` compares per group, where two records share an instant. One pass over
     the records matters: with a million records, each visit of a record is a cache miss.
     The same pass notes whether the records arrived in strictly increasing time (as a feed
     usually delivers them): then no resource's records need sorting, which would visit
@@ -152,8 +155,9 @@ def _group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
 ) -> Grouped | None:
     """One pass. With ``collect``, ids are collected, not looked up: ``None`` if one repeats.
 
-    Records without an id are always looked up by content; with ``collect`` their
-    duplicates are reported only once the pass is known to stand (no side effect before).
+    Records without an id are not looked up here (see `unique()`); an inventory without
+    one is, by content, and with ``collect`` its duplicates are reported only once the
+    pass is known to stand (no side effect before).
     """
     ids: list[str] = []
     add_id = ids.append
@@ -187,29 +191,17 @@ def _group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
                     tied.add((sample.account, sample.resource, sample.meter))
             last_sample_us = at_us
             last_sample = sample
-            identity: object = sample.id
-            if identity is not None and collect:
-                add_id(sample.id)  # type: ignore[arg-type]
-            else:
-                if identity is None:
-                    identity = (
-                        sample.account,
-                        sample.resource,
-                        sample.meter,
-                        at_us,
-                        sample.value,
-                        sample.kind,
-                        sample.since_us,
-                        sample.seq,
-                    )
-                size = len(seen)
-                previous = keep(identity, sample)
-                if len(seen) == size:
-                    if collect:
-                        pending.append((previous, sample))
-                    else:
+            identity = sample.id
+            # Replays by content (no id) are dropped per group, by unique().
+            if identity is not None:
+                if collect:
+                    add_id(identity)
+                else:
+                    size = len(seen)
+                    previous = keep(identity, sample)
+                    if len(seen) == size:
                         _duplicate(previous, sample, anomalies, conflicts)
-                    continue
+                        continue
             triple = (sample.account, sample.resource, sample.meter)
             found_samples = flat_get(triple)
             if found_samples is None:
@@ -239,26 +231,16 @@ def _group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
             last_event_us = at_us
             last_event = event
             identity = event.id
-            if identity is not None and collect:
-                add_id(event.id)  # type: ignore[arg-type]
-            else:
-                if identity is None:
-                    identity = (
-                        event.account,
-                        event.resource,
-                        at_us,
-                        event.attributes,
-                        event.kind,
-                        event.seq,
-                    )
-                size = len(seen)
-                previous = keep(identity, event)
-                if len(seen) == size:
-                    if collect:
-                        pending.append((previous, event))
-                    else:
+            # Replays by content (no id) are dropped per group, by unique().
+            if identity is not None:
+                if collect:
+                    add_id(identity)
+                else:
+                    size = len(seen)
+                    previous = keep(identity, event)
+                    if len(seen) == size:
                         _duplicate(previous, event, anomalies, conflicts)
-                    continue
+                        continue
             key = (event.account, event.resource)
             found = events_get(key)
             if found is None:
@@ -272,9 +254,9 @@ def _group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
             if inventory.id is not None and collect:
                 add_id(inventory.id)
             else:
-                identity = inventory.id if inventory.id is not None else inventory
+                known: object = inventory.id if inventory.id is not None else inventory
                 size = len(seen)
-                previous = keep(identity, inventory)
+                previous = keep(known, inventory)
                 if len(seen) == size:
                     if collect:
                         pending.append((previous, inventory))
@@ -301,6 +283,38 @@ def _group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
             per_meter[meter] = found_samples
     inventories.sort(key=lambda inventory: (inventory.at_us, inventory.id or ""))
     return Grouped(events, samples, inventories, samples_in_order, events_in_order, tied)
+
+
+_AT: Final = operator.attrgetter("at_us")
+
+R = typing.TypeVar("R", Event, Sample)
+
+
+def unique(records: list[R], anomalies: Anomalies) -> list[R]:
+    """One group's records without the replays of those that have no id. O(n).
+
+    A record without an id is known by its content: a later one equal to it, field for
+    field, is a ``"duplicate"`` anomaly and dropped (the first one received is kept).
+    Equal records share their instant, so a group whose instants are all distinct (found
+    at C speed) has none, and nothing is hashed per record; otherwise the records are
+    hashed once each (a description's hash is computed once per description).
+    """
+    if len(records) < 2:  # a replay needs two records
+        return records
+    if len(set(map(_AT, records))) == len(records):
+        return records
+    seen: dict[R, R] = {}
+    keep = seen.setdefault
+    kept: list[R] = []
+    for record in records:
+        if record.id is None:
+            size = len(seen)
+            previous = keep(record, record)
+            if len(seen) == size:
+                _duplicate(previous, record, anomalies, "raise")  # equal: never a conflict
+                continue
+        kept.append(record)
+    return kept
 
 
 def _duplicate(
