@@ -301,21 +301,14 @@ class _Engine:
             account, resource = key
             per_meter = samples.get(key, {})
             for name, group in per_meter.items():
-                # Records that arrived in time order need no sorting (see _n.Grouped),
-                # and hold no replay: a replay shares its instant with the record before.
-                if (
-                    len(group) > 1
-                    and (not samples_in_order or (*key, name) in tied)
-                    and _samples.sort_samples(group)
-                ):
-                    per_meter[name] = _n.unique(group, self.anomalies)
+                # Records that arrived in time order need no sorting (see _n.Grouped).
+                if len(group) > 1 and (not samples_in_order or (*key, name) in tied):
+                    per_meter[name] = _samples.sort_samples(group, self.anomalies)
             sample_times: list[int] = []
             if inventories and per_meter:
                 sample_times = sorted(s.at_us for group in per_meter.values() for s in group)
             previous_state = self.state.get(key)
-            new_events: Sequence[Event] = events.get(key, ())
-            if len(new_events) > 1 and (not events_in_order or key in tied):
-                new_events = _n.unique(events[key], self.anomalies)
+            new_events: Sequence[Event] = _n.unique(events.get(key, []), self.anomalies)
             if previous_state is not None and previous_state.applied:
                 new_events, per_meter = _carry.forget_replays(
                     self, previous_state, new_events, per_meter
