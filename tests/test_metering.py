@@ -944,3 +944,31 @@ def test_a_delta_over_a_span_that_ends_at_as_of_is_known_by_then():
     )
     assert [(row.quantity, row.record_ids) for row in usage.rows] == [(Decimal(5), ("d",))]
     assert usage.no_effect == (("i", "not_yet"),)
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_replays_without_ids_are_found_per_group_in_any_arrival_order(shuffled: bool) -> None:
+    # Records without an id are known by their content: each replay (here arriving after
+    # other records, or right after its original) is one duplicate, the first copy kept.
+    # Bytes: 100 at 10:00 + 200 at 11:00 = 300 (each replay dropped); runtime 10:00-12:00
+    # = 2 hours (the START's replay is dropped, not a duplicate_start).
+    start = rk.Event("acme", "vm-1", "2026-03-01T10:00:00Z", {"flavor": "a"}, kind="start")
+    stop = rk.Event("acme", "vm-1", "2026-03-01T12:00:00Z", kind="stop")
+    first = rk.Sample("acme", "vm-1", "bytes", "2026-03-01T10:00:00Z", 100)
+    other = rk.Sample("acme", "vm-1", "bytes", "2026-03-01T10:00:00Z", 7, kind="delta", seq=1)
+    second = rk.Sample("acme", "vm-1", "bytes", "2026-03-01T11:00:00Z", 200)
+    if shuffled:
+        records = [second, start, first, other, stop, first, start, second]
+    else:
+        records = [start, start, first, other, first, second, second, stop]
+    usage = rk.meter(
+        records, [RUNTIME, BYTES], span=MARCH, cycle=MONTHLY, as_of="2026-04-01T00:00:00Z"
+    )
+    quantities = {row.meter: row.quantity for row in usage.rows}
+    assert quantities == {"runtime": Decimal(2), "bytes": Decimal(307)}
+    replayed = "was received twice: the replay is ignored."
+    assert [str(a) for a in usage.anomalies] == [
+        f"event (start of 'vm-1' at 2026-03-01T10:00:00Z, no id) {replayed}",
+        f"sample (delta of 'bytes' of 'vm-1' at 2026-03-01T10:00:00Z, no id) {replayed}",
+        f"sample (delta of 'bytes' of 'vm-1' at 2026-03-01T11:00:00Z, no id) {replayed}",
+    ]

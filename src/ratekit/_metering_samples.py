@@ -423,12 +423,20 @@ def _sum_columns(  # noqa: PLR0917 - private plumbing of plain values
     return True
 
 
-def sort_samples(samples: list[Sample]) -> None:
-    """Sort by ``(at, seq, value, id)``: by time at C speed, the full key only on ties."""
+def sort_samples(samples: list[Sample], anomalies: _n.Anomalies) -> list[Sample]:
+    """Sorted by ``(at, seq, value, id)``, without replays (see `_n.unique()`).
+
+    By time at C speed, the full key only on ties; stable (equal records stay in the
+    order received, so the first one received is kept). Only samples that share an
+    instant may replay one another: samples that arrived in time order with none tied
+    hold no replay and need no sorting.
+    """
     samples.sort(key=_t._BY_TIME)
     times = list(map(_t._BY_TIME, samples))
     if len(set(times)) != len(times):
         samples.sort(key=_sample_order)
+        return _n.unique(samples, anomalies)
+    return samples
 
 
 def _sample_order(sample: Sample) -> tuple[int, int, Decimal, str]:

@@ -13,6 +13,8 @@ no attrs instance per record.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
@@ -32,6 +34,7 @@ __all__ = [
     "Grouped",
     "group",
     "label",
+    "unique",
 ]
 
 UNKNOWN: Final = 0
@@ -97,9 +100,10 @@ class Grouped(typing.NamedTuple):
     """What `group()` returns."""
 
     events: dict[Key, list[Event]]
-    """Each resource's events, in arrival order."""
+    """Each resource's events, in arrival order (with replays of those without an id:
+    see `unique()`)."""
     samples: dict[Key, dict[str, list[Sample]]]
-    """Each resource's samples, per meter, in arrival order."""
+    """Each resource's samples, per meter, in arrival order (likewise)."""
     inventories: list[Inventory]
     """The inventory snapshots, by time."""
     samples_in_order: bool
@@ -120,187 +124,206 @@ def group(
     anomalies: Anomalies,
     conflicts: str = "raise",
 ) -> Grouped:
-    """Deduplicate and group the records stamped before ``as_of_us``, in one pass. O(n).
+    """Deduplicate by id and group the records stamped before ``as_of_us``. O(n).
 
-    ``accepted`` maps each declared meter to the sample kinds its policy takes. A record is
-    known by its id, or, without one, by the tuple of its fields (hashed at C speed; a
-    description's hash is computed once per description, not per record). One pass over
-    the records matters: with a million records, each visit of a record is a cache miss.
-    The same pass notes whether the records arrived in strictly increasing time (as a feed
-    usually delivers them): then no resource's records need sorting, which would visit
-    each of them again. ``conflicts`` is ``"raise"`` (a record with the id of an earlier
-    one but other content raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) or
+    ``accepted`` maps each declared meter to the sample kinds its policy takes. A record
+    is known by its id here; records without one are known by their content, which
+    `unique()` compares per group, where two records share an instant. The checks run per
+    column, at C speed (the record types as a set, the instants' maximum, the ids as a
+    set, the distinct ``(meter, kind)`` pairs); only an id that repeats sends the records
+    through a loop that looks each id up (`_first_by_id()`), and only the grouping itself
+    visits each record in Python, once. The same columns tell whether the records arrived
+    in increasing time (as a feed usually delivers them): then no resource's records need
+    sorting. ``conflicts`` is ``"raise"`` (a record with the id of an earlier one but
+    other content raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) or
     ``"anomaly"`` (it is ignored and reported as a ``"conflict"``: the first one is kept).
     """
     if not isinstance(records, list | tuple):
-        records = list(records)  # read twice when an id repeats
-    grouped = _group(records, accepted, as_of_us, anomalies, conflicts, collect=True)
-    if grouped is None:
-        grouped = _group(records, accepted, as_of_us, anomalies, conflicts, collect=False)
-        assert grouped is not None  # a pass that looks ids up always stands
-    return grouped
-
-
-def _group(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
-    records: Sequence[Event | Sample | Inventory],
-    accepted: Mapping[str, frozenset[str]],
-    as_of_us: int,
-    anomalies: Anomalies,
-    conflicts: str,
-    *,
-    collect: bool,
-) -> Grouped | None:
-    """One pass. With ``collect``, ids are collected, not looked up: ``None`` if one repeats.
-
-    Records without an id are always looked up by content; with ``collect`` their
-    duplicates are reported only once the pass is known to stand (no side effect before).
-    """
-    ids: list[str] = []
-    add_id = ids.append
-    pending: list[tuple[Event | Sample | Inventory, Event | Sample | Inventory]] = []
-    seen: dict[object, Event | Sample | Inventory] = {}
-    keep = seen.setdefault
-    events: dict[Key, list[Event]] = {}
-    events_get = events.get
-    flat: dict[tuple[str, str, str], list[Sample]] = {}
-    flat_get = flat.get
-    inventories: list[Inventory] = []
-    last_sample_us = last_event_us = NEVER
-    last_sample: Sample | None = None
-    last_event: Event | None = None
-    samples_in_order = events_in_order = True
+        records = list(records)
+    types = set(map(type, records))
+    if not types <= _RECORD_TYPES:
+        record = next(r for r in records if type(r) not in _RECORD_TYPES)
+        raise RatekitTypeError(
+            "metering takes Event, Sample and Inventory records, "
+            f"not {type(record).__name__}: {record!r}."
+        )
+    if records and max(map(_AT, records)) >= as_of_us:
+        records = [record for record in records if _known_by(record, as_of_us)]
+    ids = list(filter(None, map(_ID, records)))
+    if len(set(ids)) != len(ids):
+        records = _first_by_id(records, anomalies, conflicts)
+    samples = _of_type(records, types, Sample)
+    events = _of_type(records, types, Event)
+    inventories = _of_type(records, types, Inventory)
+    inventories = _unique_inventories(inventories, anomalies, conflicts)
+    refused = {
+        pair for pair in set(map(_METER_KIND, samples)) if pair[1] not in accepted.get(pair[0], ())
+    }
+    if refused:
+        _refuse(next(s for s in samples if _METER_KIND(s) in refused), accepted)
     tied: set[tuple[str, ...]] = set()
-    for record in records:
-        kind_of_record = type(record)
-        if kind_of_record is Sample:
-            sample = typing.cast(Sample, record)
-            at_us = sample.at_us
-            # known by as_of: stamped before it, or a delta over a span that ends at it
-            if at_us >= as_of_us and (at_us > as_of_us or sample.since_us is None):
-                continue
-            if samples_in_order and at_us <= last_sample_us and last_sample is not None:
-                # Ties matter only while the samples arrive in order (else all are sorted).
-                if at_us < last_sample_us:
-                    samples_in_order = False
-                else:
-                    tied.add((last_sample.account, last_sample.resource, last_sample.meter))
-                    tied.add((sample.account, sample.resource, sample.meter))
-            last_sample_us = at_us
-            last_sample = sample
-            identity: object = sample.id
-            if identity is not None and collect:
-                add_id(sample.id)  # type: ignore[arg-type]
-            else:
-                if identity is None:
-                    identity = (
-                        sample.account,
-                        sample.resource,
-                        sample.meter,
-                        at_us,
-                        sample.value,
-                        sample.kind,
-                        sample.since_us,
-                        sample.seq,
-                    )
-                size = len(seen)
-                previous = keep(identity, sample)
-                if len(seen) == size:
-                    if collect:
-                        pending.append((previous, sample))
-                    else:
-                        _duplicate(previous, sample, anomalies, conflicts)
-                    continue
-            triple = (sample.account, sample.resource, sample.meter)
-            found_samples = flat_get(triple)
-            if found_samples is None:
-                kinds = accepted.get(sample.meter)
-                if kinds is None or sample.kind not in kinds:
-                    _refuse(sample, accepted)
-                flat[triple] = [sample]
-            else:
-                if sample.kind is not found_samples[0].kind:
-                    kinds = accepted[sample.meter]
-                    if sample.kind not in kinds:
-                        _refuse(sample, accepted)
-                found_samples.append(sample)
-        elif kind_of_record is Event:
-            event = typing.cast(Event, record)
-            at_us = event.at_us
-            if at_us >= as_of_us:
-                continue
-            if event.seq is not None:
-                events_in_order = False
-            if events_in_order and at_us <= last_event_us and last_event is not None:
-                if at_us < last_event_us:
-                    events_in_order = False
-                else:
-                    tied.add((last_event.account, last_event.resource))
-                    tied.add((event.account, event.resource))
-            last_event_us = at_us
-            last_event = event
-            identity = event.id
-            if identity is not None and collect:
-                add_id(event.id)  # type: ignore[arg-type]
-            else:
-                if identity is None:
-                    identity = (
-                        event.account,
-                        event.resource,
-                        at_us,
-                        event.attributes,
-                        event.kind,
-                        event.seq,
-                    )
-                size = len(seen)
-                previous = keep(identity, event)
-                if len(seen) == size:
-                    if collect:
-                        pending.append((previous, event))
-                    else:
-                        _duplicate(previous, event, anomalies, conflicts)
-                    continue
-            key = (event.account, event.resource)
-            found = events_get(key)
-            if found is None:
-                events[key] = [event]
-            else:
-                found.append(event)
-        elif kind_of_record is Inventory:
-            inventory = typing.cast(Inventory, record)
-            if inventory.at_us >= as_of_us:
-                continue
-            if inventory.id is not None and collect:
-                add_id(inventory.id)
-            else:
-                identity = inventory.id if inventory.id is not None else inventory
-                size = len(seen)
-                previous = keep(identity, inventory)
-                if len(seen) == size:
-                    if collect:
-                        pending.append((previous, inventory))
-                    else:
-                        _duplicate(previous, inventory, anomalies, conflicts)
-                    continue
-            inventories.append(inventory)
-        else:
-            raise RatekitTypeError(
-                "metering takes Event, Sample and Inventory records, "
-                f"not {type(record).__name__}: {record!r}."
-            )
-    if collect:
-        if len(set(ids)) != len(ids):
-            return None  # an id repeats: the pass is done again, looking ids up
-        for previous, record in pending:
-            _duplicate(previous, record, anomalies, conflicts)
-    samples: dict[Key, dict[str, list[Sample]]] = {}
+    samples_in_order = _in_order(samples, _SAMPLE_KEY, tied)
+    events_in_order = list(map(_SEQ, events)).count(None) == len(events) and _in_order(
+        events, _EVENT_KEY, tied
+    )
+    # The keys are made as each record is grouped, not kept in a list (fewer objects
+    # alive at once: the garbage collector runs less often).
+    flat = _by_key(map(_SAMPLE_KEY, samples), samples)
+    by_resource = _by_key(map(_EVENT_KEY, events), events)
+    grouped: dict[Key, dict[str, list[Sample]]] = {}
     for (account, resource, meter), found_samples in flat.items():
-        per_meter = samples.get((account, resource))
+        per_meter = grouped.get((account, resource))
         if per_meter is None:
-            samples[account, resource] = {meter: found_samples}
+            grouped[account, resource] = {meter: found_samples}
         else:
             per_meter[meter] = found_samples
     inventories.sort(key=lambda inventory: (inventory.at_us, inventory.id or ""))
-    return Grouped(events, samples, inventories, samples_in_order, events_in_order, tied)
+    return Grouped(by_resource, grouped, inventories, samples_in_order, events_in_order, tied)
+
+
+_AT: Final = operator.attrgetter("at_us")
+_ID: Final = operator.attrgetter("id")
+_SEQ: Final = operator.attrgetter("seq")
+_METER_KIND: Final = operator.attrgetter("meter", "kind")
+_SAMPLE_KEY: Final = operator.attrgetter("account", "resource", "meter")
+_EVENT_KEY: Final = operator.attrgetter("account", "resource")
+_RECORD_TYPES: Final = frozenset({Event, Sample, Inventory})
+
+T = typing.TypeVar("T", Event, Sample, Inventory)
+
+
+K = typing.TypeVar("K", bound=tuple[str, ...])
+
+
+def _by_key(keys: Iterable[K], records: Sequence[T]) -> dict[K, list[T]]:
+    """The records grouped by their keys, each group in the order received. O(n)."""
+    groups: dict[K, list[T]] = {}
+    get = groups.get
+    for key, record in zip(keys, records, strict=True):
+        found = get(key)
+        if found is None:
+            groups[key] = [record]
+        else:
+            found.append(record)
+    return groups
+
+
+def _known_by(record: Event | Sample | Inventory, as_of_us: int) -> bool:
+    """Whether ``record`` is known by ``as_of_us``.
+
+    Stamped before it, or a delta over a span that ends at it.
+    """
+    at_us = record.at_us
+    return at_us < as_of_us or (
+        at_us == as_of_us and type(record) is Sample and record.since_us is not None
+    )
+
+
+def _of_type(
+    records: Sequence[Event | Sample | Inventory], types: set[type], kind: type[T]
+) -> list[T]:
+    """The records of one type, in the order received.
+
+    All of them, at C speed, if only that type is there.
+    """
+    if kind not in types:
+        return []
+    if len(types) == 1:
+        return typing.cast("list[T]", list(records))
+    return [record for record in records if type(record) is kind]
+
+
+def _first_by_id(
+    records: Sequence[Event | Sample | Inventory], anomalies: Anomalies, conflicts: str
+) -> list[Event | Sample | Inventory]:
+    """The records without the later ones of an id already received. O(n).
+
+    A later record with the same content is a ``"duplicate"``; with other content, a
+    conflict (see `group()`).
+    """
+    seen: dict[str, Event | Sample | Inventory] = {}
+    keep = seen.setdefault
+    kept: list[Event | Sample | Inventory] = []
+    for record in records:
+        identity = record.id
+        if identity is not None:
+            size = len(seen)
+            previous = keep(identity, record)
+            if len(seen) == size:
+                _duplicate(previous, record, anomalies, conflicts)
+                continue
+        kept.append(record)
+    return kept
+
+
+def _unique_inventories(
+    inventories: list[Inventory], anomalies: Anomalies, conflicts: str
+) -> list[Inventory]:
+    """The inventories without the replays of those that have no id (known by content)."""
+    if len(inventories) < 2:  # a replay needs two records
+        return inventories
+    seen: dict[Inventory, Inventory] = {}
+    kept: list[Inventory] = []
+    for inventory in inventories:
+        if inventory.id is None:
+            size = len(seen)
+            previous = seen.setdefault(inventory, inventory)
+            if len(seen) == size:
+                _duplicate(previous, inventory, anomalies, conflicts)
+                continue
+        kept.append(inventory)
+    return kept
+
+
+def _in_order(
+    records: Sequence[Event | Sample],
+    key: typing.Callable[[typing.Any], tuple[str, ...]],
+    tied: set[tuple[str, ...]],
+) -> bool:
+    """Whether the records' instants never decrease. O(n), at C speed without ties.
+
+    If they do not, the keys (by ``key``) of the records stamped at the same instant as
+    the one received before them, and of that one, are added to ``tied``.
+    """
+    instants = list(map(_AT, records))
+    if not all(map(operator.le, instants, itertools.islice(instants, 1, None))):
+        return False
+    if len(set(instants)) != len(instants):
+        for index in range(1, len(instants)):
+            if instants[index] == instants[index - 1]:
+                tied.add(key(records[index - 1]))
+                tied.add(key(records[index]))
+    return True
+
+
+R = typing.TypeVar("R", Event, Sample)
+
+
+def unique(records: list[R], anomalies: Anomalies) -> list[R]:
+    """One group's records without the replays of those that have no id. O(n).
+
+    A record without an id is known by its content: a later one equal to it, field for
+    field, is a ``"duplicate"`` anomaly and dropped (the first one received is kept).
+    Equal records share their instant, so a group whose instants are all distinct (found
+    at C speed) has none, and nothing is hashed per record; otherwise the records are
+    hashed once each (a description's hash is computed once per description).
+    """
+    if len(records) < 2:  # a replay needs two records
+        return records
+    if len(set(map(_AT, records))) == len(records):
+        return records
+    seen: dict[R, R] = {}
+    keep = seen.setdefault
+    kept: list[R] = []
+    for record in records:
+        if record.id is None:
+            size = len(seen)
+            previous = keep(record, record)
+            if len(seen) == size:
+                _duplicate(previous, record, anomalies, "raise")  # equal: never a conflict
+                continue
+        kept.append(record)
+    return kept
 
 
 def _duplicate(

@@ -303,12 +303,12 @@ class _Engine:
             for name, group in per_meter.items():
                 # Records that arrived in time order need no sorting (see _n.Grouped).
                 if len(group) > 1 and (not samples_in_order or (*key, name) in tied):
-                    _samples.sort_samples(group)
+                    per_meter[name] = _samples.sort_samples(group, self.anomalies)
             sample_times: list[int] = []
             if inventories and per_meter:
                 sample_times = sorted(s.at_us for group in per_meter.values() for s in group)
             previous_state = self.state.get(key)
-            new_events: Sequence[Event] = events.get(key, ())
+            new_events: Sequence[Event] = _n.unique(events.get(key, []), self.anomalies)
             if previous_state is not None and previous_state.applied:
                 new_events, per_meter = _carry.forget_replays(
                     self, previous_state, new_events, per_meter
