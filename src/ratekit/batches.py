@@ -31,6 +31,7 @@ from typing import Final, TypeAlias, overload
 import attrs
 
 from ._batch_columns import Column, Descriptions, record_label
+from ._decimals import in_context
 from ._descriptions import EMPTY
 from .errors import RatekitTypeError
 from .records import (
@@ -406,6 +407,7 @@ class RecordBatch:
         return cls._from_columns(events, samples, Descriptions("event"))
 
     @classmethod
+    @in_context  # builds a record per row: the cycle collector paused (see _collector)
     def _from_columns(
         cls,
         events: Mapping[str, Iterable[object]] | None,
