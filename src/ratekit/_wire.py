@@ -204,17 +204,20 @@ class _Tables:
         self.objects: dict[int, object] = {}
 
     def gather(self, values: Sequence[Any], spec: _Spec) -> dict[str, list[Any]]:
-        """The fields of ``values``, one list each; their values added to the tables."""
+        """Per field, the identities of its values (lists: the values), added to the tables."""
         columns: dict[str, list[Any]] = {}
         for name, kind in spec.items():
             column = list(map(attrgetter(name), values))
-            columns[name] = column
-            if kind in _REFERENCES:
-                if kind == "span":
-                    self.spans.update(zip(map(id, column), column, strict=True))
+            if kind in {"charges", "lines", "row"}:
+                columns[name] = column
                 continue
-            table: dict[int, Any] = self.decimals if kind in _DECIMALS else self.objects
-            table.update(zip(map(id, column), column, strict=True))
+            ids = list(map(id, column))
+            columns[name] = ids
+            if kind == "span":
+                table: dict[int, Any] = self.spans
+            else:
+                table = self.decimals if kind in _DECIMALS else self.objects
+            table.update(zip(ids, column, strict=True))
         return columns
 
     def indices(
@@ -227,13 +230,14 @@ class _Tables:
             if kind in {"charges", "lines"}:
                 out.append(array("I", map(len, column)))
                 continue
-            if kind in _DECIMALS:
+            if kind == "row":
+                place = refer["row"]
+                column = list(map(id, column))
+            elif kind in _DECIMALS:
                 place = refer["decimals"]
-            elif kind in _REFERENCES:  # a span, a row
-                place = refer[kind]
             else:
-                place = refer["objects"]
-            out.append(array(_typecode(len(place)), map(place.__getitem__, map(id, column))))
+                place = refer["span" if kind == "span" else "objects"]
+            out.append(array(_typecode(len(place)), map(place.__getitem__, column)))
         return out
 
 
@@ -255,7 +259,9 @@ def encode(part: Part) -> bytes:
     rating, invoices, accounts, ids = part
     charges = rating.charges
     rows_by_id: dict[int, UsageRow] = dict(zip(map(id, rating.rows), rating.rows, strict=True))
-    rows_by_id.update((id(charge.row), charge.row) for charge in charges if charge.row)
+    charged = list(map(attrgetter("row"), charges))
+    rows_by_id.update(zip(map(id, charged), charged, strict=True))
+    rows_by_id.pop(id(None), None)  # fees and minimums
     lines = list(chain.from_iterable(invoice.lines for invoice in invoices))
     tables = _Tables()
     gathered = [
