@@ -131,6 +131,8 @@ def steps(tuples: list[fb.Tuple], plan: Any, workers: int, repeat: int) -> None:
         by_resource=False,
         tz=None,
     )
+    print("one process, for comparison:")
+    best("build, rate and bill every record", lambda: single(tuples, plan))
     print("in the calling process:")
     parts = best("cut the tuples by account", lambda: by_account(tuples, workers))
     sent = best("pickle the parts' tuples", lambda: [pickle.dumps(part) for part in parts])
