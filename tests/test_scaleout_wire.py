@@ -78,7 +78,7 @@ def fleet_part(*, by_resource: bool = False) -> Part:
     records = fleet(accounts=4, seed=21)
     shares = [rk.Share("acct-00", "acct-00/vm-0", {"acct-00": 1, "acct-02": 2})]
     rating = rk.rate(records, committed_plan(), span=MARCH, meters=METERS, shares=shares)
-    invoices = rk.bill(rating, by_resource=by_resource)
+    invoices = rk.bill(rating, by_resource=by_resource, tz="Europe/Zurich" if by_resource else None)
     ids = {"acct-00": ["e1", "e2"], "acct-01": []}
     return rating, invoices, frozenset(r.account for r in records), ids
 
@@ -107,7 +107,8 @@ def test_a_part_of_every_kind_of_rated_charge_comes_back_exactly() -> None:
 
 
 def test_invoices_detailed_per_resource_come_back_exactly() -> None:
-    round_trip(fleet_part(by_resource=True))
+    back = round_trip(fleet_part(by_resource=True))
+    assert {invoice.tz for invoice in back[1]} == {"Europe/Zurich"}
 
 
 def hand_charge(kind: str, amount: str, *, row: rk.UsageRow | None = None, **more: Any) -> Any:
@@ -166,7 +167,7 @@ def test_any_rated_part_comes_back_exactly(
     rows: list[rk.UsageRow], plan: rk.Plan, by_resource: bool
 ) -> None:
     rating = rk.rate(rows, plan, span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
-    invoices = rk.bill(rating, by_resource=by_resource)
+    invoices = rk.bill(rating, by_resource=by_resource, tz="Europe/Zurich" if by_resource else None)
     back = round_trip((rating, invoices, frozenset(r.account for r in rows), {}))
     # the money adds up the same as fractions, charge by charge
     assert sum(map(Fraction, (c.amount for c in back[0].charges)), Fraction(0)) == sum(
