@@ -84,11 +84,18 @@ def on_dask(tuples: list[fb.Tuple], plan: Any, workers: int, shuffle: bool) -> t
         )
         bag = dask.bag.from_delayed([dask.delayed(build_part)(part) for part in futures])
     else:
-        parts = by_account(tuples, workers)
-        # scattered, not embedded in the task graph (which would hash every tuple)
-        # (pickled as one string: Dask's serialisation walks a list item by item)
-        futures = distributed.get_client().scatter([pickle.dumps(part) for part in parts])
-        bag = dask.bag.from_delayed([dask.delayed(build_part)(part) for part in futures])
+        client = distributed.get_client()
+        names = sorted(client.scheduler_info()["workers"])
+        built = []
+        for number, part in enumerate(by_account(tuples, workers)):
+            # scattered, not embedded in the task graph (which would hash every tuple),
+            # pickled as one string (Dask's serialisation walks a list item by item), one
+            # part at a time to its own worker, whose building starts while the next part
+            # is pickled here
+            where = [names[number % len(names)]]
+            sent = client.scatter(pickle.dumps(part), workers=where)
+            built.append(client.submit(build_part, sent, workers=where, pure=False))
+        bag = dask.bag.from_delayed(built)
     return rate_by_account(bag, plan, span=month, meters=fb.meters(), shuffle=shuffle)
 
 
