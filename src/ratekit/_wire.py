@@ -317,7 +317,8 @@ def _collector_paused() -> Iterator[None]:
     Rebuilding a part allocates several objects per charge (the charge, its row, spans),
     all of which survive: the collector would run every few hundred of them and, as the
     heap grows, walk all of it again and again, to free nothing (the values hold no
-    cycles). Measured on 34,000 charges, that was half the time of reading them back.
+    cycles). Measured, decoding two parts of 34,000 charges each (CPU time): 0.36 s paused,
+    0.60 s not.
     Reference counting frees memory meanwhile as usual; the pause ends with the decoding.
     """
     enabled = gc.isenabled()
@@ -399,16 +400,16 @@ class _Read:
             table = self.tables["decimals"]
         else:
             table = self.tables[kind if kind in _REFERENCES else "objects"]
-        distinct = set(column)
-        if not distinct:
+        if not column:
             return table
-        _require(max(distinct) < len(table), where, f"indices below {len(table)}")
+        _require(max(column) < len(table), where, f"indices below {len(table)}")
         if kind in _REFERENCES or kind == "decimal?":
             return table
         if kind == "decimal":
-            if 0 in distinct:  # None
+            if 0 in column:  # None
                 _refuse(column, table, where, "a Decimal", column.index(0))
             return table
+        distinct = set(column)  # a few: the objects are names, descriptions, prices
         accepts, accepted = _ACCEPTS[kind]
         for index in distinct:
             if not accepts(table[index]):
