@@ -472,6 +472,39 @@ def test_an_error_in_a_part_comes_back_as_itself(client: Any) -> None:
     assert "acct-0" in str(single_error.value)
 
 
+def test_under_a_client_each_part_is_decoded_as_soon_as_it_is_done(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = fleet(accounts=6, seed=17)
+    computed: list[int] = []
+    compute = client.compute
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        futures = compute(*args, **kwargs)
+        computed.append(len(futures))
+        return futures
+
+    monkeypatch.setattr(client, "compute", spy)
+    got = rate_by_account(bag(records, 3), plan(), span=MARCH, meters=METERS)
+    assert_same(got, single(records, plan()))
+    assert computed == [3]  # one future per part, each decoded as it comes
+
+
+def test_another_scheduler_chosen_is_the_one_used(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dask
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the cluster was used while another scheduler was chosen")
+
+    monkeypatch.setattr(client, "compute", refuse)
+    records = fleet(accounts=5, seed=19)
+    with dask.config.set(scheduler="synchronous"):
+        got = rate_by_account(bag(records), plan(), span=MARCH, meters=METERS)
+    assert_same(got, single(records, plan()))
+
+
 def test_a_list_or_a_frame_without_build_is_refused_with_the_way_out() -> None:
     with pytest.raises(rk.RatekitError, match=r"dask.bag.Bag .* got list; .* ratekit.rate"):
         rate_by_account([], plan(), span=MARCH, meters=METERS)

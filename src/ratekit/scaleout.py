@@ -9,15 +9,23 @@ in the same order, the same invoices in the same order. There is no second engin
 this module only routes records and merges results.
 
 Dask is optional: ``pip install 'ratekit[dask]'`` (dask and distributed). ratekit never
-imports it: `rate_by_account()` only calls the methods of the bag it is given. The
-computation runs on whatever Dask scheduler is active (a ``distributed.Client`` when
-one is open, else Dask's local scheduler).
+imports it: `rate_by_account()` only calls the methods of the bag it is given, and those
+of the ``distributed.Client`` the calling process opened, if any. The computation runs
+on whatever Dask scheduler is active (a ``distributed.Client`` when one is open: each
+part's result is then decoded as soon as it is done, while the other parts are still
+rated; else Dask's local scheduler).
+
+Each part's result travels back in ratekit's wire form (`ratekit._wire`): tables of the
+distinct spans, Decimals and other values it holds, and one array of indices per field,
+rebuilt in the calling process slot by slot at C speed and checked once per distinct
+value (bytes that were altered raise [`BadDataError`][ratekit.BadDataError] naming the
+field). Pickled as values instead, charges cost more to send back than to rate.
 
 Merging rules:
 
-- charges and usage rows: concatenated, then put in account order by a stable sort, so
-  each account's own ordered block (``rate`` orders by account first) lands where a
-  single process would have put it;
+- charges and usage rows: concatenated, then put in account order by a stable sort (of
+  the runs of one account, not of every value), so each account's own ordered block
+  (``rate`` orders by account first) lands where a single process would have put it;
 - invoices: the same, by account (``bill`` orders by account, then cycle);
 - anomalies: the same anomalies as a single process, grouped by part (their order
   inside a single process depends on instants an [`Anomaly`][ratekit.Anomaly] does not
@@ -53,13 +61,15 @@ Examples:
 from __future__ import annotations
 
 import functools
-import pickle
+import sys
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from itertools import chain
-from typing import Any
+from itertools import chain, groupby
+from operator import attrgetter, itemgetter
+from typing import Any, TypeVar
 
+from . import _wire
 from ._shown import show
 from .assignments import Assignment
 from .billing import Invoice, bill
@@ -74,7 +84,9 @@ from .spans import Span
 __all__ = ["partition_of", "rate_by_account"]
 
 #: a part's rating, its invoices, the accounts it rated, and its record ids by account
-_Part = tuple[Rating, tuple[Invoice, ...], frozenset[str], dict[str, list[str]]]
+_Part = _wire.Part
+_T = TypeVar("_T")
+_ACCOUNT = attrgetter("account")
 
 
 def partition_of(account: str, partitions: int) -> int:
@@ -139,7 +151,8 @@ def rate_by_account(
     [`SplitAccountError`][ratekit.SplitAccountError] for an account rated in two parts
     and [`ConflictingRecordError`][ratekit.ConflictingRecordError] for an id held by two
     parts, as one process raises it for two records sharing an id. Work: that of ``rate`` + ``bill`` spread over the
-    parts, plus the shuffle (pickling every record once), an O(n log n) merge and an O(n)
+    parts, plus the shuffle (pickling every record once), sending each part's result back
+    and decoding it (O(n), at C speed), an O(n + a log a) merge for a accounts and an O(n)
     check of the record ids.
 
     Example (needs a Dask cluster; see ``docs/performance.md``):
@@ -192,7 +205,7 @@ def rate_by_account(
         parts_bag = bag.groupby(key, npartitions=count).map(_second).map(packed)
     else:
         parts_bag = bag.map_partitions(_one, packed)
-    parts: list[_Part] = [pickle.loads(part) for part in parts_bag.compute()]
+    parts = _results(parts_bag)
     seen = frozenset().union(*(part[2] for part in parts))
     rest = set() if listed is None else set(listed)
     if not isinstance(plan_or_assignments, Plan):
@@ -205,6 +218,40 @@ def rate_by_account(
         rating = Rating(rating.charges, rating.anomalies, rating.rows, shares=share_list)
         invoices = bill(rating, by_resource=by_resource, tz=tz)
     return rating, invoices
+
+
+def _results(parts_bag: Any) -> list[_Part]:
+    """Every part's result, decoded (`ratekit._wire`), in the order of the parts.
+
+    Under an open ``distributed.Client`` (the scheduler Dask would use), each part is
+    decoded as soon as it is done, while the others are still rated: the calling
+    process's work overlaps the workers' instead of following them. Otherwise (Dask's
+    local scheduler, or another one chosen) the parts are computed, then decoded. A part's error comes back as itself; the parts not done are cancelled.
+    """
+    distributed = sys.modules.get("distributed")  # imported by whoever opened the client
+    client = None
+    if distributed is not None and hasattr(parts_bag, "to_delayed"):
+        try:
+            client = distributed.default_client()
+        except ValueError:  # no client: the local scheduler
+            client = None
+    if client is not None and sys.modules["dask"].base.get_scheduler(
+        collections=[parts_bag]
+    ) != getattr(client, "get", None):
+        client = None  # another scheduler chosen (dask.config.set(scheduler=...)): use it
+    if client is None:
+        return [_wire.decode(blob) for blob in parts_bag.compute()]
+    assert distributed is not None  # for the type checker: the client came from it
+    futures = client.compute(parts_bag.to_delayed())
+    number = {id(future): index for index, future in enumerate(futures)}
+    done: list[list[_Part]] = [[] for _ in futures]
+    try:
+        for future in distributed.as_completed(futures):
+            done[number[id(future)]] = [_wire.decode(blob) for blob in future.result()]
+    except BaseException:
+        client.cancel(futures)
+        raise
+    return list(chain.from_iterable(done))
 
 
 def _listed(accounts: Iterable[str]) -> frozenset[str]:
@@ -273,12 +320,13 @@ def _one(records: Iterable[Event | Sample], packed: Callable[..., bytes]) -> lis
 
 
 def _packed(records: Sequence[Event | Sample], rate_part: Callable[..., _Part]) -> bytes:
-    """A part rated, pickled as one string of bytes.
+    """A part rated, in ratekit's wire form (`ratekit._wire`): one string of bytes.
 
-    Dask's own serialisation walks a returned tuple's items one by one, which costs more
-    than the rating; one pickled string travels at the speed of a memory copy.
+    Dask's own serialisation walks a returned tuple's items one by one, and pickling the
+    charges as values costs more than rating them; the wire form's columns travel at the
+    speed of a memory copy and are rebuilt in the calling process at C speed.
     """
-    return pickle.dumps(rate_part(records), protocol=pickle.HIGHEST_PROTOCOL)
+    return _wire.encode(rate_part(records))
 
 
 def _rate_part(
@@ -342,11 +390,30 @@ def _merge(parts: Sequence[_Part]) -> tuple[Rating, tuple[Invoice, ...]]:
             "(ratekit.scaleout.partition_of) before making the bag."
         )
     _check_ids(parts)
-    charges = sorted((charge for part in parts for charge in part[0].charges), key=_account)
-    rows = sorted((row for part in parts for row in part[0].rows), key=_account)
+    charges = _by_account([part[0].charges for part in parts])
+    rows = _by_account([part[0].rows for part in parts])
     anomalies = tuple(anomaly for part in parts for anomaly in part[0].anomalies)
-    invoices = sorted((invoice for part in parts for invoice in part[1]), key=_account)
-    return Rating(tuple(charges), anomalies, tuple(rows)), tuple(invoices)
+    invoices = _by_account([part[1] for part in parts])
+    return Rating(charges, anomalies, rows), invoices
+
+
+def _by_account(blocks: Sequence[Sequence[_T]]) -> tuple[_T, ...]:
+    """The values of ``blocks`` (in that order) stably sorted by account. O(n + r log r).
+
+    The same as ``sorted(chain(*blocks), key=account)``, by runs: each block is cut into
+    its runs of one account (a part's values come in account order, so one run per
+    account), the runs are sorted stably by account, and their slices concatenated. Only
+    the runs are compared, the values are copied at C speed.
+    """
+    runs: list[tuple[str, int, int, int]] = []
+    for number, block in enumerate(blocks):
+        start = 0
+        for account, run in groupby(map(_ACCOUNT, block)):
+            end = start + len(tuple(run))
+            runs.append((account, number, start, end))
+            start = end
+    runs.sort(key=itemgetter(0))
+    return tuple(chain.from_iterable(blocks[number][start:end] for _, number, start, end in runs))
 
 
 def _check_ids(parts: Sequence[_Part]) -> None:
@@ -370,8 +437,3 @@ def _check_ids(parts: Sequence[_Part]) -> None:
                         "in different parts); replaying a record must repeat it exactly, "
                         "so give a corrected record a new id."
                     )
-
-
-def _account(value: Any) -> str:
-    account: str = value.account
-    return account
