@@ -16,7 +16,7 @@ back: more than rating it costs. Here a part travels as tables and columns of in
 so a value shared in the part is shared again when rebuilt (a row and its charge hold one
 span and one quantity), the bytes are a few arrays, and the values are rebuilt through
 ratekit's own unchecked route, their slots set column by column at C speed, with the
-collector paused (see `_collector_paused`).
+collector paused (see `ratekit._collector`).
 
 `decode()` checks what the bytes can get wrong: the header and the version, the shape,
 every column's length and indices, and each distinct value of a field against what the
@@ -40,18 +40,17 @@ Examples:
 from __future__ import annotations
 
 import decimal
-import gc
 import pickle
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from decimal import Decimal
 from itertools import chain, islice, repeat
 from operator import attrgetter, le
 from typing import Any, Final, NoReturn
 
 from ._calendar import zone
+from ._collector import paused
 from ._descriptions import _FrozenDict
 from ._instants import MAX_US, MIN_US
 from ._invoices import _LINE_ORDER, Invoice, InvoiceLine
@@ -310,26 +309,6 @@ _PAYLOAD: Final = 13  # the payload's items (see encode)
 _TYPECODES: Final = frozenset("BHI")  # unsigned arrays
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused, then restored as the caller had it (even on error).
-
-    Rebuilding a part allocates several objects per charge (the charge, its row, spans),
-    all of which survive: the collector would run every few hundred of them and, as the
-    heap grows, walk all of it again and again, to free nothing (the values hold no
-    cycles). Measured, decoding two parts of 34,000 charges each (CPU time): 0.36 s paused,
-    0.60 s not.
-    Reference counting frees memory meanwhile as usual; the pause ends with the decoding.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def decode(blob: object) -> Part:
     """The part that `encode()` turned into ``blob``, rebuilt equal. O(n).
 
@@ -352,7 +331,7 @@ def decode(blob: object) -> Part:
             f"{_WHAT}: wire form version {data[len(MAGIC) - 1]} where this ratekit reads "
             f"version {MAGIC[-1]}; run the same ratekit on the workers and here."
         )
-    with _collector_paused():
+    with paused():  # rebuilding allocates several objects per charge, and no cycle
         try:
             payload = pickle.loads(data[len(MAGIC) :])
         except Exception as error:
