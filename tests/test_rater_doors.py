@@ -594,3 +594,26 @@ def test_a_stop_at_the_end_of_a_closed_cycle_is_late_and_accounted_for() -> None
     assert [(c.cycle.start.day, c.amount, c.record_ids) for c in batch.charges] == [
         (1, 14, ("e1", "e2"))
     ]
+
+
+def test_feed_refuses_a_mapping_instead_of_iterating_its_keys() -> None:
+    rater = rk.Rater(
+        rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), []), [], start="2026-03-01T00:00:00Z"
+    )
+    with pytest.raises(rk.RatekitTypeError) as raised:
+        rater.feed({"a": 1})  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "Rater.feed takes an iterable of Event, Sample and Inventory records, not dict: {'a': 1}."
+    )
+
+
+def test_a_statement_before_the_start_names_the_start_not_a_watermark() -> None:
+    rater = rk.Rater(
+        rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), []), [], start="2026-03-05T00:00:00Z"
+    )
+    with pytest.raises(rk.BadTimeError) as raised:
+        rater.statement("2026-02-20T00:00:00Z")
+    assert str(raised.value) == (
+        "Rater.statement as_of 2026-02-20T00:00:00Z goes back before the start of the cycles "
+        "the rater keeps, 2026-03-01T00:00:00Z; watermarks only move forward."
+    )

@@ -14,7 +14,7 @@ names (`assigned_only()`).
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from . import _normalize
 from ._instants import format_us
@@ -162,7 +162,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     so that it cannot make every later statement fail.
     """
     given: object = records
-    if not isinstance(given, Iterable) or isinstance(given, str | bytes):
+    if not isinstance(given, Iterable) or isinstance(given, str | bytes | Mapping):
         raise RatekitTypeError(
             "Rater.feed takes an iterable of Event, Sample and Inventory records, not "
             f"{type(records).__name__}: {records!r}."

@@ -394,9 +394,14 @@ class Rater:
         """
         as_of_us = to_us(as_of, "Rater.statement as_of")
         if as_of_us < self._as_of_us:
+            last = (
+                f"the last watermark {format_us(self._as_of_us)}"
+                if self._as_of_us > self._base_us
+                else f"the start of the cycles the rater keeps, {format_us(self._base_us)}"
+            )
             raise BadTimeError(
-                f"Rater.statement as_of {format_us(as_of_us)} goes back before the last "
-                f"watermark {format_us(self._as_of_us)}; watermarks only move forward."
+                f"Rater.statement as_of {format_us(as_of_us)} goes back before {last}; "
+                "watermarks only move forward."
             )
         closing = self._closing(as_of_us)  # refused before anything changes
         base = self._base_us
