@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
@@ -972,3 +972,24 @@ def test_replays_without_ids_are_found_per_group_in_any_arrival_order(shuffled: 
         f"sample (delta of 'bytes' of 'vm-1' at 2026-03-01T10:00:00Z, no id) {replayed}",
         f"sample (delta of 'bytes' of 'vm-1' at 2026-03-01T11:00:00Z, no id) {replayed}",
     ]
+
+
+def test_a_tie_of_many_events_keeps_the_fixed_order_in_linear_time() -> None:
+    # 1,000 events of one VM at one instant (start, stop, update, delete, ...): beyond 256
+    # tied events the fixed order is kept (start, update, stop, delete, then by id): the
+    # first start runs the VM, the other starts are duplicates, the updates apply, the
+    # first stop stops it, the other stops are duplicates, the first delete deletes it,
+    # the others come after the delete. Nothing runs: no usage.
+    meter = rk.Meter("vm", "hour", rk.OnOff())
+    kinds = ["start", "stop", "update", "delete"] * 250
+    records = [
+        rk.Event("a", "v", "2026-03-01T01:00:00Z", kind=kind, id=f"e{i:04}")
+        for i, kind in enumerate(kinds)
+    ]
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-01T03:00:00Z")
+    usage = rk.meter(records, [meter], span=span, cycle=rk.cycles.hourly(), as_of=span.end)
+    assert usage.rows == ()
+    counts = Counter(a.kind for a in usage.anomalies)
+    assert counts["duplicate_start"] == 249
+    assert counts["duplicate_stop"] == 249
+    assert counts["after_delete"] == 249

@@ -365,6 +365,8 @@ def _step(status: int, description: _FrozenDict, event: Event) -> tuple[int, _Fr
 
 #: Ties of more events than this are ordered greedily, without search.
 _TIE_SEARCH: Final = 8
+#: Ties of more events than this keep their fixed order (the greedy pass is quadratic).
+_TIE_GREEDY: Final = 256
 
 
 def _clean_order(status: int, description: _FrozenDict, tied: Sequence[Event]) -> list[Event]:
@@ -373,8 +375,11 @@ def _clean_order(status: int, description: _FrozenDict, tied: Sequence[Event]) -
     Depth-first, trying the events in their fixed order (start, update, stop, delete, then
     id) at each step, so the fixed order is chosen when it is clean; the first clean order
     found wins. Without one (or beyond `_TIE_SEARCH` events), the greedy order: at
-    each step the first event that is clean, else the first one. O(k!) at worst for
-    k <= 8 tied events (in practice a few steps), O(k^2) beyond.
+    each step the first event that is clean, else the first one; beyond `_TIE_GREEDY`
+    events, the fixed order. O(k!) at worst for
+    k <= 8 tied events (in practice a few steps), O(k^2) beyond (O(k) once the resource
+    is deleted: what follows is an anomaly each, in the fixed order); more than
+    `_TIE_GREEDY` tied events (a feed gone wrong) keep the fixed order, O(k).
     """
     failed: set[tuple[int, frozenset[int]]] = set()
 
@@ -398,11 +403,18 @@ def _clean_order(status: int, description: _FrozenDict, tied: Sequence[Event]) -
         found = search(status, description, tuple(range(len(tied))))
         if found is not None:
             return [tied[index] for index in found]
+    if len(tied) > _TIE_GREEDY:
+        return list(tied)
     left = list(tied)
     order: list[Event] = []
     while left:
-        chosen = next((e for e in left if _step(status, description, e) is not None), left[0])
-        left.remove(chosen)
+        if status == DELETED:  # every event after a delete is an anomaly: in their order
+            order += left
+            break
+        position = next(
+            (i for i, e in enumerate(left) if _step(status, description, e) is not None), 0
+        )
+        chosen = left.pop(position)
         order.append(chosen)
         after = _step(status, description, chosen)
         if after is not None:
