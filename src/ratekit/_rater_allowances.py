@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from ._dues import _exact
-from ._instants import check_us
+from ._instants import check_us, format_us
 from ._rating_engine import _Engine as _RatingEngine
 from ._shown import show
 from .assignments import Assignment
@@ -98,14 +98,20 @@ def misplaced(
     an own-cycle allowance of its plan on its meter. O(n a) for n items, a allowances.
     """
     for account, index, meter, p0, p1 in carried:
-        where = f"the use of {meter!r} by {account!r} over [{p0}, {p1})"
+        where = (
+            f"the use of {meter!r} by account {account!r} over the period from "
+            f"{format_us(p0)} to {format_us(p1)}"
+        )
         if index >= len(plans):
-            return f"{where} names plan {index}, and the plans are {len(plans)}"
+            return f"{where} names plan {index}, and the plans are {len(plans)} (from 0)"
         periods = {
             allowance.cycle.containing_us(base_us)
             for allowance in plans[index].allowances
             if allowance.cycle is not None and allowance.meter == meter
         }
         if (p0, p1) not in periods or not p0 < base_us:
-            return f"{where} is not a period of an allowance of that plan running over base_us"
+            return (
+                f"{where} is not the period, running over base_us, of an allowance with its "
+                "own cycle of that plan on that meter"
+            )
     return None
