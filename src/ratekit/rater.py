@@ -17,7 +17,8 @@ restarts.
 
 What it keeps: the metering state at ``base`` (the start of the oldest kept cycle), the
 deduplicated records stamped from ``base`` on, each account's first record instant, the
-lines it reported for the kept cycles, and the ids of the records compacted away last;
+lines it reported for the kept cycles, the ids of the records compacted away last, and
+what compacted cycles consumed of allowances with their own period (`_rater_allowances`);
 in memory, per resource, its rows of the kept cycles and its state at the last
 watermark. A cycle **closes** when ``as_of`` reaches its end plus the ``horizon``: its
 invoices are given, and the cycle is kept (for late records) until the next cycle
