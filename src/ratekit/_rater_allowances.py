@@ -39,9 +39,10 @@ def consumed(
 ) -> Consumed:
     """What usage before ``new_base_us`` consumed of own-period allowances running on.
 
-    ``carried``: the same before the old base; ``rows``: the compacted rows, from the
-    old base to ``new_base_us``. Only periods that contain ``new_base_us`` (and start
-    before it) are kept: the others are over, or start at the base with nothing used.
+    ``carried``: the same before the old base; ``rows``: the rows rated from the old base
+    on (only their parts before ``new_base_us`` count). Only periods that contain
+    ``new_base_us`` (and start before it) are kept: the others are over, or start at the
+    base with nothing used.
     """
     engine = _RatingEngine(plans, Span.from_us(new_base_us, new_base_us))
     engine.used_before = seeded(engine.plans, carried, new_base_us)

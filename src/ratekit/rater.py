@@ -515,9 +515,10 @@ class Rater:
         usage = self._engine.meter(old.values(), self._base_us, new_base, self._state)
         self._state = tuple(_ledger.lean(state) for state in usage.state)
         if self._engine.own_periods:
-            self._allowed = _allowances.consumed(
-                self._engine.plans, self._allowed, usage.rows, new_base
-            )
+            # The rows rated for the compacted cycles (a kept record's part in them too).
+            book = self._book
+            rows = usage.rows if book is None else book.all_rows()
+            self._allowed = _allowances.consumed(self._engine.plans, self._allowed, rows, new_base)
         for identity in old:
             del self._records[identity]
         self._forgotten = {
