@@ -322,7 +322,8 @@ def test_restore_refuses_a_closed_cycle_the_watermark_or_horizon_cannot_have_clo
 BODY_KEYS = (
     "a body holds anomalies, as_of_us, base_us, closed_us, dirty, forgotten, horizon_us, "
     "late, late_keys, records, reported, state (and by_resource, first and late_seen, which "
-    "the first snapshots lacked): restore an unaltered copy."
+    "the first snapshots lacked, and allowed, when compacted cycles used an allowance with "
+    "its own period): restore an unaltered copy."
 )
 
 

@@ -14,6 +14,7 @@ from . import _rater_book as _ledger
 from . import _rater_reuse as _reuse
 from ._decimals import ZERO
 from ._instants import MAX_US, MIN_US, format_us, from_us
+from ._rater_allowances import Consumed, seeded
 from ._rater_reuse import Known
 from ._rating_engine import GroupKey, Place, _Piece
 from ._rating_engine import _Engine as _RatingEngine
@@ -42,7 +43,18 @@ class Engine:
     one place where the rater follows.
     """
 
-    __slots__ = ("assigned", "cycle", "dues", "kinds", "meters", "plans", "sums", "timed")
+    __slots__ = (
+        "assigned",
+        "cycle",
+        "dues",
+        "kinds",
+        "levels",
+        "meters",
+        "own_periods",
+        "plans",
+        "sums",
+        "timed",
+    )
 
     def __init__(self, plans: Plan | Sequence[Assignment], meters: Sequence[Meter]) -> None:
         self.plans = plans
@@ -59,6 +71,9 @@ class Engine:
                 "closes one cycle at a time: give its plans one cycle, or use one rater per cycle."
             )
         self.cycle = known[0].cycle
+        # Whether an allowance has its own period: then what compacted cycles consumed of
+        # it is carried (see _rater_allowances).
+        self.own_periods = any(a.cycle is not None for plan in known for a in plan.allowances)
         # The accounts that assignments name (None under one plan, which prices any).
         self.assigned: frozenset[str] | None = (
             None if isinstance(plans, Plan) else frozenset(a.account for a in plans)
@@ -77,6 +92,9 @@ class Engine:
         # again from all their readings at each statement.
         self.timed = frozenset(m.name for m in meters if m._factor is not None)
         self.sums = _ledger.continuable(meters) - self.timed
+        # The aggregations of readings: a reading held in a metering state is the level
+        # before the next (a time-weighted mean carries it over cycles with no reading).
+        self.levels = frozenset(m.name for m in meters if m._factor is None and not m._deltas)
 
     def containing(self, t_us: int) -> tuple[int, int]:
         return self.cycle.containing_us(t_us)
@@ -110,16 +128,24 @@ class Engine:
         start_us: int,
         end_us: int,
         carry: dict[GroupKey, tuple[Place, Decimal]] | None = None,
+        *,
+        allowed: Consumed | None = None,
     ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Decimal]]:
         """Rate ``rows`` over ``[start_us, end_us)``, covering ``accounts``.
 
         Under one plan, each account (with the instant of its first record) is covered
         from that instant's cycle on, as [`rate()`][ratekit.rate] covers its input's.
         ``carry``: see `ratekit._rater_reuse`. Returns the rating and, per group priced
-        by its total, its pieces in order and the quantity they reach.
+        by its total, its pieces in order and the quantity they reach. ``allowed``: what
+        the compacted cycles consumed of own-period allowances (see `_rater_allowances`).
         """
         return rate_rows(
-            rows, self.plans, span=Span.from_us(start_us, end_us), first=dict(accounts), carry=carry
+            rows,
+            self.plans,
+            span=Span.from_us(start_us, end_us),
+            first=dict(accounts),
+            carry=carry,
+            used=(lambda plans: seeded(plans, allowed, start_us)) if allowed else None,
         )
 
     def rate_again(

@@ -116,7 +116,7 @@ def rate(  # noqa: PLR0917 - private plumbing of plain values
     idle = rater._open_charges
     lost: list[Charge] = []
     if engine.dues:
-        rating = engine.rate_rows(rows, first, start, as_of_us)[0]
+        rating = engine.rate_rows(rows, first, start, as_of_us, allowed=rater._allowed)[0]
         charges = (*charges, *rating.charges)
     elif idle is not None and changed is not None and start == closed:
         # Nothing is due with time alone: an account whose rows did not change keeps

@@ -13,11 +13,14 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
+from . import _rater_allowances as _allowances
 from . import _snapshot
 from ._instants import format_us
+from ._rating_engine import _Engine as _RatingEngine
 from ._shown import show
 from .errors import BadSnapshotError, RatekitError
 from .records import Event, Inventory, Sample
+from .spans import Span
 from .statements import LineKey
 from .usage import ResourceState
 
@@ -62,7 +65,7 @@ _BODY: Final = frozenset(
         "dirty",
     )
 )
-_LATER: Final = frozenset(("by_resource", "late_seen", "first"))
+_LATER: Final = frozenset(("by_resource", "late_seen", "first", "allowed"))
 # The keys of a resource state: those ResourceState.to_json() writes (all of them, always).
 _STATE: Final = frozenset(ResourceState("a", "r", "unknown", {}).to_json())
 
@@ -106,6 +109,8 @@ def body(rater: Rater) -> dict[str, object]:
         "dirty": sorted(([account, resource] for account, resource in rater._dirty), key=repr),
         "first": sorted([account, at_us] for account, at_us in rater._first.items()),
     }
+    if rater._allowed:  # what compacted cycles consumed of own-period allowances
+        body["allowed"] = _allowances.encode(rater._allowed)
     return body
 
 
@@ -155,6 +160,9 @@ def load(rater: Rater, body: dict[str, Any]) -> None:
         _once("dirty", dirty)
         rater._dirty = set(dirty)
         rater._first = first_records(body, rater._base_us, rater._state, rater._records)
+        allowed = each(body, "allowed", _allowances.decode) if "allowed" in body else []
+        _once("allowed", (key for key, _ in allowed))
+        rater._allowed = dict(allowed)
 
 
 def _keys(body: Mapping[str, Any]) -> None:
@@ -172,7 +180,8 @@ def _keys(body: Mapping[str, Any]) -> None:
         )
         raise BadSnapshotError(
             f"Rater snapshot body {problem}; a body holds {', '.join(sorted(_BODY))} (and "
-            "by_resource, first and late_seen, which the first snapshots lacked): restore an "
+            "by_resource, first and late_seen, which the first snapshots lacked, and allowed, "
+            "when compacted cycles used an allowance with its own period): restore an "
             "unaltered copy."
         )
 
@@ -277,6 +286,9 @@ def consistent(rater: Rater) -> None:
         problem = "a reported line is malformed or of a cycle before base_us"
     elif rater._forgotten.keys() & rater._records.keys():
         problem = "a record is both kept and forgotten"
+    elif rater._allowed:
+        plans = _RatingEngine(rater._engine.plans, Span.from_us(base, base)).plans
+        problem = _allowances.misplaced(plans, rater._allowed, base)
     if problem is not None:
         raise BadSnapshotError(
             f"Rater snapshot is inconsistent: {problem}; it was altered by hand or "

@@ -17,7 +17,8 @@ restarts.
 
 What it keeps: the metering state at ``base`` (the start of the oldest kept cycle), the
 deduplicated records stamped from ``base`` on, each account's first record instant, the
-lines it reported for the kept cycles, and the ids of the records compacted away last;
+lines it reported for the kept cycles, the ids of the records compacted away last, and
+what compacted cycles consumed of allowances with their own period (`_rater_allowances`);
 in memory, per resource, its rows of the kept cycles and its state at the last
 watermark. A cycle **closes** when ``as_of`` reaches its end plus the ``horizon``: its
 invoices are given, and the cycle is kept (for late records) until the next cycle
@@ -52,6 +53,7 @@ from typing import Any, Final, Literal
 from . import _lateness, _snapshot
 from . import _rater_accounts as _accounts
 from . import _rater_advance as _advance
+from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
@@ -133,6 +135,7 @@ class Rater:
     """
 
     __slots__ = (
+        "_allowed",
         "_anomalies",
         "_anomalies_before",
         "_as_of_us",
@@ -216,6 +219,8 @@ class Rater:
         # Per account, the instant of its first record: under one plan, its fees, bases
         # and minimums are due from that instant's cycle on (as rate() covers them).
         self._first: dict[str, int] = {}
+        # What the compacted cycles consumed of allowances with their own period.
+        self._allowed: _allowances.Consumed = {}
         self._book = None  # rows so far, metering state at _as_of_us
         self._closers: list[Inventory] = []  # the inventories of the batch being fed
         # The charges of the kept closed cycles, as last rated (None: not known).
@@ -347,6 +352,12 @@ class Rater:
             self._by_key.setdefault(key, []).append(record)
             if type(record) is Sample and record.meter not in sums:
                 self._sticky.add(key)
+        # A resource whose compacted state holds an aggregation's reading is metered again
+        # from it with no kept record: its level still counts in the kept cycles.
+        levels = self._engine.levels
+        for state in self._state:
+            if any(reading[0] in levels for reading in state.readings):
+                self._sticky.add((state.account, state.resource))
         if book:
             prev = self._as_of_us
             self._pending = [r for r in self._records.values() if not _ledger.known_by(r, prev)]
@@ -508,6 +519,11 @@ class Rater:
         old = {k: r for k, r in self._records.items() if r.at_us < new_base}
         usage = self._engine.meter(old.values(), self._base_us, new_base, self._state)
         self._state = tuple(_ledger.lean(state) for state in usage.state)
+        if self._engine.own_periods:
+            # The rows rated for the compacted cycles (a kept record's part in them too).
+            book = self._book
+            rows = usage.rows if book is None else book.all_rows()
+            self._allowed = _allowances.consumed(self._engine.plans, self._allowed, rows, new_base)
         for identity in old:
             del self._records[identity]
         self._forgotten = {

@@ -50,6 +50,7 @@ import datetime as _dt
 import typing
 from collections.abc import Iterable
 from decimal import Decimal
+from fractions import Fraction
 
 from . import _values as _v
 from ._decimals import in_context
@@ -217,6 +218,8 @@ def rate_rows(
     span: Span,
     first: dict[str, int],
     carry: dict[GroupKey, tuple[Place, Decimal]] | None = None,
+    used: typing.Callable[[list[Plan]], dict[tuple[str, int, str, tuple[int, int]], Fraction]]
+    | None = None,
 ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Decimal]]:
     """[`rate()`][ratekit.rate] of usage rows, for the streaming rater; and the groups priced.
 
@@ -226,13 +229,17 @@ def rate_rows(
     (under assignments, the assigned accounts are covered, and ``first`` is not read).
     ``carry``: per group priced by its total, the running amount to start from (see
     `ratekit._rater_reuse`; only for prices without a base); raises
-    `ratekit._rating_engine.Crossed` if a piece sorts before where it stands. Returns
+    `ratekit._rating_engine.Crossed` if a piece sorts before where it stands. ``used``:
+    given the engine's plans, what usage before the span (not in ``rows``) consumed of
+    own-period allowances, as ``consume_before`` keys it. Returns
     the rating and, per group priced by its total, its pieces in order and the
     quantity they reach.
     """
     engine = _Engine(plans, span)
     if carry:
         engine.carry = carry
+    if used is not None:
+        engine.used_before.update(used(engine.plans))
     ordered = tuple(sorted(rows, key=_row_key))
 
     def covered() -> set[str]:

@@ -1,0 +1,118 @@
+"""What compacted cycles consumed of allowances with their own period (a year's hours).
+
+Private to [`ratekit.Rater`][ratekit.Rater]. An [`Allowance`][ratekit.Allowance] with its own
+cycle offers its quantity per period of that cycle, which may hold many billing cycles:
+[`rate()`][ratekit.rate] meters the period's usage before the span and lets it consume the
+pool first. The rater keeps rows of its kept cycles only, so at each compaction it
+carries what the compacted cycles consumed: per account, plan (its index among the
+plans), meter and period that contains the new base, the usage under that plan in the
+period before the base (as `rate()` counts it: positive rows, split in proportion to
+time). The rating of the kept cycles starts from it. O(r) for r compacted rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from ._dues import _exact
+from ._instants import check_us, format_us
+from ._rating_engine import _Engine as _RatingEngine
+from ._shown import show
+from .assignments import Assignment
+from .pricebook import Plan
+from .spans import Span
+from .usage import UsageRow
+
+__all__ = ["Consumed", "consumed", "decode", "encode", "misplaced", "seeded"]
+
+#: (account, plan index, meter, period start, period end) -> quantity consumed before base.
+Consumed = dict[tuple[str, int, str, int, int], Decimal]
+
+Plans = Plan | Sequence[Assignment]
+
+
+def consumed(
+    plans: Plans, carried: Consumed, rows: Iterable[UsageRow], new_base_us: int
+) -> Consumed:
+    """What usage before ``new_base_us`` consumed of own-period allowances running on.
+
+    ``carried``: the same before the old base; ``rows``: the rows rated from the old base
+    on (only their parts before ``new_base_us`` count). Only periods that contain
+    ``new_base_us`` (and start before it) are kept: the others are over, or start at the
+    base with nothing used.
+    """
+    engine = _RatingEngine(plans, Span.from_us(new_base_us, new_base_us))
+    engine.used_before = seeded(engine.plans, carried, new_base_us)
+    engine.consume_before(rows)
+    index = {id(plan): i for i, plan in enumerate(engine.plans)}
+    return {
+        (account, index[plan_id], meter, period[0], period[1]): _exact(used)
+        for (account, plan_id, meter, period), used in engine.used_before.items()
+        if used
+    }
+
+
+def seeded(
+    plans: Sequence[Plan], carried: Consumed, base_us: int
+) -> dict[tuple[str, int, str, tuple[int, int]], Fraction]:
+    """``carried`` as the rating engine keys it (by the plan's id), periods over ``base_us``."""
+    return {
+        (account, id(plans[index]), meter, (p0, p1)): Fraction(used)
+        for (account, index, meter, p0, p1), used in carried.items()
+        if p0 < base_us < p1
+    }
+
+
+def encode(carried: Consumed) -> list[list[object]]:
+    """The snapshot's ``allowed``: ``[account, plan, meter, start_us, end_us, "used"]``."""
+    return [[*key, str(used)] for key, used in sorted(carried.items())]
+
+
+def decode(item: Any) -> tuple[tuple[str, int, str, int, int], Decimal]:
+    """An item of the snapshot's ``allowed`` (TypeError or ValueError naming what is wrong)."""
+    shape = "[account, plan index, meter, period start_us, period end_us, used quantity]"
+    if not isinstance(item, list) or len(item) != 6:
+        raise TypeError(f"an allowance's use is {shape}, not {show(item)}")
+    account, index, meter, p0, p1, used = item
+    if not isinstance(account, str) or not isinstance(meter, str):
+        raise TypeError(f"an allowance's account and meter are strings, not {show(item)}")
+    if type(index) is not int or index < 0:
+        raise TypeError(f"an allowance's plan index is an integer of 0 or more, not {show(index)}")
+    start, end = check_us(p0, "an allowance's period"), check_us(p1, "an allowance's period")
+    value = Decimal(used) if isinstance(used, str) and len(used) <= 1000 else None
+    if value is None or not value.is_finite() or value <= 0:
+        raise ValueError(
+            f"an allowance's used quantity is a decimal string above 0, not {show(used)}"
+        )
+    return (account, index, meter, start, end), value
+
+
+def misplaced(
+    plans: Sequence[Plan], carried: Mapping[tuple[str, int, str, int, int], Decimal], base_us: int
+) -> str | None:
+    """Why an item of ``carried`` is not the period over ``base_us`` of an own allowance.
+
+    None when each item is the period, containing ``base_us`` and starting before it, of
+    an own-cycle allowance of its plan on its meter. O(n a) for n items, a allowances.
+    """
+    for account, index, meter, p0, p1 in carried:
+        where = (
+            f"the use of {meter!r} by account {account!r} over the period from "
+            f"{format_us(p0)} to {format_us(p1)}"
+        )
+        if index >= len(plans):
+            return f"{where} names plan {index}, and the plans are {len(plans)} (from 0)"
+        periods = {
+            allowance.cycle.containing_us(base_us)
+            for allowance in plans[index].allowances
+            if allowance.cycle is not None and allowance.meter == meter
+        }
+        if (p0, p1) not in periods or not p0 < base_us:
+            return (
+                f"{where} is not the period, running over base_us, of an allowance with its "
+                "own cycle of that plan on that meter"
+            )
+    return None
