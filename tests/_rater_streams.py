@@ -166,12 +166,16 @@ def records(  # noqa: PLR0912 - one stream, told in order
                     id=new_id(),
                 )
             )
-    if rng.random() < 0.2 and out:
-        # An inventory that lists only some of the resources seen.
+    if rng.random() < (0.5 if sequenced else 0.2) and out:
+        # An inventory that lists only some of the resources seen. Among sequenced events
+        # it comes early too (it settles a metering state's history, so compaction must
+        # not split a resource's sequence across it), and may close at the last sign of life.
         keys = sorted({(r.account, r.resource) for r in out if isinstance(r, rk.Event)})
         listed = [key for key in keys if rng.random() < 0.5]
-        at = T0 + rng.randrange(DAY_US // 2, span_us, HOUR_US)
-        out.append(rk.Inventory(format_us(at), listed, id=new_id()))
+        earliest = HOUR_US if sequenced else DAY_US // 2
+        at = T0 + rng.randrange(earliest, span_us, HOUR_US)
+        close = rng.choice(("snapshot", "last_seen")) if sequenced else "snapshot"
+        out.append(rk.Inventory(format_us(at), listed, close=close, id=new_id()))
     if sequenced:
         _sequence(rng, out)
     if anonymous:
@@ -190,14 +194,14 @@ def _sequence(rng: random.Random, out: list[Record]) -> None:
         if isinstance(record, rk.Event):
             positions.setdefault(record.resource, []).append(index)
     for indexes in positions.values():
-        mode = rng.choice(("none", "in order", "shuffled"))
+        mode = rng.choice(("none", "in order", "shuffled", "shuffled"))
         if mode == "none":
             continue
         seqs = list(range(len(indexes)))
         if mode == "shuffled":
             rng.shuffle(seqs)
         for seq, index in zip(seqs, indexes, strict=True):
-            if rng.random() < 0.5:
+            if rng.random() < 0.7:
                 event = typing.cast(rk.Event, out[index])
                 out[index] = _event(event, event.id, seq)
 
@@ -215,6 +219,18 @@ def reach(stream: Iterable[Record]) -> dict[int, int]:
         for event in chain:
             after = [other.at_us for other in chain if other.seq > event.seq]  # type: ignore[operator]
             out[id(event)] = min([event.at_us, *after])
+    for record in stream:
+        if isinstance(record, rk.Inventory) and record.close == "last_seen":
+            # It closes the resources it does not list at their last sign of life before
+            # it: at the latest, their last event before it.
+            listed = {(account, resource) for account, resource, _ in record.resources}
+            last: dict[tuple[str, str], int] = {}
+            for other in stream:
+                if isinstance(other, rk.Event) and other.at_us <= record.at_us:
+                    key = (other.account, other.resource)
+                    if key not in listed:
+                        last[key] = max(last.get(key, other.at_us), other.at_us)
+            out[id(record)] = min([record.at_us, *last.values()])
     return out
 
 
@@ -254,6 +270,7 @@ def run(
     late_ok: bool,
     plans: rk.Plan | tuple[rk.Assignment, ...] = PLANS,
     late: typing.Literal["correct", "report"] = "correct",
+    statements_every: float = 0.5,
 ) -> tuple[list[rk.Statement], list[rk.Feed], int, rk.Rater]:
     """Feed ``stream`` shuffled, with replays, in random batches and statements.
 
@@ -279,11 +296,20 @@ def run(
         feeds.append(rater.feed(batch))
         if rng.random() < 0.25:
             rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans, METERS)
-        if rng.random() < 0.5:
+        if rng.random() < statements_every:
             # The records not fed yet. (One fed but stamped after the watermark may still
             # reach back into a cycle the watermark closes: the rater keeps that cycle
             # until the record is metered, and corrects it then.)
             rest = arrivals[position:]
+            # A last_seen inventory fed ahead closes back when it is metered: in a cycle
+            # compacted by then, what it closes stays billed (an anomaly says so).
+            rest += [
+                record
+                for record in arrivals[:position]
+                if isinstance(record, rk.Inventory)
+                and record.close == "last_seen"
+                and record.at_us >= as_of
+            ]
             limit = T0 + (DAYS + 1) * DAY_US
             for record in rest:
                 end = cycle_end(effect[id(record)])
@@ -353,7 +379,15 @@ def check_law(
     stream = records(rng, greet=greet, anonymous=anonymous, sequenced=sequenced)
     plans = PLANS if single is None else single
     statements, feeds, final, _ = run(
-        rng, stream, horizon_h=horizon_h, late_ok=late_ok, plans=plans, late=late
+        rng,
+        stream,
+        horizon_h=horizon_h,
+        late_ok=late_ok,
+        plans=plans,
+        late=late,
+        # Fewer statements among sequenced events: a compaction then folds several
+        # cycles at once, where one resource's reordering holds back another's.
+        statements_every=0.25 if sequenced else 0.5,
     )
     too_late = {i for feed in feeds for i in feed.too_late}
     assert not too_late, too_late
