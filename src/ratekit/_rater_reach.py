@@ -99,6 +99,9 @@ def held(rater: Rater, new_base: int) -> int:
     - an event, metered or not, whose ``seq`` orders it before events stamped before
       ``new_base``: folding those without it would apply them in the wrong order.
 
+    Once held back, the cut is checked again (until it moves no more): an event before
+    the earlier cut may be ordered after one at or past it.
+
     O(m log m) for the m kept records.
     """
     reach = new_base
