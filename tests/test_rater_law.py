@@ -13,7 +13,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
-from tests._rater_streams import BASIC, PLAIN, check_law
+from tests._rater_streams import BASIC, PLAIN, check_law, check_sequenced_inventory_law
 
 
 @settings(max_examples=LAWS)
@@ -90,3 +90,14 @@ def test_the_law_holds_for_events_ordered_by_seq(
     # statement meters its resource again from there (and a cycle closed since gets a
     # correction), exactly as batch rate() orders the whole stream.
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, sequenced=True, anonymous=anonymous)
+
+
+@settings(max_examples=max(LAWS // 4, 50))
+@given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 0, 5, 30]), restore=st.booleans())
+def test_the_law_holds_for_sequenced_events_around_an_inventory(
+    seed: int, horizon_h: int, restore: bool
+) -> None:
+    # An inventory settles a metering state's history, so compaction must never fold a
+    # resource's sequence in two: one resource's reordering holds it back, and the cut
+    # it moves back to must not split another's, with or without a restore.
+    check_sequenced_inventory_law(seed, horizon_h=horizon_h, restore=restore)

@@ -12,6 +12,7 @@ and 2 h on 2 March, as batch rate() says. Before the stop at 02:00 is known, it 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import ratekit as rk
@@ -100,3 +101,115 @@ def test_an_event_sequenced_before_a_compacted_cycle_is_said_too_late() -> None:
         "2026-03-01T20:00:00Z..2026-03-02T00:00:00Z, before what was already metered: see "
         "Usage.late."
     )
+
+
+# -- an inventory among sequenced events: compaction must not split a sequence ---------------
+#
+# An inventory in the records that compaction folds settles the history of the metering
+# state (metering's rule), so that state can no longer put a kept event with a lower seq
+# before the folded ones: compaction must keep every cycle a sequence reaches into, also
+# when holding back for one resource moves the cut before another resource's sequence.
+
+MEM = rk.Meter("mem", "MB*hour", rk.Continuous("mem"))
+CTR = rk.Meter("ctr", "B", rk.Counter())
+MEM_PLAN = rk.Plan(
+    "p",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [
+        rk.PriceEntry("mem", "mem", rk.PerUnit("0.001")),
+        rk.PriceEntry("ctr", "ctr", rk.PerUnit("0.1")),
+    ],
+)
+
+
+def mem_lines(statement: rk.Statement) -> list[tuple[str, str, int, Decimal]]:
+    return [
+        (line.role, line.resource or "", line.cycle.start.day, line.amount)
+        for line in statement.lines
+    ]
+
+
+def test_an_inventory_compacted_with_sequenced_events_keeps_their_order() -> None:
+    # Horizon 0, all fed at once. 'x': the inventory (1 March 13:00) opens it with no
+    # memory; seq 6 (start, 512 MB, 2 March 18:00) comes before seq 7 (update, stamped
+    # 1 March 19:30: out of order, at 18:00 too); the start without seq (256 MB, 2 March
+    # 10:30) comes after seq 7, the last sequenced event stamped before it: 256 MB from
+    # 2 March 18:00. 'y' bills nothing (its stop, seq 7, is out of order after its start,
+    # seq 0, both at 3 March 07:45), but its sequence holds compaction back to 2 March,
+    # which splits x's: 1 March must stay kept too. The counter's single reading bills
+    # nothing, but makes 'x' metered again from the kept cycles' start at each statement.
+    records = [
+        rk.Inventory("2026-03-01T13:00:00Z", [("a", "x"), ("a", "y")], id="inv"),
+        rk.Event("a", "x", "2026-03-01T19:30:00Z", kind="update", id="x7", seq=7),
+        rk.Event("a", "x", "2026-03-02T10:30:00Z", {"mem": 256}, kind="start", id="x"),
+        rk.Event("a", "x", "2026-03-02T18:00:00Z", {"mem": 512}, kind="start", id="x6", seq=6),
+        rk.Sample("a", "x", "ctr", "2026-03-02T11:30:00Z", 33, kind="counter", id="c"),
+        rk.Event("a", "y", "2026-03-02T15:30:00Z", kind="stop", id="y7", seq=7),
+        rk.Event("a", "y", "2026-03-03T07:45:00Z", {"mem": 512}, kind="start", id="y0", seq=0),
+    ]
+    rater = rk.Rater(MEM_PLAN, [MEM, CTR], start="2026-03-01T00:00:00Z")
+    rater.feed(records)
+    # 2 March 18:00 -> 24:00: 6 h x 256 MB = 1536 MB*hour at 0.001 = 1.536 EUR; a whole
+    # day 24 x 256 = 6144 -> 6.144; 4 March to 23:00: 23 x 256 = 5888 -> 5.888.
+    assert mem_lines(rater.statement("2026-03-04T23:00:00Z")) == [
+        ("charge", "x", 2, Decimal("1.536")),
+        ("charge", "x", 3, Decimal("6.144")),
+        ("charge", "x", 4, Decimal("5.888")),
+    ]
+    # One more hour on 4 March (256 -> 0.256) and one on 5 March: never at 512 MB.
+    assert mem_lines(rater.statement("2026-03-05T01:00:00Z")) == [
+        ("increment", "x", 4, Decimal("0.256")),
+        ("charge", "x", 5, Decimal("0.256")),
+    ]
+    rating = rk.rate(
+        records,
+        MEM_PLAN,
+        span=rk.Span("2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z"),
+        meters=[MEM, CTR],
+        as_of="2026-03-05T01:00:00Z",
+    )
+    assert rating.total() == Decimal("1.536") + 2 * Decimal("6.144") + Decimal("0.256")
+
+
+def test_a_restored_rater_keeps_the_order_of_sequenced_events_across_an_inventory() -> None:
+    # 'v': seq 7 (start, 256 MB, stamped 1 March 00:00) is out of order after seq 2 (start,
+    # 1024 MB, 2 March 09:00): both at 09:00, 256 MB from then on; the inventory at 1 March
+    # 03:00 opens it with no memory. 'w' bills nothing (its stop, seq 5, is out of order
+    # after its start, seq 2, both at 3 March 17:30), but holds compaction back, which
+    # splits v's sequence; the restored rater must not bill v at 1024 MB.
+    records = [
+        rk.Event("a", "v", "2026-03-01T00:00:00Z", {"mem": 256}, kind="start", id="v7", seq=7),
+        rk.Event("a", "v", "2026-03-02T09:00:00Z", {"mem": 1024}, kind="start", id="v2", seq=2),
+        rk.Inventory("2026-03-01T03:00:00Z", [("a", "v")], close="last_seen", id="inv"),
+        rk.Event("a", "w", "2026-03-02T16:15:00Z", kind="stop", id="w5", seq=5),
+        rk.Event("a", "w", "2026-03-03T17:30:00Z", {"mem": 1024}, kind="start", id="w2", seq=2),
+    ]
+    rater = rk.Rater(MEM_PLAN, [MEM], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(days=2))
+    rater.feed(records)
+    # 2 March 09:00 -> 24:00: 15 h x 256 MB = 3840 MB*hour at 0.001 = 3.840 EUR; a whole
+    # day 24 x 256 = 6144 -> 6.144; 6 March to 23:00: 23 x 256 = 5888 -> 5.888.
+    assert mem_lines(rater.statement("2026-03-06T23:00:00Z")) == [
+        ("charge", "v", 2, Decimal("3.840")),
+        ("charge", "v", 3, Decimal("6.144")),
+        ("charge", "v", 4, Decimal("6.144")),
+        ("charge", "v", 5, Decimal("6.144")),
+        ("charge", "v", 6, Decimal("5.888")),
+    ]
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), MEM_PLAN, [MEM])
+    # No correction of a closed cycle: the last hour of 6 March (256 -> 0.256), 7 March
+    # whole (6.144), the first hour of 8 March (0.256).
+    assert mem_lines(rater.statement("2026-03-08T01:00:00Z")) == [
+        ("increment", "v", 6, Decimal("0.256")),
+        ("charge", "v", 7, Decimal("6.144")),
+        ("charge", "v", 8, Decimal("0.256")),
+    ]
+    rating = rk.rate(
+        records,
+        MEM_PLAN,
+        span=rk.Span("2026-03-01T00:00:00Z", "2026-03-09T00:00:00Z"),
+        meters=[MEM],
+        as_of="2026-03-08T01:00:00Z",
+    )
+    # 3.840 + 5 x 6.144 + 0.256 = 34.816, as the two statements add up to.
+    assert rating.total() == Decimal("34.816")

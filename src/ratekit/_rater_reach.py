@@ -99,6 +99,9 @@ def held(rater: Rater, new_base: int) -> int:
     - an event, metered or not, whose ``seq`` orders it before events stamped before
       ``new_base``: folding those without it would apply them in the wrong order.
 
+    Once held back, the cut is checked again (until it moves no more): an event before
+    the earlier cut may be ordered after one at or past it.
+
     O(m log m) for the m kept records.
     """
     reach = new_base
@@ -116,11 +119,20 @@ def held(rater: Rater, new_base: int) -> int:
             reach = min(reach, max(before, default=at_us))
         elif record.since_us is not None:
             reach = min(reach, record.since_us)
-    for kept in rater._by_key.values():
-        reach = min(reach, reordered_before(kept, new_base))
-    if reach >= new_base:
-        return new_base
-    return max(rater._base_us, rater._engine.containing(reach)[0])
+    cut = new_base
+    while True:
+        # Held back to an earlier cut, an event ordered before events stamped before
+        # that cut may now lie after it: the cut moves until no sequence is split (a
+        # metering state carries a sequence's history, but an inventory in the
+        # compacted records settles it, so it must not be relied on).
+        for kept in rater._by_key.values():
+            reach = min(reach, reordered_before(kept, cut))
+        if reach >= cut:
+            return cut
+        held_at = max(rater._base_us, rater._engine.containing(reach)[0])
+        if held_at >= cut:
+            return cut
+        cut = held_at
 
 
 def reordered_before(records: Iterable[Record], cut_us: int) -> int:
