@@ -34,7 +34,8 @@ def effect(rater: Rater, record: Record) -> tuple[int, list[Anomaly]]:
     O(1), or O(k) for an event with a ``seq`` and k kept records of its resource.
     """
     if type(record) is Sample:
-        lost = rater._reach.reaches_back(record, rater._base_us)
+        key = (record.account, record.resource)
+        lost = rater._reach.reaches_back(record, rater._base_us, rater._by_key.get(key, ()))
         since = record.since_us
         effect_us = record.at_us if since is None else min(record.at_us, since)
         return effect_us, [] if lost is None else [lost]
