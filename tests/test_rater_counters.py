@@ -100,3 +100,26 @@ def test_a_kept_start_begins_the_stretch_so_the_reading_is_not_too_late() -> Non
     statement = rater.statement("2026-03-03T07:00:00Z")
     assert _by_day(statement) == [("charge", 2, Decimal(18)), ("charge", 3, Decimal(6))]
     assert statement.total() == Decimal(24) == _batch([*records, reading], "2026-03-03T07:00:00Z")
+
+
+def test_a_first_reading_fed_early_keeps_the_cycles_of_its_stretch() -> None:
+    # Started 1 March 12:00, read 48 on 3 March 12:00, both fed before 3 March 01:00: that
+    # statement closes 1 and 2 March but the reading, not yet metered (stamped after the
+    # watermark), reaches back to the start: 1 March stays kept. At 13:00 it counts 48 B
+    # over 48 h, 1 B/h: 12 on 1 March, 24 on 2 March (both closed: corrected as late
+    # records are), 12 on 3 March. Nothing lost.
+    records: list[rk.Record] = [
+        rk.Event("a", "v", "2026-03-01T12:00:00Z", kind="start", id="e1"),
+        rk.Sample("a", "v", "ctr", "2026-03-03T12:00:00Z", 48, kind="counter", id="c1"),
+    ]
+    rater = rk.Rater(PLAN, [CTR], start=START)
+    assert rater.feed(records).anomalies == ()
+    first = rater.statement("2026-03-03T01:00:00Z")
+    assert (first.total(), first.anomalies) == (0, ())
+    second = rater.statement("2026-03-03T13:00:00Z")
+    assert [(day, quantity) for _, day, quantity in _by_day(second)] == [
+        (1, Decimal(12)),
+        (2, Decimal(24)),
+        (3, Decimal(12)),
+    ]
+    assert second.total() == Decimal(48) == _batch(records, "2026-03-03T13:00:00Z")

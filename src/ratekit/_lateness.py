@@ -52,7 +52,7 @@ class CounterIndex:
     `reaches_back()` as readings are fed.
     """
 
-    __slots__ = ("baselines", "earliest", "seqs", "stretches")
+    __slots__ = ("baselines", "earliest", "seqs", "stretches", "zero")
 
     def __init__(
         self,
@@ -70,6 +70,7 @@ class CounterIndex:
         #: Per resource running in the state, the start of its running stretch: the first
         #: reading of a ``zero`` meter (Counter ``from_zero``) with none in the state counts
         #: from there, before the kept cycles (unless a kept event begins a new stretch).
+        self.zero = zero
         self.stretches: set[Triple] = set()
         for item in state if zero else ():
             if item.status == "running" and item.since_us is not None:

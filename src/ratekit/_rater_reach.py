@@ -114,6 +114,8 @@ def held(rater: Rater, new_base: int) -> int:
                 for r in rater._by_key.get(key, ())
                 if type(r) is Sample and r.meter == meter_name and r.at_us < at_us
             ]
+            if not before and meter_name in rater._reach.zero:
+                before = _stretch(rater, key, meter_name, at_us)
             reach = min(reach, max(before, default=at_us))
         elif record.since_us is not None:
             reach = min(reach, record.since_us)
@@ -122,6 +124,20 @@ def held(rater: Rater, new_base: int) -> int:
     if reach >= new_base:
         return new_base
     return max(rater._base_us, rater._engine.containing(reach)[0])
+
+
+def _stretch(rater: Rater, key: tuple[str, str], meter_name: str, at_us: int) -> list[int]:
+    """Where the first reading of a ``from_zero`` counter may count from (at the earliest).
+
+    Its running stretch's start: in the compacted state (the kept cycles' start), or at a
+    kept event of its resource before it (the earliest, to be safe). O(k).
+    """
+    if (*key, meter_name) in rater._reach.baselines:
+        if (*key, meter_name) not in rater._reach.stretches:
+            return []  # a reading in the state: the reading counts from it, held already
+        return [rater._base_us]
+    events = [r.at_us for r in rater._by_key.get(key, ()) if type(r) is Event and r.at_us <= at_us]
+    return [min(events)] if events else []
 
 
 def reordered_before(records: Iterable[Record], cut_us: int) -> int:
