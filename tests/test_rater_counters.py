@@ -6,7 +6,12 @@ batch `rate()` of all its records.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 
@@ -123,3 +128,41 @@ def test_a_first_reading_fed_early_keeps_the_cycles_of_its_stretch() -> None:
         (3, Decimal(12)),
     ]
     assert second.total() == Decimal(48) == _batch(records, "2026-03-03T13:00:00Z")
+
+
+_KINDS = st.sampled_from(["start", "update", "stop", "reading"])
+
+
+@settings(max_examples=LAWS, deadline=None)
+@given(
+    st.lists(st.tuples(_KINDS, st.integers(0, 110), st.integers(0, 30)), min_size=1, max_size=8),
+    st.lists(st.integers(1, 140), min_size=1, max_size=4, unique=True),
+)
+def test_law_from_zero_streams_fed_up_front_equal_batch(
+    steps: list[tuple[str, int, int]], hours: list[int]
+) -> None:
+    # Starts, updates, stops and rising readings of one from_zero counter, all fed before
+    # the first statement (none arrives after its cycle closed): whatever the watermarks
+    # and compactions, the statements add up to one batch rate(), to the last digit.
+    base = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    readings = sorted(hour for kind, hour, _ in steps if kind == "reading")
+    values = iter(sorted(step for kind, _, step in steps if kind == "reading"))
+    total_value = 0
+    records: list[rk.Record] = []
+    for index, (kind, hour, _) in enumerate(steps):
+        at = base + dt.timedelta(hours=hour)
+        if kind == "reading":
+            continue
+        description = {"x": index} if kind == "update" else {}
+        records.append(rk.Event("a", "v", at, description, kind=kind, id=f"e{index}"))
+    for index, hour in enumerate(readings):
+        total_value += next(values)  # a counter only rises
+        at = base + dt.timedelta(hours=hour)
+        records.append(rk.Sample("a", "v", "ctr", at, total_value, kind="counter", id=f"r{index}"))
+    rater = rk.Rater(PLAN, [CTR], start=base)
+    rater.feed(records)
+    total = Decimal(0)
+    for hour in sorted(hours):
+        total += rater.statement(base + dt.timedelta(hours=hour)).total()
+    as_of = base + dt.timedelta(hours=max(hours))
+    assert total == _batch(records, as_of.isoformat())
