@@ -28,6 +28,7 @@ __all__ = ["CounterIndex", "closes_back", "spilled", "spilling", "too_late"]
 
 Record = Event | Sample | Inventory
 Triple = tuple[str, str, str]  # (account, resource, meter)
+_NEW_STRETCH = frozenset({"start", "stop", "delete"})  # kept events that end the old one
 
 
 def too_late(record: Record, base_us: int) -> Anomaly:
@@ -51,15 +52,34 @@ class CounterIndex:
     `reaches_back()` as readings are fed.
     """
 
-    __slots__ = ("baselines", "earliest", "seqs")
+    __slots__ = ("baselines", "earliest", "seqs", "stretches", "zero")
 
-    def __init__(self, state: Iterable[ResourceState], records: Iterable[Record]) -> None:
+    def __init__(
+        self,
+        state: Iterable[ResourceState],
+        records: Iterable[Record],
+        zero: frozenset[str] = frozenset(),
+    ) -> None:
+        state = tuple(state)
         self.baselines: dict[Triple, tuple[int, str | None]] = {
             (item.account, item.resource, meter_name): (at_us, record_id)
             for item in state
             for meter_name, at_us, _, kind, record_id in item.readings
             if kind == "counter"
         }
+        #: Per resource running in the state, the start of its running stretch: the first
+        #: reading of a ``zero`` meter (Counter ``from_zero``) with none in the state counts
+        #: from there, before the kept cycles (unless a kept event begins a new stretch).
+        self.zero = zero
+        self.stretches: set[Triple] = set()
+        for item in state if zero else ():
+            if item.status == "running" and item.since_us is not None:
+                started = [e.at_us for e in item.history if e.kind == "start"]
+                since = started[-1] if started else item.since_us
+                for meter_name in zero - {reading[0] for reading in item.readings}:
+                    triple = (item.account, item.resource, meter_name)
+                    self.baselines[triple] = (since, None)
+                    self.stretches.add(triple)
         self.earliest: dict[Triple, int] = {}
         #: The seq of the last sequenced event of each resource in the compacted cycles.
         self.seqs: dict[tuple[str, str], int] = {
@@ -70,10 +90,15 @@ class CounterIndex:
                 triple = (record.account, record.resource, record.meter)
                 self.earliest[triple] = min(self.earliest.get(triple, record.at_us), record.at_us)
 
-    def reaches_back(self, sample: Sample, base_us: int) -> Anomaly | None:
+    def reaches_back(
+        self, sample: Sample, base_us: int, kept: Sequence[Record] = ()
+    ) -> Anomaly | None:
         """The anomaly of a sample, taken now, whose quantity reaches back before ``base_us``.
 
-        None when it does not. O(1).
+        None when it does not. ``kept``: the kept records of its resource (a kept start,
+        stop or delete before a ``from_zero`` counter's first reading begins its stretch
+        in the kept cycles). O(1), or O(k) for the first reading of a ``from_zero``
+        counter.
         """
         at_us = sample.at_us
         if sample.kind == "delta":
@@ -88,9 +113,16 @@ class CounterIndex:
             if baseline is None or (earliest is not None and earliest < at_us):
                 return None
             start_us, previous = baseline
-            after = "it counts from the previous reading" + (
-                f" {previous!r}" if previous is not None else ""
-            )
+            if triple in self.stretches:
+                if any(
+                    type(r) is Event and r.kind in _NEW_STRETCH and r.at_us <= at_us for r in kept
+                ):
+                    return None
+                after = "it counts from zero from the start of its resource's running stretch"
+            else:
+                after = "it counts from the previous reading" + (
+                    f" {previous!r}" if previous is not None else ""
+                )
         else:
             return None
         what = "sample" if sample.id is None else f"sample {sample.id!r}"

@@ -31,7 +31,7 @@ from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import _NO_BASE, ResourceState, Usage, UsageRow, _new_row, _new_state
 
-__all__ = ["Book", "continuable", "lean"]
+__all__ = ["Book", "continuable", "from_zero", "lean"]
 
 Record = Event | Sample | Inventory
 Key = tuple[str, str]  # (account, resource)
@@ -42,19 +42,31 @@ def continuable(meters: Iterable[Meter]) -> frozenset[str]:
     return frozenset(m.name for m in meters if m._factor is not None or type(m.policy) is Discrete)
 
 
-def lean(state: ResourceState) -> ResourceState:
+def from_zero(meters: Iterable[Meter]) -> frozenset[str]:
+    """The meters of a `Counter` with ``from_zero``: see `lean()`."""
+    return frozenset(m.name for m in meters if getattr(m.policy, "from_zero", False) is True)
+
+
+def lean(state: ResourceState, zero: frozenset[str] = frozenset()) -> ResourceState:
     """``state`` without what the rater keeps itself: the ids applied, a history without seq.
 
     The rater deduplicates records at its door, so the ids a state remembers (up to 1024
     per resource) are never read; the events of a history are only re-ordered among new
     ones when all carry a ``seq`` (otherwise events are ordered by time, and the rater's
     new events all come after them), so a history without any ``seq`` changes nothing.
-    O(1), or O(h) for h events of history.
+    Except for ``zero``, the meters of `Counter` ``from_zero`` (`from_zero()`): while one
+    of them has no reading in the state, its first reading counts from the start of the
+    running stretch (the last START), which the history holds and ``since_us`` (the last
+    update's instant) does not, so the history is kept. O(1), or O(h) for h events of
+    history.
     """
     history = state.history
-    if not state.applied and (not history or any(e.seq is not None for e in history)):
+    kept = any(e.seq is not None for e in history) or (
+        bool(history) and not zero <= {reading[0] for reading in state.readings}
+    )
+    if not state.applied and (not history or kept):
         return state
-    past = state._past if any(e.seq is not None for e in history) else _NO_BASE
+    past = state._past if kept else _NO_BASE
     return _new_state(
         state.account,
         state.resource,

@@ -34,7 +34,8 @@ def effect(rater: Rater, record: Record) -> tuple[int, list[Anomaly]]:
     O(1), or O(k) for an event with a ``seq`` and k kept records of its resource.
     """
     if type(record) is Sample:
-        lost = rater._reach.reaches_back(record, rater._base_us)
+        key = (record.account, record.resource)
+        lost = rater._reach.reaches_back(record, rater._base_us, rater._by_key.get(key, ()))
         since = record.since_us
         effect_us = record.at_us if since is None else min(record.at_us, since)
         return effect_us, [] if lost is None else [lost]
@@ -116,6 +117,8 @@ def held(rater: Rater, new_base: int) -> int:
                 for r in rater._by_key.get(key, ())
                 if type(r) is Sample and r.meter == meter_name and r.at_us < at_us
             ]
+            if not before and meter_name in rater._reach.zero:
+                before = _stretch(rater, key, meter_name, at_us)
             reach = min(reach, max(before, default=at_us))
         elif record.since_us is not None:
             reach = min(reach, record.since_us)
@@ -133,6 +136,20 @@ def held(rater: Rater, new_base: int) -> int:
         if held_at >= cut:
             return cut
         cut = held_at
+
+
+def _stretch(rater: Rater, key: tuple[str, str], meter_name: str, at_us: int) -> list[int]:
+    """Where the first reading of a ``from_zero`` counter may count from (at the earliest).
+
+    Its running stretch's start: in the compacted state (the kept cycles' start), or at a
+    kept event of its resource before it (the earliest, to be safe). O(k).
+    """
+    if (*key, meter_name) in rater._reach.baselines:
+        if (*key, meter_name) not in rater._reach.stretches:
+            return []  # a reading in the state: the reading counts from it, held already
+        return [rater._base_us]
+    events = [r.at_us for r in rater._by_key.get(key, ()) if type(r) is Event and r.at_us <= at_us]
+    return [min(events)] if events else []
 
 
 def reordered_before(records: Iterable[Record], cut_us: int) -> int:

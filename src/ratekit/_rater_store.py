@@ -342,3 +342,45 @@ def _reported_line(item: Any) -> tuple[LineKey, tuple[Decimal, Decimal]]:
     """A reported line of a snapshot: its key, then its quantity and amount totals."""
     key = typing.cast("LineKey", _snapshot.line_key(item))
     return key, (_snapshot.finite_total(item[10]), _snapshot.finite_total(item[11]))
+
+
+#: What a statement may change that a snapshot holds: saved before, put back on error.
+_SAVED: Final = (
+    "_allowed",
+    "_anomalies",
+    "_anomalies_before",
+    "_as_of_us",
+    "_base_us",
+    "_closed_us",
+    "_dirty",
+    "_first",
+    "_forgotten",
+    "_late_keys",
+    "_late_seen",
+    "_records",
+    "_reported",
+    "_state",
+)
+
+
+def checkpoint(rater: Rater) -> dict[str, object]:
+    """What [`Rater.statement()`][ratekit.Rater.statement] may change, copied. O(m)."""
+    saved: dict[str, object] = {}
+    for name in _SAVED:
+        value = getattr(rater, name)
+        saved[name] = value.copy() if isinstance(value, dict | set) else value
+    return saved
+
+
+def rollback(rater: Rater, saved: dict[str, object]) -> None:
+    """Put ``rater`` back as `checkpoint()` saw it; its caches are rebuilt as on restore.
+
+    A statement that raises (a price that refuses a quantity, say) has advanced the book
+    and the cached charges part way: they are dropped, and the next statement meters the
+    kept cycles again, as a restored snapshot would. O(m).
+    """
+    for name, value in saved.items():
+        setattr(rater, name, value)
+    rater._closers = []
+    rater._index()
+    rater._regroup()

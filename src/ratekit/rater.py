@@ -370,7 +370,8 @@ class Rater:
 
     def _index(self) -> None:
         """Index the counters: each one's baseline in the state, its first kept reading."""
-        self._reach = _lateness.CounterIndex(self._state, self._records.values())
+        zero = _ledger.from_zero(self._engine.meters)
+        self._reach = _lateness.CounterIndex(self._state, self._records.values(), zero)
 
     def _touch(self, record: Record) -> None:
         """Mark what a record stamped before the last watermark changes (corrections)."""
@@ -390,7 +391,9 @@ class Rater:
         to ``as_of``; each invoice line is compared with what was reported (see
         [`StatementLine`][ratekit.StatementLine] for the roles). Then every cycle whose end plus the horizon
         is at or before ``as_of`` closes: its invoices are given, and the cycle closed the
-        time before is compacted away.
+        time before is compacted away. A statement that raises leaves the rater as it was
+        before the call (its snapshot unchanged): once the records that made it fail are
+        made good, the next one rates.
 
         Examples:
             >>> import ratekit as rk
@@ -403,6 +406,14 @@ class Rater:
             ...
             ratekit.BadTimeError: Rater.statement as_of 2026-03-04T00:00:00Z goes back before the last watermark 2026-03-05T00:00:00Z; watermarks only move forward.
         """
+        saved = _store.checkpoint(self)
+        try:
+            return self._statement(as_of)
+        except BaseException:
+            _store.rollback(self, saved)
+            raise
+
+    def _statement(self, as_of: _dt.datetime | str) -> Statement:
         as_of_us = to_us(as_of, "Rater.statement as_of")
         if as_of_us < self._as_of_us:
             last = (
@@ -518,7 +529,8 @@ class Rater:
             return
         old = {k: r for k, r in self._records.items() if r.at_us < new_base}
         usage = self._engine.meter(old.values(), self._base_us, new_base, self._state)
-        self._state = tuple(_ledger.lean(state) for state in usage.state)
+        zero = _ledger.from_zero(self._engine.meters)
+        self._state = tuple(_ledger.lean(state, zero) for state in usage.state)
         if self._engine.own_periods:
             # The rows rated for the compacted cycles (a kept record's part in them too).
             book = self._book

@@ -1,0 +1,77 @@
+"""A statement that raises leaves the rater as it was: nothing half-done stays behind.
+
+Every expected amount is worked by hand in a comment.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+
+DAILY = rk.cycles.daily(tz="UTC")
+EGRESS = rk.Meter("egress", "B", rk.Discrete())
+# 0.07 per B for the first 10 B, 0.05 beyond: a Graduated price refuses a negative quantity.
+PLAN = rk.Plan(
+    "p",
+    "EUR",
+    DAILY,
+    [rk.PriceEntry("eg", "egress", rk.Graduated([rk.Tier(10, "0.07"), rk.Tier(None, "0.05")]))],
+)
+POS = rk.Sample("a", "v", "egress", "2026-03-01T00:30:00Z", 20, id="s1")
+NEG = rk.Sample("a", "v", "egress", "2026-03-01T00:45:00Z", -15, id="s2")
+
+
+def _snap(rater: rk.Rater) -> str:
+    return json.dumps(rater.snapshot(), sort_keys=True)
+
+
+def _batch(records: list[rk.Record], as_of: str) -> Decimal:
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-04T00:00:00Z")
+    return rk.rate(records, PLAN, span=span, meters=[EGRESS], as_of=as_of).total()
+
+
+def test_a_statement_that_raises_leaves_the_snapshot_and_the_next_statement_rates() -> None:
+    rater = rk.Rater(PLAN, [EGRESS], start="2026-03-01T00:00:00Z")
+    rater.feed([NEG])
+    before = _snap(rater)
+    for _ in range(2):  # raising again changes nothing either
+        with pytest.raises(rk.BadQuantityError, match="cannot price -15 B of meter 'egress'"):
+            rater.statement("2026-03-01T01:00:00Z")
+        assert _snap(rater) == before
+    assert rater.feed([POS]).accepted == ("s1",)  # stamped after the last watermark: on time
+    # 20 - 15 = 5 B, all in the first tier: 5 * 0.07 = 0.35.
+    first = rater.statement("2026-03-01T03:00:00Z")
+    assert first.total() == Decimal("0.35") == _batch([NEG, POS], "2026-03-01T03:00:00Z")
+    assert first.anomalies == ()
+    # The day closes: its invoice is the same 0.35, and nothing is corrected.
+    second = rater.statement("2026-03-02T03:00:00Z")
+    assert second.lines == ()
+    assert [invoice.total for invoice in second.invoices] == [Decimal("0.35")]
+
+
+def test_a_raise_after_cycles_closed_keeps_the_closed_state() -> None:
+    # Day 1 has 20 B (0.07 * 10 + 0.05 * 10 = 1.20), closed at the first statement; a -15
+    # on 2 March then fails at the statement that would close 2 March (and compact 1 March).
+    day2_pos = rk.Sample("a", "v", "egress", "2026-03-02T00:30:00Z", 20, id="s3")
+    day2_neg = rk.Sample("a", "v", "egress", "2026-03-02T00:45:00Z", -15, id="s4")
+    rater = rk.Rater(PLAN, [EGRESS], start="2026-03-01T00:00:00Z")
+    rater.feed([POS])
+    assert rater.statement("2026-03-02T00:10:00Z").total() == Decimal("1.20")
+    rater.feed([day2_neg])
+    before = _snap(rater)
+    kept = rater.copy()
+    with pytest.raises(rk.BadQuantityError):
+        rater.statement("2026-03-03T01:00:00Z")
+    assert _snap(rater) == before == _snap(kept)
+    rater.feed([day2_pos])
+    # 2 March: 20 - 15 = 5 B -> 5 * 0.07 = 0.35; 1.20 + 0.35 = 1.55, as one batch.
+    late = rater.statement("2026-03-03T01:00:00Z")
+    assert late.total() == Decimal("0.35")
+    assert [invoice.total for invoice in late.invoices] == [Decimal("0.35")]
+    assert Decimal("1.20") + late.total() == _batch(
+        [POS, day2_neg, day2_pos], "2026-03-03T01:00:00Z"
+    )
