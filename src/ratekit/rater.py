@@ -55,12 +55,14 @@ from . import _rater_accounts as _accounts
 from . import _rater_advance as _advance
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
+from . import _rater_close as _close
 from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
 from . import _rater_reach as _reach
 from . import _rater_store as _store
 from ._decimals import in_context
 from ._instants import format_us, from_us, to_us
+from ._rater_close import MAX_CLOSING as MAX_CLOSING  # noqa: PLC0414 - public here
 from ._rater_engine import Engine as _Engine
 from ._rater_engine import RowCharges
 from ._rating_engine import _charge_key
@@ -83,8 +85,6 @@ __all__ = ["Rater"]
 Record = Event | Sample | Inventory
 LatePolicy = Literal["correct", "report"]
 
-#: The most cycles one statement closes: a watermark further ahead is refused.
-MAX_CLOSING: Final = 10_000
 #: What a record whose id another kind of record holds is compared with: nothing equal.
 _CLASH: Final = object()
 
@@ -425,7 +425,7 @@ class Rater:
                 f"Rater.statement as_of {format_us(as_of_us)} goes back before {last}; "
                 "watermarks only move forward."
             )
-        closing = self._closing(as_of_us)  # refused before anything changes
+        closing = _close.closing(self, as_of_us)  # refused before anything changes
         base = self._base_us
         spill = _accounts.spilling(self, as_of_us)
         closed_back = _accounts.closes_back(
@@ -481,7 +481,7 @@ class Rater:
             invoices = bill(sorted(final, key=_charge_key))
             no_effect = _accounts.no_effect(self, closing, charges, final, anomalies)
             self._closed_us = closing[-1][1]
-            self._compact(_reach.held(self, closing[-1][0]))
+            _close.compact(self, _reach.held(self, closing[-1][0]))
         lo, hi = self._base_us, self._closed_us
         self._closed_charges = tuple(
             c for c in charges if lo <= c.cycle.start_us and c.cycle.end_us <= hi
@@ -500,56 +500,6 @@ class Rater:
             tuple(held),
             tuple(no_effect),
         )
-
-    def _closing(self, as_of_us: int) -> list[tuple[int, int]]:
-        """The cycles that close at ``as_of_us``: ended at least ``horizon`` before it.
-
-        At most `MAX_CLOSING` (BadTimeError beyond, before anything changes). O(c).
-        """
-        out: list[tuple[int, int]] = []
-        start = self._closed_us
-        while True:
-            cycle = self._engine.containing(start)
-            if cycle[1] + self._horizon_us > as_of_us:
-                return out
-            if len(out) == MAX_CLOSING:
-                raise BadTimeError(
-                    f"Rater.statement as_of {format_us(as_of_us)} would close more than "
-                    f"{MAX_CLOSING:,} cycles at once (from {format_us(self._closed_us)}); a "
-                    "watermark that far ahead is most likely a wrong clock: ask statements "
-                    "at watermarks closer together (each closes at most "
-                    f"{MAX_CLOSING:,} cycles)."
-                )
-            out.append(cycle)
-            start = cycle[1]
-
-    def _compact(self, new_base: int) -> None:
-        """Fold the records stamped before ``new_base`` into the metering state."""
-        if new_base <= self._base_us:
-            return
-        old = {k: r for k, r in self._records.items() if r.at_us < new_base}
-        usage = self._engine.meter(old.values(), self._base_us, new_base, self._state)
-        zero = _ledger.from_zero(self._engine.meters)
-        self._state = tuple(_ledger.lean(state, zero) for state in usage.state)
-        if self._engine.own_periods:
-            # The rows rated for the compacted cycles (a kept record's part in them too).
-            book = self._book
-            rows = usage.rows if book is None else book.all_rows()
-            self._allowed = _allowances.consumed(self._engine.plans, self._allowed, rows, new_base)
-        for identity in old:
-            del self._records[identity]
-        self._forgotten = {
-            identity: _snapshot.digest(record)[: _store.DIGEST]
-            for identity, record in old.items()
-            if record.id is not None
-        }
-        self._reported = {k: v for k, v in self._reported.items() if k[2] > new_base}
-        self._base_us = new_base
-        self._anomalies_before, self._anomalies = self._anomalies, set()
-        if self._book is not None:
-            self._book.drop_before(new_base)
-        self._index()
-        self._regroup(book=False)
 
     # -- copies, snapshots -----------------------------------------------------------------
 

@@ -1,0 +1,80 @@
+"""The rater's cycles closing and compacting: which close at a watermark, what is folded away.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. A cycle closes when the watermark passes its
+end plus the horizon (`closing()`); the cycle closed the time before is compacted
+(`compact()`): its records are metered once more into the metering state at the new
+base, what they used of allowances with their own period is carried, and they are
+forgotten but for their ids' digests (a replay is still a duplicate).
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Final
+
+from . import _rater_allowances as _allowances
+from . import _rater_book as _ledger
+from . import _rater_store as _store
+from . import _snapshot
+from ._instants import format_us
+from .errors import BadTimeError
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["MAX_CLOSING", "closing", "compact"]
+
+#: The most cycles one statement closes: a watermark further ahead is refused.
+MAX_CLOSING: Final = 10_000
+
+
+def closing(rater: Rater, as_of_us: int) -> list[tuple[int, int]]:
+    """The cycles that close at ``as_of_us``: ended at least ``horizon`` before it.
+
+    At most `MAX_CLOSING` (BadTimeError beyond, before anything changes). O(c).
+    """
+    out: list[tuple[int, int]] = []
+    start = rater._closed_us
+    while True:
+        cycle = rater._engine.containing(start)
+        if cycle[1] + rater._horizon_us > as_of_us:
+            return out
+        if len(out) == MAX_CLOSING:
+            raise BadTimeError(
+                f"Rater.statement as_of {format_us(as_of_us)} would close more than "
+                f"{MAX_CLOSING:,} cycles at once (from {format_us(rater._closed_us)}); a "
+                "watermark that far ahead is most likely a wrong clock: ask statements "
+                "at watermarks closer together (each closes at most "
+                f"{MAX_CLOSING:,} cycles)."
+            )
+        out.append(cycle)
+        start = cycle[1]
+
+
+def compact(rater: Rater, new_base: int) -> None:
+    """Fold the records stamped before ``new_base`` into the metering state."""
+    if new_base <= rater._base_us:
+        return
+    old = {k: r for k, r in rater._records.items() if r.at_us < new_base}
+    usage = rater._engine.meter(old.values(), rater._base_us, new_base, rater._state)
+    zero = _ledger.from_zero(rater._engine.meters)
+    rater._state = tuple(_ledger.lean(state, zero) for state in usage.state)
+    if rater._engine.own_periods:
+        # The rows rated for the compacted cycles (a kept record's part in them too).
+        book = rater._book
+        rows = usage.rows if book is None else book.all_rows()
+        rater._allowed = _allowances.consumed(rater._engine.plans, rater._allowed, rows, new_base)
+    for identity in old:
+        del rater._records[identity]
+    rater._forgotten = {
+        identity: _snapshot.digest(record)[: _store.DIGEST]
+        for identity, record in old.items()
+        if record.id is not None
+    }
+    rater._reported = {k: v for k, v in rater._reported.items() if k[2] > new_base}
+    rater._base_us = new_base
+    rater._anomalies_before, rater._anomalies = rater._anomalies, set()
+    if rater._book is not None:
+        rater._book.drop_before(new_base)
+    rater._index()
+    rater._regroup(book=False)
