@@ -110,6 +110,7 @@ def records(  # noqa: PLR0912 - one stream, told in order
     anonymous: bool = False,
     sequenced: bool = False,
     gauges: bool = False,
+    last_seen: bool = False,
 ) -> list[Record]:
     """A small random stream of records with unique ids (before replays).
 
@@ -119,6 +120,8 @@ def records(  # noqa: PLR0912 - one stream, told in order
     ``sequenced``: some events carry a ``seq``, in time order or not (see `_sequence()`).
     ``gauges``: each account may send a few gauge readings of ``users`` (the plan must
     price them: `OWN`), mostly early, so that their level holds over later cycles.
+    ``last_seen``: a sequenced stream's inventory may close at the last sign of life
+    (see `test_rater_law.test_a_last_seen_inventory_among_sequenced_events_fed_over_time`).
     """
     out: list[Record] = []
     if greet:
@@ -199,7 +202,8 @@ def records(  # noqa: PLR0912 - one stream, told in order
         listed = [key for key in keys if rng.random() < 0.5]
         earliest = HOUR_US if sequenced else DAY_US // 2
         at = T0 + rng.randrange(earliest, span_us, HOUR_US)
-        close = rng.choice(("snapshot", "last_seen")) if sequenced else "snapshot"
+        closes = ("snapshot", "last_seen") if last_seen else ("snapshot",)
+        close = rng.choice(closes) if sequenced else "snapshot"
         out.append(rk.Inventory(format_us(at), listed, close=close, id=new_id()))
     for account in ("a", "b") if gauges else ():
         for _ in range(rng.randint(0, 3)):
@@ -400,6 +404,7 @@ def check_law(
     greet: bool | None = None,
     sequenced: bool = False,
     gauges: bool = False,
+    last_seen: bool = False,
 ) -> None:
     """The rater's law for one random stream (raises AssertionError when it fails).
 
@@ -409,11 +414,18 @@ def check_law(
     sends a record at the start (by default under a single plan only); without it, an
     account may first appear in any cycle, and owes its fees from that cycle on.
     ``sequenced``: some events carry a ``seq`` (see `records()`). ``gauges``: some
-    gauge readings too (see `records()`).
+    gauge readings too (see `records()`). ``last_seen``: see `records()`.
     """
     rng = random.Random(seed)
     greet = single is not None if greet is None else greet
-    stream = records(rng, greet=greet, anonymous=anonymous, sequenced=sequenced, gauges=gauges)
+    stream = records(
+        rng,
+        greet=greet,
+        anonymous=anonymous,
+        sequenced=sequenced,
+        gauges=gauges,
+        last_seen=last_seen,
+    )
     plans = PLANS if single is None else single
     statements, feeds, final, _ = run(
         rng,

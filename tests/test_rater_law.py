@@ -10,6 +10,7 @@ every record is accounted for (provenance, an anomaly, a duplicate, or no effect
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
@@ -90,6 +91,20 @@ def test_the_law_holds_for_events_ordered_by_seq(
     # statement meters its resource again from there (and a cycle closed since gets a
     # correction), exactly as batch rate() orders the whole stream.
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, sequenced=True, anonymous=anonymous)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "not understood yet: a close='last_seen' inventory among seq-reordered events of a "
+        "resource, fed over time (seed 65777, horizon 0): batch closes b-vm0 at its last "
+        "sign of life on 1 March, the stream leaves 1 March billed to midnight (10 h against "
+        "0.52 h) with no late line and no too_late anomaly; either the rater's reach of the "
+        "close misses the seq order, or the generator's reach() counts it on time"
+    ),
+)
+def test_a_last_seen_inventory_among_sequenced_events_fed_over_time() -> None:
+    check_law(65777, horizon_h=0, late_ok=True, sequenced=True, last_seen=True)
 
 
 @settings(max_examples=max(LAWS // 4, 50))
