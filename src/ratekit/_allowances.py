@@ -48,7 +48,8 @@ class _Freed(Protocol):
     free_exact: Fraction
 
 
-def _sort_key(piece: _Freed) -> tuple[int, int, str]:
+def place(piece: _Freed) -> tuple[int, int, str]:
+    """Where a piece stands in time order: (span start, span end, resource)."""
     return (piece.span.start_us, piece.span.end_us, piece.row.resource)
 
 
@@ -79,7 +80,7 @@ class _Allowances:
                 groups.setdefault((piece.row.account, piece.row.meter), []).append(piece)
         pools: dict[tuple[object, ...], Fraction] = {}
         for (account, meter_name), members in groups.items():
-            members.sort(key=_sort_key)
+            members.sort(key=place)
             for piece in members:
                 if piece.quantity <= 0:
                     continue

@@ -14,9 +14,9 @@ from . import _rater_book as _ledger
 from . import _rater_reuse as _reuse
 from ._decimals import ZERO
 from ._instants import MAX_US, MIN_US, format_us, from_us
+from ._pricing import GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
 from ._rater_reuse import Known
-from ._rating_engine import GroupKey, Place, _Piece
 from ._rating_engine import _Engine as _RatingEngine
 from .assignments import Assignment
 from .charges import Charge

@@ -12,14 +12,14 @@ statement need not price every row of the open cycles again:
   group keeps a *track*: its pieces in rating's order, each with the group's quantity
   before it. A group stands up to its first piece whose row is gone or rated again; the
   rows after that point are rated again, and the group is priced on from the running
-  quantity there (`_rating_engine._Engine.carry`), so that a month of a graduated price
+  quantity there (`_pricing._Pricing.carry`), so that a month of a graduated price
   is priced once, piece by piece, not again at each statement;
 - everything else (new rows, rows reaching past the watermark, rows priced in several
   linear parts) is rated again.
 
 A new piece that would sort at or before where its group stands (a late record inside
 the month) cannot be priced on from there: the rating starts over for the rows given,
-with nothing carried (`_rating_engine.Crossed`). Either way the charges are those of
+with nothing carried (`_pricing.Crossed`). Either way the charges are those of
 rating all the rows at once, digit for digit: the pieces before a group's carry point
 are the same pieces priced from the same quantities, and those after are priced from
 the quantity the group reached there, as one rating would.
@@ -31,7 +31,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from ._rating_engine import Crossed, GroupKey, Place, _Piece
+from ._pricing import Crossed, GroupKey, Place, _Piece
 from .charges import Charge, Rating
 from .usage import UsageRow
 

@@ -3,7 +3,7 @@
 Private to `ratekit.rating`, whose [`rate()`][ratekit.rate] is its public door (and the
 streaming rater's, through `ratekit._rater_engine`). The steps it carries out are
 described there: pieces cut by plan, cycle and price regime (`_Engine.pieces`),
-allowances (`_Allowances`), prices linear or by group total (`_Engine.price`), then
+allowances (`_Allowances`), prices linear or by group total (`_Pricing.price`), then
 bases, fees and minimums per account and cycle (`_Engine.charges`, `_Dues`).
 """
 
@@ -14,122 +14,38 @@ import typing
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, TypeAlias
+from typing import Final
 
-from ._allowances import _NOTHING, _Allowances
+from ._allowances import _Allowances
 from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import _cycle_span, _Dues, _split
 from ._dues import _exact as _decimal
 from ._instants import MAX_US, MIN_US, format_us
-from ._paths import MISSING, lookup
+from ._pricing import GroupKey, Place, _Piece, _Pricing
 from ._regimes import _Regimes
 from .assignments import Assignment, _assignments_by_account
 from .charges import _KIND_ORDER, Charge, _new_charge
-from .errors import BadQuantityError, RatekitError, RatekitTypeError, UnitError, UnpricedUsageError
-from .percentages import GraduatedPercentage, Percentage
+from .errors import RatekitTypeError, UnpricedUsageError
 from .pricebook import Plan, PriceEntry
-from .prices import Graduated, Package, PerUnit, PriceModel, Volume
+from .prices import PerUnit
 from .records import Anomaly
 from .sharing import Share, owner_part
 from .spans import Span
-from .units import Unit
 from .usage import UsageRow
 
-__all__ = ["Crossed", "GroupKey", "_Engine", "_Piece", "_row_key"]
+__all__ = ["_Engine", "_charge_key", "_row_key"]
 
-#: A group of pieces priced by their total: (account, id(plan), cycle start, meter, value).
-GroupKey: TypeAlias = tuple[str, int, int, str, object]
-#: Where a group's pieces stand in its order: (span start, span end, resource).
-Place: TypeAlias = tuple[int, int, str]
-
-_SPLIT_QUANTUM: Final = Decimal("1e-24")
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
-#: Models whose marginal(q, a) is exactly amount(q + a) - amount(q) (see prices._marginal).
-_RUNNING: Final = frozenset({Graduated, Volume, Package, GraduatedPercentage, Percentage})
 
 # -- splitting rows ------------------------------------------------------------------------
 
 
 _MISSING: Final = object()
-_UNKNOWN: Final = object()
 
 
 # -- the rating engine ---------------------------------------------------------------------
-
-
-class _Piece:
-    """A piece of a usage row under one plan, one cycle and one entry (mutable, private)."""
-
-    __slots__ = (
-        "amount",
-        "cycle",
-        "entry",
-        "free",
-        "free_exact",
-        "opens",
-        "order",
-        "plan",
-        "position",
-        "quantity",
-        "row",
-        "span",
-        "unit",
-    )
-
-    def __init__(  # noqa: PLR0917 - private plumbing of plain values
-        self,
-        row: UsageRow,
-        span: Span,
-        quantity: Decimal,
-        plan: Plan,
-        cycle: tuple[int, int],
-        entry: PriceEntry,
-        order: int,
-    ) -> None:
-        self.row = row
-        self.span = span
-        self.quantity = quantity
-        self.plan = plan
-        self.cycle = cycle
-        self.entry = entry
-        self.order = order
-        self.unit = row.unit
-        self.free = ZERO
-        self.free_exact = _NOTHING
-        self.amount = ZERO
-        self.position: Decimal | None = None
-        self.opens = False
-
-
-class Crossed(Exception):  # noqa: N818 - a signal between private parts, never raised to users
-    """A piece sorts at or before where its group's carried running amount stands.
-
-    Raised by `_Engine.price` when ``carry`` holds the group: the caller rates the
-    group again whole (see `ratekit._rater_reuse`).
-    """
-
-
-def place(piece: _Piece) -> Place:
-    """Where ``piece`` stands in its group's order (`_sort_key` without the tie-break)."""
-    span = piece.span
-    return (span.start_us, span.end_us, piece.row.resource)
-
-
-def _group_value(piece: _Piece) -> object:
-    """The value a non-linear price groups a piece by (its entry's ``group_by``)."""
-    group_by = piece.entry.group_by
-    if group_by is None:
-        return None
-    if group_by == "resource":
-        return piece.row.resource
-    value = lookup(piece.row.description, group_by)
-    return None if value is MISSING else value
-
-
-def _sort_key(piece: _Piece) -> tuple[int, int, str, int]:
-    return (piece.span.start_us, piece.span.end_us, piece.row.resource, piece.order)
 
 
 def _row_key(row: UsageRow) -> tuple[object, ...]:
@@ -144,7 +60,7 @@ def _row_key(row: UsageRow) -> tuple[object, ...]:
     )
 
 
-class _Engine(_Dues, _Allowances):
+class _Engine(_Pricing, _Dues, _Allowances):
     def __init__(
         self,
         plans: Plan | Iterable[Assignment],
@@ -183,10 +99,7 @@ class _Engine(_Dues, _Allowances):
         # Under a single plan: from when each account the input names is covered (the
         # start of the cycle of its first row or record); a named account, from always.
         self.since: dict[str, int] = {}
-        # Per group priced by its total, a running amount to start from: the place of
-        # the last piece priced before and the quantity up to it (for prices without a
-        # base only: the streaming rater prices what is new after what stands); and the
-        # groups priced, their pieces in order.
+        # The state of pricing by group total (see _Pricing).
         self.carry: dict[GroupKey, tuple[Place, Decimal]] = {}
         self.groups: dict[GroupKey, list[_Piece]] = {}
         self.ends: dict[GroupKey, Decimal] = {}  # per group, the quantity after its pieces
@@ -469,126 +382,6 @@ class _Engine(_Dues, _Allowances):
             numerator_ab, denominator = plan._share(a, b, cycle_span)
             numerator += numerator_ab
         return numerator, denominator
-
-    def price(self, pieces: list[_Piece]) -> None:
-        groups = self.groups
-        for piece in pieces:
-            if piece.entry.unit is not None:
-                self.convert(piece)
-            price = piece.entry.price
-            billable = _SUB(piece.quantity, piece.free) if piece.free else piece.quantity
-            if price.linear:
-                if type(price) is PerUnit:
-                    if piece.free_exact:  # exact until the invoice rounds (0.595, not 0.5949...)
-                        piece.amount = _decimal(
-                            Fraction(price.rate) * (Fraction(piece.quantity) - piece.free_exact)
-                        )
-                    else:
-                        piece.amount = _MUL(price.rate, billable)
-                else:
-                    piece.amount = self.guard(piece, price, None, billable)
-                continue
-            value = None if piece.entry.group_by is None else _group_value(piece)
-            key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter, value)
-            groups.setdefault(key, []).append(piece)
-        for group, members in groups.items():
-            members.sort(key=_sort_key)
-            position = self.start(group, members)
-            below = ZERO  # the amount at ``position`` under ``priced_by``
-            priced_by: PriceModel | None = None
-            for piece in members:
-                billable = _SUB(piece.quantity, piece.free)
-                piece.position = position
-                # The amount at zero is the group's base, charged on its own (due without
-                # usage): each piece carries the marginal amount on top of those before it.
-                price = piece.entry.price
-                if type(price) in _RUNNING:
-                    # marginal(q, a) is amount(q + a) - amount(q) for these models: a running
-                    # amount prices each piece with one amount(), not two.
-                    top = self.guard(piece, price, position, billable, at=_ADD(position, billable))
-                    if price is not priced_by:
-                        below = self.guard(piece, price, position, billable, at=position)
-                        priced_by = price
-                    piece.amount = _SUB(top, below)
-                    below = top
-                else:
-                    piece.amount = self.guard(piece, price, position, billable)
-                    priced_by = None
-                position = _ADD(position, billable)
-            self.ends[group] = position
-
-    def start(self, group: GroupKey, members: list[_Piece]) -> Decimal:
-        """The quantity a group's pieces (in order) are priced on from: zero, or carried.
-
-        Carried (``carry``), the group's first piece must sort after where it stands,
-        else `Crossed` is raised.
-        """
-        carried = self.carry.get(group)
-        if carried is None:
-            self.openers[group] = members[0]
-            return ZERO
-        after, position = carried
-        if place(members[0]) <= after:
-            raise Crossed(group)
-        return position
-
-    def convert(self, piece: _Piece) -> None:
-        """Put a piece in its entry's unit (exactly), when the price is stated per another."""
-        entry, row = piece.entry, piece.row
-        unit = entry.unit
-        assert unit is not None
-        key = (id(entry), row.unit)
-        factor = self.factors.get(key, _UNKNOWN)
-        if factor is _UNKNOWN:
-            try:
-                factor = Unit(row.unit).factor_to(unit)
-            except RatekitError as error:
-                raise UnitError(
-                    f"price entry {entry.id!r} of plan {piece.plan.id!r} is stated per "
-                    f"{entry.unit!r}, but usage of meter {row.meter!r} by account "
-                    f"{row.account!r} (resource {row.resource!r}) is in {row.unit!r}: {error}"
-                ) from None
-            self.factors[key] = factor
-        assert isinstance(factor, Fraction)
-        piece.unit = unit
-        if factor == 1:
-            return
-        piece.quantity = _decimal(Fraction(piece.quantity) * factor)
-        if piece.free_exact:
-            piece.free_exact *= factor
-            piece.free = _decimal(piece.free_exact)
-
-    @staticmethod
-    def guard(
-        piece: _Piece,
-        price: PriceModel,
-        position: Decimal | None,
-        billable: Decimal,
-        *,
-        at: Decimal | None = None,
-    ) -> Decimal:
-        """``price.amount(billable)``, ``marginal(position, billable)`` or ``amount(at)``.
-
-        A refusal ([`BadQuantityError`][ratekit.BadQuantityError]) is raised again naming the
-        entry, account, cycle and the piece that reached ``position + billable``.
-        """
-        try:
-            if at is not None:
-                return price.amount(at)
-            if position is None:
-                return price.amount(billable)
-            return price.marginal(position, billable)
-        except BadQuantityError as error:
-            row = piece.row
-            total = billable if position is None else _ADD(position, billable)
-            raise BadQuantityError(
-                f"price entry {piece.entry.id!r} of plan {piece.plan.id!r} cannot price "
-                f"{total} {row.unit} of meter {row.meter!r} for account {row.account!r} in "
-                f"the cycle {format_us(piece.cycle[0])}..{format_us(piece.cycle[1])} "
-                f"(reached by {billable} {row.unit} of resource {row.resource!r}, records "
-                f"{list(row.record_ids)!r}, over {format_us(piece.span.start_us)}.."
-                f"{format_us(piece.span.end_us)}): {error}"
-            ) from error
 
     # -- step 5: charges, fees, minimums ---------------------------------------------------
 

@@ -55,7 +55,8 @@ from fractions import Fraction
 from . import _values as _v
 from ._decimals import in_context
 from ._instants import to_us
-from ._rating_engine import GroupKey, Place, _Engine, _Piece, _row_key
+from ._pricing import GroupKey, Place, _Piece
+from ._rating_engine import _Engine, _row_key
 from .assignments import Assignment
 from .charges import _KIND_ORDER as _KIND_ORDER  # noqa: PLC0414 - billing reads it here
 from .charges import Charge, Rating
@@ -229,7 +230,7 @@ def rate_rows(
     (under assignments, the assigned accounts are covered, and ``first`` is not read).
     ``carry``: per group priced by its total, the running amount to start from (see
     `ratekit._rater_reuse`; only for prices without a base); raises
-    `ratekit._rating_engine.Crossed` if a piece sorts before where it stands. ``used``:
+    `ratekit._pricing.Crossed` if a piece sorts before where it stands. ``used``:
     given the engine's plans, what usage before the span (not in ``rows``) consumed of
     own-period allowances, as ``consume_before`` keys it. Returns
     the rating and, per group priced by its total, its pieces in order and the
