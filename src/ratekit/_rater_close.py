@@ -64,8 +64,9 @@ def compact(rater: Rater, new_base: int) -> None:
         book = rater._book
         rows = usage.rows if book is None else book.all_rows()
         rater._allowed = _allowances.consumed(rater._engine.plans, rater._allowed, rows, new_base)
-    for identity in old:
-        del rater._records[identity]
+    # A new mapping, not the kept one changed: a statement's checkpoint holds the old one
+    # (see _rater_store.checkpoint).
+    rater._records = {k: r for k, r in rater._records.items() if k not in old}
     rater._forgotten = {
         identity: _snapshot.digest(record)[: _store.DIGEST]
         for identity, record in old.items()

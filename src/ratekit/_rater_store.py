@@ -357,15 +357,21 @@ _SAVED: Final = (
     "_forgotten",
     "_late_keys",
     "_late_seen",
-    "_records",
     "_reported",
     "_state",
 )
+#: What a statement replaces but never changes in place: saved as it is, not copied (the
+#: kept records, a mapping as large as the stream, would cost O(records) a statement).
+_REPLACED: Final = ("_records",)
 
 
 def checkpoint(rater: Rater) -> dict[str, object]:
-    """What [`Rater.statement()`][ratekit.Rater.statement] may change, copied. O(m)."""
-    saved: dict[str, object] = {}
+    """What [`Rater.statement()`][ratekit.Rater.statement] may change, copied. O(s).
+
+    s: the state a statement changes in place (reported lines, anomalies, first
+    records per account, ...), not the kept records.
+    """
+    saved: dict[str, object] = {name: getattr(rater, name) for name in _REPLACED}
     for name in _SAVED:
         value = getattr(rater, name)
         saved[name] = value.copy() if isinstance(value, dict | set) else value
