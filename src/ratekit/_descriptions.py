@@ -32,6 +32,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_DIGITS",
     "MAX_KEYS",
+    "apply_attributes",
     "decode_value",
     "encode_value",
     "plain_str",
@@ -283,3 +284,15 @@ def decode_value(value: object) -> object:
         if "list" in value and isinstance(value["list"], list):
             return [decode_value(item) for item in value["list"]]
     return value
+
+
+def apply_attributes(description: _FrozenDict, attributes: Mapping[str, object]) -> _FrozenDict:
+    """``description`` after an event's ``attributes``: set, or removed where ``None``. O(k)."""
+    merged = _FrozenDict(description)
+    for key, value in attributes.items():
+        if value is None:
+            if key in merged:
+                dict.__delitem__(merged, key)
+        else:
+            dict.__setitem__(merged, key, value)
+    return merged

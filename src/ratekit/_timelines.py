@@ -19,7 +19,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from ._descriptions import EMPTY, _FrozenDict
+from ._descriptions import EMPTY, _FrozenDict, apply_attributes
 from ._instants import format_us
 from ._normalize import (
     _RANK,
@@ -32,6 +32,7 @@ from ._normalize import (
     Anomalies,
     label,
 )
+from ._ties import clean_order
 from .records import Event, Inventory
 
 __all__ = [
@@ -39,17 +40,6 @@ __all__ = [
     "Timeline",
     "build_timeline",
 ]
-
-
-def _merge(description: _FrozenDict, attributes: Mapping[str, object]) -> _FrozenDict:
-    merged = _FrozenDict(description)
-    for key, value in attributes.items():
-        if value is None:
-            if key in merged:
-                dict.__delitem__(merged, key)
-        else:
-            dict.__setitem__(merged, key, value)
-    return merged
 
 
 #: Attribute value types whose equal values print alike: descriptions made only of them
@@ -91,14 +81,14 @@ def _merged(
     the entry keeps ``description`` alive, so its id is not reused during the call.
     """
     if descriptions is None:
-        return _merge(description, attributes)
+        return apply_attributes(description, attributes)
     types = tuple(map(type, attributes.values()))
     if not _UPDATE_TYPES.issuperset(types):
-        return _shared(_merge(description, attributes), descriptions)
+        return _shared(apply_attributes(description, attributes), descriptions)
     key = (id(description), tuple(attributes.items()), types)
     found = descriptions.get(key)
     if found is None:
-        found = _shared(_merge(description, attributes), descriptions)
+        found = _shared(apply_attributes(description, attributes), descriptions)
         descriptions[key] = found
         descriptions[id(description), id(found)] = description  # keeps it alive
     return found
@@ -345,83 +335,6 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     return line
 
 
-def _step(status: int, description: _FrozenDict, event: Event) -> tuple[int, _FrozenDict] | None:
-    """The state after ``event``, or ``None`` if applying it would report an anomaly."""
-    kind = event.kind
-    if status == DELETED:
-        return None
-    attributes = event.attributes
-    new = _merge(description, attributes) if attributes else description
-    if kind == "start":
-        if status == RUNNING and new == description:
-            return None
-        return RUNNING, new
-    if kind == "update":
-        return (RUNNING if status == UNKNOWN else status), new
-    if kind == "stop":
-        return (STOPPED, new) if status == RUNNING else None
-    return (DELETED, EMPTY) if status != UNKNOWN else None
-
-
-#: Ties of more events than this are ordered greedily, without search.
-_TIE_SEARCH: Final = 8
-#: Ties of more events than this keep their fixed order (the greedy pass is quadratic).
-_TIE_GREEDY: Final = 256
-
-
-def _clean_order(status: int, description: _FrozenDict, tied: Sequence[Event]) -> list[Event]:
-    """An order of ``tied`` in which no event reports an anomaly, if there is one.
-
-    Depth-first, trying the events in their fixed order (start, update, stop, delete, then
-    id) at each step, so the fixed order is chosen when it is clean; the first clean order
-    found wins. Without one (or beyond `_TIE_SEARCH` events), the greedy order: at
-    each step the first event that is clean, else the first one; beyond `_TIE_GREEDY`
-    events, the fixed order. O(k!) at worst for
-    k <= 8 tied events (in practice a few steps), O(k^2) beyond (O(k) once the resource
-    is deleted: what follows is an anomaly each, in the fixed order); more than
-    `_TIE_GREEDY` tied events (a feed gone wrong) keep the fixed order, O(k).
-    """
-    failed: set[tuple[int, frozenset[int]]] = set()
-
-    def search(status: int, description: _FrozenDict, left: tuple[int, ...]) -> list[int] | None:
-        if not left:
-            return []
-        key = (status, frozenset(left))
-        if key in failed and status in (DELETED, UNKNOWN):
-            return None
-        for position, index in enumerate(left):
-            after = _step(status, description, tied[index])
-            if after is None:
-                continue
-            rest = search(*after, left[:position] + left[position + 1 :])
-            if rest is not None:
-                return [index, *rest]
-        failed.add(key)
-        return None
-
-    if len(tied) <= _TIE_SEARCH:
-        found = search(status, description, tuple(range(len(tied))))
-        if found is not None:
-            return [tied[index] for index in found]
-    if len(tied) > _TIE_GREEDY:
-        return list(tied)
-    left = list(tied)
-    order: list[Event] = []
-    while left:
-        if status == DELETED:  # every event after a delete is an anomaly: in their order
-            order += left
-            break
-        position = next(
-            (i for i, e in enumerate(left) if _step(status, description, e) is not None), 0
-        )
-        chosen = left.pop(position)
-        order.append(chosen)
-        after = _step(status, description, chosen)
-        if after is not None:
-            status, description = after
-    return order
-
-
 def _apply_tie(  # noqa: PLR0917 - private plumbing of plain values
     line: Timeline,
     account: str,
@@ -432,11 +345,11 @@ def _apply_tie(  # noqa: PLR0917 - private plumbing of plain values
 ) -> None:
     """Apply events stamped at one instant with no ``seq``, in an order with no duplicate.
 
-    The order is `_clean_order()`'s: so a STOP and a START of a running resource are a
+    The order is `clean_order()`'s: so a STOP and a START of a running resource are a
     restart, and when the fixed order (start, update, stop, delete) is clean, it is the
     order. The tie itself is reported as a ``"tie"`` anomaly.
     """
-    applied = _clean_order(line.statuses[-1], line.descriptions[-1], tied)
+    applied = clean_order(line.statuses[-1], line.descriptions[-1], tied)
     for event in applied:
         _apply(line, account, resource, event, anomalies, descriptions=descriptions)
     at_us = tied[0].at_us
@@ -565,7 +478,7 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
     where = label(inventory)
     if listed is not None and status in (UNKNOWN, DELETED):
         line.clock_us = at_us
-        line.push(at_us, _merge(EMPTY, listed), RUNNING, inventory.id)
+        line.push(at_us, apply_attributes(EMPTY, listed), RUNNING, inventory.id)
         anomalies.add(
             at_us,
             account,
@@ -578,7 +491,7 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
         )
     elif listed and status in (RUNNING, STOPPED):
         description = line.descriptions[-1]
-        corrected = _merge(description, listed)
+        corrected = apply_attributes(description, listed)
         if corrected != description:
             line.clock_us = at_us
             changed = sorted(key for key in listed if description.get(key) != corrected.get(key))

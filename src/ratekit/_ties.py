@@ -1,0 +1,95 @@
+"""Events of one resource stamped at one instant (a tie): the order they are applied in.
+
+Private to metering's timelines (`ratekit._timelines`). Without a ``seq`` to order them,
+tied events are applied in an order in which none is a duplicate, an orphan or after a
+delete, when such an order exists (a STOP and a START of a running resource are a
+restart); the fixed order (start, update, stop, delete, then id) when it is clean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from ._descriptions import EMPTY, _FrozenDict, apply_attributes
+from ._normalize import DELETED, RUNNING, STOPPED, UNKNOWN
+from .records import Event
+
+__all__ = ["clean_order", "step"]
+
+
+def step(status: int, description: _FrozenDict, event: Event) -> tuple[int, _FrozenDict] | None:
+    """The state after ``event``, or ``None`` if applying it would report an anomaly."""
+    kind = event.kind
+    if status == DELETED:
+        return None
+    attributes = event.attributes
+    new = apply_attributes(description, attributes) if attributes else description
+    if kind == "start":
+        if status == RUNNING and new == description:
+            return None
+        return RUNNING, new
+    if kind == "update":
+        return (RUNNING if status == UNKNOWN else status), new
+    if kind == "stop":
+        return (STOPPED, new) if status == RUNNING else None
+    return (DELETED, EMPTY) if status != UNKNOWN else None
+
+
+#: Ties of more events than this are ordered greedily, without search.
+_TIE_SEARCH: Final = 8
+#: Ties of more events than this keep their fixed order (the greedy pass is quadratic).
+_TIE_GREEDY: Final = 256
+
+
+def clean_order(status: int, description: _FrozenDict, tied: Sequence[Event]) -> list[Event]:
+    """An order of ``tied`` in which no event reports an anomaly, if there is one.
+
+    Depth-first, trying the events in their fixed order (start, update, stop, delete, then
+    id) at each step, so the fixed order is chosen when it is clean; the first clean order
+    found wins. Without one (or beyond `_TIE_SEARCH` events), the greedy order: at
+    each step the first event that is clean, else the first one; beyond `_TIE_GREEDY`
+    events, the fixed order. O(k!) at worst for
+    k <= 8 tied events (in practice a few steps), O(k^2) beyond (O(k) once the resource
+    is deleted: what follows is an anomaly each, in the fixed order); more than
+    `_TIE_GREEDY` tied events (a feed gone wrong) keep the fixed order, O(k).
+    """
+    failed: set[tuple[int, frozenset[int]]] = set()
+
+    def search(status: int, description: _FrozenDict, left: tuple[int, ...]) -> list[int] | None:
+        if not left:
+            return []
+        key = (status, frozenset(left))
+        if key in failed and status in (DELETED, UNKNOWN):
+            return None
+        for position, index in enumerate(left):
+            after = step(status, description, tied[index])
+            if after is None:
+                continue
+            rest = search(*after, left[:position] + left[position + 1 :])
+            if rest is not None:
+                return [index, *rest]
+        failed.add(key)
+        return None
+
+    if len(tied) <= _TIE_SEARCH:
+        found = search(status, description, tuple(range(len(tied))))
+        if found is not None:
+            return [tied[index] for index in found]
+    if len(tied) > _TIE_GREEDY:
+        return list(tied)
+    left = list(tied)
+    order: list[Event] = []
+    while left:
+        if status == DELETED:  # every event after a delete is an anomaly: in their order
+            order += left
+            break
+        position = next(
+            (i for i, e in enumerate(left) if step(status, description, e) is not None), 0
+        )
+        chosen = left.pop(position)
+        order.append(chosen)
+        after = step(status, description, chosen)
+        if after is not None:
+            status, description = after
+    return order
