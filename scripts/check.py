@@ -4,9 +4,10 @@ Usage (from the project root, with the development extra installed)::
 
     python scripts/check.py
 
-Steps: pytest with branch coverage of ``src/ratekit`` (at least 90 %, enforced; doctests of
-``src/`` and ``docs/`` included), ``ruff check``, ``ruff format --check``,
-``mypy --strict src``, ``mkdocs build --strict`` and every script in ``examples/``.
+Steps: pytest on every core (pytest-xdist) with branch coverage of ``src/ratekit`` (at
+least 90 %, enforced; doctests of ``src/`` and ``docs/`` included), ``ruff check``,
+``ruff format --check``, ``mypy --strict src``, ``mkdocs build --strict`` and every script
+in ``examples/``.
 ruff reads the Python directories only: the Markdown pages under ``docs/`` are prose whose
 ``>>>`` examples run as doctests, so their layout is the doctest's, not the formatter's.
 pytest's exit code 5 (no tests collected) is a failure like any other non-zero code.
@@ -47,6 +48,7 @@ def main() -> None:
         "--cov-branch",
         "--cov-report=term",
         "--cov-fail-under=90",
+        "--numprocesses=auto",
         "-q",
         "-p",
         "no:cacheprovider",
