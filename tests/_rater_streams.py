@@ -16,7 +16,7 @@ import functools
 import json
 import random
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -120,8 +120,8 @@ def records(  # noqa: PLR0912 - one stream, told in order
     ``sequenced``: some events carry a ``seq``, in time order or not (see `_sequence()`).
     ``gauges``: each account may send a few gauge readings of ``users`` (the plan must
     price them: `OWN`), mostly early, so that their level holds over later cycles.
-    ``last_seen``: a sequenced stream's inventory may close at the last sign of life
-    (see `test_rater_law.test_a_last_seen_inventory_among_sequenced_events_fed_over_time`).
+    ``last_seen``: a sequenced stream's inventory may close at the last sign of life, the
+    last event applied before it in the seq order (see `reach()`).
     """
     out: list[Record] = []
     if greet:
@@ -258,19 +258,43 @@ def reach(stream: Iterable[Record]) -> dict[int, int]:
         for event in chain:
             after = [other.at_us for other in chain if other.seq > event.seq]  # type: ignore[operator]
             out[id(event)] = min([event.at_us, *after])
+    events: dict[tuple[str, str], list[rk.Event]] = {}
+    for record in stream:
+        if isinstance(record, rk.Event):
+            events.setdefault((record.account, record.resource), []).append(record)
     for record in stream:
         if isinstance(record, rk.Inventory) and record.close == "last_seen":
             # It closes the resources it does not list at their last sign of life before
-            # it: at the latest, their last event before it.
+            # it: at the latest, their last event applied before it. It is applied before
+            # the first event, in the order applied (`applied()`), stamped after it.
             listed = {(account, resource) for account, resource, _ in record.resources}
-            last: dict[tuple[str, str], int] = {}
-            for other in stream:
-                if isinstance(other, rk.Event) and other.at_us <= record.at_us:
-                    key = (other.account, other.resource)
-                    if key not in listed:
-                        last[key] = max(last.get(key, other.at_us), other.at_us)
-            out[id(record)] = min([record.at_us, *last.values()])
+            last: list[int] = []
+            for key, line in events.items():
+                if key in listed:
+                    continue
+                before: list[int] = []
+                for event in applied(line):
+                    if event.at_us > record.at_us:
+                        break
+                    before.append(event.at_us)
+                last += [max(before)] if before else []
+            out[id(record)] = min([record.at_us, *last])
     return out
+
+
+def applied(events: Sequence[rk.Event]) -> list[rk.Event]:
+    """One resource's events in the order metering applies them (ties left aside).
+
+    Those with a seq by seq (the chain); one without after the last event of the chain
+    (in chain order) among those stamped strictly before it, by instant among such.
+    """
+    chain = sorted((e for e in events if e.seq is not None), key=lambda e: (e.seq, e.at_us))
+    keys = {id(e): (index, 0, e.at_us) for index, e in enumerate(chain)}
+    for event in events:
+        if event.seq is None:
+            after = [index for index, e in enumerate(chain) if e.at_us < event.at_us]
+            keys[id(event)] = (max(after, default=-1), 1, event.at_us)
+    return sorted(events, key=lambda e: keys[id(e)])
 
 
 def _without_id(record: Record) -> Record:
