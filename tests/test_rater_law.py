@@ -13,7 +13,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
-from tests._rater_streams import BASIC, PLAIN, check_law, check_sequenced_inventory_law
+from tests._rater_streams import (
+    BASIC,
+    PLAIN,
+    check_last_seen_law,
+    check_law,
+    check_sequenced_inventory_law,
+)
 
 
 @settings(max_examples=LAWS)
@@ -97,6 +103,15 @@ def test_a_last_seen_inventory_among_sequenced_events_fed_over_time() -> None:
     # precedes them by seq): its last sign of life is on 1 March, and the inventory's
     # closing reaches back there, so that cycle must stay kept until it is metered.
     check_law(65777, horizon_h=0, late_ok=True, sequenced=True, last_seen=True)
+
+
+@settings(max_examples=LAWS)
+@given(seed=st.integers(0, 2**32))
+def test_a_last_seen_closing_into_compacted_cycles_is_said_to_the_hour(seed: int) -> None:
+    # The last sign of life is the last event applied before the inventory, in the seq
+    # order: what the rater cannot apply (the closing's part in compacted cycles) it
+    # says, to the hour, and it says nothing more.
+    check_last_seen_law(seed)
 
 
 @settings(max_examples=max(LAWS // 4, 50))
