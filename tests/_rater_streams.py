@@ -15,8 +15,9 @@ import decimal
 import functools
 import json
 import random
+import re
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -120,8 +121,8 @@ def records(  # noqa: PLR0912 - one stream, told in order
     ``sequenced``: some events carry a ``seq``, in time order or not (see `_sequence()`).
     ``gauges``: each account may send a few gauge readings of ``users`` (the plan must
     price them: `OWN`), mostly early, so that their level holds over later cycles.
-    ``last_seen``: a sequenced stream's inventory may close at the last sign of life
-    (see `test_rater_law.test_a_last_seen_inventory_among_sequenced_events_fed_over_time`).
+    ``last_seen``: a sequenced stream's inventory may close at the last sign of life, the
+    last event applied before it in the seq order (see `reach()`).
     """
     out: list[Record] = []
     if greet:
@@ -247,7 +248,9 @@ def _sequence(rng: random.Random, out: list[Record]) -> None:
 
 def reach(stream: Iterable[Record]) -> dict[int, int]:
     """Where each record's effect begins, by ``id(record)``: a sequenced event's reaches
-    back to the earliest event of its resource with a greater seq."""
+    back to the earliest event of its resource with a greater seq; a ``last_seen``
+    inventory's to the last sign of life of a resource it does not list, and that
+    resource's events (which may move it) to its first event up to the inventory."""
     out: dict[int, int] = {}
     chains: dict[tuple[str, str], list[rk.Event]] = {}
     for record in stream:
@@ -258,19 +261,58 @@ def reach(stream: Iterable[Record]) -> dict[int, int]:
         for event in chain:
             after = [other.at_us for other in chain if other.seq > event.seq]  # type: ignore[operator]
             out[id(event)] = min([event.at_us, *after])
+    events: dict[tuple[str, str], list[rk.Event]] = {}
+    for record in stream:
+        if isinstance(record, rk.Event):
+            events.setdefault((record.account, record.resource), []).append(record)
     for record in stream:
         if isinstance(record, rk.Inventory) and record.close == "last_seen":
-            # It closes the resources it does not list at their last sign of life before
-            # it: at the latest, their last event before it.
-            listed = {(account, resource) for account, resource, _ in record.resources}
-            last: dict[tuple[str, str], int] = {}
-            for other in stream:
-                if isinstance(other, rk.Event) and other.at_us <= record.at_us:
-                    key = (other.account, other.resource)
-                    if key not in listed:
-                        last[key] = max(last.get(key, other.at_us), other.at_us)
-            out[id(record)] = min([record.at_us, *last.values()])
+            _closing(record, events, out)
     return out
+
+
+def _closing(
+    inventory: rk.Inventory, events: dict[tuple[str, str], list[rk.Event]], out: dict[int, int]
+) -> None:
+    """`reach()` of a ``last_seen`` inventory, and of the events that may move its closing.
+
+    It closes the resources it does not list at their last sign of life before it: at
+    the latest, their last event applied before it. It is applied before the first event,
+    in the order applied (`applied()`), stamped after it.
+    """
+    listed = {(account, resource) for account, resource, _ in inventory.resources}
+    last: list[int] = []
+    for key, line in events.items():
+        if key in listed:
+            continue
+        before: list[int] = []
+        for event in applied(line):
+            if event.at_us > inventory.at_us:
+                break
+            before.append(event.at_us)
+        last += [max(before)] if before else []
+        # An event of the resource that comes late may move the closing (a new last sign
+        # of life, or by seq a new first event stamped after it): from wherever it stood,
+        # at the earliest the resource's first event up to the inventory.
+        first = min((e.at_us for e in line if e.at_us <= inventory.at_us), default=None)
+        for event in line if first is not None else ():
+            out[id(event)] = min(out[id(event)], typing.cast(int, first))
+    out[id(inventory)] = min([inventory.at_us, *last])
+
+
+def applied(events: Sequence[rk.Event]) -> list[rk.Event]:
+    """One resource's events in the order metering applies them (ties left aside).
+
+    Those with a seq by seq (the chain); one without after the last event of the chain
+    (in chain order) among those stamped strictly before it, by instant among such.
+    """
+    chain = sorted((e for e in events if e.seq is not None), key=lambda e: (e.seq, e.at_us))
+    keys = {id(e): (index, 0, e.at_us) for index, e in enumerate(chain)}
+    for event in events:
+        if event.seq is None:
+            after = [index for index, e in enumerate(chain) if e.at_us < event.at_us]
+            keys[id(event)] = (max(after, default=-1), 1, event.at_us)
+    return sorted(events, key=lambda e: keys[id(e)])
 
 
 def _without_id(record: Record) -> Record:
@@ -404,7 +446,7 @@ def check_law(
     greet: bool | None = None,
     sequenced: bool = False,
     gauges: bool = False,
-    last_seen: bool = False,
+    last_seen: bool | None = None,
 ) -> None:
     """The rater's law for one random stream (raises AssertionError when it fails).
 
@@ -414,7 +456,8 @@ def check_law(
     sends a record at the start (by default under a single plan only); without it, an
     account may first appear in any cycle, and owes its fees from that cycle on.
     ``sequenced``: some events carry a ``seq`` (see `records()`). ``gauges``: some
-    gauge readings too (see `records()`). ``last_seen``: see `records()`.
+    gauge readings too (see `records()`). ``last_seen``: see `records()` (by default
+    with ``sequenced``).
     """
     rng = random.Random(seed)
     greet = single is not None if greet is None else greet
@@ -424,7 +467,7 @@ def check_law(
         anonymous=anonymous,
         sequenced=sequenced,
         gauges=gauges,
-        last_seen=last_seen,
+        last_seen=sequenced if last_seen is None else last_seen,
     )
     plans = PLANS if single is None else single
     statements, feeds, final, _ = run(
@@ -440,6 +483,16 @@ def check_law(
     )
     too_late = {i for feed in feeds for i in feed.too_late}
     assert not too_late, too_late
+    # Nor an inventory's closing reaching back into a compacted cycle: a last_seen one is
+    # fed in time for its resources' last signs of life (see `reach()`), so none is said.
+    inventories = {r.id for r in stream if isinstance(r, rk.Inventory)}
+    said = [
+        a
+        for r in (*feeds, *statements)
+        for a in r.anomalies
+        if a.kind == "too_late" and inventories.intersection(a.record_ids)
+    ]
+    assert not said, said
     batch = rk.rate(stream, plans, span=rk.Span(format_us(T0), format_us(final)), meters=METERS)
     lines = [line for s in statements for line in (*s.lines, *s.reported_only)]
     assert sums(lines) == batch_sums(batch.charges)
@@ -521,3 +574,63 @@ def check_sequenced_inventory_law(seed: int, *, horizon_h: int, restore: bool) -
         rater._check()
     batch = rk.rate(stream, BASIC, span=rk.Span(format_us(T0), format_us(final)), meters=METERS)
     assert sums(lines) == batch_sums(batch.charges)
+
+
+HOURS_PLAN = rk.Plan("p", "EUR", CYCLE, [rk.PriceEntry("runtime", "runtime", rk.PerUnit(1))])
+_PART = re.compile(r"\((\S+) hours (running|stopped)\)")
+
+
+def check_last_seen_law(seed: int) -> None:
+    """A ``last_seen`` inventory fed after compaction: what differs from batch is said.
+
+    One to three resources of one account at 1 EUR an hour, each with two to five
+    events (start, update, stop, delete) of which some carry a ``seq`` (shuffled or
+    not), all fed at once; statements whose watermarks do not pass the inventory (one
+    may compact the cycles of a resource's last sign of life); then an inventory with
+    ``close="last_seen"`` listing some of them; a last statement. The closing's part in
+    compacted cycles stays billed: the rater's total exceeds batch ``rate()``'s by
+    exactly the hours running its ``"too_late"`` anomalies name (a part stopped bills
+    nothing either way), none more, none less. A kept event stamped before the inventory
+    but applied after it (by ``seq``) is no sign of life.
+    """
+    rng = random.Random(seed)
+    stream: list[Record] = []
+    keys = [("a", f"vm{number}") for number in range(rng.randint(1, 3))]
+    for key in keys:
+        count = rng.randint(2, 5)
+        seqs = list(range(count))
+        if rng.random() < 0.7:
+            rng.shuffle(seqs)
+        for index in range(count):
+            at = format_us(T0 + rng.randrange(0, DAYS * DAY_US, 30 * MINUTE_US))
+            kind = rng.choice(("start", "start", "update", "stop", "stop", "delete"))
+            attributes = {"size": rng.randint(1, 3)} if kind in ("start", "update") else {}
+            seq = seqs[index] if rng.random() < 0.8 else None
+            stream.append(
+                rk.Event(*key, at, attributes, kind=kind, id=f"{key[1]}-{index}", seq=seq)
+            )
+    listed = [key for key in keys if rng.random() < 0.3]
+    inventory_us = T0 + rng.randrange(DAY_US, DAYS * DAY_US, HOUR_US)
+    inventory = rk.Inventory(format_us(inventory_us), listed, close="last_seen", id="inv")
+    rater = rk.Rater(HOURS_PLAN, METERS, start=format_us(T0))
+    assert rater.feed(stream).anomalies == ()
+    lines: list[rk.StatementLine] = []
+    as_of = T0
+    for _ in range(rng.randint(1, 3)):
+        as_of = rng.choice((rng.randrange(as_of, inventory_us + 1, HOUR_US), inventory_us))
+        lines.extend(rater.statement(format_us(as_of)).lines)
+    feed = rater.feed([inventory])
+    final = rater.statement(format_us(T0 + (DAYS + 2) * DAY_US))
+    lines.extend(final.lines)
+    rater._check()
+    said = [a for a in (*feed.anomalies, *final.anomalies) if a.kind == "too_late"]
+    span = rk.Span(format_us(T0), format_us(T0 + (DAYS + 2) * DAY_US))
+    batch = rk.rate([*stream, inventory], HOURS_PLAN, span=span, meters=METERS)
+    running = Fraction(0)
+    for anomaly in said:
+        assert anomaly.record_ids == ("inv",)
+        (part,) = _PART.findall(anomaly.message)
+        assert Fraction(part[0]) > 0
+        running += Fraction(part[0]) if part[1] == "running" else 0
+    billed = sum((Fraction(line.amount) for line in lines), Fraction(0))
+    assert billed - sum((Fraction(c.amount) for c in batch.charges), Fraction(0)) == running

@@ -7,7 +7,9 @@ in the compacted metering state. The part of its quantity before the kept cycles
 belonged to cycles already compacted and is not applied; both get a ``"too_late"``
 [`Anomaly`][ratekit.Anomaly] that says so, so that no quantity vanishes unannounced. So does
 an inventory with ``close="last_seen"`` that closes a resource at its last sign of life
-before the kept cycles: the part of the closing in compacted cycles is not applied.
+before the kept cycles: the part of the closing in compacted cycles is not applied. The
+last sign of life is judged in the order metering applies events (``seq`` order among
+the sequenced ones), not by their instants (see `closes_back()`).
 
 An event with a ``seq`` is ordered by it among the resource's sequenced events, so its
 effect reaches back to the earliest event it is ordered before (see `event_reach()`);
@@ -21,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from ._instants import format_us
+from ._timelines import _event_order
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
 
@@ -180,14 +183,16 @@ def closes_back(
     """The anomalies of a ``"last_seen"`` inventory closing resources before ``base_us``.
 
     A resource it does not list, open in the metering state at ``base_us`` (the start of
-    the kept cycles) with no kept event or sample up to the inventory, had its last sign
-    of life in a compacted cycle: metering closes it there, but the usage between that
+    the kept cycles) with no kept sample up to the inventory and no kept event applied
+    before it (in metering's order, see `_seen()`), had its last sign of life in a
+    compacted cycle: metering closes it there, but the usage between that
     instant and ``base_us`` was billed by cycles already compacted, and stands. One
     ``"too_late"`` anomaly per such resource names the resource, that part and its
     length in hours (the time it was running or stopped). Another kept inventory up to
     this one, which may have closed or changed the resource already, leaves the resource
     out (the earliest inventory speaks for it). O(s + k) for s states and k kept records
-    of the states' resources.
+    of the states' resources, O((h + k) log (h + k)) for a resource with h events of
+    history among whose events a ``seq`` orders them.
     """
     if inventory.close != "last_seen" or inventory.at_us < base_us:
         return []
@@ -200,7 +205,7 @@ def closes_back(
         key = (state.account, state.resource)
         if state.status not in ("running", "stopped") or key in listed:
             continue
-        if any(record.at_us <= at_us for record in by_key.get(key, ())):
+        if _seen(state, by_key.get(key, ()), at_us):
             continue  # a sign of life in the kept cycles: the close is applied there
         seen = max((reading[1] for reading in state.readings), default=None)
         marks = [t for t in (seen, state.clock_us, state.since_us) if t is not None]
@@ -222,6 +227,40 @@ def closes_back(
             )
         )
     return out
+
+
+def _seen(state: ResourceState, kept: Sequence[Record], at_us: int) -> bool:
+    """Whether a kept record of ``state``'s resource is a sign of life up to ``at_us``.
+
+    A kept sample stamped up to the inventory is one. A kept event is one when metering
+    applies it before the inventory: the inventory comes before the first event, in the
+    order metering applies them (``seq`` order among the sequenced events, the others by
+    their instant, `_timelines._event_order()`), stamped after it; so a kept event stamped
+    before the inventory but ordered after such an event (a STOP stamped after the
+    inventory whose ``seq`` puts it first) is no sign of life before it. The events are
+    ordered with the state's history (the compacted events it carries), as metering
+    orders them. O(k), or O((h + k) log (h + k)) for h events of history when a kept
+    event up to ``at_us`` and an event with a ``seq`` are among them.
+    """
+    events: list[Event] = []
+    for record in kept:
+        if type(record) is Event:
+            events.append(record)
+        elif record.at_us <= at_us:
+            return True
+    if not any(event.at_us <= at_us for event in events):
+        return False
+    ordered = [*state.history, *events]
+    if all(event.seq is None for event in ordered):
+        return True  # by time: a kept event up to the inventory comes before it
+    fresh = {id(event) for event in events}
+    _event_order(ordered)
+    for event in ordered:
+        if event.at_us > at_us:
+            return False
+        if id(event) in fresh:
+            return True
+    return False
 
 
 Key = tuple[str, str]
