@@ -52,6 +52,7 @@ from ._instants import format_us
 # .LineKind stay importable from here.
 from ._invoices import _LINE_ORDER, Invoice, InvoiceLine, _new_line
 from ._invoices import LineKind as LineKind  # noqa: PLC0414 - re-exported from its former home
+from ._quanta import on_quantum
 from .credits import Credit, spend
 from .errors import (
     BadPriceError,
@@ -382,7 +383,7 @@ def _rounded(precise: Decimal, quantum: Decimal, rounding: str, head: Charge) ->
     print it unsigned.
     """
     try:
-        amount = precise.quantize(quantum, rounding=rounding, context=CONTEXT)
+        amount = on_quantum(precise, quantum, rounding)
     except decimal.InvalidOperation:
         digits = precise.adjusted() - quantum.adjusted() + 1
         raise BadQuantityError(

@@ -41,7 +41,7 @@ from typing import Final, Literal, Protocol
 import attrs
 
 from . import cycles
-from ._decimals import CONTEXT, to_decimal
+from ._decimals import to_decimal
 from ._instants import to_us
 from ._price_entries import (
     PriceEntry,
@@ -55,6 +55,7 @@ from ._price_entries import _instant as _instant  # noqa: PLC0414 - assignments 
 from ._price_entries import _us_or_none as _us_or_none  # noqa: PLC0414 - assignments reads it here
 from ._price_entries import _Window as _Window  # noqa: PLC0414 - plandata reads it here
 from ._price_entries import _winner as _winner  # noqa: PLC0414 - the rating regimes read it here
+from ._quanta import on_quantum
 from .currencies import currency_quantum
 from .errors import (
     BadCalendarError,
@@ -390,7 +391,7 @@ class Plan:
                 f"{type(amount).__name__}: {amount!r}."
             )
         try:
-            return amount.quantize(self.quantum, rounding=self.rounding, context=CONTEXT)
+            return on_quantum(amount, self.quantum, self.rounding)
         except decimal.InvalidOperation:
             raise BadQuantityError(
                 f"plan {self.id!r} cannot round {amount} to its quantum {self.quantum}: "
