@@ -361,3 +361,23 @@ def test_lines_detail_and_shared_parts_are_whole_quanta_that_add_up(
     for account, part in parts.items():
         assert Fraction(part.amount) % q == 0
         assert abs(Fraction(part.amount) - whole * holders[account] / total) < q
+
+
+def test_a_balance_left_on_another_plans_quantum_is_not_rounded_to_this_invoices() -> None:
+    cash = rk.Plan("cash", "CHF", MONTHS, [], fees=[rk.Fee("f", "2.35")], quantum="0.05")
+    francs = rk.Plan("francs", "CHF", MONTHS, [], fees=[rk.Fee("f", 3)], quantum="1")
+    plans = [
+        rk.Assignment("acme", cash, end="2026-04-01T00:00:00Z"),
+        rk.Assignment("acme", francs, start="2026-04-01T00:00:00Z"),
+    ]
+    spring = rk.Span("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z")
+    grant = rk.Credit("c", "acme", 10, "CHF", start="2026-03-01T00:00:00Z")
+    march, april = rk.bill(rk.rate([], plans, span=spring), credits=[grant])
+    # March: 2.35 due (47 quanta of 0.05), paid: 10 - 2.35 = 7.65 left
+    (line,) = march.credits
+    assert (str(line.available), str(line.applied), str(line.left)) == ("10.00", "2.35", "7.65")
+    # April, on whole francs: 3 due, paid 3 (whole francs of min(7.65, 3)), 4.65 left
+    # (was: available 8 and left 5, the balance rounded to the franc)
+    (line,) = april.credits
+    assert (str(line.available), str(line.applied), str(line.left)) == ("7.65", "3", "4.65")
+    assert april.total == 0
