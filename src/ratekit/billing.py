@@ -4,10 +4,11 @@
 [`InvoiceLine`][ratekit.InvoiceLine] per meter and price entry, then the recurring fees, the
 minimum-commitment top-ups and the account's parts of shared charges
 ([`Share`][ratekit.Share]). Each line keeps the exact sum of its charges and rounds it
-**once**, to the plan's quantum with the plan's rounding mode. Detailed per resource
-(``by_resource=True``), a line's rounded amount is **allocated** to its resources by the
-largest remainder on the quantum, so the detailed invoice totals exactly what the summary
-does. Credits ([`Credit`][ratekit.Credit]) are applied last, to the sum of the lines (the
+**once**, to a whole number of the plan's quantum (0.01, 0.05, 3: any positive step)
+with the plan's rounding mode. Detailed per resource (``by_resource=True``), a line's
+rounded amount is **allocated** to its resources by the largest remainder on the
+quantum, so the detailed invoice totals exactly what the summary does. Credits
+([`Credit`][ratekit.Credit]) are applied last, to the sum of the lines (the
 ``subtotal``); the ``total`` is what is left to pay, never below zero. Amounts of
 different currencies are never added: an invoice whose charges disagree on the currency
 raises [`CurrencyMismatchError`][ratekit.CurrencyMismatchError].

@@ -156,8 +156,9 @@ class Plan:
       of different currencies.
     - ``cycle``: the billing cycle (``rk.cycles.monthly(tz=...)``); tiered prices,
       allowances, minimums and fees are per cycle.
-    - ``quantum`` and ``rounding``: each printed invoice line is rounded once to
-      ``quantum`` (by default the currency's smallest unit) with ``rounding`` (a
+    - ``quantum`` and ``rounding``: each printed invoice line is rounded once to a whole
+      number of ``quantum`` (by default the currency's smallest unit; any positive step,
+      such as ``"0.05"`` for Swiss cash rounding or ``3``) with ``rounding`` (a
       `decimal` mode, half-even by default).
     - ``proration``: how fees, minimums and allowances shrink when the plan covers part
       of a cycle: ``"seconds"`` (covered time over the cycle's time) or ``"days"`` (local
@@ -376,7 +377,12 @@ class Plan:
         }
 
     def round(self, amount: Decimal) -> Decimal:
-        """``amount`` rounded to the plan's quantum with the plan's rounding mode.
+        """``amount`` rounded to a whole number of the plan's quantum, by its rounding mode.
+
+        The result is written with the quantum's decimals. The quantum is a step, not a
+        number of decimal places: on ``0.05``, 1.03 is 20.6 steps, so 21, ``1.05``.
+        Raises [`BadQuantityError`][ratekit.BadQuantityError] for an amount that is not a
+        finite Decimal, or whose rounding would have more than 60 digits. O(digits).
 
         Examples:
             >>> import ratekit as rk
@@ -384,6 +390,9 @@ class Plan:
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
             >>> plan.round(Decimal("2.345")), plan.round(Decimal("2.355"))
             (Decimal('2.34'), Decimal('2.36'))
+            >>> cash = rk.Plan("cash", "CHF", rk.cycles.monthly(tz="UTC"), [], quantum="0.05")
+            >>> cash.round(Decimal("1.03")), cash.round(Decimal("0.9999"))
+            (Decimal('1.05'), Decimal('1.00'))
         """
         if not isinstance(amount, Decimal) or not amount.is_finite():
             raise BadQuantityError(
