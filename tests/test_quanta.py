@@ -381,3 +381,21 @@ def test_a_balance_left_on_another_plans_quantum_is_not_rounded_to_this_invoices
     (line,) = april.credits
     assert (str(line.available), str(line.applied), str(line.left)) == ("7.65", "3", "4.65")
     assert april.total == 0
+
+
+def test_bill_refuses_a_line_too_long_for_a_quarter_quantum_naming_it() -> None:
+    # 5E+29 hours at 1E+29 = 5E+58 CHF; on 0.25 it is written on two decimals: 61 digits
+    # (60 fit: less than 1E+58). 0.25 is 1E-1 by its leading digit, which would have
+    # said 60 digits and less than 1E+59.
+    huge = rk.Plan(
+        "p", "CHF", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1E+29"))], quantum="0.25"
+    )
+    rating = rk.rate([row("5E+29")], huge, span=MARCH)
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rk.bill(rating)
+    assert str(caught.value) == (
+        "the charges of account 'acme' for plan 'p', entry 'vm' add up to 5"
+        + "0" * 58
+        + " CHF, which has 61 digits on the quantum 0.25; ratekit rounds an amount of at most 60 digits "
+        "on it (less than 1E+58 CHF)."
+    )

@@ -386,12 +386,14 @@ def _rounded(precise: Decimal, quantum: Decimal, rounding: str, head: Charge) ->
     try:
         amount = on_quantum(precise, quantum, rounding)
     except decimal.InvalidOperation:
-        digits = precise.adjusted() - quantum.adjusted() + 1
+        # written with the quantum's exponent (two decimals for 0.01, 0.05 or 0.25)
+        exponent = int(quantum.as_tuple().exponent)
+        digits = precise.adjusted() - exponent + 1
         raise BadQuantityError(
             f"the charges of account {head.account!r} for {_what(head)} add up to "
             f"{precise} {head.currency}, which has {digits} digits on the quantum {quantum}; "
             f"ratekit rounds an amount of at most {CONTEXT.prec} digits on it (less than "
-            f"1E+{quantum.adjusted() + CONTEXT.prec} {head.currency})."
+            f"1E+{exponent + CONTEXT.prec} {head.currency})."
         ) from None
     return amount.copy_abs() if amount.is_zero() else amount
 
