@@ -62,7 +62,7 @@ class InvoiceLine:
     - ``unit_price``: the price per unit when every charge of the line has the same one
       (``None`` for tiered prices: see [`tiers`][ratekit.InvoiceLine.tiers]);
     - ``precise``: the exact sum of the charges (for a shared line: its part, allocated);
-      ``amount``: what the line adds to the invoice, on the currency's quantum;
+      ``amount``: what the line adds to the invoice, a whole number of the plan's quantum;
     - ``charges``: the charges behind the line (for a shared line: the whole's);
     - ``commitment`` and ``spent`` (minimum lines): the commitment for the cycle and what
       was spent towards it; the line tops up the difference;

@@ -4,10 +4,11 @@
 [`InvoiceLine`][ratekit.InvoiceLine] per meter and price entry, then the recurring fees, the
 minimum-commitment top-ups and the account's parts of shared charges
 ([`Share`][ratekit.Share]). Each line keeps the exact sum of its charges and rounds it
-**once**, to the plan's quantum with the plan's rounding mode. Detailed per resource
-(``by_resource=True``), a line's rounded amount is **allocated** to its resources by the
-largest remainder on the quantum, so the detailed invoice totals exactly what the summary
-does. Credits ([`Credit`][ratekit.Credit]) are applied last, to the sum of the lines (the
+**once**, to a whole number of the plan's quantum (0.01, 0.05, 3: any positive step)
+with the plan's rounding mode. Detailed per resource (``by_resource=True``), a line's
+rounded amount is **allocated** to its resources by the largest remainder on the
+quantum, so the detailed invoice totals exactly what the summary does. Credits
+([`Credit`][ratekit.Credit]) are applied last, to the sum of the lines (the
 ``subtotal``); the ``total`` is what is left to pay, never below zero. Amounts of
 different currencies are never added: an invoice whose charges disagree on the currency
 raises [`CurrencyMismatchError`][ratekit.CurrencyMismatchError].
@@ -52,6 +53,7 @@ from ._instants import format_us
 # .LineKind stay importable from here.
 from ._invoices import _LINE_ORDER, Invoice, InvoiceLine, _new_line
 from ._invoices import LineKind as LineKind  # noqa: PLC0414 - re-exported from its former home
+from ._quanta import on_quantum
 from .credits import Credit, spend
 from .errors import (
     BadPriceError,
@@ -382,14 +384,16 @@ def _rounded(precise: Decimal, quantum: Decimal, rounding: str, head: Charge) ->
     print it unsigned.
     """
     try:
-        amount = precise.quantize(quantum, rounding=rounding, context=CONTEXT)
+        amount = on_quantum(precise, quantum, rounding)
     except decimal.InvalidOperation:
-        digits = precise.adjusted() - quantum.adjusted() + 1
+        # written with the quantum's exponent (two decimals for 0.01, 0.05 or 0.25)
+        exponent = int(quantum.as_tuple().exponent)
+        digits = precise.adjusted() - exponent + 1
         raise BadQuantityError(
             f"the charges of account {head.account!r} for {_what(head)} add up to "
             f"{precise} {head.currency}, which has {digits} digits on the quantum {quantum}; "
             f"ratekit rounds an amount of at most {CONTEXT.prec} digits on it (less than "
-            f"1E+{quantum.adjusted() + CONTEXT.prec} {head.currency})."
+            f"1E+{exponent + CONTEXT.prec} {head.currency})."
         ) from None
     return amount.copy_abs() if amount.is_zero() else amount
 

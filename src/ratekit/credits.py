@@ -337,14 +337,24 @@ def spend(
             lines.append(
                 CreditLine(
                     credit.id,
-                    available.quantize(quantum, context=CONTEXT),
+                    _on(available, quantum),
                     applied,
-                    balance.left.quantize(quantum, context=CONTEXT),
+                    _on(balance.left, quantum),
                     expires,
                 )
             )
         out.append((due, tuple(lines)))
     return out
+
+
+def _on(balance: Decimal, quantum: Decimal) -> Decimal:
+    """``balance`` written on the quantum's exponent when that keeps its value, else as is.
+
+    A balance left on another plan's quantum (7.65 left on 0.05 before a change to a
+    plan on whole francs) is never rounded to this invoice's (8).
+    """
+    written = balance.quantize(quantum, context=CONTEXT)
+    return written if written == balance else balance
 
 
 def _whole_quanta(value: Decimal, quantum: Decimal) -> Decimal:

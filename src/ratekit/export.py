@@ -64,6 +64,7 @@ from ._codec import (
 )
 from ._decimals import CONTEXT, ZERO, in_context
 from ._instants import format_us, from_us, to_us
+from ._quanta import on_quantum, whole_quanta
 from .billing import Invoice, InvoiceLine
 from .credits import Credit, CreditLine
 from .errors import RatekitError, RatekitTypeError
@@ -321,7 +322,7 @@ def _check_shared(line: InvoiceLine, exact: Decimal, path: str) -> None:
         )
     latest = max(line.charges, key=lambda charge: charge.span.start_us)
     quantum = latest.quantum
-    rounded = exact.quantize(quantum, rounding=latest.rounding, context=CONTEXT)
+    rounded = on_quantum(exact, quantum, latest.rounding)
     if CONTEXT.compare(rounded, whole) != 0:
         raise fail(
             _where(path, "whole"),
@@ -330,10 +331,9 @@ def _check_shared(line: InvoiceLine, exact: Decimal, path: str) -> None:
             "consistent.",
         )
     part = Fraction(whole) * Fraction(share) / Fraction(shares)
-    on_quantum = line.precise.quantize(quantum, context=CONTEXT) == line.precise
     if (
         CONTEXT.compare(line.precise, line.amount) != 0
-        or not on_quantum
+        or not whole_quanta(line.precise, quantum)
         or abs(Fraction(line.precise) - part) >= Fraction(quantum)
     ):
         raise fail(

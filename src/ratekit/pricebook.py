@@ -41,7 +41,7 @@ from typing import Final, Literal, Protocol
 import attrs
 
 from . import cycles
-from ._decimals import CONTEXT, to_decimal
+from ._decimals import to_decimal
 from ._instants import to_us
 from ._price_entries import (
     PriceEntry,
@@ -55,6 +55,7 @@ from ._price_entries import _instant as _instant  # noqa: PLC0414 - assignments 
 from ._price_entries import _us_or_none as _us_or_none  # noqa: PLC0414 - assignments reads it here
 from ._price_entries import _Window as _Window  # noqa: PLC0414 - plandata reads it here
 from ._price_entries import _winner as _winner  # noqa: PLC0414 - the rating regimes read it here
+from ._quanta import on_quantum
 from .currencies import currency_quantum
 from .errors import (
     BadCalendarError,
@@ -155,8 +156,9 @@ class Plan:
       of different currencies.
     - ``cycle``: the billing cycle (``rk.cycles.monthly(tz=...)``); tiered prices,
       allowances, minimums and fees are per cycle.
-    - ``quantum`` and ``rounding``: each printed invoice line is rounded once to
-      ``quantum`` (by default the currency's smallest unit) with ``rounding`` (a
+    - ``quantum`` and ``rounding``: each printed invoice line is rounded once to a whole
+      number of ``quantum`` (by default the currency's smallest unit; any positive step,
+      such as ``"0.05"`` for Swiss cash rounding or ``3``) with ``rounding`` (a
       `decimal` mode, half-even by default).
     - ``proration``: how fees, minimums and allowances shrink when the plan covers part
       of a cycle: ``"seconds"`` (covered time over the cycle's time) or ``"days"`` (local
@@ -375,7 +377,12 @@ class Plan:
         }
 
     def round(self, amount: Decimal) -> Decimal:
-        """``amount`` rounded to the plan's quantum with the plan's rounding mode.
+        """``amount`` rounded to a whole number of the plan's quantum, by its rounding mode.
+
+        The result is written with the quantum's decimals. The quantum is a step, not a
+        number of decimal places: on ``0.05``, 1.03 is 20.6 steps, so 21, ``1.05``.
+        Raises [`BadQuantityError`][ratekit.BadQuantityError] for an amount that is not a
+        finite Decimal, or whose rounding would have more than 60 digits. O(digits).
 
         Examples:
             >>> import ratekit as rk
@@ -383,6 +390,9 @@ class Plan:
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
             >>> plan.round(Decimal("2.345")), plan.round(Decimal("2.355"))
             (Decimal('2.34'), Decimal('2.36'))
+            >>> cash = rk.Plan("cash", "CHF", rk.cycles.monthly(tz="UTC"), [], quantum="0.05")
+            >>> cash.round(Decimal("1.03")), cash.round(Decimal("0.9999"))
+            (Decimal('1.05'), Decimal('1.00'))
         """
         if not isinstance(amount, Decimal) or not amount.is_finite():
             raise BadQuantityError(
@@ -390,7 +400,7 @@ class Plan:
                 f"{type(amount).__name__}: {amount!r}."
             )
         try:
-            return amount.quantize(self.quantum, rounding=self.rounding, context=CONTEXT)
+            return on_quantum(amount, self.quantum, self.rounding)
         except decimal.InvalidOperation:
             raise BadQuantityError(
                 f"plan {self.id!r} cannot round {amount} to its quantum {self.quantum}: "
