@@ -94,8 +94,11 @@ class _Engine(_Pricing, _Dues, _Allowances):
         self.openers = {}
         self.factors: dict[tuple[int, str], object] = {}  # meter unit to price unit, per entry
         self.based: dict[int, list[str]] = {}  # per plan: meters with an account-wide base
-        # what usage before the span consumed of allowances with their own period
+        # what usage before a base (the rater's compacted cycles) consumed of allowances
+        # with their own period, carried
         self.used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction] = {}
+        # what usage before the span left of those allowances' pools (see consume_before)
+        self.left: dict[tuple[str, int, int, tuple[int, int]], Fraction] = {}
         # Under a single plan: from when each account the input names is covered (the
         # start of the cycle of its first row or record); a named account, from always.
         self.since: dict[str, int] = {}
