@@ -235,10 +235,10 @@ DAY_US = 24 * HOUR_US
 MARCH_1 = rk.Span("2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z").start_us  # a Sunday
 
 
-def calls(day: int, quantity: int | str, hour: int = 10) -> rk.UsageRow:
-    """``quantity`` calls on ``day`` March 2026, over the hour from ``hour`` (a daily cycle)."""
+def calls(day: int, quantity: int | str, hour: int = 10, hours: int = 1) -> rk.UsageRow:
+    """``quantity`` calls on ``day`` March 2026, over ``hours`` from ``hour`` (a daily cycle)."""
     start = MARCH_1 + (day - 1) * DAY_US + hour * HOUR_US
-    span = rk.Span.from_us(start, start + HOUR_US)
+    span = rk.Span.from_us(start, start + hours * HOUR_US)
     cycle = DAYS.containing(span.start)
     return rk.UsageRow("acme", "calls", "fn", span, cycle, Decimal(quantity), "call", {}, ())
 
@@ -340,6 +340,29 @@ def test_usage_before_every_period_over_the_span_counts_when_an_earlier_one_span
     assert by_day(rk.rate(rows, plan, span=march(1, 12))) == {8: 0, 9: 0, 12: 5}
 
 
+def test_a_row_over_several_periods_of_an_allowance_takes_from_each() -> None:
+    # A VM runs all March (744 h) on a monthly plan with 30 free hours a week (from
+    # Monday), 1 EUR an hour. Its row is cut where a week starts: Sun 1 March (the week
+    # of 23 February) 24 h, all free; the weeks of 2, 9, 16 and 23 March 168 h each, 30
+    # free; Mon 30 and Tue 31 March 48 h, 30 free. Free: 24 + 4 x 30 + 30 = 174; charged
+    # 744 - 174 = 570 (one piece would have had only its first week's 30).
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))],
+        allowances=[rk.Allowance("vm.hours", 30, cycle=WEEKS)],
+    )
+    vm = rk.UsageRow("acme", "vm.hours", "vm-1", march(1, 31), march(1, 31), 744, "hour", {}, ())
+    rating = rk.rate([vm], plan, span=march(1, 31))
+    assert [(c.quantity, c.free) for c in rating.charges] == [
+        (Decimal(24), Decimal(24)),
+        *[(Decimal(168), Decimal(30))] * 4,
+        (Decimal(48), Decimal(30)),
+    ]
+    assert rating.total() == 570
+
+
 WINDOW_DAYS = 12  # 1 to 12 March 2026
 
 
@@ -410,34 +433,64 @@ def allowed_by_hand(
     return out
 
 
-def hourly_charges(rating: rk.Rating) -> dict[int, Fraction]:
-    return {c.span.start_us: Fraction(c.amount) for c in rating.charges if c.amount}
+def charged(rating: rk.Rating) -> list[tuple[int, int, Fraction]]:
+    return [(c.span.start_us, c.span.end_us, Fraction(c.amount)) for c in rating.charges]
+
+
+@st.composite
+def hours_of_usage(draw: st.DrawFn) -> dict[int, tuple[int, int]]:
+    """Rows of calls that do not overlap, inside a day: first hour -> (hours, per hour)."""
+    out: dict[int, tuple[int, int]] = {}
+    taken: set[int] = set()
+    for _ in range(draw(st.integers(1, 16))):
+        first = draw(st.integers(0, WINDOW_DAYS * 24 - 1))
+        length = min(draw(st.integers(1, 8)), 24 - first % 24)
+        hours = set(range(first, first + length))
+        if not hours & taken:
+            taken |= hours
+            out[first] = (length, draw(st.integers(0, 20)))
+    return out
 
 
 @settings(max_examples=LAWS // 4)
 @given(
     allowances=stacked_allowances(),
-    usage=st.dictionaries(
-        st.integers(0, WINDOW_DAYS * 24 - 1), st.integers(0, 40), min_size=1, max_size=24
-    ),
+    usage=hours_of_usage(),
     split_hour=st.integers(1, WINDOW_DAYS * 24 - 1),
 )
 def test_a_span_starting_later_charges_what_allocating_from_the_start_gives(
-    allowances: list[rk.Allowance], usage: dict[int, int], split_hour: int
+    allowances: list[rk.Allowance], usage: dict[int, tuple[int, int]], split_hour: int
 ) -> None:
-    # Law: whatever the span's start, its charges are those of allocating every hour of
-    # usage from the start (1 March, nothing before) to the stacked allowances in time
+    # Law: whatever the span's start, its charges are those of allocating the usage hour
+    # by hour from the start (1 March, nothing before) to the stacked allowances in time
     # order, then in their order; and, from a day's start, the same part of rating the
-    # whole window. The usage before the span is given each time.
+    # whole window. The usage before the span is given each time; a row of several hours
+    # is cut where a period of an allowance (or the span) starts.
     plan = calls_plan(*allowances)
-    rows = [calls(1 + h // 24, quantity, hour=h % 24) for h, quantity in usage.items()]
+    rows = [
+        calls(1 + h // 24, length * per_hour, hour=h % 24, hours=length)
+        for h, (length, per_hour) in usage.items()
+    ]
     split_us = MARCH_1 + split_hour * HOUR_US
     end_us = MARCH_1 + WINDOW_DAYS * DAY_US
-    exact = {MARCH_1 + h * HOUR_US: Fraction(q) for h, q in usage.items()}
-    expected = allowed_by_hand(exact, allowances, split_us)
-    later = hourly_charges(rk.rate(rows, plan, span=rk.Span.from_us(split_us, end_us)))
-    assert later == {t: v for t, v in expected.items() if t >= split_us and v}
-    whole = hourly_charges(rk.rate(rows, plan, span=rk.Span.from_us(MARCH_1, end_us)))
-    assert whole == {t: v for t, v in allowed_by_hand(exact, allowances, MARCH_1).items() if v}
+    exact = {
+        MARCH_1 + (h + i) * HOUR_US: Fraction(per_hour)
+        for h, (length, per_hour) in usage.items()
+        for i in range(length)
+    }
+
+    def summed(
+        charges: list[tuple[int, int, Fraction]], costs: dict[int, Fraction]
+    ) -> list[Fraction]:
+        return [sum((costs[t] for t in range(a, b, HOUR_US)), Fraction(0)) for a, b, _ in charges]
+
+    later = charged(rk.rate(rows, plan, span=rk.Span.from_us(split_us, end_us)))
+    assert [amount for *_, amount in later] == summed(
+        later, allowed_by_hand(exact, allowances, split_us)
+    )
+    whole = charged(rk.rate(rows, plan, span=rk.Span.from_us(MARCH_1, end_us)))
+    assert [amount for *_, amount in whole] == summed(
+        whole, allowed_by_hand(exact, allowances, MARCH_1)
+    )
     if split_hour % 24 == 0:
-        assert later == {t: v for t, v in whole.items() if t >= split_us}
+        assert later == [charge for charge in whole if charge[0] >= split_us]

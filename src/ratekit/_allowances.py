@@ -63,6 +63,24 @@ def place(piece: _Freed) -> tuple[int, int, str]:
     return (piece.span.start_us, piece.span.end_us, piece.row.resource)
 
 
+class Period(Protocol):
+    """An allowance's own cycle, as rating reads it."""
+
+    def boundaries_us(self, start_us: int, end_us: int) -> list[int]: ...
+
+    def containing_us(self, t_us: int) -> tuple[int, int]: ...
+
+
+def own_cycles(plan: Plan, meter_name: str) -> list[Period]:
+    """The own cycles of ``plan``'s allowances on the meter: usage is cut at their bounds."""
+    return [a.cycle for a in plan.allowances if a.meter == meter_name and a.cycle is not None]
+
+
+def crosses(cycles: list[Period], start_us: int, end_us: int) -> bool:
+    """Whether ``[start_us, end_us)`` crosses a boundary of one of ``cycles``."""
+    return any(cycle.containing_us(start_us)[1] < end_us for cycle in cycles)
+
+
 def _period(allowance: Allowance, cycle: tuple[int, int], at_us: int) -> tuple[int, int]:
     """The period of ``allowance`` that holds ``at_us`` (``cycle``: the billing cycle's)."""
     return cycle if allowance.cycle is None else allowance.cycle.containing_us(at_us)
