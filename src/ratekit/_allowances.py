@@ -245,6 +245,8 @@ class _Allowances:
         """
         start = self.start_us
         allowed = {a.meter for plan in self.plans for a in plan.allowances if a.cycle is not None}
+        if not allowed:
+            return
         by_meter: dict[str, list[UsageRow]] = {}
         for row in rows:
             if row.span.start_us < start and row.meter in allowed:
@@ -284,9 +286,8 @@ class _Allowances:
             cuts.update((a, b))
             cuts.update(plan.cycle.boundaries_us(a, b))
             cuts.update(plan._cuts_us(row.meter, a, b))
-            for allowance in plan.allowances:
-                if allowance.cycle is not None and allowance.meter == row.meter:
-                    cuts.update(allowance.cycle.boundaries_us(a, b))
+            for own in own_cycles(plan, row.meter):
+                cuts.update(own.boundaries_us(a, b))
         inside = sorted(t for t in cuts if start < t < end)
         out = []
         for p_start, p_end, quantity in _split(row.quantity, start, end, inside):
