@@ -92,10 +92,17 @@ OWN = rk.Plan(
     "EUR",
     CYCLE,
     [*BASIC.entries, rk.PriceEntry("users", "users", rk.PerUnit("0.01"))],
-    # (Not stacked on the daily allowance of calls: see test_rater_compaction's xfail.)
+    # Stacked on a meter: the one defined first takes first, each in its own period (a
+    # day's, a week's from Monday 2 March, a month's, three days' from 27 February).
     allowances=[
+        rk.Allowance("runtime", 2),
+        rk.Allowance("runtime", 4, cycle=rk.cycles.weekly(tz="UTC")),
         rk.Allowance("runtime", 30, cycle=rk.cycles.monthly(tz="UTC")),
+        rk.Allowance("calls", 20),
         rk.Allowance("calls", 15, cycle=rk.cycles.weekly(tz="UTC")),
+        rk.Allowance(
+            "calls", 6, cycle=rk.cycles.every(dt.timedelta(days=3), anchor="2026-02-27T00:00:00Z")
+        ),
     ],
     minimums=BASIC.minimums,
     fees=BASIC.fees,

@@ -104,7 +104,8 @@ def test_a_weekly_allowance_on_daily_cycles_spans_compacted_days() -> None:
 
 def test_the_used_allowance_survives_snapshot_and_restore_mid_period() -> None:
     # As above, restored through JSON in mid-April: January and February (744 + 672 =
-    # 1416 h) are compacted into the snapshot; April's 720 h are charged in two halves,
+    # 1416 h) are compacted into the snapshot, which carries what they took of the year's
+    # allowance: all of it, 1000 h (744 + 256); April's 720 h are charged in two halves,
     # 360 + 360, and the four months still add up to 1880.
     plan = _yearly_plan()
     rater = rk.Rater(plan, [VM], start="2026-01-01T00:00:00Z")
@@ -113,7 +114,7 @@ def test_the_used_allowance_survives_snapshot_and_restore_mid_period() -> None:
     data = json.loads(json.dumps(rater.snapshot()))
     assert data["body"]["allowed"] == [
         ["a", 0, "vm.hours", rk.Span("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z").start_us,
-         rk.Span("2027-01-01T00:00:00Z", "2027-01-02T00:00:00Z").start_us, "1416"],
+         rk.Span("2027-01-01T00:00:00Z", "2027-01-02T00:00:00Z").start_us, "1000"],
     ]  # fmt: skip
     again = rk.Rater.restore(data, plan, [VM])
     after = [again.statement("2026-04-16T00:00:00Z"), again.statement("2026-05-01T00:00:00Z")]
@@ -261,15 +262,6 @@ def test_the_law_holds_with_own_period_allowances_and_gauge_levels(
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=OWN, gauges=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "rate() lets usage before the span consume an own-period allowance in full "
-        "(_Allowances.consume_before), while inside the span an earlier allowance on the "
-        "same meter (the billing cycle's) takes first (_Allowances.allow): rating from a "
-        "later start, as the rater does from its kept cycles, frees less"
-    ),
-)
 def test_an_own_period_allowance_stacked_on_a_cycle_allowance() -> None:
     # 20 calls free a day, then 15 a week (weeks from Monday 2 March). Tue 3 March: 19
     # calls, all from the day's 20 (the week's 15 untouched); Wed 4 March: 21 calls, 20
@@ -296,4 +288,39 @@ def test_an_own_period_allowance_stacked_on_a_cycle_allowance() -> None:
     assert [s.total() for s in statements] == [0, 0, 0]
     assert _summed(statements) == _batch(
         samples, plan, [calls], "2026-03-03T00:00:00Z", "2026-03-06T00:00:00Z"
+    )
+
+
+def test_two_allowances_of_one_week_around_a_days_carry_what_each_gave() -> None:
+    # 10 calls free a week, then 5 a day, then 8 more a week (weeks from Monday 2 March),
+    # 1 EUR a call. Mon 2: 12 = 10 (the first week's, used up) + 2 (the day's). Tue 3:
+    # 9 = 5 (the day's) + 4 (the second week's, 4 left). Wed 4: 12 = 5 + 4, 3 charged.
+    # Thu 5: 10 = 5, 5 charged. The compacted days carry what the week's two gave (10 +
+    # 4 = 14 after Tuesday): the first is used up before the second is touched.
+    calls = rk.Meter("calls", "call", rk.Discrete())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.daily(tz=UTC),
+        [rk.PriceEntry("calls", "calls", rk.PerUnit(1))],
+        allowances=[
+            rk.Allowance("calls", 10, cycle=rk.cycles.weekly(tz=UTC)),
+            rk.Allowance("calls", 5),
+            rk.Allowance("calls", 8, cycle=rk.cycles.weekly(tz=UTC)),
+        ],
+    )
+    samples = [
+        rk.Sample("a", "fn", "calls", f"2026-03-0{day}T10:00:00Z", quantity, id=f"s{day}")
+        for day, quantity in ((2, 12), (3, 9), (4, 12), (5, 10))
+    ]
+    rater = rk.Rater(plan, [calls], start="2026-03-02T00:00:00Z")
+    rater.feed(samples)
+    before = [rater.statement(f"2026-03-0{day}T00:00:00Z") for day in (3, 4, 5)]
+    data = json.loads(json.dumps(rater.snapshot()))
+    assert [item[-1] for item in data["body"]["allowed"]] == ["14"]
+    again = rk.Rater.restore(data, plan, [calls])
+    after = [again.statement("2026-03-06T00:00:00Z")]
+    assert [s.total() for s in before + after] == [0, 0, 3, 5]
+    assert _summed(before + after) == _batch(
+        samples, plan, [calls], "2026-03-02T00:00:00Z", "2026-03-06T00:00:00Z"
     )

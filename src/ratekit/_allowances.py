@@ -1,9 +1,12 @@
-"""Allowances in rating: free units per period, consumed in time order, exactly.
+"""Allowances in rating: free units per period, taken in time order and stacking order.
 
 Each allowance of a plan is a pool per period (the billing cycle, or the allowance's own
-cycle), kept as an exact fraction; usage before the span rated consumes an own-period
-pool first. `_Allowances` is mixed into the rating engine, which provides the
-state it declares.
+cycle), kept as an exact fraction. Usage takes from a plan's allowances on its meter in
+time order, each piece from the allowances in the plan's order (the first defined takes
+first, each in its own period). Usage before the span rated takes from them by the same
+rule, as rating the time before the span would (`_Allowances.consume_before`): what it
+leaves of each own-period pool is where the span starts, whatever that start. `_Allowances`
+is mixed into the rating engine, which provides the state it declares.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Protocol
 
-from ._decimals import ZERO
 from ._dues import _exact as _decimal
 from ._dues import _split
+from ._instants import MIN_US
 from .pricebook import Plan
 from .spans import Span
 from .terms import Allowance
@@ -23,17 +26,8 @@ from .usage import UsageRow
 
 _NOTHING: Final = Fraction(0)
 
-
-def _part(row: UsageRow, lo: int, hi: int) -> Decimal:
-    """The part of a row's quantity inside ``[lo, hi)``, in proportion to time."""
-    start, end = row.span.start_us, row.span.end_us
-    if start == end:
-        return row.quantity if lo <= start < hi else ZERO
-    lo, hi = max(lo, start), min(hi, end)
-    if hi <= lo:
-        return ZERO
-    cuts = [t for t in (lo, hi) if start < t < end]
-    return _split(row.quantity, start, end, cuts)[1 if lo > start else 0][2]
+#: A pool: (account, id of the plan, index of the allowance in the plan, period).
+PoolKey = tuple[str, int, int, tuple[int, int]]
 
 
 class _Freed(Protocol):
@@ -48,22 +42,63 @@ class _Freed(Protocol):
     free_exact: Fraction
 
 
+class _Before:
+    """A piece of usage before the span: it takes from allowances, it is not charged."""
+
+    __slots__ = ("cycle", "free", "free_exact", "plan", "quantity", "row", "span")
+
+    def __init__(self, row: UsageRow, start: int, end: int, quantity: Decimal, plan: Plan) -> None:
+        self.row = row
+        same = start == row.span.start_us and end == row.span.end_us
+        self.span = row.span if same else Span.from_us(start, end)
+        self.quantity = quantity
+        self.plan = plan
+        self.cycle = plan.cycle.containing_us(start)
+        self.free = quantity
+        self.free_exact = _NOTHING
+
+
 def place(piece: _Freed) -> tuple[int, int, str]:
     """Where a piece stands in time order: (span start, span end, resource)."""
     return (piece.span.start_us, piece.span.end_us, piece.row.resource)
+
+
+class Period(Protocol):
+    """An allowance's own cycle, as rating reads it."""
+
+    def boundaries_us(self, start_us: int, end_us: int) -> list[int]: ...
+
+    def containing_us(self, t_us: int) -> tuple[int, int]: ...
+
+
+def own_cycles(plan: Plan, meter_name: str) -> list[Period]:
+    """The own cycles of ``plan``'s allowances on the meter: usage is cut at their bounds."""
+    return [a.cycle for a in plan.allowances if a.meter == meter_name and a.cycle is not None]
+
+
+def crosses(cycles: list[Period], start_us: int, end_us: int) -> bool:
+    """Whether ``[start_us, end_us)`` crosses a boundary of one of ``cycles``."""
+    return any(cycle.containing_us(start_us)[1] < end_us for cycle in cycles)
+
+
+def _period(allowance: Allowance, cycle: tuple[int, int], at_us: int) -> tuple[int, int]:
+    """The period of ``allowance`` that holds ``at_us`` (``cycle``: the billing cycle's)."""
+    return cycle if allowance.cycle is None else allowance.cycle.containing_us(at_us)
 
 
 class _Allowances:
     """Allowance pools, for the rating engine that provides this state."""
 
     start_us: int
+    end_us: int
     plans: list[Plan]
+    # carried: what usage before a base (the rater's) consumed of the own-period pools,
+    # per (account, id of the plan, meter, period), all its allowances of that period
     used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction]
+    # what usage before the span left of own-period pools (see consume_before)
+    left: dict[PoolKey, Fraction]
 
     def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
-
-    def share(self, account: str, plan: Plan, cycle: tuple[int, int]) -> tuple[int, int]:
         raise NotImplementedError  # pragma: no cover - provided by the engine
 
     def allow(self, pieces: Iterable[_Freed]) -> None:
@@ -71,14 +106,24 @@ class _Allowances:
 
         Each allowance of a piece's plan on its meter is a pool per period (the billing
         cycle, or the allowance's own cycle), kept as an exact fraction: prorated by the
-        plan's share of the period, less what usage before the span consumed. Pieces of
-        an account and meter take from the pools in time order, allowances in plan order.
+        plan's share of the period (a billing cycle's, to the span), less what usage
+        before the span took. Pieces of an account and meter take from the pools in time
+        order, each from its plan's allowances in the plan's order.
+        """
+        self.take(pieces, dict(self.left), (self.start_us, self.end_us))
+
+    def take(
+        self, pieces: Iterable[_Freed], pools: dict[PoolKey, Fraction], within: tuple[int, int]
+    ) -> None:
+        """`allow` from ``pools``, billing cycles' pools prorated to ``within`` (lo, hi).
+
+        Sets each piece's free part and leaves in ``pools`` what is left of those used.
+        O(p log p + p a) for p pieces, a allowances on a meter.
         """
         groups: dict[tuple[str, str], list[_Freed]] = {}
         for piece in pieces:
             if any(allowance.meter == piece.row.meter for allowance in piece.plan.allowances):
                 groups.setdefault((piece.row.account, piece.row.meter), []).append(piece)
-        pools: dict[tuple[object, ...], Fraction] = {}
         for (account, meter_name), members in groups.items():
             members.sort(key=place)
             for piece in members:
@@ -90,14 +135,11 @@ class _Allowances:
                 for index, allowance in enumerate(plan.allowances):
                     if allowance.meter != meter_name:
                         continue
-                    if allowance.cycle is None:
-                        period = piece.cycle
-                    else:
-                        period = allowance.cycle.containing_us(piece.span.start_us)
+                    period = _period(allowance, piece.cycle, piece.span.start_us)
                     key = (account, id(plan), index, period)
                     left = pools.get(key)
                     if left is None:
-                        left = self.pool(account, plan, index, allowance, period)
+                        left = self.pool(account, plan, index, period, within)
                     taken = min(left, wanted - free)
                     pools[key] = left - taken
                     free += taken
@@ -106,60 +148,151 @@ class _Allowances:
                 piece.free_exact = free
                 piece.free = _decimal(free)
 
-    def pool(
-        self, account: str, plan: Plan, index: int, allowance: Allowance, period: tuple[int, int]
+    def offered(
+        self,
+        account: str,
+        plan: Plan,
+        allowance: Allowance,
+        period: tuple[int, int],
+        within: tuple[int, int],
     ) -> Fraction:
-        """The quantity an allowance offers in ``period``, exact, before this span's usage."""
-        if allowance.cycle is None:  # the billing cycle: prorated to the span, like fees
-            numerator, denominator = self.share(account, plan, period)
-            return Fraction(allowance.quantity) * numerator / denominator
-        # its own period: prorated by the plan's share of the period, not by the span
+        """What ``allowance`` offers in ``period``, exact, prorated by the plan's share.
+
+        A billing cycle's allowance is prorated to the part of its cycle inside
+        ``within`` (lo, hi; like fees); an own period's, to the plan's share of all the period.
+        """
+        if allowance.cycle is not None:
+            within = period
+        lo, hi = within
         period_span = Span.from_us(*period)
         numerator, denominator = 0, 1
         for a, b, p in self.plans_of(account):
-            lo, hi = max(a, period[0]), min(b, period[1])
-            if p is plan and lo < hi:
-                part, denominator = plan._share(lo, hi, period_span)
+            start, end = max(a, lo, period[0]), min(b, hi, period[1])
+            if p is plan and start < end:
+                part, denominator = plan._share(start, end, period_span)
                 numerator += part
-        offered = Fraction(allowance.quantity) * numerator / denominator
+        return Fraction(allowance.quantity) * numerator / denominator
+
+    def pool(
+        self, account: str, plan: Plan, index: int, period: tuple[int, int], within: tuple[int, int]
+    ) -> Fraction:
+        """The quantity allowance ``index`` of ``plan`` offers in ``period``, before usage.
+
+        An own period's less what the carried use (``used_before``) took of it: that use
+        is of all the plan's allowances on the meter with that period, taken in their
+        order (an earlier one is used up before a later one is touched).
+        """
+        allowance = plan.allowances[index]
+        offered = self.offered(account, plan, allowance, period, within)
+        if allowance.cycle is None:
+            return offered
         used = self.used_before.get((account, id(plan), allowance.meter, period), _NOTHING)
+        for other in plan.allowances[:index]:
+            if used <= 0:
+                break
+            if (
+                other.meter == allowance.meter
+                and other.cycle is not None
+                and other.cycle.containing_us(period[0]) == period
+            ):
+                used -= min(used, self.offered(account, plan, other, period, within))
         return max(offered - used, _NOTHING)
 
-    def period_starts(self) -> dict[str, int]:
-        """Per meter, the earliest start of an own-period allowance's period before the span."""
+    def fresh_since(self, meter_name: str, first_us: int) -> int:
+        """Where usage before the span starts to count for the allowances of a meter.
+
+        From the span's start, back to an instant where every period of an allowance on
+        the meter (a billing cycle's, an own cycle's) starts, or to ``first_us`` (the
+        earliest usage): usage before it leaves every pool over the span's start whole.
+        O(k a) for k periods walked back, a allowances.
+        """
+        at_us = self.start_us
+        while at_us > first_us:
+            earliest = at_us
+            for plan in self.plans:
+                for allowance in plan.allowances:
+                    if allowance.meter == meter_name:
+                        cycle = allowance.cycle or plan.cycle
+                        earliest = min(earliest, cycle.containing_us(at_us)[0])
+            if earliest == at_us:
+                break
+            at_us = earliest
+        return at_us
+
+    def period_starts(self, first_us: int) -> dict[str, int]:
+        """Per meter with an own-period allowance, from when usage before the span counts.
+
+        ``first_us``: the earliest instant of the input (see `fresh_since`); only
+        meters whose usage before the span counts (it starts before the span) are named.
+        """
         out: dict[str, int] = {}
         for plan in self.plans:
             for allowance in plan.allowances:
-                if allowance.cycle is not None:
-                    start = allowance.cycle.containing_us(self.start_us)[0]
-                    if start < self.start_us:
-                        out[allowance.meter] = min(start, out.get(allowance.meter, start))
+                if allowance.cycle is not None and allowance.meter not in out:
+                    since = self.fresh_since(allowance.meter, first_us)
+                    if since < self.start_us:
+                        out[allowance.meter] = since
         return out
 
     def consume_before(self, rows: Iterable[UsageRow]) -> None:
-        """What rows before the span consumed of allowances with their own period.
+        """Let the usage of ``rows`` before the span take from own-period allowances.
 
-        For each plan with such an allowance, the positive usage of its meter between the
-        start of the allowance's period that contains the span's start and the span's
-        start, under that plan (rows split in proportion to time).
+        As rating the time before the span would: rows cut where a plan, a billing
+        cycle, an allowance's period or a price regime changes (in proportion to time),
+        positive parts taking from their plan's allowances in time order and stacking
+        order, a billing cycle's allowance prorated to its part before the span. What is
+        left of each own-period pool is where the span's usage starts from (``left``).
         """
-        periods: dict[tuple[int, str], list[tuple[int, int]]] = {}
-        for plan in self.plans:
-            for allowance in plan.allowances:
-                if allowance.cycle is not None:
-                    period = allowance.cycle.containing_us(self.start_us)
-                    if period[0] < self.start_us:
-                        periods.setdefault((id(plan), allowance.meter), []).append(period)
-        if not periods:
+        start = self.start_us
+        allowed = {a.meter for plan in self.plans for a in plan.allowances if a.cycle is not None}
+        if not allowed:
             return
+        by_meter: dict[str, list[UsageRow]] = {}
         for row in rows:
-            if row.span.start_us >= self.start_us:
+            if row.span.start_us < start and row.meter in allowed:
+                by_meter.setdefault(row.meter, []).append(row)
+        pools = dict(self.left)
+        for meter_name, earlier in by_meter.items():
+            since = self.fresh_since(meter_name, min(row.span.start_us for row in earlier))
+            pieces: list[_Before] = []
+            for row in earlier:
+                pieces.extend(self.before(row, since))
+            self.take(pieces, pools, (MIN_US, start))
+        plans = {id(plan): plan for plan in self.plans}
+        self.left = {
+            key: left
+            for key, left in pools.items()
+            if plans[key[1]].allowances[key[2]].cycle is not None
+        }
+
+    def before(self, row: UsageRow, since: int) -> list[_Before]:
+        """The positive parts of ``row`` inside ``[since, span start)``, under their plans."""
+        start, end = row.span.start_us, row.span.end_us
+        stop = self.start_us
+        segments = self.plans_of(row.account)
+        if start == end:
+            if not since <= start < stop or row.quantity <= 0:
+                return []
+            found = [plan for a, b, plan in segments if a <= start < b]
+            return [_Before(row, start, end, row.quantity, found[0])] if found else []
+        lo, hi = max(start, since), min(end, stop)
+        if hi <= lo:
+            return []
+        cuts = {lo, hi}
+        for seg_start, seg_end, plan in segments:
+            a, b = max(seg_start, lo), min(seg_end, hi)
+            if a >= b:
                 continue
-            for a, b, plan in self.plans_of(row.account):
-                for period in periods.get((id(plan), row.meter), ()):
-                    quantity = _part(row, max(a, period[0]), min(b, self.start_us))
-                    if quantity > 0:
-                        key = (row.account, id(plan), row.meter, period)
-                        self.used_before[key] = self.used_before.get(key, _NOTHING) + Fraction(
-                            quantity
-                        )
+            cuts.update((a, b))
+            cuts.update(plan.cycle.boundaries_us(a, b))
+            cuts.update(plan._cuts_us(row.meter, a, b))
+            for own in own_cycles(plan, row.meter):
+                cuts.update(own.boundaries_us(a, b))
+        inside = sorted(t for t in cuts if start < t < end)
+        out = []
+        for p_start, p_end, quantity in _split(row.quantity, start, end, inside):
+            if lo <= p_start < hi and quantity > 0:
+                found = [plan for a, b, plan in segments if a <= p_start < b]
+                if found:
+                    out.append(_Before(row, p_start, p_end, quantity, found[0]))
+        return out

@@ -2,12 +2,13 @@
 
 Private to [`ratekit.Rater`][ratekit.Rater]. An [`Allowance`][ratekit.Allowance] with its own
 cycle offers its quantity per period of that cycle, which may hold many billing cycles:
-[`rate()`][ratekit.rate] meters the period's usage before the span and lets it consume the
-pool first. The rater keeps rows of its kept cycles only, so at each compaction it
-carries what the compacted cycles consumed: per account, plan (its index among the
-plans), meter and period that contains the new base, the usage under that plan in the
-period before the base (as `rate()` counts it: positive rows, split in proportion to
-time). The rating of the kept cycles starts from it. O(r) for r compacted rows.
+[`rate()`][ratekit.rate] meters the usage before the span and lets it take from the pools
+first, as rating it would (an allowance defined before it on the meter takes first). The
+rater keeps rows of its kept cycles only, so at each compaction it carries what the
+compacted cycles consumed: per account, plan (its index among the plans), meter and
+period that contains the new base, what that plan's allowances of that period gave
+before the base. The rating of the kept cycles starts from it. O(r log r) for r
+compacted rows.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from ._decimals import CONTEXT
 from ._dues import _exact
-from ._instants import check_us, format_us
+from ._instants import MIN_US, check_us, format_us
 from ._rating_engine import _Engine as _RatingEngine
 from ._shown import show
 from .assignments import Assignment
@@ -39,30 +41,64 @@ def consumed(
 ) -> Consumed:
     """What usage before ``new_base_us`` consumed of own-period allowances running on.
 
-    ``carried``: the same before the old base; ``rows``: the rows rated from the old base
-    on (only their parts before ``new_base_us`` count). Only periods that contain
-    ``new_base_us`` (and start before it) are kept: the others are over, or start at the
-    base with nothing used.
+    ``carried``: the same at the old base; ``rows``: the rows rated from the old base on
+    (only their parts before ``new_base_us`` count). They take from the allowances as
+    rating does (time order, then the plan's order: an earlier allowance on the meter,
+    the billing cycle's too, takes first). Kept: per account, plan, meter and period that
+    contains ``new_base_us`` (and starts before it), what its allowances of that period
+    gave, exact (rounded at the 60th digit only if it does not terminate; up, for a
+    pool used up).
     """
     engine = _RatingEngine(plans, Span.from_us(new_base_us, new_base_us))
-    engine.used_before = seeded(engine.plans, carried, new_base_us)
+    engine.used_before = seeded(engine.plans, carried)
     engine.consume_before(rows)
     index = {id(plan): i for i, plan in enumerate(engine.plans)}
-    return {
-        (account, index[plan_id], meter, period[0], period[1]): _exact(used)
-        for (account, plan_id, meter, period), used in engine.used_before.items()
-        if used
-    }
+    keys = {(a, plan_id, meter, period) for a, plan_id, meter, period in engine.used_before}
+    for account, plan_id, i, period in engine.left:
+        plan = engine.plans[index[plan_id]]
+        keys.add((account, plan_id, plan.allowances[i].meter, period))
+    out: Consumed = {}
+    for account, plan_id, meter, period in sorted(keys, key=repr):
+        if not period[0] < new_base_us < period[1]:
+            continue
+        plan = engine.plans[index[plan_id]]
+        used = offered = Fraction(0)
+        for i, allowance in enumerate(plan.allowances):
+            own = allowance.cycle
+            if allowance.meter != meter or own is None or own.containing_us(period[0]) != period:
+                continue
+            offer = engine.offered(account, plan, allowance, period, (MIN_US, new_base_us))
+            left = engine.left.get((account, plan_id, i, period))
+            if left is None:
+                left = engine.pool(account, plan, i, period, (MIN_US, new_base_us))
+            used += offer - left
+            offered += offer
+        if used > 0:
+            out[account, index[plan_id], meter, period[0], period[1]] = _decimal(
+                used, up=used == offered
+            )
+    return out
+
+
+def _decimal(value: Fraction, *, up: bool) -> Decimal:
+    """``value`` as a Decimal: exact if it terminates in 60 digits, else rounded (up if asked)."""
+    out = _exact(value)
+    if up and Fraction(out) < value:
+        out = out.next_plus(CONTEXT)
+    return out
 
 
 def seeded(
-    plans: Sequence[Plan], carried: Consumed, base_us: int
+    plans: Sequence[Plan], carried: Consumed
 ) -> dict[tuple[str, int, str, tuple[int, int]], Fraction]:
-    """``carried`` as the rating engine keys it (by the plan's id), periods over ``base_us``."""
+    """``carried`` as the rating engine keys it (by the plan's id).
+
+    All of it: a period over the base that ends before the span rated still tells what
+    its allowance left to the allowances after it for the usage between.
+    """
     return {
         (account, id(plans[index]), meter, (p0, p1)): Fraction(used)
         for (account, index, meter, p0, p1), used in carried.items()
-        if p0 < base_us < p1
     }
 
 

@@ -145,7 +145,7 @@ class Engine:
             span=Span.from_us(start_us, end_us),
             first=dict(accounts),
             carry=carry,
-            used=(lambda plans: seeded(plans, allowed, start_us)) if allowed else None,
+            used=(lambda plans: seeded(plans, allowed)) if allowed else None,
         )
 
     def rate_again(

@@ -16,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
-from ._allowances import _Allowances
+from ._allowances import Period, _Allowances, crosses, own_cycles
 from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import _cycle_span, _Dues, _split
 from ._dues import _exact as _decimal
@@ -94,8 +94,11 @@ class _Engine(_Pricing, _Dues, _Allowances):
         self.openers = {}
         self.factors: dict[tuple[int, str], object] = {}  # meter unit to price unit, per entry
         self.based: dict[int, list[str]] = {}  # per plan: meters with an account-wide base
-        # what usage before the span consumed of allowances with their own period
+        # what usage before a base (the rater's compacted cycles) consumed of allowances
+        # with their own period, carried
         self.used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction] = {}
+        # what usage before the span left of those allowances' pools (see consume_before)
+        self.left: dict[tuple[str, int, int, tuple[int, int]], Fraction] = {}
         # Under a single plan: from when each account the input names is covered (the
         # start of the cycle of its first row or record); a named account, from always.
         self.since: dict[str, int] = {}
@@ -212,7 +215,9 @@ class _Engine(_Pricing, _Dues, _Allowances):
         order = 0
         default = self.default
         direct = self.direct
-        fast: dict[str, tuple[_Regimes, bool, dict[tuple[int, int], PriceEntry | None]]] = {}
+        fast: dict[
+            str, tuple[_Regimes, bool, list[Period], dict[tuple[int, int], PriceEntry | None]]
+        ] = {}
         cycle_lo = cycle_hi = 0
         cycle: tuple[int, int] = (0, 0)
         cycle_span = Span.from_us(0, 0)
@@ -224,11 +229,13 @@ class _Engine(_Pricing, _Dues, _Allowances):
                 known = fast.get(row.meter)
                 if known is None:
                     allowed = any(a.meter == row.meter for a in default.allowances)
-                    known = fast[row.meter] = (self.regimes_of(default, row.meter), allowed, {})
-                regimes, allowed, winners = known
+                    owns = own_cycles(default, row.meter)
+                    regimes = self.regimes_of(default, row.meter)
+                    known = fast[row.meter] = (regimes, allowed, owns, {})
+                regimes, allowed, owns, winners = known
                 bounds = regimes.bounds
                 index = bisect.bisect_right(bounds, start)
-                if end <= bounds[index]:
+                if end <= bounds[index] and not (owns and crosses(owns, start, end)):
                     if not cycle_lo <= start < end <= cycle_hi:
                         cycle = default.cycle.containing_us(start)
                         cycle_lo, cycle_hi = cycle
@@ -324,12 +331,10 @@ class _Engine(_Pricing, _Dues, _Allowances):
                 sub.append((p_start, p_end, p_quantity, found[0][2]))
         for p_start, p_end, p_quantity, p_plan in sub:
             regimes = self.regimes_of(p_plan, row.meter)
-            cuts = set(regimes.cuts_inside(p_start, p_end))
             cycle = p_plan.cycle.containing_us(p_start)
-            if p_end > cycle[1]:
-                cuts.update(p_plan.cycle.boundaries_us(p_start, p_end))
+            cuts = _cuts(p_plan, regimes, row.meter, cycle, (p_start, p_end))
             if cuts:
-                pieces = _split(p_quantity, p_start, p_end, sorted(cuts))
+                pieces = _split(p_quantity, p_start, p_end, cuts)
             else:
                 pieces = [(p_start, p_end, p_quantity)]
             for q_start, q_end, q_quantity in pieces:
@@ -455,6 +460,19 @@ class _Engine(_Pricing, _Dues, _Allowances):
         out.extend(self.fees_and_minimums(accounts, spent))
         out.sort(key=_charge_key)
         return out
+
+
+def _cuts(
+    plan: Plan, regimes: _Regimes, meter_name: str, cycle: tuple[int, int], part: tuple[int, int]
+) -> list[int]:
+    """Where ``part`` of a row under ``plan`` is cut: regimes, cycles, allowances' periods."""
+    start, end = part
+    cuts = set(regimes.cuts_inside(start, end))
+    if end > cycle[1]:
+        cuts.update(plan.cycle.boundaries_us(start, end))
+    for own in own_cycles(plan, meter_name):  # each allowance per its own period
+        cuts.update(own.boundaries_us(start, end))
+    return sorted(cuts)
 
 
 def _charge_key(charge: Charge) -> tuple[object, ...]:

@@ -54,7 +54,7 @@ from fractions import Fraction
 
 from . import _values as _v
 from ._decimals import in_context
-from ._instants import to_us
+from ._instants import MAX_US, to_us
 from ._pricing import GroupKey, Place, _Piece
 from ._rating_engine import _Engine, _row_key
 from .assignments import Assignment
@@ -163,10 +163,11 @@ def rate(
         )
         rows: tuple[UsageRow, ...] = metered.rows
         anomalies.extend(metered.anomalies)
-        earlier = engine.period_starts()
+        earlier = engine.period_starts(_earliest(typing.cast("Records", usage)))
         if earlier:
-            # The period's usage before the span consumes own-period allowances first: the
-            # same records are metered over it for that (its anomalies are another span's).
+            # The periods' usage before the span takes from own-period allowances first, as
+            # rating it would: the same records are metered over it for that, from where
+            # every pool it touches starts (its anomalies are another span's).
             before = Span.from_us(min(earlier.values()), span.start_us)
             engine.consume_before(
                 meter(
@@ -192,6 +193,16 @@ def rate(
     return _rated(
         engine, rows, lambda: engine.covered(accounts, rows, records), anomalies, rated_shares
     )
+
+
+def _earliest(records: Iterable[object]) -> int:
+    """The earliest instant of ``records`` (a delta's ``since``), MAX_US if none."""
+    out = MAX_US
+    for record in records:
+        at_us = getattr(record, "at_us", MAX_US)
+        since = getattr(record, "since_us", None)
+        out = min(out, at_us if since is None else min(at_us, since))
+    return out
 
 
 def _rated(

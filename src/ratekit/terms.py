@@ -74,6 +74,12 @@ class Allowance:
     It is prorated only when the plan covers part of its period (an assignment that starts
     mid-year), by the plan's share of the period.
 
+    Several allowances on one meter stack in the plan's order: each piece of usage, in
+    time order, takes from the first until its period's is used up, then from the next,
+    each in its own period; the usage before the span rated takes from them by the same
+    rule (a billing cycle's allowance prorated to the part of the cycle before the span),
+    so the span's charges do not depend on where it starts.
+
     Examples:
         >>> import ratekit as rk
         >>> rk.Allowance("egress", "100")
