@@ -119,6 +119,18 @@ def test_a_replay_without_id_beyond_the_memory_is_late_a_known_limit() -> None:
     assert u1.total() == Decimal(1025)
     assert [r.quantity for r in u2.late] == [Decimal(1)]  # samples[0]; samples[1] remembered
     assert sorted(a.kind for a in u2.anomalies) == ["duplicate", "late"]
+    late = next(a for a in u2.anomalies if a.kind == "late")
+    # Said plainly in the anomaly: the state's memory is full, the record may be a replay.
+    assert str(late).endswith(
+        "The carried state remembers only the last 1024 records of the resource: if a late "
+        "record replays an older one, it is counted twice (deduplicate such replays before "
+        "metering)."
+    )
+    # A state that forgot nothing says nothing of it.
+    _, fresh = two_calls(
+        samples[:3], [rk.Sample("a", "r", "eg", "2026-03-05T00:00:00Z", 7)], via_json=True
+    )
+    assert "remembers only" not in str(next(a for a in fresh.anomalies if a.kind == "late"))
 
 
 # -- the same id with other content ---------------------------------------------------------

@@ -309,7 +309,7 @@ def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
             f"late records of {resource!r} of {account!r} change meter {name!r} by "
             f"{row.quantity} {item.unit} over {format_us(row.span.start_us)}.."
             f"{format_us(row.span.end_us)}, before what was already metered: see "
-            "Usage.late.",
+            f"Usage.late.{_forgetful(engine, account, resource)}",
             row.record_ids,
         )
     unreported: dict[tuple[str, str], list[str | None]] = {}
@@ -325,10 +325,22 @@ def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
             "late",
             f"late records of {resource!r} of {account!r} belong before what was already "
             "metered; they change no quantity there (a non-additive meter's cycle must be "
-            "aggregated again from all its readings).",
+            f"aggregated again from all its readings).{_forgetful(engine, account, resource)}",
             known,
         )
     return tuple(rows)
+
+
+def _forgetful(engine: _Engine, account: str, resource: str) -> str:
+    """A note for a late anomaly when the state may have forgotten what is replayed."""
+    state = engine.state.get((account, resource))
+    if state is None or max(len(state._seen), len(state.applied)) < MEMORY:
+        return ""
+    return (
+        f" The carried state remembers only the last {MEMORY} records of the resource: "
+        "if a late record replays an older one, it is counted twice (deduplicate such "
+        "replays before metering)."
+    )
 
 
 def restore(state: ResourceState) -> _t.Timeline:

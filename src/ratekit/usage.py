@@ -224,7 +224,7 @@ class ResourceState:
       written before digests were kept has only these: a replay of one of them is a
       duplicate, its content unchecked). **Known limit**: a replay of an older record is
       not recognised; stamped before the clock, it is metered again as a late record
-      (with its ``"late"`` anomaly): hosts replaying deeper than 1024 records per
+      (its ``"late"`` anomaly says so once the memory is full): hosts replaying deeper than 1024 records per
       resource must deduplicate themselves. What a state remembers is not part of its
       equality: two states of a resource at the same point are equal.
     - ``history``: the last `HISTORY` (16) events applied, in order, and ``base``, the
