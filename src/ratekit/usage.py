@@ -343,9 +343,15 @@ class ResourceState:
         The digest is the first 16 hex digits of the sha256 of the record's canonical
         content: a later record equal to one of them is a ``"duplicate"``, one with a
         remembered id and another digest a conflict. O(m), a sha256 per record the first
-        time (the state holds the records themselves until then).
+        time it is asked (the state holds the records themselves until then, and keeps the
+        digests from then on, as the states that continue from it do).
         """
-        return _memory.pairs(self._seen)
+        seen = self._seen
+        if all(type(item) is tuple for item in seen):
+            return typing.cast("tuple[tuple[str | None, str], ...]", seen)
+        pairs = _memory.pairs(seen)
+        _STATE_SETTERS[-1](self, pairs)  # a cache: not part of the state's value
+        return pairs
 
     @property
     def base(self) -> ResourceState | None:
