@@ -326,3 +326,25 @@ def test_split_metering_with_replays_and_conflicts_equals_metering_at_once(
         state = through_json(usage) if data.draw(st.booleans()) else list(usage.state)
     assert totals(rows) == totals(whole.rows)
     assert kinds(anomalies) == kinds(whole.anomalies)
+
+
+def test_a_state_keeps_its_digests_once_asked_and_still_knows_replays() -> None:
+    u1 = rk.meter([NO_ID, S1], [EGRESS], span=D1, cycle=MONTHLY, as_of=D1.end)
+    (state,) = u1.state
+    first = state.to_json()
+    assert state.to_json() == first  # the same pairs, digested once
+    assert [pair[0] for pair in state.digests] == [None, "s1"]
+    # The in-memory state, now holding digests, knows the replay and the conflict.
+    u2 = rk.meter(
+        [NO_ID, CHANGED[0]],
+        [EGRESS],
+        span=D2,
+        cycle=MONTHLY,
+        as_of=D2.end,
+        state=[state],
+        conflicts="anomaly",
+    )
+    assert (u2.total(), u2.late) == (Decimal(0), ())
+    assert sorted(a.kind for a in u2.anomalies) == ["conflict", "duplicate"]
+    # And the state that continues from it remembers both, by the same digests.
+    assert u2.state[0].digests == state.digests
