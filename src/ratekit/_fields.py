@@ -177,10 +177,17 @@ def _reading(value: object) -> tuple[str, int, Decimal, str, str | None]:
     meter_name, at_us, amount, kind, record_id = items
     if kind not in _SAMPLE_KINDS:
         raise _bad("readings item kind", kind, "'delta', 'counter' or 'gauge'")
+    reading = to_decimal(amount, "ResourceState readings item value")
+    if kind == "counter" and reading < 0:
+        raise _bad(
+            "readings item value",
+            amount,
+            "a counter reading >= 0 (a cumulative counter counts up from zero)",
+        )
     return (
         typing.cast(str, _state_text("readings item meter", meter_name)),
         typing.cast(int, _optional_instant("readings item at_us", at_us)),
-        to_decimal(amount, "ResourceState readings item value"),
+        reading,
         kind,
         _state_text("readings item id", record_id, optional=True),
     )

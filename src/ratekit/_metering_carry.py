@@ -2,7 +2,7 @@
 
 The private half of [`ratekit.meter()`][ratekit.meter] that keeps the rule "nothing lost, nothing
 twice" across calls (see [`ResourceState`][ratekit.ResourceState]): replays of remembered records
-are duplicates; events that belong before events already applied are ordered among them
+are duplicates (`ratekit._metering_memory`); events that belong before events already applied are ordered among them
 from the state's base; what late records change before the state's clock becomes late
 rows, each with a ``"late"`` anomaly; and the next state is built, bounded.
 """
@@ -15,6 +15,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from . import _metering_memory as _memory
 from . import _normalize as _n
 from . import _timelines as _t
 from ._decimals import CONTEXT, ZERO
@@ -32,7 +33,6 @@ if typing.TYPE_CHECKING:
 
 
 __all__ = [
-    "forget_replays",
     "late_add",
     "late_cycles",
     "late_increment",
@@ -43,33 +43,6 @@ __all__ = [
     "state_of",
     "timeline",
 ]
-
-
-def forget_replays(
-    engine: _Engine,
-    state: ResourceState,
-    new_events: Sequence[Event],
-    per_meter: dict[str, list[Sample]],
-) -> tuple[Sequence[Event], dict[str, list[Sample]]]:
-    """Drop the records the state remembers applying: replays, reported as duplicates."""
-    known = set(state.applied)
-
-    def fresh(record: Event | Sample) -> bool:
-        if record.id is None or record.id not in known:
-            return True
-        engine.anomalies.add(
-            record.at_us,
-            record.account,
-            record.resource,
-            "duplicate",
-            f"{_n.label(record)} was applied by an earlier call: the replay is ignored.",
-            (record.id,),
-        )
-        return False
-
-    kept_events = [event for event in new_events if fresh(event)]
-    kept = {name: [s for s in group if fresh(s)] for name, group in per_meter.items()}
-    return kept_events, {name: group for name, group in kept.items() if group}
 
 
 def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
@@ -336,7 +309,7 @@ def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
             f"late records of {resource!r} of {account!r} change meter {name!r} by "
             f"{row.quantity} {item.unit} over {format_us(row.span.start_us)}.."
             f"{format_us(row.span.end_us)}, before what was already metered: see "
-            "Usage.late.",
+            f"Usage.late.{_forgetful(engine, account, resource)}",
             row.record_ids,
         )
     unreported: dict[tuple[str, str], list[str | None]] = {}
@@ -352,10 +325,22 @@ def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
             "late",
             f"late records of {resource!r} of {account!r} belong before what was already "
             "metered; they change no quantity there (a non-additive meter's cycle must be "
-            "aggregated again from all its readings).",
+            f"aggregated again from all its readings).{_forgetful(engine, account, resource)}",
             known,
         )
     return tuple(rows)
+
+
+def _forgetful(engine: _Engine, account: str, resource: str) -> str:
+    """A note for a late anomaly when the state may have forgotten what is replayed."""
+    state = engine.state.get((account, resource))
+    if state is None or max(len(state._seen), len(state.applied)) < MEMORY:
+        return ""
+    return (
+        f" The carried state remembers only the last {MEMORY} records of the resource: "
+        "if a late record replays an older one, it is counted twice (deduplicate such "
+        "replays before metering)."
+    )
 
 
 def restore(state: ResourceState) -> _t.Timeline:
@@ -454,6 +439,7 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
         through_us,
         applied,
         past,
+        seen=_memory.remember(previous, new_events, per_meter, MEMORY),
     )
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "Anomalies",
     "Grouped",
     "group",
+    "known_by",
     "label",
     "unique",
 ]
@@ -148,7 +149,7 @@ def group(
             f"not {type(record).__name__}: {record!r}."
         )
     if records and max(map(_AT, records)) >= as_of_us:
-        records = [record for record in records if _known_by(record, as_of_us)]
+        records = [record for record in records if known_by(record, as_of_us)]
     ids = list(filter(None, map(_ID, records)))
     if len(set(ids)) != len(ids):
         records = _first_by_id(records, anomalies, conflicts)
@@ -208,7 +209,7 @@ def _by_key(keys: Iterable[K], records: Sequence[T]) -> dict[K, list[T]]:
     return groups
 
 
-def _known_by(record: Event | Sample | Inventory, as_of_us: int) -> bool:
+def known_by(record: Event | Sample | Inventory, as_of_us: int) -> bool:
     """Whether ``record`` is known by ``as_of_us``.
 
     Stamped before it, or a delta over a span that ends at it.

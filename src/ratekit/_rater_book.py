@@ -48,7 +48,7 @@ def from_zero(meters: Iterable[Meter]) -> frozenset[str]:
 
 
 def lean(state: ResourceState, zero: frozenset[str] = frozenset()) -> ResourceState:
-    """``state`` without what the rater keeps itself: the ids applied, a history without seq.
+    """``state`` without what the rater keeps itself: the records applied, a history without seq.
 
     The rater deduplicates records at its door, so the ids a state remembers (up to 1024
     per resource) are never read; the events of a history are only re-ordered among new
@@ -64,7 +64,7 @@ def lean(state: ResourceState, zero: frozenset[str] = frozenset()) -> ResourceSt
     kept = any(e.seq is not None for e in history) or (
         bool(history) and not zero <= {reading[0] for reading in state.readings}
     )
-    if not state.applied and (not history or kept):
+    if not state.applied and not state._seen and (not history or kept):
         return state
     past = state._past if kept else _NO_BASE
     return _new_state(

@@ -124,10 +124,24 @@ class _Computed:
         value = self.function(description)
         if value is None:
             return None
-        return _number_value(to_decimal(value, "the level"), "the level")
+        return _not_negative(
+            _number_value(to_decimal(value, "the level"), "the level"), "the level"
+        )
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_Computed, (self.function,))
+
+
+def _not_negative(level: Decimal, what: str) -> Decimal:
+    """``level``, refused when negative: a level measures what runs (a size, a count)."""
+    if level < 0:
+        raise BadRecordError(
+            f"{what} is {level}, a negative level; a Continuous level measures what runs (a "
+            "size, a memory, a count of instances) and is never negative, so it must be a "
+            "number >= 0 (a credit or a correction is a negative 'delta' sample on a "
+            "Discrete meter)."
+        )
+    return level
 
 
 def _number(description: Description, name: str) -> Decimal | None:
@@ -135,7 +149,8 @@ def _number(description: Description, name: str) -> Decimal | None:
     if value is MISSING or value is None:
         return None
     if isinstance(value, Decimal | int | str) and not isinstance(value, bool):
-        return to_decimal(value, f"attribute {name!r}")  # the door checks the range
+        # The door checks the range.
+        return _not_negative(to_decimal(value, f"attribute {name!r}"), f"attribute {name!r}")
     raise BadRecordError(
         f"attribute {name!r} is {value!r}, not a number; a level is read from numbers "
         "(int, Decimal, or a string such as '512')."

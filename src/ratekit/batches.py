@@ -26,6 +26,7 @@ import collections
 import itertools
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Final, TypeAlias, overload
 
 import attrs
@@ -33,7 +34,7 @@ import attrs
 from ._batch_columns import Column, Descriptions, record_label
 from ._decimals import in_context
 from ._descriptions import EMPTY
-from .errors import RatekitTypeError
+from .errors import BadRecordError, RatekitTypeError
 from .records import (
     _EVENT_KIND_SET,
     _SAMPLE_KIND_SET,
@@ -41,6 +42,7 @@ from .records import (
     SAMPLE_KINDS,
     Event,
     Sample,
+    _counter_refusal,
 )
 
 __all__ = ["EventTuple", "RecordBatch", "SampleTuple"]
@@ -264,18 +266,40 @@ def _events(
 
 def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample]:
     given = _Given("sample", columns)
+    accounts = given("account").names()
+    resources = given("resource").names()
+    meters = given("meter").names()
+    instants = given("at_us").instants()
+    amounts = given("value").amounts()
+    kinds = given.optional("kind", lambda c: c.kinds(_SAMPLE_KIND_SET, SAMPLE_KINDS), "delta")
+    ids = given.optional("id", Column.optional_ids, None)
+    if isinstance(kinds, list) and "counter" in kinds and min(amounts) < 0:
+        _refuse_negative_reading(kinds, amounts, ids)
     values = (
-        given("account").names(),
-        given("resource").names(),
-        given("meter").names(),
-        given("at_us").instants(),
-        given("value").amounts(),
-        given.optional("kind", lambda c: c.kinds(_SAMPLE_KIND_SET, SAMPLE_KINDS), "delta"),
+        accounts,
+        resources,
+        meters,
+        instants,
+        amounts,
+        kinds,
         itertools.repeat(None),  # since: a delta over a span is given as a Sample
-        given.optional("id", Column.optional_ids, None),
+        ids,
         given.optional("seq", Column.sequences, None),
     )
     return _made(Sample, count, tuple(zip(_SAMPLE_SLOTS, values, strict=True)))
+
+
+def _refuse_negative_reading(
+    kinds: list[object], amounts: list[Decimal], ids: Iterable[object]
+) -> typing.NoReturn:
+    """A counter reading is never negative, as at [`Sample`][ratekit.Sample]'s door."""
+    known = list(ids) if isinstance(ids, list) else [None] * len(kinds)
+    index, amount = next(
+        (i, amount)
+        for i, (kind, amount) in enumerate(zip(kinds, amounts, strict=True))
+        if kind == "counter" and amount < 0
+    )
+    raise BadRecordError(_counter_refusal(record_label("sample", index, known[index]), amount))
 
 
 @typing.final

@@ -55,6 +55,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from . import _metering_carry as _carry
+from . import _metering_memory as _memory
 from . import _metering_no_effect as _no_effect
 from . import _metering_samples as _samples
 from . import _normalize as _n
@@ -286,8 +287,11 @@ class _Engine:
 
     def run(self) -> Usage:  # noqa: PLR0912, PLR0915 - one pass over the resources
         accepted = accepted_kinds(self.meters)
+        records: Sequence[Event | Sample | Inventory] = self.records
+        if any(s.applied or s._seen for s in self.state.values()):
+            records = _memory.forget_replays(self, records)
         events, samples, inventories, samples_in_order, events_in_order, tied = _n.group(
-            self.records, accepted, self.as_of_us, self.anomalies, self.conflicts
+            records, accepted, self.as_of_us, self.anomalies, self.conflicts
         )
         names = sorted(self.meters)
         plan = [(n, self.meters[n], self._cut_points(n)) for n in names]
@@ -309,10 +313,6 @@ class _Engine:
                 sample_times = sorted(s.at_us for group in per_meter.values() for s in group)
             previous_state = self.state.get(key)
             new_events: Sequence[Event] = _n.unique(events.get(key, []), self.anomalies)
-            if previous_state is not None and previous_state.applied:
-                new_events, per_meter = _carry.forget_replays(
-                    self, previous_state, new_events, per_meter
-                )
             limit = self.through
             if previous_state is not None and previous_state.through_us is not None:
                 limit = previous_state.through_us

@@ -149,6 +149,15 @@ def _label(kind: str, record_id: str | None, resource: object) -> str:
     return f"{kind} (no id) of resource {resource!r}"
 
 
+def _counter_refusal(label: str, value: object) -> str:
+    """The message refusing a negative counter reading (one rule at every door)."""
+    return (
+        f"{label} value {value} is a negative counter reading; a cumulative counter counts "
+        "up from zero and is never negative, so a reading must be a number >= 0 (a "
+        "decrease to a lower reading is a reset; a correction is a 'delta' sample)."
+    )
+
+
 def _instant(value: object, label: str, field: str) -> int:
     return to_us(value, f"{label} {field}")
 
@@ -288,7 +297,9 @@ class Sample:
       they are compensating corrections.
     - ``"counter"``: a cumulative counter reading (bytes sent since the interface came up).
       Metering turns consecutive readings into deltas; a decreasing reading is a reset and
-      counts from zero.
+      counts from zero. A reading counts up from zero and is never negative: a negative
+      one raises [`BadRecordError`][ratekit.BadRecordError] (it would read as a reset and
+      give usage back).
     - ``"gauge"``: a level at ``at`` (a bandwidth, a number of users), for aggregations such
       as max, time-weighted mean or the 95th percentile.
 
@@ -357,7 +368,11 @@ class Sample:
             # The fast path: an int or a finite Decimal, at an instant.
             at_us = _quick_instant(at)
             quick = quick_decimal(value)
-            if at_us is not None and quick is not None:
+            if (
+                at_us is not None
+                and quick is not None
+                and (kind != "counter" or quick >= 0)  # else refused below
+            ):
                 self.__attrs_init__(
                     _intern(account),
                     _intern(resource),
@@ -390,12 +405,15 @@ class Sample:
                     f"{label} since {format_us(since_us)} comes after its at "
                     f"{format_us(at_us)}; a delta over a span covers [since, at)."
                 )
+        amount = to_decimal(value, f"{label} value")
+        if kind == "counter" and amount < 0:
+            raise BadRecordError(_counter_refusal(label, amount))
         self.__attrs_init__(
             _name(account, label, "account"),
             _name(resource, label, "resource"),
             _name(meter, label, "meter"),
             at_us,
-            to_decimal(value, f"{label} value"),
+            amount,
             kind,
             since_us,
             record_id,

@@ -8,12 +8,13 @@ each resource, which the next metering call continues from.
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, Literal
 
 import attrs
 
+from . import _metering_memory as _memory
 from . import _values as _v
 from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
@@ -210,12 +211,22 @@ class ResourceState:
       (the end of the metered span, at most ``as_of``). A record stamped before it is
       **late**: what it changes before the clock is reported in [`Usage.late`][ratekit.Usage.late] with a
       ``"late"`` anomaly, never dropped.
-    - ``applied``: the ids of the records last applied (events and samples; per call, the
-      events, then each meter's samples, each in time order), at most `MEMORY`
-      (1024) per resource: a replay of any of them in a later batch is a ``"duplicate"``.
-      A replay of an older record is not recognised (hosts replaying deeper must
-      deduplicate themselves). What a state remembers is not part of its equality: two
-      states of a resource at the same point are equal.
+    - [`digests`][ratekit.ResourceState.digests]: the records last applied (events and
+      samples, with an id or without; per call, the events, then each meter's samples,
+      each in time order), at most `MEMORY` (1024) per resource, each known by its id and
+      a 64-bit digest of its content (16 hex digits and the id, about 40 bytes each in
+      JSON). A replay of any of them in a later batch is a ``"duplicate"``, with or
+      without an id, as within one call; a record with one of their ids but other content
+      (another value, instant or span) is a conflict, as within one call
+      ([`ConflictingRecordError`][ratekit.ConflictingRecordError], or a ``"conflict"``
+      anomaly with ``conflicts="anomaly"``, the record applied first being kept).
+      ``applied``: the ids of the last `MEMORY` records applied that have one (a state
+      written before digests were kept has only these: a replay of one of them is a
+      duplicate, its content unchecked). **Known limit**: a replay of an older record is
+      not recognised; stamped before the clock, it is metered again as a late record
+      (its ``"late"`` anomaly says so once the memory is full): hosts replaying deeper than 1024 records per
+      resource must deduplicate themselves. What a state remembers is not part of its
+      equality: two states of a resource at the same point are equal.
     - ``history``: the last `HISTORY` (16) events applied, in order, and ``base``, the
       state before them: a late event, or one whose ``seq`` puts it before events already
       applied, is ordered among them as if all had come at once, and the difference is
@@ -261,6 +272,8 @@ class ResourceState:
     # The base's status, description, since_us, opened_by, clock_us and seq (all None for
     # no base), then the history's events: one object per resource (see history, base).
     _past: tuple[object, ...] = _NO_BASE
+    # The last records applied (see digests): each the record, or its (id, digest).
+    _seen: tuple[_memory.Remembered, ...] = attrs.field(default=(), eq=False)
 
     def __init__(  # noqa: PLR0917 - the state's fields, as to_json() names them
         self,
@@ -277,6 +290,7 @@ class ResourceState:
         applied: tuple[str, ...] = (),
         history: tuple[Event, ...] = (),
         base: ResourceState | None = None,
+        digests: Sequence[tuple[str | None, str]] = (),
     ) -> None:
         events = _history(history)
         known = _base(base)
@@ -294,6 +308,7 @@ class ResourceState:
             through_us,
             applied,
             (*head, *events),
+            _memory.door(digests),
         )
 
     def _head(self) -> tuple[object, ...]:
@@ -320,6 +335,23 @@ class ResourceState:
     def history(self) -> tuple[Event, ...]:
         """The last events applied, in order (at most `HISTORY`)."""
         return typing.cast("tuple[Event, ...]", self._past[6:])
+
+    @property
+    def digests(self) -> tuple[tuple[str | None, str], ...]:
+        """The last records applied (at most `MEMORY`), each as ``(id or None, digest)``.
+
+        The digest is the first 16 hex digits of the sha256 of the record's canonical
+        content: a later record equal to one of them is a ``"duplicate"``, one with a
+        remembered id and another digest a conflict. O(m), a sha256 per record the first
+        time it is asked (the state holds the records themselves until then, and keeps the
+        digests from then on, as the states that continue from it do).
+        """
+        seen = self._seen
+        if all(type(item) is tuple for item in seen):
+            return typing.cast("tuple[tuple[str | None, str], ...]", seen)
+        pairs = _memory.pairs(seen)
+        _STATE_SETTERS[-1](self, pairs)  # a cache: not part of the state's value
+        return pairs
 
     @property
     def base(self) -> ResourceState | None:
@@ -354,7 +386,7 @@ class ResourceState:
             "applied": list(self.applied),
             "history": [_encode_event(event) for event in self.history],
             "base": None if self.base is None else self.base.to_json(),
-        }
+        } | ({"digests": [list(pair) for pair in self.digests]} if self._seen else {})
 
     @classmethod
     def from_json(cls, data: object) -> ResourceState:
@@ -405,6 +437,7 @@ class ResourceState:
                 for item in _sequence("history", data.get("history", ()))
             ),
             None if base is None else cls.from_json(base),
+            data.get("digests", ()),
         )
 
     def __repr__(self) -> str:
@@ -433,13 +466,14 @@ _STATE_SETTERS: Final = _slot_setters(
     "through_us",
     "applied",
     "_past",
+    "_seen",
 )
 
 
-def _new_state(*values: object) -> ResourceState:
+def _new_state(*values: object, seen: tuple[object, ...] = ()) -> ResourceState:
     """A [`ResourceState`][ratekit.ResourceState] of values known to be valid (metering's own): no checks."""
     state = _new(ResourceState)
-    for setter, value in zip(_STATE_SETTERS, values, strict=True):
+    for setter, value in zip(_STATE_SETTERS, (*values, seen), strict=True):
         setter(state, value)
     return state
 

@@ -1,0 +1,203 @@
+"""What a metering state remembers of the records it applied: replays and conflicts.
+
+Private to [`ratekit.meter()`][ratekit.meter]. A [`ResourceState`][ratekit.ResourceState] carries
+the last `ratekit.usage.MEMORY` records applied to its resource (with an id or without),
+so that the next call knows a replay as a ``"duplicate"`` and a record with a remembered
+id but other content as a conflict, as within one call. In memory they are the records
+themselves (nothing is computed per record while metering); in JSON each is its id (or
+``None``) and the first `DIGEST` hex digits of the sha256 of its canonical content, the
+digest the streaming rater keeps of a compacted record.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Sequence
+from typing import Final
+
+from . import _normalize as _n
+from ._shown import show
+from .errors import ConflictingRecordError, RatekitTypeError
+from .records import Event, Inventory, Sample
+
+if typing.TYPE_CHECKING:
+    from .metering import _Engine
+    from .usage import ResourceState
+
+__all__ = ["DIGEST", "Remembered", "digest", "door", "forget_replays", "pairs", "remember"]
+
+#: Hex digits of a remembered record's content digest (64 bits), as the rater keeps.
+DIGEST: Final = 16
+
+#: A remembered record: the record itself, or its ``(id, digest)`` read from JSON.
+Remembered: typing.TypeAlias = "Event | Sample | tuple[str | None, str]"
+
+_HEX: Final = frozenset("0123456789abcdef")
+
+
+def digest(record: Event | Sample) -> str:
+    """The first `DIGEST` hex digits of the sha256 of ``record``'s canonical content."""
+    from . import _snapshot  # noqa: PLC0415 - the snapshot codec, only when a digest is asked
+
+    return _snapshot.digest(record)[:DIGEST]
+
+
+def pairs(items: Sequence[Remembered]) -> tuple[tuple[str | None, str], ...]:
+    """``(id, digest)`` per remembered record, in order. O(m), a digest per record kept."""
+    return tuple(item if isinstance(item, tuple) else (item.id, digest(item)) for item in items)
+
+
+def door(value: object) -> tuple[tuple[str | None, str], ...]:
+    """The ``digests`` field of a state: ``[id or None, 16 hex digits]`` pairs, checked."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise _refused("digests", value, "a list of [record id or None, digest] pairs")
+    out: list[tuple[str | None, str]] = []
+    for item in value:
+        if (
+            isinstance(item, str | bytes)
+            or not isinstance(item, Sequence)
+            or len(item) != 2
+            or not (item[0] is None or (type(item[0]) is str and item[0]))
+            or type(item[1]) is not str
+            or len(item[1]) != DIGEST
+            or not set(item[1]) <= _HEX
+        ):
+            raise _refused(
+                "digests item",
+                item,
+                f"a [record id or None, {DIGEST} lowercase hex digits] pair",
+            )
+        out.append((item[0], item[1]))
+    return tuple(out)
+
+
+def _refused(field: str, value: object, accepted: str) -> RatekitTypeError:
+    return RatekitTypeError(
+        f"ResourceState {field} must be {accepted}, not {type(value).__name__}: {show(value)}."
+    )
+
+
+def remember(
+    previous: ResourceState | None,
+    new_events: Sequence[Event],
+    per_meter: typing.Mapping[str, list[Sample]],
+    limit: int,
+) -> tuple[Remembered, ...]:
+    """The records the next state remembers: the last ``limit`` applied. O(limit)."""
+    fresh: list[Remembered] = list(new_events[-limit:])
+    for group in per_meter.values():
+        fresh += group[-limit:]
+    old: tuple[Remembered, ...] = previous._seen if previous is not None else ()
+    if len(fresh) >= limit:
+        return tuple(fresh[-limit:])
+    keep = limit - len(fresh)
+    return (*old[-keep:], *fresh) if old and keep else tuple(fresh)
+
+
+def forget_replays(
+    engine: _Engine, records: Sequence[Event | Sample | Inventory]
+) -> Sequence[Event | Sample | Inventory]:
+    """``records`` without the replays of records the carried states remember applying.
+
+    A replay (the same id and content, or without id the same content) is reported as a
+    ``"duplicate"``. A record with the id of a remembered one but other content is a
+    conflict: it raises [`ConflictingRecordError`][ratekit.ConflictingRecordError], or with
+    ``conflicts="anomaly"`` is dropped with a ``"conflict"`` anomaly (the record applied
+    first is kept), as within one call; this runs before the records of the call are
+    deduplicated among themselves, so that the record applied first is the one kept. An
+    id the state remembers beyond its remembered records (a state written before records
+    were remembered) is a duplicate, its content unchecked. O(n + m) for n records and m
+    remembered; a digest is computed only for a record whose id is remembered from JSON,
+    or without an id when its state remembers digests of such.
+    """
+    memories: dict[tuple[str, str], _Memory | None] = {}
+    as_of_us = engine.as_of_us
+    kept: list[Event | Sample | Inventory] = []
+    for record in records:
+        kind = type(record)
+        if (kind is not Event and kind is not Sample) or not _n.known_by(record, as_of_us):
+            kept.append(record)
+            continue
+        record = typing.cast("Event | Sample", record)
+        key = (record.account, record.resource)
+        if key in memories:
+            memory = memories[key]
+        else:
+            state = engine.state.get(key)
+            memory = memories[key] = (
+                None if state is None or not (state.applied or state._seen) else _Memory(state)
+            )
+        if memory is None or memory.fresh(engine, record):
+            kept.append(record)
+    return kept
+
+
+class _Memory:
+    """One state's remembered records, looked up by id and (without id) by content."""
+
+    def __init__(self, state: ResourceState) -> None:
+        self.by_id: dict[str, Remembered] = {}
+        self.no_id: set[Event | Sample] = set()
+        self.no_id_digests: set[str] = set()
+        for item in state._seen:
+            if isinstance(item, tuple):
+                if item[0] is None:
+                    self.no_id_digests.add(item[1])
+                else:
+                    self.by_id[item[0]] = item
+            elif item.id is None:
+                self.no_id.add(item)
+            else:
+                self.by_id[item.id] = item
+        self.ids = set(state.applied)
+
+    def fresh(self, engine: _Engine, record: Event | Sample) -> bool:
+        """Whether ``record`` is new; a replay or a conflict is reported."""
+        identity = record.id
+        if identity is None:
+            if not (
+                record in self.no_id
+                or (self.no_id_digests and digest(record) in self.no_id_digests)
+            ):
+                return True
+        elif identity in self.by_id:
+            known = self.by_id[identity]
+            same = known[1] == digest(record) if isinstance(known, tuple) else known == record
+            if not same:
+                _conflict(engine, known, record)
+                return False
+        elif identity not in self.ids:
+            return True
+        engine.anomalies.add(
+            record.at_us,
+            record.account,
+            record.resource,
+            "duplicate",
+            f"{_n.label(record)} was applied by an earlier call: the replay is ignored.",
+            (identity,),
+        )
+        return False
+
+
+def _conflict(engine: _Engine, known: Remembered, record: Event | Sample) -> None:
+    earlier = (
+        f"a record of content digest {known[1]}"
+        if type(known) is tuple
+        else repr(known)  # the record itself
+    )
+    if engine.conflicts != "anomaly":
+        raise ConflictingRecordError(
+            f"{_n.label(record)} was applied by an earlier call with other content: "
+            f"{earlier} was applied, {record!r} differs; replaying a record must repeat it "
+            "exactly, so give a corrected record a new id (or meter with "
+            "conflicts='anomaly' to keep the first)."
+        )
+    engine.anomalies.add(
+        record.at_us,
+        record.account,
+        record.resource,
+        "conflict",
+        f"{_n.label(record)} was applied by an earlier call with other content: {earlier} "
+        f"was applied and is kept, {record!r} is ignored; give a corrected record a new id.",
+        (record.id,),
+    )

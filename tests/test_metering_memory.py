@@ -1,0 +1,350 @@
+"""What a carried state remembers: replays (with or without id) and conflicts across calls."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
+
+import ratekit as rk
+from ratekit._decimals import CONTEXT
+from ratekit._instants import format_us
+
+MONTHLY = rk.cycles.monthly(tz="UTC")
+DAILY = rk.cycles.daily(tz="UTC")
+D1 = rk.Span("2026-03-01T00:00:00Z", "2026-03-10T00:00:00Z")
+D2 = rk.Span("2026-03-10T00:00:00Z", "2026-03-20T00:00:00Z")
+EGRESS = rk.Meter("eg", "B", rk.Discrete())
+RUNTIME = rk.Meter("vm", "hour", rk.OnOff())
+MINUTE = 60_000_000
+HOUR = 60 * MINUTE
+
+
+def through_json(usage: rk.Usage) -> list[rk.ResourceState]:
+    return [rk.ResourceState.from_json(json.loads(json.dumps(s.to_json()))) for s in usage.state]
+
+
+def two_calls(
+    first: list[rk.Event | rk.Sample],
+    second: list[rk.Event | rk.Sample],
+    *,
+    via_json: bool,
+    meters: Sequence[rk.Meter] = (EGRESS,),
+    conflicts: str = "raise",
+) -> tuple[rk.Usage, rk.Usage]:
+    u1 = rk.meter(first, meters, span=D1, cycle=MONTHLY, as_of=D1.end)
+    state = through_json(u1) if via_json else list(u1.state)
+    u2 = rk.meter(
+        second,
+        meters,
+        span=D2,
+        cycle=MONTHLY,
+        as_of=D2.end,
+        state=state,
+        conflicts=conflicts,  # type: ignore[arg-type]
+    )
+    return u1, u2
+
+
+# -- replays without id ---------------------------------------------------------------------
+
+NO_ID = rk.Sample("a", "r", "eg", "2026-03-05T00:00:00Z", 100)
+
+
+@pytest.mark.parametrize("via_json", [False, True])
+def test_a_replay_without_id_in_a_later_call_is_a_duplicate(via_json: bool) -> None:
+    u1, u2 = two_calls([NO_ID], [NO_ID], via_json=via_json)
+    # 100 B once: the replay adds nothing, neither as a row nor as a late row
+    # (before: a late row of +100, 200 B in all).
+    assert u1.total() == Decimal(100)
+    assert (u2.total(), u2.late) == (Decimal(0), ())
+    assert [(a.kind, a.record_ids) for a in u2.anomalies] == [("duplicate", ())]
+    assert str(u2.anomalies[0]).endswith("was applied by an earlier call: the replay is ignored.")
+    # As metering both at once: 100 B and a duplicate.
+    at_once = rk.meter(
+        [NO_ID, NO_ID], [EGRESS], span=rk.Span(D1.start, D2.end), cycle=MONTHLY, as_of=D2.end
+    )
+    assert (at_once.total(), [a.kind for a in at_once.anomalies]) == (Decimal(100), ["duplicate"])
+
+
+def test_an_equal_amount_at_another_instant_is_not_a_replay() -> None:
+    other = rk.Sample("a", "r", "eg", "2026-03-05T00:00:01Z", 100)
+    _, u2 = two_calls([NO_ID], [other], via_json=True)
+    # Another record (another instant): late, +100 B before the clock.
+    assert [r.quantity for r in u2.late] == [Decimal(100)]
+    assert [a.kind for a in u2.anomalies] == ["late"]
+
+
+@pytest.mark.parametrize("via_json", [False, True])
+def test_events_without_id_replayed_in_a_later_call_are_duplicates(via_json: bool) -> None:
+    start = rk.Event("a", "v", "2026-03-05T00:00:00Z", kind="start")
+    stop = rk.Event("a", "v", "2026-03-06T00:00:00Z", kind="stop")
+    u1, u2 = two_calls([start, stop], [start, stop], via_json=via_json, meters=(RUNTIME,))
+    assert u1.total() == Decimal(24)  # 5 Mar 00:00 .. 6 Mar 00:00: 24 h
+    assert (u2.total(), u2.late) == (Decimal(0), ())
+    # Two duplicates, as at once (before: duplicate_start, tie, duplicate_stop, tie, late).
+    assert [a.kind for a in u2.anomalies] == ["duplicate", "duplicate"]
+
+
+def test_the_state_remembers_the_last_records_applied_with_or_without_id() -> None:
+    samples = [
+        rk.Sample(
+            "a", "r", "eg", format_us(D1.start_us + i * MINUTE), 1, id=f"d{i}" if i % 2 else None
+        )
+        for i in range(1100)
+    ]
+    (state,) = rk.meter(samples, [EGRESS], span=D1, cycle=MONTHLY, as_of=D1.end).state
+    assert len(state.digests) == 1024
+    assert state.digests[-1][0] == "d1099"
+    assert state.digests[-2][0] is None
+    assert all(len(d) == 16 for _, d in state.digests)
+    assert rk.ResourceState.from_json(json.loads(json.dumps(state.to_json()))).digests == (
+        state.digests
+    )
+
+
+def test_a_replay_without_id_beyond_the_memory_is_late_a_known_limit() -> None:
+    # 1,025 deltas of 1 B without id: the oldest is forgotten, so its replay cannot be
+    # told from a late record: it is metered again, +1 B, with a "late" anomaly.
+    samples = [
+        rk.Sample("a", "r", "eg", format_us(D1.start_us + i * MINUTE), 1) for i in range(1025)
+    ]
+    u1, u2 = two_calls(samples, [samples[0], samples[1]], via_json=True)
+    assert u1.total() == Decimal(1025)
+    assert [r.quantity for r in u2.late] == [Decimal(1)]  # samples[0]; samples[1] remembered
+    assert sorted(a.kind for a in u2.anomalies) == ["duplicate", "late"]
+    late = next(a for a in u2.anomalies if a.kind == "late")
+    # Said plainly in the anomaly: the state's memory is full, the record may be a replay.
+    assert str(late).endswith(
+        "The carried state remembers only the last 1024 records of the resource: if a late "
+        "record replays an older one, it is counted twice (deduplicate such replays before "
+        "metering)."
+    )
+    # A state that forgot nothing says nothing of it.
+    _, fresh = two_calls(
+        samples[:3], [rk.Sample("a", "r", "eg", "2026-03-05T00:00:00Z", 7)], via_json=True
+    )
+    assert "remembers only" not in str(next(a for a in fresh.anomalies if a.kind == "late"))
+
+
+# -- the same id with other content ---------------------------------------------------------
+
+S1 = rk.Sample("a", "r", "eg", "2026-03-05T00:00:00Z", 100, id="s1")
+CHANGED = [
+    rk.Sample("a", "r", "eg", "2026-03-05T00:00:00Z", 999, id="s1"),  # other value
+    rk.Sample("a", "r", "eg", "2026-03-12T00:00:00Z", 999, id="s1"),  # other instant
+    rk.Sample("a", "r", "eg", "2026-03-05T00:00:00Z", 100, id="s1", since="2026-03-04T00:00:00Z"),
+]
+
+
+@pytest.mark.parametrize("via_json", [False, True])
+@pytest.mark.parametrize("changed", CHANGED)
+def test_a_remembered_id_with_other_content_raises(via_json: bool, changed: rk.Sample) -> None:
+    with pytest.raises(rk.ConflictingRecordError) as caught:
+        two_calls([S1], [changed], via_json=via_json)
+    message = str(caught.value)
+    assert message.startswith("sample 's1' was applied by an earlier call with other content: ")
+    assert repr(changed) in message
+    assert message.endswith(
+        "replaying a record must repeat it exactly, so give a corrected record a new id (or "
+        "meter with conflicts='anomaly' to keep the first)."
+    )
+    if via_json:  # the record is known by its content's digest
+        digest = dict(
+            through_json(rk.meter([S1], [EGRESS], span=D1, cycle=MONTHLY, as_of=D1.end))[0].digests
+        )["s1"]
+        assert f"a record of content digest {digest} was applied" in message
+    else:
+        assert f"{S1!r} was applied" in message
+
+
+@pytest.mark.parametrize("via_json", [False, True])
+def test_a_conflict_as_an_anomaly_keeps_the_record_applied_first(via_json: bool) -> None:
+    changed = CHANGED[1]
+    u1, u2 = two_calls([S1], [changed, S1], via_json=via_json, conflicts="anomaly")
+    # 100 B in the first call; the 999 B of 12 Mar is ignored (not a row of 999), and the
+    # true replay is a duplicate: 100 B in all, as metering [S1, changed, S1] at once.
+    assert (u1.total(), u2.total(), u2.late) == (Decimal(100), Decimal(0), ())
+    assert sorted((a.kind, a.record_ids) for a in u2.anomalies) == [
+        ("conflict", ("s1",)),
+        ("duplicate", ("s1",)),
+    ]
+    conflict = next(a for a in u2.anomalies if a.kind == "conflict")
+    assert "is kept" in str(conflict)
+    assert repr(changed) in str(conflict)
+    at_once = rk.meter(
+        [S1, changed, S1],
+        [EGRESS],
+        span=rk.Span(D1.start, D2.end),
+        cycle=MONTHLY,
+        as_of=D2.end,
+        conflicts="anomaly",
+    )
+    assert at_once.total() == Decimal(100)
+    assert sorted(a.kind for a in at_once.anomalies) == ["conflict", "duplicate"]
+
+
+def test_a_state_written_without_digests_still_knows_its_ids() -> None:
+    # A state from before records were remembered: the id alone, content unchecked.
+    data = rk.meter([S1], [EGRESS], span=D1, cycle=MONTHLY, as_of=D1.end).state[0].to_json()
+    del data["digests"]
+    state = rk.ResourceState.from_json(data)
+    u2 = rk.meter([CHANGED[0]], [EGRESS], span=D2, cycle=MONTHLY, as_of=D2.end, state=[state])
+    assert [a.kind for a in u2.anomalies] == ["duplicate"]
+
+
+@pytest.mark.parametrize(
+    ("digests", "shown"),
+    [
+        ("ab", "str: 'ab'"),
+        ([["s1", "xyz"]], "list: ['s1', 'xyz']"),
+        ([["", "0123456789abcdef"]], "list: ['', '0123456789abcdef']"),
+        ([["s1"]], "list: ['s1']"),
+    ],
+)
+def test_a_malformed_digests_field_is_refused_by_name(digests: object, shown: str) -> None:
+    data = {"account": "a", "resource": "r", "status": "unknown", "description": {}}
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.ResourceState.from_json({**data, "digests": digests})
+    what = (
+        "digests must be a list of [record id or None, digest] pairs"
+        if isinstance(digests, str)
+        else "digests item must be a [record id or None, 16 lowercase hex digits] pair"
+    )
+    assert str(caught.value) == f"ResourceState {what}, not {shown}."
+
+
+# -- the law: split anywhere, replays and conflicts, against metering at once ---------------
+
+START = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z").start_us
+LENGTH = 48 * 60  # two days, in minutes
+METERS = (EGRESS, RUNTIME)
+
+
+@st.composite
+def streams(draw: st.DrawFn) -> list[rk.Event | rk.Sample]:
+    records: list[rk.Event | rk.Sample] = []
+    for resource in ("r1", "r2"):
+        minutes = sorted(draw(st.sets(st.integers(0, LENGTH - 1), max_size=4)))
+        for n, minute in enumerate(minutes):
+            records.append(
+                rk.Event(
+                    "a",
+                    resource,
+                    format_us(START + minute * MINUTE),
+                    kind=draw(st.sampled_from(["start", "start", "stop"])),
+                    id=draw(st.sampled_from([None, f"{resource}-e{n}"])),
+                )
+            )
+        for n, (minute, value) in enumerate(
+            draw(st.lists(st.tuples(st.integers(0, LENGTH - 1), st.integers(1, 50)), max_size=4))
+        ):
+            records.append(
+                rk.Sample(
+                    "a",
+                    resource,
+                    "eg",
+                    format_us(START + minute * MINUTE),
+                    value,
+                    id=draw(st.sampled_from([None, f"{resource}-d{n}"])),
+                )
+            )
+    return records
+
+
+def kinds(anomalies: Sequence[rk.Anomaly]) -> Counter[tuple[str, tuple[str, ...]]]:
+    return Counter((a.kind, a.record_ids) for a in anomalies if a.kind in ("duplicate", "conflict"))
+
+
+def totals(rows: Sequence[rk.UsageRow]) -> dict[tuple[str, str, rk.Span], Decimal]:
+    out: dict[tuple[str, str, rk.Span], Decimal] = defaultdict(Decimal)
+    for row in rows:
+        key = (row.meter, row.resource, row.cycle)
+        out[key] = CONTEXT.add(out[key], row.quantity)
+    return {key: value for key, value in out.items() if value}
+
+
+@settings(max_examples=LAWS, deadline=None)
+@given(streams(), st.data())
+def test_split_metering_with_replays_and_conflicts_equals_metering_at_once(
+    records: list[rk.Event | rk.Sample], data: st.DataObject
+) -> None:
+    # Every call has a clock: a resource seen in the first batch.
+    records = [rk.Sample("a", "clock", "eg", format_us(START), 1, id="clock"), *records]
+    cuts = sorted(data.draw(st.sets(st.integers(1, 47), max_size=3)))
+    edges = [START, *(START + hour * HOUR for hour in cuts), START + LENGTH * MINUTE]
+    batches: list[list[rk.Event | rk.Sample]] = [[] for _ in range(len(edges) - 1)]
+    for record in records:
+        index = next(i for i in range(len(batches)) if record.at_us < edges[i + 1])
+        batches[index].append(record)
+    for index in range(len(batches)):
+        earlier = [r for batch in batches[: index + 1] for r in batch]
+        # Replays (with or without id) of records received so far, in this batch or later.
+        batches[index] += data.draw(st.lists(st.sampled_from(earlier), max_size=2))
+        # Conflicts: a received id with another value or another instant (in this batch).
+        named = [r for r in earlier if isinstance(r, rk.Sample) and r.id not in (None, "clock")]
+        if named and data.draw(st.booleans()):
+            original = data.draw(st.sampled_from(named))
+            minute = data.draw(st.integers(0, (edges[index + 1] - START) // MINUTE - 1))
+            batches[index].append(
+                rk.Sample(
+                    "a",
+                    original.resource,
+                    "eg",
+                    format_us(START + minute * MINUTE),
+                    original.value + 1,
+                    id=original.id,
+                )
+            )
+    arrived = [r for batch in batches for r in batch]
+    whole_span = rk.Span.from_us(edges[0], edges[-1])
+    whole = rk.meter(
+        arrived, METERS, span=whole_span, cycle=DAILY, as_of=whole_span.end, conflicts="anomaly"
+    )
+    rows: list[rk.UsageRow] = []
+    anomalies: list[rk.Anomaly] = []
+    state: list[rk.ResourceState] = []
+    for index, batch in enumerate(batches):
+        span = rk.Span.from_us(edges[index], edges[index + 1])
+        usage = rk.meter(
+            batch,
+            METERS,
+            span=span,
+            cycle=DAILY,
+            as_of=span.end,
+            state=state,
+            conflicts="anomaly",
+        )
+        rows += (*usage.rows, *usage.late)
+        anomalies += usage.anomalies
+        state = through_json(usage) if data.draw(st.booleans()) else list(usage.state)
+    assert totals(rows) == totals(whole.rows)
+    assert kinds(anomalies) == kinds(whole.anomalies)
+
+
+def test_a_state_keeps_its_digests_once_asked_and_still_knows_replays() -> None:
+    u1 = rk.meter([NO_ID, S1], [EGRESS], span=D1, cycle=MONTHLY, as_of=D1.end)
+    (state,) = u1.state
+    first = state.to_json()
+    assert state.to_json() == first  # the same pairs, digested once
+    assert [pair[0] for pair in state.digests] == [None, "s1"]
+    # The in-memory state, now holding digests, knows the replay and the conflict.
+    u2 = rk.meter(
+        [NO_ID, CHANGED[0]],
+        [EGRESS],
+        span=D2,
+        cycle=MONTHLY,
+        as_of=D2.end,
+        state=[state],
+        conflicts="anomaly",
+    )
+    assert (u2.total(), u2.late) == (Decimal(0), ())
+    assert sorted(a.kind for a in u2.anomalies) == ["conflict", "duplicate"]
+    # And the state that continues from it remembers both, by the same digests.
+    assert u2.state[0].digests == state.digests
