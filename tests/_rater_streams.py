@@ -447,6 +447,14 @@ def check_law(
     exact = decimal.Context(prec=decimal.MAX_PREC, traps=[decimal.Inexact])
     total = functools.reduce(exact.add, (line.amount for line in lines), Decimal(0))
     assert total == functools.reduce(exact.add, (c.amount for c in batch.charges), Decimal(0))
+    # And batch's own totals, per account and cycle (a plan change mid-cycle prorates two
+    # plans' fees: 60-digit amounts of other magnitudes, whose sum needs a 61st digit).
+    per_cycle: dict[tuple[str, int, int], list[Decimal]] = {}
+    for line in lines:
+        per_cycle.setdefault((line.account, *line.key[1:3]), []).append(line.amount)
+    for (account, lo, hi), amounts in per_cycle.items():
+        cycle = rk.Span(format_us(lo), format_us(hi))
+        assert batch.total(account, cycle) == functools.reduce(exact.add, amounts, Decimal(0))
     # Every record is accounted for.
     accounted: set[str] = set()
     for line in lines:

@@ -9,7 +9,6 @@ reported (first charge, increment, or reversal and correction).
 from __future__ import annotations
 
 import datetime as _dt
-import decimal
 import typing
 from collections.abc import Sequence
 from decimal import Decimal
@@ -18,7 +17,7 @@ from typing import Final, Literal
 import attrs
 
 from . import _values as _v
-from ._decimals import ZERO
+from ._decimals import exact_sum
 from ._instants import format_us, to_us
 from .billing import Invoice
 from .rating import Charge
@@ -31,11 +30,6 @@ Role = Literal["charge", "increment", "reversal", "correction"]
 
 # A line: (account, cycle start, cycle end, kind, plan, meter, entry, resource, unit, currency)
 LineKey = tuple[str, int, int, str, str, str | None, str | None, str | None, str, str]
-
-# Sums of lines are exact (no rounding at any precision): increments add up digit for digit.
-_EXACT: Final = decimal.Context(
-    prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[decimal.Inexact]
-)
 
 
 # -- values --------------------------------------------------------------------------------
@@ -210,12 +204,10 @@ class Statement:
     no_effect: tuple[str, ...] = attrs.field(default=(), converter=_v.to_tuple, validator=_IDS)
 
     def total(self, account: str | None = None) -> Decimal:
-        """The exact sum of the lines' amounts (of one account). O(n)."""
-        total = ZERO
-        for line in self.lines:
-            if account is None or line.account == account:
-                total = _EXACT.add(total, line.amount)
-        return total
+        """The exact sum of the lines' amounts (of one account), never rounded. O(n)."""
+        return exact_sum(
+            line.amount for line in self.lines if account is None or line.account == account
+        )
 
     def __repr__(self) -> str:
         return (
