@@ -51,10 +51,15 @@ class Feed:
       statement corrects it (policy ``late="correct"``) or reports the difference only
       (``late="report"``);
     - ``too_late``: records stamped before everything the rater keeps (a cycle compacted
-      away): not applied; each is an anomaly in ``anomalies``, with its quantity.
+      away): not applied; each is an anomaly in ``anomalies``, with its quantity. Also,
+      too late *in part*, records taken (in ``accepted`` or ``late`` too) whose effect
+      reaches back before the kept cycles: a counter reading counting from a compacted
+      reading, a delta over a span starting there, an event ordered there by its ``seq``,
+      a ``last_seen`` inventory closing there. That part is not applied (its anomaly
+      gives a sample's quantity there), the rest is.
 
     The id lists hold the ids of the records that have one; ``counts`` counts every
-    record, with an id or not.
+    record, with an id or not, under each outcome it has.
 
     Examples:
         >>> import ratekit as rk
