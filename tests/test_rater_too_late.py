@@ -101,3 +101,36 @@ def test_a_delta_without_id_reaching_a_compacted_cycle_is_counted_too_late() -> 
     assert [(line.meter, line.quantity, line.late) for line in lines] == [
         ("calls", Decimal("9.625"), True)
     ]
+
+
+def test_a_reading_fed_early_keeps_the_cycles_it_reaches_until_it_is_metered() -> None:
+    # Daily cycles, horizon 0. Read 0 on 1 March 12:00; 1 March is compacted at the
+    # 3 March statement. A reading of 1200 on 4 March 12:00, fed then (ahead of the
+    # watermark): 1200 B over 72 h, 200 B/12 h: 200 on 1 March (compacted: too late),
+    # 400 on 2 March, 400 on 3 March, 200 on 4 March. The 4 March statement closes
+    # 3 March, but 2 March stays kept until the reading is metered: nothing more is lost.
+    egress = rk.Meter("egress", "B", rk.Counter())
+    daily = rk.Plan(
+        "d", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("e", "egress", rk.PerUnit(1))]
+    )
+    rater = rk.Rater(daily, [egress], start="2026-03-01T00:00:00Z")
+    first = rk.Sample("a", "ip", "egress", "2026-03-01T12:00:00Z", 0, kind="counter", id="c0")
+    rater.feed([first])
+    rater.statement("2026-03-02T00:00:00Z")
+    rater.statement("2026-03-03T00:00:00Z")  # 1 March compacted: c0 is the baseline
+    second = rk.Sample("a", "ip", "egress", "2026-03-04T12:00:00Z", 1200, kind="counter", id="c1")
+    feed = rater.feed([second])
+    assert (feed.accepted, feed.too_late) == (("c1",), ("c1",))
+    assert "its part before 2026-03-02T00:00:00Z, 200 B, belonged" in feed.anomalies[0].message
+    closing = rater.statement("2026-03-04T00:00:00Z")
+    assert [f"{cycle.start:%d}" for cycle in closing.closed] == ["03"]
+    assert repr(rater).startswith("Rater(base='2026-03-02T00:00:00Z'")  # 2 March kept
+    statement = rater.statement("2026-03-05T00:00:00Z")
+    assert [(line.cycle.start.day, line.quantity, line.late) for line in statement.lines] == [
+        (2, 400, True),
+        (3, 400, True),
+        (4, 200, False),
+    ]
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-05T00:00:00Z")
+    batch = rk.rate([first, second], daily, span=span, meters=[egress])
+    assert batch.total() - statement.total() == 200  # the part the feed named

@@ -135,7 +135,8 @@ def held(rater: Rater, new_base: int) -> int:
     stays kept (closed) until that record is folded in too:
 
     - a record not metered yet (stamped at or after the watermark): a delta over a span
-      from its ``since``, a counter reading from the kept reading before it;
+      from its ``since``, a counter reading from the kept reading before it (from the
+      kept cycles' start when the reading before it is in the compacted state);
     - an event, metered or not, whose ``seq`` orders it before events stamped before
       ``new_base``: folding those without it would apply them in the wrong order.
 
@@ -156,8 +157,13 @@ def held(rater: Rater, new_base: int) -> int:
                 for r in rater._by_key.get(key, ())
                 if type(r) is Sample and r.meter == meter_name and r.at_us < at_us
             ]
-            if not before and meter_name in rater._reach.zero:
-                before = _stretch(rater, key, meter_name, at_us)
+            if not before and (*key, meter_name) in rater._reach.baselines:
+                # It counts from the compacted state (a reading there, or a from_zero
+                # counter's running stretch): its part before the kept cycles is too late
+                # (said at its feed), the rest must stay kept.
+                before = [rater._base_us]
+            elif not before and meter_name in rater._reach.zero:
+                before = _stretch(rater, key, at_us)
             reach = min(reach, max(before, default=at_us))
         elif record.since_us is not None:
             reach = min(reach, record.since_us)
@@ -177,16 +183,12 @@ def held(rater: Rater, new_base: int) -> int:
         cut = held_at
 
 
-def _stretch(rater: Rater, key: tuple[str, str], meter_name: str, at_us: int) -> list[int]:
+def _stretch(rater: Rater, key: tuple[str, str], at_us: int) -> list[int]:
     """Where the first reading of a ``from_zero`` counter may count from (at the earliest).
 
-    Its running stretch's start: in the compacted state (the kept cycles' start), or at a
-    kept event of its resource before it (the earliest, to be safe). O(k).
+    With no baseline in the compacted state: its running stretch's start, at a kept event
+    of its resource before it (the earliest, to be safe). O(k).
     """
-    if (*key, meter_name) in rater._reach.baselines:
-        if (*key, meter_name) not in rater._reach.stretches:
-            return []  # a reading in the state: the reading counts from it, held already
-        return [rater._base_us]
     events = [r.at_us for r in rater._by_key.get(key, ()) if type(r) is Event and r.at_us <= at_us]
     return [min(events)] if events else []
 
