@@ -683,14 +683,16 @@ def test_a_delta_whose_span_reaches_into_a_compacted_cycle_says_what_is_lost() -
         "a", "fn", "calls", "2026-03-02T12:00:00Z", 10, since="2026-03-01T12:00:00Z", id="s1"
     )
     feed = rater.feed([calls])
-    assert repr(feed) == "Feed(late=1, anomalies=1)"
+    # Late for 2 March (kept), too late for 1 March (compacted): in both lists.
+    assert repr(feed) == "Feed(late=1, too_late=1, anomalies=1)"
+    assert (feed.late, feed.too_late) == (("s1",), ("s1",))
     (anomaly,) = feed.anomalies
     assert (anomaly.kind, anomaly.record_ids) == ("too_late", ("s1",))
     assert anomaly.message == (
         "sample 's1' (calls, 10 at 2026-03-02T12:00:00Z) reaches back before every cycle the "
-        "rater keeps: its span starts at 2026-03-01T12:00:00Z, and the part of its quantity "
-        "before 2026-03-02T00:00:00Z belonged to cycles already compacted: not applied (the "
-        "rest is)."
+        "rater keeps: its span starts at 2026-03-01T12:00:00Z, and its part before "
+        "2026-03-02T00:00:00Z, 5 call, belonged to cycles already compacted (or before the "
+        "rater's start): not applied (the rest is)."
     )
     # 10 calls over 24 h, 12 h of them on 2 March: 10 * 12/24 = 5 calls * 1 = 5, late;
     # the other 5 belonged to 1 March, compacted: the anomaly above names them.
@@ -715,9 +717,10 @@ def test_a_counter_reading_whose_previous_reading_was_compacted_says_what_is_los
     assert anomaly.message == (
         "sample 'c1' (egress, 1000 at 2026-03-03T12:00:00Z) reaches back before every cycle "
         "the rater keeps: it counts from the previous reading 'c0' at 2026-03-01T12:00:00Z, "
-        "and the part of its quantity before 2026-03-02T00:00:00Z belonged to cycles already "
-        "compacted: not applied (the rest is)."
+        "and its part before 2026-03-02T00:00:00Z, 250 B, belonged to cycles already "
+        "compacted (or before the rater's start): not applied (the rest is)."
     )
+    assert (feed.accepted, feed.too_late) == (("c1",), ("c1",))
     assert lines_of(rater.statement("2026-03-04T00:00:00Z")) == [
         ("charge", "usage", "ip", 500, 500, True),
         ("charge", "usage", "ip", 250, 250, False),

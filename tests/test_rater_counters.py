@@ -67,16 +67,16 @@ def test_a_first_reading_reaching_a_compacted_start_is_too_late_at_the_feed() ->
     rater.feed([start])
     assert rater.statement("2026-03-03T01:00:00Z").total() == 0
     feed = rater.feed([reading])
-    assert feed.late == ("c1",)
+    assert (feed.late, feed.too_late) == (("c1",), ("c1",))
     assert [(a.kind, a.message, a.record_ids) for a in feed.anomalies] == [
         (
             "too_late",
             (
                 "sample 'c1' (ctr, 24 at 2026-03-02T12:00:00Z) reaches back before every cycle "
                 "the rater keeps: it counts from zero from the start of its resource's running "
-                "stretch at 2026-03-01T12:00:00Z, and the part of its quantity before "
-                "2026-03-02T00:00:00Z belonged to cycles already compacted: not applied (the "
-                "rest is)."
+                "stretch at 2026-03-01T12:00:00Z, and its part before 2026-03-02T00:00:00Z, "
+                "12 B, belonged to cycles already compacted (or before the rater's start): "
+                "not applied (the rest is)."
             ),
             ("c1",),
         )

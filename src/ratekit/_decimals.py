@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import decimal
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Final, ParamSpec, TypeVar
 
@@ -43,6 +43,7 @@ __all__ = [
     "MIN_ADJUSTED",
     "ONE",
     "ZERO",
+    "exact_sum",
     "in_context",
     "quick_decimal",
     "tidy",
@@ -71,6 +72,16 @@ _EXACT: Final = decimal.Context(
     Emax=decimal.MAX_EMAX,
     Emin=decimal.MIN_EMIN,
     traps=[decimal.InvalidOperation, decimal.Overflow, decimal.Underflow],
+)
+
+#: Sums of amounts: exact, never rounded at any precision (a non-terminating quotient is
+#: rounded once, at the 60th digit, where it is computed; adding two such amounts of
+#: different magnitudes may need more digits, and gets them).
+_SUMS: Final = decimal.Context(
+    prec=decimal.MAX_PREC,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.InvalidOperation, decimal.Inexact, decimal.Overflow, decimal.Underflow],
 )
 
 #: The most significant digits a number may have (the context's precision).
@@ -236,6 +247,28 @@ def tidy(value: Decimal, _normalize: Callable[..., Decimal] = Decimal.normalize)
     ```
     """
     return CONTEXT.add(_normalize(value, CONTEXT), ZERO)
+
+
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """The exact sum of ``values``: no digit rounded away, whatever their magnitudes. O(n).
+
+    Every total of amounts that the docs call exact adds through here (a rating's total,
+    a statement's), so the same amounts give the same sum to the last digit in any
+    order: 60-digit amounts of different magnitudes (a prorated fee of 3.01470... and one
+    of 13.96...) may need a 61st digit, which `CONTEXT` would round away.
+
+    ```pycon
+    >>> third = CONTEXT.divide(Decimal(1), Decimal(3))  # 0.333... (60 digits)
+    >>> ten_and_a_third = CONTEXT.add(Decimal(10), third)  # 10.333...3 (60 digits)
+    >>> len(str(exact_sum([third, ten_and_a_third]))), len(str(CONTEXT.add(third, ten_and_a_third)))
+    (63, 61)
+
+    ```
+    """
+    total = ZERO
+    for value in values:
+        total = _SUMS.add(total, value)
+    return total
 
 
 def in_context(function: Callable[_P, _R]) -> Callable[_P, _R]:

@@ -5,7 +5,8 @@ sample stamped inside the kept cycles can still *reach back* before them: a delt
 span that starts in a compacted cycle, or a counter reading whose previous reading lies
 in the compacted metering state. The part of its quantity before the kept cycles
 belonged to cycles already compacted and is not applied; both get a ``"too_late"``
-[`Anomaly`][ratekit.Anomaly] that says so, so that no quantity vanishes unannounced. So does
+[`Anomaly`][ratekit.Anomaly] that says so, with that part's quantity as metering counts
+it, so that no quantity vanishes unannounced. So does
 an inventory with ``close="last_seen"`` that closes a resource at its last sign of life
 before the kept cycles: the part of the closing in compacted cycles is not applied. The
 last sign of life is judged in the order metering applies events (``seq`` order among
@@ -19,7 +20,7 @@ with a ``"too_late"`` anomaly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from ._instants import format_us
@@ -94,14 +95,21 @@ class CounterIndex:
                 self.earliest[triple] = min(self.earliest.get(triple, record.at_us), record.at_us)
 
     def reaches_back(
-        self, sample: Sample, base_us: int, kept: Sequence[Record] = ()
+        self,
+        sample: Sample,
+        base_us: int,
+        kept: Sequence[Record] = (),
+        measure: Callable[[Sample], tuple[Decimal, str] | None] | None = None,
     ) -> Anomaly | None:
         """The anomaly of a sample, taken now, whose quantity reaches back before ``base_us``.
 
         None when it does not. ``kept``: the kept records of its resource (a kept start,
         stop or delete before a ``from_zero`` counter's first reading begins its stretch
-        in the kept cycles). O(1), or O(k) for the first reading of a ``from_zero``
-        counter.
+        in the kept cycles). ``measure``: the part of the sample's quantity before
+        ``base_us`` and its unit, as metering counts it (None when its meter has no such
+        part: an aggregation); when that part is zero, nothing is lost and there is no
+        anomaly. O(1), or O(k) for the first reading of a ``from_zero`` counter, plus the
+        measure.
         """
         at_us = sample.at_us
         if sample.kind == "delta":
@@ -128,13 +136,20 @@ class CounterIndex:
                 )
         else:
             return None
+        part = f"the part of its quantity before {format_us(base_us)}"
+        measured = None if measure is None else measure(sample)
+        if measured is not None:
+            quantity, unit = measured
+            if not quantity:
+                return None  # nothing of it lies before the kept cycles' start
+            part = f"its part before {format_us(base_us)}, {quantity} {unit},"
         what = "sample" if sample.id is None else f"sample {sample.id!r}"
         return Anomaly(
             "too_late",
             f"{what} ({sample.meter}, {sample.value} at {format_us(at_us)}) reaches back "
-            f"before every cycle the rater keeps: {after} at {format_us(start_us)}, and the "
-            f"part of its quantity before {format_us(base_us)} belonged to cycles already "
-            "compacted: not applied (the rest is).",
+            f"before every cycle the rater keeps: {after} at {format_us(start_us)}, and "
+            f"{part} belonged to cycles already compacted (or before the rater's start): "
+            "not applied (the rest is).",
             () if sample.id is None else (sample.id,),
         )
 

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 
 from . import _normalize
+from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us
+from ._sample_policies import Counter, Discrete
 from ._shown import show
 from .errors import RatekitTypeError, UnpricedUsageError
 from .records import Anomaly, Event, Inventory, Sample
@@ -25,7 +28,15 @@ from .records import Anomaly, Event, Inventory, Sample
 if typing.TYPE_CHECKING:
     from .rater import Rater, Record
 
-__all__ = ["assigned_only", "checked", "effect", "held", "held_elsewhere", "reordered_before"]
+__all__ = [
+    "assigned_only",
+    "checked",
+    "effect",
+    "held",
+    "held_elsewhere",
+    "not_applied",
+    "reordered_before",
+]
 
 
 def effect(rater: Rater, record: Record) -> tuple[int, list[Anomaly]]:
@@ -35,7 +46,9 @@ def effect(rater: Rater, record: Record) -> tuple[int, list[Anomaly]]:
     """
     if type(record) is Sample:
         key = (record.account, record.resource)
-        lost = rater._reach.reaches_back(record, rater._base_us, rater._by_key.get(key, ()))
+        lost = rater._reach.reaches_back(
+            record, rater._base_us, rater._by_key.get(key, ()), lambda s: not_applied(rater, s)
+        )
         since = record.since_us
         effect_us = record.at_us if since is None else min(record.at_us, since)
         return effect_us, [] if lost is None else [lost]
@@ -50,6 +63,32 @@ def effect(rater: Rater, record: Record) -> tuple[int, list[Anomaly]]:
     # Once the whole batch is filed: a sign of life may come after it in the batch.
     rater._closers.append(record)
     return record.at_us, []
+
+
+def not_applied(rater: Rater, sample: Sample) -> tuple[Decimal, str] | None:
+    """The part of ``sample``'s quantity before the kept cycles, and its meter's unit.
+
+    For a sample that reaches back before the kept cycles' start (`effect()`): metered
+    with its resource's compacted state, as the statement will meter it, through the one
+    metering engine, so the part is the very quantity batch metering gives those cycles:
+    a counter reading's rows before the start (metering's ``late`` rows), a delta's value
+    less its rows from the start on. None for a meter that sums no such quantity (an
+    aggregation). O(s) for s compacted resources, plus metering one sample.
+    """
+    meter = next(m for m in rater._engine.meters if m.name == sample.meter)
+    policy = type(meter.policy)
+    if policy is not Counter and policy is not Discrete:
+        return None
+    base_us = rater._base_us
+    key = (sample.account, sample.resource)
+    states = [s for s in rater._state if (s.account, s.resource) == key]
+    usage = rater._engine.meter([sample], base_us, sample.at_us + 1, states)
+    name = sample.meter
+    if policy is Counter:
+        rows = [r.quantity for r in usage.late if r.meter == name and r.span.end_us <= base_us]
+        return exact_sum(rows), meter.unit
+    applied = exact_sum(r.quantity for r in usage.rows if r.meter == name)
+    return tidy(CONTEXT.subtract(sample.value, applied)), meter.unit
 
 
 def held_elsewhere(rater: Rater, record: Record) -> bool:
@@ -96,7 +135,8 @@ def held(rater: Rater, new_base: int) -> int:
     stays kept (closed) until that record is folded in too:
 
     - a record not metered yet (stamped at or after the watermark): a delta over a span
-      from its ``since``, a counter reading from the kept reading before it;
+      from its ``since``, a counter reading from the kept reading before it (from the
+      kept cycles' start when the reading before it is in the compacted state);
     - an event, metered or not, whose ``seq`` orders it before events stamped before
       ``new_base``: folding those without it would apply them in the wrong order.
 
@@ -117,8 +157,13 @@ def held(rater: Rater, new_base: int) -> int:
                 for r in rater._by_key.get(key, ())
                 if type(r) is Sample and r.meter == meter_name and r.at_us < at_us
             ]
-            if not before and meter_name in rater._reach.zero:
-                before = _stretch(rater, key, meter_name, at_us)
+            if not before and (*key, meter_name) in rater._reach.baselines:
+                # It counts from the compacted state (a reading there, or a from_zero
+                # counter's running stretch): its part before the kept cycles is too late
+                # (said at its feed), the rest must stay kept.
+                before = [rater._base_us]
+            elif not before and meter_name in rater._reach.zero:
+                before = _stretch(rater, key, at_us)
             reach = min(reach, max(before, default=at_us))
         elif record.since_us is not None:
             reach = min(reach, record.since_us)
@@ -138,16 +183,12 @@ def held(rater: Rater, new_base: int) -> int:
         cut = held_at
 
 
-def _stretch(rater: Rater, key: tuple[str, str], meter_name: str, at_us: int) -> list[int]:
+def _stretch(rater: Rater, key: tuple[str, str], at_us: int) -> list[int]:
     """Where the first reading of a ``from_zero`` counter may count from (at the earliest).
 
-    Its running stretch's start: in the compacted state (the kept cycles' start), or at a
-    kept event of its resource before it (the earliest, to be safe). O(k).
+    With no baseline in the compacted state: its running stretch's start, at a kept event
+    of its resource before it (the earliest, to be safe). O(k).
     """
-    if (*key, meter_name) in rater._reach.baselines:
-        if (*key, meter_name) not in rater._reach.stretches:
-            return []  # a reading in the state: the reading counts from it, held already
-        return [rater._base_us]
     events = [r.at_us for r in rater._by_key.get(key, ()) if type(r) is Event and r.at_us <= at_us]
     return [min(events)] if events else []
 

@@ -22,7 +22,7 @@ from typing import Final, Literal
 import attrs
 
 from . import _values as _v
-from ._decimals import CONTEXT, ONE, ZERO
+from ._decimals import CONTEXT, ONE, ZERO, exact_sum
 from ._decimals import tidy as _tidy
 from ._instants import format_us, to_us
 from .errors import RatekitTypeError
@@ -333,6 +333,9 @@ class Rating:
     ) -> Decimal:
         """The exact sum of the charges (of one account, of one cycle), unrounded. O(n).
 
+        Exact to the last digit, never rounded at any precision: the same number as the
+        sum of a [`Rater`][ratekit.Rater]'s statement lines, ``Statement.total()``.
+
         ``cycle`` is a billing cycle as a [`Span`][ratekit.Span] (the charges whose
         ``cycle`` is that span), or an instant (the charges of the cycle containing it).
 
@@ -357,13 +360,10 @@ class Rating:
         else:
             exact = None
             at_us = to_us(cycle, "Rating.total cycle")
-        total = ZERO
-        for charge in self.charges:
-            if account is not None and charge.account != account:
-                continue
-            if exact is not None and charge.cycle != exact:
-                continue
-            if at_us is not None and not charge.cycle.start_us <= at_us < charge.cycle.end_us:
-                continue
-            total = _ADD(total, charge.amount)
-        return total
+        return exact_sum(
+            charge.amount
+            for charge in self.charges
+            if (account is None or charge.account == account)
+            and (exact is None or charge.cycle == exact)
+            and (at_us is None or charge.cycle.start_us <= at_us < charge.cycle.end_us)
+        )

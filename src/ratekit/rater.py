@@ -92,6 +92,25 @@ _CLASH: Final = object()
 # -- the rater -----------------------------------------------------------------------------
 
 
+def _too_late_in_part(
+    record: Record,
+    anomalies: list[Anomaly],
+    outcome: dict[str, list[str]],
+    counts: dict[str, int],
+) -> None:
+    """Count a record taken as too late too when its effect reaches before the kept cycles.
+
+    ``anomalies``: its ``"too_late"`` anomalies (none: it is on time). Its part there is
+    not applied (an anomaly says how much), the rest is: it is in ``too_late`` as well as
+    in ``accepted`` or ``late``.
+    """
+    if not anomalies:
+        return
+    counts["too_late"] += 1
+    if record.id is not None:
+        outcome["too_late"].append(record.id)
+
+
 @typing.final
 class Rater:
     """The streaming rater: feed records, ask statements, snapshot and restore.
@@ -104,7 +123,8 @@ class Rater:
     (default: reversal and correction lines, ``late=True``, in the next statement, for the
     next open invoice) or ``"report"`` (the same pairs in ``Statement.reported_only``, not
     charged). A record stamped before the kept cycles is too late: not applied, an
-    anomaly with its quantity.
+    anomaly with its quantity; one whose quantity reaches back before them is too late
+    for that part (an anomaly with that quantity), and applied for the rest.
 
     Records without an id are identified by their content: the same record fed twice is a
     duplicate (as [`meter()`][ratekit.meter] does within one call).
@@ -289,6 +309,7 @@ class Rater:
                 effect_us, reaching = _reach.effect(self, record)
                 name = "late" if effect_us < self._closed_us else "accepted"
                 anomalies += reaching
+                _too_late_in_part(record, reaching, outcome, counts)
                 # Kept, so that the statement that meters it tells a part never applied
                 # from one applied before its cycle was compacted (_rater_advance).
                 self._anomalies.update(reaching)
@@ -302,7 +323,11 @@ class Rater:
             if record.id is not None:
                 outcome[name].append(record.id)
         closers, self._closers = self._closers, []
-        lost = _accounts.closes_back(self, closers)
+        lost = []
+        for closer in closers:  # what each closes in compacted cycles is too late
+            closings = _accounts.closes_back(self, [closer])
+            _too_late_in_part(closer, closings, outcome, counts)
+            lost += closings
         self._anomalies.update(lost)  # said once: the statement that meters it knows them
         anomalies += lost
         return Feed(

@@ -9,7 +9,6 @@ reported (first charge, increment, or reversal and correction).
 from __future__ import annotations
 
 import datetime as _dt
-import decimal
 import typing
 from collections.abc import Sequence
 from decimal import Decimal
@@ -18,7 +17,7 @@ from typing import Final, Literal
 import attrs
 
 from . import _values as _v
-from ._decimals import ZERO
+from ._decimals import exact_sum
 from ._instants import format_us, to_us
 from .billing import Invoice
 from .rating import Charge
@@ -31,11 +30,6 @@ Role = Literal["charge", "increment", "reversal", "correction"]
 
 # A line: (account, cycle start, cycle end, kind, plan, meter, entry, resource, unit, currency)
 LineKey = tuple[str, int, int, str, str, str | None, str | None, str | None, str, str]
-
-# Sums of lines are exact (no rounding at any precision): increments add up digit for digit.
-_EXACT: Final = decimal.Context(
-    prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[decimal.Inexact]
-)
 
 
 # -- values --------------------------------------------------------------------------------
@@ -57,10 +51,15 @@ class Feed:
       statement corrects it (policy ``late="correct"``) or reports the difference only
       (``late="report"``);
     - ``too_late``: records stamped before everything the rater keeps (a cycle compacted
-      away): not applied; each is an anomaly in ``anomalies``, with its quantity.
+      away): not applied; each is an anomaly in ``anomalies``, with its quantity. Also,
+      too late *in part*, records taken (in ``accepted`` or ``late`` too) whose effect
+      reaches back before the kept cycles: a counter reading counting from a compacted
+      reading, a delta over a span starting there, an event ordered there by its ``seq``,
+      a ``last_seen`` inventory closing there. That part is not applied (its anomaly
+      gives a sample's quantity there), the rest is.
 
     The id lists hold the ids of the records that have one; ``counts`` counts every
-    record, with an id or not.
+    record, with an id or not, under each outcome it has.
 
     Examples:
         >>> import ratekit as rk
@@ -210,12 +209,10 @@ class Statement:
     no_effect: tuple[str, ...] = attrs.field(default=(), converter=_v.to_tuple, validator=_IDS)
 
     def total(self, account: str | None = None) -> Decimal:
-        """The exact sum of the lines' amounts (of one account). O(n)."""
-        total = ZERO
-        for line in self.lines:
-            if account is None or line.account == account:
-                total = _EXACT.add(total, line.amount)
-        return total
+        """The exact sum of the lines' amounts (of one account), never rounded. O(n)."""
+        return exact_sum(
+            line.amount for line in self.lines if account is None or line.account == account
+        )
 
     def __repr__(self) -> str:
         return (
