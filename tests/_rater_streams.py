@@ -704,7 +704,7 @@ def check_sequenced_inventory_law(seed: int, *, horizon_h: int, restore: bool) -
 
 
 HOURS_PLAN = rk.Plan("p", "EUR", CYCLE, [rk.PriceEntry("runtime", "runtime", rk.PerUnit(1))])
-_PART = re.compile(r"\((\S+) hours (running|stopped)\)")
+_HOURS = re.compile(r"\((\S+) hours (running|stopped)\)")
 
 
 def check_last_seen_law(seed: int) -> None:
@@ -756,7 +756,7 @@ def check_last_seen_law(seed: int) -> None:
     running = Fraction(0)
     for anomaly in said:
         assert anomaly.record_ids == ("inv",)
-        (part,) = _PART.findall(anomaly.message)
+        (part,) = _HOURS.findall(anomaly.message)
         assert Fraction(part[0]) > 0
         running += Fraction(part[0]) if part[1] == "running" else 0
     billed = sum((Fraction(line.amount) for line in lines), Fraction(0))
