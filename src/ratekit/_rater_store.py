@@ -29,6 +29,7 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "DIGEST",
+    "KINDS",
     "body",
     "consistent",
     "first_records",
@@ -70,10 +71,14 @@ _LATER: Final = frozenset(("by_resource", "late_seen", "first", "allowed"))
 _STATE: Final = frozenset(ResourceState("a", "r", "unknown", {}).to_json())
 
 
+#: The name of each record type in an identity (and a snapshot).
+KINDS: Final[Mapping[type, str]] = {Event: "Event", Sample: "Sample", Inventory: "Inventory"}
+
+
 def identity(record: Record) -> object:
     """What makes two records the same: the id (per record type), else the content."""
     if record.id is not None:
-        return (type(record).__name__, record.id)
+        return (KINDS[type(record)], record.id)
     return record
 
 

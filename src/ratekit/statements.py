@@ -226,6 +226,8 @@ class Statement:
 
 #: The rater's route to a line: its fields come from rated charges, right by construction.
 _new_line: Final = _v.unchecked(StatementLine)
+#: The rater's route to a feed's report: ids of records it took, counts it made.
+_new_feed: Final = _v.unchecked(Feed)
 
 
 def _line(  # noqa: PLR0917 - private plumbing of plain values
