@@ -336,7 +336,20 @@ def first_records(
 
 
 def sortable(key: LineKey) -> tuple[object, ...]:
-    return tuple("" if part is None else part for part in key)
+    """``key`` in an order of its own: its meter, entry and resource ``""`` when None."""
+    account, start, end, kind, plan, meter_name, entry, resource, unit, currency = key
+    return (
+        account,
+        start,
+        end,
+        kind,
+        plan,
+        meter_name or "",
+        entry or "",
+        resource or "",
+        unit,
+        currency,
+    )
 
 
 def sortable_item(item: tuple[LineKey, object]) -> tuple[object, ...]:

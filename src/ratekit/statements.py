@@ -239,9 +239,11 @@ def _line(  # noqa: PLR0917 - private plumbing of plain values
     charges: Sequence[Charge],
 ) -> StatementLine:
     account, cycle_start, cycle_end, kind, plan, meter_name, entry, resource, unit, currency = key
+    # The cycle of its charges (one object for many lines), or the key's.
+    cycle = charges[0].cycle if charges else Span.from_us(cycle_start, cycle_end)
     return _new_line(
         account,
-        Span.from_us(cycle_start, cycle_end),
+        cycle,
         kind,
         plan,
         meter_name,
