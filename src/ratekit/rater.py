@@ -278,7 +278,8 @@ class Rater:
                 t_us = at_us if since is None else min(at_us, since)
                 if t_us < first.get(record.account, t_us + 1):
                     first[record.account] = t_us
-            if known is not None or identity in forgotten or at_us < base:
+            # Only records with an id are remembered once compacted (by the id's digest).
+            if known is not None or at_us < base or (record_id and identity in forgotten):
                 outcome = self._not_kept(record, identity, known, anomalies)
             else:
                 # Late: its effect reaches a closed cycle (a delta over a span from its
