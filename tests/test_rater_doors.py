@@ -468,6 +468,19 @@ def test_an_id_held_by_a_compacted_record_of_another_kind_is_conflicting() -> No
     assert rater.feed([late]).conflicting == ("x1",)
 
 
+def test_an_id_taken_by_another_kind_earlier_in_the_same_batch_is_conflicting() -> None:
+    # The first of the batch takes the id; the sample after it is conflicting, and so is
+    # a copy of the sample in the next batch (the id stays the event's): 1 h at 1 EUR.
+    start = rk.Event("a", "vm-1", "2026-03-01T10:00:00Z", kind="start", id="x1")
+    sample = rk.Sample("a", "fn", "calls", "2026-03-01T10:30:00Z", 5, id="x1")
+    rater = rk.Rater(TWO, [VM_HOURS, CALLS], start="2026-03-01T00:00:00Z")
+    feed = rater.feed([start, sample])
+    assert (feed.accepted, feed.conflicting) == (("x1",), ("x1",))
+    assert rater.feed([sample]).conflicting == ("x1",)
+    statement = rater.statement("2026-03-01T11:00:00Z")
+    assert [(x.meter, x.amount) for x in statement.lines] == [("vm.hours", Decimal(1))]
+
+
 def test_a_record_of_an_account_no_assignment_names_is_refused_at_feed() -> None:
     plans = [rk.Assignment("acme", PLAN)]
     rater = rk.Rater(plans, [VM_HOURS], start="2026-03-01T00:00:00Z")

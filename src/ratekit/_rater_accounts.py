@@ -105,12 +105,12 @@ def no_effect(
     seen = set(shown)
     for charge in charges:
         seen.update(charge.record_ids)
+    late, rater._late_keys = rater._late_keys, set()
     shown_late = shown | rater._late_seen
-    for charge in final:
+    rater._late_seen = set()
+    for charge in final if late else ():  # only late records are looked up in it
         shown_late.update(charge.record_ids)
     lo, hi = closing[0][0], closing[-1][1]
-    late, rater._late_keys = rater._late_keys, set()
-    rater._late_seen = set()
     return sorted(
         record.id
         for identity, record in rater._records.items()

@@ -8,6 +8,8 @@ for digit; ``Inexact`` would be a bug.
 from __future__ import annotations
 
 import decimal
+import functools
+import operator
 import typing
 from collections.abc import Iterable
 from typing import Final
@@ -29,6 +31,8 @@ _EXACT: Final = decimal.Context(
 _ADD = _EXACT.add
 _SUB = _EXACT.subtract
 _MINUS = _EXACT.minus
+_QUANTITY = operator.attrgetter("quantity")
+_AMOUNT = operator.attrgetter("amount")
 
 
 def line_key(charge: Charge) -> LineKey:
@@ -66,10 +70,8 @@ def compare(
     keys = set(groups) | (set(reported) if scope is None else scope)
     for key in sorted(keys, key=sortable):
         charges = groups.get(key, [])
-        quantity = amount = ZERO
-        for charge in charges:
-            quantity = _ADD(quantity, charge.quantity)
-            amount = _ADD(amount, charge.amount)
+        quantity = functools.reduce(_ADD, map(_QUANTITY, charges), ZERO)
+        amount = functools.reduce(_ADD, map(_AMOUNT, charges), ZERO)
         old = reported.get(key)
         if old is None and not charges:
             continue

@@ -7,15 +7,17 @@ an event with a ``seq`` from the first event it is ordered before (see
 (`effect()`), and how far back compaction must wait (`held()`): a cycle that a record
 after it can still change stays kept until that record is folded in too. The doors of a
 fed record live here as well: records metering takes, whole batches (`checked()`), one id
-space across record kinds (`held_elsewhere()`), and only accounts that an assignment
+space across record kinds (`holders()`), and only accounts that an assignment
 names (`assigned_only()`).
 """
 
 from __future__ import annotations
 
+import itertools
 import typing
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Final
 
 from . import _normalize
 from ._decimals import CONTEXT, exact_sum, tidy
@@ -29,11 +31,12 @@ if typing.TYPE_CHECKING:
     from .rater import Rater, Record
 
 __all__ = [
+    "SEVERAL",
     "assigned_only",
     "checked",
     "effect",
     "held",
-    "held_elsewhere",
+    "holders",
     "not_applied",
     "reordered_before",
 ]
@@ -42,7 +45,10 @@ __all__ = [
 def effect(rater: Rater, record: Record) -> tuple[int, list[Anomaly]]:
     """Where a new record's effect begins; the anomalies if that is before the kept cycles.
 
-    O(1), or O(k) for an event with a ``seq`` and k kept records of its resource.
+    The feed asks only about the records that may not take effect at their instant (an
+    event with a ``seq``, a counter reading, a sample over a span, an inventory, a record
+    stamped at the end of the last closed cycle): the others do. O(1), or O(k) for an
+    event with a ``seq`` and k kept records of its resource.
     """
     if type(record) is Sample:
         key = (record.account, record.resource)
@@ -91,18 +97,26 @@ def not_applied(rater: Rater, sample: Sample) -> tuple[Decimal, str] | None:
     return tidy(CONTEXT.subtract(sample.value, applied)), meter.unit
 
 
-def held_elsewhere(rater: Rater, record: Record) -> bool:
-    """Whether a kept or remembered record of another kind holds ``record``'s id. O(1).
+#: An id held by records of several kinds (a snapshot altered by hand): a new record of
+#: any kind clashes with one of them.
+SEVERAL: Final = object()
+
+
+def holders(*identities: Iterable[object]) -> dict[str, object]:
+    """Per id among ``identities``, the kind of record that holds it (`SEVERAL`). O(m).
 
     Ids are one space across events, samples and inventories, as in
-    [`rate()`][ratekit.rate], which refuses two records of different kinds under one id.
+    [`rate()`][ratekit.rate], which refuses two records of different kinds under one id:
+    a new record whose id is held, kept or forgotten, by another kind clashes. The rater
+    keeps this index of its kept and forgotten identities, and adds each record it keeps.
     """
-    for other in (Event, Sample, Inventory):
-        if other is not type(record):
-            identity = (other.__name__, record.id)
-            if identity in rater._records or identity in rater._forgotten:
-                return True
-    return False
+    out: dict[str, object] = {}
+    for identity in itertools.chain(*identities):
+        if isinstance(identity, tuple):
+            kind, record_id = identity
+            if out.setdefault(record_id, kind) != kind:
+                out[record_id] = SEVERAL
+    return out
 
 
 def assigned_only(record: Event | Sample, assigned: frozenset[str]) -> None:

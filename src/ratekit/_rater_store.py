@@ -29,6 +29,7 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "DIGEST",
+    "KINDS",
     "body",
     "consistent",
     "first_records",
@@ -70,10 +71,14 @@ _LATER: Final = frozenset(("by_resource", "late_seen", "first", "allowed"))
 _STATE: Final = frozenset(ResourceState("a", "r", "unknown", {}).to_json())
 
 
+#: The name of each record type in an identity (and a snapshot).
+KINDS: Final[Mapping[type, str]] = {Event: "Event", Sample: "Sample", Inventory: "Inventory"}
+
+
 def identity(record: Record) -> object:
     """What makes two records the same: the id (per record type), else the content."""
     if record.id is not None:
-        return (type(record).__name__, record.id)
+        return (KINDS[type(record)], record.id)
     return record
 
 
@@ -331,7 +336,20 @@ def first_records(
 
 
 def sortable(key: LineKey) -> tuple[object, ...]:
-    return tuple("" if part is None else part for part in key)
+    """``key`` in an order of its own: its meter, entry and resource ``""`` when None."""
+    account, start, end, kind, plan, meter_name, entry, resource, unit, currency = key
+    return (
+        account,
+        start,
+        end,
+        kind,
+        plan,
+        meter_name or "",
+        entry or "",
+        resource or "",
+        unit,
+        currency,
+    )
 
 
 def sortable_item(item: tuple[LineKey, object]) -> tuple[object, ...]:

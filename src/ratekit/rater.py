@@ -77,7 +77,7 @@ from .pricebook import Plan
 from .rating import Charge
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
-from .statements import Feed, LineKey, Statement
+from .statements import Feed, LineKey, Statement, _new_feed
 from .usage import ResourceState
 
 __all__ = ["Rater"]
@@ -87,6 +87,8 @@ LatePolicy = Literal["correct", "report"]
 
 #: What a record whose id another kind of record holds is compared with: nothing equal.
 _CLASH: Final = object()
+#: What feed() does with a record, in the order of `Feed`'s fields.
+_OUTCOMES: Final = ("accepted", "duplicates", "conflicting", "late", "too_late")
 
 
 # -- the rater -----------------------------------------------------------------------------
@@ -170,6 +172,7 @@ class Rater:
         "_fingerprint",
         "_first",
         "_forgotten",
+        "_holders",
         "_horizon_us",
         "_inventories",
         "_late",
@@ -192,6 +195,7 @@ class Rater:
     # (None: all of them); those with samples of a meter a continuation cannot join.
     _book: _ledger.Book | None
     _by_key: dict[tuple[str, str], list[Record]]
+    _holders: dict[str, object]  # per id kept or forgotten, its record kind (see _rater_reach)
     _inventories: list[Record]
     _pending: list[Record]
     _redo: set[tuple[str, str]] | None
@@ -253,7 +257,7 @@ class Rater:
     # -- feeding ---------------------------------------------------------------------------
 
     @in_context
-    def feed(self, records: Iterable[Record]) -> Feed:
+    def feed(self, records: Iterable[Record]) -> Feed:  # noqa: PLR0912, PLR0915 - one pass, the common path inline
         """Take a batch of records, in any order; say what was done with each. O(n).
 
         A record seen before (same id and type; the same content without an id), in any
@@ -270,104 +274,123 @@ class Rater:
             >>> rater.feed([rk.Event("acme", "vm-1", "2026-03-02T00:00:00Z", kind="stop", id="e1")]).conflicting
             ('e1',)
         """
-        outcome: dict[str, list[str]] = {
-            "accepted": [],
-            "duplicates": [],
-            "conflicting": [],
-            "late": [],
-            "too_late": [],
-        }
-        counts = dict.fromkeys(outcome, 0)
+        ids: dict[str, list[str]] = {name: [] for name in _OUTCOMES}
+        counts = dict.fromkeys(_OUTCOMES, 0)
         anomalies: list[Anomaly] = []
-        kept = self._records
         batch = _reach.checked(self, records)
-        first = self._first
+        kept, forgotten, holders, first = self._records, self._forgotten, self._holders, self._first
+        by_key, pending, dirty = self._by_key, self._pending, self._dirty
+        base, closed, prev = self._base_us, self._closed_us, self._as_of_us
+        sums = self._engine.sums
+        # One pass, each record filed where it goes; a call per record only off the common
+        # path (a record seen before, too late, reaching back, or an inventory).
         for record in batch:
-            identity = _store.identity(record)
+            record_id = record.id
+            name = _store.KINDS[type(record)]
+            identity = record if record_id is None else (name, record_id)
             known: object = kept.get(identity)
-            at_us = record.at_us
-            if known is None and record.id is not None and _reach.held_elsewhere(self, record):
+            if known is None and record_id is not None and holders.get(record_id, name) != name:
                 known = _CLASH  # one id space, as in rate(): another kind holds it
+            at_us = record.at_us
             if known is None and type(record) is not Inventory:
                 # Its first usage or record: a delta over a span counts from the span.
-                since = getattr(record, "since_us", None)
+                since = record.since_us if type(record) is Sample else None
                 t_us = at_us if since is None else min(at_us, since)
                 if t_us < first.get(record.account, t_us + 1):
                     first[record.account] = t_us
-            if known is not None:
-                name = "duplicates" if known == record else "conflicting"
-            elif identity in self._forgotten:
-                digest = self._forgotten[identity]
-                same = digest is None or _snapshot.digest(record)[: len(digest)] == digest
-                name = "duplicates" if same else "conflicting"
-            elif at_us < self._base_us:
-                name = "too_late"
-                anomalies.append(_lateness.too_late(record, self._base_us))
+            # Only records with an id are remembered once compacted (by the id's digest).
+            if known is not None or at_us < base or (record_id and identity in forgotten):
+                outcome = self._not_kept(record, identity, known, anomalies)
             else:
                 # Late: its effect reaches a closed cycle (a delta over a span from its
                 # start, a sequenced event from the first event it is ordered before).
-                effect_us, reaching = _reach.effect(self, record)
-                name = "late" if effect_us < self._closed_us else "accepted"
-                anomalies += reaching
-                _too_late_in_part(record, reaching, outcome, counts)
-                # Kept, so that the statement that meters it tells a part never applied
-                # from one applied before its cycle was compacted (_rater_advance).
-                self._anomalies.update(reaching)
+                # Most take effect at their instant: an event without seq, a sample neither
+                # a counter reading nor over a span, but at the end of the last closed
+                # cycle (a stop there ends its last piece); `_rater_reach.effect()` says
+                # where the others do.
+                effect_us = at_us
+                if at_us == closed or not (
+                    record.seq is None
+                    if type(record) is Event
+                    else type(record) is Sample
+                    and record.since_us is None
+                    and record.kind != "counter"
+                ):
+                    effect_us, reaching = _reach.effect(self, record)
+                    anomalies += reaching
+                    _too_late_in_part(record, reaching, ids, counts)
+                    # Kept, so that the statement that meters it tells a part never applied
+                    # from one applied before its cycle was compacted (_rater_advance).
+                    self._anomalies.update(reaching)
+                outcome = "late" if effect_us < closed else "accepted"
                 kept[identity] = record
-                self._file(record, effect_us)
-                if name == "late":
+                if record_id is not None:
+                    holders[record_id] = name
+                if outcome == "late":
                     self._late_keys.add(identity)
-                if effect_us < self._as_of_us:
-                    self._touch(record)
-            counts[name] += 1
-            if record.id is not None:
-                outcome[name].append(record.id)
+                if type(record) is Inventory:
+                    self._file_inventory(record)
+                else:
+                    # Filed for the book: new to meter, or its resource metered again.
+                    key = (record.account, record.resource)
+                    mine = by_key.get(key)
+                    if mine is None:
+                        by_key[key] = [record]
+                    else:
+                        mine.append(record)
+                    if type(record) is Sample and record.meter not in sums:
+                        self._sticky.add(key)
+                    if at_us > prev or not _ledger.known_by(record, prev):
+                        pending.append(record)  # metered from prev at the next statement
+                    if effect_us < prev:
+                        # Before the last watermark: its resource is metered again, and
+                        # what it changes is a correction.
+                        if self._redo is not None:
+                            self._redo.add(key)
+                        dirty.add(key)
+                        dirty.add((record.account, None))
+            counts[outcome] += 1
+            if record_id is not None:
+                ids[outcome].append(record_id)
         closers, self._closers = self._closers, []
         lost = []
         for closer in closers:  # what each closes in compacted cycles is too late
             closings = _accounts.closes_back(self, [closer])
-            _too_late_in_part(closer, closings, outcome, counts)
+            _too_late_in_part(closer, closings, ids, counts)
             lost += closings
         self._anomalies.update(lost)  # said once: the statement that meters it knows them
         anomalies += lost
-        return Feed(
-            tuple(outcome["accepted"]),
-            tuple(outcome["duplicates"]),
-            tuple(outcome["conflicting"]),
-            tuple(outcome["late"]),
-            tuple(outcome["too_late"]),
-            tuple(anomalies),
-            counts,
-        )
+        return _new_feed(*(tuple(ids[name]) for name in _OUTCOMES), tuple(anomalies), counts)
 
-    def _file(self, record: Record, effect_us: int) -> None:
-        """File a kept record for the book: new to meter, or its resource metered again.
+    def _not_kept(
+        self, record: Record, identity: object, known: object, anomalies: list[Anomaly]
+    ) -> str:
+        """What a record not kept is: seen before (duplicate or conflicting), or too late."""
+        if known is not None:
+            return "duplicates" if known == record else "conflicting"
+        if identity in self._forgotten:  # compacted away: its content's digest is remembered
+            digest = self._forgotten[identity]
+            same = digest is None or _snapshot.digest(record)[: len(digest)] == digest
+            return "duplicates" if same else "conflicting"
+        anomalies.append(_lateness.too_late(record, self._base_us))
+        return "too_late"
 
-        ``effect_us``: where its effect begins (see `_rater_reach.effect()`).
-        """
+    def _file_inventory(self, record: Inventory) -> None:
+        """File a kept inventory: every resource is metered again if it is before ``prev``."""
         prev = self._as_of_us
-        if type(record) is Inventory:
-            self._inventories.append(record)
-            if record.at_us < prev:
-                self._redo = None
-            if not _ledger.known_by(record, prev):
-                self._pending.append(record)
-            return
-        key = (record.account, record.resource)
-        self._by_key.setdefault(key, []).append(record)
-        reaches = effect_us < prev
-        if type(record) is Sample and record.meter not in self._engine.sums:
-            self._sticky.add(key)
+        self._inventories.append(record)
+        if record.at_us < prev:
+            self._redo = None
+            self._dirty.add(("*", None))
         if not _ledger.known_by(record, prev):
-            self._pending.append(record)  # metered from prev at the next statement
-        if reaches and self._redo is not None:
-            self._redo.add(key)
+            self._pending.append(record)
 
     def _regroup(self, *, book: bool = True) -> None:
         """Group the kept records per resource; with ``book``, the book is rebuilt."""
         self._by_key = {}
         self._inventories = []
         self._sticky = set()
+        self._holders = _reach.holders(self._records, self._forgotten)
         sums = self._engine.sums
         for record in self._records.values():
             if type(record) is Inventory:
@@ -397,14 +420,6 @@ class Rater:
         """Index the counters: each one's baseline in the state, its first kept reading."""
         zero = _ledger.from_zero(self._engine.meters)
         self._reach = _lateness.CounterIndex(self._state, self._records.values(), zero)
-
-    def _touch(self, record: Record) -> None:
-        """Mark what a record stamped before the last watermark changes (corrections)."""
-        if type(record) is Inventory:
-            self._dirty.add(("*", None))
-        else:
-            self._dirty.add((record.account, record.resource))
-            self._dirty.add((record.account, None))
 
     # -- statements ------------------------------------------------------------------------
 

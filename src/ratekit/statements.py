@@ -223,6 +223,8 @@ class Statement:
 
 #: The rater's route to a line: its fields come from rated charges, right by construction.
 _new_line: Final = _v.unchecked(StatementLine)
+#: The rater's route to a feed's report: ids of records it took, counts it made.
+_new_feed: Final = _v.unchecked(Feed)
 
 
 def _line(  # noqa: PLR0917 - private plumbing of plain values
@@ -234,9 +236,11 @@ def _line(  # noqa: PLR0917 - private plumbing of plain values
     charges: Sequence[Charge],
 ) -> StatementLine:
     account, cycle_start, cycle_end, kind, plan, meter_name, entry, resource, unit, currency = key
+    # The cycle of its charges (one object for many lines), or the key's.
+    cycle = charges[0].cycle if charges else Span.from_us(cycle_start, cycle_end)
     return _new_line(
         account,
-        Span.from_us(cycle_start, cycle_end),
+        cycle,
         kind,
         plan,
         meter_name,
