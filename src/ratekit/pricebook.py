@@ -55,7 +55,7 @@ from ._price_entries import _instant as _instant  # noqa: PLC0414 - assignments 
 from ._price_entries import _us_or_none as _us_or_none  # noqa: PLC0414 - assignments reads it here
 from ._price_entries import _Window as _Window  # noqa: PLC0414 - plandata reads it here
 from ._price_entries import _winner as _winner  # noqa: PLC0414 - the rating regimes read it here
-from .currencies import currency_quantum
+from .currencies import currency_code, currency_quantum
 from .errors import (
     BadCalendarError,
     BadPriceError,
@@ -139,7 +139,7 @@ def _plan_fees(value: object) -> tuple[Fee, ...]:
 
 
 def _quantum_default(plan: Plan) -> Decimal:
-    return currency_quantum(plan.currency)
+    return currency_quantum(currency_code(plan.currency, f"plan {plan.id!r} currency"))
 
 
 def _optional_decimal(value: object) -> Decimal | None:
@@ -199,10 +199,7 @@ class Plan:
 
     def __attrs_post_init__(self) -> None:
         _check_id("plan", self.id)
-        if not isinstance(self.currency, str) or not self.currency:
-            raise BadPriceError(
-                f"plan {self.id!r} currency must be a code such as 'EUR', not {self.currency!r}."
-            )
+        currency_code(self.currency, f"plan {self.id!r} currency")
         for method in ("boundaries_us", "containing_us"):
             if not callable(getattr(self.cycle, method, None)):
                 raise RatekitTypeError(
