@@ -103,7 +103,7 @@ def test_invoices_per_account_and_cycle_with_lines_per_meter_and_entry() -> None
             "",
             "  line              quantity  unit price  amount",
             "  egress · egress      33 GB      tiered    1.96",
-            "      tiers[0] (0, 10]: 10 * 0 = 0",
+            "      tiers[0] (0, 10]: 10 * 0 = 0.00",
             "      tiers[1] (10, ∞): 23 * 0.085 = 1.955",
             "  vm.hours · large   10 hour        0.05    0.50",
             "  vm.hours · small  768 hour      0.0125    9.60",
@@ -233,8 +233,8 @@ def test_tier_lines_print_in_tier_order_whatever_the_resource_order() -> None:
     (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
     assert [tier.label for tier in invoice.lines[0].tiers] == ["tiers[0]", "tiers[1]"]
     assert str(invoice).splitlines()[4:6] == [
-        "      tiers[0] (0, 10]: 10 * 0 = 0",
-        "      tiers[1] (10, ∞): 15 * 0.1 = 1.5",
+        "      tiers[0] (0, 10]: 10 * 0 = 0.00",
+        "      tiers[1] (10, ∞): 15 * 0.1 = 1.50",
     ]
 
 

@@ -10,6 +10,7 @@ from fractions import Fraction
 import attrs
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import ratekit as rk
 from ratekit import focus
@@ -261,17 +262,37 @@ def test_what_is_not_charges_or_a_provider_is_refused_naming_it():
     rows = [rk.UsageRow("acme", "vm", "vm-1", MARCH, MARCH, 1, "hour", {}, ())]
     rating = rk.rate(rows, plan, span=MARCH)
     cases = [
-        # were: AttributeError: 'Invoice' object has no attribute 'kind', TypeError, ValueError
+        # were: AttributeError: 'Invoice' object has no attribute 'kind', TypeError, ValueError.
+        # Invoices are rows now (with their credits); a mix would count charges twice.
         (
-            lambda: rk.focus_rows(rk.bill(rating), provider="X"),
+            lambda: rk.focus_rows([*rk.bill(rating), *rating.charges], provider="X"),
             (
-                "focus_rows takes a Rating or charges (not invoices); item 0 is Invoice: "
-                "Invoice('acme', '2026-03-01T00:00:00Z'...-01T00:00:00Z', 1 line, total=0.10 EUR)."
+                "focus_rows takes a Rating, charges, or invoices (not a mix of charges and "
+                "invoices); item 0 is an Invoice, but item 1 is Charge: Charge('acme', 'vm', "
+                "'vm-1', '2026-03-...0:00:00Z', 1 hour, 0.1 EUR, entry='vm')."
+            ),
+        ),
+        (
+            lambda: rk.focus_rows([*rating.charges, 5], provider="X"),
+            (
+                "focus_rows takes a Rating, charges, or invoices (not a mix of charges and "
+                "invoices); item 0 is a Charge, but item 1 is int: 5."
+            ),
+        ),
+        (
+            lambda: rk.focus_rows([rk.bill(rating)], provider="X"),
+            (
+                "focus_rows takes a Rating, charges, or invoices (not a mix of charges and "
+                "invoices); item 0 is tuple: (Invoice('acme', '2026-03-01T00:00:00Z'...-01T00:00:00Z', "
+                "1 line, total=0.10 ...."
             ),
         ),
         (
             lambda: rk.focus_rows(None, provider="X"),
-            "focus_rows takes a Rating or charges (not invoices), not NoneType: None.",
+            (
+                "focus_rows takes a Rating, charges, or invoices (not a mix of charges and "
+                "invoices), not NoneType: None."
+            ),
         ),
         (
             lambda: rk.focus_rows(rating, provider=""),
@@ -311,3 +332,112 @@ def test_numeric_columns_never_use_an_exponent():
     assert (out["BilledCost"], out["PricingQuantity"], out["ListCost"]) == ("10", "200", "10.00")
     assert out["ChargeClass"] is None
     _check([out])
+
+
+def test_a_credited_invoice_exports_a_credit_row_and_adds_up_to_its_total():
+    # Fee 30, credit 25: the invoice bills 30.00 - 25.00 = 5.00; the rows are the fee
+    # (Purchase, 30.00) and the credit (Credit, -25.00): 30.00 - 25.00 = 5.00.
+    # was: focus_rows refused invoices, and the rating's rows added up to 30.
+    plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 30)])
+    rating = rk.rate([], plan, span=MARCH, accounts=["a"])
+    welcome = rk.Credit("welcome", "a", 25, "EUR", start=MARCH.start)
+    (invoice,) = rk.bill(rating, credits=[welcome])
+    out = rk.focus_rows([invoice], provider="X", service_categories={"welcome": "Other"})
+    _check(out)
+    assert [(r["ChargeCategory"], r["BilledCost"]) for r in out] == [
+        ("Purchase", "30.00"),
+        ("Credit", "-25.00"),
+    ]
+    credit = out[1]
+    assert {key: credit[key] for key in ("ChargeFrequency", "x_Credit", "x_ChargeKind")} == {
+        "ChargeFrequency": "One-Time",
+        "x_Credit": "welcome",
+        "x_ChargeKind": "credit",
+    }
+    assert (credit["ChargePeriodStart"], credit["ChargePeriodEnd"]) == (
+        "2026-03-01T00:00:00Z",
+        "2026-04-01T00:00:00Z",
+    )
+    assert credit["ListCost"] == credit["EffectiveCost"] == "-25.00"
+    assert credit["PricingQuantity"] is None
+    assert credit["ListUnitPrice"] is None
+    assert sum(Decimal(r["BilledCost"]) for r in out) == invoice.total == Decimal("5.00")
+    assert out[0]["x_Credit"] is None
+
+
+def test_a_credit_that_paid_nothing_has_no_row():
+    # Fee 30: welcome (priority 1) pays 30 of its 40, spare pays nothing (0 left to pay),
+    # so it has no row: 30.00 - 30.00 = 0.00.
+    plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 30)])
+    rating = rk.rate([], plan, span=MARCH, accounts=["a"])
+    welcome = rk.Credit("welcome", "a", 40, "EUR", start=MARCH.start, priority=1)
+    spare = rk.Credit("spare", "a", 10, "EUR", start=MARCH.start)
+    (invoice,) = rk.bill(rating, credits=[welcome, spare])
+    assert len(invoice.credits) == 2
+    out = rk.focus_rows([invoice], provider="X")
+    assert [(r["x_Credit"], r["BilledCost"]) for r in out] == [
+        (None, "30.00"),
+        ("welcome", "-30.00"),
+    ]
+    assert invoice.total == Decimal("0.00")
+
+
+def test_invoice_rows_bill_their_parts_of_the_rounded_line():
+    # Three VMs of 1 hour at 0.005: one line of 0.015, rounded half-even to 0.02; its
+    # charges are billed 0.01, 0.01 and 0.00 (largest remainder, ties to the first).
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm", rk.PerUnit("0.005"))]
+    )
+    rows = [rk.UsageRow("a", "vm", f"vm-{i}", MARCH, MARCH, 1, "hour", {}, ()) for i in range(3)]
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
+    out = rk.focus_rows([invoice], provider="X")
+    _check(out)
+    assert [(r["ResourceId"], r["BilledCost"]) for r in out] == [
+        ("vm-0", "0.01"),
+        ("vm-1", "0.01"),
+        ("vm-2", "0.00"),
+    ]
+    # The list cost stays the exact price: 1 hour x 0.005.
+    assert {r["ListCost"] for r in out} == {"0.005"}
+    assert sum(Decimal(r["BilledCost"]) for r in out) == invoice.total == Decimal("0.02")
+
+
+@given(
+    rks.usage_rows(max_size=5),
+    rks.plans(),
+    st.decimals(min_value=0, max_value=100, places=2),
+    st.booleans(),
+)
+def test_law_invoice_rows_add_up_to_the_invoice_totals(rows, plan, granted, detailed):
+    rating = rk.rate(rows, [rk.Assignment(a, plan) for a in ("acme", "globex")], span=MARCH)
+    grants = [rk.Credit("c", "acme", granted, "EUR", start=MARCH.start)] if granted > 0 else []
+    invoices = rk.bill(rating, credits=grants, by_resource=detailed)
+    out = rk.focus_rows(invoices, provider="Example Cloud")
+    _check(out)
+    for invoice in invoices:
+        mine = [r for r in out if r["BillingAccountId"] == invoice.account]
+        # Fraction: the oracle, not Decimal arithmetic
+        assert sum(Fraction(r["BilledCost"]) for r in mine) == Fraction(invoice.total)
+
+
+def test_a_shared_part_is_billed_to_its_holder_with_its_share_of_the_quantities():
+    # image-1: 1000 GB*h x 0.01 = 10.00, shared acme 1, beta 1, gamma 2: beta's part is
+    # 10.00 x 1/4 = 2.50 for 1000 x 1/4 = 250 GB*h, gamma's 5.00 for 500 GB*h.
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("disk", "gb", rk.PerUnit("0.01"))]
+    )
+    rows = [rk.UsageRow("acme", "gb", "image-1", MARCH, MARCH, 1000, "GB*hour", {}, ())]
+    shares = [rk.Share("acme", "image-1", {"acme": 1, "beta": 1, "gamma": 2})]
+    invoices = rk.bill(rk.rate(rows, plan, span=MARCH, shares=shares), shares=shares)
+    out = rk.focus_rows(invoices, provider="X")
+    _check(out)
+    by_account = {r["BillingAccountId"]: r for r in out}
+    beta = by_account["beta"]
+    assert (beta["BilledCost"], beta["x_ChargeKind"]) == ("2.50", "shared")
+    assert (beta["PricingQuantity"], beta["ListUnitPrice"]) == ("250", "0.01")
+    assert Decimal(beta["ListCost"]) == Decimal("2.50")
+    gamma = by_account["gamma"]
+    assert (gamma["BilledCost"], gamma["ConsumedQuantity"]) == ("5.00", "500")
+    for invoice in invoices:
+        mine = [r for r in out if r["BillingAccountId"] == invoice.account]
+        assert sum(Decimal(r["BilledCost"]) for r in mine) == invoice.total

@@ -656,3 +656,17 @@ def test_a_decimal_string_is_written_plainly(rate):
     for plain in ("-1.5", ".5", "5.", "+2E-3", "1e9"):
         document = {"plans": [_plan(entries=[_entry(price={"type": "PerUnit", "rate": plain})])]}
         assert plandata.load_document(document).plans[0].entries[0].price.rate == Decimal(plain)
+
+
+def test_cycles_take_the_defaults_of_their_functions() -> None:
+    # rk.cycles.monthly(tz=...) starts on day 1 and rk.cycles.weekly(tz=...) on Monday:
+    # plan data that leaves the field out gets the same cycle (exports.md: fields with a
+    # default may be left out).
+    assert plandata.load({"type": "cycles.Monthly", "tz": "UTC"}) == rk.cycles.monthly(tz="UTC")
+    assert plandata.load({"type": "cycles.Weekly", "tz": "UTC"}) == rk.cycles.weekly(tz="UTC")
+    assert rk.cycles.monthly(tz="UTC").containing("2026-03-15T00:00:00Z") == rk.Span(
+        "2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"
+    )
+    with pytest.raises(rk.BadDataError) as raised:
+        plandata.load({"type": "cycles.Monthly"})
+    assert str(raised.value) == "tz: cycles.Monthly needs 'tz'; it has no default."

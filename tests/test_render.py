@@ -6,6 +6,7 @@ import html.parser
 import re
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -315,3 +316,74 @@ def test_no_number_on_an_invoice_prints_in_exponent_notation(magnitudes, by_reso
         pages += [repr(line) for line in invoice.credits]
     for page in pages:
         assert not EXPONENT.search(page), page
+
+
+def test_tier_lines_print_quantities_without_trailing_zeros_and_amounts_on_the_quantum() -> None:
+    # 9684.375 + 8515.625 = 18200.000 calls: the first 10000 free, 8200 x 0.0005 = 4.1.
+    # was: "10000.000 * 0 = 0.000" and "8200.000 * 0.0005 = 4.1".
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("api", "api", rk.Graduated([rk.Tier(10000, "0"), rk.Tier(None, "0.0005")]))],
+    )
+    early = rk.Span("2026-03-01T00:00:00Z", "2026-03-16T00:00:00Z")
+    late = rk.Span("2026-03-16T00:00:00Z", MARCH.end)
+    rows = [
+        rk.UsageRow("a", "api", "gw", early, MARCH, Decimal("9684.375"), "call", {}, ()),
+        rk.UsageRow("a", "api", "gw", late, MARCH, Decimal("8515.625"), "call", {}, ()),
+    ]
+    text = str(rk.bill(rk.rate(rows, plan, span=MARCH))[0])
+    assert "      tiers[0] (0, 10000]: 10000 * 0 = 0.00\n" in text
+    assert "      tiers[1] (10000, ∞): 8200 * 0.0005 = 4.10\n" in text
+    # an amount finer than the quantum stays exact: 7 x 0.0005 = 0.0035
+    few = [rk.UsageRow("a", "api", "gw", MARCH, MARCH, Decimal("10007.0"), "call", {}, ())]
+    assert "tiers[1] (10000, ∞): 7 * 0.0005 = 0.0035\n" in str(
+        rk.bill(rk.rate(few, plan, span=MARCH))[0]
+    )
+
+
+def test_credit_lines_print_on_the_quantum() -> None:
+    # Fee 30, credit 30: it pays 30.00 and has 0.00 left. was: "30 available   0 left".
+    plan = rk.Plan("p", "EUR", MONTHS, [], fees=[rk.Fee("base", 30)])
+    rating = rk.rate([], plan, span=MARCH, accounts=["a"])
+    welcome = rk.Credit("welcome", "a", 30, "EUR", start=MARCH.start)
+    (invoice,) = rk.bill(rating, credits=[welcome])
+    line = next(row for row in str(invoice).splitlines() if "credit · welcome" in row)
+    assert line.split() == [
+        "credit",
+        "·",
+        "welcome",
+        "30.00",
+        "available",
+        "0.00",
+        "left",
+        "-30.00",
+    ]
+    cells = _Cells()
+    cells.feed(invoice._repr_html_())
+    assert [cell for cell in cells.cells if cell in {"30.00 available", "0.00 left", "-30.00"}] == [
+        "30.00 available",
+        "0.00 left",
+        "-30.00",
+    ]
+
+
+def test_one_currency_rule_at_every_door() -> None:
+    # was: Credit(..., "eur") accepted while Plan refused "eur" (with a message about its
+    # quantum), and Plan(..., quantum=...) accepted "eur", " " or "€".
+    for make, what in (
+        (lambda c: rk.Plan("p", c, MONTHS, []), "plan 'p' currency"),
+        (lambda c: rk.Plan("p", c, MONTHS, [], quantum="0.01"), "plan 'p' currency"),
+        (lambda c: rk.Credit("c", "a", 5, c, start=MARCH.start), "Credit currency"),
+    ):
+        for bad, hint in (("eur", "EUR"), ("EUR ", "EUR"), ("€", "EUR"), ("E1", "EUR"), (5, "EUR")):
+            with pytest.raises(rk.BadPriceError) as raised:
+                make(bad)
+            assert str(raised.value) == (
+                f"{what} {bad!r} is not a currency code; write it as three capital "
+                f"letters, such as {hint!r}."
+            )
+    # a code outside ISO 4217's list keeps the form, with the plan's own quantum
+    assert rk.Plan("p", "XYZ", MONTHS, [], quantum="0.01").currency == "XYZ"
+    assert rk.Credit("c", "a", 5, "XYZ", start=MARCH.start).currency == "XYZ"

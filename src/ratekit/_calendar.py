@@ -434,21 +434,37 @@ class BoundaryCache:
             raise too_many(self._owner, lo_us, hi_us, want_hi - want_lo)
         if not values or want_lo > hi + self.FAR or want_hi < lo - self.FAR:
             lo, hi, values = self._compute(want_lo, want_hi + 1, near_lo, near_hi)
+        # An extension's elements are optional: a chunk reaching past the calendar's
+        # range (before year 1 from a cycle in year 2) stops there; only an extension
+        # that adds nothing while the asked instant is still uncovered is an error.
         while values[0] > lo_us:
             new_lo = min(want_lo, lo - self.CHUNK)
-            first, _, head = self._compute(new_lo, lo, want_lo, lo)
+            first, _, head = self._compute(new_lo, lo, lo, lo - 1)
+            if not head:
+                raise self._uncovered(lo_us, values[0], "begins")
             values = self._join(head, values)
             lo = first
             want_lo = lo - self.CHUNK
         while values[-1] < hi_us:
             new_hi = max(want_hi + 1, hi + self.CHUNK)
-            _, last, tail = self._compute(hi, new_hi, hi, want_hi)
+            _, last, tail = self._compute(hi, new_hi, hi, hi - 1)
+            if not tail:
+                raise self._uncovered(hi_us, values[-1], "ends")
             values = self._join(values, tail)
             hi = last
             want_hi = hi + self.CHUNK
         self.state = (lo, hi, values)
         self.values = values
         return values
+
+    def _uncovered(self, t_us: int, edge_us: int, where: str) -> BadTimeError:
+        """The error of an instant whose cycle reaches past the years calendars support."""
+        side = "before year 1" if where == "begins" else "after year 9999"
+        return BadTimeError(
+            f"{self._owner}: the cycle containing {format_us(t_us)} {where} {side} (the "
+            f"nearest boundary ratekit's calendars reach is {format_us(edge_us)}); give "
+            "instants whose cycles lie within years 1 to 9999."
+        )
 
     def containing(self, t_us: int) -> tuple[int, int]:
         """``(values[i], values[i + 1])`` with ``values[i] <= t_us < values[i + 1]``."""

@@ -155,8 +155,8 @@ class Weekly(_Cached, Cycle):
 
     tz: _dt.tzinfo
     """The timezone whose midnights start the cycles."""
-    weekday: int
-    """The weekday cycles start on: 0 for Monday to 6 for Sunday."""
+    weekday: int = 0
+    """The weekday cycles start on: 0 for Monday to 6 for Sunday (Monday by default)."""
     _cache: BoundaryCache = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -196,7 +196,7 @@ class Monthly(_Cached, Cycle):
 
     tz: _dt.tzinfo
     """The timezone whose midnights start the cycles."""
-    day: int
+    day: int = 1
     """The anniversary day of the month, 1 to 31 (clamped to each month's length)."""
     months: int = 1
     """How many calendar months each cycle lasts (1, 3 or 12 from the functions)."""

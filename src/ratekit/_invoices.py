@@ -145,27 +145,85 @@ class InvoiceLine:
         Lines with bounds come in the order of their lower bound; lines without bounds
         (``"per unit"``, a user's model) follow in the order they first appear. Empty for
         fees and minimums.
+
+        Charges priced in one tier progression (their quantities follow one another on the
+        tiers) are merged. When the line holds several progressions (an entry with
+        ``group_by``: each resource or value climbs the tiers on its own), merging would
+        put the units of all of them into one tier's bounds, so each resource's tier lines
+        are merged on their own and labelled with it (``"vm-1 · tiers[0]"``); a resource
+        whose own charges still overlap shows each charge's lines. O(n log n) for n
+        charges' tier lines.
         """
-        merged: dict[str, TierLine] = {}
-        for charge in self.charges:
-            for line in charge.tiers:
-                old = merged.get(line.label)
-                if old is None:
-                    merged[line.label] = line
-                else:
-                    merged[line.label] = attrs.evolve(
-                        old,
-                        quantity=_ADD(old.quantity, line.quantity),
-                        amount=_ADD(old.amount, line.amount),
-                        flat=_ADD(old.flat, line.flat),
-                        blocks=None if old.blocks is None else old.blocks + (line.blocks or 0),
-                    )
-        seen = list(merged.values())
-        order = sorted(
-            range(len(seen)),
-            key=lambda i: (seen[i].lower is None, seen[i].lower or ZERO, i),
-        )
-        return tuple(seen[i] for i in order)
+        chains = _progressions(self.charges)
+        out: list[TierLine] = []
+        for resource, charges in chains:
+            for line in _merged(charges):
+                label = line.label if resource is None else f"{resource} · {line.label}"
+                out.append(line if label == line.label else attrs.evolve(line, label=label))
+        return tuple(out)
+
+
+def _merged(charges: tuple[Charge, ...]) -> list[TierLine]:
+    """The tier lines of ``charges`` merged per tier label, in tier order."""
+    merged: dict[str, TierLine] = {}
+    for charge in charges:
+        for line in charge.tiers:
+            old = merged.get(line.label)
+            if old is None:
+                merged[line.label] = line
+            else:
+                merged[line.label] = attrs.evolve(
+                    old,
+                    quantity=_ADD(old.quantity, line.quantity),
+                    amount=_ADD(old.amount, line.amount),
+                    flat=_ADD(old.flat, line.flat),
+                    blocks=None if old.blocks is None else old.blocks + (line.blocks or 0),
+                )
+    seen = list(merged.values())
+    order = sorted(
+        range(len(seen)),
+        key=lambda i: (seen[i].lower is None, seen[i].lower or ZERO, i),
+    )
+    return [seen[i] for i in order]
+
+
+def _overlap(charges: tuple[Charge, ...]) -> bool:
+    """Whether the charges' places on the tiers overlap: several progressions.
+
+    A charge of a group priced by its total covers ``(position, position + billable]``
+    of its group's quantity; the charges of one group follow one another.
+    """
+    placed = sorted(
+        (charge.position, CONTEXT.subtract(charge.quantity, charge.free))
+        for charge in charges
+        if charge.position is not None
+    )
+    reach = None
+    for position, billable in placed:
+        if reach is not None and position < reach and billable > 0:
+            return True
+        end = _ADD(position, max(billable, ZERO))
+        reach = end if reach is None else max(reach, end)
+    return False
+
+
+def _progressions(
+    charges: tuple[Charge, ...],
+) -> list[tuple[str | None, tuple[Charge, ...]]]:
+    """The charges in tier progressions to merge: all at once, or per resource, or alone."""
+    if not _overlap(charges):
+        return [(None, charges)]
+    by_resource: dict[str, list[Charge]] = {}
+    for charge in charges:
+        by_resource.setdefault(charge.resource or "", []).append(charge)
+    out: list[tuple[str | None, tuple[Charge, ...]]] = []
+    for resource in sorted(by_resource):
+        mine = tuple(by_resource[resource])
+        if _overlap(mine):
+            out.extend((resource or None, (charge,)) for charge in mine)
+        else:
+            out.append((resource or None, mine))
+    return out
 
 
 @typing.final

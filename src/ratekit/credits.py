@@ -43,6 +43,7 @@ import attrs
 from . import _values as _v
 from ._decimals import CONTEXT, ZERO, to_decimal, to_int
 from ._instants import MAX_US, format_us, from_us, to_us
+from .currencies import currency_code
 from .errors import BadQuantityError, BadTimeError, CurrencyMismatchError, RatekitTypeError
 from .render import plain
 from .spans import Span
@@ -95,7 +96,7 @@ def _account(value: object) -> str:
 
 
 def _currency(value: object) -> str:
-    return _text(value, "currency")
+    return currency_code(value, "Credit currency")
 
 
 def _priority(value: object) -> int:

@@ -27,7 +27,7 @@ from typing import Final
 
 from .errors import BadPriceError
 
-__all__ = ["MINOR_UNITS", "currency_quantum"]
+__all__ = ["MINOR_UNITS", "currency_code", "currency_quantum"]
 
 #: ISO 4217 minor units per alphabetic code (generated; see the module's docstring).
 MINOR_UNITS: Final[Mapping[str, int]] = {
@@ -224,6 +224,31 @@ PUBLISHED: Final = "2026-01-01"
 _QUANTA: Final[Mapping[str, Decimal]] = {
     code: Decimal(1).scaleb(-units) for code, units in MINOR_UNITS.items()
 }
+
+
+def currency_code(value: object, what: str) -> str:
+    """``value`` when it is written as a currency code: three capital letters A-Z. O(1).
+
+    The one rule of every door that takes a currency (a plan's, a credit's): ISO 4217's
+    form, which a code outside ISO 4217's list (``"XYZ"``, with the plan's own
+    ``quantum``) keeps too. Anything else raises [`BadPriceError`][ratekit.BadPriceError]
+    naming ``what`` and the value.
+
+    Examples:
+        >>> currency_code("CHF", "plan 'p' currency")
+        'CHF'
+        >>> currency_code("eur", "plan 'p' currency")
+        Traceback (most recent call last):
+        ...
+        ratekit.BadPriceError: plan 'p' currency 'eur' is not a currency code; write it as three capital letters, such as 'EUR'.
+    """
+    if isinstance(value, str) and len(value) == 3 and all("A" <= c <= "Z" for c in value):
+        return value
+    hint = value.upper() if isinstance(value, str) and len(value.strip()) == 3 else "EUR"
+    raise BadPriceError(
+        f"{what} {value!r} is not a currency code; write it as three capital letters, "
+        f"such as {hint.strip()!r}."
+    )
 
 
 def currency_quantum(currency: str) -> Decimal:

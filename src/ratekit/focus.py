@@ -5,17 +5,23 @@ FinOps tool reads a ratekit provider's bill like a cloud's. Every mandatory colu
 present (`MANDATORY`), with the conditional columns ratekit can fill
 (`CONDITIONAL`) and ratekit's own fields as ``x_`` columns (`EXTENSIONS`).
 
-One row per charge, exact: ``BilledCost`` is the charge's precise amount (a Decimal
-string), so an invoice's rows add up to its ``precise_total``; the invoice rounds each of
-its lines once. The mapping:
+Given a rating or charges: one row per charge, exact: ``BilledCost`` is the charge's
+precise amount (a Decimal string), so an invoice's rows add up to its ``precise_total``;
+the invoice rounds each of its lines once. Given invoices: one row per charge of each
+line, ``BilledCost`` being the charge's part of its line's rounded amount (split in
+proportion to the charges' exact amounts, largest remainder on the quantum), and one
+``"Credit"`` row per credit that paid part of the invoice, its ``BilledCost`` the amount
+paid, negative: the rows of an invoice add up to its ``total``. The mapping:
 
 - ``ChargePeriodStart``/``End``: the charge's span; ``BillingPeriodStart``/``End``: its
   billing cycle; both ISO-8601 in UTC with ``Z``.
 - ``ChargeCategory``: ``"Usage"`` for usage, ``"Purchase"`` for a recurring fee,
-  ``"Adjustment"`` for the top-up of a minimum commitment, ``"Credit"`` for a credit.
-  ``ChargeClass``: ``"Correction"`` for a charge that corrects one already billed, else
-  null (FOCUS 1.2 allows no other value). ``ChargeFrequency``: ``"Usage-Based"`` or
-  ``"Recurring"``.
+  ``"Adjustment"`` for the top-up of a minimum commitment, ``"Credit"`` for a credit
+  applied to an invoice. ``ChargeClass``: ``"Correction"`` for a charge that corrects one
+  already billed, else null (FOCUS 1.2 allows no other value). ``ChargeFrequency``:
+  ``"Usage-Based"``, ``"Recurring"``, or ``"One-Time"`` for a credit's row (it pays
+  one invoice once). A credit's row has the invoice's cycle as its periods, the credit's
+  id in ``x_Credit`` and null quantities and prices.
 - ``ConsumedQuantity``/``ConsumedUnit``: the quantity metered (usage only);
   ``PricingQuantity``/``PricingUnit``: the quantity the price applied to (after an
   allowance's free part; the share of the cycle for a fee; null for a minimum's top-up).
@@ -52,11 +58,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Final
 
+import attrs
+
+from ._allocation import allocate
 from ._codec import encode_scalar, items_of, show
-from ._decimals import CONTEXT, in_context
+from ._decimals import CONTEXT, ZERO, in_context
 from ._instants import format_us
+from ._invoices import Invoice, InvoiceLine
+from .credits import CreditLine
 from .errors import RatekitTypeError
 from .rating import Charge, Rating
 from .render import plain
@@ -107,6 +119,7 @@ EXTENSIONS: Final[tuple[str, ...]] = (
     "x_ChargeKind",
     "x_FreeQuantity",
     "x_RecordIds",
+    "x_Credit",
 )
 
 #: FOCUS 1.2 ServiceCategory values.
@@ -158,7 +171,7 @@ def _text(value: Decimal | None) -> str | None:
 
 @in_context
 def focus_rows(
-    charges: Rating | Iterable[Charge],
+    charges: Rating | Iterable[Charge] | Iterable[Invoice],
     *,
     provider: str,
     publisher: str | None = None,
@@ -167,7 +180,12 @@ def focus_rows(
     service_categories: Mapping[str, str] | None = None,
     account_names: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """FOCUS 1.2 cost-and-usage rows of ``charges``, one per charge, in order.
+    """FOCUS 1.2 cost-and-usage rows of ``charges`` (or invoices), one per charge, in order.
+
+    Given invoices (all of the items; not mixed with charges), each invoice's rows are
+    its lines' charges with their parts of the rounded line amounts, then a ``"Credit"``
+    row (negative ``BilledCost``) per credit that paid something: they add up to the
+    invoice's ``total``.
 
     ``provider`` is the ``ProviderName`` (and, unless given, the ``PublisherName`` and
     ``InvoiceIssuerName``). ``service_names`` and ``service_categories`` map a meter (or a
@@ -184,6 +202,17 @@ def focus_rows(
         ... except rk.RatekitTypeError as error:
         ...     print(error)  # doctest: +ELLIPSIS
         service category 'Servers' of 'vm' is not a FOCUS 1.2 ServiceCategory; use one of 'AI and Machine Learning', ...
+
+        A credited invoice: the fee's row and the credit's add up to the total billed.
+
+        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 30)])
+        >>> welcome = rk.Credit("welcome", "acme", 25, "EUR", start=march.start)
+        >>> invoices = rk.bill(rk.rate([], plan, span=march, accounts=["acme"]), credits=[welcome])
+        >>> [(row["ChargeCategory"], row["BilledCost"]) for row in rk.focus_rows(invoices, provider="X")]
+        [('Purchase', '30.00'), ('Credit', '-25.00')]
+        >>> invoices[0].total
+        Decimal('5.00')
     """
     if not isinstance(provider, str) or not provider:
         raise RatekitTypeError(
@@ -212,23 +241,137 @@ def focus_rows(
                 f"service category {category!r} of {key!r} is not a FOCUS 1.2 "
                 f"ServiceCategory; use one of {known}."
             )
+    takes = "a Rating, charges, or invoices (not a mix of charges and invoices)"
     items = (
         charges.charges
         if isinstance(charges, Rating)
-        else items_of(charges, Charge, "focus_rows", "a Rating or charges (not invoices)")
+        else items_of(charges, object, "focus_rows", takes)
     )
-    return [
-        _row(
-            charge,
-            provider=provider,
-            publisher=publisher or provider,
-            issuer=invoice_issuer or provider,
-            names=names,
-            categories=categories,
-            accounts=account_names or {},
+    kind = Invoice if items and isinstance(items[0], Invoice) else Charge
+    for index, item in enumerate(items):
+        if not isinstance(item, kind):
+            first = f"item 0 is {'an Invoice' if kind is Invoice else 'a Charge'}, but "
+            raise RatekitTypeError(
+                f"focus_rows takes {takes}; {first if index else ''}item {index} is "
+                f"{type(item).__name__}: {show(item)}."
+            )
+    invoices: list[Invoice] = [item for item in items if isinstance(item, Invoice)]
+    context: dict[str, Any] = {
+        "provider": provider,
+        "publisher": publisher or provider,
+        "issuer": invoice_issuer or provider,
+        "names": names,
+        "categories": categories,
+        "accounts": account_names or {},
+    }
+    if not invoices:
+        return [_row(charge, **context) for charge in items]
+    out: list[dict[str, Any]] = []
+    for invoice in invoices:
+        for line in invoice.lines:
+            out.extend(_line_rows(invoice, line, context))
+        out.extend(
+            _credit_row(invoice, credit, context)
+            for credit in invoice.credits
+            if not credit.applied.is_zero()
         )
-        for charge in items
+    return out
+
+
+def _line_rows(invoice: Invoice, line: InvoiceLine, context: Any) -> list[dict[str, Any]]:
+    """A line's charges as rows billed their parts of the line's rounded amount.
+
+    The parts are the line's amount split in proportion to the charges' exact amounts,
+    on the quantum the line was rounded on (largest remainder): they add up to it.
+    """
+    charges = line.charges
+    precise = sum((Fraction(charge.amount) for charge in charges), Fraction(0))
+    whole = Fraction(line.amount)
+    exact = [
+        Fraction(charge.amount) * whole / precise if precise else whole / len(charges)
+        for charge in charges
     ]
+    parts = allocate(line.amount, exact, _step(line.amount, charges[0].quantum))
+    shared = line.kind == "shared"
+    rows = []
+    for charge, part in zip(charges, parts, strict=True):
+        row = _row(_held(charge, line) if shared else charge, **context)
+        row["BilledCost"] = row["EffectiveCost"] = _text(part)
+        row["BillingAccountId"] = invoice.account
+        row["BillingAccountName"] = context["accounts"].get(invoice.account, invoice.account)
+        if row["ListUnitPrice"] is None:
+            row["ListCost"] = row["ContractedCost"] = _text(part)
+        if shared:
+            row["x_ChargeKind"] = "shared"
+        rows.append(row)
+    return rows
+
+
+def _held(charge: Charge, line: InvoiceLine) -> Charge:
+    """The holder's share of a pooled charge: its quantities and amount times share/shares."""
+    share, shares = line.share or ZERO, line.shares or ZERO
+
+    def part(value: Decimal) -> Decimal:
+        return CONTEXT.divide(CONTEXT.multiply(value, share), shares) if shares else value
+
+    return attrs.evolve(
+        charge,
+        quantity=part(charge.quantity),
+        free=part(charge.free),
+        amount=part(charge.amount),
+    )
+
+
+def _step(amount: Decimal, quantum: Decimal) -> Decimal:
+    """The quantum a line amount was rounded on: the plan's, or its last digit's."""
+    if (Fraction(amount) / Fraction(quantum)).denominator == 1:
+        return quantum
+    return Decimal(1).scaleb(int(amount.as_tuple().exponent))
+
+
+def _credit_row(invoice: Invoice, credit: CreditLine, context: Any) -> dict[str, Any]:
+    paid = _text(CONTEXT.minus(credit.applied))
+    period_start = format_us(invoice.cycle.start_us)
+    period_end = format_us(invoice.cycle.end_us)
+    return {
+        "BilledCost": paid,
+        "BillingAccountId": invoice.account,
+        "BillingAccountName": context["accounts"].get(invoice.account, invoice.account),
+        "BillingCurrency": invoice.currency,
+        "BillingPeriodEnd": period_end,
+        "BillingPeriodStart": period_start,
+        "ChargeCategory": "Credit",
+        "ChargeClass": None,
+        "ChargeDescription": f"credit · {credit.credit}",
+        "ChargePeriodEnd": period_end,
+        "ChargePeriodStart": period_start,
+        "ContractedCost": paid,
+        "EffectiveCost": paid,
+        "InvoiceIssuerName": context["issuer"],
+        "ListCost": paid,
+        "PricingQuantity": None,
+        "PricingUnit": None,
+        "ProviderName": context["provider"],
+        "PublisherName": context["publisher"],
+        "ServiceCategory": context["categories"].get(credit.credit, "Other"),
+        "ServiceName": context["names"].get(credit.credit, credit.credit),
+        "ChargeFrequency": "One-Time",
+        "ConsumedQuantity": None,
+        "ConsumedUnit": None,
+        "ContractedUnitPrice": None,
+        "ListUnitPrice": None,
+        "PricingCategory": None,
+        "ResourceId": None,
+        "SkuPriceId": None,
+        "Tags": "{}",
+        "x_Plan": None,
+        "x_PriceEntry": None,
+        "x_Meter": None,
+        "x_ChargeKind": "credit",
+        "x_FreeQuantity": None,
+        "x_RecordIds": [],
+        "x_Credit": credit.credit,
+    }
 
 
 def _row(
@@ -312,6 +455,7 @@ def _row(
         "x_ChargeKind": kind,
         "x_FreeQuantity": _text(charge.free),
         "x_RecordIds": list(charge.record_ids),
+        "x_Credit": None,
     }
     return row
 

@@ -56,7 +56,7 @@ from ._price_entries import _us_or_none as _us_or_none  # noqa: PLC0414 - assign
 from ._price_entries import _Window as _Window  # noqa: PLC0414 - plandata reads it here
 from ._price_entries import _winner as _winner  # noqa: PLC0414 - the rating regimes read it here
 from ._quanta import on_quantum
-from .currencies import currency_quantum
+from .currencies import currency_code, currency_quantum
 from .errors import (
     BadCalendarError,
     BadPriceError,
@@ -140,7 +140,7 @@ def _plan_fees(value: object) -> tuple[Fee, ...]:
 
 
 def _quantum_default(plan: Plan) -> Decimal:
-    return currency_quantum(plan.currency)
+    return currency_quantum(currency_code(plan.currency, f"plan {plan.id!r} currency"))
 
 
 def _optional_decimal(value: object) -> Decimal | None:
@@ -201,10 +201,7 @@ class Plan:
 
     def __attrs_post_init__(self) -> None:
         _check_id("plan", self.id)
-        if not isinstance(self.currency, str) or not self.currency:
-            raise BadPriceError(
-                f"plan {self.id!r} currency must be a code such as 'EUR', not {self.currency!r}."
-            )
+        currency_code(self.currency, f"plan {self.id!r} currency")
         for method in ("boundaries_us", "containing_us"):
             if not callable(getattr(self.cycle, method, None)):
                 raise RatekitTypeError(
@@ -225,6 +222,7 @@ class Plan:
             days = cycles.daily(tz=tz)
         object.__setattr__(self, "_days", days)
         object.__setattr__(self, "_by_meter", self._index_entries())
+        self._check_terms()
 
     def _check_policies(self) -> None:
         if self.quantum is None or self.quantum <= 0:
@@ -281,6 +279,49 @@ class Plan:
             for a, b in itertools.combinations(entries, 2):
                 _check_tie(a, b)
         return {meter: tuple(entries) for meter, entries in by_meter.items()}
+
+    def _check_terms(self) -> None:
+        """Refuse the parts that would be added up silently.
+
+        A fee id twice, two minimums of one scope, two allowances of one meter and period
+        (allowances of different periods stack). O(parts²), parts being few.
+        """
+        fees: set[str] = set()
+        for fee in self.fees:
+            if fee.id in fees:
+                raise BadPriceError(
+                    f"plan {self.id!r} has two fees with id {fee.id!r}; fee ids name "
+                    "charges and must be unique (give one Fee with the amount you mean)."
+                )
+            fees.add(fee.id)
+        minimums: dict[str | None, Minimum] = {}
+        for minimum in self.minimums:
+            kept = minimums.setdefault(minimum.meter, minimum)
+            if kept is not minimum:
+                scope = (
+                    "plan-wide minimums"
+                    if minimum.meter is None
+                    else f"minimums of meter {minimum.meter!r}"
+                )
+                raise BadPriceError(
+                    f"plan {self.id!r} has two {scope}, {kept.amount} and "
+                    f"{minimum.amount}; a plan takes one minimum for the whole plan and one "
+                    "per meter (give one Minimum with the commitment you mean)."
+                )
+        allowances: list[tuple[Allowance, object]] = []
+        for allowance in self.allowances:
+            period = self.cycle if allowance.cycle is None else allowance.cycle
+            for first, first_period in allowances:
+                if first.meter == allowance.meter and first_period == period:
+                    per = "billing cycle" if period == self.cycle else repr(period)
+                    raise BadPriceError(
+                        f"plan {self.id!r} has two allowances of meter {allowance.meter!r} "
+                        f"per {per}, {first.quantity} and {allowance.quantity}; a plan takes "
+                        "one allowance per meter and period (give one Allowance with the "
+                        "quantity you mean; allowances of different periods, a day's and a "
+                        "week's, stack)."
+                    )
+            allowances.append((allowance, period))
 
     def __repr__(self) -> str:
         return f"Plan({self.id!r}, {self.currency!r}, entries=[{', '.join(repr(e.id) for e in self.entries)}])"

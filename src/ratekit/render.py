@@ -104,15 +104,46 @@ def money(value: Decimal, quantum: Decimal | None) -> str:
 
 
 @in_context
-def tier_text(line: TierLine) -> str:
+def tier_text(line: TierLine, quantum: Decimal | None = None) -> str:
     """A tier line as printed, in tier order's words, never in exponent notation.
 
-    Long quantities and amounts are rounded to 6 places, and the line marked ``~``.
+    Quantities and flat fees without trailing zeros (``10000``, not ``10000.000``); the
+    amount on the currency's ``quantum`` when it is exact there (``4.10``, ``0.00``), else
+    as it is (``1.955``). Long numbers are rounded to 6 places, and the line marked ``~``.
+
+    ```pycon
+    >>> import ratekit as rk
+    >>> tier = rk.Graduated([rk.Tier(10000, 0), rk.Tier(None, "0.0005")]).explain(Decimal("18200.000"))[1]
+    >>> tier_text(tier, Decimal("0.01"))
+    'tiers[1] (10000, ∞): 8200 * 0.0005 = 4.10'
+
+    ```
     """
-    quantity, amount, flat = _rounded(line.quantity), _rounded(line.amount), _rounded(line.flat)
-    exact = (quantity, amount, flat) == (line.quantity, line.amount, line.flat)
-    text = arithmetic(line, plain, quantity=quantity, flat=flat, amount=amount)
+    exact_quantity, exact_flat = _tidy(line.quantity), _tidy(line.flat)
+    quantity, flat = _rounded(exact_quantity), _rounded(exact_flat)
+    amount = _tidy(line.amount)
+    if quantum is not None:
+        on_quantum = line.amount.quantize(quantum, context=CONTEXT)
+        if on_quantum == line.amount:
+            amount = on_quantum
+    shown_amount = _rounded(amount)
+    exact = (quantity, flat, shown_amount) == (exact_quantity, exact_flat, amount)
+    text = arithmetic(line, plain, quantity=quantity, flat=flat, amount=shown_amount)
     return text if exact else f"~ {text}"
+
+
+def _paid(applied: Decimal) -> Decimal:
+    """What a credit paid, as the invoice subtracts it (a credit that paid nothing: 0)."""
+    return -applied if applied else abs(applied)
+
+
+def invoice_quantum(invoice: Invoice) -> Decimal | None:
+    """The quantum an invoice's own lines are rounded on (that of its latest charge)."""
+    own = [c for line in invoice.lines if line.kind != "shared" for c in line.charges]
+    charges = own or [c for line in invoice.lines for c in line.charges]
+    if not charges:
+        return None
+    return max(charges, key=lambda charge: charge.span.start_us).quantum
 
 
 def _notes(line: InvoiceLine, tiers: bool) -> list[str]:
@@ -131,7 +162,8 @@ def _notes(line: InvoiceLine, tiers: bool) -> list[str]:
     if line.kind == "shared" and line.whole is not None:
         return [f"part of {plain(line.whole)}, the whole charge of {line.owner}'s {line.resource}"]
     if tiers and line.kind == "usage" and line.unit_price is None:
-        return [tier_text(tier) for tier in line.tiers]
+        quantum = line.charges[0].quantum if line.charges else None
+        return [tier_text(tier, quantum) for tier in line.tiers]
     return []
 
 
@@ -200,13 +232,14 @@ def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
             notes[len(rows) - 1] = [visible(note) for note in found]
     tail: list[tuple[str, str, str, str]] = []
     if invoice.credits:
+        quantum = invoice_quantum(invoice)
         tail.append(("subtotal", "", "", plain(invoice.subtotal)))
         tail.extend(
             (
                 f"credit · {visible(credit.credit)}",
-                f"{plain(credit.available)} available",
-                f"{plain(credit.left)} left",
-                plain(-credit.applied),
+                f"{money(credit.available, quantum)} available",
+                f"{money(credit.left, quantum)} left",
+                money(_paid(credit.applied), quantum),
             )
             for credit in invoice.credits
         )
@@ -331,14 +364,15 @@ def invoice_html(invoice: Invoice) -> str:
                 _row([_e(note), "", "", ""], css="note") for note in _notes(line, tiers=True)
             )
     if invoice.credits:
+        credit_quantum = invoice_quantum(invoice)
         body.append(_row(["subtotal", "", "", _e(plain(invoice.subtotal))], css="sum"))
         body.extend(
             _row(
                 [
                     _e(f"credit · {credit.credit}"),
-                    _e(f"{plain(credit.available)} available"),
-                    _e(f"{plain(credit.left)} left"),
-                    _e(plain(-credit.applied)),
+                    _e(f"{money(credit.available, credit_quantum)} available"),
+                    _e(f"{money(credit.left, credit_quantum)} left"),
+                    _e(money(_paid(credit.applied), credit_quantum)),
                 ],
                 css="credit",
             )
