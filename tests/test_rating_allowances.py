@@ -373,12 +373,16 @@ def stacked_allowances(draw: st.DrawFn) -> list[rk.Allowance]:
     A day's is a multiple of 24, so that prorating it to whole hours stays whole; own
     periods are whole hours or days (a week from any weekday, a month from any day, every
     2 to 5 days or 6, 8 or 12 hours from some anchor), so that no hour's row crosses one.
+    No two share a period: a plan takes one allowance per meter and period.
     """
-    out = []
+    out: list[rk.Allowance] = []
+    periods: list[object] = []
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(["day", "week", "month", "days", "hours"]))
         if kind == "day":
-            out.append(rk.Allowance("calls", 24 * draw(st.integers(0, 2))))
+            if None not in periods:
+                periods.append(None)
+                out.append(rk.Allowance("calls", 24 * draw(st.integers(0, 2))))
             continue
         cycle: rk.cycles.Cycle
         if kind == "week":
@@ -393,7 +397,9 @@ def stacked_allowances(draw: st.DrawFn) -> list[rk.Allowance]:
             )
             anchor = rk.Span.from_us(MARCH_1 - draw(st.integers(0, 6)) * DAY_US, MARCH_1).start
             cycle = rk.cycles.every(dt.timedelta(hours=hours), anchor)
-        out.append(rk.Allowance("calls", Decimal(draw(st.integers(0, 60))) / 2, cycle=cycle))
+        if cycle not in periods:
+            periods.append(cycle)
+            out.append(rk.Allowance("calls", Decimal(draw(st.integers(0, 60))) / 2, cycle=cycle))
     return out
 
 
