@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from . import _metering_memory as _memory
+from . import _metering_time as _time
 from . import _normalize as _n
 from . import _timelines as _t
 from ._decimals import CONTEXT, ZERO
@@ -204,7 +205,7 @@ def late_time(  # noqa: PLR0917 - private plumbing of plain values
             for sign, line in ((-1, old), (1, new)):
                 engine.spans = {}
                 found: list[UsageRow] = []
-                engine._time_rows(found, account, resource, name, item, points, line)
+                _time.time_rows(engine, found, account, resource, name, item, points, line)
                 for row in found:
                     entry = totals.setdefault(
                         (row.cycle.start_us, row.cycle.end_us), [ZERO, row.description]

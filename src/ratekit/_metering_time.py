@@ -1,0 +1,178 @@
+"""Metering of time-based meters: the rows of a resource's running pieces, exactly.
+
+The private half of [`ratekit.meter()`][ratekit.meter] for [`TimePolicy`][ratekit.TimePolicy] meters
+([`OnOff`][ratekit.OnOff], [`Continuous`][ratekit.Continuous]): the level of each description, and the
+quantity of each piece ``[a, b)`` as ``F(b) - F(a)`` for ``F(t) = level * t / unit``
+rounded half-even to 1e-24, so that rows telescope (see `ratekit.metering`). The hot loop
+of metering: it builds its rows without their doors.
+"""
+
+from __future__ import annotations
+
+import bisect
+import typing
+from decimal import Decimal
+
+from . import _normalize as _n
+from . import _timelines as _t
+from ._decimals import CONTEXT, to_decimal
+from ._instants import format_us
+from ._window import _SCALE, _SPAN_KEY
+from .errors import RatekitError
+from .policies import Meter, TimePolicy
+from .spans import Span
+from .usage import (
+    _SET_ACCOUNT,
+    _SET_CYCLE,
+    _SET_DESCRIPTION,
+    _SET_END,
+    _SET_METER,
+    _SET_QUANTITY,
+    _SET_RECORD_IDS,
+    _SET_RESOURCE,
+    _SET_SPAN,
+    _SET_START,
+    _SET_UNIT,
+    UsageRow,
+    _new,
+)
+
+if typing.TYPE_CHECKING:
+    from .metering import _Engine
+
+__all__ = ["time_rows"]
+
+
+def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
+    engine: _Engine,
+    rows: list[UsageRow],
+    account: str,
+    resource: str,
+    name: str,
+    item: Meter,
+    points: list[int],
+    line: _t.Timeline,
+) -> None:
+    """Append to ``rows`` the rows of time-based meter ``name`` for one resource.
+
+    One row per running piece of ``line`` in the engine's window, cut at ``points``
+    (ascending epoch microseconds: cycle starts and price cuts); a level that is ``None``
+    makes no row, and a policy's error is raised again naming the meter, the resource and
+    the record that set the description. O(p log c) for p pieces and c cut points.
+    """
+    window = engine.window
+    w0, w1 = window.start, window.end
+    starts = line.starts
+    statuses = line.statuses
+    descriptions = line.descriptions
+    count = len(starts)
+    first = bisect.bisect_right(starts, w0) - 1
+    level_of = typing.cast(TimePolicy, item.policy).level
+    factor = item._factor
+    assert factor is not None
+    multiplier, divisor = factor
+    unit = item.unit
+    append = rows.append
+    cycle_of = window.cycle_of
+    single_cycle = window.cycle_spans[0] if len(window.cycle_spans) == 1 else None
+    levels = engine.levels.setdefault(name, {})
+    spans = engine.spans
+    running = _n.RUNNING
+    scale = _SCALE
+    context = CONTEXT
+    new_decimal = Decimal
+    scaleb = Decimal.scaleb
+    normalize = Decimal.normalize
+    new = _new
+    set_start, set_end = _SET_START, _SET_END
+    set_account, set_meter, set_resource = _SET_ACCOUNT, _SET_METER, _SET_RESOURCE
+    set_span, set_cycle, set_quantity = _SET_SPAN, _SET_CYCLE, _SET_QUANTITY
+    set_unit, set_description, set_record_ids = _SET_UNIT, _SET_DESCRIPTION, _SET_RECORD_IDS
+    for index in range(first, count):
+        begin = starts[index]
+        if begin >= w1:
+            break
+        if statuses[index] != running:
+            continue
+        finish = starts[index + 1] if index + 1 < count else w1
+        a = begin if begin > w0 else w0  # noqa: FURB136 - faster than max/min on the hot path
+        b = finish if finish < w1 else w1  # noqa: FURB136 - faster than max/min on the hot path
+        if a >= b:
+            continue
+        description = descriptions[index]
+        # F(t) = round(level * t * multiplier / divisor, 1e-24), in units of 1e-24:
+        # round(numerator * t / denominator), with exact integers.
+        key = id(description)
+        known = levels.get(key)
+        if known is not None:
+            ratio = known[1]
+        else:
+            try:
+                level: object = level_of(description)
+            except RatekitError as error:
+                raise type(error)(
+                    f"meter {name!r}, resource {resource!r} of {account!r} as described by "
+                    f"record {line.openers[index]!r} at {format_us(begin)}: {error}"
+                ) from None
+            if level is None:
+                ratio = None
+            else:
+                if not isinstance(level, Decimal):
+                    # A user's policy may return an int or a float.
+                    level = to_decimal(level, f"meter {name!r} level")
+                p, q = level.as_integer_ratio()
+                ratio = (p * multiplier * _SCALE, q * divisor)
+            levels[key] = (description, ratio)
+        if ratio is None:
+            continue
+        numerator, denominator = ratio
+        opener = line.openers[index]
+        closer = line.openers[index + 1] if index + 1 < count else None
+        opening_ids: tuple[str, ...] = () if opener is None else (opener,)
+        closing_ids = opening_ids if closer is None else (*opening_ids, closer)
+        cut = bisect.bisect_right(points, a)
+        piece_start = a
+        low, remainder = divmod(numerator * piece_start, denominator)
+        twice = remainder + remainder
+        if twice > denominator or (twice == denominator and low & 1):
+            low += 1
+        while True:
+            if cut < len(points) and points[cut] < b:
+                piece_end = points[cut]
+                cut += 1
+            else:
+                piece_end = b
+            # _round_ratio and _from_scaled, inlined: this runs once per row.
+            high, remainder = divmod(numerator * piece_end, denominator)
+            twice = remainder + remainder
+            if twice > denominator or (twice == denominator and high & 1):
+                high += 1
+            whole, fraction = divmod(high - low, scale)
+            if fraction:
+                quantity = normalize(scaleb(new_decimal(high - low), -24, context), context)
+            else:
+                quantity = new_decimal(whole)
+            ids = closing_ids if piece_end == finish else opening_ids
+            # _new_span and _new_row, inlined.
+            # Meters of one resource share the span of a piece (fewer objects).
+            span_key = piece_start * _SPAN_KEY + piece_end
+            span = spans.get(span_key)
+            if span is None:
+                span = new(Span)
+                set_start(span, piece_start)
+                set_end(span, piece_end)
+                spans[span_key] = span
+            row = new(UsageRow)
+            set_account(row, account)
+            set_meter(row, name)
+            set_resource(row, resource)
+            set_span(row, span)
+            set_cycle(row, single_cycle or cycle_of(piece_start))
+            set_quantity(row, quantity)
+            set_unit(row, unit)
+            set_description(row, description)
+            set_record_ids(row, ids)
+            append(row)
+            if piece_end == b:
+                break
+            piece_start, low = piece_end, high
