@@ -23,11 +23,12 @@ from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
 from ._descriptions import _FrozenDict
 from ._instants import format_us
+from ._resource_state import _NO_BASE, HISTORY, MEMORY, ResourceState, _new_state
 from ._window import _apportion, _Window
 from .policies import Increment
 from .records import Event, Inventory, Sample, SampleKind
 from .spans import Span
-from .usage import _NO_BASE, HISTORY, MEMORY, ResourceState, UsageRow, _new_row, _new_state
+from .usage import UsageRow, _new_row
 
 if typing.TYPE_CHECKING:
     from .metering import _Engine

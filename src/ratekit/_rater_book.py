@@ -26,10 +26,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
+from ._resource_state import _NO_BASE, ResourceState, _new_state
 from .policies import Discrete, Meter
 from .records import Event, Inventory, Sample
 from .spans import Span
-from .usage import _NO_BASE, ResourceState, Usage, UsageRow, _new_row, _new_state
+from .usage import Usage, UsageRow, _new_row
 
 __all__ = ["Book", "continuable", "from_zero", "lean"]
 

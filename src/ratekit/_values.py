@@ -55,6 +55,7 @@ __all__ = [
     "optional_numeric",
     "optional_of",
     "positive",
+    "slot_setters",
     "text",
     "timezone_name",
     "to_tuple",
@@ -374,3 +375,12 @@ def mapping_of(keys: Validator, values: Validator, accepted: str) -> Validator:
             raise refused(instance, attribute, value, accepted) from None
 
     return check
+
+
+def slot_setters(cls: type, *names: str) -> tuple[Callable[[object, object], None], ...]:
+    """The setters of ``cls``'s slots ``names``, for values built without their checks.
+
+    A slot's descriptor sets the value without going through a frozen class's
+    ``__setattr__``: metering's own values, known to be valid, are built this way. O(k).
+    """
+    return tuple(cls.__dict__[name].__set__ for name in names)

@@ -1,0 +1,347 @@
+"""Where one resource stands after metering: the state the next metering call continues.
+
+[`ResourceState`][ratekit.ResourceState] (re-exported by `ratekit.usage` and `ratekit`) carries a
+resource's status, clock, description, the last events and records it applied and its
+counter readings, so that metering in several calls gives what one call gives.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Final, Literal
+
+import attrs
+
+from . import _metering_memory as _memory
+from . import _values as _v
+from ._fields import (
+    _applied,
+    _bad,
+    _clock,
+    _decode_event,
+    _decode_mapping,
+    _encode,
+    _encode_event,
+    _history,
+    _opened_by,
+    _readings,
+    _seq_of,
+    _sequence,
+    _since,
+    _state_account,
+    _state_description,
+    _state_resource,
+    _state_text,
+    _status,
+    _through,
+)
+from ._instants import format_us
+from .errors import RatekitTypeError
+from .records import (
+    Event,
+)
+
+__all__ = ["HISTORY", "MEMORY", "ResourceState"]
+
+_new = object.__new__
+
+
+#: How many record ids a `ResourceState` remembers (the most recent ones).
+MEMORY: Final = 1024
+#: How many of its latest events a `ResourceState` keeps, to re-order late ones.
+HISTORY: Final = 16
+
+
+def _base(value: object) -> ResourceState | None:
+    if value is not None and not isinstance(value, ResourceState):
+        raise _bad("base", value, "a ResourceState or None")
+    return value
+
+
+_NO_BASE: Final = (None, None, None, None, None, None)
+
+
+@typing.final
+@attrs.frozen(repr=False, init=False)
+class ResourceState:
+    """Where one resource stands after a [`meter()`][ratekit.meter] call: what the next call continues.
+
+    ``status`` is ``"unknown"``, ``"running"``, ``"stopped"`` or ``"deleted"``; the resource
+    has had ``description`` since ``since_us`` (begun by record ``opened_by``). ``clock_us``
+    and ``seq`` are the effective instant and sequence number of its last event (a later
+    event stamped earlier is clamped to it). ``readings`` holds, per meter, the last sample
+    (``(meter, at_us, value, kind, id)``): a counter's baseline, a gauge's level.
+
+    What the next call needs so that nothing is lost or counted twice, bounded:
+
+    - ``through_us``: the state's clock, the instant up to which the resource was metered
+      (the end of the metered span, at most ``as_of``). A record stamped before it is
+      **late**: what it changes before the clock is reported in [`Usage.late`][ratekit.Usage.late] with a
+      ``"late"`` anomaly, never dropped.
+    - [`digests`][ratekit.ResourceState.digests]: the records last applied (events and
+      samples, with an id or without; per call, the events, then each meter's samples,
+      each in time order), at most `MEMORY` (1024) per resource, each known by its id and
+      a 64-bit digest of its content (16 hex digits and the id, about 40 bytes each in
+      JSON). A replay of any of them in a later batch is a ``"duplicate"``, with or
+      without an id, as within one call; a record with one of their ids but other content
+      (another value, instant or span) is a conflict, as within one call
+      ([`ConflictingRecordError`][ratekit.ConflictingRecordError], or a ``"conflict"``
+      anomaly with ``conflicts="anomaly"``, the record applied first being kept).
+      ``applied``: the ids of the last `MEMORY` records applied that have one (a state
+      written before digests were kept has only these: a replay of one of them is a
+      duplicate, its content unchecked). **Known limit**: a replay of an older record is
+      not recognised; stamped before the clock, it is metered again as a late record
+      (its ``"late"`` anomaly says so once the memory is full): hosts replaying deeper than 1024 records per
+      resource must deduplicate themselves. What a state remembers is not part of its
+      equality: two states of a resource at the same point are equal.
+    - ``history``: the last `HISTORY` (16) events applied, in order, and ``base``, the
+      state before them: a late event, or one whose ``seq`` puts it before events already
+      applied, is ordered among them as if all had come at once, and the difference is
+      reported as late. An event that belongs before ``base`` takes the base's clock
+      (``"out_of_order"``, as within a call); an inventory snapshot settles the history.
+
+    The value is explicit and bounded; [`to_json()`][ratekit.ResourceState.to_json] and [`from_json()`][ratekit.ResourceState.from_json] turn it into
+    JSON-safe data and back (Decimals as ``{"decimal": "..."}``), checking every field.
+
+    Metering the records stamped before T up to ``as_of=T``, then the rest over a span from
+    T with ``state=`` the first result's state, gives the rows of metering everything at
+    once, the late rows making up what the first call could not know.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> usage = rk.meter([rk.Event("acme", "vm-1", "2026-03-01T10:00:00Z", {"flavor": "m1.small"},
+        ...                            kind="start", id="e1")],
+        ...                  [rk.Meter("runtime", "hour", rk.OnOff())],
+        ...                  span=rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"),
+        ...                  cycle=None, as_of="2026-03-02T00:00:00Z")
+        >>> state = usage.state[0]
+        >>> state
+        ResourceState('acme', 'vm-1', 'running', {'flavor': 'm1.small'}, since='2026-03-01T10:00:00Z', opened_by='e1')
+        >>> state.through_us == usage.state[0].through_us == rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z").start_us
+        True
+        >>> rk.ResourceState.from_json(state.to_json()) == state
+        True
+    """
+
+    account: str = attrs.field(converter=_state_account)
+    resource: str = attrs.field(converter=_state_resource)
+    status: Literal["unknown", "running", "stopped", "deleted"] = attrs.field(converter=_status)
+    description: Mapping[str, object] = attrs.field(converter=_state_description)
+    since_us: int | None = attrs.field(default=None, converter=_since)
+    opened_by: str | None = attrs.field(default=None, converter=_opened_by)
+    clock_us: int | None = attrs.field(default=None, converter=_clock)
+    seq: int | None = attrs.field(default=None, converter=_seq_of)
+    readings: tuple[tuple[str, int, Decimal, str, str | None], ...] = attrs.field(
+        default=(), converter=_readings
+    )
+    through_us: int | None = attrs.field(default=None, converter=_through)
+    applied: tuple[str, ...] = attrs.field(default=(), converter=_applied, eq=False)
+    # The base's status, description, since_us, opened_by, clock_us and seq (all None for
+    # no base), then the history's events: one object per resource (see history, base).
+    _past: tuple[object, ...] = _NO_BASE
+    # The last records applied (see digests): each the record, or its (id, digest).
+    _seen: tuple[_memory.Remembered, ...] = attrs.field(default=(), eq=False)
+
+    def __init__(  # noqa: PLR0917 - the state's fields, as to_json() names them
+        self,
+        account: str,
+        resource: str,
+        status: Literal["unknown", "running", "stopped", "deleted"],
+        description: Mapping[str, object],
+        since_us: int | None = None,
+        opened_by: str | None = None,
+        clock_us: int | None = None,
+        seq: int | None = None,
+        readings: tuple[tuple[str, int, Decimal, str, str | None], ...] = (),
+        through_us: int | None = None,
+        applied: tuple[str, ...] = (),
+        history: tuple[Event, ...] = (),
+        base: ResourceState | None = None,
+        digests: Sequence[tuple[str | None, str]] = (),
+    ) -> None:
+        events = _history(history)
+        known = _base(base)
+        head: tuple[object, ...] = _NO_BASE if known is None else known._head()
+        self.__attrs_init__(
+            account,
+            resource,
+            status,
+            description,
+            since_us,
+            opened_by,
+            clock_us,
+            seq,
+            readings,
+            through_us,
+            applied,
+            (*head, *events),
+            _memory.door(digests),
+        )
+
+    def _head(self) -> tuple[object, ...]:
+        """The fields of this state as a base (see ``_past``); a fresh one is no base."""
+        if (
+            self.status == "unknown"
+            and not self.description
+            and self.since_us is None
+            and self.opened_by is None
+            and self.clock_us is None
+            and self.seq is None
+        ):
+            return _NO_BASE
+        return (
+            self.status,
+            self.description,
+            self.since_us,
+            self.opened_by,
+            self.clock_us,
+            self.seq,
+        )
+
+    @property
+    def history(self) -> tuple[Event, ...]:
+        """The last events applied, in order (at most `HISTORY`)."""
+        return typing.cast("tuple[Event, ...]", self._past[6:])
+
+    @property
+    def digests(self) -> tuple[tuple[str | None, str], ...]:
+        """The last records applied (at most `MEMORY`), each as ``(id or None, digest)``.
+
+        The digest is the first 16 hex digits of the sha256 of the record's canonical
+        content: a later record equal to one of them is a ``"duplicate"``, one with a
+        remembered id and another digest a conflict. O(m), a sha256 per record the first
+        time it is asked (the state holds the records themselves until then, and keeps the
+        digests from then on, as the states that continue from it do).
+        """
+        seen = self._seen
+        if all(type(item) is tuple for item in seen):
+            return typing.cast("tuple[tuple[str | None, str], ...]", seen)
+        pairs = _memory.pairs(seen)
+        _STATE_SETTERS[-1](self, pairs)  # a cache: not part of the state's value
+        return pairs
+
+    @property
+    def base(self) -> ResourceState | None:
+        """Where the resource stood before [`history`][ratekit.ResourceState.history] (``None``: never seen)."""
+        past = self._past
+        if past[0] is None:
+            return None
+        return _new_state(self.account, self.resource, *past[:6], (), None, (), _NO_BASE)
+
+    def to_json(self) -> dict[str, object]:
+        """JSON-safe data (str, int, None, lists and dicts only).
+
+        Examples:
+            >>> import ratekit as rk
+            >>> rk.ResourceState("acme", "vm-1", "stopped", {"memory_gb": 0.5}).to_json()["description"]
+            {'memory_gb': {'decimal': '0.5'}}
+        """
+        return {
+            "account": self.account,
+            "resource": self.resource,
+            "status": self.status,
+            "description": {key: _encode(value) for key, value in self.description.items()},
+            "since_us": self.since_us,
+            "opened_by": self.opened_by,
+            "clock_us": self.clock_us,
+            "seq": self.seq,
+            "readings": [
+                [meter_name, at_us, str(value), kind, record_id]
+                for meter_name, at_us, value, kind, record_id in self.readings
+            ],
+            "through_us": self.through_us,
+            "applied": list(self.applied),
+            "history": [_encode_event(event) for event in self.history],
+            "base": None if self.base is None else self.base.to_json(),
+        } | ({"digests": [list(pair) for pair in self.digests]} if self._seen else {})
+
+    @classmethod
+    def from_json(cls, data: object) -> ResourceState:
+        """The state that [`to_json()`][ratekit.ResourceState.to_json] produced; a malformed field raises an error naming it.
+
+        Raises [`RatekitTypeError`][ratekit.RatekitTypeError] (or [`BadQuantityError`][ratekit.BadQuantityError]
+        for a bad number) naming the field and what it accepts.
+
+        Examples:
+            >>> import ratekit as rk
+            >>> rk.ResourceState.from_json({"account": "a", "resource": "r", "status": "deleted",
+            ...                             "description": {}}).status
+            'deleted'
+            >>> try:
+            ...     rk.ResourceState.from_json({"account": "a", "resource": "r", "status": "running",
+            ...                                 "description": "m1.small"})
+            ... except rk.RatekitTypeError as error:
+            ...     print(error)
+            ResourceState description must be a mapping of names to values, not str: 'm1.small'.
+        """
+        if not isinstance(data, Mapping):
+            raise _bad("data", data, "a mapping (what to_json() returned)")
+        for key in ("account", "resource", "status", "description"):
+            if key not in data:
+                raise RatekitTypeError(
+                    f"ResourceState data lacks {key!r}; it holds account, resource, status, "
+                    "description and optional fields, as to_json() returns them."
+                )
+        account = _state_text("account", data["account"])
+        resource = _state_text("resource", data["resource"])
+        assert account is not None
+        assert resource is not None
+        base = data.get("base")
+        return cls(
+            account,
+            resource,
+            _status(data["status"]),
+            _decode_mapping("description", data["description"]),
+            data.get("since_us"),
+            data.get("opened_by"),
+            data.get("clock_us"),
+            data.get("seq"),
+            data.get("readings", ()),
+            data.get("through_us"),
+            data.get("applied", ()),
+            tuple(
+                _decode_event(account, resource, item)
+                for item in _sequence("history", data.get("history", ()))
+            ),
+            None if base is None else cls.from_json(base),
+            data.get("digests", ()),
+        )
+
+    def __repr__(self) -> str:
+        text = (
+            f"ResourceState({self.account!r}, {self.resource!r}, {self.status!r}, "
+            f"{self.description!r}"
+        )
+        if self.since_us is not None:
+            text += f", since={format_us(self.since_us)!r}"
+        if self.opened_by is not None:
+            text += f", opened_by={self.opened_by!r}"
+        return text + ")"
+
+
+_STATE_SETTERS: Final = _v.slot_setters(
+    ResourceState,
+    "account",
+    "resource",
+    "status",
+    "description",
+    "since_us",
+    "opened_by",
+    "clock_us",
+    "seq",
+    "readings",
+    "through_us",
+    "applied",
+    "_past",
+    "_seen",
+)
+
+
+def _new_state(*values: object, seen: tuple[object, ...] = ()) -> ResourceState:
+    """A [`ResourceState`][ratekit.ResourceState] of values known to be valid (metering's own): no checks."""
+    state = _new(ResourceState)
+    for setter, value in zip(_STATE_SETTERS, (*values, seen), strict=True):
+        setter(state, value)
+    return state
