@@ -40,7 +40,6 @@ Examples:
 from __future__ import annotations
 
 import datetime as _dt
-import decimal
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -68,6 +67,7 @@ from ._quanta import on_quantum, whole_quanta
 from .billing import Invoice, InvoiceLine
 from .credits import Credit, CreditLine
 from .errors import RatekitError, RatekitTypeError
+from .pricebook import _MODES
 from .prices import PriceModel
 from .rating import Charge
 from .records import Anomaly, Event, Inventory, Sample
@@ -397,17 +397,7 @@ _CHECKS: Final[Mapping[type, Callable[[Any, str], None]]] = {
     InvoiceLine: _check_line,
     Invoice: _check_invoice,
 }
-_ROUNDINGS: Final = frozenset(
-    {
-        decimal.ROUND_HALF_EVEN,
-        decimal.ROUND_HALF_UP,
-        decimal.ROUND_HALF_DOWN,
-        decimal.ROUND_UP,
-        decimal.ROUND_DOWN,
-        decimal.ROUND_CEILING,
-        decimal.ROUND_FLOOR,
-    }
-)
+_ROUNDINGS: Final = _MODES  # the plan's rounding modes: one list
 
 
 def _instant(data: Any, path: str) -> Any:
