@@ -580,7 +580,27 @@ HOURS_PLAN = rk.Plan("p", "EUR", CYCLE, [rk.PriceEntry("runtime", "runtime", rk.
 _PART = re.compile(r"\((\S+) hours (running|stopped)\)")
 
 
-def check_last_seen_law(seed: int) -> None:
+_MOVED = re.compile(
+    r"\((\S+) hours (running|stopped)\) belonged to cycles already compacted and stays (billed|unbilled)"
+)
+
+
+def _seq_effect(event: rk.Event, stream: Sequence[Record]) -> int:
+    """Where an event's effect begins by its seq alone (see `reach()`)."""
+    if event.seq is None:
+        return event.at_us
+    after = [
+        other.at_us
+        for other in stream
+        if isinstance(other, rk.Event)
+        and (other.account, other.resource) == (event.account, event.resource)
+        and other.seq is not None
+        and other.seq > event.seq
+    ]
+    return min([event.at_us, *after])
+
+
+def check_last_seen_law(seed: int, *, held: bool = False) -> None:
     """A ``last_seen`` inventory fed after compaction: what differs from batch is said.
 
     One to three resources of one account at 1 EUR an hour, each with two to five
@@ -592,6 +612,12 @@ def check_last_seen_law(seed: int) -> None:
     exactly the hours running its ``"too_late"`` anomalies name (a part stopped bills
     nothing either way), none more, none less. A kept event stamped before the inventory
     but applied after it (by ``seq``) is no sign of life.
+
+    ``held``: some events are held back and fed after the inventory is metered, in
+    batches between statements that may compact the cycles before each one's effect
+    (they are never too late themselves): one that moves the closing from or into
+    compacted cycles says the part there, which "stays billed" (counted as above) or
+    "stays unbilled" (batch bills it, the rater does not: counted the other way).
     """
     rng = random.Random(seed)
     stream: list[Record] = []
@@ -612,23 +638,67 @@ def check_last_seen_law(seed: int) -> None:
     listed = [key for key in keys if rng.random() < 0.3]
     inventory_us = T0 + rng.randrange(DAY_US, DAYS * DAY_US, HOUR_US)
     inventory = rk.Inventory(format_us(inventory_us), listed, close="last_seen", id="inv")
+    late = [r for r in stream if held and rng.random() < 0.4]
+    # A watermark up to ``top()`` may close a held event's cycle, never compact it.
+    effects = {id(r): cycle_end(_seq_effect(typing.cast(rk.Event, r), stream)) for r in late}
+
+    def top(rest: Sequence[Record]) -> int:
+        return min((cycle_end(effects[id(r)]) - 1 for r in rest), default=T0 + 99 * DAY_US)
+
     rater = rk.Rater(HOURS_PLAN, METERS, start=format_us(T0))
-    assert rater.feed(stream).anomalies == ()
+    assert rater.feed([r for r in stream if all(r is not x for x in late)]).anomalies == ()
     lines: list[rk.StatementLine] = []
     as_of = T0
+    highest = min(inventory_us, top(late))
     for _ in range(rng.randint(1, 3)):
-        as_of = rng.choice((rng.randrange(as_of, inventory_us + 1, HOUR_US), inventory_us))
+        as_of = rng.choice((rng.randrange(as_of, highest + 1, HOUR_US), highest))
         lines.extend(rater.statement(format_us(as_of)).lines)
-    feed = rater.feed([inventory])
+    if top(late) <= inventory_us:
+        early, late = late, []  # fed before the inventory: it is metered with them
+        assert rater.feed(early).too_late == ()
+    feeds = [rater.feed([inventory])]
+    said_too = []
+    if late:
+        # The inventory metered first (a statement past it), then the held events.
+        as_of = rng.randrange(inventory_us + MINUTE_US, top(late) + 1, MINUTE_US)
+        first = rater.statement(format_us(as_of))
+        lines.extend(first.lines)
+        said_too.extend(first.anomalies)
+        rng.shuffle(late)
+        while late:
+            size = rng.randint(1, len(late))
+            feeds.append(rater.feed(late[:size]))
+            late = late[size:]
+            if rng.random() < 0.25:
+                snapshot = json.loads(json.dumps(rater.snapshot()))
+                rater = rk.Rater.restore(snapshot, HOURS_PLAN, METERS)
+            if late and rng.random() < 0.7 and top(late) > as_of:
+                as_of = rng.randrange(as_of, top(late) + 1, MINUTE_US)
+                statement = rater.statement(format_us(as_of))
+                lines.extend(statement.lines)
+                said_too.extend(statement.anomalies)
     final = rater.statement(format_us(T0 + (DAYS + 2) * DAY_US))
     lines.extend(final.lines)
     rater._check()
-    said = [a for a in (*feed.anomalies, *final.anomalies) if a.kind == "too_late"]
+    assert not [i for feed in feeds for i in feed.too_late]
+    said = [
+        a
+        for a in (*[a for f in feeds for a in f.anomalies], *said_too, *final.anomalies)
+        if a.kind == "too_late"
+    ]
     span = rk.Span(format_us(T0), format_us(T0 + (DAYS + 2) * DAY_US))
     batch = rk.rate([*stream, inventory], HOURS_PLAN, span=span, meters=METERS)
     running = Fraction(0)
     for anomaly in said:
-        assert anomaly.record_ids == ("inv",)
+        assert anomaly.record_ids[-1] == "inv", anomaly
+        moved = _MOVED.findall(anomaly.message)
+        if len(anomaly.record_ids) > 1:
+            # A held event that moved the closing: the part and which way.
+            ((hours, status, stays),) = moved
+            assert Fraction(hours) > 0
+            sign = 1 if stays == "billed" else -1
+            running += sign * Fraction(hours) if status == "running" else 0
+            continue
         (part,) = _PART.findall(anomaly.message)
         assert Fraction(part[0]) > 0
         running += Fraction(part[0]) if part[1] == "running" else 0

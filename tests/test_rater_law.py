@@ -123,3 +123,12 @@ def test_the_law_holds_for_sequenced_events_around_an_inventory(
     # resource's sequence in two: one resource's reordering holds it back, and the cut
     # it moves back to must not split another's, with or without a restore.
     check_sequenced_inventory_law(seed, horizon_h=horizon_h, restore=restore)
+
+
+@settings(max_examples=LAWS)
+@given(seed=st.integers(0, 2**32))
+def test_a_late_event_moving_a_last_seen_closing_says_the_part_to_the_hour(seed: int) -> None:
+    # Events held back and fed after the inventory, once the cycles before them may be
+    # compacted: one that moves the closing from or into compacted cycles says the part
+    # there, to the hour, which way (stays billed / stays unbilled); nothing more.
+    check_last_seen_law(seed, held=True)

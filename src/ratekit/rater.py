@@ -262,6 +262,7 @@ class Rater:
         kept = self._records
         batch = _reach.checked(self, records)
         first = self._first
+        fresh: list[Record] = []
         for record in batch:
             identity = _store.identity(record)
             known: object = kept.get(identity)
@@ -293,6 +294,7 @@ class Rater:
                 # from one applied before its cycle was compacted (_rater_advance).
                 self._anomalies.update(reaching)
                 kept[identity] = record
+                fresh.append(record)
                 self._file(record, effect_us)
                 if name == "late":
                     self._late_keys.add(identity)
@@ -303,6 +305,7 @@ class Rater:
                 outcome[name].append(record.id)
         closers, self._closers = self._closers, []
         lost = _accounts.closes_back(self, closers)
+        lost += _accounts.moves_closing(self, fresh, closers)
         self._anomalies.update(lost)  # said once: the statement that meters it knows them
         anomalies += lost
         return Feed(
@@ -431,6 +434,9 @@ class Rater:
         closed_back = _accounts.closes_back(
             self,
             (r for r in self._pending if type(r) is Inventory and _ledger.known_by(r, as_of_us)),
+        )
+        closed_back += _accounts.moves_closing(
+            self, (r for r in self._pending if _ledger.known_by(r, as_of_us)), [], as_of_us
         )
         metered, full, changed = _advance.advance(self, as_of_us)
         again = full is None or bool(full)
