@@ -180,6 +180,8 @@ def closes_back(
     states: Sequence[ResourceState],
     by_key: Mapping[tuple[str, str], Sequence[Record]],
     inventories: Iterable[Record],
+    *,
+    known_us: int | None = None,
 ) -> list[Anomaly]:
     """The anomalies of a ``"last_seen"`` inventory closing resources before ``base_us``.
 
@@ -191,7 +193,8 @@ def closes_back(
     ``"too_late"`` anomaly per such resource names the resource, that part and its
     length in hours (the time it was running or stopped). Another kept inventory up to
     this one, which may have closed or changed the resource already, leaves the resource
-    out (the earliest inventory speaks for it). O(s + k) for s states and k kept records
+    out (the earliest inventory speaks for it). With ``known_us``, only the kept records
+    known by that watermark count (metering there sees no other). O(s + k) for s states and k kept records
     of the states' resources, O((h + k) log (h + k)) for a resource with h events of
     history among whose events a ``seq`` orders them.
     """
@@ -206,7 +209,10 @@ def closes_back(
         key = (state.account, state.resource)
         if state.status not in ("running", "stopped") or key in listed:
             continue
-        close_us = _closing(state, by_key.get(key, ()), at_us, base_us)
+        kept = by_key.get(key, ())
+        if known_us is not None:
+            kept = [record for record in kept if known_by(record, known_us)]
+        close_us = _closing(state, kept, at_us, base_us)
         if close_us is None:
             continue
         hours = (Decimal(base_us - close_us) / _US_PER_HOUR).normalize()

@@ -41,20 +41,26 @@ def coverage(rater: Rater, rows: Iterable[UsageRow]) -> dict[str, int]:
     return first
 
 
-def closes_back(rater: Rater, inventories: Iterable[Record]) -> list[Anomaly]:
+def closes_back(rater: Rater, inventories: Iterable[Record], as_of_us: int) -> list[Anomaly]:
     """The too-late parts of last_seen inventories' closings, before the kept cycles.
 
-    Checked when an inventory is fed and again when it is metered (cycles may have
-    been compacted in between); the same anomaly is said once.
+    Judged where it is metered, with the records known by ``as_of_us``: at a feed, the
+    inventories known by the last watermark (``as_of_us``; a record known later that
+    moves the closing says so, see `moves_closing()`); at a statement to ``as_of_us``,
+    those fed ahead of the last watermark that it meters (with the cycles compacted by
+    then). So each is said once.
     """
     out: list[Anomaly] = []
     for inventory in inventories:
+        if not _ledger.known_by(inventory, as_of_us):
+            continue  # fed ahead of the watermark: the statement that meters it says it
         out += _lateness.closes_back(
             typing.cast("Inventory", inventory),
             rater._base_us,
             rater._state,
             rater._by_key,
             rater._inventories,
+            known_us=as_of_us,
         )
     return out
 

@@ -304,7 +304,7 @@ class Rater:
             if record.id is not None:
                 outcome[name].append(record.id)
         closers, self._closers = self._closers, []
-        lost = _accounts.closes_back(self, closers)
+        lost = _accounts.closes_back(self, closers, self._as_of_us)
         lost += _accounts.moves_closing(self, fresh, closers)
         self._anomalies.update(lost)  # said once: the statement that meters it knows them
         anomalies += lost
@@ -434,6 +434,7 @@ class Rater:
         closed_back = _accounts.closes_back(
             self,
             (r for r in self._pending if type(r) is Inventory and _ledger.known_by(r, as_of_us)),
+            as_of_us,
         )
         closed_back += _accounts.moves_closing(
             self, (r for r in self._pending if _ledger.known_by(r, as_of_us)), [], as_of_us
