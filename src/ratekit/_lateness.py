@@ -9,7 +9,9 @@ belonged to cycles already compacted and is not applied; both get a ``"too_late"
 an inventory with ``close="last_seen"`` that closes a resource at its last sign of life
 before the kept cycles: the part of the closing in compacted cycles is not applied. The
 last sign of life is judged in the order metering applies events (``seq`` order among
-the sequenced ones), not by their instants (see `closes_back()`).
+the sequenced ones), not by their instants (see `closes_back()`). A record that comes
+later may move that closing from or into compacted cycles: the part there is not
+applied either, and said (see `moves_closing()`).
 
 An event with a ``seq`` is ordered by it among the resource's sequenced events, so its
 effect reaches back to the earliest event it is ordered before (see `event_reach()`);
@@ -194,9 +196,9 @@ def closes_back(
     length in hours (the time it was running or stopped). Another kept inventory up to
     this one, which may have closed or changed the resource already, leaves the resource
     out (the earliest inventory speaks for it). With ``known_us``, only the kept records
-    known by that watermark count (metering there sees no other). O(s + k) for s states and k kept records
-    of the states' resources, O((h + k) log (h + k)) for a resource with h events of
-    history among whose events a ``seq`` orders them.
+    known by that watermark count (metering there sees no other). O(s + k) for s states
+    and k kept records of the states' resources, O((h + k) log (h + k)) for a resource
+    with h events of history among whose events a ``seq`` orders them.
     """
     if inventory.close != "last_seen" or inventory.at_us < base_us:
         return []
@@ -321,7 +323,6 @@ def _moved(
     new = base_us if new_us is None else new_us
     lo, hi = min(old, new), max(old, new)
     hours = (Decimal(hi - lo) / _US_PER_HOUR).normalize()
-
     stays = "stays billed" if new < old else "stays unbilled"
     ids = tuple(r.id for r in news if r.id is not None)
     return Anomaly(
