@@ -124,11 +124,12 @@ def test_a_last_seen_inventory_closing_in_a_compacted_cycle_says_what_stays_bill
     rater, total = _lost_delete(late)
     inventory = rk.Inventory("2026-03-05T12:00:00Z", [], close="last_seen", id="inv")
     feed = rater.feed([inventory])
-    assert feed.accepted == ("inv",)
-    assert [(a.kind, a.message, a.record_ids) for a in feed.anomalies] == [
-        ("too_late", LOST, ("inv",))
-    ]
+    # Stamped after the watermark (5 March 06:00): the statement that meters it says
+    # what stays billed, with the records known then (none came since).
+    assert (feed.accepted, feed.anomalies) == (("inv",), ())
     statement = rater.statement("2026-03-06T06:00:00Z")
+    too_late = [a for a in statement.anomalies if a.kind == "too_late"]
+    assert [(a.message, a.record_ids) for a in too_late] == [(LOST, ("inv",))]
     # The kept closed cycle (4 March) is corrected as for a late record: its 24 h
     # reversed, nothing in its place (vm-1 was closed at 1 March 12:00); the open 5 March
     # goes back from 6 h to 0 (an increment of -6). 6 March never had any.
@@ -415,7 +416,8 @@ def test_a_last_seen_inventory_fed_ahead_says_what_stays_billed_when_it_is_meter
 def test_a_copy_does_not_share_the_inventories_being_fed() -> None:
     rater, _ = _lost_delete("correct")
     other = rater.copy()
-    inventory = rk.Inventory("2026-03-05T12:00:00Z", [], close="last_seen", id="inv")
+    # Known by the watermark (5 March 06:00): its feed says what stays billed.
+    inventory = rk.Inventory("2026-03-05T05:00:00Z", [], close="last_seen", id="inv")
     assert len(rater.feed([inventory]).anomalies) == 1
     # The copy was fed nothing: its next feed says nothing of the original's inventory.
     start = rk.Event("a", "vm-2", "2026-03-05T08:00:00Z", kind="start", id="e2")

@@ -142,3 +142,12 @@ def test_the_law_counts_what_came_too_late_for_compacted_cycles(
     check_law(
         seed, horizon_h=horizon_h, late_ok=late_ok, single=BASIC if single else None, gaps=True
     )
+
+
+@settings(max_examples=LAWS)
+@given(seed=st.integers(0, 2**32))
+def test_a_late_event_moving_a_last_seen_closing_says_the_part_to_the_hour(seed: int) -> None:
+    # Events held back and fed after the inventory, once the cycles before them may be
+    # compacted: one that moves the closing from or into compacted cycles says the part
+    # there, to the hour, which way (stays billed / stays unbilled); nothing more.
+    check_last_seen_law(seed, held=True)

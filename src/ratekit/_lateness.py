@@ -10,7 +10,9 @@ it, so that no quantity vanishes unannounced. So does
 an inventory with ``close="last_seen"`` that closes a resource at its last sign of life
 before the kept cycles: the part of the closing in compacted cycles is not applied. The
 last sign of life is judged in the order metering applies events (``seq`` order among
-the sequenced ones), not by their instants (see `closes_back()`).
+the sequenced ones), not by their instants (see `closes_back()`). A record that comes
+later may move that closing from or into compacted cycles: the part there is not
+applied either, and said (see `moves_closing()`).
 
 An event with a ``seq`` is ordered by it among the resource's sequenced events, so its
 effect reaches back to the earliest event it is ordered before (see `event_reach()`);
@@ -24,11 +26,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from ._instants import format_us
+from ._rater_book import known_by
 from ._timelines import _event_order
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
 
-__all__ = ["CounterIndex", "closes_back", "spilled", "spilling", "too_late"]
+__all__ = ["CounterIndex", "closes_back", "moves_closing", "spilled", "spilling", "too_late"]
 
 Record = Event | Sample | Inventory
 Triple = tuple[str, str, str]  # (account, resource, meter)
@@ -194,6 +197,8 @@ def closes_back(
     states: Sequence[ResourceState],
     by_key: Mapping[tuple[str, str], Sequence[Record]],
     inventories: Iterable[Record],
+    *,
+    known_us: int | None = None,
 ) -> list[Anomaly]:
     """The anomalies of a ``"last_seen"`` inventory closing resources before ``base_us``.
 
@@ -205,9 +210,10 @@ def closes_back(
     ``"too_late"`` anomaly per such resource names the resource, that part and its
     length in hours (the time it was running or stopped). Another kept inventory up to
     this one, which may have closed or changed the resource already, leaves the resource
-    out (the earliest inventory speaks for it). O(s + k) for s states and k kept records
-    of the states' resources, O((h + k) log (h + k)) for a resource with h events of
-    history among whose events a ``seq`` orders them.
+    out (the earliest inventory speaks for it). With ``known_us``, only the kept records
+    known by that watermark count (metering there sees no other). O(s + k) for s states
+    and k kept records of the states' resources, O((h + k) log (h + k)) for a resource
+    with h events of history among whose events a ``seq`` orders them.
     """
     if inventory.close != "last_seen" or inventory.at_us < base_us:
         return []
@@ -220,12 +226,11 @@ def closes_back(
         key = (state.account, state.resource)
         if state.status not in ("running", "stopped") or key in listed:
             continue
-        if _seen(state, by_key.get(key, ()), at_us):
-            continue  # a sign of life in the kept cycles: the close is applied there
-        seen = max((reading[1] for reading in state.readings), default=None)
-        marks = [t for t in (seen, state.clock_us, state.since_us) if t is not None]
-        close_us = min(max(marks, default=base_us), at_us)
-        if close_us >= base_us:
+        kept = by_key.get(key, ())
+        if known_us is not None:
+            kept = [record for record in kept if known_by(record, known_us)]
+        close_us = _closing(state, kept, at_us, base_us)
+        if close_us is None:
             continue
         hours = (Decimal(base_us - close_us) / _US_PER_HOUR).normalize()
         what = f"inventory {inventory.id!r}" if inventory.id is not None else "inventory"
@@ -242,6 +247,111 @@ def closes_back(
             )
         )
     return out
+
+
+def _closing(state: ResourceState, kept: Sequence[Record], at_us: int, base_us: int) -> int | None:
+    """Where an inventory at ``at_us`` closes ``state``'s resource, when before ``base_us``.
+
+    None when a kept record is a sign of life up to it (`_seen()`: the closing is in the
+    kept cycles) or the last sign of life in the state is not before ``base_us``. O(k),
+    or as `_seen()`.
+    """
+    if _seen(state, kept, at_us):
+        return None  # a sign of life in the kept cycles: the close is applied there
+    seen = max((reading[1] for reading in state.readings), default=None)
+    marks = [t for t in (seen, state.clock_us, state.since_us) if t is not None]
+    close_us = min(max(marks, default=base_us), at_us)
+    return close_us if close_us < base_us else None
+
+
+def moves_closing(
+    fresh: Sequence[Record],
+    inventory: Inventory,
+    base_us: int,
+    states: Iterable[ResourceState],
+    by_key: Mapping[tuple[str, str], Sequence[Record]],
+    *,
+    watermarks: tuple[int, int],
+) -> list[Anomaly]:
+    """The anomalies of kept records that move a ``last_seen`` closing from or into compacted cycles.
+
+    ``fresh``: the events and samples just kept (they are in ``by_key``); ``inventory``:
+    the earliest kept inventory, with ``close="last_seen"``, whose closing the rater
+    applied or announced (`closes_back()`). It closes a resource it does not list at its
+    last sign of life: a fresh record of that resource may move it (a new sign of life,
+    or by its ``seq`` a new first event after the inventory). Where the closing lies
+    before ``base_us`` (``base_us`` when it lies in the kept cycles), the cycles already
+    compacted were billed as it stood before the record; what the move changes there is
+    not applied. One ``"too_late"`` anomaly per resource whose closing moved there names
+    the fresh records, the inventory, the part and its length in hours: a part the
+    compacted cycles billed and batch no longer does "stays billed", one they did not
+    bill and batch now does "stays unbilled". ``watermarks``: the closing stood as
+    metered with the records known by the first (but ``fresh``), and moves to where the
+    records known by the second put it (the same at a feed, the last and the new one at
+    a statement, whose ``fresh`` records are those it meters for the first time). O(f +
+    s + k) for f fresh records, s states and k kept records of the resources touched
+    (or as `_seen()`).
+    """
+    listed = {(account, resource) for account, resource, _ in inventory.resources}
+    touched: dict[tuple[str, str], list[Record]] = {}
+    for record in fresh:
+        if type(record) is not Inventory:
+            key = (record.account, record.resource)
+            if key not in listed:
+                touched.setdefault(key, []).append(record)
+    out: list[Anomaly] = []
+    for state in states if touched else ():
+        key = (state.account, state.resource)
+        news = touched.get(key)
+        if news is None or state.status not in ("running", "stopped"):
+            continue
+        kept = by_key.get(key, ())
+        new_ids = {id(record) for record in news}
+        before = [r for r in kept if id(r) not in new_ids and known_by(r, watermarks[0])]
+        after = [r for r in kept if known_by(r, watermarks[1])]
+        old_us = _closing(state, before, inventory.at_us, base_us)
+        new_us = _closing(state, after, inventory.at_us, base_us)
+        if old_us == new_us:
+            continue
+        out.append(_moved(news, inventory, state, (old_us, new_us), base_us))
+    return out
+
+
+def _moved(
+    news: Sequence[Record],
+    inventory: Inventory,
+    state: ResourceState,
+    moved: tuple[int | None, int | None],
+    base_us: int,
+) -> Anomaly:
+    """The ``"too_late"`` anomaly of `moves_closing()` for one resource. O(n).
+
+    ``moved``: the closing before and after ``news`` (None: in the kept cycles).
+    """
+    old_us, new_us = moved
+    labels = [
+        f"{type(r).__name__.lower()} {r.id!r}" if r.id is not None else type(r).__name__.lower()
+        for r in news
+    ]
+    inv = f"inventory {inventory.id!r}" if inventory.id is not None else "inventory"
+    old = base_us if old_us is None else old_us
+    new = base_us if new_us is None else new_us
+    lo, hi = min(old, new), max(old, new)
+    hours = (Decimal(hi - lo) / _US_PER_HOUR).normalize()
+    stays = "stays billed" if new < old else "stays unbilled"
+    ids = tuple(r.id for r in news if r.id is not None)
+    return Anomaly(
+        "too_late",
+        f"{', '.join(labels)} of {state.resource!r} of {state.account!r} moves where {inv} "
+        f"at {format_us(inventory.at_us)} (close='last_seen') closes it (its last sign of "
+        f"life) from {'the kept cycles' if old_us is None else format_us(old_us)} to "
+        f"{'the kept cycles' if new_us is None else format_us(new_us)}, across the start "
+        f"of the cycles the rater keeps ({format_us(base_us)}): the part from "
+        f"{format_us(lo)} to {format_us(hi)} ({hours:f} hours {state.status}) belonged to "
+        f"cycles already compacted and {stays}: not applied (what it changes in the kept "
+        "cycles is).",
+        ids if inventory.id is None else (*ids, inventory.id),
+    )
 
 
 def _seen(state: ResourceState, kept: Sequence[Record], at_us: int) -> bool:

@@ -41,22 +41,59 @@ def coverage(rater: Rater, rows: Iterable[UsageRow]) -> dict[str, int]:
     return first
 
 
-def closes_back(rater: Rater, inventories: Iterable[Record]) -> list[Anomaly]:
+def closes_back(rater: Rater, inventories: Iterable[Record], as_of_us: int) -> list[Anomaly]:
     """The too-late parts of last_seen inventories' closings, before the kept cycles.
 
-    Checked when an inventory is fed and again when it is metered (cycles may have
-    been compacted in between); the same anomaly is said once.
+    Judged where it is metered, with the records known by ``as_of_us``: at a feed, the
+    inventories known by the last watermark (``as_of_us``; a record known later that
+    moves the closing says so, see `moves_closing()`); at a statement to ``as_of_us``,
+    those fed ahead of the last watermark that it meters (with the cycles compacted by
+    then). So each is said once.
     """
     out: list[Anomaly] = []
     for inventory in inventories:
+        if not _ledger.known_by(inventory, as_of_us):
+            continue  # fed ahead of the watermark: the statement that meters it says it
         out += _lateness.closes_back(
             typing.cast("Inventory", inventory),
             rater._base_us,
             rater._state,
             rater._by_key,
             rater._inventories,
+            known_us=as_of_us,
         )
     return out
+
+
+def moves_closing(
+    rater: Rater, fresh: Iterable[Record], closers: list[Inventory], as_of_us: int | None = None
+) -> list[Anomaly]:
+    """The too-late parts of the moves that ``fresh`` records make to a last_seen closing.
+
+    At a feed, ``fresh`` are the records it kept (those known by the last watermark
+    move the closing now); at a statement to ``as_of_us``, the records it meters for
+    the first time. Only the earliest kept inventory closes a resource it does not list
+    (alone at its instant, as `closes_back()` judges), and only one known by the last
+    watermark and not fed with them: `closes_back()` speaks for the others, with these
+    records. O(i), or as `_lateness.moves_closing()`.
+    """
+    inventories = rater._inventories
+    if not inventories:
+        return []
+    first = min(inventories, key=lambda inventory: inventory.at_us)
+    if (
+        type(first) is not Inventory
+        or first.close != "last_seen"
+        or not _ledger.known_by(first, rater._as_of_us)
+        or any(first is closer for closer in closers)
+        or sum(1 for other in inventories if other.at_us == first.at_us) > 1
+    ):
+        return []
+    prev = rater._as_of_us
+    marks = (prev, prev if as_of_us is None else as_of_us)
+    return _lateness.moves_closing(
+        list(fresh), first, rater._base_us, rater._state, rater._by_key, watermarks=marks
+    )
 
 
 def spilling(rater: Rater, as_of_us: int) -> dict[tuple[str, str] | None, list[tuple[Record, str]]]:

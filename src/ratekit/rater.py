@@ -284,6 +284,7 @@ class Rater:
         sums = self._engine.sums
         # One pass, each record filed where it goes; a call per record only off the common
         # path (a record seen before, too late, reaching back, or an inventory).
+        fresh: list[Record] = []
         for record in batch:
             record_id = record.id
             name = _store.KINDS[type(record)]
@@ -324,6 +325,7 @@ class Rater:
                     self._anomalies.update(reaching)
                 outcome = "late" if effect_us < closed else "accepted"
                 kept[identity] = record
+                fresh.append(record)
                 if record_id is not None:
                     holders[record_id] = name
                 if outcome == "late":
@@ -355,9 +357,10 @@ class Rater:
         closers, self._closers = self._closers, []
         lost = []
         for closer in closers:  # what each closes in compacted cycles is too late
-            closings = _accounts.closes_back(self, [closer])
+            closings = _accounts.closes_back(self, [closer], self._as_of_us)
             _too_late_in_part(closer, closings, ids, counts)
             lost += closings
+        lost += _accounts.moves_closing(self, fresh, closers)
         self._anomalies.update(lost)  # said once: the statement that meters it knows them
         anomalies += lost
         return _new_feed(*(tuple(ids[name]) for name in _OUTCOMES), tuple(anomalies), counts)
@@ -471,6 +474,10 @@ class Rater:
         closed_back = _accounts.closes_back(
             self,
             (r for r in self._pending if type(r) is Inventory and _ledger.known_by(r, as_of_us)),
+            as_of_us,
+        )
+        closed_back += _accounts.moves_closing(
+            self, (r for r in self._pending if _ledger.known_by(r, as_of_us)), [], as_of_us
         )
         metered, full, changed = _advance.advance(self, as_of_us)
         again = full is None or bool(full)
