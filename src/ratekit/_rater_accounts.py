@@ -157,3 +157,22 @@ def no_effect(
             or (identity not in late and lo <= record.at_us < hi and record.id not in seen)
         )
     )
+
+
+def too_late_in_part(
+    record: Record,
+    anomalies: list[Anomaly],
+    outcome: dict[str, list[str]],
+    counts: dict[str, int],
+) -> None:
+    """Count a record taken as too late too when its effect reaches before the kept cycles.
+
+    ``anomalies``: its ``"too_late"`` anomalies (none: it is on time). Its part there is
+    not applied (an anomaly says how much), the rest is: it is in ``too_late`` as well as
+    in ``accepted`` or ``late``.
+    """
+    if not anomalies:
+        return
+    counts["too_late"] += 1
+    if record.id is not None:
+        outcome["too_late"].append(record.id)

@@ -78,4 +78,4 @@ def compact(rater: Rater, new_base: int) -> None:
     if rater._book is not None:
         rater._book.drop_before(new_base)
     rater._index()
-    rater._regroup(book=False)
+    _store.regroup(rater, book=False)

@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any, Final
 
 from . import _rater_allowances as _allowances
+from . import _rater_book as _ledger
+from . import _rater_reach as _reach
 from . import _snapshot
 from ._instants import format_us
 from ._rating_engine import _Engine as _RatingEngine
@@ -35,6 +37,7 @@ __all__ = [
     "first_records",
     "identity",
     "load",
+    "regroup",
     "sortable",
     "sortable_item",
 ]
@@ -407,4 +410,41 @@ def rollback(rater: Rater, saved: dict[str, object]) -> None:
         setattr(rater, name, value)
     rater._closers = []
     rater._index()
-    rater._regroup()
+    regroup(rater)
+
+
+def regroup(rater: Rater, *, book: bool = True) -> None:
+    """Derive the rater's indexes of its kept records. O(m).
+
+    Per resource, its kept records; the inventories, the resources always metered again
+    (``_sticky``) and the id holders; with ``book``, the book and the cached charges are
+    dropped (the next statement meters the kept cycles again).
+    """
+    rater._by_key = {}
+    rater._inventories = []
+    rater._sticky = set()
+    rater._holders = _reach.holders(rater._records, rater._forgotten)
+    sums = rater._engine.sums
+    for record in rater._records.values():
+        if type(record) is Inventory:
+            rater._inventories.append(record)
+            continue
+        key = (record.account, record.resource)
+        rater._by_key.setdefault(key, []).append(record)
+        if type(record) is Sample and record.meter not in sums:
+            rater._sticky.add(key)
+    # A resource whose compacted state holds an aggregation's reading is metered again
+    # from it with no kept record: its level still counts in the kept cycles.
+    levels = rater._engine.levels
+    for state in rater._state:
+        if any(reading[0] in levels for reading in state.readings):
+            rater._sticky.add((state.account, state.resource))
+    if book:
+        prev = rater._as_of_us
+        rater._pending = [r for r in rater._records.values() if not _ledger.known_by(r, prev)]
+        rater._book = None
+        rater._redo = None
+        rater._closed_charges = None
+        rater._open_charges = None
+        rater._row_charges = {}
+        rater._rated_keys = None

@@ -94,25 +94,6 @@ _OUTCOMES: Final = ("accepted", "duplicates", "conflicting", "late", "too_late")
 # -- the rater -----------------------------------------------------------------------------
 
 
-def _too_late_in_part(
-    record: Record,
-    anomalies: list[Anomaly],
-    outcome: dict[str, list[str]],
-    counts: dict[str, int],
-) -> None:
-    """Count a record taken as too late too when its effect reaches before the kept cycles.
-
-    ``anomalies``: its ``"too_late"`` anomalies (none: it is on time). Its part there is
-    not applied (an anomaly says how much), the rest is: it is in ``too_late`` as well as
-    in ``accepted`` or ``late``.
-    """
-    if not anomalies:
-        return
-    counts["too_late"] += 1
-    if record.id is not None:
-        outcome["too_late"].append(record.id)
-
-
 @typing.final
 class Rater:
     """The streaming rater: feed records, ask statements, snapshot and restore.
@@ -252,7 +233,7 @@ class Rater:
         # Per account, the charges of the open cycles, as last rated (None: not known).
         self._open_charges: dict[str, list[Charge]] | None = None
         self._index()
-        self._regroup()
+        _store.regroup(self)
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -319,7 +300,7 @@ class Rater:
                 ):
                     effect_us, reaching = _reach.effect(self, record)
                     anomalies += reaching
-                    _too_late_in_part(record, reaching, ids, counts)
+                    _accounts.too_late_in_part(record, reaching, ids, counts)
                     # Kept, so that the statement that meters it tells a part never applied
                     # from one applied before its cycle was compacted (_rater_advance).
                     self._anomalies.update(reaching)
@@ -358,7 +339,7 @@ class Rater:
         lost = []
         for closer in closers:  # what each closes in compacted cycles is too late
             closings = _accounts.closes_back(self, [closer], self._as_of_us)
-            _too_late_in_part(closer, closings, ids, counts)
+            _accounts.too_late_in_part(closer, closings, ids, counts)
             lost += closings
         lost += _accounts.moves_closing(self, fresh, closers)
         self._anomalies.update(lost)  # said once: the statement that meters it knows them
@@ -387,37 +368,6 @@ class Rater:
             self._dirty.add(("*", None))
         if not _ledger.known_by(record, prev):
             self._pending.append(record)
-
-    def _regroup(self, *, book: bool = True) -> None:
-        """Group the kept records per resource; with ``book``, the book is rebuilt."""
-        self._by_key = {}
-        self._inventories = []
-        self._sticky = set()
-        self._holders = _reach.holders(self._records, self._forgotten)
-        sums = self._engine.sums
-        for record in self._records.values():
-            if type(record) is Inventory:
-                self._inventories.append(record)
-                continue
-            key = (record.account, record.resource)
-            self._by_key.setdefault(key, []).append(record)
-            if type(record) is Sample and record.meter not in sums:
-                self._sticky.add(key)
-        # A resource whose compacted state holds an aggregation's reading is metered again
-        # from it with no kept record: its level still counts in the kept cycles.
-        levels = self._engine.levels
-        for state in self._state:
-            if any(reading[0] in levels for reading in state.readings):
-                self._sticky.add((state.account, state.resource))
-        if book:
-            prev = self._as_of_us
-            self._pending = [r for r in self._records.values() if not _ledger.known_by(r, prev)]
-            self._book = None
-            self._redo = None
-            self._closed_charges = None
-            self._open_charges = None
-            self._row_charges = {}
-            self._rated_keys = None
 
     def _index(self) -> None:
         """Index the counters: each one's baseline in the state, its first kept reading."""
@@ -609,7 +559,7 @@ class Rater:
         rater._anomalies_before = set()
         rater._closers = []
         rater._index()
-        rater._regroup()
+        _store.regroup(rater)
         return rater
 
     def _check(self) -> None:
