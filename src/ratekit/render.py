@@ -181,7 +181,11 @@ def _unit_price(line: InvoiceLine) -> str:
         return ""
     if line.unit_price is not None:
         return plain(line.unit_price)
-    return "tiered" if line.kind in {"usage", "shared"} else ""
+    if line.kind not in {"usage", "shared"}:
+        return ""
+    if line.charges and all(charge.unit_price is not None for charge in line.charges):
+        return "varies"  # linear prices that changed within the cycle: each part below
+    return "tiered"
 
 
 def _quantity(line: InvoiceLine) -> str:
