@@ -6,8 +6,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 
@@ -422,7 +423,15 @@ def test_credits_left_reads_the_latest_invoice_whatever_the_order_given() -> Non
 
 
 def with_amount(credit: rk.Credit, amount: Decimal) -> rk.Credit:
-    return rk.Credit(credit.id, credit.account, amount, credit.currency, start=credit.start)
+    # a balance carried over keeps what was granted (so a later quantum checks the grant)
+    return rk.Credit(
+        credit.id,
+        credit.account,
+        amount,
+        credit.currency,
+        start=credit.start,
+        granted=credit.amount,
+    )
 
 
 def test_credits_left_and_bill_tz_refuse_what_they_do_not_take() -> None:
@@ -495,3 +504,96 @@ def test_credits_never_make_a_total_negative_whatever_the_quanta(
     assert invoice.subtotal - line.applied == invoice.total
     # and it pays all it can: what is left to pay is less than a quantum, or the credit is spent
     assert invoice.total < Decimal(quantum) or line.left == 0
+
+
+def test_a_balance_off_a_new_quantum_pays_in_whole_quanta_one_month_at_a_time() -> None:
+    # January on 0.05, February on whole francs; a credit of 10.00. January: usage 2.33 ->
+    # 2.35, paid, 7.65 left. February: usage 3.2 -> 3, paid 3 of the 7.65 (whole francs),
+    # 4.65 left. Billing February alone with credits_left's 7.65 used to raise
+    # BadQuantityError (7.65 is not whole francs); the grant (10.00) is what is checked.
+    cents = rk.Plan("a", "CHF", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))], quantum="0.05")
+    francs = rk.Plan("b", "CHF", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))], quantum=1)
+    assigned = [
+        rk.Assignment("x", cents, end=MONTH_STARTS[1]),
+        rk.Assignment("x", francs, start=MONTH_STARTS[1]),
+    ]
+    jan = rk.Span(MONTH_STARTS[0], MONTH_STARTS[1])
+    feb = rk.Span(MONTH_STARTS[1], MONTH_STARTS[2])
+    rows = [
+        rk.UsageRow("x", "m", "r", jan, jan, Decimal("2.33"), "u", {}, ()),
+        rk.UsageRow("x", "m", "r", feb, feb, Decimal("3.2"), "u", {}, ()),
+    ]
+    grant = rk.Credit("c", "x", "10.00", "CHF", start=MONTH_STARTS[0])
+    together = rk.bill(rk.rate(rows, assigned, span=rk.Span(jan.start, feb.end)), credits=[grant])
+    (january,) = rk.bill(rk.rate(rows, assigned, span=jan), credits=[grant])
+    held = rk.credits_left([grant], [january])
+    assert held == (rk.Credit("c", "x", "7.65", "CHF", start=MONTH_STARTS[0], granted="10.00"),)
+    assert repr(held[0]) == (
+        "Credit('c', 'x', 7.65 CHF, start='2026-01-01T00:00:00Z', granted=10.00)"
+    )
+    (february,) = rk.bill(rk.rate(rows, assigned, span=feb), credits=held)
+    assert (february.credits[0].applied, february.credits[0].left) == (3, Decimal("4.65"))
+    assert (january, february) == together
+    # a fresh grant of 7.65 on whole francs is still refused, naming it
+    with pytest.raises(
+        rk.BadQuantityError,
+        match=r"^credit 'c' of account 'x' grants 7\.65 CHF, which is not a whole number of "
+        r"the invoice's quantum 1; round the credit to 1\.$",
+    ):
+        rk.bill(
+            rk.rate(rows, assigned, span=feb),
+            credits=[rk.Credit("c", "x", "7.65", "CHF", start=MONTH_STARTS[0])],
+        )
+    # and a carried balance above its grant is refused when built
+    with pytest.raises(
+        rk.BadQuantityError,
+        match=r"^Credit 'c' has 12 CHF left of a grant of 10; a balance cannot exceed its grant",
+    ):
+        rk.Credit("c", "x", 12, "CHF", start=MONTH_STARTS[0], granted=10)
+
+
+QUANTA = ["0.01", "0.05", "0.25", "1"]
+
+
+@settings(max_examples=LAWS, deadline=None)
+@given(
+    st.lists(st.sampled_from(QUANTA), min_size=3, max_size=3),
+    st.lists(st.integers(0, 900), min_size=3, max_size=3),
+    st.lists(st.tuples(st.integers(1, 12), st.integers(0, 2)), min_size=1, max_size=3),
+)
+def test_credits_left_across_quantum_changes_is_billing_together(
+    quanta: list[str], hundredths: list[int], specs: list[tuple[int, int]]
+) -> None:
+    # the law, with a plan on its own quantum each month: one month at a time carrying
+    # credits_left gives the invoices of billing the months together
+    assigned = [
+        rk.Assignment(
+            "x",
+            rk.Plan(f"p{m}", "CHF", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))], quantum=q),
+            start=None if m == 0 else MONTH_STARTS[m],
+            end=None if m == 2 else MONTH_STARTS[m + 1],
+        )
+        for m, q in enumerate(quanta)
+    ]
+    months = [rk.Span(MONTH_STARTS[m], MONTH_STARTS[m + 1]) for m in range(3)]
+    rows = [
+        rk.UsageRow("x", "m", "r", cycle, cycle, Decimal(h) / 100, "u", {}, ())
+        for cycle, h in zip(months, hundredths, strict=True)
+    ]
+    grants = [
+        rk.Credit(f"c{i}", "x", francs, "CHF", start=MONTH_STARTS[0], priority=priority)
+        for i, (francs, priority) in enumerate(specs)
+    ]
+    together = rk.bill(
+        rk.rate(rows, assigned, span=rk.Span(months[0].start, months[2].end)), credits=grants
+    )
+    held: tuple[rk.Credit, ...] = tuple(grants)
+    one_by_one: list[rk.Invoice] = []
+    for cycle in months:
+        billed = rk.bill(rk.rate(rows, assigned, span=cycle), credits=held)
+        one_by_one.extend(billed)
+        held = rk.credits_left(held, billed)
+    assert tuple(one_by_one) == together
+    paid = sum((Fraction(line.applied) for i in together for line in i.credits), Fraction(0))
+    left = sum((Fraction(c.amount) for c in held), Fraction(0))
+    assert paid + left == sum((Fraction(c.amount) for c in grants), Fraction(0))

@@ -74,3 +74,60 @@ def test_law_no_tier_line_holds_more_than_its_tier(hours: list[int], group_by: s
         # the breakdown adds up to the line, exactly (Fraction as the oracle)
         assert sum(Fraction(tier.amount) for tier in tiers) == Fraction(line.precise)
         assert sum(Fraction(tier.quantity) for tier in tiers) == sum(Fraction(h) for h in hours)
+
+
+# -- a price change mid-cycle under one entry id ---------------------------------------------
+
+MID_MARCH = "2026-03-16T12:00:00Z"  # half of March's 744 hours: 372 h
+
+
+def _changed(first: rk.PriceModel, second: rk.PriceModel, quantity: int = 100) -> rk.Invoice:
+    p1 = rk.Plan("p1", "EUR", MONTHS, [rk.PriceEntry("e", "m", first)])
+    p2 = rk.Plan("p2", "EUR", MONTHS, [rk.PriceEntry("e", "m", second)])
+    assigned = [rk.Assignment("b", p1, end=MID_MARCH), rk.Assignment("b", p2, start=MID_MARCH)]
+    rows = [rk.UsageRow("b", "m", "r", MARCH, MARCH, quantity, "u", {}, ())]
+    (invoice,) = rk.bill(rk.rate(rows, assigned, span=MARCH))
+    return invoice
+
+
+def test_a_price_change_prints_each_prices_part_not_a_formula_that_does_not_compute() -> None:
+    # 100 u over March, half before the change: 50 x 0.01 = 0.50 + 50 x 0.02 = 1.00 = 1.50;
+    # the line used to print "tiered" and "per unit: 100 * 0.01 = 1.50"
+    invoice = _changed(rk.PerUnit("0.01"), rk.PerUnit("0.02"))
+    assert str(invoice).splitlines()[3:6] == [
+        "  m · e     100 u      varies    1.50",
+        "      p1 · per unit: 50 * 0.01 = 0.50",
+        "      p2 · per unit: 50 * 0.02 = 1.00",
+    ]
+    # the HTML table shows each part as a row: label, quantity, unit price, amount
+    html = invoice._repr_html_()
+    for plan, price, amount in (("p1", "0.01", "0.50"), ("p2", "0.02", "1.00")):
+        assert (
+            f'<td>{plan} · per unit</td><td class="num">50 u</td><td class="num">{price}</td>'
+            f'<td class="num">{amount}</td>'
+        ) in html
+    assert '<td class="num">100 u</td><td class="num">varies</td>' in html
+
+
+def test_one_price_on_both_sides_of_a_change_stays_one_formula() -> None:
+    # the same 0.01 in both plans: 50 x 0.01 + 50 x 0.01 = 100 x 0.01 = 1.00, one unit price
+    invoice = _changed(rk.PerUnit("0.01"), rk.PerUnit("0.01"))
+    (line,) = invoice.lines
+    assert line.unit_price == Decimal("0.01")
+    assert [str(tier) for tier in line.tiers] == ["per unit: 100 * 0.01 = 1.00"]
+
+
+@given(
+    st.integers(1, 500),
+    st.integers(1, 500),
+    st.integers(0, 1000),
+)
+def test_every_printed_part_of_a_changed_price_computes(first: int, second: int, q: int) -> None:
+    # the law: each part's quantity x unit price is its amount, and the parts add up to
+    # the line's exact amount (Fraction oracle: q/2 at each price)
+    invoice = _changed(rk.PerUnit(Decimal(first) / 1000), rk.PerUnit(Decimal(second) / 1000), q)
+    (line,) = invoice.lines
+    for tier in line.tiers:
+        assert Fraction(tier.quantity) * Fraction(tier.unit) == Fraction(tier.amount)
+    assert sum((Fraction(t.amount) for t in line.tiers), Fraction(0)) == Fraction(line.precise)
+    assert Fraction(line.precise) == Fraction(q, 2) * Fraction(first + second, 1000)

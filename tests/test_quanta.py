@@ -176,15 +176,15 @@ def test_shared_charges_are_split_on_a_quarter_quantum() -> None:
 
 
 def test_a_minimums_top_up_is_rounded_on_the_quantum() -> None:
-    # usage 1.1 x 1 = 1.1 -> 4.4 quanta of 0.25 -> 4 = 1.00; top-up 10 - 1.1 = 8.9 ->
-    # 35.6 -> 36 quanta = 9.00; total 1.00 + 9.00 = 10.00
+    # usage 1.1 x 1 = 1.1 -> 4.4 quanta of 0.25 -> 4 = 1.00; top-up exactly 10 - 1.1 = 8.9,
+    # billed as the commitment less the line as rounded: 10 - 1.00 = 9.00; total 10.00
     (invoice,) = rk.bill(rk.rate([row("1.1")], plan("0.25", minimums=[rk.Minimum(10)]), span=MARCH))
     assert [(line.kind, str(line.amount)) for line in invoice.lines] == [
         ("usage", "1.00"),
         ("minimum", "9.00"),
     ]
     assert invoice.total == Decimal("10.00")
-    assert "rounded 9.00" in str(invoice)
+    assert "spent 1.10 = 8.90; billed 10.00 - lines 1.00 = 9.00" in str(invoice)
 
 
 def test_a_fee_is_rounded_on_the_quantum() -> None:

@@ -228,14 +228,15 @@ def test_a_minimum_note_says_when_its_difference_is_rounded() -> None:
         for i in range(3)
     ]
     # spent 150 x 0.0385 = 5.775 (printed 5.78); the top-up 50 - 5.775 = 44.225, rounded
-    # half-even once to 44.22; the note used to end "= 44.225" above an amount of 44.22
+    # half-even once to 44.22; the note used to end "= 44.225" above an amount of 44.22.
+    # The line is billed as the commitment less the line as rounded: 50 - 5.78 = 44.22.
     (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
     assert str(invoice).splitlines()[4:6] == [
         "  minimum commitment                         44.22",
-        "      commitment 50.00 - spent 5.775 = 44.225, rounded 44.22",
+        "      commitment 50.00 - spent 5.775 = 44.225; billed 50.00 - lines 5.78 = 44.22",
     ]
     assert (
-        "commitment 50.00 - spent 5.775 = 44.225, rounded 44.22"
+        "commitment 50.00 - spent 5.775 = 44.225; billed 50.00 - lines 5.78 = 44.22"
         in parse(invoice._repr_html_()).cells
     )
     assert invoice.total == Decimal("50.00")  # 5.78 + 44.22

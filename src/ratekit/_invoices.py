@@ -164,22 +164,39 @@ class InvoiceLine:
 
 
 def _merged(charges: tuple[Charge, ...]) -> list[TierLine]:
-    """The tier lines of ``charges`` merged per tier label, in tier order."""
-    merged: dict[str, TierLine] = {}
+    """The tier lines of ``charges`` merged per tier and price, in tier order.
+
+    Only lines of one price merge (same label, bounds, unit price and block), so each
+    merged line still computes: after a price change mid-cycle, ``per unit: 50 * 0.01``
+    and ``per unit: 50 * 0.02``, never ``100 * 0.01 = 1.50``. When two prices share a
+    label, each line is labelled with the plan(s) it comes from (``p1 · per unit``).
+    """
+    merged: dict[tuple[object, ...], TierLine] = {}
+    plans: dict[tuple[object, ...], list[str]] = {}
     for charge in charges:
         for line in charge.tiers:
-            old = merged.get(line.label)
+            key = (line.label, line.lower, line.upper, line.unit, line.block)
+            old = merged.get(key)
+            known = plans.setdefault(key, [])
+            if charge.plan not in known:
+                known.append(charge.plan)
             if old is None:
-                merged[line.label] = line
+                merged[key] = line
             else:
-                merged[line.label] = attrs.evolve(
+                merged[key] = attrs.evolve(
                     old,
                     quantity=_ADD(old.quantity, line.quantity),
                     amount=_ADD(old.amount, line.amount),
                     flat=_ADD(old.flat, line.flat),
                     blocks=None if old.blocks is None else old.blocks + (line.blocks or 0),
                 )
-    seen = list(merged.values())
+    labels = [key[0] for key in merged]
+    seen = [
+        line
+        if labels.count(key[0]) == 1
+        else attrs.evolve(line, label=f"{', '.join(plans[key])} · {line.label}")
+        for key, line in merged.items()
+    ]
     order = sorted(
         range(len(seen)),
         key=lambda i: (seen[i].lower is None, seen[i].lower or ZERO, i),

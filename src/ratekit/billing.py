@@ -54,6 +54,7 @@ from ._instants import format_us
 from ._invoices import _LINE_ORDER, Invoice, InvoiceLine, _new_line
 from ._invoices import LineKind as LineKind  # noqa: PLC0414 - re-exported from its former home
 from ._quanta import on_quantum
+from ._topups import settle
 from .credits import Credit, spend
 from .errors import (
     BadPriceError,
@@ -367,6 +368,7 @@ def _invoice(
                 )
             )
     out.extend(shared)
+    out = settle(out, account)
     subtotal = ZERO
     for line in out:
         subtotal = _ADD(subtotal, line.amount)

@@ -73,6 +73,10 @@ def _amount(value: object) -> Decimal:
     return amount
 
 
+def _granted(value: object) -> Decimal | None:
+    return None if value is None else _amount(value)
+
+
 def _start(value: object) -> _dt.datetime:
     return from_us(to_us(value, "Credit start"))
 
@@ -125,7 +129,12 @@ class Credit:
     - ``priority``: credits of higher priority are spent first;
     - ``renews``: granted anew, ``amount`` each cycle from ``start`` on (until
       ``expires``), each cycle's grant lapsing at that cycle's end; the cycle in which
-      ``start`` falls gets the whole amount (a grant is not prorated).
+      ``start`` falls gets the whole amount (a grant is not prorated);
+    - ``granted``: for a balance carried over by [`credits_left()`][ratekit.credits_left],
+      what was first granted (``None``: ``amount`` is the grant). The grant is what must
+      be a whole number of each invoice's quantum; a balance off it (7.65 left on 0.05
+      before a plan on whole francs) pays in whole quanta and keeps the rest, as billing
+      the cycles together does.
 
     Errors: a non-positive or non-numeric amount raises
     [`BadQuantityError`][ratekit.BadQuantityError]; an ``expires`` not after ``start``, or a naive
@@ -150,8 +159,15 @@ class Credit:
     expires: _dt.datetime | None = attrs.field(default=None, converter=_expires)
     priority: int = attrs.field(default=0, converter=_priority)
     renews: bool = attrs.field(default=False, converter=_renews)
+    granted: Decimal | None = attrs.field(default=None, converter=_granted)
 
     def __attrs_post_init__(self) -> None:
+        if self.granted is not None and self.granted < self.amount:
+            raise BadQuantityError(
+                f"Credit {self.id!r} has {plain(self.amount)} {self.currency} left of a grant "
+                f"of {plain(self.granted)}; a balance cannot exceed its grant (give granted "
+                "at least the amount, or None when the amount is the grant)."
+            )
         if self.expires is not None and self.expires <= self.start:
             raise BadTimeError(
                 f"Credit {self.id!r} expires at {format_us(to_us(self.expires, 'expires'))}, "
@@ -176,6 +192,8 @@ class Credit:
             text += f", priority={self.priority}"
         if self.renews:
             text += ", renews=True"
+        if self.granted is not None:
+            text += f", granted={plain(self.granted)}"
         return text + ")"
 
 
@@ -218,8 +236,9 @@ def credits_left(
 
     A host that bills one cycle at a time passes the credits to [`bill()`][ratekit.bill],
     then keeps ``credits_left(credits, invoices)`` for the next call: each one-time
-    credit's ``amount`` becomes what its line on the latest of these invoices left (a
-    spent credit is dropped; the invoices may come in any order); renewing credits, and credits these invoices did not use, are
+    credit's ``amount`` becomes what its line on the latest of these invoices left, and its
+    ``granted`` what was first granted (a spent credit is dropped; the invoices may come
+    in any order); renewing credits, and credits these invoices did not use, are
     kept as they are. O(n + c) for n invoice lines and c credits.
 
     Examples:
@@ -229,7 +248,7 @@ def credits_left(
         >>> welcome = [rk.Credit("welcome", "acme", 50, "EUR", start="2026-03-01T00:00:00Z")]
         >>> march = rk.bill(rk.rate([], [rk.Assignment("acme", plan)], span=months.containing("2026-03-02T00:00:00Z")), credits=welcome)
         >>> rk.credits_left(welcome, march)
-        (Credit('welcome', 'acme', 20.00 EUR, start='2026-03-01T00:00:00Z'),)
+        (Credit('welcome', 'acme', 20.00 EUR, start='2026-03-01T00:00:00Z', granted=50),)
     """
     given: tuple[tuple[str, object], ...] = (("credits", credits), ("invoices", invoices))
     for what, values in given:
@@ -260,7 +279,8 @@ def credits_left(
         if credit.renews or balance is None:
             out.append(credit)
         elif balance > 0:
-            out.append(attrs.evolve(credit, amount=balance))
+            granted = credit.amount if credit.granted is None else credit.granted
+            out.append(attrs.evolve(credit, amount=balance, granted=granted))
     return tuple(out)
 
 
@@ -370,20 +390,25 @@ def _whole_quanta(value: Decimal, quantum: Decimal) -> Decimal:
 
 
 def _check_amount(credit: Credit, currency: str, quantum: Decimal) -> None:
-    """Refuse a grant that is not a whole number of quanta, or too long to count in."""
+    """Refuse a grant that is not a whole number of quanta, or too long to count in.
+
+    A balance carried over (``granted`` set) is checked by its grant, as billing the
+    cycles together checks it: what is left of it off the quantum is kept, not refused.
+    """
+    grant = credit.amount if credit.granted is None else credit.granted
     # digits the amount has when written on the quantum: 1E+58 on 0.01 needs 61
-    digits = credit.amount.adjusted() - quantum.adjusted() + 1
+    digits = grant.adjusted() - quantum.adjusted() + 1
     if digits > _MAX_DIGITS:
         raise BadQuantityError(
             f"credit {credit.id!r} of account {credit.account!r} grants "
-            f"{plain(credit.amount)} {currency}, which has {digits} digits on the invoice's "
+            f"{plain(grant)} {currency}, which has {digits} digits on the invoice's "
             f"quantum {plain(quantum)}; grant at most {_MAX_DIGITS} digits on it (less than "
             f"10^{quantum.adjusted() + _MAX_DIGITS} {currency})."
         )
-    if Fraction(credit.amount) % Fraction(quantum) != 0:
+    if Fraction(grant) % Fraction(quantum) != 0:
         raise BadQuantityError(
             f"credit {credit.id!r} of account {credit.account!r} grants "
-            f"{plain(credit.amount)} {currency}, which is not a whole number of the "
+            f"{plain(grant)} {currency}, which is not a whole number of the "
             f"invoice's quantum {plain(quantum)}; round the credit to {plain(quantum)}."
         )
 

@@ -27,6 +27,7 @@ from typing import Final
 from ._decimals import CONTEXT, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
+from ._topups import target
 from .tiers import arithmetic
 
 if typing.TYPE_CHECKING:
@@ -154,10 +155,18 @@ def _notes(line: InvoiceLine, tiers: bool) -> list[str]:
             f"commitment {money(line.commitment, quantum)} - spent"
             f" {money(line.spent, quantum)} = {money(line.precise, quantum)}"
         )
-        if line.precise != line.amount:
-            # the line's amount is the difference rounded once: say so, or 42.725 above
-            # 42.72 reads as a mistake
-            arithmetic += f", rounded {plain(line.amount)}"
+        if line.precise != line.amount and line.charges:
+            # the line's amount is the commitment less the lines as rounded (so that the
+            # lines under it add up to it): say so, or 42.725 above 42.72 reads as a mistake
+            due = target(line)
+            if line.amount:
+                arithmetic += (
+                    f"; billed {money(due, quantum)} - lines"
+                    f" {money(CONTEXT.subtract(due, line.amount), quantum)}"
+                    f" = {money(line.amount, quantum)}"
+                )
+            else:
+                arithmetic += f"; billed 0, the lines as rounded reach {money(due, quantum)}"
         return [arithmetic]
     if line.kind == "shared" and line.whole is not None:
         return [f"part of {plain(line.whole)}, the whole charge of {line.owner}'s {line.resource}"]
@@ -172,7 +181,11 @@ def _unit_price(line: InvoiceLine) -> str:
         return ""
     if line.unit_price is not None:
         return plain(line.unit_price)
-    return "tiered" if line.kind in {"usage", "shared"} else ""
+    if line.kind not in {"usage", "shared"}:
+        return ""
+    if line.charges and all(charge.unit_price is not None for charge in line.charges):
+        return "varies"  # linear prices that changed within the cycle: each part below
+    return "tiered"
 
 
 def _quantity(line: InvoiceLine) -> str:
