@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Final
 
 from ._instants import format_us
 from ._rater_book import known_by
@@ -190,6 +191,14 @@ class CounterIndex:
 
 _US_PER_HOUR = Decimal(3_600_000_000)
 
+#: The status whose time a closing back changes the price of. Metering measures a
+#: resource's time only while it runs (time meters meter its running pieces, see
+#: `_metering_time.time_rows`; a sample in the part closed would be a sign of life): a
+#: resource stopped at the start of the kept cycles and closed back (or its closing
+#: moved) in compacted cycles changes only stopped time there, which no meter prices, so
+#: nothing was billed that batch does not bill, and nothing is said.
+_PRICED: Final = "running"
+
 
 def closes_back(
     inventory: Inventory,
@@ -208,7 +217,7 @@ def closes_back(
     compacted cycle: metering closes it there, but the usage between that
     instant and ``base_us`` was billed by cycles already compacted, and stands. One
     ``"too_late"`` anomaly per such resource names the resource, that part and its
-    length in hours (the time it was running or stopped). Another kept inventory up to
+    length in hours running (a stopped resource: nothing, see `_PRICED`). Another kept inventory up to
     this one, which may have closed or changed the resource already, leaves the resource
     out (the earliest inventory speaks for it). With ``known_us``, only the kept records
     known by that watermark count (metering there sees no other). O(s + k) for s states
@@ -224,8 +233,8 @@ def closes_back(
     out: list[Anomaly] = []
     for state in states:
         key = (state.account, state.resource)
-        if state.status not in ("running", "stopped") or key in listed:
-            continue
+        if state.status != _PRICED or key in listed:
+            continue  # closing a stopped resource changes only stopped time: `_PRICED`
         kept = by_key.get(key, ())
         if known_us is not None:
             kept = [record for record in kept if known_by(record, known_us)]
@@ -303,8 +312,8 @@ def moves_closing(
     for state in states if touched else ():
         key = (state.account, state.resource)
         news = touched.get(key)
-        if news is None or state.status not in ("running", "stopped"):
-            continue
+        if news is None or state.status != _PRICED:
+            continue  # a stopped resource's closing moves across stopped time: `_PRICED`
         kept = by_key.get(key, ())
         new_ids = {id(record) for record in news}
         before = [r for r in kept if id(r) not in new_ids and known_by(r, watermarks[0])]

@@ -18,6 +18,7 @@ from ._pricing import GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
 from ._rater_reuse import Known
 from ._rating_engine import _Engine as _RatingEngine
+from ._time_policies import Continuous
 from .assignments import Assignment
 from .charges import Charge
 from .errors import BadCalendarError, BadTimeError, RatekitError, RatekitTypeError
@@ -48,6 +49,7 @@ class Engine:
         "cycle",
         "dues",
         "kinds",
+        "level_paths",
         "levels",
         "meters",
         "own_periods",
@@ -95,6 +97,12 @@ class Engine:
         # The aggregations of readings: a reading held in a metering state is the level
         # before the next (a time-weighted mean carries it over cycles with no reading).
         self.levels = frozenset(m.name for m in meters if m._factor is None and not m._deltas)
+        # The attributes (names or dotted paths) each Continuous meter reads its level
+        # from, so that an event setting one to what no level can be is refused at the
+        # door (see _rater_reach.level_refusal).
+        self.level_paths = tuple(
+            (m.name, paths) for m in meters if (paths := _level_paths(m)) is not None
+        )
 
     def containing(self, t_us: int) -> tuple[int, int]:
         return self.cycle.containing_us(t_us)
@@ -220,6 +228,19 @@ def assignments(plans: Iterable[Assignment]) -> tuple[Assignment, ...]:
             f"{type(plans).__name__}: {plans!r}."
         )
     return tuple(plans)
+
+
+def _level_paths(item: Meter) -> tuple[str, ...] | None:
+    """The attribute paths a [`Continuous`][ratekit.Continuous] meter multiplies, or None."""
+    policy = item.policy
+    if type(policy) is not Continuous:
+        return None
+    level = policy.level_of
+    if isinstance(level, str):
+        return (level,)
+    if isinstance(level, tuple):
+        return level
+    return None
 
 
 def meters(meters: Iterable[Meter]) -> list[Meter]:

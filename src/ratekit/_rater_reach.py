@@ -22,9 +22,11 @@ from typing import Final
 from . import _normalize
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us
+from ._paths import MISSING, lookup
 from ._sample_policies import Counter, Discrete
 from ._shown import show
-from .errors import RatekitTypeError, UnpricedUsageError
+from ._time_policies import _number
+from .errors import BadRecordError, RatekitError, RatekitTypeError, UnpricedUsageError
 from .records import Anomaly, Event, Inventory, Sample
 
 if typing.TYPE_CHECKING:
@@ -37,6 +39,7 @@ __all__ = [
     "effect",
     "held",
     "holders",
+    "level_refusal",
     "not_applied",
     "reordered_before",
 ]
@@ -242,8 +245,10 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     """The batch as a list, once every record in it can be rated. O(n).
 
     A batch is taken whole or not at all, and a record that metering would refuse (a
-    sample of an unknown meter, or of a kind its meter does not take) is refused here,
-    so that it cannot make every later statement fail.
+    sample of an unknown meter, or of a kind its meter does not take, an event setting
+    a Continuous level's attribute to a negative or non-numeric value:
+    `level_refusal()`) is refused here, so that it cannot make every later statement
+    fail.
     """
     given: object = records
     if not isinstance(given, Iterable) or isinstance(given, str | bytes | Mapping):
@@ -253,11 +258,14 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
         )
     batch = list(records)
     kinds = rater._engine.kinds
+    level_paths = rater._engine.level_paths
     assigned = rater._engine.assigned
     for record in batch:
         kind = type(record)
         if assigned is not None and kind is not Inventory:
             assigned_only(typing.cast("Event | Sample", record), assigned)
+        if kind is Event and level_paths:
+            level_refusal(typing.cast("Event", record), level_paths)
         if kind is Sample:
             sample = typing.cast("Sample", record)
             taken = kinds.get(sample.meter)
@@ -269,3 +277,37 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
                 f"{kind.__name__}: {record!r}."
             )
     return batch
+
+
+def level_refusal(event: Event, level_paths: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+    """Refuse ``event`` when it sets an attribute a Continuous level reads to what no level is.
+
+    ``level_paths`` gives, per [`Continuous`][ratekit.Continuous] meter whose level is an
+    attribute, a path or a product of them, the paths it reads. A value the event sets
+    there (not ``None``, which removes it) must be a number >= 0, as metering reads it:
+    else every statement metering the resource while it runs would raise (the event's
+    description is merged into its resource's, and stays). Refused with
+    [`BadRecordError`][ratekit.BadRecordError] naming the record, the meter and the
+    attribute, with its batch. A level computed by a function reads the merged
+    description, which a record alone does not give: it is checked by metering. O(m) for
+    m such meters.
+    """
+    attributes = event.attributes
+    if not attributes:
+        return
+    for name, paths in level_paths:
+        for path in paths:
+            value = lookup(attributes, path)
+            if value is MISSING or value is None:
+                continue
+            try:
+                _number(attributes, path)
+            except RatekitError as error:
+                what = "event" if event.id is None else f"event {show(event.id)}"
+                raise BadRecordError(
+                    f"Rater.feed: {what} ({event.kind}) stamped {format_us(event.at_us)} "
+                    f"for resource {show(event.resource)} of {show(event.account)} sets the "
+                    f"level of meter {show(name)}: {error} Every statement metering the "
+                    "resource would fail on it, so the batch is refused whole; fix or drop "
+                    "the record and feed the batch again."
+                ) from None

@@ -304,7 +304,9 @@ class Rater:
                     # Kept, so that the statement that meters it tells a part never applied
                     # from one applied before its cycle was compacted (_rater_advance).
                     self._anomalies.update(reaching)
-                outcome = "late" if effect_us < closed else "accepted"
+                # Late only for a kept closed cycle: what reaches before the kept cycles
+                # is too late in part (said above), not late.
+                outcome = "late" if max(effect_us, base) < closed else "accepted"
                 kept[identity] = record
                 fresh.append(record)
                 if record_id is not None:

@@ -1,0 +1,73 @@
+"""The rater refuses at the feed an event whose Continuous level no metering could read."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+
+MONTHLY = rk.cycles.monthly(tz="UTC")
+PLAN = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("g", "gb", rk.PerUnit(1))])
+START = "2026-03-01T00:00:00Z"
+
+
+def _rater(level: object = "size") -> rk.Rater:
+    meters = [rk.Meter("gb", "GB*hour", rk.Continuous(level))]  # type: ignore[arg-type]
+    return rk.Rater(PLAN, meters, start=START)
+
+
+def _amount(rater: rk.Rater, as_of: str) -> Decimal:
+    return sum((line.amount for line in rater.statement(as_of).lines), Decimal(0))
+
+
+def test_negative_level_is_refused_with_its_batch_and_the_rater_keeps_working() -> None:
+    rater = _rater()
+    good = rk.Event("a", "r2", "2026-03-02T00:00:00Z", {"size": 1}, kind="start", id="ok")
+    bad = rk.Event("a", "r", "2026-03-02T00:00:00Z", {"size": -100}, kind="start", id="e1")
+    with pytest.raises(rk.BadRecordError) as caught:
+        rater.feed([good, bad])
+    message = str(caught.value)
+    assert message.startswith(
+        "Rater.feed: event 'e1' (start) stamped 2026-03-02T00:00:00Z for resource 'r' of "
+        "'a' sets the level of meter 'gb': attribute 'size' is -100, a negative level;"
+    )
+    assert "must be a number >= 0" in message
+    assert "the batch is refused whole" in message
+    # Nothing of the batch was taken: no usage, and a statement works.
+    assert _amount(rater, "2026-03-03T00:00:00Z") == Decimal(0)
+    fixed = rk.Event("a", "r", "2026-03-02T00:00:00Z", {"size": 100}, kind="start", id="e1")
+    assert rater.feed([fixed]).accepted == ("e1",)
+    # 100 GB from 03-02 00:00 to 03-05 00:00 = 100 x 72 h = 7200 GB*hour x 1 EUR = 7200.
+    assert _amount(rater, "2026-03-05T00:00:00Z") == Decimal(7200)
+
+
+def test_non_numeric_level_by_path_is_refused() -> None:
+    rater = _rater("properties.size")
+    bad = rk.Event("a", "r", "2026-03-02T00:00:00Z", {"properties": {"size": "big"}}, id="e1")
+    with pytest.raises(rk.BadRecordError, match=r"event 'e1' .*meter 'gb': .*'properties\.size'"):
+        rater.feed([bad])
+    assert rater.statement("2026-03-03T00:00:00Z").lines == ()
+
+
+def test_a_factor_of_a_product_set_by_an_update_is_refused() -> None:
+    rater = _rater(("size", "count"))
+    start = rk.Event("a", "r", "2026-03-02T00:00:00Z", {"size": 2, "count": 3}, id="s")
+    assert rater.feed([start]).accepted == ("s",)
+    update = rk.Event("a", "r", "2026-03-03T00:00:00Z", {"count": -1}, kind="update", id="u")
+    with pytest.raises(rk.BadRecordError, match=r"event 'u' \(update\).*attribute 'count' is -1"):
+        rater.feed([update])
+    # 2 x 3 = 6 GB from 03-02 to 03-04 = 48 h: 6 x 48 = 288 GB*hour x 1 EUR = 288.
+    assert _amount(rater, "2026-03-04T00:00:00Z") == Decimal(288)
+
+
+def test_removing_a_level_attribute_and_other_attributes_are_not_refused() -> None:
+    rater = _rater()
+    events = [
+        rk.Event("a", "r", "2026-03-02T00:00:00Z", {"size": 5, "note": -1}, id="s"),
+        rk.Event("a", "r", "2026-03-02T12:00:00Z", {"size": None}, kind="update", id="u"),
+    ]
+    assert rater.feed(events).accepted == ("s", "u")
+    # 5 GB for 12 h = 60 GB*hour, then no size: no level. 60 x 1 EUR = 60.
+    assert _amount(rater, "2026-03-03T00:00:00Z") == Decimal(60)
