@@ -107,3 +107,66 @@ def test_a_malformed_complete_field_is_refused_by_name() -> None:
     assert str(caught.value) == (
         "ResourceState complete must be a list of meter names (non-empty strings), not str: 'ctr'."
     )
+
+
+# -- replays written another way, through a state in JSON ------------------------------------
+
+D1 = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+D2 = rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z")
+EGRESS = rk.Meter("eg", "B", rk.Discrete())
+RUNTIME = rk.Meter("vm", "hour", rk.OnOff())
+
+
+def via_state(
+    first: list[rk.Event | rk.Sample], second: list[rk.Event | rk.Sample]
+) -> tuple[rk.Usage, rk.Usage]:
+    u1 = rk.meter(first, [EGRESS, RUNTIME], span=D1, cycle=DAILY, as_of=D1.end)
+    state = [rk.ResourceState.from_json(json.loads(json.dumps(s.to_json()))) for s in u1.state]
+    u2 = rk.meter(second, [EGRESS, RUNTIME], span=D2, cycle=DAILY, as_of=D2.end, state=state)
+    return u1, u2
+
+
+@pytest.mark.parametrize(
+    ("first", "again", "record_id"),
+    [("100", "100.0", None), ("100", "1E+2", None), ("100", "1E+2", "s"), ("1E+2", "100.00", "s")],
+)
+def test_a_sample_replayed_with_its_value_written_another_way_is_a_duplicate(
+    first: str, again: str, record_id: str | None
+) -> None:
+    u1, u2 = via_state(
+        [rk.Sample("a", "r1", "eg", "2026-03-01T10:00:00Z", first, id=record_id)],
+        [rk.Sample("a", "r1", "eg", "2026-03-01T10:00:00Z", again, id=record_id)],
+    )
+    # 100 B once, as metering both at once gives: the replay adds nothing.
+    assert u1.total() == Decimal(100)
+    assert u2.total() == Decimal(0)
+    assert u2.late == ()
+    assert [a.kind for a in u2.anomalies] == ["duplicate"]
+
+
+def test_an_event_replayed_with_a_description_number_written_another_way_is_a_duplicate() -> None:
+    start = rk.Event("a", "r1", "2026-03-01T10:00:00Z", {"size": 1}, kind="start", id="e")
+    again = rk.Event("a", "r1", "2026-03-01T10:00:00Z", {"size": 1.0}, kind="start", id="e")
+    u1, u2 = via_state([start], [again])
+    # Running from 10:00: 14 h on 1 Mar, 24 h on 2 Mar; the replay changes nothing.
+    assert (u1.total(), u2.total()) == (Decimal(14), Decimal(24))
+    assert [a.kind for a in u2.anomalies] == ["duplicate"]
+
+
+def test_a_state_with_digests_of_values_as_written_still_knows_their_replays() -> None:
+    from ratekit import _metering_memory
+
+    sample = rk.Sample("a", "r1", "eg", "2026-03-01T10:00:00Z", "100.0", id="s")
+    u1 = rk.meter([sample], [EGRESS], span=D1, cycle=DAILY, as_of=D1.end)
+    data = u1.state[0].to_json()
+    data["digests"] = [["s", _metering_memory.raw_digest(sample)]]
+    state = rk.ResourceState.from_json(data)
+    u2 = rk.meter([sample], [EGRESS], span=D2, cycle=DAILY, as_of=D2.end, state=[state])
+    assert [a.kind for a in u2.anomalies] == ["duplicate"]
+    changed = rk.Sample("a", "r1", "eg", "2026-03-01T10:00:00Z", "101", id="s")
+    with pytest.raises(rk.ConflictingRecordError) as caught:
+        rk.meter([changed], [EGRESS], span=D2, cycle=DAILY, as_of=D2.end, state=[state])
+    assert str(caught.value).startswith(
+        "sample 's' was applied by an earlier call with other content: a record of content "
+        f"digest {_metering_memory.raw_digest(sample)} was applied,"
+    )

@@ -226,8 +226,8 @@ class ResourceState:
     def digests(self) -> tuple[tuple[str | None, str], ...]:
         """The last records applied (at most `MEMORY`), each as ``(id or None, digest)``.
 
-        The digest is the first 16 hex digits of the sha256 of the record's canonical
-        content: a later record equal to one of them is a ``"duplicate"``, one with a
+        The digest is the first 16 hex digits of the sha256 of the record's normalised
+        content (a number by its value, however written): a later record equal to one of them is a ``"duplicate"``, one with a
         remembered id and another digest a conflict. O(m), a sha256 per record the first
         time it is asked (the state holds the records themselves until then, and keeps the
         digests from then on, as the states that continue from it do).
