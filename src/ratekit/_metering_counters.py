@@ -149,10 +149,12 @@ def next_readings(
         if known and name not in complete and counter:
             first = min(entry[1] for entry in known)
             placed = [s for s in samples if s.at_us >= first]
-        fresh = [(name, s.at_us, s.value, s.kind, s.id) for s in placed]
+        # The samples are in time order: the last kept are among their last READINGS.
+        tail = placed[-READINGS:] if counter else placed[-1:]
+        fresh = [(name, s.at_us, s.value, s.kind, s.id) for s in tail]
         if counter:
             series = sorted([*known, *fresh], key=lambda entry: entry[1])
-            if len(series) > READINGS:
+            if len(known) + len(placed) > READINGS:
                 series = series[-READINGS:]
                 complete.discard(name)
             by_name[name] = series
