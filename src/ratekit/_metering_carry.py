@@ -15,6 +15,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from . import _metering_counters as _counters
 from . import _metering_memory as _memory
 from . import _metering_time as _time
 from . import _normalize as _n
@@ -26,7 +27,7 @@ from ._instants import format_us
 from ._resource_state import _NO_BASE, HISTORY, MEMORY, ResourceState, _new_state
 from ._window import _apportion, _Window
 from .policies import Increment
-from .records import Event, Inventory, Sample, SampleKind
+from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import UsageRow, _new_row
 
@@ -362,24 +363,8 @@ def restore(state: ResourceState) -> _t.Timeline:
 def previous_reading(
     state: ResourceState | None, account: str, resource: str, name: str
 ) -> Sample | None:
-    if state is None:
-        return None
-    for meter_name, at_us, value, kind, record_id in state.readings:
-        if meter_name == name:
-            sample = object.__new__(Sample)
-            sample.__attrs_init__(
-                account,
-                resource,
-                meter_name,
-                at_us,
-                value,
-                typing.cast("SampleKind", kind),
-                None,
-                record_id,
-                None,
-            )
-            return sample
-    return None
+    known = _counters.kept(state, account, resource, name)
+    return known[-1] if known else None
 
 
 def state_of(  # noqa: PLR0917 - private plumbing of plain values
@@ -393,13 +378,7 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
     settled: bool,
     columns: Mapping[str, list[str | None]],
 ) -> ResourceState:
-    readings = {entry[0]: entry for entry in (previous.readings if previous else ())}
-    for name, samples in per_meter.items():
-        if samples:
-            last = samples[-1]
-            known = readings.get(name)
-            if known is None or known[1] <= last.at_us:
-                readings[name] = (name, last.at_us, last.value, last.kind, last.id)
+    readings, complete = _counters.next_readings(previous, per_meter)
     applied = _applied(new_events, per_meter, previous, columns)
     past: tuple[object, ...] = _NO_BASE
     order = line.order
@@ -437,11 +416,12 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
         line.openers[-1],
         line.clock_us if line.clock_us != _n.NEVER else None,
         line.seq,
-        tuple(readings[name] for name in sorted(readings)),
+        readings,
         through_us,
         applied,
         past,
         seen=_memory.remember(previous, new_events, per_meter, MEMORY),
+        complete=complete,
     )
 
 

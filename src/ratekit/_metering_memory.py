@@ -5,14 +5,19 @@ the last `ratekit.usage.MEMORY` records applied to its resource (with an id or w
 so that the next call knows a replay as a ``"duplicate"`` and a record with a remembered
 id but other content as a conflict, as within one call. In memory they are the records
 themselves (nothing is computed per record while metering); in JSON each is its id (or
-``None``) and the first `DIGEST` hex digits of the sha256 of its canonical content, the
-digest the streaming rater keeps of a compacted record.
+``None``) and the first `DIGEST` hex digits of the sha256 of its normalised content (each
+number by its value, however written, as records compare within one call); states
+written before digests were normalised still load, their digests matched as written.
 """
 
 from __future__ import annotations
 
+import decimal
+import hashlib
+import json
 import typing
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Final
 
 from . import _normalize as _n
@@ -36,10 +41,44 @@ _HEX: Final = frozenset("0123456789abcdef")
 
 
 def digest(record: Event | Sample) -> str:
-    """The first `DIGEST` hex digits of the sha256 of ``record``'s canonical content."""
+    """The first `DIGEST` hex digits of the sha256 of ``record``'s normalised content.
+
+    Normalised as records are compared within one call (equal records, equal digests):
+    a number is its value, however written (``100``, ``'100.0'``, ``'1E+2'``; ``1`` and
+    ``1.0`` in a description), so that a replay written another way is still a replay.
+    """
+    from . import _snapshot  # noqa: PLC0415 - the snapshot codec, only when a digest is asked
+
+    encoded = _snapshot.encode_record(record)
+    if type(record) is Sample:
+        encoded[5] = record.value
+    text = json.dumps(_normalised(encoded), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:DIGEST]
+
+
+def raw_digest(record: Event | Sample) -> str:
+    """The digest states written before `digest()` normalised numbers kept (as written)."""
     from . import _snapshot  # noqa: PLC0415 - the snapshot codec, only when a digest is asked
 
     return _snapshot.digest(record)[:DIGEST]
+
+
+def _normalised(value: object) -> object:
+    """Encoded content with each number as ``["n", its normalised text]``."""
+    if isinstance(value, bool | int | Decimal):
+        number = Decimal(value)
+        return ["n", "0" if not number else str(number.normalize(_EXACT))]
+    if isinstance(value, dict):
+        if len(value) == 1 and "decimal" in value:
+            return _normalised(Decimal(str(value["decimal"])))
+        return {key: _normalised(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_normalised(item) for item in value]
+    return value
+
+
+#: Enough digits for any record's number (normalising must never round).
+_EXACT: Final = decimal.Context(prec=10_000, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 
 def pairs(items: Sequence[Remembered]) -> tuple[tuple[str | None, str], ...]:
@@ -157,12 +196,19 @@ class _Memory:
         if identity is None:
             if not (
                 record in self.no_id
-                or (self.no_id_digests and digest(record) in self.no_id_digests)
+                or (
+                    self.no_id_digests
+                    and not self.no_id_digests.isdisjoint((digest(record), raw_digest(record)))
+                )
             ):
                 return True
         elif identity in self.by_id:
             known = self.by_id[identity]
-            same = known[1] == digest(record) if isinstance(known, tuple) else known == record
+            same = (
+                known[1] in (digest(record), raw_digest(record))
+                if isinstance(known, tuple)
+                else known == record
+            )
             if not same:
                 _conflict(engine, known, record)
                 return False

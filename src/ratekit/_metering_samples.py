@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Final
 
 from . import _metering_carry as _carry
+from . import _metering_counters as _counters
 from . import _normalize as _n
 from . import _timelines as _t
 from ._decimals import CONTEXT
@@ -108,7 +109,14 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                         ),
                         late_before,
                     )
+        placed = None
         if late_before is not None and type(policy) is not Discrete:
+            placed = _counters.late_increments(
+                engine, account, resource, name, item, line, readings
+            )
+        if placed is not None:
+            increments = placed
+        elif late_before is not None and type(policy) is not Discrete:
             increments = typing.cast(DeltaPolicy, policy).increments(
                 readings, previous, engine._reporter(account, resource)
             )

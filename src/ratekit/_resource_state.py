@@ -43,7 +43,7 @@ from .records import (
     Event,
 )
 
-__all__ = ["HISTORY", "MEMORY", "ResourceState"]
+__all__ = ["HISTORY", "MEMORY", "READINGS", "ResourceState"]
 
 _new = object.__new__
 
@@ -52,6 +52,16 @@ _new = object.__new__
 MEMORY: Final = 1024
 #: How many of its latest events a `ResourceState` keeps, to re-order late ones.
 HISTORY: Final = 16
+#: How many of its latest readings a `ResourceState` keeps per counter meter, to place
+#: late readings among them.
+READINGS: Final = 32
+
+
+def _complete_names(value: object) -> tuple[str, ...]:
+    items = value if isinstance(value, list | tuple) else None
+    if items is None or not all(type(item) is str and item for item in items):
+        raise _bad("complete", value, "a list of meter names (non-empty strings)")
+    return tuple(typing.cast("Sequence[str]", items))
 
 
 def _base(value: object) -> ResourceState | None:
@@ -72,7 +82,10 @@ class ResourceState:
     has had ``description`` since ``since_us`` (begun by record ``opened_by``). ``clock_us``
     and ``seq`` are the effective instant and sequence number of its last event (a later
     event stamped earlier is clamped to it). ``readings`` holds, per meter, the last sample
-    (``(meter, at_us, value, kind, id)``): a counter's baseline, a gauge's level.
+    (``(meter, at_us, value, kind, id)``): a counter's baseline, a gauge's level; of a
+    counter, the last `READINGS` (32) readings in time order, so that a late reading
+    between two of them splits their increment as metering at once does (one older than
+    those kept cannot be placed: it is reported as a ``"late"`` anomaly naming its value).
 
     What the next call needs so that nothing is lost or counted twice, bounded:
 
@@ -143,6 +156,8 @@ class ResourceState:
     _past: tuple[object, ...] = _NO_BASE
     # The last records applied (see digests): each the record, or its (id, digest).
     _seen: tuple[_memory.Remembered, ...] = attrs.field(default=(), eq=False)
+    # The counter meters whose readings are kept from their first one (see readings).
+    _complete: tuple[str, ...] = attrs.field(default=(), eq=False)
 
     def __init__(  # noqa: PLR0917 - the state's fields, as to_json() names them
         self,
@@ -160,6 +175,7 @@ class ResourceState:
         history: tuple[Event, ...] = (),
         base: ResourceState | None = None,
         digests: Sequence[tuple[str | None, str]] = (),
+        complete: Sequence[str] = (),
     ) -> None:
         events = _history(history)
         known = _base(base)
@@ -178,6 +194,7 @@ class ResourceState:
             applied,
             (*head, *events),
             _memory.door(digests),
+            _complete_names(complete),
         )
 
     def _head(self) -> tuple[object, ...]:
@@ -209,8 +226,8 @@ class ResourceState:
     def digests(self) -> tuple[tuple[str | None, str], ...]:
         """The last records applied (at most `MEMORY`), each as ``(id or None, digest)``.
 
-        The digest is the first 16 hex digits of the sha256 of the record's canonical
-        content: a later record equal to one of them is a ``"duplicate"``, one with a
+        The digest is the first 16 hex digits of the sha256 of the record's normalised
+        content (a number by its value, however written): a later record equal to one of them is a ``"duplicate"``, one with a
         remembered id and another digest a conflict. O(m), a sha256 per record the first
         time it is asked (the state holds the records themselves until then, and keeps the
         digests from then on, as the states that continue from it do).
@@ -219,7 +236,7 @@ class ResourceState:
         if all(type(item) is tuple for item in seen):
             return typing.cast("tuple[tuple[str | None, str], ...]", seen)
         pairs = _memory.pairs(seen)
-        _STATE_SETTERS[-1](self, pairs)  # a cache: not part of the state's value
+        _STATE_SETTERS[-2](self, pairs)  # a cache: not part of the state's value
         return pairs
 
     @property
@@ -238,7 +255,7 @@ class ResourceState:
             >>> rk.ResourceState("acme", "vm-1", "stopped", {"memory_gb": 0.5}).to_json()["description"]
             {'memory_gb': {'decimal': '0.5'}}
         """
-        return {
+        out: dict[str, object] = {
             "account": self.account,
             "resource": self.resource,
             "status": self.status,
@@ -256,6 +273,9 @@ class ResourceState:
             "history": [_encode_event(event) for event in self.history],
             "base": None if self.base is None else self.base.to_json(),
         } | ({"digests": [list(pair) for pair in self.digests]} if self._seen else {})
+        if self._complete:
+            out["complete"] = list(self._complete)
+        return out
 
     @classmethod
     def from_json(cls, data: object) -> ResourceState:
@@ -307,6 +327,7 @@ class ResourceState:
             ),
             None if base is None else cls.from_json(base),
             data.get("digests", ()),
+            data.get("complete", ()),
         )
 
     def __repr__(self) -> str:
@@ -336,12 +357,15 @@ _STATE_SETTERS: Final = _v.slot_setters(
     "applied",
     "_past",
     "_seen",
+    "_complete",
 )
 
 
-def _new_state(*values: object, seen: tuple[object, ...] = ()) -> ResourceState:
+def _new_state(
+    *values: object, seen: tuple[object, ...] = (), complete: tuple[str, ...] = ()
+) -> ResourceState:
     """A [`ResourceState`][ratekit.ResourceState] of values known to be valid (metering's own): no checks."""
     state = _new(ResourceState)
-    for setter, value in zip(_STATE_SETTERS, (*values, seen), strict=True):
+    for setter, value in zip(_STATE_SETTERS, (*values, seen, complete), strict=True):
         setter(state, value)
     return state

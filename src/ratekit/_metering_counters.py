@@ -1,0 +1,170 @@
+"""Counter readings carried across metering calls: late readings placed among those kept.
+
+The private half of [`ratekit.meter()`][ratekit.meter] that lets a counter reading stamped
+before the carried state's last reading split the increment it falls in, as metering all
+the readings at once does: the increments of the kept readings with the late ones are
+computed again, and what differs from the increments of the kept readings alone is the
+change (late rows before the state's clock). A reading older than the oldest kept (when
+the state does not keep the counter's readings from its first) cannot be placed: it is
+reported as a ``"late"`` anomaly with its value, and left out.
+"""
+
+from __future__ import annotations
+
+import collections
+import typing
+from collections.abc import Sequence
+
+from . import _normalize as _n
+from ._instants import format_us
+from ._resource_state import READINGS, ResourceState
+from .policies import DeltaPolicy, Increment, Meter
+from .records import AnomalyKind, Sample, SampleKind
+
+if typing.TYPE_CHECKING:
+    from . import _timelines as _t
+    from .metering import _Engine
+
+__all__ = ["kept", "late_increments", "next_readings"]
+
+_Reading = tuple[str, int, typing.Any, str, str | None]
+
+
+def kept(state: ResourceState | None, account: str, resource: str, name: str) -> list[Sample]:
+    """The readings of meter ``name`` the state keeps, in time order (O(k))."""
+    if state is None:
+        return []
+    out = []
+    for meter_name, at_us, value, kind, record_id in state.readings:
+        if meter_name == name:
+            sample = object.__new__(Sample)
+            sample.__attrs_init__(
+                account,
+                resource,
+                meter_name,
+                at_us,
+                value,
+                typing.cast("SampleKind", kind),
+                None,
+                record_id,
+                None,
+            )
+            out.append(sample)
+    out.sort(key=lambda sample: sample.at_us)
+    return out
+
+
+def late_increments(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    name: str,
+    item: Meter,
+    line: _t.Timeline,
+    readings: list[Sample],
+) -> list[Increment] | None:
+    """The increments of ``readings`` when some lie before the last kept reading, else ``None``.
+
+    The increments of the kept readings with the new ones, less those of the kept readings
+    alone (what earlier calls metered), as increments of opposite sign without ids. The
+    anomalies (resets) found anew are reported. O((k + n) log(k + n)).
+    """
+    state = engine.state.get((account, resource))
+    known = kept(state, account, resource, name)
+    if not known or not readings or readings[0].at_us >= known[-1].at_us:
+        return None
+    assert state is not None
+    complete = name in state._complete
+    if not complete:
+        early = [sample for sample in readings if sample.at_us < known[0].at_us]
+        for sample in early:
+            engine.anomalies.add(
+                sample.at_us,
+                account,
+                resource,
+                "late",
+                f"{_n.label(sample)} reads {sample.value} at {format_us(sample.at_us)}, before "
+                f"the oldest reading of meter {name!r} the carried state keeps ({known[0].value} "
+                f"at {format_us(known[0].at_us)}; it keeps the last {READINGS}): the usage "
+                "between them cannot be placed and is not metered (meter the counter's "
+                "readings again from an earlier state, or at once).",
+                (sample.id,),
+            )
+        readings = readings[len(early) :]
+    policy = typing.cast(DeltaPolicy, item.policy)
+    baseline = getattr(policy, "baseline", None)
+    found: dict[bool, list[tuple[AnomalyKind, str, tuple[str | None, ...]]]] = {}
+
+    def run(series: list[Sample], fresh: bool) -> list[Increment]:
+        notes = found.setdefault(fresh, [])
+
+        def report(kind: AnomalyKind, message: str, involved: Sequence[Sample]) -> None:
+            notes.append((kind, message, tuple(s.id for s in involved)))
+
+        previous = None
+        if complete and baseline is not None:
+            previous = baseline(series[0], line.running_since(series[0].at_us))
+        if previous is None:
+            return list(policy.increments(series[1:], series[0], report))
+        return list(policy.increments(series, previous, report))
+
+    old = run(known, fresh=False)
+    new = run(sorted([*known, *readings], key=lambda sample: sample.at_us), fresh=True)
+    seen = collections.Counter(found[False])
+    for kind, message, ids in found[True]:
+        if seen[kind, message, ids]:
+            seen[kind, message, ids] -= 1
+            continue
+        at_us = engine.window.start
+        engine.anomalies.add(at_us, account, resource, kind, message, ids)
+    left = collections.Counter((t0, t1, amount) for t0, t1, amount, _ in old)
+    out = []
+    for increment in new:
+        key = increment[:3]
+        if left[key]:
+            left[key] -= 1
+            continue
+        out.append(increment)
+    for (t0, t1, amount), count in left.items():
+        out.extend([(t0, t1, -amount, ())] * count)
+    return out
+
+
+def next_readings(
+    previous: ResourceState | None, per_meter: typing.Mapping[str, list[Sample]]
+) -> tuple[tuple[_Reading, ...], tuple[str, ...]]:
+    """The readings the next state keeps, and the counters kept from their first reading."""
+    by_name: dict[str, list[_Reading]] = {}
+    for entry in previous.readings if previous is not None else ():
+        by_name.setdefault(entry[0], []).append(entry)
+    complete = set(previous._complete) if previous is not None else set()
+    for name, samples in per_meter.items():
+        if not samples:
+            continue
+        known = by_name.get(name, [])
+        counter = samples[-1].kind == "counter"
+        if not known and counter:
+            complete.add(name)
+        placed = samples
+        if known and name not in complete and counter:
+            first = min(entry[1] for entry in known)
+            placed = [s for s in samples if s.at_us >= first]
+        # The samples are in time order: the last kept are among their last READINGS.
+        tail = placed[-READINGS:] if counter else placed[-1:]
+        fresh = [(name, s.at_us, s.value, s.kind, s.id) for s in tail]
+        if counter:
+            series = sorted([*known, *fresh], key=lambda entry: entry[1])
+            if len(known) + len(placed) > READINGS:
+                series = series[-READINGS:]
+                complete.discard(name)
+            by_name[name] = series
+        else:
+            complete.discard(name)
+            last = fresh[-1] if fresh else None
+            latest = max(known, key=lambda entry: entry[1], default=None)
+            if last is not None and (latest is None or latest[1] <= last[1]):
+                by_name[name] = [last]
+            elif latest is not None:
+                by_name[name] = [latest]
+    readings = tuple(entry for name in sorted(by_name) for entry in by_name[name])
+    return readings, tuple(sorted(complete & set(by_name)))
