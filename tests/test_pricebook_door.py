@@ -49,6 +49,14 @@ def test_plan_rounding_and_tz_are_checked() -> None:
         "plan 'p' rounding [] is not a decimal rounding mode; use one of ROUND_CEILING, "
         "ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP.",
     )
+    # ROUND_05UP is a decimal mode, but rounds on the last digit, not to a quantum.
+    refused(
+        rk.BadPriceError,
+        lambda: rk.Plan("p", "EUR", MONTHS, [ENTRY], rounding="ROUND_05UP"),
+        "plan 'p' rounding 'ROUND_05UP' is a decimal rounding mode that rounds on a number's "
+        "last digit, not to a quantum, and is not one a plan takes; use one of ROUND_CEILING, "
+        "ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP.",
+    )
     refused(
         rk.BadCalendarError,
         lambda: rk.Plan("p", "EUR", MONTHS, [ENTRY], tz="Mars/Olympus"),

@@ -67,7 +67,7 @@ from ._quanta import on_quantum, whole_quanta
 from .billing import Invoice, InvoiceLine
 from .credits import Credit, CreditLine
 from .errors import RatekitError, RatekitTypeError
-from .pricebook import _MODES
+from .pricebook import _MODES, _unsupported
 from .prices import PriceModel
 from .rating import Charge
 from .records import Anomaly, Event, Inventory, Sample
@@ -267,7 +267,7 @@ def _check_charge(charge: Charge, path: str) -> None:
     if charge.rounding not in _ROUNDINGS:
         raise fail(
             _where(path, "rounding"),
-            f"{show(charge.rounding)} is not a decimal rounding mode; use one of "
+            f"{show(charge.rounding)} {_unsupported(charge.rounding)}; use one of "
             + ", ".join(sorted(_ROUNDINGS))
             + ".",
         )

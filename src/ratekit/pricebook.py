@@ -86,6 +86,17 @@ class _Cycle(Protocol):
 
 # -- currencies and rounding ---------------------------------------------------------------
 
+
+def _unsupported(mode: object) -> str:
+    """Why ``mode`` is no rounding mode of a plan's (the seven that round to a quantum)."""
+    if mode == decimal.ROUND_05UP:
+        return (
+            "is a decimal rounding mode that rounds on a number's last digit, not to a "
+            "quantum, and is not one a plan takes"
+        )
+    return "is not a decimal rounding mode"
+
+
 _MODES: Final = frozenset(
     {
         decimal.ROUND_HALF_EVEN,
@@ -232,7 +243,7 @@ class Plan:
             )
         if not isinstance(self.rounding, str) or self.rounding not in _MODES:
             raise BadPriceError(
-                f"plan {self.id!r} rounding {self.rounding!r} is not a decimal rounding mode; "
+                f"plan {self.id!r} rounding {self.rounding!r} {_unsupported(self.rounding)}; "
                 "use one of " + ", ".join(sorted(_MODES)) + "."
             )
         if self.proration not in ("seconds", "days"):
