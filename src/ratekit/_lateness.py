@@ -60,7 +60,7 @@ class CounterIndex:
     `reaches_back()` as readings are fed.
     """
 
-    __slots__ = ("baselines", "earliest", "seqs", "stretches", "zero")
+    __slots__ = ("baselines", "earliest", "seqs", "states", "stretches", "zero")
 
     def __init__(
         self,
@@ -69,6 +69,10 @@ class CounterIndex:
         zero: frozenset[str] = frozenset(),
     ) -> None:
         state = tuple(state)
+        #: Each resource's metering state at the kept cycles' start, by (account, resource).
+        self.states: dict[tuple[str, str], ResourceState] = {
+            (item.account, item.resource): item for item in state
+        }
         self.baselines: dict[Triple, tuple[int, str | None]] = {
             (item.account, item.resource, meter_name): (at_us, record_id)
             for item in state

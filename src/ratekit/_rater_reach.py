@@ -82,16 +82,17 @@ def not_applied(rater: Rater, sample: Sample) -> tuple[Decimal, str] | None:
     metering engine, so the part is the very quantity batch metering gives those cycles:
     a counter reading's rows before the start (metering's ``late`` rows), a delta's value
     less its rows from the start on. None for a meter that sums no such quantity (an
-    aggregation). O(s) for s compacted resources, plus metering one sample.
+    aggregation). O(1), plus metering one sample.
     """
     meter = next(m for m in rater._engine.meters if m.name == sample.meter)
     policy = type(meter.policy)
     if policy is not Counter and policy is not Discrete:
         return None
     base_us = rater._base_us
-    key = (sample.account, sample.resource)
-    states = [s for s in rater._state if (s.account, s.resource) == key]
-    usage = rater._engine.meter([sample], base_us, sample.at_us + 1, states)
+    state = rater._reach.states.get((sample.account, sample.resource))
+    usage = rater._engine.meter(
+        [sample], base_us, sample.at_us + 1, () if state is None else [state]
+    )
     name = sample.meter
     if policy is Counter:
         rows = [r.quantity for r in usage.late if r.meter == name and r.span.end_us <= base_us]

@@ -74,7 +74,7 @@ def settle(lines: Sequence[InvoiceLine], account: str) -> list[InvoiceLine]:
                 counted = _ADD(counted, other.amount)
         amount = _SUB(target(line), counted)
         if amount <= 0:
-            amount = ZERO.quantize(line.charges[0].quantum)
+            amount = ZERO.quantize(line.charges[0].quantum, context=CONTEXT)
         if amount != line.amount:
             out[index] = attrs.evolve(line, amount=amount)
     return out
