@@ -284,7 +284,8 @@ def _refusal(data: dict[str, Any]) -> str:
             (
                 "Rater snapshot base_us -62135596800000000 (0001-01-01T00:00:00Z) lies outside the "
                 "cycles of its plans (instant 0001-01-01T00:00:00Z is outside the range ratekit's "
-                "calendars support (years 2 to 9998).); restore an unaltered copy."
+                "calendars support (years 2 to 9998: from 0002-01-01T00:00:00Z, inclusive, to "
+                "9998-12-31T00:00:00Z, exclusive).); restore an unaltered copy."
             ),
         ),
     ],
