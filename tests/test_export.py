@@ -401,3 +401,91 @@ def test_nested_descriptions_come_back_from_rows():
     assert back == event
     assert back.attributes["x"]["y"][2] == Decimal("2.5")
     assert back.attributes["x"]["y"][1] == "2.5"
+
+
+def _credited_invoice() -> rk.Invoice:
+    plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 30)])
+    welcome = rk.Credit("welcome", "acme", 50, "EUR", start="2026-03-01T00:00:00Z")
+    (invoice,) = rk.bill(rk.rate([], [rk.Assignment("acme", plan)], span=MARCH), credits=[welcome])
+    return invoice
+
+
+def test_rows_do_not_depend_on_which_copy_of_a_module_sys_modules_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A test runner may import a module of the package anew (pytest --doctest-modules in
+    # importlib mode, collecting src/ratekit/credits.py): sys.modules["ratekit.credits"]
+    # then holds a copy whose classes are not rk.CreditLine. Reading CreditLine's
+    # annotations must not depend on it (was: NameError: name 'Decimal' is not defined,
+    # the annotations read in ratekit's own namespace).
+    import importlib.util
+    import sys
+
+    from ratekit import _codec
+
+    original = sys.modules["ratekit.credits"]
+    spec = importlib.util.spec_from_file_location("ratekit.credits", original.__file__)
+    assert spec is not None
+    assert spec.loader is not None
+    copy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(copy)
+    assert copy.CreditLine is not rk.CreditLine
+    monkeypatch.setitem(sys.modules, "ratekit.credits", copy)
+    _codec._hints.cache_clear()  # as on a first use after the copy was made
+    try:
+        invoice = _credited_invoice()
+        # base fee 30.00 EUR; the welcome credit of 50 pays 30, 20 left
+        (line,) = invoice.credits
+        assert (line.available, line.applied, line.left) == (Decimal(50), Decimal(30), Decimal(20))
+        assert invoice.total == Decimal("0.00")
+        row = _json(rk.to_row(invoice))
+        assert row["credits"] == [  # type: ignore[index]
+            {
+                "credit": "welcome",
+                "available": "50.00",
+                "applied": "30.00",
+                "left": "20.00",
+                "expires": None,
+            }
+        ]
+        back = rk.from_row(rk.Invoice, row)
+        assert back == invoice
+        assert type(back.credits[0]) is rk.CreditLine
+    finally:
+        _codec._hints.cache_clear()  # nothing read under the copy stays cached
+
+
+def test_the_credits_doctests_before_the_export_tests_in_one_run() -> None:
+    # The order that failed: the doctests of src/ratekit/credits.py collected (importing
+    # the module anew) before tests/test_export.py in one pytest call.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "src/ratekit/credits.py",
+            "tests/test_export.py",
+            "-k",
+            "ratekit.credits or test_invoices_with_credits_and_shared_parts",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:xdist",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(root / "src")},
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "5 passed" in result.stdout

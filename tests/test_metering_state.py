@@ -348,3 +348,102 @@ def test_rows_plus_late_rows_equal_metering_at_once(
         rows += usage.late
         state = carried(usage)
     assert totals(rows) == totals(whole.rows)
+
+
+PEAK = rk.Meter("peak", "user", rk.Max())
+
+
+def test_a_late_event_that_changes_no_hours_says_so_not_that_onoff_is_non_additive() -> None:
+    # Day 1: started at 10:00, 14 h. Day 2 brings a start at 11:00 of day 1: already
+    # running since 10:00, so the hours before the clock are the same (14 h): no late row,
+    # and the anomaly says why. OnOff is additive: no "aggregated again" there.
+    first = rk.meter(
+        [rk.Event("a", "vm", "2026-03-01T10:00:00Z", kind="start", id="e1")],
+        [RUNTIME],
+        span=DAY1,
+        cycle=DAILY,
+        as_of=DAY1.end,
+    )
+    second = rk.meter(
+        [rk.Event("a", "vm", "2026-03-01T11:00:00Z", kind="start", id="e2")],
+        [RUNTIME],
+        span=DAY2,
+        cycle=DAILY,
+        as_of=DAY2.end,
+        state=carried(first),
+    )
+    assert [row.quantity for row in first.rows] == [Decimal(14)]  # 10:00 -> 24:00
+    assert [row.quantity for row in second.rows] == [Decimal(24)]
+    assert second.late == ()
+    late = next(a for a in second.anomalies if a.kind == "late")
+    assert late.record_ids == ("e2",)
+    assert late.message == (
+        "late records of 'vm' of 'a' belong before what was already metered: they change no "
+        "quantity of meter 'runtime' there (the same before the clock with them as without)."
+    )
+    assert "non-additive" not in str(late)
+
+
+def test_a_late_reading_of_a_non_additive_meter_is_reported_beside_a_late_row() -> None:
+    # Day 1: started at 10:00 (14 h), peak 3. Day 2 brings a start at 09:00 of day 1
+    # (one more hour before the clock: a late row of 1 h) and a peak reading of 5 at 11:00
+    # of day 1: Max cannot be corrected by a quantity, so it is a late anomaly of its own
+    # (it used to be filed as "before_span", accounted for by no late anomaly).
+    records = [
+        rk.Event("a", "vm", "2026-03-01T10:00:00Z", kind="start", id="e1"),
+        rk.Sample("a", "vm", "peak", "2026-03-01T10:30:00Z", 3, id="p1"),
+    ]
+    first = rk.meter(records, [RUNTIME, PEAK], span=DAY1, cycle=DAILY, as_of=DAY1.end)
+    second = rk.meter(
+        [
+            rk.Event("a", "vm", "2026-03-01T09:00:00Z", kind="start", id="e2"),
+            rk.Sample("a", "vm", "peak", "2026-03-01T11:00:00Z", 5, id="p2"),
+        ],
+        [RUNTIME, PEAK],
+        span=DAY2,
+        cycle=DAILY,
+        as_of=DAY2.end,
+        state=carried(first),
+    )
+    assert [(row.meter, row.quantity) for row in second.late] == [("runtime", Decimal(1))]
+    late = [a for a in second.anomalies if a.kind == "late"]
+    assert [a.record_ids for a in late] == [("e2",), ("p2",)]
+    assert late[1].message == (
+        "late records of 'vm' of 'a' belong before what was already metered: non-additive "
+        "meter 'peak' cannot be corrected by a quantity: they are not metered there (the "
+        "aggregate of such a cycle must be computed again from all its readings, by metering "
+        "the cycle at once)."
+    )
+    assert second.no_effect == ()
+    assert {"e2", "p2"} <= second.accounted()
+
+
+def test_late_records_of_both_kinds_without_a_row_are_told_apart_in_one_anomaly() -> None:
+    # A late start that changes nothing (already running) and a late peak reading, with no
+    # late row: one late anomaly per resource, naming each meter by its real reason.
+    records = [
+        rk.Event("a", "vm", "2026-03-01T10:00:00Z", kind="start", id="e1"),
+        rk.Sample("a", "vm", "peak", "2026-03-01T10:30:00Z", 3, id="p1"),
+    ]
+    first = rk.meter(records, [RUNTIME, PEAK], span=DAY1, cycle=DAILY, as_of=DAY1.end)
+    second = rk.meter(
+        [
+            rk.Event("a", "vm", "2026-03-01T11:00:00Z", kind="start", id="e2"),
+            rk.Sample("a", "vm", "peak", "2026-03-01T11:00:00Z", 5, id="p2"),
+        ],
+        [RUNTIME, PEAK],
+        span=DAY2,
+        cycle=DAILY,
+        as_of=DAY2.end,
+        state=carried(first),
+    )
+    assert second.late == ()
+    (late,) = [a for a in second.anomalies if a.kind == "late"]
+    assert set(late.record_ids) == {"e2", "p2"}
+    assert late.message == (
+        "late records of 'vm' of 'a' belong before what was already metered: non-additive "
+        "meter 'peak' cannot be corrected by a quantity: they are not metered there (the "
+        "aggregate of such a cycle must be computed again from all its readings, by metering "
+        "the cycle at once); they change no quantity of meter 'runtime' there (the same "
+        "before the clock with them as without)."
+    )

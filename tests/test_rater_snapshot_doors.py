@@ -32,59 +32,44 @@ def _usage(statement: rk.Statement) -> list[tuple[str, str, Decimal, Decimal]]:
     return [(x.role, x.resource or "", x.quantity, x.amount) for x in statement.lines]
 
 
-# -- text the feed took: lone surrogates -----------------------------------------------------
+# -- text the feed took: valid Unicode text only ----------------------------------------------
 
 
-def test_a_lone_surrogate_in_an_attribute_is_saved_and_comes_back_equal() -> None:
-    event = rk.Event(
-        "a", "vm-1", "2026-03-01T12:00:00Z", {"k": "\udc80", "\ud800": "x"}, kind="start", id="e1"
+def test_a_lone_surrogate_in_an_attribute_is_refused_at_the_door() -> None:
+    # was: taken by the feed, saved and restored equal. The rule changed: a string holding a
+    # surrogate code point is no text UTF-8 can encode; the record door refuses it, naming
+    # the record and the attribute, so no snapshot, row or state ever holds one.
+    with pytest.raises(rk.RatekitTypeError) as raised:
+        rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", {"k": "\udc80"}, kind="start", id="e1")
+    assert str(raised.value).startswith(
+        "event 'e1' attribute 'k' value '\\udc80' is not valid Unicode text: it holds a "
+        "surrogate code point ('\\udc80' at index 0)"
     )
-    rater = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z")
-    rater.feed([event])
-    data = rater.snapshot()  # raised UnicodeEncodeError (the checksum's UTF-8)
-    restored = rk.Rater.restore(_through_json(data), PLAN, [VM_HOURS])
-    (kept,) = restored._records.values()
-    assert kept == event
-    assert kept.attributes["k"] == "\udc80"
-    assert _through_json(restored.snapshot()) == _through_json(data)
-    # The same record again is a duplicate of the restored one, not a conflict.
-    assert restored.feed([event]).counts["duplicates"] == 1
-    # vm-1 runs from 12:00: 12 h to midnight * 1 = 12.
-    assert _usage(restored.statement("2026-03-02T00:00:00Z")) == [
-        ("charge", "vm-1", Decimal(12), Decimal(12))
-    ]
+    with pytest.raises(rk.RatekitTypeError, match=r"^event 'e1' attribute name '\\ud800'"):
+        rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", {"\ud800": "x"}, kind="start", id="e1")
 
 
-def test_surrogates_in_names_and_ids_are_saved_and_come_back_equal() -> None:
-    event = rk.Event("a\udfff", "vm\ud800", "2026-03-01T12:00:00Z", kind="start", id="e\udc80")
-    rater = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z")
-    rater.feed([event])
-    rater.statement("2026-03-01T18:00:00Z")
-    data = _through_json(rater.snapshot())
-    restored = rk.Rater.restore(data, PLAN, [VM_HOURS])
-    assert list(restored._records.values()) == [event]
-    # 6 h reported at 18:00, 12 h by midnight: an increment of 6 h * 1 = 6.
-    assert _usage(restored.statement("2026-03-02T00:00:00Z")) == [
-        ("increment", "vm\ud800", Decimal(6), Decimal(6))
-    ]
-    # the cycle compacted away: the id is forgotten with the digest of its content
-    restored.statement("2026-03-03T00:00:00Z")
-    again = rk.Rater.restore(_through_json(restored.snapshot()), PLAN, [VM_HOURS])
-    assert again.feed([event]).counts["duplicates"] == 1
+def test_surrogates_in_names_and_ids_never_reach_a_snapshot() -> None:
+    # was: taken by the feed and saved (a rule changed: text is valid Unicode text at the
+    # doors, so every snapshot is UTF-8 text). The record doors refuse them, naming the field.
+    with pytest.raises(rk.RatekitTypeError, match=r"^event 'e1' account 'a\\udfff' is not valid"):
+        rk.Event("a\udfff", "vm-1", "2026-03-01T12:00:00Z", kind="start", id="e1")
+    with pytest.raises(rk.RatekitTypeError, match=r"^event id 'e\\udc80' is not valid"):
+        rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", kind="start", id="e\udc80")
+    with pytest.raises(rk.RatekitTypeError, match=r"attribute 'k' value '\\ud83d\\ude00'"):
+        # a surrogate pair held as two code points is not the character it encodes
+        rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", {"k": "\ud83d\ude00"}, kind="start")
 
 
-def test_a_surrogate_pair_comes_back_as_the_character_it_encodes() -> None:
-    # JSON cannot tell "\ud83d\ude00" (two code points) from the one character U+1F600:
-    # json.loads joins the escaped pair. The snapshot still restores (its checksum is that
-    # of the text JSON reads back), with the character.
-    event = rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", {"k": "\ud83d\ude00"}, kind="start")
+def test_any_character_comes_back_equal_through_json() -> None:
+    event = rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", {"k": "\U0001f600"}, kind="start")
     rater = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z")
     rater.feed([event])
     restored = rk.Rater.restore(_through_json(rater.snapshot()), PLAN, [VM_HOURS])
     (kept,) = restored._records.values()
-    assert kept.attributes["k"] == "\U0001f600"
-    # unescaped JSON keeps the two code points as they are
-    raw = json.loads(json.dumps(rater.snapshot(), ensure_ascii=False))
+    assert kept == event
+    # unescaped JSON, as UTF-8 bytes, keeps it too
+    raw = json.loads(json.dumps(rater.snapshot(), ensure_ascii=False).encode("utf-8"))
     (kept,) = rk.Rater.restore(raw, PLAN, [VM_HOURS])._records.values()
     assert kept == event
 
@@ -104,6 +89,12 @@ def test_any_text_the_feed_takes_survives_a_snapshot_through_json(
     # Oracle: the snapshot read back from JSON restores, and the restored rater's
     # snapshot is the first one as JSON reads it back (nothing else changed).
     rater = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    texts = (key, value, record_id)
+    if any("\ud800" <= char <= "\udfff" for text in texts for char in text):
+        # not valid Unicode text: refused at the door, never fed
+        with pytest.raises(rk.RatekitTypeError, match=r"is not valid Unicode text"):
+            rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", {key: value}, kind="start", id=record_id)
+        return
     rater.feed(
         [rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", {key: value}, kind="start", id=record_id)]
     )
@@ -284,7 +275,8 @@ def _refusal(data: dict[str, Any]) -> str:
             (
                 "Rater snapshot base_us -62135596800000000 (0001-01-01T00:00:00Z) lies outside the "
                 "cycles of its plans (instant 0001-01-01T00:00:00Z is outside the range ratekit's "
-                "calendars support (years 2 to 9998).); restore an unaltered copy."
+                "calendars support (years 2 to 9998: from 0002-01-01T00:00:00Z, inclusive, to "
+                "9998-12-31T00:00:00Z, exclusive).); restore an unaltered copy."
             ),
         ),
     ],

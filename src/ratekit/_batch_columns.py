@@ -24,6 +24,7 @@ from ._decimals import _INT_LIMIT, INT_HIGH, INT_LOW, to_decimal
 from ._descriptions import EMPTY, _attributes, _FrozenDict, plain_str
 from ._instants import MAX_US, MIN_US
 from ._shown import show
+from ._text import is_text
 from .errors import BadRecordError, BadTimeError, RatekitTypeError
 
 __all__ = ["Column", "Descriptions", "record_label"]
@@ -39,6 +40,10 @@ _OPTIONAL_INT: Final = frozenset({int, type(None)})
 _PLAIN_VALUES: Final = frozenset({str, int, bool, type(None)})
 _NUMBERS: Final = (int, float, str, Decimal)
 _INT_FIELDS: Final = frozenset({"at_us", "seq"})
+_NOT_TEXT: Final = (
+    "it must be valid Unicode text: it holds a surrogate code point, which UTF-8 cannot "
+    "encode (give text decoded strictly from its bytes, or with errors='replace')"
+)
 _NUMPY_HINT: Final = (
     " A numpy array holds numpy scalars, refused where rk.Event and rk.Sample refuse them: "
     "give the column as array.tolist(), which holds Python values."
@@ -146,13 +151,17 @@ class Column:
     def names(self) -> list[str]:
         """Non-empty strings (a ``str`` subclass made plain), interned. O(n), at C speed."""
         values = self.values
-        if set(map(type, values)) <= _STR and "" not in set(values):
-            return list(map(_intern, typing.cast("list[str]", values)))
+        if set(map(type, values)) <= _STR:
+            distinct = typing.cast("set[str]", set(values))
+            if "" not in distinct and all(map(is_text, distinct)):
+                return list(map(_intern, typing.cast("list[str]", values)))
         out: list[str] = []
         for index, value in enumerate(values):
             text = plain_str(value) if isinstance(value, str) else ""
             if not text:
                 self.refuse(index, "it must be a non-empty string")
+            if not is_text(text):
+                self.refuse(index, _NOT_TEXT)
             out.append(_intern(text))
         return out
 
@@ -226,13 +235,17 @@ class Column:
     def optional_ids(self) -> list[str | None]:
         """Non-empty strings (a ``str`` subclass made plain) or ``None``. O(n), at C speed."""
         values = self.values
-        if set(map(type, values)) <= _OPTIONAL_STR and "" not in set(values):
-            return typing.cast("list[str | None]", list(values))
+        if set(map(type, values)) <= _OPTIONAL_STR:
+            distinct = typing.cast("set[str]", set(values) - {None})
+            if "" not in distinct and all(map(is_text, distinct)):
+                return typing.cast("list[str | None]", list(values))
         out: list[str | None] = []
         for index, value in enumerate(values):
             text = plain_str(value) if isinstance(value, str) else None
             if value is not None and not text:
                 self.refuse(index, "an id is a non-empty string or None")
+            if text is not None and not is_text(text):
+                self.refuse(index, _NOT_TEXT)
             out.append(text)
         return out
 

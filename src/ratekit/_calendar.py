@@ -29,10 +29,12 @@ from ._instants import ONE_US as _ONE_US
 from .errors import BadCalendarError, BadSpanError, BadTimeError, RatekitTypeError
 
 __all__ = [
+    "CALENDAR_RANGE",
     "MAX_BOUNDARIES",
     "BoundaryCache",
     "check_span_us",
     "day_ordinal",
+    "in_calendars",
     "local_us",
     "parse_time_of_day",
     "parse_weekday",
@@ -343,11 +345,27 @@ def reduce_without_cache(value: object) -> tuple[type, tuple[object, ...]]:
     return cls, tuple(getattr(value, field.name) for field in fields if field.init)
 
 
+#: The instants calendar cycles and windows accept, as their errors say it.
+#: (`MIN_CALENDAR_US` and `MAX_CALENDAR_US` written out; a test checks they agree.)
+CALENDAR_RANGE: Final = (
+    "years 2 to 9998: from 0002-01-01T00:00:00Z, inclusive, to 9998-12-31T00:00:00Z, exclusive"
+)
+
+
+def in_calendars(t_us: int) -> bool:
+    """Whether calendars give the cycle containing ``t_us`` (``MIN_CALENDAR_US`` to ``MAX_CALENDAR_US``, half-open)."""
+    return MIN_CALENDAR_US <= t_us < MAX_CALENDAR_US
+
+
 def outside_calendars(t_us: int) -> BadTimeError:
-    """The error of an instant outside the years calendars support (2 to 9998)."""
+    """The error of an instant outside the years calendars support (2 to 9998).
+
+    ``t_us`` is the instant the caller gave (a span's start or end, an instant), never
+    one computed from it: the message names it and the range accepted.
+    """
     shown = format_us(t_us) if MIN_US <= t_us <= MAX_US else f"{t_us} µs since the epoch"
     return BadTimeError(
-        f"instant {shown} is outside the range ratekit's calendars support (years 2 to 9998)."
+        f"instant {shown} is outside the range ratekit's calendars support ({CALENDAR_RANGE})."
     )
 
 
@@ -420,8 +438,12 @@ class BoundaryCache:
             return head + tail[1:]
         return head + tail
 
-    def cover(self, lo_us: int, hi_us: int) -> list[int]:
-        """The cached list, extended so that ``values[0] <= lo_us`` and ``values[-1] >= hi_us``."""
+    def cover(self, lo_us: int, hi_us: int, *, named_us: int | None = None) -> list[int]:
+        """The cached list, extended so that ``values[0] <= lo_us`` and ``values[-1] >= hi_us``.
+
+        ``named_us`` is the instant an error names for the upper end, when ``hi_us`` is
+        not one the caller gave (``containing(t)`` covers ``t + 1``).
+        """
         if lo_us < MIN_CALENDAR_US or hi_us > MAX_CALENDAR_US:
             raise outside_calendars(lo_us if lo_us < MIN_CALENDAR_US else hi_us)
         lo, hi, values = self.state
@@ -449,7 +471,7 @@ class BoundaryCache:
             new_hi = max(want_hi + 1, hi + self.CHUNK)
             _, last, tail = self._compute(hi, new_hi, hi, hi - 1)
             if not tail:
-                raise self._uncovered(hi_us, values[-1], "ends")
+                raise self._uncovered(hi_us if named_us is None else named_us, values[-1], "ends")
             values = self._join(values, tail)
             hi = last
             want_hi = hi + self.CHUNK
@@ -472,6 +494,8 @@ class BoundaryCache:
             check_us(t_us, "containing_us t_us")
         values = self.values
         if not (values and values[0] <= t_us < values[-1]):
-            values = self.cover(t_us, t_us + 1)
+            if not in_calendars(t_us):
+                raise outside_calendars(t_us)  # the instant given, not t_us + 1
+            values = self.cover(t_us, t_us + 1, named_us=t_us)
         index = bisect.bisect_right(values, t_us)
         return values[index - 1], values[index]

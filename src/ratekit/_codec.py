@@ -91,14 +91,37 @@ def bounded_decimal(data: object, path: str) -> Decimal:
     raise fail(path, f"{show(data)} is not a decimal number; write it like '12.5' or '1e9'.")
 
 
+def _functions(cls: type) -> Iterable[types.FunctionType]:
+    """The plain functions of the class bodies of ``cls`` and its bases.
+
+    Methods, static and class methods' functions, property getters. O(members).
+    """
+    for klass in cls.__mro__:
+        for member in vars(klass).values():
+            if isinstance(member, staticmethod | classmethod):
+                member = member.__func__  # noqa: PLW2901 - the function it wraps
+            elif isinstance(member, property):
+                member = member.fget  # noqa: PLW2901 - the getter
+            if isinstance(member, types.FunctionType):
+                yield member
+
+
 def _home(cls: type) -> dict[str, Any]:
-    """The namespace of the module that defines ``cls`` (its ``__module__`` says ``ratekit``)."""
-    # A function of the class body still names the module that defines the class (a
-    # public module may re-export the class: ratekit.policies re-exports OnOff).
-    for value in vars(cls).values():
-        defined_in = sys.modules.get(getattr(value, "__module__", None) or "")
-        if defined_in is not None and vars(defined_in).get(cls.__name__) is cls:
-            return vars(defined_in)
+    """The namespace of the module that defines ``cls`` (its ``__module__`` says ``ratekit``).
+
+    Found through the ``__globals__`` of a function of its class body (or of a base's):
+    the very namespace that ran the class statement, whatever ``sys.modules`` holds now.
+    Looking a module up by its name is a last resort only: a test runner that imports a
+    module of the package anew (``pytest --doctest-modules`` in importlib mode collecting
+    ``src/ratekit/credits.py`` after ``ratekit`` was imported) replaces
+    ``sys.modules["ratekit.credits"]`` with a copy whose classes are others; the class
+    then seemed to have no home, and its annotations were read in ``ratekit``'s namespace
+    (``NameError: name 'Decimal' is not defined``).
+    """
+    for function in _functions(cls):
+        namespace = function.__globals__
+        if namespace.get(cls.__name__) is cls:
+            return namespace
     for name, module in list(sys.modules.items()):
         if not name.startswith("ratekit.") or module is None:
             continue

@@ -10,11 +10,57 @@ import itertools
 import typing
 from typing import Protocol
 
-from ._instants import to_us
-from .errors import RatekitTypeError
+from ._calendar import CALENDAR_RANGE
+from ._instants import MAX_US, MIN_US, format_us, to_us
+from .errors import BadTimeError, RatekitTypeError
 from .spans import Span
 
-__all__ = ["Cycle"]
+__all__ = ["Cycle", "checked_bounds", "instant_named", "last_cycle_us"]
+
+
+def instant_named(t_us: int) -> str:
+    """``t_us`` as an error names an instant the caller gave: ISO text, or µs when outside."""
+    return format_us(t_us) if MIN_US <= t_us <= MAX_US else f"{t_us} µs since the epoch"
+
+
+def checked_bounds(cycle: object, what: str, bounds: tuple[int, int]) -> tuple[int, int]:
+    """``bounds``, a cycle of ``cycle``, when it lies within ratekit's instants.
+
+    ``what`` names what the caller gave (``"containing 9999-12-31T23:30:00Z"``, ``"containing
+    the end of Span(...)"``). Else a [`BadTimeError`][ratekit.BadTimeError] naming it and the
+    range accepted, never the bound computed past the range (the hour containing
+    9999-12-31T23:30:00Z would end at the start of year 10000). O(1).
+    """
+    start, end = bounds
+    if start >= MIN_US and end <= MAX_US:
+        return bounds
+    where = (
+        f"begins before {format_us(MIN_US)}, the first"
+        if start < MIN_US
+        else f"ends after {format_us(MAX_US)}, the last"
+    )
+    raise BadTimeError(
+        f"the cycle of {cycle!r} {what} {where} instant ratekit represents; give instants "
+        f"whose cycles lie within {format_us(MIN_US)} to {format_us(MAX_US)}."
+    )
+
+
+def last_cycle_us(cycle: typing.Any, what: str, end_us: int) -> tuple[int, int]:
+    """The cycle containing the last instant of a non-empty span ending at ``end_us``, checked.
+
+    That instant is one microsecond before the end the caller gave: a refusal names the
+    span (``what``, such as ``"Span(...)"``) and the ranges accepted, not that instant. O(1)
+    plus one ``containing_us``.
+    """
+    try:
+        bounds = cycle.containing_us(end_us - 1)
+        return checked_bounds(cycle, "", bounds)
+    except BadTimeError:
+        raise BadTimeError(
+            f"{what} ends in a cycle of {cycle!r} that reaches outside the instants ratekit "
+            f"can cut into cycles (for calendar cycles, {CALENDAR_RANGE}; for any cycle, "
+            f"{format_us(MIN_US)} to {format_us(MAX_US)}); give a span that ends earlier."
+        ) from None
 
 
 def _not_a_span(method: str, value: object) -> RatekitTypeError:
@@ -74,7 +120,9 @@ class Cycle(Protocol):
             >>> rk.cycles.daily(tz="UTC").containing("2026-03-02T00:00:00Z")
             Span('2026-03-02T00:00:00Z', '2026-03-03T00:00:00Z')
         """
-        start, end = self.containing_us(to_us(t, "instant"))
+        t_us = to_us(t, "instant")
+        bounds = self.containing_us(t_us)
+        start, end = checked_bounds(self, f"containing {instant_named(t_us)}", bounds)
         return Span.from_us(start, end)
 
     def split(self, span: Span) -> list[Span]:
@@ -113,7 +161,9 @@ class Cycle(Protocol):
             raise _not_a_span("spans", over)
         if not over:
             return []
-        first, _ = self.containing_us(over.start_us)
-        _, last = self.containing_us(over.end_us - 1)
+        first, _ = checked_bounds(
+            self, f"containing the start of {over!r}", self.containing_us(over.start_us)
+        )
+        _, last = last_cycle_us(self, repr(over), over.end_us)
         edges = [first, *self.boundaries_us(first, last), last]
         return [Span.from_us(a, b) for a, b in itertools.pairwise(edges)]

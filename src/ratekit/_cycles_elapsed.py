@@ -16,7 +16,7 @@ from ._calendar import (
     check_span_us,
     too_many,
 )
-from ._cycle_protocol import Cycle
+from ._cycle_protocol import Cycle, checked_bounds, instant_named
 from ._instants import MAX_US, MIN_US, US_PER_HOUR, check_us, format_us, to_us
 from ._instants import ONE_US as _ONE_US
 from .errors import BadCalendarError, RatekitTypeError
@@ -80,7 +80,10 @@ class Hourly(Cycle):
         if not (type(t_us) is int and MIN_US <= t_us <= MAX_US):
             check_us(t_us, "containing_us t_us")
         start = t_us // US_PER_HOUR * US_PER_HOUR
-        return start, start + US_PER_HOUR
+        end = start + US_PER_HOUR
+        if end > MAX_US:  # the last hour of year 9999 ends in year 10000
+            checked_bounds(self, f"containing {instant_named(t_us)}", (start, end))
+        return start, end
 
     def __repr__(self) -> str:
         return "cycles.hourly()"
@@ -141,7 +144,10 @@ class Every(Cycle):
             check_us(t_us, "containing_us t_us")
         period = self.period_us
         start = (t_us - self.anchor_us) // period * period + self.anchor_us
-        return start, start + period
+        end = start + period
+        if start < MIN_US or end > MAX_US:  # a cycle at either end of the instants
+            checked_bounds(self, f"containing {instant_named(t_us)}", (start, end))
+        return start, end
 
     def __repr__(self) -> str:
         period = _dt.timedelta(microseconds=self.period_us)

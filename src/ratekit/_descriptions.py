@@ -25,6 +25,7 @@ from typing import Final
 
 from ._decimals import _INT_LIMIT, to_decimal
 from ._decimals import MAX_DIGITS as _MAX_DIGITS
+from ._text import check_text
 from .errors import BadQuantityError, BadRecordError, RatekitTypeError
 
 __all__ = [
@@ -145,7 +146,7 @@ def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind 
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
-        return plain_str(value)
+        return check_text(plain_str(value), f"{label} attribute {path!r} value")
     if isinstance(value, int):
         to_decimal(value, f"{label} attribute {path!r}")  # refuses an int out of range
         return value if type(value) is int else int.__index__(value)
@@ -174,9 +175,8 @@ def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind 
                         f"{label} attribute {path!r} keys must be strings, "
                         f"not {type(key).__name__}: {key!r}."
                     )
-                data[_intern(plain_str(key))] = _attribute_value(
-                    item, label, f"{path}.{key}", depth + 1
-                )
+                name = check_text(plain_str(key), f"{label} attribute {path!r} key")
+                data[_intern(name)] = _attribute_value(item, label, f"{path}.{key}", depth + 1)
             return _FrozenDict(data)
         if isinstance(value, _FrozenList):
             return value
@@ -238,7 +238,8 @@ def _attributes(value: object, label: str) -> _FrozenDict:
             raise RatekitTypeError(
                 f"{label} attribute names must be strings, not {type(key).__name__}: {key!r}."
             )
-        data[_intern(plain_str(key))] = _attribute_value(item, label, key)
+        name = check_text(plain_str(key), f"{label} attribute name")
+        data[_intern(name)] = _attribute_value(item, label, key)
     return _FrozenDict(data)
 
 
@@ -252,10 +253,12 @@ def _plain_attributes(value: object) -> _FrozenDict | None:
     plain = _PLAIN_VALUES
     limit = _INT_LIMIT
     for key, item in value.items():
-        if type(key) is not str or type(item) not in plain:
+        if type(key) is not str or type(item) not in plain or not key.isascii():
             return None
         if type(item) is int and not -limit < item < limit:
             return None
+        if type(item) is str and not item.isascii():
+            return None  # checked to be valid text by the door
     return _FrozenDict(value)
 
 

@@ -17,6 +17,7 @@ from ._decimals import to_decimal
 from ._descriptions import _attributes, decode_value, encode_value, plain_str
 from ._instants import MAX_US, MIN_US, check_us, from_us
 from ._shown import show
+from ._text import check_text
 from .errors import BadRecordError, RatekitError, RatekitTypeError
 from .records import Event, EventKind
 from .spans import Span
@@ -38,7 +39,7 @@ def _text(what: str) -> Callable[[object], str]:
     def convert(value: object) -> str:
         if not isinstance(value, str) or not value:
             raise RatekitTypeError(f"{what} must be a non-empty string, not {show(value)}.")
-        return plain_str(value)
+        return check_text(plain_str(value), what)
 
     return convert
 
@@ -161,7 +162,7 @@ def _state_text(field: str, value: object, *, optional: bool = False) -> str | N
         return None
     if not isinstance(value, str) or not value:
         raise _bad(field, value, "a non-empty string" + (" or None" if optional else ""))
-    return plain_str(value)
+    return check_text(plain_str(value), f"ResourceState {field}")
 
 
 def _sequence(field: str, value: object) -> Sequence[object]:
@@ -205,6 +206,7 @@ def _applied(value: object) -> tuple[str, ...]:
     for item in items:
         if type(item) is not str or not item:
             raise _bad("applied item", item, "a record id (a non-empty string)")
+        check_text(item, "ResourceState applied item")
     return tuple(typing.cast("Sequence[str]", items))
 
 

@@ -281,6 +281,7 @@ def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
     """The late rows, and a ``"late"`` anomaly per row (or per resource without one)."""
     rows = []
     reported: set[tuple[str, str]] = set()
+    metered: set[tuple[str, str, str]] = set()
     for key in sorted(engine.late):
         account, resource, name, c0, c1 = key
         quantity, first_us, description = engine.late[key]
@@ -304,6 +305,7 @@ def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
         )
         rows.append(row)
         reported.add((account, resource))
+        metered.add((account, resource, name))
         engine.anomalies.add(
             first_us,
             account,
@@ -315,23 +317,55 @@ def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
             f"Usage.late.{_forgetful(engine, account, resource)}",
             row.record_ids,
         )
-    unreported: dict[tuple[str, str], list[str | None]] = {}
-    for (account, resource, _), ids in sorted(engine.late_ids.items()):
-        if (account, resource) not in reported:
-            unreported.setdefault((account, resource), []).extend(ids)
-    for (account, resource), ids in unreported.items():
+    unreported: dict[tuple[str, str], tuple[list[str], list[str], list[str | None]]] = {}
+    for (account, resource, name), ids in sorted(engine.late_ids.items()):
+        if (account, resource, name) in metered or not ids:
+            continue
+        non_additive = not engine.meters[name]._additive
+        if (account, resource) in reported and not non_additive:
+            continue  # the resource's late anomaly names these records already
+        entry = unreported.setdefault((account, resource), ([], [], []))
+        entry[0 if non_additive else 1].append(name)
+        entry[2].extend(ids)
+    for (account, resource), (aggregated, unchanged, ids) in unreported.items():
         known = tuple(dict.fromkeys(i for i in ids if i))
         engine.anomalies.add(
             engine.window.start,
             account,
             resource,
             "late",
-            f"late records of {resource!r} of {account!r} belong before what was already "
-            "metered; they change no quantity there (a non-additive meter's cycle must be "
-            f"aggregated again from all its readings).{_forgetful(engine, account, resource)}",
+            _unreported(account, resource, aggregated, unchanged)
+            + _forgetful(engine, account, resource),
             known,
         )
     return tuple(rows)
+
+
+def _unreported(account: str, resource: str, aggregated: list[str], unchanged: list[str]) -> str:
+    """The message of a resource's late records that gave no late row, by the real reason.
+
+    A non-additive meter (an aggregation such as ``Max``) cannot be corrected by a
+    quantity; an additive one (``OnOff``, ``Discrete``, ``Sum``, ...) gave no row because
+    the late records leave its quantity before the clock as it was.
+    """
+    head = f"late records of {resource!r} of {account!r} belong before what was already metered"
+    said = []
+    if aggregated:
+        names = ", ".join(repr(name) for name in aggregated)
+        meters = "meter" if len(aggregated) == 1 else "meters"
+        said.append(
+            f"non-additive {meters} {names} cannot be corrected by a quantity: they are not "
+            "metered there (the aggregate of such a cycle must be computed again from all "
+            "its readings, by metering the cycle at once)"
+        )
+    if unchanged:
+        names = ", ".join(repr(name) for name in unchanged)
+        meters = "meter" if len(unchanged) == 1 else "meters"
+        said.append(
+            f"they change no quantity of {meters} {names} there (the same before the clock "
+            "with them as without)"
+        )
+    return f"{head}: {'; '.join(said)}."
 
 
 def _forgetful(engine: _Engine, account: str, resource: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
+from ._text import check_text
 from .errors import RatekitTypeError
 
 __all__ = ["MISSING", "checked_path", "lookup"]
@@ -89,7 +90,7 @@ def checked_path(path: object, what: str) -> str:
         raise RatekitTypeError(f"{what} must be {PATH_TEXT}, not {type(path).__name__}: {path!r}.")
     if not path or "" in path.split("."):
         raise RatekitTypeError(f"{what} must be {PATH_TEXT}, not {path!r} (an empty name).")
-    return path
+    return check_text(path, what)
 
 
 def _index(part: str) -> int | None:

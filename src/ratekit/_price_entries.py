@@ -19,6 +19,7 @@ import attrs
 from ._decimals import to_int
 from ._instants import MAX_US, MIN_US, US_PER_DAY, check_us, format_us, from_us, to_us
 from ._paths import checked_path
+from ._text import check_text
 from .errors import (
     BadPriceError,
     RatekitError,
@@ -123,6 +124,7 @@ class PriceEntry:
             raise BadPriceError(
                 f"price entry {self.id!r} meter must be a meter name, not {self.meter!r}."
             )
+        check_text(self.meter, f"price entry {self.id!r} meter")
         if not all(
             hasattr(self.price, name) for name in ("amount", "marginal", "explain", "linear")
         ):

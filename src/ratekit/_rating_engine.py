@@ -23,6 +23,7 @@ from ._dues import _exact as _decimal
 from ._instants import MAX_US, MIN_US, format_us
 from ._pricing import GroupKey, Place, _Piece, _Pricing
 from ._regimes import _Regimes
+from ._text import check_text
 from .assignments import Assignment, _assignments_by_account
 from .charges import _KIND_ORDER, Charge, _new_charge
 from .errors import RatekitTypeError, UnpricedUsageError
@@ -132,7 +133,7 @@ class _Engine(_Pricing, _Dues, _Allowances):
                         "rate accounts must be non-empty strings (account names), not "
                         f"{type(account).__name__}: {account!r}."
                     )
-                named.add(account)
+                named.add(check_text(account, "rate account"))
         if self.default is None:
             unknown = sorted(named - set(self.assignments))
             if unknown:

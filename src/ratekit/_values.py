@@ -31,6 +31,7 @@ import attrs
 from ._calendar import zone
 from ._decimals import _EXACT, ZERO
 from ._instants import from_us, to_us
+from ._text import is_text, not_text
 from .errors import BadQuantityError, RatekitError, RatekitTypeError
 
 __all__ = [
@@ -207,18 +208,24 @@ def text(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
     """Any string (a message, a label)."""
     if type(value) is not str:
         raise refused(instance, attribute, value, "a string")
+    if not value.isascii() and not is_text(value):
+        raise not_text(_field(instance, attribute), value)
 
 
 def name(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A non-empty string (an id, a unit, a currency)."""
     if type(value) is not str or not value:
         raise refused(instance, attribute, value, "a non-empty string")
+    if not value.isascii() and not is_text(value):
+        raise not_text(_field(instance, attribute), value)
 
 
 def optional_name(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A non-empty string or ``None``."""
     if value is not None and (type(value) is not str or not value):
         raise refused(instance, attribute, value, "a non-empty string or None")
+    if value is not None and not value.isascii() and not is_text(value):
+        raise not_text(_field(instance, attribute), value)
 
 
 def flag(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

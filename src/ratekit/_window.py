@@ -11,6 +11,7 @@ import itertools
 from decimal import Decimal
 from typing import Final, Protocol
 
+from ._cycle_protocol import last_cycle_us
 from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
 from .errors import BadSpanError
@@ -99,6 +100,12 @@ class _Window:
             self.cycle_spans = [report]
             return
         first = cycle.containing_us(start)
+        # The last cycle is asked for here, lazy or not, so that a span whose last cycle
+        # reaches outside ratekit's instants is refused naming the span.
+        what = (
+            repr(report) if end == report.end_us else f"{report!r} metered up to {format_us(end)}"
+        )
+        last = last_cycle_us(cycle, what, end)[1]
         # Cycles of one kind vary little in length (a month 28 to 31 days, a day 23 to 25
         # hours): half the first one's length bounds them all from below.
         self.shortest = max((first[1] - first[0]) // 2, 1)
@@ -108,7 +115,6 @@ class _Window:
             self.cycle_spans = []
             return
         inner = [b for b in cycle.boundaries_us(start, end) if start < b < end]
-        last = cycle.containing_us(end - 1)[1]
         edges = [first[0], *inner, last]
         self.cycle_starts = edges[:-1]
         self.cycle_spans = [Span.from_us(a, b) for a, b in itertools.pairwise(edges)]

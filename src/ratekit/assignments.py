@@ -20,6 +20,7 @@ from collections.abc import Iterable
 import attrs
 
 from ._instants import MAX_US, MIN_US, format_us
+from ._text import check_text
 from .errors import BadPriceError, RatekitTypeError
 from .pricebook import Plan, _instant, _us_or_none
 
@@ -66,6 +67,7 @@ class Assignment:
                 f"an assignment's account must be an account name (a non-empty string), not "
                 f"{type(self.account).__name__}: {self.account!r}."
             )
+        check_text(self.account, "an assignment's account")
         if not isinstance(self.plan, Plan):
             raise RatekitTypeError(
                 f"assignment of account {self.account!r} plan must be a Plan, not "

@@ -43,6 +43,7 @@ import attrs
 from . import _values as _v
 from ._decimals import CONTEXT, ZERO, to_decimal, to_int
 from ._instants import MAX_US, format_us, from_us, to_us
+from ._text import check_text
 from .currencies import currency_code
 from .errors import BadQuantityError, BadTimeError, CurrencyMismatchError, RatekitTypeError
 from .render import plain
@@ -88,7 +89,7 @@ def _expires(value: object) -> _dt.datetime | None:
 def _text(value: object, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise RatekitTypeError(f"Credit {what} must be a non-empty string, not {value!r}.")
-    return value
+    return check_text(value, f"Credit {what}")
 
 
 def _id(value: object) -> str:

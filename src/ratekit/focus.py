@@ -68,6 +68,7 @@ from ._codec import encode_scalar, items_of, show
 from ._decimals import CONTEXT, ZERO, in_context
 from ._instants import format_us
 from ._invoices import Invoice, InvoiceLine
+from ._text import check_text
 from .credits import CreditLine
 from .errors import RatekitTypeError
 from .rating import Charge, Rating
@@ -219,6 +220,7 @@ def focus_rows(
             f"focus_rows provider is the ProviderName FOCUS requires on every row: a "
             f"non-empty string such as 'Example Cloud', not {show(provider)}."
         )
+    check_text(provider, "focus_rows provider")
     for argument, mapping in (
         ("service_names", service_names),
         ("service_categories", service_categories),
@@ -232,6 +234,8 @@ def focus_rows(
                 f"focus_rows {argument} maps names to strings, e.g. {{'vm.hours': 'Compute'}}, "
                 f"not {show(mapping)}."
             )
+        for key, text in (mapping or {}).items():
+            check_text(text, f"focus_rows {argument} value of {key!r}")
     names = dict(service_names or {})
     categories = dict(service_categories or {})
     for key, category in categories.items():

@@ -40,6 +40,7 @@ from ._sample_policies import (
     TimeWeightedMean,
     UniqueCount,
 )
+from ._text import check_text
 from ._time_policies import Continuous, OnOff
 from .errors import RatekitTypeError, UnitError
 from .records import Sample
@@ -262,6 +263,8 @@ class Meter:
             raise RatekitTypeError(f"Meter name must be a non-empty string, not {name!r}.")
         if not isinstance(unit, str) or not unit:
             raise RatekitTypeError(f"Meter {name!r} unit must be a non-empty string, not {unit!r}.")
+        check_text(name, "Meter name")
+        check_text(unit, f"Meter {name!r} unit")
         read = _read_unit(unit, name)
         deltas = False
         if isinstance(policy, TimePolicy):

@@ -523,8 +523,8 @@ class Rater:
         """The rater's state as JSON-safe data, versioned and checksummed. O(m).
 
         ``json.dumps`` it, store it, and [`restore()`][ratekit.Rater.restore] it with the same plans and meters.
-        Any text the feed took is saved (a lone surrogate, which ``json.loads`` gives for
-        its escape, comes back equal through ``json.dumps`` and ``json.loads``).
+        Any text the feed took is saved, and comes back equal through ``json.dumps`` and
+        ``json.loads`` (the record doors take valid Unicode text only: no surrogates).
 
         The checksum (sha256 of the canonical JSON) catches accidental damage, not an
         attacker: anyone can recompute it. Restore checks the body for shape and range

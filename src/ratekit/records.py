@@ -65,6 +65,7 @@ from ._descriptions import (  # noqa: F401 - re-exported from their former home
 )
 from ._instants import format_us, from_us, to_us
 from ._shown import show
+from ._text import check_text
 from .errors import BadRecordError, RatekitError, RatekitTypeError
 
 __all__ = [
@@ -107,12 +108,15 @@ def _quick_instant(value: object) -> int | None:
 def _name(value: object, label: str, field: str) -> str:
     if not isinstance(value, str) or not value:
         raise RatekitTypeError(f"{label} {field} must be a non-empty string, not {show(value)}.")
-    return _intern(value if type(value) is str else str.__str__(value))
+    text = check_text(value if type(value) is str else str.__str__(value), f"{label} {field}")
+    return _intern(text)
 
 
 def _record_id(value: object, kind: str) -> str | None:
     if value is None or (isinstance(value, str) and value):
-        return value if value is None or type(value) is str else str.__str__(value)
+        if value is None:
+            return None
+        return check_text(value if type(value) is str else str.__str__(value), f"{kind} id")
     raise RatekitTypeError(f"{kind} id must be a non-empty string or None, not {show(value)}.")
 
 
@@ -217,11 +221,13 @@ class Event:
         if (
             type(account) is str
             and account
+            and account.isascii()  # else checked to be text below
             and type(resource) is str
             and resource
+            and resource.isascii()
             and isinstance(kind, str)
             and kind in _EVENT_KIND_SET
-            and (id is None or (type(id) is str and id))
+            and (id is None or (type(id) is str and id and id.isascii()))
             and (seq is None or (type(seq) is int and INT_LOW <= seq <= INT_HIGH))
         ):
             # The fast path: nothing to convert but the instant, no message to prepare.
@@ -337,13 +343,16 @@ class Sample:
             since is None
             and type(account) is str
             and account
+            and account.isascii()
             and type(resource) is str
             and resource
+            and resource.isascii()
             and type(meter) is str
             and meter
+            and meter.isascii()
             and isinstance(kind, str)
             and kind in _SAMPLE_KIND_SET
-            and (id is None or (type(id) is str and id))
+            and (id is None or (type(id) is str and id and id.isascii()))
             and (seq is None or (type(seq) is int and INT_LOW <= seq <= INT_HIGH))
         ):
             # The fast path: an int or a finite Decimal, at an instant.

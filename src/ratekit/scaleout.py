@@ -71,6 +71,7 @@ from typing import Any, TypeVar
 
 from . import _wire
 from ._shown import show
+from ._text import check_text
 from .assignments import Assignment
 from .billing import Invoice, bill
 from .charges import Rating
@@ -268,6 +269,7 @@ def _listed(accounts: Iterable[str]) -> frozenset[str]:
                 "rate_by_account accounts must be non-empty strings (account names), not "
                 f"{type(account).__name__}: {show(account)}."
             )
+        check_text(account, "rate_by_account account")
     return frozenset(names)
 
 

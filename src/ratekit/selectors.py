@@ -46,6 +46,7 @@ from ._decimals import to_decimal
 from ._descriptions import plain_str
 from ._paths import MISSING, checked_path, lookup
 from ._shown import show
+from ._text import check_text
 from .errors import BadPriceError, RatekitError, RatekitTypeError
 
 __all__ = [
@@ -222,7 +223,7 @@ class Between:
 def _one_of_value(value: object) -> object:
     """A OneOf value as ratekit keeps it: exact types; a number must be one ratekit holds."""
     if isinstance(value, str):
-        return plain_str(value)
+        return check_text(plain_str(value), "OneOf value")
     if isinstance(value, bool):
         return value
     if isinstance(value, int | Decimal):
@@ -239,6 +240,8 @@ def _one_of_values(values: Iterable[object]) -> frozenset[object]:
         )
     try:
         out = frozenset(map(_one_of_value, values))
+    except RatekitError:
+        raise  # a value refused by its own door (a number out of range, no valid text)
     except TypeError:
         raise RatekitTypeError(
             f"OneOf values must be hashable (strings, numbers, tuples), not {show(values)}."
@@ -306,6 +309,7 @@ class Satisfies:
                 f"Satisfies label must be a non-empty string saying what the function "
                 f"checks, not {self.label!r}."
             )
+        check_text(self.label, "Satisfies label")
 
     def __repr__(self) -> str:
         return f"Satisfies({self.label!r})"
@@ -357,6 +361,9 @@ def _where(
                 f"paths such as 'properties.size'), not {type(key).__name__}: {key!r}."
             )
         checked_path(key, "a PriceEntry where key")
+        item = value[key]
+        if isinstance(item, str):
+            check_text(item, f"a PriceEntry where value of {key!r}")
     return tuple(sorted(value.items()))
 
 

@@ -53,6 +53,7 @@ import attrs
 
 from ._decimals import CONTEXT, ZERO, to_decimal
 from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
+from ._text import check_text
 from .errors import BadPriceError, BadQuantityError, BadTimeError, RatekitTypeError
 from .render import plain
 from .spans import Span
@@ -66,7 +67,7 @@ _MAX_DIGITS: Final = 50
 def _name(value: object, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise RatekitTypeError(f"Share {what} must be a non-empty string, not {value!r}.")
-    return value
+    return check_text(value, f"Share {what}")
 
 
 def _start(value: object) -> _dt.datetime | None:

@@ -20,6 +20,7 @@ from typing import Protocol
 import attrs
 
 from ._decimals import to_decimal
+from ._text import check_text
 from .errors import BadPriceError, RatekitTypeError
 
 __all__ = ["Allowance", "Fee", "Minimum"]
@@ -49,11 +50,13 @@ def _check_meter(kind: str, value: object, what: str) -> None:
             f"{kind} meter must be a meter name (a non-empty string) naming the meter "
             f"{what} applies to, not {type(value).__name__}: {value!r}."
         )
+    check_text(value, f"{kind} meter")
 
 
 def _check_id(kind: str, value: object) -> None:
     if not isinstance(value, str) or not value:
         raise BadPriceError(f"a {kind} id must be a non-empty string, not {value!r}.")
+    check_text(value, f"a {kind} id")
 
 
 @typing.final

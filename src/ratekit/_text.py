@@ -1,0 +1,68 @@
+r"""Text at the doors: every string ratekit keeps is valid Unicode text.
+
+A Python ``str`` may hold a surrogate code point (``"a\ud800"``, from bytes decoded
+with ``errors="surrogateescape"``, from JSON's lone ``"\ud800"`` escape, or a pair kept
+as two code points, ``"\ud83d\ude00"`` for ``"\U0001f600"``): it is no character,
+and UTF-8 cannot encode it, so a row, a snapshot or a CSV file holding it could not be
+written as UTF-8, and a strict JSON reader or a database refuses it. ratekit refuses
+such strings where text enters (a record's account, resource, meter, id and description,
+a plan's, entry's, fee's or credit's id, a meter's name, ...), naming the field, so every
+exit (rows, plan data, states, snapshots) is valid UTF-8 text.
+
+The check costs one ``str.isascii()`` call (tens of nanoseconds) for ASCII text, and
+one UTF-8 encoding otherwise.
+"""
+
+from __future__ import annotations
+
+from .errors import RatekitTypeError
+
+__all__ = ["check_text", "is_text", "not_text"]
+
+
+def is_text(value: str) -> bool:
+    r"""Whether ``value`` is valid Unicode text (it holds no surrogate code point).
+
+    ```pycon
+    >>> is_text("Zürich"), is_text("a\ud800")
+    (True, False)
+
+    ```
+    """
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def not_text(what: str, value: str) -> RatekitTypeError:
+    """The error of ``value``, named ``what``, that holds a surrogate code point."""
+    index = next(i for i, char in enumerate(value) if "\ud800" <= char <= "\udfff")
+    shown = value if len(value) <= 80 else value[:77] + "..."
+    return RatekitTypeError(
+        f"{what} {shown!r} is not valid Unicode text: it holds a surrogate code point "
+        f"({value[index]!r} at index {index}), which is no character and which UTF-8 cannot "
+        "encode, so no UTF-8 JSON, CSV or database text could hold it; give text decoded "
+        "strictly from its bytes (or with errors='replace')."
+    )
+
+
+def check_text(value: str, what: str) -> str:
+    r"""``value`` when it is valid Unicode text, else the error naming ``what``.
+
+    ```pycon
+    >>> check_text("vm-1", "event 'e1' resource")
+    'vm-1'
+    >>> check_text("vm\udc80", "event 'e1' resource")
+    Traceback (most recent call last):
+    ...
+    ratekit.RatekitTypeError: event 'e1' resource 'vm\udc80' is not valid Unicode text: it holds a surrogate code point ('\udc80' at index 2), which is no character and which UTF-8 cannot encode, so no UTF-8 JSON, CSV or database text could hold it; give text decoded strictly from its bytes (or with errors='replace').
+
+    ```
+    """
+    if not is_text(value):
+        raise not_text(what, value)
+    return value
