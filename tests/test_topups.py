@@ -200,23 +200,71 @@ def _round(value: Fraction, quantum: Fraction, mode: str) -> Fraction:
 @given(
     quantum=st.sampled_from(["0.01", "0.05", "0.25", "0.2", "1", "7"]),
     mode=st.sampled_from(MODES),
-    thousandths=st.lists(st.integers(0, 30_000), min_size=1, max_size=4),
+    thousandths=st.lists(st.integers(-3_000, 30_000), min_size=1, max_size=4),
     steps=st.integers(0, 200),
+    near=st.booleans(),
 )
 def test_a_committed_total_is_the_commitment(
-    quantum: str, mode: str, thousandths: list[int], steps: int
+    quantum: str, mode: str, thousandths: list[int], steps: int, near: bool
 ) -> None:
     q = Fraction(quantum)
+    exact = sum((Fraction(t, 1000) for t in thousandths), Fraction(0))
+    if near:
+        # the commitment where rounding decides: the exact spend on the quantum, up or down
+        steps = max(0, math.floor(exact / q) + steps % 3 - 1)
     commitment = steps * q
     quantities = [str(Decimal(t) / 1000) for t in thousandths]
     invoice = _invoice(quantum, mode, quantities, [rk.Minimum(Decimal(quantum) * steps)])
-    exact = sum((Fraction(t, 1000) for t in thousandths), Fraction(0))
     rounded = sum((_round(Fraction(t, 1000), q, mode) for t in thousandths), Fraction(0))
     total = Fraction(invoice.total)
-    if exact < commitment:
-        # a top-up is due: the lines under the commitment add up to exactly it, never less
-        assert total == max(commitment, rounded)
-        assert total >= commitment
-    else:
-        assert total == rounded
+    # whatever the exact spend, the invoice never totals less than the commitment:
+    # the lines as billed fall short -> topped up to exactly it; else the lines alone
+    assert total >= commitment
+    assert total == max(commitment, rounded)
+    assert Fraction(invoice.subtotal) == total  # no credit here
+    minimums = [line for line in invoice.lines if line.kind == "minimum"]
+    if rounded < commitment:
+        assert [Fraction(line.amount) for line in minimums] == [commitment - rounded]
+    elif exact >= commitment:
+        assert minimums == []  # nothing to top up, no line
     assert total % q == 0
+
+
+@settings(max_examples=LAWS, deadline=None)
+@given(
+    quantum=st.sampled_from(["0.01", "0.05", "1"]),
+    mode=st.sampled_from(MODES),
+    thousandths=st.lists(st.integers(0, 9_000), min_size=2, max_size=4),
+    steps=st.integers(0, 2),
+    meter_steps=st.integers(0, 2),
+)
+def test_a_meters_and_the_plans_commitments_are_both_floors(
+    quantum: str, mode: str, thousandths: list[int], steps: int, meter_steps: int
+) -> None:
+    # m0's minimum counts m0's line; the plan's counts every line and m0's top-up, as billed
+    q = Fraction(quantum)
+    lines = [_round(Fraction(t, 1000), q, mode) for t in thousandths]
+    meter_units = max(0, math.floor(Fraction(thousandths[0], 1000) / q) + meter_steps - 1)
+    meter_commitment = meter_units * q
+    meter_top_up = max(Fraction(0), meter_commitment - lines[0])
+    plan_units = max(0, math.floor(sum(lines) / q) + steps - 1)
+    plan_commitment = plan_units * q
+    plan_top_up = max(Fraction(0), plan_commitment - sum(lines) - meter_top_up)
+    invoice = _invoice(
+        quantum,
+        mode,
+        [str(Decimal(t) / 1000) for t in thousandths],
+        [
+            rk.Minimum(Decimal(quantum) * meter_units, "m0"),
+            rk.Minimum(Decimal(quantum) * plan_units),
+        ],
+    )
+    minimums = {
+        line.meter: Fraction(line.amount) for line in invoice.lines if line.kind == "minimum"
+    }
+    assert minimums.get("m0", Fraction(0)) == meter_top_up
+    assert minimums.get(None, Fraction(0)) == plan_top_up
+    total = Fraction(invoice.total)
+    assert total == sum(lines) + meter_top_up + plan_top_up
+    assert total >= plan_commitment
+    assert lines[0] + meter_top_up >= meter_commitment
