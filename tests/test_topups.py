@@ -392,6 +392,28 @@ def test_two_plans_minimums_in_one_cycle_count_both_plans_lines() -> None:
         assert invoice.total == Decimal("10.00")
 
 
+def test_one_plans_minimum_counts_its_part_of_a_line_both_plans_price() -> None:
+    # the same change, 6 under plan a (reaches its 5) and 4 under plan b (top-up 5 - 4 =
+    # 1): both price m under entry e, so one line m · e of 10.00; b's minimum counts b's
+    # part of it, split by the exact amounts 6 : 4 -> 6.00 + 4.00: billed 5.00 - 4.00 =
+    # 1.00, total 11.00 (was 15.00: the line, not all b's, counted nothing)
+    half = "2026-03-16T12:00:00Z"
+    a = rk.Plan(
+        "a", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))], minimums=[rk.Minimum(10)]
+    )
+    b = rk.Plan(
+        "b", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))], minimums=[rk.Minimum(10)]
+    )
+    rows = [
+        rk.UsageRow("acme", "m", "r", rk.Span(MARCH.start, half), MARCH, 6, "u", {}, ()),
+        rk.UsageRow("acme", "m", "r", rk.Span(half, MARCH.end), MARCH, 4, "u", {}, ()),
+    ]
+    plans = [rk.Assignment("acme", a, end=half), rk.Assignment("acme", b, start=half)]
+    (invoice,) = rk.bill(rk.rate(rows, plans, span=MARCH))
+    assert _amounts(invoice) == [("usage", Decimal("10.00")), ("minimum", Decimal("1.00"))]
+    assert invoice.total == Decimal("11.00")
+
+
 def test_two_plans_reached_commitments_add_no_line() -> None:
     # the same change, 6 of usage under each plan: each reaches its 5, no top-up, no
     # line (one line holding both zero top-ups counts both plans' lines: 12 >= 10)
@@ -514,6 +536,9 @@ def test_a_committed_total_is_the_commitment(
     assert total >= commitment
     assert total == max(commitment, rounded)
     assert Fraction(invoice.subtotal) == total  # no credit here
+    # the exact layer (the charges' sum, Rating.total()) reaches it too, exactly: a zero
+    # top-up adds nothing to an exact spend that reached the commitment
+    assert Fraction(invoice.precise_total) == max(exact, commitment)
     minimums = [line for line in invoice.lines if line.kind == "minimum"]
     if rounded < commitment:
         assert [Fraction(line.amount) for line in minimums] == [commitment - rounded]

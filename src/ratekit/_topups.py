@@ -90,32 +90,63 @@ def target(line: _Line) -> Decimal:
     return on_quantum(commitment, head.quantum, head.rounding)
 
 
-def _counts(line: _Line, account: str, plans: set[str], meter: str | None) -> bool:
-    """Whether rating counted ``line`` towards the minimum of ``plans`` (and ``meter``).
+def _counts(line: _Line, account: str, meter: str | None) -> bool:
+    """Whether ``line`` is of a kind (and meter) rating counts towards a minimum of ``meter``.
 
-    ``plans``: the plans of the minimum line (two after a plan change within the cycle,
-    when both plans' minimums are due: one line holds both commitments).
+    Usage, a price's base (a fee with a price; a plan's fee does not count) and the
+    account's own part of its shared charges; for a per-meter minimum, of its meter.
     """
     if line.kind == "shared":
         if line.owner != account:
             return False
     elif line.kind == "fee":
-        # a price's base (a fee with a price) counts, a plan's fee does not
         if any(charge.price is None for charge in line.charges):
             return False
     elif line.kind != "usage":
         return False
-    if any(charge.plan not in plans for charge in line.charges):
-        return False
     return meter is None or line.meter == meter
+
+
+def _part(line: _Line, amount: Decimal, plans: set[str]) -> Decimal:
+    """What of ``line``'s billed ``amount`` the charges of ``plans`` make.
+
+    All of it, or nothing, when its charges are all of ``plans`` or none. A line of two
+    plans' charges (a plan change within the cycle, both pricing a meter under one entry
+    id) is split between the plans in proportion to their charges' exact amounts, on the
+    step its amount is rounded on (largest remainder, ties to the earlier plan), so the
+    plans' parts add up to the line. O(charges).
+    """
+    inside = sum(1 for charge in line.charges if charge.plan in plans)
+    if inside == len(line.charges):
+        return amount
+    if not inside:
+        return ZERO
+    by_plan: dict[str, Fraction] = {}
+    for charge in line.charges:
+        by_plan[charge.plan] = by_plan.get(charge.plan, Fraction(0)) + Fraction(charge.amount)
+    precise = sum(by_plan.values(), Fraction(0))
+    whole = Fraction(amount)
+    exact = [
+        part * whole / precise if precise else whole / len(by_plan) for part in by_plan.values()
+    ]
+    quantum = rounding_of(line.charges)[0]
+    if (whole / Fraction(quantum)).denominator != 1:  # rounded on another plan's quantum
+        quantum = Decimal(1).scaleb(int(amount.as_tuple().exponent))
+    parts = allocate(amount, exact, quantum)
+    out = ZERO
+    for plan, part in zip(by_plan, parts, strict=True):
+        if plan in plans:
+            out = _ADD(out, part)
+    return out
 
 
 def _settled(lines: Sequence[_Line], account: str) -> dict[int, Decimal]:
     """Per minimum line (by index): the commitment less the counted lines, at least 0.
 
     Per-meter minimums first, then the plan-wide one, which counts their top-ups as
-    settled. A zero is ``0`` (not on the quantum). O(m * n) for m minimum lines and n
-    lines.
+    settled. A minimum line counts what the charges of its plans make of each line (one
+    line holds two plans' top-ups when, after a plan change within the cycle, both are
+    due). A zero is ``0`` (not on the quantum). O(m * n) for m minimum lines and n lines.
     """
     amounts = {i: line.amount for i, line in enumerate(lines)}
     minimums = [i for i, line in enumerate(lines) if line.kind == "minimum" and line.charges]
@@ -127,14 +158,10 @@ def _settled(lines: Sequence[_Line], account: str) -> dict[int, Decimal]:
         counted = ZERO
         for i, other in enumerate(lines):
             if other.kind == "minimum":
-                if (
-                    line.meter is None
-                    and other.meter is not None
-                    and all(charge.plan in plans for charge in other.charges)
-                ):
-                    counted = _ADD(counted, amounts[i])
-            elif _counts(other, account, plans, line.meter):
-                counted = _ADD(counted, amounts[i])
+                if line.meter is None and other.meter is not None:
+                    counted = _ADD(counted, _part(other, amounts[i], plans))
+            elif _counts(other, account, line.meter):
+                counted = _ADD(counted, _part(other, amounts[i], plans))
         amount = _SUB(target(line), counted)
         out[index] = amounts[index] = ZERO if amount <= 0 else amount
     return out
