@@ -547,7 +547,7 @@ def test_a_committed_total_is_the_commitment(
     assert total % q == 0
 
 
-@settings(max_examples=LAWS, deadline=None)
+@settings(max_examples=max(LAWS // 4, 50), deadline=None)
 @given(
     quantum=st.sampled_from(["0.01", "0.05", "1"]),
     mode=st.sampled_from(MODES),
@@ -605,7 +605,7 @@ FLOORED = rk.Plan(
 )
 
 
-@settings(max_examples=max(LAWS // 8, 50), deadline=None)
+@settings(max_examples=max(LAWS // 20, 25), deadline=None)
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 3]), late_ok=st.booleans())
 def test_the_rater_law_holds_where_rounding_decides_a_commitment(
     seed: int, horizon_h: int, late_ok: bool
@@ -614,7 +614,7 @@ def test_the_rater_law_holds_where_rounding_decides_a_commitment(
     streams.check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=FLOORED)
 
 
-@settings(max_examples=max(LAWS // 8, 50), deadline=None)
+@settings(max_examples=max(LAWS // 20, 25), deadline=None)
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 3]))
 def test_the_raters_and_batchs_invoices_reach_the_commitment(seed: int, horizon_h: int) -> None:
     # every invoice a statement closes, and every batch invoice of a whole day, bills at

@@ -65,8 +65,7 @@ class _Line(typing.Protocol):
     def charges(self) -> Sequence[Charge]: ...
 
 
-@attrs.frozen
-class _Foreseen:
+class _Foreseen(typing.NamedTuple):
     """A line of an invoice not yet billed, as `bill()` will round it."""
 
     kind: str
@@ -107,19 +106,19 @@ def _counts(line: _Line, account: str, meter: str | None) -> bool:
     return meter is None or line.meter == meter
 
 
-def _part(line: _Line, amount: Decimal, plans: set[str]) -> Decimal:
+def _part(line: _Line, amount: Decimal, plans: set[str], of: frozenset[str]) -> Decimal:
     """What of ``line``'s billed ``amount`` the charges of ``plans`` make.
 
     All of it, or nothing, when its charges are all of ``plans`` or none. A line of two
     plans' charges (a plan change within the cycle, both pricing a meter under one entry
     id) is split between the plans in proportion to their charges' exact amounts, on the
     step its amount is rounded on (largest remainder, ties to the earlier plan), so the
-    plans' parts add up to the line. O(charges).
+    plans' parts add up to the line. ``of``: the plans of the line's charges. O(1) for a
+    line of one plan, else O(charges).
     """
-    inside = sum(1 for charge in line.charges if charge.plan in plans)
-    if inside == len(line.charges):
+    if of <= plans:
         return amount
-    if not inside:
+    if of.isdisjoint(plans):
         return ZERO
     by_plan: dict[str, Fraction] = {}
     for charge in line.charges:
@@ -150,7 +149,10 @@ def _settled(lines: Sequence[_Line], account: str) -> dict[int, Decimal]:
     """
     amounts = {i: line.amount for i, line in enumerate(lines)}
     minimums = [i for i, line in enumerate(lines) if line.kind == "minimum" and line.charges]
+    if not minimums:
+        return {}
     minimums.sort(key=lambda i: lines[i].meter is None)
+    of = [frozenset(charge.plan for charge in line.charges) for line in lines]
     out: dict[int, Decimal] = {}
     for index in minimums:
         line = lines[index]
@@ -159,9 +161,9 @@ def _settled(lines: Sequence[_Line], account: str) -> dict[int, Decimal]:
         for i, other in enumerate(lines):
             if other.kind == "minimum":
                 if line.meter is None and other.meter is not None:
-                    counted = _ADD(counted, _part(other, amounts[i], plans))
+                    counted = _ADD(counted, _part(other, amounts[i], plans, of[i]))
             elif _counts(other, account, line.meter):
-                counted = _ADD(counted, _part(other, amounts[i], plans))
+                counted = _ADD(counted, _part(other, amounts[i], plans, of[i]))
         amount = _SUB(target(line), counted)
         out[index] = amounts[index] = ZERO if amount <= 0 else amount
     return out
