@@ -301,7 +301,11 @@ class _Dues:
         cycle: tuple[int, int],
         spent: dict[str | None, Decimal],
     ) -> list[Charge]:
-        """Top-ups of the minimums of ``plan`` for ``account`` in ``cycle`` (once per cycle)."""
+        """Top-ups of the minimums of ``plan`` for ``account`` in ``cycle`` (once per cycle).
+
+        The exact top-up where the exact spend is below the commitment, else a zero one,
+        which `_topups.floors` keeps only if the lines as billed fall short of it.
+        """
         covered = self.coverage(account, plan, cycle)
         if not covered:
             return []
@@ -333,23 +337,28 @@ class _Dues:
                     top_up = _exact(exact)
                 if minimum.meter is not None:
                     top_ups += exact
-                out.append(
-                    _new_charge(
-                        account,
-                        minimum.meter,
-                        None,
-                        span,
-                        cycle_span,
-                        _prorate(ONE, share),
-                        "cycle",
-                        top_up,
-                        plan.currency,
-                        plan.id,
-                        "minimum" if minimum.meter is None else f"minimum:{minimum.meter}",
-                        minimum.amount,
-                        kind="minimum",
-                        quantum=plan.quantum,
-                        rounding=plan.rounding,
-                    )
+            else:
+                # The exact spend reached the commitment: nothing is due exactly, but the
+                # lines as billed may still fall short of it. A zero top-up stands for it
+                # until `_topups.floors` has seen the lines (it drops it when they reach it).
+                top_up = ZERO
+            out.append(
+                _new_charge(
+                    account,
+                    minimum.meter,
+                    None,
+                    span,
+                    cycle_span,
+                    _prorate(ONE, share),
+                    "cycle",
+                    top_up,
+                    plan.currency,
+                    plan.id,
+                    "minimum" if minimum.meter is None else f"minimum:{minimum.meter}",
+                    minimum.amount,
+                    kind="minimum",
+                    quantum=plan.quantum,
+                    rounding=plan.rounding,
                 )
+            )
         return out

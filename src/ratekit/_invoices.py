@@ -65,7 +65,9 @@ class InvoiceLine:
       ``amount``: what the line adds to the invoice, a whole number of the plan's quantum;
     - ``charges``: the charges behind the line (for a shared line: the whole's);
     - ``commitment`` and ``spent`` (minimum lines): the commitment for the cycle and what
-      was spent towards it; the line tops up the difference;
+      was spent towards it, exactly (the commitment itself when the exact spend reached
+      it, yet the lines as rounded fall short of it); the line tops up the difference,
+      billed as the commitment less the lines it counts as rounded;
     - ``owner``, ``share``, ``shares`` and ``whole`` (shared lines): whose resource it is,
       this account's share out of the sum of the shares, and the whole rounded amount the
       line is a part of.

@@ -24,6 +24,7 @@ from ._instants import MAX_US, MIN_US, format_us
 from ._pricing import GroupKey, Place, _Piece, _Pricing
 from ._regimes import _Regimes
 from ._text import check_text
+from ._topups import floors
 from .assignments import Assignment, _assignments_by_account
 from .charges import _KIND_ORDER, Charge, _new_charge
 from .errors import RatekitTypeError, UnpricedUsageError
@@ -460,7 +461,9 @@ class _Engine(_Pricing, _Dues, _Allowances):
                 per_meter[base.meter] = _ADD(per_meter.get(base.meter, ZERO), base.amount)
         out.extend(self.fees_and_minimums(accounts, spent))
         out.sort(key=_charge_key)
-        return out
+        # A commitment the exact spend reached is still due where the lines as billed
+        # fall short of it: its zero top-up stays then (bill() settles it), else it goes.
+        return floors(out, owned)
 
 
 def _cuts(

@@ -10,47 +10,163 @@ rating counted: the account's usage and prices' bases of the plan (for a per-met
 minimum, of its meter), its own part of its shared charges, and, for the plan-wide
 minimum, the per-meter top-ups. So the lines under a commitment add up to exactly the
 commitment whenever something is topped up.
+
+The rule that decides whether a top-up is due is the same: the lines **as billed** fall
+short of the commitment, whatever the exact spend. An exact spend that reaches the
+commitment can still be billed short of it (three lines of 3.339 rounded down to the
+cent: 9.99 for a commitment of 10.00). Rating gives every minimum the exact spend
+reached a zero top-up (`_dues`), and `floors` keeps those whose commitment the lines,
+rounded as the invoice rounds them, fall short of: the invoice then settles them to the
+billed shortfall (0.01 above), and drops nothing else. One settling rule (`_settled`)
+serves both, so rating and billing cannot disagree on it.
 """
 
 from __future__ import annotations
 
+import decimal
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
 
 import attrs
 
+from ._allocation import allocate
 from ._decimals import CONTEXT, ZERO
+from ._decimals import tidy as _tidy
 from ._quanta import on_quantum
 
 if typing.TYPE_CHECKING:  # _invoices imports render, which imports this module
     from ._invoices import InvoiceLine
+    from .charges import Charge
+    from .sharing import Share
+
+__all__ = ["floors", "rounding_of", "settle", "target"]
 
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
+_MUL = CONTEXT.multiply
 
 
-def target(line: InvoiceLine) -> Decimal:
+class _Line(typing.Protocol):
+    """What settling reads of a line: an `InvoiceLine`, or a line `floors` foresees."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def meter(self) -> str | None: ...
+    @property
+    def owner(self) -> str | None: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def commitment(self) -> Decimal | None: ...
+    @property
+    def charges(self) -> Sequence[Charge]: ...
+
+
+class _Foreseen(typing.NamedTuple):
+    """A line of an invoice not yet billed, as `bill()` will round it."""
+
+    kind: str
+    meter: str | None
+    amount: Decimal
+    charges: Sequence[Charge]
+    owner: str | None = None
+    commitment: Decimal | None = None
+
+
+def rounding_of(members: Sequence[Charge]) -> tuple[Decimal, str]:
+    """The quantum and rounding an invoice rounds its lines with: its latest charge's."""
+    latest = max(members, key=lambda charge: charge.span.start_us)
+    return latest.quantum, latest.rounding
+
+
+def target(line: _Line) -> Decimal:
     """The commitment of a minimum line on the quantum (itself when it is on it)."""
     head = line.charges[0]
     commitment = ZERO if line.commitment is None else line.commitment  # always set on one
     return on_quantum(commitment, head.quantum, head.rounding)
 
 
-def _counts(line: InvoiceLine, account: str, plan: str, meter: str | None) -> bool:
-    """Whether rating counted ``line`` towards the minimum of ``plan`` (and ``meter``)."""
+def _counts(line: _Line, account: str, meter: str | None) -> bool:
+    """Whether ``line`` is of a kind (and meter) rating counts towards a minimum of ``meter``.
+
+    Usage, a price's base (a fee with a price; a plan's fee does not count) and the
+    account's own part of its shared charges; for a per-meter minimum, of its meter.
+    """
     if line.kind == "shared":
         if line.owner != account:
             return False
     elif line.kind == "fee":
-        # a price's base (a fee with a price) counts, a plan's fee does not
         if any(charge.price is None for charge in line.charges):
             return False
     elif line.kind != "usage":
         return False
-    if any(charge.plan != plan for charge in line.charges):
-        return False
     return meter is None or line.meter == meter
+
+
+def _part(line: _Line, amount: Decimal, plans: set[str], of: frozenset[str]) -> Decimal:
+    """What of ``line``'s billed ``amount`` the charges of ``plans`` make.
+
+    All of it, or nothing, when its charges are all of ``plans`` or none. A line of two
+    plans' charges (a plan change within the cycle, both pricing a meter under one entry
+    id) is split between the plans in proportion to their charges' exact amounts, on the
+    step its amount is rounded on (largest remainder, ties to the earlier plan), so the
+    plans' parts add up to the line. ``of``: the plans of the line's charges. O(1) for a
+    line of one plan, else O(charges).
+    """
+    if of <= plans:
+        return amount
+    if of.isdisjoint(plans):
+        return ZERO
+    by_plan: dict[str, Fraction] = {}
+    for charge in line.charges:
+        by_plan[charge.plan] = by_plan.get(charge.plan, Fraction(0)) + Fraction(charge.amount)
+    precise = sum(by_plan.values(), Fraction(0))
+    whole = Fraction(amount)
+    exact = [
+        part * whole / precise if precise else whole / len(by_plan) for part in by_plan.values()
+    ]
+    quantum = rounding_of(line.charges)[0]
+    if (whole / Fraction(quantum)).denominator != 1:  # rounded on another plan's quantum
+        quantum = Decimal(1).scaleb(int(amount.as_tuple().exponent))
+    parts = allocate(amount, exact, quantum)
+    out = ZERO
+    for plan, part in zip(by_plan, parts, strict=True):
+        if plan in plans:
+            out = _ADD(out, part)
+    return out
+
+
+def _settled(lines: Sequence[_Line], account: str) -> dict[int, Decimal]:
+    """Per minimum line (by index): the commitment less the counted lines, at least 0.
+
+    Per-meter minimums first, then the plan-wide one, which counts their top-ups as
+    settled. A minimum line counts what the charges of its plans make of each line (one
+    line holds two plans' top-ups when, after a plan change within the cycle, both are
+    due). A zero is ``0`` (not on the quantum). O(m * n) for m minimum lines and n lines.
+    """
+    amounts = {i: line.amount for i, line in enumerate(lines)}
+    minimums = [i for i, line in enumerate(lines) if line.kind == "minimum" and line.charges]
+    if not minimums:
+        return {}
+    minimums.sort(key=lambda i: lines[i].meter is None)
+    of = [frozenset(charge.plan for charge in line.charges) for line in lines]
+    out: dict[int, Decimal] = {}
+    for index in minimums:
+        line = lines[index]
+        plans = {charge.plan for charge in line.charges}
+        counted = ZERO
+        for i, other in enumerate(lines):
+            if other.kind == "minimum":
+                if line.meter is None and other.meter is not None:
+                    counted = _ADD(counted, _part(other, amounts[i], plans, of[i]))
+            elif _counts(other, account, line.meter):
+                counted = _ADD(counted, _part(other, amounts[i], plans, of[i]))
+        amount = _SUB(target(line), counted)
+        out[index] = amounts[index] = ZERO if amount <= 0 else amount
+    return out
 
 
 def settle(lines: Sequence[InvoiceLine], account: str) -> list[InvoiceLine]:
@@ -60,21 +176,125 @@ def settle(lines: Sequence[InvoiceLine], account: str) -> list[InvoiceLine]:
     billed. O(m * n) for m minimum lines and n lines.
     """
     out = list(lines)
-    minimums = [i for i, line in enumerate(out) if line.kind == "minimum" and line.charges]
-    minimums.sort(key=lambda i: out[i].meter is None)
-    for index in minimums:
+    for index, settled in _settled(out, account).items():
         line = out[index]
-        plan = line.charges[0].plan
-        counted = ZERO
-        for other in out:
-            if other.kind == "minimum":
-                if line.meter is None and other.meter is not None and other.charges[0].plan == plan:
-                    counted = _ADD(counted, other.amount)
-            elif _counts(other, account, plan, line.meter):
-                counted = _ADD(counted, other.amount)
-        amount = _SUB(target(line), counted)
-        if amount <= 0:
-            amount = ZERO.quantize(line.charges[0].quantum, context=CONTEXT)
+        amount = settled or ZERO.quantize(line.charges[0].quantum, context=CONTEXT)
         if amount != line.amount:
             out[index] = attrs.evolve(line, amount=amount)
     return out
+
+
+# -- the floor: is a top-up due where the exact spend reached the commitment? -----------
+
+
+def floors(
+    charges: Sequence[Charge], owned: Mapping[tuple[str, str], Sequence[Share]]
+) -> list[Charge]:
+    """``charges`` (rating's, in its order) less the zero top-ups that are not due.
+
+    A zero top-up (a ``"minimum"`` charge of amount 0) stands for a commitment the exact
+    spend reached. It is kept when the lines it counts, as [`bill()`][ratekit.bill] will
+    round them (each line once, with the invoice's rounding; an owner's part of a shared
+    charge allocated as billed), fall short of the commitment on the quantum: the invoice
+    then settles it to the shortfall. ``owned``: the shares rated with, per (owner,
+    resource). O(n + m * l) for n charges, m minimums and l lines per invoice.
+    """
+    if not any(charge.kind == "minimum" and not charge.amount for charge in charges):
+        return list(charges)
+    invoices: dict[tuple[str, int, int], list[Charge]] = {}
+    for charge in charges:
+        key = (charge.account, charge.cycle.start_us, charge.cycle.end_us)
+        invoices.setdefault(key, []).append(charge)
+    unneeded: set[int] = set()
+    for (account, _, _), members in invoices.items():
+        if any(charge.kind == "minimum" and not charge.amount for charge in members):
+            unneeded.update(_unneeded(account, members, owned))
+    return [charge for charge in charges if id(charge) not in unneeded]
+
+
+def _unneeded(
+    account: str, members: list[Charge], owned: Mapping[tuple[str, str], Sequence[Share]]
+) -> set[int]:
+    """The ids of the zero top-ups of one invoice that the lines as billed do not need."""
+    zeros = [charge for charge in members if charge.kind == "minimum" and not charge.amount]
+    own: list[Charge] = []
+    pools: dict[tuple[int, str | None, str | None], tuple[Share, list[Charge]]] = {}
+    for charge in members:
+        share = _share_of(owned, charge)
+        if share is None:
+            own.append(charge)
+        else:
+            pools.setdefault((id(share), charge.meter, charge.entry), (share, []))[1].append(charge)
+    try:
+        lines = _foreseen(own, pools, account)
+    except decimal.InvalidOperation:  # too long for the quantum: bill() refuses it, naming it
+        return {id(charge) for charge in zeros}
+    settled = _settled(lines, account)
+    out = {id(charge) for charge in zeros}
+    for index, amount in settled.items():
+        line = lines[index]
+        if amount > 0 and all(not charge.amount for charge in line.charges):
+            out.difference_update(id(charge) for charge in line.charges)
+    return out
+
+
+def _foreseen(
+    own: list[Charge],
+    pools: dict[tuple[int, str | None, str | None], tuple[Share, list[Charge]]],
+    account: str,
+) -> list[_Foreseen]:
+    """The lines `bill()` will print for an invoice's charges, with their amounts.
+
+    A minimum's line holds either its exact top-ups or, when it has none, its zero ones
+    (which are then kept only if due: never added to a top-up already due).
+    """
+    quantum, rounding = rounding_of(own)
+    groups: dict[tuple[str, str | None, str | None], list[Charge]] = {}
+    for charge in own:
+        groups.setdefault((charge.kind, charge.meter, charge.entry), []).append(charge)
+    lines = []
+    for (kind, meter, _), group in groups.items():
+        if kind == "minimum":
+            held = [charge for charge in group if charge.amount] or group
+            commitment = ZERO
+            for charge in held:
+                commitment = _ADD(commitment, _MUL(charge.unit_price or ZERO, charge.quantity))
+            lines.append(_Foreseen(kind, meter, ZERO, held, commitment=_tidy(commitment)))
+            continue
+        precise = ZERO
+        for charge in group:
+            precise = _ADD(precise, charge.amount)
+        lines.append(_Foreseen(kind, meter, on_quantum(precise, quantum, rounding), group))
+    for share, pool in pools.values():
+        part = _owners_part(share, pool, account)
+        if part is not None:
+            lines.append(_Foreseen("shared", pool[0].meter, part, pool, owner=share.owner))
+    return lines
+
+
+def _owners_part(share: Share, pool: list[Charge], account: str) -> Decimal | None:
+    """The owner's line of a shared pool as `bill()` allocates it, if the owner holds one."""
+    quantum, rounding = rounding_of(pool)
+    precise = ZERO
+    for charge in pool:
+        precise = _ADD(precise, charge.amount)
+    whole = on_quantum(precise, quantum, rounding)
+    total = Fraction(share.total)
+    exact = [Fraction(whole) * Fraction(weight) / total for _, weight in share.shares]
+    for (holder, _), part in zip(share.shares, allocate(whole, exact, quantum), strict=True):
+        if holder == account:
+            return part
+    return None
+
+
+def _share_of(owned: Mapping[tuple[str, str], Sequence[Share]], charge: Charge) -> Share | None:
+    """The share that splits ``charge`` on its invoice, as `bill()` finds it, if any."""
+    if not owned or charge.kind != "usage" or charge.resource is None:
+        return None
+    for share in owned.get((charge.account, charge.resource), ()):
+        if share.meter is not None and share.meter != charge.meter:
+            continue
+        span = share.span
+        if span.start_us <= charge.span.start_us and charge.span.end_us <= span.end_us:
+            return share
+    return None

@@ -54,7 +54,7 @@ from ._instants import format_us
 from ._invoices import _LINE_ORDER, Invoice, InvoiceLine, _new_line
 from ._invoices import LineKind as LineKind  # noqa: PLC0414 - re-exported from its former home
 from ._quanta import on_quantum
-from ._topups import settle
+from ._topups import rounding_of, settle
 from .credits import Credit, spend
 from .errors import (
     BadPriceError,
@@ -311,8 +311,8 @@ def _shared_lines(share: Share, members: list[Charge]) -> list[tuple[str, Invoic
 
 
 def _rounding(members: list[Charge]) -> tuple[Decimal, str]:
-    latest = max(members, key=lambda charge: charge.span.start_us)
-    return latest.quantum, latest.rounding
+    # the one rule, which rating reads too to know whether a commitment is billed short
+    return rounding_of(members)
 
 
 def _check_currency(first: Charge, members: Iterable[Charge]) -> None:

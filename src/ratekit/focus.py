@@ -16,8 +16,10 @@ paid, negative: the rows of an invoice add up to its ``total``. The mapping:
 - ``ChargePeriodStart``/``End``: the charge's span; ``BillingPeriodStart``/``End``: its
   billing cycle; both ISO-8601 in UTC with ``Z``.
 - ``ChargeCategory``: ``"Usage"`` for usage, ``"Purchase"`` for a recurring fee,
-  ``"Adjustment"`` for the top-up of a minimum commitment, ``"Credit"`` for a credit
-  applied to an invoice. ``ChargeClass``: ``"Correction"`` for a charge that corrects one
+  ``"Adjustment"`` for the top-up of a minimum commitment (given a rating, its exact
+  amount: 0 where the exact spend reached the commitment and only the lines as rounded
+  fall short of it; given invoices, what it bills), ``"Credit"`` for a credit applied to
+  an invoice. ``ChargeClass``: ``"Correction"`` for a charge that corrects one
   already billed, else null (FOCUS 1.2 allows no other value). ``ChargeFrequency``:
   ``"Usage-Based"``, ``"Recurring"``, or ``"One-Time"`` for a credit's row (it pays
   one invoice once). A credit's row has the invoice's cycle as its periods, the credit's

@@ -24,7 +24,10 @@
    group opened by another entry (a selector, a ``group_by``) owes its entry's base
    when it has usage. Under a single plan, an account is covered from the first cycle
    in which it has usage or a record. Then recurring fees and minimum commitments are added per
-   account, plan and cycle, prorated the same way.
+   account, plan and cycle, prorated the same way. A minimum's top-up is the commitment
+   less the exact spend; where the exact spend reached the commitment but the lines, as
+   [`bill()`][ratekit.bill] will round them, fall short of it, it is a zero top-up (the
+   invoice bills the commitment less the lines as rounded); else there is none.
 
 Amounts are exact (no rounding here): invoices round each printed line once.
 

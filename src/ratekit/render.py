@@ -151,10 +151,14 @@ def _notes(line: InvoiceLine, tiers: bool) -> list[str]:
     """The lines printed under an invoice line: tiers, minimum arithmetic, shared part."""
     if line.kind == "minimum" and line.commitment is not None and line.spent is not None:
         quantum = line.charges[0].quantum if line.charges else None
-        arithmetic = (
-            f"commitment {money(line.commitment, quantum)} - spent"
-            f" {money(line.spent, quantum)} = {money(line.precise, quantum)}"
-        )
+        if line.precise.is_zero() and line.amount:
+            # the exact spend reached the commitment, the lines as rounded do not
+            arithmetic = f"commitment {money(line.commitment, quantum)} reached by the exact spend"
+        else:
+            arithmetic = (
+                f"commitment {money(line.commitment, quantum)} - spent"
+                f" {money(line.spent, quantum)} = {money(line.precise, quantum)}"
+            )
         if line.precise != line.amount and line.charges:
             # the line's amount is the commitment less the lines as rounded (so that the
             # lines under it add up to it): say so, or 42.725 above 42.72 reads as a mistake

@@ -126,6 +126,9 @@ class Minimum:
     With a ``meter``, it applies to that meter's usage charges; without, to all the
     plan's usage charges (including the top-ups of the per-meter minimums, and excluding
     recurring fees). When the plan covers only part of a cycle, the minimum is prorated.
+    A top-up is billed whenever the lines it counts, as the invoice rounds them, fall
+    short of the commitment (on the quantum), whatever the exact spend: the invoice then
+    bills the commitment less those lines, so its subtotal never falls below it.
 
     Examples:
         >>> import ratekit as rk
