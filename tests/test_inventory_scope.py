@@ -572,3 +572,53 @@ def test_a_scoped_inventory_meters_as_its_scope_with_a_whole_one_and_the_rest_wi
     assert sorted(scoped.anomalies, key=repr) == sorted(
         (a for u in apart for a in u.anomalies), key=repr
     )
+
+
+# -- the rater's closings into compacted cycles: only in scope ------------------------------
+
+DAILY = rk.Plan(
+    "d", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("vm", "hours", rk.PerUnit(1))]
+)
+
+
+def test_a_scoped_last_seen_closing_into_compacted_cycles_is_said_only_in_scope() -> None:
+    import datetime as dt
+
+    # Daily cycles, one hour of horizon: on 5 March 06:00, 1 to 3 March are compacted.
+    rater = rk.Rater(DAILY, [HOURS], start=T0, horizon=dt.timedelta(hours=1))
+    rater.feed(
+        [
+            rk.Event("acme", "vm-9", "2026-03-01T12:00:00Z", {"entity": "vm"}, kind="start", id="s9"),
+            rk.Event("acme", "vol-9", "2026-03-01T12:00:00Z", {"entity": "volume"}, kind="start", id="v9"),
+            rk.Event("other", "vm-8", "2026-03-01T12:00:00Z", {"entity": "vm"}, kind="start", id="s8"),
+        ]
+    )  # fmt: skip
+    for day in range(2, 6):
+        rater.statement(f"2026-03-0{day}T06:00:00Z")
+    # The other account's listing comes first and covers nothing of acme's; acme's VM
+    # listing then closes vm-9 alone, back at its start (its last sign of life).
+    feed = rater.feed(
+        [
+            rk.Inventory("2026-03-05T04:00:00Z", [("other", "vm-8")], accounts=["other"], close="last_seen", id="o"),
+            rk.Inventory("2026-03-05T05:00:00Z", [], accounts=["acme"], where={"entity": "vm"}, close="last_seen", id="a"),
+        ]
+    )  # fmt: skip
+    # 1 March 12:00 to 4 March 00:00: 12 + 24 + 24 = 60 hours, compacted, stays billed.
+    assert [(x.kind, x.record_ids) for x in feed.anomalies] == [("too_late", ("a",))]
+    assert "closes 'vm-9' of 'acme'" in feed.anomalies[0].message
+    assert "(60 hours running)" in feed.anomalies[0].message
+    lines = rater.statement("2026-03-06T06:00:00Z").lines
+    net: dict[tuple[str, str], Decimal] = {}
+    for x in lines:
+        key = (x.key[7], f"{x.cycle.start:%d}")
+        net[key] = net.get(key, Decimal(0)) + x.quantity
+    # vm-9's kept hours are given back: 24 of 4 March, 6 of 5 March. vol-9 and vm-8 run
+    # on: 5 March had 6 h by the last statement, 24 now (+18), and 6 h of 6 March.
+    assert net == {
+        ("vm-9", "04"): Decimal(-24),
+        ("vm-9", "05"): Decimal(-6),
+        ("vol-9", "05"): Decimal(18),
+        ("vol-9", "06"): Decimal(6),
+        ("vm-8", "05"): Decimal(18),
+        ("vm-8", "06"): Decimal(6),
+    }
