@@ -622,3 +622,27 @@ def test_a_scoped_last_seen_closing_into_compacted_cycles_is_said_only_in_scope(
         ("vm-8", "05"): Decimal(18),
         ("vm-8", "06"): Decimal(6),
     }
+
+
+@pytest.mark.parametrize(("accounts", "said"), [(["acme"], 1), (["other"], 0)])
+def test_a_late_event_moves_a_scoped_closing_only_in_scope(accounts: list[str], said: int) -> None:
+    # The streaming page's VM of 1 March 23:45, closed (or not: another account's listing)
+    # by an inventory of 3 March, whose stop of 3 March 10:00 comes after 1 March is
+    # compacted (daily cycles, no horizon).
+    rater = rk.Rater(DAILY, [HOURS], start=T0)
+    rater.feed(
+        [
+            rk.Event("acme", "vm-7", "2026-03-01T23:45:00Z", kind="start", id="s7"),
+            rk.Inventory("2026-03-03T12:00:00Z", [], accounts=accounts, close="last_seen", id="inv7"),
+        ]
+    )  # fmt: skip
+    for at in ("2026-03-02T00:00:00Z", "2026-03-03T13:00:00Z"):
+        rater.statement(at)
+    feed = rater.feed([rk.Event("acme", "vm-7", "2026-03-03T10:00:00Z", kind="stop", id="x7")])
+    assert [(a.kind, a.record_ids) for a in feed.anomalies] == [("too_late", ("x7", "inv7"))] * said
+    # In scope, the inventory had closed vm-7 at 1 March 23:45 (2 and 3 March billed
+    # nothing); the stop moves the closing: 24 h of 2 March (late) + 10 h of 3 March = 34.
+    # Out of scope, 2 March was billed 24 h and 3 March 13 h by 13:00; the stop at 10:00
+    # takes 3 h back: -3.
+    total = sum(x.amount for x in rater.statement("2026-03-04T00:00:00Z").lines)
+    assert total == (Decimal(34) if said else Decimal(-3))
