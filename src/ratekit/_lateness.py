@@ -222,8 +222,10 @@ def closes_back(
     instant and ``base_us`` was billed by cycles already compacted, and stands. One
     ``"too_late"`` anomaly per such resource names the resource, that part and its
     length in hours running (a stopped resource: nothing, see `_PRICED`). Another kept inventory up to
-    this one, which may have closed or changed the resource already, leaves the resource
-    out (the earliest inventory speaks for it). With ``known_us``, only the kept records
+    this one whose scope covers the resource, which may have closed or changed it already,
+    leaves the resource out (the earliest inventory speaks for it); a resource outside
+    this inventory's scope is not closed by it (scopes judged by the state's description,
+    the resource's at the inventory when no kept record comes before). With ``known_us``, only the kept records
     known by that watermark count (metering there sees no other). O(s + k) for s states
     and k kept records of the states' resources, O((h + k) log (h + k)) for a resource
     with h events of history among whose events a ``seq`` orders them.
