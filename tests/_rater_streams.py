@@ -2,7 +2,8 @@
 
 A stream: two accounts on daily cycles over four days, a few resources each with
 starts, updates (a memory change), stops, deletes and restarts; a byte counter (with
-resets) and call deltas (some over a span); now and then an inventory snapshot; replays
+resets) and call deltas (some over a span); now and then an inventory snapshot (of the
+whole platform, of one account, or of the resources with some memory); replays
 of records; a price change mid-cycle and a plan change mid-cycle. Its records arrive
 shuffled, cut into batches, rated at random watermarks, with snapshot -> JSON -> restore
 at random points.
@@ -216,7 +217,23 @@ def records(  # noqa: PLR0912 - one stream, told in order
         at = T0 + rng.randrange(earliest, span_us, HOUR_US)
         closes = ("snapshot", "last_seen") if last_seen else ("snapshot",)
         close = rng.choice(closes) if sequenced else "snapshot"
-        out.append(rk.Inventory(format_us(at), listed, close=close, id=new_id()))
+        # Now and then a listing of part of the platform: one account's, or (closing at
+        # the snapshot) of the resources with some memory. Drawn from its own generator,
+        # so that the rest of the stream is as it was.
+        scope = random.Random(at + len(listed))
+        accounts: list[str] | None = None
+        where: dict[str, object] | None = None
+        roll = scope.random()
+        if roll < 0.3:
+            accounts = [scope.choice(("a", "b"))]
+            listed = [key for key in listed if key[0] in accounts]
+        elif roll < 0.5 and close == "snapshot":
+            where = {"memory_mb": rk.OneOf([256, 512])}
+        out.append(
+            rk.Inventory(
+                format_us(at), listed, close=close, id=new_id(), accounts=accounts, where=where
+            )
+        )
     for account in ("a", "b") if gauges else ():
         for _ in range(rng.randint(0, 3)):
             at = T0 + rng.randrange(0, 2 * DAY_US, 30 * MINUTE_US)
@@ -314,8 +331,8 @@ def _closing(
     listed = {(account, resource) for account, resource, _ in inventory.resources}
     last: list[int] = []
     for key, line in events.items():
-        if key in listed:
-            continue
+        if key in listed or not inventory.covers(*key, {}):
+            continue  # listed, or of an account outside its scope (no where when last_seen)
         before: list[int] = []
         for event in applied(line):
             if event.at_us > inventory.at_us:

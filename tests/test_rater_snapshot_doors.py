@@ -544,7 +544,7 @@ def test_restore_refuses_a_reported_line_listed_twice() -> None:
             "body.records[0]",
             (
                 'an inventory must be ["I", at_us, [[account, resource, attributes], ...], '
-                "close, id], not ['I', 1772370000000000]"
+                "close, id] or [..., accounts, where], not ['I', 1772370000000000]"
             ),
         ),
         (

@@ -222,8 +222,10 @@ def closes_back(
     instant and ``base_us`` was billed by cycles already compacted, and stands. One
     ``"too_late"`` anomaly per such resource names the resource, that part and its
     length in hours running (a stopped resource: nothing, see `_PRICED`). Another kept inventory up to
-    this one, which may have closed or changed the resource already, leaves the resource
-    out (the earliest inventory speaks for it). With ``known_us``, only the kept records
+    this one whose scope covers the resource, which may have closed or changed it already,
+    leaves the resource out (the earliest inventory speaks for it); a resource outside
+    this inventory's scope is not closed by it (scopes judged by the state's description,
+    the resource's at the inventory when no kept record comes before). With ``known_us``, only the kept records
     known by that watermark count (metering there sees no other). O(s + k) for s states
     and k kept records of the states' resources, O((h + k) log (h + k)) for a resource
     with h events of history among whose events a ``seq`` orders them.
@@ -231,7 +233,8 @@ def closes_back(
     if inventory.close != "last_seen" or inventory.at_us < base_us:
         return []
     at_us = inventory.at_us
-    if any(other is not inventory and other.at_us <= at_us for other in inventories):
+    others = [o for o in inventories if o is not inventory and o.at_us <= at_us]
+    if any(_whole(other) for other in others):
         return []
     listed = {(account, resource) for account, resource, _ in inventory.resources}
     out: list[Anomaly] = []
@@ -239,6 +242,8 @@ def closes_back(
         key = (state.account, state.resource)
         if state.status != _PRICED or key in listed:
             continue  # closing a stopped resource changes only stopped time: `_PRICED`
+        if not _closes(inventory, state) or any(_closes(other, state) for other in others):
+            continue  # outside its scope, or an earlier inventory's to close
         kept = by_key.get(key, ())
         if known_us is not None:
             kept = [record for record in kept if known_by(record, known_us)]
@@ -260,6 +265,22 @@ def closes_back(
             )
         )
     return out
+
+
+def _whole(record: Record) -> bool:
+    """Whether ``record`` is an inventory of the whole platform (no scope)."""
+    return type(record) is Inventory and record.accounts is None and not record.where
+
+
+def _closes(record: Record, state: ResourceState) -> bool:
+    """Whether ``record``, an inventory, covers ``state``'s resource as the state describes it.
+
+    The state's description is the resource's at the inventory when no kept record comes
+    before it there (else `_closing()` finds the closing in the kept cycles).
+    """
+    return type(record) is Inventory and record.covers(
+        state.account, state.resource, state.description
+    )
 
 
 def _closing(state: ResourceState, kept: Sequence[Record], at_us: int, base_us: int) -> int | None:
@@ -318,6 +339,8 @@ def moves_closing(
         news = touched.get(key)
         if news is None or state.status != _PRICED:
             continue  # a stopped resource's closing moves across stopped time: `_PRICED`
+        if not _closes(inventory, state):
+            continue  # outside the inventory's scope: it closes nothing there
         kept = by_key.get(key, ())
         new_ids = {id(record) for record in news}
         before = [r for r in kept if id(r) not in new_ids and known_by(r, watermarks[0])]
@@ -506,8 +529,10 @@ def spilled(
             if (key, id(record)) in out:
                 continue
             if type(record) is Inventory:
-                if any(item[:2] == key for item in record.resources):
-                    continue
+                if any(item[:2] == key for item in record.resources) or (
+                    record.accounts is not None and account not in record.accounts
+                ):
+                    continue  # listed, or of an account outside its scope
                 what = f"inventory {record.id!r}" if record.id is not None else "inventory"
             elif type(record) is Sample:
                 label = f"sample {record.id!r}" if record.id is not None else "sample"

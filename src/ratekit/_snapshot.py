@@ -24,6 +24,7 @@ from typing import Any, Final
 from ._decimals import CONTEXT
 from ._descriptions import decode_value, encode_value
 from ._instants import MAX_US, MIN_US, check_us, format_us
+from ._inventory_scope import decode_where, encode_where
 from ._shown import show
 from ._snapshot_seal import (
     FORMAT,
@@ -121,7 +122,10 @@ _SHAPES: Final = {
         "a sample",
         '["S", account, resource, meter, at_us, value, kind, since_us, id, seq]',
     ),
-    "I": ("an inventory", '["I", at_us, [[account, resource, attributes], ...], close, id]'),
+    "I": (
+        "an inventory",
+        '["I", at_us, [[account, resource, attributes], ...], close, id] or [..., accounts, where]',
+    ),
 }
 
 
@@ -158,7 +162,7 @@ def encode_record(record: Record) -> list[object]:
             record.seq,
         ]
     assert type(record) is Inventory
-    return [
+    out: list[object] = [
         "I",
         record.at_us,
         [
@@ -168,6 +172,10 @@ def encode_record(record: Record) -> list[object]:
         record.close,
         record.id,
     ]
+    if record.accounts is not None or record.where:  # a scope: two more fields
+        accounts = None if record.accounts is None else list(record.accounts)
+        out += [accounts, encode_where(record.where)]
+    return out
 
 
 def decode_record(data: Any) -> Record:
@@ -181,7 +189,7 @@ def decode_record(data: Any) -> Record:
     """
     tag = _tag(_list(data, "a record"), "a record", "ESI")
     name, shape = _SHAPES[tag]
-    _items(data, name, shape, _WIDTH[tag])
+    _items(data, name, shape, _WIDTH[tag], _WIDTH[tag] + 2 if tag == "I" else None)
     if tag == "E":
         _, account, resource, at_us, attributes, kind, record_id, seq = data
         return Event(
@@ -206,7 +214,7 @@ def decode_record(data: Any) -> Record:
             id=record_id,
             seq=seq,
         )
-    _, at_us, resources, close, record_id = data
+    _, at_us, resources, close, record_id, *scope = data
     listed = {}
     for item in _list(resources, "an inventory's resources"):
         account, resource, attributes = _items(
@@ -217,7 +225,19 @@ def decode_record(data: Any) -> Record:
         if (account, resource) in listed:
             raise ValueError(f"an inventory lists {show([account, resource])} twice")
         listed[account, resource] = _stored_attributes(attributes)
-    return Inventory(_stored_instant(at_us), listed, close=close, id=record_id)
+    if not scope:  # unscoped (and every inventory written before scopes)
+        return Inventory(_stored_instant(at_us), listed, close=close, id=record_id)
+    if len(scope) != 2:
+        raise TypeError(f"{name} must be {shape}, not {show(data)}")
+    accounts, where = scope
+    return Inventory(
+        _stored_instant(at_us),
+        listed,
+        close=close,
+        id=record_id,
+        accounts=accounts,
+        where=decode_where(where),
+    )
 
 
 def _tag(items: list[Any], what: str, tags: str) -> str:

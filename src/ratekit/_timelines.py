@@ -21,6 +21,7 @@ from typing import Final
 
 from ._descriptions import EMPTY, _FrozenDict, apply_attributes
 from ._instants import format_us
+from ._inventory_scope import in_scope
 from ._normalize import (
     _RANK,
     DELETED,
@@ -509,6 +510,10 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
                 (inventory.id, opener),
             )
     elif listed is None and status in (RUNNING, STOPPED):
+        if (inventory.accounts is not None or inventory.where) and not in_scope(
+            inventory.accounts, inventory.where, account, line.descriptions[-1]
+        ):
+            return  # outside the snapshot's scope: untouched (see Inventory)
         close_us = at_us
         how = "the snapshot"
         if inventory.close == "last_seen":

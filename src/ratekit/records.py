@@ -44,6 +44,8 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
+from . import _inventory_scope as _scope
+
 # The anomalies live in ._anomalies; their names stay importable from here.
 from ._anomalies import ANOMALY_KINDS, Anomaly, AnomalyKind
 from ._decimals import INT_HIGH, INT_LOW, quick_decimal, to_decimal, to_int
@@ -485,11 +487,46 @@ class Inventory:
     pairs to attributes (the description a newly opened resource gets, and the attributes
     a known one is checked against).
 
+    By default the snapshot is of the whole platform. A listing that covers part of it (one
+    organisation's resources, one kind of resource, one zone) says so with a *scope*, and
+    reconciles only the resources in it; every other resource is left untouched (not
+    closed, no anomaly):
+
+    - ``accounts``: the account names the listing covers (``None``: every account). A
+      resource it lists must be of one of them.
+    - ``where``: a selector on descriptions, as a [`PriceEntry`][ratekit.PriceEntry]'s
+      (``{"entity": "vm"}``, ``{"zone": rk.OneOf(["ch-gva-2", "de-fra-1"])}``; ``None``:
+      any description). A resource it does not list is in scope when its description at
+      ``at`` (after the events stamped up to ``at``, as
+      [`Timeline.at()`][ratekit.Timeline.at] reads it) matches; a resource that changes
+      description is judged by the one it has then. A resource it lists is in scope (the
+      listing says so), but listed attributes that fail a condition on a path they give
+      are refused.
+
+    Raises [`BadRecordError`][ratekit.BadRecordError] for an empty ``accounts`` or a
+    listed resource outside the scope, and
+    [`RatekitTypeError`][ratekit.RatekitTypeError] for accounts that are not names or a
+    ``where`` that is not a selector; each message names the field. O(n log n + n k) for
+    n resources and k conditions.
+
     Examples:
         >>> import ratekit as rk
         >>> rk.Inventory("2026-03-15T00:00:00Z", {("acme", "vm-1"): {"flavor": "m1.small"}},
         ...              close="last_seen", id="inv-15")
         Inventory('2026-03-15T00:00:00Z', [('acme', 'vm-1')], close='last_seen', id='inv-15')
+        >>> vms = rk.Inventory("2026-03-15T00:00:00Z", [("acme", "vm-1")], accounts=["acme"],
+        ...                    where={"entity": "vm"}, id="acme-vms")
+        >>> vms
+        Inventory('2026-03-15T00:00:00Z', [('acme', 'vm-1')], close='snapshot', accounts=['acme'], where={'entity': 'vm'}, id='acme-vms')
+        >>> vms.covers("acme", "vm-2", {"entity": "vm"}), vms.covers("acme", "vol-1", {"entity": "volume"})
+        (True, False)
+        >>> try:
+        ...     rk.Inventory("2026-03-15T00:00:00Z", [("other", "vm-9")], accounts=["acme"], id="x")
+        ... except rk.BadRecordError as error:
+        ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+        inventory 'x' lists ('other', 'vm-9'), but its accounts are ['acme']: a scoped
+        inventory lists only resources of its accounts; add the account to accounts, or
+        leave the resource out.
     """
 
     at_us: int
@@ -500,6 +537,11 @@ class Inventory:
     """Where absent resources are closed: at the snapshot or at their last sign of life."""
     id: str | None
     """The record's stable identity, if any."""
+    accounts: tuple[str, ...] | None
+    """The accounts the snapshot covers, sorted (``None``: every account)."""
+    where: tuple[tuple[str, object], ...]
+    """The selector a resource's description must match to be covered, as sorted
+    ``(path, condition)`` pairs (``()``: any description)."""
 
     def __init__(
         self,
@@ -508,23 +550,52 @@ class Inventory:
         *,
         close: Literal["snapshot", "last_seen"] = "snapshot",
         id: str | None = None,  # noqa: A002 - the record's id is the natural name
+        accounts: Iterable[str] | None = None,
+        where: Mapping[str, object] | None = None,
     ) -> None:
         record_id = _record_id(id, "inventory")
         label = "inventory" if record_id is None else f"inventory {record_id!r}"
         if close not in ("snapshot", "last_seen"):
             raise BadRecordError(f"{label} close {close!r} is not one of 'snapshot', 'last_seen'.")
-        self.__attrs_init__(
-            _instant(at, label, "at"), _inventory_resources(resources), close, record_id
-        )
+        at_us = _instant(at, label, "at")
+        scoped = _scope.scope_accounts(accounts, label)
+        selector = _scope.scope_where(where, label)
+        listed = _inventory_resources(resources)
+        if scoped is not None or selector:
+            _scope.check_listed(listed, scoped, selector, label)
+        self.__attrs_init__(at_us, listed, close, record_id, scoped, selector)
 
     @property
     def at(self) -> _dt.datetime:
         """When the snapshot was taken, as an aware UTC datetime."""
         return from_us(self.at_us)
 
+    def covers(self, account: str, resource: str, description: Mapping[str, object]) -> bool:
+        """Whether the snapshot reconciles this resource, described so at ``at``.
+
+        A listed resource is covered; another one when its account is one of
+        ``accounts`` and ``description`` matches ``where`` (see the class). An unscoped
+        inventory covers every resource. O(log n + a + k).
+
+        Examples:
+            >>> import ratekit as rk
+            >>> vms = rk.Inventory("2026-03-15T00:00:00Z", [], accounts=["acme"], where={"entity": "vm"})
+            >>> vms.covers("acme", "vm-1", {"entity": "vm"}), vms.covers("other", "vm-9", {"entity": "vm"})
+            (True, False)
+        """
+        if self.accounts is None and not self.where:
+            return True
+        if _scope.is_listed(self.resources, account, resource):
+            return True
+        return _scope.in_scope(self.accounts, self.where, account, description)
+
     def __repr__(self) -> str:
         keys = [(account, resource) for account, resource, _ in self.resources]
         text = f"Inventory({format_us(self.at_us)!r}, {keys!r}, close={self.close!r}"
+        if self.accounts is not None:
+            text += f", accounts={list(self.accounts)!r}"
+        if self.where:
+            text += f", where={dict(self.where)!r}"
         if self.id is not None:
             text += f", id={self.id!r}"
         return text + ")"
