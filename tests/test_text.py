@@ -54,6 +54,8 @@ DOORS: list[tuple[str, Callable[[], object]]] = [
     ("sample 's1' meter", lambda: rk.Sample("a", "vm", BAD, AT, 1, id="s1")),
     ("sample id", lambda: rk.Sample("a", "vm", "m", AT, 1, id=BAD)),
     ("Inventory resource account", lambda: rk.Inventory(AT, [(BAD, "vm")])),
+    ("inventory accounts item", lambda: rk.Inventory(AT, [], accounts=[BAD])),
+    ("inventory where key", lambda: rk.Inventory(AT, [], where={BAD: "v"})),
     ("Meter name", lambda: rk.Meter(BAD, "hour", rk.OnOff())),
     ("a level", lambda: rk.Meter("m", "GiB*hour", rk.Continuous(BAD))),
     ("a condition's attribute", lambda: rk.OnOff(when={BAD: "on"})),

@@ -27,6 +27,7 @@ from ._decimals import to_decimal
 from ._descriptions import _attribute_value, _items, decode_value, encode_value, plain_str
 from ._paths import MISSING, checked_path, lookup
 from ._shown import show
+from ._text import check_text
 from .errors import BadRecordError, RatekitTypeError
 from .selectors import (
     _CONDITIONS,
@@ -76,7 +77,7 @@ def scope_accounts(value: object, label: str) -> tuple[str, ...] | None:
                 f"{label} accounts must hold account names (non-empty strings), not "
                 f"{type(account).__name__}: {show(account)}."
             )
-        names.add(sys.intern(plain_str(account)))
+        names.add(sys.intern(plain_str(check_text(account, f"{label} accounts item"))))
     if not names:
         raise BadRecordError(
             f"{label} accounts is empty: an inventory scoped to no account reconciles "
