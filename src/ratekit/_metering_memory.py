@@ -169,14 +169,15 @@ def forget_replays(
     as_of_us = engine.as_of_us
     kept: list[Event | Sample | Inventory] = []
     unknown: set[str] = set()  # the ids no state of their own resource remembers
-    inventories = False
+    anonymous = False  # whether an inventory without id is to be looked up
     for record in records:
         kind = type(record)
         if kind is Inventory or not _n.known_by(record, as_of_us):
             kept.append(record)
             if kind is Inventory and _n.known_by(record, as_of_us):
-                inventories = True
-                if record.id is not None:
+                if record.id is None:
+                    anonymous = True
+                else:
                     unknown.add(record.id)
             continue
         record = typing.cast("Event | Sample", record)
@@ -185,9 +186,9 @@ def forget_replays(
             kept.append(record)
             if record.id is not None:
                 unknown.add(record.id)
-    if not unknown and not inventories:
+    if not unknown and not anonymous:
         return kept
-    return _elsewhere(engine, kept, unknown, memories)
+    return _elsewhere(engine, kept, unknown, memories, anonymous=anonymous)
 
 
 def _memory_of(
@@ -208,70 +209,107 @@ def _elsewhere(
     records: list[Event | Sample | Inventory],
     unknown: set[str],
     memories: dict[tuple[str, str], _Memory | None],
+    *,
+    anonymous: bool,
 ) -> list[Event | Sample | Inventory]:
-    """``records`` less those that the records another state remembers make conflicts or replays.
+    """``records`` without the replays and conflicts found in the states of other resources.
 
-    By id, or an inventory without one by its content (see `forget_replays()`).
-
-    The ids in ``unknown`` are looked up in every state's ids at C speed (O(m) for m
-    remembered ids); the remembered inventories without id are gathered, by a pass over
-    every state's remembered records, only when such an inventory is to be checked.
+    By id, or an inventory without one by its content (see `forget_replays()`). The ids in
+    ``unknown`` are looked up in every state's ids at C speed (O(m) for m remembered
+    ids); the remembered inventories without id are gathered, by a pass over every
+    state's remembered records, only when such an inventory is to be checked.
     """
-    owners: dict[str, tuple[str, str]] = {}
+    owners: dict[str, list[tuple[str, str]]] = {}
     for key, state in engine.state.items():
         applied = state.applied
         if applied and not unknown.isdisjoint(applied):
             for found in unknown.intersection(applied):
-                owners.setdefault(found, key)
-    no_id: _NoIdInventories | None = None
+                owners.setdefault(found, []).append(key)
+    if not owners and not anonymous:
+        return records  # nothing known elsewhere: every record is new
+    inventories = _Inventories(engine, memories, owners)
     as_of_us = engine.as_of_us
     kept: list[Event | Sample | Inventory] = []
     for record in records:
-        identity = record.id
-        if type(record) is Inventory and _n.known_by(record, as_of_us):
-            if identity is None:
-                if no_id is None:
-                    no_id = _NoIdInventories(engine)
-                if no_id.knows(record):
-                    _replayed(engine, record)
-                    continue
-            elif identity in owners:
-                memory = _memory_of(engine, memories, owners[identity])
-                known = None if memory is None else memory.by_id.get(identity)
-                if known is None or _same(known, record):
-                    _replayed(engine, record)  # an id alone: a duplicate, content unchecked
-                else:
-                    _conflict(engine, known, record)
-                continue
-        elif identity is not None and identity in owners and type(record) is not Inventory:
-            owner = owners[identity]
-            memory = _memory_of(engine, memories, owner)
-            known = None if memory is None else memory.by_id.get(identity)
-            _conflict(engine, known, record, owner)
-            continue
-        kept.append(record)
+        if not _n.known_by(record, as_of_us):
+            kept.append(record)  # not known yet: left for a later call
+        elif isinstance(record, Inventory):
+            if inventories.fresh(record):
+                kept.append(record)
+        elif record.id is not None and record.id in owners:
+            keys = owners[record.id]
+            known = _remembered(engine, memories, keys[:1], record.id)
+            _conflict(engine, known, record, keys[0])  # an id of another resource
+        else:
+            kept.append(record)
     return kept
 
 
-class _NoIdInventories:
-    """The inventories without id the carried states remember, and their digests."""
+class _Inventories:
+    """The inventories the carried states remember: by id, and without one by content."""
 
-    def __init__(self, engine: _Engine) -> None:
-        self.records: set[Inventory] = set()
+    def __init__(
+        self,
+        engine: _Engine,
+        memories: dict[tuple[str, str], _Memory | None],
+        owners: dict[str, list[tuple[str, str]]],
+    ) -> None:
+        self.engine = engine
+        self.memories = memories
+        self.owners = owners
+        self.records: set[Inventory] | None = None  # gathered when first asked
         self.digests: set[str] = set()
-        for state in engine.state.values():
-            for item in state._seen:
-                if type(item) is tuple:
-                    if item[0] is None:
-                        self.digests.add(item[1])
-                elif type(item) is Inventory and item.id is None:
-                    self.records.add(item)
 
-    def knows(self, inventory: Inventory) -> bool:
+    def fresh(self, inventory: Inventory) -> bool:
+        """Whether ``inventory`` is new; a replay or a conflict is reported."""
+        engine, identity = self.engine, inventory.id
+        if identity is None:
+            if not self._knows(inventory):
+                return True
+            _replayed(engine, inventory)
+            return False
+        if identity not in self.owners:
+            return True
+        known = _remembered(engine, self.memories, self.owners[identity], identity)
+        if known is None or _same(known, inventory):
+            _replayed(engine, inventory)  # the id alone: a duplicate, content unchecked
+        else:
+            _conflict(engine, known, inventory)
+        return False
+
+    def _knows(self, inventory: Inventory) -> bool:
+        """Whether a state remembers ``inventory``, which has no id. O(m) the first time."""
+        if self.records is None:
+            self.records = set()
+            for state in self.engine.state.values():
+                for item in state._seen:
+                    if type(item) is tuple:
+                        if item[0] is None:
+                            self.digests.add(item[1])
+                    elif type(item) is Inventory and item.id is None:
+                        self.records.add(item)
         return inventory in self.records or (
             bool(self.digests)
             and not self.digests.isdisjoint((digest(inventory), raw_digest(inventory)))
         )
+
+
+def _remembered(
+    engine: _Engine,
+    memories: dict[tuple[str, str], _Memory | None],
+    keys: list[tuple[str, str]],
+    identity: str,
+) -> Remembered | None:
+    """The record remembered under ``identity`` by the first state of ``keys`` that has it.
+
+    ``None`` when those states remember the id alone (records came since, or a state
+    written before records were remembered).
+    """
+    for key in keys:
+        memory = _memory_of(engine, memories, key)
+        if memory is not None and identity in memory.by_id:
+            return memory.by_id[identity]
+    return None
 
 
 def _same(known: Remembered, record: Event | Sample | Inventory) -> bool:
