@@ -277,3 +277,22 @@ def test_an_id_is_known_on_another_resource_within_its_last_records() -> None:
     u2 = second_call(reused, (EGRESS,), carried(u1, via_json=True))
     assert rows(u2) == [("ip-2", "eg", "2026-03-10T00:00:00Z", "2026-03-20T00:00:00Z", 7)]
     assert outcomes(u2) == [("conflict", ("d1",))]
+
+
+def test_a_record_not_known_yet_is_not_judged_against_other_resources() -> None:
+    # Stamped at the call's as_of, the reused id is not known yet: no conflict, no row;
+    # the next call, which knows it, finds the conflict.
+    u1 = first_call([S1], (EGRESS,))
+    early = rk.Sample("a", "ip-2", "eg", D2.end, 50, id="s1")
+    u2 = second_call([early], (EGRESS,), list(u1.state), conflicts="raise")
+    assert (rows(u2), outcomes(u2)) == ([], [])
+    u3 = rk.meter(
+        [early],
+        [EGRESS],
+        span=rk.Span(D2.end, "2026-03-25T00:00:00Z"),
+        cycle=MONTHLY,
+        as_of="2026-03-25T00:00:00Z",
+        state=u2.state,
+        conflicts="anomaly",
+    )
+    assert (rows(u3), outcomes(u3)) == ([], [("conflict", ("s1",))])
