@@ -23,6 +23,7 @@ D2 = rk.Span("2026-03-10T00:00:00Z", "2026-03-20T00:00:00Z")
 EGRESS = rk.Meter("eg", "B", rk.Discrete())
 RUNTIME = rk.Meter("vm", "hour", rk.OnOff())
 MINUTE = 60_000_000
+Record = rk.Event | rk.Sample | rk.Inventory
 HOUR = 60 * MINUTE
 
 
@@ -227,9 +228,14 @@ LENGTH = 48 * 60  # two days, in minutes
 METERS = (EGRESS, RUNTIME, rk.Meter("ctr", "call", rk.Counter()))
 
 
+def ident(draw: st.DrawFn, resource: str, name: str) -> str | None:
+    """No id, the resource's own, or one shared by both resources (``x-...``)."""
+    return draw(st.sampled_from([None, f"{resource}-{name}", f"x-{name}"]))
+
+
 @st.composite
-def streams(draw: st.DrawFn) -> list[rk.Event | rk.Sample]:
-    records: list[rk.Event | rk.Sample] = []
+def streams(draw: st.DrawFn) -> list[Record]:
+    records: list[Record] = []
     for resource in ("r1", "r2"):
         minutes = sorted(draw(st.sets(st.integers(0, LENGTH - 1), max_size=4)))
         for n, minute in enumerate(minutes):
@@ -239,7 +245,7 @@ def streams(draw: st.DrawFn) -> list[rk.Event | rk.Sample]:
                     resource,
                     format_us(START + minute * MINUTE),
                     kind=draw(st.sampled_from(["start", "start", "stop"])),
-                    id=draw(st.sampled_from([None, f"{resource}-e{n}"])),
+                    id=ident(draw, resource, f"e{n}"),
                 )
             )
         for n, (minute, value) in enumerate(
@@ -252,7 +258,7 @@ def streams(draw: st.DrawFn) -> list[rk.Event | rk.Sample]:
                     "eg",
                     format_us(START + minute * MINUTE),
                     value,
-                    id=draw(st.sampled_from([None, f"{resource}-d{n}"])),
+                    id=ident(draw, resource, f"d{n}"),
                 )
             )
         # Counter readings, counting up (now and then from a reset), some arriving late.
@@ -269,13 +275,27 @@ def streams(draw: st.DrawFn) -> list[rk.Event | rk.Sample]:
                     format_us(START + minute * MINUTE),
                     level,
                     kind="counter",
-                    id=draw(st.sampled_from([None, f"{resource}-c{n}"])),
+                    id=ident(draw, resource, f"c{n}"),
                 )
             )
+    # Inventory snapshots (with or without id) of some resources, closing the others.
+    for n, minute in enumerate(sorted(draw(st.sets(st.integers(1, LENGTH - 1), max_size=2)))):
+        records.append(
+            inventory(draw, START + minute * MINUTE, draw(st.sampled_from([None, f"i{n}"])))
+        )
     return records
 
 
-def rewritten(record: rk.Event | rk.Sample, data: st.DataObject) -> rk.Event | rk.Sample:
+def inventory(draw: st.DrawFn, at_us: int, record_id: str | None) -> rk.Inventory:
+    listed = draw(st.sets(st.sampled_from(["clock", "r1", "r2"])))
+    return rk.Inventory(
+        format_us(at_us),
+        {("a", resource): draw(st.sampled_from([{}, {"size": 1}])) for resource in sorted(listed)},
+        id=record_id,
+    )
+
+
+def rewritten(record: Record, data: st.DataObject) -> Record:
     """The same record, its value perhaps written another way ('100', '100.0', '1E+2')."""
     if not isinstance(record, rk.Sample):
         return record
@@ -313,13 +333,13 @@ def totals(rows: Sequence[rk.UsageRow]) -> dict[tuple[str, str, rk.Span], Decima
 @settings(max_examples=LAWS, deadline=None)
 @given(streams(), st.data())
 def test_split_metering_with_replays_and_conflicts_equals_metering_at_once(
-    records: list[rk.Event | rk.Sample], data: st.DataObject
+    records: list[Record], data: st.DataObject
 ) -> None:
     # Every call has a clock: a resource seen in the first batch.
     records = [rk.Sample("a", "clock", "eg", format_us(START), 1, id="clock"), *records]
     cuts = sorted(data.draw(st.sets(st.integers(1, 47), max_size=3)))
     edges = [START, *(START + hour * HOUR for hour in cuts), START + LENGTH * MINUTE]
-    batches: list[list[rk.Event | rk.Sample]] = [[] for _ in range(len(edges) - 1)]
+    batches: list[list[Record]] = [[] for _ in range(len(edges) - 1)]
     for record in records:
         index = next(i for i in range(len(batches)) if record.at_us < edges[i + 1])
         if isinstance(record, rk.Sample) and record.kind == "counter":
@@ -346,6 +366,12 @@ def test_split_metering_with_replays_and_conflicts_equals_metering_at_once(
                     id=original.id,
                 )
             )
+        # An inventory re-sent under its id with other content (another instant or list).
+        listed = [r for r in earlier if isinstance(r, rk.Inventory) and r.id is not None]
+        if listed and data.draw(st.booleans()):
+            original = data.draw(st.sampled_from(listed))
+            minute = data.draw(st.integers(1, (edges[index + 1] - START) // MINUTE - 1))
+            batches[index].append(inventory(data.draw, START + minute * MINUTE, original.id))
     arrived = [r for batch in batches for r in batch]
     whole_span = rk.Span.from_us(edges[0], edges[-1])
     whole = rk.meter(

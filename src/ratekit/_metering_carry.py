@@ -409,11 +409,16 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
     previous: ResourceState | None,
     new_events: Sequence[Event],
     through_us: int,
-    settled: bool,
+    inventories: Sequence[Inventory],
     columns: Mapping[str, list[str | None]],
 ) -> ResourceState:
+    """The resource's state after the call: an inventory settles its history.
+
+    The state remembers the call's inventories too (see `ratekit._metering_memory`).
+    """
+    settled = bool(inventories)
     readings, complete = _counters.next_readings(previous, per_meter)
-    applied = _applied(new_events, per_meter, previous, columns)
+    applied = _applied(new_events, per_meter, previous, columns, inventories)
     past: tuple[object, ...] = _NO_BASE
     order = line.order
     if not settled and order:
@@ -454,7 +459,7 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
         through_us,
         applied,
         past,
-        seen=_memory.remember(previous, new_events, per_meter, MEMORY),
+        seen=_memory.remember(previous, new_events, per_meter, MEMORY, inventories),
         complete=complete,
     )
 
@@ -464,8 +469,9 @@ def _applied(
     per_meter: Mapping[str, list[Sample]],
     previous: ResourceState | None,
     columns: Mapping[str, list[str | None]],
+    inventories: Sequence[Inventory] = (),
 ) -> tuple[str, ...]:
-    """The ids the next state remembers: the last `MEMORY` applied."""
+    """The ids the next state remembers: the last `MEMORY` applied (as `_memory.remember`)."""
     ids = [i for event in new_events if (i := event.id) is not None]
     for name, group in per_meter.items():
         column = columns.get(name)
@@ -473,6 +479,7 @@ def _applied(
             ids += filter(None, column)  # gathered by the fast path already
         else:
             ids += [i for sample in group if (i := sample.id) is not None]
+    ids += [i for inventory in inventories if (i := inventory.id) is not None]
     fresh = tuple(ids)
     if previous is not None and previous.applied:
         fresh = (*previous.applied, *fresh)

@@ -93,15 +93,21 @@ class ResourceState:
       (the end of the metered span, at most ``as_of``). A record stamped before it is
       **late**: what it changes before the clock is reported in [`Usage.late`][ratekit.Usage.late] with a
       ``"late"`` anomaly, never dropped.
-    - [`digests`][ratekit.ResourceState.digests]: the records last applied (events and
-      samples, with an id or without; per call, the events, then each meter's samples,
-      each in time order), at most `MEMORY` (1024) per resource, each known by its id and
-      a 64-bit digest of its content (16 hex digits and the id, about 40 bytes each in
-      JSON). A replay of any of them in a later batch is a ``"duplicate"``, with or
-      without an id, as within one call; a record with one of their ids but other content
-      (another value, instant or span) is a conflict, as within one call
+    - [`digests`][ratekit.ResourceState.digests]: the records last applied (events,
+      samples and inventories, with an id or without; per call, the events, then each
+      meter's samples, each in time order, then the call's inventories: an inventory
+      reconciles every resource of its call, so each of their states remembers it), at
+      most `MEMORY` (1024) per resource, each known by its id and a 64-bit digest of its
+      content (16 hex digits and the id, about 40 bytes each in JSON). A replay of any of
+      them in a later batch is a ``"duplicate"``, with or without an id, as within one
+      call; a record with one of their ids but other content (another value, instant,
+      span or list of resources) is a conflict, as within one call
       ([`ConflictingRecordError`][ratekit.ConflictingRecordError], or a ``"conflict"``
-      anomaly with ``conflicts="anomaly"``, the record applied first being kept).
+      anomaly with ``conflicts="anomaly"``, the record applied first being kept). An id
+      names one record: an event or sample under an id that the state of **another**
+      resource (or account) remembers is a conflict too, and an inventory is looked up
+      in every state carried (each knows its last `MEMORY` records and ids, counted over
+      all calls).
       ``applied``: the ids of the last `MEMORY` records applied that have one (a state
       written before digests were kept has only these: a replay of one of them is a
       duplicate, its content unchecked). **Known limit**: a replay of an older record is

@@ -124,7 +124,8 @@ def meter(
       which the records arrive; replaying any record changes no row.
     - ``state`` continues from an earlier call's [`Usage.state`][ratekit.Usage.state]: the resources resume
       as they were at that call's ``as_of``. Replays of remembered records are
-      duplicates; a record that belongs before the state's clock is late: what it changes
+      duplicates, and a remembered id with other content (or on another resource) a
+      conflict; a record that belongs before the state's clock is late: what it changes
       there is in [`Usage.late`][ratekit.Usage.late], with a ``"late"`` anomaly (see
       [`ResourceState`][ratekit.ResourceState]). Rows plus late rows equal metering all at once.
     - Non-additive aggregations (see [`SamplePolicy`][ratekit.SamplePolicy]) are computed once
@@ -139,7 +140,8 @@ def meter(
       [`BadSpanError`][ratekit.BadSpanError].
 
     Cost: O(n log n) for n records, plus O(log c) per piece for c cut points; no attrs
-    instance is built per record, only per row.
+    instance is built per record, only per row. A carried state that remembers records
+    adds O(m) for the m ids the states remember (set operations, at C speed).
 
     Examples:
         >>> import ratekit as rk
@@ -366,7 +368,7 @@ class _Engine:
                     previous_state,
                     new_events,
                     window.end,
-                    bool(inventories),
+                    inventories,
                     self.id_columns,
                 )
             )
