@@ -85,7 +85,8 @@ def test_a_month_of_the_feed_rates_to_the_hand_computed_invoice() -> None:
 
 
 def test_vcpu_and_memory_hours_from_the_notifications_descriptions() -> None:
-    # vCPUs: 1 x 1.5 + 4 x 4.5 + 1 x 2 = 21.5; MB: 2048 x 1.5 + 8192 x 4.5 + 2048 x 2 = 44032.
+    # vCPUs: 1 x 1.5 + 4 x 4.5 + 1 x 2 = 21.5; MB: 2048 x 1.5 + 8192 x 4.5 + 2048 x 2 = 44032,
+    # in Nova's MB (MiB): 44032 MiB*hour = 44032 / 1024 = 43 GiB*hour.
     events = ceilometer.instance_notifications(NOTIFICATIONS, naive_utc=True)
     usage = rk.meter(
         events,
@@ -96,6 +97,10 @@ def test_vcpu_and_memory_hours_from_the_notifications_descriptions() -> None:
     )
     assert usage.total("vcpu.hours") == Decimal("21.5")
     assert usage.total("memory.hours") == Decimal(44032)
+    assert ceilometer.MEMORY_MB_HOURS.unit == "MiB*hour"
+    gib = rk.Meter("memory.hours", "GiB*hour", ceilometer.MEMORY_MB_HOURS.policy)
+    usage = rk.meter(events, [gib], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
+    assert usage.total() == Decimal(43)
 
 
 def test_a_notification_carries_flavor_vcpus_memory_and_nested_metadata() -> None:

@@ -20,7 +20,7 @@ Each module also offers the meters usually wanted for its feed, as ready values.
 Examples:
     >>> from ratekit.adapters import cloudfoundry
     >>> cloudfoundry.APP_MEMORY
-    Meter('cf.app.memory', 'MB*hour', Continuous(('memory_mb', 'instances'), unit=('MB', 'count')))
+    Meter('cf.app.memory', 'MiB*hour', Continuous(('memory_mb', 'instances'), unit=('MiB', 'count')))
 """
 
 from __future__ import annotations

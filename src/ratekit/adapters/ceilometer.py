@@ -122,9 +122,12 @@ INSTANCE_HOURS: Final = Meter("instance.hours", "hour", OnOff(when=_ACTIVE))
 VCPU_HOURS: Final = Meter("vcpu.hours", "hour", Continuous("vcpus", when=_ACTIVE))
 """vCPUs x hours while ``active`` (from notifications)."""
 MEMORY_MB_HOURS: Final = Meter(
-    "memory.hours", "MB*hour", Continuous("memory_mb", unit="MB", when=_ACTIVE)
+    "memory.hours", "MiB*hour", Continuous("memory_mb", unit="MiB", when=_ACTIVE)
 )
-"""Memory (MB) x hours while ``active`` (from notifications)."""
+"""Memory x hours while ``active`` (from notifications). Nova's ``memory_mb`` is in MiB
+(a 2 GB flavor is 2048 of them), so the level is read as ``"MiB"`` and the unit is
+``"MiB*hour"``; a price per GB-hour in Nova's sense is ``unit="GiB*hour"`` on the price
+entry."""
 
 _KINDS: Final[Mapping[str, SampleKind]] = {
     "gauge": "gauge",
