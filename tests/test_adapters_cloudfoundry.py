@@ -512,3 +512,79 @@ def test_staging_events_in_the_v3_shape() -> None:
         "Cloud Foundry app usage event [0] has no app.guid: a STAGING_STARTED event must "
         "name what ran."
     )
+
+
+def _worker_v2(guid: str, at: str, state: str) -> dict[str, object]:
+    # v2 names the worker process by app_guid/app_name, its app by parent_app_guid/_name
+    return {
+        "metadata": {"guid": guid, "created_at": at},
+        "entity": {
+            "state": state,
+            "memory_in_mb_per_instance": 256,
+            "instance_count": 2,
+            "app_guid": "proc-worker-9",
+            "app_name": "shop-worker",
+            "parent_app_guid": "app-1",
+            "parent_app_name": "shop",
+            "process_type": "worker",
+            "space_guid": "s-1",
+            "org_guid": "o-1",
+        },
+    }
+
+
+def _worker_v3(guid: str, at: str, state: str) -> dict[str, object]:
+    return {
+        "guid": guid,
+        "created_at": at,
+        "state": {"current": state},
+        "app": {"guid": "app-1", "name": "shop"},
+        "process": {"guid": "proc-worker-9", "type": "worker"},
+        "space": {"guid": "s-1"},
+        "organization": {"guid": "o-1"},
+        "memory_in_mb_per_instance": {"current": 256},
+        "instance_count": {"current": 2},
+    }
+
+
+def test_a_v2_worker_process_is_described_by_its_parent_app_as_in_v3() -> None:
+    (v2,) = cf.app_usage_events([_worker_v2("e-1", "2026-03-02T08:00:00Z", "STARTED")])
+    (v3,) = cf.app_usage_events([_worker_v3("e-1", "2026-03-02T08:00:00Z", "STARTED")])
+    assert v2.attributes == v3.attributes
+    assert dict(v2.attributes) == {
+        "state": "STARTED",
+        "memory_mb": 256,
+        "instances": 2,
+        "app_guid": "app-1",
+        "app_name": "shop",
+        "process_type": "worker",
+        "space_guid": "s-1",
+        "org_guid": "o-1",
+    }
+    assert v2 == v3  # the process's guid is the resource in both shapes
+    assert v2.resource == "proc-worker-9"
+
+
+def test_a_per_app_price_bills_a_v2_and_a_v3_worker_alike() -> None:
+    # The worker runs 2 Mar 08:00-18:00: 256 MiB x 2 x 10 h = 5120 MiB*hour = 5 GiB*hour.
+    # The app's deal (where app_guid == app-1) wins: 5 x 0.01 = 0.05 from either feed
+    # (the v2 feed used to miss the deal: 5 x 0.05 = 0.25).
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        UTC_MONTHS,
+        [
+            rk.PriceEntry("list", "cf.app.memory", rk.PerUnit("0.05")),
+            rk.PriceEntry(
+                "deal", "cf.app.memory", rk.PerUnit("0.01"), where={"app_guid": "app-1"}, priority=1
+            ),
+        ],
+    )
+    for shape in (_worker_v2, _worker_v3):
+        feed = [shape("e-1", "2026-03-02T08:00:00Z", "STARTED")]
+        feed.append(shape("e-2", "2026-03-02T18:00:00Z", "STOPPED"))
+        events = cf.app_usage_events(feed)
+        (invoice,) = rk.bill(rk.rate(events, plan, span=MARCH, meters=[cf.APP_MEMORY_GB]))
+        assert [(line.entry, line.quantity, line.amount) for line in invoice.lines] == [
+            ("deal", Decimal(5), Decimal("0.05"))
+        ], shape

@@ -26,7 +26,11 @@ state                     kind        resource
 A START carries the description ``state``, ``memory_mb`` (``memory_in_mb_per_instance``,
 in Cloud Foundry's MB: a MiB, so the ready meters read it as ``"MiB"``),
 ``instances`` (``instance_count``; 1 for a task), and the names and guids of the app,
-process, space, organization and buildpack when the event has them. A START while the
+process, space, organization and buildpack when the event has them. ``app_guid`` and
+``app_name`` name the app, in either shape: v2 names a process by ``app_guid`` and
+``app_name`` and its app by ``parent_app_guid`` and ``parent_app_name``, which are read
+as the app when present (as v3's ``app``); the process's guid is the resource (v3's
+``process.guid``), so both shapes describe the same process alike. A START while the
 process runs with other memory or instances is a scale (CF writes START after START);
 one that changes nothing is a duplicate. A STOP carries only ``state``: the description
 keeps the memory of the START before it. The ``previous_*`` values are not needed.
@@ -257,10 +261,13 @@ def _read_v2(item: Mapping[str, object], position: r.Position) -> _AppFields:
         "org_guid": r.text(entity, "org_guid", where, _APP),
         "buildpack_name": name("buildpack_name"),
     }
+    # v2 names a process by app_guid/app_name and its app by parent_app_guid/_name (v3's
+    # process.guid and app.guid/name): the process is the resource, the app is the app.
     process_guid = names["app_guid"]
     parent = name("parent_app_guid")
-    if state.startswith(("TASK_", "STAGING_")) and parent is not None:
+    if parent is not None:
         names["app_guid"] = parent
+        names["app_name"] = name("parent_app_name")
     return _AppFields(
         guid,
         at_us,
