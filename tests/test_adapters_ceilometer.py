@@ -302,3 +302,67 @@ def test_the_v2_samples_listing_with_its_flat_metadata_rates_per_flavor() -> Non
     }
     assert invoice.total == Decimal("1.25")
     assert [anomaly.kind for anomaly in rating.anomalies] == ["duplicate"]
+
+
+@pytest.mark.parametrize(
+    ("feed", "message"),
+    [
+        (
+            [["2026-03-02T08:00:00+00:00", 300.0, 0.0]],
+            "Ceilometer sample [0] is a Gnocchi measure [timestamp, granularity, value]: ",
+        ),
+        (
+            [SAMPLES[0], {"timestamp": "2026-03-02T08:00:00+00:00", "value": 3.6e12}],
+            "Ceilometer sample [1] is a Gnocchi measure {'timestamp': ..., 'value': ...}: ",
+        ),
+        (
+            [{"id": "vm-1", "type": "instance", "metrics": {"cpu": "8e2f"}}],
+            "Ceilometer sample [0] is a Gnocchi resource (with 'metrics'): ",
+        ),
+        (
+            {"measures": {"8e2f": {"cpu": {"mean": [["2026-03-02T08:00:00+00:00", 300.0, 1]]}}}},
+            "Ceilometer sample feed is Gnocchi's aggregates ('measures'): ",
+        ),
+    ],
+)
+def test_gnocchis_shapes_are_refused_saying_gnocchi_is_not_read(feed: object, message: str) -> None:
+    with pytest.raises(rk.BadRecordError) as error:
+        ceilometer.samples(feed, meters=METERS, unknown="skip")
+    assert str(error.value) == message + (
+        "Gnocchi's measures, aggregates and resources are not read (a measure carries no "
+        "project, resource or unit); read Ceilometer's samples instead, as its publisher sends "
+        "them or its /v2/samples API lists them."
+    )
+
+
+@pytest.mark.parametrize(
+    ("volume", "meter_unit", "expected"),
+    [
+        ("12.5", "%", "12.5"),  # as written
+        ("12.5", "1", "0.125"),  # 12.5 / 100
+        (250, "count", "2.5"),  # 250 / 100
+    ],
+)
+def test_a_percentage_such_as_cpu_util_is_read(
+    volume: object, meter_unit: str, expected: str
+) -> None:
+    sample = {
+        "message_id": "m-1",
+        "counter_name": "cpu_util",
+        "counter_type": "gauge",
+        "counter_unit": "%",
+        "counter_volume": volume,
+        "project_id": "p",
+        "resource_id": "vm-1",
+        "timestamp": "2026-03-02T08:00:00Z",
+    }
+    meter = rk.Meter("cpu_util", meter_unit, rk.Max())
+    (read,) = ceilometer.samples([sample], meters=[meter])
+    assert isinstance(read, rk.Sample)
+    assert read.value == Decimal(expected)
+    with pytest.raises(rk.BadRecordError) as error:
+        ceilometer.samples([sample], meters=[rk.Meter("cpu_util", "hour", rk.Max())])
+    assert str(error.value) == (
+        "Ceilometer sample [0].counter_unit '%' is not a unit meter 'cpu_util' in 'hour' can "
+        "take: Cannot convert '%' to 'hour': '%' measures count and 'hour' measures time."
+    )

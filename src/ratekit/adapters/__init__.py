@@ -8,8 +8,8 @@ records: no I/O, no HTTP client. A missing or malformed field raises
 
 - `ratekit.adapters.cloudfoundry`: Cloud Foundry app and service usage events
   (v2 and v3 shapes);
-- `ratekit.adapters.ceilometer`: OpenStack Ceilometer / Gnocchi samples and Nova
-  instance notifications;
+- `ratekit.adapters.ceilometer`: OpenStack Ceilometer samples and Nova instance
+  notifications (not Gnocchi's measures);
 - `ratekit.adapters.borel`: Borel's normalised usage rows (``cpu-ns``, ``MB-ns``);
 - `ratekit.adapters.exoscale`: Exoscale / CloudStack usage events;
 - `ratekit.adapters.cloudevents`: CloudEvents usage events, mapped by a

@@ -1,4 +1,4 @@
-"""OpenStack Ceilometer / Gnocchi samples and Nova instance notifications, read into records.
+"""OpenStack Ceilometer samples and Nova instance notifications, read into records.
 
 **Samples** (`samples()`), in the shape Ceilometer publishes and its v2 API lists them:
 
@@ -15,8 +15,13 @@ project (the account) and resource; its kind follows ``counter_type``: ``gauge``
 consecutive readings into deltas, apportions them across cycle boundaries and reports
 resets). The meter is the one named ``counter_name`` among ``meters``; the value is
 converted exactly from ``counter_unit`` to that meter's unit (``ns``, ``B``, ``MB``,
-``B/s`` are ratekit units; a name ratekit does not know, such as ``instance`` or
-``vcpu``, converts only to itself). The ``id`` is the ``message_id``.
+``B/s`` and ``%``, a hundredth, are ratekit units; a name ratekit does not know, such as
+``instance`` or ``vcpu``, converts only to itself). The ``id`` is the ``message_id``.
+
+Gnocchi's shapes are not read: its measures (``[timestamp, granularity, value]``, or
+``{"timestamp": ..., "value": ...}``) carry no project, resource or unit, and its
+aggregates and resources are not samples. Such a shape is refused with a message that
+says so; read Ceilometer's samples (as its publisher sends them, or ``/v2/samples``).
 
 ``resource_metadata`` describes the resource, not the sample. With ``describe=True``
 each sample whose metadata differs from the last one seen for its resource is preceded
@@ -275,6 +280,44 @@ def _describing(sample: Sample, attributes: dict[str, object], where: r.Position
     )
 
 
+_GNOCCHI: Final = (
+    "Gnocchi's measures, aggregates and resources are not read (a measure carries no "
+    "project, resource or unit); read Ceilometer's samples instead, as its publisher sends "
+    "them or its /v2/samples API lists them."
+)
+_SAMPLE_NAMES: Final = ("counter_name", "name", "meter")
+#: The length of a Gnocchi measure: ``[timestamp, granularity, value]``.
+_MEASURE: Final = 3
+
+
+def _gnocchi_shape(item: object) -> str | None:
+    """What Gnocchi shape ``item`` is (a measure, a resource), or None."""
+    if isinstance(item, list | tuple) and len(item) == _MEASURE:
+        return "measure [timestamp, granularity, value]"
+    if not isinstance(item, Mapping) or any(name in item for name in _SAMPLE_NAMES):
+        return None
+    if "granularity" in item or ("timestamp" in item and "value" in item):
+        return "measure {'timestamp': ..., 'value': ...}"
+    if "metrics" in item:
+        return "resource (with 'metrics')"
+    return None
+
+
+def _refuse_gnocchi(feed: object) -> None:
+    """Raise naming Gnocchi if ``feed`` (or one of its items) is in one of its shapes. O(n)."""
+    if isinstance(feed, Mapping):
+        if "measures" in feed:
+            raise BadRecordError(f"{_SAMPLE} feed is Gnocchi's aggregates ('measures'): {_GNOCCHI}")
+        return
+    if isinstance(feed, list | tuple):
+        for index, item in enumerate(feed):
+            shape = _gnocchi_shape(item)
+            if shape is not None:
+                raise BadRecordError(
+                    f"{_SAMPLE} {r.at('', index)} is a Gnocchi {shape}: {_GNOCCHI}"
+                )
+
+
 def samples(
     feed: object,
     *,
@@ -306,6 +349,7 @@ def samples(
     """
     by_name = r.meters_by_name(meters, "samples meters")
     skip = r.skipping(unknown, "unknown")
+    _refuse_gnocchi(feed)
     records: list[Sample | Event] = []
     described: dict[tuple[str, str], dict[str, object]] = {}
     for position, item in r.entries(feed, "", _SAMPLE):
