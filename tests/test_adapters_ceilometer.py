@@ -136,7 +136,8 @@ def test_samples_of_each_counter_type_in_the_meters_units() -> None:
     }
     assert ("cpu", "counter", Decimal("1.5")) in by_meter  # 5.4e12 ns = 1.5 h
     assert ("network.outgoing.bytes", "counter", Decimal("1.5")) in by_meter  # 1.5e9 B = 1.5 GB
-    assert ("memory.usage", "gauge", Decimal("1.43")) in by_meter  # 1430 MB = 1.43 GB
+    # OpenStack's MB is a MiB: 1430 x 2^20 = 1499463680 B = 1.49946368 GB
+    assert ("memory.usage", "gauge", Decimal("1.49946368")) in by_meter
     assert ("network.outgoing.bytes.rate", "gauge", Decimal("138.88889")) in by_meter  # B/s -> kB/s
 
 
@@ -216,7 +217,10 @@ def test_errors_name_the_position_and_the_field() -> None:
     [
         ("ns", 7200000000000, "hour", "2"),  # 7.2e12 ns / 3.6e12 ns per hour
         ("B", 2500000, "MB", "2.5"),  # 2.5e6 B / 1e6
-        ("MB", 1536, "GB", "1.536"),  # MB and GB are decimal: / 1000
+        ("MB", 1536, "GB", "1.610612736"),  # OpenStack's MB is a MiB: 1536 x 2^20 / 10^9
+        ("MB", 1536, "GiB", "1.5"),  # 1536 MiB / 1024
+        ("GB", 20, "GiB", "20"),  # a root disk of 20 GB (GiB), as written
+        ("KB", 2048, "MiB", "2"),  # 2048 KiB / 1024
         ("B/s", 125000, "Mbit/s", "1"),  # 125000 B/s x 8 bit / 1e6
         ("instance", 1, "instance", "1"),  # a unit ratekit does not know converts to itself
     ],

@@ -14,9 +14,11 @@ project (the account) and resource; its kind follows ``counter_type``: ``gauge``
 ``"gauge"``, ``delta`` -> ``"delta"``, ``cumulative`` -> ``"counter"`` (metering turns
 consecutive readings into deltas, apportions them across cycle boundaries and reports
 resets). The meter is the one named ``counter_name`` among ``meters``; the value is
-converted exactly from ``counter_unit`` to that meter's unit (``ns``, ``B``, ``MB``,
-``B/s`` and ``%``, a hundredth, are ratekit units; a name ratekit does not know, such as
-``instance`` or ``vcpu``, converts only to itself). The ``id`` is the ``message_id``.
+converted exactly from ``counter_unit`` to that meter's unit (``ns``, ``B``, ``B/s``
+and ``%``, a hundredth, are ratekit units; OpenStack's ``KB``, ``MB``, ``GB`` and ``TB``
+are binary, as Nova's ``memory_mb`` and ``root_gb`` are, so they are read as ``KiB``,
+``MiB``, ``GiB`` and ``TiB``; a name ratekit does not know, such as ``instance`` or
+``vcpu``, converts only to itself). The ``id`` is the ``message_id``.
 
 Gnocchi's shapes are not read: its measures (``[timestamp, granularity, value]``, or
 ``{"timestamp": ..., "value": ...}``) carry no project, resource or unit, and its
@@ -251,7 +253,7 @@ def _sample(
     unit_key = _one_of(item, ("counter_unit", "unit"), position, _SAMPLE)
     written = r.text(item, unit_key, position, _SAMPLE)
     unit_at = r.at(position, unit_key)
-    unit = feed_unit(written, unit_at, _SAMPLE)
+    unit = _BINARY.get(written, feed_unit(written, unit_at, _SAMPLE))
     volume_key = _one_of(item, ("counter_volume", "volume"), position, _SAMPLE)
     volume = r.number(item, volume_key, position, _SAMPLE)
     if counter_type == "cumulative":
@@ -279,6 +281,10 @@ def _describing(sample: Sample, attributes: dict[str, object], where: r.Position
         ),
     )
 
+
+#: OpenStack's data units are binary: its MB (``memory``, ``memory.usage``, Nova's
+#: ``memory_mb``) is a MiB, its GB (``disk.root.size``, ``volume.size``) a GiB.
+_BINARY: Final = {"kB": "KiB", "KB": "KiB", "MB": "MiB", "GB": "GiB", "TB": "TiB"}
 
 _GNOCCHI: Final = (
     "Gnocchi's measures, aggregates and resources are not read (a measure carries no "
