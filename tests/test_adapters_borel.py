@@ -112,9 +112,18 @@ def test_errors_name_the_position_and_the_field() -> None:
         "Borel row [0].start is missing; it must be an ISO-8601 instant like '2026-03-02T08:00:00Z'."
     )
     broken = copy.deepcopy(FIRST)
-    broken[3]["uom"] = "MB-%"
-    with pytest.raises(rk.BadRecordError, match=r"Borel row \[3\]\.uom unit 'MB-%' cannot be read"):
+    broken[3]["uom"] = "MB-$"
+    with pytest.raises(
+        rk.BadRecordError, match=r"Borel row \[3\]\.uom unit 'MB-\$' cannot be read"
+    ):
         borel.usage_rows(broken, period=FIRST_HALF)
+    broken[3]["uom"] = "MB-%"  # '%' is a unit (a hundredth), so MB*% is data, not data*time
+    with pytest.raises(rk.BadRecordError) as error:
+        borel.usage_rows(broken, period=FIRST_HALF)
+    assert str(error.value) == (
+        "Borel row [3].uom 'MB-%' is not a unit meter 'memory-allocation' in 'GB*s' can take: "
+        "Cannot convert 'MB-%' to 'GB*s': 'MB-%' measures data and 'GB*s' measures data*time."
+    )
     broken[3]["uom"] = "MB-fortnight"
     with pytest.raises(rk.BadRecordError) as error:
         borel.usage_rows(broken, period=FIRST_HALF)

@@ -85,7 +85,8 @@ def test_a_month_of_the_feed_rates_to_the_hand_computed_invoice() -> None:
 
 
 def test_vcpu_and_memory_hours_from_the_notifications_descriptions() -> None:
-    # vCPUs: 1 x 1.5 + 4 x 4.5 + 1 x 2 = 21.5; MB: 2048 x 1.5 + 8192 x 4.5 + 2048 x 2 = 44032.
+    # vCPUs: 1 x 1.5 + 4 x 4.5 + 1 x 2 = 21.5; MB: 2048 x 1.5 + 8192 x 4.5 + 2048 x 2 = 44032,
+    # in Nova's MB (MiB): 44032 MiB*hour = 44032 / 1024 = 43 GiB*hour.
     events = ceilometer.instance_notifications(NOTIFICATIONS, naive_utc=True)
     usage = rk.meter(
         events,
@@ -96,6 +97,10 @@ def test_vcpu_and_memory_hours_from_the_notifications_descriptions() -> None:
     )
     assert usage.total("vcpu.hours") == Decimal("21.5")
     assert usage.total("memory.hours") == Decimal(44032)
+    assert ceilometer.MEMORY_MB_HOURS.unit == "MiB*hour"
+    gib = rk.Meter("memory.hours", "GiB*hour", ceilometer.MEMORY_MB_HOURS.policy)
+    usage = rk.meter(events, [gib], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
+    assert usage.total() == Decimal(43)
 
 
 def test_a_notification_carries_flavor_vcpus_memory_and_nested_metadata() -> None:
@@ -131,7 +136,8 @@ def test_samples_of_each_counter_type_in_the_meters_units() -> None:
     }
     assert ("cpu", "counter", Decimal("1.5")) in by_meter  # 5.4e12 ns = 1.5 h
     assert ("network.outgoing.bytes", "counter", Decimal("1.5")) in by_meter  # 1.5e9 B = 1.5 GB
-    assert ("memory.usage", "gauge", Decimal("1.43")) in by_meter  # 1430 MB = 1.43 GB
+    # OpenStack's MB is a MiB: 1430 x 2^20 = 1499463680 B = 1.49946368 GB
+    assert ("memory.usage", "gauge", Decimal("1.49946368")) in by_meter
     assert ("network.outgoing.bytes.rate", "gauge", Decimal("138.88889")) in by_meter  # B/s -> kB/s
 
 
@@ -211,7 +217,10 @@ def test_errors_name_the_position_and_the_field() -> None:
     [
         ("ns", 7200000000000, "hour", "2"),  # 7.2e12 ns / 3.6e12 ns per hour
         ("B", 2500000, "MB", "2.5"),  # 2.5e6 B / 1e6
-        ("MB", 1536, "GB", "1.536"),  # MB and GB are decimal: / 1000
+        ("MB", 1536, "GB", "1.610612736"),  # OpenStack's MB is a MiB: 1536 x 2^20 / 10^9
+        ("MB", 1536, "GiB", "1.5"),  # 1536 MiB / 1024
+        ("GB", 20, "GiB", "20"),  # a root disk of 20 GB (GiB), as written
+        ("KB", 2048, "MiB", "2"),  # 2048 KiB / 1024
         ("B/s", 125000, "Mbit/s", "1"),  # 125000 B/s x 8 bit / 1e6
         ("instance", 1, "instance", "1"),  # a unit ratekit does not know converts to itself
     ],
@@ -297,3 +306,67 @@ def test_the_v2_samples_listing_with_its_flat_metadata_rates_per_flavor() -> Non
     }
     assert invoice.total == Decimal("1.25")
     assert [anomaly.kind for anomaly in rating.anomalies] == ["duplicate"]
+
+
+@pytest.mark.parametrize(
+    ("feed", "message"),
+    [
+        (
+            [["2026-03-02T08:00:00+00:00", 300.0, 0.0]],
+            "Ceilometer sample [0] is a Gnocchi measure [timestamp, granularity, value]: ",
+        ),
+        (
+            [SAMPLES[0], {"timestamp": "2026-03-02T08:00:00+00:00", "value": 3.6e12}],
+            "Ceilometer sample [1] is a Gnocchi measure {'timestamp': ..., 'value': ...}: ",
+        ),
+        (
+            [{"id": "vm-1", "type": "instance", "metrics": {"cpu": "8e2f"}}],
+            "Ceilometer sample [0] is a Gnocchi resource (with 'metrics'): ",
+        ),
+        (
+            {"measures": {"8e2f": {"cpu": {"mean": [["2026-03-02T08:00:00+00:00", 300.0, 1]]}}}},
+            "Ceilometer sample feed is Gnocchi's aggregates ('measures'): ",
+        ),
+    ],
+)
+def test_gnocchis_shapes_are_refused_saying_gnocchi_is_not_read(feed: object, message: str) -> None:
+    with pytest.raises(rk.BadRecordError) as error:
+        ceilometer.samples(feed, meters=METERS, unknown="skip")
+    assert str(error.value) == message + (
+        "Gnocchi's measures, aggregates and resources are not read (a measure carries no "
+        "project, resource or unit); read Ceilometer's samples instead, as its publisher sends "
+        "them or its /v2/samples API lists them."
+    )
+
+
+@pytest.mark.parametrize(
+    ("volume", "meter_unit", "expected"),
+    [
+        ("12.5", "%", "12.5"),  # as written
+        ("12.5", "1", "0.125"),  # 12.5 / 100
+        (250, "count", "2.5"),  # 250 / 100
+    ],
+)
+def test_a_percentage_such_as_cpu_util_is_read(
+    volume: object, meter_unit: str, expected: str
+) -> None:
+    sample = {
+        "message_id": "m-1",
+        "counter_name": "cpu_util",
+        "counter_type": "gauge",
+        "counter_unit": "%",
+        "counter_volume": volume,
+        "project_id": "p",
+        "resource_id": "vm-1",
+        "timestamp": "2026-03-02T08:00:00Z",
+    }
+    meter = rk.Meter("cpu_util", meter_unit, rk.Max())
+    (read,) = ceilometer.samples([sample], meters=[meter])
+    assert isinstance(read, rk.Sample)
+    assert read.value == Decimal(expected)
+    with pytest.raises(rk.BadRecordError) as error:
+        ceilometer.samples([sample], meters=[rk.Meter("cpu_util", "hour", rk.Max())])
+    assert str(error.value) == (
+        "Ceilometer sample [0].counter_unit '%' is not a unit meter 'cpu_util' in 'hour' can "
+        "take: Cannot convert '%' to 'hour': '%' measures count and 'hour' measures time."
+    )

@@ -68,9 +68,10 @@ def test_a_month_of_the_feed_rates_to_the_hand_computed_invoice(shape: str) -> N
     #   app-1: 512x1x2 + 512x3x1 + 1024x3x1 = 1024 + 1536 + 3072 = 5632
     #   app-2: the 10:05 START / 10:00 STOP run lasts zero; 256x2x2 = 1024
     #   task-1: 1024x1x0.5 = 512;  app-3: 2048x1x4 (20:00-24:00) = 8192
-    #   total 15360 MB*hour = 15.36 GB*hour, x 0.05 = 0.768 -> 0.77
+    #   total 15360 MB*hour; CF's MB is a MiB, so 15360 / 1024 = 15 GiB*hour (CF's GB),
+    #   x 0.05 = 0.75
     # Instance-hours: app-1 1x2 + 3x1 + 3x1 = 8; app-2 2x2 = 4; task-1 0.5; app-3 4 -> 16.5
-    #   x 0.02 = 0.33.  Invoice total 0.77 + 0.33 = 1.10.
+    #   x 0.02 = 0.33.  Invoice total 0.75 + 0.33 = 1.08.
     events = cf.app_usage_events(app_feed(shape))
     plan = rk.Plan(
         "cf",
@@ -85,11 +86,12 @@ def test_a_month_of_the_feed_rates_to_the_hand_computed_invoice(shape: str) -> N
     (invoice,) = rk.bill(rating)
     assert invoice.account == ORG
     lines = {line.meter: line for line in invoice.lines}
-    assert lines["cf.app.memory"].quantity == Decimal("15.36")
-    assert lines["cf.app.memory"].amount == Decimal("0.77")
+    assert lines["cf.app.memory"].quantity == Decimal(15)
+    assert lines["cf.app.memory"].unit == "GiB*hour"
+    assert lines["cf.app.memory"].amount == Decimal("0.75")
     assert lines["cf.app.instances"].quantity == Decimal("16.5")
     assert lines["cf.app.instances"].amount == Decimal("0.33")
-    assert invoice.total == Decimal("1.10")
+    assert invoice.total == Decimal("1.08")
     usage = meter(events)
     assert by_resource(usage, "cf.app.memory") == {
         APP_1: Decimal(5632),
@@ -340,19 +342,58 @@ def test_reading_call_by_call_with_previous_keeps_the_feeds_order() -> None:
         cf.app_usage_events(page_b, previous=[page_a])  # type: ignore[list-item]
 
 
-def test_the_memory_level_is_read_in_megabytes_whatever_the_meters_unit() -> None:
-    # 15360 MB*hour in March: 15.36 GB*hour, and 15360 x 10^6 / 2^30 = 14.30511474609375 GiB*hour.
+def test_the_memory_level_is_read_in_cf_megabytes_mebibytes_whatever_the_meters_unit() -> None:
+    # CF's MB is a MiB (2^20 B). 15360 MiB*hour in March: 15360 / 1024 = 15 GiB*hour, and
+    # 15360 x 2^20 / 10^9 = 16106127360 / 10^9 = 16.10612736 GB*hour (10^9-byte GB).
     events = cf.app_usage_events(app_feed("v2"))
-    gib = rk.Meter(
-        "cf.app.memory", "GiB*hour", rk.Continuous(("memory_mb", "instances"), unit=("MB", "count"))
+    gb = rk.Meter(
+        "cf.app.memory", "GB*hour", rk.Continuous(("memory_mb", "instances"), unit=("MiB", "count"))
     )
     for memory_meter, expected in [
         (cf.APP_MEMORY, Decimal(15360)),
-        (cf.APP_MEMORY_GB, Decimal("15.36")),
-        (gib, Decimal("14.30511474609375")),
+        (cf.APP_MEMORY_GB, Decimal(15)),
+        (gb, Decimal("16.10612736")),
     ]:
         usage = rk.meter(events, [memory_meter], span=MARCH, cycle=UTC_MONTHS, as_of=APRIL.end)
         assert usage.total() == expected, memory_meter
+    assert (cf.APP_MEMORY.unit, cf.APP_MEMORY_GB.unit) == ("MiB*hour", "GiB*hour")
+
+
+def test_a_1g_app_for_a_whole_month_bills_cf_gigabyte_hours() -> None:
+    # `cf push -m 1G` reserves 1024 MB (CF's MB: MiB), so 1 GB in CF's sense. All of March,
+    # 744 h: 1024 MiB x 1 x 744 h = 761856 MiB*hour = 744 GiB*hour x 0.05 = 37.20 (reading
+    # MB as 10^6 B gave 761.856 GB*hour = 38.09). A price per 10^9-byte GB*hour, stated on
+    # the entry: 744 x 2^30 / 10^9 = 798.863917056 GB*hour x 0.05 = 39.9431958528 -> 39.94.
+    def event(guid: str, at: str, state: str) -> dict[str, object]:
+        return {
+            "guid": guid,
+            "created_at": at,
+            "state": {"current": state},
+            "app": {"guid": "app-1"},
+            "process": {"guid": "app-1", "type": "web"},
+            "space": {"guid": "s"},
+            "organization": {"guid": "o"},
+            "memory_in_mb_per_instance": {"current": 1024},
+            "instance_count": {"current": 1},
+        }
+
+    events = cf.app_usage_events(
+        [
+            event("a", "2026-03-01T00:00:00Z", "STARTED"),
+            event("b", "2026-04-01T00:00:00Z", "STOPPED"),
+        ]
+    )
+    for entry, quantity, total in [
+        (rk.PriceEntry("m", "cf.app.memory", rk.PerUnit("0.05")), Decimal(744), Decimal("37.20")),
+        (
+            rk.PriceEntry("m", "cf.app.memory", rk.PerUnit("0.05"), unit="GB*hour"),
+            Decimal("798.863917056"),
+            Decimal("39.94"),
+        ),
+    ]:
+        plan = rk.Plan("cf", "EUR", UTC_MONTHS, [entry])
+        (invoice,) = rk.bill(rk.rate(events, plan, span=MARCH, meters=[cf.APP_MEMORY_GB]))
+        assert (invoice.lines[0].quantity, invoice.total) == (quantity, total)
 
 
 def test_a_month_of_service_usage_in_the_v2_shape_rates_per_plan() -> None:
@@ -471,3 +512,79 @@ def test_staging_events_in_the_v3_shape() -> None:
         "Cloud Foundry app usage event [0] has no app.guid: a STAGING_STARTED event must "
         "name what ran."
     )
+
+
+def _worker_v2(guid: str, at: str, state: str) -> dict[str, object]:
+    # v2 names the worker process by app_guid/app_name, its app by parent_app_guid/_name
+    return {
+        "metadata": {"guid": guid, "created_at": at},
+        "entity": {
+            "state": state,
+            "memory_in_mb_per_instance": 256,
+            "instance_count": 2,
+            "app_guid": "proc-worker-9",
+            "app_name": "shop-worker",
+            "parent_app_guid": "app-1",
+            "parent_app_name": "shop",
+            "process_type": "worker",
+            "space_guid": "s-1",
+            "org_guid": "o-1",
+        },
+    }
+
+
+def _worker_v3(guid: str, at: str, state: str) -> dict[str, object]:
+    return {
+        "guid": guid,
+        "created_at": at,
+        "state": {"current": state},
+        "app": {"guid": "app-1", "name": "shop"},
+        "process": {"guid": "proc-worker-9", "type": "worker"},
+        "space": {"guid": "s-1"},
+        "organization": {"guid": "o-1"},
+        "memory_in_mb_per_instance": {"current": 256},
+        "instance_count": {"current": 2},
+    }
+
+
+def test_a_v2_worker_process_is_described_by_its_parent_app_as_in_v3() -> None:
+    (v2,) = cf.app_usage_events([_worker_v2("e-1", "2026-03-02T08:00:00Z", "STARTED")])
+    (v3,) = cf.app_usage_events([_worker_v3("e-1", "2026-03-02T08:00:00Z", "STARTED")])
+    assert v2.attributes == v3.attributes
+    assert dict(v2.attributes) == {
+        "state": "STARTED",
+        "memory_mb": 256,
+        "instances": 2,
+        "app_guid": "app-1",
+        "app_name": "shop",
+        "process_type": "worker",
+        "space_guid": "s-1",
+        "org_guid": "o-1",
+    }
+    assert v2 == v3  # the process's guid is the resource in both shapes
+    assert v2.resource == "proc-worker-9"
+
+
+def test_a_per_app_price_bills_a_v2_and_a_v3_worker_alike() -> None:
+    # The worker runs 2 Mar 08:00-18:00: 256 MiB x 2 x 10 h = 5120 MiB*hour = 5 GiB*hour.
+    # The app's deal (where app_guid == app-1) wins: 5 x 0.01 = 0.05 from either feed
+    # (the v2 feed used to miss the deal: 5 x 0.05 = 0.25).
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        UTC_MONTHS,
+        [
+            rk.PriceEntry("list", "cf.app.memory", rk.PerUnit("0.05")),
+            rk.PriceEntry(
+                "deal", "cf.app.memory", rk.PerUnit("0.01"), where={"app_guid": "app-1"}, priority=1
+            ),
+        ],
+    )
+    for shape in (_worker_v2, _worker_v3):
+        feed = [shape("e-1", "2026-03-02T08:00:00Z", "STARTED")]
+        feed.append(shape("e-2", "2026-03-02T18:00:00Z", "STOPPED"))
+        events = cf.app_usage_events(feed)
+        (invoice,) = rk.bill(rk.rate(events, plan, span=MARCH, meters=[cf.APP_MEMORY_GB]))
+        assert [(line.entry, line.quantity, line.amount) for line in invoice.lines] == [
+            ("deal", Decimal(5), Decimal("0.05"))
+        ], shape

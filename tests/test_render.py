@@ -388,3 +388,20 @@ def test_one_currency_rule_at_every_door() -> None:
     # a code outside ISO 4217's list keeps the form, with the plan's own quantum
     assert rk.Plan("p", "XYZ", MONTHS, [], quantum="0.01").currency == "XYZ"
     assert rk.Credit("c", "a", 5, "XYZ", start=MARCH.start).currency == "XYZ"
+
+
+def test_the_text_invoice_pads_by_display_width_for_wide_and_combining_characters() -> None:
+    from ratekit.render import display_width
+
+    # Columns: 'vm' 2; '仮想マシン' 5 wide characters = 10; 'e\u0301' x 3 = 3 (the accents
+    # take none); '🚀🚀' 2 wide = 4. The longest label, '仮想マシン · x1', is 10 + 5 = 15.
+    names = ("vm", "仮想マシン", "e\u0301e\u0301e\u0301", "🚀🚀")
+    assert [display_width(name) for name in names] == [2, 10, 3, 4]
+    rows = [rk.UsageRow("acme", name, "r", MARCH, MARCH, 10, "hour", {}, ()) for name in names]
+    entries = [rk.PriceEntry(f"x{i}", name, rk.PerUnit("0.5")) for i, name in enumerate(names)]
+    (invoice,) = rk.bill(rk.rate(rows, rk.Plan("p", "EUR", MONTHS, entries), span=MARCH))
+    table = str(invoice).splitlines()[2:7]  # the header and the four lines
+    assert {display_width(line) for line in table} == {2 + 15 + 2 + 8 + 2 + 10 + 2 + 6}
+    assert table[0] == "  line             quantity  unit price  amount"
+    assert "  仮想マシン · x1   10 hour         0.5    5.00" in table
+    assert "  e\u0301e\u0301e\u0301 · x2          10 hour         0.5    5.00" in table

@@ -294,7 +294,7 @@ def test_bytes_that_are_not_a_part_result_are_refused() -> None:
         _wire.decode(_wire.MAGIC[:-1] + b"\x02" + good[len(_wire.MAGIC) :])
     with pytest.raises(rk.BadDataError, match=r"cannot be read \(.*\); they were cut short"):
         _wire.decode(good[: len(good) // 2])
-    with pytest.raises(rk.BadDataError, match=r"^rate_by_account part result: not a tuple of 13"):
+    with pytest.raises(rk.BadDataError, match=r"^rate_by_account part result: not a tuple of 14"):
         _wire.decode(_wire.MAGIC + pickle.dumps([1, 2]))
     assert _wire.decode(memoryview(good))[0] == fleet_part()[0]
 

@@ -447,6 +447,25 @@ def test_the_seeds_quantities_convert_as_written() -> None:
     assert rk.convert(2361393152, "B", "GB") == Decimal("2.361393152")
 
 
+def test_a_percent_is_a_hundredth_of_a_pure_number() -> None:
+    # 50 % = 50/100 = 0.5; 1 = 100 %; a level of 50 % for 2 h = 100 %*hour = 1 hour;
+    # 12.5 %/s x 3600 s/hour = 45000 %/hour = 450 per hour.
+    assert rk.convert(50, "%", "1") == Decimal("0.5")
+    assert rk.convert(1, "count", "%") == Decimal(100)
+    assert rk.convert(100, "%*hour", "hour") == Decimal(1)
+    assert rk.convert("12.5", "%/s", "1/hour") == Decimal(450)
+    assert rk.Unit("percent") == rk.Unit("%")
+    assert (rk.Unit("% * hour").text, rk.Unit("%").kind) == ("%*hour", "count")
+    assert rk.Meter("cpu_util", "%", rk.Max()).unit == "%"
+    with pytest.raises(rk.UnitError) as caught:
+        rk.convert(1, "%", "s")
+    assert (
+        str(caught.value) == "Cannot convert '%' to 's': '%' measures count and 's' measures time."
+    )
+    with pytest.raises(rk.UnitError, match=r"^Unit '%%' cannot be read at '%'"):
+        rk.Unit("%%")
+
+
 def test_an_unknown_unit_error_names_the_unit_given() -> None:
     with pytest.raises(rk.UnitError) as caught:
         rk.convert(1, "MB-fortnight", "MB*hour")

@@ -1,7 +1,7 @@
 """A part's result on the wire: the compact form a scale-out part sends back as bytes.
 
-A part of `ratekit.scaleout.rate_by_account` returns its [`Rating`][ratekit.Rating], its
-invoices, the accounts it rated and its record ids. Pickled as values, each charge travels
+A part of `ratekit.scaleout.rate_by_account` returns its [`Rating`][ratekit.Rating] (with
+its ``no_effect`` pairs), its invoices, the accounts it rated and its record ids. Pickled as values, each charge travels
 as an object with its usage row, spans and Decimals, rebuilt field by field on the way
 back: more than rating it costs. Here a part travels as tables and columns of indices:
 
@@ -299,13 +299,14 @@ def encode(part: Part) -> bytes:
         rating.shares,
         sorted(accounts),
         ids,
+        list(rating.no_effect),
     )
     return MAGIC + pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # -- decoding ---------------------------------------------------------------------------------
 
-_PAYLOAD: Final = 13  # the payload's items (see encode)
+_PAYLOAD: Final = 14  # the payload's items (see encode)
 _TYPECODES: Final = frozenset("BHI")  # unsigned arrays
 
 
@@ -413,11 +414,11 @@ def _refuse(column: array[int], table: list[Any], where: str, accepted: str, at:
 
 
 def _rebuilt(payload: object) -> Part:
-    _require(type(payload) is tuple and len(payload) == _PAYLOAD, "", "a tuple of 13 items")
+    _require(type(payload) is tuple and len(payload) == _PAYLOAD, "", "a tuple of 14 items")
     assert isinstance(payload, tuple)  # for the type checker: _require raised otherwise
     spans, decimals, objects, row_columns, charge_columns = payload[:5]
     anomaly_columns, line_columns, invoice_columns, line_charges, rated = payload[5:10]
-    shares, accounts, ids = payload[10:]
+    shares, accounts, ids, no_effect = payload[10:]
     read = _Read(_spans(spans), _decimals(decimals), _list(objects, "objects"))
     read.tables["row"].extend(read.values(UsageRow, _ROW, row_columns, "rows"))
     charges = read.values(Charge, _CHARGE, charge_columns, "charges")
@@ -429,8 +430,21 @@ def _rebuilt(payload: object) -> Part:
     _require(next(read.lists["charges"], None) is None, "lines.charges", "all sent used")
     _require(next(read.lists["lines"], None) is None, "lines", "all sent used")
     _require(type(shares) is tuple and set(map(type, shares)) <= {Share}, "shares", "Shares")
+    _require(
+        type(no_effect) is list
+        and all(
+            type(pair) is tuple and len(pair) == 2 and set(map(type, pair)) == {str}
+            for pair in no_effect
+        ),
+        "no_effect",
+        "a list of (record id, reason) pairs",
+    )
     rating = Rating(
-        charges, anomalies, _indexed(rated, read.tables["row"], "rating.rows", 1), shares=shares
+        charges,
+        anomalies,
+        _indexed(rated, read.tables["row"], "rating.rows", 1),
+        shares=shares,
+        no_effect=no_effect,
     )
     _require(type(accounts) is list and all(map(_name, accounts)), "accounts", "a list of names")
     _require(

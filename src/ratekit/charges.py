@@ -33,7 +33,7 @@ from .render import rating_html
 from .sharing import Share, read_shares
 from .spans import Span
 from .tiers import TierLine
-from .usage import UsageRow
+from .usage import UsageRow, _no_effect_door, _no_effect_value, _NoEffect
 
 __all__ = ["Charge", "ChargeKind", "Rating"]
 
@@ -274,6 +274,17 @@ def _base_lines(lines: Sequence[TierLine], amount: Decimal) -> tuple[TierLine, .
     return tuple(out)
 
 
+def _rating(
+    charges: tuple[Charge, ...],
+    anomalies: tuple[Anomaly, ...],
+    rows: tuple[UsageRow, ...],
+    shares: tuple[Share, ...],
+    no_effect: tuple[tuple[str, str], ...],
+) -> Rating:
+    """A [`Rating`][ratekit.Rating] unpickled."""
+    return Rating(charges, anomalies, rows, shares=shares, no_effect=no_effect)
+
+
 def _rated_shares(value: object) -> tuple[Share, ...]:
     """The shares of a rating, as a tuple; anything but an iterable of shares is refused."""
     return read_shares(value, "Rating shares")
@@ -315,6 +326,49 @@ class Rating:
     """The usage rows that were rated."""
     shares: tuple[Share, ...] = attrs.field(default=(), converter=_rated_shares, kw_only=True)
     """The shares the charges were rated with (``rate(..., shares=[...])``), in that order."""
+    _no_effect: _NoEffect = attrs.field(
+        default=(),
+        eq=False,
+        kw_only=True,
+        alias="no_effect",
+        converter=_no_effect_value,
+        validator=_no_effect_door,
+    )
+
+    @property
+    def no_effect(self) -> tuple[tuple[str, str], ...]:
+        """Metering's ``(record id, reason)`` for the records given that no charge counts.
+
+        When [`rate()`][ratekit.rate] metered records, it is that metering's
+        [`Usage.no_effect`][ratekit.Usage.no_effect] (empty for rows given): a
+        ``"not_yet"`` record is stamped after ``as_of`` (a counter's next reading, a
+        period row whose period ends after it), so the usage it reports, even the part
+        inside the span, is not in this rating; rate again ``as_of`` a later instant, or
+        carry state or use the [`Rater`][ratekit.Rater], to bill it (see the adapters
+        page). Worked out on first use. O(n) for n records.
+
+        Examples:
+            >>> import ratekit as rk
+            >>> cpu = rk.Meter("cpu", "hour", rk.Counter())
+            >>> readings = [rk.Sample("acme", "vm-1", "cpu", "2026-03-31T23:00:00Z", 0, kind="counter", id="a"),
+            ...             rk.Sample("acme", "vm-1", "cpu", "2026-04-01T01:00:00Z", 2, kind="counter", id="b")]
+            >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("cpu", "cpu", rk.PerUnit(1))])
+            >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+            >>> rating = rk.rate(readings, plan, span=march, meters=[cpu])
+            >>> rating.total(), rating.no_effect
+            (Decimal('0'), (('a', 'baseline'), ('b', 'not_yet')))
+            >>> rk.rate(readings, plan, span=march, meters=[cpu], as_of="2026-04-02T00:00:00Z").total()
+            Decimal('1')
+        """
+        value = self._no_effect
+        if callable(value):
+            value = value()
+            object.__setattr__(self, "_no_effect", value)
+        return value
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # pickled (and copied) with its no_effect worked out, never the function
+        return _rating, (self.charges, self.anomalies, self.rows, self.shares, self.no_effect)
 
     def __repr__(self) -> str:
         charges = "charge" if len(self.charges) == 1 else "charges"

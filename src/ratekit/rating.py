@@ -71,7 +71,7 @@ from .pricebook import Plan
 from .records import Anomaly, Event, Inventory, Sample
 from .sharing import Share, read_shares, shares_by_owner
 from .spans import Span
-from .usage import Usage, UsageRow
+from .usage import Usage, UsageRow, _NoEffect
 
 __all__ = ["Charge", "Rating", "rate"]
 
@@ -114,7 +114,10 @@ def rate(
       `ratekit.sharing`), and the rating records them (``Rating.shares``), so that
       [`bill()`][ratekit.bill] of the rating splits by exactly these.
     - ``as_of``: what is known so far: the span is cut there (a resource still running is
-      charged up to ``as_of``, and fees, minimums and allowances are prorated to it).
+      charged up to ``as_of``, and fees, minimums and allowances are prorated to it). A
+      record stamped after it is not counted, even for its part inside the span (a
+      counter's next reading, a period row ending later): metering's reasons are in
+      ``Rating.no_effect`` (``"not_yet"``), as in [`Usage.no_effect`][ratekit.Usage.no_effect].
 
     Usage no entry prices raises [`UnpricedUsageError`][ratekit.UnpricedUsageError] naming the meter,
     account, resource and span, or, under a plan built with ``unpriced="anomaly"``, is
@@ -194,7 +197,13 @@ def rate(
         rows = tuple(sorted(rows, key=_row_key))
     records = usage if meters is not None else ()
     return _rated(
-        engine, rows, lambda: engine.covered(accounts, rows, records), anomalies, rated_shares
+        engine,
+        rows,
+        lambda: engine.covered(accounts, rows, records),
+        anomalies,
+        rated_shares,
+        # what metering knew but counted nowhere, worked out on first use
+        no_effect=(lambda: metered.no_effect) if meters is not None else (),
     )
 
 
@@ -214,6 +223,8 @@ def _rated(
     covered: typing.Callable[[], set[str]],
     anomalies: list[Anomaly],
     shares: tuple[Share, ...] = (),
+    *,
+    no_effect: _NoEffect = (),
 ) -> Rating:
     """Steps 2 to 5 of [`rate()`][ratekit.rate] over ``rows``; ``covered()`` names the accounts."""
     engine.consume_before(rows)
@@ -222,7 +233,7 @@ def _rated(
     engine.price(pieces)
     charges = engine.charges(pieces, covered())
     anomalies.extend(engine.anomalies)
-    return Rating(tuple(charges), tuple(anomalies), rows, shares=shares)
+    return Rating(tuple(charges), tuple(anomalies), rows, shares=shares, no_effect=no_effect)
 
 
 @in_context

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import typing
+import unicodedata
 import zoneinfo
 from collections.abc import Sequence
 from decimal import Decimal
@@ -38,6 +39,7 @@ if typing.TYPE_CHECKING:
     from .usage import Usage
 
 __all__ = [
+    "display_width",
     "invoice_html",
     "invoice_text",
     "period",
@@ -234,6 +236,37 @@ def _local(moment: _dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
     return local.isoformat(timespec="minutes")
 
 
+#: Categories of characters that take no column: combining marks, format characters.
+_ZERO_WIDTH: Final = frozenset({"Mn", "Me", "Cf"})
+
+
+def display_width(text: str) -> int:
+    """The columns ``text`` takes in a terminal: 2 for a wide character, 0 for a combining one.
+
+    Wide and fullwidth characters (CJK, most emoji) take two columns, combining marks and
+    format characters (an accent written after its letter, a zero-width joiner) none.
+    O(n) for n characters.
+
+    ```pycon
+    >>> display_width("vm"), display_width("仮想"), display_width("e\u0301"), display_width("🚀")
+    (2, 4, 1, 2)
+
+    ```
+    """
+    width = 0
+    for char in text:
+        if unicodedata.category(char) in _ZERO_WIDTH:
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in {"W", "F"} else 1
+    return width
+
+
+def _padded(text: str, width: int, *, left: bool) -> str:
+    """``text`` padded with spaces to ``width`` columns, on the right (``left``) or left."""
+    pad = " " * max(0, width - display_width(text))
+    return text + pad if left else pad + text
+
+
 @in_context
 def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
     """The invoice as a plain-text table: lines, their notes, credits and the total."""
@@ -261,13 +294,13 @@ def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
             for credit in invoice.credits
         )
     total = ("total", "", "", plain(invoice.total))
-    widths = [max(len(row[i]) for row in [header, *rows, *tail, total]) for i in range(4)]
+    # padded by display width, so wide (CJK, emoji) and combining characters line up
+    widths = [max(display_width(row[i]) for row in [header, *rows, *tail, total]) for i in range(4)]
 
     def format_row(row: tuple[str, str, str, str]) -> str:
-        return (
-            f"  {row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  "
-            f"{row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}"
-        ).rstrip()
+        cells = [_padded(row[0], widths[0], left=True)]
+        cells.extend(_padded(row[i], widths[i], left=False) for i in range(1, 4))
+        return ("  " + "  ".join(cells)).rstrip()
 
     title = f"Invoice {invoice.account}, {_period(invoice)}, {invoice.currency}"
     out = [visible(title), ""]

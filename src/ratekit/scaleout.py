@@ -216,7 +216,13 @@ def rate_by_account(
         parts.append(_rate_quiet(sorted(rest), rate_part))
     rating, invoices = _merge(parts)
     if share_list:  # the holders' parts, across accounts: billed once, here
-        rating = Rating(rating.charges, rating.anomalies, rating.rows, shares=share_list)
+        rating = Rating(
+            rating.charges,
+            rating.anomalies,
+            rating.rows,
+            shares=share_list,
+            no_effect=list(rating.no_effect),
+        )
         invoices = bill(rating, by_resource=by_resource, tz=tz)
     return rating, invoices
 
@@ -396,7 +402,8 @@ def _merge(parts: Sequence[_Part]) -> tuple[Rating, tuple[Invoice, ...]]:
     rows = _by_account([part[0].rows for part in parts])
     anomalies = tuple(anomaly for part in parts for anomaly in part[0].anomalies)
     invoices = _by_account([part[1] for part in parts])
-    return Rating(charges, anomalies, rows), invoices
+    no_effect = sorted(pair for part in parts for pair in part[0].no_effect)
+    return Rating(charges, anomalies, rows, no_effect=no_effect), invoices
 
 
 def _by_account(blocks: Sequence[Sequence[_T]]) -> tuple[_T, ...]:

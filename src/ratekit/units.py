@@ -19,7 +19,9 @@ The names ratekit knows:
 - **data**, decimal: ``B`` (``byte``), ``kB`` (also ``KB``), ``MB``, ``GB``, ``TB``,
   ``PB``; binary: ``KiB``, ``MiB``, ``GiB``, ``TiB``, ``PiB``; bits: ``bit``, ``kbit``,
   ``Mbit``, ``Gbit``, ``Tbit`` (a bit is an eighth of a byte).
-- **counts**: ``count`` and ``1`` (a pure number, as in ``"1/s"``).
+- **counts**: ``count`` and ``1`` (a pure number, as in ``"1/s"``); ``%`` (also
+  ``percent``) is a pure number too, a hundredth of ``1``: ``50 %`` is ``0.5``, and a
+  level of 50 ``%`` for 2 hours is ``100 %*hour``, 1 ``hour`` (Ceilometer's ``cpu_util``).
 
 Any other name (``"request"``, ``"instance"``, ``"IP"``) is an *unknown* unit: a meter may
 still use it, and it converts to itself (``"request/s"`` to ``"request/hour"``), but
@@ -105,12 +107,14 @@ _KNOWN: Final[dict[str, tuple[Fraction, str]]] = {
     # pure numbers
     "count": (Fraction(1), ""),
     "1": (Fraction(1), ""),
+    "%": (Fraction(1, 100), ""),
+    "percent": (Fraction(1, 100), ""),
 }
 
 _KNOWN_TEXT: Final = (
     "time: ns, us (µs), ms, s (second), min (minute), h (hour), day, week; "
     "data: B (byte), kB (KB), MB, GB, TB, PB, KiB, MiB, GiB, TiB, PiB, "
-    "bit, kbit, Mbit, Gbit, Tbit; counts: count, 1"
+    "bit, kbit, Mbit, Gbit, Tbit; counts: count, 1, % (percent)"
 )
 _GRAMMAR_TEXT: Final = (
     "write names joined by '*' and '/', each with an optional power, "
@@ -121,7 +125,7 @@ _GRAMMAR_TEXT: Final = (
 _MAX_POWER: Final = 99
 
 _TOKEN: Final = re.compile(
-    r"\s*(?:(?P<op>[*/·-])|(?P<name>[^\W\d]\w*|1)(?:\s*\^\s*(?P<power>-?[1-9]\d?))?)\s*"
+    r"\s*(?:(?P<op>[*/·-])|(?P<name>[^\W\d]\w*|1|%)(?:\s*\^\s*(?P<power>-?[1-9]\d?))?)\s*"
 )
 
 Dimension: typing.TypeAlias = tuple[tuple[str, int], ...]

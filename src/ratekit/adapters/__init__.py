@@ -8,8 +8,8 @@ records: no I/O, no HTTP client. A missing or malformed field raises
 
 - `ratekit.adapters.cloudfoundry`: Cloud Foundry app and service usage events
   (v2 and v3 shapes);
-- `ratekit.adapters.ceilometer`: OpenStack Ceilometer / Gnocchi samples and Nova
-  instance notifications;
+- `ratekit.adapters.ceilometer`: OpenStack Ceilometer samples and Nova instance
+  notifications (not Gnocchi's measures);
 - `ratekit.adapters.borel`: Borel's normalised usage rows (``cpu-ns``, ``MB-ns``);
 - `ratekit.adapters.exoscale`: Exoscale / CloudStack usage events;
 - `ratekit.adapters.cloudevents`: CloudEvents usage events, mapped by a
@@ -20,7 +20,7 @@ Each module also offers the meters usually wanted for its feed, as ready values.
 Examples:
     >>> from ratekit.adapters import cloudfoundry
     >>> cloudfoundry.APP_MEMORY
-    Meter('cf.app.memory', 'MB*hour', Continuous(('memory_mb', 'instances'), unit=('MB', 'count')))
+    Meter('cf.app.memory', 'MiB*hour', Continuous(('memory_mb', 'instances'), unit=('MiB', 'count')))
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""OpenStack Ceilometer / Gnocchi samples and Nova instance notifications, read into records.
+"""OpenStack Ceilometer samples and Nova instance notifications, read into records.
 
 **Samples** (`samples()`), in the shape Ceilometer publishes and its v2 API lists them:
 
@@ -14,9 +14,16 @@ project (the account) and resource; its kind follows ``counter_type``: ``gauge``
 ``"gauge"``, ``delta`` -> ``"delta"``, ``cumulative`` -> ``"counter"`` (metering turns
 consecutive readings into deltas, apportions them across cycle boundaries and reports
 resets). The meter is the one named ``counter_name`` among ``meters``; the value is
-converted exactly from ``counter_unit`` to that meter's unit (``ns``, ``B``, ``MB``,
-``B/s`` are ratekit units; a name ratekit does not know, such as ``instance`` or
+converted exactly from ``counter_unit`` to that meter's unit (``ns``, ``B``, ``B/s``
+and ``%``, a hundredth, are ratekit units; OpenStack's ``KB``, ``MB``, ``GB`` and ``TB``
+are binary, as Nova's ``memory_mb`` and ``root_gb`` are, so they are read as ``KiB``,
+``MiB``, ``GiB`` and ``TiB``; a name ratekit does not know, such as ``instance`` or
 ``vcpu``, converts only to itself). The ``id`` is the ``message_id``.
+
+Gnocchi's shapes are not read: its measures (``[timestamp, granularity, value]``, or
+``{"timestamp": ..., "value": ...}``) carry no project, resource or unit, and its
+aggregates and resources are not samples. Such a shape is refused with a message that
+says so; read Ceilometer's samples (as its publisher sends them, or ``/v2/samples``).
 
 ``resource_metadata`` describes the resource, not the sample. With ``describe=True``
 each sample whose metadata differs from the last one seen for its resource is preceded
@@ -122,9 +129,12 @@ INSTANCE_HOURS: Final = Meter("instance.hours", "hour", OnOff(when=_ACTIVE))
 VCPU_HOURS: Final = Meter("vcpu.hours", "hour", Continuous("vcpus", when=_ACTIVE))
 """vCPUs x hours while ``active`` (from notifications)."""
 MEMORY_MB_HOURS: Final = Meter(
-    "memory.hours", "MB*hour", Continuous("memory_mb", unit="MB", when=_ACTIVE)
+    "memory.hours", "MiB*hour", Continuous("memory_mb", unit="MiB", when=_ACTIVE)
 )
-"""Memory (MB) x hours while ``active`` (from notifications)."""
+"""Memory x hours while ``active`` (from notifications). Nova's ``memory_mb`` is in MiB
+(a 2 GB flavor is 2048 of them), so the level is read as ``"MiB"`` and the unit is
+``"MiB*hour"``; a price per GB-hour in Nova's sense is ``unit="GiB*hour"`` on the price
+entry."""
 
 _KINDS: Final[Mapping[str, SampleKind]] = {
     "gauge": "gauge",
@@ -243,7 +253,7 @@ def _sample(
     unit_key = _one_of(item, ("counter_unit", "unit"), position, _SAMPLE)
     written = r.text(item, unit_key, position, _SAMPLE)
     unit_at = r.at(position, unit_key)
-    unit = feed_unit(written, unit_at, _SAMPLE)
+    unit = _BINARY.get(written, feed_unit(written, unit_at, _SAMPLE))
     volume_key = _one_of(item, ("counter_volume", "volume"), position, _SAMPLE)
     volume = r.number(item, volume_key, position, _SAMPLE)
     if counter_type == "cumulative":
@@ -270,6 +280,48 @@ def _describing(sample: Sample, attributes: dict[str, object], where: r.Position
             sample.account, sample.resource, sample.at, attributes, kind="update", id=update_id
         ),
     )
+
+
+#: OpenStack's data units are binary: its MB (``memory``, ``memory.usage``, Nova's
+#: ``memory_mb``) is a MiB, its GB (``disk.root.size``, ``volume.size``) a GiB.
+_BINARY: Final = {"kB": "KiB", "KB": "KiB", "MB": "MiB", "GB": "GiB", "TB": "TiB"}
+
+_GNOCCHI: Final = (
+    "Gnocchi's measures, aggregates and resources are not read (a measure carries no "
+    "project, resource or unit); read Ceilometer's samples instead, as its publisher sends "
+    "them or its /v2/samples API lists them."
+)
+_SAMPLE_NAMES: Final = ("counter_name", "name", "meter")
+#: The length of a Gnocchi measure: ``[timestamp, granularity, value]``.
+_MEASURE: Final = 3
+
+
+def _gnocchi_shape(item: object) -> str | None:
+    """What Gnocchi shape ``item`` is (a measure, a resource), or None."""
+    if isinstance(item, list | tuple) and len(item) == _MEASURE:
+        return "measure [timestamp, granularity, value]"
+    if not isinstance(item, Mapping) or any(name in item for name in _SAMPLE_NAMES):
+        return None
+    if "granularity" in item or ("timestamp" in item and "value" in item):
+        return "measure {'timestamp': ..., 'value': ...}"
+    if "metrics" in item:
+        return "resource (with 'metrics')"
+    return None
+
+
+def _refuse_gnocchi(feed: object) -> None:
+    """Raise naming Gnocchi if ``feed`` (or one of its items) is in one of its shapes. O(n)."""
+    if isinstance(feed, Mapping):
+        if "measures" in feed:
+            raise BadRecordError(f"{_SAMPLE} feed is Gnocchi's aggregates ('measures'): {_GNOCCHI}")
+        return
+    if isinstance(feed, list | tuple):
+        for index, item in enumerate(feed):
+            shape = _gnocchi_shape(item)
+            if shape is not None:
+                raise BadRecordError(
+                    f"{_SAMPLE} {r.at('', index)} is a Gnocchi {shape}: {_GNOCCHI}"
+                )
 
 
 def samples(
@@ -303,6 +355,7 @@ def samples(
     """
     by_name = r.meters_by_name(meters, "samples meters")
     skip = r.skipping(unknown, "unknown")
+    _refuse_gnocchi(feed)
     records: list[Sample | Event] = []
     described: dict[tuple[str, str], dict[str, object]] = {}
     for position, item in r.entries(feed, "", _SAMPLE):

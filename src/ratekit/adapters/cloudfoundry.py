@@ -23,9 +23,14 @@ state                     kind        resource
 ``DELETED``               ``delete``  the service instance
 ========================  ==========  ==================================================
 
-A START carries the description ``state``, ``memory_mb`` (``memory_in_mb_per_instance``),
+A START carries the description ``state``, ``memory_mb`` (``memory_in_mb_per_instance``,
+in Cloud Foundry's MB: a MiB, so the ready meters read it as ``"MiB"``),
 ``instances`` (``instance_count``; 1 for a task), and the names and guids of the app,
-process, space, organization and buildpack when the event has them. A START while the
+process, space, organization and buildpack when the event has them. ``app_guid`` and
+``app_name`` name the app, in either shape: v2 names a process by ``app_guid`` and
+``app_name`` and its app by ``parent_app_guid`` and ``parent_app_name``, which are read
+as the app when present (as v3's ``app``); the process's guid is the resource (v3's
+``process.guid``), so both shapes describe the same process alike. A START while the
 process runs with other memory or instances is a scale (CF writes START after START);
 one that changes nothing is a duplicate. A STOP carries only ``state``: the description
 keeps the memory of the START before it. The ``previous_*`` values are not needed.
@@ -70,7 +75,7 @@ Examples:
     Event('org-1', 'app-1', '2026-03-02T08:00:00Z', {'state': 'STARTED', 'memory_mb': 512, 'instances': 2, 'app_guid': 'app-1', 'space_guid': 'space-1', 'org_guid': 'org-1'}, kind='start', id='e-1', seq=1772438400000000)
     >>> usage = rk.meter(events, [cloudfoundry.APP_MEMORY], span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"),
     ...                  cycle=None, as_of="2026-04-01T00:00:00Z")
-    >>> usage.total()  # 512 MB x 2 instances x 2 h
+    >>> usage.total()  # 512 MB x 2 instances x 2 h, in CF's MB (MiB)
     Decimal('2048')
 """
 
@@ -99,19 +104,23 @@ __all__ = [
 
 AccountField = Literal["org", "space"]
 
-#: The units of CF's level: MB per instance, times a count of instances.
-_MEMORY_UNITS: Final = ("MB", "count")
+#: The units of CF's level: MB per instance, times a count of instances. Cloud Foundry's
+#: "MB" is a mebibyte (its "1G", in ``cf push -m 1G`` and in quotas, is 1024 MB), so the
+#: level is read in MiB: a GB-hour price is a price per CF GB, 1024 MB, per hour.
+_MEMORY_UNITS: Final = ("MiB", "count")
 
 APP_MEMORY: Final = Meter(
-    "cf.app.memory", "MB*hour", Continuous(("memory_mb", "instances"), unit=_MEMORY_UNITS)
+    "cf.app.memory", "MiB*hour", Continuous(("memory_mb", "instances"), unit=_MEMORY_UNITS)
 )
-"""Memory reserved by running processes and tasks: MB per instance x instances x hours."""
+"""Memory reserved by running processes and tasks: MB per instance x instances x hours,
+in Cloud Foundry's MB (a MiB, 2^20 bytes): the unit is ``"MiB*hour"``."""
 
 APP_MEMORY_GB: Final = Meter(
-    "cf.app.memory", "GB*hour", Continuous(("memory_mb", "instances"), unit=_MEMORY_UNITS)
+    "cf.app.memory", "GiB*hour", Continuous(("memory_mb", "instances"), unit=_MEMORY_UNITS)
 )
-"""The same memory in GB x hours (1 GB = 1000 MB, as ratekit's units say), for a GB-hour
-price; a price per GiB-hour is a meter in ``"GiB*hour"`` with the same level."""
+"""The same memory in Cloud Foundry's GB x hours: a GB is CF's "1G", 1024 MB (a GiB), so
+the unit is ``"GiB*hour"`` and a 1G app running 744 h is 744 of them. For a price per
+10^9-byte GB-hour, state the price entry's ``unit="GB*hour"``: it is converted exactly."""
 
 APP_INSTANCE_HOURS: Final = Meter("cf.app.instances", "hour", Continuous("instances"))
 """Instance-hours of running processes and tasks: instances x hours."""
@@ -252,10 +261,13 @@ def _read_v2(item: Mapping[str, object], position: r.Position) -> _AppFields:
         "org_guid": r.text(entity, "org_guid", where, _APP),
         "buildpack_name": name("buildpack_name"),
     }
+    # v2 names a process by app_guid/app_name and its app by parent_app_guid/_name (v3's
+    # process.guid and app.guid/name): the process is the resource, the app is the app.
     process_guid = names["app_guid"]
     parent = name("parent_app_guid")
-    if state.startswith(("TASK_", "STAGING_")) and parent is not None:
+    if parent is not None:
         names["app_guid"] = parent
+        names["app_name"] = name("parent_app_name")
     return _AppFields(
         guid,
         at_us,
