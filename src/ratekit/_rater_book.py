@@ -68,6 +68,8 @@ def lean(state: ResourceState, zero: frozenset[str] = frozenset()) -> ResourceSt
     if not state.applied and not state._seen and (not history or kept):
         return state
     past = state._past if kept else _NO_BASE
+    # Whether a counter's readings are kept from its first one is kept (see
+    # ResourceState.readings): a reading older than them is then placed, not lost.
     return _new_state(
         state.account,
         state.resource,
@@ -81,6 +83,7 @@ def lean(state: ResourceState, zero: frozenset[str] = frozenset()) -> ResourceSt
         state.through_us,
         (),
         past,
+        complete=state._complete,
     )
 
 

@@ -56,6 +56,7 @@ from . import _rater_advance as _advance
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_close as _close
+from . import _rater_early as _early
 from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
 from . import _rater_reach as _reach
@@ -358,6 +359,16 @@ class Rater:
             digest = self._forgotten[identity]
             same = digest is None or _snapshot.digest(record)[: len(digest)] == digest
             return "duplicates" if same else "conflicting"
+        if type(record) is Sample and record.kind == "counter":
+            # Placed among the readings of the compacted state (see _rater_early).
+            state = self._reach.states.get((record.account, record.resource))
+            replayed = _early.replayed(state, record)
+            if replayed is not None:
+                return replayed
+            placed = _early.fold(self, record)
+            if placed is not None:
+                anomalies.append(placed)
+                return "too_late"
         anomalies.append(_lateness.too_late(record, self._base_us))
         return "too_late"
 
