@@ -110,10 +110,11 @@ def test_the_stream_and_batch_agree_but_for_the_parts_named() -> None:
     assert _per_day(lines) == {1: Decimal(300), 2: Decimal(200), 3: Decimal(100)}
     feed = rater.feed([RZ, R0])
     parts = [a.message.split("its part before 2026-03-03T00:00:00Z, ")[1] for a in feed.anomalies]
-    # rz: its 100 and r4's third on 2 March, less r4's 100 there before: a third of 100.
+    # Judged in time order: r0 first; then rz: its 100 and r4's third on 2 March, less
+    # r4's 100 there before: a third of 100.
     assert parts == [
-        f"{THIRD} B, belonged to cycles already compacted: not applied (the rest is applied).",
         "60 B, belonged to cycles already compacted: not applied (the rest is applied).",
+        f"{THIRD} B, belonged to cycles already compacted: not applied (the rest is applied).",
     ]
     statement = rater.statement("2026-03-05T00:00:00Z")
     # 3 March (closed, kept): r4 counts from rz, two thirds of 100, not 100: corrected.

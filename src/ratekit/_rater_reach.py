@@ -34,11 +34,13 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "SEVERAL",
+    "as_listed",
     "assigned_only",
     "checked",
     "effect",
     "held",
     "holders",
+    "judged",
     "level_refusal",
     "not_applied",
     "reordered_before",
@@ -278,6 +280,50 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
                 f"{kind.__name__}: {record!r}."
             )
     return batch
+
+
+def judged(batch: list[Record]) -> list[Record]:
+    """The batch in the order its records are judged (see `_judged()`). O(n log n).
+
+    ``batch`` itself when it is in that order already (O(n)).
+    """
+    keys = [_judged(record) for record in batch]
+    if all(keys[index] <= keys[index + 1] for index in range(len(keys) - 1)):
+        return batch
+    order = sorted(range(len(batch)), key=keys.__getitem__)
+    return [batch[index] for index in order]
+
+
+def as_listed(ids: list[str], batch: list[Record]) -> tuple[str, ...]:
+    """``ids`` in the order the batch lists their records (the first one of each id). O(n)."""
+    if len(ids) < 2:
+        return tuple(ids)
+    position: dict[str, int] = {}
+    for index, record in enumerate(batch):
+        if record.id is not None:
+            position.setdefault(record.id, index)
+    return tuple(sorted(ids, key=position.__getitem__))
+
+
+def _judged(record: Record) -> tuple[int, int]:
+    """Where a record of a batch is judged: the same whatever the order it is listed in.
+
+    A record is judged against those taken before it: a counter reading counts from the
+    kept reading before it (from the compacted state when there is none), the first
+    reading of a ``from_zero`` counter from a kept start, an event with a ``seq`` from the
+    earliest kept event it is ordered before. So events come first, those with a ``seq``
+    from the greatest (each then sees all it is ordered before), then samples in time
+    order (each reading after the readings before it), then inventories (judged once
+    the whole batch is filed). Records that sort alike keep their order (the sort is
+    stable): of two versions of one id, the one judged first stands. O(1).
+    """
+    kind = type(record)
+    if kind is Event:
+        seq = typing.cast("Event", record).seq
+        return (0, 0 if seq is None else -seq)
+    if kind is Sample:
+        return (1, record.at_us)
+    return (2, 0)
 
 
 def level_refusal(event: Event, level_paths: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
