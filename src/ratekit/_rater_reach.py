@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import itertools
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
 from . import _normalize
 from ._decimals import CONTEXT, exact_sum, tidy
-from ._instants import format_us
+from ._instants import format_us, from_us
 from ._paths import MISSING, lookup
 from ._sample_policies import Counter, Discrete
 from ._shown import show
-from ._time_policies import _number
+from ._time_policies import Continuous, _number
 from .errors import BadRecordError, RatekitError, RatekitTypeError, UnpricedUsageError
+from .metering import meter
 from .records import Anomaly, Event, Inventory, Sample
+from .spans import Span
 
 if typing.TYPE_CHECKING:
     from .rater import Rater, Record
@@ -37,6 +39,7 @@ __all__ = [
     "as_listed",
     "assigned_only",
     "checked",
+    "computed_levels",
     "effect",
     "held",
     "holders",
@@ -245,12 +248,13 @@ def reordered_before(records: Iterable[Record], cut_us: int) -> int:
 
 
 def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
-    """The batch as a list, once every record in it can be rated. O(n).
+    """The batch as a list, once every record in it can be rated. O(n) (see `computed_levels()`).
 
     A batch is taken whole or not at all, and a record that metering would refuse (a
     sample of an unknown meter, or of a kind its meter does not take, an event setting
     a Continuous level's attribute to a negative or non-numeric value:
-    `level_refusal()`) is refused here, so that it cannot make every later statement
+    `level_refusal()`, or making a level computed by a function so: `computed_levels()`)
+    is refused here, so that it cannot make every later statement
     fail.
     """
     given: object = records
@@ -279,7 +283,68 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
                 "Rater.feed takes Event, Sample and Inventory records, not "
                 f"{kind.__name__}: {record!r}."
             )
+    computed_levels(rater, batch)
     return batch
+
+
+def computed_levels(rater: Rater, batch: Sequence[Record]) -> None:
+    """Refuse a batch that makes a level computed by a function unreadable to metering.
+
+    A [`Continuous`][ratekit.Continuous] level given as a function reads the description a
+    record leaves its resource in (merged with those before it), which the record alone
+    does not give: the resources the batch's new events describe (and those its
+    inventories list) are metered with those meters alone, from the metering state at
+    the kept cycles' start with their kept records and the batch's, up to the last of
+    them, as every later statement meters them. A level metering refuses (negative, not
+    a number) is refused here, with metering's message (the meter, the resource, the
+    record that set the description) and the batch. Nothing when no meter's level is a
+    function; else O(k log k) for the k kept records of those resources.
+    """
+    computed = [
+        item
+        for item in rater._engine.meters
+        if type(item.policy) is Continuous and callable(item.policy.level_of)
+    ]
+    if not computed:
+        return
+    kept, forgotten, base = rater._records, rater._forgotten, rater._base_us
+    new: list[Record] = []
+    keys: set[tuple[str, str]] = set()
+    for record in batch:
+        if type(record) is Sample or record.at_us < base:
+            continue  # a sample sets no description; one too late is not taken
+        identity = record if record.id is None else (type(record).__name__, record.id)
+        if identity in kept or identity in forgotten:
+            continue  # seen before: not taken again
+        new.append(record)
+        if type(record) is Event:
+            keys.add((record.account, record.resource))
+        else:
+            keys.update((account, resource) for account, resource, _ in record.resources)
+    if not keys:
+        return
+    records: list[Record] = [
+        r for key in keys for r in rater._by_key.get(key, ()) if type(r) is Event
+    ]
+    records += rater._inventories
+    records += new
+    end = max(base, *(record.at_us for record in records)) + 1
+    states = [state for key in keys if (state := rater._reach.states.get(key)) is not None]
+    try:
+        meter(
+            records,
+            computed,
+            span=Span.from_us(base, end),
+            cycle=None,  # a piece's level is read once, whatever the cycles it spans
+            as_of=from_us(end),
+            state=states,
+            conflicts="anomaly",
+        )
+    except RatekitError as error:
+        raise type(error)(
+            f"Rater.feed: {error} Every statement metering the resource would fail on it, so "
+            "the batch is refused whole; fix or drop the record and feed the batch again."
+        ) from None
 
 
 def judged(batch: list[Record]) -> list[Record]:
@@ -336,7 +401,7 @@ def level_refusal(event: Event, level_paths: tuple[tuple[str, tuple[str, ...]], 
     description is merged into its resource's, and stays). Refused with
     [`BadRecordError`][ratekit.BadRecordError] naming the record, the meter and the
     attribute, with its batch. A level computed by a function reads the merged
-    description, which a record alone does not give: it is checked by metering. O(m) for
+    description, which a record alone does not give: see `computed_levels()`. O(m) for
     m such meters.
     """
     attributes = event.attributes
