@@ -28,6 +28,7 @@ from typing import Final
 
 from ._instants import format_us
 from ._rater_book import known_by
+from ._rater_stretch import stretch_start
 from ._timelines import _event_order
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
@@ -85,9 +86,8 @@ class CounterIndex:
         self.zero = zero
         self.stretches: set[Triple] = set()
         for item in state if zero else ():
-            if item.status == "running" and item.since_us is not None:
-                started = [e.at_us for e in item.history if e.kind == "start"]
-                since = started[-1] if started else item.since_us
+            since = stretch_start(item) if item.since_us is not None else None
+            if since is not None:
                 for meter_name in zero - {reading[0] for reading in item.readings}:
                     triple = (item.account, item.resource, meter_name)
                     self.baselines[triple] = (since, None)
@@ -133,7 +133,11 @@ class CounterIndex:
                 return None
             start_us, previous = baseline
             if triple in self.stretches:
-                if any(
+                # A kept start, stop or delete before it may end that stretch (not a
+                # restart of a running resource, nor a stop at its very instant): the
+                # measure, which meters the kept events with it, says; without one, it
+                # is taken to.
+                if measure is None and any(
                     type(r) is Event and r.kind in _NEW_STRETCH and r.at_us <= at_us for r in kept
                 ):
                     return None

@@ -58,8 +58,9 @@ def lean(state: ResourceState, zero: frozenset[str] = frozenset()) -> ResourceSt
     Except for ``zero``, the meters of `Counter` ``from_zero`` (`from_zero()`): while one
     of them has no reading in the state, its first reading counts from the start of the
     running stretch (the last START), which the history holds and ``since_us`` (the last
-    update's instant) does not, so the history is kept. O(1), or O(h) for h events of
-    history.
+    update's instant) does not, so the history is kept (and compaction writes the
+    stretch's start as its base's when the START is older than the 16 events it keeps:
+    `_rater_stretch.carried()`). O(1), or O(h) for h events of history.
     """
     history = state.history
     kept = any(e.seq is not None for e in history) or (

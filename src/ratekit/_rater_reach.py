@@ -94,9 +94,17 @@ def not_applied(rater: Rater, sample: Sample) -> tuple[Decimal, str] | None:
     if policy is not Counter and policy is not Discrete:
         return None
     base_us = rater._base_us
-    state = rater._reach.states.get((sample.account, sample.resource))
+    key = (sample.account, sample.resource)
+    state = rater._reach.states.get(key)
+    records: list[Record] = [sample]
+    if (*key, sample.meter) in rater._reach.stretches:
+        # Its first reading counts from its running stretch's start: the kept events
+        # before it say where that is (a restart of a running resource begins none).
+        records += [
+            r for r in rater._by_key.get(key, ()) if type(r) is Event and r.at_us <= sample.at_us
+        ]
     usage = rater._engine.meter(
-        [sample], base_us, sample.at_us + 1, () if state is None else [state]
+        records, base_us, sample.at_us + 1, () if state is None else [state]
     )
     name = sample.meter
     if policy is Counter:
