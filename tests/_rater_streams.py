@@ -427,17 +427,8 @@ def run(
     if jitter_h is not None:
         delays = {id(r): rng.randrange(jitter_h * HOUR_US + 1) for r in arrivals}
         arrivals.sort(key=lambda record: record.at_us + delays[id(record)])
-    # The readings of the gapped counters arrive in time order (among the others): a
-    # reading fed after a later one that reached back before the kept cycles would move
-    # that one's too-late part onto itself (see docs/streaming.md, known limits).
-    gapped = [
-        i
-        for i, r in enumerate(arrivals)
-        if isinstance(r, rk.Sample) and r.resource.endswith(("-gw", "-early"))
-    ]
-    in_order = sorted((arrivals[i] for i in gapped), key=lambda record: record.at_us)
-    for index, record in zip(gapped, in_order, strict=True):
-        arrivals[index] = record
+    # The readings of the gapped counters arrive in any order: one fed after a later one
+    # that reached back before the kept cycles takes back the part that one's feed said.
     rater = rk.Rater(
         plans, METERS, start=format_us(T0), horizon=dt.timedelta(hours=horizon_h), late=late
     )

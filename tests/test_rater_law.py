@@ -144,7 +144,7 @@ def test_the_law_counts_what_came_too_late_for_compacted_cycles(
     )
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 8, 50))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),

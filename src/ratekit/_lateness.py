@@ -149,19 +149,22 @@ class CounterIndex:
         else:
             return None
         part = f"the part of its quantity before {format_us(base_us)}"
+        rest = "the rest is"
         measured = None if measure is None else measure(sample)
         if measured is not None:
             quantity, unit = measured
             if not quantity:
                 return None  # nothing of it lies before the kept cycles' start
             part = f"its part before {format_us(base_us)}, {quantity} {unit},"
+            if quantity < 0:  # it takes back what a later reading's feed said too late
+                rest = "the rest is; negative: those cycles were charged that much more"
         what = "sample" if sample.id is None else f"sample {sample.id!r}"
         return Anomaly(
             "too_late",
             f"{what} ({sample.meter}, {sample.value} at {format_us(at_us)}) reaches back "
             f"before every cycle the rater keeps: {after} at {format_us(start_us)}, and "
             f"{part} belonged to cycles already compacted (or before the rater's start): "
-            "not applied (the rest is).",
+            f"not applied ({rest}).",
             () if sample.id is None else (sample.id,),
         )
 

@@ -25,7 +25,25 @@ from .records import Anomaly, Inventory, Sample
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["fold", "replayed"]
+__all__ = ["fold", "placed", "replayed"]
+
+
+def placed(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str | None:
+    """What the feed does with a counter reading stamped before the kept cycles.
+
+    ``"duplicates"`` or ``"conflicting"`` when the compacted state keeps it already
+    (`replayed()`); ``"too_late"`` when it is placed there (`fold()`, its anomaly added
+    to ``anomalies``); None when it cannot be placed (too late as a whole). O(k log k).
+    """
+    state = rater._reach.states.get((sample.account, sample.resource))
+    replay = replayed(state, sample)
+    if replay is not None:
+        return replay
+    anomaly = fold(rater, sample)
+    if anomaly is None:
+        return None
+    anomalies.append(anomaly)
+    return "too_late"
 
 
 def replayed(state: ResourceState | None, sample: Sample) -> str | None:
@@ -108,12 +126,13 @@ def fold(rater: Rater, sample: Sample) -> Anomaly | None:
         if part
         else f"what it changes before {format_us(base)} adds up to nothing"
     )
+    negative = "; negative: those cycles were charged that much more" if part < 0 else ""
     return Anomaly(
         "too_late",
         f"{what} ({name}, {sample.value} at {format_us(sample.at_us)}) is stamped before "
         f"every cycle the rater keeps (from {format_us(base)}): it is placed among the "
         "readings of its counter that the compacted state keeps, as metering them at once "
-        f"places it, and {changes} (the rest is applied).",
+        f"places it, and {changes} (the rest is applied{negative}).",
         () if sample.id is None else (sample.id,),
     )
 

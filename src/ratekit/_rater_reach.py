@@ -96,22 +96,33 @@ def not_applied(rater: Rater, sample: Sample) -> tuple[Decimal, str] | None:
     base_us = rater._base_us
     key = (sample.account, sample.resource)
     state = rater._reach.states.get(key)
-    records: list[Record] = [sample]
-    if (*key, sample.meter) in rater._reach.stretches:
-        # Its first reading counts from its running stretch's start: the kept events
-        # before it say where that is (a restart of a running resource begins none).
-        records += [
-            r for r in rater._by_key.get(key, ()) if type(r) is Event and r.at_us <= sample.at_us
-        ]
-    usage = rater._engine.meter(
-        records, base_us, sample.at_us + 1, () if state is None else [state]
-    )
+    states = () if state is None else [state]
     name = sample.meter
-    if policy is Counter:
-        rows = [r.quantity for r in usage.late if r.meter == name and r.span.end_us <= base_us]
-        return exact_sum(rows), meter.unit
-    applied = exact_sum(r.quantity for r in usage.rows if r.meter == name)
-    return tidy(CONTEXT.subtract(sample.value, applied)), meter.unit
+    if policy is not Counter:
+        usage = rater._engine.meter([sample], base_us, sample.at_us + 1, states)
+        applied = exact_sum(r.quantity for r in usage.rows if r.meter == name)
+        return tidy(CONTEXT.subtract(sample.value, applied)), meter.unit
+    # The kept readings after it counted from the compacted state; with it, they count
+    # from it: the part is what it changes before the kept cycles' start, theirs included
+    # (a part said too late at their feed may so be taken back). A first reading of a
+    # from_zero counter counts from its running stretch's start: the kept events say
+    # where that is (a restart of a running resource begins none).
+    kept = rater._by_key.get(key, ())
+    later: list[Record] = [
+        r for r in kept if type(r) is Sample and r.meter == name and r.kind == "counter"
+    ]
+    if (*key, name) in rater._reach.stretches:
+        later += [r for r in kept if type(r) is Event]
+    end = max([sample.at_us, *(r.at_us for r in later)]) + 1
+
+    def before(records: list[Record]) -> Decimal:
+        usage = rater._engine.meter(records, base_us, end, states)
+        return exact_sum(
+            r.quantity for r in usage.late if r.meter == name and r.span.end_us <= base_us
+        )
+
+    without = before(later) if any(type(r) is Sample for r in later) else Decimal(0)
+    return tidy(CONTEXT.subtract(before([sample, *later]), without)), meter.unit
 
 
 #: An id held by records of several kinds (a snapshot altered by hand): a new record of

@@ -365,15 +365,9 @@ class Rater:
             same = digest is None or _snapshot.digest(record)[: len(digest)] == digest
             return "duplicates" if same else "conflicting"
         if type(record) is Sample and record.kind == "counter":
-            # Placed among the readings of the compacted state (see _rater_early).
-            state = self._reach.states.get((record.account, record.resource))
-            replayed = _early.replayed(state, record)
-            if replayed is not None:
-                return replayed
-            placed = _early.fold(self, record)
+            placed = _early.placed(self, record, anomalies)  # in the compacted state
             if placed is not None:
-                anomalies.append(placed)
-                return "too_late"
+                return placed
         anomalies.append(_lateness.too_late(record, self._base_us))
         return "too_late"
 
