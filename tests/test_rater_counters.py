@@ -7,6 +7,9 @@ batch `rate()` of all its records.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import random
+import re
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -166,3 +169,142 @@ def test_law_from_zero_streams_fed_up_front_equal_batch(
         total += rater.statement(base + dt.timedelta(hours=hour)).total()
     as_of = base + dt.timedelta(hours=max(hours))
     assert total == _batch(records, as_of.isoformat())
+
+
+def _part(anomaly: rk.Anomaly) -> Decimal:
+    """The part of usage a ``"too_late"`` anomaly says was not applied (0: nothing)."""
+    found = re.search(r"its part before \S+, (\S+) B, belonged", anomaly.message)
+    if found is None:
+        assert "adds up to nothing" in anomaly.message, anomaly.message
+        return Decimal(0)
+    return Decimal(found[1])
+
+
+def test_a_start_older_than_the_sixteen_events_a_state_keeps_is_still_the_stretchs() -> None:
+    # Started 1 March 00:00, updated every hour from 01:00 to 20:00 (20 updates: the
+    # state keeps the last 16, from 05:00). 1 March is compacted; the first reading, 6000
+    # on 3 March 12:00, counts from the START: 60 h, 100 B/h: 2400 on 1 March (compacted:
+    # too late, said at the feed), 2400 on 2 March, 1200 on 3 March. It counted from the
+    # oldest kept event (04:00, the history's base: 6000 over 56 h).
+    records: list[rk.Record] = [rk.Event("a", "v", START, {"x": 0}, kind="start", id="s")]
+    records += [
+        rk.Event(
+            "a", "v", f"2026-03-01T{hour:02d}:00:00Z", {"x": hour}, kind="update", id=f"u{hour}"
+        )
+        for hour in range(1, 21)
+    ]
+    reading = rk.Sample("a", "v", "ctr", "2026-03-03T12:00:00Z", 6000, kind="counter", id="c1")
+    rater = rk.Rater(PLAN, [CTR], start=START)
+    rater.feed(records)
+    rater.statement("2026-03-02T00:00:00Z")
+    rater.statement("2026-03-03T00:00:00Z")  # closes 2 March, compacts 1 March
+    (state,) = rater._state
+    assert len(state.history) == 16
+    assert state.history[0].id == "u5"
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, [CTR])
+    feed = rater.feed([reading])
+    assert feed.too_late == ("c1",)
+    (anomaly,) = feed.anomalies
+    assert "running stretch at 2026-03-01T00:00:00Z" in anomaly.message
+    assert _part(anomaly) == Decimal(2400)
+    statement = rater.statement("2026-03-04T00:00:00Z")
+    assert _by_day(statement) == [("charge", 2, Decimal(2400)), ("charge", 3, Decimal(1200))]
+    assert _batch([*records, reading], "2026-03-04T00:00:00Z") == Decimal(6000)
+
+
+def test_the_stretchs_start_survives_a_second_compaction_and_a_restart_ends_it() -> None:
+    # As above, then 20 more updates on 2 March (hourly from 01:00): 2 March is compacted
+    # too; the first reading, 7200 on 4 March 00:00, counts from 1 March 00:00: 72 h, 100
+    # B/h: 4800 on 1 and 2 March (compacted: too late), 2400 on 3 March.
+    records: list[rk.Record] = [rk.Event("a", "v", START, {"x": 0}, kind="start", id="s")]
+    for day in (1, 2):
+        records += [
+            rk.Event(
+                "a", "v", f"2026-03-0{day}T{hour:02d}:00:00Z", {"x": 100 * day + hour},
+                kind="update", id=f"u{day}-{hour}",
+            )
+            for hour in range(1, 21)
+        ]  # fmt: skip
+    reading = rk.Sample("a", "v", "ctr", "2026-03-04T00:00:00Z", 7200, kind="counter", id="c1")
+    rater = rk.Rater(PLAN, [CTR], start=START)
+    rater.feed(records)
+    for watermark in ("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z", "2026-03-04T00:00:00Z"):
+        rater.statement(watermark)
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, [CTR])
+    feed = rater.feed([reading])
+    assert [_part(a) for a in feed.anomalies] == [Decimal(4800)]
+    statement = rater.statement("2026-03-04T01:00:00Z")
+    assert _by_day(statement) == [("charge", 3, Decimal(2400))]
+    # A stop and a start at 2 March 22:00 and 23:00 (after the 20 updates) begin a new
+    # stretch: the reading counts from 23:00, 25 h, 288 B/h: 288 on 2 March, 6912 on 3.
+    restart = [
+        rk.Event("a", "v", "2026-03-02T22:00:00Z", kind="stop", id="x"),
+        rk.Event("a", "v", "2026-03-02T23:00:00Z", kind="start", id="y"),
+    ]
+    rater = rk.Rater(PLAN, [CTR], start=START)
+    rater.feed([*records, *restart])
+    for watermark in ("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z", "2026-03-04T00:00:00Z"):
+        rater.statement(watermark)
+    feed = rater.feed([reading])
+    assert [_part(a) for a in feed.anomalies] == [Decimal(288)]
+    assert _by_day(rater.statement("2026-03-04T01:00:00Z")) == [("charge", 3, Decimal(6912))]
+
+
+@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@given(
+    st.lists(st.tuples(_KINDS, st.integers(0, 110), st.integers(0, 30)), min_size=1, max_size=40),
+    st.lists(st.integers(1, 140), min_size=1, max_size=5, unique=True),
+    st.integers(0, 2**32),
+)
+def test_law_from_zero_readings_fed_late_equal_batch_but_for_the_parts_named(
+    steps: list[tuple[str, int, int]], hours: list[int], seed: int
+) -> None:
+    # Many events (more than the 16 a state keeps), fed up front; the readings of a
+    # from_zero counter fed late, each up to three days after its instant, so that its
+    # cycle, or the start of its stretch, may be compacted by then. The statements add up
+    # to one batch rate() but for the parts the feeds named too late, to the last digit.
+    rng = random.Random(seed)
+    base = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    values = iter(sorted(step for kind, _, step in steps if kind == "reading"))
+    events: list[rk.Record] = []
+    readings: list[rk.Sample] = []
+    total_value = 0
+    for index, (kind, hour, _) in enumerate(steps):
+        at = base + dt.timedelta(hours=hour)
+        if kind == "reading":
+            total_value += next(values)
+            readings.append(
+                rk.Sample("a", "v", "ctr", at, total_value, kind="counter", id=f"r{index}")
+            )
+        else:
+            description = {"x": index} if kind == "update" else {}
+            events.append(rk.Event("a", "v", at, description, kind=kind, id=f"e{index}"))
+    # One reading per instant (two readings at one instant, fed apart, are not this law's).
+    readings = list({sample.at_us: sample for sample in readings}.values())
+    readings.sort(key=lambda sample: sample.at_us)
+    values_in_time = [sample.value for sample in readings]
+    readings = [  # a counter only rises, in time
+        rk.Sample("a", "v", "ctr", sample.at, value, kind="counter", id=sample.id)
+        for sample, value in zip(readings, sorted(values_in_time), strict=True)
+    ]
+    arrival = {
+        sample.id: sample.at_us + rng.randrange(0, 73) * 3_600_000_000 for sample in readings
+    }
+    rater = rk.Rater(PLAN, [CTR], start=base)
+    rater.feed(events)
+    total = Decimal(0)
+    fed: set[str | None] = set()
+    for hour in sorted(hours):
+        as_of = base + dt.timedelta(hours=hour)
+        due = [
+            s
+            for s in readings
+            if s.id not in fed and arrival[s.id] <= rk.Span(as_of, as_of).start_us
+        ]
+        for sample in due:  # in time order, each in a batch of its own
+            fed.add(sample.id)
+            total += sum((_part(a) for a in rater.feed([sample]).anomalies), Decimal(0))
+        total += rater.statement(as_of).total()
+    as_of = base + dt.timedelta(hours=max(hours))
+    taken = [s for s in readings if s.id in fed]
+    assert total == _batch([*events, *taken], as_of.isoformat())

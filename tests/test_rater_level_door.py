@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from decimal import Decimal
 
 import pytest
@@ -71,3 +72,59 @@ def test_removing_a_level_attribute_and_other_attributes_are_not_refused() -> No
     assert rater.feed(events).accepted == ("s", "u")
     # 5 GB for 12 h = 60 GB*hour, then no size: no level. 60 x 1 EUR = 60.
     assert _amount(rater, "2026-03-03T00:00:00Z") == Decimal(60)
+
+
+def _product(description: dict[str, object]) -> object:
+    """A level computed by a function: size x count (count 1 when not given)."""
+    size, count = description.get("size"), description.get("count", 1)
+    if size is None:
+        return None
+    return typing.cast(int, size) * typing.cast(int, count)
+
+
+def test_a_level_function_is_read_at_the_feed_on_the_merged_description() -> None:
+    rater = _rater(_product)
+    start = rk.Event("a", "r", "2026-03-02T00:00:00Z", {"size": 2, "count": 3}, id="s")
+    assert rater.feed([start]).accepted == ("s",)
+    # The update alone gives no size: only merged with the start's does it read 2 x -1.
+    update = rk.Event("a", "r", "2026-03-03T00:00:00Z", {"count": -1}, kind="update", id="u")
+    with pytest.raises(rk.BadRecordError) as caught:
+        rater.feed([update])
+    assert str(caught.value) == (
+        "Rater.feed: meter 'gb', resource 'r' of 'a' as described by record 'u' at "
+        "2026-03-03T00:00:00Z: the level is -2, a negative level; a Continuous level "
+        "measures what runs (a size, a memory, a count of instances) and is never negative, "
+        "so it must be a number >= 0 (a credit or a correction is a negative 'delta' sample "
+        "on a Discrete meter). Every statement metering the resource would fail on it, so "
+        "the batch is refused whole; fix or drop the record and feed the batch again."
+    )
+    # Nothing of it was taken: 2 x 3 = 6 GB from 03-02 to 03-04 = 6 x 48 = 288 GB*hour.
+    assert _amount(rater, "2026-03-04T00:00:00Z") == Decimal(288)
+
+
+def test_a_level_function_giving_what_is_no_number_is_refused_naming_the_record() -> None:
+    rater = _rater(_product)
+    bad = rk.Event("a", "r", "2026-03-02T00:00:00Z", {"size": "big"}, id="e1")
+    good = rk.Event("a", "r2", "2026-03-02T00:00:00Z", {"size": 1}, id="ok")
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rater.feed([good, bad])
+    assert str(caught.value) == (
+        "Rater.feed: meter 'gb', resource 'r' of 'a' as described by record 'e1' at "
+        "2026-03-02T00:00:00Z: the level 'big' is not a decimal number; write it like "
+        "'12.5' or '1e9'. Every statement metering the resource would fail on it, so the "
+        "batch is refused whole; fix or drop the record and feed the batch again."
+    )
+    assert rater.statement("2026-03-03T00:00:00Z").lines == ()
+
+
+def test_a_level_function_on_a_stopped_resource_or_without_a_level_is_not_refused() -> None:
+    rater = _rater(_product)
+    events = [
+        rk.Event("a", "r", "2026-03-02T00:00:00Z", {"size": 4}, id="s"),
+        # Stopped, its level is not read (no usage), whatever it would be.
+        rk.Event("a", "r", "2026-03-02T06:00:00Z", {"count": -1}, kind="stop", id="x"),
+        rk.Event("a", "q", "2026-03-02T00:00:00Z", {"note": "no size"}, id="n"),
+    ]
+    assert sorted(rater.feed(events).accepted) == ["n", "s", "x"]
+    # 4 GB for 6 h = 24 GB*hour; 'q' has no level. 24 x 1 EUR = 24.
+    assert _amount(rater, "2026-03-03T00:00:00Z") == Decimal(24)

@@ -134,3 +134,43 @@ def test_a_reading_fed_early_keeps_the_cycles_it_reaches_until_it_is_metered() -
     span = rk.Span("2026-03-01T00:00:00Z", "2026-03-05T00:00:00Z")
     batch = rk.rate([first, second], daily, span=span, meters=[egress])
     assert batch.total() - statement.total() == 200  # the part the feed named
+
+
+DAILY = rk.Plan("d", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("api", "api", rk.PerUnit(1))])
+G0 = rk.Sample("a", "gw", "api", "2026-03-01T12:00:00Z", 0, kind="counter", id="g0")
+G1 = rk.Sample("a", "gw", "api", "2026-03-03T12:00:00Z", 1000, kind="counter", id="g1")
+
+
+def _part_of(feed: rk.Feed) -> Decimal:
+    (anomaly,) = feed.anomalies
+    return Decimal(anomaly.message.split("its part before 2026-03-02T00:00:00Z, ")[1].split(" ")[0])
+
+
+def test_a_reading_fed_after_a_later_one_takes_back_the_part_that_one_said() -> None:
+    # g0 (0, 1 March 12:00) is compacted; g1 (1000, 3 March 12:00) counts from it: 1000
+    # over 48 h, 250 on 1 March, too late. Then g (2 March 12:00) comes: g1 counts from it.
+    for value, part, days in (
+        # 800: g counts 800 over 24 h, 400 on 1 March; g1 200 over 24 h, 100 and 100.
+        # Before the kept cycles: 400 with g, 250 without: +150; 400 in all, as batch.
+        (800, Decimal(150), {2: Decimal(500), 3: Decimal(100)}),
+        # 100: g counts 50 on 1 March and 50 on 2 March; g1 900, 450 and 450. Before the
+        # kept cycles: 50 with g, 250 without: -200 (taken back); 50 in all, as batch.
+        (100, Decimal(-200), {2: Decimal(500), 3: Decimal(450)}),
+    ):
+        rater = rk.Rater(DAILY, [API], start="2026-03-01T00:00:00Z")
+        rater.feed([G0])
+        rater.statement("2026-03-03T00:00:00Z")  # compacts 1 March
+        assert _part_of(rater.feed([G1])) == 250
+        late = rk.Sample("a", "gw", "api", "2026-03-02T12:00:00Z", value, kind="counter", id="g")
+        feed = rater.feed([late])
+        assert (feed.late, feed.too_late) == (("g",), ("g",))
+        assert _part_of(feed) == part
+        lines = rater.statement("2026-03-04T00:00:00Z").lines
+        got: dict[int, Decimal] = {}
+        for line in lines:
+            got[line.cycle.start.day] = got.get(line.cycle.start.day, Decimal(0)) + line.quantity
+        assert got == days
+        span = rk.Span("2026-03-01T00:00:00Z", "2026-03-05T00:00:00Z")
+        batch = rk.rate([G0, G1, late], DAILY, span=span, meters=[API], as_of=span.end)
+        first = sum((c.quantity for c in batch.charges if c.cycle.start.day == 1), Decimal(0))
+        assert first == 250 + part  # the parts named add up to batch's 1 March

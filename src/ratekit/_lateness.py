@@ -28,6 +28,7 @@ from typing import Final
 
 from ._instants import format_us
 from ._rater_book import known_by
+from ._rater_stretch import stretch_start
 from ._timelines import _event_order
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
@@ -85,9 +86,8 @@ class CounterIndex:
         self.zero = zero
         self.stretches: set[Triple] = set()
         for item in state if zero else ():
-            if item.status == "running" and item.since_us is not None:
-                started = [e.at_us for e in item.history if e.kind == "start"]
-                since = started[-1] if started else item.since_us
+            since = stretch_start(item) if item.since_us is not None else None
+            if since is not None:
                 for meter_name in zero - {reading[0] for reading in item.readings}:
                     triple = (item.account, item.resource, meter_name)
                     self.baselines[triple] = (since, None)
@@ -133,7 +133,11 @@ class CounterIndex:
                 return None
             start_us, previous = baseline
             if triple in self.stretches:
-                if any(
+                # A kept start, stop or delete before it may end that stretch (not a
+                # restart of a running resource, nor a stop at its very instant): the
+                # measure, which meters the kept events with it, says; without one, it
+                # is taken to.
+                if measure is None and any(
                     type(r) is Event and r.kind in _NEW_STRETCH and r.at_us <= at_us for r in kept
                 ):
                     return None
@@ -145,19 +149,22 @@ class CounterIndex:
         else:
             return None
         part = f"the part of its quantity before {format_us(base_us)}"
+        rest = "the rest is"
         measured = None if measure is None else measure(sample)
         if measured is not None:
             quantity, unit = measured
             if not quantity:
                 return None  # nothing of it lies before the kept cycles' start
             part = f"its part before {format_us(base_us)}, {quantity} {unit},"
+            if quantity < 0:  # it takes back what a later reading's feed said too late
+                rest = "the rest is; negative: those cycles were charged that much more"
         what = "sample" if sample.id is None else f"sample {sample.id!r}"
         return Anomaly(
             "too_late",
             f"{what} ({sample.meter}, {sample.value} at {format_us(at_us)}) reaches back "
             f"before every cycle the rater keeps: {after} at {format_us(start_us)}, and "
             f"{part} belonged to cycles already compacted (or before the rater's start): "
-            "not applied (the rest is).",
+            f"not applied ({rest}).",
             () if sample.id is None else (sample.id,),
         )
 

@@ -58,8 +58,9 @@ def lean(state: ResourceState, zero: frozenset[str] = frozenset()) -> ResourceSt
     Except for ``zero``, the meters of `Counter` ``from_zero`` (`from_zero()`): while one
     of them has no reading in the state, its first reading counts from the start of the
     running stretch (the last START), which the history holds and ``since_us`` (the last
-    update's instant) does not, so the history is kept. O(1), or O(h) for h events of
-    history.
+    update's instant) does not, so the history is kept (and compaction writes the
+    stretch's start as its base's when the START is older than the 16 events it keeps:
+    `_rater_stretch.carried()`). O(1), or O(h) for h events of history.
     """
     history = state.history
     kept = any(e.seq is not None for e in history) or (
@@ -68,6 +69,8 @@ def lean(state: ResourceState, zero: frozenset[str] = frozenset()) -> ResourceSt
     if not state.applied and not state._seen and (not history or kept):
         return state
     past = state._past if kept else _NO_BASE
+    # Whether a counter's readings are kept from its first one is kept (see
+    # ResourceState.readings): a reading older than them is then placed, not lost.
     return _new_state(
         state.account,
         state.resource,
@@ -81,6 +84,7 @@ def lean(state: ResourceState, zero: frozenset[str] = frozenset()) -> ResourceSt
         state.through_us,
         (),
         past,
+        complete=state._complete,
     )
 
 

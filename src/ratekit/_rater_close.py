@@ -15,6 +15,7 @@ from typing import Final
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_store as _store
+from . import _rater_stretch as _stretch
 from . import _snapshot
 from ._instants import format_us
 from .errors import BadTimeError
@@ -58,7 +59,19 @@ def compact(rater: Rater, new_base: int) -> None:
     old = {k: r for k, r in rater._records.items() if r.at_us < new_base}
     usage = rater._engine.meter(old.values(), rater._base_us, new_base, rater._state)
     zero = _ledger.from_zero(rater._engine.meters)
-    rater._state = tuple(_ledger.lean(state, zero) for state in usage.state)
+    states = usage.state
+    if zero:
+        # A from_zero counter's first reading counts from its stretch's start, which the
+        # 16 events a state keeps may no longer hold: written as its base's start.
+        before = {(s.account, s.resource): s for s in rater._state}
+        folded = list(old.values())
+        states = tuple(
+            _stretch.carried(before.get((s.account, s.resource)), s, folded, new_base)
+            if s.status == "running" and not zero <= {reading[0] for reading in s.readings}
+            else s
+            for s in states
+        )
+    rater._state = tuple(_ledger.lean(state, zero) for state in states)
     if rater._engine.own_periods:
         # The rows rated for the compacted cycles (a kept record's part in them too).
         book = rater._book

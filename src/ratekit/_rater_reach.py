@@ -15,30 +15,35 @@ from __future__ import annotations
 
 import itertools
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
 from . import _normalize
 from ._decimals import CONTEXT, exact_sum, tidy
-from ._instants import format_us
+from ._instants import format_us, from_us
 from ._paths import MISSING, lookup
 from ._sample_policies import Counter, Discrete
 from ._shown import show
-from ._time_policies import _number
+from ._time_policies import Continuous, _number
 from .errors import BadRecordError, RatekitError, RatekitTypeError, UnpricedUsageError
+from .metering import meter
 from .records import Anomaly, Event, Inventory, Sample
+from .spans import Span
 
 if typing.TYPE_CHECKING:
     from .rater import Rater, Record
 
 __all__ = [
     "SEVERAL",
+    "as_listed",
     "assigned_only",
     "checked",
+    "computed_levels",
     "effect",
     "held",
     "holders",
+    "judged",
     "level_refusal",
     "not_applied",
     "reordered_before",
@@ -89,16 +94,35 @@ def not_applied(rater: Rater, sample: Sample) -> tuple[Decimal, str] | None:
     if policy is not Counter and policy is not Discrete:
         return None
     base_us = rater._base_us
-    state = rater._reach.states.get((sample.account, sample.resource))
-    usage = rater._engine.meter(
-        [sample], base_us, sample.at_us + 1, () if state is None else [state]
-    )
+    key = (sample.account, sample.resource)
+    state = rater._reach.states.get(key)
+    states = () if state is None else [state]
     name = sample.meter
-    if policy is Counter:
-        rows = [r.quantity for r in usage.late if r.meter == name and r.span.end_us <= base_us]
-        return exact_sum(rows), meter.unit
-    applied = exact_sum(r.quantity for r in usage.rows if r.meter == name)
-    return tidy(CONTEXT.subtract(sample.value, applied)), meter.unit
+    if policy is not Counter:
+        usage = rater._engine.meter([sample], base_us, sample.at_us + 1, states)
+        applied = exact_sum(r.quantity for r in usage.rows if r.meter == name)
+        return tidy(CONTEXT.subtract(sample.value, applied)), meter.unit
+    # The kept readings after it counted from the compacted state; with it, they count
+    # from it: the part is what it changes before the kept cycles' start, theirs included
+    # (a part said too late at their feed may so be taken back). A first reading of a
+    # from_zero counter counts from its running stretch's start: the kept events say
+    # where that is (a restart of a running resource begins none).
+    kept = rater._by_key.get(key, ())
+    later: list[Record] = [
+        r for r in kept if type(r) is Sample and r.meter == name and r.kind == "counter"
+    ]
+    if (*key, name) in rater._reach.stretches:
+        later += [r for r in kept if type(r) is Event]
+    end = max([sample.at_us, *(r.at_us for r in later)]) + 1
+
+    def before(records: list[Record]) -> Decimal:
+        usage = rater._engine.meter(records, base_us, end, states)
+        return exact_sum(
+            r.quantity for r in usage.late if r.meter == name and r.span.end_us <= base_us
+        )
+
+    without = before(later) if any(type(r) is Sample for r in later) else Decimal(0)
+    return tidy(CONTEXT.subtract(before([sample, *later]), without)), meter.unit
 
 
 #: An id held by records of several kinds (a snapshot altered by hand): a new record of
@@ -243,12 +267,13 @@ def reordered_before(records: Iterable[Record], cut_us: int) -> int:
 
 
 def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
-    """The batch as a list, once every record in it can be rated. O(n).
+    """The batch as a list, once every record in it can be rated. O(n) (see `computed_levels()`).
 
     A batch is taken whole or not at all, and a record that metering would refuse (a
     sample of an unknown meter, or of a kind its meter does not take, an event setting
     a Continuous level's attribute to a negative or non-numeric value:
-    `level_refusal()`) is refused here, so that it cannot make every later statement
+    `level_refusal()`, or making a level computed by a function so: `computed_levels()`)
+    is refused here, so that it cannot make every later statement
     fail.
     """
     given: object = records
@@ -277,7 +302,112 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
                 "Rater.feed takes Event, Sample and Inventory records, not "
                 f"{kind.__name__}: {record!r}."
             )
+    computed_levels(rater, batch)
     return batch
+
+
+def computed_levels(rater: Rater, batch: Sequence[Record]) -> None:
+    """Refuse a batch that makes a level computed by a function unreadable to metering.
+
+    A [`Continuous`][ratekit.Continuous] level given as a function reads the description a
+    record leaves its resource in (merged with those before it), which the record alone
+    does not give: the resources the batch's new events describe (and those its
+    inventories list) are metered with those meters alone, from the metering state at
+    the kept cycles' start with their kept records and the batch's, up to the last of
+    them, as every later statement meters them. A level metering refuses (negative, not
+    a number) is refused here, with metering's message (the meter, the resource, the
+    record that set the description) and the batch. Nothing when no meter's level is a
+    function; else O(k log k) for the k kept records of those resources.
+    """
+    computed = [
+        item
+        for item in rater._engine.meters
+        if type(item.policy) is Continuous and callable(item.policy.level_of)
+    ]
+    if not computed:
+        return
+    kept, forgotten, base = rater._records, rater._forgotten, rater._base_us
+    new: list[Record] = []
+    keys: set[tuple[str, str]] = set()
+    for record in batch:
+        if type(record) is Sample or record.at_us < base:
+            continue  # a sample sets no description; one too late is not taken
+        identity = record if record.id is None else (type(record).__name__, record.id)
+        if identity in kept or identity in forgotten:
+            continue  # seen before: not taken again
+        new.append(record)
+        if type(record) is Event:
+            keys.add((record.account, record.resource))
+        else:
+            keys.update((account, resource) for account, resource, _ in record.resources)
+    if not keys:
+        return
+    records: list[Record] = [
+        r for key in keys for r in rater._by_key.get(key, ()) if type(r) is Event
+    ]
+    records += rater._inventories
+    records += new
+    end = max(base, *(record.at_us for record in records)) + 1
+    states = [state for key in keys if (state := rater._reach.states.get(key)) is not None]
+    try:
+        meter(
+            records,
+            computed,
+            span=Span.from_us(base, end),
+            cycle=None,  # a piece's level is read once, whatever the cycles it spans
+            as_of=from_us(end),
+            state=states,
+            conflicts="anomaly",
+        )
+    except RatekitError as error:
+        raise type(error)(
+            f"Rater.feed: {error} Every statement metering the resource would fail on it, so "
+            "the batch is refused whole; fix or drop the record and feed the batch again."
+        ) from None
+
+
+def judged(batch: list[Record]) -> list[Record]:
+    """The batch in the order its records are judged (see `_judged()`). O(n log n).
+
+    ``batch`` itself when it is in that order already (O(n)).
+    """
+    keys = [_judged(record) for record in batch]
+    if all(keys[index] <= keys[index + 1] for index in range(len(keys) - 1)):
+        return batch
+    order = sorted(range(len(batch)), key=keys.__getitem__)
+    return [batch[index] for index in order]
+
+
+def as_listed(ids: list[str], batch: list[Record]) -> tuple[str, ...]:
+    """``ids`` in the order the batch lists their records (the first one of each id). O(n)."""
+    if len(ids) < 2:
+        return tuple(ids)
+    position: dict[str, int] = {}
+    for index, record in enumerate(batch):
+        if record.id is not None:
+            position.setdefault(record.id, index)
+    return tuple(sorted(ids, key=position.__getitem__))
+
+
+def _judged(record: Record) -> tuple[int, int]:
+    """Where a record of a batch is judged: the same whatever the order it is listed in.
+
+    A record is judged against those taken before it: a counter reading counts from the
+    kept reading before it (from the compacted state when there is none), the first
+    reading of a ``from_zero`` counter from a kept start, an event with a ``seq`` from the
+    earliest kept event it is ordered before. So events come first, those with a ``seq``
+    from the greatest (each then sees all it is ordered before), then samples in time
+    order (each reading after the readings before it), then inventories (judged once
+    the whole batch is filed). Records that sort alike keep their order (the sort is
+    stable): of two versions of one id, the one judged first stands. O(1).
+    """
+    kind = type(record)
+    if kind is Event:
+        seq = typing.cast("Event", record).seq
+        return (0, 0 if seq is None else -seq)
+    if kind is Sample:
+        return (1, record.at_us)
+    return (2, 0)
 
 
 def level_refusal(event: Event, level_paths: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
@@ -290,7 +420,7 @@ def level_refusal(event: Event, level_paths: tuple[tuple[str, tuple[str, ...]], 
     description is merged into its resource's, and stays). Refused with
     [`BadRecordError`][ratekit.BadRecordError] naming the record, the meter and the
     attribute, with its batch. A level computed by a function reads the merged
-    description, which a record alone does not give: it is checked by metering. O(m) for
+    description, which a record alone does not give: see `computed_levels()`. O(m) for
     m such meters.
     """
     attributes = event.attributes

@@ -56,6 +56,7 @@ from . import _rater_advance as _advance
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_close as _close
+from . import _rater_early as _early
 from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
 from . import _rater_reach as _reach
@@ -243,7 +244,9 @@ class Rater:
 
         A record seen before (same id and type; the same content without an id), in any
         earlier batch or before a snapshot, is a duplicate and changes nothing. Nothing is
-        rated until the next [`statement()`][ratekit.Rater.statement].
+        rated until the next [`statement()`][ratekit.Rater.statement]. The order within the
+        batch changes nothing it says: its records are judged events first (those with a
+        ``seq`` from the greatest), then samples in time order (see docs/streaming.md).
 
         Examples:
             >>> import ratekit as rk
@@ -258,7 +261,9 @@ class Rater:
         ids: dict[str, list[str]] = {name: [] for name in _OUTCOMES}
         counts = dict.fromkeys(_OUTCOMES, 0)
         anomalies: list[Anomaly] = []
-        batch = _reach.checked(self, records)
+        listed = _reach.checked(self, records)
+        # Judged in an order of their own, so that the order listed changes nothing.
+        batch = _reach.judged(listed)
         kept, forgotten, holders, first = self._records, self._forgotten, self._holders, self._first
         by_key, pending, dirty = self._by_key, self._pending, self._dirty
         base, closed, prev = self._base_us, self._closed_us, self._as_of_us
@@ -346,7 +351,8 @@ class Rater:
         lost += _accounts.moves_closing(self, fresh, closers)
         self._anomalies.update(lost)  # said once: the statement that meters it knows them
         anomalies += lost
-        return _new_feed(*(tuple(ids[name]) for name in _OUTCOMES), tuple(anomalies), counts)
+        in_order = tuple if batch is listed else lambda some: _reach.as_listed(some, listed)
+        return _new_feed(*(in_order(ids[name]) for name in _OUTCOMES), tuple(anomalies), counts)
 
     def _not_kept(
         self, record: Record, identity: object, known: object, anomalies: list[Anomaly]
@@ -358,6 +364,10 @@ class Rater:
             digest = self._forgotten[identity]
             same = digest is None or _snapshot.digest(record)[: len(digest)] == digest
             return "duplicates" if same else "conflicting"
+        if type(record) is Sample and record.kind == "counter":
+            placed = _early.placed(self, record, anomalies)  # in the compacted state
+            if placed is not None:
+                return placed
         anomalies.append(_lateness.too_late(record, self._base_us))
         return "too_late"
 

@@ -1,0 +1,158 @@
+"""A counter reading stamped before the kept cycles: placed in the compacted state.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. A record stamped before the oldest cycle the
+rater keeps is too late for the cycles it belongs to, which were closed and compacted.
+A counter reading, though, is one point of a series: metered at once, it splits the
+increment it falls in, and the reading after it counts from it, perhaps in a kept
+cycle. The compacted metering state keeps a counter's last readings (and whether they
+start at its first, see [`ResourceState`][ratekit.ResourceState]), so such a reading is
+placed among them as metering with that state places it (`fold()`): the state takes it,
+the kept cycles count from it at the next statement, and what it changes before the
+kept cycles (as metering counts it: the late rows with it, less those without it) is
+said in a ``"too_late"`` anomaly, not applied. A reading older than the readings kept
+(when they do not start at the counter's first) cannot be placed: too late as a whole.
+"""
+
+from __future__ import annotations
+
+import typing
+
+from ._decimals import CONTEXT, exact_sum, tidy
+from ._instants import format_us
+from ._resource_state import _NO_BASE, ResourceState, _new_state
+from .records import Anomaly, Inventory, Sample
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["fold", "placed", "replayed"]
+
+
+def placed(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str | None:
+    """What the feed does with a counter reading stamped before the kept cycles.
+
+    ``"duplicates"`` or ``"conflicting"`` when the compacted state keeps it already
+    (`replayed()`); ``"too_late"`` when it is placed there (`fold()`, its anomaly added
+    to ``anomalies``); None when it cannot be placed (too late as a whole). O(k log k).
+    """
+    state = rater._reach.states.get((sample.account, sample.resource))
+    replay = replayed(state, sample)
+    if replay is not None:
+        return replay
+    anomaly = fold(rater, sample)
+    if anomaly is None:
+        return None
+    anomalies.append(anomaly)
+    return "too_late"
+
+
+def replayed(state: ResourceState | None, sample: Sample) -> str | None:
+    """``"duplicates"`` or ``"conflicting"`` when ``state`` keeps ``sample`` already. O(k).
+
+    A reading the state keeps by its id (the same instant and value: a duplicate, other
+    ones: conflicting), or, without an id, one at the same instant with the same value.
+    """
+    if state is None:
+        return None
+    record_id = sample.id
+    for name, at_us, value, _, kept_id in state.readings:
+        if name != sample.meter or kept_id != record_id:
+            continue
+        same = at_us == sample.at_us and value == sample.value
+        if record_id is not None:
+            return "duplicates" if same else "conflicting"
+        if same:
+            return "duplicates"
+    return None
+
+
+def fold(rater: Rater, sample: Sample) -> Anomaly | None:
+    """Place a counter reading stamped before the kept cycles in the compacted state.
+
+    Returns its ``"too_late"`` anomaly: the part of usage it changes before the kept
+    cycles (not applied; the kept cycles count from it at the next statement). None
+    when it cannot be placed (older than the readings the state keeps, which do not
+    start at the counter's first): the caller says it too late as a whole.
+    O(k log k) for the k kept records of its resource: metering them twice.
+    """
+    key = (sample.account, sample.resource)
+    reach = rater._reach
+    base = rater._base_us
+    state = reach.states.get(key)
+    name = sample.meter
+    known = [] if state is None else [r[1] for r in state.readings if r[0] == name]
+    if state is not None and known and name not in state._complete and sample.at_us < min(known):
+        return None
+    if state is None:
+        state = _new_state(
+            sample.account, sample.resource, "unknown", {}, None, None, None, None, (), base,
+            (), _NO_BASE,
+        )  # fmt: skip
+    engine = rater._engine
+    kept = [r for r in rater._by_key.get(key, ()) if type(r) is not Inventory]
+    end = max([base, *(r.at_us for r in kept)]) + 1
+    without = engine.meter(kept, base, end, [state])
+    with_it = engine.meter([sample, *kept], base, end, [state])
+    part = tidy(
+        CONTEXT.subtract(
+            exact_sum(r.quantity for r in with_it.late if r.meter == name),
+            exact_sum(r.quantity for r in without.late if r.meter == name),
+        )
+    )
+    placed = engine.meter([sample], base, base + 1, [state]).state
+    folded = next(s for s in placed if (s.account, s.resource) == key)
+    new = _new_state(
+        state.account,
+        state.resource,
+        state.status,
+        state.description,
+        state.since_us,
+        state.opened_by,
+        state.clock_us,
+        state.seq,
+        folded.readings,
+        state.through_us,
+        state.applied,
+        state._past,
+        seen=state._seen,
+        complete=folded._complete,
+    )
+    _restate(rater, key, new)
+    unit = next(m.unit for m in engine.meters if m.name == name)
+    what = "sample" if sample.id is None else f"sample {sample.id!r}"
+    changes = (
+        f"its part before {format_us(base)}, {part} {unit}, belonged to cycles already "
+        "compacted: not applied"
+        if part
+        else f"what it changes before {format_us(base)} adds up to nothing"
+    )
+    negative = "; negative: those cycles were charged that much more" if part < 0 else ""
+    return Anomaly(
+        "too_late",
+        f"{what} ({name}, {sample.value} at {format_us(sample.at_us)}) is stamped before "
+        f"every cycle the rater keeps (from {format_us(base)}): it is placed among the "
+        "readings of its counter that the compacted state keeps, as metering them at once "
+        f"places it, and {changes} (the rest is applied{negative}).",
+        () if sample.id is None else (sample.id,),
+    )
+
+
+def _restate(rater: Rater, key: tuple[str, str], state: ResourceState) -> None:
+    """Put ``state`` in the rater's compacted state, its index, and meter it again. O(s)."""
+    reach = rater._reach
+    had = key in reach.states
+    reach.states[key] = state
+    rater._state = (
+        tuple(state if (s.account, s.resource) == key else s for s in rater._state)
+        if had
+        else (*rater._state, state)
+    )
+    for name, at_us, _, kind, record_id in state.readings:
+        if kind == "counter":  # in time order: the last one stands
+            triple = (*key, name)
+            reach.baselines[triple] = (at_us, record_id)
+            reach.stretches.discard(triple)
+    rater._dirty.add(key)
+    rater._dirty.add((key[0], None))
+    if rater._redo is not None:
+        rater._redo.add(key)

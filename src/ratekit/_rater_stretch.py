@@ -1,0 +1,122 @@
+"""A resource's running stretch, carried through compaction for ``from_zero`` counters.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. The first reading of a
+`Counter(from_zero=True)` counts from zero from the start of its resource's running
+stretch (a resize does not end a stretch; a stop does). Metering continued from a state
+finds that start in the state's timeline: its base (where the resource stood before its
+history) and the last `HISTORY` (16) events. A resource with more events than that
+since its START would count from the oldest kept one. So compaction, which folds the
+records of a closed cycle into the state, finds the stretch's start in the whole
+timeline (the compacted state before, and every record it folds) and writes it as the
+start of the base's piece (`carried()`): restored, the state's timeline runs from there,
+and so does the counter, whatever the number of events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from . import _normalize as _n
+from . import _timelines as _t
+from ._metering_carry import restore
+from ._resource_state import ResourceState, _new_state
+from .records import Event, Inventory, Sample
+
+__all__ = ["carried", "stretch_start"]
+
+Record = Event | Sample | Inventory
+
+
+def _line(state: ResourceState | None, account: str, resource: str) -> _t.Timeline | None:
+    """``state``'s timeline as metering restores it: its base, then its history."""
+    if state is None:
+        return None
+    history = state.history
+    if not history:
+        return restore(state)
+    base = state.base
+    line = None if base is None else restore(base)
+    return _t.build_timeline(account, resource, history, (), (), _n.Anomalies(), line)
+
+
+def stretch_start(state: ResourceState) -> int | None:
+    """Where the running stretch of ``state``'s resource starts, as metering restores it.
+
+    None when it is not running. O(h log h) for h events of history.
+    """
+    if state.status != "running":
+        return None
+    line = _line(state, state.account, state.resource)
+    if line is None or not line.starts:
+        return None
+    return line.running_since(line.starts[-1])
+
+
+def carried(
+    previous: ResourceState | None,
+    state: ResourceState,
+    folded: Iterable[Record],
+    new_base: int,
+) -> ResourceState:
+    """``state`` (compacted at ``new_base``) whose timeline runs from its stretch's start.
+
+    ``previous``: the resource's compacted state before (whose timeline runs from its
+    stretch's start, by the same rule); ``folded``: the records compacted now. When the
+    stretch begins before the base of ``state``'s history (its START is older than the
+    last 16 events), the base's piece is made to start there. O(k log k) for the k
+    records of the resource.
+    """
+    start = stretch_start(state)
+    base = state.base
+    if start is None or base is None or start != base.since_us:
+        return state  # its start is among its history's events (or it is not running)
+    account, resource = state.account, state.resource
+    events: list[Event] = []
+    inventories: list[Inventory] = []
+    samples: list[int] = []
+    for record in folded:
+        if type(record) is Inventory:
+            inventories.append(record)
+        elif record.account == account and record.resource == resource:
+            if type(record) is Event:
+                events.append(record)
+            else:
+                samples.append(record.at_us)
+    # As metering continues from ``previous``: its base, then its history and the rest.
+    line: _t.Timeline | None = None
+    history: tuple[Event, ...] = ()
+    if previous is not None:
+        history = previous.history
+        known = previous.base if history else previous
+        line = None if known is None else restore(known)
+    whole = _t.build_timeline(
+        account,
+        resource,
+        [*history, *events],
+        sorted(inventories, key=lambda record: record.at_us),
+        sorted(samples),
+        _n.Anomalies(),
+        line,
+    )
+    if not whole.starts:
+        return state
+    earliest = whole.running_since(min(base.since_us, new_base))
+    if earliest is None or earliest >= start:
+        return state
+    past = state._past
+    return _new_state(
+        account,
+        resource,
+        state.status,
+        state.description,
+        state.since_us,
+        state.opened_by,
+        state.clock_us,
+        state.seq,
+        state.readings,
+        state.through_us,
+        state.applied,
+        (past[0], past[1], earliest, *past[3:]),
+        seen=state._seen,
+        complete=state._complete,
+    )
