@@ -129,7 +129,7 @@ def test_the_exoscale_listing_of_one_organisation_in_one_call_with_cloud_foundry
             {
                 "guid": "c1", "created_at": T0, "state": {"current": "STARTED"}, "app": {"guid": "app-1"},
                 "process": {"guid": "app-1", "type": "web"}, "space": {"guid": "s"},
-                "organization": {"guid": "org"}, "memory_in_mb_per_instance": {"current": 1000},
+                "organization": {"guid": "org"}, "memory_in_mb_per_instance": {"current": 1024},
                 "instance_count": {"current": 1},
             }
         ]
@@ -145,7 +145,7 @@ def test_the_exoscale_listing_of_one_organisation_in_one_call_with_cloud_foundry
         [*events, *cf_events, listing], [exoscale.INSTANCE_HOURS, volume, cf.APP_MEMORY_GB],
         span=MARCH, cycle=MONTHLY, as_of=MARCH.end,
     )  # fmt: skip
-    # 744 h each; the volume 50 GB * 744 h = 37,200; the app 1 GB (1000 MB) * 744 h = 744.
+    # 744 h each; the volume 50 GB * 744 h = 37,200; the app 1 GiB (CF's 1024 MB) * 744 h = 744.
     assert quantities(usage) == {
         ("exoscale.instance.hours", "vm-1"): Decimal(744),
         ("exoscale.instance.hours", "vm-9"): Decimal(744),

@@ -157,9 +157,12 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
         if base is not None and base.clock_us is not None:
             start = max(start, base.clock_us)
         if start < limit:
-            # The records stamped before the clock, or else those that re-order it.
-            ids = [event.id for event in new_events if event.at_us < limit] or [
-                event.id for event in new_events
+            # The records stamped before the clock, or else those that re-order it, in
+            # the order the timeline applies them (not the order given).
+            placed = {id(event): index for index, event in enumerate(line.order)}
+            applied = sorted(new_events, key=lambda event: placed.get(id(event), -1))
+            ids = [event.id for event in applied if event.at_us < limit] or [
+                event.id for event in applied
             ]
             ids += [inventory.id for inventory in closing]
             late_time(engine, account, resource, old, line, start, limit, ids)
