@@ -496,14 +496,7 @@ class Rater:
                 self._line_members = {
                     k: v for k, v in self._line_members.items() if k[2] > self._base_us
                 }
-        lo, hi = self._base_us, self._closed_us
-        self._closed_charges = tuple(
-            c for c in charges if lo <= c.cycle.start_us and c.cycle.end_us <= hi
-        )
-        self._open_charges = {}
-        for charge in charges:
-            if charge.cycle.end_us > hi:
-                self._open_charges.setdefault(charge.account, []).append(charge)
+        self._keep(charges)
 
         return Statement(
             from_us(as_of_us),
@@ -514,6 +507,25 @@ class Rater:
             tuple(held),
             tuple(no_effect),
         )
+
+    def _keep(self, charges: tuple[Charge, ...]) -> None:
+        """Keep the charges rated: those of the kept closed cycles, per account the open ones."""
+        lo, hi = self._base_us, self._closed_us
+        # One pass: the charges of the kept closed cycles, and per account of the open ones.
+        kept_closed: list[Charge] = []
+        opened: dict[str, list[Charge]] = {}
+        self._open_charges = opened
+        for charge in charges:
+            cycle = charge.cycle
+            if cycle.end_us > hi:
+                mine = opened.get(charge.account)
+                if mine is None:
+                    opened[charge.account] = [charge]
+                else:
+                    mine.append(charge)
+            elif lo <= cycle.start_us:
+                kept_closed.append(charge)
+        self._closed_charges = tuple(kept_closed)
 
     # -- copies, snapshots -----------------------------------------------------------------
 
