@@ -128,20 +128,27 @@ class Book:
                 del self.rows[key]
 
     def replace(self, usage: Usage, keys: set[Key] | None) -> None:
-        """Take the rows and states of ``usage`` for ``keys`` (all when None)."""
+        """Take the rows and states of ``usage`` for ``keys`` (all when None).
+
+        A row equal to one the book held for its resource, to the last digit (see
+        `_same()`), is kept as the object it was: the charges rated for it stand (the
+        rater reuses charges by row), and a group priced by its total is priced on from
+        its first row that changed, not from the resource's first row. O(r) for r rows.
+        """
         grouped: dict[Key, list[UsageRow]] = {}
         for row in usage.rows:
             key = (row.account, row.resource)
             if keys is None or key in keys:
                 grouped.setdefault(key, []).append(row)
+        before = self.rows
         if keys is None:
             self.rows = {}
             self.states = {}
         else:
-            for key in keys:
-                self.rows.pop(key, None)
+            before = {key: gone for key in keys if (gone := self.rows.pop(key, None))}
         for key, rows in grouped.items():
-            self.rows[key] = tuple(rows)
+            held = before.get(key)
+            self.rows[key] = tuple(rows) if not held else _same(held, rows)
         for state in usage.state:
             key = (state.account, state.resource)
             if keys is None or key in keys:
@@ -228,6 +235,43 @@ class Book:
             rows = (*old, *out_new)
             if rows:
                 self.rows[key] = rows
+
+
+def _same(held: Sequence[UsageRow], rows: list[UsageRow]) -> tuple[UsageRow, ...]:
+    """``rows``, each one equal to a row in ``held`` given as that row.
+
+    Equal to the last digit: the same meter, span, cycle, unit and record ids, the same
+    quantity digit for digit (its sign, digits and exponent), the same description (the
+    same mapping, or an equal one that reads the same). O(h + r).
+    """
+    index = {_exactly(row): row for row in held}
+    out = []
+    for row in rows:
+        found = index.get(_exactly(row))
+        if found is not None and (
+            found.description is row.description
+            or (
+                found.description == row.description
+                and repr(found.description) == repr(row.description)
+            )
+        ):
+            row = found  # noqa: PLW2901 - the equal row held before stands for it
+        out.append(row)
+    return tuple(out)
+
+
+def _exactly(row: UsageRow) -> tuple[object, ...]:
+    span, cycle = row.span, row.cycle
+    return (
+        row.meter,
+        span.start_us,
+        span.end_us,
+        cycle.start_us,
+        cycle.end_us,
+        row.unit,
+        row.record_ids,
+        row.quantity.as_tuple(),
+    )
 
 
 def zeros(book: Book, key: Key, prev: int, sums: frozenset[str]) -> list[Sample]:

@@ -286,12 +286,18 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     kinds = rater._engine.kinds
     level_paths = rater._engine.level_paths
     assigned = rater._engine.assigned
+    # The attributes found to be levels, by identity: the events of a batch share a few
+    # (the batch keeps them alive while it is checked), each is looked at once.
+    levels: set[int] = set()
     for record in batch:
         kind = type(record)
         if assigned is not None and kind is not Inventory:
             assigned_only(typing.cast("Event | Sample", record), assigned)
         if kind is Event and level_paths:
-            level_refusal(typing.cast("Event", record), level_paths)
+            event = typing.cast("Event", record)
+            if id(event.attributes) not in levels:
+                level_refusal(event, level_paths)
+                levels.add(id(event.attributes))
         if kind is Sample:
             sample = typing.cast("Sample", record)
             taken = kinds.get(sample.meter)

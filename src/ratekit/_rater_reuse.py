@@ -163,23 +163,26 @@ def _reuse(  # noqa: PLR0917 - private plumbing of plain values
     """One account: its rows to rate again, the charges that stand, lost, and carried.
 
     Appends to ``todo``, ``reused``, ``lost`` and ``carry``; returns the ids of the rows
-    whose charges stand and, per group, where its track stops standing.
+    whose charges stand and, per group, where its track stops standing. The sets of
+    rows are taken apart with set operations (at C speed); only the rows given are
+    visited one by one, to keep their order.
     """
-    again, cuts = _split(old, rows)
-    stand: set[int] = set()
-    for row in rows:
-        key = id(row)
+    keys = list(map(id, rows))
+    again, cuts = _split(old, keys)
+    alone, grouped = old.alone, old.grouped
+    stand = set(keys)
+    stand -= again
+    for row, key in zip(rows, keys, strict=True):
         if key in again:
             todo.append(row)
             continue
-        stand.add(key)
-        hit = old.alone.get(key)
+        hit = alone.get(key)
         if hit is not None:
             reused.append(hit)
         else:
-            reused.extend(old.grouped[key])
-    lost.extend(c for key, c in old.alone.items() if key not in stand)
-    lost.extend(c for key, cs in old.grouped.items() if key not in stand for c in cs)
+            reused.extend(grouped[key])
+    lost.extend(alone[key] for key in alone.keys() - stand)
+    lost.extend(c for key in grouped.keys() - stand for c in grouped[key])
     for group, track in old.tracks.items():
         cut = cuts.get(group, len(track))
         if cut:
@@ -187,26 +190,19 @@ def _reuse(  # noqa: PLR0917 - private plumbing of plain values
     return stand, cuts
 
 
-def _split(old: Known, rows: list[UsageRow]) -> tuple[set[int], dict[GroupKey, int]]:
+def _split(old: Known, keys: list[int]) -> tuple[set[int], dict[GroupKey, int]]:
     """The rows to rate again (by id) and, per group, where its track stops standing.
 
-    A row is rated again unless ``old`` holds its charges (the same object); and so is
-    every row with a piece after a group's first piece whose row is gone or rated again
-    (which may cut another group it has pieces in, hence the loop). O(n + p) per round
-    for n rows and p pieces tracked; a round more only for a row in several groups.
+    A row is rated again unless ``old`` holds its charges (by the row's id: a row ``old``
+    holds is kept alive by its charges, so no other row has its id); and so is every row
+    with a piece after a group's first piece whose row is gone or rated again (which may
+    cut another group it has pieces in, hence the loop). O(n + p) per round for n rows
+    and p pieces tracked; a round more only for a row in several groups.
     """
-    present = {id(row): row for row in rows}
-    again: set[int] = set()
-    reusable: set[int] = set()
-    for key, row in present.items():
-        hit = old.alone.get(key)
-        if hit is not None and hit.row is row:
-            continue
-        found = old.grouped.get(key)
-        if found is not None and found[0].row is row:
-            reusable.add(key)
-        else:
-            again.add(key)
+    present = set(keys)
+    reusable = present & old.grouped.keys()
+    again = present - reusable
+    again -= old.alone.keys()
     cuts: dict[GroupKey, int] = {}
     while True:
         more: set[int] = set()
@@ -225,10 +221,18 @@ def _split(old: Known, rows: list[UsageRow]) -> tuple[set[int], dict[GroupKey, i
 
 
 def _renew(old: Known, stand: set[int], cuts: dict[GroupKey, int], since: int) -> Known:
-    """What of ``old`` stands: the rows in ``stand``, each track up to its cut."""
+    """What of ``old`` stands: the rows in ``stand``, each track up to its cut.
+
+    A new value (a copy of the rater shares ``old``): its tables copied at C speed, then
+    the rows that do not stand taken out.
+    """
     new = Known(since)
-    new.alone = {key: c for key, c in old.alone.items() if key in stand}
-    new.grouped = {key: found for key, found in old.grouped.items() if key in stand}
+    new.alone = old.alone.copy()
+    for key in old.alone.keys() - stand:
+        del new.alone[key]
+    new.grouped = old.grouped.copy()
+    for key in old.grouped.keys() - stand:
+        del new.grouped[key]
     for group, track in old.tracks.items():
         cut = cuts.get(group, len(track))
         if cut:

@@ -160,6 +160,7 @@ class Rater:
         "_late",
         "_late_keys",
         "_late_seen",
+        "_line_members",
         "_open_charges",
         "_pending",
         "_rated_keys",
@@ -183,6 +184,9 @@ class Rater:
     _redo: set[tuple[str, str]] | None
     _row_charges: RowCharges  # per account, what its last rating left to reuse
     _rated_keys: set[LineKey] | None  # the lines of the charges rated at the last statement
+    # Per line, its charges at the last statement, in rating's order (read only while
+    # _rated_keys is known: see _rater_lines.group).
+    _line_members: dict[LineKey, list[Charge]]
     _sticky: set[tuple[str, str]]
 
     def __init__(
@@ -233,6 +237,7 @@ class Rater:
         self._closed_charges: tuple[Charge, ...] | None = None
         # Per account, the charges of the open cycles, as last rated (None: not known).
         self._open_charges: dict[str, list[Charge]] | None = None
+        self._line_members = {}
         self._index()
         _store.regroup(self)
 
@@ -268,12 +273,13 @@ class Rater:
         by_key, pending, dirty = self._by_key, self._pending, self._dirty
         base, closed, prev = self._base_us, self._closed_us, self._as_of_us
         sums = self._engine.sums
+        names = _store.KINDS
         # One pass, each record filed where it goes; a call per record only off the common
         # path (a record seen before, too late, reaching back, or an inventory).
         fresh: list[Record] = []
         for record in batch:
             record_id = record.id
-            name = _store.KINDS[type(record)]
+            name = names[type(record)]
             identity = record if record_id is None else (name, record_id)
             known: object = kept.get(identity)
             if known is None and record_id is not None and holders.get(record_id, name) != name:
@@ -282,11 +288,15 @@ class Rater:
             if known is None and type(record) is not Inventory:
                 # Its first usage or record: a delta over a span counts from the span.
                 since = record.since_us if type(record) is Sample else None
-                t_us = at_us if since is None else min(at_us, since)
+                t_us = at_us if since is None or since > at_us else since
                 if t_us < first.get(record.account, t_us + 1):
                     first[record.account] = t_us
             # Only records with an id are remembered once compacted (by the id's digest).
-            if known is not None or at_us < base or (record_id and identity in forgotten):
+            if (
+                known is not None
+                or at_us < base
+                or (record_id and forgotten and identity in forgotten)
+            ):
                 outcome = self._not_kept(record, identity, known, anomalies)
             else:
                 # Late: its effect reaches a closed cycle (a delta over a span from its
@@ -311,7 +321,8 @@ class Rater:
                     self._anomalies.update(reaching)
                 # Late only for a kept closed cycle: what reaches before the kept cycles
                 # is too late in part (said above), not late.
-                outcome = "late" if max(effect_us, base) < closed else "accepted"
+                reach_us = effect_us if effect_us > base else base  # noqa: FURB136 - hot path
+                outcome = "late" if reach_us < closed else "accepted"
                 kept[identity] = record
                 fresh.append(record)
                 if record_id is not None:
@@ -491,14 +502,11 @@ class Rater:
             no_effect = _accounts.no_effect(self, closing, charges, final, anomalies)
             self._closed_us = closing[-1][1]
             _close.compact(self, _reach.held(self, closing[-1][0]))
-        lo, hi = self._base_us, self._closed_us
-        self._closed_charges = tuple(
-            c for c in charges if lo <= c.cycle.start_us and c.cycle.end_us <= hi
-        )
-        self._open_charges = {}
-        for charge in charges:
-            if charge.cycle.end_us > hi:
-                self._open_charges.setdefault(charge.account, []).append(charge)
+            if self._base_us > base:  # the lines of the compacted cycles are gone
+                self._line_members = {
+                    k: v for k, v in self._line_members.items() if k[2] > self._base_us
+                }
+        self._keep(charges)
 
         return Statement(
             from_us(as_of_us),
@@ -509,6 +517,25 @@ class Rater:
             tuple(held),
             tuple(no_effect),
         )
+
+    def _keep(self, charges: tuple[Charge, ...]) -> None:
+        """Keep the charges rated: those of the kept closed cycles, per account the open ones."""
+        lo, hi = self._base_us, self._closed_us
+        # One pass: the charges of the kept closed cycles, and per account of the open ones.
+        kept_closed: list[Charge] = []
+        opened: dict[str, list[Charge]] = {}
+        self._open_charges = opened
+        for charge in charges:
+            cycle = charge.cycle
+            if cycle.end_us > hi:
+                mine = opened.get(charge.account)
+                if mine is None:
+                    opened[charge.account] = [charge]
+                else:
+                    mine.append(charge)
+            elif lo <= cycle.start_us:
+                kept_closed.append(charge)
+        self._closed_charges = tuple(kept_closed)
 
     # -- copies, snapshots -----------------------------------------------------------------
 
@@ -570,6 +597,7 @@ class Rater:
         _store.consistent(rater)
         rater._anomalies_before = set()
         rater._closers = []
+        rater._line_members = {}
         rater._index()
         _store.regroup(rater)
         return rater
