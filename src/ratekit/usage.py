@@ -30,6 +30,7 @@ from ._fields import (
 )
 from ._instants import format_us
 from ._resource_state import HISTORY, MEMORY, ResourceState
+from ._totals import only
 from .records import (
     Anomaly,
 )
@@ -263,20 +264,44 @@ class Usage:
     ) -> Decimal:
         """The sum of the quantities of the rows that match (all rows by default). O(n).
 
+        Quantities of different units are never added: rows of more than one unit (two
+        meters, ``hour`` and ``GB``, with no ``meter`` given) raise
+        [`UnitError`][ratekit.UnitError], naming the units and the meters; give a meter,
+        ``total("vm.hours")``, for one meter's total. No rows sum to ``Decimal('0')``.
+
         Examples:
             >>> import ratekit as rk
             >>> rk.meter([], [], span=rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"),
             ...          cycle=None, as_of="2026-03-02T00:00:00Z").total("runtime")
             Decimal('0')
+            >>> day = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+            >>> usage = rk.Usage([rk.UsageRow("a", "vm.hours", "vm-1", day, day, 10, "hour", {}, ()),
+            ...                   rk.UsageRow("a", "egress", "ip-1", day, day, 7, "GB", {}, ())], (), ())
+            >>> usage.total("vm.hours"), usage.total("egress")
+            (Decimal('10'), Decimal('7'))
+            >>> usage.total()
+            Traceback (most recent call last):
+            ratekit.UnitError: Usage.total() would add quantities in 2 units, GB and hour (meters 'egress', 'vm.hours'); ...
         """
         total = ZERO
+        units: dict[str, set[str]] = {}
         for row in self.rows:
             if (
                 (meter is None or row.meter == meter)
                 and (account is None or row.account == account)
                 and (resource is None or row.resource == resource)
             ):
+                units.setdefault(row.unit, set()).add(row.meter)
                 total = CONTEXT.add(total, row.quantity)
+        if len(units) > 1:
+            meters = sorted({name for names in units.values() for name in names})
+            only(
+                dict.fromkeys(sorted(units), ZERO),
+                what="Usage.total()" if meter is None else f"Usage.total({meter!r})",
+                detail=f" (meters {', '.join(map(repr, meters))})",
+                per="give one meter, total(meter), for that meter's total",
+                units=True,
+            )
         return _tidy(total)
 
     def _repr_html_(self) -> str:
