@@ -275,9 +275,9 @@ def _load_value(data: Any, hint: Any, path: str) -> Any:
         found, value = _try(option, data, path)
         if found:
             return value
-    objects = [_NAMES[option] for option in options if _is_object_hint(option)]
-    if isinstance(data, Mapping) and objects and any(_other_type(data, o) for o in objects):
-        written = " or ".join(repr(name) for name in objects)
+    objects = [option for option in options if _is_object_hint(option)]
+    if isinstance(data, Mapping) and objects and all(_other_type(data, o) for o in objects):
+        written = " or ".join(repr(_NAMES[option]) for option in objects)
         raise fail(
             path,
             f"type {data['type']!r} is not what this field holds: expected {_describe(hint)}, "
