@@ -20,7 +20,10 @@ The rules:
   ``difference`` the candidate's whole total: an account that starts paying a fee
   ``"pays more"``);
 - amounts of different currencies are never compared: candidates billing one account
-  and cycle in different currencies raise [`CurrencyMismatchError`][ratekit.CurrencyMismatchError].
+  and cycle in different currencies raise [`CurrencyMismatchError`][ratekit.CurrencyMismatchError];
+- periods are never compared with other periods: candidates billing one account over
+  different cycles that overlap (another timezone, another period) raise
+  [`BadCalendarError`][ratekit.BadCalendarError], naming both candidates and cycles.
 
 Examples:
     >>> import ratekit as rk
@@ -60,7 +63,7 @@ from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
 from .assignments import Assignment
 from .billing import Invoice, bill
-from .errors import CurrencyMismatchError, RatekitError, RatekitTypeError
+from .errors import BadCalendarError, CurrencyMismatchError, RatekitError, RatekitTypeError
 from .policies import Meter, meters_of
 from .pricebook import Plan
 from .rating import rate
@@ -385,6 +388,40 @@ def _under(error: RatekitError, name: str) -> RatekitError:
         return error
 
 
+def _check_cycles(
+    table: Mapping[tuple[str, int, int], Mapping[str, Invoice]], names: tuple[str, ...]
+) -> None:
+    """Refuse candidates that bill one account over different, overlapping cycles.
+
+    Rows line invoices up per account and cycle: a UTC month and a Zurich month, or a
+    month and its weeks, would each be compared with nothing. A cycle that some
+    candidates do not bill, and that no cycle of theirs overlaps, is fine ("not billed").
+    O(k log k) for k invoices, plus the overlapping pairs.
+    """
+    active: list[tuple[str, int, Mapping[str, Invoice]]] = []
+    for account, start_us, end_us in sorted(table):
+        found = table[account, start_us, end_us]
+        active = [a for a in active if a[0] == account and a[1] > start_us]
+        for _, _, other in active:
+            mine = [name for name in found if name not in other]
+            theirs = [name for name in other if name not in found]
+            if mine and theirs:
+                pair = sorted(
+                    [(mine[0], found), (theirs[0], other)], key=lambda p: names.index(p[0])
+                )
+                (a, a_found), (b, b_found) = pair
+                one, two = a_found[a].cycle, b_found[b].cycle
+                raise BadCalendarError(
+                    f"candidates {a!r} and {b!r} bill account {account!r} over different "
+                    f"cycles: {format_us(one.start_us)}..{format_us(one.end_us)} under {a!r} "
+                    f"overlaps {format_us(two.start_us)}..{format_us(two.end_us)} under {b!r}; "
+                    "a comparison lines invoices up per cycle, so give the candidates the "
+                    "same billing cycle (period and timezone), or rate each with rate() and "
+                    "compare their totals_by_currency()."
+                )
+        active.append((account, end_us, found))
+
+
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
@@ -408,9 +445,12 @@ def compare_plans(
     [`ratekit.rate()`][ratekit.rate] (records with ``meters`` are metered under each candidate's
     cycle). O(c · n log n) for c candidates and n rows.
 
-    Raises [`RatekitTypeError`][ratekit.RatekitTypeError] for no candidates, and
+    Raises [`RatekitTypeError`][ratekit.RatekitTypeError] for no candidates,
     [`CurrencyMismatchError`][ratekit.CurrencyMismatchError] when two candidates bill one account and cycle
-    in different currencies.
+    in different currencies, and [`BadCalendarError`][ratekit.BadCalendarError] when two
+    candidates bill one account over different cycles that overlap (a month in UTC and
+    one in Europe/Zurich, a month and its weeks), naming both candidates and cycles:
+    rows compare one cycle with the same cycle, never a month with a week.
 
     Examples:
         >>> import ratekit as rk
@@ -460,6 +500,7 @@ def compare_plans(
         for invoice in invoices[name]:
             key = (invoice.account, invoice.cycle.start_us, invoice.cycle.end_us)
             table.setdefault(key, {})[name] = invoice
+    _check_cycles(table, names)
     rows = []
     for key in sorted(table):
         found = table[key]
