@@ -48,7 +48,6 @@ Examples:
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import typing
 import zoneinfo
 from collections.abc import Iterable, Mapping
@@ -68,7 +67,7 @@ from .policies import Meter, meters_of
 from .pricebook import Plan
 from .rating import rate
 from .records import Event, Inventory, Sample
-from .render import period
+from .render import escape, period
 from .spans import Span
 from .usage import Usage, UsageRow
 
@@ -296,7 +295,7 @@ class Comparison:
         of the plan that billed it: the plan's ``tz``, else its cycle's), as its invoice
         prints it; in UTC when that plan has none.
         """
-        esc = html.escape
+        esc = escape  # the invoices' escaping: markup, and control and bidi characters
         zones = {
             (name, invoice.account, invoice.cycle): invoice.tz
             for name, invoices in self.invoices.items()
