@@ -11,7 +11,11 @@ The rules:
 - a candidate is a [`Plan`][ratekit.Plan] (for every account) or a list of
   [`Assignment`][ratekit.Assignment] values;
 - totals are the invoices' printed totals (each line rounded once, under each plan's own
-  rounding); ``precise_total`` is the exact sum;
+  rounding), before any credit: a comparison takes no credits (a credit's balance is
+  spent over cycles, in the order they are billed; bill each candidate's rating with
+  ``bill(rating, credits=...)`` for what an account pays after them);
+  ``precise_total`` is the exact sum; resources shared between accounts are split by
+  ``shares`` as [`rate()`][ratekit.rate] and [`bill()`][ratekit.bill] split them;
 - ``difference`` is the candidate's total minus the baseline's for the same account and
   cycle, and ``change`` says how the account fares from its own point of view:
   ``"pays less"``, ``"pays more"``, ``"same"``; an account or cycle a candidate does
@@ -68,6 +72,7 @@ from .pricebook import Plan
 from .rating import rate
 from .records import Event, Inventory, Sample
 from .render import escape, period
+from .sharing import Share, read_shares
 from .spans import Span
 from .usage import Usage, UsageRow
 
@@ -436,13 +441,16 @@ def compare_plans(
     meters: Iterable[Meter] | None = None,
     as_of: _dt.datetime | str | None = None,
     by_resource: bool = False,
+    shares: Iterable[Share] = (),
 ) -> Comparison:
     """Rate and bill ``usage`` under each of ``candidates`` and compare with the first.
 
     ``candidates`` maps a name to a plan (for every account) or to assignments; the
-    first is the baseline. ``usage``, ``span``, ``meters`` and ``as_of`` are those of
-    [`ratekit.rate()`][ratekit.rate] (records with ``meters`` are metered under each candidate's
-    cycle). O(c · n log n) for c candidates and n rows.
+    first is the baseline. ``usage``, ``span``, ``meters``, ``as_of`` and ``shares`` are
+    those of [`ratekit.rate()`][ratekit.rate] (records with ``meters`` are metered under each candidate's
+    cycle; a shared resource's charges are split among its holders under every
+    candidate, as on their invoices). Credits are not taken: the totals compared are
+    the invoices' totals before credits. O(c · n log n) for c candidates and n rows.
 
     Raises [`RatekitTypeError`][ratekit.RatekitTypeError] for no candidates,
     [`CurrencyMismatchError`][ratekit.CurrencyMismatchError] when two candidates bill one account and cycle
@@ -485,13 +493,14 @@ def compare_plans(
     meter_list = (
         None if meters is None else list(meters_of(meters, "compare_plans meters").values())
     )
+    shared = read_shares(shares, "compare_plans shares")
     names = tuple(str(name) for name in candidates)
     invoices: dict[str, tuple[Invoice, ...]] = {}
     table: dict[tuple[str, int, int], dict[str, Invoice]] = {}
     for name, plans in zip(names, candidates.values(), strict=True):
         plans_arg = plans if isinstance(plans, Plan) else list(plans)
         try:
-            rating = rate(body, plans_arg, span=span, meters=meter_list, as_of=as_of)
+            rating = rate(body, plans_arg, span=span, meters=meter_list, as_of=as_of, shares=shared)
             invoices[name] = _local(bill(rating, by_resource=by_resource), plans_arg)
         except RatekitError as error:
             # The same error, saying which candidate met it (usage one plan does not cover).
