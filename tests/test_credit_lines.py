@@ -36,7 +36,7 @@ def _stored_row() -> dict[str, object]:
             -5,
             25,
             (
-                "CreditLine 'c' applied -5 is not between 0 and available 20; a credit pays at "
+                "CreditLine applied -5 (credit 'c') is not between 0 and available 20; a credit pays at "
                 "most its balance, and never less than 0."
             ),
         ),
@@ -45,7 +45,7 @@ def _stored_row() -> dict[str, object]:
             25,
             -5,
             (
-                "CreditLine 'c' applied 25 is not between 0 and available 20; a credit pays at "
+                "CreditLine applied 25 (credit 'c') is not between 0 and available 20; a credit pays at "
                 "most its balance, and never less than 0."
             ),
         ),
@@ -54,7 +54,7 @@ def _stored_row() -> dict[str, object]:
             5,
             -3,
             (
-                "CreditLine 'c' left -3 is not available 20 less applied 5, which is 15; left "
+                "CreditLine left -3 (credit 'c') is not available 20 less applied 5, which is 15; left "
                 "must be exactly available - applied."
             ),
         ),
@@ -63,7 +63,7 @@ def _stored_row() -> dict[str, object]:
             5,
             99,
             (
-                "CreditLine 'c' left 99 is not available 20 less applied 5, which is 15; left "
+                "CreditLine left 99 (credit 'c') is not available 20 less applied 5, which is 15; left "
                 "must be exactly available - applied."
             ),
         ),
@@ -72,7 +72,7 @@ def _stored_row() -> dict[str, object]:
             0,
             -4,
             (
-                "CreditLine 'c' available -4 is below 0; the balance a credit had for an "
+                "CreditLine available -4 (credit 'c') is below 0; the balance a credit had for an "
                 "invoice is 0 or more."
             ),
         ),
@@ -112,7 +112,7 @@ def test_a_stored_row_whose_left_was_changed_is_refused_and_grants_nothing() -> 
     with pytest.raises(rk.BadDataError) as caught:
         rk.from_row(rk.Invoice, row)
     assert str(caught.value) == (
-        "credits[0]: CreditLine 'welcome' left 15.00 is not available 20.00 less applied "
+        "credits[0].left: CreditLine left 15.00 (credit 'welcome') is not available 20.00 less applied "
         "10.00, which is 10.00; left must be exactly available - applied."
     )
 
@@ -128,7 +128,7 @@ def test_a_stored_row_with_a_negative_applied_credit_is_refused() -> None:
     with pytest.raises(rk.BadDataError) as caught:
         rk.from_row(rk.Invoice, row)
     assert str(caught.value) == (
-        "credits[0]: CreditLine 'welcome' applied -5.00 is not between 0 and available "
+        "credits[0].applied: CreditLine applied -5.00 (credit 'welcome') is not between 0 and available "
         "20.00; a credit pays at most its balance, and never less than 0."
     )
 
@@ -138,5 +138,8 @@ def test_a_stored_row_applying_more_than_available_is_refused() -> None:
     lines = row["credits"]
     assert isinstance(lines, list)
     lines[0].update(available="5.00", applied="10.00", left="-5.00")
-    with pytest.raises(rk.BadDataError, match=r"^credits\[0\]: CreditLine 'welcome' applied 10"):
+    with pytest.raises(
+        rk.BadDataError,
+        match=r"^credits\[0\]\.applied: CreditLine applied 10\.00 \(credit 'welcome'\) is not",
+    ):
         rk.from_row(rk.Invoice, row)

@@ -221,7 +221,7 @@ class CreditLine:
         CreditLine('welcome', applied=30, left=20)
         >>> rk.CreditLine("welcome", Decimal("50"), Decimal("30"), Decimal("25"), None)
         Traceback (most recent call last):
-        ratekit.BadQuantityError: CreditLine 'welcome' left 25 is not available 50 less applied 30, which is 20; ...
+        ratekit.BadQuantityError: CreditLine left 25 (credit 'welcome') is not available 50 less applied 30, which is 20; ...
     """
 
     credit: str = attrs.field(validator=_v.name)
@@ -242,22 +242,22 @@ class CreditLine:
 
 def _balanced(line: CreditLine) -> None:  # run by ``left``'s validator, after the others
     """Refuse a credit line whose amounts do not keep ``0 <= applied <= available``, ``left``."""
-    name = f"CreditLine {line.credit!r}"
+    name = f"(credit {line.credit!r})"
     available, applied, left = line.available, line.applied, line.left
     if available < 0:
         raise BadQuantityError(
-            f"{name} available {plain(available)} is below 0; the balance a credit had for "
+            f"CreditLine available {plain(available)} {name} is below 0; the balance a credit had for "
             "an invoice is 0 or more."
         )
     if not 0 <= applied <= available:
         raise BadQuantityError(
-            f"{name} applied {plain(applied)} is not between 0 and available "
+            f"CreditLine applied {plain(applied)} {name} is not between 0 and available "
             f"{plain(available)}; a credit pays at most its balance, and never less than 0."
         )
     exact = Fraction(available) - Fraction(applied)
     if Fraction(left) != exact:
         raise BadQuantityError(
-            f"{name} left {plain(left)} is not available {plain(available)} less applied "
+            f"CreditLine left {plain(left)} {name} is not available {plain(available)} less applied "
             f"{plain(applied)}, which is {plain(CONTEXT.subtract(available, applied))}; "
             "left must be exactly available - applied."
         )
