@@ -125,3 +125,16 @@ def test_usage_of_two_meters_in_one_unit_still_adds_up() -> None:
         rk.UsageRow("a", "gpu.hours", "gpu-1", MARCH, MARCH, 4, "hour", {}, ()),
     ]
     assert rk.Usage(rows, (), ()).total() == Decimal(7)
+
+
+def test_one_unit_spelled_two_ways_still_adds_up() -> None:
+    # "h" and "hour" are one unit (Unit("h") == Unit("hour")): 3 h + 4 hour = 7.
+    rows = [
+        rk.UsageRow("a", "vm.hours", "vm-1", MARCH, MARCH, 3, "h", {}, ()),
+        rk.UsageRow("a", "gpu.hours", "gpu-1", MARCH, MARCH, 4, "hour", {}, ()),
+    ]
+    assert rk.Usage(rows, (), ()).total() == Decimal(7)
+    # A unit ratekit cannot read is only equal to itself.
+    rows.append(rk.UsageRow("a", "odd", "r-1", MARCH, MARCH, 1, "furlongs^^", {}, ()))
+    with pytest.raises(rk.UnitError, match=r"in 3 units, furlongs\^\^, h and hour \(meters"):
+        rk.Usage(rows, (), ()).total()

@@ -8,7 +8,7 @@ each resource, which the next metering call continues from.
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -31,11 +31,13 @@ from ._fields import (
 from ._instants import format_us
 from ._resource_state import HISTORY, MEMORY, ResourceState
 from ._totals import only
+from .errors import RatekitError
 from .records import (
     Anomaly,
 )
 from .render import usage_html
 from .spans import Span
+from .units import Unit
 
 __all__ = [
     "HISTORY",
@@ -267,7 +269,8 @@ class Usage:
         Quantities of different units are never added: rows of more than one unit (two
         meters, ``hour`` and ``GB``, with no ``meter`` given) raise
         [`UnitError`][ratekit.UnitError], naming the units and the meters; give a meter,
-        ``total("vm.hours")``, for one meter's total. No rows sum to ``Decimal('0')``.
+        ``total("vm.hours")``, for one meter's total. One unit spelled two ways (``h`` and
+        ``hour``) adds up. No rows sum to ``Decimal('0')``.
 
         Examples:
             >>> import ratekit as rk
@@ -293,7 +296,7 @@ class Usage:
             ):
                 units.setdefault(row.unit, set()).add(row.meter)
                 total = CONTEXT.add(total, row.quantity)
-        if len(units) > 1:
+        if len(units) > 1 and not _same_unit(units):
             meters = sorted({name for names in units.values() for name in names})
             only(
                 dict.fromkeys(sorted(units), ZERO),
@@ -320,3 +323,12 @@ class Usage:
         if self.late:
             text += f", {count(len(self.late), 'late row', 'late rows')}"
         return text + ")"
+
+
+def _same_unit(texts: Iterable[str]) -> bool:
+    """Whether units spelled differently are one unit (``h`` and ``hour``): they add up."""
+    try:
+        read = {Unit(text) for text in texts}
+    except RatekitError:  # a unit ratekit cannot read is only equal to itself
+        return False
+    return len(read) == 1
