@@ -212,7 +212,7 @@ def from_row(cls: type[T], row: Mapping[str, Any], *, path: str = "") -> T:
         ...     rk.from_row(rk.Anomaly, {"kind": "duplicate", "message": 7}, path="anomalies[0]")
         ... except rk.BadDataError as error:
         ...     print(error)
-        anomalies[0].message: expected str, not int: 7.
+        anomalies[0].message: expected a string, not int: 7.
     """
     if cls not in ROW_TYPES or cls is Inventory:
         names = ", ".join(c.__name__ for c in ROW_TYPES if c is not Inventory)
