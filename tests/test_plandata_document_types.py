@@ -103,3 +103,15 @@ def test_items_written_with_their_own_type_are_taken() -> None:
 def test_an_unknown_type_in_a_list_still_names_what_data_can_name() -> None:
     with pytest.raises(rk.BadDataError, match=r"^plans\[0\]: type 'Nope' is not one plan data"):
         plandata.load_document({"plans": [{"type": "Nope"}]})
+
+
+def test_a_document_built_in_python_checks_its_lists_too() -> None:
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        plandata.Document(meters=[rk.PerUnit("1")])  # type: ignore[list-item]
+    assert str(caught.value) == (
+        "Document meters must be a list of Meter values, not tuple: (PerUnit('1'),)."
+    )
+    with pytest.raises(rk.RatekitTypeError, match=r"^Document plans must be a list of Plan"):
+        plandata.Document(plans=[rk.cycles.monthly(tz="UTC")])  # type: ignore[list-item]
+    with pytest.raises(rk.RatekitTypeError, match=r"^Document assignments must be a list of"):
+        plandata.Document(assignments=["acme"])  # type: ignore[list-item]

@@ -55,6 +55,7 @@ from typing import Any
 
 import attrs
 
+from . import _values as _v
 from . import cycles, policies, pricebook
 from ._calendar import zone, zone_name
 from ._codec import (
@@ -393,9 +394,15 @@ class Document:
         True
     """
 
-    meters: tuple[policies.Meter, ...] = ()
-    plans: tuple[pricebook.Plan, ...] = ()
-    assignments: tuple[Assignment, ...] = ()
+    meters: tuple[policies.Meter, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(policies.Meter, "Meter values")
+    )
+    plans: tuple[pricebook.Plan, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(pricebook.Plan, "Plan values")
+    )
+    assignments: tuple[Assignment, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(Assignment, "Assignment values")
+    )
 
 
 @in_context
