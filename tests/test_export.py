@@ -249,7 +249,7 @@ def test_an_invoice_row_changed_by_hand_must_stay_consistent():
     _refused(
         rk.Invoice,
         {**row, "tz": "Mars/Olympus"},
-        "the value: Invoice tz 'Mars/Olympus' is not a known IANA timezone name; give one such "
+        "tz: Invoice tz 'Mars/Olympus' is not a known IANA timezone name; give one such "
         "as 'Europe/Zurich', 'America/New_York' or 'UTC'.",
     )
     line = row["lines"][0]
@@ -268,7 +268,7 @@ def test_a_charge_row_keeps_a_rounding_billing_can_apply():
     _refused(
         rk.Charge,
         {**row, "rounding": "ROUND_SOMETIMES"},
-        "the value: Charge rounding must be one of 'ROUND_CEILING', 'ROUND_DOWN', "
+        "rounding: Charge rounding must be one of 'ROUND_CEILING', 'ROUND_DOWN', "
         "'ROUND_FLOOR', 'ROUND_HALF_DOWN', 'ROUND_HALF_EVEN', 'ROUND_HALF_UP', 'ROUND_UP', "
         "not str: 'ROUND_SOMETIMES'.",
     )
@@ -276,7 +276,7 @@ def test_a_charge_row_keeps_a_rounding_billing_can_apply():
     _refused(
         rk.Charge,
         {**row, "quantum": "0"},
-        "the value: Charge quantum must be a number greater than 0, not Decimal('0').",
+        "quantum: Charge quantum must be a number greater than 0, not Decimal('0').",
     )
 
 

@@ -131,6 +131,7 @@ def test_frames_refuse_what_they_do_not_show():
             call()
         assert str(caught.value).startswith(message)
     with pytest.raises(
-        rk.RatekitTypeError, match=r"^to_row takes one of .*, not NoneType: None\.$"
+        rk.RatekitTypeError,
+        match=r"^to_rows takes a list of values, each one of .*, not NoneType: None\.$",
     ):
         rk.to_rows(None)  # type: ignore[arg-type]

@@ -95,6 +95,10 @@ def check_fraction(text: str, what: str) -> None:
             )
 
 
+#: A time of day at second 60 (``23:59:60``): a leap second, valid RFC 3339.
+_LEAP_SECOND: Final = re.compile(r"[T t]\d\d:\d\d:60(?:[.,]\d+)?(?:[zZ]|[+-]\d\d|$)")
+
+
 def to_us(value: object, what: str = "instant") -> int:
     """Convert an aware datetime or an ISO-8601 string with an offset to epoch microseconds.
 
@@ -120,6 +124,12 @@ def to_us(value: object, what: str = "instant") -> int:
         try:
             parsed = _dt.datetime.fromisoformat(text)
         except ValueError:
+            if _LEAP_SECOND.search(text):
+                raise BadTimeError(
+                    f"{what} {value!r} is a leap second (second 60), which ratekit cannot "
+                    "place: it counts time as POSIX time, without leap seconds. Write the "
+                    "instant as second 59 or as the next minute's second 0."
+                ) from None
             raise BadTimeError(
                 f"{what} {value!r} is not an ISO-8601 instant; write it like "
                 "'2026-03-01T00:00:00Z' or '2026-03-01T01:00:00+01:00'."

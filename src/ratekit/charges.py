@@ -22,9 +22,10 @@ from typing import Final, Literal
 import attrs
 
 from . import _values as _v
-from ._decimals import CONTEXT, ONE, ZERO, exact_sum
+from ._decimals import CONTEXT, ONE, ZERO
 from ._decimals import tidy as _tidy
 from ._instants import format_us, to_us
+from ._totals import only, per_key
 from .errors import RatekitTypeError
 from .pricebook import _MODES
 from .prices import PriceModel
@@ -393,6 +394,13 @@ class Rating:
         ``cycle`` is a billing cycle as a [`Span`][ratekit.Span] (the charges whose
         ``cycle`` is that span), or an instant (the charges of the cycle containing it).
 
+        Amounts of different currencies are never added: when the charges summed are in
+        more than one currency (two accounts on plans of different currencies, or one
+        account whose plan changed currency), it raises
+        [`CurrencyMismatchError`][ratekit.CurrencyMismatchError], naming them; the
+        totals per currency are in [`totals_by_currency()`][ratekit.Rating.totals_by_currency].
+        No charges sum to ``Decimal('0')``.
+
         Examples:
             >>> import ratekit as rk
             >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("sub", 10)])
@@ -402,6 +410,41 @@ class Rating:
             (Decimal('20'), Decimal('10'))
             >>> rating.total(cycle=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
             Decimal('10')
+            >>> yen = rk.Plan("y", "JPY", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("sub", 700)])
+            >>> both = rk.rate([], [rk.Assignment("acme", plan), rk.Assignment("beta", yen)],
+            ...                span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
+            >>> both.total()
+            Traceback (most recent call last):
+            ratekit.CurrencyMismatchError: Rating.total() would add amounts in 2 currencies, EUR and JPY; ...
+            >>> both.total("acme")
+            Decimal('10')
+        """
+        return only(
+            self.totals_by_currency(account, cycle),
+            what=f"Rating.total({', '.join(repr(a) for a in (account, cycle) if a is not None)})",
+            per="its exact totals per currency are in Rating.totals_by_currency()",
+        )
+
+    def totals_by_currency(
+        self, account: str | None = None, cycle: Span | _dt.datetime | str | None = None
+    ) -> dict[str, Decimal]:
+        """The exact sums of the charges per currency (of one account, of one cycle). O(n).
+
+        Keyed by currency code in alphabetical order, each sum exact and unrounded as in
+        [`total()`][ratekit.Rating.total], with the same ``account`` and ``cycle``
+        filters; a currency appears only when a charge is in it (no charges: ``{}``).
+
+        Examples:
+            >>> import ratekit as rk
+            >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+            >>> eur = rk.Plan("e", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("sub", "10.5")])
+            >>> jpy = rk.Plan("y", "JPY", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("sub", 700)])
+            >>> rating = rk.rate([], [rk.Assignment("a", eur), rk.Assignment("b", jpy),
+            ...                       rk.Assignment("c", eur)], span=march)
+            >>> rating.totals_by_currency()  # 10.5 + 10.5 EUR; 700 JPY
+            {'EUR': Decimal('21.0'), 'JPY': Decimal('700')}
+            >>> rating.totals_by_currency("b", march)
+            {'JPY': Decimal('700')}
         """
         if account is not None and not isinstance(account, str):
             raise RatekitTypeError(
@@ -414,8 +457,8 @@ class Rating:
         else:
             exact = None
             at_us = to_us(cycle, "Rating.total cycle")
-        return exact_sum(
-            charge.amount
+        return per_key(
+            (charge.currency, charge.amount)
             for charge in self.charges
             if (account is None or charge.account == account)
             and (exact is None or charge.cycle == exact)

@@ -11,7 +11,11 @@ The rules:
 - a candidate is a [`Plan`][ratekit.Plan] (for every account) or a list of
   [`Assignment`][ratekit.Assignment] values;
 - totals are the invoices' printed totals (each line rounded once, under each plan's own
-  rounding); ``precise_total`` is the exact sum;
+  rounding), before any credit: a comparison takes no credits (a credit's balance is
+  spent over cycles, in the order they are billed; bill each candidate's rating with
+  ``bill(rating, credits=...)`` for what an account pays after them);
+  ``precise_total`` is the exact sum; resources shared between accounts are split by
+  ``shares`` as [`rate()`][ratekit.rate] and [`bill()`][ratekit.bill] split them;
 - ``difference`` is the candidate's total minus the baseline's for the same account and
   cycle, and ``change`` says how the account fares from its own point of view:
   ``"pays less"``, ``"pays more"``, ``"same"``; an account or cycle a candidate does
@@ -20,7 +24,10 @@ The rules:
   ``difference`` the candidate's whole total: an account that starts paying a fee
   ``"pays more"``);
 - amounts of different currencies are never compared: candidates billing one account
-  and cycle in different currencies raise [`CurrencyMismatchError`][ratekit.CurrencyMismatchError].
+  and cycle in different currencies raise [`CurrencyMismatchError`][ratekit.CurrencyMismatchError];
+- periods are never compared with other periods: candidates billing one account over
+  different cycles that overlap (another timezone, another period) raise
+  [`BadCalendarError`][ratekit.BadCalendarError], naming both candidates and cycles.
 
 Examples:
     >>> import ratekit as rk
@@ -45,7 +52,6 @@ Examples:
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import typing
 import zoneinfo
 from collections.abc import Iterable, Mapping
@@ -60,12 +66,13 @@ from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
 from .assignments import Assignment
 from .billing import Invoice, bill
-from .errors import CurrencyMismatchError, RatekitError, RatekitTypeError
+from .errors import BadCalendarError, CurrencyMismatchError, RatekitError, RatekitTypeError
 from .policies import Meter, meters_of
 from .pricebook import Plan
 from .rating import rate
 from .records import Event, Inventory, Sample
-from .render import period
+from .render import escape, period
+from .sharing import Share, read_shares
 from .spans import Span
 from .usage import Usage, UsageRow
 
@@ -293,7 +300,7 @@ class Comparison:
         of the plan that billed it: the plan's ``tz``, else its cycle's), as its invoice
         prints it; in UTC when that plan has none.
         """
-        esc = html.escape
+        esc = escape  # the invoices' escaping: markup, and control and bidi characters
         zones = {
             (name, invoice.account, invoice.cycle): invoice.tz
             for name, invoices in self.invoices.items()
@@ -385,6 +392,40 @@ def _under(error: RatekitError, name: str) -> RatekitError:
         return error
 
 
+def _check_cycles(
+    table: Mapping[tuple[str, int, int], Mapping[str, Invoice]], names: tuple[str, ...]
+) -> None:
+    """Refuse candidates that bill one account over different, overlapping cycles.
+
+    Rows line invoices up per account and cycle: a UTC month and a Zurich month, or a
+    month and its weeks, would each be compared with nothing. A cycle that some
+    candidates do not bill, and that no cycle of theirs overlaps, is fine ("not billed").
+    O(k log k) for k invoices, plus the overlapping pairs.
+    """
+    active: list[tuple[str, int, Mapping[str, Invoice]]] = []
+    for account, start_us, end_us in sorted(table):
+        found = table[account, start_us, end_us]
+        active = [a for a in active if a[0] == account and a[1] > start_us]
+        for _, _, other in active:
+            mine = [name for name in found if name not in other]
+            theirs = [name for name in other if name not in found]
+            if mine and theirs:
+                pair = sorted(
+                    [(mine[0], found), (theirs[0], other)], key=lambda p: names.index(p[0])
+                )
+                (a, a_found), (b, b_found) = pair
+                one, two = a_found[a].cycle, b_found[b].cycle
+                raise BadCalendarError(
+                    f"candidates {a!r} and {b!r} bill account {account!r} over different "
+                    f"cycles: {format_us(one.start_us)}..{format_us(one.end_us)} under {a!r} "
+                    f"overlaps {format_us(two.start_us)}..{format_us(two.end_us)} under {b!r}; "
+                    "a comparison lines invoices up per cycle, so give the candidates the "
+                    "same billing cycle (period and timezone), or rate each with rate() and "
+                    "compare their totals_by_currency()."
+                )
+        active.append((account, end_us, found))
+
+
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
@@ -400,17 +441,23 @@ def compare_plans(
     meters: Iterable[Meter] | None = None,
     as_of: _dt.datetime | str | None = None,
     by_resource: bool = False,
+    shares: Iterable[Share] = (),
 ) -> Comparison:
     """Rate and bill ``usage`` under each of ``candidates`` and compare with the first.
 
     ``candidates`` maps a name to a plan (for every account) or to assignments; the
-    first is the baseline. ``usage``, ``span``, ``meters`` and ``as_of`` are those of
-    [`ratekit.rate()`][ratekit.rate] (records with ``meters`` are metered under each candidate's
-    cycle). O(c · n log n) for c candidates and n rows.
+    first is the baseline. ``usage``, ``span``, ``meters``, ``as_of`` and ``shares`` are
+    those of [`ratekit.rate()`][ratekit.rate] (records with ``meters`` are metered under each candidate's
+    cycle; a shared resource's charges are split among its holders under every
+    candidate, as on their invoices). Credits are not taken: the totals compared are
+    the invoices' totals before credits. O(c · n log n) for c candidates and n rows.
 
-    Raises [`RatekitTypeError`][ratekit.RatekitTypeError] for no candidates, and
+    Raises [`RatekitTypeError`][ratekit.RatekitTypeError] for no candidates,
     [`CurrencyMismatchError`][ratekit.CurrencyMismatchError] when two candidates bill one account and cycle
-    in different currencies.
+    in different currencies, and [`BadCalendarError`][ratekit.BadCalendarError] when two
+    candidates bill one account over different cycles that overlap (a month in UTC and
+    one in Europe/Zurich, a month and its weeks), naming both candidates and cycles:
+    rows compare one cycle with the same cycle, never a month with a week.
 
     Examples:
         >>> import ratekit as rk
@@ -446,13 +493,14 @@ def compare_plans(
     meter_list = (
         None if meters is None else list(meters_of(meters, "compare_plans meters").values())
     )
+    shared = read_shares(shares, "compare_plans shares")
     names = tuple(str(name) for name in candidates)
     invoices: dict[str, tuple[Invoice, ...]] = {}
     table: dict[tuple[str, int, int], dict[str, Invoice]] = {}
     for name, plans in zip(names, candidates.values(), strict=True):
         plans_arg = plans if isinstance(plans, Plan) else list(plans)
         try:
-            rating = rate(body, plans_arg, span=span, meters=meter_list, as_of=as_of)
+            rating = rate(body, plans_arg, span=span, meters=meter_list, as_of=as_of, shares=shared)
             invoices[name] = _local(bill(rating, by_resource=by_resource), plans_arg)
         except RatekitError as error:
             # The same error, saying which candidate met it (usage one plan does not cover).
@@ -460,6 +508,7 @@ def compare_plans(
         for invoice in invoices[name]:
             key = (invoice.account, invoice.cycle.start_us, invoice.cycle.end_us)
             table.setdefault(key, {})[name] = invoice
+    _check_cycles(table, names)
     rows = []
     for key in sorted(table):
         found = table[key]

@@ -208,17 +208,29 @@ class CreditLine:
     ``left = available - applied``, which carries to the next invoice until
     ``expires`` (for a renewing credit: the end of this cycle).
 
+    Checked when built (and so when read back by [`from_row()`][ratekit.from_row]):
+    ``available`` is 0 or more, ``applied`` lies between 0 and ``available`` (a credit
+    pays at most its balance, and never adds to what is due), and ``left`` is exactly
+    ``available - applied``; otherwise [`BadQuantityError`][ratekit.BadQuantityError]
+    names the field and what it would accept, so a stored line changed by hand cannot
+    carry more credit to [`credits_left()`][ratekit.credits_left] than was granted.
+
     Examples:
         >>> import ratekit as rk
         >>> from decimal import Decimal
         >>> rk.CreditLine("welcome", Decimal("50"), Decimal("30"), Decimal("20"), None)
         CreditLine('welcome', applied=30, left=20)
+        >>> rk.CreditLine("welcome", Decimal("50"), Decimal("30"), Decimal("25"), None)
+        Traceback (most recent call last):
+        ratekit.BadQuantityError: CreditLine left 25 (credit 'welcome') is not available 50 less applied 30, which is 20; ...
     """
 
     credit: str = attrs.field(validator=_v.name)
     available: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     applied: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
-    left: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    left: Decimal = attrs.field(
+        converter=_v.number, validator=[_v.numeric, lambda line, _, __: _balanced(line)]
+    )
     expires: _dt.datetime | None = attrs.field(
         converter=_v.optional_instant, validator=_v.optional_aware
     )
@@ -226,6 +238,29 @@ class CreditLine:
     def __repr__(self) -> str:
         return (
             f"CreditLine({self.credit!r}, applied={plain(self.applied)}, left={plain(self.left)})"
+        )
+
+
+def _balanced(line: CreditLine) -> None:  # run by ``left``'s validator, after the others
+    """Refuse a credit line whose amounts do not keep ``0 <= applied <= available``, ``left``."""
+    name = f"(credit {line.credit!r})"
+    available, applied, left = line.available, line.applied, line.left
+    if available < 0:
+        raise BadQuantityError(
+            f"CreditLine available {plain(available)} {name} is below 0; the balance a credit had for "
+            "an invoice is 0 or more."
+        )
+    if not 0 <= applied <= available:
+        raise BadQuantityError(
+            f"CreditLine applied {plain(applied)} {name} is not between 0 and available "
+            f"{plain(available)}; a credit pays at most its balance, and never less than 0."
+        )
+    exact = Fraction(available) - Fraction(applied)
+    if Fraction(left) != exact:
+        raise BadQuantityError(
+            f"CreditLine left {plain(left)} {name} is not available {plain(available)} less applied "
+            f"{plain(applied)}, which is {plain(CONTEXT.subtract(available, applied))}; "
+            "left must be exactly available - applied."
         )
 
 

@@ -69,11 +69,11 @@ from .credits import Credit, CreditLine
 from .errors import RatekitError, RatekitTypeError
 from .pricebook import _MODES, _unsupported
 from .prices import PriceModel
-from .rating import Charge
+from .rating import Charge, Rating
 from .records import Anomaly, Event, Inventory, Sample
 from .sharing import Share
 from .spans import Span
-from .usage import UsageRow
+from .usage import Usage, UsageRow
 
 __all__ = ["ROW_TYPES", "from_row", "to_row", "to_rows"]
 
@@ -122,12 +122,26 @@ def to_rows(values: Iterable[object]) -> list[dict[str, Any]]:
         [{'kind': 'duplicate', 'message': "event 'e2' seen twice: ignored.", 'record_ids': ['e2']}]
     """
     if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
-        raise _not_a_row(values)
+        raise _not_a_row(values, "to_rows")
     return [to_row(value) for value in values]
 
 
-def _not_a_row(value: object) -> RatekitTypeError:
+def _not_a_row(value: object, function: str = "to_row") -> RatekitTypeError:
     names = ", ".join(cls.__name__ for cls in ROW_TYPES)
+    holders = {Rating: ("rating", "charges"), Usage: ("usage", "rows")}
+    held = holders.get(type(value))
+    if held is not None:  # the natural thing to pass: its rows are one field away
+        name, field = held
+        return RatekitTypeError(
+            f"{function} takes {'a list of values, each ' if function == 'to_rows' else ''}"
+            f"one of {names}, not a {type(value).__name__}; for its {field}, write "
+            f"rk.to_rows({name}.{field})."
+        )
+    if function == "to_rows":
+        return RatekitTypeError(
+            f"to_rows takes a list of values, each one of {names}, not "
+            f"{type(value).__name__}: {value!r}."
+        )
     return RatekitTypeError(f"to_row takes one of {names}, not {type(value).__name__}: {value!r}.")
 
 
@@ -198,7 +212,7 @@ def from_row(cls: type[T], row: Mapping[str, Any], *, path: str = "") -> T:
         ...     rk.from_row(rk.Anomaly, {"kind": "duplicate", "message": 7}, path="anomalies[0]")
         ... except rk.BadDataError as error:
         ...     print(error)
-        anomalies[0].message: expected str, not int: 7.
+        anomalies[0].message: expected a string, not int: 7.
     """
     if cls not in ROW_TYPES or cls is Inventory:
         names = ", ".join(c.__name__ for c in ROW_TYPES if c is not Inventory)
@@ -228,7 +242,7 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
         expected.add(key)
         if key not in row:
             if field.default is attrs.NOTHING:
-                raise fail(where, f"a {cls.__name__} row needs {key!r}.")
+                raise fail(where, f"{_a(cls)} row needs {key!r}.")
             continue
         if field.name.endswith("_us"):
             kwargs[key] = _instant(row[key], where)
@@ -238,18 +252,50 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
     if unknown:
         raise fail(
             f"{path}.{unknown[0]}" if path else unknown[0],
-            f"a {cls.__name__} row has no key {unknown[0]!r}; its keys are "
+            f"{_a(cls)} row has no key {unknown[0]!r}; its keys are "
             + ", ".join(sorted(expected))
             + ".",
         )
     try:
         value = cls(**kwargs)
     except RatekitError as error:
-        raise fail(path, str(error)) from None
+        raise fail(_field_path(cls, str(error), path), str(error)) from None
     check = _CHECKS.get(cls)
     if check is not None:
-        check(value, path)
+        try:
+            check(value, path)
+        except RatekitError as error:
+            raise _missing(cls, row, path, error) from None
     return value
+
+
+def _a(cls: type) -> str:
+    """``a Charge``, ``an Invoice``."""
+    name = cls.__name__
+    return f"{'an' if name[0] in 'AEIO' else 'a'} {name}"  # a UsageRow, an Invoice
+
+
+def _field_path(cls: type, message: str, path: str) -> str:
+    """The path of the field a constructor's message names (``Invoice tz ...``: ``tz``)."""
+    for field in init_fields(cls):
+        if message.startswith(f"{cls.__name__} {field.name.lstrip('_')} "):
+            return _where(path, _key(field))
+    return path
+
+
+def _missing(cls: type, row: Mapping[str, Any], path: str, error: RatekitError) -> RatekitError:
+    """``error``, said of the key it names when the row lacked that key (its default was used)."""
+    for field in init_fields(cls):
+        key = _key(field)
+        where = _where(path, key)
+        if key not in row and str(error).startswith(f"{where}: "):
+            told = str(error).removeprefix(f"{where}: ").split("; ")[0]
+            return fail(
+                where,
+                f"the row has no {key!r}; taken by default, {told}; a row needs {key!r} "
+                "here, as to_row() writes it.",
+            )
+    return error
 
 
 def _where(path: str, key: str) -> str:
@@ -455,5 +501,27 @@ def _decode(data: Any, hint: Any, path: str) -> Any:  # noqa: PLR0911, PLR0912 -
     if literal:
         allowed = ", ".join(repr(a) for a in typing.get_args(literal[0]))
         raise fail(path, f"{show(data)} is not one of {allowed}.")
-    expected = " or ".join(getattr(o, "__name__", str(o)) for o in options)
+    expected = " or ".join(_hint_name(o) for o in options)
     raise fail(path, f"expected {expected}, not {type(data).__name__}: {show(data)}.")
+
+
+def _hint_name(option: Any) -> str:
+    """What a row holds for a field of type ``option``, in JSON's words (a list, not a tuple)."""
+    origin = typing.get_origin(option)
+    names: dict[Any, str] = {
+        Decimal: "a decimal string",
+        _dt.datetime: "an ISO-8601 instant",
+        str: "a string",
+        int: "an integer",
+        bool: "true or false",
+        _NoneType: "null",
+    }
+    if origin is tuple:
+        return "a list"
+    if option is Mapping or origin is Mapping:
+        return "an object"
+    if option in names:
+        return names[option]
+    if isinstance(option, type):
+        return f"an object ({option.__name__})"
+    return str(option)

@@ -10,8 +10,10 @@ The columns are those of [`ratekit.to_row()`][ratekit.to_row] (one per field, sp
 - names and units: strings;
 - Decimal columns (``quantity``, ``amount``, ``unit_price``...): ``object`` columns
   holding `decimal.Decimal` values, **exact** (pandas has no decimal dtype and a
-  float64 column would round ``0.1``). ``df["amount"].sum()`` is an exact Decimal; the
-  cells are the very Decimals of the charges. For plotting or fast vectorised
+  float64 column would round ``0.1``); the cells are the very Decimals of the charges.
+  ``df["amount"].sum()`` adds them in the caller's decimal context: it is exact in a
+  ``decimal.localcontext(prec=decimal.MAX_PREC)`` (amounts keep up to 60 digits, the
+  default context 28), or add the cells as ``fractions.Fraction``. For plotting or fast vectorised
   arithmetic take ``df["amount"].astype(float)``, knowing it is approximate;
 - a description's attributes become one column each, ``description.<name>`` (missing
   values are None); record ids a list per row.
@@ -25,7 +27,7 @@ Examples:
     >>> rows = [rk.UsageRow("acme", "egress", "ip-1", march, march, "0.1", "GB", {"zone": "a"}, ()),
     ...         rk.UsageRow("acme", "egress", "ip-2", march, march, "0.2", "GB", {"zone": "b"}, ())]
     >>> frame = rk.usage_frame(rows)
-    >>> frame["quantity"].sum()  # exact: 0.1 + 0.2
+    >>> frame["quantity"].sum()  # 0.1 + 0.2: exact, a sum of few digits
     Decimal('0.3')
     >>> str(frame["span_start"].dtype), list(frame["description.zone"])
     ('datetime64[us, UTC]', ['a', 'b'])

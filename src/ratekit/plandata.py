@@ -55,6 +55,7 @@ from typing import Any
 
 import attrs
 
+from . import _values as _v
 from . import cycles, policies, pricebook
 from ._calendar import zone, zone_name
 from ._codec import (
@@ -275,6 +276,14 @@ def _load_value(data: Any, hint: Any, path: str) -> Any:
         found, value = _try(option, data, path)
         if found:
             return value
+    objects = [option for option in options if _is_object_hint(option)]
+    if isinstance(data, Mapping) and objects and all(_other_type(data, o) for o in objects):
+        written = " or ".join(repr(_NAMES[option]) for option in objects)
+        raise fail(
+            path,
+            f"type {data['type']!r} is not what this field holds: expected {_describe(hint)}, "
+            f"written with its fields and no 'type' (or the type {written}).",
+        )
     raise fail(path, f"expected {_describe(hint)}, not {type(data).__name__}: {show(data)}.")
 
 
@@ -347,7 +356,15 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
         return True, _load_object(option, data, path)
     if "type" not in data:
         raise fail(path, f"needs a 'type' naming the kind of {_describe(option)}.")
+    if _is_object_hint(option) and _other_type(data, option):
+        return False, None  # a plan's place holding a cycle: refused by _load_value
     return True, _load_tagged(data, path)
+
+
+def _other_type(data: Mapping[str, Any], option: type) -> bool:
+    """Whether ``data`` names a known type that is not ``option`` (a cycle where a plan goes)."""
+    name = data.get("type")
+    return isinstance(name, str) and name in TYPES and TYPES[name] is not option
 
 
 # -- documents -----------------------------------------------------------------------------
@@ -377,9 +394,15 @@ class Document:
         True
     """
 
-    meters: tuple[policies.Meter, ...] = ()
-    plans: tuple[pricebook.Plan, ...] = ()
-    assignments: tuple[Assignment, ...] = ()
+    meters: tuple[policies.Meter, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(policies.Meter, "Meter values")
+    )
+    plans: tuple[pricebook.Plan, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(pricebook.Plan, "Plan values")
+    )
+    assignments: tuple[Assignment, ...] = attrs.field(
+        default=(), converter=_v.to_tuple, validator=_v.items(Assignment, "Assignment values")
+    )
 
 
 @in_context
@@ -420,6 +443,12 @@ def load_document(data: Mapping[str, Any]) -> Document:
         where = f"assignments[{index}]"
         if not isinstance(item, Mapping):
             raise fail(where, f"an assignment is an object, not {type(item).__name__}.")
+        if item.get("type", "Assignment") != "Assignment":
+            raise fail(
+                where,
+                f"type {show(item['type'])} is not what this list holds: expected an "
+                "assignment, written with its fields and no 'type' (or the type 'Assignment').",
+            )
         plan_id = item.get("plan")
         if not isinstance(plan_id, str):
             raise fail(
@@ -431,7 +460,7 @@ def load_document(data: Mapping[str, Any]) -> Document:
             raise fail(
                 f"{where}.plan", f"no plan has id {plan_id!r}; the document's plans are: {known}."
             )
-        rest = {key: value for key, value in item.items() if key != "plan"}
+        rest = {key: value for key, value in item.items() if key not in {"plan", "type"}}
         fields = _load_object_fields(Assignment, rest, where, given=("plan",))
         try:
             assignments.append(Assignment(plan=by_id[plan_id], **fields))

@@ -40,6 +40,7 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "display_width",
+    "escape",
     "invoice_html",
     "invoice_text",
     "period",
@@ -335,9 +336,17 @@ _STYLE: Final = (
 )
 
 
-def _e(value: object) -> str:
-    """Escape a user-supplied value for HTML text and attributes."""
+def escape(value: object) -> str:
+    """Escape a user-supplied value for HTML text and attributes.
+
+    Markup and quotes are escaped, and control and format characters (a newline, a
+    terminal escape, a bidi override) are written as escapes by ``visible``, so a name
+    can neither inject markup nor display reversed. Every HTML view uses it.
+    """
     return html.escape(visible(str(value)), quote=True)
+
+
+_e: Final = escape
 
 
 def _row(cells: Sequence[str], *, numeric_from: int = 1, css: str = "") -> str:

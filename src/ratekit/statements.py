@@ -17,9 +17,10 @@ from typing import Final, Literal
 import attrs
 
 from . import _values as _v
-from ._decimals import exact_sum
 from ._instants import format_us, to_us
+from ._totals import only, per_key
 from .billing import Invoice
+from .errors import RatekitTypeError
 from .rating import Charge
 from .records import Anomaly
 from .spans import Span
@@ -209,9 +210,52 @@ class Statement:
     no_effect: tuple[str, ...] = attrs.field(default=(), converter=_v.to_tuple, validator=_IDS)
 
     def total(self, account: str | None = None) -> Decimal:
-        """The exact sum of the lines' amounts (of one account), never rounded. O(n)."""
-        return exact_sum(
-            line.amount for line in self.lines if account is None or line.account == account
+        """The exact sum of the lines' amounts (of one account), never rounded. O(n).
+
+        Amounts of different currencies are never added: lines in more than one currency
+        raise [`CurrencyMismatchError`][ratekit.CurrencyMismatchError], naming them; the
+        sums per currency are in [`totals_by_currency()`][ratekit.Statement.totals_by_currency].
+
+        Examples:
+            >>> import ratekit as rk
+            >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+            >>> eur = rk.StatementLine("a", march, "fee", "e", None, "sub", None, "cycle", "EUR", 1, 5)
+            >>> jpy = rk.StatementLine("b", march, "fee", "y", None, "sub", None, "cycle", "JPY", 1, 700)
+            >>> statement = rk.Statement(march.end, lines=[eur, jpy])
+            >>> statement.total("a")
+            Decimal('5')
+            >>> statement.total()
+            Traceback (most recent call last):
+            ratekit.CurrencyMismatchError: Statement.total() would add amounts in 2 currencies, EUR and JPY; ...
+        """
+        return only(
+            self.totals_by_currency(account),
+            what="Statement.total()" if account is None else f"Statement.total({account!r})",
+            per="its exact totals per currency are in Statement.totals_by_currency()",
+        )
+
+    def totals_by_currency(self, account: str | None = None) -> dict[str, Decimal]:
+        """The exact sums of the lines' amounts per currency (of one account). O(n).
+
+        Keyed by currency code in alphabetical order, never rounded; no lines: ``{}``.
+
+        Examples:
+            >>> import ratekit as rk
+            >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+            >>> eur = rk.StatementLine("a", march, "fee", "e", None, "sub", None, "cycle", "EUR", 1, 5)
+            >>> jpy = rk.StatementLine("b", march, "fee", "y", None, "sub", None, "cycle", "JPY", 1, 700)
+            >>> rk.Statement(march.end, lines=[jpy, eur, eur]).totals_by_currency()  # 5 + 5 EUR
+            {'EUR': Decimal('10'), 'JPY': Decimal('700')}
+        """
+        if account is not None and not isinstance(account, str):
+            raise RatekitTypeError(
+                f"Statement.total account must be an account name, not "
+                f"{type(account).__name__}: {account!r}."
+            )
+        return per_key(
+            (line.currency, line.amount)
+            for line in self.lines
+            if account is None or line.account == account
         )
 
     def __repr__(self) -> str:

@@ -33,14 +33,16 @@ from decimal import Decimal
 from typing import Final, TypeVar
 
 from . import cycles
+from ._decimals import MIN_ADJUSTED
 from ._extras import require
 from ._instants import format_us, from_us, to_us
-from .errors import BadSpanError, RatekitTypeError
+from .errors import BadSpanError, RatekitError, RatekitTypeError, UnitError
 from .pricebook import Allowance, Fee, Minimum, Plan, PriceEntry
 from .prices import Flat, Graduated, Package, PerUnit, PriceModel, Tier, Volume
 from .records import EVENT_KINDS, Event, Sample
 from .spans import Span, SpanSet
 from .timeline import Timeline
+from .units import Unit
 from .usage import UsageRow
 
 require("hypothesis", "strategies", "ratekit.strategies needs")  # or say which extra to install
@@ -259,6 +261,20 @@ def _some(values: object, name: str, example: str) -> None:
         raise RatekitTypeError(f"{name} must name at least one, e.g. {example}, not {values!r}.")
 
 
+#: The most decimal places a drawn quantity may have: ratekit's numbers reach down to 1E-30.
+_MAX_PLACES: Final = -MIN_ADJUSTED
+
+
+def _places(value: object, name: str) -> None:
+    """Refuse decimal places that would draw numbers ratekit cannot represent (below 1E-30)."""
+    _count(value, name)
+    if isinstance(value, int) and value > _MAX_PLACES:
+        raise RatekitTypeError(
+            f"{name} must be an int from 0 to {_MAX_PLACES}, not {value!r}: ratekit "
+            f"represents numbers down to 1E-{_MAX_PLACES}."
+        )
+
+
 def _money(max_value: int, places: int) -> st.SearchStrategy[Decimal]:
     return st.decimals(min_value=0, max_value=max_value, places=places)
 
@@ -284,7 +300,7 @@ def tiers(
     """
     _count(max_size, "tiers max_size", 1)
     _count(max_bound, "tiers max_bound", max_size)
-    _count(places, "tiers places")
+    _places(places, "tiers places")
 
     @st.composite
     def draw_tiers(draw: st.DrawFn) -> list[Tier]:
@@ -320,6 +336,7 @@ def price_models(
         ...     assert price.amount(0) >= 0
         >>> test_amount_at_zero_is_not_negative()
     """
+    _places(places, "price_models places")
     builders: dict[str, st.SearchStrategy[PriceModel]] = {
         "PerUnit": st.builds(PerUnit, _money(10, places)),
         "Flat": st.builds(Flat, _money(100, 2)),
@@ -426,8 +443,18 @@ def usage_rows(
     _some(accounts, "usage_rows accounts", "('acme',)")
     _some(meters, "usage_rows meters", "{'vm.hours': 'hour'}")
     _count(max_size, "usage_rows max_size")
-    _count(places, "usage_rows places")
+    _places(places, "usage_rows places")
+    for name, unit in meters.items():
+        try:
+            Unit(unit)
+        except RatekitError as error:
+            raise UnitError(f"usage_rows meters[{name!r}]: {error}") from None
     cycle = within if within is not None else Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    if cycle.duration < _dt.timedelta(hours=1):
+        raise BadSpanError(
+            f"usage_rows within {cycle!r} is shorter than an hour; the rows lie over whole "
+            "hours from its start, so give a span of at least one hour."
+        )
     names = sorted(meters)
 
     @st.composite

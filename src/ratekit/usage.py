@@ -8,7 +8,7 @@ each resource, which the next metering call continues from.
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -30,11 +30,14 @@ from ._fields import (
 )
 from ._instants import format_us
 from ._resource_state import HISTORY, MEMORY, ResourceState
+from ._totals import only
+from .errors import RatekitError
 from .records import (
     Anomaly,
 )
 from .render import usage_html
 from .spans import Span
+from .units import Unit
 
 __all__ = [
     "HISTORY",
@@ -263,20 +266,45 @@ class Usage:
     ) -> Decimal:
         """The sum of the quantities of the rows that match (all rows by default). O(n).
 
+        Quantities of different units are never added: rows of more than one unit (two
+        meters, ``hour`` and ``GB``, with no ``meter`` given) raise
+        [`UnitError`][ratekit.UnitError], naming the units and the meters; give a meter,
+        ``total("vm.hours")``, for one meter's total. One unit spelled two ways (``h`` and
+        ``hour``) adds up. No rows sum to ``Decimal('0')``.
+
         Examples:
             >>> import ratekit as rk
             >>> rk.meter([], [], span=rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"),
             ...          cycle=None, as_of="2026-03-02T00:00:00Z").total("runtime")
             Decimal('0')
+            >>> day = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+            >>> usage = rk.Usage([rk.UsageRow("a", "vm.hours", "vm-1", day, day, 10, "hour", {}, ()),
+            ...                   rk.UsageRow("a", "egress", "ip-1", day, day, 7, "GB", {}, ())], (), ())
+            >>> usage.total("vm.hours"), usage.total("egress")
+            (Decimal('10'), Decimal('7'))
+            >>> usage.total()
+            Traceback (most recent call last):
+            ratekit.UnitError: Usage.total() would add quantities in 2 units, GB and hour (meters 'egress', 'vm.hours'); ...
         """
         total = ZERO
+        units: dict[str, set[str]] = {}
         for row in self.rows:
             if (
                 (meter is None or row.meter == meter)
                 and (account is None or row.account == account)
                 and (resource is None or row.resource == resource)
             ):
+                units.setdefault(row.unit, set()).add(row.meter)
                 total = CONTEXT.add(total, row.quantity)
+        if len(units) > 1 and not _same_unit(units):
+            meters = sorted({name for names in units.values() for name in names})
+            only(
+                dict.fromkeys(sorted(units), ZERO),
+                what="Usage.total()" if meter is None else f"Usage.total({meter!r})",
+                detail=f" (meters {', '.join(map(repr, meters))})",
+                per="give one meter, total(meter), for that meter's total",
+                units=True,
+            )
         return _tidy(total)
 
     def _repr_html_(self) -> str:
@@ -295,3 +323,12 @@ class Usage:
         if self.late:
             text += f", {count(len(self.late), 'late row', 'late rows')}"
         return text + ")"
+
+
+def _same_unit(texts: Iterable[str]) -> bool:
+    """Whether units spelled differently are one unit (``h`` and ``hour``): they add up."""
+    try:
+        read = {Unit(text) for text in texts}
+    except RatekitError:  # a unit ratekit cannot read is only equal to itself
+        return False
+    return len(read) == 1

@@ -57,6 +57,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final, Literal
 
+from ratekit._decimals import INT_HIGH
 from ratekit._instants import format_us
 from ratekit.errors import BadRecordError
 from ratekit.policies import Meter, OnOff
@@ -121,6 +122,11 @@ def _event(item: Mapping[str, object], position: r.Position, by_version: bool) -
     seq: int | None = None
     if by_version:
         seq = r.count(item, "version", position, _WHAT)
+        if seq > INT_HIGH:  # an Event's seq is a 64-bit int: say so of the version field
+            raise BadRecordError(
+                f"{_WHAT} {r.at(position, 'version')} {r.show(seq)} is out of range; give "
+                f"a whole number from 0 to {INT_HIGH}."
+            )
     _keyword(item, "entity", position)
     attributes = _description(item) if kind == "start" else {}
     at = format_us(at_us)

@@ -1,0 +1,41 @@
+"""Strategy parameters are checked when the strategy is built, naming the parameter given."""
+
+from __future__ import annotations
+
+import pytest
+
+import ratekit as rk
+from ratekit import strategies as rks
+
+
+def test_places_beyond_what_ratekit_represents_are_refused_at_once() -> None:
+    for build, name in (
+        (lambda: rks.usage_rows(places=40), "usage_rows places"),
+        (lambda: rks.tiers(places=31), "tiers places"),
+        (lambda: rks.price_models(places=31), "price_models places"),
+    ):
+        with pytest.raises(rk.RatekitTypeError) as caught:
+            build()
+        assert str(caught.value).startswith(f"{name} must be an int from 0 to 30, not ")
+        assert str(caught.value).endswith(": ratekit represents numbers down to 1E-30.")
+    rks.usage_rows(places=30)  # the finest that fits: 1000 with 30 decimals is 34 digits
+
+
+def test_a_span_shorter_than_an_hour_is_named_as_within() -> None:
+    half_hour = rk.Span("2026-03-01T00:00:00Z", "2026-03-01T00:30:00Z")
+    with pytest.raises(rk.BadSpanError) as caught:
+        rks.usage_rows(within=half_hour)
+    assert str(caught.value) == (
+        "usage_rows within Span('2026-03-01T00:00:00Z', '2026-03-01T00:30:00Z') is shorter "
+        "than an hour; the rows lie over whole hours from its start, so give a span of at "
+        "least one hour."
+    )
+    rks.usage_rows(within=rk.Span("2026-03-01T00:00:00Z", "2026-03-01T01:00:00Z"))
+
+
+def test_a_meter_unit_that_cannot_be_read_is_refused_at_once() -> None:
+    with pytest.raises(rk.UnitError) as caught:
+        rks.usage_rows(meters={"x": "furlongs^^"})
+    assert str(caught.value).startswith(
+        "usage_rows meters['x']: Unit 'furlongs^^' cannot be read at '^^';"
+    )
