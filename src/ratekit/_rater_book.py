@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
-from ._resource_state import _NO_BASE, ResourceState, _new_state
+from ._resource_state import _NO_BASE, ResourceState, _restated
 from .policies import Discrete, Meter
 from .records import Event, Inventory, Sample
 from .spans import Span
@@ -71,21 +71,7 @@ def lean(state: ResourceState, zero: frozenset[str] = frozenset()) -> ResourceSt
     past = state._past if kept else _NO_BASE
     # Whether a counter's readings are kept from its first one is kept (see
     # ResourceState.readings): a reading older than them is then placed, not lost.
-    return _new_state(
-        state.account,
-        state.resource,
-        state.status,
-        state.description,
-        state.since_us,
-        state.opened_by,
-        state.clock_us,
-        state.seq,
-        state.readings,
-        state.through_us,
-        (),
-        past,
-        complete=state._complete,
-    )
+    return _restated(state, applied=(), _past=past, _seen=())
 
 
 def known_by(record: Record, as_of_us: int) -> bool:

@@ -19,7 +19,7 @@ import typing
 
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us
-from ._resource_state import _NO_BASE, ResourceState, _new_state
+from ._resource_state import _NO_BASE, ResourceState, _new_state, _restated
 from .records import Anomaly, Inventory, Sample
 
 if typing.TYPE_CHECKING:
@@ -101,22 +101,7 @@ def fold(rater: Rater, sample: Sample) -> Anomaly | None:
     )
     placed = engine.meter([sample], base, base + 1, [state]).state
     folded = next(s for s in placed if (s.account, s.resource) == key)
-    new = _new_state(
-        state.account,
-        state.resource,
-        state.status,
-        state.description,
-        state.since_us,
-        state.opened_by,
-        state.clock_us,
-        state.seq,
-        folded.readings,
-        state.through_us,
-        state.applied,
-        state._past,
-        seen=state._seen,
-        complete=folded._complete,
-    )
+    new = _restated(state, readings=folded.readings, _complete=folded._complete)
     _restate(rater, key, new)
     unit = next(m.unit for m in engine.meters if m.name == name)
     what = "sample" if sample.id is None else f"sample {sample.id!r}"

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from . import _normalize as _n
 from . import _timelines as _t
 from ._metering_carry import restore
-from ._resource_state import ResourceState, _new_state
+from ._resource_state import ResourceState, _restated
 from .records import Event, Inventory, Sample
 
 __all__ = ["carried", "stretch_start"]
@@ -104,19 +104,4 @@ def carried(
     if earliest is None or earliest >= start:
         return state
     past = state._past
-    return _new_state(
-        account,
-        resource,
-        state.status,
-        state.description,
-        state.since_us,
-        state.opened_by,
-        state.clock_us,
-        state.seq,
-        state.readings,
-        state.through_us,
-        state.applied,
-        (past[0], past[1], earliest, *past[3:]),
-        seen=state._seen,
-        complete=state._complete,
-    )
+    return _restated(state, _past=(past[0], past[1], earliest, *past[3:]))

@@ -367,6 +367,20 @@ _STATE_SETTERS: Final = _v.slot_setters(
 )
 
 
+_STATE_FIELDS: Final = tuple(field.name for field in attrs.fields(ResourceState))
+
+
+def _restated(state: ResourceState, **changes: object) -> ResourceState:
+    """``state`` with the named fields (attrs names: ``readings``, ``_past``, ...) replaced.
+
+    Metering's and the rater's own values, so no checks, as `_new_state`. O(fields).
+    """
+    values = [changes.pop(name, getattr(state, name)) for name in _STATE_FIELDS]
+    assert not changes, f"not fields of a ResourceState: {sorted(changes)}"
+    *head, seen, complete = values
+    return _new_state(*head, seen=seen, complete=complete)  # type: ignore[arg-type]
+
+
 def _new_state(
     *values: object, seen: tuple[object, ...] = (), complete: tuple[str, ...] = ()
 ) -> ResourceState:
