@@ -24,6 +24,7 @@ from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
 from ._descriptions import _FrozenDict
 from ._instants import format_us
+from ._inventory_scope import in_scope
 from ._resource_state import _NO_BASE, HISTORY, MEMORY, ResourceState, _new_state
 from ._window import _apportion, _Window
 from .policies import Increment
@@ -74,7 +75,14 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
     snapshot_at = total - HISTORY if total > HISTORY else None
     # An inventory closing at the last sign of life may close before the clock.
     closing = [i for i in inventories if i.close == "last_seen"] if limit is not None else []
-    slow = bool(closing)
+    # An inventory stamped before the clock is late, whatever it closes by: what it opens,
+    # corrects or closes there is re-applied from the base, as a late event is.
+    late: list[Inventory] = []
+    if limit is not None and inventories:
+        late = [i for i in inventories if i.at_us < limit and _concerns(i, account, resource)]
+        if late and base is not None and base.clock_us is not None:
+            inventories, late = _placeable(engine, account, resource, base, inventories, late)
+    slow = bool(closing) or bool(late)
     if not slow and new_events and (limit is not None or history):
         first_us = min(event.at_us for event in new_events)
         if limit is not None and first_us < limit:
@@ -152,18 +160,102 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
             at_us, a_account, a_resource, anomaly.kind, anomaly.message, anomaly.record_ids
         )
     if limit is not None:
-        # Nothing changes before the first new event in the order applied.
-        start = _changed_from(line, new_events, limit, closing=bool(closing))
-        if base is not None and base.clock_us is not None:
-            start = max(start, base.clock_us)
-        if start < limit:
-            # The records stamped before the clock, or else those that re-order it.
-            ids = [event.id for event in new_events if event.at_us < limit] or [
-                event.id for event in new_events
-            ]
-            ids += [inventory.id for inventory in closing]
-            late_time(engine, account, resource, old, line, start, limit, ids)
+        floor = base.clock_us if base is not None else None
+        _late_changes(engine, account, resource, old, line, new_events, closing, late, floor, limit)
     return line
+
+
+def _late_changes(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    old: _t.Timeline,
+    line: _t.Timeline,
+    new_events: Sequence[Event],
+    closing: Sequence[Inventory],
+    late: Sequence[Inventory],
+    floor: int | None,
+    limit: int,
+) -> None:
+    """Record what ``line`` changes before ``limit`` against ``old`` (from ``floor`` on).
+
+    The inventories that changed the resource count: closing ones may act before the
+    clock wherever they are stamped, late ones from their instant on.
+    """
+    acted = line.reconciled or ()
+    closed = [i for i in acted if any(i is c for c in closing)]
+    touched = [i for i in acted if i.at_us < limit and any(i is x for x in late)]
+    # Nothing changes before the first new event in the order applied.
+    start = _changed_from(line, new_events, limit, closing=bool(closed))
+    start = min([start, *(i.at_us for i in touched)])
+    if floor is not None:
+        start = max(start, floor)
+    if start < limit:
+        # The records stamped before the clock, or else those that re-order it.
+        ids = [event.id for event in new_events if event.at_us < limit]
+        ids += [inventory.id for inventory in touched]
+        if not ids:
+            ids = [event.id for event in new_events]
+        ids += [inventory.id for inventory in closed]
+        late_time(engine, account, resource, old, line, start, limit, ids)
+
+
+def _concerns(inventory: Inventory, account: str, resource: str) -> bool:
+    """Whether ``inventory`` may change the resource: it lists it, or its accounts hold it.
+
+    (Whether an unlisted resource matches ``where`` depends on its description at the
+    inventory's instant: the timeline decides it.) O(log n) for n listed resources.
+    """
+    if _t._listed(inventory, account, resource) is not None:
+        return True
+    return inventory.accounts is None or account in inventory.accounts
+
+
+def _placeable(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    base: ResourceState,
+    inventories: Sequence[Inventory],
+    late: list[Inventory],
+) -> tuple[Sequence[Inventory], list[Inventory]]:
+    """The inventories to apply to the resource, and the late ones among them.
+
+    A late inventory stamped before the base's clock (what the carried state can order
+    from: an inventory settles the history, and the state keeps only the last `HISTORY`
+    events) cannot be placed among the events applied since: where the resource stood at
+    its instant is forgotten. It is not applied to this resource, and a ``"late"`` anomaly
+    names it, when it lists the resource or would close it (in its scope).
+    """
+    clock = typing.cast(int, base.clock_us)
+    stale = [i for i in late if i.at_us < clock]
+    if not stale:
+        return inventories, late
+    for inventory in stale:
+        listed = _t._listed(inventory, account, resource)
+        if listed is None and (
+            base.status not in ("running", "stopped")
+            or not in_scope(inventory.accounts, inventory.where, account, base.description)
+        ):
+            continue  # it would change nothing here: nothing to say
+        said = "lists" if listed is not None else "does not list"
+        stamp = "" if inventory.id is None else f" at {format_us(inventory.at_us)}"
+        engine.anomalies.add(
+            inventory.at_us,
+            account,
+            resource,
+            "late",
+            f"{_n.label(inventory)}{stamp} {said} {resource!r} of "
+            f"{account!r}, but the carried state of {resource!r} cannot order anything "
+            f"before {format_us(clock)} (an inventory settles a resource's history, and "
+            f"the state keeps its last {HISTORY} events): it is not applied to "
+            f"{resource!r}; meter the span at once to apply it.",
+            (inventory.id,),
+        )
+    return (
+        [i for i in inventories if all(i is not x for x in stale)],
+        [i for i in late if all(i is not x for x in stale)],
+    )
 
 
 def _changed_from(
