@@ -24,7 +24,6 @@ from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
 from ._descriptions import _FrozenDict
 from ._instants import format_us
-from ._inventory_scope import in_scope
 from ._resource_state import _NO_BASE, HISTORY, MEMORY, ResourceState, _new_state
 from ._window import _apportion, _Window
 from .policies import Increment
@@ -223,33 +222,29 @@ def _placeable(  # noqa: PLR0917 - private plumbing of plain values
 
     A late inventory stamped before the base's clock (what the carried state can order
     from: an inventory settles the history, and the state keeps only the last `HISTORY`
-    events) cannot be placed among the events applied since: where the resource stood at
-    its instant is forgotten. It is not applied to this resource, and a ``"late"`` anomaly
-    names it, when it lists the resource or would close it (in its scope).
+    events) takes effect at that clock, as a late event does: what it closes or corrects
+    is closed or corrected there. But a resource the state had deleted, or did not know,
+    at that clock is not reopened by a listing older than what closed it: that inventory
+    is not applied to it, and a ``"late"`` anomaly names it.
     """
     clock = typing.cast(int, base.clock_us)
-    stale = [i for i in late if i.at_us < clock]
+    if base.status not in ("unknown", "deleted"):
+        return inventories, late
+    stale = [i for i in late if i.at_us < clock and _t._listed(i, account, resource) is not None]
     if not stale:
         return inventories, late
     for inventory in stale:
-        listed = _t._listed(inventory, account, resource)
-        if listed is None and (
-            base.status not in ("running", "stopped")
-            or not in_scope(inventory.accounts, inventory.where, account, base.description)
-        ):
-            continue  # it would change nothing here: nothing to say
-        said = "lists" if listed is not None else "does not list"
         stamp = "" if inventory.id is None else f" at {format_us(inventory.at_us)}"
         engine.anomalies.add(
             inventory.at_us,
             account,
             resource,
             "late",
-            f"{_n.label(inventory)}{stamp} {said} {resource!r} of "
-            f"{account!r}, but the carried state of {resource!r} cannot order anything "
-            f"before {format_us(clock)} (an inventory settles a resource's history, and "
-            f"the state keeps its last {HISTORY} events): it is not applied to "
-            f"{resource!r}; meter the span at once to apply it.",
+            f"{_n.label(inventory)}{stamp} lists {resource!r} of {account!r}, which the "
+            f"carried state has {base.status} at {format_us(clock)}, after it, and cannot "
+            "order anything before (an inventory settles a resource's history, and the state "
+            f"keeps its last {HISTORY} events): it does not reopen {resource!r}; meter the "
+            "span at once to apply it.",
             (inventory.id,),
         )
     return (
