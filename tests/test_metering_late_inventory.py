@@ -220,3 +220,22 @@ def test_a_late_listing_does_not_reopen_what_the_state_closed_after_it() -> None
         )
     ]
     assert two.state[0].status == "deleted"
+
+
+def test_a_last_seen_inventory_reports_late_only_what_it_closed() -> None:
+    # vm-1 and vm-2 run from 2 Mar; an inventory of 12 Mar (after the clock) lists vm-1
+    # only and closes vm-2 at its last sign of life, its start: a late row of -(2 Mar to
+    # 10 Mar) = -192 h for vm-2, and nothing late about vm-1, which it left as it was.
+    started = [
+        rk.Event("a", name, "2026-03-02T00:00:00Z", kind="start", id=name)
+        for name in ("vm-1", "vm-2")
+    ]
+    inventory = rk.Inventory("2026-03-12T00:00:00Z", [("a", "vm-1")], close="last_seen", id="i")
+    whole = at_once([*started, inventory])
+    one, two = split(started, [inventory])
+    assert hours(whole) == hours(one, two) == {"vm-1": Decimal(720)}
+    assert [(r.resource, r.quantity) for r in two.late] == [("vm-2", Decimal(-192))]
+    assert [(a.kind, a.record_ids) for a in two.anomalies] == [
+        ("late", ("i",)),
+        ("reconciled_close", ("i", "vm-2")),
+    ]
