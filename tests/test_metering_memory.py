@@ -385,6 +385,18 @@ def test_split_metering_with_replays_and_conflicts_equals_metering_at_once(
                 moved.pop()
                 batches[target].remove(record)
                 batches[index].append(record)
+    if len(batches) > 1 and data.draw(st.booleans()):
+        # And one more, only ever received late.
+        target = data.draw(st.integers(1, len(batches) - 1))
+        minute = data.draw(st.integers(1, (edges[target] - START) // MINUTE - 1))
+        late = inventory(
+            data.draw, START + minute * MINUTE, data.draw(st.sampled_from([None, "il"]))
+        )
+        batches[target].append(late)
+        moved.append((late, target))
+        if not orderable(batches, moved):
+            moved.pop()
+            batches[target].pop()
     for index in range(len(batches)):
         earlier = [r for batch in batches[: index + 1] for r in batch]
         # Replays (with or without id) of records received so far, in this batch or later.
