@@ -92,7 +92,7 @@ def test_a_late_last_seen_inventory_closes_at_the_last_sign_of_life(
     # vm-1 runs from 2 Mar and is updated on 4 Mar (its last sign of life); the
     # inventory of 5 Mar does not list it and closes it there. At once: 2 Mar to 4 Mar =
     # 48 h. Split: 192 h, then a late row of -(4 Mar to 10 Mar) = -6 d = -144 h: 48 h
-    # (the late row spans what was compared: from vm-1's first piece, 2 Mar, to the clock).
+    # (the late row spans what changed: from the close, 4 Mar, to the clock).
     update = rk.Event("a", "vm-1", "2026-03-04T00:00:00Z", {"size": 2}, kind="update", id="e2")
     inventory = rk.Inventory("2026-03-05T00:00:00Z", [], close="last_seen", id="i1", **scope)  # type: ignore[arg-type]
     whole = at_once([START, update, inventory])
@@ -101,7 +101,7 @@ def test_a_late_last_seen_inventory_closes_at_the_last_sign_of_life(
     assert hours(one, two) == hours(whole)
     assert two.rows == ()
     assert [(r.quantity, r.span, r.record_ids) for r in two.late] == [
-        (Decimal(-144), rk.Span("2026-03-02T00:00:00Z", CUT), ("i1",))
+        (Decimal(-144), rk.Span("2026-03-04T00:00:00Z", CUT), ("i1",))
     ]
 
 

@@ -189,6 +189,9 @@ def _late_changes(  # noqa: PLR0917 - private plumbing of plain values
     start = min([start, *(i.at_us for i in touched)])
     if floor is not None:
         start = max(start, floor)
+    if closed:
+        # From the resource's first piece on: but the late part begins where it differs.
+        start = _differs_from(old, line, start, limit)
     if start < limit:
         # The records stamped before the clock, or else those that re-order it.
         ids = [event.id for event in new_events if event.at_us < limit]
@@ -251,6 +254,20 @@ def _placeable(  # noqa: PLR0917 - private plumbing of plain values
         [i for i in inventories if all(i is not x for x in stale)],
         [i for i in late if all(i is not x for x in stale)],
     )
+
+
+def _differs_from(old: _t.Timeline, new: _t.Timeline, start: int, limit: int) -> int:
+    """The first instant in ``[start, limit)`` where ``new`` runs otherwise than ``old``.
+
+    ``start`` if they never differ there (nothing changes: the late records still say
+    so). Status and description are what a time meter reads. O(p log p) for p pieces.
+    """
+    points = sorted({start, *(t for t in (*old.starts, *new.starts) if start < t < limit)})
+    for t in points:
+        a, b = old.index_at(t), new.index_at(t)
+        if old.statuses[a] != new.statuses[b] or old.descriptions[a] != new.descriptions[b]:
+            return t
+    return start
 
 
 def _changed_from(
