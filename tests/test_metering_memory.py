@@ -287,12 +287,36 @@ def streams(draw: st.DrawFn) -> list[Record]:
 
 
 def inventory(draw: st.DrawFn, at_us: int, record_id: str | None) -> rk.Inventory:
+    """A snapshot of some resources, unscoped or scoped (by account, by description)."""
     listed = draw(st.sets(st.sampled_from(["clock", "r1", "r2"])))
     return rk.Inventory(
         format_us(at_us),
         {("a", resource): draw(st.sampled_from([{}, {"size": 1}])) for resource in sorted(listed)},
+        accounts=draw(st.sampled_from([None, ["a"]])),
+        where=draw(st.sampled_from([None, {"size": 1}])),
         id=record_id,
     )
+
+
+def orderable(batches: list[list[Record]], moved: list[tuple[rk.Inventory, int]]) -> bool:
+    """Whether each inventory delivered late can be ordered by the states it meets.
+
+    A call with an inventory settles the histories: a later call orders a late inventory
+    among the events applied since, not before what that call had applied. So every
+    event and inventory of the calls up to the last one with an inventory before the
+    late inventory's own call is stamped at or before it.
+    """
+    for late, target in moved:
+        settling = [
+            k for k in range(target) if any(isinstance(r, rk.Inventory) for r in batches[k])
+        ]
+        if settling and any(
+            isinstance(r, rk.Event | rk.Inventory) and r.at_us > late.at_us
+            for batch in batches[: settling[-1] + 1]
+            for r in batch
+        ):
+            return False
+    return True
 
 
 def rewritten(record: Record, data: st.DataObject) -> Record:
@@ -346,6 +370,33 @@ def test_split_metering_with_replays_and_conflicts_equals_metering_at_once(
             # A counter reading may arrive in a later call, before readings kept.
             index = data.draw(st.integers(index, len(batches) - 1))
         batches[index].append(record)
+    # Late inventories: a snapshot delivered in a later call, stamped before its clock
+    # (while the carried states can still order it; see orderable()).
+    moved: list[tuple[rk.Inventory, int]] = []
+    for index in range(len(batches) - 1):
+        for record in [r for r in batches[index] if isinstance(r, rk.Inventory)]:
+            if not data.draw(st.booleans()):
+                continue
+            target = data.draw(st.integers(index + 1, len(batches) - 1))
+            batches[index].remove(record)
+            batches[target].append(record)
+            moved.append((record, target))
+            if not orderable(batches, moved):
+                moved.pop()
+                batches[target].remove(record)
+                batches[index].append(record)
+    if len(batches) > 1 and data.draw(st.booleans()):
+        # And one more, only ever received late.
+        target = data.draw(st.integers(1, len(batches) - 1))
+        minute = data.draw(st.integers(1, (edges[target] - START) // MINUTE - 1))
+        late = inventory(
+            data.draw, START + minute * MINUTE, data.draw(st.sampled_from([None, "il"]))
+        )
+        batches[target].append(late)
+        moved.append((late, target))
+        if not orderable(batches, moved):
+            moved.pop()
+            batches[target].pop()
     for index in range(len(batches)):
         earlier = [r for batch in batches[: index + 1] for r in batch]
         # Replays (with or without id) of records received so far, in this batch or later.

@@ -74,7 +74,14 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
     snapshot_at = total - HISTORY if total > HISTORY else None
     # An inventory closing at the last sign of life may close before the clock.
     closing = [i for i in inventories if i.close == "last_seen"] if limit is not None else []
-    slow = bool(closing)
+    # An inventory stamped before the clock is late, whatever it closes by: what it opens,
+    # corrects or closes there is re-applied from the base, as a late event is.
+    late: list[Inventory] = []
+    if limit is not None and inventories:
+        late = [i for i in inventories if i.at_us < limit and _concerns(i, account, resource)]
+        if late and base is not None and base.clock_us is not None:
+            inventories, late = _placeable(engine, account, resource, base, inventories, late)
+    slow = bool(closing) or bool(late)
     if not slow and new_events and (limit is not None or history):
         first_us = min(event.at_us for event in new_events)
         if limit is not None and first_us < limit:
@@ -152,21 +159,118 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
             at_us, a_account, a_resource, anomaly.kind, anomaly.message, anomaly.record_ids
         )
     if limit is not None:
-        # Nothing changes before the first new event in the order applied.
-        start = _changed_from(line, new_events, limit, closing=bool(closing))
-        if base is not None and base.clock_us is not None:
-            start = max(start, base.clock_us)
-        if start < limit:
-            # The records stamped before the clock, or else those that re-order it, in
-            # the order the timeline applies them (not the order given).
-            placed = {id(event): index for index, event in enumerate(line.order)}
-            applied = sorted(new_events, key=lambda event: placed.get(id(event), -1))
-            ids = [event.id for event in applied if event.at_us < limit] or [
-                event.id for event in applied
-            ]
-            ids += [inventory.id for inventory in closing]
-            late_time(engine, account, resource, old, line, start, limit, ids)
+        floor = base.clock_us if base is not None else None
+        _late_changes(engine, account, resource, old, line, new_events, closing, late, floor, limit)
     return line
+
+
+def _late_changes(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    old: _t.Timeline,
+    line: _t.Timeline,
+    new_events: Sequence[Event],
+    closing: Sequence[Inventory],
+    late: Sequence[Inventory],
+    floor: int | None,
+    limit: int,
+) -> None:
+    """Record what ``line`` changes before ``limit`` against ``old`` (from ``floor`` on).
+
+    The inventories that changed the resource count: closing ones may act before the
+    clock wherever they are stamped, late ones from their instant on.
+    """
+    acted = line.reconciled or ()
+    closed = [i for i in acted if any(i is c for c in closing)]
+    touched = [i for i in acted if i.at_us < limit and any(i is x for x in late)]
+    # Nothing changes before the first new event in the order applied.
+    start = _changed_from(line, new_events, limit, closing=bool(closed))
+    start = min([start, *(i.at_us for i in touched)])
+    if floor is not None:
+        start = max(start, floor)
+    if closed:
+        # From the resource's first piece on: but the late part begins where it differs.
+        start = _differs_from(old, line, start, limit)
+    if start < limit:
+        # The records stamped before the clock, or else those that re-order it, in
+        # the order the timeline applies them (not the order given).
+        placed = {id(event): index for index, event in enumerate(line.order)}
+        applied = sorted(new_events, key=lambda event: placed.get(id(event), -1))
+        ids = [event.id for event in applied if event.at_us < limit]
+        ids += [inventory.id for inventory in touched]
+        if not ids:
+            ids = [event.id for event in applied]
+        ids += [inventory.id for inventory in closed]
+        late_time(engine, account, resource, old, line, start, limit, ids)
+
+
+def _concerns(inventory: Inventory, account: str, resource: str) -> bool:
+    """Whether ``inventory`` may change the resource: it lists it, or its accounts hold it.
+
+    (Whether an unlisted resource matches ``where`` depends on its description at the
+    inventory's instant: the timeline decides it.) O(log n) for n listed resources.
+    """
+    if _t._listed(inventory, account, resource) is not None:
+        return True
+    return inventory.accounts is None or account in inventory.accounts
+
+
+def _placeable(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    base: ResourceState,
+    inventories: Sequence[Inventory],
+    late: list[Inventory],
+) -> tuple[Sequence[Inventory], list[Inventory]]:
+    """The inventories to apply to the resource, and the late ones among them.
+
+    A late inventory stamped before the base's clock (what the carried state can order
+    from: an inventory settles the history, and the state keeps only the last `HISTORY`
+    events) takes effect at that clock, as a late event does: what it closes or corrects
+    is closed or corrected there. But a resource the state had deleted, or did not know,
+    at that clock is not reopened by a listing older than what closed it: that inventory
+    is not applied to it, and a ``"late"`` anomaly names it.
+    """
+    clock = typing.cast(int, base.clock_us)
+    if base.status not in ("unknown", "deleted"):
+        return inventories, late
+    stale = [i for i in late if i.at_us < clock and _t._listed(i, account, resource) is not None]
+    if not stale:
+        return inventories, late
+    for inventory in stale:
+        stamp = "" if inventory.id is None else f" at {format_us(inventory.at_us)}"
+        engine.anomalies.add(
+            inventory.at_us,
+            account,
+            resource,
+            "late",
+            f"{_n.label(inventory)}{stamp} lists {resource!r} of {account!r}, which the "
+            f"carried state has {base.status} at {format_us(clock)}, after it, and cannot "
+            "order anything before (an inventory settles a resource's history, and the state "
+            f"keeps its last {HISTORY} events): it does not reopen {resource!r}; meter the "
+            "span at once to apply it.",
+            (inventory.id,),
+        )
+    return (
+        [i for i in inventories if all(i is not x for x in stale)],
+        [i for i in late if all(i is not x for x in stale)],
+    )
+
+
+def _differs_from(old: _t.Timeline, new: _t.Timeline, start: int, limit: int) -> int:
+    """The first instant in ``[start, limit)`` where ``new`` runs otherwise than ``old``.
+
+    ``start`` if they never differ there (nothing changes: the late records still say
+    so). Status and description are what a time meter reads. O(p log p) for p pieces.
+    """
+    points = sorted({start, *(t for t in (*old.starts, *new.starts) if start < t < limit)})
+    for t in points:
+        a, b = old.index_at(t), new.index_at(t)
+        if old.statuses[a] != new.statuses[b] or old.descriptions[a] != new.descriptions[b]:
+            return t
+    return start
 
 
 def _changed_from(

@@ -120,6 +120,10 @@ class ResourceState:
       applied, is ordered among them as if all had come at once, and the difference is
       reported as late. An event that belongs before ``base`` takes the base's clock
       (``"out_of_order"``, as within a call); an inventory snapshot settles the history.
+      An inventory stamped before the clock is late too: it is applied from ``base``
+      among the events since, and what it closes, opens or corrects before the clock is
+      reported as late; one stamped before the base's clock takes effect there, but does
+      not reopen a resource deleted or unknown there (a ``"late"`` anomaly names it).
 
     The value is explicit and bounded; [`to_json()`][ratekit.ResourceState.to_json] and [`from_json()`][ratekit.ResourceState.from_json] turn it into
     JSON-safe data and back (Decimals as ``{"decimal": "..."}``), checking every field.

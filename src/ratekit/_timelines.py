@@ -109,6 +109,7 @@ class Timeline:
         "last_event_us",
         "openers",
         "order",
+        "reconciled",
         "replaced",
         "seq",
         "snapshot",
@@ -129,6 +130,8 @@ class Timeline:
         self.order: Sequence[Event] = ()
         #: The records whose piece another replaced at the same instant (no effect).
         self.replaced: list[str | None] | None = None  # made on first use
+        #: The inventories that changed the timeline (opened, corrected or closed it).
+        self.reconciled: list[Inventory] | None = None  # made on first use
         #: The last piece, clock, seq and last event before event ``snapshot_index``.
         self.snapshot: tuple[int, _FrozenDict, int, str | None, int, int | None, int] | None = None
         self.snapshot_index = 0
@@ -480,6 +483,7 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
     if listed is not None and status in (UNKNOWN, DELETED):
         line.clock_us = at_us
         line.push(at_us, apply_attributes(EMPTY, listed), RUNNING, inventory.id)
+        _touched(line, inventory)
         anomalies.add(
             at_us,
             account,
@@ -498,6 +502,7 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
             changed = sorted(key for key in listed if description.get(key) != corrected.get(key))
             opener = line.openers[-1]
             line.push(at_us, corrected, status, inventory.id)
+            _touched(line, inventory)
             anomalies.add(
                 at_us,
                 account,
@@ -526,6 +531,7 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
         opener = line.openers[-1]
         line.clock_us = at_us
         line.push(close_us, EMPTY, DELETED, inventory.id)
+        _touched(line, inventory)
         anomalies.add(
             at_us,
             account,
@@ -536,6 +542,14 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
             f"{format_us(close_us)} ({how}).",
             (inventory.id, opener),
         )
+
+
+def _touched(line: Timeline, inventory: Inventory) -> None:
+    """Remember that ``inventory`` changed ``line`` (see `Timeline.reconciled`)."""
+    if line.reconciled is None:
+        line.reconciled = [inventory]
+    else:
+        line.reconciled.append(inventory)
 
 
 def _listed(inventory: Inventory, account: str, resource: str) -> Mapping[str, object] | None:
