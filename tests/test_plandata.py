@@ -368,14 +368,14 @@ def _refused(document: object, message: str) -> None:
         (
             {"type": "cycles.Monthly", "tz": "UTC", "day": 0},
             (
-                "plans[0].cycle: Monthly day 0 is not a day of the month; give an int from 1 to 31 "
+                "plans[0].cycle.day: Monthly day 0 is not a day of the month; give an int from 1 to 31 "
                 "(days past a month's end clamp to its last day)."
             ),
         ),
         (
             {"type": "cycles.Monthly", "tz": "UTC", "day": 1, "months": 0},
             (
-                "plans[0].cycle: Monthly months 0 is not 1, 3 or 12; build cycles with "
+                "plans[0].cycle.months: Monthly months 0 is not 1, 3 or 12; build cycles with "
                 "cycles.monthly, cycles.quarterly or cycles.yearly."
             ),
         ),
@@ -389,21 +389,21 @@ def _refused(document: object, message: str) -> None:
         (
             {"type": "cycles.Monthly", "tz": "UTC", "day": 30, "months": 12, "month": 2},
             (
-                "plans[0].cycle: Monthly day 30 is not a day of the month; give an int from 1 to 29 "
+                "plans[0].cycle.day: Monthly day 30 is not a day of the month; give an int from 1 to 29 "
                 "(days past a month's end clamp to its last day)."
             ),
         ),
         (
             {"type": "cycles.Weekly", "tz": "UTC", "weekday": 9},
             (
-                "plans[0].cycle: Weekly weekday 9 is not a weekday; give 'Mon', 'Tue', 'Wed', "
+                "plans[0].cycle.weekday: Weekly weekday 9 is not a weekday; give 'Mon', 'Tue', 'Wed', "
                 "'Thu', 'Fri', 'Sat' or 'Sun' (or a full name, or an int 0-6 with Monday = 0)."
             ),
         ),
         (
             {"type": "cycles.Every", "period_us": 0, "anchor_us": 0},
             (
-                "plans[0].cycle: Every period_us 0 must be a positive int of microseconds, at most "
+                "plans[0].cycle.period_us: Every period_us 0 must be a positive int of microseconds, at most "
                 "315537897599999999 (the whole range of instants)."
             ),
         ),
@@ -420,7 +420,7 @@ def test_a_cycle_is_checked_as_its_constructor_checks_it(cycle, message):
         (
             {"type": "windows.DailyWindow", "tz": "UTC", "start_seconds": -5, "end_seconds": 10},
             (
-                "plans[0].entries[0].window: DailyWindow start_seconds -5 is not a time of day in "
+                "plans[0].entries[0].window.start_seconds: DailyWindow start_seconds -5 is not a time of day in "
                 "seconds; give an int from 0 to 86399."
             ),
         ),
@@ -442,7 +442,7 @@ def test_a_cycle_is_checked_as_its_constructor_checks_it(cycle, message):
                 "end_seconds": 0,
             },
             (
-                "plans[0].entries[0].window: WeeklyWindow start_weekday 9 is not a weekday; give "
+                "plans[0].entries[0].window.start_weekday: WeeklyWindow start_weekday 9 is not a weekday; give "
                 "'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat' or 'Sun' (or a full name, or an int 0-6 "
                 "with Monday = 0)."
             ),
@@ -458,7 +458,7 @@ def test_a_cycle_is_checked_as_its_constructor_checks_it(cycle, message):
         (
             {"type": "windows.Union", "windows": []},
             (
-                "plans[0].entries[0].window: Union windows must be a non-empty tuple of recurring "
+                "plans[0].entries[0].window.windows: Union windows must be a non-empty tuple of recurring "
                 "windows, not tuple: ()."
             ),
         ),

@@ -32,6 +32,7 @@ __all__ = [
     "encode_scalar",
     "fail",
     "field_hints",
+    "field_path",
     "init_fields",
     "items_of",
     "show",
@@ -152,6 +153,19 @@ def alternatives(hint: Any) -> tuple[Any, ...]:
     if origin is typing.Union or origin is types.UnionType:
         return typing.get_args(hint)
     return (hint,)
+
+
+def field_path(cls: type, message: str, path: str, keys: Mapping[str, str]) -> str:
+    """Where a constructor's refusal points: ``path.key`` of the field its message names.
+
+    A value's door says ``"<Class> <field> ..."`` (``Invoice tz 'Mars/Base' ...``);
+    ``keys`` maps each field's name as messages say it to the data's key for it. Else
+    ``path``, the object's own. O(fields).
+    """
+    for name, key in keys.items():
+        if message.startswith(f"{cls.__name__} {name} "):
+            return f"{path}.{key}" if path else key
+    return path
 
 
 def fail(path: str, message: str) -> BadDataError:

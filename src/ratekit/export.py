@@ -58,6 +58,7 @@ from ._codec import (
     encode_scalar,
     fail,
     field_hints,
+    field_path,
     init_fields,
     show,
 )
@@ -277,10 +278,7 @@ def _a(cls: type) -> str:
 
 def _field_path(cls: type, message: str, path: str) -> str:
     """The path of the field a constructor's message names (``Invoice tz ...``: ``tz``)."""
-    for field in init_fields(cls):
-        if message.startswith(f"{cls.__name__} {field.name.lstrip('_')} "):
-            return _where(path, _key(field))
-    return path
+    return field_path(cls, message, path, {f.name.lstrip("_"): _key(f) for f in init_fields(cls)})
 
 
 def _missing(cls: type, row: Mapping[str, Any], path: str, error: RatekitError) -> RatekitError:

@@ -68,6 +68,7 @@ from ._codec import (
     encode_scalar,
     fail,
     field_hints,
+    field_path,
     init_fields,
     show,
 )
@@ -246,7 +247,8 @@ def _load_object(cls: type, data: Mapping[str, Any], path: str) -> Any:
         if check is not None:
             check(value)
     except RatekitError as error:
-        raise fail(path, str(error)) from None
+        keys = {field.name.lstrip("_"): key for key, field in fields.items()}
+        raise fail(field_path(cls, str(error), path, keys), str(error)) from None
     if isinstance(value, cycles.Monthly) and kwargs.get("month", value.month) != value.month:
         # Monthly takes any month of a quarter and keeps the first: data written with
         # another would not dump back as written, so it is refused in the form it keeps.
