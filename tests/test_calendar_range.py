@@ -224,7 +224,7 @@ def test_a_metering_span_clipped_by_as_of_is_named_with_its_end() -> None:
                 path="cycle",
             ),
             (
-                "cycle: Every anchor_us 253402300800000000 µs lies outside the instants ratekit "
+                "cycle.anchor_us: Every anchor_us 253402300800000000 µs lies outside the instants ratekit "
                 "represents (-62135596800000000 to 253402300799999999 µs since the epoch, that is "
                 f"{INSTANTS})."
             ),
