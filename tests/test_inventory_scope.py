@@ -646,3 +646,42 @@ def test_a_late_event_moves_a_scoped_closing_only_in_scope(accounts: list[str], 
     # takes 3 h back: -3.
     total = sum(x.amount for x in rater.statement("2026-03-04T00:00:00Z").lines)
     assert total == (Decimal(34) if said else Decimal(-3))
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        rk.Inventory("2026-03-05T00:00:00Z", [("a", "x")], accounts=["a"], id="a-only"),
+        rk.Inventory("2026-03-05T00:00:00Z", [], where={"zone": "z9"}, id="nowhere"),
+    ],
+    ids=["another account", "no description matches"],
+)
+def test_a_listing_out_of_scope_leaves_the_resources_history_to_reorder(
+    listing: rk.Inventory,
+) -> None:
+    # Account b's VM runs from 1 Mar; an update on 6 Mar; its stop, stamped 4 Mar,
+    # arrives in the next call. An inventory settles the history of the resources it
+    # covers only: b's state keeps its events, so the late stop is placed before the
+    # update, as one call places it: 1 Mar -> 4 Mar = 3 days * 24 = 72 h (the late row
+    # takes back 4 Mar -> 10 Mar, 6 * 24 = 144 h). It used to be 120 h: the update was
+    # settled, so the stop counted only from it (-96 h), with a false out_of_order.
+    start = rk.Event("b", "r2", "2026-03-01T00:00:00Z", {"entity": "vm"}, kind="start", id="b1")
+    update = rk.Event(
+        "b", "r2", "2026-03-06T00:00:00Z", {"entity": "vm", "size": 2}, kind="update", id="b2"
+    )
+    stop = rk.Event("b", "r2", "2026-03-04T00:00:00Z", kind="stop", id="b3")
+    other = rk.Event("a", "x", "2026-03-01T00:00:00Z", {"entity": "vm"}, kind="start", id="a1")
+    first = rk.Span(T0, "2026-03-10T00:00:00Z")
+    rest = rk.Span("2026-03-10T00:00:00Z", "2026-04-01T00:00:00Z")
+    one = rk.meter(
+        [start, update, other, listing], [HOURS], span=first, cycle=MONTHLY, as_of=first.end
+    )
+    two = rk.meter([stop], [HOURS], span=rest, cycle=MONTHLY, as_of=rest.end, state=one.state)
+    b_rows = [row for row in (*one.rows, *two.rows, *two.late) if row.account == "b"]
+    assert sum(row.quantity for row in b_rows) == Decimal(72)
+    assert [row.quantity for row in two.late] == [Decimal(-144)]
+    assert [a.kind for a in two.anomalies] == ["late"]
+    batch = rk.meter(
+        [start, update, stop, other, listing], [HOURS], span=MARCH, cycle=MONTHLY, as_of=MARCH.end
+    )
+    assert sum(row.quantity for row in batch.rows if row.account == "b") == Decimal(72)

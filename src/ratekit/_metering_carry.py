@@ -519,11 +519,11 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
     inventories: Sequence[Inventory],
     columns: Mapping[str, list[str | None]],
 ) -> ResourceState:
-    """The resource's state after the call: an inventory settles its history.
+    """The resource's state after the call: an inventory whose scope covers it settles its history.
 
     The state remembers the call's inventories too (see `ratekit._metering_memory`).
     """
-    settled = bool(inventories)
+    settled = line.settled
     readings, complete = _counters.next_readings(previous, per_meter)
     applied = _applied(new_events, per_meter, previous, columns, inventories)
     past: tuple[object, ...] = _NO_BASE

@@ -119,7 +119,8 @@ class ResourceState:
       state before them: a late event, or one whose ``seq`` puts it before events already
       applied, is ordered among them as if all had come at once, and the difference is
       reported as late. An event that belongs before ``base`` takes the base's clock
-      (``"out_of_order"``, as within a call); an inventory snapshot settles the history.
+      (``"out_of_order"``, as within a call); an inventory snapshot whose scope covers
+      the resource settles the history.
       An inventory stamped before the clock is late too: it is applied from ``base``
       among the events since, and what it closes, opens or corrects before the clock is
       reported as late; one stamped before the base's clock takes effect there, but does

@@ -112,6 +112,7 @@ class Timeline:
         "reconciled",
         "replaced",
         "seq",
+        "settled",
         "snapshot",
         "snapshot_index",
         "starts",
@@ -132,6 +133,9 @@ class Timeline:
         self.replaced: list[str | None] | None = None  # made on first use
         #: The inventories that changed the timeline (opened, corrected or closed it).
         self.reconciled: list[Inventory] | None = None  # made on first use
+        #: Whether an inventory whose scope covers the resource was applied (opened,
+        #: corrected, closed or confirmed it): its history is then settled.
+        self.settled = False
         #: The last piece, clock, seq and last event before event ``snapshot_index``.
         self.snapshot: tuple[int, _FrozenDict, int, str | None, int, int | None, int] | None = None
         self.snapshot_index = 0
@@ -479,6 +483,13 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
     at_us = max(inventory.at_us, line.clock_us)
     status = line.statuses[-1]
     listed = _listed(inventory, account, resource)
+    if (
+        listed is None
+        and (inventory.accounts is not None or inventory.where)
+        and not in_scope(inventory.accounts, inventory.where, account, line.descriptions[-1])
+    ):
+        return  # outside the snapshot's scope: untouched, its history too (see Inventory)
+    line.settled = True
     where = label(inventory)
     if listed is not None and status in (UNKNOWN, DELETED):
         line.clock_us = at_us
@@ -515,10 +526,6 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
                 (inventory.id, opener),
             )
     elif listed is None and status in (RUNNING, STOPPED):
-        if (inventory.accounts is not None or inventory.where) and not in_scope(
-            inventory.accounts, inventory.where, account, line.descriptions[-1]
-        ):
-            return  # outside the snapshot's scope: untouched (see Inventory)
         close_us = at_us
         how = "the snapshot"
         if inventory.close == "last_seen":
