@@ -288,6 +288,24 @@ def test_what_is_not_charges_or_a_provider_is_refused_naming_it():
             ),
         ),
         (
+            lambda: rk.focus_rows(rk.bill(rating)[0], provider="X"),
+            (
+                "focus_rows takes a Rating, charges, or invoices (not a mix of charges and "
+                "invoices), as a sequence: give [invoice] for one Invoice, not the Invoice "
+                "itself: Invoice('acme', '2026-03-01T00:00:00Z'...-01T00:00:00Z', 1 line, "
+                "total=0.10 EUR)."
+            ),
+        ),
+        (
+            lambda: rk.focus_rows(rating.charges[0], provider="X"),
+            (
+                "focus_rows takes a Rating, charges, or invoices (not a mix of charges and "
+                "invoices), as a sequence: give [charge] for one Charge, not the Charge "
+                "itself: Charge('acme', 'vm', 'vm-1', '2026-03-...0:00:00Z', 1 hour, 0.1 EUR, "
+                "entry='vm')."
+            ),
+        ),
+        (
             lambda: rk.focus_rows(None, provider="X"),
             (
                 "focus_rows takes a Rating, charges, or invoices (not a mix of charges and "
