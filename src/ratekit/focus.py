@@ -248,11 +248,12 @@ def focus_rows(
                 f"ServiceCategory; use one of {known}."
             )
     takes = "a Rating, charges, or invoices (not a mix of charges and invoices)"
-    if isinstance(charges, Invoice | Charge):
-        one = type(charges).__name__
+    given: object = charges  # a caller's value, whatever its annotation says
+    if isinstance(given, Invoice | Charge):
+        one = type(given).__name__
         raise RatekitTypeError(
             f"focus_rows takes {takes}, as a sequence: give [{one.lower()}] for one {one}, "
-            f"not the {one} itself: {show(charges)}."
+            f"not the {one} itself: {show(given)}."
         )
     items = (
         charges.charges
