@@ -19,10 +19,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
-from . import _normalize
+from . import _lateness, _normalize, _snapshot
+from . import _rater_early as _early
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us, from_us
 from ._paths import MISSING, lookup
+from ._rater_book import known_by
 from ._sample_policies import Counter, Discrete
 from ._shown import show
 from ._time_policies import Continuous, _number
@@ -448,3 +450,39 @@ def level_refusal(event: Event, level_paths: tuple[tuple[str, tuple[str, ...]], 
                     "resource would fail on it, so the batch is refused whole; fix or drop "
                     "the record and feed the batch again."
                 ) from None
+
+
+def not_kept(
+    rater: Rater, record: Record, identity: object, known: object, anomalies: list[Anomaly]
+) -> str:
+    """What a fed record the rater does not keep is: seen before, placed early, or too late.
+
+    ``known``: the kept record under its identity, if any (a duplicate when equal, else
+    conflicting); a compacted record is known by its content's digest; a counter reading
+    stamped before the kept cycles is placed among the compacted readings when it can be
+    (`ratekit._rater_early`); anything else is too late, with an anomaly. O(1), or the
+    placing's cost.
+    """
+    if known is not None:
+        return "duplicates" if known == record else "conflicting"
+    if identity in rater._forgotten:  # compacted away: its content's digest is remembered
+        digest = rater._forgotten[identity]
+        same = digest is None or _snapshot.digest(record)[: len(digest)] == digest
+        return "duplicates" if same else "conflicting"
+    if type(record) is Sample and record.kind == "counter":
+        placed = _early.placed(rater, record, anomalies)  # in the compacted state
+        if placed is not None:
+            return placed
+    anomalies.append(_lateness.too_late(record, rater._base_us))
+    return "too_late"
+
+
+def file_inventory(rater: Rater, record: Inventory) -> None:
+    """File a kept inventory: every resource is metered again if it is before the watermark."""
+    prev = rater._as_of_us
+    rater._inventories.append(record)
+    if record.at_us < prev:
+        rater._redo = None
+        rater._dirty.add(("*", None))
+    if not known_by(record, prev):
+        rater._pending.append(record)

@@ -56,7 +56,6 @@ from . import _rater_advance as _advance
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_close as _close
-from . import _rater_early as _early
 from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
 from . import _rater_reach as _reach
@@ -297,7 +296,7 @@ class Rater:
                 or at_us < base
                 or (record_id and forgotten and identity in forgotten)
             ):
-                outcome = self._not_kept(record, identity, known, anomalies)
+                outcome = _reach.not_kept(self, record, identity, known, anomalies)
             else:
                 # Late: its effect reaches a closed cycle (a delta over a span from its
                 # start, a sequenced event from the first event it is ordered before).
@@ -330,7 +329,7 @@ class Rater:
                 if outcome == "late":
                     self._late_keys.add(identity)
                 if type(record) is Inventory:
-                    self._file_inventory(record)
+                    _reach.file_inventory(self, record)
                 else:
                     # Filed for the book: new to meter, or its resource metered again.
                     key = (record.account, record.resource)
@@ -364,33 +363,6 @@ class Rater:
         anomalies += lost
         in_order = tuple if batch is listed else lambda some: _reach.as_listed(some, listed)
         return _new_feed(*(in_order(ids[name]) for name in _OUTCOMES), tuple(anomalies), counts)
-
-    def _not_kept(
-        self, record: Record, identity: object, known: object, anomalies: list[Anomaly]
-    ) -> str:
-        """What a record not kept is: seen before (duplicate or conflicting), or too late."""
-        if known is not None:
-            return "duplicates" if known == record else "conflicting"
-        if identity in self._forgotten:  # compacted away: its content's digest is remembered
-            digest = self._forgotten[identity]
-            same = digest is None or _snapshot.digest(record)[: len(digest)] == digest
-            return "duplicates" if same else "conflicting"
-        if type(record) is Sample and record.kind == "counter":
-            placed = _early.placed(self, record, anomalies)  # in the compacted state
-            if placed is not None:
-                return placed
-        anomalies.append(_lateness.too_late(record, self._base_us))
-        return "too_late"
-
-    def _file_inventory(self, record: Inventory) -> None:
-        """File a kept inventory: every resource is metered again if it is before ``prev``."""
-        prev = self._as_of_us
-        self._inventories.append(record)
-        if record.at_us < prev:
-            self._redo = None
-            self._dirty.add(("*", None))
-        if not _ledger.known_by(record, prev):
-            self._pending.append(record)
 
     def _index(self) -> None:
         """Index the counters: each one's baseline in the state, its first kept reading."""
