@@ -34,7 +34,13 @@ from .render import rating_html
 from .sharing import Share, read_shares
 from .spans import Span
 from .tiers import TierLine
-from .usage import UsageRow, _no_effect_door, _no_effect_value, _NoEffect
+from .usage import (
+    UsageRow,
+    _no_effect_door,
+    _no_effect_value,
+    _NoEffect,
+    _worked_out_no_effect,
+)
 
 __all__ = ["Charge", "ChargeKind", "Rating"]
 
@@ -361,11 +367,7 @@ class Rating:
             >>> rk.rate(readings, plan, span=march, meters=[cpu], as_of="2026-04-02T00:00:00Z").total()
             Decimal('1')
         """
-        value = self._no_effect
-        if callable(value):
-            value = value()
-            object.__setattr__(self, "_no_effect", value)
-        return value
+        return _worked_out_no_effect(self)
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         # pickled (and copied) with its no_effect worked out, never the function

@@ -165,6 +165,15 @@ def _no_effect_value(value: _NoEffect | list[tuple[str, str]]) -> _NoEffect:
     return tuple(value) if isinstance(value, list) else value
 
 
+def _worked_out_no_effect(holder: Any) -> tuple[tuple[str, str], ...]:
+    """``holder._no_effect`` (a `Usage`'s or a `Rating`'s), worked out on first use, then kept."""
+    value: _NoEffect = holder._no_effect
+    if callable(value):
+        value = value()
+        object.__setattr__(holder, "_no_effect", value)
+    return value
+
+
 def _no_effect_door(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     # Metering passes a function (worked out on first use); a caller gives the pairs.
     if callable(value):
@@ -231,11 +240,7 @@ class Usage:
         Sorted by id; see ``docs/usage.md`` for the reasons. Worked out on first use (so
         that metering pays nothing for it), then kept. O(n) for n records.
         """
-        value = self._no_effect
-        if callable(value):
-            value = value()
-            object.__setattr__(self, "_no_effect", value)
-        return value
+        return _worked_out_no_effect(self)
 
     def accounted(self) -> frozenset[str]:
         """Every record id the result accounts for. O(n).
