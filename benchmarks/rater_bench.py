@@ -7,7 +7,10 @@ order) and prices it with the plan of ``rating_bench.py``. Then, in the same pro
 - **stream**: a ``rk.Rater`` fed the same records in batches of ``--batch`` (1,000), with
   a statement every ``--statement-every`` batches (100) at the watermark of the records
   fed so far, a snapshot (``json.dumps``) every ``--snapshot-every`` batches (1,000),
-  and a last statement that closes March (horizon: one day).
+  and a last statement that closes March (horizon: one day). With
+  ``--inventory-every N``, every N-th batch ends with an inventory snapshot of every
+  resource that exists (seen and not deleted), as a reconciler sends it (seed 000): it
+  confirms what the records say, and the batch ``rate()`` gets the same snapshots.
 
 It prints the time of each, the microseconds per record amortised over feeding and
 rating, the stream's time as a multiple of the batch's, the snapshot size per open
@@ -56,6 +59,12 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=1_000, help="records per feed() call")
     parser.add_argument("--statement-every", type=int, default=100, help="batches per statement")
     parser.add_argument("--snapshot-every", type=int, default=1_000, help="batches per snapshot")
+    parser.add_argument(
+        "--inventory-every",
+        type=int,
+        default=0,
+        help="batches per inventory snapshot of every resource that exists (0: none)",
+    )
     parser.add_argument("--profile", action="store_true", help="profile the stream (cProfile)")
     parser.add_argument("--year", action="store_true", help="also run a year of monthly cycles")
     parser.add_argument("--year-records", type=int, default=20_000, help="records per month")
@@ -72,8 +81,11 @@ def stream(
     statements = []
     sizes = []
     size = arguments.batch
+    inventories = snapshots(records, size, getattr(arguments, "inventory_every", 0))
     for number, position in enumerate(range(0, len(records), size), 1):
         batch = records[position : position + size]
+        if number in inventories:
+            batch = [*batch, inventories[number]]
         rater.feed(batch)
         if number % arguments.statement_every == 0:
             statements.append(rater.statement(mb._instant(batch[-1].at_us + 1)))
@@ -81,6 +93,32 @@ def stream(
             sizes.append(len(json.dumps(rater.snapshot())))
     statements.append(rater.statement("2026-04-02T00:00:00Z"))
     return statements, sizes, rater
+
+
+def snapshots(records: Sequence[Any], size: int, every: int) -> dict[int, Any]:
+    """The inventory snapshot ending every ``every``-th batch of ``size``, by batch number.
+
+    Each lists every resource that exists then (seen and not deleted), just after the
+    batch's last record: it confirms what the records say.
+    """
+    import ratekit as rk
+
+    out: dict[int, Any] = {}
+    if not every:
+        return out
+    existing: set[tuple[str, str]] = set()
+    for number, position in enumerate(range(0, len(records), size), 1):
+        batch = records[position : position + size]
+        for record in batch:
+            key = (record.account, record.resource)
+            if getattr(record, "kind", None) == "delete":
+                existing.discard(key)
+            else:
+                existing.add(key)
+        if number % every == 0:
+            at = mb._instant(batch[-1].at_us + 1)
+            out[number] = rk.Inventory(at, sorted(existing), id=f"inventory-{number}")
+    return out
 
 
 def year(arguments: argparse.Namespace, plan: Any) -> None:
@@ -139,7 +177,11 @@ def main() -> None:
     print(f"{len(records):,} records of {resources:,} resources, in time order")
 
     cpu = time.process_time()
-    batch, batch_seconds = mb.timed(lambda: rk.rate(records, plan, span=march, meters=mb.meters()))
+    every = arguments.inventory_every
+    given = [*records, *snapshots(records, arguments.batch, every).values()]
+    if every:
+        print(f"an inventory snapshot of every resource that exists every {every} batches")
+    batch, batch_seconds = mb.timed(lambda: rk.rate(given, plan, span=march, meters=mb.meters()))
     batch_cpu = time.process_time() - cpu
     print(
         f"batch rk.rate():  {batch_seconds:8.2f} s  {batch_seconds / len(records) * 1e6:7.2f} us/record"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing
 
-from ._rater_book import Book, group, known_by, zeros
+from ._rater_book import Book, Key, group, known_by, restricted, zeros
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import Usage
 
@@ -44,7 +44,7 @@ def advance(
     rater._pending = [r for r in pending if r.at_us >= as_of_us and not known_by(r, as_of_us)]
     redo, rater._redo = rater._redo, set()
     anomalies: list[Anomaly] = []
-    if book is None or redo is None or any(type(r) is Inventory for r in now):
+    if book is None or redo is None or not all(_continues(r, prev) for r in now):
         usage = engine.meter(rater._records.values(), base, as_of_us, rater._state)
         rater._book = book = Book(as_of_us)
         book.replace(usage, None)
@@ -55,13 +55,73 @@ def advance(
         anomalies = _continue(rater, book, now, full, changed, prev, as_of_us)
     if full:
         records = [r for key in full for r in rater._by_key.get(key, ())]
-        records += rater._inventories
+        records += restricted(rater._inventories, full)
         states = [s for s in rater._state if (s.account, s.resource) in full]
         usage = engine.meter(records, base, as_of_us, states)
         book.replace(usage, full)
         anomalies.extend(_ahead(rater, usage, base))
     book.as_of_us = as_of_us
     return anomalies, full, changed | full
+
+
+def _continues(record: Record, prev: int) -> bool:
+    """Whether metering can take ``record`` on from the carried states at ``prev``.
+
+    Events and samples can (`_continue()` sends the resources of those that cannot to
+    be metered again); an inventory snapshot can when it closes at the snapshot, after
+    ``prev``: it then reconciles each resource from its state at ``prev``, as an event
+    there would. A ``last_seen`` inventory looks back at signs of life before ``prev``,
+    which the carried states do not hold, and one at ``prev`` itself may end a piece
+    there or not: those have every resource metered again.
+    """
+    return type(record) is not Inventory or (record.close == "snapshot" and record.at_us > prev)
+
+
+def _reaching_back(rater: Rater, now: list[Record], prev: int, full: set[Key]) -> None:
+    """Add to ``full`` the resources of the records of ``now`` that reach ``prev`` or before.
+
+    O(n), and O(k) more for each event with a ``seq`` of a resource with k kept records.
+    """
+    for record in now:
+        # A delta over a span that reaches back before the last watermark (fed while
+        # the span was still ahead of it) changes what was metered: its resource is
+        # metered again.
+        if type(record) is Sample:
+            since = record.since_us
+            if since is not None and since < prev:
+                full.add((record.account, record.resource))
+        elif type(record) is Event:
+            key = (record.account, record.resource)
+            if record.at_us == prev:
+                # An event at the very cut may end the piece there or not (a restart, a
+                # replayed start): only metering the piece whole says.
+                full.add(key)
+            elif record.seq is not None:
+                # Ordered by its seq before an event metered already: the order from
+                # there on changes (the carried state may no longer hold that event).
+                reach, _ = rater._reach.event_reach(record, rater._by_key.get(key, ()))
+                if reach < prev:
+                    full.add(key)
+
+
+def _reconciled(book: Book, now: list[Record], full: set[Key], active: set[Key]) -> list[Inventory]:
+    """The inventories of ``now``; adds to ``active`` the resources that go on with them.
+
+    Every resource an inventory may reconcile continues from its state: those the book
+    knows (one it does not list is closed, a deleted one it lists is opened again) and
+    those it lists that are new; but not those metered again from the kept cycles'
+    start (in ``full``). O(n + k + l).
+    """
+    inventories = [r for r in now if type(r) is Inventory]
+    if inventories:
+        active.update(key for key in book.states if key not in full)
+    for inventory in inventories:
+        active.update(
+            (account, resource)
+            for account, resource, _ in inventory.resources
+            if (account, resource) not in full
+        )
+    return inventories
 
 
 def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
@@ -91,7 +151,7 @@ def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
     ]
 
 
-def _continue(  # noqa: PLR0912, PLR0917 - one decision per resource
+def _continue(  # noqa: PLR0917 - one decision per resource
     rater: Rater,
     book: Book,
     now: list[Record],
@@ -107,38 +167,22 @@ def _continue(  # noqa: PLR0912, PLR0917 - one decision per resource
     engine = rater._engine
     sums = engine.sums
     grouped = group(now)
-    for record in now:
-        # A delta over a span that reaches back before the last watermark (fed while
-        # the span was still ahead of it) changes what was metered: its resource is
-        # metered again.
-        if type(record) is Sample:
-            since = record.since_us
-            if since is not None and since < prev:
-                full.add((record.account, record.resource))
-        elif type(record) is Event:
-            key = (record.account, record.resource)
-            if record.at_us == prev:
-                # An event at the very cut may end the piece there or not (a restart, a
-                # replayed start): only metering the piece whole says.
-                full.add(key)
-            elif record.seq is not None:
-                # Ordered by its seq before an event metered already: the order from
-                # there on changes (the carried state may no longer hold that event).
-                reach, _ = rater._reach.event_reach(record, rater._by_key.get(key, ()))
-                if reach < prev:
-                    full.add(key)
+    _reaching_back(rater, now, prev, full)
     active = {key for key in grouped if key not in full}
+    inventories = _reconciled(book, now, full, active)
     for key in list(active):
         state = book.states.get(key)
         if state is not None and state.status == "deleted" and book.open_ends(key, prev, sums):
             full.add(key)  # a zero delta after its delete would be an anomaly
             active.discard(key)
-    quiet = {key for key in book.states if key not in full and key not in grouped}
+    quiet = {key for key in book.states if key not in full and key not in active}
     keys = active | {key for key in quiet if book.states[key].status == "running"}
     anomalies: list[Anomaly] = []
     usage = Usage((), (), (), ())
     if keys:
-        records = [r for key in active for r in grouped[key]]
+        # Each inventory lists for them what they are (the others' are theirs to say).
+        records = [r for key in active for r in grouped.get(key, ())]
+        records += restricted(inventories, keys)
         for key in active:
             records.extend(zeros(book, key, prev, sums))
         states = [book.states[key] for key in keys if key in book.states]

@@ -13,8 +13,10 @@ since the last one (at ``prev``), through the one metering engine:
 - a resource with a late record (one stamped before ``prev``, or a delta over a span that
   starts before it), with samples of a meter whose rows are not sums (counters,
   aggregations: they are metered from all their readings), or any resource when an
-  inventory snapshot is new, is **re-metered** from the metering state at the start of
-  the kept cycles, from its kept records, as before.
+  inventory snapshot is new and stamped before ``prev`` or closes at the last sign of
+  life, is **re-metered** from the metering state at the start of the kept cycles, from
+  its kept records, as before. An inventory after ``prev`` that closes at the snapshot
+  is taken on by every resource's continuation, as an event would be.
 
 Joining rows adds quantities that telescope (see `ratekit.metering`), so a joined row's
 quantity is the very quantity of the whole piece, to the last digit.
@@ -32,7 +34,7 @@ from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import Usage, UsageRow, _new_row
 
-__all__ = ["Book", "continuable", "from_zero", "lean"]
+__all__ = ["Book", "continuable", "from_zero", "lean", "restricted"]
 
 Record = Event | Sample | Inventory
 Key = tuple[str, str]  # (account, resource)
@@ -279,4 +281,34 @@ def group(records: Sequence[Record]) -> Mapping[Key, list[Record]]:
     for record in records:
         if type(record) is not Inventory:
             out.setdefault((record.account, record.resource), []).append(record)
+    return out
+
+
+def restricted(inventories: Iterable[Record], keys: set[Key]) -> list[Record]:
+    """The inventories as metering a part of the resources, ``keys``, must see them.
+
+    An inventory's effect on one resource depends only on whether it lists that resource
+    (and with what attributes) and whether its scope covers it, so metering ``keys``
+    alone takes each inventory's listing of ``keys`` alone: a resource of another part
+    that it lists is not opened there as unknown (it is metered, and opened or not, with
+    its own part). An inventory that lists nothing else stands as it is. O(i + l) for i
+    inventories and l listed resources.
+    """
+    out: list[Record] = []
+    for inventory in inventories:
+        assert type(inventory) is Inventory
+        listed = tuple(item for item in inventory.resources if (item[0], item[1]) in keys)
+        if len(listed) == len(inventory.resources):
+            out.append(inventory)
+            continue
+        part = object.__new__(Inventory)
+        part.__attrs_init__(
+            inventory.at_us,
+            listed,
+            inventory.close,
+            inventory.id,
+            inventory.accounts,
+            inventory.where,
+        )
+        out.append(part)
     return out
