@@ -385,10 +385,10 @@ def test_an_element_that_is_not_a_record_is_refused_naming_it(client: Any, shuff
         "Event or a Sample for every element."
     )
     assert refused([*good, INVENTORY]) == (
-        f"rate_by_account cannot rate an Inventory ({show(INVENTORY)}): inventories are "
-        "not supported by scale-out, since an inventory lists the resources of every "
-        "account at one instant and is not per account; rate records with inventories in "
-        "one process with ratekit.rate."
+        f"rate_by_account got an Inventory in the bag ({show(INVENTORY)}): an inventory "
+        "speaks for many accounts, so it cannot travel with one account's records; give "
+        "the inventories beside the bag, rate_by_account(bag, ..., inventories=[...]), and "
+        "each part gets the copy exact for its accounts."
     )
     assert "Inventory('2026-03-15T00:00:00Z'" in show(INVENTORY)
 
