@@ -8,7 +8,7 @@ the merge) without a scheduler; the Dask cluster case is in ``tests/test_scaleou
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from itertools import chain
 from typing import Any
@@ -343,6 +343,7 @@ ACCOUNTS = ("a", "b", "c")
 HOURS_AT = (-24, 0, 10, 30, 30, 100, 250, 400)
 START_US = MARCH.start_us
 HOUR_US = 3_600_000_000
+KEYS = [(account, f"{account}/r{n}") for account in ACCOUNTS for n in range(2)]
 
 
 def _at(hours: int) -> str:
@@ -356,11 +357,10 @@ def fleets(
     draw: st.DrawFn,
 ) -> tuple[list[Any], list[rk.Inventory], list[list[str]], dict[str, Any]]:
     """Records, inventories (scoped, unscoped, late, replayed), a grouping of the accounts."""
-    keys = [(account, f"{account}/r{n}") for account in ACCOUNTS for n in range(2)]
     ids = iter(range(1000))
     records: list[Any] = []
     for _ in range(draw(st.integers(0, 10))):
-        account, resource = draw(st.sampled_from(keys))
+        account, resource = draw(st.sampled_from(KEYS))
         at = _at(draw(st.sampled_from(HOURS_AT)))
         record_id = f"r{next(ids)}" if draw(st.booleans()) else None
         if draw(st.integers(0, 3)) == 0:
@@ -370,7 +370,27 @@ def fleets(
             kind = draw(st.sampled_from(["start", "start", "stop", "delete"]))
             attributes = {"size": draw(st.integers(1, 2))} if kind == "start" else None
             records.append(rk.Event(account, resource, at, attributes, kind=kind, id=record_id))
-    listable = [*keys, ("c", "c/only"), ("d", "d/only")]  # d: an account only inventories know
+    inventories = _inventories(draw, ids)
+    named = [i for i in inventories if i.id is not None]
+    if named and draw(st.integers(0, 7)) == 0:  # an event with an inventory's id
+        account, resource = draw(st.sampled_from(KEYS))
+        at = _at(draw(st.sampled_from(HOURS_AT)))
+        records.append(
+            rk.Event(account, resource, at, kind="stop", id=draw(st.sampled_from(named)).id)
+        )
+    groups_of = draw(st.lists(st.integers(0, 2), min_size=len(ACCOUNTS), max_size=len(ACCOUNTS)))
+    groups = [[a for a, g in zip(ACCOUNTS, groups_of, strict=True) if g == n] for n in range(3)]
+    options: dict[str, Any] = {}
+    if draw(st.booleans()):
+        options["as_of"] = _at(300)
+    if draw(st.integers(0, 3)) == 0:
+        options["accounts"] = ["b", "e"]
+    return records, inventories, [g for g in groups if g], options
+
+
+def _inventories(draw: st.DrawFn, ids: Iterator[int]) -> list[rk.Inventory]:
+    """Inventories scoped or not, stamped anywhere, some replayed, now and then an id clash."""
+    listable = [*KEYS, ("c", "c/only"), ("d", "d/only")]  # d: an account only inventories know
     inventories: list[rk.Inventory] = []
     for _ in range(draw(st.integers(0, 4))):
         scope = draw(st.sampled_from(["none", "accounts", "where"]))
@@ -399,15 +419,12 @@ def fleets(
     for _ in range(draw(st.integers(0, 2))):  # replays
         if inventories:
             inventories.append(draw(st.sampled_from(inventories)))
-    inventories = draw(st.permutations(inventories))
-    groups_of = draw(st.lists(st.integers(0, 2), min_size=len(ACCOUNTS), max_size=len(ACCOUNTS)))
-    groups = [[a for a, g in zip(ACCOUNTS, groups_of, strict=True) if g == n] for n in range(3)]
-    options: dict[str, Any] = {}
-    if draw(st.booleans()):
-        options["as_of"] = _at(300)
-    if draw(st.integers(0, 3)) == 0:
-        options["accounts"] = ["b", "e"]
-    return records, inventories, [g for g in groups if g], options
+    named = [i for i in inventories if i.id is not None]
+    if named and draw(st.integers(0, 7)) == 0:  # an id given again with other content
+        clash = draw(st.sampled_from(named))
+        other = "last_seen" if clash.close == "snapshot" else "snapshot"
+        inventories.append(rk.Inventory(clash.at, [], close=other, id=clash.id))
+    return list(draw(st.permutations(inventories)))
 
 
 @given(fleets(), st.booleans())
