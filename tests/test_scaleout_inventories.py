@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import ratekit as rk
 from ratekit._shown import show
-from ratekit.scaleout import inventory_for, rate_by_account
+from ratekit.scaleout import inventories_for, inventory_for, kept_inventories, rate_by_account
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 HOURS = (rk.Meter("vm.hours", "hour", rk.OnOff()), rk.Meter("egress", "GB", rk.Discrete()))
@@ -298,7 +298,7 @@ def test_inventories_in_the_bag_or_not_inventories_are_refused_with_the_way_out(
         by_parts([records], [records[0]])  # type: ignore[list-item]
     assert str(error.value).startswith(
         "rate_by_account inventories must be Inventory values (the events and samples go "
-        "in the bag), not Event: Event("
+        "elsewhere), not Event: Event("
     )
     with pytest.raises(rk.RatekitTypeError) as error:
         by_parts([records], snapshot)  # type: ignore[arg-type]
@@ -323,9 +323,9 @@ def test_anonymous_inventories_equal_for_a_part_are_applied_once_or_refused() ->
         by_parts(parts, [first, between, second])
     assert str(error.value) == (
         f"rate_by_account cannot give a part exactly the inventories {show(first)} and "
-        f"{show(second)}: they have no id, so they are known by their content, and for the "
-        f"accounts of one part they list the same, while {show(between)} comes between "
-        "them; the part would take the second for a replay of the first. Give each "
+        f"{show(second)}: they have no id, so they are known by their content, and for its "
+        f"accounts they list the same, while {show(between)} comes between them; metered "
+        "together, the second would be taken for a replay of the first. Give each "
         "inventory an id (it is then known by it), or rate them in one process with "
         "ratekit.rate."
     )
@@ -459,25 +459,59 @@ def test_any_partition_of_the_accounts_gives_one_process_result(
 
 
 @given(fleets())
-def test_metering_each_group_with_its_copies_gives_one_process_rows(
+def test_metering_each_group_with_its_copies_gives_one_process_usage(
     fleet: tuple[list[Any], list[rk.Inventory], list[list[str]], dict[str, Any]],
 ) -> None:
-    # The route of the Spark recipe, with meter(): inventories with distinct ids (replays
-    # found beforehand), each group of accounts metered with inventory_for() its accounts.
+    # The route of the Spark recipe, with meter(): replays found once (kept_inventories),
+    # each group of accounts metered with inventories_for() its accounts.
     records, inventories, groups, _ = fleet
-    unique = list({i.id: i for i in inventories if i.id is not None}.values())
-    if any(r.id in {i.id for i in unique} for r in records):
-        return
-    groups = [*groups, ["d"]]  # the account only inventories know, as its own group
+    if {r.id for r in records} & {i.id for i in inventories if i.id is not None}:
+        return  # an event with an inventory's id: rate_by_account's merge checks that
     cycle = rk.cycles.monthly(tz="UTC")
-    want = rk.meter([*records, *unique], HOURS, span=MARCH, cycle=cycle, as_of=MARCH.end)
+    try:
+        want = rk.meter([*records, *inventories], HOURS, span=MARCH, cycle=cycle, as_of=MARCH.end)
+    except rk.ConflictingRecordError:
+        with pytest.raises(rk.ConflictingRecordError):
+            kept_inventories(inventories, as_of=MARCH.end)
+        return
+    kept, replays = kept_inventories(inventories, as_of=MARCH.end)
     rows: list[rk.UsageRow] = []
-    anomalies: list[rk.Anomaly] = []
-    for group in groups:
-        copies = [c for i in unique if (c := inventory_for(i, group)) is not None]
+    anomalies = list(replays)
+    for group in [*groups, ["d"]]:  # d: the account only inventories know, a group too
+        try:
+            copies = inventories_for(kept, group)
+        except rk.BadRecordError:
+            return  # two anonymous copies a group cannot tell apart (the other law)
         mine = [r for r in records if r.account in group]
         usage = rk.meter([*mine, *copies], HOURS, span=MARCH, cycle=cycle, as_of=MARCH.end)
         rows += usage.rows
         anomalies += usage.anomalies
     assert sorted(rows, key=repr) == sorted(want.rows, key=repr)
     assert Counter(map(repr, anomalies)) == Counter(map(repr, want.anomalies))
+
+
+def test_the_route_by_hand_refuses_what_is_not_inventories_or_accounts() -> None:
+    snapshot = rk.Inventory("2026-03-11T00:00:00Z", [("acme", "acme/vm-1")], id="inv-11")
+    with pytest.raises(rk.RatekitTypeError) as error:
+        inventories_for([snapshot], "acme")
+    assert str(error.value) == (
+        "inventories_for accounts must be an iterable of account names such as ['acme'], "
+        "not str: 'acme'."
+    )
+    with pytest.raises(rk.RatekitTypeError) as error:
+        inventories_for([snapshot, "x"], ["acme"])  # type: ignore[list-item]
+    assert str(error.value) == (
+        "inventories_for inventories must be Inventory values (the events and samples go "
+        "elsewhere), not str: 'x'."
+    )
+    with pytest.raises(rk.BadTimeError, match="kept_inventories as_of"):
+        kept_inventories([snapshot], as_of="2026-03-11")
+
+
+def test_the_span_and_as_of_are_read_once_in_the_calling_process() -> None:
+    # the inventories not yet known are worked out from them before any part runs
+    with pytest.raises(rk.RatekitTypeError) as error:
+        rate_by_account(ListBag([]), plan(), span="2026-03", meters=HOURS)  # type: ignore[arg-type]
+    assert str(error.value) == "rate_by_account span must be a Span, not str: '2026-03'."
+    with pytest.raises(rk.BadTimeError, match="rate_by_account as_of"):
+        rate_by_account(ListBag([]), plan(), span=MARCH, meters=HOURS, as_of="2026-03-11")

@@ -21,12 +21,14 @@ results (`merged_no_effect()`), since every part that got a copy judges only its
 
 from __future__ import annotations
 
+import datetime as _dt
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
 from . import _normalize as _n
+from ._instants import to_us
 from ._shown import show
 from .errors import BadRecordError, ConflictingRecordError, RatekitTypeError
 from .records import Anomaly, Inventory
@@ -35,7 +37,9 @@ from .usage import UsageRow
 __all__ = [
     "check_ids",
     "copies_for",
+    "inventories_for",
     "inventory_for",
+    "kept_inventories",
     "listed_accounts",
     "merged_no_effect",
     "read_inventories",
@@ -92,8 +96,38 @@ def inventory_for(inventory: Inventory, accounts: Iterable[str]) -> Inventory | 
     return copy
 
 
+def kept_inventories(
+    inventories: Iterable[Inventory], *, as_of: _dt.datetime | str
+) -> tuple[tuple[Inventory, ...], tuple[Anomaly, ...]]:
+    """The inventories one process keeps, and the anomalies of the replays it leaves out.
+
+    What a scale-out does once, before routing inventories to groups of accounts (on the
+    calling process, the Spark driver): an inventory stamped at or after ``as_of`` (the
+    ``as_of`` given to [`ratekit.rate()`][ratekit.rate], the end of its span by default)
+    is not known yet and left out; a replay (the same id and content, or the same
+    content without an id) is a ``"duplicate"`` [`Anomaly`][ratekit.Anomaly]; an id
+    given again with other content raises
+    [`ConflictingRecordError`][ratekit.ConflictingRecordError], as one process raises it.
+    The kept inventories come by instant, then id: give them to `inventories_for()`.
+    Anything but an inventory raises [`RatekitTypeError`][ratekit.RatekitTypeError]
+    naming it. O(n log n) for n inventories.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> from ratekit.scaleout import kept_inventories
+        >>> snapshot = rk.Inventory("2026-03-15T00:00:00Z", [("acme", "vm-1")], id="inv-15")
+        >>> later = rk.Inventory("2026-04-02T00:00:00Z", [], id="inv-42")
+        >>> kept, replays = kept_inventories([snapshot, later, snapshot], as_of="2026-04-01T00:00:00Z")
+        >>> kept == (snapshot,), [anomaly.kind for anomaly in replays]
+        (True, ['duplicate'])
+    """
+    as_of_us = to_us(as_of, "kept_inventories as_of")
+    kept, anomalies, _ = read_inventories(inventories, as_of_us, "kept_inventories")
+    return kept, anomalies
+
+
 def read_inventories(
-    inventories: Iterable[object], as_of_us: int
+    inventories: Iterable[object], as_of_us: int, label: str = "rate_by_account"
 ) -> tuple[tuple[Inventory, ...], tuple[Anomaly, ...], tuple[Inventory, ...]]:
     """The inventories the parts get, the anomalies of their replays, and all those given.
 
@@ -103,22 +137,27 @@ def read_inventories(
     ones come by instant, then id. Anything but an inventory raises
     [`RatekitTypeError`][ratekit.RatekitTypeError] naming it. O(n log n).
     """
+    found = _checked(inventories, label)
+    anomalies = _n.Anomalies()
+    kept = _n.group(found, {}, as_of_us, anomalies).inventories
+    return tuple(kept), anomalies.result(), found
+
+
+def _checked(inventories: Iterable[object], label: str) -> tuple[Inventory, ...]:
+    """``inventories`` as a tuple, each checked to be an inventory. O(n)."""
     if isinstance(inventories, str | bytes | Mapping) or not isinstance(inventories, Iterable):
         raise RatekitTypeError(
-            "rate_by_account inventories must be an iterable of Inventory values, not "
+            f"{label} inventories must be an iterable of Inventory values, not "
             f"{type(inventories).__name__}: {show(inventories)}."
         )
     given = tuple(inventories)
     for item in given:
         if type(item) is not Inventory:
             raise RatekitTypeError(
-                "rate_by_account inventories must be Inventory values (the events and "
-                f"samples go in the bag), not {type(item).__name__}: {show(item)}."
+                f"{label} inventories must be Inventory values (the events and samples "
+                f"go elsewhere), not {type(item).__name__}: {show(item)}."
             )
-    found = typing.cast("tuple[Inventory, ...]", given)
-    anomalies = _n.Anomalies()
-    kept = _n.group(found, {}, as_of_us, anomalies).inventories
-    return tuple(kept), anomalies.result(), found
+    return typing.cast("tuple[Inventory, ...]", given)
 
 
 def listed_accounts(inventories: Iterable[Inventory]) -> set[str]:
@@ -126,8 +165,40 @@ def listed_accounts(inventories: Iterable[Inventory]) -> set[str]:
     return {item[0] for inventory in inventories for item in inventory.resources}
 
 
+def inventories_for(inventories: Iterable[Inventory], accounts: Iterable[str]) -> list[Inventory]:
+    """The copies a group of accounts meters with: the kept ``inventories``, each exact for it.
+
+    ``inventories``: those `kept_inventories()` returns (replays left out, in order).
+    Metering the records of ``accounts`` with these copies gives, for those accounts,
+    exactly what metering every record with every inventory gives. Each copy is
+    `inventory_for()` the accounts; those that cover none of them are left out. Two
+    inventories without an id stamped at one instant that list the same for these
+    accounts but differ elsewhere give equal copies: right after one another they act
+    as one, and the second is left out; with a third between them they cannot be given
+    exactly, and [`BadRecordError`][ratekit.BadRecordError] names them (give inventories
+    ids). O(n + a) for n listed resources and a accounts.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> from ratekit.scaleout import inventories_for
+        >>> inventories = [rk.Inventory("2026-03-10T00:00:00Z", [("acme", "vm-1"), ("wayne", "vm-7")], id="i10"),
+        ...                rk.Inventory("2026-03-20T00:00:00Z", [], accounts=["wayne"], id="i20")]
+        >>> inventories_for(inventories, ["acme"])
+        [Inventory('2026-03-10T00:00:00Z', [('acme', 'vm-1')], close='snapshot', id='i10')]
+    """
+    if isinstance(accounts, str | bytes | Mapping) or not isinstance(accounts, Iterable):
+        raise RatekitTypeError(
+            "inventories_for accounts must be an iterable of account names such as "
+            f"['acme'], not {type(accounts).__name__}: {show(accounts)}."
+        )
+    given = _checked(inventories, "inventories_for")
+    return copies_for(given, frozenset(accounts), "inventories_for cannot give a group of accounts")
+
+
 def copies_for(
-    inventories: Sequence[Inventory], accounts: frozenset[str] | set[str]
+    inventories: Sequence[Inventory],
+    accounts: frozenset[str] | set[str],
+    label: str = "rate_by_account cannot give a part",
 ) -> list[Inventory]:
     """The copies of the kept ``inventories`` that a part holding ``accounts`` meters with.
 
@@ -153,11 +224,11 @@ def copies_for(
             first = seen.setdefault(copy, inventory)
             if first is not inventory:
                 raise BadRecordError(
-                    f"rate_by_account cannot give a part exactly the inventories {show(first)} "
+                    f"{label} exactly the inventories {show(first)} "
                     f"and {show(inventory)}: they have no id, so they are known by their "
-                    f"content, and for the accounts of one part they list the same, while "
-                    f"{show(last)} comes between them; the part would take the second for "
-                    "a replay of the first. Give each inventory an id (it is then known by "
+                    f"content, and for its accounts they list the same, while "
+                    f"{show(last)} comes between them; metered together, the second would be "
+                    "taken for a replay of the first. Give each inventory an id (it is then known by "
                     "it), or rate them in one process with ratekit.rate."
                 )
         out.append(copy)

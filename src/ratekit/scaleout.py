@@ -88,7 +88,7 @@ from . import _normalize as _n
 from . import _scaleout_inventories as _inv
 from . import _wire
 from ._instants import to_us
-from ._scaleout_inventories import inventory_for
+from ._scaleout_inventories import inventories_for, inventory_for, kept_inventories
 from ._shown import show
 from ._text import check_text
 from .assignments import Assignment
@@ -101,7 +101,13 @@ from .records import Anomaly, Event, Inventory, Sample
 from .sharing import Share, read_shares
 from .spans import Span
 
-__all__ = ["inventory_for", "partition_of", "rate_by_account"]
+__all__ = [
+    "inventories_for",
+    "inventory_for",
+    "kept_inventories",
+    "partition_of",
+    "rate_by_account",
+]
 
 #: a part's rating, its invoices, the accounts it rated, and its record ids by account
 _Part = _wire.Part
@@ -406,17 +412,18 @@ def _rate_part(
         mine.add(record.account)
         if record.id is not None and (as_of_us is None or _n.known_by(record, as_of_us)):
             ids.setdefault(record.account, []).append(record.id)
+    rated: Sequence[Event | Sample | Inventory] = records
     if inventories:
         copies = _inv.copies_for(inventories, mine)
         if copies:
-            records = [*records, *copies]  # type: ignore[list-item]
+            rated = [*records, *copies]
     named = None if listed is None else sorted(listed & mine)
     if isinstance(plans, Plan):
         chosen: Plan | list[Assignment] = plans
     else:
         chosen = [assignment for assignment in plans if assignment.account in mine]
     rating = rate(
-        records, chosen, span=span, meters=meters, as_of=as_of, accounts=named, shares=shares
+        rated, chosen, span=span, meters=meters, as_of=as_of, accounts=named, shares=shares
     )
     invoices = () if shares else bill(rating, by_resource=by_resource, tz=tz)
     return rating, invoices, frozenset(mine), ids
