@@ -370,6 +370,12 @@ def fleets(
             kind = draw(st.sampled_from(["start", "start", "stop", "delete"]))
             attributes = {"size": draw(st.integers(1, 2))} if kind == "start" else None
             records.append(rk.Event(account, resource, at, attributes, kind=kind, id=record_id))
+    with_ids = [r for r in records if r.id is not None]
+    if with_ids and draw(st.integers(0, 3)) == 0:  # an id again, in any account, maybe later
+        account, resource = draw(st.sampled_from(KEYS))
+        at = _at(draw(st.sampled_from(HOURS_AT)))
+        record_id = draw(st.sampled_from(with_ids)).id
+        records.append(rk.Event(account, resource, at, kind="stop", id=record_id))
     inventories = _inventories(draw, ids)
     named = [i for i in inventories if i.id is not None]
     if named and draw(st.integers(0, 7)) == 0:  # an event with an inventory's id
@@ -465,8 +471,9 @@ def test_metering_each_group_with_its_copies_gives_one_process_usage(
     # The route of the Spark recipe, with meter(): replays found once (kept_inventories),
     # each group of accounts metered with inventories_for() its accounts.
     records, inventories, groups, _ = fleet
-    if {r.id for r in records} & {i.id for i in inventories if i.id is not None}:
-        return  # an event with an inventory's id: rate_by_account's merge checks that
+    record_ids = [r.id for r in records if r.id is not None]
+    if len(set(record_ids)) != len(record_ids) or set(record_ids) & {i.id for i in inventories}:
+        return  # an id shared across accounts: rate_by_account's merge checks that
     cycle = rk.cycles.monthly(tz="UTC")
     try:
         want = rk.meter([*records, *inventories], HOURS, span=MARCH, cycle=cycle, as_of=MARCH.end)
@@ -515,3 +522,21 @@ def test_the_span_and_as_of_are_read_once_in_the_calling_process() -> None:
     assert str(error.value) == "rate_by_account span must be a Span, not str: '2026-03'."
     with pytest.raises(rk.BadTimeError, match="rate_by_account as_of"):
         rate_by_account(ListBag([]), plan(), span=MARCH, meters=HOURS, as_of="2026-03-11")
+
+
+def test_ids_of_records_not_known_by_as_of_are_not_compared_across_parts() -> None:
+    # wayne's stop on 20 Mar reuses acme's id; with as_of 15 Mar one process does not know
+    # it and compares nothing: nor does the merge (it used to raise a conflict).
+    acme = vm("acme", "vm-1", "01T00")
+    wayne = [*vm("wayne", "vm-2", "02T00"),
+             rk.Event("wayne", "wayne/vm-2", "2026-03-20T00:00:00Z", kind="stop", id="acme-vm-1-start")]  # fmt: skip
+    as_of = "2026-03-15T00:00:00Z"
+    assert_same(by_parts([acme, wayne], [], as_of=as_of), one(acme + wayne, [], as_of=as_of))
+    with pytest.raises(rk.ConflictingRecordError, match="share the id 'acme-vm-1-start'"):
+        by_parts([acme, wayne], [])  # known by the end of the span: a conflict, as in one process
+    # both stamped after as_of: one ("not_yet") entry, not one per part
+    late = rk.Event("acme", "acme/vm-1", "2026-03-21T00:00:00Z", kind="stop", id="late")
+    other = rk.Event("wayne", "wayne/vm-2", "2026-03-22T00:00:00Z", kind="stop", id="late")
+    got = by_parts([[*acme, late], [*wayne[:1], other]], [], as_of=as_of)
+    assert_same(got, one([*acme, late, *wayne[:1], other], [], as_of=as_of))
+    assert got[0].no_effect == (("late", "not_yet"),)

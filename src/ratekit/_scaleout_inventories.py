@@ -262,33 +262,36 @@ def merged_no_effect(
     results: Iterable[UsageRow | Anomaly],
     as_of_us: int,
 ) -> list[tuple[str, str]]:
-    """The parts' ``no_effect`` pairs, with the inventories' worked out once for the whole.
+    """The parts' ``no_effect`` pairs, worked out for the whole as one process does.
 
-    A part reports an inventory it got a copy of and that changed nothing there; another
-    part may have been changed by it. One process reports an inventory id that no row or
-    anomaly names: ``"not_yet"`` when stamped at or after ``as_of``, ``"replaced"`` when
-    the piece it began was replaced at once (in some part), else ``"confirmed"``. Sorted,
-    as [`Usage.no_effect`][ratekit.Usage.no_effect]. O(n) for n pairs and results.
+    One process reports a record id that no row or anomaly names. A part judges only
+    its own results: an id it reports may be named in another part (a record of another
+    account sharing the id, one of them not known by ``as_of``), and is then left out;
+    an id two parts report is reported once (the reason of a known record rather than
+    ``"not_yet"``). An inventory a part got a copy of may have changed nothing there and
+    something elsewhere, so its reason is worked out here: ``"not_yet"`` when stamped at
+    or after ``as_of``, ``"replaced"`` when the piece it began was replaced at once (in
+    some part), else ``"confirmed"``. Sorted, as
+    [`Usage.no_effect`][ratekit.Usage.no_effect]. O(n) for n pairs and results.
     """
+    named = set(chain.from_iterable(result.record_ids for result in results))
     ids = {inventory.id for inventory in given if inventory.id is not None}
-    out: list[tuple[str, str]] = []
+    found: dict[str, str] = {}
     replaced: set[str] = set()
-    for pair in pairs:
-        if pair[0] not in ids:
-            out.append(pair)
-        elif pair[1] == "replaced":
-            replaced.add(pair[0])
-    if ids:
-        named = set(chain.from_iterable(result.record_ids for result in results))
-        done: set[str] = set()
-        for inventory in given:
-            record_id = inventory.id
-            if record_id is None or record_id in named or record_id in done:
-                continue
-            done.add(record_id)
-            if not _n.known_by(inventory, as_of_us):
-                out.append((record_id, "not_yet"))
-            else:
-                out.append((record_id, "replaced" if record_id in replaced else "confirmed"))
-    out.sort()
-    return out
+    for record_id, reason in pairs:
+        if record_id in ids:
+            if reason == "replaced":
+                replaced.add(record_id)
+        elif record_id not in named and found.get(record_id, "not_yet") == "not_yet":
+            found[record_id] = reason
+    done: set[str] = set()
+    for inventory in given:
+        key = inventory.id
+        if key is None or key in named or key in done:
+            continue
+        done.add(key)
+        if not _n.known_by(inventory, as_of_us):
+            found[key] = "not_yet"
+        else:
+            found[key] = "replaced" if key in replaced else "confirmed"
+    return sorted(found.items())

@@ -467,12 +467,35 @@ def _merge(
     rows = _by_account([part[0].rows for part in parts])
     anomalies = (*replays, *(anomaly for part in parts for anomaly in part[0].anomalies))
     invoices = _by_account([part[1] for part in parts])
-    pairs = (pair for part in parts for pair in part[0].no_effect)
-    if given:
+    pairs = [pair for part in parts for pair in part[0].no_effect]
+    if given or _shared(pairs, parts):
         no_effect = _inv.merged_no_effect(pairs, given, chain(rows, anomalies), as_of_us)
     else:
         no_effect = sorted(pairs)
     return Rating(charges, anomalies, rows, no_effect=no_effect), invoices
+
+
+def _shared(pairs: Sequence[tuple[str, str]], parts: Sequence[_Part]) -> bool:
+    """Whether an id without effect in a part is another part's too: then look again.
+
+    Each part judges ``no_effect`` by its own results; an id it reports that another part
+    reports or holds (a record of another account with that id, not known by ``as_of``
+    in one of them) may be named there. O(p + n) for p pairs and n ids, in sets.
+    """
+    if not pairs or len(parts) < 2:
+        return False
+    reported = {record_id for record_id, _ in pairs}
+    if len(reported) != len(pairs):
+        return True  # reported by two parts
+    seen: dict[str, int] = {}
+    for number, part in enumerate(parts):
+        mine = {pair[0] for pair in part[0].no_effect}
+        for record_id in chain.from_iterable(part[3].values()):
+            if record_id in reported:
+                seen.setdefault(record_id, number)
+                if record_id not in mine or seen[record_id] != number:
+                    return True
+    return False
 
 
 def _by_account(blocks: Sequence[Sequence[_T]]) -> tuple[_T, ...]:
