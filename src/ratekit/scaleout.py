@@ -186,10 +186,11 @@ def rate_by_account(
     and [`ConflictingRecordError`][ratekit.ConflictingRecordError] for an id held by two
     parts, as one process raises it for two records sharing an id. Two inventories
     without an id that a part cannot apply as one process does raise
-    [`BadRecordError`][ratekit.BadRecordError] naming them (see `ratekit.scaleout`). Work: that of ``rate`` + ``bill`` spread over the
-    parts, plus the shuffle (pickling every record once), sending each part's result back
+    [`BadRecordError`][ratekit.BadRecordError] naming them (see `ratekit.scaleout`).
+    Work: that of ``rate`` + ``bill`` spread over the parts, plus the shuffle (pickling every record once), sending each part's result back
     and decoding it (O(n), at C speed), an O(n + a log a) merge for a accounts and an O(n)
-    check of the record ids.
+    check of the record ids; with inventories, each part cuts each one to its accounts
+    (O(r) for r listed resources, per part) and they travel with every part's task.
 
     Example (needs a Dask cluster; see ``docs/performance.md``):
 
