@@ -139,6 +139,36 @@ def test_rating_by_account_on_two_workers_equals_one_process(client: Any) -> Non
     assert got[0].total() == want[0].total() != 0
 
 
+def test_inventories_on_two_workers_equal_one_process(client: Any) -> None:
+    # The fleet with three inventories: one of the whole platform on 20 Mar (listing
+    # acct-00's VMs and a VM of "newco", an account no other record knows; it closes every
+    # other VM still open), one scoped to acct-03 and acct-07 closing at the last sign of
+    # life on 25 Mar, and a replay of the first. Each part gets the copy exact for its
+    # accounts; newco is rated in the calling process; the replay is one anomaly.
+    records = fleet()
+    whole = rk.Inventory(
+        "2026-03-20T00:00:00Z",
+        {**{("acct-00", f"acct-00/vm-{n}"): {} for n in range(3)},
+         ("newco", "newco/vm-1"): {"flavor": "small", "memory_gib": 2}},
+        id="inv-20",
+    )  # fmt: skip
+    scoped = rk.Inventory(
+        "2026-03-25T00:00:00Z", [], accounts=["acct-03", "acct-07"], close="last_seen", id="inv-25"
+    )
+    inventories = [whole, scoped, whole]
+    rating = rk.rate([*records, *inventories], plan(), span=MARCH, meters=METERS)
+    want = (rating, rk.bill(rating))
+    got = rate_by_account(bag(records), plan(), span=MARCH, meters=METERS, inventories=inventories)
+    assert_same(got, want)
+    assert got[0].no_effect == want[0].no_effect
+    kinds = Counter(a.kind for a in got[0].anomalies)
+    assert kinds["duplicate"] == 1
+    assert kinds["reconciled_open"] >= 1  # newco's VM at least
+    assert kinds["reconciled_close"] >= 1
+    assert [i.account for i in got[1]][-1] == "newco"
+    assert len(got[1]) == 13
+
+
 def test_plain_tuples_are_built_on_the_workers(client: Any) -> None:
     records = fleet(accounts=6, seed=7)
     tuples = [
@@ -385,10 +415,10 @@ def test_an_element_that_is_not_a_record_is_refused_naming_it(client: Any, shuff
         "Event or a Sample for every element."
     )
     assert refused([*good, INVENTORY]) == (
-        f"rate_by_account cannot rate an Inventory ({show(INVENTORY)}): inventories are "
-        "not supported by scale-out, since an inventory lists the resources of every "
-        "account at one instant and is not per account; rate records with inventories in "
-        "one process with ratekit.rate."
+        f"rate_by_account got an Inventory in the bag ({show(INVENTORY)}): an inventory "
+        "speaks for many accounts, so it cannot travel with one account's records; give "
+        "the inventories beside the bag, rate_by_account(bag, ..., inventories=[...]), and "
+        "each part gets the copy exact for its accounts."
     )
     assert "Inventory('2026-03-15T00:00:00Z'" in show(INVENTORY)
 

@@ -30,6 +30,21 @@ Merging rules:
 - anomalies: the same anomalies as a single process, grouped by part (their order
   inside a single process depends on instants an [`Anomaly`][ratekit.Anomaly] does not
   carry, so it is not reproduced).
+- inventories: an [`Inventory`][ratekit.Inventory] speaks for many accounts, so it is
+  given beside the bag (``inventories=``) and each part meters with `inventory_for()`
+  its accounts: the same instant, ``close``, ``id`` and ``where``, the listing cut to
+  its accounts, the ``accounts`` scope too (an inventory of every account stays so).
+  Reconciling is per resource, so each resource is reconciled as in one process. An
+  anomaly naming an inventory is of one resource (``reconciled_*``: only the part
+  holding it reports it, once) or of the inventory itself (a ``"duplicate"`` replay:
+  found once, in the calling process, before the parts, and listed first); an
+  inventory id is in ``no_effect`` when no merged row or anomaly names it, with the
+  reason one process gives (``"not_yet"``, ``"replaced"`` in some part, else
+  ``"confirmed"``). Two inventories without an id, stamped at one instant, that list
+  the same for one part's accounts but differ elsewhere, with a third between them in
+  that part, cannot be applied there as one process applies them (the part would take
+  the second for a replay of the first): [`BadRecordError`][ratekit.BadRecordError]
+  names them; give inventories ids.
 
 Each part names in ``accounts=`` the listed accounts it rates, so a listed account is
 covered over the whole span as in one process (its fees and minimums before its first
@@ -69,7 +84,11 @@ from itertools import chain, groupby
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
+from . import _normalize as _n
+from . import _scaleout_inventories as _inv
 from . import _wire
+from ._instants import to_us
+from ._scaleout_inventories import inventories_for, inventory_for, kept_inventories
 from ._shown import show
 from ._text import check_text
 from .assignments import Assignment
@@ -78,11 +97,17 @@ from .charges import Rating
 from .errors import ConflictingRecordError, RatekitError, RatekitTypeError, SplitAccountError
 from .pricebook import Plan
 from .rating import rate
-from .records import Event, Inventory, Sample
+from .records import Anomaly, Event, Inventory, Sample
 from .sharing import Share, read_shares
 from .spans import Span
 
-__all__ = ["partition_of", "rate_by_account"]
+__all__ = [
+    "inventories_for",
+    "inventory_for",
+    "kept_inventories",
+    "partition_of",
+    "rate_by_account",
+]
 
 #: a part's rating, its invoices, the accounts it rated, and its record ids by account
 _Part = _wire.Part
@@ -120,6 +145,7 @@ def rate_by_account(
     by_resource: bool = False,
     tz: str | None = None,
     shares: Iterable[Share] = (),
+    inventories: Iterable[Inventory] = (),
 ) -> tuple[Rating, tuple[Invoice, ...]]:
     """Rate and bill ``records`` on Dask, one part per group of accounts, merged exactly.
 
@@ -129,8 +155,15 @@ def rate_by_account(
       (``to_bag(index=False)``) and needs ``build``. Any other element (a tuple without
       ``build``, a ``build`` result that is not a record) raises
       [`RatekitTypeError`][ratekit.RatekitTypeError] naming it, as does an
-      [`Inventory`][ratekit.Inventory]: an inventory lists every account's resources, it
-      is not per account, so records with inventories are rated in one process.
+      [`Inventory`][ratekit.Inventory] in the bag: inventories are given in
+      ``inventories``.
+    - ``inventories``: the [`Inventory`][ratekit.Inventory] snapshots, beside the bag (an
+      inventory speaks for many accounts). Replays are found once, here, as one process
+      finds them (a ``"duplicate"`` anomaly, or
+      [`ConflictingRecordError`][ratekit.ConflictingRecordError] for an id with other
+      content, also against an event's or a sample's id); each part then meters with
+      `inventory_for()` its accounts: the copy exact for them. Accounts that only an
+      inventory lists (no event or sample) are rated here, as quiet accounts are.
     - ``plans``, ``span``, ``meters``, ``as_of``, ``accounts``: as [`ratekit.rate()`][ratekit.rate].
       Assignments travel to every part and each part keeps its own accounts'; each part
       names the listed ``accounts`` it rates, the others are rated here.
@@ -151,10 +184,13 @@ def rate_by_account(
     record, an element that is not a record) come back as themselves; the merge raises
     [`SplitAccountError`][ratekit.SplitAccountError] for an account rated in two parts
     and [`ConflictingRecordError`][ratekit.ConflictingRecordError] for an id held by two
-    parts, as one process raises it for two records sharing an id. Work: that of ``rate`` + ``bill`` spread over the
-    parts, plus the shuffle (pickling every record once), sending each part's result back
+    parts, as one process raises it for two records sharing an id. Two inventories
+    without an id that a part cannot apply as one process does raise
+    [`BadRecordError`][ratekit.BadRecordError] naming them (see `ratekit.scaleout`).
+    Work: that of ``rate`` + ``bill`` spread over the parts, plus the shuffle (pickling every record once), sending each part's result back
     and decoding it (O(n), at C speed), an O(n + a log a) merge for a accounts and an O(n)
-    check of the record ids.
+    check of the record ids; with inventories, each part cuts each one to its accounts
+    (O(r) for r listed resources, per part) and they travel with every part's task.
 
     Example (needs a Dask cluster; see ``docs/performance.md``):
 
@@ -187,6 +223,12 @@ def rate_by_account(
     meter_list = None if meters is None else tuple(meters)
     listed = None if accounts is None else _listed(accounts)
     share_list = read_shares(shares, "rate_by_account shares")
+    if not isinstance(span, Span):
+        raise RatekitTypeError(
+            f"rate_by_account span must be a Span, not {type(span).__name__}: {show(span)}."
+        )
+    as_of_us = span.end_us if as_of is None else to_us(as_of, "rate_by_account as_of")
+    kept, replays, given = _inv.read_inventories(inventories, as_of_us)
     rate_part = functools.partial(
         _rate_part,
         plans=plan_or_assignments,
@@ -197,6 +239,8 @@ def rate_by_account(
         tz=tz,
         shares=share_list,
         listed=listed,
+        as_of_us=as_of_us,
+        inventories=kept,
     )
     packed = functools.partial(_packed, rate_part=rate_part)
     if shuffle:
@@ -211,10 +255,11 @@ def rate_by_account(
     rest = set() if listed is None else set(listed)
     if not isinstance(plan_or_assignments, Plan):
         rest |= {assignment.account for assignment in plan_or_assignments}
+    rest |= _inv.listed_accounts(kept)  # an account only an inventory lists, too
     rest -= seen
     if rest:
         parts.append(_rate_quiet(sorted(rest), rate_part))
-    rating, invoices = _merge(parts)
+    rating, invoices = _merge(parts, kept, replays, given, as_of_us)
     if share_list:  # the holders' parts, across accounts: billed once, here
         rating = Rating(
             rating.charges,
@@ -305,10 +350,10 @@ def _refused(element: object) -> RatekitTypeError:
 
 def _inventory(inventory: Inventory) -> RatekitTypeError:
     return RatekitTypeError(
-        f"rate_by_account cannot rate an Inventory ({show(inventory)}): inventories are "
-        "not supported by scale-out, since an inventory lists the resources of every "
-        "account at one instant and is not per account; rate records with inventories in "
-        "one process with ratekit.rate."
+        f"rate_by_account got an Inventory in the bag ({show(inventory)}): an inventory "
+        "speaks for many accounts, so it cannot travel with one account's records; give "
+        "the inventories beside the bag, rate_by_account(bag, ..., inventories=[...]), and "
+        "each part gets the copy exact for its accounts."
     )
 
 
@@ -349,12 +394,16 @@ def _rate_part(
     shares: tuple[Share, ...] = (),
     listed: frozenset[str] | None = None,
     quiet: Sequence[str] = (),
+    as_of_us: int | None = None,
+    inventories: Sequence[Inventory] = (),
 ) -> _Part:
     """``rate`` + ``bill`` of one part: its records, its accounts' plans, its quiet accounts.
 
     The part names in ``accounts=`` exactly the listed accounts it rates (those with
     records here, and the quiet ones), as one process names them all: a listed account
-    is covered over the whole span, not only from its first record.
+    is covered over the whole span, not only from its first record. It meters with the
+    copy of each inventory exact for its accounts (`ratekit._scaleout_inventories`), and
+    returns the ids of its records known by ``as_of_us`` (one process checks no other).
     """
     mine = set(quiet)
     ids: dict[str, list[str]] = {}
@@ -362,15 +411,20 @@ def _rate_part(
         if type(record) is not Event and type(record) is not Sample:  # final classes
             raise _refused(record)
         mine.add(record.account)
-        if record.id is not None:
+        if record.id is not None and (as_of_us is None or _n.known_by(record, as_of_us)):
             ids.setdefault(record.account, []).append(record.id)
+    rated: Sequence[Event | Sample | Inventory] = records
+    if inventories:
+        copies = _inv.copies_for(inventories, mine)
+        if copies:
+            rated = [*records, *copies]
     named = None if listed is None else sorted(listed & mine)
     if isinstance(plans, Plan):
         chosen: Plan | list[Assignment] = plans
     else:
         chosen = [assignment for assignment in plans if assignment.account in mine]
     rating = rate(
-        records, chosen, span=span, meters=meters, as_of=as_of, accounts=named, shares=shares
+        rated, chosen, span=span, meters=meters, as_of=as_of, accounts=named, shares=shares
     )
     invoices = () if shares else bill(rating, by_resource=by_resource, tz=tz)
     return rating, invoices, frozenset(mine), ids
@@ -380,12 +434,20 @@ def _rate_quiet(accounts: Sequence[str], rate_part: Callable[..., _Part]) -> _Pa
     return rate_part([], quiet=accounts)
 
 
-def _merge(parts: Sequence[_Part]) -> tuple[Rating, tuple[Invoice, ...]]:
+def _merge(
+    parts: Sequence[_Part],
+    kept: Sequence[Inventory] = (),
+    replays: Sequence[Anomaly] = (),
+    given: Sequence[Inventory] = (),
+    as_of_us: int = 0,
+) -> tuple[Rating, tuple[Invoice, ...]]:
     """Concatenate the parts and put each account's block in place (stable sorts).
 
     An account that comes back from two parts had its records cut in two (``shuffle=False``
     over partitions that do not hold whole accounts): it would be billed once per part,
-    so [`SplitAccountError`][ratekit.SplitAccountError] names it instead.
+    so [`SplitAccountError`][ratekit.SplitAccountError] names it instead. The inventories'
+    replays (``replays``, found once in the calling process) come first among the
+    anomalies; an inventory's ``no_effect`` entry is worked out for the whole.
     """
     counts = Counter(account for part in parts for account in part[2])
     split = sorted(account for account, count in counts.items() if count > 1)
@@ -398,12 +460,43 @@ def _merge(parts: Sequence[_Part]) -> tuple[Rating, tuple[Invoice, ...]]:
             "(ratekit.scaleout.partition_of) before making the bag."
         )
     _check_ids(parts)
+    _inv.check_ids(
+        kept,
+        ((account, i) for part in parts for account, ids in part[3].items() for i in ids),
+    )
     charges = _by_account([part[0].charges for part in parts])
     rows = _by_account([part[0].rows for part in parts])
-    anomalies = tuple(anomaly for part in parts for anomaly in part[0].anomalies)
+    anomalies = (*replays, *(anomaly for part in parts for anomaly in part[0].anomalies))
     invoices = _by_account([part[1] for part in parts])
-    no_effect = sorted(pair for part in parts for pair in part[0].no_effect)
+    pairs = [pair for part in parts for pair in part[0].no_effect]
+    if given or _shared(pairs, parts):
+        no_effect = _inv.merged_no_effect(pairs, given, chain(rows, anomalies), as_of_us)
+    else:
+        no_effect = sorted(pairs)
     return Rating(charges, anomalies, rows, no_effect=no_effect), invoices
+
+
+def _shared(pairs: Sequence[tuple[str, str]], parts: Sequence[_Part]) -> bool:
+    """Whether an id without effect in a part is another part's too: then look again.
+
+    Each part judges ``no_effect`` by its own results; an id it reports that another part
+    reports or holds (a record of another account with that id, not known by ``as_of``
+    in one of them) may be named there. O(p + n) for p pairs and n ids, in sets.
+    """
+    if not pairs or len(parts) < 2:
+        return False
+    reported = {record_id for record_id, _ in pairs}
+    if len(reported) != len(pairs):
+        return True  # reported by two parts
+    seen: dict[str, int] = {}
+    for number, part in enumerate(parts):
+        mine = {pair[0] for pair in part[0].no_effect}
+        for record_id in chain.from_iterable(part[3].values()):
+            if record_id in reported:
+                seen.setdefault(record_id, number)
+                if record_id not in mine or seen[record_id] != number:
+                    return True
+    return False
 
 
 def _by_account(blocks: Sequence[Sequence[_T]]) -> tuple[_T, ...]:
