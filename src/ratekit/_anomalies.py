@@ -80,6 +80,9 @@ class Anomaly:
     - ``"tie"``: events of one resource stamped at the same instant with no ``seq``; they
       are applied in an order that makes none a duplicate when there is one (a STOP and
       a START of a running resource are a restart). Give them a ``seq`` to fix the order.
+      Also inventories stamped at one instant that disagree about a resource: one lists it
+      and another's scope covers it without listing it (a resource listed by any of them
+      is present), or they list it with other values (applied in the order of their ids).
     - ``"late"``: records that belong before the carried state's clock (what an earlier
       call metered up to): what they change there is in [`late`][ratekit.Usage.late].
     - ``"before_span"``: an amount spread over a period that straddles the metered span's
