@@ -9,8 +9,9 @@ about a resource, the result must not depend on which arrived first; the rule:
 - inventories that list it with different values for an attribute are applied in the
   order of their ids (inventories without an id after those with one, by content), so the
   last one's values hold;
-- inventories that agree are applied in that order too (closing by the first one's
-  ``close`` policy when none lists the resource).
+- inventories that agree are applied in that order too; when none lists the resource,
+  the first one's ``close`` policy closes it (inventories that leave it out with
+  different policies are a tie too).
 
 Each disagreement is a ``"tie"`` anomaly naming the inventories and what they said.
 """
@@ -49,12 +50,15 @@ def at_one_instant(
     account: str,
     resource: str,
     description: Mapping[str, object],
+    *,
+    open_: bool = True,
 ) -> tuple[list[Inventory], str | None, list[str | None]]:
     """The inventories of ``group`` (one instant) to apply to the resource, in order.
 
     ``description`` is the resource's before any of them applies (their scopes are judged
-    on it). Returns the inventories to apply, and the ``"tie"`` message with the ids it
-    names when they disagree (``None`` when they agree). O(g log g + g log n) for g
+    on it); ``open_`` whether it runs or is stopped then (an inventory may close it).
+    Returns the inventories to apply, and the ``"tie"`` message with the ids it names
+    when they disagree (``None`` when they agree). O(g log g + g log n) for g
     inventories of n resources each.
     """
     ordered = sorted(group, key=_order)
@@ -68,10 +72,18 @@ def at_one_instant(
             inventory.accounts, inventory.where, account, description
         ):
             silent.append(inventory)
-    if not listers:
-        return ordered, None, []
     when = format_us(ordered[0].at_us)
     who = f"{resource!r} of {account!r}"
+    if not listers:
+        if not open_ or len({i.close for i in silent}) < 2:
+            return ordered, None, []
+        said = ", ".join(f"{label(i)} ({i.close!r})" for i in silent)
+        message = (
+            f"inventories at {when} leave out {who} and close it by different policies "
+            f"({said}): applied in the order of their ids, the first one's policy "
+            "closes it."
+        )
+        return ordered, message, [i.id for i in silent]
     if silent:
         message = (
             f"inventories at {when} disagree about {who}: "

@@ -366,7 +366,11 @@ def _reconcile_next(  # noqa: PLR0917 - private plumbing of plain values
         _reconcile(line, account, resource, inventories[index], last_sample_us, anomalies)
         return end
     group, message, ids = at_one_instant(
-        inventories[index:end], account, resource, line.descriptions[-1]
+        inventories[index:end],
+        account,
+        resource,
+        line.descriptions[-1],
+        open_=line.statuses[-1] in (RUNNING, STOPPED),
     )
     if message is not None:
         anomalies.add(max(at_us, line.clock_us), account, resource, "tie", message, ids)
