@@ -38,7 +38,10 @@ def test_the_seed_rows_convert_exactly() -> None:
     assert writes.value == Decimal("1.500663808")  # 1500663808 B / 10^9
     assert rx.value == Decimal("0.000137476")  # 137476 B / 10^9
     assert cpu.value == Decimal("516.57")  # 516570000000 cpu-ns / 10^9
-    assert memory.value == Decimal("9942.01755648")  # 9942017556480000 MB-ns x 10^6 / 10^9 / 10^9
+    # Borel's MB is OpenStack's, a MiB (Nova's memory_mb): 9942017556480000 MiB-ns
+    # / 1024 = 9709001520000 GiB-ns / 10^9 = 9709.00152 GiB-s (2 GiB x 4854.50076 s).
+    # was 9942.01755648 GB*s, reading MB as 10^6 B
+    assert memory.value == Decimal("9709.00152")
     assert (memory.account, memory.resource, memory.meter) == (
         "21891",
         "284a9f20-4d5e-4044-a955-f2fb9e00e66d",
@@ -49,10 +52,12 @@ def test_the_seed_rows_convert_exactly() -> None:
 
 def test_a_month_of_the_feed_rates_to_the_hand_computed_invoices() -> None:
     # 21891: cpu 516.57 + 1283.43 = 1800 s x 0.0001 = 0.18;
-    #        memory 9942.01755648 + 10057.98244352 = 20000 GB*s x 0.00001 = 0.20;
+    #        memory (9942017556480000 + 10057982443520000 = 2 x 10^16 MiB-ns) / 1024 / 10^9
+    #        = 9709.00152 + 9822.24848 = 19531.25 GiB*s x 0.00001 = 0.1953125 -> 0.20;
     #        disk writes 1500663808 + 2499336192 B = 4 GB x 0.05 = 0.20;
     #        rx 137476 + 999862524 B = 1 GB x 0.01 = 0.01;  total 0.59.
-    # 30412: cpu 3600 s x 0.0001 = 0.36; memory 3600 GB*s x 0.00001 = 0.036 -> 0.04; total 0.40.
+    # 30412: cpu 3600 s x 0.0001 = 0.36; memory 3.6 x 10^15 MiB-ns / 1024 / 10^9 =
+    #        3515.625 GiB*s x 0.00001 = 0.03515625 -> 0.04; total 0.40.
     plan = rk.Plan(
         "borel",
         "AUD",
@@ -69,7 +74,7 @@ def test_a_month_of_the_feed_rates_to_the_hand_computed_invoices() -> None:
     invoices = {invoice.account: invoice for invoice in rk.bill(rating)}
     assert sorted((line.entry, line.quantity, line.amount) for line in invoices["21891"].lines) == [
         ("cpu", Decimal(1800), Decimal("0.18")),
-        ("memory", Decimal(20000), Decimal("0.20")),
+        ("memory", Decimal("19531.25"), Decimal("0.20")),
         ("rx", Decimal(1), Decimal("0.01")),
         ("writes", Decimal(4), Decimal("0.20")),
     ]
@@ -91,11 +96,15 @@ def test_a_report_delivered_again_is_a_replay() -> None:
 
 def test_your_own_meters_take_the_values_in_their_units() -> None:
     cpu_hours = rk.Meter("cpu-usage", "hour", rk.Discrete())
-    memory_mb_hours = rk.Meter("memory-allocation", "MB*hour", rk.Discrete())
+    memory_mib_hours = rk.Meter("memory-allocation", "MiB*hour", rk.Discrete())
     rows = [row for row in SECOND if row["customer-id"] == "30412"]
-    cpu, memory = borel.usage_rows(rows, meters=[cpu_hours, memory_mb_hours], unknown="skip")
+    cpu, memory = borel.usage_rows(rows, meters=[cpu_hours, memory_mib_hours], unknown="skip")
     assert cpu.value == Decimal(1)  # 3600 x 10^9 ns = 1 h
-    assert memory.value == Decimal(1000)  # 3.6 x 10^15 MB*ns = 3.6 x 10^6 MB*s = 1000 MB*h
+    assert memory.value == Decimal(1000)  # 3.6 x 10^15 MiB*ns = 3.6 x 10^6 MiB*s = 1000 MiB*h
+    # In decimal MB: 1000 MiB*h x 1048576 / 10^6 = 1048.576 MB*h.
+    decimal = rk.Meter("memory-allocation", "MB*hour", rk.Discrete())
+    (_, memory) = borel.usage_rows(rows, meters=[cpu_hours, decimal], unknown="skip")
+    assert memory.value == Decimal("1048.576")
 
 
 def test_errors_name_the_position_and_the_field() -> None:
@@ -121,15 +130,16 @@ def test_errors_name_the_position_and_the_field() -> None:
     with pytest.raises(rk.BadRecordError) as error:
         borel.usage_rows(broken, period=FIRST_HALF)
     assert str(error.value) == (
-        "Borel row [3].uom 'MB-%' is not a unit meter 'memory-allocation' in 'GB*s' can take: "
-        "Cannot convert 'MB-%' to 'GB*s': 'MB-%' measures data and 'GB*s' measures data*time."
+        "Borel row [3].uom 'MB-%' is not a unit meter 'memory-allocation' in 'GiB*s' can take: "
+        "Cannot convert 'MiB-%' to 'GiB*s': 'MiB-%' measures data and 'GiB*s' measures "
+        "data*time."
     )
     broken[3]["uom"] = "MB-fortnight"
     with pytest.raises(rk.BadRecordError) as error:
         borel.usage_rows(broken, period=FIRST_HALF)
     assert str(error.value).startswith(
         "Borel row [3].uom 'MB-fortnight' is not a unit meter "
-        "'memory-allocation' in 'GB*s' can take: Cannot convert 'MB-fortnight' to 'GB*s'"
+        "'memory-allocation' in 'GiB*s' can take: Cannot convert 'MiB-fortnight' to 'GiB*s'"
     )
     broken = copy.deepcopy(FIRST)
     broken[2]["quantity"] = None
@@ -148,10 +158,15 @@ def test_meters_in_borels_own_units_take_the_rows_as_written() -> None:
     # A meter in 'cpu-ns' takes cpu-ns as it is; one in 'cpu*hour' converts the ns part:
     # 516570000000 ns = 0.14349166... h, which does not end, so the first 60 digits.
     as_written = rk.Meter("cpu-usage", "cpu-ns", rk.Discrete())
-    memory = rk.Meter("memory-allocation", "MB-ns", rk.Discrete())
+    # Borel's MB-ns is MiB x ns: a meter in 'MiB-ns' takes the quantity as it is; one in
+    # decimal 'MB-ns' gets 9942017556480000 x 1048576 / 10^6 = 10424961001303572.48.
+    memory = rk.Meter("memory-allocation", "MiB-ns", rk.Discrete())
     cpu, mem = borel.usage_rows(FIRST[2:], period=FIRST_HALF, meters=[as_written, memory])
     assert cpu.value == Decimal(516570000000)
     assert mem.value == Decimal(9942017556480000)
+    decimal = rk.Meter("memory-allocation", "MB-ns", rk.Discrete())
+    (mem,) = borel.usage_rows(FIRST[3:], period=FIRST_HALF, meters=[decimal])
+    assert mem.value == Decimal("10424961001303572.48")
     cpu_hours = rk.Meter("cpu-usage", "cpu*hour", rk.Discrete())
     (cpu,) = borel.usage_rows(FIRST[2:3], period=FIRST_HALF, meters=[cpu_hours])
     assert cpu.value == rk.convert(516570000000, "ns", "hour")

@@ -103,6 +103,29 @@ def test_vcpu_and_memory_hours_from_the_notifications_descriptions() -> None:
     assert usage.total() == Decimal(43)
 
 
+def test_root_disk_hours_read_novas_gb_as_gib() -> None:
+    # root_gb follows memory_mb's stretches: 20 x 1.5 + 80 x 4.5 + 20 x 2 = 30 + 360 + 40 =
+    # 430 GiB*hour (Nova sizes a root disk root_gb x 2^30 bytes). In 10^9-byte GB:
+    # 430 x 1073741824 / 10^9 = 461.70898432 GB*hour (was: a level read as decimal GB).
+    events = ceilometer.instance_notifications(NOTIFICATIONS, naive_utc=True)
+    disk = ceilometer.ROOT_DISK_GB_HOURS
+    assert (disk.name, disk.unit) == ("disk.root.hours", "GiB*hour")
+    usage = rk.meter(events, [disk], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
+    assert usage.total() == Decimal(430)
+    decimal = rk.Meter("disk.root.hours", "GB*hour", disk.policy)
+    usage = rk.meter(events, [decimal], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
+    assert usage.total() == Decimal("461.70898432")
+    # Priced per 10^9-byte GB-hour on the entry, at 0.001: 0.46170898432 -> 0.46.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHLY,
+        [rk.PriceEntry("disk", "disk.root.hours", rk.PerUnit("0.001"), unit="GB*hour")],
+    )
+    (invoice,) = rk.bill(rk.rate(events, plan, span=MARCH, meters=[disk]))
+    assert invoice.total == Decimal("0.46")
+
+
 def test_a_notification_carries_flavor_vcpus_memory_and_nested_metadata() -> None:
     events = ceilometer.instance_notifications(NOTIFICATIONS, naive_utc=True)
     created = events[0]

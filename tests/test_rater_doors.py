@@ -62,6 +62,9 @@ RANGE = (
         (DAILY, "0001-01-01T00:00:00Z"),  # its day starts before year 2
         (DAILY, "9999-12-31T23:00:00Z"),  # its day ends after 9998
         (DAILY, "9998-12-31T23:00:00Z"),  # its day is 9998's last; the next is not
+        # its next day, the 31st, begins at 9998-12-31T00:00Z, where the calendars end
+        # (exclusive); was taken when the day's cache was warm (the cold/warm rule)
+        (DAILY, "9998-12-30T12:00:00Z"),
         (rk.cycles.hourly(), "9999-12-31T23:00:00Z"),  # the next hour is past the last instant
     ],
 )
@@ -78,8 +81,11 @@ def test_rater_refuses_a_start_whose_cycles_cannot_be_rated(
     ("start", "as_of"),
     [
         ("0002-01-01T00:00:00Z", "0002-01-01T01:00:00Z"),
-        # 30 December 9998: its next day, the 31st, still lies within the calendars.
-        ("9998-12-30T12:00:00Z", "9998-12-30T13:00:00Z"),
+        # 29 December 9998: its next day, the 30th, is the calendars' last accepted day
+        # (they end at 9998-12-31T00:00Z, exclusive). Was 30 December, taken only because
+        # the cycle's boundary cache, warmed by the start's own day, answered for the
+        # 31st, which a cold cache refuses.
+        ("9998-12-29T12:00:00Z", "9998-12-29T13:00:00Z"),
     ],
 )
 def test_rater_takes_the_first_and_last_starts_it_can_rate(start: str, as_of: str) -> None:
@@ -263,7 +269,7 @@ MALFORMED = "Rater snapshot body is malformed (at {}: {}); restore an unaltered 
                 "Anomaly kind must be one of 'duplicate', 'duplicate_start', 'duplicate_stop', "
                 "'orphan_stop', 'out_of_order', 'after_delete', 'counter_reset', 'reconciled_close', "
                 "'reconciled_open', 'reconciled_update', 'policy', 'unpriced', 'conflict', 'too_late', "
-                "'tie', 'late', not str: 'lost'."
+                "'tie', 'late', 'before_span', not str: 'lost'."
             ),
         ),
         (

@@ -466,7 +466,8 @@ def test_restore_refuses_a_reported_line_listed_twice() -> None:
             "body.state[0]",
             (
                 "a resource state has unknown keys 'x'; it holds account, applied, base, "
-                "clock_us, complete, description, history, opened_by, readings, resource, seq, since_us, "
+                "clock_us, complete, description, history, listings, opened_by, readings, resource, seq, "
+                "since_us, "
                 "status, through_us"
             ),
         ),

@@ -79,9 +79,10 @@ def test_a_counter_billed_month_by_month_loses_nothing_rated_after_its_next_read
 
 
 def test_a_period_row_across_the_month_end_is_not_yet_at_the_months_end() -> None:
-    # A Borel row over 31 Mar 12:00 - 1 Apr 12:00: 24e12 MB-ns = 24e12 x 10^6 B x 10^-9 s =
-    # 24 GB*s; at March's end it is not known
-    # (no_effect not_yet); as of 2 Apr, March gets its half: 12 x 0.5 = 6.
+    # A Borel row over 31 Mar 12:00 - 1 Apr 12:00: 24e12 MB-ns (Borel's MB is a MiB) =
+    # 24e12 / 1024 / 10^9 = 23.4375 GiB*s; at March's end it is not known (no_effect
+    # not_yet); as of 2 Apr, March gets its half: 11.71875 x 0.5 = 5.859375 (was 6, from
+    # 24 GB*s reading MB as 10^6 B).
     (row,) = borel.usage_rows(
         [
             {
@@ -104,7 +105,7 @@ def test_a_period_row_across_the_month_end_is_not_yet_at_the_months_end() -> Non
     assert at_end.total() == 0
     assert [reason for _, reason in at_end.no_effect] == ["not_yet"]
     later = rk.rate([row], plan, span=MARCH, meters=meters, as_of="2026-04-02T00:00:00Z")
-    assert later.total() == Decimal(6)
+    assert later.total() == Decimal("5.859375")
     assert later.no_effect == ()
 
 

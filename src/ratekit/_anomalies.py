@@ -38,6 +38,7 @@ AnomalyKind: TypeAlias = Literal[
     "too_late",
     "tie",
     "late",
+    "before_span",
 ]
 """The kinds of anomaly metering reports (see [`Anomaly`][ratekit.Anomaly])."""
 ANOMALY_KINDS: Final[tuple[AnomalyKind, ...]] = typing.get_args(AnomalyKind)
@@ -79,8 +80,17 @@ class Anomaly:
     - ``"tie"``: events of one resource stamped at the same instant with no ``seq``; they
       are applied in an order that makes none a duplicate when there is one (a STOP and
       a START of a running resource are a restart). Give them a ``seq`` to fix the order.
+      Also inventories stamped at one instant that disagree about a resource: one lists it
+      and another's scope covers it without listing it (a resource listed by any of them
+      is present), or they list it with other values (applied in the order of their ids).
     - ``"late"``: records that belong before the carried state's clock (what an earlier
       call metered up to): what they change there is in [`late`][ratekit.Usage.late].
+    - ``"before_span"``: an amount spread over a period that straddles the metered span's
+      start (a counter's increment between a reading before the span and one inside it, a
+      delta sample whose ``since`` is before the span): the span bills only its own share;
+      the anomaly names the records and the quantity that falls before the span and is not
+      billed by this call (it belongs to the span before; with no carried clock, so not
+      ``"late"``).
 
     ``record_ids`` are the ids of the records involved (empty when they have none);
     ``message`` is a sentence a person can read; ``str(anomaly)`` is that sentence.

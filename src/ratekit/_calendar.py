@@ -380,9 +380,15 @@ class BoundaryCache:
     timezone skipped entirely gives no empty cycle). The list is replaced, never mutated,
     so a reader always sees a consistent list; ``values`` is the hot path's copy of the
     list in ``state``, which holds it with the indexes it covers.
+
+    ``low`` and ``high`` bound what the hot paths may answer from the list without
+    calling `cover()`: the list's ends clipped to the calendars' range. The list may
+    reach past that range (the end of the cycle containing the range's last instant), but
+    an instant outside the range is refused whatever the list holds, so a warm cache
+    answers exactly what a cold one does.
     """
 
-    __slots__ = ("_at", "_index_near", "_owner", "_strict", "state", "values")
+    __slots__ = ("_at", "_index_near", "_owner", "_strict", "high", "low", "state", "values")
 
     #: How many elements an extension adds at least.
     CHUNK: Final = 64
@@ -402,6 +408,10 @@ class BoundaryCache:
         self._index_near = index_near
         self._strict = strict
         self.values: list[int] = []
+        #: The hot paths answer from ``values`` for instants in ``[low, high)`` (a span
+        #: in ``[low, high]``): empty until `cover()` runs.
+        self.low = MAX_CALENDAR_US
+        self.high = MIN_CALENDAR_US
         #: ``(lo, hi, values)``: ``values`` holds the elements of indexes ``lo .. hi - 1``
         #: (repeats dropped when strict), replaced as a whole.
         self.state: tuple[int, int, list[int]] = (0, 0, self.values)
@@ -477,6 +487,8 @@ class BoundaryCache:
             want_hi = hi + self.CHUNK
         self.state = (lo, hi, values)
         self.values = values
+        self.low = max(values[0], MIN_CALENDAR_US)
+        self.high = min(values[-1], MAX_CALENDAR_US)
         return values
 
     def _uncovered(self, t_us: int, edge_us: int, where: str) -> BadTimeError:
@@ -493,7 +505,7 @@ class BoundaryCache:
         if type(t_us) is not int:
             check_us(t_us, "containing_us t_us")
         values = self.values
-        if not (values and values[0] <= t_us < values[-1]):
+        if not self.low <= t_us < self.high:
             if not in_calendars(t_us):
                 raise outside_calendars(t_us)  # the instant given, not t_us + 1
             values = self.cover(t_us, t_us + 1, named_us=t_us)

@@ -55,8 +55,9 @@ class _Cached:
         """
         if type(start_us) is not int or type(end_us) is not int:
             check_span_us(start_us, end_us, "boundaries_us")
-        values = self._cache.values
-        if not (values and values[0] <= start_us and end_us <= values[-1]):
+        cache = self._cache
+        values = cache.values
+        if not (cache.low <= start_us and end_us <= cache.high):
             if end_us <= start_us:
                 return []
             values = self._cache.cover(start_us, end_us)
@@ -74,8 +75,9 @@ class _Cached:
             [Span('2026-01-31T00:00:00Z', '2026-02-01T00:00:00Z'), Span('2026-02-01T00:00:00Z', '2026-02-02T00:00:00Z')]
         """
         start, end = _span_us("split", span)
-        values = self._cache.values
-        if not (values and values[0] <= start and end <= values[-1]):
+        cache = self._cache
+        values = cache.values
+        if not (cache.low <= start and end <= cache.high):
             return Cycle.split(self, span)  # type: ignore[arg-type]
         index = bisect.bisect_right(values, start)
         # values[-1] >= end, so values[index] exists whenever start < end.

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from . import _metering_counters as _counters
+from . import _metering_listings as _listings
 from . import _metering_memory as _memory
 from . import _metering_time as _time
 from . import _normalize as _n
@@ -78,6 +79,8 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
     # corrects or closes there is re-applied from the base, as a late event is.
     late: list[Inventory] = []
     if limit is not None and inventories:
+        # With the state's inventories of a late one's instant (see _metering_listings).
+        inventories = _listings.with_remembered(account, resource, inventories, state, limit)
         late = [i for i in inventories if i.at_us < limit and _concerns(i, account, resource)]
         if late and base is not None and base.clock_us is not None:
             inventories, late = _placeable(engine, account, resource, base, inventories, late)
@@ -568,6 +571,7 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
         past,
         seen=_memory.remember(previous, new_events, per_meter, MEMORY, inventories),
         complete=complete,
+        listings=_listings.after(account, resource, line, inventories, previous),
     )
 
 

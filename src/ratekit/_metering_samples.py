@@ -30,6 +30,7 @@ if typing.TYPE_CHECKING:
     from .metering import _Engine
 
 __all__ = [
+    "before_span",
     "late_readings",
     "sample_rows",
     "sort_samples",
@@ -153,6 +154,8 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                         else:
                             found.extend(record_ids)
                     continue
+            if t0 < w0 < t1:
+                before_span(engine, account, resource, name, item, increment)
             c0 = max(t0, w0)
             c1 = min(t1, w1)
             if c0 >= c1:
@@ -231,6 +234,53 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                 tuple(s.id for s in inside if s.id is not None),
             )
         )
+
+
+def before_span(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    name: str,
+    item: Meter,
+    increment: Increment,
+) -> None:
+    """Report the share of ``increment`` before the window's start that nothing else bills.
+
+    An amount spread over ``[t0, t1)`` with ``t0 < start < t1`` gives the window only its
+    share from the start; the share before it is outside this call. Under a carried clock
+    the part before the clock is a late row; what is left, ``[max(t0, clock), start)``, and
+    with no clock all of ``[t0, start)``, gets a ``"before_span"`` anomaly naming the
+    records and the quantity, so that no quantity leaves silently. O(1).
+    """
+    t0, t1, amount, record_ids = increment
+    w0 = engine.window.start
+    late_before = engine.late_before
+    lo = t0 if late_before is None else max(t0, late_before)
+    if lo >= w0:
+        return
+    part = _tidy(CONTEXT.subtract(_apportion(amount, t0, t1, w0), _apportion(amount, t0, t1, lo)))
+    if not part:
+        return
+    ids = [i for i in record_ids if i is not None]
+    named = (
+        ("record " if len(ids) == 1 else "records ") + ", ".join(map(repr, ids))
+        if ids
+        else "records with no id"
+    )
+    unit = item.unit
+    engine.anomalies.add(
+        w0,
+        account,
+        resource,
+        "before_span",
+        f"{named} of {resource!r} of {account!r} spread {_tidy(amount)} {unit} of meter "
+        f"{name!r} over {format_us(t0)}..{format_us(t1)}; {part} {unit} of it, over "
+        f"{format_us(lo)}..{format_us(w0)}, falls before the span (which starts at "
+        f"{format_us(w0)}) and is not billed here: it belongs to the span before (rate "
+        "that span as of an instant after these records, meter it carrying state=, or "
+        "use the Rater).",
+        ids,
+    )
 
 
 def late_readings(  # noqa: PLR0917 - private plumbing of plain values

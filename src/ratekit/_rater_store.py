@@ -73,7 +73,9 @@ _LATER: Final = frozenset(("by_resource", "late_seen", "first", "allowed"))
 # The keys of a resource state: those ResourceState.to_json() writes (all of them, always),
 # and ``complete`` (the counters whose readings it keeps from their first one), which it
 # writes when there is one: the first snapshots' states lack it (none were complete).
-_STATE: Final = frozenset((*ResourceState("a", "r", "unknown", {}).to_json(), "complete"))
+_STATE: Final = frozenset(
+    (*ResourceState("a", "r", "unknown", {}).to_json(), "complete", "listings")
+)
 
 
 #: The name of each record type in an identity (and a snapshot).

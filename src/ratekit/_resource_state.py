@@ -72,6 +72,10 @@ def _base(value: object) -> ResourceState | None:
 
 _NO_BASE: Final = (None, None, None, None, None, None)
 
+Listings: typing.TypeAlias = tuple[
+    int, tuple[tuple[str | None, Mapping[str, object] | None, str], ...]
+]
+
 
 @typing.final
 @attrs.frozen(repr=False, init=False)
@@ -125,6 +129,9 @@ class ResourceState:
       among the events since, and what it closes, opens or corrects before the clock is
       reported as late; one stamped before the base's clock takes effect there, but does
       not reopen a resource deleted or unknown there (a ``"late"`` anomaly names it).
+    - [`listings`][ratekit.ResourceState.listings]: the inventories that covered the
+      resource at the last instant any did, so that a late inventory of that instant is
+      applied with them by the rule of inventories at one instant.
 
     The value is explicit and bounded; [`to_json()`][ratekit.ResourceState.to_json] and [`from_json()`][ratekit.ResourceState.from_json] turn it into
     JSON-safe data and back (Decimals as ``{"decimal": "..."}``), checking every field.
@@ -169,6 +176,9 @@ class ResourceState:
     _seen: tuple[_memory.Remembered, ...] = attrs.field(default=(), eq=False)
     # The counter meters whose readings are kept from their first one (see readings).
     _complete: tuple[str, ...] = attrs.field(default=(), eq=False)
+    # The inventories covering the resource applied at the last instant any was (see
+    # listings): (at_us, ((id, listed attributes or None, close), ...)), or None.
+    _listings: Listings | None = attrs.field(default=None, eq=False)
 
     def __init__(  # noqa: PLR0917 - the state's fields, as to_json() names them
         self,
@@ -187,6 +197,7 @@ class ResourceState:
         base: ResourceState | None = None,
         digests: Sequence[tuple[str | None, str]] = (),
         complete: Sequence[str] = (),
+        listings: object = None,
     ) -> None:
         events = _history(history)
         known = _base(base)
@@ -206,6 +217,7 @@ class ResourceState:
             (*head, *events),
             _memory.door(digests),
             _complete_names(complete),
+            _listings_door(listings),
         )
 
     def _head(self) -> tuple[object, ...]:
@@ -247,8 +259,22 @@ class ResourceState:
         if all(type(item) is tuple for item in seen):
             return typing.cast("tuple[tuple[str | None, str], ...]", seen)
         pairs = _memory.pairs(seen)
-        _STATE_SETTERS[-2](self, pairs)  # a cache: not part of the state's value
+        _STATE_SETTERS[_SETTER_NAMES.index("_seen")](self, pairs)  # a cache, not the value
         return pairs
+
+    @property
+    def listings(self) -> Listings | None:
+        """The inventories applied at the last instant one covering the resource was.
+
+        ``(at_us, ((id, attributes or None, close), ...))``: each inventory stamped
+        ``at_us`` whose scope covered the resource, with the attributes it listed it with
+        (``None``: it covered it and did not list it) and its ``close`` policy; ``None``
+        when none was applied. An inventory of that same instant that comes in a later
+        call is applied with them, by the rule of inventories at one instant (a resource
+        listed by any is present; a disagreement is a ``"tie"``), so the order in which
+        they come does not matter. O(1).
+        """
+        return self._listings
 
     @property
     def base(self) -> ResourceState | None:
@@ -286,6 +312,21 @@ class ResourceState:
         } | ({"digests": [list(pair) for pair in self.digests]} if self._seen else {})
         if self._complete:
             out["complete"] = list(self._complete)
+        if self._listings is not None:
+            at_us, entries = self._listings
+            out["listings"] = {
+                "at_us": at_us,
+                "inventories": [
+                    [
+                        record_id,
+                        None
+                        if listed is None
+                        else {key: _encode(value) for key, value in listed.items()},
+                        close,
+                    ]
+                    for record_id, listed, close in entries
+                ],
+            }
         return out
 
     @classmethod
@@ -339,6 +380,7 @@ class ResourceState:
             None if base is None else cls.from_json(base),
             data.get("digests", ()),
             data.get("complete", ()),
+            _decoded_listings(data.get("listings")),
         )
 
     def __repr__(self) -> str:
@@ -353,8 +395,7 @@ class ResourceState:
         return text + ")"
 
 
-_STATE_SETTERS: Final = _v.slot_setters(
-    ResourceState,
+_SETTER_NAMES: Final = (
     "account",
     "resource",
     "status",
@@ -369,7 +410,9 @@ _STATE_SETTERS: Final = _v.slot_setters(
     "_past",
     "_seen",
     "_complete",
+    "_listings",
 )
+_STATE_SETTERS: Final = _v.slot_setters(ResourceState, *_SETTER_NAMES)
 
 
 _STATE_FIELDS: Final = tuple(field.name for field in attrs.fields(ResourceState))
@@ -382,15 +425,62 @@ def _restated(state: ResourceState, **changes: object) -> ResourceState:
     """
     values = [changes.pop(name, getattr(state, name)) for name in _STATE_FIELDS]
     assert not changes, f"not fields of a ResourceState: {sorted(changes)}"
-    *head, seen, complete = values
-    return _new_state(*head, seen=seen, complete=complete)  # type: ignore[arg-type]
+    *head, seen, complete, listings = values
+    return _new_state(*head, seen=seen, complete=complete, listings=listings)  # type: ignore[arg-type]
 
 
 def _new_state(
-    *values: object, seen: tuple[object, ...] = (), complete: tuple[str, ...] = ()
+    *values: object,
+    seen: tuple[object, ...] = (),
+    complete: tuple[str, ...] = (),
+    listings: Listings | None = None,
 ) -> ResourceState:
     """A [`ResourceState`][ratekit.ResourceState] of values known to be valid (metering's own): no checks."""
     state = _new(ResourceState)
-    for setter, value in zip(_STATE_SETTERS, (*values, seen, complete), strict=True):
+    for setter, value in zip(_STATE_SETTERS, (*values, seen, complete, listings), strict=True):
         setter(state, value)
     return state
+
+
+_CLOSES: Final = ("snapshot", "last_seen")
+
+
+def _listings_door(value: object) -> Listings | None:
+    """``listings`` checked: ``None``, or ``(at_us, ((id or None, attributes or None, close), ...))``."""
+    if value is None:
+        return None
+    accepted = (
+        "None or (at_us, ((id or None, listed attributes or None, 'snapshot' or "
+        "'last_seen'), ...)), as ResourceState.listings gives it"
+    )
+    if not (isinstance(value, tuple | list) and len(value) == 2):
+        raise _bad("listings", value, accepted)
+    at_us, entries = value
+    if type(at_us) is not int or not isinstance(entries, tuple | list) or not entries:
+        raise _bad("listings", value, accepted)
+    out = []
+    for entry in entries:
+        if not (isinstance(entry, tuple | list) and len(entry) == 3):
+            raise _bad("listings", value, accepted)
+        record_id, listed, close = entry
+        if (record_id is not None and not isinstance(record_id, str)) or close not in _CLOSES:
+            raise _bad("listings", value, accepted)
+        attributes = None if listed is None else _state_description(listed)
+        out.append((record_id, attributes, close))
+    return (at_us, tuple(out))
+
+
+def _decoded_listings(data: object) -> object:
+    """The ``listings`` that `to_json()` wrote, decoded for `_listings_door()`."""
+    if data is None:
+        return None
+    if not (isinstance(data, Mapping) and isinstance(data.get("inventories"), list)):
+        raise _bad("listings", data, "a mapping with at_us and inventories, as to_json() writes")
+    entries = []
+    for item in data["inventories"]:
+        if not (isinstance(item, list) and len(item) == 3):
+            raise _bad("listings", data, "inventories of [id, attributes or null, close]")
+        record_id, listed, close = item
+        attributes = None if listed is None else _decode_mapping("listings attributes", listed)
+        entries.append((record_id, attributes, close))
+    return (data.get("at_us"), entries)

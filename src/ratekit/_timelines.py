@@ -22,6 +22,7 @@ from typing import Final
 from ._descriptions import EMPTY, _FrozenDict, apply_attributes
 from ._instants import format_us
 from ._inventory_scope import in_scope
+from ._inventory_ties import at_one_instant
 from ._normalize import (
     _RANK,
     DELETED,
@@ -316,10 +317,9 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
         while (
             inventory_index < len(inventories) and inventories[inventory_index].at_us < event.at_us
         ):
-            _reconcile(
-                line, account, resource, inventories[inventory_index], last_sample_us, anomalies
+            inventory_index = _reconcile_next(
+                line, account, resource, inventories, inventory_index, last_sample_us, anomalies
             )
-            inventory_index += 1
         if (
             not in_order
             and index + 1 < count
@@ -338,9 +338,45 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     if snapshot_at is not None and line.snapshot is None:
         line.take_snapshot(count)
     while inventory_index < len(inventories):
-        _reconcile(line, account, resource, inventories[inventory_index], last_sample_us, anomalies)
-        inventory_index += 1
+        inventory_index = _reconcile_next(
+            line, account, resource, inventories, inventory_index, last_sample_us, anomalies
+        )
     return line
+
+
+def _reconcile_next(  # noqa: PLR0917 - private plumbing of plain values
+    line: Timeline,
+    account: str,
+    resource: str,
+    inventories: Sequence[Inventory],
+    index: int,
+    last_sample_us: Sequence[int],
+    anomalies: Anomalies,
+) -> int:
+    """Apply the inventories stamped at the instant of ``inventories[index]``; the next index.
+
+    Several at one instant are applied by one rule, whatever their order (see
+    `ratekit._inventory_ties`), and a disagreement is a ``"tie"``. O(g log g) for g of them.
+    """
+    at_us = inventories[index].at_us
+    end = index + 1
+    while end < len(inventories) and inventories[end].at_us == at_us:
+        end += 1
+    if end == index + 1:
+        _reconcile(line, account, resource, inventories[index], last_sample_us, anomalies)
+        return end
+    group, message, ids = at_one_instant(
+        inventories[index:end],
+        account,
+        resource,
+        line.descriptions[-1],
+        open_=line.statuses[-1] in (RUNNING, STOPPED),
+    )
+    if message is not None:
+        anomalies.add(max(at_us, line.clock_us), account, resource, "tie", message, ids)
+    for inventory in group:
+        _reconcile(line, account, resource, inventory, last_sample_us, anomalies)
+    return end
 
 
 def _apply_tie(  # noqa: PLR0917 - private plumbing of plain values

@@ -64,8 +64,9 @@ class _Recurring(_Algebra):
         """
         if type(start_us) is not int or type(end_us) is not int:
             check_span_us(start_us, end_us, "within_us")
-        values = self._cache.values
-        if not (values and values[0] <= start_us and end_us <= values[-1]):
+        cache = self._cache
+        values = cache.values
+        if not (cache.low <= start_us and end_us <= cache.high):
             if end_us <= start_us:
                 return []
             values = self._cache.cover(start_us, end_us)

@@ -129,17 +129,21 @@ class Credit:
       available to the invoices of the cycles that overlap ``[start, expires)``;
     - ``priority``: credits of higher priority are spent first;
     - ``renews``: granted anew, ``amount`` each cycle from ``start`` on (until
-      ``expires``), each cycle's grant lapsing at that cycle's end; the cycle in which
-      ``start`` falls gets the whole amount (a grant is not prorated);
+      ``expires``), each cycle's grant lapsing at that cycle's end, or at ``expires`` if
+      that comes first (its [`CreditLine`][ratekit.CreditLine] says so); every cycle that
+      overlaps ``[start, expires)`` gets the whole amount, the cycles in which ``start``
+      and ``expires`` fall included (a grant is not prorated). A renewing credit carries
+      no balance, so it takes no ``granted``;
     - ``granted``: for a balance carried over by [`credits_left()`][ratekit.credits_left],
       what was first granted (``None``: ``amount`` is the grant). The grant is what must
       be a whole number of each invoice's quantum; a balance off it (7.65 left on 0.05
       before a plan on whole francs) pays in whole quanta and keeps the rest, as billing
       the cycles together does.
 
-    Errors: a non-positive or non-numeric amount raises
-    [`BadQuantityError`][ratekit.BadQuantityError]; an ``expires`` not after ``start``, or a naive
-    instant, raises [`BadTimeError`][ratekit.BadTimeError]; a ``priority`` that is not an ``int``,
+    Errors: a non-positive or non-numeric amount, or a ``granted`` on a renewing credit,
+    raises [`BadQuantityError`][ratekit.BadQuantityError]; an ``expires`` not after
+    ``start`` (renewing or not), or a naive instant, raises
+    [`BadTimeError`][ratekit.BadTimeError]; a ``priority`` that is not an ``int``,
     or a ``renews`` that is not a ``bool``, raises [`RatekitTypeError`][ratekit.RatekitTypeError].
     When billed: a currency other than the invoice's raises
     [`CurrencyMismatchError`][ratekit.CurrencyMismatchError]; an amount that is not a whole number of the
@@ -168,6 +172,13 @@ class Credit:
                 f"Credit {self.id!r} has {plain(self.amount)} {self.currency} left of a grant "
                 f"of {plain(self.granted)}; a balance cannot exceed its grant (give granted "
                 "at least the amount, or None when the amount is the grant)."
+            )
+        if self.renews and self.granted is not None:
+            raise BadQuantityError(
+                f"Credit {self.id!r} renews and has granted={plain(self.granted)}: a renewing "
+                "credit grants its amount afresh every cycle and carries no balance, so it "
+                "has no first grant to keep; give granted=None (only a one-time credit's "
+                "balance carried by credits_left has one)."
             )
         if self.expires is not None and self.expires <= self.start:
             raise BadTimeError(
@@ -206,7 +217,8 @@ class CreditLine:
     ``credit`` is the credit's id; ``available`` the balance it had for this invoice
     (for a renewing credit: this cycle's grant); ``applied`` what it paid;
     ``left = available - applied``, which carries to the next invoice until
-    ``expires`` (for a renewing credit: the end of this cycle).
+    ``expires`` (for a renewing credit: the end of this cycle, or the credit's own
+    ``expires`` when that comes first).
 
     Checked when built (and so when read back by [`from_row()`][ratekit.from_row]):
     ``available`` is 0 or more, ``applied`` lies between 0 and ``available`` (a credit
@@ -374,7 +386,8 @@ def spend(
         for credit in renewing:
             start_us, end_us = _bounds(credit)
             if start_us < hi and lo < end_us:
-                here.append(_Balance(credit, credit.amount, max(lo, start_us), hi))
+                # This cycle's grant lapses at its end, or when the credit expires.
+                here.append(_Balance(credit, credit.amount, max(lo, start_us), min(hi, end_us)))
         due = total
         lines = []
         for balance in sorted(here, key=_Balance.order):

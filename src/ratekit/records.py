@@ -503,6 +503,11 @@ class Inventory:
       listing says so), but listed attributes that fail a condition on a path they give
       are refused.
 
+    Inventories stamped at one instant that disagree about a resource give the same
+    result in any order: a resource listed by any of them is present (one that covers it
+    without listing it does not close it), and listings with other values apply in the
+    order of the inventories' ids; each disagreement is a ``"tie"`` anomaly.
+
     Raises [`BadRecordError`][ratekit.BadRecordError] for an empty ``accounts`` or a
     listed resource outside the scope, and
     [`RatekitTypeError`][ratekit.RatekitTypeError] for accounts that are not names or a

@@ -6,7 +6,8 @@ Borel writes products with a dash and CPU time as ``cpu-ns``; Ceilometer writes 
 converts only to itself, so a meter in ``"cpu-ns"`` or ``"cpu*hour"`` takes it). A meter
 in plain time (``"s"``, ``"hour"``) takes ``cpu-ns`` too: ``cpu`` (or ``vcpu``) names
 what is measured, and without it the unit is nanoseconds of CPU time. Every conversion
-is [`ratekit.convert()`][ratekit.convert]: exact.
+is [`ratekit.convert()`][ratekit.convert]: exact. (OpenStack's ``MB`` and ``GB`` are binary:
+the Borel and Ceilometer adapters read them as ``MiB`` and ``GiB`` before they get here.)
 """
 
 from __future__ import annotations

@@ -9,9 +9,11 @@ kind and resource, with a unit of measure:
 `usage_rows()` gives one delta sample per row: the account is ``customer-id``, the
 resource ``resource_id``, the meter ``resource`` and the value ``quantity`` converted
 exactly from ``uom`` to the meter's unit. Borel writes products with a dash
-and CPU time as ``cpu-ns``; ratekit reads them as written (a meter in ``"MB-ns"`` takes
-``MB-ns`` as it is), and a meter in plain time takes ``cpu-ns`` as nanoseconds of CPU
-time. A row is usage over a period: its ``start`` and ``end`` when
+and CPU time as ``cpu-ns``; a meter in plain time takes ``cpu-ns`` as nanoseconds of CPU
+time. Borel's data units are OpenStack's, which are binary: its memory allocation is
+Ceilometer's ``memory`` (Nova's ``memory_mb``, a MiB: a 2 GB flavor has 2048 of them)
+times nanoseconds, so ``MB-ns`` is read as ``MiB*ns`` (and a ``KB``, ``MB``, ``GB`` or
+``TB`` factor of any ``uom`` as ``KiB``, ``MiB``, ``GiB``, ``TiB``; ``B`` is a byte). A row is usage over a period: its ``start`` and ``end`` when
 the row has them, else the ``period`` the caller gives (the span the report covers);
 the sample is a delta over that span (apportioned linearly if it crosses a cycle).
 
@@ -19,8 +21,9 @@ The rows carry no id; a sample's ``id`` is
 ``"<customer-id>/<resource>/<resource_id>/<start>/<end>"``, so a report delivered again
 is a replay, and two different quantities for one resource and period are a conflict.
 
-The ready meters keep every conversion exact (powers of ten): `CPU_SECONDS`,
-`MEMORY_GB_SECONDS`, and gigabytes for the disk and network rows
+The ready meters keep every conversion exact: `CPU_SECONDS` (a power of ten),
+`MEMORY_GB_SECONDS` in GiB-seconds (Nova's GB: ``MB-ns`` / 1024 / 10^9), and
+gigabytes (10^9 bytes) for the disk and network rows, which Borel counts in bytes
 (`METERS` holds them all). Rows of a ``resource`` no meter names raise, unless
 ``unknown="skip"``.
 
@@ -36,6 +39,7 @@ Examples:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
@@ -61,8 +65,8 @@ __all__ = [
 
 CPU_SECONDS: Final = Meter("cpu-usage", "s", Discrete())
 """CPU time used, in seconds (Borel's ``cpu-ns`` / 10^9)."""
-MEMORY_GB_SECONDS: Final = Meter("memory-allocation", "GB*s", Discrete())
-"""Memory allocated over time, in GB-seconds (Borel's ``MB-ns`` / 10^12)."""
+MEMORY_GB_SECONDS: Final = Meter("memory-allocation", "GiB*s", Discrete())
+"""Memory allocated over time, in GiB-seconds, Nova's GB (Borel's ``MB-ns``, MiB x ns, / 1024 / 10^9)."""
 DISK_READS: Final = Meter("diskio-reads", "GB", Discrete())
 """Bytes read from disk, in GB."""
 DISK_WRITES: Final = Meter("diskio-writes", "GB", Discrete())
@@ -75,6 +79,16 @@ METERS: Final = (CPU_SECONDS, MEMORY_GB_SECONDS, DISK_READS, DISK_WRITES, NETWOR
 """The ready meters, by Borel's resource names."""
 
 _WHAT: Final = "Borel row"
+
+
+#: OpenStack's data units are binary (Nova's ``memory_mb`` is a MiB, ``root_gb`` a GiB).
+_BINARY: Final = {"kB": "KiB", "KB": "KiB", "MB": "MiB", "GB": "GiB", "TB": "TiB"}
+_DATA: Final = re.compile(r"(?<![A-Za-z])(kB|KB|MB|GB|TB)(?![A-Za-z])")
+
+
+def _binary(uom: str) -> str:
+    """``uom`` with its OpenStack data units binary: ``"MB-ns"`` -> ``"MiB-ns"``. O(len)."""
+    return _DATA.sub(lambda match: _BINARY[match[1]], uom)
 
 
 def _sample(
@@ -91,7 +105,7 @@ def _sample(
     account = r.text(item, "customer-id", position, _WHAT)
     resource = r.text(item, "resource_id", position, _WHAT)
     uom = r.text(item, "uom", position, _WHAT)
-    unit = feed_unit(uom, r.at(position, "uom"), _WHAT)
+    unit = _binary(feed_unit(uom, r.at(position, "uom"), _WHAT))
     quantity = r.number(item, "quantity", position, _WHAT)
     value = in_meter_unit(
         quantity, unit, meter, where=r.at(position, "uom"), what=_WHAT, written=uom

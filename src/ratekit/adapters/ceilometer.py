@@ -106,6 +106,7 @@ __all__ = [
     "MEMORY_MB_HOURS",
     "NETWORK_IN",
     "NETWORK_OUT",
+    "ROOT_DISK_GB_HOURS",
     "VCPU_HOURS",
     "instance_notifications",
     "samples",
@@ -135,6 +136,14 @@ MEMORY_MB_HOURS: Final = Meter(
 (a 2 GB flavor is 2048 of them), so the level is read as ``"MiB"`` and the unit is
 ``"MiB*hour"``; a price per GB-hour in Nova's sense is ``unit="GiB*hour"`` on the price
 entry."""
+
+ROOT_DISK_GB_HOURS: Final = Meter(
+    "disk.root.hours", "GiB*hour", Continuous("root_gb", unit="GiB", when=_ACTIVE)
+)
+"""Root disk x hours while ``active`` (from notifications). Nova's ``root_gb`` is in GiB
+(Nova sizes the root disk ``root_gb`` x 2^30 bytes), so the level is read as ``"GiB"``;
+a price per GB-hour in Nova's sense is per ``"GiB*hour"``. ``ephemeral_gb`` and
+``disk_gb`` are GiB too: read them with ``unit="GiB"``."""
 
 _KINDS: Final[Mapping[str, SampleKind]] = {
     "gauge": "gauge",
