@@ -94,7 +94,7 @@ def client() -> Iterator[Any]:
         n_workers=2,
         processes=True,
         threads_per_worker=1,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: two test processes may each start one
         timeout=60,
     )
     the_client = distributed.Client(cluster, timeout=60)
