@@ -193,11 +193,11 @@ def test_three_lines_rounded_down_below_a_reached_commitment_are_topped_up() -> 
     assert invoice.total == invoice.subtotal == Decimal("10.00")
     assert invoice.precise_total == Decimal("10.017")  # the exact spend, no top-up in it
     (minimum,) = [line for line in invoice.lines if line.kind == "minimum"]
-    assert (minimum.precise, minimum.commitment, minimum.spent) == (0, 10, 10)
-    assert "commitment 10.00 reached by the exact spend; billed 10.00 - lines 9.99 = 0.01" in str(
-        invoice
-    )
-    assert "billed 10.00 - lines 9.99 = 0.01" in invoice._repr_html_()
+    # spent is what was spent, the exact 10.017 (it read 10, the commitment, before)
+    assert (minimum.precise, minimum.commitment, minimum.spent) == (0, 10, Decimal("10.017"))
+    note = "commitment 10.00 reached by the exact spend 10.017; billed 10.00 - lines 9.99 = 0.01"
+    assert note in str(invoice)
+    assert note in invoice._repr_html_()
 
 
 def test_the_rating_holds_a_zero_top_up_that_the_invoice_settles() -> None:
