@@ -11,7 +11,15 @@ the other plan's top-up is due.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import typing
 from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 
@@ -231,3 +239,269 @@ def test_per_meter_minimums_of_both_plans_and_the_plan_wide_ones() -> None:
         (None, Decimal("2.00")),
     ]
     assert invoice.total == Decimal("10.00")
+
+
+# -- the law: each plan's minimum, against a Fraction oracle -------------------------------
+
+MODES = ("ROUND_DOWN", "ROUND_FLOOR", "ROUND_HALF_EVEN", "ROUND_CEILING")
+METERS = [rk.Meter(f"m{i}", "u", rk.Discrete()) for i in range(3)]
+AT = {"a": "2026-03-05T00:00:00Z", "b": "2026-03-20T00:00:00Z"}  # in each plan's half
+
+
+def _round(value: Fraction, quantum: Fraction, mode: str) -> Fraction:
+    """The oracle: ``value`` on ``quantum`` in ``mode``, with fractions."""
+    steps = value / quantum
+    low = math.floor(steps)
+    if steps == low:
+        return low * quantum
+    up = {
+        "ROUND_DOWN": steps < 0,
+        "ROUND_CEILING": True,
+        "ROUND_FLOOR": False,
+        "ROUND_HALF_EVEN": steps - low > Fraction(1, 2)
+        or (steps - low == Fraction(1, 2) and low % 2 == 1),
+    }[mode]
+    return (low + 1 if up else low) * quantum
+
+
+def _split(whole: Fraction, exact: list[Fraction], quantum: Fraction) -> list[Fraction]:
+    """The oracle's split of a line two plans price: largest remainder, ties to the first."""
+    total = sum(exact, Fraction(0))
+    scaled = [e * whole / total if total else whole / len(exact) for e in exact]
+    floors = [math.floor(s / quantum) for s in scaled]
+    left = int(whole / quantum) - sum(floors)
+    order = sorted(range(len(exact)), key=lambda i: (-(scaled[i] / quantum - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [f * quantum for f in floors]
+
+
+class _Case(typing.NamedTuple):
+    quantum: str
+    mode: str
+    shared: bool  # both plans price m0 under one entry id
+    usage: dict[str, dict[str, int]]  # plan -> meter -> thousandths
+    meter_minimum: dict[str, int | None]  # plan -> m0's minimum, in thousandths
+    plan_minimum: dict[str, int | None]  # plan -> the plan-wide minimum, in thousandths
+
+
+@st.composite
+def _cases(draw: st.DrawFn) -> _Case:
+    quantum = draw(st.sampled_from(["0.01", "0.05", "1"]))
+    # mostly the modes that round lines below their exact sum (the lines then fall short
+    # of a commitment the exact spend reached)
+    mode = draw(st.sampled_from([*MODES, "ROUND_DOWN", "ROUND_FLOOR"]))
+    q = Fraction(quantum)
+    usage: dict[str, dict[str, int]] = {}
+    meter_minimum: dict[str, int | None] = {}
+    plan_minimum: dict[str, int | None] = {}
+    for plan in ("a", "b"):
+        scale = draw(st.sampled_from([1, 1, 1, 10, 1000]))  # thousandths, hundredths, units
+        usage[plan] = draw(
+            st.dictionaries(
+                st.sampled_from(["m0", "m1", "m2"]),
+                st.integers(-3_000 // scale, 9_000 // scale).map(lambda t, s=scale: t * s),
+                min_size=draw(st.sampled_from([0, 2, 3])),
+                max_size=3,
+            )
+        )
+        spend = sum((Fraction(t, 1000) for t in usage[plan].values()), Fraction(0))
+        lines = sum((_round(Fraction(t, 1000), q, mode) for t in usage[plan].values()), Fraction(0))
+        # commitments where rounding decides, for half of March: near the exact spend on
+        # the quantum, up or down a quantum, or a quantum above the lines as rounded (so
+        # reached exactly but short as rounded when the spend is a quantum above them);
+        # now and then a thousandth off (then put on the quantum)
+        m0 = Fraction(usage[plan].get("m0", 0), 1000)
+        aims: list[tuple[dict[str, int | None], Fraction, Fraction, list[bool]]] = [
+            (meter_minimum, m0, m0, [True, False]),
+            (plan_minimum, spend, lines, [True, True, True, False]),
+        ]
+        for minimums, spent, billed, odds in aims:
+            if draw(st.sampled_from(odds)):
+                if draw(st.booleans()):
+                    units = math.floor(spent / q) + draw(st.sampled_from([-1, 0, 0, 1]))
+                else:
+                    units = math.floor(billed / q) + 1
+                units = max(0, units)
+                off = draw(st.sampled_from([0, 0, 1, -1]))
+                minimums[plan] = max(0, int(2 * units * q * 1000) + off)
+            else:
+                minimums[plan] = None
+    return _Case(quantum, mode, draw(st.booleans()), usage, meter_minimum, plan_minimum)
+
+
+def _plans(case: _Case) -> tuple[rk.Plan, rk.Plan]:
+    out = []
+    for plan in ("a", "b"):
+        minimums = []
+        if (units := case.meter_minimum[plan]) is not None:
+            minimums.append(rk.Minimum(Decimal(units) / 1000, "m0"))
+        if (units := case.plan_minimum[plan]) is not None:
+            minimums.append(rk.Minimum(Decimal(units) / 1000))
+        out.append(
+            _plan(
+                plan,
+                ["m0", "m1", "m2"],
+                case.quantum,
+                case.mode,
+                minimums,
+                entry="e" if case.shared else "",
+            )
+        )
+    return out[0], out[1]
+
+
+def _records(case: _Case) -> list[rk.Sample]:
+    return [
+        rk.Sample("acme", f"r-{meter}", meter, AT[plan], Decimal(t) / 1000, id=f"{plan}-{meter}")
+        for plan in ("a", "b")
+        for meter, t in sorted(case.usage[plan].items())
+    ]
+
+
+class _Expected(typing.NamedTuple):
+    total: Fraction
+    minimums: dict[str | None, tuple[Fraction, Fraction, Fraction, Fraction]]
+    # meter -> (amount, precise, spent, commitment) of its minimum line
+    states: list[str]  # per plan's minimum: due exactly, short as rounded only, reached
+
+
+def _oracle(case: _Case) -> _Expected:
+    q = Fraction(case.quantum)
+    lines: dict[tuple[str, str], dict[str, Fraction]] = {}
+    for plan in ("a", "b"):
+        for meter, t in case.usage[plan].items():
+            entry = "e" if case.shared and meter == "m0" else f"{plan}.{meter}"
+            lines.setdefault((meter, entry), {})[plan] = Fraction(t, 1000)
+    amounts = {
+        key: _round(sum(parts.values(), Fraction(0)), q, case.mode) for key, parts in lines.items()
+    }
+    # each plan's part of each line as billed
+    billed: dict[str, dict[str, Fraction]] = {"a": {}, "b": {}}  # plan -> meter -> lines
+    for key, parts in lines.items():
+        plans = sorted(parts)
+        split = _split(amounts[key], [parts[p] for p in plans], q)
+        for plan, part in zip(plans, split, strict=True):
+            billed[plan][key[0]] = billed[plan].get(key[0], Fraction(0)) + part
+    minimums: dict[str | None, tuple[Fraction, Fraction, Fraction, Fraction]] = {}
+    states: list[str] = []
+
+    def settle(
+        meter: str | None, plan: str, units: int, spent: Fraction, counted: Fraction
+    ) -> tuple[Fraction, Fraction]:
+        exact_commitment = Fraction(units, 1000) / 2  # half of March
+        target = _round(exact_commitment, q, case.mode)
+        top_up = max(Fraction(0), target - counted)
+        exact = max(Fraction(0), exact_commitment - spent)
+        # the lines it counts plus its top-up reach its commitment, exactly when short
+        assert counted + top_up >= target
+        assert counted >= target or counted + top_up == target
+        states.append(
+            f"{plan}:{meter or 'plan'}:"
+            + ("due" if exact else "short as rounded" if top_up else "reached")
+        )
+        if top_up or exact:  # the plan has a part in the line
+            amount, precise, spent_all, commitment = minimums.get(meter, (Fraction(0),) * 4)
+            minimums[meter] = (
+                amount + top_up,
+                precise + exact,
+                spent_all + spent,
+                commitment + exact_commitment,
+            )
+        return top_up, exact
+
+    tops = Fraction(0)
+    for plan in ("a", "b"):
+        spend = {m: Fraction(t, 1000) for m, t in case.usage[plan].items()}
+        meter_top = meter_exact = Fraction(0)
+        if (units := case.meter_minimum[plan]) is not None:
+            meter_top, meter_exact = settle(
+                "m0",
+                plan,
+                units,
+                spend.get("m0", Fraction(0)),
+                billed[plan].get("m0", Fraction(0)),
+            )
+        plan_top = Fraction(0)
+        if (units := case.plan_minimum[plan]) is not None:
+            plan_top, _ = settle(
+                None,
+                plan,
+                units,
+                sum(spend.values(), Fraction(0)) + meter_exact,
+                sum(billed[plan].values(), Fraction(0)) + meter_top,
+            )
+        tops += meter_top + plan_top
+    return _Expected(sum(amounts.values(), Fraction(0)) + tops, minimums, states)
+
+
+def _assignments(case: _Case) -> list[rk.Assignment]:
+    a, b = _plans(case)
+    return [rk.Assignment("acme", a, end=HALF), rk.Assignment("acme", b, start=HALF)]
+
+
+@settings(max_examples=LAWS, deadline=None)
+@given(case=_cases())
+def test_each_plans_commitment_is_a_floor_after_a_plan_change(case: _Case) -> None:
+    expected = _oracle(case)
+    for state in expected.states:
+        event(state)
+    event(" & ".join(state for state in expected.states if ":plan:" in state))
+    rating = rk.rate(_records(case), _assignments(case), span=MARCH, meters=METERS)
+    invoices = rk.bill(rating)
+    if not invoices:  # no usage, no minimum: nothing to bill
+        assert expected.total == 0
+        assert not expected.minimums
+        return
+    (invoice,) = invoices
+    got = {
+        line.meter: (
+            Fraction(line.amount),
+            Fraction(line.precise),
+            Fraction(line.spent or 0),
+            Fraction(line.commitment or 0),
+        )
+        for line in _minimums(invoice)
+    }
+    assert got == expected.minimums
+    assert Fraction(invoice.total) == expected.total
+    # the lines add up to the subtotal (no credit: the total)
+    assert (
+        sum((Fraction(line.amount) for line in invoice.lines), Fraction(0))
+        == Fraction(invoice.subtotal)
+        == Fraction(invoice.total)
+    )
+    assert Fraction(invoice.total) % Fraction(case.quantum) == 0
+
+
+@settings(max_examples=max(LAWS // 10, 25), deadline=None)
+@given(case=_cases(), cut=st.integers(0, 6), early=st.sampled_from(["03-10", "03-25"]))
+def test_the_raters_closed_invoice_is_bills_after_a_plan_change(
+    case: _Case, cut: int, early: str
+) -> None:
+    # the streaming Rater, fed in two batches with a statement between, closes March with
+    # the invoice bill(rate(...)) gives for the same records, line for line
+    records = _records(case)
+    plans = _assignments(case)
+    rater = rk.Rater(plans, METERS, start=MARCH.start, horizon=dt.timedelta(days=1))
+    rater.feed(records[:cut])
+    rater.statement(f"2026-{early}T00:00:00Z")
+    rater.feed(records[cut:])
+    statement = rater.statement("2026-04-02T00:00:00Z")
+    closed = [invoice for invoice in statement.invoices if invoice.cycle == MARCH]
+    batch = list(rk.bill(rk.rate(records, plans, span=MARCH, meters=METERS)))
+
+    def seen(invoices: list[rk.Invoice]) -> list[list[tuple[object, ...]]]:
+        return [
+            [
+                (line.kind, line.meter, line.entry, line.amount, line.spent, line.commitment)
+                for line in invoice.lines
+            ]
+            + [("total", invoice.total)]
+            for invoice in invoices
+        ]
+
+    assert seen(closed) == seen(batch)
+    assert [Fraction(invoice.total) for invoice in closed] == (
+        [_oracle(case).total] if batch else []
+    )
