@@ -505,3 +505,19 @@ def test_the_raters_closed_invoice_is_bills_after_a_plan_change(
     assert [Fraction(invoice.total) for invoice in closed] == (
         [_oracle(case).total] if batch else []
     )
+
+
+def test_a_minimum_line_built_without_its_charges_notes_what_it_says() -> None:
+    # no charges to settle from: the note reads the line's own commitment and spent
+    reached = rk.InvoiceLine(
+        "minimum", None, "minimum", None, 1, 0, "cycle", None, 0, "0.01", (),
+        commitment=10, spent="10.017",
+    )  # fmt: skip
+    due = rk.InvoiceLine(
+        "minimum", None, "minimum", None, 1, 0, "cycle", None, 3, 3, (), commitment=5, spent=2
+    )
+    invoice = rk.Invoice("acme", MARCH, "EUR", (reached, due), Decimal("3.01"), 3, None)
+    assert _notes(invoice) == [
+        "commitment 10 reached by the exact spend 10.017; billed 10 - lines 9.99 = 0.01",
+        "commitment 5 - spent 2 = 3",
+    ]

@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 _SHOWN_PLACES: Final = 6
+_ZERO: Final = Decimal(0)
 _SHOWN_QUANTUM: Final = Decimal("1E-6")  # a literal: scaleb(-6) would use the caller's context
 _ROWS_SHOWN: Final = 200
 
@@ -161,6 +162,13 @@ def _notes(line: InvoiceLine, tiers: bool, plans: Sequence[Part] = ()) -> list[s
         if len(plans) == 1:
             return [_minimum_note(plans[0], quantum)]
         return [f"{part.plan} · {_minimum_note(part, quantum)}" for part in plans]
+    if line.kind == "minimum" and line.commitment is not None and line.spent is not None:
+        # a line without its charges (built by hand): what it says of itself
+        commitment, spent = line.commitment, line.spent
+        exact = max(CONTEXT.subtract(commitment, spent), _ZERO)
+        lines = CONTEXT.subtract(commitment, line.amount)
+        part = Part("", commitment, commitment, exact, spent, lines, line.amount)
+        return [_minimum_note(part, None)]
     if line.kind == "shared" and line.whole is not None:
         return [f"part of {plain(line.whole)}, the whole charge of {line.owner}'s {line.resource}"]
     if tiers and line.kind == "usage" and line.unit_price is None:
