@@ -105,6 +105,9 @@ def test_a_due_plan_does_not_hide_the_other_plans_rounding_shortfall() -> None:
         "a · commitment 5.00 - spent 2.00 = 3.00",
         "b · commitment 5.00 reached by the exact spend 5.007; billed 5.00 - lines 4.98 = 0.02",
     ]
+    page = invoice._repr_html_()
+    assert "a · commitment 5.00 - spent 2.00 = 3.00" in page
+    assert "b · commitment 5.00 reached by the exact spend 5.007; billed 5.00 - lines" in page
 
 
 def test_the_same_on_swiss_cash_rounding_floored() -> None:
