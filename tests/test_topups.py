@@ -13,6 +13,7 @@ import random
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests import _rater_streams as streams
@@ -193,11 +194,11 @@ def test_three_lines_rounded_down_below_a_reached_commitment_are_topped_up() -> 
     assert invoice.total == invoice.subtotal == Decimal("10.00")
     assert invoice.precise_total == Decimal("10.017")  # the exact spend, no top-up in it
     (minimum,) = [line for line in invoice.lines if line.kind == "minimum"]
-    assert (minimum.precise, minimum.commitment, minimum.spent) == (0, 10, 10)
-    assert "commitment 10.00 reached by the exact spend; billed 10.00 - lines 9.99 = 0.01" in str(
-        invoice
-    )
-    assert "billed 10.00 - lines 9.99 = 0.01" in invoice._repr_html_()
+    # spent is what was spent, the exact 10.017 (it read 10, the commitment, before)
+    assert (minimum.precise, minimum.commitment, minimum.spent) == (0, 10, Decimal("10.017"))
+    note = "commitment 10.00 reached by the exact spend 10.017; billed 10.00 - lines 9.99 = 0.01"
+    assert note in str(invoice)
+    assert note in invoice._repr_html_()
 
 
 def test_the_rating_holds_a_zero_top_up_that_the_invoice_settles() -> None:
@@ -641,3 +642,84 @@ def test_the_raters_and_batchs_invoices_reach_the_commitment(seed: int, horizon_
     batch = rk.bill(rk.rate(stream, FLOORED, span=span, meters=streams.METERS))
     whole = [invoice for invoice in batch if invoice.cycle.end_us <= final]
     assert all(invoice.total >= Decimal("1.50") for invoice in whole)
+
+
+# The same with a plan change: account b moves from FLOORED to FLOORED_MORE (the same
+# prices under their own entry ids, a plan-wide minimum of 3) at 07:00 on day 3: 7 h of
+# that day under FLOORED, 17 h under FLOORED_MORE. Each plan's minimums are settled on
+# their own, from the lines of that plan as billed (the oracle below).
+FLOORED_MORE = attrs.evolve(
+    FLOORED,
+    id="floored-more",
+    entries=[attrs.evolve(entry, id=f"more-{entry.id}") for entry in FLOORED.entries],
+    minimums=[rk.Minimum(3), rk.Minimum("0.5", meter="runtime")],
+)
+SWITCHED = (
+    rk.Assignment("a", FLOORED),
+    rk.Assignment("b", FLOORED, end=streams.format_us(streams.SWITCH_US)),
+    rk.Assignment("b", FLOORED_MORE, start=streams.format_us(streams.SWITCH_US)),
+)
+
+
+def _top_ups(invoice: rk.Invoice) -> Fraction:
+    """The oracle: each plan's top-ups, from its own lines as billed, on quarters (down)."""
+    start, end = invoice.cycle.start_us, invoice.cycle.end_us
+    if invoice.account == "a" or end <= streams.SWITCH_US:
+        shares = {FLOORED: Fraction(1)}
+    elif start >= streams.SWITCH_US:
+        shares = {FLOORED_MORE: Fraction(1)}
+    else:  # the day of the change
+        before = Fraction(streams.SWITCH_US - start, end - start)
+        shares = {FLOORED: before, FLOORED_MORE: 1 - before}
+    quarter = Fraction(1, 4)
+    out = Fraction(0)
+    for plan, share in shares.items():
+        lines = [
+            (line.meter, Fraction(line.amount))
+            for line in invoice.lines
+            if line.kind == "usage" and line.charges[0].plan == plan.id
+        ]
+        top_up = Fraction(0)
+        for minimum in sorted(plan.minimums, key=lambda minimum: minimum.meter is None):
+            target = _round(Fraction(minimum.amount) * share, quarter, "ROUND_DOWN")
+            counted = sum(
+                (amount for meter, amount in lines if minimum.meter in {None, meter}),
+                Fraction(0),
+            )
+            if minimum.meter is None:
+                counted += top_up  # its per-meter top-up, as billed
+            top_up = max(Fraction(0), target - counted)
+            out += top_up
+            assert counted + top_up >= target
+    return out
+
+
+@settings(max_examples=max(LAWS // 20, 25), deadline=None)
+@given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 3]))
+def test_the_raters_and_batchs_invoices_top_up_each_plan_after_a_change(
+    seed: int, horizon_h: int
+) -> None:
+    # every invoice a statement closes, and every batch invoice of a whole day: its
+    # minimum lines are each plan's top-ups, as the oracle settles them from the lines
+    rng = random.Random(seed)
+    stream = streams.records(
+        rng,
+        greet=True,
+        anonymous=False,
+        sequenced=False,
+        gauges=False,
+        last_seen=False,
+        gaps=False,
+    )
+    statements, _, final, _ = streams.run(
+        rng, stream, horizon_h=horizon_h, late_ok=False, plans=SWITCHED
+    )
+    closed = [invoice for statement in statements for invoice in statement.invoices]
+    span = rk.Span(streams.format_us(streams.T0), streams.format_us(final))
+    batch = rk.bill(rk.rate(stream, SWITCHED, span=span, meters=streams.METERS))
+    whole = [invoice for invoice in batch if invoice.cycle.end_us <= final]
+    assert closed
+    assert whole
+    for invoice in closed + whole:
+        billed = [Fraction(line.amount) for line in invoice.lines if line.kind == "minimum"]
+        assert sum(billed, Fraction(0)) == _top_ups(invoice)

@@ -65,9 +65,12 @@ class InvoiceLine:
       ``amount``: what the line adds to the invoice, a whole number of the plan's quantum;
     - ``charges``: the charges behind the line (for a shared line: the whole's);
     - ``commitment`` and ``spent`` (minimum lines): the commitment for the cycle and what
-      was spent towards it, exactly (the commitment itself when the exact spend reached
-      it, yet the lines as rounded fall short of it); the line tops up the difference,
-      billed as the commitment less the lines it counts as rounded;
+      was spent towards it, exactly (also where the exact spend reached the commitment
+      yet the lines as rounded fall short of it: 10.017 for a commitment of 10); the line
+      tops up the difference, billed as the commitment less the lines it counts as
+      rounded. After a plan change within the cycle, a line holding both plans' top-ups
+      has the sums of their commitments and spends, and its amount is the sum of each
+      plan's top-up settled on its own;
     - ``owner``, ``share``, ``shares`` and ``whole`` (shared lines): whose resource it is,
       this account's share out of the sum of the shares, and the whole rounded amount the
       line is a part of.

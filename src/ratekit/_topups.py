@@ -19,6 +19,12 @@ reached a zero top-up (`_dues`), and `floors` keeps those whose commitment the l
 rounded as the invoice rounds them, fall short of: the invoice then settles them to the
 billed shortfall (0.01 above), and drops nothing else. One settling rule (`_settled`)
 serves both, so rating and billing cannot disagree on it.
+
+After a plan change within a cycle, one minimum line holds both plans' top-ups. Each
+plan's minimum is still settled on its own (its commitment less what its own charges
+make of the lines, as billed): one plan's lines above its commitment never pay for the
+other's shortfall, and a plan's zero top-up is kept whenever its own lines fall short,
+whether or not the other plan's top-up is due.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ if typing.TYPE_CHECKING:  # _invoices imports render, which imports this module
     from .charges import Charge
     from .sharing import Share
 
-__all__ = ["floors", "rounding_of", "settle", "target"]
+__all__ = ["Part", "floors", "parts", "rounding_of", "settle"]
 
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
@@ -60,9 +66,11 @@ class _Line(typing.Protocol):
     @property
     def amount(self) -> Decimal: ...
     @property
-    def commitment(self) -> Decimal | None: ...
-    @property
     def charges(self) -> Sequence[Charge]: ...
+    @property
+    def share(self) -> Decimal | None: ...
+    @property
+    def shares(self) -> Decimal | None: ...
 
 
 class _Foreseen(typing.NamedTuple):
@@ -73,20 +81,14 @@ class _Foreseen(typing.NamedTuple):
     amount: Decimal
     charges: Sequence[Charge]
     owner: str | None = None
-    commitment: Decimal | None = None
+    share: Decimal | None = None
+    shares: Decimal | None = None
 
 
 def rounding_of(members: Sequence[Charge]) -> tuple[Decimal, str]:
     """The quantum and rounding an invoice rounds its lines with: its latest charge's."""
     latest = max(members, key=lambda charge: charge.span.start_us)
     return latest.quantum, latest.rounding
-
-
-def target(line: _Line) -> Decimal:
-    """The commitment of a minimum line on the quantum (itself when it is on it)."""
-    head = line.charges[0]
-    commitment = ZERO if line.commitment is None else line.commitment  # always set on one
-    return on_quantum(commitment, head.quantum, head.rounding)
 
 
 def _counts(line: _Line, account: str, meter: str | None) -> bool:
@@ -139,48 +141,121 @@ def _part(line: _Line, amount: Decimal, plans: set[str], of: frozenset[str]) -> 
     return out
 
 
-def _settled(lines: Sequence[_Line], account: str) -> dict[int, Decimal]:
-    """Per minimum line (by index): the commitment less the counted lines, at least 0.
+class Part(typing.NamedTuple):
+    """One plan's minimum in a minimum line, settled: what its note prints.
 
-    Per-meter minimums first, then the plan-wide one, which counts their top-ups as
-    settled. A minimum line counts what the charges of its plans make of each line (one
-    line holds two plans' top-ups when, after a plan change within the cycle, both are
-    due). A zero is ``0`` (not on the quantum). O(m * n) for m minimum lines and n lines.
+    ``commitment``: exact (prorated); ``target``: on the invoice's quantum; ``exact``:
+    rating's top-up (the commitment less the exact spend, or 0 when that reached it);
+    ``spent``: the exact spend the minimum counts; ``lines``: the lines it counts, as
+    billed; ``amount``: the top-up billed, ``target - lines``, at least 0 (a plain 0).
     """
-    amounts = {i: line.amount for i, line in enumerate(lines)}
+
+    plan: str
+    commitment: Decimal
+    target: Decimal
+    exact: Decimal
+    spent: Decimal
+    lines: Decimal
+    amount: Decimal
+
+
+def _exact_part(line: _Line, plan: str) -> Decimal:
+    """The exact amount of ``line`` that ``plan``'s charges make (an owner's part: its share)."""
+    total = ZERO
+    for charge in line.charges:
+        if charge.plan == plan:
+            total = _ADD(total, charge.amount)
+    if line.kind == "shared" and line.share is not None and line.shares:
+        total = _tidy(CONTEXT.divide(_MUL(total, line.share), line.shares))
+    return total
+
+
+def _settled(
+    lines: Sequence[_Line], account: str, quantum: Decimal, rounding: str, *, spend: bool = False
+) -> dict[int, tuple[Part, ...]]:
+    """Per minimum line (by index): each of its plans' minimum, settled on its own.
+
+    A plan's commitment (on the invoice's ``quantum``, with its ``rounding``) less the
+    lines that plan's minimum counts as billed, at least 0. Per-meter minimums first,
+    then the plan-wide ones, which count their plan's per-meter top-ups as settled. After
+    a plan change within the cycle one line holds the minimums of both plans: each plan
+    counts only what its own charges make of each line (a line both plans price under one
+    entry id is split between them), so one plan's lines above its commitment never pay
+    for the other's shortfall. ``spend``: work out the exact spend of a plan whose
+    exact spend reached its commitment (else its ``spent`` is 0). O(m * n) for m minimum
+    lines and n lines (O(m * c) for c charges with ``spend``).
+    """
     minimums = [i for i, line in enumerate(lines) if line.kind == "minimum" and line.charges]
     if not minimums:
         return {}
     minimums.sort(key=lambda i: lines[i].meter is None)
     of = [frozenset(charge.plan for charge in line.charges) for line in lines]
-    out: dict[int, Decimal] = {}
+    settled: dict[tuple[int, str], Decimal] = {}  # (minimum line, plan) -> top-up billed
+    out: dict[int, tuple[Part, ...]] = {}
     for index in minimums:
         line = lines[index]
-        plans = {charge.plan for charge in line.charges}
-        counted = ZERO
-        for i, other in enumerate(lines):
-            if other.kind == "minimum":
-                if line.meter is None and other.meter is not None:
-                    counted = _ADD(counted, _part(other, amounts[i], plans, of[i]))
-            elif _counts(other, account, line.meter):
-                counted = _ADD(counted, _part(other, amounts[i], plans, of[i]))
-        amount = _SUB(target(line), counted)
-        out[index] = amounts[index] = ZERO if amount <= 0 else amount
+        parts = []
+        for plan in dict.fromkeys(charge.plan for charge in line.charges):
+            commitment = exact = ZERO
+            for charge in line.charges:
+                if charge.plan == plan:
+                    commitment = _ADD(commitment, _MUL(charge.unit_price or ZERO, charge.quantity))
+                    exact = _ADD(exact, charge.amount)
+            commitment = _tidy(commitment)
+            counted = spent = ZERO
+            for i, other in enumerate(lines):
+                if plan not in of[i]:
+                    continue
+                if other.kind == "minimum":
+                    if line.meter is None and other.meter is not None:
+                        counted = _ADD(counted, settled.get((i, plan), ZERO))
+                        if spend and not exact:
+                            spent = _ADD(spent, _exact_part(other, plan))
+                elif _counts(other, account, line.meter):
+                    counted = _ADD(counted, _part(other, other.amount, {plan}, of[i]))
+                    if spend and not exact:
+                        spent = _ADD(spent, _exact_part(other, plan))
+            due = on_quantum(commitment, quantum, rounding)
+            amount = _SUB(due, counted)
+            amount = ZERO if amount <= 0 else amount
+            settled[index, plan] = amount
+            # the exact spend rating compared: the commitment less the exact top-up where
+            # one is due (so the note's arithmetic holds to the digit), else the lines'
+            spent = _tidy(_SUB(commitment, exact)) if exact else _tidy(spent)
+            parts.append(Part(plan, commitment, due, exact, spent, counted, amount))
+        out[index] = tuple(parts)
     return out
 
 
-def settle(lines: Sequence[InvoiceLine], account: str) -> list[InvoiceLine]:
-    """``lines`` with each minimum line's amount the commitment less the counted lines.
+def parts(lines: Sequence[InvoiceLine], account: str) -> dict[int, tuple[Part, ...]]:
+    """Per minimum line of an invoice's ``lines`` (by index): its plans' minimums, settled.
 
-    Per-meter minimums first, then the plan-wide one, which counts their top-ups as
-    billed. O(m * n) for m minimum lines and n lines.
+    What `settle` billed them, for the notes that say how. O(m * n).
+    """
+    own = [charge for line in lines if line.kind != "shared" for charge in line.charges]
+    if not own:
+        return {}
+    return _settled(lines, account, *rounding_of(own), spend=True)
+
+
+def settle(lines: Sequence[InvoiceLine], account: str) -> list[InvoiceLine]:
+    """``lines`` with each minimum line's amount its plans' commitments less their lines.
+
+    Each plan's minimum is settled on its own (`_settled`): the line's amount is the sum
+    of their top-ups as billed, and its ``spent`` the sum of their exact spends. O(m * n)
+    for m minimum lines and n lines.
     """
     out = list(lines)
-    for index, settled in _settled(out, account).items():
+    for index, settled in parts(out, account).items():
         line = out[index]
-        amount = settled or ZERO.quantize(line.charges[0].quantum, context=CONTEXT)
-        if amount != line.amount:
-            out[index] = attrs.evolve(line, amount=amount)
+        total = spent = ZERO
+        for part in settled:
+            total = _ADD(total, part.amount)
+            spent = _ADD(spent, part.spent)
+        amount = total or ZERO.quantize(line.charges[0].quantum, context=CONTEXT)
+        spent = _tidy(spent)
+        if amount != line.amount or spent != line.spent:
+            out[index] = attrs.evolve(line, amount=amount, spent=spent)
     return out
 
 
@@ -225,16 +300,18 @@ def _unneeded(
             own.append(charge)
         else:
             pools.setdefault((id(share), charge.meter, charge.entry), (share, []))[1].append(charge)
+    quantum, rounding = rounding_of(own)
     try:
-        lines = _foreseen(own, pools, account)
+        lines = _foreseen(own, pools, account, quantum, rounding)
+        settled = _settled(lines, account, quantum, rounding)
     except decimal.InvalidOperation:  # too long for the quantum: bill() refuses it, naming it
         return {id(charge) for charge in zeros}
-    settled = _settled(lines, account)
     out = {id(charge) for charge in zeros}
-    for index, amount in settled.items():
-        line = lines[index]
-        if amount > 0 and all(not charge.amount for charge in line.charges):
-            out.difference_update(id(charge) for charge in line.charges)
+    for index, plans in settled.items():
+        # each plan's minimum on its own: a zero top-up stays where its plan's lines fall
+        # short, whether or not the other plan of the line (a plan change) has one due
+        short = {part.plan for part in plans if part.amount > 0}
+        out.difference_update(id(c) for c in lines[index].charges if c.plan in short)
     return out
 
 
@@ -242,24 +319,21 @@ def _foreseen(
     own: list[Charge],
     pools: dict[tuple[int, str | None, str | None], tuple[Share, list[Charge]]],
     account: str,
+    quantum: Decimal,
+    rounding: str,
 ) -> list[_Foreseen]:
     """The lines `bill()` will print for an invoice's charges, with their amounts.
 
-    A minimum's line holds either its exact top-ups or, when it has none, its zero ones
-    (which are then kept only if due: never added to a top-up already due).
+    A minimum's line holds all its plans' top-ups, exact and zero: each plan's minimum is
+    settled on its own, and its zero top-up kept only if that plan's lines fall short.
     """
-    quantum, rounding = rounding_of(own)
     groups: dict[tuple[str, str | None, str | None], list[Charge]] = {}
     for charge in own:
         groups.setdefault((charge.kind, charge.meter, charge.entry), []).append(charge)
     lines = []
     for (kind, meter, _), group in groups.items():
         if kind == "minimum":
-            held = [charge for charge in group if charge.amount] or group
-            commitment = ZERO
-            for charge in held:
-                commitment = _ADD(commitment, _MUL(charge.unit_price or ZERO, charge.quantity))
-            lines.append(_Foreseen(kind, meter, ZERO, held, commitment=_tidy(commitment)))
+            lines.append(_Foreseen(kind, meter, ZERO, group))
             continue
         precise = ZERO
         for charge in group:
@@ -268,7 +342,10 @@ def _foreseen(
     for share, pool in pools.values():
         part = _owners_part(share, pool, account)
         if part is not None:
-            lines.append(_Foreseen("shared", pool[0].meter, part, pool, owner=share.owner))
+            weight = dict(share.shares)[account]
+            lines.append(
+                _Foreseen("shared", pool[0].meter, part, pool, share.owner, weight, share.total)
+            )
     return lines
 
 

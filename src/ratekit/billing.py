@@ -421,6 +421,8 @@ def _line(
     if head.kind == "minimum":
         # a minimum charge prices its share of the cycle at the commitment: the
         # commitment due is unit_price * quantity, and the top-up is what was not spent
+        # (where a plan's exact spend reached its commitment, `settle` reads the spend
+        # off the lines it counts)
         commitment = ZERO
         for charge in line_charges:
             commitment = _ADD(commitment, _MUL(charge.unit_price or ZERO, charge.quantity))

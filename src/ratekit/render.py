@@ -28,7 +28,7 @@ from typing import Final
 from ._decimals import CONTEXT, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
-from ._topups import target
+from ._topups import Part, parts
 from .tiers import arithmetic
 
 if typing.TYPE_CHECKING:
@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 _SHOWN_PLACES: Final = 6
+_ZERO: Final = Decimal(0)
 _SHOWN_QUANTUM: Final = Decimal("1E-6")  # a literal: scaleb(-6) would use the caller's context
 _ROWS_SHOWN: Final = 200
 
@@ -150,37 +151,55 @@ def invoice_quantum(invoice: Invoice) -> Decimal | None:
     return max(charges, key=lambda charge: charge.span.start_us).quantum
 
 
-def _notes(line: InvoiceLine, tiers: bool) -> list[str]:
-    """The lines printed under an invoice line: tiers, minimum arithmetic, shared part."""
-    if line.kind == "minimum" and line.commitment is not None and line.spent is not None:
+def _notes(line: InvoiceLine, tiers: bool, plans: Sequence[Part] = ()) -> list[str]:
+    """The lines printed under an invoice line: tiers, minimum arithmetic, shared part.
+
+    ``plans``: a minimum line's plans' minimums as settled (`_topups.parts`); one note
+    each, named by its plan when the line holds two plans' (a plan change in the cycle).
+    """
+    if line.kind == "minimum" and plans:
         quantum = line.charges[0].quantum if line.charges else None
-        if line.precise.is_zero() and line.amount:
-            # the exact spend reached the commitment, the lines as rounded do not
-            arithmetic = f"commitment {money(line.commitment, quantum)} reached by the exact spend"
-        else:
-            arithmetic = (
-                f"commitment {money(line.commitment, quantum)} - spent"
-                f" {money(line.spent, quantum)} = {money(line.precise, quantum)}"
-            )
-        if line.precise != line.amount and line.charges:
-            # the line's amount is the commitment less the lines as rounded (so that the
-            # lines under it add up to it): say so, or 42.725 above 42.72 reads as a mistake
-            due = target(line)
-            if line.amount:
-                arithmetic += (
-                    f"; billed {money(due, quantum)} - lines"
-                    f" {money(CONTEXT.subtract(due, line.amount), quantum)}"
-                    f" = {money(line.amount, quantum)}"
-                )
-            else:
-                arithmetic += f"; billed 0, the lines as rounded reach {money(due, quantum)}"
-        return [arithmetic]
+        if len(plans) == 1:
+            return [_minimum_note(plans[0], quantum)]
+        return [f"{part.plan} · {_minimum_note(part, quantum)}" for part in plans]
+    if line.kind == "minimum" and line.commitment is not None and line.spent is not None:
+        # a line without its charges (built by hand): what it says of itself
+        commitment, spent = line.commitment, line.spent
+        exact = max(CONTEXT.subtract(commitment, spent), _ZERO)
+        lines = CONTEXT.subtract(commitment, line.amount)
+        part = Part("", commitment, commitment, exact, spent, lines, line.amount)
+        return [_minimum_note(part, None)]
     if line.kind == "shared" and line.whole is not None:
         return [f"part of {plain(line.whole)}, the whole charge of {line.owner}'s {line.resource}"]
     if tiers and line.kind == "usage" and line.unit_price is None:
         quantum = line.charges[0].quantum if line.charges else None
         return [tier_text(tier, quantum) for tier in line.tiers]
     return []
+
+
+def _minimum_note(part: Part, quantum: Decimal | None) -> str:
+    """How one plan's minimum is billed: the exact arithmetic, then the billed one."""
+    commitment = money(part.commitment, quantum)
+    if part.exact:
+        text = (
+            f"commitment {commitment} - spent {money(part.spent, quantum)}"
+            f" = {money(part.exact, quantum)}"
+        )
+    else:
+        # the exact spend reached the commitment (the lines as rounded may not)
+        text = f"commitment {commitment} reached by the exact spend {money(part.spent, quantum)}"
+    if part.exact != part.amount:
+        # the top-up is the commitment less the lines as rounded (so that the lines under
+        # it add up to it): say so, or 42.725 above 42.72 reads as a mistake
+        target = money(part.target, quantum)
+        if part.amount:
+            text += (
+                f"; billed {target} - lines {money(part.lines, quantum)}"
+                f" = {money(part.amount, quantum)}"
+            )
+        else:
+            text += f"; billed 0, the lines as rounded reach {target}"
+    return text
 
 
 def _unit_price(line: InvoiceLine) -> str:
@@ -274,11 +293,12 @@ def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
     header = ("line", "quantity", "unit price", "amount")
     rows: list[tuple[str, str, str, str]] = []
     notes: dict[int, list[str]] = {}
-    for line in invoice.lines:
+    settled = parts(invoice.lines, invoice.account)
+    for index, line in enumerate(invoice.lines):
         rows.append(
             (visible(line.label), visible(_quantity(line)), _unit_price(line), plain(line.amount))
         )
-        found = _notes(line, tiers)
+        found = _notes(line, tiers, settled.get(index, ()))
         if found:
             notes[len(rows) - 1] = [visible(note) for note in found]
     tail: list[tuple[str, str, str, str]] = []
@@ -401,7 +421,8 @@ def invoice_html(invoice: Invoice) -> str:
             "<th class='num'>unit price</th><th class='num'>amount</th></tr></thead><tbody>"
         ),
     ]
-    for line in invoice.lines:
+    settled = parts(invoice.lines, invoice.account)
+    for index, line in enumerate(invoice.lines):
         body.append(
             _row(
                 [
@@ -420,7 +441,8 @@ def invoice_html(invoice: Invoice) -> str:
             )
         else:
             body.extend(
-                _row([_e(note), "", "", ""], css="note") for note in _notes(line, tiers=True)
+                _row([_e(note), "", "", ""], css="note")
+                for note in _notes(line, True, settled.get(index, ()))
             )
     if invoice.credits:
         credit_quantum = invoice_quantum(invoice)
