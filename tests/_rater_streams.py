@@ -122,6 +122,7 @@ def records(  # noqa: PLR0912 - one stream, told in order
     last_seen: bool = False,
     gaps: bool = False,
     early: bool = False,
+    ties: bool = False,
 ) -> list[Record]:
     """A small random stream of records with unique ids (before replays).
 
@@ -140,6 +141,10 @@ def records(  # noqa: PLR0912 - one stream, told in order
     4 to 12 hours (never more than the 32 readings a metering state keeps); about a third
     of its readings (ids ``early-...``) are held back by `run()` and fed once their cycle
     is compacted: each is placed among the readings of the compacted state.
+    ``ties``: a reading of the ``-gw`` and ``-early`` counters may have a twin stamped at
+    the same instant with another value (lower or higher, a reset now and then), which may
+    arrive in another batch, after the compaction of the reading both count from; an
+    ``-early`` twin may be held back while the other is not (see `run()`).
     """
     out: list[Record] = []
     if greet:
@@ -263,6 +268,8 @@ def records(  # noqa: PLR0912 - one stream, told in order
                         id=new_id(),
                     )
                 )  # fmt: skip
+                if ties and rng.random() < 0.4:
+                    out.append(_twin(rng, typing.cast(rk.Sample, out[-1]), new_id()))
                 t += rng.randrange(HOUR_US, 60 * HOUR_US, 10 * MINUTE_US)
     for account in ("a", "b") if early else ():
         if rng.random() < 0.8:
@@ -277,12 +284,25 @@ def records(  # noqa: PLR0912 - one stream, told in order
                         kind="counter", id=f"early-{number}" if rng.random() < 0.35 else number,
                     )
                 )  # fmt: skip
+                if ties and rng.random() < 0.4:
+                    twin = new_id()
+                    held = f"early-{twin}" if rng.random() < 0.5 else twin
+                    out.append(_twin(rng, typing.cast(rk.Sample, out[-1]), held))
                 t += rng.randrange(4 * HOUR_US, 12 * HOUR_US, 10 * MINUTE_US)
     if sequenced:
         _sequence(rng, out)
     if anonymous:
         out = [_without_id(record) if rng.random() < 0.4 else record for record in out]
     return out
+
+
+def _twin(rng: random.Random, sample: rk.Sample, record_id: str) -> rk.Sample:
+    """A reading of ``sample``'s counter at its instant, with another value (maybe a reset)."""
+    value = max(0, int(sample.value) + rng.choice((-1, 1)) * rng.randrange(1, 400))
+    return rk.Sample(
+        sample.account, sample.resource, sample.meter, sample.at, value, kind="counter",
+        id=record_id,
+    )  # fmt: skip
 
 
 def _sequence(rng: random.Random, out: list[Record]) -> None:
@@ -661,6 +681,7 @@ def check_law(
     gaps: bool = False,
     moves: bool = False,
     early: bool = False,
+    ties: bool = False,
 ) -> None:
     """The rater's law for one random stream (raises AssertionError when it fails).
 
@@ -680,6 +701,8 @@ def check_law(
     and each part a ``"too_late"`` anomaly names is counted (see `_moved_parts()`).
     ``early``: some counter readings are fed once their cycle is compacted (see
     `records()`): each is placed in the compacted state, and its part there named.
+    ``ties``: some of those counters' readings have a twin at their instant (see
+    `records()`), judged as batch judges the tie whichever comes first.
     """
     rng = random.Random(seed)
     greet = single is not None if greet is None else greet
@@ -692,6 +715,7 @@ def check_law(
         last_seen=sequenced if last_seen is None else last_seen,
         gaps=gaps,
         early=early,
+        ties=ties,
     )
     plans = PLANS if single is None else single
     statements, feeds, final, _ = run(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections
 import typing
 from collections.abc import Sequence
+from decimal import Decimal
 
 from . import _normalize as _n
 from ._instants import format_us
@@ -25,9 +26,25 @@ if typing.TYPE_CHECKING:
     from . import _timelines as _t
     from .metering import _Engine
 
-__all__ = ["kept", "late_increments", "next_readings"]
+__all__ = ["entry_order", "kept", "late_increments", "next_readings", "order"]
 
 _Reading = tuple[str, int, typing.Any, str, str | None]
+
+
+def order(sample: Sample) -> tuple[int, int, Decimal, str]:
+    """Where a reading sorts among its meter's: by time, and a tie as metering orders it.
+
+    Samples of one resource and meter stamped at one instant are applied by ``seq``, then
+    value, then id (a counter's lower reading first, so that two readings of one instant
+    read as a rise, not a reset). O(1).
+    """
+    seq = sample.seq
+    return (sample.at_us, -1 if seq is None else seq, sample.value, sample.id or "")
+
+
+def entry_order(entry: _Reading) -> tuple[int, int, Decimal, str]:
+    """`order()` of a reading a state keeps, ``(meter, at_us, value, kind, id)`` (no seq). O(1)."""
+    return (entry[1], -1, entry[2], entry[4] or "")
 
 
 def kept(state: ResourceState | None, account: str, resource: str, name: str) -> list[Sample]:
@@ -50,7 +67,7 @@ def kept(state: ResourceState | None, account: str, resource: str, name: str) ->
                 None,
             )
             out.append(sample)
-    out.sort(key=lambda sample: sample.at_us)
+    out.sort(key=order)
     return out
 
 
@@ -71,12 +88,13 @@ def late_increments(  # noqa: PLR0917 - private plumbing of plain values
     """
     state = engine.state.get((account, resource))
     known = kept(state, account, resource, name)
-    if not known or not readings or readings[0].at_us >= known[-1].at_us:
-        return None
+    if not known or not readings or order(readings[0]) > order(known[-1]):
+        return None  # after the last kept reading (in a tie too, see `order()`)
     assert state is not None
     complete = name in state._complete
     if not complete:
-        early = [sample for sample in readings if sample.at_us < known[0].at_us]
+        oldest = order(known[0])
+        early = [sample for sample in readings if order(sample) < oldest]
         for sample in early:
             engine.anomalies.add(
                 sample.at_us,
@@ -109,7 +127,7 @@ def late_increments(  # noqa: PLR0917 - private plumbing of plain values
         return list(policy.increments(series, previous, report))
 
     old = run(known, fresh=False)
-    new = run(sorted([*known, *readings], key=lambda sample: sample.at_us), fresh=True)
+    new = run(sorted([*known, *readings], key=order), fresh=True)
     seen = collections.Counter(found[False])
     for kind, message, ids in found[True]:
         if seen[kind, message, ids]:
@@ -147,13 +165,18 @@ def next_readings(
             complete.add(name)
         placed = samples
         if known and name not in complete and counter:
-            first = min(entry[1] for entry in known)
-            placed = [s for s in samples if s.at_us >= first]
+            first = min(map(entry_order, known))
+            placed = [s for s in samples if not order(s) < first]
         # The samples are in time order: the last kept are among their last READINGS.
         tail = placed[-READINGS:] if counter else placed[-1:]
         fresh = [(name, s.at_us, s.value, s.kind, s.id) for s in tail]
         if counter:
-            series = sorted([*known, *fresh], key=lambda entry: entry[1])
+            # In the order metering applies them (a tie too, see `order()`).
+            keyed = [(entry_order(e), e) for e in known] + [
+                (order(s), e) for s, e in zip(tail, fresh, strict=True)
+            ]
+            keyed.sort(key=lambda pair: pair[0])
+            series = [entry for _, entry in keyed]
             if len(known) + len(placed) > READINGS:
                 series = series[-READINGS:]
                 complete.discard(name)

@@ -19,6 +19,8 @@ import typing
 
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us
+from ._metering_counters import entry_order as order
+from ._metering_counters import order as _order
 from ._resource_state import _NO_BASE, ResourceState, _new_state, _restated
 from .records import Anomaly, Inventory, Sample
 
@@ -80,9 +82,9 @@ def fold(rater: Rater, sample: Sample) -> Anomaly | None:
     base = rater._base_us
     state = reach.states.get(key)
     name = sample.meter
-    known = [] if state is None else [r[1] for r in state.readings if r[0] == name]
-    if state is not None and known and name not in state._complete and sample.at_us < min(known):
-        return None
+    known = [] if state is None else [order(r) for r in state.readings if r[0] == name]
+    if state is not None and known and name not in state._complete and _order(sample) < min(known):
+        return None  # before them (in a tie too): its neighbours are not kept
     if state is None:
         state = _new_state(
             sample.account, sample.resource, "unknown", {}, None, None, None, None, (), base,
