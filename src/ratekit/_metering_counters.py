@@ -5,8 +5,11 @@ before the carried state's last reading split the increment it falls in, as mete
 the readings at once does: the increments of the kept readings with the late ones are
 computed again, and what differs from the increments of the kept readings alone is the
 change (late rows before the state's clock). A reading older than the oldest kept (when
-the state does not keep the counter's readings from its first) cannot be placed: it is
-reported as a ``"late"`` anomaly with its value, and left out.
+the state does not keep the counter's readings from its first) cannot be placed: the
+readings around it, which alone say what it changes, are gone. It changes nothing from
+the oldest kept reading on, and is reported as a ``"late"`` anomaly that says what is
+known of what it changes before (nothing in total if it reads between its neighbours),
+and left out.
 """
 
 from __future__ import annotations
@@ -103,9 +106,14 @@ def late_increments(  # noqa: PLR0917 - private plumbing of plain values
                 "late",
                 f"{_n.label(sample)} reads {sample.value} at {format_us(sample.at_us)}, before "
                 f"the oldest reading of meter {name!r} the carried state keeps ({known[0].value} "
-                f"at {format_us(known[0].at_us)}; it keeps the last {READINGS}): the usage "
-                "between them cannot be placed and is not metered (meter the counter's "
-                "readings again from an earlier state, or at once).",
+                f"at {format_us(known[0].at_us)}; it keeps the last {READINGS}, not known to "
+                "start at the counter's first): the readings around it are no longer kept, so "
+                "it cannot be placed, and is not metered. It changes nothing from that oldest "
+                "reading on; before it, nothing in total if it reads between the reading "
+                "before it and the one after it (it then only moves usage among the pieces "
+                "between them, as a reading of a counter that only rises does), else an amount "
+                "those readings decide (a counter reset, or the counter's first reading): "
+                "meter the counter's readings again from an earlier state, or at once.",
                 (sample.id,),
             )
         readings = readings[len(early) :]

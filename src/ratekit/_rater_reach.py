@@ -470,9 +470,7 @@ def not_kept(
         same = digest is None or _snapshot.digest(record)[: len(digest)] == digest
         return "duplicates" if same else "conflicting"
     if type(record) is Sample and record.kind == "counter":
-        placed = _early.placed(rater, record, anomalies)  # in the compacted state
-        if placed is not None:
-            return placed
+        return _early.placed(rater, record, anomalies)  # in the compacted state, or said
     anomalies.append(_lateness.too_late(record, rater._base_us))
     return "too_late"
 
