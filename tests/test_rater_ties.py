@@ -155,6 +155,24 @@ def test_a_tie_in_the_kept_cycles_after_a_compacted_reading_is_judged_as_batch(
     assert batch == {1: Decimal("12.5"), 2: Decimal(25), 3: Decimal("112.5")}
 
 
+def test_a_batch_of_both_readings_says_the_same_however_listed() -> None:
+    # 100 at 1 March 12:00, compacted; 150 and 50 at 3 March 12:00 in one batch. Judged
+    # as batch orders them, 50 first: a reset counted from zero, 50 over 48 h, 12 of them
+    # on 1 March: 12.5 too late; 150 then counts 100 from it at an instant: nothing too
+    # late. (Listed 150 first, 150 was judged from the 100 and named too late instead.)
+    high = _reading("2026-03-03T12:00:00Z", 150, "high")
+    low = _reading("2026-03-03T12:00:00Z", 50, "low")
+    for batch in ([high, low], [low, high]):
+        rater = rk.Rater(PLAN, [EGRESS], start=START)
+        rater.feed([G0])
+        rater.statement("2026-03-03T00:00:00Z")
+        feed = rater.feed(batch)
+        assert feed.accepted == tuple(sample.id for sample in batch)  # as listed
+        assert feed.too_late == ("low",)
+        (anomaly,) = feed.anomalies
+        assert "its part before 2026-03-02T00:00:00Z, 12.5 B, belonged" in anomaly.message
+
+
 def test_metering_a_carried_state_orders_a_reading_at_its_last_readings_instant() -> None:
     # meter() with state: the state's last reading is 150 at 2 March 12:00; a reading of
     # 120 at that very instant comes in the next call. At once, 120 comes first: 100 ->
