@@ -173,6 +173,28 @@ def test_a_batch_of_both_readings_says_the_same_however_listed() -> None:
         assert "its part before 2026-03-02T00:00:00Z, 12.5 B, belonged" in anomaly.message
 
 
+def test_the_late_anomaly_of_a_tie_reaching_a_closed_cycle_names_the_lower_reading() -> None:
+    # Hourly cycles: 500 at 09:50; the 09:00 cycle closes at 10:05; then 1000 and 800,
+    # both at 10:10, fed apart in either order. 800 counts 300 from 500 over 20 min, 10 of
+    # them in the closed cycle: 150 there (a late charge); 1000 counts 200 from 800 at
+    # 10:10. The "late" anomaly names the reading whose increment reached back: 800.
+    hourly = rk.Plan("p", "EUR", rk.cycles.hourly(), [rk.PriceEntry("e", "egress", rk.PerUnit(1))])
+    high = _reading("2026-03-01T10:10:00Z", 1000, "high")
+    low = _reading("2026-03-01T10:10:00Z", 800, "low")
+    for first, second in ((high, low), (low, high)):
+        rater = rk.Rater(hourly, [EGRESS], start="2026-03-01T09:00:00Z")
+        rater.feed([_reading("2026-03-01T09:50:00Z", 500, "r1")])
+        rater.statement("2026-03-01T10:05:00Z")
+        rater.feed([first])
+        rater.feed([second])
+        statement = rater.statement("2026-03-01T10:15:00Z")
+        assert [(ln.role, ln.cycle.start.hour, ln.quantity, ln.late) for ln in statement.lines] == [
+            ("charge", 9, Decimal(150), True),
+            ("charge", 10, Decimal(350), False),
+        ]
+        assert [(a.kind, a.record_ids) for a in statement.anomalies] == [("late", ("low",))]
+
+
 def test_metering_a_carried_state_orders_a_reading_at_its_last_readings_instant() -> None:
     # meter() with state: the state's last reading is 150 at 2 March 12:00; a reading of
     # 120 at that very instant comes in the next call. At once, 120 comes first: 100 ->
