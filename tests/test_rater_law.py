@@ -173,7 +173,7 @@ def test_a_late_event_moving_a_last_seen_closing_says_the_part_to_the_hour(seed:
     check_last_seen_law(seed, held=True)
 
 
-@settings(max_examples=max(LAWS // 8, 50))
+@settings(max_examples=max(LAWS // 16, 50))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),
