@@ -91,9 +91,14 @@ def test_a_reading_older_than_those_kept_is_reported_with_its_value() -> None:
     assert late.kind == "late"
     assert late.message == (
         "sample 'c1' reads 100 at 2026-03-01T12:00:00Z, before the oldest reading of meter "
-        "'ctr' the carried state keeps (500 at 2026-03-05T12:00:00Z; it keeps the last 32): "
-        "the usage between them cannot be placed and is not metered (meter the counter's "
-        "readings again from an earlier state, or at once)."
+        "'ctr' the carried state keeps (500 at 2026-03-05T12:00:00Z; it keeps the last 32, "
+        "not known to start at the counter's first): the readings around it are no longer "
+        "kept, so it cannot be placed, and is not metered. It changes nothing from that "
+        "oldest reading on; before it, nothing in total if it reads between the reading "
+        "before it and the one after it (it then only moves usage among the pieces between "
+        "them, as a reading of a counter that only rises does), else an amount those "
+        "readings decide (a counter reset, or the counter's first reading): meter the "
+        "counter's readings again from an earlier state, or at once."
     )
     assert "counter_reset" not in [a.kind for a in u2.anomalies]
     # The unplaced reading is not kept: the next reading counts from 500.

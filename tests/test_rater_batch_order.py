@@ -76,7 +76,12 @@ def _report(feed: rk.Feed) -> tuple[object, ...]:
 def test_permuting_a_batch_never_changes_what_the_feed_says(seed: int, shuffle: int) -> None:
     rng = random.Random(seed)
     stream = streams.records(
-        rng, gaps=True, early=True, sequenced=rng.random() < 0.5, gauges=rng.random() < 0.5
+        rng,
+        gaps=True,
+        early=True,
+        sequenced=rng.random() < 0.5,
+        gauges=rng.random() < 0.5,
+        ties=rng.random() < 0.5,
     )
     stream.sort(key=lambda record: record.at_us)
     plans = streams.OWN

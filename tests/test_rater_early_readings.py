@@ -10,6 +10,7 @@ in the comments.
 from __future__ import annotations
 
 import json
+import typing
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -146,28 +147,84 @@ def test_a_snapshot_whose_states_lack_complete_restores_and_places_what_it_can()
     # Not known to start at the counter's first reading: one before them cannot be placed.
     feed = old.feed([R0])
     assert feed.too_late == ("r0",)
-    assert "its quantity 40 (egress) is not applied" in feed.anomalies[0].message
+    message = feed.anomalies[0].message
+    assert "(the oldest 100 at 2026-03-01T10:00:00Z; it keeps the last 32, not known" in message
+    assert "Its part in the kept cycles is 0 B (their readings count from later ones)" in message
     # One among them can.
     assert "33.333333333333333333333333 B" in old.feed([RZ]).anomalies[0].message
 
 
-def test_a_counter_with_more_readings_than_a_state_keeps_cannot_place_an_older_one() -> None:
-    # 40 readings on 1 March, 10 each: the state keeps the last 32, not from the first.
-    readings = [
-        _reading(f"2026-03-01T{hour // 2:02d}:{30 * (hour % 2):02d}:00Z", 10 * hour, f"q{hour}")
-        for hour in range(2, 42)
-    ]
+# 40 readings on 1 March, every half hour from 01:00 (20) to 20:30 (410), 10 more each:
+# 390 B on 1 March. A compacted state keeps the last 32 (from q10, 100 at 05:00).
+MANY = [
+    _reading(f"2026-03-01T{half // 2:02d}:{30 * (half % 2):02d}:00Z", 10 * half, f"q{half}")
+    for half in range(2, 42)
+]
+
+
+def _many() -> rk.Rater:
+    """``MANY`` fed; 1 March compacted (the kept cycles start on 2 March), through JSON."""
     rater = rk.Rater(PLAN, [EGRESS], start="2026-03-01T00:00:00Z")
-    rater.feed(readings)
+    rater.feed(MANY)
     for watermark in ("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z"):
         rater.statement(watermark)
+    return rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, [EGRESS])
+
+
+def _unplaced(record_id: str, value: int, at: str) -> str:
+    return (
+        f"sample {record_id!r} (egress, {value} at {at}) is stamped before every cycle the "
+        "rater keeps (from 2026-03-02T00:00:00Z) and before the readings of its counter that "
+        "the compacted state keeps (the oldest 100 at 2026-03-01T05:00:00Z; it keeps the last "
+        "32, not known to start at the counter's first): the readings around it are no "
+        "longer kept, so it cannot be placed, and is not applied. Its part in the kept cycles "
+        "is 0 B (their readings count from later ones); in the cycles already compacted it "
+        "changes nothing in total if it reads between the reading before it and the one after "
+        "it (it then only moves usage among those cycles, as a reading of a counter that only "
+        "rises does), else an amount those readings decide, not known here (it is then a "
+        "counter reset, or makes the reading after it one, or is the counter's first reading, "
+        "which the one after it counts from)."
+    )
+
+
+def test_a_counter_with_more_readings_than_a_state_keeps_cannot_place_an_older_one() -> None:
+    rater = _many()
     (state,) = rater._state
     assert len(state.readings) == 32
     assert "complete" not in state.to_json()
+    # Before every reading: batch makes it the counter's first, and q2 counts 20 - 5 = 15
+    # from it (1 March: 405, not 390). The state cannot tell: no reading before it is kept.
     feed = rater.feed([_reading("2026-03-01T00:10:00Z", 5, "q0")])
-    assert feed.too_late == ("q0",)
-    assert feed.anomalies[0].message == (
-        "sample 'q0' stamped 2026-03-01T00:10:00Z is older than every cycle the rater keeps "
-        "(from 2026-03-02T00:00:00Z; its cycle was closed and compacted, or comes before the "
-        "rater's start): its quantity 5 (egress) is not applied."
-    )
+    assert (feed.accepted, feed.too_late) == ((), ("q0",))
+    (anomaly,) = feed.anomalies
+    assert (anomaly.kind, anomaly.record_ids) == ("too_late", ("q0",))
+    assert anomaly.message == _unplaced("q0", 5, "2026-03-01T00:10:00Z")
+    assert rater.statement("2026-03-04T00:00:00Z").lines == ()
+    assert _batch([*MANY, _reading("2026-03-01T00:10:00Z", 5, "q0")]) == {1: Decimal(405)}
+
+
+def test_a_reading_older_than_those_kept_changes_nothing_in_the_kept_cycles() -> None:
+    # Between q4 (40 at 02:00) and q5 (50 at 02:30), which the state no longer keeps:
+    # 45 at 02:15 counts 5 from q4 and q5 counts 5 from it, the 10 they counted: nothing
+    # changes in total (batch: 1 March 390 B, with or without it), as the anomaly says.
+    honest = _reading("2026-03-01T02:15:00Z", 45, "h")
+    # 500 there is a reset of q5: 460 from q4, then q5 from zero, 50: 510 where q5 counted
+    # 10, 500 more (batch: 890). The state cannot tell the two apart: same words, and the
+    # kept cycles (from 2 March) are the same either way, to the last digit.
+    wild = _reading("2026-03-01T02:15:00Z", 500, "w")
+    after = rk.Sample("acme", "ip", "egress", "2026-03-02T06:00:00Z", 470, kind="counter", id="a")
+    for sample, first_day in ((honest, Decimal(390)), (wild, Decimal(890))):
+        rater = _many()
+        rater.feed([after])  # 410 -> 470 over 9 h 30 min: 3 h 30 min of it on 1 March
+        kept = rater.statement("2026-03-03T12:00:00Z").lines
+        feed = rater.feed([sample])
+        assert feed.too_late == (sample.id,)
+        assert feed.anomalies[0].message == _unplaced(
+            typing.cast(str, sample.id), int(sample.value), "2026-03-01T02:15:00Z"
+        )
+        assert rater.statement("2026-03-04T00:00:00Z").lines == ()
+        batch = _batch([*MANY, after, sample])
+        # 60 B over 9.5 h: 22.105263... on 1 March, compacted (said too late at its feed),
+        # 37.894736... on 2 March, kept: the stream's to the last digit.
+        assert [line.quantity for line in kept] == [batch[2]]
+        assert batch[1] == first_day + Decimal("22.105263157894736842105263")

@@ -171,3 +171,42 @@ def test_a_late_event_moving_a_last_seen_closing_says_the_part_to_the_hour(seed:
     # compacted: one that moves the closing from or into compacted cycles says the part
     # there, to the hour, which way (stays billed / stays unbilled); nothing more.
     check_last_seen_law(seed, held=True)
+
+
+@settings(max_examples=max(LAWS // 16, 50))
+@given(
+    seed=st.integers(0, 2**32),
+    horizon_h=st.sampled_from([0, 0, 5, 30]),
+    late_ok=st.booleans(),
+    early=st.booleans(),
+)
+def test_the_law_judges_two_counter_readings_of_one_instant_fed_apart_as_batch(
+    seed: int, horizon_h: int, late_ok: bool, early: bool
+) -> None:
+    # Counter readings a day or more apart, or held back until their cycle is compacted,
+    # some with a twin at their instant (another value: lower, higher, a reset): the twins
+    # arrive in any order, in batches of their own or not, before or after the reading
+    # both count from is compacted. The rater orders them as batch does (the lower one
+    # first), so the kept cycles equal batch's to the last digit and the compacted ones
+    # differ by exactly the parts named.
+    check_law(seed, horizon_h=horizon_h, late_ok=late_ok, gaps=not early, early=early, ties=True)
+
+
+@settings(max_examples=max(LAWS // 16, 50))
+@given(
+    seed=st.integers(0, 2**32),
+    horizon_h=st.sampled_from([0, 0, 5, 30]),
+    late_ok=st.booleans(),
+    single=st.booleans(),
+)
+def test_the_law_says_what_a_reading_older_than_those_kept_changes(
+    seed: int, horizon_h: int, late_ok: bool, single: bool
+) -> None:
+    # A rising counter read more often than a state keeps readings per cycle, some of its
+    # readings held back until their cycle is compacted: one among the readings the state
+    # keeps is placed (its part named), one older is not, and changes nothing in the kept
+    # cycles (every kept cycle equals batch's to the last digit) nor, as its anomaly says
+    # of a reading between its neighbours, the compacted ones in total.
+    check_law(
+        seed, horizon_h=horizon_h, late_ok=late_ok, single=BASIC if single else None, many=True
+    )

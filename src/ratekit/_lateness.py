@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Final
 
 from ._instants import format_us
+from ._metering_counters import order as tie_order
 from ._rater_book import known_by
 from ._rater_stretch import stretch_start
 from ._timelines import _event_order
@@ -486,8 +487,8 @@ def _firsts(records: Iterable[Record]) -> list[Record]:
         if type(record) is Sample and record.kind == "counter":
             triple = (record.account, record.resource, record.meter)
             known = earliest.get(triple)
-            if known is None or record.at_us < known.at_us:
-                earliest[triple] = record
+            if known is None or tie_order(record) < tie_order(known):
+                earliest[triple] = record  # of a tie, the one metering applies first
         else:
             others.append(record)
     return [*others, *earliest.values()]

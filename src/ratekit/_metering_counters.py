@@ -5,8 +5,11 @@ before the carried state's last reading split the increment it falls in, as mete
 the readings at once does: the increments of the kept readings with the late ones are
 computed again, and what differs from the increments of the kept readings alone is the
 change (late rows before the state's clock). A reading older than the oldest kept (when
-the state does not keep the counter's readings from its first) cannot be placed: it is
-reported as a ``"late"`` anomaly with its value, and left out.
+the state does not keep the counter's readings from its first) cannot be placed: the
+readings around it, which alone say what it changes, are gone. It changes nothing from
+the oldest kept reading on, and is reported as a ``"late"`` anomaly that says what is
+known of what it changes before (nothing in total if it reads between its neighbours),
+and left out.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import collections
 import typing
 from collections.abc import Sequence
+from decimal import Decimal
 
 from . import _normalize as _n
 from ._instants import format_us
@@ -25,9 +29,25 @@ if typing.TYPE_CHECKING:
     from . import _timelines as _t
     from .metering import _Engine
 
-__all__ = ["kept", "late_increments", "next_readings"]
+__all__ = ["entry_order", "kept", "late_increments", "next_readings", "order"]
 
 _Reading = tuple[str, int, typing.Any, str, str | None]
+
+
+def order(sample: Sample) -> tuple[int, int, Decimal, str]:
+    """Where a reading sorts among its meter's: by time, and a tie as metering orders it.
+
+    Samples of one resource and meter stamped at one instant are applied by ``seq``, then
+    value, then id (a counter's lower reading first, so that two readings of one instant
+    read as a rise, not a reset). O(1).
+    """
+    seq = sample.seq
+    return (sample.at_us, -1 if seq is None else seq, sample.value, sample.id or "")
+
+
+def entry_order(entry: _Reading) -> tuple[int, int, Decimal, str]:
+    """`order()` of a reading a state keeps, ``(meter, at_us, value, kind, id)`` (no seq). O(1)."""
+    return (entry[1], -1, entry[2], entry[4] or "")
 
 
 def kept(state: ResourceState | None, account: str, resource: str, name: str) -> list[Sample]:
@@ -50,7 +70,7 @@ def kept(state: ResourceState | None, account: str, resource: str, name: str) ->
                 None,
             )
             out.append(sample)
-    out.sort(key=lambda sample: sample.at_us)
+    out.sort(key=order)
     return out
 
 
@@ -71,12 +91,13 @@ def late_increments(  # noqa: PLR0917 - private plumbing of plain values
     """
     state = engine.state.get((account, resource))
     known = kept(state, account, resource, name)
-    if not known or not readings or readings[0].at_us >= known[-1].at_us:
-        return None
+    if not known or not readings or order(readings[0]) > order(known[-1]):
+        return None  # after the last kept reading (in a tie too, see `order()`)
     assert state is not None
     complete = name in state._complete
     if not complete:
-        early = [sample for sample in readings if sample.at_us < known[0].at_us]
+        oldest = order(known[0])
+        early = [sample for sample in readings if order(sample) < oldest]
         for sample in early:
             engine.anomalies.add(
                 sample.at_us,
@@ -85,9 +106,14 @@ def late_increments(  # noqa: PLR0917 - private plumbing of plain values
                 "late",
                 f"{_n.label(sample)} reads {sample.value} at {format_us(sample.at_us)}, before "
                 f"the oldest reading of meter {name!r} the carried state keeps ({known[0].value} "
-                f"at {format_us(known[0].at_us)}; it keeps the last {READINGS}): the usage "
-                "between them cannot be placed and is not metered (meter the counter's "
-                "readings again from an earlier state, or at once).",
+                f"at {format_us(known[0].at_us)}; it keeps the last {READINGS}, not known to "
+                "start at the counter's first): the readings around it are no longer kept, so "
+                "it cannot be placed, and is not metered. It changes nothing from that oldest "
+                "reading on; before it, nothing in total if it reads between the reading "
+                "before it and the one after it (it then only moves usage among the pieces "
+                "between them, as a reading of a counter that only rises does), else an amount "
+                "those readings decide (a counter reset, or the counter's first reading): "
+                "meter the counter's readings again from an earlier state, or at once.",
                 (sample.id,),
             )
         readings = readings[len(early) :]
@@ -109,7 +135,7 @@ def late_increments(  # noqa: PLR0917 - private plumbing of plain values
         return list(policy.increments(series, previous, report))
 
     old = run(known, fresh=False)
-    new = run(sorted([*known, *readings], key=lambda sample: sample.at_us), fresh=True)
+    new = run(sorted([*known, *readings], key=order), fresh=True)
     seen = collections.Counter(found[False])
     for kind, message, ids in found[True]:
         if seen[kind, message, ids]:
@@ -147,13 +173,18 @@ def next_readings(
             complete.add(name)
         placed = samples
         if known and name not in complete and counter:
-            first = min(entry[1] for entry in known)
-            placed = [s for s in samples if s.at_us >= first]
+            first = min(map(entry_order, known))
+            placed = [s for s in samples if not order(s) < first]
         # The samples are in time order: the last kept are among their last READINGS.
         tail = placed[-READINGS:] if counter else placed[-1:]
         fresh = [(name, s.at_us, s.value, s.kind, s.id) for s in tail]
         if counter:
-            series = sorted([*known, *fresh], key=lambda entry: entry[1])
+            # In the order metering applies them (a tie too, see `order()`).
+            keyed = [(entry_order(e), e) for e in known] + [
+                (order(s), e) for s, e in zip(tail, fresh, strict=True)
+            ]
+            keyed.sort(key=lambda pair: pair[0])
+            series = [entry for _, entry in keyed]
             if len(known) + len(placed) > READINGS:
                 series = series[-READINGS:]
                 complete.discard(name)

@@ -492,14 +492,9 @@ def sort_samples(samples: list[Sample], anomalies: _n.Anomalies) -> list[Sample]
     samples.sort(key=_t._BY_TIME)
     times = list(map(_t._BY_TIME, samples))
     if len(set(times)) != len(times):
-        samples.sort(key=_sample_order)
+        samples.sort(key=_counters.order)
         return _n.unique(samples, anomalies)
     return samples
-
-
-def _sample_order(sample: Sample) -> tuple[int, int, Decimal, str]:
-    seq = sample.seq
-    return (sample.at_us, -1 if seq is None else seq, sample.value, sample.id or "")
 
 
 def _deleted_from(line: _t.Timeline) -> int | None:

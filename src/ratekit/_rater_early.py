@@ -10,7 +10,9 @@ placed among them as metering with that state places it (`fold()`): the state ta
 the kept cycles count from it at the next statement, and what it changes before the
 kept cycles (as metering counts it: the late rows with it, less those without it) is
 said in a ``"too_late"`` anomaly, not applied. A reading older than the readings kept
-(when they do not start at the counter's first) cannot be placed: too late as a whole.
+(when they do not start at the counter's first) cannot be placed: the readings around it
+are gone. It changes nothing in the kept cycles, and its anomaly says what is known of
+what it changes before them (`unplaced()`).
 """
 
 from __future__ import annotations
@@ -19,21 +21,24 @@ import typing
 
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us
-from ._resource_state import _NO_BASE, ResourceState, _new_state, _restated
+from ._metering_counters import entry_order as order
+from ._metering_counters import order as _order
+from ._resource_state import _NO_BASE, READINGS, ResourceState, _new_state, _restated
 from .records import Anomaly, Inventory, Sample
 
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["fold", "placed", "replayed"]
+__all__ = ["fold", "placed", "replayed", "unplaced"]
 
 
-def placed(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str | None:
+def placed(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
     """What the feed does with a counter reading stamped before the kept cycles.
 
     ``"duplicates"`` or ``"conflicting"`` when the compacted state keeps it already
-    (`replayed()`); ``"too_late"`` when it is placed there (`fold()`, its anomaly added
-    to ``anomalies``); None when it cannot be placed (too late as a whole). O(k log k).
+    (`replayed()`); else ``"too_late"``, its anomaly added to ``anomalies``: placed in
+    the compacted state (`fold()`), or, older than the readings it keeps, not placed
+    (`unplaced()`). O(k log k).
     """
     state = rater._reach.states.get((sample.account, sample.resource))
     replay = replayed(state, sample)
@@ -41,7 +46,8 @@ def placed(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str | None
         return replay
     anomaly = fold(rater, sample)
     if anomaly is None:
-        return None
+        assert state is not None  # fold() places every reading of a counter it has not seen
+        anomaly = unplaced(rater, sample, state)
     anomalies.append(anomaly)
     return "too_late"
 
@@ -72,7 +78,7 @@ def fold(rater: Rater, sample: Sample) -> Anomaly | None:
     Returns its ``"too_late"`` anomaly: the part of usage it changes before the kept
     cycles (not applied; the kept cycles count from it at the next statement). None
     when it cannot be placed (older than the readings the state keeps, which do not
-    start at the counter's first): the caller says it too late as a whole.
+    start at the counter's first): the caller says so (`unplaced()`).
     O(k log k) for the k kept records of its resource: metering them twice.
     """
     key = (sample.account, sample.resource)
@@ -80,9 +86,9 @@ def fold(rater: Rater, sample: Sample) -> Anomaly | None:
     base = rater._base_us
     state = reach.states.get(key)
     name = sample.meter
-    known = [] if state is None else [r[1] for r in state.readings if r[0] == name]
-    if state is not None and known and name not in state._complete and sample.at_us < min(known):
-        return None
+    known = [] if state is None else [order(r) for r in state.readings if r[0] == name]
+    if state is not None and known and name not in state._complete and _order(sample) < min(known):
+        return None  # before them (in a tie too): its neighbours are not kept
     if state is None:
         state = _new_state(
             sample.account, sample.resource, "unknown", {}, None, None, None, None, (), base,
@@ -118,6 +124,41 @@ def fold(rater: Rater, sample: Sample) -> Anomaly | None:
         f"every cycle the rater keeps (from {format_us(base)}): it is placed among the "
         "readings of its counter that the compacted state keeps, as metering them at once "
         f"places it, and {changes} (the rest is applied{negative}).",
+        () if sample.id is None else (sample.id,),
+    )
+
+
+def unplaced(rater: Rater, sample: Sample, state: ResourceState) -> Anomaly:
+    """The ``"too_late"`` anomaly of a reading older than those the compacted state keeps.
+
+    The state keeps a counter's last `READINGS` readings, and they do not start at its
+    first one: the two readings around ``sample`` (the one its increment counts from, the
+    one that counts from it) are among those it no longer keeps, and only they say what
+    it changes. What is known: nothing in the kept cycles (their readings count from the
+    oldest kept one, or later ones); in the compacted cycles, nothing in total when it
+    reads between those two (it only moves usage among the cycles between them, as a
+    reading of a counter that only rises does); else it, or the reading after it, is a
+    counter reset, by an amount those readings decide. It is not applied. O(k).
+    """
+    name = sample.meter
+    kept = sorted((entry for entry in state.readings if entry[0] == name), key=order)
+    oldest = kept[0]
+    unit = next(m.unit for m in rater._engine.meters if m.name == name)
+    what = "sample" if sample.id is None else f"sample {sample.id!r}"
+    return Anomaly(
+        "too_late",
+        f"{what} ({name}, {sample.value} at {format_us(sample.at_us)}) is stamped before "
+        f"every cycle the rater keeps (from {format_us(rater._base_us)}) and before the "
+        "readings of its counter that the compacted state keeps (the oldest "
+        f"{oldest[2]} at {format_us(oldest[1])}; it keeps the last {READINGS}, not known to "
+        "start at the counter's first): the readings around it are no longer kept, so it "
+        f"cannot be placed, and is not applied. Its part in the kept cycles is 0 {unit} "
+        "(their readings count from later ones); in the cycles already compacted it "
+        "changes nothing in total if it reads between the reading before it and the one "
+        "after it (it then only moves usage among those cycles, as a reading of a counter "
+        "that only rises does), else an amount those readings decide, not known here (it "
+        "is then a counter reset, or makes the reading after it one, or is the counter's "
+        "first reading, which the one after it counts from).",
         () if sample.id is None else (sample.id,),
     )
 

@@ -23,6 +23,7 @@ from . import _lateness, _normalize, _snapshot
 from . import _rater_early as _early
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us, from_us
+from ._metering_counters import order as tie_order
 from ._paths import MISSING, lookup
 from ._rater_book import known_by
 from ._sample_policies import Counter, Discrete
@@ -397,7 +398,7 @@ def as_listed(ids: list[str], batch: list[Record]) -> tuple[str, ...]:
     return tuple(sorted(ids, key=position.__getitem__))
 
 
-def _judged(record: Record) -> tuple[int, int]:
+def _judged(record: Record) -> tuple[object, ...]:
     """Where a record of a batch is judged: the same whatever the order it is listed in.
 
     A record is judged against those taken before it: a counter reading counts from the
@@ -405,7 +406,8 @@ def _judged(record: Record) -> tuple[int, int]:
     reading of a ``from_zero`` counter from a kept start, an event with a ``seq`` from the
     earliest kept event it is ordered before. So events come first, those with a ``seq``
     from the greatest (each then sees all it is ordered before), then samples in time
-    order (each reading after the readings before it), then inventories (judged once
+    order (each reading after the readings before it; readings of one instant as
+    metering orders such a tie: by ``seq``, value, then id), then inventories (judged once
     the whole batch is filed). Records that sort alike keep their order (the sort is
     stable): of two versions of one id, the one judged first stands. O(1).
     """
@@ -414,7 +416,7 @@ def _judged(record: Record) -> tuple[int, int]:
         seq = typing.cast("Event", record).seq
         return (0, 0 if seq is None else -seq)
     if kind is Sample:
-        return (1, record.at_us)
+        return (1, *tie_order(typing.cast("Sample", record)))
     return (2, 0)
 
 
@@ -470,9 +472,7 @@ def not_kept(
         same = digest is None or _snapshot.digest(record)[: len(digest)] == digest
         return "duplicates" if same else "conflicting"
     if type(record) is Sample and record.kind == "counter":
-        placed = _early.placed(rater, record, anomalies)  # in the compacted state
-        if placed is not None:
-            return placed
+        return _early.placed(rater, record, anomalies)  # in the compacted state, or said
     anomalies.append(_lateness.too_late(record, rater._base_us))
     return "too_late"
 

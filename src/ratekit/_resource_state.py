@@ -87,9 +87,11 @@ class ResourceState:
     and ``seq`` are the effective instant and sequence number of its last event (a later
     event stamped earlier is clamped to it). ``readings`` holds, per meter, the last sample
     (``(meter, at_us, value, kind, id)``): a counter's baseline, a gauge's level; of a
-    counter, the last `READINGS` (32) readings in time order, so that a late reading
+    counter, the last `READINGS` (32) readings in time order (a tie at one instant as
+    metering orders it: the lower value first, then by id), so that a late reading
     between two of them splits their increment as metering at once does (one older than
-    those kept cannot be placed: it is reported as a ``"late"`` anomaly naming its value).
+    those kept cannot be placed: it changes nothing from the oldest kept on, and its
+    ``"late"`` anomaly says what is known of what it changes before).
 
     What the next call needs so that nothing is lost or counted twice, bounded:
 
