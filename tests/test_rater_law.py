@@ -171,3 +171,20 @@ def test_a_late_event_moving_a_last_seen_closing_says_the_part_to_the_hour(seed:
     # compacted: one that moves the closing from or into compacted cycles says the part
     # there, to the hour, which way (stays billed / stays unbilled); nothing more.
     check_last_seen_law(seed, held=True)
+
+
+@settings(max_examples=max(LAWS // 8, 50))
+@given(
+    seed=st.integers(0, 2**32),
+    horizon_h=st.sampled_from([0, 0, 3, 30]),
+    late_ok=st.booleans(),
+    sequenced=st.booleans(),
+)
+def test_a_restored_rater_says_what_the_unrestored_one_says(
+    seed: int, horizon_h: int, late_ok: bool, sequenced: bool
+) -> None:
+    # The same stream fed twice with the same batches and watermarks, once with
+    # snapshot -> JSON -> restore at random points and once without: the feeds and the
+    # statements are equal, lines and anomalies alike (a restore continues exactly where
+    # it was), and neither says an anomaly twice.
+    check_law(seed, horizon_h=horizon_h, late_ok=late_ok, sequenced=sequenced, twin=True)

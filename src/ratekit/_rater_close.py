@@ -9,6 +9,7 @@ forgotten but for their ids' digests (a replay is still a duplicate).
 
 from __future__ import annotations
 
+import re
 import typing
 from typing import Final
 
@@ -17,13 +18,14 @@ from . import _rater_book as _ledger
 from . import _rater_store as _store
 from . import _rater_stretch as _stretch
 from . import _snapshot
+from ._anomalies import Anomaly
 from ._instants import format_us
 from .errors import BadTimeError
 
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["MAX_CLOSING", "closing", "compact"]
+__all__ = ["MAX_CLOSING", "closing", "compact", "said"]
 
 #: The most cycles one statement closes: a watermark further ahead is refused.
 MAX_CLOSING: Final = 10_000
@@ -50,6 +52,30 @@ def closing(rater: Rater, as_of_us: int) -> list[tuple[int, int]]:
             )
         out.append(cycle)
         start = cycle[1]
+
+
+def said(anomaly: Anomaly) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """What makes an anomaly the one said before: its kind, its record, the names it quotes.
+
+    Its record is the first of its ``record_ids``, the one it is about (the others name
+    what it is measured against); the names are those of records, resources, accounts
+    and meters (quoted in every message), and the labels of records without an id (what
+    they are and their instant, `ratekit._normalize.label`). Its other instants and
+    quantities, and the record it is measured against, may read otherwise when a
+    resource is metered again from compacted state: it is still the same anomaly, said
+    once. O(len).
+
+    Examples:
+        >>> import ratekit as rk
+        >>> said(rk.Anomaly("after_delete", "event 's' of 'r0' after its delete.", ("s", "d")))
+        ('after_delete', ('s',), ("'s'", "'r0'"))
+    """
+    return anomaly.kind, anomaly.record_ids[:1], tuple(_NAMES.findall(anomaly.message))
+
+
+# A quoted name, or a record without an id: "(start of 'vm' at <instant>, no id)",
+# "inventory at <instant>".
+_NAMES: Final = re.compile(r"\([^()]*, no id\)|inventory at \S+|'[^']*'")
 
 
 def compact(rater: Rater, new_base: int) -> None:
@@ -87,7 +113,14 @@ def compact(rater: Rater, new_base: int) -> None:
     }
     rater._reported = {k: v for k, v in rater._reported.items() if k[2] > new_base}
     rater._base_us = new_base
-    rater._anomalies_before, rater._anomalies = rater._anomalies, set()
+    # Said once: an anomaly stays known while a kept record may make metering find it
+    # again (its records are compacted with the cycle that holds them), and one
+    # compaction longer in any case (a too-late part is told from an applied one).
+    kept_ids = {record.id for record in rater._records.values() if record.id is not None}
+    rater._anomalies_before = rater._anomalies | {
+        a for a in rater._anomalies_before if not kept_ids.isdisjoint(a.record_ids)
+    }
+    rater._anomalies = set()
     if rater._book is not None:
         rater._book.drop_before(new_base)
     rater._index()

@@ -450,18 +450,16 @@ class Rater:
             self._closed_us,
             self._late,
         )
-        known = self._anomalies | self._anomalies_before
-        # In one order whichever resources continued and which were metered again.
-        fresh = tuple(
-            sorted(
-                (
-                    a
-                    for a in dict.fromkeys((*metered, *rating.anomalies, *closed_back, *spilled))
-                    if a not in known
-                ),
-                key=_anomaly_order,
-            )
-        )
+        # Said once (`_rater_close.said`), in one order whichever resources continued and
+        # which were metered again.
+        known = {_close.said(a) for a in (*self._anomalies, *self._anomalies_before)}
+        unsaid: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Anomaly] = {}
+        for a in sorted(
+            dict.fromkeys((*metered, *rating.anomalies, *closed_back, *spilled)),
+            key=_anomaly_order,
+        ):
+            unsaid.setdefault(_close.said(a), a)
+        fresh = tuple(a for key, a in unsaid.items() if key not in known)
         self._anomalies.update(fresh)
         anomalies = self._anomalies | self._anomalies_before
         self._as_of_us = as_of_us
