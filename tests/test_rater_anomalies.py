@@ -10,15 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
+from tests._rater_streams import CYCLE, PLANS, T0, records
+from tests._rater_streams import METERS as STREAM_METERS
 
 import ratekit as rk
+from ratekit._instants import format_us
 
 DAILY = rk.cycles.daily(tz="UTC")
 VM = rk.Meter("vm.hours", "hour", rk.OnOff())
 MEM = rk.Meter("mem", "GB*hour", rk.Continuous("mem"))
 CTR = rk.Meter("ctr", "GB", rk.Counter())
 METERS = (VM, MEM, CTR)
+HOUR_US = 3_600_000_000
 PLAN = rk.Plan(
     "p",
     "EUR",
@@ -164,3 +174,136 @@ def test_a_restore_does_not_make_an_after_delete_said_again() -> None:
     assert second.anomalies == ()
     # r0 ran from 22:00 to its last sign of life, i1 itself: 0 h, nothing charged.
     assert sum((line.amount for line in first.lines), Decimal(0)) == Decimal(0)
+
+
+# -- line roles: a take-back by a record is a reversal and a correction ----------------------
+
+
+def _roles(lines: tuple[rk.StatementLine, ...]) -> list[tuple[str, int, str, Decimal, Decimal]]:
+    return [(x.role, x.cycle.start.day, x.meter, x.quantity, x.amount) for x in lines]
+
+
+def test_a_last_seen_inventory_closing_back_reverses_the_open_lines() -> None:
+    # vm started 1 March 12:00 (mem 1), last sign of life a sample at 13:00. Reported at
+    # 3 March 00:00: 12 h on 1 March (12 * 0.07 = 0.84), 24 h on 2 March (1.68); mem the
+    # same hours at 1 GB (0.036, 0.072). A last_seen inventory of 3 March 01:00 closes it
+    # back at 13:00: 1 March is 1 h (0.07; mem 0.003), 2 March nothing. A record changed
+    # them before the watermark: reversal + correction (the same as a STOP at 13:00 fed
+    # then), not increments of -11 and -24 h.
+    rater = rk.Rater(PLAN, METERS, start=START, horizon=dt.timedelta(days=5))
+    rater.feed(
+        [
+            rk.Event("a1", "vm", "2026-03-01T12:00:00Z", {"mem": 1}, kind="start", id="s"),
+            rk.Sample("a1", "vm", "ctr", "2026-03-01T13:00:00Z", 0, kind="counter", id="x"),
+        ]
+    )
+    rater.statement("2026-03-03T00:00:00Z")
+    rater.feed([rk.Inventory("2026-03-03T01:00:00Z", [], close="last_seen", id="inv")])
+    lines = rater.statement("2026-03-03T02:00:00Z").lines
+    assert _roles(lines) == [
+        ("reversal", 1, "mem", Decimal(-12), Decimal("-0.036")),
+        ("correction", 1, "mem", Decimal(1), Decimal("0.003")),
+        ("reversal", 1, "vm.hours", Decimal(-12), Decimal("-0.84")),
+        ("correction", 1, "vm.hours", Decimal(1), Decimal("0.07")),
+        ("reversal", 2, "mem", Decimal(-24), Decimal("-0.072")),
+        ("reversal", 2, "vm.hours", Decimal(-24), Decimal("-1.68")),
+    ]
+
+
+def test_a_counter_reading_reaching_back_reverses_the_open_line() -> None:
+    # Readings 0 (1 March 12:00) and 600 (18:00): 600 GB on 1 March (6.00). Reported at 2
+    # March 06:00. The reading 1800 at 2 March 18:00 counts 1200 GB from 18:00 the day
+    # before, split in time: 6 h of 24 on 1 March (300 GB), 18 h on 2 March (900 GB).
+    # 1 March goes from 600 to 900 GB by a record: reversal -600 (-6.00) and correction
+    # 900 (9.00), not an increment of 300; 2 March is new: 900 GB (9.00).
+    rater = rk.Rater(PLAN, METERS, start=START, horizon=dt.timedelta(days=5))
+    rater.feed(
+        [
+            rk.Sample("a1", "ip", "ctr", "2026-03-01T12:00:00Z", 0, kind="counter", id="c0"),
+            rk.Sample("a1", "ip", "ctr", "2026-03-01T18:00:00Z", 600, kind="counter", id="c1"),
+        ]
+    )
+    rater.statement("2026-03-02T06:00:00Z")
+    rater.feed(
+        [rk.Sample("a1", "ip", "ctr", "2026-03-02T18:00:00Z", 1800, kind="counter", id="c2")]
+    )
+    assert _roles(rater.statement("2026-03-03T00:00:00Z").lines) == [
+        ("reversal", 1, "ctr", Decimal(-600), Decimal("-6.00")),
+        ("correction", 1, "ctr", Decimal(900), Decimal("9.00")),
+        ("charge", 2, "ctr", Decimal(900), Decimal("9.00")),
+    ]
+
+
+def test_time_alone_still_gives_increments() -> None:
+    # A running vm reported at 1 March 18:00 (6 h, 0.42) and at 20:00 with nothing fed:
+    # +2 h (0.14), time only. A snapshot inventory at 19:00 listing it changes nothing
+    # before the watermark: still an increment.
+    rater = rk.Rater(PLAN, METERS, start=START, horizon=dt.timedelta(days=5))
+    rater.feed([rk.Event("a1", "vm", "2026-03-01T12:00:00Z", kind="start", id="s")])
+    rater.statement("2026-03-01T18:00:00Z")
+    rater.feed([rk.Inventory("2026-03-01T19:00:00Z", [("a1", "vm")], id="inv")])
+    assert _roles(rater.statement("2026-03-01T20:00:00Z").lines) == [
+        ("increment", 1, "vm.hours", Decimal(2), Decimal("0.14"))
+    ]
+
+
+def _before(
+    records_: list[rk.Record], cut: int, as_of: int
+) -> dict[tuple[str, str | None, str, int], Fraction]:
+    """Batch metering's usage before ``cut`` (rows cut there), per resource, meter, cycle."""
+    usage = rk.meter(
+        records_,
+        STREAM_METERS,
+        span=rk.Span(format_us(T0), format_us(as_of)),
+        cycle=CYCLE,
+        as_of=format_us(as_of),
+        cuts={meter.name: [cut] for meter in STREAM_METERS},
+    )
+    out: dict[tuple[str, str | None, str, int], Fraction] = {}
+    for row in usage.rows:
+        if row.span.end_us <= cut and row.span.start_us < cut:
+            key = (row.account, row.resource, row.meter, row.cycle.start_us)
+            out[key] = out.get(key, Fraction(0)) + Fraction(row.quantity)
+    return out
+
+
+@settings(max_examples=max(LAWS // 8, 50), deadline=None)
+@given(seed=st.integers(0, 2**32), sequenced=st.booleans())
+def test_an_increment_is_a_change_with_time_only(seed: int, sequenced: bool) -> None:
+    # Records fed in time order (counter readings, deltas over spans, inventories, some
+    # closing at the last sign of life), statements at watermarks up to the next record
+    # not fed. A resource's line given as an increment at watermark W after watermark P
+    # changed with time only: batch metering of the records fed by W, its rows cut at P,
+    # gives the same usage before P as that of the records fed by P (brute force, as
+    # exact fractions). A counter reading or closing that reaches back makes its
+    # account's lines a reversal and a correction instead (fails on the old code).
+    rng = random.Random(seed)
+    stream = records(rng, greet=True, last_seen=True, sequenced=sequenced)
+    stream.sort(key=lambda record: record.at_us)
+    rater = rk.Rater(PLANS, STREAM_METERS, start=format_us(T0), horizon=dt.timedelta(hours=6))
+    fed: list[rk.Record] = []
+    before: list[rk.Record] = []
+    prev = T0
+    position = 0
+    while position < len(stream):
+        batch = stream[position : position + rng.randint(1, 5)]
+        position += len(batch)
+        rater.feed(batch)
+        fed += batch
+        if rng.random() < 0.5:
+            ahead = batch[-1].at_us + rng.choice((0, 1, HOUR_US))
+            if position < len(stream):
+                ahead = min(ahead, stream[position].at_us)
+            as_of = max(prev, ahead)
+            statement = rater.statement(format_us(as_of))
+            keys = {
+                (x.account, x.resource, x.meter, x.cycle.start_us)
+                for x in statement.lines
+                if x.role == "increment" and x.resource is not None
+            }
+            if keys and prev > T0:
+                old, new = _before(before, prev, prev), _before(fed, prev, as_of)
+                for key in keys:
+                    assert old.get(key, 0) == new.get(key, 0), key
+            before = list(fed)
+            prev = as_of

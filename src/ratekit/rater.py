@@ -59,6 +59,7 @@ from . import _rater_close as _close
 from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
 from . import _rater_reach as _reach
+from . import _rater_roles as _roles
 from . import _rater_store as _store
 from ._decimals import in_context
 from ._instants import format_us, from_us, to_us
@@ -424,7 +425,11 @@ class Rater:
         closed_back += _accounts.moves_closing(
             self, (r for r in self._pending if _ledger.known_by(r, as_of_us)), [], as_of_us
         )
+        behind, closers = _roles.reaching(self, as_of_us)
         metered, full, changed = _advance.advance(self, as_of_us)
+        # Lines a record changed behind the last watermark are corrected, not incremented.
+        behind |= _roles.closed_behind(metered, closers, self._as_of_us)
+        self._dirty.update((account, None) for account in behind)
         again = full is None or bool(full)
         book = self._book
         assert book is not None
