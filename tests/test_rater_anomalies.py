@@ -29,6 +29,16 @@ MEM = rk.Meter("mem", "GB*hour", rk.Continuous("mem"))
 CTR = rk.Meter("ctr", "GB", rk.Counter())
 METERS = (VM, MEM, CTR)
 HOUR_US = 3_600_000_000
+EGRESS = rk.Meter("egress", "GB", rk.Discrete())
+EGRESS_PLAN = rk.Plan(
+    "p",
+    "EUR",
+    DAILY,
+    [
+        rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.07")),
+        rk.PriceEntry("egress", "egress", rk.PerUnit("0.01")),
+    ],
+)
 PLAN = rk.Plan(
     "p",
     "EUR",
@@ -174,6 +184,60 @@ def test_a_restore_does_not_make_an_after_delete_said_again() -> None:
     assert second.anomalies == ()
     # r0 ran from 22:00 to its last sign of life, i1 itself: 0 h, nothing charged.
     assert sum((line.amount for line in first.lines), Decimal(0)) == Decimal(0)
+
+
+# -- a record stamped at the watermark itself ------------------------------------------------
+
+
+def test_a_span_ending_at_the_watermark_waits_for_what_reopens_its_resource() -> None:
+    # r1 starts at 06:00 and is deleted at 07:30; an inventory at 17:00 lists it (opened
+    # again there); a delta of 4 GB over 16:30-17:00 is stamped 17:00. Metering at the
+    # watermark 17:00 reads the delta (its span lies before it) but not the inventory
+    # stamped there; batch over every record orders the inventory first at 17:00, and says
+    # no after_delete. So the statement at 17:00 says none either: said (or not) once the
+    # instant is settled, at 18:00, where batch says reconciled_open only.
+    plan, egress = EGRESS_PLAN, EGRESS
+    records = [
+        rk.Event("a2", "r1", "2026-03-01T06:00:00Z", kind="start", id="go"),
+        rk.Event("a2", "r1", "2026-03-01T07:30:00Z", kind="delete", id="del"),
+        rk.Inventory("2026-03-01T17:00:00Z", [("a2", "r1")], id="inv"),
+        rk.Sample(
+            "a2", "r1", "egress", "2026-03-01T17:00:00Z", 4, since="2026-03-01T16:30:00Z", id="s"
+        ),
+    ]
+    for restore in (False, True):
+        rater = rk.Rater(plan, [VM, egress], start=START, horizon=dt.timedelta(days=1))
+        rater.feed(records)
+        at_five = rater.statement("2026-03-01T17:00:00Z")
+        assert at_five.anomalies == ()
+        assert rater.statement("2026-03-01T17:00:00Z").anomalies == ()  # asked again
+        if restore:
+            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [VM, egress])
+        at_six = rater.statement("2026-03-01T18:00:00Z")
+        assert [(a.kind, a.record_ids) for a in at_six.anomalies] == [("reconciled_open", ("inv",))]
+        # vm: 06:00-07:30 and 17:00-18:00, 2.5 h * 0.07 = 0.175; egress 4 GB * 0.01 = 0.04.
+        assert at_five.total() + at_six.total() == Decimal("0.215")
+    batch = rk.rate(records, plan, span=rk.Span(START, "2026-03-01T18:00:00Z"), meters=[VM, egress])
+    assert [(a.kind, a.record_ids) for a in batch.anomalies] == [("reconciled_open", ("inv",))]
+
+
+def test_an_anomaly_of_a_record_at_the_watermark_is_said_past_it_when_it_stands() -> None:
+    # The same without the inventory: nothing at 17:00 reopens r1, so the delta measures
+    # a deleted resource; held at 17:00 (the instant may still change), said at 18:00.
+    plan, egress = EGRESS_PLAN, EGRESS
+    records = [
+        rk.Event("a2", "r1", "2026-03-01T06:00:00Z", kind="start", id="go"),
+        rk.Event("a2", "r1", "2026-03-01T07:30:00Z", kind="delete", id="del"),
+        rk.Sample(
+            "a2", "r1", "egress", "2026-03-01T17:00:00Z", 4, since="2026-03-01T16:30:00Z", id="s"
+        ),
+    ]
+    rater = rk.Rater(plan, [VM, egress], start=START, horizon=dt.timedelta(days=1))
+    rater.feed(records)
+    assert rater.statement("2026-03-01T17:00:00Z").anomalies == ()
+    at_six = rater.statement("2026-03-01T18:00:00Z")
+    assert [(a.kind, a.record_ids) for a in at_six.anomalies] == [("after_delete", ("s",))]
+    assert rater.statement("2026-03-01T19:00:00Z").anomalies == ()
 
 
 # -- line roles: a take-back by a record is a reversal and a correction ----------------------

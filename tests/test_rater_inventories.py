@@ -101,6 +101,21 @@ def test_a_snapshot_after_the_watermark_reconciles_from_the_carried_states() -> 
     assert kinds == ["reconciled_close", "reconciled_open", "reconciled_open"]
 
 
+def _sample(rng: random.Random, account: str, resource: str, record_id: str) -> rk.Sample:
+    """Calls, at a minute or (half the time) on the half hour, some over the half hour before."""
+    minutes = rng.randrange(0, 36 * 60, rng.choice((1, 30)))
+    since = _at((minutes - 30) / 60) if minutes >= 30 and rng.random() < 0.4 else None
+    return rk.Sample(
+        account,
+        resource,
+        "calls",
+        _at(minutes / 60),
+        rng.randrange(0, 9),
+        since=since,
+        id=record_id,
+    )
+
+
 def _stream(rng: random.Random) -> list[rk.Record]:
     """A day and a half of VMs of two accounts with calls, and snapshots now and then."""
     out: list[rk.Record] = []
@@ -129,15 +144,10 @@ def _stream(rng: random.Random) -> list[rk.Record]:
                 )
                 t += rng.randrange(30, 12 * 60)
             alive[account, resource] = state
+            # Now and then on the half hour of the snapshots, over the half hour before:
+            # a span ending where a snapshot stands (see _sample()).
             out.extend(
-                rk.Sample(
-                    account,
-                    resource,
-                    "calls",
-                    _at(rng.randrange(0, 36 * 60) / 60),
-                    rng.randrange(0, 9),
-                    id=f"s{next(counter)}",
-                )
+                _sample(rng, account, resource, f"s{next(counter)}")
                 for _ in range(rng.randint(0, 4))
             )
     keys = sorted(alive)

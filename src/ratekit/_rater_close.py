@@ -9,7 +9,6 @@ forgotten but for their ids' digests (a replay is still a duplicate).
 
 from __future__ import annotations
 
-import re
 import typing
 from typing import Final
 
@@ -18,14 +17,13 @@ from . import _rater_book as _ledger
 from . import _rater_store as _store
 from . import _rater_stretch as _stretch
 from . import _snapshot
-from ._anomalies import Anomaly
 from ._instants import format_us
 from .errors import BadTimeError
 
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["MAX_CLOSING", "closing", "compact", "said"]
+__all__ = ["MAX_CLOSING", "closing", "compact"]
 
 #: The most cycles one statement closes: a watermark further ahead is refused.
 MAX_CLOSING: Final = 10_000
@@ -52,30 +50,6 @@ def closing(rater: Rater, as_of_us: int) -> list[tuple[int, int]]:
             )
         out.append(cycle)
         start = cycle[1]
-
-
-def said(anomaly: Anomaly) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-    """What makes an anomaly the one said before: its kind, its record, the names it quotes.
-
-    Its record is the first of its ``record_ids``, the one it is about (the others name
-    what it is measured against); the names are those of records, resources, accounts
-    and meters (quoted in every message), and the labels of records without an id (what
-    they are and their instant, `ratekit._normalize.label`). Its other instants and
-    quantities, and the record it is measured against, may read otherwise when a
-    resource is metered again from compacted state: it is still the same anomaly, said
-    once. O(len).
-
-    Examples:
-        >>> import ratekit as rk
-        >>> said(rk.Anomaly("after_delete", "event 's' of 'r0' after its delete.", ("s", "d")))
-        ('after_delete', ('s',), ("'s'", "'r0'"))
-    """
-    return anomaly.kind, anomaly.record_ids[:1], tuple(_NAMES.findall(anomaly.message))
-
-
-# A quoted name, or a record without an id: "(start of 'vm' at <instant>, no id)",
-# "inventory at <instant>".
-_NAMES: Final = re.compile(r"\([^()]*, no id\)|inventory at \S+|'[^']*'")
 
 
 def compact(rater: Rater, new_base: int) -> None:

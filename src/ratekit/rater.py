@@ -60,6 +60,7 @@ from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
 from . import _rater_reach as _reach
 from . import _rater_roles as _roles
+from . import _rater_said as _said
 from . import _rater_store as _store
 from ._decimals import in_context
 from ._instants import format_us, from_us, to_us
@@ -455,16 +456,10 @@ class Rater:
             self._closed_us,
             self._late,
         )
-        # Said once (`_rater_close.said`), in one order whichever resources continued and
-        # which were metered again.
-        known = {_close.said(a) for a in (*self._anomalies, *self._anomalies_before)}
-        unsaid: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Anomaly] = {}
-        for a in sorted(
-            dict.fromkeys((*metered, *rating.anomalies, *closed_back, *spilled)),
-            key=_anomaly_order,
-        ):
-            unsaid.setdefault(_close.said(a), a)
-        fresh = tuple(a for key, a in unsaid.items() if key not in known)
+        # Said once, in one order whichever resources continued and which were metered
+        # again; about a record at the watermark, once its instant is settled.
+        found = (*metered, *rating.anomalies, *closed_back, *spilled)
+        fresh = _said.fresh(self, found, as_of_us, _anomaly_order)
         self._anomalies.update(fresh)
         anomalies = self._anomalies | self._anomalies_before
         self._as_of_us = as_of_us
