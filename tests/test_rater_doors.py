@@ -138,13 +138,15 @@ def test_a_last_seen_inventory_closing_in_a_compacted_cycle_says_what_stays_bill
     assert [(a.message, a.record_ids) for a in too_late] == [(LOST, ("inv",))]
     # The kept closed cycle (4 March) is corrected as for a late record: its 24 h
     # reversed, nothing in its place (vm-1 was closed at 1 March 12:00); the open 5 March
-    # goes back from 6 h to 0 (an increment of -6). 6 March never had any.
+    # goes back from 6 h to 0: a record changed it before the last watermark, so its 6 h
+    # are reversed (no correction: nothing in its place), not an increment of -6, which
+    # would say time alone changed it. 6 March never had any.
     fixed = [("reversal", 4, Decimal(-24), Decimal(-24), True)]
     lines = [(x.role, x.cycle.start.day, x.quantity, x.amount, x.late) for x in statement.lines]
     held = [
         (x.role, x.cycle.start.day, x.quantity, x.amount, x.late) for x in statement.reported_only
     ]
-    opened = [("increment", 5, Decimal(-6), Decimal(-6), False)]
+    opened = [("reversal", 5, Decimal(-6), Decimal(-6), False)]
     if late == "correct":
         assert lines == fixed + opened
         assert held == []
@@ -383,9 +385,13 @@ def test_a_horizon_covering_the_gap_between_readings_keeps_the_split_in_open_cyc
     rater = _readings("report", horizon=dt.timedelta(minutes=20))
     assert rater.statement("2026-03-01T10:05:00Z").invoices == ()  # 09:00 closes at 10:20
     second = rater.statement("2026-03-01T10:15:00Z")
-    # 09:00 goes from 500 to 750 B (+250, 0.250) while still open; 10:00 has 250 B.
+    # 09:00 goes from 500 to 750 B while still open: the reading's increment reaches back
+    # before the last watermark (10:05), so it is reversed (-500 B, -0.500) and given
+    # anew (750 B, 0.750), not an increment of +250, which would say time alone changed
+    # it; 10:00 has 250 B.
     assert _rows(second.lines) == [
-        ("increment", "09:00", 250, Decimal("0.250"), False),
+        ("reversal", "09:00", -500, Decimal("-0.500"), False),
+        ("correction", "09:00", 750, Decimal("0.750"), False),
         ("charge", "10:00", 250, Decimal("0.250"), False),
     ]
     assert second.reported_only == ()

@@ -101,6 +101,21 @@ def test_a_snapshot_after_the_watermark_reconciles_from_the_carried_states() -> 
     assert kinds == ["reconciled_close", "reconciled_open", "reconciled_open"]
 
 
+def _sample(rng: random.Random, account: str, resource: str, record_id: str) -> rk.Sample:
+    """Calls, at a minute or (half the time) on the half hour, some over the half hour before."""
+    minutes = rng.randrange(0, 36 * 60, rng.choice((1, 30)))
+    since = _at((minutes - 30) / 60) if minutes >= 30 and rng.random() < 0.4 else None
+    return rk.Sample(
+        account,
+        resource,
+        "calls",
+        _at(minutes / 60),
+        rng.randrange(0, 9),
+        since=since,
+        id=record_id,
+    )
+
+
 def _stream(rng: random.Random) -> list[rk.Record]:
     """A day and a half of VMs of two accounts with calls, and snapshots now and then."""
     out: list[rk.Record] = []
@@ -129,15 +144,10 @@ def _stream(rng: random.Random) -> list[rk.Record]:
                 )
                 t += rng.randrange(30, 12 * 60)
             alive[account, resource] = state
+            # Now and then on the half hour of the snapshots, over the half hour before:
+            # a span ending where a snapshot stands (see _sample()).
             out.extend(
-                rk.Sample(
-                    account,
-                    resource,
-                    "calls",
-                    _at(rng.randrange(0, 36 * 60) / 60),
-                    rng.randrange(0, 9),
-                    id=f"s{next(counter)}",
-                )
+                _sample(rng, account, resource, f"s{next(counter)}")
                 for _ in range(rng.randint(0, 4))
             )
     keys = sorted(alive)
@@ -155,22 +165,22 @@ def _stream(rng: random.Random) -> list[rk.Record]:
                 sorted(set(listed)),
                 id=f"inv{next(counter)}",
                 accounts=accounts,
+                close="last_seen" if rng.random() < 0.3 else "snapshot",
             )
         )
     out.sort(key=lambda record: record.at_us)
     return out
 
 
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
-@given(seed=st.integers(0, 2**32), plain=st.booleans())
-def test_snapshots_fed_in_time_order_add_up_to_one_batch_rate(seed: int, plain: bool) -> None:
-    # Fed in time order in small batches, a statement at the last record's instant now
-    # and then, a restore from JSON now and then: the statements' lines add up to one
-    # batch rate() per account, cycle and line, and say the anomalies batch says, each
-    # once, and no other.
-    rng = random.Random(seed)
-    stream = _stream(rng)
-    plan = PLAIN if plain else BASIC
+def _feed(
+    rng: random.Random, stream: list[rk.Record], plan: rk.Plan, *, restores: bool
+) -> list[rk.Statement]:
+    """Feed ``stream`` in time order in small batches, statements now and then.
+
+    Restores from JSON now and then (without ``restores``, the same choices with none).
+    Every other statement is asked again at its watermark, with nothing fed: it must be
+    empty.
+    """
     rater = rk.Rater(plan, METERS, start=_at(0), horizon=dt.timedelta(hours=1))
     statements: list[rk.Statement] = []
     position = 0
@@ -186,10 +196,31 @@ def test_snapshots_fed_in_time_order_add_up_to_one_batch_rate(seed: int, plain: 
                 ahead = min(ahead, stream[position].at_us)
             as_of = max(as_of, ahead)
             statements.append(rater.statement(format_us(as_of)))
-        if rng.random() < 0.2:
+            if len(statements) % 2 == 0:
+                again = rater.statement(format_us(as_of))
+                assert (again.lines, again.anomalies, again.closed) == ((), (), ())
+        if rng.random() < 0.2 and restores:
             rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, METERS)
+    statements.append(rater.statement(_at(24 * 3)))
+    return statements
+
+
+@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@given(seed=st.integers(0, 2**32), plain=st.booleans())
+def test_snapshots_fed_in_time_order_add_up_to_one_batch_rate(seed: int, plain: bool) -> None:
+    # Fed in time order in small batches, a statement at the last record's instant now
+    # and then, a restore from JSON now and then: the statements' lines add up to one
+    # batch rate() per account, cycle and line, and say the anomalies batch says, each
+    # once, and no other. The same stream fed with the same choices and no restore says
+    # the same statements, anomalies included.
+    rng = random.Random(seed)
+    stream = _stream(rng)
+    plan = PLAIN if plain else BASIC
+    state = rng.getstate()
+    statements = _feed(rng, stream, plan, restores=True)
+    rng.setstate(state)
+    assert _feed(rng, stream, plan, restores=False) == statements
     end = _at(24 * 3)
-    statements.append(rater.statement(end))
     batch_rating = rk.rate(stream, plan, span=rk.Span(_at(0), end), meters=METERS)
     lines = [line for statement in statements for line in statement.lines]
     assert sums(lines) == {
@@ -197,4 +228,7 @@ def test_snapshots_fed_in_time_order_add_up_to_one_batch_rate(seed: int, plain: 
     }
     said = [a for statement in statements for a in statement.anomalies]
     assert len(said) == len(set(said))
+    # But the rater's own word on a last_seen snapshot closing back before the kept
+    # cycles (docs/streaming.md, known limits): batch has no compacted cycles.
+    said = [a for a in said if a.kind != "late" or "was not late, but it closes" not in a.message]
     assert set(said) == set(batch_rating.anomalies)

@@ -71,8 +71,15 @@ def test_an_event_fed_early_reorders_when_the_watermark_reaches_it() -> None:
     assert lines(rater.statement("2026-03-01T21:00:00Z")) == [("charge", Decimal(10), False)]
     rater = rk.Rater.restore(rater.snapshot(), PLAN, METERS)
     later = rater.statement("2026-03-02T03:00:00Z")
-    # 14 - 10 = 4 more on 1 March, which closes at 01:00 with 14.00; 2 h on 2 March.
-    assert lines(later) == [("increment", Decimal(4), False), ("charge", Decimal(2), False)]
+    # 14 h on 1 March (10:00 to 02:00 the next day, the stop at 20:00 ordered after
+    # it), which closes at 01:00 with 14.00; 2 h on 2 March. The 10 h reported become 14
+    # by a record that changes 20:00-21:00, before the last watermark: a reversal (-10)
+    # and a correction (14), not an increment of 4, which would say time alone did.
+    assert lines(later) == [
+        ("reversal", Decimal(-10), False),
+        ("correction", Decimal(14), False),
+        ("charge", Decimal(2), False),
+    ]
     assert [invoice.total for invoice in later.invoices] == [Decimal("14.00")]
 
 

@@ -133,11 +133,19 @@ def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
     part's cycles were kept, they were charged there before being compacted: reported
     again at the statement after, it would be a false alarm. If they came after (the
     rater then said ``"too_late"`` at the feed), the part was never applied, and the
-    anomaly says by how much: it stays. O(a + l) for a anomalies and l late rows.
+    anomaly says by how much: it stays. A late record that changes no quantity there (an
+    inventory whose close or correction reaches back) is the same false alarm, as after
+    a restore, which meters every resource from the kept cycles' start. O(a + l) for a
+    anomalies and l late rows.
     """
-    behind = {row.record_ids for row in usage.late if row.span.end_us <= base_us and row.record_ids}
-    if not behind:
+    if not any(a.kind == "late" for a in usage.anomalies):
         return list(usage.anomalies)
+    behind = {row.record_ids for row in usage.late if row.span.end_us <= base_us and row.record_ids}
+    # A late record that changes no quantity before ``base_us`` (an inventory whose
+    # close or correction reaches back there) is the same false alarm: applied while
+    # that cycle was kept, unless the feed refused it.
+    behind.update(a.record_ids for a in usage.anomalies if a.kind == "late" and a.record_ids)
+    behind.difference_update(row.record_ids for row in usage.late if row.span.end_us > base_us)
     refused = {
         record_id
         for anomaly in (*rater._anomalies, *rater._anomalies_before)

@@ -87,7 +87,14 @@ def compact(rater: Rater, new_base: int) -> None:
     }
     rater._reported = {k: v for k, v in rater._reported.items() if k[2] > new_base}
     rater._base_us = new_base
-    rater._anomalies_before, rater._anomalies = rater._anomalies, set()
+    # Said once: an anomaly stays known while a kept record may make metering find it
+    # again (its records are compacted with the cycle that holds them), and one
+    # compaction longer in any case (a too-late part is told from an applied one).
+    kept_ids = {record.id for record in rater._records.values() if record.id is not None}
+    rater._anomalies_before = rater._anomalies | {
+        a for a in rater._anomalies_before if not kept_ids.isdisjoint(a.record_ids)
+    }
+    rater._anomalies = set()
     if rater._book is not None:
         rater._book.drop_before(new_base)
     rater._index()

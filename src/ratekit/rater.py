@@ -59,6 +59,8 @@ from . import _rater_close as _close
 from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
 from . import _rater_reach as _reach
+from . import _rater_roles as _roles
+from . import _rater_said as _said
 from . import _rater_store as _store
 from ._decimals import in_context
 from ._instants import format_us, from_us, to_us
@@ -424,7 +426,11 @@ class Rater:
         closed_back += _accounts.moves_closing(
             self, (r for r in self._pending if _ledger.known_by(r, as_of_us)), [], as_of_us
         )
+        behind, closers = _roles.reaching(self, as_of_us)
         metered, full, changed = _advance.advance(self, as_of_us)
+        # Lines a record changed behind the last watermark are corrected, not incremented.
+        behind |= _roles.closed_behind(metered, closers, self._as_of_us)
+        self._dirty.update((account, None) for account in behind)
         again = full is None or bool(full)
         book = self._book
         assert book is not None
@@ -450,18 +456,10 @@ class Rater:
             self._closed_us,
             self._late,
         )
-        known = self._anomalies | self._anomalies_before
-        # In one order whichever resources continued and which were metered again.
-        fresh = tuple(
-            sorted(
-                (
-                    a
-                    for a in dict.fromkeys((*metered, *rating.anomalies, *closed_back, *spilled))
-                    if a not in known
-                ),
-                key=_anomaly_order,
-            )
-        )
+        # Said once, in one order whichever resources continued and which were metered
+        # again; about a record at the watermark, once its instant is settled.
+        found = (*metered, *rating.anomalies, *closed_back, *spilled)
+        fresh = _said.fresh(self, found, as_of_us, _anomaly_order)
         self._anomalies.update(fresh)
         anomalies = self._anomalies | self._anomalies_before
         self._as_of_us = as_of_us

@@ -1,0 +1,84 @@
+"""Which accounts a record changed behind the last watermark: their lines are corrected.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. A statement gives a reported line that
+changed as an ``increment`` only when it changed with time alone; one that a record
+changed before the last watermark is given as a ``reversal`` and a ``correction``
+(docs/streaming.md, "Lines, increments and corrections"). A record stamped before the
+watermark marks its account at the feed. Some stamped after it reach back too, found
+here when a statement meters them for the first time: a counter reading whose previous
+reading lies before the watermark (its increment is split in time over the span between
+them), a delta whose span starts before it, an event ordered by its ``seq`` before
+events stamped before it, and a ``last_seen`` inventory that closes a resource at a
+last sign of life before it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import typing
+from collections.abc import Iterable
+from typing import Final
+
+from . import _lateness
+from . import _rater_book as _ledger
+from ._instants import to_us
+from ._normalize import label
+from .records import Anomaly, Event, Inventory
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["closed_behind", "reaching"]
+
+
+def reaching(rater: Rater, as_of_us: int) -> tuple[set[str], list[Inventory]]:
+    """The records new at ``as_of_us`` that may reach before the last watermark.
+
+    Returns the accounts of the counter readings, deltas and events that do, and the
+    ``last_seen`` inventories that may (`closed_behind()` says, once they are metered).
+    O(n + k) for n new records and k kept records of the counters' resources.
+    """
+    prev = rater._as_of_us
+    fresh = [r for r in rater._pending if _ledger.known_by(r, as_of_us)]
+    if not fresh or prev <= rater._base_us:
+        return set(), []
+    spill = _lateness.spilling(fresh, prev, rater._by_key, rater._reach)
+    accounts = {key[0] for key in spill if key is not None}
+    for record in fresh:
+        # An event ordered by its seq before events stamped earlier takes effect from
+        # the first of them (fed before the last watermark passed it, so not marked then).
+        if type(record) is Event and record.seq is not None and record.account not in accounts:
+            key = (record.account, record.resource)
+            reach_us, _ = rater._reach.event_reach(record, rater._by_key.get(key, ()))
+            if reach_us < prev:
+                accounts.add(record.account)
+    closers = [typing.cast("Inventory", record) for record, _ in spill.get(None, ())]
+    return accounts, closers
+
+
+_CLOSED: Final = re.compile(
+    r" of (?P<account>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"), \w+ since \S+: "
+    r"closed at (?P<at>\S+) \(its last sign of life\)\.$"
+)
+
+
+def closed_behind(anomalies: Iterable[Anomaly], closers: list[Inventory], prev: int) -> set[str]:
+    """The accounts whose resources ``closers`` closed before ``prev``, as metered.
+
+    ``anomalies``: those of the statement's metering, where each closing is said
+    (``"reconciled_close"``, naming the account and the instant it closed at). O(a).
+    """
+    if not closers:
+        return set()
+    labels = {label(inventory) for inventory in closers}
+    accounts: set[str] = set()
+    for anomaly in anomalies:
+        if anomaly.kind != "reconciled_close" or not any(
+            anomaly.message.startswith(f"{name} at ") for name in labels
+        ):
+            continue
+        found = _CLOSED.search(anomaly.message)
+        if found is not None and to_us(found["at"], "closing") < prev:
+            accounts.add(ast.literal_eval(found["account"]))
+    return accounts
