@@ -123,6 +123,7 @@ def assert_same(got: tuple[rk.Rating, tuple[rk.Invoice, ...]], want: Any) -> Non
     assert rating.charges == expected.charges  # the same charges, in the same order
     assert rating.rows == expected.rows
     assert Counter(map(repr, rating.anomalies)) == Counter(map(repr, expected.anomalies))
+    assert rating.no_effect == expected.no_effect
     assert invoices == expected_invoices
     assert [i.total for i in invoices] == [i.total for i in expected_invoices]
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.test_scaleout import assert_same
 
 import ratekit as rk
 from ratekit._shown import show
@@ -84,15 +85,6 @@ def one(
 ) -> tuple[rk.Rating, tuple[rk.Invoice, ...]]:
     rating = rk.rate([*records, *inventories], plan(), span=MARCH, meters=HOURS, **options)
     return rating, rk.bill(rating)
-
-
-def assert_same(got: tuple[rk.Rating, tuple[rk.Invoice, ...]], want: Any) -> None:
-    (rating, invoices), (expected, expected_invoices) = got, want
-    assert rating.charges == expected.charges  # the same charges, in the same order
-    assert rating.rows == expected.rows
-    assert Counter(map(repr, rating.anomalies)) == Counter(map(repr, expected.anomalies))
-    assert rating.no_effect == expected.no_effect
-    assert invoices == expected_invoices
 
 
 def vm(
