@@ -1,0 +1,137 @@
+"""The feed's doors for what a record holds beyond its kind: instants, accounts, levels.
+
+Private to [`ratekit.Rater`][ratekit.Rater] (called from `_rater_reach.checked()`). A
+record that every later statement would fail on is refused at the feed, with its batch,
+naming the record and the field and saying what is accepted: once taken, a record cannot
+be removed, and a rater that fails every statement has no way out.
+
+- `instants()`: an event or sample stamped (or a delta begun, ``since``) where the
+  rater's billing cycle cannot be computed: a statement finds the cycle containing each
+  account's first record, and batch [`rate()`][ratekit.rate] the cycles its records lie
+  in; an inventory so stamped could never be reached by a watermark either.
+- `inventory()`: an inventory listing a resource of an account no assignment names (as
+  an event of that account is refused), or giving a listed resource attributes that set
+  a [`Continuous`][ratekit.Continuous] level to what no level is (as the same attributes
+  on an event are).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from ._calendar import in_calendars, outside_calendars
+from ._cycles_calendar import _Cached
+from ._instants import format_us
+from ._paths import MISSING, lookup
+from ._shown import show
+from ._time_policies import _number
+from .errors import BadRecordError, BadTimeError, RatekitError, UnpricedUsageError
+from .records import Inventory, Sample
+
+if TYPE_CHECKING:
+    from .rater import Rater, Record
+
+__all__ = ["instants", "inventory", "level_error"]
+
+
+def _label(record: Record) -> str:
+    name = type(record).__name__.lower()
+    return name if record.id is None else f"{name} {show(record.id)}"
+
+
+def instants(rater: Rater, record: Record) -> None:
+    """Refuse ``record`` when its ``at`` (or ``since``) lies in no cycle the rater computes.
+
+    Each instant must lie in a cycle of the rater's plans that ratekit can compute (for
+    calendar cycles: the cycle must lie within years 2 to 9998, so an instant from
+    9998-12-31 on, or one whose month or week ends after it, is refused). Raises
+    [`BadTimeError`][ratekit.BadTimeError] naming the record, the field and the cycle
+    error. O(1) per record (a cached cycle look-up).
+    """
+    containing = rater._engine.containing
+    # A calendar cycle's cache may hold boundaries past the range it answers for (the
+    # end of its last cycle): the range is checked here, as a cold cache checks it.
+    calendar = isinstance(rater._engine.cycle, _Cached)
+    fields = [("at", record.at_us)]
+    if type(record) is Sample and record.since_us is not None:
+        fields.append(("since", record.since_us))
+    for field, t_us in fields:
+        try:
+            if calendar and not in_calendars(t_us):
+                raise outside_calendars(t_us)
+            containing(t_us)
+        except BadTimeError as error:
+            raise BadTimeError(
+                f"Rater.feed: {_label(record)} has {field} {format_us(t_us)}, in no billing "
+                f"cycle the rater can compute ({str(error).rstrip('.')}), so every statement would fail on "
+                "it; the batch is refused whole. Feed records whose instants lie in cycles "
+                "within the range ratekit's calendars support (years 2 to 9998)."
+            ) from None
+
+
+def level_error(
+    attributes: Mapping[str, object], level_paths: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[str, RatekitError] | None:
+    """The meter and the error of the first attribute a level reads that no level can be.
+
+    ``level_paths``: per [`Continuous`][ratekit.Continuous] meter whose level is an
+    attribute, a path or a product of them, the paths it reads. A value set there (not
+    ``None``, which removes it) must be a number >= 0, as metering reads it. O(m).
+    """
+    if not attributes:
+        return None
+    for name, paths in level_paths:
+        for path in paths:
+            value = lookup(attributes, path)
+            if value is MISSING or value is None:
+                continue
+            try:
+                _number(attributes, path)
+            except RatekitError as error:
+                return name, error
+    return None
+
+
+def inventory(
+    record: Inventory,
+    assigned: frozenset[str] | None,
+    level_paths: tuple[tuple[str, tuple[str, ...]], ...],
+) -> None:
+    """Refuse an inventory that lists what every statement reaching it would fail on.
+
+    - a resource of an account that no assignment names (``assigned``; None under one
+      plan, which prices every account): [`UnpricedUsageError`][ratekit.UnpricedUsageError],
+      as for an event of that account. A scope (``accounts=``) that names such an
+      account but lists none of its resources opens and closes nothing of it, and is
+      taken;
+    - listed attributes that set a Continuous level to a negative or non-numeric value:
+      [`BadRecordError`][ratekit.BadRecordError] naming the resource, the meter and the
+      attribute (the inventory opens an unknown resource with them, and corrects a known
+      one to them).
+
+    O(n m) for n listed resources and m level paths.
+    """
+    for account, resource, attributes in record.resources:
+        if assigned is not None and account not in assigned:
+            named = ", ".join(map(show, sorted(assigned)[:5]))
+            more = f" and {len(assigned) - 5:,} more" if len(assigned) > 5 else ""
+            raise UnpricedUsageError(
+                f"Rater.feed: {_label(record)} stamped {format_us(record.at_us)} lists "
+                f"resource {show(resource)} of account {show(account)}, which no assignment "
+                "of this rater names, so every statement reaching it would fail to price it "
+                f"(the assignments name {named}{more}); the batch is refused whole. List "
+                "only resources of assigned accounts: a rater's plans are fixed when it is "
+                "built."
+            )
+        if level_paths:
+            found = level_error(attributes, level_paths)
+            if found is not None:
+                name, error = found
+                raise BadRecordError(
+                    f"Rater.feed: {_label(record)} stamped {format_us(record.at_us)} lists "
+                    f"resource {show(resource)} of {show(account)} with attributes that set "
+                    f"the level of meter {show(name)}: {error} Every statement metering the "
+                    "resource would fail on it, so the batch is refused whole; fix or drop "
+                    "the record and feed the batch again."
+                )

@@ -1,0 +1,262 @@
+"""The rater refuses at the feed what would make every later statement fail.
+
+A record stamped where no billing cycle can be computed, an inventory listing a resource
+of an account no assignment names, an inventory setting a Continuous level to what no
+level is: each is refused with its batch, naming the record and the field, and the
+rater keeps working (a restored copy too).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ratekit as rk
+
+DAILY = rk.cycles.daily(tz="UTC")
+MONTHLY = rk.cycles.monthly(tz="UTC")
+METERS = [
+    rk.Meter("vm.hours", "hour", rk.OnOff()),
+    rk.Meter("mem", "GB*hour", rk.Continuous("mem")),
+    rk.Meter("egress", "GB", rk.Discrete()),
+]
+START = "2026-03-01T00:00:00Z"
+
+
+def _plan(cycle: rk.cycles.Cycle = DAILY) -> rk.Plan:
+    return rk.Plan(
+        "p",
+        "EUR",
+        cycle,
+        [
+            rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.5")),
+            rk.PriceEntry("mem", "mem", rk.PerUnit("0.25")),
+            rk.PriceEntry("egress", "egress", rk.PerUnit("0.1")),
+        ],
+    )
+
+
+def _total(rater: rk.Rater, as_of: str) -> Decimal:
+    return sum((line.amount for line in rater.statement(as_of).lines), Decimal(0))
+
+
+def _still_works(rater: rk.Rater, as_of: str, expected: Decimal) -> None:
+    restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), _plan(), METERS)
+    assert _total(rater, as_of) == expected
+    assert _total(restored, as_of) == expected
+
+
+GOOD = rk.Event("a1", "r0", "2026-03-01T01:00:00Z", {"mem": 2}, kind="start", id="ok")
+
+
+# -- 1. instants where no cycle can be computed ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("record", "field", "instant"),
+    [
+        (
+            rk.Event("a9", "r1", "9998-12-31T00:00:00Z", {"mem": 1}, kind="start", id="far"),
+            "at",
+            "9998-12-31T00:00:00Z",
+        ),
+        (
+            rk.Sample("a9", "r1", "egress", "9999-12-31T23:59:59Z", 5, id="far"),
+            "at",
+            "9999-12-31T23:59:59Z",
+        ),
+        (
+            rk.Inventory("9999-06-01T00:00:00Z", [("a9", "r1")], id="far"),
+            "at",
+            "9999-06-01T00:00:00Z",
+        ),
+        (
+            rk.Sample(
+                "a9",
+                "r1",
+                "egress",
+                "2026-03-01T02:00:00Z",
+                5,
+                since="0001-06-01T00:00:00Z",
+                id="far",
+            ),
+            "since",
+            "0001-06-01T00:00:00Z",
+        ),
+    ],
+)
+def test_a_record_in_no_computable_cycle_is_refused_with_its_batch(
+    record: rk.Event | rk.Sample | rk.Inventory, field: str, instant: str
+) -> None:
+    rater = rk.Rater(_plan(), METERS, start=START)
+    with pytest.raises(rk.BadTimeError) as caught:
+        rater.feed([GOOD, record])
+    message = str(caught.value)
+    kind = type(record).__name__.lower()
+    assert message.startswith(
+        f"Rater.feed: {kind} 'far' has {field} {instant}, in no billing cycle"
+    )
+    assert "the batch is refused whole" in message
+    assert "years 2 to 9998" in message
+    # Nothing was taken; the good record alone is, and every statement works:
+    # 1 h of vm (0.5) + 2 GB x 1 h of mem (0.5) = 1.0 up to 02:00.
+    assert rater.feed([GOOD]).accepted == ("ok",)
+    _still_works(rater, "2026-03-01T02:00:00Z", Decimal("1.0"))
+
+
+def test_the_last_computable_day_is_taken_and_statements_work() -> None:
+    # The daily cycle [9998-12-30, 9998-12-31) is the last one calendars hold.
+    rater = rk.Rater(_plan(), METERS, start=START)
+    last = rk.Sample("a9", "r1", "egress", "9998-12-30T23:59:59Z", 5, id="last")
+    assert rater.feed([last]).accepted == ("last",)
+    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal(0)
+
+
+def test_a_monthly_cycle_whose_last_month_the_calendars_hold_is_taken() -> None:
+    # Under monthly cycles 9998-12-15 lies in December 9998, a cycle ratekit's calendars
+    # compute (they reach into 9999 for cycle ends): taken, as batch rate() takes it.
+    rater = rk.Rater(_plan(MONTHLY), METERS, start=START)
+    far = rk.Event("a9", "r1", "9998-12-15T00:00:00Z", {"mem": 1}, id="far")
+    assert rater.feed([far]).accepted == ("far",)
+    assert rater.statement("2026-04-01T00:00:00Z").lines == ()
+    april = rk.Span(START, "2026-04-01T00:00:00Z")
+    assert rk.rate([far], _plan(MONTHLY), span=april, meters=METERS).charges == ()
+
+
+def test_batch_rate_refuses_the_same_record() -> None:
+    far = rk.Event("a9", "r1", "9998-12-31T00:00:00Z", {"mem": 1}, kind="start", id="far")
+    with pytest.raises(rk.BadTimeError):
+        rk.rate(
+            [GOOD, far],
+            _plan(),
+            span=rk.Span(START, "2026-03-02T00:00:00Z"),
+            meters=METERS,
+            as_of="2026-03-02T00:00:00Z",
+        )
+
+
+# -- 2. an inventory of an unassigned account --------------------------------------------
+
+
+def _assigned() -> rk.Rater:
+    return rk.Rater([rk.Assignment("a1", _plan())], METERS, start=START)
+
+
+def test_an_inventory_listing_an_unassigned_account_is_refused() -> None:
+    rater = _assigned()
+    inventory = rk.Inventory("2026-03-01T01:00:00Z", [("a1", "r1"), ("zz", "r9")], id="inv")
+    with pytest.raises(rk.UnpricedUsageError) as caught:
+        rater.feed([GOOD, inventory])
+    assert str(caught.value) == (
+        "Rater.feed: inventory 'inv' stamped 2026-03-01T01:00:00Z lists resource 'r9' of "
+        "account 'zz', which no assignment of this rater names, so every statement reaching "
+        "it would fail to price it (the assignments name 'a1'); the batch is refused whole. "
+        "List only resources of assigned accounts: a rater's plans are fixed when it is built."
+    )
+    assert rater.feed([GOOD]).accepted == ("ok",)
+    # 1 h of vm (0.5) + 2 GB*hour of mem (0.5) = 1.0.
+    assert _total(rater, "2026-03-01T02:00:00Z") == Decimal("1.0")
+
+
+def test_a_scope_naming_an_unassigned_account_without_listing_it_is_taken() -> None:
+    # It opens and closes nothing of 'zz' (no record of 'zz' can be fed): harmless.
+    rater = _assigned()
+    scoped = rk.Inventory("2026-03-01T01:30:00Z", [("a1", "r0")], accounts=["a1", "zz"], id="inv")
+    assert rater.feed([GOOD, scoped]).accepted == ("ok", "inv")
+    # r0 runs 01:00-03:00: 2 h x 0.5 + 2 GB x 2 h x 0.25 = 1.0 + 1.0 = 2.0.
+    assert _total(rater, "2026-03-01T03:00:00Z") == Decimal("2.0")
+
+
+# -- 3. an inventory setting a level to what no level is ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (-3, "attribute 'mem' is -3, a negative level"),
+        ("abc", "'abc' is not a decimal number"),
+        (True, "attribute 'mem' is True, not a number"),
+        ([1], "attribute 'mem' is [1], not a number"),
+    ],
+)
+@pytest.mark.parametrize("known", [False, True])
+def test_an_inventory_setting_a_level_no_level_is_is_refused(
+    value: object, said: str, known: bool
+) -> None:
+    rater = rk.Rater(_plan(), METERS, start=START)
+    if known:
+        assert rater.feed([GOOD]).accepted == ("ok",)
+    inventory = rk.Inventory("2026-03-01T01:30:00Z", {("a1", "r0"): {"mem": value}}, id="inv")
+    with pytest.raises(rk.BadRecordError) as caught:
+        rater.feed([inventory])
+    message = str(caught.value)
+    assert message.startswith(
+        "Rater.feed: inventory 'inv' stamped 2026-03-01T01:30:00Z lists resource 'r0' of 'a1' "
+        "with attributes that set the level of meter 'mem': "
+    )
+    assert said in message
+    assert "the batch is refused whole" in message
+    if not known:
+        assert rater.feed([GOOD]).accepted == ("ok",)
+    # 1 h of vm (0.5) + 2 GB*hour of mem (0.5) = 1.0: the level stays 2.
+    _still_works(rater, "2026-03-01T02:00:00Z", Decimal("1.0"))
+
+
+# -- the law: what the feed takes, every statement rates ---------------------------------
+
+_INSTANTS = st.sampled_from(
+    [
+        "0001-01-01T00:00:00Z",
+        "0002-01-01T00:00:00Z",
+        "2026-03-01T00:30:00Z",
+        "2026-03-01T05:00:00Z",
+        "9998-12-30T12:00:00Z",
+        "9998-12-31T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+    ]
+)
+_LEVELS = st.one_of(
+    st.integers(-5, 5),
+    st.sampled_from(["abc", "NaN", "-1", "1e3", True, None, [1], {"x": 1}, Decimal("0.5")]),
+)
+
+
+@st.composite
+def _records(draw: st.DrawFn) -> rk.Event | rk.Sample | rk.Inventory:
+    at = draw(_INSTANTS)
+    account = draw(st.sampled_from(["a1", "zz"]))
+    kind = draw(st.sampled_from(["event", "sample", "delta", "inventory"]))
+    if kind == "event":
+        return rk.Event(account, "r", at, {"mem": draw(_LEVELS)}, kind="start")
+    if kind == "inventory":
+        return rk.Inventory(at, {(account, "r"): {"mem": draw(_LEVELS)}})
+    since = draw(_INSTANTS) if kind == "delta" else None
+    if since is not None and since > at:
+        since, at = at, since
+    return rk.Sample(account, "r", "egress", at, draw(st.integers(0, 9)), since=since)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(_records(), min_size=1, max_size=4),
+    st.booleans(),
+    st.sampled_from([DAILY, MONTHLY, rk.cycles.weekly(tz="Europe/Zurich", weekday=0)]),
+)
+def test_what_the_feed_takes_every_statement_rates(
+    records: list[rk.Event | rk.Sample | rk.Inventory], assigned: bool, cycle: rk.cycles.Cycle
+) -> None:
+    plans = [rk.Assignment("a1", _plan(cycle))] if assigned else _plan(cycle)
+    rater = rk.Rater(plans, METERS, start=START)
+    for record in records:
+        try:
+            rater.feed([record])
+        except rk.RatekitError:
+            continue
+    for as_of in ("2026-03-01T01:00:00Z", "2026-03-03T00:00:00Z"):
+        rater.statement(as_of)
+    restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans, METERS)
+    restored.statement("2026-04-04T00:00:00Z")
