@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ratekit as rk
+from ratekit import _snapshot
 
 DAILY = rk.cycles.daily(tz="UTC")
 MONTHLY = rk.cycles.monthly(tz="UTC")
@@ -260,3 +262,123 @@ def test_what_the_feed_takes_every_statement_rates(
         rater.statement(as_of)
     restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans, METERS)
     restored.statement("2026-04-04T00:00:00Z")
+
+
+# -- 5. restore refuses what the feed refuses ---------------------------------------------
+
+
+def _resealed(data: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot altered by hand, its checksum recomputed (anyone can)."""
+    data = {key: value for key, value in data.items() if key != "checksum"}
+    data["checksum"] = _snapshot.checksum(data)
+    return data
+
+
+def _taken() -> dict[str, Any]:
+    rater = rk.Rater(_plan(), METERS, start=START)
+    sample = rk.Sample("a1", "r0", "egress", "2026-03-01T01:30:00Z", 4, id="s1")
+    rater.feed([GOOD, sample])
+    rater.statement("2026-03-01T02:00:00Z")
+    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    return data
+
+
+def _event(data: dict[str, Any]) -> list[Any]:
+    (group,) = data["body"]["by_resource"]
+    event: list[Any] = next(item for item in group[2] if item[0] == "E")
+    return event
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (-5, "attribute 'mem' is -5, a negative level"),
+        ("NaN", "attribute 'mem' must be a finite number, not 'NaN'"),
+        ("\uff12", "attribute 'mem' '\uff12' is not written plainly"),
+    ],
+)
+def test_restore_refuses_a_kept_level_the_feed_refuses(value: object, said: str) -> None:
+    data = _taken()
+    _event(data)[2]["mem"] = value
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(data), _plan(), METERS)
+    message = str(caught.value)
+    assert said in message
+    assert message.endswith(("restore an unaltered copy.", "Restore an unaltered copy."))
+
+
+def test_restore_says_which_record_the_feed_refuses() -> None:
+    data = _taken()
+    _event(data)[2]["mem"] = -5
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(data), _plan(), METERS)
+    assert str(caught.value).startswith(
+        "Rater snapshot keeps a record that the feed refuses: event 'ok' (start) stamped "
+        "2026-03-01T01:00:00Z for resource 'r0' of 'a1' sets the level of meter 'mem': "
+        "attribute 'mem' is -5, a negative level;"
+    )
+
+
+@pytest.mark.parametrize("total", ["1e999999", " 4 ", "NaN", "4_0", "\u0664"])
+def test_restore_refuses_a_reported_total_no_statement_could_have_written(total: str) -> None:
+    data = _taken()
+    data["body"]["reported"][0][-1] = total
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(data), _plan(), METERS)
+    assert str(caught.value) == (
+        f"Rater snapshot reported total {total!r} is not a plain decimal string (ASCII digits, "
+        "no spaces) of at most 1000 characters with, unless zero, a magnitude from 1E-400 up "
+        "to but excluding 1E+120 (what sums of amounts reach); restore an unaltered copy."
+    )
+
+
+def test_restore_refuses_a_sample_value_written_with_spaces() -> None:
+    data = _taken()
+    (group,) = data["body"]["by_resource"]
+    sample = next(item for item in group[2] if item[0] != "E")
+    assert sample[-2] == "4"
+    sample[-2] = " 4 "
+    with pytest.raises(rk.BadSnapshotError, match=r"' 4 ' is not written plainly"):
+        rk.Rater.restore(_resealed(data), _plan(), METERS)
+
+
+def test_an_unaltered_snapshot_is_restored() -> None:
+    rater = rk.Rater.restore(_taken(), _plan(), METERS)
+    # The statement at 02:00 said 01:00-02:00: 0.5 (vm) + 2 GB x 1 h x 0.25 (mem) + 4 GB
+    # x 0.1 (egress) = 1.4; the restored rater goes on with 02:00-03:00: 0.5 + 0.5 = 1.0.
+    assert _total(rater, "2026-03-01T03:00:00Z") == Decimal("1.0")
+
+
+# -- 6. numbers as text: plain ASCII decimal only, at every door --------------------------
+
+NOT_PLAIN = ["\u0661\u0662", "\uff11\uff12", "1_000", " 4 "]
+
+
+@pytest.mark.parametrize("text", NOT_PLAIN)
+def test_the_feed_refuses_a_level_written_not_plainly(text: str) -> None:
+    rater = rk.Rater(_plan(), METERS, start=START)
+    event = rk.Event("a1", "r0", "2026-03-01T01:00:00Z", {"mem": text}, id="e")
+    with pytest.raises(rk.BadRecordError) as caught:
+        rater.feed([event])
+    assert f"attribute 'mem' {text!r} is not written plainly: write it in plain ASCII" in str(
+        caught.value
+    )
+
+
+@pytest.mark.parametrize("text", NOT_PLAIN)
+def test_records_batches_and_prices_refuse_numbers_written_not_plainly(text: str) -> None:
+    plain = "write it in plain ASCII decimal text, like '12.5', '-3' or '1e9'"
+    with pytest.raises(rk.BadQuantityError, match=plain):
+        rk.Sample("a1", "r0", "egress", "2026-03-01T01:00:00Z", text, id="s")
+    with pytest.raises(rk.BadPriceError, match=plain):
+        rk.PerUnit(text)
+    with pytest.raises(rk.RatekitError, match=plain):
+        rk.RecordBatch.from_columns(
+            samples={
+                "account": ["a1"],
+                "resource": ["r0"],
+                "meter": ["egress"],
+                "at_us": [1772326800000000],
+                "value": [text],
+            }
+        )

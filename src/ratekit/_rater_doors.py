@@ -17,7 +17,7 @@ be removed, and a rater that fails every statement has no way out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from ._calendar import in_calendars, outside_calendars
@@ -26,13 +26,19 @@ from ._instants import format_us
 from ._paths import MISSING, lookup
 from ._shown import show
 from ._time_policies import _number
-from .errors import BadRecordError, BadTimeError, RatekitError, UnpricedUsageError
+from .errors import (
+    BadRecordError,
+    BadSnapshotError,
+    BadTimeError,
+    RatekitError,
+    UnpricedUsageError,
+)
 from .records import Inventory, Sample
 
 if TYPE_CHECKING:
     from .rater import Rater, Record
 
-__all__ = ["instants", "inventory", "level_error"]
+__all__ = ["instants", "inventory", "level_error", "restored"]
 
 
 def _label(record: Record) -> str:
@@ -135,3 +141,34 @@ def inventory(
                     "resource would fail on it, so the batch is refused whole; fix or drop "
                     "the record and feed the batch again."
                 )
+
+
+def restored(rater: Rater, check: Callable[[Rater, list[Record]], object]) -> None:
+    """Refuse a restored state holding what the feed refuses (a snapshot altered by hand).
+
+    ``check``: the feed's check of a batch (`_rater_reach.checked`), run over the kept
+    records, and the level check over the resource states' descriptions: a record kept
+    with a level of -5 or ``"NaN"``, a record of an unassigned account, an instant in no
+    computable cycle would make every later statement fail, as it would had the feed
+    taken it. Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying why. O(n) for n
+    kept records and states.
+    """
+    try:
+        check(rater, list(rater._records.values()))
+    except RatekitError as error:
+        detail = str(error).removeprefix("Rater.feed: ")
+        raise BadSnapshotError(
+            f"Rater snapshot keeps a record that the feed refuses: {detail} Restore an "
+            "unaltered copy."
+        ) from None
+    level_paths = rater._engine.level_paths
+    for state in rater._state if level_paths else ():
+        found = level_error(state.description, level_paths)
+        if found is not None:
+            name, refusal = found
+            raise BadSnapshotError(
+                f"Rater snapshot keeps the state of resource {show(state.resource)} of "
+                f"{show(state.account)} with a description that sets the level of meter "
+                f"{show(name)}: {refusal} Every statement metering it would fail: restore an "
+                "unaltered copy."
+            )
