@@ -382,3 +382,98 @@ def test_records_batches_and_prices_refuse_numbers_written_not_plainly(text: str
                 "value": [text],
             }
         )
+
+
+# -- 4. a cycle's quantity beyond what its price takes --------------------------------------
+
+TIERED = rk.Graduated([rk.Tier(50, "0"), rk.Tier(None, "0.09")])
+EGRESS = [rk.Meter("egress", "GB", rk.Discrete())]
+
+
+def _egress_plan(price: rk.PriceModel) -> rk.Plan:
+    return rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("e", "egress", price)])
+
+
+def _delta(resource: str, at: str, value: str, record_id: str, account: str = "a1") -> rk.Sample:
+    return rk.Sample(account, resource, "egress", at, value, id=record_id)
+
+
+def test_the_delta_that_brings_a_cycle_past_what_tiers_take_is_refused() -> None:
+    rater = rk.Rater(_egress_plan(TIERED), EGRESS, start=START)
+    first = _delta("r1", "2026-03-01T01:00:00Z", "9e29", "s1")
+    assert rater.feed([first]).accepted == ("s1",)
+    second = _delta("r2", "2026-03-01T02:00:00Z", "9e29", "s2")
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rater.feed([second])
+    assert str(caught.value) == (
+        "Rater.feed: sample 's2' stamped 2026-03-01T02:00:00Z of meter 'egress' for account "
+        "'a1' brings the meter's quantity in the cycle 2026-03-01T00:00:00Z..2026-03-02T00:00:00Z "
+        f"to {18 * 10**29} (from {9 * 10**29}), beyond what its price takes (a quantity less "
+        "than 1E+30 in magnitude), so every statement would fail to price it; the batch is refused whole. "
+        "Keep a cycle's quantity below 1E+30, or price the meter PerUnit."
+    )
+    # Batch rating refuses the same records.
+    day = rk.Span(START, "2026-03-02T00:00:00Z")
+    with pytest.raises(rk.BadQuantityError):
+        rk.rate([first, second], _egress_plan(TIERED), span=day, meters=EGRESS)
+    # The same delta the next day is taken: (9E+29 - 50) x 0.09 on each day.
+    assert rater.feed([_delta("r2", "2026-03-02T02:00:00Z", "9e29", "s3")]).accepted == ("s3",)
+    lines = rater.statement("2026-03-03T00:00:00Z").lines
+    assert (
+        sorted(line.amount for line in lines)
+        == [Decimal("8.099999999999999999999999999550E+28")] * 2
+    )
+
+
+def test_per_unit_prices_each_row_and_takes_the_same_deltas() -> None:
+    # PerUnit prices each usage row (each below 1E+30): nothing sums the cycle, and batch
+    # rating takes the records too. 2 x 9E+29 x 0.09 = 1.62E+29.
+    records = [
+        _delta("r1", "2026-03-01T01:00:00Z", "9e29", "s1"),
+        _delta("r2", "2026-03-01T02:00:00Z", "9e29", "s2"),
+    ]
+    rater = rk.Rater(_egress_plan(rk.PerUnit("0.09")), EGRESS, start=START)
+    assert rater.feed(records).accepted == ("s1", "s2")
+    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal("1.62E+29")
+
+
+_BIG = st.sampled_from(["9e29", "5e29", "1e29", "3"])  # a negative total: see streaming.md
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a1", "a2"]),
+            st.sampled_from(
+                ["2026-03-01T01:00:00Z", "2026-03-01T23:00:00Z", "2026-03-02T05:00:00Z"]
+            ),
+            _BIG,
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.booleans(),
+)
+def test_feed_and_batch_agree_on_which_sums_they_take(
+    deltas: list[tuple[str, str, str]], tiered: bool
+) -> None:
+    plan = _egress_plan(TIERED if tiered else rk.PerUnit("0.09"))
+    rater = rk.Rater(plan, EGRESS, start=START)
+    two_days = rk.Span(START, "2026-03-03T00:00:00Z")
+    taken: list[rk.Sample] = []
+    for index, (account, at, value) in enumerate(deltas):
+        record = _delta(f"r{index}", at, value, f"s{index}", account)
+        try:
+            rater.feed([record])
+        except rk.BadQuantityError:
+            # Refused at the feed: batch rating of what was taken and it refuses too.
+            with pytest.raises(rk.BadQuantityError):
+                rk.rate([*taken, record], plan, span=two_days, meters=EGRESS)
+            continue
+        taken.append(record)
+    # What the feed took, every statement and batch rating rate, alike.
+    rating = rk.rate(taken, plan, span=two_days, meters=EGRESS)
+    assert _total(rater, "2026-03-03T00:00:00Z") == sum(
+        (charge.amount for charge in rating.charges), Decimal(0)
+    )

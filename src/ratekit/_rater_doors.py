@@ -9,6 +9,8 @@ be removed, and a rater that fails every statement has no way out.
   rater's billing cycle cannot be computed: a statement finds the cycle containing each
   account's first record, and batch [`rate()`][ratekit.rate] the cycles its records lie
   in; an inventory so stamped could never be reached by a watermark either.
+- `sums()`: a delta that brings a cycle's quantity of its meter beyond what its price
+  takes (1E+30), which batch rating refuses too;
 - `inventory()`: an inventory listing a resource of an account no assignment names (as
   an event of that account is refused), or giving a listed resource attributes that set
   a [`Continuous`][ratekit.Continuous] level to what no level is (as the same attributes
@@ -17,16 +19,19 @@ be removed, and a rater that fails every statement has no way out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Final
 
 from ._calendar import in_calendars, outside_calendars
 from ._cycles_calendar import _Cached
+from ._decimals import CONTEXT, MAX_ADJUSTED, exact_sum
 from ._instants import format_us
 from ._paths import MISSING, lookup
 from ._shown import show
 from ._time_policies import _number
 from .errors import (
+    BadQuantityError,
     BadRecordError,
     BadSnapshotError,
     BadTimeError,
@@ -38,7 +43,7 @@ from .records import Inventory, Sample
 if TYPE_CHECKING:
     from .rater import Rater, Record
 
-__all__ = ["instants", "inventory", "level_error", "restored"]
+__all__ = ["LIMIT", "instants", "inventory", "level_error", "restored", "sums"]
 
 
 def _label(record: Record) -> str:
@@ -172,3 +177,82 @@ def restored(rater: Rater, check: Callable[[Rater, list[Record]], object]) -> No
                 f"{show(name)}: {refusal} Every statement metering it would fail: restore an "
                 "unaltered copy."
             )
+
+
+#: The least magnitude a quantity a price model takes may not reach (1E+30).
+LIMIT: Final = Decimal(10) ** (MAX_ADJUSTED + 1)
+
+
+def sums(rater: Rater, batch: Sequence[Record]) -> None:
+    """Refuse a delta that makes a cycle's quantity of its meter exceed what prices take.
+
+    A [`Discrete`][ratekit.Discrete] meter's quantity in a cycle is the sum of its
+    account's deltas there; a price model other than [`PerUnit`][ratekit.PerUnit] (tiers,
+    packages, a flat price) prices that sum, and takes quantities below 1E+30 in
+    magnitude: a sum beyond makes every statement fail, as batch
+    [`rate()`][ratekit.rate] fails on those records. The delta of the batch that makes
+    the sum of its (account, meter, cycle of its ``at``) reach 1E+30 is refused, with
+    [`BadQuantityError`][ratekit.BadQuantityError] naming it and the sum. Only meters
+    some entry prices so are summed (the engine's ``capped``); a delta over a span
+    counts whole in the cycle of its ``at``.
+
+    O(n) for the n samples of the batch while no sum can reach the limit (the largest
+    magnitude seen times the records kept stays below it), else O(k) for the k records
+    kept.
+    """
+    engine = rater._engine
+    capped = engine.capped
+    if not capped:
+        return
+    fresh = [r for r in batch if type(r) is Sample and r.meter in capped and r.kind == "delta"]
+    if not fresh:
+        return
+    kept = rater._records
+    if engine.largest is None:  # a restored or new rater: what its kept records hold
+        engine.largest = max(
+            (r.value.copy_abs() for r in kept.values() if type(r) is Sample and r.meter in capped),
+            default=Decimal(0),
+        )
+    largest = max(engine.largest, *(r.value.copy_abs() for r in fresh))
+    engine.largest = largest  # an upper bound: a refused batch may raise it, harmlessly
+    if CONTEXT.multiply(largest, len(kept) + len(fresh)) < LIMIT:
+        return
+    containing, base, forgotten = engine.containing, rater._base_us, rater._forgotten
+    totals: dict[tuple[str, str, int], Decimal] = {}
+    new: list[tuple[tuple[str, str, int], Sample]] = []
+    for sample in sorted(fresh, key=lambda r: r.at_us):
+        identity = sample if sample.id is None else ("Sample", sample.id)
+        if sample.at_us < base or identity in kept or identity in forgotten:
+            continue  # not taken: too late, or seen before
+        key = (sample.account, sample.meter, containing(sample.at_us)[0])
+        totals[key] = Decimal(0)
+        new.append((key, sample))
+    _add_kept(rater, totals)
+    for key, sample in new:
+        before = totals[key]
+        total = totals[key] = exact_sum((before, sample.value))
+        if total.copy_abs() >= LIMIT:
+            start, end = containing(sample.at_us)
+            raise BadQuantityError(
+                f"Rater.feed: {_label(sample)} stamped {format_us(sample.at_us)} of meter "
+                f"{show(sample.meter)} for account {show(sample.account)} brings the meter's "
+                f"quantity in the cycle {format_us(start)}..{format_us(end)} to {total} "
+                f"(from {before}), beyond what its price takes (a quantity less than 1E+30 "
+                "in magnitude), so every statement would fail to price it; the batch is "
+                "refused whole. Keep a cycle's quantity below 1E+30, or price the meter "
+                "PerUnit."
+            )
+
+
+def _add_kept(rater: Rater, totals: dict[tuple[str, str, int], Decimal]) -> None:
+    """Add to each (account, meter, cycle start) of ``totals`` its kept deltas. O(k)."""
+    capped, containing = rater._engine.capped, rater._engine.containing
+    accounts = {key[0] for key in totals}
+    for (account, _), records in rater._by_key.items():
+        if account not in accounts:
+            continue
+        for record in records:
+            if type(record) is Sample and record.meter in capped and record.kind == "delta":
+                key = (account, record.meter, containing(record.at_us)[0])
+                if key in totals:
+                    totals[key] = exact_sum((totals[key], record.value))
