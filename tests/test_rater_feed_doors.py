@@ -477,3 +477,30 @@ def test_feed_and_batch_agree_on_which_sums_they_take(
     assert _total(rater, "2026-03-03T00:00:00Z") == sum(
         (charge.amount for charge in rating.charges), Decimal(0)
     )
+
+
+@pytest.mark.parametrize("used", [" 1000 ", "1_000", "\uff11\uff10\uff10\uff10", "1e999999"])
+def test_restore_refuses_an_allowance_use_no_snapshot_writes(used: str) -> None:
+    # A yearly allowance of 1000 h on a monthly plan: January and February are compacted
+    # into the snapshot with what they used of it ("1000"), written as plain text.
+    vm = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHLY,
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))],
+        allowances=[rk.Allowance("vm.hours", 1000, cycle=rk.cycles.yearly(tz="UTC"))],
+    )
+    rater = rk.Rater(plan, [vm], start="2026-01-01T00:00:00Z")
+    rater.feed([rk.Event("a", "v", "2026-01-01T00:00:00Z", kind="start", id="e1")])
+    for month in (2, 3, 4):
+        rater.statement(f"2026-{month:02d}-01T00:00:00Z")
+    data = json.loads(json.dumps(rater.snapshot()))
+    assert data["body"]["allowed"][0][-1] == "1000"
+    data["body"]["allowed"][0][-1] = used
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(data), plan, [vm])
+    assert str(caught.value) == (
+        "Rater snapshot body is malformed (at body.allowed[0]: an allowance's used quantity "
+        f"is a decimal string above 0, not {used!r}); restore an unaltered copy."
+    )
