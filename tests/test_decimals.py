@@ -29,8 +29,8 @@ def test_ints_strings_and_decimals() -> None:
     assert to_decimal(10**30 - 1) == Decimal(999999999999999999999999999999)
     assert to_decimal("12.50") == Decimal("12.50")
     assert str(to_decimal("12.50")) == "12.50"  # the exponent is kept
-    assert to_decimal(" 1e3 ") == Decimal(1000)
-    assert to_decimal("1_000_000") == Decimal(1_000_000)
+    assert to_decimal("1e3") == Decimal(1000)
+    assert to_decimal("+.5") == Decimal("0.5")
     assert to_decimal(Decimal("-7.25")) == Decimal("-7.25")
 
 
@@ -257,3 +257,30 @@ def test_a_tiny_continuous_level_is_refused_at_the_door_rather_than_hanging() ->
         "2026-03-01T01:00:00Z: attribute 'memory_mb' '1E-999999999' lies outside the "
         f"numbers ratekit represents exactly: give {RANGE}."
     )
+
+
+@pytest.mark.parametrize(
+    "text", [" 1e3 ", "1_000_000", "\u0661\u0662", "\uff11\uff12", "\t4", "4\n"]
+)
+def test_number_text_is_plain_ascii_decimal_only(text: str) -> None:
+    # Python's Decimal reads spaces around, underscores, Arabic-Indic and fullwidth digits:
+    # a billing record written so is refused, saying what is accepted.
+    with pytest.raises(rk.BadQuantityError) as caught:
+        to_decimal(text, "sample 's1' value")
+    assert str(caught.value) == (
+        f"sample 's1' value {text!r} is not written plainly: write it in plain ASCII decimal "
+        "text, like '12.5', '-3' or '1e9' (no spaces, underscores or other scripts' digits)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("NaN", "must be a finite number, not 'NaN'."),
+        ("abc", "'abc' is not a decimal number; write it like '12.5' or '1e9'."),
+    ],
+)
+def test_text_that_is_no_finite_number_keeps_its_message(text: str, said: str) -> None:
+    with pytest.raises(rk.BadQuantityError) as caught:
+        to_decimal(text, "value")
+    assert str(caught.value) == f"value {said}"

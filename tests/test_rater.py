@@ -649,8 +649,10 @@ def test_restore_refuses_resealed_records_and_totals_that_do_not_fit() -> None:
             rk.Rater.restore(_resealed(altered), plan, [VM_HOURS])
         shown = total if len(total) <= 40 else total[:40] + "..."
         assert str(caught.value) == (
-            f"Rater snapshot reported total {shown!r} is not a finite decimal string of at "
-            "most 1000 characters within ratekit's exponent range; restore an unaltered copy."
+            f"Rater snapshot reported total {shown!r} is not a plain decimal string (ASCII "
+            "digits, no spaces) of at most 1000 characters with, unless zero, a magnitude from "
+            "1E-400 up to but excluding 1E+120 (what sums of amounts reach); restore an "
+            "unaltered copy."
         )
     key = json.loads(json.dumps(data))
     key["body"]["reported"][0][0] = 5  # an account that is not a name

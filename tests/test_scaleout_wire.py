@@ -252,6 +252,7 @@ NOT = "not a finite number"
 CORRUPTIONS = [
     (set_decimal_text("12,5"), r"\.decimals\[2\]: not a number \('12,5'\)"),
     (set_decimal_text("NaN"), r"\.decimals\[2\]: not a finite number \('NaN'\)"),
+    (set_decimal_text(" 4 "), r"\.decimals\[2\]: not a plain decimal number \(' 4 '\)"),
     (set_index(CHARGES, "amount", 3, 0), r"\.charges\.amount\[3\]: NoneType None where a Decimal"),
     (point(CHARGES, "kind", 1, OBJECTS, "gift"), r"\.charges\.kind\[1\]: str 'gift' where one of"),
     (point(CHARGES, "account", 0, OBJECTS, ""), r"\.charges\.account\[0\]: .*a non-empty name"),

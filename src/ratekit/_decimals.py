@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import decimal
 import functools
+import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Final, ParamSpec, TypeVar
@@ -42,6 +43,8 @@ __all__ = [
     "MAX_DIGITS",
     "MIN_ADJUSTED",
     "ONE",
+    "PLAIN",
+    "PLAIN_TEXT",
     "ZERO",
     "exact_sum",
     "in_context",
@@ -127,6 +130,33 @@ def _in_range(result: Decimal, value: object, what: str) -> Decimal:
     return result
 
 
+#: A number written as text: ASCII digits, an optional sign, point and exponent, and
+#: nothing around them. Python's Decimal also reads spaces around, underscores and other
+#: scripts' digits (Arabic-Indic, fullwidth); a billing record's text is refused unless plain.
+PLAIN: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: What `PLAIN` accepts, for messages.
+PLAIN_TEXT: Final = (
+    "write it in plain ASCII decimal text, like '12.5', '-3' or '1e9' (no spaces, "
+    "underscores or other scripts' digits)"
+)
+
+
+def _not_plain(text: str, what: str) -> BadQuantityError:
+    """The error for text that is not `PLAIN`: no finite number, or not written plainly."""
+    try:
+        loose = text.strip().replace("_", "")  # as Python's Decimal() reads it
+        parsed = _EXACT.create_decimal(loose) if len(text) <= 1000 else None
+    except (decimal.DecimalException, ValueError):
+        parsed = None
+    if parsed is None:
+        return BadQuantityError(
+            f"{what} {show(text)} is not a decimal number; write it like '12.5' or '1e9'."
+        )
+    if not parsed.is_finite() and text.isascii() and text == text.strip():
+        return BadQuantityError(f"{what} must be a finite number, not {show(text)}.")
+    return BadQuantityError(f"{what} {show(text)} is not written plainly: {PLAIN_TEXT}.")
+
+
 def to_decimal(value: object, what: str = "quantity") -> Decimal:
     """Convert ``value`` to an exact, finite `Decimal`.
 
@@ -158,14 +188,13 @@ def to_decimal(value: object, what: str = "quantity") -> Decimal:
     elif isinstance(value, float):
         result = Decimal(float.__repr__(value))
     elif isinstance(value, str):
+        text = str.__str__(value)
+        if PLAIN.fullmatch(text) is None:
+            raise _not_plain(text, what)
         try:
-            result = _EXACT.create_decimal(str.__str__(value).strip().replace("_", ""))
+            result = _EXACT.create_decimal(text)
         except (decimal.Overflow, decimal.Underflow):
             raise _out_of_range(value, what) from None
-        except (decimal.InvalidOperation, ValueError):
-            raise BadQuantityError(
-                f"{what} {show(value)} is not a decimal number; write it like '12.5' or '1e9'."
-            ) from None
     else:
         raise RatekitTypeError(
             f"{what} must be a number (int, str, Decimal or float), "

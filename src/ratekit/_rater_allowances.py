@@ -18,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from ._decimals import CONTEXT
+from ._decimals import CONTEXT, MAX_ADJUSTED, PLAIN
 from ._dues import _exact
 from ._instants import MIN_US, check_us, format_us
 from ._rating_engine import _Engine as _RatingEngine
@@ -118,9 +118,11 @@ def decode(item: Any) -> tuple[tuple[str, int, str, int, int], Decimal]:
     if type(index) is not int or index < 0:
         raise TypeError(f"an allowance's plan index is an integer of 0 or more, not {show(index)}")
     start, end = check_us(p0, "an allowance's period"), check_us(p1, "an allowance's period")
-    value = Decimal(used) if isinstance(used, str) and len(used) <= 1000 else None
-    if value is None or not value.is_finite() or value <= 0:
+    plain = isinstance(used, str) and len(used) <= 1000 and PLAIN.fullmatch(used) is not None
+    value = Decimal(used) if plain and isinstance(used, str) else None
+    if value is None or value <= 0 or value.adjusted() > MAX_ADJUSTED:
         raise ValueError(
+            # plain ASCII decimal text, below 1E+30: what a snapshot writes
             f"an allowance's used quantity is a decimal string above 0, not {show(used)}"
         )
     return (account, index, meter, start, end), value

@@ -18,6 +18,7 @@ from ._pricing import GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
 from ._rater_reuse import Known
 from ._rating_engine import _Engine as _RatingEngine
+from ._sample_policies import Discrete
 from ._time_policies import Continuous
 from .assignments import Assignment
 from .charges import Charge
@@ -25,6 +26,7 @@ from .errors import BadCalendarError, BadTimeError, RatekitError, RatekitTypeErr
 from .metering import accepted_kinds, meter
 from .policies import Meter, meters_of
 from .pricebook import Plan, PriceEntry
+from .prices import PerUnit
 from .rating import Rating, rate, rate_rows
 from .records import Event, Inventory, Sample
 from .spans import Span
@@ -46,9 +48,11 @@ class Engine:
 
     __slots__ = (
         "assigned",
+        "capped",
         "cycle",
         "dues",
         "kinds",
+        "largest",
         "level_paths",
         "levels",
         "meters",
@@ -103,6 +107,17 @@ class Engine:
         self.level_paths = tuple(
             (m.name, paths) for m in meters if (paths := _level_paths(m)) is not None
         )
+        # The Discrete meters some entry prices by a model that takes a cycle's quantity
+        # (not PerUnit), which must stay in ratekit's range (see _rater_doors.sums), and
+        # the largest magnitude of their samples seen (None: not known yet).
+        discrete = {m.name for m in meters if isinstance(m, Meter) and type(m.policy) is Discrete}
+        self.capped = frozenset(
+            entry.meter
+            for plan in known
+            for entry in plan.entries
+            if entry.meter in discrete and type(entry.price) is not PerUnit
+        )
+        self.largest: Decimal | None = None
 
     def containing(self, t_us: int) -> tuple[int, int]:
         return self.cycle.containing_us(t_us)

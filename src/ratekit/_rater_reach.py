@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Final
 
 from . import _lateness, _normalize, _snapshot
+from . import _rater_doors as _doors
 from . import _rater_early as _early
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us, from_us
@@ -275,9 +276,10 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     A batch is taken whole or not at all, and a record that metering would refuse (a
     sample of an unknown meter, or of a kind its meter does not take, an event setting
     a Continuous level's attribute to a negative or non-numeric value:
-    `level_refusal()`, or making a level computed by a function so: `computed_levels()`)
-    is refused here, so that it cannot make every later statement
-    fail.
+    `level_refusal()`, or making a level computed by a function so: `computed_levels()`;
+    a record stamped where no cycle can be computed, an inventory listing an unassigned
+    account or setting a level so: `_rater_doors`) is refused here, so that it cannot
+    make every later statement fail.
     """
     given: object = records
     if not isinstance(given, Iterable) or isinstance(given, str | bytes | Mapping):
@@ -294,7 +296,11 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     levels: set[int] = set()
     for record in batch:
         kind = type(record)
-        if assigned is not None and kind is not Inventory:
+        if kind in (Event, Sample, Inventory):
+            _doors.instants(rater, record)
+        if kind is Inventory:
+            _doors.inventory(typing.cast("Inventory", record), assigned, level_paths)
+        elif assigned is not None and kind in (Event, Sample):
             assigned_only(typing.cast("Event | Sample", record), assigned)
         if kind is Event and level_paths:
             event = typing.cast("Event", record)
@@ -312,6 +318,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
                 f"{kind.__name__}: {record!r}."
             )
     computed_levels(rater, batch)
+    _doors.sums(rater, batch)
     return batch
 
 

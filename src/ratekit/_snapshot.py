@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
-from ._decimals import CONTEXT
+from ._decimals import PLAIN
 from ._descriptions import decode_value, encode_value
 from ._instants import MAX_US, MIN_US, check_us, format_us
 from ._inventory_scope import decode_where, encode_where
@@ -36,6 +36,7 @@ from ._snapshot_seal import (
     seal,
     too_deep,
 )
+from ._values import RESULT_MAX_ADJUSTED, RESULT_MAX_DIGITS, RESULT_MIN_ADJUSTED
 from .errors import BadSnapshotError, RatekitError
 from .records import Anomaly, Event, Inventory, Sample
 
@@ -67,6 +68,10 @@ __all__ = [
 MAX_HORIZON_US: Final = _dt.timedelta.max // _dt.timedelta(microseconds=1)
 _LONGEST: Final = 1000  # characters of a reported total, at most
 _SHOWN: Final = 40  # characters of a refused value shown in a message
+#: The adjusted exponents a reported total may have: a sum of amounts (each in the range
+#: of results, at most 300 digits) over fewer than 1E+20 lines.
+_TOTAL_LOW: Final = RESULT_MIN_ADJUSTED - RESULT_MAX_DIGITS
+_TOTAL_HIGH: Final = RESULT_MAX_ADJUSTED + 20
 
 Record = Event | Sample | Inventory
 T = typing.TypeVar("T")
@@ -489,17 +494,15 @@ def finite_total(text: object) -> Decimal:
     Totals are exact sums of amounts, so they may hold more digits than ratekit's 60-digit
     context; a thousand characters hold any sum of real amounts.
     """
-    value = Decimal(text) if isinstance(text, str) and len(text) <= _LONGEST else None
-    if (
-        value is None
-        or not value.is_finite()
-        or not CONTEXT.Emin <= value.adjusted() <= CONTEXT.Emax
-    ):
+    plain = isinstance(text, str) and len(text) <= _LONGEST and PLAIN.fullmatch(text)
+    value = Decimal(text) if plain and isinstance(text, str) else None
+    if value is None or (value and not _TOTAL_LOW <= value.adjusted() <= _TOTAL_HIGH):
         shown = text if not isinstance(text, str) or len(text) <= _SHOWN else text[:_SHOWN] + "..."
         raise BadSnapshotError(
-            f"Rater snapshot reported total {shown!r} is not a finite decimal string of at "
-            f"most {_LONGEST} characters within ratekit's exponent range; restore an "
-            "unaltered copy."
+            f"Rater snapshot reported total {shown!r} is not a plain decimal string (ASCII "
+            f"digits, no spaces) of at most {_LONGEST} characters with, unless zero, a "
+            f"magnitude from 1E{_TOTAL_LOW} up to but excluding 1E+{_TOTAL_HIGH + 1} (what "
+            "sums of amounts reach); restore an unaltered copy."
         )
     return value
 

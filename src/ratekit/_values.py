@@ -29,7 +29,7 @@ from typing import Any, Final, TypeAlias, TypeVar
 import attrs
 
 from ._calendar import zone
-from ._decimals import _EXACT, ZERO
+from ._decimals import _EXACT, PLAIN, ZERO
 from ._instants import from_us, to_us
 from ._text import is_text, not_text
 from .errors import BadQuantityError, RatekitError, RatekitTypeError
@@ -112,9 +112,9 @@ def number(value: Decimal | int | str | float) -> Decimal:
         return Decimal(value)
     if isinstance(value, float):
         return Decimal(repr(value))  # NaN and infinities are refused by the validator
-    if isinstance(value, str) and len(value) <= _MAX_TEXT:
+    if isinstance(value, str) and len(value) <= _MAX_TEXT and PLAIN.fullmatch(value):
         try:
-            return _EXACT.create_decimal(value.strip().replace("_", ""))
+            return _EXACT.create_decimal(value)
         except (decimal.InvalidOperation, decimal.Overflow, decimal.Underflow, ValueError):
             pass
     return value  # type: ignore[return-value] # refused by name in the validator

@@ -51,6 +51,7 @@ from typing import Any, Final, NoReturn
 
 from ._calendar import zone
 from ._collector import paused
+from ._decimals import PLAIN
 from ._descriptions import _FrozenDict
 from ._instants import MAX_US, MIN_US
 from ._invoices import _LINE_ORDER, Invoice, InvoiceLine
@@ -498,6 +499,17 @@ def _decimals(value: object) -> list[Decimal | None]:
     """The Decimals from their exact text, None first (index 0); finite ones only."""
     texts = _list(value, "decimals")
     _require(set(map(type, texts)) <= {str}, "decimals", "a list of strings")
+    if not all(map(PLAIN.fullmatch, texts)):  # str() of a Decimal is plain ASCII text
+        at = next(i for i, text in enumerate(texts) if not PLAIN.fullmatch(text))
+        text = texts[at]
+        what = (
+            "a number"
+            if not _number(text)
+            else "a finite number"
+            if not Decimal(text).is_finite()
+            else "a plain decimal number"
+        )
+        _require(False, f"decimals[{at}]", f"{what} ({show(text)})")
     try:
         numbers = list(map(Decimal, texts))
     except decimal.InvalidOperation:

@@ -56,6 +56,7 @@ from . import _rater_advance as _advance
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_close as _close
+from . import _rater_doors as _doors
 from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
 from . import _rater_reach as _reach
@@ -570,6 +571,7 @@ class Rater:
         rater._line_members = {}
         rater._index()
         _store.regroup(rater)
+        _doors.restored(rater, _reach.checked)  # what the feed refuses, restore refuses
         return rater
 
     def _check(self) -> None:

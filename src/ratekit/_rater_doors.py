@@ -1,0 +1,258 @@
+"""The feed's doors for what a record holds beyond its kind: instants, accounts, levels.
+
+Private to [`ratekit.Rater`][ratekit.Rater] (called from `_rater_reach.checked()`). A
+record that every later statement would fail on is refused at the feed, with its batch,
+naming the record and the field and saying what is accepted: once taken, a record cannot
+be removed, and a rater that fails every statement has no way out.
+
+- `instants()`: an event or sample stamped (or a delta begun, ``since``) where the
+  rater's billing cycle cannot be computed: a statement finds the cycle containing each
+  account's first record, and batch [`rate()`][ratekit.rate] the cycles its records lie
+  in; an inventory so stamped could never be reached by a watermark either.
+- `sums()`: a delta that brings a cycle's quantity of its meter beyond what its price
+  takes (1E+30), which batch rating refuses too;
+- `inventory()`: an inventory listing a resource of an account no assignment names (as
+  an event of that account is refused), or giving a listed resource attributes that set
+  a [`Continuous`][ratekit.Continuous] level to what no level is (as the same attributes
+  on an event are).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Final
+
+from ._calendar import in_calendars, outside_calendars
+from ._cycles_calendar import _Cached
+from ._decimals import CONTEXT, MAX_ADJUSTED, exact_sum
+from ._instants import format_us
+from ._paths import MISSING, lookup
+from ._shown import show
+from ._time_policies import _number
+from .errors import (
+    BadQuantityError,
+    BadRecordError,
+    BadSnapshotError,
+    BadTimeError,
+    RatekitError,
+    UnpricedUsageError,
+)
+from .records import Inventory, Sample
+
+if TYPE_CHECKING:
+    from .rater import Rater, Record
+
+__all__ = ["LIMIT", "instants", "inventory", "level_error", "restored", "sums"]
+
+
+def _label(record: Record) -> str:
+    name = type(record).__name__.lower()
+    return name if record.id is None else f"{name} {show(record.id)}"
+
+
+def instants(rater: Rater, record: Record) -> None:
+    """Refuse ``record`` when its ``at`` (or ``since``) lies in no cycle the rater computes.
+
+    Each instant must lie in a cycle of the rater's plans that ratekit can compute (for
+    calendar cycles: the cycle must lie within years 2 to 9998, so an instant from
+    9998-12-31 on, or one whose month or week ends after it, is refused). Raises
+    [`BadTimeError`][ratekit.BadTimeError] naming the record, the field and the cycle
+    error. O(1) per record (a cached cycle look-up).
+    """
+    containing = rater._engine.containing
+    # A calendar cycle's cache may hold boundaries past the range it answers for (the
+    # end of its last cycle): the range is checked here, as a cold cache checks it.
+    calendar = isinstance(rater._engine.cycle, _Cached)
+    fields = [("at", record.at_us)]
+    if type(record) is Sample and record.since_us is not None:
+        fields.append(("since", record.since_us))
+    for field, t_us in fields:
+        try:
+            if calendar and not in_calendars(t_us):
+                raise outside_calendars(t_us)
+            containing(t_us)
+        except BadTimeError as error:
+            raise BadTimeError(
+                f"Rater.feed: {_label(record)} has {field} {format_us(t_us)}, in no billing "
+                f"cycle the rater can compute ({str(error).rstrip('.')}), so every statement would fail on "
+                "it; the batch is refused whole. Feed records whose instants lie in cycles "
+                "within the range ratekit's calendars support (years 2 to 9998)."
+            ) from None
+
+
+def level_error(
+    attributes: Mapping[str, object], level_paths: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[str, RatekitError] | None:
+    """The meter and the error of the first attribute a level reads that no level can be.
+
+    ``level_paths``: per [`Continuous`][ratekit.Continuous] meter whose level is an
+    attribute, a path or a product of them, the paths it reads. A value set there (not
+    ``None``, which removes it) must be a number >= 0, as metering reads it. O(m).
+    """
+    if not attributes:
+        return None
+    for name, paths in level_paths:
+        for path in paths:
+            value = lookup(attributes, path)
+            if value is MISSING or value is None:
+                continue
+            try:
+                _number(attributes, path)
+            except RatekitError as error:
+                return name, error
+    return None
+
+
+def inventory(
+    record: Inventory,
+    assigned: frozenset[str] | None,
+    level_paths: tuple[tuple[str, tuple[str, ...]], ...],
+) -> None:
+    """Refuse an inventory that lists what every statement reaching it would fail on.
+
+    - a resource of an account that no assignment names (``assigned``; None under one
+      plan, which prices every account): [`UnpricedUsageError`][ratekit.UnpricedUsageError],
+      as for an event of that account. A scope (``accounts=``) that names such an
+      account but lists none of its resources opens and closes nothing of it, and is
+      taken;
+    - listed attributes that set a Continuous level to a negative or non-numeric value:
+      [`BadRecordError`][ratekit.BadRecordError] naming the resource, the meter and the
+      attribute (the inventory opens an unknown resource with them, and corrects a known
+      one to them).
+
+    O(n m) for n listed resources and m level paths.
+    """
+    for account, resource, attributes in record.resources:
+        if assigned is not None and account not in assigned:
+            named = ", ".join(map(show, sorted(assigned)[:5]))
+            more = f" and {len(assigned) - 5:,} more" if len(assigned) > 5 else ""
+            raise UnpricedUsageError(
+                f"Rater.feed: {_label(record)} stamped {format_us(record.at_us)} lists "
+                f"resource {show(resource)} of account {show(account)}, which no assignment "
+                "of this rater names, so every statement reaching it would fail to price it "
+                f"(the assignments name {named}{more}); the batch is refused whole. List "
+                "only resources of assigned accounts: a rater's plans are fixed when it is "
+                "built."
+            )
+        if level_paths:
+            found = level_error(attributes, level_paths)
+            if found is not None:
+                name, error = found
+                raise BadRecordError(
+                    f"Rater.feed: {_label(record)} stamped {format_us(record.at_us)} lists "
+                    f"resource {show(resource)} of {show(account)} with attributes that set "
+                    f"the level of meter {show(name)}: {error} Every statement metering the "
+                    "resource would fail on it, so the batch is refused whole; fix or drop "
+                    "the record and feed the batch again."
+                )
+
+
+def restored(rater: Rater, check: Callable[[Rater, list[Record]], object]) -> None:
+    """Refuse a restored state holding what the feed refuses (a snapshot altered by hand).
+
+    ``check``: the feed's check of a batch (`_rater_reach.checked`), run over the kept
+    records, and the level check over the resource states' descriptions: a record kept
+    with a level of -5 or ``"NaN"``, a record of an unassigned account, an instant in no
+    computable cycle would make every later statement fail, as it would had the feed
+    taken it. Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying why. O(n) for n
+    kept records and states.
+    """
+    try:
+        check(rater, list(rater._records.values()))
+    except RatekitError as error:
+        detail = str(error).removeprefix("Rater.feed: ")
+        raise BadSnapshotError(
+            f"Rater snapshot keeps a record that the feed refuses: {detail} Restore an "
+            "unaltered copy."
+        ) from None
+    level_paths = rater._engine.level_paths
+    for state in rater._state if level_paths else ():
+        found = level_error(state.description, level_paths)
+        if found is not None:
+            name, refusal = found
+            raise BadSnapshotError(
+                f"Rater snapshot keeps the state of resource {show(state.resource)} of "
+                f"{show(state.account)} with a description that sets the level of meter "
+                f"{show(name)}: {refusal} Every statement metering it would fail: restore an "
+                "unaltered copy."
+            )
+
+
+#: The least magnitude a quantity a price model takes may not reach (1E+30).
+LIMIT: Final = Decimal(10) ** (MAX_ADJUSTED + 1)
+
+
+def sums(rater: Rater, batch: Sequence[Record]) -> None:
+    """Refuse a delta that makes a cycle's quantity of its meter exceed what prices take.
+
+    A [`Discrete`][ratekit.Discrete] meter's quantity in a cycle is the sum of its
+    account's deltas there; a price model other than [`PerUnit`][ratekit.PerUnit] (tiers,
+    packages, a flat price) prices that sum, and takes quantities below 1E+30 in
+    magnitude: a sum beyond makes every statement fail, as batch
+    [`rate()`][ratekit.rate] fails on those records. The delta of the batch that makes
+    the sum of its (account, meter, cycle of its ``at``) reach 1E+30 is refused, with
+    [`BadQuantityError`][ratekit.BadQuantityError] naming it and the sum. Only meters
+    some entry prices so are summed (the engine's ``capped``); a delta over a span
+    counts whole in the cycle of its ``at``.
+
+    O(n) for the n samples of the batch while no sum can reach the limit (the largest
+    magnitude seen times the records kept stays below it), else O(k) for the k records
+    kept.
+    """
+    engine = rater._engine
+    capped = engine.capped
+    if not capped:
+        return
+    fresh = [r for r in batch if type(r) is Sample and r.meter in capped and r.kind == "delta"]
+    if not fresh:
+        return
+    kept = rater._records
+    if engine.largest is None:  # a restored or new rater: what its kept records hold
+        engine.largest = max(
+            (r.value.copy_abs() for r in kept.values() if type(r) is Sample and r.meter in capped),
+            default=Decimal(0),
+        )
+    largest = max(engine.largest, *(r.value.copy_abs() for r in fresh))
+    engine.largest = largest  # an upper bound: a refused batch may raise it, harmlessly
+    if CONTEXT.multiply(largest, len(kept) + len(fresh)) < LIMIT:
+        return
+    containing, base, forgotten = engine.containing, rater._base_us, rater._forgotten
+    totals: dict[tuple[str, str, int], Decimal] = {}
+    new: list[tuple[tuple[str, str, int], Sample]] = []
+    for sample in sorted(fresh, key=lambda r: r.at_us):
+        identity = sample if sample.id is None else ("Sample", sample.id)
+        if sample.at_us < base or identity in kept or identity in forgotten:
+            continue  # not taken: too late, or seen before
+        key = (sample.account, sample.meter, containing(sample.at_us)[0])
+        totals[key] = Decimal(0)
+        new.append((key, sample))
+    _add_kept(rater, totals)
+    for key, sample in new:
+        before = totals[key]
+        total = totals[key] = exact_sum((before, sample.value))
+        if total.copy_abs() >= LIMIT:
+            start, end = containing(sample.at_us)
+            raise BadQuantityError(
+                f"Rater.feed: {_label(sample)} stamped {format_us(sample.at_us)} of meter "
+                f"{show(sample.meter)} for account {show(sample.account)} brings the meter's "
+                f"quantity in the cycle {format_us(start)}..{format_us(end)} to {total} "
+                f"(from {before}), beyond what its price takes (a quantity less than 1E+30 "
+                "in magnitude), so every statement would fail to price it; the batch is "
+                "refused whole. Keep a cycle's quantity below 1E+30, or price the meter "
+                "PerUnit."
+            )
+
+
+def _add_kept(rater: Rater, totals: dict[tuple[str, str, int], Decimal]) -> None:
+    """Add to each (account, meter, cycle start) of ``totals`` its kept deltas. O(k)."""
+    capped, containing = rater._engine.capped, rater._engine.containing
+    accounts = {key[0] for key in totals}
+    for (account, _), records in rater._by_key.items():
+        if account not in accounts:
+            continue
+        for record in records:
+            if type(record) is Sample and record.meter in capped and record.kind == "delta":
+                key = (account, record.meter, containing(record.at_us)[0])
+                if key in totals:
+                    totals[key] = exact_sum((totals[key], record.value))

@@ -1,0 +1,506 @@
+"""The rater refuses at the feed what would make every later statement fail.
+
+A record stamped where no billing cycle can be computed, an inventory listing a resource
+of an account no assignment names, an inventory setting a Continuous level to what no
+level is: each is refused with its batch, naming the record and the field, and the
+rater keeps working (a restored copy too).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ratekit as rk
+from ratekit import _snapshot
+
+DAILY = rk.cycles.daily(tz="UTC")
+MONTHLY = rk.cycles.monthly(tz="UTC")
+METERS = [
+    rk.Meter("vm.hours", "hour", rk.OnOff()),
+    rk.Meter("mem", "GB*hour", rk.Continuous("mem")),
+    rk.Meter("egress", "GB", rk.Discrete()),
+]
+START = "2026-03-01T00:00:00Z"
+
+
+def _plan(cycle: rk.cycles.Cycle = DAILY) -> rk.Plan:
+    return rk.Plan(
+        "p",
+        "EUR",
+        cycle,
+        [
+            rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.5")),
+            rk.PriceEntry("mem", "mem", rk.PerUnit("0.25")),
+            rk.PriceEntry("egress", "egress", rk.PerUnit("0.1")),
+        ],
+    )
+
+
+def _total(rater: rk.Rater, as_of: str) -> Decimal:
+    return sum((line.amount for line in rater.statement(as_of).lines), Decimal(0))
+
+
+def _still_works(rater: rk.Rater, as_of: str, expected: Decimal) -> None:
+    restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), _plan(), METERS)
+    assert _total(rater, as_of) == expected
+    assert _total(restored, as_of) == expected
+
+
+GOOD = rk.Event("a1", "r0", "2026-03-01T01:00:00Z", {"mem": 2}, kind="start", id="ok")
+
+
+# -- 1. instants where no cycle can be computed ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("record", "field", "instant"),
+    [
+        (
+            rk.Event("a9", "r1", "9998-12-31T00:00:00Z", {"mem": 1}, kind="start", id="far"),
+            "at",
+            "9998-12-31T00:00:00Z",
+        ),
+        (
+            rk.Sample("a9", "r1", "egress", "9999-12-31T23:59:59Z", 5, id="far"),
+            "at",
+            "9999-12-31T23:59:59Z",
+        ),
+        (
+            rk.Inventory("9999-06-01T00:00:00Z", [("a9", "r1")], id="far"),
+            "at",
+            "9999-06-01T00:00:00Z",
+        ),
+        (
+            rk.Sample(
+                "a9",
+                "r1",
+                "egress",
+                "2026-03-01T02:00:00Z",
+                5,
+                since="0001-06-01T00:00:00Z",
+                id="far",
+            ),
+            "since",
+            "0001-06-01T00:00:00Z",
+        ),
+    ],
+)
+def test_a_record_in_no_computable_cycle_is_refused_with_its_batch(
+    record: rk.Event | rk.Sample | rk.Inventory, field: str, instant: str
+) -> None:
+    rater = rk.Rater(_plan(), METERS, start=START)
+    with pytest.raises(rk.BadTimeError) as caught:
+        rater.feed([GOOD, record])
+    message = str(caught.value)
+    kind = type(record).__name__.lower()
+    assert message.startswith(
+        f"Rater.feed: {kind} 'far' has {field} {instant}, in no billing cycle"
+    )
+    assert "the batch is refused whole" in message
+    assert "years 2 to 9998" in message
+    # Nothing was taken; the good record alone is, and every statement works:
+    # 1 h of vm (0.5) + 2 GB x 1 h of mem (0.5) = 1.0 up to 02:00.
+    assert rater.feed([GOOD]).accepted == ("ok",)
+    _still_works(rater, "2026-03-01T02:00:00Z", Decimal("1.0"))
+
+
+def test_the_last_computable_day_is_taken_and_statements_work() -> None:
+    # The daily cycle [9998-12-30, 9998-12-31) is the last one calendars hold.
+    rater = rk.Rater(_plan(), METERS, start=START)
+    last = rk.Sample("a9", "r1", "egress", "9998-12-30T23:59:59Z", 5, id="last")
+    assert rater.feed([last]).accepted == ("last",)
+    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal(0)
+
+
+def test_a_monthly_cycle_whose_last_month_the_calendars_hold_is_taken() -> None:
+    # Under monthly cycles 9998-12-15 lies in December 9998, a cycle ratekit's calendars
+    # compute (they reach into 9999 for cycle ends): taken, as batch rate() takes it.
+    rater = rk.Rater(_plan(MONTHLY), METERS, start=START)
+    far = rk.Event("a9", "r1", "9998-12-15T00:00:00Z", {"mem": 1}, id="far")
+    assert rater.feed([far]).accepted == ("far",)
+    assert rater.statement("2026-04-01T00:00:00Z").lines == ()
+    april = rk.Span(START, "2026-04-01T00:00:00Z")
+    assert rk.rate([far], _plan(MONTHLY), span=april, meters=METERS).charges == ()
+
+
+def test_batch_rate_refuses_the_same_record() -> None:
+    far = rk.Event("a9", "r1", "9998-12-31T00:00:00Z", {"mem": 1}, kind="start", id="far")
+    with pytest.raises(rk.BadTimeError):
+        rk.rate(
+            [GOOD, far],
+            _plan(),
+            span=rk.Span(START, "2026-03-02T00:00:00Z"),
+            meters=METERS,
+            as_of="2026-03-02T00:00:00Z",
+        )
+
+
+# -- 2. an inventory of an unassigned account --------------------------------------------
+
+
+def _assigned() -> rk.Rater:
+    return rk.Rater([rk.Assignment("a1", _plan())], METERS, start=START)
+
+
+def test_an_inventory_listing_an_unassigned_account_is_refused() -> None:
+    rater = _assigned()
+    inventory = rk.Inventory("2026-03-01T01:00:00Z", [("a1", "r1"), ("zz", "r9")], id="inv")
+    with pytest.raises(rk.UnpricedUsageError) as caught:
+        rater.feed([GOOD, inventory])
+    assert str(caught.value) == (
+        "Rater.feed: inventory 'inv' stamped 2026-03-01T01:00:00Z lists resource 'r9' of "
+        "account 'zz', which no assignment of this rater names, so every statement reaching "
+        "it would fail to price it (the assignments name 'a1'); the batch is refused whole. "
+        "List only resources of assigned accounts: a rater's plans are fixed when it is built."
+    )
+    assert rater.feed([GOOD]).accepted == ("ok",)
+    # 1 h of vm (0.5) + 2 GB*hour of mem (0.5) = 1.0.
+    assert _total(rater, "2026-03-01T02:00:00Z") == Decimal("1.0")
+
+
+def test_a_scope_naming_an_unassigned_account_without_listing_it_is_taken() -> None:
+    # It opens and closes nothing of 'zz' (no record of 'zz' can be fed): harmless.
+    rater = _assigned()
+    scoped = rk.Inventory("2026-03-01T01:30:00Z", [("a1", "r0")], accounts=["a1", "zz"], id="inv")
+    assert rater.feed([GOOD, scoped]).accepted == ("ok", "inv")
+    # r0 runs 01:00-03:00: 2 h x 0.5 + 2 GB x 2 h x 0.25 = 1.0 + 1.0 = 2.0.
+    assert _total(rater, "2026-03-01T03:00:00Z") == Decimal("2.0")
+
+
+# -- 3. an inventory setting a level to what no level is ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (-3, "attribute 'mem' is -3, a negative level"),
+        ("abc", "'abc' is not a decimal number"),
+        (True, "attribute 'mem' is True, not a number"),
+        ([1], "attribute 'mem' is [1], not a number"),
+    ],
+)
+@pytest.mark.parametrize("known", [False, True])
+def test_an_inventory_setting_a_level_no_level_is_is_refused(
+    value: object, said: str, known: bool
+) -> None:
+    rater = rk.Rater(_plan(), METERS, start=START)
+    if known:
+        assert rater.feed([GOOD]).accepted == ("ok",)
+    inventory = rk.Inventory("2026-03-01T01:30:00Z", {("a1", "r0"): {"mem": value}}, id="inv")
+    with pytest.raises(rk.BadRecordError) as caught:
+        rater.feed([inventory])
+    message = str(caught.value)
+    assert message.startswith(
+        "Rater.feed: inventory 'inv' stamped 2026-03-01T01:30:00Z lists resource 'r0' of 'a1' "
+        "with attributes that set the level of meter 'mem': "
+    )
+    assert said in message
+    assert "the batch is refused whole" in message
+    if not known:
+        assert rater.feed([GOOD]).accepted == ("ok",)
+    # 1 h of vm (0.5) + 2 GB*hour of mem (0.5) = 1.0: the level stays 2.
+    _still_works(rater, "2026-03-01T02:00:00Z", Decimal("1.0"))
+
+
+# -- the law: what the feed takes, every statement rates ---------------------------------
+
+_INSTANTS = st.sampled_from(
+    [
+        "0001-01-01T00:00:00Z",
+        "0002-01-01T00:00:00Z",
+        "2026-03-01T00:30:00Z",
+        "2026-03-01T05:00:00Z",
+        "9998-12-30T12:00:00Z",
+        "9998-12-31T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+    ]
+)
+_LEVELS = st.one_of(
+    st.integers(-5, 5),
+    st.sampled_from(["abc", "NaN", "-1", "1e3", True, None, [1], {"x": 1}, Decimal("0.5")]),
+)
+
+
+@st.composite
+def _records(draw: st.DrawFn) -> rk.Event | rk.Sample | rk.Inventory:
+    at = draw(_INSTANTS)
+    account = draw(st.sampled_from(["a1", "zz"]))
+    kind = draw(st.sampled_from(["event", "sample", "delta", "inventory"]))
+    if kind == "event":
+        return rk.Event(account, "r", at, {"mem": draw(_LEVELS)}, kind="start")
+    if kind == "inventory":
+        return rk.Inventory(at, {(account, "r"): {"mem": draw(_LEVELS)}})
+    since = draw(_INSTANTS) if kind == "delta" else None
+    if since is not None and since > at:
+        since, at = at, since
+    return rk.Sample(account, "r", "egress", at, draw(st.integers(0, 9)), since=since)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(_records(), min_size=1, max_size=4),
+    st.booleans(),
+    st.sampled_from([DAILY, MONTHLY, rk.cycles.weekly(tz="Europe/Zurich", weekday=0)]),
+)
+def test_what_the_feed_takes_every_statement_rates(
+    records: list[rk.Event | rk.Sample | rk.Inventory], assigned: bool, cycle: rk.cycles.Cycle
+) -> None:
+    plans = [rk.Assignment("a1", _plan(cycle))] if assigned else _plan(cycle)
+    rater = rk.Rater(plans, METERS, start=START)
+    for record in records:
+        try:
+            rater.feed([record])
+        except rk.RatekitError:
+            continue
+    for as_of in ("2026-03-01T01:00:00Z", "2026-03-03T00:00:00Z"):
+        rater.statement(as_of)
+    restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans, METERS)
+    restored.statement("2026-04-04T00:00:00Z")
+
+
+# -- 5. restore refuses what the feed refuses ---------------------------------------------
+
+
+def _resealed(data: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot altered by hand, its checksum recomputed (anyone can)."""
+    data = {key: value for key, value in data.items() if key != "checksum"}
+    data["checksum"] = _snapshot.checksum(data)
+    return data
+
+
+def _taken() -> dict[str, Any]:
+    rater = rk.Rater(_plan(), METERS, start=START)
+    sample = rk.Sample("a1", "r0", "egress", "2026-03-01T01:30:00Z", 4, id="s1")
+    rater.feed([GOOD, sample])
+    rater.statement("2026-03-01T02:00:00Z")
+    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    return data
+
+
+def _event(data: dict[str, Any]) -> list[Any]:
+    (group,) = data["body"]["by_resource"]
+    event: list[Any] = next(item for item in group[2] if item[0] == "E")
+    return event
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (-5, "attribute 'mem' is -5, a negative level"),
+        ("NaN", "attribute 'mem' must be a finite number, not 'NaN'"),
+        ("\uff12", "attribute 'mem' '\uff12' is not written plainly"),
+    ],
+)
+def test_restore_refuses_a_kept_level_the_feed_refuses(value: object, said: str) -> None:
+    data = _taken()
+    _event(data)[2]["mem"] = value
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(data), _plan(), METERS)
+    message = str(caught.value)
+    assert said in message
+    assert message.endswith(("restore an unaltered copy.", "Restore an unaltered copy."))
+
+
+def test_restore_says_which_record_the_feed_refuses() -> None:
+    data = _taken()
+    _event(data)[2]["mem"] = -5
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(data), _plan(), METERS)
+    assert str(caught.value).startswith(
+        "Rater snapshot keeps a record that the feed refuses: event 'ok' (start) stamped "
+        "2026-03-01T01:00:00Z for resource 'r0' of 'a1' sets the level of meter 'mem': "
+        "attribute 'mem' is -5, a negative level;"
+    )
+
+
+@pytest.mark.parametrize("total", ["1e999999", " 4 ", "NaN", "4_0", "\u0664"])
+def test_restore_refuses_a_reported_total_no_statement_could_have_written(total: str) -> None:
+    data = _taken()
+    data["body"]["reported"][0][-1] = total
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(data), _plan(), METERS)
+    assert str(caught.value) == (
+        f"Rater snapshot reported total {total!r} is not a plain decimal string (ASCII digits, "
+        "no spaces) of at most 1000 characters with, unless zero, a magnitude from 1E-400 up "
+        "to but excluding 1E+120 (what sums of amounts reach); restore an unaltered copy."
+    )
+
+
+def test_restore_refuses_a_sample_value_written_with_spaces() -> None:
+    data = _taken()
+    (group,) = data["body"]["by_resource"]
+    sample = next(item for item in group[2] if item[0] != "E")
+    assert sample[-2] == "4"
+    sample[-2] = " 4 "
+    with pytest.raises(rk.BadSnapshotError, match=r"' 4 ' is not written plainly"):
+        rk.Rater.restore(_resealed(data), _plan(), METERS)
+
+
+def test_an_unaltered_snapshot_is_restored() -> None:
+    rater = rk.Rater.restore(_taken(), _plan(), METERS)
+    # The statement at 02:00 said 01:00-02:00: 0.5 (vm) + 2 GB x 1 h x 0.25 (mem) + 4 GB
+    # x 0.1 (egress) = 1.4; the restored rater goes on with 02:00-03:00: 0.5 + 0.5 = 1.0.
+    assert _total(rater, "2026-03-01T03:00:00Z") == Decimal("1.0")
+
+
+# -- 6. numbers as text: plain ASCII decimal only, at every door --------------------------
+
+NOT_PLAIN = ["\u0661\u0662", "\uff11\uff12", "1_000", " 4 "]
+
+
+@pytest.mark.parametrize("text", NOT_PLAIN)
+def test_the_feed_refuses_a_level_written_not_plainly(text: str) -> None:
+    rater = rk.Rater(_plan(), METERS, start=START)
+    event = rk.Event("a1", "r0", "2026-03-01T01:00:00Z", {"mem": text}, id="e")
+    with pytest.raises(rk.BadRecordError) as caught:
+        rater.feed([event])
+    assert f"attribute 'mem' {text!r} is not written plainly: write it in plain ASCII" in str(
+        caught.value
+    )
+
+
+@pytest.mark.parametrize("text", NOT_PLAIN)
+def test_records_batches_and_prices_refuse_numbers_written_not_plainly(text: str) -> None:
+    plain = "write it in plain ASCII decimal text, like '12.5', '-3' or '1e9'"
+    with pytest.raises(rk.BadQuantityError, match=plain):
+        rk.Sample("a1", "r0", "egress", "2026-03-01T01:00:00Z", text, id="s")
+    with pytest.raises(rk.BadPriceError, match=plain):
+        rk.PerUnit(text)
+    with pytest.raises(rk.RatekitError, match=plain):
+        rk.RecordBatch.from_columns(
+            samples={
+                "account": ["a1"],
+                "resource": ["r0"],
+                "meter": ["egress"],
+                "at_us": [1772326800000000],
+                "value": [text],
+            }
+        )
+
+
+# -- 4. a cycle's quantity beyond what its price takes --------------------------------------
+
+TIERED = rk.Graduated([rk.Tier(50, "0"), rk.Tier(None, "0.09")])
+EGRESS = [rk.Meter("egress", "GB", rk.Discrete())]
+
+
+def _egress_plan(price: rk.PriceModel) -> rk.Plan:
+    return rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("e", "egress", price)])
+
+
+def _delta(resource: str, at: str, value: str, record_id: str, account: str = "a1") -> rk.Sample:
+    return rk.Sample(account, resource, "egress", at, value, id=record_id)
+
+
+def test_the_delta_that_brings_a_cycle_past_what_tiers_take_is_refused() -> None:
+    rater = rk.Rater(_egress_plan(TIERED), EGRESS, start=START)
+    first = _delta("r1", "2026-03-01T01:00:00Z", "9e29", "s1")
+    assert rater.feed([first]).accepted == ("s1",)
+    second = _delta("r2", "2026-03-01T02:00:00Z", "9e29", "s2")
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rater.feed([second])
+    assert str(caught.value) == (
+        "Rater.feed: sample 's2' stamped 2026-03-01T02:00:00Z of meter 'egress' for account "
+        "'a1' brings the meter's quantity in the cycle 2026-03-01T00:00:00Z..2026-03-02T00:00:00Z "
+        f"to {18 * 10**29} (from {9 * 10**29}), beyond what its price takes (a quantity less "
+        "than 1E+30 in magnitude), so every statement would fail to price it; the batch is refused whole. "
+        "Keep a cycle's quantity below 1E+30, or price the meter PerUnit."
+    )
+    # Batch rating refuses the same records.
+    day = rk.Span(START, "2026-03-02T00:00:00Z")
+    with pytest.raises(rk.BadQuantityError):
+        rk.rate([first, second], _egress_plan(TIERED), span=day, meters=EGRESS)
+    # The same delta the next day is taken: (9E+29 - 50) x 0.09 on each day.
+    assert rater.feed([_delta("r2", "2026-03-02T02:00:00Z", "9e29", "s3")]).accepted == ("s3",)
+    lines = rater.statement("2026-03-03T00:00:00Z").lines
+    assert (
+        sorted(line.amount for line in lines)
+        == [Decimal("8.099999999999999999999999999550E+28")] * 2
+    )
+
+
+def test_per_unit_prices_each_row_and_takes_the_same_deltas() -> None:
+    # PerUnit prices each usage row (each below 1E+30): nothing sums the cycle, and batch
+    # rating takes the records too. 2 x 9E+29 x 0.09 = 1.62E+29.
+    records = [
+        _delta("r1", "2026-03-01T01:00:00Z", "9e29", "s1"),
+        _delta("r2", "2026-03-01T02:00:00Z", "9e29", "s2"),
+    ]
+    rater = rk.Rater(_egress_plan(rk.PerUnit("0.09")), EGRESS, start=START)
+    assert rater.feed(records).accepted == ("s1", "s2")
+    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal("1.62E+29")
+
+
+_BIG = st.sampled_from(["9e29", "5e29", "1e29", "3"])  # a negative total: see streaming.md
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a1", "a2"]),
+            st.sampled_from(
+                ["2026-03-01T01:00:00Z", "2026-03-01T23:00:00Z", "2026-03-02T05:00:00Z"]
+            ),
+            _BIG,
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.booleans(),
+)
+def test_feed_and_batch_agree_on_which_sums_they_take(
+    deltas: list[tuple[str, str, str]], tiered: bool
+) -> None:
+    plan = _egress_plan(TIERED if tiered else rk.PerUnit("0.09"))
+    rater = rk.Rater(plan, EGRESS, start=START)
+    two_days = rk.Span(START, "2026-03-03T00:00:00Z")
+    taken: list[rk.Sample] = []
+    for index, (account, at, value) in enumerate(deltas):
+        record = _delta(f"r{index}", at, value, f"s{index}", account)
+        try:
+            rater.feed([record])
+        except rk.BadQuantityError:
+            # Refused at the feed: batch rating of what was taken and it refuses too.
+            with pytest.raises(rk.BadQuantityError):
+                rk.rate([*taken, record], plan, span=two_days, meters=EGRESS)
+            continue
+        taken.append(record)
+    # What the feed took, every statement and batch rating rate, alike.
+    rating = rk.rate(taken, plan, span=two_days, meters=EGRESS)
+    assert _total(rater, "2026-03-03T00:00:00Z") == sum(
+        (charge.amount for charge in rating.charges), Decimal(0)
+    )
+
+
+@pytest.mark.parametrize("used", [" 1000 ", "1_000", "\uff11\uff10\uff10\uff10", "1e999999"])
+def test_restore_refuses_an_allowance_use_no_snapshot_writes(used: str) -> None:
+    # A yearly allowance of 1000 h on a monthly plan: January and February are compacted
+    # into the snapshot with what they used of it ("1000"), written as plain text.
+    vm = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHLY,
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))],
+        allowances=[rk.Allowance("vm.hours", 1000, cycle=rk.cycles.yearly(tz="UTC"))],
+    )
+    rater = rk.Rater(plan, [vm], start="2026-01-01T00:00:00Z")
+    rater.feed([rk.Event("a", "v", "2026-01-01T00:00:00Z", kind="start", id="e1")])
+    for month in (2, 3, 4):
+        rater.statement(f"2026-{month:02d}-01T00:00:00Z")
+    data = json.loads(json.dumps(rater.snapshot()))
+    assert data["body"]["allowed"][0][-1] == "1000"
+    data["body"]["allowed"][0][-1] = used
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(_resealed(data), plan, [vm])
+    assert str(caught.value) == (
+        "Rater snapshot body is malformed (at body.allowed[0]: an allowance's used quantity "
+        f"is a decimal string above 0, not {used!r}); restore an unaltered copy."
+    )
