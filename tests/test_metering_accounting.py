@@ -96,6 +96,18 @@ def test_before_the_span_and_a_confirming_snapshot() -> None:
     assert usage.no_effect == (("d0", "before_span"), ("inv", "confirmed"))
 
 
+@pytest.mark.parametrize("later_first", [True, False])
+def test_an_id_known_by_as_of_speaks_for_it_whatever_came_first(later_first: bool) -> None:
+    # An inventory "i1" (05:00) confirms vm; an event "i1" stamped after as_of (23:00
+    # the next day) is not compared with it (ids are checked among the records known by
+    # as_of). The id's reason is the known record's, "confirmed", in either order.
+    known = rk.Inventory("2026-03-01T05:00:00Z", {("a", "vm"): {}}, id="i1")
+    later = rk.Event("a", "vm", "2026-03-02T23:00:00Z", kind="stop", id="i1")
+    listed = [later, known] if later_first else [known, later]
+    usage = meter([event("01:00", "start", "e1"), *listed], RUNTIME, BYTES)
+    assert usage.no_effect == (("i1", "confirmed"),)
+
+
 @st.composite
 def streams(draw: st.DrawFn) -> list[rk.Event | rk.Sample | rk.Inventory]:
     records: list[rk.Event | rk.Sample | rk.Inventory] = []

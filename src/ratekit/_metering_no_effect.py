@@ -34,7 +34,10 @@ def no_effect(  # noqa: PLR0917 - private plumbing of plain values
 ) -> tuple[tuple[str, str], ...]:
     """Each record id in none of ``results``, with the reason (see docs/usage.md).
 
-    The ids are gathered at C speed; only the records left over are looked at. O(n).
+    An id of several records (one known by ``as_of``, another stamped after it, which is
+    not compared with it) gets the reason of the first known by ``as_of``, whatever the
+    order they came in. The ids are gathered at C speed; only the records left over are
+    looked at. O(n).
     """
     ids = list(map(_RECORD_ID, records))
     missing = set(ids)
@@ -47,8 +50,8 @@ def no_effect(  # noqa: PLR0917 - private plumbing of plain values
     found: dict[str, str] = {}
     for record in itertools.compress(records, map(missing.__contains__, ids)):
         record_id = typing.cast(str, record.id)
-        if record_id in found:
-            continue
+        if found.get(record_id, "not_yet") != "not_yet":
+            continue  # a record known by as_of speaks for its id (another is "not_yet")
         at_us = record.at_us
         if at_us > as_of_us or (
             at_us == as_of_us and not (isinstance(record, Sample) and record.since_us is not None)
@@ -66,5 +69,6 @@ def no_effect(  # noqa: PLR0917 - private plumbing of plain values
             reason = "baseline"
         else:
             reason = "no_change"
-        found[record_id] = reason
+        if record_id not in found or reason != "not_yet":
+            found[record_id] = reason
     return tuple(sorted(found.items()))
