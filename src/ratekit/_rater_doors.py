@@ -19,6 +19,7 @@ be removed, and a rater that fails every statement has no way out.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
@@ -43,7 +44,7 @@ from .records import Inventory, Sample
 if TYPE_CHECKING:
     from .rater import Rater, Record
 
-__all__ = ["LIMIT", "instants", "inventory", "level_error", "restored", "sums"]
+__all__ = ["LIMIT", "all_computable", "instants", "inventory", "level_error", "restored", "sums"]
 
 
 def _label(record: Record) -> str:
@@ -79,6 +80,37 @@ def instants(rater: Rater, record: Record) -> None:
                 "it; the batch is refused whole. Feed records whose instants lie in cycles "
                 "within the range ratekit's calendars support (years 2 to 9998)."
             ) from None
+
+
+def all_computable(rater: Rater, batch: Sequence[object]) -> bool:
+    """Whether every instant of ``batch`` lies in a cycle the rater computes, at C speed.
+
+    Cycles follow one another: when the cycles of the batch's earliest and latest
+    instants (``at``, and a delta's ``since``) can be computed, so can every cycle
+    between them, and `instants()` need not look at each record. ``False`` (look at
+    each one) when either cannot, or the batch holds something else than records.
+    O(n) at C speed, and two cycle look-ups.
+    """
+    try:
+        stamps = list(map(_AT, batch))
+    except AttributeError:
+        return False
+    stamps += [s for r in batch if type(r) is Sample and (s := r.since_us) is not None]
+    if not stamps:
+        return True
+    containing = rater._engine.containing
+    calendar = isinstance(rater._engine.cycle, _Cached)
+    try:
+        for t_us in (min(stamps), max(stamps)):
+            if calendar and not in_calendars(t_us):
+                return False
+            containing(t_us)
+    except BadTimeError:
+        return False
+    return True
+
+
+_AT: Final = operator.attrgetter("at_us")
 
 
 def level_error(

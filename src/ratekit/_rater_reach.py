@@ -294,9 +294,10 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     # The attributes found to be levels, by identity: the events of a batch share a few
     # (the batch keeps them alive while it is checked), each is looked at once.
     levels: set[int] = set()
+    computable = _doors.all_computable(rater, batch)
     for record in batch:
         kind = type(record)
-        if kind in (Event, Sample, Inventory):
+        if not computable and kind in (Event, Sample, Inventory):
             _doors.instants(rater, record)
         if kind is Inventory:
             _doors.inventory(typing.cast("Inventory", record), assigned, level_paths)
