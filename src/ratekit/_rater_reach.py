@@ -25,11 +25,10 @@ from . import _rater_early as _early
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us, from_us
 from ._metering_counters import order as tie_order
-from ._paths import MISSING, lookup
 from ._rater_book import known_by
 from ._sample_policies import Counter, Discrete
 from ._shown import show
-from ._time_policies import Continuous, _number
+from ._time_policies import Continuous
 from .errors import BadRecordError, RatekitError, RatekitTypeError, UnpricedUsageError
 from .metering import meter
 from .records import Anomaly, Event, Inventory, Sample
@@ -441,25 +440,17 @@ def level_refusal(event: Event, level_paths: tuple[tuple[str, tuple[str, ...]], 
     description, which a record alone does not give: see `computed_levels()`. O(m) for
     m such meters.
     """
-    attributes = event.attributes
-    if not attributes:
-        return
-    for name, paths in level_paths:
-        for path in paths:
-            value = lookup(attributes, path)
-            if value is MISSING or value is None:
-                continue
-            try:
-                _number(attributes, path)
-            except RatekitError as error:
-                what = "event" if event.id is None else f"event {show(event.id)}"
-                raise BadRecordError(
-                    f"Rater.feed: {what} ({event.kind}) stamped {format_us(event.at_us)} "
-                    f"for resource {show(event.resource)} of {show(event.account)} sets the "
-                    f"level of meter {show(name)}: {error} Every statement metering the "
-                    "resource would fail on it, so the batch is refused whole; fix or drop "
-                    "the record and feed the batch again."
-                ) from None
+    found = _doors.level_error(event.attributes, level_paths)
+    if found is not None:
+        name, error = found
+        what = "event" if event.id is None else f"event {show(event.id)}"
+        raise BadRecordError(
+            f"Rater.feed: {what} ({event.kind}) stamped {format_us(event.at_us)} "
+            f"for resource {show(event.resource)} of {show(event.account)} sets the "
+            f"level of meter {show(name)}: {error} Every statement metering the "
+            "resource would fail on it, so the batch is refused whole; fix or drop "
+            "the record and feed the batch again."
+        ) from None
 
 
 def not_kept(
