@@ -623,6 +623,15 @@ def test_the_raters_and_batchs_invoices_reach_the_commitment(seed: int, horizon_
     # runtime minimum's 0.50 is part of it). (A closed invoice may differ from batch's
     # where a later counter reading reaches back into its cycle: the rater corrects that
     # cycle with lines, which the law above adds up.)
+    closed, whole = _closed_and_whole(seed, horizon_h, FLOORED)
+    assert all(invoice.total >= Decimal("1.50") for invoice in closed)
+    assert all(invoice.total >= Decimal("1.50") for invoice in whole)
+
+
+def _closed_and_whole(
+    seed: int, horizon_h: int, plans: rk.Plan | tuple[rk.Assignment, ...]
+) -> tuple[list[rk.Invoice], list[rk.Invoice]]:
+    """A random stream's invoices: those its statements close, and batch's of whole days."""
     rng = random.Random(seed)
     stream = streams.records(
         rng,
@@ -634,14 +643,12 @@ def test_the_raters_and_batchs_invoices_reach_the_commitment(seed: int, horizon_
         gaps=False,
     )
     statements, _, final, _ = streams.run(
-        rng, stream, horizon_h=horizon_h, late_ok=False, plans=FLOORED
+        rng, stream, horizon_h=horizon_h, late_ok=False, plans=plans
     )
     closed = [invoice for statement in statements for invoice in statement.invoices]
-    assert all(invoice.total >= Decimal("1.50") for invoice in closed)
     span = rk.Span(streams.format_us(streams.T0), streams.format_us(final))
-    batch = rk.bill(rk.rate(stream, FLOORED, span=span, meters=streams.METERS))
-    whole = [invoice for invoice in batch if invoice.cycle.end_us <= final]
-    assert all(invoice.total >= Decimal("1.50") for invoice in whole)
+    batch = rk.bill(rk.rate(stream, plans, span=span, meters=streams.METERS))
+    return closed, [invoice for invoice in batch if invoice.cycle.end_us <= final]
 
 
 # The same with a plan change: account b moves from FLOORED to FLOORED_MORE (the same
@@ -701,23 +708,7 @@ def test_the_raters_and_batchs_invoices_top_up_each_plan_after_a_change(
 ) -> None:
     # every invoice a statement closes, and every batch invoice of a whole day: its
     # minimum lines are each plan's top-ups, as the oracle settles them from the lines
-    rng = random.Random(seed)
-    stream = streams.records(
-        rng,
-        greet=True,
-        anonymous=False,
-        sequenced=False,
-        gauges=False,
-        last_seen=False,
-        gaps=False,
-    )
-    statements, _, final, _ = streams.run(
-        rng, stream, horizon_h=horizon_h, late_ok=False, plans=SWITCHED
-    )
-    closed = [invoice for statement in statements for invoice in statement.invoices]
-    span = rk.Span(streams.format_us(streams.T0), streams.format_us(final))
-    batch = rk.bill(rk.rate(stream, SWITCHED, span=span, meters=streams.METERS))
-    whole = [invoice for invoice in batch if invoice.cycle.end_us <= final]
+    closed, whole = _closed_and_whole(seed, horizon_h, SWITCHED)
     assert closed
     assert whole
     for invoice in closed + whole:
