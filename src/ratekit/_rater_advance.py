@@ -178,9 +178,19 @@ def _continue(  # noqa: PLR0917 - one decision per resource
     _reaching_back(rater, now, prev, full)
     active = {key for key in grouped if key not in full}
     inventories = _reconciled(book, now, full, active)
+    cuts = {name: set(points) for name, points in engine.cuts(rater._base_us, as_of_us).items()}
+    cycle = engine.containing(prev)
+    after = engine.cuts(prev, as_of_us)
+
+    def boundary(name: str) -> bool:
+        return cycle[0] == prev or prev in cuts.get(name, ())
+
+    # The sums whose piece may run on through prev: one that ends there at a cycle's
+    # start or a price's cut is joined to nothing, and needs no zero delta.
+    joinable = frozenset(name for name in sums if not boundary(name))
     for key in list(active):
         state = book.states.get(key)
-        if state is not None and state.status == "deleted" and book.open_ends(key, prev, sums):
+        if state is not None and state.status == "deleted" and book.open_ends(key, prev, joinable):
             full.add(key)  # a zero delta after its delete would be an anomaly
             active.discard(key)
     quiet = {key for key in book.states if key not in full and key not in active}
@@ -192,16 +202,9 @@ def _continue(  # noqa: PLR0917 - one decision per resource
         records = [r for key in active for r in grouped.get(key, ())]
         records += restricted(inventories, keys)
         for key in active:
-            records.extend(zeros(book, key, prev, sums))
+            records.extend(zeros(book, key, prev, joinable))
         states = [book.states[key] for key in keys if key in book.states]
         usage = engine.meter(records, prev, as_of_us, states)
-    cuts = {name: set(points) for name, points in engine.cuts(rater._base_us, as_of_us).items()}
-    cycle = engine.containing(prev)
-    after = engine.cuts(prev, as_of_us)
-
-    def boundary(name: str) -> bool:
-        return cycle[0] == prev or prev in cuts.get(name, ())
-
     if keys:
         if usage.late or any(a.kind == "late" for a in usage.anomalies):
             full.update(keys)  # the carried states cannot take it: meter them again
