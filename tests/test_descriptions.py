@@ -333,7 +333,7 @@ _trees = st.recursive(
 _descriptions = st.dictionaries(st.sampled_from(["a", "b", "c.d", "c"]), _trees, max_size=3)
 
 
-@settings(max_examples=LAWS)
+@settings(max_examples=LAWS // 2)
 @given(_descriptions, _descriptions)
 def test_nested_descriptions_compare_and_hash_like_their_plain_equivalents(
     first: dict[str, object], second: dict[str, object]
@@ -407,7 +407,7 @@ def _streams_with_conflicts(
     return records, mixed
 
 
-@settings(max_examples=LAWS)
+@settings(max_examples=LAWS // 2)
 @given(_streams_with_conflicts())
 def test_reporting_conflicts_gives_the_rows_of_the_stream_without_them(
     streams: tuple[

@@ -154,7 +154,7 @@ def test_bad_rows_name_the_key():
         rk.to_row(MARCH)
 
 
-@settings(max_examples=LAWS)
+@settings(max_examples=LAWS // 2)
 @given(rks.usage_rows(max_size=3))
 def test_law_usage_rows_round_trip_through_json(rows):
     for row in rows:

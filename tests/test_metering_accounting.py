@@ -149,7 +149,7 @@ def streams(draw: st.DrawFn) -> list[rk.Event | rk.Sample | rk.Inventory]:
     return records + draw(st.lists(st.sampled_from(records), max_size=2)) if records else []
 
 
-@settings(max_examples=LAWS)
+@settings(max_examples=LAWS // 2)
 @given(streams(), st.integers(0, 30))
 def test_every_id_is_accounted_for_exactly_once_as_no_effect(
     records: list[rk.Event | rk.Sample | rk.Inventory], as_of_hour: int

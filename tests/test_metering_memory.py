@@ -354,7 +354,7 @@ def totals(rows: Sequence[rk.UsageRow]) -> dict[tuple[str, str, rk.Span], Decima
     return {key: value for key, value in out.items() if value}
 
 
-@settings(max_examples=LAWS, deadline=None)
+@settings(max_examples=LAWS // 2, deadline=None)
 @given(streams(), st.data())
 def test_split_metering_with_replays_and_conflicts_equals_metering_at_once(
     records: list[Record], data: st.DataObject

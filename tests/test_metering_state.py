@@ -292,7 +292,7 @@ def totals(rows: Sequence[rk.UsageRow]) -> dict[tuple[str, str, rk.Span], Decima
     return {key: value for key, value in out.items() if value}
 
 
-@settings(max_examples=LAWS)
+@settings(max_examples=LAWS // 2)
 @given(streams(), st.data())
 def test_rows_plus_late_rows_equal_metering_at_once(
     records: list[rk.Event | rk.Sample], data: st.DataObject

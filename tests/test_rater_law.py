@@ -28,7 +28,7 @@ def test_statements_add_up_to_one_batch_rate(seed: int, horizon_h: int) -> None:
     check_law(seed, horizon_h=horizon_h, late_ok=False)
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 8, 50))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]))
 def test_late_records_for_a_kept_closed_cycle_correct_it_exactly(seed: int, horizon_h: int) -> None:
     # Records may arrive after their cycle closed (not after it was compacted): under
@@ -36,7 +36,7 @@ def test_late_records_for_a_kept_closed_cycle_correct_it_exactly(seed: int, hori
     check_law(seed, horizon_h=horizon_h, late_ok=True)
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 8, 50))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 3]))
 def test_the_law_holds_under_one_plan_with_fees_and_minimums(seed: int, horizon_h: int) -> None:
     # One plan for every account: the fast path of rate() for a single plan, and fees and
@@ -44,7 +44,7 @@ def test_the_law_holds_under_one_plan_with_fees_and_minimums(seed: int, horizon_
     check_law(seed, horizon_h=horizon_h, late_ok=False, single=BASIC)
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 8, 50))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 3]), late_ok=st.booleans())
 def test_the_law_holds_under_one_plan_for_accounts_that_appear_in_any_cycle(
     seed: int, horizon_h: int, late_ok: bool
@@ -55,7 +55,7 @@ def test_the_law_holds_under_one_plan_for_accounts_that_appear_in_any_cycle(
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=BASIC, greet=False)
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 8, 50))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]))
 def test_the_law_holds_for_records_without_ids(seed: int, horizon_h: int) -> None:
     # Deltas and events known by their content: their replays are duplicates too, across
@@ -71,7 +71,7 @@ def test_late_records_reported_only_add_up_with_the_charged_lines(seed: int) -> 
     check_law(seed, horizon_h=5, late_ok=True, late="report")
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 8, 50))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]), late_ok=st.booleans())
 def test_the_law_holds_when_nothing_is_due_with_time_alone(
     seed: int, horizon_h: int, late_ok: bool
@@ -81,7 +81,7 @@ def test_the_law_holds_when_nothing_is_due_with_time_alone(
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=PLAIN, greet=False)
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 8, 50))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 3, 30]),
@@ -105,7 +105,7 @@ def test_a_last_seen_inventory_among_sequenced_events_fed_over_time() -> None:
     check_law(65777, horizon_h=0, late_ok=True, sequenced=True, last_seen=True)
 
 
-@settings(max_examples=LAWS)
+@settings(max_examples=max(LAWS // 4, 50))
 @given(seed=st.integers(0, 2**32))
 def test_a_last_seen_closing_into_compacted_cycles_is_said_to_the_hour(seed: int) -> None:
     # The last sign of life is the last event applied before the inventory, in the seq
@@ -114,7 +114,7 @@ def test_a_last_seen_closing_into_compacted_cycles_is_said_to_the_hour(seed: int
     check_last_seen_law(seed)
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 8, 50))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 0, 5, 30]), restore=st.booleans())
 def test_the_law_holds_for_sequenced_events_around_an_inventory(
     seed: int, horizon_h: int, restore: bool
@@ -125,7 +125,7 @@ def test_the_law_holds_for_sequenced_events_around_an_inventory(
     check_sequenced_inventory_law(seed, horizon_h=horizon_h, restore=restore)
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 8, 50))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),
@@ -164,7 +164,7 @@ def test_the_law_places_counter_readings_fed_after_their_cycle_is_compacted(
     )
 
 
-@settings(max_examples=LAWS)
+@settings(max_examples=max(LAWS // 4, 50))
 @given(seed=st.integers(0, 2**32))
 def test_a_late_event_moving_a_last_seen_closing_says_the_part_to_the_hour(seed: int) -> None:
     # Events held back and fed after the inventory, once the cycles before them may be

@@ -29,7 +29,7 @@ def _invoices(rating: rk.Rating) -> list[str]:
     return [invoice.to_text() for invoice in rk.bill(rating)]
 
 
-@settings(max_examples=LAWS)
+@settings(max_examples=LAWS // 2)
 @given(streams(), st.integers(0, 2**32))
 def test_arrival_order_changes_nothing(records: list[rk.Event | rk.Sample], seed: int) -> None:
     shuffled = list(records)
@@ -40,7 +40,7 @@ def test_arrival_order_changes_nothing(records: list[rk.Event | rk.Sample], seed
     assert [a.kind for a in second.anomalies] == [a.kind for a in first.anomalies]
 
 
-@settings(max_examples=LAWS)
+@settings(max_examples=LAWS // 2)
 @given(streams(), st.lists(st.integers(0, 7), max_size=4))
 def test_replaying_records_changes_no_charge(
     records: list[rk.Event | rk.Sample], picks: list[int]
@@ -55,7 +55,7 @@ def _other(account: str, record: rk.Event | rk.Sample) -> bool:
     return record.account != account
 
 
-@settings(max_examples=LAWS)
+@settings(max_examples=LAWS // 2)
 @given(streams(), st.sampled_from(ACCOUNTS))
 def test_removing_an_account_changes_no_other_accounts_charges(
     records: list[rk.Event | rk.Sample], removed: str
@@ -83,7 +83,7 @@ def _changed(record: rk.Event | rk.Sample) -> rk.Event | rk.Sample:
     )
 
 
-@settings(max_examples=LAWS)
+@settings(max_examples=LAWS // 2)
 @given(streams(), st.sampled_from(ACCOUNTS))
 def test_changing_an_account_changes_no_other_accounts_charges(
     records: list[rk.Event | rk.Sample], changed: str
