@@ -61,18 +61,12 @@ def instants(rater: Rater, record: Record) -> None:
     [`BadTimeError`][ratekit.BadTimeError] naming the record, the field and the cycle
     error. O(1) per record (a cached cycle look-up).
     """
-    containing = rater._engine.containing
-    # A calendar cycle's cache may hold boundaries past the range it answers for (the
-    # end of its last cycle): the range is checked here, as a cold cache checks it.
-    calendar = isinstance(rater._engine.cycle, _Cached)
     fields = [("at", record.at_us)]
     if type(record) is Sample and record.since_us is not None:
         fields.append(("since", record.since_us))
     for field, t_us in fields:
         try:
-            if calendar and not in_calendars(t_us):
-                raise outside_calendars(t_us)
-            containing(t_us)
+            _in_a_cycle(rater, t_us)
         except BadTimeError as error:
             raise BadTimeError(
                 f"Rater.feed: {_label(record)} has {field} {format_us(t_us)}, in no billing "
@@ -98,19 +92,26 @@ def all_computable(rater: Rater, batch: Sequence[object]) -> bool:
     stamps += [s for r in batch if type(r) is Sample and (s := r.since_us) is not None]
     if not stamps:
         return True
-    containing = rater._engine.containing
-    calendar = isinstance(rater._engine.cycle, _Cached)
     try:
-        for t_us in (min(stamps), max(stamps)):
-            if calendar and not in_calendars(t_us):
-                return False
-            containing(t_us)
+        _in_a_cycle(rater, min(stamps))
+        _in_a_cycle(rater, max(stamps))
     except BadTimeError:
         return False
     return True
 
 
 _AT: Final = operator.attrgetter("at_us")
+
+
+def _in_a_cycle(rater: Rater, t_us: int) -> None:
+    """Raise `BadTimeError` unless ``t_us`` lies in a cycle the rater computes. O(1).
+
+    A calendar cycle's cache may hold boundaries past the range it answers for (the end
+    of its last cycle): the range is checked here, as a cold cache checks it.
+    """
+    if isinstance(rater._engine.cycle, _Cached) and not in_calendars(t_us):
+        raise outside_calendars(t_us)
+    rater._engine.containing(t_us)
 
 
 def level_error(
