@@ -21,12 +21,15 @@ import bisect
 import sys
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Final, TypeAlias
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from ._decimals import to_decimal
 from ._descriptions import _attribute_value, _items, decode_value, encode_value, plain_str
 from ._paths import MISSING, checked_path, lookup
 from ._shown import show
+
+if TYPE_CHECKING:
+    from .records import Inventory
 from ._text import check_text
 from .errors import BadRecordError, RatekitTypeError
 from .selectors import (
@@ -48,6 +51,7 @@ __all__ = [
     "encode_where",
     "in_scope",
     "is_listed",
+    "narrowed",
     "scope_accounts",
     "scope_where",
 ]
@@ -240,3 +244,23 @@ def _condition(data: object) -> object:
     if name == "OneOf" and len(rest) == 1 and isinstance(rest[0], list):
         return OneOf([decode_value(v) for v in rest[0]])
     raise ValueError(f"a stored condition is not one ratekit writes: {show(data)}")
+
+
+def narrowed(
+    inventory: Inventory,
+    listed: tuple[tuple[str, str, Mapping[str, object]], ...],
+    accounts: tuple[str, ...] | None,
+) -> Inventory:
+    """``inventory`` listing only ``listed`` (a part of its listing), scoped to ``accounts``.
+
+    The inventory itself when nothing is left out; else a copy with its instant, close
+    policy, id and ``where`` (its fields were checked at its door: none is checked
+    again). For metering a part of the resources or of the accounts. O(1).
+    """
+    if accounts == inventory.accounts and len(listed) == len(inventory.resources):
+        return inventory
+    part = object.__new__(type(inventory))
+    part.__attrs_init__(
+        inventory.at_us, listed, inventory.close, inventory.id, accounts, inventory.where
+    )
+    return part

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
+from ._inventory_scope import narrowed
 from ._resource_state import _NO_BASE, ResourceState, _restated
 from .policies import Discrete, Meter
 from .records import Event, Inventory, Sample
@@ -298,17 +299,5 @@ def restricted(inventories: Iterable[Record], keys: set[Key]) -> list[Record]:
     for inventory in inventories:
         assert type(inventory) is Inventory
         listed = tuple(item for item in inventory.resources if (item[0], item[1]) in keys)
-        if len(listed) == len(inventory.resources):
-            out.append(inventory)
-            continue
-        part = object.__new__(Inventory)
-        part.__attrs_init__(
-            inventory.at_us,
-            listed,
-            inventory.close,
-            inventory.id,
-            inventory.accounts,
-            inventory.where,
-        )
-        out.append(part)
+        out.append(narrowed(inventory, listed, inventory.accounts))
     return out

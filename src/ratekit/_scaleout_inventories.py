@@ -25,10 +25,10 @@ import datetime as _dt
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
-from typing import Any
 
 from . import _normalize as _n
 from ._instants import to_us
+from ._inventory_scope import narrowed
 from ._shown import show
 from .errors import BadRecordError, ConflictingRecordError, RatekitTypeError
 from .records import Anomaly, Inventory
@@ -87,13 +87,7 @@ def inventory_for(inventory: Inventory, accounts: Iterable[str]) -> Inventory | 
         if not scope:
             return None
     listed = tuple(item for item in inventory.resources if item[0] in names)
-    if scope == inventory.accounts and len(listed) == len(inventory.resources):
-        return inventory
-    copy = Inventory.__new__(Inventory)
-    typing.cast(Any, copy).__attrs_init__(
-        inventory.at_us, listed, inventory.close, inventory.id, scope, inventory.where
-    )
-    return copy
+    return narrowed(inventory, listed, scope)
 
 
 def kept_inventories(
