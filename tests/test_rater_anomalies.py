@@ -298,6 +298,34 @@ def test_a_counter_reading_reaching_back_reverses_the_open_line() -> None:
     ]
 
 
+def test_an_event_ordered_before_compacted_events_reverses_the_open_line() -> None:
+    # s (seq 2) starts vm at 1 March 10:00, t stops it 2 March 10:00, u starts it again
+    # 3 March 06:00. At 3 March 12:00 (horizon 6 h): 1 March 14 h (0.98), 2 March 10 h
+    # (0.70), 3 March 6 h (0.42); 1 March is compacted. d (seq 1, 3 March 14:00) is
+    # ordered before s, so every kept event is applied again after the delete and is
+    # ignored: 2 March and 3 March fall to 0 h. Stamped after the watermark, d still
+    # reaches back to the kept cycles' start: 3 March's line is a reversal of -6 h
+    # (-0.42) with no correction, not an increment of -6 h (fails on the old code).
+    rater = rk.Rater(PLAN, METERS, start=START, horizon=dt.timedelta(hours=6))
+    rater.feed(
+        [
+            rk.Event("a1", "vm", "2026-03-01T10:00:00Z", kind="start", id="s", seq=2),
+            rk.Event("a1", "vm", "2026-03-02T10:00:00Z", kind="stop", id="t"),
+            rk.Event("a1", "vm", "2026-03-03T06:00:00Z", kind="start", id="u"),
+        ]
+    )
+    assert _roles(rater.statement("2026-03-03T12:00:00Z").lines) == [
+        ("charge", 1, "vm.hours", Decimal(14), Decimal("0.98")),
+        ("charge", 2, "vm.hours", Decimal(10), Decimal("0.70")),
+        ("charge", 3, "vm.hours", Decimal(6), Decimal("0.42")),
+    ]
+    rater.feed([rk.Event("a1", "vm", "2026-03-03T14:00:00Z", kind="delete", id="d", seq=1)])
+    assert _roles(rater.statement("2026-03-03T16:00:00Z").lines) == [
+        ("reversal", 2, "vm.hours", Decimal(-10), Decimal("-0.70")),
+        ("reversal", 3, "vm.hours", Decimal(-6), Decimal("-0.42")),
+    ]
+
+
 def test_time_alone_still_gives_increments() -> None:
     # A running vm reported at 1 March 18:00 (6 h, 0.42) and at 20:00 with nothing fed:
     # +2 h (0.14), time only. A snapshot inventory at 19:00 listing it changes nothing

@@ -169,16 +169,21 @@ class CounterIndex:
             () if sample.id is None else (sample.id,),
         )
 
-    def event_reach(self, event: Event, kept: Sequence[Record]) -> tuple[int, Anomaly | None]:
+    def event_reach(
+        self, event: Event, kept: Sequence[Record], base_us: int
+    ) -> tuple[int, Anomaly | None]:
         """Where a new ``event``'s effect begins, and its anomaly if that is compacted.
 
         An event without a ``seq`` takes effect at its instant; one with a ``seq`` is
         ordered before every sequenced event of its resource with a greater ``seq``, so it
         takes effect at the earliest of those (and of its own instant): the events from
         there on are applied again in the new order. ``kept`` are the resource's kept
-        records. When the compacted cycles hold a sequenced event with a greater ``seq``,
-        what the event changes there is not applied, and the anomaly says so. O(k) for k kept records of the resource when the event has a ``seq``,
-        else O(1).
+        records, ``base_us`` the kept cycles' start. When the compacted cycles hold a
+        sequenced event with a greater ``seq``, the event is ordered before the state
+        carried there, so it takes effect from ``base_us`` (every kept event is applied
+        again after it); what it changes in the compacted cycles is not applied, and the
+        anomaly says so. O(k) for k kept records of the resource when the event has a
+        ``seq``, else O(1).
         """
         seq = event.seq
         reach = event.at_us
@@ -190,6 +195,7 @@ class CounterIndex:
         compacted = self.seqs.get((event.account, event.resource))
         if compacted is None or compacted <= seq:
             return reach, None
+        reach = min(reach, base_us)
         what = "event" if event.id is None else f"event {event.id!r}"
         return reach, Anomaly(
             "too_late",

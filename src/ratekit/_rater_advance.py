@@ -99,7 +99,9 @@ def _reaching_back(rater: Rater, now: list[Record], prev: int, full: set[Key]) -
             elif record.seq is not None:
                 # Ordered by its seq before an event metered already: the order from
                 # there on changes (the carried state may no longer hold that event).
-                reach, _ = rater._reach.event_reach(record, rater._by_key.get(key, ()))
+                reach, _ = rater._reach.event_reach(
+                    record, rater._by_key.get(key, ()), rater._base_us
+                )
                 if reach < prev:
                     full.add(key)
 

@@ -71,7 +71,9 @@ def effect(rater: Rater, record: Record) -> tuple[int, list[Anomaly]]:
         return effect_us, [] if lost is None else [lost]
     if type(record) is Event:
         key = (record.account, record.resource)
-        effect_us, reordered = rater._reach.event_reach(record, rater._by_key.get(key, ()))
+        effect_us, reordered = rater._reach.event_reach(
+            record, rater._by_key.get(key, ()), rater._base_us
+        )
         if record.kind in ("stop", "delete") and effect_us == rater._closed_us > rater._base_us:
             # Stamped at the end of a kept closed cycle, it ends that cycle's last piece
             # (it is in that row's provenance, not in its own cycle's): late for it.

@@ -50,7 +50,9 @@ def reaching(rater: Rater, as_of_us: int) -> tuple[set[str], list[Inventory]]:
         # the first of them (fed before the last watermark passed it, so not marked then).
         if type(record) is Event and record.seq is not None and record.account not in accounts:
             key = (record.account, record.resource)
-            reach_us, _ = rater._reach.event_reach(record, rater._by_key.get(key, ()))
+            reach_us, _ = rater._reach.event_reach(
+                record, rater._by_key.get(key, ()), rater._base_us
+            )
             if reach_us < prev:
                 accounts.add(record.account)
     closers = [typing.cast("Inventory", record) for record, _ in spill.get(None, ())]
