@@ -21,7 +21,8 @@ from ._instants import format_us
 from .credits import CreditLine
 from .prices import TierLine
 from .rating import _KIND_ORDER, Charge
-from .render import invoice_html, invoice_text, shown
+from .render import invoice_text, shown
+from .render_html import invoice_html
 from .spans import Span
 
 __all__ = ["Invoice", "InvoiceLine", "LineKind"]

@@ -30,7 +30,7 @@ from .errors import RatekitTypeError
 from .pricebook import _MODES
 from .prices import PriceModel
 from .records import Anomaly
-from .render import rating_html
+from .render_html import rating_html
 from .sharing import Share, read_shares
 from .spans import Span
 from .tiers import TierLine

@@ -71,7 +71,8 @@ from .policies import Meter, meters_of
 from .pricebook import Plan
 from .rating import rate
 from .records import Event, Inventory, Sample
-from .render import escape, period
+from .render import period
+from .render_html import escape
 from .sharing import Share, read_shares
 from .spans import Span
 from .usage import Usage, UsageRow

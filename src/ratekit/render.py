@@ -1,11 +1,10 @@
-"""Views: invoices, ratings and usage as plain text and as HTML tables for notebooks.
+"""Text views of invoices, and the number and name formatting every view shares.
 
 Every number is printed in plain notation (``0.00000000001``, never ``1E-11``);
 quantities longer than six decimals are rounded to six for display and marked ``~``
-(the values themselves stay exact). The HTML views escape every string that comes from
-the user (accounts, resources, meters, entry ids, units, attribute values), so an
-attribute value ``<script>`` shows as text. ``Invoice``, ``Rating`` and ``Usage`` call
-these functions from ``_repr_html_``, which is what Jupyter shows.
+(the values themselves stay exact). Text is padded by its display width (wide and
+combining characters counted as a terminal shows them). The HTML views
+(`ratekit.render_html`) write numbers with these functions.
 
 Examples:
     >>> import ratekit as rk
@@ -17,7 +16,6 @@ Examples:
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import typing
 import unicodedata
 import zoneinfo
@@ -34,27 +32,30 @@ from .tiers import arithmetic
 if typing.TYPE_CHECKING:
     from .billing import Invoice, InvoiceLine
     from .prices import TierLine
-    from .rating import Charge, Rating
     from .spans import Span
-    from .usage import Usage
 
 __all__ = [
+    "ROWS_SHOWN",
     "display_width",
-    "escape",
-    "invoice_html",
+    "invoice_period",
+    "invoice_quantum",
     "invoice_text",
+    "line_notes",
+    "line_quantity",
+    "money",
+    "paid",
     "period",
     "plain",
-    "rating_html",
     "shown",
-    "usage_html",
+    "tier_text",
+    "unit_price",
     "visible",
 ]
 
 _SHOWN_PLACES: Final = 6
 _ZERO: Final = Decimal(0)
 _SHOWN_QUANTUM: Final = Decimal("1E-6")  # a literal: scaleb(-6) would use the caller's context
-_ROWS_SHOWN: Final = 200
+ROWS_SHOWN: Final = 200
 
 
 def visible(text: str) -> str:
@@ -137,7 +138,7 @@ def tier_text(line: TierLine, quantum: Decimal | None = None) -> str:
     return text if exact else f"~ {text}"
 
 
-def _paid(applied: Decimal) -> Decimal:
+def paid(applied: Decimal) -> Decimal:
     """What a credit paid, as the invoice subtracts it (a credit that paid nothing: 0)."""
     return -applied if applied else abs(applied)
 
@@ -151,7 +152,7 @@ def invoice_quantum(invoice: Invoice) -> Decimal | None:
     return max(charges, key=lambda charge: charge.span.start_us).quantum
 
 
-def _notes(line: InvoiceLine, tiers: bool, plans: Sequence[Part] = ()) -> list[str]:
+def line_notes(line: InvoiceLine, tiers: bool, plans: Sequence[Part] = ()) -> list[str]:
     """The lines printed under an invoice line: tiers, minimum arithmetic, shared part.
 
     ``plans``: a minimum line's plans' minimums as settled (`_topups.parts`); one note
@@ -202,7 +203,8 @@ def _minimum_note(part: Part, quantum: Decimal | None) -> str:
     return text
 
 
-def _unit_price(line: InvoiceLine) -> str:
+def unit_price(line: InvoiceLine) -> str:
+    """An invoice line's unit-price cell: the price, ``varies``, ``tiered`` or empty."""
     if line.kind == "minimum":
         return ""
     if line.unit_price is not None:
@@ -214,7 +216,8 @@ def _unit_price(line: InvoiceLine) -> str:
     return "tiered"
 
 
-def _quantity(line: InvoiceLine) -> str:
+def line_quantity(line: InvoiceLine) -> str:
+    """An invoice line's quantity cell, with its unit and what was free."""
     if line.kind == "minimum":
         return ""
     text = f"{shown(line.quantity)} {line.unit}"
@@ -223,7 +226,8 @@ def _quantity(line: InvoiceLine) -> str:
     return text
 
 
-def _period(invoice: Invoice) -> str:
+def invoice_period(invoice: Invoice) -> str:
+    """An invoice's cycle as printed (`period()`)."""
     return period(invoice.cycle, invoice.tz)
 
 
@@ -296,9 +300,14 @@ def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
     settled = parts(invoice.lines, invoice.account)
     for index, line in enumerate(invoice.lines):
         rows.append(
-            (visible(line.label), visible(_quantity(line)), _unit_price(line), plain(line.amount))
+            (
+                visible(line.label),
+                visible(line_quantity(line)),
+                unit_price(line),
+                plain(line.amount),
+            )
         )
-        found = _notes(line, tiers, settled.get(index, ()))
+        found = line_notes(line, tiers, settled.get(index, ()))
         if found:
             notes[len(rows) - 1] = [visible(note) for note in found]
     tail: list[tuple[str, str, str, str]] = []
@@ -310,7 +319,7 @@ def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
                 f"credit · {visible(credit.credit)}",
                 f"{money(credit.available, quantum)} available",
                 f"{money(credit.left, quantum)} left",
-                money(_paid(credit.applied), quantum),
+                money(paid(credit.applied), quantum),
             )
             for credit in invoice.credits
         )
@@ -323,7 +332,7 @@ def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
         cells.extend(_padded(row[i], widths[i], left=False) for i in range(1, 4))
         return ("  " + "  ".join(cells)).rstrip()
 
-    title = f"Invoice {invoice.account}, {_period(invoice)}, {invoice.currency}"
+    title = f"Invoice {invoice.account}, {invoice_period(invoice)}, {invoice.currency}"
     out = [visible(title), ""]
     out.append(format_row(header))
     for index, row in enumerate(rows):
@@ -333,277 +342,3 @@ def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
     out.extend(format_row(row) for row in tail)
     out.append(format_row(total))
     return "\n".join(out)
-
-
-# -- HTML ----------------------------------------------------------------------------------
-
-_STYLE: Final = (
-    "<style>"
-    ".ratekit{border-collapse:collapse;font-family:system-ui,-apple-system,'Segoe UI',"
-    "sans-serif;font-size:13px;color:#1f2328;margin:4px 0}"
-    ".ratekit caption{text-align:left;font-weight:600;font-size:14px;padding:4px 0 8px}"
-    ".ratekit caption span{font-weight:400;color:#57606a}"
-    ".ratekit th{text-align:left;border-bottom:2px solid #d0d7de;padding:4px 12px;"
-    "font-weight:600;background:#f6f8fa}"
-    ".ratekit td{padding:3px 12px;border-bottom:1px solid #eaeef2;vertical-align:top}"
-    ".ratekit .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
-    ".ratekit tr.note td{color:#57606a;font-size:12px;border-bottom:none;padding-top:0}"
-    ".ratekit tr.note td:first-child{padding-left:28px}"
-    ".ratekit tr.sum td{border-top:1px solid #8c959f;border-bottom:none}"
-    ".ratekit tr.credit td{color:#1a7f37}"
-    ".ratekit tr.total td{font-weight:700;border-top:2px solid #1f2328;border-bottom:none}"
-    "</style>"
-)
-
-
-def escape(value: object) -> str:
-    """Escape a user-supplied value for HTML text and attributes.
-
-    Markup and quotes are escaped, and control and format characters (a newline, a
-    terminal escape, a bidi override) are written as escapes by ``visible``, so a name
-    can neither inject markup nor display reversed. Every HTML view uses it.
-    """
-    return html.escape(visible(str(value)), quote=True)
-
-
-_e: Final = escape
-
-
-def _row(cells: Sequence[str], *, numeric_from: int = 1, css: str = "") -> str:
-    attrs_ = f' class="{css}"' if css else ""
-    tds = "".join(
-        f'<td class="num">{cell}</td>' if i >= numeric_from else f"<td>{cell}</td>"
-        for i, cell in enumerate(cells)
-    )
-    return f"<tr{attrs_}>{tds}</tr>"
-
-
-def _tier_cells(line: TierLine, unit: str, quantum: Decimal | None) -> tuple[str, str, str, str]:
-    """A tier line as the cells of a table row: tier, quantity, unit price, amount."""
-    head = line.label
-    if line.lower is not None:
-        upper = "∞)" if line.upper is None else f"{plain(line.upper)}]"
-        head += f" ({plain(line.lower)}, {upper}"
-    quantity = f"{shown(line.quantity)} {unit}"
-    price = plain(line.unit)
-    if line.block is not None:
-        plural = "" if line.blocks == 1 else "s"
-        quantity += f" in {line.blocks} block{plural} of {plain(line.block)}"
-        price += " per block"
-    if line.flat:
-        price += f" + {shown(line.flat)} flat"
-    return head, quantity, price, money(line.amount, quantum)
-
-
-@in_context
-def invoice_html(invoice: Invoice) -> str:
-    """The invoice as an HTML table: lines, tier breakdowns, credits and the total.
-
-    Every user-supplied string is escaped.
-
-    Examples:
-        >>> import ratekit as rk
-        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
-        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("<b>", 5)])
-        >>> page = rk.bill(rk.rate([], [rk.Assignment("acme", plan)], span=march))[0]._repr_html_()
-        >>> "fee · &lt;b&gt;" in page, "<b>" in page
-        (True, False)
-    """
-    body = [
-        _STYLE,
-        '<table class="ratekit ratekit-invoice">',
-        (
-            f"<caption>Invoice {_e(invoice.account)} <span>{_e(_period(invoice))}, "
-            f"{_e(invoice.currency)}</span></caption>"
-        ),
-        (
-            "<thead><tr><th>line</th><th class='num'>quantity</th>"
-            "<th class='num'>unit price</th><th class='num'>amount</th></tr></thead><tbody>"
-        ),
-    ]
-    settled = parts(invoice.lines, invoice.account)
-    for index, line in enumerate(invoice.lines):
-        body.append(
-            _row(
-                [
-                    _e(line.label),
-                    _e(_quantity(line)),
-                    _e(_unit_price(line)),
-                    _e(plain(line.amount)),
-                ]
-            )
-        )
-        if line.kind == "usage" and line.unit_price is None:
-            quantum = line.charges[0].quantum if line.charges else None
-            body.extend(
-                _row([_e(cell) for cell in _tier_cells(tier, line.unit, quantum)], css="note")
-                for tier in line.tiers
-            )
-        else:
-            body.extend(
-                _row([_e(note), "", "", ""], css="note")
-                for note in _notes(line, True, settled.get(index, ()))
-            )
-    if invoice.credits:
-        credit_quantum = invoice_quantum(invoice)
-        body.append(_row(["subtotal", "", "", _e(plain(invoice.subtotal))], css="sum"))
-        body.extend(
-            _row(
-                [
-                    _e(f"credit · {credit.credit}"),
-                    _e(f"{money(credit.available, credit_quantum)} available"),
-                    _e(f"{money(credit.left, credit_quantum)} left"),
-                    _e(money(_paid(credit.applied), credit_quantum)),
-                ],
-                css="credit",
-            )
-            for credit in invoice.credits
-        )
-    body.append(_row(["total", "", _e(invoice.currency), _e(plain(invoice.total))], css="total"))
-    body.append("</tbody></table>")
-    return "".join(body)
-
-
-def _more(count: int) -> str:
-    if count <= _ROWS_SHOWN:
-        return ""
-    return f"<p>… and {count - _ROWS_SHOWN} more rows.</p>"
-
-
-def _span(start_us: int, end_us: int) -> str:
-    return f"{format_us(start_us)} .. {format_us(end_us)}"
-
-
-def _charge_label(charge: Charge) -> str:
-    if charge.kind == "usage":
-        return f"{charge.meter} · {charge.entry}"
-    if charge.kind == "minimum":
-        return "minimum" if charge.meter is None else f"minimum · {charge.meter}"
-    return f"{charge.kind} · {charge.entry}"
-
-
-@in_context
-def rating_html(rating: Rating) -> str:
-    """A rating as an HTML table of its charges (the first 200), with tiers and anomalies.
-
-    Examples:
-        >>> import ratekit as rk
-        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
-        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
-        >>> row = rk.UsageRow("acme", "vm.hours", "<script>", march, march, 2, "hour", {}, ())
-        >>> page = rk.rate([row], plan, span=march)._repr_html_()
-        >>> "&lt;script&gt;" in page, "<script>" in page
-        (True, False)
-    """
-    rows = []
-    for charge in rating.charges[:_ROWS_SHOWN]:
-        unit_price = "tiered" if charge.unit_price is None else plain(charge.unit_price)
-        rows.append(
-            _row(
-                [
-                    _e(charge.account),
-                    _e(charge.kind),
-                    _e(_charge_label(charge)),
-                    _e(charge.resource or ""),
-                    _e(_span(charge.span.start_us, charge.span.end_us)),
-                    _e(f"{shown(charge.quantity)} {charge.unit}"),
-                    _e(unit_price),
-                    _e(f"{shown(charge.amount)} {charge.currency}"),
-                ],
-                numeric_from=5,
-            )
-        )
-        if charge.unit_price is None:
-            rows.extend(
-                _row(["", "", _e(tier_text(tier)), "", "", "", "", ""], numeric_from=5, css="note")
-                for tier in charge.tiers
-            )
-    return _listing(
-        "ratekit-rating",
-        f"Rating <span>{len(rating.charges)} charges, {len(rating.anomalies)} anomalies</span>",
-        (
-            "account",
-            "kind",
-            "meter · entry",
-            "resource",
-            "span",
-            "quantity",
-            "unit price",
-            "amount",
-        ),
-        rows,
-        count=len(rating.charges),
-        anomalies=rating.anomalies,
-    )
-
-
-@in_context
-def usage_html(usage: Usage) -> str:
-    """Usage as an HTML table of its rows (the first 200), with their descriptions.
-
-    Examples:
-        >>> import ratekit as rk
-        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
-        >>> row = rk.UsageRow("acme", "vm.hours", "vm-1", march, march, 2, "hour", {"flavor": "<script>"}, ())
-        >>> page = rk.Usage((row,), (), ())._repr_html_()
-        >>> "flavor=&lt;script&gt;" in page, "<script>" in page
-        (True, False)
-    """
-    rows = []
-    for row in usage.rows[:_ROWS_SHOWN]:
-        description = ", ".join(f"{key}={value}" for key, value in row.description.items())
-        rows.append(
-            _row(
-                [
-                    _e(row.account),
-                    _e(row.meter),
-                    _e(row.resource),
-                    _e(_span(row.span.start_us, row.span.end_us)),
-                    _e(description),
-                    _e(f"{shown(row.quantity)} {row.unit}"),
-                ],
-                numeric_from=5,
-            )
-        )
-    return _listing(
-        "ratekit-usage",
-        f"Usage <span>{len(usage.rows)} rows, {len(usage.anomalies)} anomalies</span>",
-        ("account", "meter", "resource", "span", "description", "quantity"),
-        rows,
-        count=len(usage.rows),
-        anomalies=usage.anomalies,
-    )
-
-
-def _listing(
-    css: str,
-    caption: str,
-    columns: Sequence[str],
-    rows: list[str],
-    *,
-    count: int,
-    anomalies: Sequence[object],
-) -> str:
-    """A table of rows, then the anomalies' table when there are any.
-
-    What a rating and a usage show: ``rows`` are the first 200 of ``count``; the columns
-    from the sixth on hold numbers.
-    """
-    head = "".join(
-        f"<th class='num'>{column}</th>" if index >= 5 else f"<th>{column}</th>"
-        for index, column in enumerate(columns)
-    )
-    body = [
-        _STYLE,
-        f'<table class="ratekit {css}">',
-        f"<caption>{caption}</caption>",
-        f"<thead><tr>{head}</tr></thead><tbody>",
-        *rows,
-        "</tbody></table>",
-        _more(count),
-    ]
-    if anomalies:
-        body.append('<table class="ratekit"><caption>Anomalies</caption><tbody>')
-        body.extend(_row([_e(anomaly)], numeric_from=1) for anomaly in anomalies[:_ROWS_SHOWN])
-        body.append("</tbody></table>")
-    return "".join(body)

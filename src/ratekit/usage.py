@@ -35,7 +35,7 @@ from .errors import RatekitError
 from .records import (
     Anomaly,
 )
-from .render import usage_html
+from .render_html import usage_html
 from .spans import Span
 from .units import Unit
 
