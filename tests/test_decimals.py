@@ -284,3 +284,24 @@ def test_text_that_is_no_finite_number_keeps_its_message(text: str, said: str) -
     with pytest.raises(rk.BadQuantityError) as caught:
         to_decimal(text, "value")
     assert str(caught.value) == f"value {said}"
+
+
+def test_importing_ratekit_leaves_the_callers_context_alone() -> None:
+    # In a fresh interpreter whose context traps Inexact and Rounded (a host that wants
+    # to hear of any rounding): importing ratekit neither raises nor sets a flag. It once
+    # set Rounded, computing 10 ** 30 in the importer's 28-digit context at import.
+    import subprocess
+    import sys
+
+    code = (
+        "import decimal\n"
+        "context = decimal.getcontext()\n"
+        "context.traps[decimal.Inexact] = context.traps[decimal.Rounded] = True\n"
+        "context.clear_flags()\n"
+        "import ratekit\n"
+        "print(sorted(f.__name__ for f, on in context.flags.items() if on))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "[]", "")

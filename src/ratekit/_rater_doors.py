@@ -213,7 +213,9 @@ def restored(rater: Rater, check: Callable[[Rater, list[Record]], object]) -> No
 
 
 #: The least magnitude a quantity a price model takes may not reach (1E+30).
-LIMIT: Final = Decimal(10) ** (MAX_ADJUSTED + 1)
+LIMIT: Final = Decimal(
+    f"1E+{MAX_ADJUSTED + 1}"
+)  # text: a power would round in the importer's context
 
 
 def sums(rater: Rater, batch: Sequence[Record]) -> None:
