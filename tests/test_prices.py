@@ -591,3 +591,31 @@ def test_a_bounded_table_prices_like_the_open_one_below_its_bound(a: D, b: D) ->
         opened = model([*KILL_BILL, rk.Tier(None, 99)])
         assert bounded.amount(quantity) == opened.amount(quantity)
         assert bounded.explain(quantity) == opened.explain(quantity)
+
+
+@pytest.mark.parametrize(
+    ("tier", "message"),
+    [
+        (
+            (None,),
+            (
+                "tiers[0]: a GraduatedPercentage tier is (up_to, percent) or (up_to, percent, "
+                "flat), a mapping of those fields or a Tier whose unit is percent / 100, not (None,)."
+            ),
+        ),
+        (
+            {"up_to": None},
+            (
+                "tiers[0]: a GraduatedPercentage tier needs its percent (0 for a free tier), not "
+                "{'up_to': None}."
+            ),
+        ),
+    ],
+)
+def test_a_percentage_tier_without_its_percent_is_refused(tier: object, message: str) -> None:
+    # A percent forgotten in a configuration once priced the amount at 0 % silently.
+    with pytest.raises(rk.BadPriceError) as caught:
+        rk.GraduatedPercentage([tier])
+    assert str(caught.value) == message
+    # 0 % said outright is a free tier: 0 % of 100 is 0.
+    assert rk.GraduatedPercentage([(None, 0)]).amount(Decimal(100)) == 0

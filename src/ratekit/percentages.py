@@ -122,14 +122,18 @@ def _percent_tier(item: Tier | Mapping[str, typing.Any] | Sequence[typing.Any]) 
         return item
     if isinstance(item, Mapping):
         fields = dict(item)
-        percent = fields.pop("percent", ZERO)
-        unknown = set(fields) - {"up_to", "flat"}
+        unknown = set(fields) - {"up_to", "percent", "flat"}
         if unknown:
             raise BadPriceError(
                 f"a GraduatedPercentage tier takes up_to, percent and flat, not {sorted(unknown)}."
             )
+        if "percent" not in fields:
+            raise BadPriceError(
+                f"a GraduatedPercentage tier needs its percent (0 for a free tier), not {item!r}."
+            )
+        percent = fields.pop("percent")
         up_to, flat = fields.get("up_to"), fields.get("flat", ZERO)
-    elif isinstance(item, Sequence) and not isinstance(item, str) and 1 <= len(item) <= 3:
+    elif isinstance(item, Sequence) and not isinstance(item, str) and 2 <= len(item) <= 3:
         up_to, percent, flat = (*item, ZERO, ZERO)[:3]
     else:
         raise BadPriceError(
