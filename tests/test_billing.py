@@ -380,3 +380,23 @@ def test_the_quickstart_prints_a_readable_invoice(capsys: pytest.CaptureFixture[
     # 742 h x 0.0001 = 14.84; large 60 h x 0.08 = 4.80 and 286 h x 0.072 = 20.592 -> 20.59;
     # small 336 h x 0.02 = 6.72 and 120 h x 0.018 = 2.16; support 10.00: total 146.61
     assert lines[-1].split() == ["total", "146.61"]
+
+
+@pytest.mark.parametrize("value", ["no", 1, None])
+def test_a_yes_no_option_takes_only_true_or_false(value: object) -> None:
+    # "no" is truthy: bill(by_resource="no") once detailed the invoice per resource.
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
+    rating = rk.rate([], [rk.Assignment("acme", plan)], span=march)
+    shown = f"{type(value).__name__}: {value!r}."
+    calls = {
+        "bill by_resource": lambda: rk.bill(rating, by_resource=value),
+        "Invoice.to_text tiers": lambda: rk.bill(rating)[0].to_text(tiers=value),
+        "compare_plans by_resource": lambda: rk.compare_plans(
+            [], {"p": plan}, span=march, by_resource=value
+        ),
+    }
+    for what, call in calls.items():
+        with pytest.raises(rk.RatekitTypeError) as caught:
+            call()
+        assert str(caught.value) == f"{what} must be True or False, not {shown}"

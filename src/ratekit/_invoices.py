@@ -315,7 +315,7 @@ class Invoice:
             >>> print(rk.bill(rk.rate([], [rk.Assignment("acme", plan)], span=march)) or "no invoice")
             no invoice
         """
-        return invoice_text(self, tiers=tiers)
+        return invoice_text(self, tiers=_v.switch(tiers, "Invoice.to_text tiers"))
 
     def _repr_html_(self) -> str:
         """The invoice as an HTML table, for notebooks (every user string escaped)."""

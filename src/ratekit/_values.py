@@ -234,6 +234,25 @@ def flag(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
         raise refused(instance, attribute, value, "True or False")
 
 
+def switch(value: object, what: str) -> bool:
+    """A function's yes/no option: ``True`` or ``False`` (not 1, not ``"no"``).
+
+    Raises [`RatekitTypeError`][ratekit.RatekitTypeError] naming ``what``: a string such as
+    ``"no"`` is truthy, and would silently turn the option on.
+
+    Examples:
+        >>> switch("no", "bill by_resource")
+        Traceback (most recent call last):
+        ...
+        ratekit.RatekitTypeError: bill by_resource must be True or False, not str: 'no'.
+    """
+    if type(value) is not bool:
+        raise RatekitTypeError(
+            f"{what} must be True or False, not {type(value).__name__}: {value!r}."
+        )
+    return value
+
+
 def optional_integer(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """``None`` or an int (not a bool)."""
     if value is not None and type(value) is not int:

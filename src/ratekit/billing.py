@@ -43,6 +43,7 @@ from fractions import Fraction
 
 import attrs
 
+from . import _values as _v
 from ._allocation import allocate
 from ._calendar import zone, zone_name
 from ._decimals import CONTEXT, ZERO, in_context
@@ -123,6 +124,7 @@ def bill(
         ...
         ratekit.CurrencyMismatchError: invoice of account 'acme' for 2026-03-01T00:00:00Z..2026-04-01T00:00:00Z mixes EUR (plan 'eur', fee 'base') and USD (plan 'usd', fee 'base'); give the account's plans one currency, or bill each currency separately.
     """
+    _v.switch(by_resource, "bill by_resource")
     if tz is not None:
         tz = zone_name(zone(tz, "bill tz"))  # the one door for timezones
     grants = _many(credits, "credits", "Credit")

@@ -494,6 +494,7 @@ def compare_plans(
     meter_list = (
         None if meters is None else list(meters_of(meters, "compare_plans meters").values())
     )
+    _v.switch(by_resource, "compare_plans by_resource")
     shared = read_shares(shares, "compare_plans shares")
     names = tuple(str(name) for name in candidates)
     invoices: dict[str, tuple[Invoice, ...]] = {}

@@ -86,6 +86,7 @@ from typing import Any, TypeVar
 
 from . import _normalize as _n
 from . import _scaleout_inventories as _inv
+from . import _values as _v
 from . import _wire
 from ._instants import to_us
 from ._scaleout_inventories import inventories_for, inventory_for, kept_inventories
@@ -197,6 +198,8 @@ def rate_by_account(
         bag = dask.bag.from_sequence(records, npartitions=8)
         rating, invoices = rate_by_account(bag, plan, span=march, meters=meters)
     """
+    _v.switch(shuffle, "rate_by_account shuffle")
+    _v.switch(by_resource, "rate_by_account by_resource")
     bag = records
     if hasattr(bag, "to_bag"):
         if build is None:
