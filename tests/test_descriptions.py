@@ -477,3 +477,25 @@ def test_a_condition_compares_values_as_attributes_are_stored() -> None:
     assert run(records, ratio).total() == Decimal(2)
     with pytest.raises(rk.BadQuantityError, match=r"^condition attribute 'x' is nan, not a finite"):
         rk.OnOff(when={"x": float("nan")})
+
+
+def test_a_flag_and_the_number_it_equals_are_two_descriptions() -> None:
+    # Python counts True == 1. Two events without ids alike but for {"gpu": True} and
+    # {"gpu": 1} were one record (the second a duplicate, dropped); nested too.
+    at = "2026-03-01T00:00:00Z"
+    for flag, number in (({"gpu": True}, {"gpu": 1}), ({"n": {"on": [False]}}, {"n": {"on": [0]}})):
+        a = rk.Event("acme", "vm", at, flag, kind="start")
+        b = rk.Event("acme", "vm-2", at, number, kind="start")
+        assert a.attributes != b.attributes
+        assert a.attributes == flag
+        assert b.attributes == number
+        a2 = rk.Event("acme", "vm", at, number, kind="start")
+        usage = rk.meter(
+            [a, a2],
+            [rk.Meter("vm.hours", "hour", rk.OnOff())],
+            span=rk.Span(at, "2026-03-01T02:00:00Z"),
+            cycle=rk.cycles.monthly(tz="UTC"),
+            as_of="2026-03-01T02:00:00Z",
+        )
+        # a2 is a START of a running resource (a tie at one instant), not a replay of a
+        assert "duplicate" not in [x.kind for x in usage.anomalies]

@@ -207,3 +207,46 @@ def _holds(condition: object, value: Decimal) -> bool:
 def test_the_overlap_decision_agrees_with_brute_force(a: object, b: object) -> None:
     # Law: two conditions are decided to overlap exactly when some number meets both.
     assert _overlap(a, b) == any(_holds(a, v) and _holds(b, v) for v in GRID)
+
+
+def test_a_flag_equals_only_a_flag() -> None:
+    # Python counts True == 1: a resource described {"gpu": 1} (a feed sending flags as
+    # numbers) was priced by the entry where={"gpu": True}: 10 h at 5 = 50, not 10 at 1.
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [
+            rk.PriceEntry("base", "vm", rk.PerUnit(1)),
+            rk.PriceEntry("gpu", "vm", rk.PerUnit(5), where={"gpu": True}, priority=1),
+        ],
+    )
+    rows = [
+        rk.UsageRow("acme", "vm", name, march, march, Decimal(10), "hour", gpu, ())
+        for name, gpu in (("r", {"gpu": 1}), ("s", {"gpu": 1.0}), ("t", {"gpu": True}))
+    ]
+    charges = rk.rate(rows, plan, span=march).charges
+    # r, s: 10 * 1 = 10 (base); t: 10 * 5 = 50 (gpu)
+    assert sorted((c.resource, c.entry, c.amount) for c in charges) == [
+        ("r", "base", Decimal(10)),
+        ("s", "base", Decimal(10)),
+        ("t", "gpu", Decimal(50)),
+    ]
+    # Entries where={"gpu": True} and where={"gpu": 1} cannot both match: not refused.
+    rk.Plan(
+        "q",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [
+            rk.PriceEntry("flag", "vm", rk.PerUnit(5), where={"gpu": True}),
+            rk.PriceEntry("one", "vm", rk.PerUnit(1), where={"gpu": 1}),
+        ],
+    )
+    assert not rk.OneOf([1, 2]).test(True)
+    assert not rk.OneOf([True]).test(1)
+    assert rk.OneOf([True]).test(True)
+    assert rk.OneOf([1, 2]).test(Decimal(1))
+    with pytest.raises(rk.BadPriceError) as caught:
+        rk.OneOf([1, True])
+    assert "OneOf values hold True and 1, which a set counts as one" in str(caught.value)

@@ -51,8 +51,9 @@ class _FrozenDict(dict[str, object]):
     sequences `_FrozenList`; equal to their plain ``dict``/``list`` equivalents.
     """
 
-    __slots__ = ("_hash",)
+    __slots__ = ("_flags", "_hash")
     _hash: int
+    _flags: frozenset[str]
 
     def _read_only(self, *args: object, **kwargs: object) -> typing.NoReturn:
         raise TypeError(
@@ -76,8 +77,32 @@ class _FrozenDict(dict[str, object]):
             value = self._hash = hash(frozenset(self.items()))
             return value
 
+    def __eq__(self, other: object) -> bool:
+        # Equal as dicts, and a flag where the other has a flag: Python counts True == 1,
+        # a description does not ({"gpu": True} and {"gpu": 1} are two descriptions).
+        if not isinstance(other, dict) or not dict.__eq__(self, other):
+            return False
+        return self.flags() == _flags(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def flags(self) -> frozenset[str]:
+        """The keys whose values are bools. Computed once, on first use."""
+        try:
+            return self._flags
+        except AttributeError:
+            value = self._flags = _flags(dict(self))
+            return value
+
     def __reduce__(self) -> tuple[type[_FrozenDict], tuple[dict[str, object]]]:
         return (_FrozenDict, (dict(self),))
+
+
+def _flags(mapping: dict[typing.Any, object]) -> frozenset[str]:
+    if type(mapping) is _FrozenDict:
+        return mapping.flags()
+    return frozenset(key for key, value in mapping.items() if type(value) is bool)
 
 
 @typing.final
@@ -88,8 +113,11 @@ class _FrozenList(tuple[object, ...]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, list):
-            return tuple.__eq__(self, tuple(other))
-        return tuple.__eq__(self, other)
+            other = tuple(other)
+        if not isinstance(other, tuple) or not tuple.__eq__(self, other):
+            return False
+        # a flag where the other has a flag (True == 1 in Python, not in a description)
+        return all((type(a) is bool) == (type(b) is bool) for a, b in zip(self, other, strict=True))
 
     def __ne__(self, other: object) -> bool:
         return not self == other

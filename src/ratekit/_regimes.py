@@ -58,9 +58,12 @@ class _Regimes:
         """The winning entry in regime ``index`` for a resource so described."""
         keys = self.keys
         if len(keys) == 1:
-            key: tuple[object, ...] = (index, lookup(description, keys[0]))
+            value = lookup(description, keys[0])
+            # a flag keyed apart from the number it equals (True == 1): selectors tell them apart
+            key: tuple[object, ...] = (index, value, type(value) is bool)
         else:
-            key = (index, *[lookup(description, name) for name in keys])
+            values = [lookup(description, name) for name in keys]
+            key = (index, *values, *[type(value) is bool for value in values])
         try:
             return self.winners[key]
         except KeyError:

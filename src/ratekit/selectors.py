@@ -5,6 +5,8 @@ matches when every condition holds for the value at its path (read with a dotted
 into nested descriptions: ``"properties.size"``). A condition is:
 
 - a plain value: the attribute must be present and equal to it (``{"flavor": "m1.large"}``);
+  ``True`` and ``False`` equal only themselves, never ``1`` or ``0`` (a feed that sends
+  a flag as ``1`` does not take the price of ``{"gpu": True}``);
 - a comparison, CloudKitty-style thresholds on a number: [`AtLeast`][ratekit.AtLeast] (``>=``),
   [`Above`][ratekit.Above] (``>``), [`AtMost`][ratekit.AtMost] (``<=``), [`Below`][ratekit.Below] (``<``), or
   [`Between`][ratekit.Between] (``lower <= value < upper``, half-open like every span in ratekit);
@@ -239,7 +241,8 @@ def _one_of_values(values: Iterable[object]) -> frozenset[object]:
             f"not {type(values).__name__}: {show(values)}."
         )
     try:
-        out = frozenset(map(_one_of_value, values))
+        given = list(map(_one_of_value, values))
+        out = frozenset(given)
     except RatekitError:
         raise  # a value refused by its own door (a number out of range, no valid text)
     except TypeError:
@@ -248,7 +251,27 @@ def _one_of_values(values: Iterable[object]) -> frozenset[object]:
         ) from None
     if not out:
         raise BadPriceError("OneOf needs at least one value; an empty set matches nothing.")
+    flags = [value for value in given if type(value) is bool]
+    for flag in flags:
+        number = next((v for v in given if v == flag and type(v) is not bool), None)
+        if number is not None:  # a set holds one of True and 1: the other was dropped
+            raise BadPriceError(
+                f"OneOf values hold {flag!r} and {number!r}, which a set counts as one; "
+                "give a flag and a number in two conditions."
+            )
     return out
+
+
+def _same(a: object, b: object) -> bool:
+    """Whether a plain condition ``b`` holds for ``a``: equal, and a flag only to a flag.
+
+    Python counts ``True == 1`` and ``False == 0``; a selector does not.
+
+    Examples:
+        >>> _same(True, 1), _same(1, 1.0), _same(True, True)
+        (False, True, True)
+    """
+    return bool(a == b) and (type(a) is bool) == (type(b) is bool)
 
 
 @typing.final
@@ -269,11 +292,18 @@ class OneOf:
         return f"OneOf({', '.join(sorted(map(repr, self.values)))})"
 
     def test(self, value: object) -> bool:
-        """Whether ``value`` is one of the values. O(1) for hashable values."""
+        """Whether ``value`` is one of the values (a flag only one of the flags).
+
+        O(1) for hashable values but 0 and 1 (which equal a flag), else O(k).
+        """
         try:
-            return value in self.values
+            if value not in self.values:
+                return False
         except TypeError:  # an unhashable attribute value
-            return any(value == member for member in self.values)
+            return any(_same(value, member) for member in self.values)
+        if type(value) is str or value not in {0, 1}:
+            return True
+        return any(_same(value, member) for member in self.values)  # a flag, or 0 or 1
 
 
 @typing.final
@@ -376,7 +406,7 @@ def _matches(where: tuple[tuple[str, object], ...], description: Mapping[str, ob
         if isinstance(condition, _CONDITIONS):
             if not condition.test(value):
                 return False
-        elif value != condition:
+        elif not _same(value, condition):
             return False
     return True
 
@@ -388,7 +418,7 @@ def _overlap(a: object, b: object) -> bool | None:
     a_plain = not isinstance(a, _CONDITIONS)
     b_plain = not isinstance(b, _CONDITIONS)
     if a_plain and b_plain:
-        return bool(a == b)
+        return _same(a, b)
     if a_plain or b_plain:
         value, condition = (a, b) if a_plain else (b, a)
         return typing.cast("Condition", condition).test(value)
@@ -396,7 +426,7 @@ def _overlap(a: object, b: object) -> bool | None:
         members, other = (a, b) if isinstance(a, OneOf) else (b, a)
         assert isinstance(members, OneOf)
         if isinstance(other, OneOf):
-            return bool(members.values & other.values)
+            return any(other.test(value) for value in members.values)
         return any(typing.cast("Condition", other).test(value) for value in members.values)
     assert isinstance(a, _INTERVALS)
     assert isinstance(b, _INTERVALS)
