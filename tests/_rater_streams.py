@@ -211,7 +211,10 @@ def records(  # noqa: PLR0912 - one stream, told in order
         for _ in range(rng.randint(0, 4)):
             at = T0 + rng.randrange(HOUR_US, span_us, MINUTE_US)
             since = None
-            if rng.random() < 0.3:
+            draw = rng.random()
+            if draw < 0.05:
+                since = format_us(at)  # an empty span: an instant, as without since
+            elif draw < 0.3:
                 since = format_us(at - rng.randrange(MINUTE_US, 6 * HOUR_US, MINUTE_US))
             out.append(
                 rk.Sample(

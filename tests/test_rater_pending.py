@@ -154,3 +154,26 @@ def test_a_counter_read_less_often_than_the_horizon_is_said_late_once_per_readin
     # 96 B at 1 EUR: the lines add up to batch rate().
     span = rk.Span("2026-03-01T00:00:00Z", "2026-03-09T00:00:00Z")
     assert total == rk.rate(readings, PLAN, span=span, meters=METERS).total() == 96
+
+
+def test_a_delta_over_an_empty_span_at_the_watermark_is_metered_after_it() -> None:
+    # s10: 2 calls with since = at = 1 March 20:00, fed just after the statement at 20:00.
+    # An empty span is an instant: metering counts it at 20:00, as a delta without since,
+    # so the statement at 20:00 did not read it and the next one does: 2 * 1 = 2.00 on
+    # 1 March, as batch rate() gives. It was taken as read at 20:00 (a span ending at the
+    # watermark), never charged, and listed in no_effect (fails on the old code).
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
+    assert rater.statement(WATERMARKS[0]).lines == ()
+    at = WATERMARKS[0]
+    sample = rk.Sample("a", "ip", "calls", at, 2, since=at, id="s10")
+    assert rater.feed([sample]).accepted == ("s10",)
+    statement = rater.statement(WATERMARKS[1])
+    march_1 = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    assert [(x.cycle, x.amount, x.record_ids) for x in statement.lines] == [
+        (march_1, Decimal(2), ("s10",))
+    ]
+    assert statement.no_effect == ()
+    batch = rk.rate(
+        [sample], PLAN, span=rk.Span("2026-03-01T00:00:00Z", WATERMARKS[1]), meters=METERS
+    )
+    assert batch.total() == Decimal(2)

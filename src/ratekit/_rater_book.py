@@ -78,11 +78,19 @@ def lean(state: ResourceState, zero: frozenset[str] = frozenset()) -> ResourceSt
 
 
 def known_by(record: Record, as_of_us: int) -> bool:
-    """Whether metering at ``as_of_us`` reads ``record`` (as metering decides). O(1)."""
+    """Whether metering at ``as_of_us`` reads ``record`` (as metering decides). O(1).
+
+    A record stamped before ``as_of_us``, and a delta over a span that ends there (its
+    span lies before it); not a delta whose span is empty (``since == at``), which
+    metering counts at its instant, as a delta without ``since``.
+    """
     at_us = record.at_us
     if at_us < as_of_us:
         return True
-    return at_us == as_of_us and type(record) is Sample and record.since_us is not None
+    if at_us != as_of_us or type(record) is not Sample:
+        return False
+    since_us = record.since_us
+    return since_us is not None and since_us < at_us
 
 
 class Book:
