@@ -19,6 +19,7 @@ from typing import Final, Protocol
 from ._decimals import CONTEXT, ONE, ZERO
 from ._decimals import tidy as _tidy
 from ._instants import format_us
+from ._price_model import priced
 from .charges import Charge, _new_charge
 from .errors import BadQuantityError
 from .pricebook import Plan, PriceEntry
@@ -222,7 +223,9 @@ class _Dues:
         """The base of ``entry`` for ``account`` in ``cycle``, prorated by ``share``."""
         cycle_span = _cycle_span(self.cycle_spans, cycle)
         try:
-            at_zero = entry.price.amount(ZERO)
+            at_zero = priced(
+                entry.price, "amount", (ZERO,), f"price entry {entry.id!r} of plan {plan.id!r}"
+            )
         except BadQuantityError as error:
             raise BadQuantityError(
                 f"price entry {entry.id!r} of plan {plan.id!r} cannot price the quantity 0 "

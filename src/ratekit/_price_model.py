@@ -18,9 +18,56 @@ from decimal import Decimal
 from typing import Protocol
 
 from ._decimals import CONTEXT, to_decimal
+from .errors import BadPriceError, RatekitError
 from .tiers import Number, TierLine
 
-__all__ = ["PriceModel"]
+__all__ = ["PriceModel", "failed", "not_a_price", "priced"]
+
+
+def priced(model: PriceModel, method: str, arguments: tuple[Decimal, ...], what: str) -> Decimal:
+    """``model.<method>(*arguments)`` (``amount`` or ``marginal``), checked: a finite Decimal.
+
+    Every call rating makes to a price model is checked so (the hot loop of
+    `ratekit._pricing` inline, with the same errors): a model of the user's own that
+    returns a float, a Fraction, None or NaN, or fails in its arithmetic (infinity less
+    infinity, a division by zero), is a [`BadPriceError`][ratekit.BadPriceError] naming it
+    and ``what`` (the entry, plan and what was priced), never a wrong charge or a foreign
+    exception later. A [`RatekitError`][ratekit.RatekitError] it raises passes as it is.
+
+    Examples:
+        >>> class Broken:
+        ...     linear = True
+        ...     def amount(self, quantity): return float(quantity) * 0.1
+        >>> priced(Broken(), "amount", (Decimal(2),), "price entry 'e' of plan 'p'")
+        Traceback (most recent call last):
+        ...
+        ratekit.BadPriceError: price entry 'e' of plan 'p': its price model Broken.amount() returned float 0.2; a price model returns a finite Decimal.
+    """
+    try:
+        result = getattr(model, method)(*arguments)
+    except RatekitError:
+        raise
+    except (ArithmeticError, TypeError) as error:
+        raise failed(model, method, error, what) from error
+    if type(result) is not Decimal or not result.is_finite():
+        raise not_a_price(model, method, result, what)
+    return result
+
+
+def failed(model: object, method: str, error: Exception, what: str) -> BadPriceError:
+    """The error of a price model that raised ``error`` (not a ratekit error) in ``method``."""
+    return BadPriceError(
+        f"{what}: its price model {type(model).__name__}.{method}() raised "
+        f"{type(error).__name__} ({error})."
+    )
+
+
+def not_a_price(model: object, method: str, result: object, what: str) -> BadPriceError:
+    """The error of a price model whose ``method`` returned ``result``, not a finite Decimal."""
+    return BadPriceError(
+        f"{what}: its price model {type(model).__name__}.{method}() returned "
+        f"{type(result).__name__} {result!r}; a price model returns a finite Decimal."
+    )
 
 
 def _marginal(model: PriceModel, quantity: Number, added: Number) -> Decimal:

@@ -20,6 +20,7 @@ from ._dues import _exact as _decimal
 from ._dues import _Opener
 from ._instants import format_us
 from ._paths import MISSING, lookup
+from ._price_model import failed, not_a_price
 from .errors import BadQuantityError, RatekitError, UnitError
 from .percentages import GraduatedPercentage, Percentage
 from .pricebook import Plan, PriceEntry
@@ -104,6 +105,15 @@ def _group_value(piece: _Piece) -> object:
         return piece.row.resource
     value = lookup(piece.row.description, group_by)
     return None if value is MISSING else value
+
+
+def _priced(piece: _Piece, billable: Decimal) -> str:
+    """What a piece's pricing is, for the errors of its price model."""
+    row = piece.row
+    return (
+        f"price entry {piece.entry.id!r} of plan {piece.plan.id!r}, pricing {billable} "
+        f"{row.unit} of meter {row.meter!r} for account {row.account!r}"
+    )
 
 
 def _sort_key(piece: _Piece) -> tuple[int, int, str, int]:
@@ -225,12 +235,14 @@ class _Pricing:
         A refusal ([`BadQuantityError`][ratekit.BadQuantityError]) is raised again naming the
         entry, account, cycle and the piece that reached ``position + billable``.
         """
+        method = "amount" if at is not None or position is None else "marginal"
         try:
             if at is not None:
-                return price.amount(at)
-            if position is None:
-                return price.amount(billable)
-            return price.marginal(position, billable)
+                result = price.amount(at)
+            elif position is None:
+                result = price.amount(billable)
+            else:
+                result = price.marginal(position, billable)
         except BadQuantityError as error:
             row = piece.row
             total = billable if position is None else _ADD(position, billable)
@@ -242,3 +254,10 @@ class _Pricing:
                 f"{list(row.record_ids)!r}, over {format_us(piece.span.start_us)}.."
                 f"{format_us(piece.span.end_us)}): {error}"
             ) from error
+        except RatekitError:
+            raise
+        except (ArithmeticError, TypeError) as error:
+            raise failed(price, method, error, _priced(piece, billable)) from error
+        if type(result) is not Decimal or not result.is_finite():  # as priced() checks
+            raise not_a_price(price, method, result, _priced(piece, billable))
+        return result

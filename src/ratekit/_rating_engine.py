@@ -21,6 +21,7 @@ from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import _cycle_span, _Dues, _split
 from ._dues import _exact as _decimal
 from ._instants import MAX_US, MIN_US, format_us
+from ._price_model import priced
 from ._pricing import GroupKey, Place, _Piece, _Pricing
 from ._regimes import _Regimes
 from ._text import check_text
@@ -417,7 +418,16 @@ class _Engine(_Pricing, _Dues, _Allowances):
             unit_price = unit_prices.get(id(entry), ZERO)
             if unit_price is ZERO:
                 unit_price = unit_prices[id(entry)] = (
-                    (price.rate if type(price) is PerUnit else price.amount(ONE))
+                    (
+                        price.rate
+                        if type(price) is PerUnit
+                        else priced(
+                            price,
+                            "amount",
+                            (ONE,),
+                            f"price entry {entry.id!r} of plan {piece.plan.id!r}",
+                        )
+                    )
                     if price.linear
                     else None
                 )

@@ -22,11 +22,11 @@ from typing import Final, Literal
 import attrs
 
 from . import _values as _v
-from ._decimals import CONTEXT, ONE, ZERO
+from ._decimals import CONTEXT, MAX_ADJUSTED, MIN_ADJUSTED, ONE, RANGE_TEXT, ZERO
 from ._decimals import tidy as _tidy
 from ._instants import format_us, to_us
 from ._totals import only, per_key
-from .errors import RatekitTypeError
+from .errors import BadPriceError, RatekitTypeError
 from .pricebook import _MODES
 from .prices import PriceModel
 from .records import Anomaly
@@ -245,8 +245,12 @@ def _new_charge(  # noqa: PLR0917 - the private twin of Charge's constructor
 
     Rating builds a charge per piece of usage; its fields come from checked plans and
     usage rows, so this skips the door's validators (the slots are set directly, as
-    attrs' own constructor does). Never for values a caller gives.
+    attrs' own constructor does). Never for values a caller gives. But the amount is
+    checked: a price model (a user's own, or a product of two extreme numbers) may give
+    one that ratekit cannot carry exactly (`_out_of_range()`).
     """
+    if amount and not MIN_ADJUSTED <= amount.adjusted() <= MAX_ADJUSTED:
+        raise _out_of_range(amount, account, meter, resource, plan, entry, quantity, unit)
     charge = _new(Charge)
     values = (
         account, meter, resource, span, cycle, quantity, unit, amount, currency, plan, entry,
@@ -255,6 +259,26 @@ def _new_charge(  # noqa: PLR0917 - the private twin of Charge's constructor
     for setter, value in zip(_SETTERS, values, strict=True):
         setter(charge, value)
     return charge
+
+
+def _out_of_range(  # noqa: PLR0917 - the fields of the charge refused
+    amount: Decimal,
+    account: str,
+    meter: str | None,
+    resource: str | None,
+    plan: str,
+    entry: str | None,
+    quantity: Decimal,
+    unit: str,
+) -> BadPriceError:
+    """The error of a charge whose amount lies outside the numbers ratekit carries exactly."""
+    what = f"price entry {entry!r}" if entry is not None else "a charge"
+    return BadPriceError(
+        f"{what} of plan {plan!r} prices {quantity} {unit} of meter {meter!r} for account "
+        f"{account!r} (resource {resource!r}) at {amount}, outside the amounts ratekit "
+        f"carries exactly ({RANGE_TEXT}): an invoice holding it could not be stored "
+        "and read back. Check the price and the quantity (their product lies outside)."
+    )
 
 
 def _base_lines(lines: Sequence[TierLine], amount: Decimal) -> tuple[TierLine, ...]:

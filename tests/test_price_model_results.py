@@ -1,0 +1,114 @@
+"""What a price model returns is checked before it is billed (a model of the user's own).
+
+A model returning a float, a Fraction, an int, None or NaN, or failing in its own
+arithmetic, was taken by rate() and broke later (total(), bill(), exports) with foreign
+exceptions, or wrote 'NaN' costs. And an amount outside the numbers ratekit carries
+exactly (1E-31 from 1E-25 units at 0.000001, 1E+30 from 1E+15 units at 1E+15) was billed,
+then the stored invoice could not be read back.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+import ratekit as rk
+
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+MONTHLY = rk.cycles.monthly(tz="UTC")
+
+
+class Custom:
+    """A user's model: ``amount(q) = function(q)``, not linear."""
+
+    linear = False
+
+    def __init__(self, function: object) -> None:
+        self.function = function
+
+    def amount(self, quantity: Decimal) -> object:
+        return self.function(quantity)  # type: ignore[operator]
+
+    def marginal(self, quantity: Decimal, added: Decimal) -> object:
+        return self.function(quantity + added) - self.function(quantity)  # type: ignore[operator]
+
+    def explain(self, quantity: Decimal) -> tuple[rk.TierLine, ...]:
+        return ()
+
+
+def _rate(price: object, quantity: str = "2") -> rk.Rating:
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("e", "m", price)])  # type: ignore[arg-type]
+    row = rk.UsageRow("acme", "m", "r", MARCH, MARCH, Decimal(quantity), "hour", {}, ())
+    return rk.rate([row], plan, span=MARCH)
+
+
+HEAD = (
+    "price entry 'e' of plan 'p', pricing 2 hour of meter 'm' for account 'acme': its price model"
+)
+
+
+@pytest.mark.parametrize(
+    ("function", "said"),
+    [
+        (lambda q: float(q) * 0.1, "Custom.marginal() returned float 0.2"),
+        (lambda q: Fraction(int(q), 3), "Custom.marginal() returned Fraction Fraction(2, 3)"),
+        (int, "Custom.marginal() returned int 2"),
+        (lambda q: Decimal("NaN"), "Custom.marginal() returned Decimal Decimal('NaN')"),
+    ],
+)
+def test_a_model_returning_what_is_not_a_finite_decimal_is_named(
+    function: object, said: str
+) -> None:
+    with pytest.raises(rk.BadPriceError) as caught:
+        _rate(Custom(function))
+    assert str(caught.value) == f"{HEAD} {said}; a price model returns a finite Decimal."
+
+
+@pytest.mark.parametrize(
+    ("function", "said"),
+    [
+        (lambda q: Decimal("Infinity"), "raised InvalidOperation"),
+        (lambda q: q / 0, "raised DivisionByZero"),
+        (lambda q: None, "raised TypeError (unsupported operand type(s) for -: 'NoneType'"),
+    ],
+)
+def test_a_model_failing_in_its_own_arithmetic_is_named(function: object, said: str) -> None:
+    # Infinity less infinity, a division by zero in ratekit's context (which traps it),
+    # None less None: the model's own error, chained, under ratekit's.
+    with pytest.raises(rk.BadPriceError) as caught:
+        _rate(Custom(function))
+    assert str(caught.value).startswith(f"{HEAD} Custom.marginal() {said}")
+    assert caught.value.__cause__ is not None
+
+
+@pytest.mark.parametrize(
+    ("price", "quantity", "amount"),
+    [
+        ("0.000001", "1E-25", "1E-31"),  # 1E-25 * 1E-6 = 1E-31: below 1E-30
+        ("1E+15", "1E+15", "1E+30"),  # 1E+15 * 1E+15 = 1E+30: not below 1E+30
+    ],
+)
+def test_an_amount_ratekit_cannot_carry_exactly_is_refused(
+    price: str, quantity: str, amount: str
+) -> None:
+    with pytest.raises(rk.BadPriceError) as caught:
+        _rate(rk.PerUnit(price), quantity)
+    assert str(caught.value).startswith(
+        f"price entry 'e' of plan 'p' prices {quantity} hour of meter 'm' for account 'acme' "
+        f"(resource 'r') at {amount}, outside the amounts ratekit carries exactly (at most 60 "
+        "significant digits and, unless zero, a magnitude from 1E-30 up to but excluding 1E+30)"
+    )
+
+
+def test_the_extreme_amounts_ratekit_carries_are_stored_and_read_back() -> None:
+    # 1E-24 * 1E-6 = 1E-30 and 1E+14 * 9.99E+15 = 9.99E+29: in range, billed, and a
+    # charge and an invoice holding them read back equal.
+    for price, quantity in (("0.000001", "1E-24"), ("1E+14", "9.99E+15")):
+        rating = _rate(rk.PerUnit(price), quantity)
+        (charge,) = rating.charges
+        assert charge.amount == Decimal(price) * Decimal(quantity)
+        assert rk.from_row(rk.Charge, rk.to_row(charge)) == charge
+        (invoice,) = rk.bill(rating)
+        assert rk.from_row(rk.Invoice, rk.to_row(invoice)) == invoice
