@@ -107,10 +107,10 @@ class Anomaly:
     about, so that code filters anomalies without reading the message. Every anomaly
     ratekit reports about one resource names its account and resource; an anomaly about
     no one resource leaves them ``None``: the ``"duplicate"`` and ``"conflict"`` of an
-    inventory, and a ``"too_late"`` inventory (an inventory spans accounts). An
-    ``"unpriced"`` anomaly names the usage row's account and resource (``None`` when the
-    row has none). ``at`` (kept as ``at_us``, epoch microseconds) is the instant the rule
-    applied:
+    inventory, and the ``"too_late"`` of an inventory stamped before the cycles the rater
+    keeps (an inventory spans accounts; what it closes is said per resource). An
+    ``"unpriced"`` anomaly names the usage row's account and resource. ``at`` (kept as
+    ``at_us``, epoch microseconds) is the instant the rule applied:
 
     - the record's instant for ``"duplicate"``, ``"duplicate_start"``,
       ``"duplicate_stop"``, ``"orphan_stop"``, ``"after_delete"``, ``"conflict"`` and
@@ -122,7 +122,8 @@ class Anomaly:
       was **closed** at (with ``close="last_seen"``, its last sign of life, which may be
       before the inventory); likewise a ``"too_late"`` closing by a ``"last_seen"``
       inventory is at that closing instant;
-    - the latest reading involved for ``"counter_reset"`` and ``"policy"``;
+    - the latest reading involved for ``"counter_reset"`` and ``"policy"`` (a policy's
+      report naming no reading: the metered span's start);
     - the start of the span concerned for ``"late"`` (of the late usage row it
       announces; else the late record's instant, or the metered span's start) and
       ``"before_span"`` (the metered span's start, where the part not billed ends);
