@@ -503,7 +503,10 @@ def test_restore_refuses_a_reported_line_listed_twice() -> None:
             ("anomalies",),
             [["late", "m"]],
             "body.anomalies[0]",
-            "an anomaly must be [kind, message, [record id, ...]], not ['late', 'm']",
+            (
+                "an anomaly must be [kind, message, [record id, ...], account, resource, at_us] "
+                "(or its first three), not ['late', 'm']"
+            ),
         ),
         (
             ("by_resource", 0),

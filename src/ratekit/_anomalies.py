@@ -11,13 +11,15 @@ Examples:
 
 from __future__ import annotations
 
+import datetime as _dt
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Final, Literal, TypeAlias
 
 import attrs
 
 from . import _values as _v
+from ._instants import format_us, from_us, to_us
 
 __all__ = ["ANOMALY_KINDS", "Anomaly", "AnomalyKind"]
 
@@ -46,6 +48,11 @@ ANOMALY_KINDS: Final[tuple[AnomalyKind, ...]] = typing.get_args(AnomalyKind)
 
 def _id_tuple(ids: Iterable[str]) -> tuple[str, ...]:
     return tuple(ids)
+
+
+def _instant(value: _dt.datetime | str | None) -> int | None:
+    """The ``at`` given to the constructor as epoch microseconds (None stays None)."""
+    return None if value is None else to_us(value, "Anomaly at")
 
 
 @typing.final
@@ -92,8 +99,40 @@ class Anomaly:
       billed by this call (it belongs to the span before; with no carried clock, so not
       ``"late"``).
 
-    ``record_ids`` are the ids of the records involved (empty when they have none);
-    ``message`` is a sentence a person can read; ``str(anomaly)`` is that sentence.
+    ``record_ids`` are the ids of the records involved (empty when they have none), the
+    one the anomaly is about first; ``message`` is a sentence a person can read;
+    ``str(anomaly)`` is that sentence.
+
+    ``account``, ``resource`` and ``at`` say, as values, whom and when the anomaly is
+    about, so that code filters anomalies without reading the message. Every anomaly
+    ratekit reports about one resource names its account and resource; an anomaly about
+    no one resource leaves them ``None``: the ``"duplicate"`` and ``"conflict"`` of an
+    inventory, and the ``"too_late"`` of an inventory stamped before the cycles the rater
+    keeps (an inventory spans accounts; what it closes is said per resource). An
+    ``"unpriced"`` anomaly names the usage row's account and resource. ``at`` (kept as
+    ``at_us``, epoch microseconds) is the instant the rule applied:
+
+    - the record's instant for ``"duplicate"``, ``"duplicate_start"``,
+      ``"duplicate_stop"``, ``"orphan_stop"``, ``"after_delete"``, ``"conflict"`` and
+      ``"tie"`` (the instant the records share), and for ``"too_late"`` (but see below);
+    - the instant it takes effect at for ``"out_of_order"`` (that of the event sequenced
+      before it);
+    - the instant the inventory changed the resource at for ``"reconciled_open"`` and
+      ``"reconciled_update"``, and for ``"reconciled_close"`` the instant the resource
+      was **closed** at (with ``close="last_seen"``, its last sign of life, which may be
+      before the inventory); likewise a ``"too_late"`` closing by a ``"last_seen"``
+      inventory is at that closing instant;
+    - the latest reading involved for ``"counter_reset"`` and ``"policy"`` (a policy's
+      report naming no reading: the metered span's start);
+    - the start of the span concerned for ``"late"`` (of the late usage row it
+      announces; else the late record's instant, or the metered span's start) and
+      ``"before_span"`` (the metered span's start, where the part not billed ends);
+    - the start of the usage not priced for ``"unpriced"``.
+
+    Anomalies built by hand may leave all three ``None``; the constructor takes them by
+    keyword only, ``at`` as an aware datetime or an ISO-8601 string with an offset. A
+    wrong one raises a [`RatekitTypeError`][ratekit.RatekitTypeError] (or a
+    [`BadTimeError`][ratekit.BadTimeError] for an instant) naming the field.
 
     Examples:
         >>> import ratekit as rk
@@ -103,6 +142,17 @@ class Anomaly:
         event 'e3' stops app-1, already stopped by event 'e2': ignored.
         >>> anomaly
         Anomaly('duplicate_stop', "event 'e3' stops app-1, already stopped by event 'e2': ignored.", record_ids=('e3', 'e2'))
+        >>> placed = rk.Anomaly("orphan_stop", "event 'e1' stops 'vm-1', never started.",
+        ...                     ("e1",), account="acme", resource="vm-1",
+        ...                     at="2026-03-01T10:00:00+01:00")
+        >>> placed.account, placed.resource, placed.at_us, placed.at.isoformat()
+        ('acme', 'vm-1', 1772355600000000, '2026-03-01T09:00:00+00:00')
+        >>> placed
+        Anomaly('orphan_stop', "event 'e1' stops 'vm-1', never started.", record_ids=('e1',), account='acme', resource='vm-1', at='2026-03-01T09:00:00Z')
+        >>> rk.Anomaly("tie", "two events tie.", account="")
+        Traceback (most recent call last):
+        ...
+        ratekit.RatekitTypeError: Anomaly account must be a non-empty string or None, not str: ''.
     """
 
     kind: AnomalyKind = attrs.field(validator=_v.kind_of(*ANOMALY_KINDS))
@@ -112,7 +162,18 @@ class Anomaly:
     record_ids: tuple[str, ...] = attrs.field(
         default=(), converter=_v.to_tuple, validator=_v.items(str, "record ids (strings)")
     )
-    """The ids of the records involved."""
+    """The ids of the records involved, the one it is about first."""
+    account: str | None = attrs.field(default=None, kw_only=True, validator=_v.optional_name)
+    """The account it is about (``None``: not about one account)."""
+    resource: str | None = attrs.field(default=None, kw_only=True, validator=_v.optional_name)
+    """The resource it is about (``None``: not about one resource)."""
+    at_us: int | None = attrs.field(default=None, kw_only=True, alias="at", converter=_instant)
+    """The instant it is about, in epoch microseconds (``None``: not said); see ``at``."""
+
+    @property
+    def at(self) -> _dt.datetime | None:
+        """The instant it is about, as an aware UTC datetime (``None``: not said)."""
+        return None if self.at_us is None else from_us(self.at_us)
 
     def __str__(self) -> str:
         return self.message
@@ -121,4 +182,16 @@ class Anomaly:
         text = f"Anomaly({self.kind!r}, {self.message!r}"
         if self.record_ids:
             text += f", record_ids={self.record_ids!r}"
+        if self.account is not None:
+            text += f", account={self.account!r}"
+        if self.resource is not None:
+            text += f", resource={self.resource!r}"
+        if self.at_us is not None:
+            text += f", at={format_us(self.at_us)!r}"
         return text + ")"
+
+
+#: Ratekit's own route to an anomaly, for values right by construction (no checks):
+#: ``placed(kind, message, record_ids, account, resource, at_us)``, the ids a tuple of
+#: strings, the account and resource non-empty or ``None``, ``at_us`` an int or ``None``.
+placed: Final[Callable[..., Anomaly]] = _v.unchecked(Anomaly)

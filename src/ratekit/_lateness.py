@@ -22,10 +22,12 @@ with a ``"too_late"`` anomaly.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
+from ._anomalies import placed
 from ._instants import format_us
 from ._metering_counters import order as tie_order
 from ._rater_book import known_by
@@ -46,12 +48,16 @@ def too_late(record: Record, base_us: int) -> Anomaly:
     label = "inventory" if type(record) is Inventory else type(record).__name__.lower()
     what = f"{label} {record.id!r}" if record.id is not None else label
     quantity = f"its quantity {record.value} ({record.meter}) is " if type(record) is Sample else ""
-    return Anomaly(
+    inventory = type(record) is Inventory
+    return placed(
         "too_late",
         f"{what} stamped {format_us(record.at_us)} is older than every cycle the rater "
         f"keeps (from {format_us(base_us)}; its cycle was closed and compacted, or "
         f"comes before the rater's start): {quantity}not applied.",
         () if record.id is None else (record.id,),
+        None if inventory else typing.cast("Event | Sample", record).account,
+        None if inventory else typing.cast("Event | Sample", record).resource,
+        record.at_us,
     )
 
 
@@ -160,13 +166,16 @@ class CounterIndex:
             if quantity < 0:  # it takes back what a later reading's feed said too late
                 rest = "the rest is; negative: those cycles were charged that much more"
         what = "sample" if sample.id is None else f"sample {sample.id!r}"
-        return Anomaly(
+        return placed(
             "too_late",
             f"{what} ({sample.meter}, {sample.value} at {format_us(at_us)}) reaches back "
             f"before every cycle the rater keeps: {after} at {format_us(start_us)}, and "
             f"{part} belonged to cycles already compacted (or before the rater's start): "
             f"not applied ({rest}).",
             () if sample.id is None else (sample.id,),
+            sample.account,
+            sample.resource,
+            at_us,
         )
 
     def event_reach(
@@ -197,13 +206,16 @@ class CounterIndex:
             return reach, None
         reach = min(reach, base_us)
         what = "event" if event.id is None else f"event {event.id!r}"
-        return reach, Anomaly(
+        return reach, placed(
             "too_late",
             f"{what} ({event.kind} of {event.resource!r} at {format_us(event.at_us)}, seq "
             f"{seq}) is ordered by its seq before events of cycles already compacted (the "
             f"last seq there is {compacted}): what it changes in those cycles is not "
             "applied (the rest is).",
             () if event.id is None else (event.id,),
+            event.account,
+            event.resource,
+            event.at_us,
         )
 
 
@@ -267,7 +279,7 @@ def closes_back(
         hours = (Decimal(base_us - close_us) / _US_PER_HOUR).normalize()
         what = f"inventory {inventory.id!r}" if inventory.id is not None else "inventory"
         out.append(
-            Anomaly(
+            placed(
                 "too_late",
                 f"{what} at {format_us(at_us)} (close='last_seen') closes {state.resource!r} "
                 f"of {state.account!r}, {state.status} since {format_us(close_us)} (its last "
@@ -276,6 +288,9 @@ def closes_back(
                 f"{state.status}) belonged to cycles already compacted and stays billed: "
                 "not applied (the part from then on is).",
                 () if inventory.id is None else (inventory.id,),
+                state.account,
+                state.resource,
+                close_us,
             )
         )
     return out
@@ -390,7 +405,7 @@ def _moved(
     hours = (Decimal(hi - lo) / _US_PER_HOUR).normalize()
     stays = "stays billed" if new < old else "stays unbilled"
     ids = tuple(r.id for r in news if r.id is not None)
-    return Anomaly(
+    return placed(
         "too_late",
         f"{', '.join(labels)} of {state.resource!r} of {state.account!r} moves where {inv} "
         f"at {format_us(inventory.at_us)} (close='last_seen') closes it (its last sign of "
@@ -401,6 +416,9 @@ def _moved(
         f"cycles already compacted and {stays}: not applied (what it changes in the kept "
         "cycles is).",
         ids if inventory.id is None else (*ids, inventory.id),
+        state.account,
+        state.resource,
+        new,
     )
 
 
@@ -553,7 +571,7 @@ def spilled(
                 what = f"{label} ({record.meter}, {record.value})"
             else:
                 continue
-            out[key, id(record)] = Anomaly(
+            out[key, id(record)] = placed(
                 "late",
                 f"{what} stamped {format_us(record.at_us)} was not late, but {how}, in "
                 f"a cycle closed (up to {format_us(closed_us)}): the closed lines of "
@@ -561,5 +579,8 @@ def spilled(
                 f"{format_us(end_us)}) are {policy}. A horizon as long as the gap between "
                 "two signs of life of a resource keeps such changes in open cycles.",
                 () if record.id is None else (record.id,),
+                account,
+                resource,
+                record.at_us,
             )
     return list(out.values())

@@ -159,7 +159,13 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
             seen[anomaly] -= 1
             continue
         engine.anomalies.add(
-            at_us, a_account, a_resource, anomaly.kind, anomaly.message, anomaly.record_ids
+            at_us,
+            a_account,
+            a_resource,
+            anomaly.kind,
+            anomaly.message,
+            anomaly.record_ids,
+            about_us=anomaly.at_us,
         )
     if limit is not None:
         floor = base.clock_us if base is not None else None

@@ -119,13 +119,15 @@ def late_increments(  # noqa: PLR0917 - private plumbing of plain values
         readings = readings[len(early) :]
     policy = typing.cast(DeltaPolicy, item.policy)
     baseline = getattr(policy, "baseline", None)
-    found: dict[bool, list[tuple[AnomalyKind, str, tuple[str | None, ...]]]] = {}
+    found: dict[bool, list[tuple[AnomalyKind, str, tuple[str | None, ...], int]]] = {}
 
     def run(series: list[Sample], fresh: bool) -> list[Increment]:
         notes = found.setdefault(fresh, [])
 
         def report(kind: AnomalyKind, message: str, involved: Sequence[Sample]) -> None:
-            notes.append((kind, message, tuple(s.id for s in involved)))
+            # Its instant, as metering at once says it: the latest reading involved.
+            at_us = max((s.at_us for s in involved), default=engine.window.start)
+            notes.append((kind, message, tuple(s.id for s in involved), at_us))
 
         previous = None
         if complete and baseline is not None:
@@ -137,12 +139,14 @@ def late_increments(  # noqa: PLR0917 - private plumbing of plain values
     old = run(known, fresh=False)
     new = run(sorted([*known, *readings], key=order), fresh=True)
     seen = collections.Counter(found[False])
-    for kind, message, ids in found[True]:
-        if seen[kind, message, ids]:
-            seen[kind, message, ids] -= 1
+    for note in found[True]:
+        if seen[note]:
+            seen[note] -= 1
             continue
-        at_us = engine.window.start
-        engine.anomalies.add(at_us, account, resource, kind, message, ids)
+        kind, message, ids, about_us = note
+        engine.anomalies.add(
+            engine.window.start, account, resource, kind, message, ids, about_us=about_us
+        )
     left = collections.Counter((t0, t1, amount) for t0, t1, amount, _ in old)
     out = []
     for increment in new:

@@ -19,6 +19,7 @@ import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
+from ._anomalies import placed
 from ._instants import format_us
 from .errors import ConflictingRecordError, RatekitTypeError, UnknownMeterError
 from .records import Anomaly, AnomalyKind, Event, Inventory, Sample
@@ -85,8 +86,22 @@ class Anomalies:
         kind: AnomalyKind,
         message: str,
         ids: Iterable[str | None] = (),
+        *,
+        about_us: int | None = None,
     ) -> None:
-        anomaly = Anomaly(kind, message, tuple(i for i in ids if i is not None))
+        """Collect an anomaly, ordered at ``at_us``; about ``about_us`` (else ``at_us``).
+
+        An empty ``account`` or ``resource`` (a record that is not about one: an
+        inventory) is ``None`` on the anomaly.
+        """
+        anomaly = placed(
+            kind,
+            message,
+            tuple(i for i in ids if i is not None),
+            account or None,
+            resource or None,
+            at_us if about_us is None else about_us,
+        )
         if kind == "duplicate":
             self._items.append((at_us, account, resource, 0, message, anomaly))
         else:

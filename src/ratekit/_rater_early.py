@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import typing
 
+from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us
 from ._metering_counters import entry_order as order
@@ -118,13 +119,16 @@ def fold(rater: Rater, sample: Sample) -> Anomaly | None:
         else f"what it changes before {format_us(base)} adds up to nothing"
     )
     negative = "; negative: those cycles were charged that much more" if part < 0 else ""
-    return Anomaly(
+    return _anomaly(
         "too_late",
         f"{what} ({name}, {sample.value} at {format_us(sample.at_us)}) is stamped before "
         f"every cycle the rater keeps (from {format_us(base)}): it is placed among the "
         "readings of its counter that the compacted state keeps, as metering them at once "
         f"places it, and {changes} (the rest is applied{negative}).",
         () if sample.id is None else (sample.id,),
+        sample.account,
+        sample.resource,
+        sample.at_us,
     )
 
 
@@ -145,7 +149,7 @@ def unplaced(rater: Rater, sample: Sample, state: ResourceState) -> Anomaly:
     oldest = kept[0]
     unit = next(m.unit for m in rater._engine.meters if m.name == name)
     what = "sample" if sample.id is None else f"sample {sample.id!r}"
-    return Anomaly(
+    return _anomaly(
         "too_late",
         f"{what} ({name}, {sample.value} at {format_us(sample.at_us)}) is stamped before "
         f"every cycle the rater keeps (from {format_us(rater._base_us)}) and before the "
@@ -160,6 +164,9 @@ def unplaced(rater: Rater, sample: Sample, state: ResourceState) -> Anomaly:
         "is then a counter reset, or makes the reading after it one, or is the counter's "
         "first reading, which the one after it counts from).",
         () if sample.id is None else (sample.id,),
+        sample.account,
+        sample.resource,
+        sample.at_us,
     )
 
 

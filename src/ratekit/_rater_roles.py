@@ -14,15 +14,11 @@ last sign of life before it.
 
 from __future__ import annotations
 
-import ast
-import re
 import typing
 from collections.abc import Iterable
-from typing import Final
 
 from . import _lateness
 from . import _rater_book as _ledger
-from ._instants import to_us
 from ._normalize import label
 from .records import Anomaly, Event, Inventory
 
@@ -59,28 +55,30 @@ def reaching(rater: Rater, as_of_us: int) -> tuple[set[str], list[Inventory]]:
     return accounts, closers
 
 
-_CLOSED: Final = re.compile(
-    r" of (?P<account>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"), \w+ since \S+: "
-    r"closed at (?P<at>\S+) \(its last sign of life\)\.$"
-)
-
-
 def closed_behind(anomalies: Iterable[Anomaly], closers: list[Inventory], prev: int) -> set[str]:
     """The accounts whose resources ``closers`` closed before ``prev``, as metered.
 
     ``anomalies``: those of the statement's metering, where each closing is said
-    (``"reconciled_close"``, naming the account and the instant it closed at). O(a).
+    (``"reconciled_close"``, whose ``account`` is the resource's and ``at`` the instant it
+    closed at). A closing is one of ``closers`` when the anomaly's first record is a
+    closer's id; a closer without an id is known only by its label, which begins the
+    message. O(a).
     """
     if not closers:
         return set()
-    labels = {label(inventory) for inventory in closers}
+    ids = {inventory.id for inventory in closers if inventory.id is not None}
+    labels = tuple(f"{label(inventory)} at " for inventory in closers if inventory.id is None)
     accounts: set[str] = set()
     for anomaly in anomalies:
-        if anomaly.kind != "reconciled_close" or not any(
-            anomaly.message.startswith(f"{name} at ") for name in labels
+        if (
+            anomaly.kind != "reconciled_close"
+            or anomaly.account is None
+            or anomaly.at_us is None
+            or anomaly.at_us >= prev
         ):
             continue
-        found = _CLOSED.search(anomaly.message)
-        if found is not None and to_us(found["at"], "closing") < prev:
-            accounts.add(ast.literal_eval(found["account"]))
+        if (anomaly.record_ids and anomaly.record_ids[0] in ids) or (
+            labels and anomaly.message.startswith(labels)
+        ):
+            accounts.add(anomaly.account)
     return accounts

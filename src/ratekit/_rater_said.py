@@ -18,7 +18,7 @@ from .records import Anomaly, Inventory
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["fresh", "said", "unsettled"]
+__all__ = ["Said", "fresh", "said", "unsettled"]
 
 
 def fresh(
@@ -32,31 +32,54 @@ def fresh(
     In ``order``; one of each that `said()` tells apart. O(a log a).
     """
     known = {said(a) for a in (*rater._anomalies, *rater._anomalies_before)}
-    unsaid: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Anomaly] = {}
+    unsaid: dict[Said, Anomaly] = {}
     for anomaly in sorted(dict.fromkeys(found), key=order):
         unsaid.setdefault(said(anomaly), anomaly)
-    out = [a for key, a in unsaid.items() if key not in known]
+    out = [a for key, a in unsaid.items() if key not in known and _unplaced(key) not in known]
     waiting = unsettled(rater, out, as_of_us) if out else set()
     return tuple(a for a in out if a not in waiting)
 
 
-def said(anomaly: Anomaly) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-    """What makes an anomaly the one said before: its kind, its record, the names it quotes.
+#: What tells an anomaly said from another: kind, first record id, account, resource and
+#: the names its message quotes.
+Said: typing.TypeAlias = tuple[str, tuple[str, ...], str | None, str | None, tuple[str, ...]]
+
+
+def said(anomaly: Anomaly) -> Said:
+    """What makes an anomaly the one said before: its kind, record, place and names.
 
     Its record is the first of its ``record_ids``, the one it is about (the others name
-    what it is measured against); the names are those of records, resources, accounts
-    and meters (quoted in every message), and the labels of records without an id (what
-    they are and their instant, `ratekit._normalize.label`). Its other instants and
-    quantities, and the record it is measured against, may read otherwise when a
+    what it is measured against); its place its ``account`` and ``resource``. The names
+    are those its message quotes, for what the anomaly has no field for: the meters (a
+    record's late change of one meter is not that of another), the values an inventory
+    corrects, and the records without an id (what they are and their instant,
+    `ratekit._normalize.label`). Its instant (``at``) and the instants and quantities of
+    its message, and the record it is measured against, may read otherwise when a
     resource is metered again from compacted state: it is still the same anomaly, said
     once. O(len).
 
     Examples:
         >>> import ratekit as rk
-        >>> said(rk.Anomaly("after_delete", "event 's' of 'r0' after its delete.", ("s", "d")))
-        ('after_delete', ('s',), ("'s'", "'r0'"))
+        >>> said(rk.Anomaly("after_delete", "event 's' of 'r0' after its delete.", ("s", "d"),
+        ...                 account="a", resource="r0", at="2026-03-01T00:00:00Z"))
+        ('after_delete', ('s',), 'a', 'r0', ("'s'", "'r0'"))
     """
-    return anomaly.kind, anomaly.record_ids[:1], tuple(_NAMES.findall(anomaly.message))
+    return (
+        anomaly.kind,
+        anomaly.record_ids[:1],
+        anomaly.account,
+        anomaly.resource,
+        tuple(_NAMES.findall(anomaly.message)),
+    )
+
+
+def _unplaced(key: Said) -> Said:
+    """``key`` without its place (account and resource).
+
+    That of an anomaly restored from a snapshot written before anomalies had a place:
+    said then all the same.
+    """
+    return (key[0], key[1], None, None, key[4])
 
 
 # A quoted name, or a record without an id: "(start of 'vm' at <instant>, no id)",

@@ -112,10 +112,7 @@ def body(rater: Rater) -> dict[str, object]:
             for key, (quantity, amount) in sorted(rater._reported.items(), key=sortable_item)
         ],
         "anomalies": sorted(
-            (
-                [a.kind, a.message, list(a.record_ids)]
-                for a in rater._anomalies | rater._anomalies_before
-            ),
+            (_snapshot.encode_anomaly(a) for a in rater._anomalies | rater._anomalies_before),
             key=repr,
         ),
         "dirty": sorted(([account, resource] for account, resource in rater._dirty), key=repr),

@@ -17,6 +17,7 @@ from fractions import Fraction
 from typing import Final
 
 from ._allowances import Period, _Allowances, crosses, own_cycles
+from ._anomalies import placed
 from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import _cycle_span, _Dues, _split
 from ._dues import _exact as _decimal
@@ -368,7 +369,16 @@ class _Engine(_Pricing, _Dues, _Allowances):
                 message + "; add an entry, or build the plan with unpriced='anomaly' to "
                 "report such usage instead."
             )
-        self.anomalies.append(Anomaly("unpriced", message + ": not charged.", row.record_ids))
+        self.anomalies.append(
+            placed(
+                "unpriced",
+                message + ": not charged.",
+                row.record_ids,
+                row.account,
+                row.resource,
+                start,
+            )
+        )
 
     # -- step 3 and 4: allowances and amounts ----------------------------------------------
 

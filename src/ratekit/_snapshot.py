@@ -50,6 +50,7 @@ __all__ = [
     "decode_identity",
     "decode_record",
     "digest",
+    "encode_anomaly",
     "encode_grouped",
     "encode_groups",
     "encode_record",
@@ -396,10 +397,47 @@ def forgotten(item: object) -> tuple[tuple[str, str], str | None]:
     return (parts[0], parts[1]), digest
 
 
+_ANOMALY_SHAPE: Final = "[kind, message, [record id, ...], account, resource, at_us]"
+
+
+def encode_anomaly(anomaly: Anomaly) -> list[object]:
+    """A reported anomaly as `anomaly()` reads it.
+
+    ``[kind, message, [ids], account, resource, at_us]``, each of the last three null
+    when the anomaly has none.
+    """
+    return [
+        anomaly.kind,
+        anomaly.message,
+        list(anomaly.record_ids),
+        anomaly.account,
+        anomaly.resource,
+        anomaly.at_us,
+    ]
+
+
 def anomaly(item: object) -> Anomaly:
-    """A reported anomaly: ``[kind, message, [ids]]``, through the Anomaly door."""
-    kind, message, ids = _items(item, "an anomaly", "[kind, message, [record id, ...]]", 3)
-    return Anomaly(kind, message, tuple(_list(ids, "an anomaly's ids")))
+    """A reported anomaly, through the Anomaly door: what `encode_anomaly()` writes.
+
+    The first snapshots wrote only ``[kind, message, [ids]]``: such an anomaly names no
+    account, resource nor instant (``None``), as the anomalies of those versions did.
+    """
+    parts = _items(item, "an anomaly", f"{_ANOMALY_SHAPE} (or its first three)", 3, 6)
+    if len(parts) not in {3, 6}:
+        raise TypeError(
+            f"an anomaly must be {_ANOMALY_SHAPE} (or its first three), not {show(parts)}"
+        )
+    kind, message, ids = parts[:3]
+    account, resource, at_us = parts[3:] if len(parts) == 6 else (None, None, None)
+    at = None if at_us is None else format_us(check_us(at_us, "an anomaly's at_us"))
+    return Anomaly(
+        kind,
+        message,
+        tuple(_list(ids, "an anomaly's ids")),
+        account=account,
+        resource=resource,
+        at=at,
+    )
 
 
 def dirty(item: object) -> tuple[str, str | None]:

@@ -584,6 +584,7 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
             f"{account!r}, {STATUS_NAMES[status]} since {format_us(since)}: closed at "
             f"{format_us(close_us)} ({how}).",
             (inventory.id, opener),
+            about_us=close_us,
         )
 
 

@@ -113,7 +113,14 @@ _CHARGE: Final[_Spec] = {
     "quantum": "quantum",
     "rounding": "rounding",
 }
-_ANOMALY: Final[_Spec] = {"kind": "anomaly kind", "message": "text", "record_ids": "ids"}
+_ANOMALY: Final[_Spec] = {
+    "kind": "anomaly kind",
+    "message": "text",
+    "record_ids": "ids",
+    "account": "name?",
+    "resource": "name?",
+    "at_us": "instant?",
+}
 _LINE: Final[_Spec] = {
     "kind": "line kind",
     "meter": "name?",
@@ -188,6 +195,10 @@ _ACCEPTS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
         "a tuple of CreditLine values",
     ),
     "zone": (_zone, "an IANA timezone name or None"),
+    "instant?": (
+        lambda value: value is None or (type(value) is int and MIN_US <= value <= MAX_US),
+        "an int of epoch microseconds or None",
+    ),
     "decimal": (lambda value: value is not None, "a Decimal"),
     "decimal?": (lambda value: True, "a Decimal or None"),
     "quantum": (lambda value: value is not None and value > 0, "a Decimal above 0"),

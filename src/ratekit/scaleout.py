@@ -28,8 +28,9 @@ Merging rules:
   (``rate`` orders by account first) lands where a single process would have put it;
 - invoices: the same, by account (``bill`` orders by account, then cycle);
 - anomalies: the same anomalies as a single process, grouped by part (their order
-  inside a single process depends on instants an [`Anomaly`][ratekit.Anomaly] does not
-  carry, so it is not reproduced).
+  inside a single process is by the instant metering found each at, which is not
+  always an [`Anomaly`][ratekit.Anomaly]'s ``at``: a closing at a last sign of life is
+  found at its inventory; so it is not reproduced).
 - inventories: an [`Inventory`][ratekit.Inventory] speaks for many accounts, so it is
   given beside the bag (``inventories=``) and each part meters with `inventory_for()`
   its accounts: the same instant, ``close``, ``id`` and ``where``, the listing cut to
