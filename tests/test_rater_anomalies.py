@@ -326,6 +326,35 @@ def test_an_event_ordered_before_compacted_events_reverses_the_open_line() -> No
     ]
 
 
+def test_an_anomaly_of_a_kept_record_without_an_id_is_not_said_again() -> None:
+    # Two-hour cycles, horizon 0. i1 (03:30) opens vm; a START without an id at 04:00
+    # starts it again with the same description: duplicate_start, said at 04:30. At
+    # 06:00 the cycles up to 06:00 close and the oldest are compacted; the START stays
+    # kept (its resource runs). e10, a START at 04:30 fed late, makes metering find the
+    # id-less START's anomaly again: it was said, so only e10's is (it was forgotten
+    # with i1's cycle, the only id it names, and said twice; fails on the old code).
+    two_hours = rk.cycles.every(dt.timedelta(hours=2), anchor=START)
+    plan = rk.Plan("p", "EUR", two_hours, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.07"))])
+    rater = rk.Rater(plan, [VM], start=START)
+    rater.statement("2026-03-01T03:30:00Z")
+    rater.feed(
+        [
+            rk.Inventory("2026-03-01T03:30:00Z", {("a1", "vm"): {"mem": 1}}, id="i1"),
+            rk.Event("a1", "vm", "2026-03-01T04:00:00Z", {"mem": 1}, kind="start"),
+        ]
+    )
+    first = rater.statement("2026-03-01T04:30:00Z")
+    assert [(a.kind, a.record_ids) for a in first.anomalies] == [
+        ("duplicate_start", ("i1",)),
+        ("reconciled_open", ("i1",)),
+    ]
+    assert rater.statement("2026-03-01T06:00:00Z").anomalies == ()
+    late = rk.Event("a1", "vm", "2026-03-01T04:30:00Z", {"mem": 1}, kind="start", id="e10")
+    rater.feed([late])
+    again = rater.statement("2026-03-01T06:30:00Z")
+    assert [(a.kind, a.record_ids) for a in again.anomalies] == [("duplicate_start", ("e10", "i1"))]
+
+
 def test_time_alone_still_gives_increments() -> None:
     # A running vm reported at 1 March 18:00 (6 h, 0.42) and at 20:00 with nothing fed:
     # +2 h (0.14), time only. A snapshot inventory at 19:00 listing it changes nothing

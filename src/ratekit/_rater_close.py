@@ -14,6 +14,7 @@ from typing import Final
 
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
+from . import _rater_said as _said
 from . import _rater_store as _store
 from . import _rater_stretch as _stretch
 from . import _snapshot
@@ -90,10 +91,9 @@ def compact(rater: Rater, new_base: int) -> None:
     # Said once: an anomaly stays known while a kept record may make metering find it
     # again (its records are compacted with the cycle that holds them), and one
     # compaction longer in any case (a too-late part is told from an applied one).
-    kept_ids = {record.id for record in rater._records.values() if record.id is not None}
-    rater._anomalies_before = rater._anomalies | {
-        a for a in rater._anomalies_before if not kept_ids.isdisjoint(a.record_ids)
-    }
+    rater._anomalies_before = _said.remembered(
+        rater._anomalies_before, rater._anomalies, rater._records.values()
+    )
     rater._anomalies = set()
     if rater._book is not None:
         rater._book.drop_before(new_base)

@@ -13,7 +13,8 @@ import typing
 from collections.abc import Iterable
 from typing import Final
 
-from .records import Anomaly, Inventory
+from ._normalize import label
+from .records import Anomaly, Inventory, Record
 
 if typing.TYPE_CHECKING:
     from .rater import Rater
@@ -71,6 +72,36 @@ def said(anomaly: Anomaly) -> Said:
         anomaly.resource,
         tuple(_NAMES.findall(anomaly.message)),
     )
+
+
+def remembered(
+    said_before: Iterable[Anomaly], said_now: Iterable[Anomaly], kept: Iterable[Record]
+) -> set[Anomaly]:
+    """The anomalies a compaction keeps known, so that none is said again.
+
+    Those said since the last compaction (one compaction longer in any case: a too-late
+    part is told from an applied one), and the older ones about a record still kept,
+    which metering may find again: named by its id among the anomaly's ``record_ids``,
+    or, without an id, by its label in the message (``(start of 'r2' at <instant>, no
+    id)``). O(a + k) for a anomalies and k kept records.
+    """
+    ids: set[str] = set()
+    labels: set[str] = set()
+    for record in kept:
+        if record.id is not None:
+            ids.add(record.id)
+        elif type(record) is not Inventory:
+            text = label(record)
+            labels.add(text[text.index("(") :])
+        else:
+            labels.add(label(record))
+    out = set(said_now)
+    for anomaly in said_before:
+        if not ids.isdisjoint(anomaly.record_ids) or (
+            labels and not labels.isdisjoint(_NAMES.findall(anomaly.message))
+        ):
+            out.add(anomaly)
+    return out
 
 
 def _unplaced(key: Said) -> Said:
