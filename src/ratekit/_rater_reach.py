@@ -387,9 +387,22 @@ def computed_levels(rater: Rater, batch: Sequence[Record]) -> None:
 def judged(batch: list[Record]) -> list[Record]:
     """The batch in the order its records are judged (see `_judged()`). O(n log n).
 
-    ``batch`` itself when it is in that order already (O(n)).
+    ``batch`` itself when it is in that order already (O(n)). Of two versions of one id
+    (other content) that sort alike, the one whose content comes first in a fixed order
+    (its digest) is judged first, and stands: the same whatever the order they are listed
+    in.
     """
-    keys = [_judged(record) for record in batch]
+    keys: list[tuple[object, ...]] = [_judged(record) for record in batch]
+    first: dict[tuple[str, str], Record] = {}
+    versions: set[tuple[str, str]] = set()
+    for record in batch:
+        if record.id is not None:
+            identity = (type(record).__name__, record.id)
+            if first.setdefault(identity, record) is not record:
+                versions.add(identity)
+    for index, record in enumerate(batch if versions else ()):
+        if record.id is not None and (type(record).__name__, record.id) in versions:
+            keys[index] = (*keys[index], _snapshot.digest(record))
     if all(keys[index] <= keys[index + 1] for index in range(len(keys) - 1)):
         return batch
     order = sorted(range(len(batch)), key=keys.__getitem__)
@@ -418,7 +431,8 @@ def _judged(record: Record) -> tuple[object, ...]:
     order (each reading after the readings before it; readings of one instant as
     metering orders such a tie: by ``seq``, value, then id), then inventories (judged once
     the whole batch is filed). Records that sort alike keep their order (the sort is
-    stable): of two versions of one id, the one judged first stands. O(1).
+    stable), but two versions of one id (`judged()`): of those, the one judged first
+    stands. O(1).
     """
     kind = type(record)
     if kind is Event:
