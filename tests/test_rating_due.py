@@ -335,3 +335,13 @@ def test_bases_allowances_units_and_minimums_ignore_the_callers_decimal_context(
     ]
     # acme: two usage charges, the base, the fee, the minimum; quiet: the base, the fee, the minimum
     assert len(got.charges) == 8
+
+
+def test_a_graduated_base_reads_as_the_plan_writes_it() -> None:
+    # The base of Graduated([Tier(100, "0.0713", flat="0.5"), ...]) is its amount at 0:
+    # 0.0713 * 0 + 0.5 = 0.5000 as computed; billed and printed as the plan says, 0.5.
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    price = rk.Graduated([rk.Tier(100, "0.0713", flat="0.5"), rk.Tier(None, "0.0333")])
+    plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm", price)])
+    (charge,) = rk.rate([], [rk.Assignment("acme", plan)], span=march).charges
+    assert (str(charge.unit_price), str(charge.amount)) == ("0.5", "0.5")

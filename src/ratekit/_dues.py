@@ -234,6 +234,7 @@ class _Dues:
             ) from error
         if not at_zero:
             return None
+        at_zero = _tidy(at_zero)  # a base as the plan says it: 0.5, not 0.0713 * 0 + 0.5 = 0.5000
         return _new_charge(
             account,
             entry.meter,
