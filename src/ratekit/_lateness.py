@@ -236,8 +236,8 @@ def closes_back(
     instant and ``base_us`` was billed by cycles already compacted, and stands. One
     ``"too_late"`` anomaly per such resource names the resource, that part and its
     length in hours running (a stopped resource: nothing, see `_PRICED`). Another kept inventory up to
-    this one whose scope covers the resource, which may have closed or changed it already,
-    leaves the resource out (the earliest inventory speaks for it); a resource outside
+    this one whose scope covers the resource, which may have closed or changed it already
+    (or listed it: a sign of life in the kept cycles), leaves the resource out (the earliest inventory speaks for it); a resource outside
     this inventory's scope is not closed by it (scopes judged by the state's description,
     the resource's at the inventory when no kept record comes before). With ``known_us``, only the kept records
     known by that watermark count (metering there sees no other). O(s + k) for s states
@@ -301,15 +301,24 @@ def _closing(state: ResourceState, kept: Sequence[Record], at_us: int, base_us: 
     """Where an inventory at ``at_us`` closes ``state``'s resource, when before ``base_us``.
 
     None when a kept record is a sign of life up to it (`_seen()`: the closing is in the
-    kept cycles) or the last sign of life in the state is not before ``base_us``. O(k),
-    or as `_seen()`.
+    kept cycles) or the last sign of life in the state (its last reading, event or
+    listing by an inventory) is not before ``base_us``. O(k), or as `_seen()`.
     """
     if _seen(state, kept, at_us):
         return None  # a sign of life in the kept cycles: the close is applied there
     seen = max((reading[1] for reading in state.readings), default=None)
-    marks = [t for t in (seen, state.clock_us, state.since_us) if t is not None]
+    listed = _listed_us(state, at_us)
+    marks = [t for t in (seen, listed, state.clock_us, state.since_us) if t is not None]
     close_us = min(max(marks, default=base_us), at_us)
     return close_us if close_us < base_us else None
+
+
+def _listed_us(state: ResourceState, at_us: int) -> int | None:
+    """The state's last listing of its resource up to ``at_us`` (a sign of life), or None. O(1)."""
+    remembered = state.listings
+    if remembered is None or remembered[0] > at_us:
+        return None
+    return remembered[0] if any(listed is not None for _, listed, _ in remembered[1]) else None
 
 
 def moves_closing(

@@ -108,6 +108,7 @@ class Timeline:
         "clock_us",
         "descriptions",
         "last_event_us",
+        "last_listed_us",
         "openers",
         "order",
         "reconciled",
@@ -128,6 +129,10 @@ class Timeline:
         self.clock_us = NEVER
         self.seq: int | None = None
         self.last_event_us = NEVER
+        #: The last instant an inventory listed the resource (a sign of life, see
+        #: `_reconcile()`): inventories are applied in time order, so it is the last
+        #: listing up to the one being applied.
+        self.last_listed_us = NEVER
         #: The events of the last build, in the order applied (see build_timeline).
         self.order: Sequence[Event] = ()
         #: The records whose piece another replaced at the same instant (no effect).
@@ -287,7 +292,8 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     """Apply one resource's events (and inventory snapshots) in order. O(n log n).
 
     ``timeline`` is the state carried from an earlier call, if any; ``last_sample_us`` are
-    the sorted instants of the resource's samples (for the ``"last_seen"`` policy);
+    the sorted instants of the resource's samples, and of any other sign of life known
+    from outside the call (a carried state's last listing), for the ``"last_seen"`` policy;
     ``descriptions``, if given, is the table through which equal descriptions are shared
     (see `_shared()`), kept for the whole call; ``in_order`` says that the events are
     known to be in order already (strictly increasing instants, no ``seq``). The events
@@ -526,6 +532,9 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
     ):
         return  # outside the snapshot's scope: untouched, its history too (see Inventory)
     line.settled = True
+    if listed is not None:
+        # A listing is a sign of life (for a later inventory closing at the last one).
+        line.last_listed_us = max(line.last_listed_us, inventory.at_us)
     where = label(inventory)
     if listed is not None and status in (UNKNOWN, DELETED):
         line.clock_us = at_us
@@ -567,8 +576,10 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
         if inventory.close == "last_seen":
             index = bisect.bisect_right(last_sample_us, inventory.at_us) - 1
             seen = last_sample_us[index] if index >= 0 else NEVER
-            # Never before the current piece began, never after the snapshot.
-            close_us = min(max(seen, line.last_event_us, line.starts[-1]), at_us)
+            # Its last sample, event or listing before the snapshot; never before the
+            # current piece began, never after the snapshot.
+            last = max(seen, line.last_event_us, line.last_listed_us, line.starts[-1])
+            close_us = min(last, at_us)
             how = "its last sign of life"
         since = line.starts[-1]
         opener = line.openers[-1]

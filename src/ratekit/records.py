@@ -478,7 +478,7 @@ class Inventory:
     a resource in the snapshot that the timeline does not know (never seen, or deleted) is
     opened at ``at`` with the snapshot's attributes. ``close`` is the policy for the absent
     ones: ``"snapshot"`` closes them at ``at``; ``"last_seen"`` at their last sign of life
-    (their last event or sample before ``at``). A listed resource the timeline knows, but
+    (their last event, sample or listing by an inventory up to ``at``). A listed resource the timeline knows, but
     with other values for the attributes the snapshot gives, takes them at ``at`` (the
     snapshot is the truth). Each correction is an anomaly (``"reconciled_close"``,
     ``"reconciled_open"``, ``"reconciled_update"``).
