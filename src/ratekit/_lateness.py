@@ -26,11 +26,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
+from ._event_order import _event_order
 from ._instants import format_us
 from ._metering_counters import order as tie_order
 from ._rater_book import known_by
 from ._rater_stretch import stretch_start
-from ._timelines import _event_order
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
 
@@ -419,7 +419,7 @@ def _seen(state: ResourceState, kept: Sequence[Record], at_us: int) -> bool:
     A kept sample stamped up to the inventory is one. A kept event is one when metering
     applies it before the inventory: the inventory comes before the first event, in the
     order metering applies them (``seq`` order among the sequenced events, the others by
-    their instant, `_timelines._event_order()`), stamped after it; so a kept event stamped
+    their instant, `_event_order._event_order()`), stamped after it; so a kept event stamped
     before the inventory but ordered after such an event (a STOP stamped after the
     inventory whose ``seq`` puts it first) is no sign of life before it. The events are
     ordered with the state's history (the compacted events it carries), as metering
