@@ -990,7 +990,7 @@ def _seq_effect(event: rk.Event, stream: Sequence[Record]) -> int:
     return min([event.at_us, *after])
 
 
-def check_last_seen_law(seed: int, *, held: bool = False) -> None:
+def check_last_seen_law(seed: int, *, held: bool = False, listings: bool = False) -> None:
     """A ``last_seen`` inventory fed after compaction: what differs from batch is said.
 
     One to three resources of one account at 1 EUR an hour, each with two to five
@@ -1008,6 +1008,10 @@ def check_last_seen_law(seed: int, *, held: bool = False) -> None:
     (they are never too late themselves): one that moves the closing from or into
     compacted cycles says the part there, which "stays billed" (counted as above) or
     "stays unbilled" (batch bills it, the rater does not: counted the other way).
+
+    ``listings``: one or two inventories before it list every resource (closing at the
+    snapshot, so they close nothing), fed with the first records: each listing is a sign
+    of life, in kept cycles or in compacted ones (the metering state remembers it).
     """
     rng = random.Random(seed)
     stream: list[Record] = []
@@ -1029,6 +1033,14 @@ def check_last_seen_law(seed: int, *, held: bool = False) -> None:
     inventory_us = T0 + rng.randrange(DAY_US, DAYS * DAY_US, HOUR_US)
     inventory = rk.Inventory(format_us(inventory_us), listed, close="last_seen", id="inv")
     late = [r for r in stream if held and rng.random() < 0.4]
+    # Drawn from their own generator, so that the rest of the stream is as it was.
+    more = random.Random(seed * 7919 + 1)
+    stream += [
+        rk.Inventory(
+            format_us(T0 + more.randrange(0, inventory_us - T0, HOUR_US)), keys, id=f"list-{number}"
+        )
+        for number in range(more.randint(1, 2) if listings else 0)
+    ]
     # A watermark up to ``top()`` may close a held event's cycle, never compact it.
     effects = {id(r): cycle_end(_seq_effect(typing.cast(rk.Event, r), stream)) for r in late}
 

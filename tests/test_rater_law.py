@@ -227,3 +227,12 @@ def test_a_restored_rater_says_what_the_unrestored_one_says(
     # statements are equal, lines and anomalies alike (a restore continues exactly where
     # it was), and neither says an anomaly twice.
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, sequenced=sequenced, twin=True)
+
+
+@settings(max_examples=max(LAWS // 8, 50))
+@given(seed=st.integers(0, 2**32), held=st.booleans())
+def test_a_last_seen_closing_counts_listings_as_signs_of_life(seed: int, held: bool) -> None:
+    # Earlier inventories list every resource: each listing is a sign of life, kept or
+    # in compacted cycles (the metering state remembers the last one). The rater agrees
+    # with batch but for the part in compacted cycles it says, to the hour.
+    check_last_seen_law(seed, held=held, listings=True)

@@ -41,6 +41,7 @@ AnomalyKind: TypeAlias = Literal[
     "tie",
     "late",
     "before_span",
+    "after_span",
 ]
 """The kinds of anomaly metering reports (see [`Anomaly`][ratekit.Anomaly])."""
 ANOMALY_KINDS: Final[tuple[AnomalyKind, ...]] = typing.get_args(AnomalyKind)
@@ -98,6 +99,13 @@ class Anomaly:
       the anomaly names the records and the quantity that falls before the span and is not
       billed by this call (it belongs to the span before; with no carried clock, so not
       ``"late"``).
+    - ``"after_span"``: metered as of an instant after the span's end, an amount spread
+      over a period that straddles the span's end (a counter's increment between a reading
+      inside the span and one after it, a delta whose span runs past it), or stamped after
+      it (a delta at an instant): the span bills only its own share; the anomaly names the
+      records and the quantity after the span, not billed by this call. The state it gives
+      keeps that amount ([`pending`][ratekit.ResourceState.pending]): the next call, with
+      ``state=``, bills its share in its span, as metering both at once does.
 
     ``record_ids`` are the ids of the records involved (empty when they have none), the
     one the anomaly is about first; ``message`` is a sentence a person can read;

@@ -28,11 +28,11 @@ from decimal import Decimal
 from typing import Final
 
 from ._anomalies import placed
+from ._event_order import _event_order
 from ._instants import format_us
 from ._metering_counters import order as tie_order
 from ._rater_book import known_by
 from ._rater_stretch import stretch_start
-from ._timelines import _event_order
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
 
@@ -248,8 +248,8 @@ def closes_back(
     instant and ``base_us`` was billed by cycles already compacted, and stands. One
     ``"too_late"`` anomaly per such resource names the resource, that part and its
     length in hours running (a stopped resource: nothing, see `_PRICED`). Another kept inventory up to
-    this one whose scope covers the resource, which may have closed or changed it already,
-    leaves the resource out (the earliest inventory speaks for it); a resource outside
+    this one whose scope covers the resource, which may have closed or changed it already
+    (or listed it: a sign of life in the kept cycles), leaves the resource out (the earliest inventory speaks for it); a resource outside
     this inventory's scope is not closed by it (scopes judged by the state's description,
     the resource's at the inventory when no kept record comes before). With ``known_us``, only the kept records
     known by that watermark count (metering there sees no other). O(s + k) for s states
@@ -316,15 +316,24 @@ def _closing(state: ResourceState, kept: Sequence[Record], at_us: int, base_us: 
     """Where an inventory at ``at_us`` closes ``state``'s resource, when before ``base_us``.
 
     None when a kept record is a sign of life up to it (`_seen()`: the closing is in the
-    kept cycles) or the last sign of life in the state is not before ``base_us``. O(k),
-    or as `_seen()`.
+    kept cycles) or the last sign of life in the state (its last reading, event or
+    listing by an inventory) is not before ``base_us``. O(k), or as `_seen()`.
     """
     if _seen(state, kept, at_us):
         return None  # a sign of life in the kept cycles: the close is applied there
     seen = max((reading[1] for reading in state.readings), default=None)
-    marks = [t for t in (seen, state.clock_us, state.since_us) if t is not None]
+    listed = _listed_us(state, at_us)
+    marks = [t for t in (seen, listed, state.clock_us, state.since_us) if t is not None]
     close_us = min(max(marks, default=base_us), at_us)
     return close_us if close_us < base_us else None
+
+
+def _listed_us(state: ResourceState, at_us: int) -> int | None:
+    """The state's last listing of its resource up to ``at_us`` (a sign of life), or None. O(1)."""
+    remembered = state.listings
+    if remembered is None or remembered[0] > at_us:
+        return None
+    return remembered[0] if any(listed is not None for _, listed, _ in remembered[1]) else None
 
 
 def moves_closing(
@@ -428,7 +437,7 @@ def _seen(state: ResourceState, kept: Sequence[Record], at_us: int) -> bool:
     A kept sample stamped up to the inventory is one. A kept event is one when metering
     applies it before the inventory: the inventory comes before the first event, in the
     order metering applies them (``seq`` order among the sequenced events, the others by
-    their instant, `_timelines._event_order()`), stamped after it; so a kept event stamped
+    their instant, `_event_order._event_order()`), stamped after it; so a kept event stamped
     before the inventory but ordered after such an event (a STOP stamped after the
     inventory whose ``seq`` puts it first) is no sign of life before it. The events are
     ordered with the state's history (the compacted events it carries), as metering

@@ -75,6 +75,8 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
     snapshot_at = total - HISTORY if total > HISTORY else None
     # An inventory closing at the last sign of life may close before the clock.
     closing = [i for i in inventories if i.close == "last_seen"] if limit is not None else []
+    if closing:
+        sample_times = _listings.seen(sample_times, state)
     # An inventory stamped before the clock is late, whatever it closes by: what it opens,
     # corrects or closes there is re-applied from the base, as a late event is.
     late: list[Inventory] = []

@@ -12,6 +12,7 @@ later call applies a late inventory of that instant together with stand-ins for 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 
 from . import _timelines as _t
@@ -19,7 +20,7 @@ from ._instants import from_us
 from ._resource_state import Listings, ResourceState
 from .records import Inventory
 
-__all__ = ["after", "with_remembered"]
+__all__ = ["after", "seen", "with_remembered"]
 
 _Entry = tuple[str | None, Mapping[str, object] | None, str]
 
@@ -95,3 +96,18 @@ def with_remembered(
     if not stand_ins:
         return inventories
     return sorted([*inventories, *stand_ins], key=lambda i: i.at_us)
+
+
+def seen(signs: Sequence[int], state: ResourceState | None) -> Sequence[int]:
+    """The sorted instants ``signs`` of life, with the state's last listing of the resource.
+
+    An inventory's listing of a resource is a sign of life (a later inventory with
+    ``close="last_seen"`` closes it no earlier); the state remembers the last instant an
+    inventory covered the resource, and whether one listed it then. O(n).
+    """
+    remembered = None if state is None else state.listings
+    if remembered is None or all(listed is None for _, listed, _ in remembered[1]):
+        return signs
+    out = list(signs)
+    bisect.insort(out, remembered[0])
+    return out

@@ -16,6 +16,7 @@ from typing import Final
 
 from . import _metering_carry as _carry
 from . import _metering_counters as _counters
+from . import _metering_pending as _pending
 from . import _normalize as _n
 from . import _timelines as _t
 from ._decimals import CONTEXT
@@ -71,6 +72,8 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                     (sample.id,),
                 )
     if w1 <= w0:
+        for increment in _pending.held(engine, account, resource, name) if item._deltas else ():
+            _pending.keep(engine, account, resource, item, increment, said=False)
         if item._deltas:
             # Nothing to report on, but the policy's anomalies (resets) still count.
             list(
@@ -90,6 +93,8 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         increments: Iterable[Increment]
         distinct = False  # whether each piece's ids are known to be distinct
         late_before = engine.late_before
+        carried = _pending.held(engine, account, resource, name)
+        instants = False  # whether a fast path summed the deltas at an instant
         if late_before is not None and type(policy) is Discrete:
             # Deltas at an instant before the state's clock are late; the fast paths
             # below skip them, and the deltas over a span go through the loop.
@@ -127,16 +132,21 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             # The hot path of Discrete.increments for deltas at an instant only.
             increments = ()
             distinct = True
+            instants = True
         elif type(policy) is Discrete:
             # The hot path of Discrete.increments: the deltas at an instant are summed
             # into their pieces directly; the deltas over a span go through the loop.
             increments = _sum_instant_deltas(readings, pieces, w1, sums, ids)
+            instants = True
         else:
             increments = typing.cast(DeltaPolicy, policy).increments(
                 readings, previous, engine._reporter(account, resource)
             )
         for increment in increments:
             t0, t1, amount, record_ids = increment
+            if t1 >= w1 and _pending.beyond(increment, w1):
+                # Its part after the span is the next span's: kept in the state, said.
+                _pending.keep(engine, account, resource, item, increment, said=placed is None)
             if late_before is not None and t0 < late_before:
                 _carry.late_increment(engine, account, resource, name, line, increment, late_before)
             if t0 == t1 or (t0 >= w0 and t1 <= w1):
@@ -176,6 +186,16 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                     else:
                         found.extend(record_ids)
                 k += 1
+        if instants and readings and readings[-1].at_us >= w1:
+            for increment in _pending.instants_after(readings, w1):
+                _pending.keep(engine, account, resource, item, increment)
+        for increment in carried:
+            # Known by an earlier call, billed there up to its clock: its share here.
+            if increment[0] < w0 < increment[1]:
+                before_span(engine, account, resource, name, item, increment)
+            _pending.spread(increment, pieces, w0, w1, sums, ids)
+            if _pending.beyond(increment, w1):
+                _pending.keep(engine, account, resource, item, increment, said=False)
         for k, total in enumerate(sums):
             if total is None:
                 continue

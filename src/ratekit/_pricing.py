@@ -10,8 +10,10 @@ may start a group from a carried quantity (``carry``): what stood at its last st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Final, TypeAlias
 
 from ._allowances import _NOTHING, place
@@ -19,10 +21,12 @@ from ._decimals import CONTEXT, ZERO
 from ._dues import _exact as _decimal
 from ._dues import _Opener
 from ._instants import format_us
+from ._level_limits import LIMIT, level_words
 from ._paths import MISSING, lookup
 from ._price_model import failed, not_a_price
 from .errors import BadQuantityError, RatekitError, UnitError
 from .percentages import GraduatedPercentage, Percentage
+from .policies import Meter
 from .pricebook import Plan, PriceEntry
 from .prices import Graduated, Package, PerUnit, PriceModel, Volume
 from .spans import Span
@@ -132,6 +136,9 @@ class _Pricing:
     ends: dict[GroupKey, Decimal]
     openers: dict[tuple[object, ...], _Opener]  # the first piece of each group
     factors: dict[tuple[int, str], object]  # meter unit to price unit, per entry
+    #: The Continuous meters priced by a cycle's quantity, when rate() knows the meters:
+    #: a quantity refused there says the level that reached it (see _level_limits).
+    levels: Mapping[str, Meter] = MappingProxyType({})
 
     def price(self, pieces: list[_Piece]) -> None:
         groups = self.groups
@@ -221,8 +228,8 @@ class _Pricing:
             piece.free_exact *= factor
             piece.free = _decimal(piece.free_exact)
 
-    @staticmethod
     def guard(
+        self,
         piece: _Piece,
         price: PriceModel,
         position: Decimal | None,
@@ -246,13 +253,19 @@ class _Pricing:
         except BadQuantityError as error:
             row = piece.row
             total = billable if position is None else _ADD(position, billable)
+            meter = self.levels.get(row.meter)
+            level = (
+                ""
+                if meter is None or total.copy_abs() < LIMIT
+                else level_words(row, meter, piece.cycle)
+            )
             raise BadQuantityError(
                 f"price entry {piece.entry.id!r} of plan {piece.plan.id!r} cannot price "
                 f"{total} {row.unit} of meter {row.meter!r} for account {row.account!r} in "
                 f"the cycle {format_us(piece.cycle[0])}..{format_us(piece.cycle[1])} "
                 f"(reached by {billable} {row.unit} of resource {row.resource!r}, records "
                 f"{list(row.record_ids)!r}, over {format_us(piece.span.start_us)}.."
-                f"{format_us(piece.span.end_us)}): {error}"
+                f"{format_us(piece.span.end_us)}): {error}{level}"
             ) from error
         except RatekitError:
             raise

@@ -11,6 +11,9 @@ be removed, and a rater that fails every statement has no way out.
   in; an inventory so stamped could never be reached by a watermark either.
 - `sums()`: a delta that brings a cycle's quantity of its meter beyond what its price
   takes (1E+30), which batch rating refuses too;
+- `levels()`: an event or inventory setting a [`Continuous`][ratekit.Continuous] level
+  that, held over a whole cycle, passes what a price taking a cycle's quantity takes
+  (see `ratekit._level_limits`), which batch rating refuses too;
 - `inventory()`: an inventory listing a resource of an account no assignment names (as
   an event of that account is refused), or giving a listed resource attributes that set
   a [`Continuous`][ratekit.Continuous] level to what no level is (as the same attributes
@@ -20,6 +23,7 @@ be removed, and a rater that fails every statement has no way out.
 from __future__ import annotations
 
 import operator
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
@@ -28,6 +32,7 @@ from ._calendar import in_calendars, outside_calendars
 from ._cycles_calendar import _Cached
 from ._decimals import CONTEXT, MAX_ADJUSTED, exact_sum
 from ._instants import format_us
+from ._level_limits import refusal as level_refusal
 from ._paths import MISSING, lookup
 from ._shown import show
 from ._time_policies import _number
@@ -39,12 +44,21 @@ from .errors import (
     RatekitError,
     UnpricedUsageError,
 )
-from .records import Inventory, Sample
+from .records import Event, Inventory, Sample
 
 if TYPE_CHECKING:
     from .rater import Rater, Record
 
-__all__ = ["LIMIT", "all_computable", "instants", "inventory", "level_error", "restored", "sums"]
+__all__ = [
+    "LIMIT",
+    "all_computable",
+    "instants",
+    "inventory",
+    "level_error",
+    "levels",
+    "restored",
+    "sums",
+]
 
 
 def _label(record: Record) -> str:
@@ -291,3 +305,51 @@ def _add_kept(rater: Rater, totals: dict[tuple[str, str, int], Decimal]) -> None
                 key = (account, record.meter, containing(record.at_us)[0])
                 if key in totals:
                     totals[key] = exact_sum((totals[key], record.value))
+
+
+def levels(rater: Rater, batch: Sequence[Record]) -> None:
+    """Refuse a record setting a level that a cycle's time alone takes past what prices take.
+
+    A [`Continuous`][ratekit.Continuous] meter that some entry prices by a model other
+    than [`PerUnit`][ratekit.PerUnit] (tiers, packages, a flat price) has its cycle's
+    quantity priced whole, below 1E+30 in magnitude: a level held over a cycle is the
+    level times its time, so an event (or an inventory's listing) setting a level that,
+    held over the longest cycle it can run through (`_level_limits.longest_cycle()`),
+    reaches 1E+30 would make every later statement fail, as batch
+    [`rate()`][ratekit.rate] fails on it. It is refused with its batch:
+    [`BadQuantityError`][ratekit.BadQuantityError] naming the record, the resource, the
+    meter, the level and the levels accepted. A level the record alone does not give (a
+    product of attributes it sets only in part, a level computed by a function) is not
+    judged here. O(n m) for n records and m such meters (each set of attributes once).
+    """
+    engine = rater._engine
+    meters = engine.capped_levels
+    if not meters:
+        return
+    seen: set[int] = set()
+    for record in batch:
+        kind = type(record)
+        if kind is Event:
+            event = typing.cast("Event", record)
+            listed = [(event.account, event.resource, event.attributes)]
+        elif kind is Inventory:
+            listed = list(typing.cast("Inventory", record).resources)
+        else:
+            continue
+        for account, resource, attributes in listed:
+            if not attributes or id(attributes) in seen:
+                continue
+            seen.add(id(attributes))
+            found = level_refusal(attributes, meters, engine.containing, record.at_us)
+            if found is None:
+                continue
+            what = (
+                f"{_label(record)} ({typing.cast('Event', record).kind})"
+                if kind is Event
+                else f"{_label(record)} listing it"
+            )
+            raise BadQuantityError(
+                f"Rater.feed: {what} stamped {format_us(record.at_us)} for resource "
+                f"{show(resource)} of {show(account)} {found[1]} The batch is refused whole; "
+                "fix or drop the record and feed the batch again."
+            )

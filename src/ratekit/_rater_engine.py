@@ -14,6 +14,7 @@ from . import _rater_book as _ledger
 from . import _rater_reuse as _reuse
 from ._decimals import ZERO
 from ._instants import MAX_US, MIN_US, format_us, from_us
+from ._level_limits import capped as capped_levels
 from ._pricing import GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
 from ._rater_reuse import Known
@@ -49,6 +50,7 @@ class Engine:
     __slots__ = (
         "assigned",
         "capped",
+        "capped_levels",
         "cycle",
         "dues",
         "kinds",
@@ -118,6 +120,9 @@ class Engine:
             if entry.meter in discrete and type(entry.price) is not PerUnit
         )
         self.largest: Decimal | None = None
+        # The Continuous meters some entry prices by a cycle's quantity: a level whose
+        # time alone passes what such a price takes is refused (see _rater_doors.levels).
+        self.capped_levels = capped_levels(meters, known)
 
     def containing(self, t_us: int) -> tuple[int, int]:
         return self.cycle.containing_us(t_us)

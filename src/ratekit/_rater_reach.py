@@ -320,6 +320,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
                 f"{kind.__name__}: {record!r}."
             )
     computed_levels(rater, batch)
+    _doors.levels(rater, batch)
     _doors.sums(rater, batch)
     return batch
 

@@ -16,6 +16,7 @@ import attrs
 
 from . import _metering_memory as _memory
 from . import _values as _v
+from ._decimals import to_decimal
 from ._fields import (
     _applied,
     _bad,
@@ -75,6 +76,9 @@ _NO_BASE: Final = (None, None, None, None, None, None)
 Listings: typing.TypeAlias = tuple[
     int, tuple[tuple[str | None, Mapping[str, object] | None, str], ...]
 ]
+#: An amount known but not yet billed, spread past the state's clock:
+#: (meter, start_us, end_us, amount, record ids); ``start_us == end_us`` at an instant.
+Pending: typing.TypeAlias = tuple[str, int, int, Decimal, tuple[str, ...]]
 
 
 @typing.final
@@ -134,6 +138,11 @@ class ResourceState:
     - [`listings`][ratekit.ResourceState.listings]: the inventories that covered the
       resource at the last instant any did, so that a late inventory of that instant is
       applied with them by the rule of inventories at one instant.
+    - [`pending`][ratekit.ResourceState.pending]: the amounts the call knew but spread
+      past its clock (metered as of an instant after the span's end: a counter's
+      increment up to a reading after it, a delta whose span runs past it, a delta
+      stamped after it), each with its period: the next call bills their share in its
+      span, as metering at once does (an ``"after_span"`` anomaly named them).
 
     The value is explicit and bounded; [`to_json()`][ratekit.ResourceState.to_json] and [`from_json()`][ratekit.ResourceState.from_json] turn it into
     JSON-safe data and back (Decimals as ``{"decimal": "..."}``), checking every field.
@@ -181,6 +190,8 @@ class ResourceState:
     # The inventories covering the resource applied at the last instant any was (see
     # listings): (at_us, ((id, listed attributes or None, close), ...)), or None.
     _listings: Listings | None = attrs.field(default=None, eq=False)
+    # The amounts spread past the clock, not yet billed (see pending).
+    _pending: tuple[Pending, ...] = attrs.field(default=(), eq=False)
 
     def __init__(  # noqa: PLR0917 - the state's fields, as to_json() names them
         self,
@@ -200,6 +211,7 @@ class ResourceState:
         digests: Sequence[tuple[str | None, str]] = (),
         complete: Sequence[str] = (),
         listings: object = None,
+        pending: object = (),
     ) -> None:
         events = _history(history)
         known = _base(base)
@@ -220,6 +232,7 @@ class ResourceState:
             _memory.door(digests),
             _complete_names(complete),
             _listings_door(listings),
+            _pending_door(pending),
         )
 
     def _head(self) -> tuple[object, ...]:
@@ -279,6 +292,20 @@ class ResourceState:
         return self._listings
 
     @property
+    def pending(self) -> tuple[Pending, ...]:
+        """The amounts known but spread past the clock, not yet billed by any call.
+
+        ``((meter, start_us, end_us, amount, record_ids), ...)``: an amount spread
+        linearly over ``[start_us, end_us)`` (at the instant when they are equal), of
+        which the calls so far billed the share before the clock
+        (``through_us``); the next call bills the share
+        in its span, and keeps what lies after it. Metering as of an instant after the
+        span's end knows such amounts (a counter reading, a delta over a span, stamped
+        after the span). O(1).
+        """
+        return self._pending
+
+    @property
     def base(self) -> ResourceState | None:
         """Where the resource stood before [`history`][ratekit.ResourceState.history] (``None``: never seen)."""
         past = self._past
@@ -314,6 +341,11 @@ class ResourceState:
         } | ({"digests": [list(pair) for pair in self.digests]} if self._seen else {})
         if self._complete:
             out["complete"] = list(self._complete)
+        if self._pending:
+            out["pending"] = [
+                [meter_name, start_us, end_us, str(amount), list(ids)]
+                for meter_name, start_us, end_us, amount, ids in self._pending
+            ]
         if self._listings is not None:
             at_us, entries = self._listings
             out["listings"] = {
@@ -383,6 +415,7 @@ class ResourceState:
             data.get("digests", ()),
             data.get("complete", ()),
             _decoded_listings(data.get("listings")),
+            data.get("pending", ()),
         )
 
     def __repr__(self) -> str:
@@ -413,6 +446,7 @@ _SETTER_NAMES: Final = (
     "_seen",
     "_complete",
     "_listings",
+    "_pending",
 )
 _STATE_SETTERS: Final = _v.slot_setters(ResourceState, *_SETTER_NAMES)
 
@@ -427,8 +461,8 @@ def _restated(state: ResourceState, **changes: object) -> ResourceState:
     """
     values = [changes.pop(name, getattr(state, name)) for name in _STATE_FIELDS]
     assert not changes, f"not fields of a ResourceState: {sorted(changes)}"
-    *head, seen, complete, listings = values
-    return _new_state(*head, seen=seen, complete=complete, listings=listings)  # type: ignore[arg-type]
+    *head, seen, complete, listings, pending = values
+    return _new_state(*head, seen=seen, complete=complete, listings=listings, pending=pending)  # type: ignore[arg-type]
 
 
 def _new_state(
@@ -436,10 +470,12 @@ def _new_state(
     seen: tuple[object, ...] = (),
     complete: tuple[str, ...] = (),
     listings: Listings | None = None,
+    pending: tuple[Pending, ...] = (),
 ) -> ResourceState:
     """A [`ResourceState`][ratekit.ResourceState] of values known to be valid (metering's own): no checks."""
     state = _new(ResourceState)
-    for setter, value in zip(_STATE_SETTERS, (*values, seen, complete, listings), strict=True):
+    values = (*values, seen, complete, listings, pending)
+    for setter, value in zip(_STATE_SETTERS, values, strict=True):
         setter(state, value)
     return state
 
@@ -486,3 +522,30 @@ def _decoded_listings(data: object) -> object:
         attributes = None if listed is None else _decode_mapping("listings attributes", listed)
         entries.append((record_id, attributes, close))
     return (data.get("at_us"), entries)
+
+
+def _pending_door(value: object) -> tuple[Pending, ...]:
+    """``pending`` checked: ``((meter, start_us, end_us, amount, ids), ...)`` with start <= end."""
+    accepted = (
+        "a list of [meter, start_us, end_us, amount, [record ids]] with start_us <= end_us, "
+        "as ResourceState.pending gives it"
+    )
+    if not isinstance(value, tuple | list):
+        raise _bad("pending", value, accepted)
+    out: list[Pending] = []
+    for entry in value:
+        if not (isinstance(entry, tuple | list) and len(entry) == 5):
+            raise _bad("pending", value, accepted)
+        meter_name, start_us, end_us, amount, ids = entry
+        if not (
+            isinstance(meter_name, str)
+            and type(start_us) is int
+            and type(end_us) is int
+            and start_us <= end_us
+            and isinstance(ids, tuple | list)
+            and all(isinstance(i, str) for i in ids)
+        ):
+            raise _bad("pending", value, accepted)
+        number = to_decimal(amount, "ResourceState pending amount")
+        out.append((meter_name, start_us, end_us, number, tuple(ids)))
+    return tuple(out)

@@ -2,7 +2,7 @@
 
 The second half of normalisation (see `ratekit._normalize`, which groups the records):
 `build_timeline()` applies one resource's events in order (``seq`` order among the events
-with a ``seq``, the others placed by their instant, see `_event_order()`) through a small
+with a ``seq``, the others placed by their instant, see `ratekit._event_order`) through a small
 state machine (unknown, running, stopped, deleted) and reconciles with inventory snapshots, reporting every odd record as
 an anomaly. The result is a step function: breakpoints, and for each piece the
 description, the status and the id of the record that began it. Equal descriptions are
@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import operator
 import typing
 from collections.abc import Mapping, Sequence
 from typing import Final
 
 from ._descriptions import EMPTY, _FrozenDict, apply_attributes
+from ._event_order import _BY_TIME as _BY_TIME  # noqa: PLC0414 - read as _t._BY_TIME
+from ._event_order import _event_order as _event_order  # noqa: PLC0414 - read as _t._event_order
 from ._instants import format_us
 from ._inventory_scope import in_scope
 from ._inventory_ties import at_one_instant
 from ._normalize import (
-    _RANK,
     DELETED,
     NEVER,
     RUNNING,
@@ -108,6 +108,7 @@ class Timeline:
         "clock_us",
         "descriptions",
         "last_event_us",
+        "last_listed_us",
         "openers",
         "order",
         "reconciled",
@@ -128,6 +129,10 @@ class Timeline:
         self.clock_us = NEVER
         self.seq: int | None = None
         self.last_event_us = NEVER
+        #: The last instant an inventory listed the resource (a sign of life, see
+        #: `_reconcile()`): inventories are applied in time order, so it is the last
+        #: listing up to the one being applied.
+        self.last_listed_us = NEVER
         #: The events of the last build, in the order applied (see build_timeline).
         self.order: Sequence[Event] = ()
         #: The records whose piece another replaced at the same instant (no effect).
@@ -199,78 +204,6 @@ class Timeline:
         assert len(self.starts) == len(self.openers)
 
 
-_BY_SEQ: Final = operator.attrgetter("seq")
-_BY_TIME: Final = operator.attrgetter("at_us")
-
-
-def _by_seq(e: Event) -> tuple[object, ...]:
-    return (e.seq, e.at_us, _RANK[e.kind], e.id or "")
-
-
-def _by_time(e: Event) -> tuple[object, ...]:
-    return (e.at_us, e.seq is not None, e.seq or 0, _RANK[e.kind], e.id or "")
-
-
-def _event_order(events: list[Event]) -> None:
-    """Sort one resource's events: those with a ``seq`` by ``seq``, the others by time.
-
-    The events with a ``seq`` keep their ``seq`` order among themselves (the chain); an
-    event without one goes by its instant: after every event of the chain up to the last
-    one (in chain order) stamped strictly before it, and before the next one. So an event
-    stamped later than all the others never changes how they are ordered among
-    themselves, whether or not it has a ``seq``. Ties go by kind (start, update, stop,
-    delete) and id, then, for records without ids, by content, so that the order never
-    depends on the arrival order. O(n log n), at C speed when no two events share the
-    primary key.
-    """
-    sequenced = [event for event in events if event.seq is not None]
-    if sequenced and len(sequenced) < len(events):
-        _mixed_order(events, sequenced)
-        return
-    _one_order(events)
-
-
-def _mixed_order(events: list[Event], chain: list[Event]) -> None:
-    """`_event_order()` of events some of which have a ``seq``: merge by instant."""
-    timed = [event for event in events if event.seq is None]
-    _one_order(chain)
-    _one_order(timed)
-    # last[k]: the greatest chain index among the k chain events stamped earliest.
-    by_time = sorted(range(len(chain)), key=lambda i: chain[i].at_us)
-    instants = [chain[i].at_us for i in by_time]
-    last = [-1]
-    for i in by_time:
-        last.append(max(last[-1], i))
-    slots: list[list[Event]] = [[] for _ in range(len(chain) + 1)]
-    for event in timed:
-        slots[last[bisect.bisect_left(instants, event.at_us)] + 1].append(event)
-    merged = slots[0]
-    for index, event in enumerate(chain):
-        merged.append(event)
-        merged.extend(slots[index + 1])
-    events[:] = merged
-
-
-def _one_order(events: list[Event]) -> None:
-    """`_event_order()` of events that all have a ``seq``, or none has."""
-    if len(events) < 2:
-        return
-    with_seq = all(event.seq is not None for event in events)
-    primary = _BY_SEQ if with_seq else _BY_TIME
-    order = _by_seq if with_seq else _by_time
-    events.sort(key=primary)
-    keys = list(map(primary, events))
-    if len(set(keys)) == len(keys):
-        return
-    events.sort(key=order)
-    if all(event.id is not None for event in events):
-        return  # ids differ, so the full key has no ties
-    for first, second in itertools.pairwise(events):
-        if order(first) == order(second) and first != second:
-            events.sort(key=lambda e: (*order(e), repr(sorted(e.attributes.items()))))
-            break
-
-
 def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     account: str,
     resource: str,
@@ -287,7 +220,8 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     """Apply one resource's events (and inventory snapshots) in order. O(n log n).
 
     ``timeline`` is the state carried from an earlier call, if any; ``last_sample_us`` are
-    the sorted instants of the resource's samples (for the ``"last_seen"`` policy);
+    the sorted instants of the resource's samples, and of any other sign of life known
+    from outside the call (a carried state's last listing), for the ``"last_seen"`` policy;
     ``descriptions``, if given, is the table through which equal descriptions are shared
     (see `_shared()`), kept for the whole call; ``in_order`` says that the events are
     known to be in order already (strictly increasing instants, no ``seq``). The events
@@ -526,6 +460,9 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
     ):
         return  # outside the snapshot's scope: untouched, its history too (see Inventory)
     line.settled = True
+    if listed is not None:
+        # A listing is a sign of life (for a later inventory closing at the last one).
+        line.last_listed_us = max(line.last_listed_us, inventory.at_us)
     where = label(inventory)
     if listed is not None and status in (UNKNOWN, DELETED):
         line.clock_us = at_us
@@ -567,8 +504,10 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
         if inventory.close == "last_seen":
             index = bisect.bisect_right(last_sample_us, inventory.at_us) - 1
             seen = last_sample_us[index] if index >= 0 else NEVER
-            # Never before the current piece began, never after the snapshot.
-            close_us = min(max(seen, line.last_event_us, line.starts[-1]), at_us)
+            # Its last sample, event or listing before the snapshot; never before the
+            # current piece began, never after the snapshot.
+            last = max(seen, line.last_event_us, line.last_listed_us, line.starts[-1])
+            close_us = min(last, at_us)
             how = "its last sign of life"
         since = line.starts[-1]
         opener = line.openers[-1]

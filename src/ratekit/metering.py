@@ -56,6 +56,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from . import _metering_carry as _carry
 from . import _metering_memory as _memory
 from . import _metering_no_effect as _no_effect
+from . import _metering_pending as _pending
 from . import _metering_samples as _samples
 from . import _metering_time as _time
 from . import _normalize as _n
@@ -63,6 +64,7 @@ from . import _timelines as _t
 from . import _values as _v
 from ._decimals import in_context
 from ._instants import to_us
+from ._resource_state import Pending
 from ._window import _SPAN_KEY, CycleLike, _Window
 from .errors import RatekitTypeError
 from .policies import DeltaPolicy, Meter, Report, SamplePolicy, meters_of
@@ -261,6 +263,8 @@ class _Engine:
         # the entry keeps its description alive, so the id is not reused during the call.
         self.levels: dict[str, dict[int, tuple[Mapping[str, object], tuple[int, int] | None]]] = {}
         self.conflicts = "raise"
+        # Per resource, the amounts spread past the window's end (see _metering_pending).
+        self.pending: dict[tuple[str, str], list[Pending]] = {}
 
     def _cut_points(self, name: str) -> list[int]:
         window = self.window
@@ -333,19 +337,24 @@ class _Engine:
                     (n, m, sorted(set(points).union(extra)) if extra else points)
                     for n, m, points in plan
                 ]
+            pending_meters: set[str] = set()
             for name, item, points in resource_plan:
                 if item._factor is not None:
                     if window.end > window.start:
                         _time.time_rows(self, rows, account, resource, name, item, points, line)
                     continue
                 readings = per_meter.get(name)
+                if previous_state is not None and any(
+                    entry[0] == name for entry in previous_state.pending
+                ):
+                    pending_meters.add(name)  # billed on in this span (_metering_pending)
                 previous = _carry.previous_reading(previous_state, account, resource, name)
                 baseline = getattr(item.policy, "baseline", None)
                 if previous is None and readings and baseline is not None:
                     # A counter that counts from zero at the resource's start (Counter).
                     first = readings[0]
                     previous = baseline(first, line.running_since(first.at_us))
-                if not readings and previous is None:
+                if not readings and previous is None and name not in pending_meters:
                     continue
                 _samples.sample_rows(
                     self,
@@ -359,19 +368,20 @@ class _Engine:
                     readings or [],
                     previous,
                 )
-            states.append(
-                _carry.state_of(
-                    account,
-                    resource,
-                    line,
-                    per_meter,
-                    previous_state,
-                    new_events,
-                    window.end,
-                    inventories,
-                    self.id_columns,
-                )
+            state = _carry.state_of(
+                account,
+                resource,
+                line,
+                per_meter,
+                previous_state,
+                new_events,
+                window.end,
+                inventories,
+                self.id_columns,
             )
+            if self.pending or (previous_state is not None and previous_state.pending):
+                state = _pending.carried(self, state, previous_state, pending_meters)
+            states.append(state)
         late = _carry.late_rows(self)
         anomalies = self.anomalies.result()
         rows_out = tuple(rows)
@@ -408,7 +418,7 @@ class _Engine:
                 b = min(starts[index + 1] if index + 1 < count else w1, w1)
                 if a < b:
                     spans.append((a, b))
-        if state is not None and state.readings:
+        if state is not None and (state.readings or state.pending):
             spans.append((w0, w1))
         for name, group in per_meter.items():
             held = not self.meters[name]._deltas

@@ -58,6 +58,7 @@ from fractions import Fraction
 from . import _values as _v
 from ._decimals import in_context
 from ._instants import MAX_US, to_us
+from ._level_limits import capped as capped_levels
 from ._pricing import GroupKey, Place, _Piece
 from ._rating_engine import _Engine, _row_key
 from .assignments import Assignment
@@ -156,6 +157,7 @@ def rate(
         _v.collection(usage, "rate usage")
     if meters is not None:
         meters = list(meters_of(meters, "rate meters").values())
+        engine.levels = capped_levels(meters, engine.plans)
         if not isinstance(usage, (list, tuple)):
             usage = list(typing.cast("Records", usage))  # read twice: metering, accounts
         cycle = engine.plans[0].cycle if engine.plans else None

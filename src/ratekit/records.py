@@ -38,13 +38,11 @@ from __future__ import annotations
 import datetime as _dt
 import sys
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final, Literal, TypeAlias
 
 import attrs
-
-from . import _inventory_scope as _scope
 
 # The anomalies live in ._anomalies; their names stay importable from here.
 from ._anomalies import ANOMALY_KINDS, Anomaly, AnomalyKind
@@ -66,8 +64,9 @@ from ._descriptions import (  # noqa: F401 - re-exported from their former home
     encode_value,
 )
 from ._instants import format_us, from_us, to_us
+from ._inventory import Inventory as Inventory  # noqa: PLC0414 - records are read from here
+from ._record_fields import _instant, _name, _record_id
 from ._shown import show
-from ._text import check_text
 from .errors import BadRecordError, RatekitError, RatekitTypeError
 
 __all__ = [
@@ -94,6 +93,7 @@ SAMPLE_KINDS: Final[tuple[SampleKind, ...]] = ("delta", "counter", "gauge")
 _EVENT_KIND_SET: Final = frozenset(EVENT_KINDS)
 _SAMPLE_KIND_SET: Final = frozenset(SAMPLE_KINDS)
 
+
 _intern = sys.intern
 
 
@@ -105,21 +105,6 @@ def _quick_instant(value: object) -> int | None:
         return to_us(value)
     except RatekitError:
         return None
-
-
-def _name(value: object, label: str, field: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise RatekitTypeError(f"{label} {field} must be a non-empty string, not {show(value)}.")
-    text = check_text(value if type(value) is str else str.__str__(value), f"{label} {field}")
-    return _intern(text)
-
-
-def _record_id(value: object, kind: str) -> str | None:
-    if value is None or (isinstance(value, str) and value):
-        if value is None:
-            return None
-        return check_text(value if type(value) is str else str.__str__(value), f"{kind} id")
-    raise RatekitTypeError(f"{kind} id must be a non-empty string or None, not {show(value)}.")
 
 
 def _seq(value: object, label: str) -> int | None:
@@ -143,10 +128,6 @@ def _counter_refusal(label: str, value: object) -> str:
         "up from zero and is never negative, so a reading must be a number >= 0 (a "
         "decrease to a lower reading is a reset; a correction is a 'delta' sample)."
     )
-
-
-def _instant(value: object, label: str, field: str) -> int:
-    return to_us(value, f"{label} {field}")
 
 
 # -- records --------------------------------------------------------------------------------
@@ -441,168 +422,6 @@ class Sample:
             text += f", id={self.id!r}"
         if self.seq is not None:
             text += f", seq={self.seq!r}"
-        return text + ")"
-
-
-def _inventory_resources(value: object) -> tuple[tuple[str, str, _FrozenDict], ...]:
-    items: list[tuple[str, str, _FrozenDict]] = []
-    if isinstance(value, Mapping):
-        pairs: Iterable[tuple[object, object]] = value.items()
-    elif isinstance(value, Iterable) and not isinstance(value, str):
-        pairs = ((key, None) for key in value)
-    else:
-        raise RatekitTypeError(
-            "Inventory resources must be (account, resource) pairs, or a mapping from such "
-            f"pairs to attributes, not {type(value).__name__}: {show(value)}."
-        )
-    for key, attributes in pairs:
-        if not (isinstance(key, tuple) and len(key) == 2):
-            raise RatekitTypeError(
-                f"Inventory resource {show(key)} must be an (account, resource) pair of strings."
-            )
-        account = _name(key[0], "Inventory resource", "account")
-        resource = _name(key[1], "Inventory resource", "resource")
-        label = f"Inventory resource {(account, resource)!r}"
-        items.append((account, resource, _attributes(attributes, label)))
-    items.sort(key=lambda item: (item[0], item[1]))
-    return tuple(items)
-
-
-@typing.final
-@attrs.frozen(init=False, repr=False)
-class Inventory:
-    """A full inventory snapshot: exactly the resources that exist at instant ``at``.
-
-    Metering reconciles its timelines with it (the Exoscale reconciler of seed 000): a
-    resource running or stopped in the timeline but absent from the snapshot is closed, and
-    a resource in the snapshot that the timeline does not know (never seen, or deleted) is
-    opened at ``at`` with the snapshot's attributes. ``close`` is the policy for the absent
-    ones: ``"snapshot"`` closes them at ``at``; ``"last_seen"`` at their last sign of life
-    (their last event or sample before ``at``). A listed resource the timeline knows, but
-    with other values for the attributes the snapshot gives, takes them at ``at`` (the
-    snapshot is the truth). Each correction is an anomaly (``"reconciled_close"``,
-    ``"reconciled_open"``, ``"reconciled_update"``).
-
-    ``resources`` is an iterable of ``(account, resource)`` pairs, or a mapping from such
-    pairs to attributes (the description a newly opened resource gets, and the attributes
-    a known one is checked against).
-
-    By default the snapshot is of the whole platform. A listing that covers part of it (one
-    organisation's resources, one kind of resource, one zone) says so with a *scope*, and
-    reconciles only the resources in it; every other resource is left untouched (not
-    closed, no anomaly):
-
-    - ``accounts``: the account names the listing covers (``None``: every account). A
-      resource it lists must be of one of them.
-    - ``where``: a selector on descriptions, as a [`PriceEntry`][ratekit.PriceEntry]'s
-      (``{"entity": "vm"}``, ``{"zone": rk.OneOf(["ch-gva-2", "de-fra-1"])}``; ``None``:
-      any description). A resource it does not list is in scope when its description at
-      ``at`` (after the events stamped up to ``at``, as
-      [`Timeline.at()`][ratekit.Timeline.at] reads it) matches; a resource that changes
-      description is judged by the one it has then. A resource it lists is in scope (the
-      listing says so), but listed attributes that fail a condition on a path they give
-      are refused.
-
-    Inventories stamped at one instant that disagree about a resource give the same
-    result in any order: a resource listed by any of them is present (one that covers it
-    without listing it does not close it), and listings with other values apply in the
-    order of the inventories' ids; each disagreement is a ``"tie"`` anomaly.
-
-    Raises [`BadRecordError`][ratekit.BadRecordError] for an empty ``accounts`` or a
-    listed resource outside the scope, and
-    [`RatekitTypeError`][ratekit.RatekitTypeError] for accounts that are not names or a
-    ``where`` that is not a selector; each message names the field. O(n log n + n k) for
-    n resources and k conditions.
-
-    Examples:
-        >>> import ratekit as rk
-        >>> rk.Inventory("2026-03-15T00:00:00Z", {("acme", "vm-1"): {"flavor": "m1.small"}},
-        ...              close="last_seen", id="inv-15")
-        Inventory('2026-03-15T00:00:00Z', [('acme', 'vm-1')], close='last_seen', id='inv-15')
-        >>> vms = rk.Inventory("2026-03-15T00:00:00Z", [("acme", "vm-1")], accounts=["acme"],
-        ...                    where={"entity": "vm"}, id="acme-vms")
-        >>> vms
-        Inventory('2026-03-15T00:00:00Z', [('acme', 'vm-1')], close='snapshot', accounts=['acme'], where={'entity': 'vm'}, id='acme-vms')
-        >>> vms.covers("acme", "vm-2", {"entity": "vm"}), vms.covers("acme", "vol-1", {"entity": "volume"})
-        (True, False)
-        >>> try:
-        ...     rk.Inventory("2026-03-15T00:00:00Z", [("other", "vm-9")], accounts=["acme"], id="x")
-        ... except rk.BadRecordError as error:
-        ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
-        inventory 'x' lists ('other', 'vm-9'), but its accounts are ['acme']: a scoped
-        inventory lists only resources of its accounts; add the account to accounts, or
-        leave the resource out.
-    """
-
-    at_us: int
-    """When the snapshot was taken, in epoch microseconds."""
-    resources: tuple[tuple[str, str, Mapping[str, object]], ...]
-    """``(account, resource, attributes)`` of every resource in the snapshot, sorted."""
-    close: Literal["snapshot", "last_seen"]
-    """Where absent resources are closed: at the snapshot or at their last sign of life."""
-    id: str | None
-    """The record's stable identity, if any."""
-    accounts: tuple[str, ...] | None
-    """The accounts the snapshot covers, sorted (``None``: every account)."""
-    where: tuple[tuple[str, object], ...]
-    """The selector a resource's description must match to be covered, as sorted
-    ``(path, condition)`` pairs (``()``: any description)."""
-
-    def __init__(
-        self,
-        at: _dt.datetime | str,
-        resources: Iterable[tuple[str, str]] | Mapping[tuple[str, str], Mapping[str, object]],
-        *,
-        close: Literal["snapshot", "last_seen"] = "snapshot",
-        id: str | None = None,  # noqa: A002 - the record's id is the natural name
-        accounts: Iterable[str] | None = None,
-        where: Mapping[str, object] | None = None,
-    ) -> None:
-        record_id = _record_id(id, "inventory")
-        label = "inventory" if record_id is None else f"inventory {record_id!r}"
-        if close not in ("snapshot", "last_seen"):
-            raise BadRecordError(f"{label} close {close!r} is not one of 'snapshot', 'last_seen'.")
-        at_us = _instant(at, label, "at")
-        scoped = _scope.scope_accounts(accounts, label)
-        selector = _scope.scope_where(where, label)
-        listed = _inventory_resources(resources)
-        if scoped is not None or selector:
-            _scope.check_listed(listed, scoped, selector, label)
-        self.__attrs_init__(at_us, listed, close, record_id, scoped, selector)
-
-    @property
-    def at(self) -> _dt.datetime:
-        """When the snapshot was taken, as an aware UTC datetime."""
-        return from_us(self.at_us)
-
-    def covers(self, account: str, resource: str, description: Mapping[str, object]) -> bool:
-        """Whether the snapshot reconciles this resource, described so at ``at``.
-
-        A listed resource is covered; another one when its account is one of
-        ``accounts`` and ``description`` matches ``where`` (see the class). An unscoped
-        inventory covers every resource. O(log n + a + k).
-
-        Examples:
-            >>> import ratekit as rk
-            >>> vms = rk.Inventory("2026-03-15T00:00:00Z", [], accounts=["acme"], where={"entity": "vm"})
-            >>> vms.covers("acme", "vm-1", {"entity": "vm"}), vms.covers("other", "vm-9", {"entity": "vm"})
-            (True, False)
-        """
-        if self.accounts is None and not self.where:
-            return True
-        if _scope.is_listed(self.resources, account, resource):
-            return True
-        return _scope.in_scope(self.accounts, self.where, account, description)
-
-    def __repr__(self) -> str:
-        keys = [(account, resource) for account, resource, _ in self.resources]
-        text = f"Inventory({format_us(self.at_us)!r}, {keys!r}, close={self.close!r}"
-        if self.accounts is not None:
-            text += f", accounts={list(self.accounts)!r}"
-        if self.where:
-            text += f", where={dict(self.where)!r}"
-        if self.id is not None:
-            text += f", id={self.id!r}"
         return text + ")"
 
 

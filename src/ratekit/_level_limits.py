@@ -1,0 +1,155 @@
+"""The levels a price taking a cycle's quantity can price: a Continuous level held too long.
+
+A price model other than [`PerUnit`][ratekit.PerUnit] (tiers, packages, a flat price)
+prices a cycle's quantity, which must stay below 1E+30 in magnitude (`LIMIT`, the range
+ratekit represents exactly). A [`Continuous`][ratekit.Continuous] meter's quantity is its
+level times the time it is held, so a level alone, by time alone, can pass it: 1E+28 MB
+held over a 31-day month is 7.44E+30 MB·hour. Such a level makes rating fail; this
+module words it (`level_words()`, for batch rating's error) and finds it at the rater's
+door (`refusal()`), naming the level and the range a cycle accepts (`ceiling()`).
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Final
+
+from ._decimals import CONTEXT, MAX_ADJUSTED
+from ._instants import format_us
+from ._paths import MISSING, lookup
+from ._shown import show
+from ._time_policies import Continuous
+from .policies import Meter
+from .pricebook import Plan
+from .prices import PerUnit
+from .usage import UsageRow
+
+__all__ = ["LIMIT", "capped", "ceiling", "level_words", "longest_cycle", "refusal"]
+
+#: The least magnitude of a cycle's quantity a price model other than PerUnit refuses.
+LIMIT: Final = Decimal(10) ** (MAX_ADJUSTED + 1)
+#: Ceilings are shown to six digits, rounded down: every level below the one shown is taken.
+_SHOWN: Final = decimal.Context(prec=6, rounding=decimal.ROUND_DOWN)
+_US_PER_HOUR: Final = Decimal(3_600_000_000)
+#: How far ahead of a level's instant `longest_cycle()` looks: a year and a day.
+_AHEAD_US: Final = 366 * 24 * 3_600_000_000
+
+
+def capped(meters: Iterable[Meter], plans: Iterable[Plan]) -> dict[str, Meter]:
+    """The Continuous meters some entry prices by a model that takes a cycle's quantity. O(e)."""
+    continuous = {m.name: m for m in meters if type(m.policy) is Continuous}
+    return {
+        entry.meter: continuous[entry.meter]
+        for plan in plans
+        for entry in plan.entries
+        if entry.meter in continuous and type(entry.price) is not PerUnit
+    }
+
+
+def ceiling(meter: Meter, cycle_us: int) -> Decimal:
+    """The least level (six digits, rounded down) whose quantity over ``cycle_us`` reaches `LIMIT`.
+
+    Every level below it, held over the whole cycle, gives a quantity below `LIMIT`.
+    O(1).
+    """
+    factor = meter._factor
+    assert factor is not None  # a Continuous meter's
+    multiplier, divisor = factor
+    return _SHOWN.divide(CONTEXT.multiply(LIMIT, divisor), CONTEXT.multiply(multiplier, cycle_us))
+
+
+def _hours(duration_us: int) -> str:
+    return f"{(Decimal(duration_us) / _US_PER_HOUR).normalize():f}"
+
+
+def level_words(row: UsageRow, meter: Meter, cycle: tuple[int, int]) -> str:
+    """What a row of ``meter`` whose cycle's quantity passed `LIMIT` holds: its level, the range.
+
+    Said after rating's refusal: the resource, the level it holds (its attribute) over
+    the row's span, and the levels a whole cycle like this one accepts. O(1).
+    """
+    policy = meter.policy
+    assert type(policy) is Continuous
+    level = policy.level(row.description)
+    name = f" ({show(policy.level_of)})" if isinstance(policy.level_of, str | tuple) else ""
+    start, end = cycle
+    return (
+        f" Resource {show(row.resource)} holds the level {level}{name} of meter "
+        f"{show(meter.name)} over {format_us(row.span.start_us)}..{format_us(row.span.end_us)} "
+        f"({_hours(row.span.end_us - row.span.start_us)} hours): held over the whole cycle "
+        f"({_hours(end - start)} hours), a level is accepted from 0 up to but excluding "
+        f"{ceiling(meter, end - start)} (a cycle's quantity below 1E+30); keep the level "
+        "in that range, or price the meter PerUnit."
+    )
+
+
+def longest_cycle(containing: Callable[[int], tuple[int, int]], at_us: int) -> int:
+    """The length of the longest cycle a level set at ``at_us`` can run through, in µs.
+
+    The cycles from the one containing ``at_us`` over a year and a day (every month
+    length, a DST day), the first one whole: a level holds until changed. O(c) cached
+    cycle look-ups for c cycles in that year.
+    """
+    start, end = containing(at_us)
+    longest = end - start
+    stop = at_us + _AHEAD_US
+    while end < stop and end > start:
+        start, end = containing(end)
+        longest = max(longest, end - start)
+    return longest
+
+
+def refusal(
+    attributes: Mapping[str, object],
+    meters: Mapping[str, Meter],
+    containing: Callable[[int], tuple[int, int]],
+    at_us: int,
+) -> tuple[str, str] | None:
+    """The meter and the words of a level in ``attributes`` that a cycle's time takes past `LIMIT`.
+
+    ``meters``: the `capped()` meters. A level read from attributes (a name, or a product
+    of names all given here) times the longest cycle it can run through
+    (`longest_cycle()`) reaching `LIMIT` is refused; None when none does. O(m) for m
+    meters, and the cycle look-ups only for a level within a year of reaching it.
+    """
+    if not attributes:
+        return None
+    for name, meter in meters.items():
+        policy = meter.policy
+        assert type(policy) is Continuous
+        paths = policy.level_of
+        paths = (paths,) if isinstance(paths, str) else paths
+        if not isinstance(paths, tuple):
+            continue  # a level computed by a function: the record alone does not give it
+        values = [lookup(attributes, path) for path in paths]
+        if any(v is MISSING or v is None or not isinstance(v, Decimal | int | str) for v in values):
+            continue
+        level = Decimal(1)
+        try:
+            for value in values:
+                level = CONTEXT.multiply(level, Decimal(value))  # type: ignore[arg-type]
+        except (decimal.InvalidOperation, ValueError):
+            continue  # no number: the level door says so
+        if not level.is_finite():
+            continue
+        multiplier, divisor = meter._factor  # type: ignore[misc]
+        year = CONTEXT.divide(CONTEXT.multiply(level, multiplier * _AHEAD_US * 2), divisor)
+        if year.copy_abs() < LIMIT:
+            continue  # no cycle within two years of it can reach the limit
+        longest = longest_cycle(containing, at_us)
+        quantity = CONTEXT.divide(CONTEXT.multiply(level, multiplier * longest), divisor)
+        if quantity.copy_abs() < LIMIT:
+            continue
+        return name, (
+            f"sets the level of meter {show(name)} to {level} "
+            f"({' x '.join(map(show, paths))}): held over a cycle of {_hours(longest)} hours "
+            "(the longest of the cycles it can run through, in the year from its instant), "
+            f"its quantity would reach {quantity.normalize()} {meter.unit}, beyond what its "
+            "price takes (a cycle's quantity below 1E+30 in magnitude, under a price other "
+            "than PerUnit), so every statement from then on would fail to price it. A "
+            f"level is accepted from 0 up to but excluding {ceiling(meter, longest)}; or "
+            "price the meter PerUnit."
+        )
+    return None
