@@ -50,6 +50,7 @@ from ._quanta import on_quantum
 if typing.TYPE_CHECKING:  # _invoices imports render, which imports this module
     from ._invoices import InvoiceLine
     from .charges import Charge
+    from .pricebook import Plan
     from .sharing import Share
 
 __all__ = ["Part", "floors", "parts", "rounding_of", "settle"]
@@ -91,9 +92,56 @@ class _Foreseen(typing.NamedTuple):
 
 
 def rounding_of(members: Sequence[Charge]) -> tuple[Decimal, str]:
-    """The quantum and rounding an invoice rounds its lines with: its latest charge's."""
+    """The quantum and rounding an invoice rounds its lines with: its latest charge's.
+
+    Rating stamps every charge of an account's cycle with the rounding of the plan in
+    force at the cycle's end (`on_latest_plan`), so the latest charge's is that plan's
+    whether or not that plan charged anything.
+    """
     latest = max(members, key=lambda charge: charge.span.start_us)
     return latest.quantum, latest.rounding
+
+
+def on_latest_plan(
+    charges: list[Charge],
+    plans_of: typing.Callable[[str], Sequence[tuple[int, int, Plan]]],
+) -> list[Charge]:
+    """``charges`` with the quantum and rounding of their account's latest plan in each cycle.
+
+    After a plan change within a cycle every line of the invoice is rounded with the
+    rounding of the plan in force at the end of the cycle: the account's latest
+    assignment (by start) that overlaps the cycle, of a plan with that cycle, whether or
+    not it has a charge in it. ``plans_of``: an account's assignments as ``(start_us,
+    end_us, plan)``. Charges already on it are kept as they are. O(n * a) for n charges
+    and a assignments per account.
+    """
+    latest: dict[tuple[str, int, int], Plan | None] = {}
+    out = []
+    for charge in charges:
+        key = (charge.account, charge.cycle.start_us, charge.cycle.end_us)
+        if key not in latest:
+            latest[key] = _latest_plan(plans_of(charge.account), key[1], key[2])
+        plan = latest[key]
+        if plan is None or (plan.quantum, plan.rounding) == (charge.quantum, charge.rounding):
+            out.append(charge)
+        else:
+            out.append(attrs.evolve(charge, quantum=plan.quantum, rounding=plan.rounding))
+    return out
+
+
+def _latest_plan(
+    assigned: Sequence[tuple[int, int, Plan]], start_us: int, end_us: int
+) -> Plan | None:
+    """The plan of the latest assignment overlapping ``[start_us, end_us)`` in that cycle."""
+    best: tuple[int, Plan] | None = None
+    for a, b, plan in assigned:
+        if b <= start_us or end_us <= a:
+            continue
+        if plan.cycle.containing_us(max(a, start_us)) != (start_us, end_us):
+            continue  # a plan of another cycle: another invoice
+        if best is None or a > best[0]:
+            best = (a, plan)
+    return None if best is None else best[1]
 
 
 def _counts(line: _Line, account: str, meter: str | None) -> bool:
