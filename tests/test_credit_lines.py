@@ -143,3 +143,29 @@ def test_a_stored_row_applying_more_than_available_is_refused() -> None:
         match=r"^credits\[0\]\.applied: CreditLine applied 10\.00 \(credit 'welcome'\) is not",
     ):
         rk.from_row(rk.Invoice, row)
+
+
+@pytest.mark.parametrize(
+    ("quantum", "fee", "unused"),
+    [("0.01", "10", "0.00"), ("0.05", "10", "0.00"), ("1", "10", "0")],
+)
+def test_a_credit_that_paid_nothing_reads_zero_on_the_quantum(
+    quantum: str, fee: str, unused: str
+) -> None:
+    # By hand: a fee of 10 on the invoice; credit 'first' (priority 1, 20) pays it all,
+    # 10 on the quantum, and leaves 10; credit 'second' (20) finds nothing due: applied
+    # 0 written on the quantum like every other amount (0.00 on the cent), left 20.
+    plan = rk.Plan("p", "EUR", MONTHS, [], fees=[rk.Fee("base", fee)], quantum=quantum)
+    first = rk.Credit("first", "acme", 20, "EUR", start=MARCH.start, priority=1)
+    second = rk.Credit("second", "acme", 20, "EUR", start=MARCH.start)
+    (invoice,) = rk.bill(
+        rk.rate([], [rk.Assignment("acme", plan)], span=MARCH), credits=[first, second]
+    )
+    paid, unpaid = invoice.credits
+    assert (paid.credit, str(paid.applied)) == (
+        "first",
+        str(Decimal(fee).quantize(Decimal(quantum))),
+    )
+    assert (unpaid.credit, str(unpaid.applied), unpaid.left) == ("second", unused, 20)
+    assert f"applied={unused}," in repr(unpaid)
+    assert invoice.total == 0

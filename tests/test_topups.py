@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests import _rater_streams as streams
@@ -714,3 +715,25 @@ def test_the_raters_and_batchs_invoices_top_up_each_plan_after_a_change(
     for invoice in closed + whole:
         billed = [Fraction(line.amount) for line in invoice.lines if line.kind == "minimum"]
         assert sum(billed, Fraction(0)) == _top_ups(invoice)
+
+
+@pytest.mark.parametrize(
+    ("commitment", "quantities", "top_up", "total"),
+    [
+        # Minimum(0) is not "no minimum": -10 + -19.50 = -29.50 is topped up to 0:
+        # 0 - (-29.50) = 29.50, invoice 0.00
+        ("0", ["-10", "-19.50"], "29.50", "0.00"),
+        # Minimum(20) under a correction month: 20 - (-66.60) = 86.60, invoice 20.00
+        ("20", ["-66.60"], "86.60", "20.00"),
+    ],
+)
+def test_a_commitment_tops_negative_corrections_up_to_it(
+    commitment: str, quantities: list[str], top_up: str, total: str
+) -> None:
+    invoice = _invoice("0.01", "ROUND_HALF_EVEN", quantities, [rk.Minimum(commitment)])
+    assert _amounts(invoice)[-1] == ("minimum", Decimal(top_up))
+    assert invoice.total == Decimal(total)
+    # without the minimum the correction lowers the invoice below zero
+    assert _invoice("0.01", "ROUND_HALF_EVEN", quantities, []).subtotal == -sum(
+        (abs(Decimal(q)) for q in quantities), Decimal(0)
+    )

@@ -26,7 +26,7 @@ from ._price_model import priced
 from ._pricing import GroupKey, Place, _Piece, _Pricing
 from ._regimes import _Regimes
 from ._text import check_text
-from ._topups import floors
+from ._topups import floors, on_latest_plan
 from .assignments import Assignment, _assignments_by_account
 from .charges import _KIND_ORDER, Charge, _new_charge
 from .errors import RatekitTypeError, UnpricedUsageError
@@ -481,6 +481,8 @@ class _Engine(_Pricing, _Dues, _Allowances):
                 per_meter[base.meter] = _ADD(per_meter.get(base.meter, ZERO), base.amount)
         out.extend(self.fees_and_minimums(accounts, spent))
         out.sort(key=_charge_key)
+        if self.default is None:  # a plan change in a cycle: its latest plan's rounding
+            out = on_latest_plan(out, self.plans_of)
         # A commitment the exact spend reached is still due where the lines as billed
         # fall short of it: its zero top-up stays then (bill() settles it), else it goes.
         return floors(out, owned)

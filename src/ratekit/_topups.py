@@ -25,6 +25,11 @@ plan's minimum is still settled on its own (its commitment less what its own cha
 make of the lines, as billed): one plan's lines above its commitment never pay for the
 other's shortfall, and a plan's zero top-up is kept whenever its own lines fall short,
 whether or not the other plan's top-up is due.
+
+A cycle rated in pieces has a minimum charge per piece, spanning it. Billed together, each
+piece's minimum is settled on its own the same way, counting only the lines (or parts of
+lines) of its own plan and piece (`_scoper`), so the invoice bills what the pieces'
+invoices bill: another piece's usage never pays for its commitment.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from ._quanta import on_quantum
 if typing.TYPE_CHECKING:  # _invoices imports render, which imports this module
     from ._invoices import InvoiceLine
     from .charges import Charge
+    from .pricebook import Plan
     from .sharing import Share
 
 __all__ = ["Part", "floors", "parts", "rounding_of", "settle"]
@@ -86,9 +92,56 @@ class _Foreseen(typing.NamedTuple):
 
 
 def rounding_of(members: Sequence[Charge]) -> tuple[Decimal, str]:
-    """The quantum and rounding an invoice rounds its lines with: its latest charge's."""
+    """The quantum and rounding an invoice rounds its lines with: its latest charge's.
+
+    Rating stamps every charge of an account's cycle with the rounding of the plan in
+    force at the cycle's end (`on_latest_plan`), so the latest charge's is that plan's
+    whether or not that plan charged anything.
+    """
     latest = max(members, key=lambda charge: charge.span.start_us)
     return latest.quantum, latest.rounding
+
+
+def on_latest_plan(
+    charges: list[Charge],
+    plans_of: typing.Callable[[str], Sequence[tuple[int, int, Plan]]],
+) -> list[Charge]:
+    """``charges`` with the quantum and rounding of their account's latest plan in each cycle.
+
+    After a plan change within a cycle every line of the invoice is rounded with the
+    rounding of the plan in force at the end of the cycle: the account's latest
+    assignment (by start) that overlaps the cycle, of a plan with that cycle, whether or
+    not it has a charge in it. ``plans_of``: an account's assignments as ``(start_us,
+    end_us, plan)``. Charges already on it are kept as they are. O(n * a) for n charges
+    and a assignments per account.
+    """
+    latest: dict[tuple[str, int, int], Plan | None] = {}
+    out = []
+    for charge in charges:
+        key = (charge.account, charge.cycle.start_us, charge.cycle.end_us)
+        if key not in latest:
+            latest[key] = _latest_plan(plans_of(charge.account), key[1], key[2])
+        plan = latest[key]
+        if plan is None or (plan.quantum, plan.rounding) == (charge.quantum, charge.rounding):
+            out.append(charge)
+        else:
+            out.append(attrs.evolve(charge, quantum=plan.quantum, rounding=plan.rounding))
+    return out
+
+
+def _latest_plan(
+    assigned: Sequence[tuple[int, int, Plan]], start_us: int, end_us: int
+) -> Plan | None:
+    """The plan of the latest assignment overlapping ``[start_us, end_us)`` in that cycle."""
+    best: tuple[int, Plan] | None = None
+    for a, b, plan in assigned:
+        if b <= start_us or end_us <= a:
+            continue
+        if plan.cycle.containing_us(max(a, start_us)) != (start_us, end_us):
+            continue  # a plan of another cycle: another invoice
+        if best is None or a > best[0]:
+            best = (a, plan)
+    return None if best is None else best[1]
 
 
 def _counts(line: _Line, account: str, meter: str | None) -> bool:
@@ -108,35 +161,76 @@ def _counts(line: _Line, account: str, meter: str | None) -> bool:
     return meter is None or line.meter == meter
 
 
-def _part(line: _Line, amount: Decimal, plans: set[str], of: frozenset[str]) -> Decimal:
-    """What of ``line``'s billed ``amount`` the charges of ``plans`` make.
+_Scope = tuple[str, int, int]
+"""Whom a charge's spend belongs to: its plan and the span of that plan's minimum charge."""
 
-    All of it, or nothing, when its charges are all of ``plans`` or none. A line of two
-    plans' charges (a plan change within the cycle, both pricing a meter under one entry
-    id) is split between the plans in proportion to their charges' exact amounts, on the
-    step its amount is rounded on (largest remainder, ties to the earlier plan), so the
-    plans' parts add up to the line. ``of``: the plans of the line's charges. O(1) for a
-    line of one plan, else O(charges).
+
+def _scoper(minimum_lines: Sequence[_Line]) -> typing.Callable[[Charge], _Scope]:
+    """The scope of a charge: the plan's minimum whose span holds the charge's start.
+
+    Rating gives a plan one minimum charge per cycle, spanning the part of the cycle the
+    rating covers; a cycle rated in pieces gives one per piece. Each minimum counts only
+    the charges of its own plan and piece, so billing the pieces' charges together settles
+    each piece's commitment as that piece's own invoice does. A charge outside every
+    minimum's span (a piece whose spend reached its commitment, so that it has no minimum
+    charge) counts for none. O(1) per charge for one piece, O(pieces) else.
     """
-    if of <= plans:
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for line in minimum_lines:
+        for charge in line.charges:
+            known = spans.setdefault(charge.plan, [])
+            span = (charge.span.start_us, charge.span.end_us)
+            if span not in known:
+                known.append(span)
+
+    def scope(charge: Charge) -> _Scope:
+        start, end = charge.span.start_us, charge.span.end_us
+        if charge.kind == "minimum":
+            return (charge.plan, start, end)
+        for lo, hi in spans.get(charge.plan, ()):
+            if lo <= start < hi:
+                return (charge.plan, lo, hi)
+        return (charge.plan, start, -1)  # in no minimum's piece: counted by none
+
+    return scope
+
+
+def _part(
+    line: _Line,
+    amount: Decimal,
+    scopes: set[_Scope],
+    of: frozenset[_Scope],
+    scope: typing.Callable[[Charge], _Scope],
+) -> Decimal:
+    """What of ``line``'s billed ``amount`` the charges of ``scopes`` make.
+
+    All of it, or nothing, when its charges are all of ``scopes`` or none. A line of two
+    plans' charges (a plan change within the cycle, both pricing a meter under one entry
+    id), or of two pieces of a cycle, is split between them in proportion to their
+    charges' exact amounts, on the step its amount is rounded on (largest remainder, ties
+    to the earlier), so the parts add up to the line. ``of``: the scopes of the line's
+    charges. O(1) for a line of one scope, else O(charges).
+    """
+    if of <= scopes:
         return amount
-    if of.isdisjoint(plans):
+    if of.isdisjoint(scopes):
         return ZERO
-    by_plan: dict[str, Fraction] = {}
+    by_scope: dict[_Scope, Fraction] = {}
     for charge in line.charges:
-        by_plan[charge.plan] = by_plan.get(charge.plan, Fraction(0)) + Fraction(charge.amount)
-    precise = sum(by_plan.values(), Fraction(0))
+        key = scope(charge)
+        by_scope[key] = by_scope.get(key, Fraction(0)) + Fraction(charge.amount)
+    precise = sum(by_scope.values(), Fraction(0))
     whole = Fraction(amount)
     exact = [
-        part * whole / precise if precise else whole / len(by_plan) for part in by_plan.values()
+        part * whole / precise if precise else whole / len(by_scope) for part in by_scope.values()
     ]
     quantum = rounding_of(line.charges)[0]
     if (whole / Fraction(quantum)).denominator != 1:  # rounded on another plan's quantum
         quantum = Decimal(1).scaleb(int(amount.as_tuple().exponent))
     parts = allocate(amount, exact, quantum)
     out = ZERO
-    for plan, part in zip(by_plan, parts, strict=True):
-        if plan in plans:
+    for key, part in zip(by_scope, parts, strict=True):
+        if key in scopes:
             out = _ADD(out, part)
     return out
 
@@ -157,13 +251,14 @@ class Part(typing.NamedTuple):
     spent: Decimal
     lines: Decimal
     amount: Decimal
+    span: tuple[int, int] | None = None
 
 
-def _exact_part(line: _Line, plan: str) -> Decimal:
-    """The exact amount of ``line`` that ``plan``'s charges make (an owner's part: its share)."""
+def _exact_part(line: _Line, key: _Scope, scope: typing.Callable[[Charge], _Scope]) -> Decimal:
+    """The exact amount of ``line`` that the charges of ``key`` make (an owner's part: its share)."""
     total = ZERO
     for charge in line.charges:
-        if charge.plan == plan:
+        if scope(charge) == key:
             total = _ADD(total, charge.amount)
     if line.kind == "shared" and line.share is not None and line.shares:
         total = _tidy(CONTEXT.divide(_MUL(total, line.share), line.shares))
@@ -189,40 +284,44 @@ def _settled(
     if not minimums:
         return {}
     minimums.sort(key=lambda i: lines[i].meter is None)
-    of = [frozenset(charge.plan for charge in line.charges) for line in lines]
-    settled: dict[tuple[int, str], Decimal] = {}  # (minimum line, plan) -> top-up billed
+    scope = _scoper([lines[i] for i in minimums])
+    of = [frozenset(map(scope, line.charges)) for line in lines]
+    settled: dict[tuple[int, _Scope], Decimal] = {}  # (minimum line, scope) -> top-up billed
     out: dict[int, tuple[Part, ...]] = {}
     for index in minimums:
         line = lines[index]
         parts = []
-        for plan in dict.fromkeys(charge.plan for charge in line.charges):
+        for key in dict.fromkeys(map(scope, line.charges)):
+            plan = key[0]
             commitment = exact = ZERO
             for charge in line.charges:
-                if charge.plan == plan:
+                if scope(charge) == key:
                     commitment = _ADD(commitment, _MUL(charge.unit_price or ZERO, charge.quantity))
                     exact = _ADD(exact, charge.amount)
             commitment = _tidy(commitment)
             counted = spent = ZERO
             for i, other in enumerate(lines):
-                if plan not in of[i]:
+                if key not in of[i]:
                     continue
                 if other.kind == "minimum":
                     if line.meter is None and other.meter is not None:
-                        counted = _ADD(counted, settled.get((i, plan), ZERO))
+                        counted = _ADD(counted, settled.get((i, key), ZERO))
                         if spend and not exact:
-                            spent = _ADD(spent, _exact_part(other, plan))
+                            spent = _ADD(spent, _exact_part(other, key, scope))
                 elif _counts(other, account, line.meter):
-                    counted = _ADD(counted, _part(other, other.amount, {plan}, of[i]))
+                    counted = _ADD(counted, _part(other, other.amount, {key}, of[i], scope))
                     if spend and not exact:
-                        spent = _ADD(spent, _exact_part(other, plan))
+                        spent = _ADD(spent, _exact_part(other, key, scope))
             due = on_quantum(commitment, quantum, rounding)
             amount = _SUB(due, counted)
             amount = ZERO if amount <= 0 else amount
-            settled[index, plan] = amount
+            settled[index, key] = amount
             # the exact spend rating compared: the commitment less the exact top-up where
             # one is due (so the note's arithmetic holds to the digit), else the lines'
             spent = _tidy(_SUB(commitment, exact)) if exact else _tidy(spent)
-            parts.append(Part(plan, commitment, due, exact, spent, counted, amount))
+            parts.append(
+                Part(plan, commitment, due, exact, spent, counted, amount, (key[1], key[2]))
+            )
         out[index] = tuple(parts)
     return out
 
@@ -310,8 +409,12 @@ def _unneeded(
     for index, plans in settled.items():
         # each plan's minimum on its own: a zero top-up stays where its plan's lines fall
         # short, whether or not the other plan of the line (a plan change) has one due
-        short = {part.plan for part in plans if part.amount > 0}
-        out.difference_update(id(c) for c in lines[index].charges if c.plan in short)
+        short = {(part.plan, part.span) for part in plans if part.amount > 0}
+        out.difference_update(
+            id(c)
+            for c in lines[index].charges
+            if (c.plan, (c.span.start_us, c.span.end_us)) in short
+        )
     return out
 
 

@@ -98,7 +98,9 @@ def bill(
     Lines are per meter and price entry (per resource too with ``by_resource=True``), then
     fees, then minimum commitments, then the account's parts of ``shares``. Each line's
     exact sum is rounded once with the rounding of the charges' plan (when a plan change
-    mid-cycle brings two roundings, the rounding of the latest plan applies); detailed
+    mid-cycle brings two roundings, the rounding of the latest plan, in force at the end
+    of the cycle, applies: rating gives every charge of the cycle its rounding, and a list
+    of charges made otherwise is rounded with its latest charge's); detailed
     per resource, the resources' lines are an allocation of that rounded amount (largest
     remainder on the quantum, ties to the earlier resource id), so ``by_resource`` never
     changes a total. ``credits`` then pay each account's invoices in cycle order (see
@@ -492,7 +494,8 @@ def _quantum(invoice: Invoice) -> Decimal:
     """The quantum the invoice's own lines are rounded on: that of its latest charge.
 
     The rule of `_rounding()`, so that after a plan change mid-cycle a credit is
-    checked and spent on the quantum of the latest plan, not of the first line's.
+    checked and spent on the quantum of the latest plan (rating gives every charge of
+    the cycle that plan's), not of the first line's.
     An invoice of shared parts only takes the quantum of those.
     """
     own = [c for line in invoice.lines if line.kind != "shared" for c in line.charges]

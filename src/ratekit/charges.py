@@ -82,8 +82,9 @@ class Charge:
       piece (a piece carries the marginal amount on top of it) and whether the piece
       carries ``amount(0)`` itself (never for rating's pieces: a price's base is its own
       ``"fee"`` charge, whose [`tiers`][ratekit.Charge.tiers] are the model's lines at zero), from which
-      [`tiers`][ratekit.Charge.tiers] is computed; ``quantum`` and ``rounding``: the plan's rounding, which
-      invoices apply.
+      [`tiers`][ratekit.Charge.tiers] is computed; ``quantum`` and ``rounding``: the rounding its
+      invoice applies, that of its account's latest plan in the cycle (the plan in force
+      at the cycle's end: after a plan change, not always the plan that priced it).
 
     Examples:
         >>> import ratekit as rk

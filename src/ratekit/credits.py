@@ -400,7 +400,7 @@ def spend(
                 )
             _check_amount(credit, currency, quantum)
             available = balance.left
-            applied = _whole_quanta(min(available, due), quantum) if due > 0 else ZERO
+            applied = _whole_quanta(min(available, due), quantum) if due > 0 else _on(ZERO, quantum)
             balance.left = _SUB(available, applied)
             due = _SUB(due, applied)
             expires = None if balance.end_us == MAX_US else from_us(balance.end_us)

@@ -162,7 +162,7 @@ def line_notes(line: InvoiceLine, tiers: bool, plans: Sequence[Part] = ()) -> li
         quantum = line.charges[0].quantum if line.charges else None
         if len(plans) == 1:
             return [_minimum_note(plans[0], quantum)]
-        return [f"{part.plan} · {_minimum_note(part, quantum)}" for part in plans]
+        return [f"{_part_label(part, plans)} · {_minimum_note(part, quantum)}" for part in plans]
     if line.kind == "minimum" and line.commitment is not None and line.spent is not None:
         # a line without its charges (built by hand): what it says of itself
         commitment, spent = line.commitment, line.spent
@@ -176,6 +176,16 @@ def line_notes(line: InvoiceLine, tiers: bool, plans: Sequence[Part] = ()) -> li
         quantum = line.charges[0].quantum if line.charges else None
         return [tier_text(tier, quantum) for tier in line.tiers]
     return []
+
+
+def _part_label(part: Part, plans: Sequence[Part]) -> str:
+    """A minimum's name in its line's notes: its plan, and its piece when the plan has two.
+
+    A cycle rated in pieces and billed as one invoice has a minimum per piece.
+    """
+    if part.span is None or sum(other.plan == part.plan for other in plans) < 2:
+        return part.plan
+    return f"{part.plan} {format_us(part.span[0])}..{format_us(part.span[1])}"
 
 
 def _minimum_note(part: Part, quantum: Decimal | None) -> str:
