@@ -268,9 +268,15 @@ def _round(value: Fraction, quantum: Fraction, mode: str) -> Fraction:
 
 
 def _split(whole: Fraction, exact: list[Fraction], quantum: Fraction) -> list[Fraction]:
-    """The oracle's split of a line two plans price: largest remainder, ties to the first."""
+    """The oracle's split of a line two plans price: largest remainder, ties to the first.
+
+    Each exact part takes a share of the line's rounding (whole less their sum) by its
+    size: in proportion when they are of one sign; parts of both signs (a correction under
+    one plan) keep near their own values, not the proportion of a sum near zero.
+    """
     total = sum(exact, Fraction(0))
-    scaled = [e * whole / total if total else whole / len(exact) for e in exact]
+    sizes = sum((abs(e) for e in exact), Fraction(0))
+    scaled = [e + (whole - total) * abs(e) / sizes if sizes else whole / len(exact) for e in exact]
     floors = [math.floor(s / quantum) for s in scaled]
     left = int(whole / quantum) - sum(floors)
     order = sorted(range(len(exact)), key=lambda i: (-(scaled[i] / quantum - floors[i]), i))

@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from ._decimals import CONTEXT
 
-__all__ = ["allocate"]
+__all__ = ["allocate", "spread"]
 
 
 def allocate(whole: Decimal, exact: Sequence[Fraction], quantum: Decimal) -> list[Decimal]:
@@ -50,3 +50,28 @@ def allocate(whole: Decimal, exact: Sequence[Fraction], quantum: Decimal) -> lis
     for i in order[: int(left)]:
         floors[i] += 1
     return [CONTEXT.multiply(Decimal(floor), quantum) for floor in floors]
+
+
+def spread(whole: Fraction, parts: Sequence[Fraction]) -> list[Fraction]:
+    """``parts`` moved to add up to ``whole``: each takes a share of the difference.
+
+    The shares go by the parts' sizes (``|part|``; equal when all are zero), so parts of
+    one sign are scaled in proportion (``part * whole / sum``), and parts of both signs
+    keep near their own values: a line of -0.874874 and +0.664664 rounded to -0.22 is
+    -0.880... and +0.660..., not -0.915... and +0.695... (the proportion of a sum near
+    zero). Exact. O(n).
+
+    ```pycon
+    >>> spread(Fraction(-22, 100), [Fraction(-874874, 10**6), Fraction(664664, 10**6)])
+    [Fraction(-42316021, 48062500), Fraction(31742271, 48062500)]
+    >>> spread(Fraction(3), [Fraction(1), Fraction(1)])
+    [Fraction(3, 2), Fraction(3, 2)]
+
+    ```
+    """
+    difference = whole - sum(parts, Fraction(0))
+    sizes = [abs(part) for part in parts]
+    total = sum(sizes, Fraction(0))
+    if not total:
+        return [whole / len(parts)] * len(parts)
+    return [part + difference * size / total for part, size in zip(parts, sizes, strict=True)]

@@ -42,7 +42,7 @@ from fractions import Fraction
 
 import attrs
 
-from ._allocation import allocate
+from ._allocation import allocate, spread
 from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
 from ._quanta import on_quantum
@@ -219,13 +219,9 @@ def _part(
     for charge in line.charges:
         key = scope(charge)
         by_scope[key] = by_scope.get(key, Fraction(0)) + Fraction(charge.amount)
-    precise = sum(by_scope.values(), Fraction(0))
-    whole = Fraction(amount)
-    exact = [
-        part * whole / precise if precise else whole / len(by_scope) for part in by_scope.values()
-    ]
+    exact = spread(Fraction(amount), list(by_scope.values()))
     quantum = rounding_of(line.charges)[0]
-    if (whole / Fraction(quantum)).denominator != 1:  # rounded on another plan's quantum
+    if (Fraction(amount) / Fraction(quantum)).denominator != 1:  # rounded on another plan's quantum
         quantum = Decimal(1).scaleb(int(amount.as_tuple().exponent))
     parts = allocate(amount, exact, quantum)
     out = ZERO

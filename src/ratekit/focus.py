@@ -65,7 +65,7 @@ from typing import Any, Final
 
 import attrs
 
-from ._allocation import allocate
+from ._allocation import allocate, spread
 from ._codec import encode_scalar, items_of, show
 from ._decimals import CONTEXT, ZERO, in_context
 from ._instants import format_us
@@ -294,16 +294,12 @@ def focus_rows(
 def _line_rows(invoice: Invoice, line: InvoiceLine, context: Any) -> list[dict[str, Any]]:
     """A line's charges as rows billed their parts of the line's rounded amount.
 
-    The parts are the line's amount split in proportion to the charges' exact amounts,
-    on the quantum the line was rounded on (largest remainder): they add up to it.
+    The parts are the charges' exact amounts moved to add up to the line's amount
+    (`_allocation.spread`: in proportion when all are of one sign), on the quantum the
+    line was rounded on (largest remainder): they add up to it.
     """
     charges = line.charges
-    precise = sum((Fraction(charge.amount) for charge in charges), Fraction(0))
-    whole = Fraction(line.amount)
-    exact = [
-        Fraction(charge.amount) * whole / precise if precise else whole / len(charges)
-        for charge in charges
-    ]
+    exact = spread(Fraction(line.amount), [Fraction(charge.amount) for charge in charges])
     parts = allocate(line.amount, exact, _step(line.amount, charges[0].quantum))
     shared = line.kind == "shared"
     rows = []
