@@ -115,6 +115,32 @@ def test_a_plan_change_to_an_identical_price_leaves_a_peak_s_amount_as_it_was() 
     )
 
 
+def test_a_peak_under_two_plans_prices_prints_each_plans_part_labelled() -> None:
+    def plan(name: str, price: rk.PriceModel) -> rk.Plan:
+        return rk.Plan(name, "EUR", MONTHLY, [rk.PriceEntry("s", "peak", price)])
+
+    rating = _rate(
+        [
+            rk.Assignment("acme", plan("A", A), end=HALF),
+            rk.Assignment("acme", plan("B", B), start=HALF),
+        ]
+    )
+    (invoice,) = rk.bill(rating)
+    # 90/2 + 180/2 = 135: each plan's lines of the whole peak of 10, by half.
+    assert invoice.to_text() == (
+        "Invoice acme, 2026-04-01T00:00:00Z .. 2026-05-01T00:00:00Z, EUR\n"
+        "\n"
+        "  line      quantity  unit price  amount\n"
+        "  peak · s   10 user      varies  135.00\n"
+        "      A · tiers[0] (0, 5]: 2.5 * 10 = 25.00\n"
+        "      A · tiers[1] (5, ∞): 2.5 * 8 = 20.00\n"
+        "      B · tiers[0] (0, 5]: 2.5 * 20 = 50.00\n"
+        "      B · tiers[1] (5, ∞): 2.5 * 16 = 40.00\n"
+        "\n"
+        "  total                           135.00"
+    )
+
+
 def test_a_peak_s_charge_explains_its_share_of_the_whole_peak() -> None:
     charge = _rate(_price_change(A, B)).charges[0]
     assert charge.whole == Decimal(10)
