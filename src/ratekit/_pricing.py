@@ -98,7 +98,12 @@ class Crossed(Exception):  # noqa: N818 - a signal between private parts, never 
     """
 
 
-def _group_value(piece: _Piece, group_by: str | None) -> object:
+def _group_value(piece: _Piece) -> object:
+    """The value a non-linear price groups a piece by (its entry's ``group_by``)."""
+    return _value_by(piece, piece.entry.group_by)
+
+
+def _value_by(piece: _Piece, group_by: str | None) -> object:
     """The value ``group_by`` (a price entry's) groups a piece by."""
     if group_by is None:
         return None
@@ -129,6 +134,7 @@ class _Pricing:
     def price(self, pieces: list[_Piece]) -> None:
         groups = self.groups
         peaks = self.peaks
+        apart: dict[GroupKey, list[_Piece]] = {}
         # Each piece of a peak under a non-linear price, with its billable quantity in its
         # row's unit (before any price's own unit).
         shares = [
@@ -140,24 +146,22 @@ class _Pricing:
             if piece.entry.unit is not None:
                 self.convert(piece)
             price = piece.entry.price
+            billable = _SUB(piece.quantity, piece.free) if piece.free else piece.quantity
             if price.linear:
-                billable = _SUB(piece.quantity, piece.free) if piece.free else piece.quantity
-                if type(price) is not PerUnit:
-                    piece.amount = self.guard(piece, price, None, billable)
-                elif piece.free_exact:  # exact until the invoice rounds (0.595, not 0.5949...)
-                    piece.amount = _decimal(
-                        Fraction(price.rate) * (Fraction(piece.quantity) - piece.free_exact)
-                    )
+                if type(price) is PerUnit:
+                    if piece.free_exact:  # exact until the invoice rounds (0.595, not 0.5949...)
+                        piece.amount = _decimal(
+                            Fraction(price.rate) * (Fraction(piece.quantity) - piece.free_exact)
+                        )
+                    else:
+                        piece.amount = _MUL(price.rate, billable)
                 else:
-                    piece.amount = _MUL(price.rate, billable)
+                    piece.amount = self.guard(piece, price, None, billable)
                 continue
-            if piece.row.meter in peaks:
-                continue  # priced by price_shares
-            value = (
-                None if piece.entry.group_by is None else _group_value(piece, piece.entry.group_by)
-            )
+            value = None if piece.entry.group_by is None else _group_value(piece)
             key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter, value)
-            groups.setdefault(key, []).append(piece)
+            # A peak's pieces are priced by price_shares, not by a running quantity.
+            (apart if piece.row.meter in peaks else groups).setdefault(key, []).append(piece)
         for group, members in groups.items():
             members.sort(key=_sort_key)
             position = self.start(group, members)
@@ -211,14 +215,14 @@ class _Pricing:
             totals: dict[tuple[str | None, object], Fraction] = {}
             for piece, billable in members:
                 entry, row = piece.entry, piece.row
-                value = _group_value(piece, entry.group_by)
+                value = _group_value(piece)
                 group = (row.account, id(piece.plan), piece.cycle[0], row.meter, value)
                 self.openers.setdefault(group, piece)
                 by = entry.group_by
                 total = totals.get((by, value))
                 if total is None:
                     total = totals[by, value] = sum(
-                        (b for p, b in members if _group_value(p, by) == value), Fraction(0)
+                        (b for p, b in members if _value_by(p, by) == value), Fraction(0)
                     )
                 factor = self.factors[id(entry), row.unit] if entry.unit is not None else 1
                 assert isinstance(factor, (Fraction, int))
