@@ -117,6 +117,62 @@ def test_one_price_on_both_sides_of_a_change_stays_one_formula() -> None:
     assert [str(tier) for tier in line.tiers] == ["per unit: 100 * 0.01 = 1.00"]
 
 
+def _half_and_half(first: rk.PriceModel, second: rk.PriceModel) -> str:
+    # r1: 8 h before the change and 5 h after; r2: 8 h after.
+    before, after = rk.Span(MARCH.start, MID_MARCH), rk.Span(MID_MARCH, MARCH.end)
+    rows = [
+        rk.UsageRow("b", "m", "r1", before, MARCH, 8, "u", {}, ()),
+        rk.UsageRow("b", "m", "r2", after, MARCH, 8, "u", {}, ()),
+        rk.UsageRow("b", "m", "r1", after, MARCH, 5, "u", {}, ()),
+    ]
+    p1 = rk.Plan("p1", "EUR", MONTHS, [rk.PriceEntry("e", "m", first)])
+    p2 = rk.Plan("p2", "EUR", MONTHS, [rk.PriceEntry("e", "m", second)])
+    assigned = [rk.Assignment("b", p1, end=MID_MARCH), rk.Assignment("b", p2, start=MID_MARCH)]
+    (invoice,) = rk.bill(rk.rate(rows, assigned, span=MARCH))
+    return invoice.to_text()
+
+
+def test_tier_lines_of_two_plans_under_one_entry_id_are_labelled_with_their_plan() -> None:
+    # p1: 8 u on its own tiers = 8 x 0.333 = 2.664; p2: 13 u on its own, 10 x 0.5 + 3 x 0.2
+    # = 5.60; 8.264 -> 8.26. It used to print "r1 · tiers[0] (0, 10]" twice, no plan named.
+    text = _half_and_half(
+        rk.Graduated([rk.Tier(10, "0.333"), rk.Tier(None, "0.111")]),
+        rk.Graduated([rk.Tier(10, "0.5"), rk.Tier(None, "0.2")]),
+    )
+    assert text.splitlines()[3:8] == [
+        "  m · e      21 u      varies    8.26",
+        "      p1 · tiers[0] (0, 10]: 8 * 0.333 = 2.664",
+        "      p2 · tiers[0] (0, 10]: 10 * 0.5 = 5.00",
+        "      p2 · tiers[1] (10, ∞): 3 * 0.2 = 0.60",
+        "",
+    ]
+
+
+def test_a_per_unit_price_then_a_tiered_one_varies_and_labels_each_part() -> None:
+    # p1: 8 x 0.01 = 0.08; p2: 13 u, 10 x 0.5 + 3 x 0.2 = 5.60; 5.68 (it printed "tiered"
+    # and no plan on its lines).
+    text = _half_and_half(
+        rk.PerUnit("0.01"), rk.Graduated([rk.Tier(10, "0.5"), rk.Tier(None, "0.2")])
+    )
+    assert text.splitlines()[3:8] == [
+        "  m · e      21 u      varies    5.68",
+        "      p1 · per unit: 8 * 0.01 = 0.08",
+        "      p2 · tiers[0] (0, 10]: 10 * 0.5 = 5.00",
+        "      p2 · tiers[1] (10, ∞): 3 * 0.2 = 0.60",
+        "",
+    ]
+
+
+def test_the_html_view_labels_each_plans_tier_lines() -> None:
+    p1 = rk.Graduated([rk.Tier(10, "0.333"), rk.Tier(None, "0.111")])
+    p2 = rk.Graduated([rk.Tier(10, "0.5"), rk.Tier(None, "0.2")])
+    invoice = _changed(p1, p2, 16)  # 8 u under each: 8 x 0.333 = 2.664, 8 x 0.5 = 4.00
+    html = invoice._repr_html_()
+    assert "<td>p1 · tiers[0] (0, 10]</td>" in html
+    assert "<td>p2 · tiers[0] (0, 10]</td>" in html
+    assert '<td class="num">16 u</td><td class="num">varies</td>' in html
+
+
 @given(
     st.integers(1, 500),
     st.integers(1, 500),

@@ -267,7 +267,7 @@ CORRUPTIONS = [
     ),
     (set_index(INVOICES, "total", 0, 0), r"\.invoices\.total\[0\]: NoneType None where a Decimal"),
     (row_out_of_range, r"\.charges\.row: not indices below \d+"),
-    (drop_column, r"\.charges: not a list of 20 items \(got 19\)"),
+    (drop_column, r"\.charges: not a list of 21 items \(got 20\)"),
     (shorten_column, r"\.charges\.amount: not an array of \d+ indices"),
     (reverse_span, r"\.spans: not spans within years 1 to 9999 whose start is not after"),
     (extra_line_charge, r"\.lines\.charges: not runs of values as long as sent"),

@@ -21,7 +21,7 @@ from ._instants import format_us
 from .credits import CreditLine
 from .prices import TierLine
 from .rating import _KIND_ORDER, Charge
-from .render import invoice_text, shown
+from .render import invoice_text, priced_apart, shown
 from .render_html import invoice_html
 from .spans import Span
 
@@ -157,15 +157,25 @@ class InvoiceLine:
         ``group_by``: each resource or value climbs the tiers on its own), merging would
         put the units of all of them into one tier's bounds, so each resource's tier lines
         are merged on their own and labelled with it (``"vm-1 · tiers[0]"``); a resource
-        whose own charges still overlap shows each charge's lines. O(n log n) for n
-        charges' tier lines.
+        whose own charges still overlap shows each charge's lines. When the line holds the
+        charges of more than one plan (a plan change within the cycle under one entry
+        id) that do not price alike, each plan's part comes on its own, in the order the
+        plans priced, and each of its lines is labelled with its plan (``"p2 · tiers[0]"``, ``"p2 · vm-1 ·
+        tiers[0]"``). O(n log n) for n charges' tier lines.
         """
-        chains = _progressions(self.charges)
+        plans: dict[str | None, list[Charge]] = {None: list(self.charges)}
+        if priced_apart(self.charges):  # a plan change: each plan's part, labelled
+            plans = {}
+            for charge in sorted(self.charges, key=lambda c: (c.span.start_us, c.span.end_us)):
+                plans.setdefault(charge.plan, []).append(charge)
         out: list[TierLine] = []
-        for resource, charges in chains:
-            for line in _merged(charges):
-                label = line.label if resource is None else f"{resource} · {line.label}"
-                out.append(line if label == line.label else attrs.evolve(line, label=label))
+        for named, mine in plans.items():
+            for resource, charges in _progressions(tuple(mine)):
+                for line in _merged(charges):
+                    label = " · ".join(
+                        [*(name for name in (named, resource) if name is not None), line.label]
+                    )
+                    out.append(line if label == line.label else attrs.evolve(line, label=label))
         return tuple(out)
 
 

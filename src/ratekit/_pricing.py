@@ -65,6 +65,7 @@ class _Piece:
         "row",
         "span",
         "unit",
+        "whole",
     )
 
     def __init__(  # noqa: PLR0917 - private plumbing of plain values
@@ -90,6 +91,8 @@ class _Piece:
         self.amount = ZERO
         self.position: Decimal | None = None
         self.opens = False
+        # A share of an aggregate that does not add up: the aggregate its price priced.
+        self.whole: Decimal | None = None
 
 
 class Crossed(Exception):  # noqa: N818 - a signal between private parts, never raised to users
@@ -102,7 +105,11 @@ class Crossed(Exception):  # noqa: N818 - a signal between private parts, never 
 
 def _group_value(piece: _Piece) -> object:
     """The value a non-linear price groups a piece by (its entry's ``group_by``)."""
-    group_by = piece.entry.group_by
+    return _value_by(piece, piece.entry.group_by)
+
+
+def _value_by(piece: _Piece, group_by: str | None) -> object:
+    """The value ``group_by`` (a price entry's) groups a piece by."""
     if group_by is None:
         return None
     if group_by == "resource":
@@ -139,9 +146,19 @@ class _Pricing:
     #: The Continuous meters priced by a cycle's quantity, when rate() knows the meters:
     #: a quantity refused there says the level that reached it (see _level_limits).
     levels: Mapping[str, Meter] = MappingProxyType({})
+    peaks: frozenset[str]  # the meters whose quantity does not add up (see price_shares)
 
     def price(self, pieces: list[_Piece]) -> None:
         groups = self.groups
+        peaks = self.peaks
+        apart: dict[GroupKey, list[_Piece]] = {}
+        # Each piece of a peak under a non-linear price, with its billable quantity in its
+        # row's unit (before any price's own unit).
+        shares = [
+            (piece, Fraction(piece.quantity) - (piece.free_exact or Fraction(piece.free)))
+            for piece in pieces
+            if piece.row.meter in peaks and not piece.entry.price.linear
+        ]
         for piece in pieces:
             if piece.entry.unit is not None:
                 self.convert(piece)
@@ -160,7 +177,8 @@ class _Pricing:
                 continue
             value = None if piece.entry.group_by is None else _group_value(piece)
             key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter, value)
-            groups.setdefault(key, []).append(piece)
+            # A peak's pieces are priced by price_shares, not by a running quantity.
+            (apart if piece.row.meter in peaks else groups).setdefault(key, []).append(piece)
         for group, members in groups.items():
             members.sort(key=_sort_key)
             position = self.start(group, members)
@@ -186,6 +204,54 @@ class _Pricing:
                     priced_by = None
                 position = _ADD(position, billable)
             self.ends[group] = position
+        self.price_shares(shares)
+
+    def price_shares(self, shares: list[tuple[_Piece, Fraction]]) -> None:
+        """Price the pieces of meters that do not add up (a peak), by a non-linear price.
+
+        Such a meter's rows share the cycle's aggregate in proportion to time, so the
+        pieces of one account, meter and metering cycle (whatever plan or entry prices
+        them) are one aggregate. Each piece's price prices the whole aggregate ``W``
+        (the billable quantities of the pieces its ``group_by`` groups together, in every
+        plan and regime), and the piece takes its part of it: ``billable / W x
+        (amount(W) - amount(0))`` (the base is charged on its own), exact. So a peak
+        priced under two prices in a cycle costs each price's amount of the whole peak
+        for that price's share of the cycle, in whichever order they come; under one
+        price, its amount of the peak. ``shares`` pairs each piece with its billable
+        quantity in its row's unit (before any price's own unit). O(p log p + p g) for p
+        pieces and g ``group_by`` values.
+        """
+        families: dict[tuple[str, str, int, int], list[tuple[_Piece, Fraction]]] = {}
+        for piece, billable in shares:
+            row = piece.row
+            key = (row.account, row.meter, row.cycle.start_us, row.cycle.end_us)
+            families.setdefault(key, []).append((piece, billable))
+        priced: dict[tuple[int, Decimal], Fraction] = {}
+        for members in families.values():
+            members.sort(key=lambda member: _sort_key(member[0]))
+            totals: dict[tuple[str | None, object], Fraction] = {}
+            for piece, billable in members:
+                entry, row = piece.entry, piece.row
+                value = _group_value(piece)
+                group = (row.account, id(piece.plan), piece.cycle[0], row.meter, value)
+                self.openers.setdefault(group, piece)
+                by = entry.group_by
+                total = totals.get((by, value))
+                if total is None:
+                    total = totals[by, value] = sum(
+                        (b for p, b in members if _value_by(p, by) == value), Fraction(0)
+                    )
+                factor = self.factors[id(entry), row.unit] if entry.unit is not None else 1
+                assert isinstance(factor, (Fraction, int))
+                whole = _decimal(total * factor)
+                piece.whole = whole
+                price = entry.price
+                above = priced.get((id(price), whole))
+                if above is None:
+                    top = self.guard(piece, price, ZERO, whole, at=whole)
+                    base = self.guard(piece, price, ZERO, whole, at=ZERO)
+                    above = priced[id(price), whole] = Fraction(top) - Fraction(base)
+                piece.amount = _decimal(billable / total * above) if total else ZERO
 
     def start(self, group: GroupKey, members: list[_Piece]) -> Decimal:
         """The quantity a group's pieces (in order) are priced on from: zero, or carried.

@@ -59,6 +59,7 @@ class Engine:
         "levels",
         "meters",
         "own_periods",
+        "peaks",
         "plans",
         "sums",
         "timed",
@@ -103,6 +104,9 @@ class Engine:
         # The aggregations of readings: a reading held in a metering state is the level
         # before the next (a time-weighted mean carries it over cycles with no reading).
         self.levels = frozenset(m.name for m in meters if m._factor is None and not m._deltas)
+        # The aggregations that do not add up (a peak): rating prices each cycle's whole
+        # (see _pricing._Pricing.price_shares).
+        self.peaks = frozenset(m.name for m in meters if not m._additive)
         # The attributes (names or dotted paths) each Continuous meter reads its level
         # from, so that an event setting one to what no level can be is refused at the
         # door (see _rater_reach.level_refusal).
@@ -173,6 +177,7 @@ class Engine:
             span=Span.from_us(start_us, end_us),
             first=dict(accounts),
             carry=carry,
+            peaks=self.peaks,
             used=(lambda plans: seeded(plans, allowed)) if allowed else None,
         )
 
@@ -203,8 +208,8 @@ class Engine:
         span = Span.from_us(start_us, end_us)
         if isinstance(self.plans, Plan):
             accounts = sorted({state.account for state in usage.state})
-            return rate(usage, self.plans, span=span, accounts=accounts)
-        return rate(usage, self.plans, span=span)
+            return rate(usage, self.plans, span=span, meters=self.meters, accounts=accounts)
+        return rate(usage, self.plans, span=span, meters=self.meters)
 
 
 def _has_base(entry: PriceEntry) -> bool:

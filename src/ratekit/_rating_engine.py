@@ -110,6 +110,8 @@ class _Engine(_Pricing, _Dues, _Allowances):
         self.carry: dict[GroupKey, tuple[Place, Decimal]] = {}
         self.groups: dict[GroupKey, list[_Piece]] = {}
         self.ends: dict[GroupKey, Decimal] = {}  # per group, the quantity after its pieces
+        # The meters whose quantity does not add up over pieces (a peak: _Pricing.price_shares).
+        self.peaks: frozenset[str] = frozenset()
 
     # -- plans and regimes ---------------------------------------------------------------
 
@@ -465,6 +467,7 @@ class _Engine(_Pricing, _Dues, _Allowances):
                     piece.opens,
                     plan.quantum,
                     plan.rounding,
+                    piece.whole,
                 )
             )
             if plan.minimums:

@@ -112,6 +112,7 @@ _CHARGE: Final[_Spec] = {
     "opens": "flag",
     "quantum": "quantum",
     "rounding": "rounding",
+    "whole": "decimal?",
 }
 _ANOMALY: Final[_Spec] = {
     "kind": "anomaly kind",

@@ -17,6 +17,7 @@ import datetime as _dt
 import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Final, Literal
 
 import attrs
@@ -85,6 +86,11 @@ class Charge:
       [`tiers`][ratekit.Charge.tiers] is computed; ``quantum`` and ``rounding``: the rounding its
       invoice applies, that of its account's latest plan in the cycle (the plan in force
       at the cycle's end: after a plan change, not always the plan that priced it).
+    - ``whole``: for a share of an aggregate that does not add up (a peak) under a
+      non-linear price, the aggregate the price priced whole; the charge is
+      ``billable / whole`` of the price's amount of it above zero, and its
+      [`tiers`][ratekit.Charge.tiers] are the price's lines of the whole, scaled by that share
+      (``None`` otherwise).
 
     Examples:
         >>> import ratekit as rk
@@ -138,6 +144,9 @@ class Charge:
     rounding: str = attrs.field(
         default="ROUND_HALF_EVEN", eq=False, validator=_v.kind_of(*_ROUNDINGS)
     )
+    whole: Decimal | None = attrs.field(
+        default=None, eq=False, converter=_v.optional_number, validator=_v.optional_numeric
+    )
 
     def __repr__(self) -> str:
         return (
@@ -177,43 +186,78 @@ class Charge:
         if self.kind == "fee":  # a price's base, due without usage: its lines at zero
             return _base_lines(self.price.explain(ZERO), self.amount)
         billable = self.billable
+        if self.whole is not None:  # a share of an aggregate priced whole (a peak)
+            share = Fraction(billable) / Fraction(self.whole) if self.whole else Fraction(0)
+            return tuple(
+                _shared_line(line, share)
+                for line in _marginal_lines(self.price, ZERO, self.whole, opens=False)
+            )
         if self.position is None:
             return tuple(self.price.explain(billable))
-        after = self.price.explain(_ADD(self.position, billable))
-        if self.opens:
-            return tuple(after)
-        before = {line.label: line for line in self.price.explain(self.position)}
-        out = []
-        for line in after:
-            old = before.pop(line.label, None)
-            if old is None:
-                out.append(line)
-                continue
-            quantity = _SUB(line.quantity, old.quantity)
-            amount = _SUB(line.amount, old.amount)
-            if quantity or amount:
-                out.append(
-                    attrs.evolve(
-                        line,
-                        quantity=quantity,
-                        amount=amount,
-                        flat=_SUB(line.flat, old.flat),
-                        blocks=None if line.blocks is None else line.blocks - (old.blocks or 0),
-                    )
+        return _marginal_lines(self.price, self.position, billable, opens=self.opens)
+
+
+def _marginal_lines(
+    price: PriceModel, position: Decimal, billable: Decimal, *, opens: bool
+) -> tuple[TierLine, ...]:
+    """The tier lines ``billable`` adds on top of ``position`` (with the base if ``opens``)."""
+    after = price.explain(_ADD(position, billable))
+    if opens:
+        return tuple(after)
+    before = {line.label: line for line in price.explain(position)}
+    out = []
+    for line in after:
+        old = before.pop(line.label, None)
+        if old is None:
+            out.append(line)
+            continue
+        quantity = _SUB(line.quantity, old.quantity)
+        amount = _SUB(line.amount, old.amount)
+        if quantity or amount:
+            out.append(
+                attrs.evolve(
+                    line,
+                    quantity=quantity,
+                    amount=amount,
+                    flat=_SUB(line.flat, old.flat),
+                    blocks=None if line.blocks is None else line.blocks - (old.blocks or 0),
                 )
-        # A tier the quantity left (a volume price crossing a bound) is taken back.
-        out.extend(
-            attrs.evolve(
-                old,
-                quantity=-old.quantity,
-                amount=-old.amount,
-                flat=-old.flat,
-                blocks=None if old.blocks is None else -old.blocks,
             )
-            for old in before.values()
-            if old.quantity or old.amount
+    # A tier the quantity left (a volume price crossing a bound) is taken back.
+    out.extend(
+        attrs.evolve(
+            old,
+            quantity=-old.quantity,
+            amount=-old.amount,
+            flat=-old.flat,
+            blocks=None if old.blocks is None else -old.blocks,
         )
-        return tuple(out)
+        for old in before.values()
+        if old.quantity or old.amount
+    )
+    return tuple(out)
+
+
+def _shared_line(line: TierLine, share: Fraction) -> TierLine:
+    """A tier line of an aggregate priced whole, scaled to a charge's ``share`` of it.
+
+    The quantity (or, for a line of started blocks, the price per block), the flat fee
+    and the amount are scaled, so that the line still computes.
+    """
+    if share == 1:
+        return line
+
+    def scaled(value: Decimal) -> Decimal:
+        exact = Fraction(value) * share
+        return _tidy(CONTEXT.divide(Decimal(exact.numerator), Decimal(exact.denominator)))
+
+    if line.block is not None:
+        return attrs.evolve(
+            line, unit=scaled(line.unit), flat=scaled(line.flat), amount=scaled(line.amount)
+        )
+    return attrs.evolve(
+        line, quantity=scaled(line.quantity), flat=scaled(line.flat), amount=scaled(line.amount)
+    )
 
 
 _SETTERS: Final = tuple(Charge.__dict__[field.name].__set__ for field in attrs.fields(Charge))
@@ -241,6 +285,7 @@ def _new_charge(  # noqa: PLR0917 - the private twin of Charge's constructor
     opens: bool = False,
     quantum: Decimal = Decimal("0.01"),
     rounding: str = "ROUND_HALF_EVEN",
+    whole: Decimal | None = None,
 ) -> Charge:
     """A [`Charge`][ratekit.Charge] from fields that are right by construction: rating's route.
 
@@ -255,7 +300,7 @@ def _new_charge(  # noqa: PLR0917 - the private twin of Charge's constructor
     charge = _new(Charge)
     values = (
         account, meter, resource, span, cycle, quantity, unit, amount, currency, plan, entry,
-        unit_price, free, kind, row, price, position, opens, quantum, rounding,
+        unit_price, free, kind, row, price, position, opens, quantum, rounding, whole,
     )  # fmt: skip
     for setter, value in zip(_SETTERS, values, strict=True):
         setter(charge, value)

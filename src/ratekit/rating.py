@@ -97,6 +97,11 @@ def rate(
       [`meter()`][ratekit.meter] is then called with the plans' cycle, ``as_of`` (by default
       the end of ``span``) and the ``cuts`` where prices change, and its anomalies are
       returned with the charges.
+    - ``meters``: with records, the meters to meter them with; with usage rows, the
+      meters the rows come from, so that the rows of a meter whose quantity does not add
+      up (a peak: ``Max()``, ``Latest()``...) are priced as its cycle's aggregate, whole
+      under each price for that price's share of the cycle (see ``docs/usage.md``);
+      rows rated without their meters are priced as quantities that add up.
     - ``plans``: one [`Plan`][ratekit.Plan] for every account, or
       [`Assignment`][ratekit.Assignment] values (an account without a plan at some instant is
       an error). Bases, fees and minimums are due to every account the plans cover:
@@ -150,16 +155,24 @@ def rate(
         as_of_us = to_us(as_of, "rate as_of")
         span = Span.from_us(span.start_us, max(span.start_us, min(span.end_us, as_of_us)))
     engine = _Engine(plans, span)
+    rows: tuple[UsageRow, ...]
     rated_shares = read_shares(shares, "rate shares")  # the rating records what counted
     engine.owned = shares_by_owner(rated_shares, "rate shares")
     anomalies: list[Anomaly] = []
     if not isinstance(usage, Usage):
         _v.collection(usage, "rate usage")
+    given_rows = isinstance(usage, Usage)
     if meters is not None:
         meters = list(meters_of(meters, "rate meters").values())
         engine.levels = capped_levels(meters, engine.plans)
-        if not isinstance(usage, (list, tuple)):
+        # Which meters' rows share an aggregate that does not add up (a peak).
+        engine.peaks = frozenset(m.name for m in meters if not m.additive)
+        if not isinstance(usage, (list, tuple, Usage)):
             usage = list(typing.cast("Records", usage))  # read twice: metering, accounts
+        given_rows = isinstance(usage, Usage) or (
+            bool(usage) and all(isinstance(item, UsageRow) for item in usage)
+        )
+    if meters is not None and not given_rows:
         cycle = engine.plans[0].cycle if engine.plans else None
         metered = meter(
             typing.cast("Records", usage),
@@ -169,7 +182,7 @@ def rate(
             as_of=span.end if as_of is None else as_of,
             cuts=engine.cuts(m.name for m in meters),
         )
-        rows: tuple[UsageRow, ...] = metered.rows
+        rows = metered.rows
         anomalies.extend(metered.anomalies)
         earlier = engine.period_starts(_earliest(typing.cast("Records", usage)))
         if earlier:
@@ -197,7 +210,7 @@ def rate(
                 f"{type(bad).__name__}: {bad!r}."
             )
         rows = tuple(sorted(rows, key=_row_key))
-    records = usage if meters is not None else ()
+    records = usage if meters is not None and not given_rows else ()
     return _rated(
         engine,
         rows,
@@ -246,6 +259,7 @@ def rate_rows(
     span: Span,
     first: dict[str, int],
     carry: dict[GroupKey, tuple[Place, Decimal]] | None = None,
+    peaks: frozenset[str] = frozenset(),
     used: typing.Callable[[list[Plan]], dict[tuple[str, int, str, tuple[int, int]], Fraction]]
     | None = None,
 ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Decimal]]:
@@ -264,6 +278,7 @@ def rate_rows(
     quantity they reach.
     """
     engine = _Engine(plans, span)
+    engine.peaks = peaks
     if carry:
         engine.carry = carry
     if used is not None:

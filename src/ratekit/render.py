@@ -31,6 +31,7 @@ from .tiers import arithmetic
 
 if typing.TYPE_CHECKING:
     from .billing import Invoice, InvoiceLine
+    from .charges import Charge
     from .prices import TierLine
     from .spans import Span
 
@@ -46,6 +47,7 @@ __all__ = [
     "paid",
     "period",
     "plain",
+    "priced_apart",
     "shown",
     "tier_text",
     "unit_price",
@@ -223,7 +225,27 @@ def unit_price(line: InvoiceLine) -> str:
         return ""
     if line.charges and all(charge.unit_price is not None for charge in line.charges):
         return "varies"  # linear prices that changed within the cycle: each part below
+    if priced_apart(line.charges):
+        return "varies"  # a plan change within the cycle: each plan's part below
     return "tiered"
+
+
+def priced_apart(charges: Sequence[Charge]) -> bool:
+    """Whether ``charges`` come from several plans that do not price alike.
+
+    After a plan change within a cycle under one entry id, an invoice line holds each
+    plan's charges: when the plans' prices differ, each plan's part prints on its own,
+    labelled with its plan; one price on both sides stays one formula. O(n).
+    """
+    prices: dict[str, list[object]] = {}
+    for charge in charges:
+        mine = prices.setdefault(charge.plan, [])
+        if charge.price not in mine:
+            mine.append(charge.price)
+    if len(prices) < 2:
+        return False
+    first, *others = prices.values()
+    return any(other != first for other in others)
 
 
 def line_quantity(line: InvoiceLine) -> str:
