@@ -187,12 +187,22 @@ def test_a_snapshot_keeps_records_per_resource_and_reads_the_flat_list_of_before
     rater.feed([start, stop])
     data = json.loads(json.dumps(rater.snapshot()))
     # account and resource once per resource, in columns (version 2): the instants (the
-    # first, then 10 hours on: 36,000,000,000 µs), the shapes, the ids, no values (no
-    # sample), no seq or since column (none has one)
+    # first, then 10 hours on: 36,000,000,000 µs), the shapes' runs (shape 0 once, then
+    # shape 1 once), the ids (prefix "e", numbers 1 and 1 + 1), no values (no sample), no
+    # seq or since column (none has one)
     assert data["body"]["by_resource"] == {
         "attributes": [{"f": "s"}, {}],
         "shapes": [["E", "start", 0], ["E", "stop", 1]],
-        "groups": [["acme", "vm-1", [start.at_us, 36_000_000_000], [0, 1], ["e1", "e2"], []]],
+        "groups": [
+            [
+                "acme",
+                "vm-1",
+                [start.at_us, 36_000_000_000],
+                [0, 1, 1, 1],
+                {"prefix": "e", "steps": [1, 1]},
+                [],
+            ]
+        ],
     }
     assert data["body"]["records"] == []
     # A version 1 snapshot with the records in one flat list (as the first ones) reads

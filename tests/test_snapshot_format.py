@@ -97,7 +97,9 @@ def _records(draw: st.DrawFn) -> list[Record]:
         resource = draw(st.sampled_from(["vm-1", "vm-2", "fn"]))
         at_us = T0_US + draw(st.integers(0, 2 * DAY_US))  # to the µs
         at = format_us(at_us)
-        record_id = draw(st.none() | st.just(f"r{number}") | st.just(f"id-{number}-x"))
+        record_id = draw(
+            st.none() | st.sampled_from([f"r{number}", f"r0{number}", f"id-{number}-x", "r00"])
+        )
         seq = draw(st.none() | st.integers(-3, 10**12))
         if draw(st.booleans()):
             kind = draw(st.sampled_from(["start", "update", "stop", "delete"]))
@@ -184,12 +186,20 @@ def _small() -> dict[str, Any]:
 
 def test_version_2_writes_columns_and_tables() -> None:
     body = _small()["body"]
-    # 12:30 is 30 min = 1,800,000,000 µs after 12:00; '1.50' as written.
+    # 12:30 is 30 min = 1,800,000,000 µs after 12:00; the shapes as runs (shape 0 once,
+    # shape 1 once); the ids as given (no one prefix); '1.50' as written.
     assert body["by_resource"] == {
         "attributes": [{"f": "s"}],
         "shapes": [["E", "start", 0], ["S", "delta", "calls"]],
         "groups": [
-            ["a", "vm-1", [1_772_366_400_000_000, 1_800_000_000], [0, 1], ["e1", "s1"], ["1.50"]]
+            [
+                "a",
+                "vm-1",
+                [1_772_366_400_000_000, 1_800_000_000],
+                [0, 1, 1, 1],
+                ["e1", "s1"],
+                ["1.50"],
+            ]
         ],
     }
     # 1.50 calls at 1 = 1.50, said as its sum; 2 hours (12:00 to 14:00) at 1 = 2.
@@ -274,7 +284,10 @@ GROUP = ("by_resource", "groups", 0)
             (*GROUP, 2),
             [1_772_366_400_000_000],
             "body.by_resource.groups[0]",
-            "a group's shape has 2 items, not one per record (1)",
+            (
+                "a group's shape must be runs [shape, count, ...] of one shape per record (1), "
+                "not [0, 1, 1, 1]"
+            ),
         ),
         (
             (*GROUP, 2, 1),
@@ -283,7 +296,7 @@ GROUP = ("by_resource", "groups", 0)
             "an instant's step must be an integer, not 1.5",
         ),
         (
-            (*GROUP, 3, 1),
+            (*GROUP, 3, 2),
             9,
             "body.by_resource.groups[0], record 1",
             "a shape must be an index from 0 to 1, not 9",
@@ -312,7 +325,7 @@ GROUP = ("by_resource", "groups", 0)
                 "a",
                 "vm-1",
                 [1_772_366_400_000_000, 1],
-                [0, 1],
+                [0, 1, 1, 1],
                 ["e1", "s1"],
                 ["1.50"],
                 None,
@@ -320,6 +333,36 @@ GROUP = ("by_resource", "groups", 0)
             ],
             "body.by_resource.groups[0], record 0",
             "an event has no since, not 5",
+        ),
+        (
+            (*GROUP, 3),
+            [0, 1, 1, 0],
+            "body.by_resource.groups[0]",
+            "a group's shape runs must count 1 or more, not 0",
+        ),
+        (
+            (*GROUP, 4),
+            {"prefix": "e", "steps": [1, -5]},
+            "body.by_resource.groups[0]",
+            (
+                "a group's id steps must be integers that keep the number from 0 to "
+                "999999999999999, not -5 after 1"
+            ),
+        ),
+        (
+            (*GROUP, 4),
+            {"prefix": 5, "steps": [1, 1]},
+            "body.by_resource.groups[0]",
+            (
+                "a group's id must be a list or an object of a prefix and steps, not "
+                "{'prefix': 5, 'steps': [1, 1]}"
+            ),
+        ),
+        (
+            (*GROUP, 4),
+            ["e1"],
+            "body.by_resource.groups[0]",
+            "a group's id has 1 items, not one per record (2)",
         ),
         (
             ("reported",),
@@ -406,3 +449,23 @@ def test_an_unaltered_version_2_snapshot_altered_is_refused_by_its_checksum() ->
     data["body"]["by_resource"]["groups"][0][5][0] = "1.5"  # '1.50' -> '1.5', not resealed
     message = _refusal(data)
     assert message.startswith(f"Rater snapshot checksum {data['checksum']!r} does not match")
+
+
+def test_ids_of_one_prefix_and_a_number_are_written_as_steps() -> None:
+    rater = rk.Rater(SMALL, [VM_HOURS, CALLS_ONLY], start="2026-03-01T00:00:00Z")
+    at = "2026-03-01T12:00:00Z"
+    ids = ["r7", "r9", "r8", "r0"]  # r7, then 2 on, 1 back, 8 back
+    for record_id in ids:  # one batch each: kept in the order fed
+        rater.feed([rk.Sample("a", "vm-1", "calls", at, 1, id=record_id)])
+    data = json.loads(json.dumps(rater.snapshot()))
+    (group,) = data["body"]["by_resource"]["groups"]
+    assert group[4] == {"prefix": "r", "steps": [7, 2, -1, -8]}
+    assert [
+        r.id for r in rk.Rater.restore(data, SMALL, [VM_HOURS, CALLS_ONLY])._records.values()
+    ] == ids
+    # A leading zero, or another prefix: the ids as given ("r07" is not "r" and 7).
+    for other in (["r7", "r07"], ["r7", "s8"], ["r7", None]):
+        rater = rk.Rater(SMALL, [VM_HOURS, CALLS_ONLY], start="2026-03-01T00:00:00Z")
+        rater.feed([rk.Sample("a", "vm-1", "calls", at, n, id=i) for n, i in enumerate(other)])
+        (group,) = json.loads(json.dumps(rater.snapshot()))["body"]["by_resource"]["groups"]
+        assert group[4] == other

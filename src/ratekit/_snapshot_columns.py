@@ -13,10 +13,13 @@ same values as columns, every repeated value once:
   ``[account, resource, at, shape, id, value]``, then ``seq`` and ``since`` when any
   record of the group has one. ``at`` is the first record's instant in integer
   microseconds, then each record's distance from the one before (negative when it is
-  earlier); ``shape`` the index of each record's shape; ``id`` each record's id as given
-  (or null); ``value`` the samples' values, in order, as ``str`` writes them (the
-  exponent kept: ``'1.50'`` stays ``'1.50'``); ``seq`` each record's seq (or null),
-  ``since`` each record's ``since`` instant (or null).
+  earlier); ``shape`` the records' shapes as runs, ``[shape index, count, ...]`` (a
+  resource's samples are mostly of one shape); ``id`` the records' ids as given (or
+  null), or, when all of them are one prefix followed by a number written plainly (no
+  leading zero, at most 15 digits), ``{"prefix": "r", "steps": [...]}``, each number's
+  distance from the one before; ``value`` the samples' values, in order, as ``str``
+  writes them (the exponent kept: ``'1.50'`` stays ``'1.50'``); ``seq`` each record's
+  seq (or null), ``since`` each record's ``since`` instant (or null).
 - ``reported``: ``{"names": [...], "heads": [...], "lines": [...]}``. ``names`` holds
   the accounts and resources once; ``heads`` each distinct rest of a line's key
   (``[start_us, end_us, kind, plan, meter, entry, unit, currency]``) once; a line is
@@ -62,7 +65,7 @@ def encode_kept(groups: Mapping[tuple[str, str], Iterable[Record]]) -> dict[str,
         >>> start = rk.Event("a", "r", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
         >>> delta = rk.Sample("a", "r", "egress", "2026-03-01T00:00:01Z", "1.50", id="s1")
         >>> encode_kept({("a", "r"): [start, delta]})
-        {'attributes': [{'f': 's'}], 'shapes': [['E', 'start', 0], ['S', 'delta', 'egress']], 'groups': [['a', 'r', [1772323200000000, 1000000], [0, 1], ['e1', 's1'], ['1.50']]]}
+        {'attributes': [{'f': 's'}], 'shapes': [['E', 'start', 0], ['S', 'delta', 'egress']], 'groups': [['a', 'r', [1772323200000000, 1000000], [0, 1, 1, 1], ['e1', 's1'], ['1.50']]]}
     """
     # Keyed by their repr, not by equality: equal mappings may differ in their keys' order
     # or their Decimals' exponents (1.5 == 1.50), which must come back as written.
@@ -97,12 +100,15 @@ def encode_kept(groups: Mapping[tuple[str, str], Iterable[Record]]) -> dict[str,
                 number = shapes[key] = len(shapes)
             at.append(record.at_us - last)
             last = record.at_us
-            shape.append(number)
+            if shape and shape[-2] == number:  # runs: [shape, count, shape, count, ...]
+                shape[-1] += 1
+            else:
+                shape += (number, 1)
             ids.append(record.id)
             seqs.append(record.seq)
         if not at:
             continue
-        group: list[object] = [account, resource, at, shape, ids, values]
+        group: list[object] = [account, resource, at, shape, _numbered(ids), values]
         has_since = any(since is not None for since in sinces)
         if has_since or any(seq is not None for seq in seqs):
             group.append(seqs if any(seq is not None for seq in seqs) else None)
@@ -148,6 +154,100 @@ def _column(group: list[Any], place: int, size: int, what: str) -> list[Any]:
     return column
 
 
+_DIGITS: Final = "0123456789"  # ASCII only: int() takes other digits, str() writes these
+
+
+def _numbered(ids: list[str | None]) -> object:
+    """A group's ids: ``{"prefix", "steps"}`` when all are one prefix and a number, else as given.
+
+    An id's number is its last ASCII digits, without leading zeros, at most 15 (so that
+    any JSON reader holds it exactly): ``"r007"`` is ``"r00"`` and 7, and its text is
+    the prefix then ``str`` of the number. The steps are each number's distance from
+    the one before (from 0 for the first): ``["r7", "r9", "r8"]`` is
+    ``{"prefix": "r", "steps": [7, 2, -1]}``.
+    """
+    if not ids or None in ids:
+        return ids
+    # The common case first, a list at a time: one prefix, numbers without leading zeros.
+    first = typing.cast("str", ids[0])
+    prefix = first.rstrip(_DIGITS)
+    size = len(prefix)
+    texts = [typing.cast("str", record_id)[size:] for record_id in ids]
+    if all(
+        typing.cast("str", record_id).startswith(prefix) and text.isascii() and text.isdigit()
+        for record_id, text in zip(ids, texts, strict=True)
+    ) and not any((text[0] == "0" and len(text) > 1) or len(text) > 15 for text in texts):
+        numbers = list(map(int, texts))
+        return {
+            "prefix": prefix,
+            "steps": [b - a for a, b in zip([0, *numbers], numbers, strict=False)],
+        }
+    return _numbered_each(typing.cast("list[str]", ids))
+
+
+def _numbered_each(ids: list[str]) -> object:
+    """`_numbered()` of ids one by one: leading zeros and long numbers."""
+    prefix = None
+    steps: list[int] = []
+    last = 0
+    for record_id in ids:
+        digits = record_id[len(record_id.rstrip(_DIGITS)) :][-15:].lstrip("0")
+        if not digits:  # no digit, or only zeros
+            if not record_id.endswith("0"):
+                return ids
+            digits = "0"
+        stem = record_id[: len(record_id) - len(digits)]
+        if prefix is None:
+            prefix = stem
+        elif stem != prefix:
+            return ids
+        number = int(digits)
+        steps.append(number - last)
+        last = number
+    return ids if prefix is None else {"prefix": prefix, "steps": steps}
+
+
+def _ids(data: object, size: int) -> list[str | None]:
+    """The ids that `_numbered()` wrote: a list, or a prefix and the steps of the numbers."""
+    if not isinstance(data, dict):
+        return _column([data], 0, size, "a group's id")
+    if data.keys() != {"prefix", "steps"} or not isinstance(data["prefix"], str):
+        raise TypeError(
+            f"a group's id must be a list or an object of a prefix and steps, not {show(data)}"
+        )
+    prefix = data["prefix"]
+    out: list[str | None] = []
+    number = 0
+    for step in _column([data["steps"]], 0, size, "a group's id steps"):
+        if type(step) is not int or not 0 <= number + step < 10**15:
+            raise ValueError(
+                f"a group's id steps must be integers that keep the number from 0 to "
+                f"999999999999999, not {show(step)} after {number}"
+            )
+        number += step
+        out.append(f"{prefix}{number}")
+    return out
+
+
+def _runs(data: object, size: int) -> list[int]:
+    """A group's shape column, from its runs ``[shape, count, ...]``: one per record."""
+    runs = _list(data, "a group's shape")
+    out: list[int] = []
+    for shape, count in zip(runs[::2], runs[1::2], strict=False):
+        if type(count) is not int or count < 1:
+            raise ValueError(f"a group's shape runs must count 1 or more, not {show(count)}")
+        if count > size - len(out):  # checked before the run is built: a count may be huge
+            break
+        out += [shape] * count
+    else:
+        if len(runs) % 2 == 0 and len(out) == size:
+            return out
+    raise ValueError(
+        f"a group's shape must be runs [shape, count, ...] of one shape per record ({size}), "
+        f"not {show(runs)}"
+    )
+
+
 def _shapes(data: object, attributes: int) -> list[tuple[str, object, object]]:
     out: list[tuple[str, object, object]] = []
     for number, item in enumerate(_list(data, "shapes")):
@@ -189,8 +289,8 @@ def decode_kept(data: object) -> list[Record]:
             account, resource = group[0], group[1]
             at = _list(group[2], "a group's at")
             size = len(at)
-            shape = _column(group, 3, size, "a group's shape")
-            ids = _column(group, 4, size, "a group's id")
+            shape = _runs(group[3], size)
+            ids = _ids(group[4], size)
             values = _list(group[5], "a group's value")
             seqs = [None] * size if len(group) < 7 or group[6] is None else None
             seqs = seqs or _column(group, 6, size, "a group's seq")
