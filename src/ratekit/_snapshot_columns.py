@@ -70,6 +70,9 @@ def encode_kept(groups: Mapping[tuple[str, str], Iterable[Record]]) -> dict[str,
     # Keyed by their repr, not by equality: equal mappings may differ in their keys' order
     # or their Decimals' exponents (1.5 == 1.50), which must come back as written.
     attributes: dict[str, tuple[int, Mapping[str, object]]] = {}
+    # A batch's events often share one mapping object: each object written once (the
+    # records hold them alive, so their ids stay theirs while this runs).
+    objects: dict[int, int] = {}
     shapes: dict[tuple[object, ...], int] = {}
     out: list[object] = []
     for (account, resource), records in groups.items():
@@ -88,11 +91,13 @@ def encode_kept(groups: Mapping[tuple[str, str], Iterable[Record]]) -> dict[str,
             else:
                 assert type(record) is Event
                 mapping = record.attributes
-                written = repr(mapping) if mapping else "{}"
-                known = attributes.get(written)
-                if known is None:
-                    known = attributes[written] = (len(attributes), mapping)
-                index = known[0]
+                index = objects.get(id(mapping))
+                if index is None:
+                    written = repr(mapping)
+                    known = attributes.get(written)
+                    if known is None:
+                        known = attributes[written] = (len(attributes), mapping)
+                    index = objects[id(mapping)] = known[0]
                 key = ("E", record.kind, index)
                 sinces.append(None)
             number = shapes.get(key)
