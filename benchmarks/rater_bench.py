@@ -66,6 +66,9 @@ def parse_arguments() -> argparse.Namespace:
         help="batches per inventory snapshot of every resource that exists (0: none)",
     )
     parser.add_argument("--profile", action="store_true", help="profile the stream (cProfile)")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="the last snapshot's bytes per part of its body"
+    )
     parser.add_argument("--year", action="store_true", help="also run a year of monthly cycles")
     parser.add_argument("--year-records", type=int, default=20_000, help="records per month")
     return parser.parse_args()
@@ -165,6 +168,23 @@ def year(arguments: argparse.Namespace, plan: Any) -> None:
     print(f"  ({time.perf_counter() - started:.1f} s)")
 
 
+def breakdown(body: dict[str, Any], resources: int, kept: int) -> None:
+    """The bytes of ``json.dumps`` of each part of a snapshot's body, and of its columns."""
+    print(f"  its body, part by part ({kept:,} records kept):")
+    for name, part in body.items():
+        size = len(json.dumps(part))
+        if size > 100:
+            print(f"    {name:12} {size:>12,} B {size / resources:>8,.0f} B per resource")
+    groups = body["by_resource"]
+    if isinstance(groups, dict):  # format version 2: columns per resource
+        for place, column in enumerate(("at", "shape", "id", "value"), 2):
+            size = sum(len(json.dumps(group[place])) for group in groups["groups"])
+            print(
+                f"    - {column:10} {size:>12,} B {size / resources:>8,.0f} B per resource "
+                f"{size / max(1, kept):6.1f} B per record"
+            )
+
+
 def main() -> None:
     import ratekit as rk
 
@@ -215,11 +235,14 @@ def main() -> None:
             f"snapshot of the open month: {sizes[-1]:,} B, {sizes[-1] / resources:,.0f} B per "
             f"open resource (aim: 500 B)"
         )
-    after = len(json.dumps(rater.snapshot()))
+    closed = rater.snapshot()
+    after = len(json.dumps(closed))
     print(
         f"snapshot once March closed (kept for late records): {after:,} B "
-        f"({after / resources:,.0f} B per resource)"
+        f"({after / resources:,.0f} B per resource, format version {closed['version']})"
     )
+    if arguments.breakdown:
+        breakdown(closed["body"], resources, len(rater._records))
     state = len(json.dumps([s.to_json() for s in rater._state]))
     print(
         f"the metering state alone (what a compacted cycle leaves): {state:,} B, "

@@ -299,7 +299,7 @@ def test_snapshot_is_json_safe_versioned_and_checksummed() -> None:
     rater, plan = simple_rater()
     data = json.loads(json.dumps(rater.snapshot()))
     assert data["format"] == "ratekit.Rater"
-    assert data["version"] == 1
+    assert data["version"] == 2  # the compact version (1 is still restored)
     assert len(data["checksum"]) == 64
     restored = rk.Rater.restore(data, plan, [VM_HOURS])
     restored._check()
@@ -312,19 +312,19 @@ def test_snapshot_is_json_safe_versioned_and_checksummed() -> None:
 def test_restore_refuses_an_unknown_version() -> None:
     rater, plan = simple_rater()
     data = rater.snapshot()
-    data["version"] = 2
+    data["version"] = 3
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(data, plan, [VM_HOURS])
     assert str(caught.value) == (
-        "Rater snapshot version 2 is unknown: this ratekit reads version 1; restore it with "
-        "the ratekit that wrote it."
+        "Rater snapshot version 3 is unknown: this ratekit reads versions 1 and 2; restore it "
+        "with the ratekit that wrote it."
     )
 
 
 def test_restore_refuses_a_snapshot_altered_by_hand() -> None:
     rater, plan = simple_rater()
     data = json.loads(json.dumps(rater.snapshot()))
-    data["body"]["reported"][0][-1] = "0.01"  # a reported amount, edited
+    data["body"]["reported"]["lines"][0][-1] = "0.01"  # a reported amount, edited
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(data, plan, [VM_HOURS])
     message = str(caught.value)
@@ -415,7 +415,7 @@ def test_restore_refuses_a_resealed_body_that_is_malformed() -> None:
     rater, plan = simple_rater()
     data = json.loads(json.dumps(rater.snapshot()))
     # the instant of the first kept record of the first resource: not an instant
-    data["body"]["by_resource"][0][2][0][1] = "yesterday"
+    data["body"]["by_resource"]["groups"][0][2][0] = "yesterday"
     del data["checksum"]
     data["checksum"] = _snapshot.checksum(data)
     with pytest.raises(rk.BadSnapshotError) as caught:
@@ -618,7 +618,7 @@ def test_restore_refuses_resealed_records_and_totals_that_do_not_fit() -> None:
     data = json.loads(json.dumps(rater.snapshot()))
     cases: list[tuple[dict[str, object], str]] = []
     old_record = json.loads(json.dumps(data))
-    old_record["body"]["by_resource"][0][2][0][1] = 0  # 1970, before base_us
+    old_record["body"]["by_resource"]["groups"][0][2][0] = 0  # 1970, before base_us
     cases.append((old_record, "a kept record is stamped before base_us"))
     both = json.loads(json.dumps(data))
     both["body"]["forgotten"] = [["Event", "e1"]]  # e1 is kept
@@ -644,7 +644,7 @@ def test_restore_refuses_resealed_records_and_totals_that_do_not_fit() -> None:
     )
     for total in ("NaN", "1E+999999999", "1" * 1001):
         altered = json.loads(json.dumps(data))
-        altered["body"]["reported"][0][-1] = total
+        altered["body"]["reported"]["lines"][0][-1] = total
         with pytest.raises(rk.BadSnapshotError) as caught:
             rk.Rater.restore(_resealed(altered), plan, [VM_HOURS])
         shown = total if len(total) <= 40 else total[:40] + "..."
@@ -655,7 +655,7 @@ def test_restore_refuses_resealed_records_and_totals_that_do_not_fit() -> None:
             "unaltered copy."
         )
     key = json.loads(json.dumps(data))
-    key["body"]["reported"][0][0] = 5  # an account that is not a name
+    key["body"]["reported"]["names"][0] = 5  # an account that is not a name
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(_resealed(key), plan, [VM_HOURS])
     assert str(caught.value) == (

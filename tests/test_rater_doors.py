@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import pytest
+from tests._snapshots import version_1
 
 import ratekit as rk
 
@@ -184,6 +185,10 @@ def _forged(path: tuple[object, ...], value: object) -> dict[str, object]:
     )
     rater.statement("2026-03-01T14:00:00Z")
     data = json.loads(json.dumps(rater.snapshot()))
+    if path[0] in ("by_resource", "reported"):
+        # These paths are version 1's (a list per record, per line): forged on a version 1
+        # snapshot, still restored. Version 2's columns: tests/test_snapshot_format.py.
+        data = version_1(data)
     place: Any = data["body"]
     for step in path[:-1]:
         place = place[step]

@@ -283,10 +283,11 @@ def _taken() -> dict[str, Any]:
     return data
 
 
-def _event(data: dict[str, Any]) -> list[Any]:
-    (group,) = data["body"]["by_resource"]
-    event: list[Any] = next(item for item in group[2] if item[0] == "E")
-    return event
+def _attributes(data: dict[str, Any]) -> dict[str, Any]:
+    """The attributes of the one kept event (version 2 writes each mapping once, in a table)."""
+    (attributes,) = data["body"]["by_resource"]["attributes"]
+    assert isinstance(attributes, dict)
+    return attributes
 
 
 @pytest.mark.parametrize(
@@ -299,7 +300,7 @@ def _event(data: dict[str, Any]) -> list[Any]:
 )
 def test_restore_refuses_a_kept_level_the_feed_refuses(value: object, said: str) -> None:
     data = _taken()
-    _event(data)[2]["mem"] = value
+    _attributes(data)["mem"] = value
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(_resealed(data), _plan(), METERS)
     message = str(caught.value)
@@ -309,7 +310,7 @@ def test_restore_refuses_a_kept_level_the_feed_refuses(value: object, said: str)
 
 def test_restore_says_which_record_the_feed_refuses() -> None:
     data = _taken()
-    _event(data)[2]["mem"] = -5
+    _attributes(data)["mem"] = -5
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(_resealed(data), _plan(), METERS)
     assert str(caught.value).startswith(
@@ -322,7 +323,7 @@ def test_restore_says_which_record_the_feed_refuses() -> None:
 @pytest.mark.parametrize("total", ["1e999999", " 4 ", "NaN", "4_0", "\u0664"])
 def test_restore_refuses_a_reported_total_no_statement_could_have_written(total: str) -> None:
     data = _taken()
-    data["body"]["reported"][0][-1] = total
+    data["body"]["reported"]["lines"][0][-1] = total
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(_resealed(data), _plan(), METERS)
     assert str(caught.value) == (
@@ -334,10 +335,10 @@ def test_restore_refuses_a_reported_total_no_statement_could_have_written(total:
 
 def test_restore_refuses_a_sample_value_written_with_spaces() -> None:
     data = _taken()
-    (group,) = data["body"]["by_resource"]
-    sample = next(item for item in group[2] if item[0] != "E")
-    assert sample[-2] == "4"
-    sample[-2] = " 4 "
+    (group,) = data["body"]["by_resource"]["groups"]
+    values = group[5]  # the samples' values, in order
+    assert values == ["4"]
+    values[0] = " 4 "
     with pytest.raises(rk.BadSnapshotError, match=r"' 4 ' is not written plainly"):
         rk.Rater.restore(_resealed(data), _plan(), METERS)
 

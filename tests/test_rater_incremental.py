@@ -186,20 +186,34 @@ def test_a_snapshot_keeps_records_per_resource_and_reads_the_flat_list_of_before
     stop = rk.Event("acme", "vm-1", "2026-03-01T10:00:00Z", kind="stop", id="e2")
     rater.feed([start, stop])
     data = json.loads(json.dumps(rater.snapshot()))
-    # account and resource once per resource; no trailing empty fields (seq)
-    assert data["body"]["by_resource"] == [
-        [
-            "acme",
-            "vm-1",
-            [["E", start.at_us, {"f": "s"}, "start", "e1"], ["E", stop.at_us, {}, "stop", "e2"]],
-        ]
-    ]
+    # account and resource once per resource, in columns (version 2): the instants (the
+    # first, then 10 hours on: 36,000,000,000 µs), the shapes' runs (shape 0 once, then
+    # shape 1 once), the ids (prefix "e", numbers 1 and 1 + 1), no values (no sample), no
+    # seq or since column (none has one)
+    assert data["body"]["by_resource"] == {
+        "attributes": [{"f": "s"}, {}],
+        "shapes": [["E", "start", 0], ["E", "stop", 1]],
+        "groups": [
+            [
+                "acme",
+                "vm-1",
+                [start.at_us, 36_000_000_000],
+                [0, 1, 1, 1],
+                {"prefix": "e", "steps": [1, 1]},
+                [],
+            ]
+        ],
+    }
     assert data["body"]["records"] == []
-    # A snapshot written with the records in one flat list (as before) reads the same.
+    # A version 1 snapshot with the records in one flat list (as the first ones) reads
+    # the same.
     body = dict(data["body"])
     del body["by_resource"]
     body["records"] = [_snapshot.encode_record(start), _snapshot.encode_record(stop)]
-    flat = _snapshot.seal(body, data["fingerprint"])
+    body["reported"] = []  # version 1's lines: a list (none here)
+    flat: dict[str, object] = {"format": data["format"], "version": 1}
+    flat |= {"fingerprint": data["fingerprint"], "body": body}
+    flat["checksum"] = _snapshot.checksum(flat)
     again = rk.Rater.restore(json.loads(json.dumps(flat)), plan, [runtime])
     assert again.statement("2026-03-02T00:00:00Z").total() == rk.PerUnit("0.10").amount(10)
 

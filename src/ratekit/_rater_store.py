@@ -16,7 +16,7 @@ from typing import Any, Final
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_reach as _reach
-from . import _snapshot
+from . import _snapshot, _snapshot_columns
 from ._instants import format_us
 from ._rating_engine import _Engine as _RatingEngine
 from ._shown import show
@@ -70,6 +70,7 @@ _BODY: Final = frozenset(
     )
 )
 _LATER: Final = frozenset(("by_resource", "late_seen", "first", "allowed"))
+_NO_RECORDS: Final[dict[str, list[object]]] = {"attributes": [], "shapes": [], "groups": []}
 # The keys of a resource state: those ResourceState.to_json() writes (all of them, always),
 # and ``complete`` (the counters whose readings it keeps from their first one), which it
 # writes when there is one: the first snapshots' states lack it (none were complete).
@@ -98,19 +99,18 @@ def body(rater: Rater) -> dict[str, object]:
         "horizon_us": rater._horizon_us,
         "late": rater._late,
         "state": [state.to_json() for state in rater._state],
-        # The kept records: events and samples per resource, inventories apart.
+        # The kept records: events and samples per resource in columns, inventories apart.
         "records": [_snapshot.encode_record(record) for record in rater._inventories],
-        "by_resource": _snapshot.encode_grouped(rater._by_key),
+        "by_resource": _snapshot_columns.encode_kept(rater._by_key),
         "forgotten": sorted(
             ([*typing.cast("tuple[str, str]", identity), digest])
             for identity, digest in rater._forgotten.items()
         ),
         "late_keys": _snapshot.identities(rater._late_keys),
         "late_seen": sorted(rater._late_seen),
-        "reported": [
-            [*key, str(quantity), str(amount)]
-            for key, (quantity, amount) in sorted(rater._reported.items(), key=sortable_item)
-        ],
+        "reported": _snapshot_columns.encode_reported(
+            sorted(rater._reported.items(), key=sortable_item)
+        ),
         "anomalies": sorted(
             (_snapshot.encode_anomaly(a) for a in rater._anomalies | rater._anomalies_before),
             key=repr,
@@ -123,8 +123,11 @@ def body(rater: Rater) -> dict[str, object]:
     return body
 
 
-def load(rater: Rater, body: dict[str, Any]) -> None:
+def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -> None:
     """Set the state of ``rater`` (built without ``__init__``) from a snapshot's body.
+
+    ``version`` is the snapshot's: version 1 wrote the kept records (``by_resource``) and
+    the reported lines one list each, version 2 in columns (`ratekit._snapshot_columns`).
 
     Raises [`BadSnapshotError`][ratekit.BadSnapshotError] for a part it cannot read,
     naming the part's path and what it should be: a key missing or unknown, an instant out
@@ -148,7 +151,10 @@ def load(rater: Rater, body: dict[str, Any]) -> None:
         rater._state = tuple(each(body, "state", _state))
         _once("state", ((state.account, state.resource) for state in rater._state))
         records = each(body, "records", _snapshot.decode_record)
-        records += _snapshot.decode_groups(body.get("by_resource", []))
+        if version == 1:
+            records += _snapshot.decode_groups(body.get("by_resource", []))
+        else:
+            records += _snapshot_columns.decode_kept(body.get("by_resource", _NO_RECORDS))
         rater._records = _kept(records)
         forgotten = each(body, "forgotten", _snapshot.forgotten)
         _once("forgotten", (key for key, _ in forgotten))
@@ -159,8 +165,11 @@ def load(rater: Rater, body: dict[str, Any]) -> None:
         late_seen = _late_seen(body)
         _once("late_seen", late_seen)
         rater._late_seen = set(late_seen)
-        reported = each(body, "reported", _reported_line)
-        _once("reported", (key for key, _ in reported))
+        if version == 1:
+            reported = each(body, "reported", _reported_line)
+        else:
+            reported = _snapshot_columns.decode_reported(body["reported"])
+        _once("reported" if version == 1 else "reported.lines", (key for key, _ in reported))
         rater._reported = dict(reported)
         anomalies = each(body, "anomalies", _snapshot.anomaly)
         _once("anomalies", anomalies)

@@ -26,6 +26,7 @@ __all__ = [
     "FORMAT",
     "MAX_DEPTH",
     "VERSION",
+    "VERSIONS",
     "checksum",
     "fingerprint",
     "open_envelope",
@@ -34,7 +35,11 @@ __all__ = [
 ]
 
 FORMAT: Final = "ratekit.Rater"
-VERSION: Final = 1
+#: The version `seal()` writes: 2, the compact one (`ratekit._snapshot_columns`).
+VERSION: Final = 2
+#: The versions `open_envelope()` reads: version 1 (records and lines one list each)
+#: is still restored, never written.
+VERSIONS: Final = (1, 2)
 #: Levels of lists and mappings a snapshot's parts hold at most (an attribute holds 64).
 MAX_DEPTH: Final = 200
 _SCALARS: Final = frozenset((str, int, bool, float, type(None)))
@@ -179,7 +184,7 @@ def open_envelope(data: object, print_: str, legacy: str | None = None) -> dict[
 
     Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying which check failed:
     not a mapping or nested deeper than a snapshot, another format, a version other than
-    the int `VERSION`, other keys than an envelope's, a checksum that does not match, other
+    the ints of `VERSIONS`, other keys than an envelope's, a checksum that does not match, other
     plans or meters, no body.
     """
     if isinstance(data, Mapping):
@@ -197,10 +202,11 @@ def open_envelope(data: object, print_: str, legacy: str | None = None) -> dict[
             + "."
         )
     version = data.get("version")
-    if type(version) is not int or version != VERSION:
+    if type(version) is not int or version not in VERSIONS:
+        *most, last = map(str, VERSIONS)
         raise BadSnapshotError(
-            f"Rater snapshot version {show(version)} is unknown: this ratekit reads version "
-            f"{VERSION}; restore it with the ratekit that wrote it."
+            f"Rater snapshot version {show(version)} is unknown: this ratekit reads versions "
+            f"{', '.join(most)} and {last}; restore it with the ratekit that wrote it."
         )
     if set(data) != _ENVELOPE:
         extra = sorted(map(show, set(data) - _ENVELOPE))

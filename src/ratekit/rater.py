@@ -552,7 +552,8 @@ class Rater:
         """The rater that [`snapshot()`][ratekit.Rater.snapshot] saved, under the same plans and meters.
 
         Raises [`BadSnapshotError`][ratekit.BadSnapshotError] when the data is not a snapshot, has an
-        unknown version (anything but the int 1), was altered (its checksum does not match),
+        unknown version (anything but the ints 1 and 2: snapshots of version 1, which wrote
+        each record as a list, are still read), was altered (its checksum does not match),
         was taken under other plans or meters, nests deeper than a snapshot, or has a body
         whose parts are of the wrong shape or out of range (the message names the field
         and what it should be).
@@ -564,7 +565,7 @@ class Rater:
         rater._fingerprint = _snapshot.fingerprint(plans, meters)
         legacy = _snapshot.fingerprint(plans, meters, ordered=True)
         body = _snapshot.open_envelope(data, rater._fingerprint, legacy)
-        _store.load(rater, body)
+        _store.load(rater, body, data["version"])
         _store.consistent(rater)
         rater._anomalies_before = set()
         rater._closers = []

@@ -1,0 +1,462 @@
+"""The compact parts of a rater's snapshot (format version 2): kept records and lines in columns.
+
+Version 1 wrote each kept record as a list of its own (`ratekit._snapshot.encode_grouped()`)
+and each reported line with its whole key: the records of the open cycles, with their
+instants, kinds, meters and descriptions, were most of a snapshot. Version 2 writes the
+same values as columns, every repeated value once:
+
+- ``by_resource``: ``{"attributes": [...], "shapes": [...], "groups": [...]}``. Each
+  distinct mapping of event attributes is written once in ``attributes`` (as
+  `ratekit._descriptions.encode_value()` writes it); each distinct shape of a record
+  (``["E", kind, attributes index]`` or ``["S", kind, meter]``) once in ``shapes``. A
+  group holds one resource's kept records, in their order, as columns:
+  ``[account, resource, at, shape, id, value]``, then ``seq`` and ``since`` when any
+  record of the group has one. ``at`` is the first record's instant in integer
+  microseconds, then each record's distance from the one before (negative when it is
+  earlier); ``shape`` the records' shapes as runs, ``[shape index, count, ...]`` (a
+  resource's samples are mostly of one shape); ``id`` the records' ids as given (or
+  null), or, when all of them are one prefix followed by a number written plainly (no
+  leading zero, at most 15 digits), ``{"prefix": "r", "steps": [...]}``, each number's
+  distance from the one before; ``value`` the samples' values, in order, as ``str``
+  writes them (the exponent kept: ``'1.50'`` stays ``'1.50'``); ``seq`` each record's
+  seq (or null), ``since`` each record's ``since`` instant (or null).
+- ``reported``: ``{"names": [...], "heads": [...], "lines": [...]}``. ``names`` holds
+  the accounts and resources once; ``heads`` each distinct rest of a line's key
+  (``[start_us, end_us, kind, plan, meter, entry, unit, currency]``) once; a line is
+  ``[account, head, resource, quantity, amount]``, with indices into ``names`` (the
+  resource's, or null for a line of no resource) and ``heads``, and its totals as
+  strings.
+
+Decoding rebuilds each record and line and sends it through the doors version 1 used
+(`ratekit._snapshot.decode_record()`'s record doors, `line_key()` and `finite_total()`):
+what they refused then, they refuse now, with the same words. A malformed column (not a
+list, an index out of range, a column of another length than the records') is refused
+naming its path. O(n) each way.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import typing
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Final
+
+from ._descriptions import decode_value, encode_value
+from ._instants import check_us, from_us
+from ._shown import show
+from ._snapshot import decoding, finite_total, line_key
+from .records import Event, Inventory, Sample
+
+__all__ = ["decode_kept", "decode_reported", "encode_kept", "encode_reported"]
+
+Record = Event | Sample | Inventory
+LineKey = tuple[Any, ...]
+_KEPT: Final = frozenset(("attributes", "shapes", "groups"))
+_REPORTED: Final = frozenset(("names", "heads", "lines"))
+_GROUP: Final = "[account, resource, at, shape, id, value] (then seq and since, when any)"
+
+
+def encode_kept(groups: Mapping[tuple[str, str], Iterable[Record]]) -> dict[str, object]:
+    """Events and samples per (account, resource), as columns (see the module). O(n).
+
+    Examples:
+        >>> import ratekit as rk
+        >>> start = rk.Event("a", "r", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
+        >>> delta = rk.Sample("a", "r", "egress", "2026-03-01T00:00:01Z", "1.50", id="s1")
+        >>> encode_kept({("a", "r"): [start, delta]})
+        {'attributes': [{'f': 's'}], 'shapes': [['E', 'start', 0], ['S', 'delta', 'egress']], 'groups': [['a', 'r', [1772323200000000, 1000000], [0, 1, 1, 1], ['e1', 's1'], ['1.50']]]}
+    """
+    # Keyed by their repr, not by equality: equal mappings may differ in their keys' order
+    # or their Decimals' exponents (1.5 == 1.50), which must come back as written.
+    attributes: dict[str, tuple[int, Mapping[str, object]]] = {}
+    # A batch's events often share one mapping object: each object written once (the
+    # records hold them alive, so their ids stay theirs while this runs).
+    objects: dict[int, int] = {}
+    shapes: dict[tuple[object, ...], int] = {}
+    out: list[object] = []
+    for (account, resource), records in groups.items():
+        at: list[int] = []
+        shape: list[int] = []
+        ids: list[str | None] = []
+        values: list[str] = []
+        seqs: list[int | None] = []
+        sinces: list[int | None] = []
+        last = 0
+        for record in records:
+            if type(record) is Sample:
+                key: tuple[object, ...] = ("S", record.kind, record.meter)
+                values.append(str(record.value))
+                sinces.append(record.since_us)
+            else:
+                assert type(record) is Event
+                mapping = record.attributes
+                index = objects.get(id(mapping))
+                if index is None:
+                    written = repr(mapping)
+                    known = attributes.get(written)
+                    if known is None:
+                        known = attributes[written] = (len(attributes), mapping)
+                    index = objects[id(mapping)] = known[0]
+                key = ("E", record.kind, index)
+                sinces.append(None)
+            number = shapes.get(key)
+            if number is None:
+                number = shapes[key] = len(shapes)
+            at.append(record.at_us - last)
+            last = record.at_us
+            if shape and shape[-2] == number:  # runs: [shape, count, shape, count, ...]
+                shape[-1] += 1
+            else:
+                shape += (number, 1)
+            ids.append(record.id)
+            seqs.append(record.seq)
+        if not at:
+            continue
+        group: list[object] = [account, resource, at, shape, _numbered(ids), values]
+        has_since = any(since is not None for since in sinces)
+        if has_since or any(seq is not None for seq in seqs):
+            group.append(seqs if any(seq is not None for seq in seqs) else None)
+            if has_since:
+                group.append(sinces)
+        out.append(group)
+    return {
+        "attributes": [
+            {k: encode_value(v) for k, v in mapping.items()} for _, mapping in attributes.values()
+        ],
+        "shapes": [list(key) for key in shapes],
+        "groups": out,
+    }
+
+
+def _object(data: object, keys: frozenset[str], what: str) -> dict[str, Any]:
+    if not isinstance(data, dict) or data.keys() != keys:
+        shown = f"keys {show(sorted(data))}" if isinstance(data, dict) else type(data).__name__
+        raise TypeError(
+            f"{what} must be an object of keys {', '.join(sorted(keys))}, not {shown}: {show(data)}"
+        )
+    return data
+
+
+def _list(data: object, what: str) -> list[Any]:
+    if not isinstance(data, list):
+        raise TypeError(f"{what} must be a list, not {type(data).__name__}: {show(data)}")
+    return data
+
+
+def _index(value: object, size: int, what: str) -> int:
+    """An index into a table of ``size`` items: an int, not a bool."""
+    if type(value) is not int or not 0 <= value < size:
+        raise ValueError(f"{what} must be an index from 0 to {size - 1}, not {show(value)}")
+    return value
+
+
+def _column(group: list[Any], place: int, size: int, what: str) -> list[Any]:
+    """The column at ``place`` of a group: a list of ``size`` items."""
+    column = _list(group[place], what)
+    if len(column) != size:
+        raise ValueError(f"{what} has {len(column)} items, not one per record ({size})")
+    return column
+
+
+_DIGITS: Final = "0123456789"  # ASCII only: int() takes other digits, str() writes these
+
+
+def _numbered(ids: list[str | None]) -> object:
+    """A group's ids: ``{"prefix", "steps"}`` when all are one prefix and a number, else as given.
+
+    An id's number is its last ASCII digits, without leading zeros, at most 15 (so that
+    any JSON reader holds it exactly): ``"r007"`` is ``"r00"`` and 7, and its text is
+    the prefix then ``str`` of the number. The steps are each number's distance from
+    the one before (from 0 for the first): ``["r7", "r9", "r8"]`` is
+    ``{"prefix": "r", "steps": [7, 2, -1]}``.
+    """
+    if not ids or None in ids:
+        return ids
+    # The common case first, a list at a time: one prefix, numbers without leading zeros.
+    first = typing.cast("str", ids[0])
+    prefix = first.rstrip(_DIGITS)
+    size = len(prefix)
+    texts = [typing.cast("str", record_id)[size:] for record_id in ids]
+    if all(
+        typing.cast("str", record_id).startswith(prefix) and text.isascii() and text.isdigit()
+        for record_id, text in zip(ids, texts, strict=True)
+    ) and not any((text[0] == "0" and len(text) > 1) or len(text) > 15 for text in texts):
+        numbers = list(map(int, texts))
+        return {
+            "prefix": prefix,
+            "steps": [b - a for a, b in zip([0, *numbers], numbers, strict=False)],
+        }
+    return _numbered_each(typing.cast("list[str]", ids))
+
+
+def _numbered_each(ids: list[str]) -> object:
+    """`_numbered()` of ids one by one: leading zeros and long numbers."""
+    prefix = None
+    steps: list[int] = []
+    last = 0
+    for record_id in ids:
+        digits = record_id[len(record_id.rstrip(_DIGITS)) :][-15:].lstrip("0")
+        if not digits:  # no digit, or only zeros
+            if not record_id.endswith("0"):
+                return ids
+            digits = "0"
+        stem = record_id[: len(record_id) - len(digits)]
+        if prefix is None:
+            prefix = stem
+        elif stem != prefix:
+            return ids
+        number = int(digits)
+        steps.append(number - last)
+        last = number
+    return ids if prefix is None else {"prefix": prefix, "steps": steps}
+
+
+def _ids(data: object, size: int) -> list[str | None]:
+    """The ids that `_numbered()` wrote: a list, or a prefix and the steps of the numbers."""
+    if not isinstance(data, dict):
+        return _column([data], 0, size, "a group's id")
+    if data.keys() != {"prefix", "steps"} or not isinstance(data["prefix"], str):
+        raise TypeError(
+            f"a group's id must be a list or an object of a prefix and steps, not {show(data)}"
+        )
+    prefix = data["prefix"]
+    out: list[str | None] = []
+    number = 0
+    for step in _column([data["steps"]], 0, size, "a group's id steps"):
+        if type(step) is not int or not 0 <= number + step < 10**15:
+            raise ValueError(
+                f"a group's id steps must be integers that keep the number from 0 to "
+                f"999999999999999, not {show(step)} after {number}"
+            )
+        number += step
+        out.append(f"{prefix}{number}")
+    return out
+
+
+def _runs(data: object, size: int) -> list[int]:
+    """A group's shape column, from its runs ``[shape, count, ...]``: one per record."""
+    runs = _list(data, "a group's shape")
+    out: list[int] = []
+    for shape, count in zip(runs[::2], runs[1::2], strict=False):
+        if type(count) is not int or count < 1:
+            raise ValueError(f"a group's shape runs must count 1 or more, not {show(count)}")
+        if count > size - len(out):  # checked before the run is built: a count may be huge
+            break
+        out += [shape] * count
+    else:
+        if len(runs) % 2 == 0 and len(out) == size:
+            return out
+    raise ValueError(
+        f"a group's shape must be runs [shape, count, ...] of one shape per record ({size}), "
+        f"not {show(runs)}"
+    )
+
+
+def _shapes(data: object, attributes: int) -> list[tuple[str, object, object]]:
+    out: list[tuple[str, object, object]] = []
+    for number, item in enumerate(_list(data, "shapes")):
+        with decoding(f"body.by_resource.shapes[{number}]"):
+            parts = _list(item, "a record's shape")
+            if len(parts) != 3 or parts[0] not in ("E", "S"):
+                raise ValueError(
+                    "a record's shape must be ['E', kind, attributes index] or "
+                    f"['S', kind, meter], not {show(parts)}"
+                )
+            if parts[0] == "E":
+                _index(parts[2], attributes, "an event shape's attributes")
+            out.append((parts[0], parts[1], parts[2]))
+    return out
+
+
+def decode_kept(data: object) -> list[Record]:
+    """The records that `encode_kept()` wrote, each through its door.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> start = rk.Event("a", "r", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
+        >>> decode_kept(encode_kept({("a", "r"): [start]})) == [start]
+        True
+    """
+    with decoding("body.by_resource"):
+        kept = _object(data, _KEPT, "it")
+        tables = _list(kept["attributes"], "attributes")
+        groups = _list(kept["groups"], "groups")
+    shapes = _shapes(kept["shapes"], len(tables))
+    decoded: dict[int, Mapping[str, object]] = {}  # each mapping decoded once
+    out: list[Record] = []
+    for number, group in enumerate(groups):
+        path = f"body.by_resource.groups[{number}]"
+        with decoding(path):
+            _list(group, "a group")
+            if not 6 <= len(group) <= 8:
+                raise TypeError(f"a group must be {_GROUP}, not {show(group)}")
+            account, resource = group[0], group[1]
+            at = _list(group[2], "a group's at")
+            size = len(at)
+            shape = _runs(group[3], size)
+            ids = _ids(group[4], size)
+            values = _list(group[5], "a group's value")
+            seqs = [None] * size if len(group) < 7 or group[6] is None else None
+            seqs = seqs or _column(group, 6, size, "a group's seq")
+            sinces = _column(group, 7, size, "a group's since") if len(group) == 8 else None
+        last = 0
+        taken = 0
+        for index in range(size):
+            with decoding(f"{path}, record {index}"):
+                step = at[index]
+                if type(step) is not int:
+                    raise TypeError(f"an instant's step must be an integer, not {show(step)}")
+                last += step
+                tag, kind, third = shapes[_index(shape[index], len(shapes), "a shape")]
+                since = None if sinces is None else sinces[index]
+                if tag == "E":
+                    if since is not None:
+                        raise ValueError(f"an event has no since, not {show(since)}")
+                    where = typing.cast("int", third)
+                    mapping = decoded.get(where)
+                    if mapping is None:
+                        mapping = _attributes(tables[where])
+                    record: Record = _decode_record(
+                        ["E", account, resource, last, mapping, kind, ids[index], seqs[index]]
+                    )
+                    decoded[where] = typing.cast("Event", record).attributes
+                else:
+                    if taken >= len(values):
+                        raise ValueError(
+                            f"a group's value has {len(values)} items, fewer than its samples"
+                        )
+                    value = values[taken]
+                    taken += 1
+                    record = _decode_record(
+                        [
+                            "S",
+                            account,
+                            resource,
+                            third,
+                            last,
+                            value,
+                            kind,
+                            since,
+                            ids[index],
+                            seqs[index],
+                        ]
+                    )
+                out.append(record)
+        if taken != len(values):
+            with decoding(path):
+                raise ValueError(
+                    f"a group's value has {len(values)} items, not one per sample ({taken})"
+                )
+    return out
+
+
+def _attributes(data: object) -> dict[str, object]:
+    if not isinstance(data, dict):
+        raise TypeError(f"attributes must be an object, not {type(data).__name__}: {show(data)}")
+    return {key: decode_value(value) for key, value in data.items()}
+
+
+def _instant(at_us: object) -> _dt.datetime:
+    """A stored instant (integer microseconds) as an aware datetime, which the doors take.
+
+    (Version 1's decoder wrote it as text, which the door then parsed back.)
+    """
+    return from_us(check_us(at_us, "stored instant"))
+
+
+def _decode_record(item: list[Any]) -> Record:
+    """A record through its door, from the fields version 1 wrote (attributes decoded)."""
+    if item[0] == "E":
+        _, account, resource, at_us, attributes, kind, record_id, seq = item
+        return Event(
+            account,
+            resource,
+            _instant(at_us),
+            attributes,
+            kind=kind,
+            id=record_id,
+            seq=seq,
+        )
+    _, account, resource, meter, at_us, value, kind, since_us, record_id, seq = item
+    if not isinstance(value, str):
+        raise TypeError(f"a sample's value is stored as a string, not {show(value)}")
+    return Sample(
+        account,
+        resource,
+        meter,
+        _instant(at_us),
+        value,
+        kind=kind,
+        since=None if since_us is None else _instant(since_us),
+        id=record_id,
+        seq=seq,
+    )
+
+
+def encode_reported(lines: Iterable[tuple[LineKey, tuple[Decimal, Decimal]]]) -> dict[str, object]:
+    """Reported lines (key, then quantity and amount totals) as names, heads and rows. O(n).
+
+    Examples:
+        >>> key = ("a", 0, 86400000000, "usage", "p", "runtime", "vm", "r", "hour", "EUR")
+        >>> encode_reported([(key, (Decimal("1.50"), Decimal("0.15")))])
+        {'names': ['a', 'r'], 'heads': [[0, 86400000000, 'usage', 'p', 'runtime', 'vm', 'hour', 'EUR']], 'lines': [[0, 0, 1, '1.50', '0.15']]}
+    """
+    names: dict[str, int] = {}
+    heads: dict[tuple[object, ...], int] = {}
+    rows: list[object] = []
+    for key, (quantity, amount) in lines:
+        account, start, end, kind, plan, meter, entry, resource, unit, currency = key
+        head = (start, end, kind, plan, meter, entry, unit, currency)
+        number = heads.get(head)
+        if number is None:
+            number = heads[head] = len(heads)
+        who = names.get(account)
+        if who is None:
+            who = names[account] = len(names)
+        what = None if resource is None else names.get(resource)
+        if resource is not None and what is None:
+            what = names[resource] = len(names)
+        rows.append([who, number, what, str(quantity), str(amount)])
+    return {"names": list(names), "heads": [list(head) for head in heads], "lines": rows}
+
+
+def decode_reported(data: object) -> list[tuple[LineKey, tuple[Decimal, Decimal]]]:
+    """The lines that `encode_reported()` wrote, each key and total through its door.
+
+    Examples:
+        >>> key = ("a", 0, 86400000000, "usage", "p", "runtime", "vm", None, "hour", "EUR")
+        >>> decode_reported(encode_reported([(key, (Decimal("1.50"), Decimal("0.15")))]))
+        [(('a', 0, 86400000000, 'usage', 'p', 'runtime', 'vm', None, 'hour', 'EUR'), (Decimal('1.50'), Decimal('0.15')))]
+    """
+    with decoding("body.reported"):
+        reported = _object(data, _REPORTED, "it")
+        names = _list(reported["names"], "names")
+        heads = _list(reported["heads"], "heads")
+        rows = _list(reported["lines"], "lines")
+    out: list[tuple[LineKey, tuple[Decimal, Decimal]]] = []
+    for number, row in enumerate(rows):
+        with decoding(f"body.reported.lines[{number}]"):
+            parts = _list(row, "a line")
+            if len(parts) != 5:
+                raise TypeError(
+                    "a line must be [account, head, resource or null, quantity, amount], "
+                    f"not {show(parts)}"
+                )
+            who, which, what, quantity, amount = parts
+            head = _list(heads[_index(which, len(heads), "a line's head")], "a line's head")
+            if len(head) != 8:
+                raise TypeError(
+                    "a line's head must be [start_us, end_us, kind, plan, meter, entry, unit, "
+                    f"currency], not {show(head)}"
+                )
+            account = names[_index(who, len(names), "a line's account")]
+            resource = (
+                None if what is None else names[_index(what, len(names), "a line's resource")]
+            )
+        start, end, kind, plan, meter, entry, unit, currency = head
+        item = [account, start, end, kind, plan, meter, entry, resource, unit, currency]
+        # The doors of version 1, outside the context: their messages are said whole.
+        key = line_key([*item, quantity, amount])
+        out.append((key, (finite_total(quantity), finite_total(amount))))
+    return out

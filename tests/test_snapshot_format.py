@@ -1,0 +1,471 @@
+"""The rater's snapshot format: the compact version 2, and version 1 still read.
+
+``data/snapshots/rater_v1.json`` was written by the code before version 2: the records
+fed (in `ratekit._snapshot.encode_record()`'s form) and the statements asked, step by
+step, then the snapshot of version 1 taken at the end. Replayed into a new rater, the
+steps give the state the old snapshot holds: restored, it must say exactly what the
+replayed rater says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
+from tests._rater_streams import METERS, PLANS, T0, Record
+
+import ratekit as rk
+from ratekit import _snapshot
+from ratekit._instants import format_us
+
+FIXTURE = Path(__file__).parent / "data" / "snapshots" / "rater_v1.json"
+
+
+def _replayed() -> tuple[dict[str, Any], rk.Rater]:
+    """The version 1 snapshot, and a rater fed the steps that led to it."""
+    fixture = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    rater = rk.Rater(PLANS, METERS, start=format_us(T0))
+    for step, value in fixture["steps"]:
+        if step == "feed":
+            rater.feed([_snapshot.decode_record(item) for item in value])
+        else:
+            rater.statement(value)
+    return fixture["snapshot"], rater
+
+
+def test_a_version_1_snapshot_still_restores() -> None:
+    old, replayed = _replayed()
+    assert old["version"] == 1
+    restored = rk.Rater.restore(old, PLANS, METERS)
+    restored._check()
+    # The same state: the snapshot the restored rater writes is the replayed one's.
+    assert restored.snapshot() == replayed.snapshot()
+    for at in ("2026-03-04T06:00:00Z", "2026-03-06T00:00:00Z"):
+        assert restored.statement(at) == replayed.statement(at)
+
+
+# -- version 2: random records through snapshot -> JSON -> restore -> snapshot --------------
+
+DAY_US = 86_400_000_000
+T0_US = 1_772_323_200_000_000  # 2026-03-01T00:00:00Z
+RUNTIME = rk.Meter("runtime", "hour", rk.OnOff())
+MEMORY = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
+EGRESS = rk.Meter("egress", "B", rk.Counter())
+CALLS = rk.Meter("calls", "call", rk.Discrete())
+LITTLE = (RUNTIME, MEMORY, EGRESS, CALLS)
+DAILY = rk.Plan(
+    "daily",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [
+        rk.PriceEntry("runtime", "runtime", rk.PerUnit("0.1")),
+        rk.PriceEntry("memory", "memory", rk.PerUnit("0.0001")),
+        rk.PriceEntry("egress", "egress", rk.PerUnit("0.001")),
+        rk.PriceEntry("calls", "calls", rk.PerUnit("0.003")),
+    ],
+)
+# Decimals with their exponents: '1.50', '2E+1', '0.000' must come back as written.
+_AMOUNTS = st.builds(
+    Decimal,
+    st.sampled_from(["0", "1.50", "1.5", "2E+1", "0.000", "7", "123456789", "3.14159", "1E-7"]),
+) | st.integers(0, 10**12).map(Decimal)
+_NESTED = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.text("aé😀", max_size=3) | _AMOUNTS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text("ab", max_size=2), inner, max_size=2)
+    ),
+    max_leaves=6,
+)
+_ATTRIBUTES = st.fixed_dictionaries(
+    {}, optional={"memory_mb": st.sampled_from([256, Decimal("512.0"), 1024]), "tags": _NESTED}
+)
+
+
+@st.composite
+def _records(draw: st.DrawFn) -> list[Record]:
+    """A few events and samples of two accounts' resources, each with a unique id or none."""
+    out: list[Record] = []
+    for number in range(draw(st.integers(0, 14))):
+        account = draw(st.sampled_from(["a", "b"]))
+        resource = draw(st.sampled_from(["vm-1", "vm-2", "fn"]))
+        at_us = T0_US + draw(st.integers(0, 2 * DAY_US))  # to the µs
+        at = format_us(at_us)
+        record_id = draw(
+            st.none() | st.sampled_from([f"r{number}", f"r0{number}", f"id-{number}-x", "r00"])
+        )
+        seq = draw(st.none() | st.integers(-3, 10**12))
+        if draw(st.booleans()):
+            kind = draw(st.sampled_from(["start", "update", "stop", "delete"]))
+            attributes = draw(_ATTRIBUTES)
+            out.append(
+                rk.Event(account, resource, at, attributes, kind=kind, id=record_id, seq=seq)
+            )
+        elif draw(st.booleans()):
+            back = draw(st.none() | st.integers(1, DAY_US))
+            since = None if back is None else format_us(at_us - back)
+            value = draw(_AMOUNTS)
+            out.append(
+                rk.Sample(account, resource, "calls", at, value, since=since, id=record_id, seq=seq)
+            )
+        else:
+            value = draw(_AMOUNTS)
+            out.append(
+                rk.Sample(account, resource, "egress", at, value, kind="counter", id=record_id)
+            )
+    return out
+
+
+def _values(rater: rk.Rater) -> list[tuple[object, ...]]:
+    """The kept records with their Decimals as written (``==`` takes 1.5 for 1.50).
+
+    Sorted: a snapshot keeps them per resource, not in the order they were fed.
+    """
+    return sorted(
+        (repr(record), str(getattr(record, "value", "")), getattr(record, "seq", None))
+        for record in rater._records.values()
+    )
+
+
+@settings(max_examples=max(LAWS // 8, 50), deadline=None)
+@given(records=_records(), cut=st.integers(0, 14), watermark_h=st.integers(0, 60))
+def test_random_records_come_back_from_a_snapshot_exactly(
+    records: list[Record], cut: int, watermark_h: int
+) -> None:
+    rater = rk.Rater(DAILY, LITTLE, start=format_us(T0_US), horizon=dt.timedelta(hours=6))
+    rater.feed(records[:cut])
+    rater.statement(format_us(T0_US + watermark_h * 3_600_000_000))
+    rater.feed(records[cut:])
+    data = rater.snapshot()
+    assert data["version"] == 2
+    again = rk.Rater.restore(json.loads(json.dumps(data)), DAILY, LITTLE)
+    again._check()
+    # The same data, to the byte: ids, seq, descriptions, Decimals with their exponents,
+    # instants to the µs.
+    assert again.snapshot() == data
+    assert _values(again) == _values(rater)
+    # ... and the restored rater says what the original says next.
+    at = format_us(T0_US + 3 * DAY_US)
+    assert again.statement(at) == rater.statement(at)
+
+
+# -- version 2 forged: each column refused naming its path -------------------------------------
+
+VM_HOURS = rk.Meter("vm.hours", "hour", rk.OnOff())
+CALLS_ONLY = rk.Meter("calls", "call", rk.Discrete())
+SMALL = rk.Plan(
+    "p",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [
+        rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1)),
+        rk.PriceEntry("calls", "calls", rk.PerUnit(1)),
+    ],
+)
+
+
+def _small() -> dict[str, Any]:
+    """A snapshot of an event and a sample of vm-1, an hour and a half after the event."""
+    rater = rk.Rater(SMALL, [VM_HOURS, CALLS_ONLY], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", {"f": "s"}, kind="start", id="e1"),
+            rk.Sample("a", "vm-1", "calls", "2026-03-01T12:30:00Z", "1.50", id="s1"),
+        ]
+    )
+    rater.statement("2026-03-01T14:00:00Z")
+    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    return data
+
+
+def test_version_2_writes_columns_and_tables() -> None:
+    body = _small()["body"]
+    # 12:30 is 30 min = 1,800,000,000 µs after 12:00; the shapes as runs (shape 0 once,
+    # shape 1 once); the ids as given (no one prefix); '1.50' as written.
+    assert body["by_resource"] == {
+        "attributes": [{"f": "s"}],
+        "shapes": [["E", "start", 0], ["S", "delta", "calls"]],
+        "groups": [
+            [
+                "a",
+                "vm-1",
+                [1_772_366_400_000_000, 1_800_000_000],
+                [0, 1, 1, 1],
+                ["e1", "s1"],
+                ["1.50"],
+            ]
+        ],
+    }
+    # 1.50 calls at 1 = 1.50, said as its sum; 2 hours (12:00 to 14:00) at 1 = 2.
+    assert body["reported"] == {
+        "names": ["a", "vm-1"],
+        "heads": [
+            [
+                1_772_323_200_000_000,
+                1_772_409_600_000_000,
+                "usage",
+                "p",
+                "calls",
+                "calls",
+                "call",
+                "EUR",
+            ],
+            [
+                1_772_323_200_000_000,
+                1_772_409_600_000_000,
+                "usage",
+                "p",
+                "vm.hours",
+                "vm",
+                "hour",
+                "EUR",
+            ],
+        ],
+        "lines": [[0, 0, 1, "1.5", "1.5"], [0, 1, 1, "2", "2"]],
+    }
+
+
+MALFORMED = "Rater snapshot body is malformed (at {}: {}); restore an unaltered copy."
+GROUP = ("by_resource", "groups", 0)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "where", "why"),
+    [
+        (
+            ("by_resource",),
+            5,
+            "body.by_resource",
+            "it must be an object of keys attributes, groups, shapes, not int: 5",
+        ),
+        (
+            ("by_resource",),
+            [],
+            "body.by_resource",
+            "it must be an object of keys attributes, groups, shapes, not list: []",
+        ),
+        (
+            ("by_resource", "shapes", 0),
+            ["X", "start", 0],
+            "body.by_resource.shapes[0]",
+            (
+                "a record's shape must be ['E', kind, attributes index] or ['S', kind, meter], "
+                "not ['X', 'start', 0]"
+            ),
+        ),
+        (
+            ("by_resource", "shapes", 0, 2),
+            True,
+            "body.by_resource.shapes[0]",
+            "an event shape's attributes must be an index from 0 to 0, not True",
+        ),
+        (
+            ("by_resource", "attributes", 0),
+            None,
+            "body.by_resource.groups[0], record 0",
+            "attributes must be an object, not NoneType: None",
+        ),
+        (
+            GROUP,
+            ["a", "vm-1"],
+            "body.by_resource.groups[0]",
+            (
+                "a group must be [account, resource, at, shape, id, value] (then seq and since, "
+                "when any), not ['a', 'vm-1']"
+            ),
+        ),
+        (
+            (*GROUP, 2),
+            [1_772_366_400_000_000],
+            "body.by_resource.groups[0]",
+            (
+                "a group's shape must be runs [shape, count, ...] of one shape per record (1), "
+                "not [0, 1, 1, 1]"
+            ),
+        ),
+        (
+            (*GROUP, 2, 1),
+            1.5,
+            "body.by_resource.groups[0], record 1",
+            "an instant's step must be an integer, not 1.5",
+        ),
+        (
+            (*GROUP, 3, 2),
+            9,
+            "body.by_resource.groups[0], record 1",
+            "a shape must be an index from 0 to 1, not 9",
+        ),
+        (
+            (*GROUP, 5),
+            ["1.50", "2"],
+            "body.by_resource.groups[0]",
+            "a group's value has 2 items, not one per sample (1)",
+        ),
+        (
+            (*GROUP, 5, 0),
+            1.5,
+            "body.by_resource.groups[0], record 1",
+            "a sample's value is stored as a string, not 1.5",
+        ),
+        (
+            (*GROUP, 4, 0),
+            "",
+            "body.by_resource.groups[0], record 0",
+            "event id must be a non-empty string or None, not ''.",
+        ),
+        (
+            GROUP,
+            [
+                "a",
+                "vm-1",
+                [1_772_366_400_000_000, 1],
+                [0, 1, 1, 1],
+                ["e1", "s1"],
+                ["1.50"],
+                None,
+                [5, None],
+            ],
+            "body.by_resource.groups[0], record 0",
+            "an event has no since, not 5",
+        ),
+        (
+            (*GROUP, 3),
+            [0, 1, 1, 0],
+            "body.by_resource.groups[0]",
+            "a group's shape runs must count 1 or more, not 0",
+        ),
+        (
+            (*GROUP, 4),
+            {"prefix": "e", "steps": [1, -5]},
+            "body.by_resource.groups[0]",
+            (
+                "a group's id steps must be integers that keep the number from 0 to "
+                "999999999999999, not -5 after 1"
+            ),
+        ),
+        (
+            (*GROUP, 4),
+            {"prefix": 5, "steps": [1, 1]},
+            "body.by_resource.groups[0]",
+            (
+                "a group's id must be a list or an object of a prefix and steps, not "
+                "{'prefix': 5, 'steps': [1, 1]}"
+            ),
+        ),
+        (
+            (*GROUP, 4),
+            ["e1"],
+            "body.by_resource.groups[0]",
+            "a group's id has 1 items, not one per record (2)",
+        ),
+        (
+            ("reported",),
+            [],
+            "body.reported",
+            "it must be an object of keys heads, lines, names, not list: []",
+        ),
+        (
+            ("reported", "lines", 0),
+            [0, 0, 1, "1.5"],
+            "body.reported.lines[0]",
+            (
+                "a line must be [account, head, resource or null, quantity, amount], not "
+                "[0, 0, 1, '1.5']"
+            ),
+        ),
+        (
+            ("reported", "lines", 0, 0),
+            -1,
+            "body.reported.lines[0]",
+            "a line's account must be an index from 0 to 1, not -1",
+        ),
+        (
+            ("reported", "heads", 0),
+            [0, 1],
+            "body.reported.lines[0]",
+            (
+                "a line's head must be [start_us, end_us, kind, plan, meter, entry, unit, "
+                "currency], not [0, 1]"
+            ),
+        ),
+    ],
+)
+def test_a_forged_version_2_body_is_refused_naming_the_path(
+    path: tuple[object, ...], value: object, where: str, why: str
+) -> None:
+    assert _refusal(_forged(path, value)) == MALFORMED.format(where, why)
+
+
+def _forged(path: tuple[object, ...], value: object) -> dict[str, Any]:
+    data = _small()
+    place: Any = data["body"]
+    for step in path[:-1]:
+        place = place[step]
+    place[path[-1]] = value
+    data = {key: item for key, item in data.items() if key != "checksum"}
+    data["checksum"] = _snapshot.checksum(data)  # anyone can recompute it
+    return data
+
+
+def _refusal(data: dict[str, Any]) -> str:
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(data, SMALL, [VM_HOURS, CALLS_ONLY])
+    return str(caught.value)
+
+
+def test_a_forged_version_2_line_is_refused_by_the_doors_of_version_1() -> None:
+    # A head's end before its start: the key's door says it whole, as for version 1.
+    assert _refusal(_forged(("reported", "heads", 0, 1), 0)) == (
+        "Rater snapshot reported line ['a', 1772323200000000, 0, 'usage', 'p', 'calls', "
+        "'calls', 'vm-1', 'call', 'EUR'] is not a line's key (account, cycle start and end in "
+        "integer microseconds, kind, plan, meter, entry, resource, unit, currency); restore an "
+        "unaltered copy."
+    )
+    assert _refusal(_forged(("reported", "lines", 0, 4), "NaN")) == (
+        "Rater snapshot reported total 'NaN' is not a plain decimal string (ASCII digits, no "
+        "spaces) of at most 1000 characters with, unless zero, a magnitude from 1E-400 up to "
+        "but excluding 1E+120 (what sums of amounts reach); restore an unaltered copy."
+    )
+    assert _refusal(_forged(("reported", "lines", 1), [0, 0, 1, "1.5", "1.5"])) == (
+        "Rater snapshot body.reported.lines[1] repeats ('a', 1772323200000000, "
+        "1772409600000000, 'usage', 'p', 'calls', ...), listed before it; a snapshot lists each "
+        "once: restore an unaltered copy."
+    )
+    # A kept record before the kept cycles: 0 µs is 1970.
+    assert _refusal(_forged((*GROUP, 2, 0), 0)) == (
+        "Rater snapshot is inconsistent: a kept record is stamped before base_us; it was altered "
+        "by hand or damaged: restore an unaltered copy."
+    )
+
+
+def test_an_unaltered_version_2_snapshot_altered_is_refused_by_its_checksum() -> None:
+    data = _small()
+    data["body"]["by_resource"]["groups"][0][5][0] = "1.5"  # '1.50' -> '1.5', not resealed
+    message = _refusal(data)
+    assert message.startswith(f"Rater snapshot checksum {data['checksum']!r} does not match")
+
+
+def test_ids_of_one_prefix_and_a_number_are_written_as_steps() -> None:
+    rater = rk.Rater(SMALL, [VM_HOURS, CALLS_ONLY], start="2026-03-01T00:00:00Z")
+    at = "2026-03-01T12:00:00Z"
+    ids = ["r7", "r9", "r8", "r0"]  # r7, then 2 on, 1 back, 8 back
+    for record_id in ids:  # one batch each: kept in the order fed
+        rater.feed([rk.Sample("a", "vm-1", "calls", at, 1, id=record_id)])
+    data = json.loads(json.dumps(rater.snapshot()))
+    (group,) = data["body"]["by_resource"]["groups"]
+    assert group[4] == {"prefix": "r", "steps": [7, 2, -1, -8]}
+    assert [
+        r.id for r in rk.Rater.restore(data, SMALL, [VM_HOURS, CALLS_ONLY])._records.values()
+    ] == ids
+    # A leading zero, or another prefix: the ids as given ("r07" is not "r" and 7).
+    for other in (["r7", "r07"], ["r7", "s8"], ["r7", None]):
+        rater = rk.Rater(SMALL, [VM_HOURS, CALLS_ONLY], start="2026-03-01T00:00:00Z")
+        rater.feed([rk.Sample("a", "vm-1", "calls", at, n, id=i) for n, i in enumerate(other)])
+        (group,) = json.loads(json.dumps(rater.snapshot()))["body"]["by_resource"]["groups"]
+        assert group[4] == other
