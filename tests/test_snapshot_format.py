@@ -45,8 +45,14 @@ def test_a_version_1_snapshot_still_restores() -> None:
     assert old["version"] == 1
     restored = rk.Rater.restore(old, PLANS, METERS)
     restored._check()
-    # The same state: the snapshot the restored rater writes is the replayed one's.
-    assert restored.snapshot() == replayed.snapshot()
+    # The same state: the snapshot the restored rater writes is the replayed one's, but
+    # for the account, resource and instant of the anomalies said before (a version 1
+    # snapshot was written before anomalies had them: they restore as None).
+    mine, theirs = restored.snapshot(), replayed.snapshot()
+    for data in (mine, theirs):
+        data["body"]["anomalies"] = [item[:3] for item in data["body"]["anomalies"]]
+        del data["checksum"]
+    assert mine == theirs
     for at in ("2026-03-04T06:00:00Z", "2026-03-06T00:00:00Z"):
         assert restored.statement(at) == replayed.statement(at)
 
