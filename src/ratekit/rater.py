@@ -59,6 +59,7 @@ from . import _rater_close as _close
 from . import _rater_doors as _doors
 from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
+from . import _rater_range as _range
 from . import _rater_reach as _reach
 from . import _rater_roles as _roles
 from . import _rater_said as _said
@@ -212,7 +213,9 @@ class Rater:
             raise RatekitTypeError(f"Rater late must be 'correct' or 'report', not {late!r}.")
         self._horizon_us = horizon // _dt.timedelta(microseconds=1)
         self._late: LatePolicy = late
-        base = _engine_doors.first_cycle(self._engine, to_us(start, "Rater start"))
+        start_us = to_us(start, "Rater start")
+        base = _engine_doors.first_cycle(self._engine, start_us)
+        _range.start(self._engine, start_us, self._horizon_us)
         self._base_us = base  # the start of the oldest kept cycle
         self._closed_us = base  # the end of the last closed cycle
         self._as_of_us = base  # the last statement's watermark
@@ -416,6 +419,7 @@ class Rater:
                 f"Rater.statement as_of {format_us(as_of_us)} goes back before {last}; "
                 "watermarks only move forward."
             )
+        _range.as_of(self, as_of_us)
         closing = _close.closing(self, as_of_us)  # refused before anything changes
         base = self._base_us
         spill = _accounts.spilling(self, as_of_us)
