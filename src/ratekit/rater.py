@@ -61,6 +61,7 @@ from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
 from . import _rater_range as _range
 from . import _rater_reach as _reach
+from . import _rater_reported as _reported
 from . import _rater_roles as _roles
 from . import _rater_said as _said
 from . import _rater_store as _store
@@ -570,6 +571,7 @@ class Rater:
         body = _snapshot.open_envelope(data, rater._fingerprint, legacy)
         _store.load(rater, body)
         _store.consistent(rater)
+        _reported.check(rater)  # each reported line one the rater could give
         rater._anomalies_before = set()
         rater._closers = []
         rater._line_members = {}
