@@ -567,7 +567,7 @@ class Rater:
         rater = object.__new__(cls)
         rater._engine = _Engine(plans, meters)
         rater._fingerprint = _snapshot.fingerprint(plans, meters)
-        legacy = _snapshot.fingerprint(plans, meters, ordered=True)
+        legacy = tuple(_snapshot.fingerprint(plans, meters, ordered=o) for o in (True, "plans"))
         body = _snapshot.open_envelope(data, rater._fingerprint, legacy)
         _store.load(rater, body)
         _store.consistent(rater)
