@@ -50,7 +50,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from . import _lateness, _snapshot
+from . import _lateness, _rater_tz, _snapshot
 from . import _rater_accounts as _accounts
 from . import _rater_advance as _advance
 from . import _rater_allowances as _allowances
@@ -112,7 +112,9 @@ class Rater:
     next open invoice) or ``"report"`` (the same pairs in ``Statement.reported_only``, not
     charged). A record stamped before the kept cycles is too late: not applied, an
     anomaly with its quantity; one whose quantity reaches back before them is too late
-    for that part (an anomaly with that quantity), and applied for the rest.
+    for that part (an anomaly with that quantity), and applied for the rest. ``tz`` (an
+    IANA name, or ``None`` for UTC): the timezone the invoices a statement closes name
+    their cycle in, as [`bill()`][ratekit.bill]'s ``tz``; it is kept in the snapshot.
 
     Records without an id are identified by their content: the same record fed twice is a
     duplicate (as [`meter()`][ratekit.meter] does within one call).
@@ -175,6 +177,7 @@ class Rater:
         "_row_charges",
         "_state",
         "_sticky",
+        "_tz",
     )
 
     # The book (see _rater_book): per resource, the kept records; the records to meter
@@ -201,6 +204,7 @@ class Rater:
         start: _dt.datetime | str,
         horizon: _dt.timedelta = _dt.timedelta(0),
         late: LatePolicy = "correct",
+        tz: str | _dt.tzinfo | None = None,
     ) -> None:
         plans = plans if isinstance(plans, Plan) else _engine_doors.assignments(plans)
         meters = _engine_doors.meters(meters)
@@ -214,6 +218,7 @@ class Rater:
             raise RatekitTypeError(f"Rater late must be 'correct' or 'report', not {late!r}.")
         self._horizon_us = horizon // _dt.timedelta(microseconds=1)
         self._late: LatePolicy = late
+        self._tz = _rater_tz.door(tz)  # the invoices name their cycle there (None: UTC)
         start_us = to_us(start, "Rater start")
         base = _engine_doors.first_cycle(self._engine, start_us)
         _range.start(self._engine, start_us, self._horizon_us)
@@ -474,7 +479,7 @@ class Rater:
         no_effect: list[str] = []
         if closing:
             final = [c for c in charges if (c.cycle.start_us, c.cycle.end_us) in closing]
-            invoices = bill(sorted(final, key=_charge_key))
+            invoices = bill(sorted(final, key=_charge_key), tz=self._tz)
             no_effect = _accounts.no_effect(self, closing, charges, final, anomalies)
             self._closed_us = closing[-1][1]
             _close.compact(self, _reach.held(self, closing[-1][0]))
