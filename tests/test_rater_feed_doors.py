@@ -8,6 +8,7 @@ rater keeps working (a restored copy too).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
@@ -110,23 +111,92 @@ def test_a_record_in_no_computable_cycle_is_refused_with_its_batch(
     _still_works(rater, "2026-03-01T02:00:00Z", Decimal("1.0"))
 
 
-def test_the_last_computable_day_is_taken_and_statements_work() -> None:
-    # The daily cycle [9998-12-30, 9998-12-31) is the last one calendars hold.
+def test_the_last_closable_day_is_taken_and_its_cycle_closes() -> None:
+    # The daily cycle [9998-12-29, 9998-12-30) is the last one a statement can close (at a
+    # watermark of 9998-12-30, before the calendars' end, 9998-12-31).
     rater = rk.Rater(_plan(), METERS, start=START)
-    last = rk.Sample("a9", "r1", "egress", "9998-12-30T23:59:59Z", 5, id="last")
+    last = rk.Sample("a9", "r1", "egress", "9998-12-29T23:59:59Z", 5, id="last")
     assert rater.feed([last]).accepted == ("last",)
     assert _total(rater, "2026-03-02T00:00:00Z") == Decimal(0)
+    near = rk.Rater(_plan(), METERS, start="9998-12-29T00:00:00Z")
+    near.feed([last])
+    (invoice,) = near.statement("9998-12-30T00:00:00Z").invoices
+    assert invoice.total == Decimal("0.5")  # 5 GB x 0.1
 
 
-def test_a_monthly_cycle_whose_last_month_the_calendars_hold_is_taken() -> None:
-    # Under monthly cycles 9998-12-15 lies in December 9998, a cycle ratekit's calendars
-    # compute (they reach into 9999 for cycle ends): taken, as batch rate() takes it.
+def _unclosable(label: str, at: str) -> str:
+    return (
+        f"Rater.feed: {label} has at {at}, in a billing cycle that no statement can close (a "
+        "cycle closes at a watermark at its end plus the horizon 0:00:00, and watermarks lie "
+        "within years 2 to 9998: from 0002-01-01T00:00:00Z, inclusive, to "
+        "9998-12-31T00:00:00Z, exclusive), so its invoice could never be given; the batch is "
+        "refused whole. Feed records whose cycle ends, plus the horizon, within that range."
+    )
+
+
+def test_a_record_in_a_cycle_no_statement_can_close_is_refused_naming_its_instant() -> None:
+    # [9998-12-30, 9998-12-31) ends where the calendars end: the watermark that would close
+    # it lies out of range, so its invoice could never be given. (This day was taken before
+    # and its cycle then never closed.)
+    rater = rk.Rater(_plan(), METERS, start=START)
+    last = rk.Sample("a9", "r1", "egress", "9998-12-30T23:59:59Z", 5, id="last")
+    with pytest.raises(rk.BadTimeError) as caught:
+        rater.feed([GOOD, last])
+    assert str(caught.value) == _unclosable("sample 'last'", "9998-12-30T23:59:59Z")
+    assert rater.feed([GOOD]).accepted == ("ok",)
+
+
+def test_a_monthly_cycle_ending_in_9999_is_refused_and_the_month_before_is_taken() -> None:
+    # Under monthly cycles 9998-12-15 lies in December 9998, which ends in 9999: no
+    # watermark can close it (this record was taken before, and every statement from
+    # 9998-12-31 on failed naming instants ratekit computed). November closes.
     rater = rk.Rater(_plan(MONTHLY), METERS, start=START)
     far = rk.Event("a9", "r1", "9998-12-15T00:00:00Z", {"mem": 1}, id="far")
-    assert rater.feed([far]).accepted == ("far",)
+    with pytest.raises(rk.BadTimeError) as caught:
+        rater.feed([far])
+    assert str(caught.value) == _unclosable("event 'far'", "9998-12-15T00:00:00Z")
+    november = rk.Event("a9", "r1", "9998-11-15T00:00:00Z", {"mem": 1}, id="nov")
+    assert rater.feed([november]).accepted == ("nov",)
     assert rater.statement("2026-04-01T00:00:00Z").lines == ()
-    april = rk.Span(START, "2026-04-01T00:00:00Z")
-    assert rk.rate([far], _plan(MONTHLY), span=april, meters=METERS).charges == ()
+
+
+def test_a_horizon_moves_the_last_closable_cycle_earlier() -> None:
+    day = dt.timedelta(days=1)
+    rater = rk.Rater(_plan(), METERS, start=START, horizon=day)
+    last = rk.Sample("a9", "r1", "egress", "9998-12-29T12:00:00Z", 5, id="late")
+    with pytest.raises(rk.BadTimeError, match="plus the horizon 1 day, 0:00:00"):
+        rater.feed([last])
+    early = rk.Sample("a9", "r1", "egress", "9998-12-28T12:00:00Z", 5, id="early")
+    assert rater.feed([early]).accepted == ("early",)
+
+
+def test_a_start_whose_cycle_begins_before_the_calendars_is_refused_naming_the_start() -> None:
+    # 0002-01-01T00:00Z is 00:34:08 in Zurich (local mean time): its day began at
+    # 0001-12-31T23:25:52Z, out of range. The rater was built, then every statement failed
+    # naming that computed instant.
+    zurich = rk.Plan("z", "EUR", rk.cycles.daily(tz="Europe/Zurich"), [])
+    with pytest.raises(rk.BadTimeError) as caught:
+        rk.Rater(zurich, METERS, start="0002-01-01T00:00:00Z")
+    assert str(caught.value) == (
+        "Rater start 0002-01-01T00:00:00Z is out of range: the cycle containing it must "
+        "begin, and close at a watermark at its end plus the horizon 0:00:00, within the "
+        "instants ratekit can rate (years 2 to 9998: from 0002-01-01T00:00:00Z, inclusive, "
+        "to 9998-12-31T00:00:00Z, exclusive); give a later or earlier start."
+    )
+    rater = rk.Rater(zurich, METERS, start="0002-01-02T00:00:00Z")
+    assert rater.statement("0002-01-05T00:00:00Z").lines == ()
+
+
+def test_a_watermark_out_of_range_is_refused_naming_it() -> None:
+    rater = rk.Rater(_plan(), METERS, start="9998-12-29T00:00:00Z")
+    with pytest.raises(rk.BadTimeError) as caught:
+        rater.statement("9999-01-02T00:00:00Z")
+    assert str(caught.value) == (
+        "Rater.statement as_of 9999-01-02T00:00:00Z is out of range: a statement rates the "
+        "cycle containing its watermark, and watermarks lie within years 2 to 9998: from "
+        "0002-01-01T00:00:00Z, inclusive, to 9998-12-31T00:00:00Z, exclusive."
+    )
+    assert len(rater.statement("9998-12-30T23:59:59Z").invoices) == 0
 
 
 def test_batch_rate_refuses_the_same_record() -> None:

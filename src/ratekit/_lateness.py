@@ -44,7 +44,13 @@ _NEW_STRETCH = frozenset({"start", "stop", "delete"})  # kept events that end th
 
 
 def too_late(record: Record, base_us: int) -> Anomaly:
-    """The anomaly of a record stamped before the kept cycles (from ``base_us``). O(1)."""
+    """The anomaly of a record stamped before the kept cycles (from ``base_us``). O(1).
+
+    Such a record is either new (its quantity is lost to the stream) or a replay of one
+    applied before whose identity was forgotten with its compacted cycle (the ids of
+    the cycle compacted last are remembered, id-less records not at all): the message
+    says both, since the rater cannot tell which.
+    """
     label = "inventory" if type(record) is Inventory else type(record).__name__.lower()
     what = f"{label} {record.id!r}" if record.id is not None else label
     quantity = f"its quantity {record.value} ({record.meter}) is " if type(record) is Sample else ""
@@ -53,7 +59,9 @@ def too_late(record: Record, base_us: int) -> Anomaly:
         "too_late",
         f"{what} stamped {format_us(record.at_us)} is older than every cycle the rater "
         f"keeps (from {format_us(base_us)}; its cycle was closed and compacted, or "
-        f"comes before the rater's start): {quantity}not applied.",
+        f"comes before the rater's start): {quantity}not applied. It may be a replay "
+        "of a record applied before and forgotten with its compacted cycle (then it was "
+        "charged then, and nothing is lost): the rater cannot tell the two apart.",
         () if record.id is None else (record.id,),
         None if inventory else typing.cast("Event | Sample", record).account,
         None if inventory else typing.cast("Event | Sample", record).resource,

@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
+from . import _rater_range as _range
 from ._calendar import in_calendars, outside_calendars
 from ._cycles_calendar import _Cached
 from ._decimals import CONTEXT, MAX_ADJUSTED, exact_sum
@@ -88,6 +89,7 @@ def instants(rater: Rater, record: Record) -> None:
                 "it; the batch is refused whole. Feed records whose instants lie in cycles "
                 "within the range ratekit's calendars support (years 2 to 9998)."
             ) from None
+    _range.record(rater, record)  # and in a cycle a statement can close
 
 
 def all_computable(rater: Rater, batch: Sequence[object]) -> bool:
@@ -111,7 +113,7 @@ def all_computable(rater: Rater, batch: Sequence[object]) -> bool:
         _in_a_cycle(rater, max(stamps))
     except BadTimeError:
         return False
-    return True
+    return _range.closes(rater, min(stamps)) and _range.closes(rater, max(stamps))
 
 
 _AT: Final = operator.attrgetter("at_us")

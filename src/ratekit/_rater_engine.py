@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
+from . import _rater_assigned as _assigned
 from . import _rater_book as _ledger
 from . import _rater_reuse as _reuse
 from ._decimals import ZERO
@@ -61,6 +62,7 @@ class Engine:
         "own_periods",
         "peaks",
         "plans",
+        "segments",
         "sums",
         "timed",
     )
@@ -68,7 +70,8 @@ class Engine:
     def __init__(self, plans: Plan | Sequence[Assignment], meters: Sequence[Meter]) -> None:
         self.plans = plans
         self.meters = meters
-        known = _RatingEngine(plans, Span.from_us(0, 1)).plans
+        rating = _RatingEngine(plans, Span.from_us(0, 1))
+        known = rating.plans
         if not known:
             raise RatekitTypeError(
                 "Rater needs a Plan or at least one Assignment; it has no plan to rate with."
@@ -80,6 +83,11 @@ class Engine:
                 "closes one cycle at a time: give its plans one cycle, or use one rater per cycle."
             )
         self.cycle = known[0].cycle
+        # Per account, its assignments in order (None under one plan, which prices any):
+        # a currency changes at a cycle boundary, and usage lies where a plan is.
+        self.segments = None if isinstance(plans, Plan) else rating.assignments
+        if self.segments is not None:
+            _assigned.currencies(self.segments, self.containing)
         # Whether an allowance has its own period: then what compacted cycles consumed of
         # it is carried (see _rater_allowances).
         self.own_periods = any(a.cycle is not None for plan in known for a in plan.allowances)

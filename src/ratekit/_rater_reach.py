@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Final
 
 from . import _lateness, _normalize, _snapshot
+from . import _rater_assigned as _assigned
 from . import _rater_doors as _doors
 from . import _rater_early as _early
 from ._decimals import CONTEXT, exact_sum, tidy
@@ -292,6 +293,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     kinds = rater._engine.kinds
     level_paths = rater._engine.level_paths
     assigned = rater._engine.assigned
+    segments = rater._engine.segments
     # The attributes found to be levels, by identity: the events of a batch share a few
     # (the batch keeps them alive while it is checked), each is looked at once.
     levels: set[int] = set()
@@ -304,6 +306,8 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
             _doors.inventory(typing.cast("Inventory", record), assigned, level_paths)
         elif assigned is not None and kind in (Event, Sample):
             assigned_only(typing.cast("Event | Sample", record), assigned)
+        if segments is not None:
+            _assigned.covered(record, segments)
         if kind is Event and level_paths:
             event = typing.cast("Event", record)
             if id(event.attributes) not in levels:

@@ -16,7 +16,7 @@ from typing import Any, Final
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_reach as _reach
-from . import _snapshot, _snapshot_columns
+from . import _rater_tz, _snapshot, _snapshot_columns
 from ._instants import format_us
 from ._rating_engine import _Engine as _RatingEngine
 from ._shown import show
@@ -69,7 +69,7 @@ _BODY: Final = frozenset(
         "dirty",
     )
 )
-_LATER: Final = frozenset(("by_resource", "late_seen", "first", "allowed"))
+_LATER: Final = frozenset(("by_resource", "late_seen", "first", "allowed", "tz"))
 _NO_RECORDS: Final[dict[str, list[object]]] = {"attributes": [], "shapes": [], "groups": []}
 # The keys of a resource state: those ResourceState.to_json() writes (all of them, always),
 # and ``complete`` (the counters whose readings it keeps from their first one), which it
@@ -120,6 +120,8 @@ def body(rater: Rater) -> dict[str, object]:
     }
     if rater._allowed:  # what compacted cycles consumed of own-period allowances
         body["allowed"] = _allowances.encode(rater._allowed)
+    if rater._tz is not None:  # the invoices' timezone (absent: UTC)
+        body["tz"] = rater._tz
     return body
 
 
@@ -181,6 +183,7 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         allowed = each(body, "allowed", _allowances.decode) if "allowed" in body else []
         _once("allowed", (key for key, _ in allowed))
         rater._allowed = dict(allowed)
+        rater._tz = _rater_tz.decode(body)
 
 
 def _keys(body: Mapping[str, Any]) -> None:

@@ -15,7 +15,7 @@ import json
 import typing
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -115,12 +115,18 @@ def _describe(value: object, depth: int = 0) -> object:  # noqa: PLR0911 - one c
     return type(value).__qualname__ if " at 0x" in text else text
 
 
-def fingerprint(plans: object, meters: Iterable[object], *, ordered: bool = False) -> str:
+def fingerprint(
+    plans: object, meters: Iterable[object], *, ordered: bool | Literal["plans"] = False
+) -> str:
     """The sha256 (hex) of a canonical description of the plans and meters.
 
     Two processes that build the same plans and meters get the same fingerprint, whatever
-    the order of the meters (``ordered=True``: the fingerprint of the first snapshots,
-    which depended on it, still accepted by restore).
+    the order of the meters and of the assignments (an account's assignments are read in
+    time order, so their listing order changes no money; anything that changes money, a
+    price, a plan, an assignment's account or instants, changes the fingerprint).
+    ``ordered=True``: the fingerprint of the first snapshots, which depended on both
+    orders; ``ordered="plans"``: that of the snapshots after them, which depended on the
+    assignments' order; both still accepted by restore.
 
     Examples:
         >>> import ratekit as rk
@@ -130,11 +136,17 @@ def fingerprint(plans: object, meters: Iterable[object], *, ordered: bool = Fals
         True
         >>> fingerprint(plan, [runtime]) == fingerprint(plan, [])
         False
+        >>> a, b = rk.Assignment("a", plan), rk.Assignment("b", plan)
+        >>> fingerprint([a, b], [runtime]) == fingerprint([b, a], [runtime])
+        True
     """
     described = [_describe(meter) for meter in meters]
-    if not ordered:
+    if ordered is not True:
         described.sort(key=_canonical)
-    return checksum({"plans": _describe(plans), "meters": described})
+    shown = _describe(plans)
+    if not ordered and isinstance(plans, list | tuple) and isinstance(shown, list):
+        shown.sort(key=_canonical)
+    return checksum({"plans": shown, "meters": described})
 
 
 def seal(body: dict[str, object], print_: str) -> dict[str, object]:
@@ -179,7 +191,9 @@ def too_deep(data: object, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-def open_envelope(data: object, print_: str, legacy: str | None = None) -> dict[str, Any]:
+def open_envelope(
+    data: object, print_: str, legacy: str | tuple[str, ...] | None = None
+) -> dict[str, Any]:
     """The body of a snapshot, once its format, version, checksum and fingerprint check.
 
     Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying which check failed:
@@ -231,7 +245,8 @@ def open_envelope(data: object, print_: str, legacy: str | None = None) -> dict[
             f"{expected!r}): the snapshot was altered or damaged after it was taken; restore "
             "an unaltered copy."
         )
-    if data.get("fingerprint") not in (print_, legacy):
+    accepted = (legacy,) if legacy is None or isinstance(legacy, str) else legacy
+    if data.get("fingerprint") not in (print_, *accepted):
         raise BadSnapshotError(
             "Rater snapshot was taken under other plans or meters (fingerprint "
             f"{show(data.get('fingerprint'))}, these give {print_!r}); restore it with the "

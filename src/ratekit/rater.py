@@ -50,7 +50,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from . import _lateness, _snapshot
+from . import _lateness, _rater_tz, _snapshot
 from . import _rater_accounts as _accounts
 from . import _rater_advance as _advance
 from . import _rater_allowances as _allowances
@@ -59,7 +59,9 @@ from . import _rater_close as _close
 from . import _rater_doors as _doors
 from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
+from . import _rater_range as _range
 from . import _rater_reach as _reach
+from . import _rater_reported as _reported
 from . import _rater_roles as _roles
 from . import _rater_said as _said
 from . import _rater_store as _store
@@ -110,7 +112,9 @@ class Rater:
     next open invoice) or ``"report"`` (the same pairs in ``Statement.reported_only``, not
     charged). A record stamped before the kept cycles is too late: not applied, an
     anomaly with its quantity; one whose quantity reaches back before them is too late
-    for that part (an anomaly with that quantity), and applied for the rest.
+    for that part (an anomaly with that quantity), and applied for the rest. ``tz`` (an
+    IANA name, or ``None`` for UTC): the timezone the invoices a statement closes name
+    their cycle in, as [`bill()`][ratekit.bill]'s ``tz``; it is kept in the snapshot.
 
     Records without an id are identified by their content: the same record fed twice is a
     duplicate (as [`meter()`][ratekit.meter] does within one call).
@@ -173,6 +177,7 @@ class Rater:
         "_row_charges",
         "_state",
         "_sticky",
+        "_tz",
     )
 
     # The book (see _rater_book): per resource, the kept records; the records to meter
@@ -199,6 +204,7 @@ class Rater:
         start: _dt.datetime | str,
         horizon: _dt.timedelta = _dt.timedelta(0),
         late: LatePolicy = "correct",
+        tz: str | _dt.tzinfo | None = None,
     ) -> None:
         plans = plans if isinstance(plans, Plan) else _engine_doors.assignments(plans)
         meters = _engine_doors.meters(meters)
@@ -212,7 +218,10 @@ class Rater:
             raise RatekitTypeError(f"Rater late must be 'correct' or 'report', not {late!r}.")
         self._horizon_us = horizon // _dt.timedelta(microseconds=1)
         self._late: LatePolicy = late
-        base = _engine_doors.first_cycle(self._engine, to_us(start, "Rater start"))
+        self._tz = _rater_tz.door(tz)  # the invoices name their cycle there (None: UTC)
+        start_us = to_us(start, "Rater start")
+        base = _engine_doors.first_cycle(self._engine, start_us)
+        _range.start(self._engine, start_us, self._horizon_us)
         self._base_us = base  # the start of the oldest kept cycle
         self._closed_us = base  # the end of the last closed cycle
         self._as_of_us = base  # the last statement's watermark
@@ -416,6 +425,7 @@ class Rater:
                 f"Rater.statement as_of {format_us(as_of_us)} goes back before {last}; "
                 "watermarks only move forward."
             )
+        _range.as_of(self, as_of_us)
         closing = _close.closing(self, as_of_us)  # refused before anything changes
         base = self._base_us
         spill = _accounts.spilling(self, as_of_us)
@@ -469,7 +479,7 @@ class Rater:
         no_effect: list[str] = []
         if closing:
             final = [c for c in charges if (c.cycle.start_us, c.cycle.end_us) in closing]
-            invoices = bill(sorted(final, key=_charge_key))
+            invoices = bill(sorted(final, key=_charge_key), tz=self._tz)
             no_effect = _accounts.no_effect(self, closing, charges, final, anomalies)
             self._closed_us = closing[-1][1]
             _close.compact(self, _reach.held(self, closing[-1][0]))
@@ -563,10 +573,11 @@ class Rater:
         rater = object.__new__(cls)
         rater._engine = _Engine(plans, meters)
         rater._fingerprint = _snapshot.fingerprint(plans, meters)
-        legacy = _snapshot.fingerprint(plans, meters, ordered=True)
+        legacy = tuple(_snapshot.fingerprint(plans, meters, ordered=o) for o in (True, "plans"))
         body = _snapshot.open_envelope(data, rater._fingerprint, legacy)
         _store.load(rater, body, data["version"])
         _store.consistent(rater)
+        _reported.check(rater)  # each reported line one the rater could give
         rater._anomalies_before = set()
         rater._closers = []
         rater._line_members = {}

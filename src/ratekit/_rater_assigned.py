@@ -1,0 +1,137 @@
+"""The rater's doors that read its assignments: currencies per cycle, records in a gap.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. A rater's plans are fixed when it is built,
+so two things the assignments make impossible are refused at the door rather than at
+every later statement:
+
+- `currencies()`, at construction: an account whose plans bill two currencies within one
+  billing cycle (a change of currency mid-cycle, or across a gap inside a cycle). The
+  invoice closing that cycle would mix them, as [`bill()`][ratekit.bill] refuses
+  ([`CurrencyMismatchError`][ratekit.CurrencyMismatchError]), and a rater whose every
+  statement closing it fails has no way out. A currency changes at a cycle boundary.
+- `covered()`, at the feed: a record that makes usage where its account has no plan (in
+  a gap between two of its assignments, before the first or after the last), which
+  batch [`rate()`][ratekit.rate] refuses with
+  [`UnpricedUsageError`][ratekit.UnpricedUsageError]. A ``stop`` or ``delete`` event
+  ends usage and is taken anywhere.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from ._instants import MAX_US, MIN_US, format_us
+from ._shown import show
+from .errors import BadTimeError, CurrencyMismatchError, UnpricedUsageError
+from .records import Event, Sample
+
+if TYPE_CHECKING:
+    from .pricebook import Plan
+    from .rater import Record
+
+__all__ = ["covered", "currencies"]
+
+Segments = Mapping[str, Sequence[tuple[int, int, "Plan"]]]
+
+
+def _when(lo: int, hi: int) -> str:
+    """``[lo, hi)`` as the user gave it: open sides unsaid."""
+    if lo == MIN_US and hi == MAX_US:
+        return "always"
+    if lo == MIN_US:
+        return f"until {format_us(hi)}"
+    if hi == MAX_US:
+        return f"from {format_us(lo)}"
+    return f"from {format_us(lo)} until {format_us(hi)}"
+
+
+def currencies(segments: Segments, containing: Callable[[int], tuple[int, int]]) -> None:
+    """Refuse an account whose plans bill two currencies within one billing cycle.
+
+    ``segments``: per account, its assignments as sorted, non-overlapping ``(start_us,
+    end_us, plan)``; ``containing``: the rater's cycle look-up. Two assignments that
+    follow one another (with or without a gap) in different currencies must meet at a
+    cycle boundary: the cycle holding the last instant of the first ends at or before the
+    start of the second. Raises [`CurrencyMismatchError`][ratekit.CurrencyMismatchError]
+    naming the account, both plans and currencies and the cycle. A boundary in no cycle
+    ratekit computes is never closed, and is not looked at. O(a) cycle look-ups for a
+    assignments.
+    """
+    for account, items in segments.items():
+        for (a_lo, a_hi, a_plan), (b_lo, b_hi, b_plan) in itertools.pairwise(items):
+            if a_plan.currency == b_plan.currency:
+                continue
+            try:
+                start, end = containing(a_hi - 1)
+            except BadTimeError:
+                continue
+            if end <= b_lo:
+                continue
+            raise CurrencyMismatchError(
+                f"Rater plans: account {show(account)} is assigned plan {show(a_plan.id)} "
+                f"({a_plan.currency}) {_when(a_lo, a_hi)} and plan {show(b_plan.id)} "
+                f"({b_plan.currency}) {_when(b_lo, b_hi)}, both within the cycle "
+                f"{format_us(start)}..{format_us(end)}: its invoice for that cycle would mix "
+                f"{a_plan.currency} and {b_plan.currency}, so every statement closing the cycle "
+                "would fail. Change an account's currency at a cycle boundary (here "
+                f"{format_us(start)} or {format_us(end)}), or give its plans one currency."
+            )
+
+
+def _plan_at(items: Sequence[tuple[int, int, Plan]], t_us: int) -> bool:
+    """Whether an assignment of ``items`` holds ``t_us``. O(log a)."""
+    index = bisect.bisect_right(items, t_us, key=lambda item: item[1])
+    return index < len(items) and items[index][0] <= t_us
+
+
+def _covers(items: Sequence[tuple[int, int, Plan]], lo: int, hi: int) -> int | None:
+    """The first instant of ``[lo, hi)`` (``lo`` when empty) that no assignment holds."""
+    t_us = lo
+    while True:
+        index = bisect.bisect_right(items, t_us, key=lambda item: item[1])
+        if index >= len(items) or items[index][0] > t_us:
+            return t_us
+        t_us = items[index][1]
+        if t_us >= hi:
+            return None
+
+
+def covered(record: Record, segments: Segments) -> None:
+    """Refuse ``record`` when it makes usage where its account has no plan. O(log a).
+
+    An event other than ``stop`` or ``delete`` at its instant; a sample at its instant
+    (a delta over a span: over all of ``[since, at)``); an inventory for each resource
+    it lists, at its instant. Raises [`UnpricedUsageError`][ratekit.UnpricedUsageError]
+    naming the record, the account, the instant and the account's assignments. Only
+    accounts some assignment names are looked at (the others are refused before).
+    """
+    if isinstance(record, Event):
+        if record.kind in ("stop", "delete"):
+            return
+        pairs = [(record.account, record.at_us, record.at_us)]
+    elif isinstance(record, Sample):
+        since = record.since_us
+        lo = record.at_us if since is None or since >= record.at_us else since
+        pairs = [(record.account, lo, record.at_us)]
+    else:
+        pairs = [(account, record.at_us, record.at_us) for account, _, _ in record.resources]
+    for account, lo, hi in pairs:
+        items = segments.get(account)
+        if items is None:
+            continue
+        gap = _covers(items, lo, hi) if lo < hi else (None if _plan_at(items, lo) else lo)
+        if gap is None:
+            continue
+        name = type(record).__name__.lower()
+        label = name if record.id is None else f"{name} {show(record.id)}"
+        plans = ", ".join(f"{show(plan.id)} {_when(a, b)}" for a, b, plan in items)
+        raise UnpricedUsageError(
+            f"Rater.feed: {label} stamped {format_us(record.at_us)} makes usage of account "
+            f"{show(account)} at {format_us(gap)}, where the account has no plan assigned "
+            f"(its assignments: {plans}), so every statement would fail to price it; the "
+            "batch is refused whole. Feed usage only where its account has a plan: a "
+            "rater's plans are fixed when it is built (a stop or a delete is taken anywhere)."
+        )

@@ -1,0 +1,112 @@
+"""The rater's doors at the ends of time: a start, a record, a watermark it can close.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. A cycle closes at a watermark at its end plus
+the horizon, and a statement at a watermark rates the cycle containing it: both must lie
+where ratekit computes cycles (for calendar cycles, from 0002-01-01T00:00:00Z up to, not
+including, 9998-12-31T00:00:00Z; for others, the instants ratekit represents). What no
+statement could close is refused at its door, naming what the user gave and the range
+accepted, never an instant ratekit computed from it (a cycle start in local mean time, a
+cycle end in 9999):
+
+- `start()`: the cycle containing the rater's start must begin in range and close;
+- `record()`: each instant of a fed (or restored) record must lie in a cycle that
+  closes (`closes()` tells, for the feed's fast path);
+- `as_of()`: a statement's watermark must lie in range.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import TYPE_CHECKING
+
+from ._calendar import CALENDAR_RANGE, MAX_CALENDAR_US, MIN_CALENDAR_US
+from ._cycles_calendar import _Cached
+from ._instants import MAX_US, MIN_US, format_us
+from ._shown import show
+from .errors import BadTimeError
+from .records import Sample
+
+if TYPE_CHECKING:
+    from ._rater_engine import Engine
+    from .rater import Rater, Record
+
+__all__ = ["as_of", "closes", "record", "start"]
+
+
+def _bounds(engine: Engine) -> tuple[int, int, str]:
+    """The instants a statement's watermark may take, half-open, and how to say them."""
+    if isinstance(engine.cycle, _Cached):
+        return MIN_CALENDAR_US, MAX_CALENDAR_US, CALENDAR_RANGE
+    said = f"from {format_us(MIN_US)} to {format_us(MAX_US)}"
+    return MIN_US, MAX_US, said
+
+
+def _closes(engine: Engine, horizon_us: int, t_us: int) -> bool:
+    """Whether the cycle containing ``t_us`` begins in range and closes at a watermark in it."""
+    lo, hi, _ = _bounds(engine)
+    try:
+        begin, end = engine.containing(t_us)
+    except BadTimeError:
+        return False
+    return begin >= lo and end + horizon_us < hi
+
+
+def closes(rater: Rater, t_us: int) -> bool:
+    """Whether a record at ``t_us`` lies in a cycle a statement can close. O(1)."""
+    return _closes(rater._engine, rater._horizon_us, t_us)
+
+
+def start(engine: Engine, start_us: int, horizon_us: int) -> None:
+    """Refuse a start whose cycle begins out of range or can never close. O(1).
+
+    Raises [`BadTimeError`][ratekit.BadTimeError] naming the start, the horizon and the
+    range accepted.
+    """
+    if _closes(engine, horizon_us, start_us):
+        return
+    _, _, said = _bounds(engine)
+    raise BadTimeError(
+        f"Rater start {format_us(start_us)} is out of range: the cycle containing it must "
+        "begin, and close at a watermark at its end plus the "
+        f"{_horizon(horizon_us)}, within the instants ratekit can rate ({said}); give a "
+        "later or earlier start."
+    )
+
+
+def record(rater: Rater, record: Record) -> None:
+    """Refuse a record stamped (or a delta begun) in a cycle no statement can close. O(1).
+
+    Raises [`BadTimeError`][ratekit.BadTimeError] naming the record, the field, its
+    instant as given, the horizon and the range accepted.
+    """
+    fields = [("at", record.at_us)]
+    if type(record) is Sample and record.since_us is not None:
+        fields.append(("since", record.since_us))
+    for field, t_us in fields:
+        if closes(rater, t_us):
+            continue
+        _, _, said = _bounds(rater._engine)
+        name = type(record).__name__.lower()
+        label = name if record.id is None else f"{name} {show(record.id)}"
+        raise BadTimeError(
+            f"Rater.feed: {label} has {field} {format_us(t_us)}, in a billing cycle that no "
+            "statement can close (a cycle closes at a watermark at its end plus the "
+            f"{_horizon(rater._horizon_us)}, and watermarks lie within {said}), so its "
+            "invoice could never be given; the batch is refused whole. Feed records whose "
+            "cycle ends, plus the horizon, within that range."
+        )
+
+
+def as_of(rater: Rater, as_of_us: int) -> None:
+    """Refuse a watermark out of range, naming it (not a cycle ratekit computed). O(1)."""
+    lo, hi, said = _bounds(rater._engine)
+    if lo <= as_of_us < hi:
+        return
+    raise BadTimeError(
+        f"Rater.statement as_of {format_us(as_of_us)} is out of range: a statement rates "
+        f"the cycle containing its watermark, and watermarks lie within {said}."
+    )
+
+
+def _horizon(horizon_us: int) -> str:
+    return f"horizon {_dt.timedelta(microseconds=horizon_us)}"
