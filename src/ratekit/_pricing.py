@@ -120,6 +120,7 @@ class _Pricing:
     carry: dict[GroupKey, tuple[Place, Decimal]]
     groups: dict[GroupKey, list[_Piece]]
     ends: dict[GroupKey, Decimal]
+    placed: dict[GroupKey, Decimal]  # per group, where its usage before the span left it
     openers: dict[tuple[object, ...], _Opener]  # the first piece of each group
     factors: dict[tuple[int, str], object]  # meter unit to price unit, per entry
 
@@ -173,13 +174,14 @@ class _Pricing:
     def start(self, group: GroupKey, members: list[_Piece]) -> Decimal:
         """The quantity a group's pieces (in order) are priced on from: zero, or carried.
 
+        Zero, or where the cycle's usage before the span left the group (``placed``).
         Carried (``carry``), the group's first piece must sort after where it stands,
         else `Crossed` is raised.
         """
         carried = self.carry.get(group)
         if carried is None:
             self.openers[group] = members[0]
-            return ZERO
+            return self.placed.get(group, ZERO)
         after, position = carried
         if place(members[0]) <= after:
             raise Crossed(group)
