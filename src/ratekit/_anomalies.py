@@ -39,6 +39,7 @@ AnomalyKind: TypeAlias = Literal[
     "tie",
     "late",
     "before_span",
+    "negative_total",
 ]
 """The kinds of anomaly metering reports (see [`Anomaly`][ratekit.Anomaly])."""
 ANOMALY_KINDS: Final[tuple[AnomalyKind, ...]] = typing.get_args(AnomalyKind)
@@ -91,6 +92,9 @@ class Anomaly:
       the anomaly names the records and the quantity that falls before the span and is not
       billed by this call (it belongs to the span before; with no carried clock, so not
       ``"late"``).
+    - ``"negative_total"``: reported by rating: a group priced by its total (a tiered
+      price's cycle, per account and meter) whose corrections exceed its usage so far;
+      the part below zero is priced at 0, and nets against the usage when it arrives.
 
     ``record_ids`` are the ids of the records involved (empty when they have none);
     ``message`` is a sentence a person can read; ``str(anomaly)`` is that sentence.

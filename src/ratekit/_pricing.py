@@ -24,6 +24,7 @@ from .errors import BadQuantityError, RatekitError, UnitError
 from .percentages import GraduatedPercentage, Percentage
 from .pricebook import Plan, PriceEntry
 from .prices import Graduated, Package, PerUnit, PriceModel, Volume
+from .records import Anomaly
 from .spans import Span
 from .units import Unit
 from .usage import UsageRow
@@ -123,6 +124,7 @@ class _Pricing:
     placed: dict[GroupKey, Decimal]  # per group, where its usage before the span left it
     openers: dict[tuple[object, ...], _Opener]  # the first piece of each group
     factors: dict[tuple[int, str], object]  # meter unit to price unit, per entry
+    anomalies: list[Anomaly]
 
     def price(self, pieces: list[_Piece]) -> None:
         groups = self.groups
@@ -146,30 +148,62 @@ class _Pricing:
             key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter, value)
             groups.setdefault(key, []).append(piece)
         for group, members in groups.items():
-            members.sort(key=_sort_key)
-            position = self.start(group, members)
-            below = ZERO  # the amount at ``position`` under ``priced_by``
-            priced_by: PriceModel | None = None
-            for piece in members:
-                billable = _SUB(piece.quantity, piece.free)
-                piece.position = position
-                # The amount at zero is the group's base, charged on its own (due without
-                # usage): each piece carries the marginal amount on top of those before it.
-                price = piece.entry.price
-                if type(price) in _RUNNING:
-                    # marginal(q, a) is amount(q + a) - amount(q) for these models: a running
-                    # amount prices each piece with one amount(), not two.
-                    top = self.guard(piece, price, position, billable, at=_ADD(position, billable))
-                    if price is not priced_by:
-                        below = self.guard(piece, price, position, billable, at=position)
-                        priced_by = price
-                    piece.amount = _SUB(top, below)
-                    below = top
-                else:
-                    piece.amount = self.guard(piece, price, position, billable)
-                    priced_by = None
-                position = _ADD(position, billable)
-            self.ends[group] = position
+            self.price_group(group, members)
+
+    def price_group(self, group: GroupKey, members: list[_Piece]) -> None:
+        """Price a group's pieces in time order, each on top of those before it."""
+        members.sort(key=_sort_key)
+        position = self.start(group, members)
+        below = ZERO  # the amount at ``low`` under ``priced_by``
+        priced_by: PriceModel | None = None
+        for piece in members:
+            billable = _SUB(piece.quantity, piece.free)
+            piece.position = position
+            after = _ADD(position, billable)
+            # A correction nets against the cycle's usage, whatever their order: the
+            # running quantity is priced where it is at zero or above (``low`` to
+            # ``high``), so the group's pieces add up to the price of its total.
+            low = position if position > 0 else ZERO
+            high = after if after > 0 else ZERO
+            # The amount at zero is the group's base, charged on its own (due without
+            # usage): each piece carries the marginal amount on top of those before it.
+            price = piece.entry.price
+            if type(price) in _RUNNING:
+                # marginal(q, a) is amount(q + a) - amount(q) for these models: a running
+                # amount prices each piece with one amount(), not two.
+                top = self.guard(piece, price, low, _SUB(high, low), at=high)
+                if price is not priced_by:
+                    below = self.guard(piece, price, low, _SUB(high, low), at=low)
+                    priced_by = price
+                piece.amount = _SUB(top, below)
+                below = top
+            else:
+                piece.amount = self.guard(piece, price, low, _SUB(high, low))
+                priced_by = None
+            position = after
+        self.ends[group] = position
+        if position < 0:
+            self.below_zero(members, position)
+
+    def below_zero(self, members: list[_Piece], total: Decimal) -> None:
+        """Report a group whose total is below zero: that part is priced at zero."""
+        first = members[0]
+        row = first.row
+        ids = tuple(  # the corrections' records
+            dict.fromkeys(i for p in members if p.quantity < 0 for i in p.row.record_ids)
+        )
+        self.anomalies.append(
+            Anomaly(
+                "negative_total",
+                f"the usage of meter {row.meter!r} by account {row.account!r} priced by entry "
+                f"{first.entry.id!r} of plan {first.plan.id!r} in the cycle "
+                f"{format_us(first.cycle[0])}..{format_us(first.cycle[1])} totals {total} "
+                f"{first.unit}: corrections exceed the usage they correct, and a price by "
+                "total cannot price a quantity below zero; that part is priced at 0 (it "
+                "nets against the cycle's usage when that arrives).",
+                ids,
+            )
+        )
 
     def start(self, group: GroupKey, members: list[_Piece]) -> Decimal:
         """The quantity a group's pieces (in order) are priced on from: zero, or carried.

@@ -178,10 +178,12 @@ class Charge:
         billable = self.billable
         if self.position is None:
             return tuple(self.price.explain(billable))
-        after = self.price.explain(_ADD(self.position, billable))
+        # A group's quantity is priced where it is at zero or above (corrections net).
+        low = max(self.position, ZERO)
+        after = self.price.explain(max(_ADD(self.position, billable), ZERO))
         if self.opens:
             return tuple(after)
-        before = {line.label: line for line in self.price.explain(self.position)}
+        before = {line.label: line for line in self.price.explain(low)}
         out = []
         for line in after:
             old = before.pop(line.label, None)

@@ -125,9 +125,12 @@ def rate(
 
     Usage no entry prices raises [`UnpricedUsageError`][ratekit.UnpricedUsageError] naming the meter,
     account, resource and span, or, under a plan built with ``unpriced="anomaly"``, is
-    reported as an ``"unpriced"`` anomaly. A price model that refuses a quantity (a
-    negative one for a tiered price) raises [`BadQuantityError`][ratekit.BadQuantityError] naming
-    the entry, account, resource and records. Charges come out in a stable order,
+    reported as an ``"unpriced"`` anomaly. A price model that refuses a quantity (more
+    than a bounded tier table's last tier) raises
+    [`BadQuantityError`][ratekit.BadQuantityError] naming the entry, account, resource and
+    records. A correction nets against its cycle's usage in any order (a group priced by
+    its total is priced where its running quantity is at zero or above); a cycle total
+    below zero is priced at 0 with a ``"negative_total"`` anomaly. Charges come out in a stable order,
     whatever the order of the rows or records. Cost: O(n log n) for n rows.
 
     Examples:
