@@ -137,3 +137,55 @@ def test_the_cycle_is_the_price_of_its_total_whatever_the_order(
         assert sum((Fraction(line.amount) for line in charge.tiers), Fraction(0)) == Fraction(
             charge.amount
         )
+
+
+_EGRESS = rk.Meter("eg", "GB", rk.Discrete())
+
+
+def _samples(samples: list[tuple[int, int]]) -> list[rk.Sample]:
+    return [
+        rk.Sample(
+            "acme",
+            "ip",
+            "eg",
+            rk.Span.from_us(MARCH.start_us + hour * 3_600_000_000, MARCH.end_us).start,
+            value,
+            id=f"s{i}",
+        )
+        for i, (hour, value) in enumerate(samples)
+    ]
+
+
+@settings(max_examples=max(LAWS // 10, 50))
+@given(
+    samples=st.lists(
+        st.tuples(st.integers(1, 30 * 24), st.integers(-12, 12)), min_size=1, max_size=6
+    ),
+    stream=st.randoms(use_true_random=False),
+)
+def test_a_stream_with_early_corrections_adds_up_to_one_batch(
+    samples: list[tuple[int, int]], stream: random.Random
+) -> None:
+    # Discrete samples with corrections anywhere in March (the cycle's total kept at zero
+    # or more), fed in random batches and order, with statements at random watermarks
+    # inside March and one after it: the statements' lines add up to one batch.
+    total = sum(value for _, value in samples)
+    if total < 0:
+        samples = [*samples, (30 * 24, -total)]
+    records = _samples(samples)
+    batch = rk.rate(records, PLAN, span=MARCH, meters=[_EGRESS])
+    assert batch.anomalies == ()
+    stream.shuffle(records)
+    rater = rk.Rater(PLAN, [_EGRESS], start=MARCH.start)
+    lines = Fraction(0)
+    watermark = MARCH.start_us
+    while records:
+        size = stream.randint(1, 3)
+        rater.feed(records[:size])
+        del records[:size]
+        watermark = stream.randint(watermark, MARCH.end_us - 1)
+        report = rater.statement(rk.Span.from_us(watermark, watermark).start)
+        lines += sum((Fraction(line.amount) for line in report.lines), Fraction(0))
+    closing = rater.statement("2026-04-03T00:00:00Z")
+    lines += sum((Fraction(line.amount) for line in closing.lines), Fraction(0))
+    assert lines == Fraction(batch.total())
