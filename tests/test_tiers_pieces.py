@@ -86,6 +86,24 @@ def test_records_before_the_span_are_metered_to_place_it() -> None:
     assert rk.rate(records, plan, span=_span(15, 32), meters=[meter]).total() == 5
 
 
+def test_a_peak_before_the_span_places_nothing() -> None:
+    # A Max meter is not a sum: its peak before 15 March (10) is not under the span's (7).
+    # The span's peak 7 = 5 x 10 + 2 x 8 = 66, as without the earlier reading.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("u", "users", rk.Graduated([rk.Tier(5, 10), rk.Tier(None, 8)]))],
+    )
+    peak = rk.Meter("users", "user", rk.Max())
+    readings = [
+        rk.Sample("acme", "app", "users", "2026-03-02T00:00:00Z", 10, kind="gauge", id="g1"),
+        rk.Sample("acme", "app", "users", "2026-03-20T00:00:00Z", 7, kind="gauge", id="g2"),
+    ]
+    rating = rk.rate(readings, plan, span=_span(15, 32), meters=[peak])
+    assert rating.total() == 66
+
+
 def test_a_group_opened_before_the_span_owes_its_base_in_it() -> None:
     # Per resource: 3 a cycle, 10 GB free, then 1 per GB. r1 used 4 GB on 2 March only.
     price = rk.Graduated([rk.Tier(10, "0", flat="3"), rk.Tier(None, "1")])

@@ -178,7 +178,8 @@ def rate(
         anomalies.extend(metered.anomalies)
         first_us = _earliest(typing.cast("Records", usage))
         earlier = engine.period_starts(first_us)
-        for name, since in engine.cycle_starts(m.name for m in meters).items():
+        # (an aggregation such as Max is not a sum: its earlier peak places nothing)
+        for name, since in engine.cycle_starts(m.name for m in meters if m.additive).items():
             if first_us < span.start_us:
                 earlier[name] = min(earlier.get(name, since), since)
         if earlier:
