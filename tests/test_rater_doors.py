@@ -276,7 +276,7 @@ MALFORMED = "Rater snapshot body is malformed (at {}: {}); restore an unaltered 
                 "Anomaly kind must be one of 'duplicate', 'duplicate_start', 'duplicate_stop', "
                 "'orphan_stop', 'out_of_order', 'after_delete', 'counter_reset', 'reconciled_close', "
                 "'reconciled_open', 'reconciled_update', 'policy', 'unpriced', 'conflict', 'too_late', "
-                "'tie', 'late', 'before_span', 'after_span', not str: 'lost'."
+                "'tie', 'late', 'before_span', 'after_span', 'negative_total', not str: 'lost'."
             ),
         ),
         (

@@ -339,19 +339,26 @@ def test_usage_of_an_account_without_a_plan_is_an_error() -> None:
     )
 
 
-def test_a_negative_quantity_a_tiered_price_refuses_names_entry_and_records() -> None:
-    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("egress", "egress", EGRESS_TIERS)])
+def test_a_quantity_a_tiered_price_refuses_names_entry_and_records() -> None:
+    # A tiered price whose last tier ends at 20 GB refuses 25 GB; a negative total is no
+    # longer refused (a correction nets against the cycle's usage: see
+    # tests/test_tiers_corrections.py), so the refusal is the bounded tier's.
+    bounded = rk.Graduated([rk.Tier(10, "0"), rk.Tier(20, "0.09")])
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("egress", "egress", bounded)])
+    usage = row(
+        25, "2026-03-02T00:00:00Z", "2026-03-02T00:00:00Z", meter="egress", unit="GB", ids=("s9",)
+    )
+    with pytest.raises(rk.BadQuantityError) as error:
+        rk.rate([usage], plan, span=MARCH)
+    assert str(error.value).startswith(
+        "price entry 'egress' of plan 'p' cannot price 25 GB of meter 'egress' for account "
+        "'acme' in the cycle 2026-03-01T00:00:00Z..2026-04-01T00:00:00Z (reached by 25 GB "
+        "of resource 'vm-1', records ['s9'], over 2026-03-02T00:00:00Z..2026-03-02T00:00:00Z): "
+    )
+    # a per-unit price takes a correction: -5 x 0.05 = -0.25
     correction = row(
         -5, "2026-03-02T00:00:00Z", "2026-03-02T00:00:00Z", meter="egress", unit="GB", ids=("s9",)
     )
-    with pytest.raises(rk.BadQuantityError) as error:
-        rk.rate([correction], plan, span=MARCH)
-    assert str(error.value).startswith(
-        "price entry 'egress' of plan 'p' cannot price -5 GB of meter 'egress' for account "
-        "'acme' in the cycle 2026-03-01T00:00:00Z..2026-04-01T00:00:00Z (reached by -5 GB "
-        "of resource 'vm-1', records ['s9'], over 2026-03-02T00:00:00Z..2026-03-02T00:00:00Z): "
-    )
-    # a per-unit price takes the correction: -5 x 0.05 = -0.25
     per_unit = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("egress", "egress", rk.PerUnit("0.05"))])
     assert rk.rate([correction], per_unit, span=MARCH).total() == Decimal("-0.25")
 

@@ -42,6 +42,7 @@ AnomalyKind: TypeAlias = Literal[
     "late",
     "before_span",
     "after_span",
+    "negative_total",
 ]
 """The kinds of anomaly metering reports (see [`Anomaly`][ratekit.Anomaly])."""
 ANOMALY_KINDS: Final[tuple[AnomalyKind, ...]] = typing.get_args(AnomalyKind)
@@ -106,6 +107,9 @@ class Anomaly:
       records and the quantity after the span, not billed by this call. The state it gives
       keeps that amount ([`pending`][ratekit.ResourceState.pending]): the next call, with
       ``state=``, bills its share in its span, as metering both at once does.
+    - ``"negative_total"``: reported by rating: a group priced by its total (a tiered
+      price's cycle, per account and meter) whose corrections exceed its usage so far;
+      the part below zero is priced at 0, and nets against the usage when it arrives.
 
     ``record_ids`` are the ids of the records involved (empty when they have none), the
     one the anomaly is about first; ``message`` is a sentence a person can read;
@@ -116,8 +120,9 @@ class Anomaly:
     ratekit reports about one resource names its account and resource; an anomaly about
     no one resource leaves them ``None``: the ``"duplicate"`` and ``"conflict"`` of an
     inventory, and the ``"too_late"`` of an inventory stamped before the cycles the rater
-    keeps (an inventory spans accounts; what it closes is said per resource). An
-    ``"unpriced"`` anomaly names the usage row's account and resource. ``at`` (kept as
+    keeps (an inventory spans accounts; what it closes is said per resource), and the
+    resource of a ``"negative_total"`` (a price's total spans the account's resources).
+    An ``"unpriced"`` anomaly names the usage row's account and resource. ``at`` (kept as
     ``at_us``, epoch microseconds) is the instant the rule applied:
 
     - the record's instant for ``"duplicate"``, ``"duplicate_start"``,
@@ -135,7 +140,9 @@ class Anomaly:
     - the start of the span concerned for ``"late"`` (of the late usage row it
       announces; else the late record's instant, or the metered span's start) and
       ``"before_span"`` (the metered span's start, where the part not billed ends);
-    - the start of the usage not priced for ``"unpriced"``.
+    - the start of the usage not priced for ``"unpriced"``; the start of the cycle for
+      ``"negative_total"``; the span's end for ``"after_span"`` (where the part not
+      billed begins).
 
     Anomalies built by hand may leave all three ``None``; the constructor takes them by
     keyword only, ``at`` as an aware datetime or an ISO-8601 string with an offset. A

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Final, TypeAlias
 
 from ._allowances import _NOTHING, place
+from ._anomalies import placed
 from ._decimals import CONTEXT, ZERO
 from ._dues import _exact as _decimal
 from ._dues import _Opener
@@ -29,6 +30,7 @@ from .percentages import GraduatedPercentage, Percentage
 from .policies import Meter
 from .pricebook import Plan, PriceEntry
 from .prices import Graduated, Package, PerUnit, PriceModel, Volume
+from .records import Anomaly
 from .spans import Span
 from .units import Unit
 from .usage import UsageRow
@@ -141,12 +143,14 @@ class _Pricing:
     carry: dict[GroupKey, tuple[Place, Decimal]]
     groups: dict[GroupKey, list[_Piece]]
     ends: dict[GroupKey, Decimal]
+    placed: dict[GroupKey, Decimal]  # per group, where its usage before the span left it
     openers: dict[tuple[object, ...], _Opener]  # the first piece of each group
     factors: dict[tuple[int, str], object]  # meter unit to price unit, per entry
     #: The Continuous meters priced by a cycle's quantity, when rate() knows the meters:
     #: a quantity refused there says the level that reached it (see _level_limits).
     levels: Mapping[str, Meter] = MappingProxyType({})
     peaks: frozenset[str]  # the meters whose quantity does not add up (see price_shares)
+    anomalies: list[Anomaly]
 
     def price(self, pieces: list[_Piece]) -> None:
         groups = self.groups
@@ -180,31 +184,66 @@ class _Pricing:
             # A peak's pieces are priced by price_shares, not by a running quantity.
             (apart if piece.row.meter in peaks else groups).setdefault(key, []).append(piece)
         for group, members in groups.items():
-            members.sort(key=_sort_key)
-            position = self.start(group, members)
-            below = ZERO  # the amount at ``position`` under ``priced_by``
-            priced_by: PriceModel | None = None
-            for piece in members:
-                billable = _SUB(piece.quantity, piece.free)
-                piece.position = position
-                # The amount at zero is the group's base, charged on its own (due without
-                # usage): each piece carries the marginal amount on top of those before it.
-                price = piece.entry.price
-                if type(price) in _RUNNING:
-                    # marginal(q, a) is amount(q + a) - amount(q) for these models: a running
-                    # amount prices each piece with one amount(), not two.
-                    top = self.guard(piece, price, position, billable, at=_ADD(position, billable))
-                    if price is not priced_by:
-                        below = self.guard(piece, price, position, billable, at=position)
-                        priced_by = price
-                    piece.amount = _SUB(top, below)
-                    below = top
-                else:
-                    piece.amount = self.guard(piece, price, position, billable)
-                    priced_by = None
-                position = _ADD(position, billable)
-            self.ends[group] = position
+            self.price_group(group, members)
         self.price_shares(shares)
+
+    def price_group(self, group: GroupKey, members: list[_Piece]) -> None:
+        """Price a group's pieces in time order, each on top of those before it."""
+        members.sort(key=_sort_key)
+        position = self.start(group, members)
+        below = ZERO  # the amount at ``low`` under ``priced_by``
+        priced_by: PriceModel | None = None
+        for piece in members:
+            billable = _SUB(piece.quantity, piece.free)
+            piece.position = position
+            after = _ADD(position, billable)
+            # A correction nets against the cycle's usage, whatever their order: the
+            # running quantity is priced where it is at zero or above (``low`` to
+            # ``high``), so the group's pieces add up to the price of its total.
+            low = position if position > 0 else ZERO
+            high = after if after > 0 else ZERO
+            # The amount at zero is the group's base, charged on its own (due without
+            # usage): each piece carries the marginal amount on top of those before it.
+            price = piece.entry.price
+            if type(price) in _RUNNING:
+                # marginal(q, a) is amount(q + a) - amount(q) for these models: a running
+                # amount prices each piece with one amount(), not two.
+                top = self.guard(piece, price, low, _SUB(high, low), at=high)
+                if price is not priced_by:
+                    below = self.guard(piece, price, low, _SUB(high, low), at=low)
+                    priced_by = price
+                piece.amount = _SUB(top, below)
+                below = top
+            else:
+                piece.amount = self.guard(piece, price, low, _SUB(high, low))
+                priced_by = None
+            position = after
+        self.ends[group] = position
+        if position < 0:
+            self.below_zero(members, position)
+
+    def below_zero(self, members: list[_Piece], total: Decimal) -> None:
+        """Report a group whose total is below zero: that part is priced at zero."""
+        first = members[0]
+        row = first.row
+        ids = tuple(  # the corrections' records
+            dict.fromkeys(i for p in members if p.quantity < 0 for i in p.row.record_ids)
+        )
+        self.anomalies.append(
+            placed(
+                "negative_total",
+                f"the usage of meter {row.meter!r} by account {row.account!r} priced by entry "
+                f"{first.entry.id!r} of plan {first.plan.id!r} in the cycle "
+                f"{format_us(first.cycle[0])}..{format_us(first.cycle[1])} totals {total} "
+                f"{first.unit}: corrections exceed the usage they correct, and a price by "
+                "total cannot price a quantity below zero; that part is priced at 0 (it "
+                "nets against the cycle's usage when that arrives).",
+                ids,
+                row.account,
+                None,  # the group of the account's resources the price totals
+                first.cycle[0],
+            )
+        )
 
     def price_shares(self, shares: list[tuple[_Piece, Fraction]]) -> None:
         """Price the pieces of meters that do not add up (a peak), by a non-linear price.
@@ -256,13 +295,14 @@ class _Pricing:
     def start(self, group: GroupKey, members: list[_Piece]) -> Decimal:
         """The quantity a group's pieces (in order) are priced on from: zero, or carried.
 
+        Zero, or where the cycle's usage before the span left the group (``placed``).
         Carried (``carry``), the group's first piece must sort after where it stands,
         else `Crossed` is raised.
         """
         carried = self.carry.get(group)
         if carried is None:
             self.openers[group] = members[0]
-            return ZERO
+            return self.placed.get(group, ZERO)
         after, position = carried
         if place(members[0]) <= after:
             raise Crossed(group)

@@ -112,6 +112,11 @@ class _Engine(_Pricing, _Dues, _Allowances):
         self.ends: dict[GroupKey, Decimal] = {}  # per group, the quantity after its pieces
         # The meters whose quantity does not add up over pieces (a peak: _Pricing.price_shares).
         self.peaks: frozenset[str] = frozenset()
+        # per group of a cycle the span starts inside: the quantity its usage before the
+        # span reached (see place_before), where the span's pieces are priced on from
+        self.placed: dict[GroupKey, Decimal] = {}
+        # usage that no plan or entry prices is not this rating's to report (place_before)
+        self.quiet = False
 
     # -- plans and regimes ---------------------------------------------------------------
 
@@ -312,11 +317,8 @@ class _Engine(_Pricing, _Dues, _Allowances):
         segments = self.plans_of(row.account)
         index = bisect.bisect_right(segments, start, key=lambda item: item[1]) if segments else 0
         if index >= len(segments) or segments[index][0] > start:
-            raise UnpricedUsageError(
-                f"usage of meter {row.meter!r} by account {row.account!r} (resource "
-                f"{row.resource!r}) from {format_us(start)} has no plan: the account has "
-                "no plan assigned at that instant; assign it one with rk.Assignment(...)."
-            )
+            self.no_plan(row, start)
+            return order
         _, b, plan = segments[index]
         if end <= b or start == end:
             sub = [(start, end, quantity, plan)]
@@ -328,12 +330,8 @@ class _Engine(_Pricing, _Dues, _Allowances):
             for p_start, p_end, p_quantity in _split(quantity, start, end, sorted(set(cut_list))):
                 found = [seg for seg in segments if seg[0] <= p_start < seg[1]]
                 if not found:
-                    raise UnpricedUsageError(
-                        f"usage of meter {row.meter!r} by account {row.account!r} (resource "
-                        f"{row.resource!r}) from {format_us(p_start)} has no plan: the account "
-                        "has no plan assigned at that instant; assign it one with "
-                        "rk.Assignment(...)."
-                    )
+                    self.no_plan(row, p_start)
+                    continue
                 sub.append((p_start, p_end, p_quantity, found[0][2]))
         for p_start, p_end, p_quantity, p_plan in sub:
             regimes = self.regimes_of(p_plan, row.meter)
@@ -359,6 +357,16 @@ class _Engine(_Pricing, _Dues, _Allowances):
                 order += 1
         return order
 
+    def no_plan(self, row: UsageRow, at_us: int) -> None:
+        """Usage of an account with no plan at ``at_us``: an error (unless ``quiet``)."""
+        if self.quiet:
+            return
+        raise UnpricedUsageError(
+            f"usage of meter {row.meter!r} by account {row.account!r} (resource "
+            f"{row.resource!r}) from {format_us(at_us)} has no plan: the account has "
+            "no plan assigned at that instant; assign it one with rk.Assignment(...)."
+        )
+
     def unpriced(self, row: UsageRow, plan: Plan, start: int, end: int, quantity: Decimal) -> None:
         message = (
             f"usage of meter {row.meter!r} by account {row.account!r} (resource "
@@ -366,6 +374,8 @@ class _Engine(_Pricing, _Dues, _Allowances):
             f"{format_us(end)} has no price in plan {plan.id!r}: no entry of that meter "
             f"is in effect for a resource described by {dict(row.description)!r}"
         )
+        if self.quiet:
+            return
         if plan.unpriced == "error":
             raise UnpricedUsageError(
                 message + "; add an entry, or build the plan with unpriced='anomaly' to "
@@ -383,6 +393,58 @@ class _Engine(_Pricing, _Dues, _Allowances):
         )
 
     # -- step 3 and 4: allowances and amounts ----------------------------------------------
+
+    def cycle_starts(self, meters: Iterable[str]) -> dict[str, int]:
+        """Per meter some entry prices by group total, the start of the span's first cycle.
+
+        Only when that cycle starts before the span (see `place_before`).
+        """
+        lo = self.start_us
+        out: dict[str, int] = {}
+        wanted = set(meters)
+        for plan in self.plans:
+            since = plan.cycle.containing_us(lo)[0]
+            if since < lo:
+                for entry in plan.entries:
+                    if entry.meter in wanted and not entry.price.linear:
+                        out[entry.meter] = min(out.get(entry.meter, since), since)
+        return out
+
+    def place_before(self, rows: Iterable[UsageRow]) -> None:
+        """Let the usage of ``rows`` before the span, in the cycle the span starts in, place it.
+
+        A span that starts inside a cycle (a month rated in pieces) prices each group by
+        its total from where the cycle's usage before the span left it: those rows are
+        rated as rating ``[cycle start, span start)`` would (pieces, allowances, running
+        quantities) and each group's pieces in the span are priced on from the quantity
+        they reach (``placed``), so the pieces of a cycle add up to the cycle rated whole.
+        A group that usage before the span opened owes its base in the span too. Nothing
+        is charged for them. O(n log n) for n rows before the span.
+        """
+        lo = self.start_us
+        since = min((plan.cycle.containing_us(lo)[0] for plan in self.plans), default=lo)
+        if since >= lo:
+            return
+        earlier = [
+            row
+            for row in rows
+            if since <= row.span.start_us < lo or row.span.start_us < since < row.span.end_us
+        ]
+        if not earlier:
+            return
+        before = _Engine(self.default if self.default is not None else [], Span.from_us(since, lo))
+        before.assignments, before.plans = self.assignments, self.plans
+        before.since, before.used_before, before.quiet = self.since, self.used_before, True
+        before.consume_before(earlier)
+        pieces = before.pieces(earlier)
+        before.allow(pieces)
+        before.price(pieces)
+        for group, members in before.groups.items():
+            opener = members[0]
+            if opener.cycle[1] > lo:  # the cycle the span starts in
+                self.placed[group] = before.ends[group]
+                if self.coverage(opener.row.account, opener.plan, opener.cycle):
+                    self.openers.setdefault(group, opener)
 
     def coverage(self, account: str, plan: Plan, cycle: tuple[int, int]) -> list[tuple[int, int]]:
         """The parts of ``cycle`` inside the rated span where ``account`` has ``plan``."""

@@ -200,11 +200,15 @@ class Charge:
 def _marginal_lines(
     price: PriceModel, position: Decimal, billable: Decimal, *, opens: bool
 ) -> tuple[TierLine, ...]:
-    """The tier lines ``billable`` adds on top of ``position`` (with the base if ``opens``)."""
-    after = price.explain(_ADD(position, billable))
+    """The tier lines ``billable`` adds on top of ``position`` (with the base if ``opens``).
+
+    A group's quantity is priced where it is at zero or above (corrections net), so the
+    lines go from ``max(position, 0)`` to ``max(position + billable, 0)``.
+    """
+    after = price.explain(max(_ADD(position, billable), ZERO))
     if opens:
         return tuple(after)
-    before = {line.label: line for line in price.explain(position)}
+    before = {line.label: line for line in price.explain(max(position, ZERO))}
     out = []
     for line in after:
         old = before.pop(line.label, None)

@@ -17,7 +17,9 @@
    amount of its quantity on top of those before it: ``amount(before + q) -
    amount(before)``. The group's **base**, ``amount(0)`` (a flat fee, a first tier's
    flat fee), is its own charge (``kind="fee"``, named after the entry): the base and
-   the pieces of a group add up exactly to the amount of the group's total.
+   the pieces of a group add up exactly to the amount of the group's total. A span that
+   starts inside a cycle prices on from where the cycle's rows before it (given) left
+   each group, so a cycle rated in pieces adds up to the cycle rated whole.
 5. Bases are **due without usage**: every account the plans cover owes, each cycle, the
    base of each meter's account-wide entry (no selector, no ``group_by``) in each price
    regime, prorated by the share of the cycle the plan covers inside the rated span. A
@@ -114,7 +116,9 @@ def rate(
       charges their slice of fees, bases and minimums). Under assignments, each must be
       assigned ([`UnpricedUsageError`][ratekit.UnpricedUsageError] otherwise).
     - ``span``: what to rate; rows are clipped to it (in proportion to time), and fees,
-      minimums and allowances are prorated to the part of each cycle inside it.
+      minimums and allowances are prorated to the part of each cycle inside it. The
+      rows before it in the cycle it starts in place its tiers (and take from
+      allowances with their own period): they are not charged.
     - ``shares``: the [`Share`][ratekit.Share] values to split charges by: an owner's
       minimum commitments count only its own part of a shared charge (see
       `ratekit.sharing`), and the rating records them (``Rating.shares``), so that
@@ -127,9 +131,12 @@ def rate(
 
     Usage no entry prices raises [`UnpricedUsageError`][ratekit.UnpricedUsageError] naming the meter,
     account, resource and span, or, under a plan built with ``unpriced="anomaly"``, is
-    reported as an ``"unpriced"`` anomaly. A price model that refuses a quantity (a
-    negative one for a tiered price) raises [`BadQuantityError`][ratekit.BadQuantityError] naming
-    the entry, account, resource and records. Charges come out in a stable order,
+    reported as an ``"unpriced"`` anomaly. A price model that refuses a quantity (more
+    than a bounded tier table's last tier) raises
+    [`BadQuantityError`][ratekit.BadQuantityError] naming the entry, account, resource and
+    records. A correction nets against its cycle's usage in any order (a group priced by
+    its total is priced where its running quantity is at zero or above); a cycle total
+    below zero is priced at 0 with a ``"negative_total"`` anomaly. Charges come out in a stable order,
     whatever the order of the rows or records. Cost: O(n log n) for n rows.
 
     Examples:
@@ -184,21 +191,27 @@ def rate(
         )
         rows = metered.rows
         anomalies.extend(metered.anomalies)
-        earlier = engine.period_starts(_earliest(typing.cast("Records", usage)))
+        first_us = _earliest(typing.cast("Records", usage))
+        earlier = engine.period_starts(first_us)
+        # (an aggregation such as Max is not a sum: its earlier peak places nothing)
+        for name, since in engine.cycle_starts(m.name for m in meters if m.additive).items():
+            if first_us < span.start_us:
+                earlier[name] = min(earlier.get(name, since), since)
         if earlier:
-            # The periods' usage before the span takes from own-period allowances first, as
-            # rating it would: the same records are metered over it for that, from where
-            # every pool it touches starts (its anomalies are another span's).
+            # The periods' usage before the span takes from own-period allowances first, and
+            # the cycle's places its tiers, as rating it would: the same records are metered
+            # over it for that, from where every pool or cycle it touches starts (its
+            # anomalies are another span's).
             before = Span.from_us(min(earlier.values()), span.start_us)
-            engine.consume_before(
-                meter(
-                    typing.cast("Records", usage),
-                    [m for m in meters if m.name in earlier],
-                    span=before,
-                    cycle=cycle,
-                    as_of=before.end,
-                ).rows
-            )
+            before_rows = meter(
+                typing.cast("Records", usage),
+                [m for m in meters if m.name in earlier],
+                span=before,
+                cycle=cycle,
+                as_of=before.end,
+            ).rows
+            engine.consume_before(before_rows)
+            engine.place_before(before_rows)
     elif isinstance(usage, Usage):
         rows = usage.rows
     else:
@@ -243,6 +256,7 @@ def _rated(
 ) -> Rating:
     """Steps 2 to 5 of [`rate()`][ratekit.rate] over ``rows``; ``covered()`` names the accounts."""
     engine.consume_before(rows)
+    engine.place_before(rows)
     pieces = engine.pieces(rows)
     engine.allow(pieces)
     engine.price(pieces)
