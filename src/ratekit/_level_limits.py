@@ -29,7 +29,9 @@ from .usage import UsageRow
 __all__ = ["LIMIT", "capped", "ceiling", "level_words", "longest_cycle", "refusal"]
 
 #: The least magnitude of a cycle's quantity a price model other than PerUnit refuses.
-LIMIT: Final = Decimal(10) ** (MAX_ADJUSTED + 1)
+#: The least magnitude a quantity a price model takes may not reach (1E+30). From text: a
+#: power would be computed in the importer's context, at import (and round there).
+LIMIT: Final = Decimal(f"1E+{MAX_ADJUSTED + 1}")
 #: Ceilings are shown to six digits, rounded down: every level below the one shown is taken.
 _SHOWN: Final = decimal.Context(prec=6, rounding=decimal.ROUND_DOWN)
 _US_PER_HOUR: Final = Decimal(3_600_000_000)

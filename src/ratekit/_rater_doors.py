@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Final
 from . import _rater_range as _range
 from ._calendar import in_calendars, outside_calendars
 from ._cycles_calendar import _Cached
-from ._decimals import CONTEXT, MAX_ADJUSTED, exact_sum
+from ._decimals import CONTEXT, exact_sum
 from ._instants import format_us
+from ._level_limits import LIMIT
 from ._level_limits import refusal as level_refusal
 from ._paths import MISSING, lookup
 from ._shown import show
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
     from .rater import Rater, Record
 
 __all__ = [
-    "LIMIT",
     "all_computable",
     "instants",
     "inventory",
@@ -226,12 +226,6 @@ def restored(rater: Rater, check: Callable[[Rater, list[Record]], object]) -> No
                 f"{show(name)}: {refusal} Every statement metering it would fail: restore an "
                 "unaltered copy."
             )
-
-
-#: The least magnitude a quantity a price model takes may not reach (1E+30).
-LIMIT: Final = Decimal(
-    f"1E+{MAX_ADJUSTED + 1}"
-)  # text: a power would round in the importer's context
 
 
 def sums(rater: Rater, batch: Sequence[Record]) -> None:
