@@ -58,6 +58,7 @@ def advance(
         records += restricted(rater._inventories, full)
         states = [s for s in rater._state if (s.account, s.resource) in full]
         usage = engine.meter(records, base, as_of_us, states)
+        book.as_of_us = as_of_us  # before replace(): the rows ending there come last
         book.replace(usage, full)
         anomalies.extend(_ahead(rater, usage, base))
     book.as_of_us = as_of_us
@@ -229,9 +230,13 @@ def _continue(  # noqa: PLR0917 - one decision per resource
     def extend(name: str) -> int:
         return min(as_of_us, cycle[1], *after.get(name, ()))
 
-    book.join(usage, keys | (quiet - full), prev, boundary, extend, engine.timed, quiet)
+    left = book.join(
+        usage, keys | (quiet - full), prev, boundary, extend, engine.timed, quiet, as_of_us
+    )
     # What changed: the resources that went on, and the quiet ones whose sums' last
     # piece runs on (the others' rows stand as they were).
     changed.update(keys)
-    changed.update(key for key in quiet - full if book.open_ends(key, prev, sums))
+    changed.update(
+        key for key in quiet - full if any(row.meter in sums for row in left.get(key, ()))
+    )
     return anomalies
