@@ -355,6 +355,27 @@ def test_an_anomaly_of_a_kept_record_without_an_id_is_not_said_again() -> None:
     assert [(a.kind, a.record_ids) for a in again.anomalies] == [("duplicate_start", ("e10", "i1"))]
 
 
+def test_a_line_taken_away_then_used_again_comes_back_as_a_charge() -> None:
+    # s1 starts vm at 1 March 10:00: at 12:00, 2 h (0.14), a charge. t1, a STOP stamped
+    # 10:00 too (a start and a stop at one instant: zero time), takes the line away: at
+    # 13:00 a reversal of -2 h (-0.14) and nothing left. s2 starts it again at 14:00: at
+    # 15:00 the line is new again, a charge of 1 h (0.07), not an increment of a line
+    # the ledger closed (fails on the old code).
+    rater = rk.Rater(PLAN, METERS, start=START, horizon=dt.timedelta(days=5))
+    rater.feed([rk.Event("a1", "vm", "2026-03-01T10:00:00Z", kind="start", id="s1")])
+    assert _roles(rater.statement("2026-03-01T12:00:00Z").lines) == [
+        ("charge", 1, "vm.hours", Decimal(2), Decimal("0.14"))
+    ]
+    rater.feed([rk.Event("a1", "vm", "2026-03-01T10:00:00Z", kind="stop", id="t1")])
+    assert _roles(rater.statement("2026-03-01T13:00:00Z").lines) == [
+        ("reversal", 1, "vm.hours", Decimal(-2), Decimal("-0.14"))
+    ]
+    rater.feed([rk.Event("a1", "vm", "2026-03-01T14:00:00Z", kind="start", id="s2")])
+    assert _roles(rater.statement("2026-03-01T15:00:00Z").lines) == [
+        ("charge", 1, "vm.hours", Decimal(1), Decimal("0.07"))
+    ]
+
+
 def test_time_alone_still_gives_increments() -> None:
     # A running vm reported at 1 March 18:00 (6 h, 0.42) and at 20:00 with nothing fed:
     # +2 h (0.14), time only. A snapshot inventory at 19:00 listing it changes nothing

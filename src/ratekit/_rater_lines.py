@@ -77,10 +77,17 @@ def compare(
             continue
         if old is not None and old == (quantity, amount):
             continue
-        reported[key] = (quantity, amount)
         account, cycle_end = key[0], key[2]
         late = cycle_end <= rater._closed_us
         target = lines if not late or rater._late == "correct" else held
+        if not charges:
+            assert old is not None  # (no charges and nothing reported: skipped above)
+            # The line is gone (a late STOP took its usage away): taken back whole, and no
+            # longer reported, so that usage coming back later is a new line, a charge.
+            del reported[key]
+            target.append(_line(key, _MINUS(old[0]), _MINUS(old[1]), "reversal", late, ()))
+            continue
+        reported[key] = (quantity, amount)
         if old is None:
             target.append(_line(key, quantity, amount, "charge", late, charges))
             continue
@@ -92,8 +99,7 @@ def compare(
             lines.append(_line(key, delta_q, delta_a, "increment", late, charges))
             continue
         target.append(_line(key, _MINUS(old[0]), _MINUS(old[1]), "reversal", late, ()))
-        if charges:
-            target.append(_line(key, quantity, amount, "correction", late, charges))
+        target.append(_line(key, quantity, amount, "correction", late, charges))
     return lines, held
 
 
