@@ -387,12 +387,19 @@ def test_bill_refuses_a_line_too_long_for_a_quarter_quantum_naming_it() -> None:
     # 5E+29 hours at 1E+29 = 5E+58 CHF; on 0.25 it is written on two decimals: 61 digits
     # (60 fit: less than 1E+58). 0.25 is 1E-1 by its leading digit, which would have
     # said 60 digits and less than 1E+59.
+    # Rating refuses such an amount (outside the numbers ratekit carries exactly); a
+    # charge made by hand reaches bill, which refuses it as too long for the quantum.
     huge = rk.Plan(
         "p", "CHF", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1E+29"))], quantum="0.25"
     )
-    rating = rk.rate([row("5E+29")], huge, span=MARCH)
+    with pytest.raises(rk.BadPriceError, match=r"at 5E\+58, outside the amounts"):
+        rk.rate([row("5E+29")], huge, span=MARCH)
+    charge = rk.Charge(
+        "acme", "vm.hours", "vm-1", MARCH, MARCH, Decimal("5E+29"), "hour", Decimal("5E+58"),
+        "CHF", "p", "vm", Decimal("1E+29"), quantum=Decimal("0.25"),
+    )  # fmt: skip
     with pytest.raises(rk.BadQuantityError) as caught:
-        rk.bill(rating)
+        rk.bill([charge])
     assert str(caught.value) == (
         "the charges of account 'acme' for plan 'p', entry 'vm' add up to 5"
         + "0" * 58

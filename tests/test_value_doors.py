@@ -640,14 +640,17 @@ def test_the_policies_module_keeps_every_name_after_its_split():
 
 
 def test_an_amount_too_long_for_its_quantum_is_refused_by_bill():
-    # 9E+29 hours at 9E+29 EUR each: 8.1E+59 EUR, 62 digits on the cent (60 fit);
-    # was: decimal.InvalidOperation from the rounding
+    # 9E+29 hours at 9E+29 EUR each: 8.1E+59 EUR. Rating refuses such an amount (it is
+    # outside the numbers ratekit carries exactly); a charge made by hand reaches bill,
+    # which refuses it: 62 digits on the cent (60 fit); was: decimal.InvalidOperation
     plan = rk.Plan(
         "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("r", "m", rk.PerUnit("9E+29"))]
     )
     row = rk.UsageRow("acme", "m", "r", MARCH, MARCH, Decimal("9E+29"), "hour", {}, ())
+    with pytest.raises(rk.BadPriceError, match=r"prices 9E\+29 hour .* at 8.1E\+59, outside"):
+        rk.rate([row], plan, span=MARCH)
     with pytest.raises(rk.BadQuantityError) as caught:
-        rk.bill(rk.rate([row], plan, span=MARCH))
+        rk.bill([_charge(entry="r", quantity=Decimal("9E+29"), amount=Decimal("8.1E+59"))])
     assert str(caught.value) == (
         "the charges of account 'acme' for plan 'p', entry 'r' add up to "
         "810000000000000000000000000000000000000000000000000000000000 EUR, which has 62 digits "
