@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
@@ -54,6 +54,7 @@ __all__ = [
     "encode_grouped",
     "encode_groups",
     "encode_record",
+    "event_or_sample",
     "fingerprint",
     "finite_total",
     "identities",
@@ -184,6 +185,35 @@ def encode_record(record: Record) -> list[object]:
     return out
 
 
+def event_or_sample(
+    fields: list[Any],
+    instant: Callable[[object], _dt.datetime | str],
+    attributes: Callable[[object], dict[str, object]],
+) -> Event | Sample:
+    """An event or a sample through its door, from the fields `encode_record()` writes.
+
+    ``instant`` reads a stored instant, ``attributes`` stored attributes: each version of
+    the snapshot stores them its own way, and both build the record here. O(fields).
+    """
+    if fields[0] == "E":
+        _, account, resource, at_us, stored, kind, record_id, seq = fields
+        return Event(
+            account, resource, instant(at_us), attributes(stored), kind=kind, id=record_id, seq=seq
+        )
+    _, account, resource, meter, at_us, value, kind, since_us, record_id, seq = fields
+    return Sample(
+        account,
+        resource,
+        meter,
+        instant(at_us),
+        value,
+        kind=kind,
+        since=None if since_us is None else instant(since_us),
+        id=record_id,
+        seq=seq,
+    )
+
+
 def decode_record(data: Any) -> Record:
     """The record that `encode_record()` wrote.
 
@@ -196,30 +226,8 @@ def decode_record(data: Any) -> Record:
     tag = _tag(_list(data, "a record"), "a record", "ESI")
     name, shape = _SHAPES[tag]
     _items(data, name, shape, _WIDTH[tag], _WIDTH[tag] + 2 if tag == "I" else None)
-    if tag == "E":
-        _, account, resource, at_us, attributes, kind, record_id, seq = data
-        return Event(
-            account,
-            resource,
-            _stored_instant(at_us),
-            _stored_attributes(attributes),
-            kind=kind,
-            id=record_id,
-            seq=seq,
-        )
-    if tag == "S":
-        _, account, resource, meter, at_us, value, kind, since_us, record_id, seq = data
-        return Sample(
-            account,
-            resource,
-            meter,
-            _stored_instant(at_us),
-            value,
-            kind=kind,
-            since=None if since_us is None else _stored_instant(since_us),
-            id=record_id,
-            seq=seq,
-        )
+    if tag != "I":
+        return event_or_sample(data, _stored_instant, _stored_attributes)
     _, at_us, resources, close, record_id, *scope = data
     listed = {}
     for item in _list(resources, "an inventory's resources"):

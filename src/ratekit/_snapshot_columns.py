@@ -45,7 +45,7 @@ from typing import Any, Final
 from ._descriptions import decode_value, encode_value
 from ._instants import check_us, from_us
 from ._shown import show
-from ._snapshot import decoding, finite_total, line_key
+from ._snapshot import decoding, event_or_sample, finite_total, line_key
 from .records import Event, Inventory, Sample
 
 __all__ = ["decode_kept", "decode_reported", "encode_kept", "encode_reported"]
@@ -367,31 +367,14 @@ def _instant(at_us: object) -> _dt.datetime:
 
 def _decode_record(item: list[Any]) -> Record:
     """A record through its door, from the fields version 1 wrote (attributes decoded)."""
-    if item[0] == "E":
-        _, account, resource, at_us, attributes, kind, record_id, seq = item
-        return Event(
-            account,
-            resource,
-            _instant(at_us),
-            attributes,
-            kind=kind,
-            id=record_id,
-            seq=seq,
-        )
-    _, account, resource, meter, at_us, value, kind, since_us, record_id, seq = item
-    if not isinstance(value, str):
-        raise TypeError(f"a sample's value is stored as a string, not {show(value)}")
-    return Sample(
-        account,
-        resource,
-        meter,
-        _instant(at_us),
-        value,
-        kind=kind,
-        since=None if since_us is None else _instant(since_us),
-        id=record_id,
-        seq=seq,
-    )
+    if item[0] == "S" and not isinstance(item[5], str):
+        raise TypeError(f"a sample's value is stored as a string, not {show(item[5])}")
+    return event_or_sample(item, _instant, _decoded)
+
+
+def _decoded(attributes: object) -> dict[str, object]:
+    """Attributes the attributes table decoded already (`_attributes()`)."""
+    return typing.cast("dict[str, object]", attributes)
 
 
 def encode_reported(lines: Iterable[tuple[LineKey, tuple[Decimal, Decimal]]]) -> dict[str, object]:
