@@ -25,13 +25,19 @@ Gnocchi's shapes are not read: its measures (``[timestamp, granularity, value]``
 aggregates and resources are not samples. Such a shape is refused with a message that
 says so; read Ceilometer's samples (as its publisher sends them, or ``/v2/samples``).
 
-``resource_metadata`` describes the resource, not the sample. With ``describe=True``
-each sample whose metadata differs from the last one seen for its resource is preceded
-by an ``"update"`` [`Event`][ratekit.Event] carrying it as the feed sends it, nested
-(levels and conditions read it by dotted paths, ``"flavor.name"``; top-level nulls are
-left out, since a ``None`` attribute removes a key). An update
-of a resource never seen opens it: use it for resources that exist while they are
-sampled (instances, volumes, images).
+``resource_metadata`` describes the resource, not the sample: it is the resource's whole
+metadata at the sample's instant. With ``describe=True`` the samples of each resource are
+taken *in time order* (whatever the feed's order: ``/v2/samples`` lists newest first),
+and each sample whose metadata differs from the one in force before it is preceded by an
+``"update"`` [`Event`][ratekit.Event] carrying it as the feed sends it, nested (levels
+and conditions read it by dotted paths, ``"flavor.name"``; top-level nulls are left out),
+with each key the previous metadata had and this one has not set to ``None``, which
+removes it: the description is the metadata, never a key the feed dropped. Samples of one
+resource at one instant that disagree about the metadata: the one whose ``id`` sorts
+first describes the resource from that instant (the others make no update); a sample
+delivered again (same ``id``) with other metadata is refused. So any order of one feed
+gives the same records. An update of a resource never seen opens it: use it for
+resources that exist while they are sampled (instances, volumes, images).
 
 **Instance notifications** (`instance_notifications()`): Nova's
 ``compute.instance.*`` notifications become events of the ``payload``'s ``tenant_id``
@@ -98,6 +104,7 @@ from ratekit.policies import Continuous, Counter, Meter, OnOff
 from ratekit.records import Event, EventKind, Sample, SampleKind
 
 from . import _reading as r
+from ._describe import Described, updates
 from ._units import feed_unit, in_meter_unit
 
 __all__ = [
@@ -280,17 +287,6 @@ def _sample(
     )
 
 
-def _describing(sample: Sample, attributes: dict[str, object], where: r.Position) -> Event:
-    """The update event that describes ``sample``'s resource from its metadata."""
-    update_id = f"{sample.id}/metadata"
-    return r.build(
-        where,
-        lambda: Event(
-            sample.account, sample.resource, sample.at, attributes, kind="update", id=update_id
-        ),
-    )
-
-
 #: OpenStack's data units are binary: its MB (``memory``, ``memory.usage``, Nova's
 #: ``memory_mb``) is a MiB, its GB (``disk.root.size``, ``volume.size``) a GiB.
 _BINARY: Final = {"kB": "KiB", "KB": "KiB", "MB": "MiB", "GB": "GiB", "TB": "TiB"}
@@ -348,8 +344,8 @@ def samples(
     converted exactly from ``counter_unit`` to its meter's unit. ``describe`` adds the
     ``resource_metadata`` events, ``naive_utc`` reads instants without an offset as UTC
     (see `ratekit.adapters.ceilometer`). Errors: [`BadRecordError`][ratekit.BadRecordError]
-    naming the position and field. Cost: O(n) (O(n·m) with ``describe``, m the size of
-    the metadata).
+    naming the position and field. Cost: O(n) (O(n log n + n·m) with ``describe``, m the
+    size of the metadata).
 
     Examples:
         >>> import ratekit as rk
@@ -365,24 +361,24 @@ def samples(
     by_name = r.meters_by_name(meters, "samples meters")
     skip = r.skipping(unknown, "unknown")
     _refuse_gnocchi(feed)
-    records: list[Sample | Event] = []
-    described: dict[tuple[str, str], dict[str, object]] = {}
+    read: list[Described] = []
     for position, item in r.entries(feed, "", _SAMPLE):
         sample = _sample(item, position, by_name, skip, naive_utc)
         if sample is None:
             continue
-        if describe:
-            key = (sample.account, sample.resource)
-            # the v2 API's /v2/samples calls it "metadata" (flat: {"flavor.name": ...})
-            meta_key = "metadata" if "resource_metadata" not in item else "resource_metadata"
-            metadata = item.get(meta_key)
-            where = r.at(position, meta_key)
-            attributes = (
-                description(r.mapping(metadata, where, _SAMPLE)) if metadata is not None else {}
-            )
-            if described.get(key) != attributes:
-                described[key] = attributes
-                records.append(_describing(sample, attributes, where))
+        # the v2 API's /v2/samples calls it "metadata" (flat: {"flavor.name": ...})
+        meta_key = "metadata" if "resource_metadata" not in item else "resource_metadata"
+        where = r.at(position, meta_key)
+        metadata = item.get(meta_key) if describe else None
+        attributes = (
+            description(r.mapping(metadata, where, _SAMPLE)) if metadata is not None else {}
+        )
+        read.append((sample, attributes, where))
+    found = updates(read) if describe else {}
+    records: list[Sample | Event] = []
+    for index, (sample, _, _) in enumerate(read):
+        if index in found:
+            records.append(found[index])
         records.append(sample)
     return records
 
