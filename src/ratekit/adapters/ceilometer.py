@@ -61,7 +61,7 @@ event_type                                                 kind
 ``live_migration._post.end``,
 ``live_migration.post.dest.end``, ``volume.attach``,
 ``volume.detach`` (the payload's ``state`` says whether
-the instance runs)
+the instance runs: `RUNNING_STATES`)
 ``power_off.end``, ``shutdown.end``, ``suspend.end``,       ``stop``
 ``pause.end``
 ``delete.end``                                              ``delete``
@@ -99,6 +99,7 @@ from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
 from ratekit._instants import format_us
+from ratekit._paths import lookup
 from ratekit.errors import BadRecordError
 from ratekit.policies import Continuous, Counter, Meter, OnOff
 from ratekit.records import Event, EventKind, Sample, SampleKind
@@ -114,12 +115,48 @@ __all__ = [
     "NETWORK_IN",
     "NETWORK_OUT",
     "ROOT_DISK_GB_HOURS",
+    "RUNNING_STATES",
     "VCPU_HOURS",
     "instance_notifications",
     "samples",
 ]
 
-_ACTIVE: Final = {"state": "active"}
+RUNNING_STATES: Final = ("active", "rescued", "resized")
+"""Nova's vm_states in which the instance runs, and which the ready meters bill.
+
+``active`` (running), ``rescued`` (running from a rescue image, the instance's disks
+attached) and ``resized`` (running at its new size, until the user confirms or reverts:
+Nova's ``resize_confirm_window`` is 0 by default, so it can last for days). Not
+``building``, ``paused``, ``suspended``, ``stopped``, ``shelved``, ``shelved_offloaded``,
+``soft_deleted``, ``deleted`` or ``error``."""
+
+
+class _Running:
+    """The ready meters' condition: the description's ``state`` is one of `RUNNING_STATES`.
+
+    A module-level class, not a closure, so that the meters pickle; equal instances are
+    equal, so that meters built twice are equal.
+    """
+
+    __slots__ = ()
+
+    def __call__(self, description: Mapping[str, object]) -> bool:
+        return lookup(description, "state") in RUNNING_STATES
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _Running
+
+    def __hash__(self) -> int:
+        return hash(_Running)
+
+    def __repr__(self) -> str:
+        return "{'state': OneOf(" + ", ".join(map(repr, RUNNING_STATES)) + ")}"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_Running, ())
+
+
+_ACTIVE: Final = _Running()
 
 CPU_HOURS: Final = Meter("cpu", "hour", Counter())
 """CPU time from the cumulative ``cpu`` counter (ns), in hours; resets are reported.
@@ -133,13 +170,14 @@ NETWORK_IN: Final = Meter("network.incoming.bytes", "GB", Counter())
 NETWORK_OUT: Final = Meter("network.outgoing.bytes", "GB", Counter())
 """Bytes sent by an interface, from its cumulative counter (B), in GB."""
 INSTANCE_HOURS: Final = Meter("instance.hours", "hour", OnOff(when=_ACTIVE))
-"""Hours an instance is ``active`` (from notifications); price it per ``flavor``."""
+"""Hours an instance runs (its ``state`` one of `RUNNING_STATES`: ``active``, ``rescued``,
+``resized``; from notifications); price it per ``flavor``."""
 VCPU_HOURS: Final = Meter("vcpu.hours", "hour", Continuous("vcpus", when=_ACTIVE))
-"""vCPUs x hours while ``active`` (from notifications)."""
+"""vCPUs x hours while the instance runs (`RUNNING_STATES`; from notifications)."""
 MEMORY_MB_HOURS: Final = Meter(
     "memory.hours", "MiB*hour", Continuous("memory_mb", unit="MiB", when=_ACTIVE)
 )
-"""Memory x hours while ``active`` (from notifications). Nova's ``memory_mb`` is in MiB
+"""Memory x hours while the instance runs (`RUNNING_STATES`; from notifications). Nova's ``memory_mb`` is in MiB
 (a 2 GB flavor is 2048 of them), so the level is read as ``"MiB"`` and the unit is
 ``"MiB*hour"``; a price per GB-hour in Nova's sense is ``unit="GiB*hour"`` on the price
 entry."""
@@ -147,7 +185,7 @@ entry."""
 ROOT_DISK_GB_HOURS: Final = Meter(
     "disk.root.hours", "GiB*hour", Continuous("root_gb", unit="GiB", when=_ACTIVE)
 )
-"""Root disk x hours while ``active`` (from notifications). Nova's ``root_gb`` is in GiB
+"""Root disk x hours while the instance runs (`RUNNING_STATES`; from notifications). Nova's ``root_gb`` is in GiB
 (Nova sizes the root disk ``root_gb`` x 2^30 bytes), so the level is read as ``"GiB"``;
 a price per GB-hour in Nova's sense is per ``"GiB*hour"``. ``ephemeral_gb`` and
 ``disk_gb`` are GiB too: read them with ``unit="GiB"``."""
