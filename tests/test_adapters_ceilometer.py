@@ -227,9 +227,9 @@ def test_errors_name_the_position_and_the_field() -> None:
         "describe the instance (flavor, vCPUs, memory)."
     )
     broken = copy.deepcopy(NOTIFICATIONS)
-    broken[2]["event_type"] = "compute.instance.trigger_crash_dump.end"
+    broken[2]["event_type"] = "compute.instance.frobnicate.end"
     with pytest.raises(
-        rk.BadRecordError, match=r"\[2\]\.event_type is 'compute.instance.trigger_crash_dump.end'"
+        rk.BadRecordError, match=r"\[2\]\.event_type is 'compute.instance.frobnicate.end'"
     ):
         ceilometer.instance_notifications(broken, naive_utc=True)
     assert len(ceilometer.instance_notifications(broken, naive_utc=True, unknown="skip")) == 11

@@ -91,3 +91,102 @@ def test_the_running_states_are_named_and_the_meters_say_so() -> None:
         "Meter('instance.hours', 'hour', OnOff(when={'state': OneOf('active', 'rescued', "
         "'resized')}))"
     )
+
+
+def test_a_real_resize_flow_is_read_with_the_defaults() -> None:
+    # nova-compute's legacy sequence for a resize, with an address added and a live
+    # migration's preparation on the way. Billed: m1.small 08:00-09:30 = 1.5 h x 0.04 = 0.06;
+    # m1.large 09:30-12:00 = 2.5 h x 0.16 = 0.40 (resized at 09:30, confirmed at 09:35);
+    # total 0.46. vCPU-h 1 x 1.5 + 4 x 2.5 = 11.5 (was: BadRecordError at resize.prep.end).
+    steps = [
+        ("create.start", "08:00:00", "m1.small", 1, "building"),
+        ("create.end", "08:00:00", "m1.small", 1, "active"),
+        ("create_ip.start", "08:10:00", "m1.small", 1, "active"),
+        ("create_ip.end", "08:10:00", "m1.small", 1, "active"),
+        ("resize.prep.start", "09:00:00", "m1.small", 1, "active"),
+        ("resize.prep.end", "09:00:00", "m1.small", 1, "active"),
+        ("resize.start", "09:10:00", "m1.small", 1, "active"),
+        ("resize.end", "09:20:00", "m1.small", 1, "active"),
+        ("finish_resize.start", "09:25:00", "m1.large", 4, "active"),
+        ("finish_resize.end", "09:30:00", "m1.large", 4, "resized"),
+        ("resize.confirm.start", "09:35:00", "m1.large", 4, "resized"),
+        ("resize.confirm.end", "09:35:00", "m1.large", 4, "active"),
+        ("live_migration.pre.start", "10:00:00", "m1.large", 4, "active"),
+        ("live_migration.pre.end", "10:00:00", "m1.large", 4, "active"),
+        ("live_migration._rollback.start", "10:05:00", "m1.large", 4, "active"),
+        ("live_migration._rollback.end", "10:05:00", "m1.large", 4, "active"),
+        ("interface_attach", "10:30:00", "m1.large", 4, "active"),
+        ("delete_ip.end", "11:00:00", "m1.large", 4, "active"),
+        ("delete.start", "12:00:00", "m1.large", 4, "active"),
+        ("delete.end", "12:00:00", "m1.large", 4, "deleted"),
+    ]
+    feed = [
+        nova(step, f"n{index}", f"2026-03-02 {time}", flavor, vcpus, state=state)
+        for index, (step, time, flavor, vcpus, state) in enumerate(steps)
+    ]
+    events = ceilometer.instance_notifications(feed, naive_utc=True)
+    assert [event.id for event in events] == ["n1", "n9", "n11", "n19"]
+    plan = rk.Plan(
+        "openstack",
+        "EUR",
+        MONTHLY,
+        [
+            rk.PriceEntry(
+                "small", "instance.hours", rk.PerUnit("0.04"), where={"flavor": "m1.small"}
+            ),
+            rk.PriceEntry(
+                "large", "instance.hours", rk.PerUnit("0.16"), where={"flavor": "m1.large"}
+            ),
+        ],
+    )
+    (invoice,) = rk.bill(rk.rate(events, plan, span=MARCH, meters=[ceilometer.INSTANCE_HOURS]))
+    assert sorted((line.entry, line.quantity, line.amount) for line in invoice.lines) == [
+        ("large", Decimal("2.5"), Decimal("0.40")),
+        ("small", Decimal("1.5"), Decimal("0.06")),
+    ]
+    assert invoice.total == Decimal("0.46")
+    assert totals(feed)["vcpu.hours"] == Decimal("11.5")
+
+
+@pytest.mark.parametrize(
+    "event_type",
+    [
+        "resize.prep.end",
+        "resize.end",
+        "create_ip.end",
+        "delete_ip.end",
+        "live_migration.pre.end",
+        "live_migration._rollback.end",
+        "live_migration.rollback.dest.end",
+        "live_migration.abort.end",
+        "volume.swap.end",
+        "trigger_crash_dump.end",
+        "rebuild.scheduled",
+        "evacuate",
+        "interface_attach",
+        "interface_detach",
+    ],
+)
+def test_steps_that_change_nothing_billed_are_skipped(event_type: str) -> None:
+    step = nova(event_type, "n1", "2026-03-02 09:00:00", "m1.small", 1, state="active")
+    assert ceilometer.instance_notifications([step], naive_utc=True) == []
+
+
+def test_an_unknown_type_still_raises_naming_what_is_read_and_skipped() -> None:
+    unknown = nova("frobnicate.end", "n1", "2026-03-02 09:00:00", "m1.small", 1, state="active")
+    with pytest.raises(rk.BadRecordError) as caught:
+        ceilometer.instance_notifications([unknown], naive_utc=True)
+    message = str(caught.value)
+    assert message.startswith(
+        "Nova notification [0].event_type is 'compute.instance.frobnicate.end'; the instance "
+        "notifications read are compute.instance.create.end, .power_on.end, "
+    )
+    assert message.endswith(
+        ".delete.end (and *.start, .create_ip.end, .delete_ip.end, .evacuate, "
+        ".interface_attach, .interface_detach, .live_migration._rollback.end, "
+        ".live_migration.abort.end, .live_migration.pre.end, "
+        ".live_migration.rollback.dest.end, .rebuild.scheduled, .resize.end, "
+        ".resize.prep.end, .trigger_crash_dump.end, .volume.swap.end, skipped), or pass "
+        "unknown='skip'."
+    )
+    assert ceilometer.instance_notifications([unknown], naive_utc=True, unknown="skip") == []

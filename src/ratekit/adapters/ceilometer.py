@@ -66,6 +66,16 @@ the instance runs: `RUNNING_STATES`)
 ``pause.end``
 ``delete.end``                                              ``delete``
 ``*.start`` (an announcement; the ``.end`` records it)      (skipped)
+``resize.prep.end``, ``resize.end``, ``create_ip.end``,     (skipped)
+``delete_ip.end``, ``live_migration.pre.end``,
+``live_migration._rollback.end``,
+``live_migration.rollback.dest.end``,
+``live_migration.abort.end``, ``volume.swap.end``,
+``trigger_crash_dump.end``, ``rebuild.scheduled``,
+``evacuate``, ``interface_attach``, ``interface_detach``
+(a step that changes nothing billed: the resize is
+billed from ``finish_resize.end``, a migration from
+``live_migration._post.end``)
 =========================================================  ==========
 
 Any other type raises, unless ``unknown="skip"``. The ``id`` is the ``message_id``.
@@ -228,6 +238,27 @@ _EVENTS: Final[Mapping[str, EventKind]] = {
     "pause.end": "stop",
     "delete.end": "delete",
 }
+#: Types that announce or record a step which changes nothing billed (the ``.end`` of a
+#: step inside a resize or a migration, an address or interface added): skipped, as
+#: every ``*.start`` is.
+_SKIPPED: Final = frozenset(
+    {
+        "resize.prep.end",
+        "resize.end",
+        "create_ip.end",
+        "delete_ip.end",
+        "live_migration.pre.end",
+        "live_migration._rollback.end",
+        "live_migration.rollback.dest.end",
+        "live_migration.abort.end",
+        "volume.swap.end",
+        "trigger_crash_dump.end",
+        "rebuild.scheduled",
+        "evacuate",
+        "interface_attach",
+        "interface_detach",
+    }
+)
 _RENAMED: Final = {"instance_type": "flavor"}
 #: Payload sizes read as whole numbers >= 0: the levels that the ready meters integrate.
 _SIZES: Final = ("vcpus", "memory_mb", "disk_gb", "root_gb", "ephemeral_gb")
@@ -448,12 +479,14 @@ def _notification(
     action = event_type.removeprefix("compute.instance.")
     kind = _EVENTS.get(action) if action != event_type else None
     if kind is None:
-        if (action != event_type and action.endswith(".start")) or skip:
+        if skip or (action != event_type and (action.endswith(".start") or action in _SKIPPED)):
             return None
         raise BadRecordError(
             f"{_NOTIFICATION} {r.at(position, 'event_type')} is {r.show(event_type)}; the instance "
             "notifications read are compute.instance." + ", .".join(_EVENTS) + " (and "
-            "*.start, skipped), or pass unknown='skip'."
+            "*.start, ."
+            + ", .".join(sorted(_SKIPPED))
+            + ", skipped), or pass unknown='skip'."
             + (_VERSIONED if event_type.startswith("instance.") else "")
         )
     record_id = r.text(item, "message_id", position, _NOTIFICATION)
