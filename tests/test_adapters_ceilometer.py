@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -167,8 +168,9 @@ def test_samples_of_each_counter_type_in_the_meters_units() -> None:
 def test_describe_gives_an_update_when_the_metadata_changes() -> None:
     read = ceilometer.samples(SAMPLES, meters=[ceilometer.CPU_HOURS], unknown="skip", describe=True)
     updates = [record for record in read if isinstance(record, rk.Event)]
-    # vm 8725's metadata: m1.small from the first sample, m1.large from 11:00.
-    assert [(event.at.hour, lookup(event.attributes, "flavor.name")) for event in updates] == [
+    # vm 8725's metadata: m1.small from the first sample, m1.large from 11:00. The flavor is
+    # written by its name, as Nova's notifications write it (it was {"name": ...}).
+    assert [(event.at.hour, lookup(event.attributes, "flavor")) for event in updates] == [
         (8, "m1.small"),
         (11, "m1.large"),
     ]
@@ -266,10 +268,17 @@ def test_ceilometer_units_map_to_ratekit_units_exactly(
     assert read.value == Decimal(expected)
 
 
+def read_first_update() -> Mapping[str, object]:
+    read = ceilometer.samples(SAMPLES, meters=[ceilometer.CPU_HOURS], unknown="skip", describe=True)
+    return next(record for record in read if isinstance(record, rk.Event)).attributes
+
+
 def test_nested_metadata_is_read_by_dotted_paths_in_levels_and_conditions() -> None:
-    # vm 8725 described by its samples' metadata: flavor.vcpus 1 from 08:00, 4 from 11:00.
-    # Metered to 12:00: 1 x 3 h + 4 x 1 h = 7 vCPU-hours, while flavor.name is set.
-    vcpus = rk.Meter("vcpus", "hour", rk.Continuous("flavor.vcpus", when={"status": "active"}))
+    # vm 8725 described by its samples' metadata: its flavor's vcpus (flavor_vcpus, the
+    # flavor being written by its name as Nova writes it) 1 from 08:00, 4 from 11:00.
+    # Metered to 12:00: 1 x 3 h + 4 x 1 h = 7 vCPU-hours. Nested metadata reads by paths.
+    assert lookup(read_first_update(), "image.name") == "ubuntu-24.04"
+    vcpus = rk.Meter("vcpus", "hour", rk.Continuous("flavor_vcpus", when={"status": "active"}))
     read = ceilometer.samples(SAMPLES, meters=[ceilometer.CPU_HOURS], unknown="skip", describe=True)
     usage = rk.meter(
         [record for record in read if isinstance(record, rk.Event)],
@@ -286,7 +295,8 @@ def test_nested_metadata_is_read_by_dotted_paths_in_levels_and_conditions() -> N
 
 def test_the_v2_samples_listing_with_its_flat_metadata_rates_per_flavor() -> None:
     # /v2/samples lists id, meter, type, unit, volume (a float) and a flat "metadata"
-    # ({"flavor.name": ...}); the sample at 10:00 is listed twice (a replay).
+    # ({"flavor.name": ...}, read as "flavor", as Nova's notifications write it); the
+    # sample at 10:00 is listed twice (a replay).
     # cpu (ns): 0 at 08:00 (m1.small), 7.2e12 at 10:00 (resized: m1.large), 1.62e13 at
     # 12:00: 2 h over [08:00, 10:00) while small, 9e12 ns = 2.5 h over [10:00, 12:00) while
     # large. Per CPU-hour by flavor: small 2 x 0.10 = 0.20, large 2.5 x 0.40 = 1.00.
@@ -301,7 +311,7 @@ def test_the_v2_samples_listing_with_its_flat_metadata_rates_per_flavor() -> Non
     updates = [record for record in records if isinstance(record, rk.Event)]
     # one update per change of a resource's metadata: the instance small then large, its
     # interface once (the replayed sample repeats the metadata already seen)
-    assert [update.attributes["flavor.name"] for update in updates] == [
+    assert [update.attributes["flavor"] for update in updates] == [
         "m1.small",
         "m1.large",
         "m1.small",
@@ -312,8 +322,8 @@ def test_the_v2_samples_listing_with_its_flat_metadata_rates_per_flavor() -> Non
         "EUR",
         MONTHLY,
         [
-            rk.PriceEntry("small", "cpu", rk.PerUnit("0.10"), where={"flavor.name": "m1.small"}),
-            rk.PriceEntry("large", "cpu", rk.PerUnit("0.40"), where={"flavor.name": "m1.large"}),
+            rk.PriceEntry("small", "cpu", rk.PerUnit("0.10"), where={"flavor": "m1.small"}),
+            rk.PriceEntry("large", "cpu", rk.PerUnit("0.40"), where={"flavor": "m1.large"}),
             rk.PriceEntry("egress", "network.outgoing.bytes", rk.PerUnit("0.02")),
         ],
     )

@@ -190,3 +190,54 @@ def test_an_unknown_type_still_raises_naming_what_is_read_and_skipped() -> None:
         "unknown='skip'."
     )
     assert ceilometer.instance_notifications([unknown], naive_utc=True, unknown="skip") == []
+
+
+def test_nova_and_ceilometer_describe_write_the_flavor_alike() -> None:
+    # Nova: m1.small, active, 08:00-12:00. Ceilometer cpu readings of vm-1 at 09:00 (0) and
+    # 10:00 (1 h), with describe=True and metadata {"flavor": {"name": "m1.small", "vcpus": 1}}.
+    # Both write flavor "m1.small", so the price where={"flavor": "m1.small"} holds all along:
+    # 4 h x 0.04 + 1 h x 0.10 = 0.16 + 0.10 = 0.26 (was: UnpricedUsageError from 09:00).
+    notifications = [
+        nova("create.end", "n1", "2026-03-02 08:00:00", "m1.small", 1, state="active"),
+        nova("delete.end", "n2", "2026-03-02 12:00:00", "m1.small", 1, state="deleted"),
+    ]
+    metadata = {"flavor": {"name": "m1.small", "vcpus": 1}, "state": "active"}
+    readings = [
+        {
+            "message_id": f"s{hour}",
+            "counter_name": "cpu",
+            "counter_type": "cumulative",
+            "counter_unit": "ns",
+            "counter_volume": volume,
+            "project_id": "p-1",
+            "resource_id": "vm-1",
+            "timestamp": f"2026-03-02T{hour:02d}:00:00Z",
+            "resource_metadata": metadata,
+        }
+        for hour, volume in ((9, 0), (10, 3600 * 10**9))
+    ]
+    events = ceilometer.instance_notifications(notifications, naive_utc=True)
+    samples = ceilometer.samples(readings, meters=[ceilometer.CPU_HOURS], describe=True)
+    assert events[0].attributes["flavor"] == "m1.small"
+    update = samples[0]
+    assert isinstance(update, rk.Event)
+    assert dict(update.attributes) == {"flavor": "m1.small", "flavor_vcpus": 1, "state": "active"}
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHLY,
+        [
+            rk.PriceEntry(
+                "small", "instance.hours", rk.PerUnit("0.04"), where={"flavor": "m1.small"}
+            ),
+            rk.PriceEntry("cpu", "cpu", rk.PerUnit("0.10")),
+        ],
+    )
+    meters = [ceilometer.INSTANCE_HOURS, ceilometer.CPU_HOURS]
+    rating = rk.rate([*events, *samples], plan, span=MARCH, meters=meters)
+    assert rating.total() == Decimal("0.26")
+    assert sorted((charge.entry, charge.quantity) for charge in rating.charges) == [
+        ("cpu", Decimal(1)),
+        ("small", Decimal(1)),
+        ("small", Decimal(3)),
+    ]

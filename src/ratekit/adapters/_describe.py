@@ -21,12 +21,51 @@ from ratekit.records import Event, Sample
 
 from . import _reading as r
 
-__all__ = ["Described", "updates"]
+__all__ = ["Described", "flavor_by_name", "updates"]
 
 #: A sample read, with its resource's metadata (as a description) and where that was read.
 Described = tuple[Sample, dict[str, object], r.Position]
 
 _SAMPLE: Final = "Ceilometer sample"
+
+
+def flavor_by_name(metadata: dict[str, object]) -> dict[str, object]:
+    """``metadata`` with its flavor written as Nova's notifications write it: by its name.
+
+    Ceilometer writes the flavor as an object (``{"flavor": {"name": "m1.small", "vcpus": 1}}``,
+    or flat in the ``/v2/samples`` listing: ``{"flavor.name": "m1.small"}``), Nova's
+    notifications as ``instance_type``, read as ``"flavor": "m1.small"``. Both describe one
+    instance, and an update replaces a key: so the flavor's name becomes ``flavor`` and its
+    other fields ``flavor_<field>`` (``flavor_vcpus``), where the metadata has no such key
+    already. A ``name`` that is not a non-empty string is kept as ``flavor_name``. O(size).
+
+    Examples:
+        >>> flavor_by_name({"flavor": {"id": "2", "name": "m1.small"}, "state": "active"})
+        {'flavor_id': '2', 'flavor': 'm1.small', 'state': 'active'}
+        >>> flavor_by_name({"flavor.name": "m1.small", "flavor.vcpus": 1})
+        {'flavor': 'm1.small', 'flavor_vcpus': 1}
+    """
+
+    def flavor_key(key: str, value: object) -> bool:
+        return key.startswith("flavor.") or (key == "flavor" and isinstance(value, Mapping))
+
+    if not any(flavor_key(key, value) for key, value in metadata.items()):
+        return metadata
+    written = {key for key, value in metadata.items() if not flavor_key(key, value)}
+    out: dict[str, object] = {}
+    for key, value in metadata.items():
+        if not flavor_key(key, value):
+            out[key] = value
+            continue
+        fields = value.items() if isinstance(value, Mapping) else [(key[len("flavor.") :], value)]
+        for field, item in fields:
+            if field == "name" and isinstance(item, str) and item:
+                name = "flavor"
+            else:
+                name = f"flavor_{field}"
+            if item is not None and name not in written:
+                out.setdefault(name, item)
+    return out
 
 
 def _event(sample: Sample, attributes: dict[str, object], where: r.Position) -> Event:

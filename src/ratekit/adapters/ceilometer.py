@@ -9,7 +9,7 @@
 
 (the API's ``name``/``meter``, ``type``, ``unit``, ``volume``, ``id`` and ``metadata``
 are read too, as in seed 001's ``image.size`` sample and the ``/v2/samples`` listing,
-whose ``metadata`` is flat: ``{"flavor.name": "m1.small"}``, read by the same dotted path). Each becomes a [`Sample`][ratekit.Sample] of the
+whose ``metadata`` is flat: ``{"flavor.name": "m1.small"}``). Each becomes a [`Sample`][ratekit.Sample] of the
 project (the account) and resource; its kind follows ``counter_type``: ``gauge`` ->
 ``"gauge"``, ``delta`` -> ``"delta"``, ``cumulative`` -> ``"counter"`` (metering turns
 consecutive readings into deltas, apportions them across cycle boundaries and reports
@@ -30,7 +30,9 @@ metadata at the sample's instant. With ``describe=True`` the samples of each res
 taken *in time order* (whatever the feed's order: ``/v2/samples`` lists newest first),
 and each sample whose metadata differs from the one in force before it is preceded by an
 ``"update"`` [`Event`][ratekit.Event] carrying it as the feed sends it, nested (levels
-and conditions read it by dotted paths, ``"flavor.name"``; top-level nulls are left out),
+and conditions read it by dotted paths, ``"image.name"``; top-level nulls are left out;
+the flavor is written by its name, as Nova's notifications write it: ``"flavor":
+"m1.small"``, its other fields as ``flavor_<field>``, ``flavor_vcpus``),
 with each key the previous metadata had and this one has not set to ``None``, which
 removes it: the description is the metadata, never a key the feed dropped. Samples of one
 resource at one instant that disagree about the metadata: the one whose ``id`` sorts
@@ -115,7 +117,7 @@ from ratekit.policies import Continuous, Counter, Meter, OnOff
 from ratekit.records import Event, EventKind, Sample, SampleKind
 
 from . import _reading as r
-from ._describe import Described, updates
+from ._describe import Described, flavor_by_name, updates
 from ._units import feed_unit, in_meter_unit
 
 __all__ = [
@@ -290,7 +292,7 @@ _NOTIFICATION: Final = "Nova notification"
 def description(value: Mapping[str, object]) -> dict[str, object]:
     """A description from a feed's object: its fields as sent, top-level nulls left out.
 
-    Nested objects and lists stay nested (read them by dotted paths: ``"flavor.name"``);
+    Nested objects and lists stay nested (read them by dotted paths: ``"image.name"``);
     a top-level ``None`` is left out, since in an event it would remove the key.
 
     ```pycon
@@ -440,7 +442,9 @@ def samples(
         where = r.at(position, meta_key)
         metadata = item.get(meta_key) if describe else None
         attributes = (
-            description(r.mapping(metadata, where, _SAMPLE)) if metadata is not None else {}
+            flavor_by_name(description(r.mapping(metadata, where, _SAMPLE)))
+            if metadata is not None
+            else {}
         )
         read.append((sample, attributes, where))
     found = updates(read) if describe else {}
