@@ -112,6 +112,7 @@ from typing import Final, Literal
 
 from ratekit._instants import format_us
 from ratekit._paths import lookup
+from ratekit._values import switch
 from ratekit.errors import BadRecordError
 from ratekit.policies import Continuous, Counter, Meter, OnOff
 from ratekit.records import Event, EventKind, Sample, SampleKind
@@ -429,6 +430,8 @@ def samples(
         >>> ceilometer.samples([image], meters=[sizes], describe=True)
         [Event('2293', '8725', '2014-11-22T08:34:44Z', {'name': 'openstack-client-vm', 'properties': {'size': '2361393152'}}, kind='update', id='68d4a944/metadata'), Sample('2293', '8725', 'image.size', '2014-11-22T08:34:44Z', '0', kind='gauge', id='68d4a944')]
     """
+    describe = switch(describe, "ceilometer.samples describe")
+    naive_utc = switch(naive_utc, "ceilometer.samples naive_utc")
     by_name = r.meters_by_name(meters, "samples meters")
     skip = r.skipping(unknown, "unknown")
     _refuse_gnocchi(feed)
@@ -540,6 +543,7 @@ def instance_notifications(
         [Event('p-1', 'vm-1', '2026-03-02T08:00:00Z', {'flavor': 'm1.small', 'vcpus': 1, 'memory_mb': 2048, 'state': 'active', 'image_meta': {'base_image_ref': 'img-9'}}, kind='start', id='n-1')]
     """
     skip = r.skipping(unknown, "unknown")
+    naive_utc = switch(naive_utc, "ceilometer.instance_notifications naive_utc")
     return r.collect(
         feed,
         _NOTIFICATION,

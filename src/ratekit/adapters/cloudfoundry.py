@@ -87,6 +87,7 @@ from typing import Final, Literal
 import attrs
 
 from ratekit._instants import format_us
+from ratekit._values import switch
 from ratekit.errors import BadRecordError, RatekitTypeError
 from ratekit.policies import Continuous, Meter, OnOff
 from ratekit.records import Event, EventKind
@@ -405,11 +406,12 @@ def app_usage_events(
         ...
         ratekit.BadRecordError: Cloud Foundry app usage event [0].state.current is 'RUNNING'; expected one of 'STARTED', 'STOPPED', 'TASK_STARTED', 'TASK_STOPPED', 'BUILDPACK_SET', 'STAGING_STARTED', 'STAGING_STOPPED'.
     """
+    staging = switch(staging, "cloudfoundry.app_usage_events staging")
     payer = _account(account)
     order = _Order(previous)
     events: list[Event] = []
     for position, item in r.entries(feed, "", _APP, page_key="resources"):
-        event = _app_event(item, position, payer, order, staging is True)
+        event = _app_event(item, position, payer, order, staging)
         if event is not None:
             events.append(event)
     return events
