@@ -15,10 +15,14 @@ import copy
 import json
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ratekit as rk
+from _budget import LAWS
 from ratekit.adapters import borel
 
 DATA = Path(__file__).parent / "data" / "borel"
@@ -171,3 +175,51 @@ def test_meters_in_borels_own_units_take_the_rows_as_written() -> None:
     (cpu,) = borel.usage_rows(FIRST[2:3], period=FIRST_HALF, meters=[cpu_hours])
     assert cpu.value == rk.convert(516570000000, "ns", "hour")
     assert str(cpu.value).startswith("0.1434916666")
+
+
+def test_ids_escape_their_separator_so_two_rows_never_share_one() -> None:
+    # Joined with "/" as written, both rows were
+    # "acme/cpu-usage/memory-allocation/vm-1/<start>/<end>": a conflict, or with
+    # conflicts="anomaly" acme's 7 CPU-seconds silently not billed.
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    rows = [
+        {"customer-id": "acme/cpu-usage", "resource": "memory-allocation",
+         "resource_id": "vm-1", "quantity": 5, "uom": "MB-ns"},
+        {"customer-id": "acme", "resource": "cpu-usage",
+         "resource_id": "memory-allocation/vm-1", "quantity": 7000000000, "uom": "cpu-ns"},
+        {"customer-id": "50%", "resource": "cpu-usage", "resource_id": "vm-1",
+         "quantity": 1, "uom": "cpu-ns"},
+    ]  # fmt: skip
+    ids = [sample.id for sample in borel.usage_rows(rows, period=march)]
+    span = "2026-03-01T00:00:00Z/2026-04-01T00:00:00Z"
+    assert ids == [
+        f"acme%2Fcpu-usage/memory-allocation/vm-1/{span}",
+        f"acme/cpu-usage/memory-allocation%2Fvm-1/{span}",
+        f"50%25/cpu-usage/vm-1/{span}",
+    ]
+    # Both billed: acme's 7e9 ns = 7 CPU-seconds.
+    usage = rk.meter(
+        borel.usage_rows(rows[1:2], period=march) + borel.usage_rows(rows[:1], period=march),
+        borel.METERS, span=march, cycle=None, as_of=march.end,
+    )  # fmt: skip
+    assert usage.total("cpu-usage") == Decimal(7)
+
+
+PARTS = st.text(alphabet="a/%2F", min_size=1, max_size=5)
+
+
+@settings(max_examples=LAWS)
+@given(st.lists(st.tuples(PARTS, PARTS, PARTS), min_size=2, max_size=2))
+def test_ids_are_injective(triples: list[tuple[str, str, str]]) -> None:
+    # Oracle: the id splits back into the row's customer, resource and resource id.
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    rows = [
+        {"customer-id": customer, "resource": "cpu-usage", "resource_id": resource_id,
+         "quantity": 1, "uom": "cpu-ns"}
+        for customer, _, resource_id in triples
+    ]  # fmt: skip
+    ids = [sample.id or "" for sample in borel.usage_rows(rows, period=march)]
+    for (customer, _, resource_id), record_id in zip(triples, ids, strict=True):
+        parts = [unquote(part) for part in record_id.split("/")[:3]]
+        assert parts == [customer, "cpu-usage", resource_id]
+    assert (ids[0] == ids[1]) == ((triples[0][0], triples[0][2]) == (triples[1][0], triples[1][2]))

@@ -18,8 +18,10 @@ the row has them, else the ``period`` the caller gives (the span the report cove
 the sample is a delta over that span (apportioned linearly if it crosses a cycle).
 
 The rows carry no id; a sample's ``id`` is
-``"<customer-id>/<resource>/<resource_id>/<start>/<end>"``, so a report delivered again
-is a replay, and two different quantities for one resource and period are a conflict.
+``"<customer-id>/<resource>/<resource_id>/<start>/<end>"``, each of the first three with
+its ``%`` written ``%25`` and its ``/`` written ``%2F`` (so two different rows never share
+an id), so a report delivered again is a replay, and two different quantities for one
+resource and period are a conflict.
 
 The ready meters keep every conversion exact: `CPU_SECONDS` (a power of ten),
 `MEMORY_GB_SECONDS` in GiB-seconds (Nova's GB: ``MB-ns`` / 1024 / 10^9), and
@@ -91,6 +93,14 @@ def _binary(uom: str) -> str:
     return _DATA.sub(lambda match: _BINARY[match[1]], uom)
 
 
+def _escaped(part: str) -> str:
+    """``part`` of an id with its ``%`` and ``/`` escaped (``%25``, ``%2F``). O(len).
+
+    So ids join injectively: ``"acme/cpu"`` + ``"x"`` and ``"acme"`` + ``"cpu/x"`` never meet.
+    """
+    return part.replace("%", "%25").replace("/", "%2F")
+
+
 def _sample(
     item: Mapping[str, object],
     position: r.Position,
@@ -121,7 +131,7 @@ def _sample(
     else:
         start_us, end_us = period.start_us, period.end_us
     start, end = format_us(start_us), format_us(end_us)
-    record_id = f"{account}/{resource_kind}/{resource}/{start}/{end}"
+    record_id = "/".join((*map(_escaped, (account, resource_kind, resource)), start, end))
     return r.build(
         position,
         lambda: Sample(account, resource, meter.name, end, value, since=start, id=record_id),
