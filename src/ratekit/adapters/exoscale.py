@@ -31,6 +31,8 @@ event is a replay (nothing is billed twice, as the seed asks) and two different 
 for one resource, action and instant are a conflict. Events are ordered by ``time``;
 with ``order="version"`` the ``version`` field (a per-resource counter, where the
 emitter keeps one) is the ``seq`` instead, so the emitter's order wins over its clocks.
+A ``version`` is checked whichever the order: a whole number from 0 to 2^63 - 1 (not a
+bool); under ``order="time"`` it may be absent or null, under ``order="version"`` not.
 
 Errors are [`BadRecordError`][ratekit.BadRecordError] naming the position and field
 (``[3].action``).
@@ -103,6 +105,23 @@ def _description(item: Mapping[str, object]) -> dict[str, object]:
     return attributes
 
 
+def _version(item: Mapping[str, object], position: r.Position, *, required: bool) -> int | None:
+    """The ``version`` (a per-resource counter), checked whichever the order; None if absent.
+
+    Under ``order="time"`` a record may have no ``version`` (or a null one); one it has is
+    a whole number from 0 to 2^63 - 1, as under ``order="version"``, where it is the seq.
+    """
+    if not required and item.get("version") is None:
+        return None
+    version = r.count(item, "version", position, _WHAT)
+    if version > INT_HIGH:  # an Event's seq is a 64-bit int: say so of the version field
+        raise BadRecordError(
+            f"{_WHAT} {r.at(position, 'version')} {r.show(version)} is out of range; give "
+            f"a whole number from 0 to {INT_HIGH}."
+        )
+    return version
+
+
 def _event(item: Mapping[str, object], position: r.Position, by_version: bool) -> Event:
     kind_of = _keyword(item, "type", position)
     if kind_of != "usage":
@@ -119,14 +138,8 @@ def _event(item: Mapping[str, object], position: r.Position, by_version: bool) -
     at_us = r.instant(item, "time", position, _WHAT)
     account = r.text(item, "account", position, _WHAT)
     uuid = r.text(item, "uuid", position, _WHAT)
-    seq: int | None = None
-    if by_version:
-        seq = r.count(item, "version", position, _WHAT)
-        if seq > INT_HIGH:  # an Event's seq is a 64-bit int: say so of the version field
-            raise BadRecordError(
-                f"{_WHAT} {r.at(position, 'version')} {r.show(seq)} is out of range; give "
-                f"a whole number from 0 to {INT_HIGH}."
-            )
+    version = _version(item, position, required=by_version)
+    seq = version if by_version else None
     _keyword(item, "entity", position)
     attributes = _description(item) if kind == "start" else {}
     at = format_us(at_us)
