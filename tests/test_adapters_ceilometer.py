@@ -247,6 +247,11 @@ def test_errors_name_the_position_and_the_field() -> None:
         ("GB", 20, "GiB", "20"),  # a root disk of 20 GB (GiB), as written
         ("KB", 2048, "MiB", "2"),  # 2048 KiB / 1024
         ("B/s", 125000, "Mbit/s", "1"),  # 125000 B/s x 8 bit / 1e6
+        # OpenStack's MB is a MiB in a rate too, as in a size (MB/s was read as 10^6 B/s):
+        ("MB", 1, "B", "1048576"),  # 2^20
+        ("MB/s", 1, "B/s", "1048576"),  # 2^20 B/s
+        ("kB/s", 2, "B/s", "2048"),  # 2 x 2^10
+        ("GB/s", 1, "MiB/s", "1024"),  # 2^30 / 2^20
         ("instance", 1, "instance", "1"),  # a unit ratekit does not know converts to itself
     ],
 )

@@ -22,7 +22,7 @@ from ratekit.units import Unit, convert
 
 from ._reading import show
 
-__all__ = ["feed_unit", "in_meter_unit"]
+__all__ = ["feed_unit", "in_meter_unit", "openstack_binary"]
 
 #: Factors that name what is measured rather than a unit: ``cpu-ns`` is nanoseconds.
 _QUALIFIERS: Final = frozenset({"cpu", "vcpu"})
@@ -50,6 +50,26 @@ def feed_unit(text: str, where: str, what: str) -> str:
     except RatekitError as error:
         raise BadRecordError(f"{what} {where} unit {show(text)} cannot be read: {error}") from None
     return text
+
+
+#: OpenStack's data units are binary (Nova's ``memory_mb`` is a MiB, ``root_gb`` a GiB).
+_BINARY: Final = {"kB": "KiB", "KB": "KiB", "MB": "MiB", "GB": "GiB", "TB": "TiB"}
+_DATA: Final = re.compile(r"(?<![A-Za-z])(kB|KB|MB|GB|TB)(?![A-Za-z])")
+
+
+def openstack_binary(unit: str) -> str:
+    """``unit`` with its OpenStack data units binary, wherever they are in it. O(len).
+
+    OpenStack's ``MB`` is a MiB (Nova's ``memory_mb``, Ceilometer's ``memory``), its
+    ``GB`` a GiB (``root_gb``, ``disk.root.size``): so is the ``MB`` of a product or a rate.
+
+    ```pycon
+    >>> openstack_binary("MB-ns"), openstack_binary("MB/s"), openstack_binary("B/s")
+    ('MiB-ns', 'MiB/s', 'B/s')
+
+    ```
+    """
+    return _DATA.sub(lambda match: _BINARY[match[1]], unit)
 
 
 def _unqualified(text: str) -> str | None:

@@ -41,7 +41,6 @@ Examples:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
@@ -52,7 +51,7 @@ from ratekit.records import Sample
 from ratekit.spans import Span
 
 from . import _reading as r
-from ._units import feed_unit, in_meter_unit
+from ._units import feed_unit, in_meter_unit, openstack_binary
 
 __all__ = [
     "CPU_SECONDS",
@@ -83,16 +82,6 @@ METERS: Final = (CPU_SECONDS, MEMORY_GB_SECONDS, DISK_READS, DISK_WRITES, NETWOR
 _WHAT: Final = "Borel row"
 
 
-#: OpenStack's data units are binary (Nova's ``memory_mb`` is a MiB, ``root_gb`` a GiB).
-_BINARY: Final = {"kB": "KiB", "KB": "KiB", "MB": "MiB", "GB": "GiB", "TB": "TiB"}
-_DATA: Final = re.compile(r"(?<![A-Za-z])(kB|KB|MB|GB|TB)(?![A-Za-z])")
-
-
-def _binary(uom: str) -> str:
-    """``uom`` with its OpenStack data units binary: ``"MB-ns"`` -> ``"MiB-ns"``. O(len)."""
-    return _DATA.sub(lambda match: _BINARY[match[1]], uom)
-
-
 def _escaped(part: str) -> str:
     """``part`` of an id with its ``%`` and ``/`` escaped (``%25``, ``%2F``). O(len).
 
@@ -115,7 +104,7 @@ def _sample(
     account = r.text(item, "customer-id", position, _WHAT)
     resource = r.text(item, "resource_id", position, _WHAT)
     uom = r.text(item, "uom", position, _WHAT)
-    unit = _binary(feed_unit(uom, r.at(position, "uom"), _WHAT))
+    unit = openstack_binary(feed_unit(uom, r.at(position, "uom"), _WHAT))
     quantity = r.number(item, "quantity", position, _WHAT)
     value = in_meter_unit(
         quantity, unit, meter, where=r.at(position, "uom"), what=_WHAT, written=uom

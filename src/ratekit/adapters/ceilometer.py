@@ -17,7 +17,8 @@ resets). The meter is the one named ``counter_name`` among ``meters``; the value
 converted exactly from ``counter_unit`` to that meter's unit (``ns``, ``B``, ``B/s``
 and ``%``, a hundredth, are ratekit units; OpenStack's ``KB``, ``MB``, ``GB`` and ``TB``
 are binary, as Nova's ``memory_mb`` and ``root_gb`` are, so they are read as ``KiB``,
-``MiB``, ``GiB`` and ``TiB``; a name ratekit does not know, such as ``instance`` or
+``MiB``, ``GiB`` and ``TiB``, wherever they appear in the unit: ``MB/s`` is ``MiB/s``,
+as its ``MB`` is a MiB (Ceilometer's own rates are in ``B/s``, read as written); a name ratekit does not know, such as ``instance`` or
 ``vcpu``, converts only to itself). The ``id`` is the ``message_id``.
 
 Gnocchi's shapes are not read: its measures (``[timestamp, granularity, value]``, or
@@ -119,7 +120,7 @@ from ratekit.records import Event, EventKind, Sample, SampleKind
 
 from . import _reading as r
 from ._describe import Described, flavor_by_name, updates
-from ._units import feed_unit, in_meter_unit
+from ._units import feed_unit, in_meter_unit, openstack_binary
 
 __all__ = [
     "CPU_HOURS",
@@ -341,7 +342,7 @@ def _sample(
     unit_key = _one_of(item, ("counter_unit", "unit"), position, _SAMPLE)
     written = r.text(item, unit_key, position, _SAMPLE)
     unit_at = r.at(position, unit_key)
-    unit = _BINARY.get(written, feed_unit(written, unit_at, _SAMPLE))
+    unit = openstack_binary(feed_unit(written, unit_at, _SAMPLE))
     volume_key = _one_of(item, ("counter_volume", "volume"), position, _SAMPLE)
     volume = r.number(item, volume_key, position, _SAMPLE)
     if counter_type == "cumulative":
@@ -358,10 +359,6 @@ def _sample(
         lambda: Sample(account, resource, meter.name, at, value, kind=kind, id=record_id),
     )
 
-
-#: OpenStack's data units are binary: its MB (``memory``, ``memory.usage``, Nova's
-#: ``memory_mb``) is a MiB, its GB (``disk.root.size``, ``volume.size``) a GiB.
-_BINARY: Final = {"kB": "KiB", "KB": "KiB", "MB": "MiB", "GB": "GiB", "TB": "TiB"}
 
 _GNOCCHI: Final = (
     "Gnocchi's measures, aggregates and resources are not read (a measure carries no "
