@@ -9,6 +9,9 @@ the feed has dropped. Samples of one resource at one instant that disagree about
 metadata are decided by their ids: the one whose ``id`` sorts first describes the
 resource from that instant. The feed's order changes nothing: any permutation of a feed
 gives the same records.
+
+The flavor in the metadata is written as Nova's notifications write it, by its name
+(`flavor_by_name`), so that both feeds describe one instance alike.
 """
 
 from __future__ import annotations
