@@ -131,7 +131,12 @@ def rate(
 
     Usage no entry prices raises [`UnpricedUsageError`][ratekit.UnpricedUsageError] naming the meter,
     account, resource and span, or, under a plan built with ``unpriced="anomaly"``, is
-    reported as an ``"unpriced"`` anomaly. A price model that refuses a quantity (more
+    reported as an ``"unpriced"`` anomaly. Under assignments, the part of a row where its
+    account has no plan (before its first assignment, in a gap between two, after its
+    last: a resource running on past an assignment's end) is not charged and is an
+    ``"unpriced"`` anomaly naming the meter, account, resource, span, quantity and the
+    account's assignments; the rest of the row is priced where it lies. Usage of an
+    account no assignment names raises [`UnpricedUsageError`][ratekit.UnpricedUsageError]. A price model that refuses a quantity (more
     than a bounded tier table's last tier) raises
     [`BadQuantityError`][ratekit.BadQuantityError] naming the entry, account, resource and
     records. A correction nets against its cycle's usage in any order (a group priced by
