@@ -225,9 +225,11 @@ def test_rows_rated_with_their_meters_are_priced_as_the_records_are() -> None:
     plan = _price_change(A, B)
     assert rk.rate(usage, plan, span=APRIL, meters=[PEAK]).total() == Decimal(135)
     assert rk.rate(list(usage.rows), plan, span=APRIL, meters=[PEAK]).total() == Decimal(135)
-    # Without their meters, the rows are quantities that add up: 5 at A's first tier,
-    # then 5 more at B's second, 50 + 80 = 130.
-    assert rk.rate(usage, plan, span=APRIL).total() == Decimal(130)
+    # A Usage carries its meters (135 without meters= again); bare rows without their
+    # meters are quantities that add up: 5 at A's first tier, then 5 more at B's second,
+    # 50 + 80 = 130.
+    assert rk.rate(usage, plan, span=APRIL).total() == Decimal(135)
+    assert rk.rate(list(usage.rows), plan, span=APRIL).total() == Decimal(130)
 
 
 @pytest.mark.parametrize("allowance", [None, 2])
