@@ -5,8 +5,9 @@
   and every statement closing the cycle would fail). A currency changes at a cycle
   boundary.
 - A record that makes usage where its account has no plan (a gap between two
-  assignments) is refused at the feed, with its batch, as batch `rate()` refuses it; a
-  stop or a delete is taken anywhere.
+  assignments) is refused at the feed, with its batch (batch `rate()` reports such usage
+  as `unpriced`, not charged); a stop or a delete is taken anywhere, and the time a
+  resource runs into the gap is not charged, named by an `unpriced` anomaly.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -175,7 +177,7 @@ GAP = [
 ]
 GAP_TEXT = (
     "(its assignments: 'e' until 2026-03-10T00:00:00Z, 'e' from 2026-03-15T00:00:00Z), so "
-    "every statement would fail to price it; the batch is refused whole. Feed usage only "
+    "the rater could never charge it; the batch is refused whole. Feed usage only "
     "where its account has a plan: a rater's plans are fixed when it is built (a stop or a "
     "delete is taken anywhere)."
 )
@@ -273,25 +275,54 @@ def test_usage_where_the_account_has_a_plan_is_taken_as_batch_rate_takes_it(
     assert sum(i.total for i in closed.invoices) == batch.total()
 
 
-def test_a_stop_in_the_gap_is_taken_and_a_stop_at_its_start_ends_the_resource_running_into_it() -> (
-    None
-):
+def test_a_stop_in_the_gap_is_taken_and_the_time_before_the_gap_is_charged() -> None:
     rater = _gap_rater()
     rater.feed([rk.Event("a", "v", "2026-03-09T00:00:00Z", kind="start", id="e1")])
     assert rater.statement("2026-03-10T00:00:00Z").lines[0].amount == Decimal(24)
-    # Running into the gap: statements past its start fail (batch rate() too) until ...
-    with pytest.raises(rk.UnpricedUsageError, match="from 2026-03-10T00:00:00Z has no plan"):
-        rater.statement("2026-03-12T00:00:00Z")
-    # ... a stop stamped in the gap, which is taken but leaves the part before it unpriced,
+    # Running into the gap: the gap's time has no plan, is not charged and is named.
+    into = rater.statement("2026-03-12T00:00:00Z")
+    assert into.lines == ()
+    (anomaly,) = into.anomalies
+    assert (anomaly.kind, anomaly.record_ids, anomaly.account, anomaly.resource) == (
+        "unpriced",
+        ("e1",),
+        "a",
+        "v",
+    )
+    assert str(anomaly) == (
+        "usage of meter 'vm' by account 'a' (resource 'v', 48 hour) over "
+        "2026-03-10T00:00:00Z..2026-03-12T00:00:00Z has no plan: the account has no plan "
+        "assigned there (its assignments: 'e' until 2026-03-10T00:00:00Z, 'e' from "
+        "2026-03-15T00:00:00Z): not charged."
+    )
+    # A stop stamped in the gap is taken; the day before the gap stays charged.
     fed = rater.feed([rk.Event("a", "v", "2026-03-11T00:00:00Z", kind="stop", id="e2")])
     assert fed.accepted == ("e2",)
-    with pytest.raises(rk.UnpricedUsageError, match="from 2026-03-10T00:00:00Z has no plan"):
-        rater.statement("2026-03-12T00:00:00Z")
-    # ... and a stop at the gap's start (the end of the assignment) settles it.
-    rater.feed([rk.Event("a", "v", "2026-03-10T00:00:00Z", kind="stop", id="e3")])
-    assert rater.statement("2026-03-12T00:00:00Z").lines == ()
+    assert rater.statement("2026-03-20T00:00:00Z").lines == ()
     (invoice,) = rater.statement("2026-04-01T00:00:00Z").invoices
-    assert invoice.total == Decimal(24)  # 9 March, 24 h x 1 EUR
+    assert invoice.total == Decimal(24)  # 9 March, 24 h x 1 EUR; 10 March in the gap
+    # Batch rate() of the same records agrees, and names the gap's day (24 hours).
+    batch = rk.rate(
+        [
+            rk.Event("a", "v", "2026-03-09T00:00:00Z", kind="start", id="e1"),
+            rk.Event("a", "v", "2026-03-11T00:00:00Z", kind="stop", id="e2"),
+        ],
+        GAP,
+        span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"),
+        meters=METERS,
+    )
+    assert batch.total() == Decimal(24)
+    (named,) = batch.anomalies
+    assert named.record_ids == ("e1", "e2")
+    assert "(resource 'v', 24 hour) over 2026-03-10T00:00:00Z..2026-03-11T00:00:00Z" in str(named)
+
+
+def test_a_resource_running_through_the_gap_is_charged_on_both_sides() -> None:
+    rater = _gap_rater()
+    rater.feed([rk.Event("a", "v", "2026-03-02T00:00:00Z", kind="start", id="e1")])
+    # 2..10 March: 8 days = 192 h; 15 March..1 April: 17 days = 408 h; 192 + 408 = 600.
+    (invoice,) = [i for i in rater.statement("2026-04-01T00:00:00Z").invoices if i.account == "a"]
+    assert invoice.total == Decimal(600)
 
 
 @settings(max_examples=max(LAWS // 4, 50), deadline=None)
@@ -318,12 +349,19 @@ def test_a_sample_is_refused_at_the_feed_exactly_when_batch_rate_leaves_it_unpri
     ticks = {at} if first == at else set(range(max(0, first), at))
     unpriced = bool(ticks & set(range(lo, hi)))
     window = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
-    try:
-        rk.rate([sample], plans, span=window, meters=METERS)
-    except rk.UnpricedUsageError:
-        assert unpriced
-    else:
-        assert not unpriced
+    batch = rk.rate([sample], plans, span=window, meters=METERS)
+    kinds = [anomaly.kind for anomaly in batch.anomalies]
+    # The sample's quantity 1 lies wholly in the gap, or wholly outside it, or split.
+    assert ("unpriced" in kinds) == unpriced
+    # Its hour ticks: [since, at), or the instant at alone when since is at or absent.
+    first_tick = at if since is None else max(0, at - (span or 0))
+    held = {at} if first_tick == at else set(range(first_tick, at))
+    inside = len(held & set(range(lo, hi)))
+    total = Fraction(batch.total())
+    if inside in (0, len(held)):
+        assert total == (1 if inside == 0 else 0)
+    else:  # shared in proportion to time, to 24 places (the split's quantum)
+        assert abs(total - Fraction(len(held) - inside, len(held))) <= Fraction(1, 10**24)
     rater = rk.Rater(plans, METERS, start="2026-03-01T00:00:00Z")
     try:
         rater.feed([sample])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from decimal import Decimal
 
@@ -328,14 +329,40 @@ def test_unpriced_usage_can_be_reported_as_an_anomaly() -> None:
     assert str(anomaly).endswith("described by {}: not charged.")
 
 
-def test_usage_of_an_account_without_a_plan_is_an_error() -> None:
+def test_usage_of_an_account_no_assignment_names_is_an_error() -> None:
     plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
     with pytest.raises(rk.UnpricedUsageError) as error:
-        rk.rate([row(5)], [rk.Assignment("acme", plan, start="2026-03-10T00:00:00Z")], span=MARCH)
+        rk.rate([row(5)], [rk.Assignment("other", plan, start="2026-03-10T00:00:00Z")], span=MARCH)
     assert str(error.value) == (
         "usage of meter 'vm.hours' by account 'acme' (resource 'vm-1') from 2026-03-01T00:00:00Z "
         "has no plan: the account has no plan assigned at that instant; assign it one with "
         "rk.Assignment(...)."
+    )
+
+
+def test_usage_before_an_accounts_first_assignment_is_reported_not_charged() -> None:
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+    rating = rk.rate(
+        [row(744, ids=("e1",))],
+        [rk.Assignment("acme", plan, start="2026-03-10T00:00:00Z")],
+        span=MARCH,
+    )
+    # 744 hours over March's 744 hours, 1 per hour: 9 days before 10 March (216 hours)
+    # have no plan; 22 days from it (528 hours) are charged 528.
+    (charge,) = rating.charges
+    assert (charge.quantity, charge.amount) == (Decimal(528), Decimal(528))
+    (anomaly,) = rating.anomalies
+    assert (anomaly.kind, anomaly.record_ids, anomaly.account, anomaly.resource) == (
+        "unpriced",
+        ("e1",),
+        "acme",
+        "vm-1",
+    )
+    assert anomaly.at == dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    assert str(anomaly) == (
+        "usage of meter 'vm.hours' by account 'acme' (resource 'vm-1', 216 hour) over "
+        "2026-03-01T00:00:00Z..2026-03-10T00:00:00Z has no plan: the account has no plan "
+        "assigned there (its assignments: 'p' from 2026-03-10T00:00:00Z): not charged."
     )
 
 

@@ -73,14 +73,16 @@ def test_a_peak_under_a_volume_price_that_changes_mid_cycle() -> None:
     # 80 x 15/30 + 160 x 15/30 = 40 + 80 = 120 (not 110, with a line of -5 * 20 = -100).
     assert rating.total() == Decimal(120)
     (invoice,) = rk.bill(rating)
+    # Each line shows the whole peak's tier (10 users at the volume tier's price) and the
+    # share its price takes (5 of the 10: 15 days of 30): 10 * 8 * 5/10 = 40.
     assert invoice.to_text() == (
         "Invoice acme, 2026-04-01T00:00:00Z .. 2026-05-01T00:00:00Z, EUR\n"
         "\n"
         "  line      quantity  unit price  amount\n"
         "  peak · a    5 user      tiered   40.00\n"
-        "      tiers[1] (5, ∞): 5 * 8 = 40.00\n"
+        "      tiers[1] (5, ∞): 10 * 8 * 5/10 = 40.00\n"
         "  peak · b    5 user      tiered   80.00\n"
-        "      tiers[1] (5, ∞): 5 * 16 = 80.00\n"
+        "      tiers[1] (5, ∞): 10 * 16 * 5/10 = 80.00\n"
         "\n"
         "  total                           120.00"
     )
@@ -143,16 +145,17 @@ def test_a_peak_under_two_plans_prices_prints_each_plans_part_labelled() -> None
         ]
     )
     (invoice,) = rk.bill(rating)
-    # 90/2 + 180/2 = 135: each plan's lines of the whole peak of 10, by half.
+    # 90/2 + 180/2 = 135: each plan's lines of the whole peak of 10 (5 users in each
+    # tier), with its share of it (5 of 10).
     assert invoice.to_text() == (
         "Invoice acme, 2026-04-01T00:00:00Z .. 2026-05-01T00:00:00Z, EUR\n"
         "\n"
         "  line      quantity  unit price  amount\n"
         "  peak · s   10 user      varies  135.00\n"
-        "      A · tiers[0] (0, 5]: 2.5 * 10 = 25.00\n"
-        "      A · tiers[1] (5, ∞): 2.5 * 8 = 20.00\n"
-        "      B · tiers[0] (0, 5]: 2.5 * 20 = 50.00\n"
-        "      B · tiers[1] (5, ∞): 2.5 * 16 = 40.00\n"
+        "      A · tiers[0] (0, 5]: 5 * 10 * 5/10 = 25.00\n"
+        "      A · tiers[1] (5, ∞): 5 * 8 * 5/10 = 20.00\n"
+        "      B · tiers[0] (0, 5]: 5 * 20 * 5/10 = 50.00\n"
+        "      B · tiers[1] (5, ∞): 5 * 16 * 5/10 = 40.00\n"
         "\n"
         "  total                           135.00"
     )
@@ -161,10 +164,15 @@ def test_a_peak_under_two_plans_prices_prints_each_plans_part_labelled() -> None
 def test_a_peak_s_charge_explains_its_share_of_the_whole_peak() -> None:
     charge = _rate(_price_change(A, B)).charges[0]
     assert charge.whole == Decimal(10)
-    # Half of A's lines for 10 users: 2.5 * 10 + 2.5 * 8 = 25 + 20 = 45, the charge.
+    # A's lines for the whole peak of 10 users (5 in each tier), for the charge's share
+    # of it, 5 of 10: 5 * 10 * 5/10 + 5 * 8 * 5/10 = 25 + 20 = 45, the charge.
     assert [str(line) for line in charge.tiers] == [
-        "tiers[0] (0, 5]: 2.5 * 10 = 25",
-        "tiers[1] (5, ∞): 2.5 * 8 = 20",
+        "tiers[0] (0, 5]: 5 * 10 * 5/10 = 25",
+        "tiers[1] (5, ∞): 5 * 8 * 5/10 = 20",
+    ]
+    assert [(line.quantity, line.part, line.whole) for line in charge.tiers] == [
+        (5, 5, 10),
+        (5, 5, 10),
     ]
     assert sum(line.amount for line in charge.tiers) == charge.amount
 
@@ -184,6 +192,12 @@ def test_an_allowance_on_a_peak_frees_its_first_units_and_each_price_prices_what
     assert [(c.free, c.amount) for c in rating.charges] == [
         (Decimal(2), Decimal("27.75")),
         (Decimal(0), Decimal("92.5")),
+    ]
+    # Each line: A's (then B's) lines of the billable peak of 8, for 3 (then 5) of it:
+    # 5 * 10 * 3/8 + 3 * 8 * 3/8 = 18.75 + 9 = 27.75; 5 * 20 * 5/8 + 3 * 16 * 5/8 = 62.5 + 30.
+    assert [[str(line) for line in c.tiers] for c in rating.charges] == [
+        ["tiers[0] (0, 5]: 5 * 10 * 3/8 = 18.75", "tiers[1] (5, ∞): 3 * 8 * 3/8 = 9"],
+        ["tiers[0] (0, 5]: 5 * 20 * 5/8 = 62.5", "tiers[1] (5, ∞): 3 * 16 * 5/8 = 30"],
     ]
     # As a per-unit price would: 2 per unit then 3 gives 3 * 2 + 5 * 3.
     per_unit = rk.Plan(
@@ -211,9 +225,11 @@ def test_rows_rated_with_their_meters_are_priced_as_the_records_are() -> None:
     plan = _price_change(A, B)
     assert rk.rate(usage, plan, span=APRIL, meters=[PEAK]).total() == Decimal(135)
     assert rk.rate(list(usage.rows), plan, span=APRIL, meters=[PEAK]).total() == Decimal(135)
-    # Without their meters, the rows are quantities that add up: 5 at A's first tier,
-    # then 5 more at B's second, 50 + 80 = 130.
-    assert rk.rate(usage, plan, span=APRIL).total() == Decimal(130)
+    # A Usage carries its meters (135 without meters= again); bare rows without their
+    # meters are quantities that add up: 5 at A's first tier, then 5 more at B's second,
+    # 50 + 80 = 130.
+    assert rk.rate(usage, plan, span=APRIL).total() == Decimal(135)
+    assert rk.rate(list(usage.rows), plan, span=APRIL).total() == Decimal(130)
 
 
 @pytest.mark.parametrize("allowance", [None, 2])
@@ -301,3 +317,45 @@ def test_a_peak_costs_each_price_of_the_whole_peak_for_its_share_of_the_cycle(
     # The rows carry the peak's time shares at metering's quantum (1e-24 of a user), so
     # the amount is exact up to that quantum times a price (at most 50 per user).
     assert abs(Fraction(rating.total()) - expected) <= Fraction(1, 10**20)
+    # Each charge's lines are its price's lines of the whole peak, each with the charge's
+    # share: the quantities add up to the peak, each line computes (quantity x unit x
+    # part / whole), and the lines add up to the charge.
+    for charge in rating.charges:
+        lines = charge.tiers
+        assert sum(Fraction(line.quantity) for line in lines) == peak
+        for line in lines:
+            whole = Fraction(line.whole) if line.whole is not None else None
+            part = Fraction(line.part) if line.part is not None else whole
+            assert (whole is None) == (charge.quantity == charge.whole)
+            own = Fraction(line.quantity) * Fraction(line.unit) + Fraction(line.flat)
+            if whole is not None and part is not None:
+                assert whole == peak
+                assert abs(Fraction(line.amount) - own * part / whole) <= Fraction(1, 10**40)
+            else:
+                assert Fraction(line.amount) == own
+        total = sum(Fraction(line.amount) for line in lines)
+        assert abs(total - Fraction(charge.amount)) <= Fraction(1, 10**40)
+
+
+def test_a_peak_s_share_of_a_tier_with_a_flat_fee_reads_as_arithmetic_in_text_and_html() -> None:
+    flat = rk.Graduated([rk.Tier(5, 10, flat=2), rk.Tier(None, 8)], flat_at_zero=False)
+    rating = _rate(_price_change(flat, B))
+    first = rating.charges[0]
+    # The whole peak of 10 under it: (5 * 10 + 2 flat) + 5 * 8 = 52 + 40 = 92; half: 46.
+    assert first.amount == Decimal(46)
+    assert [str(line) for line in first.tiers] == [
+        "tiers[0] (0, 5]: (5 * 10 + 2 flat) * 5/10 = 26",
+        "tiers[1] (5, ∞): 5 * 8 * 5/10 = 20",
+    ]
+    (invoice,) = rk.bill(rating)
+    assert "tiers[0] (0, 5]: (5 * 10 + 2 flat) * 5/10 = 26.00" in invoice.to_text()
+    assert "5 user, share 5/10" in invoice._repr_html_()
+
+
+def test_a_tier_line_s_share_is_checked_at_the_door() -> None:
+    line = rk.TierLine(
+        label="tiers[0]", lower=0, upper=5, quantity=5, unit=10, amount=25, part=5, whole=10
+    )
+    assert (line.part, line.whole) == (Decimal(5), Decimal(10))
+    with pytest.raises(rk.RatekitError, match="whole"):
+        rk.TierLine(label="t", lower=0, upper=5, quantity=5, unit=10, amount=25, part=5, whole=0)

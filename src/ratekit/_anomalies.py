@@ -79,7 +79,9 @@ class Anomaly:
       not know, or corrected the attributes of one it listed with other values.
     - ``"policy"``: reported by a user-defined cost policy.
     - ``"unpriced"``: reported by rating: usage that no price entry prices, under a plan
-      built with ``unpriced="anomaly"``; it is not charged.
+      built with ``unpriced="anomaly"``, or usage where its account has no plan (under
+      assignments: before its first, in a gap between two, after its last); it is not
+      charged.
     - ``"conflict"``: a record with the id of an earlier one but other content, when
       metering is asked for ``conflicts="anomaly"``: the record received first is kept,
       this one is ignored (by default such a record raises

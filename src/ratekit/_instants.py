@@ -26,6 +26,7 @@ __all__ = [
     "US_PER_SECOND",
     "check_us",
     "format_us",
+    "format_when",
     "from_us",
     "to_us",
 ]
@@ -184,6 +185,20 @@ def format_us(us: int) -> str:
     """
     # isoformat, unlike strftime("%Y"), pads years before 1000 to four digits.
     return from_us(us).replace(tzinfo=None).isoformat() + "Z"
+
+
+def format_when(lo: int, hi: int) -> str:
+    """``[lo, hi)`` (an assignment's span) as the user gave it: open sides unsaid.
+
+    ```pycon
+    >>> format_when(MIN_US, 1772323200000000), format_when(1772323200000000, MAX_US)
+    ('until 2026-03-01T00:00:00Z', 'from 2026-03-01T00:00:00Z')
+
+    ```
+    """
+    if lo == MIN_US:
+        return "always" if hi == MAX_US else f"until {format_us(hi)}"
+    return f"from {format_us(lo)}" + ("" if hi == MAX_US else f" until {format_us(hi)}")
 
 
 def check_us(value: object, what: str) -> int:

@@ -186,18 +186,29 @@ def _merged(charges: tuple[Charge, ...]) -> list[TierLine]:
     merged line still computes: after a price change mid-cycle, ``per unit: 50 * 0.01``
     and ``per unit: 50 * 0.02``, never ``100 * 0.01 = 1.50``. When two prices share a
     label, each line is labelled with the plan(s) it comes from (``p1 · per unit``).
+    Shares of one aggregate priced whole (a peak) merge their parts, on the whole's
+    tier; all of it is the whole's line.
     """
     merged: dict[tuple[object, ...], TierLine] = {}
     plans: dict[tuple[object, ...], list[str]] = {}
     for charge in charges:
         for line in charge.tiers:
-            key = (line.label, line.lower, line.upper, line.unit, line.block)
+            key = (line.label, line.lower, line.upper, line.unit, line.block, line.whole)
             old = merged.get(key)
             known = plans.setdefault(key, [])
             if charge.plan not in known:
                 known.append(charge.plan)
             if old is None:
                 merged[key] = line
+            elif old.whole is not None and old.part is not None and line.part is not None:
+                part = _ADD(old.part, line.part)
+                amount = _ADD(old.amount, line.amount)
+                merged[key] = attrs.evolve(
+                    old,
+                    amount=amount,
+                    part=None if part == old.whole else part,
+                    whole=None if part == old.whole else old.whole,
+                )
             else:
                 merged[key] = attrs.evolve(
                     old,

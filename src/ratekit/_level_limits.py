@@ -6,17 +6,20 @@ ratekit represents exactly). A [`Continuous`][ratekit.Continuous] meter's quanti
 level times the time it is held, so a level alone, by time alone, can pass it: 1E+28 MB
 held over a 31-day month is 7.44E+30 MB·hour. Such a level makes rating fail; this
 module words it (`level_words()`, for batch rating's error) and finds it at the rater's
-door (`refusal()`), naming the level and the range a cycle accepts (`ceiling()`).
+door (`refusal()`), naming the level and the range a cycle accepts (`ceiling()`). The
+levels of one account's resources add up in its cycle's quantity: each may pass alone
+and their sum not, which `sum_words()` finds and words for the rater's door.
 """
 
 from __future__ import annotations
 
 import decimal
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Final
 
-from ._decimals import CONTEXT, MAX_ADJUSTED
+from ._decimals import CONTEXT, MAX_ADJUSTED, exact_sum
 from ._instants import format_us
 from ._paths import MISSING, lookup
 from ._shown import show
@@ -26,7 +29,16 @@ from .pricebook import Plan
 from .prices import PerUnit
 from .usage import UsageRow
 
-__all__ = ["LIMIT", "capped", "ceiling", "level_words", "longest_cycle", "refusal"]
+__all__ = [
+    "LIMIT",
+    "capped",
+    "ceiling",
+    "level_in",
+    "level_words",
+    "longest_cycle",
+    "refusal",
+    "sum_words",
+]
 
 #: The least magnitude of a cycle's quantity a price model other than PerUnit refuses.
 #: The least magnitude a quantity a price model takes may not reach (1E+30). From text: a
@@ -77,6 +89,18 @@ def level_words(row: UsageRow, meter: Meter, cycle: tuple[int, int]) -> str:
     level = policy.level(row.description)
     name = f" ({show(policy.level_of)})" if isinstance(policy.level_of, str | tuple) else ""
     start, end = cycle
+    accepted = ceiling(meter, end - start)
+    if (
+        level is not None and level < accepted
+    ):  # this level passes alone: the account's levels summed do not
+        return (
+            f" The levels of meter {show(meter.name)} that the resources of account "
+            f"{show(row.account)} hold in the cycle add up past it (this resource's alone, "
+            f"{level}{name}, is in range): held over the whole cycle ({_hours(end - start)} "
+            f"hours), the levels summed are accepted from 0 up to but excluding {accepted} "
+            "(a cycle's quantity below 1E+30); keep the sum in that range, or price the "
+            "meter PerUnit."
+        )
     return (
         f" Resource {show(row.resource)} holds the level {level}{name} of meter "
         f"{show(meter.name)} over {format_us(row.span.start_us)}..{format_us(row.span.end_us)} "
@@ -103,6 +127,75 @@ def longest_cycle(containing: Callable[[int], tuple[int, int]], at_us: int) -> i
     return longest
 
 
+def level_in(attributes: Mapping[str, object], meter: Meter) -> Decimal | None:
+    """The level ``attributes`` alone set for Continuous ``meter``, or None. O(p) for p names.
+
+    A level read by name, or as the product of names all given here; None for a level
+    computed by a function, one the attributes give in part or not at all, or what is no
+    number (the level door says so).
+    """
+    paths = typing.cast("Continuous", meter.policy).level_of
+    paths = (paths,) if isinstance(paths, str) else paths
+    if not isinstance(paths, tuple):
+        return None  # a level computed by a function: the record alone does not give it
+    values = [lookup(attributes, path) for path in paths]
+    if any(v is MISSING or v is None or not isinstance(v, Decimal | int | str) for v in values):
+        return None
+    level = Decimal(1)
+    try:
+        for value in values:
+            level = CONTEXT.multiply(level, Decimal(value))  # type: ignore[arg-type]
+    except (decimal.InvalidOperation, ValueError):
+        return None
+    return level if level.is_finite() else None
+
+
+def sum_words(
+    levels: Mapping[str, Decimal],
+    resource: str,
+    meter: Meter,
+    containing: Callable[[int], tuple[int, int]],
+    at_us: int,
+) -> str | None:
+    """Words refusing one account's ``levels`` of ``meter`` (per resource) that sum past `LIMIT`.
+
+    The levels, summed and held together over the longest cycle they can run through from
+    ``at_us`` (`longest_cycle()`), reaching `LIMIT`: the words name the sum, the others'
+    part (all but ``resource``'s), the cycle, the quantity and the sums accepted; None
+    when the sum stays below. O(r) for r resources, and the cycle look-ups only for a sum
+    within two years of reaching it.
+    """
+    total = exact_sum(levels.values())
+    multiplier, divisor = meter._factor  # type: ignore[misc]
+    year = CONTEXT.divide(CONTEXT.multiply(total, multiplier * _AHEAD_US * 2), divisor)
+    if year.copy_abs() < LIMIT:
+        return None
+    longest = longest_cycle(containing, at_us)
+    quantity = CONTEXT.divide(CONTEXT.multiply(total, multiplier * longest), divisor)
+    if quantity.copy_abs() < LIMIT:
+        return None
+    start, end = containing(at_us)
+    accepted = ceiling(meter, longest)
+    others = CONTEXT.subtract(total, levels[resource]).normalize()
+    room = CONTEXT.subtract(accepted, others).normalize()
+    count = len(levels) - 1
+    return (
+        f"sets the level of meter {show(meter.name)} to {levels[resource]}, which with the "
+        f"levels of the account's {count} other resource{'' if count == 1 else 's'} of "
+        f"that meter ({others} summed, each its largest) makes {total.normalize()}: held "
+        "together over a cycle "
+        f"of {_hours(longest)} hours (the longest of the cycles they can run through, in "
+        f"the year from its instant; its own is {format_us(start)}..{format_us(end)}), the "
+        f"account's quantity in one cycle would reach {quantity.normalize()} {meter.unit}, "
+        "beyond what its price takes (a cycle's quantity below 1E+30 in magnitude, under a "
+        "price other than PerUnit), so every statement from then on would fail to price "
+        "it. The levels of one account's resources of a meter are accepted while their "
+        f"sum stays below {accepted}"
+        + (f" (here, this one below {room})" if room > 0 else " (here, the others' reach it)")
+        + "; or price the meter PerUnit."
+    )
+
+
 def refusal(
     attributes: Mapping[str, object],
     meters: Mapping[str, Meter],
@@ -119,23 +212,11 @@ def refusal(
     if not attributes:
         return None
     for name, meter in meters.items():
-        policy = meter.policy
-        assert type(policy) is Continuous
-        paths = policy.level_of
-        paths = (paths,) if isinstance(paths, str) else paths
-        if not isinstance(paths, tuple):
-            continue  # a level computed by a function: the record alone does not give it
-        values = [lookup(attributes, path) for path in paths]
-        if any(v is MISSING or v is None or not isinstance(v, Decimal | int | str) for v in values):
+        level = level_in(attributes, meter)
+        if level is None:
             continue
-        level = Decimal(1)
-        try:
-            for value in values:
-                level = CONTEXT.multiply(level, Decimal(value))  # type: ignore[arg-type]
-        except (decimal.InvalidOperation, ValueError):
-            continue  # no number: the level door says so
-        if not level.is_finite():
-            continue
+        paths = typing.cast("Continuous", meter.policy).level_of
+        paths = (paths,) if isinstance(paths, str) else typing.cast("tuple[str, ...]", paths)
         multiplier, divisor = meter._factor  # type: ignore[misc]
         year = CONTEXT.divide(CONTEXT.multiply(level, multiplier * _AHEAD_US * 2), divisor)
         if year.copy_abs() < LIMIT:

@@ -10,10 +10,11 @@ every later statement:
   ([`CurrencyMismatchError`][ratekit.CurrencyMismatchError]), and a rater whose every
   statement closing it fails has no way out. A currency changes at a cycle boundary.
 - `covered()`, at the feed: a record that makes usage where its account has no plan (in
-  a gap between two of its assignments, before the first or after the last), which
-  batch [`rate()`][ratekit.rate] refuses with
-  [`UnpricedUsageError`][ratekit.UnpricedUsageError]. A ``stop`` or ``delete`` event
-  ends usage and is taken anywhere.
+  a gap between two of its assignments, before the first or after the last), which the
+  rater could never charge (batch [`rate()`][ratekit.rate] reports such usage as an
+  ``"unpriced"`` anomaly): [`UnpricedUsageError`][ratekit.UnpricedUsageError]. A
+  ``stop`` or ``delete`` event ends usage and is taken anywhere (the time a resource
+  runs on into a gap is not charged, an ``"unpriced"`` anomaly of rating).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from ._instants import MAX_US, MIN_US, format_us
+from ._instants import format_us, format_when
 from ._shown import show
 from .errors import BadTimeError, CurrencyMismatchError, UnpricedUsageError
 from .records import Event, Sample
@@ -35,17 +36,6 @@ if TYPE_CHECKING:
 __all__ = ["covered", "currencies"]
 
 Segments = Mapping[str, Sequence[tuple[int, int, "Plan"]]]
-
-
-def _when(lo: int, hi: int) -> str:
-    """``[lo, hi)`` as the user gave it: open sides unsaid."""
-    if lo == MIN_US and hi == MAX_US:
-        return "always"
-    if lo == MIN_US:
-        return f"until {format_us(hi)}"
-    if hi == MAX_US:
-        return f"from {format_us(lo)}"
-    return f"from {format_us(lo)} until {format_us(hi)}"
 
 
 def currencies(segments: Segments, containing: Callable[[int], tuple[int, int]]) -> None:
@@ -72,8 +62,8 @@ def currencies(segments: Segments, containing: Callable[[int], tuple[int, int]])
                 continue
             raise CurrencyMismatchError(
                 f"Rater plans: account {show(account)} is assigned plan {show(a_plan.id)} "
-                f"({a_plan.currency}) {_when(a_lo, a_hi)} and plan {show(b_plan.id)} "
-                f"({b_plan.currency}) {_when(b_lo, b_hi)}, both within the cycle "
+                f"({a_plan.currency}) {format_when(a_lo, a_hi)} and plan {show(b_plan.id)} "
+                f"({b_plan.currency}) {format_when(b_lo, b_hi)}, both within the cycle "
                 f"{format_us(start)}..{format_us(end)}: its invoice for that cycle would mix "
                 f"{a_plan.currency} and {b_plan.currency}, so every statement closing the cycle "
                 "would fail. Change an account's currency at a cycle boundary (here "
@@ -127,11 +117,11 @@ def covered(record: Record, segments: Segments) -> None:
             continue
         name = type(record).__name__.lower()
         label = name if record.id is None else f"{name} {show(record.id)}"
-        plans = ", ".join(f"{show(plan.id)} {_when(a, b)}" for a, b, plan in items)
+        plans = ", ".join(f"{show(plan.id)} {format_when(a, b)}" for a, b, plan in items)
         raise UnpricedUsageError(
             f"Rater.feed: {label} stamped {format_us(record.at_us)} makes usage of account "
             f"{show(account)} at {format_us(gap)}, where the account has no plan assigned "
-            f"(its assignments: {plans}), so every statement would fail to price it; the "
+            f"(its assignments: {plans}), so the rater could never charge it; the "
             "batch is refused whole. Feed usage only where its account has a plan: a "
             "rater's plans are fixed when it is built (a stop or a delete is taken anywhere)."
         )

@@ -13,7 +13,8 @@ be removed, and a rater that fails every statement has no way out.
   takes (1E+30), which batch rating refuses too;
 - `levels()`: an event or inventory setting a [`Continuous`][ratekit.Continuous] level
   that, held over a whole cycle, passes what a price taking a cycle's quantity takes
-  (see `ratekit._level_limits`), which batch rating refuses too;
+  (see `ratekit._level_limits`), which batch rating refuses too, alone or summed with
+  the levels of its account's other resources (`level_sums()`);
 - `inventory()`: an inventory listing a resource of an account no assignment names (as
   an event of that account is refused), or giving a listed resource attributes that set
   a [`Continuous`][ratekit.Continuous] level to what no level is (as the same attributes
@@ -33,7 +34,7 @@ from ._calendar import in_calendars, outside_calendars
 from ._cycles_calendar import _Cached
 from ._decimals import CONTEXT, exact_sum
 from ._instants import format_us
-from ._level_limits import LIMIT
+from ._level_limits import LIMIT, level_in, sum_words
 from ._level_limits import refusal as level_refusal
 from ._paths import MISSING, lookup
 from ._shown import show
@@ -348,4 +349,90 @@ def levels(rater: Rater, batch: Sequence[Record]) -> None:
                 f"Rater.feed: {what} stamped {format_us(record.at_us)} for resource "
                 f"{show(resource)} of {show(account)} {found[1]} The batch is refused whole; "
                 "fix or drop the record and feed the batch again."
+            )
+    level_sums(rater, batch)
+
+
+def _listed(record: object) -> list[tuple[str, str, Mapping[str, object]]]:
+    """The (account, resource, attributes) an event, inventory or resource state describes."""
+    kind = type(record)
+    if kind is Event:
+        event = typing.cast("Event", record)
+        return [(event.account, event.resource, event.attributes)]
+    if kind is Inventory:
+        return list(typing.cast("Inventory", record).resources)
+    state = getattr(record, "description", None)  # a compacted resource's state
+    if isinstance(state, Mapping):
+        return [(getattr(record, "account", ""), getattr(record, "resource", ""), state)]
+    return []
+
+
+def level_sums(rater: Rater, batch: Sequence[Record]) -> None:
+    """Refuse a record whose level, summed with its account's other levels, passes the limit.
+
+    A cycle's quantity of a [`Continuous`][ratekit.Continuous] meter priced whole is the
+    sum over the account's resources of each level times its time: levels that each pass
+    `levels()` alone can still sum past 1E+30 within one cycle, and every later statement
+    would fail. Judged as if each resource held its largest level set (kept, compacted or
+    in the batch) over the whole longest cycle; the first record of the batch whose level
+    brings its account's sum there is refused with its batch,
+    [`BadQuantityError`][ratekit.BadQuantityError] naming the record, the resource, the
+    account, the meter, the cycle, the sum and the sums accepted. O(n m) for n records and
+    m such meters while no sum can reach the limit (the largest level seen times the
+    resources known stays below it), else O(k) more for the k records kept.
+    """
+    engine = rater._engine
+    meters = engine.capped_levels
+    if not meters:
+        return
+    setting = [
+        (record, account, resource, name, level)
+        for record in batch
+        for account, resource, attributes in _listed(record)
+        if attributes
+        for name, meter in meters.items()
+        if (level := level_in(attributes, meter)) is not None and level > 0
+    ]
+    if not setting:
+        return
+    kept = (*rater._records.values(), *rater._inventories, *rater._state)
+    if engine.largest_level is None:  # a restored or new rater: what it keeps sets
+        engine.largest_level = max(
+            (
+                level
+                for record in kept
+                for _, _, attributes in _listed(record)
+                for meter in meters.values()
+                if (level := level_in(attributes, meter)) is not None
+            ),
+            default=Decimal(0),
+        )
+    largest = max(engine.largest_level, *(item[4] for item in setting))
+    engine.largest_level = largest  # an upper bound: a refused batch may raise it, harmlessly
+    count = len(rater._by_key) + len(rater._state) + len(setting)
+    bound = CONTEXT.multiply(largest, count * 2 * 366 * 86_400_000_000)
+    if all(
+        CONTEXT.divide(CONTEXT.multiply(bound, m._factor[0]), m._factor[1]) < LIMIT  # type: ignore[index]
+        for m in meters.values()
+    ):
+        return
+    accounts = {item[1] for item in setting}
+    sums: dict[tuple[str, str], dict[str, Decimal]] = {}
+    for record in kept:
+        for account, resource, attributes in _listed(record):
+            if account in accounts and attributes:
+                for name, meter in meters.items():
+                    level = level_in(attributes, meter)
+                    if level is not None:
+                        per = sums.setdefault((account, name), {})
+                        per[resource] = max(per.get(resource, level), level)
+    for record, account, resource, name, level in setting:
+        per = sums.setdefault((account, name), {})
+        per[resource] = max(per.get(resource, level), level)
+        words = sum_words(per, resource, meters[name], engine.containing, record.at_us)
+        if words is not None:
+            raise BadQuantityError(
+                f"Rater.feed: {_label(record)} stamped {format_us(record.at_us)} for resource "
+                f"{show(resource)} of {show(account)} {words} The batch is refused whole; fix "
+                "or drop the record and feed the batch again."
             )

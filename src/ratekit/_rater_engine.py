@@ -56,6 +56,7 @@ class Engine:
         "dues",
         "kinds",
         "largest",
+        "largest_level",
         "level_paths",
         "levels",
         "meters",
@@ -135,6 +136,7 @@ class Engine:
         # The Continuous meters some entry prices by a cycle's quantity: a level whose
         # time alone passes what such a price takes is refused (see _rater_doors.levels).
         self.capped_levels = capped_levels(meters, known)
+        self.largest_level: Decimal | None = None  # of those levels set (None: not known yet)
 
     def containing(self, t_us: int) -> tuple[int, int]:
         return self.cycle.containing_us(t_us)

@@ -21,7 +21,7 @@ from ._anomalies import placed
 from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import _cycle_span, _Dues, _split
 from ._dues import _exact as _decimal
-from ._instants import MAX_US, MIN_US, format_us
+from ._instants import MAX_US, MIN_US, format_us, format_when
 from ._price_model import priced
 from ._pricing import GroupKey, Place, _Piece, _Pricing
 from ._regimes import _Regimes
@@ -316,21 +316,20 @@ class _Engine(_Pricing, _Dues, _Allowances):
         start, end, quantity = part
         segments = self.plans_of(row.account)
         index = bisect.bisect_right(segments, start, key=lambda item: item[1]) if segments else 0
-        if index >= len(segments) or segments[index][0] > start:
-            self.no_plan(row, start)
-            return order
-        _, b, plan = segments[index]
-        if end <= b or start == end:
-            sub = [(start, end, quantity, plan)]
+        if (
+            index < len(segments)
+            and segments[index][0] <= start
+            and (end <= segments[index][1] or start == end)
+        ):
+            sub = [(start, end, quantity, segments[index][2])]
         else:
-            cut_list = [s for s, _, _ in segments[index + 1 :] if s < end] + [
-                e for _, e, _ in segments[index:] if e < end
-            ]
+            # Cut where an assignment starts or ends: each part under its plan, or none.
+            cut_list = sorted({t for a, b, _ in segments for t in (a, b) if start < t < end})
             sub = []
-            for p_start, p_end, p_quantity in _split(quantity, start, end, sorted(set(cut_list))):
+            for p_start, p_end, p_quantity in _split(quantity, start, end, cut_list):
                 found = [seg for seg in segments if seg[0] <= p_start < seg[1]]
                 if not found:
-                    self.no_plan(row, p_start)
+                    self.no_plan(row, p_start, p_end, p_quantity)
                     continue
                 sub.append((p_start, p_end, p_quantity, found[0][2]))
         for p_start, p_end, p_quantity, p_plan in sub:
@@ -357,14 +356,37 @@ class _Engine(_Pricing, _Dues, _Allowances):
                 order += 1
         return order
 
-    def no_plan(self, row: UsageRow, at_us: int) -> None:
-        """Usage of an account with no plan at ``at_us``: an error (unless ``quiet``)."""
+    def no_plan(self, row: UsageRow, start: int, end: int, quantity: Decimal) -> None:
+        """Usage where its account has no plan: ``[start, end)`` of ``row``, ``quantity``.
+
+        An account no assignment names (or usage before a single plan covers it): an
+        error. An assigned account's usage before its first assignment, in a gap between
+        two or after its last: not charged, an ``"unpriced"`` anomaly naming the meter,
+        the account, the resource, the span, the quantity and the account's assignments.
+        Nothing under ``quiet``.
+        """
         if self.quiet:
             return
-        raise UnpricedUsageError(
-            f"usage of meter {row.meter!r} by account {row.account!r} (resource "
-            f"{row.resource!r}) from {format_us(at_us)} has no plan: the account has "
-            "no plan assigned at that instant; assign it one with rk.Assignment(...)."
+        items = self.assignments.get(row.account) if self.default is None else None
+        if not items:
+            raise UnpricedUsageError(
+                f"usage of meter {row.meter!r} by account {row.account!r} (resource "
+                f"{row.resource!r}) from {format_us(start)} has no plan: the account has "
+                "no plan assigned at that instant; assign it one with rk.Assignment(...)."
+            )
+        plans = ", ".join(f"{plan.id!r} {format_when(a, b)}" for a, b, plan in items)
+        self.anomalies.append(
+            placed(
+                "unpriced",
+                f"usage of meter {row.meter!r} by account {row.account!r} (resource "
+                f"{row.resource!r}, {quantity} {row.unit}) over {format_us(start)}.."
+                f"{format_us(end)} has no plan: the account has no plan assigned there "
+                f"(its assignments: {plans}): not charged.",
+                row.record_ids,
+                row.account,
+                row.resource,
+                start,
+            )
         )
 
     def unpriced(self, row: UsageRow, plan: Plan, start: int, end: int, quantity: Decimal) -> None:

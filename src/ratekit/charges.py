@@ -89,8 +89,8 @@ class Charge:
     - ``whole``: for a share of an aggregate that does not add up (a peak) under a
       non-linear price, the aggregate the price priced whole; the charge is
       ``billable / whole`` of the price's amount of it above zero, and its
-      [`tiers`][ratekit.Charge.tiers] are the price's lines of the whole, scaled by that share
-      (``None`` otherwise).
+      [`tiers`][ratekit.Charge.tiers] are the price's lines of the whole, each with that
+      share (``part`` of ``whole``) and its amount (``None`` otherwise).
 
     Examples:
         >>> import ratekit as rk
@@ -187,9 +187,8 @@ class Charge:
             return _base_lines(self.price.explain(ZERO), self.amount)
         billable = self.billable
         if self.whole is not None:  # a share of an aggregate priced whole (a peak)
-            share = Fraction(billable) / Fraction(self.whole) if self.whole else Fraction(0)
             return tuple(
-                _shared_line(line, share)
+                _shared_line(line, billable, self.whole)
                 for line in _marginal_lines(self.price, ZERO, self.whole, opens=False)
             )
         if self.position is None:
@@ -242,26 +241,19 @@ def _marginal_lines(
     return tuple(out)
 
 
-def _shared_line(line: TierLine, share: Fraction) -> TierLine:
-    """A tier line of an aggregate priced whole, scaled to a charge's ``share`` of it.
+def _shared_line(line: TierLine, part: Decimal, whole: Decimal) -> TierLine:
+    """A tier line of an aggregate priced ``whole``, for a charge's ``part`` of it.
 
-    The quantity (or, for a line of started blocks, the price per block), the flat fee
-    and the amount are scaled, so that the line still computes.
+    The line keeps the whole's tier (quantity, unit price, flat fee, blocks: what a
+    reader checks against the aggregate) and says the share, ``part`` of ``whole``; its
+    amount is that share of the whole's, so that the line still computes. The whole
+    itself (``part == whole``) is the line as it is.
     """
-    if share == 1:
+    if part == whole or not whole:
         return line
-
-    def scaled(value: Decimal) -> Decimal:
-        exact = Fraction(value) * share
-        return _tidy(CONTEXT.divide(Decimal(exact.numerator), Decimal(exact.denominator)))
-
-    if line.block is not None:
-        return attrs.evolve(
-            line, unit=scaled(line.unit), flat=scaled(line.flat), amount=scaled(line.amount)
-        )
-    return attrs.evolve(
-        line, quantity=scaled(line.quantity), flat=scaled(line.flat), amount=scaled(line.amount)
-    )
+    exact = Fraction(line.amount) * Fraction(part) / Fraction(whole)
+    amount = _tidy(CONTEXT.divide(Decimal(exact.numerator), Decimal(exact.denominator)))
+    return attrs.evolve(line, amount=amount, part=part, whole=whole)
 
 
 _SETTERS: Final = tuple(Charge.__dict__[field.name].__set__ for field in attrs.fields(Charge))

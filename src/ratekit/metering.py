@@ -394,7 +394,9 @@ class _Engine:
             self.window.start,
             self.as_of_us,
         )
-        return Usage(rows_out, anomalies, tuple(states), late, no_effect)
+        return Usage(
+            rows_out, anomalies, tuple(states), late, no_effect, meters=tuple(self.meters.values())
+        )
 
     def _extent(
         self,

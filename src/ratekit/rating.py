@@ -103,7 +103,12 @@ def rate(
       meters the rows come from, so that the rows of a meter whose quantity does not add
       up (a peak: ``Max()``, ``Latest()``...) are priced as its cycle's aggregate, whole
       under each price for that price's share of the cycle (see ``docs/usage.md``);
-      rows rated without their meters are priced as quantities that add up.
+      rows rated without their meters are priced as quantities that add up. A
+      [`Usage`][ratekit.Usage] from [`meter()`][ratekit.meter] carries its meters
+      (``Usage.meters``): they need not be given again. Given again, each meter named
+      both ways must be the same (a meter of that name defined otherwise raises
+      [`RatekitTypeError`][ratekit.RatekitTypeError] naming both), and the meters given
+      add to the usage's.
     - ``plans``: one [`Plan`][ratekit.Plan] for every account, or
       [`Assignment`][ratekit.Assignment] values (an account without a plan at some instant is
       an error). Bases, fees and minimums are due to every account the plans cover:
@@ -131,7 +136,12 @@ def rate(
 
     Usage no entry prices raises [`UnpricedUsageError`][ratekit.UnpricedUsageError] naming the meter,
     account, resource and span, or, under a plan built with ``unpriced="anomaly"``, is
-    reported as an ``"unpriced"`` anomaly. A price model that refuses a quantity (more
+    reported as an ``"unpriced"`` anomaly. Under assignments, the part of a row where its
+    account has no plan (before its first assignment, in a gap between two, after its
+    last: a resource running on past an assignment's end) is not charged and is an
+    ``"unpriced"`` anomaly naming the meter, account, resource, span, quantity and the
+    account's assignments; the rest of the row is priced where it lies. Usage of an
+    account no assignment names raises [`UnpricedUsageError`][ratekit.UnpricedUsageError]. A price model that refuses a quantity (more
     than a bounded tier table's last tier) raises
     [`BadQuantityError`][ratekit.BadQuantityError] naming the entry, account, resource and
     records. A correction nets against its cycle's usage in any order (a group priced by
@@ -169,6 +179,7 @@ def rate(
     if not isinstance(usage, Usage):
         _v.collection(usage, "rate usage")
     given_rows = isinstance(usage, Usage)
+    meters = _with_carried(usage, meters)
     if meters is not None:
         meters = list(meters_of(meters, "rate meters").values())
         engine.levels = capped_levels(meters, engine.plans)
@@ -231,8 +242,32 @@ def rate(
         anomalies,
         rated_shares,
         # what metering knew but counted nowhere, worked out on first use
-        no_effect=(lambda: metered.no_effect) if meters is not None else (),
+        no_effect=(lambda: metered.no_effect) if meters is not None and not given_rows else (),
     )
+
+
+def _with_carried(usage: object, given: Iterable[Meter] | None) -> Iterable[Meter] | None:
+    """The meters a `Usage` carries, with those given again to `rate()`: one per name.
+
+    A meter given under a name the usage carries must be the same meter; one the usage
+    does not carry is added. Anything but a `Usage` with meters: ``given``. O(m) for m
+    meters.
+    """
+    carried = usage.meters if isinstance(usage, Usage) else ()
+    if not carried:
+        return given
+    if given is None:
+        return list(carried)
+    out = {item.name: item for item in carried}
+    for name, item in meters_of(given, "rate meters").items():
+        known = out.setdefault(name, item)
+        if known != item:
+            raise RatekitTypeError(
+                f"rate meters: meter {name!r} is given as {item!r}, but the usage was "
+                f"metered with {known!r}; a Usage from rk.meter() carries its meters "
+                "(Usage.meters): leave meters= out, or give the same meters."
+            )
+    return list(out.values())
 
 
 def _earliest(records: Iterable[object]) -> int:

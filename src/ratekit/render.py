@@ -129,14 +129,26 @@ def tier_text(line: TierLine, quantum: Decimal | None = None) -> str:
     """
     exact_quantity, exact_flat = _tidy(line.quantity), _tidy(line.flat)
     quantity, flat = _rounded(exact_quantity), _rounded(exact_flat)
+    exact_part = None if line.part is None else _tidy(line.part)
+    part = None if exact_part is None else _rounded(exact_part)
+    exact_whole = None if line.whole is None else _tidy(line.whole)
+    whole = None if exact_whole is None else _rounded(exact_whole)
     amount = _tidy(line.amount)
     if quantum is not None:
         on_quantum = line.amount.quantize(quantum, context=CONTEXT)
         if on_quantum == line.amount:
             amount = on_quantum
     shown_amount = _rounded(amount)
-    exact = (quantity, flat, shown_amount) == (exact_quantity, exact_flat, amount)
-    text = arithmetic(line, plain, quantity=quantity, flat=flat, amount=shown_amount)
+    exact = (quantity, flat, shown_amount, part, whole) == (
+        exact_quantity,
+        exact_flat,
+        amount,
+        exact_part,
+        exact_whole,
+    )
+    text = arithmetic(
+        line, plain, quantity=quantity, flat=flat, amount=shown_amount, part=part, whole=whole
+    )
     return text if exact else f"~ {text}"
 
 

@@ -101,6 +101,8 @@ def _tier_cells(line: TierLine, unit: str, quantum: Decimal | None) -> tuple[str
         price += " per block"
     if line.flat:
         price += f" + {shown(line.flat)} flat"
+    if line.whole is not None and line.part is not None:  # a share of an aggregate priced whole
+        quantity += f", share {shown(line.part)}/{shown(line.whole)}"
     return head, quantity, price, money(line.amount, quantum)
 
 

@@ -464,6 +464,12 @@ class TierLine:
     on this line and ``amount`` the line's exact amount. The amounts of a model's lines add
     up to its amount. ``str(line)`` reads as the arithmetic.
 
+    A line of an aggregate that does not add up (a peak) priced whole and shared among
+    prices for their parts of the cycle (see [`Charge`][ratekit.Charge], its ``whole``) keeps
+    the tier of the whole aggregate (its ``quantity``, ``unit``, ``flat`` and ``blocks``)
+    and says the share: ``part`` of ``whole`` (``None`` both otherwise); its ``amount`` is
+    ``part / whole`` of the whole's: ``tiers[0] (0, 5]: 5 * 10 * 5/10 = 25``.
+
     Examples:
         >>> import ratekit as rk
         >>> line = rk.Volume([rk.Tier(5, "1.00"), rk.Tier(None, "0.80", flat=2)]).explain(7)[0]
@@ -493,6 +499,14 @@ class TierLine:
     """The number of started blocks, when the line prices blocks."""
     amount: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     """The line's exact amount."""
+    part: Decimal | None = attrs.field(
+        default=None, converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    """For a share of an aggregate priced whole: the share's quantity (else ``None``)."""
+    whole: Decimal | None = attrs.field(
+        default=None, converter=_v.optional_number, validator=_v.positive
+    )
+    """For a share of an aggregate priced whole: the aggregate (else ``None``)."""
 
     def __repr__(self) -> str:
         return f"TierLine({str(self)!r})"
@@ -508,6 +522,8 @@ def arithmetic(
     quantity: Decimal | None = None,
     flat: Decimal | None = None,
     amount: Decimal | None = None,
+    part: Decimal | None = None,
+    whole: Decimal | None = None,
 ) -> str:
     """A tier line as its arithmetic, each number written by ``number``.
 
@@ -515,8 +531,9 @@ def arithmetic(
     ``+ 2 flat``, ``- 3 flat`` when the fee is negative (a discount), or the fee alone
     when no quantity is priced (a price's base at zero usage: ``-3 flat = -3``, not
     ``0 * 2 + -3 flat``). A negative unit price is parenthesised (``2 * (-0.5)``).
-    ``quantity``, ``flat`` and ``amount`` replace the line's own (a view rounds them
-    for display).
+    ``quantity``, ``flat``, ``amount``, ``part`` and ``whole`` replace the line's own (a view rounds
+    them for display). A share of an aggregate priced whole ends with ``* part/whole``
+    (the whole's arithmetic in brackets when it has a flat fee).
 
     Examples:
         >>> import ratekit as rk
@@ -549,4 +566,9 @@ def arithmetic(
             body += f" - {number(-flat)} flat"
         else:
             body += f" + {number(flat)} flat"
+    if line.whole is not None:
+        part = line.part if part is None else part
+        whole = line.whole if whole is None else whole
+        shared = f"{number(ZERO if part is None else part)}/{number(whole)}"
+        body = f"({body}) * {shared}" if flat else f"{body} * {shared}"
     return f"{head}: {body} = {number(amount)}"

@@ -32,6 +32,7 @@ from ._instants import format_us
 from ._resource_state import HISTORY, MEMORY, ResourceState
 from ._totals import only
 from .errors import RatekitError
+from .policies import Meter
 from .records import (
     Anomaly,
 )
@@ -194,7 +195,11 @@ class Usage:
     """What [`meter()`][ratekit.meter] returns: the usage rows, the anomalies and the state to carry.
 
     ``rows`` are ordered by account, resource, meter and time; ``anomalies`` by time, then
-    account and resource; ``state`` by account and resource.
+    account and resource; ``state`` by account and resource. ``meters`` are the meters
+    the rows were metered with (what [`meter()`][ratekit.meter] was given; none for a
+    `Usage` built by hand), so that [`rate()`][ratekit.rate] prices the rows of a meter
+    that does not add up (a peak) as its cycle's aggregate without being given them
+    again. They take no part in equality.
 
     Examples:
         >>> import ratekit as rk
@@ -232,6 +237,14 @@ class Usage:
         converter=_no_effect_value,
         validator=_no_effect_door,
     )
+    meters: tuple[Meter, ...] = attrs.field(
+        default=(),
+        kw_only=True,
+        eq=False,
+        converter=_v.to_tuple,
+        validator=_v.items(Meter, "Meters"),
+    )
+    """The meters the rows were metered with (none for a `Usage` built by hand)."""
 
     @property
     def no_effect(self) -> tuple[tuple[str, str], ...]:
