@@ -12,6 +12,7 @@ import typing
 from collections.abc import Iterable
 
 from . import _lateness
+from . import _lateness_closings as _closings
 from . import _rater_book as _ledger
 from .records import Anomaly, Inventory
 from .statements import StatementLine
@@ -54,7 +55,7 @@ def closes_back(rater: Rater, inventories: Iterable[Record], as_of_us: int) -> l
     for inventory in inventories:
         if not _ledger.known_by(inventory, as_of_us):
             continue  # fed ahead of the watermark: the statement that meters it says it
-        out += _lateness.closes_back(
+        out += _closings.closes_back(
             typing.cast("Inventory", inventory),
             rater._base_us,
             rater._state,
@@ -72,27 +73,21 @@ def moves_closing(
 
     At a feed, ``fresh`` are the records it kept (those known by the last watermark
     move the closing now); at a statement to ``as_of_us``, the records it meters for
-    the first time. Only the earliest kept inventory closes a resource it does not list
-    (alone at its instant, as `closes_back()` judges), and only one known by the last
-    watermark and not fed with them: `closes_back()` speaks for the others, with these
-    records. O(i), or as `_lateness.moves_closing()`.
+    the first time. The inventory that closes a resource (the earliest kept one that
+    covers it, the first by id at its instant, as `closes_back()` judges) speaks for it,
+    when known by the last watermark and not fed with them: `closes_back()` speaks for
+    the others, with these records. O(i), or as `_lateness_closings.moves_closing()`.
     """
-    inventories = rater._inventories
-    if not inventories:
-        return []
-    first = min(inventories, key=lambda inventory: inventory.at_us)
-    if (
-        type(first) is not Inventory
-        or first.close != "last_seen"
-        or not _ledger.known_by(first, rater._as_of_us)
-        or any(first is closer for closer in closers)
-        or sum(1 for other in inventories if other.at_us == first.at_us) > 1
-    ):
-        return []
     prev = rater._as_of_us
     marks = (prev, prev if as_of_us is None else as_of_us)
-    return _lateness.moves_closing(
-        list(fresh), first, rater._base_us, rater._state, rater._by_key, watermarks=marks
+    return _closings.moves_closing(
+        list(fresh),
+        rater._inventories,
+        rater._base_us,
+        rater._state,
+        rater._by_key,
+        watermarks=marks,
+        judged=closers,
     )
 
 
