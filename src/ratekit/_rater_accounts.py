@@ -16,7 +16,7 @@ from . import _lateness_closings as _closings
 from . import _rater_book as _ledger
 from .records import Anomaly, Inventory
 from .statements import StatementLine
-from .usage import UsageRow
+from .usage import ResourceState, UsageRow
 
 if typing.TYPE_CHECKING:
     from .rater import Rater, Record
@@ -29,17 +29,43 @@ def coverage(rater: Rater, rows: Iterable[UsageRow]) -> dict[str, int]:
     Its first record of its own; usage before it (an inventory opened its resource)
     covers it from the row's cycle, as in batch rate(): from the rows as they stand now
     (a later inventory may close the resource where it opened, and the row is gone), and
-    from the kept cycles' start for the compacted states.
+    from the kept cycles' start for the compacted states, but for the accounts none of
+    whose compacted resources had usage there (`uncovered()`).
     """
     base = rater._base_us
     first = rater._first.copy()
+    uncovered = rater._uncovered
     for state in rater._state:
-        if base < first.get(state.account, base + 1):
-            first[state.account] = base
+        account = state.account
+        if base < first.get(account, base + 1) and account not in uncovered:
+            first[account] = base
     for row in rows:
         if row.span.start_us < first.get(row.account, row.span.start_us + 1):
             first[row.account] = row.span.start_us
     return first
+
+
+def uncovered(
+    rater: Rater,
+    before: Iterable[ResourceState],
+    after: Iterable[ResourceState],
+    rows: Iterable[UsageRow],
+    new_base: int,
+) -> set[str]:
+    """The accounts of the metering state ``after`` that it does not cover, at ``new_base``.
+
+    Batch rate() covers an account from its first record of its own or its first usage
+    row. The metering state ``before`` (at the kept cycles' start) covers its accounts
+    from there, but for those ``rater._uncovered`` names; compacting up to ``new_base``
+    adds those with a usage row in the compacted cycles (``rows``). The others, whose
+    compacted resources never had usage (a resource known from listings alone, closed by
+    a ``last_seen`` inventory at the instant it was listed, say), stay uncovered: no
+    fee, base or minimum is due for them before their first record or row, as in batch
+    rate(). O(s + n) for s states and n rows.
+    """
+    covered = {state.account for state in before} - rater._uncovered
+    covered.update(row.account for row in rows if row.span.start_us < new_base)
+    return {state.account for state in after} - covered
 
 
 def closes_back(rater: Rater, inventories: Iterable[Record], as_of_us: int) -> list[Anomaly]:
