@@ -22,10 +22,10 @@ from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
-from tests._budget import LAWS
 
 Record = rk.Event | rk.Sample | rk.Inventory
 MINUTE_US = 60_000_000
@@ -140,6 +140,42 @@ def test_inventories_at_one_instant_say_a_closing_into_compacted_cycles_once() -
     # 00:00 in both).
     billed = sum(line.amount for line in lines if line.account == "a")
     assert billed - batch.total("a") == Decimal("2.75")
+
+
+def test_a_late_inventory_closing_first_says_only_what_the_compacted_cycles_billed_more() -> None:
+    # Hourly cycles, 2 h of horizon. r runs from 00:30, its delete lost. A last_seen
+    # inventory of everything at 06:00 (i2), metered at 06:30, closes it at 00:30 while
+    # the kept cycles start at 01:00: the 0.5 h from 00:30 to 01:00 stays billed, said.
+    # Then i1, stamped 05:00 and fed after the watermark passed it (late), closes r first,
+    # at 00:30 as well: the cycles compacted since (01:00 to 03:00) were billed with r
+    # closed, and nothing more is said (before: 00:30 to 03:00 again, 2.5 h that the
+    # stream never billed beyond batch).
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.every(dt.timedelta(hours=1), anchor=_at("00:00")),
+        [rk.PriceEntry("vm", "vm", rk.PerUnit(1))],
+    )
+    start = rk.Event("a", "r", _at("00:30"), kind="start", id="e")
+    first = rk.Inventory(_at("05:00"), [], close="last_seen", id="i1")
+    second = rk.Inventory(_at("06:00"), [], close="last_seen", id="i2")
+    rater = rk.Rater(plan, METERS, start=_at("00:00"), horizon=dt.timedelta(hours=2))
+    rater.feed([start])
+    lines = list(rater.statement(_at("04:30")).lines)
+    said = []
+    for batch, watermark in (([second], "06:30"), ([first], "07:30"), ([], "12:00")):
+        feed = rater.feed(batch)
+        statement = rater.statement(_at(watermark))
+        lines += statement.lines
+        said += [a for a in (*feed.anomalies, *statement.anomalies) if a.kind == "too_late"]
+    assert [(a.record_ids, a.resource) for a in said] == [(("i2",), "r")]
+    assert "the part from 2026-03-01T00:30:00Z to 2026-03-01T01:00:00Z (0.5 hours" in (
+        said[0].message
+    )
+    span = rk.Span(_at("00:00"), _at("12:00"))
+    batch = rk.rate([start, first, second], plan, span=span, meters=METERS)
+    assert batch.total("a") == 0
+    assert sum(line.amount for line in lines) == Decimal("0.5")  # 00:30 to 01:00 at 1
 
 
 def test_an_account_whose_compacted_resource_never_ran_owes_no_fee() -> None:
@@ -258,9 +294,7 @@ def check_reconciler_law(seed: int, *, cycle_h: int, horizon_min: int, ties: boo
     for record in stream:  # fed before the watermark that passes it, maybe earlier
         passing = next(i for i, mark in enumerate(marks) if mark > record.at_us)
         batches[rng.randint(max(0, passing - rng.choice((0, 1, 2))), passing)].append(record)
-    rater = rk.Rater(
-        chosen, METERS, start=format_us(T0), horizon=dt.timedelta(minutes=horizon_min)
-    )
+    rater = rk.Rater(chosen, METERS, start=format_us(T0), horizon=dt.timedelta(minutes=horizon_min))
     lines: list[rk.StatementLine] = []
     said: list[rk.Anomaly] = []
     for mark, batch in zip(marks, batches, strict=True):
@@ -270,7 +304,7 @@ def check_reconciler_law(seed: int, *, cycle_h: int, horizon_min: int, ties: boo
             feed = rater.feed(batch[:size])
             assert feed.too_late == (), feed  # nothing stamped before the kept cycles
             said += feed.anomalies
-            batch = batch[size:]
+            del batch[:size]
         statement = rater.statement(format_us(mark))
         lines += statement.lines
         said += statement.anomalies

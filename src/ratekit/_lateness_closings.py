@@ -54,6 +54,7 @@ def closes_back(
     inventories: Iterable[Record],
     *,
     known_us: int | None = None,
+    judged: Sequence[Record] = (),
 ) -> list[Anomaly]:
     """The anomalies of a ``"last_seen"`` inventory closing resources before ``base_us``.
 
@@ -70,7 +71,12 @@ def closes_back(
     it keeps it present, and of those that do not, the first by id closes it. Scopes are
     judged by the state's description, the resource's at the inventory when no kept
     record comes before. With ``known_us``, only the kept records
-    known by that watermark count (metering there sees no other). O(s + k) for s states
+    known by that watermark count (metering there sees no other). ``judged``: the kept
+    inventories metered before this one (fed in an earlier batch, known by an earlier
+    watermark). This one, fed late, may take a resource over from one of them stamped
+    after it that closed it at its last sign of life: what the compacted cycles billed
+    beyond that closing was said then, and only the part from this closing to that one
+    is said now (nothing when they close it at one instant). O(s + k) for s states
     and k kept records of the states' resources, O((h + k) log (h + k)) for a resource
     with h events of history among whose events a ``seq`` orders them.
     """
@@ -95,15 +101,30 @@ def closes_back(
         close_us = _closing(state, kept, at_us, base_us)
         if close_us is None:
             continue
-        hours = (Decimal(base_us - close_us) / _US_PER_HOUR).normalize()
+        until_us, after = base_us, ""
+        before = closer(judged, state) if judged else None
+        if before is not None and before.close == "last_seen":
+            # Taken over from an inventory metered before, which closed it at its own
+            # last sign of life: the compacted cycles billed up to there, said then.
+            before_us = _closing(state, kept, before.at_us, base_us)
+            if before_us is not None:
+                if before_us <= close_us:
+                    continue  # closed at one instant: nothing more was billed
+                until_us = before_us
+                label = f"inventory {before.id!r}" if before.id is not None else "inventory"
+                after = (
+                    f" ({label} at {format_us(before.at_us)}, metered before, closed it at "
+                    f"{format_us(before_us)} and said the part from there)"
+                )
+        hours = (Decimal(until_us - close_us) / _US_PER_HOUR).normalize()
         what = f"inventory {inventory.id!r}" if inventory.id is not None else "inventory"
         out.append(
             placed(
                 "too_late",
                 f"{what} at {format_us(at_us)} (close='last_seen') closes {state.resource!r} "
                 f"of {state.account!r}, {state.status} since {format_us(close_us)} (its last "
-                f"sign of life), before every cycle the rater keeps: the part from "
-                f"{format_us(close_us)} to {format_us(base_us)} ({hours:f} hours "
+                f"sign of life), before every cycle the rater keeps{after}: the part from "
+                f"{format_us(close_us)} to {format_us(until_us)} ({hours:f} hours "
                 f"{state.status}) belonged to cycles already compacted and stays billed: "
                 "not applied (the part from then on is).",
                 () if inventory.id is None else (inventory.id,),

@@ -68,15 +68,26 @@ def uncovered(
     return {state.account for state in after} - covered
 
 
-def closes_back(rater: Rater, inventories: Iterable[Record], as_of_us: int) -> list[Anomaly]:
+def closes_back(
+    rater: Rater, inventories: Iterable[Record], as_of_us: int, now: Iterable[Record] = ()
+) -> list[Anomaly]:
     """The too-late parts of last_seen inventories' closings, before the kept cycles.
 
     Judged where it is metered, with the records known by ``as_of_us``: at a feed, the
     inventories known by the last watermark (``as_of_us``; a record known later that
     moves the closing says so, see `moves_closing()`); at a statement to ``as_of_us``,
     those fed ahead of the last watermark that it meters (with the cycles compacted by
-    then). So each is said once.
+    then). So each is said once. ``now``: the inventories judged with them (the feed's
+    batch); the kept ones known by the last watermark but these were judged before.
     """
+    inventories = list(inventories)
+    prev = rater._as_of_us
+    fresh = {id(record) for record in (*inventories, *now)}
+    judged = [
+        other
+        for other in rater._inventories
+        if id(other) not in fresh and _ledger.known_by(other, prev)
+    ]
     out: list[Anomaly] = []
     for inventory in inventories:
         if not _ledger.known_by(inventory, as_of_us):
@@ -88,6 +99,7 @@ def closes_back(rater: Rater, inventories: Iterable[Record], as_of_us: int) -> l
             rater._by_key,
             rater._inventories,
             known_us=as_of_us,
+            judged=judged,
         )
     return out
 
