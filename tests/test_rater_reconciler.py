@@ -16,10 +16,12 @@ import datetime as dt
 import json
 import random
 import re
+import typing
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
@@ -365,3 +367,44 @@ def test_a_reconciler_stream_with_inventories_at_one_instant_says_each_part_once
     seed: int, cycle_h: int, horizon_min: int
 ) -> None:
     check_reconciler_law(seed, cycle_h=cycle_h, horizon_min=horizon_min, ties=True)
+
+
+def _uncovered_snapshot(uncovered: object) -> dict[str, object]:
+    """A snapshot of one account known from a listing alone, its ``uncovered`` forged."""
+    from ratekit import _snapshot
+
+    opened = rk.Inventory(_at("03:00"), [("b", "b1")], id="i1")
+    gone = rk.Inventory(_at("04:00"), [], close="last_seen", id="i2")
+    rater = rk.Rater(HOURLY, METERS, start=_at("00:00"))
+    rater.feed([opened, gone])
+    rater.statement(_at("07:00"))
+    data = json.loads(json.dumps(rater.snapshot()))
+    data["body"]["uncovered"] = uncovered
+    del data["checksum"]
+    data["checksum"] = _snapshot.checksum(data)  # anyone can recompute it
+    return typing.cast("dict[str, object]", data)
+
+
+def test_restore_refuses_an_uncovered_account_that_is_not_a_name_or_is_listed_twice() -> None:
+    assert rk.Rater.restore(_uncovered_snapshot(["b"]), HOURLY, METERS).snapshot()["body"][
+        "uncovered"
+    ] == ["b"]
+    for forged, message in (
+        (
+            [""],
+            (
+                "Rater snapshot body is malformed (at body.uncovered[0]: an account is a "
+                "non-empty string, not ''); restore an unaltered copy."
+            ),
+        ),
+        (
+            ["b", "b"],
+            (
+                "Rater snapshot body.uncovered[1] repeats 'b', listed before it; a snapshot "
+                "lists each once: restore an unaltered copy."
+            ),
+        ),
+    ):
+        with pytest.raises(rk.BadSnapshotError) as caught:
+            rk.Rater.restore(_uncovered_snapshot(forged), HOURLY, METERS)
+        assert str(caught.value) == message
