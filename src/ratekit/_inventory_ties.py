@@ -26,7 +26,7 @@ from ._inventory_scope import in_scope
 from ._normalize import label
 from .records import Inventory
 
-__all__ = ["at_one_instant"]
+__all__ = ["at_one_instant", "order"]
 
 
 def _listing(inventory: Inventory, account: str, resource: str) -> Mapping[str, object] | None:
@@ -37,7 +37,7 @@ def _listing(inventory: Inventory, account: str, resource: str) -> Mapping[str, 
     return None
 
 
-def _order(inventory: Inventory, account: str, resource: str) -> tuple[bool, str, str]:
+def order(inventory: Inventory, account: str, resource: str) -> tuple[bool, str, str]:
     """Ids first, in order; then inventories without one, by what they say of the resource.
 
     By what they say of this resource alone (its listing, and their ``close``), not by
@@ -65,7 +65,7 @@ def at_one_instant(
     when they disagree (``None`` when they agree). O(g log g + g log n) for g
     inventories of n resources each.
     """
-    ordered = sorted(group, key=lambda inventory: _order(inventory, account, resource))
+    ordered = sorted(group, key=lambda inventory: order(inventory, account, resource))
     listers: list[tuple[Inventory, Mapping[str, object]]] = []
     silent: list[Inventory] = []
     for inventory in ordered:

@@ -12,10 +12,11 @@ import typing
 from collections.abc import Iterable
 
 from . import _lateness
+from . import _lateness_closings as _closings
 from . import _rater_book as _ledger
 from .records import Anomaly, Inventory
 from .statements import StatementLine
-from .usage import UsageRow
+from .usage import ResourceState, UsageRow
 
 if typing.TYPE_CHECKING:
     from .rater import Rater, Record
@@ -28,39 +29,77 @@ def coverage(rater: Rater, rows: Iterable[UsageRow]) -> dict[str, int]:
     Its first record of its own; usage before it (an inventory opened its resource)
     covers it from the row's cycle, as in batch rate(): from the rows as they stand now
     (a later inventory may close the resource where it opened, and the row is gone), and
-    from the kept cycles' start for the compacted states.
+    from the kept cycles' start for the compacted states, but for the accounts none of
+    whose compacted resources had usage there (`uncovered()`).
     """
     base = rater._base_us
     first = rater._first.copy()
+    uncovered = rater._uncovered
     for state in rater._state:
-        if base < first.get(state.account, base + 1):
-            first[state.account] = base
+        account = state.account
+        if base < first.get(account, base + 1) and account not in uncovered:
+            first[account] = base
     for row in rows:
         if row.span.start_us < first.get(row.account, row.span.start_us + 1):
             first[row.account] = row.span.start_us
     return first
 
 
-def closes_back(rater: Rater, inventories: Iterable[Record], as_of_us: int) -> list[Anomaly]:
+def uncovered(
+    rater: Rater,
+    before: Iterable[ResourceState],
+    after: Iterable[ResourceState],
+    rows: Iterable[UsageRow],
+    new_base: int,
+) -> set[str]:
+    """The accounts of the metering state ``after`` that it does not cover, at ``new_base``.
+
+    Batch rate() covers an account from its first record of its own or its first usage
+    row. The metering state ``before`` (at the kept cycles' start) covers its accounts
+    from there, but for those ``rater._uncovered`` names; compacting up to ``new_base``
+    adds those with a usage row in the compacted cycles (``rows``). The others, whose
+    compacted resources never had usage (a resource known from listings alone, closed by
+    a ``last_seen`` inventory at the instant it was listed, say), stay uncovered: no
+    fee, base or minimum is due for them before their first record or row, as in batch
+    rate(). O(s + n) for s states and n rows.
+    """
+    covered = {state.account for state in before} - rater._uncovered
+    covered.update(row.account for row in rows if row.span.start_us < new_base)
+    return {state.account for state in after} - covered
+
+
+def closes_back(
+    rater: Rater, inventories: Iterable[Record], as_of_us: int, now: Iterable[Record] = ()
+) -> list[Anomaly]:
     """The too-late parts of last_seen inventories' closings, before the kept cycles.
 
     Judged where it is metered, with the records known by ``as_of_us``: at a feed, the
     inventories known by the last watermark (``as_of_us``; a record known later that
     moves the closing says so, see `moves_closing()`); at a statement to ``as_of_us``,
     those fed ahead of the last watermark that it meters (with the cycles compacted by
-    then). So each is said once.
+    then). So each is said once. ``now``: the inventories judged with them (the feed's
+    batch); the kept ones known by the last watermark but these were judged before.
     """
+    inventories = list(inventories)
+    prev = rater._as_of_us
+    fresh = {id(record) for record in (*inventories, *now)}
+    judged = [
+        other
+        for other in rater._inventories
+        if id(other) not in fresh and _ledger.known_by(other, prev)
+    ]
     out: list[Anomaly] = []
     for inventory in inventories:
         if not _ledger.known_by(inventory, as_of_us):
             continue  # fed ahead of the watermark: the statement that meters it says it
-        out += _lateness.closes_back(
+        out += _closings.closes_back(
             typing.cast("Inventory", inventory),
             rater._base_us,
             rater._state,
             rater._by_key,
             rater._inventories,
             known_us=as_of_us,
+            judged=judged,
         )
     return out
 
@@ -72,27 +111,21 @@ def moves_closing(
 
     At a feed, ``fresh`` are the records it kept (those known by the last watermark
     move the closing now); at a statement to ``as_of_us``, the records it meters for
-    the first time. Only the earliest kept inventory closes a resource it does not list
-    (alone at its instant, as `closes_back()` judges), and only one known by the last
-    watermark and not fed with them: `closes_back()` speaks for the others, with these
-    records. O(i), or as `_lateness.moves_closing()`.
+    the first time. The inventory that closes a resource (the earliest kept one that
+    covers it, the first by id at its instant, as `closes_back()` judges) speaks for it,
+    when known by the last watermark and not fed with them: `closes_back()` speaks for
+    the others, with these records. O(i), or as `_lateness_closings.moves_closing()`.
     """
-    inventories = rater._inventories
-    if not inventories:
-        return []
-    first = min(inventories, key=lambda inventory: inventory.at_us)
-    if (
-        type(first) is not Inventory
-        or first.close != "last_seen"
-        or not _ledger.known_by(first, rater._as_of_us)
-        or any(first is closer for closer in closers)
-        or sum(1 for other in inventories if other.at_us == first.at_us) > 1
-    ):
-        return []
     prev = rater._as_of_us
     marks = (prev, prev if as_of_us is None else as_of_us)
-    return _lateness.moves_closing(
-        list(fresh), first, rater._base_us, rater._state, rater._by_key, watermarks=marks
+    return _closings.moves_closing(
+        list(fresh),
+        rater._inventories,
+        rater._base_us,
+        rater._state,
+        rater._by_key,
+        watermarks=marks,
+        judged=closers,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import typing
 from typing import Final
 
+from . import _rater_accounts as _accounts
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_said as _said
@@ -72,11 +73,12 @@ def compact(rater: Rater, new_base: int) -> None:
             else s
             for s in states
         )
+    # The rows rated for the compacted cycles (a kept record's part in them too).
+    book = rater._book
+    rows = usage.rows if book is None else book.all_rows()
+    rater._uncovered = _accounts.uncovered(rater, rater._state, states, rows, new_base)
     rater._state = tuple(_ledger.lean(state, zero) for state in states)
     if rater._engine.own_periods:
-        # The rows rated for the compacted cycles (a kept record's part in them too).
-        book = rater._book
-        rows = usage.rows if book is None else book.all_rows()
         rater._allowed = _allowances.consumed(rater._engine.plans, rater._allowed, rows, new_base)
     # A new mapping, not the kept one changed: a statement's checkpoint holds the old one
     # (see _rater_store.checkpoint).

@@ -69,7 +69,7 @@ _BODY: Final = frozenset(
         "dirty",
     )
 )
-_LATER: Final = frozenset(("by_resource", "late_seen", "first", "allowed", "tz"))
+_LATER: Final = frozenset(("by_resource", "late_seen", "first", "allowed", "tz", "uncovered"))
 _NO_RECORDS: Final[dict[str, list[object]]] = {"attributes": [], "shapes": [], "groups": []}
 # The keys of a resource state: those ResourceState.to_json() writes (all of them, always),
 # and ``complete`` (the counters whose readings it keeps from their first one), which it
@@ -122,6 +122,8 @@ def body(rater: Rater) -> dict[str, object]:
         body["allowed"] = _allowances.encode(rater._allowed)
     if rater._tz is not None:  # the invoices' timezone (absent: UTC)
         body["tz"] = rater._tz
+    if rater._uncovered:  # accounts of the metering state it does not cover (absent: none)
+        body["uncovered"] = sorted(rater._uncovered)
     return body
 
 
@@ -184,6 +186,9 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         _once("allowed", (key for key, _ in allowed))
         rater._allowed = dict(allowed)
         rater._tz = _rater_tz.decode(body)
+        uncovered = each(body, "uncovered", _account) if "uncovered" in body else []
+        _once("uncovered", uncovered)
+        rater._uncovered = set(uncovered)
 
 
 def _keys(body: Mapping[str, Any]) -> None:
@@ -255,6 +260,23 @@ def _state(item: object) -> ResourceState:
                 f"{', '.join(sorted(_STATE))}"
             )
     return ResourceState.from_json(item)
+
+
+def _account(item: object) -> str:
+    """An account of the metering state that it does not cover: a non-empty string."""
+    if not isinstance(item, str) or not item:
+        raise TypeError(f"an account is a non-empty string, not {show(item)}")
+    return item
+
+
+def check(rater: Rater) -> None:
+    """Assert the invariants of ``rater``'s state (for tests and restore)."""
+    assert rater._base_us <= rater._closed_us <= max(rater._as_of_us, rater._closed_us)
+    assert rater._engine.containing(rater._base_us)[0] == rater._base_us
+    assert all(record.at_us >= rater._base_us for record in rater._records.values())
+    assert all(key[2] > rater._base_us for key in rater._reported)
+    assert not (rater._forgotten.keys() & rater._records.keys())
+    assert rater._uncovered <= {state.account for state in rater._state}
 
 
 def _late_seen(body: Mapping[str, Any]) -> list[str]:
@@ -393,6 +415,7 @@ _SAVED: Final = (
     "_late_seen",
     "_reported",
     "_state",
+    "_uncovered",
 )
 #: What a statement replaces but never changes in place: saved as it is, not copied (the
 #: kept records, a mapping as large as the stream, would cost O(records) a statement).

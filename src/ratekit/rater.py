@@ -178,6 +178,7 @@ class Rater:
         "_state",
         "_sticky",
         "_tz",
+        "_uncovered",
     )
 
     # The book (see _rater_book): per resource, the kept records; the records to meter
@@ -240,6 +241,7 @@ class Rater:
         # Per account, the instant of its first record: under one plan, its fees, bases
         # and minimums are due from that instant's cycle on (as rate() covers them).
         self._first: dict[str, int] = {}
+        self._uncovered: set[str] = set()  # accounts the metering state covers not: see coverage()
         # What the compacted cycles consumed of allowances with their own period.
         self._allowed: _allowances.Consumed = {}
         self._book = None  # rows so far, metering state at _as_of_us
@@ -367,7 +369,7 @@ class Rater:
         closers, self._closers = self._closers, []
         lost = []
         for closer in closers:  # what each closes in compacted cycles is too late
-            closings = _accounts.closes_back(self, [closer], self._as_of_us)
+            closings = _accounts.closes_back(self, [closer], self._as_of_us, closers)
             _accounts.too_late_in_part(closer, closings, ids, counts)
             lost += closings
         lost += _accounts.moves_closing(self, fresh, closers)
@@ -588,11 +590,7 @@ class Rater:
 
     def _check(self) -> None:
         """Assert the invariants of the state (for tests and restore)."""
-        assert self._base_us <= self._closed_us <= max(self._as_of_us, self._closed_us)
-        assert self._engine.containing(self._base_us)[0] == self._base_us
-        assert all(record.at_us >= self._base_us for record in self._records.values())
-        assert all(key[2] > self._base_us for key in self._reported)
-        assert not (self._forgotten.keys() & self._records.keys())
+        _store.check(self)
 
     def __repr__(self) -> str:
         return (

@@ -1,0 +1,356 @@
+"""The rater's words for ``last_seen`` closings its kept cycles cannot hold in full.
+
+An inventory with ``close="last_seen"`` closes a resource it does not list (within its
+scope) at the resource's last sign of life, which may lie before the kept cycles: the
+part of the closing in compacted cycles is not applied, and a ``"too_late"``
+[`Anomaly`][ratekit.Anomaly] says so (see `closes_back()`). The last sign of life is
+judged in the order metering applies events (``seq`` order among the sequenced ones),
+not by their instants. A record that comes later may move that closing from or into
+compacted cycles: the part there is not applied either, and said (see
+`moves_closing()`).
+
+Which inventory closes a resource is decided as metering decides it (see `closer()`):
+the earliest kept inventory whose scope covers it, and among inventories stamped at
+that instant, none if one lists it, else the first in the order of their ids
+(`ratekit._inventory_ties`). That inventory alone speaks for the resource, so that each
+part is said once, whatever other inventories come after it or at its instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Final
+
+from ._anomalies import placed
+from ._event_order import _event_order
+from ._instants import format_us
+from ._inventory_scope import is_listed
+from ._inventory_ties import order as tie_order
+from ._rater_book import known_by
+from .records import Anomaly, Event, Inventory, Sample
+from .usage import ResourceState
+
+__all__ = ["closer", "closes_back", "moves_closing"]
+
+Record = Event | Sample | Inventory
+
+_US_PER_HOUR = Decimal(3_600_000_000)
+
+#: The status whose time a closing back changes the price of. Metering measures a
+#: resource's time only while it runs (time meters meter its running pieces, see
+#: `_metering_time.time_rows`; a sample in the part closed would be a sign of life): a
+#: resource stopped at the start of the kept cycles and closed back (or its closing
+#: moved) in compacted cycles changes only stopped time there, which no meter prices, so
+#: nothing was billed that batch does not bill, and nothing is said.
+_PRICED: Final = "running"
+
+
+def closes_back(
+    inventory: Inventory,
+    base_us: int,
+    states: Sequence[ResourceState],
+    by_key: Mapping[tuple[str, str], Sequence[Record]],
+    inventories: Iterable[Record],
+    *,
+    known_us: int | None = None,
+    judged: Sequence[Record] = (),
+) -> list[Anomaly]:
+    """The anomalies of a ``"last_seen"`` inventory closing resources before ``base_us``.
+
+    A resource it does not list, open in the metering state at ``base_us`` (the start of
+    the kept cycles) with no kept sample up to the inventory and no kept event applied
+    before it (in metering's order, see `_seen()`), had its last sign of life in a
+    compacted cycle: metering closes it there, but the usage between that
+    instant and ``base_us`` was billed by cycles already compacted, and stands. One
+    ``"too_late"`` anomaly per such resource names the resource, that part and its
+    length in hours running (a stopped resource: nothing, see `_PRICED`). Only the
+    inventory that closes the resource speaks for it (`closer()`): another kept
+    inventory before this one whose scope covers the resource closed it already, or
+    listed it (a sign of life in the kept cycles); at this one's instant, one that lists
+    it keeps it present, and of those that do not, the first by id closes it. Scopes are
+    judged by the state's description, the resource's at the inventory when no kept
+    record comes before. With ``known_us``, only the kept records
+    known by that watermark count (metering there sees no other). ``judged``: the kept
+    inventories metered before this one (fed in an earlier batch, known by an earlier
+    watermark). This one, fed late, may take a resource over from one of them stamped
+    after it that closed it at its last sign of life: what the compacted cycles billed
+    beyond that closing was said then, and only the part from this closing to that one
+    is said now (nothing when they close it at one instant). O(s + k) for s states
+    and k kept records of the states' resources, O((h + k) log (h + k)) for a resource
+    with h events of history among whose events a ``seq`` orders them.
+    """
+    if inventory.close != "last_seen" or inventory.at_us < base_us:
+        return []
+    at_us = inventory.at_us
+    others = [o for o in inventories if o is not inventory and o.at_us <= at_us]
+    if any(_whole(other) and other.at_us < at_us for other in others):
+        return []  # an earlier inventory of everything listed or closed every resource
+    others.append(inventory)
+    listed = {(account, resource) for account, resource, _ in inventory.resources}
+    out: list[Anomaly] = []
+    for state in states:
+        key = (state.account, state.resource)
+        if state.status != _PRICED or key in listed:
+            continue  # closing a stopped resource changes only stopped time: `_PRICED`
+        if closer(others, state) is not inventory:
+            continue  # outside its scope, or another inventory's to close (or list)
+        kept = by_key.get(key, ())
+        if known_us is not None:
+            kept = [record for record in kept if known_by(record, known_us)]
+        close_us = _closing(state, kept, at_us, base_us)
+        if close_us is None:
+            continue
+        until_us, after = base_us, ""
+        before = closer(judged, state) if judged else None
+        if before is not None and before.close == "last_seen":
+            # Taken over from an inventory metered before, which closed it at its own
+            # last sign of life: the compacted cycles billed up to there, said then.
+            before_us = _closing(state, kept, before.at_us, base_us)
+            if before_us is not None:
+                if before_us <= close_us:
+                    continue  # closed at one instant: nothing more was billed
+                until_us = before_us
+                label = f"inventory {before.id!r}" if before.id is not None else "inventory"
+                after = (
+                    f" ({label} at {format_us(before.at_us)}, metered before, closed it at "
+                    f"{format_us(before_us)} and said the part from there)"
+                )
+        hours = (Decimal(until_us - close_us) / _US_PER_HOUR).normalize()
+        what = f"inventory {inventory.id!r}" if inventory.id is not None else "inventory"
+        out.append(
+            placed(
+                "too_late",
+                f"{what} at {format_us(at_us)} (close='last_seen') closes {state.resource!r} "
+                f"of {state.account!r}, {state.status} since {format_us(close_us)} (its last "
+                f"sign of life), before every cycle the rater keeps{after}: the part from "
+                f"{format_us(close_us)} to {format_us(until_us)} ({hours:f} hours "
+                f"{state.status}) belonged to cycles already compacted and stays billed: "
+                "not applied (the part from then on is).",
+                () if inventory.id is None else (inventory.id,),
+                state.account,
+                state.resource,
+                close_us,
+            )
+        )
+    return out
+
+
+def closer(inventories: Iterable[Record], state: ResourceState) -> Inventory | None:
+    """The inventory of ``inventories`` that closes ``state``'s resource first, or None.
+
+    As metering applies them (`ratekit._inventory_ties`): the earliest ones whose scope
+    covers the resource (as the state describes it, see `_closes()`); None when one of
+    those lists it (a resource listed by any inventory at an instant is present there),
+    else the first of them in the order of their ids. O(i log n) for i inventories of n resources each.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> state = rk.ResourceState("acme", "vm-1", "running", {})
+        >>> scoped = rk.Inventory("2026-03-01T05:00:00Z", [], accounts=["acme"], id="i2")
+        >>> whole = rk.Inventory("2026-03-01T05:00:00Z", [], close="last_seen", id="i1")
+        >>> closer([scoped, whole], state).id
+        'i1'
+        >>> listing = rk.Inventory("2026-03-01T05:00:00Z", [("acme", "vm-1")], id="i3")
+        >>> closer([scoped, whole, listing], state) is None
+        True
+    """
+    covering = [i for i in inventories if type(i) is Inventory and _closes(i, state)]
+    if not covering:
+        return None
+    first_us = min(i.at_us for i in covering)
+    group = [i for i in covering if i.at_us == first_us]
+    account, resource = state.account, state.resource
+    if any(is_listed(i.resources, account, resource) for i in group):
+        return None
+    return min(group, key=lambda i: tie_order(i, account, resource))
+
+
+def _candidates(inventories: Sequence[Record]) -> Sequence[Record]:
+    """The inventories that may close a resource first: none after one of everything. O(i)."""
+    whole = [i.at_us for i in inventories if _whole(i)]
+    if not whole:
+        return inventories
+    first_us = min(whole)
+    return [i for i in inventories if i.at_us <= first_us]
+
+
+def _whole(record: Record) -> bool:
+    """Whether ``record`` is an inventory of the whole platform (no scope)."""
+    return type(record) is Inventory and record.accounts is None and not record.where
+
+
+def _closes(record: Record, state: ResourceState) -> bool:
+    """Whether ``record``, an inventory, covers ``state``'s resource as the state describes it.
+
+    The state's description is the resource's at the inventory when no kept record comes
+    before it there (else `_closing()` finds the closing in the kept cycles).
+    """
+    return type(record) is Inventory and record.covers(
+        state.account, state.resource, state.description
+    )
+
+
+def _closing(state: ResourceState, kept: Sequence[Record], at_us: int, base_us: int) -> int | None:
+    """Where an inventory at ``at_us`` closes ``state``'s resource, when before ``base_us``.
+
+    None when a kept record is a sign of life up to it (`_seen()`: the closing is in the
+    kept cycles) or the last sign of life in the state (its last reading, event or
+    listing by an inventory) is not before ``base_us``. O(k), or as `_seen()`.
+    """
+    if _seen(state, kept, at_us):
+        return None  # a sign of life in the kept cycles: the close is applied there
+    seen = max((reading[1] for reading in state.readings), default=None)
+    listed = _listed_us(state, at_us)
+    marks = [t for t in (seen, listed, state.clock_us, state.since_us) if t is not None]
+    close_us = min(max(marks, default=base_us), at_us)
+    return close_us if close_us < base_us else None
+
+
+def _listed_us(state: ResourceState, at_us: int) -> int | None:
+    """The state's last listing of its resource up to ``at_us`` (a sign of life), or None. O(1)."""
+    remembered = state.listings
+    if remembered is None or remembered[0] > at_us:
+        return None
+    return remembered[0] if any(listed is not None for _, listed, _ in remembered[1]) else None
+
+
+def moves_closing(
+    fresh: Sequence[Record],
+    inventories: Sequence[Record],
+    base_us: int,
+    states: Iterable[ResourceState],
+    by_key: Mapping[tuple[str, str], Sequence[Record]],
+    *,
+    watermarks: tuple[int, int],
+    judged: Sequence[Record] = (),
+) -> list[Anomaly]:
+    """The anomalies of kept records that move a ``last_seen`` closing from or into compacted cycles.
+
+    ``fresh``: the events and samples just kept (they are in ``by_key``);
+    ``inventories``: the kept inventories. The one that closes a resource
+    (`closer()`), when it has ``close="last_seen"`` and is known by the first watermark
+    (its closing the rater applied or announced, `closes_back()`), and is not among
+    ``judged`` (fed with ``fresh``: `closes_back()` judges it with them), closes the
+    resource at its last sign of life: a fresh record of that resource may move it (a
+    new sign of life, or by its ``seq`` a new first event after the inventory). Where the closing lies
+    before ``base_us`` (``base_us`` when it lies in the kept cycles), the cycles already
+    compacted were billed as it stood before the record; what the move changes there is
+    not applied. One ``"too_late"`` anomaly per resource whose closing moved there names
+    the fresh records, the inventory, the part and its length in hours: a part the
+    compacted cycles billed and batch no longer does "stays billed", one they did not
+    bill and batch now does "stays unbilled". ``watermarks``: the closing stood as
+    metered with the records known by the first (but ``fresh``), and moves to where the
+    records known by the second put it (the same at a feed, the last and the new one at
+    a statement, whose ``fresh`` records are those it meters for the first time). O(f +
+    s + k) for f fresh records, s states and k kept records of the resources touched
+    (or as `_seen()`), plus `closer()` per resource touched.
+    """
+    inventories = _candidates(inventories)
+    if not any(
+        type(i) is Inventory and i.close == "last_seen" and known_by(i, watermarks[0])
+        for i in inventories
+    ):
+        return []
+    touched: dict[tuple[str, str], list[Record]] = {}
+    for record in fresh:
+        if type(record) is not Inventory:
+            touched.setdefault((record.account, record.resource), []).append(record)
+    out: list[Anomaly] = []
+    for state in states if touched and inventories else ():
+        key = (state.account, state.resource)
+        news = touched.get(key)
+        if news is None or state.status != _PRICED:
+            continue  # a stopped resource's closing moves across stopped time: `_PRICED`
+        inventory = closer(inventories, state)
+        if (
+            inventory is None
+            or inventory.close != "last_seen"
+            or not known_by(inventory, watermarks[0])
+            or any(inventory is other for other in judged)
+        ):
+            continue  # no closing at a last sign of life to move, or judged with them
+        kept = by_key.get(key, ())
+        new_ids = {id(record) for record in news}
+        before = [r for r in kept if id(r) not in new_ids and known_by(r, watermarks[0])]
+        after = [r for r in kept if known_by(r, watermarks[1])]
+        old_us = _closing(state, before, inventory.at_us, base_us)
+        new_us = _closing(state, after, inventory.at_us, base_us)
+        if old_us == new_us:
+            continue
+        out.append(_moved(news, inventory, state, (old_us, new_us), base_us))
+    return out
+
+
+def _moved(
+    news: Sequence[Record],
+    inventory: Inventory,
+    state: ResourceState,
+    moved: tuple[int | None, int | None],
+    base_us: int,
+) -> Anomaly:
+    """The ``"too_late"`` anomaly of `moves_closing()` for one resource. O(n).
+
+    ``moved``: the closing before and after ``news`` (None: in the kept cycles).
+    """
+    old_us, new_us = moved
+    labels = [
+        f"{type(r).__name__.lower()} {r.id!r}" if r.id is not None else type(r).__name__.lower()
+        for r in news
+    ]
+    inv = f"inventory {inventory.id!r}" if inventory.id is not None else "inventory"
+    old = base_us if old_us is None else old_us
+    new = base_us if new_us is None else new_us
+    lo, hi = min(old, new), max(old, new)
+    hours = (Decimal(hi - lo) / _US_PER_HOUR).normalize()
+    stays = "stays billed" if new < old else "stays unbilled"
+    ids = tuple(r.id for r in news if r.id is not None)
+    return placed(
+        "too_late",
+        f"{', '.join(labels)} of {state.resource!r} of {state.account!r} moves where {inv} "
+        f"at {format_us(inventory.at_us)} (close='last_seen') closes it (its last sign of "
+        f"life) from {'the kept cycles' if old_us is None else format_us(old_us)} to "
+        f"{'the kept cycles' if new_us is None else format_us(new_us)}, across the start "
+        f"of the cycles the rater keeps ({format_us(base_us)}): the part from "
+        f"{format_us(lo)} to {format_us(hi)} ({hours:f} hours {state.status}) belonged to "
+        f"cycles already compacted and {stays}: not applied (what it changes in the kept "
+        "cycles is).",
+        ids if inventory.id is None else (*ids, inventory.id),
+        state.account,
+        state.resource,
+        new,
+    )
+
+
+def _seen(state: ResourceState, kept: Sequence[Record], at_us: int) -> bool:
+    """Whether a kept record of ``state``'s resource is a sign of life up to ``at_us``.
+
+    A kept sample stamped up to the inventory is one. A kept event is one when metering
+    applies it before the inventory: the inventory comes before the first event, in the
+    order metering applies them (``seq`` order among the sequenced events, the others by
+    their instant, `_event_order._event_order()`), stamped after it; so a kept event stamped
+    before the inventory but ordered after such an event (a STOP stamped after the
+    inventory whose ``seq`` puts it first) is no sign of life before it. The events are
+    ordered with the state's history (the compacted events it carries), as metering
+    orders them. O(k), or O((h + k) log (h + k)) for h events of history when a kept
+    event up to ``at_us`` and an event with a ``seq`` are among them.
+    """
+    events: list[Event] = []
+    for record in kept:
+        if type(record) is Event:
+            events.append(record)
+        elif record.at_us <= at_us:
+            return True
+    if not any(event.at_us <= at_us for event in events):
+        return False
+    ordered = [*state.history, *events]
+    if all(event.seq is None for event in ordered):
+        return True  # by time: a kept event up to the inventory comes before it
+    fresh = {id(event) for event in events}
+    _event_order(ordered)
+    for event in ordered:
+        if event.at_us > at_us:
+            return False
+        if id(event) in fresh:
+            return True
+    return False
