@@ -399,8 +399,10 @@ def _check_cycles(
     """Refuse candidates that bill one account over different, overlapping cycles.
 
     Rows line invoices up per account and cycle: a UTC month and a Zurich month, or a
-    month and its weeks, would each be compared with nothing. A cycle that some
-    candidates do not bill, and that no cycle of theirs overlaps, is fine ("not billed").
+    month and its weeks, would each be compared with nothing. So would a candidate that
+    changes from monthly to weekly cycles against one that stays monthly: two overlapping
+    cycles must be billed by the same candidates (all changing cycle alike). A cycle that
+    some candidates do not bill, and that no cycle of theirs overlaps, is fine ("not billed").
     O(k log k) for k invoices, plus the overlapping pairs.
     """
     active: list[tuple[str, int, Mapping[str, Invoice]]] = []
@@ -408,11 +410,17 @@ def _check_cycles(
         found = table[account, start_us, end_us]
         active = [a for a in active if a[0] == account and a[1] > start_us]
         for _, _, other in active:
+            # Overlapping cycles line up only if the same candidates bill both (each
+            # changing cycle alike); else a candidate billing one of them and not the
+            # other is set against another candidate's different cycle.
             mine = [name for name in found if name not in other]
             theirs = [name for name in other if name not in found]
-            if mine and theirs:
+            if mine or theirs:
+                odd, odd_found, rest = (
+                    (mine[0], found, other) if mine else (theirs[0], other, found)
+                )
                 pair = sorted(
-                    [(mine[0], found), (theirs[0], other)], key=lambda p: names.index(p[0])
+                    [(odd, odd_found), (next(iter(rest)), rest)], key=lambda p: names.index(p[0])
                 )
                 (a, a_found), (b, b_found) = pair
                 one, two = a_found[a].cycle, b_found[b].cycle
