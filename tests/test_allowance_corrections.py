@@ -98,6 +98,25 @@ def test_an_allowance_with_its_own_yearly_cycle_nets_the_same_way() -> None:
     assert [(c.quantity, c.free, c.amount) for c in rated.charges] == [(10, 10, 0)]
 
 
+def test_a_correction_does_not_reopen_an_earlier_cycles_invoice() -> None:
+    # 10 GB a year: 15 GB in January (10 free, 5 billed = 5.00 on January's invoice), then
+    # -5 GB in March. March takes back no January unit billed (that invoice stands): it
+    # gives 5 free units back to the year (free -5, 0.00), free again for later usage.
+    plan = _plan(rk.PerUnit(1), rk.Allowance("eg", 10, cycle=YEARS))
+    january = rk.Span("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z")
+    usage = rk.UsageRow("acme", "eg", "ip-1", rk.Span("2026-01-05T00:00:00Z", "2026-01-06T00:00:00Z"),
+                        january, 15, "GB", {}, ("j",))  # fmt: skip
+    year = rk.Span("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z")
+    rating = rk.rate([usage, _row(5, -5)], plan, span=year)
+    assert [(c.quantity, c.free, c.amount) for c in rating.charges] == [
+        (Decimal(15), Decimal(10), Decimal(5)),
+        (Decimal(-5), Decimal(-5), Decimal(0)),
+    ]
+    # March rated alone, January given: the same
+    march = rk.rate([usage, _row(5, -5)], plan, span=MARCH)
+    assert [(c.free, c.amount) for c in march.charges] == [(-5, 0)]
+
+
 def test_stacked_allowances_are_given_back_last_taken_first() -> None:
     # A month's 4 free, then a year's 6: +12 takes 4 and 6, 2 billed (2.00); -5 takes back
     # the 2 billed, then 3 of the year's (the last taken). +3 later: the year's 3 again.
