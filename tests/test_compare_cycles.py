@@ -83,3 +83,63 @@ def test_the_same_cycle_built_twice_and_cycles_not_billed_are_compared() -> None
         ("other", "today", None, "not billed"),
         ("other", "without", Decimal("5.00"), "pays more"),
     ]
+
+
+WEEKLY = _plan("weekly", rk.cycles.weekly(tz="UTC", weekday="Mon"))
+CUT = "2026-03-16T00:00:00Z"  # a Monday
+# 10 h on 2 March and 10 h on 17 March, at 0.05: 1.00 in all under every candidate below.
+ROWS = [
+    rk.UsageRow("acme", "vm.hours", "vm-1", rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z"),
+                MARCH, 10, "hour", {}, ()),
+    rk.UsageRow("acme", "vm.hours", "vm-1", rk.Span("2026-03-17T00:00:00Z", "2026-03-18T00:00:00Z"),
+                rk.Span("2026-03-16T00:00:00Z", "2026-03-23T00:00:00Z"), 10, "hour", {}, ()),
+]  # fmt: skip
+
+
+def test_a_candidate_that_changes_from_monthly_to_weekly_cycles_is_refused() -> None:
+    # "switch" bills March (its monthly part, 10 h = 0.50) and the week of 16 March (0.50);
+    # "monthly" bills March (1.00). Both cost 1.00, yet rows per cycle would read March
+    # "pays less" and the week "pays more": the week overlaps "monthly"'s March.
+    switch = [rk.Assignment("acme", UTC, end=CUT), rk.Assignment("acme", WEEKLY, start=CUT)]
+    with pytest.raises(rk.BadCalendarError) as caught:
+        rk.compare_plans(ROWS, {"monthly": UTC, "switch": switch}, span=MARCH)
+    assert str(caught.value) == (
+        "candidates 'monthly' and 'switch' bill account 'acme' over different cycles: "
+        "2026-03-01T00:00:00Z..2026-04-01T00:00:00Z under 'monthly' overlaps "
+        "2026-03-16T00:00:00Z..2026-03-23T00:00:00Z under 'switch'; a comparison lines "
+        "invoices up per cycle, so give the candidates the same billing cycle (period and "
+        "timezone), or rate each with rate() and compare their totals_by_currency()."
+    )
+    # in the other order too, the candidate named first first
+    with pytest.raises(rk.BadCalendarError, match=r"^candidates 'switch' and 'monthly' bill"):
+        rk.compare_plans(ROWS, {"switch": switch, "monthly": UTC}, span=MARCH)
+    # what the error points to: 1.00 each, per currency
+    for plans in (UTC, switch):
+        assert rk.rate(ROWS, plans, span=MARCH).totals_by_currency() == {"EUR": Decimal("1.00")}
+
+
+def test_two_candidates_that_change_cycle_alike_are_compared_cycle_by_cycle() -> None:
+    # Both switch at 16 March: March (its part to the 16th) and the week line up, each
+    # candidate billing both; the dearer one (0.06) pays 10 x 0.01 = 0.10 more in each.
+    dearer_weekly = rk.Plan(
+        "d", "EUR", rk.cycles.weekly(tz="UTC", weekday="Mon"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.06"))],
+    )  # fmt: skip
+    dearer_monthly = rk.Plan(
+        "dm",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.06"))],
+    )
+    switch = [rk.Assignment("acme", UTC, end=CUT), rk.Assignment("acme", WEEKLY, start=CUT)]
+    dearer = [
+        rk.Assignment("acme", dearer_monthly, end=CUT),
+        rk.Assignment("acme", dearer_weekly, start=CUT),
+    ]
+    comparison = rk.compare_plans(ROWS, {"switch": switch, "dearer": dearer}, span=MARCH)
+    assert [(r.candidate, r.total, r.change) for r in comparison.rows] == [
+        ("switch", Decimal("0.50"), "same"),
+        ("dearer", Decimal("0.60"), "pays more"),
+        ("switch", Decimal("0.50"), "same"),
+        ("dearer", Decimal("0.60"), "pays more"),
+    ]

@@ -290,6 +290,41 @@ def test_assignments_of_one_account_must_not_overlap() -> None:
     )
 
 
+def test_two_different_plans_under_one_id_are_refused_naming_it() -> None:
+    # "p" at 1 an hour until 10 March, a different "p" at 5 after: the invoice lines read
+    # "p · per unit: 9 * 1" and "p · per unit: 22 * 5", nothing tells the plans apart.
+    cheap = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+    dear = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(5))])
+    both = [
+        rk.Assignment("acme", cheap, end="2026-03-10T00:00:00Z"),
+        rk.Assignment("acme", dear, start="2026-03-10T00:00:00Z"),
+    ]
+    message = (
+        "two different plans have the id 'p': Assignment('acme', 'p', "
+        "end='2026-03-10T00:00:00Z') and Assignment('acme', 'p', start='2026-03-10T00:00:00Z'); "
+        "invoices, charges and plan data name a plan by its id, so give each plan its own id."
+    )
+    with pytest.raises(rk.BadPriceError) as error:
+        rk.rate([], both, span=MARCH)
+    assert str(error.value) == message
+    # the same in a comparison and in the streaming rater, and across accounts
+    with pytest.raises(rk.BadPriceError, match=r"^under candidate 'c': two different plans"):
+        rk.compare_plans([], {"c": both}, span=MARCH)
+    with pytest.raises(rk.BadPriceError) as error:
+        rk.Rater(both, [rk.Meter("vm.hours", "hour", rk.OnOff())], start=MARCH.start)
+    assert str(error.value) == message
+    with pytest.raises(rk.BadPriceError, match=r"^two different plans have the id 'p'"):
+        rk.rate([], [rk.Assignment("a", cheap), rk.Assignment("b", dear)], span=MARCH)
+    # one plan, or an equal one built twice, under its id any number of times: fine
+    again = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+    fine = [
+        rk.Assignment("acme", cheap, end="2026-03-10T00:00:00Z"),
+        rk.Assignment("acme", again, start="2026-03-10T00:00:00Z"),
+        rk.Assignment("beta", cheap),
+    ]
+    assert rk.rate([], fine, span=MARCH).charges == ()
+
+
 def test_assignment_repr_and_bounds() -> None:
     plan = rk.Plan("basic", "EUR", MONTHS, [])
     assert repr(rk.Assignment("acme", plan, start="2026-03-15T01:00:00+01:00")) == (

@@ -3,7 +3,11 @@
 Each allowance of a plan is a pool per period (the billing cycle, or the allowance's own
 cycle), kept as an exact fraction. Usage takes from a plan's allowances on its meter in
 time order, each piece from the allowances in the plan's order (the first defined takes
-first, each in its own period). Usage before the span rated takes from them by the same
+first, each in its own period). An allowance applies to the net usage: a correction (a
+negative piece) first takes back the units billed before it in its billing cycle, then
+free units (the last allowance taken from first, up to what it offers: they are free
+again for later usage), and only then is billed below zero, which later usage fills
+before it takes free units; so a cycle's usage costs the price of max(0, net - allowance). Usage before the span rated takes from them by the same
 rule, as rating the time before the span would (`_Allowances.consume_before`): what it
 leaves of each own-period pool is where the span starts, whatever that start. `_Allowances`
 is mixed into the rating engine, which provides the state it declares.
@@ -108,7 +112,8 @@ class _Allowances:
         cycle, or the allowance's own cycle), kept as an exact fraction: prorated by the
         plan's share of the period (a billing cycle's, to the span), less what usage
         before the span took. Pieces of an account and meter take from the pools in time
-        order, each from its plan's allowances in the plan's order.
+        order, each from its plan's allowances in the plan's order; a correction gives
+        back (see the module: its free part is then below zero).
         """
         self.take(pieces, dict(self.left), (self.start_us, self.end_us))
 
@@ -118,6 +123,9 @@ class _Allowances:
         """`allow` from ``pools``, billing cycles' pools prorated to ``within`` (lo, hi).
 
         Sets each piece's free part and leaves in ``pools`` what is left of those used.
+        Per account, meter, plan, billing cycle and allowance periods, it counts the
+        units billed so far: a correction takes those back before free units, and usage
+        after corrections that went below zero fills that before it takes free units.
         O(p log p + p a) for p pieces, a allowances on a meter.
         """
         groups: dict[tuple[str, str], list[_Freed]] = {}
@@ -126,27 +134,82 @@ class _Allowances:
                 groups.setdefault((piece.row.account, piece.row.meter), []).append(piece)
         for (account, meter_name), members in groups.items():
             members.sort(key=place)
+            # per plan, billing cycle and allowance periods: the units billed so far
+            # (below zero where corrections came first)
+            billed: dict[tuple[object, ...], Fraction] = {}
             for piece in members:
-                if piece.quantity <= 0:
+                if piece.quantity == 0:
                     continue
                 plan = piece.plan
-                wanted = Fraction(piece.quantity)
-                free = _NOTHING
-                for index, allowance in enumerate(plan.allowances):
-                    if allowance.meter != meter_name:
-                        continue
-                    period = _period(allowance, piece.cycle, piece.span.start_us)
-                    key = (account, id(plan), index, period)
-                    left = pools.get(key)
-                    if left is None:
-                        left = self.pool(account, plan, index, period, within)
-                    taken = min(left, wanted - free)
-                    pools[key] = left - taken
-                    free += taken
-                    if free == wanted:
-                        break
+                keys = [
+                    (account, id(plan), index, _period(allowance, piece.cycle, piece.span.start_us))
+                    for index, allowance in enumerate(plan.allowances)
+                    if allowance.meter == meter_name
+                ]
+                combo = (id(plan), piece.cycle, *(key[3] for key in keys))
+                quantity = Fraction(piece.quantity)
+                before = billed.get(combo, _NOTHING)
+                if quantity > 0:
+                    # fill what corrections took below zero, then the pools, then bill
+                    refill = min(quantity, -before) if before < 0 else _NOTHING
+                    free = self.draw(pools, keys, plan, within, quantity - refill)
+                else:
+                    # take back billed units, then free ones (the last taken first)
+                    back = min(-quantity, before) if before > 0 else _NOTHING
+                    free = -self.give_back(pools, keys, plan, within, -quantity - back)
+                billed[combo] = before + quantity - free
                 piece.free_exact = free
                 piece.free = _decimal(free)
+
+    def draw(
+        self,
+        pools: dict[PoolKey, Fraction],
+        keys: list[PoolKey],
+        plan: Plan,
+        within: tuple[int, int],
+        wanted: Fraction,
+    ) -> Fraction:
+        """Take up to ``wanted`` from the pools of ``keys`` in order; what they gave."""
+        free = _NOTHING
+        for key in keys:
+            if free == wanted:
+                break
+            left = pools.get(key)
+            if left is None:
+                left = self.pool(key[0], plan, key[2], key[3], within)
+            taken = min(left, wanted - free)
+            pools[key] = left - taken
+            free += taken
+        return free
+
+    def give_back(
+        self,
+        pools: dict[PoolKey, Fraction],
+        keys: list[PoolKey],
+        plan: Plan,
+        within: tuple[int, int],
+        wanted: Fraction,
+    ) -> Fraction:
+        """Return up to ``wanted`` free units to the pools of ``keys``, the last first.
+
+        A pool takes back what it gave, up to what its allowance offers in its period
+        (so a correction frees again the units that usage before it took); what it gave
+        back.
+        """
+        given = _NOTHING
+        for account, plan_id, index, period in reversed(keys):
+            if given == wanted:
+                break
+            key = (account, plan_id, index, period)
+            left = pools.get(key)
+            if left is None:
+                left = self.pool(account, plan, index, period, within)
+            room = self.offered(account, plan, plan.allowances[index], period, within) - left
+            back = min(room, wanted - given)
+            if back > 0:
+                pools[key] = left + back
+                given += back
+        return given
 
     def offered(
         self,
@@ -239,8 +302,8 @@ class _Allowances:
 
         As rating the time before the span would: rows cut where a plan, a billing
         cycle, an allowance's period or a price regime changes (in proportion to time),
-        positive parts taking from their plan's allowances in time order and stacking
-        order, a billing cycle's allowance prorated to its part before the span. What is
+        parts taking from their plan's allowances in time order and stacking order (a
+        correction's giving back, as `take` says), a billing cycle's allowance prorated to its part before the span. What is
         left of each own-period pool is where the span's usage starts from (``left``).
         """
         start = self.start_us
@@ -266,12 +329,15 @@ class _Allowances:
         }
 
     def before(self, row: UsageRow, since: int) -> list[_Before]:
-        """The positive parts of ``row`` inside ``[since, span start)``, under their plans."""
+        """The parts of ``row`` inside ``[since, span start)``, under their plans.
+
+        A correction's parts too: they give back what the usage before them took.
+        """
         start, end = row.span.start_us, row.span.end_us
         stop = self.start_us
         segments = self.plans_of(row.account)
         if start == end:
-            if not since <= start < stop or row.quantity <= 0:
+            if not since <= start < stop or row.quantity == 0:
                 return []
             found = [plan for a, b, plan in segments if a <= start < b]
             return [_Before(row, start, end, row.quantity, found[0])] if found else []
@@ -291,7 +357,7 @@ class _Allowances:
         inside = sorted(t for t in cuts if start < t < end)
         out = []
         for p_start, p_end, quantity in _split(row.quantity, start, end, inside):
-            if lo <= p_start < hi and quantity > 0:
+            if lo <= p_start < hi and quantity != 0:
                 found = [plan for a, b, plan in segments if a <= p_start < b]
                 if found:
                     out.append(_Before(row, p_start, p_end, quantity, found[0]))

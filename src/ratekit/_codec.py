@@ -20,13 +20,14 @@ from typing import Any
 import attrs
 
 from . import _shown
-from ._decimals import RANGE_TEXT, to_decimal
+from ._decimals import MAX_ADJUSTED, MAX_DIGITS, MIN_ADJUSTED, RANGE_TEXT, to_decimal
 from .errors import BadDataError, BadQuantityError, RatekitError, RatekitTypeError
 
 __all__ = [
     "alias",
     "alternatives",
     "bounded_decimal",
+    "bounded_sum",
     "decode_scalar",
     "decode_value",
     "encode_scalar",
@@ -90,6 +91,44 @@ def bounded_decimal(data: object, path: str) -> Decimal:
         except RatekitError:
             pass
     raise fail(path, f"{show(data)} is not a decimal number; write it like '12.5' or '1e9'.")
+
+
+#: The exact sums ratekit writes (a line's ``precise``, an invoice's ``precise_total``) add
+#: amounts of the range it represents: their last digit is at 1E-89 or above (an amount's
+#: 60th digit, below 1E-30), and they stay below 1E+40 (1E+10 amounts below 1E+30).
+_SUM_LAST: typing.Final = MIN_ADJUSTED - MAX_DIGITS + 1
+_SUM_ABOVE: typing.Final = MAX_ADJUSTED + 11
+_SUM_TEXT: typing.Final = (
+    f"a finite decimal number whose last digit is at 1E{_SUM_LAST} or above and whose "
+    f"magnitude is below 1E+{_SUM_ABOVE}"
+)
+
+
+def bounded_sum(data: object, path: str) -> Decimal:
+    """``data`` as an exact sum of amounts (a string, int or float), as ratekit writes one.
+
+    Such a sum is not cut at 60 digits (`exact_sum`), so it may be longer than one amount:
+    `bounded_decimal`'s rule for what is not a number,
+    and a [`BadDataError`][ratekit.BadDataError] naming ``path`` for a number no exact sum
+    of amounts can be. O(len(data)).
+    """
+    text: str | None = None
+    if isinstance(data, str) and len(data) <= 1000 and _DECIMAL.fullmatch(data) is not None:
+        text = data
+    elif isinstance(data, int) and not isinstance(data, bool):
+        text = str(data) if abs(data) < 10**_SUM_ABOVE else "1e999"
+    elif isinstance(data, float) and math.isfinite(data):
+        text = repr(data)
+    if text is None:
+        raise fail(path, f"{show(data)} is not a decimal number; write it like '12.5' or '1e9'.")
+    value = Decimal(text)
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite number
+    if exponent < _SUM_LAST or (value != 0 and value.adjusted() >= _SUM_ABOVE):
+        raise fail(
+            path, f"{show(data)} lies outside the exact sums ratekit writes: give {_SUM_TEXT}."
+        )
+    return value
 
 
 def _functions(cls: type) -> Iterable[types.FunctionType]:

@@ -101,7 +101,9 @@ class InvoiceLine:
     unit_price: Decimal | None = attrs.field(
         converter=_v.optional_number, validator=_v.optional_numeric
     )
-    precise: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    precise: Decimal = attrs.field(
+        converter=_v.number, validator=_v.numeric, metadata={"exact_sum": True}
+    )
     amount: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     charges: tuple[Charge, ...] = attrs.field(
         eq=False, converter=_v.to_tuple, validator=_v.items(Charge, "Charges")
@@ -301,7 +303,9 @@ class Invoice:
         converter=_v.to_tuple, validator=_v.items(InvoiceLine, "InvoiceLines")
     )
     total: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
-    precise_total: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    precise_total: Decimal = attrs.field(
+        converter=_v.number, validator=_v.numeric, metadata={"exact_sum": True}
+    )
     tz: str | None = attrs.field(default=None, validator=_v.timezone_name)
     """The timezone the text shows the cycle in (``None``: UTC instants)."""
     credits: tuple[CreditLine, ...] = attrs.field(

@@ -91,13 +91,27 @@ class Assignment:
 def _assignments_by_account(
     assignments: Iterable[Assignment],
 ) -> dict[str, list[tuple[int, int, Plan]]]:
-    """Each account's plans as sorted, non-overlapping ``(start_us, end_us, plan)``."""
+    """Each account's plans as sorted, non-overlapping ``(start_us, end_us, plan)``.
+
+    Two different plans under one id are refused (BadPriceError naming the id and both
+    assignments): an invoice line, a charge and plan data name a plan by its id, so
+    they could not tell the two apart. The same plan, or an equal one, may be assigned
+    any number of times.
+    """
     by_account: dict[str, list[tuple[int, int, Plan]]] = {}
+    by_id: dict[str, Assignment] = {}
     for assignment in assignments:
         if not isinstance(assignment, Assignment):
             raise RatekitTypeError(
                 f"plans must be a Plan or Assignment values, not "
                 f"{type(assignment).__name__}: {assignment!r}."
+            )
+        first = by_id.setdefault(assignment.plan.id, assignment)
+        if first.plan is not assignment.plan and first.plan != assignment.plan:
+            raise BadPriceError(
+                f"two different plans have the id {assignment.plan.id!r}: {first!r} and "
+                f"{assignment!r}; invoices, charges and plan data name a plan by its id, "
+                "so give each plan its own id."
             )
         lo = MIN_US if assignment.start_us is None else assignment.start_us
         hi = MAX_US if assignment.end_us is None else assignment.end_us

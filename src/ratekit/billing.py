@@ -46,7 +46,7 @@ import attrs
 from . import _values as _v
 from ._allocation import allocate
 from ._calendar import zone, zone_name
-from ._decimals import CONTEXT, ZERO, in_context
+from ._decimals import CONTEXT, ZERO, exact_sum, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 
@@ -273,10 +273,10 @@ def _shared_lines(share: Share, members: list[Charge]) -> list[tuple[str, Invoic
     """The whole of a pool of shared charges, rounded once, and each holder's line."""
     _check_currency(members[0], members)
     quantum, rounding = _rounding(members)
-    precise = quantity = free = ZERO
+    precise = _sum(members)
+    quantity = free = ZERO
     unit_prices = set()
     for charge in members:
-        precise = _ADD(precise, charge.amount)
         quantity = _ADD(quantity, charge.quantity)
         free = _ADD(free, charge.free)
         unit_prices.add(charge.unit_price)
@@ -343,7 +343,7 @@ def _invoice(
     _check_currency(heads[0], heads)
     currency = heads[0].currency
     out: list[InvoiceLine] = []
-    precise_total = ZERO
+    precise_sums: list[Decimal] = []  # each line's, exact: one exact sum, as Rating.total()
     if members:
         quantum, rounding = _rounding(members)
         lines: dict[tuple[object, ...], list[Charge]] = {}
@@ -351,10 +351,8 @@ def _invoice(
             lines.setdefault(_line_key(charge), []).append(charge)
         for line_key in sorted(lines):
             line_charges = lines[line_key]
-            precise = ZERO
-            for charge in line_charges:
-                precise = _ADD(precise, charge.amount)
-            precise_total = _ADD(precise_total, precise)
+            precise = _sum(line_charges)
+            precise_sums.append(precise)
             amount = _rounded(precise, quantum, rounding, line_charges[0])
             if not by_resource or line_charges[0].kind != "usage":
                 out.append(_line(line_charges, None, precise, amount))
@@ -376,8 +374,8 @@ def _invoice(
     subtotal = ZERO
     for line in out:
         subtotal = _ADD(subtotal, line.amount)
-    for line in shared:  # a part of a shared charge is part of what the account owes
-        precise_total = _ADD(precise_total, line.precise)
+    # a part of a shared charge is part of what the account owes
+    precise_total = exact_sum([*precise_sums, *(line.precise for line in shared)])
     return Invoice(account, cycle, currency, tuple(out), subtotal, precise_total, tz)
 
 
@@ -405,10 +403,8 @@ def _rounded(precise: Decimal, quantum: Decimal, rounding: str, head: Charge) ->
 
 
 def _sum(charges: list[Charge]) -> Decimal:
-    total = ZERO
-    for charge in charges:
-        total = _ADD(total, charge.amount)
-    return total
+    """The exact sum of the charges' amounts (never cut at 60 digits: see `exact_sum`)."""
+    return exact_sum(charge.amount for charge in charges)
 
 
 def _line(

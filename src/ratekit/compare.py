@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from . import _values as _v
+from ._anomalies import Anomaly
 from ._calendar import zone
 from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
@@ -148,7 +149,10 @@ class Comparison:
     ``rows`` one [`ComparisonRow`][ratekit.ComparisonRow] per account, cycle and candidate, sorted by
     account, cycle start and candidate order; ``invoices`` each candidate's invoices, each
     in the timezone of the plan that billed it (its ``tz``, else its cycle's; none when
-    the account's plans over the cycle have none or several).
+    the account's plans over the cycle have none or several); ``anomalies`` each
+    candidate's rating's anomalies (usage a plan with ``unpriced="anomaly"`` left
+    unpriced bills nothing, so a candidate that drops a meter looks cheaper: its anomalies
+    say why). The repr and the HTML table count them per candidate.
 
     Examples:
         >>> import ratekit as rk
@@ -172,9 +176,27 @@ class Comparison:
             "a mapping of candidate names to tuples of Invoices",
         ),
     )
+    anomalies: Mapping[str, tuple[Anomaly, ...]] = attrs.field(
+        factory=dict,
+        eq=False,
+        validator=_v.mapping_of(
+            _v.text,
+            _v.items(Anomaly, "Anomalies"),
+            "a mapping of candidate names to tuples of Anomalies",
+        ),
+    )
+    """Each candidate's anomalies, as its rating reports them (empty when none)."""
 
     def __repr__(self) -> str:
-        return f"Comparison(candidates={self.candidates!r}, {len(self.rows)} rows)"
+        counts = self._anomaly_counts()
+        said = f", anomalies={counts!r}" if counts else ""
+        return f"Comparison(candidates={self.candidates!r}, {len(self.rows)} rows{said})"
+
+    def _anomaly_counts(self) -> dict[str, int]:
+        """How many anomalies each candidate that has some has, in candidate order."""
+        return {
+            name: len(self.anomalies[name]) for name in self.candidates if self.anomalies.get(name)
+        }
 
     def to_rows(self) -> list[dict[str, Any]]:
         """The rows as JSON-safe dicts (Decimals as strings, instants ISO-8601 with ``Z``).
@@ -339,11 +361,21 @@ class Comparison:
             + "</b></td>"
             for n in self.candidates
         )
+        warned = ""
+        if self._anomaly_counts():  # what a candidate left unpriced is no saving
+            counted = "".join(
+                "<td style='text-align:right;color:#b3261e'><b>⚠ "
+                f"{len(self.anomalies.get(n, ()))}</b></td>"
+                if self.anomalies.get(n)
+                else "<td style='text-align:right'>0</td>"
+                for n in self.candidates
+            )
+            warned = f"<tr class='rk-anomalies'><td><b>anomalies</b></td><td></td>{counted}</tr>"
         return (
             "<table class='rk-comparison'>"
             f"<thead><tr><th>account</th><th>cycle</th>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody>"
-            f"<tfoot><tr><td><b>total</b></td><td></td>{foot}</tr></tfoot>"
+            f"<tfoot><tr><td><b>total</b></td><td></td>{foot}</tr>{warned}</tfoot>"
             "</table>"
         )
 
@@ -399,8 +431,10 @@ def _check_cycles(
     """Refuse candidates that bill one account over different, overlapping cycles.
 
     Rows line invoices up per account and cycle: a UTC month and a Zurich month, or a
-    month and its weeks, would each be compared with nothing. A cycle that some
-    candidates do not bill, and that no cycle of theirs overlaps, is fine ("not billed").
+    month and its weeks, would each be compared with nothing. So would a candidate that
+    changes from monthly to weekly cycles against one that stays monthly: two overlapping
+    cycles must be billed by the same candidates (all changing cycle alike). A cycle that
+    some candidates do not bill, and that no cycle of theirs overlaps, is fine ("not billed").
     O(k log k) for k invoices, plus the overlapping pairs.
     """
     active: list[tuple[str, int, Mapping[str, Invoice]]] = []
@@ -408,11 +442,17 @@ def _check_cycles(
         found = table[account, start_us, end_us]
         active = [a for a in active if a[0] == account and a[1] > start_us]
         for _, _, other in active:
+            # Overlapping cycles line up only if the same candidates bill both (each
+            # changing cycle alike); else a candidate billing one of them and not the
+            # other is set against another candidate's different cycle.
             mine = [name for name in found if name not in other]
             theirs = [name for name in other if name not in found]
-            if mine and theirs:
+            if mine or theirs:
+                odd, odd_found, rest = (
+                    (mine[0], found, other) if mine else (theirs[0], other, found)
+                )
                 pair = sorted(
-                    [(mine[0], found), (theirs[0], other)], key=lambda p: names.index(p[0])
+                    [(odd, odd_found), (next(iter(rest)), rest)], key=lambda p: names.index(p[0])
                 )
                 (a, a_found), (b, b_found) = pair
                 one, two = a_found[a].cycle, b_found[b].cycle
@@ -498,12 +538,14 @@ def compare_plans(
     shared = read_shares(shares, "compare_plans shares")
     names = tuple(str(name) for name in candidates)
     invoices: dict[str, tuple[Invoice, ...]] = {}
+    anomalies: dict[str, tuple[Anomaly, ...]] = {}
     table: dict[tuple[str, int, int], dict[str, Invoice]] = {}
     for name, plans in zip(names, candidates.values(), strict=True):
         plans_arg = plans if isinstance(plans, Plan) else list(plans)
         try:
             rating = rate(body, plans_arg, span=span, meters=meter_list, as_of=as_of, shares=shared)
             invoices[name] = _local(bill(rating, by_resource=by_resource), plans_arg)
+            anomalies[name] = rating.anomalies
         except RatekitError as error:
             # The same error, saying which candidate met it (usage one plan does not cover).
             raise _under(error, name) from error
@@ -546,4 +588,4 @@ def compare_plans(
                     _change(total, baseline),
                 )
             )
-    return Comparison(names, tuple(rows), invoices)
+    return Comparison(names, tuple(rows), invoices, anomalies)

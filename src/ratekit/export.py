@@ -54,6 +54,7 @@ from ._codec import (
     alias,
     alternatives,
     bounded_decimal,
+    bounded_sum,
     decode_scalar,
     encode_scalar,
     fail,
@@ -62,7 +63,7 @@ from ._codec import (
     init_fields,
     show,
 )
-from ._decimals import CONTEXT, ZERO, in_context
+from ._decimals import CONTEXT, exact_sum, in_context
 from ._instants import format_us, from_us, to_us
 from ._quanta import on_quantum, whole_quanta
 from .billing import Invoice, InvoiceLine
@@ -248,8 +249,9 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
             continue
         if field.name.endswith("_us"):
             kwargs[key] = _instant(row[key], where)
-        else:
-            kwargs[key] = _decode(row[key], hint, where)
+        else:  # an exact sum is not cut at 60 digits: see bounded_sum
+            exact = field.metadata.get("exact_sum", False)
+            kwargs[key] = bounded_sum(row[key], where) if exact else _decode(row[key], hint, where)
     unknown = sorted(set(row) - expected)
     if unknown:
         raise fail(
@@ -329,7 +331,7 @@ def _check_line(line: InvoiceLine, path: str) -> None:
     """
     if not line.charges:
         return
-    exact = sum((charge.amount for charge in line.charges), ZERO)
+    exact = exact_sum(charge.amount for charge in line.charges)
     if line.kind == "shared":
         _check_shared(line, exact, path)
         return
@@ -427,7 +429,7 @@ def _check_invoice(invoice: Invoice, path: str) -> None:
             "lines",
         ),
     ):
-        exact = sum(parts, ZERO)
+        exact = exact_sum(parts)
         if CONTEXT.compare(exact, total) != 0:
             raise fail(
                 _where(path, key),
