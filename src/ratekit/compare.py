@@ -84,6 +84,19 @@ __all__ = ["Change", "Comparison", "ComparisonRow", "compare_plans"]
 
 Change = Literal["same", "pays less", "pays more", "not billed"]
 _CHANGES: Final = ("pays less", "pays more", "same", "not billed")
+#: The keys of a comparison's rows (to_rows), in order: the columns of its frame.
+_ROW_KEYS: Final = (
+    "account",
+    "cycle_start",
+    "cycle_end",
+    "currency",
+    "candidate",
+    "total",
+    "precise_total",
+    "baseline",
+    "difference",
+    "change",
+)
 
 
 @typing.final
@@ -282,9 +295,7 @@ class Comparison:
         from .frames import _pandas  # noqa: PLC0415 - pandas only when a frame is asked for
 
         pandas = _pandas()
-        frame = pandas.DataFrame(self.to_rows())
-        if frame.empty:
-            return frame
+        frame = pandas.DataFrame(self.to_rows(), columns=_ROW_KEYS)
         for column in ("cycle_start", "cycle_end"):
             frame[column] = pandas.to_datetime(frame[column], utc=True, format="ISO8601").astype(
                 "datetime64[us, UTC]"

@@ -152,6 +152,23 @@ def _key(field: attrs.Attribute[Any]) -> str:
     return name.removesuffix("_us")
 
 
+def row_keys(cls: type) -> tuple[str, ...]:
+    """The keys of a row of ``cls``, in order: those [`to_row()`][ratekit.to_row] writes.
+
+    Known from the class alone (its fields and their types), so an empty list of values
+    has the columns a full one has. O(fields).
+    """
+    hints = field_hints(cls)
+    keys: list[str] = []
+    for field in init_fields(cls):
+        key = _key(field)
+        if any(option is Span for option in alternatives(hints[field.name])):
+            keys.extend((f"{key}_start", f"{key}_end"))
+        else:
+            keys.append(key)
+    return tuple(keys)
+
+
 def _encode_object(value: object, path: str) -> dict[str, Any]:
     cls = type(value)
     hints = field_hints(cls)
