@@ -40,6 +40,7 @@ Examples:
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -48,6 +49,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
+from . import _values as _v
 from . import plandata
 from ._calendar import zone
 from ._codec import (
@@ -266,7 +268,7 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
         if field.name.endswith("_us"):
             kwargs[key] = _instant(row[key], where)
         else:
-            kwargs[key] = _decode(row[key], hint, where)
+            kwargs[key] = _field_value(field, row[key], hint, where)
     unknown = sorted(set(row) - expected)
     if unknown:
         raise fail(
@@ -286,6 +288,25 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
         except RatekitError as error:
             raise _missing(cls, row, path, error) from None
     return value
+
+
+#: A decimal as to_row writes one: a sign, digits, a point, an exponent (bounded, so that
+#: a huge text is not parsed: a result has at most 300 digits; others go to `_decode`).
+_RESULT: Final = re.compile(r"-?[0-9]{1,1000}(?:\.[0-9]{1,1000})?(?:[eE][+-]?[0-9]{1,6})?")
+
+
+def _field_value(field: attrs.Attribute[Any], data: Any, hint: Any, path: str) -> Any:
+    """A field's value from its row's data (`_decode`), a result's number read as its door reads it.
+
+    A field whose door takes results (`_values.numeric`: a sum such as an invoice's
+    total, up to 300 digits and 1E±100) is read exactly and left to that door, whose range
+    is wider than an input's: what to_row wrote of such a value reads back.
+    """
+    validators = getattr(field.validator, "_validators", (field.validator,))
+    results = any(v is _v.numeric or v is _v.optional_numeric for v in validators)
+    if results and isinstance(data, str) and _RESULT.fullmatch(data):
+        return Decimal(data)
+    return _decode(data, hint, path)
 
 
 def _a(cls: type) -> str:
