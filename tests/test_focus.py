@@ -566,3 +566,23 @@ def test_law_every_list_cost_is_the_exact_product_and_rows_add_up(plan, rows, we
     for invoice in invoices:
         mine = [r for r in out if r["BillingAccountId"] == invoice.account]
         assert sum(Fraction(r["BilledCost"]) for r in mine) == Fraction(invoice.total)
+
+
+def test_a_share_of_a_tiny_charge_below_a_charges_range_still_has_a_row():
+    # 1 GB at 1E-29: a charge of 1E-29 EUR, shared acme 1 : beta 999. acme's part of it is
+    # 1E-32 EUR, below the range a Charge holds (1E-30); its row is written all the same
+    # (a share's quantities are plain numbers): 0.001 GB, the exact product 1E-32 as its
+    # ListCost, 0.00 billed. (It had been built as a Charge, which would refuse it.)
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("e", "gb", rk.PerUnit("1E-29"))]
+    )
+    rows = [rk.UsageRow("acme", "gb", "img", MARCH, MARCH, 1, "GB", {}, ())]
+    shares = [rk.Share("acme", "img", {"acme": 1, "beta": 999})]
+    out = rk.focus_rows(rk.bill(rk.rate(rows, plan, span=MARCH, shares=shares)), provider="P")
+    _check(out)
+    acme = next(r for r in out if r["BillingAccountId"] == "acme")
+    assert (acme["PricingQuantity"], acme["ListCost"], acme["BilledCost"]) == (
+        "0.001",
+        "0." + "0" * 31 + "1",
+        "0.00",
+    )

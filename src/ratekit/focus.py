@@ -68,8 +68,6 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
 
-import attrs
-
 from ._allocation import allocate, spread
 from ._codec import encode_scalar, items_of, show
 from ._decimals import CONTEXT, ONE, ZERO, in_context, tidy
@@ -336,8 +334,8 @@ def _line_rows(invoice: Invoice, line: InvoiceLine, context: Any) -> list[dict[s
     for charge, part in zip(charges, parts, strict=True):
         # A holder's part has its share of the quantities (60 digits); whether a unit
         # price gives the cost is the pooled charge's to say.
-        held = _held(charge, line) if shared else charge
-        row = _row(held, priced=_unit_price(charge), **context)
+        held = _held(charge, line) if shared else None
+        row = _row(charge, priced=_unit_price(charge), held=held, **context)
         row["BilledCost"] = row["EffectiveCost"] = _text(part)
         row["BillingAccountId"] = invoice.account
         row["BillingAccountName"] = context["accounts"].get(invoice.account, invoice.account)
@@ -349,19 +347,18 @@ def _line_rows(invoice: Invoice, line: InvoiceLine, context: Any) -> list[dict[s
     return rows
 
 
-def _held(charge: Charge, line: InvoiceLine) -> Charge:
-    """The holder's share of a pooled charge: its quantities and amount times share/shares."""
+def _held(charge: Charge, line: InvoiceLine) -> tuple[Decimal, Decimal]:
+    """The holder's share of a pooled charge's quantity and free part: times share/shares.
+
+    Plain numbers, not a Charge: a share of a small charge may lie below the range a
+    Charge holds (its row's costs are the line's parts, not computed from it).
+    """
     share, shares = line.share or ZERO, line.shares or ZERO
 
     def part(value: Decimal) -> Decimal:
         return CONTEXT.divide(CONTEXT.multiply(value, share), shares) if shares else value
 
-    return attrs.evolve(
-        charge,
-        quantity=part(charge.quantity),
-        free=part(charge.free),
-        amount=part(charge.amount),
-    )
+    return part(charge.quantity), part(charge.free)
 
 
 def _step(amount: Decimal, quantum: Decimal) -> Decimal:
@@ -448,6 +445,7 @@ def _row(
     charge: Charge,
     *,
     priced: Decimal | None,
+    held: tuple[Decimal, Decimal] | None = None,
     provider: str,
     publisher: str,
     issuer: str,
@@ -459,10 +457,9 @@ def _row(
     category, frequency = _CATEGORY[kind]
     service_key = charge.meter if charge.meter is not None else (charge.entry or "")
     usage = category == "Usage"
+    quantity, free = (charge.quantity, charge.free) if held is None else held
     pricing_quantity = (
-        tidy(CONTEXT.subtract(charge.quantity, charge.free))
-        if category in ("Usage", "Purchase")
-        else None
+        tidy(CONTEXT.subtract(quantity, free)) if category in ("Usage", "Purchase") else None
     )
     unit_price = priced  # the pooled charge's, for a holder's part
     # ListCost is PricingQuantity x ListUnitPrice to the last digit: the very numbers the
@@ -503,7 +500,7 @@ def _row(
         "ServiceCategory": categories.get(service_key, "Other"),
         "ServiceName": names.get(service_key, service_key or kind),
         "ChargeFrequency": frequency,
-        "ConsumedQuantity": _text(tidy(charge.quantity)) if usage else None,
+        "ConsumedQuantity": _text(tidy(quantity)) if usage else None,
         "ConsumedUnit": charge.unit if usage else None,
         "ContractedUnitPrice": _text(unit_price),
         "ListUnitPrice": _text(unit_price),
@@ -515,7 +512,7 @@ def _row(
         "x_PriceEntry": charge.entry,
         "x_Meter": charge.meter,
         "x_ChargeKind": kind,
-        "x_FreeQuantity": _text(tidy(charge.free)),
+        "x_FreeQuantity": _text(tidy(free)),
         "x_RecordIds": list(charge.record_ids),
         "x_Credit": None,
     }
