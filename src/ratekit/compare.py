@@ -66,7 +66,13 @@ from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
 from .assignments import Assignment
 from .billing import Invoice, bill
-from .errors import BadCalendarError, CurrencyMismatchError, RatekitError, RatekitTypeError
+from .errors import (
+    BadCalendarError,
+    CurrencyMismatchError,
+    RatekitError,
+    RatekitTypeError,
+    UnknownCandidateError,
+)
 from .policies import Meter, meters_of
 from .pricebook import Plan
 from .rating import rate
@@ -218,6 +224,11 @@ class Comparison:
     def accounts(self, candidate: str, change: Change) -> tuple[str, ...]:
         """The accounts that, under ``candidate``, have at least one cycle with ``change``.
 
+        Raises [`UnknownCandidateError`][ratekit.UnknownCandidateError] (a `LookupError`)
+        for a candidate the comparison does not have, naming those it has, and
+        [`RatekitTypeError`][ratekit.RatekitTypeError] for a change that is none of
+        ``"pays less"``, ``"pays more"``, ``"same"``, ``"not billed"``.
+
         Examples:
             >>> import ratekit as rk
             >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -226,8 +237,9 @@ class Comparison:
             ('acme',)
         """
         if candidate not in self.candidates:
-            raise RatekitTypeError(
-                f"candidate {candidate!r} is not one of {', '.join(map(repr, self.candidates))}."
+            raise UnknownCandidateError(
+                f"candidate {candidate!r} is not one of this comparison's: "
+                f"{', '.join(map(repr, self.candidates))}."
             )
         if change not in _CHANGES:
             raise RatekitTypeError(
@@ -344,9 +356,12 @@ class Comparison:
             when = period(first.cycle, zones.get((first.candidate, account, first.cycle)))
             body.append(f"<tr><td>{esc(account)}</td><td>{esc(when)}</td>{''.join(cells)}</tr>")
         totals = self.totals_by_currency()
+        # A candidate that billed nothing (no rows: no currency to write 0 in) shows a dash.
         foot = "".join(
             "<td style='text-align:right'><b>"
-            + esc(" + ".join(f"{amount} {currency}" for currency, amount in totals[n].items()))
+            + esc(
+                " + ".join(f"{amount} {currency}" for currency, amount in totals[n].items()) or "—"
+            )
             + "</b></td>"
             for n in self.candidates
         )
