@@ -140,8 +140,12 @@ def test_errors():
     ):
         rk.compare_plans(_rows()[:1], {"today": TODAY, "usd": usd}, span=MARCH)
     comparison = rk.compare_plans(_rows()[:1], {"today": TODAY}, span=MARCH)
-    with pytest.raises(rk.RatekitTypeError, match=r"^candidate 'x' is not one of 'today'\.$"):
+    # a lookup, not a type error (was: RatekitTypeError "candidate 'x' is not one of 'today'.")
+    with pytest.raises(rk.UnknownCandidateError) as caught:
         comparison.accounts("x", "same")
+    assert str(caught.value) == "candidate 'x' is not one of this comparison's: 'today'."
+    assert isinstance(caught.value, LookupError)
+    assert not isinstance(caught.value, TypeError)
     with pytest.raises(rk.RatekitTypeError, match=r"^change 'cheaper' is not one of "):
         comparison.accounts("today", "cheaper")  # type: ignore[arg-type]
 

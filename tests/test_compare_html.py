@@ -22,3 +22,22 @@ def test_names_with_control_and_bidi_characters_are_written_as_escapes() -> None
     assert "<th>new\\u202eweiv</th>" in page
     invoice_page = rk.bill(rk.rate(rows, today, span=MARCH))[0]._repr_html_()
     assert "acme\\u202egnp.exe\\x1b[2J\\nFAKE &lt;b&gt;ROW&lt;/b&gt;" in invoice_page
+
+
+def test_a_candidate_that_billed_nothing_shows_a_dash_as_its_total() -> None:
+    # No usage and no fees: no rows, no invoice, no currency to write a 0 in. The footer
+    # says so with a dash (was: an empty bold cell), as totals() says 0.
+    plan = rk.Plan("a", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1"))])
+    comparison = rk.compare_plans([], {"a": plan, "b": plan}, span=MARCH)
+    assert comparison.rows == ()
+    assert comparison.totals() == {"a": 0, "b": 0}
+    page = comparison._repr_html_()
+    assert page.endswith(
+        "<tfoot><tr><td><b>total</b></td><td></td>"
+        "<td style='text-align:right'><b>—</b></td>"
+        "<td style='text-align:right'><b>—</b></td></tr></tfoot></table>"
+    )
+    # a candidate that billed something shows its total and currency
+    fee = rk.Plan("f", "EUR", MONTHS, [], fees=[rk.Fee("base", 10)])
+    billed = rk.compare_plans([], {"now": [rk.Assignment("acme", fee)]}, span=MARCH)
+    assert "<td style='text-align:right'><b>10.00 EUR</b></td></tr></tfoot>" in billed._repr_html_()

@@ -459,3 +459,130 @@ def test_a_shared_part_is_billed_to_its_holder_with_its_share_of_the_quantities(
     for invoice in invoices:
         mine = [r for r in out if r["BillingAccountId"] == invoice.account]
         assert sum(Decimal(r["BilledCost"]) for r in mine) == invoice.total
+
+
+def test_a_shared_part_of_a_third_keeps_its_unit_price_and_the_exact_list_cost():
+    # 1 GB at 0.03 = 0.03, shared acme 1 : beta 2. Each holder's PricingQuantity is its
+    # share of 1 GB to 60 digits (1/3 and 2/3 have no finite decimal), ListUnitPrice is
+    # the price, 0.03, on BOTH parts (was: null on acme's, 0.03 on beta's), and ListCost
+    # is their exact product:
+    #   0.333...333 (60 threes) x 0.03 = 0.00999...999 (60 nines), not 0.01;
+    #   0.666...667 (59 sixes, 7) x 0.03 = 0.0200...0001 (62 places), not 0.02 (was:
+    #   '0.0200...0' with 58 trailing zeros, not the product). BilledCost is the part of
+    #   the rounded line: 0.01 and 0.02, adding up to the invoices' totals.
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("e", "gb", rk.PerUnit("0.03"))]
+    )
+    rows = [rk.UsageRow("acme", "gb", "img", MARCH, MARCH, 1, "GB", {}, ())]
+    shares = [rk.Share("acme", "img", {"acme": 1, "beta": 2})]
+    invoices = rk.bill(rk.rate(rows, plan, span=MARCH, shares=shares))
+    out = rk.focus_rows(invoices, provider="P")
+    _check(out)
+    acme, beta = (next(r for r in out if r["BillingAccountId"] == a) for a in ("acme", "beta"))
+    third, two_thirds = "0." + "3" * 60, "0." + "6" * 59 + "7"
+    assert (acme["PricingQuantity"], acme["ListUnitPrice"], acme["ContractedUnitPrice"]) == (
+        third,
+        "0.03",
+        "0.03",
+    )
+    assert acme["ListCost"] == acme["ContractedCost"] == "0.00" + "9" * 60
+    assert (beta["PricingQuantity"], beta["ListUnitPrice"]) == (two_thirds, "0.03")
+    assert beta["ListCost"] == beta["ContractedCost"] == "0.02" + "0" * 59 + "1"
+    for row in (acme, beta):
+        assert Fraction(row["PricingQuantity"]) * Fraction("0.03") == Fraction(row["ListCost"])
+    assert (acme["BilledCost"], beta["BilledCost"]) == ("0.01", "0.02")
+    assert [i.total for i in invoices] == [Decimal("0.01"), Decimal("0.02")]
+
+
+def test_cost_columns_carry_no_trailing_zero_past_the_quantum():
+    # A share of a half: 1 GB x 1/2 = 0.5 GB at 0.03 = 0.015 (a 60-digit division used to
+    # leave zeros behind); a charge of 1.500 (30 x 0.050) is 1.50 on a quantum of 0.01,
+    # and an amount of 1 keeps its one digit.
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("e", "gb", rk.PerUnit("0.050"))]
+    )
+    row = rk.UsageRow("acme", "gb", "img", MARCH, MARCH, 30, "GB", {}, ())
+    charge = rk.rate([row], plan, span=MARCH).charges[0]
+    assert charge.amount.as_tuple().exponent == -3  # 30 x 0.050 = 1.500
+    [out] = rk.focus_rows([charge], provider="P")
+    assert (out["BilledCost"], out["EffectiveCost"], out["ListCost"]) == ("1.50", "1.50", "1.50")
+    padded = attrs.evolve(charge, quantity=Decimal("30.000"), amount=Decimal("1.5000000"))
+    [out] = rk.focus_rows([padded], provider="P")
+    assert (out["PricingQuantity"], out["ConsumedQuantity"], out["BilledCost"]) == (
+        "30",
+        "30",
+        "1.50",
+    )
+    shares = [rk.Share("acme", "img", {"acme": 1, "beta": 1})]
+    half = rk.rate([attrs.evolve(row, quantity=1)], plan, span=MARCH, shares=shares)
+    out = rk.focus_rows(rk.bill(half), provider="P")
+    assert [(r["PricingQuantity"], r["ListCost"]) for r in out] == [("0.5", "0.025")] * 2
+
+
+_SHARE_WEIGHTS = st.decimals(min_value="0.001", max_value=100, places=3)
+
+
+@given(
+    rks.plans(prices=st.one_of(rks.price_models(), st.builds(rk.PerUnit, _SHARE_WEIGHTS))),
+    rks.usage_rows(max_size=4),
+    st.lists(_SHARE_WEIGHTS, min_size=1, max_size=3),
+    st.booleans(),
+)
+def test_law_every_list_cost_is_the_exact_product_and_rows_add_up(plan, rows, weights, owns):
+    # Random linear and tiered prices, a resource shared by random weights (its owner
+    # holding a share or not): wherever ListUnitPrice is given, PricingQuantity x
+    # ListUnitPrice = ListCost exactly (Fraction: the oracle); where it is null, ListCost
+    # is the billed cost; all parts of one charge agree on the unit price; each
+    # invoice's rows add up to its total.
+    shares = []
+    if rows:
+        owner = rows[0].account
+        held = {f"h{i}": w for i, w in enumerate(weights)} | ({owner: "1"} if owns else {})
+        shares = [rk.Share(owner, rows[0].resource, held)]
+    accounts = sorted({r.account for r in rows} | {f"h{i}" for i in range(len(weights))})
+    rating = rk.rate(rows, [rk.Assignment(a, plan) for a in accounts], span=MARCH, shares=shares)
+    invoices = rk.bill(rating)
+    out = rk.focus_rows(invoices, provider="X")
+    _check(out)
+    places = -plan.quantum.as_tuple().exponent
+    prices: dict[tuple[object, ...], set[object]] = {}
+    for row in out:
+        if row["ListUnitPrice"] is not None:
+            product = Fraction(row["PricingQuantity"]) * Fraction(row["ListUnitPrice"])
+            assert product == Fraction(row["ListCost"]) == Fraction(row["ContractedCost"])
+        else:
+            assert row["ListCost"] == row["BilledCost"]
+        for column in ("BilledCost", "ListCost", "ContractedCost", "EffectiveCost"):
+            text = row[column]
+            decimals = text.partition(".")[2]
+            assert len(decimals) <= places or not decimals.endswith("0"), (column, text)
+        for column in ("PricingQuantity", "ConsumedQuantity", "x_FreeQuantity"):
+            text = row[column]
+            assert text is None or "." not in text or not text.endswith("0"), (column, text)
+        if row["x_ChargeKind"] == "shared":
+            key = (row["ResourceId"], row["SkuPriceId"], row["ChargePeriodStart"])
+            prices.setdefault(key, set()).add(row["ListUnitPrice"])
+    assert all(len(found) == 1 for found in prices.values()), prices
+    for invoice in invoices:
+        mine = [r for r in out if r["BillingAccountId"] == invoice.account]
+        assert sum(Fraction(r["BilledCost"]) for r in mine) == Fraction(invoice.total)
+
+
+def test_a_share_of_a_tiny_charge_below_a_charges_range_still_has_a_row():
+    # 1 GB at 1E-29: a charge of 1E-29 EUR, shared acme 1 : beta 999. acme's part of it is
+    # 1E-32 EUR, below the range a Charge holds (1E-30); its row is written all the same
+    # (a share's quantities are plain numbers): 0.001 GB, the exact product 1E-32 as its
+    # ListCost, 0.00 billed. (It had been built as a Charge, which would refuse it.)
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("e", "gb", rk.PerUnit("1E-29"))]
+    )
+    rows = [rk.UsageRow("acme", "gb", "img", MARCH, MARCH, 1, "GB", {}, ())]
+    shares = [rk.Share("acme", "img", {"acme": 1, "beta": 999})]
+    out = rk.focus_rows(rk.bill(rk.rate(rows, plan, span=MARCH, shares=shares)), provider="P")
+    _check(out)
+    acme = next(r for r in out if r["BillingAccountId"] == "acme")
+    assert (acme["PricingQuantity"], acme["ListCost"], acme["BilledCost"]) == (
+        "0.001",
+        "0." + "0" * 31 + "1",
+        "0.00",
+    )

@@ -135,3 +135,68 @@ def test_frames_refuse_what_they_do_not_show():
         match=r"^to_rows takes a list of values, each one of .*, not NoneType: None\.$",
     ):
         rk.to_rows(None)  # type: ignore[arg-type]
+
+
+_INSTANTS = ("span_start", "span_end", "cycle_start", "cycle_end")
+
+
+def _same_shape(empty: pd.DataFrame, full: pd.DataFrame, decimals: tuple[str, ...]) -> None:
+    """``empty`` has ``full``'s columns (less its description columns) and set dtypes."""
+    assert len(empty) == 0
+    assert list(empty.columns) == [c for c in full.columns if not c.startswith("description.")]
+    for column in empty.columns:
+        if column in _INSTANTS:
+            assert str(empty[column].dtype) == "datetime64[us, UTC]", column
+            assert str(full[column].dtype) == "datetime64[us, UTC]", column
+    for column in decimals:
+        assert empty[column].dtype == object, column
+        assert full[column].dtype == object, column
+
+
+def test_every_frame_of_no_rows_has_the_columns_of_a_full_one():
+    # A quiet month: a rating with no charges, no usage rows, no invoices, no comparison
+    # rows. Each frame keeps its columns, so the notebook's busy-month code still runs.
+    rating = rk.rate(ROWS, [rk.Assignment("acme", PLAN), rk.Assignment("globex", PLAN)], span=MARCH)
+    quiet = rk.rate([], PLAN, span=MARCH)
+    assert quiet.charges == ()
+
+    charges = rk.charges_frame(quiet)
+    _same_shape(charges, rk.charges_frame(rating), ("quantity", "amount", "unit_price", "free"))
+    assert charges["amount"].sum() == 0
+    assert list(charges.columns[:8]) == [
+        "account", "meter", "resource", "span_start", "span_end", "cycle_start", "cycle_end",
+        "quantity",
+    ]  # fmt: skip
+    assert charges.groupby("account")["amount"].sum().to_dict() == {}
+    assert list(rk.charges_frame([]).columns) == list(charges.columns)
+
+    usage = rk.usage_frame([])
+    _same_shape(usage, rk.usage_frame(ROWS), ("quantity",))
+    assert list(usage.columns) == [
+        "account", "meter", "resource", "span_start", "span_end", "cycle_start", "cycle_end",
+        "quantity", "unit", "record_ids",
+    ]  # fmt: skip
+    assert usage["quantity"].sum() == 0
+    nothing = rk.meter([], [], span=MARCH, cycle=None, as_of=MARCH.end)
+    assert list(rk.usage_frame(nothing).columns) == list(usage.columns)
+
+    lines = rk.invoice_lines_frame([])
+    _same_shape(lines, rk.invoice_lines_frame(rk.bill(rating)), ("precise", "amount"))
+    assert list(lines.columns[:4]) == ["account", "cycle_start", "cycle_end", "currency"]
+    assert lines.groupby("account")["amount"].sum().to_dict() == {}
+
+
+def test_an_empty_comparisons_frame_has_the_columns_of_its_rows():
+    hourly = rk.Plan("h", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
+    full = rk.compare_plans([], {"now": [rk.Assignment("acme", hourly)]}, span=MARCH).to_frame()
+    frame = rk.compare_plans([], {"now": PLAN}, span=MARCH).to_frame()
+    assert len(frame) == 0
+    assert list(frame.columns) == list(full.columns) == [
+        "account", "cycle_start", "cycle_end", "currency", "candidate", "total",
+        "precise_total", "baseline", "difference", "change",
+    ]  # fmt: skip
+    assert str(frame["cycle_start"].dtype) == "datetime64[us, UTC]"
+    assert frame["total"].dtype == object
+    pivot = frame.pivot(index=["account", "cycle_start"], columns="candidate", values="total")
+    assert pivot.empty
+    assert frame["total"].sum() == 0

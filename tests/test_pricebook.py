@@ -436,3 +436,28 @@ def test_a_plan_that_is_accepted_has_no_equal_priority_overlap_without_selectors
         return
     for t in range(T0 - 24 * HOUR, T0 + 8 * 24 * HOUR, HOUR // 2):
         assert len(_brute_force(entries, "any", t)) <= 1
+
+
+def test_an_entry_refuses_a_percentage_with_per_transaction_terms_when_built() -> None:
+    # A plan rates a cycle's total: a fixed fee per transaction (or free transactions, a
+    # minimum, a maximum) cannot be computed from it. Refused when the entry is built,
+    # naming it (was: accepted; rate() refused it only once usage came, so a quiet month
+    # never told).
+    card = rk.Percentage("2.9", fixed_fee="0.30")
+    with pytest.raises(rk.BadPriceError) as caught:
+        rk.PriceEntry("pay", "volume", card)
+    assert str(caught.value) == (
+        "price entry 'pay' (meter 'volume') prices with Percentage('2.9', fixed_fee='0.30'), "
+        "whose per-transaction terms (fixed fee, free transactions, minimum or maximum) a "
+        "cycle's total usage cannot carry; give the entry a Percentage without them (percent, "
+        "free_amount), charge a fixed fee through a count meter with PerUnit, or price the "
+        "transactions with amount_of(transactions)."
+    )
+    for terms in ({"free_transactions": 3}, {"minimum": "0.50"}, {"maximum": 5}):
+        with pytest.raises(rk.BadPriceError, match=r"^price entry 'pay' \(meter 'volume'\)"):
+            rk.PriceEntry("pay", "volume", rk.Percentage("2.9", **terms))
+    # a percentage of the total, with a free amount, prices a plan: 2.9 % of (1000 - 100)
+    entry = rk.PriceEntry("pay", "volume", rk.Percentage("2.9", free_amount=100))
+    assert entry.price.amount(1000) == Decimal("26.100")
+    # the model alone still prices transactions: 2.9 % of 10 + 0.30 = 0.59
+    assert card.amount_of([10]) == Decimal("0.590")

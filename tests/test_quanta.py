@@ -17,6 +17,7 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -394,15 +395,32 @@ def test_bill_refuses_a_line_too_long_for_a_quarter_quantum_naming_it() -> None:
     )
     with pytest.raises(rk.BadPriceError, match=r"at 5E\+58, outside the amounts"):
         rk.rate([row("5E+29")], huge, span=MARCH)
-    charge = rk.Charge(
-        "acme", "vm.hours", "vm-1", MARCH, MARCH, Decimal("5E+29"), "hour", Decimal("5E+58"),
-        "CHF", "p", "vm", Decimal("1E+29"), quantum=Decimal("0.25"),
-    )  # fmt: skip
+    # A charge made by hand holds no more than rating carries (was: accepted, 5E+58).
+    with pytest.raises(rk.BadQuantityError, match=r"^Charge amount Decimal\('5E\+58'\) lies"):
+        rk.Charge(
+            "acme", "vm.hours", "vm-1", MARCH, MARCH, Decimal("5E+29"), "hour", Decimal("5E+58"),
+            "CHF", "p", "vm", Decimal("1E+29"), quantum=Decimal("0.25"),
+        )  # fmt: skip
+
+    # Two charges in range reach bill: 7.5E+29 + 7.5E+29 = 1.5E+30 CHF on the quantum
+    # 2.5E-29, written on 30 decimals: 31 + 30 = 61 digits (60 fit: less than 1E+30).
+    # 2.5E-29 is 1E-29 by its leading digit, which would have said 60 digits and less
+    # than 1E+31.
+    def _charge(vm: str) -> rk.Charge:
+        return rk.Charge(
+            "acme", "vm.hours", vm, MARCH, MARCH, Decimal("7.5E+29"), "hour", Decimal("7.5E+29"),
+            "CHF", "p", "vm", Decimal(1), quantum=Decimal("2.5E-29"),
+        )  # fmt: skip
+
+    charges = [_charge("vm-1"), _charge("vm-2")]
     with pytest.raises(rk.BadQuantityError) as caught:
-        rk.bill([charge])
+        rk.bill(charges)
     assert str(caught.value) == (
-        "the charges of account 'acme' for plan 'p', entry 'vm' add up to 5"
-        + "0" * 58
-        + " CHF, which has 61 digits on the quantum 0.25; ratekit rounds an amount of at most 60 digits "
-        "on it (less than 1E+58 CHF)."
+        "the charges of account 'acme' for plan 'p', entry 'vm' add up to 15"
+        + "0" * 29
+        + " CHF, which has 61 digits on the quantum 2.5E-29; ratekit rounds an amount of at "
+        "most 60 digits on it (less than 1E+30 CHF)."
     )
+    # 4.5E+29 + 4.5E+29 = 9E+29: 30 + 30 = 60 digits, billed
+    halves = [attrs.evolve(c, amount=Decimal("4.5E+29")) for c in charges]
+    assert rk.bill(halves)[0].total == Decimal("9E+29")

@@ -196,8 +196,25 @@ def test_anomalies_and_long_ratings_show_in_html() -> None:
     rating = rk.rate(rows, plan, span=MARCH)
     rating = rk.Rating(rating.charges, (anomaly,), rating.rows)
     page = rating._repr_html_()
-    assert "… and 1 more rows." in page
+    assert "… and 1 more row." in page  # was: "1 more rows"
+    assert "Rating <span>201 charges, 1 anomaly</span>" in page  # was: "1 anomalies"
     assert "event &lt;e3&gt;" in page
+
+
+def test_html_headings_agree_in_number() -> None:
+    # One charge and one anomaly: "1 charge, 1 anomaly" (was: "1 charges, 1 anomalies");
+    # none and two take the plural.
+    anomaly = rk.Anomaly("duplicate_stop", "event e3 stops app-1 again: ignored.", ("e3",))
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit(1))])
+    row = rk.UsageRow("acme", "calls", "app-1", MARCH, MARCH, Decimal(1), "call", {}, ())
+    rated = rk.rate([row], plan, span=MARCH)
+    one = rk.Rating(rated.charges, (anomaly,), rated.rows)
+    assert "Rating <span>1 charge, 1 anomaly</span>" in one._repr_html_()
+    two = rk.Rating(rated.charges * 2, (anomaly, anomaly), rated.rows)
+    assert "Rating <span>2 charges, 2 anomalies</span>" in two._repr_html_()
+    assert "Rating <span>0 charges, 0 anomalies</span>" in rk.Rating((), (), ())._repr_html_()
+    assert "Usage <span>1 row, 1 anomaly</span>" in rk.Usage((row,), (anomaly,), ())._repr_html_()
+    assert "Usage <span>0 rows, 0 anomalies</span>" in rk.Usage((), (), ())._repr_html_()
 
 
 def test_reprs_of_credits_and_shares_say_what_they_hold() -> None:

@@ -83,7 +83,12 @@ VALUES: list[tuple[str, Callable[[], object], type[rk.RatekitError], str]] = [
         "Charge(quantity=1E+999999)",
         lambda: _charge(quantity=Decimal("1E+999999")),
         rk.BadQuantityError,
-        f"Charge quantity must be {RANGE}, not Decimal('1E+999999').",
+        # was: the range of results (300 digits, 1E±100), which from_row refused
+        (
+            "Charge quantity Decimal('1E+999999') lies outside the numbers ratekit represents "
+            "exactly: give at most 60 significant digits and, unless zero, a magnitude from "
+            "1E-30 up to but excluding 1E+30."
+        ),
     ),
     (
         "Charge(kind='tax')",
@@ -649,14 +654,28 @@ def test_an_amount_too_long_for_its_quantum_is_refused_by_bill():
     row = rk.UsageRow("acme", "m", "r", MARCH, MARCH, Decimal("9E+29"), "hour", {}, ())
     with pytest.raises(rk.BadPriceError, match=r"prices 9E\+29 hour .* at 8.1E\+59, outside"):
         rk.rate([row], plan, span=MARCH)
+    # A charge made by hand holds no more: its door has rating's range (was: accepted,
+    # then bill refused its 62 digits on the cent).
     with pytest.raises(rk.BadQuantityError) as caught:
-        rk.bill([_charge(entry="r", quantity=Decimal("9E+29"), amount=Decimal("8.1E+59"))])
+        _charge(entry="r", quantity=Decimal("9E+29"), amount=Decimal("8.1E+59"))
+    assert str(caught.value) == (
+        "Charge amount Decimal('8.1E+59') lies outside the numbers ratekit represents exactly: "
+        "give at most 60 significant digits and, unless zero, a magnitude from 1E-30 up to but "
+        "excluding 1E+30."
+    )
+    # Two charges in range add up past it: 9E+29 + 9E+29 = 1.8E+30 EUR is 61 digits on a
+    # quantum of 1E-30 (31 before the point, 30 after); bill refuses it.
+    big = [
+        _charge(entry="r", resource=r, amount=Decimal("9E+29"), quantum=Decimal("1E-30"))
+        for r in ("r1", "r2")
+    ]
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rk.bill(big)
     assert str(caught.value) == (
         "the charges of account 'acme' for plan 'p', entry 'r' add up to "
-        "810000000000000000000000000000000000000000000000000000000000 EUR, which has 62 digits "
-        "on the quantum 0.01; ratekit rounds an amount of at most 60 digits on it (less than "
-        "1E+58 EUR)."
+        "1800000000000000000000000000000 EUR, which has 61 digits on the quantum 1E-30; "
+        "ratekit rounds an amount of at most 60 digits on it (less than 1E+30 EUR)."
     )
-    # 1E+57 EUR is 60 digits on the cent: billed
-    charge = _charge(amount=Decimal("1E+57"))
-    assert rk.bill([charge])[0].total == Decimal("1E+57")
+    # one of them, 9E+29 EUR, is 60 digits on 1E-30 (30 + 30): billed
+    # (was: 1E+57 EUR on the cent, which the Charge door now refuses)
+    assert rk.bill(big[:1])[0].total == Decimal("9E+29")

@@ -51,6 +51,7 @@ from .errors import RatekitTypeError as RatekitTypeError
 from .errors import ShareMismatchError as ShareMismatchError
 from .errors import SplitAccountError as SplitAccountError
 from .errors import UnitError as UnitError
+from .errors import UnknownCandidateError as UnknownCandidateError
 from .errors import UnknownMeterError as UnknownMeterError
 from .errors import UnpricedUsageError as UnpricedUsageError
 from .export import from_row as from_row
@@ -199,6 +200,7 @@ __all__ = [
     "UniqueCount",
     "Unit",
     "UnitError",
+    "UnknownCandidateError",
     "UnknownMeterError",
     "UnpricedUsageError",
     "Usage",

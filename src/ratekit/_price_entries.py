@@ -26,6 +26,7 @@ from .errors import (
     RatekitTypeError,
     UnitError,
 )
+from .percentages import Percentage
 from .prices import PriceModel
 from .selectors import _exclusive, _matches, _where
 from .spans import Span, SpanSet
@@ -132,6 +133,15 @@ class PriceEntry:
                 f"price entry {self.id!r} price must be a price model (with amount, "
                 f"marginal, explain and linear), not {type(self.price).__name__}: "
                 f"{self.price!r}."
+            )
+        if isinstance(self.price, Percentage) and self.price.per_transaction:
+            # Rating prices a cycle's total: refused here, not when usage first comes.
+            raise BadPriceError(
+                f"price entry {self.id!r} (meter {self.meter!r}) prices with {self.price!r}, "
+                "whose per-transaction terms (fixed fee, free transactions, minimum or "
+                "maximum) a cycle's total usage cannot carry; give the entry a Percentage "
+                "without them (percent, free_amount), charge a fixed fee through a count "
+                "meter with PerUnit, or price the transactions with amount_of(transactions)."
             )
         if self.group_by is not None and (not isinstance(self.group_by, str) or not self.group_by):
             raise RatekitTypeError(

@@ -18,15 +18,16 @@ import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
 from . import _values as _v
-from ._decimals import CONTEXT, MAX_ADJUSTED, MIN_ADJUSTED, ONE, RANGE_TEXT, ZERO
+from ._decimals import CONTEXT, MAX_ADJUSTED, MIN_ADJUSTED, ONE, RANGE_TEXT, ZERO, to_decimal
 from ._decimals import tidy as _tidy
 from ._instants import format_us, to_us
 from ._totals import only, per_key
+from .currencies import currency_code
 from .errors import BadPriceError, RatekitTypeError
 from .pricebook import _MODES
 from .prices import PriceModel
@@ -58,6 +59,25 @@ _KIND_ORDER: Final = {"usage": 0, "fee": 1, "minimum": 2}
 _KINDS: Final = (*_KIND_ORDER, "reversal", "correction")
 _ROUNDINGS: Final = tuple(sorted(_MODES))
 _SPAN: Final = _v.type_of(Span, "a Span (rk.Span(start, end))")
+
+
+def _exact(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A number in the range ratekit represents exactly (`to_decimal`'s: 60 digits, 1E±30).
+
+    The one range of a charge's numbers at every door: what rating carries (it refuses an
+    amount outside it), what [`from_row()`][ratekit.from_row] reads back, what a charge
+    made by hand may hold; ``None`` for an optional field. Text that is no finite number
+    is named as such (``'Infinity'`` is not finite), not as a wrong type.
+    """
+    if value is not None:
+        to_decimal(value, f"Charge {attribute.name}")
+
+
+def _currency(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A currency code, by the rule of a plan's and a credit's (three capital letters)."""
+    currency_code(value, "Charge currency")
+
+
 _NO_DESCRIPTION: Final[Mapping[str, object]] = {}
 
 
@@ -73,7 +93,11 @@ class Charge:
     - ``span``, ``cycle``: the piece of time and the billing cycle it belongs to.
     - ``quantity``, ``unit``: the usage priced (for a fee: the share of the cycle, in
       ``"cycle"``); ``free``: the part of it an allowance covered.
-    - ``amount``: the exact, unrounded amount, in ``currency``.
+    - ``amount``: the exact, unrounded amount, in ``currency`` (a code of three capital
+      letters, as a plan's). Its numbers lie in the range ratekit represents exactly (at
+      most 60 significant digits, magnitudes from 1E-30 up to but excluding 1E+30), what
+      rating carries and [`from_row()`][ratekit.from_row] reads back; a charge made by
+      hand outside it raises [`BadQuantityError`][ratekit.BadQuantityError].
     - ``plan``, ``entry``: the ids of the plan and of the price entry (or fee) that priced
       it; ``unit_price``: the price per unit for a linear price or a fee, else ``None``
       (see [`tiers`][ratekit.Charge.tiers]).
@@ -113,16 +137,14 @@ class Charge:
     resource: str | None = attrs.field(validator=_v.optional_name)
     span: Span = attrs.field(validator=_SPAN)
     cycle: Span = attrs.field(validator=_SPAN)
-    quantity: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    quantity: Decimal = attrs.field(converter=_v.number, validator=_exact)
     unit: str = attrs.field(validator=_v.name)
-    amount: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
-    currency: str = attrs.field(validator=_v.name)
+    amount: Decimal = attrs.field(converter=_v.number, validator=_exact)
+    currency: str = attrs.field(validator=[_v.name, _currency])
     plan: str = attrs.field(validator=_v.name)
     entry: str | None = attrs.field(validator=_v.optional_name)
-    unit_price: Decimal | None = attrs.field(
-        converter=_v.optional_number, validator=_v.optional_numeric
-    )
-    free: Decimal = attrs.field(default=ZERO, converter=_v.number, validator=_v.numeric)
+    unit_price: Decimal | None = attrs.field(converter=_v.optional_number, validator=_exact)
+    free: Decimal = attrs.field(default=ZERO, converter=_v.number, validator=_exact)
     kind: ChargeKind = attrs.field(default="usage", validator=_v.kind_of(*_KINDS))
     row: UsageRow | None = attrs.field(
         default=None, eq=False, validator=_v.optional_of(UsageRow, "a UsageRow")
@@ -135,17 +157,17 @@ class Charge:
         ),
     )
     position: Decimal | None = attrs.field(
-        default=None, eq=False, converter=_v.optional_number, validator=_v.optional_numeric
+        default=None, eq=False, converter=_v.optional_number, validator=_exact
     )
     opens: bool = attrs.field(default=False, eq=False, validator=_v.flag)
     quantum: Decimal = attrs.field(
-        default=Decimal("0.01"), eq=False, converter=_v.number, validator=_v.positive
+        default=Decimal("0.01"), eq=False, converter=_v.number, validator=[_exact, _v.positive]
     )
     rounding: str = attrs.field(
         default="ROUND_HALF_EVEN", eq=False, validator=_v.kind_of(*_ROUNDINGS)
     )
     whole: Decimal | None = attrs.field(
-        default=None, eq=False, converter=_v.optional_number, validator=_v.optional_numeric
+        default=None, eq=False, converter=_v.optional_number, validator=_exact
     )
 
     def __repr__(self) -> str:

@@ -67,7 +67,13 @@ from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
 from .assignments import Assignment
 from .billing import Invoice, bill
-from .errors import BadCalendarError, CurrencyMismatchError, RatekitError, RatekitTypeError
+from .errors import (
+    BadCalendarError,
+    CurrencyMismatchError,
+    RatekitError,
+    RatekitTypeError,
+    UnknownCandidateError,
+)
 from .policies import Meter, meters_of
 from .pricebook import Plan
 from .rating import rate
@@ -85,6 +91,19 @@ __all__ = ["Change", "Comparison", "ComparisonRow", "compare_plans"]
 
 Change = Literal["same", "pays less", "pays more", "not billed"]
 _CHANGES: Final = ("pays less", "pays more", "same", "not billed")
+#: The keys of a comparison's rows (to_rows), in order: the columns of its frame.
+_ROW_KEYS: Final = (
+    "account",
+    "cycle_start",
+    "cycle_end",
+    "currency",
+    "candidate",
+    "total",
+    "precise_total",
+    "baseline",
+    "difference",
+    "change",
+)
 
 
 @typing.final
@@ -227,6 +246,11 @@ class Comparison:
     def accounts(self, candidate: str, change: Change) -> tuple[str, ...]:
         """The accounts that, under ``candidate``, have at least one cycle with ``change``.
 
+        Raises [`UnknownCandidateError`][ratekit.UnknownCandidateError] (a `LookupError`)
+        for a candidate the comparison does not have, naming those it has, and
+        [`RatekitTypeError`][ratekit.RatekitTypeError] for a change that is none of
+        ``"pays less"``, ``"pays more"``, ``"same"``, ``"not billed"``.
+
         Examples:
             >>> import ratekit as rk
             >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -235,8 +259,9 @@ class Comparison:
             ('acme',)
         """
         if candidate not in self.candidates:
-            raise RatekitTypeError(
-                f"candidate {candidate!r} is not one of {', '.join(map(repr, self.candidates))}."
+            raise UnknownCandidateError(
+                f"candidate {candidate!r} is not one of this comparison's: "
+                f"{', '.join(map(repr, self.candidates))}."
             )
         if change not in _CHANGES:
             raise RatekitTypeError(
@@ -304,9 +329,7 @@ class Comparison:
         from .frames import _pandas  # noqa: PLC0415 - pandas only when a frame is asked for
 
         pandas = _pandas()
-        frame = pandas.DataFrame(self.to_rows())
-        if frame.empty:
-            return frame
+        frame = pandas.DataFrame(self.to_rows(), columns=_ROW_KEYS)
         for column in ("cycle_start", "cycle_end"):
             frame[column] = pandas.to_datetime(frame[column], utc=True, format="ISO8601").astype(
                 "datetime64[us, UTC]"
@@ -355,9 +378,12 @@ class Comparison:
             when = period(first.cycle, zones.get((first.candidate, account, first.cycle)))
             body.append(f"<tr><td>{esc(account)}</td><td>{esc(when)}</td>{''.join(cells)}</tr>")
         totals = self.totals_by_currency()
+        # A candidate that billed nothing (no rows: no currency to write 0 in) shows a dash.
         foot = "".join(
             "<td style='text-align:right'><b>"
-            + esc(" + ".join(f"{amount} {currency}" for currency, amount in totals[n].items()))
+            + esc(
+                " + ".join(f"{amount} {currency}" for currency, amount in totals[n].items()) or "—"
+            )
             + "</b></td>"
             for n in self.candidates
         )

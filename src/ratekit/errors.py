@@ -39,6 +39,7 @@ __all__ = [
     "ShareMismatchError",
     "SplitAccountError",
     "UnitError",
+    "UnknownCandidateError",
     "UnknownMeterError",
     "UnpricedUsageError",
 ]
@@ -256,5 +257,19 @@ class SplitAccountError(RatekitError, ValueError):
     Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.SplitAccountError, ValueError)
+        True
+    """
+
+
+@typing.final
+class UnknownCandidateError(RatekitError, LookupError):
+    """A name looked up among a comparison's candidates that is none of them.
+
+    Raised by [`Comparison.accounts()`][ratekit.Comparison.accounts]; the message names the
+    candidates the comparison has. It is a `LookupError` too.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> issubclass(rk.UnknownCandidateError, LookupError)
         True
     """

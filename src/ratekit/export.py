@@ -40,6 +40,7 @@ Examples:
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -48,6 +49,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
+from . import _values as _v
 from . import plandata
 from ._calendar import zone
 from ._codec import (
@@ -153,6 +155,23 @@ def _key(field: attrs.Attribute[Any]) -> str:
     return name.removesuffix("_us")
 
 
+def row_keys(cls: type) -> tuple[str, ...]:
+    """The keys of a row of ``cls``, in order: those [`to_row()`][ratekit.to_row] writes.
+
+    Known from the class alone (its fields and their types), so an empty list of values
+    has the columns a full one has. O(fields).
+    """
+    hints = field_hints(cls)
+    keys: list[str] = []
+    for field in init_fields(cls):
+        key = _key(field)
+        if any(option is Span for option in alternatives(hints[field.name])):
+            keys.extend((f"{key}_start", f"{key}_end"))
+        else:
+            keys.append(key)
+    return tuple(keys)
+
+
 def _encode_object(value: object, path: str) -> dict[str, Any]:
     cls = type(value)
     hints = field_hints(cls)
@@ -249,9 +268,8 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
             continue
         if field.name.endswith("_us"):
             kwargs[key] = _instant(row[key], where)
-        else:  # an exact sum is not cut at 60 digits: see bounded_sum
-            exact = field.metadata.get("exact_sum", False)
-            kwargs[key] = bounded_sum(row[key], where) if exact else _decode(row[key], hint, where)
+        else:
+            kwargs[key] = _field_value(field, row[key], hint, where)
     unknown = sorted(set(row) - expected)
     if unknown:
         raise fail(
@@ -271,6 +289,28 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
         except RatekitError as error:
             raise _missing(cls, row, path, error) from None
     return value
+
+
+#: A decimal as to_row writes one: a sign, digits, a point, an exponent (bounded, so that
+#: a huge text is not parsed: a result has at most 300 digits; others go to `_decode`).
+_RESULT: Final = re.compile(r"-?[0-9]{1,1000}(?:\.[0-9]{1,1000})?(?:[eE][+-]?[0-9]{1,6})?")
+
+
+def _field_value(field: attrs.Attribute[Any], data: Any, hint: Any, path: str) -> Any:
+    """A field's value from its row's data (`_decode`), a result's number read as its door reads it.
+
+    A field whose door takes results (`_values.numeric`: a sum such as an invoice's
+    total, up to 300 digits and 1E±100) is read exactly and left to that door, whose range
+    is wider than an input's: what to_row wrote of such a value reads back. An exact sum
+    (an invoice's ``precise_total``) is not cut at 60 digits either: see `bounded_sum`.
+    """
+    if field.metadata.get("exact_sum", False):
+        return bounded_sum(data, path)
+    validators = getattr(field.validator, "_validators", (field.validator,))
+    results = any(v is _v.numeric or v is _v.optional_numeric for v in validators)
+    if results and isinstance(data, str) and _RESULT.fullmatch(data):
+        return Decimal(data)
+    return _decode(data, hint, path)
 
 
 def _a(cls: type) -> str:

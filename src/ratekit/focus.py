@@ -28,7 +28,10 @@ paid, negative: the rows of an invoice add up to its ``total``. The mapping:
   ``PricingQuantity``/``PricingUnit``: the quantity the price applied to (after an
   allowance's free part; the share of the cycle for a fee; null for a minimum's top-up).
 - ``ListUnitPrice`` (= ``ContractedUnitPrice``): the unit price of a linear price or a
-  fee, and then ``ListCost = PricingQuantity * ListUnitPrice`` exactly; null for a tiered
+  fee (the price that gives the charge's amount from its quantity; on every holder's
+  part of a shared charge alike), and then ``ListCost = PricingQuantity *
+  ListUnitPrice`` exactly, the product of the numbers the row prints (a 60-digit
+  prorated or shared quantity gives a product of more digits); null for a tiered
   price, whose ``ListCost`` is the billed cost, and for a minimum's top-up (which has no
   ``PricingQuantity``). ratekit prices are list prices:
   ``ContractedCost = ListCost`` and ``EffectiveCost = BilledCost``.
@@ -42,7 +45,8 @@ paid, negative: the rows of an invoice add up to its ``total``. The mapping:
 Types follow the specification's: numeric columns (``BilledCost``, ``PricingQuantity``,
 ``ListUnitPrice``, …) are exact decimal strings in plain notation (``"1.50"``, ``"10"``,
 never ``"1E+1"``: FOCUS's Numeric Format has no exponents; a string, so that no JSON
-reader turns them into binary floats), date/times are ISO-8601 UTC strings with ``Z``,
+reader turns them into binary floats; no trailing zero past the quantum in a cost, none
+in a quantity), date/times are ISO-8601 UTC strings with ``Z``,
 and null is ``None``.
 
 Examples:
@@ -57,17 +61,16 @@ Examples:
 
 from __future__ import annotations
 
+import decimal
 import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
 
-import attrs
-
 from ._allocation import allocate, spread
 from ._codec import encode_scalar, items_of, show
-from ._decimals import CONTEXT, ZERO, in_context
+from ._decimals import CONTEXT, ONE, ZERO, in_context, tidy
 from ._instants import format_us
 from ._invoices import Invoice, InvoiceLine
 from ._text import check_text
@@ -167,9 +170,34 @@ def _is_correction(charge: Charge) -> bool:
     return charge.kind in ("correction", "reversal") or bool(getattr(charge, "corrects", None))
 
 
+#: Exact products: a list cost is PricingQuantity x ListUnitPrice to the last digit (two
+#: numbers of up to 60 digits: up to 120), never rounded at any precision.
+_PRODUCTS: Final = decimal.Context(
+    prec=decimal.MAX_PREC,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.InvalidOperation, decimal.Inexact, decimal.Overflow, decimal.Underflow],
+)
+
+
 def _text(value: Decimal | None) -> str | None:
     """A numeric column: the exact decimal in plain notation (no exponent), or null."""
     return None if value is None else plain(value)
+
+
+def _cost(value: Decimal, quantum: Decimal) -> str:
+    """A cost column: exact and plain, with no trailing zero past the quantum's places.
+
+    ``0.0200...0`` (60 digits) is ``0.02`` on a quantum of 0.01, ``1.500`` is ``1.50``;
+    a value with no more places than the quantum keeps its digits (``1``, ``10.0``).
+    """
+    places = min(int(quantum.as_tuple().exponent), 0)
+    if int(value.as_tuple().exponent) >= places:
+        return plain(value)
+    short = value.normalize(_PRODUCTS)  # exact: a list cost may have more than 60 digits
+    if int(short.as_tuple().exponent) > places:
+        short = short.quantize(ONE.scaleb(places), context=_PRODUCTS)
+    return plain(short)
 
 
 @in_context
@@ -278,7 +306,7 @@ def focus_rows(
         "accounts": account_names or {},
     }
     if not invoices:
-        return [_row(charge, **context) for charge in items]
+        return [_row(charge, priced=_unit_price(charge), **context) for charge in items]
     out: list[dict[str, Any]] = []
     for invoice in invoices:
         for line in invoice.lines:
@@ -304,7 +332,10 @@ def _line_rows(invoice: Invoice, line: InvoiceLine, context: Any) -> list[dict[s
     shared = line.kind == "shared"
     rows = []
     for charge, part in zip(charges, parts, strict=True):
-        row = _row(_held(charge, line) if shared else charge, **context)
+        # A holder's part has its share of the quantities (60 digits); whether a unit
+        # price gives the cost is the pooled charge's to say.
+        held = _held(charge, line) if shared else None
+        row = _row(charge, priced=_unit_price(charge), held=held, **context)
         row["BilledCost"] = row["EffectiveCost"] = _text(part)
         row["BillingAccountId"] = invoice.account
         row["BillingAccountName"] = context["accounts"].get(invoice.account, invoice.account)
@@ -316,19 +347,18 @@ def _line_rows(invoice: Invoice, line: InvoiceLine, context: Any) -> list[dict[s
     return rows
 
 
-def _held(charge: Charge, line: InvoiceLine) -> Charge:
-    """The holder's share of a pooled charge: its quantities and amount times share/shares."""
+def _held(charge: Charge, line: InvoiceLine) -> tuple[Decimal, Decimal]:
+    """The holder's share of a pooled charge's quantity and free part: times share/shares.
+
+    Plain numbers, not a Charge: a share of a small charge may lie below the range a
+    Charge holds (its row's costs are the line's parts, not computed from it).
+    """
     share, shares = line.share or ZERO, line.shares or ZERO
 
     def part(value: Decimal) -> Decimal:
         return CONTEXT.divide(CONTEXT.multiply(value, share), shares) if shares else value
 
-    return attrs.evolve(
-        charge,
-        quantity=part(charge.quantity),
-        free=part(charge.free),
-        amount=part(charge.amount),
-    )
+    return part(charge.quantity), part(charge.free)
 
 
 def _step(amount: Decimal, quantum: Decimal) -> Decimal:
@@ -383,16 +413,8 @@ def _credit_row(invoice: Invoice, credit: CreditLine, context: Any) -> dict[str,
     }
 
 
-def _row(
-    charge: Charge,
-    *,
-    provider: str,
-    publisher: str,
-    issuer: str,
-    names: Mapping[str, str],
-    categories: Mapping[str, str],
-    accounts: Mapping[str, str],
-) -> dict[str, Any]:
+def _kind(charge: Charge) -> str:
+    """The charge's kind, which has a FOCUS ChargeCategory (else a RatekitTypeError)."""
     kind = str(charge.kind)
     if kind not in _CATEGORY:
         raise RatekitTypeError(
@@ -400,23 +422,51 @@ def _row(
             + ", ".join(_CATEGORY)
             + "."
         )
+    return kind
+
+
+def _unit_price(charge: Charge) -> Decimal | None:
+    """The ListUnitPrice of a charge: its unit price when that gives its amount, else None.
+
+    Only with a quantity it prices (usage or a fee): a minimum's top-up has none (its
+    unit price is the commitment, which the top-up is not). The price must give the
+    charge's amount from its billable quantity as ratekit computes (to 60 digits): a
+    tiered price has no such price, nor has one stated per another unit.
+    """
+    if _CATEGORY[_kind(charge)][0] not in ("Usage", "Purchase") or charge.unit_price is None:
+        return None
+    billable = CONTEXT.subtract(charge.quantity, charge.free)
+    if CONTEXT.multiply(billable, charge.unit_price) != charge.amount:
+        return None
+    return charge.unit_price
+
+
+def _row(
+    charge: Charge,
+    *,
+    priced: Decimal | None,
+    held: tuple[Decimal, Decimal] | None = None,
+    provider: str,
+    publisher: str,
+    issuer: str,
+    names: Mapping[str, str],
+    categories: Mapping[str, str],
+    accounts: Mapping[str, str],
+) -> dict[str, Any]:
+    kind = _kind(charge)
     category, frequency = _CATEGORY[kind]
     service_key = charge.meter if charge.meter is not None else (charge.entry or "")
-    billable = CONTEXT.subtract(charge.quantity, charge.free)
     usage = category == "Usage"
-    pricing_quantity: Decimal | None = billable if category in ("Usage", "Purchase") else None
-    # A unit price only with a quantity it prices: a minimum's top-up has none (its unit
-    # price is the commitment, which the top-up is not), and a price stated per another
-    # unit does not give the amount from this quantity.
-    unit_price = charge.unit_price if pricing_quantity is not None else None
-    if (
-        unit_price is not None
-        and pricing_quantity is not None
-        and CONTEXT.multiply(pricing_quantity, unit_price) != charge.amount
-    ):
-        unit_price = None
+    quantity, free = (charge.quantity, charge.free) if held is None else held
+    pricing_quantity = (
+        tidy(CONTEXT.subtract(quantity, free)) if category in ("Usage", "Purchase") else None
+    )
+    unit_price = priced  # the pooled charge's, for a holder's part
+    # ListCost is PricingQuantity x ListUnitPrice to the last digit: the very numbers the
+    # row prints, multiplied exactly (a 60-digit prorated or shared quantity gives a
+    # product of more digits, within a unit of the 60th digit of the exact amount).
     list_cost = (
-        CONTEXT.multiply(pricing_quantity, unit_price)
+        _PRODUCTS.multiply(pricing_quantity, unit_price)
         if unit_price is not None and pricing_quantity is not None
         else charge.amount
     )
@@ -428,7 +478,7 @@ def _row(
     if charge.resource is not None:
         what.append(charge.resource)
     row: dict[str, Any] = {
-        "BilledCost": _text(charge.amount),
+        "BilledCost": _cost(charge.amount, charge.quantum),
         "BillingAccountId": charge.account,
         "BillingAccountName": accounts.get(charge.account, charge.account),
         "BillingCurrency": charge.currency,
@@ -439,10 +489,10 @@ def _row(
         "ChargeDescription": " · ".join(part for part in what if part),
         "ChargePeriodEnd": format_us(charge.span.end_us),
         "ChargePeriodStart": format_us(charge.span.start_us),
-        "ContractedCost": _text(list_cost),
-        "EffectiveCost": _text(charge.amount),
+        "ContractedCost": _cost(list_cost, charge.quantum),
+        "EffectiveCost": _cost(charge.amount, charge.quantum),
         "InvoiceIssuerName": issuer,
-        "ListCost": _text(list_cost),
+        "ListCost": _cost(list_cost, charge.quantum),
         "PricingQuantity": _text(pricing_quantity),
         "PricingUnit": charge.unit if pricing_quantity is not None else None,
         "ProviderName": provider,
@@ -450,7 +500,7 @@ def _row(
         "ServiceCategory": categories.get(service_key, "Other"),
         "ServiceName": names.get(service_key, service_key or kind),
         "ChargeFrequency": frequency,
-        "ConsumedQuantity": _text(charge.quantity) if usage else None,
+        "ConsumedQuantity": _text(tidy(quantity)) if usage else None,
         "ConsumedUnit": charge.unit if usage else None,
         "ContractedUnitPrice": _text(unit_price),
         "ListUnitPrice": _text(unit_price),
@@ -462,7 +512,7 @@ def _row(
         "x_PriceEntry": charge.entry,
         "x_Meter": charge.meter,
         "x_ChargeKind": kind,
-        "x_FreeQuantity": _text(charge.free),
+        "x_FreeQuantity": _text(tidy(free)),
         "x_RecordIds": list(charge.record_ids),
         "x_Credit": None,
     }

@@ -4,7 +4,8 @@ pandas is optional: ``pip install 'ratekit[pandas]'``. It is imported only when 
 these functions is called, never by ``import ratekit``.
 
 The columns are those of [`ratekit.to_row()`][ratekit.to_row] (one per field, spans as ``*_start`` and
-``*_end``), with these dtypes:
+``*_end``), known from the class: an empty input gives the same columns, with the same
+instant and Decimal dtypes (text columns get pandas' own dtype), and these dtypes:
 
 - instants (``span_start``, ``cycle_end``...): ``datetime64[us, UTC]``;
 - names and units: strings;
@@ -42,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from ._codec import alias, alternatives, decode_scalar, field_hints, init_fields, items_of
 from ._extras import require
 from .billing import Invoice, InvoiceLine
-from .export import to_row
+from .export import row_keys, to_row
 from .rating import Charge, Rating
 from .usage import Usage, UsageRow
 
@@ -61,16 +62,21 @@ def _pandas() -> Any:
 
 
 def _frame(
-    rows: list[dict[str, Any]], decimals: Iterable[str], drop: Iterable[str]
+    rows: list[dict[str, Any]], columns: Iterable[str], decimals: Iterable[str]
 ) -> pd.DataFrame:
+    """A frame of ``rows`` with ``columns`` (a row's keys but its description), in order.
+
+    The columns are given, not read off the rows, so that no rows give the same columns
+    (with the same instant and Decimal dtypes) as many: ``frame["amount"].sum()`` of a
+    quiet month is 0, not a KeyError. Each description attribute adds a column after them.
+    """
     pandas = _pandas()
-    dropped = set(drop)
+    names = [column for column in columns if column != "description"]
     flat: list[dict[str, Any]] = []
     described: list[Mapping[str, Any]] = []
     attributes: dict[str, None] = {}
     for row in rows:
-        out = {key: value for key, value in row.items() if key not in dropped}
-        description = out.pop("description", None)
+        description = row.get("description")
         if not isinstance(description, Mapping):
             description = {}
         # The row writes a Decimal attribute as {"decimal": "1.5"}: the cell holds the Decimal.
@@ -78,8 +84,8 @@ def _frame(
             {str(name): decode_scalar(value, name) for name, value in description.items()}
         )
         attributes.update(dict.fromkeys(described[-1]))
-        flat.append(out)
-    frame = pandas.DataFrame(flat)
+        flat.append({name: row.get(name) for name in names})
+    frame = pandas.DataFrame(flat, columns=names)
     for name in attributes:
         # From the rows, not through pandas' inference: an int column with a missing value
         # would become float64 (200 -> 200.0), and ratekit has no float anywhere.
@@ -92,7 +98,7 @@ def _frame(
                 "datetime64[us, UTC]"
             )
     for column in decimals:
-        if column in frame.columns:
+        if column in names:
             # From the rows, not the frame: pandas turns a None among strings into NaN.
             frame[column] = pandas.Series(
                 [_decimal(row.get(column)) for row in flat], index=frame.index, dtype=object
@@ -119,8 +125,8 @@ def usage_frame(usage: Usage | Iterable[UsageRow]) -> pd.DataFrame:
 
     Examples:
         >>> import ratekit as rk
-        >>> list(rk.usage_frame([]).columns)
-        []
+        >>> list(rk.usage_frame([]).columns)  # no rows: the same columns as many
+        ['account', 'meter', 'resource', 'span_start', 'span_end', 'cycle_start', 'cycle_end', 'quantity', 'unit', 'record_ids']
     """
     rows = (
         usage.rows
@@ -128,7 +134,7 @@ def usage_frame(usage: Usage | Iterable[UsageRow]) -> pd.DataFrame:
         else items_of(usage, UsageRow, "usage_frame", "a Usage or usage rows")
     )
     data = [to_row(row) for row in rows]
-    return _frame(data, _decimal_columns(UsageRow), ())
+    return _frame(data, row_keys(UsageRow), _decimal_columns(UsageRow))
 
 
 def charges_frame(charges: Rating | Iterable[Charge]) -> pd.DataFrame:
@@ -154,7 +160,8 @@ def charges_frame(charges: Rating | Iterable[Charge]) -> pd.DataFrame:
         row["description"] = to_row(charge.row)["description"] if charge.row is not None else {}
         row["record_ids"] = list(charge.record_ids)
         data.append(row)
-    return _frame(data, _decimal_columns(Charge), ("row", "price"))
+    columns = [key for key in row_keys(Charge) if key not in ("row", "price")]
+    return _frame(data, [*columns, "record_ids"], _decimal_columns(Charge))
 
 
 def invoice_lines_frame(invoices: Invoice | Iterable[Invoice]) -> pd.DataFrame:
@@ -190,4 +197,6 @@ def invoice_lines_frame(invoices: Invoice | Iterable[Invoice]) -> pd.DataFrame:
             }
             row.update(to_row(line))
             data.append(row)
-    return _frame(data, _decimal_columns(InvoiceLine), ("charges",))
+    line = [key for key in row_keys(InvoiceLine) if key != "charges"]
+    columns = ["account", "cycle_start", "cycle_end", "currency", *line]
+    return _frame(data, columns, _decimal_columns(InvoiceLine))

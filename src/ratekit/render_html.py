@@ -178,7 +178,12 @@ def invoice_html(invoice: Invoice) -> str:
 def _more(count: int) -> str:
     if count <= ROWS_SHOWN:
         return ""
-    return f"<p>… and {count - ROWS_SHOWN} more rows.</p>"
+    return f"<p>… and {_count(count - ROWS_SHOWN, 'more row', 'more rows')}.</p>"
+
+
+def _count(count: int, one: str, many: str) -> str:
+    """``1 charge``, ``2 charges``, ``0 charges``: a count with its noun in agreement."""
+    return f"{count} {one if count == 1 else many}"
 
 
 def _span(start_us: int, end_us: int) -> str:
@@ -231,7 +236,8 @@ def rating_html(rating: Rating) -> str:
             )
     return _listing(
         "ratekit-rating",
-        f"Rating <span>{len(rating.charges)} charges, {len(rating.anomalies)} anomalies</span>",
+        f"Rating <span>{_count(len(rating.charges), 'charge', 'charges')}, "
+        f"{_count(len(rating.anomalies), 'anomaly', 'anomalies')}</span>",
         (
             "account",
             "kind",
@@ -278,7 +284,8 @@ def usage_html(usage: Usage) -> str:
         )
     return _listing(
         "ratekit-usage",
-        f"Usage <span>{len(usage.rows)} rows, {len(usage.anomalies)} anomalies</span>",
+        f"Usage <span>{_count(len(usage.rows), 'row', 'rows')}, "
+        f"{_count(len(usage.anomalies), 'anomaly', 'anomalies')}</span>",
         ("account", "meter", "resource", "span", "description", "quantity"),
         rows,
         count=len(usage.rows),
