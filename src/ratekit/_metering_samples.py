@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Final
 
-from . import _metering_carry as _carry
 from . import _metering_counters as _counters
+from . import _metering_late as _late
 from . import _metering_pending as _pending
 from . import _normalize as _n
 from . import _timelines as _t
@@ -101,7 +101,7 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             for sample in readings:
                 if sample.since_us is None and sample.at_us < late_before:
                     sid = sample.id
-                    _carry.late_increment(
+                    _late.late_increment(
                         engine,
                         account,
                         resource,
@@ -148,7 +148,7 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                 # Its part after the span is the next span's: kept in the state, said.
                 _pending.keep(engine, account, resource, item, increment, said=placed is None)
             if late_before is not None and t0 < late_before:
-                _carry.late_increment(engine, account, resource, name, line, increment, late_before)
+                _late.late_increment(engine, account, resource, name, line, increment, late_before)
             if t0 == t1 or (t0 >= w0 and t1 <= w1):
                 # At an instant, or possibly within one piece.
                 if t0 < w0 or t0 >= w1:
@@ -338,7 +338,7 @@ def late_readings(  # noqa: PLR0917 - private plumbing of plain values
         quantity = aggregate(group, c0, c1, None)
         if quantity is not None:
             description = line.descriptions[line.index_at(group[0].at_us)]
-            _carry.late_add(
+            _late.late_add(
                 engine, account, resource, name, c0, c1, group[0].at_us, quantity, description
             )
 

@@ -54,6 +54,7 @@ import typing
 from collections.abc import Iterable, Mapping, Sequence
 
 from . import _metering_carry as _carry
+from . import _metering_late as _late
 from . import _metering_memory as _memory
 from . import _metering_no_effect as _no_effect
 from . import _metering_pending as _pending
@@ -382,7 +383,7 @@ class _Engine:
             if self.pending or (previous_state is not None and previous_state.pending):
                 state = _pending.carried(self, state, previous_state, pending_meters)
             states.append(state)
-        late = _carry.late_rows(self)
+        late = _late.late_rows(self)
         anomalies = self.anomalies.result()
         rows_out = tuple(rows)
         no_effect = functools.partial(

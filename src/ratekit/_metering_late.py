@@ -1,0 +1,309 @@
+"""Late records metered from a carried state: what they change before the state's clock.
+
+The private half of [`ratekit.meter()`][ratekit.meter] that turns records belonging before
+what a carried [`ResourceState`][ratekit.ResourceState] already metered into late rows, each
+with a ``"late"`` anomaly (`ratekit._metering_carry` decides which records are late and
+builds the timeline they change).
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from . import _metering_time as _time
+from . import _normalize as _n
+from . import _timelines as _t
+from ._decimals import CONTEXT, ZERO
+from ._decimals import tidy as _tidy
+from ._descriptions import _FrozenDict
+from ._instants import format_us
+from ._resource_state import MEMORY
+from ._window import _apportion, _Window
+from .policies import Increment
+from .records import Event, Inventory
+from .spans import Span
+from .usage import UsageRow, _new_row
+
+if typing.TYPE_CHECKING:
+    from .metering import _Engine
+
+
+__all__ = [
+    "late_add",
+    "late_changes",
+    "late_cycles",
+    "late_increment",
+    "late_rows",
+    "late_time",
+]
+
+
+def late_changes(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    old: _t.Timeline,
+    line: _t.Timeline,
+    new_events: Sequence[Event],
+    closing: Sequence[Inventory],
+    late: Sequence[Inventory],
+    floor: int | None,
+    limit: int,
+) -> None:
+    """Record what ``line`` changes before ``limit`` against ``old`` (from ``floor`` on).
+
+    The inventories that changed the resource count: closing ones may act before the
+    clock wherever they are stamped, late ones from their instant on.
+    """
+    acted = line.reconciled or ()
+    closed = [i for i in acted if any(i is c for c in closing)]
+    touched = [i for i in acted if i.at_us < limit and any(i is x for x in late)]
+    # Nothing changes before the first new event in the order applied.
+    start = _changed_from(line, new_events, limit, closing=bool(closed))
+    start = min([start, *(i.at_us for i in touched)])
+    if floor is not None:
+        start = max(start, floor)
+    if closed:
+        # From the resource's first piece on: but the late part begins where it differs.
+        start = _differs_from(old, line, start, limit)
+    if start < limit:
+        # The records stamped before the clock, or else those that re-order it, in
+        # the order the timeline applies them (not the order given).
+        placed = {id(event): index for index, event in enumerate(line.order)}
+        applied = sorted(new_events, key=lambda event: placed.get(id(event), -1))
+        ids = [event.id for event in applied if event.at_us < limit]
+        ids += [inventory.id for inventory in touched]
+        if not ids:
+            ids = [event.id for event in applied]
+        ids += [inventory.id for inventory in closed]
+        late_time(engine, account, resource, old, line, start, limit, ids)
+
+
+def _differs_from(old: _t.Timeline, new: _t.Timeline, start: int, limit: int) -> int:
+    """The first instant in ``[start, limit)`` where ``new`` runs otherwise than ``old``.
+
+    ``start`` if they never differ there (nothing changes: the late records still say
+    so). Status and description are what a time meter reads. O(p log p) for p pieces.
+    """
+    points = sorted({start, *(t for t in (*old.starts, *new.starts) if start < t < limit)})
+    for t in points:
+        a, b = old.index_at(t), new.index_at(t)
+        if old.statuses[a] != new.statuses[b] or old.descriptions[a] != new.descriptions[b]:
+            return t
+    return start
+
+
+def _changed_from(
+    line: _t.Timeline, new_events: Sequence[Event], limit: int, *, closing: bool
+) -> int:
+    """The instant from which ``line`` may differ from what was metered (or ``limit``).
+
+    From the first new event in the order applied on, or, when an inventory closes at the
+    last sign of life (which may lie before the clock), from the line's first piece.
+    """
+    fresh = {id(event) for event in new_events}
+    first = next((i for i, event in enumerate(line.order) if id(event) in fresh), None)
+    start = limit
+    if first is not None:
+        start = min(event.at_us for event in line.order[first:])
+    if closing:
+        start = min([start, *(s for s in line.starts if s != _n.NEVER)])
+    return start
+
+
+def late_time(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    old: _t.Timeline,
+    new: _t.Timeline,
+    start: int,
+    end: int,
+    ids: list[str | None],
+) -> None:
+    """Record what ``new`` changes over ``[start, end)`` against ``old``, per time meter."""
+    window, spans = engine.window, engine.spans
+    engine.window = _Window(start, end, engine.cycle, Span.from_us(start, end))
+    try:
+        points = engine.window.points(start, end)
+        for name, item in sorted(engine.meters.items()):
+            if item._factor is None:
+                continue
+            engine.late_ids.setdefault((account, resource, name), []).extend(ids)
+            totals: dict[tuple[int, int], list[typing.Any]] = {}
+            for sign, line in ((-1, old), (1, new)):
+                engine.spans = {}
+                found: list[UsageRow] = []
+                _time.time_rows(engine, found, account, resource, name, item, points, line)
+                for row in found:
+                    entry = totals.setdefault(
+                        (row.cycle.start_us, row.cycle.end_us), [ZERO, row.description]
+                    )
+                    change = row.quantity if sign > 0 else CONTEXT.minus(row.quantity)
+                    entry[0] = CONTEXT.add(entry[0], change)
+                    if sign > 0:
+                        entry[1] = row.description
+            for (c0, c1), (quantity, description) in totals.items():
+                late_add(
+                    engine, account, resource, name, c0, c1, max(start, c0), quantity, description
+                )
+    finally:
+        engine.window, engine.spans = window, spans
+
+
+def late_add(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    name: str,
+    c0: int,
+    c1: int,
+    first_us: int,
+    quantity: Decimal,
+    description: Mapping[str, object],
+) -> None:
+    entry = engine.late.setdefault((account, resource, name, c0, c1), [ZERO, first_us, description])
+    entry[0] = CONTEXT.add(entry[0], quantity)
+    entry[1] = min(entry[1], first_us)
+
+
+def late_cycles(engine: _Engine, t0: int, t1: int) -> list[tuple[int, int, int, int]]:
+    """``[t0, t1)`` cut at cycle boundaries: ``(a, b, cycle start, cycle end)``."""
+    if engine.cycle is None:
+        return [(t0, t1, t0, t1)]
+    out = []
+    a = t0
+    while a < t1:
+        c0, c1 = engine.cycle.containing_us(a)
+        b = min(c1, t1)
+        out.append((a, b, c0, c1))
+        a = b
+    return out
+
+
+def late_increment(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    name: str,
+    line: _t.Timeline,
+    increment: Increment,
+    limit: int,
+) -> None:
+    """Record the part of an increment that lies before ``limit``."""
+    t0, t1, amount, record_ids = increment
+    engine.late_ids.setdefault((account, resource, name), []).extend(record_ids)
+    if t0 == t1:
+        c0, c1 = (t0, t0 + 1) if engine.cycle is None else engine.cycle.containing_us(t0)
+        description = line.descriptions[line.index_at(t0)]
+        late_add(engine, account, resource, name, c0, c1, t0, amount, description)
+        return
+    for a, b, c0, c1 in late_cycles(engine, t0, min(t1, limit)):
+        part = CONTEXT.subtract(_apportion(amount, t0, t1, b), _apportion(amount, t0, t1, a))
+        description = line.descriptions[line.index_at(a)]
+        late_add(engine, account, resource, name, c0, c1, a, part, description)
+
+
+def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
+    """The late rows, and a ``"late"`` anomaly per row (or per resource without one)."""
+    rows = []
+    reported: set[tuple[str, str]] = set()
+    metered: set[tuple[str, str, str]] = set()
+    for key in sorted(engine.late):
+        account, resource, name, c0, c1 = key
+        quantity, first_us, description = engine.late[key]
+        if not quantity:
+            continue
+        item = engine.meters[name]
+        end = min(c1, engine.through if engine.through is not None else c1)
+        end = max(end, first_us)
+        row = _new_row(
+            account,
+            name,
+            resource,
+            Span.from_us(first_us, max(end, first_us)),
+            Span.from_us(c0, c1),
+            _tidy(quantity),
+            item.unit,
+            typing.cast(_FrozenDict, description),
+            tuple(
+                dict.fromkeys(i for i in engine.late_ids.get((account, resource, name), ()) if i)
+            ),
+        )
+        rows.append(row)
+        reported.add((account, resource))
+        metered.add((account, resource, name))
+        engine.anomalies.add(
+            first_us,
+            account,
+            resource,
+            "late",
+            f"late records of {resource!r} of {account!r} change meter {name!r} by "
+            f"{row.quantity} {item.unit} over {format_us(row.span.start_us)}.."
+            f"{format_us(row.span.end_us)}, before what was already metered: see "
+            f"Usage.late.{_forgetful(engine, account, resource)}",
+            row.record_ids,
+        )
+    unreported: dict[tuple[str, str], tuple[list[str], list[str], list[str | None]]] = {}
+    for (account, resource, name), ids in sorted(engine.late_ids.items()):
+        if (account, resource, name) in metered or not ids:
+            continue
+        non_additive = not engine.meters[name]._additive
+        if (account, resource) in reported and not non_additive:
+            continue  # the resource's late anomaly names these records already
+        entry = unreported.setdefault((account, resource), ([], [], []))
+        entry[0 if non_additive else 1].append(name)
+        entry[2].extend(ids)
+    for (account, resource), (aggregated, unchanged, ids) in unreported.items():
+        known = tuple(dict.fromkeys(i for i in ids if i))
+        engine.anomalies.add(
+            engine.window.start,
+            account,
+            resource,
+            "late",
+            _unreported(account, resource, aggregated, unchanged)
+            + _forgetful(engine, account, resource),
+            known,
+        )
+    return tuple(rows)
+
+
+def _unreported(account: str, resource: str, aggregated: list[str], unchanged: list[str]) -> str:
+    """The message of a resource's late records that gave no late row, by the real reason.
+
+    A non-additive meter (an aggregation such as ``Max``) cannot be corrected by a
+    quantity; an additive one (``OnOff``, ``Discrete``, ``Sum``, ...) gave no row because
+    the late records leave its quantity before the clock as it was.
+    """
+    head = f"late records of {resource!r} of {account!r} belong before what was already metered"
+    said = []
+    if aggregated:
+        names = ", ".join(repr(name) for name in aggregated)
+        meters = "meter" if len(aggregated) == 1 else "meters"
+        said.append(
+            f"non-additive {meters} {names} cannot be corrected by a quantity: they are not "
+            "metered there (the aggregate of such a cycle must be computed again from all "
+            "its readings, by metering the cycle at once)"
+        )
+    if unchanged:
+        names = ", ".join(repr(name) for name in unchanged)
+        meters = "meter" if len(unchanged) == 1 else "meters"
+        said.append(
+            f"they change no quantity of {meters} {names} there (the same before the clock "
+            "with them as without)"
+        )
+    return f"{head}: {'; '.join(said)}."
+
+
+def _forgetful(engine: _Engine, account: str, resource: str) -> str:
+    """A note for a late anomaly when the state may have forgotten what is replayed."""
+    state = engine.state.get((account, resource))
+    if state is None or max(len(state._seen), len(state.applied)) < MEMORY:
+        return ""
+    return (
+        f" The carried state remembers only the last {MEMORY} records of the resource: "
+        "if a late record replays an older one, it is counted twice (deduplicate such "
+        "replays before metering)."
+    )
