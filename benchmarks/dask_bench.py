@@ -9,8 +9,9 @@ The fleet benchmark's workload and plan (``fleet_bench.fleet``, ``fleet_bench.pl
   ``ratekit.scaleout.rate_by_account`` (every charge and usage row sent back) and
   ``ratekit.scaleout.bill_by_account`` (the invoices, anomalies and ``no_effect`` only);
   - *pre-partitioned*: the tuples cut by account in the calling process (``partition_of``),
-    each part sent to its worker as its six columns (one pickled list each, zipped back
-    into the same tuples on the worker), one bag partition per worker, ``shuffle=False``;
+    each part (``--parts``, by default one per worker) sent to its worker as its six
+    columns (one pickled list each, zipped back into the same tuples on the worker), one
+    bag partition per part, ``shuffle=False``;
   - *shuffled* (``--shuffle``): the tuples in arbitrary bag partitions, regrouped by
     account by Dask's shuffle (every record pickled across processes once more).
 
@@ -35,6 +36,7 @@ Usage::
     python benchmarks/dask_bench.py                    # 1,000,000 records, 2 workers
     python benchmarks/dask_bench.py --records 200000 --shuffle
     python benchmarks/dask_bench.py --records 200000 --steps
+    python benchmarks/dask_bench.py --parts 4             # two parts per worker
 """
 
 from __future__ import annotations
@@ -99,9 +101,12 @@ def single(tuples: list[fb.Tuple], plan: Any) -> tuple[Any, Any]:
 
 
 def on_dask(
-    tuples: list[fb.Tuple], plan: Any, workers: int, shuffle: bool, bills: bool = False
+    tuples: list[fb.Tuple], plan: Any, parts: int, shuffle: bool, bills: bool = False
 ) -> Any:
-    """``rate_by_account`` (the charges back), or with ``bills`` ``bill_by_account``."""
+    """``rate_by_account`` (the charges back), or with ``bills`` ``bill_by_account``.
+
+    ``parts`` parts, sent to the workers in turn (part n to worker n modulo the workers).
+    """
     import dask
     import dask.bag
     import distributed
@@ -112,14 +117,14 @@ def on_dask(
     month = rk.Span.from_us(fb.MONTH_START_US, fb.MONTH_END_US)
     if shuffle:
         futures = distributed.get_client().scatter(
-            [pickle.dumps(tuples[start::workers]) for start in range(workers)]
+            [pickle.dumps(tuples[start::parts]) for start in range(parts)]
         )
         bag = dask.bag.from_delayed([dask.delayed(build_part)(part) for part in futures])
     else:
         client = distributed.get_client()
         names = sorted(client.scheduler_info()["workers"])
         built = []
-        for number, part in enumerate(by_account(tuples, workers)):
+        for number, part in enumerate(by_account(tuples, parts)):
             # scattered, not embedded in the task graph (which would hash every tuple),
             # pickled as one string (Dask's serialisation walks a list item by item), one
             # part at a time to its own worker, whose building starts while the next part
@@ -193,7 +198,7 @@ def steps(tuples: list[fb.Tuple], plan: Any, workers: int, repeat: int) -> None:
         print(f"  bytes: wire form {len(wire):,}, plain pickle {len(pickled):,}")
         only = best(
             "encode, invoices only (bill_by_account)",
-            lambda result=result: _wire.encode(scaleout._bills_only(*result, inventories=())),
+            lambda result=result: _wire.encode(_scaleout_merge.bills_only(*result, inventories=())),
         )
         print(f"  bytes: invoices only {len(only):,}")
         blobs.append((wire, pickled))
@@ -226,12 +231,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000, help="how many records")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument(
+        "--parts", type=int, default=None, help="parts the tuples are cut into (default: workers)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the median is shown")
     parser.add_argument("--shuffle", action="store_true", help="also time the shuffled input")
     parser.add_argument(
         "--steps", action="store_true", help="time each step in this process, without Dask"
     )
     arguments = parser.parse_args()
+    parts = arguments.workers if arguments.parts is None else arguments.parts
     # the workers import this directory's modules (build_part) and ratekit as we do
     inherited = [
         str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
@@ -243,10 +252,8 @@ def main() -> None:
     tuples = fb.fleet(arguments.records)
     plan = fb.plan()
     if arguments.steps:
-        print(
-            f"fleet: {len(tuples):,} tuples, {arguments.workers} parts; best of {arguments.repeat}"
-        )
-        steps(tuples, plan, arguments.workers, arguments.repeat)
+        print(f"fleet: {len(tuples):,} tuples, {parts} parts; best of {arguments.repeat}")
+        steps(tuples, plan, parts, arguments.repeat)
         return
     print(
         f"fleet: {len(tuples):,} tuples; median of {arguments.repeat} runs; "
@@ -266,7 +273,7 @@ def main() -> None:
         ) as cluster,
         distributed.Client(cluster),
     ):
-        on_dask(tuples[:2000], plan, arguments.workers, False)  # the workers import, once
+        on_dask(tuples[:2000], plan, parts, False)  # the workers import, once
         modes = [False, True] if arguments.shuffle else [False]
         for shuffle in modes:
             # the two functions in turn, so that the machine's load weighs on both alike
@@ -274,7 +281,7 @@ def main() -> None:
             for _ in range(arguments.repeat):
                 for bills in (False, True):
                     started = time.perf_counter()
-                    got = on_dask(tuples, plan, arguments.workers, shuffle, bills)
+                    got = on_dask(tuples, plan, parts, shuffle, bills)
                     times[bills].append(time.perf_counter() - started)
                     check(got, rating, invoices, bills)
                     del got
@@ -283,7 +290,7 @@ def main() -> None:
                 name = "shuffled" if shuffle else "pre-partitioned"
                 what = "bill_by_account" if bills else "rate_by_account"
                 print(
-                    f"dask, {arguments.workers} workers, {name}, {what + ':':<16} "
+                    f"dask, {arguments.workers} workers, {parts} parts, {name}, {what + ':':<16} "
                     f"{seconds:7.2f} s {len(tuples) / seconds:>11,.0f} records/s, "
                     f"speed-up {one / seconds:.2f}x (result equal to one process's); "
                     f"load average {load()}"

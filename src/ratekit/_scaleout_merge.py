@@ -4,9 +4,9 @@ Private to `ratekit.scaleout`. Each part comes back as ``(rating, invoices, acco
 ids)`` (`ratekit._wire.Part`); `merged()` joins whole parts (the charges and usage rows
 came back) into one [`Rating`][ratekit.Rating] and its invoices, `merged_bills()` joins
 parts that sent back only their invoices, anomalies and ``no_effect`` (and the few usage
-rows that name an inventory). Both check across parts what one process checks across
-accounts: an account rated in two parts, a record id held by two parts, an inventory id
-held by a record.
+rows that name an inventory: `bills_only()`, on the workers). Both check across parts
+what one process checks across accounts: an account rated in two parts, a record id held
+by two parts, an inventory id held by a record.
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ from collections import Counter
 from collections.abc import Sequence
 from itertools import chain, groupby
 from operator import attrgetter, itemgetter
-from typing import TypeVar
+from typing import Final, TypeVar
+
+import attrs
 
 from . import _scaleout_inventories as _inv
-from ._invoices import Invoice
+from . import _values as _v
+from ._invoices import Invoice, InvoiceLine, _new_line
 from ._shown import show
 from ._wire import Part
 from .charges import Rating
@@ -26,13 +29,21 @@ from .errors import ConflictingRecordError, SplitAccountError
 from .records import Anomaly, Inventory
 from .usage import UsageRow
 
-__all__ = ["by_account", "merged", "merged_bills"]
+__all__ = ["bills_only", "by_account", "merged", "merged_bills"]
 
 _T = TypeVar("_T")
 _ACCOUNT = attrgetter("account")
 
 #: What `merged_bills()` returns: the invoices, the anomalies, the ``no_effect`` pairs.
 Bills = tuple[tuple[Invoice, ...], tuple[Anomaly, ...], tuple[tuple[str, str], ...]]
+
+_LINE_NAMES: Final = tuple(field.name for field in attrs.fields(InvoiceLine))
+_INVOICE_NAMES: Final = tuple(field.name for field in attrs.fields(Invoice))
+_LINE_FIELDS: Final = attrgetter(*_LINE_NAMES)
+_INVOICE_FIELDS: Final = attrgetter(*_INVOICE_NAMES)
+_CHARGES: Final = _LINE_NAMES.index("charges")
+_LINES: Final = _INVOICE_NAMES.index("lines")
+_new_invoice: Final = _v.unchecked(Invoice)
 
 
 def merged(
@@ -97,6 +108,43 @@ def merged_bills(
     else:
         no_effect = sorted(pairs)
     return invoices, anomalies, tuple(no_effect)
+
+
+def bills_only(
+    rating: Rating,
+    invoices: tuple[Invoice, ...],
+    accounts: frozenset[str],
+    ids: dict[str, list[str]],
+    inventories: Sequence[Inventory],
+) -> Part:
+    """A part's result without its charges: what a part of `bill_by_account()` sends back.
+
+    The anomalies and ``no_effect`` as rated, the invoices with lines that carry no
+    charges, and of the usage rows only those naming an inventory's id (a reconciled
+    piece: the merge works out from the rows and anomalies of every part whether an
+    inventory had an effect). O(i + l) for i invoices of l lines, and O(r) for r rows
+    when an inventory has an id.
+    """
+    named = frozenset(inventory.id for inventory in inventories if inventory.id is not None)
+    rows = [row for row in rating.rows if not named.isdisjoint(row.record_ids)] if named else []
+    bare = Rating((), rating.anomalies, rows, no_effect=list(rating.no_effect))
+    return bare, tuple(map(_without_charges, invoices)), accounts, ids
+
+
+def _without_charges(invoice: Invoice) -> Invoice:
+    """``invoice`` with the same lines, each without its charges (equal: not compared).
+
+    Through ratekit's unchecked route: the fields were checked when billed. O(l) for l
+    lines.
+    """
+    lines = []
+    for line in invoice.lines:
+        fields = list(_LINE_FIELDS(line))
+        fields[_CHARGES] = ()
+        lines.append(_new_line(*fields))
+    fields = list(_INVOICE_FIELDS(invoice))
+    fields[_LINES] = tuple(lines)
+    return _new_invoice(*fields)
 
 
 def _checked(parts: Sequence[Part], kept: Sequence[Inventory], name: str) -> None:

@@ -81,18 +81,15 @@ import sys
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
-from operator import attrgetter
-from typing import Any, Final
-
-import attrs
+from typing import Any
 
 from . import _normalize as _n
 from . import _scaleout_inventories as _inv
 from . import _values as _v
 from . import _wire
 from ._instants import to_us
-from ._invoices import InvoiceLine, _new_line
 from ._scaleout_inventories import inventories_for, inventory_for, kept_inventories
+from ._scaleout_merge import bills_only as _bills_only
 from ._scaleout_merge import merged as _merged
 from ._scaleout_merge import merged_bills as _merged_bills
 from ._shown import show
@@ -118,13 +115,6 @@ __all__ = [
 
 #: a part's rating, its invoices, the accounts it rated, and its record ids by account
 _Part = _wire.Part
-_LINE_NAMES: Final = tuple(field.name for field in attrs.fields(InvoiceLine))
-_INVOICE_NAMES: Final = tuple(field.name for field in attrs.fields(Invoice))
-_LINE_FIELDS: Final = attrgetter(*_LINE_NAMES)
-_INVOICE_FIELDS: Final = attrgetter(*_INVOICE_NAMES)
-_CHARGES: Final = _LINE_NAMES.index("charges")
-_LINES: Final = _INVOICE_NAMES.index("lines")
-_new_invoice: Final = _v.unchecked(Invoice)
 
 
 def partition_of(account: str, partitions: int) -> int:
@@ -594,44 +584,6 @@ def _rate_part(
     if not keep_charges:
         return _bills_only(rating, invoices, frozenset(mine), ids, inventories)
     return rating, invoices, frozenset(mine), ids
-
-
-def _bills_only(
-    rating: Rating,
-    invoices: tuple[Invoice, ...],
-    accounts: frozenset[str],
-    ids: dict[str, list[str]],
-    inventories: Sequence[Inventory],
-) -> _Part:
-    """A part's result without its charges: what `bill_by_account()` sends back.
-
-    The anomalies and ``no_effect`` as rated, the invoices with lines that carry no
-    charges, and of the usage rows only those naming an inventory's id (a reconciled
-    piece: the merge works out from the rows and anomalies of every part whether an
-    inventory had an effect). O(i + l) for i invoices of l lines, and O(r) for r rows
-    when an inventory has an id.
-    """
-    named = frozenset(inventory.id for inventory in inventories if inventory.id is not None)
-    rows = [row for row in rating.rows if not named.isdisjoint(row.record_ids)] if named else []
-    bare = Rating((), rating.anomalies, rows, no_effect=list(rating.no_effect))
-    return bare, tuple(map(_without_charges, invoices)), accounts, ids
-
-
-def _without_charges(invoice: Invoice) -> Invoice:
-    """``invoice`` with the same lines, each without its charges (equal: not compared).
-
-    Through ratekit's unchecked route (the fields were checked when billed): a copy
-    through the constructors' checks cost 60 µs a line, more than the rest of the part's
-    result on the way back.
-    """
-    lines = []
-    for line in invoice.lines:
-        fields = list(_LINE_FIELDS(line))
-        fields[_CHARGES] = ()
-        lines.append(_new_line(*fields))
-    fields = list(_INVOICE_FIELDS(invoice))
-    fields[_LINES] = tuple(lines)
-    return _new_invoice(*fields)
 
 
 def _rate_quiet(accounts: Sequence[str], rate_part: Callable[..., _Part]) -> _Part:
