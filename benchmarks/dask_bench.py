@@ -4,32 +4,39 @@ The fleet benchmark's workload and plan (``fleet_bench.fleet``, ``fleet_bench.pl
 1,000,000 records by default), from the feed's plain tuples to invoices:
 
 - one process: build the records, ``rk.rate(records, plan, meters=...)``, ``rk.bill``;
-- Dask, ``ratekit.scaleout.rate_by_account`` on a ``distributed.LocalCluster`` of
-  ``--workers`` worker processes (one thread each), the records built on the workers from
-  the tuples:
+- Dask, on a ``distributed.LocalCluster`` of ``--workers`` worker processes (one thread
+  each), the records built on the workers from the same tuples, by both functions in turn:
+  ``ratekit.scaleout.rate_by_account`` (every charge and usage row sent back) and
+  ``ratekit.scaleout.bill_by_account`` (the invoices, anomalies and ``no_effect`` only);
   - *pre-partitioned*: the tuples cut by account in the calling process (``partition_of``),
-    one bag partition per worker, ``shuffle=False``;
+    each part (``--parts``, by default one per worker) sent to its worker as its six
+    columns (one pickled list each, zipped back into the same tuples on the worker), one
+    bag partition per part, ``shuffle=False``;
   - *shuffled* (``--shuffle``): the tuples in arbitrary bag partitions, regrouped by
     account by Dask's shuffle (every record pickled across processes once more).
 
-Each Dask result is checked equal to the single-process one (the same charges in the same
-order, the same invoices), and the script prints the seconds (median of ``--repeat``) and
-the speed-up, with the load average before and after (``os.getloadavg``). The times
-include cutting the tuples by account, sending them to the workers, sending the results
-back and the merge, not the cluster's start. On a machine whose cores are busy with other
+Each Dask result is checked equal to the single-process one (``rate_by_account``: the
+same charges in the same order, the same invoices; ``bill_by_account``: the same
+invoices in the same order, anomalies and ``no_effect``), and the script prints the
+seconds (median of ``--repeat``, the two functions run in turn) and both speed-ups, with
+the load average (``os.getloadavg``). The times include cutting the tuples by account,
+sending them to the workers, sending the results back and the merge, not the cluster's
+start (the workers import once before). On a machine whose cores are busy with other
 work, the speed-up is bounded by the cores actually free.
 
-``--steps`` times, in this one process and without Dask, what each part goes through
-(best of ``--repeat``): the driver cutting the tuples and pickling them, a worker
-unpickling them, building the records, rating and billing them, encoding the part's
-result in the wire form (against plain ``pickle``), then the calling process decoding
-every part (against ``pickle``) and merging them.
+``--steps`` times, in this one process and without Dask, the CPU each step of a part
+takes (``time.process_time``, best of ``--repeat``): the driver cutting the tuples and
+pickling them (as tuples before, as columns now), a worker unpickling them, building the
+records, rating and billing them, encoding the part's result in the wire form (against
+plain ``pickle``, and invoices only as ``bill_by_account`` sends them, its ``no_effect``
+worked out), then the calling process decoding every part and merging them (both ways).
 
 Usage::
 
     python benchmarks/dask_bench.py                    # 1,000,000 records, 2 workers
     python benchmarks/dask_bench.py --records 200000 --shuffle
     python benchmarks/dask_bench.py --records 200000 --steps
+    python benchmarks/dask_bench.py --parts 4             # two parts per worker
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import pickle
 import sys
 import time
 from collections.abc import Callable
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +69,29 @@ def build_part(rows: bytes) -> list[Any]:
     return fb.build(pickle.loads(rows))
 
 
+#: the tuples' fields, one getter each: a part travels as its columns
+FIELDS = tuple(itemgetter(number) for number in range(6))
+
+
+def packed(part: list[fb.Tuple]) -> bytes:
+    """A part's tuples as one pickled list of columns (in the calling process).
+
+    Pickling a list of tuples costs about three times as much as pickling their six
+    columns: each tuple is an object of its own, memoised and rebuilt on the way.
+    """
+    return pickle.dumps([list(map(field, part)) for field in FIELDS], protocol=5)
+
+
+def unpacked(blob: bytes) -> list[fb.Tuple]:
+    """The tuples of ``packed(part)``, equal to the part's (on the workers)."""
+    return list(zip(*pickle.loads(blob), strict=True))
+
+
+def build_columns(blob: bytes) -> list[Any]:
+    """A part's records from its pickled columns: the same tuples, built (on the workers)."""
+    return fb.build(unpacked(blob))
+
+
 def single(tuples: list[fb.Tuple], plan: Any) -> tuple[Any, Any]:
     import ratekit as rk
 
@@ -69,34 +100,41 @@ def single(tuples: list[fb.Tuple], plan: Any) -> tuple[Any, Any]:
     return rating, rk.bill(rating)
 
 
-def on_dask(tuples: list[fb.Tuple], plan: Any, workers: int, shuffle: bool) -> tuple[Any, Any]:
+def on_dask(
+    tuples: list[fb.Tuple], plan: Any, parts: int, shuffle: bool, bills: bool = False
+) -> Any:
+    """``rate_by_account`` (the charges back), or with ``bills`` ``bill_by_account``.
+
+    ``parts`` parts, sent to the workers in turn (part n to worker n modulo the workers).
+    """
     import dask
     import dask.bag
     import distributed
 
     import ratekit as rk
-    from ratekit.scaleout import rate_by_account
+    from ratekit.scaleout import bill_by_account, rate_by_account
 
     month = rk.Span.from_us(fb.MONTH_START_US, fb.MONTH_END_US)
     if shuffle:
         futures = distributed.get_client().scatter(
-            [pickle.dumps(tuples[start::workers]) for start in range(workers)]
+            [pickle.dumps(tuples[start::parts]) for start in range(parts)]
         )
         bag = dask.bag.from_delayed([dask.delayed(build_part)(part) for part in futures])
     else:
         client = distributed.get_client()
         names = sorted(client.scheduler_info()["workers"])
         built = []
-        for number, part in enumerate(by_account(tuples, workers)):
+        for number, part in enumerate(by_account(tuples, parts)):
             # scattered, not embedded in the task graph (which would hash every tuple),
             # pickled as one string (Dask's serialisation walks a list item by item), one
             # part at a time to its own worker, whose building starts while the next part
             # is pickled here
             where = [names[number % len(names)]]
-            sent = client.scatter(pickle.dumps(part), workers=where)
-            built.append(client.submit(build_part, sent, workers=where, pure=False))
+            sent = client.scatter(packed(part), workers=where)
+            built.append(client.submit(build_columns, sent, workers=where, pure=False))
         bag = dask.bag.from_delayed(built)
-    return rate_by_account(bag, plan, span=month, meters=fb.meters(), shuffle=shuffle)
+    run = bill_by_account if bills else rate_by_account
+    return run(bag, plan, span=month, meters=fb.meters(), shuffle=shuffle)
 
 
 def by_account(tuples: list[fb.Tuple], workers: int) -> list[list[fb.Tuple]]:
@@ -117,14 +155,14 @@ def by_account(tuples: list[fb.Tuple], workers: int) -> list[list[fb.Tuple]]:
 def steps(tuples: list[fb.Tuple], plan: Any, workers: int, repeat: int) -> None:
     """Each step of the pre-partitioned run, timed in this process (best of ``repeat``)."""
     import ratekit as rk
-    from ratekit import _wire, scaleout
+    from ratekit import _scaleout_merge, _wire, scaleout
 
     def best(label: str, function: Callable[[], Any]) -> Any:
         times, result = [], None
         for _ in range(repeat):
-            started = time.perf_counter()
+            started = time.process_time()
             result = function()
-            times.append(time.perf_counter() - started)
+            times.append(time.process_time() - started)
         print(f"  {label:<44} {min(times):7.3f} s")
         return result
 
@@ -142,11 +180,12 @@ def steps(tuples: list[fb.Tuple], plan: Any, workers: int, repeat: int) -> None:
     best("build, rate and bill every record", lambda: single(tuples, plan))
     print("in the calling process:")
     parts = best("cut the tuples by account", lambda: by_account(tuples, workers))
-    sent = best("pickle the parts' tuples", lambda: [pickle.dumps(part) for part in parts])
-    blobs, results = [], []
+    best("pickle the parts' tuples (before)", lambda: [pickle.dumps(part) for part in parts])
+    sent = best("pickle the parts' columns", lambda: [packed(part) for part in parts])
+    blobs, results, bare = [], [], []
     for number, blob in enumerate(sent):
         print(f"on worker {number}:")
-        got = best("unpickle the tuples", lambda blob=blob: pickle.loads(blob))
+        got = best("unpickle the columns, zip them", lambda blob=blob: unpacked(blob))
         records = best("build the records", lambda got=got: fb.build(got))
         result = best("rate and bill", lambda records=records: rate_part(records))
         charges, rows = len(result[0].charges), len(result[0].rows)
@@ -157,13 +196,21 @@ def steps(tuples: list[fb.Tuple], plan: Any, workers: int, repeat: int) -> None:
             lambda result=result: pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL),
         )
         print(f"  bytes: wire form {len(wire):,}, plain pickle {len(pickled):,}")
+        only = best(
+            "encode, invoices only (bill_by_account)",
+            lambda result=result: _wire.encode(_scaleout_merge.bills_only(*result, inventories=())),
+        )
+        print(f"  bytes: invoices only {len(only):,}")
         blobs.append((wire, pickled))
+        bare.append(only)
         results.append(result)
     del results
     print("in the calling process:")
     decoded = best("decode every part (wire form)", lambda: [_wire.decode(w) for w, _ in blobs])
     best("decode every part (plain pickle, before)", lambda: [pickle.loads(p) for _, p in blobs])
-    best("merge", lambda: scaleout._merge(decoded))
+    best("merge", lambda: _scaleout_merge.merged(decoded))
+    only = best("decode every part, invoices only", lambda: [_wire.decode(b) for b in bare])
+    best("merge, invoices only", lambda: _scaleout_merge.merged_bills(only))
 
 
 def load() -> str:
@@ -184,12 +231,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000, help="how many records")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument(
+        "--parts", type=int, default=None, help="parts the tuples are cut into (default: workers)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the median is shown")
     parser.add_argument("--shuffle", action="store_true", help="also time the shuffled input")
     parser.add_argument(
         "--steps", action="store_true", help="time each step in this process, without Dask"
     )
     arguments = parser.parse_args()
+    parts = arguments.workers if arguments.parts is None else arguments.parts
     # the workers import this directory's modules (build_part) and ratekit as we do
     inherited = [
         str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
@@ -201,10 +252,8 @@ def main() -> None:
     tuples = fb.fleet(arguments.records)
     plan = fb.plan()
     if arguments.steps:
-        print(
-            f"fleet: {len(tuples):,} tuples, {arguments.workers} parts; best of {arguments.repeat}"
-        )
-        steps(tuples, plan, arguments.workers, arguments.repeat)
+        print(f"fleet: {len(tuples):,} tuples, {parts} parts; best of {arguments.repeat}")
+        steps(tuples, plan, parts, arguments.repeat)
         return
     print(
         f"fleet: {len(tuples):,} tuples; median of {arguments.repeat} runs; "
@@ -224,20 +273,43 @@ def main() -> None:
         ) as cluster,
         distributed.Client(cluster),
     ):
+        on_dask(tuples[:2000], plan, parts, False)  # the workers import, once
         modes = [False, True] if arguments.shuffle else [False]
         for shuffle in modes:
-            (merged, merged_invoices), seconds = median(
-                lambda shuffle=shuffle: on_dask(tuples, plan, arguments.workers, shuffle),
-                arguments.repeat,
-            )
-            if merged.charges != rating.charges or merged_invoices != invoices:
-                raise SystemExit("the merged result differs from the single-process one")
-            name = "shuffled" if shuffle else "pre-partitioned"
-            print(
-                f"dask, {arguments.workers} workers, {name + ':':<16} {seconds:7.2f} s "
-                f"{len(tuples) / seconds:>11,.0f} records/s, speed-up {one / seconds:.2f}x "
-                f"(result equal to one process's); load average {load()}"
-            )
+            # the two functions in turn, so that the machine's load weighs on both alike
+            times: dict[bool, list[float]] = {False: [], True: []}
+            for _ in range(arguments.repeat):
+                for bills in (False, True):
+                    started = time.perf_counter()
+                    got = on_dask(tuples, plan, parts, shuffle, bills)
+                    times[bills].append(time.perf_counter() - started)
+                    check(got, rating, invoices, bills)
+                    del got
+            for bills, runs in times.items():
+                seconds = sorted(runs)[len(runs) // 2]
+                name = "shuffled" if shuffle else "pre-partitioned"
+                what = "bill_by_account" if bills else "rate_by_account"
+                print(
+                    f"dask, {arguments.workers} workers, {parts} parts, {name}, {what + ':':<16} "
+                    f"{seconds:7.2f} s {len(tuples) / seconds:>11,.0f} records/s, "
+                    f"speed-up {one / seconds:.2f}x (result equal to one process's); "
+                    f"load average {load()}"
+                )
+
+
+def check(got: Any, rating: Any, invoices: Any, bills: bool) -> None:
+    """The merged result equals one process's (the charges too, when they came back)."""
+    if bills:
+        merged_invoices, anomalies, no_effect = got
+        same = (
+            sorted(map(repr, anomalies)) == sorted(map(repr, rating.anomalies))
+            and no_effect == rating.no_effect
+        )
+    else:
+        merged, merged_invoices = got
+        same = merged.charges == rating.charges and merged.no_effect == rating.no_effect
+    if not same or merged_invoices != invoices:
+        raise SystemExit("the merged result differs from the single-process one")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import pytest
 
 import ratekit as rk
 from ratekit._shown import show
-from ratekit.scaleout import partition_of, rate_by_account
+from ratekit.scaleout import bill_by_account, partition_of, rate_by_account
 
 ZURICH = rk.cycles.monthly(tz="Europe/Zurich")
 MARCH = ZURICH.containing("2026-03-15T12:00:00Z")  # 2026-02-28T23:00Z .. 2026-03-31T22:00Z
@@ -226,6 +226,32 @@ def _from_columns(row: tuple[Any, ...]) -> rk.Event | rk.Sample:
         return rk.Sample(account, resource, "egress", at, int(value))
     description = {"flavor": flavor, "memory_gib": FLAVORS[flavor]} if flavor else None
     return rk.Event(account, resource, at, description, kind=kind)
+
+
+def test_bills_by_account_on_two_workers_equal_one_process(client: Any) -> None:
+    # only the invoices, anomalies and no_effect come back: one process's, in its order
+    records = fleet()
+    rating, invoices = single(records, plan())
+    for parts, shuffle in ((bag(records), True), (_by_part(records, 2), False)):
+        got, anomalies, no_effect = bill_by_account(
+            parts, plan(), span=MARCH, meters=METERS, shuffle=shuffle
+        )
+        assert got == invoices
+        assert [i.total for i in got] == [i.total for i in invoices]
+        assert Counter(map(repr, anomalies)) == Counter(map(repr, rating.anomalies))
+        assert Counter(a.kind for a in anomalies) == {"orphan_stop": 12}
+        assert no_effect == rating.no_effect
+        assert {line.charges for invoice in got for line in invoice.lines} == {()}
+
+
+def _by_part(records: list[Any], count: int) -> Any:
+    """A bag of ``count`` partitions, each holding whole accounts (``partition_of``)."""
+    import dask.bag
+
+    by_part: list[list[Any]] = [[] for _ in range(count)]
+    for record in records:
+        by_part[partition_of(record.account, count)].append(record)
+    return dask.bag.from_delayed([_delayed(part) for part in by_part])
 
 
 def test_already_partitioned_input_is_rated_without_a_shuffle(client: Any) -> None:

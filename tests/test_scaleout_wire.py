@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import ratekit as rk
 from ratekit import _wire
 from ratekit import strategies as rks
-from ratekit.scaleout import _by_account
+from ratekit._scaleout_merge import by_account as _by_account
 from test_scaleout import MARCH, METERS, ZURICH, fleet, plan
 
 Part = _wire.Part

@@ -255,6 +255,7 @@ def merged_no_effect(
     given: Sequence[Inventory],
     results: Iterable[UsageRow | Anomaly],
     as_of_us: int,
+    also_named: Iterable[str] = (),
 ) -> list[tuple[str, str]]:
     """The parts' ``no_effect`` pairs, worked out for the whole as one process does.
 
@@ -266,9 +267,11 @@ def merged_no_effect(
     something elsewhere, so its reason is worked out here: ``"not_yet"`` when stamped at
     or after ``as_of``, ``"replaced"`` when the piece it began was replaced at once (in
     some part), else ``"confirmed"``. Sorted, as
-    [`Usage.no_effect`][ratekit.Usage.no_effect]. O(n) for n pairs and results.
+    [`Usage.no_effect`][ratekit.Usage.no_effect]. ``also_named``: record ids known to be named
+    by results not given (a part that did not send its rows back). O(n) for n pairs and
+    results.
     """
-    named = set(chain.from_iterable(result.record_ids for result in results))
+    named = {*chain.from_iterable(result.record_ids for result in results), *also_named}
     ids = {inventory.id for inventory in given if inventory.id is not None}
     found: dict[str, str] = {}
     replaced: set[str] = set()

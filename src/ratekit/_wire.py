@@ -1,7 +1,10 @@
 """A part's result on the wire: the compact form a scale-out part sends back as bytes.
 
 A part of `ratekit.scaleout.rate_by_account` returns its [`Rating`][ratekit.Rating] (with
-its ``no_effect`` pairs), its invoices, the accounts it rated and its record ids. Pickled as values, each charge travels
+its ``no_effect`` pairs), its invoices, the accounts it rated and its record ids (a part of
+`ratekit.scaleout.bill_by_account`: a [`Rating`][ratekit.Rating] without charges, with only
+the rows that name an inventory, and invoice lines without their charges, in this same
+form). Pickled as values, each charge travels
 as an object with its usage row, spans and Decimals, rebuilt field by field on the way
 back: more than rating it costs. Here a part travels as tables and columns of indices:
 

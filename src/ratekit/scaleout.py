@@ -79,11 +79,9 @@ from __future__ import annotations
 import functools
 import sys
 import zlib
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from itertools import chain, groupby
-from operator import attrgetter, itemgetter
-from typing import Any, TypeVar
+from itertools import chain
+from typing import Any
 
 from . import _normalize as _n
 from . import _scaleout_inventories as _inv
@@ -91,12 +89,15 @@ from . import _values as _v
 from . import _wire
 from ._instants import to_us
 from ._scaleout_inventories import inventories_for, inventory_for, kept_inventories
+from ._scaleout_merge import bills_only as _bills_only
+from ._scaleout_merge import merged as _merged
+from ._scaleout_merge import merged_bills as _merged_bills
 from ._shown import show
 from ._text import check_text
 from .assignments import Assignment
 from .billing import Invoice, bill
 from .charges import Rating
-from .errors import ConflictingRecordError, RatekitError, RatekitTypeError, SplitAccountError
+from .errors import RatekitError, RatekitTypeError
 from .pricebook import Plan
 from .rating import rate
 from .records import Anomaly, Event, Inventory, Sample
@@ -104,6 +105,7 @@ from .sharing import Share, read_shares
 from .spans import Span
 
 __all__ = [
+    "bill_by_account",
     "inventories_for",
     "inventory_for",
     "kept_inventories",
@@ -113,8 +115,6 @@ __all__ = [
 
 #: a part's rating, its invoices, the accounts it rated, and its record ids by account
 _Part = _wire.Part
-_T = TypeVar("_T")
-_ACCOUNT = attrgetter("account")
 
 
 def partition_of(account: str, partitions: int) -> int:
@@ -199,8 +199,165 @@ def rate_by_account(
         bag = dask.bag.from_sequence(records, npartitions=8)
         rating, invoices = rate_by_account(bag, plan, span=march, meters=meters)
     """
-    _v.switch(shuffle, "rate_by_account shuffle")
-    _v.switch(by_resource, "rate_by_account by_resource")
+    share_list = read_shares(shares, "rate_by_account shares")
+    parts, kept, replays, given, as_of_us = _parts(
+        "rate_by_account",
+        records,
+        plans,
+        span=span,
+        meters=meters,
+        as_of=as_of,
+        accounts=accounts,
+        build=build,
+        shuffle=shuffle,
+        partitions=partitions,
+        by_resource=by_resource,
+        tz=tz,
+        shares=share_list,
+        inventories=inventories,
+        keep_charges=True,
+    )
+    rating, invoices = _merged(parts, kept=kept, replays=replays, given=given, as_of_us=as_of_us)
+    if share_list:  # the holders' parts, across accounts: billed once, here
+        rating = Rating(
+            rating.charges,
+            rating.anomalies,
+            rating.rows,
+            shares=share_list,
+            no_effect=list(rating.no_effect),
+        )
+        invoices = bill(rating, by_resource=by_resource, tz=tz)
+    return rating, invoices
+
+
+def bill_by_account(
+    records: Any,
+    plans: Plan | Iterable[Assignment],
+    *,
+    span: Span,
+    meters: Iterable[Any] | None = None,
+    as_of: Any = None,
+    accounts: Iterable[str] | None = None,
+    build: Callable[[Any], Event | Sample] | None = None,
+    shuffle: bool = True,
+    partitions: int | None = None,
+    by_resource: bool = False,
+    tz: str | None = None,
+    inventories: Iterable[Inventory] = (),
+    shares: Iterable[Share] = (),
+) -> tuple[tuple[Invoice, ...], tuple[Anomaly, ...], tuple[tuple[str, str], ...]]:
+    """Bill ``records`` on Dask by account, sending back only the invoices and what was odd.
+
+    The same parts as `rate_by_account()` (the same arguments, the same checks, the same
+    errors, under this function's name), but each part sends back its invoices, its
+    anomalies and its ``no_effect`` pairs, not its charges and usage rows: the charges
+    stay where they were rated, so neither the workers' encoding nor the calling
+    process's decoding grows with them.
+
+    Returns ``(invoices, anomalies, no_effect)``: the invoices equal to
+    ``rk.bill(rk.rate(...))`` of the same records in one process, in the same order; its
+    anomalies (grouped by part, as `rate_by_account()` gives them); its ``no_effect``
+    pairs ([`Rating.no_effect`][ratekit.Rating.no_effect]), worked out for the whole.
+    Each invoice line comes back without its charges (``line.charges == ()``; a line's
+    charges are not part of its equality): the lines' quantities, unit prices, amounts
+    and totals are all there, but ``line.tiers`` is empty and the text and HTML views
+    show no tier breakdown. For the charges (explanations, credits billed later with
+    [`ratekit.bill()`][ratekit.bill], exports of charges), use `rate_by_account()`.
+    The checks across parts are the same: an account in two parts raises
+    [`SplitAccountError`][ratekit.SplitAccountError], a record id held by two parts
+    [`ConflictingRecordError`][ratekit.ConflictingRecordError] (each part still sends
+    its record ids), and an inventory's ``no_effect`` is worked out from the parts'
+    anomalies, their ``no_effect`` and the few usage rows that name an inventory id.
+
+    ``shares`` raise [`RatekitError`][ratekit.RatekitError]: a holder's share is billed
+    from the owner's charges, which may sit in another part, and this function leaves the
+    charges there; give the shares to `rate_by_account()`, which brings the charges back
+    and bills them once in the calling process.
+
+    Work: that of `rate_by_account()` on the workers, then O(i + l) for i invoices of l
+    lines to send back and decode, an O(a log a) merge for a accounts and an O(n) check
+    of the n record ids.
+
+    Examples:
+        >>> import dask, dask.bag
+        >>> import ratekit as rk
+        >>> from ratekit.scaleout import bill_by_account
+        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"),
+        ...                [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))])
+        >>> records = [rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {"size": 1}),
+        ...            rk.Event("acme", "vm-1", "2026-03-02T00:00:00Z", kind="stop"),
+        ...            rk.Event("wayne", "vm-2", "2026-03-31T12:00:00Z", {"size": 1}),
+        ...            rk.Event("wayne", "vm-3", "2026-03-31T12:00:00Z", kind="stop")]
+        >>> with dask.config.set(scheduler="synchronous"):  # or a distributed.Client
+        ...     invoices, anomalies, no_effect = bill_by_account(
+        ...         dask.bag.from_sequence(records, npartitions=2), plan, span=march,
+        ...         meters=[rk.Meter("vm.hours", "hour", rk.OnOff())])
+        >>> invoices  # 24 h x 0.10 = 2.40; 12 h x 0.10 = 1.20
+        (Invoice('acme', '2026-03-01T00:00:00Z'..'2026-04-01T00:00:00Z', 1 line, total=2.40 EUR), Invoice('wayne', '2026-03-01T00:00:00Z'..'2026-04-01T00:00:00Z', 1 line, total=1.20 EUR))
+        >>> [anomaly.kind for anomaly in anomalies], invoices[0].lines[0].charges
+        (['orphan_stop'], ())
+        >>> bill_by_account(records, plan, span=march, shares=[rk.Share("acme", "vm-1", {"wayne": 1})])
+        Traceback (most recent call last):
+        ...
+        ratekit.RatekitError: bill_by_account cannot bill shares: ...
+    """
+    if tuple(read_shares(shares, "bill_by_account shares")):
+        raise RatekitError(
+            "bill_by_account cannot bill shares: a holder's part of a shared resource is "
+            "billed from its owner's charges, which may be rated in another part, and "
+            "bill_by_account leaves every part's charges where they were rated. Give the "
+            "shares to ratekit.scaleout.rate_by_account(..., shares=[...]), which sends "
+            "the charges back and bills them once here."
+        )
+    parts, kept, replays, given, as_of_us = _parts(
+        "bill_by_account",
+        records,
+        plans,
+        span=span,
+        meters=meters,
+        as_of=as_of,
+        accounts=accounts,
+        build=build,
+        shuffle=shuffle,
+        partitions=partitions,
+        by_resource=by_resource,
+        tz=tz,
+        shares=(),
+        inventories=inventories,
+        keep_charges=False,
+    )
+    return _merged_bills(parts, kept=kept, replays=replays, given=given, as_of_us=as_of_us)
+
+
+def _parts(
+    name: str,
+    records: Any,
+    plans: Plan | Iterable[Assignment],
+    *,
+    span: Span,
+    meters: Iterable[Any] | None,
+    as_of: Any,
+    accounts: Iterable[str] | None,
+    build: Callable[[Any], Event | Sample] | None,
+    shuffle: bool,
+    partitions: int | None,
+    by_resource: bool,
+    tz: str | None,
+    shares: tuple[Share, ...],
+    inventories: Iterable[Inventory],
+    keep_charges: bool,
+) -> tuple[list[_Part], tuple[Inventory, ...], tuple[Anomaly, ...], tuple[Inventory, ...], int]:
+    """Every part rated (and the quiet accounts here), with what the merge needs besides.
+
+    The arguments checked in the calling process, the bag read (a DataFrame row by row,
+    ``build`` mapped over it), shuffled by account or taken partition by partition, each
+    part rated and billed on the workers (`_rate_part`), its result decoded here. Returns
+    the parts, then the inventories kept, the replays' anomalies, the inventories given,
+    and ``as_of`` in microseconds (what the merge needs besides).
+    """
+    _v.switch(shuffle, f"{name} shuffle")
+    _v.switch(by_resource, f"{name} by_resource")
     bag = records
     if hasattr(bag, "to_bag"):
         if build is None:
@@ -217,22 +374,21 @@ def rate_by_account(
     if build is not None:
         if not callable(build):
             raise RatekitTypeError(
-                "rate_by_account build must be a function from an element of the bag to an "
+                f"{name} build must be a function from an element of the bag to an "
                 f"Event or a Sample, not {type(build).__name__}: {show(build)}."
             )
-        bag = bag.map(functools.partial(_built, build=build))
+        bag = bag.map(functools.partial(_built, build=build, name=name))
     plan_or_assignments: Plan | tuple[Assignment, ...] = (
         plans if isinstance(plans, Plan) else tuple(plans)
     )
     meter_list = None if meters is None else tuple(meters)
-    listed = None if accounts is None else _listed(accounts)
-    share_list = read_shares(shares, "rate_by_account shares")
+    listed = None if accounts is None else _listed(accounts, name)
     if not isinstance(span, Span):
         raise RatekitTypeError(
-            f"rate_by_account span must be a Span, not {type(span).__name__}: {show(span)}."
+            f"{name} span must be a Span, not {type(span).__name__}: {show(span)}."
         )
-    as_of_us = span.end_us if as_of is None else to_us(as_of, "rate_by_account as_of")
-    kept, replays, given = _inv.read_inventories(inventories, as_of_us)
+    as_of_us = span.end_us if as_of is None else to_us(as_of, f"{name} as_of")
+    kept, replays, given = _inv.read_inventories(inventories, as_of_us, name)
     rate_part = functools.partial(
         _rate_part,
         plans=plan_or_assignments,
@@ -241,16 +397,18 @@ def rate_by_account(
         as_of=as_of,
         by_resource=by_resource,
         tz=tz,
-        shares=share_list,
+        shares=shares,
         listed=listed,
         as_of_us=as_of_us,
         inventories=kept,
+        name=name,
+        keep_charges=keep_charges,
     )
     packed = functools.partial(_packed, rate_part=rate_part)
     if shuffle:
         count = bag.npartitions if partitions is None else partitions
         partition_of("", count)  # refuses a count that is not a whole number >= 1
-        key = functools.partial(_key, partitions=count)
+        key = functools.partial(_key, partitions=count, name=name)
         parts_bag = bag.groupby(key, npartitions=count).map(_second).map(packed)
     else:
         parts_bag = bag.map_partitions(_one, packed)
@@ -263,17 +421,7 @@ def rate_by_account(
     rest -= seen
     if rest:
         parts.append(_rate_quiet(sorted(rest), rate_part))
-    rating, invoices = _merge(parts, kept, replays, given, as_of_us)
-    if share_list:  # the holders' parts, across accounts: billed once, here
-        rating = Rating(
-            rating.charges,
-            rating.anomalies,
-            rating.rows,
-            shares=share_list,
-            no_effect=list(rating.no_effect),
-        )
-        invoices = bill(rating, by_resource=by_resource, tz=tz)
-    return rating, invoices
+    return parts, tuple(kept), tuple(replays), tuple(given), as_of_us
 
 
 def _results(parts_bag: Any) -> list[_Part]:
@@ -310,61 +458,61 @@ def _results(parts_bag: Any) -> list[_Part]:
     return list(chain.from_iterable(done))
 
 
-def _listed(accounts: Iterable[str]) -> frozenset[str]:
+def _listed(accounts: Iterable[str], name: str) -> frozenset[str]:
     """The ``accounts=`` names, checked as [`ratekit.rate()`][ratekit.rate] checks them."""
     if isinstance(accounts, str) or not isinstance(accounts, Iterable):
         raise RatekitTypeError(
-            "rate_by_account accounts must be an iterable of account names such as "
+            f"{name} accounts must be an iterable of account names such as "
             f"['acme', 'globex'], not {type(accounts).__name__}: {show(accounts)}."
         )
     names = tuple(accounts)
     for account in names:
         if not isinstance(account, str) or not account:
             raise RatekitTypeError(
-                "rate_by_account accounts must be non-empty strings (account names), not "
+                f"{name} accounts must be non-empty strings (account names), not "
                 f"{type(account).__name__}: {show(account)}."
             )
-        check_text(account, "rate_by_account account")
+        check_text(account, f"{name} account")
     return frozenset(names)
 
 
-def _built(element: Any, build: Callable[[Any], object]) -> Event | Sample:
+def _built(element: Any, build: Callable[[Any], object], name: str) -> Event | Sample:
     """``build(element)``, checked to be a record (on the workers)."""
     record = build(element)
     if isinstance(record, Event | Sample):
         return record
     if isinstance(record, Inventory):
-        raise _inventory(record)
+        raise _inventory(record, name)
     raise RatekitTypeError(
-        f"rate_by_account build returned {type(record).__name__}: {show(record)} for the "
+        f"{name} build returned {type(record).__name__}: {show(record)} for the "
         f"element {show(element)}; build must return an Event or a Sample for every element."
     )
 
 
-def _refused(element: object) -> RatekitTypeError:
+def _refused(element: object, name: str) -> RatekitTypeError:
     """The error for an element of the bag that is not a record (and no ``build``)."""
     if isinstance(element, Inventory):
-        return _inventory(element)
+        return _inventory(element, name)
     return RatekitTypeError(
-        f"rate_by_account records must be Event or Sample values, not "
+        f"{name} records must be Event or Sample values, not "
         f"{type(element).__name__}: {show(element)}; give build=, a function from each "
         "element of the bag to an Event or a Sample."
     )
 
 
-def _inventory(inventory: Inventory) -> RatekitTypeError:
+def _inventory(inventory: Inventory, name: str) -> RatekitTypeError:
     return RatekitTypeError(
-        f"rate_by_account got an Inventory in the bag ({show(inventory)}): an inventory "
+        f"{name} got an Inventory in the bag ({show(inventory)}): an inventory "
         "speaks for many accounts, so it cannot travel with one account's records; give "
-        "the inventories beside the bag, rate_by_account(bag, ..., inventories=[...]), and "
+        f"the inventories beside the bag, {name}(bag, ..., inventories=[...]), and "
         "each part gets the copy exact for its accounts."
     )
 
 
-def _key(record: Event | Sample, partitions: int) -> int:
+def _key(record: Event | Sample, partitions: int, name: str) -> int:
     """The part of ``record`` (the shuffle's key, on the workers); a non-record is refused."""
     if type(record) is not Event and type(record) is not Sample:
-        raise _refused(record)
+        raise _refused(record, name)
     return partition_of(record.account, partitions)
 
 
@@ -400,6 +548,8 @@ def _rate_part(
     quiet: Sequence[str] = (),
     as_of_us: int | None = None,
     inventories: Sequence[Inventory] = (),
+    name: str = "rate_by_account",
+    keep_charges: bool = True,
 ) -> _Part:
     """``rate`` + ``bill`` of one part: its records, its accounts' plans, its quiet accounts.
 
@@ -413,13 +563,13 @@ def _rate_part(
     ids: dict[str, list[str]] = {}
     for record in records:
         if type(record) is not Event and type(record) is not Sample:  # final classes
-            raise _refused(record)
+            raise _refused(record, name)
         mine.add(record.account)
         if record.id is not None and (as_of_us is None or _n.known_by(record, as_of_us)):
             ids.setdefault(record.account, []).append(record.id)
     rated: Sequence[Event | Sample | Inventory] = records
     if inventories:
-        copies = _inv.copies_for(inventories, mine)
+        copies = _inv.copies_for(inventories, mine, f"{name} cannot give a part")
         if copies:
             rated = [*records, *copies]
     named = None if listed is None else sorted(listed & mine)
@@ -431,115 +581,10 @@ def _rate_part(
         rated, chosen, span=span, meters=meters, as_of=as_of, accounts=named, shares=shares
     )
     invoices = () if shares else bill(rating, by_resource=by_resource, tz=tz)
+    if not keep_charges:
+        return _bills_only(rating, invoices, frozenset(mine), ids, inventories)
     return rating, invoices, frozenset(mine), ids
 
 
 def _rate_quiet(accounts: Sequence[str], rate_part: Callable[..., _Part]) -> _Part:
     return rate_part([], quiet=accounts)
-
-
-def _merge(
-    parts: Sequence[_Part],
-    kept: Sequence[Inventory] = (),
-    replays: Sequence[Anomaly] = (),
-    given: Sequence[Inventory] = (),
-    as_of_us: int = 0,
-) -> tuple[Rating, tuple[Invoice, ...]]:
-    """Concatenate the parts and put each account's block in place (stable sorts).
-
-    An account that comes back from two parts had its records cut in two (``shuffle=False``
-    over partitions that do not hold whole accounts): it would be billed once per part,
-    so [`SplitAccountError`][ratekit.SplitAccountError] names it instead. The inventories'
-    replays (``replays``, found once in the calling process) come first among the
-    anomalies; an inventory's ``no_effect`` entry is worked out for the whole.
-    """
-    counts = Counter(account for part in parts for account in part[2])
-    split = sorted(account for account, count in counts.items() if count > 1)
-    if split:
-        raise SplitAccountError(
-            f"rate_by_account got the records of {len(split)} account(s) in more than one "
-            f"part: {show(split)}; each part would bill them apart (fees twice, tiers "
-            "restarted). With shuffle=False every partition of the bag must hold whole "
-            "accounts: use shuffle=True (the default), or cut the input by account "
-            "(ratekit.scaleout.partition_of) before making the bag."
-        )
-    _check_ids(parts)
-    _inv.check_ids(
-        kept,
-        ((account, i) for part in parts for account, ids in part[3].items() for i in ids),
-    )
-    charges = _by_account([part[0].charges for part in parts])
-    rows = _by_account([part[0].rows for part in parts])
-    anomalies = (*replays, *(anomaly for part in parts for anomaly in part[0].anomalies))
-    invoices = _by_account([part[1] for part in parts])
-    pairs = [pair for part in parts for pair in part[0].no_effect]
-    if given or _shared(pairs, parts):
-        no_effect = _inv.merged_no_effect(pairs, given, chain(rows, anomalies), as_of_us)
-    else:
-        no_effect = sorted(pairs)
-    return Rating(charges, anomalies, rows, no_effect=no_effect), invoices
-
-
-def _shared(pairs: Sequence[tuple[str, str]], parts: Sequence[_Part]) -> bool:
-    """Whether an id without effect in a part is another part's too: then look again.
-
-    Each part judges ``no_effect`` by its own results; an id it reports that another part
-    reports or holds (a record of another account with that id, not known by ``as_of``
-    in one of them) may be named there. O(p + n) for p pairs and n ids, in sets.
-    """
-    if not pairs or len(parts) < 2:
-        return False
-    reported = {record_id for record_id, _ in pairs}
-    if len(reported) != len(pairs):
-        return True  # reported by two parts
-    seen: dict[str, int] = {}
-    for number, part in enumerate(parts):
-        mine = {pair[0] for pair in part[0].no_effect}
-        for record_id in chain.from_iterable(part[3].values()):
-            if record_id in reported:
-                seen.setdefault(record_id, number)
-                if record_id not in mine or seen[record_id] != number:
-                    return True
-    return False
-
-
-def _by_account(blocks: Sequence[Sequence[_T]]) -> tuple[_T, ...]:
-    """The values of ``blocks`` (in that order) stably sorted by account. O(n + r log r).
-
-    The same as ``sorted(chain(*blocks), key=account)``, by runs: each block is cut into
-    its runs of one account (a part's values come in account order, so one run per
-    account), the runs are sorted stably by account, and their slices concatenated. Only
-    the runs are compared, the values are copied at C speed.
-    """
-    runs: list[tuple[str, int, int, int]] = []
-    for number, block in enumerate(blocks):
-        start = 0
-        for account, run in groupby(map(_ACCOUNT, block)):
-            end = start + len(tuple(run))
-            runs.append((account, number, start, end))
-            start = end
-    runs.sort(key=itemgetter(0))
-    return tuple(chain.from_iterable(blocks[number][start:end] for _, number, start, end in runs))
-
-
-def _check_ids(parts: Sequence[_Part]) -> None:
-    """Refuse an id that two parts hold: two records of two accounts, so other content.
-
-    One process raises [`ConflictingRecordError`][ratekit.ConflictingRecordError] for
-    them; each part checks only its own records. O(n) for n ids, in sets.
-    """
-    held = [frozenset(chain.from_iterable(part[3].values())) for part in parts]
-    if sum(map(len, held)) == len(frozenset().union(*held)):
-        return
-    owners: dict[str, str] = {}
-    for part in parts:
-        for account, ids in part[3].items():
-            for record_id in ids:
-                owner = owners.setdefault(record_id, account)
-                if owner != account:
-                    raise ConflictingRecordError(
-                        f"two records share the id {show(record_id)} but differ: one of "
-                        f"account {show(owner)} and one of account {show(account)} (rated "
-                        "in different parts); replaying a record must repeat it exactly, "
-                        "so give a corrected record a new id."
-                    )
