@@ -23,6 +23,7 @@ from . import _lateness, _normalize, _snapshot
 from . import _rater_assigned as _assigned
 from . import _rater_doors as _doors
 from . import _rater_early as _early
+from . import _rater_late_events as _late_events
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us, from_us
 from ._metering_counters import order as tie_order
@@ -494,6 +495,8 @@ def not_kept(
         return "duplicates" if same else "conflicting"
     if type(record) is Sample and record.kind == "counter":
         return _early.placed(rater, record, anomalies)  # in the compacted state, or said
+    if type(record) is Event:
+        return _late_events.placed(rater, record, anomalies)  # in the compacted state
     anomalies.append(_lateness.too_late(record, rater._base_us))
     return "too_late"
 
