@@ -57,7 +57,9 @@ def said(anomaly: Anomaly) -> Said:
     `ratekit._normalize.label`). Its instant (``at``) and the instants and quantities of
     its message, and the record it is measured against, may read otherwise when a
     resource is metered again from compacted state: it is still the same anomaly, said
-    once. O(len).
+    once. A ``"negative_total"`` is about a group's total in a cycle, not a record: its
+    cycle (its ``at``) stands for the record, since the corrections it names change as
+    records come and as the cycle closes. O(len).
 
     Examples:
         >>> import ratekit as rk
@@ -65,13 +67,12 @@ def said(anomaly: Anomaly) -> Said:
         ...                 account="a", resource="r0", at="2026-03-01T00:00:00Z"))
         ('after_delete', ('s',), 'a', 'r0', ("'s'", "'r0'"))
     """
-    return (
-        anomaly.kind,
-        anomaly.record_ids[:1],
-        anomaly.account,
-        anomaly.resource,
-        tuple(_NAMES.findall(anomaly.message)),
-    )
+    names = tuple(_NAMES.findall(anomaly.message))
+    if anomaly.kind == "negative_total":
+        # About a group's total in a cycle (its start is ``at``), whatever records make
+        # it up: the corrections it names change as records come, or as the cycle closes
+        return (anomaly.kind, (), anomaly.account, anomaly.resource, (*names, str(anomaly.at_us)))
+    return (anomaly.kind, anomaly.record_ids[:1], anomaly.account, anomaly.resource, names)
 
 
 def remembered(
