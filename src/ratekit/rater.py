@@ -305,7 +305,7 @@ class Rater:
             # Only records with an id are remembered once compacted (by the id's digest).
             if (
                 known is not None
-                or at_us < base
+                or (at_us < base or (at_us == base and _reach.spanned(record)))
                 or (record_id and forgotten and identity in forgotten)
             ):
                 outcome = _reach.not_kept(self, record, identity, known, anomalies)
