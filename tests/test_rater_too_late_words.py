@@ -90,3 +90,27 @@ def test_a_delta_reaching_back_is_named_once_with_its_part() -> None:
     assert statement.anomalies[0].message.startswith(
         "sample 'd' (api, 96) stamped 2026-03-05T12:00:00Z was not late, but its span starts"
     )
+
+
+def test_a_too_late_first_record_of_a_new_account_owes_fees_from_the_kept_cycles() -> None:
+    plan = rk.Plan("p", "EUR", rk.cycles.daily(tz="UTC"), PLAN.entries, fees=[rk.Fee("f", 24)])
+    rater = rk.Rater(plan, [API], start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Sample("a", "ip", "api", "2026-03-01T01:00:00Z", 1, id="a1")])
+    rater.statement("2026-03-05T00:00:00Z")  # 1-4 March closed, 4 March kept
+    feed = rater.feed([rk.Sample("b", "ip", "api", "2026-03-01T10:00:00Z", 7, id="b1")])
+    assert (feed.too_late, feed.anomalies[0].quantity) == (("b1",), 7)
+    lines = [line for line in rater.statement("2026-03-07T00:00:00Z").lines if line.account == "b"]
+    # b's fee of 4 March (closed, kept: late), 5 and 6 March, as batch bills the kept
+    # cycles; its 7 calls and fees of 1-3 March lie in compacted cycles
+    assert [(line.kind, line.cycle.start.day, line.amount, line.late) for line in lines] == [
+        ("fee", 4, 24, True),
+        ("fee", 5, 24, False),
+        ("fee", 6, 24, False),
+    ]
+    batch = rk.rate(
+        [rk.Sample("a", "ip", "api", "2026-03-01T01:00:00Z", 1, id="a1"),
+         rk.Sample("b", "ip", "api", "2026-03-01T10:00:00Z", 7, id="b1")],
+        plan, span=rk.Span("2026-03-01T00:00:00Z", "2026-03-07T00:00:00Z"), meters=[API],
+    )  # fmt: skip
+    kept = [c for c in batch.charges if c.account == "b" and c.cycle.start.day >= 4]
+    assert sum(c.amount for c in kept) == sum(line.amount for line in lines) == 72

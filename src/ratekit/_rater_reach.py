@@ -494,6 +494,15 @@ def not_kept(
         digest = rater._forgotten[identity]
         same = digest is None or _snapshot.digest(record)[: len(digest)] == digest
         return "duplicates" if same else "conflicting"
+    since = record.since_us if type(record) is Sample else None
+    if type(record) is not Inventory and rater._first.get(record.account) == (
+        record.at_us if since is None or since > record.at_us else since
+    ):
+        # The first record of its account (the feed so noted it): the account owes its
+        # fees and bases from the kept cycles on, as in batch, the kept closed cycle too
+        # (corrected late), so those are rated again.
+        rater._dirty.add((record.account, None))
+        rater._closed_charges = None
     if type(record) is Sample and record.kind == "counter":
         return _early.placed(rater, record, anomalies)  # in the compacted state, or said
     if type(record) is Event:
