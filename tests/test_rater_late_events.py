@@ -11,6 +11,7 @@ in the comments (daily UTC cycles, 1 EUR per VM hour, no horizon).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
@@ -159,11 +160,13 @@ def _event(index: int, item: tuple[str, int, str, int | None]) -> rk.Event:
     on_time=st.lists(_EVENT, max_size=8),
     too_late=st.lists(_EVENT, min_size=1, max_size=5),
     compact_day=st.integers(2, 5),
+    restore=st.booleans(),
 )
 def test_the_stream_plus_the_parts_named_too_late_is_batch(
     on_time: list[tuple[str, int, str, int | None]],
     too_late: list[tuple[str, int, str, int | None]],
     compact_day: int,
+    restore: bool,
 ) -> None:
     base_half_hours = (compact_day - 1) * 48
     # Each too-late event lies after the compacted events of its resource (the state keeps
@@ -191,6 +194,9 @@ def test_the_stream_plus_the_parts_named_too_late_is_batch(
         feed = rater.feed([event])
         assert feed.too_late == (event.id,)
         said += feed.anomalies
+        if restore:  # the placed state goes through the snapshot
+            data = json.loads(json.dumps(rater.snapshot()))
+            rater = rk.Rater.restore(data, PLAN, [VM, MEMORY])
     end = rk.Span.from_us(T0, T0 + 7 * DAY_US).end
     statement = rater.statement(end)
     lines += statement.lines
