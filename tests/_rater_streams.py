@@ -587,7 +587,9 @@ def said_once(reports: Iterable[rk.Statement]) -> None:
     seen: dict[tuple[object, ...], rk.Anomaly] = {}
     for report in reports:
         for anomaly in report.anomalies:
-            key = (anomaly.kind, anomaly.record_ids[:1], *_NAMES.findall(anomaly.message))
+            # a negative_total is about its group's cycle, whatever records it names
+            about = (anomaly.at_us,) if anomaly.kind == "negative_total" else anomaly.record_ids[:1]
+            key = (anomaly.kind, about, *_NAMES.findall(anomaly.message))
             assert key not in seen, (seen[key], anomaly)
             seen[key] = anomaly
 

@@ -286,7 +286,7 @@ def test_the_rater_names_the_account_resource_and_instant_too() -> None:
     rater = rk.Rater(DAILY_PLAN, [VM], start="2026-03-01T00:00:00Z")
     feed = rater.feed(
         [
-            rk.Event("a1", "vm-1", "2026-02-27T08:00:00Z", kind="start", id="e0"),  # before start
+            rk.Event("a1", "vm-0", "2026-02-27T08:00:00Z", kind="start", id="e0"),  # before start
             rk.Event("a1", "vm-1", "2026-03-01T08:00:00Z", kind="start", id="e1"),
             rk.Event("a1", "vm-1", "2026-03-01T09:00:00Z", kind="stop", id="e2"),
             rk.Event("a1", "vm-1", "2026-03-01T10:00:00Z", kind="stop", id="e3"),
@@ -294,7 +294,7 @@ def test_the_rater_names_the_account_resource_and_instant_too() -> None:
         ]
     )
     assert _placed(feed.anomalies) == [
-        ("too_late", ("e0",), "a1", "vm-1", "2026-02-27T08:00:00+00:00"),
+        ("too_late", ("e0",), "a1", "vm-0", "2026-02-27T08:00:00+00:00"),
         ("too_late", ("i0",), None, None, "2026-02-27T00:00:00+00:00"),
     ]
     statement = rater.statement("2026-03-02T00:00:00Z")  # the feed said the too_late ones
@@ -422,6 +422,8 @@ def test_rows_carry_the_fields_and_come_back() -> None:
         "account": "acme",
         "resource": "vm-1",
         "at": "2026-03-01T09:00:00Z",
+        "meter": None,
+        "quantity": None,
     }
     assert rk.from_row(rk.Anomaly, json.loads(json.dumps(row))) == anomaly
     # A row written before the fields (no such keys) comes back with none.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import typing
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Final, Literal, TypeAlias
 
 import attrs
@@ -146,7 +147,19 @@ class Anomaly:
       ``"negative_total"``; the span's end for ``"after_span"`` (where the part not
       billed begins).
 
-    Anomalies built by hand may leave all three ``None``; the constructor takes them by
+    ``meter`` and ``quantity`` give, as values, the quantity a ``"too_late"`` anomaly
+    says is not applied, in the meter's unit, so that a host reconciles the stream with
+    batch [`rate()`][ratekit.rate] without reading the message: the stream's usage plus
+    each such quantity is batch's (negative where the stream counts that much more: a
+    STOP stamped in a compacted cycle). They are given for a sample stamped before the
+    kept cycles (its value), a sample whose quantity reaches back before them (its part
+    there), a counter reading placed in the compacted state (its part there, ``0`` when
+    it changes nothing in total there), and, one anomaly per meter it changes, an event
+    placed in the compacted state. ``None`` where the rater cannot tell a quantity (a
+    counter reading older than the readings kept, an inventory, an event ordered by its
+    ``seq`` before compacted events) and for every other kind.
+
+    Anomalies built by hand may leave all five ``None``; the constructor takes them by
     keyword only, ``at`` as an aware datetime or an ISO-8601 string with an offset. A
     wrong one raises a [`RatekitTypeError`][ratekit.RatekitTypeError] (or a
     [`BadTimeError`][ratekit.BadTimeError] for an instant) naming the field.
@@ -187,6 +200,13 @@ class Anomaly:
     at_us: int | None = attrs.field(default=None, kw_only=True, alias="at", converter=_instant)
     """The instant it is about, in epoch microseconds (``None``: not said); see ``at``."""
 
+    meter: str | None = attrs.field(default=None, kw_only=True, validator=_v.optional_name)
+    """The meter of ``quantity`` (``None``: the anomaly gives no quantity)."""
+    quantity: Decimal | None = attrs.field(
+        default=None, kw_only=True, converter=_v.optional_number, validator=_v.optional_numeric
+    )
+    """The quantity it is about, in ``meter``'s unit (``None``: not given); see above."""
+
     @property
     def at(self) -> _dt.datetime | None:
         """The instant it is about, as an aware UTC datetime (``None``: not said)."""
@@ -205,10 +225,15 @@ class Anomaly:
             text += f", resource={self.resource!r}"
         if self.at_us is not None:
             text += f", at={format_us(self.at_us)!r}"
+        if self.meter is not None:
+            text += f", meter={self.meter!r}"
+        if self.quantity is not None:
+            text += f", quantity={str(self.quantity)!r}"
         return text + ")"
 
 
 #: Ratekit's own route to an anomaly, for values right by construction (no checks):
-#: ``placed(kind, message, record_ids, account, resource, at_us)``, the ids a tuple of
-#: strings, the account and resource non-empty or ``None``, ``at_us`` an int or ``None``.
+#: ``placed(kind, message, record_ids, account, resource, at_us, meter=, quantity=)``, the
+#: ids a tuple of strings, the account, resource and meter non-empty or ``None``, ``at_us``
+#: an int or ``None``, ``quantity`` a Decimal or ``None``.
 placed: Final[Callable[..., Anomaly]] = _v.unchecked(Anomaly)

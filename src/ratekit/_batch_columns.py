@@ -186,13 +186,10 @@ class Column:
         """Refuse the first int outside ``[low, high]``. O(n), the bounds at C speed."""
         present = [value for value in values if value is not None]
         if present and (min(present) < low or max(present) > high):
-            index = next(
-                index
-                for index, value in enumerate(values)
-                if value is not None and not low <= value <= high
-            )
             checked = Column(self.what, self.field, values, self.ids)
-            checked.refuse(index, wanted, error)
+            for index, value in enumerate(values):  # a loop: no StopIteration can leak
+                if value is not None and not low <= value <= high:
+                    checked.refuse(index, wanted, error)
 
     def instants(self) -> list[int]:
         """Integer epoch microseconds within ratekit's range. O(n), at C speed."""

@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, Protocol
+from typing import Final, Protocol, TypeAlias
 
 from ._decimals import CONTEXT, ONE, ZERO
 from ._decimals import tidy as _tidy
@@ -30,6 +30,7 @@ _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
 _SPLIT_QUANTUM: Final = Decimal("1e-24")
+_NOTHING: Final = (ZERO, Fraction(0))
 
 
 def _total(amounts: Iterable[Decimal], extra: Fraction) -> Decimal:
@@ -53,6 +54,29 @@ def _prorate(amount: Decimal, share: tuple[int, int]) -> Decimal:
     if numerator == denominator:
         return amount
     return _tidy(CONTEXT.divide(_MUL(amount, numerator), denominator))
+
+
+Spent: TypeAlias = dict[str | None, tuple[Decimal, Fraction]]
+"""What an account spent towards a plan's minimums in a cycle, per meter: the sum of the
+charges' amounts as Decimals (they keep the amounts' digits: 16.40) and exactly."""
+
+
+def spend(
+    spent: dict[tuple[str, int, int], Spent],
+    key: tuple[str, int, int],
+    meter: str | None,
+    amount: Decimal,
+    exact: Fraction,
+) -> None:
+    """Add a charge's ``amount`` (``exact``: its exact value) to the spend of ``key``.
+
+    The exact sum decides whether a minimum is reached: a prorated base (2/86400) is
+    rounded at the 60th digit as a Decimal, and the sum of such roundings must not leave
+    a top-up of 1E-65 where the exact spend reaches the commitment.
+    """
+    per_meter = spent.setdefault(key, {})
+    old = per_meter.get(meter)
+    per_meter[meter] = (amount, exact) if old is None else (_ADD(old[0], amount), old[1] + exact)
 
 
 def _cycle_span(cache: dict[tuple[int, int], Span], bounds: tuple[int, int]) -> Span:
@@ -109,6 +133,7 @@ class _Dues:
     cycle_spans: dict[tuple[int, int], Span]
     openers: dict[tuple[object, ...], _Opener]
     based: dict[int, list[str]]
+    exact_bases: dict[int, Fraction]  # by id of a base charge: its amount, exactly
 
     def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
         raise NotImplementedError  # pragma: no cover - provided by the engine
@@ -235,7 +260,7 @@ class _Dues:
         if not at_zero:
             return None
         at_zero = _tidy(at_zero)  # a base as the plan says it: 0.5, not 0.0713 * 0 + 0.5 = 0.5000
-        return _new_charge(
+        charge = _new_charge(
             account,
             entry.meter,
             resource,
@@ -253,9 +278,13 @@ class _Dues:
             quantum=plan.quantum,
             rounding=plan.rounding,
         )
+        exact = Fraction(at_zero) * share[0] / share[1]
+        if exact != charge.amount:  # the proration rounded at the 60th digit
+            self.exact_bases[id(charge)] = exact
+        return charge
 
     def fees_and_minimums(
-        self, accounts: Iterable[str], spent: dict[tuple[str, int, int], dict[str | None, Decimal]]
+        self, accounts: Iterable[str], spent: dict[tuple[str, int, int], Spent]
     ) -> list[Charge]:
         out: list[Charge] = []
         for account in sorted(set(accounts)):
@@ -303,7 +332,7 @@ class _Dues:
         account: str,
         plan: Plan,
         cycle: tuple[int, int],
-        spent: dict[str | None, Decimal],
+        spent: Spent,
     ) -> list[Charge]:
         """Top-ups of the minimums of ``plan`` for ``account`` in ``cycle`` (once per cycle).
 
@@ -324,18 +353,18 @@ class _Dues:
         for minimum in ordered:
             required = Fraction(minimum.amount) * numerator / denominator
             if minimum.meter is None:
-                used = top_ups + sum(map(Fraction, spent.values()), Fraction(0))
+                used = top_ups + sum((exact for _, exact in spent.values()), Fraction(0))
             else:
-                used = Fraction(spent.get(minimum.meter, ZERO))
+                used = spent.get(minimum.meter, _NOTHING)[1]
             if used < required:
                 exact = required - used
                 # The Decimal difference when it is exact (it keeps the amounts' digits:
                 # 16.40, not 16.4), else the exact fraction rounded once.
                 top_up = _SUB(
                     _prorate(minimum.amount, share),
-                    _total(spent.values(), top_ups)
+                    _total((amount for amount, _ in spent.values()), top_ups)
                     if minimum.meter is None
-                    else spent.get(minimum.meter, ZERO),
+                    else spent.get(minimum.meter, _NOTHING)[0],
                 )
                 if Fraction(top_up) != exact:
                     top_up = _exact(exact)

@@ -212,9 +212,9 @@ def _applied(value: object) -> tuple[str, ...]:
 
 def _history(value: object) -> tuple[Event, ...]:
     items = _sequence("history", value)
-    if not all(isinstance(item, Event) for item in items):
-        bad = next(item for item in items if not isinstance(item, Event))
-        raise _bad("history item", bad, "an Event")
+    for item in items:
+        if not isinstance(item, Event):
+            raise _bad("history item", item, "an Event")
     return tuple(typing.cast(Sequence[Event], items))
 
 

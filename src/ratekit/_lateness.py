@@ -1,19 +1,13 @@
 """The rater's words for records its kept cycles cannot hold in full.
 
-A record stamped before the oldest cycle the rater keeps is *too late*: not applied. A
-sample stamped inside the kept cycles can still *reach back* before them: a delta over a
-span that starts in a compacted cycle, or a counter reading whose previous reading lies
-in the compacted metering state. The part of its quantity before the kept cycles
-belonged to cycles already compacted and is not applied; both get a ``"too_late"``
-[`Anomaly`][ratekit.Anomaly] that says so, with that part's quantity as metering counts
-it, so that no quantity vanishes unannounced. So does
-an inventory with ``close="last_seen"`` that closes a resource at its last sign of life
-before the kept cycles (see `ratekit._lateness_closings`).
-
-An event with a ``seq`` is ordered by it among the resource's sequenced events, so its
-effect reaches back to the earliest event it is ordered before (see `event_reach()`);
-what one ordered before an event of a compacted cycle changes there is not applied,
-with a ``"too_late"`` anomaly.
+A sample stamped before the oldest cycle the rater keeps is *too late*: not applied (an
+event or a counter reading there is placed in the compacted state: `_rater_late_events`,
+`_rater_early`). A sample in the kept cycles can *reach back* before them (a delta over a
+span from a compacted cycle, a counter reading whose previous reading is compacted): its
+part there is not applied. Each gets a ``"too_late"`` [`Anomaly`][ratekit.Anomaly] with
+that quantity. So does a ``close="last_seen"`` inventory closing a resource at its last
+sign of life before the kept cycles (see `ratekit._lateness_closings`), and an event whose
+``seq`` orders it before an event of a compacted cycle (`event_reach()`).
 """
 
 from __future__ import annotations
@@ -46,7 +40,8 @@ def too_late(record: Record, base_us: int) -> Anomaly:
     """
     label = "inventory" if type(record) is Inventory else type(record).__name__.lower()
     what = f"{label} {record.id!r}" if record.id is not None else label
-    quantity = f"its quantity {record.value} ({record.meter}) is " if type(record) is Sample else ""
+    sample = record if type(record) is Sample else None
+    quantity = f"its quantity {sample.value} ({sample.meter}) is " if sample else ""
     inventory = type(record) is Inventory
     return placed(
         "too_late",
@@ -59,6 +54,8 @@ def too_late(record: Record, base_us: int) -> Anomaly:
         None if inventory else typing.cast("Event | Sample", record).account,
         None if inventory else typing.cast("Event | Sample", record).resource,
         record.at_us,
+        meter=sample and sample.meter,
+        quantity=sample and sample.value,
     )
 
 
@@ -159,7 +156,7 @@ class CounterIndex:
         part = f"the part of its quantity before {format_us(base_us)}"
         rest = "the rest is"
         measured = None if measure is None else measure(sample)
-        if measured is not None:
+        if measured is not None:  # the quantity not applied, given as a value too
             quantity, unit = measured
             if not quantity:
                 return None  # nothing of it lies before the kept cycles' start
@@ -177,6 +174,8 @@ class CounterIndex:
             sample.account,
             sample.resource,
             at_us,
+            meter=None if measured is None else sample.meter,
+            quantity=None if measured is None else measured[0],
         )
 
     def event_reach(

@@ -38,6 +38,7 @@ from ._level_limits import LIMIT, level_in, sum_words
 from ._level_limits import refusal as level_refusal
 from ._paths import MISSING, lookup
 from ._shown import show
+from ._text import is_text
 from ._time_policies import _number
 from .errors import (
     BadQuantityError,
@@ -217,16 +218,46 @@ def restored(rater: Rater, check: Callable[[Rater, list[Record]], object]) -> No
             "unaltered copy."
         ) from None
     level_paths = rater._engine.level_paths
-    for state in rater._state if level_paths else ():
-        found = level_error(state.description, level_paths)
-        if found is not None:
-            name, refusal = found
-            raise BadSnapshotError(
-                f"Rater snapshot keeps the state of resource {show(state.resource)} of "
-                f"{show(state.account)} with a description that sets the level of meter "
-                f"{show(name)}: {refusal} Every statement metering it would fail: restore an "
-                "unaltered copy."
-            )
+    for index, state in enumerate(rater._state if level_paths else ()):
+        # its description, the one before its history, and its history's events: metering
+        # applies the history again (a late event), so each must be a valid level too
+        base = state.base
+        described = [
+            ("a description", state.description),
+            *([] if base is None else [("a description before its history", base.description)]),
+            *(
+                (f"history[{position}] (event at {format_us(event.at_us)})", event.attributes)
+                for position, event in enumerate(state.history)
+            ),
+        ]
+        for what, attributes in described:
+            found = level_error(attributes, level_paths)
+            if found is not None:
+                name, refusal = found
+                raise BadSnapshotError(
+                    f"Rater snapshot keeps the state of resource {show(state.resource)} of "
+                    f"{show(state.account)} (body.state[{index}]) with {what} that sets the "
+                    f"level of meter {show(name)}: {refusal} Every statement metering it "
+                    "would fail: restore an unaltered copy."
+                )
+    _firsts(rater)
+
+
+def _firsts(rater: Rater) -> None:
+    """Refuse a first-record table naming no account a record could have: O(a)."""
+    assigned = rater._engine.assigned
+    for index, (account, _) in enumerate(rater._first.items()):
+        if type(account) is not str or not account or not is_text(account):
+            wanted = "a non-empty string of text, as a record's is"
+        elif assigned is not None and account not in assigned:
+            wanted = "one that an assignment of the rater names"
+        else:
+            continue
+        raise BadSnapshotError(
+            f"Rater snapshot body.first[{index}] names the account {show(account)}: an "
+            f"account there is {wanted} (every statement billing it would fail); restore "
+            "an unaltered copy."
+        )
 
 
 def sums(rater: Rater, batch: Sequence[Record]) -> None:

@@ -129,6 +129,8 @@ def fold(rater: Rater, sample: Sample) -> Anomaly | None:
         sample.account,
         sample.resource,
         sample.at_us,
+        meter=name,
+        quantity=part,
     )
 
 

@@ -23,6 +23,8 @@ from . import _lateness, _normalize, _snapshot
 from . import _rater_assigned as _assigned
 from . import _rater_doors as _doors
 from . import _rater_early as _early
+from . import _rater_late_events as _late_events
+from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us, from_us
 from ._metering_counters import order as tie_order
@@ -492,10 +494,54 @@ def not_kept(
         digest = rater._forgotten[identity]
         same = digest is None or _snapshot.digest(record)[: len(digest)] == digest
         return "duplicates" if same else "conflicting"
+    since = record.since_us if type(record) is Sample else None
+    if type(record) is not Inventory and rater._first.get(record.account) == (
+        record.at_us if since is None or since > record.at_us else since
+    ):
+        # The first record of its account (the feed so noted it): the account owes its
+        # fees and bases from the kept cycles on, as in batch, the kept closed cycle too
+        # (corrected late), so those are rated again.
+        rater._dirty.add((record.account, None))
+        rater._closed_charges = None
     if type(record) is Sample and record.kind == "counter":
         return _early.placed(rater, record, anomalies)  # in the compacted state, or said
+    if type(record) is Event:
+        return _late_events.placed(rater, record, anomalies)  # in the compacted state
+    if spanned(record):  # a delta over a span that ends by the kept cycles' start
+        anomalies.append(_spanned_too_late(typing.cast("Sample", record), rater._base_us))
+        return "too_late"
     anomalies.append(_lateness.too_late(record, rater._base_us))
     return "too_late"
+
+
+def spanned(record: Record) -> bool:
+    """Whether ``record`` is a delta over a span (``since`` before its ``at``). O(1).
+
+    Stamped at the kept cycles' start (or before), all of it lies before them: it is too
+    late whole, not late for the kept closed cycle, which it does not change.
+    """
+    return type(record) is Sample and record.since_us is not None and record.since_us < record.at_us
+
+
+def _spanned_too_late(sample: Sample, base_us: int) -> Anomaly:
+    """The ``"too_late"`` anomaly of a delta whose whole span lies before ``base_us``. O(1)."""
+    what = "sample" if sample.id is None else f"sample {sample.id!r}"
+    since = format_us(typing.cast(int, sample.since_us))
+    return _anomaly(
+        "too_late",
+        f"{what} ({sample.meter}, {sample.value} over {since}..{format_us(sample.at_us)}) "
+        f"lies before every cycle the rater keeps (from {format_us(base_us)}; its cycles "
+        "were closed and compacted, or come before the rater's start): its quantity "
+        f"{sample.value} ({sample.meter}) is not applied. It may be a replay of a record "
+        "applied before and forgotten with its compacted cycle (then it was charged then, "
+        "and nothing is lost): the rater cannot tell the two apart.",
+        () if sample.id is None else (sample.id,),
+        sample.account,
+        sample.resource,
+        sample.at_us,
+        meter=sample.meter,
+        quantity=sample.value,
+    )
 
 
 def file_inventory(rater: Rater, record: Inventory) -> None:

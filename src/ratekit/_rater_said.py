@@ -37,8 +37,33 @@ def fresh(
     for anomaly in sorted(dict.fromkeys(found), key=order):
         unsaid.setdefault(said(anomaly), anomaly)
     out = [a for key, a in unsaid.items() if key not in known and _unplaced(key) not in known]
+    # A sample whose feed said its part before the kept cycles too late, with its
+    # quantity, is not said again by metering's words for that part: batch's
+    # "before_span" ("rate that span", which a stream cannot) or a "late" change there.
+    # (An event ordered by its seq before compacted events keeps the statement's
+    # "late": its own anomaly gives no quantity.) Told by the message, which a snapshot
+    # keeps.
+    too_late = {
+        a.record_ids[0]
+        for a in (*rater._anomalies, *rater._anomalies_before)
+        if a.kind == "too_late" and a.record_ids and a.message.startswith("sample")
+    }
+    if too_late:
+        base_us = rater._base_us
+        out = [a for a in out if not _repeats(a, too_late, base_us)]
     waiting = unsettled(rater, out, as_of_us) if out else set()
     return tuple(a for a in out if a not in waiting)
+
+
+def _repeats(anomaly: Anomaly, too_late: set[str], base_us: int) -> bool:
+    """Whether ``anomaly`` repeats, for the compacted cycles, a ``"too_late"`` said. O(1)."""
+    return (
+        anomaly.kind in {"before_span", "late"}
+        and bool(anomaly.record_ids)
+        and anomaly.record_ids[0] in too_late
+        and anomaly.at_us is not None
+        and anomaly.at_us <= base_us
+    )
 
 
 #: What tells an anomaly said from another: kind, first record id, account, resource and
@@ -57,7 +82,9 @@ def said(anomaly: Anomaly) -> Said:
     `ratekit._normalize.label`). Its instant (``at``) and the instants and quantities of
     its message, and the record it is measured against, may read otherwise when a
     resource is metered again from compacted state: it is still the same anomaly, said
-    once. O(len).
+    once. A ``"negative_total"`` is about a group's total in a cycle, not a record: its
+    cycle (its ``at``) stands for the record, since the corrections it names change as
+    records come and as the cycle closes. O(len).
 
     Examples:
         >>> import ratekit as rk
@@ -65,13 +92,12 @@ def said(anomaly: Anomaly) -> Said:
         ...                 account="a", resource="r0", at="2026-03-01T00:00:00Z"))
         ('after_delete', ('s',), 'a', 'r0', ("'s'", "'r0'"))
     """
-    return (
-        anomaly.kind,
-        anomaly.record_ids[:1],
-        anomaly.account,
-        anomaly.resource,
-        tuple(_NAMES.findall(anomaly.message)),
-    )
+    names = tuple(_NAMES.findall(anomaly.message))
+    if anomaly.kind == "negative_total":
+        # About a group's total in a cycle (its start is ``at``), whatever records make
+        # it up: the corrections it names change as records come, or as the cycle closes
+        return (anomaly.kind, (), anomaly.account, anomaly.resource, (*names, str(anomaly.at_us)))
+    return (anomaly.kind, anomaly.record_ids[:1], anomaly.account, anomaly.resource, names)
 
 
 def remembered(

@@ -19,7 +19,7 @@ from typing import Final
 from ._allowances import Period, _Allowances, crosses, own_cycles
 from ._anomalies import placed
 from ._decimals import CONTEXT, ONE, ZERO
-from ._dues import _cycle_span, _Dues, _split
+from ._dues import Spent, _cycle_span, _Dues, _split, spend
 from ._dues import _exact as _decimal
 from ._instants import MAX_US, MIN_US, format_us, format_when
 from ._price_model import priced
@@ -98,6 +98,7 @@ class _Engine(_Pricing, _Dues, _Allowances):
         self.openers = {}
         self.factors: dict[tuple[int, str], object] = {}  # meter unit to price unit, per entry
         self.based: dict[int, list[str]] = {}  # per plan: meters with an account-wide base
+        self.exact_bases: dict[int, Fraction] = {}  # bases rounded when prorated, exactly
         # what usage before a base (the rater's compacted cycles) consumed of allowances
         # with their own period, carried
         self.used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction] = {}
@@ -493,21 +494,22 @@ class _Engine(_Pricing, _Dues, _Allowances):
         out: list[Charge] = self.direct
         unit_prices: dict[int, Decimal | None] = {}
         cycle_spans = self.cycle_spans
-        spent: dict[tuple[str, int, int], dict[str | None, Decimal]] = {}
+        spent: dict[tuple[str, int, int], Spent] = {}
         owned = self.owned
         default = self.default
         if default is not None and default.minimums:
             for charge in out:
-                per_meter = spent.setdefault(
-                    (charge.account, id(default), charge.cycle.start_us), {}
-                )
                 amount = charge.amount
+                exact = Fraction(amount)
                 if owned:  # a minimum counts what its account pays: its part of a share
                     part = owner_part(
                         owned, charge.account, charge.resource, charge.meter, charge.span
                     )
-                    amount = amount if part is None else _decimal(Fraction(amount) * part)
-                per_meter[charge.meter] = _ADD(per_meter.get(charge.meter, ZERO), amount)
+                    if part is not None:
+                        exact *= part
+                        amount = _decimal(exact)
+                key = (charge.account, id(default), charge.cycle.start_us)
+                spend(spent, key, charge.meter, amount, exact)
         for piece in pieces:
             entry = piece.entry
             price = entry.price
@@ -555,17 +557,20 @@ class _Engine(_Pricing, _Dues, _Allowances):
                 )
             )
             if plan.minimums:
-                per_meter = spent.setdefault((row.account, id(plan), piece.cycle[0]), {})
                 amount = piece.amount
+                exact = Fraction(amount)
                 if owned:  # a minimum counts what its account pays: its part of a share
                     part = owner_part(owned, row.account, row.resource, row.meter, piece.span)
-                    amount = amount if part is None else _decimal(Fraction(amount) * part)
-                per_meter[row.meter] = _ADD(per_meter.get(row.meter, ZERO), amount)
+                    if part is not None:
+                        exact *= part
+                        amount = _decimal(exact)
+                spend(spent, (row.account, id(plan), piece.cycle[0]), row.meter, amount, exact)
         for plan, base in self.bases(accounts):
             out.append(base)
             if plan.minimums:
-                per_meter = spent.setdefault((base.account, id(plan), base.cycle.start_us), {})
-                per_meter[base.meter] = _ADD(per_meter.get(base.meter, ZERO), base.amount)
+                exact = self.exact_bases.get(id(base)) or Fraction(base.amount)
+                key = (base.account, id(plan), base.cycle.start_us)
+                spend(spent, key, base.meter, base.amount, exact)
         out.extend(self.fees_and_minimums(accounts, spent))
         out.sort(key=_charge_key)
         if self.default is None:  # a plan change in a cycle: its latest plan's rounding

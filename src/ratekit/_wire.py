@@ -124,6 +124,8 @@ _ANOMALY: Final[_Spec] = {
     "account": "name?",
     "resource": "name?",
     "at_us": "instant?",
+    "meter": "name?",
+    "quantity": "decimal?",
 }
 _LINE: Final[_Spec] = {
     "kind": "line kind",

@@ -189,11 +189,12 @@ def _transpose(
     if not rows:
         return {}
     if not set(map(type, rows)) <= {tuple}:
-        index = next(i for i, row in enumerate(rows) if type(row) is not tuple)
-        raise RatekitTypeError(
-            f"{record_label(what, index, None)} is {type(rows[index]).__name__} "
-            f"{rows[index]!r}, not a tuple ({', '.join(fields)})."
-        )
+        for index, row in enumerate(rows):  # a loop, not next(): no StopIteration can leak
+            if type(row) is not tuple:
+                raise RatekitTypeError(
+                    f"{record_label(what, index, None)} is {type(row).__name__} "
+                    f"{row!r}, not a tuple ({', '.join(fields)})."
+                )
     lengths = set(map(len, rows))
     width = len(typing.cast("tuple[object, ...]", rows[0]))
     if len(lengths) > 1 or not required <= width <= len(fields):
@@ -274,7 +275,7 @@ def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample
     kinds = given.optional("kind", lambda c: c.kinds(_SAMPLE_KIND_SET, SAMPLE_KINDS), "delta")
     ids = given.optional("id", Column.optional_ids, None)
     if isinstance(kinds, list) and "counter" in kinds and min(amounts) < 0:
-        _refuse_negative_reading(kinds, amounts, ids)
+        _refuse_negative_reading(kinds, amounts, ids)  # only if a counter's value is < 0
     values = (
         accounts,
         resources,
@@ -291,15 +292,17 @@ def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample
 
 def _refuse_negative_reading(
     kinds: list[object], amounts: list[Decimal], ids: Iterable[object]
-) -> typing.NoReturn:
-    """A counter reading is never negative, as at [`Sample`][ratekit.Sample]'s door."""
+) -> None:
+    """Refuse the first negative counter reading, as [`Sample`][ratekit.Sample]'s door does.
+
+    A negative delta or gauge beside a counter reading is valid and passes: only a
+    counter's value is checked (a loop, not ``next()``: no StopIteration can leak).
+    """
     known = list(ids) if isinstance(ids, list) else [None] * len(kinds)
-    index, amount = next(
-        (i, amount)
-        for i, (kind, amount) in enumerate(zip(kinds, amounts, strict=True))
-        if kind == "counter" and amount < 0
-    )
-    raise BadRecordError(_counter_refusal(record_label("sample", index, known[index]), amount))
+    for index, (kind, amount) in enumerate(zip(kinds, amounts, strict=True)):
+        if kind == "counter" and amount < 0:
+            label = record_label("sample", index, known[index])
+            raise BadRecordError(_counter_refusal(label, amount))
 
 
 @typing.final
@@ -454,8 +457,8 @@ class RecordBatch:
     @classmethod
     def from_tuples(
         cls,
-        events: Iterable[EventTuple] = (),
-        samples: Iterable[SampleTuple] = (),
+        events: Iterable[EventTuple] | None = (),
+        samples: Iterable[SampleTuple] | None = (),
     ) -> RecordBatch:
         """A batch from plain tuples, one per record, read as columns.
 
@@ -466,7 +469,8 @@ class RecordBatch:
         - a sample is ``(account, resource, meter, at_us, value)``, optionally followed by
           ``kind`` (the default is ``"delta"``), then ``id``, then ``seq``.
 
-        Every tuple of ``events`` has the same length, likewise for ``samples``. The fields
+        Every tuple of ``events`` has the same length, likewise for ``samples`` (``None``
+        is no records, as in [`from_columns()`][ratekit.RecordBatch.from_columns]). The fields
         and their rules are those of [`from_columns()`][ratekit.RecordBatch.from_columns]
         (instants as int epoch microseconds; an event's attributes read when its tuple is
         read, so a generator may reuse one dict between the tuples it yields). A tuple of
@@ -497,8 +501,12 @@ class RecordBatch:
         """
         frozen = Descriptions("event")
         return cls._from_columns(
-            _transpose("event", events, EVENT_FIELDS, _EVENT_REQUIRED, frozen),
-            _transpose("sample", samples, SAMPLE_FIELDS, _SAMPLE_REQUIRED),
+            _transpose(
+                "event", () if events is None else events, EVENT_FIELDS, _EVENT_REQUIRED, frozen
+            ),
+            _transpose(
+                "sample", () if samples is None else samples, SAMPLE_FIELDS, _SAMPLE_REQUIRED
+            ),
             frozen,
         )
 

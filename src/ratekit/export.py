@@ -124,7 +124,7 @@ def to_rows(values: Iterable[object]) -> list[dict[str, Any]]:
         >>> import ratekit as rk
         >>> rk.to_rows([rk.Anomaly("duplicate", "event 'e2' seen twice: ignored.", ("e2",),
         ...                        account="acme", resource="vm-1", at="2026-03-01T10:00:00Z")])
-        [{'kind': 'duplicate', 'message': "event 'e2' seen twice: ignored.", 'record_ids': ['e2'], 'account': 'acme', 'resource': 'vm-1', 'at': '2026-03-01T10:00:00Z'}]
+        [{'kind': 'duplicate', 'message': "event 'e2' seen twice: ignored.", 'record_ids': ['e2'], 'account': 'acme', 'resource': 'vm-1', 'at': '2026-03-01T10:00:00Z', 'meter': None, 'quantity': None}]
     """
     if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise _not_a_row(values, "to_rows")

@@ -120,9 +120,9 @@ class Rater:
     duplicate (as [`meter()`][ratekit.meter] does within one call).
 
     Cost: [`feed()`][ratekit.Rater.feed] is O(n) for n records; [`statement()`][ratekit.Rater.statement] meters the records new since the
-    last statement (and the kept records of the resources it meters again), then rates
-    the rows of the kept cycles: O(n log n + r) for n new records and r rows. It closes
-    at most `MAX_CLOSING` cycles ([`BadTimeError`][ratekit.BadTimeError] beyond).
+    last statement and, from the kept cycles' start, all k kept records of each resource it meters again (one with a counter or aggregation meter, at every statement; one a late record reached), then rates the
+    rows of the kept cycles: O((n + k) log(n + k) + r) for r rows. So a counter read every 5 minutes, with a statement per poll, costs O(k) per statement for
+    the k readings of its cycle so far, quadratic over the cycle (see the streaming page). It closes at most `MAX_CLOSING` cycles ([`BadTimeError`][ratekit.BadTimeError] beyond).
 
     Examples:
         >>> import ratekit as rk
@@ -307,7 +307,7 @@ class Rater:
             # Only records with an id are remembered once compacted (by the id's digest).
             if (
                 known is not None
-                or at_us < base
+                or (at_us < base or (at_us == base and _reach.spanned(record)))
                 or (record_id and forgotten and identity in forgotten)
             ):
                 outcome = _reach.not_kept(self, record, identity, known, anomalies)

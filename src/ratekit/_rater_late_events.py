@@ -1,0 +1,139 @@
+"""An event stamped before the kept cycles: placed in the compacted state.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. An event stamped in a compacted cycle is too
+late for that cycle, but not for the cycles after it: a STOP stamped there ends the
+resource's running in the kept and open cycles too, a START begins it. Dropping it whole
+would bill a stopped VM every cycle from then on, or never bill a started one. So the
+event is placed in the compacted metering state as metering with that state places it
+(ordered among the events the state keeps, `ResourceState.history`): the state at the
+kept cycles' start is then the one batch rating of every record reaches there, and the
+kept and open cycles are metered from it. What the event changes before the kept cycles
+(metering's late rows: negative for a STOP, positive for a START) is too late: not
+applied, named per meter with its quantity in a ``"too_late"`` anomaly.
+
+An event stamped at or before the last event the state applied to its resource cannot
+be placed: the state keeps where the resource stands after that event, not the events
+before it (`_unplaced()`). It is not applied, as before, and its anomaly says so.
+"""
+
+from __future__ import annotations
+
+import typing
+from decimal import Decimal
+
+from ._anomalies import placed as _anomaly
+from ._decimals import CONTEXT, ZERO, tidy
+from ._instants import format_us
+from ._rater_early import _restate
+from ._resource_state import _NO_BASE, _new_state, _restated
+from .records import Anomaly, Event
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["placed"]
+
+
+def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
+    """Place ``event``, stamped before the kept cycles, in the compacted state.
+
+    Returns ``"too_late"`` and adds its anomaly to ``anomalies``: what it changes before
+    the kept cycles, per meter, is not applied; what it changes from their start on is,
+    from the next statement. O(h) for the h events the state keeps.
+    """
+    key = (event.account, event.resource)
+    base = rater._base_us
+    state = rater._reach.states.get(key)
+    if state is not None and state.clock_us is not None and event.at_us <= state.clock_us:
+        anomalies.append(_unplaced(event, base, state.clock_us))
+        return "too_late"
+    if state is None:
+        state = _new_state(
+            event.account, event.resource, "unknown", {}, None, None, None, None, (), base,
+            (), _NO_BASE,
+        )  # fmt: skip
+    engine = rater._engine
+    usage = engine.meter([event], base, base + 1, [state])
+    folded = next(s for s in usage.state if (s.account, s.resource) == key)
+    new = _restated(
+        state,
+        status=folded.status,
+        description=folded.description,
+        since_us=folded.since_us,
+        opened_by=folded.opened_by,
+        clock_us=folded.clock_us,
+        seq=folded.seq,
+        _past=folded._past,
+    )
+    parts: dict[str, Decimal] = {}
+    for row in usage.late:
+        parts[row.meter] = CONTEXT.add(parts.get(row.meter, ZERO), row.quantity)
+    changed = new != state
+    if changed:
+        _restate(rater, key, new)
+    nonzero = {meter: tidy(quantity) for meter, quantity in parts.items() if quantity}
+    anomalies.extend(
+        _said(rater, event, meter, nonzero[meter], changed) for meter in sorted(nonzero)
+    )
+    if not nonzero:
+        anomalies.append(_said(rater, event, None, None, changed))
+    return "too_late"
+
+
+def _said(
+    rater: Rater, event: Event, meter: str | None, quantity: Decimal | None, changed: bool
+) -> Anomaly:
+    """The ``"too_late"`` anomaly of a placed event: its part of ``meter`` before the kept cycles."""
+    base = rater._base_us
+    what = f"event {event.id!r}" if event.id is not None else "event"
+    if meter is not None:
+        unit = next(m.unit for m in rater._engine.meters if m.name == meter)
+        before = (
+            f"what it changes of {meter!r} before {format_us(base)}, {quantity} {unit}, "
+            "belonged to cycles already compacted: not applied"
+        )
+    else:
+        before = f"it changes nothing metered before {format_us(base)}"
+    after = (
+        "its effect from then on is applied, as batch rating applies it"
+        if changed
+        else "it changes nothing from then on either (it may be a replay of an event "
+        "applied before and forgotten with its compacted cycle)"
+    )
+    return _anomaly(
+        "too_late",
+        f"{what} ({event.kind}) of {event.resource!r} of {event.account!r} stamped "
+        f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
+        f"{format_us(base)}): it is placed among the events the compacted state keeps, "
+        f"as metering them at once places it; {before}, and {after}.",
+        () if event.id is None else (event.id,),
+        event.account,
+        event.resource,
+        event.at_us,
+        meter=meter,
+        quantity=quantity,
+    )
+
+
+def _unplaced(event: Event, base: int, clock_us: int) -> Anomaly:
+    """The ``"too_late"`` anomaly of an event at or before its resource's last compacted one.
+
+    The compacted state keeps where the resource stands after its last event, not the
+    events before (nor how events of one instant tie), so the event cannot be placed
+    among them: it is not applied, and what it changes is not known here.
+    """
+    what = f"event {event.id!r}" if event.id is not None else "event"
+    return _anomaly(
+        "too_late",
+        f"{what} ({event.kind}) of {event.resource!r} of {event.account!r} stamped "
+        f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
+        f"{format_us(base)}) and not after the last event of its resource the compacted "
+        f"state applied (at {format_us(clock_us)}), which it keeps without the events "
+        "before it: it cannot be placed among them, and is not applied (what it would "
+        "change is not known here). It may be a replay of an event applied before and "
+        "forgotten with its compacted cycle.",
+        () if event.id is None else (event.id,),
+        event.account,
+        event.resource,
+        event.at_us,
+    )
