@@ -207,11 +207,16 @@ def test_same_id_different_content_names_both_records() -> None:
         run([first, second], RUNTIME)
     assert str(caught.value) == (
         "two records share the id 'e1' but differ: "
-        "Event('a', 'vm', '2026-03-01T01:00:00Z', kind='start', id='e1') and "
-        "Event('a', 'vm', '2026-03-01T02:00:00Z', kind='start', id='e1'); replaying a record "
+        "Event('a', 'vm', '2026-03-01T02:00:00Z', kind='start', id='e1') and "
+        "Event('a', 'vm', '2026-03-01T01:00:00Z', kind='start', id='e1'); replaying a record "
         "must repeat it exactly, so give a corrected record a new id (or meter with "
-        "conflicts='anomaly' to keep the first)."
+        "conflicts='anomaly' to keep one version, by a fixed rule, and report the others)."
     )
+    # The one that stands first (content digest 015b8721... of the 02:00 start <
+    # d003550a... of the 01:00 one), in either order.
+    with pytest.raises(rk.ConflictingRecordError) as again:
+        run([second, first], RUNTIME)
+    assert str(again.value) == str(caught.value)
 
 
 def test_a_sample_for_an_unknown_meter_is_an_error() -> None:

@@ -255,21 +255,39 @@ def _first_by_id(
     """The records without the later ones of an id already received. O(n).
 
     A later record with the same content is a ``"duplicate"``; with other content, a
-    conflict (see `group()`).
+    conflict (see `group()`). Of the versions of one id, the one that stands
+    (`_versions.standing()`) is kept where the id was first listed, whatever the order of
+    the list: each other record of the id is a ``"duplicate"`` of it (same content) or a
+    ``"conflict"`` (other content).
     """
     seen: dict[str, Event | Sample | Inventory] = {}
     keep = seen.setdefault
     kept: list[Event | Sample | Inventory] = []
+    copies: dict[str, list[Event | Sample | Inventory]] = {}
     for record in records:
         identity = record.id
         if identity is not None:
             size = len(seen)
             previous = keep(identity, record)
             if len(seen) == size:
-                _duplicate(previous, record, anomalies, conflicts)
+                copies.setdefault(identity, [previous]).append(record)
                 continue
         kept.append(record)
-    return kept
+    stands: dict[str, Event | Sample | Inventory] = {}
+    for identity, found in sorted(copies.items()):
+        first = found[0]
+        if any(record != first for record in found):
+            from ._versions import standing  # noqa: PLC0415 - only when an id has two versions
+
+            ranked = sorted(found, key=standing)
+            first = stands[identity] = ranked[0]
+        else:
+            ranked = found
+        for record in ranked[1:]:
+            _duplicate(first, record, anomalies, conflicts)
+    if not stands:
+        return kept
+    return [stands.get(record.id, record) if record.id is not None else record for record in kept]
 
 
 def _unique_inventories(
@@ -354,16 +372,16 @@ def _duplicate(
             raise ConflictingRecordError(
                 f"two records share the id {record.id!r} but differ: {previous!r} and "
                 f"{record!r}; replaying a record must repeat it exactly, so give a corrected "
-                "record a new id (or meter with conflicts='anomaly' to keep the first)."
+                "record a new id (or meter with conflicts='anomaly' to keep one version, by "
+                "a fixed rule, and report the others)."
             )
         anomalies.add(
             record.at_us,
             account,
             resource,
             "conflict",
-            f"{label(record)} was received again with other content: {previous!r} was "
-            f"received first and is kept, {record!r} is ignored; give a corrected record "
-            "a new id.",
+            f"{label(record)} was given in versions with other content: {previous!r} is "
+            f"kept, {record!r} is ignored; {_STANDS} Give a corrected record a new id.",
             (record.id,),
         )
         return
@@ -375,6 +393,13 @@ def _duplicate(
         f"{label(record)} was received twice: the replay is ignored.",
         (record.id,),
     )
+
+
+_STANDS: Final = (
+    "Of the versions given together, an event stands before a sample, of two events the "
+    "greater seq, of two samples the earlier, otherwise the smaller content digest, "
+    "whatever the order they are listed in."
+)
 
 
 def _refuse(sample: Sample, accepted: Mapping[str, frozenset[str]]) -> typing.NoReturn:

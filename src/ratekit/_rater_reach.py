@@ -25,11 +25,12 @@ from . import _rater_doors as _doors
 from . import _rater_early as _early
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us, from_us
-from ._metering_counters import order as tie_order
 from ._rater_book import known_by
 from ._sample_policies import Counter, Discrete
 from ._shown import show
 from ._time_policies import Continuous
+from ._versions import content as _versions_content
+from ._versions import judged as _judged
 from .errors import BadRecordError, RatekitError, RatekitTypeError, UnpricedUsageError
 from .metering import meter
 from .records import Anomaly, Event, Inventory, Sample
@@ -408,7 +409,7 @@ def judged(batch: list[Record]) -> list[Record]:
                 versions.add(identity)
     for index, record in enumerate(batch if versions else ()):
         if record.id is not None and (type(record).__name__, record.id) in versions:
-            keys[index] = (*keys[index], _snapshot.digest(record))
+            keys[index] = (*keys[index], _versions_content(record))
     if all(keys[index] <= keys[index + 1] for index in range(len(keys) - 1)):
         return batch
     order = sorted(range(len(batch)), key=keys.__getitem__)
@@ -424,29 +425,6 @@ def as_listed(ids: list[str], batch: list[Record]) -> tuple[str, ...]:
         if record.id is not None:
             position.setdefault(record.id, index)
     return tuple(sorted(ids, key=position.__getitem__))
-
-
-def _judged(record: Record) -> tuple[object, ...]:
-    """Where a record of a batch is judged: the same whatever the order it is listed in.
-
-    A record is judged against those taken before it: a counter reading counts from the
-    kept reading before it (from the compacted state when there is none), the first
-    reading of a ``from_zero`` counter from a kept start, an event with a ``seq`` from the
-    earliest kept event it is ordered before. So events come first, those with a ``seq``
-    from the greatest (each then sees all it is ordered before), then samples in time
-    order (each reading after the readings before it; readings of one instant as
-    metering orders such a tie: by ``seq``, value, then id), then inventories (judged once
-    the whole batch is filed). Records that sort alike keep their order (the sort is
-    stable), but two versions of one id (`judged()`): of those, the one judged first
-    stands. O(1).
-    """
-    kind = type(record)
-    if kind is Event:
-        seq = typing.cast("Event", record).seq
-        return (0, 0 if seq is None else -seq)
-    if kind is Sample:
-        return (1, *tie_order(typing.cast("Sample", record)))
-    return (2, 0)
 
 
 def level_refusal(event: Event, level_paths: tuple[tuple[str, tuple[str, ...]], ...]) -> None:

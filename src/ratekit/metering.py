@@ -108,7 +108,10 @@ def meter(
     - Records are deduplicated (a replay is a ``"duplicate"`` anomaly; the same id with
       other content raises [`ConflictingRecordError`][ratekit.ConflictingRecordError] naming both records,
       or with ``conflicts="anomaly"`` is ignored and reported as a ``"conflict"`` anomaly,
-      the record received first being kept, so one bad record does not stop a batch)
+      so one bad record does not stop a batch: of the versions of an id given together,
+      the same one is kept whatever the order they are listed in: an event before a
+      sample, of two events the greater ``seq``, of two samples the earlier, otherwise
+      the smaller content digest; against a carried state, the one applied first)
       and each resource's events applied in order (see [`Event`][ratekit.Event] for kinds,
       ``seq`` and the anomalies). Records stamped at or after ``as_of`` are not known yet:
       they are ignored.
