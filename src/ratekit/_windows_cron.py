@@ -62,11 +62,28 @@ def _check_cron(expression: object, what: str) -> None:
         raise BadCalendarError(
             f"cron window {what} {expression!r} is not a cron expression ({error}); "
             "write five fields, minute hour day-of-month month day-of-week, "
-            "e.g. '00 02 * * Tue'."
+            "e.g. '00 02 * * Tue', or six with seconds first, e.g. '0 00 02 * * Tue'."
         ) from None
 
 
 _CRON_PROBE: Final = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
+
+
+def _until_time_ends(firings: typing.Iterator[_dt.datetime]) -> typing.Iterator[_dt.datetime]:
+    """The firings cronsim gives, until the next one would lie past the years `datetime` holds.
+
+    Searching for a firing that the years 1 to 9999 do not hold (the Feb 29 after 9996 is
+    in 10000) makes cronsim's date arithmetic overflow: there is no such firing, so the
+    search ends there, as it ends when the expression never fires again.
+    """
+    while True:
+        try:
+            firing = next(firings)
+        except StopIteration:
+            return
+        except (OverflowError, ValueError):  # a date before year 1 or after 9999
+            return
+        yield firing
 
 
 @typing.final
@@ -123,7 +140,7 @@ class CronWindow(_Algebra, Window):
         """
         cronsim = _import_cronsim()
         firings = cronsim.CronSim(expression, _local(after_us, self.tz))
-        for count, firing in enumerate(firings):
+        for count, firing in enumerate(_until_time_ends(firings)):
             instant = to_us(firing)
             if instant > after_us:
                 return instant
@@ -137,7 +154,7 @@ class CronWindow(_Algebra, Window):
         firings = cronsim.CronSim(
             expression, _local(t_us + _CRON_MARGIN_US + 1, self.tz), reverse=True
         )
-        for count, firing in enumerate(firings):
+        for count, firing in enumerate(_until_time_ends(firings)):
             instant = to_us(firing)
             if instant <= t_us:
                 return instant
@@ -233,7 +250,7 @@ def cron(start: str, end: str, *, tz: str | _dt.tzinfo) -> CronWindow:
         >>> rk.windows.cron("00 25 * * Tue", "00 02 * * Wed", tz="UTC")
         Traceback (most recent call last):
         ...
-        ratekit.BadCalendarError: cron window start '00 25 * * Tue' is not a cron expression (Bad hour); write five fields, minute hour day-of-month month day-of-week, e.g. '00 02 * * Tue'.
+        ratekit.BadCalendarError: cron window start '00 25 * * Tue' is not a cron expression (Bad hour); write five fields, minute hour day-of-month month day-of-week, e.g. '00 02 * * Tue', or six with seconds first, e.g. '0 00 02 * * Tue'.
     """
     zone_info = zone(tz, "cron window tz")
     _check_cron(start, "start")
