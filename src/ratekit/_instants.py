@@ -147,7 +147,7 @@ def to_us(value: object, what: str = "instant") -> int:
         )
     raise RatekitTypeError(
         f"{what} must be an aware datetime or an ISO-8601 string with an offset, "
-        f"not {type(value).__name__}: {value!r}."
+        f"not {type(value).__name__}: {show(value)}."
     )
 
 

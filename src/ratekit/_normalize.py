@@ -21,6 +21,7 @@ from typing import Final
 
 from ._anomalies import placed
 from ._instants import format_us
+from ._shown import show
 from .errors import ConflictingRecordError, RatekitTypeError, UnknownMeterError
 from .records import Anomaly, AnomalyKind, Event, Inventory, Sample
 
@@ -156,12 +157,13 @@ def group(
     """
     if not isinstance(records, list | tuple):
         records = list(records)
+    given = records
     types = set(map(type, records))
     if not types <= _RECORD_TYPES:
         record = next(r for r in records if type(r) not in _RECORD_TYPES)
         raise RatekitTypeError(
             "metering takes Event, Sample and Inventory records, "
-            f"not {type(record).__name__}: {record!r}."
+            f"not {type(record).__name__}: {show(record)}."
         )
     if records and max(map(_AT, records)) >= as_of_us:
         records = [record for record in records if known_by(record, as_of_us)]
@@ -176,7 +178,9 @@ def group(
         pair for pair in set(map(_METER_KIND, samples)) if pair[1] not in accepted.get(pair[0], ())
     }
     if refused:
-        _refuse(next(s for s in samples if _METER_KIND(s) in refused), accepted)
+        sample = next(s for s in samples if _METER_KIND(s) in refused)
+        index = next(i for i, record in enumerate(given) if record is sample)
+        _refuse(sample, accepted, f"records[{index}]: ")
     tied: set[tuple[str, ...]] = set()
     samples_in_order = _in_order(samples, _SAMPLE_KEY, tied)
     events_in_order = list(map(_SEQ, events)).count(None) == len(events) and _in_order(
@@ -402,10 +406,13 @@ _STANDS: Final = (
 )
 
 
-def _refuse(sample: Sample, accepted: Mapping[str, frozenset[str]]) -> typing.NoReturn:
+def _refuse(
+    sample: Sample, accepted: Mapping[str, frozenset[str]], where: str = ""
+) -> typing.NoReturn:
+    """Refuse a sample no meter given takes; ``where`` is its position in the input."""
     if sample.meter not in accepted:
         raise UnknownMeterError(
-            f"{label(sample)} meter {sample.meter!r} is not one of the meters given: "
+            f"{where}{label(sample)} meter {sample.meter!r} is not one of the meters given: "
             f"{', '.join(repr(name) for name in sorted(accepted)) or 'none'}; "
             "declare a Meter with that name."
         )
@@ -413,7 +420,10 @@ def _refuse(sample: Sample, accepted: Mapping[str, frozenset[str]]) -> typing.No
     from .errors import BadRecordError  # noqa: PLC0415 - keeps the hot imports short
 
     takes = ", ".join(repr(kind) for kind in sorted(kinds)) or "no samples (it is time-based)"
+    who = label(sample)
+    if sample.id is not None:  # the label names no resource nor instant
+        who += f" (resource {sample.resource!r} at {format_us(sample.at_us)})"
     raise BadRecordError(
-        f"{label(sample)} kind {sample.kind!r} does not fit meter {sample.meter!r}, "
+        f"{where}{who} kind {sample.kind!r} does not fit meter {sample.meter!r}, "
         f"whose policy takes {takes}."
     )

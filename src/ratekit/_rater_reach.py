@@ -288,7 +288,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     if not isinstance(given, Iterable) or isinstance(given, str | bytes | Mapping):
         raise RatekitTypeError(
             "Rater.feed takes an iterable of Event, Sample and Inventory records, not "
-            f"{type(records).__name__}: {records!r}."
+            f"{type(records).__name__}: {show(records)}."
         )
     batch = list(records)
     kinds = rater._engine.kinds
@@ -322,7 +322,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
         elif kind not in (Event, Inventory):
             raise RatekitTypeError(
                 "Rater.feed takes Event, Sample and Inventory records, not "
-                f"{kind.__name__}: {record!r}."
+                f"{kind.__name__}: {show(record)}."
             )
     computed_levels(rater, batch)
     _doors.levels(rater, batch)

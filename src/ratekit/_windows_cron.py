@@ -24,6 +24,7 @@ from ._calendar import (
 )
 from ._extras import require
 from ._instants import EPOCH, US_PER_DAY, to_us
+from ._shown import show
 from ._windows_algebra import Window, _Algebra, _clip
 from .errors import BadCalendarError, RatekitTypeError
 from .spans import _normalise
@@ -54,7 +55,7 @@ def _check_cron(expression: object, what: str) -> None:
     if not isinstance(expression, str):
         raise RatekitTypeError(
             f"cron window {what} must be a cron expression string, "
-            f"not {type(expression).__name__}: {expression!r}."
+            f"not {type(expression).__name__}: {show(expression)}."
         )
     try:
         cronsim.CronSim(expression, _CRON_PROBE)
@@ -162,8 +163,14 @@ class CronWindow(_Algebra, Window):
                 break
         return None
 
-    def _windows(self, lo_us: int, hi_us: int) -> list[tuple[int, int]]:
-        """Every whole window that overlaps ``[lo_us, hi_us)``, in order."""
+    def _windows(
+        self, lo_us: int, hi_us: int, asked: tuple[int, int] | None = None
+    ) -> list[tuple[int, int]]:
+        """Every whole window that overlaps ``[lo_us, hi_us)``, in order.
+
+        A refusal names ``asked``, the span the caller gave (``[lo_us, hi_us)`` is that
+        span widened to cache a part of time around it).
+        """
         out: list[tuple[int, int]] = []
         cursor = lo_us  # the next window opens at the first start firing at or after it
         opened = self._last(self.start, lo_us)
@@ -177,7 +184,7 @@ class CronWindow(_Algebra, Window):
         while cursor < hi_us:
             count += 1
             if count > MAX_BOUNDARIES // 2:
-                raise too_many(self, lo_us, hi_us, 2 * count)
+                raise too_many(self, *(asked or (lo_us, hi_us)), 2 * count)
             opened = self._next(self.start, cursor - 1)
             if opened is None or opened >= hi_us:
                 break
@@ -189,6 +196,7 @@ class CronWindow(_Algebra, Window):
         return out
 
     def _cover(self, lo_us: int, hi_us: int) -> list[int]:
+        asked = (lo_us, hi_us)
         if lo_us < MIN_CALENDAR_US or hi_us > MAX_CALENDAR_US:
             raise outside_calendars(lo_us if lo_us < MIN_CALENDAR_US else hi_us)
         covered_lo, covered_hi, values = self._cache
@@ -200,11 +208,11 @@ class CronWindow(_Algebra, Window):
             covered_hi = covered_lo
         if lo_us < covered_lo:
             new_lo = max(min(lo_us, covered_lo - self.CHUNK_US), MIN_CALENDAR_US)
-            pairs += self._windows(new_lo, covered_lo)
+            pairs += self._windows(new_lo, covered_lo, asked)
             covered_lo = new_lo
         if hi_us > covered_hi:
             new_hi = min(max(hi_us, covered_hi + self.CHUNK_US), MAX_CALENDAR_US)
-            pairs += self._windows(covered_hi, new_hi)
+            pairs += self._windows(covered_hi, new_hi, asked)
             covered_hi = new_hi
         values = list(_normalise(pairs))
         self._cache[:] = [covered_lo, covered_hi, values]
