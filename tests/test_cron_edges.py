@@ -75,3 +75,29 @@ def test_six_fields_are_named_in_the_refusal() -> None:
         "fields, minute hour day-of-month month day-of-week, e.g. '00 02 * * Tue', or six "
         "with seconds first, e.g. '0 00 02 * * Tue'."
     )
+
+
+def test_a_cron_window_with_too_many_windows_is_refused_from_an_estimate() -> None:
+    # Opens every minute, closes every even minute: 30 windows an hour. 2026 and 2027 hold
+    # 730 days: 730 x 24 x 30 = 525,600 windows, 1,051,200 boundaries, counted from one
+    # hour's windows (the exact count stopped at about 100,002, after seconds of work).
+    window = rk.windows.cron("* * * * *", "*/2 * * * *", tz="UTC")
+    with pytest.raises(rk.BadSpanError) as caught:
+        window.within(rk.Span("2026-01-01T00:00:00Z", "2028-01-01T00:00:00Z"))
+    assert str(caught.value) == (
+        "windows.cron('* * * * *', '*/2 * * * *', tz='UTC') over 2026-01-01T00:00:00Z.."
+        "2028-01-01T00:00:00Z would need about 1,051,200 boundaries, more than the 100,000 "
+        "one call computes; ask for shorter spans, one piece at a time."
+    )
+
+
+def test_an_estimate_under_the_limit_computes_every_window() -> None:
+    # 00:00 to 06:00 every day: one window a day, 730 over 2026 and 2027, each 6 h.
+    window = rk.windows.cron("0 0 * * *", "0 6 * * *", tz="UTC")
+    spans = list(window.within(rk.Span("2026-01-01T00:00:00Z", "2028-01-01T00:00:00Z")))
+    assert len(spans) == 730
+    assert spans[-1] == rk.Span("2027-12-31T00:00:00Z", "2027-12-31T06:00:00Z")
+    # Naming a day of the month, the firings do not repeat daily: no estimate, the exact
+    # count (1 window a month, 24 over two years).
+    monthly = rk.windows.cron("0 0 1 * *", "0 6 1 * *", tz="UTC")
+    assert len(monthly.within(rk.Span("2026-01-01T00:00:00Z", "2028-01-01T00:00:00Z"))) == 24
