@@ -225,8 +225,10 @@ def test_a_lower_case_time_that_does_not_read_is_refused_as_written() -> None:
     with pytest.raises(rk.BadRecordError) as caught:
         ceilometer.instance_notifications([notification], naive_utc=True)
     assert str(caught.value) == (
-        "Nova notification [0].timestamp 'yesterday' is not an ISO-8601 instant; write it "
-        "like '2026-03-01T00:00:00Z' or '2026-03-01T01:00:00+01:00'."
+        "Nova notification [0].timestamp 'yesterday' is not an instant ratekit reads; write "
+        "it as RFC 3339: a date, 'T', a time (a fraction of a second after '.', to the "
+        "microsecond), then 'Z' or an offset of whole minutes or seconds, with nothing around "
+        "it, like '2026-03-01T00:00:00Z' or '2026-03-01T01:00:00.5+01:00'."
     )
 
 

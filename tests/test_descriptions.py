@@ -15,6 +15,7 @@ import ratekit as rk
 from _budget import LAWS
 from ratekit._instants import format_us
 from ratekit._paths import MISSING, lookup
+from ratekit._versions import standing
 
 T0 = "2026-03-01T00:00:00Z"
 T0_US = 1_772_323_200_000_000
@@ -284,27 +285,33 @@ def _restart_records() -> list[rk.Event | rk.Sample | rk.Inventory]:
 
 def test_a_conflicting_record_raises_by_default() -> None:
     records = [*_restart_records(), rk.Event("a", "vm", at(12), kind="stop", id="e2")]
-    with pytest.raises(rk.ConflictingRecordError, match="conflicts='anomaly' to keep the first"):
+    with pytest.raises(rk.ConflictingRecordError, match="conflicts='anomaly' to keep one"):
         run(records, RUNTIME)
 
 
-def test_a_conflicting_record_can_be_reported_and_the_first_one_kept() -> None:
+def test_a_conflicting_record_is_reported_and_one_version_kept_by_a_fixed_rule() -> None:
     conflicting = rk.Event("a", "vm", at(12), kind="stop", id="e2")
     usage = run([*_restart_records(), conflicting, conflicting], RUNTIME, conflicts="anomaly")
-    # The stop received first (10:00) is kept: 10 h; the one at 12:00 is ignored, twice.
-    assert [row.quantity for row in usage.rows] == [Decimal(10)]
-    assert [(a.kind, a.record_ids) for a in usage.anomalies] == [("conflict", ("e2",))] * 2
+    # Two stops without seq: the smaller content digest stands (b528ecc0... of the 12:00
+    # stop < e22145a4... of the 10:00 one): 12 h; the 10:00 stop is ignored, once.
+    assert [row.quantity for row in usage.rows] == [Decimal(12)]
+    assert [(a.kind, a.record_ids) for a in usage.anomalies] == [
+        ("conflict", ("e2",)),
+        ("duplicate", ("e2",)),
+    ]
     assert str(usage.anomalies[0]) == (
-        "event 'e2' was received again with other content: Event('a', 'vm', "
-        "'2026-03-01T10:00:00Z', kind='stop', id='e2') was received first and is kept, "
-        "Event('a', 'vm', '2026-03-01T12:00:00Z', kind='stop', id='e2') is ignored; give a "
-        "corrected record a new id."
+        "event 'e2' was given in versions with other content: Event('a', 'vm', "
+        "'2026-03-01T12:00:00Z', kind='stop', id='e2') is kept, Event('a', 'vm', "
+        "'2026-03-01T10:00:00Z', kind='stop', id='e2') is ignored; Of the versions given "
+        "together, an event stands before a sample, of two events the greater seq, of two "
+        "samples the earlier, otherwise the smaller content digest, whatever the order they "
+        "are listed in. Give a corrected record a new id."
     )
-    # Received first, the 12:00 stop is the one kept: 12 h.
-    first = run(
-        [_restart_records()[0], conflicting, _restart_records()[1]], RUNTIME, conflicts="anomaly"
-    )
+    # Listed after it, the 12:00 stop is still the one kept: 12 h (before: 10 h, the
+    # version listed first was kept).
+    first = run([*_restart_records(), conflicting], RUNTIME, conflicts="anomaly")
     assert [row.quantity for row in first.rows] == [Decimal(12)]
+    assert first.anomalies == usage.anomalies[:1]
 
 
 def test_conflicts_must_be_raise_or_anomaly() -> None:
@@ -420,7 +427,11 @@ def test_reporting_conflicts_gives_the_rows_of_the_stream_without_them(
         rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb")),
         rk.Meter("bytes", "B", rk.Discrete()),
     )
-    expected = run(clean, *meters)
+    # The oracle: each id's version that stands (the least by the rule), where it was.
+    stands = {
+        record.id: min((r for r in mixed if r.id == record.id), key=standing) for record in clean
+    }
+    expected = run([stands[record.id] for record in clean], *meters)
     got = run(mixed, *meters, conflicts="anomaly")
     assert got.rows == expected.rows
     conflicts = [a for a in got.anomalies if a.kind == "conflict"]

@@ -188,7 +188,8 @@ def test_hostile_description_values_name_the_key():
     with pytest.raises(rk.BadDataError) as caught:
         rk.from_row(rk.UsageRow, {**row, "description": {"a": deep}})
     assert str(caught.value) == (
-        "description.a" + "[0]" * 15 + "...: a description nests at most 64 levels deep."
+        "description.a" + "[0]" * 15 + "...: a description nests at most 32 levels deep "
+        "(lists and mappings in an attribute), as an Event takes it."
     )
     # Something that is no JSON value at all, nested in a description, names its path.
     with pytest.raises(rk.BadDataError) as caught:

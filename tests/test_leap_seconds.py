@@ -24,7 +24,7 @@ def test_a_leap_second_is_named_as_such(text: str) -> None:
 
 
 def test_other_bad_seconds_are_still_not_iso_8601() -> None:
-    with pytest.raises(rk.BadTimeError, match=r"is not an ISO-8601 instant; write it like"):
+    with pytest.raises(rk.BadTimeError, match=r"is not an instant ratekit reads \(no such date"):
         rk.Span("2016-12-31T23:59:61Z", "2017-01-02T00:00:00Z")
 
 

@@ -207,33 +207,54 @@ def test_same_id_different_content_names_both_records() -> None:
         run([first, second], RUNTIME)
     assert str(caught.value) == (
         "two records share the id 'e1' but differ: "
-        "Event('a', 'vm', '2026-03-01T01:00:00Z', kind='start', id='e1') and "
-        "Event('a', 'vm', '2026-03-01T02:00:00Z', kind='start', id='e1'); replaying a record "
+        "Event('a', 'vm', '2026-03-01T02:00:00Z', kind='start', id='e1') and "
+        "Event('a', 'vm', '2026-03-01T01:00:00Z', kind='start', id='e1'); replaying a record "
         "must repeat it exactly, so give a corrected record a new id (or meter with "
-        "conflicts='anomaly' to keep the first)."
+        "conflicts='anomaly' to keep one version, by a fixed rule, and report the others)."
     )
+    # The one that stands first (content digest 015b8721... of the 02:00 start <
+    # d003550a... of the 01:00 one), in either order.
+    with pytest.raises(rk.ConflictingRecordError) as again:
+        run([second, first], RUNTIME)
+    assert str(again.value) == str(caught.value)
 
 
 def test_a_sample_for_an_unknown_meter_is_an_error() -> None:
     with pytest.raises(rk.UnknownMeterError) as caught:
         run([rk.Sample("a", "ip", "egress", at(1), 5, id="s1")], RUNTIME, BYTES)
     assert str(caught.value) == (
-        "sample 's1' meter 'egress' is not one of the meters given: 'bytes', 'runtime'; "
-        "declare a Meter with that name."
+        "records[0]: sample 's1' meter 'egress' is not one of the meters given: 'bytes', "
+        "'runtime'; declare a Meter with that name."
     )
 
 
 def test_a_sample_of_the_wrong_kind_is_an_error() -> None:
+    # Refused naming its position in the records given, its resource and instant.
     with pytest.raises(rk.BadRecordError) as caught:
         run([rk.Sample("a", "ip", "bytes", at(1), 5, kind="counter", id="s1")], BYTES)
     assert str(caught.value) == (
-        "sample 's1' kind 'counter' does not fit meter 'bytes', whose policy takes 'delta'."
+        f"records[0]: sample 's1' (resource 'ip' at {at(1)}) kind 'counter' does not fit "
+        "meter 'bytes', whose policy takes 'delta'."
     )
     with pytest.raises(rk.BadRecordError) as timed:
-        run([rk.Sample("a", "vm", "runtime", at(1), 5, id="s2")], RUNTIME)
+        run([rk.Event("a", "vm", at(0), kind="start", id="e1"),
+             rk.Sample("a", "vm", "runtime", at(1), 5, id="s2")], RUNTIME)  # fmt: skip
     assert str(timed.value) == (
-        "sample 's2' kind 'delta' does not fit meter 'runtime', whose policy takes "
-        "no samples (it is time-based)."
+        f"records[1]: sample 's2' (resource 'vm' at {at(1)}) kind 'delta' does not fit meter "
+        "'runtime', whose policy takes no samples (it is time-based)."
+    )
+    # A gauge reading for a counter meter, as a feed may send it: the third record given.
+    counter = rk.Meter("cpu", "ns", rk.Counter())
+    readings = [
+        rk.Sample("a", "vm", "cpu", at(0), 0, kind="counter", id="c0"),
+        rk.Sample("a", "vm", "cpu", at(1), 5, kind="counter", id="c1"),
+        rk.Sample("a", "vm", "cpu", at(2), 9, kind="gauge"),
+    ]
+    with pytest.raises(rk.BadRecordError) as gauge:
+        run(readings, counter)
+    assert str(gauge.value) == (
+        f"records[2]: sample (gauge of 'cpu' of 'vm' at {at(2)}, no id) kind 'gauge' does not "
+        "fit meter 'cpu', whose policy takes 'counter'."
     )
 
 

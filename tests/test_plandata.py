@@ -457,7 +457,8 @@ def test_a_cycle_is_checked_as_its_constructor_checks_it(cycle, message):
             (
                 "plans[0].entries[0].window: cron window start 'blah' is not a cron expression "
                 "(Wrong number of fields); write five fields, minute hour day-of-month month "
-                "day-of-week, e.g. '00 02 * * Tue'."
+                "day-of-week, e.g. '00 02 * * Tue', or six with seconds first, e.g. "
+                "'0 00 02 * * Tue'."
             ),
         ),
         (

@@ -84,7 +84,10 @@ class Anomaly:
       assignments: before its first, in a gap between two, after its last); it is not
       charged.
     - ``"conflict"``: a record with the id of an earlier one but other content, when
-      metering is asked for ``conflicts="anomaly"``: the record received first is kept,
+      metering is asked for ``conflicts="anomaly"``: of the versions given together, one
+      stands by a fixed rule whatever the order they are listed in (an event before a
+      sample, of two events the greater ``seq``, of two samples the earlier, otherwise the
+      smaller content digest); one applied by an earlier call stands against a later one;
       this one is ignored (by default such a record raises
       [`ConflictingRecordError`][ratekit.ConflictingRecordError]).
     - ``"too_late"``: reported by the rater: a record stamped before the cycles it keeps

@@ -21,6 +21,7 @@ import attrs
 
 from . import _shown
 from ._decimals import MAX_ADJUSTED, MAX_DIGITS, MIN_ADJUSTED, RANGE_TEXT, to_decimal
+from ._descriptions import MAX_DEPTH as DESCRIPTION_DEPTH
 from .errors import BadDataError, BadQuantityError, RatekitError, RatekitTypeError
 
 __all__ = [
@@ -234,16 +235,22 @@ def decode_scalar(data: object, path: str) -> object:
 
     An object is a mapping (or, with the one key ``"decimal"``, a tagged Decimal), an
     array a list; leaves are strings, numbers, bools or null. Anything else, or nesting
-    deeper than a description may (`MAX_DEPTH`), is refused naming ``path.name``.
+    deeper than a description may (`ratekit._descriptions.MAX_DEPTH` levels below its
+    attributes, as an [`Event`][ratekit.Event] takes them), is refused naming
+    ``path.name``.
     """
     return _decode_nested(data, path, 0)
 
 
 def _decode_nested(data: object, path: str, depth: int) -> object:
-    if depth > MAX_DEPTH:
+    if depth > DESCRIPTION_DEPTH and isinstance(data, Mapping | list | tuple):
         cut = max(path.rfind("[", 0, 60), path.rfind(".", 0, 60))  # at a step of the path
         where = path if len(path) <= 80 else f"{path[:cut]}..."
-        raise fail(where, f"a description nests at most {MAX_DEPTH} levels deep.")
+        raise fail(
+            where,
+            f"a description nests at most {DESCRIPTION_DEPTH} levels deep (lists and "
+            "mappings in an attribute), as an Event takes it.",
+        )
     if isinstance(data, Mapping) and set(data) != {"decimal"}:
         return {
             str(key): _decode_nested(item, f"{path}.{key}", depth + 1) for key, item in data.items()

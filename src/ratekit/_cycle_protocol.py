@@ -12,6 +12,7 @@ from typing import Protocol
 
 from ._calendar import CALENDAR_RANGE
 from ._instants import MAX_US, MIN_US, format_us, to_us
+from ._shown import show
 from .errors import BadTimeError, RatekitTypeError
 from .spans import Span
 
@@ -65,7 +66,7 @@ def last_cycle_us(cycle: typing.Any, what: str, end_us: int) -> tuple[int, int]:
 
 def _not_a_span(method: str, value: object) -> RatekitTypeError:
     return RatekitTypeError(
-        f"{method} takes a Span, not {type(value).__name__}: {value!r}; build one with "
+        f"{method} takes a Span, not {type(value).__name__}: {show(value)}; build one with "
         "rk.Span(start, end)."
     )
 

@@ -19,6 +19,7 @@ from ._calendar import (
 from ._cycle_protocol import Cycle, checked_bounds, instant_named
 from ._instants import MAX_US, MIN_US, US_PER_HOUR, check_us, format_us, to_us
 from ._instants import ONE_US as _ONE_US
+from ._shown import show
 from .errors import BadCalendarError, RatekitTypeError
 
 __all__ = ["Every", "Hourly", "every", "hourly"]
@@ -180,7 +181,7 @@ def every(period: _dt.timedelta, anchor: _dt.datetime | str) -> Every:
     """
     if not isinstance(period, _dt.timedelta):
         raise RatekitTypeError(
-            f"every period must be a datetime.timedelta, not {type(period).__name__}: {period!r}."
+            f"every period must be a datetime.timedelta, not {type(period).__name__}: {show(period)}."
         )
     period_us = period // _ONE_US
     if period_us <= 0 or period % _ONE_US:

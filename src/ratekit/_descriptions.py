@@ -25,6 +25,7 @@ from typing import Final
 
 from ._decimals import _INT_LIMIT, to_decimal
 from ._decimals import MAX_DIGITS as _MAX_DIGITS
+from ._shown import show
 from ._text import check_text
 from .errors import BadQuantityError, BadRecordError, RatekitTypeError
 
@@ -201,7 +202,7 @@ def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind 
                 if not isinstance(key, str):
                     raise RatekitTypeError(
                         f"{label} attribute {path!r} keys must be strings, "
-                        f"not {type(key).__name__}: {key!r}."
+                        f"not {type(key).__name__}: {show(key)}."
                     )
                 name = check_text(plain_str(key), f"{label} attribute {path!r} key")
                 data[_intern(name)] = _attribute_value(item, label, f"{path}.{key}", depth + 1)
@@ -214,7 +215,7 @@ def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind 
         )
     raise RatekitTypeError(
         f"{label} attribute {path!r} must be a str, int, Decimal, float, bool, None, a mapping "
-        f"or a list (JSON-like values), not {type(value).__name__}: {value!r}."
+        f"or a list (JSON-like values), not {type(value).__name__}: {show(value)}."
     )
 
 
@@ -258,13 +259,13 @@ def _attributes(value: object, label: str) -> _FrozenDict:
     if not isinstance(value, Mapping):
         raise RatekitTypeError(
             f"{label} attributes must be a mapping of names to values, "
-            f"not {type(value).__name__}: {value!r}."
+            f"not {type(value).__name__}: {show(value)}."
         )
     data: dict[str, object] = {}
     for key, item in _items(value, f"{label} attributes"):
         if not isinstance(key, str):
             raise RatekitTypeError(
-                f"{label} attribute names must be strings, not {type(key).__name__}: {key!r}."
+                f"{label} attribute names must be strings, not {type(key).__name__}: {show(key)}."
             )
         name = check_text(plain_str(key), f"{label} attribute name")
         data[_intern(name)] = _attribute_value(item, label, key)

@@ -96,6 +96,22 @@ def check_fraction(text: str, what: str) -> None:
             )
 
 
+#: The text of an instant ratekit reads (RFC 3339, with ISO 8601's extended variants): a
+#: date ``YYYY-MM-DD``; ``T`` (or ``t`` or one space); ``hh:mm``, ``hh:mm:ss`` or
+#: ``hh:mm:ss.f`` (a fraction of at least one digit, after ``.`` or ``,``); then ``Z`` (or
+#: ``z``) or an offset ``±hh:mm``, ``±hhmm``, ``±hh`` or ``±hh:mm:ss`` (whole seconds), or
+#: nothing (refused later: no offset, as is a date alone). ASCII digits only, nothing
+#: before or after.
+_INSTANT_TEXT: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?"
+    r"(?:[Zz]|[+-][0-9]{2}(?::[0-9]{2}(?::[0-9]{2})?|[0-9]{2})?)?)?"
+)
+#: What the refusal of an instant's text says is accepted.
+_INSTANT_FORMS: Final = (
+    "write it as RFC 3339: a date, 'T', a time (a fraction of a second after '.', to "
+    "the microsecond), then 'Z' or an offset of whole minutes or seconds, with nothing "
+    "around it, like '2026-03-01T00:00:00Z' or '2026-03-01T01:00:00.5+01:00'"
+)
 #: A time of day at second 60 (``23:59:60``): a leap second, valid RFC 3339.
 _LEAP_SECOND: Final = re.compile(r"[T t]\d\d:\d\d:60(?:[.,]\d+)?(?:[zZ]|[+-]\d\d|$)")
 
@@ -104,10 +120,11 @@ def to_us(value: object, what: str = "instant") -> int:
     """Convert an aware datetime or an ISO-8601 string with an offset to epoch microseconds.
 
     ``what`` names the value in error messages (``"Span start"``, ``"event 'e1' at"``).
-    A string's surrounding blanks are ignored; a fraction of a second finer than a
-    microsecond raises [`BadTimeError`][ratekit.BadTimeError] unless its extra digits
-    are zeros (nothing is silently dropped); an offset may have seconds
-    (``+05:30:15``).
+    A string is RFC 3339 (`_INSTANT_TEXT` says precisely what is read): no blanks around
+    it, no fraction in its offset (which may have whole seconds, ``+05:30:15``); a
+    fraction of a second finer than a microsecond raises
+    [`BadTimeError`][ratekit.BadTimeError] unless its extra digits are zeros (nothing is
+    silently dropped).
 
     ```pycon
     >>> to_us("2026-03-01T00:00:00Z")
@@ -120,20 +137,24 @@ def to_us(value: object, what: str = "instant") -> int:
     if isinstance(value, _dt.datetime):
         return datetime_to_us(value, what)
     if isinstance(value, str):
-        text = value.strip()
         check_fraction(value, what)
+        if _INSTANT_TEXT.fullmatch(value) is None:
+            blanks = " (it has blanks around it)" if value != value.strip() else ""
+            raise BadTimeError(
+                f"{what} {show(value)} is not an instant ratekit reads{blanks}; {_INSTANT_FORMS}."
+            )
         try:
-            parsed = _dt.datetime.fromisoformat(text)
+            parsed = _dt.datetime.fromisoformat(value.upper())  # "t" and "z" as RFC 3339
         except ValueError:
-            if _LEAP_SECOND.search(text):
+            if _LEAP_SECOND.search(value):
                 raise BadTimeError(
                     f"{what} {value!r} is a leap second (second 60), which ratekit cannot "
                     "place: it counts time as POSIX time, without leap seconds. Write the "
                     "instant as second 59 or as the next minute's second 0."
                 ) from None
             raise BadTimeError(
-                f"{what} {value!r} is not an ISO-8601 instant; write it like "
-                "'2026-03-01T00:00:00Z' or '2026-03-01T01:00:00+01:00'."
+                f"{what} {show(value)} is not an instant ratekit reads (no such date or "
+                f"time); {_INSTANT_FORMS}."
             ) from None
         if parsed.utcoffset() is None:
             raise BadTimeError(
@@ -148,7 +169,7 @@ def to_us(value: object, what: str = "instant") -> int:
         )
     raise RatekitTypeError(
         f"{what} must be an aware datetime or an ISO-8601 string with an offset, "
-        f"not {type(value).__name__}: {value!r}."
+        f"not {type(value).__name__}: {show(value)}."
     )
 
 

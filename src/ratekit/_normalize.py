@@ -21,6 +21,7 @@ from typing import Final
 
 from ._anomalies import placed
 from ._instants import format_us
+from ._shown import show
 from .errors import ConflictingRecordError, RatekitTypeError, UnknownMeterError
 from .records import Anomaly, AnomalyKind, Event, Inventory, Sample
 
@@ -156,12 +157,13 @@ def group(
     """
     if not isinstance(records, list | tuple):
         records = list(records)
+    given = records
     types = set(map(type, records))
     if not types <= _RECORD_TYPES:
         record = next(r for r in records if type(r) not in _RECORD_TYPES)
         raise RatekitTypeError(
             "metering takes Event, Sample and Inventory records, "
-            f"not {type(record).__name__}: {record!r}."
+            f"not {type(record).__name__}: {show(record)}."
         )
     if records and max(map(_AT, records)) >= as_of_us:
         records = [record for record in records if known_by(record, as_of_us)]
@@ -176,7 +178,9 @@ def group(
         pair for pair in set(map(_METER_KIND, samples)) if pair[1] not in accepted.get(pair[0], ())
     }
     if refused:
-        _refuse(next(s for s in samples if _METER_KIND(s) in refused), accepted)
+        sample = next(s for s in samples if _METER_KIND(s) in refused)
+        index = next(i for i, record in enumerate(given) if record is sample)
+        _refuse(sample, accepted, f"records[{index}]: ")
     tied: set[tuple[str, ...]] = set()
     samples_in_order = _in_order(samples, _SAMPLE_KEY, tied)
     events_in_order = list(map(_SEQ, events)).count(None) == len(events) and _in_order(
@@ -255,21 +259,39 @@ def _first_by_id(
     """The records without the later ones of an id already received. O(n).
 
     A later record with the same content is a ``"duplicate"``; with other content, a
-    conflict (see `group()`).
+    conflict (see `group()`). Of the versions of one id, the one that stands
+    (`_versions.standing()`) is kept where the id was first listed, whatever the order of
+    the list: each other record of the id is a ``"duplicate"`` of it (same content) or a
+    ``"conflict"`` (other content).
     """
     seen: dict[str, Event | Sample | Inventory] = {}
     keep = seen.setdefault
     kept: list[Event | Sample | Inventory] = []
+    copies: dict[str, list[Event | Sample | Inventory]] = {}
     for record in records:
         identity = record.id
         if identity is not None:
             size = len(seen)
             previous = keep(identity, record)
             if len(seen) == size:
-                _duplicate(previous, record, anomalies, conflicts)
+                copies.setdefault(identity, [previous]).append(record)
                 continue
         kept.append(record)
-    return kept
+    stands: dict[str, Event | Sample | Inventory] = {}
+    for identity, found in sorted(copies.items()):
+        first = found[0]
+        if any(record != first for record in found):
+            from ._versions import standing  # noqa: PLC0415 - only when an id has two versions
+
+            ranked = sorted(found, key=standing)
+            first = stands[identity] = ranked[0]
+        else:
+            ranked = found
+        for record in ranked[1:]:
+            _duplicate(first, record, anomalies, conflicts)
+    if not stands:
+        return kept
+    return [stands.get(record.id, record) if record.id is not None else record for record in kept]
 
 
 def _unique_inventories(
@@ -354,16 +376,16 @@ def _duplicate(
             raise ConflictingRecordError(
                 f"two records share the id {record.id!r} but differ: {previous!r} and "
                 f"{record!r}; replaying a record must repeat it exactly, so give a corrected "
-                "record a new id (or meter with conflicts='anomaly' to keep the first)."
+                "record a new id (or meter with conflicts='anomaly' to keep one version, by "
+                "a fixed rule, and report the others)."
             )
         anomalies.add(
             record.at_us,
             account,
             resource,
             "conflict",
-            f"{label(record)} was received again with other content: {previous!r} was "
-            f"received first and is kept, {record!r} is ignored; give a corrected record "
-            "a new id.",
+            f"{label(record)} was given in versions with other content: {previous!r} is "
+            f"kept, {record!r} is ignored; {_STANDS} Give a corrected record a new id.",
             (record.id,),
         )
         return
@@ -377,10 +399,20 @@ def _duplicate(
     )
 
 
-def _refuse(sample: Sample, accepted: Mapping[str, frozenset[str]]) -> typing.NoReturn:
+_STANDS: Final = (
+    "Of the versions given together, an event stands before a sample, of two events the "
+    "greater seq, of two samples the earlier, otherwise the smaller content digest, "
+    "whatever the order they are listed in."
+)
+
+
+def _refuse(
+    sample: Sample, accepted: Mapping[str, frozenset[str]], where: str = ""
+) -> typing.NoReturn:
+    """Refuse a sample no meter given takes; ``where`` is its position in the input."""
     if sample.meter not in accepted:
         raise UnknownMeterError(
-            f"{label(sample)} meter {sample.meter!r} is not one of the meters given: "
+            f"{where}{label(sample)} meter {sample.meter!r} is not one of the meters given: "
             f"{', '.join(repr(name) for name in sorted(accepted)) or 'none'}; "
             "declare a Meter with that name."
         )
@@ -388,7 +420,10 @@ def _refuse(sample: Sample, accepted: Mapping[str, frozenset[str]]) -> typing.No
     from .errors import BadRecordError  # noqa: PLC0415 - keeps the hot imports short
 
     takes = ", ".join(repr(kind) for kind in sorted(kinds)) or "no samples (it is time-based)"
+    who = label(sample)
+    if sample.id is not None:  # the label names no resource nor instant
+        who += f" (resource {sample.resource!r} at {format_us(sample.at_us)})"
     raise BadRecordError(
-        f"{label(sample)} kind {sample.kind!r} does not fit meter {sample.meter!r}, "
+        f"{where}{who} kind {sample.kind!r} does not fit meter {sample.meter!r}, "
         f"whose policy takes {takes}."
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
+from ._shown import show
 from ._text import check_text
 from .errors import RatekitTypeError
 
@@ -87,9 +88,11 @@ def checked_path(path: object, what: str) -> str:
         such as 'flavor' or 'properties.size', not 'a..b' (an empty name).
     """
     if not isinstance(path, str):
-        raise RatekitTypeError(f"{what} must be {PATH_TEXT}, not {type(path).__name__}: {path!r}.")
+        raise RatekitTypeError(
+            f"{what} must be {PATH_TEXT}, not {type(path).__name__}: {show(path)}."
+        )
     if not path or "" in path.split("."):
-        raise RatekitTypeError(f"{what} must be {PATH_TEXT}, not {path!r} (an empty name).")
+        raise RatekitTypeError(f"{what} must be {PATH_TEXT}, not {show(path)} (an empty name).")
     return check_text(path, what)
 
 

@@ -19,6 +19,7 @@ import attrs
 from ._decimals import to_int
 from ._instants import MAX_US, MIN_US, US_PER_DAY, check_us, format_us, from_us, to_us
 from ._paths import checked_path
+from ._shown import show
 from ._text import check_text
 from .errors import (
     BadPriceError,
@@ -123,7 +124,7 @@ class PriceEntry:
         _check_id("price entry", self.id)
         if not isinstance(self.meter, str) or not self.meter:
             raise BadPriceError(
-                f"price entry {self.id!r} meter must be a meter name, not {self.meter!r}."
+                f"price entry {self.id!r} meter must be a meter name, not {show(self.meter)}."
             )
         check_text(self.meter, f"price entry {self.id!r} meter")
         if not all(
@@ -147,7 +148,7 @@ class PriceEntry:
             raise RatekitTypeError(
                 f"price entry {self.id!r} group_by must be None (per account and meter), "
                 f"'resource', or an attribute name such as 'flavor', not "
-                f"{type(self.group_by).__name__}: {self.group_by!r}."
+                f"{type(self.group_by).__name__}: {show(self.group_by)}."
             )
         if self.group_by is not None:
             checked_path(self.group_by, f"price entry {self.id!r} group_by")
@@ -157,7 +158,7 @@ class PriceEntry:
         if self.window is not None and not callable(getattr(self.window, "within_us", None)):
             raise RatekitTypeError(
                 f"price entry {self.id!r} window must be a recurring window with "
-                f"within_us(), not {type(self.window).__name__}: {self.window!r}."
+                f"within_us(), not {type(self.window).__name__}: {show(self.window)}."
             )
         self._check_units()
         if self.start_us is not None and self.end_us is not None and self.end_us <= self.start_us:
@@ -272,7 +273,7 @@ def _name_arg(value: object, what: str) -> str:
     """``value`` when it is a ``str`` (a meter or account name), else a RatekitTypeError."""
     if type(value) is not str:
         raise RatekitTypeError(
-            f"{what} must be a str (a name), not {type(value).__name__}: {value!r}."
+            f"{what} must be a str (a name), not {type(value).__name__}: {show(value)}."
         )
     return value
 
@@ -281,7 +282,7 @@ def _span_arg(value: object, what: str) -> Span:
     if not isinstance(value, Span):
         raise RatekitTypeError(
             f"{what} takes a Span, such as rk.Span('2026-03-01T00:00:00Z', "
-            f"'2026-04-01T00:00:00Z'), not {type(value).__name__}: {value!r}."
+            f"'2026-04-01T00:00:00Z'), not {type(value).__name__}: {show(value)}."
         )
     return value
 
@@ -290,7 +291,7 @@ def _description_arg(value: object, what: str) -> Mapping[str, object]:
     if not isinstance(value, Mapping):
         raise RatekitTypeError(
             f"{what} must be a mapping of names to values (a resource's description), "
-            f"not {type(value).__name__}: {value!r}."
+            f"not {type(value).__name__}: {show(value)}."
         )
     return value
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from ._decimals import CONTEXT, to_decimal
+from ._shown import show
 from .errors import BadPriceError, RatekitError
 from .tiers import Number, TierLine
 
@@ -66,7 +67,7 @@ def not_a_price(model: object, method: str, result: object, what: str) -> BadPri
     """The error of a price model whose ``method`` returned ``result``, not a finite Decimal."""
     return BadPriceError(
         f"{what}: its price model {type(model).__name__}.{method}() returned "
-        f"{type(result).__name__} {result!r}; a price model returns a finite Decimal."
+        f"{type(result).__name__} {show(result)}; a price model returns a finite Decimal."
     )
 
 

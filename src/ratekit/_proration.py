@@ -9,11 +9,10 @@ import datetime as _dt
 from decimal import Decimal
 from typing import Literal
 
-from ._calendar import (
-    zone,
-)
+from ._calendar import MAX_BOUNDARIES, zone
 from ._cycles_calendar import Daily
 from ._decimals import CONTEXT, ZERO
+from ._instants import US_PER_DAY
 from .errors import BadCalendarError, BadSpanError, RatekitTypeError
 from .spans import Span
 
@@ -78,12 +77,29 @@ def prorate(
                 "pass tz='Europe/Zurich' (an IANA name, a tzinfo or a cycles.daily(...) cycle)."
             )
         days = tz if isinstance(tz, Daily) else Daily(zone(tz, "prorate tz"))
-        total = len(days.boundaries_us(cycle.start_us, cycle.end_us + 1))
+        total = _local_days(days, cycle, "cycle")
         if total == 0:
             raise BadCalendarError(
                 f"prorate cycle {cycle!r} holds no whole local day in {days!r}, so it cannot "
                 "be prorated by days; use basis='seconds'."
             )
-        covered = len(days.boundaries_us(part.start_us, part.end_us + 1))
+        covered = _local_days(days, part, "part")
         return CONTEXT.divide(Decimal(covered), Decimal(total))
     raise BadCalendarError(f"prorate basis {basis!r} is not known; give 'seconds' or 'days'.")
+
+
+def _local_days(days: Daily, span: Span, what: str) -> int:
+    """How many local midnights ``span`` holds, its end included (whole local days).
+
+    Refused as the cycle refuses it past `MAX_BOUNDARIES`, but naming the span given, not
+    the one a microsecond longer that is counted.
+    """
+    try:
+        return len(days.boundaries_us(span.start_us, span.end_us + 1))
+    except BadSpanError:
+        count = (span.end_us - span.start_us) // US_PER_DAY
+        raise BadSpanError(
+            f"prorate by days over the {what} {span!r} would count about {count:,} local "
+            f"days in {days!r}, more than the {MAX_BOUNDARIES:,} one call computes; prorate "
+            "a shorter span, or use basis='seconds'."
+        ) from None

@@ -21,6 +21,7 @@ from ._rater_allowances import Consumed, seeded
 from ._rater_reuse import Known
 from ._rating_engine import _Engine as _RatingEngine
 from ._sample_policies import Discrete
+from ._shown import show
 from ._time_policies import Continuous
 from .assignments import Assignment
 from .charges import Charge
@@ -260,7 +261,7 @@ def assignments(plans: Iterable[Assignment]) -> tuple[Assignment, ...]:
     if not isinstance(plans, Iterable):
         raise RatekitTypeError(
             "Rater plans must be a Plan or an iterable of Assignment values, not "
-            f"{type(plans).__name__}: {plans!r}."
+            f"{type(plans).__name__}: {show(plans)}."
         )
     return tuple(plans)
 
@@ -282,7 +283,7 @@ def meters(meters: Iterable[Meter]) -> list[Meter]:
     given: object = meters
     if not isinstance(given, Iterable) or isinstance(given, str | Meter):
         raise RatekitTypeError(
-            f"Rater meters must be a list of Meter values, not {type(meters).__name__}: {meters!r}."
+            f"Rater meters must be a list of Meter values, not {type(meters).__name__}: {show(meters)}."
         )
     # The shared door of rate() and meter(): each item a Meter, the names unique.
     return list(meters_of(given, "Rater meters").values())

@@ -27,11 +27,12 @@ from . import _rater_late_events as _late_events
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us, from_us
-from ._metering_counters import order as tie_order
 from ._rater_book import known_by
 from ._sample_policies import Counter, Discrete
 from ._shown import show
 from ._time_policies import Continuous
+from ._versions import content as _versions_content
+from ._versions import judged as _judged
 from .errors import BadRecordError, RatekitError, RatekitTypeError, UnpricedUsageError
 from .metering import meter
 from .records import Anomaly, Event, Inventory, Sample
@@ -289,7 +290,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     if not isinstance(given, Iterable) or isinstance(given, str | bytes | Mapping):
         raise RatekitTypeError(
             "Rater.feed takes an iterable of Event, Sample and Inventory records, not "
-            f"{type(records).__name__}: {records!r}."
+            f"{type(records).__name__}: {show(records)}."
         )
     batch = list(records)
     kinds = rater._engine.kinds
@@ -323,7 +324,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
         elif kind not in (Event, Inventory):
             raise RatekitTypeError(
                 "Rater.feed takes Event, Sample and Inventory records, not "
-                f"{kind.__name__}: {record!r}."
+                f"{kind.__name__}: {show(record)}."
             )
     computed_levels(rater, batch)
     _doors.levels(rater, batch)
@@ -410,7 +411,7 @@ def judged(batch: list[Record]) -> list[Record]:
                 versions.add(identity)
     for index, record in enumerate(batch if versions else ()):
         if record.id is not None and (type(record).__name__, record.id) in versions:
-            keys[index] = (*keys[index], _snapshot.digest(record))
+            keys[index] = (*keys[index], _versions_content(record))
     if all(keys[index] <= keys[index + 1] for index in range(len(keys) - 1)):
         return batch
     order = sorted(range(len(batch)), key=keys.__getitem__)
@@ -426,29 +427,6 @@ def as_listed(ids: list[str], batch: list[Record]) -> tuple[str, ...]:
         if record.id is not None:
             position.setdefault(record.id, index)
     return tuple(sorted(ids, key=position.__getitem__))
-
-
-def _judged(record: Record) -> tuple[object, ...]:
-    """Where a record of a batch is judged: the same whatever the order it is listed in.
-
-    A record is judged against those taken before it: a counter reading counts from the
-    kept reading before it (from the compacted state when there is none), the first
-    reading of a ``from_zero`` counter from a kept start, an event with a ``seq`` from the
-    earliest kept event it is ordered before. So events come first, those with a ``seq``
-    from the greatest (each then sees all it is ordered before), then samples in time
-    order (each reading after the readings before it; readings of one instant as
-    metering orders such a tie: by ``seq``, value, then id), then inventories (judged once
-    the whole batch is filed). Records that sort alike keep their order (the sort is
-    stable), but two versions of one id (`judged()`): of those, the one judged first
-    stands. O(1).
-    """
-    kind = type(record)
-    if kind is Event:
-        seq = typing.cast("Event", record).seq
-        return (0, 0 if seq is None else -seq)
-    if kind is Sample:
-        return (1, *tie_order(typing.cast("Sample", record)))
-    return (2, 0)
 
 
 def level_refusal(event: Event, level_paths: tuple[tuple[str, tuple[str, ...]], ...]) -> None:

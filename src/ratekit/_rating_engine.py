@@ -25,6 +25,7 @@ from ._instants import MAX_US, MIN_US, format_us, format_when
 from ._price_model import priced
 from ._pricing import GroupKey, Place, _Piece, _Pricing
 from ._regimes import _Regimes
+from ._shown import show
 from ._text import check_text
 from ._topups import floors, on_latest_plan
 from .assignments import Assignment, _assignments_by_account
@@ -80,7 +81,7 @@ class _Engine(_Pricing, _Dues, _Allowances):
             if not isinstance(plans, Iterable):
                 raise RatekitTypeError(
                     "rate plans must be a Plan or an iterable of Assignment values, not "
-                    f"{type(plans).__name__}: {plans!r}."
+                    f"{type(plans).__name__}: {show(plans)}."
                 )
             self.default = None
             self.assignments = _assignments_by_account(plans)
@@ -136,13 +137,13 @@ class _Engine(_Pricing, _Dues, _Allowances):
             if isinstance(accounts, str) or not isinstance(accounts, Iterable):
                 raise RatekitTypeError(
                     "rate accounts must be an iterable of account names such as "
-                    f"['acme', 'globex'], not {type(accounts).__name__}: {accounts!r}."
+                    f"['acme', 'globex'], not {type(accounts).__name__}: {show(accounts)}."
                 )
             for account in accounts:
                 if not isinstance(account, str) or not account:
                     raise RatekitTypeError(
                         "rate accounts must be non-empty strings (account names), not "
-                        f"{type(account).__name__}: {account!r}."
+                        f"{type(account).__name__}: {show(account)}."
                     )
                 named.add(check_text(account, "rate account"))
         if self.default is None:

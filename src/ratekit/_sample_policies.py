@@ -28,6 +28,7 @@ from ._policy_doors import (
     _incremented,
     _refused,
 )
+from ._shown import show
 from .errors import BadQuantityError, RatekitTypeError
 from .records import (
     Sample,
@@ -115,7 +116,7 @@ class Counter:
     @from_zero.validator
     def _check_from_zero(self, attribute: object, value: object) -> None:
         if not isinstance(value, bool):
-            raise RatekitTypeError(f"Counter from_zero must be True or False, not {value!r}.")
+            raise RatekitTypeError(f"Counter from_zero must be True or False, not {show(value)}.")
 
     def accepts(self, kind: str) -> bool:
         """Only counter readings."""
@@ -308,7 +309,7 @@ def _percent(value: object) -> Decimal:
     number = to_decimal(value, "Percentile percent")
     if not ZERO < number <= 100:
         raise BadQuantityError(
-            f"Percentile percent must be in (0, 100], not {value!r}; the 95th percentile is "
+            f"Percentile percent must be in (0, 100], not {show(value)}; the 95th percentile is "
             "Percentile(95)."
         )
     return number
@@ -356,7 +357,7 @@ def _over(value: object) -> Literal["known", "period"]:
         return value
     raise RatekitTypeError(
         f"TimeWeightedMean over must be 'known' (the mean over the time a level is known) "
-        f"or 'period' (the mean over the whole piece, no level counting as 0), not {value!r}."
+        f"or 'period' (the mean over the whole piece, no level counting as 0), not {show(value)}."
     )
 
 

@@ -21,6 +21,7 @@ from ._descriptions import (
 )
 from ._paths import MISSING, checked_path, lookup
 from ._policy_doors import Condition, Description, _description
+from ._shown import show
 from .errors import BadRecordError, RatekitTypeError, UnitError
 from .units import Unit
 
@@ -34,7 +35,7 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
         for key in when:
             if not isinstance(key, str):
                 raise RatekitTypeError(
-                    f"a condition's attribute names must be strings, not {key!r}."
+                    f"a condition's attribute names must be strings, not {show(key)}."
                 )
             checked_path(key, "a condition's attribute")
         # The expected values pass the attributes' door: a float is the Decimal of its
@@ -48,7 +49,7 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
     raise RatekitTypeError(
         "a condition is None, a mapping of attribute values that must all be equal "
         f"(e.g. {{'state': 'STARTED'}}), or a function of the description, not "
-        f"{type(when).__name__}: {when!r}."
+        f"{type(when).__name__}: {show(when)}."
     )
 
 
@@ -202,7 +203,7 @@ def _level(level: object) -> Callable[[Description], Decimal | None]:
     raise RatekitTypeError(
         "a level is an attribute name ('size_gb'), a tuple of names whose values multiply "
         "(('memory_mb', 'instances')), or a function of the description, "
-        f"not {type(level).__name__}: {level!r}."
+        f"not {type(level).__name__}: {show(level)}."
     )
 
 
@@ -216,7 +217,7 @@ def _level_unit(unit: object, level: object) -> Unit | None:
         if not (isinstance(level, tuple) and len(level) == len(unit)):
             raise UnitError(
                 f"Continuous unit {unit!r} gives one unit per attribute, so the level must be "
-                f"a tuple of as many attribute names, not {level!r}; for a single attribute "
+                f"a tuple of as many attribute names, not {show(level)}; for a single attribute "
                 "or a function give one unit (unit='MB')."
             )
         product = Unit("1")
@@ -226,7 +227,7 @@ def _level_unit(unit: object, level: object) -> Unit | None:
     raise RatekitTypeError(
         "a level's unit is None (the meter's own), a unit such as 'MB', or for a tuple of "
         "attributes a tuple of units, one per attribute (('MB', 'count')), "
-        f"not {type(unit).__name__}: {unit!r}."
+        f"not {type(unit).__name__}: {show(unit)}."
     )
 
 

@@ -31,6 +31,7 @@ import attrs
 from ._calendar import zone
 from ._decimals import _EXACT, PLAIN, ZERO
 from ._instants import from_us, to_us
+from ._shown import show
 from ._text import is_text, not_text
 from .errors import BadQuantityError, RatekitError, RatekitTypeError
 
@@ -133,7 +134,7 @@ def collection(value: object, what: str) -> Iterable[object]:
     """
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise RatekitTypeError(
-            f"{what} must be an iterable (a list or tuple), not {type(value).__name__}: {value!r}."
+            f"{what} must be an iterable (a list or tuple), not {type(value).__name__}: {show(value)}."
         )
     return value
 
@@ -248,7 +249,7 @@ def switch(value: object, what: str) -> bool:
     """
     if type(value) is not bool:
         raise RatekitTypeError(
-            f"{what} must be True or False, not {type(value).__name__}: {value!r}."
+            f"{what} must be True or False, not {type(value).__name__}: {show(value)}."
         )
     return value
 

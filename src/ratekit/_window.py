@@ -86,6 +86,7 @@ class _Window:
         "lazy",
         "shortest",
         "start",
+        "typical",
     )
 
     def __init__(self, start: int, end: int, cycle: CycleLike | None, report: Span) -> None:
@@ -95,6 +96,7 @@ class _Window:
         self.lazy = False
         self.cache: dict[tuple[int, int], Span] = {}
         self.shortest = 1
+        self.typical = 1
         if cycle is None or end <= start:
             self.cycle_starts = [start]
             self.cycle_spans = [report]
@@ -109,6 +111,9 @@ class _Window:
         # Cycles of one kind vary little in length (a month 28 to 31 days, a day 23 to 25
         # hours): half the first one's length bounds them all from below.
         self.shortest = max((first[1] - first[0]) // 2, 1)
+        # The count a refusal states: by the first cycle's own length (exact for cycles of
+        # one length, such as hourly; within a few percent for days and months).
+        self.typical = max(first[1] - first[0], 1)
         if (end - start) // self.shortest > _EAGER_CYCLES:
             self.lazy = True
             self.cycle_starts = [start]
@@ -140,10 +145,10 @@ class _Window:
             return self.cycle_starts[1:]
         if hi <= lo:
             return []
-        if (hi - lo) // self.shortest > MAX_PIECES:
+        if -(-(hi - lo) // self.typical) > MAX_PIECES:
             raise BadSpanError(
                 f"metering {format_us(lo)}..{format_us(hi)} would cut one resource's usage "
-                f"into about {(hi - lo) // self.shortest:,} pieces, one per cycle, more than "
+                f"into about {-(-(hi - lo) // self.typical):,} pieces, one per cycle, more than "
                 f"the {MAX_PIECES:,} one call makes; meter a shorter span (as_of) or use a "
                 "longer cycle."
             )

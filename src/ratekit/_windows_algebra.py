@@ -16,6 +16,7 @@ import attrs
 from ._calendar import (
     check_span_us,
 )
+from ._shown import show
 from .errors import BadCalendarError, RatekitTypeError
 from .spans import Span, SpanSet, _normalise, _pairs
 
@@ -56,7 +57,7 @@ class Window(Protocol):
         """
         if not isinstance(span, Span):
             raise RatekitTypeError(
-                f"within takes a Span, not {type(span).__name__}: {span!r}; build one with "
+                f"within takes a Span, not {type(span).__name__}: {show(span)}; build one with "
                 "rk.Span(start, end)."
             )
         return SpanSet.from_us(self.within_us(span.start_us, span.end_us))
@@ -255,7 +256,7 @@ def _window_tuple(value: object, what: str) -> tuple[Window, ...]:
     if not isinstance(value, tuple | list) or not value:
         raise RatekitTypeError(
             f"{what} must be a non-empty tuple of recurring windows, not "
-            f"{type(value).__name__}: {value!r}."
+            f"{type(value).__name__}: {show(value)}."
         )
     return tuple(_check_window(window, what) for window in value)
 
@@ -294,7 +295,7 @@ def _check_window(value: object, what: str) -> Window:
     if not callable(getattr(value, "within_us", None)):
         raise RatekitTypeError(
             f"{what} must be a recurring window with within_us(), "
-            f"not {type(value).__name__}: {value!r}."
+            f"not {type(value).__name__}: {show(value)}."
         )
     return typing.cast("Window", value)
 

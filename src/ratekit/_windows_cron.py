@@ -24,6 +24,7 @@ from ._calendar import (
 )
 from ._extras import require
 from ._instants import EPOCH, US_PER_DAY, to_us
+from ._shown import show
 from ._windows_algebra import Window, _Algebra, _clip
 from .errors import BadCalendarError, RatekitTypeError
 from .spans import _normalise
@@ -54,7 +55,7 @@ def _check_cron(expression: object, what: str) -> None:
     if not isinstance(expression, str):
         raise RatekitTypeError(
             f"cron window {what} must be a cron expression string, "
-            f"not {type(expression).__name__}: {expression!r}."
+            f"not {type(expression).__name__}: {show(expression)}."
         )
     try:
         cronsim.CronSim(expression, _CRON_PROBE)
@@ -62,11 +63,28 @@ def _check_cron(expression: object, what: str) -> None:
         raise BadCalendarError(
             f"cron window {what} {expression!r} is not a cron expression ({error}); "
             "write five fields, minute hour day-of-month month day-of-week, "
-            "e.g. '00 02 * * Tue'."
+            "e.g. '00 02 * * Tue', or six with seconds first, e.g. '0 00 02 * * Tue'."
         ) from None
 
 
 _CRON_PROBE: Final = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
+
+
+def _until_time_ends(firings: typing.Iterator[_dt.datetime]) -> typing.Iterator[_dt.datetime]:
+    """The firings cronsim gives, until the next one would lie past the years `datetime` holds.
+
+    Searching for a firing that the years 1 to 9999 do not hold (the Feb 29 after 9996 is
+    in 10000) makes cronsim's date arithmetic overflow: there is no such firing, so the
+    search ends there, as it ends when the expression never fires again.
+    """
+    while True:
+        try:
+            firing = next(firings)
+        except StopIteration:
+            return
+        except (OverflowError, ValueError):  # a date before year 1 or after 9999
+            return
+        yield firing
 
 
 @typing.final
@@ -123,7 +141,7 @@ class CronWindow(_Algebra, Window):
         """
         cronsim = _import_cronsim()
         firings = cronsim.CronSim(expression, _local(after_us, self.tz))
-        for count, firing in enumerate(firings):
+        for count, firing in enumerate(_until_time_ends(firings)):
             instant = to_us(firing)
             if instant > after_us:
                 return instant
@@ -137,7 +155,7 @@ class CronWindow(_Algebra, Window):
         firings = cronsim.CronSim(
             expression, _local(t_us + _CRON_MARGIN_US + 1, self.tz), reverse=True
         )
-        for count, firing in enumerate(firings):
+        for count, firing in enumerate(_until_time_ends(firings)):
             instant = to_us(firing)
             if instant <= t_us:
                 return instant
@@ -145,8 +163,14 @@ class CronWindow(_Algebra, Window):
                 break
         return None
 
-    def _windows(self, lo_us: int, hi_us: int) -> list[tuple[int, int]]:
-        """Every whole window that overlaps ``[lo_us, hi_us)``, in order."""
+    def _windows(
+        self, lo_us: int, hi_us: int, asked: tuple[int, int] | None = None
+    ) -> list[tuple[int, int]]:
+        """Every whole window that overlaps ``[lo_us, hi_us)``, in order.
+
+        A refusal names ``asked``, the span the caller gave (``[lo_us, hi_us)`` is that
+        span widened to cache a part of time around it).
+        """
         out: list[tuple[int, int]] = []
         cursor = lo_us  # the next window opens at the first start firing at or after it
         opened = self._last(self.start, lo_us)
@@ -160,7 +184,7 @@ class CronWindow(_Algebra, Window):
         while cursor < hi_us:
             count += 1
             if count > MAX_BOUNDARIES // 2:
-                raise too_many(self, lo_us, hi_us, 2 * count)
+                raise too_many(self, *(asked or (lo_us, hi_us)), 2 * count)
             opened = self._next(self.start, cursor - 1)
             if opened is None or opened >= hi_us:
                 break
@@ -171,9 +195,36 @@ class CronWindow(_Algebra, Window):
             cursor = max(closed, opened + 1)
         return out
 
+    def _estimate(self, lo_us: int, hi_us: int) -> None:
+        """Refuse ``[lo_us, hi_us)`` at once if it surely holds too many windows.
+
+        Finding each firing costs tens of µs, so counting 50,000 windows before refusing
+        took seconds. When neither expression names a day, month or weekday, firings
+        repeat every day (every hour when neither names an hour either): the windows of
+        one such period, counted, times the periods in the span estimate the whole. It is
+        refused when even 22/24 of the estimate (a DST day is an hour shorter) passes the
+        limit; otherwise the windows are computed and counted exactly. O(one period).
+        """
+        fields = [expression.split() for expression in (self.start, self.end)]
+        if any(len(parts) not in (5, 6) for parts in fields):
+            return
+        tails = [parts[-5:] for parts in fields]
+        if any(tail[2:] != ["*", "*", "*"] for tail in tails):
+            return
+        hourly = all(tail[1] == "*" for tail in tails)
+        period = US_PER_DAY // 24 if hourly else US_PER_DAY
+        if hi_us - lo_us < 4 * period:
+            return
+        sample = len(self._windows(lo_us, lo_us + period))
+        estimate = sample * ((hi_us - lo_us) // period)
+        if estimate * 22 // 24 > MAX_BOUNDARIES // 2:
+            raise too_many(self, lo_us, hi_us, 2 * estimate)
+
     def _cover(self, lo_us: int, hi_us: int) -> list[int]:
+        asked = (lo_us, hi_us)
         if lo_us < MIN_CALENDAR_US or hi_us > MAX_CALENDAR_US:
             raise outside_calendars(lo_us if lo_us < MIN_CALENDAR_US else hi_us)
+        self._estimate(lo_us, hi_us)
         covered_lo, covered_hi, values = self._cache
         pairs = list(zip(values[0::2], values[1::2], strict=True))
         far = lo_us > covered_hi + self.FAR_US or hi_us < covered_lo - self.FAR_US
@@ -183,11 +234,11 @@ class CronWindow(_Algebra, Window):
             covered_hi = covered_lo
         if lo_us < covered_lo:
             new_lo = max(min(lo_us, covered_lo - self.CHUNK_US), MIN_CALENDAR_US)
-            pairs += self._windows(new_lo, covered_lo)
+            pairs += self._windows(new_lo, covered_lo, asked)
             covered_lo = new_lo
         if hi_us > covered_hi:
             new_hi = min(max(hi_us, covered_hi + self.CHUNK_US), MAX_CALENDAR_US)
-            pairs += self._windows(covered_hi, new_hi)
+            pairs += self._windows(covered_hi, new_hi, asked)
             covered_hi = new_hi
         values = list(_normalise(pairs))
         self._cache[:] = [covered_lo, covered_hi, values]
@@ -233,7 +284,7 @@ def cron(start: str, end: str, *, tz: str | _dt.tzinfo) -> CronWindow:
         >>> rk.windows.cron("00 25 * * Tue", "00 02 * * Wed", tz="UTC")
         Traceback (most recent call last):
         ...
-        ratekit.BadCalendarError: cron window start '00 25 * * Tue' is not a cron expression (Bad hour); write five fields, minute hour day-of-month month day-of-week, e.g. '00 02 * * Tue'.
+        ratekit.BadCalendarError: cron window start '00 25 * * Tue' is not a cron expression (Bad hour); write five fields, minute hour day-of-month month day-of-week, e.g. '00 02 * * Tue', or six with seconds first, e.g. '0 00 02 * * Tue'.
     """
     zone_info = zone(tz, "cron window tz")
     _check_cron(start, "start")

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 import attrs
 
 from ._instants import MAX_US, MIN_US, format_us
+from ._shown import show
 from ._text import check_text
 from .errors import BadPriceError, RatekitTypeError
 from .pricebook import Plan, _instant, _us_or_none
@@ -65,13 +66,13 @@ class Assignment:
         if not isinstance(self.account, str) or not self.account:
             raise RatekitTypeError(
                 f"an assignment's account must be an account name (a non-empty string), not "
-                f"{type(self.account).__name__}: {self.account!r}."
+                f"{type(self.account).__name__}: {show(self.account)}."
             )
         check_text(self.account, "an assignment's account")
         if not isinstance(self.plan, Plan):
             raise RatekitTypeError(
                 f"assignment of account {self.account!r} plan must be a Plan, not "
-                f"{type(self.plan).__name__}: {self.plan!r}."
+                f"{type(self.plan).__name__}: {show(self.plan)}."
             )
         if self.start_us is not None and self.end_us is not None and self.end_us <= self.start_us:
             raise BadPriceError(
@@ -104,7 +105,7 @@ def _assignments_by_account(
         if not isinstance(assignment, Assignment):
             raise RatekitTypeError(
                 f"plans must be a Plan or Assignment values, not "
-                f"{type(assignment).__name__}: {assignment!r}."
+                f"{type(assignment).__name__}: {show(assignment)}."
             )
         first = by_id.setdefault(assignment.plan.id, assignment)
         if first.plan is not assignment.plan and first.plan != assignment.plan:

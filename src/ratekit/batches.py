@@ -34,6 +34,7 @@ import attrs
 from ._batch_columns import Column, Descriptions, record_label
 from ._decimals import in_context
 from ._descriptions import EMPTY
+from ._shown import show
 from .errors import BadRecordError, RatekitTypeError
 from .records import (
     _EVENT_KIND_SET,
@@ -99,7 +100,7 @@ def _columns(
     if not isinstance(given, Mapping):
         raise RatekitTypeError(
             f"RecordBatch {what} columns must be a mapping of field names to sequences "
-            f"({', '.join(fields)}), not {type(given).__name__}: {given!r}."
+            f"({', '.join(fields)}), not {type(given).__name__}: {show(given)}."
         )
     unknown = [field for field in given if field not in fields]
     if unknown:
@@ -119,7 +120,7 @@ def _columns(
         if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
             raise RatekitTypeError(
                 f"RecordBatch {what} column {field!r} must be a sequence (a list, a tuple, "
-                f"a numpy array, a pandas Series), not {type(values).__name__}: {values!r}."
+                f"a numpy array, a pandas Series), not {type(values).__name__}: {show(values)}."
             )
         if isinstance(values, list | tuple):
             columns[field] = values
@@ -193,7 +194,7 @@ def _transpose(
             if type(row) is not tuple:
                 raise RatekitTypeError(
                     f"{record_label(what, index, None)} is {type(row).__name__} "
-                    f"{row!r}, not a tuple ({', '.join(fields)})."
+                    f"{show(row)}, not a tuple ({', '.join(fields)})."
                 )
     lengths = set(map(len, rows))
     width = len(typing.cast("tuple[object, ...]", rows[0]))
@@ -203,7 +204,7 @@ def _transpose(
         index = next((i for i, row in enumerate(rows) if len(row) != width), 0)
         raise RatekitTypeError(
             f"{record_label(what, index, None)} has {len(rows[index])} fields: "
-            f"{rows[index]!r}; {_article(what)} {what} tuple is ({', '.join(fields)}), from "
+            f"{show(rows[index])}; {_article(what)} {what} tuple is ({', '.join(fields)}), from "
             f"{required} to {len(fields)} fields (the first {required} required), and every "
             "tuple of a batch has the same length."
         )
@@ -345,13 +346,13 @@ class RecordBatch:
             raise RatekitTypeError(
                 "RecordBatch takes an iterable of Event and Sample records (or build one with "
                 "RecordBatch.from_tuples(...) or from_columns(...)), not "
-                f"{type(records).__name__}: {records!r}."
+                f"{type(records).__name__}: {show(records)}."
             )
         made = tuple(records)
         for index, record in enumerate(made):
             if type(record) not in (Event, Sample):
                 raise RatekitTypeError(
-                    f"RecordBatch item {index} is {type(record).__name__} {record!r}, not an "
+                    f"RecordBatch item {index} is {type(record).__name__} {show(record)}, not an "
                     "Event or a Sample."
                 )
         self.__attrs_init__(made)

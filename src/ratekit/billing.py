@@ -55,6 +55,7 @@ from ._instants import format_us
 from ._invoices import _LINE_ORDER, Invoice, InvoiceLine, _new_line
 from ._invoices import LineKind as LineKind  # noqa: PLC0414 - re-exported from its former home
 from ._quanta import on_quantum
+from ._shown import show
 from ._topups import rounding_of, settle
 from .credits import Credit, spend
 from .errors import (
@@ -141,7 +142,7 @@ def bill(
     for charge in charges:
         if not isinstance(charge, Charge):
             raise RatekitTypeError(
-                f"bill takes a Rating or Charge values, not {type(charge).__name__}: {charge!r}."
+                f"bill takes a Rating or Charge values, not {type(charge).__name__}: {show(charge)}."
             )
         share_index = _shared(by_owner, charge)
         if share_index is not None:
@@ -172,7 +173,7 @@ def _many(values: object, what: str, kind: str) -> Iterable[typing.Any]:
         return values
     raise RatekitTypeError(
         f"bill {what} must be a list of {kind} values ([] for none), not "
-        f"{type(values).__name__}: {values!r}; wrap a single {kind} in a list."
+        f"{type(values).__name__}: {show(values)}; wrap a single {kind} in a list."
     )
 
 
@@ -458,7 +459,7 @@ def _credit(invoices: list[Invoice], grants: Iterable[Credit]) -> list[Invoice]:
     for credit in grants:
         if not isinstance(credit, Credit):
             raise RatekitTypeError(
-                f"bill credits must be Credit values, not {type(credit).__name__}: {credit!r}."
+                f"bill credits must be Credit values, not {type(credit).__name__}: {show(credit)}."
             )
         by_account.setdefault(credit.account, []).append(credit)
     if not by_account:

@@ -26,6 +26,7 @@ from . import _values as _v
 from ._decimals import CONTEXT, MAX_ADJUSTED, MIN_ADJUSTED, ONE, RANGE_TEXT, ZERO, to_decimal
 from ._decimals import tidy as _tidy
 from ._instants import format_us, to_us
+from ._shown import show
 from ._totals import only, per_key
 from .currencies import currency_code
 from .errors import BadPriceError, RatekitTypeError
@@ -539,7 +540,7 @@ class Rating:
         if account is not None and not isinstance(account, str):
             raise RatekitTypeError(
                 f"Rating.total account must be an account name, not "
-                f"{type(account).__name__}: {account!r}."
+                f"{type(account).__name__}: {show(account)}."
             )
         if cycle is None or isinstance(cycle, Span):
             exact = cycle

@@ -65,6 +65,7 @@ from ._anomalies import Anomaly
 from ._calendar import zone
 from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
+from ._shown import show
 from .assignments import Assignment
 from .billing import Invoice, bill
 from .errors import (
@@ -545,14 +546,14 @@ def compare_plans(
         if not isinstance(name, str):
             raise RatekitTypeError(
                 f"candidate names are strings (they head the comparison's columns), "
-                f"not {type(name).__name__}: {name!r}."
+                f"not {type(name).__name__}: {show(name)}."
             )
         if not isinstance(plans, Plan) and (
             isinstance(plans, str | bytes | Mapping) or not isinstance(plans, Iterable)
         ):
             raise RatekitTypeError(
                 f"candidate {name!r} must be a Plan (for every account) or a list of "
-                f"Assignment values, not {type(plans).__name__}: {plans!r}."
+                f"Assignment values, not {type(plans).__name__}: {show(plans)}."
             )
     body: Usage | list[Any] = (
         usage if isinstance(usage, Usage) else list(_v.collection(usage, "compare_plans usage"))

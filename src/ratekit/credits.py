@@ -43,6 +43,7 @@ import attrs
 from . import _values as _v
 from ._decimals import CONTEXT, ZERO, to_decimal, to_int
 from ._instants import MAX_US, format_us, from_us, to_us
+from ._shown import show
 from ._text import check_text
 from .currencies import currency_code
 from .errors import BadQuantityError, BadTimeError, CurrencyMismatchError, RatekitTypeError
@@ -88,7 +89,7 @@ def _expires(value: object) -> _dt.datetime | None:
 
 def _text(value: object, what: str) -> str:
     if not isinstance(value, str) or not value:
-        raise RatekitTypeError(f"Credit {what} must be a non-empty string, not {value!r}.")
+        raise RatekitTypeError(f"Credit {what} must be a non-empty string, not {show(value)}.")
     return check_text(value, f"Credit {what}")
 
 
@@ -112,7 +113,7 @@ def _renews(value: object) -> bool:
     if not isinstance(value, bool):
         raise RatekitTypeError(
             f"Credit renews must be True (granted anew every cycle) or False (granted once), "
-            f"not {type(value).__name__}: {value!r}."
+            f"not {type(value).__name__}: {show(value)}."
         )
     return value
 
@@ -302,14 +303,14 @@ def credits_left(
     for what, values in given:
         if not isinstance(values, Iterable) or isinstance(values, str | bytes):
             raise RatekitTypeError(
-                f"credits_left {what} must be a list, not {type(values).__name__}: {values!r}."
+                f"credits_left {what} must be a list, not {type(values).__name__}: {show(values)}."
             )
     left: dict[tuple[str, str], tuple[int, Decimal]] = {}
     for invoice in invoices:
         if not all(hasattr(invoice, name) for name in ("account", "cycle", "credits")):
             raise RatekitTypeError(
                 "credits_left takes the invoices bill returned, not "
-                f"{type(invoice).__name__}: {invoice!r}."
+                f"{type(invoice).__name__}: {show(invoice)}."
             )
         start_us = invoice.cycle.start_us
         for line in invoice.credits:
@@ -320,7 +321,7 @@ def credits_left(
     for credit in credits:
         if not isinstance(credit, Credit):
             raise RatekitTypeError(
-                f"credits_left takes Credit values, not {type(credit).__name__}: {credit!r}."
+                f"credits_left takes Credit values, not {type(credit).__name__}: {show(credit)}."
             )
         latest = left.get((credit.account, credit.id))
         balance = None if latest is None else latest[1]

@@ -145,9 +145,11 @@ def _not_a_row(value: object, function: str = "to_row") -> RatekitTypeError:
     if function == "to_rows":
         return RatekitTypeError(
             f"to_rows takes a list of values, each one of {names}, not "
-            f"{type(value).__name__}: {value!r}."
+            f"{type(value).__name__}: {show(value)}."
         )
-    return RatekitTypeError(f"to_row takes one of {names}, not {type(value).__name__}: {value!r}.")
+    return RatekitTypeError(
+        f"to_row takes one of {names}, not {type(value).__name__}: {show(value)}."
+    )
 
 
 def _key(field: attrs.Attribute[Any]) -> str:

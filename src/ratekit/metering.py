@@ -66,6 +66,7 @@ from . import _values as _v
 from ._decimals import in_context
 from ._instants import to_us
 from ._resource_state import Pending
+from ._shown import show
 from ._window import _SPAN_KEY, CycleLike, _Window
 from .errors import RatekitTypeError
 from .policies import DeltaPolicy, Meter, Report, SamplePolicy, meters_of
@@ -109,7 +110,10 @@ def meter(
     - Records are deduplicated (a replay is a ``"duplicate"`` anomaly; the same id with
       other content raises [`ConflictingRecordError`][ratekit.ConflictingRecordError] naming both records,
       or with ``conflicts="anomaly"`` is ignored and reported as a ``"conflict"`` anomaly,
-      the record received first being kept, so one bad record does not stop a batch)
+      so one bad record does not stop a batch: of the versions of an id given together,
+      the same one is kept whatever the order they are listed in: an event before a
+      sample, of two events the greater ``seq``, of two samples the earlier, otherwise
+      the smaller content digest; against a carried state, the one applied first)
       and each resource's events applied in order (see [`Event`][ratekit.Event] for kinds,
       ``seq`` and the anomalies). Records stamped at or after ``as_of`` are not known yet:
       they are ignored.
@@ -161,7 +165,7 @@ def meter(
     """
     if conflicts not in ("raise", "anomaly"):
         raise RatekitTypeError(
-            f"meter() conflicts must be 'raise' or 'anomaly', not {conflicts!r}."
+            f"meter() conflicts must be 'raise' or 'anomaly', not {show(conflicts)}."
         )
     engine = _Engine(records, meters, span, cycle, as_of, cuts, state)
     engine.conflicts = conflicts
@@ -204,7 +208,7 @@ class _Engine:
         self.meters = meters_of(meters, "meter() meters")
         if not isinstance(span, Span):
             raise RatekitTypeError(
-                f"meter() span must be a Span, not {type(span).__name__}: {span!r}."
+                f"meter() span must be a Span, not {type(span).__name__}: {show(span)}."
             )
         if cycle is not None and not (
             callable(getattr(cycle, "boundaries_us", None))
@@ -213,12 +217,12 @@ class _Engine:
             raise RatekitTypeError(
                 "meter() cycle must be a billing cycle (rk.cycles.monthly(tz=...), "
                 "rk.cycles.daily(tz=...), ...: an object with boundaries_us and containing_us) "
-                f"or None, not {type(cycle).__name__}: {cycle!r}."
+                f"or None, not {type(cycle).__name__}: {show(cycle)}."
             )
         if cuts is not None and not isinstance(cuts, Mapping):
             raise RatekitTypeError(
                 "meter() cuts must be a mapping of meter names to instants (epoch "
-                f"microseconds), or None, not {type(cuts).__name__}: {cuts!r}."
+                f"microseconds), or None, not {type(cuts).__name__}: {show(cuts)}."
             )
         self.as_of_us = to_us(as_of, "meter() as_of")
         self.span = span
@@ -242,7 +246,7 @@ class _Engine:
             if not isinstance(item_state, ResourceState):
                 raise RatekitTypeError(
                     "meter() state must hold ResourceState values (Usage.state of an earlier "
-                    f"call), not {type(item_state).__name__}: {item_state!r}."
+                    f"call), not {type(item_state).__name__}: {show(item_state)}."
                 )
             self.state[item_state.account, item_state.resource] = item_state
         # The clock of the carried state: what the earlier calls metered up to.
@@ -274,7 +278,7 @@ class _Engine:
         for cut in self.cuts.get(name, ()):
             if isinstance(cut, bool) or not isinstance(cut, int):
                 raise RatekitTypeError(
-                    f"cuts[{name!r}] must hold instants in epoch microseconds (int), not {cut!r}."
+                    f"cuts[{name!r}] must hold instants in epoch microseconds (int), not {show(cut)}."
                 )
             if window.start < cut < window.end:
                 points.add(cut)

@@ -16,6 +16,7 @@ import attrs
 
 from . import _values as _v
 from ._decimals import CONTEXT, ZERO, to_decimal
+from ._shown import show
 from .errors import BadPriceError, BadQuantityError, RatekitTypeError
 from .prices import _HUNDRED, _marginal
 from .tiers import (
@@ -129,7 +130,7 @@ def _percent_tier(item: Tier | Mapping[str, typing.Any] | Sequence[typing.Any]) 
             )
         if "percent" not in fields:
             raise BadPriceError(
-                f"a GraduatedPercentage tier needs its percent (0 for a free tier), not {item!r}."
+                f"a GraduatedPercentage tier needs its percent (0 for a free tier), not {show(item)}."
             )
         percent = fields.pop("percent")
         up_to, flat = fields.get("up_to"), fields.get("flat", ZERO)
@@ -138,7 +139,7 @@ def _percent_tier(item: Tier | Mapping[str, typing.Any] | Sequence[typing.Any]) 
     else:
         raise BadPriceError(
             "a GraduatedPercentage tier is (up_to, percent) or (up_to, percent, flat), a "
-            f"mapping of those fields or a Tier whose unit is percent / 100, not {item!r}."
+            f"mapping of those fields or a Tier whose unit is percent / 100, not {show(item)}."
         )
     rate = CONTEXT.divide(_price(percent, "GraduatedPercentage percent"), _HUNDRED)
     return Tier(up_to, rate, flat)
@@ -146,7 +147,7 @@ def _percent_tier(item: Tier | Mapping[str, typing.Any] | Sequence[typing.Any]) 
 
 def _percent_table(tiers: Iterable[typing.Any]) -> tuple[Tier, ...]:
     if isinstance(tiers, (str, Tier)) or not isinstance(tiers, Iterable):
-        raise BadPriceError(f"tiers must be a sequence of tiers, not {tiers!r}.")
+        raise BadPriceError(f"tiers must be a sequence of tiers, not {show(tiers)}.")
     table = []
     for index, item in enumerate(tiers):
         try:
@@ -300,7 +301,7 @@ class Percentage:
         count = self.free_transactions
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise BadPriceError(
-                f"Percentage free_transactions must be a whole number 0 or more, not {count!r}."
+                f"Percentage free_transactions must be a whole number 0 or more, not {show(count)}."
             )
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise BadPriceError(
@@ -409,7 +410,7 @@ class Percentage:
         ):
             raise RatekitTypeError(
                 "Percentage transactions must be a list of transaction amounts "
-                f"(['100.00', '20.00']), not {type(transactions).__name__}: {transactions!r}."
+                f"(['100.00', '20.00']), not {type(transactions).__name__}: {show(transactions)}."
             )
         rate = self.rate
         free_left = self.free_amount

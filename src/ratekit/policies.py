@@ -40,6 +40,7 @@ from ._sample_policies import (
     TimeWeightedMean,
     UniqueCount,
 )
+from ._shown import show
 from ._text import check_text
 from ._time_policies import Continuous, OnOff
 from .errors import RatekitTypeError, UnitError
@@ -213,7 +214,7 @@ def _time_factor(unit: Unit, name: str, level_unit: object, given: str) -> tuple
     if below or len(times) != 1 or "^" in times[0]:
         raise UnitError(
             f"Meter {name!r} has a time-based policy, so its unit must be a product with one "
-            f"unit of time, like 'hour', 'GiB*hour' or 'MB*ns', not {given!r}."
+            f"unit of time, like 'hour', 'GiB*hour' or 'MB*ns', not {show(given)}."
         )
     per = microseconds_per(times[0])
     # quantity = level * t_us / per = level * t_us * per.denominator / per.numerator
@@ -260,9 +261,11 @@ class Meter:
 
     def __init__(self, name: str, unit: str, policy: Policy) -> None:
         if not isinstance(name, str) or not name:
-            raise RatekitTypeError(f"Meter name must be a non-empty string, not {name!r}.")
+            raise RatekitTypeError(f"Meter name must be a non-empty string, not {show(name)}.")
         if not isinstance(unit, str) or not unit:
-            raise RatekitTypeError(f"Meter {name!r} unit must be a non-empty string, not {unit!r}.")
+            raise RatekitTypeError(
+                f"Meter {name!r} unit must be a non-empty string, not {show(unit)}."
+            )
         check_text(name, "Meter name")
         check_text(unit, f"Meter {name!r} unit")
         read = _read_unit(unit, name)
@@ -277,7 +280,7 @@ class Meter:
             raise RatekitTypeError(
                 f"Meter {name!r} policy must have a level(description) method (a time-based "
                 "policy), or accepts(kind) with increments(...) or aggregate(...) (a "
-                f"sample-based one), not {type(policy).__name__}: {policy!r}."
+                f"sample-based one), not {type(policy).__name__}: {show(policy)}."
             )
         additive = getattr(policy, "additive", factor is not None or deltas)
         if not isinstance(additive, bool):
@@ -318,7 +321,7 @@ def meters_of(meters: object, what: str) -> dict[str, Meter]:
     for item in _v.collection(meters, what):
         if not isinstance(item, Meter):
             raise RatekitTypeError(
-                f"{what} must be Meter values, not {type(item).__name__}: {item!r}."
+                f"{what} must be Meter values, not {type(item).__name__}: {show(item)}."
             )
         if item.name in out:
             raise RatekitTypeError(f"two meters are named {item.name!r}; meter names are unique.")

@@ -56,6 +56,7 @@ from ._price_entries import _us_or_none as _us_or_none  # noqa: PLC0414 - assign
 from ._price_entries import _Window as _Window  # noqa: PLC0414 - plandata reads it here
 from ._price_entries import _winner as _winner  # noqa: PLC0414 - the rating regimes read it here
 from ._quanta import on_quantum
+from ._shown import show
 from .currencies import currency_code, currency_quantum
 from .errors import (
     BadCalendarError,
@@ -121,7 +122,7 @@ def _parts(kind: str, cls: type, example: str, value: object) -> tuple[typing.An
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise RatekitTypeError(
             f"Plan {kind} must be a list of {cls.__name__} values such as [{example}], "
-            f"not {type(value).__name__}: {value!r}."
+            f"not {type(value).__name__}: {show(value)}."
         )
     items = tuple(value)
     for index, item in enumerate(items):
@@ -129,7 +130,7 @@ def _parts(kind: str, cls: type, example: str, value: object) -> tuple[typing.An
             raise RatekitTypeError(
                 f"Plan {kind}[{index}] must be {'an' if cls.__name__[0] in 'AEIOU' else 'a'} "
                 f"{cls.__name__} such as {example}, not "
-                f"{type(item).__name__}: {item!r}."
+                f"{type(item).__name__}: {show(item)}."
             )
     return items
 
@@ -239,7 +240,7 @@ class Plan:
         if self.quantum is None or self.quantum <= 0:
             raise BadPriceError(
                 f"plan {self.id!r} quantum must be positive, such as Decimal('0.01'), "
-                f"not {self.quantum!r}."
+                f"not {show(self.quantum)}."
             )
         if not isinstance(self.rounding, str) or self.rounding not in _MODES:
             raise BadPriceError(
@@ -248,11 +249,11 @@ class Plan:
             )
         if self.proration not in ("seconds", "days"):
             raise BadPriceError(
-                f"plan {self.id!r} proration must be 'seconds' or 'days', not {self.proration!r}."
+                f"plan {self.id!r} proration must be 'seconds' or 'days', not {show(self.proration)}."
             )
         if self.unpriced not in ("error", "anomaly"):
             raise BadPriceError(
-                f"plan {self.id!r} unpriced must be 'error' or 'anomaly', not {self.unpriced!r}."
+                f"plan {self.id!r} unpriced must be 'error' or 'anomaly', not {show(self.unpriced)}."
             )
 
     def _check_tz(self) -> None:
@@ -267,7 +268,7 @@ class Plan:
                 return
         raise BadCalendarError(
             f"plan {self.id!r} tz must be an IANA timezone name such as 'Europe/Zurich' (or a "
-            f"tzinfo, or None for the cycle's), not {self.tz!r}."
+            f"tzinfo, or None for the cycle's), not {show(self.tz)}."
         )
 
     def _index_entries(self) -> dict[str, tuple[PriceEntry, ...]]:
@@ -277,7 +278,7 @@ class Plan:
             if not isinstance(entry, PriceEntry):
                 raise RatekitTypeError(
                     f"plan {self.id!r} entries must be PriceEntry values, not "
-                    f"{type(entry).__name__}: {entry!r}."
+                    f"{type(entry).__name__}: {show(entry)}."
                 )
             if entry.id in seen:
                 raise BadPriceError(
@@ -449,7 +450,7 @@ class Plan:
         if not isinstance(amount, Decimal) or not amount.is_finite():
             raise BadQuantityError(
                 f"plan {self.id!r} rounds finite Decimal amounts, not "
-                f"{type(amount).__name__}: {amount!r}."
+                f"{type(amount).__name__}: {show(amount)}."
             )
         try:
             return on_quantum(amount, self.quantum, self.rounding)

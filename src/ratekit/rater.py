@@ -71,6 +71,7 @@ from ._rater_close import MAX_CLOSING as MAX_CLOSING  # noqa: PLC0414 - public h
 from ._rater_engine import Engine as _Engine
 from ._rater_engine import RowCharges
 from ._rating_engine import _charge_key
+from ._shown import show
 from .assignments import Assignment
 from .billing import Invoice, bill
 from .errors import (
@@ -213,10 +214,10 @@ class Rater:
         self._fingerprint = _snapshot.fingerprint(plans, meters)
         if not isinstance(horizon, _dt.timedelta) or horizon < _dt.timedelta(0):
             raise RatekitTypeError(
-                f"Rater horizon must be a timedelta of zero or more, not {horizon!r}."
+                f"Rater horizon must be a timedelta of zero or more, not {show(horizon)}."
             )
         if late not in ("correct", "report"):
-            raise RatekitTypeError(f"Rater late must be 'correct' or 'report', not {late!r}.")
+            raise RatekitTypeError(f"Rater late must be 'correct' or 'report', not {show(late)}.")
         self._horizon_us = horizon // _dt.timedelta(microseconds=1)
         self._late: LatePolicy = late
         self._tz = _rater_tz.door(tz)  # the invoices name their cycle there (None: UTC)

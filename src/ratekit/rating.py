@@ -63,6 +63,7 @@ from ._instants import MAX_US, to_us
 from ._level_limits import capped as capped_levels
 from ._pricing import GroupKey, Place, _Piece
 from ._rating_engine import _Engine, _row_key
+from ._shown import show
 from .assignments import Assignment
 from .charges import _KIND_ORDER as _KIND_ORDER  # noqa: PLC0414 - billing reads it here
 from .charges import Charge, Rating
@@ -166,7 +167,9 @@ def rate(
         fee support 1 cycle 30
     """
     if not isinstance(span, Span):
-        raise RatekitTypeError(f"rate span must be a Span, not {type(span).__name__}: {span!r}.")
+        raise RatekitTypeError(
+            f"rate span must be a Span, not {type(span).__name__}: {show(span)}."
+        )
     if as_of is not None:
         # Nothing is known after as_of: rows, fees, minimums and allowances stop there.
         as_of_us = to_us(as_of, "rate as_of")
@@ -231,7 +234,7 @@ def rate(
             bad = next(row for row in rows if not isinstance(row, UsageRow))
             raise RatekitTypeError(
                 "rate usage must be usage rows, or records with meters=[...], not "
-                f"{type(bad).__name__}: {bad!r}."
+                f"{type(bad).__name__}: {show(bad)}."
             )
         rows = tuple(sorted(rows, key=_row_key))
     records = usage if meters is not None and not given_rows else ()

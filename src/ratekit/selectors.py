@@ -45,9 +45,10 @@ from typing import ClassVar, Final, TypeAlias
 import attrs
 
 from ._decimals import to_decimal
-from ._descriptions import plain_str
+from ._descriptions import MAX_DEPTH, plain_str
 from ._paths import MISSING, checked_path, lookup
 from ._shown import show
+from ._snapshot_seal import too_deep
 from ._text import check_text
 from .errors import BadPriceError, RatekitError, RatekitTypeError
 
@@ -332,12 +333,12 @@ class Satisfies:
         if not callable(self.function):
             raise RatekitTypeError(
                 f"Satisfies function must be a callable of the attribute's value, not "
-                f"{type(self.function).__name__}: {self.function!r}."
+                f"{type(self.function).__name__}: {show(self.function)}."
             )
         if not isinstance(self.label, str) or not self.label:
             raise RatekitTypeError(
                 f"Satisfies label must be a non-empty string saying what the function "
-                f"checks, not {self.label!r}."
+                f"checks, not {show(self.label)}."
             )
         check_text(self.label, "Satisfies label")
 
@@ -382,18 +383,24 @@ def _where(
     if not isinstance(value, Mapping):
         raise RatekitTypeError(
             f"a selector must be a mapping of attribute to value such as "
-            f"{{'flavor': 'm1.large'}}, not {type(value).__name__}: {value!r}."
+            f"{{'flavor': 'm1.large'}}, not {type(value).__name__}: {show(value)}."
         )
     for key in value:
         if not isinstance(key, str) or not key:
             raise RatekitTypeError(
                 f"PriceEntry where keys must be attribute names (non-empty strings, dotted "
-                f"paths such as 'properties.size'), not {type(key).__name__}: {key!r}."
+                f"paths such as 'properties.size'), not {type(key).__name__}: {show(key)}."
             )
         checked_path(key, "a PriceEntry where key")
         item = value[key]
         if isinstance(item, str):
             check_text(item, f"a PriceEntry where value of {key!r}")
+        elif not isinstance(item, _CONDITIONS) and too_deep(item, MAX_DEPTH):
+            raise BadPriceError(
+                f"a PriceEntry where value of {key!r} nests deeper than {MAX_DEPTH} levels (or "
+                "contains itself); it could match no description, which nests at most "
+                f"{MAX_DEPTH} levels deep: {show(item)}."
+            )
     return tuple(sorted(value.items()))
 
 

@@ -53,6 +53,7 @@ import attrs
 
 from ._decimals import CONTEXT, ZERO, to_decimal
 from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
+from ._shown import show
 from ._text import check_text
 from .errors import BadPriceError, BadQuantityError, BadTimeError, RatekitTypeError
 from .render import plain
@@ -66,7 +67,7 @@ _MAX_DIGITS: Final = 50
 
 def _name(value: object, what: str) -> str:
     if not isinstance(value, str) or not value:
-        raise RatekitTypeError(f"Share {what} must be a non-empty string, not {value!r}.")
+        raise RatekitTypeError(f"Share {what} must be a non-empty string, not {show(value)}.")
     return check_text(value, f"Share {what}")
 
 
@@ -98,12 +99,14 @@ def _shares(value: object) -> tuple[tuple[str, Decimal], ...]:
     else:
         raise RatekitTypeError(
             "Share shares must be a mapping from account to share, like "
-            f"{{'acme': 2, 'beta': 1}}, not {type(value).__name__}: {value!r}."
+            f"{{'acme': 2, 'beta': 1}}, not {type(value).__name__}: {show(value)}."
         )
     out: dict[str, Decimal] = {}
     for item in items:
         if not (isinstance(item, tuple | list) and len(item) == 2):
-            raise RatekitTypeError(f"Share shares must be (account, share) pairs, not {item!r}.")
+            raise RatekitTypeError(
+                f"Share shares must be (account, share) pairs, not {show(item)}."
+            )
         account, weight = item  # a list pair too: shares read from JSON
         account = _name(account, "account")
         amount = to_decimal(weight, f"Share share of account {account!r}")
@@ -208,7 +211,7 @@ class Share:
             raise RatekitTypeError(
                 f"Share.part account (share of resource {self.resource!r}, owner "
                 f"{self.owner!r}) must be a str (an account name), "
-                f"not {type(account).__name__}: {account!r}."
+                f"not {type(account).__name__}: {show(account)}."
             )
         return self._part(account)
 
@@ -235,13 +238,13 @@ def read_shares(shares: object, what: str) -> tuple[Share, ...]:
     if not isinstance(shares, Iterable) or isinstance(shares, str | bytes | Mapping):
         raise RatekitTypeError(
             f"{what} must be a list of Share values ([] for none), not "
-            f"{type(shares).__name__}: {shares!r}; wrap a single Share in a list."
+            f"{type(shares).__name__}: {show(shares)}; wrap a single Share in a list."
         )
     out = tuple(shares)
     for share in out:
         if not isinstance(share, Share):
             raise RatekitTypeError(
-                f"{what} must be Share values, not {type(share).__name__}: {share!r}."
+                f"{what} must be Share values, not {type(share).__name__}: {show(share)}."
             )
     return out
 

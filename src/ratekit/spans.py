@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from typing import NoReturn
 
 from ._instants import MAX_US, MIN_US, check_pair_us, format_us, from_us, to_us
+from ._shown import show
 from .errors import BadSpanError, RatekitTypeError
 
 __all__ = ["Span", "SpanSet"]
@@ -41,7 +42,7 @@ def _iterable(value: object, what: str) -> Iterable[object]:
         iter(value)  # type: ignore[call-overload]
     except TypeError:
         raise RatekitTypeError(
-            f"{what} takes an iterable, not {type(value).__name__}: {value!r}."
+            f"{what} takes an iterable, not {type(value).__name__}: {show(value)}."
         ) from None
     return typing.cast("Iterable[object]", value)
 
@@ -212,7 +213,7 @@ class Span:
         """
         if not isinstance(other, Span):
             raise RatekitTypeError(
-                f"Span.overlaps takes a Span, not {type(other).__name__}: {other!r}."
+                f"Span.overlaps takes a Span, not {type(other).__name__}: {show(other)}."
             )
         return max(self.start_us, other.start_us) < min(self.end_us, other.end_us)
 
@@ -234,7 +235,7 @@ class Span:
         """
         if not isinstance(within, Span):
             raise RatekitTypeError(
-                f"Span.clip takes a Span, not {type(within).__name__}: {within!r}."
+                f"Span.clip takes a Span, not {type(within).__name__}: {show(within)}."
             )
         return self & within
 
@@ -371,7 +372,7 @@ class SpanSet:
         for span in _iterable(spans, "SpanSet"):
             if not isinstance(span, Span):
                 raise RatekitTypeError(
-                    f"SpanSet takes Span values, not {type(span).__name__}: {span!r}."
+                    f"SpanSet takes Span values, not {type(span).__name__}: {show(span)}."
                 )
             pairs.append((span.start_us, span.end_us))
         object.__setattr__(self, "_bounds", _normalise(pairs))
@@ -396,7 +397,7 @@ class SpanSet:
             if not (isinstance(pair, tuple) and len(pair) == 2):
                 raise RatekitTypeError(
                     f"SpanSet.from_us takes (start_us, end_us) pairs, not "
-                    f"{type(pair).__name__}: {pair!r}."
+                    f"{type(pair).__name__}: {show(pair)}."
                 )
             checked.append(check_pair_us(pair[0], pair[1], "SpanSet.from_us"))
         return cls._from_bounds(_normalise(checked))

@@ -18,6 +18,7 @@ import attrs
 
 from . import _values as _v
 from ._instants import format_us, to_us
+from ._shown import show
 from ._totals import only, per_key
 from .billing import Invoice
 from .errors import RatekitTypeError
@@ -250,7 +251,7 @@ class Statement:
         if account is not None and not isinstance(account, str):
             raise RatekitTypeError(
                 f"Statement.total account must be an account name, not "
-                f"{type(account).__name__}: {account!r}."
+                f"{type(account).__name__}: {show(account)}."
             )
         return per_key(
             (line.currency, line.amount)

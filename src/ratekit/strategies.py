@@ -36,6 +36,7 @@ from . import cycles
 from ._decimals import MIN_ADJUSTED
 from ._extras import require
 from ._instants import format_us, from_us, to_us
+from ._shown import show
 from .errors import BadSpanError, RatekitError, RatekitTypeError, UnitError
 from .pricebook import Allowance, Fee, Minimum, Plan, PriceEntry
 from .prices import Flat, Graduated, Package, PerUnit, PriceModel, Tier, Volume
@@ -92,7 +93,7 @@ def _grid(
     step = resolution // _dt.timedelta(microseconds=1)
     if step <= 0 or resolution % _dt.timedelta(microseconds=1):
         raise BadSpanError(
-            f"resolution must be a positive whole number of microseconds, not {resolution!r}."
+            f"resolution must be a positive whole number of microseconds, not {show(resolution)}."
         )
     base = to_us(min_start, "min_start")
     top = to_us(max_end, "max_end")
@@ -252,13 +253,15 @@ def timelines(
 def _count(value: object, name: str, least: int = 0) -> None:
     """Refuse a size or count argument hypothesis would refuse later, less clearly."""
     if not isinstance(value, int) or isinstance(value, bool) or value < least:
-        raise RatekitTypeError(f"{name} must be an int of {least} or more, not {value!r}.")
+        raise RatekitTypeError(f"{name} must be an int of {least} or more, not {show(value)}.")
 
 
 def _some(values: object, name: str, example: str) -> None:
     """Refuse an empty (or string) collection of names: nothing could be drawn from it."""
     if isinstance(values, str | bytes) or not isinstance(values, Sequence | Mapping) or not values:
-        raise RatekitTypeError(f"{name} must name at least one, e.g. {example}, not {values!r}.")
+        raise RatekitTypeError(
+            f"{name} must name at least one, e.g. {example}, not {show(values)}."
+        )
 
 
 #: The most decimal places a drawn quantity may have: ratekit's numbers reach down to 1E-30.
@@ -270,7 +273,7 @@ def _places(value: object, name: str) -> None:
     _count(value, name)
     if isinstance(value, int) and value > _MAX_PLACES:
         raise RatekitTypeError(
-            f"{name} must be an int from 0 to {_MAX_PLACES}, not {value!r}: ratekit "
+            f"{name} must be an int from 0 to {_MAX_PLACES}, not {show(value)}: ratekit "
             f"represents numbers down to 1E-{_MAX_PLACES}."
         )
 

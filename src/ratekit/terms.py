@@ -20,6 +20,7 @@ from typing import Protocol
 import attrs
 
 from ._decimals import to_decimal
+from ._shown import show
 from ._text import check_text
 from .errors import BadPriceError, RatekitTypeError
 
@@ -48,14 +49,14 @@ def _check_meter(kind: str, value: object, what: str) -> None:
     if not isinstance(value, str) or not value:
         raise RatekitTypeError(
             f"{kind} meter must be a meter name (a non-empty string) naming the meter "
-            f"{what} applies to, not {type(value).__name__}: {value!r}."
+            f"{what} applies to, not {type(value).__name__}: {show(value)}."
         )
     check_text(value, f"{kind} meter")
 
 
 def _check_id(kind: str, value: object) -> None:
     if not isinstance(value, str) or not value:
-        raise BadPriceError(f"a {kind} id must be a non-empty string, not {value!r}.")
+        raise BadPriceError(f"a {kind} id must be a non-empty string, not {show(value)}.")
     check_text(value, f"a {kind} id")
 
 
@@ -110,7 +111,7 @@ class Allowance:
             raise RatekitTypeError(
                 f"allowance of meter {self.meter!r} cycle must be a cycle such as "
                 f"rk.cycles.yearly(tz='UTC'), or None for the plan's billing cycle, not "
-                f"{type(self.cycle).__name__}: {self.cycle!r}."
+                f"{type(self.cycle).__name__}: {show(self.cycle)}."
             )
 
     def __repr__(self) -> str:

@@ -29,6 +29,7 @@ import attrs
 
 from . import _values as _v
 from ._decimals import CONTEXT, ZERO, to_decimal
+from ._shown import show
 from .errors import BadPriceError, BadQuantityError, RatekitTypeError
 
 __all__ = ["Number", "Tier", "TierLike", "TierLine"]
@@ -203,13 +204,13 @@ def _tier(item: TierLike) -> Tier:
         return Tier(*item)
     raise BadPriceError(
         f"a tier must be a Tier, a mapping of its fields or a tuple "
-        f"(up_to, unit, flat, block), not {type(item).__name__}: {item!r}."
+        f"(up_to, unit, flat, block), not {type(item).__name__}: {show(item)}."
     )
 
 
 def _tier_table(tiers: Iterable[TierLike]) -> tuple[Tier, ...]:
     if isinstance(tiers, (str, Tier)) or not isinstance(tiers, Iterable):
-        raise BadPriceError(f"tiers must be a sequence of tiers, not {tiers!r}.")
+        raise BadPriceError(f"tiers must be a sequence of tiers, not {show(tiers)}.")
     table = []
     for index, item in enumerate(tiers):
         try:
@@ -266,7 +267,7 @@ def _check_flag(model: str, name: str, value: object) -> None:
     """Refuse a flag that is not a bool (``"no"`` is true, and would be taken as such)."""
     if not isinstance(value, bool):
         raise RatekitTypeError(
-            f"{model} {name} must be True or False, not {type(value).__name__}: {value!r}."
+            f"{model} {name} must be True or False, not {type(value).__name__}: {show(value)}."
         )
 
 
@@ -316,7 +317,7 @@ def _ranges_to_tiers(model: str, ranges: Iterable[Sequence[typing.Any]]) -> list
     if isinstance(ranges, str | bytes | Mapping) or not isinstance(ranges, Iterable):
         raise BadPriceError(
             f"{model}.from_ranges ranges must be a list of (range, unit) pairs, e.g. "
-            f"[('1-5', '0.10'), ('6+', '0.08')], not {type(ranges).__name__}: {ranges!r}."
+            f"[('1-5', '0.10'), ('6+', '0.08')], not {type(ranges).__name__}: {show(ranges)}."
         )
     tiers: list[Tier] = []
     previous_text = ""
@@ -329,7 +330,7 @@ def _ranges_to_tiers(model: str, ranges: Iterable[Sequence[typing.Any]]) -> list
         ):
             raise BadPriceError(
                 f"{model}.from_ranges ranges[{index}] must be (range, unit) or "
-                f"(range, unit, flat), e.g. ('1-5', '0.10'), not {item!r}."
+                f"(range, unit, flat), e.g. ('1-5', '0.10'), not {show(item)}."
             )
         span, *prices = item
         first, last = _parse_range(model, index, span)

@@ -35,6 +35,7 @@ from typing import Final, Generic, TypeVar, overload
 from sortedcontainers import SortedList
 
 from ._instants import MAX_US, MIN_US, check_pair_us, check_us, to_us
+from ._shown import show
 from .errors import RatekitTypeError
 from .spans import Span, SpanSet, _iterable
 
@@ -68,7 +69,7 @@ def _same(a: object, b: object) -> bool:
 
 def _check_span(span: object, what: str) -> Span:
     if not isinstance(span, Span):
-        raise RatekitTypeError(f"{what} takes a Span, not {type(span).__name__}: {span!r}.")
+        raise RatekitTypeError(f"{what} takes a Span, not {type(span).__name__}: {show(span)}.")
     return span
 
 
@@ -119,7 +120,7 @@ class Timeline(Generic[V]):
         for item in _iterable(items, "Timeline"):
             if not isinstance(item, tuple) or len(item) != 2:
                 raise RatekitTypeError(
-                    f"Timeline takes (Span, value) pairs, not {type(item).__name__}: {item!r}."
+                    f"Timeline takes (Span, value) pairs, not {type(item).__name__}: {show(item)}."
                 )
             span, value = item
             self.set(span, value)
@@ -402,7 +403,7 @@ class Timeline(Generic[V]):
         """
         if not isinstance(other, Timeline):
             raise RatekitTypeError(
-                f"Timeline.align takes a Timeline, not {type(other).__name__}: {other!r}."
+                f"Timeline.align takes a Timeline, not {type(other).__name__}: {show(other)}."
             )
         result: Timeline[tuple[V | None, W | None]] = Timeline()
         keys: list[int] = []

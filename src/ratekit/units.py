@@ -254,7 +254,7 @@ class Unit:
         if not isinstance(text, str):
             raise RatekitTypeError(
                 f"A unit must be a string such as 'GiB*hour' or a Unit, "
-                f"not {type(text).__name__}: {text!r}."
+                f"not {type(text).__name__}: {show(text)}."
             )
         self.__attrs_init__(*_parse_cached(text))
 
@@ -477,10 +477,12 @@ def from_microseconds(amount: int | Decimal, unit: str | Unit) -> Decimal:
     if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
         raise RatekitTypeError(
             f"from_microseconds amount must be an int of microseconds or a finite Decimal, "
-            f"not {type(amount).__name__}: {amount!r}."
+            f"not {type(amount).__name__}: {show(amount)}."
         )
     if isinstance(amount, Decimal) and not amount.is_finite():
-        raise BadQuantityError(f"from_microseconds amount must be a finite number, not {amount!r}.")
+        raise BadQuantityError(
+            f"from_microseconds amount must be a finite number, not {show(amount)}."
+        )
     factor = microseconds_per(unit)
     value = to_decimal(amount, "from_microseconds amount")  # the door's range: below 1E+30
     return _scale(value, 1 / factor, f"{amount!r} microseconds in {Unit(unit).text}")
