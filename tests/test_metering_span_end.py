@@ -205,3 +205,24 @@ def test_two_calls_with_a_carried_state_give_what_one_call_gives(
         assert total(first.rows) + total(second.rows) + total(second.late) == total(at_once.rows)
     if any(s.pending for s in first.state):
         assert after_span(first)
+
+
+def test_two_amounts_over_one_period_carried_past_the_span_add_up_exactly() -> None:
+    # Two deltas of 1 call each over [02:00 on the 1st, 12:00 on the 2nd) (34 hours); the
+    # first call meters up to 09:00 on the 2nd (31 hours of them), the second the rest.
+    # Each delta's part in the first: 31/34 = 0.91176470588235294117647058...,
+    # 0.911764705882352941176471 at 1E-24; both: 1.823529411764705882352942. Each one's
+    # rest, 1 - 0.911764705882352941176471 = 0.088235294117647058823529, is carried on its
+    # own; both: 0.176470588235294117647058, and 1.823...942 + 0.176...058 = 2 exactly.
+    # (Carried as one amount of 2, the rest was 2 - 1.823529411764705882352941 (2 x 31/34
+    # at 1E-24) = 0.176470588235294117647059: 1E-24 more than the records hold.)
+    start, end = "2026-03-01T02:00:00Z", "2026-03-02T12:00:00Z"
+    records = [rk.Sample("a", "ip", "calls", end, 1, since=start, id=name) for name in ("d0", "d1")]
+    cut = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T09:00:00Z")
+    first = rk.meter(records, [CALLS], span=cut, cycle=None, as_of="2026-03-02T13:00:00Z")
+    assert [row.quantity for row in first.rows] == [Decimal("1.823529411764705882352942")]
+    assert [entry[3] for state in first.state for entry in state.pending] == [1, 1]
+    second = rk.meter([], [CALLS], span=rk.Span(cut.end, "2026-03-03T00:00:00Z"), cycle=None,
+                      as_of="2026-03-03T00:00:00Z", state=carried(first))  # fmt: skip
+    assert [row.quantity for row in second.rows] == [Decimal("0.176470588235294117647058")]
+    assert first.rows[0].quantity + second.rows[0].quantity == 2

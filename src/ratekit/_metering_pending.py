@@ -179,27 +179,30 @@ def carried(
     """``state`` with the amounts still pending after the call. O(p log p).
 
     Those the call kept (`keep()`: its own, and the carried ones it billed only in part),
-    and the carried ones of meters it did not meter (``metered``: those it did), netted
-    per meter and period (a late counter reading gives back an increment it replaces,
-    see `ratekit._metering_counters.late_increments`): a zero is dropped.
+    and the carried ones of meters it did not meter (``metered``: those it did). An
+    amount and its exact opposite of one meter and period cancel (a late counter reading
+    gives back an increment it replaces, see
+    `ratekit._metering_counters.late_increments`); the others stay apart, each as it was
+    spread: the next call spreads each one on from where this one stopped, and the parts
+    of one amount add up to it exactly, whereas parts of a sum of amounts rounded apart
+    would not (two deltas of 1 over 34 hours cut after 31: 2 x 0.911...471 here, and
+    2 - 1.823...941 for their sum there, 1E-24 too much).
     """
     found = engine.pending.pop((state.account, state.resource), [])
     if previous is not None:
         found += [entry for entry in previous.pending if entry[0] not in metered]
-    netted: dict[tuple[str, int, int], tuple[Decimal, list[str]]] = {}
+    kept: dict[tuple[str, int, int], list[tuple[Decimal, list[str]]]] = {}
     for meter, t0, t1, amount, ids in found:
-        key = (meter, t0, t1)
-        known = netted.get(key)
-        if known is None:
-            netted[key] = (amount, list(ids))
-        else:
-            total, named = known
-            named.extend(i for i in ids if i not in named)
-            netted[key] = (CONTEXT.add(total, amount), named)
+        entries = kept.setdefault((meter, t0, t1), [])
+        opposite = next((index for index, entry in enumerate(entries) if entry[0] == -amount), None)
+        if opposite is not None and amount:
+            entries.pop(opposite)  # given back: the two cancel
+        elif amount:
+            entries.append((amount, list(ids)))
     pending = tuple(
         (meter, t0, t1, _tidy(amount), tuple(named))
-        for (meter, t0, t1), (amount, named) in sorted(netted.items(), key=lambda item: item[0])
-        if amount
+        for (meter, t0, t1), entries in sorted(kept.items(), key=lambda item: item[0])
+        for amount, named in entries
     )
     if pending == state.pending:
         return state
