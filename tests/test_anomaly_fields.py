@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import random
 import typing
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -387,8 +388,8 @@ def _resealed(data: dict[str, typing.Any]) -> dict[str, typing.Any]:
         (
             ["tie", "m", [], "a1", "vm"],
             (
-                "an anomaly must be [kind, message, [record id, ...], account, resource, at_us] "
-                "(or its first three), not ['tie', 'm', [], 'a1', 'vm']"
+                "an anomaly must be [kind, message, [record id, ...], account, resource, at_us, "
+                "meter, quantity] (or its first three or six), not ['tie', 'm', [], 'a1', 'vm']"
             ),
         ),
         (
@@ -509,3 +510,21 @@ def test_the_rater_names_the_account_and_resource_of_the_first_record_too(
         if not anomaly.record_ids or owners[anomaly.record_ids[0]] == {(None, None)}:
             continue  # an inventory's: see the law above
         assert owners[anomaly.record_ids[0]] == {(anomaly.account, anomaly.resource)}, anomaly
+
+
+def test_a_snapshot_keeps_an_anomalys_meter_and_quantity() -> None:
+    # A too-late anomaly's meter and quantity travel through the snapshot's JSON and back:
+    # what a restored rater remembers is what it said. Older snapshots' entries (the
+    # first three or six fields) still read, with no meter nor quantity.
+    from ratekit._snapshot_entries import anomaly, encode_anomaly
+
+    said = rk.Anomaly("too_late", "m", ("e1",), account="a", resource="vm", at="2026-03-01T00:00:00Z",
+                      meter="hours", quantity=Decimal("-38.5"))  # fmt: skip
+    back = anomaly(json.loads(json.dumps(encode_anomaly(said))))
+    assert back == said
+    assert (back.meter, back.quantity) == ("hours", Decimal("-38.5"))
+    older = anomaly(["too_late", "m", ["e1"], "a", "vm", said.at_us])
+    assert (older.account, older.meter, older.quantity) == ("a", None, None)
+    with pytest.raises(TypeError) as caught:
+        anomaly(["too_late", "m", ["e1"], "a", "vm", said.at_us, "hours", 5])
+    assert str(caught.value) == "an anomaly's quantity is a Decimal's text or null, not 5"

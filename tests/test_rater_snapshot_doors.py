@@ -510,8 +510,8 @@ def test_restore_refuses_a_reported_line_listed_twice() -> None:
             [["late", "m"]],
             "body.anomalies[0]",
             (
-                "an anomaly must be [kind, message, [record id, ...], account, resource, at_us] "
-                "(or its first three), not ['late', 'm']"
+                "an anomaly must be [kind, message, [record id, ...], account, resource, at_us, "
+                "meter, quantity] (or its first three or six), not ['late', 'm']"
             ),
         ),
         (

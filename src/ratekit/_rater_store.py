@@ -16,7 +16,7 @@ from typing import Any, Final
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_reach as _reach
-from . import _rater_tz, _snapshot, _snapshot_columns
+from . import _rater_tz, _snapshot, _snapshot_columns, _snapshot_entries
 from ._instants import format_us
 from ._rating_engine import _Engine as _RatingEngine
 from ._shown import show
@@ -112,7 +112,10 @@ def body(rater: Rater) -> dict[str, object]:
             sorted(rater._reported.items(), key=sortable_item)
         ),
         "anomalies": sorted(
-            (_snapshot.encode_anomaly(a) for a in rater._anomalies | rater._anomalies_before),
+            (
+                _snapshot_entries.encode_anomaly(a)
+                for a in rater._anomalies | rater._anomalies_before
+            ),
             key=repr,
         ),
         "dirty": sorted(([account, resource] for account, resource in rater._dirty), key=repr),
@@ -160,7 +163,7 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         else:
             records += _snapshot_columns.decode_kept(body.get("by_resource", _NO_RECORDS))
         rater._records = _kept(records)
-        forgotten = each(body, "forgotten", _snapshot.forgotten)
+        forgotten = each(body, "forgotten", _snapshot_entries.forgotten)
         _once("forgotten", (key for key, _ in forgotten))
         rater._forgotten = dict(forgotten)
         late_keys = each(body, "late_keys", _snapshot.decode_identity)
@@ -175,10 +178,10 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
             reported = _snapshot_columns.decode_reported(body["reported"])
         _once("reported" if version == 1 else "reported.lines", (key for key, _ in reported))
         rater._reported = dict(reported)
-        anomalies = each(body, "anomalies", _snapshot.anomaly)
+        anomalies = each(body, "anomalies", _snapshot_entries.anomaly)
         _once("anomalies", anomalies)
         rater._anomalies = set(anomalies)
-        dirty = each(body, "dirty", _snapshot.dirty)
+        dirty = each(body, "dirty", _snapshot_entries.dirty)
         _once("dirty", dirty)
         rater._dirty = set(dirty)
         rater._first = first_records(body, rater._base_us, rater._state, rater._records)
@@ -282,7 +285,7 @@ def check(rater: Rater) -> None:
 def _late_seen(body: Mapping[str, Any]) -> list[str]:
     if "late_seen" not in body:
         return []
-    return _snapshot.decode_each(body, "late_seen", _snapshot.late_seen)
+    return _snapshot.decode_each(body, "late_seen", _snapshot_entries.late_seen)
 
 
 def consistent(rater: Rater) -> None:
@@ -362,7 +365,7 @@ def first_records(
     kept cycles' start, the others from their first kept record.
     """
     if "first" in body:
-        first = _snapshot.decode_each(body, "first", _snapshot.first)
+        first = _snapshot.decode_each(body, "first", _snapshot_entries.first)
         _once("first", (account for account, _ in first))
         return dict(first)
     out = {item.account: base_us for item in state}

@@ -38,7 +38,7 @@ from ._snapshot_seal import (
 )
 from ._values import RESULT_MAX_ADJUSTED, RESULT_MAX_DIGITS, RESULT_MIN_ADJUSTED
 from .errors import BadSnapshotError, RatekitError
-from .records import Anomaly, Event, Inventory, Sample
+from .records import Event, Inventory, Sample
 
 __all__ = [
     "FORMAT",
@@ -50,7 +50,6 @@ __all__ = [
     "decode_identity",
     "decode_record",
     "digest",
-    "encode_anomaly",
     "encode_grouped",
     "encode_groups",
     "encode_record",
@@ -59,7 +58,6 @@ __all__ = [
     "finite_total",
     "identities",
     "instant",
-    "late_seen",
     "line_key",
     "open_envelope",
     "seal",
@@ -379,102 +377,11 @@ def _strings(item: object, low: int, high: int, what: str) -> list[Any]:
 
 
 _TYPES: Final = ("Event", "Sample", "Inventory")
-_HEX: Final = frozenset("0123456789abcdef")
 
 
 def _record_type(kind: object, what: str) -> None:
     if kind not in _TYPES:
         raise ValueError(f"{what} names a record type, not {show(kind)}")
-
-
-def forgotten(item: object) -> tuple[tuple[str, str], str | None]:
-    """A forgotten id: ``[type, id, digest]`` (no digest in older snapshots).
-
-    The type is a record type, the id not empty, the digest 16 hex digits (or the whole
-    sha256's 64 in older snapshots).
-    """
-    parts = _strings(item, 2, 3, "a forgotten id")
-    _record_type(parts[0], "a forgotten id")
-    if not parts[1]:
-        raise ValueError("a forgotten id must not be empty")
-    digest = parts[2] if len(parts) > 2 else None
-    if digest is not None and (len(digest) not in (16, 64) or not set(digest) <= _HEX):
-        raise ValueError(
-            f"a forgotten id's digest must be 16 or 64 lowercase hex digits, not {show(digest)}"
-        )
-    return (parts[0], parts[1]), digest
-
-
-_ANOMALY_SHAPE: Final = "[kind, message, [record id, ...], account, resource, at_us]"
-
-
-def encode_anomaly(anomaly: Anomaly) -> list[object]:
-    """A reported anomaly as `anomaly()` reads it.
-
-    ``[kind, message, [ids], account, resource, at_us]``, each of the last three null
-    when the anomaly has none.
-    """
-    return [
-        anomaly.kind,
-        anomaly.message,
-        list(anomaly.record_ids),
-        anomaly.account,
-        anomaly.resource,
-        anomaly.at_us,
-    ]
-
-
-def anomaly(item: object) -> Anomaly:
-    """A reported anomaly, through the Anomaly door: what `encode_anomaly()` writes.
-
-    The first snapshots wrote only ``[kind, message, [ids]]``: such an anomaly names no
-    account, resource nor instant (``None``), as the anomalies of those versions did.
-    """
-    parts = _items(item, "an anomaly", f"{_ANOMALY_SHAPE} (or its first three)", 3, 6)
-    if len(parts) not in {3, 6}:
-        raise TypeError(
-            f"an anomaly must be {_ANOMALY_SHAPE} (or its first three), not {show(parts)}"
-        )
-    kind, message, ids = parts[:3]
-    account, resource, at_us = parts[3:] if len(parts) == 6 else (None, None, None)
-    at = None if at_us is None else format_us(check_us(at_us, "an anomaly's at_us"))
-    return Anomaly(
-        kind,
-        message,
-        tuple(_list(ids, "an anomaly's ids")),
-        account=account,
-        resource=resource,
-        at=at,
-    )
-
-
-def dirty(item: object) -> tuple[str, str | None]:
-    """A touched (account, resource or None) pair."""
-    parts = _list(item, "a touched resource")
-    if (
-        len(parts) != 2
-        or not isinstance(parts[0], str)
-        or not (parts[1] is None or isinstance(parts[1], str))
-    ):
-        raise TypeError(
-            f"a touched resource is an account and a resource or null, not {show(item)}"
-        )
-    return parts[0], parts[1]
-
-
-def first(item: object) -> tuple[str, int]:
-    """An account's first record: ``[account, at_us]``."""
-    account, at_us = _items(item, "an account's first record", "[account, at_us]", 2)
-    if not isinstance(account, str):
-        raise TypeError(f"an account is a string, not {show(account)}")
-    return account, check_us(at_us, "an account's first record")
-
-
-def late_seen(item: object) -> str:
-    """The id of a late record a line has named since: a non-empty string."""
-    if not isinstance(item, str) or not item:
-        raise TypeError(f"a late record's id must be a non-empty string, not {show(item)}")
-    return item
 
 
 def decoding(what: str) -> _Decoding:
