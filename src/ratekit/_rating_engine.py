@@ -27,7 +27,7 @@ from ._pricing import GroupKey, Place, _Piece, _Pricing
 from ._regimes import _Regimes
 from ._text import check_text
 from ._topups import floors, on_latest_plan
-from .assignments import Assignment, _assignments_by_account
+from .assignments import Assignment, _assignments_by_account, read_plans
 from .charges import _KIND_ORDER, Charge, _new_charge
 from .errors import RatekitTypeError, UncutUsageError, UnpricedUsageError
 from .pricebook import Plan, PriceEntry
@@ -72,16 +72,12 @@ class _Engine(_Pricing, _Dues, _Allowances):
     ) -> None:
         self.start_us = span.start_us
         self.end_us = span.end_us
+        plans = read_plans(plans, "rate")
         if isinstance(plans, Plan):
             self.default: Plan | None = plans
             self.assignments: dict[str, list[tuple[int, int, Plan]]] = {}
             self.plans = [plans]
         else:
-            if not isinstance(plans, Iterable):
-                raise RatekitTypeError(
-                    "rate plans must be a Plan or an iterable of Assignment values, not "
-                    f"{type(plans).__name__}: {plans!r}."
-                )
             self.default = None
             self.assignments = _assignments_by_account(plans)
             seen: dict[int, Plan] = {}
