@@ -179,3 +179,19 @@ def test_law_metered_with_cuts_equals_records_and_the_oracle(
     )
     assert Fraction(rk.rate(usage, plan, span=MARCH).total()) == oracle
     assert Fraction(rk.rate(records, plan, span=MARCH, meters=[GB]).total()) == oracle
+
+
+def test_which_meters_are_sums_of_samples() -> None:
+    # A Count (how many samples) is a sum of samples: refused like a delta. A peak (Max)
+    # keeps its documented share rule: 10 x 14/31 at 1 + 10 x 17/31 at 2 = 480/31.
+    count = rk.Meter("gb", "request", rk.Count())
+    peak = rk.Meter("gb", "GB", rk.Max())
+    readings = [rk.Sample("acme", "vm", "gb", "2026-03-20T00:00:00Z", 10, kind="gauge", id="g1")]
+    counted = rk.meter(readings, [count], cycle=MONTHLY, span=MARCH, as_of=MARCH.end)
+    with pytest.raises(rk.UncutUsageError, match=r"spans a price cut of plan 'p'"):
+        rk.rate(counted, PLAN, span=MARCH)
+    # 1 sample on the 20th, at b: 1 x 2 = 2.
+    assert rk.rate(readings, PLAN, span=MARCH, meters=[count]).total() == Decimal(2)
+    peaked = rk.meter(readings, [peak], cycle=MONTHLY, span=MARCH, as_of=MARCH.end)
+    total = rk.rate(peaked, PLAN, span=MARCH).total()
+    assert abs(Fraction(total) - Fraction(480, 31)) < Fraction(1, 10**20)
