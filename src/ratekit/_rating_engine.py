@@ -24,12 +24,13 @@ from ._dues import _exact as _decimal
 from ._instants import MAX_US, MIN_US, format_us, format_when
 from ._price_model import priced
 from ._pricing import GroupKey, Place, _Piece, _Pricing
+from ._rating_uncut import check_plan_cuts, check_price_cuts
 from ._regimes import _Regimes
 from ._text import check_text
 from ._topups import floors, on_latest_plan
 from .assignments import Assignment, _assignments_by_account, read_plans
 from .charges import _KIND_ORDER, Charge, _new_charge
-from .errors import RatekitTypeError, UncutUsageError, UnpricedUsageError
+from .errors import RatekitTypeError, UnpricedUsageError
 from .pricebook import Plan, PriceEntry
 from .prices import PerUnit
 from .records import Anomaly
@@ -326,7 +327,7 @@ class _Engine(_Pricing, _Dues, _Allowances):
             # Cut where an assignment starts or ends: each part under its plan, or none.
             cut_list = sorted({t for a, b, _ in segments for t in (a, b) if start < t < end})
             if row.meter in self.sums:
-                self.check_plan_cuts(row, segments, cut_list)
+                check_plan_cuts(row, segments, cut_list)
             sub = []
             for p_start, p_end, p_quantity in _split(quantity, start, end, cut_list):
                 found = [seg for seg in segments if seg[0] <= p_start < seg[1]]
@@ -343,7 +344,7 @@ class _Engine(_Pricing, _Dues, _Allowances):
             else:
                 pieces = [(p_start, p_end, p_quantity)]
             if row.meter in self.sums and len(pieces) > 1:
-                self.check_price_cuts(row, p_plan, regimes, pieces)
+                check_price_cuts(row, p_plan, regimes, pieces)
             for q_start, q_end, q_quantity in pieces:
                 entry = regimes.winner(q_start, row.description)
                 if q_start >= cycle[1]:
@@ -359,52 +360,6 @@ class _Engine(_Pricing, _Dues, _Allowances):
                 out.append(_Piece(row, span, q_quantity, p_plan, cycle, entry, order))
                 order += 1
         return order
-
-    def check_plan_cuts(
-        self, row: UsageRow, segments: list[tuple[int, int, Plan]], cut_list: list[int]
-    ) -> None:
-        """Refuse to split a sum-of-samples ``row`` where its account's plan changes."""
-        for t in cut_list:
-            was, now = _plan_at(segments, t - 1), _plan_at(segments, t)
-            if was is not now:
-                self.refuse_split(
-                    row,
-                    t,
-                    f"an assignment boundary ({_plan_name(was)} before, "
-                    f"{_plan_name(now)} from then)",
-                    f"cuts={{{row.meter!r}: [...]}} holding that instant",
-                )
-
-    def check_price_cuts(
-        self,
-        row: UsageRow,
-        plan: Plan,
-        regimes: _Regimes,
-        pieces: list[tuple[int, int, Decimal]],
-    ) -> None:
-        """Refuse to split a sum-of-samples ``row`` where its winning entry changes."""
-        entries = [regimes.winner(piece[0], row.description) for piece in pieces]
-        for (t, _, _), was, now in zip(pieces[1:], entries[:-1], entries[1:], strict=True):
-            if was is not now:
-                self.refuse_split(
-                    row,
-                    t,
-                    f"a price cut of plan {plan.id!r} ({_entry_name(was)} before, "
-                    f"{_entry_name(now)} from then)",
-                )
-
-    def refuse_split(
-        self, row: UsageRow, at_us: int, what: str, cuts: str = "cuts=plan.cuts(span)"
-    ) -> typing.NoReturn:
-        """Refuse to split ``row`` at ``at_us`` in proportion to time: its meter sums samples."""
-        raise UncutUsageError(
-            f"rate: the usage row of meter {row.meter!r} for account {row.account!r} "
-            f"(resource {row.resource!r}, {row.quantity} {row.unit} over "
-            f"{format_us(row.span.start_us)}..{format_us(row.span.end_us)}) spans {what} at "
-            f"{format_us(at_us)}, which it was not metered with; its quantity is a sum of "
-            f"samples, not spread in proportion to time, so it cannot be split there. Meter "
-            f"with rk.meter(..., {cuts}), or give rate() the records with meters=[...]."
-        )
 
     def no_plan(self, row: UsageRow, start: int, end: int, quantity: Decimal) -> None:
         """Usage where its account has no plan: ``[start, end)`` of ``row``, ``quantity``.
@@ -627,19 +582,6 @@ class _Engine(_Pricing, _Dues, _Allowances):
         # A commitment the exact spend reached is still due where the lines as billed
         # fall short of it: its zero top-up stays then (bill() settles it), else it goes.
         return floors(out, owned)
-
-
-def _plan_at(segments: list[tuple[int, int, Plan]], t_us: int) -> Plan | None:
-    """The plan of the assignment segment holding ``t_us``, or ``None`` (a gap)."""
-    return next((plan for a, b, plan in segments if a <= t_us < b), None)
-
-
-def _plan_name(plan: Plan | None) -> str:
-    return "no plan" if plan is None else f"plan {plan.id!r}"
-
-
-def _entry_name(entry: PriceEntry | None) -> str:
-    return "no entry" if entry is None else f"entry {entry.id!r}"
 
 
 def _cuts(
