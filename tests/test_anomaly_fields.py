@@ -528,3 +528,46 @@ def test_a_snapshot_keeps_an_anomalys_meter_and_quantity() -> None:
     with pytest.raises(TypeError) as caught:
         anomaly(["too_late", "m", ["e1"], "a", "vm", said.at_us, "hours", 5])
     assert str(caught.value) == "an anomaly's quantity is a Decimal's text or null, not 5"
+
+
+@pytest.mark.parametrize(
+    ("quantity", "error", "message"),
+    [
+        ("NaN", rk.BadQuantityError, "Anomaly quantity must be a finite number, not 'NaN'."),
+        (
+            "Infinity",
+            rk.BadQuantityError,
+            "Anomaly quantity must be a finite number, not 'Infinity'.",
+        ),
+        (
+            " 5",
+            rk.BadQuantityError,
+            (
+                "Anomaly quantity ' 5' is not written plainly: write it in plain ASCII decimal "
+                "text, like '12.5', '-3' or '1e9' (no spaces, underscores or other scripts' digits)."
+            ),
+        ),
+        (
+            [1],
+            rk.RatekitTypeError,
+            "Anomaly quantity must be a number (int, str, Decimal or float), not list: [1].",
+        ),
+    ],
+)
+def test_the_anomaly_quantity_door_speaks_as_the_charge_s(
+    quantity: object, error: type[Exception], message: str
+) -> None:
+    # The same door and words as Charge's (which names "Charge quantity").
+    with pytest.raises(error) as raised:
+        rk.Anomaly("too_late", "x", ("i",), meter="m", quantity=quantity)  # type: ignore[arg-type]
+    assert str(raised.value) == message
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    with pytest.raises(error) as raised:
+        rk.Charge("a", "m", "r", span, span, quantity, "GB", 1, "EUR", "p", "e", 1)  # type: ignore[arg-type]
+    assert str(raised.value) == message.replace("Anomaly", "Charge")
+
+
+def test_the_anomaly_quantity_takes_what_a_charge_takes() -> None:
+    # A float is read by its shortest repr, as a Charge reads it: 0.1 is Decimal('0.1').
+    assert rk.Anomaly("too_late", "x", ("i",), meter="m", quantity=0.1).quantity == Decimal("0.1")
+    assert rk.Anomaly("too_late", "x", ("i",), meter="m", quantity="1e9").quantity == Decimal(10**9)

@@ -7,6 +7,7 @@ repr and HTML table count them per candidate, so unbilled usage does not read as
 
 from __future__ import annotations
 
+import pickle
 import re
 
 import pytest
@@ -80,3 +81,32 @@ def test_anomalies_are_checked_at_the_door() -> None:
         "Comparison anomalies must be a mapping of candidate names to tuples of Anomalies, "
         "not dict: {'today': 1}."
     )
+
+
+def test_the_anomalies_are_read_only_and_only_the_candidates() -> None:
+    comparison = rk.compare_plans(
+        ROWS, {"today": TODAY, "proposal": PROPOSAL}, span=MARCH, meters=None
+    )
+    anomalies = comparison.anomalies
+    # Every candidate is there (empty when it has none); the mapping cannot be changed.
+    assert set(anomalies) == {"today", "proposal"}
+    assert anomalies["today"] == ()
+    assert [a.kind for a in anomalies["proposal"]] == ["unpriced"]
+    with pytest.raises(TypeError):
+        anomalies["proposal"] = ()  # type: ignore[index]
+    assert len(comparison.anomalies["proposal"]) == 1
+    with pytest.raises(rk.UnknownCandidateError) as error:
+        anomalies["nope"]
+    assert str(error.value) == (
+        "candidate 'nope' is not one of this comparison's: 'today', 'proposal'."
+    )
+    assert anomalies.get("nope") is None
+    assert "nope" not in anomalies
+    with pytest.raises(rk.UnknownCandidateError) as error:
+        rk.Comparison(comparison.candidates, comparison.rows, comparison.invoices, {"ghost": ()})
+    assert str(error.value) == (
+        "Comparison anomalies name 'ghost', not among its candidates: 'today', 'proposal'."
+    )
+    again = pickle.loads(pickle.dumps(comparison))
+    assert again.anomalies == anomalies
+    assert repr(again) == repr(comparison)

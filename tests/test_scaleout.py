@@ -651,3 +651,25 @@ def test_records_travel_cheaply() -> None:
     # and the plan still prices after the trip: 10 GB free, 90 at 0.09 (8.10), 20 at 0.05 (1)
     copy = pickle.loads(pickle.dumps(plan()))
     assert copy.entries[-1].price.amount(120) == Decimal("9.10")
+
+
+@pytest.mark.parametrize("function", [rate_by_account, bill_by_account])
+@pytest.mark.parametrize(
+    ("plans", "said"),
+    [
+        (None, "a Plan or an iterable of Assignment values, not NoneType: None."),
+        ("p", "a Plan or an iterable of Assignment values, not str: 'p'."),
+        ([5], "a Plan or Assignment values, not int: 5."),
+    ],
+)
+def test_bad_plans_are_refused_at_the_door_as_rate_refuses_them(
+    function: Any, plans: object, said: str
+) -> None:
+    # As rk.rate refuses them (same checker), naming the scale-out function.
+    records = bag(fleet(accounts=2), partitions=1)
+    with pytest.raises(rk.RatekitTypeError) as error:
+        function(records, plans, span=MARCH, meters=METERS)
+    assert str(error.value) == f"{function.__name__} plans must be {said}"
+    with pytest.raises(rk.RatekitTypeError) as error:
+        rk.rate([], plans, span=MARCH, meters=METERS)  # type: ignore[arg-type]
+    assert str(error.value) == f"rate plans must be {said}"

@@ -50,6 +50,7 @@ from .errors import RatekitError as RatekitError
 from .errors import RatekitTypeError as RatekitTypeError
 from .errors import ShareMismatchError as ShareMismatchError
 from .errors import SplitAccountError as SplitAccountError
+from .errors import UncutUsageError as UncutUsageError
 from .errors import UnitError as UnitError
 from .errors import UnknownCandidateError as UnknownCandidateError
 from .errors import UnknownMeterError as UnknownMeterError
@@ -197,6 +198,7 @@ __all__ = [
     "TimeWeightedMean",
     "Timeline",
     "TransactionLine",
+    "UncutUsageError",
     "UniqueCount",
     "Unit",
     "UnitError",

@@ -20,6 +20,7 @@ from typing import Final, Literal, TypeAlias
 import attrs
 
 from . import _values as _v
+from ._decimals import to_decimal
 from ._instants import format_us, from_us, to_us
 
 __all__ = ["ANOMALY_KINDS", "Anomaly", "AnomalyKind"]
@@ -56,6 +57,18 @@ def _id_tuple(ids: Iterable[str]) -> tuple[str, ...]:
 def _instant(value: _dt.datetime | str | None) -> int | None:
     """The ``at`` given to the constructor as epoch microseconds (None stays None)."""
     return None if value is None else to_us(value, "Anomaly at")
+
+
+def _quantity(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
+    """``None``, or a finite number in the range of results: `Charge`'s door and messages.
+
+    What the converter could not read is named as `Charge` names it (text that is no
+    finite number, ``'NaN'``, is "must be a finite number"; a float is read as `Charge`
+    reads it, by its shortest repr).
+    """
+    if value is not None and not isinstance(value, Decimal):
+        to_decimal(value, "Anomaly quantity")
+    _v.optional_numeric(instance, attribute, value)
 
 
 @typing.final
@@ -206,7 +219,7 @@ class Anomaly:
     meter: str | None = attrs.field(default=None, kw_only=True, validator=_v.optional_name)
     """The meter of ``quantity`` (``None``: the anomaly gives no quantity)."""
     quantity: Decimal | None = attrs.field(
-        default=None, kw_only=True, converter=_v.optional_number, validator=_v.optional_numeric
+        default=None, kw_only=True, converter=_v.optional_number, validator=_quantity
     )
     """The quantity it is about, in ``meter``'s unit (``None``: not given); see above."""
 

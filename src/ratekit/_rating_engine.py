@@ -24,11 +24,12 @@ from ._dues import _exact as _decimal
 from ._instants import MAX_US, MIN_US, format_us, format_when
 from ._price_model import priced
 from ._pricing import GroupKey, Place, _Piece, _Pricing
+from ._rating_uncut import check_plan_cuts, check_price_cuts
 from ._regimes import _Regimes
 from ._shown import show
 from ._text import check_text
 from ._topups import floors, on_latest_plan
-from .assignments import Assignment, _assignments_by_account
+from .assignments import Assignment, _assignments_by_account, read_plans
 from .charges import _KIND_ORDER, Charge, _new_charge
 from .errors import RatekitTypeError, UnpricedUsageError
 from .pricebook import Plan, PriceEntry
@@ -73,16 +74,12 @@ class _Engine(_Pricing, _Dues, _Allowances):
     ) -> None:
         self.start_us = span.start_us
         self.end_us = span.end_us
+        plans = read_plans(plans, "rate")
         if isinstance(plans, Plan):
             self.default: Plan | None = plans
             self.assignments: dict[str, list[tuple[int, int, Plan]]] = {}
             self.plans = [plans]
         else:
-            if not isinstance(plans, Iterable):
-                raise RatekitTypeError(
-                    "rate plans must be a Plan or an iterable of Assignment values, not "
-                    f"{type(plans).__name__}: {show(plans)}."
-                )
             self.default = None
             self.assignments = _assignments_by_account(plans)
             seen: dict[int, Plan] = {}
@@ -114,6 +111,9 @@ class _Engine(_Pricing, _Dues, _Allowances):
         self.ends: dict[GroupKey, Decimal] = {}  # per group, the quantity after its pieces
         # The meters whose quantity does not add up over pieces (a peak: _Pricing.price_shares).
         self.peaks: frozenset[str] = frozenset()
+        # The meters whose rows, given metered, a price cut or an assignment boundary may
+        # not split by time: their quantity is a sum of samples (see refuse_split).
+        self.sums: frozenset[str] = frozenset()
         # per group of a cycle the span starts inside: the quantity its usage before the
         # span reached (see place_before), where the span's pieces are priced on from
         self.placed: dict[GroupKey, Decimal] = {}
@@ -327,6 +327,8 @@ class _Engine(_Pricing, _Dues, _Allowances):
         else:
             # Cut where an assignment starts or ends: each part under its plan, or none.
             cut_list = sorted({t for a, b, _ in segments for t in (a, b) if start < t < end})
+            if row.meter in self.sums:
+                check_plan_cuts(row, segments, cut_list)
             sub = []
             for p_start, p_end, p_quantity in _split(quantity, start, end, cut_list):
                 found = [seg for seg in segments if seg[0] <= p_start < seg[1]]
@@ -342,6 +344,8 @@ class _Engine(_Pricing, _Dues, _Allowances):
                 pieces = _split(p_quantity, p_start, p_end, cuts)
             else:
                 pieces = [(p_start, p_end, p_quantity)]
+            if row.meter in self.sums and len(pieces) > 1:
+                check_price_cuts(row, p_plan, regimes, pieces)
             for q_start, q_end, q_quantity in pieces:
                 entry = regimes.winner(q_start, row.description)
                 if q_start >= cycle[1]:

@@ -126,3 +126,27 @@ def _assignments_by_account(
                     f"at once from {format_us(b_lo)}; an account has one plan at a time."
                 )
     return by_account
+
+
+def read_plans(plans: object, what: str) -> Plan | tuple[Assignment, ...]:
+    """``plans`` as a function taking them reads them: one `Plan`, or `Assignment` values.
+
+    Anything else raises [`RatekitTypeError`][ratekit.RatekitTypeError] naming ``what``
+    (the function) and the value: not an iterable (``None``), a text (``"p"``, an
+    iterable of letters) or an item that is not an `Assignment` (``[5]``). O(n).
+    """
+    if isinstance(plans, Plan):
+        return plans
+    if not isinstance(plans, Iterable) or isinstance(plans, str | bytes):
+        raise RatekitTypeError(
+            f"{what} plans must be a Plan or an iterable of Assignment values, not "
+            f"{type(plans).__name__}: {plans!r}."
+        )
+    out = tuple(plans)
+    for item in out:
+        if not isinstance(item, Assignment):
+            raise RatekitTypeError(
+                f"{what} plans must be a Plan or Assignment values, not "
+                f"{type(item).__name__}: {item!r}."
+            )
+    return out

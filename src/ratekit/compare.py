@@ -64,6 +64,7 @@ from . import _values as _v
 from ._anomalies import Anomaly
 from ._calendar import zone
 from ._decimals import CONTEXT, ZERO
+from ._frozen_map import FrozenMap
 from ._instants import format_us
 from ._shown import show
 from .assignments import Assignment
@@ -160,6 +161,27 @@ def _change(total: Decimal | None, baseline: Decimal | None) -> Change:
     return "same"
 
 
+class _ByCandidate(FrozenMap[str, tuple[Anomaly, ...]]):
+    """Each candidate's anomalies, read-only: another name raises `UnknownCandidateError`."""
+
+    __slots__ = ("_candidates",)
+
+    def __init__(
+        self, items: Mapping[str, tuple[Anomaly, ...]], candidates: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(items)
+        self._candidates = candidates
+
+    def _missing(self, key: str) -> tuple[Anomaly, ...]:
+        raise UnknownCandidateError(
+            f"candidate {key!r} is not one of this comparison's: "
+            f"{', '.join(map(repr, self._candidates))}."
+        )
+
+    def __reduce__(self) -> tuple[typing.Any, ...]:
+        return (_ByCandidate, (dict(self._items), self._candidates))
+
+
 @typing.final
 @attrs.frozen(repr=False)
 class Comparison:
@@ -205,7 +227,20 @@ class Comparison:
             "a mapping of candidate names to tuples of Anomalies",
         ),
     )
-    """Each candidate's anomalies, as its rating reports them (empty when none)."""
+    """Each candidate's anomalies, as its rating reports them (empty when none): a read-only
+    mapping with every candidate; another name raises
+    [`UnknownCandidateError`][ratekit.UnknownCandidateError], given or looked up."""
+
+    def __attrs_post_init__(self) -> None:
+        given = self.anomalies
+        ghosts = [name for name in given if name not in self.candidates]
+        if ghosts:
+            raise UnknownCandidateError(
+                f"Comparison anomalies name {', '.join(map(repr, ghosts))}, not among its "
+                f"candidates: {', '.join(map(repr, self.candidates))}."
+            )
+        every = {name: tuple(given.get(name, ())) for name in self.candidates}
+        object.__setattr__(self, "anomalies", _ByCandidate(every, self.candidates))
 
     def __repr__(self) -> str:
         counts = self._anomaly_counts()

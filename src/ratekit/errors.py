@@ -273,3 +273,20 @@ class UnknownCandidateError(RatekitError, LookupError):
         >>> issubclass(rk.UnknownCandidateError, LookupError)
         True
     """
+
+
+@typing.final
+class UncutUsageError(RatekitError, ValueError):
+    """A usage row rating would have to split at an instant it was not metered with.
+
+    Raised by [`rate()`][ratekit.rate] for a row of a meter whose quantity is a sum of
+    samples (deltas, counters, counts), with its meters known, that spans a price cut or an
+    assignment boundary: its quantity does not spread in proportion to time. The message
+    names the row, the instant and the way out (meter with ``cuts=plan.cuts(span)``, or
+    rate the records with ``meters=``).
+
+    Examples:
+        >>> import ratekit as rk
+        >>> issubclass(rk.UncutUsageError, ValueError)
+        True
+    """

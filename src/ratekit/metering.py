@@ -229,17 +229,25 @@ class _Engine:
         end = min(span.end_us, self.as_of_us)
         self.window = _Window(span.start_us, max(end, span.start_us), cycle, span)
         self.records = records
-        self.cuts = cuts or {}
-        for name in self.cuts:
+        self.cuts: dict[str, list[object]] = {}
+        for name in cuts or {}:
             if name not in self.meters:
                 raise RatekitTypeError(
                     f"cuts name meter {name!r}, which is not among the meters given."
                 )
-            if not isinstance(self.cuts[name], Iterable):
+            given = typing.cast("Mapping[str, object]", cuts)[name]
+            if not isinstance(given, Iterable):
                 raise RatekitTypeError(
                     f"cuts[{name!r}] must be an iterable of instants in epoch microseconds, "
-                    f"not {self.cuts[name]!r}."
+                    f"not {given!r}."
                 )
+            self.cuts[name] = list(given)  # read once: Usage.cuts keeps them
+            for cut in self.cuts[name]:
+                if isinstance(cut, bool) or not isinstance(cut, int):
+                    raise RatekitTypeError(
+                        f"cuts[{name!r}] must hold instants in epoch microseconds (int), "
+                        f"not {cut!r}."
+                    )
         self.cycle = cycle
         self.state: dict[tuple[str, str], ResourceState] = {}
         for item_state in _v.collection(state, "meter() state"):
@@ -400,7 +408,16 @@ class _Engine:
             self.as_of_us,
         )
         return Usage(
-            rows_out, anomalies, tuple(states), late, no_effect, meters=tuple(self.meters.values())
+            rows_out,
+            anomalies,
+            tuple(states),
+            late,
+            no_effect,
+            meters=tuple(self.meters.values()),
+            cuts={
+                name: sorted({typing.cast("int", t) for t in instants})
+                for name, instants in self.cuts.items()
+            },
         )
 
     def _extent(

@@ -109,7 +109,11 @@ def rate(
       (``Usage.meters``): they need not be given again. Given again, each meter named
       both ways must be the same (a meter of that name defined otherwise raises
       [`RatekitTypeError`][ratekit.RatekitTypeError] naming both), and the meters given
-      add to the usage's.
+      add to the usage's. With its meters known, a row of a meter whose quantity is a
+      sum of samples (a delta, a counter, a count) is never split in proportion to time
+      at a price cut or an assignment boundary it was not metered with
+      (``Usage.cuts``): that raises [`UncutUsageError`][ratekit.UncutUsageError] naming
+      the row and the instant; rows without their meters are split in proportion to time.
     - ``plans``: one [`Plan`][ratekit.Plan] for every account, or
       [`Assignment`][ratekit.Assignment] values (an account without a plan at some instant is
       an error). Bases, fees and minimums are due to every account the plans cover:
@@ -193,6 +197,10 @@ def rate(
         given_rows = isinstance(usage, Usage) or (
             bool(usage) and all(isinstance(item, UsageRow) for item in usage)
         )
+        # Rows metered before: a sum of samples (a delta's, a counter's, a count's) is not
+        # split by time at a price cut or an assignment boundary it was not metered with.
+        sums = (m.name for m in meters if m._factor is None and m.additive)
+        engine.sums = frozenset(sums) if given_rows else frozenset()
     if meters is not None and not given_rows:
         cycle = engine.plans[0].cycle if engine.plans else None
         metered = meter(

@@ -94,7 +94,7 @@ from ._scaleout_merge import merged as _merged
 from ._scaleout_merge import merged_bills as _merged_bills
 from ._shown import show
 from ._text import check_text
-from .assignments import Assignment
+from .assignments import Assignment, read_plans
 from .billing import Invoice, bill
 from .charges import Rating
 from .errors import RatekitError, RatekitTypeError
@@ -378,9 +378,7 @@ def _parts(
                 f"Event or a Sample, not {type(build).__name__}: {show(build)}."
             )
         bag = bag.map(functools.partial(_built, build=build, name=name))
-    plan_or_assignments: Plan | tuple[Assignment, ...] = (
-        plans if isinstance(plans, Plan) else tuple(plans)
-    )
+    plan_or_assignments = read_plans(plans, name)
     meter_list = None if meters is None else tuple(meters)
     listed = None if accounts is None else _listed(accounts, name)
     if not isinstance(span, Span):

@@ -28,10 +28,11 @@ from ._fields import (
     _row_span,
     _row_unit,
 )
+from ._frozen_map import FrozenMap
 from ._instants import format_us
 from ._resource_state import HISTORY, MEMORY, ResourceState
 from ._totals import only
-from .errors import RatekitError
+from .errors import RatekitError, RatekitTypeError
 from .policies import Meter
 from .records import (
     Anomaly,
@@ -189,6 +190,25 @@ def _no_effect_door(instance: object, attribute: attrs.Attribute[Any], value: ob
         raise _v.refused(instance, attribute, value, "a list of (record id, reason) string pairs")
 
 
+def _cuts_value(value: object) -> FrozenMap[str, tuple[int, ...]]:
+    """``Usage.cuts`` as given: a mapping of meter names to instants, kept read-only."""
+    if isinstance(value, Mapping):
+        out: dict[str, tuple[int, ...]] = {}
+        for name, instants in value.items():
+            if not isinstance(name, str) or not isinstance(instants, Iterable):
+                break
+            read = tuple(instants)
+            if any(isinstance(t, bool) or not isinstance(t, int) for t in read):
+                break
+            out[name] = tuple(sorted(set(read)))
+        else:
+            return FrozenMap(out)
+    raise RatekitTypeError(
+        "Usage cuts must be a mapping of meter names to instants in epoch microseconds "
+        f"(int), not {value!r}."
+    )
+
+
 @typing.final
 @attrs.frozen(repr=False)
 class Usage:
@@ -245,6 +265,14 @@ class Usage:
         validator=_v.items(Meter, "Meters"),
     )
     """The meters the rows were metered with (none for a `Usage` built by hand)."""
+    cuts: Mapping[str, tuple[int, ...]] = attrs.field(
+        factory=dict, kw_only=True, eq=False, converter=_cuts_value
+    )
+    """Per meter, the instants (epoch microseconds, ascending) the rows were cut at: the
+    ``cuts`` [`meter()`][ratekit.meter] was given (read-only; empty when none). A row of a
+    meter whose quantity is a sum of samples (deltas, counters, counts) is not split at
+    another price cut or assignment boundary by [`rate()`][ratekit.rate]: see
+    ``docs/pricing.md``."""
 
     @property
     def no_effect(self) -> tuple[tuple[str, str], ...]:
