@@ -9,7 +9,11 @@ event is placed in the compacted metering state as metering with that state plac
 kept cycles' start is then the one batch rating of every record reaches there, and the
 kept and open cycles are metered from it. What the event changes before the kept cycles
 (metering's late rows: negative for a STOP, positive for a START) is too late: not
-applied, named per meter with its quantity in a ``"too_late"`` anomaly.
+applied, named per meter with its quantity in a ``"too_late"`` anomaly, and the
+description that quantity is metered (priced) under. An event that re-describes a running
+resource (an UPDATE, or a START of a running one) may change no quantity but re-prices
+the hours after it: its part is named per meter twice, what was metered under the old
+description (taken back, negative) and what batch meters under the new one.
 
 An event stamped at or before the last event the state applied to its resource cannot
 be placed: the state keeps where the resource stands after that event, not the events
