@@ -188,6 +188,31 @@ def test_a_too_late_stop_and_start_at_another_flavor_name_both_descriptions() ->
     assert batch.total() == first.total() + second.total() + taken * 1 + added * 10
 
 
+def test_a_too_late_start_that_re_describes_a_running_resource_names_both_parts() -> None:
+    start = rk.Event("a", "v", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="s")
+    again = rk.Event("a", "v", "2026-03-01T10:00:00Z", {"f": "b"}, kind="start", id="r")
+    rater = rk.Rater(FLAVORS, [VM], start="2026-03-01T00:00:00Z")
+    rater.feed([start])
+    first = rater.statement("2026-03-04T00:00:00Z")  # 72 h at 1; 1-2 March compacted
+    feed = rater.feed([again])
+    # as the update: 38 h (10:00 1 March to 3 March) taken back under "s", added under "b"
+    assert [(a.meter, a.quantity) for a in feed.anomalies] == [
+        ("vm.hours", -38),
+        ("vm.hours", 38),
+    ]
+    second = rater.statement("2026-03-06T00:00:00Z")
+    # 3 March re-priced: -24 + 240 = 216; 4 and 5 March: 240 each; 216 + 480 = 696
+    assert second.total() == 696
+    batch = rk.rate(
+        [start, again], FLAVORS, span=rk.Span("2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z"),
+        meters=[VM], as_of="2026-03-06T00:00:00Z",
+    )  # fmt: skip
+    # batch: 10 h at 1 + 110 h at 10 = 1110 = 72 + 696 - 38 * 1 + 38 * 10
+    assert batch.total() == 1110
+    taken, added = (a.quantity or 0 for a in feed.anomalies)
+    assert batch.total() == first.total() + second.total() + taken * 1 + added * 10
+
+
 def test_a_too_late_update_of_a_stopped_resource_changes_nothing_metered() -> None:
     rater = _compacted(
         [
