@@ -62,9 +62,9 @@ def test_a_too_late_stop_ends_the_billing_of_the_kept_and_open_cycles() -> None:
         "event 'x' (stop) of 'v' of 'a' stamped 2026-03-01T10:00:00Z is older than every "
         "cycle the rater keeps (from 2026-03-03T00:00:00Z): it is placed among the events "
         "the compacted state keeps, as metering them at once places it; what it changes of "
-        "'vm.hours' before 2026-03-03T00:00:00Z, -38 hour, belonged to cycles already "
-        "compacted: not applied, and its effect from then on is applied, as batch rating "
-        "applies it."
+        "'vm.hours' before 2026-03-03T00:00:00Z, -38 hour under description {}, belonged to "
+        "cycles already compacted: not applied, and its effect from then on is applied, as "
+        "batch rating applies it."
     )
     # 3 March (closed, kept) is corrected to 0; 4 to 8 March bill nothing
     lines = [
@@ -103,8 +103,123 @@ def test_a_start_one_microsecond_before_the_kept_cycles_bills_them() -> None:
     assert _by_day(list(rater.statement("2026-03-05T00:00:00Z").lines)) == {3: 24, 4: 24}
 
 
-def test_a_too_late_update_changes_nothing_metered_and_says_so() -> None:
-    rater = _compacted([rk.Event("a", "v", "2026-03-01T00:00:00Z", kind="start", id="s")])
+#: 1 EUR per VM hour of flavor "s", 10 of flavor "b" (a resize changes the price).
+FLAVORS = rk.Plan(
+    "f",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [
+        rk.PriceEntry("s", "vm.hours", rk.PerUnit(1), where={"f": "s"}),
+        rk.PriceEntry("b", "vm.hours", rk.PerUnit(10), where={"f": "b"}),
+    ],
+)
+
+
+def test_a_too_late_update_names_the_hours_it_re_describes() -> None:
+    # Before this rule, a too-late update that changes no quantity said "it changes
+    # nothing metered", with no meter nor quantity, though it re-prices the hours.
+    start = rk.Event("a", "v", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="s")
+    resize = rk.Event("a", "v", "2026-03-01T10:00:00Z", {"f": "b"}, id="u")
+    rater = rk.Rater(FLAVORS, [VM], start="2026-03-01T00:00:00Z")
+    rater.feed([start])
+    first = rater.statement("2026-03-04T00:00:00Z")  # 1-3 March at 1: 72; 1-2 compacted
+    assert first.total() == 72
+    feed = rater.feed([resize])
+    # 10:00 1 March to 3 March: 14 + 24 = 38 h, metered under "s", batch meters under "b"
+    assert feed.too_late == ("u",)
+    assert [(a.kind, a.meter, a.quantity) for a in feed.anomalies] == [
+        ("too_late", "vm.hours", Decimal(-38)),
+        ("too_late", "vm.hours", Decimal(38)),
+    ]
+    assert [a.message.split("; ")[1] for a in feed.anomalies] == [
+        (
+            "what it changes of 'vm.hours' before 2026-03-03T00:00:00Z, -38 hour under "
+            "description {'f': 's'}, belonged to cycles already compacted: not applied, and "
+            "its effect from then on is applied, as batch rating applies it."
+        ),
+        (
+            "what it changes of 'vm.hours' before 2026-03-03T00:00:00Z, 38 hour under "
+            "description {'f': 'b'}, belonged to cycles already compacted: not applied, and "
+            "its effect from then on is applied, as batch rating applies it."
+        ),
+    ]
+    second = rater.statement("2026-03-06T00:00:00Z")
+    # 3 March (kept) re-priced: -24 + 240 = 216, late; 4 and 5 March at 10: 240 each
+    assert _by_day(list(second.lines)) == {3: 216, 4: 240, 5: 240}
+    batch = rk.rate(
+        [start, resize], FLAVORS, span=rk.Span("2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z"),
+        meters=[VM], as_of="2026-03-06T00:00:00Z",
+    )  # fmt: skip
+    # batch: 10 h at 1 + 110 h at 10 = 1110; the stream 72 + 216 + 480 = 768, and the
+    # parts named, priced under their descriptions: -38 * 1 + 38 * 10 = 342; 768 + 342
+    assert batch.total() == 1110
+    assert first.total() + second.total() == 768
+    taken, added = (a.quantity or 0 for a in feed.anomalies)
+    assert batch.total() == first.total() + second.total() + taken * 1 + added * 10
+
+
+def test_a_too_late_stop_and_start_at_another_flavor_name_both_descriptions() -> None:
+    start = rk.Event("a", "v", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="s")
+    stop = rk.Event("a", "v", "2026-03-02T10:00:00Z", kind="stop", id="x")
+    restart = rk.Event("a", "v", "2026-03-02T12:00:00Z", {"f": "b"}, kind="start", id="y")
+    rater = rk.Rater(FLAVORS, [VM], start="2026-03-01T00:00:00Z")
+    rater.feed([start])
+    first = rater.statement("2026-03-04T00:00:00Z")  # 72 at 1; 1-2 March compacted
+    feed = rater.feed([stop, restart])
+    # the stop takes back 14 h of 2 March under "s"; the start adds 12 h under "b"
+    assert [(a.meter, a.quantity, a.message.split("; ")[1].split(", belonged")[0]) for a in feed.anomalies] == [
+        ("vm.hours", -14, ("what it changes of 'vm.hours' before 2026-03-03T00:00:00Z, -14 "
+                           "hour under description {'f': 's'}")),
+        ("vm.hours", 12, ("what it changes of 'vm.hours' before 2026-03-03T00:00:00Z, 12 "
+                          "hour under description {'f': 'b'}")),
+    ]  # fmt: skip
+    second = rater.statement("2026-03-06T00:00:00Z")
+    assert _by_day(list(second.lines)) == {3: 216, 4: 240, 5: 240}
+    batch = rk.rate(
+        [start, stop, restart], FLAVORS,
+        span=rk.Span("2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z"), meters=[VM],
+        as_of="2026-03-06T00:00:00Z",
+    )  # fmt: skip
+    # batch: 34 h at 1 + 12 h at 10 + 72 h at 10 = 874; the stream 72 + 696 = 768;
+    # 768 - 14 * 1 + 12 * 10 = 874
+    assert batch.total() == 874
+    taken, added = (a.quantity or 0 for a in feed.anomalies)
+    assert first.total() + second.total() == 768
+    assert batch.total() == first.total() + second.total() + taken * 1 + added * 10
+
+
+def test_a_too_late_start_that_re_describes_a_running_resource_names_both_parts() -> None:
+    start = rk.Event("a", "v", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="s")
+    again = rk.Event("a", "v", "2026-03-01T10:00:00Z", {"f": "b"}, kind="start", id="r")
+    rater = rk.Rater(FLAVORS, [VM], start="2026-03-01T00:00:00Z")
+    rater.feed([start])
+    first = rater.statement("2026-03-04T00:00:00Z")  # 72 h at 1; 1-2 March compacted
+    feed = rater.feed([again])
+    # as the update: 38 h (10:00 1 March to 3 March) taken back under "s", added under "b"
+    assert [(a.meter, a.quantity) for a in feed.anomalies] == [
+        ("vm.hours", -38),
+        ("vm.hours", 38),
+    ]
+    second = rater.statement("2026-03-06T00:00:00Z")
+    # 3 March re-priced: -24 + 240 = 216; 4 and 5 March: 240 each; 216 + 480 = 696
+    assert second.total() == 696
+    batch = rk.rate(
+        [start, again], FLAVORS, span=rk.Span("2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z"),
+        meters=[VM], as_of="2026-03-06T00:00:00Z",
+    )  # fmt: skip
+    # batch: 10 h at 1 + 110 h at 10 = 1110 = 72 + 696 - 38 * 1 + 38 * 10
+    assert batch.total() == 1110
+    taken, added = (a.quantity or 0 for a in feed.anomalies)
+    assert batch.total() == first.total() + second.total() + taken * 1 + added * 10
+
+
+def test_a_too_late_update_of_a_stopped_resource_changes_nothing_metered() -> None:
+    rater = _compacted(
+        [
+            rk.Event("a", "v", "2026-03-01T00:00:00Z", kind="start", id="s"),
+            rk.Event("a", "v", "2026-03-01T06:00:00Z", kind="stop", id="t"),
+        ]
+    )
     feed = rater.feed([rk.Event("a", "v", "2026-03-01T10:00:00Z", {"zone": "b"}, id="u")])
     (anomaly,) = feed.anomalies
     assert (feed.too_late, anomaly.meter, anomaly.quantity) == (("u",), None, None)
@@ -112,7 +227,6 @@ def test_a_too_late_update_changes_nothing_metered_and_says_so() -> None:
         "it changes nothing metered before 2026-03-03T00:00:00Z, and its effect from then "
         "on is applied, as batch rating applies it."
     )
-    assert rater.statement("2026-03-05T00:00:00Z").lines[0].quantity == 24  # 4 March, as before
 
 
 def test_an_event_before_the_last_compacted_one_of_its_resource_is_not_placed() -> None:
@@ -140,19 +254,43 @@ def test_an_event_before_the_last_compacted_one_of_its_resource_is_not_placed() 
 
 # -- the law: the stream's usage plus the parts named too late is batch's --------------------
 
+#: 1 EUR per VM hour, 10 of flavor "b"; 1 per MB hour: a re-described hour changes price.
+LAW_PLAN = rk.Plan(
+    "l",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [
+        rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1)),
+        rk.PriceEntry("b", "vm.hours", rk.PerUnit(10), where={"f": "b"}, priority=1),
+        rk.PriceEntry("mb", "memory", rk.PerUnit(1)),
+    ],
+)
+
 _EVENT = st.tuples(
     st.sampled_from(("v1", "v2", "v3")),
     st.integers(0, 7 * 48 - 1),  # in half hours from 1 March 00:00, up to 8 March
     st.sampled_from(("start", "stop", "update", "delete")),
     st.sampled_from((None, 128, 512)),
+    st.sampled_from((None, "s", "b")),  # the flavor, which the price reads
 )
 
+_Item = tuple[str, int, str, int | None, str | None]
 
-def _event(index: int, item: tuple[str, int, str, int | None]) -> rk.Event:
-    resource, half_hours, kind, memory = item
-    attributes = {} if memory is None or kind in {"stop", "delete"} else {"memory_mb": memory}
+
+def _event(index: int, item: _Item) -> rk.Event:
+    resource, half_hours, kind, memory, flavor = item
+    attributes: dict[str, object] = {}
+    if kind not in {"stop", "delete"}:
+        attributes = {"memory_mb": memory} if memory is not None else {}
+        attributes |= {"f": flavor} if flavor is not None else {}
     at = rk.Span.from_us(T0, T0 + half_hours * HOUR_US // 2).end
     return rk.Event("a", resource, at, attributes, kind=kind, id=f"e{index}")  # type: ignore[arg-type]
+
+
+def _price(anomaly: rk.Anomaly) -> Fraction:
+    """The unit price of a named part, by the description it is metered under."""
+    shown = anomaly.message.split(" under description ")[1].split(", belonged")[0]
+    return Fraction(10) if anomaly.meter == "vm.hours" and "'f': 'b'" in shown else Fraction(1)
 
 
 @settings(max_examples=max(LAWS // 10, 30), deadline=None)
@@ -163,8 +301,8 @@ def _event(index: int, item: tuple[str, int, str, int | None]) -> rk.Event:
     restore=st.booleans(),
 )
 def test_the_stream_plus_the_parts_named_too_late_is_batch(
-    on_time: list[tuple[str, int, str, int | None]],
-    too_late: list[tuple[str, int, str, int | None]],
+    on_time: list[_Item],
+    too_late: list[_Item],
     compact_day: int,
     restore: bool,
 ) -> None:
@@ -179,10 +317,12 @@ def test_the_stream_plus_the_parts_named_too_late_is_batch(
     ]
     instants = sorted({item[1] % base_half_hours for item in too_late})
     late = [
-        _event(100 + i, ("v3", at, kind, memory))
-        for i, (at, (_, _, kind, memory)) in enumerate(zip(instants, too_late, strict=False))
+        _event(100 + i, ("v3", at, kind, memory, flavor))
+        for i, (at, (_, _, kind, memory, flavor)) in enumerate(
+            zip(instants, too_late, strict=False)
+        )
     ]
-    rater = rk.Rater(PLAN, [VM, MEMORY], start="2026-03-01T00:00:00Z")
+    rater = rk.Rater(LAW_PLAN, [VM, MEMORY], start="2026-03-01T00:00:00Z")
     said: list[rk.Anomaly] = []
     lines: list[rk.StatementLine] = []
     said += rater.feed(first).anomalies
@@ -196,26 +336,39 @@ def test_the_stream_plus_the_parts_named_too_late_is_batch(
         said += feed.anomalies
         if restore:  # the placed state goes through the snapshot
             data = json.loads(json.dumps(rater.snapshot()))
-            rater = rk.Rater.restore(data, PLAN, [VM, MEMORY])
+            rater = rk.Rater.restore(data, LAW_PLAN, [VM, MEMORY])
     end = rk.Span.from_us(T0, T0 + 7 * DAY_US).end
     statement = rater.statement(end)
     lines += statement.lines
     said += statement.anomalies
     stream: dict[str, Fraction] = defaultdict(Fraction)
+    money = Fraction(0)
+    kept: dict[int, Fraction] = defaultdict(Fraction)
     for line in lines:
         stream[line.meter or ""] += Fraction(line.quantity)
+        money += Fraction(line.amount)
+        if line.cycle.start.day >= compact_day:
+            kept[line.cycle.start.day] += Fraction(line.amount)
     for anomaly in said:
         if anomaly.kind == "too_late" and anomaly.meter is not None:
             assert anomaly.quantity is not None
             stream[anomaly.meter] += Fraction(anomaly.quantity)
+            money += Fraction(anomaly.quantity) * _price(anomaly)
     batch = rk.rate(
         [*first, *late],
-        PLAN,
+        LAW_PLAN,
         span=rk.Span.from_us(T0, T0 + 7 * DAY_US),
         meters=[VM, MEMORY],
         as_of=end,
     )
     want: dict[str, Fraction] = defaultdict(Fraction)
+    want_kept: dict[int, Fraction] = defaultdict(Fraction)
     for charge in batch.charges:
         want[charge.meter or ""] += Fraction(charge.quantity)
+        if charge.cycle is not None and charge.cycle.start.day >= compact_day:
+            want_kept[charge.cycle.start.day] += Fraction(charge.amount)
     assert {m: q for m, q in stream.items() if q} == {m: q for m, q in want.items() if q}
+    # the kept and open cycles are priced as batch prices them; the parts named, priced
+    # under the descriptions they name, make up the rest of the money
+    assert {d: a for d, a in kept.items() if a} == {d: a for d, a in want_kept.items() if a}
+    assert money == Fraction(batch.total())

@@ -9,7 +9,11 @@ event is placed in the compacted metering state as metering with that state plac
 kept cycles' start is then the one batch rating of every record reaches there, and the
 kept and open cycles are metered from it. What the event changes before the kept cycles
 (metering's late rows: negative for a STOP, positive for a START) is too late: not
-applied, named per meter with its quantity in a ``"too_late"`` anomaly.
+applied, named per meter with its quantity in a ``"too_late"`` anomaly, and the
+description that quantity is metered (priced) under. An event that re-describes a running
+resource (an UPDATE, or a START of a running one) may change no quantity but re-prices
+the hours after it: its part is named per meter twice, what was metered under the old
+description (taken back, negative) and what batch meters under the new one.
 
 An event stamped at or before the last event the state applied to its resource cannot
 be placed: the state keeps where the resource stands after that event, not the events
@@ -26,9 +30,12 @@ from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
 from ._rater_early import _restate
 from ._resource_state import _NO_BASE, _new_state, _restated
+from ._shown import show
 from .records import Anomaly, Event
+from .usage import UsageRow
 
 if typing.TYPE_CHECKING:
+    from ._resource_state import ResourceState
     from .rater import Rater
 
 __all__ = ["placed"]
@@ -65,32 +72,73 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
         seq=folded.seq,
         _past=folded._past,
     )
-    parts: dict[str, Decimal] = {}
-    for row in usage.late:
-        parts[row.meter] = CONTEXT.add(parts.get(row.meter, ZERO), row.quantity)
+    parts = _sums(usage.late)
     changed = new != state
+    said: list[Anomaly] = []
+    if state.description != new.description:
+        # Re-described: what metering had under the old description before the kept
+        # cycles is taken back, and what batch meters there under the new one is added
+        # (the two add up to the change in quantity); each prices otherwise.
+        old = _metered_after(rater, state, event)
+        for meter in sorted(set(old) | set(parts)):
+            taken = CONTEXT.minus(old.get(meter, ZERO))
+            added = CONTEXT.subtract(parts.get(meter, ZERO), taken)
+            for quantity, description in ((taken, state.description), (added, new.description)):
+                if quantity:
+                    said.append(_said(rater, event, meter, tidy(quantity), changed, description))
+    else:
+        nonzero = {meter: tidy(quantity) for meter, quantity in parts.items() if quantity}
+        said.extend(
+            _said(rater, event, meter, nonzero[meter], changed, new.description)
+            for meter in sorted(nonzero)
+        )
     if changed:
         _restate(rater, key, new)
-    nonzero = {meter: tidy(quantity) for meter, quantity in parts.items() if quantity}
-    anomalies.extend(
-        _said(rater, event, meter, nonzero[meter], changed) for meter in sorted(nonzero)
-    )
-    if not nonzero:
-        anomalies.append(_said(rater, event, None, None, changed))
+    anomalies.extend(said)
+    if not said:
+        anomalies.append(_said(rater, event, None, None, changed, new.description))
     return "too_late"
 
 
-def _said(
-    rater: Rater, event: Event, meter: str | None, quantity: Decimal | None, changed: bool
+def _sums(rows: typing.Iterable[UsageRow]) -> dict[str, Decimal]:
+    """The quantities of ``rows`` added up per meter."""
+    sums: dict[str, Decimal] = {}
+    for row in rows:
+        sums[row.meter] = CONTEXT.add(sums.get(row.meter, ZERO), row.quantity)
+    return sums
+
+
+def _metered_after(rater: Rater, state: ResourceState, event: Event) -> dict[str, Decimal]:
+    """What ``state`` metered, per meter, from ``event``'s instant to the kept cycles.
+
+    A STOP at that instant takes it all back: its late rows, negated.
+    """
+    base = rater._base_us
+    probe = Event(event.account, event.resource, format_us(event.at_us), kind="stop")
+    usage = rater._engine.meter([probe], base, base + 1, [state])
+    return {meter: CONTEXT.minus(quantity) for meter, quantity in _sums(usage.late).items()}
+
+
+def _said(  # noqa: PLR0917 - private plumbing of plain values
+    rater: Rater,
+    event: Event,
+    meter: str | None,
+    quantity: Decimal | None,
+    changed: bool,
+    description: typing.Mapping[str, typing.Any],
 ) -> Anomaly:
-    """The ``"too_late"`` anomaly of a placed event: its part of ``meter`` before the kept cycles."""
+    """The ``"too_late"`` anomaly of a placed event: its part of ``meter`` before the kept cycles.
+
+    ``description`` is the one the part is metered under (priced by).
+    """
     base = rater._base_us
     what = f"event {event.id!r}" if event.id is not None else "event"
     if meter is not None:
         unit = next(m.unit for m in rater._engine.meters if m.name == meter)
         before = (
-            f"what it changes of {meter!r} before {format_us(base)}, {quantity} {unit}, "
-            "belonged to cycles already compacted: not applied"
+            f"what it changes of {meter!r} before {format_us(base)}, {quantity} {unit} "
+            f"under description {show(dict(description))}, belonged to cycles already "
+            "compacted: not applied"
         )
     else:
         before = f"it changes nothing metered before {format_us(base)}"
