@@ -80,8 +80,7 @@ from .policies import Meter, meters_of
 from .pricebook import Plan
 from .rating import rate
 from .records import Event, Inventory, Sample
-from .render import period
-from .render_html import escape
+from .render_compare import comparison_html
 from .sharing import Share, read_shares
 from .spans import Span
 from .usage import Usage, UsageRow
@@ -382,64 +381,7 @@ class Comparison:
         of the plan that billed it: the plan's ``tz``, else its cycle's), as its invoice
         prints it; in UTC when that plan has none.
         """
-        esc = escape  # the invoices' escaping: markup, and control and bidi characters
-        zones = {
-            (name, invoice.account, invoice.cycle): invoice.tz
-            for name, invoices in self.invoices.items()
-            for invoice in invoices
-        }
-        head = "".join(f"<th>{esc(name)}</th>" for name in self.candidates)
-        body = []
-        grouped: dict[tuple[str, int], list[ComparisonRow]] = {}
-        for row in self.rows:
-            grouped.setdefault((row.account, row.cycle.start_us), []).append(row)
-        for (account, _), rows in grouped.items():
-            cells = []
-            for row in rows:
-                if row.total is None:
-                    cells.append("<td class='rk-missing'>not billed</td>")
-                    continue
-                text = f"{esc(str(row.total))} {esc(row.currency)}"
-                if row.candidate != self.candidates[0] and row.difference is not None:
-                    sign = "+" if row.difference > 0 else ""
-                    colour = {"pays less": "#0a7d32", "pays more": "#b3261e"}.get(
-                        row.change, "#555"
-                    )
-                    text += (
-                        f"<br><small style='color:{colour}'>{sign}{esc(str(row.difference))} "
-                        f"({esc(row.change)})</small>"
-                    )
-                cells.append(f"<td style='text-align:right'>{text}</td>")
-            first = rows[0]
-            when = period(first.cycle, zones.get((first.candidate, account, first.cycle)))
-            body.append(f"<tr><td>{esc(account)}</td><td>{esc(when)}</td>{''.join(cells)}</tr>")
-        totals = self.totals_by_currency()
-        # A candidate that billed nothing (no rows: no currency to write 0 in) shows a dash.
-        foot = "".join(
-            "<td style='text-align:right'><b>"
-            + esc(
-                " + ".join(f"{amount} {currency}" for currency, amount in totals[n].items()) or "—"
-            )
-            + "</b></td>"
-            for n in self.candidates
-        )
-        warned = ""
-        if self._anomaly_counts():  # what a candidate left unpriced is no saving
-            counted = "".join(
-                "<td style='text-align:right;color:#b3261e'><b>⚠ "
-                f"{len(self.anomalies.get(n, ()))}</b></td>"
-                if self.anomalies.get(n)
-                else "<td style='text-align:right'>0</td>"
-                for n in self.candidates
-            )
-            warned = f"<tr class='rk-anomalies'><td><b>anomalies</b></td><td></td>{counted}</tr>"
-        return (
-            "<table class='rk-comparison'>"
-            f"<thead><tr><th>account</th><th>cycle</th>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody>"
-            f"<tfoot><tr><td><b>total</b></td><td></td>{foot}</tr>{warned}</tfoot>"
-            "</table>"
-        )
+        return comparison_html(self)
 
 
 def _zone_of(plan: Plan) -> str | None:

@@ -1,0 +1,77 @@
+"""A plan comparison as an HTML table, for notebooks (`Comparison._repr_html_`)."""
+
+from __future__ import annotations
+
+import typing
+
+from .render import period
+from .render_html import escape
+
+if typing.TYPE_CHECKING:
+    from .compare import Comparison, ComparisonRow
+
+__all__ = ["comparison_html"]
+
+
+def comparison_html(comparison: Comparison) -> str:
+    """An HTML table: one row per account and cycle, one column per candidate.
+
+    A cycle is printed in the timezone of the baseline's invoice for it (the timezone
+    of the plan that billed it: the plan's ``tz``, else its cycle's), as its invoice
+    prints it; in UTC when that plan has none. Every text is escaped as the invoices'
+    HTML escapes it (markup, and control and bidi characters). O(r) for r rows.
+    """
+    esc = escape  # the invoices' escaping: markup, and control and bidi characters
+    zones = {
+        (name, invoice.account, invoice.cycle): invoice.tz
+        for name, invoices in comparison.invoices.items()
+        for invoice in invoices
+    }
+    head = "".join(f"<th>{esc(name)}</th>" for name in comparison.candidates)
+    body = []
+    grouped: dict[tuple[str, int], list[ComparisonRow]] = {}
+    for row in comparison.rows:
+        grouped.setdefault((row.account, row.cycle.start_us), []).append(row)
+    for (account, _), rows in grouped.items():
+        cells = []
+        for row in rows:
+            if row.total is None:
+                cells.append("<td class='rk-missing'>not billed</td>")
+                continue
+            text = f"{esc(str(row.total))} {esc(row.currency)}"
+            if row.candidate != comparison.candidates[0] and row.difference is not None:
+                sign = "+" if row.difference > 0 else ""
+                colour = {"pays less": "#0a7d32", "pays more": "#b3261e"}.get(row.change, "#555")
+                text += (
+                    f"<br><small style='color:{colour}'>{sign}{esc(str(row.difference))} "
+                    f"({esc(row.change)})</small>"
+                )
+            cells.append(f"<td style='text-align:right'>{text}</td>")
+        first = rows[0]
+        when = period(first.cycle, zones.get((first.candidate, account, first.cycle)))
+        body.append(f"<tr><td>{esc(account)}</td><td>{esc(when)}</td>{''.join(cells)}</tr>")
+    totals = comparison.totals_by_currency()
+    # A candidate that billed nothing (no rows: no currency to write 0 in) shows a dash.
+    foot = "".join(
+        "<td style='text-align:right'><b>"
+        + esc(" + ".join(f"{amount} {currency}" for currency, amount in totals[n].items()) or "—")
+        + "</b></td>"
+        for n in comparison.candidates
+    )
+    warned = ""
+    if comparison._anomaly_counts():  # what a candidate left unpriced is no saving
+        counted = "".join(
+            "<td style='text-align:right;color:#b3261e'><b>⚠ "
+            f"{len(comparison.anomalies.get(n, ()))}</b></td>"
+            if comparison.anomalies.get(n)
+            else "<td style='text-align:right'>0</td>"
+            for n in comparison.candidates
+        )
+        warned = f"<tr class='rk-anomalies'><td><b>anomalies</b></td><td></td>{counted}</tr>"
+    return (
+        "<table class='rk-comparison'>"
+        f"<thead><tr><th>account</th><th>cycle</th>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody>"
+        f"<tfoot><tr><td><b>total</b></td><td></td>{foot}</tr>{warned}</tfoot>"
+        "</table>"
+    )
