@@ -17,14 +17,14 @@ from fractions import Fraction
 from typing import Final
 
 from ._allowances import Period, _Allowances, crosses, own_cycles
-from ._anomalies import placed
 from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import Spent, _cycle_span, _Dues, _split, spend
 from ._dues import _exact as _decimal
-from ._instants import MAX_US, MIN_US, format_us, format_when
+from ._instants import MAX_US, MIN_US
 from ._price_model import priced
 from ._pricing import GroupKey, Place, _Piece, _Pricing
 from ._rating_uncut import check_plan_cuts, check_price_cuts
+from ._rating_unpriced import _Unpriced
 from ._regimes import _Regimes
 from ._shown import show
 from ._text import check_text
@@ -66,7 +66,7 @@ def _row_key(row: UsageRow) -> tuple[object, ...]:
     )
 
 
-class _Engine(_Pricing, _Dues, _Allowances):
+class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
     def __init__(
         self,
         plans: Plan | Iterable[Assignment],
@@ -361,64 +361,6 @@ class _Engine(_Pricing, _Dues, _Allowances):
                 out.append(_Piece(row, span, q_quantity, p_plan, cycle, entry, order))
                 order += 1
         return order
-
-    def no_plan(self, row: UsageRow, start: int, end: int, quantity: Decimal) -> None:
-        """Usage where its account has no plan: ``[start, end)`` of ``row``, ``quantity``.
-
-        An account no assignment names (or usage before a single plan covers it): an
-        error. An assigned account's usage before its first assignment, in a gap between
-        two or after its last: not charged, an ``"unpriced"`` anomaly naming the meter,
-        the account, the resource, the span, the quantity and the account's assignments.
-        Nothing under ``quiet``.
-        """
-        if self.quiet:
-            return
-        items = self.assignments.get(row.account) if self.default is None else None
-        if not items:
-            raise UnpricedUsageError(
-                f"usage of meter {row.meter!r} by account {row.account!r} (resource "
-                f"{row.resource!r}) from {format_us(start)} has no plan: the account has "
-                "no plan assigned at that instant; assign it one with rk.Assignment(...)."
-            )
-        plans = ", ".join(f"{plan.id!r} {format_when(a, b)}" for a, b, plan in items)
-        self.anomalies.append(
-            placed(
-                "unpriced",
-                f"usage of meter {row.meter!r} by account {row.account!r} (resource "
-                f"{row.resource!r}, {quantity} {row.unit}) over {format_us(start)}.."
-                f"{format_us(end)} has no plan: the account has no plan assigned there "
-                f"(its assignments: {plans}): not charged.",
-                row.record_ids,
-                row.account,
-                row.resource,
-                start,
-            )
-        )
-
-    def unpriced(self, row: UsageRow, plan: Plan, start: int, end: int, quantity: Decimal) -> None:
-        message = (
-            f"usage of meter {row.meter!r} by account {row.account!r} (resource "
-            f"{row.resource!r}, {quantity} {row.unit}) over {format_us(start)}.."
-            f"{format_us(end)} has no price in plan {plan.id!r}: no entry of that meter "
-            f"is in effect for a resource described by {dict(row.description)!r}"
-        )
-        if self.quiet:
-            return
-        if plan.unpriced == "error":
-            raise UnpricedUsageError(
-                message + "; add an entry, or build the plan with unpriced='anomaly' to "
-                "report such usage instead."
-            )
-        self.anomalies.append(
-            placed(
-                "unpriced",
-                message + ": not charged.",
-                row.record_ids,
-                row.account,
-                row.resource,
-                start,
-            )
-        )
 
     # -- step 3 and 4: allowances and amounts ----------------------------------------------
 

@@ -1,0 +1,87 @@
+"""Rating's words for usage it cannot price: no plan there, or no entry in the plan.
+
+A mixin of the rating engine (`ratekit._rating_engine._Engine`): usage of an account no
+assignment names is an [`UnpricedUsageError`][ratekit.UnpricedUsageError]; an assigned
+account's usage where it has no plan (before its first assignment, in a gap, after its
+last) is an ``"unpriced"`` anomaly; usage no entry of its plan prices is either, as the
+plan's ``unpriced`` says.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ._anomalies import Anomaly, placed
+from ._instants import format_us, format_when
+from .errors import UnpricedUsageError
+from .pricebook import Plan
+from .usage import UsageRow
+
+__all__ = ["_Unpriced"]
+
+
+class _Unpriced:
+    """What rating says of usage it cannot price (see the module)."""
+
+    quiet: bool
+    default: Plan | None
+    assignments: dict[str, list[tuple[int, int, Plan]]]
+    anomalies: list[Anomaly]
+
+    def no_plan(self, row: UsageRow, start: int, end: int, quantity: Decimal) -> None:
+        """Usage where its account has no plan: ``[start, end)`` of ``row``, ``quantity``.
+
+        An account no assignment names (or usage before a single plan covers it): an
+        error. An assigned account's usage before its first assignment, in a gap between
+        two or after its last: not charged, an ``"unpriced"`` anomaly naming the meter,
+        the account, the resource, the span, the quantity and the account's assignments.
+        Nothing under ``quiet``.
+        """
+        if self.quiet:
+            return
+        items = self.assignments.get(row.account) if self.default is None else None
+        if not items:
+            raise UnpricedUsageError(
+                f"usage of meter {row.meter!r} by account {row.account!r} (resource "
+                f"{row.resource!r}) from {format_us(start)} has no plan: the account has "
+                "no plan assigned at that instant; assign it one with rk.Assignment(...)."
+            )
+        plans = ", ".join(f"{plan.id!r} {format_when(a, b)}" for a, b, plan in items)
+        self.anomalies.append(
+            placed(
+                "unpriced",
+                f"usage of meter {row.meter!r} by account {row.account!r} (resource "
+                f"{row.resource!r}, {quantity} {row.unit}) over {format_us(start)}.."
+                f"{format_us(end)} has no plan: the account has no plan assigned there "
+                f"(its assignments: {plans}): not charged.",
+                row.record_ids,
+                row.account,
+                row.resource,
+                start,
+            )
+        )
+
+    def unpriced(self, row: UsageRow, plan: Plan, start: int, end: int, quantity: Decimal) -> None:
+        message = (
+            f"usage of meter {row.meter!r} by account {row.account!r} (resource "
+            f"{row.resource!r}, {quantity} {row.unit}) over {format_us(start)}.."
+            f"{format_us(end)} has no price in plan {plan.id!r}: no entry of that meter "
+            f"is in effect for a resource described by {dict(row.description)!r}"
+        )
+        if self.quiet:
+            return
+        if plan.unpriced == "error":
+            raise UnpricedUsageError(
+                message + "; add an entry, or build the plan with unpriced='anomaly' to "
+                "report such usage instead."
+            )
+        self.anomalies.append(
+            placed(
+                "unpriced",
+                message + ": not charged.",
+                row.record_ids,
+                row.account,
+                row.resource,
+                start,
+            )
+        )
