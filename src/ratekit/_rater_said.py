@@ -22,15 +22,20 @@ if typing.TYPE_CHECKING:
 __all__ = ["Said", "fresh", "said", "unsettled"]
 
 
+def _order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:
+    return (anomaly.kind, anomaly.message, anomaly.record_ids)
+
+
 def fresh(
     rater: Rater,
     found: Iterable[Anomaly],
     as_of_us: int,
-    order: typing.Callable[[Anomaly], typing.Any],
+    order: typing.Callable[[Anomaly], typing.Any] = _order,
 ) -> tuple[Anomaly, ...]:
     """The anomalies of ``found`` not said before, but those about an unsettled instant.
 
-    In ``order``; one of each that `said()` tells apart. O(a log a).
+    In ``order`` (by default by kind, message and record ids); one of each that `said()`
+    tells apart. O(a log a).
     """
     known = {said(a) for a in (*rater._anomalies, *rater._anomalies_before)}
     unsaid: dict[Said, Anomaly] = {}

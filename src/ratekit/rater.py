@@ -473,7 +473,7 @@ class Rater:
         # Said once, in one order whichever resources continued and which were metered
         # again; about a record at the watermark, once its instant is settled.
         found = (*metered, *rating.anomalies, *closed_back, *spilled)
-        fresh = _said.fresh(self, found, as_of_us, _anomaly_order)
+        fresh = _said.fresh(self, found, as_of_us)
         self._anomalies.update(fresh)
         anomalies = self._anomalies | self._anomalies_before
         self._as_of_us = as_of_us
@@ -599,7 +599,3 @@ class Rater:
             f"as_of={format_us(self._as_of_us)!r}, {len(self._records)} records kept, "
             f"{len(self._state)} resources compacted)"
         )
-
-
-def _anomaly_order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:
-    return (anomaly.kind, anomaly.message, anomaly.record_ids)
