@@ -200,3 +200,57 @@ def test_an_empty_comparisons_frame_has_the_columns_of_its_rows():
     pivot = frame.pivot(index=["account", "cycle_start"], columns="candidate", values="total")
     assert pivot.empty
     assert frame["total"].sum() == 0
+
+
+def _dtypes(frame: pd.DataFrame) -> dict[str, str]:
+    return {column: str(frame[column].dtype) for column in frame.columns}
+
+
+def test_every_frame_builder_gives_no_rows_the_dtypes_of_one_row():
+    # Column by column, whatever pandas is installed: a quiet month concatenates with a busy
+    # one, and a schema check sees one schema.
+    text = str(pd.Series(["text"]).dtype)  # this pandas' dtype for text: str (3.x), object (2.x)
+    one_row = rk.rate(ROWS[:1], PLAN, span=MARCH)
+    assert len(one_row.charges) == 1
+    hourly = rk.Plan("h", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
+    compared = rk.compare_plans([], {"now": [rk.Assignment("acme", hourly)]}, span=MARCH)
+    assert len(compared.rows) == 1
+    builders = {
+        "usage_frame": (rk.usage_frame([]), rk.usage_frame([ROWS[2]])),
+        "charges_frame": (rk.charges_frame([]), rk.charges_frame(one_row)),
+        "invoice_lines_frame": (
+            rk.invoice_lines_frame([]),
+            rk.invoice_lines_frame(rk.bill(one_row)),
+        ),
+        "Comparison.to_frame": (
+            rk.compare_plans([], {"now": PLAN}, span=MARCH).to_frame(),
+            compared.to_frame(),
+        ),
+    }
+    for name, (empty, full) in builders.items():
+        assert len(empty) == 0, name
+        assert len(full) == 1, name
+        shown = full[[c for c in full.columns if not c.startswith("description.")]]
+        assert list(empty.columns) == list(shown.columns), name
+        assert _dtypes(empty) == _dtypes(shown), name
+        assert _dtypes(empty)["account"] == text, name
+    charges = builders["charges_frame"][0]
+    assert str(charges["opens"].dtype) == "bool"
+    assert str(charges["kind"].dtype) == text
+    assert str(charges["amount"].dtype) == "object"
+    # An empty Decimal column sums to pandas' 0 (an int equal to Decimal 0), documented.
+    assert charges["amount"].sum() == 0
+    assert Decimal(charges["amount"].sum()) == Decimal(0)
+
+
+def test_a_text_column_of_only_none_keeps_the_text_dtype():
+    # A fee's charge has no resource: None in every cell. pandas alone would call such a
+    # column object; the field says text, as in a month with usage.
+    text = str(pd.Series(["text"]).dtype)
+    fees = rk.Plan("h", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
+    frame = rk.charges_frame(rk.rate([], fees, span=MARCH, accounts=["acme"]))
+    assert len(frame) == 1
+    assert frame["resource"].isna().all()
+    assert str(frame["resource"].dtype) == text
+    assert str(frame["meter"].dtype) == text
+    assert frame["amount"].tolist() == [Decimal("10.00")]

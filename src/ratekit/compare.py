@@ -361,7 +361,7 @@ class Comparison:
             >>> rk.compare_plans([], {"now": [rk.Assignment("acme", plan)]}, span=march).to_frame()["total"].tolist()
             [Decimal('10.00')]
         """
-        from .frames import _pandas  # noqa: PLC0415 - pandas only when a frame is asked for
+        from .frames import _pandas, _typed  # noqa: PLC0415 - pandas only when a frame is asked for
 
         pandas = _pandas()
         frame = pandas.DataFrame(self.to_rows(), columns=_ROW_KEYS)
@@ -372,7 +372,7 @@ class Comparison:
         for column in ("total", "precise_total", "baseline", "difference"):
             values = [getattr(row, column) for row in self.rows]
             frame[column] = pandas.Series(values, index=frame.index, dtype=object)
-        return frame
+        return _typed(frame, (ComparisonRow,))
 
     def _repr_html_(self) -> str:
         """An HTML table: one row per account and cycle, one column per candidate.

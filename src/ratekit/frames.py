@@ -4,18 +4,22 @@ pandas is optional: ``pip install 'ratekit[pandas]'``. It is imported only when 
 these functions is called, never by ``import ratekit``.
 
 The columns are those of [`ratekit.to_row()`][ratekit.to_row] (one per field, spans as ``*_start`` and
-``*_end``), known from the class: an empty input gives the same columns, with the same
-instant and Decimal dtypes (text columns get pandas' own dtype), and these dtypes:
+``*_end``), known from the class, and so are their dtypes: an empty input gives the same
+columns with the same dtypes, column by column, as a full one (under any pandas), namely:
 
 - instants (``span_start``, ``cycle_end``...): ``datetime64[us, UTC]``;
-- names and units: strings;
+- names, units and kinds (text fields, None allowed): the dtype the installed pandas gives
+  text (``str`` from pandas 3, ``object`` before; a None cell is then pandas' missing value);
+- flags (``opens``): ``bool``;
 - Decimal columns (``quantity``, ``amount``, ``unit_price``...): ``object`` columns
   holding `decimal.Decimal` values, **exact** (pandas has no decimal dtype and a
   float64 column would round ``0.1``); the cells are the very Decimals of the charges.
   ``df["amount"].sum()`` adds them in the caller's decimal context: it is exact in a
   ``decimal.localcontext(prec=decimal.MAX_PREC)`` (amounts keep up to 60 digits, the
   default context 28), or add the cells as ``fractions.Fraction``. For plotting or fast vectorised
-  arithmetic take ``df["amount"].astype(float)``, knowing it is approximate;
+  arithmetic take ``df["amount"].astype(float)``, knowing it is approximate. An empty
+  column's sum is pandas' ``0`` (an int, equal to ``Decimal(0)``; pandas sums no cells
+  without asking them for a type): ``Decimal(df["amount"].sum())`` is a Decimal either way;
 - a description's attributes become one column each, ``description.<name>`` (missing
   values are None); record ids a list per row.
 
@@ -38,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
 from ._codec import alias, alternatives, decode_scalar, field_hints, init_fields, items_of
 from ._extras import require
@@ -62,13 +66,18 @@ def _pandas() -> Any:
 
 
 def _frame(
-    rows: list[dict[str, Any]], columns: Iterable[str], decimals: Iterable[str]
+    rows: list[dict[str, Any]],
+    columns: Iterable[str],
+    decimals: Iterable[str],
+    fields: Iterable[type] = (),
 ) -> pd.DataFrame:
     """A frame of ``rows`` with ``columns`` (a row's keys but its description), in order.
 
     The columns are given, not read off the rows, so that no rows give the same columns
     (with the same instant and Decimal dtypes) as many: ``frame["amount"].sum()`` of a
     quiet month is 0, not a KeyError. Each description attribute adds a column after them.
+    The text and flag columns of ``fields`` (classes) get their dtypes from the fields
+    (``_typed``), so that the dtypes are the same for no rows as for many.
     """
     pandas = _pandas()
     names = [column for column in columns if column != "description"]
@@ -103,7 +112,38 @@ def _frame(
             frame[column] = pandas.Series(
                 [_decimal(row.get(column)) for row in flat], index=frame.index, dtype=object
             )
+    return _typed(frame, fields)
+
+
+def _typed(frame: pd.DataFrame, fields: Iterable[type]) -> pd.DataFrame:
+    """``frame`` with its text and flag columns cast to dtypes read off the fields' types.
+
+    pandas infers a column's dtype from its cells: no cells give ``object``, text cells
+    pandas' string dtype (``str`` from pandas 3, ``object`` before), booleans ``bool``.
+    Here the dtype is the field's, whatever the rows: a text field (``str``, a
+    ``Literal`` of strings, either or None) gets the dtype this pandas infers for text,
+    a ``bool`` field ``bool``. Other columns are left as built. O(rows x columns).
+    """
+    pandas = _pandas()
+    text = pandas.Series(["text"]).dtype  # this pandas' own dtype for text
+    for cls in fields:
+        hints = field_hints(cls)
+        for field in init_fields(cls):
+            name = alias(field)
+            if name not in frame.columns:
+                continue
+            options = [o for o in alternatives(hints[field.name]) if o is not type(None)]
+            if options and all(_is_text(option) for option in options):
+                frame[name] = frame[name].astype(text)
+            elif options == [bool] and not frame[name].isna().any():
+                frame[name] = frame[name].astype(bool)
     return frame
+
+
+def _is_text(hint: object) -> bool:
+    if hint is str:
+        return True
+    return get_origin(hint) is Literal and all(isinstance(arg, str) for arg in get_args(hint))
 
 
 def _decimal_columns(cls: type) -> tuple[str, ...]:
@@ -134,7 +174,7 @@ def usage_frame(usage: Usage | Iterable[UsageRow]) -> pd.DataFrame:
         else items_of(usage, UsageRow, "usage_frame", "a Usage or usage rows")
     )
     data = [to_row(row) for row in rows]
-    return _frame(data, row_keys(UsageRow), _decimal_columns(UsageRow))
+    return _frame(data, row_keys(UsageRow), _decimal_columns(UsageRow), (UsageRow,))
 
 
 def charges_frame(charges: Rating | Iterable[Charge]) -> pd.DataFrame:
@@ -161,7 +201,7 @@ def charges_frame(charges: Rating | Iterable[Charge]) -> pd.DataFrame:
         row["record_ids"] = list(charge.record_ids)
         data.append(row)
     columns = [key for key in row_keys(Charge) if key not in ("row", "price")]
-    return _frame(data, [*columns, "record_ids"], _decimal_columns(Charge))
+    return _frame(data, [*columns, "record_ids"], _decimal_columns(Charge), (Charge,))
 
 
 def invoice_lines_frame(invoices: Invoice | Iterable[Invoice]) -> pd.DataFrame:
@@ -199,4 +239,4 @@ def invoice_lines_frame(invoices: Invoice | Iterable[Invoice]) -> pd.DataFrame:
             data.append(row)
     line = [key for key in row_keys(InvoiceLine) if key != "charges"]
     columns = ["account", "cycle_start", "cycle_end", "currency", *line]
-    return _frame(data, columns, _decimal_columns(InvoiceLine))
+    return _frame(data, columns, _decimal_columns(InvoiceLine), (Invoice, InvoiceLine))
