@@ -27,8 +27,9 @@ from tests.test_scaleout_inventories import (
 )
 
 import ratekit as rk
+from ratekit import _wire
 from ratekit._shown import show
-from ratekit.scaleout import bill_by_account
+from ratekit.scaleout import bill_by_account, rate_by_account
 
 Bills = tuple[tuple[rk.Invoice, ...], tuple[rk.Anomaly, ...], tuple[tuple[str, str], ...]]
 
@@ -216,6 +217,69 @@ def test_what_one_process_refuses_across_parts_is_refused_naming_bill_by_account
     with pytest.raises(rk.RatekitTypeError) as span:
         bill_by_account(ListBag([]), plan(), span="2026-03")  # type: ignore[arg-type]
     assert str(span.value) == "bill_by_account span must be a Span, not str: '2026-03'."
+
+
+def test_arguments_rate_and_bill_would_refuse_are_refused_naming_bill_by_account() -> None:
+    # Each part calls rate() and bill(); their words ("rate meters", "bill tz") would name
+    # calls the caller never made. The arguments are checked here, under the caller's name.
+    acme = vm("acme", "vm-1", "01T00", "03T00")
+    with pytest.raises(rk.RatekitTypeError) as no_meters:
+        bill_by_account(ListBag([acme]), plan(), span=MARCH)
+    assert str(no_meters.value) == (
+        "bill_by_account needs meters=[...] to meter its records, as ratekit.rate does; "
+        f"got none for Event: {show(acme[0])}."
+    )
+    with pytest.raises(rk.RatekitTypeError) as meters:
+        bill_by_account(ListBag([acme]), plan(), span=MARCH, meters="vm.hours")
+    assert str(meters.value) == (
+        "bill_by_account meters must be an iterable (a list or tuple), not str: 'vm.hours'."
+    )
+    with pytest.raises(rk.RatekitTypeError) as meter:
+        bill_by_account(ListBag([acme]), plan(), span=MARCH, meters=[*HOURS, 1])
+    assert str(meter.value) == "bill_by_account meters must be Meter values, not int: 1."
+    with pytest.raises(rk.BadCalendarError) as zone:
+        bills([acme], tz="Mars/Base")
+    assert str(zone.value) == (
+        "bill_by_account tz 'Mars/Base' is not a known IANA timezone name; give one such "
+        "as 'Europe/Zurich', 'America/New_York' or 'UTC'."
+    )
+    with pytest.raises(rk.RatekitTypeError) as zone_type:
+        bills([acme], tz=3)
+    assert str(zone_type.value) == (
+        "bill_by_account tz must be an IANA timezone name or a tzinfo, not int: 3."
+    )
+    with pytest.raises(rk.UnpricedUsageError) as unassigned:
+        bills([acme], plans=[rk.Assignment("acme", plan())], accounts=["acme", "zz"])
+    assert str(unassigned.value) == (
+        "bill_by_account accounts ['zz'] have no assignment: under assignments the plans "
+        "cover the assigned accounts; assign them a plan with rk.Assignment(...)."
+    )
+
+
+def test_a_named_timezone_bills_as_one_process_and_rate_by_account_names_itself() -> None:
+    acme = vm("acme", "vm-1", "01T00", "03T00")
+    # The tz read once here is the one each part bills with.
+    got = bills([acme], tz="Europe/Zurich")
+    want = rk.bill(rk.rate(acme, plan(), span=MARCH, meters=HOURS), tz="Europe/Zurich")
+    assert got[0] == want
+    assert [invoice.tz for invoice in got[0]] == ["Europe/Zurich"]
+    with pytest.raises(rk.RatekitTypeError) as zone_type:
+        rate_by_account(ListBag([acme]), plan(), span=MARCH, meters=HOURS, tz=3)
+    assert str(zone_type.value) == (
+        "rate_by_account tz must be an IANA timezone name or a tzinfo, not int: 3."
+    )
+    with pytest.raises(rk.RatekitTypeError) as no_meters:
+        rate_by_account(ListBag([acme]), plan(), span=MARCH)
+    assert str(no_meters.value).startswith("rate_by_account needs meters=[...]")
+
+
+def test_a_part_result_that_cannot_be_read_is_named_after_the_caller() -> None:
+    with pytest.raises(rk.BadDataError) as error:
+        _wire.decode("ratekit", "bill_by_account")
+    assert str(error.value) == (
+        "bill_by_account part result: expected bytes from a part, got str; the part did "
+        "not return ratekit's wire form."
+    )
 
 
 # -- the law: any grouping of the accounts gives one process's invoices -----------------------

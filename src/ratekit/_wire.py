@@ -75,7 +75,7 @@ Part = tuple[Rating, tuple[Invoice, ...], frozenset[str], dict[str, list[str]]]
 
 #: The first bytes of a part's result; the last is the wire form's version.
 MAGIC: Final = b"ratekit-part\x00\x01"
-_WHAT: Final = "rate_by_account part result"
+_WHAT: Final = "part result"  # decode() puts the caller's name before it
 _new = object.__new__
 
 # -- what each field holds: the table its indices point into, what its values must be ------
@@ -328,12 +328,24 @@ _PAYLOAD: Final = 14  # the payload's items (see encode)
 _TYPECODES: Final = frozenset("BHI")  # unsigned arrays
 
 
-def decode(blob: object) -> Part:
+def decode(blob: object, name: str = "rate_by_account") -> Part:
     """The part that `encode()` turned into ``blob``, rebuilt equal. O(n).
 
     Raises [`BadDataError`][ratekit.BadDataError] naming the first field that is wrong,
-    for bytes that are not a part's result (another version, cut short, altered).
+    for bytes that are not a part's result (another version, cut short, altered); the
+    message starts with ``name``, the function the caller called
+    (``"bill_by_account part result: ..."``).
     """
+    try:
+        return _decoded(blob)
+    except BadDataError as error:
+        message = str(error)
+        if not message.startswith(_WHAT):  # a value's own door, which names itself
+            raise
+        raise BadDataError(f"{name} {message}") from None
+
+
+def _decoded(blob: object) -> Part:
     if not isinstance(blob, bytes | bytearray | memoryview):
         raise BadDataError(
             f"{_WHAT}: expected bytes from a part, got {type(blob).__name__}; the part did "

@@ -87,6 +87,7 @@ from . import _normalize as _n
 from . import _scaleout_inventories as _inv
 from . import _values as _v
 from . import _wire
+from ._calendar import zone, zone_name
 from ._instants import to_us
 from ._scaleout_inventories import inventories_for, inventory_for, kept_inventories
 from ._scaleout_merge import bills_only as _bills_only
@@ -97,7 +98,8 @@ from ._text import check_text
 from .assignments import Assignment, read_plans
 from .billing import Invoice, bill
 from .charges import Rating
-from .errors import RatekitError, RatekitTypeError
+from .errors import RatekitError, RatekitTypeError, UnpricedUsageError
+from .policies import meters_of
 from .pricebook import Plan
 from .rating import rate
 from .records import Anomaly, Event, Inventory, Sample
@@ -182,8 +184,9 @@ def rate_by_account(
 
     Returns the merged [`Rating`][ratekit.Rating] and invoices, equal to
     ``rk.rate(...)`` and ``rk.bill(...)`` of the same records in one process (anomalies
-    grouped by part). Errors raised by rating a part (an unpriced account, a bad
-    record, an element that is not a record) come back as themselves; the merge raises
+    grouped by part). The arguments (``meters``, ``tz``, ``accounts`` without an assignment
+    included) are checked here, errors naming this function. Errors raised by rating a
+    part (an unpriced account, a bad record, an element that is not a record) come back as themselves; the merge raises
     [`SplitAccountError`][ratekit.SplitAccountError] for an account rated in two parts
     and [`ConflictingRecordError`][ratekit.ConflictingRecordError] for an id held by two
     parts, as one process raises it for two records sharing an id. Two inventories
@@ -379,8 +382,17 @@ def _parts(
             )
         bag = bag.map(functools.partial(_built, build=build, name=name))
     plan_or_assignments = read_plans(plans, name)
-    meter_list = None if meters is None else tuple(meters)
+    # Checked here, under the caller's name, not by rate() and bill() in each part.
+    meter_list = None if meters is None else tuple(meters_of(meters, f"{name} meters").values())
+    tz = None if tz is None else zone_name(zone(tz, f"{name} tz"))
     listed = None if accounts is None else _listed(accounts, name)
+    if listed is not None and not isinstance(plan_or_assignments, Plan):
+        unknown = sorted(listed - {assignment.account for assignment in plan_or_assignments})
+        if unknown:
+            raise UnpricedUsageError(
+                f"{name} accounts {unknown!r} have no assignment: under assignments the "
+                "plans cover the assigned accounts; assign them a plan with rk.Assignment(...)."
+            )
     if not isinstance(span, Span):
         raise RatekitTypeError(
             f"{name} span must be a Span, not {type(span).__name__}: {show(span)}."
@@ -410,7 +422,7 @@ def _parts(
         parts_bag = bag.groupby(key, npartitions=count).map(_second).map(packed)
     else:
         parts_bag = bag.map_partitions(_one, packed)
-    parts = _results(parts_bag)
+    parts = _results(parts_bag, name)
     seen = frozenset().union(*(part[2] for part in parts))
     rest = set() if listed is None else set(listed)
     if not isinstance(plan_or_assignments, Plan):
@@ -422,7 +434,7 @@ def _parts(
     return parts, tuple(kept), tuple(replays), tuple(given), as_of_us
 
 
-def _results(parts_bag: Any) -> list[_Part]:
+def _results(parts_bag: Any, name: str) -> list[_Part]:
     """Every part's result, decoded (`ratekit._wire`), in the order of the parts.
 
     Under an open ``distributed.Client`` (the scheduler Dask would use), each part is
@@ -442,14 +454,14 @@ def _results(parts_bag: Any) -> list[_Part]:
     ) != getattr(client, "get", None):
         client = None  # another scheduler chosen (dask.config.set(scheduler=...)): use it
     if client is None:
-        return [_wire.decode(blob) for blob in parts_bag.compute()]
+        return [_wire.decode(blob, name) for blob in parts_bag.compute()]
     assert distributed is not None  # for the type checker: the client came from it
     futures = client.compute(parts_bag.to_delayed())
     number = {id(future): index for index, future in enumerate(futures)}
     done: list[list[_Part]] = [[] for _ in futures]
     try:
         for future in distributed.as_completed(futures):
-            done[number[id(future)]] = [_wire.decode(blob) for blob in future.result()]
+            done[number[id(future)]] = [_wire.decode(blob, name) for blob in future.result()]
     except BaseException:
         client.cancel(futures)
         raise
@@ -571,6 +583,11 @@ def _rate_part(
         if copies:
             rated = [*records, *copies]
     named = None if listed is None else sorted(listed & mine)
+    if meters is None and rated:
+        raise RatekitTypeError(
+            f"{name} needs meters=[...] to meter its records, as ratekit.rate does; got "
+            f"none for {type(rated[0]).__name__}: {show(rated[0])}."
+        )
     if isinstance(plans, Plan):
         chosen: Plan | list[Assignment] = plans
     else:
