@@ -33,7 +33,8 @@ and each sample whose metadata differs from the one in force before it is preced
 ``"update"`` [`Event`][ratekit.Event] carrying it as the feed sends it, nested (levels
 and conditions read it by dotted paths, ``"image.name"``; top-level nulls are left out;
 the flavor is written by its name, as Nova's notifications write it: ``"flavor":
-"m1.small"``, its other fields as ``flavor_<field>``, ``flavor_vcpus``),
+"m1.small"``, its other fields as ``flavor_<field>``, ``flavor_vcpus``; the ``state`` in
+Nova's vm_state words, ``running`` as ``active``, ``shutoff`` as ``stopped``),
 with each key the previous metadata had and this one has not set to ``None``, which
 removes it: the description is the metadata, never a key the feed dropped. Samples of one
 resource at one instant that disagree about the metadata: the one whose ``id`` sorts
@@ -119,7 +120,7 @@ from ratekit.policies import Continuous, Counter, Meter, OnOff
 from ratekit.records import Event, EventKind, Sample, SampleKind
 
 from . import _reading as r
-from ._describe import Described, flavor_by_name, updates
+from ._describe import Described, flavor_by_name, nova_state, updates
 from ._units import feed_unit, in_meter_unit, openstack_binary
 
 __all__ = [
@@ -442,7 +443,7 @@ def samples(
         where = r.at(position, meta_key)
         metadata = item.get(meta_key) if describe else None
         attributes = (
-            flavor_by_name(description(r.mapping(metadata, where, _SAMPLE)))
+            nova_state(flavor_by_name(description(r.mapping(metadata, where, _SAMPLE))))
             if metadata is not None
             else {}
         )
