@@ -292,11 +292,16 @@ _SAMPLE: Final = "Ceilometer sample"
 _NOTIFICATION: Final = "Nova notification"
 
 
-def description(value: Mapping[str, object]) -> dict[str, object]:
+def description(
+    value: Mapping[str, object], where: r.Position = "", what: str = _SAMPLE
+) -> dict[str, object]:
     """A description from a feed's object: its fields as sent, top-level nulls left out.
 
     Nested objects and lists stay nested (read them by dotted paths: ``"image.name"``);
-    a top-level ``None`` is left out, since in an event it would remove the key.
+    a top-level ``None`` is left out, since in an event it would remove the key. A key
+    that is not a non-empty string (JSON's keys are strings; a Python feed may hold an
+    ``int``) raises [`BadRecordError`][ratekit.BadRecordError] naming ``where`` and the
+    key: it is never dropped silently. O(size).
 
     ```pycon
     >>> description({"flavor": {"name": "m1.small", "vcpus": 1}, "tags": ["a"], "host": None})
@@ -304,11 +309,13 @@ def description(value: Mapping[str, object]) -> dict[str, object]:
 
     ```
     """
-    return {
-        key: item
-        for key, item in value.items()
-        if isinstance(key, str) and key and item is not None
-    }
+    for key in value:
+        if not isinstance(key, str) or not key:
+            raise BadRecordError(
+                f"{what} {where or 'the input'} has the key {r.show(key)}; its keys must be "
+                "non-empty strings, as JSON's are (write the key as a string)."
+            )
+    return {key: item for key, item in value.items() if isinstance(key, str) and item is not None}
 
 
 def _one_of(
@@ -443,7 +450,7 @@ def samples(
         where = r.at(position, meta_key)
         metadata = item.get(meta_key) if describe else None
         attributes = (
-            nova_state(flavor_by_name(description(r.mapping(metadata, where, _SAMPLE))))
+            nova_state(flavor_by_name(description(r.mapping(metadata, where, _SAMPLE), where)))
             if metadata is not None
             else {}
         )
@@ -504,7 +511,7 @@ def _notification(
     if kind != "delete":
         attributes = {
             _RENAMED.get(key, key): value
-            for key, value in description(payload).items()
+            for key, value in description(payload, payload_at, _NOTIFICATION).items()
             if key not in _BOOKKEEPING
         }
         _check_sizes(payload, payload_at, attributes)
