@@ -432,3 +432,26 @@ def test_a_metadata_key_that_is_not_a_string_is_refused_not_dropped(key: object)
         f"Nova notification [1].payload has the key {key!r}; its keys must be "
         "non-empty strings, as JSON's are (write the key as a string)."
     )
+
+
+@pytest.mark.parametrize(
+    ("counter_type", "meter", "takes"),
+    [
+        ("gauge", ceilometer.CPU_HOURS, "'cumulative'"),
+        ("delta", ceilometer.CPU_HOURS, "'cumulative'"),
+        ("cumulative", rk.Meter("cpu", "hour", rk.Max()), "'gauge' or 'delta'"),
+        ("gauge", rk.Meter("cpu", "hour", rk.Discrete()), "'delta'"),
+        ("gauge", rk.Meter("cpu", "hour", rk.OnOff()), "no samples (it is time-based)"),
+    ],
+)
+def test_a_counter_type_the_meter_does_not_take_is_refused_at_its_position(
+    counter_type: str, meter: rk.Meter, takes: str
+) -> None:
+    broken = copy.deepcopy(SAMPLES)
+    broken[0]["counter_type"] = counter_type
+    with pytest.raises(rk.BadRecordError) as error:
+        ceilometer.samples(broken, meters=[meter], unknown="skip")
+    assert str(error.value) == (
+        f"Ceilometer sample [0].counter_type is {counter_type!r}, which meter 'cpu' does not "
+        f"take: its policy takes {takes}."
+    )

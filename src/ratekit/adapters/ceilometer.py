@@ -13,7 +13,8 @@ whose ``metadata`` is flat: ``{"flavor.name": "m1.small"}``). Each becomes a [`S
 project (the account) and resource; its kind follows ``counter_type``: ``gauge`` ->
 ``"gauge"``, ``delta`` -> ``"delta"``, ``cumulative`` -> ``"counter"`` (metering turns
 consecutive readings into deltas, apportions them across cycle boundaries and reports
-resets). The meter is the one named ``counter_name`` among ``meters``; the value is
+resets); a kind the meter's policy does not take (a ``gauge`` for a
+[`Counter`][ratekit.Counter]) is refused at ``counter_type``. The meter is the one named ``counter_name`` among ``meters``; the value is
 converted exactly from ``counter_unit`` to that meter's unit (``ns``, ``B``, ``B/s``
 and ``%``, a hundredth, are ratekit units; OpenStack's ``KB``, ``MB``, ``GB`` and ``TB``
 are binary, as Nova's ``memory_mb`` and ``root_gb`` are, so they are read as ``KiB``,
@@ -116,6 +117,7 @@ from ratekit._instants import format_us
 from ratekit._paths import lookup
 from ratekit._values import switch
 from ratekit.errors import BadRecordError
+from ratekit.metering import accepted_kinds
 from ratekit.policies import Continuous, Counter, Meter, OnOff
 from ratekit.records import Event, EventKind, Sample, SampleKind
 
@@ -328,12 +330,34 @@ def _one_of(
     raise BadRecordError(f"{what} {position or 'the input'} has no {names}.")
 
 
+def _check_kind(
+    counter_type: str, where: r.Position, meter: Meter, accepted: Mapping[str, frozenset[str]]
+) -> None:
+    """The meter's policy takes the sample's kind; else raise naming ``where`` (``[i].counter_type``).
+
+    Metering would refuse the sample too, but far from the feed, without its position.
+    """
+    kinds = accepted.get(meter.name, frozenset())
+    if _KINDS[counter_type] in kinds:
+        return
+    takes = (
+        " or ".join(repr(name) for name, kind in _KINDS.items() if kind in kinds)
+        or "no samples (it is time-based)"
+    )
+    raise BadRecordError(
+        f"{_SAMPLE} {where} is {r.show(counter_type)}, which meter {meter.name!r} does not "
+        f"take: its policy takes {takes}."
+    )
+
+
 def _sample(
     item: Mapping[str, object],
     position: r.Position,
     meters: Mapping[str, Meter],
     skip: bool,
     naive_utc: bool,
+    *,
+    accepted: Mapping[str, frozenset[str]],
 ) -> Sample | None:
     name_key = _one_of(item, ("counter_name", "name", "meter"), position, _SAMPLE)
     name = r.text(item, name_key, position, _SAMPLE)
@@ -347,6 +371,7 @@ def _sample(
             f"{_SAMPLE} {r.at(position, type_key)} is {r.show(counter_type)}; expected one of "
             "'gauge', 'delta', 'cumulative'."
         )
+    _check_kind(counter_type, r.at(position, type_key), meter, accepted)
     unit_key = _one_of(item, ("counter_unit", "unit"), position, _SAMPLE)
     written = r.text(item, unit_key, position, _SAMPLE)
     unit_at = r.at(position, unit_key)
@@ -439,10 +464,11 @@ def samples(
     naive_utc = switch(naive_utc, "ceilometer.samples naive_utc")
     by_name = r.meters_by_name(meters, "samples meters")
     skip = r.skipping(unknown, "unknown")
+    accepted = accepted_kinds(by_name)
     _refuse_gnocchi(feed)
     read: list[Described] = []
     for position, item in r.entries(feed, "", _SAMPLE):
-        sample = _sample(item, position, by_name, skip, naive_utc)
+        sample = _sample(item, position, by_name, skip, naive_utc, accepted=accepted)
         if sample is None:
             continue
         # the v2 API's /v2/samples calls it "metadata" (flat: {"flavor.name": ...})
