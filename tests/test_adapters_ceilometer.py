@@ -408,3 +408,50 @@ def test_a_percentage_such_as_cpu_util_is_read(
         "Ceilometer sample [0].counter_unit '%' is not a unit meter 'cpu_util' in 'hour' can "
         "take: Cannot convert '%' to 'hour': '%' measures count and 'hour' measures time."
     )
+
+
+@pytest.mark.parametrize("key", [1, ""])
+def test_a_metadata_key_that_is_not_a_string_is_refused_not_dropped(key: object) -> None:
+    broken = copy.deepcopy(SAMPLES)
+    broken[1]["resource_metadata"][key] = 2
+    with pytest.raises(rk.BadRecordError) as error:
+        ceilometer.samples(broken, meters=METERS[1:], unknown="skip", describe=True)
+    assert str(error.value) == (
+        f"Ceilometer sample [1].resource_metadata has the key {key!r}; its keys must be "
+        "non-empty strings, as JSON's are (write the key as a string)."
+    )
+    # without describe the metadata is not read, and the sample is
+    assert len(ceilometer.samples(broken, meters=METERS[1:], unknown="skip")) == len(
+        ceilometer.samples(SAMPLES, meters=METERS[1:], unknown="skip")
+    )
+    broken = copy.deepcopy(NOTIFICATIONS)
+    broken[1]["payload"][key] = "x"
+    with pytest.raises(rk.BadRecordError) as error:
+        ceilometer.instance_notifications(broken, naive_utc=True)
+    assert str(error.value) == (
+        f"Nova notification [1].payload has the key {key!r}; its keys must be "
+        "non-empty strings, as JSON's are (write the key as a string)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("counter_type", "meter", "takes"),
+    [
+        ("gauge", ceilometer.CPU_HOURS, "'cumulative'"),
+        ("delta", ceilometer.CPU_HOURS, "'cumulative'"),
+        ("cumulative", rk.Meter("cpu", "hour", rk.Max()), "'gauge' or 'delta'"),
+        ("gauge", rk.Meter("cpu", "hour", rk.Discrete()), "'delta'"),
+        ("gauge", rk.Meter("cpu", "hour", rk.OnOff()), "no samples (it is time-based)"),
+    ],
+)
+def test_a_counter_type_the_meter_does_not_take_is_refused_at_its_position(
+    counter_type: str, meter: rk.Meter, takes: str
+) -> None:
+    broken = copy.deepcopy(SAMPLES)
+    broken[0]["counter_type"] = counter_type
+    with pytest.raises(rk.BadRecordError) as error:
+        ceilometer.samples(broken, meters=[meter], unknown="skip")
+    assert str(error.value) == (
+        f"Ceilometer sample [0].counter_type is {counter_type!r}, which meter 'cpu' does not "
+        f"take: its policy takes {takes}."
+    )

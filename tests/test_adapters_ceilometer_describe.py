@@ -231,3 +231,104 @@ def test_any_order_of_the_feed_gives_the_same_records_and_descriptions(
             if isinstance(record, rk.Event) and record.resource == resource
         ]
         assert len(instants) == len(set(instants))
+
+
+def _nova(event_type: str, message_id: str, at: str, state: str) -> dict[str, object]:
+    return {
+        "event_type": f"compute.instance.{event_type}",
+        "message_id": message_id,
+        "timestamp": at,
+        "payload": {
+            "tenant_id": "p-1",
+            "instance_id": "vm-1",
+            "instance_type": "m1.small",
+            "vcpus": 1,
+            "memory_mb": 2048,
+            "state": state,
+        },
+    }
+
+
+_BOTH_PLAN = rk.Plan(
+    "p",
+    "EUR",
+    MONTHLY,
+    [
+        rk.PriceEntry("small", "instance.hours", rk.PerUnit("0.04"), where={"flavor": "m1.small"}),
+        rk.PriceEntry("cpu", "cpu", rk.PerUnit("0.10")),
+    ],
+)
+
+
+@pytest.mark.parametrize("state", ["running", "active", "RUNNING", "blocked"])
+def test_an_instance_described_by_both_feeds_is_billed_as_by_nova_alone(state: str) -> None:
+    # Nova: created (active) at 08:00, deleted at 12:00. Ceilometer's cpu samples at 09:00
+    # (0) and 10:00 (1 h) carry the instance's metadata with its own state word, which an
+    # update would write over Nova's "active": read as Nova's vm_state, it keeps billing.
+    # 4 h x 0.04 (instance) + 1 h x 0.10 (cpu) = 0.16 + 0.10 = 0.26.
+    events = ceilometer.instance_notifications(
+        [
+            _nova("create.end", "n1", "2026-03-02T08:00:00Z", "active"),
+            _nova("delete.end", "n2", "2026-03-02T12:00:00Z", "deleted"),
+        ]
+    )
+    metadata: dict[str, object] = {
+        "flavor": {"name": "m1.small", "vcpus": 1},
+        "state": state,
+        "status": "active",
+    }
+    feed = [
+        cpu("s1", "2026-03-02T09:00:00Z", 0, metadata),
+        cpu("s2", "2026-03-02T10:00:00Z", H, metadata),
+    ]
+    samples = read(feed)
+    assert samples[0].attributes["state"] == "active"  # type: ignore[union-attr]
+    assert samples[0].attributes["status"] == "active"  # type: ignore[union-attr]
+    meters = [ceilometer.INSTANCE_HOURS, ceilometer.CPU_HOURS]
+    both = rk.rate(events + samples, _BOTH_PLAN, span=MARCH, meters=meters)
+    assert both.total() == Decimal("0.26")
+    hours: dict[str, Decimal] = {}
+    for charge in both.charges:  # the instance's hours split where the description changed
+        hours[charge.entry] = hours.get(charge.entry, Decimal(0)) + charge.quantity
+    assert hours == {"cpu": Decimal(1), "small": Decimal(4)}
+    # Nova alone: the same 4 instance hours, 0.16.
+    alone = rk.rate(events, _BOTH_PLAN, span=MARCH, meters=meters)
+    assert alone.total() == Decimal("0.16")
+
+
+@pytest.mark.parametrize(
+    ("written", "read_as"),
+    [
+        ("running", "active"),
+        ("blocked", "active"),
+        ("shutdown", "stopped"),
+        ("shutoff", "stopped"),
+        ("SHUTOFF", "stopped"),
+        ("pending", "building"),
+        ("crashed", "error"),
+        ("pmsuspended", "suspended"),
+        ("rescued", "rescued"),
+        ("Resized", "resized"),
+        ("shelved_offloaded", "shelved_offloaded"),
+        ("available", "available"),  # not an instance's word: kept as written
+    ],
+)
+def test_ceilometer_state_words_are_read_as_nova_vm_states(written: str, read_as: str) -> None:
+    records = read([cpu("s1", "2026-03-02T09:00:00Z", 0, {"state": written})])
+    assert records[0].attributes == {"state": read_as}  # type: ignore[union-attr]
+
+
+def test_a_stopped_instance_in_ceilometer_stops_nova_billing() -> None:
+    # Nova: active from 08:00, deleted at 12:00; Ceilometer's sample at 10:00 says the
+    # domain is shut off: 08:00..10:00 billed, 2 h x 0.04 = 0.08 (the cpu counter's
+    # single reading is its baseline: 0 h).
+    events = ceilometer.instance_notifications(
+        [
+            _nova("create.end", "n1", "2026-03-02T08:00:00Z", "active"),
+            _nova("delete.end", "n2", "2026-03-02T12:00:00Z", "deleted"),
+        ]
+    )
+    samples = read([cpu("s1", "2026-03-02T10:00:00Z", 0, {"state": "shutoff"})])
+    meters = [ceilometer.INSTANCE_HOURS, ceilometer.CPU_HOURS]
+    rating = rk.rate(events + samples, _BOTH_PLAN, span=MARCH, meters=meters)
+    assert rating.total() == Decimal("0.08")

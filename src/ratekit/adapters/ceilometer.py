@@ -13,7 +13,8 @@ whose ``metadata`` is flat: ``{"flavor.name": "m1.small"}``). Each becomes a [`S
 project (the account) and resource; its kind follows ``counter_type``: ``gauge`` ->
 ``"gauge"``, ``delta`` -> ``"delta"``, ``cumulative`` -> ``"counter"`` (metering turns
 consecutive readings into deltas, apportions them across cycle boundaries and reports
-resets). The meter is the one named ``counter_name`` among ``meters``; the value is
+resets); a kind the meter's policy does not take (a ``gauge`` for a
+[`Counter`][ratekit.Counter]) is refused at ``counter_type``. The meter is the one named ``counter_name`` among ``meters``; the value is
 converted exactly from ``counter_unit`` to that meter's unit (``ns``, ``B``, ``B/s``
 and ``%``, a hundredth, are ratekit units; OpenStack's ``KB``, ``MB``, ``GB`` and ``TB``
 are binary, as Nova's ``memory_mb`` and ``root_gb`` are, so they are read as ``KiB``,
@@ -33,7 +34,8 @@ and each sample whose metadata differs from the one in force before it is preced
 ``"update"`` [`Event`][ratekit.Event] carrying it as the feed sends it, nested (levels
 and conditions read it by dotted paths, ``"image.name"``; top-level nulls are left out;
 the flavor is written by its name, as Nova's notifications write it: ``"flavor":
-"m1.small"``, its other fields as ``flavor_<field>``, ``flavor_vcpus``),
+"m1.small"``, its other fields as ``flavor_<field>``, ``flavor_vcpus``; the ``state`` in
+Nova's vm_state words, ``running`` as ``active``, ``shutoff`` as ``stopped``),
 with each key the previous metadata had and this one has not set to ``None``, which
 removes it: the description is the metadata, never a key the feed dropped. Samples of one
 resource at one instant that disagree about the metadata: the one whose ``id`` sorts
@@ -115,11 +117,12 @@ from ratekit._instants import format_us
 from ratekit._paths import lookup
 from ratekit._values import switch
 from ratekit.errors import BadRecordError
+from ratekit.metering import accepted_kinds
 from ratekit.policies import Continuous, Counter, Meter, OnOff
 from ratekit.records import Event, EventKind, Sample, SampleKind
 
 from . import _reading as r
-from ._describe import Described, flavor_by_name, updates
+from ._describe import Described, flavor_by_name, nova_state, updates
 from ._units import feed_unit, in_meter_unit, openstack_binary
 
 __all__ = [
@@ -291,11 +294,16 @@ _SAMPLE: Final = "Ceilometer sample"
 _NOTIFICATION: Final = "Nova notification"
 
 
-def description(value: Mapping[str, object]) -> dict[str, object]:
+def description(
+    value: Mapping[str, object], where: r.Position = "", what: str = _SAMPLE
+) -> dict[str, object]:
     """A description from a feed's object: its fields as sent, top-level nulls left out.
 
     Nested objects and lists stay nested (read them by dotted paths: ``"image.name"``);
-    a top-level ``None`` is left out, since in an event it would remove the key.
+    a top-level ``None`` is left out, since in an event it would remove the key. A key
+    that is not a non-empty string (JSON's keys are strings; a Python feed may hold an
+    ``int``) raises [`BadRecordError`][ratekit.BadRecordError] naming ``where`` and the
+    key: it is never dropped silently. O(size).
 
     ```pycon
     >>> description({"flavor": {"name": "m1.small", "vcpus": 1}, "tags": ["a"], "host": None})
@@ -303,11 +311,13 @@ def description(value: Mapping[str, object]) -> dict[str, object]:
 
     ```
     """
-    return {
-        key: item
-        for key, item in value.items()
-        if isinstance(key, str) and key and item is not None
-    }
+    for key in value:
+        if not isinstance(key, str) or not key:
+            raise BadRecordError(
+                f"{what} {where or 'the input'} has the key {r.show(key)}; its keys must be "
+                "non-empty strings, as JSON's are (write the key as a string)."
+            )
+    return {key: item for key, item in value.items() if isinstance(key, str) and item is not None}
 
 
 def _one_of(
@@ -320,12 +330,34 @@ def _one_of(
     raise BadRecordError(f"{what} {position or 'the input'} has no {names}.")
 
 
+def _check_kind(
+    counter_type: str, where: r.Position, meter: Meter, accepted: Mapping[str, frozenset[str]]
+) -> None:
+    """The meter's policy takes the sample's kind; else raise naming ``where`` (``[i].counter_type``).
+
+    Metering would refuse the sample too, but far from the feed, without its position.
+    """
+    kinds = accepted.get(meter.name, frozenset())
+    if _KINDS[counter_type] in kinds:
+        return
+    takes = (
+        " or ".join(repr(name) for name, kind in _KINDS.items() if kind in kinds)
+        or "no samples (it is time-based)"
+    )
+    raise BadRecordError(
+        f"{_SAMPLE} {where} is {r.show(counter_type)}, which meter {meter.name!r} does not "
+        f"take: its policy takes {takes}."
+    )
+
+
 def _sample(
     item: Mapping[str, object],
     position: r.Position,
     meters: Mapping[str, Meter],
     skip: bool,
     naive_utc: bool,
+    *,
+    accepted: Mapping[str, frozenset[str]],
 ) -> Sample | None:
     name_key = _one_of(item, ("counter_name", "name", "meter"), position, _SAMPLE)
     name = r.text(item, name_key, position, _SAMPLE)
@@ -339,6 +371,7 @@ def _sample(
             f"{_SAMPLE} {r.at(position, type_key)} is {r.show(counter_type)}; expected one of "
             "'gauge', 'delta', 'cumulative'."
         )
+    _check_kind(counter_type, r.at(position, type_key), meter, accepted)
     unit_key = _one_of(item, ("counter_unit", "unit"), position, _SAMPLE)
     written = r.text(item, unit_key, position, _SAMPLE)
     unit_at = r.at(position, unit_key)
@@ -431,10 +464,11 @@ def samples(
     naive_utc = switch(naive_utc, "ceilometer.samples naive_utc")
     by_name = r.meters_by_name(meters, "samples meters")
     skip = r.skipping(unknown, "unknown")
+    accepted = accepted_kinds(by_name)
     _refuse_gnocchi(feed)
     read: list[Described] = []
     for position, item in r.entries(feed, "", _SAMPLE):
-        sample = _sample(item, position, by_name, skip, naive_utc)
+        sample = _sample(item, position, by_name, skip, naive_utc, accepted=accepted)
         if sample is None:
             continue
         # the v2 API's /v2/samples calls it "metadata" (flat: {"flavor.name": ...})
@@ -442,7 +476,7 @@ def samples(
         where = r.at(position, meta_key)
         metadata = item.get(meta_key) if describe else None
         attributes = (
-            flavor_by_name(description(r.mapping(metadata, where, _SAMPLE)))
+            nova_state(flavor_by_name(description(r.mapping(metadata, where, _SAMPLE), where)))
             if metadata is not None
             else {}
         )
@@ -503,7 +537,7 @@ def _notification(
     if kind != "delete":
         attributes = {
             _RENAMED.get(key, key): value
-            for key, value in description(payload).items()
+            for key, value in description(payload, payload_at, _NOTIFICATION).items()
             if key not in _BOOKKEEPING
         }
         _check_sizes(payload, payload_at, attributes)
