@@ -79,20 +79,24 @@ from __future__ import annotations
 import functools
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
 
-from . import _normalize as _n
 from . import _scaleout_inventories as _inv
 from . import _values as _v
 from . import _wire
 from ._calendar import zone, zone_name
 from ._instants import to_us
 from ._scaleout_inventories import inventories_for, inventory_for, kept_inventories
-from ._scaleout_merge import bills_only as _bills_only
 from ._scaleout_merge import merged as _merged
 from ._scaleout_merge import merged_bills as _merged_bills
+from ._scaleout_parts import inventory_refused as _inventory
+from ._scaleout_parts import one as _one
+from ._scaleout_parts import packed as _packed
+from ._scaleout_parts import rate_part as _rate_part
+from ._scaleout_parts import rate_quiet as _rate_quiet
+from ._scaleout_parts import refused as _refused
 from ._shown import show
 from ._text import check_text
 from .assignments import Assignment, read_plans
@@ -101,7 +105,6 @@ from .charges import Rating
 from .errors import RatekitError, RatekitTypeError, UnpricedUsageError
 from .policies import meters_of
 from .pricebook import Plan
-from .rating import rate
 from .records import Anomaly, Event, Inventory, Sample
 from .sharing import Share, read_shares
 from .spans import Span
@@ -499,26 +502,6 @@ def _built(element: Any, build: Callable[[Any], object], name: str) -> Event | S
     )
 
 
-def _refused(element: object, name: str) -> RatekitTypeError:
-    """The error for an element of the bag that is not a record (and no ``build``)."""
-    if isinstance(element, Inventory):
-        return _inventory(element, name)
-    return RatekitTypeError(
-        f"{name} records must be Event or Sample values, not "
-        f"{type(element).__name__}: {show(element)}; give build=, a function from each "
-        "element of the bag to an Event or a Sample."
-    )
-
-
-def _inventory(inventory: Inventory, name: str) -> RatekitTypeError:
-    return RatekitTypeError(
-        f"{name} got an Inventory in the bag ({show(inventory)}): an inventory "
-        "speaks for many accounts, so it cannot travel with one account's records; give "
-        f"the inventories beside the bag, {name}(bag, ..., inventories=[...]), and "
-        "each part gets the copy exact for its accounts."
-    )
-
-
 def _key(record: Event | Sample, partitions: int, name: str) -> int:
     """The part of ``record`` (the shuffle's key, on the workers); a non-record is refused."""
     if type(record) is not Event and type(record) is not Sample:
@@ -528,78 +511,3 @@ def _key(record: Event | Sample, partitions: int, name: str) -> int:
 
 def _second(item: tuple[int, list[Event | Sample]]) -> list[Event | Sample]:
     return item[1]
-
-
-def _one(records: Iterable[Event | Sample], packed: Callable[..., bytes]) -> list[bytes]:
-    return [packed(list(records))]
-
-
-def _packed(records: Sequence[Event | Sample], rate_part: Callable[..., _Part]) -> bytes:
-    """A part rated, in ratekit's wire form (`ratekit._wire`): one string of bytes.
-
-    Dask's own serialisation walks a returned tuple's items one by one, and pickling the
-    charges as values costs more than rating them; the wire form's columns travel at the
-    speed of a memory copy and are rebuilt in the calling process at C speed.
-    """
-    return _wire.encode(rate_part(records))
-
-
-def _rate_part(
-    records: Sequence[Event | Sample],
-    *,
-    plans: Plan | tuple[Assignment, ...],
-    span: Span,
-    meters: tuple[Any, ...] | None,
-    as_of: Any,
-    by_resource: bool,
-    tz: str | None,
-    shares: tuple[Share, ...] = (),
-    listed: frozenset[str] | None = None,
-    quiet: Sequence[str] = (),
-    as_of_us: int | None = None,
-    inventories: Sequence[Inventory] = (),
-    name: str = "rate_by_account",
-    keep_charges: bool = True,
-) -> _Part:
-    """``rate`` + ``bill`` of one part: its records, its accounts' plans, its quiet accounts.
-
-    The part names in ``accounts=`` exactly the listed accounts it rates (those with
-    records here, and the quiet ones), as one process names them all: a listed account
-    is covered over the whole span, not only from its first record. It meters with the
-    copy of each inventory exact for its accounts (`ratekit._scaleout_inventories`), and
-    returns the ids of its records known by ``as_of_us`` (one process checks no other).
-    """
-    mine = set(quiet)
-    ids: dict[str, list[str]] = {}
-    for record in records:
-        if type(record) is not Event and type(record) is not Sample:  # final classes
-            raise _refused(record, name)
-        mine.add(record.account)
-        if record.id is not None and (as_of_us is None or _n.known_by(record, as_of_us)):
-            ids.setdefault(record.account, []).append(record.id)
-    rated: Sequence[Event | Sample | Inventory] = records
-    if inventories:
-        copies = _inv.copies_for(inventories, mine, f"{name} cannot give a part")
-        if copies:
-            rated = [*records, *copies]
-    named = None if listed is None else sorted(listed & mine)
-    if meters is None and rated:
-        raise RatekitTypeError(
-            f"{name} needs meters=[...] to meter its records, as ratekit.rate does; got "
-            f"none for {type(rated[0]).__name__}: {show(rated[0])}."
-        )
-    if isinstance(plans, Plan):
-        chosen: Plan | list[Assignment] = plans
-    else:
-        chosen = [assignment for assignment in plans if assignment.account in mine]
-    rating = rate(
-        rated, chosen, span=span, meters=meters, as_of=as_of, accounts=named, shares=shares
-    )
-    invoices = () if shares else bill(rating, by_resource=by_resource, tz=tz)
-    if not keep_charges:
-        return _bills_only(rating, invoices, frozenset(mine), ids, inventories)
-    return rating, invoices, frozenset(mine), ids
-
-
-def _rate_quiet(accounts: Sequence[str], rate_part: Callable[..., _Part]) -> _Part:
-    return rate_part([], quiet=accounts)
