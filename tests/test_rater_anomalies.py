@@ -1,4 +1,4 @@
-"""What a stream says of anomalies: each once, the same across restores (FINDINGS5).
+"""What a stream says of anomalies: each once, the same across restores.
 
 A stream says each anomaly once (a statement's ``anomalies`` are those not reported
 before), across compaction and snapshot -> JSON -> restore; a restored rater says
