@@ -49,6 +49,8 @@ def main() -> None:
         "--cov-report=term",
         "--cov-fail-under=90",
         "--numprocesses=auto",
+        # idle workers take queued tests from busy ones: no lone slow law at the end
+        "--dist=worksteal",
         "-q",
         "-p",
         "no:cacheprovider",

@@ -1,11 +1,18 @@
-"""How many examples the laws get: at least 2,000 in CI, more for a long run.
+"""How many examples the laws get: a moderate number in CI, many more for a long run.
 
-``RATEKIT_LAW_EXAMPLES`` scales it (a small number while developing, a large one for a
-thorough run). Each law's inputs stay small, so the whole check stays fast.
+``RATEKIT_LAW_EXAMPLES`` scales them (a small number while developing, a large one for a
+thorough run before a release, e.g. ``RATEKIT_LAW_EXAMPLES=10000``). Each law's inputs
+stay small, so the whole check stays fast.
+
+``RATER_LAW`` is the budget of the streaming rater's defining law (every statement's
+lines add up to one batch ``rate()``): never fewer than 2,000 examples, twice ``LAWS``
+in a scaled run. The laws of ``tests/laws/`` keep their own budget (2,000 each by
+default, see ``tests/laws/streams.py``).
 """
 
 from __future__ import annotations
 
 import os
 
-LAWS = int(os.environ.get("RATEKIT_LAW_EXAMPLES", "2000"))
+LAWS = int(os.environ.get("RATEKIT_LAW_EXAMPLES", "1000"))
+RATER_LAW = max(2 * LAWS, 2000)

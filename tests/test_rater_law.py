@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import LAWS, RATER_LAW
 from tests._rater_streams import (
     BASIC,
     PLAIN,
@@ -22,7 +22,7 @@ from tests._rater_streams import (
 )
 
 
-@settings(max_examples=LAWS)
+@settings(max_examples=RATER_LAW)
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 0, 3, 30]))
 def test_statements_add_up_to_one_batch_rate(seed: int, horizon_h: int) -> None:
     check_law(seed, horizon_h=horizon_h, late_ok=False)
