@@ -294,10 +294,7 @@ def exact_sum(values: Iterable[Decimal]) -> Decimal:
 
     ```
     """
-    total = ZERO
-    for value in values:
-        total = _SUMS.add(total, value)
-    return total
+    return functools.reduce(_SUMS.add, values, ZERO)  # the same left fold, at C speed
 
 
 def in_context(function: Callable[_P, _R]) -> Callable[_P, _R]:

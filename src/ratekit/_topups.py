@@ -35,6 +35,7 @@ invoices bill: another piece's usage never pays for its commitment.
 from __future__ import annotations
 
 import decimal
+import operator
 import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -91,6 +92,9 @@ class _Foreseen(typing.NamedTuple):
     shares: Decimal | None = None
 
 
+_START_US: typing.Final = operator.attrgetter("span.start_us")
+
+
 def rounding_of(members: Sequence[Charge]) -> tuple[Decimal, str]:
     """The quantum and rounding an invoice rounds its lines with: its latest charge's.
 
@@ -98,7 +102,7 @@ def rounding_of(members: Sequence[Charge]) -> tuple[Decimal, str]:
     force at the cycle's end (`on_latest_plan`), so the latest charge's is that plan's
     whether or not that plan charged anything.
     """
-    latest = max(members, key=lambda charge: charge.span.start_us)
+    latest = max(members, key=_START_US)  # the first latest one, as a key read at C speed
     return latest.quantum, latest.rounding
 
 
