@@ -195,6 +195,34 @@ def test_a_late_inventory_before_what_the_state_can_order_takes_the_base_clock()
     )
 
 
+def test_a_late_inventory_before_the_listing_that_opened_a_resource_takes_its_instant() -> None:
+    # A known limit, the same rule. The first call's inventory of 6 Mar lists vm-1, which
+    # no record named before: it opens vm-1 at 6 Mar and settles its history, so the
+    # state's base clock is 6 Mar: 6 Mar to 10 Mar = 4 d = 96 h. The inventory of 5 Mar,
+    # delivered late and listing nothing, closes vm-1 at 6 Mar (as a late event stamped
+    # before that takes 6 Mar): a late row of -96 h, no row after, 0 h in all. At once it
+    # comes first and closes nothing (vm-1 is not known yet), and the listing of 6 Mar
+    # opens vm-1: 6 Mar to 1 Apr = 26 d = 624 h.
+    listing = rk.Inventory("2026-03-06T00:00:00Z", [("a", "vm-1")], id="i0")
+    inventory = rk.Inventory("2026-03-05T00:00:00Z", [], id="i1")
+    assert hours(at_once([listing, inventory])) == {"vm-1": Decimal(624)}
+    one, two = split([listing], [inventory])
+    assert [(r.quantity, r.span) for r in one.rows] == [
+        (Decimal(96), rk.Span("2026-03-06T00:00:00Z", CUT))
+    ]
+    assert two.rows == ()
+    assert [(r.quantity, r.span, r.record_ids) for r in two.late] == [
+        (Decimal(-96), rk.Span("2026-03-06T00:00:00Z", CUT), ("i1",))
+    ]
+    assert hours(one, two) == {}
+    closed = next(a for a in two.anomalies if a.kind == "reconciled_close")
+    assert closed.message == (
+        "inventory 'i1' at 2026-03-05T00:00:00Z does not list 'vm-1' of 'a', running since "
+        "2026-03-06T00:00:00Z: closed at 2026-03-06T00:00:00Z (the snapshot)."
+    )
+    assert two.state[0].status == "deleted"
+
+
 def test_a_late_listing_does_not_reopen_what_the_state_closed_after_it() -> None:
     # vm-1 runs 2 Mar to its deletion on 8 Mar (6 d = 144 h), in a call whose own
     # inventory (3 Mar) settles its history. A listing of 5 Mar, delivered late, cannot
