@@ -532,8 +532,9 @@ def test_a_version_that_stands_settles_its_call_before_an_inventory_received_lat
     assert late_rows == [
         (Decimal("-0.983333333333333333333333"), rk.Span.from_us(edges[1] + MINUTE, edges[2]))
     ]
-    # The law's oracle: the listing settles the second call, so the late inventory is not
-    # comparable; the empty version alone (a conflict when the listing stands) would be.
+    # The law's oracle: the listing settles the second call after 00:01, so the late
+    # inventory is not comparable. Without the listing, the empty version stands and
+    # settles the second call at 00:01, not after the late inventory: comparable.
     assert applied(batches) == [[], [listing], [late]]
     assert not orderable(batches, [(late, 2)])
     assert orderable([[seen], [empty], [late]], [(late, 2)])
