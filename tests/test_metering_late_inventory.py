@@ -250,6 +250,36 @@ def test_a_late_listing_does_not_reopen_what_the_state_closed_after_it() -> None
     assert two.state[0].status == "deleted"
 
 
+def test_a_late_listing_does_not_reopen_what_an_inventory_after_it_left_deleted() -> None:
+    # The same limit when the first call's inventory changed nothing: vm-1 runs 2 Mar to
+    # its deletion on 3 Mar (24 h), and the inventory of 6 Mar does not list it (nothing
+    # to close: the state's clock stays at 3 Mar), but it settles vm-1's history at
+    # 6 Mar. A listing of 5 Mar, delivered late, cannot be ordered before 6 Mar: it does
+    # not reopen vm-1, and says so: 24 h. (At once it reopens vm-1 on 5 Mar and the
+    # inventory of 6 Mar closes it: 24 + 24 = 48 h. Reopened on 5 Mar and never closed,
+    # as the state forgot that inventory, it would run to 1 Apr: 24 + 648 = 672 h.)
+    delete = rk.Event("a", "vm-1", "2026-03-03T00:00:00Z", kind="delete", id="e2")
+    empty = rk.Inventory("2026-03-06T00:00:00Z", [], id="i0")
+    listing = rk.Inventory("2026-03-05T00:00:00Z", [("a", "vm-1")], id="i1")
+    assert hours(at_once([START, delete, empty, listing])) == {"vm-1": Decimal(48)}
+    one, two = split([START, delete, empty], [listing])
+    assert hours(one, two) == {"vm-1": Decimal(24)}
+    assert (two.rows, two.late) == ((), ())
+    assert [(a.kind, a.record_ids, a.message) for a in two.anomalies] == [
+        (
+            "late",
+            ("i1",),
+            (
+                "inventory 'i1' at 2026-03-05T00:00:00Z lists 'vm-1' of 'a', which the carried "
+                "state has deleted at 2026-03-06T00:00:00Z, after it, and cannot order anything "
+                "before (an inventory settles a resource's history, and the state keeps its "
+                "last 16 events): it does not reopen 'vm-1'; meter the span at once to apply it."
+            ),
+        )
+    ]
+    assert two.state[0].status == "deleted"
+
+
 def test_a_last_seen_inventory_reports_late_only_what_it_closed() -> None:
     # vm-1 and vm-2 run from 2 Mar; an inventory of 12 Mar (after the clock) lists vm-1
     # only and closes vm-2 at its last sign of life, its start: a late row of -(2 Mar to
