@@ -195,6 +195,34 @@ def test_a_late_inventory_before_what_the_state_can_order_takes_the_base_clock()
     )
 
 
+def test_a_late_inventory_before_the_listing_that_opened_a_resource_takes_its_instant() -> None:
+    # A known limit, the same rule. The first call's inventory of 6 Mar lists vm-1, which
+    # no record named before: it opens vm-1 at 6 Mar and settles its history, so the
+    # state's base clock is 6 Mar: 6 Mar to 10 Mar = 4 d = 96 h. The inventory of 5 Mar,
+    # delivered late and listing nothing, closes vm-1 at 6 Mar (as a late event stamped
+    # before that takes 6 Mar): a late row of -96 h, no row after, 0 h in all. At once it
+    # comes first and closes nothing (vm-1 is not known yet), and the listing of 6 Mar
+    # opens vm-1: 6 Mar to 1 Apr = 26 d = 624 h.
+    listing = rk.Inventory("2026-03-06T00:00:00Z", [("a", "vm-1")], id="i0")
+    inventory = rk.Inventory("2026-03-05T00:00:00Z", [], id="i1")
+    assert hours(at_once([listing, inventory])) == {"vm-1": Decimal(624)}
+    one, two = split([listing], [inventory])
+    assert [(r.quantity, r.span) for r in one.rows] == [
+        (Decimal(96), rk.Span("2026-03-06T00:00:00Z", CUT))
+    ]
+    assert two.rows == ()
+    assert [(r.quantity, r.span, r.record_ids) for r in two.late] == [
+        (Decimal(-96), rk.Span("2026-03-06T00:00:00Z", CUT), ("i1",))
+    ]
+    assert hours(one, two) == {}
+    closed = next(a for a in two.anomalies if a.kind == "reconciled_close")
+    assert closed.message == (
+        "inventory 'i1' at 2026-03-05T00:00:00Z does not list 'vm-1' of 'a', running since "
+        "2026-03-06T00:00:00Z: closed at 2026-03-06T00:00:00Z (the snapshot)."
+    )
+    assert two.state[0].status == "deleted"
+
+
 def test_a_late_listing_does_not_reopen_what_the_state_closed_after_it() -> None:
     # vm-1 runs 2 Mar to its deletion on 8 Mar (6 d = 144 h), in a call whose own
     # inventory (3 Mar) settles its history. A listing of 5 Mar, delivered late, cannot
@@ -214,6 +242,36 @@ def test_a_late_listing_does_not_reopen_what_the_state_closed_after_it() -> None
             (
                 "inventory 'i1' at 2026-03-05T00:00:00Z lists 'vm-1' of 'a', which the carried "
                 "state has deleted at 2026-03-08T00:00:00Z, after it, and cannot order anything "
+                "before (an inventory settles a resource's history, and the state keeps its "
+                "last 16 events): it does not reopen 'vm-1'; meter the span at once to apply it."
+            ),
+        )
+    ]
+    assert two.state[0].status == "deleted"
+
+
+def test_a_late_listing_does_not_reopen_what_an_inventory_after_it_left_deleted() -> None:
+    # The same limit when the first call's inventory changed nothing: vm-1 runs 2 Mar to
+    # its deletion on 3 Mar (24 h), and the inventory of 6 Mar does not list it (nothing
+    # to close: the state's clock stays at 3 Mar), but it settles vm-1's history at
+    # 6 Mar. A listing of 5 Mar, delivered late, cannot be ordered before 6 Mar: it does
+    # not reopen vm-1, and says so: 24 h. (At once it reopens vm-1 on 5 Mar and the
+    # inventory of 6 Mar closes it: 24 + 24 = 48 h. Reopened on 5 Mar and never closed,
+    # as the state forgot that inventory, it would run to 1 Apr: 24 + 648 = 672 h.)
+    delete = rk.Event("a", "vm-1", "2026-03-03T00:00:00Z", kind="delete", id="e2")
+    empty = rk.Inventory("2026-03-06T00:00:00Z", [], id="i0")
+    listing = rk.Inventory("2026-03-05T00:00:00Z", [("a", "vm-1")], id="i1")
+    assert hours(at_once([START, delete, empty, listing])) == {"vm-1": Decimal(48)}
+    one, two = split([START, delete, empty], [listing])
+    assert hours(one, two) == {"vm-1": Decimal(24)}
+    assert (two.rows, two.late) == ((), ())
+    assert [(a.kind, a.record_ids, a.message) for a in two.anomalies] == [
+        (
+            "late",
+            ("i1",),
+            (
+                "inventory 'i1' at 2026-03-05T00:00:00Z lists 'vm-1' of 'a', which the carried "
+                "state has deleted at 2026-03-06T00:00:00Z, after it, and cannot order anything "
                 "before (an inventory settles a resource's history, and the state keeps its "
                 "last 16 events): it does not reopen 'vm-1'; meter the span at once to apply it."
             ),

@@ -72,8 +72,11 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
         # With the state's inventories of a late one's instant (see _metering_listings).
         inventories = _listings.with_remembered(account, resource, inventories, state, limit)
         late = [i for i in inventories if i.at_us < limit and _concerns(i, account, resource)]
-        if late and base is not None and base.clock_us is not None:
-            inventories, late = _placeable(engine, account, resource, base, inventories, late)
+        clock = _settled(base, state)
+        if late and base is not None and clock is not None:
+            inventories, late = _placeable(
+                engine, account, resource, base, clock, inventories, late
+            )
     slow = bool(closing) or bool(late)
     if not slow and new_events and (limit is not None or history):
         first_us = min(event.at_us for event in new_events)
@@ -176,24 +179,40 @@ def _concerns(inventory: Inventory, account: str, resource: str) -> bool:
     return inventory.accounts is None or account in inventory.accounts
 
 
+def _settled(base: ResourceState | None, state: ResourceState | None) -> int | None:
+    """What the carried state can order a late inventory from, or ``None`` (from anywhere).
+
+    The base's clock, or the last instant an inventory covering the resource was applied
+    (its ``listings``), when later: that inventory settled the history, even where it
+    changed nothing (a resource it did not list, unknown or deleted, stays so without
+    moving the clock). O(1).
+    """
+    if base is None:
+        return None
+    listed = None if state is None or state.listings is None else state.listings[0]
+    if base.clock_us is None or listed is None:
+        return base.clock_us if listed is None else listed
+    return max(base.clock_us, listed)
+
+
 def _placeable(  # noqa: PLR0917 - private plumbing of plain values
     engine: _Engine,
     account: str,
     resource: str,
     base: ResourceState,
+    clock: int,
     inventories: Sequence[Inventory],
     late: list[Inventory],
 ) -> tuple[Sequence[Inventory], list[Inventory]]:
     """The inventories to apply to the resource, and the late ones among them.
 
-    A late inventory stamped before the base's clock (what the carried state can order
-    from: an inventory settles the history, and the state keeps only the last `HISTORY`
-    events) takes effect at that clock, as a late event does: what it closes or corrects
-    is closed or corrected there. But a resource the state had deleted, or did not know,
-    at that clock is not reopened by a listing older than what closed it: that inventory
-    is not applied to it, and a ``"late"`` anomaly names it.
+    A late inventory stamped before ``clock`` (what the carried state can order from, see
+    `_settled()`: an inventory settles the history, and the state keeps only the last
+    `HISTORY` events) takes effect at the base's clock, as a late event does: what it
+    closes or corrects is closed or corrected there. But a resource the state had
+    deleted, or did not know, at ``clock`` is not reopened by a listing older than that:
+    that inventory is not applied to it, and a ``"late"`` anomaly names it.
     """
-    clock = typing.cast(int, base.clock_us)
     if base.status not in ("unknown", "deleted"):
         return inventories, late
     stale = [i for i in late if i.at_us < clock and _t._listed(i, account, resource) is not None]

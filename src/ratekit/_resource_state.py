@@ -134,7 +134,9 @@ class ResourceState:
       An inventory stamped before the clock is late too: it is applied from ``base``
       among the events since, and what it closes, opens or corrects before the clock is
       reported as late; one stamped before the base's clock takes effect there, but does
-      not reopen a resource deleted or unknown there (a ``"late"`` anomaly names it).
+      not reopen a resource deleted or unknown there, nor before the last inventory
+      that covered it (``listings``), which settled it even if it changed nothing (a
+      ``"late"`` anomaly names it).
     - [`listings`][ratekit.ResourceState.listings]: the inventories that covered the
       resource at the last instant any did, so that a late inventory of that instant is
       applied with them by the rule of inventories at one instant.
