@@ -14,8 +14,9 @@ names (`assigned_only()`).
 from __future__ import annotations
 
 import itertools
+import operator
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -55,6 +56,11 @@ __all__ = [
     "not_applied",
     "reordered_before",
 ]
+
+_ID: Final = operator.attrgetter("id")
+_AT: Final = operator.attrgetter("at_us")
+_SEQ: Final = operator.attrgetter("seq")
+_ACCOUNT: Final = operator.attrgetter("account")
 
 
 def effect(rater: Rater, record: Record) -> tuple[int, list[Anomaly]]:
@@ -285,6 +291,11 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     a record stamped where no cycle can be computed, an inventory listing an unassigned
     account or setting a level so: `_rater_doors`) is refused here, so that it cannot
     make every later statement fail.
+
+    The doors that can be are asked of the batch as a whole, at C speed (`_looked()`):
+    only when one of them may refuse a record is each record looked at, in the order
+    listed, so that the first one refused is named. Else only the events that set
+    attributes are, for their levels (each set of attributes, and each value, once).
     """
     given: object = records
     if not isinstance(given, Iterable) or isinstance(given, str | bytes | Mapping):
@@ -298,10 +309,13 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     assigned = rater._engine.assigned
     segments = rater._engine.segments
     # The attributes found to be levels, by identity: the events of a batch share a few
-    # (the batch keeps them alive while it is checked), each is looked at once.
+    # (the batch keeps them alive while it is checked), each is looked at once; and the
+    # values found to be levels.
     levels: set[int] = set()
-    computable = _doors.all_computable(rater, batch)
-    for record in batch:
+    fine: set[object] = set()
+    samples = [record for record in batch if type(record) is Sample]
+    computable = _doors.all_computable(rater, batch, samples)
+    for record in _looked(rater, batch, samples, computable):
         kind = type(record)
         if not computable and kind in (Event, Sample, Inventory):
             _doors.instants(rater, record)
@@ -314,7 +328,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
         if kind is Event and level_paths:
             event = typing.cast("Event", record)
             if id(event.attributes) not in levels:
-                level_refusal(event, level_paths)
+                level_refusal(event, level_paths, fine)
                 levels.add(id(event.attributes))
         if kind is Sample:
             sample = typing.cast("Sample", record)
@@ -328,8 +342,44 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
             )
     computed_levels(rater, batch)
     _doors.levels(rater, batch)
-    _doors.sums(rater, batch)
+    _doors.sums(rater, samples)
     return batch
+
+
+def _looked(
+    rater: Rater, batch: list[Record], samples: list[Sample], computable: bool
+) -> list[Record]:
+    """The records of ``batch`` that `checked()` looks at one by one, in the order listed.
+
+    Only the events setting attributes (for their levels; none when no level reads
+    attributes) when no other door can refuse a record, as the batch as a whole shows at
+    C speed: each instant lies in a cycle the rater computes (``computable``), the batch
+    holds events and samples only (an inventory has doors of its own), of accounts an
+    assignment names (every account under one plan), with no assignment's gaps to look
+    at, and each meter its ``samples`` name takes each kind they are of (a sample's own
+    meter and kind among them). Else the whole batch. O(n) at C speed.
+    """
+    engine = rater._engine
+    if (
+        not computable
+        or engine.segments is not None
+        or not set(map(type, batch)) <= _EVENTS_AND_SAMPLES
+    ):
+        return batch
+    events = typing.cast("list[Event | Sample]", batch)
+    if engine.assigned is not None and not {r.account for r in events} <= engine.assigned:
+        return batch
+    kinds = engine.kinds
+    named = {r.kind for r in samples}
+    if not all(named <= kinds.get(meter, _NONE) for meter in {r.meter for r in samples}):
+        return batch
+    if not engine.level_paths:
+        return []
+    return [r for r in batch if type(r) is Event and r.attributes]
+
+
+_NONE: Final[frozenset[str]] = frozenset()
+_EVENTS_AND_SAMPLES: Final = frozenset((Event, Sample))
 
 
 def computed_levels(rater: Rater, batch: Sequence[Record]) -> None:
@@ -395,41 +445,76 @@ def computed_levels(rater: Rater, batch: Sequence[Record]) -> None:
 def judged(batch: list[Record]) -> list[Record]:
     """The batch in the order its records are judged (see `_judged()`). O(n log n).
 
-    ``batch`` itself when it is in that order already (O(n)). Of two versions of one id
-    (other content) that sort alike, the one whose content comes first in a fixed order
-    (its digest) is judged first, and stands: the same whatever the order they are listed
-    in.
+    ``batch`` itself when it is in that order already. Of two versions of one id (other
+    content) that sort alike, the one whose content comes first in a fixed order (its
+    digest) is judged first, and stands: the same whatever the order they are listed in.
+    A stable sort of the batch by `_judged()` (then the digest, for an id listed twice),
+    done kind by kind: the events (in the order listed while none has a ``seq``), the
+    samples (by their instant alone while no two share one: `_judged()` orders by it
+    first), then the inventories. O(n) at C speed for a batch of such events and samples
+    in time order.
     """
-    keys: list[tuple[object, ...]] = [_judged(record) for record in batch]
+    events = [record for record in batch if type(record) is Event]
+    samples = [record for record in batch if type(record) is Sample]
+    others: list[Record] = [r for r in batch if type(r) is not Event and type(r) is not Sample]
+    ids = [record_id for record_id in map(_ID, batch) if record_id is not None]
+    versions = _versions(batch) if len(set(ids)) < len(ids) else set()
+    if versions or list(map(_SEQ, events)).count(None) < len(events):
+        events.sort(key=_with_content(_judged, versions))
+    stamps = list(map(_AT, samples))
+    if versions or len(set(stamps)) < len(stamps):
+        samples.sort(key=_with_content(_judged, versions))
+    else:
+        samples.sort(key=_AT)
+    if versions:
+        others.sort(key=_with_content(_judged, versions))
+    ordered: list[Record] = [*events, *samples, *others]
+    return batch if all(map(operator.is_, ordered, batch)) else ordered
+
+
+def _versions(batch: list[Record]) -> set[tuple[str, str]]:
+    """The identities (kind, id) that the batch lists more than once. O(n)."""
     first: dict[tuple[str, str], Record] = {}
     versions: set[tuple[str, str]] = set()
-    ids = [record.id for record in batch if record.id is not None]
-    for record in batch if len(set(ids)) < len(ids) else ():  # an id twice: at C speed
+    for record in batch:
         if record.id is not None:
             identity = (type(record).__name__, record.id)
             if first.setdefault(identity, record) is not record:
                 versions.add(identity)
-    for index, record in enumerate(batch if versions else ()):
+    return versions
+
+
+def _with_content(
+    key: Callable[[Record], tuple[object, ...]], versions: set[tuple[str, str]]
+) -> Callable[[Record], tuple[object, ...]]:
+    """``key``, and for a record whose identity is in ``versions``, its content's digest."""
+    if not versions:
+        return key
+
+    def extended(record: Record) -> tuple[object, ...]:
+        found = key(record)
         if record.id is not None and (type(record).__name__, record.id) in versions:
-            keys[index] = (*keys[index], _versions_content(record))
-    if all(keys[index] <= keys[index + 1] for index in range(len(keys) - 1)):
-        return batch
-    order = sorted(range(len(batch)), key=keys.__getitem__)
-    return [batch[index] for index in order]
+            return (*found, _versions_content(record))
+        return found
+
+    return extended
 
 
 def as_listed(ids: list[str], batch: list[Record]) -> tuple[str, ...]:
     """``ids`` in the order the batch lists their records (the first one of each id). O(n)."""
     if len(ids) < 2:
         return tuple(ids)
-    position: dict[str, int] = {}
-    for index, record in enumerate(batch):
-        if record.id is not None:
-            position.setdefault(record.id, index)
+    listed = list(map(_ID, batch))
+    # Each id's first place: the last one written, walking the batch backwards.
+    position = dict(zip(reversed(listed), range(len(listed) - 1, -1, -1), strict=True))
     return tuple(sorted(ids, key=position.__getitem__))
 
 
-def level_refusal(event: Event, level_paths: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+def level_refusal(
+    event: Event,
+    level_paths: tuple[tuple[str, tuple[str, ...]], ...],
+    fine: set[object] | None = None,
+) -> None:
     """Refuse ``event`` when it sets an attribute a Continuous level reads to what no level is.
 
     ``level_paths`` gives, per [`Continuous`][ratekit.Continuous] meter whose level is an
@@ -439,10 +524,11 @@ def level_refusal(event: Event, level_paths: tuple[tuple[str, tuple[str, ...]], 
     description is merged into its resource's, and stays). Refused with
     [`BadRecordError`][ratekit.BadRecordError] naming the record, the meter and the
     attribute, with its batch. A level computed by a function reads the merged
-    description, which a record alone does not give: see `computed_levels()`. O(m) for
-    m such meters.
+    description, which a record alone does not give: see `computed_levels()`. ``fine``:
+    the values found to be levels before in the batch (each is read once). O(m) for m
+    such meters.
     """
-    found = _doors.level_error(event.attributes, level_paths)
+    found = _doors.level_error(event.attributes, level_paths, fine)
     if found is not None:
         name, error = found
         what = "event" if event.id is None else f"event {show(event.id)}"
