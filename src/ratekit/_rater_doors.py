@@ -292,9 +292,9 @@ def sums(rater: Rater, samples: Sequence[Sample]) -> None:
     some entry prices so are summed (the engine's ``capped``); a delta over a span
     counts whole in the cycle of its ``at``.
 
-    ``samples``: the batch's samples. O(n) for the n samples while no sum can reach the limit (the largest
-    magnitude seen times the records kept stays below it), else O(k) for the k records
-    kept.
+    ``samples``: the batch's samples. O(n) for its n samples while no sum can reach the
+    limit (the largest magnitude seen times the records kept stays below it), else O(k)
+    for the k records kept.
     """
     engine = rater._engine
     capped = engine.capped

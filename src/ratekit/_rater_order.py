@@ -62,7 +62,7 @@ def judged(batch: list[Record]) -> list[Record]:
 
 
 def _versions(batch: list[Record]) -> set[tuple[str, str]]:
-    """The identities (kind, id) that the batch lists more than once. O(n)."""
+    """The identities (kind, id) that two records of the batch hold (not one listed twice). O(n)."""
     first: dict[tuple[str, str], Record] = {}
     versions: set[tuple[str, str]] = set()
     for record in batch:

@@ -282,7 +282,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     account or setting a level so: `_rater_doors`) is refused here, so that it cannot
     make every later statement fail.
 
-    The doors that can be are asked of the batch as a whole, at C speed (`_looked()`):
+    The doors that can be are asked of the batch as a whole (`_looked()`), not per record:
     only when one of them may refuse a record is each record looked at, in the order
     listed, so that the first one refused is named. Else only the events that set
     attributes are, for their levels (each set of attributes, and each value, once).
@@ -347,7 +347,8 @@ def _looked(
     holds events and samples only (an inventory has doors of its own), of accounts an
     assignment names (every account under one plan), with no assignment's gaps to look
     at, and each meter its ``samples`` name takes each kind they are of (a sample's own
-    meter and kind among them). Else the whole batch. O(n) at C speed.
+    meter and kind among them). Else the whole batch. O(n): a few passes over the
+    batch, without a call per record.
     """
     engine = rater._engine
     if (
