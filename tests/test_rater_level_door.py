@@ -128,3 +128,32 @@ def test_a_level_function_on_a_stopped_resource_or_without_a_level_is_not_refuse
     assert sorted(rater.feed(events).accepted) == ["n", "s", "x"]
     # 4 GB for 6 h = 24 GB*hour; 'q' has no level. 24 x 1 EUR = 24.
     assert _amount(rater, "2026-03-03T00:00:00Z") == Decimal(24)
+
+
+def test_a_value_read_as_a_level_once_in_a_batch_lets_no_other_value_through() -> None:
+    # The batch's doors read each level value once: 1 is a level, True (equal to 1) is not,
+    # and an event setting it after one setting 1 is still refused, with its batch.
+    rater = _rater()
+    one = rk.Event("a", "r", "2026-03-02T00:00:00Z", {"size": 1}, kind="start", id="e1")
+    true = rk.Event("a", "r2", "2026-03-02T00:00:00Z", {"size": True}, kind="start", id="e2")
+    with pytest.raises(rk.BadRecordError, match=r"^Rater\.feed: event 'e2' .*'size' is True, not"):
+        rater.feed([one, true])
+    # 2 and 2.0 are read alike; both are levels.
+    two = rk.Event("a", "r3", "2026-03-02T00:00:00Z", {"size": 2}, kind="start", id="e3")
+    same = rk.Event(
+        "a", "r4", "2026-03-02T00:00:00Z", {"size": Decimal("2.0")}, kind="start", id="e4"
+    )
+    assert rater.feed([two, same]).accepted == ("e3", "e4")
+
+
+def test_the_first_record_listed_that_a_door_refuses_is_named_whatever_the_door() -> None:
+    # A sample of an unknown meter and an event setting a negative level: the batch is
+    # refused for the one listed first, as a record-by-record walk finds it.
+    rater = _rater()
+    sample = rk.Sample("a", "r", "nope", "2026-03-02T00:00:00Z", 1, id="s1")
+    event = rk.Event("a", "r", "2026-03-02T00:00:00Z", {"size": -1}, kind="start", id="e1")
+    with pytest.raises(rk.UnknownMeterError, match=r"^sample 's1' meter 'nope'"):
+        rater.feed([sample, event])
+    with pytest.raises(rk.BadRecordError, match=r"^Rater\.feed: event 'e1' .*'size' is -1"):
+        rater.feed([event, sample])
+    assert rater.feed([]).accepted == ()

@@ -193,19 +193,14 @@ def no_effect(
 
 
 def too_late_in_part(
-    record: Record,
-    anomalies: list[Anomaly],
-    outcome: dict[str, list[str]],
-    counts: dict[str, int],
+    record: Record, anomalies: list[Anomaly], outcome: dict[str, list[str | None]]
 ) -> None:
     """Count a record taken as too late too when its effect reaches before the kept cycles.
 
     ``anomalies``: its ``"too_late"`` anomalies (none: it is on time). Its part there is
     not applied (an anomaly says how much), the rest is: it is in ``too_late`` as well as
-    in ``accepted`` or ``late``.
+    in ``accepted`` or ``late``. ``outcome``: per outcome, the id of each record it was
+    (None for a record without one).
     """
-    if not anomalies:
-        return
-    counts["too_late"] += 1
-    if record.id is not None:
+    if anomalies:
         outcome["too_late"].append(record.id)

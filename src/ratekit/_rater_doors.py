@@ -23,11 +23,10 @@ be removed, and a rater that fails every statement has no way out.
 
 from __future__ import annotations
 
-import operator
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from . import _rater_range as _range
 from ._calendar import in_calendars, outside_calendars
@@ -94,20 +93,20 @@ def instants(rater: Rater, record: Record) -> None:
     _range.record(rater, record)  # and in a cycle a statement can close
 
 
-def all_computable(rater: Rater, batch: Sequence[object]) -> bool:
+def all_computable(rater: Rater, batch: Sequence[object], samples: Sequence[Sample]) -> bool:
     """Whether every instant of ``batch`` lies in a cycle the rater computes, at C speed.
 
     Cycles follow one another: when the cycles of the batch's earliest and latest
-    instants (``at``, and a delta's ``since``) can be computed, so can every cycle
-    between them, and `instants()` need not look at each record. ``False`` (look at
-    each one) when either cannot, or the batch holds something else than records.
-    O(n) at C speed, and two cycle look-ups.
+    instants (``at``, and a delta's ``since``; ``samples``: the batch's samples) can be
+    computed, so can every cycle between them, and `instants()` need not look at each
+    record. ``False`` (look at each one) when either cannot, or the batch holds
+    something else than records. O(n) at C speed, and two cycle look-ups.
     """
     try:
-        stamps = list(map(_AT, batch))
+        stamps = [record.at_us for record in batch]  # type: ignore[attr-defined]
     except AttributeError:
         return False
-    stamps += [s for r in batch if type(r) is Sample and (s := r.since_us) is not None]
+    stamps += [s for r in samples if (s := r.since_us) is not None]
     if not stamps:
         return True
     try:
@@ -116,9 +115,6 @@ def all_computable(rater: Rater, batch: Sequence[object]) -> bool:
     except BadTimeError:
         return False
     return _range.closes(rater, min(stamps)) and _range.closes(rater, max(stamps))
-
-
-_AT: Final = operator.attrgetter("at_us")
 
 
 def _in_a_cycle(rater: Rater, t_us: int) -> None:
@@ -133,13 +129,17 @@ def _in_a_cycle(rater: Rater, t_us: int) -> None:
 
 
 def level_error(
-    attributes: Mapping[str, object], level_paths: tuple[tuple[str, tuple[str, ...]], ...]
+    attributes: Mapping[str, object],
+    level_paths: tuple[tuple[str, tuple[str, ...]], ...],
+    fine: set[object] | None = None,
 ) -> tuple[str, RatekitError] | None:
     """The meter and the error of the first attribute a level reads that no level can be.
 
     ``level_paths``: per [`Continuous`][ratekit.Continuous] meter whose level is an
     attribute, a path or a product of them, the paths it reads. A value set there (not
-    ``None``, which removes it) must be a number >= 0, as metering reads it. O(m).
+    ``None``, which removes it) must be a number >= 0, as metering reads it. ``fine``:
+    the values found to be levels before (`_exactly()`), to which those found now are
+    added: each is read once. O(m).
     """
     if not attributes:
         return None
@@ -148,10 +148,29 @@ def level_error(
             value = lookup(attributes, path)
             if value is MISSING or value is None:
                 continue
+            known = None if fine is None else _exactly(value)
+            if fine is not None and known is not None and known in fine:
+                continue
             try:
                 _number(attributes, path)
             except RatekitError as error:
                 return name, error
+            if fine is not None and known is not None:
+                fine.add(known)
+    return None
+
+
+def _exactly(value: object) -> object:
+    """A key equal only for values a level reads alike: an int, a string or a Decimal.
+
+    None for any other value (a bool, a mapping), read each time. A Decimal by its
+    digits and exponent (``2`` and ``2.0`` are not taken for one another).
+    """
+    kind = type(value)
+    if kind is int or kind is str:
+        return (kind, value)
+    if kind is Decimal:
+        return (kind, typing.cast("Decimal", value).as_tuple())
     return None
 
 
@@ -260,7 +279,7 @@ def _firsts(rater: Rater) -> None:
         )
 
 
-def sums(rater: Rater, batch: Sequence[Record]) -> None:
+def sums(rater: Rater, samples: Sequence[Sample]) -> None:
     """Refuse a delta that makes a cycle's quantity of its meter exceed what prices take.
 
     A [`Discrete`][ratekit.Discrete] meter's quantity in a cycle is the sum of its
@@ -273,15 +292,15 @@ def sums(rater: Rater, batch: Sequence[Record]) -> None:
     some entry prices so are summed (the engine's ``capped``); a delta over a span
     counts whole in the cycle of its ``at``.
 
-    O(n) for the n samples of the batch while no sum can reach the limit (the largest
-    magnitude seen times the records kept stays below it), else O(k) for the k records
-    kept.
+    ``samples``: the batch's samples. O(n) for its n samples while no sum can reach the
+    limit (the largest magnitude seen times the records kept stays below it), else O(k)
+    for the k records kept.
     """
     engine = rater._engine
     capped = engine.capped
     if not capped:
         return
-    fresh = [r for r in batch if type(r) is Sample and r.meter in capped and r.kind == "delta"]
+    fresh = [r for r in samples if r.meter in capped and r.kind == "delta"]
     if not fresh:
         return
     kept = rater._records
@@ -290,7 +309,8 @@ def sums(rater: Rater, batch: Sequence[Record]) -> None:
             (r.value.copy_abs() for r in kept.values() if type(r) is Sample and r.meter in capped),
             default=Decimal(0),
         )
-    largest = max(engine.largest, *(r.value.copy_abs() for r in fresh))
+    values = [r.value for r in fresh]
+    largest = max(engine.largest, max(values).copy_abs(), min(values).copy_abs())
     engine.largest = largest  # an upper bound: a refused batch may raise it, harmlessly
     if CONTEXT.multiply(largest, len(kept) + len(fresh)) < LIMIT:
         return

@@ -31,8 +31,6 @@ from ._rater_book import known_by
 from ._sample_policies import Counter, Discrete
 from ._shown import show
 from ._time_policies import Continuous
-from ._versions import content as _versions_content
-from ._versions import judged as _judged
 from .errors import BadRecordError, RatekitError, RatekitTypeError, UnpricedUsageError
 from .metering import meter
 from .records import Anomaly, Event, Inventory, Sample
@@ -43,14 +41,12 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "SEVERAL",
-    "as_listed",
     "assigned_only",
     "checked",
     "computed_levels",
     "effect",
     "held",
     "holders",
-    "judged",
     "level_refusal",
     "not_applied",
     "reordered_before",
@@ -285,6 +281,11 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     a record stamped where no cycle can be computed, an inventory listing an unassigned
     account or setting a level so: `_rater_doors`) is refused here, so that it cannot
     make every later statement fail.
+
+    The doors that can be are asked of the batch as a whole (`_looked()`), not per record:
+    only when one of them may refuse a record is each record looked at, in the order
+    listed, so that the first one refused is named. Else only the events that set
+    attributes are, for their levels (each set of attributes, and each value, once).
     """
     given: object = records
     if not isinstance(given, Iterable) or isinstance(given, str | bytes | Mapping):
@@ -298,10 +299,13 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     assigned = rater._engine.assigned
     segments = rater._engine.segments
     # The attributes found to be levels, by identity: the events of a batch share a few
-    # (the batch keeps them alive while it is checked), each is looked at once.
+    # (the batch keeps them alive while it is checked), each is looked at once; and the
+    # values found to be levels.
     levels: set[int] = set()
-    computable = _doors.all_computable(rater, batch)
-    for record in batch:
+    fine: set[object] = set()
+    samples = [record for record in batch if type(record) is Sample]
+    computable = _doors.all_computable(rater, batch, samples)
+    for record in _looked(rater, batch, samples, computable):
         kind = type(record)
         if not computable and kind in (Event, Sample, Inventory):
             _doors.instants(rater, record)
@@ -314,7 +318,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
         if kind is Event and level_paths:
             event = typing.cast("Event", record)
             if id(event.attributes) not in levels:
-                level_refusal(event, level_paths)
+                level_refusal(event, level_paths, fine)
                 levels.add(id(event.attributes))
         if kind is Sample:
             sample = typing.cast("Sample", record)
@@ -328,8 +332,45 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
             )
     computed_levels(rater, batch)
     _doors.levels(rater, batch)
-    _doors.sums(rater, batch)
+    _doors.sums(rater, samples)
     return batch
+
+
+def _looked(
+    rater: Rater, batch: list[Record], samples: list[Sample], computable: bool
+) -> list[Record]:
+    """The records of ``batch`` that `checked()` looks at one by one, in the order listed.
+
+    Only the events setting attributes (for their levels; none when no level reads
+    attributes) when no other door can refuse a record, as the batch as a whole shows at
+    C speed: each instant lies in a cycle the rater computes (``computable``), the batch
+    holds events and samples only (an inventory has doors of its own), of accounts an
+    assignment names (every account under one plan), with no assignment's gaps to look
+    at, and each meter its ``samples`` name takes each kind they are of (a sample's own
+    meter and kind among them). Else the whole batch. O(n): a few passes over the
+    batch, without a call per record.
+    """
+    engine = rater._engine
+    if (
+        not computable
+        or engine.segments is not None
+        or not set(map(type, batch)) <= _EVENTS_AND_SAMPLES
+    ):
+        return batch
+    events = typing.cast("list[Event | Sample]", batch)
+    if engine.assigned is not None and not {r.account for r in events} <= engine.assigned:
+        return batch
+    kinds = engine.kinds
+    named = {r.kind for r in samples}
+    if not all(named <= kinds.get(meter, _NONE) for meter in {r.meter for r in samples}):
+        return batch
+    if not engine.level_paths:
+        return []
+    return [r for r in batch if type(r) is Event and r.attributes]
+
+
+_NONE: Final[frozenset[str]] = frozenset()
+_EVENTS_AND_SAMPLES: Final = frozenset((Event, Sample))
 
 
 def computed_levels(rater: Rater, batch: Sequence[Record]) -> None:
@@ -392,44 +433,11 @@ def computed_levels(rater: Rater, batch: Sequence[Record]) -> None:
         ) from None
 
 
-def judged(batch: list[Record]) -> list[Record]:
-    """The batch in the order its records are judged (see `_judged()`). O(n log n).
-
-    ``batch`` itself when it is in that order already (O(n)). Of two versions of one id
-    (other content) that sort alike, the one whose content comes first in a fixed order
-    (its digest) is judged first, and stands: the same whatever the order they are listed
-    in.
-    """
-    keys: list[tuple[object, ...]] = [_judged(record) for record in batch]
-    first: dict[tuple[str, str], Record] = {}
-    versions: set[tuple[str, str]] = set()
-    ids = [record.id for record in batch if record.id is not None]
-    for record in batch if len(set(ids)) < len(ids) else ():  # an id twice: at C speed
-        if record.id is not None:
-            identity = (type(record).__name__, record.id)
-            if first.setdefault(identity, record) is not record:
-                versions.add(identity)
-    for index, record in enumerate(batch if versions else ()):
-        if record.id is not None and (type(record).__name__, record.id) in versions:
-            keys[index] = (*keys[index], _versions_content(record))
-    if all(keys[index] <= keys[index + 1] for index in range(len(keys) - 1)):
-        return batch
-    order = sorted(range(len(batch)), key=keys.__getitem__)
-    return [batch[index] for index in order]
-
-
-def as_listed(ids: list[str], batch: list[Record]) -> tuple[str, ...]:
-    """``ids`` in the order the batch lists their records (the first one of each id). O(n)."""
-    if len(ids) < 2:
-        return tuple(ids)
-    position: dict[str, int] = {}
-    for index, record in enumerate(batch):
-        if record.id is not None:
-            position.setdefault(record.id, index)
-    return tuple(sorted(ids, key=position.__getitem__))
-
-
-def level_refusal(event: Event, level_paths: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+def level_refusal(
+    event: Event,
+    level_paths: tuple[tuple[str, tuple[str, ...]], ...],
+    fine: set[object] | None = None,
+) -> None:
     """Refuse ``event`` when it sets an attribute a Continuous level reads to what no level is.
 
     ``level_paths`` gives, per [`Continuous`][ratekit.Continuous] meter whose level is an
@@ -439,10 +447,11 @@ def level_refusal(event: Event, level_paths: tuple[tuple[str, tuple[str, ...]], 
     description is merged into its resource's, and stays). Refused with
     [`BadRecordError`][ratekit.BadRecordError] naming the record, the meter and the
     attribute, with its batch. A level computed by a function reads the merged
-    description, which a record alone does not give: see `computed_levels()`. O(m) for
-    m such meters.
+    description, which a record alone does not give: see `computed_levels()`. ``fine``:
+    the values found to be levels before in the batch (each is read once). O(m) for m
+    such meters.
     """
-    found = _doors.level_error(event.attributes, level_paths)
+    found = _doors.level_error(event.attributes, level_paths, fine)
     if found is not None:
         name, error = found
         what = "event" if event.id is None else f"event {show(event.id)}"

@@ -59,6 +59,7 @@ from . import _rater_close as _close
 from . import _rater_doors as _doors
 from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
+from . import _rater_order as _order
 from . import _rater_range as _range
 from . import _rater_reach as _reach
 from . import _rater_reported as _reported
@@ -277,12 +278,12 @@ class Rater:
             >>> rater.feed([rk.Event("acme", "vm-1", "2026-03-02T00:00:00Z", kind="stop", id="e1")]).conflicting
             ('e1',)
         """
-        ids: dict[str, list[str]] = {name: [] for name in _OUTCOMES}
-        counts = dict.fromkeys(_OUTCOMES, 0)
+        # Per outcome, the id of each record it was (None: the record has none).
+        told: dict[str, list[str | None]] = {name: [] for name in _OUTCOMES}
         anomalies: list[Anomaly] = []
         listed = _reach.checked(self, records)
         # Judged in an order of their own, so that the order listed changes nothing.
-        batch = _reach.judged(listed)
+        batch = _order.judged(listed)
         kept, forgotten, holders, first = self._records, self._forgotten, self._holders, self._first
         by_key, pending, dirty = self._by_key, self._pending, self._dirty
         base, closed, prev = self._base_us, self._closed_us, self._as_of_us
@@ -303,7 +304,8 @@ class Rater:
                 # Its first usage or record: a delta over a span counts from the span.
                 since = record.since_us if type(record) is Sample else None
                 t_us = at_us if since is None or since > at_us else since
-                if t_us < first.get(record.account, t_us + 1):
+                earliest = first.get(record.account)
+                if earliest is None or t_us < earliest:
                     first[record.account] = t_us
             # Only records with an id are remembered once compacted (by the id's digest).
             if (
@@ -329,7 +331,7 @@ class Rater:
                 ):
                     effect_us, reaching = _reach.effect(self, record)
                     anomalies += reaching
-                    _accounts.too_late_in_part(record, reaching, ids, counts)
+                    _accounts.too_late_in_part(record, reaching, told)
                     # Kept, so that the statement that meters it tells a part never applied
                     # from one applied before its cycle was compacted (_rater_advance).
                     self._anomalies.update(reaching)
@@ -364,20 +366,20 @@ class Rater:
                             self._redo.add(key)
                         dirty.add(key)
                         dirty.add((record.account, None))
-            counts[outcome] += 1
-            if record_id is not None:
-                ids[outcome].append(record_id)
+            told[outcome].append(record_id)
         closers, self._closers = self._closers, []
         lost = []
         for closer in closers:  # what each closes in compacted cycles is too late
             closings = _accounts.closes_back(self, [closer], self._as_of_us, closers)
-            _accounts.too_late_in_part(closer, closings, ids, counts)
+            _accounts.too_late_in_part(closer, closings, told)
             lost += closings
         lost += _accounts.moves_closing(self, fresh, closers)
         self._anomalies.update(lost)  # said once: the statement that meters it knows them
         anomalies += lost
-        in_order = tuple if batch is listed else lambda some: _reach.as_listed(some, listed)
-        return _new_feed(*(in_order(ids[name]) for name in _OUTCOMES), tuple(anomalies), counts)
+        counts = {name: len(told[name]) for name in _OUTCOMES}
+        ids = [_order.named(told[name]) for name in _OUTCOMES]
+        in_order = tuple if batch is listed else lambda some: _order.as_listed(some, listed)
+        return _new_feed(*(in_order(some) for some in ids), tuple(anomalies), counts)
 
     def _index(self) -> None:
         """Index the counters: each one's baseline in the state, its first kept reading."""
