@@ -304,7 +304,7 @@ _FIELDS: Final = tuple(field.name for field in attrs.fields(Charge))
     _SET_QUANTUM,
     _SET_ROUNDING,
     _SET_WHOLE,
-) = (Charge.__dict__[name].__set__ for name in _FIELDS)  # fmt: skip
+) = _v.slot_setters(Charge, *_FIELDS)  # fmt: skip
 if _FIELDS != (
     "account", "meter", "resource", "span", "cycle", "quantity", "unit", "amount", "currency",
     "plan", "entry", "unit_price", "free", "kind", "row", "price", "position", "opens",
