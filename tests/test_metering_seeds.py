@@ -465,6 +465,25 @@ def test_000_reconciliation_closes_the_absent_and_opens_the_unknown() -> None:
     )
 
 
+def test_000_an_inventory_without_id_is_named_by_its_instant_once() -> None:
+    # vm-1 started 1 March 00:00; an inventory of 2 March 00:00 without an id lists
+    # nothing of acme's: vm-1 closes there (24 h), and the message names the inventory by
+    # its instant, once ("inventory at ... at ..." said it twice).
+    usage = meter(
+        [
+            start("vm-1", "2026-03-01T00:00:00Z", "e1", vm_state="active"),
+            rk.Inventory("2026-03-02T00:00:00Z", {}, accounts=["acme"]),
+        ],
+        RUNTIME,
+        as_of="2026-03-03T00:00:00Z",
+    )
+    assert [(row.resource, row.quantity) for row in usage.rows] == [("vm-1", Decimal(24))]
+    assert str(usage.anomalies[0]) == (
+        "inventory at 2026-03-02T00:00:00Z does not list 'vm-1' of 'acme', running "
+        "since 2026-03-01T00:00:00Z: closed at 2026-03-02T00:00:00Z (the snapshot)."
+    )
+
+
 def test_000_reconciliation_can_close_at_the_last_sign_of_life() -> None:
     # vm-1 started 1 March 00:00 and its last egress sample came at 06:00; the snapshot of
     # 2 March 00:00 does not list it. Closing at the last sign of life gives 6 h, not 24 h.

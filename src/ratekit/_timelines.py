@@ -514,12 +514,14 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
         line.clock_us = at_us
         line.push(close_us, EMPTY, DELETED, inventory.id)
         _touched(line, inventory)
+        # An inventory without an id is named by its instant already.
+        stamp = "" if inventory.id is None else f" at {format_us(inventory.at_us)}"
         anomalies.add(
             at_us,
             account,
             resource,
             "reconciled_close",
-            f"{where} at {format_us(inventory.at_us)} does not list {resource!r} of "
+            f"{where}{stamp} does not list {resource!r} of "
             f"{account!r}, {STATUS_NAMES[status]} since {format_us(since)}: closed at "
             f"{format_us(close_us)} ({how}).",
             (inventory.id, opener),
