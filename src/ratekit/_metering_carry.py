@@ -72,8 +72,7 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
         # With the state's inventories of a late one's instant (see _metering_listings).
         inventories = _listings.with_remembered(account, resource, inventories, state, limit)
         late = [i for i in inventories if i.at_us < limit and _concerns(i, account, resource)]
-        clock = _settled(base, state)
-        if late and base is not None and clock is not None:
+        if late and base is not None and (clock := _settled(base, state)) is not None:
             inventories, late = _placeable(
                 engine, account, resource, base, clock, inventories, late
             )
@@ -190,9 +189,7 @@ def _settled(base: ResourceState | None, state: ResourceState | None) -> int | N
     if base is None:
         return None
     listed = None if state is None or state.listings is None else state.listings[0]
-    if base.clock_us is None or listed is None:
-        return base.clock_us if listed is None else listed
-    return max(base.clock_us, listed)
+    return max((t for t in (base.clock_us, listed) if t is not None), default=None)
 
 
 def _placeable(  # noqa: PLR0917 - private plumbing of plain values
