@@ -3,6 +3,10 @@
 A ``"negative_total"`` is about a group's total in a cycle (corrections that exceed the
 usage they correct), not about one record: the corrections it names change as records
 come and as the cycle closes, so it is told from another by its cycle, and said once.
+
+An ``"unpriced"`` anomaly gives usage that has no price, and that usage grows with the
+watermark: it is said again whenever its figure or span reads otherwise, so that the
+last one said of a cycle is batch rating's, and not again while it stands.
 """
 
 from __future__ import annotations
@@ -97,3 +101,44 @@ def test_restored_at_every_step_says_what_never_restored_says_once(
     assert _play(arrivals, watermarks, restore=True) == never
     negative = [a.at_us for r in never for a in r.anomalies if a.kind == "negative_total"]
     assert len(negative) == len(set(negative))  # one per cycle
+
+
+def test_unpriced_usage_is_said_again_as_it_grows_and_the_last_is_batchs() -> None:
+    plan = rk.Plan(
+        "u",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("small", "vm.hours", rk.PerUnit(1), where={"f": "s"})],
+        unpriced="anomaly",
+    )
+    unknown = rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {"f": "zz"}, kind="start", id="a")
+    stop = rk.Event("acme", "vm-1", "2026-03-20T00:00:00Z", kind="stop", id="b")
+    rater = rk.Rater(plan, [VM], start="2026-03-01T00:00:00Z")
+    rater.feed([unknown])
+
+    def figures(statement: rk.Statement) -> list[str]:
+        return [a.message.split(", ")[1].split(")")[0] for a in statement.anomalies]
+
+    assert figures(rater.statement("2026-03-02T00:00:00Z")) == ["24 hour"]
+    # A day on: 48 h so far (2 x 24), said again, over 1..3 March.
+    second = rater.statement("2026-03-03T00:00:00Z")
+    assert figures(second) == ["48 hour"]
+    assert "over 2026-03-01T00:00:00Z..2026-03-03T00:00:00Z" in second.anomalies[0].message
+    rater.feed([stop])
+    # Stopped on the 20th: 19 days x 24 = 456 h, corrected (the stop was fed late).
+    assert figures(rater.statement("2026-03-25T00:00:00Z")) == ["456 hour"]
+    # Standing still: nothing new to say, at the next statement or at the close.
+    assert figures(rater.statement("2026-03-28T00:00:00Z")) == []
+    assert figures(rater.statement("2026-04-02T00:00:00Z")) == []
+    batch = rk.rate(
+        [unknown, stop],
+        plan,
+        span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"),
+        meters=[VM],
+    )
+    expected = (
+        "usage of meter 'vm.hours' by account 'acme' (resource 'vm-1', 456 hour) over "
+        "2026-03-01T00:00:00Z..2026-03-20T00:00:00Z has no price in plan 'u': no entry of "
+        "that meter is in effect for a resource described by {'f': 'zz'}: not charged."
+    )
+    assert [a.message for a in batch.anomalies if a.kind == "unpriced"] == [expected]

@@ -3,7 +3,9 @@
 Private to [`ratekit.Rater`][ratekit.Rater]. A stream says each anomaly once (`said()`
 tells one from another), across compaction and restore; an anomaly about a record
 stamped at the watermark itself waits until that instant is settled (`unsettled()`).
-What a later record changes is a correction to charges: an anomaly said stays said.
+What a later record changes is a correction to charges: an anomaly said stays said. An
+``"unpriced"`` anomaly is told by its whole message: the usage with no price grows with
+the watermark, and is said again as it does.
 """
 
 from __future__ import annotations
@@ -87,7 +89,8 @@ def said(anomaly: Anomaly) -> Said:
     `ratekit._normalize.label`). Its instant (``at``) and the instants and quantities of
     its message, and the record it is measured against, may read otherwise when a
     resource is metered again from compacted state: it is still the same anomaly, said
-    once. A ``"negative_total"`` is about a group's total in a cycle, not a record: its
+    once. An ``"unpriced"`` anomaly is told by its whole message: the usage it gives grows
+    with the watermark, and each new figure is said. A ``"negative_total"`` is about a group's total in a cycle, not a record: its
     cycle (its ``at``) stands for the record, since the corrections it names change as
     records come and as the cycle closes. O(len).
 
@@ -98,6 +101,11 @@ def said(anomaly: Anomaly) -> Said:
         ('after_delete', ('s',), 'a', 'r0', ("'s'", "'r0'"))
     """
     names = tuple(_NAMES.findall(anomaly.message))
+    if anomaly.kind == "unpriced":
+        # Usage with no price grows with the watermark: said again, in full, whenever
+        # its figure or span reads otherwise, so the last said is the cycle's so far.
+        names = (*names, anomaly.message)
+        return (anomaly.kind, anomaly.record_ids[:1], anomaly.account, anomaly.resource, names)
     if anomaly.kind == "negative_total":
         # About a group's total in a cycle (its start is ``at``), whatever records make
         # it up: the corrections it names change as records come, or as the cycle closes
