@@ -624,6 +624,12 @@ def batch_sums(charges: Iterable[rk.Charge]) -> dict[tuple[object, ...], tuple[F
 
 #: How a too-late anomaly names the part of a sample not applied (see `_lateness`).
 _PART = re.compile(r"its part before (?P<base>\S+), (?P<quantity>\S+) (?P<unit>\S+), belonged")
+#: How it says that a record makes its account owe something in compacted cycles (see
+#: `_rater_accounts.dues_too_late`).
+_DUES = re.compile(
+    r"makes account '(?P<account>[^']*)' known from \S+, before the cycles the rater keeps "
+    r"\(from (?P<base>\S+)\): what plan '[^']*' has due for it from \S+ to \S+ "
+)
 #: How it says that a reading placed in the compacted state changes nothing there in sum
 #: (see `_rater_early`): the compacted cycles may still differ from batch's, one by what
 #: another lacks.
@@ -671,6 +677,14 @@ def too_late_parts(
                 account = by_id[record_id].account
                 base_us = to_us(nothing["base"])
                 behind[account] = max(behind.get(account, base_us), base_us)
+                continue
+            dues = _DUES.search(anomaly.message)
+            if dues is not None:
+                # What the account owes in the compacted cycles it names (fees, minimums,
+                # bases) is not charged: those cycles may differ from batch's.
+                base_us = to_us(dues["base"])
+                assert dues["account"] == by_id[anomaly.record_ids[0]].account, anomaly.message
+                behind[dues["account"]] = max(behind.get(dues["account"], base_us), base_us)
                 continue
             found = _PART.search(anomaly.message)
             assert found is not None, anomaly.message

@@ -586,6 +586,32 @@ def _resealed(data: dict[str, object]) -> dict[str, object]:
             ),
         ),
         (
+            "start_us",
+            1_772_409_600_000_000,  # 2 March 00:00 UTC, after base_us
+            (
+                "Rater snapshot is inconsistent: start_us 1772409600000000 "
+                "(2026-03-02T00:00:00Z) is not the start of a cycle at or before base_us "
+                "1772323200000000; it was altered by hand or damaged: restore an unaltered copy."
+            ),
+        ),
+        (
+            "start_us",
+            1_772_236_800_000_001,  # 28 February 00:00:00.000001 UTC
+            (
+                "Rater snapshot is inconsistent: start_us 1772236800000001 "
+                "(2026-02-28T00:00:00.000001Z) is not the start of a cycle at or before base_us "
+                "1772323200000000; it was altered by hand or damaged: restore an unaltered copy."
+            ),
+        ),
+        (
+            "start_us",
+            "2026-02-28",
+            (
+                "Rater snapshot start_us must be an integer number of microseconds, not str: "
+                "'2026-02-28'; restore an unaltered copy."
+            ),
+        ),
+        (
             "late",
             "drop",
             (

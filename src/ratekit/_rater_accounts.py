@@ -14,7 +14,11 @@ from collections.abc import Iterable
 from . import _lateness
 from . import _lateness_closings as _closings
 from . import _rater_book as _ledger
-from .records import Anomaly, Inventory
+from ._anomalies import placed
+from ._instants import format_us
+from ._normalize import label
+from .pricebook import Plan
+from .records import Anomaly, Event, Inventory, Sample
 from .statements import StatementLine
 from .usage import ResourceState, UsageRow
 
@@ -66,6 +70,22 @@ def uncovered(
     covered = {state.account for state in before} - rater._uncovered
     covered.update(row.account for row in rows if row.span.start_us < new_base)
     return {state.account for state in after} - covered
+
+
+def covered_from(first: dict[str, int], rows: Iterable[UsageRow], new_base: int) -> dict[str, int]:
+    """``first``, each account from its first row before ``new_base`` when that is earlier.
+
+    Kept past compaction: an account whose usage began before its first record (an
+    inventory opened its resource) was covered from there, and a record fed later that
+    is earlier still is told by what it moves (`dues_too_late()`). A new mapping when
+    something moves (a statement's checkpoint holds the old one). O(n) for n rows.
+    """
+    moved: dict[str, int] = {}
+    for row in rows:
+        start = row.span.start_us
+        if start < new_base and start < moved.get(row.account, first.get(row.account, new_base)):
+            moved[row.account] = start
+    return {**first, **moved} if moved else first
 
 
 def closes_back(
@@ -204,3 +224,54 @@ def too_late_in_part(
     """
     if anomalies:
         outcome["too_late"].append(record.id)
+
+
+def dues_too_late(
+    rater: Rater, record: Event | Sample, t_us: int, earliest: int | None
+) -> list[Anomaly]:
+    """The ``"too_late"`` anomaly of what a record makes an account owe in compacted cycles.
+
+    Under one plan, an account owes its fees, bases and minimums from the first cycle of
+    its first record (see `coverage()`), in batch rate() as here. ``record`` makes the
+    account known from ``t_us`` (its instant, or a delta's ``since``), earlier than
+    ``earliest`` (its first instant until then; None: a new account). When ``t_us`` lies
+    before the kept cycles, what the plan has due in the compacted cycles from the one
+    of ``t_us`` up to the kept cycles' start (or up to the cycle of ``earliest``, which
+    was charged) was never charged and cannot be: said here, once, by the feed; the
+    rater charges it from there on. ``earliest`` is when the account is covered from
+    (its first record, or its first usage in a compacted cycle: `covered_from()`).
+    Nothing is said when the plan owes nothing with time alone, or under assignments
+    (which say when an account is covered, not its records). O(1), or O(s) for s
+    compacted resource states when the record is the account's first before the kept
+    cycles.
+    """
+    base = rater._base_us
+    engine = rater._engine
+    plan = engine.plans
+    if t_us >= base or not isinstance(plan, Plan) or not engine.owes:
+        return []
+    # The cycles before the rater's first are charged by neither (batch rates from there).
+    start = max(engine.containing(t_us)[0], rater._start_us)
+    end = base if earliest is None else min(base, engine.containing(earliest)[0])
+    account = record.account
+    if start >= end or (
+        # Known from usage alone in cycles compacted before it was kept (`covered_from()`)
+        earliest is None
+        and account not in rater._uncovered
+        and any(state.account == account for state in rater._state)
+    ):
+        return []
+    return [
+        placed(
+            "too_late",
+            f"{label(record)} makes account {account!r} known from {format_us(t_us)}, before "
+            f"the cycles the rater keeps (from {format_us(base)}): what plan {plan.id!r} has "
+            f"due for it from {format_us(start)} to {format_us(end)} (its fees, bases and "
+            "minimums, which batch rate() charges from the cycle of an account's first "
+            f"record) is not charged; the rater charges it from {format_us(end)} on.",
+            () if record.id is None else (record.id,),
+            account,
+            record.resource,
+            t_us,
+        )
+    ]

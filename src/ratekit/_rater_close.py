@@ -77,6 +77,7 @@ def compact(rater: Rater, new_base: int) -> None:
     book = rater._book
     rows = usage.rows if book is None else book.all_rows()
     rater._uncovered = _accounts.uncovered(rater, rater._state, states, rows, new_base)
+    rater._first = _accounts.covered_from(rater._first, rows, new_base)
     rater._state = tuple(_ledger.lean(state, zero) for state in states)
     if rater._engine.own_periods:
         rater._allowed = _allowances.consumed(rater._engine.plans, rater._allowed, rows, new_base)

@@ -69,7 +69,9 @@ _BODY: Final = frozenset(
         "dirty",
     )
 )
-_LATER: Final = frozenset(("by_resource", "late_seen", "first", "allowed", "tz", "uncovered"))
+_LATER: Final = frozenset(
+    ("by_resource", "late_seen", "first", "allowed", "tz", "uncovered", "start_us")
+)
 _NO_RECORDS: Final[dict[str, list[object]]] = {"attributes": [], "shapes": [], "groups": []}
 # The keys of a resource state: those ResourceState.to_json() writes (all of them, always),
 # and ``complete`` (the counters whose readings it keeps from their first one), which it
@@ -127,6 +129,8 @@ def body(rater: Rater) -> dict[str, object]:
         body["tz"] = rater._tz
     if rater._uncovered:  # accounts of the metering state it does not cover (absent: none)
         body["uncovered"] = sorted(rater._uncovered)
+    if rater._start_us < rater._base_us:  # the rater's first cycle (absent: the kept ones')
+        body["start_us"] = rater._start_us
     return body
 
 
@@ -145,6 +149,10 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         rater._base_us = _snapshot.instant(body, "base_us")
         rater._closed_us = _snapshot.instant(body, "closed_us")
         rater._as_of_us = _snapshot.instant(body, "as_of_us")
+        # Absent from snapshots written before it was kept: the kept cycles' start then
+        # (what the rater charged before them is not known).
+        start = body.get("start_us")
+        rater._start_us = rater._base_us if start is None else _snapshot.instant(body, "start_us")
         rater._horizon_us = _snapshot.instant(body, "horizon_us")
         rater._late = body["late"]
         if rater._late not in ("correct", "report") or rater._horizon_us < 0:
@@ -335,11 +343,23 @@ def consistent(rater: Rater) -> None:
     elif rater._allowed:
         plans = _RatingEngine(rater._engine.plans, Span.from_us(base, base)).plans
         problem = _allowances.misplaced(plans, rater._allowed, base)
+    problem = problem or _misplaced_start(rater)
     if problem is not None:
         raise BadSnapshotError(
             f"Rater snapshot is inconsistent: {problem}; it was altered by hand or "
             "damaged: restore an unaltered copy."
         )
+
+
+def _misplaced_start(rater: Rater) -> str | None:
+    """What is wrong with the rater's first cycle (``start_us``), if anything. O(1)."""
+    start, base = rater._start_us, rater._base_us
+    if start > base or _cycle(rater, start, "start_us")[0] != start:
+        return (
+            f"start_us {start} ({format_us(start)}) is not the start of a cycle at or "
+            f"before base_us {base}"
+        )
+    return None
 
 
 def _cycle(rater: Rater, at_us: int, name: str) -> tuple[int, int]:

@@ -177,6 +177,7 @@ class Rater:
         "_redo",
         "_reported",
         "_row_charges",
+        "_start_us",
         "_state",
         "_sticky",
         "_tz",
@@ -225,6 +226,7 @@ class Rater:
         start_us = to_us(start, "Rater start")
         base = _engine_doors.first_cycle(self._engine, start_us)
         _range.start(self._engine, start_us, self._horizon_us)
+        self._start_us = base  # the start of the rater's first cycle: it charges from there
         self._base_us = base  # the start of the oldest kept cycle
         self._closed_us = base  # the end of the last closed cycle
         self._as_of_us = base  # the last statement's watermark
@@ -292,6 +294,7 @@ class Rater:
         # One pass, each record filed where it goes; a call per record only off the common
         # path (a record seen before, too late, reaching back, or an inventory).
         fresh: list[Record] = []
+        owing: list[Anomaly] = []
         for record in batch:
             record_id = record.id
             name = names[type(record)]
@@ -307,6 +310,8 @@ class Rater:
                 earliest = first.get(record.account)
                 if earliest is None or t_us < earliest:
                     first[record.account] = t_us
+                    if t_us < base:  # what it owes in compacted cycles: too late
+                        owing += _accounts.dues_too_late(self, record, t_us, earliest)
             # Only records with an id are remembered once compacted (by the id's digest).
             if (
                 known is not None
@@ -367,6 +372,9 @@ class Rater:
                         dirty.add(key)
                         dirty.add((record.account, None))
             told[outcome].append(record_id)
+            if owing:  # said after the record's own words
+                anomalies += owing
+                owing.clear()
         closers, self._closers = self._closers, []
         lost = []
         for closer in closers:  # what each closes in compacted cycles is too late
