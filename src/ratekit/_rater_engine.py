@@ -98,14 +98,14 @@ class Engine:
         self.assigned: frozenset[str] | None = (
             None if isinstance(plans, Plan) else frozenset(a.account for a in plans)
         )
-        # Whether an account owes something that grows with the watermark alone (fees,
-        # minimums, allowances and bases are prorated to it): then every account is
-        # rated at every statement, else only those whose rows changed.
         # Whether an account owes money with time alone (a fee, a minimum or a base): from
         # the cycle of its first record, under one plan (see _rater_accounts.dues_too_late).
         self.owes = any(
             plan.fees or plan.minimums or any(map(_has_base, plan.entries)) for plan in known
         )
+        # Whether an account owes something that grows with the watermark alone (fees,
+        # minimums, allowances and bases are prorated to it): then every account is
+        # rated at every statement, else only those whose rows changed.
         self.dues = self.owes or any(plan.allowances for plan in known)
         # The sample kinds each meter takes, as metering reads them, so that a sample
         # metering would refuse is refused at the door, not at every later statement.

@@ -90,9 +90,10 @@ def said(anomaly: Anomaly) -> Said:
     its message, and the record it is measured against, may read otherwise when a
     resource is metered again from compacted state: it is still the same anomaly, said
     once. An ``"unpriced"`` anomaly is told by its whole message: the usage it gives grows
-    with the watermark, and each new figure is said. A ``"negative_total"`` is about a group's total in a cycle, not a record: its
-    cycle (its ``at``) stands for the record, since the corrections it names change as
-    records come and as the cycle closes. O(len).
+    with the watermark, and each new figure is said. A ``"negative_total"`` is about a
+    group's total in a cycle, not a record: its cycle (its ``at``) stands for the record,
+    since the corrections it names change as records come and as the cycle closes.
+    O(len).
 
     Examples:
         >>> import ratekit as rk

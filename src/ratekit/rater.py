@@ -242,8 +242,9 @@ class Rater:
         # What records before the last watermark touched since the last statement.
         self._dirty: set[tuple[str, str | None]] = set()  # (account, resource or None)
         self._anomalies_before: set[Anomaly] = set()  # reported before the last compaction
-        # Per account, the instant of its first record: under one plan, its fees, bases
-        # and minimums are due from that instant's cycle on (as rate() covers them).
+        # Per account, the instant of its first record (or of its first usage, once
+        # compacted): under one plan, its fees, bases and minimums are due from that
+        # instant's cycle on (as rate() covers them).
         self._first: dict[str, int] = {}
         self._uncovered: set[str] = set()  # accounts the metering state covers not: see coverage()
         # What the compacted cycles consumed of allowances with their own period.
