@@ -74,7 +74,7 @@ def test_a_tz_no_timezone_is_refused_at_the_constructor() -> None:
     )
 
 
-@pytest.mark.parametrize("value", [5, "Mars/Olympus", None])
+@pytest.mark.parametrize("value", [5, "Mars/Olympus", None, "UTC+24:00", "UTC+00:00"])
 def test_a_snapshot_tz_that_is_no_timezone_is_refused(value: object) -> None:
     data = json.loads(json.dumps(_rater(tz="Europe/Zurich").snapshot()))
     data["body"]["tz"] = value
@@ -84,5 +84,6 @@ def test_a_snapshot_tz_that_is_no_timezone_is_refused(value: object) -> None:
         rk.Rater.restore(data, ZURICH, [VM])
     assert str(caught.value) == (
         f"Rater snapshot body tz {value!r} is not a timezone's IANA name (such as "
-        "'Europe/Zurich'; absent for invoices in UTC): restore an unaltered copy."
+        "'Europe/Zurich') nor a fixed offset's ('UTC+05:45'; absent for invoices in UTC): "
+        "restore an unaltered copy."
     )

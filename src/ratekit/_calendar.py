@@ -38,6 +38,7 @@ __all__ = [
     "local_us",
     "parse_time_of_day",
     "parse_weekday",
+    "portable_name",
     "reduce_without_cache",
     "too_many",
     "zone",
@@ -142,6 +143,31 @@ def _named_zone(name: str, tz: object, what: str) -> zoneinfo.ZoneInfo:
         raise _unknown_zone(tz, what) from None
 
 
+#: How ratekit names a fixed offset ("UTC+05:45", "UTC-03:30:15"), and reads it back.
+_OFFSET_NAME: Final = re.compile(r"UTC([+-])(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{6}))?)?")
+
+
+def _fixed(name: str, tz: object, what: str) -> _dt.timezone | None:
+    """The fixed offset a name as `zone_name()` writes it stands for (None: not one)."""
+    found = _OFFSET_NAME.fullmatch(name)
+    if found is None:
+        return None
+    sign, hours, minutes, seconds, micros = found.groups()
+    offset = _dt.timedelta(
+        hours=int(hours),
+        minutes=int(minutes),
+        seconds=int(seconds or 0),
+        microseconds=int(micros or 0),
+    )
+    if not offset or offset >= _dt.timedelta(hours=24) or int(minutes) > 59:
+        raise BadCalendarError(
+            f"{what} {_shown(tz)} is not a fixed offset ratekit reads: one is written "
+            "'UTC+HH:MM' (or with ':SS'), not zero (write 'UTC') and less than 24 hours; "
+            f"or {_ZONE_ADVICE}."
+        )
+    return _dt.timezone(-offset if sign == "-" else offset)
+
+
 def zone(tz: object, what: str) -> _dt.tzinfo:
     """The timezone of a name or of a timezone object: the one door for zones.
 
@@ -154,7 +180,10 @@ def zone(tz: object, what: str) -> _dt.tzinfo:
       with an IANA key becomes the shared ``ZoneInfo`` of that key, so equal zones compare
       equal; one read from a file under another key is kept as it is;
     - a fixed offset: `datetime.timezone` (``datetime.UTC`` becomes
-      ``ZoneInfo("UTC")``) or ``pendulum.FixedTimezone`` (becomes a ``datetime.timezone``).
+      ``ZoneInfo("UTC")``) or ``pendulum.FixedTimezone`` (becomes a ``datetime.timezone``),
+      or its name as `zone_name()` writes it (``"UTC+05:45"``), whatever name the
+      ``datetime.timezone`` was given (``timezone(timedelta(hours=1), "CET")`` is
+      ``"UTC+01:00"``, never the IANA zone ``"CET"`` with its summer time).
 
     Refused with [`BadCalendarError`][ratekit.BadCalendarError]: unknown or malformed names (checked
     by shape before any file is read: a 300-character name made zoneinfo raise
@@ -173,6 +202,9 @@ def zone(tz: object, what: str) -> _dt.tzinfo:
     ```
     """
     if isinstance(tz, str) or tz is _UTC:
+        fixed = _fixed(tz, tz, what) if isinstance(tz, str) else None
+        if fixed is not None:
+            return fixed
         return _named_zone(tz if isinstance(tz, str) else "UTC", tz, what)
     if isinstance(tz, zoneinfo.ZoneInfo):
         key: object = tz.key
@@ -206,16 +238,53 @@ def zone(tz: object, what: str) -> _dt.tzinfo:
 
 
 def zone_name(tz: _dt.tzinfo) -> str:
-    """A short name for a tzinfo, for reprs (its IANA key when it has one).
+    """A short name for a tzinfo that `zone()` reads back (its IANA key when it has one).
+
+    A fixed offset is named by its offset (``"UTC+05:45"``), not by the name its
+    ``datetime.timezone`` was given; a ``ZoneInfo`` read from a file without a key is
+    named by ``str()`` (for reprs: `portable_name()` refuses it).
 
     ```pycon
     >>> zone_name(zone("UTC", "tz"))
     'UTC'
+    >>> zone_name(_dt.timezone(-_dt.timedelta(hours=3, minutes=30), "NST"))
+    'UTC-03:30'
 
     ```
     """
     key = getattr(tz, "key", None)
-    return key if isinstance(key, str) else str(tz)
+    if isinstance(key, str):
+        return key
+    if isinstance(tz, _dt.timezone):
+        offset = tz.utcoffset(None)
+        if not offset:
+            return "UTC"
+        sign = "-" if offset < _dt.timedelta(0) else "+"
+        seconds, micros = divmod(abs(offset) // _dt.timedelta(microseconds=1), 1_000_000)
+        hours, rest = divmod(seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        text = f"UTC{sign}{hours:02d}:{minutes:02d}"
+        if seconds or micros:
+            text += f":{seconds:02d}" + (f".{micros:06d}" if micros else "")
+        return text
+    return str(tz)
+
+
+def portable_name(tz: object, what: str) -> str:
+    """The name of a timezone kept as text (an invoice's, a snapshot's): read back alike.
+
+    Through `zone()`; a ``ZoneInfo`` read from a file under no IANA key has no name that
+    another process reads back: refused with [`BadCalendarError`][ratekit.BadCalendarError].
+    """
+    name = zone_name(zone(tz, what))
+    try:
+        zone(name, what)
+    except BadCalendarError:
+        raise BadCalendarError(
+            f"{what} {_shown(tz)} has no name ratekit can keep and read back (a ZoneInfo "
+            f"read from a file has no IANA key); {_ZONE_ADVICE}."
+        ) from None
+    return name
 
 
 def day_ordinal(t_us: int) -> int:

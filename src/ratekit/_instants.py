@@ -58,7 +58,16 @@ def datetime_to_us(value: _dt.datetime, what: str = "instant") -> int:
 
     ```
     """
-    offset = value.utcoffset()
+    try:
+        offset = value.utcoffset()
+    except Exception as error:  # a hand-written tzinfo's own failure: named, not leaked
+        local = value.replace(tzinfo=None).isoformat()
+        raise BadTimeError(
+            f"{what} {local!r} (tzinfo {type(value.tzinfo).__name__}): its tzinfo's "
+            f"utcoffset() raised {type(error).__name__}: "
+            f"{error}; give it a zoneinfo.ZoneInfo (such as ZoneInfo('Europe/Zurich')) or a "
+            "datetime.timezone."
+        ) from error
     if offset is None:
         raise BadTimeError(
             f"{what} {value.isoformat()!r} is a naive datetime; ratekit compares instants, "

@@ -12,7 +12,7 @@ import datetime as _dt
 from collections.abc import Mapping
 from typing import Any
 
-from ._calendar import zone, zone_name
+from ._calendar import portable_name
 from ._shown import show
 from .errors import BadSnapshotError, RatekitError
 
@@ -20,11 +20,14 @@ __all__ = ["decode", "door"]
 
 
 def door(tz: str | _dt.tzinfo | None) -> str | None:
-    """``tz`` as an IANA name (or None), through the one door for timezones.
+    """``tz`` as a name the snapshot keeps (or None), through the one door for timezones.
+
+    An IANA name, or a fixed offset's (``"UTC+05:45"``); a ``ZoneInfo`` with no key is
+    refused, having no name another process reads back.
 
     Raises what [`bill()`][ratekit.bill] raises for it, naming ``Rater tz``.
     """
-    return None if tz is None else zone_name(zone(tz, "Rater tz"))
+    return None if tz is None else portable_name(tz, "Rater tz")
 
 
 def decode(body: Mapping[str, Any]) -> str | None:
@@ -42,5 +45,6 @@ def decode(body: Mapping[str, Any]) -> str | None:
     except RatekitError:
         raise BadSnapshotError(
             f"Rater snapshot body tz {show(value)} is not a timezone's IANA name (such as "
-            "'Europe/Zurich'; absent for invoices in UTC): restore an unaltered copy."
+            "'Europe/Zurich') nor a fixed offset's ('UTC+05:45'; absent for invoices in UTC): "
+            "restore an unaltered copy."
         ) from None

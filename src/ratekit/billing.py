@@ -45,7 +45,7 @@ import attrs
 
 from . import _values as _v
 from ._allocation import allocate
-from ._calendar import zone, zone_name
+from ._calendar import portable_name
 from ._decimals import CONTEXT, ZERO, exact_sum, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
@@ -105,8 +105,9 @@ def bill(
     per resource, the resources' lines are an allocation of that rounded amount (largest
     remainder on the quantum, ties to the earlier resource id), so ``by_resource`` never
     changes a total. ``credits`` then pay each account's invoices in cycle order (see
-    `ratekit.credits` for the order). O(n log n) for n charges. ``tz`` (an IANA name)
-    makes the text show the cycle in local time, e.g.
+    `ratekit.credits` for the order). O(n log n) for n charges. ``tz`` (an IANA name, a
+    ``ZoneInfo`` or a fixed offset, kept as ``Invoice.tz`` by name: ``"UTC+05:45"`` for a
+    fixed offset) makes the text show the cycle in local time, e.g.
     ``2026-03-01 .. 2026-04-01 (Europe/Zurich)``.
 
     Shared charges are split by the shares the [`Rating`][ratekit.Rating] was rated with
@@ -129,7 +130,7 @@ def bill(
     """
     _v.switch(by_resource, "bill by_resource")
     if tz is not None:
-        tz = zone_name(zone(tz, "bill tz"))  # the one door for timezones
+        tz = portable_name(tz, "bill tz")  # the one door for timezones, as the invoice keeps it
     grants = _many(credits, "credits", "Credit")
     if isinstance(charges, Rating):
         by_owner = _shares_by_owner(_rated_shares(charges.shares, shares))

@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import typing
-import zoneinfo
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -62,7 +61,7 @@ import attrs
 
 from . import _values as _v
 from ._anomalies import Anomaly
-from ._calendar import zone
+from ._calendar import portable_name
 from ._decimals import CONTEXT, ZERO
 from ._frozen_map import FrozenMap
 from ._instants import format_us
@@ -385,16 +384,17 @@ class Comparison:
 
 
 def _zone_of(plan: Plan) -> str | None:
-    """The IANA name of the timezone a plan bills in (its ``tz``, else its cycle's), or None."""
+    """The name of the timezone a plan bills in (its ``tz``, else its cycle's), or None.
+
+    An IANA name, or a fixed offset's (``"UTC+05:45"``), as invoices keep it.
+    """
     tz = plan.tz if plan.tz is not None else getattr(plan.cycle, "tz", None)
     if tz is None:
         return None
     try:
-        found = zone(tz, f"plan {plan.id!r} tz")
+        return portable_name(tz, f"plan {plan.id!r} tz")
     except RatekitError:  # a user cycle's odd tz attribute: print in UTC
         return None
-    key = getattr(found, "key", None)
-    return key if isinstance(found, zoneinfo.ZoneInfo) and isinstance(key, str) else None
 
 
 def _local(invoices: Iterable[Invoice], plans: Plan | list[Any]) -> tuple[Invoice, ...]:

@@ -33,7 +33,6 @@ import datetime as _dt
 import decimal
 import itertools
 import typing
-import zoneinfo
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Final, Literal, Protocol
@@ -41,6 +40,7 @@ from typing import Final, Literal, Protocol
 import attrs
 
 from . import cycles
+from ._calendar import zone
 from ._decimals import to_decimal
 from ._instants import to_us
 from ._price_entries import (
@@ -62,6 +62,7 @@ from .errors import (
     BadCalendarError,
     BadPriceError,
     BadQuantityError,
+    RatekitError,
     RatekitTypeError,
 )
 from .spans import Span
@@ -261,8 +262,8 @@ class Plan:
             return
         if isinstance(self.tz, str):
             try:
-                zoneinfo.ZoneInfo(self.tz)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+                zone(self.tz, f"plan {self.id!r} tz")  # the one door for timezones
+            except RatekitError:
                 pass
             else:
                 return

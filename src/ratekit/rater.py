@@ -115,7 +115,7 @@ class Rater:
     charged). A record stamped before the kept cycles is too late: not applied, an
     anomaly with its quantity; one whose quantity reaches back before them is too late
     for that part (an anomaly with that quantity), and applied for the rest. ``tz`` (an
-    IANA name, or ``None`` for UTC): the timezone the invoices a statement closes name
+    IANA name, a fixed offset, or ``None`` for UTC): the timezone the invoices a statement closes name
     their cycle in, as [`bill()`][ratekit.bill]'s ``tz``; it is kept in the snapshot.
 
     Records without an id are identified by their content: the same record fed twice is a

@@ -18,11 +18,11 @@ from __future__ import annotations
 import datetime as _dt
 import typing
 import unicodedata
-import zoneinfo
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Final
 
+from ._calendar import zone
 from ._decimals import CONTEXT, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
@@ -291,12 +291,12 @@ def period(cycle: Span, tz: str | None) -> str:
     """
     if tz is None:
         return f"{format_us(cycle.start_us)} .. {format_us(cycle.end_us)}"
-    zone = zoneinfo.ZoneInfo(tz)
-    start, end = _local(cycle.start, zone), _local(cycle.end, zone)
+    local = zone(tz, "Invoice tz")
+    start, end = _local(cycle.start, local), _local(cycle.end, local)
     return f"{start} .. {end} ({tz})"
 
 
-def _local(moment: _dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
+def _local(moment: _dt.datetime, zone: _dt.tzinfo) -> str:
     """A cycle boundary in local time: the date alone at local midnight."""
     local = moment.astimezone(zone)
     if local.time() == _dt.time(0):
