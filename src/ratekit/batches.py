@@ -25,7 +25,8 @@ from __future__ import annotations
 import collections
 import itertools
 import typing
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized, ValuesView
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import Final, TypeAlias, overload
 
@@ -46,7 +47,7 @@ from .records import (
     _counter_refusal,
 )
 
-__all__ = ["EventTuple", "RecordBatch", "SampleTuple"]
+__all__ = ["EventTuple", "RecordBatch", "SampleTuple", "unpack_hint"]
 
 EventTuple: TypeAlias = tuple[typing.Any, ...]
 """``(account, resource, at_us[, kind[, attributes[, id[, seq]]]])``: one event, plainly."""
@@ -77,6 +78,16 @@ _SAMPLE_SLOTS: Final = _setters(
 )
 
 
+def unpack_hint(record: object) -> str:
+    """What a message refusing ``record`` among records adds when it is a RecordBatch."""
+    if type(record) is not RecordBatch:
+        return ""
+    return (
+        " A RecordBatch is a sequence of records, not one: give the batch itself where "
+        "records go, or unpack it beside other records: [*batch, *more]."
+    )
+
+
 def _article(what: str) -> str:
     return "an" if what == "event" else "a"
 
@@ -94,13 +105,16 @@ def _columns(
 ) -> tuple[int, dict[str, Sequence[object]]]:
     """The columns by name, checked to be known, present when required and of one length.
 
-    A column that is not a list or a tuple is read into a list; an ``attributes`` column
-    so read has each mapping frozen (by ``frozen``) as it is read, after the other columns.
+    A column that is not a list or a tuple is read into a list, the columns so read
+    together (`_read_together()`): a column that never ends is read no further than the
+    others. An ``attributes`` column so read has each mapping frozen (by ``frozen``) as
+    it is read, after the other columns' values of the same records.
     """
     if not isinstance(given, Mapping):
         raise RatekitTypeError(
             f"RecordBatch {what} columns must be a mapping of field names to sequences "
-            f"({', '.join(fields)}), not {type(given).__name__}: {show(given)}."
+            f"({', '.join(fields)}), not {_shown(given)}."
+            + (_FRAME_COLUMNS if _is_frame(given) else "")
         )
     unknown = [field for field in given if field not in fields]
     if unknown:
@@ -115,26 +129,27 @@ def _columns(
             f"(the first {required} required)."
         )
     columns: dict[str, Sequence[object]] = {}
-    lazy: Iterable[object] | None = None
+    lazy: dict[str, Iterable[object]] = {}
     for field, values in given.items():
         if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
             raise RatekitTypeError(
                 f"RecordBatch {what} column {field!r} must be a sequence (a list, a tuple, "
                 f"a numpy array, a pandas Series), not {type(values).__name__}: {show(values)}."
             )
+        if isinstance(values, AbstractSet | ValuesView):
+            raise RatekitTypeError(
+                f"RecordBatch {what} column {field!r} must be a sequence in the order of its "
+                f"records (a list, a tuple, a generator, a numpy array, a pandas Series), not "
+                f"{type(values).__name__}: {show(values)}; a set has no order and a dict view "
+                "gives a mapping's keys, values or items, so its values would not meet the "
+                "other columns' values record by record: give a list."
+            )
         if isinstance(values, list | tuple):
             columns[field] = values
-        elif field == "attributes" and frozen is not None:
-            lazy = values
         else:
-            columns[field] = list(values)
-    if lazy is not None and frozen is not None:
-        # a generator may reuse one mapping: each is frozen before the next is read
-        ids = columns.get("id", ())
-        columns["attributes"] = [
-            frozen.freeze(value, index, ids[index] if index < len(ids) else None)
-            for index, value in enumerate(lazy)
-        ]
+            lazy[field] = values
+    if lazy:
+        columns.update(_read_together(what, columns, lazy, frozen, list(given)))
         columns = {field: columns[field] for field in given}  # the order given
     lengths = {field: len(values) for field, values in columns.items()}
     if len(set(lengths.values())) > 1:
@@ -143,6 +158,99 @@ def _columns(
             "value per record."
         )
     return next(iter(lengths.values()), 0), columns
+
+
+#: How many values of each column `_read_together()` reads per round when no column
+#: tells its length.
+_ROUND: Final = 4096
+_FRAME_COLUMNS: Final = (
+    " A pandas DataFrame is not a mapping of columns here: give "
+    'frame.astype(object).where(frame.notna(), None).to_dict("list") (its missing values '
+    "None; see the Usage page)."
+)
+_FRAME_ROWS: Final = (
+    " A pandas DataFrame iterates over its column names: give its rows as "
+    "frame.itertuples(index=False), or its columns to RecordBatch.from_columns (see the "
+    "Usage page)."
+)
+
+
+def _is_frame(value: object) -> bool:
+    """Whether ``value`` is a pandas DataFrame, told without importing pandas. O(1)."""
+    kind = type(value)
+    return kind.__name__ == "DataFrame" and kind.__module__.partition(".")[0] == "pandas"
+
+
+def _shown(value: object) -> str:
+    """A value refused, for a message: a pandas DataFrame by its column names."""
+    if _is_frame(value):
+        return f"a pandas DataFrame of columns {show(list(getattr(value, 'columns', ())))}"
+    return f"{type(value).__name__}: {show(value)}"
+
+
+def _length(values: object) -> int | None:
+    """The length a column says it has (a numpy array, a pandas Series), if it says one."""
+    if not isinstance(values, Sized):
+        return None
+    try:
+        return len(values)
+    except TypeError:  # a 0-d numpy array has __len__ but no length
+        return None
+
+
+def _read_together(
+    what: str,
+    columns: Mapping[str, Sequence[object]],
+    lazy: Mapping[str, Iterable[object]],
+    frozen: Descriptions | None,
+    given: Sequence[str],
+) -> dict[str, list[object]]:
+    """The ``lazy`` columns read into lists side by side, none read past the others' end.
+
+    A round reads every column up to one value past the longest length a column tells
+    (a list, a numpy array), or `_ROUND` values when none tells one; rounds go on while
+    every column gives a full round. A column that gives more than the others is read
+    one value further, to tell its length if it ends there, so that the lengths refused
+    are the lengths given ("at least" one more than read for a column that goes on).
+    ``attributes`` (``frozen`` given) are read last in each round, each mapping frozen
+    as it is read. O(n) for n records, at C speed but for the attributes.
+    """
+    told = [len(values) for values in columns.values()]
+    told += [length for length in map(_length, lazy.values()) if length is not None]
+    step = max(told) + 1 if told else _ROUND
+    order = sorted(lazy, key=lambda field: field == "attributes" and frozen is not None)
+    iterators = {field: iter(lazy[field]) for field in order}
+    read: dict[str, list[object]] = {field: [] for field in order}
+    while True:
+        counts: dict[str, int] = {}
+        for field in order:
+            column = read[field]
+            start = len(column)
+            values = itertools.islice(iterators[field], step)
+            if field == "attributes" and frozen is not None:
+                ids = columns.get("id", read.get("id", ()))
+                column.extend(
+                    frozen.freeze(value, index, ids[index] if index < len(ids) else None)
+                    for index, value in enumerate(values, start)
+                )
+            else:
+                column.extend(values)
+            counts[field] = len(column) - start
+        if told or min(counts.values()) < step:
+            break
+    if max(counts.values()) == min(counts.values()) and min(counts.values()) < step:
+        return read
+    # The columns differ: each one that filled its round says whether it ends there.
+    lengths: dict[str, object] = {field: len(values) for field, values in columns.items()}
+    ended = object()
+    for field in order:
+        going_on = counts[field] == step and next(iterators[field], ended) is not ended
+        lengths[field] = f"at least {len(read[field]) + 1}" if going_on else len(read[field])
+    lengths = {field: lengths[field] for field in given}  # the order given
+    raise RatekitTypeError(
+        f"RecordBatch {what} columns differ in length: {lengths}; each column holds one "
+        "value per record."
+    )
 
 
 def _read(rows: Iterable[object], frozen: Descriptions | None) -> tuple[list[object], list[object]]:
@@ -156,6 +264,8 @@ def _read(rows: Iterable[object], frozen: Descriptions | None) -> tuple[list[obj
     append = read.append
     keep = described.append
     for index, row in enumerate(rows):
+        if type(row) is not tuple and isinstance(row, tuple):
+            row = _plain(row)  # noqa: PLW2901 - read as the plain tuple it is
         append(row)
         if frozen is not None and type(row) is tuple and len(row) > _ATTRIBUTES:
             keep(
@@ -164,6 +274,11 @@ def _read(rows: Iterable[object], frozen: Descriptions | None) -> tuple[list[obj
                 )
             )
     return read, described
+
+
+def _plain(row: tuple[object, ...]) -> tuple[object, ...]:
+    """A tuple subclass's items as a plain tuple, by position (its own methods stay out)."""
+    return tuple.__getitem__(row, slice(None))
 
 
 def _transpose(
@@ -178,10 +293,10 @@ def _transpose(
     Rows that are not a list or a tuple are read one by one, the attributes of each
     (``frozen`` given) frozen before the next row is read.
     """
-    if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
+    if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable) or _is_frame(rows):
         raise RatekitTypeError(
-            f"RecordBatch {what}s must be an iterable of tuples, not {type(rows).__name__}: "
-            f"{rows!r}."
+            f"RecordBatch {what}s must be an iterable of tuples, not {_shown(rows)}."
+            + (_FRAME_ROWS if _is_frame(rows) else "")
         )
     described: list[object] = []
     if not isinstance(rows, list | tuple):
@@ -189,13 +304,17 @@ def _transpose(
         rows = typing.cast("list[tuple[object, ...]]", read)
     if not rows:
         return {}
-    if not set(map(type, rows)) <= {tuple}:
-        for index, row in enumerate(rows):  # a loop, not next(): no StopIteration can leak
-            if type(row) is not tuple:
-                raise RatekitTypeError(
-                    f"{record_label(what, index, None)} is {type(row).__name__} "
-                    f"{show(row)}, not a tuple ({', '.join(fields)})."
-                )
+    types = set(map(type, rows))
+    if not types <= {tuple}:
+        if not all(issubclass(kind, tuple) for kind in types):
+            for index, row in enumerate(rows):  # a loop, not next(): no StopIteration can leak
+                if not isinstance(row, tuple):
+                    raise RatekitTypeError(
+                        f"{record_label(what, index, None)} is {type(row).__name__} "
+                        f"{show(row)}, not a tuple ({', '.join(fields)})."
+                    )
+        # a namedtuple (pandas' itertuples()) is read by position, as the tuple it is
+        rows = [row if type(row) is tuple else _plain(row) for row in rows]
     lengths = set(map(len, rows))
     width = len(typing.cast("tuple[object, ...]", rows[0]))
     if len(lengths) > 1 or not required <= width <= len(fields):
@@ -443,7 +562,7 @@ class RecordBatch:
         frozen: Descriptions,
     ) -> RecordBatch:
         event_count, event_columns = _columns(
-            "event", events or {}, EVENT_FIELDS, _EVENT_REQUIRED, frozen
+            "event", {} if events is None else events, EVENT_FIELDS, _EVENT_REQUIRED, frozen
         )
         sample_count, sample_columns = _columns(
             "sample", {} if samples is None else samples, SAMPLE_FIELDS, _SAMPLE_REQUIRED
