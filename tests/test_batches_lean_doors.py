@@ -478,3 +478,13 @@ def test_generators_past_a_round_are_refused_with_their_whole_lengths() -> None:
             }
         )
     assert str(raised.value) == DIFFER.format("{'account': 5000, 'resource': 5001, 'at_us': 5000}")
+
+
+def test_a_column_that_gives_no_values_one_by_one_is_refused() -> None:
+    np = pytest.importorskip("numpy")
+    with pytest.raises(rk.RatekitTypeError) as raised:
+        rk.RecordBatch.from_columns(events={**_events(1), "at_us": np.array(T0)})
+    assert str(raised.value) == (
+        "RecordBatch event column 'at_us' must be a sequence (a list, a tuple, a numpy array, "
+        "a pandas Series), not ndarray array(1772323200000000), which gives no values one by one."
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import typing
-from collections.abc import Iterable, Mapping, Sequence, Sized, ValuesView
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized, ValuesView
 from collections.abc import Set as AbstractSet
 from typing import Final
 
@@ -139,6 +139,18 @@ def _length(values: object) -> int | None:
         return None
 
 
+def _iterator(what: str, field: str, values: Iterable[object]) -> Iterator[object]:
+    """An iterator over a column, or the refusal of one that cannot be iterated (0-d numpy)."""
+    try:
+        return iter(values)
+    except TypeError:
+        raise RatekitTypeError(
+            f"RecordBatch {what} column {field!r} must be a sequence (a list, a tuple, a numpy "
+            f"array, a pandas Series), not {type(values).__name__} {show(values)}, which gives "
+            "no values one by one."
+        ) from None
+
+
 def _read_together(
     what: str,
     columns: Mapping[str, Sequence[object]],
@@ -160,7 +172,7 @@ def _read_together(
     told += [length for length in map(_length, lazy.values()) if length is not None]
     step = max(told) + 1 if told else _ROUND
     order = sorted(lazy, key=lambda field: field == "attributes" and frozen is not None)
-    iterators = {field: iter(lazy[field]) for field in order}
+    iterators = {field: _iterator(what, field, lazy[field]) for field in order}
     read: dict[str, list[object]] = {field: [] for field in order}
     while True:
         counts: dict[str, int] = {}
