@@ -289,17 +289,21 @@ def test_str_and_int_subclasses_become_plain_values() -> None:
             ("acme", "vm-1", T0, "start", None, "e1", 1.0),
             rk.RatekitTypeError,
             (
-                "events[0] (id 'e1'): seq is float 1.0; a seq is an int or None. A pandas frame gives "
-                "a missing value as NaN and an int column with gaps as floats: turn NaN into None "
-                "and those floats into ints before from_columns (see the Usage page)."
+                "events[0] (id 'e1'): seq is float 1.0; a seq is an int or None. A pandas int "
+                "column with gaps holds floats: turn its missing values into None, as "
+                "series.astype(object).where(series.notna(), None).tolist() does, and its floats "
+                "into ints (see the Usage page)."
             ),
         ),
         (
             ("acme", "vm-1", T0, "start", None, float("nan"), None),
             rk.RatekitTypeError,
             (
-                "events[0]: id is float nan; an id is a non-empty string or None. A pandas frame "
-                "gives a missing value as NaN"
+                "events[0]: id is float nan; an id is a non-empty string or None. A missing value "
+                "(pandas' NaN, NA or NaT) is None here: give the column as "
+                "series.astype(object).where(series.notna(), None).tolist(), or a frame's columns "
+                'as frame.astype(object).where(frame.notna(), None).to_dict("list") (see the '
+                "Usage page)."
             ),
         ),
         (
@@ -375,7 +379,9 @@ def test_numpy_columns_are_read_as_the_friendly_constructors_read_numpy_values()
     assert str(raised.value) == (
         "samples[0]: value is int64 np.int64(5); a value is a number (an int, a Decimal, a str "
         "or a float). A numpy array holds numpy scalars, refused where rk.Event and rk.Sample "
-        "refuse them: give the column as array.tolist(), which holds Python values."
+        "refuse them: give the column as array.tolist(), which holds Python values (a pandas "
+        "Series with missing values: series.astype(object).where(series.notna(), None)"
+        ".tolist(), which gives None for them)."
     )
     with pytest.raises(rk.RatekitTypeError) as raised:
         rk.RecordBatch.from_columns(
@@ -398,8 +404,8 @@ def test_a_pandas_frame_gives_its_columns_once_nan_is_none_and_seq_an_int() -> N
     with pytest.raises(rk.RatekitTypeError) as raised:
         rk.RecordBatch.from_columns(events=frame.to_dict("list"))
     assert str(raised.value).startswith(
-        "events[1]: id is float nan; an id is a non-empty string or None. A pandas frame gives "
-        "a missing value as NaN and an int column with gaps as floats"
+        "events[1]: id is float nan; an id is a non-empty string or None. A missing value "
+        "(pandas' NaN, NA or NaT) is None here"
     )
     # the recipe of the Usage page
     columns = frame.astype(object).where(frame.notna(), None).to_dict("list")

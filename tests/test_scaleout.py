@@ -563,13 +563,27 @@ def test_another_scheduler_chosen_is_the_one_used(
 
 
 def test_a_list_or_a_frame_without_build_is_refused_with_the_way_out() -> None:
-    with pytest.raises(rk.RatekitError, match=r"dask.bag.Bag .* got list; .* ratekit.rate"):
-        rate_by_account([], plan(), span=MARCH, meters=METERS)
+    # the function named, the kind of argument error, and the way out for a list or a batch
+    for records, shown in (
+        ([], "list: []"),
+        (rk.RecordBatch(), "RecordBatch: RecordBatch(0 events, 0 samples)"),
+    ):
+        with pytest.raises(rk.RatekitTypeError) as raised:
+            rate_by_account(records, plan(), span=MARCH, meters=METERS)
+        assert str(raised.value) == (
+            "rate_by_account records must be a dask.bag.Bag or a dask.dataframe.DataFrame, not "
+            f"{shown}; for records in a list or a RecordBatch, call ratekit.rate (or "
+            "ratekit.bill), or make a bag of them (dask.bag.from_sequence(records))."
+        )
     pd = pytest.importorskip("pandas")
     dd = pytest.importorskip("dask.dataframe")
     frame = dd.from_pandas(pd.DataFrame({"account": ["a"]}), npartitions=1)
-    with pytest.raises(rk.RatekitError, match="needs build="):
+    with pytest.raises(rk.RatekitTypeError) as raised:
         rate_by_account(frame, plan(), span=MARCH, meters=METERS)
+    assert str(raised.value) == (
+        "rate_by_account: a dask DataFrame of records needs build=, a function from a row (a "
+        "tuple of the frame's columns) to an Event or a Sample."
+    )
     with pytest.raises(rk.RatekitError, match="at least 1, got 0"):
         partition_of("acme", 0)
 

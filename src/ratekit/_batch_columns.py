@@ -46,12 +46,35 @@ _NOT_TEXT: Final = (
 )
 _NUMPY_HINT: Final = (
     " A numpy array holds numpy scalars, refused where rk.Event and rk.Sample refuse them: "
-    "give the column as array.tolist(), which holds Python values."
+    "give the column as array.tolist(), which holds Python values (a pandas Series with "
+    "missing values: series.astype(object).where(series.notna(), None).tolist(), which "
+    "gives None for them)."
 )
-_NAN_HINT: Final = (
-    " A pandas frame gives a missing value as NaN and an int column with gaps as floats: "
-    "turn NaN into None and those floats into ints before from_columns (see the Usage page)."
+_MISSING_HINT: Final = (
+    " A missing value (pandas' NaN, NA or NaT) is None here: give the column as "
+    "series.astype(object).where(series.notna(), None).tolist(), or a frame's columns as "
+    'frame.astype(object).where(frame.notna(), None).to_dict("list") (see the Usage page).'
 )
+_GAPS_HINT: Final = (
+    " A pandas int column with gaps holds floats: turn its missing values into None, as "
+    "series.astype(object).where(series.notna(), None).tolist() does, and its floats into "
+    "ints (see the Usage page)."
+)
+#: The types of pandas' missing values other than NaN, told by name (pandas not imported).
+_PANDAS_MISSING: Final = frozenset({"NAType", "NaTType"})
+
+
+def _hint(value: object, field: str) -> str:
+    """What a message adds for a value from numpy or pandas: how to give it instead."""
+    kind = type(value)
+    module = getattr(kind, "__module__", "")
+    if isinstance(value, float) and math.isnan(value):
+        return _MISSING_HINT
+    if kind.__name__ in _PANDAS_MISSING and module.partition(".")[0] == "pandas":
+        return _MISSING_HINT
+    if isinstance(value, float) and field in _INT_FIELDS and value.is_integer():
+        return _GAPS_HINT
+    return _NUMPY_HINT if module == "numpy" else ""
 
 
 def record_label(what: str, index: int, record_id: object) -> str:
@@ -137,15 +160,10 @@ class Column:
         self, index: int, wanted: str, error: type[Exception] = RatekitTypeError
     ) -> typing.NoReturn:
         value = self.values[index]
-        kind = type(value)
-        hint = _NUMPY_HINT if getattr(kind, "__module__", "") == "numpy" else ""
-        if kind is float and (
-            math.isnan(typing.cast(float, value))
-            or (self.field in _INT_FIELDS and typing.cast(float, value).is_integer())
-        ):
-            hint = _NAN_HINT
+        hint = _hint(value, self.field)
         raise error(
-            f"{self.label(index)}: {self.field} is {kind.__name__} {show(value)}; {wanted}.{hint}"
+            f"{self.label(index)}: {self.field} is {type(value).__name__} {show(value)}; "
+            f"{wanted}.{hint}"
         )
 
     def names(self) -> list[str]:

@@ -22,6 +22,7 @@ from typing import Final
 from ._anomalies import placed
 from ._instants import format_us
 from ._shown import show
+from .batches import unpack_hint
 from .errors import ConflictingRecordError, RatekitTypeError, UnknownMeterError
 from .records import Anomaly, AnomalyKind, Event, Inventory, Sample
 
@@ -163,7 +164,7 @@ def group(
         record = next(r for r in records if type(r) not in _RECORD_TYPES)
         raise RatekitTypeError(
             "metering takes Event, Sample and Inventory records, "
-            f"not {type(record).__name__}: {show(record)}."
+            f"not {type(record).__name__}: {show(record)}.{unpack_hint(record)}"
         )
     if records and max(map(_AT, records)) >= as_of_us:
         records = [record for record in records if known_by(record, as_of_us)]

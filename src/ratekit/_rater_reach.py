@@ -31,6 +31,7 @@ from ._rater_book import known_by
 from ._sample_policies import Counter, Discrete
 from ._shown import show
 from ._time_policies import Continuous
+from .batches import unpack_hint
 from .errors import BadRecordError, RatekitError, RatekitTypeError, UnpricedUsageError
 from .metering import meter
 from .records import Anomaly, Event, Inventory, Sample
@@ -328,7 +329,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
         elif kind not in (Event, Inventory):
             raise RatekitTypeError(
                 "Rater.feed takes Event, Sample and Inventory records, not "
-                f"{kind.__name__}: {show(record)}."
+                f"{kind.__name__}: {show(record)}.{unpack_hint(record)}"
             )
     computed_levels(rater, batch)
     _doors.levels(rater, batch)

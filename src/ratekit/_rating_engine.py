@@ -20,7 +20,7 @@ from ._allowances import Period, _Allowances, crosses, own_cycles
 from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import Spent, _cycle_span, _Dues, _split, spend
 from ._dues import _exact as _decimal
-from ._instants import MAX_US, MIN_US
+from ._instants import MAX_US, MIN_US, format_us
 from ._price_model import priced
 from ._pricing import GroupKey, Place, _Piece, _Pricing
 from ._rating_uncut import check_plan_cuts, check_price_cuts
@@ -31,7 +31,7 @@ from ._text import check_text
 from ._topups import floors, on_latest_plan
 from .assignments import Assignment, _assignments_by_account, read_plans
 from .charges import _KIND_ORDER, Charge, _new_charge
-from .errors import RatekitTypeError, UnpricedUsageError
+from .errors import BadTimeError, RatekitTypeError, UnpricedUsageError
 from .pricebook import Plan, PriceEntry
 from .prices import PerUnit
 from .records import Anomaly
@@ -64,6 +64,29 @@ def _row_key(row: UsageRow) -> tuple[object, ...]:
         row.quantity,
         row.record_ids,
     )
+
+
+def _refused(account: str, at_us: int, error: BadTimeError, records: object) -> BadTimeError:
+    """The error naming the record of ``account`` at ``at_us``, in no cycle of the plan.
+
+    ``error`` is the cycle's refusal, returned as it is when no record of ``records`` (a
+    list or a tuple) is stamped there. Looked for only once refused: O(n) for n records.
+    """
+    for index, record in enumerate(records if isinstance(records, list | tuple) else ()):
+        if getattr(record, "account", None) != account:
+            continue
+        for field in ("since", "at"):
+            if getattr(record, f"{field}_us", None) == at_us:
+                name = type(record).__name__.lower()
+                named = "" if record.id is None else f" {show(record.id)}"
+                return BadTimeError(
+                    f"rate: records[{index}] ({name}{named} of account "
+                    f"{show(record.account)}, resource {show(record.resource)}) has {field} "
+                    f"{format_us(at_us)}, in no billing cycle of the plan ratekit can "
+                    f"compute ({str(error).rstrip('.')}); give records whose instants lie within "
+                    "that range."
+                )
+    return error
 
 
 class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
@@ -169,10 +192,14 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
                     at_us = at_us if since is None else min(at_us, since)
                     if at_us < first.get(name, MAX_US):
                         first[name] = at_us
-        self.cover_from({account: t for account, t in first.items() if account not in named}, named)
+        self.cover_from(
+            {account: t for account, t in first.items() if account not in named}, named, records
+        )
         return named | set(first)
 
-    def cover_from(self, first: dict[str, int], named: Iterable[str] = ()) -> None:
+    def cover_from(
+        self, first: dict[str, int], named: Iterable[str] = (), records: object = ()
+    ) -> None:
         """Under a single plan, cover each account of ``first`` from its first cycle.
 
         ``first`` maps an account to the instant of its first row or record: its fees,
@@ -184,7 +211,10 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
         if default is None:
             return
         for account, at_us in first.items():
-            self.since[account] = default.cycle.containing_us(at_us)[0]
+            try:
+                self.since[account] = default.cycle.containing_us(at_us)[0]
+            except BadTimeError as error:
+                raise _refused(account, at_us, error, records) from None
         for account in named:
             self.since.pop(account, None)
 

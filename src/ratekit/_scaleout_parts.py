@@ -17,6 +17,7 @@ from . import _wire
 from ._scaleout_merge import bills_only as _bills_only
 from ._shown import show
 from .assignments import Assignment
+from .batches import RecordBatch
 from .billing import bill
 from .errors import RatekitTypeError
 from .pricebook import Plan
@@ -35,6 +36,13 @@ def refused(element: object, name: str) -> RatekitTypeError:
     """The error for an element of the bag that is not a record (and no ``build``)."""
     if isinstance(element, Inventory):
         return inventory_refused(element, name)
+    if type(element) is RecordBatch:
+        return RatekitTypeError(
+            f"{name} records must be Event or Sample values, not a RecordBatch: "
+            f"{show(element)} is one element of the bag holding many records; give each "
+            "batch as a partition of the bag (dask.bag.from_delayed([dask.delayed(batch), "
+            "...])), or flatten the bag of batches into one of records (bag.flatten())."
+        )
     return RatekitTypeError(
         f"{name} records must be Event or Sample values, not "
         f"{type(element).__name__}: {show(element)}; give build=, a function from each "

@@ -32,6 +32,7 @@ from typing import Final, TypeAlias, overload
 import attrs
 
 from ._batch_columns import Column, Descriptions, record_label
+from ._batch_reading import EVENT_FIELDS, SAMPLE_FIELDS, columns_given, rows_given
 from ._decimals import in_context
 from ._descriptions import EMPTY
 from ._shown import show
@@ -46,15 +47,13 @@ from .records import (
     _counter_refusal,
 )
 
-__all__ = ["EventTuple", "RecordBatch", "SampleTuple"]
+__all__ = ["EventTuple", "RecordBatch", "SampleTuple", "unpack_hint"]
 
 EventTuple: TypeAlias = tuple[typing.Any, ...]
 """``(account, resource, at_us[, kind[, attributes[, id[, seq]]]])``: one event, plainly."""
 SampleTuple: TypeAlias = tuple[typing.Any, ...]
 """``(account, resource, meter, at_us, value[, kind[, id[, seq]]])``: one sample, plainly."""
 
-EVENT_FIELDS: Final = ("account", "resource", "at_us", "kind", "attributes", "id", "seq")
-SAMPLE_FIELDS: Final = ("account", "resource", "meter", "at_us", "value", "kind", "id", "seq")
 _EVENT_REQUIRED: Final = 3  # account, resource, at_us; kind and attributes have defaults
 _SAMPLE_REQUIRED: Final = 5  # account, resource, meter, at_us, value
 
@@ -77,143 +76,14 @@ _SAMPLE_SLOTS: Final = _setters(
 )
 
 
-def _article(what: str) -> str:
-    return "an" if what == "event" else "a"
-
-
-_ATTRIBUTES: Final = EVENT_FIELDS.index("attributes")
-_EVENT_ID: Final = EVENT_FIELDS.index("id")
-
-
-def _columns(
-    what: str,
-    given: Mapping[str, Iterable[object]],
-    fields: Sequence[str],
-    required: int,
-    frozen: Descriptions | None = None,
-) -> tuple[int, dict[str, Sequence[object]]]:
-    """The columns by name, checked to be known, present when required and of one length.
-
-    A column that is not a list or a tuple is read into a list; an ``attributes`` column
-    so read has each mapping frozen (by ``frozen``) as it is read, after the other columns.
-    """
-    if not isinstance(given, Mapping):
-        raise RatekitTypeError(
-            f"RecordBatch {what} columns must be a mapping of field names to sequences "
-            f"({', '.join(fields)}), not {type(given).__name__}: {show(given)}."
-        )
-    unknown = [field for field in given if field not in fields]
-    if unknown:
-        raise RatekitTypeError(
-            f"RecordBatch {what} columns {unknown!r} are not fields of {_article(what)} {what}; the "
-            f"fields are {', '.join(fields)} (the first {required} required)."
-        )
-    missing = [field for field in fields[:required] if field not in given]
-    if missing and given:
-        raise RatekitTypeError(
-            f"RecordBatch {what} columns miss {missing!r}; the fields are {', '.join(fields)} "
-            f"(the first {required} required)."
-        )
-    columns: dict[str, Sequence[object]] = {}
-    lazy: Iterable[object] | None = None
-    for field, values in given.items():
-        if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
-            raise RatekitTypeError(
-                f"RecordBatch {what} column {field!r} must be a sequence (a list, a tuple, "
-                f"a numpy array, a pandas Series), not {type(values).__name__}: {show(values)}."
-            )
-        if isinstance(values, list | tuple):
-            columns[field] = values
-        elif field == "attributes" and frozen is not None:
-            lazy = values
-        else:
-            columns[field] = list(values)
-    if lazy is not None and frozen is not None:
-        # a generator may reuse one mapping: each is frozen before the next is read
-        ids = columns.get("id", ())
-        columns["attributes"] = [
-            frozen.freeze(value, index, ids[index] if index < len(ids) else None)
-            for index, value in enumerate(lazy)
-        ]
-        columns = {field: columns[field] for field in given}  # the order given
-    lengths = {field: len(values) for field, values in columns.items()}
-    if len(set(lengths.values())) > 1:
-        raise RatekitTypeError(
-            f"RecordBatch {what} columns differ in length: {lengths}; each column holds one "
-            "value per record."
-        )
-    return next(iter(lengths.values()), 0), columns
-
-
-def _read(rows: Iterable[object], frozen: Descriptions | None) -> tuple[list[object], list[object]]:
-    """The rows of an iterator, and the event tuples' attributes frozen as each row is read.
-
-    A feed may reuse one mapping between the tuples it yields: each record gets the
-    mapping as it was when its tuple was read, not when the last one was.
-    """
-    read: list[object] = []
-    described: list[object] = []
-    append = read.append
-    keep = described.append
-    for index, row in enumerate(rows):
-        append(row)
-        if frozen is not None and type(row) is tuple and len(row) > _ATTRIBUTES:
-            keep(
-                frozen.freeze(
-                    row[_ATTRIBUTES], index, row[_EVENT_ID] if len(row) > _EVENT_ID else None
-                )
-            )
-    return read, described
-
-
-def _transpose(
-    what: str,
-    rows: Iterable[tuple[object, ...]],
-    fields: Sequence[str],
-    required: int,
-    frozen: Descriptions | None = None,
-) -> dict[str, Sequence[object]]:
-    """The columns of ``rows``: every tuple of one length, from ``required`` to all fields.
-
-    Rows that are not a list or a tuple are read one by one, the attributes of each
-    (``frozen`` given) frozen before the next row is read.
-    """
-    if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
-        raise RatekitTypeError(
-            f"RecordBatch {what}s must be an iterable of tuples, not {type(rows).__name__}: "
-            f"{rows!r}."
-        )
-    described: list[object] = []
-    if not isinstance(rows, list | tuple):
-        read, described = _read(rows, frozen)
-        rows = typing.cast("list[tuple[object, ...]]", read)
-    if not rows:
-        return {}
-    if not set(map(type, rows)) <= {tuple}:
-        for index, row in enumerate(rows):  # a loop, not next(): no StopIteration can leak
-            if type(row) is not tuple:
-                raise RatekitTypeError(
-                    f"{record_label(what, index, None)} is {type(row).__name__} "
-                    f"{show(row)}, not a tuple ({', '.join(fields)})."
-                )
-    lengths = set(map(len, rows))
-    width = len(typing.cast("tuple[object, ...]", rows[0]))
-    if len(lengths) > 1 or not required <= width <= len(fields):
-        # the first tuple of a length other than the first one's, else the first (too short
-        # or too long) tuple: there always is one, every tuple being a tuple
-        index = next((i for i, row in enumerate(rows) if len(row) != width), 0)
-        raise RatekitTypeError(
-            f"{record_label(what, index, None)} has {len(rows[index])} fields: "
-            f"{show(rows[index])}; {_article(what)} {what} tuple is ({', '.join(fields)}), from "
-            f"{required} to {len(fields)} fields (the first {required} required), and every "
-            "tuple of a batch has the same length."
-        )
-    columns: dict[str, Sequence[object]] = dict(
-        zip(fields, map(list, zip(*rows, strict=True)), strict=False)
+def unpack_hint(record: object) -> str:
+    """What a message refusing ``record`` among records adds when it is a RecordBatch."""
+    if type(record) is not RecordBatch:
+        return ""
+    return (
+        " A RecordBatch is a sequence of records, not one: give the batch itself where "
+        "records go, or unpack it beside other records: [*batch, *more]."
     )
-    if described:  # every row is a tuple of one length: one frozen mapping per row
-        columns["attributes"] = described
-    return columns
 
 
 Slots: TypeAlias = Sequence[tuple[typing.Callable[[object, object], None], Iterable[object]]]
@@ -384,15 +254,20 @@ class RecordBatch:
           A delta over a span (``since``) is given as a [`Sample`][ratekit.Sample]:
           ``[*batch, *spans]`` is a list of records that every consumer takes.
 
-        A column is any iterable of one value per record but a string or a mapping: a
-        list, a tuple, a generator, a numpy array, a pandas Series. Its values pass the
+        A column is any iterable of one value per record but a string, a mapping, a set or
+        a dict view (which have no record order): a list, a tuple, a generator, a numpy
+        array, a pandas Series. Columns that are not lists or tuples are read side by
+        side, none further than one value past the others' length (a column that never
+        ends is refused as one of another length). Its values pass the
         friendly constructors' rules: a ``str`` subclass (``numpy.str_``) is a string, an
         ``int`` subclass an int, a ``float`` subclass (``numpy.float64``) a float where a
         float is accepted; ``bool`` is no int; a numpy integer is refused as
         [`Sample`][ratekit.Sample] refuses it (``array.tolist()`` gives Python ints). A
-        ``pandas`` frame gives its columns with ``frame.to_dict("list")``, once its missing
-        values (NaN) are ``None`` and its int columns with gaps (floats) ints again, as
-        the Usage page shows: a NaN or a float where an int goes is refused, saying so.
+        ``pandas`` frame is no mapping of columns (it is refused, saying so): it gives its
+        columns with ``frame.astype(object).where(frame.notna(), None).to_dict("list")``,
+        its missing values (NaN, NA, NaT) ``None``, and its int columns with gaps (floats)
+        ints again, as the Usage page shows: a missing value or a float where an int goes
+        is refused, saying so.
 
         Each record's attributes are read (checked and frozen) when its record is read: a
         generator that reuses one mapping gives each record the mapping as it was then. A
@@ -442,10 +317,10 @@ class RecordBatch:
         samples: Mapping[str, Iterable[object]] | None,
         frozen: Descriptions,
     ) -> RecordBatch:
-        event_count, event_columns = _columns(
-            "event", events or {}, EVENT_FIELDS, _EVENT_REQUIRED, frozen
+        event_count, event_columns = columns_given(
+            "event", {} if events is None else events, EVENT_FIELDS, _EVENT_REQUIRED, frozen
         )
-        sample_count, sample_columns = _columns(
+        sample_count, sample_columns = columns_given(
             "sample", {} if samples is None else samples, SAMPLE_FIELDS, _SAMPLE_REQUIRED
         )
         made: list[Event | Sample] = []
@@ -470,7 +345,9 @@ class RecordBatch:
         - a sample is ``(account, resource, meter, at_us, value)``, optionally followed by
           ``kind`` (the default is ``"delta"``), then ``id``, then ``seq``.
 
-        Every tuple of ``events`` has the same length, likewise for ``samples`` (``None``
+        A tuple subclass (a namedtuple, a row of pandas' ``frame.itertuples(index=False)``)
+        is read by position, as the tuple it is. Every tuple of ``events`` has the same
+        length, likewise for ``samples`` (``None``
         is no records, as in [`from_columns()`][ratekit.RecordBatch.from_columns]). The fields
         and their rules are those of [`from_columns()`][ratekit.RecordBatch.from_columns]
         (instants as int epoch microseconds; an event's attributes read when its tuple is
@@ -502,10 +379,10 @@ class RecordBatch:
         """
         frozen = Descriptions("event")
         return cls._from_columns(
-            _transpose(
+            rows_given(
                 "event", () if events is None else events, EVENT_FIELDS, _EVENT_REQUIRED, frozen
             ),
-            _transpose(
+            rows_given(
                 "sample", () if samples is None else samples, SAMPLE_FIELDS, _SAMPLE_REQUIRED
             ),
             frozen,

@@ -62,6 +62,7 @@ from ._descriptions import (  # noqa: F401 - re-exported from their former home
     _plain_attributes,
     decode_value,
     encode_value,
+    plain_str,
 )
 from ._instants import format_us, from_us, to_us
 from ._inventory import Inventory as Inventory  # noqa: PLC0414 - records are read from here
@@ -95,6 +96,9 @@ _SAMPLE_KIND_SET: Final = frozenset(SAMPLE_KINDS)
 
 
 _intern = sys.intern
+_K = typing.TypeVar("_K")
+#: ``str``, typed so that checking a kind's exact type narrows nothing.
+_PLAIN_STR: Final[type[object]] = str
 
 
 def _quick_instant(value: object) -> int | None:
@@ -113,6 +117,15 @@ def _seq(value: object, label: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise RatekitTypeError(f"{label} seq must be an int or None, not {show(value)}.")
     return to_int(value, f"{label} seq", "an int or None", error=BadRecordError)
+
+
+def _kind(kind: _K) -> _K:
+    """A kind given as a ``str`` subclass (a ``StrEnum`` member) as the plain ``str`` it is.
+
+    A record keeps plain strings only: its repr reads ``kind='start'``, and it unpickles
+    where the subclass is not importable (a Dask worker).
+    """
+    return typing.cast("_K", plain_str(kind)) if isinstance(kind, str) else kind
 
 
 def _label(kind: str, record_id: str | None, resource: object) -> str:
@@ -208,7 +221,7 @@ class Event:
             and type(resource) is str
             and resource
             and resource.isascii()
-            and isinstance(kind, str)
+            and type(kind) is _PLAIN_STR  # a StrEnum member goes the long way
             and kind in _EVENT_KIND_SET
             and (id is None or (type(id) is str and id and id.isascii()))
             and (seq is None or (type(seq) is int and INT_LOW <= seq <= INT_HIGH))
@@ -223,6 +236,7 @@ class Event:
                 return
         record_id = _record_id(id, "event")
         label = _label("event", record_id, resource)
+        kind = _kind(kind)
         if kind not in EVENT_KINDS:
             raise BadRecordError(
                 f"{label} kind {kind!r} is not one of 'start', 'update', 'stop', 'delete'."
@@ -333,7 +347,7 @@ class Sample:
             and type(meter) is str
             and meter
             and meter.isascii()
-            and isinstance(kind, str)
+            and type(kind) is _PLAIN_STR  # a StrEnum member goes the long way
             and kind in _SAMPLE_KIND_SET
             and (id is None or (type(id) is str and id and id.isascii()))
             and (seq is None or (type(seq) is int and INT_LOW <= seq <= INT_HIGH))
@@ -360,6 +374,7 @@ class Sample:
                 return
         record_id = _record_id(id, "sample")
         label = _label("sample", record_id, resource)
+        kind = _kind(kind)
         if kind not in SAMPLE_KINDS:
             raise BadRecordError(
                 f"{label} kind {kind!r} is not one of 'delta', 'counter', 'gauge'."

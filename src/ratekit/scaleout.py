@@ -367,15 +367,17 @@ def _parts(
     bag = records
     if hasattr(bag, "to_bag"):
         if build is None:
-            raise RatekitError(
-                "a dask DataFrame of records needs build=, a function from a row (a tuple "
-                "of the frame's columns) to an Event or a Sample"
+            raise RatekitTypeError(
+                f"{name}: a dask DataFrame of records needs build=, a function from a row (a "
+                "tuple of the frame's columns) to an Event or a Sample."
             )
         bag = bag.to_bag(index=False)
     if not hasattr(bag, "map_partitions") or not hasattr(bag, "groupby"):
-        raise RatekitError(
-            f"records must be a dask.bag.Bag or a dask.dataframe.DataFrame, got "
-            f"{type(records).__name__}; for records in a list, call ratekit.rate"
+        raise RatekitTypeError(
+            f"{name} records must be a dask.bag.Bag or a dask.dataframe.DataFrame, not "
+            f"{type(records).__name__}: {show(records)}; for records in a list or a "
+            "RecordBatch, call ratekit.rate (or ratekit.bill), or make a bag of them "
+            "(dask.bag.from_sequence(records))."
         )
     if build is not None:
         if not callable(build):

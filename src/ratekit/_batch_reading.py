@@ -1,0 +1,288 @@
+"""How the lean input path reads what it is given: tuples and columns into lists of one length.
+
+Private to [`RecordBatch`][ratekit.RecordBatch]: `rows_given()` transposes tuples (a tuple
+subclass, such as a namedtuple, read by position as the tuple it is) into columns, and
+`columns_given()` checks a mapping of columns and reads each one that is not a list or a
+tuple into a list, side by side with the others (`_read_together()`), so that a column
+that never ends is read no further than the others. Event attributes read from an
+iterator are frozen as they are read (a feed may reuse one dict). What is not a mapping
+of columns, not an iterable of tuples or not a column in record order (a set, a dict
+view) is refused, naming it and saying what is accepted (for a pandas DataFrame, the
+conversion that gives its columns or rows).
+"""
+
+from __future__ import annotations
+
+import itertools
+import typing
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized, ValuesView
+from collections.abc import Set as AbstractSet
+from typing import Final
+
+from ._batch_columns import Descriptions, record_label
+from ._shown import show
+from .errors import RatekitTypeError
+
+__all__ = ["EVENT_FIELDS", "SAMPLE_FIELDS", "columns_given", "rows_given"]
+
+EVENT_FIELDS: Final = ("account", "resource", "at_us", "kind", "attributes", "id", "seq")
+SAMPLE_FIELDS: Final = ("account", "resource", "meter", "at_us", "value", "kind", "id", "seq")
+
+
+def _article(what: str) -> str:
+    return "an" if what == "event" else "a"
+
+
+_ATTRIBUTES: Final = EVENT_FIELDS.index("attributes")
+_EVENT_ID: Final = EVENT_FIELDS.index("id")
+
+
+def columns_given(
+    what: str,
+    given: Mapping[str, Iterable[object]],
+    fields: Sequence[str],
+    required: int,
+    frozen: Descriptions | None = None,
+) -> tuple[int, dict[str, Sequence[object]]]:
+    """The columns by name, checked to be known, present when required and of one length.
+
+    A column that is not a list or a tuple is read into a list, the columns so read
+    together (`_read_together()`): a column that never ends is read no further than the
+    others. An ``attributes`` column so read has each mapping frozen (by ``frozen``) as
+    it is read, after the other columns' values of the same records.
+    """
+    if not isinstance(given, Mapping):
+        raise RatekitTypeError(
+            f"RecordBatch {what} columns must be a mapping of field names to sequences "
+            f"({', '.join(fields)}), not {_shown(given)}."
+            + (_FRAME_COLUMNS if _is_frame(given) else "")
+        )
+    unknown = [field for field in given if field not in fields]
+    if unknown:
+        raise RatekitTypeError(
+            f"RecordBatch {what} columns {unknown!r} are not fields of {_article(what)} {what}; the "
+            f"fields are {', '.join(fields)} (the first {required} required)."
+        )
+    missing = [field for field in fields[:required] if field not in given]
+    if missing and given:
+        raise RatekitTypeError(
+            f"RecordBatch {what} columns miss {missing!r}; the fields are {', '.join(fields)} "
+            f"(the first {required} required)."
+        )
+    columns: dict[str, Sequence[object]] = {}
+    lazy: dict[str, Iterable[object]] = {}
+    for field, values in given.items():
+        if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+            raise RatekitTypeError(
+                f"RecordBatch {what} column {field!r} must be a sequence (a list, a tuple, "
+                f"a numpy array, a pandas Series), not {type(values).__name__}: {show(values)}."
+            )
+        if isinstance(values, AbstractSet | ValuesView):
+            raise RatekitTypeError(
+                f"RecordBatch {what} column {field!r} must be a sequence in the order of its "
+                f"records (a list, a tuple, a generator, a numpy array, a pandas Series), not "
+                f"{type(values).__name__}: {show(values)}; a set has no order and a dict view "
+                "gives a mapping's keys, values or items, so its values would not meet the "
+                "other columns' values record by record: give a list."
+            )
+        if isinstance(values, list | tuple):
+            columns[field] = values
+        else:
+            lazy[field] = values
+    if lazy:
+        columns.update(_read_together(what, columns, lazy, frozen, list(given)))
+        columns = {field: columns[field] for field in given}  # the order given
+    lengths = {field: len(values) for field, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise RatekitTypeError(
+            f"RecordBatch {what} columns differ in length: {lengths}; each column holds one "
+            "value per record."
+        )
+    return next(iter(lengths.values()), 0), columns
+
+
+#: How many values of each column `_read_together()` reads per round when no column
+#: tells its length.
+_ROUND: Final = 4096
+_FRAME_COLUMNS: Final = (
+    " A pandas DataFrame is not a mapping of columns here: give "
+    'frame.astype(object).where(frame.notna(), None).to_dict("list") (its missing values '
+    "None; see the Usage page)."
+)
+_FRAME_ROWS: Final = (
+    " A pandas DataFrame iterates over its column names: give its rows as "
+    "frame.itertuples(index=False), or its columns to RecordBatch.from_columns (see the "
+    "Usage page)."
+)
+
+
+def _is_frame(value: object) -> bool:
+    """Whether ``value`` is a pandas DataFrame, told without importing pandas. O(1)."""
+    kind = type(value)
+    return kind.__name__ == "DataFrame" and kind.__module__.partition(".")[0] == "pandas"
+
+
+def _shown(value: object) -> str:
+    """A value refused, for a message: a pandas DataFrame by its column names."""
+    if _is_frame(value):
+        return f"a pandas DataFrame of columns {show(list(getattr(value, 'columns', ())))}"
+    return f"{type(value).__name__}: {show(value)}"
+
+
+def _length(values: object) -> int | None:
+    """The length a column says it has (a numpy array, a pandas Series), if it says one."""
+    if not isinstance(values, Sized):
+        return None
+    try:
+        return len(values)
+    except TypeError:  # a 0-d numpy array has __len__ but no length
+        return None
+
+
+def _iterator(what: str, field: str, values: Iterable[object]) -> Iterator[object]:
+    """An iterator over a column, or the refusal of one that cannot be iterated (0-d numpy)."""
+    try:
+        return iter(values)
+    except TypeError:
+        raise RatekitTypeError(
+            f"RecordBatch {what} column {field!r} must be a sequence (a list, a tuple, a numpy "
+            f"array, a pandas Series), not {type(values).__name__} {show(values)}, which gives "
+            "no values one by one."
+        ) from None
+
+
+def _read_together(
+    what: str,
+    columns: Mapping[str, Sequence[object]],
+    lazy: Mapping[str, Iterable[object]],
+    frozen: Descriptions | None,
+    given: Sequence[str],
+) -> dict[str, list[object]]:
+    """The ``lazy`` columns read into lists side by side, none read past the others' end.
+
+    A round reads every column up to one value past the longest length a column tells
+    (a list, a numpy array), or `_ROUND` values when none tells one; rounds go on while
+    every column gives a full round. A column that gives more than the others is read
+    one value further, to tell its length if it ends there, so that the lengths refused
+    are the lengths given ("at least" one more than read for a column that goes on).
+    ``attributes`` (``frozen`` given) are read last in each round, each mapping frozen
+    as it is read. O(n) for n records, at C speed but for the attributes.
+    """
+    told = [len(values) for values in columns.values()]
+    told += [length for length in map(_length, lazy.values()) if length is not None]
+    step = max(told) + 1 if told else _ROUND
+    order = sorted(lazy, key=lambda field: field == "attributes" and frozen is not None)
+    iterators = {field: _iterator(what, field, lazy[field]) for field in order}
+    read: dict[str, list[object]] = {field: [] for field in order}
+    while True:
+        counts: dict[str, int] = {}
+        for field in order:
+            column = read[field]
+            start = len(column)
+            values = itertools.islice(iterators[field], step)
+            if field == "attributes" and frozen is not None:
+                ids = columns.get("id", read.get("id", ()))
+                column.extend(
+                    frozen.freeze(value, index, ids[index] if index < len(ids) else None)
+                    for index, value in enumerate(values, start)
+                )
+            else:
+                column.extend(values)
+            counts[field] = len(column) - start
+        if told or min(counts.values()) < step:
+            break
+    if max(counts.values()) == min(counts.values()) and min(counts.values()) < step:
+        return read
+    # The columns differ: each one that filled its round says whether it ends there.
+    lengths: dict[str, object] = {field: len(values) for field, values in columns.items()}
+    ended = object()
+    for field in order:
+        going_on = counts[field] == step and next(iterators[field], ended) is not ended
+        lengths[field] = f"at least {len(read[field]) + 1}" if going_on else len(read[field])
+    lengths = {field: lengths[field] for field in given}  # the order given
+    raise RatekitTypeError(
+        f"RecordBatch {what} columns differ in length: {lengths}; each column holds one "
+        "value per record."
+    )
+
+
+def _read(rows: Iterable[object], frozen: Descriptions | None) -> tuple[list[object], list[object]]:
+    """The rows of an iterator, and the event tuples' attributes frozen as each row is read.
+
+    A feed may reuse one mapping between the tuples it yields: each record gets the
+    mapping as it was when its tuple was read, not when the last one was.
+    """
+    read: list[object] = []
+    described: list[object] = []
+    append = read.append
+    keep = described.append
+    for index, row in enumerate(rows):
+        if type(row) is not tuple and isinstance(row, tuple):
+            row = _plain(row)  # noqa: PLW2901 - read as the plain tuple it is
+        append(row)
+        if frozen is not None and type(row) is tuple and len(row) > _ATTRIBUTES:
+            keep(
+                frozen.freeze(
+                    row[_ATTRIBUTES], index, row[_EVENT_ID] if len(row) > _EVENT_ID else None
+                )
+            )
+    return read, described
+
+
+def _plain(row: tuple[object, ...]) -> tuple[object, ...]:
+    """A tuple subclass's items as a plain tuple, by position (its own methods stay out)."""
+    return tuple.__getitem__(row, slice(None))
+
+
+def rows_given(
+    what: str,
+    rows: Iterable[tuple[object, ...]],
+    fields: Sequence[str],
+    required: int,
+    frozen: Descriptions | None = None,
+) -> dict[str, Sequence[object]]:
+    """The columns of ``rows``: every tuple of one length, from ``required`` to all fields.
+
+    Rows that are not a list or a tuple are read one by one, the attributes of each
+    (``frozen`` given) frozen before the next row is read.
+    """
+    if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable) or _is_frame(rows):
+        raise RatekitTypeError(
+            f"RecordBatch {what}s must be an iterable of tuples, not {_shown(rows)}."
+            + (_FRAME_ROWS if _is_frame(rows) else "")
+        )
+    described: list[object] = []
+    if not isinstance(rows, list | tuple):
+        read, described = _read(rows, frozen)
+        rows = typing.cast("list[tuple[object, ...]]", read)
+    if not rows:
+        return {}
+    types = set(map(type, rows))
+    if not types <= {tuple}:
+        if not all(issubclass(kind, tuple) for kind in types):
+            for index, row in enumerate(rows):  # a loop, not next(): no StopIteration can leak
+                if not isinstance(row, tuple):
+                    raise RatekitTypeError(
+                        f"{record_label(what, index, None)} is {type(row).__name__} "
+                        f"{show(row)}, not a tuple ({', '.join(fields)})."
+                    )
+        # a namedtuple (pandas' itertuples()) is read by position, as the tuple it is
+        rows = [row if type(row) is tuple else _plain(row) for row in rows]
+    lengths = set(map(len, rows))
+    width = len(typing.cast("tuple[object, ...]", rows[0]))
+    if len(lengths) > 1 or not required <= width <= len(fields):
+        # the first tuple of a length other than the first one's, else the first (too short
+        # or too long) tuple: there always is one, every tuple being a tuple
+        index = next((i for i, row in enumerate(rows) if len(row) != width), 0)
+        raise RatekitTypeError(
+            f"{record_label(what, index, None)} has {len(rows[index])} fields: "
+            f"{show(rows[index])}; {_article(what)} {what} tuple is ({', '.join(fields)}), from "
+            f"{required} to {len(fields)} fields (the first {required} required), and every "
+            "tuple of a batch has the same length."
+        )
+    columns: dict[str, Sequence[object]] = dict(
+        zip(fields, map(list, zip(*rows, strict=True)), strict=False)
+    )
+    if described:  # every row is a tuple of one length: one frozen mapping per row
+        columns["attributes"] = described
+    return columns
