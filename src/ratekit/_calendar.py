@@ -144,7 +144,7 @@ def _named_zone(name: str, tz: object, what: str) -> zoneinfo.ZoneInfo:
 
 
 #: How ratekit names a fixed offset ("UTC+05:45", "UTC-03:30:15"), and reads it back.
-_OFFSET_NAME: Final = re.compile(r"UTC([+-])(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{6}))?)?")
+_OFFSET_NAME: Final = re.compile(r"UTC([+-])([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{6}))?)?")
 
 
 def _fixed(name: str, tz: object, what: str) -> _dt.timezone | None:
@@ -159,7 +159,7 @@ def _fixed(name: str, tz: object, what: str) -> _dt.timezone | None:
         seconds=int(seconds or 0),
         microseconds=int(micros or 0),
     )
-    if not offset or offset >= _dt.timedelta(hours=24) or int(minutes) > 59:
+    if not offset or offset >= _dt.timedelta(hours=24) or max(int(minutes), int(seconds or 0)) > 59:
         raise BadCalendarError(
             f"{what} {_shown(tz)} is not a fixed offset ratekit reads: one is written "
             "'UTC+HH:MM' (or with ':SS'), not zero (write 'UTC') and less than 24 hours; "
