@@ -101,9 +101,7 @@ def test_a_too_late_inventory_first_naming_a_new_account_bills_it_from_the_kept_
         "vm.hours",
         Decimal(36),
     )
-    assert part.message == _part(
-        "inventory 'i' at 2026-03-01T12:00:00Z", "b1", "beta", "36", "{}"
-    )
+    assert part.message == _part("inventory 'i' at 2026-03-01T12:00:00Z", "b1", "beta", "36", "{}")
     # beta owes its fee of 1 and 2 March in batch: named, not charged
     assert (dues.kind, dues.account, dues.resource, dues.record_ids) == (
         "too_late",
@@ -200,7 +198,11 @@ def test_a_too_late_inventory_listing_nothing_closes_what_ran_then() -> None:
     assert [a.resource for a in feed.anomalies[1:]] == ["a2"]  # left as it stands
     statement = rater.statement(END)
     # a1's 24 h of 3 March (closed, kept) are taken back late; it bills nothing after
-    a1 = [(x.role, f"{x.cycle.start:%d}", x.amount, x.late) for x in statement.lines if x.resource == "a1"]
+    a1 = [
+        (x.role, f"{x.cycle.start:%d}", x.amount, x.late)
+        for x in statement.lines
+        if x.resource == "a1"
+    ]
     assert a1 == [("reversal", "03", Decimal(-24), True), ("reversal", "04", Decimal(-6), False)]
     assert _kept([*before, *statement.lines]) == _batch([*ACME, empty])
 

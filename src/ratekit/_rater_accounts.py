@@ -18,7 +18,7 @@ from ._anomalies import placed
 from ._instants import format_us
 from ._normalize import label
 from .pricebook import Plan
-from .records import Anomaly, Event, Inventory, Sample
+from .records import Anomaly, Inventory
 from .statements import StatementLine
 from .usage import ResourceState, UsageRow
 
@@ -227,7 +227,11 @@ def too_late_in_part(
 
 
 def dues_too_late(
-    rater: Rater, record: Event | Sample, t_us: int, earliest: int | None
+    rater: Rater,
+    record: Record,
+    t_us: int,
+    earliest: int | None,
+    key: tuple[str, str] | None = None,
 ) -> list[Anomaly]:
     """The ``"too_late"`` anomaly of what a record makes an account owe in compacted cycles.
 
@@ -241,9 +245,10 @@ def dues_too_late(
     rater charges it from there on. ``earliest`` is when the account is covered from
     (its first record, or its first usage in a compacted cycle: `covered_from()`).
     Nothing is said when the plan owes nothing with time alone, or under assignments
-    (which say when an account is covered, not its records). O(1), or O(s) for s
-    compacted resource states when the record is the account's first before the kept
-    cycles.
+    (which say when an account is covered, not its records). ``key``: the account and
+    resource, for an inventory (which has no account of its own: the one whose usage it
+    begins there). O(1), or O(s) for s compacted resource states when the record is the
+    account's first before the kept cycles.
     """
     base = rater._base_us
     engine = rater._engine
@@ -253,7 +258,10 @@ def dues_too_late(
     # The cycles before the rater's first are charged by neither (batch rates from there).
     start = max(engine.containing(t_us)[0], rater._start_us)
     end = base if earliest is None else min(base, engine.containing(earliest)[0])
-    account = record.account
+    if key is None:
+        assert type(record) is not Inventory
+        key = (record.account, record.resource)
+    account, resource = key
     if start >= end or (
         # Known from usage alone in cycles compacted before it was kept (`covered_from()`)
         earliest is None
@@ -271,7 +279,7 @@ def dues_too_late(
             f"record) is not charged; the rater charges it from {format_us(end)} on.",
             () if record.id is None else (record.id,),
             account,
-            record.resource,
+            resource,
             t_us,
         )
     ]

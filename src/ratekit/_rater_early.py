@@ -30,7 +30,7 @@ from .records import Anomaly, Inventory, Sample
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["fold", "placed", "replayed", "unplaced"]
+__all__ = ["fold", "placed", "replayed", "restate_all", "unplaced"]
 
 
 def placed(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
@@ -191,3 +191,25 @@ def _restate(rater: Rater, key: tuple[str, str], state: ResourceState) -> None:
     rater._dirty.add((key[0], None))
     if rater._redo is not None:
         rater._redo.add(key)
+
+
+def restate_all(rater: Rater, states: dict[tuple[str, str], ResourceState]) -> None:
+    """Put ``states`` in the rater's compacted state, index it again, meter them again.
+
+    O(s + m) for the s states and m kept records (the counter index is built anew: a
+    resource opened or closed moves where a counter's running stretch starts).
+    """
+    if not states:
+        return
+    kept = rater._state
+    known = {(s.account, s.resource) for s in kept}
+    rater._state = (
+        *(states.get((s.account, s.resource), s) for s in kept),
+        *(state for key, state in states.items() if key not in known),
+    )
+    rater._index()
+    for key in states:
+        rater._dirty.add(key)
+        rater._dirty.add((key[0], None))
+        if rater._redo is not None:
+            rater._redo.add(key)

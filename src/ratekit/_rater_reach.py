@@ -24,6 +24,7 @@ from . import _rater_assigned as _assigned
 from . import _rater_doors as _doors
 from . import _rater_early as _early
 from . import _rater_late_events as _late_events
+from . import _rater_late_inventories as _late_inventories
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us, from_us
@@ -473,8 +474,11 @@ def not_kept(
     ``known``: the kept record under its identity, if any (a duplicate when equal, else
     conflicting); a compacted record is known by its content's digest; a counter reading
     stamped before the kept cycles is placed among the compacted readings when it can be
-    (`ratekit._rater_early`); anything else is too late, with an anomaly. O(1), or the
-    placing's cost.
+    (`ratekit._rater_early`), an event in the compacted state
+    (`ratekit._rater_late_events`), an inventory is reconciled with it
+    (`ratekit._rater_late_inventories`); each is too late for its part before the kept
+    cycles. Any other sample is too late whole, with an anomaly. O(1), or the placing's
+    cost.
     """
     if known is not None:
         return "duplicates" if known == record else "conflicting"
@@ -493,10 +497,14 @@ def not_kept(
         rater._closed_charges = None
     if type(record) is Sample and record.kind == "counter":
         return _early.placed(rater, record, anomalies)  # in the compacted state, or said
-    if type(record) is Event:
-        return _late_events.placed(rater, record, anomalies)  # in the compacted state
+    if type(record) is not Sample:  # placed in (reconciled with) the compacted state
+        return (
+            _late_events.placed(rater, record, anomalies)
+            if isinstance(record, Event)
+            else _late_inventories.placed(rater, record, anomalies)
+        )
     if spanned(record):  # a delta over a span that ends by the kept cycles' start
-        anomalies.append(_spanned_too_late(typing.cast("Sample", record), rater._base_us))
+        anomalies.append(_spanned_too_late(record, rater._base_us))
         return "too_late"
     anomalies.append(_lateness.too_late(record, rater._base_us))
     return "too_late"

@@ -1,0 +1,284 @@
+"""An inventory stamped before the kept cycles: reconciled with the compacted state.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. An inventory snapshot stamped in a
+compacted cycle is too late for that cycle, but not for the cycles after it: a resource
+it lists that no compacted state knows (a new account's first resource, say) runs from
+its instant on, through the kept and open cycles; one it does not list (within its
+scope) is closed there, and bills nothing after. Dropping it whole would never bill the
+one, and bill the other every cycle from then on. So the inventory is reconciled with
+the compacted metering state as metering with that state reconciles it (`placed()`):
+each resource's state at the kept cycles' start is then the one batch rating of every
+record reaches there, and the kept and open cycles are metered from it. What it changes
+before the kept cycles is too late: not applied, named per resource and meter with its
+quantity in a ``"too_late"`` anomaly, and the description that quantity is metered
+(priced) under, as for an event placed in the compacted state
+(`ratekit._rater_late_events`). An account it makes known before the kept cycles (its
+first usage there) owes its fees, bases and minimums from the kept cycles on; what it
+owed in the compacted ones is said as for any record (`_rater_accounts.dues_too_late`).
+
+A resource whose compacted state has a sign of life at or after the inventory's instant
+(an event, a reading, a listing by another inventory) cannot be reconciled: the state
+keeps where the resource stands after it, not what came before, so it does not tell
+whether the resource existed at the inventory's instant, nor what the events between
+would have made of it. Such a resource is left as it stands (as an event stamped
+before its resource's last compacted event is, `_rater_late_events._unplaced()`), and
+when the inventory would change it, its anomaly says so.
+"""
+
+from __future__ import annotations
+
+import typing
+from decimal import Decimal
+
+from . import _rater_accounts as _accounts
+from ._anomalies import placed as _anomaly
+from ._decimals import CONTEXT, ZERO, tidy
+from ._instants import format_us
+from ._rater_early import restate_all
+from ._resource_state import _NO_BASE, ResourceState, _new_state, _restated
+from ._shown import show
+from .records import Anomaly, Event, Inventory
+from .usage import UsageRow
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["placed"]
+
+Key = tuple[str, str]
+
+
+def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
+    """Reconcile ``inventory``, stamped before the kept cycles, with the compacted state.
+
+    Returns ``"too_late"`` and adds its anomalies to ``anomalies``: what it changes
+    before the kept cycles, per resource and meter, is not applied; what it changes from
+    their start on is, from the next statement. O(s log s) for the s resource states it
+    may reconcile (those of its accounts, when it is scoped by account).
+    """
+    base = rater._base_us
+    t_us = inventory.at_us
+    known = rater._reach.states
+    scoped = inventory.accounts
+    given: dict[Key, ResourceState] = {
+        key: state
+        for key, state in known.items()
+        if scoped is None or key[0] in scoped  # the others it leaves untouched
+    }
+    for account, resource, _ in inventory.resources:
+        if (account, resource) not in given:
+            given[account, resource] = _new_state(
+                account, resource, "unknown", {}, None, None, None, None, (), base, (), _NO_BASE
+            )  # fmt: skip
+    usage = rater._engine.meter([inventory], base, base + 1, given.values())
+    late: dict[Key, list[UsageRow]] = {}
+    for row in usage.late:
+        late.setdefault((row.account, row.resource), []).append(row)
+    applied: dict[Key, ResourceState] = {}
+    unplaced: list[Anomaly] = []
+    said: list[Anomaly] = []
+    for folded in sorted(usage.state, key=lambda s: (s.account, s.resource)):
+        key = (folded.account, folded.resource)
+        state = given.get(key)
+        if state is None:
+            continue
+        new = _restated(
+            state,
+            status=folded.status,
+            description=folded.description,
+            since_us=folded.since_us,
+            opened_by=folded.opened_by,
+            clock_us=folded.clock_us,
+            seq=folded.seq,
+            _past=folded._past,
+            _listings=folded.listings,
+        )
+        settled = _settled(state)
+        if settled is not None and settled >= t_us:
+            if new != state:  # it would change it, from what the state cannot tell
+                unplaced.append(_unplaced(inventory, base, key, settled))
+            continue
+        if new == state and new.listings == state.listings:
+            continue
+        applied[key] = new
+        if new != state:
+            said += _parts(rater, inventory, state, new, late.get(key, ()))
+    owing = _known_from(rater, inventory, applied, late)
+    restate_all(rater, applied)
+    changed = any(given[key] != new for key, new in applied.items())
+    if not said:
+        said.append(_said(rater, inventory, None, None, None, changed, {}))
+    anomalies += said
+    anomalies += unplaced
+    anomalies += owing
+    return "too_late"
+
+
+def _settled(state: ResourceState) -> int | None:
+    """The resource's last sign of life the compacted state keeps, if any. O(k).
+
+    Its last event (``clock_us``, ``since_us``), the last listing that covered it, its
+    last readings.
+    """
+    instants = [at for at in (state.clock_us, state.since_us) if at is not None]
+    listings = state.listings
+    if listings is not None:
+        instants.append(listings[0])
+    instants += [reading[1] for reading in state.readings]
+    return max(instants, default=None)
+
+
+def _parts(
+    rater: Rater,
+    inventory: Inventory,
+    state: ResourceState,
+    new: ResourceState,
+    rows: typing.Iterable[UsageRow],
+) -> list[Anomaly]:
+    """The ``"too_late"`` anomalies of what ``inventory`` changes of one resource there.
+
+    Per meter, its part before the kept cycles under the description it is metered
+    under; re-described, what the old description had there taken back and what the new
+    one has added (the two add up to the change in quantity; each prices otherwise).
+    """
+    parts: dict[str, Decimal] = {}
+    for row in rows:
+        parts[row.meter] = CONTEXT.add(parts.get(row.meter, ZERO), row.quantity)
+    key = (state.account, state.resource)
+    out: list[Anomaly] = []
+    if state.description != new.description:
+        old = _metered_after(rater, state, inventory.at_us)
+        for meter in sorted(set(old) | set(parts)):
+            taken = CONTEXT.minus(old.get(meter, ZERO))
+            added = CONTEXT.subtract(parts.get(meter, ZERO), taken)
+            for quantity, description in ((taken, state.description), (added, new.description)):
+                if quantity:
+                    out.append(
+                        _said(rater, inventory, key, meter, tidy(quantity), True, description)
+                    )
+        return out
+    return [
+        _said(rater, inventory, key, meter, tidy(parts[meter]), True, new.description)
+        for meter in sorted(parts)
+        if parts[meter]
+    ]
+
+
+def _metered_after(rater: Rater, state: ResourceState, at_us: int) -> dict[str, Decimal]:
+    """What ``state`` metered, per meter, from ``at_us`` to the kept cycles.
+
+    A STOP at that instant takes it all back: its late rows, negated.
+    """
+    base = rater._base_us
+    probe = Event(state.account, state.resource, format_us(at_us), kind="stop")
+    usage = rater._engine.meter([probe], base, base + 1, [state])
+    parts: dict[str, Decimal] = {}
+    for row in usage.late:
+        parts[row.meter] = CONTEXT.subtract(parts.get(row.meter, ZERO), row.quantity)
+    return parts
+
+
+def _known_from(
+    rater: Rater,
+    inventory: Inventory,
+    applied: dict[Key, ResourceState],
+    late: dict[Key, list[UsageRow]],
+) -> list[Anomaly]:
+    """Note each account whose usage ``inventory`` begins before the kept cycles.
+
+    Batch rate() covers an account from its first usage row (an inventory has no account
+    of its own): one that the inventory gives usage before the kept cycles, earlier than
+    it was known from, owes its fees, bases and minimums from the kept cycles on (the
+    closed one's corrected late), and what it owed in the compacted ones is said. Must
+    run before the states are restated (`dues_too_late()` reads them). O(r) for r rows.
+    """
+    starts: dict[str, tuple[int, str]] = {}
+    for key in applied:
+        for row in late.get(key, ()):
+            start = row.span.start_us
+            if row.quantity > 0 and start < starts.get(key[0], (start + 1, ""))[0]:
+                starts[key[0]] = (start, key[1])
+    first = rater._first
+    owing: list[Anomaly] = []
+    for account, (t_us, resource) in sorted(starts.items()):
+        earliest = first.get(account)
+        if earliest is not None and earliest <= t_us:
+            continue
+        owing += _accounts.dues_too_late(rater, inventory, t_us, earliest, (account, resource))
+        first[account] = t_us
+        rater._dirty.add((account, None))
+        rater._closed_charges = None
+    return owing
+
+
+def _said(  # noqa: PLR0917 - private plumbing of plain values
+    rater: Rater,
+    inventory: Inventory,
+    key: Key | None,
+    meter: str | None,
+    quantity: Decimal | None,
+    changed: bool,
+    description: typing.Mapping[str, typing.Any],
+) -> Anomaly:
+    """The ``"too_late"`` anomaly of a reconciled inventory: one resource's part of ``meter``.
+
+    ``description`` is the one the part is metered under (priced by). Without a meter:
+    the inventory changes nothing metered before the kept cycles.
+    """
+    base = rater._base_us
+    what = _what(inventory)
+    if key is not None and meter is not None:
+        unit = next(m.unit for m in rater._engine.meters if m.name == meter)
+        before = (
+            f"what it changes of {meter!r} of {key[1]!r} of {key[0]!r} before "
+            f"{format_us(base)}, {quantity} {unit} under description "
+            f"{show(dict(description))}, belonged to cycles already compacted: not applied"
+        )
+    else:
+        before = f"it changes nothing metered before {format_us(base)}"
+    after = (
+        "its effect from then on is applied, as batch rating applies it"
+        if changed
+        else "it changes nothing from then on either (it may be a replay of an inventory "
+        "applied before and forgotten with its compacted cycle)"
+    )
+    return _anomaly(
+        "too_late",
+        f"{what} at {format_us(inventory.at_us)} is older than every cycle the rater keeps "
+        f"(from {format_us(base)}): it is reconciled with the compacted state, as metering "
+        f"every record at once reconciles it; {before}, and {after}.",
+        () if inventory.id is None else (inventory.id,),
+        None if key is None else key[0],
+        None if key is None else key[1],
+        inventory.at_us,
+        meter=meter,
+        quantity=quantity,
+    )
+
+
+def _unplaced(inventory: Inventory, base: int, key: Key, settled: int) -> Anomaly:
+    """The ``"too_late"`` anomaly of a resource the inventory cannot be reconciled with.
+
+    Its compacted state has a sign of life at or after the inventory (``settled``): it
+    keeps where the resource stands after it, not what came before, so whether the
+    resource existed at the inventory's instant is not known. It is left as it stands.
+    """
+    account, resource = key
+    return _anomaly(
+        "too_late",
+        f"{_what(inventory)} at {format_us(inventory.at_us)} is older than every cycle the "
+        f"rater keeps (from {format_us(base)}) and not after the last sign of life of "
+        f"{resource!r} of {account!r} that the compacted state keeps (at "
+        f"{format_us(settled)}), which it keeps without what came before: it cannot be "
+        f"reconciled with it, and is not applied to {resource!r} (what it would change "
+        "there is not known here). It may be a replay of an inventory applied before and "
+        "forgotten with its compacted cycle.",
+        () if inventory.id is None else (inventory.id,),
+        account,
+        resource,
+        inventory.at_us,
+    )
+
+
+def _what(inventory: Inventory) -> str:
+    return "inventory" if inventory.id is None else f"inventory {inventory.id!r}"
