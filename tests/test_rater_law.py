@@ -236,3 +236,29 @@ def test_a_last_seen_closing_counts_listings_as_signs_of_life(seed: int, held: b
     # in compacted cycles (the metering state remembers the last one). The rater agrees
     # with batch but for the part in compacted cycles it says, to the hour.
     check_last_seen_law(seed, held=held, listings=True)
+
+
+@settings(max_examples=max(LAWS // 8, 50))
+@given(
+    seed=st.integers(0, 2**32),
+    horizon_h=st.sampled_from([0, 0, 5, 30]),
+    late_ok=st.booleans(),
+    fees=st.booleans(),
+)
+def test_the_law_reconciles_an_accounts_first_listing_fed_after_its_cycle_is_compacted(
+    seed: int, horizon_h: int, late_ok: bool, fees: bool
+) -> None:
+    # An account known from one listing alone, fed once the listing's cycle is compacted:
+    # it is reconciled with the compacted state, so the account's resources run from the
+    # kept cycles on and every kept cycle equals batch's to the last digit (its fees too,
+    # under a plan that has some); the compacted ones differ by exactly the parts its
+    # "too_late" anomalies name, and the fees they say the account owed there.
+    check_law(
+        seed,
+        horizon_h=horizon_h,
+        late_ok=late_ok,
+        single=BASIC if fees else PLAIN,
+        greet=False,
+        listings=True,
+        twin=True,
+    )

@@ -74,6 +74,9 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
     late: dict[Key, list[UsageRow]] = {}
     for row in usage.late:
         late.setdefault((row.account, row.resource), []).append(row)
+    # The last compacted inventory the states remember: one after this one may have
+    # covered (and closed) a resource this one opens, and the state keeps no scope.
+    later = max((s.listings[0] for s in rater._state if s.listings is not None), default=None)
     applied: dict[Key, ResourceState] = {}
     unplaced: list[Anomaly] = []
     said: list[Anomaly] = []
@@ -97,6 +100,9 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
         if settled is not None and settled >= t_us:
             if new != state:  # it would change it, from what the state cannot tell
                 unplaced.append(_unplaced(inventory, base, key, settled))
+            continue
+        if new.status == "running" and state.status != "running" and later and later > t_us:
+            unplaced.append(_unplaced(inventory, base, key, later, opens=True))
             continue
         if new == state and new.listings == state.listings:
             continue
@@ -256,23 +262,34 @@ def _said(  # noqa: PLR0917 - private plumbing of plain values
     )
 
 
-def _unplaced(inventory: Inventory, base: int, key: Key, settled: int) -> Anomaly:
+def _unplaced(
+    inventory: Inventory, base: int, key: Key, settled: int, *, opens: bool = False
+) -> Anomaly:
     """The ``"too_late"`` anomaly of a resource the inventory cannot be reconciled with.
 
     Its compacted state has a sign of life at or after the inventory (``settled``): it
     keeps where the resource stands after it, not what came before, so whether the
-    resource existed at the inventory's instant is not known. It is left as it stands.
+    resource existed at the inventory's instant is not known. Or (``opens``) the
+    inventory would open it, and an inventory compacted since (the last at ``settled``)
+    may have covered it without listing it, closing it again: the states keep what each
+    inventory listed, not its scope. It is left as it stands.
     """
     account, resource = key
+    why = (
+        f"would open {resource!r} of {account!r}, which an inventory compacted since (the "
+        f"last at {format_us(settled)}) may have covered and closed: the compacted state "
+        "does not keep what each inventory covered, so it"
+        if opens
+        else f"not after the last sign of life of {resource!r} of {account!r} that the "
+        f"compacted state keeps (at {format_us(settled)}), which it keeps without what came "
+        "before: it"
+    )
     return _anomaly(
         "too_late",
         f"{_what(inventory)} at {format_us(inventory.at_us)} is older than every cycle the "
-        f"rater keeps (from {format_us(base)}) and not after the last sign of life of "
-        f"{resource!r} of {account!r} that the compacted state keeps (at "
-        f"{format_us(settled)}), which it keeps without what came before: it cannot be "
-        f"reconciled with it, and is not applied to {resource!r} (what it would change "
-        "there is not known here). It may be a replay of an inventory applied before and "
-        "forgotten with its compacted cycle.",
+        f"rater keeps (from {format_us(base)}) and {why} cannot be reconciled with it, and is "
+        f"not applied to {resource!r} (what it would change there is not known here). It may "
+        "be a replay of an inventory applied before and forgotten with its compacted cycle.",
         () if inventory.id is None else (inventory.id,),
         account,
         resource,
