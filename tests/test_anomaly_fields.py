@@ -297,11 +297,10 @@ def test_the_rater_names_the_account_resource_and_instant_too() -> None:
             rk.Inventory("2026-02-27T00:00:00Z", [], id="i0"),  # before start, of no one
         ]
     )
-    # The inventory changes nothing metered (of no one), but is not reconciled with vm-0,
-    # whose state (placed by e0) has a sign of life after it: that one names vm-0.
+    # The inventory is not reconciled with vm-0, whose state (placed by e0) has a sign of
+    # life after it: its anomaly names vm-0.
     assert _placed(feed.anomalies) == [
         ("too_late", ("e0",), "a1", "vm-0", "2026-02-27T08:00:00+00:00"),
-        ("too_late", ("i0",), None, None, "2026-02-27T00:00:00+00:00"),
         ("too_late", ("i0",), "a1", "vm-0", "2026-02-27T00:00:00+00:00"),
     ]
     statement = rater.statement("2026-03-02T00:00:00Z")  # the feed said the too_late ones

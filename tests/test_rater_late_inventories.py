@@ -211,19 +211,12 @@ def test_an_inventory_after_the_last_signs_of_life_it_would_change_is_left_out()
     rater, before = _compacted()
     # An inventory of 2 March 06:00 not listing a2 (started at 12:00, after it): the
     # compacted state cannot tell a2 did not exist then. It is not applied to a2, and
-    # says so; a1 is listed, as it runs: nothing changes.
+    # says so; a1 is listed, as it runs: nothing changes, nothing more is said.
     listing = rk.Inventory("2026-03-02T06:00:00Z", [("acme", "a1")], id="i")
     feed = rater.feed([listing])
-    confirmed, unplaced = feed.anomalies
-    assert (confirmed.account, confirmed.meter, confirmed.quantity) == (None, None, None)
-    assert confirmed.message == (
-        "inventory 'i' at 2026-03-02T06:00:00Z is older than every cycle the rater keeps "
-        "(from 2026-03-03T00:00:00Z): it is reconciled with the compacted state, as metering "
-        "every record at once reconciles it; it changes nothing metered before "
-        "2026-03-03T00:00:00Z, and it changes nothing from then on either (it may be a replay "
-        "of an inventory applied before and forgotten with its compacted cycle)."
-    )
-    assert (unplaced.account, unplaced.resource) == ("acme", "a2")
+    (unplaced,) = feed.anomalies
+    assert (unplaced.account, unplaced.resource, unplaced.meter) == ("acme", "a2", None)
+    assert "(at 2026-03-02T12:00:00Z)" in unplaced.message
     statement = rater.statement(END)
     assert _kept([*before, *statement.lines]) == _batch([*ACME, listing])
 
@@ -251,3 +244,60 @@ def test_a_too_late_inventory_without_an_id_is_named_by_its_instant() -> None:
     assert feed.anomalies[0].record_ids == ()
     assert feed.anomalies[0].message.startswith("inventory at 2026-03-01T12:00:00Z is older")
     assert feed.anomalies[1].message.startswith("inventory at 2026-03-01T12:00:00Z makes")
+
+
+def test_a_confirming_inventory_says_it_changes_nothing() -> None:
+    rater, before = _compacted()
+    # a1 listed as it runs, at 1 March 12:00, scoped to acme's a1 alone: nothing changes
+    listing = rk.Inventory("2026-03-01T12:00:00Z", [("acme", "a1")], where={"n": 1}, id="i")
+    feed = rater.feed([listing])
+    (confirmed,) = feed.anomalies
+    assert (confirmed.account, confirmed.resource, confirmed.meter) == (None, None, None)
+    assert confirmed.message == (
+        "inventory 'i' at 2026-03-01T12:00:00Z is older than every cycle the rater keeps "
+        "(from 2026-03-03T00:00:00Z): it is reconciled with the compacted state, as metering "
+        "every record at once reconciles it; it changes nothing metered before "
+        "2026-03-03T00:00:00Z, and it changes nothing from then on either (it may be a replay "
+        "of an inventory applied before and forgotten with its compacted cycle)."
+    )
+    restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, [VM])
+    lines = rater.statement(END).lines
+    assert restored.statement(END).lines == lines
+    assert _kept([*before, *lines]) == _batch([*ACME, listing])
+
+
+def test_a_too_late_last_seen_inventory_closes_at_the_last_sign_of_life() -> None:
+    rater, before = _compacted()
+    # a1's last sign of life is its start, 1 March 00:00: closed there, 24 + 24 h taken
+    # back before 3 March; a2 (started after the inventory) is left as it stands
+    empty = rk.Inventory("2026-03-01T12:00:00Z", [], close="last_seen", id="i")
+    feed = rater.feed([empty])
+    assert [(a.resource, a.quantity) for a in feed.anomalies] == [("a1", -48), ("a2", None)]
+    statement = rater.statement(END)
+    assert _kept([*before, *statement.lines]) == _batch([*ACME, empty])
+
+
+def test_an_inventory_compacted_since_may_have_closed_what_it_would_open() -> None:
+    rater = rk.Rater(PLAN, [VM], start=START, horizon=dt.timedelta(hours=1))
+    # an inventory of acme's resources at 2 March 18:00, compacted: the states keep what
+    # it listed, not its scope, so whether it covered beta's b1 (and closed it) is not known
+    scoped = rk.Inventory("2026-03-02T18:00:00Z", [("acme", "a1"), ("acme", "a2")], id="j")
+    rater.feed([*ACME, scoped])
+    for day in (2, 3, 4):
+        rater.statement(f"2026-03-0{day}T06:00:00Z")
+    late = rk.Inventory("2026-03-01T12:00:00Z", [("beta", "b1")], accounts=["beta"], id="i")
+    feed = rater.feed([late])
+    (unplaced,) = feed.anomalies
+    assert (unplaced.account, unplaced.resource) == ("beta", "b1")
+    assert unplaced.message == (
+        "inventory 'i' at 2026-03-01T12:00:00Z is older than every cycle the rater keeps "
+        "(from 2026-03-03T00:00:00Z) and would open 'b1' of 'beta', which an inventory "
+        "compacted since (the last at 2026-03-02T18:00:00Z) may have covered and closed: the "
+        "compacted state does not keep what each inventory covered, so it cannot be "
+        "reconciled with it, and is not applied to 'b1' (what it would change there is not "
+        "known here). It may be a replay of an inventory applied before and forgotten with "
+        "its compacted cycle."
+    )
+    # (here it did: unscoped, j closed b1 at 2 March 18:00 in batch, which bills beta
+    # nothing from 3 March on; the stream neither)
+    assert [x for x in rater.statement(END).lines if x.account == "beta"] == []

@@ -112,7 +112,7 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
     owing = _known_from(rater, inventory, applied, late)
     restate_all(rater, applied)
     changed = any(given[key] != new for key, new in applied.items())
-    if not said:
+    if not said and not unplaced:  # one word at least: it changes nothing metered
         said.append(_said(rater, inventory, None, None, None, changed, {}))
     anomalies += said
     anomalies += unplaced
