@@ -86,7 +86,6 @@ from typing import Any
 from . import _scaleout_inventories as _inv
 from . import _values as _v
 from . import _wire
-from ._calendar import zone, zone_name
 from ._instants import to_us
 from ._scaleout_inventories import inventories_for, inventory_for, kept_inventories
 from ._scaleout_merge import merged as _merged
@@ -99,6 +98,7 @@ from ._scaleout_parts import rate_quiet as _rate_quiet
 from ._scaleout_parts import refused as _refused
 from ._shown import show
 from ._text import check_text
+from ._zones import zone, zone_name
 from .assignments import Assignment, read_plans
 from .billing import Invoice, bill
 from .charges import Rating
