@@ -7,6 +7,8 @@ cluster case is in ``tests/test_scaleout.py``.
 
 from __future__ import annotations
 
+import importlib.resources
+import zoneinfo
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
@@ -242,6 +244,19 @@ def test_arguments_rate_and_bill_would_refuse_are_refused_naming_bill_by_account
     assert str(zone.value) == (
         "bill_by_account tz 'Mars/Base' is not a known IANA timezone name; give an IANA name such "
         "as 'Europe/Zurich', 'America/New_York' or 'UTC', or a fixed offset such as 'UTC+05:45'."
+    )
+    # A zone read from a file has no name bill keeps: refused at once, under this name,
+    # as bill(tz=) refuses it (through the same door), not in each part.
+    with importlib.resources.files("tzdata").joinpath("zoneinfo/Europe/Zurich").open("rb") as file:
+        keyless = zoneinfo.ZoneInfo.from_file(file)
+    with pytest.raises(rk.BadCalendarError) as unnamed:
+        bills([acme], tz=keyless)
+    shown = repr(keyless) if len(repr(keyless)) <= 80 else repr(keyless)[:60] + "..."
+    assert str(unnamed.value) == (
+        f"bill_by_account tz {shown} has no name ratekit can keep and read back (a ZoneInfo "
+        "read from a file has no IANA key); give an IANA name such as 'Europe/Zurich', "
+        "'America/New_York' or 'UTC', or a fixed offset such as 'UTC+05:45' (as text, a "
+        "zoneinfo.ZoneInfo of an IANA key or a datetime.timezone)."
     )
     with pytest.raises(rk.RatekitTypeError) as zone_type:
         bills([acme], tz=3)
