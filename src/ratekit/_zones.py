@@ -131,7 +131,8 @@ def zone(tz: object, what: str) -> _dt.tzinfo:
       ``right/`` copies are refused, their meaning changing from machine to machine;
     - a `zoneinfo.ZoneInfo`, including pendulum's timezones (a subclass): one
       with an IANA key becomes the shared ``ZoneInfo`` of that key, so equal zones compare
-      equal; one read from a file under another key is kept as it is;
+      equal; one read from a file under another key (or none) is kept as it is, once
+      `probe()` has tried its offsets: it runs code ratekit did not write;
     - a fixed offset: `datetime.timezone` (``datetime.UTC`` becomes
       ``ZoneInfo("UTC")``) or ``pendulum.FixedTimezone`` (becomes a ``datetime.timezone``),
       or its name as `zone_name()` writes it (``"UTC+05:45"``), whatever name the
@@ -140,8 +141,8 @@ def zone(tz: object, what: str) -> _dt.tzinfo:
 
     Refused with [`BadCalendarError`][ratekit.BadCalendarError]: unknown or malformed names (checked
     by shape before any file is read: a 300-character name made zoneinfo raise
-    ``OSError``) and hand-written tzinfo classes, whose offsets ratekit cannot trust;
-    other types raise [`RatekitTypeError`][ratekit.RatekitTypeError]. ``what`` names the value in
+    ``OSError``), hand-written tzinfo classes, whose offsets ratekit cannot trust, and a
+    ``ZoneInfo`` kept as it is whose offsets fail when tried; other types raise [`RatekitTypeError`][ratekit.RatekitTypeError]. ``what`` names the value in
     errors.
 
     ```pycon

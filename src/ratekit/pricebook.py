@@ -178,6 +178,12 @@ class Plan:
       counts for the part of the cycle that holds its last instant, as in
       [`ratekit.cycles.prorate()`][ratekit.cycles.prorate]).
       The denominator is always the whole cycle.
+    - ``tz``: the plan's timezone (None: its cycle's), whose local days ``"days"``
+      proration counts and in which a comparison prints its invoices; in any form a
+      cycle takes (an IANA name, a fixed offset written ``"UTC+05:45"``, a
+      ``ZoneInfo``, a ``datetime.timezone``), checked by the same door; ``plan.tz`` is
+      the value given, and plans compare by the zone it names (``"UTC+05:45"`` equals
+      ``timezone(timedelta(hours=5, minutes=45))``).
     - ``unpriced``: what usage no entry prices does: ``"error"`` (raise
       [`UnpricedUsageError`][ratekit.UnpricedUsageError]) or ``"anomaly"`` (report it and go on).
 
