@@ -317,7 +317,14 @@ _ZONES = st.one_of(
 )
 
 
-@given(tz=_ZONES, cycle_tz=_ZONES.filter(lambda tz: tz is not None), days=st.booleans())
+_KEYLESS = _keyless()
+
+
+@given(
+    tz=st.one_of(_ZONES, st.just(_KEYLESS)),
+    cycle_tz=st.one_of(_ZONES.filter(lambda tz: tz is not None), st.just(_KEYLESS)),
+    days=st.booleans(),
+)
 def test_plan_data_loads_back_every_plan_it_dumps(
     tz: str | dt.tzinfo | None, cycle_tz: str | dt.tzinfo, days: bool
 ) -> None:
@@ -329,7 +336,14 @@ def test_plan_data_loads_back_every_plan_it_dumps(
         tz=tz,
         proration="days" if days else "seconds",
     )
-    data = json.loads(json.dumps(plandata.dump(plan)))
+    try:
+        dumped = plandata.dump(plan)
+    except rk.BadDataError:
+        # Refused only for a zone with no name that loads back, and then at dump.
+        assert _KEYLESS in (tz, cycle_tz)
+        return
+    assert _KEYLESS not in (tz, cycle_tz)
+    data = json.loads(json.dumps(dumped))
     back = plandata.load(data)
     assert back == plan
     assert plandata.dump(back) == data
