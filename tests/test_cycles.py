@@ -304,7 +304,12 @@ def test_a_zone_read_from_a_file_under_an_unknown_key_is_kept() -> None:
     assert hours(days.containing("2026-03-29T12:00:00Z")) == 23
 
 
-ZONE_ADVICE = "give one such as 'Europe/Zurich', 'America/New_York' or 'UTC'."
+ZONE_ADVICE = (
+    "give an IANA name such as 'Europe/Zurich', 'America/New_York' or 'UTC', or a fixed "
+    "offset such as 'UTC+05:45'."
+)
+IANA_ADVICE = "give one such as 'Europe/Zurich', 'America/New_York' or 'UTC'."
+TZINFO_ADVICE = ZONE_ADVICE[:-1] + " (as text, a zoneinfo.ZoneInfo or a datetime.timezone)."
 
 
 @pytest.mark.parametrize(
@@ -340,7 +345,7 @@ def test_a_timezone_name_that_is_not_portable_is_refused(name: str) -> None:
         rk.cycles.daily(tz=name)
     assert str(caught.value) == (
         f"daily tz {name!r} is not a portable IANA timezone name (it depends on the host "
-        f"machine or names no place); {ZONE_ADVICE[:-1]}: a zone of the IANA database, the "
+        f"machine or names no place); {IANA_ADVICE[:-1]}: a zone of the IANA database, the "
         "same on every machine."
     )
 
@@ -405,7 +410,7 @@ def test_a_hand_written_tzinfo_is_refused() -> None:
         rk.cycles.daily(tz=Odd())
     assert str(caught.value) == (
         "daily tz Odd() is a tzinfo ratekit cannot trust (not a zoneinfo.ZoneInfo nor a "
-        f"fixed datetime.timezone); {ZONE_ADVICE}"
+        f"fixed datetime.timezone); {TZINFO_ADVICE}"
     )
 
 

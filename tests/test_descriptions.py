@@ -203,6 +203,11 @@ _VALUES = (
     "an attribute holds a finite number (an int, a Decimal such as Decimal('2.5'), or a "
     "float), a string, a bool, None, a mapping or a list."
 )
+_MISSING = (
+    " A missing value (NaN, or pandas' NA or NaT) is no attribute value: give None for it "
+    "(series.astype(object).where(series.notna(), None).tolist() does), or leave the "
+    "attribute out (see the Usage page)."
+)
 _RANGE = (
     "lies outside the numbers ratekit represents exactly: give at most 60 significant "
     "digits and, unless zero, a magnitude from 1E-30 up to but excluding 1E+30."
@@ -215,7 +220,7 @@ _RANGE = (
         (Decimal("NaN"), f"is Decimal('NaN'), not a finite number; {_VALUES}"),
         (Decimal("sNaN"), f"is Decimal('sNaN'), not a finite number; {_VALUES}"),
         (Decimal("-Infinity"), f"is Decimal('-Infinity'), not a finite number; {_VALUES}"),
-        (float("nan"), f"is nan, not a finite number; {_VALUES}"),
+        (float("nan"), f"is nan, not a finite number; {_VALUES}{_MISSING}"),
         (float("inf"), f"is inf, not a finite number; {_VALUES}"),
         (Decimal("1E-999999999"), f"Decimal('1E-999999999') {_RANGE}"),
         (Decimal("1E-31"), f"Decimal('1E-31') {_RANGE}"),

@@ -250,8 +250,8 @@ def test_an_invoice_row_changed_by_hand_must_stay_consistent():
     _refused(
         rk.Invoice,
         {**row, "tz": "Mars/Olympus"},
-        "tz: Invoice tz 'Mars/Olympus' is not a known IANA timezone name; give one such "
-        "as 'Europe/Zurich', 'America/New_York' or 'UTC'.",
+        "tz: Invoice tz 'Mars/Olympus' is not a known IANA timezone name; give an IANA name such "
+        "as 'Europe/Zurich', 'America/New_York' or 'UTC', or a fixed offset such as 'UTC+05:45'.",
     )
     line = row["lines"][0]
     _refused(

@@ -47,8 +47,8 @@ def test_a_bad_timezone_is_reported_at_its_key() -> None:
     row = _row()
     row["tz"] = "Mars/Base"
     assert _refused(row) == (
-        "tz: Invoice tz 'Mars/Base' is not a known IANA timezone name; give one such as "
-        "'Europe/Zurich', 'America/New_York' or 'UTC'."
+        "tz: Invoice tz 'Mars/Base' is not a known IANA timezone name; give an IANA name such as "
+        "'Europe/Zurich', 'America/New_York' or 'UTC', or a fixed offset such as 'UTC+05:45'."
     )
 
 

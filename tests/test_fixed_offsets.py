@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import ratekit as rk
 from ratekit import plandata
-from ratekit._calendar import zone, zone_name
+from ratekit._zones import zone, zone_name
 
 VM = rk.Meter("vm.hours", "hour", rk.OnOff())
 PLAN = rk.Plan(
@@ -134,8 +134,9 @@ def test_a_zone_read_from_a_file_is_refused_where_it_is_kept_as_text() -> None:
         shown = repr(keyless) if len(repr(keyless)) <= 80 else repr(keyless)[:60] + "..."
         assert str(caught.value) == (
             f"{what} {shown} has no name ratekit can keep and read back (a ZoneInfo read "
-            "from a file has no IANA key); give one such as 'Europe/Zurich', "
-            "'America/New_York' or 'UTC'."
+            "from a file has no IANA key); give an IANA name such as 'Europe/Zurich', "
+            "'America/New_York' or 'UTC', or a fixed offset such as 'UTC+05:45' (as text, a "
+            "zoneinfo.ZoneInfo of an IANA key or a datetime.timezone)."
         )
 
 

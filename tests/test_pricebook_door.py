@@ -60,14 +60,16 @@ def test_plan_rounding_and_tz_are_checked() -> None:
     refused(
         rk.BadCalendarError,
         lambda: rk.Plan("p", "EUR", MONTHS, [ENTRY], tz="Mars/Olympus"),
-        "plan 'p' tz must be an IANA timezone name such as 'Europe/Zurich' (or a tzinfo, or "
-        "None for the cycle's), not 'Mars/Olympus'.",
+        "plan 'p' tz 'Mars/Olympus' is not a known IANA timezone name; give an IANA name "
+        "such as 'Europe/Zurich', 'America/New_York' or 'UTC', or a fixed offset such as "
+        "'UTC+05:45'.",
     )
     refused(
         rk.BadCalendarError,
         lambda: rk.Plan("p", "EUR", MONTHS, [ENTRY], tz="a" * 300),
-        "plan 'p' tz must be an IANA timezone name such as 'Europe/Zurich' (or a tzinfo, or "
-        f"None for the cycle's), not '{'a' * 37}...{'a' * 38}'.",  # cut to 80 characters
+        f"plan 'p' tz '{'a' * 59}... is not a known IANA timezone name; give an IANA name "
+        "such as 'Europe/Zurich', 'America/New_York' or 'UTC', or a fixed offset such as "
+        "'UTC+05:45'.",  # cut to 60 characters
     )
     assert rk.Plan("p", "EUR", MONTHS, [ENTRY], tz="Europe/Zurich").tz == "Europe/Zurich"
 

@@ -69,8 +69,8 @@ def test_a_tz_no_timezone_is_refused_at_the_constructor() -> None:
     with pytest.raises(rk.BadCalendarError) as caught:
         _rater(tz="Mars/Olympus")
     assert str(caught.value) == (
-        "Rater tz 'Mars/Olympus' is not a known IANA timezone name; give one such as "
-        "'Europe/Zurich', 'America/New_York' or 'UTC'."
+        "Rater tz 'Mars/Olympus' is not a known IANA timezone name; give an IANA name such as "
+        "'Europe/Zurich', 'America/New_York' or 'UTC', or a fixed offset such as 'UTC+05:45'."
     )
 
 

@@ -112,7 +112,9 @@ def test_event_rejects_attribute_values_it_cannot_compare() -> None:
     assert str(nan.value) == (
         "event 'e3' attribute 'memory' is nan, not a finite number; an attribute holds a "
         "finite number (an int, a Decimal such as Decimal('2.5'), or a float), a string, a "
-        "bool, None, a mapping or a list."
+        "bool, None, a mapping or a list. A missing value (NaN, or pandas' NA or NaT) is no "
+        "attribute value: give None for it (series.astype(object).where(series.notna(), "
+        "None).tolist() does), or leave the attribute out (see the Usage page)."
     )
 
 

@@ -7,6 +7,8 @@ cluster case is in ``tests/test_scaleout.py``.
 
 from __future__ import annotations
 
+import importlib.resources
+import zoneinfo
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
@@ -240,13 +242,28 @@ def test_arguments_rate_and_bill_would_refuse_are_refused_naming_bill_by_account
     with pytest.raises(rk.BadCalendarError) as zone:
         bills([acme], tz="Mars/Base")
     assert str(zone.value) == (
-        "bill_by_account tz 'Mars/Base' is not a known IANA timezone name; give one such "
-        "as 'Europe/Zurich', 'America/New_York' or 'UTC'."
+        "bill_by_account tz 'Mars/Base' is not a known IANA timezone name; give an IANA name such "
+        "as 'Europe/Zurich', 'America/New_York' or 'UTC', or a fixed offset such as 'UTC+05:45'."
+    )
+    # A zone read from a file has no name bill keeps: refused at once, under this name,
+    # as bill(tz=) refuses it (through the same door), not in each part.
+    with importlib.resources.files("tzdata").joinpath("zoneinfo/Europe/Zurich").open("rb") as file:
+        keyless = zoneinfo.ZoneInfo.from_file(file)
+    with pytest.raises(rk.BadCalendarError) as unnamed:
+        bills([acme], tz=keyless)
+    shown = repr(keyless) if len(repr(keyless)) <= 80 else repr(keyless)[:60] + "..."
+    assert str(unnamed.value) == (
+        f"bill_by_account tz {shown} has no name ratekit can keep and read back (a ZoneInfo "
+        "read from a file has no IANA key); give an IANA name such as 'Europe/Zurich', "
+        "'America/New_York' or 'UTC', or a fixed offset such as 'UTC+05:45' (as text, a "
+        "zoneinfo.ZoneInfo of an IANA key or a datetime.timezone)."
     )
     with pytest.raises(rk.RatekitTypeError) as zone_type:
         bills([acme], tz=3)
     assert str(zone_type.value) == (
-        "bill_by_account tz must be an IANA timezone name or a tzinfo, not int: 3."
+        "bill_by_account tz must be a timezone, not int: 3; give an IANA name such as "
+        "'Europe/Zurich', 'America/New_York' or 'UTC', or a fixed offset such as 'UTC+05:45' "
+        "(as text, a zoneinfo.ZoneInfo or a datetime.timezone)."
     )
     with pytest.raises(rk.UnpricedUsageError) as unassigned:
         bills([acme], plans=[rk.Assignment("acme", plan())], accounts=["acme", "zz"])
@@ -266,7 +283,9 @@ def test_a_named_timezone_bills_as_one_process_and_rate_by_account_names_itself(
     with pytest.raises(rk.RatekitTypeError) as zone_type:
         rate_by_account(ListBag([acme]), plan(), span=MARCH, meters=HOURS, tz=3)
     assert str(zone_type.value) == (
-        "rate_by_account tz must be an IANA timezone name or a tzinfo, not int: 3."
+        "rate_by_account tz must be a timezone, not int: 3; give an IANA name such as "
+        "'Europe/Zurich', 'America/New_York' or 'UTC', or a fixed offset such as 'UTC+05:45' "
+        "(as text, a zoneinfo.ZoneInfo or a datetime.timezone)."
     )
     with pytest.raises(rk.RatekitTypeError) as no_meters:
         rate_by_account(ListBag([acme]), plan(), span=MARCH)

@@ -134,8 +134,8 @@ VALUES: list[tuple[str, Callable[[], object], type[rk.RatekitError], str]] = [
         lambda: rk.Invoice("acme", MARCH, "EUR", (), 0, 0, tz="Mars/Olympus"),
         rk.BadCalendarError,
         (
-            "Invoice tz 'Mars/Olympus' is not a known IANA timezone name; give one such as "
-            "'Europe/Zurich', 'America/New_York' or 'UTC'."
+            "Invoice tz 'Mars/Olympus' is not a known IANA timezone name; give an IANA name such as "
+            "'Europe/Zurich', 'America/New_York' or 'UTC', or a fixed offset such as 'UTC+05:45'."
         ),
     ),
     (

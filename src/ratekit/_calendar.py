@@ -17,7 +17,6 @@ import bisect
 import datetime as _dt
 import re
 import typing
-import zoneinfo
 from collections.abc import Callable
 from typing import Final
 
@@ -26,7 +25,8 @@ import attrs
 from ._instants import EPOCH, MAX_US, MIN_US, US_PER_DAY, US_PER_SECOND, check_us, format_us
 from ._instants import EPOCH_ORDINAL as _EPOCH_ORDINAL
 from ._instants import ONE_US as _ONE_US
-from .errors import BadCalendarError, BadSpanError, BadTimeError, RatekitTypeError
+from ._zones import from_zone, local_at, offset_at
+from .errors import BadCalendarError, BadSpanError, BadTimeError
 
 __all__ = [
     "CALENDAR_RANGE",
@@ -38,11 +38,8 @@ __all__ = [
     "local_us",
     "parse_time_of_day",
     "parse_weekday",
-    "portable_name",
     "reduce_without_cache",
     "too_many",
-    "zone",
-    "zone_name",
 ]
 
 _UTC: Final = _dt.UTC
@@ -93,200 +90,6 @@ _WEEKDAY_NAMES: Final = (
 _TIME_OF_DAY: Final = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
 
-#: What an IANA key looks like: ASCII words joined by "/" ("America/Argentina/Salta",
-#: "Etc/GMT+1"), at most 64 characters. Anything else is refused before the file system
-#: is asked (a 300-character name made zoneinfo raise OSError; "Europe" is a directory).
-_IANA_KEY: Final = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,3}")
-_IANA_KEY_MAX: Final = 64
-_ZONE_ADVICE: Final = "give one such as 'Europe/Zurich', 'America/New_York' or 'UTC'"
-
-
-def _shown(value: object) -> str:
-    try:
-        text = repr(value)
-    except Exception:
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= 80 else text[:60] + "..."
-
-
-def _unknown_zone(tz: object, what: str) -> BadCalendarError:
-    return BadCalendarError(
-        f"{what} {_shown(tz)} is not a known IANA timezone name; {_ZONE_ADVICE}."
-    )
-
-
-#: Names a zone directory may hold that are no portable IANA zone: ``localtime`` is the
-#: host's own zone (another on every machine), ``posixrules`` the host's default rules,
-#: ``Factory`` a placeholder of no place; ``posix/`` and ``right/`` are copies of the
-#: database some hosts add (``right/`` counting leap seconds).
-_HOST_ZONES: Final = frozenset({"localtime", "posixrules", "factory"})
-_HOST_PREFIXES: Final = ("posix/", "right/")
-
-
-def _not_portable(name: str, tz: object, what: str) -> None:
-    folded = name.lower()
-    if folded in _HOST_ZONES or folded.startswith(_HOST_PREFIXES):
-        raise BadCalendarError(
-            f"{what} {_shown(tz)} is not a portable IANA timezone name (it depends on the "
-            f"host machine or names no place); {_ZONE_ADVICE}: a zone of the IANA database, "
-            "the same on every machine."
-        )
-
-
-def _named_zone(name: str, tz: object, what: str) -> zoneinfo.ZoneInfo:
-    if len(name) > _IANA_KEY_MAX or not _IANA_KEY.fullmatch(name):
-        raise _unknown_zone(tz, what)
-    _not_portable(name, tz, what)
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise _unknown_zone(tz, what) from None
-
-
-#: How ratekit names a fixed offset ("UTC+05:45", "UTC-03:30:15"), and reads it back.
-_OFFSET_NAME: Final = re.compile(r"UTC([+-])([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{6}))?)?")
-
-
-def _fixed(name: str, tz: object, what: str) -> _dt.timezone | None:
-    """The fixed offset a name as `zone_name()` writes it stands for (None: not one)."""
-    found = _OFFSET_NAME.fullmatch(name)
-    if found is None:
-        return None
-    sign, hours, minutes, seconds, micros = found.groups()
-    offset = _dt.timedelta(
-        hours=int(hours),
-        minutes=int(minutes),
-        seconds=int(seconds or 0),
-        microseconds=int(micros or 0),
-    )
-    if not offset or offset >= _dt.timedelta(hours=24) or max(int(minutes), int(seconds or 0)) > 59:
-        raise BadCalendarError(
-            f"{what} {_shown(tz)} is not a fixed offset ratekit reads: one is written "
-            "'UTC+HH:MM' (or with ':SS'), not zero (write 'UTC') and less than 24 hours; "
-            f"or {_ZONE_ADVICE}."
-        )
-    return _dt.timezone(-offset if sign == "-" else offset)
-
-
-def zone(tz: object, what: str) -> _dt.tzinfo:
-    """The timezone of a name or of a timezone object: the one door for zones.
-
-    Accepted:
-
-    - an IANA name (``"Europe/Zurich"``, ``"UTC"``, ``"Etc/GMT-1"``), portable: the
-      host's ``"localtime"`` and ``"posixrules"``, ``"Factory"`` and the ``posix/`` and
-      ``right/`` copies are refused, their meaning changing from machine to machine;
-    - a `zoneinfo.ZoneInfo`, including pendulum's timezones (a subclass): one
-      with an IANA key becomes the shared ``ZoneInfo`` of that key, so equal zones compare
-      equal; one read from a file under another key is kept as it is;
-    - a fixed offset: `datetime.timezone` (``datetime.UTC`` becomes
-      ``ZoneInfo("UTC")``) or ``pendulum.FixedTimezone`` (becomes a ``datetime.timezone``),
-      or its name as `zone_name()` writes it (``"UTC+05:45"``), whatever name the
-      ``datetime.timezone`` was given (``timezone(timedelta(hours=1), "CET")`` is
-      ``"UTC+01:00"``, never the IANA zone ``"CET"`` with its summer time).
-
-    Refused with [`BadCalendarError`][ratekit.BadCalendarError]: unknown or malformed names (checked
-    by shape before any file is read: a 300-character name made zoneinfo raise
-    ``OSError``) and hand-written tzinfo classes, whose offsets ratekit cannot trust;
-    other types raise [`RatekitTypeError`][ratekit.RatekitTypeError]. ``what`` names the value in
-    errors.
-
-    ```pycon
-    >>> zone("Europe/Zurich", "tz")
-    zoneinfo.ZoneInfo(key='Europe/Zurich')
-    >>> zone("a" * 300, "daily tz")
-    Traceback (most recent call last):
-    ...
-    ratekit.BadCalendarError: daily tz 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa... is not a known IANA timezone name; give one such as 'Europe/Zurich', 'America/New_York' or 'UTC'.
-
-    ```
-    """
-    if isinstance(tz, str) or tz is _UTC:
-        fixed = _fixed(tz, tz, what) if isinstance(tz, str) else None
-        if fixed is not None:
-            return fixed
-        return _named_zone(tz if isinstance(tz, str) else "UTC", tz, what)
-    if isinstance(tz, zoneinfo.ZoneInfo):
-        key: object = tz.key
-        if isinstance(key, str):
-            _not_portable(key, tz, what)
-        try:
-            return _named_zone(key, tz, what) if isinstance(key, str) else tz
-        except BadCalendarError:
-            return tz  # read from a file under a key of its own
-    if isinstance(tz, _dt.timezone):
-        return tz
-    if isinstance(tz, _dt.tzinfo):
-        offset = getattr(tz, "offset", None)
-        if type(tz).__name__ == "FixedTimezone" and isinstance(offset, int):
-            try:
-                return _dt.timezone(_dt.timedelta(seconds=offset))
-            except (ValueError, OverflowError):
-                pass
-        raise BadCalendarError(
-            f"{what} {_shown(tz)} is a tzinfo ratekit cannot trust (not a zoneinfo.ZoneInfo "
-            f"nor a fixed datetime.timezone); {_ZONE_ADVICE}."
-        )
-    if tz is None:
-        raise RatekitTypeError(
-            f"{what} is None; ratekit never guesses a timezone, so give an IANA name "
-            "such as 'Europe/Zurich' or 'UTC'."
-        )
-    raise RatekitTypeError(
-        f"{what} must be an IANA timezone name or a tzinfo, not {type(tz).__name__}: {_shown(tz)}."
-    )
-
-
-def zone_name(tz: _dt.tzinfo) -> str:
-    """A short name for a tzinfo that `zone()` reads back (its IANA key when it has one).
-
-    A fixed offset is named by its offset (``"UTC+05:45"``), not by the name its
-    ``datetime.timezone`` was given; a ``ZoneInfo`` read from a file without a key is
-    named by ``str()`` (for reprs: `portable_name()` refuses it).
-
-    ```pycon
-    >>> zone_name(zone("UTC", "tz"))
-    'UTC'
-    >>> zone_name(_dt.timezone(-_dt.timedelta(hours=3, minutes=30), "NST"))
-    'UTC-03:30'
-
-    ```
-    """
-    key = getattr(tz, "key", None)
-    if isinstance(key, str):
-        return key
-    if isinstance(tz, _dt.timezone):
-        offset = tz.utcoffset(None)
-        if not offset:
-            return "UTC"
-        sign = "-" if offset < _dt.timedelta(0) else "+"
-        seconds, micros = divmod(abs(offset) // _dt.timedelta(microseconds=1), 1_000_000)
-        hours, rest = divmod(seconds, 3600)
-        minutes, seconds = divmod(rest, 60)
-        text = f"UTC{sign}{hours:02d}:{minutes:02d}"
-        if seconds or micros:
-            text += f":{seconds:02d}" + (f".{micros:06d}" if micros else "")
-        return text
-    return str(tz)
-
-
-def portable_name(tz: object, what: str) -> str:
-    """The name of a timezone kept as text (an invoice's, a snapshot's): read back alike.
-
-    Through `zone()`; a ``ZoneInfo`` read from a file under no IANA key has no name that
-    another process reads back: refused with [`BadCalendarError`][ratekit.BadCalendarError].
-    """
-    name = zone_name(zone(tz, what))
-    try:
-        zone(name, what)
-    except BadCalendarError:
-        raise BadCalendarError(
-            f"{what} {_shown(tz)} has no name ratekit can keep and read back (a ZoneInfo "
-            f"read from a file has no IANA key); {_ZONE_ADVICE}."
-        ) from None
-    return name
-
-
 def day_ordinal(t_us: int) -> int:
     """The proleptic Gregorian ordinal of the UTC date of an instant.
 
@@ -300,9 +103,8 @@ def day_ordinal(t_us: int) -> int:
 
 
 def _utc_offset_us(tz: _dt.tzinfo, t_us: int) -> int:
-    moment = EPOCH + _dt.timedelta(microseconds=t_us)
-    offset = moment.astimezone(tz).utcoffset()
-    assert offset is not None
+    offset = local_at(tz, t_us).utcoffset()
+    assert offset is not None  # local_at refuses a zone that gives None
     return offset // _ONE_US
 
 
@@ -334,10 +136,8 @@ def local_us(tz: _dt.tzinfo, year: int, month: int, day: int, seconds: int = 0) 
         ) from None
     day_us = (naive.toordinal() - _EPOCH_ORDINAL) * US_PER_DAY
     wall_us = day_us + seconds * US_PER_SECOND
-    first = naive.replace(tzinfo=tz).utcoffset()
-    second_offset = naive.replace(tzinfo=tz, fold=1).utcoffset()
-    if first is None or second_offset is None:
-        raise BadCalendarError(f"timezone {tz!r} gives no UTC offset for {naive.isoformat()}.")
+    first = offset_at(tz, naive)
+    second_offset = offset_at(tz, naive, fold=1)
     before = wall_us - first // _ONE_US
     if first == second_offset:
         return before
@@ -499,8 +299,8 @@ class BoundaryCache:
         for k in range(first, stop):
             try:
                 value = at(k)
-            except (BadTimeError, ValueError, OverflowError):
-                if needed_lo <= k <= needed_hi:
+            except (BadTimeError, ValueError, OverflowError) as error:
+                if needed_lo <= k <= needed_hi or from_zone(error):
                     raise
                 if k < needed_lo:
                     lo = k + 1

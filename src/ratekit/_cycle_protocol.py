@@ -13,6 +13,7 @@ from typing import Protocol
 from ._calendar import CALENDAR_RANGE
 from ._instants import MAX_US, MIN_US, format_us, to_us
 from ._shown import show
+from ._zones import from_zone
 from .errors import BadTimeError, RatekitTypeError
 from .spans import Span
 
@@ -56,7 +57,9 @@ def last_cycle_us(cycle: typing.Any, what: str, end_us: int) -> tuple[int, int]:
     try:
         bounds = cycle.containing_us(end_us - 1)
         return checked_bounds(cycle, "", bounds)
-    except BadTimeError:
+    except BadTimeError as error:
+        if from_zone(error):
+            raise
         raise BadTimeError(
             f"{what} ends in a cycle of {cycle!r} that reaches outside the instants ratekit "
             f"can cut into cycles (for calendar cycles, {CALENDAR_RANGE}; for any cycle, "

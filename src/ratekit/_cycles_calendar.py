@@ -23,11 +23,10 @@ from ._calendar import (
     local_us,
     parse_weekday,
     reduce_without_cache,
-    zone,
-    zone_name,
 )
 from ._cycle_protocol import Cycle, _span_us
 from ._shown import show
+from ._zones import zone, zone_name
 from .errors import BadCalendarError
 from .spans import Span
 
@@ -254,7 +253,7 @@ def daily(*, tz: str | _dt.tzinfo) -> Daily:
         >>> rk.cycles.daily(tz="Europe/Zurch")
         Traceback (most recent call last):
         ...
-        ratekit.BadCalendarError: daily tz 'Europe/Zurch' is not a known IANA timezone name; give one such as 'Europe/Zurich', 'America/New_York' or 'UTC'.
+        ratekit.BadCalendarError: daily tz 'Europe/Zurch' is not a known IANA timezone name; give an IANA name such as 'Europe/Zurich', 'America/New_York' or 'UTC', or a fixed offset such as 'UTC+05:45'.
     """
     return Daily(zone(tz, "daily tz"))
 

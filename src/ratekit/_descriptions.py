@@ -153,6 +153,23 @@ _VALUES_TEXT: Final = (
 )
 
 
+_MISSING_TEXT: Final = (
+    " A missing value (NaN, or pandas' NA or NaT) is no attribute value: give None for it "
+    "(series.astype(object).where(series.notna(), None).tolist() does), or leave the "
+    "attribute out (see the Usage page)."
+)
+#: The types of pandas' missing values other than NaN, told by name (pandas not imported).
+_PANDAS_MISSING: Final = frozenset({"NAType", "NaTType"})
+
+
+def _is_pandas_missing(value: object) -> bool:
+    kind = type(value)
+    return (
+        kind.__name__ in _PANDAS_MISSING
+        and getattr(kind, "__module__", "").partition(".")[0] == "pandas"
+    )
+
+
 def plain_str(value: str) -> str:
     """``value`` as an exact ``str`` (``sys.intern`` takes it; a subclass's methods stay out)."""
     return value if type(value) is str else str.__str__(value)
@@ -185,6 +202,7 @@ def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind 
         if math.isnan(value) or math.isinf(value):
             raise BadQuantityError(
                 f"{label} attribute {path!r} is {value!r}, not a finite number; {_VALUES_TEXT}"
+                + (_MISSING_TEXT if math.isnan(value) else "")
             )
         what = f"{label} attribute {path!r}"
         return _number_value(to_decimal(value, what), what)
@@ -216,6 +234,7 @@ def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind 
     raise RatekitTypeError(
         f"{label} attribute {path!r} must be a str, int, Decimal, float, bool, None, a mapping "
         f"or a list (JSON-like values), not {type(value).__name__}: {show(value)}."
+        + (_MISSING_TEXT if _is_pandas_missing(value) else "")
     )
 
 

@@ -9,10 +9,11 @@ import datetime as _dt
 from decimal import Decimal
 from typing import Literal
 
-from ._calendar import MAX_BOUNDARIES, zone
+from ._calendar import MAX_BOUNDARIES
 from ._cycles_calendar import Daily
 from ._decimals import CONTEXT, ZERO
 from ._instants import US_PER_DAY
+from ._zones import zone
 from .errors import BadCalendarError, BadSpanError, RatekitTypeError
 from .spans import Span
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from ._instants import format_us, format_when
 from ._shown import show
+from ._zones import from_zone
 from .errors import BadTimeError, CurrencyMismatchError, UnpricedUsageError
 from .records import Event, Sample
 
@@ -56,7 +57,9 @@ def currencies(segments: Segments, containing: Callable[[int], tuple[int, int]])
                 continue
             try:
                 start, end = containing(a_hi - 1)
-            except BadTimeError:
+            except BadTimeError as error:
+                if from_zone(error):
+                    raise
                 continue
             if end <= b_lo:
                 continue

@@ -39,6 +39,7 @@ from ._paths import MISSING, lookup
 from ._shown import show
 from ._text import is_text
 from ._time_policies import _number
+from ._zones import from_zone
 from .errors import (
     BadQuantityError,
     BadRecordError,
@@ -84,6 +85,8 @@ def instants(rater: Rater, record: Record) -> None:
         try:
             _in_a_cycle(rater, t_us)
         except BadTimeError as error:
+            if from_zone(error):
+                raise
             raise BadTimeError(
                 f"Rater.feed: {_label(record)} has {field} {format_us(t_us)}, in no billing "
                 f"cycle the rater can compute ({str(error).rstrip('.')}), so every statement would fail on "

@@ -23,6 +23,7 @@ from ._rating_engine import _Engine as _RatingEngine
 from ._sample_policies import Discrete
 from ._shown import show
 from ._time_policies import Continuous
+from ._zones import from_zone
 from .assignments import Assignment
 from .charges import Charge
 from .errors import BadCalendarError, BadTimeError, RatekitError, RatekitTypeError
@@ -249,7 +250,9 @@ def first_cycle(engine: Engine, start_us: int) -> int:
         following = engine.containing(cycle[1])
         if cycle[0] < MIN_US or following[1] > MAX_US:
             raise BadTimeError("")
-    except BadTimeError:
+    except BadTimeError as error:
+        if from_zone(error):
+            raise
         raise BadTimeError(
             f"Rater start {format_us(start_us)} is out of range: the cycle containing it "
             "and the next one must both lie within the instants ratekit can rate (years 2 "

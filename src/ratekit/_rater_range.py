@@ -23,6 +23,7 @@ from ._calendar import CALENDAR_RANGE, MAX_CALENDAR_US, MIN_CALENDAR_US
 from ._cycles_calendar import _Cached
 from ._instants import MAX_US, MIN_US, format_us
 from ._shown import show
+from ._zones import from_zone
 from .errors import BadTimeError
 from .records import Sample
 
@@ -46,7 +47,9 @@ def _closes(engine: Engine, horizon_us: int, t_us: int) -> bool:
     lo, hi, _ = _bounds(engine)
     try:
         begin, end = engine.containing(t_us)
-    except BadTimeError:
+    except BadTimeError as error:
+        if from_zone(error):
+            raise
         return False
     return begin >= lo and end + horizon_us < hi
 

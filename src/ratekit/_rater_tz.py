@@ -12,8 +12,8 @@ import datetime as _dt
 from collections.abc import Mapping
 from typing import Any
 
-from ._calendar import portable_name
 from ._shown import show
+from ._zones import portable_name
 from .errors import BadSnapshotError, RatekitError
 
 __all__ = ["decode", "door"]

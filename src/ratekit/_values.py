@@ -28,11 +28,11 @@ from typing import Any, Final, TypeAlias, TypeVar
 
 import attrs
 
-from ._calendar import zone
 from ._decimals import _EXACT, PLAIN, ZERO
 from ._instants import from_us, to_us
 from ._shown import show
 from ._text import is_text, not_text
+from ._zones import zone
 from .errors import BadQuantityError, RatekitError, RatekitTypeError
 
 __all__ = [

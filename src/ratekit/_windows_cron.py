@@ -19,13 +19,12 @@ from ._calendar import (
     check_span_us,
     outside_calendars,
     too_many,
-    zone,
-    zone_name,
 )
 from ._extras import require
-from ._instants import EPOCH, US_PER_DAY, to_us
+from ._instants import US_PER_DAY, format_us, to_us
 from ._shown import show
 from ._windows_algebra import Window, _Algebra, _clip
+from ._zones import local_at, raised, zone, zone_failed, zone_name
 from .errors import BadCalendarError, RatekitTypeError
 from .spans import _normalise
 
@@ -47,7 +46,7 @@ def _import_cronsim() -> typing.Any:
 
 
 def _local(t_us: int, tz: _dt.tzinfo) -> _dt.datetime:
-    return (EPOCH + _dt.timedelta(microseconds=t_us)).astimezone(tz)
+    return local_at(tz, t_us)
 
 
 def _check_cron(expression: object, what: str) -> None:
@@ -70,20 +69,41 @@ def _check_cron(expression: object, what: str) -> None:
 _CRON_PROBE: Final = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 
-def _until_time_ends(firings: typing.Iterator[_dt.datetime]) -> typing.Iterator[_dt.datetime]:
+def _firings(
+    expression: str, from_us: int, tz: _dt.tzinfo, *, reverse: bool = False
+) -> typing.Iterator[_dt.datetime]:
+    """The firings of ``expression`` from ``from_us`` on (or back), in ``tz``, as cronsim gives them."""
+    cronsim = _import_cronsim()
+    start = _local(from_us, tz)
+    try:
+        firings = cronsim.CronSim(expression, start, reverse=reverse)
+    except Exception as error:  # the expression was checked: the zone failed
+        raise zone_failed(tz, f"a firing from {format_us(from_us)}", raised(error)) from None
+    return _until_time_ends(firings, tz, from_us)
+
+
+def _until_time_ends(
+    firings: typing.Iterator[_dt.datetime], tz: _dt.tzinfo, from_us: int
+) -> typing.Iterator[_dt.datetime]:
     """The firings cronsim gives, until the next one would lie past the years `datetime` holds.
 
     Searching for a firing that the years 1 to 9999 do not hold (the Feb 29 after 9996 is
     in 10000) makes cronsim's date arithmetic overflow: there is no such firing, so the
-    search ends there, as it ends when the expression never fires again.
+    search ends there, as it ends when the expression never fires again. Anything else
+    raised on the way came from the zone ``tz`` (cronsim asks it for offsets): a
+    [`BadTimeError`][ratekit.BadTimeError] naming it, never a search cut short.
     """
     while True:
         try:
             firing = next(firings)
         except StopIteration:
             return
-        except (OverflowError, ValueError):  # a date before year 1 or after 9999
-            return
+        except (OverflowError, ValueError) as error:
+            if "out of range" in str(error):  # a date before year 1 or after 9999
+                return
+            raise zone_failed(tz, f"a firing from {format_us(from_us)}", raised(error)) from None
+        except Exception as error:
+            raise zone_failed(tz, f"a firing from {format_us(from_us)}", raised(error)) from None
         yield firing
 
 
@@ -139,9 +159,7 @@ class CronWindow(_Algebra, Window):
         the wall clock, so firings at or before ``after_us`` (the first occurrence of a
         repeated hour seen from the second one) are skipped here.
         """
-        cronsim = _import_cronsim()
-        firings = cronsim.CronSim(expression, _local(after_us, self.tz))
-        for count, firing in enumerate(_until_time_ends(firings)):
+        for count, firing in enumerate(_firings(expression, after_us, self.tz)):
             instant = to_us(firing)
             if instant > after_us:
                 return instant
@@ -151,11 +169,8 @@ class CronWindow(_Algebra, Window):
 
     def _last(self, expression: str, t_us: int) -> int | None:
         """The last firing of ``expression`` at or before ``t_us`` (None if none)."""
-        cronsim = _import_cronsim()
-        firings = cronsim.CronSim(
-            expression, _local(t_us + _CRON_MARGIN_US + 1, self.tz), reverse=True
-        )
-        for count, firing in enumerate(_until_time_ends(firings)):
+        firings = _firings(expression, t_us + _CRON_MARGIN_US + 1, self.tz, reverse=True)
+        for count, firing in enumerate(firings):
             instant = to_us(firing)
             if instant <= t_us:
                 return instant

@@ -20,10 +20,9 @@ from ._calendar import (
     parse_time_of_day,
     parse_weekday,
     reduce_without_cache,
-    zone,
-    zone_name,
 )
 from ._windows_algebra import Window, _Algebra, _clip
+from ._zones import zone, zone_name
 from .errors import BadCalendarError
 
 __all__ = ["DailyWindow", "WeeklyWindow", "daily", "weekends", "weekly"]

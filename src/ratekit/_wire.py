@@ -52,13 +52,13 @@ from itertools import chain, islice, repeat
 from operator import attrgetter, le
 from typing import Any, Final, NoReturn
 
-from ._calendar import zone
 from ._collector import paused
 from ._decimals import PLAIN
 from ._descriptions import _FrozenDict
 from ._instants import MAX_US, MIN_US
 from ._invoices import _LINE_ORDER, Invoice, InvoiceLine
 from ._shown import show
+from ._zones import zone
 from .charges import _KINDS, _ROUNDINGS, Charge, Rating
 from .credits import CreditLine
 from .errors import BadDataError, RatekitError

@@ -45,7 +45,6 @@ import attrs
 
 from . import _values as _v
 from ._allocation import allocate
-from ._calendar import portable_name
 from ._decimals import CONTEXT, ZERO, exact_sum, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
@@ -57,6 +56,7 @@ from ._invoices import LineKind as LineKind  # noqa: PLC0414 - re-exported from 
 from ._quanta import on_quantum
 from ._shown import show
 from ._topups import rounding_of, settle
+from ._zones import portable_name
 from .credits import Credit, spend
 from .errors import (
     BadPriceError,

@@ -61,11 +61,11 @@ import attrs
 
 from . import _values as _v
 from ._anomalies import Anomaly
-from ._calendar import portable_name
 from ._decimals import CONTEXT, ZERO
 from ._frozen_map import FrozenMap
 from ._instants import format_us
 from ._shown import show
+from ._zones import portable_name
 from .assignments import Assignment
 from .billing import Invoice, bill
 from .errors import (

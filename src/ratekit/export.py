@@ -51,7 +51,6 @@ import attrs
 
 from . import _values as _v
 from . import plandata
-from ._calendar import zone
 from ._codec import (
     alias,
     alternatives,
@@ -68,6 +67,7 @@ from ._codec import (
 from ._decimals import CONTEXT, exact_sum, in_context
 from ._instants import format_us, from_us, to_us
 from ._quanta import on_quantum, whole_quanta
+from ._zones import zone
 from .billing import Invoice, InvoiceLine
 from .credits import Credit, CreditLine
 from .errors import RatekitError, RatekitTypeError

@@ -57,7 +57,6 @@ import attrs
 
 from . import _values as _v
 from . import cycles, policies, pricebook
-from ._calendar import zone, zone_name
 from ._codec import (
     MAX_DEPTH,
     alias,
@@ -88,6 +87,7 @@ from ._plan_types import (
     _tuple_item,
 )
 from ._plancheck import CHECKS
+from ._zones import portable_name, zone
 from .assignments import Assignment
 from .errors import RatekitError
 
@@ -107,7 +107,9 @@ def dump(value: object, *, path: str = "") -> dict[str, Any]:
 
     Raises [`BadDataError`][ratekit.BadDataError] (naming the path) for a value that is code: a
     user-written price model, policy, cycle or window, or a function used as a level or
-    condition.
+    condition; and for a timezone with no name `load()` reads back (a ``ZoneInfo`` read
+    from a file under no IANA key): data holds an IANA name or a fixed offset's
+    (``"UTC+05:45"``).
 
     Examples:
         >>> import ratekit as rk
@@ -148,7 +150,10 @@ def _dump_value(value: object, hint: Any, path: str) -> Any:  # noqa: PLR0911 - 
     if isinstance(value, _dt.datetime):
         return format_us(to_us(value))
     if isinstance(value, _dt.tzinfo):
-        return zone_name(value)
+        try:  # a name that `load` reads back, or refused here rather than there
+            return portable_name(value, "timezone")
+        except RatekitError as error:
+            raise fail(path, str(error)) from None
     if isinstance(value, tuple) and _is_selector(hint):
         return {
             str(key): encode_scalar(item)

@@ -40,7 +40,6 @@ from typing import Final, Literal, Protocol
 import attrs
 
 from . import cycles
-from ._calendar import zone
 from ._decimals import to_decimal
 from ._instants import to_us
 from ._price_entries import (
@@ -57,12 +56,12 @@ from ._price_entries import _Window as _Window  # noqa: PLC0414 - plandata reads
 from ._price_entries import _winner as _winner  # noqa: PLC0414 - the rating regimes read it here
 from ._quanta import on_quantum
 from ._shown import show
+from ._zones import zone, zone_key
 from .currencies import currency_code, currency_quantum
 from .errors import (
     BadCalendarError,
     BadPriceError,
     BadQuantityError,
-    RatekitError,
     RatekitTypeError,
 )
 from .spans import Span
@@ -179,6 +178,12 @@ class Plan:
       counts for the part of the cycle that holds its last instant, as in
       [`ratekit.cycles.prorate()`][ratekit.cycles.prorate]).
       The denominator is always the whole cycle.
+    - ``tz``: the plan's timezone (None: its cycle's), whose local days ``"days"``
+      proration counts and in which a comparison prints its invoices; in any form a
+      cycle takes (an IANA name, a fixed offset written ``"UTC+05:45"``, a
+      ``ZoneInfo``, a ``datetime.timezone``), checked by the same door; ``plan.tz`` is
+      the value given, and plans compare by the zone it names (``"UTC+05:45"`` equals
+      ``timezone(timedelta(hours=5, minutes=45))``).
     - ``unpriced``: what usage no entry prices does: ``"error"`` (raise
       [`UnpricedUsageError`][ratekit.UnpricedUsageError]) or ``"anomaly"`` (report it and go on).
 
@@ -207,7 +212,7 @@ class Plan:
     )
     rounding: str = decimal.ROUND_HALF_EVEN
     proration: Proration = "seconds"
-    tz: str | _dt.tzinfo | None = None
+    tz: str | _dt.tzinfo | None = attrs.field(default=None, eq=zone_key)
     unpriced: Unpriced = "error"
     _by_meter: Mapping[str, tuple[PriceEntry, ...]] = attrs.field(init=False, eq=False, hash=False)
     _days: cycles.Daily | None = attrs.field(init=False, eq=False, hash=False)
@@ -258,19 +263,8 @@ class Plan:
             )
 
     def _check_tz(self) -> None:
-        if self.tz is None or isinstance(self.tz, _dt.tzinfo):
-            return
-        if isinstance(self.tz, str):
-            try:
-                zone(self.tz, f"plan {self.id!r} tz")  # the one door for timezones
-            except RatekitError:
-                pass
-            else:
-                return
-        raise BadCalendarError(
-            f"plan {self.id!r} tz must be an IANA timezone name such as 'Europe/Zurich' (or a "
-            f"tzinfo, or None for the cycle's), not {show(self.tz)}."
-        )
+        if self.tz is not None:
+            zone(self.tz, f"plan {self.id!r} tz")  # the one door for timezones
 
     def _index_entries(self) -> dict[str, tuple[PriceEntry, ...]]:
         by_meter: dict[str, list[PriceEntry]] = {}

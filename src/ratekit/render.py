@@ -22,11 +22,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Final
 
-from ._calendar import zone
 from ._decimals import CONTEXT, in_context
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 from ._topups import Part, parts
+from ._zones import zone
 from .tiers import arithmetic
 
 if typing.TYPE_CHECKING:

@@ -86,7 +86,6 @@ from typing import Any
 from . import _scaleout_inventories as _inv
 from . import _values as _v
 from . import _wire
-from ._calendar import zone, zone_name
 from ._instants import to_us
 from ._scaleout_inventories import inventories_for, inventory_for, kept_inventories
 from ._scaleout_merge import merged as _merged
@@ -99,6 +98,7 @@ from ._scaleout_parts import rate_quiet as _rate_quiet
 from ._scaleout_parts import refused as _refused
 from ._shown import show
 from ._text import check_text
+from ._zones import portable_name
 from .assignments import Assignment, read_plans
 from .billing import Invoice, bill
 from .charges import Rating
@@ -389,7 +389,7 @@ def _parts(
     plan_or_assignments = read_plans(plans, name)
     # Checked here, under the caller's name, not by rate() and bill() in each part.
     meter_list = None if meters is None else tuple(meters_of(meters, f"{name} meters").values())
-    tz = None if tz is None else zone_name(zone(tz, f"{name} tz"))
+    tz = None if tz is None else portable_name(tz, f"{name} tz")  # kept as text, as bill keeps it
     listed = None if accounts is None else _listed(accounts, name)
     if listed is not None and not isinstance(plan_or_assignments, Plan):
         unknown = sorted(listed - {assignment.account for assignment in plan_or_assignments})

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import typing
-import zoneinfo
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Final, TypeVar
@@ -37,6 +36,7 @@ from ._decimals import MIN_ADJUSTED
 from ._extras import require
 from ._instants import format_us, from_us, to_us
 from ._shown import show
+from ._zones import zone
 from .errors import BadSpanError, RatekitError, RatekitTypeError, UnitError
 from .pricebook import Allowance, Fee, Minimum, Plan, PriceEntry
 from .prices import Flat, Graduated, Package, PerUnit, PriceModel, Tier, Volume
@@ -112,7 +112,10 @@ def instants(
     resolution: _dt.timedelta = _dt.timedelta(microseconds=1),
     timezones: Sequence[str] = DEFAULT_TIMEZONES,
 ) -> st.SearchStrategy[_dt.datetime]:
-    """Aware datetimes on the grid, each shown in one of ``timezones`` (IANA names).
+    """Aware datetimes on the grid, each shown in one of ``timezones``.
+
+    ``timezones`` are what every ratekit door takes: IANA names, fixed offsets written
+    ``"UTC+05:45"`` or tzinfo values (refused alike, naming ``timezones[i]``).
 
     The instant is drawn first, then the zone it is shown in, so the same instant appears
     with different offsets (and, around a DST change, with ``fold`` set); ratekit must
@@ -132,7 +135,12 @@ def instants(
     base, step, steps = _grid(min_start, max_end, resolution)
     if not timezones:
         raise BadSpanError("timezones must name at least one IANA timezone, such as 'UTC'.")
-    zones = [zoneinfo.ZoneInfo(name) for name in timezones]
+    if isinstance(timezones, str):
+        raise RatekitTypeError(
+            f"timezones must be a list of timezones such as ['UTC', 'Europe/Zurich'], not a "
+            f"string: {show(timezones)}."
+        )
+    zones = [zone(name, f"timezones[{index}]") for index, name in enumerate(timezones)]
     return st.builds(
         lambda k, zone: _shown_in(base + k * step, zone),
         st.integers(0, steps),
