@@ -230,13 +230,13 @@ def _continue(  # noqa: PLR0917 - one decision per resource
     def extend(name: str) -> int:
         return min(as_of_us, cycle[1], *after.get(name, ()))
 
-    left = book.join(
+    ran_on = book.join(
         usage, keys | (quiet - full), prev, boundary, extend, engine.timed, quiet, as_of_us
     )
     # What changed: the resources that went on, and the quiet ones whose sums' last
-    # piece runs on (the others' rows stand as they were).
+    # piece runs on (the others' rows stand as they were). A piece that runs on keeps
+    # its quantity but not its span, which rating's words give (usage with no price is
+    # said over its span, as metering everything again after a restore says it).
     changed.update(keys)
-    changed.update(
-        key for key in quiet - full if any(row.meter in sums for row in left.get(key, ()))
-    )
+    changed.update(ran_on)
     return anomalies
