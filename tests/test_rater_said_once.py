@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -257,3 +258,57 @@ def test_unpriced_usage_of_every_meter_kind_is_said_alike_restored_or_not(
 
     never = play(restore=False)
     assert play(restore=True) == never
+
+
+def test_a_delta_applied_while_its_span_was_kept_is_no_before_span_once_compacted() -> None:
+    # A delta of 5 calls over 1 March 03:00 .. 2 March 08:00, fed at 2 March 16:00 while
+    # 1 March is closed but kept (horizon 6 h): applied there. 1 March is compacted at 3
+    # March 12:00 (2 March closes at 3 March 06:00). Metered again from 2 March on (a late
+    # record of its resource, or a restore), its part before 2 March (21 h of 29: 5 x 21 /
+    # 29 = 3.62... calls) lies before the kept cycles: no "before_span" is said of it,
+    # which batch rating of the rater's cycles, from 1 March, does not say either.
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("api", "api", rk.PerUnit(1))]
+    )
+    spanned = rk.Sample(
+        "a", "gw", "api", "2026-03-02T08:00:00Z", 5, since="2026-03-01T03:00:00Z", id="s"
+    )
+    late = rk.Sample("a", "gw", "api", "2026-03-03T10:00:00Z", 1, id="l")
+    steps = [
+        ("2026-03-01T15:00:00Z", []),
+        ("2026-03-02T16:00:00Z", [spanned]),
+        ("2026-03-03T12:00:00Z", []),
+        ("2026-03-03T15:00:00Z", [late]),
+    ]
+
+    def play(restore: bool) -> list[rk.Statement | rk.Feed]:
+        rater = rk.Rater(plan, [API], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=6))
+        out: list[rk.Statement | rk.Feed] = []
+        for watermark, batch in steps:
+            out.append(rater.feed(batch))
+            if restore:
+                rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [API])
+            out.append(rater.statement(watermark))
+        return out
+
+    never = play(restore=False)
+    assert [a for report in never for a in report.anomalies] == []
+    assert play(restore=True) == never
+    batch = rk.rate(
+        [spanned, late],
+        plan,
+        span=rk.Span("2026-03-01T00:00:00Z", "2026-03-04T00:00:00Z"),
+        meters=[API],
+    )
+    assert batch.anomalies == ()
+    # The stream charged it all: 1 March 3.62..., 2 March the rest, and the late 1 call.
+    total = sum(
+        (
+            line.amount
+            for report in never
+            if isinstance(report, rk.Statement)
+            for line in report.lines
+        ),
+        Decimal(0),
+    )
+    assert total == batch.total() == Decimal(6)
