@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -142,3 +143,172 @@ def test_unpriced_usage_is_said_again_as_it_grows_and_the_last_is_batchs() -> No
         "that meter is in effect for a resource described by {'f': 'zz'}: not charged."
     )
     assert [a.message for a in batch.anomalies if a.kind == "unpriced"] == [expected]
+
+
+def test_a_deltas_unpriced_usage_whose_span_alone_grows_is_said_again_restored_or_not() -> None:
+    # A delta of 4 calls on 1 March 05:00, of a resource with no event: its Discrete piece
+    # runs on to the watermark with no new record (4 calls over 1..2, 1..3, 1..4 March).
+    # Metering everything again after a restore gives that span; the stream that goes on
+    # gives it too, and says it again as its span grows, not only its figure.
+    plan = rk.Plan(
+        "u",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("small", "api", rk.PerUnit(1), where={"f": "s"})],
+        unpriced="anomaly",
+    )
+    calls = rk.Sample("acme", "gw", "api", "2026-03-01T05:00:00Z", 4, id="c")
+    watermarks = ["2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z", "2026-03-04T00:00:00Z"]
+
+    def said(restore: bool) -> list[list[str]]:
+        rater = rk.Rater(plan, [API], start="2026-03-01T00:00:00Z")
+        rater.feed([calls])
+        out = []
+        for watermark in watermarks:
+            if restore:
+                rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [API])
+            out.append([a.message for a in rater.statement(watermark).anomalies])
+        return out
+
+    def words(end: str) -> str:
+        return (
+            "usage of meter 'api' by account 'acme' (resource 'gw', 4 call) over "
+            f"2026-03-01T00:00:00Z..{end} has no price in plan 'u': no entry of that meter "
+            "is in effect for a resource described by {}: not charged."
+        )
+
+    assert said(restore=False) == [[words(watermark)] for watermark in watermarks]
+    assert said(restore=True) == said(restore=False)
+
+
+_METERS = [
+    VM,
+    API,
+    rk.Meter("egress", "B", rk.Counter()),
+    rk.Meter("peak", "user", rk.Max()),
+    rk.Meter("users", "user", rk.TimeWeightedMean()),
+    rk.Meter("disk", "GB*hour", rk.Continuous("size", unit="GB")),
+]
+_KINDS = {"api": "delta", "egress": "counter", "peak": "gauge", "users": "gauge"}
+# Each meter priced for flavor 's' alone: a resource of another flavor, or of none, has
+# usage with no price, said as an "unpriced" anomaly.
+_PICKY = rk.Plan(
+    "picky",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [rk.PriceEntry(m.name, m.name, rk.PerUnit(1), where={"f": "s"}) for m in _METERS],
+    unpriced="anomaly",
+)
+_GAPPED = [  # no plan from 1 March 20:00 to 2 March 16:00: usage there is unpriced too
+    rk.Assignment("a", _PICKY, start="2026-03-01T00:00:00Z", end="2026-03-01T20:00:00Z"),
+    rk.Assignment("a", _PICKY, start="2026-03-02T16:00:00Z"),
+]
+_ANY_RECORD = st.tuples(
+    st.integers(0, 60),  # instant, in hours from 1 March 00:00Z
+    st.integers(0, 8),  # its delay, in hours
+    st.sampled_from(["r1", "r2"]),
+    st.sampled_from(["start", "stop", "update", *_KINDS]),
+    st.sampled_from(["s", "zz"]),  # an event's flavor
+    st.integers(0, 5),  # a reading's value, an event's size
+)
+
+
+@settings(max_examples=max(LAWS // 5, 50), deadline=None)
+@given(
+    records=st.lists(_ANY_RECORD, min_size=1, max_size=7),
+    marks=st.lists(st.integers(1, 72), min_size=1, max_size=6),
+    gapped=st.booleans(),
+)
+def test_unpriced_usage_of_every_meter_kind_is_said_alike_restored_or_not(
+    records: list[tuple[int, int, str, str, str, int]], marks: list[int], gapped: bool
+) -> None:
+    def at(hours: int) -> str:
+        moment = dt.datetime(2026, 3, 1, tzinfo=dt.UTC) + dt.timedelta(hours=hours)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    arrivals: list[tuple[int, rk.Event | rk.Sample]] = []
+    for index, (hour, delay, resource, kind, flavor, value) in enumerate(records):
+        # a record where the account has no plan is refused at the door: none in the gap
+        instant = hour + 20 if gapped and 20 <= hour < 40 else hour
+        record: rk.Event | rk.Sample
+        if kind in _KINDS:
+            record = rk.Sample(
+                "a", resource, kind, at(instant), value, kind=_KINDS[kind], id=f"x{index}"
+            )  # type: ignore[arg-type]
+        else:
+            attributes = {} if kind == "stop" else {"f": flavor, "size": value}
+            record = rk.Event("a", resource, at(instant), attributes, kind=kind, id=f"x{index}")  # type: ignore[arg-type]
+        arrivals.append((instant + delay, record))
+    plans: rk.Plan | list[rk.Assignment] = _GAPPED if gapped else _PICKY
+
+    def play(restore: bool) -> list[rk.Statement | rk.Feed]:
+        rater = rk.Rater(plans, _METERS, start=at(0), horizon=dt.timedelta(hours=6))
+        out: list[rk.Statement | rk.Feed] = []
+        previous = -1
+        for mark in sorted(set(marks)):
+            batch = [record for arrival, record in arrivals if previous < arrival <= mark]
+            previous = mark
+            if restore:
+                rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans, _METERS)
+            out.append(rater.feed(batch))
+            if restore:
+                rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans, _METERS)
+            out.append(rater.statement(at(mark)))
+        return out
+
+    never = play(restore=False)
+    assert play(restore=True) == never
+
+
+def test_a_delta_applied_while_its_span_was_kept_is_no_before_span_once_compacted() -> None:
+    # A delta of 5 calls over 1 March 03:00 .. 2 March 08:00, fed at 2 March 16:00 while
+    # 1 March is closed but kept (horizon 6 h): applied there. 1 March is compacted at 3
+    # March 12:00 (2 March closes at 3 March 06:00). Metered again from 2 March on (a late
+    # record of its resource, or a restore), its part before 2 March (21 h of 29: 5 x 21 /
+    # 29 = 3.62... calls) lies before the kept cycles: no "before_span" is said of it,
+    # which batch rating of the rater's cycles, from 1 March, does not say either.
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("api", "api", rk.PerUnit(1))]
+    )
+    spanned = rk.Sample(
+        "a", "gw", "api", "2026-03-02T08:00:00Z", 5, since="2026-03-01T03:00:00Z", id="s"
+    )
+    late = rk.Sample("a", "gw", "api", "2026-03-03T10:00:00Z", 1, id="l")
+    steps = [
+        ("2026-03-01T15:00:00Z", []),
+        ("2026-03-02T16:00:00Z", [spanned]),
+        ("2026-03-03T12:00:00Z", []),
+        ("2026-03-03T15:00:00Z", [late]),
+    ]
+
+    def play(restore: bool) -> list[rk.Statement | rk.Feed]:
+        rater = rk.Rater(plan, [API], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=6))
+        out: list[rk.Statement | rk.Feed] = []
+        for watermark, batch in steps:
+            out.append(rater.feed(batch))
+            if restore:
+                rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [API])
+            out.append(rater.statement(watermark))
+        return out
+
+    never = play(restore=False)
+    assert [a for report in never for a in report.anomalies] == []
+    assert play(restore=True) == never
+    batch = rk.rate(
+        [spanned, late],
+        plan,
+        span=rk.Span("2026-03-01T00:00:00Z", "2026-03-04T00:00:00Z"),
+        meters=[API],
+    )
+    assert batch.anomalies == ()
+    # The stream charged it all: 1 March 3.62..., 2 March the rest, and the late 1 call.
+    total = sum(
+        (
+            line.amount
+            for report in never
+            if isinstance(report, rk.Statement)
+            for line in report.lines
+        ),
+        Decimal(0),
+    )
+    assert total == batch.total() == Decimal(6)

@@ -36,13 +36,27 @@ def _dues_words(feed: rk.Feed) -> list[str]:
     return [a.message for a in feed.anomalies if "known from" in a.message]
 
 
-def _words(what: str, account: str, known: str, start: str, end: str) -> str:
-    """The dues anomaly's message; the kept cycles start on 3 March."""
+#: What the dues anomaly says of a minimum (the plan has one): it is no extra charge.
+_TOPPED = (
+    "a minimum there tops up the lines it counts, the usage said too late among them: it is "
+    "not due on top of that usage"
+)
+
+
+def _words(  # noqa: PLR0917 - the message's parts, in its order
+    what: str, account: str, known: str, start: str, end: str, minimum: bool = True
+) -> str:
+    """The dues anomaly's message; the kept cycles start on 3 March.
+
+    ``minimum``: whether the plan has one (the words then say how it is due).
+    """
+    topped = f"; {_TOPPED}" if minimum else ""
     return (
         f"{what} makes account {account!r} known from {known}, before the cycles the rater "
         f"keeps (from 2026-03-03T00:00:00Z): what plan 'p' has due for it from {start} to "
         f"{end} (its fees, bases and minimums, which batch rate() charges from the cycle of "
-        f"an account's first record) is not charged; the rater charges it from {end} on."
+        f"an account's first record{topped}) is not charged; the rater charges it from "
+        f"{end} on."
     )
 
 
@@ -57,8 +71,9 @@ def test_a_new_accounts_first_record_too_late_names_the_compacted_cycles_dues() 
         "sample 'b' makes account 'beta' known from 2026-03-01T10:00:00Z, before the cycles "
         "the rater keeps (from 2026-03-03T00:00:00Z): what plan 'p' has due for it from "
         "2026-03-01T00:00:00Z to 2026-03-03T00:00:00Z (its fees, bases and minimums, which "
-        "batch rate() charges from the cycle of an account's first record) is not charged; "
-        "the rater charges it from 2026-03-03T00:00:00Z on."
+        "batch rate() charges from the cycle of an account's first record; a minimum there "
+        "tops up the lines it counts, the usage said too late among them: it is not due on "
+        "top of that usage) is not charged; the rater charges it from 2026-03-03T00:00:00Z on."
     )  # written out once in full
     named = feed.anomalies[1]
     assert (named.account, named.resource, named.record_ids) == ("beta", "y", ("b",))
@@ -159,9 +174,10 @@ def test_usage_an_inventory_opened_covers_the_account_after_compaction() -> None
     rater.feed([ACME, listing])
     rater.statement("2026-03-04T00:00:00Z")  # 1 and 2 March compacted
     feed = rater.feed([rk.Sample("gamma", "vm", "api", "2026-03-01T08:00:00Z", 1, id="g")])
-    # 2 March was charged to gamma (its usage): only 1 March is named.
+    # 2 March was charged to gamma (its usage): only 1 March is named. A fee alone, no
+    # minimum: nothing is said of one.
     assert _dues_words(feed) == [
-        _words("sample 'g'", "gamma", "2026-03-01T08:00:00Z", START, "2026-03-02T00:00:00Z")
+        _words("sample 'g'", "gamma", "2026-03-01T08:00:00Z", START, "2026-03-02T00:00:00Z", False)
     ]
 
 
@@ -190,3 +206,33 @@ def test_a_restored_rater_names_the_same_cycles() -> None:
         "from 2026-03-01T00:00:00Z to 2026-03-03T00:00:00Z"
         in _dues_words(rk.Rater.restore(body, PLAN, [API]).feed([beta]))[0]
     )
+
+
+def test_a_rater_started_mid_cycle_names_its_first_cycle_from_the_cycles_start() -> None:
+    # A rater rates the whole cycle that holds its start: started at noon on 1 March, it
+    # charges acme that day's fee and minimum in full, as batch rate() over its cycles.
+    rater = rk.Rater(PLAN, [API], start="2026-03-01T12:00:00Z")
+    acme = rk.Sample("acme", "x", "api", "2026-03-01T14:00:00Z", 3, id="a")
+    rater.feed([acme])
+    first = rater.statement("2026-03-02T00:00:00Z")
+    # 1 March: fee 5 + 3 calls + top-up 20 - 3 = 17, not a half day's 2.5 + 3 + (10 - 3).
+    assert sorted((x.kind, x.amount) for x in first.lines) == [
+        ("fee", 5),
+        ("minimum", 17),
+        ("usage", 3),
+    ]
+    rater.statement("2026-03-04T00:00:00Z")  # 1 and 2 March compacted, 3 March kept
+    # beta, first known at 06:00, before the rater's start but in its first cycle: its
+    # dues are named from that cycle's start, which the stream charges whole.
+    early = rk.Sample("beta", "y", "api", "2026-03-01T06:00:00Z", 3, id="b")
+    assert _dues_words(rater.feed([early])) == [
+        _words("sample 'b'", "beta", "2026-03-01T06:00:00Z", START, "2026-03-03T00:00:00Z")
+    ]
+    span = rk.Span(START, "2026-03-04T00:00:00Z")  # the rater's cycles
+    batch = rk.rate([acme, early], PLAN, span=span, meters=[API])
+    # The cycles named, reckoned as docs/streaming.md says (fees, and the commitment or
+    # the usage said too late, the greater): 1 March 5 + max(20, 3) = 25, 2 March
+    # 5 + max(20, 0) = 25; from the rater's start instant it would be a half day less.
+    assert batch.total("beta", "2026-03-01T00:00:00Z") == Decimal(25)
+    assert batch.total("beta", "2026-03-02T00:00:00Z") == Decimal(25)
+    assert batch.total("acme", "2026-03-01T00:00:00Z") == Decimal(25)  # as the stream charged

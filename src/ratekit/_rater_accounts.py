@@ -244,11 +244,15 @@ def dues_too_late(
     was charged) was never charged and cannot be: said here, once, by the feed; the
     rater charges it from there on. ``earliest`` is when the account is covered from
     (its first record, or its first usage in a compacted cycle: `covered_from()`).
-    Nothing is said when the plan owes nothing with time alone, or under assignments
-    (which say when an account is covered, not its records). ``key``: the account and
-    resource, for an inventory (which has no account of its own: the one whose usage it
-    begins there). O(1), or O(s) for s compacted resource states when the record is the
-    account's first before the kept cycles.
+    The cycles named start no earlier than the rater's first cycle, which it rates
+    whole from its start (``_start_us``), whatever instant in it the rater was started
+    at: so does batch rate() over the rater's cycles. Under a minimum, the words say
+    that it tops up the usage said too late there (batch charges the greater of the
+    two, not both). Nothing is said when the plan owes nothing with time alone, or under
+    assignments (which say when an account is covered, not its records). ``key``: the
+    account and resource, for an inventory (which has no account of its own: the one
+    whose usage it begins there). O(1), or O(s) for s compacted resource states when the
+    record is the account's first before the kept cycles.
     """
     base = rater._base_us
     engine = rater._engine
@@ -269,6 +273,14 @@ def dues_too_late(
         and any(state.account == account for state in rater._state)
     ):
         return []
+    # A minimum tops a cycle up from the usage there, the parts said too late among it:
+    # batch charges the greater of the two, not both (see docs/streaming.md).
+    topped = (
+        "; a minimum there tops up the lines it counts, the usage said too late among "
+        "them: it is not due on top of that usage"
+        if plan.minimums
+        else ""
+    )
     return [
         placed(
             "too_late",
@@ -276,7 +288,7 @@ def dues_too_late(
             f"the cycles the rater keeps (from {format_us(base)}): what plan {plan.id!r} has "
             f"due for it from {format_us(start)} to {format_us(end)} (its fees, bases and "
             "minimums, which batch rate() charges from the cycle of an account's first "
-            f"record) is not charged; the rater charges it from {format_us(end)} on.",
+            f"record{topped}) is not charged; the rater charges it from {format_us(end)} on.",
             () if record.id is None else (record.id,),
             account,
             resource,

@@ -140,9 +140,19 @@ def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
     inventory whose close or correction reaches back) is the same false alarm, as after
     a restore, which meters every resource from the kept cycles' start. O(a + l) for a
     anomalies and l late rows.
+
+    So is a ``"before_span"`` of a delta over a span whose part before ``base_us`` was
+    applied while those cycles were kept (it was fed on time for them): batch rating of
+    the rater's cycles puts that part in them, and says nothing. Only before the rater's
+    first cycle (``base_us`` its start) does batch say it too; a part the feed refused
+    was said ``"too_late"``, which `_rater_said.fresh()` tells.
     """
-    if not any(a.kind == "late" for a in usage.anomalies):
-        return list(usage.anomalies)
+    if base_us > rater._start_us:
+        found = [a for a in usage.anomalies if a.kind != "before_span"]
+    else:
+        found = list(usage.anomalies)
+    if not any(a.kind == "late" for a in found):
+        return found
     behind = {row.record_ids for row in usage.late if row.span.end_us <= base_us and row.record_ids}
     # A late record that changes no quantity before ``base_us`` (an inventory whose
     # close or correction reaches back there) is the same false alarm: applied while
@@ -157,7 +167,7 @@ def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
     }
     return [
         a
-        for a in usage.anomalies
+        for a in found
         if a.kind != "late" or a.record_ids not in behind or not refused.isdisjoint(a.record_ids)
     ]
 
@@ -230,13 +240,13 @@ def _continue(  # noqa: PLR0917 - one decision per resource
     def extend(name: str) -> int:
         return min(as_of_us, cycle[1], *after.get(name, ()))
 
-    left = book.join(
+    ran_on = book.join(
         usage, keys | (quiet - full), prev, boundary, extend, engine.timed, quiet, as_of_us
     )
     # What changed: the resources that went on, and the quiet ones whose sums' last
-    # piece runs on (the others' rows stand as they were).
+    # piece runs on (the others' rows stand as they were). A piece that runs on keeps
+    # its quantity but not its span, which rating's words give (usage with no price is
+    # said over its span, as metering everything again after a restore says it).
     changed.update(keys)
-    changed.update(
-        key for key in quiet - full if any(row.meter in sums for row in left.get(key, ()))
-    )
+    changed.update(ran_on)
     return anomalies

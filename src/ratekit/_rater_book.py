@@ -169,7 +169,7 @@ class Book:
             rows = rows[_open_from(rows, prev) :]
         return [r for r in rows if r.span.end_us == prev and r.meter in names]
 
-    def join(  # noqa: PLR0912, PLR0917 - one pass per resource over its open ends
+    def join(  # noqa: PLR0917 - one pass per resource over its open ends
         self,
         usage: Usage,
         keys: set[Key],
@@ -179,14 +179,15 @@ class Book:
         timed: frozenset[str],
         quiet: set[Key],
         as_of_us: int,
-    ) -> dict[Key, list[UsageRow]]:
+    ) -> set[Key]:
         """Add a continuation's rows for ``keys``, joining pieces cut at ``prev``.
 
         ``boundary(meter)`` says whether a piece of that meter ends at ``prev`` anyway (a
         cycle starts, a price changes); ``extend(meter)`` is where the piece of a resource
         with no new record (in ``quiet``) that holds ``prev`` ends in the new window.
-        ``as_of_us`` is the end of ``usage``'s window. Returns, per resource of ``keys``
-        that has any, its rows that still end at ``prev`` after the join.
+        ``as_of_us`` is the end of ``usage``'s window. Returns the resources of ``quiet``
+        whose sum's piece ran on: their rows changed (a row's span is the piece's, which
+        rating's words give: usage with no price is said over its span).
 
         Only each resource's open ends (its rows ending at ``prev``, which come last) and
         its new rows are visited: O(e + n) for e open ends and n new rows, whatever the
@@ -201,7 +202,7 @@ class Book:
             key = (state.account, state.resource)
             if key in keys:
                 self.states[key] = lean(state)
-        at_prev: dict[Key, list[UsageRow]] = {}
+        ran_on: set[Key] = set()
         for key in keys:
             new = fresh.get(key, ())
             rows = self.rows.get(key, ())
@@ -251,14 +252,12 @@ class Book:
                     before.description,  # type: ignore[arg-type]
                     before.record_ids,
                 )
+                ran_on.add(key)
             moved = [*old, *out_new]
-            left = [row for row in moved if row.span.end_us == prev]
-            if left:
-                at_prev[key] = left
             rows = (*settled, *_ends_last(moved, as_of_us))
             if rows:
                 self.rows[key] = rows
-        return at_prev
+        return ran_on
 
 
 def _open_from(rows: Sequence[UsageRow], end_us: int) -> int:
