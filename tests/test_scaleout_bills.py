@@ -160,6 +160,36 @@ def test_a_tiered_line_comes_back_with_its_amounts_but_without_its_charges() -> 
     assert len(want[0].lines[0].tiers) == 2  # one process's line explains its tiers
 
 
+def test_exports_of_invoices_without_charges() -> None:
+    # acme's vm-1 from 1 Mar 00:00 to 3 Mar 00:00: 48 h x 0.10 = 4.80, + 5 support = 9.80
+    acme = vm("acme", "vm-1", "01T00", "03T00")
+    rating, want = one(acme, [])
+    invoices, _, _ = bills([acme])
+    assert invoices == want and invoices[0].total == Decimal("9.80")
+    # rows round-trip as they are (no charges to check the lines against), equal to
+    # one process's invoices
+    back = [rk.from_row(rk.Invoice, rk.to_row(invoice)) for invoice in invoices]
+    assert back == list(want) and back[0].lines[0].charges == ()
+    # FOCUS rows are one per charge: refused, saying why and what to use; equal
+    # invoices that kept their charges (rate_by_account's) give one process's rows
+    with pytest.raises(rk.BadDataError) as error:
+        rk.focus_rows(invoices, provider="Example Cloud")
+    assert str(error.value) == (
+        "invoices[0].lines[0] (account 'acme', usage vm.hours) has no charges, and "
+        "focus_rows makes one FOCUS row per charge (its resource, period and tags): "
+        "invoices from ratekit.scaleout.bill_by_account() leave their charges where they "
+        "were rated. Use ratekit.scaleout.rate_by_account(), whose invoices keep their "
+        "charges, and give focus_rows its invoices (or its rating)."
+    )
+    _, kept = rate_by_account(ListBag([acme]), plan(), span=MARCH, meters=HOURS, shuffle=False)
+    rows = rk.focus_rows(kept, provider="Example Cloud")
+    assert rows == rk.focus_rows(want, provider="Example Cloud")
+    assert [(row["ResourceId"], row["BilledCost"]) for row in rows] == [
+        ("acme/vm-1", "4.80"),
+        (None, "5.00"),
+    ]
+
+
 # -- what is refused ----------------------------------------------------------------------------
 
 
