@@ -97,7 +97,9 @@ class Descriptions:
     dict between the tuples it yields). A ``dict`` of ``str`` keys and ``str``, ``int``,
     ``bool`` or ``None`` values is checked and frozen once per distinct content (its items
     and their exact types, in order): every record with equal such attributes shares one
-    read-only description, whose hash is computed once. Any other mapping (nested values,
+    read-only description, whose hash is computed once. The table is keyed by strings
+    (the keys and the values' text), whose hashes are randomised: values whose hashes
+    collide (ints) cannot make it quadratic. Any other mapping (nested values,
     Decimals, floats, a mapping that is not a ``dict``) passes the door once per record
     (once per mapping object for a column read at once: see `Column.descriptions()`).
     A frozen description (another record's ``attributes``) is taken as it is.
@@ -111,9 +113,7 @@ class Descriptions:
     def __init__(self, what: str) -> None:
         self._what = what
         # exact key and value types -> (items -> frozen); None for types that are not plain
-        self._shared: dict[
-            tuple[type, ...], dict[tuple[tuple[str, object], ...], _FrozenDict] | None
-        ] = {}
+        self._shared: dict[tuple[type, ...], dict[tuple[str, ...], _FrozenDict] | None] = {}
 
     def freeze(self, value: object, index: int, record_id: object) -> _FrozenDict:
         """``value`` checked and frozen now (``None`` is no attributes)."""
@@ -131,7 +131,11 @@ class Descriptions:
                 plain = set(types[:count]) <= _STR and set(types[count:]) <= _PLAIN_VALUES
                 shared = self._shared[types] = {} if plain else None
             if shared is not None:
-                items = tuple(typing.cast("dict[str, object]", value).items())
+                # keyed by the keys and the values' text (exact types fixed by ``types``):
+                # strings, whose hashes are randomised, where an int's hash is the int
+                # itself (many could share one: see _hash_keys)
+                given = typing.cast("dict[str, object]", value)
+                items = (*given, *map(str, given.values()))
                 frozen = shared.get(items)
                 if frozen is None:
                     frozen = shared[items] = self._door(value, index, record_id)

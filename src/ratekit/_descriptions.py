@@ -25,6 +25,7 @@ from typing import Final
 
 from ._decimals import _INT_LIMIT, to_decimal
 from ._decimals import MAX_DIGITS as _MAX_DIGITS
+from ._hash_keys import safe_key
 from ._shown import show
 from ._text import check_text
 from .errors import BadQuantityError, BadRecordError, RatekitTypeError
@@ -75,7 +76,11 @@ class _FrozenDict(dict[str, object]):
         try:
             return self._hash
         except AttributeError:
-            value = self._hash = hash(frozenset(self.items()))
+            # the values through safe_key: a caller cannot choose the hash (an int's is
+            # the int itself, so many descriptions could share one: see _hash_keys)
+            value = self._hash = hash(
+                frozenset([(key, safe_key(item)) for key, item in self.items()])
+            )
             return value
 
     def __eq__(self, other: object) -> bool:
@@ -123,7 +128,8 @@ class _FrozenList(tuple[object, ...]):
     def __ne__(self, other: object) -> bool:
         return not self == other
 
-    __hash__ = tuple.__hash__
+    def __hash__(self) -> int:
+        return hash(tuple(map(safe_key, self)))  # a hash a caller cannot choose
 
     def __repr__(self) -> str:
         return repr(list(self))
