@@ -251,6 +251,30 @@ def test_what_one_process_refuses_across_parts_is_refused_naming_bill_by_account
     assert str(span.value) == "bill_by_account span must be a Span, not str: '2026-03'."
 
 
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_partitions_are_checked_naming_the_function(shuffle: bool) -> None:
+    acme = vm("acme", "vm-1", "01T00", "03T00")
+    for function in (bill_by_account, rate_by_account):
+        name = function.__name__
+        for partitions, shown in ((0, "0."), (10**6, "1000000.")):
+            with pytest.raises(rk.RatekitTypeError) as error:
+                function(ListBag([acme]), plan(), span=MARCH, meters=HOURS, shuffle=shuffle,
+                         partitions=partitions)  # fmt: skip
+            assert str(error.value) == (
+                f"{name} partitions must be an int from 1 to 4,096 (ratekit.scaleout."
+                "MAX_PARTITIONS: more parts than the workers' cores gain nothing), not " + shown
+            )
+        with pytest.raises(rk.RatekitTypeError) as error:
+            function(ListBag([acme]), plan(), span=MARCH, meters=HOURS, shuffle=shuffle,
+                     partitions=2.0)  # fmt: skip
+        assert str(error.value) == (
+            f"{name} partitions must be an int from 1 to 4,096, not float: 2.0."
+        )
+    # acme alone on 2 parts: 48 h x 0.10 = 4.80 + 5 support = 9.80
+    invoices, _, _ = bills([acme], shuffle=shuffle, partitions=2)
+    assert [i.total for i in invoices] == [Decimal("9.80")]
+
+
 def test_arguments_rate_and_bill_would_refuse_are_refused_naming_bill_by_account() -> None:
     # Each part calls rate() and bill(); their words ("rate meters", "bill tz") would name
     # calls the caller never made. The arguments are checked here, under the caller's name.
