@@ -26,7 +26,7 @@ from typing import Final
 from ._decimals import _INT_LIMIT, to_decimal
 from ._decimals import MAX_DIGITS as _MAX_DIGITS
 from ._hash_keys import safe_key
-from ._shown import show
+from ._shown import show, type_name
 from ._text import check_text
 from .errors import BadQuantityError, BadRecordError, RatekitTypeError
 
@@ -221,7 +221,7 @@ def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind 
         )
     raise RatekitTypeError(
         f"{label} attribute {path!r} must be a str, int, Decimal, float, bool, None, a mapping "
-        f"or a list (JSON-like values), not {type(value).__name__}: {show(value)}."
+        f"or a list (JSON-like values), not {type_name(value)}: {show(value)}."
     )
 
 
@@ -265,7 +265,7 @@ def _attributes(value: object, label: str) -> _FrozenDict:
     if not isinstance(value, Mapping):
         raise RatekitTypeError(
             f"{label} attributes must be a mapping of names to values, "
-            f"not {type(value).__name__}: {show(value)}."
+            f"not {type_name(value)}: {show(value)}."
         )
     data: dict[str, object] = {}
     for key, item in _items(value, f"{label} attributes"):
