@@ -151,3 +151,13 @@ def test_colliding_values_meter_and_rate_as_any_others() -> None:
     rating = rk.rate(rk.RecordBatch.from_tuples(events=rows), plan, span=march, meters=meters)
     assert [a.kind for a in rating.anomalies] == ["duplicate"]
     assert rk.bill(rating)[0].total == Decimal("4836.00")
+
+
+def test_an_int_too_long_to_write_is_refused_by_the_door_not_the_table() -> None:
+    # str() of an int of more than 4,300 digits raises ValueError: the door names it
+    with pytest.raises(rk.BadQuantityError) as error:
+        rk.RecordBatch.from_tuples(events=[("a", "r", 1772323200000000, "start", {"x": 10**5000})])
+    assert str(error.value).startswith(
+        "events[0]: attribute 'x' <an integer of 5001 digits> lies outside the numbers "
+        "ratekit represents exactly"
+    )

@@ -183,7 +183,10 @@ class Descriptions:
                 # strings, whose hashes are randomised, where an int's hash is the int
                 # itself (many could share one: see _hash_keys)
                 given = typing.cast("dict[str, object]", value)
-                items = (*given, *map(str, given.values()))
+                try:
+                    items = (*given, *map(str, given.values()))
+                except ValueError:  # an int of more digits than str() writes: refused
+                    return self._door(value, index, record_id)
                 frozen = shared.get(items)
                 if frozen is None:
                     frozen = shared[items] = self._door(value, index, record_id)
