@@ -214,8 +214,8 @@ def rate_by_account(
     - ``shuffle``: ``True`` (the default) regroups the records by
       `partition_of()` their account into ``partitions`` parts (by default the
       bag's number of partitions; given, an int from 1 to `MAX_PARTITIONS`, 4,096, else
-      [`RatekitTypeError`][ratekit.RatekitTypeError] naming the function); ``False`` when each account's records already sit in
-      one partition of the bag (read from files cut by account, say): no shuffle, one
+      [`RatekitTypeError`][ratekit.RatekitTypeError] naming the function); ``False``
+      when each account's records already sit in one partition of the bag (read from files cut by account, say): no shuffle, one
       part per partition. Records of one account in two partitions would be billed
       twice (a graduated tier restarted): the merge refuses them with
       [`SplitAccountError`][ratekit.SplitAccountError] naming the accounts.
