@@ -362,11 +362,24 @@ def best(function: Callable[[], Any], repeat: int) -> tuple[Any, float]:
     return result, sorted(times)[len(times) // 2]
 
 
+def _positive(text: str) -> int:
+    """An int of at least 1 (argparse's error otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a whole number of at least 1")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=1_000_000, help="how many records")
+    parser.add_argument("--records", type=_positive, default=1_000_000, help="how many records")
     parser.add_argument("--seed", type=int, default=2026, help="the random seed")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each; the median is shown")
+    parser.add_argument(
+        "--repeat", type=_positive, default=3, help="runs of each; the median is shown"
+    )
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
     parser.add_argument(
         "--friendly",
@@ -382,6 +395,10 @@ def main() -> None:
         "--scale", default="", help="sizes for the cost per record, e.g. 300000,3000000"
     )
     arguments = parser.parse_args()
+    try:
+        sizes = [_positive(size) for size in arguments.scale.split(",") if size]
+    except argparse.ArgumentTypeError as error:
+        parser.error(f"argument --scale: {error}")
     if arguments.cpu:
         CLOCK[0] = time.process_time
 
@@ -435,7 +452,7 @@ def main() -> None:
             f"peak memory above the input (tracemalloc, tuples to invoices): "
             f"{peak / 2**20:,.1f} MiB, {peak / n:,.0f} B per record"
         )
-    for size in [int(s) for s in arguments.scale.split(",") if s]:
+    for size in sizes:
         sized = fleet(size, arguments.seed)
         (_, split), _ = timed(lambda sized=sized: ratekit_stages(sized, the_plan, builder))
         total = sum(split.values())

@@ -401,8 +401,16 @@ def test_a_pandas_frame_gives_its_columns_once_nan_is_none_and_seq_an_int() -> N
             "acme,vm-1,1772330400000000,stop,,\n"
         )
     )
+    # the first bad record is named: events[0], whose seq the gap made a float
     with pytest.raises(rk.RatekitTypeError) as raised:
         rk.RecordBatch.from_columns(events=frame.to_dict("list"))
+    assert str(raised.value).startswith(
+        "events[0] (id 'e1'): seq is float 1.0; a seq is an int or None. A pandas int "
+        "column with gaps holds floats"
+    )
+    # without the seq column, events[1]'s missing id
+    with pytest.raises(rk.RatekitTypeError) as raised:
+        rk.RecordBatch.from_columns(events=frame.drop(columns="seq").to_dict("list"))
     assert str(raised.value).startswith(
         "events[1]: id is float nan; an id is a non-empty string or None. A missing value "
         "(pandas' NaN, NA or NaT) is None here"

@@ -115,7 +115,7 @@ def test_only_a_negative_counter_reading_is_refused_and_named(columns: bool) -> 
     with pytest.raises(rk.BadRecordError) as raised:
         build()
     assert str(raised.value).startswith(
-        "samples[2] value -5 is a negative counter reading; a cumulative counter counts up "
+        "samples[2]: value -5 is a negative counter reading; a cumulative counter counts up "
         "from zero and is never negative"
     )
 

@@ -131,6 +131,15 @@ def test_continuous_names_the_attribute_that_is_not_a_number() -> None:
         "2026-03-01T01:00:00Z: attribute 'memory_mb' is True, not a number; a level is read "
         "from numbers (int, Decimal, or a string such as '512')."
     )
+    # an event without an id: named as such, not as "record None"
+    nameless = [rk.Event("a", "app", at(1), {"memory_mb": "lots", "instances": 1}, kind="start")]
+    with pytest.raises(rk.BadQuantityError) as caught:
+        run(nameless, MEMORY)
+    assert str(caught.value) == (
+        "meter 'memory', resource 'app' of 'a' as described by a record without an id at "
+        "2026-03-01T01:00:00Z: attribute 'memory_mb' 'lots' is not a decimal number; "
+        "write it like '12.5' or '1e9'."
+    )
 
 
 def test_continuous_level_from_decimal_attributes() -> None:

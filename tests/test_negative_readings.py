@@ -70,11 +70,11 @@ def test_the_readings_meter_their_increase_once_the_negative_one_is_refused() ->
                     ("a", "gw", "api", AT + 1, -50, "counter", "r2"),
                 ]
             ),
-            "samples[1] (id 'r2') value -50 ",
+            "samples[1] (id 'r2'): value -50 ",
         ),
         (
             lambda: rk.RecordBatch.from_tuples(samples=[("a", "gw", "api", AT, -50, "counter")]),
-            "samples[0] value -50 ",
+            "samples[0]: value -50 ",
         ),
         (
             lambda: rk.RecordBatch.from_columns(
@@ -88,7 +88,7 @@ def test_the_readings_meter_their_increase_once_the_negative_one_is_refused() ->
                     "id": ["d1", "c1"],
                 }
             ),
-            "samples[1] (id 'c1') value -2.5 ",
+            "samples[1] (id 'c1'): value -2.5 ",
         ),
     ],
 )

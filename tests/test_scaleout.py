@@ -14,7 +14,10 @@ import pytest
 
 import ratekit as rk
 from ratekit._shown import show
-from ratekit.scaleout import bill_by_account, partition_of, rate_by_account
+from ratekit.scaleout import MAX_PARTITIONS, bill_by_account, partition_of, rate_by_account
+
+#: what a count out of range is told (before the count itself)
+OVER = " (ratekit.scaleout.MAX_PARTITIONS: more parts than the workers' cores gain nothing), not "
 
 ZURICH = rk.cycles.monthly(tz="Europe/Zurich")
 MARCH = ZURICH.containing("2026-03-15T12:00:00Z")  # 2026-02-28T23:00Z .. 2026-03-31T22:00Z
@@ -584,14 +587,66 @@ def test_a_list_or_a_frame_without_build_is_refused_with_the_way_out() -> None:
         "rate_by_account: a dask DataFrame of records needs build=, a function from a row (a "
         "tuple of the frame's columns) to an Event or a Sample."
     )
-    with pytest.raises(rk.RatekitError, match="at least 1, got 0"):
+    with pytest.raises(rk.RatekitTypeError) as raised:
         partition_of("acme", 0)
+    assert str(raised.value) == (
+        "partition_of partitions must be an int from 1 to 4,096 (ratekit.scaleout."
+        "MAX_PARTITIONS: more parts than the workers' cores gain nothing), not 0."
+    )
 
 
 def test_partition_of_is_stable_and_in_range() -> None:
-    # CRC-32 of b"acme" is 0x85F0C6E6 (2247141094): 2247141094 % 4 = 2
+    # CRC-32 of b"acme" is 0x05C4BA3E (96778814): 96778814 % 4 = 2, % 4096 = 2622
     assert partition_of("acme", 4) == 2
     assert all(0 <= partition_of(f"a{n}", 7) < 7 for n in range(200))
+    assert partition_of("acme", MAX_PARTITIONS) == 2622
+    assert partition_of("z", 1) == 0
+
+
+@pytest.mark.parametrize(
+    ("account", "shown"),
+    [
+        (5, "int: 5"),
+        (None, "NoneType: None"),
+        (b"acme", "bytes: b'acme'"),
+        ("", "str: ''"),
+    ],
+)
+def test_partition_of_refuses_what_is_not_an_account_name(account: Any, shown: str) -> None:
+    with pytest.raises(rk.RatekitTypeError) as raised:
+        partition_of(account, 2)
+    assert str(raised.value) == (
+        f"partition_of account must be an account name (a non-empty string), not {shown}."
+    )
+
+
+def test_partition_of_refuses_text_utf_8_cannot_encode() -> None:
+    with pytest.raises(rk.RatekitTypeError) as raised:
+        partition_of("\ud800", 2)
+    assert str(raised.value) == (
+        "partition_of account '\\ud800' is not valid Unicode text: it holds a surrogate "
+        "code point ('\\ud800' at index 0), which is no character and which UTF-8 cannot "
+        "encode, so no UTF-8 JSON, CSV or database text could hold it; give text decoded "
+        "strictly from its bytes (or with errors='replace')."
+    )
+
+
+@pytest.mark.parametrize(
+    ("partitions", "why"),
+    [
+        (True, ", not bool: True."),
+        (2.0, ", not float: 2.0."),
+        ("3", ", not str: '3'."),
+        (None, ", not NoneType: None."),
+        (-1, OVER + "-1."),
+        (MAX_PARTITIONS + 1, OVER + "4097."),
+        (10**6, OVER + "1000000."),
+    ],
+)
+def test_partition_counts_are_ints_from_1_to_the_maximum(partitions: Any, why: str) -> None:
+    with pytest.raises(rk.RatekitTypeError) as raised:
+        partition_of("acme", partitions)
+    assert str(raised.value) == "partition_of partitions must be an int from 1 to 4,096" + why
 
 
 # -- values that travel: every public value pickles and comes back equal -------------------

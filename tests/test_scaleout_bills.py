@@ -162,6 +162,38 @@ def test_a_tiered_line_comes_back_with_its_amounts_but_without_its_charges() -> 
     assert len(want[0].lines[0].tiers) == 2  # one process's line explains its tiers
 
 
+def test_exports_of_invoices_without_charges() -> None:
+    # acme's vm-1 from 1 Mar 00:00 to 3 Mar 00:00: 48 h x 0.10 = 4.80, + 5 support = 9.80
+    acme = vm("acme", "vm-1", "01T00", "03T00")
+    _rating, want = one(acme, [])
+    invoices, _, _ = bills([acme])
+    assert invoices == want
+    assert invoices[0].total == Decimal("9.80")
+    # rows round-trip as they are (no charges to check the lines against), equal to
+    # one process's invoices
+    back = [rk.from_row(rk.Invoice, rk.to_row(invoice)) for invoice in invoices]
+    assert back == list(want)
+    assert back[0].lines[0].charges == ()
+    # FOCUS rows are one per charge: refused, saying why and what to use; equal
+    # invoices that kept their charges (rate_by_account's) give one process's rows
+    with pytest.raises(rk.BadDataError) as error:
+        rk.focus_rows(invoices, provider="Example Cloud")
+    assert str(error.value) == (
+        "invoices[0].lines[0] (account 'acme', usage vm.hours) has no charges, and "
+        "focus_rows makes one FOCUS row per charge (its resource, period and tags): "
+        "invoices from ratekit.scaleout.bill_by_account() leave their charges where they "
+        "were rated. Use ratekit.scaleout.rate_by_account(), whose invoices keep their "
+        "charges, and give focus_rows its invoices (or its rating)."
+    )
+    _, kept = rate_by_account(ListBag([acme]), plan(), span=MARCH, meters=HOURS, shuffle=False)
+    rows = rk.focus_rows(kept, provider="Example Cloud")
+    assert rows == rk.focus_rows(want, provider="Example Cloud")
+    assert [(row["ResourceId"], row["BilledCost"]) for row in rows] == [
+        ("acme/vm-1", "4.80"),
+        (None, "5.00"),
+    ]
+
+
 # -- what is refused ----------------------------------------------------------------------------
 
 
@@ -219,6 +251,30 @@ def test_what_one_process_refuses_across_parts_is_refused_naming_bill_by_account
     with pytest.raises(rk.RatekitTypeError) as span:
         bill_by_account(ListBag([]), plan(), span="2026-03")  # type: ignore[arg-type]
     assert str(span.value) == "bill_by_account span must be a Span, not str: '2026-03'."
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_partitions_are_checked_naming_the_function(shuffle: bool) -> None:
+    acme = vm("acme", "vm-1", "01T00", "03T00")
+    for function in (bill_by_account, rate_by_account):
+        name = function.__name__
+        for partitions, shown in ((0, "0."), (10**6, "1000000.")):
+            with pytest.raises(rk.RatekitTypeError) as error:
+                function(ListBag([acme]), plan(), span=MARCH, meters=HOURS, shuffle=shuffle,
+                         partitions=partitions)  # fmt: skip
+            assert str(error.value) == (
+                f"{name} partitions must be an int from 1 to 4,096 (ratekit.scaleout."
+                "MAX_PARTITIONS: more parts than the workers' cores gain nothing), not " + shown
+            )
+        with pytest.raises(rk.RatekitTypeError) as error:
+            function(ListBag([acme]), plan(), span=MARCH, meters=HOURS, shuffle=shuffle,
+                     partitions=2.0)  # fmt: skip
+        assert str(error.value) == (
+            f"{name} partitions must be an int from 1 to 4,096, not float: 2.0."
+        )
+    # acme alone on 2 parts: 48 h x 0.10 = 4.80 + 5 support = 9.80
+    invoices, _, _ = bills([acme], shuffle=shuffle, partitions=2)
+    assert [i.total for i in invoices] == [Decimal("9.80")]
 
 
 def test_arguments_rate_and_bill_would_refuse_are_refused_naming_bill_by_account() -> None:

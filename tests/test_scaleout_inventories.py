@@ -497,6 +497,21 @@ def test_the_route_by_hand_refuses_what_is_not_inventories_or_accounts() -> None
         "inventories_for accounts must be an iterable of account names such as ['acme'], "
         "not str: 'acme'."
     )
+    for accounts, shown in (([5], "int: 5"), (["acme", ""], "str: ''"), ([None], "NoneType: None")):
+        with pytest.raises(rk.RatekitTypeError) as error:
+            inventories_for([snapshot], accounts)  # type: ignore[arg-type]
+        assert str(error.value) == (
+            f"inventories_for accounts must be non-empty strings (account names), not {shown}."
+        )
+        with pytest.raises(rk.RatekitTypeError) as error:
+            inventory_for(snapshot, accounts)  # type: ignore[arg-type]
+        assert str(error.value) == (
+            f"inventory_for accounts must be non-empty strings (account names), not {shown}."
+        )
+    with pytest.raises(
+        rk.RatekitTypeError, match=r"^inventories_for account '\\ud800' is not valid"
+    ):
+        inventories_for([snapshot], ["\ud800"])
     with pytest.raises(rk.RatekitTypeError) as error:
         inventories_for([snapshot, "x"], ["acme"])  # type: ignore[list-item]
     assert str(error.value) == (

@@ -16,16 +16,19 @@ import math
 import operator
 import sys
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
 from ._decimals import _INT_LIMIT, INT_HIGH, INT_LOW, to_decimal
 from ._descriptions import EMPTY, _attributes, _FrozenDict, plain_str
 from ._instants import MAX_US, MIN_US
-from ._shown import show
+from ._shown import show, type_name
 from ._text import is_text
-from .errors import BadRecordError, BadTimeError, RatekitTypeError
+from .errors import BadRecordError, BadTimeError, RatekitError, RatekitTypeError
+
+T = typing.TypeVar("T")
+E = typing.TypeVar("E", bound=Exception)
 
 __all__ = ["Column", "Descriptions", "record_label"]
 
@@ -50,6 +53,13 @@ _NUMPY_HINT: Final = (
     "missing values: series.astype(object).where(series.notna(), None).tolist(), which "
     "gives None for them)."
 )
+_DATETIME_HINT: Final = (
+    " A pandas datetime column gives epoch microseconds as "
+    "series.dt.as_unit('us').astype('int64').tolist(), whatever its unit (a column "
+    "without a timezone is read as UTC)."
+)
+#: Types of datetimes, told by name (numpy and pandas not imported).
+_DATETIMES: Final = frozenset({"datetime64", "Timestamp", "datetime"})
 _MISSING_HINT: Final = (
     " A missing value (pandas' NaN, NA or NaT) is None here: give the column as "
     "series.astype(object).where(series.notna(), None).tolist(), or a frame's columns as "
@@ -74,6 +84,8 @@ def _hint(value: object, field: str) -> str:
         return _MISSING_HINT
     if isinstance(value, float) and field in _INT_FIELDS and value.is_integer():
         return _GAPS_HINT
+    if field == "at_us" and kind.__name__ in _DATETIMES:
+        return _DATETIME_HINT
     return _NUMPY_HINT if module == "numpy" else ""
 
 
@@ -90,6 +102,42 @@ def record_label(what: str, index: int, record_id: object) -> str:
     return f"{what}s[{index}]{named}"
 
 
+def located(index: int, error: E) -> E:
+    """``error``, marked as naming the record at ``index`` of its list (see `first_bad`)."""
+    error._record_index = index  # type: ignore[attr-defined]
+    return error
+
+
+def first_bad(
+    build: typing.Callable[[Mapping[str, Sequence[object]], int], T],
+    columns: Mapping[str, Sequence[object]],
+    count: int,
+) -> T:
+    """``build(columns, count)``; if it raises, the error naming the first bad record.
+
+    The columns are checked one after another, so the error raised names the first bad
+    record of the first column with one. Each error marks its record's index
+    (`located`): the records before it are built again, and an error there names an
+    earlier record, until the records before the one named build. Each round leaves out
+    a column whose first bad record was named, so at most one round per column, on the
+    error path only.
+    """
+    try:
+        return build(columns, count)
+    except RatekitError as error:
+        named = error
+    index: int | None = getattr(named, "_record_index", None)
+    while index:
+        prefix = {field: values[:index] for field, values in columns.items()}
+        try:
+            build(prefix, index)
+        except RatekitError as earlier:
+            named, index = earlier, getattr(earlier, "_record_index", None)
+            continue
+        break
+    raise named
+
+
 class Descriptions:
     """Attribute mappings frozen as their records are read, equal plain ones shared.
 
@@ -97,7 +145,9 @@ class Descriptions:
     dict between the tuples it yields). A ``dict`` of ``str`` keys and ``str``, ``int``,
     ``bool`` or ``None`` values is checked and frozen once per distinct content (its items
     and their exact types, in order): every record with equal such attributes shares one
-    read-only description, whose hash is computed once. Any other mapping (nested values,
+    read-only description, whose hash is computed once. The table is keyed by strings
+    (the keys and the values' text), whose hashes are randomised: values whose hashes
+    collide (ints) cannot make it quadratic. Any other mapping (nested values,
     Decimals, floats, a mapping that is not a ``dict``) passes the door once per record
     (once per mapping object for a column read at once: see `Column.descriptions()`).
     A frozen description (another record's ``attributes``) is taken as it is.
@@ -111,9 +161,7 @@ class Descriptions:
     def __init__(self, what: str) -> None:
         self._what = what
         # exact key and value types -> (items -> frozen); None for types that are not plain
-        self._shared: dict[
-            tuple[type, ...], dict[tuple[tuple[str, object], ...], _FrozenDict] | None
-        ] = {}
+        self._shared: dict[tuple[type, ...], dict[tuple[str, ...], _FrozenDict] | None] = {}
 
     def freeze(self, value: object, index: int, record_id: object) -> _FrozenDict:
         """``value`` checked and frozen now (``None`` is no attributes)."""
@@ -131,7 +179,14 @@ class Descriptions:
                 plain = set(types[:count]) <= _STR and set(types[count:]) <= _PLAIN_VALUES
                 shared = self._shared[types] = {} if plain else None
             if shared is not None:
-                items = tuple(typing.cast("dict[str, object]", value).items())
+                # keyed by the keys and the values' text (exact types fixed by ``types``):
+                # strings, whose hashes are randomised, where an int's hash is the int
+                # itself (many could share one: see _hash_keys)
+                given = typing.cast("dict[str, object]", value)
+                try:
+                    items = (*given, *map(str, given.values()))
+                except ValueError:  # an int of more digits than str() writes: refused
+                    return self._door(value, index, record_id)
                 frozen = shared.get(items)
                 if frozen is None:
                     frozen = shared[items] = self._door(value, index, record_id)
@@ -161,9 +216,12 @@ class Column:
     ) -> typing.NoReturn:
         value = self.values[index]
         hint = _hint(value, self.field)
-        raise error(
-            f"{self.label(index)}: {self.field} is {type(value).__name__} {show(value)}; "
-            f"{wanted}.{hint}"
+        raise located(
+            index,
+            error(
+                f"{self.label(index)}: {self.field} is {type_name(value)} {show(value)}; "
+                f"{wanted}.{hint}"
+            ),
         )
 
     def names(self) -> list[str]:
@@ -278,10 +336,12 @@ class Column:
         # each mapping's first record: the last index written, reading backwards
         first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
         freeze = frozen.freeze
-        made = {
-            key: freeze(values[index], index, ids[index] if index < len(ids) else None)
-            for key, index in sorted(first.items(), key=operator.itemgetter(1))
-        }
+        made = {}
+        for key, index in sorted(first.items(), key=operator.itemgetter(1)):
+            try:
+                made[key] = freeze(values[index], index, ids[index] if index < len(ids) else None)
+            except RatekitError as error:
+                raise located(index, error) from None
         return list(map(made.__getitem__, keys))
 
     def amounts(self) -> list[Decimal]:
@@ -299,5 +359,8 @@ class Column:
         for index, value in enumerate(values):
             if not isinstance(value, _NUMBERS) or isinstance(value, bool):
                 self.refuse(index, "a value is a number (an int, a Decimal, a str or a float)")
-            out.append(to_decimal(value, f"{self.label(index)}: {self.field}"))
+            try:
+                out.append(to_decimal(value, f"{self.label(index)}: {self.field}"))
+            except RatekitError as error:
+                raise located(index, error) from None
         return out

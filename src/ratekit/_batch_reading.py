@@ -251,6 +251,13 @@ def rows_given(
             f"RecordBatch {what}s must be an iterable of tuples, not {_shown(rows)}."
             + (_FRAME_ROWS if _is_frame(rows) else "")
         )
+    if isinstance(rows, AbstractSet):  # as a column in a set is refused
+        raise RatekitTypeError(
+            f"RecordBatch {what}s must be an iterable of tuples in the order of its records "
+            f"(a list, a tuple, a generator), not {type(rows).__name__}: {show(rows)}; a set "
+            "has no order, so the records would not come in the order they were given (an "
+            "event's stop before its start, say): give a list."
+        )
     described: list[object] = []
     if not isinstance(rows, list | tuple):
         read, described = _read(rows, frozen)

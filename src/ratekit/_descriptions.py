@@ -25,7 +25,8 @@ from typing import Final
 
 from ._decimals import _INT_LIMIT, to_decimal
 from ._decimals import MAX_DIGITS as _MAX_DIGITS
-from ._shown import show
+from ._hash_keys import safe_key
+from ._shown import show, type_name
 from ._text import check_text
 from .errors import BadQuantityError, BadRecordError, RatekitTypeError
 
@@ -75,7 +76,11 @@ class _FrozenDict(dict[str, object]):
         try:
             return self._hash
         except AttributeError:
-            value = self._hash = hash(frozenset(self.items()))
+            # the values through safe_key: a caller cannot choose the hash (an int's is
+            # the int itself, so many descriptions could share one: see _hash_keys)
+            value = self._hash = hash(
+                frozenset([(key, safe_key(item)) for key, item in self.items()])
+            )
             return value
 
     def __eq__(self, other: object) -> bool:
@@ -123,7 +128,8 @@ class _FrozenList(tuple[object, ...]):
     def __ne__(self, other: object) -> bool:
         return not self == other
 
-    __hash__ = tuple.__hash__
+    def __hash__(self) -> int:
+        return hash(tuple(map(safe_key, self)))  # a hash a caller cannot choose
 
     def __repr__(self) -> str:
         return repr(list(self))
@@ -233,7 +239,7 @@ def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind 
         )
     raise RatekitTypeError(
         f"{label} attribute {path!r} must be a str, int, Decimal, float, bool, None, a mapping "
-        f"or a list (JSON-like values), not {type(value).__name__}: {show(value)}."
+        f"or a list (JSON-like values), not {type_name(value)}: {show(value)}."
         + (_MISSING_TEXT if _is_pandas_missing(value) else "")
     )
 
@@ -278,7 +284,7 @@ def _attributes(value: object, label: str) -> _FrozenDict:
     if not isinstance(value, Mapping):
         raise RatekitTypeError(
             f"{label} attributes must be a mapping of names to values, "
-            f"not {type(value).__name__}: {show(value)}."
+            f"not {type_name(value)}: {show(value)}."
         )
     data: dict[str, object] = {}
     for key, item in _items(value, f"{label} attributes"):

@@ -110,9 +110,11 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             try:
                 level: object = level_of(description)
             except RatekitError as error:
+                opener = line.openers[index]
+                record = "a record without an id" if opener is None else f"record {opener!r}"
                 raise type(error)(
                     f"meter {name!r}, resource {resource!r} of {account!r} as described by "
-                    f"record {line.openers[index]!r} at {format_us(begin)}: {error}"
+                    f"{record} at {format_us(begin)}: {error}"
                 ) from None
             if level is None:
                 ratio = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping
 
+from ._hash_keys import safe_key
 from ._paths import lookup
 from .pricebook import Plan, PriceEntry, _winner
 
@@ -57,13 +58,14 @@ class _Regimes:
     def winner_in(self, index: int, description: Mapping[str, object]) -> PriceEntry | None:
         """The winning entry in regime ``index`` for a resource so described."""
         keys = self.keys
+        # values through safe_key: a hash a caller cannot choose (an int's is the int)
         if len(keys) == 1:
             value = lookup(description, keys[0])
             # a flag keyed apart from the number it equals (True == 1): selectors tell them apart
-            key: tuple[object, ...] = (index, value, type(value) is bool)
+            key: tuple[object, ...] = (index, safe_key(value), type(value) is bool)
         else:
             values = [lookup(description, name) for name in keys]
-            key = (index, *values, *[type(value) is bool for value in values])
+            key = (index, *map(safe_key, values), *[type(value) is bool for value in values])
         try:
             return self.winners[key]
         except KeyError:

@@ -30,6 +30,7 @@ from . import _normalize as _n
 from ._instants import to_us
 from ._inventory_scope import narrowed
 from ._shown import show
+from ._text import check_text
 from .errors import BadRecordError, ConflictingRecordError, RatekitTypeError
 from .records import Anomaly, Inventory
 from .usage import UsageRow
@@ -75,12 +76,7 @@ def inventory_for(inventory: Inventory, accounts: Iterable[str]) -> Inventory | 
         raise RatekitTypeError(
             f"inventory_for takes an Inventory, not {type(inventory).__name__}: {show(inventory)}."
         )
-    if isinstance(accounts, str | bytes | Mapping) or not isinstance(accounts, Iterable):
-        raise RatekitTypeError(
-            "inventory_for accounts must be an iterable of account names such as ['acme'], "
-            f"not {type(accounts).__name__}: {show(accounts)}."
-        )
-    names = accounts if isinstance(accounts, frozenset | set) else frozenset(accounts)
+    names = account_names(accounts, "inventory_for", "['acme']")
     scope = inventory.accounts
     if scope is not None:
         scope = tuple(account for account in scope if account in names)
@@ -180,13 +176,37 @@ def inventories_for(inventories: Iterable[Inventory], accounts: Iterable[str]) -
         >>> inventories_for(inventories, ["acme"])
         [Inventory('2026-03-10T00:00:00Z', [('acme', 'vm-1')], close='snapshot', id='i10')]
     """
-    if isinstance(accounts, str | bytes | Mapping) or not isinstance(accounts, Iterable):
-        raise RatekitTypeError(
-            "inventories_for accounts must be an iterable of account names such as "
-            f"['acme'], not {type(accounts).__name__}: {show(accounts)}."
-        )
+    names = account_names(accounts, "inventories_for", "['acme']")
     given = _checked(inventories, "inventories_for")
-    return copies_for(given, frozenset(accounts), "inventories_for cannot give a group of accounts")
+    return copies_for(given, names, "inventories_for cannot give a group of accounts")
+
+
+def account_names(
+    accounts: object, name: str, example: str, *, keys: bool = False
+) -> frozenset[str]:
+    """The account names of ``accounts``, checked as records' accounts are. O(a).
+
+    An iterable (not a string nor, unless ``keys``, a mapping) of non-empty strings of
+    valid Unicode text (a ``str`` subclass made plain); anything else raises
+    [`RatekitTypeError`][ratekit.RatekitTypeError] naming ``name``'s ``accounts``.
+    """
+    refused = (str, bytes) if keys else (str, bytes, Mapping)
+    if isinstance(accounts, refused) or not isinstance(accounts, Iterable):
+        raise RatekitTypeError(
+            f"{name} accounts must be an iterable of account names such as {example}, "
+            f"not {type(accounts).__name__}: {show(accounts)}."
+        )
+    names = tuple(accounts)
+    for account in names:
+        if not isinstance(account, str) or not account:
+            raise RatekitTypeError(
+                f"{name} accounts must be non-empty strings (account names), not "
+                f"{type(account).__name__}: {show(account)}."
+            )
+        check_text(account, f"{name} account")
+    if all(type(account) is str for account in names):
+        return frozenset(names)
+    return frozenset(str.__str__(account) for account in names)
 
 
 def copies_for(

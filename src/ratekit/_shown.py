@@ -13,7 +13,7 @@ import math
 import reprlib
 from typing import Final
 
-__all__ = ["MAX_INT_DIGITS", "int_digits", "show"]
+__all__ = ["MAX_INT_DIGITS", "int_digits", "show", "type_name"]
 
 #: Ints with more digits than this are shown by their length, not their digits.
 MAX_INT_DIGITS: Final = 60
@@ -76,3 +76,24 @@ def show(value: object) -> str:
     except Exception:  # a hand-built object's own repr raised
         text = f"a value of type {type(value).__name__}"
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def type_name(value: object) -> str:
+    """The name of ``value``'s type for a message: ``numpy bool`` for numpy's bool.
+
+    numpy 2 names its scalar types as Python's (``np.True_`` is a ``bool``), so "not
+    bool: np.True_" would refuse what reads as a bool; such a name says it is numpy's.
+
+    Examples:
+        >>> type_name(True), type_name("x")
+        ('bool', 'str')
+    """
+    kind = type(value)
+    name = kind.__name__
+    if name in _BUILTIN_TYPES and getattr(kind, "__module__", "").partition(".")[0] == "numpy":
+        return f"numpy {name}"
+    return name
+
+
+#: Python's own type names, which a numpy scalar's may repeat (numpy 2's bool).
+_BUILTIN_TYPES: Final = frozenset({"bool", "int", "float", "str", "bytes", "complex", "object"})

@@ -48,6 +48,8 @@ __all__ = [
 #: can be shared (1 == True and Decimal("1.0") == Decimal("1"), but they print apart).
 _SHAREABLE: Final = frozenset({str, int, bool})
 
+#: Keys: a description's value types, keys and values' text (`_shared`), or the id of a
+#: description with an update's (`_merged`).
 Descriptions: typing.TypeAlias = dict[tuple[object, ...], _FrozenDict]
 
 
@@ -62,7 +64,9 @@ def _shared(description: _FrozenDict, table: Descriptions) -> _FrozenDict:
     types = tuple(map(type, description.values()))
     if not _SHAREABLE.issuperset(types):
         return description
-    key = (tuple(description.items()), types)
+    # the keys and the values' text (their exact types in ``types``): strings, whose
+    # hashes are randomised, where an int hashes to itself (see _hash_keys)
+    key = (types, *description, *map(str, description.values()))
     found = table.get(key)
     if found is None:
         table[key] = description
@@ -87,7 +91,7 @@ def _merged(
     types = tuple(map(type, attributes.values()))
     if not _UPDATE_TYPES.issuperset(types):
         return _shared(apply_attributes(description, attributes), descriptions)
-    key = (id(description), tuple(attributes.items()), types)
+    key = (id(description), types, *attributes, *map(str, attributes.values()))
     found = descriptions.get(key)
     if found is None:
         found = _shared(apply_attributes(description, attributes), descriptions)

@@ -30,7 +30,7 @@ import attrs
 
 from ._decimals import _EXACT, PLAIN, ZERO
 from ._instants import from_us, to_us
-from ._shown import show
+from ._shown import show, type_name
 from ._text import is_text, not_text
 from ._zones import zone
 from .errors import BadQuantityError, RatekitError, RatekitTypeError
@@ -249,7 +249,7 @@ def switch(value: object, what: str) -> bool:
     """
     if type(value) is not bool:
         raise RatekitTypeError(
-            f"{what} must be True or False, not {type(value).__name__}: {show(value)}."
+            f"{what} must be True or False, not {type_name(value)}: {show(value)}."
         )
     return value
 

@@ -23,6 +23,7 @@ value, and saying what is accepted.
 from __future__ import annotations
 
 import collections
+import functools
 import itertools
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -31,7 +32,7 @@ from typing import Final, TypeAlias, overload
 
 import attrs
 
-from ._batch_columns import Column, Descriptions, record_label
+from ._batch_columns import Column, Descriptions, first_bad, located, record_label
 from ._batch_reading import EVENT_FIELDS, SAMPLE_FIELDS, columns_given, rows_given
 from ._decimals import in_context
 from ._descriptions import EMPTY
@@ -173,7 +174,7 @@ def _refuse_negative_reading(
     for index, (kind, amount) in enumerate(zip(kinds, amounts, strict=True)):
         if kind == "counter" and amount < 0:
             label = record_label("sample", index, known[index])
-            raise BadRecordError(_counter_refusal(label, amount))
+            raise located(index, BadRecordError(_counter_refusal(label + ":", amount)))
 
 
 @typing.final
@@ -325,9 +326,10 @@ class RecordBatch:
         )
         made: list[Event | Sample] = []
         if event_columns:
-            made.extend(_events(event_columns, event_count, frozen))
+            events_of = functools.partial(_events, frozen=frozen)
+            made.extend(first_bad(events_of, event_columns, event_count))
         if sample_columns:
-            made.extend(_samples(sample_columns, sample_count))
+            made.extend(first_bad(_samples, sample_columns, sample_count))
         return cls._of(made)
 
     @classmethod

@@ -75,7 +75,7 @@ from ._instants import format_us
 from ._invoices import Invoice, InvoiceLine
 from ._text import check_text
 from .credits import CreditLine
-from .errors import RatekitTypeError
+from .errors import BadDataError, RatekitTypeError
 from .rating import Charge, Rating
 from .render import plain
 
@@ -307,6 +307,7 @@ def focus_rows(
     }
     if not invoices:
         return [_row(charge, priced=_unit_price(charge), **context) for charge in items]
+    _check_charges_kept(invoices)
     out: list[dict[str, Any]] = []
     for invoice in invoices:
         for line in invoice.lines:
@@ -317,6 +318,28 @@ def focus_rows(
             if not credit.applied.is_zero()
         )
     return out
+
+
+def _check_charges_kept(invoices: list[Invoice]) -> None:
+    """Every line has its charges: a FOCUS row is a charge's (its resource, span, tags).
+
+    ``ratekit.scaleout.bill_by_account()`` sends back lines without their charges (equal
+    to ``rk.bill()``'s all the same: charges are not part of a line's equality). Rows made
+    from the lines alone would lack what a charge says and differ from those of equal
+    invoices that kept their charges, so such invoices are refused, saying what to use.
+    """
+    for number, invoice in enumerate(invoices):
+        for index, line in enumerate(invoice.lines):
+            if not line.charges:
+                raise BadDataError(
+                    f"invoices[{number}].lines[{index}] (account {invoice.account!r}, "
+                    f"{line.kind} {line.meter or line.entry or ''}) has no charges, and "
+                    "focus_rows makes one FOCUS row per charge (its resource, period and "
+                    "tags): invoices from ratekit.scaleout.bill_by_account() leave "
+                    "their charges where they were rated. Use "
+                    "ratekit.scaleout.rate_by_account(), whose invoices keep their "
+                    "charges, and give focus_rows its invoices (or its rating)."
+                )
 
 
 def _line_rows(invoice: Invoice, line: InvoiceLine, context: Any) -> list[dict[str, Any]]:

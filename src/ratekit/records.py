@@ -64,6 +64,7 @@ from ._descriptions import (  # noqa: F401 - re-exported from their former home
     encode_value,
     plain_str,
 )
+from ._hash_keys import safe_key
 from ._instants import format_us, from_us, to_us
 from ._inventory import Inventory as Inventory  # noqa: PLC0414 - records are read from here
 from ._record_fields import _instant, _name, _record_id
@@ -312,7 +313,7 @@ class Sample:
     """What was measured (a [`Meter`][ratekit.Meter]'s name)."""
     at_us: int
     """When (the end of the span for a delta over a span), in epoch microseconds."""
-    value: Decimal
+    value: Decimal = attrs.field(eq=safe_key)  # equal values, equal keys; a hash not chosen
     """The amount, reading or level."""
     kind: SampleKind
     """``"delta"``, ``"counter"`` or ``"gauge"``."""

@@ -81,7 +81,7 @@ import sys
 import zlib
 from collections.abc import Callable, Iterable
 from itertools import chain
-from typing import Any
+from typing import Any, Final
 
 from . import _scaleout_inventories as _inv
 from . import _values as _v
@@ -110,6 +110,7 @@ from .sharing import Share, read_shares
 from .spans import Span
 
 __all__ = [
+    "MAX_PARTITIONS",
     "bill_by_account",
     "inventories_for",
     "inventory_for",
@@ -122,19 +123,55 @@ __all__ = [
 _Part = _wire.Part
 
 
+#: The most parts `partition_of()`, `rate_by_account()` and `bill_by_account()` take:
+#: a Dask shuffle makes every part, even an empty one (a million of them on one record
+#: ran for twenty minutes); more parts than workers' cores gain nothing.
+MAX_PARTITIONS: Final = 4096
+
+
 def partition_of(account: str, partitions: int) -> int:
     """The part, in ``range(partitions)``, that rates ``account``: a stable hash. O(len).
 
     CRC-32 of the account's UTF-8 bytes, modulo ``partitions``: the same in every
     process and every run (Python's own ``hash`` of a string is salted per process).
+    ``account`` is an account name (a non-empty string of valid Unicode text) and
+    ``partitions`` an int from 1 to `MAX_PARTITIONS` (4,096); anything else raises
+    [`RatekitTypeError`][ratekit.RatekitTypeError] naming it.
 
     Examples:
         >>> from ratekit.scaleout import partition_of
         >>> [partition_of(name, 2) for name in ("acme", "globex", "wayne")]
         [0, 0, 1]
     """
-    if not isinstance(partitions, int) or isinstance(partitions, bool) or partitions < 1:
-        raise RatekitError(f"partitions must be a whole number of at least 1, got {partitions!r}")
+    if not isinstance(account, str) or not account:
+        raise RatekitTypeError(
+            f"partition_of account must be an account name (a non-empty string), not "
+            f"{type(account).__name__}: {show(account)}."
+        )
+    text = check_text(
+        account if type(account) is str else str.__str__(account), "partition_of account"
+    )
+    return _part(text, _partition_count(partitions, "partition_of partitions"))
+
+
+def _partition_count(partitions: object, what: str) -> int:
+    """``partitions`` when it is an int from 1 to `MAX_PARTITIONS`, else the error naming ``what``."""
+    if not isinstance(partitions, int) or isinstance(partitions, bool):
+        raise RatekitTypeError(
+            f"{what} must be an int from 1 to {MAX_PARTITIONS:,}, not "
+            f"{type(partitions).__name__}: {show(partitions)}."
+        )
+    if not 1 <= partitions <= MAX_PARTITIONS:
+        raise RatekitTypeError(
+            f"{what} must be an int from 1 to {MAX_PARTITIONS:,} (ratekit.scaleout."
+            f"MAX_PARTITIONS: more parts than the workers' cores gain nothing), not "
+            f"{partitions}."
+        )
+    return int(partitions)
+
+
+def _part(account: str, partitions: int) -> int:
+    """The part of an account already read as a record's (`partition_of` without checks)."""
     return zlib.crc32(account.encode("utf-8")) % partitions
 
 
@@ -176,8 +213,9 @@ def rate_by_account(
       names the listed ``accounts`` it rates, the others are rated here.
     - ``shuffle``: ``True`` (the default) regroups the records by
       `partition_of()` their account into ``partitions`` parts (by default the
-      bag's number of partitions); ``False`` when each account's records already sit in
-      one partition of the bag (read from files cut by account, say): no shuffle, one
+      bag's number of partitions; given, an int from 1 to `MAX_PARTITIONS`, 4,096, else
+      [`RatekitTypeError`][ratekit.RatekitTypeError] naming the function); ``False``
+      when each account's records already sit in one partition of the bag (read from files cut by account, say): no shuffle, one
       part per partition. Records of one account in two partitions would be billed
       twice (a graduated tier restarted): the merge refuses them with
       [`SplitAccountError`][ratekit.SplitAccountError] naming the accounts.
@@ -420,9 +458,12 @@ def _parts(
         keep_charges=keep_charges,
     )
     packed = functools.partial(_packed, rate_part=rate_part)
+    count = (  # checked even where unused (shuffle=False)
+        bag.npartitions
+        if partitions is None
+        else _partition_count(partitions, f"{name} partitions")
+    )
     if shuffle:
-        count = bag.npartitions if partitions is None else partitions
-        partition_of("", count)  # refuses a count that is not a whole number >= 1
         key = functools.partial(_key, partitions=count, name=name)
         parts_bag = bag.groupby(key, npartitions=count).map(_second).map(packed)
     else:
@@ -475,20 +516,7 @@ def _results(parts_bag: Any, name: str) -> list[_Part]:
 
 def _listed(accounts: Iterable[str], name: str) -> frozenset[str]:
     """The ``accounts=`` names, checked as [`ratekit.rate()`][ratekit.rate] checks them."""
-    if isinstance(accounts, str) or not isinstance(accounts, Iterable):
-        raise RatekitTypeError(
-            f"{name} accounts must be an iterable of account names such as "
-            f"['acme', 'globex'], not {type(accounts).__name__}: {show(accounts)}."
-        )
-    names = tuple(accounts)
-    for account in names:
-        if not isinstance(account, str) or not account:
-            raise RatekitTypeError(
-                f"{name} accounts must be non-empty strings (account names), not "
-                f"{type(account).__name__}: {show(account)}."
-            )
-        check_text(account, f"{name} account")
-    return frozenset(names)
+    return _inv.account_names(accounts, name, "['acme', 'globex']", keys=True)
 
 
 def _built(element: Any, build: Callable[[Any], object], name: str) -> Event | Sample:
@@ -508,7 +536,7 @@ def _key(record: Event | Sample, partitions: int, name: str) -> int:
     """The part of ``record`` (the shuffle's key, on the workers); a non-record is refused."""
     if type(record) is not Event and type(record) is not Sample:
         raise _refused(record, name)
-    return partition_of(record.account, partitions)
+    return _part(record.account, partitions)
 
 
 def _second(item: tuple[int, list[Event | Sample]]) -> list[Event | Sample]:

@@ -1,0 +1,45 @@
+"""Keys whose hashes a caller cannot choose, for tables keyed by what records hold.
+
+CPython hashes an int to itself modulo 2**61 - 1 (every multiple of it hashes to 0), and
+a Decimal or a float to the hash of the number it equals: ints are not hash-randomised,
+so a feed can send attribute values or sample values whose hashes all collide, and a
+table keyed by them degrades to a list (quadratic time). Strings are hash-randomised
+(``PYTHONHASHSEED``): the keys here hold numbers as their exact text, so equal numbers
+give equal keys (``1``, ``Decimal("1.0")``), and their hashes are the strings'.
+Ints small enough to hash to themselves stay ints: distinct ones hash apart.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Final
+
+__all__ = ["safe_key"]
+
+#: Ints of this magnitude or more share their hash with others (2**61 - 1 hashes to 0).
+_HASHED_AS_ITSELF: Final = 2**61 - 2
+
+
+def safe_key(value: object) -> object:
+    """A key for ``value`` equal for equal values, whose hash a caller cannot choose.
+
+    A string, ``None`` or a bool is itself; an integral number below 2**61 - 2 in
+    magnitude the int it equals (distinct such ints hash apart: only -1 and -2 share);
+    any other number the tuple of a marker and its exact text (its ratio in
+    lowest terms, ``"1/2"``); anything
+    else (a description's frozen mapping or list, which hash their items through this)
+    itself.
+    """
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return value
+    if kind is int:
+        if -_HASHED_AS_ITSELF < value < _HASHED_AS_ITSELF:  # type: ignore[operator]
+            return value
+        return ("#", str(value))
+    if isinstance(value, Decimal | float | int):
+        numerator, denominator = value.as_integer_ratio()
+        if denominator == 1:
+            return safe_key(numerator)
+        return ("#", f"{numerator}/{denominator}")
+    return value

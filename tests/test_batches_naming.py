@@ -1,0 +1,132 @@
+"""What a batch's refusals name: the first bad record, numpy's bool, datetimes, sets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+import ratekit as rk
+
+T0 = 1772323200000000  # 2026-03-01T00:00:00Z
+INSTANT = (
+    "an instant of a batch is an int of microseconds since 1970-01-01T00:00:00Z (use "
+    "rk.Event or rk.Sample for datetimes and ISO strings)."
+)
+
+
+def _columns(rows: list[tuple[Any, ...]], fields: tuple[str, ...]) -> dict[str, list[Any]]:
+    return {field: [row[i] for row in rows] for i, field in enumerate(fields)}
+
+
+EVENT_FIELDS = ("account", "resource", "at_us", "kind", "attributes")
+
+
+@pytest.mark.parametrize("columns", [False, True])
+def test_the_first_bad_record_is_named_whatever_column_it_is_bad_in(columns: bool) -> None:
+    # events[2] has a bad kind, events[3] a bad attribute, events[5] a bad account: the
+    # account column is checked first, yet events[2] is named
+    rows: list[tuple[Any, ...]] = [
+        ("acme", "vm-0", T0, "start", None),
+        ("acme", "vm-1", T0, "start", None),
+        ("acme", "vm-2", T0, "halt", None),
+        ("acme", "vm-3", T0, "start", {"a": float("nan")}),
+        ("acme", "vm-4", T0, "start", None),
+        (5, "vm-5", T0, "start", None),
+    ]
+
+    def build(given: list[tuple[Any, ...]]) -> object:
+        if columns:
+            return rk.RecordBatch.from_columns(events=_columns(given, EVENT_FIELDS))
+        return rk.RecordBatch.from_tuples(events=given)
+
+    with pytest.raises(rk.BadRecordError) as error:
+        build(rows)
+    assert str(error.value) == (
+        "events[2]: kind is str 'halt'; it must be one of 'start', 'update', 'stop', 'delete'."
+    )
+    # without it, events[3] (its attribute); without both, events[5]
+    rows[2] = ("acme", "vm-2", T0, "start", None)
+    with pytest.raises(rk.BadQuantityError) as nan:
+        build(rows)
+    assert str(nan.value).startswith("events[3]: attribute 'a' is nan, not a finite number;")
+    rows[3] = ("acme", "vm-3", T0, "start", None)
+    with pytest.raises(rk.RatekitTypeError) as account:
+        build(rows)
+    assert str(account.value) == ("events[5]: account is int 5; it must be a non-empty string.")
+
+
+def test_the_first_bad_sample_is_named_a_negative_reading_too() -> None:
+    rows: list[tuple[Any, ...]] = [
+        ("a", "ip", "m", T0, 5, "delta"),
+        ("a", "ip", "m", T0, -5, "counter"),  # checked after the values: named first
+        ("a", "ip", "m", T0, "x", "delta"),
+        ("a", "ip", "m", "T", 1, "delta"),
+    ]
+    with pytest.raises(rk.BadRecordError) as error:
+        rk.RecordBatch.from_tuples(samples=rows)
+    assert str(error.value) == (
+        "samples[1]: value -5 is a negative counter reading; a cumulative counter counts up "
+        "from zero and is never negative, so a reading must be a number >= 0 (a decrease to "
+        "a lower reading is a reset; a correction is a 'delta' sample)."
+    )
+
+
+def test_numpys_bool_is_named_as_numpys() -> None:
+    np = pytest.importorskip("numpy")
+    with pytest.raises(rk.RatekitTypeError) as attribute:
+        rk.RecordBatch.from_tuples(events=[("a", "r", T0, "start", {"gpu": np.True_})])
+    assert str(attribute.value) == (
+        "events[0]: attribute 'gpu' must be a str, int, Decimal, float, bool, None, a mapping "
+        f"or a list (JSON-like values), not {_numpy_bool(np)}: np.True_."
+    )
+    with pytest.raises(rk.RatekitTypeError) as switch:
+        rk.bill(rk.Rating((), ()), by_resource=np.True_)
+    assert str(switch.value) == (
+        f"bill by_resource must be True or False, not {_numpy_bool(np)}: np.True_."
+    )
+
+
+def _numpy_bool(np: Any) -> str:
+    # numpy 2 names its bool "bool", as Python's: said to be numpy's; numpy 1's "bool_"
+    return "numpy bool" if np.bool_.__name__ == "bool" else "bool_"
+
+
+def test_a_datetime_as_an_instant_is_told_how_to_give_microseconds() -> None:
+    hint = (
+        " A pandas datetime column gives epoch microseconds as "
+        "series.dt.as_unit('us').astype('int64').tolist(), whatever its unit (a column "
+        "without a timezone is read as UTC)."
+    )
+    at = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    with pytest.raises(rk.RatekitTypeError) as error:
+        rk.RecordBatch.from_columns(events={"account": ["a"], "resource": ["r"], "at_us": [at]})
+    assert str(error.value) == (f"events[0]: at_us is datetime {at!r}; {INSTANT}{hint}")
+    pd = pytest.importorskip("pandas")
+    series = pd.Series(pd.to_datetime(["2026-03-01T00:00:00Z"]))
+    with pytest.raises(rk.RatekitTypeError) as stamp:
+        rk.RecordBatch.from_tuples(events=[("a", "r", series[0])])
+    assert str(stamp.value) == (
+        "events[0]: at_us is Timestamp Timestamp('2026-03-01 00:00:00+0000', tz='UTC'); "
+        f"{INSTANT}{hint}"
+    )
+    # the conversion the hint gives, whatever the column's unit
+    for unit in ("ns", "us", "s"):
+        given = series.dt.as_unit(unit).dt.as_unit("us").astype("int64").tolist()
+        assert rk.RecordBatch.from_tuples(events=[("a", "r", given[0])])[0].at_us == T0
+
+
+def test_a_set_of_tuples_is_refused_as_a_set_column_is() -> None:
+    with pytest.raises(rk.RatekitTypeError) as error:
+        rk.RecordBatch.from_tuples(events={("a", "r", T0)})
+    assert str(error.value) == (
+        "RecordBatch events must be an iterable of tuples in the order of its records (a "
+        "list, a tuple, a generator), not set: {('a', 'r', 1772323200000000)}; a set has no "
+        "order, so the records would not come in the order they were given (an event's stop "
+        "before its start, say): give a list."
+    )
+    with pytest.raises(rk.RatekitTypeError, match=r"^RecordBatch samples must be .* not frozenset"):
+        rk.RecordBatch.from_tuples(samples=frozenset({("a", "r", "m", T0, 1)}))
+    with pytest.raises(rk.RatekitTypeError, match=r"not set: \{'a'\}; a set has no order"):
+        rk.RecordBatch.from_columns(events={"account": {"a"}, "resource": ["r"], "at_us": [T0]})
