@@ -116,6 +116,7 @@ _CHARGE: Final[_Spec] = {
     "quantum": "quantum",
     "rounding": "rounding",
     "whole": "decimal?",
+    "after": "decimal?",
 }
 _ANOMALY: Final[_Spec] = {
     "kind": "anomaly kind",
