@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -300,3 +300,53 @@ def test_rating_at_any_watermark_prices_the_cycle_net_less_its_prorated_allowanc
         report = rater.statement(_at(watermark))
         stated += sum((Fraction(line.amount) for line in report.lines), Fraction(0))
         assert stated == Fraction(rating.total())
+
+
+# -- a charge's breakdown ---------------------------------------------------------------
+
+_VOLUME = rk.Volume([rk.Tier(2, "1"), rk.Tier(None, "0.5")])
+_MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+
+
+def _grouped(position: str, quantity: str, free: str, after: str | None) -> rk.Charge:
+    return rk.Charge(
+        "acme", "calls", "x", _MARCH, _MARCH, quantity, "call", 0, "EUR", "p", "e", None,
+        free=free, price=_VOLUME, position=position, after=after,
+    )  # fmt: skip
+
+
+def test_a_charge_breakdown_goes_from_position_to_after() -> None:
+    # A piece that brought its group from 1 to 3 calls (its price priced it so, after):
+    # Volume's tier 0 at 1 is taken back (-1 x 1), tier 1 prices 3 x 0.5 = 1.5; its
+    # position + quantity - free (1 + 2.5 - 0.4 = 3.1) is not where the lines go.
+    lines = _grouped("1", "2.5", "0.4", "3").tiers
+    assert [(line.label, line.quantity, line.amount) for line in lines] == [
+        ("tiers[1]", Decimal(3), Decimal("1.5")),
+        ("tiers[0]", Decimal(-1), Decimal(-1)),
+    ]
+
+
+def test_a_charge_made_by_hand_goes_to_the_nearest_of_its_exact_sum() -> None:
+    # No after: position + quantity - free, exact, then the nearest number represented.
+    # 0.333...3 (60 digits) + 1 - 1.333...3 (60 digits, the last at 1E-59) is 3E-60 exactly,
+    # nearer 0 than 1E-30: the group is back at 0, and the lines take tier 0 back whole.
+    third = "0." + "3" * 60
+    lines = _grouped(third, "1", "1." + "3" * 59, None).tiers
+    assert [(line.quantity, line.amount) for line in lines] == [
+        (Decimal("-" + third), Decimal("-" + third))
+    ]
+
+
+def test_a_tier_left_is_taken_back_exactly_in_any_context() -> None:
+    # From 2.333...3 (60 digits) to 1.333...3: tier 1 (2.333...3 x 0.5) is taken back with
+    # all its 60 digits, not at the caller's 28 (Python's default precision).
+    high = "2." + "3" * 59
+    with localcontext(prec=28):
+        lines = _grouped(high, "-1", "0", "1." + "3" * 59).tiers
+    assert [(line.label, line.quantity) for line in lines] == [
+        ("tiers[0]", Decimal("1." + "3" * 59)),
+        ("tiers[1]", Decimal("-" + high)),
+    ]
+    assert lines[1].amount == Decimal(
+        "-1.16666666666666666666666666666666666666666666666666666666666"
+    )
