@@ -350,3 +350,26 @@ def test_a_tier_left_is_taken_back_exactly_in_any_context() -> None:
     assert lines[1].amount == Decimal(
         "-1.16666666666666666666666666666666666666666666666666666666666"
     )
+
+
+def test_pieces_that_follow_one_another_merge_in_one_progression_on_the_invoice() -> None:
+    # x bills 0.124639718473931002043186555...56 calls (its quantity less the 7 free calls
+    # pro-rated to 19:32:03Z, exact) and y's 3 calls follow, from there to 3.124639718...;
+    # x's quantity less its free part as shown (rounded at the 60th digit, the last at
+    # 1E-59) lies 4E-60 above where y starts: the charges follow one another (after), and
+    # the invoice shows one progression: tier 0 filled (1 x 0.50) and 2.124639718... x 0.01.
+    graduated = rk.Graduated([rk.Tier(1, "0.50"), rk.Tier(None, "0.01")])
+    records = [*RECORDS[:2], rk.Sample("b", "y", "calls", "2026-03-28T15:18:49Z", 3, id="r212")]
+    rating = rk.rate(records, _plan(graduated), span=TWO_DAYS, meters=[CALLS], as_of=AS_OF)
+    _x, on_x, on_y = rating.charges
+    assert (on_x.after, on_y.position) == (BILLED_X, BILLED_X)
+    assert on_x.position == 0
+    shown = Fraction(on_x.quantity) - Fraction(on_x.free)
+    assert shown - Fraction(BILLED_X) == Fraction(4, 10**60)
+    _before, day = rk.bill(rating)
+    (line,) = day.lines
+    assert line.resource is None
+    assert [(tier.label, tier.quantity) for tier in line.tiers] == [
+        ("tiers[0]", Decimal(1)),
+        ("tiers[1]", Decimal("2.12463971847393100204318655555555555555555555555555555555556")),
+    ]
