@@ -267,7 +267,7 @@ CORRUPTIONS = [
     ),
     (set_index(INVOICES, "total", 0, 0), r"\.invoices\.total\[0\]: NoneType None where a Decimal"),
     (row_out_of_range, r"\.charges\.row: not indices below \d+"),
-    (drop_column, r"\.charges: not a list of 21 items \(got 20\)"),
+    (drop_column, r"\.charges: not a list of 22 items \(got 21\)"),  # a charge has 22 fields
     (shorten_column, r"\.charges\.amount: not an array of \d+ indices"),
     (reverse_span, r"\.spans: not spans within years 1 to 9999 whose start is not after"),
     (extra_line_charge, r"\.lines\.charges: not runs of values as long as sent"),
@@ -291,8 +291,9 @@ def test_bytes_that_are_not_a_part_result_are_refused() -> None:
         _wire.decode("ratekit")
     with pytest.raises(rk.BadDataError, match="do not start with ratekit's header"):
         _wire.decode(pickle.dumps(fleet_part()))
-    with pytest.raises(rk.BadDataError, match="version 2 where this ratekit reads version 1"):
-        _wire.decode(_wire.MAGIC[:-1] + b"\x02" + good[len(_wire.MAGIC) :])
+    # version 1 held no charge's after (the form of charges changed with it)
+    with pytest.raises(rk.BadDataError, match="version 1 where this ratekit reads version 2"):
+        _wire.decode(_wire.MAGIC[:-1] + b"\x01" + good[len(_wire.MAGIC) :])
     with pytest.raises(rk.BadDataError, match=r"cannot be read \(.*\); they were cut short"):
         _wire.decode(good[: len(good) // 2])
     with pytest.raises(rk.BadDataError, match=r"^rate_by_account part result: not a tuple of 14"):

@@ -29,6 +29,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from fractions import Fraction
 from typing import Final, ParamSpec, TypeVar
 
 from ._collector import paused
@@ -48,6 +49,7 @@ __all__ = [
     "ZERO",
     "exact_sum",
     "in_context",
+    "nearest",
     "quick_decimal",
     "tidy",
     "to_decimal",
@@ -295,6 +297,55 @@ def exact_sum(values: Iterable[Decimal]) -> Decimal:
     ```
     """
     return functools.reduce(_SUMS.add, values, ZERO)  # the same left fold, at C speed
+
+
+#: Half the smallest non-zero magnitude ratekit represents: the nearest number to a value
+#: below it is 0 (see `nearest`).
+_HALF_SMALLEST: Final = Decimal(f"5E{MIN_ADJUSTED - 1}")
+_SMALLEST: Final = Decimal(f"1E{MIN_ADJUSTED}")
+
+
+def nearest(value: Decimal | Fraction) -> Decimal:
+    """The number ratekit represents nearest to an exact ``value`` that rating computed.
+
+    A quantity rating computes itself, such as a group's running quantity after
+    corrections and pro-rated allowances, is exact (a sum of Decimals, or a Fraction when
+    an allowance is pro-rated by a share of time that does not terminate in decimal). It
+    is handed to a price as the nearest number of the representable range (see the
+    module): the value itself when it terminates within 60 significant digits; else
+    rounded, half-even, at the 60th significant digit; and a magnitude below ``1E-30``
+    (the smallest the range holds) to ``0``, or to ``±1E-30`` from above ``5E-31``. So
+    what rating hands on is a number the doors accept, and a total that is exactly zero
+    is zero, never a rounding residue such as ``4E-60``. Magnitudes of ``1E+30`` and
+    more are left as they are (to 60 digits): no number of the range is near them, and
+    the price's door names them. O(1) for a Decimal, O(digits) for a Fraction.
+
+    ```pycon
+    >>> nearest(Fraction(1, 3))
+    Decimal('0.333333333333333333333333333333333333333333333333333333333333')
+    >>> nearest(Decimal("4E-60")), nearest(Fraction(-7, 10**31)), nearest(Decimal("2.50"))
+    (Decimal('0'), Decimal('-1E-30'), Decimal('2.50'))
+
+    ```
+    """
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            result = CONTEXT.plus(Decimal(value.numerator))
+        else:
+            result = CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
+    else:
+        result = CONTEXT.plus(value)
+    if result and result.adjusted() < MIN_ADJUSTED:
+        # below the range: to 0, or to the smallest magnitude, whichever is nearer (a
+        # tie goes to 0, the even one); compared exactly, not after the rounding above
+        if isinstance(value, Fraction):
+            far = abs(value) > Fraction(_HALF_SMALLEST)
+        else:
+            far = value.copy_abs() > _HALF_SMALLEST
+        if far:
+            return _SMALLEST if value > 0 else _SMALLEST.copy_negate()
+        return ZERO
+    return result
 
 
 def in_context(function: Callable[_P, _R]) -> Callable[_P, _R]:

@@ -236,19 +236,26 @@ def _merged(charges: tuple[Charge, ...]) -> list[TierLine]:
 def _overlap(charges: tuple[Charge, ...]) -> bool:
     """Whether the charges' places on the tiers overlap: several progressions.
 
-    A charge of a group priced by its total covers ``(position, position + billable]``
-    of its group's quantity; the charges of one group follow one another.
+    A charge of a group priced by its total covers ``(position, after]`` of its group's
+    quantity (``position + billable`` for one made by hand without ``after``); the
+    charges of one group follow one another.
     """
     placed = sorted(
-        (charge.position, CONTEXT.subtract(charge.quantity, charge.free))
-        for charge in charges
-        if charge.position is not None
+        (
+            (charge.position, CONTEXT.subtract(charge.quantity, charge.free), charge.after)
+            for charge in charges
+            if charge.position is not None
+        ),
+        key=lambda place: (place[0], place[1]),
     )
     reach = None
-    for position, billable in placed:
+    for position, billable, after in placed:
         if reach is not None and position < reach and billable > 0:
             return True
-        end = _ADD(position, max(billable, ZERO))
+        if billable <= 0:
+            end = position
+        else:
+            end = _ADD(position, billable) if after is None else max(after, position)
         reach = end if reach is None else max(reach, end)
     return False
 

@@ -6,6 +6,15 @@ prices the pieces of a group (account, plan, cycle, meter, ``group_by`` value) i
 each the marginal amount on top of those before it, with one ``amount()`` per piece for
 the models whose marginal is a difference of amounts (`_RUNNING`). The streaming rater
 may start a group from a carried quantity (``carry``): what stood at its last statement.
+
+A group's running quantity is kept exact (`Exact`: a Decimal summed without rounding, or
+a Fraction once a pro-rated allowance that does not terminate in decimal makes part of
+a piece free), and each price is handed `ratekit._decimals.nearest` of it: rounding
+happens once, where a quantity is priced, never in the sum. So corrections and
+allowances that net a group to exactly zero price it at zero (a rounding residue such
+as ``4E-60`` would start a whole package, select a tier, and lie below the smallest
+magnitude the price's door accepts), and every quantity rating hands a price is one
+its door accepts.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from typing import Final, TypeAlias
 
 from ._allowances import _NOTHING, place
 from ._anomalies import placed
-from ._decimals import CONTEXT, ZERO
+from ._decimals import _SUMS, CONTEXT, ZERO, nearest
 from ._dues import _exact as _decimal
 from ._dues import _Opener
 from ._instants import format_us
@@ -35,12 +44,14 @@ from .spans import Span
 from .units import Unit
 from .usage import UsageRow
 
-__all__ = ["Crossed", "GroupKey", "Place", "_Piece", "_Pricing", "place"]
+__all__ = ["Crossed", "Exact", "GroupKey", "Place", "_Piece", "_Pricing", "place"]
 
 #: A group of pieces priced by their total: (account, id(plan), cycle start, meter, value).
 GroupKey: TypeAlias = tuple[str, int, int, str, object]
 #: Where a group's pieces stand in its order: (span start, span end, resource).
 Place: TypeAlias = tuple[int, int, str]
+#: An exact quantity: a Decimal summed without rounding, or a Fraction (see the module).
+Exact: TypeAlias = Decimal | Fraction
 
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
@@ -54,7 +65,9 @@ class _Piece:
     """A piece of a usage row under one plan, one cycle and one entry (mutable, private)."""
 
     __slots__ = (
+        "after",
         "amount",
+        "before",
         "cycle",
         "entry",
         "free",
@@ -92,6 +105,8 @@ class _Piece:
         self.free_exact = _NOTHING
         self.amount = ZERO
         self.position: Decimal | None = None
+        self.before: Exact = ZERO  # the group's exact quantity before it (priced by total)
+        self.after: Decimal | None = None  # the group's quantity after it, as priced
         self.opens = False
         # A share of an aggregate that does not add up: the aggregate its price priced.
         self.whole: Decimal | None = None
@@ -133,6 +148,22 @@ def _sort_key(piece: _Piece) -> tuple[int, int, str, int]:
     return (piece.span.start_us, piece.span.end_us, piece.row.resource, piece.order)
 
 
+def _exact_billable(piece: _Piece) -> Exact:
+    """A piece's billable quantity, exact: its quantity less its free part's exact value."""
+    if piece.free_exact:
+        return Fraction(piece.quantity) - piece.free_exact
+    if piece.free:
+        return _SUMS.subtract(piece.quantity, piece.free)
+    return piece.quantity
+
+
+def _plus(a: Exact, b: Exact) -> Exact:
+    """``a + b``, exact: a Decimal while both are, else a Fraction."""
+    if type(a) is Decimal and type(b) is Decimal:
+        return _SUMS.add(a, b)
+    return Fraction(a) + Fraction(b)
+
+
 class _Pricing:
     """The amounts of pieces, for the rating engine that provides this state."""
 
@@ -140,10 +171,10 @@ class _Pricing:
     # last piece priced before and the quantity up to it (for prices without a base
     # only: the streaming rater prices what is new after what stands); the groups
     # priced, their pieces in order; and per group, the quantity after its pieces.
-    carry: dict[GroupKey, tuple[Place, Decimal]]
+    carry: dict[GroupKey, tuple[Place, Exact]]
     groups: dict[GroupKey, list[_Piece]]
-    ends: dict[GroupKey, Decimal]
-    placed: dict[GroupKey, Decimal]  # per group, where its usage before the span left it
+    ends: dict[GroupKey, Exact]
+    placed: dict[GroupKey, Exact]  # per group, where its usage before the span left it
     openers: dict[tuple[object, ...], _Opener]  # the first piece of each group
     factors: dict[tuple[int, str], object]  # meter unit to price unit, per entry
     #: The Continuous meters priced by a cycle's quantity, when rate() knows the meters:
@@ -176,8 +207,9 @@ class _Pricing:
                         )
                     else:
                         piece.amount = _MUL(price.rate, billable)
-                else:
-                    piece.amount = self.guard(piece, price, None, billable)
+                else:  # the billable quantity, exact, as the nearest number represented
+                    exact = nearest(_exact_billable(piece)) if piece.free_exact else billable
+                    piece.amount = self.guard(piece, price, None, exact)
                 continue
             value = None if piece.entry.group_by is None else _group_value(piece)
             key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter, value)
@@ -188,20 +220,26 @@ class _Pricing:
         self.price_shares(shares)
 
     def price_group(self, group: GroupKey, members: list[_Piece]) -> None:
-        """Price a group's pieces in time order, each on top of those before it."""
+        """Price a group's pieces in time order, each on top of those before it.
+
+        The running quantity is exact (see the module); each price gets the nearest
+        number ratekit represents to it (`ratekit._decimals.nearest`).
+        """
         members.sort(key=_sort_key)
         position = self.start(group, members)
+        shown = nearest(position)  # what the price is handed for ``position``
         below = ZERO  # the amount at ``low`` under ``priced_by``
         priced_by: PriceModel | None = None
         for piece in members:
-            billable = _SUB(piece.quantity, piece.free)
-            piece.position = position
-            after = _ADD(position, billable)
+            piece.before = position
+            piece.position = shown
+            after = _plus(position, _exact_billable(piece))
+            piece.after = shown_after = nearest(after)
             # A correction nets against the cycle's usage, whatever their order: the
             # running quantity is priced where it is at zero or above (``low`` to
             # ``high``), so the group's pieces add up to the price of its total.
-            low = position if position > 0 else ZERO
-            high = after if after > 0 else ZERO
+            low = shown if shown > 0 else ZERO
+            high = shown_after if shown_after > 0 else ZERO
             # The amount at zero is the group's base, charged on its own (due without
             # usage): each piece carries the marginal amount on top of those before it.
             price = piece.entry.price
@@ -217,10 +255,10 @@ class _Pricing:
             else:
                 piece.amount = self.guard(piece, price, low, _SUB(high, low))
                 priced_by = None
-            position = after
+            position, shown = after, shown_after
         self.ends[group] = position
-        if position < 0:
-            self.below_zero(members, position)
+        if shown < 0:
+            self.below_zero(members, shown)
 
     def below_zero(self, members: list[_Piece], total: Decimal) -> None:
         """Report a group whose total is below zero: that part is priced at zero."""
@@ -282,7 +320,7 @@ class _Pricing:
                     )
                 factor = self.factors[id(entry), row.unit] if entry.unit is not None else 1
                 assert isinstance(factor, (Fraction, int))
-                whole = _decimal(total * factor)
+                whole = nearest(total * factor)
                 piece.whole = whole
                 price = entry.price
                 above = priced.get((id(price), whole))
@@ -292,7 +330,7 @@ class _Pricing:
                     above = priced[id(price), whole] = Fraction(top) - Fraction(base)
                 piece.amount = _decimal(billable / total * above) if total else ZERO
 
-    def start(self, group: GroupKey, members: list[_Piece]) -> Decimal:
+    def start(self, group: GroupKey, members: list[_Piece]) -> Exact:
         """The quantity a group's pieces (in order) are priced on from: zero, or carried.
 
         Zero, or where the cycle's usage before the span left the group (``placed``).

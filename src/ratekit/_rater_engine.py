@@ -16,7 +16,7 @@ from . import _rater_reuse as _reuse
 from ._decimals import ZERO
 from ._instants import MAX_US, MIN_US, format_us, from_us
 from ._level_limits import capped as capped_levels
-from ._pricing import GroupKey, Place, _Piece
+from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
 from ._rater_reuse import Known
 from ._rating_engine import _Engine as _RatingEngine
@@ -174,10 +174,10 @@ class Engine:
         accounts: Mapping[str, int],
         start_us: int,
         end_us: int,
-        carry: dict[GroupKey, tuple[Place, Decimal]] | None = None,
+        carry: dict[GroupKey, tuple[Place, Exact]] | None = None,
         *,
         allowed: Consumed | None = None,
-    ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Decimal]]:
+    ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact]]:
         """Rate ``rows`` over ``[start_us, end_us)``, covering ``accounts``.
 
         Under one plan, each account (with the instant of its first record) is covered

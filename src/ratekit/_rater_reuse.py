@@ -31,7 +31,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from ._pricing import Crossed, GroupKey, Place, _Piece
+from ._pricing import Crossed, Exact, GroupKey, Place, _Piece
 from .charges import Charge, Rating
 from .usage import UsageRow
 
@@ -55,9 +55,9 @@ class _Track:
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.resources: list[str] = []
-        self.befores: list[Decimal] = []
+        self.befores: list[Exact] = []
         self.rows: list[int] = []
-        self.end = Decimal(0)
+        self.end: Exact = Decimal(0)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -65,8 +65,8 @@ class _Track:
     def place(self, index: int) -> Place:
         return (self.starts[index], self.ends[index], self.resources[index])
 
-    def before(self, index: int) -> Decimal:
-        """The quantity before piece ``index`` (the end after the last)."""
+    def before(self, index: int) -> Exact:
+        """The exact quantity before piece ``index`` (the end after the last)."""
         return self.befores[index] if index < len(self.rows) else self.end
 
     def cut(self, index: int) -> _Track:
@@ -80,13 +80,13 @@ class _Track:
         track.end = self.before(index)
         return track
 
-    def extend(self, pieces: list[_Piece], end: Decimal) -> None:
+    def extend(self, pieces: list[_Piece], end: Exact) -> None:
         for piece in pieces:
             span = piece.span
             self.starts.append(span.start_us)
             self.ends.append(span.end_us)
             self.resources.append(piece.row.resource)
-            self.befores.append(_before(piece))
+            self.befores.append(piece.before)
             self.rows.append(id(piece.row))
         self.end = end
 
@@ -126,7 +126,7 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
     todo: list[UsageRow] = []
     reused: list[Charge] = []
     lost: list[Charge] = []
-    carry: dict[GroupKey, tuple[Place, Decimal]] = {}
+    carry: dict[GroupKey, tuple[Place, Exact]] = {}
     kept: dict[str, tuple[Known, set[int], dict[GroupKey, int]]] = {}
     for account, mine in by_account.items():
         old = known.get(account)
@@ -158,7 +158,7 @@ def _reuse(  # noqa: PLR0917 - private plumbing of plain values
     todo: list[UsageRow],
     reused: list[Charge],
     lost: list[Charge],
-    carry: dict[GroupKey, tuple[Place, Decimal]],
+    carry: dict[GroupKey, tuple[Place, Exact]],
 ) -> tuple[set[int], dict[GroupKey, int]]:
     """One account: its rows to rate again, the charges that stand, lost, and carried.
 
@@ -244,7 +244,7 @@ def _remember(  # noqa: PLR0917 - private plumbing of plain values
     known: dict[str, Known],
     charges: tuple[Charge, ...],
     groups: dict[GroupKey, list[_Piece]],
-    ends: dict[GroupKey, Decimal],
+    ends: dict[GroupKey, Exact],
     start_us: int,
     end_us: int,
 ) -> None:
@@ -276,12 +276,6 @@ def _remember(  # noqa: PLR0917 - private plumbing of plain values
 
 def _charges(known: Known) -> list[Charge]:
     return [*known.alone.values(), *(c for cs in known.grouped.values() for c in cs)]
-
-
-def _before(piece: _Piece) -> Decimal:
-    position = piece.position
-    assert position is not None
-    return position
 
 
 def _on_its_own(charge: Charge) -> bool:

@@ -22,7 +22,7 @@ from ._dues import Spent, _cycle_span, _Dues, _split, spend
 from ._dues import _exact as _decimal
 from ._instants import MAX_US, MIN_US, format_us
 from ._price_model import priced
-from ._pricing import GroupKey, Place, _Piece, _Pricing
+from ._pricing import Exact, GroupKey, Place, _Piece, _Pricing
 from ._rating_uncut import check_plan_cuts, check_price_cuts
 from ._rating_unpriced import _Unpriced
 from ._regimes import _Regimes
@@ -129,9 +129,9 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
         # start of the cycle of its first row or record); a named account, from always.
         self.since: dict[str, int] = {}
         # The state of pricing by group total (see _Pricing).
-        self.carry: dict[GroupKey, tuple[Place, Decimal]] = {}
+        self.carry: dict[GroupKey, tuple[Place, Exact]] = {}
         self.groups: dict[GroupKey, list[_Piece]] = {}
-        self.ends: dict[GroupKey, Decimal] = {}  # per group, the quantity after its pieces
+        self.ends: dict[GroupKey, Exact] = {}  # per group, the exact quantity after its pieces
         # The meters whose quantity does not add up over pieces (a peak: _Pricing.price_shares).
         self.peaks: frozenset[str] = frozenset()
         # The meters whose rows, given metered, a price cut or an assignment boundary may
@@ -139,7 +139,7 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
         self.sums: frozenset[str] = frozenset()
         # per group of a cycle the span starts inside: the quantity its usage before the
         # span reached (see place_before), where the span's pieces are priced on from
-        self.placed: dict[GroupKey, Decimal] = {}
+        self.placed: dict[GroupKey, Exact] = {}
         # usage that no plan or entry prices is not this rating's to report (place_before)
         self.quiet = False
 
@@ -531,6 +531,7 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
                     plan.quantum,
                     plan.rounding,
                     piece.whole,
+                    piece.after,
                 )
             )
             if plan.minimums:

@@ -74,7 +74,7 @@ __all__ = ["MAGIC", "Part", "decode", "encode"]
 Part = tuple[Rating, tuple[Invoice, ...], frozenset[str], dict[str, list[str]]]
 
 #: The first bytes of a part's result; the last is the wire form's version.
-MAGIC: Final = b"ratekit-part\x00\x01"
+MAGIC: Final = b"ratekit-part\x00\x02"
 _WHAT: Final = "part result"  # decode() puts the caller's name before it
 _new = object.__new__
 
@@ -116,6 +116,7 @@ _CHARGE: Final[_Spec] = {
     "quantum": "quantum",
     "rounding": "rounding",
     "whole": "decimal?",
+    "after": "decimal?",
 }
 _ANOMALY: Final[_Spec] = {
     "kind": "anomaly kind",

@@ -23,7 +23,17 @@ from typing import Any, Final, Literal
 import attrs
 
 from . import _values as _v
-from ._decimals import CONTEXT, MAX_ADJUSTED, MIN_ADJUSTED, ONE, RANGE_TEXT, ZERO, to_decimal
+from ._decimals import (
+    CONTEXT,
+    MAX_ADJUSTED,
+    MIN_ADJUSTED,
+    ONE,
+    RANGE_TEXT,
+    ZERO,
+    exact_sum,
+    nearest,
+    to_decimal,
+)
 from ._decimals import tidy as _tidy
 from ._instants import format_us, to_us
 from ._shown import show
@@ -116,6 +126,13 @@ class Charge:
       ``billable / whole`` of the price's amount of it above zero, and its
       [`tiers`][ratekit.Charge.tiers] are the price's lines of the whole, each with that
       share (``part`` of ``whole``) and its amount (``None`` otherwise).
+    - ``after``: for a piece of a group priced by its total, the group's quantity after
+      it, as its price priced it: the nearest number ratekit represents to the exact
+      running quantity (``position`` is that before it). ``position + quantity - free``
+      may differ from it in the 60th digit, where a free part pro-rated by time does not
+      terminate; [`tiers`][ratekit.Charge.tiers] goes from ``position`` to ``after``.
+      ``None`` otherwise, and for a charge made by hand (``position + quantity - free``
+      then stands for it).
 
     Examples:
         >>> import ratekit as rk
@@ -170,6 +187,9 @@ class Charge:
     whole: Decimal | None = attrs.field(
         default=None, eq=False, converter=_v.optional_number, validator=_exact
     )
+    after: Decimal | None = attrs.field(
+        default=None, eq=False, converter=_v.optional_number, validator=_exact
+    )
 
     def __repr__(self) -> str:
         return (
@@ -216,23 +236,26 @@ class Charge:
             )
         if self.position is None:
             return tuple(self.price.explain(billable))
-        return _marginal_lines(self.price, self.position, billable, opens=self.opens)
+        after = self.after
+        if after is None:  # a charge made by hand: the exact sum, as rating would round it
+            after = nearest(exact_sum((self.position, self.quantity, self.free.copy_negate())))
+        return _marginal_lines(self.price, self.position, after, opens=self.opens)
 
 
 def _marginal_lines(
-    price: PriceModel, position: Decimal, billable: Decimal, *, opens: bool
+    price: PriceModel, position: Decimal, after: Decimal, *, opens: bool
 ) -> tuple[TierLine, ...]:
-    """The tier lines ``billable`` adds on top of ``position`` (with the base if ``opens``).
+    """The tier lines from ``position`` to ``after`` (with the base if ``opens``).
 
     A group's quantity is priced where it is at zero or above (corrections net), so the
-    lines go from ``max(position, 0)`` to ``max(position + billable, 0)``.
+    lines go from ``max(position, 0)`` to ``max(after, 0)``.
     """
-    after = price.explain(max(_ADD(position, billable), ZERO))
+    after_lines = price.explain(max(after, ZERO))
     if opens:
-        return tuple(after)
+        return tuple(after_lines)
     before = {line.label: line for line in price.explain(max(position, ZERO))}
     out = []
-    for line in after:
+    for line in after_lines:
         old = before.pop(line.label, None)
         if old is None:
             out.append(line)
@@ -253,9 +276,9 @@ def _marginal_lines(
     out.extend(
         attrs.evolve(
             old,
-            quantity=-old.quantity,
-            amount=-old.amount,
-            flat=-old.flat,
+            quantity=old.quantity.copy_negate(),  # exact, whatever the caller's context
+            amount=old.amount.copy_negate(),
+            flat=old.flat.copy_negate(),
             blocks=None if old.blocks is None else -old.blocks,
         )
         for old in before.values()
@@ -304,11 +327,12 @@ _FIELDS: Final = tuple(field.name for field in attrs.fields(Charge))
     _SET_QUANTUM,
     _SET_ROUNDING,
     _SET_WHOLE,
+    _SET_AFTER,
 ) = _v.slot_setters(Charge, *_FIELDS)  # fmt: skip
 if _FIELDS != (
     "account", "meter", "resource", "span", "cycle", "quantity", "unit", "amount", "currency",
     "plan", "entry", "unit_price", "free", "kind", "row", "price", "position", "opens",
-    "quantum", "rounding", "whole",
+    "quantum", "rounding", "whole", "after",
 ):  # fmt: skip
     raise ImportError(f"_new_charge() sets a Charge's fields by name: {_FIELDS} changed")
 _new = object.__new__
@@ -336,6 +360,7 @@ def _new_charge(  # noqa: PLR0917 - the private twin of Charge's constructor
     quantum: Decimal = Decimal("0.01"),
     rounding: str = "ROUND_HALF_EVEN",
     whole: Decimal | None = None,
+    after: Decimal | None = None,
 ) -> Charge:
     """A [`Charge`][ratekit.Charge] from fields that are right by construction: rating's route.
 
@@ -369,6 +394,7 @@ def _new_charge(  # noqa: PLR0917 - the private twin of Charge's constructor
     _SET_QUANTUM(charge, quantum)
     _SET_ROUNDING(charge, rounding)
     _SET_WHOLE(charge, whole)
+    _SET_AFTER(charge, after)
     return charge
 
 

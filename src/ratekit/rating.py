@@ -54,14 +54,13 @@ from __future__ import annotations
 import datetime as _dt
 import typing
 from collections.abc import Iterable
-from decimal import Decimal
 from fractions import Fraction
 
 from . import _values as _v
 from ._decimals import in_context
 from ._instants import MAX_US, to_us
 from ._level_limits import capped as capped_levels
-from ._pricing import GroupKey, Place, _Piece
+from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rating_engine import _Engine, _row_key
 from ._shown import show
 from .assignments import Assignment
@@ -318,11 +317,11 @@ def rate_rows(
     *,
     span: Span,
     first: dict[str, int],
-    carry: dict[GroupKey, tuple[Place, Decimal]] | None = None,
+    carry: dict[GroupKey, tuple[Place, Exact]] | None = None,
     peaks: frozenset[str] = frozenset(),
     used: typing.Callable[[list[Plan]], dict[tuple[str, int, str, tuple[int, int]], Fraction]]
     | None = None,
-) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Decimal]]:
+) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact]]:
     """[`rate()`][ratekit.rate] of usage rows, for the streaming rater; and the groups priced.
 
     The rater keeps rows, not records: under one plan, ``first`` maps each account it
