@@ -50,13 +50,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from . import _lateness, _rater_tz, _snapshot
+from . import _lateness, _rater_tz, _snapshot, _snapshot_doors
 from . import _rater_accounts as _accounts
 from . import _rater_advance as _advance
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_close as _close
-from . import _rater_doors as _doors
 from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
 from . import _rater_order as _order
@@ -597,7 +596,7 @@ class Rater:
         rater._line_members = {}
         rater._index()
         _store.regroup(rater)
-        _doors.restored(rater, _reach.checked)  # what the feed refuses, restore refuses
+        _snapshot_doors.restored(rater)  # what the feed refuses, restore refuses
         return rater
 
     def _check(self) -> None:
