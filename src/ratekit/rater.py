@@ -577,9 +577,11 @@ class Rater:
         Raises [`BadSnapshotError`][ratekit.BadSnapshotError] when the data is not a snapshot, has an
         unknown version (anything but the ints 1 and 2: snapshots of version 1, which wrote
         each record as a list, are still read), was altered (its checksum does not match),
-        was taken under other plans or meters, nests deeper than a snapshot, or has a body
-        whose parts are of the wrong shape or out of range (the message names the field
-        and what it should be).
+        was taken under other plans or meters, nests deeper than a snapshot, has a body
+        whose parts are of the wrong shape or out of range, or keeps what the feed refuses
+        (a record, an id held by two kinds, a compacted level or instant: the feed's own
+        doors judge them, so that a snapshot it takes can give statements). The message
+        names the part and field, and what it should be.
         """
         plans = plans if isinstance(plans, Plan) else _engine_doors.assignments(plans)
         meters = _engine_doors.meters(meters)
