@@ -50,8 +50,8 @@ def restored(rater: Rater) -> None:
     Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying why. O(n) for n kept
     records and states.
     """
+    _state_instants(rater)
     for index, state in enumerate(rater._state):
-        _state_instants(rater, index, state)
         _state_levels(rater, index, state)
     try:
         _reach.checked(rater, list(rater._records.values()))
@@ -111,8 +111,8 @@ def _refuse(index: int, state: ResourceState, what: str, words: str) -> typing.N
     )
 
 
-def _state_instants(rater: Rater, index: int, state: ResourceState) -> None:
-    """Refuse a state holding an instant in no cycle the rater computes. O(r + h)."""
+def _stamps(state: ResourceState) -> list[tuple[str, int]]:
+    """A state's instants, each with the field that holds it. O(r + h)."""
     base = state.base
     stamps = [
         ("since_us", state.since_us),
@@ -123,12 +123,29 @@ def _state_instants(rater: Rater, index: int, state: ResourceState) -> None:
         *([] if base is None else [("since_us before its history", base.since_us)]),
         *([] if base is None else [("clock_us before its history", base.clock_us)]),
     ]
-    for what, t_us in stamps:
-        if t_us is None:
-            continue
+    return [(what, t_us) for what, t_us in stamps if t_us is not None]
+
+
+def _state_instants(rater: Rater) -> None:
+    """Refuse a state holding an instant in no cycle the rater computes.
+
+    Cycles follow one another: when the earliest and the latest instant of the states
+    lie in computable cycles, so do all between (as `_rater_doors.all_computable()`
+    reasons for a batch), and two look-ups do. Else the one refused is named. O(s) for
+    the s instants of the states.
+    """
+    stamps = [
+        (t_us, index, what)
+        for index, state in enumerate(rater._state)
+        for what, t_us in _stamps(state)
+    ]
+    if not stamps:
+        return
+    for t_us, index, what in sorted({min(stamps), max(stamps)}, key=lambda item: item[1]):
         try:
             _doors.in_a_cycle(rater, t_us)
         except RatekitError as error:
+            state = rater._state[index]
             raise BadSnapshotError(
                 f"Rater snapshot keeps the state of resource {show(state.resource)} of "
                 f"{show(state.account)} (body.state[{index}]) with {what} at "
