@@ -24,7 +24,7 @@ be removed, and a rater that fails every statement has no way out.
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -37,13 +37,11 @@ from ._level_limits import LIMIT, level_in, sum_words
 from ._level_limits import refusal as level_refusal
 from ._paths import MISSING, lookup
 from ._shown import show
-from ._text import is_text
 from ._time_policies import _number
 from ._zones import from_zone
 from .errors import (
     BadQuantityError,
     BadRecordError,
-    BadSnapshotError,
     BadTimeError,
     RatekitError,
     UnpricedUsageError,
@@ -55,11 +53,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "all_computable",
+    "in_a_cycle",
     "instants",
     "inventory",
     "level_error",
+    "level_found",
+    "level_sums",
     "levels",
-    "restored",
+    "sum_found",
     "sums",
 ]
 
@@ -83,7 +84,7 @@ def instants(rater: Rater, record: Record) -> None:
         fields.append(("since", record.since_us))
     for field, t_us in fields:
         try:
-            _in_a_cycle(rater, t_us)
+            in_a_cycle(rater, t_us)
         except BadTimeError as error:
             if from_zone(error):
                 raise
@@ -113,14 +114,14 @@ def all_computable(rater: Rater, batch: Sequence[object], samples: Sequence[Samp
     if not stamps:
         return True
     try:
-        _in_a_cycle(rater, min(stamps))
-        _in_a_cycle(rater, max(stamps))
+        in_a_cycle(rater, min(stamps))
+        in_a_cycle(rater, max(stamps))
     except BadTimeError:
         return False
     return _range.closes(rater, min(stamps)) and _range.closes(rater, max(stamps))
 
 
-def _in_a_cycle(rater: Rater, t_us: int) -> None:
+def in_a_cycle(rater: Rater, t_us: int) -> None:
     """Raise `BadTimeError` unless ``t_us`` lies in a cycle the rater computes. O(1).
 
     A calendar cycle's cache may hold boundaries past the range it answers for (the end
@@ -221,67 +222,6 @@ def inventory(
                 )
 
 
-def restored(rater: Rater, check: Callable[[Rater, list[Record]], object]) -> None:
-    """Refuse a restored state holding what the feed refuses (a snapshot altered by hand).
-
-    ``check``: the feed's check of a batch (`_rater_reach.checked`), run over the kept
-    records, and the level check over the resource states' descriptions: a record kept
-    with a level of -5 or ``"NaN"``, a record of an unassigned account, an instant in no
-    computable cycle would make every later statement fail, as it would had the feed
-    taken it. Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying why. O(n) for n
-    kept records and states.
-    """
-    try:
-        check(rater, list(rater._records.values()))
-    except RatekitError as error:
-        detail = str(error).removeprefix("Rater.feed: ")
-        raise BadSnapshotError(
-            f"Rater snapshot keeps a record that the feed refuses: {detail} Restore an "
-            "unaltered copy."
-        ) from None
-    level_paths = rater._engine.level_paths
-    for index, state in enumerate(rater._state if level_paths else ()):
-        # its description, the one before its history, and its history's events: metering
-        # applies the history again (a late event), so each must be a valid level too
-        base = state.base
-        described = [
-            ("a description", state.description),
-            *([] if base is None else [("a description before its history", base.description)]),
-            *(
-                (f"history[{position}] (event at {format_us(event.at_us)})", event.attributes)
-                for position, event in enumerate(state.history)
-            ),
-        ]
-        for what, attributes in described:
-            found = level_error(attributes, level_paths)
-            if found is not None:
-                name, refusal = found
-                raise BadSnapshotError(
-                    f"Rater snapshot keeps the state of resource {show(state.resource)} of "
-                    f"{show(state.account)} (body.state[{index}]) with {what} that sets the "
-                    f"level of meter {show(name)}: {refusal} Every statement metering it "
-                    "would fail: restore an unaltered copy."
-                )
-    _firsts(rater)
-
-
-def _firsts(rater: Rater) -> None:
-    """Refuse a first-record table naming no account a record could have: O(a)."""
-    assigned = rater._engine.assigned
-    for index, (account, _) in enumerate(rater._first.items()):
-        if type(account) is not str or not account or not is_text(account):
-            wanted = "a non-empty string of text, as a record's is"
-        elif assigned is not None and account not in assigned:
-            wanted = "one that an assignment of the rater names"
-        else:
-            continue
-        raise BadSnapshotError(
-            f"Rater snapshot body.first[{index}] names the account {show(account)}: an "
-            f"account there is {wanted} (every statement billing it would fail); restore "
-            "an unaltered copy."
-        )
-
-
 def sums(rater: Rater, samples: Sequence[Sample]) -> None:
     """Refuse a delta that makes a cycle's quantity of its meter exceed what prices take.
 
@@ -369,42 +309,55 @@ def levels(rater: Rater, batch: Sequence[Record]) -> None:
     reaches 1E+30 would make every later statement fail, as batch
     [`rate()`][ratekit.rate] fails on it. It is refused with its batch:
     [`BadQuantityError`][ratekit.BadQuantityError] naming the record, the resource, the
-    meter, the level and the levels accepted. A level the record alone does not give (a
-    product of attributes it sets only in part, a level computed by a function) is not
-    judged here. O(n m) for n records and m such meters (each set of attributes once).
+    meter, the level and the levels accepted (`level_found()`). A level the record alone
+    does not give (a product of attributes it sets only in part, a level computed by a
+    function) is not judged here. O(n m) for n records and m such meters (each set of
+    attributes once).
+    """
+    found = level_found(rater, batch)
+    if found is not None:
+        record, account, resource, words = found
+        what = (
+            f"{_label(record)} ({record.kind})"
+            if type(record) is Event
+            else f"{_label(record)} listing it"
+        )
+        raise BadQuantityError(
+            f"Rater.feed: {what} stamped {format_us(record.at_us)} for resource "
+            f"{show(resource)} of {show(account)} {words} The batch is refused whole; "
+            "fix or drop the record and feed the batch again."
+        )
+    level_sums(rater, batch)
+
+
+#: A level refused: the record (or compacted state) setting it, its account, its
+#: resource, and what is wrong with it ("sets the level of meter ... to ...").
+Refusal = tuple[typing.Any, str, str, str]
+
+
+def level_found(rater: Rater, batch: Sequence[object], at_us: int | None = None) -> Refusal | None:
+    """The first level of ``batch`` that `levels()` refuses alone, or None. O(n m).
+
+    ``batch``: events, inventories (each listing) and compacted resource states (their
+    description), each set of attributes looked at once. ``at_us``: the instant whose
+    cycles a level runs through, for what has no instant of its own (a state's
+    description holds from the kept cycles' start); else each record's.
     """
     engine = rater._engine
     meters = engine.capped_levels
     if not meters:
-        return
+        return None
     seen: set[int] = set()
     for record in batch:
-        kind = type(record)
-        if kind is Event:
-            event = typing.cast("Event", record)
-            listed = [(event.account, event.resource, event.attributes)]
-        elif kind is Inventory:
-            listed = list(typing.cast("Inventory", record).resources)
-        else:
-            continue
-        for account, resource, attributes in listed:
+        for account, resource, attributes in _listed(record):
             if not attributes or id(attributes) in seen:
                 continue
             seen.add(id(attributes))
-            found = level_refusal(attributes, meters, engine.containing, record.at_us)
-            if found is None:
-                continue
-            what = (
-                f"{_label(record)} ({typing.cast('Event', record).kind})"
-                if kind is Event
-                else f"{_label(record)} listing it"
-            )
-            raise BadQuantityError(
-                f"Rater.feed: {what} stamped {format_us(record.at_us)} for resource "
-                f"{show(resource)} of {show(account)} {found[1]} The batch is refused whole; "
-                "fix or drop the record and feed the batch again."
-            )
-    level_sums(rater, batch)
+            stamp = typing.cast("int", record.at_us if at_us is None else at_us)  # type: ignore[attr-defined]
+            found = level_refusal(attributes, meters, engine.containing, stamp)
+            if found is not None:
+                return record, account, resource, found[1]
+    return None
 
 
 def _listed(record: object) -> list[tuple[str, str, Mapping[str, object]]]:
@@ -427,18 +380,34 @@ def level_sums(rater: Rater, batch: Sequence[Record]) -> None:
     A cycle's quantity of a [`Continuous`][ratekit.Continuous] meter priced whole is the
     sum over the account's resources of each level times its time: levels that each pass
     `levels()` alone can still sum past 1E+30 within one cycle, and every later statement
-    would fail. Judged as if each resource held its largest level set (kept, compacted or
-    in the batch) over the whole longest cycle; the first record of the batch whose level
-    brings its account's sum there is refused with its batch,
+    would fail. The first record of the batch whose level brings its account's sum there
+    (`sum_found()`) is refused with its batch,
     [`BadQuantityError`][ratekit.BadQuantityError] naming the record, the resource, the
-    account, the meter, the cycle, the sum and the sums accepted. O(n m) for n records and
-    m such meters while no sum can reach the limit (the largest level seen times the
-    resources known stays below it), else O(k) more for the k records kept.
+    account, the meter, the cycle, the sum and the sums accepted.
+    """
+    found = sum_found(rater, batch)
+    if found is not None:
+        record, account, resource, words = found
+        raise BadQuantityError(
+            f"Rater.feed: {_label(record)} stamped {format_us(record.at_us)} for resource "
+            f"{show(resource)} of {show(account)} {words} The batch is refused whole; fix "
+            "or drop the record and feed the batch again."
+        )
+
+
+def sum_found(rater: Rater, batch: Sequence[object], at_us: int | None = None) -> Refusal | None:
+    """The first level of ``batch`` that `level_sums()` refuses, or None.
+
+    Judged as if each resource held its largest level set (kept, compacted or in the
+    batch) over the whole longest cycle. ``batch`` and ``at_us`` as for `level_found()`.
+    O(n m) for n records and m such meters while no sum can reach the limit (the largest
+    level seen times the resources known stays below it), else O(k) more for the k
+    records kept.
     """
     engine = rater._engine
     meters = engine.capped_levels
     if not meters:
-        return
+        return None
     setting = [
         (record, account, resource, name, level)
         for record in batch
@@ -448,7 +417,7 @@ def level_sums(rater: Rater, batch: Sequence[Record]) -> None:
         if (level := level_in(attributes, meter)) is not None and level > 0
     ]
     if not setting:
-        return
+        return None
     kept = (*rater._records.values(), *rater._inventories, *rater._state)
     if engine.largest_level is None:  # a restored or new rater: what it keeps sets
         engine.largest_level = max(
@@ -469,7 +438,7 @@ def level_sums(rater: Rater, batch: Sequence[Record]) -> None:
         CONTEXT.divide(CONTEXT.multiply(bound, m._factor[0]), m._factor[1]) < LIMIT  # type: ignore[index]
         for m in meters.values()
     ):
-        return
+        return None
     accounts = {item[1] for item in setting}
     sums: dict[tuple[str, str], dict[str, Decimal]] = {}
     for record in kept:
@@ -480,13 +449,11 @@ def level_sums(rater: Rater, batch: Sequence[Record]) -> None:
                     if level is not None:
                         per = sums.setdefault((account, name), {})
                         per[resource] = max(per.get(resource, level), level)
-    for record, account, resource, name, level in setting:
+    for item, account, resource, name, level in setting:
         per = sums.setdefault((account, name), {})
         per[resource] = max(per.get(resource, level), level)
-        words = sum_words(per, resource, meters[name], engine.containing, record.at_us)
+        stamp = typing.cast("int", item.at_us if at_us is None else at_us)  # type: ignore[attr-defined]
+        words = sum_words(per, resource, meters[name], engine.containing, stamp)
         if words is not None:
-            raise BadQuantityError(
-                f"Rater.feed: {_label(record)} stamped {format_us(record.at_us)} for resource "
-                f"{show(resource)} of {show(account)} {words} The batch is refused whole; fix "
-                "or drop the record and feed the batch again."
-            )
+            return item, account, resource, words
+    return None

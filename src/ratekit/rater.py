@@ -50,13 +50,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from . import _lateness, _rater_tz, _snapshot
+from . import _lateness, _rater_tz, _snapshot, _snapshot_doors
 from . import _rater_accounts as _accounts
 from . import _rater_advance as _advance
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_close as _close
-from . import _rater_doors as _doors
 from . import _rater_engine as _engine_doors
 from . import _rater_lines as _lines
 from . import _rater_order as _order
@@ -578,9 +577,11 @@ class Rater:
         Raises [`BadSnapshotError`][ratekit.BadSnapshotError] when the data is not a snapshot, has an
         unknown version (anything but the ints 1 and 2: snapshots of version 1, which wrote
         each record as a list, are still read), was altered (its checksum does not match),
-        was taken under other plans or meters, nests deeper than a snapshot, or has a body
-        whose parts are of the wrong shape or out of range (the message names the field
-        and what it should be).
+        was taken under other plans or meters, nests deeper than a snapshot, has a body
+        whose parts are of the wrong shape or out of range, or keeps what the feed refuses
+        (a record, an id held by two kinds, a compacted level or instant: the feed's own
+        doors judge them, so that a snapshot it takes can give statements). The message
+        names the part and field, and what it should be.
         """
         plans = plans if isinstance(plans, Plan) else _engine_doors.assignments(plans)
         meters = _engine_doors.meters(meters)
@@ -597,7 +598,7 @@ class Rater:
         rater._line_members = {}
         rater._index()
         _store.regroup(rater)
-        _doors.restored(rater, _reach.checked)  # what the feed refuses, restore refuses
+        _snapshot_doors.restored(rater)  # what the feed refuses, restore refuses
         return rater
 
     def _check(self) -> None:
