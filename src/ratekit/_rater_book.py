@@ -234,7 +234,7 @@ class Book:
                     _tidy(CONTEXT.add(before.quantity, row.quantity)),
                     row.unit,
                     row.description,  # type: ignore[arg-type]
-                    tuple(dict.fromkeys((*before.record_ids, *row.record_ids))),
+                    (*before.record_ids, *row.record_ids),  # in their one order
                 )
             for meter_name, index in ends.items():
                 if index in joined or meter_name in timed or key not in quiet:
