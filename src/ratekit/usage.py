@@ -151,7 +151,10 @@ def _ordered_ids(ids: Iterable[str]) -> tuple[str, ...]:
     found = ids if type(ids) is tuple else tuple(ids)
     if len(found) < 2:  # one id, or none: in order already
         return found
-    return tuple(sorted(set(found)))
+    ordered = sorted(found)  # linear when they come sorted (timsort)
+    if len(set(ordered)) == len(ordered):
+        return tuple(ordered)
+    return tuple(dict.fromkeys(ordered))
 
 
 def _new_row(  # noqa: PLR0917 - private plumbing of plain values
