@@ -228,9 +228,7 @@ def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
             _tidy(quantity),
             item.unit,
             typing.cast(_FrozenDict, description),
-            tuple(
-                dict.fromkeys(i for i in engine.late_ids.get((account, resource, name), ()) if i)
-            ),
+            [i for i in engine.late_ids.get((account, resource, name), ()) if i],
         )
         rows.append(row)
         reported.add((account, resource))

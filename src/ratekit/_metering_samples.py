@@ -91,7 +91,6 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         bisect_right = bisect.bisect_right
         add = CONTEXT.add
         increments: Iterable[Increment]
-        distinct = False  # whether each piece's ids are known to be distinct
         late_before = engine.late_before
         carried = _pending.held(engine, account, resource, name)
         instants = False  # whether a fast path summed the deltas at an instant
@@ -131,7 +130,6 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         ):
             # The hot path of Discrete.increments for deltas at an instant only.
             increments = ()
-            distinct = True
             instants = True
         elif type(policy) is Discrete:
             # The hot path of Discrete.increments: the deltas at an instant are summed
@@ -212,11 +210,7 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                     _tidy(total),
                     item.unit,
                     line.descriptions[line.index_at(a)],
-                    ()
-                    if found is None
-                    else tuple(found)
-                    if distinct
-                    else tuple(dict.fromkeys(found)),
+                    () if found is None else found,
                 )
             )
         return

@@ -35,6 +35,7 @@ from .usage import (
     _SET_UNIT,
     UsageRow,
     _new,
+    _ordered_ids,
 )
 
 if typing.TYPE_CHECKING:
@@ -131,7 +132,7 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         opener = line.openers[index]
         closer = line.openers[index + 1] if index + 1 < count else None
         opening_ids: tuple[str, ...] = () if opener is None else (opener,)
-        closing_ids = opening_ids if closer is None else (*opening_ids, closer)
+        closing_ids = opening_ids if closer is None else _ordered_ids((*opening_ids, closer))
         cut = bisect.bisect_right(points, a)
         piece_start = a
         low, remainder = divmod(numerator * piece_start, denominator)

@@ -19,7 +19,9 @@ since the last one (at ``prev``), through the one metering engine:
   is taken on by every resource's continuation, as an event would be.
 
 Joining rows adds quantities that telescope (see `ratekit.metering`), so a joined row's
-quantity is the very quantity of the whole piece, to the last digit.
+quantity is the very quantity of the whole piece, to the last digit; its record ids are
+both rows', put in the one order metering gives them (each once, sorted: see
+`UsageRow.record_ids`), so they too are the whole piece's, whatever order they came in.
 """
 
 from __future__ import annotations
@@ -234,7 +236,7 @@ class Book:
                     _tidy(CONTEXT.add(before.quantity, row.quantity)),
                     row.unit,
                     row.description,  # type: ignore[arg-type]
-                    tuple(dict.fromkeys((*before.record_ids, *row.record_ids))),
+                    (*before.record_ids, *row.record_ids),  # in their one order
                 )
             for meter_name, index in ends.items():
                 if index in joined or meter_name in timed or key not in quiet:

@@ -113,7 +113,8 @@ class Charge:
       it; ``unit_price``: the price per unit for a linear price or a fee, else ``None``
       (see [`tiers`][ratekit.Charge.tiers]).
     - ``description``, ``record_ids``, ``row``: the resource's attributes in force, the ids
-      of the records behind the charge and the usage row it comes from.
+      of the records behind the charge (its row's, each once and sorted: see
+      [`UsageRow.record_ids`][ratekit.UsageRow.record_ids]) and the usage row it comes from.
     - ``price``, ``position``, ``opens``: the price model, the group's quantity before this
       piece (a piece carries the marginal amount on top of it) and whether the piece
       carries ``amount(0)`` itself (never for rating's pieces: a price's base is its own
@@ -208,7 +209,7 @@ class Charge:
 
     @property
     def record_ids(self) -> tuple[str, ...]:
-        """The ids of the records behind the charge (empty for fees and minimums)."""
+        """The ids of the records behind the charge (none for fees, minimums): its row's, sorted."""
         return () if self.row is None else self.row.record_ids
 
     @property

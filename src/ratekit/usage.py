@@ -59,7 +59,8 @@ class UsageRow:
 
     Over ``span`` the resource's ``description`` and the billing ``cycle`` are constant.
     ``quantity`` is an exact Decimal in ``unit``; ``record_ids`` are the ids of the
-    records behind it (the events that began and ended the piece, or the samples).
+    records behind it (the events that began and ended the piece, or the samples), each
+    once, sorted (see ``record_ids``).
 
     Examples:
         >>> import ratekit as rk
@@ -89,7 +90,13 @@ class UsageRow:
     record_ids: tuple[str, ...] = attrs.field(
         default=(), converter=_v.to_tuple, validator=_v.items(str, "record ids (strings)")
     )
-    """The ids of the records behind the row."""
+    """The ids of the records behind the row, each once, sorted (as strings).
+
+    One order, whatever the records' order or instants: metering everything at once, a
+    [`Rater`][ratekit.Rater] that continued the piece from its carried state, and one
+    restored from a snapshot give a row the same tuple. A row made by hand keeps the
+    ids as given.
+    """
 
     def __repr__(self) -> str:
         return (
@@ -133,6 +140,23 @@ def _new_span(start_us: int, end_us: int) -> Span:
     return span
 
 
+def _ordered_ids(ids: Iterable[str]) -> tuple[str, ...]:
+    """A row's record ids in their one order: each id once, sorted (as strings).
+
+    Metering from scratch, a continuation joined to the rows before it, a late row: all
+    give their rows' ids through this, so the ids of a piece read the same however it
+    was metered (at once, in steps, restored from a snapshot). O(k log k) for k ids,
+    O(k) when they come sorted.
+    """
+    found = ids if type(ids) is tuple else tuple(ids)
+    if len(found) < 2:  # one id, or none: in order already
+        return found
+    ordered = sorted(found)  # linear when they come sorted (timsort)
+    if len(set(ordered)) == len(ordered):
+        return tuple(ordered)
+    return tuple(dict.fromkeys(ordered))
+
+
 def _new_row(  # noqa: PLR0917 - private plumbing of plain values
     account: str,
     meter_name: str,
@@ -142,9 +166,10 @@ def _new_row(  # noqa: PLR0917 - private plumbing of plain values
     quantity: Decimal,
     unit: str,
     description: _FrozenDict,
-    record_ids: tuple[str, ...],
+    record_ids: Iterable[str],
 ) -> UsageRow:
-    # The hot path: the fields are already converted, so skip the converters.
+    # The hot path: the fields are already converted, so skip the converters; the ids
+    # are put in their one order (see _ordered_ids()).
     row = _new(UsageRow)
     _SET_ACCOUNT(row, account)
     _SET_METER(row, meter_name)
@@ -154,7 +179,7 @@ def _new_row(  # noqa: PLR0917 - private plumbing of plain values
     _SET_QUANTITY(row, quantity)
     _SET_UNIT(row, unit)
     _SET_DESCRIPTION(row, description)
-    _SET_RECORD_IDS(row, record_ids)
+    _SET_RECORD_IDS(row, _ordered_ids(record_ids))
     return row
 
 
