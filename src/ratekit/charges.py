@@ -15,26 +15,24 @@ from __future__ import annotations
 
 import datetime as _dt
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any, Final, Literal
 
 import attrs
 
 from . import _values as _v
+from ._charge_tiers import base_lines, marginal_lines, shared_line
 from ._decimals import (
     CONTEXT,
     MAX_ADJUSTED,
     MIN_ADJUSTED,
-    ONE,
     RANGE_TEXT,
     ZERO,
     exact_sum,
     nearest,
     to_decimal,
 )
-from ._decimals import tidy as _tidy
 from ._instants import format_us, to_us
 from ._shown import show
 from ._totals import only, per_key
@@ -228,79 +226,19 @@ class Charge:
         if self.price is None:
             return ()
         if self.kind == "fee":  # a price's base, due without usage: its lines at zero
-            return _base_lines(self.price.explain(ZERO), self.amount)
+            return base_lines(self.price.explain(ZERO), self.amount)
         billable = self.billable
         if self.whole is not None:  # a share of an aggregate priced whole (a peak)
             return tuple(
-                _shared_line(line, billable, self.whole)
-                for line in _marginal_lines(self.price, ZERO, self.whole, opens=False)
+                shared_line(line, billable, self.whole)
+                for line in marginal_lines(self.price, ZERO, self.whole, opens=False)
             )
         if self.position is None:
             return tuple(self.price.explain(billable))
         after = self.after
         if after is None:  # a charge made by hand: the exact sum, as rating would round it
             after = nearest(exact_sum((self.position, self.quantity, self.free.copy_negate())))
-        return _marginal_lines(self.price, self.position, after, opens=self.opens)
-
-
-def _marginal_lines(
-    price: PriceModel, position: Decimal, after: Decimal, *, opens: bool
-) -> tuple[TierLine, ...]:
-    """The tier lines from ``position`` to ``after`` (with the base if ``opens``).
-
-    A group's quantity is priced where it is at zero or above (corrections net), so the
-    lines go from ``max(position, 0)`` to ``max(after, 0)``.
-    """
-    after_lines = price.explain(max(after, ZERO))
-    if opens:
-        return tuple(after_lines)
-    before = {line.label: line for line in price.explain(max(position, ZERO))}
-    out = []
-    for line in after_lines:
-        old = before.pop(line.label, None)
-        if old is None:
-            out.append(line)
-            continue
-        quantity = _SUB(line.quantity, old.quantity)
-        amount = _SUB(line.amount, old.amount)
-        if quantity or amount:
-            out.append(
-                attrs.evolve(
-                    line,
-                    quantity=quantity,
-                    amount=amount,
-                    flat=_SUB(line.flat, old.flat),
-                    blocks=None if line.blocks is None else line.blocks - (old.blocks or 0),
-                )
-            )
-    # A tier the quantity left (a volume price crossing a bound) is taken back.
-    out.extend(
-        attrs.evolve(
-            old,
-            quantity=old.quantity.copy_negate(),  # exact, whatever the caller's context
-            amount=old.amount.copy_negate(),
-            flat=old.flat.copy_negate(),
-            blocks=None if old.blocks is None else -old.blocks,
-        )
-        for old in before.values()
-        if old.quantity or old.amount
-    )
-    return tuple(out)
-
-
-def _shared_line(line: TierLine, part: Decimal, whole: Decimal) -> TierLine:
-    """A tier line of an aggregate priced ``whole``, for a charge's ``part`` of it.
-
-    The line keeps the whole's tier (quantity, unit price, flat fee, blocks: what a
-    reader checks against the aggregate) and says the share, ``part`` of ``whole``; its
-    amount is that share of the whole's, so that the line still computes. The whole
-    itself (``part == whole``) is the line as it is.
-    """
-    if part == whole or not whole:
-        return line
-    exact = Fraction(line.amount) * Fraction(part) / Fraction(whole)
-    amount = _tidy(CONTEXT.divide(Decimal(exact.numerator), Decimal(exact.denominator)))
-    return attrs.evolve(line, amount=amount, part=part, whole=whole)
+        return marginal_lines(self.price, self.position, after, opens=self.opens)
 
 
 # One setter per slot, by name: `_new_charge()` sets them in a straight line (no tuple of
@@ -417,30 +355,6 @@ def _out_of_range(  # noqa: PLR0917 - the fields of the charge refused
         f"carries exactly ({RANGE_TEXT}): an invoice holding it could not be stored "
         "and read back. Check the price and the quantity (their product lies outside)."
     )
-
-
-def _base_lines(lines: Sequence[TierLine], amount: Decimal) -> tuple[TierLine, ...]:
-    """The lines at zero of a base charge, scaled to its (prorated) amount.
-
-    Each line keeps its share of the amount; the last takes the residue, so the lines add
-    up to the amount exactly.
-    """
-    whole = ZERO
-    for line in lines:
-        whole = _ADD(whole, line.amount)
-    if whole == amount or not whole:
-        return tuple(lines)
-    out = []
-    left = amount
-    for index, line in enumerate(lines):
-        if index == len(lines) - 1:
-            part = left
-        else:
-            part = _tidy(CONTEXT.divide(_MUL(line.amount, amount), whole))
-            left = _SUB(left, part)
-        scale = CONTEXT.divide(part, line.amount) if line.amount else ONE
-        out.append(attrs.evolve(line, amount=part, flat=_tidy(_MUL(line.flat, scale))))
-    return tuple(out)
 
 
 def _rating(
