@@ -119,7 +119,8 @@ def test_a_too_late_start_closed_by_an_unscoped_inventory_compacted_since_is_not
     # batch's compacted part of vm-new, 12 + 18 = 30 h, lies within the 36 in doubt
     early = _batch(records, kept=False)
     assert (early[("beta", "vm-new", 1)], early[("beta", "vm-new", 2)]) == (12, 18)
-    assert 12 + 18 <= doubt.quantity
+    assert doubt.quantity is not None
+    assert doubt.quantity >= 12 + 18
 
 
 def test_a_last_seen_inventory_compacted_since_closes_it_at_its_start() -> None:
@@ -157,7 +158,11 @@ def test_an_inventory_of_another_account_leaves_it_in_doubt_and_says_so() -> Non
     got, want = _days([*before, *statement.lines]), _batch(records)
     # batch bills vm-new 24 h on 3 and 4 March, 6 h on 5 March; the stream nothing
     missed = {key: amount for key, amount in want.items() if key[1] == "vm-new"}
-    assert missed == {("beta", "vm-new", 3): 24, ("beta", "vm-new", 4): 24, ("beta", "vm-new", 5): 6}
+    assert missed == {
+        ("beta", "vm-new", 3): 24,
+        ("beta", "vm-new", 4): 24,
+        ("beta", "vm-new", 5): 6,
+    }
     assert got == {key: amount for key, amount in want.items() if key[1] != "vm-new"}
     # and the whole 36 h in doubt before 3 March: 12 of 1 March, 24 of 2 March
     early = _batch(records, kept=False)
