@@ -56,7 +56,8 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
 
     Returns ``"too_late"`` and adds its anomaly to ``anomalies``: what it changes before
     the kept cycles, per meter, is not applied; what it changes from their start on is,
-    from the next statement. O(h) for the h events the state keeps.
+    from the next statement. O(h) for the h events the state keeps, O(s) for the s
+    compacted states when it would open its resource.
     """
     key = (event.account, event.resource)
     base = rater._base_us
@@ -83,7 +84,7 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
         _past=folded._past,
     )
     parts = _sums(usage.late)
-    later = may_have_closed(state, new, event.at_us, last_listed(rater))
+    later = may_have_closed(state, new, event.at_us, lambda: last_listed(rater))
     if later is not None:  # an inventory compacted since may have closed it: left alone
         anomalies.extend(_unopened(rater, event, later, parts, new.description))
         return "too_late"

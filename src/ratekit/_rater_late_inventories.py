@@ -74,7 +74,7 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
     late: dict[Key, list[UsageRow]] = {}
     for row in usage.late:
         late.setdefault((row.account, row.resource), []).append(row)
-    last = last_listed(rater)
+    last = last_listed(rater)  # once: O(s)
     applied: dict[Key, ResourceState] = {}
     unplaced: list[Anomaly] = []
     said: list[Anomaly] = []
@@ -99,7 +99,7 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
             if new != state:  # it would change it, from what the state cannot tell
                 unplaced.append(_unplaced(inventory, base, key, settled))
             continue
-        later = may_have_closed(state, new, t_us, last)
+        later = may_have_closed(state, new, t_us, lambda: last)
         if later is not None:
             unplaced.append(_unplaced(inventory, base, key, later, opens=True))
             continue
@@ -129,7 +129,10 @@ def last_listed(rater: Rater) -> int | None:
 
 
 def may_have_closed(
-    state: ResourceState, new: ResourceState, t_us: int, last: int | None
+    state: ResourceState,
+    new: ResourceState,
+    t_us: int,
+    last: typing.Callable[[], int | None],
 ) -> int | None:
     """Whether an inventory compacted since ``t_us`` may have closed what a record opens.
 
@@ -142,13 +145,15 @@ def may_have_closed(
     covered it at the last instant any did (`ResourceState.listings`), not what each
     covered (its ``accounts`` and ``where``, which a record that re-describes the
     resource may bring it into): whether one covered this resource is not known. Returns
-    ``last`` (`last_listed()`) when the record opens the resource and that inventory came
-    after it (the resource is then left as it stands), else None. Shared by the too-late
-    inventories and events, which leave alike what neither can place. O(1).
+    the instant ``last()`` gives (`last_listed()`, asked only when the record opens the
+    resource) when that inventory came after the record (the resource is then left as
+    it stands), else None. Shared by the too-late inventories and events, which leave
+    alike what neither can place. O(1) besides ``last()``.
     """
     if new.status != "running" or state.status == "running":
         return None
-    return last if last is not None and last > t_us else None
+    instant = last()
+    return instant if instant is not None and instant > t_us else None
 
 
 def _settled(state: ResourceState) -> int | None:
