@@ -108,7 +108,7 @@ def test_a_too_late_start_closed_by_an_unscoped_inventory_compacted_since_is_not
         "vm.hours",
         Decimal(36),
     )
-    assert doubt.record_ids == ("n",)
+    assert (doubt.record_ids, doubt.at_us) == (("n",), start.at_us)
     assert doubt.message == _unopened("n", "vm-new", "beta", "36")
     statement = rater.statement(END)
     assert statement.anomalies == ()  # the feed said it
