@@ -241,3 +241,19 @@ def test_a_counter_reading_of_a_new_resource_has_no_such_gap() -> None:
     got = _days([*before, *statement.lines])
     assert got == _batch([*ACME, unscoped, kept, first])
     assert got[("beta", "ip", 3)] == 250
+
+
+def test_an_inventory_at_the_starts_own_instant_comes_after_it() -> None:
+    # Metering applies an inventory after the events stamped up to its instant: a START
+    # at 2 March 18:00 is closed by the unscoped inventory of that instant, which does not
+    # list it, and batch bills nothing of it. The stream neither: 6 h of 2 March in doubt.
+    unscoped = rk.Inventory("2026-03-02T18:00:00Z", [("acme", "a1"), ("acme", "a2")], id="j")
+    rater, before = _compacted([*ACME, unscoped])
+    start = rk.Event("acme", "vm-new", "2026-03-02T18:00:00Z", kind="start", id="n")
+    (doubt,) = rater.feed([start]).anomalies
+    assert (doubt.resource, doubt.meter, doubt.quantity) == ("vm-new", "vm.hours", 6)
+    assert "would open 'vm-new'" in doubt.message
+    statement = rater.statement(END)
+    records: list[Record] = [*ACME, unscoped, start]
+    assert _days([*before, *statement.lines]) == _batch(records)
+    assert not any(key[1] == "vm-new" for key in _batch(records, kept=False))

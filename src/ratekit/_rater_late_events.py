@@ -84,7 +84,7 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
         _past=folded._past,
     )
     parts = _sums(usage.late)
-    later = may_have_closed(state, new, event.at_us, lambda: last_listed(rater))
+    later = may_have_closed(state, new, event.at_us, lambda: last_listed(rater), at_once=True)
     if later is not None:  # an inventory compacted since may have closed it: left alone
         anomalies.extend(_unopened(rater, event, later, parts, new.description))
         return "too_late"

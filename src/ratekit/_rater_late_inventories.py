@@ -133,6 +133,8 @@ def may_have_closed(
     new: ResourceState,
     t_us: int,
     last: typing.Callable[[], int | None],
+    *,
+    at_once: bool = False,
 ) -> int | None:
     """Whether an inventory compacted since ``t_us`` may have closed what a record opens.
 
@@ -148,12 +150,17 @@ def may_have_closed(
     the instant ``last()`` gives (`last_listed()`, asked only when the record opens the
     resource) when that inventory came after the record (the resource is then left as
     it stands), else None. Shared by the too-late inventories and events, which leave
-    alike what neither can place. O(1) besides ``last()``.
+    alike what neither can place. ``at_once``: an inventory stamped at ``t_us`` itself
+    comes after the record too, as one comes after the events stamped up to its instant
+    (an inventory of that instant is not: a resource listed by any inventory of an
+    instant is present). O(1) besides ``last()``.
     """
     if new.status != "running" or state.status == "running":
         return None
     instant = last()
-    return instant if instant is not None and instant > t_us else None
+    if instant is None or instant < t_us or (instant == t_us and not at_once):
+        return None
+    return instant
 
 
 def _settled(state: ResourceState) -> int | None:
