@@ -18,6 +18,15 @@ description (taken back, negative) and what batch meters under the new one.
 An event stamped at or before the last event the state applied to its resource cannot
 be placed: the state keeps where the resource stands after that event, not the events
 before it (`_unplaced()`). It is not applied, as before, and its anomaly says so.
+
+Nor can an event that would open its resource there (a START of a resource no
+compacted state has running) when an inventory compacted after it may have covered the
+resource and closed it again, as batch rating closes it: the compacted states keep
+what each inventory listed, not what it covered (`_rater_late_inventories.
+may_have_closed()`, shared with too-late inventories). Opening it would bill from the
+kept cycles on a resource batch has closed. It is left as it stands, not applied, and
+its anomaly names per meter the quantity in doubt before the kept cycles, and says the
+resource is metered from its kept records alone from then on (`_unopened()`).
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
 from ._rater_early import _restate
+from ._rater_late_inventories import last_listed, may_have_closed
 from ._resource_state import _NO_BASE, _new_state, _restated
 from ._shown import show
 from .records import Anomaly, Event
@@ -46,7 +56,8 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
 
     Returns ``"too_late"`` and adds its anomaly to ``anomalies``: what it changes before
     the kept cycles, per meter, is not applied; what it changes from their start on is,
-    from the next statement. O(h) for the h events the state keeps.
+    from the next statement. O(h) for the h events the state keeps, O(s) for the s
+    compacted states when it would open its resource.
     """
     key = (event.account, event.resource)
     base = rater._base_us
@@ -73,6 +84,10 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
         _past=folded._past,
     )
     parts = _sums(usage.late)
+    later = may_have_closed(state, new, event.at_us, lambda: last_listed(rater), at_once=True)
+    if later is not None:  # an inventory compacted since may have closed it: left alone
+        anomalies.extend(_unopened(rater, event, later, parts, new.description))
+        return "too_late"
     changed = new != state
     said: list[Anomaly] = []
     if state.description != new.description:
@@ -154,6 +169,67 @@ def _said(  # noqa: PLR0917 - private plumbing of plain values
         f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
         f"{format_us(base)}): it is placed among the events the compacted state keeps, "
         f"as metering them at once places it; {before}, and {after}.",
+        () if event.id is None else (event.id,),
+        event.account,
+        event.resource,
+        event.at_us,
+        meter=meter,
+        quantity=quantity,
+    )
+
+
+def _unopened(
+    rater: Rater,
+    event: Event,
+    later: int,
+    parts: dict[str, Decimal],
+    description: typing.Mapping[str, typing.Any],
+) -> list[Anomaly]:
+    """The ``"too_late"`` anomalies of an event that would open what may have been closed.
+
+    An inventory compacted since (the last at ``later``) may have covered the resource
+    and closed it (`_rater_late_inventories.may_have_closed()`); the event is not
+    applied. Per meter, ``parts``: what it would add before the kept cycles, in doubt
+    (batch bills it up to where such an inventory closed the resource, at most all of
+    it); from the kept cycles on the rater meters the resource from its kept records
+    alone, where batch meters it running from the event on unless such an inventory
+    closed it (for good: a later START does not reopen a resource an inventory closed).
+    One anomaly without a meter when it adds nothing.
+    """
+    base = rater._base_us
+    what = f"event {event.id!r}" if event.id is not None else "event"
+    head = (
+        f"{what} ({event.kind}) of {event.resource!r} of {event.account!r} stamped "
+        f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
+        f"{format_us(base)}) and would open {event.resource!r}, which an inventory "
+        f"compacted since (the last at {format_us(later)}) may have covered and closed: "
+        "the compacted state does not keep what each inventory covered, so it is not "
+        "applied"
+    )
+    tail = (
+        f"; from then on the rater meters {event.resource!r} from its kept records alone, "
+        "as a resource it does not know, where batch rate() meters it running from this "
+        "event on, unless such an inventory closed it (for good: batch then bills nothing "
+        "of it after). It may be a replay of an event applied before and forgotten with "
+        "its compacted cycle."
+    )
+    nonzero = {meter: tidy(quantity) for meter, quantity in parts.items() if quantity}
+    out: list[Anomaly] = []
+    for meter in sorted(nonzero):
+        unit = next(m.unit for m in rater._engine.meters if m.name == meter)
+        doubt = (
+            f"; what it would add of {meter!r} before {format_us(base)}, {nonzero[meter]} "
+            f"{unit} under description {show(dict(description))}, is in doubt (batch rate() "
+            "bills it up to where such an inventory closed it, at most all of it)"
+        )
+        out.append(_opening(event, head + doubt + tail, meter, nonzero[meter]))
+    return out or [_opening(event, head + tail, None, None)]
+
+
+def _opening(event: Event, message: str, meter: str | None, quantity: Decimal | None) -> Anomaly:
+    return _anomaly(
+        "too_late",
+        message,
         () if event.id is None else (event.id,),
         event.account,
         event.resource,

@@ -43,7 +43,7 @@ from .usage import UsageRow
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["placed"]
+__all__ = ["last_listed", "may_have_closed", "placed"]
 
 Key = tuple[str, str]
 
@@ -74,9 +74,7 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
     late: dict[Key, list[UsageRow]] = {}
     for row in usage.late:
         late.setdefault((row.account, row.resource), []).append(row)
-    # The last compacted inventory the states remember: one after this one may have
-    # covered (and closed) a resource this one opens, and the state keeps no scope.
-    later = max((s.listings[0] for s in rater._state if s.listings is not None), default=None)
+    last = last_listed(rater)  # once: O(s)
     applied: dict[Key, ResourceState] = {}
     unplaced: list[Anomaly] = []
     said: list[Anomaly] = []
@@ -101,7 +99,8 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
             if new != state:  # it would change it, from what the state cannot tell
                 unplaced.append(_unplaced(inventory, base, key, settled))
             continue
-        if new.status == "running" and state.status != "running" and later and later > t_us:
+        later = may_have_closed(state, new, t_us, lambda: last)
+        if later is not None:
             unplaced.append(_unplaced(inventory, base, key, later, opens=True))
             continue
         if new == state and new.listings == state.listings:
@@ -118,6 +117,50 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
     anomalies += unplaced
     anomalies += owing
     return "too_late"
+
+
+def last_listed(rater: Rater) -> int | None:
+    """The instant of the last inventory the compacted states remember, if any. O(s).
+
+    Each state keeps the inventories that covered its resource at the last instant any
+    did (`ResourceState.listings`); see `may_have_closed()`.
+    """
+    return max((s.listings[0] for s in rater._state if s.listings is not None), default=None)
+
+
+def may_have_closed(
+    state: ResourceState,
+    new: ResourceState,
+    t_us: int,
+    last: typing.Callable[[], int | None],
+    *,
+    at_once: bool = False,
+) -> int | None:
+    """Whether an inventory compacted since ``t_us`` may have closed what a record opens.
+
+    A record stamped before the kept cycles at ``t_us`` (an inventory listing the
+    resource, a START) takes the resource's compacted ``state`` to ``new``. When it opens
+    it there (``new`` runs, ``state`` does not), every inventory compacted after ``t_us``
+    whose scope covered the resource closed it again in batch rate() (none listed it: it
+    ran in no compacted state), at its instant, or at its last sign of life under
+    ``close="last_seen"``. The compacted states keep, per resource, the inventories that
+    covered it at the last instant any did (`ResourceState.listings`), not what each
+    covered (its ``accounts`` and ``where``, which a record that re-describes the
+    resource may bring it into): whether one covered this resource is not known. Returns
+    the instant ``last()`` gives (`last_listed()`, asked only when the record opens the
+    resource) when that inventory came after the record (the resource is then left as
+    it stands), else None. Shared by the too-late inventories and events, which leave
+    alike what neither can place. ``at_once``: an inventory stamped at ``t_us`` itself
+    comes after the record too, as one comes after the events stamped up to its instant
+    (an inventory of that instant is not: a resource listed by any inventory of an
+    instant is present). O(1) besides ``last()``.
+    """
+    if new.status != "running" or state.status == "running":
+        return None
+    instant = last()
+    if instant is None or instant < t_us or (instant == t_us and not at_once):
+        return None
+    return instant
 
 
 def _settled(state: ResourceState) -> int | None:
