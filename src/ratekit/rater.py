@@ -286,7 +286,7 @@ class Rater:
         anomalies: list[Anomaly] = []
         listed = _reach.checked(self, records)
         # Judged in an order of their own, so that the order listed changes nothing.
-        batch = _order.judged(listed)
+        batch = _order.judged(listed, self._base_us)
         kept, forgotten, holders, first = self._records, self._forgotten, self._holders, self._first
         by_key, pending, dirty = self._by_key, self._pending, self._dirty
         base, closed, prev = self._base_us, self._closed_us, self._as_of_us
@@ -296,6 +296,7 @@ class Rater:
         # path (a record seen before, too late, reaching back, or an inventory).
         fresh: list[Record] = []
         owing: list[Anomaly] = []
+        partly: set[int] = set()  # the records kept and counted too late in part (by id())
         for record in batch:
             record_id = record.id
             name = names[type(record)]
@@ -337,7 +338,7 @@ class Rater:
                 ):
                     effect_us, reaching = _reach.effect(self, record)
                     anomalies += reaching
-                    _accounts.too_late_in_part(record, reaching, told)
+                    _accounts.too_late_in_part(record, reaching, told, partly)
                     # Kept, so that the statement that meters it tells a part never applied
                     # from one applied before its cycle was compacted (_rater_advance).
                     self._anomalies.update(reaching)
@@ -380,9 +381,11 @@ class Rater:
         lost = []
         for closer in closers:  # what each closes in compacted cycles is too late
             closings = _accounts.closes_back(self, [closer], self._as_of_us, closers)
-            _accounts.too_late_in_part(closer, closings, told)
+            _accounts.too_late_in_part(closer, closings, told, partly)
             lost += closings
-        lost += _accounts.moves_closing(self, fresh, closers)
+        moved = _accounts.moves_closing(self, fresh, closers)
+        _accounts.moved_too_late(fresh, moved, told, partly)
+        lost += moved
         self._anomalies.update(lost)  # said once: the statement that meters it knows them
         anomalies += lost
         counts = {name: len(told[name]) for name in _OUTCOMES}
