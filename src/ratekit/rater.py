@@ -268,8 +268,12 @@ class Rater:
         A record seen before (same id and type; the same content without an id), in any
         earlier batch or before a snapshot, is a duplicate and changes nothing. Nothing is
         rated until the next [`statement()`][ratekit.Rater.statement]. The order within the
-        batch changes nothing it says: its records are judged events first (those with a
-        ``seq`` from the greatest), then samples in time order (see docs/streaming.md).
+        batch changes nothing it says or does: its records are judged in one order that
+        depends on them alone (events stamped before the kept cycles by instant, the other
+        events from the greatest ``seq`` then by instant, samples in time order, then
+        inventories; ties by kind, id and content: see docs/streaming.md). Every record
+        that a ``"too_late"`` anomaly of the feed names is in ``too_late`` (a record kept
+        for its part from the kept cycles on in ``accepted`` or ``late`` too).
 
         Examples:
             >>> import ratekit as rk
@@ -375,6 +379,8 @@ class Rater:
                         dirty.add((record.account, None))
             told[outcome].append(record_id)
             if owing:  # said after the record's own words
+                if outcome in {"accepted", "late"}:  # too late in part: its dues there
+                    _accounts.too_late_in_part(record, owing, told, partly)
                 anomalies += owing
                 owing.clear()
         closers, self._closers = self._closers, []
