@@ -454,6 +454,57 @@ def applied(events: Sequence[rk.Event]) -> list[rk.Event]:
     return sorted(events, key=lambda e: keys[id(e)])
 
 
+def other_version(record: Record) -> Record:
+    """Another version of ``record``'s id: the same record with other content.
+
+    A sample reads one more; an event sets one more attribute.
+    """
+    if isinstance(record, rk.Sample):
+        since = None if record.since_us is None else format_us(record.since_us)
+        return rk.Sample(
+            record.account,
+            record.resource,
+            record.meter,
+            record.at,
+            record.value + 1,
+            kind=record.kind,
+            since=since,
+            id=record.id,
+            seq=record.seq,
+        )
+    assert isinstance(record, rk.Event)
+    return rk.Event(
+        record.account,
+        record.resource,
+        record.at,
+        {**record.attributes, "other": 1},
+        kind=record.kind,
+        id=record.id,
+        seq=record.seq,
+    )
+
+
+def feed_said(feed: rk.Feed) -> tuple[object, ...]:
+    """What a feed says but for the order of its id lists (which follow the order listed).
+
+    Its counts, each id list as a set, and its anomalies in their order.
+    """
+    lists = (feed.accepted, feed.duplicates, feed.conflicting, feed.late, feed.too_late)
+    return (dict(feed.counts), *(sorted(ids) for ids in lists), feed.anomalies)
+
+
+def named_too_late(feed: rk.Feed, batch: Iterable[Record]) -> set[str]:
+    """The ids of ``batch``'s records that a ``"too_late"`` anomaly of ``feed`` names."""
+    ids = {record.id for record in batch if record.id is not None}
+    return {
+        record_id
+        for anomaly in feed.anomalies
+        if anomaly.kind == "too_late"
+        for record_id in anomaly.record_ids
+        if record_id in ids
+    }
+
+
 def _without_id(record: Record) -> Record:
     if isinstance(record, rk.Sample) and record.kind == "delta":
         since = None if record.since_us is None else format_us(record.since_us)
