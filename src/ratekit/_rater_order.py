@@ -1,9 +1,11 @@
 """The order the rater judges a fed batch in, and its ids given back in the order listed.
 
-Private to [`ratekit.Rater`][ratekit.Rater]. Its feed judges a batch's records in an
-order of their own (`judged()`, by `ratekit._versions.judged`), so that the order they
-are listed in changes nothing it does; what it says of each record comes back in the
-order listed (`as_listed()`).
+Private to [`ratekit.Rater`][ratekit.Rater]. Its feed judges a batch's records in one
+total order of their own (`judged()`, refining `ratekit._versions.judged`), which depends
+on the records alone, so that the order they are listed in changes nothing it does or
+says: events stamped before the kept cycles are placed in the compacted state by instant
+(each after the ones before it), and records that tie otherwise go by content. What it
+says of each record comes back in the order listed (`as_listed()`).
 """
 
 from __future__ import annotations
