@@ -37,7 +37,7 @@ def judged(batch: list[Record], base_us: int) -> list[Record]:
     ``batch`` itself when it is in that order already. The order depends on the records
     alone, never on the order they are listed in: kind by kind (`_judged()`: events,
     samples, inventories), each kind by its key (`_key()`), and records whose keys tie by
-    the digest of their content (`_untie()`). Two records that tie there are equal (a
+    the digest of their content (`_sort()`). Two records that tie there are equal (a
     replay of one another), so which is judged first changes nothing. Of two versions of
     one id (other content), the one `_versions.standing()` picks (as `meter()` picks it)
     is judged first, and stands; the others right after it. O(n) at C speed for a batch
@@ -63,15 +63,13 @@ def judged(batch: list[Record], base_us: int) -> list[Record]:
             # a seq, the too-late ones, stamped before the kept cycles, come first anyway).
             kind.sort(key=_AT)
         else:
-            key = _key(base_us, versions)
-            kind.sort(key=key)
-            _untie(kind, key)
+            _sort(kind, _key(base_us, versions))
     ordered: list[Record] = [*events, *samples, *others]
     return batch if all(map(operator.is_, ordered, batch)) else ordered
 
 
 def _own_key(record: Record, base_us: int) -> tuple[object, ...]:
-    """Where a record goes among the records of its kind (ties: `_untie()`). O(1).
+    """Where a record goes among the records of its kind (ties: `_sort()`). O(1).
 
     Events stamped before the kept cycles first, in the order metering applies them (by
     instant: each is placed in the compacted state after those before it, `ratekit.
@@ -112,19 +110,23 @@ def _key(
     return key
 
 
-def _untie(records: list[Record], key: Callable[[Record], tuple[object, ...]]) -> None:
-    """Order each run of ``records`` (sorted by ``key``) whose keys tie by content digest.
+def _sort(records: list[Record], key: Callable[[Record], tuple[object, ...]]) -> None:
+    """Sort ``records`` by ``key``, each run whose keys tie by content digest. In place.
 
-    Records whose content has one digest are equal: their order changes nothing. O(n),
-    and the digests of the tied records only.
+    Records whose content has one digest are equal: their order changes nothing.
+    O(n log n), a key per record, and the digests of the tied records only.
     """
     keys = list(map(key, records))
+    order = sorted(range(len(records)), key=keys.__getitem__)
+    ranked = [records[i] for i in order]
+    keys = [keys[i] for i in order]
     start = 0
-    for i in range(1, len(records) + 1):
-        if i == len(records) or keys[i] != keys[start]:
+    for i in range(1, len(ranked) + 1):
+        if i == len(ranked) or keys[i] != keys[start]:
             if i - start > 1:
-                records[start:i] = sorted(records[start:i], key=_versions_content)
+                ranked[start:i] = sorted(ranked[start:i], key=_versions_content)
             start = i
+    records[:] = ranked
 
 
 def _versions(batch: list[Record]) -> dict[tuple[str, str], Record]:
