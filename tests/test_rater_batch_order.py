@@ -2,9 +2,10 @@
 
 A record is judged against the records taken before it (a counter reading counts from
 the reading before it, a sequenced event reaches back to the events it is ordered
-before), so the feed judges a batch's records in an order of its own: events first
-(those with a ``seq`` from the greatest), then samples in time order. Worked by hand in
-the comments; a property permutes random batches.
+before), so the feed judges a batch's records in an order of its own, which depends on
+the records alone (see `ratekit._rater_order`). Worked by hand in the comments; a
+property permutes random batches (and `tests/test_rater_feed_order.py` batches fed
+after a compaction).
 """
 
 from __future__ import annotations

@@ -1,12 +1,16 @@
-"""The order a fed batch is judged in, built kind by kind, is the plain stable sort.
+"""The order a fed batch is judged in is one total order, whatever the order listed.
 
 `ratekit._rater_order.judged` sorts events, samples and inventories apart (and skips
-sorts it can tell are not needed); the oracle is the whole batch sorted at once, stably,
-by `ratekit._versions.judged`, with an id's content digest after it when two records of
-the batch hold that id with other content (the version judged first stands).
+sorts it can tell are not needed); the oracle is the whole batch sorted at once by the
+documented key written out (events stamped before the kept cycles by instant, the other
+events from the greatest ``seq`` then by instant, samples as metering orders readings,
+inventories by instant; then kind of event, id, account, resource; then content), the
+versions of one id at the place of the one that stands (`ratekit._versions.standing`).
 """
 
 from __future__ import annotations
+
+from random import Random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,7 +20,7 @@ import ratekit as rk
 from ratekit._instants import format_us
 from ratekit._rater_order import as_listed, judged
 from ratekit._versions import content
-from ratekit._versions import judged as judged_key
+from ratekit._versions import standing as standing_key
 
 T0 = 1_772_323_200_000_000  # 2026-03-01T00:00:00Z
 HOUR = 3_600_000_000
@@ -41,36 +45,79 @@ inventories = st.builds(
 )
 
 
+BASE = T0 + 2 * HOUR  # the kept cycles' start: events stamped before it are too late
+_RANK = {"start": 0, "update": 1, "stop": 2, "delete": 3}
+
+
+def _own(record: rk.Event | rk.Sample | rk.Inventory) -> tuple[object, ...]:
+    """The documented order, written out: kind, then the kind's own order, then content."""
+    if isinstance(record, rk.Event):
+        seq, at = record.seq, record.at_us
+        tail = (_RANK[record.kind], record.id or "", record.account, record.resource)
+        if at < BASE:  # too late: by instant, as metering applies them
+            return (0, 0, at, seq is not None, seq or 0, *tail)
+        return (0, 1, 0 if seq is None else -seq, at, *tail)
+    if isinstance(record, rk.Sample):
+        seq = -1 if record.seq is None else record.seq
+        return (1, record.at_us, seq, record.value, record.id or "", record.account,
+                record.resource, record.meter)  # fmt: skip
+    return (2, record.at_us, record.id or "")
+
+
 def oracle(
     batch: list[rk.Event | rk.Sample | rk.Inventory],
 ) -> list[rk.Event | rk.Sample | rk.Inventory]:
-    held: dict[tuple[str, str], object] = {}
-    versions: set[tuple[str, str]] = set()
+    # Of several versions of an id (other content), the one standing() picks is judged
+    # first, the others right after it; any tie left is broken by content.
+    groups: dict[tuple[str, str], list[rk.Event | rk.Sample | rk.Inventory]] = {}
     for record in batch:
         if record.id is not None:
-            identity = (type(record).__name__, record.id)
-            if held.setdefault(identity, record) is not record:
-                versions.add(identity)
+            groups.setdefault((type(record).__name__, record.id), []).append(record)
+    standing = {
+        identity: min(some, key=standing_key)
+        for identity, some in groups.items()
+        if any(other != some[0] for other in some)
+    }
 
     def key(record: rk.Event | rk.Sample | rk.Inventory) -> tuple[object, ...]:
-        identity = (type(record).__name__, record.id)
-        extra = (content(record),) if record.id is not None and identity in versions else ()
-        return (*judged_key(record), *extra)
+        first = standing.get((type(record).__name__, record.id or ""))
+        if first is None:
+            return (_own(record), 0, content(record))
+        return (_own(first), 0 if record == first else 1, content(record))
 
     return sorted(batch, key=key)
 
 
 @settings(max_examples=LAWS)
-@given(st.lists(st.one_of(events, samples, inventories), max_size=8), st.booleans())
-def test_judged_is_the_stable_sort_of_the_whole_batch(
-    batch: list[rk.Event | rk.Sample | rk.Inventory], twice: bool
+@given(
+    st.lists(st.one_of(events, samples, inventories), max_size=8),
+    st.booleans(),
+    st.randoms(use_true_random=False),
+)
+def test_judged_is_one_total_order_whatever_the_order_listed(
+    batch: list[rk.Event | rk.Sample | rk.Inventory], twice: bool, rng: Random
 ) -> None:
     if twice and batch:
         batch = [*batch, batch[0]]  # one record listed twice is not two versions
-    got = judged(list(batch))
-    want = oracle(batch)
-    assert len(got) == len(want)
-    assert all(g is w for g, w in zip(got, want, strict=True))
+    got = judged(list(batch), BASE)
+    assert sorted(map(id, got)) == sorted(map(id, batch))  # the batch's records, each once
+    assert got == oracle(batch)  # records equal where they tie (replays of each other)
+    other = batch[:]
+    rng.shuffle(other)
+    assert judged(other, BASE) == got
+
+
+def test_events_too_late_are_judged_first_in_time_order() -> None:
+    # Both stamped before the kept cycles (BASE, 02:00): placed in the compacted state in
+    # the order metering applies them, 00:00 before 01:00, whatever the order listed (the
+    # later one placed first would leave the earlier one unplaceable). Then the kept
+    # event (03:00, seq 1), the sequenced one first.
+    late = rk.Event("acme", "vm-1", format_us(T0 + HOUR), kind="update", id="late")
+    early = rk.Event("acme", "vm-1", format_us(T0), kind="start", id="early")
+    kept = rk.Event("acme", "vm-1", format_us(T0 + 3 * HOUR), kind="stop", id="kept")
+    sequenced = rk.Event("acme", "vm-1", format_us(T0 + 3 * HOUR), kind="stop", id="s", seq=1)
+    for batch in ([late, kept, sequenced, early], [kept, early, sequenced, late]):
+        assert [r.id for r in judged(batch, BASE)] == ["early", "late", "s", "kept"]  # type: ignore[arg-type]
 
 
 def test_ids_come_back_in_the_order_listed() -> None:
@@ -80,5 +127,5 @@ def test_ids_come_back_in_the_order_listed() -> None:
     e2 = rk.Event("acme", "vm-1", format_us(T0), kind="start", id="e2")
     s1 = rk.Sample("acme", "ip-1", "egress", format_us(T0 + HOUR), 1, id="s1")
     batch = [s0, e2, s1]
-    assert [r.id for r in judged(batch)] == ["e2", "s1", "s0"]  # type: ignore[arg-type]
+    assert [r.id for r in judged(batch, BASE)] == ["e2", "s1", "s0"]  # type: ignore[arg-type]
     assert as_listed(["e2", "s1", "s0"], batch) == ("s0", "e2", "s1")  # type: ignore[arg-type]

@@ -213,17 +213,42 @@ def no_effect(
 
 
 def too_late_in_part(
-    record: Record, anomalies: list[Anomaly], outcome: dict[str, list[str | None]]
+    record: Record,
+    anomalies: list[Anomaly],
+    outcome: dict[str, list[str | None]],
+    counted: set[int],
 ) -> None:
     """Count a record taken as too late too when its effect reaches before the kept cycles.
 
     ``anomalies``: its ``"too_late"`` anomalies (none: it is on time). Its part there is
     not applied (an anomaly says how much), the rest is: it is in ``too_late`` as well as
-    in ``accepted`` or ``late``. ``outcome``: per outcome, the id of each record it was
-    (None for a record without one).
+    in ``accepted`` or ``late``, once however many anomalies name it. ``outcome``: per
+    outcome, the id of each record it was (None for a record without one); ``counted``:
+    the records counted so far (by `id()`).
     """
-    if anomalies:
+    if anomalies and id(record) not in counted:
+        counted.add(id(record))
         outcome["too_late"].append(record.id)
+
+
+def moved_too_late(
+    fresh: Iterable[Record],
+    moved: list[Anomaly],
+    outcome: dict[str, list[str | None]],
+    counted: set[int],
+) -> None:
+    """Count as too late in part the kept records that `moves_closing()` names.
+
+    Each of its anomalies names the records just kept of one resource, which together
+    move a ``last_seen`` closing from or into compacted cycles: that part of their
+    effect is not applied, the rest is (`too_late_in_part()`). O(f) for f records.
+    """
+    if not moved:
+        return
+    touched = {(anomaly.account, anomaly.resource) for anomaly in moved}
+    for record in fresh:
+        if type(record) is not Inventory and (record.account, record.resource) in touched:
+            too_late_in_part(record, moved, outcome, counted)
 
 
 def dues_too_late(

@@ -14,7 +14,8 @@ in: of the versions given together, the one that sorts first by `standing()` sta
   canonical encoding a snapshot stores, numbers written by value, so that two records
   equal to each other have one digest).
 
-The [`Rater`][ratekit.Rater] judges a batch's records in this order too, so rating one
+The [`Rater`][ratekit.Rater] judges a batch's versions of one id in this order too (the
+standing one first, `ratekit._rater_order`), so rating one
 batch and metering the same records agree. A version given in an earlier call (in a
 carried state) or fed in an earlier batch stands against one given later: that is the
 order of the calls, not of a list.
@@ -43,9 +44,9 @@ def judged(record: Record) -> tuple[object, ...]:
     from the greatest (each then sees all it is ordered before), then samples in time
     order (each reading after the readings before it; readings of one instant as
     metering orders such a tie: by ``seq``, value, then id), then inventories (judged once
-    the whole batch is filed). Records that sort alike keep their order (the sort is
-    stable), but two versions of one id (`standing()`): of those, the one judged first
-    stands. O(1).
+    the whole batch is filed). The rater's order refines this one into a total order
+    (`ratekit._rater_order.judged()`); of two versions of one id, the least by
+    `standing()` stands. O(1).
     """
     kind = type(record)
     if kind is Event:

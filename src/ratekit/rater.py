@@ -267,8 +267,12 @@ class Rater:
         A record seen before (same id and type; the same content without an id), in any
         earlier batch or before a snapshot, is a duplicate and changes nothing. Nothing is
         rated until the next [`statement()`][ratekit.Rater.statement]. The order within the
-        batch changes nothing it says: its records are judged events first (those with a
-        ``seq`` from the greatest), then samples in time order (see docs/streaming.md).
+        batch changes nothing it says or does: its records are judged in one order that
+        depends on them alone (events stamped before the kept cycles by instant, the other
+        events from the greatest ``seq`` then by instant, samples in time order, then
+        inventories; ties by kind, id and content: see docs/streaming.md). Every record
+        that a ``"too_late"`` anomaly of the feed names is in ``too_late`` (a record kept
+        for its part from the kept cycles on in ``accepted`` or ``late`` too).
 
         Examples:
             >>> import ratekit as rk
@@ -285,7 +289,7 @@ class Rater:
         anomalies: list[Anomaly] = []
         listed = _reach.checked(self, records)
         # Judged in an order of their own, so that the order listed changes nothing.
-        batch = _order.judged(listed)
+        batch = _order.judged(listed, self._base_us)
         kept, forgotten, holders, first = self._records, self._forgotten, self._holders, self._first
         by_key, pending, dirty = self._by_key, self._pending, self._dirty
         base, closed, prev = self._base_us, self._closed_us, self._as_of_us
@@ -295,6 +299,7 @@ class Rater:
         # path (a record seen before, too late, reaching back, or an inventory).
         fresh: list[Record] = []
         owing: list[Anomaly] = []
+        partly: set[int] = set()  # the records kept and counted too late in part (by id())
         for record in batch:
             record_id = record.id
             name = names[type(record)]
@@ -336,7 +341,7 @@ class Rater:
                 ):
                     effect_us, reaching = _reach.effect(self, record)
                     anomalies += reaching
-                    _accounts.too_late_in_part(record, reaching, told)
+                    _accounts.too_late_in_part(record, reaching, told, partly)
                     # Kept, so that the statement that meters it tells a part never applied
                     # from one applied before its cycle was compacted (_rater_advance).
                     self._anomalies.update(reaching)
@@ -373,15 +378,19 @@ class Rater:
                         dirty.add((record.account, None))
             told[outcome].append(record_id)
             if owing:  # said after the record's own words
+                if outcome in {"accepted", "late"}:  # too late in part: its dues there
+                    _accounts.too_late_in_part(record, owing, told, partly)
                 anomalies += owing
                 owing.clear()
         closers, self._closers = self._closers, []
         lost = []
         for closer in closers:  # what each closes in compacted cycles is too late
             closings = _accounts.closes_back(self, [closer], self._as_of_us, closers)
-            _accounts.too_late_in_part(closer, closings, told)
+            _accounts.too_late_in_part(closer, closings, told, partly)
             lost += closings
-        lost += _accounts.moves_closing(self, fresh, closers)
+        moved = _accounts.moves_closing(self, fresh, closers)
+        _accounts.moved_too_late(fresh, moved, told, partly)
+        lost += moved
         self._anomalies.update(lost)  # said once: the statement that meters it knows them
         anomalies += lost
         counts = {name: len(told[name]) for name in _OUTCOMES}
