@@ -157,3 +157,23 @@ def test_a_tzinfo_that_raises_is_refused_naming_the_value() -> None:
     rater = rk.Rater(PLAN, [VM], start="2026-03-01T00:00:00Z")
     with pytest.raises(rk.BadTimeError, match=r"^Rater.statement as_of '2026-03-01T00:00:00'"):
         rater.statement(moment)
+
+
+@pytest.mark.parametrize("name", [None, "GMT", "Z", "Europe/London"])
+def test_a_zero_offset_given_any_name_is_utc_itself(name: str | None) -> None:
+    # timezone(timedelta(0), "GMT") is UTC: its cycles equal those of "UTC", and a plan
+    # under it loads back from plan data equal (the data names it "UTC").
+    gmt = dt.timezone(dt.timedelta(0)) if name is None else dt.timezone(dt.timedelta(0), name)
+    assert zone(gmt, "tz") is zone("UTC", "tz")
+    cycle = rk.cycles.monthly(tz=gmt)
+    assert cycle == rk.cycles.monthly(tz="UTC")
+    plan = rk.Plan("p", "EUR", cycle, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+    assert plandata.load(json.loads(json.dumps(plandata.dump(plan)))) == plan
+
+
+def test_a_fixed_offsets_own_name_is_dropped() -> None:
+    # timezone(+1 h, "CET") is the offset +01:00, never the IANA zone CET (summer time).
+    cet = zone(dt.timezone(dt.timedelta(hours=1), "CET"), "tz")
+    assert cet == dt.timezone(dt.timedelta(hours=1))
+    assert cet.tzname(None) == "UTC+01:00"
+    assert zone_name(cet) == "UTC+01:00"

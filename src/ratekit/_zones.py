@@ -133,8 +133,8 @@ def zone(tz: object, what: str) -> _dt.tzinfo:
       with an IANA key becomes the shared ``ZoneInfo`` of that key, so equal zones compare
       equal; one read from a file under another key (or none) is kept as it is, once
       `probe()` has tried its offsets: it runs code ratekit did not write;
-    - a fixed offset: `datetime.timezone` (``datetime.UTC`` becomes
-      ``ZoneInfo("UTC")``) or ``pendulum.FixedTimezone`` (becomes a ``datetime.timezone``),
+    - a fixed offset: `datetime.timezone` (a zero offset, ``datetime.UTC`` or not,
+      becomes ``ZoneInfo("UTC")``; another drops its name) or ``pendulum.FixedTimezone`` (becomes a ``datetime.timezone``),
       or its name as `zone_name()` writes it (``"UTC+05:45"``), whatever name the
       ``datetime.timezone`` was given (``timezone(timedelta(hours=1), "CET")`` is
       ``"UTC+01:00"``, never the IANA zone ``"CET"`` with its summer time).
@@ -172,7 +172,10 @@ def zone(tz: object, what: str) -> _dt.tzinfo:
         probe(tz, what)  # kept as it is: its offsets are tried before it is trusted
         return tz
     if isinstance(tz, _dt.timezone):
-        return tz
+        # Named by its offset, never by the name it was given: zero is UTC itself, so
+        # that timezone(timedelta(0), "GMT") and "UTC" make equal cycles and plans.
+        shift = tz.utcoffset(None)
+        return _dt.timezone(shift) if shift else _named_zone("UTC", tz, what)
     if isinstance(tz, _dt.tzinfo):
         offset = getattr(tz, "offset", None)
         if type(tz).__name__ == "FixedTimezone" and isinstance(offset, int):
