@@ -301,3 +301,53 @@ def test_an_inventory_compacted_since_may_have_closed_what_it_would_open() -> No
     # (here it did: unscoped, j closed b1 at 2 March 18:00 in batch, which bills beta
     # nothing from 3 March on; the stream neither)
     assert [x for x in rater.statement(END).lines if x.account == "beta"] == []
+
+
+def test_a_too_late_move_of_one_resource_refuses_nothing_of_the_others() -> None:
+    # i9 (last_seen, fed on time) closes v1 at its last sign of life, i11 at 1 March
+    # 19:00, while 1 March is kept: applied there. Late e8 moves where i9 closes v2 (from
+    # 22:00 into the kept cycles): "too_late" for v2, naming e8 and i9. Restored, every
+    # resource is metered again from 2 March 00:00, where v1 still runs: i9's closing at
+    # 19:00 is a late row of v1, 19:00..00:00 = -5 hours, applied while 1 March was kept
+    # (a false alarm), not refused by the "too_late" about v2: said by neither rater.
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("s", "vm.hours", rk.PerUnit(1))]
+    )
+    early = [
+        rk.Inventory("2026-03-01T19:00:00Z", [("c", "v1")], id="i11"),
+        rk.Event("c", "v2", "2026-03-01T22:00:00Z", kind="start", id="e7"),
+        rk.Inventory("2026-03-02T16:00:00Z", [], close="last_seen", id="i9"),
+    ]
+    late = rk.Event("c", "v2", "2026-03-02T03:00:00Z", kind="start", id="e8")
+    said = []
+    for restore in (False, True):
+        rater = rk.Rater(plan, [VM], start=START)
+        rater.feed(early)
+        rater.statement("2026-03-03T04:00:00Z")
+        if restore:
+            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [VM])
+        (moved,) = rater.feed([late]).anomalies
+        assert (moved.kind, moved.resource, moved.record_ids) == ("too_late", "v2", ("e8", "i9"))
+        said.append(rater.statement("2026-03-04T06:00:00Z").anomalies)
+    assert said[0] == said[1]
+    assert [(a.kind, a.resource, a.record_ids, a.message) for a in said[1]] == [
+        (
+            "duplicate_start",
+            "v2",
+            ("e8", "e7"),
+            (
+                "event 'e8' starts 'v2' at 2026-03-02T03:00:00Z, already running with the "
+                "same description since 2026-03-01T22:00:00Z: ignored."
+            ),
+        ),
+        (
+            "late",
+            "v2",
+            ("e8", "i9"),
+            (
+                "late records of 'v2' of 'c' belong before what was already metered: they "
+                "change no quantity of meter 'vm.hours' there (the same before the clock with "
+                "them as without)."
+            ),
+        ),
+    ]

@@ -135,8 +135,11 @@ def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
     metering (a late row before what was metered). If its records were fed while that
     part's cycles were kept, they were charged there before being compacted: reported
     again at the statement after, it would be a false alarm. If they came after (the
-    rater then said ``"too_late"`` at the feed), the part was never applied, and the
-    anomaly says by how much: it stays. A late record that changes no quantity there (an
+    rater then said ``"too_late"`` at the feed, for that resource), the part was never
+    applied, and the anomaly says by how much: it stays. A ``"too_late"`` about another
+    resource refuses nothing of this one, though it names the same record (an inventory
+    whose ``last_seen`` closing of that resource a late record moved: its closing of the
+    others was applied on time). A late record that changes no quantity there (an
     inventory whose close or correction reaches back) is the same false alarm, as after
     a restore, which meters every resource from the kept cycles' start. O(a + l) for a
     anomalies and l late rows.
@@ -159,17 +162,29 @@ def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
     # that cycle was kept, unless the feed refused it.
     behind.update(a.record_ids for a in usage.anomalies if a.kind == "late" and a.record_ids)
     behind.difference_update(row.record_ids for row in usage.late if row.span.end_us > base_us)
-    refused = {
-        record_id
-        for anomaly in (*rater._anomalies, *rater._anomalies_before)
-        if anomaly.kind == "too_late"
-        for record_id in anomaly.record_ids
-    }
+    # A ``"too_late"`` anomaly refuses the part of its records in compacted cycles for
+    # the resource it names (all of them when it names none: an inventory stamped
+    # before the kept cycles): an inventory it names as a resource's closer is no
+    # refused record of the inventory's other resources.
+    refused: dict[str, set[tuple[str | None, str | None]]] = {}
+    for anomaly in (*rater._anomalies, *rater._anomalies_before):
+        if anomaly.kind == "too_late":
+            for record_id in anomaly.record_ids:
+                refused.setdefault(record_id, set()).add((anomaly.account, anomaly.resource))
     return [
-        a
-        for a in found
-        if a.kind != "late" or a.record_ids not in behind or not refused.isdisjoint(a.record_ids)
+        a for a in found if a.kind != "late" or a.record_ids not in behind or _refused(a, refused)
     ]
+
+
+def _refused(anomaly: Anomaly, refused: dict[str, set[tuple[str | None, str | None]]]) -> bool:
+    """Whether a ``"too_late"`` anomaly refused a record of ``anomaly`` for its resource. O(r)."""
+    for record_id in anomaly.record_ids:
+        for account, resource in refused.get(record_id, ()):
+            if (account is None or account == anomaly.account) and (
+                resource is None or resource == anomaly.resource
+            ):
+                return True
+    return False
 
 
 def _continue(  # noqa: PLR0917 - one decision per resource
