@@ -384,3 +384,15 @@ def test_an_account_listed_late_and_closed_at_a_kept_snapshot_owes_its_fees() ->
         assert feed.anomalies[-1].message.startswith(
             "inventory 'inv' makes account 'n' known from 2026-03-01T12:00:00Z"
         )
+
+
+def test_an_account_listed_late_and_closed_at_the_kept_cycles_start_owes_its_fees() -> None:
+    # A kept snapshot inventory at 2 March 00:00 (the kept cycles' start) closes x there:
+    # x ran 1 March 12:00 to 2 March 00:00 (12 h, compacted), so n is billed from 1 March
+    # though it has no usage in the kept cycles: the fee of 10 on 2, 3, 4 and 5 March.
+    kept = rk.Inventory("2026-03-02T00:00:00Z", [], close="snapshot", id="inv2")
+    expected = {("fee", day): Decimal(10) for day in (2, 3, 4, 5)}
+    assert _n_batch(kept) == expected
+    for kept_first in (True, False):
+        _, statement = _listing_fed_late(kept, kept_first=kept_first)
+        assert _n_lines(statement) == expected

@@ -247,19 +247,22 @@ def _known_from(
     inventory (fed before or after) may close the resource back where it was listed,
     leaving it no usage, and batch rate() no fee. It is covered by its usage in the
     kept cycles as metered with every kept record (`_rater_accounts.coverage()`, it is
-    left uncovered by its state); usage there closed back by the inventories kept now
-    is no usage (`_stands()`) and says no dues. O(r) for r rows.
+    left uncovered by its state), unless a kept inventory closes it not back (`_stands()`:
+    it may close it at the kept cycles' start, before any such usage); usage closed back
+    by the inventories kept now is no usage and says no dues. O(r) for r rows.
     """
     starts: dict[str, tuple[int, str]] = {}
+    settled: set[str] = set()
     for key, state in applied.items():
         for row in late.get(key, ()):
             start = row.span.start_us
-            if (
-                row.quantity > 0
-                and start < starts.get(key[0], (start + 1, ""))[0]
-                and _stands(rater, state, start)
-            ):
+            if row.quantity <= 0:
+                continue
+            stands = _stands(rater, state, start)
+            if stands is not False and start < starts.get(key[0], (start + 1, ""))[0]:
                 starts[key[0]] = (start, key[1])
+            if stands:
+                settled.add(key[0])
     first = rater._first
     owing: list[Anomaly] = []
     for account, (t_us, resource) in sorted(starts.items()):
@@ -267,11 +270,14 @@ def _known_from(
         if earliest is not None and earliest <= t_us:
             continue
         owing += _accounts.dues_too_late(rater, inventory, t_us, earliest, (account, resource))
+        if account in settled:  # a kept inventory closes it not back: known from there
+            first[account] = t_us
         rater._dirty.add((account, None))
         rater._closed_charges = None
+    base = rater._base_us
     known = {state.account for state in rater._state} - rater._uncovered
     for account in {key[0] for key in applied}:
-        if account not in first and account not in known:
+        if first.get(account, base) >= base and account not in known:
             # Covered by its usage in the kept cycles alone, as metered with every
             # kept record (`_rater_accounts.coverage()`), not by its state: a kept
             # last_seen inventory may close the resource back where it was listed.
@@ -279,17 +285,21 @@ def _known_from(
     return owing
 
 
-def _stands(rater: Rater, state: ResourceState, start_us: int) -> bool:
+def _stands(rater: Rater, state: ResourceState, start_us: int) -> bool | None:
     """Whether usage of ``state``'s resource from ``start_us`` outlives the kept inventories.
 
     A kept ``last_seen`` inventory that closes the resource (`_closings.closer()`) at its
     last sign of life up to ``start_us`` (the instant it was listed here, say) leaves it
-    no usage there: batch rate() covers its account from no usage of it. Judged with the
-    inventories kept now; one fed later is judged at the statement, where the account is
-    covered by its rows (`_rater_accounts.coverage()`). O(i + k).
+    no usage there (False): batch rate() covers its account from no usage of it. True
+    when a kept inventory closes it later (at the kept cycles' start, say: no usage in
+    them covers the account). None when none closes it yet: one fed later is judged at
+    the statement, where the account is covered by its rows, the resource running at the
+    kept cycles' start (`_rater_accounts.coverage()`). O(i + k).
     """
     closing = _closings.closer(rater._inventories, state)
-    if closing is None or closing.close != "last_seen":
+    if closing is None:
+        return None
+    if closing.close != "last_seen":
         return True
     key = (state.account, state.resource)
     kept = rater._by_key.get(key, ())
