@@ -351,3 +351,98 @@ def test_a_too_late_move_of_one_resource_refuses_nothing_of_the_others() -> None
             ),
         ),
     ]
+
+
+# A fee of 10 a day, nothing else due with time; "n" is known only from a late listing.
+FEE_PLAN = rk.Plan(
+    "p",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [rk.PriceEntry("s", "vm.hours", rk.PerUnit(1))],
+    fees=[rk.Fee("base", "10")],
+)
+LISTING = rk.Inventory("2026-03-01T12:00:00Z", [("n", "x")], close="last_seen", id="inv")
+
+
+def _listing_fed_late(kept: rk.Inventory, *, kept_first: bool) -> tuple[rk.Feed, rk.Statement]:
+    """``LISTING`` fed with 1 March compacted (base 2 March), ``kept`` before or after it."""
+    rater = rk.Rater(FEE_PLAN, [VM], start=START)
+    opener = rk.Event("z", "q", "2026-03-02T01:00:00Z", kind="start", id="z")
+    rater.feed([opener, kept] if kept_first else [opener])
+    rater.statement("2026-03-03T01:00:00Z")
+    assert rater._base_us == rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z").start_us
+    feed = rater.feed([LISTING])
+    if not kept_first:
+        rater.feed([kept])
+    return feed, rater.statement("2026-03-06T00:00:00Z")
+
+
+def _n_batch(kept: rk.Inventory) -> dict[tuple[str, int], Decimal]:
+    """Batch rate() of ``n``'s charges, per kind and day, from 2 March (the kept cycles)."""
+    span = rk.Span(START, "2026-03-06T00:00:00Z")
+    rating = rk.rate([LISTING, kept], FEE_PLAN, span=span, meters=[VM])
+    out: dict[tuple[str, int], Decimal] = {}
+    for charge in rating.charges:
+        assert charge.cycle is not None
+        assert charge.account == "n"
+        if charge.cycle.start.day >= 2:
+            key = (charge.kind, charge.cycle.start.day)
+            out[key] = out.get(key, Decimal(0)) + charge.amount
+    return out
+
+
+def _n_lines(statement: rk.Statement) -> dict[tuple[str, int], Decimal]:
+    out: dict[tuple[str, int], Decimal] = {}
+    for line in statement.lines:
+        if line.account == "n":
+            key = (line.kind, line.cycle.start.day)
+            out[key] = out.get(key, Decimal(0)) + line.amount
+    return out
+
+
+def test_an_account_listed_late_and_closed_back_where_listed_owes_no_fee() -> None:
+    # A kept last_seen inventory on 2 March 12:00 lists nothing: it closes x at its last
+    # sign of life, the late listing itself (1 March 12:00). x has no usage at all, so
+    # batch bills n nothing: no fee of 10 on 1..5 March (not 4 x 10 = 40 from 2 March).
+    kept = rk.Inventory("2026-03-02T12:00:00Z", [], close="last_seen", id="inv2")
+    assert _n_batch(kept) == {}
+    for kept_first in (True, False):
+        feed, statement = _listing_fed_late(kept, kept_first=kept_first)
+        assert _n_lines(statement) == {}
+        # Known closed back at the feed: the part said, no dues. Fed after: the dues of
+        # 1 March are said at the feed (what was known then), none is charged.
+        said = [a.message.startswith("inventory 'inv' makes") for a in feed.anomalies]
+        assert said == ([False] if kept_first else [False, True])
+
+
+def test_an_account_listed_late_and_closed_at_a_kept_snapshot_owes_its_fees() -> None:
+    # A kept snapshot inventory on 2 March 12:00 closes x there: x ran 1 March 12:00 to
+    # 2 March 12:00, so n is billed from 1 March. Kept cycles: 2 March 12 h x 1 = 12 and
+    # the fee of 10; 3, 4 and 5 March the fee of 10 each (1 March is compacted, said).
+    kept = rk.Inventory("2026-03-02T12:00:00Z", [], close="snapshot", id="inv2")
+    expected = {
+        ("usage", 2): Decimal(12),
+        ("fee", 2): Decimal(10),
+        ("fee", 3): Decimal(10),
+        ("fee", 4): Decimal(10),
+        ("fee", 5): Decimal(10),
+    }
+    assert _n_batch(kept) == expected
+    for kept_first in (True, False):
+        feed, statement = _listing_fed_late(kept, kept_first=kept_first)
+        assert _n_lines(statement) == expected
+        assert feed.anomalies[-1].message.startswith(
+            "inventory 'inv' makes account 'n' known from 2026-03-01T12:00:00Z"
+        )
+
+
+def test_an_account_listed_late_and_closed_at_the_kept_cycles_start_owes_its_fees() -> None:
+    # A kept snapshot inventory at 2 March 00:00 (the kept cycles' start) closes x there:
+    # x ran 1 March 12:00 to 2 March 00:00 (12 h, compacted), so n is billed from 1 March
+    # though it has no usage in the kept cycles: the fee of 10 on 2, 3, 4 and 5 March.
+    kept = rk.Inventory("2026-03-02T00:00:00Z", [], close="snapshot", id="inv2")
+    expected = {("fee", day): Decimal(10) for day in (2, 3, 4, 5)}
+    assert _n_batch(kept) == expected
+    for kept_first in (True, False):
+        _, statement = _listing_fed_late(kept, kept_first=kept_first)
+        assert _n_lines(statement) == expected

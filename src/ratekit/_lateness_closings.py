@@ -31,7 +31,7 @@ from ._rater_book import known_by
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
 
-__all__ = ["closer", "closes_back", "moves_closing"]
+__all__ = ["closer", "closes_back", "closing_us", "moves_closing"]
 
 Record = Event | Sample | Inventory
 
@@ -205,6 +205,16 @@ def _closing(state: ResourceState, kept: Sequence[Record], at_us: int, base_us: 
     marks = [t for t in (seen, listed, state.clock_us, state.since_us) if t is not None]
     close_us = min(max(marks, default=base_us), at_us)
     return close_us if close_us < base_us else None
+
+
+def closing_us(
+    state: ResourceState, kept: Sequence[Record], at_us: int, base_us: int
+) -> int | None:
+    """Where an inventory at ``at_us`` closes ``state``'s resource, when before ``base_us``.
+
+    See `_closing()`; shared with the too-late inventories. O(k).
+    """
+    return _closing(state, kept, at_us, base_us)
 
 
 def _listed_us(state: ResourceState, at_us: int) -> int | None:

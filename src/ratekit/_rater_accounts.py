@@ -34,19 +34,38 @@ def coverage(rater: Rater, rows: Iterable[UsageRow]) -> dict[str, int]:
     covers it from the row's cycle, as in batch rate(): from the rows as they stand now
     (a later inventory may close the resource where it opened, and the row is gone), and
     from the kept cycles' start for the compacted states, but for the accounts none of
-    whose compacted resources had usage there (`uncovered()`).
+    whose compacted resources had usage there (`uncovered()`), unless one runs at the
+    kept cycles' start and no kept ``last_seen`` inventory closes it back (`_ran()`: a
+    late inventory listed it before the kept cycles).
     """
     base = rater._base_us
     first = rater._first.copy()
     uncovered = rater._uncovered
     for state in rater._state:
         account = state.account
-        if base < first.get(account, base + 1) and account not in uncovered:
+        if base < first.get(account, base + 1) and (account not in uncovered or _ran(rater, state)):
             first[account] = base
     for row in rows:
         if row.span.start_us < first.get(row.account, row.span.start_us + 1):
             first[row.account] = row.span.start_us
     return first
+
+
+def _ran(rater: Rater, state: ResourceState) -> bool:
+    """Whether ``state``'s resource, running at the kept cycles' start, had usage before.
+
+    It runs there since its ``since_us``, but for a kept ``last_seen`` inventory that
+    closes it back (`_lateness_closings.closer()`) at or before it: a resource known
+    from a listing alone, closed where it was listed, had no usage at all. O(i + k).
+    """
+    if state.status != "running" or state.since_us is None:
+        return False
+    closing = _closings.closer(rater._inventories, state)
+    if closing is None or closing.close != "last_seen":
+        return True
+    kept = rater._by_key.get((state.account, state.resource), ())
+    close_us = _closings.closing_us(state, kept, closing.at_us, rater._base_us)
+    return close_us is None or close_us > state.since_us
 
 
 def uncovered(

@@ -15,6 +15,8 @@ quantity in a ``"too_late"`` anomaly, and the description that quantity is meter
 (`ratekit._rater_late_events`). An account it makes known before the kept cycles (its
 first usage there) owes its fees, bases and minimums from the kept cycles on; what it
 owed in the compacted ones is said as for any record (`_rater_accounts.dues_too_late`).
+Usage that a kept ``last_seen`` inventory closes back where it was listed is none: an
+account known from such a listing alone owes nothing, as in batch.
 
 A resource whose compacted state has a sign of life at or after the inventory's instant
 (an event, a reading, a listing by another inventory) cannot be reconciled: the state
@@ -30,6 +32,7 @@ from __future__ import annotations
 import typing
 from decimal import Decimal
 
+from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, ZERO, tidy
@@ -239,14 +242,27 @@ def _known_from(
     of its own): one that the inventory gives usage before the kept cycles, earlier than
     it was known from, owes its fees, bases and minimums from the kept cycles on (the
     closed one's corrected late), and what it owed in the compacted ones is said. Must
-    run before the states are restated (`dues_too_late()` reads them). O(r) for r rows.
+    run before the states are restated (`dues_too_late()` reads them). An account
+    known from such listings alone is not made known from them: a kept ``last_seen``
+    inventory (fed before or after) may close the resource back where it was listed,
+    leaving it no usage, and batch rate() no fee. It is covered by its usage in the
+    kept cycles as metered with every kept record (`_rater_accounts.coverage()`, it is
+    left uncovered by its state), unless a kept inventory closes it not back (`_stands()`:
+    it may close it at the kept cycles' start, before any such usage); usage closed back
+    by the inventories kept now is no usage and says no dues. O(r) for r rows.
     """
     starts: dict[str, tuple[int, str]] = {}
-    for key in applied:
+    settled: set[str] = set()
+    for key, state in applied.items():
         for row in late.get(key, ()):
             start = row.span.start_us
-            if row.quantity > 0 and start < starts.get(key[0], (start + 1, ""))[0]:
+            if row.quantity <= 0:
+                continue
+            stands = _stands(rater, state, start)
+            if stands is not False and start < starts.get(key[0], (start + 1, ""))[0]:
                 starts[key[0]] = (start, key[1])
+            if stands:
+                settled.add(key[0])
     first = rater._first
     owing: list[Anomaly] = []
     for account, (t_us, resource) in sorted(starts.items()):
@@ -254,10 +270,41 @@ def _known_from(
         if earliest is not None and earliest <= t_us:
             continue
         owing += _accounts.dues_too_late(rater, inventory, t_us, earliest, (account, resource))
-        first[account] = t_us
+        if account in settled:  # a kept inventory closes it not back: known from there
+            first[account] = t_us
         rater._dirty.add((account, None))
         rater._closed_charges = None
+    base = rater._base_us
+    known = {state.account for state in rater._state} - rater._uncovered
+    for account in {key[0] for key in applied}:
+        if first.get(account, base) >= base and account not in known:
+            # Covered by its usage in the kept cycles alone, as metered with every
+            # kept record (`_rater_accounts.coverage()`), not by its state: a kept
+            # last_seen inventory may close the resource back where it was listed.
+            rater._uncovered.add(account)
     return owing
+
+
+def _stands(rater: Rater, state: ResourceState, start_us: int) -> bool | None:
+    """Whether usage of ``state``'s resource from ``start_us`` outlives the kept inventories.
+
+    A kept ``last_seen`` inventory that closes the resource (`_closings.closer()`) at its
+    last sign of life up to ``start_us`` (the instant it was listed here, say) leaves it
+    no usage there (False): batch rate() covers its account from no usage of it. True
+    when a kept inventory closes it later (at the kept cycles' start, say: no usage in
+    them covers the account). None when none closes it yet: one fed later is judged at
+    the statement, where the account is covered by its rows, the resource running at the
+    kept cycles' start (`_rater_accounts.coverage()`). O(i + k).
+    """
+    closing = _closings.closer(rater._inventories, state)
+    if closing is None:
+        return None
+    if closing.close != "last_seen":
+        return True
+    key = (state.account, state.resource)
+    kept = rater._by_key.get(key, ())
+    close_us = _closings.closing_us(state, kept, closing.at_us, rater._base_us)
+    return close_us is None or close_us > start_us
 
 
 def _said(  # noqa: PLR0917 - private plumbing of plain values
