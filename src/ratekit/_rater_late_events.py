@@ -39,7 +39,7 @@ from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
 from ._rater_early import _restate
 from ._rater_late_inventories import last_listed, may_have_closed
-from ._resource_state import _NO_BASE, _new_state, _restated
+from ._resource_state import _NO_BASE, _new_state, _placed_back
 from ._shown import show
 from .records import Anomaly, Event
 from .usage import UsageRow
@@ -73,16 +73,7 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     engine = rater._engine
     usage = engine.meter([event], base, base + 1, [state])
     folded = next(s for s in usage.state if (s.account, s.resource) == key)
-    new = _restated(
-        state,
-        status=folded.status,
-        description=folded.description,
-        since_us=folded.since_us,
-        opened_by=folded.opened_by,
-        clock_us=folded.clock_us,
-        seq=folded.seq,
-        _past=folded._past,
-    )
+    new = _placed_back(state, folded, listings=False)
     parts = _sums(usage.late)
     later = may_have_closed(state, new, event.at_us, lambda: last_listed(rater), at_once=True)
     if later is not None:  # an inventory compacted since may have closed it: left alone

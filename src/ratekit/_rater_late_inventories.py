@@ -38,7 +38,7 @@ from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
 from ._rater_early import restate_all
-from ._resource_state import _NO_BASE, ResourceState, _new_state, _restated
+from ._resource_state import _NO_BASE, ResourceState, _new_state, _placed_back
 from ._shown import show
 from .records import Anomaly, Event, Inventory
 from .usage import UsageRow
@@ -86,17 +86,7 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
         state = given.get(key)
         if state is None:
             continue
-        new = _restated(
-            state,
-            status=folded.status,
-            description=folded.description,
-            since_us=folded.since_us,
-            opened_by=folded.opened_by,
-            clock_us=folded.clock_us,
-            seq=folded.seq,
-            _past=folded._past,
-            _listings=folded.listings,
-        )
+        new = _placed_back(state, folded, listings=True)
         settled = _settled(state)
         if settled is not None and settled >= t_us:
             if new != state:  # it would change it, from what the state cannot tell

@@ -467,6 +467,26 @@ def _restated(state: ResourceState, **changes: object) -> ResourceState:
     return _new_state(*head, seen=seen, complete=complete, listings=listings, pending=pending)  # type: ignore[arg-type]
 
 
+def _placed_back(state: ResourceState, folded: ResourceState, *, listings: bool) -> ResourceState:
+    """``state`` as metering a late record into it left it (``folded``).
+
+    Its status, description, clock and past; ``folded``'s inventory listings too if
+    ``listings``. The rater's step of placing a too-late event or inventory in a compacted state. O(fields).
+    """
+    changes: dict[str, object] = {"_listings": folded.listings} if listings else {}
+    return _restated(
+        state,
+        status=folded.status,
+        description=folded.description,
+        since_us=folded.since_us,
+        opened_by=folded.opened_by,
+        clock_us=folded.clock_us,
+        seq=folded.seq,
+        _past=folded._past,
+        **changes,
+    )
+
+
 def _new_state(
     *values: object,
     seen: tuple[object, ...] = (),
