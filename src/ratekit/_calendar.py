@@ -1,4 +1,4 @@
-"""Calendar helpers shared by cycles and windows: timezones, local times, boundary caches.
+"""Calendar helpers shared by cycles and windows: local times, boundary caches (zones: `_zones`).
 
 This is the edge where wall-clock time meets instants. Everything here runs when a cycle
 or a window meets a part of time it has not seen yet; the hot paths only bisect into the
