@@ -1,4 +1,7 @@
-"""A rater's snapshot written as version 1 wrote it, for the tests of the version 1 reader.
+"""Snapshots altered for the tests of restore's doors: resealed, edited, or as version 1.
+
+`resealed()` recomputes the checksum as anyone can (sha256 of the canonical JSON), so a
+hand edit passes it; `edited()` alters one place of a body as the door properties do.
 
 Version 2 writes the kept records and the reported lines in columns
 (`ratekit._snapshot_columns`); version 1, still restored, wrote each record and each line
@@ -9,7 +12,9 @@ paths (``body.by_resource[0][2][0]``, ``body.reported[0]``) forge it on that.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import typing
 from typing import Any
 
 from ratekit import _snapshot, _snapshot_columns
@@ -31,3 +36,28 @@ def version_1(data: dict[str, Any]) -> dict[str, Any]:
     old["checksum"] = _snapshot.checksum(old)
     out: dict[str, Any] = json.loads(json.dumps(old))
     return out
+
+
+def resealed(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with its checksum recomputed by hand: what restore checks beyond the seal."""
+    envelope = {key: value for key, value in data.items() if key != "checksum"}
+    canonical = json.dumps(envelope, sort_keys=True, separators=(",", ":"))
+    return {**envelope, "checksum": hashlib.sha256(canonical.encode()).hexdigest()}
+
+
+def edited(body: Any, place: tuple[object, ...], how: str, value: object) -> None:
+    """Alter ``body`` in place at path ``place``: ``"set"`` it to ``value``, ``"drop"`` it,
+    or (``"twice"``) write it twice (an item repeated in a list, a value made a pair).
+    """
+    parent: Any = body
+    for step in place[:-1]:
+        parent = parent[step]
+    key = place[-1]
+    if how == "set":
+        parent[key] = value
+    elif how == "drop":
+        del parent[key]
+    elif isinstance(parent, list):
+        parent.insert(typing.cast("int", key), parent[typing.cast("int", key)])
+    else:
+        parent[key] = [parent[key], parent[key]]

@@ -8,7 +8,6 @@ what it should be. Every expected amount is worked by hand in a comment.
 from __future__ import annotations
 
 import json
-import typing
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
-from tests._snapshots import version_1
+from tests._snapshots import edited, resealed, version_1
 
 import ratekit as rk
 
@@ -165,20 +164,12 @@ def _snapshot() -> dict[str, Any]:
     return _through_json(rater.snapshot())
 
 
-def _resealed(data: dict[str, Any]) -> dict[str, Any]:
-    from ratekit import _snapshot
-
-    data = {key: value for key, value in data.items() if key != "checksum"}
-    data["checksum"] = _snapshot.checksum(data)  # anyone can recompute it
-    return data
-
-
 @pytest.mark.parametrize("version", [True, 1.0, "1", [1]])
 def test_restore_takes_only_the_int_version(version: object) -> None:
     data = _snapshot()
     data["version"] = version  # True == 1.0 == 1 in Python: each was read as version 1
     with pytest.raises(rk.BadSnapshotError) as caught:
-        rk.Rater.restore(_resealed(data), PLAN, [VM_HOURS])
+        rk.Rater.restore(resealed(data), PLAN, [VM_HOURS])
     assert str(caught.value) == (
         f"Rater snapshot version {version!r} is unknown: this ratekit reads versions 1 and 2; "
         "restore it with the ratekit that wrote it."
@@ -189,7 +180,7 @@ def test_restore_refuses_other_keys_in_the_envelope() -> None:
     data = _snapshot()
     data["note"] = "mine"
     with pytest.raises(rk.BadSnapshotError) as caught:
-        rk.Rater.restore(_resealed(data), PLAN, [VM_HOURS])
+        rk.Rater.restore(resealed(data), PLAN, [VM_HOURS])
     assert str(caught.value) == (
         "Rater snapshot has keys 'note' that a snapshot has not; a snapshot has exactly body, "
         "checksum, fingerprint, format and version: restore an unaltered copy."
@@ -197,7 +188,7 @@ def test_restore_refuses_other_keys_in_the_envelope() -> None:
     data = _snapshot()
     del data["fingerprint"]
     with pytest.raises(rk.BadSnapshotError) as caught:
-        rk.Rater.restore(_resealed(data), PLAN, [VM_HOURS])
+        rk.Rater.restore(resealed(data), PLAN, [VM_HOURS])
     assert str(caught.value) == (
         "Rater snapshot has no fingerprint; a snapshot has exactly body, checksum, "
         "fingerprint, format and version: restore an unaltered copy."
@@ -205,7 +196,7 @@ def test_restore_refuses_other_keys_in_the_envelope() -> None:
     data = _snapshot()
     data["body"] = ["not", "an", "object"]
     with pytest.raises(rk.BadSnapshotError) as caught:
-        rk.Rater.restore(_resealed(data), PLAN, [VM_HOURS])
+        rk.Rater.restore(resealed(data), PLAN, [VM_HOURS])
     assert str(caught.value) == (
         "Rater snapshot body must be an object, not list: restore an unaltered copy."
     )
@@ -234,7 +225,7 @@ def _forged(path: tuple[object, ...], value: object) -> dict[str, Any]:
     for step in path[:-1]:
         place = place[step]
     place[path[-1]] = value
-    return _resealed(data)
+    return resealed(data)
 
 
 def _refusal(data: dict[str, Any]) -> str:
@@ -299,14 +290,14 @@ def test_restore_refuses_a_closed_cycle_the_watermark_or_horizon_cannot_have_clo
     assert data["body"]["closed_us"] == 1_772_409_600_000_000
     before = json.loads(json.dumps(data))
     before["body"]["as_of_us"] = 1_772_366_400_000_000  # 1 March 12:00
-    assert _refusal(_resealed(before)) == INCONSISTENT.format(
+    assert _refusal(resealed(before)) == INCONSISTENT.format(
         "as_of_us 1772366400000000 (2026-03-01T12:00:00Z) is before closed_us "
         "1772409600000000 (2026-03-02T00:00:00Z); the watermark is never before the end of "
         "the last closed cycle"
     )
     horizon = json.loads(json.dumps(data))
     horizon["body"]["horizon_us"] = 86_400_000_000  # a day: 1 March closes on 3 March
-    assert _refusal(_resealed(horizon)) == INCONSISTENT.format(
+    assert _refusal(resealed(horizon)) == INCONSISTENT.format(
         "closed_us 1772409600000000 plus horizon_us 86400000000 is after as_of_us "
         "1772460000000000; a cycle closes once its end plus the horizon is at or before the "
         "watermark"
@@ -329,13 +320,13 @@ def test_restore_refuses_a_body_with_keys_missing_or_unknown() -> None:
     data = _snapshot()
     del data["body"]["base_us"]
     del data["body"]["reported"]
-    assert _refusal(_resealed(data)) == (
+    assert _refusal(resealed(data)) == (
         f"Rater snapshot body has no base_us, reported; {BODY_KEYS}"
     )
     data = _snapshot()
     data["body"]["extra"] = 1
     del data["body"]["late"]
-    assert _refusal(_resealed(data)) == (
+    assert _refusal(resealed(data)) == (
         f"Rater snapshot body has no late and has unknown keys 'extra'; {BODY_KEYS}"
     )
     # the first snapshots had no by_resource, late_seen nor first: still read
@@ -344,7 +335,7 @@ def test_restore_refuses_a_body_with_keys_missing_or_unknown() -> None:
     body["records"] = [["E", "a", "vm-1", 1_772_366_400_000_000, {"f": "s"}, "start", "e1", None]]
     for key in ("by_resource", "late_seen", "first"):
         del body[key]
-    restored = rk.Rater.restore(_resealed(data), PLAN, [VM_HOURS])
+    restored = rk.Rater.restore(resealed(data), PLAN, [VM_HOURS])
     # vm-1 runs from 12:00: 2 h reported at 14:00, 4 h at 16:00, an increment of 2 h * 1 = 2.
     assert _usage(restored.statement("2026-03-01T16:00:00Z")) == [
         ("increment", "vm-1", Decimal(2), Decimal(2))
@@ -428,7 +419,7 @@ def test_restore_refuses_an_item_listed_twice(
 def test_restore_refuses_a_reported_line_listed_twice() -> None:
     data = version_1(_snapshot())  # version 1's lines; version 2's: test_snapshot_format.py
     data["body"]["reported"] *= 2
-    assert _refusal(_resealed(data)) == (
+    assert _refusal(resealed(data)) == (
         "Rater snapshot body.reported[1] repeats ('a', 1772323200000000, 1772409600000000, "
         "'usage', 'p', 'vm.hours', ...), listed before it; a snapshot lists each once: "
         "restore an unaltered copy."
@@ -600,7 +591,7 @@ def test_restore_refuses_a_part_of_the_wrong_shape_naming_it(
     for step in path[:-1]:
         place = place[step]
     place[path[-1]] = value
-    assert _refusal(_resealed(data)) == MALFORMED.format(where, why)
+    assert _refusal(resealed(data)) == MALFORMED.format(where, why)
 
 
 @pytest.mark.parametrize(
@@ -722,20 +713,9 @@ def test_any_part_altered_and_resealed_is_refused_in_words_or_restores(
     snapshots, plan, meters = _RICH
     number, place = where
     data = _through_json(snapshots[number])
-    parent: Any = data["body"]
-    for step in place[:-1]:
-        parent = parent[step]
-    key = place[-1]
-    if how == "set":
-        parent[key] = value
-    elif how == "drop":
-        del parent[key]
-    elif isinstance(parent, list):
-        parent.insert(typing.cast("int", key), parent[typing.cast("int", key)])
-    else:
-        parent[key] = [parent[key], parent[key]]
+    edited(data["body"], place, how, value)
     try:
-        restored = rk.Rater.restore(_resealed(data), plan, meters)
+        restored = rk.Rater.restore(resealed(data), plan, meters)
     except rk.BadSnapshotError as error:
         message = str(error)
         assert message.startswith("Rater snapshot"), message

@@ -10,12 +10,12 @@ so it is a non-empty string an assignment names.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import typing
 from decimal import Decimal
 
 import pytest
+from tests._snapshots import resealed
 
 import ratekit as rk
 
@@ -27,12 +27,6 @@ PLAN = rk.Plan(
     [rk.PriceEntry("mem", "memory", rk.PerUnit("0.0001"))],
     fees=[rk.Fee("f", 1)],
 )
-
-
-def _resealed(data: dict[str, typing.Any]) -> dict[str, typing.Any]:
-    envelope = {key: value for key, value in data.items() if key != "checksum"}
-    canonical = json.dumps(envelope, sort_keys=True, separators=(",", ":"))
-    return {**data, "checksum": hashlib.sha256(canonical.encode()).hexdigest()}
 
 
 def _snapshot() -> dict[str, typing.Any]:
@@ -64,7 +58,7 @@ def test_a_history_event_setting_a_bad_level_is_refused(value: object, refusal: 
     data = _snapshot()
     data["body"]["state"][0]["history"][0]["attributes"]["mb"] = value
     with pytest.raises(rk.BadSnapshotError) as raised:
-        rk.Rater.restore(_resealed(data), PLAN, [MEMORY])
+        rk.Rater.restore(resealed(data), PLAN, [MEMORY])
     message = str(raised.value)
     assert message.startswith(
         "Rater snapshot keeps the state of resource 'v' of 'a' (body.state[0]) with "
@@ -90,7 +84,7 @@ def test_a_first_record_of_no_account_is_refused(assigned: bool, account: str, w
     data = json.loads(json.dumps(rater.snapshot()))
     data["body"]["first"][0][0] = account
     with pytest.raises(rk.BadSnapshotError) as raised:
-        rk.Rater.restore(_resealed(copy.deepcopy(data)), plans, [MEMORY])
+        rk.Rater.restore(resealed(copy.deepcopy(data)), plans, [MEMORY])
     assert str(raised.value) == (
         f"Rater snapshot body.first[0] names the account {account!r}: an account there is "
         f"{wanted} (every statement billing it would fail); restore an unaltered copy."

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime
-import hashlib
 import json
-import typing
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._snapshots import edited, resealed
 
 import ratekit as rk
 from ratekit._instants import format_us
@@ -49,12 +48,6 @@ OUTSIDE = (
     "is outside the range ratekit's calendars support (years 2 to 9998: from "
     "0002-01-01T00:00:00Z, inclusive, to 9998-12-31T00:00:00Z, exclusive)"
 )
-
-
-def _resealed(data: dict[str, Any]) -> dict[str, Any]:
-    envelope = {key: value for key, value in data.items() if key != "checksum"}
-    canonical = json.dumps(envelope, sort_keys=True, separators=(",", ":"))
-    return {**data, "checksum": hashlib.sha256(canonical.encode()).hexdigest()}
 
 
 def _snapshot() -> dict[str, Any]:
@@ -86,7 +79,7 @@ def _snapshot() -> dict[str, Any]:
 
 def _refusal(data: dict[str, Any]) -> str:
     with pytest.raises(rk.BadSnapshotError) as raised:
-        rk.Rater.restore(_resealed(data), PLAN, METERS)
+        rk.Rater.restore(resealed(data), PLAN, METERS)
     return str(raised.value)
 
 
@@ -139,7 +132,7 @@ def test_a_kept_inventory_under_a_sample_id_is_refused_naming_body_records() -> 
         "id): restore an unaltered copy."
     )
     data["body"]["records"][0][4] = "i1"  # an id of its own: restored
-    rk.Rater.restore(_resealed(data), PLAN, METERS).statement("2026-03-03T06:00:00Z")
+    rk.Rater.restore(resealed(data), PLAN, METERS).statement("2026-03-03T06:00:00Z")
 
 
 # -- compacted levels: the feed's level doors --------------------------------------------------
@@ -167,7 +160,7 @@ def test_a_compacted_level_below_the_limit_restores_and_is_priced() -> None:
     # 4E+28 GB x 24 h = 9.6E+29 GB*hour, below 1E+30: taken, as the feed takes it.
     data = _snapshot()
     data["body"]["state"][0]["description"] = {"gb": 4 * 10**28}
-    statement = rk.Rater.restore(_resealed(data), PLAN, METERS).statement("2026-03-03T06:00:00Z")
+    statement = rk.Rater.restore(resealed(data), PLAN, METERS).statement("2026-03-03T06:00:00Z")
     (correction,) = [
         line for line in statement.lines if line.role == "correction" and line.meter == "disk"
     ]
@@ -408,20 +401,9 @@ def test_any_field_altered_and_resealed_is_refused_or_gives_statements(
     # it kept): nothing else escapes.
     where, value = edit
     data = copy.deepcopy(RICH)
-    parent: Any = data["body"]
-    for step in where[:-1]:
-        parent = parent[step]
-    key = where[-1]
-    if how == "set":
-        parent[key] = value
-    elif how == "drop":
-        del parent[key]
-    elif isinstance(parent, list):
-        parent.insert(typing.cast("int", key), parent[typing.cast("int", key)])
-    else:
-        parent[key] = [parent[key], parent[key]]
+    edited(data["body"], where, how, value)
     try:
-        rater = rk.Rater.restore(_resealed(data), PLAN, METERS)
+        rater = rk.Rater.restore(resealed(data), PLAN, METERS)
     except rk.BadSnapshotError:
         return
     as_of_us = max(rater._as_of_us, AS_OF_US)
