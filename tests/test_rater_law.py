@@ -10,7 +10,7 @@ every record is accounted for (provenance, an anomaly, a duplicate, or no effect
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS, RATER_LAW
 from tests._rater_streams import (
@@ -219,6 +219,8 @@ def test_the_law_says_what_a_reading_older_than_those_kept_changes(
     late_ok=st.booleans(),
     sequenced=st.booleans(),
 )
+# A record that moves a last_seen closing across the kept cycles' start is listed too late.
+@example(seed=999999, horizon_h=0, late_ok=True, sequenced=True)
 def test_a_restored_rater_says_what_the_unrestored_one_says(
     seed: int, horizon_h: int, late_ok: bool, sequenced: bool
 ) -> None:
