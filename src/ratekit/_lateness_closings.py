@@ -31,7 +31,7 @@ from ._rater_book import known_by
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
 
-__all__ = ["closer", "closes_back", "closing_us", "moves_closing"]
+__all__ = ["closer", "closes_back", "closing_us", "moved", "moves_closing", "placed_closing"]
 
 Record = Event | Sample | Inventory
 
@@ -217,6 +217,48 @@ def closing_us(
     return _closing(state, kept, at_us, base_us)
 
 
+def placed_closing(
+    inventories: Sequence[Record],
+    state: ResourceState,
+    new: ResourceState,
+    kept: Sequence[Record],
+    base_us: int,
+) -> tuple[Inventory, int | None, int | None] | None:
+    """The kept ``last_seen`` closing of a resource a too-late record takes from ``state`` to ``new``.
+
+    A record stamped before the kept cycles is placed in the compacted state (an event,
+    or an inventory reconciled with it); ``inventories``: the kept ones whose closings
+    were judged already (known by the last watermark, not of the batch being fed). The
+    one that closes the resource (`closer()`, as the new state describes it), when it
+    has ``close="last_seen"``, closes it at its last sign of life, which the record may
+    be (a listing, a START opening it) or move (a new sign of life after the old one).
+    Returns that inventory and where it closes the resource before ``base_us``, with the
+    old state and with the new one (None: not before ``base_us``); None when no such
+    inventory closes it, or both closings are in the kept cycles. Batch rate() bills
+    nothing of the resource's running time in the compacted cycles from that closing on,
+    so the record's part there is judged up to it. O(i + k).
+    """
+    inventory = closer(inventories, new)
+    if inventory is None or inventory.close != "last_seen":
+        return None
+    old_us = _closing(state, kept, inventory.at_us, base_us) if state.status == _PRICED else None
+    new_us = _closing(new, kept, inventory.at_us, base_us)
+    if old_us is None and new_us is None:
+        return None
+    return inventory, old_us, new_us
+
+
+def moved(
+    news: Sequence[Record],
+    inventory: Inventory,
+    state: ResourceState,
+    closings: tuple[int | None, int | None],
+    base_us: int,
+) -> Anomaly:
+    """The ``"too_late"`` anomaly of records that move a resource's closing there. See `_moved()`."""
+    return _moved(news, inventory, state, closings, base_us)
+
+
 def _listed_us(state: ResourceState, at_us: int) -> int | None:
     """The state's last listing of its resource up to ``at_us`` (a sign of life), or None. O(1)."""
     remembered = state.listings
@@ -314,13 +356,15 @@ def _moved(
     lo, hi = min(old, new), max(old, new)
     hours = (Decimal(hi - lo) / _US_PER_HOUR).normalize()
     stays = "stays billed" if new < old else "stays unbilled"
+    # (A too-late record may move it within the compacted cycles, `placed_closing()`.)
+    where = "across" if old_us is None or new_us is None else "before"
     ids = tuple(r.id for r in news if r.id is not None)
     return placed(
         "too_late",
         f"{', '.join(labels)} of {state.resource!r} of {state.account!r} moves where {inv} "
         f"at {format_us(inventory.at_us)} (close='last_seen') closes it (its last sign of "
         f"life) from {'the kept cycles' if old_us is None else format_us(old_us)} to "
-        f"{'the kept cycles' if new_us is None else format_us(new_us)}, across the start "
+        f"{'the kept cycles' if new_us is None else format_us(new_us)}, {where} the start "
         f"of the cycles the rater keeps ({format_us(base_us)}): the part from "
         f"{format_us(lo)} to {format_us(hi)} ({hours:f} hours {state.status}) belonged to "
         f"cycles already compacted and {stays}: not applied (what it changes in the kept "

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterable
+from decimal import Decimal
+
+import attrs
 
 from . import _lateness
 from . import _lateness_closings as _closings
 from . import _rater_book as _ledger
 from ._anomalies import placed
+from ._decimals import CONTEXT
 from ._instants import format_us
 from ._normalize import label
 from .pricebook import Plan
@@ -140,6 +144,48 @@ def closes_back(
             known_us=as_of_us,
             judged=judged,
         )
+    return out
+
+
+def placed_closing(
+    rater: Rater, state: ResourceState, new: ResourceState
+) -> tuple[Inventory, int | None, int | None] | None:
+    """The kept ``last_seen`` closing that a too-late record placed in ``state`` meets.
+
+    See `_lateness_closings.placed_closing()`: judged with the kept inventories and
+    records known by the last watermark, but the inventories of the batch being fed
+    (`closes_back()` judges those with the placed state, and one fed ahead of the
+    watermark is judged by the statement that meters it). O(i + k).
+    """
+    prev = rater._as_of_us
+    batch = {id(inventory) for inventory in rater._closers}
+    judged = [
+        other
+        for other in rater._inventories
+        if id(other) not in batch and _ledger.known_by(other, prev)
+    ]
+    key = (state.account, state.resource)
+    kept = [r for r in rater._by_key.get(key, ()) if _ledger.known_by(r, prev)]
+    return _closings.placed_closing(judged, state, new, kept, rater._base_us)
+
+
+def clipped(rows: Iterable[UsageRow], until_us: int | None) -> list[UsageRow]:
+    """``rows`` up to ``until_us`` (all of them when None): the part before a closing.
+
+    A row across it keeps its share in proportion to time, as rating clips a row to its
+    span: a too-late record's rows are running pieces (time, or a level over time).
+    O(n).
+    """
+    if until_us is None:
+        return list(rows)
+    out = []
+    for row in rows:
+        start, end = row.span.start_us, row.span.end_us
+        if end <= until_us:
+            out.append(row)
+        elif start < until_us:
+            share = CONTEXT.divide(Decimal(until_us - start), Decimal(end - start))
+            out.append(attrs.evolve(row, quantity=CONTEXT.multiply(row.quantity, share)))
     return out
 
 

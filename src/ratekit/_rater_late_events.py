@@ -26,7 +26,17 @@ what each inventory listed, not what it covered (`_rater_late_inventories.
 may_have_closed()`, shared with too-late inventories). Opening it would bill from the
 kept cycles on a resource batch has closed. It is left as it stands, not applied, and
 its anomaly names per meter the quantity in doubt before the kept cycles, and says the
-resource is metered from its kept records alone from then on (`_unopened()`).
+resource is metered from its kept records alone from then on (`_unopened()`). So is an
+orphan STOP, one that would make a resource no compacted state knows stopped, when an
+inventory compacted after it may have covered the resource (`_orphaned()`): batch then
+holds it deleted, and a listing after opens it again, where a stopped one stays stopped.
+
+A kept ``last_seen`` inventory may close the resource at its last sign of life before
+the kept cycles: batch bills nothing of its running time there from that closing on.
+The event's part there is judged up to that closing (a START that is itself the last
+sign of life names nothing), and an event that moves the closing (a new last sign of
+life) names the hours moved, as a kept record that moves it does
+(`_rater_accounts.placed_closing()`, `_lateness_closings.moved()`).
 """
 
 from __future__ import annotations
@@ -34,6 +44,8 @@ from __future__ import annotations
 import typing
 from decimal import Decimal
 
+from . import _lateness_closings as _closings
+from . import _rater_accounts as _accounts
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
@@ -74,18 +86,30 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     usage = engine.meter([event], base, base + 1, [state])
     folded = next(s for s in usage.state if (s.account, s.resource) == key)
     new = _placed_back(state, folded, listings=False)
-    parts = _sums(usage.late)
     later = may_have_closed(state, new, event.at_us, lambda: last_listed(rater), at_once=True)
     if later is not None:  # an inventory compacted since may have closed it: left alone
-        anomalies.extend(_unopened(rater, event, later, parts, new.description))
+        anomalies.extend(_unopened(rater, event, later, _sums(usage.late), new.description))
         return "too_late"
+    later = _orphaned(rater, state, new, event.at_us)
+    if later is not None:  # stopped, or closed by an inventory compacted since: left alone
+        anomalies.append(_unstopped(event, base, later))
+        return "too_late"
+    # A kept last_seen inventory may close the resource back at its last sign of life
+    # before the kept cycles (the event, or one it moves): batch bills nothing of its
+    # running time there from that closing on, so its part is judged up to it.
+    closing = _accounts.placed_closing(rater, state, new)
+    until = None if closing is None else closing[2]
+    parts = _sums(_accounts.clipped(usage.late, until))
     changed = new != state
     said: list[Anomaly] = []
+    if closing is not None and state.status == "running" and closing[1] != closing[2]:
+        inventory, old_us, new_us = closing
+        said.append(_closings.moved([event], inventory, state, (old_us, new_us), base))
     if state.description != new.description:
         # Re-described: what metering had under the old description before the kept
         # cycles is taken back, and what batch meters there under the new one is added
         # (the two add up to the change in quantity); each prices otherwise.
-        old = _metered_after(rater, state, event)
+        old = _metered_after(rater, state, event, until)
         for meter in sorted(set(old) | set(parts)):
             taken = CONTEXT.minus(old.get(meter, ZERO))
             added = CONTEXT.subtract(parts.get(meter, ZERO), taken)
@@ -114,15 +138,65 @@ def _sums(rows: typing.Iterable[UsageRow]) -> dict[str, Decimal]:
     return sums
 
 
-def _metered_after(rater: Rater, state: ResourceState, event: Event) -> dict[str, Decimal]:
+def _metered_after(
+    rater: Rater, state: ResourceState, event: Event, until_us: int | None
+) -> dict[str, Decimal]:
     """What ``state`` metered, per meter, from ``event``'s instant to the kept cycles.
 
-    A STOP at that instant takes it all back: its late rows, negated.
+    A STOP at that instant takes it all back: its late rows, negated; up to ``until_us``
+    (a kept closing there, see `placed()`) when given.
     """
     base = rater._base_us
     probe = Event(event.account, event.resource, format_us(event.at_us), kind="stop")
     usage = rater._engine.meter([probe], base, base + 1, [state])
-    return {meter: CONTEXT.minus(quantity) for meter, quantity in _sums(usage.late).items()}
+    sums = _sums(_accounts.clipped(usage.late, until_us))
+    return {meter: CONTEXT.minus(quantity) for meter, quantity in sums.items()}
+
+
+def _orphaned(rater: Rater, state: ResourceState, new: ResourceState, t_us: int) -> int | None:
+    """Whether an inventory compacted since ``t_us`` may have closed what the event stops.
+
+    An event that makes a resource no compacted state knows stopped (a STOP without a
+    START, an orphan) leaves it stopped in batch rate(), unless an inventory after it
+    covered it: that one closes it (at its last sign of life under ``last_seen``), and
+    batch holds it deleted from there on. The two differ from the kept cycles on: a
+    listing opens a deleted resource again, not a stopped one; a START opens a stopped
+    one, not a deleted one. The compacted states do not keep what each inventory
+    covered, so when one was compacted at or after ``t_us``, its instant (the last such,
+    `last_listed()`) is returned and the event is left as it stands, as a START that
+    would open its resource is (`may_have_closed()`); else None. O(s) when it orphans.
+    """
+    if state.status != "unknown" or new.status != "stopped":
+        return None
+    instant = last_listed(rater)
+    return instant if instant is not None and instant >= t_us else None
+
+
+def _unstopped(event: Event, base: int, later: int) -> Anomaly:
+    """The ``"too_late"`` anomaly of an orphan event left as it stands (`_orphaned()`)."""
+    what = f"event {event.id!r}" if event.id is not None else "event"
+    resource = event.resource
+    return _anomaly(
+        "too_late",
+        f"{what} ({event.kind}) of {resource!r} of {event.account!r} stamped "
+        f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
+        f"{format_us(base)}) and would make {resource!r}, which no compacted state knows, "
+        f"stopped; an inventory compacted since (the last at {format_us(later)}) may have "
+        "covered it and closed it, and the compacted state does not keep what each "
+        "inventory covered, so it is not applied. It changes nothing metered before "
+        f"{format_us(base)}; from then on the rater meters {resource!r} from its kept "
+        "records alone, as a resource it does not know, as batch rate() does where such "
+        "an inventory closed it (a listing after opens it again), but for a START after, "
+        "which batch does not let open it again (what the rater bills from that START on, "
+        "batch does not); where none covered it, batch holds it stopped, and a listing "
+        "after does not open it (what the rater bills from that listing on, batch does "
+        "not). It may be a replay of an event applied before and forgotten with its "
+        "compacted cycle.",
+        () if event.id is None else (event.id,),
+        event.account,
+        resource,
+        event.at_us,
+    )
 
 
 def _said(  # noqa: PLR0917 - private plumbing of plain values

@@ -16,7 +16,10 @@ quantity in a ``"too_late"`` anomaly, and the description that quantity is meter
 first usage there) owes its fees, bases and minimums from the kept cycles on; what it
 owed in the compacted ones is said as for any record (`_rater_accounts.dues_too_late`).
 Usage that a kept ``last_seen`` inventory closes back where it was listed is none: an
-account known from such a listing alone owes nothing, as in batch.
+account known from such a listing alone owes nothing, as in batch; and the part named
+before the kept cycles is judged up to that closing (nothing, when the listing is the
+resource's last sign of life), a closing the inventory moves named with its hours
+(`_rater_accounts.placed_closing()`).
 
 A resource whose compacted state has a sign of life at or after the inventory's instant
 (an event, a reading, a listing by another inventory) cannot be reconciled: the state
@@ -100,7 +103,14 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
             continue
         applied[key] = new
         if new != state:
-            said += _parts(rater, inventory, state, new, late.get(key, ()))
+            # A kept last_seen inventory may close the resource back at its last sign of
+            # life before the kept cycles (this listing, say): batch bills nothing of its
+            # running time there from that closing on, so the part is judged up to it.
+            closing = _accounts.placed_closing(rater, state, new)
+            until = None if closing is None else closing[2]
+            if closing is not None and state.status == "running" and closing[1] != until:
+                said.append(_closings.moved([inventory], closing[0], state, closing[1:], base))
+            said += _parts(rater, inventory, state, new, late.get(key, ()), until_us=until)
     owing = _known_from(rater, inventory, applied, late)
     restate_all(rater, applied)
     changed = any(given[key] != new for key, new in applied.items())
@@ -176,20 +186,23 @@ def _parts(
     state: ResourceState,
     new: ResourceState,
     rows: typing.Iterable[UsageRow],
+    *,
+    until_us: int | None,
 ) -> list[Anomaly]:
     """The ``"too_late"`` anomalies of what ``inventory`` changes of one resource there.
 
     Per meter, its part before the kept cycles under the description it is metered
     under; re-described, what the old description had there taken back and what the new
     one has added (the two add up to the change in quantity; each prices otherwise).
+    Up to ``until_us``, where a kept ``last_seen`` inventory closes it, when given.
     """
     parts: dict[str, Decimal] = {}
-    for row in rows:
+    for row in _accounts.clipped(rows, until_us):
         parts[row.meter] = CONTEXT.add(parts.get(row.meter, ZERO), row.quantity)
     key = (state.account, state.resource)
     out: list[Anomaly] = []
     if state.description != new.description:
-        old = _metered_after(rater, state, inventory.at_us)
+        old = _metered_after(rater, state, inventory.at_us, until_us)
         for meter in sorted(set(old) | set(parts)):
             taken = CONTEXT.minus(old.get(meter, ZERO))
             added = CONTEXT.subtract(parts.get(meter, ZERO), taken)
@@ -206,8 +219,10 @@ def _parts(
     ]
 
 
-def _metered_after(rater: Rater, state: ResourceState, at_us: int) -> dict[str, Decimal]:
-    """What ``state`` metered, per meter, from ``at_us`` to the kept cycles.
+def _metered_after(
+    rater: Rater, state: ResourceState, at_us: int, until_us: int | None
+) -> dict[str, Decimal]:
+    """What ``state`` metered, per meter, from ``at_us`` to the kept cycles (or ``until_us``).
 
     A STOP at that instant takes it all back: its late rows, negated.
     """
@@ -215,7 +230,7 @@ def _metered_after(rater: Rater, state: ResourceState, at_us: int) -> dict[str, 
     probe = Event(state.account, state.resource, format_us(at_us), kind="stop")
     usage = rater._engine.meter([probe], base, base + 1, [state])
     parts: dict[str, Decimal] = {}
-    for row in usage.late:
+    for row in _accounts.clipped(usage.late, until_us):
         parts[row.meter] = CONTEXT.subtract(parts.get(row.meter, ZERO), row.quantity)
     return parts
 

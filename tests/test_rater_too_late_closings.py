@@ -1,0 +1,283 @@
+"""Too-late records that meet ``last_seen`` closings: the part in compacted cycles is batch's.
+
+A record stamped in a compacted cycle is placed in the compacted state (an event) or
+reconciled with it (an inventory); what it changes there is named in a ``"too_late"``
+anomaly, not applied, and what it changes from the kept cycles on is applied. A kept
+``last_seen`` inventory that does not list its resource closes it at its last sign of
+life, which may lie in the compacted cycles: batch ``rate()`` bills nothing of it from
+there on. So the part a too-late record names is judged up to that closing (a listing or
+a START that is itself the last sign of life names nothing there), and a record that
+moves the closing within the compacted cycles names the hours it moves. An orphan STOP
+(of a resource no compacted state knows) is not applied when an inventory compacted
+since may have closed its resource: batch holds that resource deleted, and a listing
+after opens it again. Worked by hand in the comments: daily UTC cycles, 1 EUR per VM
+hour, one hour of horizon (1 and 2 March compacted by a statement at 4 March 06:00).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import ratekit as rk
+
+VM = rk.Meter("vm.hours", "hour", rk.OnOff())
+PLAN = rk.Plan(
+    "p", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))]
+)
+START = "2026-03-01T00:00:00Z"
+END = "2026-03-05T06:00:00Z"
+A1 = rk.Event("acme", "a1", "2026-03-01T00:00:00Z", kind="start", id="a1")
+Key = tuple[str, str | None, int]
+Record = rk.Event | rk.Sample | rk.Inventory
+
+
+def _compacted(records: list[Record]) -> tuple[rk.Rater, list[rk.StatementLine]]:
+    """``records`` fed first; 1 and 2 March compacted, 3 March closed but kept."""
+    rater = rk.Rater(PLAN, [VM], start=START, horizon=dt.timedelta(hours=1))
+    assert rater.feed(records).too_late == ()
+    lines = [
+        line for day in (2, 3, 4) for line in rater.statement(f"2026-03-0{day}T06:00:00Z").lines
+    ]
+    assert rater._base_us == rk.Span("2026-03-03T00:00:00Z", "2026-03-04T00:00:00Z").start_us
+    return rater, lines
+
+
+def _days(lines: list[rk.StatementLine], account: str) -> dict[Key, Decimal]:
+    """The lines' amounts of ``account`` per resource and day."""
+    out: dict[Key, Decimal] = {}
+    for line in lines:
+        if line.account == account:
+            key = (line.account, line.resource, line.cycle.start.day)
+            out[key] = out.get(key, Decimal(0)) + line.amount
+    return {key: amount for key, amount in out.items() if amount}
+
+
+def _batch(records: list[Record], account: str) -> dict[Key, Decimal]:
+    """Batch rate() of ``records`` to the last watermark, ``account``'s charges per day."""
+    rating = rk.rate(records, PLAN, span=rk.Span(START, END), meters=[VM], as_of=END)
+    out: dict[Key, Decimal] = {}
+    for charge in rating.charges:
+        assert charge.cycle is not None
+        if charge.account == account:
+            key = (charge.account, charge.resource, charge.cycle.start.day)
+            out[key] = out.get(key, Decimal(0)) + charge.amount
+    return {key: amount for key, amount in out.items() if amount}
+
+
+def _placed(event: str, what: str) -> str:
+    """The message of a too-late event that changes nothing metered before 3 March."""
+    return (
+        f"event {event!r} ({what}) of 'b1' of 'beta' stamped 2026-03-02T02:00:00Z is older "
+        "than every cycle the rater keeps (from 2026-03-03T00:00:00Z): it is placed among "
+        "the events the compacted state keeps, as metering them at once places it; it "
+        "changes nothing metered before 2026-03-03T00:00:00Z, and its effect from then on "
+        "is applied, as batch rating applies it."
+    )
+
+
+# 1. An orphan STOP and an inventory compacted since.
+
+# An unscoped last_seen inventory on 1 March 18:00 lists a1 only.
+UNSCOPED = rk.Inventory("2026-03-01T18:00:00Z", [("acme", "a1")], close="last_seen", id="ls")
+# b1 of beta: stopped on 1 March 06:00 (no START before: an orphan), listed on 3 March.
+ORPHAN = rk.Event("beta", "b1", "2026-03-01T06:00:00Z", kind="stop", id="x")
+LISTED = rk.Inventory("2026-03-03T00:00:00Z", [("beta", "b1")], accounts=["beta"], id="i")
+
+
+def _orphaned(later: str) -> str:
+    return (
+        "event 'x' (stop) of 'b1' of 'beta' stamped 2026-03-01T06:00:00Z is older than every "
+        "cycle the rater keeps (from 2026-03-03T00:00:00Z) and would make 'b1', which no "
+        f"compacted state knows, stopped; an inventory compacted since (the last at {later}) "
+        "may have covered it and closed it, and the compacted state does not keep what each "
+        "inventory covered, so it is not applied. It changes nothing metered before "
+        "2026-03-03T00:00:00Z; from then on the rater meters 'b1' from its kept records "
+        "alone, as a resource it does not know, as batch rate() does where such an inventory "
+        "closed it (a listing after opens it again), but for a START after, which batch does "
+        "not let open it again (what the rater bills from that START on, batch does not); "
+        "where none covered it, batch holds it stopped, and a listing after does not open it "
+        "(what the rater bills from that listing on, batch does not). It may be a replay of "
+        "an event applied before and forgotten with its compacted cycle."
+    )
+
+
+def test_an_orphan_stop_closed_by_an_inventory_compacted_since_lets_a_listing_open_it() -> None:
+    # Batch: the STOP leaves b1 stopped at 06:00; the unscoped last_seen inventory of
+    # 18:00 covers it and closes it there (deleted); the listing of 3 March 00:00 opens
+    # it again: 24 h of 3 March, 24 of 4 March, 6 of 5 March to the watermark = 54 h.
+    records: list[Record] = [A1, UNSCOPED, ORPHAN, LISTED]
+    expected = {
+        ("beta", "b1", 3): Decimal(24),
+        ("beta", "b1", 4): Decimal(24),
+        ("beta", "b1", 5): Decimal(6),
+    }
+    assert _batch(records, "beta") == expected
+    for together in (True, False):
+        rater, lines = _compacted([A1, UNSCOPED])
+        if together:  # the STOP too late, the listing late, in one batch
+            feed = rater.feed([LISTED, ORPHAN])
+            assert (feed.too_late, feed.late) == (("x",), ("i",))
+        else:  # the listing first, then the STOP
+            assert rater.feed([LISTED]).late == ("i",)
+            feed = rater.feed([ORPHAN])
+            assert feed.too_late == ("x",)
+        (anomaly,) = feed.anomalies
+        assert (anomaly.kind, anomaly.account, anomaly.resource, anomaly.record_ids) == (
+            "too_late",
+            "beta",
+            "b1",
+            ("x",),
+        )
+        assert (anomaly.meter, anomaly.quantity) == (None, None)  # nothing metered before
+        assert anomaly.message == _orphaned("2026-03-01T18:00:00Z")
+        statement = rater.statement(END)
+        assert _days([*lines, *statement.lines], "beta") == expected
+        # 3 March is closed but kept: its 24 h are a late charge, for the next invoice.
+        beta = [line for line in statement.lines if line.account == "beta"]
+        assert [(line.cycle.start.day, line.late) for line in beta] == [
+            (3, True),
+            (4, False),
+            (5, False),
+        ]
+
+
+def test_an_orphan_stop_after_every_compacted_inventory_is_placed() -> None:
+    # Stopped on 2 March 06:00, after the inventory of 1 March 18:00: batch holds b1
+    # stopped (no inventory after it covers it), and the listing of 3 March does not
+    # open a stopped resource: nothing billed, the stream neither.
+    orphan = rk.Event("beta", "b1", "2026-03-02T06:00:00Z", kind="stop", id="x")
+    assert _batch([A1, UNSCOPED, orphan, LISTED], "beta") == {}
+    rater, lines = _compacted([A1, UNSCOPED])
+    feed = rater.feed([orphan, LISTED])
+    assert feed.anomalies[0].message.endswith(
+        "it changes nothing metered before 2026-03-03T00:00:00Z, and its effect from then on "
+        "is applied, as batch rating applies it."
+    )
+    assert _days([*lines, *rater.statement(END).lines], "beta") == {}
+
+
+def test_an_orphan_stop_under_an_inventory_of_another_account_says_what_may_differ() -> None:
+    # The inventory compacted since is scoped to acme: it did not cover b1, so batch
+    # holds b1 stopped, and the listing of 3 March does not open it (0 h). The compacted
+    # state does not keep that scope: the rater leaves the STOP unapplied and bills b1
+    # from the listing on (54 h), as its anomaly says ("what the rater bills from that
+    # listing on, batch does not").
+    scoped = rk.Inventory(
+        "2026-03-01T18:00:00Z", [("acme", "a1")], accounts=["acme"], close="last_seen", id="ls"
+    )
+    assert _batch([A1, scoped, ORPHAN, LISTED], "beta") == {}
+    rater, lines = _compacted([A1, scoped])
+    feed = rater.feed([ORPHAN, LISTED])
+    assert [anomaly.message for anomaly in feed.anomalies] == [_orphaned("2026-03-01T18:00:00Z")]
+    assert _days([*lines, *rater.statement(END).lines], "beta") == {
+        ("beta", "b1", 3): Decimal(24),
+        ("beta", "b1", 4): Decimal(24),
+        ("beta", "b1", 5): Decimal(6),
+    }
+
+
+# 2. A too-late part judged up to a kept closing.
+
+# An unscoped last_seen inventory on 3 March 12:00 (kept), listing a1 only.
+KEPT = rk.Inventory("2026-03-03T12:00:00Z", [("acme", "a1")], close="last_seen", id="ls")
+
+
+def test_a_too_late_listing_closed_back_by_a_kept_inventory_names_nothing_before() -> None:
+    # b1 listed on 2 March 02:00 (too late), its only sign of life: the kept inventory
+    # closes it there. Batch bills b1 nothing at all (not the 22 h of 2 March, 02:00 to
+    # 24:00): nothing is named before the kept cycles, nothing billed after.
+    listing = rk.Inventory("2026-03-02T02:00:00Z", [("beta", "b1")], accounts=["beta"], id="i")
+    assert _batch([A1, KEPT, listing], "beta") == {}
+    rater, lines = _compacted([A1, KEPT])
+    feed = rater.feed([listing])
+    assert feed.too_late == ("i",)
+    (anomaly,) = feed.anomalies
+    assert (anomaly.meter, anomaly.quantity) == (None, None)
+    assert anomaly.message == (
+        "inventory 'i' at 2026-03-02T02:00:00Z is older than every cycle the rater keeps "
+        "(from 2026-03-03T00:00:00Z): it is reconciled with the compacted state, as metering "
+        "every record at once reconciles it; it changes nothing metered before "
+        "2026-03-03T00:00:00Z, and its effect from then on is applied, as batch rating "
+        "applies it."
+    )
+    assert _days([*lines, *rater.statement(END).lines], "beta") == {}
+
+
+def test_a_too_late_start_under_a_kept_unscoped_inventory_names_nothing_before() -> None:
+    # The same with a START of b1 on 2 March 02:00: the kept inventory covers b1 (it is
+    # unscoped) and closes it at the START. Batch bills 0 h, not the 22 h.
+    start = rk.Event("beta", "b1", "2026-03-02T02:00:00Z", kind="start", id="s")
+    assert _batch([A1, KEPT, start], "beta") == {}
+    rater, lines = _compacted([A1, KEPT])
+    feed = rater.feed([start])
+    assert [(a.meter, a.quantity, a.message) for a in feed.anomalies] == [
+        (None, None, _placed("s", "start"))
+    ]
+    assert _days([*lines, *rater.statement(END).lines], "beta") == {}
+
+
+def test_a_too_late_update_moves_the_kept_closing_of_a_too_late_start() -> None:
+    # START on 2 March 02:00, UPDATE on 2 March 10:00, both too late, in one batch: the
+    # kept inventory closes b1 at its last sign of life, the UPDATE. Batch bills the 8 h
+    # from 02:00 to 10:00 of 2 March (compacted), nothing after. The START names nothing
+    # (the closing is at it when it is placed alone); the UPDATE moves the closing from
+    # 02:00 to 10:00: 8 h the stream does not bill, "stays unbilled". 0 + 8 = 8.
+    start = rk.Event("beta", "b1", "2026-03-02T02:00:00Z", kind="start", id="s")
+    update = rk.Event("beta", "b1", "2026-03-02T10:00:00Z", {"f": "b"}, kind="update", id="u")
+    assert _batch([A1, KEPT, start, update], "beta") == {("beta", "b1", 2): Decimal(8)}
+    rater, lines = _compacted([A1, KEPT])
+    feed = rater.feed([update, start])
+    assert feed.too_late == ("u", "s")
+    started, moved = feed.anomalies
+    assert started.message == _placed("s", "start")
+    assert (moved.record_ids, moved.resource, moved.quantity) == (("u", "ls"), "b1", None)
+    assert moved.message == (
+        "event 'u' of 'b1' of 'beta' moves where inventory 'ls' at 2026-03-03T12:00:00Z "
+        "(close='last_seen') closes it (its last sign of life) from 2026-03-02T02:00:00Z to "
+        "2026-03-02T10:00:00Z, before the start of the cycles the rater keeps "
+        "(2026-03-03T00:00:00Z): the part from 2026-03-02T02:00:00Z to 2026-03-02T10:00:00Z "
+        "(8 hours running) belonged to cycles already compacted and stays unbilled: not "
+        "applied (what it changes in the kept cycles is)."
+    )
+    assert _days([*lines, *rater.statement(END).lines], "beta") == {}
+
+
+# 3. A closing moved within the compacted cycles.
+
+
+def _moves(event: str, kind: str, to: str, hours: str) -> str:
+    return (
+        f"event {event!r} of 'a1' of 'acme' moves where inventory 'ls' at "
+        "2026-03-03T12:00:00Z (close='last_seen') closes it (its last sign of life) from "
+        f"2026-03-01T00:00:00Z to {to}, before the start of the cycles the rater keeps "
+        f"(2026-03-03T00:00:00Z): the part from 2026-03-01T00:00:00Z to {to} ({hours} hours "
+        "running) belonged to cycles already compacted and stays unbilled: not applied (what "
+        "it changes in the kept cycles is)."
+    )
+
+
+def test_a_too_late_event_that_moves_a_closing_within_the_compacted_cycles_says_so() -> None:
+    # a1 runs from 1 March 00:00; the kept inventory of 3 March 12:00 lists nothing and
+    # closes it at 1 March 00:00. When it was metered (base 2 March) the rater took back
+    # 2 March and said 1 March's 24 h stay billed: the stream bills 24, batch 0.
+    empty = rk.Inventory("2026-03-03T12:00:00Z", [], close="last_seen", id="ls")
+    rater, lines = _compacted([A1, empty])
+    assert _days(lines, "acme") == {("acme", "a1", 1): Decimal(24)}
+    for event, to, hours in (
+        # A START of the running a1 on 1 March 01:00: the closing moves to 01:00, and
+        # batch bills 1 h (00:00 to 01:00). 24 - 24 + 1 = 1.
+        (rk.Event("acme", "a1", "2026-03-01T01:00:00Z", kind="start", id="s"), "01:00", "1"),
+        # A STOP on 1 March 05:00: batch bills 5 h. 24 - 24 + 5 = 5.
+        (rk.Event("acme", "a1", "2026-03-01T05:00:00Z", kind="stop", id="s"), "05:00", "5"),
+    ):
+        copy = rater.copy()
+        expected = _batch([A1, empty, event], "acme")
+        assert expected == {("acme", "a1", 1): Decimal(hours)}
+        feed = copy.feed([event])
+        assert feed.too_late == ("s",)
+        (anomaly,) = feed.anomalies
+        assert (anomaly.record_ids, anomaly.meter, anomaly.quantity) == (("s", "ls"), None, None)
+        assert anomaly.message == _moves("s", event.kind, f"2026-03-01T{to}:00Z", hours)
+        # Nothing changes from the kept cycles on (a1 is closed there either way).
+        assert _days(list(copy.statement(END).lines), "acme") == {}
