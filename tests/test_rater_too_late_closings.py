@@ -17,6 +17,7 @@ hour, one hour of horizon (1 and 2 March compacted by a statement at 4 March 06:
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import ratekit as rk
@@ -281,3 +282,23 @@ def test_a_too_late_event_that_moves_a_closing_within_the_compacted_cycles_says_
         assert anomaly.message == _moves("s", event.kind, f"2026-03-01T{to}:00Z", hours)
         # Nothing changes from the kept cycles on (a1 is closed there either way).
         assert _days(list(copy.statement(END).lines), "acme") == {}
+
+
+def test_a_closing_back_metered_after_a_too_late_listing_is_said_once_restored_or_not() -> None:
+    # b1 listed on 2 March 02:00, fed too late: 22 h named (no closing known yet). A
+    # last_seen inventory of 5 March 12:00, fed then, closes b1 back at 02:00: its
+    # statement says the part to the kept cycles' start stays billed. A restored rater
+    # meters b1 again from the kept cycles' start, where that closing reads as a "late"
+    # change before them: not said again, as the rater never restored does not say it.
+    rater, _ = _compacted([A1])
+    listing = rk.Inventory("2026-03-02T02:00:00Z", [("beta", "b1")], accounts=["beta"], id="i")
+    assert [a.quantity for a in rater.feed([listing]).anomalies] == [Decimal(22)]
+    closing = rk.Inventory("2026-03-05T12:00:00Z", [("acme", "a1")], close="last_seen", id="ls")
+    rater.feed([closing])
+    kinds = [a.kind for a in rater.statement("2026-03-06T06:00:00Z").anomalies]
+    assert kinds == ["reconciled_close", "too_late"]
+    restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, [VM])
+    for one in (rater, restored):
+        statement = one.statement("2026-03-07T06:00:00Z")
+        assert statement.anomalies == ()
+        assert statement.total() == Decimal(24)  # a1's 24 h of 6 March

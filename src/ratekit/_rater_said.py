@@ -48,18 +48,27 @@ def fresh(
     # quantity, is not said again by metering's words for that part: batch's
     # "before_span" ("rate that span", which a stream cannot) or a "late" change there.
     # (An event ordered by its seq before compacted events keeps the statement's
-    # "late": its own anomaly gives no quantity.) Told by the message, which a snapshot
-    # keeps.
+    # "late": its own anomaly gives no quantity.) Nor is a last_seen inventory's closing
+    # back before the kept cycles, whose part its "too_late" anomaly gives in hours:
+    # metered again from the kept cycles' start (after a restore), it would read as a
+    # "late" change there. Told by the message, which a snapshot keeps.
     too_late = {
         a.record_ids[0]
         for a in (*rater._anomalies, *rater._anomalies_before)
-        if a.kind == "too_late" and a.record_ids and a.message.startswith("sample")
+        if a.kind == "too_late"
+        and a.record_ids
+        and (a.message.startswith("sample") or _CLOSES_BACK.search(a.message) is not None)
     }
     if too_late:
         base_us = rater._base_us
         out = [a for a in out if not _repeats(a, too_late, base_us)]
     waiting = unsettled(rater, out, as_of_us) if out else set()
     return tuple(a for a in out if a not in waiting)
+
+
+#: How a last_seen inventory says its closing's part before the kept cycles stays billed
+#: (`_lateness_closings.closes_back()`).
+_CLOSES_BACK: Final = re.compile(r"^inventory .* \(close='last_seen'\) closes '")
 
 
 def _repeats(anomaly: Anomaly, too_late: set[str], base_us: int) -> bool:
