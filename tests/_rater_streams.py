@@ -1514,3 +1514,82 @@ def check_last_seen_law(seed: int, *, held: bool = False, listings: bool = False
     assert billed - sum((Fraction(c.amount) for c in batch.charges), Fraction(0)) == running
     # And per resource, as check_law() counts them.
     _moved_parts(said, sums(lines), batch_sums(batch.charges))
+
+
+def check_too_late_closing_law(seed: int) -> None:
+    """Events fed after their cycle is compacted, of resources a kept inventory closes back.
+
+    One to three resources of one account at 1 EUR an hour: each a START on the first
+    day and maybe more events there, fed on time; an inventory with
+    ``close="last_seen"`` listing some of them on 3 or 4 March (kept), fed with them;
+    statements that compact 1 and 2 March (one hour of horizon). Then events stamped
+    after each resource's last one and before 3 March (too late: placed in the
+    compacted state), fed in time order in one or more batches, and a last statement.
+    Batch ``rate()`` closes each unlisted resource at its last sign of life, which those
+    events may be or move: the rater's total exceeds batch's by exactly the hours
+    running its closings' ``"too_late"`` anomalies say stay billed, less those they say
+    stay unbilled, less the hours the events' own ``"too_late"`` anomalies name (their
+    part before the kept cycles, judged up to the closing). None more, none less.
+    """
+    rng = random.Random(seed)
+    base = T0 + 2 * DAY_US
+    keys = [("a", f"vm{number}") for number in range(rng.randint(1, 3))]
+    stream: list[Record] = []
+    late: list[Record] = []
+    for key in keys:
+        at = T0 + rng.randrange(0, DAY_US, 30 * MINUTE_US)
+        stream.append(rk.Event(*key, format_us(at), kind="start", id=f"{key[1]}-0"))
+        for index in range(1, rng.randint(2, 5)):
+            at = rng.randrange(at + 30 * MINUTE_US, at + DAY_US, 30 * MINUTE_US)
+            if at >= base:
+                break
+            kind = rng.choice(("start", "start", "update", "stop", "stop", "delete"))
+            attributes = {"size": rng.randint(1, 3)} if kind in ("start", "update") else {}
+            event = rk.Event(*key, format_us(at), attributes, kind=kind, id=f"{key[1]}-{index}")
+            # The first day's fed on time, the rest once compacted (in time order).
+            (stream if at < T0 + DAY_US and not late else late).append(event)
+    listed = [key for key in keys if rng.random() < 0.3]
+    inventory_us = base + rng.randrange(HOUR_US, 2 * DAY_US, HOUR_US)
+    inventory = rk.Inventory(format_us(inventory_us), listed, close="last_seen", id="inv")
+    late.sort(key=lambda record: record.at_us)
+    everything = [*stream, inventory, *late]
+    rater = rk.Rater(HOURS_PLAN, METERS, start=format_us(T0), horizon=dt.timedelta(hours=1))
+    assert rater.feed([*stream, inventory]).too_late == ()
+    lines: list[rk.StatementLine] = []
+    said: list[rk.Anomaly] = []
+    for day in (2, 3, 4):
+        statement = rater.statement(format_us(T0 + (day - 1) * DAY_US + 6 * HOUR_US))
+        lines.extend(statement.lines)
+        said.extend(statement.anomalies)
+    assert rater._base_us == base
+    named = Fraction(0)
+    while late:
+        size = rng.randint(1, len(late))
+        fed, late = late[:size], late[size:]
+        feed = rater.feed(fed)
+        assert set(feed.too_late) == {record.id for record in fed}, feed
+        for anomaly in feed.anomalies:
+            assert "cannot be" not in anomaly.message, anomaly  # each placed
+            if anomaly.meter is not None and anomaly.quantity is not None:
+                assert anomaly.meter == "runtime", anomaly
+                named += Fraction(anomaly.quantity)
+        said.extend(feed.anomalies)
+        if rng.random() < 0.25:
+            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), HOURS_PLAN, METERS)
+    final = rater.statement(format_us(T0 + (DAYS + 2) * DAY_US))
+    lines.extend(final.lines)
+    said.extend(final.anomalies)
+    rater._check()
+    running = Fraction(0)
+    for anomaly in said:
+        if anomaly.kind != "too_late" or "inv" not in anomaly.record_ids:
+            continue
+        ((hours, status, stays),) = _MOVED.findall(anomaly.message)
+        assert Fraction(hours) > 0, anomaly
+        sign = 1 if stays == "billed" else -1
+        running += sign * Fraction(hours) if status == "running" else 0
+    span = rk.Span(format_us(T0), format_us(T0 + (DAYS + 2) * DAY_US))
+    batch = rk.rate(everything, HOURS_PLAN, span=span, meters=METERS)
+    billed = sum((Fraction(line.amount) for line in lines), Fraction(0))
+    total = sum((Fraction(c.amount) for c in batch.charges), Fraction(0))
+    assert billed - total == running - named, (billed, total, running, named)

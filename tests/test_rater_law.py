@@ -19,6 +19,7 @@ from tests._rater_streams import (
     check_last_seen_law,
     check_law,
     check_sequenced_inventory_law,
+    check_too_late_closing_law,
 )
 
 
@@ -349,3 +350,16 @@ def test_the_law_lets_a_listing_open_what_an_orphan_stop_left_to_a_closing(
         orphans=True,
         twin=True,
     )
+
+
+@settings(max_examples=max(LAWS // 4, 50))
+@given(seed=st.integers(0, 2**32))
+def test_a_too_late_event_under_a_kept_last_seen_closing_says_its_part_to_the_hour(
+    seed: int,
+) -> None:
+    # Events fed once their cycle is compacted, of resources a kept last_seen inventory
+    # closes at their last sign of life: each is placed, its part before the kept cycles
+    # judged up to that closing, and a closing it moves (within the compacted cycles, or
+    # across their end) said with its hours. The rater's total differs from batch's by
+    # exactly what those anomalies say, none more, none less.
+    check_too_late_closing_law(seed)
