@@ -303,8 +303,7 @@ class Rater:
         accepted = told["accepted"]
         for record in batch:
             record_id = record.id
-            kind = type(record)
-            name = names[kind]
+            name = names[type(record)]
             at_us = record.at_us
             # Every id kept or forgotten has its holder: an id without one is new.
             holder = None if record_id is None else holders.get(record_id)
@@ -318,9 +317,9 @@ class Rater:
                 known = kept.get(identity)
                 if known is None and holder != name:
                     known = _CLASH  # one id space, as in rate(): another kind holds it
-            if known is None and kind is not Inventory:
+            if known is None and type(record) is not Inventory:
                 # Its first usage or record: a delta over a span counts from the span.
-                since = record.since_us if kind is Sample else None
+                since = record.since_us if type(record) is Sample else None
                 t_us = at_us if since is None or since > at_us else since
                 account = record.account
                 earliest = first.get(account)
@@ -346,8 +345,10 @@ class Rater:
                 effect_us = at_us
                 if at_us == closed or not (
                     record.seq is None
-                    if kind is Event
-                    else kind is Sample and record.since_us is None and record.kind != "counter"
+                    if type(record) is Event
+                    else type(record) is Sample
+                    and record.since_us is None
+                    and record.kind != "counter"
                 ):
                     effect_us, reaching = _reach.effect(self, record)
                     anomalies += reaching
@@ -365,7 +366,7 @@ class Rater:
                     holders[record_id] = name
                 if outcome == "late":
                     self._late_keys.add(identity)
-                if kind is Inventory:
+                if type(record) is Inventory:
                     _reach.file_inventory(self, record)
                 else:
                     # Filed for the book: new to meter, or its resource metered again.
@@ -375,7 +376,7 @@ class Rater:
                         by_key[key] = [record]
                     else:
                         mine.append(record)
-                    if kind is Sample and record.meter not in sums:
+                    if type(record) is Sample and record.meter not in sums:
                         self._sticky.add(key)
                     if at_us > prev or not _ledger.known_by(record, prev):
                         pending.append(record)  # metered from prev at the next statement
