@@ -9,10 +9,12 @@ cycles. The rules of joining the rows are in `ratekit._rater_book`.
 
 from __future__ import annotations
 
+import operator
 import typing
+from typing import Final
 
 from ._instants import from_us
-from ._rater_book import Book, Key, group, known_by, restricted, zeros
+from ._rater_book import Book, Key, known_by, restricted, zeros
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import Usage
 
@@ -22,6 +24,7 @@ if typing.TYPE_CHECKING:
 __all__ = ["advance"]
 
 Record = Event | Sample | Inventory
+_RESOURCE: Final = operator.attrgetter("account", "resource")
 
 
 def advance(
@@ -203,9 +206,11 @@ def _continue(  # noqa: PLR0917 - one decision per resource
     """
     engine = rater._engine
     sums = engine.sums
-    grouped = group(now)
+    # The new events and samples as fed, each with its resource.
+    news = [r for r in now if type(r) is not Inventory]
+    located = list(map(_RESOURCE, news))
     _reaching_back(rater, now, prev, full)
-    active = {key for key in grouped if key not in full}
+    active = set(located).difference(full)
     _reconciled(book, inventories, full, active)
     cuts = {name: set(points) for name, points in engine.cuts(rater._base_us, as_of_us).items()}
     cycle = engine.containing(prev)
@@ -228,11 +233,14 @@ def _continue(  # noqa: PLR0917 - one decision per resource
     usage = Usage((), (), (), ())
     if keys:
         # Each inventory lists for them what they are (the others' are theirs to say).
-        records = [r for key in active for r in grouped.get(key, ())]
-        records += restricted(inventories, keys)
         at = from_us(prev)
-        for key in active:
-            records.extend(zeros(book, key, prev, joinable, at))
+        records: list[Record] = [
+            zero for key in active for zero in zeros(book, key, prev, joinable, at)
+        ]
+        # Then the new records in the order fed (in time order when they were fed so:
+        # metering then need not sort them).
+        records += [r for r, key in zip(news, located, strict=True) if key in active]
+        records += restricted(inventories, keys)
         states = [book.states[key] for key in keys if key in book.states]
         usage = engine.meter(records, prev, as_of_us, states)
     if keys:

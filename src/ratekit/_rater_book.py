@@ -26,7 +26,7 @@ both rows', put in the one order metering gives them (each once, sorted: see
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from ._decimals import CONTEXT
@@ -332,21 +332,6 @@ def zeros(book: Book, key: Key, prev: int, sums: frozenset[str], at: datetime) -
     """
     account, resource = key
     return [Sample(account, resource, row.meter, at, 0) for row in book.open_ends(key, prev, sums)]
-
-
-def group(records: Sequence[Record]) -> Mapping[Key, list[Record]]:
-    """Events and samples per resource, in the order given (inventories left out). O(n)."""
-    out: dict[Key, list[Record]] = {}
-    found = out.get
-    for record in records:
-        if type(record) is not Inventory:
-            key = (record.account, record.resource)
-            mine = found(key)
-            if mine is None:
-                out[key] = [record]
-            else:
-                mine.append(record)
-    return out
 
 
 def restricted(inventories: Iterable[Record], keys: set[Key]) -> list[Record]:
