@@ -9,9 +9,12 @@ cycles. The rules of joining the rows are in `ratekit._rater_book`.
 
 from __future__ import annotations
 
+import operator
 import typing
+from typing import Final
 
-from ._rater_book import Book, Key, group, known_by, restricted, zeros
+from ._instants import from_us
+from ._rater_book import Book, Key, known_by, restricted, zeros
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import Usage
 
@@ -21,6 +24,7 @@ if typing.TYPE_CHECKING:
 __all__ = ["advance"]
 
 Record = Event | Sample | Inventory
+_RESOURCE: Final = operator.attrgetter("account", "resource")
 
 
 def advance(
@@ -44,7 +48,8 @@ def advance(
     rater._pending = [r for r in pending if r.at_us >= as_of_us and not known_by(r, as_of_us)]
     redo, rater._redo = rater._redo, set()
     anomalies: list[Anomaly] = []
-    if book is None or redo is None or not all(_continues(r, prev) for r in now):
+    inventories = [r for r in now if type(r) is Inventory]
+    if book is None or redo is None or not all(_continues(r, prev) for r in inventories):
         usage = engine.meter(rater._records.values(), base, as_of_us, rater._state)
         rater._book = book = Book(as_of_us)
         book.replace(usage, None)
@@ -52,7 +57,7 @@ def advance(
     full = redo | rater._sticky
     changed: set[tuple[str, str]] = set()
     if as_of_us > prev:
-        anomalies = _continue(rater, book, now, full, changed, prev, as_of_us)
+        anomalies = _continue(rater, book, now, inventories, full, changed, prev, as_of_us)
     if full:
         records = [r for key in full for r in rater._by_key.get(key, ())]
         records += restricted(rater._inventories, full)
@@ -107,15 +112,14 @@ def _reaching_back(rater: Rater, now: list[Record], prev: int, full: set[Key]) -
                     full.add(key)
 
 
-def _reconciled(book: Book, now: list[Record], full: set[Key], active: set[Key]) -> list[Inventory]:
-    """The inventories of ``now``; adds to ``active`` the resources that go on with them.
+def _reconciled(book: Book, inventories: list[Inventory], full: set[Key], active: set[Key]) -> None:
+    """Add to ``active`` the resources that go on with the new ``inventories``.
 
     Every resource an inventory may reconcile continues from its state: those the book
     knows (one it does not list is closed, a deleted one it lists is opened again) and
     those it lists that are new; but not those metered again from the kept cycles'
-    start (in ``full``). O(n + k + l).
+    start (in ``full``). O(k + l) for k resources known and l listed.
     """
-    inventories = [r for r in now if type(r) is Inventory]
     if inventories:
         active.update(key for key in book.states if key not in full)
     for inventory in inventories:
@@ -124,7 +128,6 @@ def _reconciled(book: Book, now: list[Record], full: set[Key], active: set[Key])
             for account, resource, _ in inventory.resources
             if (account, resource) not in full
         )
-    return inventories
 
 
 def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
@@ -191,6 +194,7 @@ def _continue(  # noqa: PLR0917 - one decision per resource
     rater: Rater,
     book: Book,
     now: list[Record],
+    inventories: list[Inventory],
     full: set[tuple[str, str]],
     changed: set[tuple[str, str]],
     prev: int,
@@ -198,14 +202,16 @@ def _continue(  # noqa: PLR0917 - one decision per resource
 ) -> list[Anomaly]:
     """Meter ``[prev, as_of_us)`` from the carried states; adds to ``full`` what cannot.
 
-    Adds to ``changed`` the resources whose rows changed.
+    ``inventories``: those of ``now``. Adds to ``changed`` the resources whose rows changed.
     """
     engine = rater._engine
     sums = engine.sums
-    grouped = group(now)
+    # The new events and samples as fed, each with its resource.
+    news = [r for r in now if type(r) is not Inventory]
+    located = list(map(_RESOURCE, news))
     _reaching_back(rater, now, prev, full)
-    active = {key for key in grouped if key not in full}
-    inventories = _reconciled(book, now, full, active)
+    active = set(located).difference(full)
+    _reconciled(book, inventories, full, active)
     cuts = {name: set(points) for name, points in engine.cuts(rater._base_us, as_of_us).items()}
     cycle = engine.containing(prev)
     after = engine.cuts(prev, as_of_us)
@@ -227,10 +233,14 @@ def _continue(  # noqa: PLR0917 - one decision per resource
     usage = Usage((), (), (), ())
     if keys:
         # Each inventory lists for them what they are (the others' are theirs to say).
-        records = [r for key in active for r in grouped.get(key, ())]
+        at = from_us(prev)
+        records: list[Record] = [
+            zero for key in active for zero in zeros(book, key, prev, joinable, at)
+        ]
+        # Then the new records in the order fed (in time order when they were fed so:
+        # metering then need not sort them).
+        records += [r for r, key in zip(news, located, strict=True) if key in active]
         records += restricted(inventories, keys)
-        for key in active:
-            records.extend(zeros(book, key, prev, joinable))
         states = [book.states[key] for key in keys if key in book.states]
         usage = engine.meter(records, prev, as_of_us, states)
     if keys:

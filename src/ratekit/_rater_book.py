@@ -26,7 +26,8 @@ both rows', put in the one order metering gives them (each once, sorted: see
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
@@ -140,11 +141,7 @@ class Book:
         rater reuses charges by row), and a group priced by its total is priced on from
         its first row that changed, not from the resource's first row. O(r) for r rows.
         """
-        grouped: dict[Key, list[UsageRow]] = {}
-        for row in usage.rows:
-            key = (row.account, row.resource)
-            if keys is None or key in keys:
-                grouped.setdefault(key, []).append(row)
+        grouped = _by_resource(usage.rows, keys)
         before = self.rows
         if keys is None:
             self.rows = {}
@@ -195,11 +192,7 @@ class Book:
         its new rows are visited: O(e + n) for e open ends and n new rows, whatever the
         rows the resource had before.
         """
-        fresh: dict[Key, list[UsageRow]] = {}
-        for row in usage.rows:
-            key = (row.account, row.resource)
-            if key in keys:
-                fresh.setdefault(key, []).append(row)
+        fresh = _by_resource(usage.rows, keys)
         for state in usage.state:
             key = (state.account, state.resource)
             if key in keys:
@@ -262,6 +255,21 @@ class Book:
         return ran_on
 
 
+def _by_resource(rows: Iterable[UsageRow], keys: set[Key] | None) -> dict[Key, list[UsageRow]]:
+    """``rows`` per resource, in their order, of ``keys`` only (all when None). O(r)."""
+    out: dict[Key, list[UsageRow]] = {}
+    found = out.get
+    for row in rows:
+        key = (row.account, row.resource)
+        if keys is None or key in keys:
+            mine = found(key)
+            if mine is None:
+                out[key] = [row]
+            else:
+                mine.append(row)
+    return out
+
+
 def _open_from(rows: Sequence[UsageRow], end_us: int) -> int:
     """Where the rows ending at ``end_us`` begin, when they come last. O(e) for e of them."""
     index = len(rows)
@@ -315,26 +323,15 @@ def _exactly(row: UsageRow) -> tuple[object, ...]:
     )
 
 
-def zeros(book: Book, key: Key, prev: int, sums: frozenset[str]) -> list[Sample]:
+def zeros(book: Book, key: Key, prev: int, sums: frozenset[str], at: datetime) -> list[Sample]:
     """A zero delta at ``prev`` per sum meter whose piece holds ``prev`` (see `Book.join`).
 
-    It makes the continuation give a row from ``prev`` for that piece, with its new
-    samples or with nothing, to join to the row that ended there.
+    ``at``: ``prev`` as a datetime (``from_us(prev)``, once for every resource). It makes
+    the continuation give a row from ``prev`` for that piece, with its new samples or
+    with nothing, to join to the row that ended there.
     """
     account, resource = key
-    return [
-        Sample(account, resource, row.meter, Span.from_us(prev, prev + 1).start, 0)
-        for row in book.open_ends(key, prev, sums)
-    ]
-
-
-def group(records: Sequence[Record]) -> Mapping[Key, list[Record]]:
-    """Events and samples per resource, in the order given (inventories left out). O(n)."""
-    out: dict[Key, list[Record]] = {}
-    for record in records:
-        if type(record) is not Inventory:
-            out.setdefault((record.account, record.resource), []).append(record)
-    return out
+    return [Sample(account, resource, row.meter, at, 0) for row in book.open_ends(key, prev, sums)]
 
 
 def restricted(inventories: Iterable[Record], keys: set[Key]) -> list[Record]:

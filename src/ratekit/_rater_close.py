@@ -81,7 +81,7 @@ def compact(rater: Rater, new_base: int) -> None:
     rater._state = tuple(_ledger.lean(state, zero) for state in states)
     if rater._engine.own_periods:
         rater._allowed = _allowances.consumed(rater._engine.plans, rater._allowed, rows, new_base)
-    # A new mapping, not the kept one changed: a statement's checkpoint holds the old one
+    # New mappings, not the kept ones changed: a statement's checkpoint holds the old ones
     # (see _rater_store.checkpoint).
     rater._records = {k: r for k, r in rater._records.items() if k not in old}
     rater._forgotten = {

@@ -113,12 +113,13 @@ def all_computable(rater: Rater, batch: Sequence[object], samples: Sequence[Samp
     stamps += [s for r in samples if (s := r.since_us) is not None]
     if not stamps:
         return True
+    earliest, latest = min(stamps), max(stamps)
     try:
-        in_a_cycle(rater, min(stamps))
-        in_a_cycle(rater, max(stamps))
+        in_a_cycle(rater, earliest)
+        in_a_cycle(rater, latest)
     except BadTimeError:
         return False
-    return _range.closes(rater, min(stamps)) and _range.closes(rater, max(stamps))
+    return _range.closes(rater, earliest) and _range.closes(rater, latest)
 
 
 def in_a_cycle(rater: Rater, t_us: int) -> None:

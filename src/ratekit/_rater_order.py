@@ -152,10 +152,16 @@ def named(told: list[str | None]) -> list[str]:
 
 
 def as_listed(ids: list[str], batch: list[Record]) -> tuple[str, ...]:
-    """``ids`` in the order the batch lists their records (the first one of each id). O(n)."""
+    """``ids`` in the order the batch lists their records (the first one of each id). O(n).
+
+    Ids each given once are picked from the batch's ids in the order listed, at C speed;
+    an id given more than once comes as many times, at its first place.
+    """
     if len(ids) < 2:
         return tuple(ids)
-    listed = list(map(_ID, batch))
-    # Each id's first place: the last one written, walking the batch backwards.
-    position = dict(zip(reversed(listed), range(len(listed) - 1, -1, -1), strict=True))
+    wanted = set(ids)
+    firsts = dict.fromkeys(map(_ID, batch))  # each id once, at its first place listed
+    if len(wanted) == len(ids):
+        return tuple([record_id for record_id in firsts if record_id in wanted])
+    position = {record_id: place for place, record_id in enumerate(firsts)}
     return tuple(sorted(ids, key=position.__getitem__))

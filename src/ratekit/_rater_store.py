@@ -433,7 +433,6 @@ _SAVED: Final = (
     "_closed_us",
     "_dirty",
     "_first",
-    "_forgotten",
     "_late_keys",
     "_late_seen",
     "_reported",
@@ -441,15 +440,16 @@ _SAVED: Final = (
     "_uncovered",
 )
 #: What a statement replaces but never changes in place: saved as it is, not copied (the
-#: kept records, a mapping as large as the stream, would cost O(records) a statement).
-_REPLACED: Final = ("_records",)
+#: kept records, a mapping as large as the stream, and the ids compacted away last, as
+#: many as a cycle's records, would cost O(records) a statement).
+_REPLACED: Final = ("_forgotten", "_records")
 
 
 def checkpoint(rater: Rater) -> dict[str, object]:
     """What [`Rater.statement()`][ratekit.Rater.statement] may change, copied. O(s).
 
     s: the state a statement changes in place (reported lines, anomalies, first
-    records per account, ...), not the kept records.
+    records per account, ...), not the kept records nor the ids compacted away.
     """
     saved: dict[str, object] = {name: getattr(rater, name) for name in _REPLACED}
     for name in _SAVED:

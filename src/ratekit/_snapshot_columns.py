@@ -37,6 +37,7 @@ naming its path. O(n) each way.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import typing
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -75,19 +76,15 @@ def encode_kept(groups: Mapping[tuple[str, str], Iterable[Record]]) -> dict[str,
     objects: dict[int, int] = {}
     shapes: dict[tuple[object, ...], int] = {}
     out: list[object] = []
-    for (account, resource), records in groups.items():
-        at: list[int] = []
-        shape: list[int] = []
-        ids: list[str | None] = []
-        values: list[str] = []
-        seqs: list[int | None] = []
-        sinces: list[int | None] = []
-        last = 0
+    for (account, resource), given in groups.items():
+        records = typing.cast("list[Event | Sample]", list(given))
+        if not records:
+            continue
+        # Each record's shape, by its number in ``shapes``.
+        numbers: list[int] = []
         for record in records:
             if type(record) is Sample:
                 key: tuple[object, ...] = ("S", record.kind, record.meter)
-                values.append(str(record.value))
-                sinces.append(record.since_us)
             else:
                 assert type(record) is Event
                 mapping = record.attributes
@@ -99,24 +96,24 @@ def encode_kept(groups: Mapping[tuple[str, str], Iterable[Record]]) -> dict[str,
                         known = attributes[written] = (len(attributes), mapping)
                     index = objects[id(mapping)] = known[0]
                 key = ("E", record.kind, index)
-                sinces.append(None)
             number = shapes.get(key)
             if number is None:
                 number = shapes[key] = len(shapes)
-            at.append(record.at_us - last)
-            last = record.at_us
-            if shape and shape[-2] == number:  # runs: [shape, count, shape, count, ...]
-                shape[-1] += 1
-            else:
-                shape += (number, 1)
-            ids.append(record.id)
-            seqs.append(record.seq)
-        if not at:
-            continue
+            numbers.append(number)
+        shape: list[int] = []  # runs: [shape, count, shape, count, ...]
+        for number, run in itertools.groupby(numbers):
+            shape += (number, sum(1 for _ in run))
+        stamps = [record.at_us for record in records]
+        at = [b - a for a, b in zip([0, *stamps], stamps, strict=False)]
+        ids = [record.id for record in records]
+        values = [str(record.value) for record in records if type(record) is Sample]
         group: list[object] = [account, resource, at, shape, _numbered(ids), values]
-        has_since = any(since is not None for since in sinces)
-        if has_since or any(seq is not None for seq in seqs):
-            group.append(seqs if any(seq is not None for seq in seqs) else None)
+        seqs = [record.seq for record in records]
+        sinces = [record.since_us if type(record) is Sample else None for record in records]
+        has_since = sinces.count(None) < len(sinces)
+        has_seq = seqs.count(None) < len(seqs)
+        if has_since or has_seq:
+            group.append(seqs if has_seq else None)
             if has_since:
                 group.append(sinces)
         out.append(group)
@@ -173,20 +170,27 @@ def _numbered(ids: list[str | None]) -> object:
     """
     if not ids or None in ids:
         return ids
-    # The common case first, a list at a time: one prefix, numbers without leading zeros.
-    first = typing.cast("str", ids[0])
-    prefix = first.rstrip(_DIGITS)
+    # The common case first, a list at a time at C speed: one prefix, then numbers of
+    # ASCII digits only (no text empty), at most 15 of them, without leading zeros (each
+    # written back as ``str`` writes its number).
+    named = typing.cast("list[str]", ids)
+    prefix = named[0].rstrip(_DIGITS)
     size = len(prefix)
-    texts = [typing.cast("str", record_id)[size:] for record_id in ids]
-    if all(
-        typing.cast("str", record_id).startswith(prefix) and text.isascii() and text.isdigit()
-        for record_id, text in zip(ids, texts, strict=True)
-    ) and not any((text[0] == "0" and len(text) > 1) or len(text) > 15 for text in texts):
+    texts = [record_id[size:] for record_id in named]
+    joined = "".join(texts)
+    if (
+        all(map(str.startswith, named, itertools.repeat(prefix)))
+        and all(texts)
+        and joined.isascii()
+        and joined.isdigit()
+        and max(map(len, texts)) <= 15
+    ):
         numbers = list(map(int, texts))
-        return {
-            "prefix": prefix,
-            "steps": [b - a for a, b in zip([0, *numbers], numbers, strict=False)],
-        }
+        if list(map(str, numbers)) == texts:
+            return {
+                "prefix": prefix,
+                "steps": [b - a for a, b in zip([0, *numbers], numbers, strict=False)],
+            }
     return _numbered_each(typing.cast("list[str]", ids))
 
 

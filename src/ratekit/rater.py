@@ -300,28 +300,39 @@ class Rater:
         fresh: list[Record] = []
         owing: list[Anomaly] = []
         partly: set[int] = set()  # the records kept and counted too late in part (by id())
+        accepted = told["accepted"]
         for record in batch:
             record_id = record.id
             name = names[type(record)]
-            identity = record if record_id is None else (name, record_id)
-            known: object = kept.get(identity)
-            if known is None and record_id is not None and holders.get(record_id, name) != name:
-                known = _CLASH  # one id space, as in rate(): another kind holds it
             at_us = record.at_us
+            # Every id kept or forgotten has its holder: an id without one is new.
+            holder = None if record_id is None else holders.get(record_id)
+            if record_id is None:
+                identity: object = record
+                known: object = kept.get(record)
+            elif holder is None:
+                identity, known = (name, record_id), None
+            else:
+                identity = (name, record_id)
+                known = kept.get(identity)
+                if known is None and holder != name:
+                    known = _CLASH  # one id space, as in rate(): another kind holds it
             if known is None and type(record) is not Inventory:
                 # Its first usage or record: a delta over a span counts from the span.
                 since = record.since_us if type(record) is Sample else None
                 t_us = at_us if since is None or since > at_us else since
-                earliest = first.get(record.account)
+                account = record.account
+                earliest = first.get(account)
                 if earliest is None or t_us < earliest:
-                    first[record.account] = t_us
+                    first[account] = t_us
                     if t_us < base:  # what it owes in compacted cycles: too late
                         owing += _accounts.dues_too_late(self, record, t_us, earliest)
             # Only records with an id are remembered once compacted (by the id's digest).
             if (
                 known is not None
-                or (at_us < base or (at_us == base and _reach.spanned(record)))
-                or (record_id and forgotten and identity in forgotten)
+                or at_us < base
+                or (at_us == base and _reach.spanned(record))
+                or (holder is not None and forgotten and identity in forgotten)
             ):
                 outcome = _reach.not_kept(self, record, identity, known, anomalies)
             else:
@@ -376,7 +387,10 @@ class Rater:
                             self._redo.add(key)
                         dirty.add(key)
                         dirty.add((record.account, None))
-            told[outcome].append(record_id)
+            if outcome == "accepted":
+                accepted.append(record_id)
+            else:
+                told[outcome].append(record_id)
             if owing:  # said after the record's own words
                 if outcome in {"accepted", "late"}:  # too late in part: its dues there
                     _accounts.too_late_in_part(record, owing, told, partly)
