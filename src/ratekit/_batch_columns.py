@@ -268,7 +268,9 @@ class Column:
     ) -> None:
         """Refuse the first int outside ``[low, high]``. O(n), the bounds at C speed."""
         # a column that holds no None (the instants) is bounded as it is, with no copy
-        present = [v for v in values if v is not None] if optional else values
+        present: list[int] = (
+            [v for v in values if v is not None] if optional else typing.cast("list[int]", values)
+        )
         if present and (min(present) < low or max(present) > high):
             checked = Column(self.what, self.field, values, self.ids)
             for index, value in enumerate(values):  # a loop: no StopIteration can leak

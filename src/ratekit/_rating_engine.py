@@ -258,12 +258,24 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
         order = 0
         default = self.default
         direct = self.direct
+        # Per meter: its regimes, whether an allowance takes from it, its own cycles, and
+        # per regime and description the winning entry with its rate when the entry
+        # prices its rows on the spot (a PerUnit in the row's unit, no allowance), else None.
         fast: dict[
-            str, tuple[_Regimes, bool, list[Period], dict[tuple[int, int], PriceEntry | None]]
+            str,
+            tuple[
+                _Regimes,
+                bool,
+                list[Period],
+                dict[tuple[int, int], tuple[PriceEntry, Decimal | None] | None],
+            ],
         ] = {}
         cycle_lo = cycle_hi = 0
         cycle: tuple[int, int] = (0, 0)
         cycle_span = Span.from_us(0, 0)
+        if default is not None:
+            currency, plan_id = default.currency, default.id
+            quantum, rounding = default.quantum, default.rounding
         for row in rows:
             span = row.span
             start, end = span.start_us, span.end_us
@@ -289,14 +301,15 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
                         description = row.description
                         found = winners.get((index, id(description)), _MISSING)
                         if found is _MISSING:
-                            found = winners[index, id(description)] = regimes.winner_in(
-                                index - 1, description
+                            won = regimes.winner_in(index - 1, description)
+                            found = winners[index, id(description)] = (
+                                None if won is None else (won, _on_the_spot(won, allowed))
                             )
-                        entry = typing.cast("PriceEntry | None", found)
-                        if entry is not None:
-                            price = entry.price
-                            if type(price) is PerUnit and not allowed and entry.unit is None:
+                        if found is not None:
+                            entry, rate = typing.cast("tuple[PriceEntry, Decimal | None]", found)
+                            if rate is not None:
                                 # Priced on the spot: no allowance, no aggregation.
+                                quantity = row.quantity
                                 direct.append(
                                     _new_charge(
                                         row.account,
@@ -304,21 +317,21 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
                                         row.resource,
                                         span,
                                         cycle_span,
-                                        row.quantity,
+                                        quantity,
                                         row.unit,
-                                        _MUL(price.rate, row.quantity),
-                                        default.currency,
-                                        default.id,
+                                        _MUL(rate, quantity),
+                                        currency,
+                                        plan_id,
                                         entry.id,
-                                        price.rate,
+                                        rate,
                                         ZERO,
                                         "usage",
                                         row,
-                                        price,
+                                        entry.price,
                                         None,
                                         False,
-                                        default.quantum,
-                                        default.rounding,
+                                        quantum,
+                                        rounding,
                                     )
                                 )
                                 continue
@@ -569,6 +582,17 @@ def _cuts(
     for own in own_cycles(plan, meter_name):  # each allowance per its own period
         cuts.update(own.boundaries_us(start, end))
     return sorted(cuts)
+
+
+def _on_the_spot(entry: PriceEntry, allowed: bool) -> Decimal | None:
+    """The rate of an entry that prices each row on its own, else None.
+
+    On its own: a [`PerUnit`][ratekit.PerUnit] in the row's unit, no allowance on its meter.
+    """
+    price = entry.price
+    if type(price) is PerUnit and not allowed and entry.unit is None:
+        return price.rate
+    return None
 
 
 def _charge_key(charge: Charge) -> tuple[object, ...]:
