@@ -10,11 +10,9 @@ bases, fees and minimums per account and cycle (`_Engine.charges`, `_Dues`).
 from __future__ import annotations
 
 import bisect
-import typing
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final
 
 from ._allowances import Period, _Allowances, crosses, own_cycles
 from ._decimals import CONTEXT, ONE, ZERO
@@ -44,12 +42,6 @@ __all__ = ["_Engine", "_charge_key", "_row_key"]
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
-
-# -- splitting rows ------------------------------------------------------------------------
-
-
-_MISSING: Final = object()
-
 
 # -- the rating engine ---------------------------------------------------------------------
 
@@ -299,14 +291,15 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
                         # Rows share their descriptions (metering shares equal ones), and
                         # the rows keep them alive: the winner is cached by identity.
                         description = row.description
-                        found = winners.get((index, id(description)), _MISSING)
-                        if found is _MISSING:
+                        try:
+                            found = winners[index, id(description)]
+                        except KeyError:
                             won = regimes.winner_in(index - 1, description)
                             found = winners[index, id(description)] = (
                                 None if won is None else (won, _on_the_spot(won, allowed))
                             )
                         if found is not None:
-                            entry, rate = typing.cast("tuple[PriceEntry, Decimal | None]", found)
+                            entry, rate = found
                             if rate is not None:
                                 # Priced on the spot: no allowance, no aggregation.
                                 quantity = row.quantity
