@@ -86,9 +86,9 @@ def _merged(
     up rather than merged again: the key holds the update's items and their types, and
     the entry keeps ``description`` alive, so its id is not reused during the call.
 
-    Events share their read-only attributes (a batch gives one mapping per flavor): the
-    update by the very same mapping is found by identity first, hashing nothing (its entry
-    keeps the mapping alive too). O(1) then, else O(k) for k attributes.
+    A batch's events share their read-only attributes (one mapping per flavor): the update
+    by the mapping that first made an entry is found by identity, hashing nothing (the
+    entry keeps the mapping alive too). O(1) then, else O(k) for k attributes.
     """
     if descriptions is None:
         return apply_attributes(description, attributes)
@@ -105,9 +105,9 @@ def _merged(
         found = _shared(apply_attributes(description, attributes), descriptions)
         descriptions[key] = found
         descriptions[id(description), id(found)] = description  # keeps it alive
-    if type(attributes) is _FrozenDict:  # read-only: the same mapping, the same update
-        descriptions[same] = found
-        descriptions[(id(attributes),)] = attributes  # keeps it alive
+        if type(attributes) is _FrozenDict:  # read-only: the same mapping, the same update
+            descriptions[same] = found
+            descriptions[(id(attributes),)] = attributes  # keeps it alive
     return found
 
 
