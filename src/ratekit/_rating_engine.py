@@ -574,18 +574,23 @@ def _cuts(
 def _earliest_of(first: dict[str, int], records: Iterable[object]) -> None:
     """Lower ``first`` to each account's earliest record (a delta's ``since``). O(n).
 
-    Each field is read at C speed; the loop is left with the comparisons alone.
+    Each field is read at C speed; the loop is left with one comparison per record (a
+    record that is not an account's, an inventory, is dropped with its name, ``None``).
     """
     given = records if isinstance(records, list | tuple) else list(records)
-    names = map(getattr, given, repeat("account"), repeat(None))
-    instants = map(getattr, given, repeat("at_us"), repeat(MIN_US))
-    sinces = map(getattr, given, repeat("since_us"), repeat(None))
-    for name, at_us, since in zip(names, instants, sinces, strict=True):
-        if isinstance(name, str):
-            if since is not None and since < at_us:
-                at_us = since  # noqa: PLW2901 - the record's earliest instant
-            if at_us < first.get(name, MAX_US):
-                first[name] = at_us
+    names = list(map(getattr, given, repeat("account"), repeat(None)))
+    instants = list(map(getattr, given, repeat("at_us"), repeat(MIN_US)))
+    sinces = list(map(getattr, given, repeat("since_us"), repeat(None)))
+    if sinces.count(None) != len(sinces):  # a delta over a span starts at its since
+        instants = [a if s is None or a <= s else s for a, s in zip(instants, sinces, strict=True)]
+    least: dict[object, int] = {}
+    get = least.get
+    for name, at_us in zip(names, instants, strict=True):
+        if at_us < get(name, MAX_US):
+            least[name] = at_us  # noqa: PERF403 - a running minimum per name
+    for name, at_us in least.items():
+        if isinstance(name, str) and at_us < first.get(name, MAX_US):
+            first[name] = at_us
 
 
 def _on_the_spot(entry: PriceEntry, allowed: bool) -> Decimal | None:
