@@ -257,10 +257,20 @@ class Column:
         return out
 
     def in_range(
-        self, values: list[int | None], low: int, high: int, wanted: str, error: type[Exception]
+        self,
+        values: list[int | None],
+        low: int,
+        high: int,
+        wanted: str,
+        error: type[Exception],
+        *,
+        optional: bool = False,
     ) -> None:
         """Refuse the first int outside ``[low, high]``. O(n), the bounds at C speed."""
-        present = [value for value in values if value is not None]
+        # a column that holds no None (the instants) is bounded as it is, with no copy
+        present: list[int] = (
+            [v for v in values if v is not None] if optional else typing.cast("list[int]", values)
+        )
         if present and (min(present) < low or max(present) > high):
             checked = Column(self.what, self.field, values, self.ids)
             for index, value in enumerate(values):  # a loop: no StopIteration can leak
@@ -286,7 +296,12 @@ class Column:
         """Ints from -2^63 to 2^63-1 or ``None``, as [`Event`][ratekit.Event]'s ``seq``."""
         values = self.ints("a seq is an int or None", optional=True)
         self.in_range(
-            values, INT_LOW, INT_HIGH, f"give an int from {INT_LOW} to {INT_HIGH}", BadRecordError
+            values,
+            INT_LOW,
+            INT_HIGH,
+            f"give an int from {INT_LOW} to {INT_HIGH}",
+            BadRecordError,
+            optional=True,
         )
         return values
 

@@ -14,6 +14,7 @@ conversion that gives its columns or rows).
 from __future__ import annotations
 
 import itertools
+import operator
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized, ValuesView
 from collections.abc import Set as AbstractSet
@@ -287,9 +288,12 @@ def rows_given(
             f"{required} to {len(fields)} fields (the first {required} required), and every "
             "tuple of a batch has the same length."
         )
-    columns: dict[str, Sequence[object]] = dict(
-        zip(fields, map(list, zip(*rows, strict=True)), strict=False)
-    )
+    # One pass per field, at C speed: zip(*rows) would make an iterator per row, each a
+    # container the cycle collector counts (and walks) while the rows are read.
+    columns: dict[str, Sequence[object]] = {
+        field: list(map(operator.itemgetter(index), rows))
+        for index, field in enumerate(fields[:width])
+    }
     if described:  # every row is a tuple of one length: one frozen mapping per row
         columns["attributes"] = described
     return columns

@@ -10,11 +10,10 @@ bases, fees and minimums per account and cycle (`_Engine.charges`, `_Dues`).
 from __future__ import annotations
 
 import bisect
-import typing
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final
+from itertools import repeat
 
 from ._allowances import Period, _Allowances, crosses, own_cycles
 from ._decimals import CONTEXT, ONE, ZERO
@@ -44,12 +43,6 @@ __all__ = ["_Engine", "_charge_key", "_row_key"]
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
-
-# -- splitting rows ------------------------------------------------------------------------
-
-
-_MISSING: Final = object()
-
 
 # -- the rating engine ---------------------------------------------------------------------
 
@@ -184,14 +177,7 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
             if at_us < first.get(row.account, MAX_US):
                 first[row.account] = at_us
         if isinstance(records, Iterable):
-            for record in records:
-                name = getattr(record, "account", None)
-                if isinstance(name, str):
-                    at_us = getattr(record, "at_us", MIN_US)
-                    since = getattr(record, "since_us", None)
-                    at_us = at_us if since is None else min(at_us, since)
-                    if at_us < first.get(name, MAX_US):
-                        first[name] = at_us
+            _earliest_of(first, records)
         self.cover_from(
             {account: t for account, t in first.items() if account not in named}, named, records
         )
@@ -258,12 +244,24 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
         order = 0
         default = self.default
         direct = self.direct
+        # Per meter: its regimes, whether an allowance takes from it, its own cycles, and
+        # per regime and description the winning entry with its rate when the entry
+        # prices its rows on the spot (a PerUnit in the row's unit, no allowance), else None.
         fast: dict[
-            str, tuple[_Regimes, bool, list[Period], dict[tuple[int, int], PriceEntry | None]]
+            str,
+            tuple[
+                _Regimes,
+                bool,
+                list[Period],
+                dict[tuple[int, int], tuple[PriceEntry, Decimal | None] | None],
+            ],
         ] = {}
         cycle_lo = cycle_hi = 0
         cycle: tuple[int, int] = (0, 0)
         cycle_span = Span.from_us(0, 0)
+        if default is not None:
+            currency, plan_id = default.currency, default.id
+            quantum, rounding = default.quantum, default.rounding
         for row in rows:
             span = row.span
             start, end = span.start_us, span.end_us
@@ -287,16 +285,18 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
                         # Rows share their descriptions (metering shares equal ones), and
                         # the rows keep them alive: the winner is cached by identity.
                         description = row.description
-                        found = winners.get((index, id(description)), _MISSING)
-                        if found is _MISSING:
-                            found = winners[index, id(description)] = regimes.winner_in(
-                                index - 1, description
+                        try:
+                            found = winners[index, id(description)]
+                        except KeyError:
+                            won = regimes.winner_in(index - 1, description)
+                            found = winners[index, id(description)] = (
+                                None if won is None else (won, _on_the_spot(won, allowed))
                             )
-                        entry = typing.cast("PriceEntry | None", found)
-                        if entry is not None:
-                            price = entry.price
-                            if type(price) is PerUnit and not allowed and entry.unit is None:
+                        if found is not None:
+                            entry, rate = found
+                            if rate is not None:
                                 # Priced on the spot: no allowance, no aggregation.
+                                quantity = row.quantity
                                 direct.append(
                                     _new_charge(
                                         row.account,
@@ -304,21 +304,21 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
                                         row.resource,
                                         span,
                                         cycle_span,
-                                        row.quantity,
+                                        quantity,
                                         row.unit,
-                                        _MUL(price.rate, row.quantity),
-                                        default.currency,
-                                        default.id,
+                                        _MUL(rate, quantity),
+                                        currency,
+                                        plan_id,
                                         entry.id,
-                                        price.rate,
+                                        rate,
                                         ZERO,
                                         "usage",
                                         row,
-                                        price,
+                                        entry.price,
                                         None,
                                         False,
-                                        default.quantum,
-                                        default.rounding,
+                                        quantum,
+                                        rounding,
                                     )
                                 )
                                 continue
@@ -569,6 +569,39 @@ def _cuts(
     for own in own_cycles(plan, meter_name):  # each allowance per its own period
         cuts.update(own.boundaries_us(start, end))
     return sorted(cuts)
+
+
+def _earliest_of(first: dict[str, int], records: Iterable[object]) -> None:
+    """Lower ``first`` to each account's earliest record (a delta's ``since``). O(n).
+
+    Each field is read at C speed; the loop is left with one comparison per record (a
+    record that is not an account's, an inventory, is dropped with its name, ``None``).
+    """
+    given = records if isinstance(records, list | tuple) else list(records)
+    names = list(map(getattr, given, repeat("account"), repeat(None)))
+    instants = list(map(getattr, given, repeat("at_us"), repeat(MIN_US)))
+    sinces = list(map(getattr, given, repeat("since_us"), repeat(None)))
+    if sinces.count(None) != len(sinces):  # a delta over a span starts at its since
+        instants = [a if s is None or a <= s else s for a, s in zip(instants, sinces, strict=True)]
+    least: dict[object, int] = {}
+    get = least.get
+    for name, at_us in zip(names, instants, strict=True):
+        if at_us < get(name, MAX_US):
+            least[name] = at_us  # noqa: PERF403 - a running minimum per name
+    for name, at_us in least.items():
+        if isinstance(name, str) and at_us < first.get(name, MAX_US):
+            first[name] = at_us
+
+
+def _on_the_spot(entry: PriceEntry, allowed: bool) -> Decimal | None:
+    """The rate of an entry that prices each row on its own, else None.
+
+    On its own: a [`PerUnit`][ratekit.PerUnit] in the row's unit, no allowance on its meter.
+    """
+    price = entry.price
+    if type(price) is PerUnit and not allowed and entry.unit is None:
+        return price.rate
+    return None
 
 
 def _charge_key(charge: Charge) -> tuple[object, ...]:

@@ -49,7 +49,7 @@ __all__ = [
 _SHAREABLE: Final = frozenset({str, int, bool})
 
 #: Keys: a description's value types, keys and values' text (`_shared`), or the id of a
-#: description with an update's (`_merged`).
+#: description with an update's (`_merged`: by content, or by the ids of both).
 Descriptions: typing.TypeAlias = dict[tuple[object, ...], _FrozenDict]
 
 
@@ -85,9 +85,17 @@ def _merged(
     The same update of the same description (a resize to a flavor seen before) is looked
     up rather than merged again: the key holds the update's items and their types, and
     the entry keeps ``description`` alive, so its id is not reused during the call.
+
+    A batch's events share their read-only attributes (one mapping per flavor): the update
+    by the mapping that first made an entry is found by identity, hashing nothing (the
+    entry keeps the mapping alive too). O(1) then, else O(k) for k attributes.
     """
     if descriptions is None:
         return apply_attributes(description, attributes)
+    same = (id(description), id(attributes), None)
+    found = descriptions.get(same)
+    if found is not None:
+        return found
     types = tuple(map(type, attributes.values()))
     if not _UPDATE_TYPES.issuperset(types):
         return _shared(apply_attributes(description, attributes), descriptions)
@@ -97,6 +105,9 @@ def _merged(
         found = _shared(apply_attributes(description, attributes), descriptions)
         descriptions[key] = found
         descriptions[id(description), id(found)] = description  # keeps it alive
+        if type(attributes) is _FrozenDict:  # read-only: the same mapping, the same update
+            descriptions[same] = found
+            descriptions[(id(attributes),)] = attributes  # keeps it alive
     return found
 
 

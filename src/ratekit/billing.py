@@ -36,10 +36,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import functools
+import operator
 import typing
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
+from typing import Final
 
 import attrs
 
@@ -74,6 +77,13 @@ __all__ = ["Invoice", "InvoiceLine", "bill"]
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
+
+
+_LINE_FIELDS: Final = operator.attrgetter("kind", "meter", "entry")  # what _line_key reads
+_AMOUNT: Final = operator.attrgetter("amount")
+_QUANTITY: Final = operator.attrgetter("quantity")
+_FREE: Final = operator.attrgetter("free")
+_UNIT_PRICE: Final = operator.attrgetter("unit_price")
 
 
 def _line_key(charge: Charge) -> tuple[object, ...]:
@@ -145,13 +155,17 @@ def bill(
             raise RatekitTypeError(
                 f"bill takes a Rating or Charge values, not {type(charge).__name__}: {show(charge)}."
             )
-        share_index = _shared(by_owner, charge)
+        share_index = _shared(by_owner, charge) if by_owner else None
         if share_index is not None:
             key = (share_index, charge.cycle.start_us, charge.cycle.end_us)
             pools.setdefault((*key, charge.meter, charge.entry), []).append(charge)
             continue
-        groups.setdefault((charge.account, charge.cycle.start_us, charge.cycle.end_us), [])
-        groups[charge.account, charge.cycle.start_us, charge.cycle.end_us].append(charge)
+        cycle = charge.cycle
+        found = groups.get((charge.account, cycle.start_us, cycle.end_us))
+        if found is None:
+            groups[charge.account, cycle.start_us, cycle.end_us] = [charge]
+        else:
+            found.append(charge)
     parts: dict[tuple[str, int, int], list[InvoiceLine]] = {}
     share_list = [share for owned in by_owner.values() for share in owned]
     share_list.sort(key=lambda item: item[0])
@@ -349,8 +363,17 @@ def _invoice(
     if members:
         quantum, rounding = _rounding(members)
         lines: dict[tuple[object, ...], list[Charge]] = {}
-        for charge in members:
-            lines.setdefault(_line_key(charge), []).append(charge)
+        # A line's key is worked out once per kind, meter and entry, not per charge.
+        line_keys: dict[tuple[object, ...], tuple[object, ...]] = {}
+        for charge, raw in zip(members, map(_LINE_FIELDS, members), strict=True):
+            line_key = line_keys.get(raw)
+            if line_key is None:
+                line_key = line_keys[raw] = _line_key(charge)
+            found = lines.get(line_key)
+            if found is None:
+                lines[line_key] = [charge]
+            else:
+                found.append(charge)
         for line_key in sorted(lines):
             line_charges = lines[line_key]
             precise = _sum(line_charges)
@@ -406,19 +429,17 @@ def _rounded(precise: Decimal, quantum: Decimal, rounding: str, head: Charge) ->
 
 def _sum(charges: list[Charge]) -> Decimal:
     """The exact sum of the charges' amounts (never cut at 60 digits: see `exact_sum`)."""
-    return exact_sum(charge.amount for charge in charges)
+    return exact_sum(map(_AMOUNT, charges))
 
 
 def _line(
     line_charges: list[Charge], resource: str | None, precise: Decimal, amount: Decimal
 ) -> InvoiceLine:
     head = line_charges[0]
-    quantity = free = ZERO
-    unit_prices = set()
-    for charge in line_charges:
-        quantity = _ADD(quantity, charge.quantity)
-        free = _ADD(free, charge.free)
-        unit_prices.add(charge.unit_price)
+    # the same left folds as a loop, at C speed
+    quantity = functools.reduce(_ADD, map(_QUANTITY, line_charges), ZERO)
+    free = functools.reduce(_ADD, map(_FREE, line_charges), ZERO)
+    unit_prices = set(map(_UNIT_PRICE, line_charges))
     commitment = spent = None
     if head.kind == "minimum":
         # a minimum charge prices its share of the cycle at the commitment: the

@@ -151,6 +151,11 @@ def _ordered_ids(ids: Iterable[str]) -> tuple[str, ...]:
     found = ids if type(ids) is tuple else tuple(ids)
     if len(found) < 2:  # one id, or none: in order already
         return found
+    if len(found) == 2:  # a piece's opener and closer, the common case: no sort, no set
+        first, second = found
+        if first < second:
+            return found
+        return (second, first) if second < first else (first,)
     ordered = sorted(found)  # linear when they come sorted (timsort)
     if len(set(ordered)) == len(ordered):
         return tuple(ordered)
