@@ -27,8 +27,6 @@ the quantity the group reached there, as one rating would.
 
 from __future__ import annotations
 
-import itertools
-import operator
 import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -167,19 +165,22 @@ def _reuse(  # noqa: PLR0917 - private plumbing of plain values
     Appends to ``todo``, ``reused``, ``lost`` and ``carry``; returns the ids of the rows
     whose charges stand and, per group, where its track stops standing. The sets of
     rows are taken apart with set operations (at C speed); only the rows given are
-    walked at C speed too, in their order.
+    visited one by one, to keep their order.
     """
     keys = list(map(id, rows))
     again, cuts = _split(old, keys)
     alone, grouped = old.alone, old.grouped
     stand = set(keys)
     stand -= again
-    todo.extend(itertools.compress(rows, map(again.__contains__, keys)))
-    # The charges that stand: those of the rows priced alone, then those of the rows in
-    # groups (each row's in its order), in the order of the rows given.
-    standing = list(itertools.compress(keys, map(stand.__contains__, keys)))
-    reused.extend(filter(None, map(alone.get, standing)))
-    reused.extend(itertools.chain.from_iterable(filter(None, map(grouped.get, standing))))
+    for row, key in zip(rows, keys, strict=True):
+        if key in again:
+            todo.append(row)
+            continue
+        hit = alone.get(key)
+        if hit is not None:
+            reused.append(hit)
+        else:
+            reused.extend(grouped[key])
     lost.extend(alone[key] for key in alone.keys() - stand)
     lost.extend(c for key in grouped.keys() - stand for c in grouped[key])
     for group, track in old.tracks.items():
@@ -208,12 +209,11 @@ def _split(old: Known, keys: list[int]) -> tuple[set[int], dict[GroupKey, int]]:
         for group, track in old.tracks.items():
             ids = track.rows
             limit = cuts.get(group, len(ids))
-            # The first piece (before the limit) whose row does not stand, at C speed.
-            gone = map(operator.not_, map(reusable.__contains__, itertools.islice(ids, limit)))
-            index = next(itertools.compress(itertools.count(), gone), limit)
-            if index < limit:
-                cuts[group] = index
-                more |= reusable.intersection(ids[index:limit])
+            for index in range(limit):
+                if ids[index] not in reusable:
+                    cuts[group] = index
+                    more.update(key for key in ids[index:limit] if key in reusable)
+                    break
         if not more:
             return again, cuts
         reusable -= more
