@@ -52,7 +52,7 @@ def line_key(charge: Charge) -> LineKey:
 
 def compare(
     rater: Rater,
-    groups: dict[LineKey, list[Charge]],
+    groups: dict[LineKey, tuple[Charge, ...]],
     scope: set[LineKey] | None = None,
 ) -> tuple[list[StatementLine], list[StatementLine]]:
     """The lines that changed against what was reported; records the new totals.
@@ -69,7 +69,7 @@ def compare(
     everything = ("*", None) in dirty
     keys = set(groups) | (set(reported) if scope is None else scope)
     for key in sorted(keys, key=sortable):
-        charges = groups.get(key, [])
+        charges = groups.get(key, ())
         quantity = functools.reduce(_ADD, map(_QUANTITY, charges), ZERO)
         amount = functools.reduce(_ADD, map(_AMOUNT, charges), ZERO)
         old = reported.get(key)
@@ -151,19 +151,20 @@ def group(
     rated: tuple[Charge, ...],
     lost: list[Charge],
     full: set[tuple[str, str]] | None,
-) -> tuple[dict[LineKey, list[Charge]], set[LineKey] | None]:
+) -> tuple[dict[LineKey, tuple[Charge, ...]], set[LineKey] | None]:
     """The charges per line, of the lines to compare (None: all of them).
 
     Under dues, or when the book was rebuilt, every line. Else a line can change only
     if it has a charge rated now (``rated``) or at the last statement, a charge of a
     row gone since (``lost``), or is a reported line of a resource metered again
     (``full``): the others' charges all stand, and so do their totals. Each line's
-    charges are kept from one statement to the next (``_line_members``): a line compared
-    is its charges of the last statement that stand, with those rated now. O(c + r) for
-    c charges (their ids, at C speed) and r charges of the lines compared, plus
-    O(k) line keys.
+    charges are kept from one statement to the next (``_line_members``, as the very tuple
+    its statement line holds: one object, not two, for the collector to walk): a line
+    compared is its charges of the last statement that stand, with those rated now.
+    O(c + r) for c charges (their ids, at C speed) and r charges of the lines compared,
+    plus O(k) line keys.
     """
-    groups: dict[LineKey, list[Charge]] = {}
+    groups: dict[LineKey, tuple[Charge, ...]] = {}
     last, rater._rated_keys = rater._rated_keys, None
     if rater._engine.dues or full is None or last is None:
         return _every_line(rater, charges, rated), None
@@ -182,16 +183,16 @@ def group(
     before = rater._line_members
     for key in scope:
         had = before.get(key)
-        members = list(itertools.compress(had, map(alive, map(id, had)))) if had else []
+        members = tuple(itertools.compress(had, map(alive, map(id, had)))) if had else ()
         new = fresh.get(key)
         if new is not None:
             if not members:
-                members = new
+                members = tuple(new)
             elif _in_line(members[-1]) < _in_line(new[0]):
-                members += new  # the common case: what is rated comes after what stands
+                # The common case: what is rated comes after what stands.
+                members = (*members, *new)
             else:
-                members = new + members
-                members.sort(key=_in_line)
+                members = tuple(sorted(new + list(members), key=_in_line))
         if members:
             groups[key] = members
             before[key] = members
@@ -202,7 +203,7 @@ def group(
 
 def _every_line(
     rater: Rater, charges: tuple[Charge, ...], rated: tuple[Charge, ...]
-) -> dict[LineKey, list[Charge]]:
+) -> dict[LineKey, tuple[Charge, ...]]:
     """Every line's charges, in rating's order; kept as the lines' charges. O(c log c)."""
     groups: dict[LineKey, list[Charge]] = {}
     for charge in charges:
@@ -213,8 +214,9 @@ def _every_line(
             members.sort(key=_in_line)
     if not rater._engine.dues:
         rater._rated_keys = {line_key(charge) for charge in rated}
-    rater._line_members = groups.copy()
-    return groups
+    lines = {key: tuple(members) for key, members in groups.items()}
+    rater._line_members = lines.copy()
+    return lines
 
 
 def _in_line(charge: Charge) -> tuple[object, ...]:
