@@ -300,6 +300,9 @@ class Rater:
         fresh: list[Record] = []
         owing: list[Anomaly] = []
         partly: set[int] = set()  # the records kept and counted too late in part (by id())
+        # The records of this batch judged too late (by id, or by content without one):
+        # another version of one is conflicting, a replay a duplicate, as when kept.
+        judged_late: dict[object, Record] = {}
         accepted = told["accepted"]
         for record in batch:
             record_id = record.id
@@ -317,6 +320,10 @@ class Rater:
                 known = kept.get(identity)
                 if known is None and holder != name:
                     known = _CLASH  # one id space, as in rate(): another kind holds it
+            if judged_late and known is None:
+                earlier = judged_late.get(record if record_id is None else record_id)
+                if earlier is not None:
+                    known = earlier if type(earlier) is type(record) else _CLASH
             if known is None and type(record) is not Inventory:
                 # Its first usage or record: a delta over a span counts from the span.
                 since = record.since_us if type(record) is Sample else None
@@ -335,6 +342,8 @@ class Rater:
                 or (holder is not None and forgotten and identity in forgotten)
             ):
                 outcome = _reach.not_kept(self, record, identity, known, anomalies)
+                if known is None and outcome not in {"duplicates", "conflicting"}:
+                    judged_late[record if record_id is None else record_id] = record
             else:
                 # Late: its effect reaches a closed cycle (a delta over a span from its
                 # start, a sequenced event from the first event it is ordered before).
