@@ -527,6 +527,8 @@ class Rater:
             invoices = bill(sorted(final, key=_charge_key), tz=self._tz)
             no_effect = _accounts.no_effect(self, closing, charges, final, anomalies)
             self._closed_us = closing[-1][1]
+            if as_of_us == self._closed_us:  # what is stamped here ends the cycle closed
+                _accounts.at_closed_end(self, as_of_us)
             _close.compact(self, _reach.held(self, closing[-1][0]))
             if self._base_us > base:  # the lines of the compacted cycles are gone
                 self._line_members = {
