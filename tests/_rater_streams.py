@@ -24,6 +24,7 @@ from fractions import Fraction
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
+from ratekit._versions import standing
 
 DAY_US = 86_400_000_000
 HOUR_US = 3_600_000_000
@@ -600,7 +601,7 @@ def cycle_end(at_us: int) -> int:
     return CYCLE.containing_us(at_us)[1]
 
 
-def run(
+def run(  # noqa: PLR0912 - one stream fed, told in order
     rng: random.Random,
     stream: list[Record],
     *,
@@ -612,6 +613,8 @@ def run(
     jitter_h: int | None = None,
     moves: bool = True,
     restores: bool = True,
+    edges: bool = False,
+    versions: typing.Mapping[str, Record] | None = None,
 ) -> tuple[list[rk.Statement], list[rk.Feed], int, rk.Rater]:
     """Feed ``stream`` shuffled, with replays, in random batches and statements.
 
@@ -625,7 +628,13 @@ def run(
     record not fed yet moves (see `reach()`). Without ``restores``, the same stream
     (the same random choices) with no snapshot and restore: a restored rater continues
     exactly where it was, so its statements must equal these. Every third statement is
-    asked again at its watermark with nothing fed: that one must be empty.
+    asked again at its watermark with nothing fed: that one must be empty. ``edges``:
+    two watermarks in three are put back to the end of the cycle they fall in (when that
+    is not before the last one), where records may be stamped (see `check_law()`).
+    ``versions``: per id of a record held back (see `records()`), another version of
+    it, which a batch fed once its cycle is compacted carries too (the first one it
+    has): the stream's own record stands, and the other is ``conflicting``, as when
+    its cycle is kept.
     """
     horizon_us = horizon_h * HOUR_US
     effect = reach(stream, moves=moves)
@@ -675,7 +684,10 @@ def run(
                     end = cycle_end(end)  # kept one cycle after it closes
                 limit = min(limit, end + horizon_us - 1)
             if limit > as_of:
+                last = as_of
                 as_of = rng.randrange(as_of, limit + 1, MINUTE_US) if rng.random() < 0.9 else limit
+                if edges and len(statements) % 3 != 2:
+                    as_of = max(last, CYCLE.containing_us(as_of)[0])
             statements.append(rater.statement(format_us(as_of)))
             rater._check()
             # (Not after a feed said too_late: the part a refused reading would have
@@ -688,7 +700,7 @@ def run(
             due = [r for r in held if r.at_us < rater._base_us]
             if due and rng.random() < 0.5:
                 held = [r for r in held if r.at_us >= rater._base_us]
-                feeds.append(rater.feed(due))
+                feeds.append(_fed_with_versions(rater, due, versions))
     final = T0 + (DAYS + 1) * DAY_US + horizon_us
     statements.append(rater.statement(format_us(final)))
     rater._check()
@@ -696,13 +708,69 @@ def run(
         assert all(r.at_us < rater._base_us for r in held)
         while held:
             size = rng.randint(1, 4)
-            feeds.append(rater.feed(held[:size]))
+            feeds.append(_fed_with_versions(rater, held[:size], versions))
             held = held[size:]
             if rng.random() < 0.25 and restores:
                 rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans, METERS)
         statements.append(rater.statement(format_us(final)))
         rater._check()
     return statements, feeds, final, rater
+
+
+def _at_cycle_start(event: rk.Event) -> rk.Event:
+    """``event`` stamped at the start of its cycle when it is less than 6 hours after it."""
+    start = CYCLE.containing_us(event.at_us)[0]
+    if event.at_us - start >= 6 * HOUR_US:
+        return event
+    return rk.Event(
+        event.account,
+        event.resource,
+        format_us(start),
+        event.attributes,
+        kind=event.kind,
+        id=event.id,
+        seq=event.seq,
+    )
+
+
+def _fed_with_versions(
+    rater: rk.Rater, batch: list[Record], versions: typing.Mapping[str, Record] | None
+) -> rk.Feed:
+    """Feed ``batch``, with the other version of its first record that has one (`run()`).
+
+    That version is ``conflicting``: its id is in the feed's list, never placed.
+    """
+    extra = [versions[r.id] for r in batch if versions and r.id in versions][:1]
+    feed = rater.feed(batch + extra)
+    if extra:
+        assert extra[0].id in feed.conflicting, (extra, feed)
+        assert feed.too_late.count(extra[0].id) <= 1, feed
+    return feed
+
+
+def with_versions(stream: list[Record]) -> tuple[list[Record], dict[str, Record]]:
+    """Per record held back (id ``early-...``), another version; the one that stands kept.
+
+    Of the record and `other_version()` of it, the one `ratekit._versions.standing()`
+    picks stays in the stream (batch rates it), the other is returned by id.
+    """
+    out: list[Record] = []
+    others: dict[str, Record] = {}
+    for record in stream:
+        if (
+            record.id is None
+            or not record.id.startswith("early-")
+            or isinstance(record, rk.Inventory)
+        ):
+            out.append(record)
+            continue
+        version = other_version(record)
+        stands, other = (
+            (version, record) if standing(version) < standing(record) else (record, version)
+        )
+        out.append(stands)
+        others[record.id] = other
+    return out, others
 
 
 def _empty(statement: rk.Statement) -> bool:
@@ -1099,6 +1167,8 @@ def check_law(  # noqa: PLR0912 - one law, told in order
     starts: bool = False,
     closings: bool = False,
     orphans: bool = False,
+    edges: bool = False,
+    versions: bool = False,
 ) -> None:
     """The rater's law for one random stream (raises AssertionError when it fails).
 
@@ -1140,6 +1210,10 @@ def check_law(  # noqa: PLR0912 - one law, told in order
     ``orphans``: an orphan STOP fed once its cycle is compacted, of a resource an
     inventory after it closes and a listing after that opens again (see `records()`):
     the kept cycles equal batch's to the last digit.
+    ``edges``: every event stamped in the first 6 hours of a cycle is stamped at its
+    start instead, and two watermarks in three are a cycle's end (see `run()`): a STOP
+    there ends the closed cycle's last piece. ``versions``: each record held back has
+    another version, fed in its batch (see `with_versions()` and `run()`).
     ``twin``: the same stream is run again without its restores, and must give the
     same statements. In every stream no anomaly is said twice, and a statement asked
     again at its watermark is empty (see `run()`).
@@ -1165,6 +1239,11 @@ def check_law(  # noqa: PLR0912 - one law, told in order
     assert single is not None or not (listings or starts or orphans), (
         "an assignment names the accounts"
     )
+    if edges:
+        stream = [_at_cycle_start(r) if isinstance(r, rk.Event) else r for r in stream]
+    others = None
+    if versions:
+        stream, others = with_versions(stream)
     plans = PLANS if single is None else single
     options: dict[str, typing.Any] = {
         "horizon_h": horizon_h,
@@ -1178,6 +1257,8 @@ def check_law(  # noqa: PLR0912 - one law, told in order
         # compact a reading's previous one before the reading comes.
         "jitter_h": rng.choice((2, 12)) if gaps or early or many else None,
         "moves": moves,
+        "edges": edges,
+        "versions": others,
     }
     state = rng.getstate()
     statements, feeds, final, _ = run(rng, stream, **options)

@@ -165,6 +165,48 @@ def test_the_law_places_counter_readings_fed_after_their_cycle_is_compacted(
     )
 
 
+@settings(max_examples=max(LAWS // 16, 50))
+@given(
+    seed=st.integers(0, 2**32),
+    horizon_h=st.sampled_from([0, 0, 5]),
+    late_ok=st.booleans(),
+    fees=st.booleans(),
+)
+def test_the_law_judges_versions_of_one_id_fed_too_late_as_when_kept(
+    seed: int, horizon_h: int, late_ok: bool, fees: bool
+) -> None:
+    # A batch fed once its cycle is compacted (counter readings, an account's first
+    # START) carries another version of one of its records: the version that stands in
+    # a kept cycle stands (batch rates it), the other is conflicting, not placed as well.
+    check_law(
+        seed,
+        horizon_h=horizon_h,
+        late_ok=late_ok,
+        single=BASIC if fees else PLAIN,
+        greet=False,
+        early=True,
+        starts=True,
+        versions=True,
+    )
+
+
+@settings(max_examples=max(LAWS // 8, 50))
+@given(
+    seed=st.integers(0, 2**32),
+    horizon_h=st.sampled_from([0, 0, 3]),
+    late_ok=st.booleans(),
+    single=st.booleans(),
+)
+def test_the_law_holds_for_records_and_watermarks_at_cycle_ends(
+    seed: int, horizon_h: int, late_ok: bool, single: bool
+) -> None:
+    # Events stamped at a cycle's start and watermarks there: a STOP at a watermark
+    # that ends a closed cycle ends its last piece, and is accounted for.
+    check_law(
+        seed, horizon_h=horizon_h, late_ok=late_ok, single=BASIC if single else None, edges=True
+    )
+
+
 @settings(max_examples=max(LAWS // 4, 50))
 @given(seed=st.integers(0, 2**32))
 def test_a_late_event_moving_a_last_seen_closing_says_the_part_to_the_hour(seed: int) -> None:

@@ -17,6 +17,7 @@ import attrs
 from . import _lateness
 from . import _lateness_closings as _closings
 from . import _rater_book as _ledger
+from . import _rater_store as _store
 from ._anomalies import placed
 from ._decimals import CONTEXT
 from ._instants import format_us
@@ -275,6 +276,22 @@ def no_effect(
             or (identity not in late and lo <= record.at_us < hi and record.id not in seen)
         )
     )
+
+
+def at_closed_end(rater: Rater, as_of_us: int) -> None:
+    """Judge the records stamped at a watermark that ends the cycle just closed as late.
+
+    Metering at ``as_of_us`` did not read them, so the closing invoices do not name them;
+    a ``stop`` there (any record ending a piece there) still joins the closed cycle's
+    last piece later, as batch gives it, where no invoice shows it. Such a record is
+    accounted for as one fed just after the statement is (late): by a line given
+    since, the invoices of its own cycle, an anomaly, or else ``no_effect``. O(p + i)
+    for p records pending and i inventories kept.
+    """
+    late = rater._late_keys
+    for record in (*rater._pending, *rater._inventories):
+        if record.at_us == as_of_us and record.id is not None:
+            late.add(_store.identity(record))
 
 
 def too_late_in_part(

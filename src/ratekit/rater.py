@@ -300,6 +300,9 @@ class Rater:
         fresh: list[Record] = []
         owing: list[Anomaly] = []
         partly: set[int] = set()  # the records kept and counted too late in part (by id())
+        # The records of this batch judged too late (by id, or by content without one):
+        # another version of one is conflicting, a replay a duplicate, as when kept.
+        judged_late: dict[object, Record] = {}
         accepted = told["accepted"]
         for record in batch:
             record_id = record.id
@@ -317,6 +320,10 @@ class Rater:
                 known = kept.get(identity)
                 if known is None and holder != name:
                     known = _CLASH  # one id space, as in rate(): another kind holds it
+            if judged_late and known is None:
+                earlier = judged_late.get(record if record_id is None else record_id)
+                if earlier is not None:
+                    known = earlier if type(earlier) is type(record) else _CLASH
             if known is None and type(record) is not Inventory:
                 # Its first usage or record: a delta over a span counts from the span.
                 since = record.since_us if type(record) is Sample else None
@@ -335,6 +342,8 @@ class Rater:
                 or (holder is not None and forgotten and identity in forgotten)
             ):
                 outcome = _reach.not_kept(self, record, identity, known, anomalies)
+                if known is None and outcome not in {"duplicates", "conflicting"}:
+                    judged_late[record if record_id is None else record_id] = record
             else:
                 # Late: its effect reaches a closed cycle (a delta over a span from its
                 # start, a sequenced event from the first event it is ordered before).
@@ -518,6 +527,8 @@ class Rater:
             invoices = bill(sorted(final, key=_charge_key), tz=self._tz)
             no_effect = _accounts.no_effect(self, closing, charges, final, anomalies)
             self._closed_us = closing[-1][1]
+            if as_of_us == self._closed_us:  # what is stamped here ends the cycle closed
+                _accounts.at_closed_end(self, as_of_us)
             _close.compact(self, _reach.held(self, closing[-1][0]))
             if self._base_us > base:  # the lines of the compacted cycles are gone
                 self._line_members = {
