@@ -7,6 +7,7 @@ Worked by hand in the comments: daily UTC cycles, VM hours.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -83,3 +84,60 @@ def test_a_too_late_snapshot_closing_is_named_under_the_description_it_was_bille
     span = rk.Span(START, "2026-03-05T00:00:00Z")
     batch = rk.rate([start, inventory], FLAVOURED, span=span, meters=[VM], as_of=span.end)
     assert batch.total() == 275 == billed.total() + 10 * said.quantity + corrected.total()
+
+
+def _closed_back(restore: bool) -> tuple[list[rk.Statement], tuple[str, ...]]:
+    """r0 closed back into compacted cycles, then deleted; restored before the last statement."""
+    rater = rk.Rater(PLAN, [VM], start=START, horizon=dt.timedelta(hours=6))
+    rater.feed([rk.Event("b", "r0", "2026-03-04T08:00:00Z", kind="start", id="e2")])
+    statements = [rater.statement("2026-03-06T06:00:00Z")]
+    inventory = rk.Inventory("2026-03-06T00:30:00Z", [], close="last_seen", id="i6")
+    fed = rater.feed([inventory])
+    statements.append(rater.statement("2026-03-07T00:00:00Z"))
+    rater.feed([rk.Event("b", "r0", "2026-03-07T00:30:00Z", kind="delete", id="e5")])
+    if restore:
+        rater = _restored(rater, PLAN)
+    statements.append(rater.statement("2026-03-08T00:00:00Z"))
+    return statements, tuple(a.message for a in fed.anomalies)
+
+
+def test_a_closing_back_is_not_said_again_as_late_after_a_restore() -> None:
+    # r0 runs from 4 March 08:00; six hours of horizon. The statement at 6 March 06:00
+    # bills 4 March 16 h, 5 March 24 h, 6 March 6 h and compacts 1 to 4 March. The
+    # last_seen inventory i6 at 6 March 00:30 lists nothing: it closes r0 at its last
+    # sign of life, 4 March 08:00. Its part in compacted cycles, 4 March 08:00 to 5 March
+    # 00:00 = 16 h, stays billed and is said too_late at the feed; the statement at
+    # 7 March corrects 5 March by -24 and 6 March by -6. The DELETE e5 at 7 March 00:30
+    # comes after r0 was deleted: after_delete. Restored before the statement at 8
+    # March, r0 is metered again from the kept cycles' start, and the 16 h closed back
+    # read as a late change there ('e5', 'i6'): the part i6 said already, not said again.
+    # Billed 16 + 24 + 6 - 24 - 6 = 16 h, the 16 h named: batch bills 0.
+    plain, said = _closed_back(restore=False)
+    restored, said_restored = _closed_back(restore=True)
+    assert said == said_restored
+    [too_late] = said
+    assert "the part from 2026-03-04T08:00:00Z to 2026-03-05T00:00:00Z (16 hours" in too_late
+    amounts = [[(line.cycle.start.day, line.amount) for line in st.lines] for st in plain]
+    assert amounts == [
+        [(4, Decimal(16)), (5, Decimal(24)), (6, Decimal(6))],
+        [(5, Decimal(-24)), (6, Decimal(-6))],
+        [],
+    ]
+    assert [st.lines for st in restored] == [st.lines for st in plain]
+    deleted = (
+        "event 'e5' (delete of 'r0' at 2026-03-07T00:30:00Z) comes after the resource "
+        "was deleted at 2026-03-04T08:00:00Z: it is ignored."
+    )
+    last = [(a.kind, a.record_ids, a.message) for a in plain[-1].anomalies]
+    assert last == [("after_delete", ("e5", "i6"), deleted)]
+    assert [(a.kind, a.record_ids, a.message) for a in restored[-1].anomalies] == last
+    assert [st.anomalies for st in restored] == [st.anomalies for st in plain]
+    records = [
+        rk.Event("b", "r0", "2026-03-04T08:00:00Z", kind="start", id="e2"),
+        rk.Inventory("2026-03-06T00:30:00Z", [], close="last_seen", id="i6"),
+        rk.Event("b", "r0", "2026-03-07T00:30:00Z", kind="delete", id="e5"),
+    ]
+    span = rk.Span(START, "2026-03-08T00:00:00Z")
+    batch = rk.rate(records, PLAN, span=span, meters=[VM], as_of=span.end)
+    assert batch.total() == 0 == sum(st.total() for st in plain) - 16
+    assert [a.message for a in batch.anomalies if a.kind == "after_delete"] == [last[0][2]]
