@@ -194,14 +194,17 @@ def _parts(
     Per meter, its part before the kept cycles under the description it is metered
     under; re-described, what the old description had there taken back and what the new
     one has added (the two add up to the change in quantity; each prices otherwise).
-    Up to ``until_us``, where a kept ``last_seen`` inventory closes it, when given.
+    Up to ``until_us``, where a kept ``last_seen`` inventory closes it, when given. Only
+    a listing re-describes: a resource the inventory closes (``new`` deleted, with no
+    description) was metered under its old one up to its closing, which under
+    ``close="last_seen"`` lies before the inventory's instant; its part is all under that.
     """
     parts: dict[str, Decimal] = {}
     for row in _accounts.clipped(rows, until_us):
         parts[row.meter] = CONTEXT.add(parts.get(row.meter, ZERO), row.quantity)
     key = (state.account, state.resource)
     out: list[Anomaly] = []
-    if state.description != new.description:
+    if new.status != "deleted" and state.description != new.description:
         old = _metered_after(rater, state, inventory.at_us, until_us)
         for meter in sorted(set(old) | set(parts)):
             taken = CONTEXT.minus(old.get(meter, ZERO))
@@ -213,7 +216,7 @@ def _parts(
                     )
         return out
     return [
-        _said(rater, inventory, key, meter, tidy(parts[meter]), True, new.description)
+        _said(rater, inventory, key, meter, tidy(parts[meter]), True, state.description)
         for meter in sorted(parts)
         if parts[meter]
     ]

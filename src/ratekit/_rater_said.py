@@ -52,13 +52,14 @@ def fresh(
     # back before the kept cycles, whose part its "too_late" anomaly gives in hours:
     # metered again from the kept cycles' start (after a restore), it would read as a
     # "late" change there. Told by the message, which a snapshot keeps.
-    too_late = {
-        a.record_ids[0]
-        for a in (*rater._anomalies, *rater._anomalies_before)
-        if a.kind == "too_late"
-        and a.record_ids
-        and (a.message.startswith("sample") or _CLOSES_BACK.search(a.message) is not None)
-    }
+    too_late: dict[str, set[Place]] = {}
+    for a in (*rater._anomalies, *rater._anomalies_before):
+        if (
+            a.kind == "too_late"
+            and a.record_ids
+            and (a.message.startswith("sample") or _CLOSES_BACK.search(a.message) is not None)
+        ):
+            too_late.setdefault(a.record_ids[0], set()).add((a.account, a.resource))
     if too_late:
         base_us = rater._base_us
         out = [a for a in out if not _repeats(a, too_late, base_us)]
@@ -71,15 +72,32 @@ def fresh(
 _CLOSES_BACK: Final = re.compile(r"^inventory .* \(close='last_seen'\) closes '")
 
 
-def _repeats(anomaly: Anomaly, too_late: set[str], base_us: int) -> bool:
-    """Whether ``anomaly`` repeats, for the compacted cycles, a ``"too_late"`` said. O(1)."""
-    return (
-        anomaly.kind in {"before_span", "late"}
-        and bool(anomaly.record_ids)
-        and anomaly.record_ids[0] in too_late
-        and anomaly.at_us is not None
-        and anomaly.at_us <= base_us
-    )
+#: An anomaly's place: its account and resource (None: any, as restored from a snapshot
+#: written before anomalies had a place).
+Place: typing.TypeAlias = tuple[str | None, str | None]
+
+
+def _repeats(anomaly: Anomaly, too_late: dict[str, set[Place]], base_us: int) -> bool:
+    """Whether ``anomaly`` repeats, for the compacted cycles, a ``"too_late"`` said. O(r).
+
+    One of its records said it for its resource: not only the first of its
+    ``record_ids``. Metered again from compacted state (after a restore), a late change
+    there may also name a record kept after it (a DELETE that came after the closing,
+    whose id sorts first): still the part the ``"too_late"`` gave.
+    """
+    if (
+        anomaly.kind not in {"before_span", "late"}
+        or anomaly.at_us is None
+        or anomaly.at_us > base_us
+    ):
+        return False
+    for record_id in anomaly.record_ids:
+        for account, resource in too_late.get(record_id, ()):
+            if (account is None or account == anomaly.account) and (
+                resource is None or resource == anomaly.resource
+            ):
+                return True
+    return False
 
 
 #: What tells an anomaly said from another: kind, first record id, account, resource and
