@@ -52,37 +52,29 @@ from typing import Any, Final, Literal
 
 from . import _lateness, _rater_tz, _snapshot, _snapshot_doors
 from . import _rater_accounts as _accounts
-from . import _rater_advance as _advance
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
-from . import _rater_close as _close
 from . import _rater_engine as _engine_doors
-from . import _rater_lines as _lines
 from . import _rater_order as _order
 from . import _rater_range as _range
 from . import _rater_reach as _reach
 from . import _rater_reported as _reported
-from . import _rater_roles as _roles
-from . import _rater_said as _said
+from . import _rater_statement as _step
 from . import _rater_store as _store
 from ._decimals import in_context
-from ._instants import format_us, from_us, to_us
+from ._instants import format_us, to_us
 from ._rater_close import MAX_CLOSING as MAX_CLOSING  # noqa: PLC0414 - public here
 from ._rater_engine import Engine as _Engine
 from ._rater_engine import RowCharges
-from ._rating_engine import _charge_key
 from ._shown import show
 from .assignments import Assignment
-from .billing import Invoice, bill
 from .errors import (
-    BadTimeError,
     RatekitTypeError,
 )
 from .policies import Meter
 from .pricebook import Plan
 from .rating import Charge
 from .records import Anomaly, Event, Inventory, Sample
-from .spans import Span
 from .statements import Feed, LineKey, Statement, _new_feed
 from .usage import ResourceState
 
@@ -453,117 +445,10 @@ class Rater:
         """
         saved = _store.checkpoint(self)
         try:
-            return self._statement(as_of)
+            return _step.statement(self, as_of)
         except BaseException:
             _store.rollback(self, saved)
             raise
-
-    def _statement(self, as_of: _dt.datetime | str) -> Statement:
-        as_of_us = to_us(as_of, "Rater.statement as_of")
-        if as_of_us < self._as_of_us:
-            last = (
-                f"the last watermark {format_us(self._as_of_us)}"
-                if self._as_of_us > self._base_us
-                else f"the start of the cycles the rater keeps, {format_us(self._base_us)}"
-            )
-            raise BadTimeError(
-                f"Rater.statement as_of {format_us(as_of_us)} goes back before {last}; "
-                "watermarks only move forward."
-            )
-        _range.as_of(self, as_of_us)
-        closing = _close.closing(self, as_of_us)  # refused before anything changes
-        base = self._base_us
-        spill = _accounts.spilling(self, as_of_us)
-        closed_back = _accounts.closes_back(
-            self,
-            (r for r in self._pending if type(r) is Inventory and _ledger.known_by(r, as_of_us)),
-            as_of_us,
-        )
-        closed_back += _accounts.moves_closing(
-            self, (r for r in self._pending if _ledger.known_by(r, as_of_us)), [], as_of_us
-        )
-        behind, closers = _roles.reaching(self, as_of_us)
-        metered, full, changed = _advance.advance(self, as_of_us)
-        # Lines a record changed behind the last watermark are corrected, not incremented.
-        behind |= _roles.closed_behind(metered, closers, self._as_of_us)
-        self._dirty.update((account, None) for account in behind)
-        again = full is None or bool(full)
-        book = self._book
-        assert book is not None
-        rows = book.all_rows()
-        first = _accounts.coverage(self, rows)
-        closed = self._closed_us
-        kept = self._closed_charges
-        start = base
-        charges: tuple[Charge, ...] = ()
-        if kept is not None and not again and base < closed:
-            # The kept closed cycles changed only if a resource was metered again: else
-            # their charges stand, and only the open cycles are rated (the rows before
-            # them still count for allowances that span cycles).
-            start, charges = closed, kept
-        accounts = None if changed is None else {account for account, _ in changed}
-        charges, rating, lost = _lines.rate(self, rows, first, start, as_of_us, accounts, charges)
-        groups, scope = _lines.group(self, charges, rating.charges, lost, full)
-        lines, held = _lines.compare(self, groups, scope)
-        _accounts.see_late(self, lines, held)
-        spilled = _lateness.spilled(
-            spill,
-            ((x.account, x.resource, x.late, x.cycle.end_us) for x in (*lines, *held)),
-            self._closed_us,
-            self._late,
-        )
-        # Said once, in one order whichever resources continued and which were metered
-        # again; about a record at the watermark, once its instant is settled.
-        found = (*metered, *rating.anomalies, *closed_back, *spilled)
-        fresh = _said.fresh(self, found, as_of_us)
-        self._anomalies.update(fresh)
-        anomalies = self._anomalies | self._anomalies_before
-        self._as_of_us = as_of_us
-        self._dirty.clear()
-        invoices: tuple[Invoice, ...] = ()
-        no_effect: list[str] = []
-        if closing:
-            final = [c for c in charges if (c.cycle.start_us, c.cycle.end_us) in closing]
-            invoices = bill(sorted(final, key=_charge_key), tz=self._tz)
-            no_effect = _accounts.no_effect(self, closing, charges, final, anomalies)
-            self._closed_us = closing[-1][1]
-            if as_of_us == self._closed_us:  # what is stamped here ends the cycle closed
-                _accounts.at_closed_end(self, as_of_us)
-            _close.compact(self, _reach.held(self, closing[-1][0]))
-            if self._base_us > base:  # the lines of the compacted cycles are gone
-                self._line_members = {
-                    k: v for k, v in self._line_members.items() if k[2] > self._base_us
-                }
-        self._keep(charges)
-
-        return Statement(
-            from_us(as_of_us),
-            tuple(lines),
-            invoices,
-            tuple(Span.from_us(*cycle) for cycle in closing),
-            fresh,
-            tuple(held),
-            tuple(no_effect),
-        )
-
-    def _keep(self, charges: tuple[Charge, ...]) -> None:
-        """Keep the charges rated: those of the kept closed cycles, per account the open ones."""
-        lo, hi = self._base_us, self._closed_us
-        # One pass: the charges of the kept closed cycles, and per account of the open ones.
-        kept_closed: list[Charge] = []
-        opened: dict[str, list[Charge]] = {}
-        self._open_charges = opened
-        for charge in charges:
-            cycle = charge.cycle
-            if cycle.end_us > hi:
-                mine = opened.get(charge.account)
-                if mine is None:
-                    opened[charge.account] = [charge]
-                else:
-                    mine.append(charge)
-            elif lo <= cycle.start_us:
-                kept_closed.append(charge)
-        self._closed_charges = tuple(kept_closed)
 
     # -- copies, snapshots -----------------------------------------------------------------
 

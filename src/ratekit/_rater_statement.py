@@ -1,0 +1,168 @@
+"""A statement of the streaming rater: meter, rate again, compare, close and compact.
+
+Private to [`ratekit.Rater`][ratekit.Rater], whose `statement()` takes a checkpoint and
+calls `statement()` here; the steps are the modules it calls, in order: the watermark's
+range (`_rater_range`), the cycles that close (`_rater_close`), the records reaching
+back (`_rater_roles`), metering what is new (`_rater_advance`), rating the changed
+accounts again (`_rater_lines.rate`), comparing lines with what was reported
+(`_rater_lines.compare`), the anomalies said once (`_rater_said`), then the invoices of
+the closing cycles and the compaction of the one closed before.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import typing
+
+from . import _lateness
+from . import _rater_accounts as _accounts
+from . import _rater_advance as _advance
+from . import _rater_book as _ledger
+from . import _rater_close as _close
+from . import _rater_lines as _lines
+from . import _rater_range as _range
+from . import _rater_reach as _reach
+from . import _rater_roles as _roles
+from . import _rater_said as _said
+from ._instants import format_us, from_us, to_us
+from ._rating_engine import _charge_key
+from .billing import Invoice, bill
+from .errors import BadTimeError
+from .rating import Charge
+from .records import Anomaly, Inventory
+from .spans import Span
+from .statements import Statement
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["statement"]
+
+
+def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
+    """Rate up to ``as_of``, compare, close and compact: the body of `Rater.statement`.
+
+    Raises `BadTimeError` when ``as_of`` goes back; the caller rolls back on any error.
+    """
+    as_of_us = to_us(as_of, "Rater.statement as_of")
+    if as_of_us < rater._as_of_us:
+        last = (
+            f"the last watermark {format_us(rater._as_of_us)}"
+            if rater._as_of_us > rater._base_us
+            else f"the start of the cycles the rater keeps, {format_us(rater._base_us)}"
+        )
+        raise BadTimeError(
+            f"Rater.statement as_of {format_us(as_of_us)} goes back before {last}; "
+            "watermarks only move forward."
+        )
+    _range.as_of(rater, as_of_us)
+    closing = _close.closing(rater, as_of_us)  # refused before anything changes
+    base = rater._base_us
+    spill = _accounts.spilling(rater, as_of_us)
+    closed_back = _accounts.closes_back(
+        rater,
+        (r for r in rater._pending if type(r) is Inventory and _ledger.known_by(r, as_of_us)),
+        as_of_us,
+    )
+    closed_back += _accounts.moves_closing(
+        rater, (r for r in rater._pending if _ledger.known_by(r, as_of_us)), [], as_of_us
+    )
+    behind, closers = _roles.reaching(rater, as_of_us)
+    metered, full, changed = _advance.advance(rater, as_of_us)
+    # Lines a record changed behind the last watermark are corrected, not incremented.
+    behind |= _roles.closed_behind(metered, closers, rater._as_of_us)
+    rater._dirty.update((account, None) for account in behind)
+    again = full is None or bool(full)
+    book = rater._book
+    assert book is not None
+    rows = book.all_rows()
+    first = _accounts.coverage(rater, rows)
+    closed = rater._closed_us
+    kept = rater._closed_charges
+    start = base
+    charges: tuple[Charge, ...] = ()
+    if kept is not None and not again and base < closed:
+        # The kept closed cycles changed only if a resource was metered again: else
+        # their charges stand, and only the open cycles are rated (the rows before
+        # them still count for allowances that span cycles).
+        start, charges = closed, kept
+    accounts = None if changed is None else {account for account, _ in changed}
+    charges, rating, lost = _lines.rate(rater, rows, first, start, as_of_us, accounts, charges)
+    groups, scope = _lines.group(rater, charges, rating.charges, lost, full)
+    lines, held = _lines.compare(rater, groups, scope)
+    _accounts.see_late(rater, lines, held)
+    spilled = _lateness.spilled(
+        spill,
+        ((x.account, x.resource, x.late, x.cycle.end_us) for x in (*lines, *held)),
+        rater._closed_us,
+        rater._late,
+    )
+    # Said once, in one order whichever resources continued and which were metered
+    # again; about a record at the watermark, once its instant is settled.
+    found = (*metered, *rating.anomalies, *closed_back, *spilled)
+    fresh = _said.fresh(rater, found, as_of_us)
+    rater._anomalies.update(fresh)
+    anomalies = rater._anomalies | rater._anomalies_before
+    rater._as_of_us = as_of_us
+    rater._dirty.clear()
+    invoices, no_effect = _close_cycles(rater, closing, charges, anomalies, base, as_of_us)
+    _keep(rater, charges)
+
+    return Statement(
+        from_us(as_of_us),
+        tuple(lines),
+        invoices,
+        tuple(Span.from_us(*cycle) for cycle in closing),
+        fresh,
+        tuple(held),
+        tuple(no_effect),
+    )
+
+
+def _keep(rater: Rater, charges: tuple[Charge, ...]) -> None:
+    """Keep the charges rated: those of the kept closed cycles, per account the open ones."""
+    lo, hi = rater._base_us, rater._closed_us
+    # One pass: the charges of the kept closed cycles, and per account of the open ones.
+    kept_closed: list[Charge] = []
+    opened: dict[str, list[Charge]] = {}
+    rater._open_charges = opened
+    for charge in charges:
+        cycle = charge.cycle
+        if cycle.end_us > hi:
+            mine = opened.get(charge.account)
+            if mine is None:
+                opened[charge.account] = [charge]
+            else:
+                mine.append(charge)
+        elif lo <= cycle.start_us:
+            kept_closed.append(charge)
+    rater._closed_charges = tuple(kept_closed)
+
+
+def _close_cycles(  # noqa: PLR0917 - the statement's own values, passed on
+    rater: Rater,
+    closing: list[tuple[int, int]],
+    charges: tuple[Charge, ...],
+    anomalies: set[Anomaly],
+    base: int,
+    as_of_us: int,
+) -> tuple[tuple[Invoice, ...], list[str]]:
+    """The invoices of the ``closing`` cycles and the ids with no effect; compacts. O(c + m).
+
+    Closes the cycles (those of ``closing``, as (start, end) in µs), then compacts the one
+    closed before: its lines go too. ``base`` is the kept cycles' start before the call.
+    """
+    if not closing:
+        return (), []
+    final = [c for c in charges if (c.cycle.start_us, c.cycle.end_us) in closing]
+    invoices = bill(sorted(final, key=_charge_key), tz=rater._tz)
+    no_effect = _accounts.no_effect(rater, closing, charges, final, anomalies)
+    rater._closed_us = closing[-1][1]
+    if as_of_us == rater._closed_us:  # what is stamped here ends the cycle closed
+        _accounts.at_closed_end(rater, as_of_us)
+    _close.compact(rater, _reach.held(rater, closing[-1][0]))
+    if rater._base_us > base:  # the lines of the compacted cycles are gone
+        rater._line_members = {
+            k: v for k, v in rater._line_members.items() if k[2] > rater._base_us
+        }
+    return invoices, no_effect
