@@ -31,6 +31,15 @@ orphan STOP, one that would make a resource no compacted state knows stopped, wh
 inventory compacted after it may have covered the resource (`_orphaned()`): batch then
 holds it deleted, and a listing after opens it again, where a stopped one stays stopped.
 
+An inventory compacted after the event that covered its resource is applied after it, as
+batch rating applies it: the history holds events only, and the state keeps the
+inventories of the last instant any covered the resource (`ResourceState.listings`).
+A listing opens again a resource the event deleted: a DELETE of a running resource
+listed after it changes nothing from the kept cycles on, and names its part up to that
+listing, in doubt (one between, forgotten, may have opened it sooner). Where those
+inventories would leave the resource otherwise than both the event and the state, what
+batch reaches is not known: the event is not applied (`_relisted()`).
+
 A kept ``last_seen`` inventory may close the resource at its last sign of life before
 the kept cycles: batch bills nothing of its running time there from that closing on.
 The event's part there is judged up to that closing (a START that is itself the last

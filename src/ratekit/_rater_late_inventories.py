@@ -27,7 +27,9 @@ keeps where the resource stands after it, not what came before, so it does not t
 whether the resource existed at the inventory's instant, nor what the events between
 would have made of it. Such a resource is left as it stands (as an event stamped
 before its resource's last compacted event is, `_rater_late_events._unplaced()`), and
-when the inventory would change it, its anomaly says so.
+when the inventory would change it, or covers it (batch may open it before that sign of
+life, or close it there), its anomaly names it; a replay of an inventory the state
+applied names nothing.
 """
 
 from __future__ import annotations
