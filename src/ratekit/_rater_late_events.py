@@ -31,6 +31,15 @@ orphan STOP, one that would make a resource no compacted state knows stopped, wh
 inventory compacted after it may have covered the resource (`_orphaned()`): batch then
 holds it deleted, and a listing after opens it again, where a stopped one stays stopped.
 
+An inventory compacted after the event that covered its resource is applied after it, as
+batch rating applies it: the history holds events only, and the state keeps the
+inventories of the last instant any covered the resource (`ResourceState.listings`).
+A listing opens again a resource the event deleted: a DELETE of a running resource
+listed after it changes nothing from the kept cycles on, and names its part up to that
+listing, in doubt (one between, forgotten, may have opened it sooner). Where those
+inventories would leave the resource otherwise than both the event and the state, what
+batch reaches is not known: the event is not applied (`_relisted()`).
+
 A kept ``last_seen`` inventory may close the resource at its last sign of life before
 the kept cycles: batch bills nothing of its running time there from that closing on.
 The event's part there is judged up to that closing (a START that is itself the last
@@ -53,7 +62,7 @@ from ._rater_early import _restate
 from ._rater_late_inventories import last_listed, may_have_closed
 from ._resource_state import _NO_BASE, _new_state, _placed_back
 from ._shown import show
-from .records import Anomaly, Event
+from .records import Anomaly, Event, Inventory
 from .usage import UsageRow
 
 if typing.TYPE_CHECKING:
@@ -77,15 +86,20 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     if state is not None and state.clock_us is not None and event.at_us <= state.clock_us:
         anomalies.append(_unplaced(event, base, state.clock_us))
         return "too_late"
-    if state is None:
-        state = _new_state(
-            event.account, event.resource, "unknown", {}, None, None, None, None, (), base,
-            (), _NO_BASE,
-        )  # fmt: skip
+    state = state or _new_state(
+        event.account, event.resource, "unknown", {}, None, None, None, None, (), base,
+        (), _NO_BASE,
+    )  # fmt: skip
     engine = rater._engine
     usage = engine.meter([event], base, base + 1, [state])
     folded = next(s for s in usage.state if (s.account, s.resource) == key)
     new = _placed_back(state, folded, listings=False)
+    # An inventory compacted after the event covered the resource: the state's history
+    # (events only) does not replay it, so it is applied after the event.
+    relisted = _relisted(rater, event, state, new)
+    if relisted:
+        anomalies.extend(relisted)
+        return "too_late"
     later = may_have_closed(state, new, event.at_us, lambda: last_listed(rater), at_once=True)
     if later is not None:  # an inventory compacted since may have closed it: left alone
         anomalies.extend(_unopened(rater, event, later, _sums(usage.late), new.description))
@@ -128,6 +142,105 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     if not said:
         anomalies.append(_said(rater, event, None, None, changed, new.description))
     return "too_late"
+
+
+def _relisted(
+    rater: Rater, event: Event, state: ResourceState, new: ResourceState
+) -> list[Anomaly]:
+    """The anomalies of an event an inventory compacted after it changes, or none.
+
+    ``state.listings``: the inventories that covered the resource at the last instant
+    any did, at or after the event (an inventory of the event's instant comes after
+    it). Batch rate() applies them after the event: a listing keeps a stopped resource
+    stopped, but opens again one the event deleted; one that covered it without listing
+    it closes it. The state keeps where the resource stands after them, not the
+    inventories before them, nor whether an inventory changed it before them. None
+    when they leave what the event makes of it (`placed()` goes on). Else the resource
+    is left as it stands: when they open it again as it runs in the state (a DELETE of
+    a running resource listed after it, under the same description), that is what
+    batch rate() reaches from the kept cycles on, and the anomalies name the event's
+    part up to those inventories per meter, in doubt (an inventory between, forgotten
+    with its compacted cycle, may have opened it sooner); otherwise one anomaly says
+    the event is not applied, with no quantity (`_unreconciled()`). Not applied, a
+    replay of the event says its part again. O(h) for the h events the state keeps.
+    """
+    if new == state or state.listings is None or state.listings[0] < event.at_us:
+        return []
+    at_us, entries = state.listings
+    key = (event.account, event.resource)
+    if state.since_us is not None and state.since_us >= event.at_us:
+        # An inventory changed the resource after the event (reopened, re-described):
+        # what it made of it after the event is not known.
+        return [_unreconciled(rater, event, at_us)]
+    again = [
+        Inventory(
+            format_us(at_us),
+            {} if listed is None else {key: listed},
+            close=typing.cast("typing.Literal['snapshot', 'last_seen']", close),
+            accounts=[event.account],
+        )
+        for _, listed, close in entries
+    ]
+    base = rater._base_us
+    usage = rater._engine.meter([event, *again], base, base + 1, [state])
+    folded = next(s for s in usage.state if (s.account, s.resource) == key)
+    if (folded.status, folded.description) == (new.status, new.description):
+        return []  # as the event alone makes it (a listing keeps a STOP stopped)
+    reopened = new.status != "running" and folded.status == state.status == "running"
+    if not reopened or folded.description != state.description:
+        return [_unreconciled(rater, event, at_us)]
+    parts = _sums(usage.late)
+    nonzero = {meter: tidy(quantity) for meter, quantity in parts.items() if quantity}
+    if not nonzero:
+        return [_unreconciled(rater, event, at_us)]
+    what = f"event {event.id!r}" if event.id is not None else "event"
+    out: list[Anomaly] = []
+    for meter in sorted(nonzero):
+        unit = next(m.unit for m in rater._engine.meters if m.name == meter)
+        out.append(
+            _anomaly(
+                "too_late",
+                f"{what} ({event.kind}) of {event.resource!r} of {event.account!r} stamped "
+                f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
+                f"{format_us(base)}); an inventory compacted since (at {format_us(at_us)}) "
+                f"listed {event.resource!r} and opened it again, as batch rate() does, so it "
+                "changes nothing from then on and is not applied; what it changes of "
+                f"{meter!r} before {format_us(base)}, {nonzero[meter]} {unit} under "
+                f"description {show(dict(state.description))}, belonged to cycles already "
+                "compacted and is in doubt (at most this much: an inventory between, "
+                "forgotten with its compacted cycle, may have opened it sooner).",
+                () if event.id is None else (event.id,),
+                event.account,
+                event.resource,
+                event.at_us,
+                meter=meter,
+                quantity=nonzero[meter],
+            )
+        )
+    return out
+
+
+def _unreconciled(rater: Rater, event: Event, at_us: int) -> Anomaly:
+    """The ``"too_late"`` anomaly of an event left as it stands (`_relisted()`)."""
+    base = rater._base_us
+    what = f"event {event.id!r}" if event.id is not None else "event"
+    resource = event.resource
+    return _anomaly(
+        "too_late",
+        f"{what} ({event.kind}) of {resource!r} of {event.account!r} stamped "
+        f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
+        f"{format_us(base)}), and an inventory compacted since (the last at "
+        f"{format_us(at_us)}) covered {resource!r}: the compacted state keeps where that "
+        "left it, not what it would have made of the event's effect, so it is not applied "
+        f"and {resource!r} is left as it stands. What it changes before {format_us(base)} "
+        "and from then on is not known here: compare with batch rate() over your stored "
+        "records. It may be a replay of an event applied before and forgotten with its "
+        "compacted cycle.",
+        () if event.id is None else (event.id,),
+        event.account,
+        resource,
+        event.at_us,
+    )
 
 
 def _sums(rows: typing.Iterable[UsageRow]) -> dict[str, Decimal]:

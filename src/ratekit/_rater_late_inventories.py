@@ -27,7 +27,9 @@ keeps where the resource stands after it, not what came before, so it does not t
 whether the resource existed at the inventory's instant, nor what the events between
 would have made of it. Such a resource is left as it stands (as an event stamped
 before its resource's last compacted event is, `_rater_late_events._unplaced()`), and
-when the inventory would change it, its anomaly says so.
+when the inventory would change it, or covers it (batch may open it before that sign of
+life, or close it there), its anomaly names it; a replay of an inventory the state
+applied names nothing.
 """
 
 from __future__ import annotations
@@ -92,7 +94,12 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
         new = _placed_back(state, folded, listings=True)
         settled = _settled(state)
         if settled is not None and settled >= t_us:
-            if new != state:  # it would change it, from what the state cannot tell
+            # It would change it, or it covers it and batch rate() may have it change
+            # it (open it before its later sign of life, or close it there): from what
+            # the state keeps neither can be told. A replay of one the state applied
+            # changes nothing.
+            covers = inventory.covers(key[0], key[1], state.description)
+            if new != state or (covers and not _replayed(inventory, state)):
                 unplaced.append(_unplaced(inventory, base, key, settled))
             continue
         later = may_have_closed(state, new, t_us, lambda: last)
@@ -164,6 +171,16 @@ def may_have_closed(
     if instant is None or instant < t_us or (instant == t_us and not at_once):
         return None
     return instant
+
+
+def _replayed(inventory: Inventory, state: ResourceState) -> bool:
+    """Whether ``state`` applied ``inventory`` already (its id remembered). O(m)."""
+    if inventory.id is None:
+        return False
+    listings = state.listings
+    if listings is not None and any(entry[0] == inventory.id for entry in listings[1]):
+        return True
+    return inventory.id in state.applied or any(i == inventory.id for i, _ in state.digests)
 
 
 def _settled(state: ResourceState) -> int | None:
