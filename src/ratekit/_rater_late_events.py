@@ -193,16 +193,13 @@ def _relisted(
     nonzero = {meter: tidy(quantity) for meter, quantity in parts.items() if quantity}
     if not nonzero:
         return [_unreconciled(rater, event, at_us)]
-    what = f"event {event.id!r}" if event.id is not None else "event"
     out: list[Anomaly] = []
     for meter in sorted(nonzero):
         unit = next(m.unit for m in rater._engine.meters if m.name == meter)
         out.append(
             _anomaly(
                 "too_late",
-                f"{what} ({event.kind}) of {event.resource!r} of {event.account!r} stamped "
-                f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
-                f"{format_us(base)}); an inventory compacted since (at {format_us(at_us)}) "
+                _older(event, base) + f"); an inventory compacted since (at {format_us(at_us)}) "
                 f"listed {event.resource!r} and opened it again, as batch rate() does, so it "
                 "changes nothing from then on and is not applied; what it changes of "
                 f"{meter!r} before {format_us(base)}, {nonzero[meter]} {unit} under "
@@ -223,13 +220,10 @@ def _relisted(
 def _unreconciled(rater: Rater, event: Event, at_us: int) -> Anomaly:
     """The ``"too_late"`` anomaly of an event left as it stands (`_relisted()`)."""
     base = rater._base_us
-    what = f"event {event.id!r}" if event.id is not None else "event"
     resource = event.resource
     return _anomaly(
         "too_late",
-        f"{what} ({event.kind}) of {resource!r} of {event.account!r} stamped "
-        f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
-        f"{format_us(base)}), and an inventory compacted since (the last at "
+        _older(event, base) + f"), and an inventory compacted since (the last at "
         f"{format_us(at_us)}) covered {resource!r}: the compacted state keeps where that "
         "left it, not what it would have made of the event's effect, so it is not applied "
         f"and {resource!r} is left as it stands. What it changes before {format_us(base)} "
@@ -287,13 +281,10 @@ def _orphaned(rater: Rater, state: ResourceState, new: ResourceState, t_us: int)
 
 def _unstopped(event: Event, base: int, later: int) -> Anomaly:
     """The ``"too_late"`` anomaly of an orphan event left as it stands (`_orphaned()`)."""
-    what = f"event {event.id!r}" if event.id is not None else "event"
     resource = event.resource
     return _anomaly(
         "too_late",
-        f"{what} ({event.kind}) of {resource!r} of {event.account!r} stamped "
-        f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
-        f"{format_us(base)}) and would make {resource!r}, which no compacted state knows, "
+        _older(event, base) + f") and would make {resource!r}, which no compacted state knows, "
         f"stopped; an inventory compacted since (the last at {format_us(later)}) may have "
         "covered it and closed it, and the compacted state does not keep what each "
         "inventory covered, so it is not applied. It changes nothing metered before "
@@ -325,7 +316,6 @@ def _said(  # noqa: PLR0917 - private plumbing of plain values
     ``description`` is the one the part is metered under (priced by).
     """
     base = rater._base_us
-    what = f"event {event.id!r}" if event.id is not None else "event"
     if meter is not None:
         unit = next(m.unit for m in rater._engine.meters if m.name == meter)
         before = (
@@ -343,9 +333,7 @@ def _said(  # noqa: PLR0917 - private plumbing of plain values
     )
     return _anomaly(
         "too_late",
-        f"{what} ({event.kind}) of {event.resource!r} of {event.account!r} stamped "
-        f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
-        f"{format_us(base)}): it is placed among the events the compacted state keeps, "
+        _older(event, base) + f"): it is placed among the events the compacted state keeps, "
         f"as metering them at once places it; {before}, and {after}.",
         () if event.id is None else (event.id,),
         event.account,
@@ -375,11 +363,8 @@ def _unopened(
     One anomaly without a meter when it adds nothing.
     """
     base = rater._base_us
-    what = f"event {event.id!r}" if event.id is not None else "event"
     head = (
-        f"{what} ({event.kind}) of {event.resource!r} of {event.account!r} stamped "
-        f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
-        f"{format_us(base)}) and would open {event.resource!r}, which an inventory "
+        _older(event, base) + f") and would open {event.resource!r}, which an inventory "
         f"compacted since (the last at {format_us(later)}) may have covered and closed: "
         "the compacted state does not keep what each inventory covered, so it is not "
         "applied"
@@ -424,12 +409,9 @@ def _unplaced(event: Event, base: int, clock_us: int) -> Anomaly:
     events before (nor how events of one instant tie), so the event cannot be placed
     among them: it is not applied, and what it changes is not known here.
     """
-    what = f"event {event.id!r}" if event.id is not None else "event"
     return _anomaly(
         "too_late",
-        f"{what} ({event.kind}) of {event.resource!r} of {event.account!r} stamped "
-        f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
-        f"{format_us(base)}) and not after the last event of its resource the compacted "
+        _older(event, base) + f") and not after the last event of its resource the compacted "
         f"state applied (at {format_us(clock_us)}), which it keeps without the events "
         "before it: it cannot be placed among them, and is not applied (what it would "
         "change is not known here). It may be a replay of an event applied before and "
@@ -438,4 +420,14 @@ def _unplaced(event: Event, base: int, clock_us: int) -> Anomaly:
         event.account,
         event.resource,
         event.at_us,
+    )
+
+
+def _older(event: Event, base: int) -> str:
+    """The opening words of a too-late event's anomaly: what it is, older than ``base``."""
+    what = f"event {event.id!r}" if event.id is not None else "event"
+    return (
+        f"{what} ({event.kind}) of {event.resource!r} of {event.account!r} stamped "
+        f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
+        f"{format_us(base)}"
     )
