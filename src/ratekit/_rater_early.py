@@ -110,7 +110,7 @@ def fold(rater: Rater, sample: Sample) -> Anomaly | None:
     folded = next(s for s in placed if (s.account, s.resource) == key)
     new = _restated(state, readings=folded.readings, _complete=folded._complete)
     _restate(rater, key, new)
-    unit = next(m.unit for m in engine.meters if m.name == name)
+    unit = engine.unit(name)
     what = "sample" if sample.id is None else f"sample {sample.id!r}"
     changes = (
         f"its part before {format_us(base)}, {part} {unit}, belonged to cycles already "
@@ -149,7 +149,7 @@ def unplaced(rater: Rater, sample: Sample, state: ResourceState) -> Anomaly:
     name = sample.meter
     kept = sorted((entry for entry in state.readings if entry[0] == name), key=order)
     oldest = kept[0]
-    unit = next(m.unit for m in rater._engine.meters if m.name == name)
+    unit = rater._engine.unit(name)
     what = "sample" if sample.id is None else f"sample {sample.id!r}"
     return _anomaly(
         "too_late",

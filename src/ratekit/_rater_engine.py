@@ -143,6 +143,10 @@ class Engine:
         self.capped_levels = capped_levels(meters, known)
         self.largest_level: Decimal | None = None  # of those levels set (None: not known yet)
 
+    def unit(self, meter: str) -> str:
+        """The unit of the meter named ``meter`` (one of the rater's meters). O(m)."""
+        return next(m.unit for m in self.meters if m.name == meter)
+
     def containing(self, t_us: int) -> tuple[int, int]:
         return self.cycle.containing_us(t_us)
 

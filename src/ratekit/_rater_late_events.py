@@ -195,10 +195,10 @@ def _relisted(
         return [_unreconciled(rater, event, at_us)]
     out: list[Anomaly] = []
     for meter in sorted(nonzero):
-        unit = next(m.unit for m in rater._engine.meters if m.name == meter)
+        unit = rater._engine.unit(meter)
         out.append(
-            _anomaly(
-                "too_late",
+            _opening(
+                event,
                 _older(event, base) + f"); an inventory compacted since (at {format_us(at_us)}) "
                 f"listed {event.resource!r} and opened it again, as batch rate() does, so it "
                 "changes nothing from then on and is not applied; what it changes of "
@@ -206,12 +206,8 @@ def _relisted(
                 f"description {show(dict(state.description))}, belonged to cycles already "
                 "compacted and is in doubt (at most this much: an inventory between, "
                 "forgotten with its compacted cycle, may have opened it sooner).",
-                () if event.id is None else (event.id,),
-                event.account,
-                event.resource,
-                event.at_us,
-                meter=meter,
-                quantity=nonzero[meter],
+                meter,
+                nonzero[meter],
             )
         )
     return out
@@ -221,8 +217,8 @@ def _unreconciled(rater: Rater, event: Event, at_us: int) -> Anomaly:
     """The ``"too_late"`` anomaly of an event left as it stands (`_relisted()`)."""
     base = rater._base_us
     resource = event.resource
-    return _anomaly(
-        "too_late",
+    return _opening(
+        event,
         _older(event, base) + f"), and an inventory compacted since (the last at "
         f"{format_us(at_us)}) covered {resource!r}: the compacted state keeps where that "
         "left it, not what it would have made of the event's effect, so it is not applied "
@@ -230,10 +226,6 @@ def _unreconciled(rater: Rater, event: Event, at_us: int) -> Anomaly:
         "and from then on is not known here: compare with batch rate() over your stored "
         "records. It may be a replay of an event applied before and forgotten with its "
         "compacted cycle.",
-        () if event.id is None else (event.id,),
-        event.account,
-        resource,
-        event.at_us,
     )
 
 
@@ -282,8 +274,8 @@ def _orphaned(rater: Rater, state: ResourceState, new: ResourceState, t_us: int)
 def _unstopped(event: Event, base: int, later: int) -> Anomaly:
     """The ``"too_late"`` anomaly of an orphan event left as it stands (`_orphaned()`)."""
     resource = event.resource
-    return _anomaly(
-        "too_late",
+    return _opening(
+        event,
         _older(event, base) + f") and would make {resource!r}, which no compacted state knows, "
         f"stopped; an inventory compacted since (the last at {format_us(later)}) may have "
         "covered it and closed it, and the compacted state does not keep what each "
@@ -296,10 +288,6 @@ def _unstopped(event: Event, base: int, later: int) -> Anomaly:
         "after does not open it (what the rater bills from that listing on, batch does "
         "not). It may be a replay of an event applied before and forgotten with its "
         "compacted cycle.",
-        () if event.id is None else (event.id,),
-        event.account,
-        resource,
-        event.at_us,
     )
 
 
@@ -317,7 +305,7 @@ def _said(  # noqa: PLR0917 - private plumbing of plain values
     """
     base = rater._base_us
     if meter is not None:
-        unit = next(m.unit for m in rater._engine.meters if m.name == meter)
+        unit = rater._engine.unit(meter)
         before = (
             f"what it changes of {meter!r} before {format_us(base)}, {quantity} {unit} "
             f"under description {show(dict(description))}, belonged to cycles already "
@@ -331,16 +319,12 @@ def _said(  # noqa: PLR0917 - private plumbing of plain values
         else "it changes nothing from then on either (it may be a replay of an event "
         "applied before and forgotten with its compacted cycle)"
     )
-    return _anomaly(
-        "too_late",
+    return _opening(
+        event,
         _older(event, base) + f"): it is placed among the events the compacted state keeps, "
         f"as metering them at once places it; {before}, and {after}.",
-        () if event.id is None else (event.id,),
-        event.account,
-        event.resource,
-        event.at_us,
-        meter=meter,
-        quantity=quantity,
+        meter,
+        quantity,
     )
 
 
@@ -379,7 +363,7 @@ def _unopened(
     nonzero = {meter: tidy(quantity) for meter, quantity in parts.items() if quantity}
     out: list[Anomaly] = []
     for meter in sorted(nonzero):
-        unit = next(m.unit for m in rater._engine.meters if m.name == meter)
+        unit = rater._engine.unit(meter)
         doubt = (
             f"; what it would add of {meter!r} before {format_us(base)}, {nonzero[meter]} "
             f"{unit} under description {show(dict(description))}, is in doubt (batch rate() "
@@ -389,7 +373,10 @@ def _unopened(
     return out or [_opening(event, head + tail, None, None)]
 
 
-def _opening(event: Event, message: str, meter: str | None, quantity: Decimal | None) -> Anomaly:
+def _opening(
+    event: Event, message: str, meter: str | None = None, quantity: Decimal | None = None
+) -> Anomaly:
+    """A ``"too_late"`` anomaly of ``event``: its id, account, resource and instant."""
     return _anomaly(
         "too_late",
         message,
@@ -409,17 +396,13 @@ def _unplaced(event: Event, base: int, clock_us: int) -> Anomaly:
     events before (nor how events of one instant tie), so the event cannot be placed
     among them: it is not applied, and what it changes is not known here.
     """
-    return _anomaly(
-        "too_late",
+    return _opening(
+        event,
         _older(event, base) + f") and not after the last event of its resource the compacted "
         f"state applied (at {format_us(clock_us)}), which it keeps without the events "
         "before it: it cannot be placed among them, and is not applied (what it would "
         "change is not known here). It may be a replay of an event applied before and "
         "forgotten with its compacted cycle.",
-        () if event.id is None else (event.id,),
-        event.account,
-        event.resource,
-        event.at_us,
     )
 
 

@@ -349,7 +349,7 @@ def _said(  # noqa: PLR0917 - private plumbing of plain values
     base = rater._base_us
     what = _what(inventory)
     if key is not None and meter is not None:
-        unit = next(m.unit for m in rater._engine.meters if m.name == meter)
+        unit = rater._engine.unit(meter)
         before = (
             f"what it changes of {meter!r} of {key[1]!r} of {key[0]!r} before "
             f"{format_us(base)}, {quantity} {unit} under description "
