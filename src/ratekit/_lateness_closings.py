@@ -248,17 +248,6 @@ def placed_closing(
     return inventory, old_us, new_us
 
 
-def moved(
-    news: Sequence[Record],
-    inventory: Inventory,
-    state: ResourceState,
-    closings: tuple[int | None, int | None],
-    base_us: int,
-) -> Anomaly:
-    """The ``"too_late"`` anomaly of records that move a resource's closing there. See `_moved()`."""
-    return _moved(news, inventory, state, closings, base_us)
-
-
 def _listed_us(state: ResourceState, at_us: int) -> int | None:
     """The state's last listing of its resource up to ``at_us`` (a sign of life), or None. O(1)."""
     remembered = state.listings
@@ -330,11 +319,11 @@ def moves_closing(
         new_us = _closing(state, after, inventory.at_us, base_us)
         if old_us == new_us:
             continue
-        out.append(_moved(news, inventory, state, (old_us, new_us), base_us))
+        out.append(moved(news, inventory, state, (old_us, new_us), base_us))
     return out
 
 
-def _moved(
+def moved(
     news: Sequence[Record],
     inventory: Inventory,
     state: ResourceState,

@@ -15,6 +15,7 @@ from typing import Final
 
 from ._instants import from_us
 from ._rater_book import Book, Key, known_by, restricted, zeros
+from ._rater_said import Place, named
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import Usage
 
@@ -169,25 +170,12 @@ def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
     # the resource it names (all of them when it names none: an inventory stamped
     # before the kept cycles): an inventory it names as a resource's closer is no
     # refused record of the inventory's other resources.
-    refused: dict[str, set[tuple[str | None, str | None]]] = {}
+    refused: dict[str, set[Place]] = {}
     for anomaly in (*rater._anomalies, *rater._anomalies_before):
         if anomaly.kind == "too_late":
             for record_id in anomaly.record_ids:
                 refused.setdefault(record_id, set()).add((anomaly.account, anomaly.resource))
-    return [
-        a for a in found if a.kind != "late" or a.record_ids not in behind or _refused(a, refused)
-    ]
-
-
-def _refused(anomaly: Anomaly, refused: dict[str, set[tuple[str | None, str | None]]]) -> bool:
-    """Whether a ``"too_late"`` anomaly refused a record of ``anomaly`` for its resource. O(r)."""
-    for record_id in anomaly.record_ids:
-        for account, resource in refused.get(record_id, ()):
-            if (account is None or account == anomaly.account) and (
-                resource is None or resource == anomaly.resource
-            ):
-                return True
-    return False
+    return [a for a in found if a.kind != "late" or a.record_ids not in behind or named(a, refused)]
 
 
 def _continue(  # noqa: PLR0917 - one decision per resource

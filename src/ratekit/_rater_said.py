@@ -21,7 +21,7 @@ from .records import Anomaly, Inventory, Record
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["Said", "fresh", "said", "unsettled"]
+__all__ = ["Place", "Said", "fresh", "named", "said", "unsettled"]
 
 
 def _order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:
@@ -91,13 +91,7 @@ def _repeats(anomaly: Anomaly, too_late: dict[str, set[Place]], base_us: int) ->
         or anomaly.at_us > base_us
     ):
         return False
-    for record_id in anomaly.record_ids:
-        for account, resource in too_late.get(record_id, ()):
-            if (account is None or account == anomaly.account) and (
-                resource is None or resource == anomaly.resource
-            ):
-                return True
-    return False
+    return named(anomaly, too_late)
 
 
 #: What tells an anomaly said from another: kind, first record id, account, resource and
@@ -208,3 +202,18 @@ def unsettled(rater: Rater, anomalies: Iterable[Anomaly], as_of_us: int) -> set[
         if rater._redo is not None:
             rater._redo.add((record.account, record.resource))
     return out
+
+
+def named(anomaly: Anomaly, places: dict[str, set[Place]]) -> bool:
+    """Whether a record of ``anomaly`` was named, for its place, in ``places``. O(r).
+
+    ``places``: per record id, the places (account, resource; None: any) a
+    ``"too_late"`` anomaly named it for.
+    """
+    for record_id in anomaly.record_ids:
+        for account, resource in places.get(record_id, ()):
+            if (account is None or account == anomaly.account) and (
+                resource is None or resource == anomaly.resource
+            ):
+                return True
+    return False
