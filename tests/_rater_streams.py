@@ -644,6 +644,7 @@ def run(  # noqa: PLR0912 - one stream fed, told in order
     restores: bool = True,
     edges: bool = False,
     versions: typing.Mapping[str, Record] | None = None,
+    refeed: bool = False,
 ) -> tuple[list[rk.Statement], list[rk.Feed], int, rk.Rater]:
     """Feed ``stream`` shuffled, with replays, in random batches and statements.
 
@@ -663,7 +664,11 @@ def run(  # noqa: PLR0912 - one stream fed, told in order
     ``versions``: per id of a record held back (see `records()`), another version of
     it, which a batch fed once its cycle is compacted carries too (the first one it
     has): the stream's own record stands, and the other is ``conflicting``, as when
-    its cycle is kept.
+    its cycle is kept. ``refeed``: after a statement, and after the held records are
+    fed at the end, some held records fed before are fed again in a batch of their own
+    (a replay, or `other_version()` of one): judged too late fewer than two compactions
+    before, each is a duplicate (a version ``conflicting``), named by no anomaly (see
+    `_refed()`).
     """
     horizon_us = horizon_h * HOUR_US
     effect = reach(stream, moves=moves)
@@ -685,6 +690,10 @@ def run(  # noqa: PLR0912 - one stream fed, told in order
     feeds: list[rk.Feed] = []
     as_of = T0
     position = 0
+    # The held records fed, each with the kept cycles' start at its feed; the starts of
+    # the kept cycles so far (one more at each compaction).
+    judged: list[tuple[Record, int]] = []
+    bases = [rater._base_us]
     while position < len(arrivals):
         size = rng.randint(1, 6)
         batch = arrivals[position : position + size]
@@ -719,6 +728,10 @@ def run(  # noqa: PLR0912 - one stream fed, told in order
                     as_of = max(last, CYCLE.containing_us(as_of)[0])
             statements.append(rater.statement(format_us(as_of)))
             rater._check()
+            if rater._base_us != bases[-1]:
+                bases.append(rater._base_us)
+            if refeed and judged and rng.random() < 0.5:
+                feeds.append(_refed(rater, rng, judged, bases))
             # (Not after a feed said too_late: the part a refused reading would have
             # changed in compacted cycles is said "late" by the next metering again.)
             if len(statements) % 3 == 0 and not any(
@@ -730,20 +743,54 @@ def run(  # noqa: PLR0912 - one stream fed, told in order
             if due and rng.random() < 0.5:
                 held = [r for r in held if r.at_us >= rater._base_us]
                 feeds.append(_fed_with_versions(rater, due, versions))
+                judged += [(r, rater._base_us) for r in due]
     final = T0 + (DAYS + 1) * DAY_US + horizon_us
     statements.append(rater.statement(format_us(final)))
     rater._check()
+    if rater._base_us != bases[-1]:
+        bases.append(rater._base_us)
     if held:
         assert all(r.at_us < rater._base_us for r in held)
         while held:
             size = rng.randint(1, 4)
             feeds.append(_fed_with_versions(rater, held[:size], versions))
+            judged += [(r, rater._base_us) for r in held[:size]]
             held = held[size:]
             if rng.random() < 0.25 and restores:
                 rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans, METERS)
+            if refeed and rng.random() < 0.5:
+                feeds.append(_refed(rater, rng, judged, bases))
         statements.append(rater.statement(format_us(final)))
         rater._check()
     return statements, feeds, final, rater
+
+
+def _refed(
+    rater: rk.Rater, rng: random.Random, judged: list[tuple[Record, int]], bases: list[int]
+) -> rk.Feed:
+    """Feed again one to three records fed once their cycle was compacted (`run()`).
+
+    A replay, or now and then `other_version()` of one (not of an inventory). Each one
+    judged too late fewer than two compactions before (``bases``: the kept cycles' start
+    after each) is remembered: a replay is a duplicate, a version ``conflicting``; none
+    is too late, nor named by an anomaly. One judged earlier may be too late again.
+    """
+    picked = rng.sample(judged, min(len(judged), rng.randint(1, 3)))
+    batch: list[Record] = []
+    remembered: dict[str, str] = {}  # id -> the list it must be in
+    for record, base_us in picked:
+        other = not isinstance(record, rk.Inventory) and rng.random() < 0.3
+        batch.append(other_version(record) if other else record)
+        if sum(1 for b in bases if b > base_us) < 2 and record.id is not None:
+            # (of two picks of one id, the first decides: the second is a duplicate of it
+            # or another version, and both lists then name the id)
+            remembered.setdefault(record.id, "conflicting" if other else "duplicates")
+    feed = rater.feed(batch)
+    for record_id, where in remembered.items():
+        assert record_id in getattr(feed, where), (record_id, where, feed, feed.anomalies)
+        assert record_id not in feed.too_late, (record_id, feed.anomalies)
+        assert not any(record_id in a.record_ids for a in feed.anomalies), feed.anomalies
+    return feed
 
 
 def _at_cycle_start(event: rk.Event) -> rk.Event:
@@ -1218,6 +1265,7 @@ def check_law(  # noqa: PLR0912 - one law, told in order
     edges: bool = False,
     versions: bool = False,
     relisted: bool = False,
+    refeed: bool = False,
 ) -> None:
     """The rater's law for one random stream (raises AssertionError when it fails).
 
@@ -1266,8 +1314,10 @@ def check_law(  # noqa: PLR0912 - one law, told in order
     ``relisted``: a DELETE or STOP fed once its cycle is compacted, of a running
     resource a listing after it lists (see `records()`; under ``single`` only): batch
     differs by exactly the part its anomaly names, in the compacted cycles only.
-    ``twin``: the same stream is run again without its restores, and must give the
-    same statements. In every stream no anomaly is said twice, and a statement asked
+    ``refeed``: records fed once their cycle is compacted are fed again in later
+    batches (see `run()`): a duplicate, or another version ``conflicting``, never too
+    late twice while remembered. ``twin``: the same stream is run again without its
+    restores, and must give the same statements. In every stream no anomaly is said twice, and a statement asked
     again at its watermark is empty (see `run()`).
     """
     rng = random.Random(seed)
@@ -1312,6 +1362,7 @@ def check_law(  # noqa: PLR0912 - one law, told in order
         "moves": moves,
         "edges": edges,
         "versions": others,
+        "refeed": refeed,
     }
     state = rng.getstate()
     statements, feeds, final, _ = run(rng, stream, **options)

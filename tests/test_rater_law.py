@@ -430,3 +430,32 @@ def test_a_too_late_event_under_a_kept_last_seen_closing_says_its_part_to_the_ho
     # across their end) said with its hours. The rater's total differs from batch's by
     # exactly what those anomalies say, none more, none less.
     check_too_late_closing_law(seed)
+
+
+@settings(max_examples=max(LAWS // 8, 50))
+@given(
+    seed=st.integers(0, 2**32),
+    horizon_h=st.sampled_from([0, 0, 5, 30]),
+    late_ok=st.booleans(),
+    fees=st.booleans(),
+    kinds=st.sampled_from(["listings", "relisted", "orphans"]),
+)
+def test_the_law_remembers_records_fed_too_late_in_later_batches(
+    seed: int, horizon_h: int, late_ok: bool, fees: bool, kinds: str
+) -> None:
+    # Counter readings, STARTs, listings, DELETEs and STOPs fed once their cycle is
+    # compacted, then fed again in later batches, across restores: a replay is a
+    # duplicate, another version conflicting, never too late (nor placed, nor its part
+    # named) twice while remembered; batch differs by the parts named once.
+    check_law(
+        seed,
+        horizon_h=horizon_h,
+        late_ok=late_ok,
+        single=BASIC if fees else PLAIN,
+        greet=False,
+        early=True,
+        starts=True,
+        **{kinds: True},
+        refeed=True,
+        twin=True,
+    )

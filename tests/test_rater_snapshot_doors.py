@@ -694,7 +694,17 @@ def _rich_snapshots() -> tuple[list[dict[str, Any]], rk.Plan, list[rk.Meter]]:
     rater.feed([rk.Event("a", "vm-3", "2026-03-02T15:00:00Z", kind="start")])
     first = _through_json(rater.snapshot())
     rater.statement("2026-03-03T01:00:00Z")  # 2 March closes, 1 March compacted away
-    return [first, _through_json(rater.snapshot())], plan, [VM_HOURS, egress]
+    second = _through_json(rater.snapshot())
+    # Judged too late (before 2 March), and remembered: with an id and without.
+    rater.feed(
+        [
+            rk.Event("a", "vm-9", "2026-03-01T10:00:00Z", kind="start", id="tl"),
+            rk.Event("a", "vm-8", "2026-03-01T11:00:00Z", kind="start"),
+        ]
+    )
+    third = _through_json(rater.snapshot())
+    assert len(third["body"]["too_late"]) == 2
+    return [first, second, third], plan, [VM_HOURS, egress]
 
 
 _RICH = _rich_snapshots()

@@ -15,6 +15,7 @@ from typing import Final
 from . import _rater_accounts as _accounts
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
+from . import _rater_remembered as _remembered
 from . import _rater_said as _said
 from . import _rater_store as _store
 from . import _rater_stretch as _stretch
@@ -84,11 +85,13 @@ def compact(rater: Rater, new_base: int) -> None:
     # New mappings, not the kept ones changed: a statement's checkpoint holds the old ones
     # (see _rater_store.checkpoint).
     rater._records = {k: r for k, r in rater._records.items() if k not in old}
-    rater._forgotten = {
+    forgotten: dict[object, str | None] = {
         identity: _snapshot.digest(record)[: _store.DIGEST]
         for identity, record in old.items()
         if record.id is not None
     }
+    _remembered.carried(rater, forgotten)  # the records judged too late since the last one
+    rater._forgotten = forgotten
     rater._reported = {k: v for k, v in rater._reported.items() if k[2] > new_base}
     rater._base_us = new_base
     # Said once: an anomaly stays known while a kept record may make metering find it

@@ -19,12 +19,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
-from . import _lateness, _normalize, _snapshot
+from . import _lateness, _normalize
 from . import _rater_assigned as _assigned
 from . import _rater_doors as _doors
 from . import _rater_early as _early
 from . import _rater_late_events as _late_events
 from . import _rater_late_inventories as _late_inventories
+from . import _rater_remembered as _remembered
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us, from_us
@@ -482,10 +483,9 @@ def not_kept(
     """
     if known is not None:
         return "duplicates" if known == record else "conflicting"
-    if identity in rater._forgotten:  # compacted away: its content's digest is remembered
-        digest = rater._forgotten[identity]
-        same = digest is None or _snapshot.digest(record)[: len(digest)] == digest
-        return "duplicates" if same else "conflicting"
+    seen = _remembered.seen(rater, record, identity)  # compacted away, or judged too late
+    if seen is not None:
+        return seen
     since = record.since_us if type(record) is Sample else None
     if type(record) is not Inventory and rater._first.get(record.account) == (
         record.at_us if since is None or since > record.at_us else since

@@ -16,6 +16,7 @@ from typing import Any, Final
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_reach as _reach
+from . import _rater_remembered as _remembered
 from . import _rater_tz, _snapshot, _snapshot_columns, _snapshot_entries
 from ._instants import format_us
 from ._rating_engine import _Engine as _RatingEngine
@@ -70,7 +71,7 @@ _BODY: Final = frozenset(
     )
 )
 _LATER: Final = frozenset(
-    ("by_resource", "late_seen", "first", "allowed", "tz", "uncovered", "start_us")
+    ("by_resource", "late_seen", "first", "allowed", "tz", "uncovered", "start_us", "too_late")
 )
 _NO_RECORDS: Final[dict[str, list[object]]] = {"attributes": [], "shapes": [], "groups": []}
 # The keys of a resource state: those ResourceState.to_json() writes (all of them, always),
@@ -106,7 +107,7 @@ def body(rater: Rater) -> dict[str, object]:
         "by_resource": _snapshot_columns.encode_kept(rater._by_key),
         "forgotten": sorted(
             ([*typing.cast("tuple[str, str]", identity), digest])
-            for identity, digest in rater._forgotten.items()
+            for identity, digest in _remembered.written(rater).items()
         ),
         "late_keys": _snapshot.identities(rater._late_keys),
         "late_seen": sorted(rater._late_seen),
@@ -129,6 +130,8 @@ def body(rater: Rater) -> dict[str, object]:
         body["tz"] = rater._tz
     if rater._uncovered:  # accounts of the metering state it does not cover (absent: none)
         body["uncovered"] = sorted(rater._uncovered)
+    if rater._too_late:  # the records judged too late, remembered (absent: none)
+        body["too_late"] = _remembered.encode(rater)
     if rater._start_us < rater._base_us:  # the rater's first cycle (absent: the kept ones')
         body["start_us"] = rater._start_us
     return body
@@ -173,7 +176,7 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         rater._records = _kept(records)
         forgotten = each(body, "forgotten", _snapshot_entries.forgotten)
         _once("forgotten", (key for key, _ in forgotten))
-        rater._forgotten = dict(forgotten)
+        _remembered.load(rater, body, dict(forgotten))
         late_keys = each(body, "late_keys", _snapshot.decode_identity)
         _once("late_keys", late_keys)
         rater._late_keys = set(late_keys)
@@ -288,6 +291,7 @@ def check(rater: Rater) -> None:
     assert all(key[2] > rater._base_us for key in rater._reported)
     assert not (rater._forgotten.keys() & rater._records.keys())
     assert rater._uncovered <= {state.account for state in rater._state}
+    _remembered.check(rater)
 
 
 def _late_seen(body: Mapping[str, Any]) -> list[str]:
@@ -442,7 +446,7 @@ _SAVED: Final = (
 #: What a statement replaces but never changes in place: saved as it is, not copied (the
 #: kept records, a mapping as large as the stream, and the ids compacted away last, as
 #: many as a cycle's records, would cost O(records) a statement).
-_REPLACED: Final = ("_forgotten", "_records")
+_REPLACED: Final = ("_forgotten", "_records", "_too_late")
 
 
 def checkpoint(rater: Rater) -> dict[str, object]:

@@ -17,7 +17,8 @@ restarts.
 
 What it keeps: the metering state at ``base`` (the start of the oldest kept cycle), the
 deduplicated records stamped from ``base`` on, each account's first record instant, the
-lines it reported for the kept cycles, the ids of the records compacted away last, and
+lines it reported for the kept cycles, the ids of the records compacted away last and of
+those judged too late since the compaction before last (`_rater_remembered`), and
 what compacted cycles consumed of allowances with their own period (`_rater_allowances`);
 in memory, per resource, its rows of the kept cycles and its state at the last
 watermark. A cycle **closes** when ``as_of`` reaches its end plus the ``horizon``: its
@@ -58,6 +59,7 @@ from . import _rater_engine as _engine_doors
 from . import _rater_order as _order
 from . import _rater_range as _range
 from . import _rater_reach as _reach
+from . import _rater_remembered as _remembered
 from . import _rater_reported as _reported
 from . import _rater_statement as _step
 from . import _rater_store as _store
@@ -171,6 +173,7 @@ class Rater:
         "_start_us",
         "_state",
         "_sticky",
+        "_too_late",
         "_tz",
         "_uncovered",
     )
@@ -225,6 +228,9 @@ class Rater:
         self._records: dict[object, Record] = {}  # kept records, by identity
         # The ids compacted away last, each with the digest of its record's content.
         self._forgotten: dict[object, str | None] = {}
+        # The records judged too late, each fresh (since the last compaction) or not: see
+        # _rater_remembered (those with an id have their digest in _forgotten).
+        self._too_late: dict[_remembered.Key, bool] = {}
         self._late_keys: set[object] = set()  # records that came after their cycle closed
         # The ids of those named by a line a statement has given since (their effect shown).
         self._late_seen: set[str] = set()
@@ -336,6 +342,9 @@ class Rater:
                 outcome = _reach.not_kept(self, record, identity, known, anomalies)
                 if known is None and outcome not in {"duplicates", "conflicting"}:
                     judged_late[record if record_id is None else record_id] = record
+                    # Remembered: a replay in a later batch is a duplicate, another
+                    # version conflicting, as here.
+                    _remembered.remember(self, record, name)
             else:
                 # Late: its effect reaches a closed cycle (a delta over a span from its
                 # start, a sequenced event from the first event it is ordered before).
