@@ -770,21 +770,22 @@ def _refed(
 ) -> rk.Feed:
     """Feed again one to three records fed once their cycle was compacted (`run()`).
 
-    A replay, or now and then `other_version()` of one (not of an inventory). Each one
-    judged too late fewer than two compactions before (``bases``: the kept cycles' start
-    after each) is remembered: a replay is a duplicate, a version ``conflicting``; none
-    is too late, nor named by an anomaly. One judged earlier may be too late again.
+    Of those judged too late fewer than two compactions before (``bases``: the kept
+    cycles' start after each), which the rater remembers: a replay, or now and then
+    `other_version()` of one (not of an inventory). A replay is a duplicate, a version
+    ``conflicting``; none is too late, nor named by an anomaly. (One judged earlier is
+    forgotten, and too late again: `tests/test_rater_too_late_remembered.py`.)
     """
-    picked = rng.sample(judged, min(len(judged), rng.randint(1, 3)))
+    recent = [record for record, base_us in judged if sum(b > base_us for b in bases) < 2]
+    picked = rng.sample(recent, min(len(recent), rng.randint(1, 3)))
     batch: list[Record] = []
     remembered: dict[str, str] = {}  # id -> the list it must be in
-    for record, base_us in picked:
+    for record in picked:
         other = not isinstance(record, rk.Inventory) and rng.random() < 0.3
         batch.append(other_version(record) if other else record)
-        if sum(1 for b in bases if b > base_us) < 2 and record.id is not None:
-            # (of two picks of one id, the first decides: the second is a duplicate of it
-            # or another version, and both lists then name the id)
-            remembered.setdefault(record.id, "conflicting" if other else "duplicates")
+        # (of two picks of one id, the first decides: the second is a duplicate of it or
+        # another version, and both lists then name the id)
+        remembered.setdefault(typing.cast(str, record.id), "conflicting" if other else "duplicates")
     feed = rater.feed(batch)
     for record_id, where in remembered.items():
         assert record_id in getattr(feed, where), (record_id, where, feed, feed.anomalies)
