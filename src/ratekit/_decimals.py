@@ -328,13 +328,12 @@ def nearest(value: Decimal | Fraction) -> Decimal:
 
     ```
     """
-    if isinstance(value, Fraction):
-        if value.denominator == 1:
-            result = CONTEXT.plus(Decimal(value.numerator))
-        else:
-            result = CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
-    else:
+    if isinstance(value, Decimal):  # asked first: a Fraction's isinstance is an ABC's, slow
         result = CONTEXT.plus(value)
+    elif value.denominator == 1:
+        result = CONTEXT.plus(Decimal(value.numerator))
+    else:
+        result = CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
     if result and result.adjusted() < MIN_ADJUSTED:
         # below the range: to 0, or to the smallest magnitude, whichever is nearer (a
         # tie goes to 0, the even one); compared exactly, not after the rounding above

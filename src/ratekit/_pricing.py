@@ -19,7 +19,7 @@ its door accepts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
@@ -148,9 +148,18 @@ def _sort_key(piece: _Piece) -> tuple[int, int, str, int]:
     return (piece.span.start_us, piece.span.end_us, piece.row.resource, piece.order)
 
 
+def _amounts(price: PriceModel) -> Callable[[Decimal], Decimal]:
+    """``price.amount`` for the running quantity of one group: a Graduated price's climbs.
+
+    Its tiers passed are summed once, not again for every piece (see
+    `ratekit._graduated.Climb`), to the same Decimal.
+    """
+    return price._climbing() if type(price) is Graduated else price.amount
+
+
 def _exact_billable(piece: _Piece) -> Exact:
     """A piece's billable quantity, exact: its quantity less its free part's exact value."""
-    if piece.free_exact:
+    if piece.free_exact is not _NOTHING and piece.free_exact:  # a Fraction's truth is slow
         return Fraction(piece.quantity) - piece.free_exact
     if piece.free:
         return _SUMS.subtract(piece.quantity, piece.free)
@@ -230,6 +239,7 @@ class _Pricing:
         shown = nearest(position)  # what the price is handed for ``position``
         below = ZERO  # the amount at ``low`` under ``priced_by``
         priced_by: PriceModel | None = None
+        amounts: Callable[[Decimal], Decimal] | None = None  # ``priced_by``'s (_amounts)
         for piece in members:
             piece.before = position
             piece.position = shown
@@ -246,9 +256,11 @@ class _Pricing:
             if type(price) in _RUNNING:
                 # marginal(q, a) is amount(q + a) - amount(q) for these models: a running
                 # amount prices each piece with one amount(), not two.
-                top = self.guard(piece, price, low, _SUB(high, low), at=high)
                 if price is not priced_by:
-                    below = self.guard(piece, price, low, _SUB(high, low), at=low)
+                    amounts = _amounts(price)
+                top = self.guard(piece, price, low, _SUB(high, low), at=high, by=amounts)
+                if price is not priced_by:
+                    below = self.guard(piece, price, low, _SUB(high, low), at=low, by=amounts)
                     priced_by = price
                 piece.amount = _SUB(top, below)
                 below = top
@@ -380,16 +392,18 @@ class _Pricing:
         billable: Decimal,
         *,
         at: Decimal | None = None,
+        by: Callable[[Decimal], Decimal] | None = None,
     ) -> Decimal:
         """``price.amount(billable)``, ``marginal(position, billable)`` or ``amount(at)``.
 
+        ``by``: what gives ``amount(at)`` instead of ``price.amount`` (see `_amounts`).
         A refusal ([`BadQuantityError`][ratekit.BadQuantityError]) is raised again naming the
         entry, account, cycle and the piece that reached ``position + billable``.
         """
         method = "amount" if at is not None or position is None else "marginal"
         try:
             if at is not None:
-                result = price.amount(at)
+                result = (price.amount if by is None else by)(at)
             elif position is None:
                 result = price.amount(billable)
             else:

@@ -16,6 +16,7 @@ from fractions import Fraction
 from itertools import repeat
 
 from ._allowances import Period, _Allowances, crosses, own_cycles
+from ._charge_order import _charge_key, _row_key
 from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import Spent, _cycle_span, _Dues, _split, spend
 from ._dues import _exact as _decimal
@@ -29,7 +30,7 @@ from ._shown import show
 from ._text import check_text
 from ._topups import floors, on_latest_plan
 from .assignments import Assignment, _assignments_by_account, read_plans
-from .charges import _KIND_ORDER, Charge, _new_charge
+from .charges import Charge, _new_charge
 from .errors import BadTimeError, RatekitTypeError, UnpricedUsageError
 from .pricebook import Plan, PriceEntry
 from .prices import PerUnit
@@ -45,18 +46,6 @@ _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
 
 # -- the rating engine ---------------------------------------------------------------------
-
-
-def _row_key(row: UsageRow) -> tuple[object, ...]:
-    return (
-        row.account,
-        row.meter,
-        row.resource,
-        row.span.start_us,
-        row.span.end_us,
-        row.quantity,
-        row.record_ids,
-    )
 
 
 def _refused(account: str, at_us: int, error: BadTimeError, records: object) -> BadTimeError:
@@ -602,19 +591,3 @@ def _on_the_spot(entry: PriceEntry, allowed: bool) -> Decimal | None:
     if type(price) is PerUnit and not allowed and entry.unit is None:
         return price.rate
     return None
-
-
-def _charge_key(charge: Charge) -> tuple[object, ...]:
-    return (
-        charge.account,
-        charge.cycle.start_us,
-        _KIND_ORDER[charge.kind],
-        charge.meter is None,
-        charge.meter or "",
-        charge.resource or "",
-        charge.span.start_us,
-        charge.span.end_us,
-        charge.entry or "",
-        charge.quantity,
-        () if charge.row is None else charge.row.record_ids,
-    )

@@ -329,8 +329,11 @@ def _settled(
 def parts(lines: Sequence[InvoiceLine], account: str) -> dict[int, tuple[Part, ...]]:
     """Per minimum line of an invoice's ``lines`` (by index): its plans' minimums, settled.
 
-    What `settle` billed them, for the notes that say how. O(m * n).
+    What `settle` billed them, for the notes that say how. O(m * n); O(l) for l lines
+    when none is a minimum's (no charge read).
     """
+    if not any(line.kind == "minimum" for line in lines):
+        return {}
     own = [charge for line in lines if line.kind != "shared" for charge in line.charges]
     if not own:
         return {}

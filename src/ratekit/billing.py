@@ -84,6 +84,7 @@ _AMOUNT: Final = operator.attrgetter("amount")
 _QUANTITY: Final = operator.attrgetter("quantity")
 _FREE: Final = operator.attrgetter("free")
 _UNIT_PRICE: Final = operator.attrgetter("unit_price")
+_CURRENCY: Final = operator.attrgetter("currency")
 
 
 def _line_key(charge: Charge) -> tuple[object, ...]:
@@ -150,6 +151,11 @@ def bill(
     charges = _many(charges, "charges", "Charge")
     groups: dict[tuple[str, int, int], list[Charge]] = {}
     pools: dict[tuple[int, int, int, str | None, str | None], list[Charge]] = {}
+    # the group of the charge before, kept while the charges of one invoice come in a run
+    # (rating's come so): its cycle, by identity, and its account
+    run_account: str | None = None
+    run_cycle: Span | None = None
+    run: list[Charge] = []
     for charge in charges:
         if not isinstance(charge, Charge):
             raise RatekitTypeError(
@@ -160,12 +166,10 @@ def bill(
             key = (share_index, charge.cycle.start_us, charge.cycle.end_us)
             pools.setdefault((*key, charge.meter, charge.entry), []).append(charge)
             continue
-        cycle = charge.cycle
-        found = groups.get((charge.account, cycle.start_us, cycle.end_us))
-        if found is None:
-            groups[charge.account, cycle.start_us, cycle.end_us] = [charge]
-        else:
-            found.append(charge)
+        if charge.cycle is not run_cycle or charge.account != run_account:
+            run_account, run_cycle = charge.account, charge.cycle
+            run = groups.setdefault((run_account, run_cycle.start_us, run_cycle.end_us), [])
+        run.append(charge)
     parts: dict[tuple[str, int, int], list[InvoiceLine]] = {}
     share_list = [share for owned in by_owner.values() for share in owned]
     share_list.sort(key=lambda item: item[0])
@@ -335,7 +339,9 @@ def _rounding(members: list[Charge]) -> tuple[Decimal, str]:
     return rounding_of(members)
 
 
-def _check_currency(first: Charge, members: Iterable[Charge]) -> None:
+def _check_currency(first: Charge, members: list[Charge]) -> None:
+    if set(map(_CURRENCY, members)) <= {first.currency}:  # read at C speed
+        return
     for charge in members:
         if charge.currency != first.currency:
             raise CurrencyMismatchError(

@@ -241,33 +241,21 @@ class Charge:
         return marginal_lines(self.price, self.position, after, opens=self.opens)
 
 
-# One setter per slot, by name: `_new_charge()` sets them in a straight line (no tuple of
-# the values, no loop), which makes a charge about 40 % cheaper to build.
+class _Building(Charge):  # type: ignore[misc] # a twin of Charge's layout, never seen outside
+    """A charge under construction: Charge's slots, set by plain attribute stores.
+
+    Charge's own ``__setattr__`` refuses (it is frozen); this twin adds no slot and takes
+    back the plain setter, so `_new_charge()` sets each slot with an ordinary store, then
+    makes the value a Charge by setting its class (the layout is the same). That is about
+    five times cheaper than setting each slot through its descriptor.
+    """
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__  # both, or the stores go through a Python-level hook
+
+
 _FIELDS: Final = tuple(field.name for field in attrs.fields(Charge))
-(
-    _SET_ACCOUNT,
-    _SET_METER,
-    _SET_RESOURCE,
-    _SET_SPAN,
-    _SET_CYCLE,
-    _SET_QUANTITY,
-    _SET_UNIT,
-    _SET_AMOUNT,
-    _SET_CURRENCY,
-    _SET_PLAN,
-    _SET_ENTRY,
-    _SET_UNIT_PRICE,
-    _SET_FREE,
-    _SET_KIND,
-    _SET_ROW,
-    _SET_PRICE,
-    _SET_POSITION,
-    _SET_OPENS,
-    _SET_QUANTUM,
-    _SET_ROUNDING,
-    _SET_WHOLE,
-    _SET_AFTER,
-) = _v.slot_setters(Charge, *_FIELDS)  # fmt: skip
 if _FIELDS != (
     "account", "meter", "resource", "span", "cycle", "quantity", "unit", "amount", "currency",
     "plan", "entry", "unit_price", "free", "kind", "row", "price", "position", "opens",
@@ -304,36 +292,38 @@ def _new_charge(  # noqa: PLR0917 - the private twin of Charge's constructor
     """A [`Charge`][ratekit.Charge] from fields that are right by construction: rating's route.
 
     Rating builds a charge per piece of usage; its fields come from checked plans and
-    usage rows, so this skips the door's validators (the slots are set directly, as
-    attrs' own constructor does). Never for values a caller gives. But the amount is
+    usage rows, so this skips the door's validators (each slot is set once, by a plain
+    store: see `_Building`). Never for values a caller gives. But the amount is
     checked: a price model (a user's own, or a product of two extreme numbers) may give
     one that ratekit cannot carry exactly (`_out_of_range()`).
     """
     if amount and not MIN_ADJUSTED <= amount.adjusted() <= MAX_ADJUSTED:
         raise _out_of_range(amount, account, meter, resource, plan, entry, quantity, unit)
-    charge = _new(Charge)
-    _SET_ACCOUNT(charge, account)
-    _SET_METER(charge, meter)
-    _SET_RESOURCE(charge, resource)
-    _SET_SPAN(charge, span)
-    _SET_CYCLE(charge, cycle)
-    _SET_QUANTITY(charge, quantity)
-    _SET_UNIT(charge, unit)
-    _SET_AMOUNT(charge, amount)
-    _SET_CURRENCY(charge, currency)
-    _SET_PLAN(charge, plan)
-    _SET_ENTRY(charge, entry)
-    _SET_UNIT_PRICE(charge, unit_price)
-    _SET_FREE(charge, free)
-    _SET_KIND(charge, kind)
-    _SET_ROW(charge, row)
-    _SET_PRICE(charge, price)
-    _SET_POSITION(charge, position)
-    _SET_OPENS(charge, opens)
-    _SET_QUANTUM(charge, quantum)
-    _SET_ROUNDING(charge, rounding)
-    _SET_WHOLE(charge, whole)
-    _SET_AFTER(charge, after)
+    charge: Charge = _new(_Building)
+    built: Any = charge  # _Building's plain stores (see there)
+    built.account = account
+    built.meter = meter
+    built.resource = resource
+    built.span = span
+    built.cycle = cycle
+    built.quantity = quantity
+    built.unit = unit
+    built.amount = amount
+    built.currency = currency
+    built.plan = plan
+    built.entry = entry
+    built.unit_price = unit_price
+    built.free = free
+    built.kind = kind
+    built.row = row
+    built.price = price
+    built.position = position
+    built.opens = opens
+    built.quantum = quantum
+    built.rounding = rounding
+    built.whole = whole
+    built.after = after
+    built.__class__ = Charge
     return charge
 
 

@@ -16,6 +16,7 @@ import attrs
 
 from . import _values as _v
 from ._decimals import CONTEXT, ZERO, to_decimal
+from ._graduated import _graduated_amount
 from ._shown import show
 from .errors import BadPriceError, BadQuantityError, RatekitTypeError
 from .prices import _HUNDRED, _marginal
@@ -27,7 +28,6 @@ from .tiers import (
     _billable,
     _check_flag,
     _check_table,
-    _graduated_amount,
     _graduated_lines,
     _non_negative,
     _optional_price,

@@ -31,13 +31,14 @@ Examples:
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Final
 
 import attrs
 
-from ._decimals import CONTEXT, ZERO, to_decimal
+from ._decimals import CONTEXT, MAX_ADJUSTED, MIN_ADJUSTED, ZERO, to_decimal
+from ._graduated import Climb, _graduated_amount
 from ._price_model import PriceModel
 from ._price_model import _marginal as _marginal  # noqa: PLC0414 - percentages reads it here
 from .tiers import (
@@ -49,7 +50,6 @@ from .tiers import (
     _check_bound,
     _check_flag,
     _check_table,
-    _graduated_amount,
     _graduated_lines,
     _non_negative,
     _positive,
@@ -354,6 +354,27 @@ class Graduated:
             Decimal('0.15')
         """
         return _marginal(self, quantity, added)
+
+    def _climbing(self) -> Callable[[Decimal], Decimal]:
+        """`amount` of the running quantities of one group priced by its total.
+
+        Rating's quantities (at least 0, at most 60 digits) mostly climb: each is priced
+        from the tier the one before reached (`ratekit._graduated.Climb`), to the same
+        Decimal as `amount`. One the door refuses (outside the range, above a bounded
+        last tier) goes through `amount`, which names it.
+        """
+        climb = Climb(self.tiers, self.flat_at_zero).amount
+        bound = self.tiers[-1].up_to
+        door = self.amount
+
+        def climbing(quantity: Decimal) -> Decimal:
+            if not MIN_ADJUSTED <= quantity.adjusted() <= MAX_ADJUSTED or (
+                bound is not None and quantity > bound
+            ):
+                return door(quantity)
+            return climb(quantity)
+
+        return climbing
 
 
 @typing.final

@@ -61,11 +61,12 @@ from itertools import repeat
 from typing import Final
 
 from . import _values as _v
+from ._charge_order import _row_key
 from ._decimals import in_context
 from ._instants import MAX_US, to_us
 from ._level_limits import capped as capped_levels
 from ._pricing import Exact, GroupKey, Place, _Piece
-from ._rating_engine import _Engine, _row_key
+from ._rating_engine import _Engine
 from ._shown import show
 from .assignments import Assignment
 from .charges import _KIND_ORDER as _KIND_ORDER  # noqa: PLC0414 - billing reads it here

@@ -394,24 +394,6 @@ def _graduated_lines(
     return tuple(lines)
 
 
-def _graduated_amount(tiers: tuple[Tier, ...], quantity: Decimal, flat_at_zero: bool) -> Decimal:
-    total = ZERO
-    lower = ZERO
-    for index, tier in enumerate(tiers):
-        if not (quantity > lower or (index == 0 and flat_at_zero)):
-            break
-        upper = tier.up_to
-        top = quantity if upper is None or quantity < upper else upper
-        inside = CONTEXT.subtract(top, lower)
-        if tier.block is not None:
-            inside = Decimal(_blocks(inside, tier.block))
-        total = CONTEXT.add(total, CONTEXT.add(CONTEXT.multiply(tier.unit, inside), tier.flat))
-        if upper is None or quantity <= upper:
-            break
-        lower = upper
-    return total
-
-
 def _after_free(
     quantity: Decimal, free: Decimal, label: str, priced: Callable[[Decimal], TierLine]
 ) -> tuple[TierLine, ...]:
