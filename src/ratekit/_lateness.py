@@ -240,7 +240,15 @@ def spilling(
     records and k kept records of the counters' resources.
     """
     out: dict[Key | None, list[tuple[Record, str]]] = {}
-    for record in _firsts(records):
+    # Only these can reach back: the others (events, deltas at an instant, gauges) are
+    # left out in one pass, in their order.
+    reaching = [
+        r
+        for r in records
+        if (type(r) is Sample and (r.since_us is not None or r.kind == "counter"))
+        or (type(r) is Inventory and r.close == "last_seen")
+    ]
+    for record in _firsts(reaching):
         if type(record) is Inventory:
             if record.close == "last_seen":
                 how = "it closes each resource it does not list at its last sign of life"

@@ -8,8 +8,9 @@ or anomaly given names (``Statement.no_effect``).
 
 from __future__ import annotations
 
+import operator
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 import attrs
@@ -27,13 +28,19 @@ from .records import Anomaly, Inventory
 from .statements import StatementLine
 from .usage import ResourceState, UsageRow
 
+_START: typing.Final = operator.attrgetter("span.start_us")
+
 if typing.TYPE_CHECKING:
     from .rater import Rater, Record
     from .rating import Charge
 
 
-def coverage(rater: Rater, rows: Iterable[UsageRow]) -> dict[str, int]:
+def coverage(
+    rater: Rater, rows: Iterable[tuple[tuple[str, str], Sequence[UsageRow]]]
+) -> dict[str, int]:
     """Per account, the instant it is covered from (its fees, bases, minimums). O(a + n).
+
+    ``rows``: per resource, as (account, resource), its rows (the book's).
 
     Its first record of its own; usage before it (an inventory opened its resource)
     covers it from the row's cycle, as in batch rate(): from the rows as they stand now
@@ -50,9 +57,10 @@ def coverage(rater: Rater, rows: Iterable[UsageRow]) -> dict[str, int]:
         account = state.account
         if base < first.get(account, base + 1) and (account not in uncovered or _ran(rater, state)):
             first[account] = base
-    for row in rows:
-        if row.span.start_us < first.get(row.account, row.span.start_us + 1):
-            first[row.account] = row.span.start_us
+    for (account, _), mine in rows:
+        start = min(map(_START, mine), default=None)  # at C speed
+        if start is not None and start < first.get(account, start + 1):
+            first[account] = start
     return first
 
 
@@ -215,11 +223,19 @@ def moves_closing(
     )
 
 
-def spilling(rater: Rater, as_of_us: int) -> dict[tuple[str, str] | None, list[tuple[Record, str]]]:
-    """The records on time, new at ``as_of_us``, that may reach into a closed cycle."""
+def spilling(
+    rater: Rater, known: Iterable[Record]
+) -> dict[tuple[str, str] | None, list[tuple[Record, str]]]:
+    """Of the records ``known`` (metered by a statement), those that may reach a closed cycle.
+
+    Nothing while no closed cycle is kept (the last one's end is the kept cycles' start):
+    no line a record could change is then of a closed cycle.
+    """
     closed = rater._closed_us
+    if closed <= rater._base_us:
+        return {}
     return _lateness.spilling(
-        (r for r in rater._pending if r.at_us >= closed and _ledger.known_by(r, as_of_us)),
+        (r for r in known if r.at_us >= closed),
         closed,
         rater._by_key,
         rater._reach,

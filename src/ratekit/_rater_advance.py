@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import operator
 import typing
+from collections.abc import Sequence
 from typing import Final
 
 from ._instants import from_us
 from ._rater_book import Book, Key, known_by, restricted, zeros
 from ._rater_said import Place, named
 from .records import Anomaly, Event, Inventory, Sample
-from .usage import Usage
+from .spans import Span
+from .usage import Usage, UsageRow, _new_row
 
 if typing.TYPE_CHECKING:
     from .rater import Rater
@@ -178,6 +180,66 @@ def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
     return [a for a in found if a.kind != "late" or a.record_ids not in behind or named(a, refused)]
 
 
+def _begun(
+    rater: Rater, usage: Usage, begun: set[tuple[str, str, str]], prev: int, full: set[Key]
+) -> list[UsageRow]:
+    """The rows of ``usage``, each row of ``begun`` from ``prev`` given from where its piece began.
+
+    ``begun``: (account, resource, sum meter) whose continuation's first row starts at
+    ``prev`` in a piece that holds ``prev`` but has no row before it (no delta fell in it
+    before ``prev``). Metering everything at once gives that row from the piece's start:
+    where its description began, or a cycle or a price cut, whichever is last. The
+    quantity and the record ids are the continuation's (nothing was metered in the
+    piece before ``prev``), so only the span's start is missing; it is found by metering
+    those meters of those resources over the kept cycles up to ``prev`` from their events
+    and inventories alone (samples cut no piece), with a zero delta at the last instant
+    before ``prev`` to give the piece a row. A resource whose piece is not found so (its
+    row reads otherwise) is added to ``full``, to be metered again whole. O(k) for the k
+    kept records of those resources, and the metering of their events.
+    """
+    keys = {(account, resource) for account, resource, _ in begun}
+    names = frozenset(name for _, _, name in begun)
+    base = rater._base_us
+    last = from_us(prev - 1)
+    records: list[Record] = [
+        r for key in keys for r in rater._by_key.get(key, ()) if type(r) is Event and r.at_us < prev
+    ]
+    records += restricted([i for i in rater._inventories if i.at_us < prev], keys)
+    records += [Sample(account, resource, name, last, 0) for account, resource, name in begun]
+    states = [s for s in rater._state if (s.account, s.resource) in keys]
+    pieces = {
+        (row.account, row.resource, row.meter): row
+        for row in rater._engine.meter(records, base, prev, states, names).rows
+        if row.span.end_us == prev and (row.account, row.resource, row.meter) in begun
+    }
+    rows = []
+    for row in usage.rows:
+        triple = (row.account, row.resource, row.meter)
+        if triple in begun and row.span.start_us == prev:
+            piece = pieces.get(triple)
+            if (
+                piece is None
+                or piece.cycle != row.cycle
+                or piece.description != row.description
+                or piece.quantity
+            ):
+                full.add(triple[:2])
+            else:
+                row = _new_row(  # noqa: PLW2901 - the row from its piece's start
+                    row.account,
+                    row.meter,
+                    row.resource,
+                    Span.from_us(piece.span.start_us, row.span.end_us),
+                    row.cycle,
+                    row.quantity,
+                    row.unit,
+                    row.description,  # type: ignore[arg-type]
+                    row.record_ids,
+                )
+        rows.append(row)
+    return rows
+
+
 def _continue(  # noqa: PLR0917 - one decision per resource
     rater: Rater,
     book: Book,
@@ -219,6 +281,7 @@ def _continue(  # noqa: PLR0917 - one decision per resource
     keys = active | {key for key in quiet if book.states[key].status == "running"}
     anomalies: list[Anomaly] = []
     usage = Usage((), (), (), ())
+    rows: Sequence[UsageRow] = ()
     if keys:
         # Each inventory lists for them what they are (the others' are theirs to say).
         at = from_us(prev)
@@ -237,16 +300,21 @@ def _continue(  # noqa: PLR0917 - one decision per resource
             keys = set()
             usage = Usage((), (), (), ())
         else:
+            rows = usage.rows
             # A sum's first row in a piece that began before prev starts at its
-            # piece's start, which only metering from the kept cycles' start knows.
+            # piece's start: the open end it joins, or where the piece began.
             ends = {
                 (row.account, row.resource, row.meter)
                 for row in usage.rows
                 if row.meter in sums and row.span.start_us == prev and not boundary(row.meter)
             }
-            for account, resource, name in ends:
-                if not book.open_ends((account, resource), prev, frozenset((name,))):
-                    full.add((account, resource))
+            begun = {
+                (account, resource, name)
+                for account, resource, name in ends
+                if not book.open_ends((account, resource), prev, frozenset((name,)))
+            }
+            if begun:
+                rows = _begun(rater, usage, begun, prev, full)
             keys -= full
             anomalies.extend(usage.anomalies)
 
@@ -254,7 +322,15 @@ def _continue(  # noqa: PLR0917 - one decision per resource
         return min(as_of_us, cycle[1], *after.get(name, ()))
 
     ran_on = book.join(
-        usage, keys | (quiet - full), prev, boundary, extend, engine.timed, quiet, as_of_us
+        rows,
+        usage.state,
+        keys | (quiet - full),
+        prev,
+        boundary,
+        extend,
+        engine.timed,
+        quiet,
+        as_of_us,
     )
     # What changed: the resources that went on, and the quiet ones whose sums' last
     # piece runs on (the others' rows stand as they were). A piece that runs on keeps

@@ -170,7 +170,8 @@ class Book:
 
     def join(  # noqa: PLR0917 - one pass per resource over its open ends
         self,
-        usage: Usage,
+        given: Sequence[UsageRow],
+        states: Iterable[ResourceState],
         keys: set[Key],
         prev: int,
         boundary: Callable[[str], bool],
@@ -179,21 +180,21 @@ class Book:
         quiet: set[Key],
         as_of_us: int,
     ) -> set[Key]:
-        """Add a continuation's rows for ``keys``, joining pieces cut at ``prev``.
+        """Add a continuation's rows (``given``) and ``states`` for ``keys``.
 
-        ``boundary(meter)`` says whether a piece of that meter ends at ``prev`` anyway (a
+        Joins the pieces cut at ``prev``. ``boundary(meter)`` says whether a piece of that meter ends at ``prev`` anyway (a
         cycle starts, a price changes); ``extend(meter)`` is where the piece of a resource
         with no new record (in ``quiet``) that holds ``prev`` ends in the new window.
-        ``as_of_us`` is the end of ``usage``'s window. Returns the resources of ``quiet``
-        whose sum's piece ran on: their rows changed (a row's span is the piece's, which
-        rating's words give: usage with no price is said over its span).
+        ``as_of_us`` is the end of the continuation's window. Returns the resources of
+        ``quiet`` whose sum's piece ran on: their rows changed (a row's span is the
+        piece's, which rating's words give: usage with no price is said over its span).
 
         Only each resource's open ends (its rows ending at ``prev``, which come last) and
         its new rows are visited: O(e + n) for e open ends and n new rows, whatever the
         rows the resource had before.
         """
-        fresh = _by_resource(usage.rows, keys)
-        for state in usage.state:
+        fresh = _by_resource(given, keys)
+        for state in states:
             key = (state.account, state.resource)
             if key in keys:
                 self.states[key] = lean(state)

@@ -151,14 +151,23 @@ class Engine:
         return self.cycle.containing_us(t_us)
 
     def meter(
-        self, records: Iterable[Record], start_us: int, end_us: int, state: Iterable[ResourceState]
+        self,
+        records: Iterable[Record],
+        start_us: int,
+        end_us: int,
+        state: Iterable[ResourceState],
+        only: frozenset[str] | None = None,
     ) -> Usage:
-        """Meter ``[start_us, end_us)`` (up to ``end_us``), continuing from ``state``."""
+        """Meter ``[start_us, end_us)`` (up to ``end_us``), continuing from ``state``.
+
+        ``only``: the names of the meters to meter (None: all of them).
+        """
         span = Span.from_us(start_us, end_us)
-        cuts = _RatingEngine(self.plans, span).cuts(m.name for m in self.meters)
+        chosen = self.meters if only is None else [m for m in self.meters if m.name in only]
+        cuts = _RatingEngine(self.plans, span).cuts(m.name for m in chosen)
         return meter(
             records,
-            self.meters,
+            chosen,
             span=span,
             cycle=self.cycle,
             as_of=from_us(end_us),

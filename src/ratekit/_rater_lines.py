@@ -152,7 +152,7 @@ def group(
     lost: list[Charge],
     full: set[tuple[str, str]] | None,
 ) -> tuple[dict[LineKey, tuple[Charge, ...]], set[LineKey] | None]:
-    """The charges per line, of the lines to compare (None: all of them).
+    """The charges per line, of the lines to compare, and those lines (None: all of them).
 
     Under dues, or when the book was rebuilt, every line. Else a line can change only
     if it has a charge rated now (``rated``) or at the last statement, a charge of a
@@ -160,7 +160,9 @@ def group(
     (``full``): the others' charges all stand, and so do their totals. Each line's
     charges are kept from one statement to the next (``_line_members``, as the very tuple
     its statement line holds: one object, not two, for the collector to walk): a line
-    compared is its charges of the last statement that stand, with those rated now.
+    compared is its charges of the last statement that stand, with those rated now; one
+    whose charges all stand, with none rated now, is not compared (its total stands as
+    reported: a line's reported total is its charges' since the last statement).
     O(c + r) for c charges (their ids, at C speed) and r charges of the lines compared,
     plus O(k) line keys.
     """
@@ -181,10 +183,16 @@ def group(
     # still among ``charges`` stay (a charge held there is alive, so its id is its own).
     alive = set(map(id, charges)).__contains__
     before = rater._line_members
+    # The lines compared: those whose charges changed. A line whose charges of the last
+    # statement all stand, with none rated now, totals what was reported.
+    compared: set[LineKey] = set()
     for key in scope:
         had = before.get(key)
         members = tuple(itertools.compress(had, map(alive, map(id, had)))) if had else ()
         new = fresh.get(key)
+        if new is None and had and len(members) == len(had):
+            continue
+        compared.add(key)
         if new is not None:
             if not members:
                 members = tuple(new)
@@ -198,7 +206,7 @@ def group(
             before[key] = members
         else:
             before.pop(key, None)
-    return groups, scope
+    return groups, compared
 
 
 def _every_line(

@@ -18,25 +18,23 @@ import typing
 from collections.abc import Iterable
 
 from . import _lateness
-from . import _rater_book as _ledger
 from ._normalize import label
 from .records import Anomaly, Event, Inventory
 
 if typing.TYPE_CHECKING:
-    from .rater import Rater
+    from .rater import Rater, Record
 
 __all__ = ["closed_behind", "reaching"]
 
 
-def reaching(rater: Rater, as_of_us: int) -> tuple[set[str], list[Inventory]]:
-    """The records new at ``as_of_us`` that may reach before the last watermark.
+def reaching(rater: Rater, fresh: list[Record]) -> tuple[set[str], list[Inventory]]:
+    """Of the records ``fresh`` (new at a statement), those that may reach before the last watermark.
 
     Returns the accounts of the counter readings, deltas and events that do, and the
     ``last_seen`` inventories that may (`closed_behind()` says, once they are metered).
     O(n + k) for n new records and k kept records of the counters' resources.
     """
     prev = rater._as_of_us
-    fresh = [r for r in rater._pending if _ledger.known_by(r, as_of_us)]
     if not fresh or prev <= rater._base_us:
         return set(), []
     spill = _lateness.spilling(fresh, prev, rater._by_key, rater._reach)

@@ -58,16 +58,12 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
     _range.as_of(rater, as_of_us)
     closing = _close.closing(rater, as_of_us)  # refused before anything changes
     base = rater._base_us
-    spill = _accounts.spilling(rater, as_of_us)
-    closed_back = _accounts.closes_back(
-        rater,
-        (r for r in rater._pending if type(r) is Inventory and _ledger.known_by(r, as_of_us)),
-        as_of_us,
-    )
-    closed_back += _accounts.moves_closing(
-        rater, (r for r in rater._pending if _ledger.known_by(r, as_of_us)), [], as_of_us
-    )
-    behind, closers = _roles.reaching(rater, as_of_us)
+    # The records pending that this statement meters (known_by's first test inline).
+    known = [r for r in rater._pending if r.at_us < as_of_us or _ledger.known_by(r, as_of_us)]
+    spill = _accounts.spilling(rater, known)
+    closed_back = _accounts.closes_back(rater, (r for r in known if type(r) is Inventory), as_of_us)
+    closed_back += _accounts.moves_closing(rater, known, [], as_of_us)
+    behind, closers = _roles.reaching(rater, known)
     metered, full, changed = _advance.advance(rater, as_of_us)
     # Lines a record changed behind the last watermark are corrected, not incremented.
     behind |= _roles.closed_behind(metered, closers, rater._as_of_us)
@@ -76,7 +72,7 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
     book = rater._book
     assert book is not None
     rows = book.all_rows()
-    first = _accounts.coverage(rater, rows)
+    first = _accounts.coverage(rater, book.rows.items())
     closed = rater._closed_us
     kept = rater._closed_charges
     start = base
