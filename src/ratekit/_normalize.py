@@ -147,14 +147,14 @@ def group(
     ``accepted`` maps each declared meter to the sample kinds its policy takes. A record
     is known by its id here; records without one are known by their content, which
     `unique()` compares per group, where two records share an instant. The checks run per
-    column, at C speed (the record types as a set, the instants' maximum, the ids as a
-    set, the distinct ``(meter, kind)`` pairs); only an id that repeats sends the records
-    through a loop that looks each id up (`_first_by_id()`), and only the grouping itself
-    visits each record in Python, once. The same columns tell whether the records arrived
-    in increasing time (as a feed usually delivers them): then no resource's records need
-    sorting. ``conflicts`` is ``"raise"`` (a record with the id of an earlier one but
-    other content raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) or
-    ``"anomaly"`` (it is ignored and reported as a ``"conflict"``: the first one is kept).
+    column (the record types as a set, the instants' maximum, the ids as a set, the
+    distinct ``(meter, kind)`` pairs); only an id that repeats sends the records through a
+    loop that looks each id up (`_first_by_id()`), and the grouping itself visits each
+    record once. The same columns tell whether the records arrived in increasing time (as
+    a feed usually delivers them): then no resource's records need sorting.
+    ``conflicts`` is ``"raise"`` (a record with the id of an earlier one but other content
+    raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) or ``"anomaly"``
+    (it is ignored and reported as a ``"conflict"``: the first one is kept).
     """
     if not isinstance(records, list | tuple):
         records = list(records)
@@ -176,7 +176,9 @@ def group(
     inventories = _of_type(records, types, Inventory)
     inventories = _unique_inventories(inventories, anomalies, conflicts)
     refused = {
-        pair for pair in set(map(_METER_KIND, samples)) if pair[1] not in accepted.get(pair[0], ())
+        pair
+        for pair in {(sample.meter, sample.kind) for sample in samples}
+        if pair[1] not in accepted.get(pair[0], ())
     }
     if refused:
         sample = next(s for s in samples if _METER_KIND(s) in refused)
@@ -184,27 +186,17 @@ def group(
         _refuse(sample, accepted, f"records[{index}]: ")
     tied: set[tuple[str, ...]] = set()
     samples_in_order = _in_order(samples, _SAMPLE_KEY, tied)
-    events_in_order = list(map(_SEQ, events)).count(None) == len(events) and _in_order(
+    events_in_order = [event.seq for event in events].count(None) == len(events) and _in_order(
         events, _EVENT_KEY, tied
     )
-    # The keys are made as each record is grouped, not kept in a list (fewer objects
-    # alive at once: the garbage collector runs less often).
-    flat = _by_key(map(_SAMPLE_KEY, samples), samples)
-    by_resource = _by_key(map(_EVENT_KEY, events), events)
-    grouped: dict[Key, dict[str, list[Sample]]] = {}
-    for (account, resource, meter), found_samples in flat.items():
-        per_meter = grouped.get((account, resource))
-        if per_meter is None:
-            grouped[account, resource] = {meter: found_samples}
-        else:
-            per_meter[meter] = found_samples
+    grouped = _samples_by_key(samples)
+    by_resource = _events_by_key(events)
     inventories.sort(key=lambda inventory: (inventory.at_us, inventory.id or ""))
     return Grouped(by_resource, grouped, inventories, samples_in_order, events_in_order, tied)
 
 
 _AT: Final = operator.attrgetter("at_us")
 _ID: Final = operator.attrgetter("id")
-_SEQ: Final = operator.attrgetter("seq")
 _METER_KIND: Final = operator.attrgetter("meter", "kind")
 _SAMPLE_KEY: Final = operator.attrgetter("account", "resource", "meter")
 _EVENT_KEY: Final = operator.attrgetter("account", "resource")
@@ -213,19 +205,42 @@ _RECORD_TYPES: Final = frozenset({Event, Sample, Inventory})
 T = typing.TypeVar("T", Event, Sample, Inventory)
 
 
-K = typing.TypeVar("K", bound=tuple[str, ...])
+# The two groupings read the records' attributes in a loop of their own: an attribute
+# read there is cheaper than through ``map(operator.attrgetter(...))``, and each key
+# is made as its record is grouped, not kept in a list.
 
 
-def _by_key(keys: Iterable[K], records: Sequence[T]) -> dict[K, list[T]]:
-    """The records grouped by their keys, each group in the order received. O(n)."""
-    groups: dict[K, list[T]] = {}
+def _samples_by_key(samples: Sequence[Sample]) -> dict[Key, dict[str, list[Sample]]]:
+    """Each resource's samples per meter, each group in the order received. O(n)."""
+    grouped: dict[Key, dict[str, list[Sample]]] = {}
+    groups: dict[tuple[str, str, str], list[Sample]] = {}
     get = groups.get
-    for key, record in zip(keys, records, strict=True):
+    for sample in samples:
+        key = (sample.account, sample.resource, sample.meter)
         found = get(key)
         if found is None:
-            groups[key] = [record]
+            groups[key] = found = [sample]
+            per_meter = grouped.get(key[:2])
+            if per_meter is None:
+                grouped[key[:2]] = {key[2]: found}
+            else:
+                per_meter[key[2]] = found
         else:
-            found.append(record)
+            found.append(sample)
+    return grouped
+
+
+def _events_by_key(events: Sequence[Event]) -> dict[Key, list[Event]]:
+    """Each resource's events, in the order received. O(n)."""
+    groups: dict[Key, list[Event]] = {}
+    get = groups.get
+    for event in events:
+        key = (event.account, event.resource)
+        found = get(key)
+        if found is None:
+            groups[key] = [event]
+        else:
+            found.append(event)
     return groups
 
 
@@ -319,12 +334,12 @@ def _in_order(
     key: typing.Callable[[typing.Any], tuple[str, ...]],
     tied: set[tuple[str, ...]],
 ) -> bool:
-    """Whether the records' instants never decrease. O(n), at C speed without ties.
+    """Whether the records' instants never decrease. O(n).
 
     If they do not, the keys (by ``key``) of the records stamped at the same instant as
     the one received before them, and of that one, are added to ``tied``.
     """
-    instants = list(map(_AT, records))
+    instants = [record.at_us for record in records]
     if not all(map(operator.le, instants, itertools.islice(instants, 1, None))):
         return False
     if len(set(instants)) != len(instants):
