@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Final
 
 from . import _lateness, _normalize, _snapshot
+from . import _lateness_closings as _closings
 from . import _rater_assigned as _assigned
 from . import _rater_doors as _doors
 from . import _rater_early as _early
@@ -185,7 +186,9 @@ def held(rater: Rater, new_base: int) -> int:
 
     - a record not metered yet (stamped at or after the watermark): a delta over a span
       from its ``since``, a counter reading from the kept reading before it (from the
-      kept cycles' start when the reading before it is in the compacted state);
+      kept cycles' start when the reading before it is in the compacted state), a
+      ``last_seen`` inventory from the last sign of life of a resource it may close
+      (`_lateness_closings.reach_us()`);
     - an event, metered or not, whose ``seq`` orders it before events stamped before
       ``new_base``: folding those without it would apply them in the wrong order.
 
@@ -196,8 +199,15 @@ def held(rater: Rater, new_base: int) -> int:
     """
     reach = new_base
     for record in rater._pending:
+        if type(record) is Inventory:
+            # A last_seen one closes back at its resources' last signs of life.
+            reach = min(
+                reach,
+                _closings.reach_us(record, rater._by_key, rater._inventories, rater._reach.states),
+            )
+            continue
         if type(record) is not Sample:
-            continue  # events below; an inventory's closings: see _lateness.closes_back
+            continue  # events below
         if record.kind == "counter":
             meter_name, at_us = record.meter, record.at_us
             key = (record.account, record.resource)
