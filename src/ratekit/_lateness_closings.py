@@ -198,7 +198,7 @@ def _running_since(
     ``at_us`` (stopped, deleted, closed, or never started), or has no sign of life kept.
     O(k log k + i log n).
     """
-    status = "unknown" if state is None else state.status
+    status: str = "unknown" if state is None else state.status
     description: dict[str, object] = {} if state is None else dict(state.description)
     events = [r for r in kept if type(r) is Event and r.at_us <= at_us]
     _event_order(events)
