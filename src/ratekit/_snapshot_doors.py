@@ -8,6 +8,8 @@ that any snapshot restore takes can give statements:
 - the kept records pass the feed's check of a batch (`_rater_reach.checked()`);
 - their ids, and those compacted away last, are one space across record kinds, as the
   feed keeps it (`_rater_reach.holders()`);
+- each compacted resource state is of an account an assignment names (when the rater
+  has assignments), as the feed refuses a record of any other (`_rater_reach.assigned_only()`);
 - each compacted resource state's instants lie in cycles the rater computes
   (`_rater_doors.in_a_cycle()`), and the levels its description, the one before its
   history and its history's events set pass the level doors (`level_error()`,
@@ -50,6 +52,7 @@ def restored(rater: Rater) -> None:
     Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying why. O(n) for n kept
     records and states.
     """
+    _state_accounts(rater)
     _state_instants(rater)
     for index, state in enumerate(rater._state):
         _state_levels(rater, index, state)
@@ -109,6 +112,25 @@ def _refuse(index: int, state: ResourceState, what: str, words: str) -> typing.N
         f"{show(state.account)} (body.state[{index}]) with {what} that {words} Every "
         "statement metering it would fail: restore an unaltered copy."
     )
+
+
+def _state_accounts(rater: Rater) -> None:
+    """Refuse a state of an account no assignment of the rater names. O(s + a log a)."""
+    assigned = rater._engine.assigned
+    if assigned is None:
+        return
+    for index, state in enumerate(rater._state):
+        if state.account in assigned:
+            continue
+        named = ", ".join(map(show, sorted(assigned)[:5]))
+        more = f" and {len(assigned) - 5:,} more" if len(assigned) > 5 else ""
+        raise BadSnapshotError(
+            f"Rater snapshot keeps the state of resource {show(state.resource)} of "
+            f"{show(state.account)} (body.state[{index}].account): an account there is one "
+            f"that an assignment of the rater names ({named}{more}), as the feed takes "
+            "records of no other (every statement pricing it would fail); restore an "
+            "unaltered copy."
+        )
 
 
 def _stamps(state: ResourceState) -> list[tuple[str, int]]:
