@@ -336,16 +336,22 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
             sample = typing.cast("Sample", record)
             taken = kinds.get(sample.meter)
             if taken is None or sample.kind not in taken:
-                _normalize._refuse(sample, kinds)
+                _normalize._refuse(sample, kinds, f"records[{_index(batch, record)}]: ")
         elif kind not in (Event, Inventory):
             raise RatekitTypeError(
                 "Rater.feed takes Event, Sample and Inventory records, not "
-                f"{kind.__name__}: {show(record)}.{unpack_hint(record)}"
+                f"{kind.__name__}: {show(record)} (records[{_index(batch, record)}] of the "
+                f"batch).{unpack_hint(record)}"
             )
     computed_levels(rater, batch)
     _doors.levels(rater, batch)
     _doors.sums(rater, samples)
     return batch
+
+
+def _index(batch: list[Record], record: object) -> int:
+    """Where ``record`` is in ``batch`` (the first place it is, by identity). O(n), to refuse."""
+    return next(index for index, item in enumerate(batch) if item is record)
 
 
 def _looked(
