@@ -130,6 +130,7 @@ def records(  # noqa: PLR0912 - one stream, told in order
     closings: bool = False,
     orphans: bool = False,
     relisted: bool = False,
+    ahead: bool = False,
 ) -> list[Record]:
     """A small random stream of records with unique ids (before replays).
 
@@ -141,6 +142,10 @@ def records(  # noqa: PLR0912 - one stream, told in order
     price them: `OWN`), mostly early, so that their level holds over later cycles.
     ``last_seen``: a sequenced stream's inventory may close at the last sign of life, the
     last event applied before it in the seq order (see `reach()`).
+    ``ahead``: the stream has an inventory (sequenced or not) and it closes at the last
+    sign of life; `run()` feeds it first, ahead of every watermark, so that the cycles
+    its closings reach back to would be compacted before it is metered, were they not
+    kept for it.
     ``gaps``: each account may also read a counter of another resource (``-gw``) a day
     or more apart: a reading may then come after its previous reading's cycle was
     compacted, and its part there is too late (see `run()` and `check_law()`).
@@ -268,16 +273,18 @@ def records(  # noqa: PLR0912 - one stream, told in order
                     id=new_id(),
                 )
             )
-    if rng.random() < (0.5 if sequenced else 0.2) and out:
+    if (ahead or rng.random() < (0.5 if sequenced else 0.2)) and out:
         # An inventory that lists only some of the resources seen. Among sequenced events
         # it comes early too (it settles a metering state's history, so compaction must
         # not split a resource's sequence across it), and may close at the last sign of life.
         keys = sorted({(r.account, r.resource) for r in out if isinstance(r, rk.Event)})
         listed = [key for key in keys if rng.random() < 0.5]
         earliest = HOUR_US if sequenced else DAY_US // 2
+        if ahead:  # late enough that its closings reach back over cycles compacted before it
+            earliest = 5 * DAY_US // 2
         at = T0 + rng.randrange(earliest, span_us, HOUR_US)
         closes = ("snapshot", "last_seen") if last_seen else ("snapshot",)
-        close = rng.choice(closes) if sequenced else "snapshot"
+        close = "last_seen" if ahead else rng.choice(closes) if sequenced else "snapshot"
         # Now and then a listing of part of the platform: one account's, or (closing at
         # the snapshot) of the resources with some memory. Drawn from its own generator,
         # so that the rest of the stream is as it was.
@@ -530,9 +537,11 @@ def _closing(
         # An event of the resource that comes late may move the closing (a new last sign
         # of life, or by seq a new first event stamped after it): from wherever it stood,
         # at the earliest the resource's first event up to the inventory.
+        # (One stamped after the inventory moves it only when a seq may order it before.)
         first = min((e.at_us for e in line if e.at_us <= inventory.at_us), default=None)
         for event in line if first is not None and moves else ():
-            out[id(event)] = min(out[id(event)], typing.cast(int, first))
+            if event.at_us <= inventory.at_us or event.seq is not None:
+                out[id(event)] = min(out[id(event)], typing.cast(int, first))
     out[id(inventory)] = min([inventory.at_us, *last])
 
 
@@ -645,6 +654,7 @@ def run(  # noqa: PLR0912 - one stream fed, told in order
     edges: bool = False,
     versions: typing.Mapping[str, Record] | None = None,
     refeed: bool = False,
+    ahead: bool = False,
 ) -> tuple[list[rk.Statement], list[rk.Feed], int, rk.Rater]:
     """Feed ``stream`` shuffled, with replays, in random batches and statements.
 
@@ -669,6 +679,9 @@ def run(  # noqa: PLR0912 - one stream fed, told in order
     (a replay, or `other_version()` of one): judged too late fewer than two compactions
     before, each is a duplicate (a version ``conflicting``), named by no anomaly (see
     `_refed()`).
+    its cycle is kept. ``ahead``: the ``last_seen`` inventories come first, and
+    watermarks do not wait for them once fed: the rater keeps the cycles they reach
+    back to until it meters them.
     """
     horizon_us = horizon_h * HOUR_US
     effect = reach(stream, moves=moves)
@@ -681,6 +694,8 @@ def run(  # noqa: PLR0912 - one stream fed, told in order
     if jitter_h is not None:
         delays = {id(r): rng.randrange(jitter_h * HOUR_US + 1) for r in arrivals}
         arrivals.sort(key=lambda record: record.at_us + delays[id(record)])
+    if ahead:
+        arrivals.sort(key=lambda r: not (isinstance(r, rk.Inventory) and r.close == "last_seen"))
     # The readings of the gapped counters arrive in any order: one fed after a later one
     # that reached back before the kept cycles takes back the part that one's feed said.
     rater = rk.Rater(
@@ -711,7 +726,8 @@ def run(  # noqa: PLR0912 - one stream fed, told in order
             rest += [
                 record
                 for record in arrivals[:position]
-                if isinstance(record, rk.Inventory)
+                if not ahead
+                and isinstance(record, rk.Inventory)
                 and record.close == "last_seen"
                 and record.at_us >= as_of
             ]
@@ -1267,6 +1283,7 @@ def check_law(  # noqa: PLR0912 - one law, told in order
     versions: bool = False,
     relisted: bool = False,
     refeed: bool = False,
+    ahead: bool = False,
 ) -> None:
     """The rater's law for one random stream (raises AssertionError when it fails).
 
@@ -1317,8 +1334,12 @@ def check_law(  # noqa: PLR0912 - one law, told in order
     differs by exactly the part its anomaly names, in the compacted cycles only.
     ``refeed``: records fed once their cycle is compacted are fed again in later
     batches (see `run()`): a duplicate, or another version ``conflicting``, never too
-    late twice while remembered. ``twin``: the same stream is run again without its
-    restores, and must give the same statements. In every stream no anomaly is said twice, and a statement asked
+    late twice while remembered.
+    ``ahead``: a ``last_seen`` inventory fed first, ahead of every watermark (see
+    `records()` and `run()`): the cycles its closings reach back to stay kept until it
+    is metered, and the law holds to the last digit.
+    ``twin``: the same stream is run again without its restores, and must give the
+    same statements. In every stream no anomaly is said twice, and a statement asked
     again at its watermark is empty (see `run()`).
     """
     rng = random.Random(seed)
@@ -1339,6 +1360,7 @@ def check_law(  # noqa: PLR0912 - one law, told in order
         closings=closings,
         orphans=orphans,
         relisted=relisted,
+        ahead=ahead,
     )
     assert single is not None or not (listings or starts or orphans or relisted), (
         "an assignment names the accounts"
@@ -1356,14 +1378,16 @@ def check_law(  # noqa: PLR0912 - one law, told in order
         "late": late,
         # Fewer statements among sequenced events: a compaction then folds several
         # cycles at once, where one resource's reordering holds back another's.
-        "statements_every": 0.25 if sequenced else 0.5,
+        "statements_every": 0.25 if sequenced else 0.9 if ahead else 0.5,
         # Among gapped readings, a watermark moves on as records arrive, so that it may
-        # compact a reading's previous one before the reading comes.
-        "jitter_h": rng.choice((2, 12)) if gaps or early or many else None,
+        # compact a reading's previous one before the reading comes (or, ``ahead``, the
+        # cycle of a last sign of life before the inventory fed first is metered).
+        "jitter_h": rng.choice((2, 12)) if gaps or early or many or ahead else None,
         "moves": moves,
         "edges": edges,
         "versions": others,
         "refeed": refeed,
+        "ahead": ahead,
     }
     state = rng.getstate()
     statements, feeds, final, _ = run(rng, stream, **options)
@@ -1707,8 +1731,9 @@ def check_too_late_closing_law(seed: int) -> None:
 
     One to three resources of one account at 1 EUR an hour: each a START on the first
     day and maybe more events there, fed on time; an inventory with
-    ``close="last_seen"`` listing some of them on 3 or 4 March (kept), fed with them;
-    statements that compact 1 and 2 March (one hour of horizon). Then events stamped
+    ``close="last_seen"`` listing some of them on 3 or 4 March (kept), fed once
+    statements compacted 1 and 2 March (one hour of horizon; fed with them, it would
+    keep the cycles back to their last signs of life until it is metered). Then events stamped
     after each resource's last one and before 3 March (too late: placed in the
     compacted state), fed in time order in one or more batches, and a last statement.
     Batch ``rate()`` closes each unlisted resource at its last sign of life, which those
@@ -1740,7 +1765,7 @@ def check_too_late_closing_law(seed: int) -> None:
     late.sort(key=lambda record: record.at_us)
     everything = [*stream, inventory, *late]
     rater = rk.Rater(HOURS_PLAN, METERS, start=format_us(T0), horizon=dt.timedelta(hours=1))
-    assert rater.feed([*stream, inventory]).too_late == ()
+    assert rater.feed(stream).too_late == ()
     lines: list[rk.StatementLine] = []
     said: list[rk.Anomaly] = []
     for day in (2, 3, 4):
@@ -1748,6 +1773,7 @@ def check_too_late_closing_law(seed: int) -> None:
         lines.extend(statement.lines)
         said.extend(statement.anomalies)
     assert rater._base_us == base
+    said.extend(rater.feed([inventory]).anomalies)
     named = Fraction(0)
     while late:
         size = rng.randint(1, len(late))

@@ -114,8 +114,18 @@ def test_feed_refuses_what_is_not_a_record() -> None:
     with pytest.raises(rk.RatekitTypeError) as caught:
         rater.feed([{"account": "acme"}])  # type: ignore[list-item]
     assert str(caught.value) == (
-        "Rater.feed takes Event, Sample and Inventory records, not dict: {'account': 'acme'}."
+        "Rater.feed takes Event, Sample and Inventory records, not dict: {'account': 'acme'} "
+        "(records[0] of the batch)."
     )
+    # Its place in the batch is named: the second one here.
+    event = rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", kind="start", id="on")
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rater.feed([event, None])  # type: ignore[list-item]
+    assert str(caught.value) == (
+        "Rater.feed takes Event, Sample and Inventory records, not NoneType: None "
+        "(records[1] of the batch)."
+    )
+    assert rater.feed([event]).accepted == ("on",)  # nothing of the batch refused was taken
 
 
 def test_rater_refuses_plans_on_different_cycles_and_watermarks_that_go_back() -> None:
@@ -511,8 +521,8 @@ def test_a_sample_of_an_unknown_meter_is_refused_at_feed_and_the_batch_is_not_ta
     with pytest.raises(rk.UnknownMeterError) as caught:
         rater.feed([good, bad])
     assert str(caught.value) == (
-        "sample 's1' meter 'nope' is not one of the meters given: 'vm.hours'; declare a "
-        "Meter with that name."
+        "records[1]: sample 's1' meter 'nope' is not one of the meters given: 'vm.hours'; "
+        "declare a Meter with that name."
     )
     counter = rk.Sample("acme", "vm-2", "vm.hours", "2026-03-02T00:00:00Z", 5, kind="counter")
     with pytest.raises(rk.BadRecordError, match=r"kind 'counter' does not fit meter 'vm\.hours'"):

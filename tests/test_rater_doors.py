@@ -415,19 +415,32 @@ def test_only_the_reading_whose_increment_reaches_back_is_named() -> None:
     assert [a.record_ids for a in statement.anomalies] == [("r2",)]
 
 
-def test_a_last_seen_inventory_fed_ahead_says_what_stays_billed_when_it_is_metered() -> None:
+def test_a_last_seen_inventory_fed_ahead_keeps_the_cycles_it_closes_back_into() -> None:
     start = rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", kind="start", id="e1")
     inventory = rk.Inventory("2026-03-05T12:00:00Z", [], close="last_seen", id="inv")
     rater = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1))
     # Fed on 1 March, ahead of every watermark: nothing compacted yet, nothing lost yet.
     assert rater.feed([start, inventory]).anomalies == ()
-    statements = [rater.statement(f"2026-03-0{day}T06:00:00Z") for day in range(2, 7)]
-    # Metered at 6 March 06:00, once 1-3 March were compacted: the same 60 hours stay.
-    assert [(a.kind, a.message) for a in statements[-1].anomalies if a.kind == "too_late"] == [
-        ("too_late", LOST)
+    statements, bases = [], []
+    for day in range(2, 7):
+        statements.append(rater.statement(f"2026-03-0{day}T06:00:00Z"))
+        bases.append(f"{dt.datetime.fromtimestamp(rater._base_us / 1e6, dt.UTC):%d}")
+    # Each statement closes a day; 1 March stays kept (closed, not compacted) for it,
+    # vm-1's last sign of life being 1 March 12:00, until the inventory is metered (at 6
+    # March 06:00): then 1-4 March are compacted at once.
+    assert [f"{span.start:%d}" for s in statements for span in s.closed] == [
+        "01",
+        "02",
+        "03",
+        "04",
+        "05",
     ]
-    # 90 h billed by 5 March 06:00 (as above), then -24 (4 March) and -6 (5 March): 60.
-    assert sum((s.total() for s in statements), Decimal(0)) == 60
+    assert bases == ["01", "01", "01", "01", "05"]
+    # Metered then: closed at 1 March 12:00, nothing stays billed.
+    assert [a for s in statements for a in s.anomalies if a.kind == "too_late"] == []
+    # Billed: 12 + 6, then 18 + 6 a day (90 h by 5 March 06:00); then each taken back,
+    # late for 1-4 March (-12, -24, -24, -24) and 5 March (-6): 0, as batch rate() bills.
+    assert [s.total() for s in statements] == [18, 24, 24, 24, -90]
 
 
 def test_a_copy_does_not_share_the_inventories_being_fed() -> None:

@@ -89,3 +89,26 @@ def test_a_first_record_of_no_account_is_refused(assigned: bool, account: str, w
         f"Rater snapshot body.first[0] names the account {account!r}: an account there is "
         f"{wanted} (every statement billing it would fail); restore an unaltered copy."
     )
+
+
+def test_a_compacted_state_of_an_unassigned_account_is_refused() -> None:
+    # was: restored; every statement then raised UnpricedUsageError (account 'ghost' has
+    # no plan), with no way out: a rater's plans are fixed when it is built.
+    plans = [rk.Assignment("a", PLAN), rk.Assignment("b", PLAN)]
+    rater = rk.Rater(plans, [MEMORY], start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Event("a", "v", "2026-03-01T02:00:00Z", {"mb": 512}, kind="start", id="e1")])
+    rater.statement("2026-03-03T01:00:00Z")  # 1 March compacted: body.state holds v of a
+    data = json.loads(json.dumps(rater.snapshot()))
+    # Unaltered, it restores and rates: 3 March, 24 h x 512 MB x 0.0001 = 1.2288, a's fee
+    # of 1 and b's (assigned from the start, no record: its fee all the same).
+    again = rk.Rater.restore(resealed(copy.deepcopy(data)), plans, [MEMORY])
+    assert again.statement("2026-03-04T01:00:00Z").total() == Decimal("3.2288")
+    data["body"]["state"][0]["account"] = "ghost"
+    with pytest.raises(rk.BadSnapshotError) as raised:
+        rk.Rater.restore(resealed(data), plans, [MEMORY])
+    assert str(raised.value) == (
+        "Rater snapshot keeps the state of resource 'v' of 'ghost' (body.state[0].account): "
+        "an account there is one that an assignment of the rater names ('a', 'b'), as the "
+        "feed takes records of no other (every statement pricing it would fail); restore an "
+        "unaltered copy."
+    )

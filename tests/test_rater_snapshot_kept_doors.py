@@ -240,6 +240,37 @@ def test_a_compacted_instant_in_no_computable_cycle_is_refused(
     )
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        # 2 March 00:00 is the kept cycles' start: a state there stands at it.
+        (("through_us",), "2082-04-29T02:00:00Z", "through_us"),
+        (("readings", 0, 1), "2026-03-02T00:00:00.000001Z", "readings[0] (meter 'eg')"),
+        (("since_us",), "2026-03-03T01:00:00Z", "since_us"),
+    ],
+)
+def test_a_compacted_instant_after_the_kept_cycles_start_is_refused(
+    field: tuple[object, ...], value: str, words: str
+) -> None:
+    # was: restored (a state's through_us moved to 2082): metering from there took
+    # minutes per statement. A compacted state is where its resource stood at the base.
+    data = _snapshot()
+    assert (
+        data["body"]["base_us"] == rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z").start_us
+    )
+    parent: Any = data["body"]["state"][0]
+    for step in field[:-1]:
+        parent = parent[step]
+    parent[field[-1]] = rk.Span(value, "9000-01-01T00:00:00Z").start_us
+    shown = format_us(rk.Span(value, "9000-01-01T00:00:00Z").start_us)
+    assert _refusal(data) == (
+        f"Rater snapshot keeps the state of resource 'v1' of 'a' (body.state[0]) with "
+        f"{words} at {shown}, after the start of the cycles the rater "
+        "keeps (2026-03-02T00:00:00Z, body.base_us): a compacted state holds only what "
+        "came by then; restore an unaltered copy."
+    )
+
+
 def test_a_first_record_instant_in_no_computable_cycle_is_refused() -> None:
     # was: restored; every statement then raised BadTimeError
     data = _snapshot()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 
 import ratekit as rk
@@ -33,13 +34,20 @@ Key = tuple[str, str | None, int]
 Record = rk.Event | rk.Sample | rk.Inventory
 
 
-def _compacted(records: list[Record]) -> tuple[rk.Rater, list[rk.StatementLine]]:
-    """``records`` fed first; 1 and 2 March compacted, 3 March closed but kept."""
+def _compacted(
+    records: list[Record], later: Sequence[Record] = ()
+) -> tuple[rk.Rater, list[rk.StatementLine]]:
+    """``records`` fed first; 1 and 2 March compacted, 3 March closed but kept.
+
+    ``later``: fed once 1 March is compacted (after the statement of 3 March 06:00).
+    """
     rater = rk.Rater(PLAN, [VM], start=START, horizon=dt.timedelta(hours=1))
     assert rater.feed(records).too_late == ()
-    lines = [
-        line for day in (2, 3, 4) for line in rater.statement(f"2026-03-0{day}T06:00:00Z").lines
-    ]
+    lines = []
+    for day in (2, 3, 4):
+        lines += rater.statement(f"2026-03-0{day}T06:00:00Z").lines
+        if day == 3 and later:
+            assert rater.feed(later).too_late == ()
     assert rater._base_us == rk.Span("2026-03-03T00:00:00Z", "2026-03-04T00:00:00Z").start_us
     return rater, lines
 
@@ -260,10 +268,11 @@ def _moves(event: str, kind: str, to: str, hours: str) -> str:
 
 def test_a_too_late_event_that_moves_a_closing_within_the_compacted_cycles_says_so() -> None:
     # a1 runs from 1 March 00:00; the kept inventory of 3 March 12:00 lists nothing and
-    # closes it at 1 March 00:00. When it was metered (base 2 March) the rater took back
-    # 2 March and said 1 March's 24 h stay billed: the stream bills 24, batch 0.
+    # closes it at 1 March 00:00. Fed once 1 March was compacted, when it was metered
+    # (base 2 March) the rater took back 2 March and said 1 March's 24 h stay billed:
+    # the stream bills 24, batch 0. (Fed with a1's START, it would have kept 1 March.)
     empty = rk.Inventory("2026-03-03T12:00:00Z", [], close="last_seen", id="ls")
-    rater, lines = _compacted([A1, empty])
+    rater, lines = _compacted([A1], [empty])
     assert _days(lines, "acme") == {("acme", "a1", 1): Decimal(24)}
     for event, to, hours in (
         # A START of the running a1 on 1 March 01:00: the closing moves to 01:00, and

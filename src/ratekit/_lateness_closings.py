@@ -31,7 +31,15 @@ from ._rater_book import known_by
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
 
-__all__ = ["closer", "closes_back", "closing_us", "moved", "moves_closing", "placed_closing"]
+__all__ = [
+    "closer",
+    "closes_back",
+    "closing_us",
+    "moved",
+    "moves_closing",
+    "placed_closing",
+    "reach_us",
+]
 
 Record = Event | Sample | Inventory
 
@@ -134,6 +142,92 @@ def closes_back(
             )
         )
     return out
+
+
+def reach_us(
+    inventory: Inventory,
+    by_key: Mapping[tuple[str, str], Sequence[Record]],
+    inventories: Iterable[Record],
+    states: Mapping[tuple[str, str], ResourceState],
+) -> int:
+    """How far back a ``last_seen`` inventory not metered yet may close a resource.
+
+    It closes each running resource of its scope that it does not list at the resource's
+    last sign of life up to it. Per resource with kept records or listings up to it
+    (`_running_since()`): when it may be running there, its last sign of life among them.
+    The earliest of those (the inventory's own instant when there is none, or for
+    another ``close``): the cycles from there on stay kept until it is metered, so that
+    its closing is applied there rather than said too late. A resource whose last sign of
+    life is compacted already changes no kept cycle. A resource stopped, or closed by a
+    kept inventory before this one, holds nothing: the cycles are released once each
+    such inventory is metered, whatever inventories are fed ahead after it.
+    O(k log k + i n) for k kept records, i kept inventories of n resources each.
+    """
+    at_us = inventory.at_us
+    if inventory.close != "last_seen":
+        return at_us
+    before = sorted(
+        (i for i in inventories if type(i) is Inventory and i.at_us < at_us and i is not inventory),
+        key=lambda i: i.at_us,
+    )
+    keys = {key for key, kept in by_key.items() if any(r.at_us <= at_us for r in kept)}
+    keys.update((account, resource) for i in before for account, resource, _ in i.resources)
+    reach = at_us
+    for key in keys:
+        if is_listed(inventory.resources, *key):
+            continue
+        found = _running_since(key, by_key.get(key, ()), before, states.get(key), at_us)
+        if found is not None and found[0] < reach and inventory.covers(*key, found[1]):
+            reach = found[0]
+    return reach
+
+
+def _running_since(
+    key: tuple[str, str],
+    kept: Sequence[Record],
+    before: Sequence[Inventory],
+    state: ResourceState | None,
+    at_us: int,
+) -> tuple[int, dict[str, object]] | None:
+    """A resource's last sign of life up to ``at_us`` and its description, when running.
+
+    Its kept events in the order metering applies them (`_event_order`), each
+    inventory of ``before`` (in time order) applied before the first of them stamped
+    after it: a listing opens it (a sign of life), an inventory that covers it and does
+    not list it closes it; a sample is a sign of life. None when it is not running at
+    ``at_us`` (stopped, deleted, closed, or never started), or has no sign of life kept.
+    O(k log k + i log n).
+    """
+    status: str = "unknown" if state is None else state.status
+    description: dict[str, object] = {} if state is None else dict(state.description)
+    events = [r for r in kept if type(r) is Event and r.at_us <= at_us]
+    _event_order(events)
+    life = [r.at_us for r in kept if type(r) is not Event and r.at_us <= at_us]
+    marks: list[Event | Inventory] = []
+    pending = list(before)
+    for event in events:
+        while pending and pending[0].at_us < event.at_us:
+            marks.append(pending.pop(0))
+        marks.append(event)
+    marks += pending
+    for mark in marks:
+        if type(mark) is Event:
+            life.append(mark.at_us)
+            for name, value in mark.attributes.items():
+                if value is None:
+                    description.pop(name, None)
+                else:
+                    description[name] = value
+            if mark.kind != "update":
+                status = "running" if mark.kind == "start" else mark.kind
+        elif is_listed(mark.resources, *key):
+            life.append(mark.at_us)
+            status = "running"
+        elif mark.covers(*key, description):
+            status = "closed"
+    if status != _PRICED or not life:
+        return None
+    return max(life), description
 
 
 def closer(inventories: Iterable[Record], state: ResourceState) -> Inventory | None:

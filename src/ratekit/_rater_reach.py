@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Final
 
 from . import _lateness, _normalize
+from . import _lateness_closings as _closings
 from . import _rater_assigned as _assigned
 from . import _rater_doors as _doors
 from . import _rater_early as _early
@@ -186,7 +187,9 @@ def held(rater: Rater, new_base: int) -> int:
 
     - a record not metered yet (stamped at or after the watermark): a delta over a span
       from its ``since``, a counter reading from the kept reading before it (from the
-      kept cycles' start when the reading before it is in the compacted state);
+      kept cycles' start when the reading before it is in the compacted state), a
+      ``last_seen`` inventory from the last sign of life of a resource it may close
+      (`_lateness_closings.reach_us()`);
     - an event, metered or not, whose ``seq`` orders it before events stamped before
       ``new_base``: folding those without it would apply them in the wrong order.
 
@@ -197,8 +200,15 @@ def held(rater: Rater, new_base: int) -> int:
     """
     reach = new_base
     for record in rater._pending:
+        if type(record) is Inventory:
+            # A last_seen one closes back at its resources' last signs of life.
+            reach = min(
+                reach,
+                _closings.reach_us(record, rater._by_key, rater._inventories, rater._reach.states),
+            )
+            continue
         if type(record) is not Sample:
-            continue  # events below; an inventory's closings: see _lateness.closes_back
+            continue  # events below
         if record.kind == "counter":
             meter_name, at_us = record.meter, record.at_us
             key = (record.account, record.resource)
@@ -327,16 +337,22 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
             sample = typing.cast("Sample", record)
             taken = kinds.get(sample.meter)
             if taken is None or sample.kind not in taken:
-                _normalize._refuse(sample, kinds)
+                _normalize._refuse(sample, kinds, f"records[{_index(batch, record)}]: ")
         elif kind not in (Event, Inventory):
             raise RatekitTypeError(
                 "Rater.feed takes Event, Sample and Inventory records, not "
-                f"{kind.__name__}: {show(record)}.{unpack_hint(record)}"
+                f"{kind.__name__}: {show(record)} (records[{_index(batch, record)}] of the "
+                f"batch).{unpack_hint(record)}"
             )
     computed_levels(rater, batch)
     _doors.levels(rater, batch)
     _doors.sums(rater, samples)
     return batch
+
+
+def _index(batch: list[Record], record: object) -> int:
+    """Where ``record`` is in ``batch`` (the first place it is, by identity). O(n), to refuse."""
+    return next(index for index, item in enumerate(batch) if item is record)
 
 
 def _looked(

@@ -8,9 +8,13 @@ that any snapshot restore takes can give statements:
 - the kept records pass the feed's check of a batch (`_rater_reach.checked()`);
 - their ids, and those compacted away last, are one space across record kinds, as the
   feed keeps it (`_rater_reach.holders()`);
+- each compacted resource state is of an account an assignment names (when the rater
+  has assignments), as the feed refuses a record of any other
+  (`_rater_reach.assigned_only()`);
 - each compacted resource state's instants lie in cycles the rater computes
-  (`_rater_doors.in_a_cycle()`), and the levels its description, the one before its
-  history and its history's events set pass the level doors (`level_error()`,
+  (`_rater_doors.in_a_cycle()`), none after the kept cycles' start, and the levels its
+  description, the one before its history and its history's events set pass the level
+  doors (`level_error()`,
   `level_found()`, alone, and `sum_found()`, summed with the account's others);
 - each account of the first-record table is one a record could have, at an instant in a
   computable cycle.
@@ -50,6 +54,7 @@ def restored(rater: Rater) -> None:
     Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying why. O(n) for n kept
     records and states.
     """
+    _state_accounts(rater)
     _state_instants(rater)
     for index, state in enumerate(rater._state):
         _state_levels(rater, index, state)
@@ -111,6 +116,25 @@ def _refuse(index: int, state: ResourceState, what: str, words: str) -> typing.N
     )
 
 
+def _state_accounts(rater: Rater) -> None:
+    """Refuse a state of an account no assignment of the rater names. O(s + a log a)."""
+    assigned = rater._engine.assigned
+    if assigned is None:
+        return
+    for index, state in enumerate(rater._state):
+        if state.account in assigned:
+            continue
+        named = ", ".join(map(show, sorted(assigned)[:5]))
+        more = f" and {len(assigned) - 5:,} more" if len(assigned) > 5 else ""
+        raise BadSnapshotError(
+            f"Rater snapshot keeps the state of resource {show(state.resource)} of "
+            f"{show(state.account)} (body.state[{index}].account): an account there is one "
+            f"that an assignment of the rater names ({named}{more}), as the feed takes "
+            "records of no other (every statement pricing it would fail); restore an "
+            "unaltered copy."
+        )
+
+
 def _stamps(state: ResourceState) -> list[tuple[str, int]]:
     """A state's instants, each with the field that holds it. O(r + h)."""
     base = state.base
@@ -127,7 +151,7 @@ def _stamps(state: ResourceState) -> list[tuple[str, int]]:
 
 
 def _state_instants(rater: Rater) -> None:
-    """Refuse a state holding an instant in no cycle the rater computes.
+    """Refuse a state holding an instant in no cycle the rater computes, or after the base.
 
     Cycles follow one another: when the earliest and the latest instant of the states
     lie in computable cycles, so do all between (as `_rater_doors.all_computable()`
@@ -153,6 +177,19 @@ def _state_instants(rater: Rater) -> None:
                 f"({str(error).rstrip('.')}); every statement metering it would fail: "
                 "restore an unaltered copy."
             ) from None
+    late = max(stamps)
+    if late[0] > rater._base_us:
+        # A compacted state is where its resource stood at the kept cycles' start: what it
+        # holds happened by then (a later record is kept, not compacted).
+        t_us, index, what = late
+        state = rater._state[index]
+        raise BadSnapshotError(
+            f"Rater snapshot keeps the state of resource {show(state.resource)} of "
+            f"{show(state.account)} (body.state[{index}]) with {what} at {format_us(t_us)}, "
+            f"after the start of the cycles the rater keeps ({format_us(rater._base_us)}, "
+            "body.base_us): a compacted state holds only what came by then; restore an "
+            "unaltered copy."
+        )
 
 
 def _ids(rater: Rater) -> None:
