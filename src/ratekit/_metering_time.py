@@ -13,12 +13,13 @@ import bisect
 import math
 import typing
 from decimal import Decimal
+from typing import Final
 
 from . import _normalize as _n
 from . import _timelines as _t
 from ._decimals import CONTEXT, to_decimal
 from ._instants import format_us
-from ._window import _SCALE, _SPAN_KEY
+from ._window import _SCALE, _SPAN_KEY, _from_scaled
 from .errors import RatekitError
 from .policies import Meter, TimePolicy
 from .spans import Span
@@ -43,6 +44,10 @@ if typing.TYPE_CHECKING:
     from .metering import _Engine
 
 __all__ = ["time_rows"]
+
+#: Quanta fewer than this many (in magnitude) fit ratekit's 60 digits: scaled by 1e-24
+#: they are exact, and tidy as they are when the last digit is not 0.
+_UNROUNDED: Final = 10**CONTEXT.prec
 
 
 def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
@@ -80,11 +85,9 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     levels = engine.levels.setdefault(name, {})
     spans = engine.spans
     running = _n.RUNNING
-    scale = _SCALE
     context = CONTEXT
     new_decimal = Decimal
     scaleb = Decimal.scaleb
-    normalize = Decimal.normalize
     new = _new
     set_start, set_end = _SET_START, _SET_END
     set_account, set_meter, set_resource = _SET_ACCOUNT, _SET_METER, _SET_RESOURCE
@@ -150,16 +153,17 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                 cut += 1
             else:
                 piece_end = b
-            # _round_ratio and _from_scaled, inlined: this runs once per row.
+            # _round_ratio, inlined: this runs once per row.
             high, remainder = divmod(numerator * piece_end, denominator)
             twice = remainder + remainder
             if twice > denominator or (twice == denominator and high & 1):
                 high += 1
-            whole, fraction = divmod(high - low, scale)
-            if fraction:
-                quantity = normalize(scaleb(new_decimal(high - low), -24, context), context)
+            units = high - low
+            if units % 10 and -_UNROUNDED < units < _UNROUNDED:
+                # What _from_scaled() gives, with no trailing zero to strip: as it is.
+                quantity = scaleb(new_decimal(units), -24, context)
             else:
-                quantity = new_decimal(whole)
+                quantity = _from_scaled(units)
             ids = closing_ids if piece_end == finish else opening_ids
             # _new_span and _new_row, inlined.
             # Meters of one resource share the span of a piece (fewer objects).
