@@ -36,7 +36,7 @@ from ._instants import format_us
 from ._level_limits import LIMIT, level_in, sum_words
 from ._level_limits import refusal as level_refusal
 from ._paths import MISSING, lookup
-from ._shown import show
+from ._shown import show, some
 from ._time_policies import _number
 from ._zones import from_zone
 from .errors import (
@@ -200,13 +200,12 @@ def inventory(
     """
     for account, resource, attributes in record.resources:
         if assigned is not None and account not in assigned:
-            named = ", ".join(map(show, sorted(assigned)[:5]))
-            more = f" and {len(assigned) - 5:,} more" if len(assigned) > 5 else ""
+            named = some(assigned)
             raise UnpricedUsageError(
                 f"Rater.feed: {_label(record)} stamped {format_us(record.at_us)} lists "
                 f"resource {show(resource)} of account {show(account)}, which no assignment "
                 "of this rater names, so every statement reaching it would fail to price it "
-                f"(the assignments name {named}{more}); the batch is refused whole. List "
+                f"(the assignments name {named}); the batch is refused whole. List "
                 "only resources of assigned accounts: a rater's plans are fixed when it is "
                 "built."
             )

@@ -32,7 +32,7 @@ from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us, from_us
 from ._rater_book import known_by
 from ._sample_policies import Counter, Discrete
-from ._shown import show
+from ._shown import show, some
 from ._time_policies import Continuous
 from .batches import unpack_hint
 from .errors import BadRecordError, RatekitError, RatekitTypeError, UnpricedUsageError
@@ -167,12 +167,11 @@ def assigned_only(record: Event | Sample, assigned: frozenset[str]) -> None:
         return
     label = type(record).__name__.lower()
     what = label if record.id is None else f"{label} {show(record.id)}"
-    named = ", ".join(map(show, sorted(assigned)[:5]))
-    more = f" and {len(assigned) - 5:,} more" if len(assigned) > 5 else ""
+    named = some(assigned)
     raise UnpricedUsageError(
         f"Rater.feed: {what} stamped {format_us(record.at_us)} is for account "
         f"{show(account)}, which no assignment of this rater names, so every statement "
-        f"would fail to price it (the assignments name {named}{more}); the batch is "
+        f"would fail to price it (the assignments name {named}); the batch is "
         "refused whole. Feed only records of assigned accounts: a rater's plans are fixed "
         "when it is built."
     )

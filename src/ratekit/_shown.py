@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import reprlib
+from collections.abc import Iterable
 from typing import Final
 
 __all__ = ["MAX_INT_DIGITS", "int_digits", "show", "type_name"]
@@ -76,6 +77,25 @@ def show(value: object) -> str:
     except Exception:  # a hand-built object's own repr raised
         text = f"a value of type {type(value).__name__}"
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def some(names: Iterable[str], first: int = 5) -> str:
+    """The first ``first`` of ``names`` in order, shown, and how many more there are.
+
+    ```pycon
+    >>> some(["b", "a"])
+    "'a', 'b'"
+    >>> some(f"a{i}" for i in range(7))
+    "'a0', 'a1', 'a2', 'a3', 'a4' and 2 more"
+
+    ```
+
+    O(n log n) for n names.
+    """
+    ordered = sorted(names)
+    shown = ", ".join(map(show, ordered[:first]))
+    rest = len(ordered) - first
+    return f"{shown} and {rest:,} more" if rest > 0 else shown
 
 
 def type_name(value: object) -> str:

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from . import _rater_doors as _doors
 from . import _rater_reach as _reach
 from ._instants import format_us
-from ._shown import show
+from ._shown import show, some
 from ._text import is_text
 from .errors import BadSnapshotError, RatekitError
 
@@ -124,12 +124,11 @@ def _state_accounts(rater: Rater) -> None:
     for index, state in enumerate(rater._state):
         if state.account in assigned:
             continue
-        named = ", ".join(map(show, sorted(assigned)[:5]))
-        more = f" and {len(assigned) - 5:,} more" if len(assigned) > 5 else ""
+        named = some(assigned)
         raise BadSnapshotError(
             f"Rater snapshot keeps the state of resource {show(state.resource)} of "
             f"{show(state.account)} (body.state[{index}].account): an account there is one "
-            f"that an assignment of the rater names ({named}{more}), as the feed takes "
+            f"that an assignment of the rater names ({named}), as the feed takes "
             "records of no other (every statement pricing it would fail); restore an "
             "unaltered copy."
         )
