@@ -360,7 +360,9 @@ def test_a_batch_inside_a_list_is_refused_saying_how_to_unpack_it() -> None:
     rater = rk.Rater(PLAN, meters=METERS, start=MARCH.start)
     with pytest.raises(rk.RatekitTypeError) as raised:
         rater.feed([batch])
-    assert str(raised.value) == f"Rater.feed {said}{UNPACK}"
+    # the rater also names the record's place in the batch
+    placed = said.removesuffix(".") + " (records[0] of the batch)."
+    assert str(raised.value) == f"Rater.feed {placed}{UNPACK}"
     # what the message says works: 2 h x 0.10 = 0.20
     assert rk.rate([*batch, event], PLAN, span=MARCH, meters=METERS).total() == Decimal("0.20")
 
