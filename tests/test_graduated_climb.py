@@ -105,7 +105,11 @@ def test_a_climb_gives_every_quantity_the_amount_of_its_tiers_filled_anew(
         assert Fraction(got) == oracle(tiers, quantity, flat_at_zero)
 
 
-@given(tier_tables(), st.booleans(), st.lists(quantities, min_size=1, max_size=12))
+# What rating may hand a price too: a negative running quantity, which amount() refuses.
+negatives = st.decimals(min_value=-6_000, max_value=D("-0.001"), places=3)
+
+
+@given(tier_tables(), st.booleans(), st.lists(quantities | negatives, min_size=1, max_size=12))
 def test_rating_prices_a_group_by_its_climb_as_by_amount(
     tiers: tuple[rk.Tier, ...], flat_at_zero: bool, sequence: list[Decimal]
 ) -> None:
@@ -114,7 +118,7 @@ def test_rating_prices_a_group_by_its_climb_as_by_amount(
     climbing = price._climbing()
     bound = tiers[-1].up_to
     for quantity in sequence:
-        if bound is not None and quantity > bound:  # nothing prices it: the same error
+        if quantity < 0 or (bound is not None and quantity > bound):  # the same error
             with pytest.raises(rk.BadQuantityError) as error:
                 price.amount(quantity)
             with pytest.raises(rk.BadQuantityError) as again:
@@ -142,3 +146,18 @@ def test_rating_refuses_a_group_beyond_the_range_as_amount_does() -> None:
     with pytest.raises(rk.BadQuantityError) as again:
         climbing(D("1E+30"))
     assert str(again.value) == str(error.value)
+
+
+def test_rating_refuses_a_negative_group_quantity_as_amount_does() -> None:
+    # A climb alone would price -1 under a flat first tier (5 + 1 * -1 = 4): the door
+    # refuses it first, with amount()'s words, once the climb has reached a higher tier too.
+    price = rk.Graduated([rk.Tier(100, 1, flat=5), rk.Tier(None, "0.5")], flat_at_zero=True)
+    climbing = price._climbing()
+    assert climbing(D(150)) == D("130.0")  # 5 + 100 * 1 + 50 * 0.5 = 130.0
+    for quantity in (D(-1), D("-0.000001")):
+        with pytest.raises(rk.BadQuantityError) as error:
+            price.amount(quantity)
+        with pytest.raises(rk.BadQuantityError) as again:
+            climbing(quantity)
+        assert str(again.value) == str(error.value)
+        assert "cannot price the negative quantity" in str(again.value)

@@ -358,18 +358,20 @@ class Graduated:
     def _climbing(self) -> Callable[[Decimal], Decimal]:
         """`amount` of the running quantities of one group priced by its total.
 
-        Rating's quantities (at least 0, at most 60 digits) mostly climb: each is priced
-        from the tier the one before reached (`ratekit._graduated.Climb`), to the same
-        Decimal as `amount`. One the door refuses (outside the range, above a bounded
-        last tier) goes through `amount`, which names it.
+        Rating's quantities (at most 60 digits) mostly climb: each is priced from the
+        tier the one before reached (`ratekit._graduated.Climb`), to the same Decimal as
+        `amount`. One the door refuses (negative, outside the range, above a bounded last
+        tier) goes through `amount`, which names it.
         """
         climb = Climb(self.tiers, self.flat_at_zero).amount
         bound = self.tiers[-1].up_to
         door = self.amount
 
         def climbing(quantity: Decimal) -> Decimal:
-            if not MIN_ADJUSTED <= quantity.adjusted() <= MAX_ADJUSTED or (
-                bound is not None and quantity > bound
+            if (
+                quantity < ZERO
+                or not MIN_ADJUSTED <= quantity.adjusted() <= MAX_ADJUSTED
+                or (bound is not None and quantity > bound)
             ):
                 return door(quantity)
             return climb(quantity)
