@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Final
 
 from ._anomalies import placed
+from ._descriptions import _FrozenDict, apply_attributes
 from ._event_order import _event_order
 from ._instants import format_us
 from ._inventory_scope import is_listed
@@ -188,7 +189,7 @@ def _running_since(
     before: Sequence[Inventory],
     state: ResourceState | None,
     at_us: int,
-) -> tuple[int, dict[str, object]] | None:
+) -> tuple[int, Mapping[str, object]] | None:
     """A resource's last sign of life up to ``at_us`` and its description, when running.
 
     Its kept events in the order metering applies them (`_event_order`), each
@@ -199,7 +200,7 @@ def _running_since(
     O(k log k + i log n).
     """
     status: str = "unknown" if state is None else state.status
-    description: dict[str, object] = {} if state is None else dict(state.description)
+    description = _FrozenDict() if state is None else _FrozenDict(state.description)
     events = [r for r in kept if type(r) is Event and r.at_us <= at_us]
     _event_order(events)
     life = [r.at_us for r in kept if type(r) is not Event and r.at_us <= at_us]
@@ -213,11 +214,7 @@ def _running_since(
     for mark in marks:
         if type(mark) is Event:
             life.append(mark.at_us)
-            for name, value in mark.attributes.items():
-                if value is None:
-                    description.pop(name, None)
-                else:
-                    description[name] = value
+            description = apply_attributes(description, mark.attributes)
             if mark.kind != "update":
                 status = "running" if mark.kind == "start" else mark.kind
         elif is_listed(mark.resources, *key):

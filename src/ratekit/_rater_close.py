@@ -19,7 +19,6 @@ from . import _rater_remembered as _remembered
 from . import _rater_said as _said
 from . import _rater_store as _store
 from . import _rater_stretch as _stretch
-from . import _snapshot
 from ._instants import format_us
 from .errors import BadTimeError
 
@@ -86,7 +85,7 @@ def compact(rater: Rater, new_base: int) -> None:
     # (see _rater_store.checkpoint).
     rater._records = {k: r for k, r in rater._records.items() if k not in old}
     forgotten: dict[object, str | None] = {
-        identity: _snapshot.digest(record)[: _store.DIGEST]
+        identity: _remembered.digest(record)
         for identity, record in old.items()
         if record.id is not None
     }

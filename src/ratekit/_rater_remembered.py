@@ -43,7 +43,8 @@ __all__ = ["carried", "check", "encode", "load", "remember", "seen", "written"]
 
 Record = Event | Sample | Inventory
 
-#: Hex digits of a remembered content digest (64 bits), as the ids compacted away keep.
+#: Hex digits of a remembered content digest (64 bits), as the ids compacted away keep
+#: (`_rater_store.DIGEST` is this one).
 DIGEST: Final = 16
 _HEX: Final = frozenset("0123456789abcdef")
 _KINDS: Final = ("Event", "Sample", "Inventory")
@@ -54,7 +55,10 @@ Key = tuple[str, str] | tuple[str, None, str]
 
 
 def digest(record: Record) -> str:
-    """The digest of ``record``'s content that the rater remembers. O(size of the record)."""
+    """The digest of ``record``'s content that the rater remembers. O(size of the record).
+
+    Of a record it no longer keeps: compacted away, or judged too late.
+    """
     return _snapshot.digest(record)[:DIGEST]
 
 

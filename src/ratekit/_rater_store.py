@@ -48,7 +48,7 @@ Record = Event | Sample | Inventory
 # Hex digits of a compacted record's content digest (64 bits): enough to tell a replay
 # with other content from a true one, at a sixth of the sha256's size. Snapshots with
 # the whole sha256 are read as they are.
-DIGEST: Final = 16
+DIGEST: Final = _remembered.DIGEST
 
 STATUSES: Final = frozenset(("unknown", "running", "stopped", "deleted"))
 
