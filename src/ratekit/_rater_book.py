@@ -182,9 +182,10 @@ class Book:
     ) -> set[Key]:
         """Add a continuation's rows (``given``) and ``states`` for ``keys``.
 
-        Joins the pieces cut at ``prev``. ``boundary(meter)`` says whether a piece of that meter ends at ``prev`` anyway (a
-        cycle starts, a price changes); ``extend(meter)`` is where the piece of a resource
-        with no new record (in ``quiet``) that holds ``prev`` ends in the new window.
+        Joins the pieces cut at ``prev``. ``boundary(meter)`` says whether a piece of that
+        meter ends at ``prev`` anyway (a cycle starts, a price changes); ``extend(meter)``
+        is where the piece of a resource with no new record (in ``quiet``) that holds
+        ``prev`` ends in the new window.
         ``as_of_us`` is the end of the continuation's window. Returns the resources of
         ``quiet`` whose sum's piece ran on: their rows changed (a row's span is the
         piece's, which rating's words give: usage with no price is said over its span).

@@ -28,7 +28,7 @@ __all__ = ["closed_behind", "reaching"]
 
 
 def reaching(rater: Rater, fresh: list[Record]) -> tuple[set[str], list[Inventory]]:
-    """Of the records ``fresh`` (new at a statement), those that may reach before the last watermark.
+    """Of ``fresh`` (new at a statement), those that may reach behind the last watermark.
 
     Returns the accounts of the counter readings, deltas and events that do, and the
     ``last_seen`` inventories that may (`closed_behind()` says, once they are metered).
