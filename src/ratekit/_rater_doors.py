@@ -104,7 +104,9 @@ def all_computable(rater: Rater, batch: Sequence[object], samples: Sequence[Samp
     instants (``at``, and a delta's ``since``; ``samples``: the batch's samples) can be
     computed, so can every cycle between them, and `instants()` need not look at each
     record. ``False`` (look at each one) when either cannot, or the batch holds
-    something else than records. O(n) at C speed, and two cycle look-ups.
+    something else than records, or an end lies more than `MAX_BOUNDARIES` cycles from
+    the kept cycles' start (`_rater_range.near()`). O(n) at C speed, and four cycle
+    look-ups.
     """
     try:
         stamps = [record.at_us for record in batch]  # type: ignore[attr-defined]
@@ -119,7 +121,12 @@ def all_computable(rater: Rater, batch: Sequence[object], samples: Sequence[Samp
         in_a_cycle(rater, latest)
     except BadTimeError:
         return False
-    return _range.closes(rater, earliest) and _range.closes(rater, latest)
+    return (
+        _range.closes(rater, earliest)
+        and _range.closes(rater, latest)
+        and _range.near(rater, earliest)
+        and _range.near(rater, latest)
+    )
 
 
 def in_a_cycle(rater: Rater, t_us: int) -> None:

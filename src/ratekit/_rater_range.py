@@ -10,7 +10,11 @@ cycle end in 9999):
 
 - `start()`: the cycle containing the rater's start must begin in range and close;
 - `record()`: each instant of a fed (or restored) record must lie in a cycle that
-  closes (`closes()` tells, for the feed's fast path);
+  closes (`closes()` tells, for the feed's fast path), and of a fed one, within
+  `MAX_BOUNDARIES` cycles of the kept cycles' start (`near()` tells): the rater meters
+  the cycles between a record and that start at once (a too-late record's part before
+  it, a counter reading's increment from a compacted reading), and a clock that far off
+  is most likely wrong;
 - `as_of()`: a statement's watermark must lie in range.
 """
 
@@ -19,19 +23,19 @@ from __future__ import annotations
 import datetime as _dt
 from typing import TYPE_CHECKING
 
-from ._calendar import CALENDAR_RANGE, MAX_CALENDAR_US, MIN_CALENDAR_US
+from ._calendar import CALENDAR_RANGE, MAX_BOUNDARIES, MAX_CALENDAR_US, MIN_CALENDAR_US
 from ._cycles_calendar import _Cached
 from ._instants import MAX_US, MIN_US, format_us
 from ._shown import show
 from ._zones import from_zone
-from .errors import BadTimeError
+from .errors import BadSpanError, BadTimeError
 from .records import Sample
 
 if TYPE_CHECKING:
     from ._rater_engine import Engine
     from .rater import Rater, Record
 
-__all__ = ["as_of", "closes", "record", "start"]
+__all__ = ["as_of", "closes", "near", "record", "start"]
 
 
 def _bounds(engine: Engine) -> tuple[int, int, str]:
@@ -76,21 +80,51 @@ def start(engine: Engine, start_us: int, horizon_us: int) -> None:
     )
 
 
-def record(rater: Rater, record: Record) -> None:
-    """Refuse a record stamped (or a delta begun) in a cycle no statement can close. O(1).
+def _cycles_between(rater: Rater, t_us: int) -> int:
+    """How many cycles ``t_us`` lies from the kept cycles' start, about.
 
-    Raises [`BadTimeError`][ratekit.BadTimeError] naming the record, the field, its
-    instant as given, the horizon and the range accepted.
+    The cycle boundaries after the earlier of the two up to the later one, inclusive (an
+    instant in the cycle before the start is one away, as is the next cycle's start):
+    estimated from the length of the kept cycles' first cycle, then, when that estimate
+    comes near `MAX_BOUNDARIES`, counted (a cycle that will not count that far, past its
+    own limit, is past the bound). O(1), or O(MAX_BOUNDARIES) for an instant that far.
+    """
+    engine, base = rater._engine, rater._base_us
+    begin, end = engine.containing(base)
+    estimate = abs(t_us - base) // max(end - begin, 1)
+    if estimate <= MAX_BOUNDARIES // 2:
+        return estimate
+    low, high = min(t_us, base), max(t_us, base)
+    try:
+        return len(engine.cycle.boundaries_us(low, high + 1))
+    except BadSpanError:
+        return max(estimate, MAX_BOUNDARIES + 1)
+
+
+def near(rater: Rater, t_us: int) -> bool:
+    """Whether ``t_us`` lies at most `MAX_BOUNDARIES` cycles from the kept cycles' start. O(1)."""
+    return _cycles_between(rater, t_us) <= MAX_BOUNDARIES
+
+
+def record(rater: Rater, record: Record) -> None:
+    """Refuse a record stamped (or a delta begun) in a cycle no statement can close, or far.
+
+    Far: more than `MAX_BOUNDARIES` (100,000) cycles from the kept cycles' start, before
+    or after it. Raises [`BadTimeError`][ratekit.BadTimeError] naming the record, the
+    field, its instant as given, and the horizon and range accepted, or the start and how
+    many cycles lie between. O(1).
     """
     fields = [("at", record.at_us)]
     if type(record) is Sample and record.since_us is not None:
         fields.append(("since", record.since_us))
+    name = type(record).__name__.lower()
+    label = name if record.id is None else f"{name} {show(record.id)}"
     for field, t_us in fields:
         if closes(rater, t_us):
+            if not near(rater, t_us):
+                raise _far(rater, label, field, t_us)
             continue
         _, _, said = _bounds(rater._engine)
-        name = type(record).__name__.lower()
-        label = name if record.id is None else f"{name} {show(record.id)}"
         raise BadTimeError(
             f"Rater.feed: {label} has {field} {format_us(t_us)}, in a billing cycle that no "
             "statement can close (a cycle closes at a watermark at its end plus the "
@@ -98,6 +132,19 @@ def record(rater: Rater, record: Record) -> None:
             "invoice could never be given; the batch is refused whole. Feed records whose "
             "cycle ends, plus the horizon, within that range."
         )
+
+
+def _far(rater: Rater, label: str, field: str, t_us: int) -> BadTimeError:
+    base = rater._base_us
+    count = _cycles_between(rater, t_us)
+    where = "before" if t_us < base else "after"
+    return BadTimeError(
+        f"Rater.feed: {label} has {field} {format_us(t_us)}, about {count:,} billing "
+        f"cycles {where} the start of the cycles the rater keeps ({format_us(base)}): "
+        f"more than the {MAX_BOUNDARIES:,} a record may lie from it (the rater meters the "
+        "cycles between at once), so the batch is refused whole. A clock that far off is "
+        f"most likely wrong; feed records within {MAX_BOUNDARIES:,} cycles of that start."
+    )
 
 
 def as_of(rater: Rater, as_of_us: int) -> None:
