@@ -21,6 +21,7 @@ from . import _rater_store as _store
 from . import _rater_stretch as _stretch
 from ._instants import format_us
 from .errors import BadTimeError
+from .records import Event
 
 if typing.TYPE_CHECKING:
     from .rater import Rater
@@ -104,3 +105,32 @@ def compact(rater: Rater, new_base: int) -> None:
         rater._book.drop_before(new_base)
     rater._index()
     _store.regroup(rater, book=False)
+    _ordered_before(rater)
+
+
+def _ordered_before(rater: Rater) -> None:
+    """Meter again, at the next statement, each resource whose kept events its state precedes wrongly.
+
+    A kept event whose ``seq`` is below the last one its compacted state applied is
+    ordered before that state (`_lateness.Lateness.event_reach()`: it came after those
+    cycles were compacted, too late in part). While the state keeps the events it
+    applied (``history``), metering the kept cycles orders them among those; once an
+    inventory settled them, or the compaction folded the events the seq order put
+    after the kept one, it cannot, and metering the kept cycles from the new state
+    gives other lines than those the rater has. A restored rater meters the kept
+    cycles from that state: so does this one, and both give the same corrections.
+    O(m) for the m kept records, only for states with a ``seq``.
+    """
+    for state in rater._state:
+        seq = state.seq
+        if seq is None:
+            continue
+        key = (state.account, state.resource)
+        if any(
+            type(r) is Event and r.seq is not None and r.seq < seq
+            for r in rater._by_key.get(key, ())
+        ):
+            rater._dirty.add(key)
+            rater._dirty.add((state.account, None))
+            if rater._redo is not None:
+                rater._redo.add(key)
