@@ -147,8 +147,11 @@ def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
     whose ``last_seen`` closing of that resource a late record moved: its closing of the
     others was applied on time). A late record that changes no quantity there (an
     inventory whose close or correction reaches back) is the same false alarm, as after
-    a restore, which meters every resource from the kept cycles' start. O(a + l) for a
-    anomalies and l late rows.
+    a restore, which meters every resource from the kept cycles' start. Records without
+    an id are told by their resource (their anomaly names no record): a ``"late"`` of
+    theirs is the false alarm when every late row of that resource's id-less records
+    lies before ``base_us`` and no ``"too_late"`` refused such a record's part there.
+    O(a + l) for a anomalies and l late rows.
 
     So is a ``"before_span"`` of a delta over a span whose part before ``base_us`` was
     applied while those cycles were kept (it was fed on time for them): batch rating of
@@ -173,11 +176,28 @@ def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
     # before the kept cycles): an inventory it names as a resource's closer is no
     # refused record of the inventory's other resources.
     refused: dict[str, set[Place]] = {}
+    # Records without an id are told by their resource: its late rows before ``base_us``
+    # all of such records, none after, and no "too_late" of such a record there.
+    places = {(r.account, r.resource) for r in usage.late if not r.record_ids}
+    places.difference_update(
+        (r.account, r.resource) for r in usage.late if not r.record_ids and r.span.end_us > base_us
+    )
     for anomaly in (*rater._anomalies, *rater._anomalies_before):
         if anomaly.kind == "too_late":
             for record_id in anomaly.record_ids:
                 refused.setdefault(record_id, set()).add((anomaly.account, anomaly.resource))
-    return [a for a in found if a.kind != "late" or a.record_ids not in behind or named(a, refused)]
+            if not anomaly.record_ids:
+                places.discard((anomaly.account, anomaly.resource))
+    return [
+        a
+        for a in found
+        if a.kind != "late"
+        or (
+            (a.account, a.resource) not in places
+            if not a.record_ids
+            else a.record_ids not in behind or named(a, refused)
+        )
+    ]
 
 
 def _begun(

@@ -97,8 +97,11 @@ def compact(rater: Rater, new_base: int) -> None:
     # Said once: an anomaly stays known while a kept record may make metering find it
     # again (its records are compacted with the cycle that holds them), and one
     # compaction longer in any case (a too-late part is told from an applied one).
+    # The events a compacted state keeps (its history) are metered again with the kept
+    # records that a seq orders before them: their anomalies may be found again too.
+    held = [event for state in rater._state for event in state.history]
     rater._anomalies_before = _said.remembered(
-        rater._anomalies_before, rater._anomalies, rater._records.values()
+        rater._anomalies_before, rater._anomalies, [*rater._records.values(), *held], new_base
     )
     rater._anomalies = set()
     if rater._book is not None:

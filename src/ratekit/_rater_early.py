@@ -177,6 +177,10 @@ def _restate(rater: Rater, key: tuple[str, str], state: ResourceState) -> None:
     reach = rater._reach
     had = key in reach.states
     reach.states[key] = state
+    if state.seq is None:  # the index of the compacted seqs, as a restore builds it
+        reach.seqs.pop(key, None)
+    else:
+        reach.seqs[key] = state.seq
     rater._state = (
         tuple(state if (s.account, s.resource) == key else s for s in rater._state)
         if had

@@ -136,15 +136,20 @@ def said(anomaly: Anomaly) -> Said:
 
 
 def remembered(
-    said_before: Iterable[Anomaly], said_now: Iterable[Anomaly], kept: Iterable[Record]
+    said_before: Iterable[Anomaly],
+    said_now: Iterable[Anomaly],
+    kept: Iterable[Record],
+    base_us: int,
 ) -> set[Anomaly]:
     """The anomalies a compaction keeps known, so that none is said again.
 
     Those said since the last compaction (one compaction longer in any case: a too-late
-    part is told from an applied one), and the older ones about a record still kept,
-    which metering may find again: named by its id among the anomaly's ``record_ids``,
-    or, without an id, by its label in the message (``(start of 'r2' at <instant>, no
-    id)``). O(a + k) for a anomalies and k kept records.
+    part is told from an applied one), and the older ones that metering or rating may
+    find again: about a record still kept (named by its id among the anomaly's
+    ``record_ids``, or, without an id, by its label in the message: ``(start of 'r2' at
+    <instant>, no id)``), or at an instant of the kept cycles, from ``base_us`` on (a
+    ``"negative_total"`` of a kept cycle, whose records may have no id). O(a + k) for a
+    anomalies and k kept records.
     """
     ids: set[str] = set()
     labels: set[str] = set()
@@ -158,8 +163,11 @@ def remembered(
             labels.add(label(record))
     out = set(said_now)
     for anomaly in said_before:
-        if not ids.isdisjoint(anomaly.record_ids) or (
-            labels and not labels.isdisjoint(_NAMES.findall(anomaly.message))
+        at_us = anomaly.at_us
+        if (
+            (at_us is not None and at_us >= base_us)
+            or not ids.isdisjoint(anomaly.record_ids)
+            or (labels and not labels.isdisjoint(_NAMES.findall(anomaly.message)))
         ):
             out.add(anomaly)
     return out

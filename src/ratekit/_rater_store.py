@@ -22,7 +22,7 @@ from ._instants import format_us
 from ._rating_engine import _Engine as _RatingEngine
 from ._shown import show
 from .errors import BadSnapshotError, RatekitError
-from .records import Event, Inventory, Sample
+from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
 from .statements import LineKey
 from .usage import ResourceState
@@ -71,7 +71,17 @@ _BODY: Final = frozenset(
     )
 )
 _LATER: Final = frozenset(
-    ("by_resource", "late_seen", "first", "allowed", "tz", "uncovered", "start_us", "too_late")
+    (
+        "by_resource",
+        "late_seen",
+        "first",
+        "allowed",
+        "tz",
+        "uncovered",
+        "start_us",
+        "too_late",
+        "said_before",
+    )
 )
 _NO_RECORDS: Final[dict[str, list[object]]] = {"attributes": [], "shapes": [], "groups": []}
 # The keys of a resource state: those ResourceState.to_json() writes (all of them, always),
@@ -132,6 +142,9 @@ def body(rater: Rater) -> dict[str, object]:
         body["uncovered"] = sorted(rater._uncovered)
     if rater._too_late:  # the records judged too late, remembered (absent: none)
         body["too_late"] = _remembered.encode(rater)
+    older = rater._anomalies_before - rater._anomalies
+    if older:  # of the anomalies, those said before the last compaction (absent: none)
+        body["said_before"] = sorted((_snapshot_entries.encode_anomaly(a) for a in older), key=repr)
     if rater._start_us < rater._base_us:  # the rater's first cycle (absent: the kept ones')
         body["start_us"] = rater._start_us
     return body
@@ -191,7 +204,7 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         rater._reported = dict(reported)
         anomalies = each(body, "anomalies", _snapshot_entries.anomaly)
         _once("anomalies", anomalies)
-        rater._anomalies = set(anomalies)
+        rater._anomalies, rater._anomalies_before = _said_before(body, anomalies)
         dirty = each(body, "dirty", _snapshot_entries.dirty)
         _once("dirty", dirty)
         rater._dirty = set(dirty)
@@ -203,6 +216,32 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         uncovered = each(body, "uncovered", _account) if "uncovered" in body else []
         _once("uncovered", uncovered)
         rater._uncovered = set(uncovered)
+
+
+def _said_before(
+    body: Mapping[str, Any], anomalies: list[Anomaly]
+) -> tuple[set[Anomaly], set[Anomaly]]:
+    """The anomalies said since the last compaction, and those said before it.
+
+    ``said_before`` (absent: none) lists those of ``anomalies`` said before the last
+    compaction: the next one forgets them unless a kept record may make metering find
+    them again, as the rater that wrote the snapshot would (`_rater_said.remembered()`).
+    One it does not list among ``anomalies`` is refused (BadSnapshotError). O(a).
+    """
+    if "said_before" not in body:
+        return set(anomalies), set()
+    before = _snapshot.decode_each(body, "said_before", _snapshot_entries.anomaly)
+    _once("said_before", before)
+    known = set(anomalies)
+    for index, anomaly in enumerate(before):
+        if anomaly not in known:
+            raise BadSnapshotError(
+                f"Rater snapshot body.said_before[{index}] is not among body.anomalies: "
+                "it lists anomalies said before the last compaction, each of them "
+                "an anomaly the snapshot lists; restore an unaltered copy."
+            )
+    older = set(before)
+    return known - older, older
 
 
 def _keys(body: Mapping[str, Any]) -> None:

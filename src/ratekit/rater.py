@@ -521,7 +521,6 @@ class Rater:
         _store.load(rater, body, data["version"])
         _store.consistent(rater)
         _reported.check(rater)  # each reported line one the rater could give
-        rater._anomalies_before = set()
         rater._closers = []
         rater._line_members = {}
         rater._index()
