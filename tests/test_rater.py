@@ -493,6 +493,24 @@ def test_rater_refuses_bad_options_with_messages() -> None:
     assert str(caught.value) == (
         "Rater plans must be a Plan or an iterable of Assignment values, not int: 42."
     )
+    plan = rk.Plan("p", "EUR", rk.cycles.daily(tz="UTC"), [])
+    # A plan in a list: named as such, with the two ways that are accepted.
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater([plan], [], start=start)  # type: ignore[list-item]
+    assert str(caught.value) == (
+        "Rater plans must be one Plan, or an iterable of Assignment values; plans[0] is a "
+        "Plan ('p'): give the plan of every account as itself, not in a list, or assign "
+        "plans to accounts with rk.Assignment(account, plan)."
+    )
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater.restore(rk.Rater(plan, [], start=start).snapshot(), [plan], [])  # type: ignore[list-item]
+    assert str(caught.value).startswith("Rater plans must be one Plan, or an iterable of")
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.rate([], [rk.Assignment("a", plan), 7], span=rk.Span(start, "2026-03-02T00:00:00Z"))  # type: ignore[list-item]
+    assert str(caught.value) == (
+        "rate plans must be one Plan, or an iterable of Assignment values "
+        "(rk.Assignment(account, plan)); plans[1] is int: 7."
+    )
 
 
 def test_a_late_record_without_id_survives_a_snapshot_and_is_listed_once() -> None:

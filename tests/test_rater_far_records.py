@@ -1,11 +1,13 @@
-"""A record stamped more than 100,000 cycles from the kept cycles' start is refused.
+"""A record stamped more than 10,000 cycles from the kept cycles' start is refused.
 
 The rater meters the cycles between such a record and the start of the cycles it keeps
 at once: a too-late record's part before that start, a counter reading's increment from
 a reading already compacted. A counter reading stamped in 1913 on hourly cycles ran for
 minutes (990,000 cycles of late rows), one stamped in 2082 raised a `BadSpanError` from
 inside the feed, naming no record, after the records listed before it were taken. Such
-a record is now refused at the door, naming it, and the batch is refused whole.
+a record is now refused at the door, naming it, and the batch is refused whole. The
+bound is the number of cycles one statement closes (`rk.rater.MAX_CLOSING`): the work
+of placing a record, as of a statement, grows with the cycles it spans.
 """
 
 from __future__ import annotations
@@ -64,10 +66,10 @@ def test_a_counter_reading_that_far_is_refused_naming_it(at: str, cycles: str, w
         rater.feed([near, _reading(at)])
     assert str(caught.value) == (
         f"Rater.feed: sample 'c2' has at {at}, about {cycles} billing cycles {where} the "
-        "start of the cycles the rater keeps (2026-03-01T08:00:00Z): more than the 100,000 "
+        "start of the cycles the rater keeps (2026-03-01T08:00:00Z): more than the 10,000 "
         "a record may lie from it (the rater meters the cycles between at once), so the "
         "batch is refused whole. A clock that far off is most likely wrong; feed records "
-        "within 100,000 cycles of that start."
+        "within 10,000 cycles of that start."
     )
     # Refused whole: the event listed before it was not taken.
     assert _state(rater) == before
@@ -103,17 +105,18 @@ def test_a_delta_begun_that_far_is_refused_by_its_since() -> None:
     )
 
 
-def test_the_bound_is_100000_cycle_boundaries_between() -> None:
-    # 8:00 plus 100,000 hours is 100,000 cycles after 8:00 (the boundaries 9:00 up to
-    # it, inclusive): taken, its reach back to the compacted reading metered. A
-    # microsecond before 8:00 is one cycle before it. One hour more: refused.
+def test_the_bound_is_10000_cycles_as_a_statement_closes() -> None:
+    # 8:00 plus 10,000 hours is 10,000 cycles after 8:00 (the boundaries 9:00 up to it,
+    # inclusive): taken, its reach back to the compacted reading metered. A microsecond
+    # before 8:00 is one cycle before it. One hour more: refused.
+    assert rk.rater.MAX_CLOSING == 10_000
     rater = _rater()
-    taken = rater.feed([_reading(BASE + dt.timedelta(hours=100_000))])
+    taken = rater.feed([_reading(BASE + dt.timedelta(hours=10_000))])
     assert taken.accepted == ("c2",)
-    with pytest.raises(rk.BadTimeError, match="about 100,001 billing cycles after"):
-        rater.feed([_reading(BASE + dt.timedelta(hours=100_001), "c3")])
-    with pytest.raises(rk.BadTimeError, match="about 100,001 billing cycles before"):
-        rater.feed([_reading(BASE - dt.timedelta(hours=100_000, microseconds=1), "c4")])
+    with pytest.raises(rk.BadTimeError, match="about 10,001 billing cycles after"):
+        rater.feed([_reading(BASE + dt.timedelta(hours=10_001), "c3")])
+    with pytest.raises(rk.BadTimeError, match="about 10,001 billing cycles before"):
+        rater.feed([_reading(BASE - dt.timedelta(hours=10_000, microseconds=1), "c4")])
 
 
 def test_a_too_late_reading_within_the_bound_is_named_too_late() -> None:

@@ -152,14 +152,15 @@ def test_a_monthly_cycle_ending_in_9999_is_refused_and_the_month_before_is_taken
     # Under monthly cycles 9998-12-15 lies in December 9998, which ends in 9999: no
     # watermark can close it (this record was taken before, and every statement from
     # 9998-12-31 on failed naming instants ratekit computed). November closes.
-    rater = rk.Rater(_plan(MONTHLY), METERS, start=START)
+    # (A rater of 9998: from 2026 both lie more than 10,000 monthly cycles ahead.)
+    rater = rk.Rater(_plan(MONTHLY), METERS, start="9998-01-01T00:00:00Z")
     far = rk.Event("a9", "r1", "9998-12-15T00:00:00Z", {"mem": 1}, id="far")
     with pytest.raises(rk.BadTimeError) as caught:
         rater.feed([far])
     assert str(caught.value) == _unclosable("event 'far'", "9998-12-15T00:00:00Z")
     november = rk.Event("a9", "r1", "9998-11-15T00:00:00Z", {"mem": 1}, id="nov")
     assert rater.feed([november]).accepted == ("nov",)
-    assert rater.statement("2026-04-01T00:00:00Z").lines == ()
+    assert rater.statement("9998-04-01T00:00:00Z").lines == ()
 
 
 def test_a_horizon_moves_the_last_closable_cycle_earlier() -> None:

@@ -728,7 +728,13 @@ def test_records_travel_cheaply() -> None:
     [
         (None, "a Plan or an iterable of Assignment values, not NoneType: None."),
         ("p", "a Plan or an iterable of Assignment values, not str: 'p'."),
-        ([5], "a Plan or Assignment values, not int: 5."),
+        (
+            [5],
+            (
+                "one Plan, or an iterable of Assignment values (rk.Assignment(account, plan)); "
+                "plans[0] is int: 5."
+            ),
+        ),
     ],
 )
 def test_bad_plans_are_refused_at_the_door_as_rate_refuses_them(

@@ -15,6 +15,7 @@ from typing import Final
 from . import _rater_accounts as _accounts
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
+from . import _rater_range as _range
 from . import _rater_remembered as _remembered
 from . import _rater_said as _said
 from . import _rater_store as _store
@@ -29,7 +30,7 @@ if typing.TYPE_CHECKING:
 __all__ = ["MAX_CLOSING", "closing", "compact"]
 
 #: The most cycles one statement closes: a watermark further ahead is refused.
-MAX_CLOSING: Final = 10_000
+MAX_CLOSING: Final = _range.MAX_CYCLES
 
 
 def closing(rater: Rater, as_of_us: int) -> list[tuple[int, int]]:

@@ -104,7 +104,7 @@ def all_computable(rater: Rater, batch: Sequence[object], samples: Sequence[Samp
     instants (``at``, and a delta's ``since``; ``samples``: the batch's samples) can be
     computed, so can every cycle between them, and `instants()` need not look at each
     record. ``False`` (look at each one) when either cannot, or the batch holds
-    something else than records, or an end lies more than `MAX_BOUNDARIES` cycles from
+    something else than records, or an end lies more than `MAX_CYCLES` cycles from
     the kept cycles' start (`_rater_range.near()`). O(n) at C speed, and four cycle
     look-ups.
     """

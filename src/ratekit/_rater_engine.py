@@ -24,7 +24,7 @@ from ._sample_policies import Discrete
 from ._shown import show
 from ._time_policies import Continuous
 from ._zones import from_zone
-from .assignments import Assignment
+from .assignments import Assignment, read_plans
 from .charges import Charge
 from .errors import BadCalendarError, BadTimeError, RatekitError, RatekitTypeError
 from .metering import accepted_kinds, meter
@@ -277,12 +277,10 @@ def first_cycle(engine: Engine, start_us: int) -> int:
 
 
 def assignments(plans: Iterable[Assignment]) -> tuple[Assignment, ...]:
-    if not isinstance(plans, Iterable):
-        raise RatekitTypeError(
-            "Rater plans must be a Plan or an iterable of Assignment values, not "
-            f"{type(plans).__name__}: {show(plans)}."
-        )
-    return tuple(plans)
+    """A rater's assignments (not one Plan), each checked by `read_plans()`. O(n)."""
+    read = read_plans(plans, "Rater")
+    assert not isinstance(read, Plan)  # the callers give a Plan to the rater as itself
+    return read
 
 
 def _level_paths(item: Meter) -> tuple[str, ...] | None:

@@ -11,19 +11,19 @@ cycle end in 9999):
 - `start()`: the cycle containing the rater's start must begin in range and close;
 - `record()`: each instant of a fed (or restored) record must lie in a cycle that
   closes (`closes()` tells, for the feed's fast path), and of a fed one, within
-  `MAX_BOUNDARIES` cycles of the kept cycles' start (`near()` tells): the rater meters
-  the cycles between a record and that start at once (a too-late record's part before
-  it, a counter reading's increment from a compacted reading), and a clock that far off
-  is most likely wrong;
+  `MAX_CYCLES` cycles of the kept cycles' start (`near()` tells): the rater meters the
+  cycles between a record and that start at once (a too-late record's part before it,
+  a counter reading's increment from a compacted reading), and a clock that far off is
+  most likely wrong;
 - `as_of()`: a statement's watermark must lie in range.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from ._calendar import CALENDAR_RANGE, MAX_BOUNDARIES, MAX_CALENDAR_US, MIN_CALENDAR_US
+from ._calendar import CALENDAR_RANGE, MAX_CALENDAR_US, MIN_CALENDAR_US
 from ._cycles_calendar import _Cached
 from ._instants import MAX_US, MIN_US, format_us
 from ._shown import show
@@ -35,7 +35,12 @@ if TYPE_CHECKING:
     from ._rater_engine import Engine
     from .rater import Rater, Record
 
-__all__ = ["as_of", "closes", "near", "record", "start"]
+__all__ = ["MAX_CYCLES", "as_of", "closes", "near", "record", "start"]
+
+#: How many cycles a record may lie from the kept cycles' start, before or after it, and
+#: how many one statement closes (`_rater_close.MAX_CLOSING`): the work of placing a
+#: record, or of a statement, grows with the cycles it spans.
+MAX_CYCLES: Final = 10_000
 
 
 def _bounds(engine: Engine) -> tuple[int, int, str]:
@@ -86,30 +91,32 @@ def _cycles_between(rater: Rater, t_us: int) -> int:
     The cycle boundaries after the earlier of the two up to the later one, inclusive (an
     instant in the cycle before the start is one away, as is the next cycle's start):
     estimated from the length of the kept cycles' first cycle, then, when that estimate
-    comes near `MAX_BOUNDARIES`, counted (a cycle that will not count that far, past its
-    own limit, is past the bound). O(1), or O(MAX_BOUNDARIES) for an instant that far.
+    comes near `MAX_CYCLES`, counted (a cycle that will not count that far, past its own
+    limit, is past the bound). O(1), or O(MAX_CYCLES) for an instant that far.
     """
     engine, base = rater._engine, rater._base_us
     begin, end = engine.containing(base)
     estimate = abs(t_us - base) // max(end - begin, 1)
-    if estimate <= MAX_BOUNDARIES // 2:
+    if estimate <= MAX_CYCLES // 2:
         return estimate
     low, high = min(t_us, base), max(t_us, base)
+    if estimate > 2 * MAX_CYCLES:
+        return estimate  # far whatever the cycles' lengths: not counted
     try:
         return len(engine.cycle.boundaries_us(low, high + 1))
     except BadSpanError:
-        return max(estimate, MAX_BOUNDARIES + 1)
+        return max(estimate, MAX_CYCLES + 1)
 
 
 def near(rater: Rater, t_us: int) -> bool:
-    """Whether ``t_us`` lies at most `MAX_BOUNDARIES` cycles from the kept cycles' start. O(1)."""
-    return _cycles_between(rater, t_us) <= MAX_BOUNDARIES
+    """Whether ``t_us`` lies at most `MAX_CYCLES` cycles from the kept cycles' start. O(1)."""
+    return _cycles_between(rater, t_us) <= MAX_CYCLES
 
 
 def record(rater: Rater, record: Record) -> None:
     """Refuse a record stamped (or a delta begun) in a cycle no statement can close, or far.
 
-    Far: more than `MAX_BOUNDARIES` (100,000) cycles from the kept cycles' start, before
+    Far: more than `MAX_CYCLES` (10,000) cycles from the kept cycles' start, before
     or after it. Raises [`BadTimeError`][ratekit.BadTimeError] naming the record, the
     field, its instant as given, and the horizon and range accepted, or the start and how
     many cycles lie between. O(1).
@@ -141,9 +148,9 @@ def _far(rater: Rater, label: str, field: str, t_us: int) -> BadTimeError:
     return BadTimeError(
         f"Rater.feed: {label} has {field} {format_us(t_us)}, about {count:,} billing "
         f"cycles {where} the start of the cycles the rater keeps ({format_us(base)}): "
-        f"more than the {MAX_BOUNDARIES:,} a record may lie from it (the rater meters the "
+        f"more than the {MAX_CYCLES:,} a record may lie from it (the rater meters the "
         "cycles between at once), so the batch is refused whole. A clock that far off is "
-        f"most likely wrong; feed records within {MAX_BOUNDARIES:,} cycles of that start."
+        f"most likely wrong; feed records within {MAX_CYCLES:,} cycles of that start."
     )
 
 

@@ -143,10 +143,18 @@ def read_plans(plans: object, what: str) -> Plan | tuple[Assignment, ...]:
             f"{type(plans).__name__}: {plans!r}."
         )
     out = tuple(plans)
-    for item in out:
+    for index, item in enumerate(out):
+        if isinstance(item, Plan):
+            raise RatekitTypeError(
+                f"{what} plans must be one Plan, or an iterable of Assignment values; "
+                f"plans[{index}] is a Plan ({item.id!r}): give the plan of every account "
+                "as itself, not in a list, or assign plans to accounts with "
+                "rk.Assignment(account, plan)."
+            )
         if not isinstance(item, Assignment):
             raise RatekitTypeError(
-                f"{what} plans must be a Plan or Assignment values, not "
-                f"{type(item).__name__}: {item!r}."
+                f"{what} plans must be one Plan, or an iterable of Assignment values "
+                f"(rk.Assignment(account, plan)); plans[{index}] is "
+                f"{type(item).__name__}: {show(item)}."
             )
     return out
