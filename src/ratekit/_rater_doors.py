@@ -65,11 +65,6 @@ __all__ = [
 ]
 
 
-def _label(record: Record) -> str:
-    name = type(record).__name__.lower()
-    return name if record.id is None else f"{name} {show(record.id)}"
-
-
 def instants(rater: Rater, record: Record) -> None:
     """Refuse ``record`` when its ``at`` (or ``since``) lies in no cycle the rater computes.
 
@@ -89,7 +84,7 @@ def instants(rater: Rater, record: Record) -> None:
             if from_zone(error):
                 raise
             raise BadTimeError(
-                f"Rater.feed: {_label(record)} has {field} {format_us(t_us)}, in no billing "
+                f"Rater.feed: {_range.labelled(record)} has {field} {format_us(t_us)}, in no billing "
                 f"cycle the rater can compute ({str(error).rstrip('.')}), so every statement would fail on "
                 "it; the batch is refused whole. Feed records whose instants lie in cycles "
                 "within the range ratekit's calendars support (years 2 to 9998)."
@@ -209,7 +204,7 @@ def inventory(
         if assigned is not None and account not in assigned:
             named = some(assigned)
             raise UnpricedUsageError(
-                f"Rater.feed: {_label(record)} stamped {format_us(record.at_us)} lists "
+                f"Rater.feed: {_range.labelled(record)} stamped {format_us(record.at_us)} lists "
                 f"resource {show(resource)} of account {show(account)}, which no assignment "
                 "of this rater names, so every statement reaching it would fail to price it "
                 f"(the assignments name {named}); the batch is refused whole. List "
@@ -221,7 +216,7 @@ def inventory(
             if found is not None:
                 name, error = found
                 raise BadRecordError(
-                    f"Rater.feed: {_label(record)} stamped {format_us(record.at_us)} lists "
+                    f"Rater.feed: {_range.labelled(record)} stamped {format_us(record.at_us)} lists "
                     f"resource {show(resource)} of {show(account)} with attributes that set "
                     f"the level of meter {show(name)}: {error} Every statement metering the "
                     "resource would fail on it, so the batch is refused whole; fix or drop "
@@ -281,7 +276,7 @@ def sums(rater: Rater, samples: Sequence[Sample]) -> None:
         if total.copy_abs() >= LIMIT:
             start, end = containing(sample.at_us)
             raise BadQuantityError(
-                f"Rater.feed: {_label(sample)} stamped {format_us(sample.at_us)} of meter "
+                f"Rater.feed: {_range.labelled(sample)} stamped {format_us(sample.at_us)} of meter "
                 f"{show(sample.meter)} for account {show(sample.account)} brings the meter's "
                 f"quantity in the cycle {format_us(start)}..{format_us(end)} to {total} "
                 f"(from {before}), beyond what its price takes (a quantity less than 1E+30 "
@@ -325,9 +320,9 @@ def levels(rater: Rater, batch: Sequence[Record]) -> None:
     if found is not None:
         record, account, resource, words = found
         what = (
-            f"{_label(record)} ({record.kind})"
+            f"{_range.labelled(record)} ({record.kind})"
             if type(record) is Event
-            else f"{_label(record)} listing it"
+            else f"{_range.labelled(record)} listing it"
         )
         raise BadQuantityError(
             f"Rater.feed: {what} stamped {format_us(record.at_us)} for resource "
@@ -396,7 +391,7 @@ def level_sums(rater: Rater, batch: Sequence[Record]) -> None:
     if found is not None:
         record, account, resource, words = found
         raise BadQuantityError(
-            f"Rater.feed: {_label(record)} stamped {format_us(record.at_us)} for resource "
+            f"Rater.feed: {_range.labelled(record)} stamped {format_us(record.at_us)} for resource "
             f"{show(resource)} of {show(account)} {words} The batch is refused whole; fix "
             "or drop the record and feed the batch again."
         )

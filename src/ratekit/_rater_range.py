@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from ._rater_engine import Engine
     from .rater import Rater, Record
 
-__all__ = ["MAX_CYCLES", "as_of", "closes", "near", "record", "start"]
+__all__ = ["MAX_CYCLES", "as_of", "closes", "labelled", "near", "record", "start"]
 
 #: How many cycles a record may lie from the kept cycles' start, before or after it, and
 #: how many one statement closes (`_rater_close.MAX_CLOSING`): the work of placing a
@@ -113,6 +113,12 @@ def near(rater: Rater, t_us: int) -> bool:
     return _cycles_between(rater, t_us) <= MAX_CYCLES
 
 
+def labelled(record: Record) -> str:
+    """How the feed's doors name a record: its type, and its id when it has one."""
+    name = type(record).__name__.lower()
+    return name if record.id is None else f"{name} {show(record.id)}"
+
+
 def record(rater: Rater, record: Record) -> None:
     """Refuse a record stamped (or a delta begun) in a cycle no statement can close, or far.
 
@@ -124,8 +130,7 @@ def record(rater: Rater, record: Record) -> None:
     fields = [("at", record.at_us)]
     if type(record) is Sample and record.since_us is not None:
         fields.append(("since", record.since_us))
-    name = type(record).__name__.lower()
-    label = name if record.id is None else f"{name} {show(record.id)}"
+    label = labelled(record)
     for field, t_us in fields:
         if closes(rater, t_us):
             if not near(rater, t_us):

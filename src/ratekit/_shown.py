@@ -14,7 +14,7 @@ import reprlib
 from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["MAX_INT_DIGITS", "int_digits", "show", "type_name"]
+__all__ = ["MAX_INT_DIGITS", "int_digits", "show", "some", "type_name"]
 
 #: Ints with more digits than this are shown by their length, not their digits.
 MAX_INT_DIGITS: Final = 60
