@@ -101,6 +101,66 @@ def test_a_snapshot_after_the_watermark_reconciles_from_the_carried_states() -> 
     assert kinds == ["reconciled_close", "reconciled_open", "reconciled_open"]
 
 
+def test_a_sum_s_piece_begun_at_a_last_seen_closing_starts_there() -> None:
+    # "vm" is described at 00:06 and reports 4 calls over 02:49..03:19, its last sign of
+    # life: a last_seen snapshot at 04:00 that lists only "vm0" closes it at 03:19, and
+    # one at 04:30 lists it again (opened, with no description). Its calls' piece thus
+    # begins at 03:19 (where its description changed), not where the day begins, though
+    # no call fell in it before the watermark of 05:49. The day's allowance of 5 calls
+    # goes in time order of the pieces: vm's 4 (00:06..03:19) free, vm0's 3 (02:00..) 1
+    # free and 2 billed, vm's 2 (03:19..) billed. At 0.003 EUR a call: vm 0.006, vm0 0.006.
+    # (Begun at 00:00, vm's 2 came first: vm billed 1 call, vm0 3.)
+    calls = rk.Meter("calls", "call", rk.Discrete())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.daily(tz="UTC"),
+        [rk.PriceEntry("calls", "calls", rk.PerUnit("0.003"))],
+        allowances=[rk.Allowance("calls", 5)],
+    )
+    feeds: list[tuple[list[rk.Record], float]] = [
+        (
+            [
+                rk.Event("a", "vm", _at(0.1), {"m": 1}, kind="update", id="e1"),
+                rk.Event("a", "vm0", _at(2), {"m": 1}, kind="start", id="e2"),
+            ],
+            1,
+        ),
+        (
+            [
+                rk.Sample("a", "vm", "calls", _at(3 + 19 / 60), 4, since=_at(2 + 49 / 60), id="s1"),
+                rk.Inventory(_at(4), [("a", "vm0")], close="last_seen", id="inv-1"),
+                rk.Inventory(_at(4.5), [("a", "vm"), ("a", "vm0")], id="inv-2"),
+            ],
+            5 + 49 / 60,
+        ),
+        (
+            [
+                rk.Sample("a", "vm0", "calls", _at(10), 3, id="s2"),
+                rk.Sample("a", "vm", "calls", _at(12.6), 2, since=_at(12.1), id="s3"),
+            ],
+            21.5,
+        ),
+    ]
+    rater = rk.Rater(plan, [calls], start=_at(0), horizon=dt.timedelta(hours=1))
+    lines: list[rk.StatementLine] = []
+    for records, hours in feeds:
+        rater.feed(records)
+        lines += rater.statement(_at(hours)).lines
+    lines += rater.statement(_at(26)).lines
+    streamed: dict[str | None, Decimal] = {}
+    for line in lines:
+        streamed[line.resource] = streamed.get(line.resource, Decimal(0)) + line.amount
+    assert streamed == {"vm": Decimal("0.006"), "vm0": Decimal("0.006")}
+    batch = rk.rate(
+        [record for records, _ in feeds for record in records],
+        plan,
+        span=rk.Span(_at(0), _at(24)),
+        meters=[calls],
+    )
+    assert {c.resource: c.amount for c in batch.charges if c.amount} == streamed
+
+
 def _sample(rng: random.Random, account: str, resource: str, record_id: str) -> rk.Sample:
     """Calls, at a minute or (half the time) on the half hour, some over the half hour before."""
     minutes = rng.randrange(0, 36 * 60, rng.choice((1, 30)))

@@ -17,6 +17,9 @@ not.
 - A delta without an id over a span that began before the kept cycles was metered again
   after a restore and read as a ``"late"`` change there, though it was charged on time:
   a false alarm, now told by the resource as for records with an id.
+
+And one a never-restored rater missed: the ``"negative_total"`` of a cycle crossed by a
+correction whose span ends at the watermark, held back as if about an event stamped there.
 """
 
 from __future__ import annotations
@@ -175,6 +178,49 @@ def test_a_negative_total_of_a_kept_cycle_is_said_once() -> None:
     assert [(step, kind) for step, kind, _ in plain] == [
         ("statement 2026-03-29T09:31:00Z", "negative_total")
     ]
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_a_negative_total_of_a_correction_ending_at_the_watermark_is_said_at_once(
+    restore: bool,
+) -> None:
+    """A correction whose span ends at the watermark is metered there: the negative totals
+    of both cycles its span crosses are said by that statement, as batch rating says them,
+    not held back as if it were an event stamped at the watermark (the first cycle's was
+    then never said by a rater never restored, as its cycle closed before the next)."""
+    calls = rk.Meter("calls", "call", rk.Discrete())
+    plan = rk.Plan("A", "EUR", ZURICH, [rk.PriceEntry("calls", "calls", rk.Package(10, "0.3"))])
+    # -3 calls over 15:00..00:00 UTC (9 h), cut at Zurich's midnight (23:00 UTC):
+    # 8 h in the cycle of 27 March, -3 * 8/9 = -2.666...667; 1 h in that of 28 March,
+    # -3 * 1/9 = -0.333...333.
+    correction = rk.Sample(
+        "acme", "gw-1", "calls", "2026-03-28T00:00:00Z", -3, since="2026-03-27T15:00:00Z", id="r15"
+    )
+    ops: list[Op] = [
+        ("feed", [correction]),
+        ("statement", "2026-03-28T00:00:00Z"),
+        *([("restore", None)] if restore else []),
+        ("statement", "2026-04-01T04:00:00Z"),
+    ]
+    plain, restored = _both(
+        plan, [calls], ops, start="2026-03-26T23:00:00Z", horizon=dt.timedelta(hours=6)
+    )
+    assert plain == restored
+    totals = [
+        (step, kind, message.split(" totals ")[1].split(" call")[0])
+        for step, kind, message in plain
+    ]
+    assert totals == [
+        ("statement 2026-03-28T00:00:00Z", "negative_total", "-2.666666666666666666666667"),
+        ("statement 2026-03-28T00:00:00Z", "negative_total", "-0.333333333333333333333333"),
+    ]
+    batch = rk.rate(
+        [correction],
+        plan,
+        span=rk.Span("2026-03-26T23:00:00Z", "2026-03-28T23:00:00Z"),
+        meters=[calls],
+    )
+    assert sorted(a.message for a in batch.anomalies) == sorted(m for _, _, m in plain)
 
 
 def test_a_delta_without_id_charged_on_time_is_no_late_change_after_a_restore() -> None:

@@ -214,8 +214,10 @@ def _begun(
     those meters of those resources over the kept cycles up to ``prev`` from their events
     and inventories alone (samples cut no piece), with a zero delta at the last instant
     before ``prev`` to give the piece a row. A resource whose piece is not found so (its
-    row reads otherwise) is added to ``full``, to be metered again whole. O(k) for the k
-    kept records of those resources, and the metering of their events.
+    row reads otherwise) is added to ``full``, to be metered again whole, and so are all
+    of them when a ``last_seen`` inventory lies there: it closes a resource at its last
+    sign of life, which may be a sample. O(k) for the k kept records of those resources,
+    and the metering of their events.
     """
     keys = {(account, resource) for account, resource, _ in begun}
     names = frozenset(name for _, _, name in begun)
@@ -224,7 +226,13 @@ def _begun(
     records: list[Record] = [
         r for key in keys for r in rater._by_key.get(key, ()) if type(r) is Event and r.at_us < prev
     ]
-    records += restricted([i for i in rater._inventories if i.at_us < prev], keys)
+    listed = restricted([i for i in rater._inventories if i.at_us < prev], keys)
+    if any(type(i) is Inventory and i.close == "last_seen" for i in listed):
+        # It closes a resource at its last sign of life, which may be a sample: metered
+        # from events alone, the piece would begin elsewhere. Metered again whole.
+        full.update(keys)
+        return list(usage.rows)
+    records += listed
     records += [Sample(account, resource, name, last, 0) for account, resource, name in begun]
     states = [s for s in rater._state if (s.account, s.resource) in keys]
     pieces = {

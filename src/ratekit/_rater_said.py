@@ -195,11 +195,15 @@ def unsettled(rater: Rater, anomalies: Iterable[Anomaly], as_of_us: int) -> set[
     at that instant: one fed later (a START, an inventory that opens the resource again)
     may take the anomaly away, as batch rating of every record says. So it is said once
     that instant is settled, by the first statement past it: its resource is metered
-    again then (and after a restore every resource is). O(a).
+    again then (and after a restore every resource is). A ``"negative_total"`` is said at
+    once: it is about a group's total in a cycle at this watermark, not about its first
+    record, and a correction whose span ends at the watermark is metered. O(a).
     """
     out: set[Anomaly] = set()
     for anomaly in anomalies:
-        if not anomaly.record_ids:
+        if not anomaly.record_ids or anomaly.kind == "negative_total":
+            # Records fed later that change the total are metered at a later watermark,
+            # where `said()` knows the same cycle's total as said.
             continue
         record_id = anomaly.record_ids[0]
         kind = rater._holders.get(record_id)
