@@ -46,8 +46,14 @@ _SCALARS: Final = frozenset((str, int, bool, float, type(None)))
 _ENVELOPE: Final = frozenset(("format", "version", "fingerprint", "body", "checksum"))
 
 
+#: The canonical JSON writer: sorted keys, no spaces, text as it is. One for every call
+#: (a compaction takes the digest of each record it forgets): ``json.dumps`` with these
+#: options would build a writer per call, a third of the time of a sample's.
+_ENCODER: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _canonical(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def _canonical_bytes(value: object) -> bytes:
