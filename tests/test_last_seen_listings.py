@@ -90,6 +90,31 @@ def test_a_carried_state_remembers_the_last_listing() -> None:
     ]
 
 
+def test_a_carried_state_remembers_the_last_sample() -> None:
+    # Started at 00:00, a call at 05:00, metered to 06:00: 6 h. The next call gets a
+    # last_seen inventory at 10:00 that does not list it: closed at 05:00, the call, its
+    # last sign of life, which the state remembers (its readings): a late row of -1 h
+    # (05:00 to 06:00), 5 h in all, as metering at once. (It closed at the start, 00:00,
+    # as if the call had not been: -6 h.)
+    cut = "2026-03-01T06:00:00Z"
+    started = rk.Event("acme", "vm-1", DAY.start, kind="start", id="e")
+    call = rk.Sample("acme", "vm-1", "calls", "2026-03-01T05:00:00Z", 3, id="s")
+    gone = rk.Inventory("2026-03-01T10:00:00Z", [], close="last_seen", id="gone")
+    one = rk.meter([started, call], [RUNTIME, CALLS], span=rk.Span(DAY.start, cut), cycle=None,
+                   as_of=cut)  # fmt: skip
+    state = [rk.ResourceState.from_json(json.loads(json.dumps(s.to_json()))) for s in one.state]
+    two = rk.meter([gone], [RUNTIME, CALLS], span=rk.Span(cut, DAY.end), cycle=None,
+                   as_of=DAY.end, state=state)  # fmt: skip
+    assert sum(r.quantity for r in one.rows if r.meter == "runtime") == Decimal(6)
+    assert [r for r in two.rows if r.meter == "runtime"] == []
+    assert [(r.span.start, r.span.end, r.quantity) for r in two.late] == [
+        (to_dt("2026-03-01T05:00:00Z"), to_dt(cut), Decimal(-1))
+    ]
+    at_once = rk.meter([started, call, gone], [RUNTIME, CALLS], span=DAY, cycle=None,
+                       as_of=DAY.end)  # fmt: skip
+    assert sum(r.quantity for r in at_once.rows if r.meter == "runtime") == Decimal(5)
+
+
 def to_dt(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
@@ -149,9 +174,10 @@ QUARTERS = 96  # in a day
     listings=st.lists(st.integers(0, QUARTERS - 1), max_size=4),
     samples=st.lists(st.integers(0, QUARTERS - 1), max_size=3),
     gone=st.integers(0, QUARTERS - 1),
+    split=st.integers(1, QUARTERS - 1),
 )
 def test_a_last_seen_closing_is_the_last_sign_of_life_before_it(
-    start: int | None, listings: list[int], samples: list[int], gone: int
+    start: int | None, listings: list[int], samples: list[int], gone: int, split: int
 ) -> None:
     # Oracle, by brute force over quarter-hour ticks: the resource opens at its first
     # event or listing; the last_seen inventory at ``gone`` (not listing it) closes it at
@@ -199,6 +225,28 @@ def test_a_last_seen_closing_is_the_last_sign_of_life_before_it(
         found = _CLOSED.search(close.message)
         assert found is not None
         assert to_us(found[1], "closing") == t0 + closed_at * QUARTER_US
+    # Metered in two calls cut at a quarter (the state carried through JSON): the rows of
+    # both and the late rows of the second add up to the same hours, whatever signs of
+    # life the first call saw (its samples and listings: the state remembers them).
+    cut_us = t0 + split * QUARTER_US
+    early = [r for r in records if r.at_us < cut_us]
+    first_call = rk.meter(early, [RUNTIME, CALLS], span=rk.Span.from_us(t0, cut_us), cycle=None,
+                          as_of=format_us(cut_us))  # fmt: skip
+    carried = [
+        rk.ResourceState.from_json(json.loads(json.dumps(s.to_json()))) for s in first_call.state
+    ]
+    second_call = rk.meter([r for r in records if r.at_us >= cut_us], [RUNTIME, CALLS],
+                           span=rk.Span.from_us(cut_us, DAY.end_us), cycle=None,
+                           as_of=DAY.end, state=carried)  # fmt: skip
+    hours = sum(
+        (
+            r.quantity
+            for r in (*first_call.rows, *second_call.rows, *second_call.late)
+            if r.meter == "runtime"
+        ),
+        Decimal(0),
+    )
+    assert Fraction(hours) == Fraction(len(ticks), 4)
     # The streaming rater, fed in two batches with a statement between, agrees with batch.
     rater = rk.Rater(BOTH, [RUNTIME, CALLS], start=DAY.start, horizon=dt.timedelta(days=1))
     cut = len(records) // 2

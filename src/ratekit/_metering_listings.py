@@ -99,15 +99,21 @@ def with_remembered(
 
 
 def seen(signs: Sequence[int], state: ResourceState | None) -> Sequence[int]:
-    """The sorted instants ``signs`` of life, with the state's last listing of the resource.
+    """The sorted instants ``signs`` of life, with those the state remembers.
 
-    An inventory's listing of a resource is a sign of life (a later inventory with
-    ``close="last_seen"`` closes it no earlier); the state remembers the last instant an
-    inventory covered the resource, and whether one listed it then. O(n).
+    A sample and an inventory's listing of a resource are signs of life (a later
+    inventory with ``close="last_seen"`` closes it no earlier): the state remembers each
+    meter's last samples (its ``readings``), and the last instant an inventory covered
+    the resource and whether one listed it then. Without them, the call after the one
+    that metered a resource's last sample would close it at its last event instead.
+    O(n + r) for r readings.
     """
-    remembered = None if state is None else state.listings
-    if remembered is None or all(listed is None for _, listed, _ in remembered[1]):
+    if state is None:
         return signs
     out = list(signs)
-    bisect.insort(out, remembered[0])
+    for reading in state.readings:
+        bisect.insort(out, reading[1])
+    remembered = state.listings
+    if remembered is not None and any(listed is not None for _, listed, _ in remembered[1]):
+        bisect.insort(out, remembered[0])
     return out
