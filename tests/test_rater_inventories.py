@@ -15,6 +15,7 @@ import json
 import random
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
@@ -159,6 +160,68 @@ def test_a_sum_s_piece_begun_at_a_last_seen_closing_starts_there() -> None:
         meters=[calls],
     )
     assert {c.resource: c.amount for c in batch.charges if c.amount} == streamed
+
+
+@pytest.mark.parametrize("inventory_id", [None, "inv-1"])
+def test_a_last_seen_closing_behind_the_watermark_is_a_correction(
+    inventory_id: str | None,
+) -> None:
+    # vm runs from 00:00 (1 EUR an hour); its last sign of life is an update at 02:00.
+    # The statement of 10:00 charges 10 h = 10 EUR. A last_seen snapshot of 11:00 that
+    # does not list it closes it at 02:00, behind that watermark: the line reported is
+    # reversed (-10) and given again (2 h = 2 EUR), whether the snapshot has an id or
+    # not (without one, it is known by its instant), never a silent -8 increment.
+    rater = rk.Rater(ONE_PRICE, [RUNTIME], start=_at(0))
+    rater.feed(
+        [
+            rk.Event("a", "vm", _at(0), kind="start", id="e1"),
+            rk.Event("a", "vm", _at(2), {"f": 1}, kind="update", id="e2"),
+        ]
+    )
+    [first] = rater.statement(_at(10)).lines
+    assert (first.role, first.amount) == ("charge", Decimal(10))
+    rater.feed([rk.Inventory(_at(11), [], close="last_seen", id=inventory_id)])
+    second = rater.statement(_at(12))
+    assert [(line.role, line.quantity, line.amount) for line in second.lines] == [
+        ("reversal", Decimal(-10), Decimal(-10)),
+        ("correction", Decimal(2), Decimal(2)),
+    ]
+    [closing] = second.anomalies
+    named = (
+        "inventory at 2026-03-01T11:00:00Z"
+        if inventory_id is None
+        else ("inventory 'inv-1' at 2026-03-01T11:00:00Z")
+    )
+    assert closing.message == (
+        f"{named} does not list 'vm' of 'a', running since 2026-03-01T02:00:00Z: closed at "
+        "2026-03-01T02:00:00Z (its last sign of life)."
+    )
+
+
+@pytest.mark.parametrize("stop_id", [None, "e2"])
+def test_an_inventory_without_id_correcting_a_description_is_said_once(
+    stop_id: str | None,
+) -> None:
+    # A snapshot without an id lists vm with mb=256 where its START said 512: a
+    # reconciled_update, said by the statement after it. A STOP stamped before the
+    # snapshot, fed after, has the resource metered again: the same correction (now of
+    # the description the STOP left, set by a record that may have no id) is not said
+    # again. The snapshot is named by its instant alone (once).
+    rater = rk.Rater(ONE_PRICE, [RUNTIME], start=_at(0))
+    rater.feed([rk.Inventory(_at(32.65), {("b", "vm"): {"mb": 256}})])
+    rater.feed([rk.Event("b", "vm", _at(24), {"mb": 512}, kind="start", id="e1")])
+    said = list(rater.statement(format_us(to_us(_at(32.65)) + 1)).anomalies)
+    rater.feed([rk.Event("b", "vm", _at(26.2), kind="stop", id=stop_id)])
+    said += rater.statement(_at(96)).anomalies
+    assert [(a.kind, a.message) for a in said] == [
+        (
+            "reconciled_update",
+            (
+                "inventory at 2026-03-02T08:39:00Z lists 'vm' of 'b' with mb=256, where its "
+                "description had mb=512: corrected at 2026-03-02T08:39:00Z."
+            ),
+        )
+    ]
 
 
 def _sample(rng: random.Random, account: str, resource: str, record_id: str) -> rk.Sample:

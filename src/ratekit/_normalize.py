@@ -38,6 +38,7 @@ __all__ = [
     "group",
     "known_by",
     "label",
+    "stamped",
     "unique",
 ]
 
@@ -65,6 +66,16 @@ def label(record: Event | Sample | Inventory) -> str:
         return f"{kind} {record.id!r}"
     what = record.kind if isinstance(record, Event) else f"{record.kind} of {record.meter!r}"
     return f"{kind} ({what} of {record.resource!r} at {format_us(record.at_us)}, no id)"
+
+
+def stamped(inventory: Inventory) -> str:
+    """How an inventory's anomalies name it: its label, with its instant when that is its id.
+
+    ``inventory 'inv-7' at 2026-03-02T00:00:00Z``, or ``inventory at
+    2026-03-02T00:00:00Z`` for one without an id (its label is its instant already).
+    """
+    where = label(inventory)
+    return where if inventory.id is None else f"{where} at {format_us(inventory.at_us)}"
 
 
 class Anomalies:

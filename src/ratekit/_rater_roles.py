@@ -18,7 +18,7 @@ import typing
 from collections.abc import Iterable
 
 from . import _lateness
-from ._normalize import label
+from ._normalize import stamped
 from .records import Anomaly, Event, Inventory
 
 if typing.TYPE_CHECKING:
@@ -65,7 +65,10 @@ def closed_behind(anomalies: Iterable[Anomaly], closers: list[Inventory], prev: 
     if not closers:
         return set()
     ids = {inventory.id for inventory in closers if inventory.id is not None}
-    labels = tuple(f"{label(inventory)} at " for inventory in closers if inventory.id is None)
+    # How the closing of one without an id begins (`_timelines`' reconciled_close).
+    labels = tuple(
+        f"{stamped(inventory)} does not list " for inventory in closers if inventory.id is None
+    )
     accounts: set[str] = set()
     for anomaly in anomalies:
         if (

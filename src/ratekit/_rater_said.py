@@ -114,6 +114,8 @@ def said(anomaly: Anomaly) -> Said:
     with the watermark, and each new figure is said. A ``"negative_total"`` is about a
     group's total in a cycle, not a record: its cycle (its ``at``) stands for the record,
     since the corrections it names change as records come and as the cycle closes.
+    One about an inventory without an id is told by that inventory's label among the
+    names, not by the record it was measured against (the first of its ``record_ids``).
     O(len).
 
     Examples:
@@ -132,6 +134,11 @@ def said(anomaly: Anomaly) -> Said:
         # About a group's total in a cycle (its start is ``at``), whatever records make
         # it up: the corrections it names change as records come, or as the cycle closes
         return (anomaly.kind, (), anomaly.account, anomaly.resource, (*names, str(anomaly.at_us)))
+    if anomaly.message.startswith(_IDLESS_INVENTORY):
+        # About an inventory without an id, named by its instant (among the names): its
+        # record ids are those of what it was measured against, which metering the
+        # resource again after a late record may find otherwise (a STOP without an id).
+        return (anomaly.kind, (), anomaly.account, anomaly.resource, names)
     return (anomaly.kind, anomaly.record_ids[:1], anomaly.account, anomaly.resource, names)
 
 
@@ -181,6 +188,9 @@ def _unplaced(key: Said) -> Said:
     """
     return (key[0], key[1], None, None, key[4])
 
+
+#: How an anomaly about an inventory without an id begins (`_normalize.label`).
+_IDLESS_INVENTORY: Final = "inventory at "
 
 # A quoted name, or a record without an id: "(start of 'vm' at <instant>, no id)",
 # "inventory at <instant>".

@@ -33,6 +33,7 @@ from ._normalize import (
     UNKNOWN,
     Anomalies,
     label,
+    stamped,
 )
 from ._ties import clean_order
 from .records import Event, Inventory
@@ -478,7 +479,7 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
     if listed is not None:
         # A listing is a sign of life (for a later inventory closing at the last one).
         line.last_listed_us = max(line.last_listed_us, inventory.at_us)
-    where = label(inventory)
+    where = stamped(inventory)
     if listed is not None and status in (UNKNOWN, DELETED):
         line.clock_us = at_us
         line.push(at_us, apply_attributes(EMPTY, listed), RUNNING, inventory.id)
@@ -488,7 +489,7 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
             account,
             resource,
             "reconciled_open",
-            f"{where} at {format_us(inventory.at_us)} lists {resource!r} of {account!r}, which "
+            f"{where} lists {resource!r} of {account!r}, which "
             f"was {'deleted' if status == DELETED else 'unknown'}: opened at "
             f"{format_us(at_us)}.",
             (inventory.id,),
@@ -507,7 +508,7 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
                 account,
                 resource,
                 "reconciled_update",
-                f"{where} at {format_us(inventory.at_us)} lists {resource!r} of {account!r} "
+                f"{where} lists {resource!r} of {account!r} "
                 f"with {', '.join(f'{key}={listed[key]!r}' for key in changed)}, where its "
                 f"description had {', '.join(f'{key}={description.get(key)!r}' for key in changed)}: "
                 f"corrected at {format_us(at_us)}.",
@@ -529,14 +530,12 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
         line.clock_us = at_us
         line.push(close_us, EMPTY, DELETED, inventory.id)
         _touched(line, inventory)
-        # An inventory without an id is named by its instant already.
-        stamp = "" if inventory.id is None else f" at {format_us(inventory.at_us)}"
         anomalies.add(
             at_us,
             account,
             resource,
             "reconciled_close",
-            f"{where}{stamp} does not list {resource!r} of "
+            f"{where} does not list {resource!r} of "
             f"{account!r}, {STATUS_NAMES[status]} since {format_us(since)}: closed at "
             f"{format_us(close_us)} ({how}).",
             (inventory.id, opener),
