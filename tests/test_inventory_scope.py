@@ -328,6 +328,24 @@ def test_a_listing_outside_its_own_scope_is_refused() -> None:
     assert rk.Inventory(AT, size, where={"entity": "vm"}).resources[0][1] == "vm-1"
 
 
+def test_the_repr_shows_the_attributes_listed() -> None:
+    # Two inventories that list one resource with other attributes are not equal: their
+    # reprs differ too (a log of fed records tells them apart), and read back as given.
+    one = rk.Inventory(AT, {("a", "v"): {"mb": 1}, ("a", "w"): {}})
+    two = rk.Inventory(AT, {("a", "v"): {"mb": 2}, ("a", "w"): {}})
+    assert one != two
+    assert repr(one) == (
+        "Inventory('2026-03-11T00:00:00Z', {('a', 'v'): {'mb': 1}, ('a', 'w'): {}}, "
+        "close='snapshot')"
+    )
+    assert repr(two) != repr(one)
+    assert eval(repr(one), {"Inventory": rk.Inventory}) == one
+    # Without attributes, the list of (account, resource) as before.
+    assert repr(rk.Inventory(AT, [("a", "v")], id="i")) == (
+        "Inventory('2026-03-11T00:00:00Z', [('a', 'v')], close='snapshot', id='i')"
+    )
+
+
 def test_accounts_are_sorted_once_and_where_reads_like_a_price_entry() -> None:
     listing = rk.Inventory(
         AT, [], accounts=("b", "a", "b"), where={"size": rk.Between(1, 64), "entity": "vm"}, id="x"

@@ -20,6 +20,9 @@ not.
 
 And one a never-restored rater missed: the ``"negative_total"`` of a cycle crossed by a
 correction whose span ends at the watermark, held back as if about an event stamped there.
+Then three from a later review: a ``"late"`` change said again when metered once some of
+its records were compacted away (by a ``seq`` order, or after a restore), and a false
+``"late"`` after a restore for a ``last_seen`` snapshot that lists the resource.
 """
 
 from __future__ import annotations
@@ -298,3 +301,150 @@ def test_an_anomaly_said_before_that_the_snapshot_does_not_list_is_refused() -> 
         "said before the last compaction, each of them an anomaly the snapshot lists; "
         "restore an unaltered copy."
     )
+
+
+def test_a_late_change_named_by_fewer_records_is_not_said_again() -> None:
+    # vm-4 starts at 1 March 02:00 (r37, seq 771) and again at 2 March 05:40 (r38). The
+    # update r40 (seq 185) is ordered before r37, in a cycle compacted already: too late
+    # there, and the statement after it says the late change it makes there (-22 h,
+    # named by r38 and r40). The next statement meters vm-4 again once r38 is compacted
+    # too: the same change, named by r40 alone, is not said again.
+    vm = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan(
+        "B", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.11"))]
+    )
+    ops: list[Op] = [
+        (
+            "feed",
+            [
+                rk.Event("g", "vm-4", "2026-03-02T05:40:00Z", {"mb": 128}, kind="start", id="r38"),
+                rk.Event(
+                    "g",
+                    "vm-4",
+                    "2026-03-01T02:00:00Z",
+                    {"mb": 512},
+                    kind="start",
+                    id="r37",
+                    seq=771,
+                ),
+            ],
+        ),
+        ("statement", "2026-03-04T00:00:00.000001Z"),
+        (
+            "feed",
+            [
+                rk.Event(
+                    "g",
+                    "vm-4",
+                    "2026-03-03T14:00:00Z",
+                    {"zone": "z1"},
+                    kind="update",
+                    id="r40",
+                    seq=185,
+                )
+            ],
+        ),
+        ("statement", "2026-03-04T13:09:00Z"),
+        ("restore", None),
+        ("statement", "2026-03-05T00:01:00Z"),
+    ]
+    plain, restored = _both(
+        plan, [vm], ops, start="2026-03-01T00:00:00Z", horizon=dt.timedelta(minutes=1)
+    )
+    assert plain == restored
+    late = [(step, message) for step, kind, message in plain if kind == "late"]
+    assert late == [
+        (
+            "statement 2026-03-04T13:09:00Z",
+            (
+                "late records of 'vm-4' of 'g' change meter 'vm.hours' by -22 hour over "
+                "2026-03-01T02:00:00Z..2026-03-02T00:00:00Z, before what was already metered: "
+                "see Usage.late."
+            ),
+        )
+    ]
+
+
+def test_a_last_seen_inventory_that_lists_the_resource_is_no_late_change_after_a_restore() -> None:
+    # A last_seen snapshot (with or without an id) lists vol-1 with another zone: a
+    # correction at its instant, after the state's clock. Metered again from the
+    # compacted state after a restore, it is no late record that "changes no quantity"
+    # (it closes nothing before the clock): the restored rater says what the other says.
+    disk = rk.Meter("disk", "GB*hour", rk.Continuous("size"))
+    plan = rk.Plan(
+        "A",
+        "EUR",
+        rk.cycles.daily(tz="UTC"),
+        [
+            rk.PriceEntry("disk-z1", "disk", rk.PerUnit("0.001"), where={"zone": "z1"}),
+            rk.PriceEntry("disk", "disk", rk.PerUnit("0.002"), priority=-1),
+        ],
+    )
+    for inventory_id in (None, "inv"):
+        ops: list[Op] = [
+            (
+                "feed",
+                [
+                    rk.Event(
+                        "acme",
+                        "vol-1",
+                        "2026-03-01T08:58:00Z",
+                        {"zone": "z2", "size": 10},
+                        kind="start",
+                        id="e1",
+                    )
+                ],
+            ),
+            (
+                "feed",
+                [
+                    rk.Inventory(
+                        "2026-03-02T09:21:00Z",
+                        {("acme", "vol-1"): {"zone": "z1"}},
+                        close="last_seen",
+                        id=inventory_id,
+                    )
+                ],
+            ),
+            ("statement", "2026-03-03T23:55:00Z"),
+            ("restore", None),
+            ("statement", "2026-03-05T00:01:00Z"),
+        ]
+        plain, restored = _both(
+            plan, [disk], ops, start="2026-03-01T00:00:00Z", horizon=dt.timedelta(minutes=1)
+        )
+        assert plain == restored
+        assert [kind for _, kind, _ in plain] == ["reconciled_update"]
+
+
+def test_a_late_change_said_is_not_said_again_after_a_restore() -> None:
+    # A last_seen snapshot closes vm-5 back at its START (its last sign of life); a STOP
+    # stamped between comes after, too late for the compacted part: the statement after
+    # it says the late change (named by the STOP and the snapshot). A restored rater,
+    # metering vm-5 again from the compacted state, finds it named by the snapshot
+    # alone: the same change, not said again.
+    vm = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan(
+        "A",
+        "EUR",
+        rk.cycles.every(dt.timedelta(hours=7), anchor="2026-03-01T00:00:00Z"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.1"))],
+    )
+    ops: list[Op] = [
+        ("feed", [rk.Inventory("2026-03-02T06:00:00Z", [], close="last_seen", id="inv")]),
+        ("feed", [rk.Event("beta", "vm-5", "2026-03-01T02:00:00Z", kind="start", id="on")]),
+        ("statement", "2026-03-02T17:17:00.000001Z"),
+        ("feed", [rk.Event("beta", "vm-5", "2026-03-02T00:52:00Z", kind="stop", id="off")]),
+        ("statement", "2026-03-03T15:58:00.000001Z"),
+        ("restore", None),
+        ("statement", "2026-03-06T02:00:00Z"),
+    ]
+    plain, restored = _both(
+        plan, [vm], ops, start="2026-03-01T00:00:00Z", horizon=dt.timedelta(days=1)
+    )
+    assert plain == restored
+    assert [(step, kind) for step, kind, _ in plain] == [
+        ("statement 2026-03-02T17:17:00.000001Z", "reconciled_close"),
+        ("feed ", "too_late"),
+        ("statement 2026-03-03T15:58:00.000001Z", "late"),
+    ]

@@ -175,8 +175,15 @@ class Inventory:
         return _scope.in_scope(self.accounts, self.where, account, description)
 
     def __repr__(self) -> str:
-        keys = [(account, resource) for account, resource, _ in self.resources]
-        text = f"Inventory({format_us(self.at_us)!r}, {keys!r}, close={self.close!r}"
+        # As given: a list of (account, resource), or a mapping to the attributes listed
+        # when any resource has some (two inventories that list otherwise read otherwise).
+        listed: object = [(account, resource) for account, resource, _ in self.resources]
+        if any(attributes for _, _, attributes in self.resources):
+            listed = {
+                (account, resource): dict(attributes)
+                for account, resource, attributes in self.resources
+            }
+        text = f"Inventory({format_us(self.at_us)!r}, {listed!r}, close={self.close!r}"
         if self.accounts is not None:
             text += f", accounts={list(self.accounts)!r}"
         if self.where:

@@ -19,6 +19,7 @@ from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
 from ._descriptions import _FrozenDict
 from ._instants import format_us
+from ._inventory_scope import is_listed
 from ._resource_state import MEMORY
 from ._window import _apportion, _Window
 from .policies import Increment
@@ -58,7 +59,13 @@ def late_changes(  # noqa: PLR0917 - private plumbing of plain values
     clock wherever they are stamped, late ones from their instant on.
     """
     acted = line.reconciled or ()
-    closed = [i for i in acted if any(i is c for c in closing)]
+    # A closing inventory that lists the resource changed it at its instant (a correction
+    # of its description, an opening), not at a last sign of life before the clock.
+    closed = [
+        i
+        for i in acted
+        if any(i is c for c in closing) and not is_listed(i.resources, account, resource)
+    ]
     touched = [i for i in acted if i.at_us < limit and any(i is x for x in late)]
     # Nothing changes before the first new event in the order applied.
     start = _changed_from(line, new_events, limit, closing=bool(closed))

@@ -39,11 +39,15 @@ def fresh(
     In ``order`` (by default by kind, message and record ids); one of each that `said()`
     tells apart. O(a log a).
     """
-    known = {said(a) for a in (*rater._anomalies, *rater._anomalies_before)}
+    before = (*rater._anomalies, *rater._anomalies_before)
+    known = {said(a) for a in before}
     unsaid: dict[Said, Anomaly] = {}
     for anomaly in sorted(dict.fromkeys(found), key=order):
         unsaid.setdefault(said(anomaly), anomaly)
     out = [a for key, a in unsaid.items() if key not in known and _unplaced(key) not in known]
+    late = _late_records(before)
+    if late:
+        out = [a for a in out if not _late_again(a, late)]
     # A sample whose feed said its part before the kept cycles too late, with its
     # quantity, is not said again by metering's words for that part: batch's
     # "before_span" ("rate that span", which a stream cannot) or a "late" change there.
@@ -65,6 +69,35 @@ def fresh(
         out = [a for a in out if not _repeats(a, too_late, base_us)]
     waiting = unsettled(rater, out, as_of_us) if out else set()
     return tuple(a for a in out if a not in waiting)
+
+
+def _late_records(anomalies: Iterable[Anomaly]) -> dict[tuple[object, ...], set[str]]:
+    """The records of the ``"late"`` changes said, per place and names. O(a)."""
+    out: dict[tuple[object, ...], set[str]] = {}
+    for anomaly in anomalies:
+        if anomaly.kind == "late" and anomaly.record_ids:
+            key = said(anomaly)
+            out.setdefault((key[2], key[3], key[4]), set()).update(anomaly.record_ids)
+    return out
+
+
+def _late_again(anomaly: Anomaly, late: dict[tuple[object, ...], set[str]]) -> bool:
+    """Whether ``anomaly`` is a ``"late"`` change said before, named by fewer records.
+
+    Metered again once some of its records are compacted away (a resource ordered by
+    ``seq`` before compacted events, a rater restored), the same late change of a meter
+    of a resource is named by those still kept: all of them named by a late change said
+    of that meter and resource, it is that one (a late change with a record not named
+    yet is new). O(r) for its r records.
+    """
+    if anomaly.kind != "late" or not anomaly.record_ids:
+        return False
+    key = said(anomaly)
+    for place in ((key[2], key[3]), (None, None)):  # (None: restored from before places)
+        named = late.get((*place, key[4]))
+        if named is not None and named.issuperset(anomaly.record_ids):
+            return True
+    return False
 
 
 #: How a last_seen inventory says its closing's part before the kept cycles stays billed
