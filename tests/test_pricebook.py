@@ -270,6 +270,28 @@ def test_days_proration_needs_a_known_timezone() -> None:
         rk.Plan("p", "EUR", MONTHS, [], proration="days", tz="Mars/Olympus")
 
 
+def test_days_proration_needs_cycles_of_whole_days() -> None:
+    # An hourly cycle holds no local midnight in 23 of 24 cycles: prorating one by days
+    # would divide by zero, at every statement of a rater. Refused when the plan is built,
+    # naming the cycle, its length and what to give instead.
+    with pytest.raises(rk.BadCalendarError) as caught:
+        rk.Plan("p", "EUR", rk.cycles.hourly(), [], proration="days", tz="Europe/Zurich")
+    assert str(caught.value) == (
+        "plan 'p' prorates by whole local days, but its cycle cycles.hourly() is 1:00:00 long: "
+        "most of its cycles hold no whole local day and could not be prorated by days; give "
+        "proration='seconds' (or a cycle of whole days, such as rk.cycles.daily(tz=...))."
+    )
+    halves = rk.cycles.every(dt.timedelta(hours=12), anchor="2026-03-01T00:00:00Z")
+    with pytest.raises(rk.BadCalendarError, match=r"is 12:00:00 long"):
+        rk.Plan("p", "EUR", halves, [], proration="days", tz="UTC")
+    # A day or more: each cycle holds a local midnight (in UTC, every 24 hours).
+    days = rk.cycles.every(dt.timedelta(days=1), anchor="2026-03-01T00:00:00Z")
+    plan = rk.Plan("p", "EUR", days, [], proration="days", tz="UTC")
+    day = days.containing("2026-03-05T12:00:00Z")
+    assert plan.fraction(rk.Span("2026-03-05T06:00:00Z", day.end), day) == Decimal(1)
+    rk.Plan("p", "EUR", rk.cycles.hourly(), [], proration="seconds", tz="Europe/Zurich")
+
+
 def test_assignments_of_one_account_must_not_overlap() -> None:
     basic = rk.Plan("basic", "EUR", MONTHS, [])
     pro = rk.Plan("pro", "EUR", MONTHS, [])

@@ -98,6 +98,8 @@ def _unsupported(mode: object) -> str:
     return "is not a decimal rounding mode"
 
 
+#: A day's length in microseconds: a cycle shorter holds no whole local day, mostly.
+_DAY_US: Final = 86_400_000_000
 _MODES: Final = frozenset(
     {
         decimal.ROUND_HALF_EVEN,
@@ -238,9 +240,28 @@ class Plan:
                     "give it tz='Europe/Zurich' (or a cycle that has one)."
                 )
             days = cycles.daily(tz=tz)
+            self._check_whole_days()
         object.__setattr__(self, "_days", days)
         object.__setattr__(self, "_by_meter", self._index_entries())
         self._check_terms()
+
+    def _check_whole_days(self) -> None:
+        """Refuse ``proration="days"`` over a cycle shorter than a day.
+
+        Most of its cycles would hold no whole local day: prorating one by days divides by
+        zero, and every statement or rating that prorates one would fail.
+        """
+        cycle = self.cycle
+        length = (
+            3_600_000_000 if type(cycle) is cycles.Hourly else getattr(cycle, "period_us", None)
+        )
+        if isinstance(length, int) and length < _DAY_US:
+            raise BadCalendarError(
+                f"plan {self.id!r} prorates by whole local days, but its cycle {cycle!r} is "
+                f"{_dt.timedelta(microseconds=length)} long: most of its cycles hold no whole "
+                "local day and could not be prorated by days; give proration='seconds' (or a "
+                "cycle of whole days, such as rk.cycles.daily(tz=...))."
+            )
 
     def _check_policies(self) -> None:
         if self.quantum is None or self.quantum <= 0:
