@@ -675,7 +675,15 @@ def test_restore_refuses_resealed_records_and_totals_that_do_not_fit() -> None:
     cases: list[tuple[dict[str, object], str]] = []
     old_record = json.loads(json.dumps(data))
     old_record["body"]["by_resource"]["groups"][0][2][0] = 0  # 1970, before base_us
-    cases.append((old_record, "a kept record is stamped before base_us"))
+    cases.append(
+        (
+            old_record,
+            (
+                "a kept record is stamped before base_us (only an event ordered by its seq "
+                "after a kept event of the kept cycles may be)"
+            ),
+        )
+    )
     both = json.loads(json.dumps(data))
     both["body"]["forgotten"] = [["Event", "e1"]]  # e1 is kept
     cases.append((both, "a record is both kept and forgotten"))

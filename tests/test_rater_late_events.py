@@ -12,6 +12,7 @@ in the comments (daily UTC cycles, 1 EUR per VM hour, no horizon).
 from __future__ import annotations
 
 import json
+import typing
 from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
@@ -372,3 +373,43 @@ def test_the_stream_plus_the_parts_named_too_late_is_batch(
     # under the descriptions they name, make up the rest of the money
     assert {d: a for d, a in kept.items() if a} == {d: a for d, a in want_kept.items() if a}
     assert money == Fraction(batch.total())
+
+
+def test_a_delete_ordered_by_its_seq_before_the_start_names_what_it_takes_back() -> None:
+    # vm-1 started (seq 64) on 29 March 06:48 as {'f': 'b'} (10 EUR an hour): 17.2 h on
+    # 29 March and 24 h on 30 March billed, 172 + 240 = 412 EUR; 29 March compacted. The
+    # kept 30 March is corrected later (-240). Then, too late, a STOP at 13:48 (no seq) and
+    # a DELETE at 15:44 with seq 10: ordered before the START, which then comes after the
+    # deletion (ignored). The STOP takes back 13:48..24:00, 10.2 hours; the DELETE the
+    # rest, 06:48..13:48, 7 hours, both metered under {'f': 'b'}, as each anomaly names
+    # (the DELETE's part was named under {}, the description after a delete, which no
+    # entry prices). Batch bills nothing: 172 - (10.2 + 7) x 10 = 0.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.daily(tz="UTC"),
+        [
+            rk.PriceEntry("s", "vm.hours", rk.PerUnit(1), where={"f": "s"}),
+            rk.PriceEntry("b", "vm.hours", rk.PerUnit(10), where={"f": "b"}),
+        ],
+    )
+    start = rk.Event("beta", "vm-1", "2026-03-29T06:48:00Z", {"f": "b"}, kind="start", id="s",
+                     seq=64)  # fmt: skip
+    stop = rk.Event("beta", "vm-1", "2026-03-29T13:48:00Z", kind="stop", id="t")
+    delete = rk.Event("beta", "vm-1", "2026-03-29T15:44:00Z", kind="delete", id="d", seq=10)
+    rater = rk.Rater(plan, [VM], start="2026-03-29T00:00:00Z")
+    rater.feed([start])
+    billed = rater.statement("2026-03-31T00:00:00Z").total()
+    assert billed == Decimal(412)
+    named = [a for f in (rater.feed([stop]), rater.feed([delete])) for a in f.anomalies]
+    assert [(a.record_ids[0], a.quantity) for a in named] == [
+        ("t", Decimal("-10.2")),
+        ("d", Decimal(-7)),
+    ]
+    assert all("under description {'f': 'b'}" in a.message for a in named)
+    billed += rater.statement("2026-04-02T00:00:00Z").total()
+    assert billed == Decimal(172)
+    batch = rk.rate([start, stop, delete], plan, meters=[VM],
+                    span=rk.Span("2026-03-29T00:00:00Z", "2026-04-02T00:00:00Z"))  # fmt: skip
+    assert batch.total() == Decimal(0)
+    assert billed + sum(typing.cast(Decimal, a.quantity) * 10 for a in named) == batch.total()

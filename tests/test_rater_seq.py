@@ -16,6 +16,8 @@ import json
 from collections.abc import Iterable
 from decimal import Decimal
 
+import pytest
+
 import ratekit as rk
 
 PLAN = rk.Plan(
@@ -399,3 +401,73 @@ def test_a_stop_that_moves_a_last_seen_closing_out_of_a_compacted_cycle_says_so(
         2: Decimal(24),
         3: Decimal(10),
     }
+
+
+def _sequenced_after_a_kept_event(
+    first: rk.Event, late: rk.Event, start: str, restore: bool
+) -> tuple[rk.Feed, Decimal, list[str]]:
+    """``first`` fed and rated past its cycle's horizon, then ``late``; restored between
+    the steps with ``restore``. The feed of ``late``, the hours of every statement's lines
+    and the anomalies said."""
+    rater = rk.Rater(PLAN, METERS, start=start)
+
+    def again(rater: rk.Rater) -> rk.Rater:
+        if not restore:
+            return rater
+        return rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, METERS)
+
+    said = [a.kind for a in rater.feed([first]).anomalies]
+    statements = [rater.statement("2026-03-31T00:00:00Z")]
+    rater = again(rater)
+    feed = rater.feed([late])
+    said += [a.kind for a in feed.anomalies]
+    rater = again(rater)
+    statements += [rater.statement("2026-04-02T00:00:00Z")]
+    rater = again(rater)
+    statements += [rater.statement("2026-04-04T00:00:00Z")]
+    said += [a.kind for s in statements for a in s.anomalies]
+    hours = sum((line.quantity for s in statements for line in s.lines), Decimal(0))
+    return feed, hours, sorted(said)
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_an_event_stamped_in_a_compacted_cycle_sequenced_after_a_kept_one_is_late(
+    restore: bool,
+) -> None:
+    # A DELETE (seq 44) of 30 March 01:27 is rated and 27-29 March compacted (daily
+    # cycles, no horizon). A START stamped 27 March 05:32 with seq 99 comes after: in seq
+    # order it follows the DELETE, so it takes the DELETE's instant ("out_of_order") and
+    # comes after the deletion ("after_delete"): 0 hours, as batch rate() says. Nothing
+    # of it lies in the compacted cycles: it is late for the kept ones, not too late (it
+    # was said too late with 66.47 hours "not applied", which batch never bills).
+    delete = rk.Event("acme", "vm", "2026-03-30T01:27:00Z", kind="delete", id="d", seq=44)
+    start = rk.Event("acme", "vm", "2026-03-27T05:32:00Z", {"f": "b"}, kind="start", id="s", seq=99)
+    feed, hours, said = _sequenced_after_a_kept_event(
+        delete, start, "2026-03-27T00:00:00Z", restore
+    )
+    assert (feed.late, feed.too_late) == (("s",), ())
+    assert hours == Decimal(0)
+    batch = rk.rate([start, delete], PLAN, span=rk.Span("2026-03-27T00:00:00Z", "2026-04-04T00:00:00Z"),
+                    meters=METERS)  # fmt: skip
+    assert (
+        said
+        == sorted(a.kind for a in batch.anomalies)
+        == [
+            "after_delete",
+            "orphan_stop",
+            "out_of_order",
+        ]
+    )
+    # A STOP (seq 2) of 30 March 21:51 is rated (an orphan: nothing runs); a START of 29
+    # March 21:00 with seq 38 follows it in seq order: it starts the VM at 21:51 on 30
+    # March, running to 4 April: 2.15 + 24 + 24 + 24 + 24 = 98.15 hours, all in kept
+    # cycles, as batch says (it was said too late with 3 hours "not applied").
+    stop = rk.Event("acme", "vm", "2026-03-30T21:51:00Z", kind="stop", id="t", seq=2)
+    begin = rk.Event("acme", "vm", "2026-03-29T21:00:00Z", kind="start", id="b", seq=38)
+    feed, hours, said = _sequenced_after_a_kept_event(stop, begin, "2026-03-29T00:00:00Z", restore)
+    assert (feed.late, feed.too_late) == (("b",), ())
+    assert hours == Decimal("98.15")
+    batch = rk.rate([begin, stop], PLAN, span=rk.Span("2026-03-29T00:00:00Z", "2026-04-04T00:00:00Z"),
+                    meters=METERS)  # fmt: skip
+    assert sum((c.quantity for c in batch.charges), Decimal(0)) == hours
+    assert said == sorted(a.kind for a in batch.anomalies) == ["orphan_stop", "out_of_order"]

@@ -462,8 +462,9 @@ def test_a_forged_version_2_line_is_refused_by_the_doors_of_version_1() -> None:
     )
     # A kept record before the kept cycles: 0 µs is 1970.
     assert _refusal(_forged((*GROUP, 2, 0), 0)) == (
-        "Rater snapshot is inconsistent: a kept record is stamped before base_us; it was altered "
-        "by hand or damaged: restore an unaltered copy."
+        "Rater snapshot is inconsistent: a kept record is stamped before base_us (only an event "
+        "ordered by its seq after a kept event of the kept cycles may be); it was altered by "
+        "hand or damaged: restore an unaltered copy."
     )
 
 

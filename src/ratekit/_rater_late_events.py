@@ -120,16 +120,7 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
         inventory, old_us, new_us = closing
         said.append(_closings.moved([event], inventory, state, (old_us, new_us), base))
     if state.description != new.description:
-        # Re-described: what metering had under the old description before the kept
-        # cycles is taken back, and what batch meters there under the new one is added
-        # (the two add up to the change in quantity); each prices otherwise.
-        old = _metered_after(rater, state, event, until)
-        for meter in sorted(set(old) | set(parts)):
-            taken = CONTEXT.minus(old.get(meter, ZERO))
-            added = CONTEXT.subtract(parts.get(meter, ZERO), taken)
-            for quantity, description in ((taken, state.description), (added, new.description)):
-                if quantity:
-                    said.append(_said(rater, event, meter, tidy(quantity), changed, description))
+        said += _redescribed(rater, event, state, new, parts, until)
     else:
         nonzero = {meter: tidy(quantity) for meter, quantity in parts.items() if quantity}
         said.extend(
@@ -142,6 +133,37 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     if not said:
         anomalies.append(_said(rater, event, None, None, changed, new.description))
     return "too_late"
+
+
+def _redescribed(  # noqa: PLR0917 - the placing's own values, passed on
+    rater: Rater,
+    event: Event,
+    state: ResourceState,
+    new: ResourceState,
+    parts: dict[str, Decimal],
+    until: int | None,
+) -> list[Anomaly]:
+    """The parts of an event that re-describes its resource, per meter and description.
+
+    What metering had under the old description before the kept cycles is taken back,
+    and what batch meters there under the new one is added (the two add up to the change
+    in quantity, ``parts``); each prices otherwise. O(h) for the h events the state keeps.
+    """
+    old = _metered_after(rater, state, event, until)
+    changed = new != state
+    said: list[Anomaly] = []
+    for meter in sorted(set(old) | set(parts)):
+        taken = CONTEXT.minus(old.get(meter, ZERO))
+        added = CONTEXT.subtract(parts.get(meter, ZERO), taken)
+        if added < 0:
+            # More is taken back than was metered after the event: usage before its
+            # instant, which its seq moved (a DELETE ordered before the START), metered
+            # under the description the state had, not the new one.
+            taken, added = CONTEXT.add(taken, added), ZERO
+        for quantity, description in ((taken, state.description), (added, new.description)):
+            if quantity:
+                said.append(_said(rater, event, meter, tidy(quantity), changed, description))
+    return said
 
 
 def _relisted(

@@ -45,6 +45,7 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "SEVERAL",
+    "after_kept",
     "assigned_only",
     "checked",
     "computed_levels",
@@ -523,6 +524,41 @@ def not_kept(
         return "too_late"
     anomalies.append(_lateness.too_late(record, rater._base_us))
     return "too_late"
+
+
+def sequenced_into_kept(rater: Rater, record: Record) -> bool:
+    """Whether an event stamped before the kept cycles takes effect in them, by its ``seq``.
+
+    Ordered by its ``seq`` after a kept event of its resource stamped in the kept cycles,
+    and before no compacted one, it takes that event's instant or a later one, as metering
+    at once orders it (``"out_of_order"``): nothing of it lies in the compacted cycles, so
+    it is late for the kept ones, not too late. O(k) for k kept records of its resource.
+    """
+    if type(record) is not Event or record.seq is None:
+        return False
+    key = (record.account, record.resource)
+    return after_kept(
+        record, rater._by_key.get(key, ()), rater._reach.seqs.get(key), rater._base_us
+    )
+
+
+def after_kept(event: Event, kept: Iterable[Record], compacted: int | None, base_us: int) -> bool:
+    """`sequenced_into_kept()` of ``event`` (with a ``seq``), from plain values. O(k).
+
+    ``kept``: its resource's kept records; ``compacted``: the ``seq`` of the last
+    sequenced event of the compacted cycles (None: none); ``base_us``: the kept cycles'
+    start. A snapshot's check reads it so too (a kept record stamped before its base).
+    """
+    seq = event.seq
+    if seq is None or (compacted is not None and compacted > seq):
+        return False  # ordered before the compacted state: too late there
+    return any(
+        type(other) is Event
+        and other.seq is not None
+        and other.seq < seq
+        and other.at_us >= base_us
+        for other in kept
+    )
 
 
 def spanned(record: Record) -> bool:

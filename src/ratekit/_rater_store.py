@@ -377,8 +377,11 @@ def consistent(rater: Rater) -> None:
         )
     elif any(state.status not in STATUSES for state in rater._state):
         problem = "a resource state has an unknown status"
-    elif any(record.at_us < base for record in rater._records.values()):
-        problem = "a kept record is stamped before base_us"
+    elif _before_base(rater, base):
+        problem = (
+            "a kept record is stamped before base_us (only an event ordered by its seq "
+            "after a kept event of the kept cycles may be)"
+        )
     elif any(len(key) != 10 or key[2] <= base for key in rater._reported):
         problem = "a reported line is malformed or of a cycle before base_us"
     elif rater._forgotten.keys() & rater._records.keys():
@@ -392,6 +395,29 @@ def consistent(rater: Rater) -> None:
             f"Rater snapshot is inconsistent: {problem}; it was altered by hand or "
             "damaged: restore an unaltered copy."
         )
+
+
+def _before_base(rater: Rater, base: int) -> bool:
+    """Whether a kept record is stamped before ``base`` though the feed would not keep it.
+
+    An event ordered by its ``seq`` after a kept event of the kept cycles takes effect
+    there, and is kept (`_rater_reach.sequenced_into_kept`). O(m) for m kept records.
+    """
+    early = [record for record in rater._records.values() if record.at_us < base]
+    if not early:
+        return False
+    seqs = {(s.account, s.resource): s.seq for s in rater._state if s.seq is not None}
+    kept: dict[tuple[str, str], list[Event | Sample | Inventory]] = {}
+    for record in rater._records.values():
+        if type(record) is Event:
+            kept.setdefault((record.account, record.resource), []).append(record)
+    for record in early:
+        if type(record) is not Event:
+            return True
+        key = (record.account, record.resource)
+        if not _reach.after_kept(record, kept.get(key, ()), seqs.get(key), base):
+            return True
+    return False
 
 
 def _misplaced_start(rater: Rater) -> str | None:

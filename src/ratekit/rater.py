@@ -335,7 +335,7 @@ class Rater:
             # Only records with an id are remembered once compacted (by the id's digest).
             if (
                 known is not None
-                or at_us < base
+                or (at_us < base and not _reach.sequenced_into_kept(self, record))
                 or (at_us == base and _reach.spanned(record))
                 or (holder is not None and forgotten and identity in forgotten)
             ):
