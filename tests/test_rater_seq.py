@@ -471,3 +471,25 @@ def test_an_event_stamped_in_a_compacted_cycle_sequenced_after_a_kept_one_is_lat
                     meters=METERS)  # fmt: skip
     assert sum((c.quantity for c in batch.charges), Decimal(0)) == hours
     assert said == sorted(a.kind for a in batch.anomalies) == ["orphan_stop", "out_of_order"]
+
+
+def test_an_event_sequenced_after_one_of_its_own_batch_in_the_kept_cycles_is_late() -> None:
+    # The same START and DELETE as above, fed together once 27-29 March are compacted
+    # (another VM's START kept the rater going): the feed judges the START (stamped before
+    # the kept cycles) before the DELETE, which its seq orders it after. It is late for
+    # the kept cycles all the same: 0 hours for vm, as batch says.
+    other = rk.Event("acme", "vm-2", "2026-03-27T00:00:00Z", kind="start", id="o")
+    delete = rk.Event("acme", "vm", "2026-03-30T01:27:00Z", kind="delete", id="d", seq=44)
+    start = rk.Event("acme", "vm", "2026-03-27T05:32:00Z", {"f": "b"}, kind="start", id="s", seq=99)
+    rater = rk.Rater(PLAN, METERS, start="2026-03-27T00:00:00Z")
+    rater.feed([other])
+    rater.statement("2026-03-31T00:00:00Z")
+    feed = rater.feed([start, delete])
+    assert (feed.too_late, feed.anomalies) == ((), ())
+    statement = rater.statement("2026-04-02T00:00:00Z")
+    assert [line.resource for line in statement.lines] == ["vm-2", "vm-2"]  # 31 March, 1 April
+    assert sorted(a.kind for a in statement.anomalies) == [
+        "after_delete",
+        "orphan_stop",
+        "out_of_order",
+    ]
