@@ -98,7 +98,7 @@ class Inventory:
         >>> import ratekit as rk
         >>> rk.Inventory("2026-03-15T00:00:00Z", {("acme", "vm-1"): {"flavor": "m1.small"}},
         ...              close="last_seen", id="inv-15")
-        Inventory('2026-03-15T00:00:00Z', [('acme', 'vm-1')], close='last_seen', id='inv-15')
+        Inventory('2026-03-15T00:00:00Z', {('acme', 'vm-1'): {'flavor': 'm1.small'}}, close='last_seen', id='inv-15')
         >>> vms = rk.Inventory("2026-03-15T00:00:00Z", [("acme", "vm-1")], accounts=["acme"],
         ...                    where={"entity": "vm"}, id="acme-vms")
         >>> vms
