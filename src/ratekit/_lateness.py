@@ -23,7 +23,7 @@ from ._rater_stretch import stretch_start
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
 
-__all__ = ["CounterIndex", "spilled", "spilling", "too_late"]
+__all__ = ["CounterIndex", "after_kept", "sequenced_in", "spilled", "spilling", "too_late"]
 
 Record = Event | Sample | Inventory
 Triple = tuple[str, str, str]  # (account, resource, meter)
@@ -217,6 +217,43 @@ class CounterIndex:
             event.resource,
             event.at_us,
         )
+
+
+def sequenced_in(batch: Iterable[Record], base_us: int) -> dict[tuple[str, str], list[Event]]:
+    """A batch's sequenced events stamped from ``base_us`` on, per resource. O(n).
+
+    Empty, at C speed, when the batch has no sequenced event stamped before ``base_us``:
+    only such an event asks (`_rater_reach.sequenced_into_kept()`); the feed judges it before them.
+    """
+    events = [r for r in batch if type(r) is Event and r.seq is not None]
+    out: dict[tuple[str, str], list[Event]] = {}
+    if not any(event.at_us < base_us for event in events):
+        return out
+    for event in events:
+        if event.at_us >= base_us:
+            out.setdefault((event.account, event.resource), []).append(event)
+    return out
+
+
+def after_kept(event: Event, kept: Iterable[Record], compacted: int | None, base_us: int) -> bool:
+    """`_rater_reach.sequenced_into_kept()` of ``event`` (with a ``seq``), from plain values. O(k).
+
+    ``kept``: its resource's kept records (another version of the event, under its id,
+    does not count: one of the two stands); ``compacted``: the ``seq`` of the last
+    sequenced event of the compacted cycles (None: none); ``base_us``: the kept cycles'
+    start. A snapshot's check reads it so too (a kept record stamped before its base).
+    """
+    seq, record_id = event.seq, event.id
+    if seq is None or (compacted is not None and compacted > seq):
+        return False  # ordered before the compacted state: too late there
+    return any(
+        type(other) is Event
+        and other.seq is not None
+        and other.seq < seq
+        and other.at_us >= base_us
+        and (record_id is None or other.id != record_id)  # not another version of it
+        for other in kept
+    )
 
 
 Key = tuple[str, str]

@@ -120,7 +120,7 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
         inventory, old_us, new_us = closing
         said.append(_closings.moved([event], inventory, state, (old_us, new_us), base))
     if state.description != new.description:
-        said += _redescribed(rater, event, state, new, parts, until)
+        said += _redescribed(rater, event, (state, new), parts, until)
     else:
         nonzero = {meter: tidy(quantity) for meter, quantity in parts.items() if quantity}
         said.extend(
@@ -135,11 +135,10 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     return "too_late"
 
 
-def _redescribed(  # noqa: PLR0917 - the placing's own values, passed on
+def _redescribed(
     rater: Rater,
     event: Event,
-    state: ResourceState,
-    new: ResourceState,
+    states: tuple[ResourceState, ResourceState],
     parts: dict[str, Decimal],
     until: int | None,
 ) -> list[Anomaly]:
@@ -147,8 +146,10 @@ def _redescribed(  # noqa: PLR0917 - the placing's own values, passed on
 
     What metering had under the old description before the kept cycles is taken back,
     and what batch meters there under the new one is added (the two add up to the change
-    in quantity, ``parts``); each prices otherwise. O(h) for the h events the state keeps.
+    in quantity, ``parts``); each prices otherwise. ``states``: the compacted state
+    before and after the event. O(h) for the h events the state keeps.
     """
+    state, new = states
     old = _metered_after(rater, state, event, until)
     changed = new != state
     said: list[Anomaly] = []

@@ -45,7 +45,6 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "SEVERAL",
-    "after_kept",
     "assigned_only",
     "checked",
     "computed_levels",
@@ -55,7 +54,6 @@ __all__ = [
     "level_refusal",
     "not_applied",
     "reordered_before",
-    "sequenced_in",
     "sequenced_into_kept",
 ]
 
@@ -535,7 +533,7 @@ def sequenced_into_kept(
 
     Ordered by its ``seq`` after an event of its resource stamped in the kept cycles
     (kept, or in ``batch``: its batch's sequenced events stamped there, see
-    `sequenced_in()`), and before no compacted one, it takes that event's instant or a
+    `_lateness.sequenced_in()`), and before no compacted one, it takes that event's instant or a
     later one, as metering at once orders it (``"out_of_order"``): nothing of it lies in
     the compacted cycles, so it is late for the kept ones, not too late. O(k) for k kept
     records of its resource.
@@ -544,44 +542,7 @@ def sequenced_into_kept(
         return False
     key = (record.account, record.resource)
     kept = (*rater._by_key.get(key, ()), *batch.get(key, ()))
-    return after_kept(record, kept, rater._reach.seqs.get(key), rater._base_us)
-
-
-def sequenced_in(batch: Iterable[Record], base_us: int) -> dict[tuple[str, str], list[Event]]:
-    """A batch's sequenced events stamped from ``base_us`` on, per resource. O(n).
-
-    Empty, at C speed, when the batch has no sequenced event stamped before ``base_us``:
-    only such an event asks (`sequenced_into_kept()`); the feed judges it before them.
-    """
-    events = [r for r in batch if type(r) is Event and r.seq is not None]
-    out: dict[tuple[str, str], list[Event]] = {}
-    if not any(event.at_us < base_us for event in events):
-        return out
-    for event in events:
-        if event.at_us >= base_us:
-            out.setdefault((event.account, event.resource), []).append(event)
-    return out
-
-
-def after_kept(event: Event, kept: Iterable[Record], compacted: int | None, base_us: int) -> bool:
-    """`sequenced_into_kept()` of ``event`` (with a ``seq``), from plain values. O(k).
-
-    ``kept``: its resource's kept records (another version of the event, under its id,
-    does not count: one of the two stands); ``compacted``: the ``seq`` of the last
-    sequenced event of the compacted cycles (None: none); ``base_us``: the kept cycles'
-    start. A snapshot's check reads it so too (a kept record stamped before its base).
-    """
-    seq, record_id = event.seq, event.id
-    if seq is None or (compacted is not None and compacted > seq):
-        return False  # ordered before the compacted state: too late there
-    return any(
-        type(other) is Event
-        and other.seq is not None
-        and other.seq < seq
-        and other.at_us >= base_us
-        and (record_id is None or other.id != record_id)  # not another version of it
-        for other in kept
-    )
+    return _lateness.after_kept(record, kept, rater._reach.seqs.get(key), rater._base_us)
 
 
 def spanned(record: Record) -> bool:

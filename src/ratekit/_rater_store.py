@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
+from . import _lateness, _rater_tz, _snapshot, _snapshot_columns, _snapshot_entries
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_reach as _reach
 from . import _rater_remembered as _remembered
-from . import _rater_tz, _snapshot, _snapshot_columns, _snapshot_entries
 from ._instants import format_us
 from ._rating_engine import _Engine as _RatingEngine
 from ._shown import show
@@ -415,7 +415,7 @@ def _before_base(rater: Rater, base: int) -> bool:
         if type(record) is not Event:
             return True
         key = (record.account, record.resource)
-        if not _reach.after_kept(record, kept.get(key, ()), seqs.get(key), base):
+        if not _lateness.after_kept(record, kept.get(key, ()), seqs.get(key), base):
             return True
     return False
 

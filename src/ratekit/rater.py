@@ -288,7 +288,7 @@ class Rater:
         listed = _reach.checked(self, records)
         # Judged in an order of their own, so that the order listed changes nothing.
         batch = _order.judged(listed, self._base_us)
-        ahead = _reach.sequenced_in(batch, self._base_us)  # judged after what they follow
+        ahead = _lateness.sequenced_in(batch, self._base_us)  # judged after what they follow
         kept, forgotten, holders, first = self._records, self._forgotten, self._holders, self._first
         by_key, pending, dirty = self._by_key, self._pending, self._dirty
         base, closed, prev = self._base_us, self._closed_us, self._as_of_us
