@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -16,3 +17,18 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=2_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every hypothesis test ``property``: the whole check runs them without coverage.
+
+    A ``@given`` test carries a ``hypothesis`` handle; a state machine's test case carries
+    its ``settings``. ``-m property`` selects them, ``-m "not property"`` the examples.
+    """
+    for item in items:
+        function = getattr(item, "obj", None)
+        case = getattr(item, "cls", None)
+        if hasattr(function, "hypothesis") or isinstance(
+            getattr(case, "settings", None), settings
+        ):
+            item.add_marker(pytest.mark.property)
