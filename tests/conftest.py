@@ -28,7 +28,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         function = getattr(item, "obj", None)
         case = getattr(item, "cls", None)
-        if hasattr(function, "hypothesis") or isinstance(
-            getattr(case, "settings", None), settings
-        ):
+        if hasattr(function, "hypothesis") or isinstance(getattr(case, "settings", None), settings):
             item.add_marker(pytest.mark.property)

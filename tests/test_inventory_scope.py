@@ -680,8 +680,8 @@ def test_a_listing_out_of_scope_leaves_the_resources_history_to_reorder(
     # Account b's VM runs from 1 Mar; an update on 6 Mar; its stop, stamped 4 Mar,
     # arrives in the next call. An inventory settles the history of the resources it
     # covers only: b's state keeps its events, so the late stop is placed before the
-    # update, as one call places it: 1 Mar -> 4 Mar = 3 days * 24 = 72 h (the late row
-    # takes back 4 Mar -> 10 Mar, 6 * 24 = 144 h). It used to be 120 h: the update was
+    # update, as one call places it: 1 Mar -> 4 Mar = 3 days * 24 = 72 h (the late rows
+    # take back 4 Mar -> 10 Mar, 6 * 24 = 144 h). It used to be 120 h: the update was
     # settled, so the stop counted only from it (-96 h), with a false out_of_order.
     start = rk.Event("b", "r2", "2026-03-01T00:00:00Z", {"entity": "vm"}, kind="start", id="b1")
     update = rk.Event(
@@ -697,8 +697,13 @@ def test_a_listing_out_of_scope_leaves_the_resources_history_to_reorder(
     two = rk.meter([stop], [HOURS], span=rest, cycle=MONTHLY, as_of=rest.end, state=one.state)
     b_rows = [row for row in (*one.rows, *two.rows, *two.late) if row.account == "b"]
     assert sum(row.quantity for row in b_rows) == Decimal(72)
-    assert [row.quantity for row in two.late] == [Decimal(-144)]
-    assert [a.kind for a in two.anomalies] == ["late"]
+    # per description: 4 Mar -> 6 Mar as a plain vm (2 * 24 = 48 h), 6 Mar -> 10 Mar
+    # as size 2 (4 * 24 = 96 h), each priced as it was metered
+    assert sorted((row.quantity, dict(row.description)) for row in two.late) == [
+        (Decimal(-96), {"entity": "vm", "size": 2}),
+        (Decimal(-48), {"entity": "vm"}),
+    ]
+    assert [a.kind for a in two.anomalies] == ["late", "late"]
     batch = rk.meter(
         [start, update, stop, other, listing], [HOURS], span=MARCH, cycle=MONTHLY, as_of=MARCH.end
     )

@@ -78,10 +78,11 @@ def test_a_late_snapshot_not_listing_a_resource_takes_back_what_ran_after_it(
     ]
     late = next(a for a in two.anomalies if a.kind == "late")
     assert late.message == (
-        "late records of 'vm-1' of 'a' change meter 'vm' by -120 hour over "
-        "2026-03-05T00:00:00Z..2026-03-10T00:00:00Z, before what was already metered: "
-        "see Usage.late."
+        "late records of 'vm-1' of 'a' change meter 'vm' by -120 hour under description "
+        "{'entity': 'vm'} over 2026-03-05T00:00:00Z..2026-03-10T00:00:00Z, before what "
+        "was already metered: see Usage.late."
     )
+    assert (late.meter, late.quantity) == ("vm", Decimal(-120))
     assert two.state[0].status == "deleted"
 
 

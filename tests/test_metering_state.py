@@ -68,10 +68,12 @@ def test_a_counter_step_across_the_clock_is_late_not_lost() -> None:
     assert late.span == rk.Span("2026-03-01T23:00:00Z", "2026-03-02T00:00:00Z")
     assert [(a.kind, a.record_ids) for a in second.anomalies] == [("late", ("c2", "c3"))]
     assert str(second.anomalies[0]) == (
-        "late records of 'ip' of 'a' change meter 'egress' by 100 B over "
-        "2026-03-01T23:00:00Z..2026-03-02T00:00:00Z, before what was already metered: "
+        "late records of 'ip' of 'a' change meter 'egress' by 100 B under description {} "
+        "over 2026-03-01T23:00:00Z..2026-03-02T00:00:00Z, before what was already metered: "
         "see Usage.late."
     )
+    # The late row's meter and quantity, as values: what a host adds up without reading.
+    assert (second.anomalies[0].meter, second.anomalies[0].quantity) == ("egress", Decimal(100))
 
 
 def test_a_late_delta_and_a_late_stop_carry_their_quantity() -> None:

@@ -12,6 +12,7 @@ in the comments (daily UTC cycles, 1 EUR per VM hour, no horizon).
 from __future__ import annotations
 
 import json
+import re
 import typing
 from collections import defaultdict
 from decimal import Decimal
@@ -278,14 +279,14 @@ _EVENT = st.tuples(
 _Item = tuple[str, int, str, int | None, str | None]
 
 
-def _event(index: int, item: _Item) -> rk.Event:
+def _event(index: int, item: _Item, seq: int | None = None) -> rk.Event:
     resource, half_hours, kind, memory, flavor = item
     attributes: dict[str, object] = {}
     if kind not in {"stop", "delete"}:
         attributes = {"memory_mb": memory} if memory is not None else {}
         attributes |= {"f": flavor} if flavor is not None else {}
     at = rk.Span.from_us(T0, T0 + half_hours * HOUR_US // 2).end
-    return rk.Event("a", resource, at, attributes, kind=kind, id=f"e{index}")  # type: ignore[arg-type]
+    return rk.Event("a", resource, at, attributes, kind=kind, id=f"e{index}", seq=seq)  # type: ignore[arg-type]
 
 
 def _price(anomaly: rk.Anomaly) -> Fraction:
@@ -413,3 +414,112 @@ def test_a_delete_ordered_by_its_seq_before_the_start_names_what_it_takes_back()
                     span=rk.Span("2026-03-29T00:00:00Z", "2026-04-02T00:00:00Z"))  # fmt: skip
     assert batch.total() == Decimal(0)
     assert billed + sum(typing.cast(Decimal, a.quantity) * 10 for a in named) == batch.total()
+
+
+# -- the law with seq: parts in compacted cycles, named by the feed or by a statement ---------
+
+_SEQ_EVENT = st.tuples(_EVENT, st.booleans())  # the event, and whether it carries a seq
+
+#: A part's description, as a "too_late" or "late" anomaly's message gives it.
+_DESCRIBED = re.compile(r" under description (\{.*?\})(?:,| over )")
+
+
+def _part_price(anomaly: rk.Anomaly) -> Fraction:
+    """The unit price of a part an anomaly names, by the description it gives."""
+    (shown,) = _DESCRIBED.findall(anomaly.message)
+    return Fraction(10) if anomaly.meter == "vm.hours" and "'f': 'b'" in shown else Fraction(1)
+
+
+@settings(max_examples=max(LAWS // 5, 50), deadline=None)
+@given(
+    on_time=st.lists(_SEQ_EVENT, max_size=8),
+    too_late=st.lists(_SEQ_EVENT, min_size=1, max_size=5),
+    seqs=st.permutations(range(13)),
+    compact_day=st.integers(2, 5),
+    restore=st.booleans(),
+)
+def test_the_stream_plus_the_parts_named_is_batch_with_seq(
+    on_time: list[tuple[_Item, bool]],
+    too_late: list[tuple[_Item, bool]],
+    seqs: list[int],
+    compact_day: int,
+    restore: bool,
+) -> None:
+    # Events with and without a seq, fed on time, then after their cycles are compacted
+    # (stamped there, or in the kept cycles with a seq that orders them before compacted
+    # events). What the stream cannot apply in the compacted cycles is named, as values:
+    # a placed event's part by its "too_late" anomalies (per meter and description), the
+    # part of an event ordered by its seq before compacted events by the "late" changes
+    # of the statement that meters it (per meter, description and cycle). The stream's
+    # usage plus every part named is batch's; so is its money, each part priced under
+    # the description named, and every kept cycle is priced as batch prices it.
+    base = (compact_day - 1) * 48
+    numbers = iter(seqs)
+    first = [
+        _event(i, item, next(numbers) if sequenced else None)
+        for i, (item, sequenced) in enumerate(on_time)
+    ]
+    # A too-late event stamped in a compacted cycle lies after the last compacted event
+    # of its resource (before it, the state cannot place it: the documented limit), and
+    # each resource's are fed in time order, each placed after the one placed before.
+    clock = {
+        e.resource: e.at_us
+        for e in sorted(first, key=lambda e: e.at_us)
+        if e.at_us < T0 + base * HOUR_US // 2
+    }
+    late: list[rk.Event] = []
+    taken: set[tuple[str, int]] = set()
+    for i, (item, sequenced) in enumerate(too_late):
+        resource, at, *rest = item
+        after = (clock[resource] - T0) // (HOUR_US // 2) + 1 if resource in clock else 0
+        if at < base:
+            at = after + at % (base - after) if after < base else base + at % 48
+        if (resource, at) in taken:
+            continue
+        taken.add((resource, at))
+        seq = next(numbers) if sequenced else None
+        late.append(_event(100 + i, (resource, at, *rest), seq))  # type: ignore[arg-type]
+    late.sort(key=lambda e: e.at_us)
+    rater = rk.Rater(LAW_PLAN, [VM, MEMORY], start="2026-03-01T00:00:00Z")
+    said: list[rk.Anomaly] = list(rater.feed(first).anomalies)
+    statement = rater.statement(rk.Span.from_us(T0, T0 + compact_day * DAY_US).end)
+    lines = list(statement.lines)
+    said += statement.anomalies
+    for event in late:
+        said += rater.feed([event]).anomalies
+        if restore:
+            data = json.loads(json.dumps(rater.snapshot()))
+            rater = rk.Rater.restore(data, LAW_PLAN, [VM, MEMORY])
+    end = rk.Span.from_us(T0, T0 + 7 * DAY_US).end
+    statement = rater.statement(end)
+    lines += statement.lines
+    said += statement.anomalies
+    stream: dict[str, Fraction] = defaultdict(Fraction)
+    money = Fraction(0)
+    kept: dict[int, Fraction] = defaultdict(Fraction)
+    for line in lines:
+        stream[line.meter or ""] += Fraction(line.quantity)
+        money += Fraction(line.amount)
+        if line.cycle.start.day >= compact_day:
+            kept[line.cycle.start.day] += Fraction(line.amount)
+    for anomaly in said:
+        if anomaly.kind in {"too_late", "late"} and anomaly.quantity is not None:
+            assert anomaly.meter is not None
+            stream[anomaly.meter] += Fraction(anomaly.quantity)
+            money += Fraction(anomaly.quantity) * _part_price(anomaly)
+    batch = rk.rate(
+        [*first, *late],
+        LAW_PLAN,
+        span=rk.Span.from_us(T0, T0 + 7 * DAY_US),
+        meters=[VM, MEMORY],
+        as_of=end,
+    )
+    want: dict[str, Fraction] = defaultdict(Fraction)
+    want_kept: dict[int, Fraction] = defaultdict(Fraction)
+    for charge in batch.charges:
+        want[charge.meter or ""] += Fraction(charge.quantity)
+        if charge.cycle is not None and charge.cycle.start.day >= compact_day:
+            want_kept[charge.cycle.start.day] += Fraction(charge.amount)
+    assert {m: q for m, q in stream.items() if q} == {m: q for m, q in want.items() if q}
+    assert {d: a for d, a in kept.items() if a} == {d: a for d, a in want_kept.items() if a}
+    assert money == Fraction(batch.total())

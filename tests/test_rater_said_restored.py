@@ -357,9 +357,9 @@ def test_a_late_change_named_by_fewer_records_is_not_said_again() -> None:
         (
             "statement 2026-03-04T13:09:00Z",
             (
-                "late records of 'vm-4' of 'g' change meter 'vm.hours' by -22 hour over "
-                "2026-03-01T02:00:00Z..2026-03-02T00:00:00Z, before what was already metered: "
-                "see Usage.late."
+                "late records of 'vm-4' of 'g' change meter 'vm.hours' by -22 hour under "
+                "description {'mb': 512} over 2026-03-01T02:00:00Z..2026-03-02T00:00:00Z, "
+                "before what was already metered: see Usage.late."
             ),
         )
     ]

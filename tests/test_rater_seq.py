@@ -105,12 +105,15 @@ def test_an_event_sequenced_before_a_compacted_cycle_is_said_too_late() -> None:
     statement = rater.statement("2026-03-03T03:00:00Z")
     assert lines(statement) == [("charge", Decimal(2), True)]
     late = [a for a in statement.anomalies if a.kind == "late"]
-    (message,) = [a.message for a in late]
-    assert message == (
-        "late records of 'vm' of 'acme' change meter 'runtime' by 4 hour over "
-        "2026-03-01T20:00:00Z..2026-03-02T00:00:00Z, before what was already metered: see "
-        "Usage.late."
+    (change,) = late
+    assert change.message == (
+        "late records of 'vm' of 'acme' change meter 'runtime' by 4 hour under description "
+        "{} over 2026-03-01T20:00:00Z..2026-03-02T00:00:00Z, before what was already "
+        "metered: see Usage.late."
     )
+    # The part not applied, as values: batch bills 10:00-02:00 (16 h) on 1-2 March where
+    # the stream billed 10 + 2 = 12 h: 12 + 4 = 16.
+    assert (change.meter, change.quantity) == ("runtime", Decimal(4))
 
 
 # -- an inventory among sequenced events: compaction must not split a sequence ---------------
@@ -493,3 +496,70 @@ def test_an_event_sequenced_after_one_of_its_own_batch_in_the_kept_cycles_is_lat
         "orphan_stop",
         "out_of_order",
     ]
+
+
+# -- parts in compacted cycles, named as values --------------------------------------------
+
+FLAVORS = rk.Plan(
+    "f",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [
+        rk.PriceEntry("s", "runtime", rk.PerUnit(1), where={"f": "s"}),
+        rk.PriceEntry("b", "runtime", rk.PerUnit(10), where={"f": "b"}),
+    ],
+)
+
+
+def test_a_part_over_several_compacted_cycles_is_named_in_each() -> None:
+    # vm starts 27 March 12:00 (seq 84); at 30 March 00:00 the 27th and 28th are compacted
+    # (the 29th kept). A START stamped 29 March 18:00 with seq 64 comes before it: batch
+    # moves the first START there (out of order), so the VM runs from 29 March 18:00.
+    # The stream billed 12 h on the 27th and 24 h on the 28th: the statement after names
+    # -12 and -24, one "late" change per compacted cycle (only the first was said).
+    first = rk.Event("a", "vm", "2026-03-27T12:00:00Z", {"f": "s"}, kind="start", id="r2", seq=84)
+    again = rk.Event("a", "vm", "2026-03-29T18:00:00Z", {"f": "s"}, kind="start", id="r3", seq=64)
+    rater = rk.Rater(FLAVORS, METERS, start="2026-03-27T00:00:00Z")
+    rater.feed([first])
+    billed = rater.statement("2026-03-30T00:00:00Z").total()  # 12 + 24 + 24 h at 1
+    assert billed == Decimal(60)
+    (refused,) = rater.feed([again]).anomalies
+    assert (refused.kind, refused.quantity) == ("too_late", None)
+    statement = rater.statement("2026-04-03T00:00:00Z")
+    billed += statement.total()  # 29th: -24 + 6; 30th to 2 April: 4 * 24
+    assert billed == Decimal(138)
+    late = [(a.at, a.meter, a.quantity) for a in statement.anomalies if a.kind == "late"]
+    assert late == [
+        (dt.datetime(2026, 3, 27, 12, tzinfo=dt.UTC), "runtime", Decimal(-12)),
+        (dt.datetime(2026, 3, 28, tzinfo=dt.UTC), "runtime", Decimal(-24)),
+    ]
+    batch = rk.rate([first, again], FLAVORS, meters=METERS, as_of="2026-04-03T00:00:00Z",
+                    span=rk.Span("2026-03-27T00:00:00Z", "2026-04-03T00:00:00Z"))  # fmt: skip
+    # 6 h on the 29th and 4 * 24 after: 102 = 138 - 12 - 24
+    assert batch.total() == Decimal(102) == billed + sum(q for _, _, q in late)
+
+
+def test_a_start_ordered_before_a_compacted_delete_names_its_part_as_it_ran() -> None:
+    # vm runs as flavor b (10 EUR an hour) from 27 March 15:00; a DELETE (seq 75) at 29
+    # March 21:00. The 27th to the 30th are compacted when a START of flavor s (seq 42)
+    # stamped 30 March 04:00 comes: ordered before the DELETE, which then takes effect at
+    # 04:00 (out of order), so the VM ran 7 more hours, as flavor b: its part is named
+    # under {'f': 'b'} (it was named under {}, the deleted state's, which no price selects).
+    start = rk.Event("a", "vm", "2026-03-27T15:00:00Z", {"f": "b"}, kind="start", id="r14")
+    delete = rk.Event("a", "vm", "2026-03-29T21:00:00Z", kind="delete", id="r15", seq=75)
+    late = rk.Event("a", "vm", "2026-03-30T04:00:00Z", {"f": "s"}, kind="start", id="r16", seq=42)
+    rater = rk.Rater(FLAVORS, METERS, start="2026-03-27T00:00:00Z", horizon=dt.timedelta(hours=3))
+    rater.feed([delete, start])
+    billed = rater.statement("2026-04-01T11:00:00Z").total()  # 9 + 24 + 21 h at 10
+    assert billed == Decimal(540)
+    feed = rater.feed([late])
+    assert feed.too_late == ("r16",)
+    ((anomaly),) = feed.anomalies
+    assert (anomaly.meter, anomaly.quantity) == ("runtime", Decimal(7))
+    assert "7 hour under description {'f': 'b'}" in anomaly.message
+    billed += rater.statement("2026-04-03T00:00:00Z").total()
+    assert billed == Decimal(540)
+    batch = rk.rate([start, delete, late], FLAVORS, meters=METERS, as_of="2026-04-03T00:00:00Z",
+                    span=rk.Span("2026-03-27T00:00:00Z", "2026-04-03T00:00:00Z"))  # fmt: skip
+    # 9 + 24 + 24 + 4 = 61 h at 10: 610 = 540 + 7 * 10
+    assert batch.total() == Decimal(610) == billed + 7 * 10

@@ -171,9 +171,17 @@ class Anomaly:
     kept cycles (its value), a sample whose quantity reaches back before them (its part
     there), a counter reading placed in the compacted state (its part there, ``0`` when
     it changes nothing in total there), and, one anomaly per meter it changes, an event
-    placed in the compacted state. ``None`` where the rater cannot tell a quantity (a
-    counter reading older than the readings kept, an inventory, an event ordered by its
-    ``seq`` before compacted events) and for every other kind.
+    placed in the compacted state (per description, when it moves usage from one to
+    another). ``None`` where the rater cannot tell a quantity at the feed (a counter
+    reading older than the readings kept, an inventory, an event ordered by its ``seq``
+    before compacted events: the statement that meters it names its part there in
+    ``"late"`` anomalies).
+
+    A ``"late"`` anomaly that announces a late usage row gives that row's meter and
+    quantity (per meter, cycle and description, the description in its message): in
+    [`Usage.late`][ratekit.Usage.late] for [`meter()`][ratekit.meter]; from a
+    [`Rater`][ratekit.Rater], a part before the kept cycles that is not applied, to add
+    like a ``"too_late"`` one. ``None`` for every other kind.
 
     Anomalies built by hand may leave all five ``None``; the constructor takes them by
     keyword only, ``at`` as an aware datetime or an ISO-8601 string with an offset. A

@@ -21,6 +21,7 @@ from ._descriptions import _FrozenDict
 from ._instants import format_us
 from ._inventory_scope import is_listed
 from ._resource_state import MEMORY
+from ._shown import show
 from ._window import _apportion, _Window
 from .policies import Increment
 from .records import Event, Inventory
@@ -130,7 +131,12 @@ def late_time(  # noqa: PLR0917 - private plumbing of plain values
     end: int,
     ids: list[str | None],
 ) -> None:
-    """Record what ``new`` changes over ``[start, end)`` against ``old``, per time meter."""
+    """Record what ``new`` changes over ``[start, end)`` against ``old``, per time meter.
+
+    Per cycle *and description*: a late record that moves hours from one description to
+    another within a cycle (an event ordered by its ``seq`` before one that described
+    the resource anew) changes what they are priced under, though not their number.
+    """
     window, spans = engine.window, engine.spans
     engine.window = _Window(start, end, engine.cycle, Span.from_us(start, end))
     try:
@@ -139,20 +145,16 @@ def late_time(  # noqa: PLR0917 - private plumbing of plain values
             if item._factor is None:
                 continue
             engine.late_ids.setdefault((account, resource, name), []).extend(ids)
-            totals: dict[tuple[int, int], list[typing.Any]] = {}
+            totals: dict[tuple[int, int, typing.Any], Decimal] = {}
             for sign, line in ((-1, old), (1, new)):
                 engine.spans = {}
                 found: list[UsageRow] = []
                 _time.time_rows(engine, found, account, resource, name, item, points, line)
                 for row in found:
-                    entry = totals.setdefault(
-                        (row.cycle.start_us, row.cycle.end_us), [ZERO, row.description]
-                    )
+                    key = (row.cycle.start_us, row.cycle.end_us, row.description)
                     change = row.quantity if sign > 0 else CONTEXT.minus(row.quantity)
-                    entry[0] = CONTEXT.add(entry[0], change)
-                    if sign > 0:
-                        entry[1] = row.description
-            for (c0, c1), (quantity, description) in totals.items():
+                    totals[key] = CONTEXT.add(totals.get(key, ZERO), change)
+            for (c0, c1, description), quantity in totals.items():
                 late_add(
                     engine, account, resource, name, c0, c1, max(start, c0), quantity, description
                 )
@@ -171,7 +173,9 @@ def late_add(  # noqa: PLR0917 - private plumbing of plain values
     quantity: Decimal,
     description: Mapping[str, object],
 ) -> None:
-    entry = engine.late.setdefault((account, resource, name, c0, c1), [ZERO, first_us, description])
+    """Add ``quantity`` to the late change of a meter in a cycle, under ``description``."""
+    key = (account, resource, name, c0, c1, description)
+    entry = engine.late.setdefault(key, [ZERO, first_us, description])
     entry[0] = CONTEXT.add(entry[0], quantity)
     entry[1] = min(entry[1], first_us)
 
@@ -214,12 +218,16 @@ def late_increment(  # noqa: PLR0917 - private plumbing of plain values
 
 
 def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
-    """The late rows, and a ``"late"`` anomaly per row (or per resource without one)."""
+    """The late rows, and a ``"late"`` anomaly per row (or per resource without one).
+
+    A row's anomaly gives its meter and quantity as values, and its description in words
+    (what a price selects it by).
+    """
     rows = []
     reported: set[tuple[str, str]] = set()
     metered: set[tuple[str, str, str]] = set()
-    for key in sorted(engine.late):
-        account, resource, name, c0, c1 = key
+    for key in sorted(engine.late, key=lambda key: (*key[:5], show(dict(key[5])))):
+        account, resource, name, c0, c1, _ = key
         quantity, first_us, description = engine.late[key]
         if not quantity:
             continue
@@ -246,10 +254,12 @@ def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
             resource,
             "late",
             f"late records of {resource!r} of {account!r} change meter {name!r} by "
-            f"{row.quantity} {item.unit} over {format_us(row.span.start_us)}.."
-            f"{format_us(row.span.end_us)}, before what was already metered: see "
-            f"Usage.late.{_forgetful(engine, account, resource)}",
+            f"{row.quantity} {item.unit} under description {show(dict(row.description))} "
+            f"over {format_us(row.span.start_us)}..{format_us(row.span.end_us)}, before "
+            f"what was already metered: see Usage.late.{_forgetful(engine, account, resource)}",
             row.record_ids,
+            meter=name,
+            quantity=row.quantity,
         )
     unreported: dict[tuple[str, str], tuple[list[str], list[str], list[str | None]]] = {}
     for (account, resource, name), ids in sorted(engine.late_ids.items()):

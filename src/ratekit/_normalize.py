@@ -17,6 +17,7 @@ import itertools
 import operator
 import typing
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Final
 
 from ._anomalies import placed
@@ -101,11 +102,14 @@ class Anomalies:
         ids: Iterable[str | None] = (),
         *,
         about_us: int | None = None,
+        meter: str | None = None,
+        quantity: Decimal | None = None,
     ) -> None:
         """Collect an anomaly, ordered at ``at_us``; about ``about_us`` (else ``at_us``).
 
         An empty ``account`` or ``resource`` (a record that is not about one: an
-        inventory) is ``None`` on the anomaly.
+        inventory) is ``None`` on the anomaly; ``meter`` and ``quantity`` are given as
+        they are.
         """
         anomaly = placed(
             kind,
@@ -114,6 +118,8 @@ class Anomalies:
             account or None,
             resource or None,
             at_us if about_us is None else about_us,
+            meter=meter,
+            quantity=quantity,
         )
         if kind == "duplicate":
             self._items.append((at_us, account, resource, 0, message, anomaly))

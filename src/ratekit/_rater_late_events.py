@@ -113,58 +113,25 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     # running time there from that closing on, so its part is judged up to it.
     closing = _accounts.placed_closing(rater, state, new)
     until = None if closing is None else closing[2]
-    parts = _sums(_accounts.clipped(usage.late, until))
+    # Metering's late rows are per meter, cycle and description: what the event moves
+    # from one description to another (a re-description, a DELETE its seq moves) is
+    # taken back under the one and added under the other, each priced otherwise.
+    rows = _accounts.clipped(usage.late, until)
     changed = new != state
     said: list[Anomaly] = []
     if closing is not None and state.status == "running" and closing[1] != closing[2]:
         inventory, old_us, new_us = closing
         said.append(_closings.moved([event], inventory, state, (old_us, new_us), base))
-    if state.description != new.description:
-        said += _redescribed(rater, event, (state, new), parts, until)
-    else:
-        nonzero = {meter: tidy(quantity) for meter, quantity in parts.items() if quantity}
-        said.extend(
-            _said(rater, event, meter, nonzero[meter], changed, new.description)
-            for meter in sorted(nonzero)
-        )
+    said.extend(
+        _said(rater, event, meter, quantity, changed, description)
+        for meter, description, quantity in _per_description(rows)
+    )
     if changed:
         _restate(rater, key, new)
     anomalies.extend(said)
     if not said:
         anomalies.append(_said(rater, event, None, None, changed, new.description))
     return "too_late"
-
-
-def _redescribed(
-    rater: Rater,
-    event: Event,
-    states: tuple[ResourceState, ResourceState],
-    parts: dict[str, Decimal],
-    until: int | None,
-) -> list[Anomaly]:
-    """The parts of an event that re-describes its resource, per meter and description.
-
-    What metering had under the old description before the kept cycles is taken back,
-    and what batch meters there under the new one is added (the two add up to the change
-    in quantity, ``parts``); each prices otherwise. ``states``: the compacted state
-    before and after the event. O(h) for the h events the state keeps.
-    """
-    state, new = states
-    old = _metered_after(rater, state, event, until)
-    changed = new != state
-    said: list[Anomaly] = []
-    for meter in sorted(set(old) | set(parts)):
-        taken = CONTEXT.minus(old.get(meter, ZERO))
-        added = CONTEXT.subtract(parts.get(meter, ZERO), taken)
-        if added < 0:
-            # More is taken back than was metered after the event: usage before its
-            # instant, which its seq moved (a DELETE ordered before the START), metered
-            # under the description the state had, not the new one.
-            taken, added = CONTEXT.add(taken, added), ZERO
-        for quantity, description in ((taken, state.description), (added, new.description)):
-            if quantity:
-                said.append(_said(rater, event, meter, tidy(quantity), changed, description))
-    return said
 
 
 def _relisted(
@@ -252,27 +219,30 @@ def _unreconciled(rater: Rater, event: Event, at_us: int) -> Anomaly:
     )
 
 
+def _per_description(
+    rows: typing.Iterable[UsageRow],
+) -> list[tuple[str, typing.Mapping[str, typing.Any], Decimal]]:
+    """The nonzero quantities of ``rows`` per meter and description, in a stable order.
+
+    The description is the one each part was metered under, so priced by: not always the
+    state's (a START ordered by its ``seq`` before a compacted DELETE runs its resource
+    on under the description it had, where the deleted state has none). O(r log r).
+    """
+    sums: dict[tuple[str, typing.Any], Decimal] = {}
+    for row in rows:
+        key = (row.meter, row.description)
+        sums[key] = CONTEXT.add(sums.get(key, ZERO), row.quantity)
+    parts = [(meter, desc, tidy(total)) for (meter, desc), total in sums.items() if total]
+    # per meter, what is taken back before what is added: they read as a move
+    return sorted(parts, key=lambda part: (part[0], part[2] > 0, show(dict(part[1]))))
+
+
 def _sums(rows: typing.Iterable[UsageRow]) -> dict[str, Decimal]:
     """The quantities of ``rows`` added up per meter."""
     sums: dict[str, Decimal] = {}
     for row in rows:
         sums[row.meter] = CONTEXT.add(sums.get(row.meter, ZERO), row.quantity)
     return sums
-
-
-def _metered_after(
-    rater: Rater, state: ResourceState, event: Event, until_us: int | None
-) -> dict[str, Decimal]:
-    """What ``state`` metered, per meter, from ``event``'s instant to the kept cycles.
-
-    A STOP at that instant takes it all back: its late rows, negated; up to ``until_us``
-    (a kept closing there, see `placed()`) when given.
-    """
-    base = rater._base_us
-    probe = Event(event.account, event.resource, format_us(event.at_us), kind="stop")
-    usage = rater._engine.meter([probe], base, base + 1, [state])
-    sums = _sums(_accounts.clipped(usage.late, until_us))
-    return {meter: CONTEXT.minus(quantity) for meter, quantity in sums.items()}
 
 
 def _orphaned(rater: Rater, state: ResourceState, new: ResourceState, t_us: int) -> int | None:

@@ -37,14 +37,18 @@ def fresh(
     """The anomalies of ``found`` not said before, but those about an unsettled instant.
 
     In ``order`` (by default by kind, message and record ids); one of each that `said()`
-    tells apart. O(a log a).
+    tells apart, but for a ``"late"`` change with a quantity: metering gives one per
+    meter, description *and cycle*, so those of one statement are told apart by their
+    instant too (the part of an event ordered by its ``seq`` before compacted events,
+    in each compacted cycle it reaches). O(a log a).
     """
     before = (*rater._anomalies, *rater._anomalies_before)
     known = {said(a) for a in before}
-    unsaid: dict[Said, Anomaly] = {}
+    unsaid: dict[tuple[Said, int | None], Anomaly] = {}
     for anomaly in sorted(dict.fromkeys(found), key=order):
-        unsaid.setdefault(said(anomaly), anomaly)
-    out = [a for key, a in unsaid.items() if key not in known and _unplaced(key) not in known]
+        cycle = anomaly.at_us if anomaly.kind == "late" and anomaly.quantity is not None else None
+        unsaid.setdefault((said(anomaly), cycle), anomaly)
+    out = [a for (key, _), a in unsaid.items() if key not in known and _unplaced(key) not in known]
     late = _late_records(before)
     if late:
         out = [a for a in out if not _late_again(a, late)]
@@ -52,7 +56,8 @@ def fresh(
     # quantity, is not said again by metering's words for that part: batch's
     # "before_span" ("rate that span", which a stream cannot) or a "late" change there.
     # (An event ordered by its seq before compacted events keeps the statement's
-    # "late": its own anomaly gives no quantity.) Nor is a last_seen inventory's closing
+    # "late" changes, one per meter, description and cycle: its own anomaly gives no
+    # quantity.) Nor is a last_seen inventory's closing
     # back before the kept cycles, whose part its "too_late" anomaly gives in hours:
     # metered again from the kept cycles' start (after a restore), it would read as a
     # "late" change there. Told by the message, which a snapshot keeps.

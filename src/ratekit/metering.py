@@ -264,7 +264,7 @@ class _Engine:
         self.late_before: int | None = None  # the current resource's late limit, if any
         # Late changes per (account, resource, meter, cycle start, cycle end):
         # [quantity, first instant, description, record ids].
-        self.late: dict[tuple[str, str, str, int, int], list[typing.Any]] = {}
+        self.late: dict[tuple[str, str, str, int, int, typing.Any], list[typing.Any]] = {}
         self.late_ids: dict[tuple[str, str, str], list[str | None]] = {}
         self.anomalies = _n.Anomalies()
         self.replaced: set[str] = set()  # records whose piece another replaced at once

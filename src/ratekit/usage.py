@@ -278,8 +278,9 @@ class Usage:
         default=(), converter=_v.to_tuple, validator=_v.items(UsageRow, "UsageRows")
     )
     """Continuing from a state: what late records change before the state's clock, as rows
-    (a negative quantity takes away), per account, meter, resource and cycle; each has a
-    ``"late"`` anomaly. Rows plus late rows over a run of calls equal one call over all."""
+    (a negative quantity takes away), per account, meter, resource, cycle and description;
+    each has a ``"late"`` anomaly with its meter and quantity. Rows plus late rows over a
+    run of calls equal one call over all."""
     _no_effect: _NoEffect = attrs.field(
         default=(),
         eq=False,
