@@ -289,10 +289,77 @@ def _event(index: int, item: _Item, seq: int | None = None) -> rk.Event:
     return rk.Event("a", resource, at, attributes, kind=kind, id=f"e{index}", seq=seq)  # type: ignore[arg-type]
 
 
-def _price(anomaly: rk.Anomaly) -> Fraction:
-    """The unit price of a named part, by the description it is metered under."""
-    shown = anomaly.message.split(" under description ")[1].split(", belonged")[0]
+#: A part's description, as a "too_late" or "late" anomaly's message gives it.
+_DESCRIBED = re.compile(r" under description (\{.*?\})(?:,| over )")
+
+
+def _part_price(anomaly: rk.Anomaly) -> Fraction:
+    """The unit price of a part an anomaly names, by the description it gives."""
+    (shown,) = _DESCRIBED.findall(anomaly.message)
     return Fraction(10) if anomaly.meter == "vm.hours" and "'f': 'b'" in shown else Fraction(1)
+
+
+def _adds_up_to_batch(
+    first: list[rk.Event],
+    late: list[rk.Event],
+    compact_day: int,
+    restore: bool,
+    *,
+    each_too_late: bool,
+) -> None:
+    """Feed ``first``, compact the days before ``compact_day``, then feed ``late`` one by
+    one (``each_too_late``: each must be too late), through a snapshot after each when
+    ``restore``, and state at the end of 7 March: the stream's usage plus every part
+    named is batch's; so is its money, each part priced under the description named;
+    every kept cycle is priced as batch prices it."""
+    rater = rk.Rater(LAW_PLAN, [VM, MEMORY], start="2026-03-01T00:00:00Z")
+    said = list(rater.feed(first).anomalies)
+    # a statement at the end of compact_day closes every day before, compacts all but one
+    statement = rater.statement(rk.Span.from_us(T0, T0 + compact_day * DAY_US).end)
+    lines = list(statement.lines)
+    said += statement.anomalies
+    for event in late:  # one by one: each placed after the one placed before
+        feed = rater.feed([event])
+        assert not each_too_late or feed.too_late == (event.id,)
+        said += feed.anomalies
+        if restore:  # the placed state goes through the snapshot
+            data = json.loads(json.dumps(rater.snapshot()))
+            rater = rk.Rater.restore(data, LAW_PLAN, [VM, MEMORY])
+    end = rk.Span.from_us(T0, T0 + 7 * DAY_US).end
+    statement = rater.statement(end)
+    lines += statement.lines
+    said += statement.anomalies
+    stream: dict[str, Fraction] = defaultdict(Fraction)
+    money = Fraction(0)
+    kept: dict[int, Fraction] = defaultdict(Fraction)
+    for line in lines:
+        stream[line.meter or ""] += Fraction(line.quantity)
+        money += Fraction(line.amount)
+        if line.cycle.start.day >= compact_day:
+            kept[line.cycle.start.day] += Fraction(line.amount)
+    for anomaly in said:
+        if anomaly.kind in {"too_late", "late"} and anomaly.quantity is not None:
+            assert anomaly.meter is not None
+            stream[anomaly.meter] += Fraction(anomaly.quantity)
+            money += Fraction(anomaly.quantity) * _part_price(anomaly)
+    batch = rk.rate(
+        [*first, *late],
+        LAW_PLAN,
+        span=rk.Span.from_us(T0, T0 + 7 * DAY_US),
+        meters=[VM, MEMORY],
+        as_of=end,
+    )
+    want: dict[str, Fraction] = defaultdict(Fraction)
+    want_kept: dict[int, Fraction] = defaultdict(Fraction)
+    for charge in batch.charges:
+        want[charge.meter or ""] += Fraction(charge.quantity)
+        if charge.cycle is not None and charge.cycle.start.day >= compact_day:
+            want_kept[charge.cycle.start.day] += Fraction(charge.amount)
+    assert {m: q for m, q in stream.items() if q} == {m: q for m, q in want.items() if q}
+    # the kept and open cycles are priced as batch prices them; the parts named, priced
+    # under the descriptions they name, make up the rest of the money
+    assert {d: a for d, a in kept.items() if a} == {d: a for d, a in want_kept.items() if a}
+    assert money == Fraction(batch.total())
 
 
 @settings(max_examples=max(LAWS // 10, 30), deadline=None)
@@ -324,56 +391,7 @@ def test_the_stream_plus_the_parts_named_too_late_is_batch(
             zip(instants, too_late, strict=False)
         )
     ]
-    rater = rk.Rater(LAW_PLAN, [VM, MEMORY], start="2026-03-01T00:00:00Z")
-    said: list[rk.Anomaly] = []
-    lines: list[rk.StatementLine] = []
-    said += rater.feed(first).anomalies
-    # a statement at the end of compact_day closes every day before, compacts all but one
-    statement = rater.statement(rk.Span.from_us(T0, T0 + compact_day * DAY_US).end)
-    lines += statement.lines
-    said += statement.anomalies
-    for event in late:  # one by one: each placed after the one placed before
-        feed = rater.feed([event])
-        assert feed.too_late == (event.id,)
-        said += feed.anomalies
-        if restore:  # the placed state goes through the snapshot
-            data = json.loads(json.dumps(rater.snapshot()))
-            rater = rk.Rater.restore(data, LAW_PLAN, [VM, MEMORY])
-    end = rk.Span.from_us(T0, T0 + 7 * DAY_US).end
-    statement = rater.statement(end)
-    lines += statement.lines
-    said += statement.anomalies
-    stream: dict[str, Fraction] = defaultdict(Fraction)
-    money = Fraction(0)
-    kept: dict[int, Fraction] = defaultdict(Fraction)
-    for line in lines:
-        stream[line.meter or ""] += Fraction(line.quantity)
-        money += Fraction(line.amount)
-        if line.cycle.start.day >= compact_day:
-            kept[line.cycle.start.day] += Fraction(line.amount)
-    for anomaly in said:
-        if anomaly.kind == "too_late" and anomaly.meter is not None:
-            assert anomaly.quantity is not None
-            stream[anomaly.meter] += Fraction(anomaly.quantity)
-            money += Fraction(anomaly.quantity) * _price(anomaly)
-    batch = rk.rate(
-        [*first, *late],
-        LAW_PLAN,
-        span=rk.Span.from_us(T0, T0 + 7 * DAY_US),
-        meters=[VM, MEMORY],
-        as_of=end,
-    )
-    want: dict[str, Fraction] = defaultdict(Fraction)
-    want_kept: dict[int, Fraction] = defaultdict(Fraction)
-    for charge in batch.charges:
-        want[charge.meter or ""] += Fraction(charge.quantity)
-        if charge.cycle is not None and charge.cycle.start.day >= compact_day:
-            want_kept[charge.cycle.start.day] += Fraction(charge.amount)
-    assert {m: q for m, q in stream.items() if q} == {m: q for m, q in want.items() if q}
-    # the kept and open cycles are priced as batch prices them; the parts named, priced
-    # under the descriptions they name, make up the rest of the money
-    assert {d: a for d, a in kept.items() if a} == {d: a for d, a in want_kept.items() if a}
-    assert money == Fraction(batch.total())
+    _adds_up_to_batch(first, late, compact_day, restore, each_too_late=True)
 
 
 def test_a_delete_ordered_by_its_seq_before_the_start_names_what_it_takes_back() -> None:
@@ -419,15 +437,6 @@ def test_a_delete_ordered_by_its_seq_before_the_start_names_what_it_takes_back()
 # -- the law with seq: parts in compacted cycles, named by the feed or by a statement ---------
 
 _SEQ_EVENT = st.tuples(_EVENT, st.booleans())  # the event, and whether it carries a seq
-
-#: A part's description, as a "too_late" or "late" anomaly's message gives it.
-_DESCRIBED = re.compile(r" under description (\{.*?\})(?:,| over )")
-
-
-def _part_price(anomaly: rk.Anomaly) -> Fraction:
-    """The unit price of a part an anomaly names, by the description it gives."""
-    (shown,) = _DESCRIBED.findall(anomaly.message)
-    return Fraction(10) if anomaly.meter == "vm.hours" and "'f': 'b'" in shown else Fraction(1)
 
 
 @settings(max_examples=max(LAWS // 5, 50), deadline=None)
@@ -480,46 +489,4 @@ def test_the_stream_plus_the_parts_named_is_batch_with_seq(
         seq = next(numbers) if sequenced else None
         late.append(_event(100 + i, (resource, at, *rest), seq))  # type: ignore[arg-type]
     late.sort(key=lambda e: e.at_us)
-    rater = rk.Rater(LAW_PLAN, [VM, MEMORY], start="2026-03-01T00:00:00Z")
-    said: list[rk.Anomaly] = list(rater.feed(first).anomalies)
-    statement = rater.statement(rk.Span.from_us(T0, T0 + compact_day * DAY_US).end)
-    lines = list(statement.lines)
-    said += statement.anomalies
-    for event in late:
-        said += rater.feed([event]).anomalies
-        if restore:
-            data = json.loads(json.dumps(rater.snapshot()))
-            rater = rk.Rater.restore(data, LAW_PLAN, [VM, MEMORY])
-    end = rk.Span.from_us(T0, T0 + 7 * DAY_US).end
-    statement = rater.statement(end)
-    lines += statement.lines
-    said += statement.anomalies
-    stream: dict[str, Fraction] = defaultdict(Fraction)
-    money = Fraction(0)
-    kept: dict[int, Fraction] = defaultdict(Fraction)
-    for line in lines:
-        stream[line.meter or ""] += Fraction(line.quantity)
-        money += Fraction(line.amount)
-        if line.cycle.start.day >= compact_day:
-            kept[line.cycle.start.day] += Fraction(line.amount)
-    for anomaly in said:
-        if anomaly.kind in {"too_late", "late"} and anomaly.quantity is not None:
-            assert anomaly.meter is not None
-            stream[anomaly.meter] += Fraction(anomaly.quantity)
-            money += Fraction(anomaly.quantity) * _part_price(anomaly)
-    batch = rk.rate(
-        [*first, *late],
-        LAW_PLAN,
-        span=rk.Span.from_us(T0, T0 + 7 * DAY_US),
-        meters=[VM, MEMORY],
-        as_of=end,
-    )
-    want: dict[str, Fraction] = defaultdict(Fraction)
-    want_kept: dict[int, Fraction] = defaultdict(Fraction)
-    for charge in batch.charges:
-        want[charge.meter or ""] += Fraction(charge.quantity)
-        if charge.cycle is not None and charge.cycle.start.day >= compact_day:
-            want_kept[charge.cycle.start.day] += Fraction(charge.amount)
-    assert {m: q for m, q in stream.items() if q} == {m: q for m, q in want.items() if q}
-    assert {d: a for d, a in kept.items() if a} == {d: a for d, a in want_kept.items() if a}
-    assert money == Fraction(batch.total())
+    _adds_up_to_batch(first, late, compact_day, restore, each_too_late=False)
