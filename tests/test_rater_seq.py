@@ -563,3 +563,72 @@ def test_a_start_ordered_before_a_compacted_delete_names_its_part_as_it_ran() ->
                     span=rk.Span("2026-03-27T00:00:00Z", "2026-04-03T00:00:00Z"))  # fmt: skip
     # 9 + 24 + 24 + 4 = 61 h at 10: 610 = 540 + 7 * 10
     assert batch.total() == Decimal(610) == billed + 7 * 10
+
+
+def _late_parts(statement: rk.Statement) -> list[tuple[int, str, Decimal]]:
+    """The statement's "late" parts, by day: (day, description as shown, quantity)."""
+    return sorted(
+        (a.at.day, a.message.split(" under description ")[1].split(" over ")[0], a.quantity)
+        for a in statement.anomalies
+        if a.kind == "late" and a.at is not None and a.quantity is not None
+    )
+
+
+def test_late_parts_of_one_cycle_under_two_descriptions_are_both_named() -> None:
+    # vm starts 27 March (seq 20) as x=1 and is updated to x=2 on 30 March 06:00 (seq 21);
+    # 27-30 March are compacted. A STOP of 31 March 15:00 with seq 8 comes before both:
+    # batch runs the VM from 31 March 15:00 only. The stream billed 24 h a day from the
+    # 27th: -24 on each of the 27th-29th, and on the 30th -6 (x=1) and -18 (x=2), both
+    # named though their descriptions quote the same names (only one was).
+    start = rk.Event("a", "vm", "2026-03-27T00:00:00Z", {"x": 1}, kind="start", id="on", seq=20)
+    update = rk.Event("a", "vm", "2026-03-30T06:00:00Z", {"x": 2}, kind="update", id="up", seq=21)
+    stop = rk.Event("a", "vm", "2026-03-31T15:00:00Z", kind="stop", id="off", seq=8)
+    rater = rk.Rater(PLAN, METERS, start="2026-03-27T00:00:00Z")
+    rater.feed([start, update])
+    billed = rater.statement("2026-04-01T19:00:00Z").total()  # 4 * 24 + 24 + 19 h
+    rater.feed([stop])
+    statement = rater.statement("2026-04-03T00:00:00Z")
+    billed += statement.total()  # 31st: -24 + 9; 1 April: -19 + 24; 2 April: 24
+    assert billed == Decimal(153)
+    assert _late_parts(statement) == [
+        (27, "{'x': 1}", Decimal(-24)),
+        (28, "{'x': 1}", Decimal(-24)),
+        (29, "{'x': 1}", Decimal(-24)),
+        (30, "{'x': 1}", Decimal(-6)),
+        (30, "{'x': 2}", Decimal(-18)),
+    ]
+    batch = rk.rate([start, update, stop], PLAN, meters=METERS, as_of="2026-04-03T00:00:00Z",
+                    span=rk.Span("2026-03-27T00:00:00Z", "2026-04-03T00:00:00Z"))  # fmt: skip
+    # 9 + 24 + 24 = 57 = 153 - 96
+    assert batch.total() == Decimal(57) == billed - 96
+
+
+def test_an_event_kept_for_its_seq_has_its_part_before_the_kept_cycles_named() -> None:
+    # vm starts 27 March 06:00 (seq 50) as flavor s (1 EUR an hour); 27-30 March are
+    # compacted. One batch brings a START of flavor b (10 EUR) stamped 28 March with seq
+    # 90, and a STOP of 31 March 09:00 with seq 10: batch orders the STOP first (an
+    # orphan), then both STARTs, which take effect at 09:00 (out of order). The START of
+    # the 28th is kept, late for the 31st: the hours the stream billed before the kept
+    # cycles (18 + 3 * 24 = 90 at 1) are named by the statement (they were not).
+    first = rk.Event("a", "vm", "2026-03-27T06:00:00Z", {"f": "s"}, kind="start", id="b1", seq=50)
+    start = rk.Event("a", "vm", "2026-03-28T06:00:00Z", {"f": "b"}, kind="start", id="L1", seq=90)
+    stop = rk.Event("a", "vm", "2026-03-31T09:00:00Z", kind="stop", id="L2", seq=10)
+    rater = rk.Rater(FLAVORS, METERS, start="2026-03-27T00:00:00Z")
+    rater.feed([first])
+    billed = rater.statement("2026-04-01T19:00:00Z").total()  # 18 + 4 * 24 + 19 h at 1
+    assert billed == Decimal(133)
+    feed = rater.feed([start, stop])
+    assert feed.late == ("L1", "L2")
+    statement = rater.statement("2026-04-03T00:00:00Z")
+    billed += statement.total()  # 31st: -24 + 15 * 10; 1 April: -19 + 240; 2 April: 240
+    assert billed == Decimal(720)
+    assert _late_parts(statement) == [
+        (27, "{'f': 's'}", Decimal(-18)),
+        (28, "{'f': 's'}", Decimal(-24)),
+        (29, "{'f': 's'}", Decimal(-24)),
+        (30, "{'f': 's'}", Decimal(-24)),
+    ]
+    batch = rk.rate([first, start, stop], FLAVORS, meters=METERS, as_of="2026-04-03T00:00:00Z",
+                    span=rk.Span("2026-03-27T00:00:00Z", "2026-04-03T00:00:00Z"))  # fmt: skip
+    # 15 + 24 + 24 = 63 h at 10: 630 = 720 - 90 * 1
+    assert batch.total() == Decimal(630) == billed - 90

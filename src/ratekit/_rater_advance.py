@@ -188,6 +188,14 @@ def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
                 refused.setdefault(record_id, set()).add((anomaly.account, anomaly.resource))
             if not anomaly.record_ids:
                 places.discard((anomaly.account, anomaly.resource))
+    # An event kept though stamped before ``base_us`` (its seq orders it after an event of
+    # the kept cycles, `_rater_reach.sequenced_into_kept`) came after those cycles were
+    # compacted (compaction keeps a sequence whole): its part there was never applied.
+    early = {
+        record.id
+        for record in rater._records.values()
+        if record.at_us < base_us and record.id is not None
+    }
     return [
         a
         for a in found
@@ -195,7 +203,9 @@ def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
         or (
             (a.account, a.resource) not in places
             if not a.record_ids
-            else a.record_ids not in behind or named(a, refused)
+            else a.record_ids not in behind
+            or named(a, refused)
+            or not early.isdisjoint(a.record_ids)
         )
     ]
 

@@ -38,17 +38,18 @@ def fresh(
 
     In ``order`` (by default by kind, message and record ids); one of each that `said()`
     tells apart, but for a ``"late"`` change with a quantity: metering gives one per
-    meter, description *and cycle*, so those of one statement are told apart by their
-    instant too (the part of an event ordered by its ``seq`` before compacted events,
-    in each compacted cycle it reaches). O(a log a).
+    meter, cycle *and description*, so those of one statement are told apart by their
+    cycle and description too (`_part()`: the part of an event ordered by its ``seq``
+    before compacted events, in each compacted cycle it reaches). O(a log a).
     """
     before = (*rater._anomalies, *rater._anomalies_before)
     known = {said(a) for a in before}
-    unsaid: dict[tuple[Said, int | None], Anomaly] = {}
+    unsaid: dict[tuple[Said, int | None, str], Anomaly] = {}
     for anomaly in sorted(dict.fromkeys(found), key=order):
-        cycle = anomaly.at_us if anomaly.kind == "late" and anomaly.quantity is not None else None
-        unsaid.setdefault((said(anomaly), cycle), anomaly)
-    out = [a for (key, _), a in unsaid.items() if key not in known and _unplaced(key) not in known]
+        unsaid.setdefault((said(anomaly), *_part(anomaly)), anomaly)
+    out = [
+        a for (key, _, _), a in unsaid.items() if key not in known and _unplaced(key) not in known
+    ]
     late = _late_records(before)
     if late:
         out = [a for a in out if not _late_again(a, late)]
@@ -135,6 +136,24 @@ def _repeats(anomaly: Anomaly, too_late: dict[str, set[Place]], base_us: int) ->
 #: What tells an anomaly said from another: kind, first record id, account, resource and
 #: the names its message quotes.
 Said: typing.TypeAlias = tuple[str, tuple[str, ...], str | None, str | None, tuple[str, ...]]
+
+
+#: The description a late change is named under, as shown.
+_DESCRIPTION: Final = re.compile(r" under description (\{.*\}) over \S+\.\.\S+, before what ")
+
+
+def _part(anomaly: Anomaly) -> tuple[int | None, str]:
+    """The cycle and description of a ``"late"`` change with a quantity, else ``(None, "")``.
+
+    Metering gives one per meter, cycle and description: those of one statement are all
+    said, though `said()` tells them alike ({'mb': 128} and {'mb': 512} quote the same
+    names); metered again after a compaction, the same change may read otherwise, and is
+    said once. O(len).
+    """
+    if anomaly.kind != "late" or anomaly.quantity is None:
+        return None, ""
+    described = _DESCRIPTION.search(anomaly.message)
+    return anomaly.at_us, "" if described is None else described.group(1)
 
 
 def said(anomaly: Anomaly) -> Said:
