@@ -632,3 +632,37 @@ def test_an_event_kept_for_its_seq_has_its_part_before_the_kept_cycles_named() -
                     span=rk.Span("2026-03-27T00:00:00Z", "2026-04-03T00:00:00Z"))  # fmt: skip
     # 15 + 24 + 24 = 63 h at 10: 630 = 720 - 90 * 1
     assert batch.total() == Decimal(630) == billed - 90
+
+
+def test_an_event_kept_for_its_seq_names_nothing_before_the_watermark_knows_why() -> None:
+    # A STOP of 31 March 08:00 (seq 4) is fed early, with a sample of another account;
+    # 27 March is compacted. A START of flavor b stamped 27 March 08:00 with seq 26
+    # comes: ordered after the STOP, it is kept, late for the kept cycles. Restored, the
+    # rater meters every resource from the kept cycles' start. At 31 March 00:00 the
+    # watermark does not know the STOP yet, so the START runs from its own instant for
+    # now (28-30 March billed, 72 h at 10); what that says of 27 March (16 h) is not
+    # settled, and is not named: once the STOP is known, the START takes effect at 08:00
+    # on the 31st (out of order), and the VM never ran before the kept cycles (the 16 h
+    # were named, and nothing took them back).
+    calls = rk.Meter("calls", "call", rk.Discrete())
+    plan = rk.Plan("f", "EUR", rk.cycles.daily(tz="UTC"),
+                   [*FLAVORS.entries, rk.PriceEntry("calls", "calls", rk.PerUnit(1))])  # fmt: skip
+    meters = [*METERS, calls]
+    other = rk.Sample("b", "gw", "calls", "2026-03-27T21:00:00Z", 2, id="r9")
+    stop = rk.Event("a", "vm", "2026-03-31T08:00:00Z", kind="stop", id="r22", seq=4)
+    start = rk.Event("a", "vm", "2026-03-27T08:00:00Z", {"f": "b"}, kind="start", id="r18", seq=26)
+    rater = rk.Rater(plan, meters, start="2026-03-27T00:00:00Z")
+    rater.feed([other, stop])
+    said = list(rater.statement("2026-03-29T07:00:00Z").anomalies)  # 2 calls at 1
+    assert rater.feed([start]).late == ("r18",)
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, meters)
+    first = rater.statement("2026-03-31T00:00:00Z")
+    assert first.total() == Decimal(720)  # 28-30 March, 3 * 24 h at 10, for now
+    final = rater.statement("2026-04-03T00:00:00Z")
+    said += [*first.anomalies, *final.anomalies]
+    assert [a for a in said if a.kind in {"late", "too_late"} and a.quantity is not None] == []
+    # 28-30 March taken back (-720); 31 March 08:00-24:00 and 1-2 April: 16 + 48 h at 10
+    assert final.total() == Decimal(-720 + 640)
+    batch = rk.rate([other, stop, start], plan, meters=meters, as_of="2026-04-03T00:00:00Z",
+                    span=rk.Span("2026-03-27T00:00:00Z", "2026-04-03T00:00:00Z"))  # fmt: skip
+    assert batch.total() == Decimal(2 + 640)

@@ -14,6 +14,7 @@ import typing
 from collections.abc import Sequence
 from typing import Final
 
+from . import _lateness
 from ._instants import from_us
 from ._rater_book import Book, Key, known_by, restricted, zeros
 from ._rater_said import Place, named
@@ -56,7 +57,7 @@ def advance(
         usage = engine.meter(rater._records.values(), base, as_of_us, rater._state)
         rater._book = book = Book(as_of_us)
         book.replace(usage, None)
-        return _ahead(rater, usage, base), None, None
+        return _ahead(rater, usage, base, as_of_us), None, None
     full = redo | rater._sticky
     changed: set[tuple[str, str]] = set()
     if as_of_us > prev:
@@ -68,9 +69,22 @@ def advance(
         usage = engine.meter(records, base, as_of_us, states)
         book.as_of_us = as_of_us  # before replace(): the rows ending there come last
         book.replace(usage, full)
-        anomalies.extend(_ahead(rater, usage, base))
+        anomalies.extend(_ahead(rater, usage, base, as_of_us))
     book.as_of_us = as_of_us
     return anomalies, full, changed | full
+
+
+def _settled(rater: Rater, record: Record, as_of_us: int) -> bool:
+    """Whether a kept ``record`` stamped before the kept cycles follows a known event.
+
+    Ordered, by its seq, after a kept event the watermark knows (stamped before
+    ``as_of_us``). O(k) for the k kept records of its resource.
+    """
+    if type(record) is not Event:
+        return False
+    key = (record.account, record.resource)
+    known = [other for other in rater._by_key.get(key, ()) if other.at_us < as_of_us]
+    return _lateness.after_kept(record, known, rater._reach.seqs.get(key), rater._base_us)
 
 
 def _continues(record: Record, prev: int) -> bool:
@@ -133,7 +147,7 @@ def _reconciled(book: Book, inventories: list[Inventory], full: set[Key], active
         )
 
 
-def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
+def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anomaly]:
     """The anomalies of metering from the kept cycles' start, but re-found applied parts.
 
     Metered from its state at ``base_us``, a counter reading (or a delta over a span)
@@ -190,11 +204,13 @@ def _ahead(rater: Rater, usage: Usage, base_us: int) -> list[Anomaly]:
                 places.discard((anomaly.account, anomaly.resource))
     # An event kept though stamped before ``base_us`` (its seq orders it after an event of
     # the kept cycles, `_rater_reach.sequenced_into_kept`) came after those cycles were
-    # compacted (compaction keeps a sequence whole): its part there was never applied.
+    # compacted (compaction keeps a sequence whole): its part there was never applied,
+    # once the watermark knows an event it is ordered after (before, it is metered at
+    # its own instant for now: what that says before ``base_us`` is not settled).
     early = {
         record.id
         for record in rater._records.values()
-        if record.at_us < base_us and record.id is not None
+        if record.at_us < base_us and record.id is not None and _settled(rater, record, as_of_us)
     }
     return [
         a
