@@ -58,10 +58,10 @@ def fresh(
     # "before_span" ("rate that span", which a stream cannot) or a "late" change there.
     # (An event ordered by its seq before compacted events keeps the statement's
     # "late" changes, one per meter, description and cycle: its own anomaly gives no
-    # quantity.) Nor is a last_seen inventory's closing
-    # back before the kept cycles, whose part its "too_late" anomaly gives in hours:
-    # metered again from the kept cycles' start (after a restore), it would read as a
-    # "late" change there. Told by the message, which a snapshot keeps.
+    # quantity.) Nor is a last_seen inventory's closing back before the kept cycles,
+    # whose part its "too_late" anomaly gives in hours: metered again from the kept
+    # cycles' start (after a restore), it would read as a "late" change there. Told by
+    # the message, which a snapshot keeps.
     too_late: dict[str, set[Place]] = {}
     for a in (*rater._anomalies, *rater._anomalies_before):
         if (
