@@ -397,6 +397,11 @@ class ResourceState:
         assert account is not None
         assert resource is not None
         base = data.get("base")
+        if isinstance(base, Mapping) and base.get("base") is not None:
+            raise RatekitTypeError(
+                "ResourceState base has a base of its own; a state's base is the state "
+                "before its history, one level deep, as to_json() returns it."
+            )
         return cls(
             account,
             resource,
