@@ -266,13 +266,26 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
     through_us: int,
     inventories: Sequence[Inventory],
     columns: Mapping[str, list[str | None]],
+    held: frozenset[str] = frozenset(),
 ) -> ResourceState:
     """The resource's state after the call: an inventory whose scope covers it settles its history.
 
-    The state remembers the call's inventories too (see `ratekit._metering_memory`).
+    The state remembers the call's inventories too (see `ratekit._metering_memory`), but
+    not the readings of the meters in ``held`` (aggregations of readings: ``Count``,
+    ``Max``, ...) stamped at or after ``through_us``: they belong to the next span, and
+    the state keeps nothing of them, so the next call meters them when given again.
     """
     settled = line.settled
     readings, complete = _counters.next_readings(previous, per_meter)
+    if held and any(
+        sample.at_us >= through_us
+        for name in held.intersection(per_meter)
+        for sample in per_meter[name]
+    ):
+        per_meter = {
+            name: [s for s in group if s.at_us < through_us] if name in held else group
+            for name, group in per_meter.items()
+        }
     applied = _applied(new_events, per_meter, previous, columns, inventories)
     past: tuple[object, ...] = _NO_BASE
     order = line.order

@@ -294,6 +294,11 @@ class _Engine:
 
     def run(self) -> Usage:  # noqa: PLR0912, PLR0915 - one pass over the resources
         accepted = accepted_kinds(self.meters)
+        # Aggregations of readings keep nothing of a reading after the span's end: the
+        # state does not remember it as applied (see `_carry.state_of`).
+        held = frozenset(
+            name for name, item in self.meters.items() if not item._deltas and item._factor is None
+        )
         records: Sequence[Event | Sample | Inventory] = self.records
         if any(s.applied or s._seen for s in self.state.values()):
             records = _memory.forget_replays(self, records)
@@ -391,6 +396,7 @@ class _Engine:
                 window.end,
                 inventories,
                 self.id_columns,
+                held,
             )
             if self.pending or (previous_state is not None and previous_state.pending):
                 state = _pending.carried(self, state, previous_state, pending_meters)
