@@ -412,15 +412,7 @@ def test_a_delete_ordered_by_its_seq_before_the_start_names_what_it_takes_back()
     # rest, 06:48..13:48, 7 hours, both metered under {'f': 'b'}, as each anomaly names
     # (the DELETE's part was named under {}, the description after a delete, which no
     # entry prices). Batch bills nothing: 172 - (10.2 + 7) x 10 = 0.
-    plan = rk.Plan(
-        "p",
-        "EUR",
-        rk.cycles.daily(tz="UTC"),
-        [
-            rk.PriceEntry("s", "vm.hours", rk.PerUnit(1), where={"f": "s"}),
-            rk.PriceEntry("b", "vm.hours", rk.PerUnit(10), where={"f": "b"}),
-        ],
-    )
+    plan = FLAVORS
     start = rk.Event("beta", "vm-1", "2026-03-29T06:48:00Z", {"f": "b"}, kind="start", id="s",
                      seq=64)  # fmt: skip
     stop = rk.Event("beta", "vm-1", "2026-03-29T13:48:00Z", kind="stop", id="t")

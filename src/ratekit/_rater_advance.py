@@ -14,7 +14,7 @@ import typing
 from collections.abc import Sequence
 from typing import Final
 
-from . import _lateness
+from . import _rater_reach as _reach
 from ._instants import from_us
 from ._rater_book import Book, Key, known_by, restricted, zeros
 from ._rater_said import Place, named
@@ -72,19 +72,6 @@ def advance(
         anomalies.extend(_ahead(rater, usage, base, as_of_us))
     book.as_of_us = as_of_us
     return anomalies, full, changed | full
-
-
-def _settled(rater: Rater, record: Record, as_of_us: int) -> bool:
-    """Whether a kept ``record`` stamped before the kept cycles follows a known event.
-
-    Ordered, by its seq, after a kept event the watermark knows (stamped before
-    ``as_of_us``). O(k) for the k kept records of its resource.
-    """
-    if type(record) is not Event:
-        return False
-    key = (record.account, record.resource)
-    known = [other for other in rater._by_key.get(key, ()) if other.at_us < as_of_us]
-    return _lateness.after_kept(record, known, rater._reach.seqs.get(key), rater._base_us)
 
 
 def _continues(record: Record, prev: int) -> bool:
@@ -210,7 +197,9 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
     early = {
         record.id
         for record in rater._records.values()
-        if record.at_us < base_us and record.id is not None and _settled(rater, record, as_of_us)
+        if record.at_us < base_us
+        and record.id is not None
+        and _reach.sequenced_into_kept(rater, record, {}, known_by_us=as_of_us)
     }
     return [
         a

@@ -527,7 +527,10 @@ def not_kept(
 
 
 def sequenced_into_kept(
-    rater: Rater, record: Record, batch: Mapping[tuple[str, str], list[Event]]
+    rater: Rater,
+    record: Record,
+    batch: Mapping[tuple[str, str], list[Event]],
+    known_by_us: int | None = None,
 ) -> bool:
     """Whether an event stamped before the kept cycles takes effect in them, by its ``seq``.
 
@@ -535,13 +538,16 @@ def sequenced_into_kept(
     (kept, or in ``batch``: its batch's sequenced events stamped there, see
     `_lateness.sequenced_in()`), and before no compacted one, it takes that event's instant or a
     later one, as metering at once orders it (``"out_of_order"``): nothing of it lies in
-    the compacted cycles, so it is late for the kept ones, not too late. O(k) for k kept
-    records of its resource.
+    the compacted cycles, so it is late for the kept ones, not too late. With
+    ``known_by_us``, only the kept events stamped before it count (those a watermark
+    there knows). O(k) for k kept records of its resource.
     """
     if type(record) is not Event or record.seq is None:
         return False
     key = (record.account, record.resource)
     kept = (*rater._by_key.get(key, ()), *batch.get(key, ()))
+    if known_by_us is not None:
+        kept = tuple(other for other in kept if other.at_us < known_by_us)
     return _lateness.after_kept(record, kept, rater._reach.seqs.get(key), rater._base_us)
 
 
