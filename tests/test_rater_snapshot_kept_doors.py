@@ -246,7 +246,7 @@ def test_a_compacted_instant_in_no_computable_cycle_is_refused(
         # 2 March 00:00 is the kept cycles' start: a state there stands at it.
         (("through_us",), "2082-04-29T02:00:00Z", "through_us"),
         (("readings", 0, 1), "2026-03-02T00:00:00.000001Z", "readings[0] (meter 'eg')"),
-        (("since_us",), "2026-03-03T01:00:00Z", "since_us"),
+        (("clock_us",), "2026-03-03T01:00:00Z", "clock_us"),
     ],
 )
 def test_a_compacted_instant_after_the_kept_cycles_start_is_refused(

@@ -39,6 +39,7 @@ from ._fields import (
     _through,
 )
 from ._instants import format_us
+from ._state_consistency import HISTORY, MEMORY, READINGS, consistent
 from .errors import RatekitTypeError
 from .records import (
     Event,
@@ -47,15 +48,6 @@ from .records import (
 __all__ = ["HISTORY", "MEMORY", "READINGS", "ResourceState"]
 
 _new = object.__new__
-
-
-#: How many record ids a `ResourceState` remembers (the most recent ones).
-MEMORY: Final = 1024
-#: How many of its latest events a `ResourceState` keeps, to re-order late ones.
-HISTORY: Final = 16
-#: How many of its latest readings a `ResourceState` keeps per counter meter, to place
-#: late readings among them.
-READINGS: Final = 32
 
 
 def _complete_names(value: object) -> tuple[str, ...]:
@@ -236,6 +228,7 @@ class ResourceState:
             _listings_door(listings),
             _pending_door(pending),
         )
+        consistent(self)
 
     def _head(self) -> tuple[object, ...]:
         """The fields of this state as a base (see ``_past``); a fresh one is no base."""
@@ -370,7 +363,13 @@ class ResourceState:
         """The state that [`to_json()`][ratekit.ResourceState.to_json] produced; a malformed field raises an error naming it.
 
         Raises [`RatekitTypeError`][ratekit.RatekitTypeError] (or [`BadQuantityError`][ratekit.BadQuantityError]
-        for a bad number) naming the field and what it accepts.
+        for a bad number, [`BadTimeError`][ratekit.BadTimeError] for an instant out of range)
+        naming the field and what it accepts; the fields are then checked against each
+        other, as by the constructor, and a state no metering call writes (``since_us``
+        after ``clock_us``, a base after the state, a ``seq`` without a clock, more records,
+        events or readings than a state keeps, readings out of time order, a history event
+        of another resource) raises [`RatekitTypeError`][ratekit.RatekitTypeError] naming
+        the resource and the field.
 
         Examples:
             >>> import ratekit as rk

@@ -1,0 +1,87 @@
+"""The bounds of a `ResourceState` and the door that refuses fields no metering call writes together.
+
+Each field of a state is checked by its own converter (`ratekit._fields`); `consistent`
+checks them against each other, for the constructor and ``from_json()`` alike (a state
+stored and edited by hand, or written by another program).
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Final
+
+from ._instants import format_us
+from .errors import RatekitTypeError
+
+if typing.TYPE_CHECKING:
+    from ._resource_state import ResourceState
+
+__all__ = ["HISTORY", "MEMORY", "READINGS", "consistent"]
+
+#: How many record ids a `ResourceState` remembers (the most recent ones).
+MEMORY: Final = 1024
+#: How many of its latest events a `ResourceState` keeps, to re-order late ones.
+HISTORY: Final = 16
+#: How many of its latest readings a `ResourceState` keeps per counter meter, to place
+#: late readings among them.
+READINGS: Final = 32
+
+
+def consistent(state: ResourceState) -> None:
+    """Refuse a state whose fields, each valid alone, no metering call could have written.
+
+    The bounds (at most `MEMORY` records and ids, `HISTORY` events, `READINGS` readings
+    per meter, in time order) and the order of its instants: its description began no
+    later than its last event (``since_us <= clock_us``), which came no earlier than
+    its base's; a ``seq`` is its last event's; its history is its own resource's. O(n).
+    """
+    where = f"ResourceState of {state.account!r}/{state.resource!r}:"
+    for field, size, bound, what in (
+        ("digests", len(state._seen), MEMORY, "records"),  # not .digests: no sha256 here
+        ("applied", len(state.applied), MEMORY, "record ids"),
+        ("history", len(state.history), HISTORY, "events"),
+    ):
+        if size > bound:
+            raise RatekitTypeError(
+                f"{where} {field} holds {size} items; a state keeps its last {bound} {what} "
+                f"at most (the latest, oldest first), as to_json() writes them."
+            )
+    since, clock = state.since_us, state.clock_us
+    if clock is None and state.seq is not None:
+        raise RatekitTypeError(
+            f"{where} seq {state.seq} is given without clock_us; a state's seq is its last "
+            "event's, and clock_us that event's instant: give both, or neither."
+        )
+    if since is not None and clock is not None and since > clock:
+        raise RatekitTypeError(
+            f"{where} since_us {format_us(since)} lies after clock_us {format_us(clock)}; "
+            "a resource has had its description since an instant no later than its last "
+            "event (since_us <= clock_us)."
+        )
+    base = state.base
+    if base is not None and base.clock_us is not None and (clock is None or base.clock_us > clock):
+        raise RatekitTypeError(
+            f"{where} its base's clock_us {format_us(base.clock_us)} lies after its own "
+            f"clock_us ({'none' if clock is None else format_us(clock)}); the base is where "
+            "the resource stood before its history, no later than it."
+        )
+    for event in state.history:
+        if event.account != state.account or event.resource != state.resource:
+            raise RatekitTypeError(
+                f"{where} its history holds {event!r}, an event of another resource; a "
+                "state's history holds the events of its own resource."
+            )
+    by_meter: dict[str, list[int]] = {}
+    for meter_name, at_us, *_ in state.readings:
+        by_meter.setdefault(meter_name, []).append(at_us)
+    for meter_name, instants in by_meter.items():
+        if len(instants) > READINGS:
+            raise RatekitTypeError(
+                f"{where} readings holds {len(instants)} readings of meter {meter_name!r}; a "
+                f"state keeps the last {READINGS} readings of a counter at most."
+            )
+        if instants != sorted(instants):
+            raise RatekitTypeError(
+                f"{where} the readings of meter {meter_name!r} are not in time order "
+                f"({', '.join(map(format_us, instants))}); a state keeps them oldest first."
+            )
