@@ -470,6 +470,37 @@ def test_a_state_whose_base_has_a_base_is_refused_in_words() -> None:
     )
 
 
+def test_a_late_update_says_the_samples_it_leaves_under_the_old_description() -> None:
+    # The known fault below, said: the late UPDATE of 04:00 describes vm-1 anew up to the
+    # clock (12:00); the state keeps a delta of 06:00, after 04:00, so a "late" anomaly
+    # names meter 'bytes' (no quantity: the state keeps no samples to move), and the
+    # range to meter at once. A delta of 03:00 only (before 04:00) is not named, nor is
+    # an update that keeps the description ({'f': 's'} again).
+    start = rk.Event("a", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
+    update = rk.Event("a", "vm-1", "2026-03-01T04:00:00Z", {"f": "b"}, kind="update", id="e2")
+    same = rk.Event("a", "vm-1", "2026-03-01T04:00:00Z", {"f": "s"}, kind="update", id="e3")
+    cut = rk.Span(DAY1.start, "2026-03-01T12:00:00Z")
+    rest = rk.Span(cut.end, DAY1.end)
+    said = {}
+    for at, late in (("06", update), ("03", update), ("06", same)):
+        delta = rk.Sample("a", "vm-1", "bytes", f"2026-03-01T{at}:00:00Z", 5, id="d1")
+        first = rk.meter([start, delta], [BYTES], span=cut, cycle=DAILY, as_of=cut.end)
+        second = rk.meter([late], [BYTES], span=rest, cycle=DAILY, as_of=rest.end,
+                          state=carried(first))  # fmt: skip
+        said[at, late.id] = [a for a in second.anomalies if a.meter == "bytes"]
+    assert said["03", "e2"] == said["06", "e3"] == []
+    (anomaly,) = said["06", "e2"]
+    assert (anomaly.kind, anomaly.quantity, anomaly.record_ids) == ("late", None, ("e2",))
+    assert anomaly.message == (
+        "late records of 'vm-1' of 'a' describe it anew from 2026-03-01T04:00:00Z on, before "
+        "what was already metered: the samples of meter 'bytes' that earlier calls metered "
+        "where its description changed (the state keeps one at 2026-03-01T06:00:00Z) stay "
+        "under the description they were metered under, where metering at once prices them "
+        "under the new one; the state keeps no samples to move them. Meter "
+        "2026-03-01T04:00:00Z..2026-03-01T12:00:00Z at once to price them anew."
+    )
+
+
 # -- known faults, kept as strict expected failures until fixed -------------------------------
 
 

@@ -181,7 +181,10 @@ class Anomaly:
     quantity (per meter, cycle and description, the description in its message): in
     [`Usage.late`][ratekit.Usage.late] for [`meter()`][ratekit.meter]; from a
     [`Rater`][ratekit.Rater], a part before the kept cycles that is not applied, to add
-    like a ``"too_late"`` one. ``None`` for every other kind.
+    like a ``"too_late"`` one. A ``"late"`` anomaly about the samples a late
+    re-description leaves under the old description (`meter()` with a carried state that
+    keeps no samples to move) gives the meter and no quantity. ``None`` for every other
+    kind.
 
     Anomalies built by hand may leave all five ``None``; the constructor takes them by
     keyword only, ``at`` as an aware datetime or an ISO-8601 string with an offset. A

@@ -87,6 +87,68 @@ def late_changes(  # noqa: PLR0917 - private plumbing of plain values
             ids = [event.id for event in applied]
         ids += [inventory.id for inventory in closed]
         late_time(engine, account, resource, old, line, start, limit, ids)
+        _samples_left(engine, account, resource, old, line, start, limit, ids)
+
+
+def _samples_left(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    old: _t.Timeline,
+    new: _t.Timeline,
+    start: int,
+    limit: int,
+    ids: list[str | None],
+) -> None:
+    """Say which samples an earlier call metered under a description ``new`` changes.
+
+    A late record that describes the resource anew over ``[start, limit)`` moves its
+    hours (`late_time`), but the samples earlier calls metered there (a delta, a
+    counter's increment, a gauge counted) stay under the description they were metered
+    under: the state keeps no samples to move. Per additive sample meter whose last
+    reading the state keeps is stamped at or after the first instant the description
+    differs, a ``"late"`` anomaly with the meter and no quantity says so. O(r + p) for
+    r readings kept and p pieces.
+    """
+    state = engine.state.get((account, resource))
+    if state is None or not state.readings:
+        return
+    moved = _redescribed_from(old, new, start, limit)
+    if moved is None:
+        return
+    last: dict[str, int] = {}
+    for meter_name, at_us, *_ in state.readings:
+        item = engine.meters.get(meter_name)
+        if item is not None and item._factor is None and item._additive and at_us >= moved:
+            last[meter_name] = max(last.get(meter_name, at_us), at_us)
+    for name, at_us in sorted(last.items()):
+        engine.anomalies.add(
+            moved,
+            account,
+            resource,
+            "late",
+            f"late records of {resource!r} of {account!r} describe it anew from "
+            f"{format_us(moved)} on, before what was already metered: the samples of meter "
+            f"{name!r} that earlier calls metered where its description changed (the state "
+            f"keeps one at {format_us(at_us)}) stay under the description they were metered "
+            "under, where metering at once prices them under the new one; the state keeps "
+            f"no samples to move them. Meter {format_us(moved)}..{format_us(limit)} at once "
+            "to price them anew.",
+            ids,
+            meter=name,
+        )
+
+
+def _redescribed_from(old: _t.Timeline, new: _t.Timeline, start: int, limit: int) -> int | None:
+    """The first instant in ``[start, limit)`` where ``new`` describes the resource otherwise.
+
+    ``None`` if the descriptions agree there. O(p log p) for p pieces.
+    """
+    points = sorted({start, *(t for t in (*old.starts, *new.starts) if start < t < limit)})
+    for t in points:
+        if old.descriptions[old.index_at(t)] != new.descriptions[new.index_at(t)]:
+            return t
+    return None
 
 
 def _differs_from(old: _t.Timeline, new: _t.Timeline, start: int, limit: int) -> int:
