@@ -1,10 +1,10 @@
 """The documented bounds of metering in calls with a carried state, worked by hand.
 
 docs/usage.md ("Continuing from a state") states them: the law compares with metering
-at once from the first record on; a first reading of ``Counter(from_zero=True)`` is
-spread once; a late counter reading with a ``seq`` meets kept readings that lost theirs.
-The first is the law as stated (it passes); the other two are known limits, each pinned
-by a strict expected failure of what metering at once gives.
+at once from the first record on; a late counter reading with a ``seq`` meets kept readings that lost theirs.
+The first is the law as stated; a late event that moves the running stretch of a
+first reading spreads it again, as at once; the last is a known limit, pinned by a
+strict expected failure of what metering at once gives.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from decimal import Decimal
 import pytest
 
 import ratekit as rk
+from ratekit._instants import format_us
 
 DAILY = rk.cycles.daily(tz="UTC")
 HOURS = rk.Meter("hours", "hour", rk.OnOff())
@@ -24,6 +25,8 @@ SENT = rk.Meter("sent", "B", rk.Discrete())
 FROM_ZERO = rk.Meter("cpu", "s", rk.Counter(from_zero=True))
 COUNTER = rk.Meter("reads", "1", rk.Counter())
 DAYS = [f"2026-03-0{day}T00:00:00Z" for day in range(1, 5)]
+_H0 = rk.Span(DAYS[0], DAYS[1]).start_us  # 1 March 00:00, in epoch microseconds
+_HOUR = 3_600_000_000
 
 
 def _in_calls(
@@ -79,27 +82,42 @@ def test_a_late_record_before_the_first_calls_span_gives_late_rows_there() -> No
     assert [a.kind for a in once.anomalies] == ["before_span"]
 
 
-@pytest.mark.xfail(strict=True, reason="known: a first reading from zero is spread once")
-def test_a_late_earlier_start_spreads_a_first_reading_from_zero_again() -> None:
+@pytest.mark.parametrize(
+    ("late", "want"),
+    [
+        # An earlier START at 1 March 00:00 moves the stretch's start: 240 over 36 h, 24 h
+        # of 1 March and 12 h of 2 March: 240 x 24/36 = 160 and 240 x 12/36 = 80; the
+        # late rows take back 120 and 120 and give 160 and 80 (+40, -40).
+        ("start 00", {"cpu 2026-03-01": Decimal(160), "cpu 2026-03-02": Decimal(80)}),
+        # A STOP at 1 March 18:00 ends the stretch: the reading falls in none and counts
+        # in full at its instant (2 March 12:00): 0 and 240 (-120, +120).
+        ("stop 18", {"cpu 2026-03-01": Decimal(0), "cpu 2026-03-02": Decimal(240)}),
+        # A STOP at 2 March 03:00 and a START at 06:00: the stretch starts at 06:00, 6 h
+        # before the reading, all in 2 March: 0 and 240.
+        ("stop 27 start 30", {"cpu 2026-03-01": Decimal(0), "cpu 2026-03-02": Decimal(240)}),
+    ],
+)
+def test_a_late_event_spreads_a_first_reading_from_zero_again(
+    late: str, want: dict[str, Decimal]
+) -> None:
     # START 1 March 12:00 (call 1), first reading 240 at 2 March 12:00 (call 2): spread
-    # over the 24 h from the START, 120 and 120. An earlier START at 1 March 00:00 (call 3)
-    # moves the stretch's start: at once 240 over 36 h, 24 h of 1 March and 12 h of
-    # 2 March: 240 x 24/36 = 160 and 240 x 12/36 = 80.
+    # over the 24 h from the START, 120 and 120. The late events (call 3) move the
+    # running stretch that holds the reading: spread again, as metering at once does.
     start = rk.Event("a", "vm", "2026-03-01T12:00:00Z", kind="start", id="e1")
     reading = rk.Sample("a", "vm", "cpu", "2026-03-02T12:00:00Z", 240, kind="counter", id="c1")
-    early = rk.Event("a", "vm", "2026-03-01T00:00:00Z", kind="start", id="e0")
-    once = rk.meter(
-        [start, reading, early],
-        [FROM_ZERO],
-        span=rk.Span(DAYS[0], DAYS[3]),
-        cycle=DAILY,
-        as_of=DAYS[3],
-    )
-    assert _per_day(once.rows) == {"cpu 2026-03-01": Decimal(160), "cpu 2026-03-02": Decimal(80)}
-    calls = _in_calls([[start], [reading], [early]], DAYS, [FROM_ZERO])
+    words = late.split()
+    events = [
+        rk.Event("a", "vm", format_us(_H0 + int(hour) * _HOUR), kind=kind, id=f"l{n}")
+        for n, (kind, hour) in enumerate(zip(words[::2], words[1::2], strict=True))
+    ]
+    span = rk.Span(DAYS[0], DAYS[3])
+    once = rk.meter([start, reading, *events], [FROM_ZERO], span=span, cycle=DAILY, as_of=span.end)
+    nonzero = {k: v for k, v in want.items() if v}
+    assert _per_day(once.rows) == nonzero
+    calls = _in_calls([[start], [reading], events], DAYS, [FROM_ZERO])
     rows = [row for usage in calls for row in (*usage.rows, *usage.late) if row.meter == "cpu"]
-    assert sum(row.quantity for row in rows) == 240  # the amount is right either way
-    assert _per_day(rows) == {"cpu 2026-03-01": Decimal(160), "cpu 2026-03-02": Decimal(80)}
+    assert sum(row.quantity for row in rows) == 240
+    assert {k: v for k, v in _per_day(rows).items() if v} == nonzero
 
 
 @pytest.mark.xfail(strict=True, reason="known: a kept reading has no seq")

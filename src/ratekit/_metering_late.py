@@ -20,6 +20,7 @@ from ._decimals import tidy as _tidy
 from ._descriptions import _FrozenDict
 from ._instants import format_us
 from ._inventory_scope import is_listed
+from ._metering_counters import kept as _metering_kept
 from ._resource_state import MEMORY
 from ._shown import show
 from ._window import _apportion, _Window
@@ -87,7 +88,52 @@ def late_changes(  # noqa: PLR0917 - private plumbing of plain values
             ids = [event.id for event in applied]
         ids += [inventory.id for inventory in closed]
         late_time(engine, account, resource, old, line, start, limit, ids)
+        _spread_again(engine, account, resource, old, line, limit, ids)
         _samples_left(engine, account, resource, old, line, start, limit, ids)
+
+
+def _spread_again(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    old: _t.Timeline,
+    new: _t.Timeline,
+    limit: int,
+    ids: list[str | None],
+) -> None:
+    """Spread a counter's first reading again where late records move its running stretch.
+
+    A counter that counts from zero (``Counter(from_zero=True)``) spreads its first reading
+    from the start of the running stretch that holds it (`Counter.baseline`). A late
+    event that moves that start (an earlier START, a STOP between the START and the
+    reading) changes the spread, as metering at once spreads it: the first increment as
+    the earlier call metered it is taken back, under the descriptions it had, and given
+    anew, under the new ones (late rows before ``limit``). Only a state that keeps the
+    counter's readings from its first knows that reading; one stamped after ``limit`` is
+    the next span's (its spread is the pending part's). O(m log p) for m such meters.
+    """
+    state = engine.state.get((account, resource))
+    if state is None or not state._complete:
+        return
+    for name in state._complete:
+        item = engine.meters.get(name)
+        baseline = None if item is None else getattr(item.policy, "baseline", None)
+        if item is None or baseline is None:
+            continue
+        first = next((s for s in _metering_kept(state, account, resource, name)), None)
+        if first is None or first.at_us > limit:
+            continue
+        was, now = old.running_since(first.at_us), new.running_since(first.at_us)
+        if was == now:
+            continue
+        engine.late_ids.setdefault((account, resource, name), []).extend(ids)
+        for sign, line, since in ((-1, old, was), (1, new, now)):
+            zero = baseline(first, since)
+            if zero is None:
+                continue
+            t0, t1 = zero.at_us, first.at_us
+            amount = first.value if sign > 0 else CONTEXT.minus(first.value)
+            late_increment(engine, account, resource, name, line, (t0, t1, amount, ()), limit)
 
 
 def _samples_left(  # noqa: PLR0917 - private plumbing of plain values
