@@ -159,3 +159,87 @@ def test_an_unscoped_listing_fed_before_any_statement_bills_as_batch() -> None:
         ("reversal", Decimal("-1.8")),
         ("reversal", Decimal("-2.4")),
     ]
+
+
+# vm-5, ordered by seq: its START of 2 March 16:00 (seq 0), then its START of 4 March
+# 13:00 (seq 1), then its UPDATE of 3 March 14:00 (seq 2), which so comes after the
+# inventory of 4 March 10:00 as well: the inventory comes before the first event, in
+# that order, stamped after it. So the UPDATE is no sign of life before it: it closes
+# vm-5 at 2 March 16:00, and batch bills nothing of vm-5 (the START and UPDATE after
+# the closing come after a delete: ignored).
+SEQUENCED = [
+    rk.Inventory("2026-03-04T10:00:00Z", [], close="last_seen", id="inv5"),
+    rk.Event("acme", "vm-5", "2026-03-02T16:00:00Z", kind="start", id="s0", seq=0),
+    rk.Event(
+        "acme", "vm-5", "2026-03-03T14:00:00Z", {"memory_mb": 1024}, kind="update", id="u2", seq=2
+    ),
+    rk.Event("acme", "vm-5", "2026-03-04T13:00:00Z", kind="start", id="s1", seq=1),
+]
+
+
+def _sequenced(first: str) -> tuple[list[tuple[str, str, Decimal, bool]], list[int]]:
+    """Feed `SEQUENCED` at once (no horizon), then statements at ``first`` and at 5 March.
+
+    Restored through JSON between the two. The lines (role, cycle's first day, amount,
+    late) and the kept cycles' start after each statement; nothing said too late. (5
+    March keeps 3 March: the START of 4 March orders the UPDATE of 3 March after itself,
+    and a compaction never splits a resource's sequence.)
+    """
+    rater = rk.Rater(PLAN, [VM], start="2026-03-01T00:00:00Z")
+    assert rater.feed(SEQUENCED).accepted == ("inv5", "s0", "u2", "s1")
+    statements, bases = [], []
+    for watermark in (first, "2026-03-05T00:00:00Z"):
+        statements.append(rater.statement(watermark))
+        bases.append(rater._base_us)
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, [VM])
+    assert not [a for s in statements for a in s.anomalies if a.kind == "too_late"]
+    batch = rk.rate(
+        SEQUENCED, PLAN, span=rk.Span("2026-03-01T00:00:00Z", "2026-03-05T00:00:00Z"), meters=[VM]
+    )
+    assert batch.charges == ()
+    lines = [
+        (line.role, str(line.cycle.start)[:10], line.amount, line.late)
+        for s in statements
+        for line in s.lines
+    ]
+    return lines, bases
+
+
+def test_a_seq_order_after_a_last_seen_inventory_fed_ahead_keeps_its_cycle() -> None:
+    # 4 March 06:00 closes 3 March and would compact 2 March; the inventory and the START
+    # of 4 March 13:00 are ahead of it. Judged among every kept record, vm-5's last sign of
+    # life is 2 March 16:00, so 2 March stays kept (judged without the START stamped
+    # after the inventory, it would be the UPDATE of 3 March 14:00: 2 March compacted,
+    # and its 8 hours said too late).
+    lines, bases = _sequenced("2026-03-04T06:00:00Z")
+    assert bases == [_day("2026-03-02T00:00:00Z"), _day("2026-03-03T00:00:00Z")]
+    # At 0.1 EUR an hour: 2 March 16:00-24:00, 8 h = 0.8; 3 March 24 h = 2.4; 4 March
+    # 00:00-06:00, 6 h = 0.6. The statement of 5 March meters the inventory and closes
+    # vm-5 at 2 March 16:00: 0 h everywhere, each line reversed (2 and 3 March late),
+    # 0.8 + 2.4 + 0.6 - 0.8 - 2.4 - 0.6 = 0, as batch.
+    assert lines == [
+        ("charge", "2026-03-02", Decimal("0.8"), False),
+        ("charge", "2026-03-03", Decimal("2.4"), False),
+        ("charge", "2026-03-04", Decimal("0.6"), False),
+        ("reversal", "2026-03-02", Decimal("-0.8"), True),
+        ("reversal", "2026-03-03", Decimal("-2.4"), True),
+        ("reversal", "2026-03-04", Decimal("-0.6"), False),
+    ]
+
+
+def test_a_seq_order_not_metered_yet_keeps_the_cycle_a_metered_closing_moves_back_to() -> None:
+    # 4 March 11:00 meters the inventory (not the START of 13:00, ahead of it): with the
+    # records known, vm-5's last sign of life is the UPDATE of 3 March 14:00. Metering the
+    # START moves the closing back to 2 March 16:00, so 2 March stays kept until then
+    # (compacted, its 8 hours would be said too late by the statement metering it).
+    lines, bases = _sequenced("2026-03-04T11:00:00Z")
+    assert bases == [_day("2026-03-02T00:00:00Z"), _day("2026-03-03T00:00:00Z")]
+    # At 0.1 EUR an hour: 2 March 16:00-24:00, 8 h = 0.8; 3 March 00:00-14:00 (closed at
+    # the UPDATE), 14 h = 1.4; 4 March nothing. Then closed at 2 March 16:00: 0.8 + 1.4 -
+    # 0.8 - 1.4 = 0, as batch.
+    assert lines == [
+        ("charge", "2026-03-02", Decimal("0.8"), False),
+        ("charge", "2026-03-03", Decimal("1.4"), False),
+        ("reversal", "2026-03-02", Decimal("-0.8"), True),
+        ("reversal", "2026-03-03", Decimal("-1.4"), True),
+    ]

@@ -18,7 +18,7 @@ part is said once, whatever other inventories come after it or at its instant.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -150,36 +150,63 @@ def reach_us(
     by_key: Mapping[tuple[str, str], Sequence[Record]],
     inventories: Iterable[Record],
     states: Mapping[tuple[str, str], ResourceState],
-) -> int:
-    """How far back a ``last_seen`` inventory not metered yet may close a resource.
+    *,
+    known_us: int,
+    moving: Collection[tuple[str, str]],
+) -> int | None:
+    """How far back a ``last_seen`` inventory's closings not metered yet may reach.
 
     It closes each running resource of its scope that it does not list at the resource's
-    last sign of life up to it. Per resource with kept records or listings up to it
-    (`_running_since()`): when it may be running there, its last sign of life among them.
-    The earliest of those (the inventory's own instant when there is none, or for
-    another ``close``): the cycles from there on stay kept until it is metered, so that
-    its closing is applied there rather than said too late. A resource whose last sign of
-    life is compacted already changes no kept cycle. A resource stopped, or closed by a
-    kept inventory before this one, holds nothing: the cycles are released once each
-    such inventory is metered, whatever inventories are fed ahead after it.
-    O(k log k + i n) for k kept records, i kept inventories of n resources each.
+    last sign of life up to it, among all its kept records, metered or not
+    (`_running_since()`). A closing is not metered yet when the inventory is not known by
+    the watermark ``known_us``, or when a kept record of the resource not known by it
+    moves it (``moving``: the resources with such records, say an event whose ``seq``
+    orders it before the resource's events stamped before the inventory: they come after
+    the inventory then, and are no sign of life before it). Per such resource with kept
+    records or listings up to it: where it closes the resource once every kept record is
+    metered, and where it closed it with the records known by ``known_us`` when that
+    differs (metering meets both). The earliest of those (the inventory's own instant
+    when it is not metered yet, else None when no closing moves; for another ``close``,
+    that instant or None): the cycles from there on stay kept until it is metered, so
+    that its closing is applied there rather than said too late. A resource whose last
+    sign of life is compacted already changes no kept cycle. A resource stopped, or
+    closed by a kept inventory before this one, holds nothing: the cycles are released
+    once each such inventory is metered, whatever inventories are fed ahead after it.
+    O(k log k + i n) for k kept records of the resources concerned, i kept inventories
+    of n resources each; O(1) for one metered and no resource ``moving``, O(m) with m
+    records of those.
     """
     at_us = inventory.at_us
-    if inventory.close != "last_seen":
-        return at_us
+    metered = known_by(inventory, known_us)
+    if inventory.close != "last_seen" or (metered and not moving):
+        return None if metered else at_us
+    # Once it is metered, only the closings that records not known yet move are to come.
+    keys = {key for key in moving if any(r.at_us <= at_us for r in by_key.get(key, ()))}
+    if metered and not keys:
+        return None
     before = sorted(
         (i for i in inventories if type(i) is Inventory and i.at_us < at_us and i is not inventory),
         key=lambda i: i.at_us,
     )
-    keys = {key for key, kept in by_key.items() if any(r.at_us <= at_us for r in kept)}
-    keys.update((account, resource) for i in before for account, resource, _ in i.resources)
-    reach = at_us
+    if not metered:
+        keys = {key for key, kept in by_key.items() if any(r.at_us <= at_us for r in kept)}
+        keys.update((account, resource) for i in before for account, resource, _ in i.resources)
+    reach = None if metered else at_us
     for key in keys:
         if is_listed(inventory.resources, *key):
             continue
-        found = _running_since(key, by_key.get(key, ()), before, states.get(key), at_us)
-        if found is not None and found[0] < reach and inventory.covers(*key, found[1]):
-            reach = found[0]
+        kept = by_key.get(key, ())
+        state = states.get(key)
+        found = [_running_since(key, kept, before, state, at_us)]
+        if metered:
+            known = [r for r in kept if known_by(r, known_us)]
+            was = _running_since(key, known, before, state, at_us)
+            if was == found[0]:
+                continue  # metered where it stays
+            found.append(was)
+        for closing in found:
+            if closing is not None and inventory.covers(*key, closing[1]):
+                reach = closing[0] if reach is None else min(reach, closing[0])
     return reach
 
 
@@ -194,19 +221,23 @@ def _running_since(
 
     Its kept events in the order metering applies them (`_event_order`), each
     inventory of ``before`` (in time order) applied before the first of them stamped
-    after it: a listing opens it (a sign of life), an inventory that covers it and does
-    not list it closes it; a sample is a sign of life. None when it is not running at
-    ``at_us`` (stopped, deleted, closed, or never started), or has no sign of life kept.
-    O(k log k + i log n).
+    after it; the inventory at ``at_us`` comes before the first stamped after it, so
+    an event stamped up to it but ordered after that one (by its ``seq``) is no sign of
+    life before it. A listing opens it (a sign of life), an inventory that covers it and
+    does not list it closes it; a sample up to ``at_us`` is a sign of life. None when it
+    is not running at ``at_us`` (stopped, deleted, closed, or never started), or has no
+    sign of life kept. O(k log k + i log n).
     """
     status: str = "unknown" if state is None else state.status
     description = _FrozenDict() if state is None else _FrozenDict(state.description)
-    events = [r for r in kept if type(r) is Event and r.at_us <= at_us]
+    events = [r for r in kept if type(r) is Event]
     _event_order(events)
     life = [r.at_us for r in kept if type(r) is not Event and r.at_us <= at_us]
     marks: list[Event | Inventory] = []
     pending = list(before)
     for event in events:
+        if event.at_us > at_us:
+            break  # the inventory comes first, before every event ordered after this one
         while pending and pending[0].at_us < event.at_us:
             marks.append(pending.pop(0))
         marks.append(event)

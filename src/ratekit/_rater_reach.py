@@ -189,26 +189,34 @@ def held(rater: Rater, new_base: int) -> int:
       from its ``since``, a counter reading from the kept reading before it (from the
       kept cycles' start when the reading before it is in the compacted state), a
       ``last_seen`` inventory from the last sign of life of a resource it may close
-      (`_lateness_closings.reach_us()`);
+      (`_lateness_closings.reach_us()`), or one metered already, from where an event
+      not metered yet moves its closing (its ``seq`` orders it before events stamped
+      before the inventory: they are no sign of life before it then);
     - an event, metered or not, whose ``seq`` orders it before events stamped before
       ``new_base``: folding those without it would apply them in the wrong order.
 
     Once held back, the cut is checked again (until it moves no more): an event before
     the earlier cut may be ordered after one at or past it.
 
-    O(m log m) for the m kept records.
+    O(m log m) for the m kept records, plus `_lateness_closings.reach_us()` per kept
+    inventory.
     """
     reach = new_base
-    for record in rater._pending:
+    # (An event without a seq stamped after an inventory is applied after every event
+    # stamped before it: it moves no closing.)
+    moving = {
+        (r.account, r.resource) for r in rater._pending if type(r) is Event and r.seq is not None
+    }
+    by_key, inventories, states = rater._by_key, rater._inventories, rater._reach.states
+    for record in inventories:
         if type(record) is Inventory:
-            # A last_seen one closes back at its resources' last signs of life.
-            reach = min(
-                reach,
-                _closings.reach_us(record, rater._by_key, rater._inventories, rater._reach.states),
+            found = _closings.reach_us(
+                record, by_key, inventories, states, known_us=rater._as_of_us, moving=moving
             )
-            continue
+            reach = reach if found is None else min(reach, found)
+    for record in rater._pending:
         if type(record) is not Sample:
-            continue  # events below
+            continue  # inventories above, events below
         if record.kind == "counter":
             meter_name, at_us = record.meter, record.at_us
             key = (record.account, record.resource)
