@@ -159,7 +159,7 @@ def _samples_left(  # noqa: PLR0917 - private plumbing of plain values
     state = engine.state.get((account, resource))
     if state is None or not state.readings:
         return
-    moved = _redescribed_from(old, new, start, limit)
+    moved = _first_difference(old, new, start, limit, statuses=False)
     if moved is None:
         return
     last: dict[str, int] = {}
@@ -185,30 +185,32 @@ def _samples_left(  # noqa: PLR0917 - private plumbing of plain values
         )
 
 
-def _redescribed_from(old: _t.Timeline, new: _t.Timeline, start: int, limit: int) -> int | None:
-    """The first instant in ``[start, limit)`` where ``new`` describes the resource otherwise.
-
-    ``None`` if the descriptions agree there. O(p log p) for p pieces.
-    """
-    points = sorted({start, *(t for t in (*old.starts, *new.starts) if start < t < limit)})
-    for t in points:
-        if old.descriptions[old.index_at(t)] != new.descriptions[new.index_at(t)]:
-            return t
-    return None
-
-
 def _differs_from(old: _t.Timeline, new: _t.Timeline, start: int, limit: int) -> int:
     """The first instant in ``[start, limit)`` where ``new`` runs otherwise than ``old``.
 
     ``start`` if they never differ there (nothing changes: the late records still say
     so). Status and description are what a time meter reads. O(p log p) for p pieces.
     """
+    found = _first_difference(old, new, start, limit, statuses=True)
+    return start if found is None else found
+
+
+def _first_difference(
+    old: _t.Timeline, new: _t.Timeline, start: int, limit: int, *, statuses: bool
+) -> int | None:
+    """The first instant in ``[start, limit)`` where ``new`` describes the resource otherwise.
+
+    Its description, and with ``statuses`` its status too; ``None`` where they agree.
+    O(p log p) for p pieces.
+    """
     points = sorted({start, *(t for t in (*old.starts, *new.starts) if start < t < limit)})
     for t in points:
         a, b = old.index_at(t), new.index_at(t)
-        if old.statuses[a] != new.statuses[b] or old.descriptions[a] != new.descriptions[b]:
+        if old.descriptions[a] != new.descriptions[b] or (
+            statuses and old.statuses[a] != new.statuses[b]
+        ):
             return t
-    return start
+    return None
 
 
 def _changed_from(
