@@ -18,7 +18,6 @@ from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
@@ -447,13 +446,15 @@ _SEQ_EVENT = st.tuples(_EVENT, st.booleans())  # the event, and whether it carri
     seqs=st.permutations(range(13)),
     compact_day=st.integers(2, 5),
     restore=st.booleans(),
+    middle_h=st.none() | st.integers(0, 71),
 )
-def test_the_stream_plus_the_parts_named_is_batch_with_seq(
+def test_the_stream_plus_the_parts_named_is_batch_with_seq(  # noqa: PLR0917 - drawn
     on_time: list[tuple[_Item, bool]],
     too_late: list[tuple[_Item, bool]],
     seqs: list[int],
     compact_day: int,
     restore: bool,
+    middle_h: int | None,
 ) -> None:
     # Events with and without a seq, fed on time, then after their cycles are compacted
     # (stamped there, or in the kept cycles with a seq that orders them before compacted
@@ -490,26 +491,27 @@ def test_the_stream_plus_the_parts_named_is_batch_with_seq(
         seq = next(numbers) if sequenced else None
         late.append(_event(100 + i, (resource, at, *rest), seq))  # type: ignore[arg-type]
     late.sort(key=lambda e: e.at_us)
-    # (With a statement between the late feeds and the last one, two known faults show:
-    # the strict expected failures below.)
-    _adds_up_to_batch(first, late, compact_day, restore, each_too_late=False)
+    # A statement between the late feeds and the last one, when drawn, at any hour up to
+    # the end (it may meter some of them, close and compact cycles).
+    if middle_h is not None:
+        middle_h = min(middle_h, (7 - compact_day) * 24 - 1)
+    _adds_up_to_batch(first, late, compact_day, restore, each_too_late=False, middle_h=middle_h)
 
 
-# -- known faults: a statement between the late feeds and the last one -------------------------
+# -- a statement between the late feeds and the last one --------------------------------------
 #
-# v2 is deleted on 5 March 20:30 (no seq), fed on time; 1 March is compacted. Then, too
-# late, a START of 1 March 00:00 with seq 7 (placed in the compacted state: +24 h named)
-# and, fed ahead of the watermark, a STOP (or DELETE) of 3 March with a smaller seq, which
-# batch orders first: the START takes effect at the STOP's instant. A statement between
-# the late feeds and the last one does not know the STOP yet. Then:
-# - the part the START named in 1 March (+24) is taken back twice ("late", -24, said by
-#   the middle statement and again by the last, named by other records), and 2 March,
-#   never billed, is named -24 as well: the compacted state is folded from rows the
-#   lines never billed;
-# - with the DELETE, the hours billed on 2 March (kept when it was fed) are named as a
-#   part not applied instead of being corrected by lines.
-# The lines of the kept and open cycles are batch's in the first case; the parts named
-# are not.
+# v2 is deleted on 5 March 20:30 (no seq), fed on time; 1 March is compacted (kept from 2
+# March). Then, too late, a START of 1 March 00:00 with seq 7 (placed in the compacted
+# state: +24 h named) and, fed ahead of the watermark, an event of v2 stamped in the
+# kept or open cycles with a smaller seq, which batch orders first: the START takes
+# effect at that event's instant, so nothing of it lies in 1 or 2 March, and the last
+# statement's part takes back the +24. A statement between, at ``middle_h`` hours after
+# 3 March 00:00, must not fold 2 March into the compacted state without that event
+# (the state would run v2 on 2 March, which no line billed): it keeps 2 March until
+# the event is folded too. Before, the +24 was taken back twice (by the statement
+# between and by the last one, which also named -24 for 2 March, never billed), or,
+# with the event not metered yet, the hours billed on 2 March were named as a part
+# instead of being corrected by lines.
 
 _V2_DELETED = [_event(0, ("v2", 233, "delete", 512, "b"))]
 _V1_V2_LATE = [
@@ -518,18 +520,102 @@ _V1_V2_LATE = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="known: a late change said twice after a statement between")
 def test_a_statement_between_late_feeds_names_each_part_once() -> None:
     stop = _event(104, ("v2", 125, "stop", None, "b"), seq=3)  # 3 March 14:30
     _adds_up_to_batch(_V2_DELETED, [*_V1_V2_LATE, stop], 2, False, each_too_late=False,
                       middle_h=47)  # fmt: skip
 
 
-@pytest.mark.xfail(strict=True, reason="known: a kept cycle named as a part not applied")
 def test_a_statement_between_late_feeds_corrects_the_kept_cycles() -> None:
-    delete = _event(104, ("v2", 153, "delete", 512, "b"), seq=1)  # 3 March 04:30
+    delete = _event(104, ("v2", 153, "delete", 512, "b"), seq=1)  # 4 March 04:30
     _adds_up_to_batch(_V2_DELETED, [*_V1_V2_LATE, delete], 2, False, each_too_late=False,
                       middle_h=28)  # fmt: skip
+
+
+def test_a_statement_between_and_an_update_that_re_describes() -> None:
+    # An UPDATE of v2 (seq 2) to {'f': 'b', 'memory_mb': 512} at 4 March 04:30, stated
+    # at 4 March 16:00: batch orders it first, the START (seq 7) after it at its instant,
+    # so v2 runs from 04:30 under the new description until the DELETE of 5 March 20:30:
+    # 19.5 h at 10 on 4 March, 20.5 h on 5 March, and nothing on 1 or 2 March. The
+    # statement between names -24 for 1 March (the START's +24, taken back) and bills
+    # 11.5 h of 4 March; the last one adds 8 h there and 5 March, and names nothing more
+    # (before: -24 again for 1 March, and -24 for 2 March).
+    update = _event(104, ("v2", 153, "update", 512, "b"), seq=2)
+    _adds_up_to_batch(_V2_DELETED, [*_V1_V2_LATE, update], 2, False, each_too_late=False,
+                      middle_h=40)  # fmt: skip
+    for middle_h in (0, 5, 28, 60, 95):  # any hour, before the UPDATE or after; restored
+        _adds_up_to_batch(_V2_DELETED, [*_V1_V2_LATE, update], 2, True, each_too_late=False,
+                          middle_h=middle_h)  # fmt: skip
+
+
+def _parts(anomalies: typing.Iterable[rk.Anomaly]) -> list[tuple[str, Decimal | None]]:
+    return [(a.kind, a.quantity) for a in anomalies if a.kind == "late" and a.quantity is not None]
+
+
+def test_a_part_named_between_feeds_that_a_later_feed_undoes_is_taken_back() -> None:
+    # On time: a START (seq 10) at 1 March 12:00 and a STOP (seq 12) stamped 06:00,
+    # which takes effect at the START's instant: no hour billed; 1 March compacted.
+    # A STOP with seq 11 at 2 March 06:00 orders the first STOP after it: the VM runs
+    # from 1 March 12:00 to 2 March 06:00, 12 h of 1 March named (+12, not applied),
+    # 6 h of 2 March billed. Then a DELETE with seq 1 at 2 March 03:00 comes first:
+    # the VM never runs (batch: 0). 2 March is reversed, and the part named is taken
+    # back whole, -12, though metering finds no part there any more (before: none, and
+    # the stream's usage plus the parts named was 12 h more than batch).
+    first = [
+        rk.Event("a", "v", "2026-03-01T12:00:00Z", kind="start", id="s", seq=10),
+        rk.Event("a", "v", "2026-03-01T06:00:00Z", kind="stop", id="t", seq=12),
+    ]
+    stop = rk.Event("a", "v", "2026-03-02T06:00:00Z", kind="stop", id="x", seq=11)
+    delete = rk.Event("a", "v", "2026-03-02T03:00:00Z", kind="delete", id="d", seq=1)
+    rater = rk.Rater(PLAN, [VM], start="2026-03-01T00:00:00Z")
+    rater.feed(first)
+    assert rater.statement("2026-03-03T00:00:00Z").total() == 0
+    rater.feed([stop])
+    between = rater.statement("2026-03-03T12:00:00Z")
+    assert _parts(between.anomalies) == [("late", Decimal(12))]
+    assert _by_day(list(between.lines)) == {2: Decimal(6)}
+    rater.feed([delete])
+    last = rater.statement("2026-03-04T00:00:00Z")
+    assert _parts(last.anomalies) == [("late", Decimal(-12))]
+    assert "by 2026-03-04T00:00:00Z it comes to 0." in next(
+        a.message for a in last.anomalies if a.quantity
+    )
+    assert _by_day(list(last.lines)) == {2: Decimal(-6)}
+    batch = rk.rate([*first, stop, delete], PLAN, meters=[VM],
+                    span=rk.Span("2026-03-01T00:00:00Z", "2026-03-04T00:00:00Z"))  # fmt: skip
+    assert batch.total() == 0
+
+
+def test_a_part_found_again_with_more_records_is_not_named_again() -> None:
+    # A START of flavor 'b' (10 EUR an hour, seq 5) at 1 March 12:00: 120 + 240 billed
+    # for 1 and 2 March; 1 March compacted. A STOP with seq 3 at 2 March 06:00 comes
+    # first: the START takes effect there, 1 March's 12 h are named -12 under {'f': 'b'}
+    # and 2 March is corrected to 18 h (180). Then an UPDATE to 's' (1 EUR, no seq) at
+    # 2 March 20:00, late for the kept 2 March: v is metered again from the compacted
+    # state, with both records, and finds the same part, -12: said again, the part would
+    # be taken back twice (before: -12 more, "named" by the UPDATE too). Batch: 14 h at
+    # 10 and 4 h at 1 on 2 March, 24 h at 1 on 3 March: 168; the stream bills 288, and
+    # 288 - 12 x 10 = 168.
+    start = rk.Event("a", "v", "2026-03-01T12:00:00Z", {"f": "b"}, kind="start", id="s", seq=5)
+    stop = rk.Event("a", "v", "2026-03-02T06:00:00Z", kind="stop", id="x", seq=3)
+    update = rk.Event("a", "v", "2026-03-02T20:00:00Z", {"f": "s"}, kind="update", id="u")
+    rater = rk.Rater(FLAVORS, [VM], start="2026-03-01T00:00:00Z")
+    rater.feed([start])
+    billed = rater.statement("2026-03-03T00:00:00Z").total()
+    assert billed == 360
+    rater.feed([stop])
+    between = rater.statement("2026-03-03T06:00:00Z")
+    assert _parts(between.anomalies) == [("late", Decimal(-12))]
+    rater.feed([update])
+    data = json.loads(json.dumps(rater.snapshot()))  # what was named goes through it
+    rater = rk.Rater.restore(data, FLAVORS, [VM])
+    last = rater.statement("2026-03-04T00:00:00Z")
+    assert _parts(last.anomalies) == []
+    billed += between.total() + last.total()
+    assert billed == 288
+    batch = rk.rate([start, stop, update], FLAVORS, meters=[VM],
+                    span=rk.Span("2026-03-01T00:00:00Z", "2026-03-04T00:00:00Z"))  # fmt: skip
+    assert billed - 12 * 10 == batch.total() == 168
 
 
 def test_without_a_statement_between_the_same_feeds_add_up() -> None:

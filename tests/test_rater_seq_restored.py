@@ -5,6 +5,8 @@ of 1 March whose ``seq`` comes after STARTs of 3 March), an inventory, DELETEs, 
 batches with a statement between and a snapshot restored after every step. The rater
 that fed them kept what it had billed for 3 March (1.5 h); one restored after the last
 compaction metered 3 March again from its compacted state and took it back (0 h).
+(Since, a kept event ordered before the compacted state holds compaction until it is
+folded with the cycles it reaches: both raters keep the 1.5 h, which batch bills.)
 
 The compacted state folds the events stamped before its start: once an inventory has
 settled the events it applied (or a later compaction folded them), it no longer orders a
@@ -109,11 +111,23 @@ def test_the_stream_found_bills_alike_with_and_without_restores() -> None:
         # i3 starts it at 3 March 03:30; i8 deletes it at 05:00, where i5's seq put
         # it: 1.5 h.
         [("usage", day(3), Decimal("1.5"))],
-        # 3 March compacted with i8 and i1, and the inventory i4 settling them: from that
-        # state (deleted since 2 March 03:00, seq 8) i3 and i6 are ordered before the
-        # state and open nothing: the 1.5 h go, as a restored rater said before the fix.
-        [("usage", day(3), Decimal("-1.5"))],
+        # 3 March is not compacted while i3 and i6, kept there, are ordered before the
+        # compacted state (i5, seq 8): it is folded with them at the last statement, and
+        # the 1.5 h stay, as batch bills them (they went when a compaction before folded
+        # 3 March's start without i3 and i6, in both raters: 0 h, batch's 1.5 h missed).
+        [],
     ]
+    # The stream's usage plus the part named (-10 h of 1 March) is batch's, per cycle.
+    parts = [
+        a
+        for step in _said(STEPS, restore=False, records=RECORDS)[1]
+        for a in step
+        if a[0] == "late" and " by -10 hour " in a[1]
+    ]
+    assert len(parts) == 1
+    batch = rk.rate(_FOUND, PLAN, meters=[VM], span=rk.Span(START, "2026-03-09T00:00:00Z"))
+    assert [(c.cycle.start.day, c.quantity) for c in batch.charges] == [(3, Decimal("1.5"))]
+    assert sum(q for lines in uninterrupted for _, _, q in lines) - 10 == batch.total()
 
 
 KINDS = ["start", "stop", "delete", "update"]

@@ -14,6 +14,7 @@ names (`assigned_only()`).
 from __future__ import annotations
 
 import itertools
+import operator
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -193,7 +194,9 @@ def held(rater: Rater, new_base: int) -> int:
       not metered yet moves its closing (its ``seq`` orders it before events stamped
       before the inventory: they are no sign of life before it then);
     - an event, metered or not, whose ``seq`` orders it before events stamped before
-      ``new_base``: folding those without it would apply them in the wrong order.
+      ``new_base``: folding those without it would apply them in the wrong order; one
+      ordered before its compacted state's events holds every kept cycle (the state
+      would run them as those events alone do, not as the lines billed them).
 
     Once held back, the cut is checked again (until it moves no more): an event before
     the earlier cut may be ordered after one at or past it.
@@ -241,8 +244,9 @@ def held(rater: Rater, new_base: int) -> int:
         # that cut may now lie after it: the cut moves until no sequence is split (a
         # metering state carries a sequence's history, but an inventory in the
         # compacted records settles it, so it must not be relied on).
-        for kept in rater._by_key.values():
-            reach = min(reach, reordered_before(kept, cut))
+        seqs, base = rater._reach.seqs, rater._base_us
+        for key, kept in rater._by_key.items():
+            reach = min(reach, reordered_before(kept, cut, seqs.get(key), base))
         if reach >= cut:
             return cut
         held_at = max(rater._base_us, rater._engine.containing(reach)[0])
@@ -261,33 +265,40 @@ def _stretch(rater: Rater, key: tuple[str, str], at_us: int) -> list[int]:
     return [min(events)] if events else []
 
 
-def reordered_before(records: Iterable[Record], cut_us: int) -> int:
+def reordered_before(
+    records: Iterable[Record], cut_us: int, compacted: int | None = None, base_us: int = 0
+) -> int:
     """The earliest instant before ``cut_us`` of an event that a later-stamped one precedes.
 
     Among ``records``' events with a ``seq``: one stamped at or after ``cut_us`` comes
     before every event of greater ``seq``; the earliest of those stamped before
-    ``cut_us`` (``cut_us`` when there is none). O(k log k) for k events.
+    ``cut_us`` (``cut_us`` when there is none). ``compacted``: the ``seq`` of the last
+    sequenced event in the resource's compacted state (None: none), taken as an event
+    at ``base_us``, the kept cycles' start (it lies before; one ordered before it
+    reaches back there). O(k log k) for k events.
     """
     chain = sorted(
-        (r for r in records if type(r) is Event and r.seq is not None),
-        key=lambda event: -typing.cast(int, event.seq),
+        [(r.seq, r.at_us) for r in records if type(r) is Event and r.seq is not None]
+        + ([] if compacted is None else [(compacted, base_us)]),
+        key=operator.itemgetter(0),
+        reverse=True,
     )
     reach = cut_us
     lowest: int | None = None  # the earliest instant among the events of greater seq
     index = 0
     while index < len(chain):
-        seq = chain[index].seq
+        seq = chain[index][0]
         end = index
-        while end < len(chain) and chain[end].seq == seq:
+        while end < len(chain) and chain[end][0] == seq:
             end += 1
         if (
             lowest is not None
             and lowest < cut_us
-            and any(event.at_us >= cut_us for event in chain[index:end])
+            and any(at_us >= cut_us for _, at_us in chain[index:end])
         ):
             reach = min(reach, lowest)
-        for event in chain[index:end]:
-            lowest = event.at_us if lowest is None else min(lowest, event.at_us)
+        for _, at_us in chain[index:end]:
+            lowest = at_us if lowest is None else min(lowest, at_us)
         index = end
     return reach
 

@@ -15,6 +15,7 @@ import typing
 from collections.abc import Iterable
 from typing import Final
 
+from . import _rater_parts as _parts
 from ._normalize import label
 from .records import Anomaly, Inventory, Record
 
@@ -32,6 +33,7 @@ def fresh(
     rater: Rater,
     found: Iterable[Anomaly],
     as_of_us: int,
+    again: set[tuple[str, str]] | None,
     order: typing.Callable[[Anomaly], typing.Any] = _order,
 ) -> tuple[Anomaly, ...]:
     """The anomalies of ``found`` not said before, but those about an unsettled instant.
@@ -40,12 +42,38 @@ def fresh(
     tells apart, but for a ``"late"`` change with a quantity: metering gives one per
     meter, cycle *and description*, so those of one statement are told apart by their
     cycle and description too (`_part()`: the part of an event ordered by its ``seq``
-    before compacted events, in each compacted cycle it reaches). O(a log a).
+    before compacted events, in each compacted cycle it reaches). Such a part said
+    before the last compaction is not said again; since, it is said as what it comes to
+    now less what was named of it (`ratekit._rater_parts`), ``again`` being the
+    resources metered again from the compacted state (None: all). O(a log a).
     """
+    containing = rater._engine.containing
+    found = list(dict.fromkeys(found))
+    parts = [a for a in found if _parts.key(a, containing) is not None]
+    chosen = set(parts)
     before = (*rater._anomalies, *rater._anomalies_before)
+    out = _unsaid(rater, [a for a in found if a not in chosen] if parts else found, before, order)
+    earlier = rater._anomalies_before - rater._anomalies if parts else set()
+    present = (typing.cast(_parts.Part, _parts.key(a, containing)) for a in parts)
+    unsaid = _unsaid(rater, parts, earlier, order) if parts else []
+    named = _parts.named(rater, unsaid, present, again, as_of_us)
+    if named:
+        out = sorted([*out, *named], key=order)
+    waiting = unsettled(rater, out, as_of_us) if out else set()
+    return tuple(a for a in out if a not in waiting)
+
+
+def _unsaid(
+    rater: Rater,
+    found: Iterable[Anomaly],
+    before: Iterable[Anomaly],
+    order: typing.Callable[[Anomaly], typing.Any],
+) -> list[Anomaly]:
+    """The anomalies of ``found`` that those of ``before`` did not say, in ``order``. O(a log a)."""
+    before = tuple(before)
     known = {said(a) for a in before}
     unsaid: dict[tuple[Said, int | None, str], Anomaly] = {}
-    for anomaly in sorted(dict.fromkeys(found), key=order):
+    for anomaly in sorted(found, key=order):
         unsaid.setdefault((said(anomaly), *_part(anomaly)), anomaly)
     out = [
         a for (key, _, _), a in unsaid.items() if key not in known and _unplaced(key) not in known
@@ -73,8 +101,7 @@ def fresh(
     if too_late:
         base_us = rater._base_us
         out = [a for a in out if not _repeats(a, too_late, base_us)]
-    waiting = unsettled(rater, out, as_of_us) if out else set()
-    return tuple(a for a in out if a not in waiting)
+    return out
 
 
 def _late_records(anomalies: Iterable[Anomaly]) -> dict[tuple[object, ...], set[str]]:
@@ -139,7 +166,7 @@ Said: typing.TypeAlias = tuple[str, tuple[str, ...], str | None, str | None, tup
 
 
 #: The description a late change is named under, as shown.
-_DESCRIPTION: Final = re.compile(r" under description (\{.*\}) over \S+\.\.\S+, before what ")
+_DESCRIPTION: Final = _parts.DESCRIPTION
 
 
 def _part(anomaly: Anomaly) -> tuple[int | None, str]:

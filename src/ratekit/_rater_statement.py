@@ -96,7 +96,7 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
     # Said once, in one order whichever resources continued and which were metered
     # again; about a record at the watermark, once its instant is settled.
     found = (*metered, *rating.anomalies, *closed_back, *spilled)
-    fresh = _said.fresh(rater, found, as_of_us)
+    fresh = _said.fresh(rater, found, as_of_us, full)
     rater._anomalies.update(fresh)
     anomalies = rater._anomalies | rater._anomalies_before
     rater._as_of_us = as_of_us

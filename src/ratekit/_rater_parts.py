@@ -1,0 +1,132 @@
+"""The parts before the kept cycles a statement names: what each comes to, less what was named.
+
+Private to [`ratekit.Rater`][ratekit.Rater] (called from `_rater_said.fresh()`). A resource
+metered again from its compacted state (an event ordered by its ``seq`` before events
+that state applied, say) gets metering's ``"late"`` changes before the kept cycles, one
+per meter, cycle and description, each with its quantity: a *part* the stream does not
+apply, named so that its usage plus the parts named is batch's. Metering gives each part
+whole, as the kept records known so far make it, against the compacted state. A later
+statement that meters the resource again from that state (after another record ordered
+before those events, or a placed one) finds each part anew, as it now stands: said again
+in full it would be counted twice, and a part that is gone (the records now order the
+resource so that it comes to nothing) would stand named.
+
+So a statement names of each part what it comes to now less what the statements named of
+it since the compacted state was last folded (the ``"late"`` anomalies said since, which
+a snapshot keeps apart from older ones): nothing when that is the same, the difference
+when not, and, for a resource metered again from its compacted state, minus what was
+named of a part its metering no longer finds. The parts named of a state then add up to
+the last metering's, wherever statements fall between the feeds. A compaction folds the
+records that make a part into the state (`_rater_reach.held()` folds no kept cycle while
+a kept event is ordered before the state's events), so the parts named before it are not
+found again from the new state. O(a + p) for a anomalies said since and p parts found.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Final
+
+from ._anomalies import placed
+from ._decimals import exact_sum
+from ._instants import format_us
+from .records import Anomaly
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["DESCRIPTION", "Part", "key", "named"]
+
+#: A part: account, resource, meter, the start of its cycle and its description as shown.
+Part: typing.TypeAlias = tuple[str, str, str, int, str]
+
+#: The description a late change is named under, as shown.
+DESCRIPTION: Final = re.compile(r" under description (\{.*\}) over \S+\.\.\S+, before what ")
+
+#: Where a part's message says what was named of it before (`_rest()`).
+_BEFORE: Final = " Named of this part before: "
+
+
+def key(anomaly: Anomaly, containing: Callable[[int], tuple[int, int]]) -> Part | None:
+    """The part a ``"late"`` change with a quantity names, else None. O(len).
+
+    ``containing``: the cycle (start, end) of an instant.
+    """
+    if (
+        anomaly.kind != "late"
+        or anomaly.quantity is None
+        or anomaly.meter is None
+        or anomaly.account is None
+        or anomaly.resource is None
+        or anomaly.at_us is None
+    ):
+        return None
+    described = DESCRIPTION.search(anomaly.message)
+    shown = "" if described is None else described.group(1)
+    return (anomaly.account, anomaly.resource, anomaly.meter, containing(anomaly.at_us)[0], shown)
+
+
+def named(
+    rater: Rater,
+    parts: Sequence[Anomaly],
+    found: Iterable[Part],
+    again: set[tuple[str, str]] | None,
+    as_of_us: int,
+) -> list[Anomaly]:
+    """What to say of the parts a statement found: each less what was named of it.
+
+    ``parts``: the parts found that were not said before the last compaction; ``found``:
+    every part the statement's metering found (said before or not, settled or not);
+    ``again``: the resources it metered again from the compacted state (None: all);
+    ``as_of_us``: the statement's watermark, which a change's message gives (so that
+    two changes of one part are two anomalies, whatever they read otherwise).
+    """
+    containing = rater._engine.containing
+    said: dict[Part, list[Anomaly]] = {}
+    for anomaly in rater._anomalies:
+        part = key(anomaly, containing)
+        if part is not None:
+            said.setdefault(part, []).append(anomaly)
+    if not said:
+        return list(parts)
+    out: list[Anomaly] = []
+    for anomaly in parts:
+        before = said.get(typing.cast(Part, key(anomaly, containing)))
+        if before is None:
+            out.append(anomaly)
+            continue
+        total = exact_sum(typing.cast(Decimal, b.quantity) for b in before)
+        if total != anomaly.quantity:
+            out.append(_rest(anomaly, total, typing.cast(Decimal, anomaly.quantity), as_of_us))
+    seen = set(found)
+    for part, before in sorted(said.items(), key=lambda item: repr(item[0])):
+        if part in seen or (again is not None and part[:2] not in again):
+            continue
+        total = exact_sum(typing.cast(Decimal, b.quantity) for b in before)
+        if total:  # gone: what was named of it is taken back
+            last = max(before, key=lambda a: (a.message, a.record_ids))
+            out.append(_rest(last, total, Decimal(0), as_of_us))
+    return out
+
+
+def _rest(anomaly: Anomaly, before: Decimal, now: Decimal, as_of_us: int) -> Anomaly:
+    """``anomaly``'s part as the change from ``before`` (named) to ``now``. O(len)."""
+    change = exact_sum((now, -before))
+    meter = typing.cast(str, anomaly.meter)
+    message = anomaly.message.split(_BEFORE)[0]
+    figure = f" change meter {meter!r} by {anomaly.quantity} "
+    message = message.replace(figure, f" change meter {meter!r} by {change} ", 1)
+    message += f"{_BEFORE}{before}; by {format_us(as_of_us)} it comes to {now}."
+    return placed(
+        "late",
+        message,
+        anomaly.record_ids,
+        anomaly.account,
+        anomaly.resource,
+        anomaly.at_us,
+        meter=meter,
+        quantity=change,
+    )
