@@ -17,7 +17,7 @@ a snapshot keeps apart from older ones): nothing when that is the same, the diff
 when not, and, for a resource metered again from its compacted state, minus what was
 named of a part its metering no longer finds. The parts named of a state then add up to
 the last metering's, wherever statements fall between the feeds. A compaction folds the
-records that make a part into the state (`_rater_reach.held()` folds no kept cycle while
+records that make a part into the state (`_rater_held.held()` folds no kept cycle while
 a kept event is ordered before the state's events), so the parts named before it are not
 found again from the new state. O(a + p) for a anomalies said since and p parts found.
 """

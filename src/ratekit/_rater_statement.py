@@ -19,9 +19,9 @@ from . import _rater_accounts as _accounts
 from . import _rater_advance as _advance
 from . import _rater_book as _ledger
 from . import _rater_close as _close
+from . import _rater_held as _held
 from . import _rater_lines as _lines
 from . import _rater_range as _range
-from . import _rater_reach as _reach
 from . import _rater_roles as _roles
 from . import _rater_said as _said
 from ._instants import format_us, from_us, to_us
@@ -156,7 +156,7 @@ def _close_cycles(  # noqa: PLR0917 - the statement's own values, passed on
     rater._closed_us = closing[-1][1]
     if as_of_us == rater._closed_us:  # what is stamped here ends the cycle closed
         _accounts.at_closed_end(rater, as_of_us)
-    _close.compact(rater, _reach.held(rater, closing[-1][0]))
+    _close.compact(rater, _held.held(rater, closing[-1][0]))
     if rater._base_us > base:  # the lines of the compacted cycles are gone
         rater._line_members = {
             k: v for k, v in rater._line_members.items() if k[2] > rater._base_us

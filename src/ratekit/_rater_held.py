@@ -1,0 +1,146 @@
+"""How far back the rater's compaction must wait: the cycles a record after them can change.
+
+Private to [`ratekit.Rater`][ratekit.Rater] (its statement calls `held()` before it
+compacts). A cycle that a record stamped after it can still change stays kept (closed,
+not compacted) until that record is folded into the metering state too: a delta over a
+span, a counter reading, a ``last_seen`` inventory's closing, and events whose ``seq``
+orders them before earlier-stamped ones (`reordered_before()`).
+"""
+
+from __future__ import annotations
+
+import operator
+import typing
+from collections.abc import Iterable
+
+from . import _lateness_closings as _closings
+from .records import Event, Inventory, Sample
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater, Record
+
+__all__ = ["held", "reordered_before"]
+
+
+def held(rater: Rater, new_base: int) -> int:
+    """``new_base``, or the start of an earlier cycle that a record after it reaches into.
+
+    Compaction folds the records stamped before ``new_base`` into the metering state; a
+    record stamped after it can still change the cycles before it, and such a cycle
+    stays kept (closed) until that record is folded in too:
+
+    - a record not metered yet (stamped at or after the watermark): a delta over a span
+      from its ``since``, a counter reading from the kept reading before it (from the
+      kept cycles' start when the reading before it is in the compacted state), a
+      ``last_seen`` inventory from the last sign of life of a resource it may close
+      (`_lateness_closings.reach_us()`), or one metered already, from where an event
+      not metered yet moves its closing (its ``seq`` orders it before events stamped
+      before the inventory: they are no sign of life before it then);
+    - an event, metered or not, whose ``seq`` orders it before events stamped before
+      ``new_base``: folding those without it would apply them in the wrong order; one
+      ordered before its compacted state's events holds every kept cycle (the state
+      would run them as those events alone do, not as the lines billed them).
+
+    Once held back, the cut is checked again (until it moves no more): an event before
+    the earlier cut may be ordered after one at or past it.
+
+    O(m log m) for the m kept records, plus `_lateness_closings.reach_us()` per kept
+    inventory.
+    """
+    reach = new_base
+    # (An event without a seq stamped after an inventory is applied after every event
+    # stamped before it: it moves no closing.)
+    moving = {
+        (r.account, r.resource) for r in rater._pending if type(r) is Event and r.seq is not None
+    }
+    by_key, inventories, states = rater._by_key, rater._inventories, rater._reach.states
+    for record in inventories:
+        if type(record) is Inventory:
+            found = _closings.reach_us(
+                record, by_key, inventories, states, known_us=rater._as_of_us, moving=moving
+            )
+            reach = reach if found is None else min(reach, found)
+    for record in rater._pending:
+        if type(record) is not Sample:
+            continue  # inventories above, events below
+        if record.kind == "counter":
+            meter_name, at_us = record.meter, record.at_us
+            key = (record.account, record.resource)
+            before = [
+                r.at_us
+                for r in rater._by_key.get(key, ())
+                if type(r) is Sample and r.meter == meter_name and r.at_us < at_us
+            ]
+            if not before and (*key, meter_name) in rater._reach.baselines:
+                # It counts from the compacted state (a reading there, or a from_zero
+                # counter's running stretch): its part before the kept cycles is too late
+                # (said at its feed), the rest must stay kept.
+                before = [rater._base_us]
+            elif not before and meter_name in rater._reach.zero:
+                before = _stretch(rater, key, at_us)
+            reach = min(reach, max(before, default=at_us))
+        elif record.since_us is not None:
+            reach = min(reach, record.since_us)
+    cut = new_base
+    while True:
+        # Held back to an earlier cut, an event ordered before events stamped before
+        # that cut may now lie after it: the cut moves until no sequence is split (a
+        # metering state carries a sequence's history, but an inventory in the
+        # compacted records settles it, so it must not be relied on).
+        seqs, base = rater._reach.seqs, rater._base_us
+        for key, kept in rater._by_key.items():
+            reach = min(reach, reordered_before(kept, cut, seqs.get(key), base))
+        if reach >= cut:
+            return cut
+        held_at = max(rater._base_us, rater._engine.containing(reach)[0])
+        if held_at >= cut:
+            return cut
+        cut = held_at
+
+
+def _stretch(rater: Rater, key: tuple[str, str], at_us: int) -> list[int]:
+    """Where the first reading of a ``from_zero`` counter may count from (at the earliest).
+
+    With no baseline in the compacted state: its running stretch's start, at a kept event
+    of its resource before it (the earliest, to be safe). O(k).
+    """
+    events = [r.at_us for r in rater._by_key.get(key, ()) if type(r) is Event and r.at_us <= at_us]
+    return [min(events)] if events else []
+
+
+def reordered_before(
+    records: Iterable[Record], cut_us: int, compacted: int | None = None, base_us: int = 0
+) -> int:
+    """The earliest instant before ``cut_us`` of an event that a later-stamped one precedes.
+
+    Among ``records``' events with a ``seq``: one stamped at or after ``cut_us`` comes
+    before every event of greater ``seq``; the earliest of those stamped before
+    ``cut_us`` (``cut_us`` when there is none). ``compacted``: the ``seq`` of the last
+    sequenced event in the resource's compacted state (None: none), taken as an event
+    at ``base_us``, the kept cycles' start (it lies before; one ordered before it
+    reaches back there). O(k log k) for k events.
+    """
+    chain = sorted(
+        [(r.seq, r.at_us) for r in records if type(r) is Event and r.seq is not None]
+        + ([] if compacted is None else [(compacted, base_us)]),
+        key=operator.itemgetter(0),
+        reverse=True,
+    )
+    reach = cut_us
+    lowest: int | None = None  # the earliest instant among the events of greater seq
+    index = 0
+    while index < len(chain):
+        seq = chain[index][0]
+        end = index
+        while end < len(chain) and chain[end][0] == seq:
+            end += 1
+        if (
+            lowest is not None
+            and lowest < cut_us
+            and any(at_us >= cut_us for _, at_us in chain[index:end])
+        ):
+            reach = min(reach, lowest)
+        for _, at_us in chain[index:end]:
+            lowest = at_us if lowest is None else min(lowest, at_us)
+        index = end
+    return reach
