@@ -301,3 +301,53 @@ def test_a_record_not_known_yet_is_not_judged_against_other_resources() -> None:
         conflicts="anomaly",
     )
     assert (rows(u3), outcomes(u3)) == ([], [("conflict", ("s1",))])
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {"decimal": "n/a"},  # the attributes themselves shaped like a tagged Decimal
+        {"decimal": "5"},
+        {"k": {"decimal": None}},  # a mapping value shaped like one
+        {"k": {"decimal": "sNaN"}, "f": "s"},
+        {"k": [{"decimal": [1]}]},
+    ],
+)
+def test_attributes_shaped_like_a_tagged_decimal_are_remembered_as_mappings(
+    attributes: dict[str, object],
+) -> None:
+    # was: the state's to_json() raised decimal.InvalidOperation while digesting the
+    # record (its content read {"decimal": "n/a"} as a number): a state metering wrote
+    # could not be stored. Now the state is stored and read back, a replay is a
+    # duplicate, and the same record with "5.0" where it had "5" is not one.
+    meters = [rk.Meter("vm", "hour", rk.OnOff())]
+    day1 = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    day2 = rk.Span(day1.end, "2026-03-03T00:00:00Z")
+    start = rk.Event("a", "r", "2026-03-01T01:00:00Z", attributes, kind="start")
+    first = rk.meter([start], meters, span=day1, cycle=None, as_of=day1.end)
+    stored = json.loads(json.dumps(first.state[0].to_json()))
+    state = rk.ResourceState.from_json(stored)
+    assert state == first.state[0]
+    again = rk.meter([start], meters, span=day2, cycle=None, as_of=day2.end, state=[state])
+    assert [a.kind for a in again.anomalies] == ["duplicate"]
+    if attributes == {"decimal": "5"}:
+        other = rk.Event("a", "r", "2026-03-01T01:00:00Z", {"decimal": "5.0"}, kind="start")
+        apart = rk.meter([other], meters, span=day2, cycle=None, as_of=day2.end, state=[state])
+        assert "duplicate" not in [a.kind for a in apart.anomalies]
+
+
+@pytest.mark.parametrize("bad", [None, ("a", "r"), [1]])
+def test_a_non_record_beside_a_carried_state_is_refused_in_words(bad: object) -> None:
+    # was: with a state that remembers records, the lookup read the item's fields first
+    # and raised AttributeError or TypeError; now the door of records without a state.
+    meters = [rk.Meter("vm", "hour", rk.OnOff())]
+    day1 = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    day2 = rk.Span(day1.end, "2026-03-03T00:00:00Z")
+    start = rk.Event("a", "r", "2026-03-01T01:00:00Z", kind="start", id="e1")
+    first = rk.meter([start], meters, span=day1, cycle=None, as_of=day1.end)
+    for state in ((), first.state):
+        with pytest.raises(rk.RatekitTypeError) as raised:
+            rk.meter([start, bad], meters, span=day2, cycle=None, as_of=day2.end, state=state)
+        assert str(raised.value).startswith(
+            f"metering takes Event, Sample and Inventory records, not {type(bad).__name__}: "
+        )

@@ -3,8 +3,9 @@
 docs/usage.md ("Continuing from a state") states them: the law compares with metering
 at once from the first record on; a late counter reading with a ``seq`` meets kept readings that lost theirs.
 The first is the law as stated; a late event that moves the running stretch of a
-first reading spreads it again, as at once; the last is a known limit, pinned by a
-strict expected failure of what metering at once gives.
+first reading spreads it again, as at once; the last two are a known limit (a kept
+reading has no ``seq``), pinned by strict expected failures of what metering at once
+gives.
 """
 
 from __future__ import annotations
@@ -142,3 +143,27 @@ def test_a_late_lower_reading_with_the_same_seq_reads_as_a_rise() -> None:
         total += usage.total("reads") + sum(row.quantity for row in usage.late)
         state = list(usage.state)
     assert total == 217
+
+
+@pytest.mark.xfail(strict=True, reason="known: a kept reading has no seq")
+def test_readings_of_one_instant_ordered_by_seq_keep_their_order_in_the_next_call() -> None:
+    # 900 (seq 1), the baseline, then 480 (seq 2) at 27 March 00:00: a reset, counted
+    # from zero (480). The next reading, 1860 two days later, counts 1860 - 480 = 1380
+    # more: 480 + 1380 = 1860 at once. In calls, the state keeps both readings but the
+    # next call reads them back by value (480, then 900) and counts the 1860 from 900:
+    # 480 + 960 = 1440.
+    meter_ = rk.Meter("c", "B", rk.Counter())
+    first = rk.Sample("b", "r", "c", "2026-03-27T00:00:00Z", 900, kind="counter", id="c1", seq=1)
+    reset = rk.Sample("b", "r", "c", "2026-03-27T00:00:00Z", 480, kind="counter", id="c2", seq=2)
+    later = rk.Sample("b", "r", "c", "2026-03-29T00:00:00Z", 1860, kind="counter", id="c3")
+    span = rk.Span("2026-03-26T00:00:00Z", "2026-03-30T00:00:00Z")
+    once = rk.meter([first, reset, later], [meter_], span=span, cycle=None, as_of=span.end)
+    cut = "2026-03-27T12:00:00Z"
+    state: list[rk.ResourceState] = []
+    total = Decimal(0)
+    for records, lo, hi in (([first, reset], span.start, cut), ([later], cut, span.end)):
+        usage = rk.meter(records, [meter_], span=rk.Span(lo, hi), cycle=None, as_of=hi,
+                         state=state)  # fmt: skip
+        total += usage.total("c") + sum(row.quantity for row in usage.late)
+        state = list(usage.state)
+    assert total == once.total("c") == 1860

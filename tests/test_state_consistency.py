@@ -144,3 +144,22 @@ def test_a_history_event_of_another_resource_is_refused() -> None:
         "kind='start'), an event of another resource; a state's history holds the events of "
         "its own resource."
     )
+
+
+def test_an_unknown_key_or_a_base_of_another_resource_is_refused() -> None:
+    # was: a typo ("throughus") was left out, and the next call read the state without
+    # its clock; a base of another resource was read as this one's
+    data = _metered()
+    data["throughus"] = data.pop("through_us")
+    assert _refusal(data) == (
+        "ResourceState data holds 'throughus', which no state has; its fields are "
+        "account, resource, status, description, since_us, opened_by, clock_us, seq, "
+        "readings, through_us, applied, history, base, digests, complete, listings, "
+        "pending, as to_json() returns them."
+    )
+    data = _metered()
+    data["base"]["resource"] = "other"
+    assert _refusal(data) == (
+        "ResourceState base is of 'a'/'other', not of the state's 'a'/'vm'; a state's "
+        "base is where its own resource stood before its history."
+    )

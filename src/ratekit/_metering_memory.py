@@ -55,7 +55,7 @@ def digest(record: Event | Sample | Inventory) -> str:
     encoded = _snapshot.encode_record(record)
     if type(record) is Sample:
         encoded[5] = record.value
-    text = json.dumps(_normalised(encoded), sort_keys=True, separators=(",", ":"))
+    text = json.dumps(_normalised(encoded, tag=False), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:DIGEST]
 
 
@@ -66,17 +66,27 @@ def raw_digest(record: Event | Sample | Inventory) -> str:
     return _snapshot.digest(record)[:DIGEST]
 
 
-def _normalised(value: object) -> object:
-    """Encoded content with each number as ``["n", its normalised text]``."""
+def _normalised(value: object, *, tag: bool = True) -> object:
+    """Encoded content with each number as ``["n", its normalised text]``.
+
+    ``{"decimal": text}`` is a tagged Decimal where a value may be one (``tag``): an
+    attribute's value, an item of a list value; not a record's fields, its attributes
+    themselves or a mapping value's content (``{"mapping": {...}}``), which are
+    mappings of the caller's (``{"decimal": "n/a"}`` is a mapping there, not a number).
+    O(size).
+    """
     if isinstance(value, bool | int | Decimal):
         number = Decimal(value)
         return ["n", "0" if not number else str(number.normalize(_EXACT))]
     if isinstance(value, dict):
-        if len(value) == 1 and "decimal" in value:
+        if tag and len(value) == 1 and "decimal" in value:
             return _normalised(Decimal(str(value["decimal"])))
+        if tag and len(value) == 1 and isinstance(value.get("mapping"), dict):
+            # a mapping value, tagged: its own keys are the caller's, its values values
+            return {"mapping": _normalised(value["mapping"], tag=False)}
         return {key: _normalised(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_normalised(item) for item in value]
+        return [_normalised(item, tag=tag) for item in value]
     return value
 
 

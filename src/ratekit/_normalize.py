@@ -152,6 +152,25 @@ class Grouped(typing.NamedTuple):
     while they do: once a record arrives out of order, every group of its kind is sorted)."""
 
 
+def of_records(
+    records: Iterable[Event | Sample | Inventory],
+) -> list[Event | Sample | Inventory] | tuple[Event | Sample | Inventory, ...]:
+    """``records`` as a list (or the tuple given), each an Event, Sample or Inventory.
+
+    Anything else raises [`RatekitTypeError`][ratekit.RatekitTypeError] naming it. O(n),
+    the types checked as a set.
+    """
+    if not isinstance(records, list | tuple):
+        records = list(records)
+    if not set(map(type, records)) <= _RECORD_TYPES:
+        record = next(r for r in records if type(r) not in _RECORD_TYPES)
+        raise RatekitTypeError(
+            "metering takes Event, Sample and Inventory records, "
+            f"not {type(record).__name__}: {show(record)}.{unpack_hint(record)}"
+        )
+    return records
+
+
 def group(
     records: Iterable[Event | Sample | Inventory],
     accepted: Mapping[str, frozenset[str]],
@@ -173,16 +192,9 @@ def group(
     raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) or ``"anomaly"``
     (it is ignored and reported as a ``"conflict"``: the first one is kept).
     """
-    if not isinstance(records, list | tuple):
-        records = list(records)
+    records = of_records(records)
     given = records
     types = set(map(type, records))
-    if not types <= _RECORD_TYPES:
-        record = next(r for r in records if type(r) not in _RECORD_TYPES)
-        raise RatekitTypeError(
-            "metering takes Event, Sample and Inventory records, "
-            f"not {type(record).__name__}: {show(record)}.{unpack_hint(record)}"
-        )
     if records and max(map(_AT, records)) >= as_of_us:
         records = [record for record in records if known_by(record, as_of_us)]
     ids = list(filter(None, map(_ID, records)))

@@ -39,7 +39,7 @@ from ._fields import (
     _through,
 )
 from ._instants import format_us
-from ._state_consistency import HISTORY, MEMORY, READINGS, consistent
+from ._state_consistency import HISTORY, MEMORY, READINGS, consistent, stored
 from .errors import RatekitTypeError
 from .records import (
     Event,
@@ -401,6 +401,7 @@ class ResourceState:
                 "ResourceState base has a base of its own; a state's base is the state "
                 "before its history, one level deep, as to_json() returns it."
             )
+        stored(data, account, resource)
         return cls(
             account,
             resource,

@@ -8,6 +8,7 @@ stored and edited by hand, or written by another program).
 from __future__ import annotations
 
 import typing
+from collections.abc import Mapping
 from typing import Final
 
 from ._instants import format_us
@@ -16,7 +17,7 @@ from .errors import RatekitTypeError
 if typing.TYPE_CHECKING:
     from ._resource_state import ResourceState
 
-__all__ = ["HISTORY", "MEMORY", "READINGS", "consistent"]
+__all__ = ["HISTORY", "MEMORY", "READINGS", "consistent", "stored"]
 
 #: How many record ids a `ResourceState` remembers (the most recent ones).
 MEMORY: Final = 1024
@@ -85,3 +86,48 @@ def consistent(state: ResourceState) -> None:
                 f"{where} the readings of meter {meter_name!r} are not in time order "
                 f"({', '.join(map(format_us, instants))}); a state keeps them oldest first."
             )
+
+
+#: The keys of a state's JSON (`ResourceState.to_json()`).
+_JSON_KEYS: Final = (
+    "account",
+    "resource",
+    "status",
+    "description",
+    "since_us",
+    "opened_by",
+    "clock_us",
+    "seq",
+    "readings",
+    "through_us",
+    "applied",
+    "history",
+    "base",
+    "digests",
+    "complete",
+    "listings",
+    "pending",
+)
+
+
+def stored(data: Mapping[object, object], account: str, resource: str) -> None:
+    """Refuse stored data no ``to_json()`` wrote: an unknown key, a base of another resource.
+
+    An unknown key (a typo, ``"throughus"``) would be left out, and the state read
+    without it: refused, naming it. O(k) for k keys.
+    """
+    unknown = sorted(str(key) for key in data if key not in _JSON_KEYS)
+    if unknown:
+        raise RatekitTypeError(
+            f"ResourceState data holds {', '.join(map(repr, unknown))}, which no state "
+            f"has; its fields are {', '.join(_JSON_KEYS)}, as to_json() returns them."
+        )
+    base = data.get("base")
+    if isinstance(base, Mapping) and (
+        base.get("account") != account or base.get("resource") != resource
+    ):
+        raise RatekitTypeError(
+            f"ResourceState base is of {base.get('account')!r}/{base.get('resource')!r}, "
+            f"not of the state's {account!r}/{resource!r}; a state's base is where its "
+            "own resource stood before its history."
+        )

@@ -301,7 +301,8 @@ class _Engine:
         )
         records: Sequence[Event | Sample | Inventory] = self.records
         if any(s.applied or s._seen for s in self.state.values()):
-            records = _memory.forget_replays(self, records)
+            # checked first: looking a record up in the states reads its fields
+            records = _memory.forget_replays(self, _n.of_records(records))
         events, samples, inventories, samples_in_order, events_in_order, tied = _n.group(
             records, accepted, self.as_of_us, self.anomalies, self.conflicts
         )
