@@ -38,13 +38,13 @@ from .records import Anomaly
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["DESCRIPTION", "Part", "key", "named"]
+__all__ = ["Part", "key", "named", "shown"]
 
 #: A part: account, resource, meter, the start of its cycle and its description as shown.
 Part: typing.TypeAlias = tuple[str, str, str, int, str]
 
 #: The description a late change is named under, as shown.
-DESCRIPTION: Final = re.compile(r" under description (\{.*\}) over \S+\.\.\S+, before what ")
+_DESCRIPTION: Final = re.compile(r" under description (\{.*\}) over \S+\.\.\S+, before what ")
 
 #: Where a part's message says what was named of it before (`_rest()`).
 _BEFORE: Final = " Named of this part before: "
@@ -64,9 +64,19 @@ def key(anomaly: Anomaly, containing: Callable[[int], tuple[int, int]]) -> Part 
         or anomaly.at_us is None
     ):
         return None
-    described = DESCRIPTION.search(anomaly.message)
-    shown = "" if described is None else described.group(1)
-    return (anomaly.account, anomaly.resource, anomaly.meter, containing(anomaly.at_us)[0], shown)
+    return (
+        anomaly.account,
+        anomaly.resource,
+        anomaly.meter,
+        containing(anomaly.at_us)[0],
+        shown(anomaly),
+    )
+
+
+def shown(anomaly: Anomaly) -> str:
+    """The description a ``"late"`` change's message names it under, as shown ("" if none). O(len)."""
+    described = _DESCRIPTION.search(anomaly.message)
+    return "" if described is None else described.group(1)
 
 
 def named(

@@ -165,10 +165,6 @@ def _repeats(anomaly: Anomaly, too_late: dict[str, set[Place]], base_us: int) ->
 Said: typing.TypeAlias = tuple[str, tuple[str, ...], str | None, str | None, tuple[str, ...]]
 
 
-#: The description a late change is named under, as shown.
-_DESCRIPTION: Final = _parts.DESCRIPTION
-
-
 def _part(anomaly: Anomaly) -> tuple[int | None, str]:
     """The cycle and description of a ``"late"`` change with a quantity, else ``(None, "")``.
 
@@ -179,8 +175,7 @@ def _part(anomaly: Anomaly) -> tuple[int | None, str]:
     """
     if anomaly.kind != "late" or anomaly.quantity is None:
         return None, ""
-    described = _DESCRIPTION.search(anomaly.message)
-    return anomaly.at_us, "" if described is None else described.group(1)
+    return anomaly.at_us, _parts.shown(anomaly)
 
 
 def said(anomaly: Anomaly) -> Said:
