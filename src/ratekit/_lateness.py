@@ -235,17 +235,32 @@ def sequenced_in(batch: Iterable[Record], base_us: int) -> dict[tuple[str, str],
     return out
 
 
-def after_kept(event: Event, kept: Iterable[Record], compacted: int | None, base_us: int) -> bool:
+def after_kept(
+    event: Event,
+    kept: Iterable[Record],
+    compacted: int | None,
+    base_us: int,
+    unordered_us: int | None = None,
+) -> bool:
     """`_rater_reach.sequenced_into_kept()` of ``event`` (with a ``seq``), from plain values. O(k).
 
     ``kept``: its resource's kept records (another version of the event, under its id,
     does not count: one of the two stands); ``compacted``: the ``seq`` of the last
     sequenced event of the compacted cycles (None: none); ``base_us``: the kept cycles'
-    start. A snapshot's check reads it so too (a kept record stamped before its base).
+    start; ``unordered_us``: the instant of the last compacted event of its resource
+    when the compacted state keeps no history to order again (None: it does, or there is
+    none). A snapshot's check reads it so too (a kept record stamped before its base).
+
+    An event stamped before ``unordered_us`` is not taken into the kept cycles: ordered
+    after a kept event, it would come after the compacted events without ``seq`` stamped
+    after it too (each goes after the last sequenced event stamped before it), and the
+    state no longer holds them to move. It is too late, and cannot be placed.
     """
     seq, record_id = event.seq, event.id
     if seq is None or (compacted is not None and compacted > seq):
         return False  # ordered before the compacted state: too late there
+    if unordered_us is not None and event.at_us < unordered_us:
+        return False  # it would move compacted events the state no longer holds
     return any(
         type(other) is Event
         and other.seq is not None

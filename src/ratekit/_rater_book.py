@@ -54,13 +54,20 @@ def from_zero(meters: Iterable[Meter]) -> frozenset[str]:
     return frozenset(m.name for m in meters if getattr(m.policy, "from_zero", False) is True)
 
 
-def lean(state: ResourceState, zero: frozenset[str] = frozenset()) -> ResourceState:
+def lean(
+    state: ResourceState, zero: frozenset[str] = frozenset(), *, sequenced: bool = False
+) -> ResourceState:
     """``state`` without what the rater keeps itself: the records applied, a history without seq.
 
     The rater deduplicates records at its door, so the ids a state remembers (up to 1024
-    per resource) are never read; the events of a history are only re-ordered among new
-    ones when all carry a ``seq`` (otherwise events are ordered by time, and the rater's
-    new events all come after them), so a history without any ``seq`` changes nothing.
+    per resource) are never read. The events of a history without any ``seq`` are ordered
+    among new ones by time, as the state's summary places them, unless a new event with a
+    ``seq`` comes after a sequenced event stamped after them (an event without ``seq`` goes
+    after the last sequenced event stamped before it: a later one stamped earlier moves
+    it). So such a history is dropped only while the resource has no sequenced event:
+    none in it, none applied (``state.seq``) and, with ``sequenced``, none among the
+    records the rater keeps (a first sequenced event that comes after the history was
+    dropped cannot move its events: docs/streaming.md, Known limits).
     Except for ``zero``, the meters of `Counter` ``from_zero`` (`from_zero()`): while one
     of them has no reading in the state, its first reading counts from the start of the
     running stretch (the last START), which the history holds and ``since_us`` (the last
@@ -69,8 +76,11 @@ def lean(state: ResourceState, zero: frozenset[str] = frozenset()) -> ResourceSt
     `_rater_stretch.carried()`). O(1), or O(h) for h events of history.
     """
     history = state.history
-    kept = any(e.seq is not None for e in history) or (
-        bool(history) and not zero <= {reading[0] for reading in state.readings}
+    kept = bool(history) and (
+        sequenced
+        or state.seq is not None
+        or any(e.seq is not None for e in history)
+        or not zero <= {reading[0] for reading in state.readings}
     )
     if not state.applied and not state._seen and (not history or kept):
         return state

@@ -80,7 +80,16 @@ def compact(rater: Rater, new_base: int) -> None:
     rows = usage.rows if book is None else book.all_rows()
     rater._uncovered = _accounts.uncovered(rater, rater._state, states, rows, new_base)
     rater._first = _accounts.covered_from(rater._first, rows, new_base)
-    rater._state = tuple(_ledger.lean(state, zero) for state in states)
+    # A kept event with a seq may move the compacted events without one: their history stays.
+    sequenced = {
+        (r.account, r.resource)
+        for r in rater._records.values()
+        if type(r) is Event and r.seq is not None
+    }
+    rater._state = tuple(
+        _ledger.lean(state, zero, sequenced=(state.account, state.resource) in sequenced)
+        for state in states
+    )
     if rater._engine.own_periods:
         rater._allowed = _allowances.consumed(rater._engine.plans, rater._allowed, rows, new_base)
     # New mappings, not the kept ones changed: a statement's checkpoint holds the old ones

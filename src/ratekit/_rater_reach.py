@@ -428,9 +428,12 @@ def sequenced_into_kept(
     (kept, or in ``batch``: its batch's sequenced events stamped there, see
     `_lateness.sequenced_in()`), and before no compacted one, it takes that event's instant or a
     later one, as metering at once orders it (``"out_of_order"``): nothing of it lies in
-    the compacted cycles, so it is late for the kept ones, not too late. With
-    ``known_by_us``, only the kept events stamped before it count (those a watermark
-    there knows). O(k) for k kept records of its resource.
+    the compacted cycles, so it is late for the kept ones, not too late. Unless it is
+    stamped before the last compacted event of its resource and the compacted state
+    keeps no history (`_rater_book.lean()`): the compacted events without ``seq``
+    stamped after it would follow it, and cannot be moved. With ``known_by_us``, only the
+    kept events stamped before it count (those a watermark there knows). O(k) for k kept
+    records of its resource.
     """
     if type(record) is not Event or record.seq is None:
         return False
@@ -438,7 +441,9 @@ def sequenced_into_kept(
     kept = (*rater._by_key.get(key, ()), *batch.get(key, ()))
     if known_by_us is not None:
         kept = tuple(other for other in kept if other.at_us < known_by_us)
-    return _lateness.after_kept(record, kept, rater._reach.seqs.get(key), rater._base_us)
+    state = rater._reach.states.get(key)
+    unordered = None if state is None or state.history else state.clock_us
+    return _lateness.after_kept(record, kept, rater._reach.seqs.get(key), rater._base_us, unordered)
 
 
 def spanned(record: Record) -> bool:
