@@ -239,7 +239,7 @@ def test_a_late_record_is_about_the_start_of_the_span_it_changes() -> None:
     second = rk.meter(
         [rk.Event("a1", "vm-1", "2026-03-02T10:00:00Z", kind="stop", id="e2")],
         [VM],
-        span=MARCH,
+        span=rk.Span("2026-03-03T00:00:00Z", MARCH.end),  # from the first call's clock
         cycle=MONTHLY,
         as_of="2026-03-04T00:00:00Z",
         state=first.state,
@@ -260,12 +260,23 @@ def test_a_reset_found_again_from_a_state_has_the_instant_metering_at_once_gives
     )
     first = rk.meter([c1, c3], [CTR], span=MARCH, cycle=MONTHLY, as_of="2026-03-03T12:00:00Z")
     second = rk.meter(
-        [c2], [CTR], span=MARCH, cycle=MONTHLY, as_of="2026-03-04T00:00:00Z", state=first.state
+        [c2],
+        [CTR],
+        span=rk.Span("2026-03-03T12:00:00Z", MARCH.end),  # from the first call's clock
+        cycle=MONTHLY,
+        as_of="2026-03-04T00:00:00Z",
+        state=first.state,
     )
     once = rk.meter([c1, c2, c3], [CTR], span=MARCH, cycle=MONTHLY, as_of="2026-03-04T00:00:00Z")
     expected = [("counter_reset", ("c2", "c1"), "a1", "ip-1", "2026-03-03T01:00:00+00:00")]
-    assert _placed(second.anomalies) == expected
     assert _placed(once.anomalies) == expected
+    # In calls, c2 is late too (before the clock, 12:00): at once the counter counts 40 +
+    # 110 = 150, the first call 50, so +100 late, changed from c1's instant on.
+    assert _placed(second.anomalies) == [
+        ("late", ("c1", "c2", "c3"), "a1", "ip-1", "2026-03-03T00:00:00+00:00"),
+        *expected,
+    ]
+    assert [row.quantity for row in second.late] == [100]
 
 
 def test_unpriced_usage_is_about_its_row_from_the_start_of_what_is_not_priced() -> None:

@@ -59,6 +59,48 @@ def test_bad_arguments_are_refused_by_name(changes: dict[str, object], message: 
     assert str(caught.value).startswith(message)
 
 
+def _day_one() -> rk.Usage:
+    """vm started 1 March 00:00, metered up to 2 March 00:00: 24 h, its state's clock there."""
+    day = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    start = rk.Event("a", "vm", "2026-03-01T00:00:00Z", kind="start", id="e1")
+    return call(records=[start], span=day, as_of=day.end)
+
+
+def test_a_span_before_the_carried_clock_is_refused() -> None:
+    # A host retrying 1 March with the state 1 March produced would bill its 24 h twice
+    # (it did, silently); so would a span of the month with as_of moving on.
+    first = _day_one()
+    assert first.total() == 24
+    for span in (rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"), MARCH):
+        with pytest.raises(rk.BadSpanError) as caught:
+            call(span=span, as_of="2026-03-03T00:00:00Z", state=first.state)
+        assert str(caught.value) == (
+            "meter() span starts at 2026-03-01T00:00:00Z, before the clock of the carried "
+            "state of resource 'vm' of 'a' (2026-03-02T00:00:00Z): an earlier call metered "
+            "it up to there, so the span before it would be billed twice. Start the span at "
+            "the clock (a record stamped before it is late, and comes as a late row), or "
+            "carry the state of a call that ended at or before the span's start."
+        )
+    # From the clock on: 24 h more on 2 March, 48 h in all, as one call over both days.
+    second = call(span=rk.Span("2026-03-02T00:00:00Z", MARCH.end), as_of="2026-03-03T00:00:00Z",
+                  state=first.state)  # fmt: skip
+    assert second.total() == 24
+
+
+def test_two_states_of_one_resource_are_refused() -> None:
+    # One of them would win, silently: a stopped one made the running vm bill nothing.
+    first = _day_one()
+    stopped = rk.ResourceState("a", "vm", "stopped", {})
+    for states in ([*first.state, stopped], [*first.state, *first.state]):
+        with pytest.raises(rk.RatekitTypeError) as caught:
+            call(span=rk.Span("2026-03-02T00:00:00Z", MARCH.end), state=states)
+        assert str(caught.value) == (
+            "meter() state holds two states of resource 'vm' of 'a': a call continues each "
+            "resource from one state, the last call's (Usage.state has one per resource); "
+            "give each resource's latest once."
+        )
+
+
 def test_an_object_is_not_a_cycle() -> None:
     with pytest.raises(rk.RatekitTypeError) as caught:
         call(cycle=object())

@@ -64,11 +64,11 @@ from . import _normalize as _n
 from . import _timelines as _t
 from . import _values as _v
 from ._decimals import in_context
-from ._instants import to_us
+from ._instants import format_us, to_us
 from ._resource_state import Pending
 from ._shown import show
 from ._window import _SPAN_KEY, CycleLike, _Window
-from .errors import RatekitTypeError
+from .errors import BadSpanError, RatekitTypeError
 from .policies import DeltaPolicy, Meter, Report, SamplePolicy, meters_of
 from .records import (
     AnomalyKind,
@@ -135,6 +135,9 @@ def meter(
       conflict; a record that belongs before the state's clock is late: what it changes
       there is in [`Usage.late`][ratekit.Usage.late], with a ``"late"`` anomaly (see
       [`ResourceState`][ratekit.ResourceState]). Rows plus late rows equal metering all at once.
+      The span starts at the state's clock or later (before it, what the earlier call
+      metered would be billed twice: [`BadSpanError`][ratekit.BadSpanError]), and
+      ``state`` holds one state per resource ([`RatekitTypeError`][ratekit.RatekitTypeError]).
     - Non-additive aggregations (see [`SamplePolicy`][ratekit.SamplePolicy]) are computed once
       per resource and cycle; their rows share the aggregate in proportion to time.
     - Events of a resource at one instant with no ``seq`` are ordered so that none is a
@@ -170,6 +173,46 @@ def meter(
     engine = _Engine(records, meters, span, cycle, as_of, cuts, state)
     engine.conflicts = conflicts
     return engine.run()
+
+
+def _carried(
+    state: Iterable[ResourceState], span: Span
+) -> tuple[dict[tuple[str, str], ResourceState], int | None]:
+    """``meter()``'s carried states by resource, checked at the door, and their clock.
+
+    The clock is what the earlier calls metered up to (the latest ``through_us``; None:
+    no state has one). Raises `RatekitTypeError` for a non-state or two states of one
+    resource, `BadSpanError` for a span that starts before the clock. O(s) for s states.
+    """
+    carried: dict[tuple[str, str], ResourceState] = {}
+    for item_state in _v.collection(state, "meter() state"):
+        if not isinstance(item_state, ResourceState):
+            raise RatekitTypeError(
+                "meter() state must hold ResourceState values (Usage.state of an earlier "
+                f"call), not {type(item_state).__name__}: {show(item_state)}."
+            )
+        key = (item_state.account, item_state.resource)
+        if key in carried:
+            raise RatekitTypeError(
+                f"meter() state holds two states of resource {key[1]!r} of {key[0]!r}: "
+                "a call continues each resource from one state, the last call's "
+                "(Usage.state has one per resource); give each resource's latest once."
+            )
+        carried[key] = item_state
+    through = max(
+        (s.through_us for s in carried.values() if s.through_us is not None), default=None
+    )
+    if through is not None and span.start_us < through:
+        ahead = next(s for s in carried.values() if s.through_us == through)
+        raise BadSpanError(
+            f"meter() span starts at {format_us(span.start_us)}, before the clock of the "
+            f"carried state of resource {ahead.resource!r} of {ahead.account!r} "
+            f"({format_us(through)}): an earlier call metered it up to there, so the span "
+            "before it would be billed twice. Start the span at the clock (a record "
+            "stamped before it is late, and comes as a late row), or carry the state of a "
+            "call that ended at or before the span's start."
+        )
+    return carried, through
 
 
 def accepted_kinds(meters: Mapping[str, Meter]) -> dict[str, frozenset[str]]:
@@ -249,18 +292,7 @@ class _Engine:
                         f"not {cut!r}."
                     )
         self.cycle = cycle
-        self.state: dict[tuple[str, str], ResourceState] = {}
-        for item_state in _v.collection(state, "meter() state"):
-            if not isinstance(item_state, ResourceState):
-                raise RatekitTypeError(
-                    "meter() state must hold ResourceState values (Usage.state of an earlier "
-                    f"call), not {type(item_state).__name__}: {show(item_state)}."
-                )
-            self.state[item_state.account, item_state.resource] = item_state
-        # The clock of the carried state: what the earlier calls metered up to.
-        self.through = max(
-            (s.through_us for s in self.state.values() if s.through_us is not None), default=None
-        )
+        self.state, self.through = _carried(state, span)
         self.late_before: int | None = None  # the current resource's late limit, if any
         # Late changes per (account, resource, meter, cycle start, cycle end):
         # [quantity, first instant, description, record ids].
