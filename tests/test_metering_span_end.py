@@ -226,3 +226,135 @@ def test_two_amounts_over_one_period_carried_past_the_span_add_up_exactly() -> N
                       as_of="2026-03-03T00:00:00Z", state=carried(first))  # fmt: skip
     assert [row.quantity for row in second.rows] == [Decimal("0.176470588235294117647058")]
     assert first.rows[0].quantity + second.rows[0].quantity == 2
+
+
+# -- a counter that counts from zero, its first reading pending, its stretch moved ------------
+#
+# A VM started 2 March 12:00; its from_zero counter's first reading, 240 s at 4 March 12:00,
+# spreads from that START: 48 hours, 5 s an hour. The first call meters 1-2 March as of 5
+# March: 12 h of 2 March, 60, and 180 pending. The second call (3-5 March) brings records
+# that move the stretch's start; metering at once spreads the 240 from the new start.
+
+CPU = rk.Meter("cpu", "s", rk.Counter(from_zero=True))
+RUN = rk.Meter("run", "hour", rk.OnOff())
+_DAILY = rk.cycles.daily(tz="UTC")
+_STARTED = rk.Event("a", "vm", "2026-03-02T12:00:00Z", kind="start", id="s1")
+_READING = rk.Sample("a", "vm", "cpu", "2026-03-04T12:00:00Z", 240, kind="counter", id="z1")
+
+
+def _pending_moved(records: list[rk.Event]) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """The cpu seconds per day of March: late rows and rows of the second call."""
+    first = rk.meter([_STARTED, _READING], [CPU, RUN], span=rk.Span("2026-03-01T00:00:00Z",
+                     "2026-03-03T00:00:00Z"), cycle=_DAILY, as_of="2026-03-05T00:00:00Z")  # fmt: skip
+    assert [(r.cycle.start.day, r.quantity) for r in first.rows if r.meter == "cpu"] == [(2, 60)]
+    second = rk.meter(records, [CPU, RUN], span=rk.Span("2026-03-03T00:00:00Z",
+                      "2026-03-06T00:00:00Z"), cycle=_DAILY, as_of="2026-03-06T00:00:00Z",
+                      state=carried(first))  # fmt: skip
+    at_once = rk.meter([_STARTED, _READING, *records], [CPU, RUN],
+                       span=rk.Span("2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z"),
+                       cycle=_DAILY, as_of="2026-03-06T00:00:00Z")  # fmt: skip
+
+    def per_day(*rows: rk.UsageRow) -> dict[int, Decimal]:
+        out: dict[int, Decimal] = {}
+        for row in rows:
+            if row.meter == "cpu" and row.cycle is not None:
+                out[row.cycle.start.day] = out.get(row.cycle.start.day, Decimal(0)) + row.quantity
+        return {day: q for day, q in out.items() if q}
+
+    calls = per_day(*first.rows, *second.rows, *second.late)
+    assert calls == per_day(*at_once.rows)
+    return per_day(*second.late), per_day(*second.rows)
+
+
+def test_a_late_earlier_start_spreads_a_pending_first_reading_again() -> None:
+    # A START of 1 March 00:00, late: at once the 240 spreads over 84 hours. At 1E-24:
+    # F(24 h) = 68.571428571428571428571429, F(48 h) = 137.142857142857142857142857,
+    # F(72 h) = 205.714285714285714285714286. Late: 1 March +68.571...429; 2 March
+    # 137.142...857 - 68.571...429 = 68.571...428, less the 60 billed: +8.571...428.
+    # Second call: 3 March 205.714...286 - 137.142...857 = 68.571...429, 4 March 240 -
+    # 205.714...286 = 34.285714285714285714285714 (not 120 and 60: before, the pending
+    # 180 kept the first call's spread).
+    late, rows = _pending_moved(
+        [rk.Event("a", "vm", "2026-03-01T00:00:00Z", kind="start", id="s0")]
+    )
+    assert late == {
+        1: Decimal("68.571428571428571428571429"),
+        2: Decimal("8.571428571428571428571428"),
+    }
+    assert rows == {
+        3: Decimal("68.571428571428571428571429"),
+        4: Decimal("34.285714285714285714285714"),
+    }
+
+
+def test_a_stop_and_start_after_the_clock_spread_a_pending_first_reading_again() -> None:
+    # Neither is late (both after 3 March 00:00, the first call's clock), yet the stretch
+    # holding the reading now starts at 3 March 12:00: 24 hours, 10 s an hour. The 60 the
+    # first call billed on 2 March is taken back (late), 120 on 3 and 4 March each.
+    late, rows = _pending_moved([
+        rk.Event("a", "vm", "2026-03-03T06:00:00Z", kind="stop", id="p1"),
+        rk.Event("a", "vm", "2026-03-03T12:00:00Z", kind="start", id="s3"),
+    ])  # fmt: skip
+    assert late == {2: Decimal(-60)}
+    assert rows == {3: Decimal(120), 4: Decimal(120)}
+
+
+def test_a_late_stop_before_a_pending_first_reading_leaves_it_at_its_instant() -> None:
+    # A STOP of 2 March 18:00, late: the VM no longer runs when it reads 240, which counts
+    # from zero at its own instant, all on 4 March; 2 March's 60 is taken back.
+    late, rows = _pending_moved([rk.Event("a", "vm", "2026-03-02T18:00:00Z", kind="stop", id="p0")])
+    assert late == {2: Decimal(-60)}
+    assert rows == {4: Decimal(240)}
+
+
+@settings(max_examples=max(LAWS // 4, 50))
+@given(
+    events=st.lists(
+        st.tuples(st.integers(0, 119), st.sampled_from(("start", "stop")), st.booleans()),
+        max_size=4,
+    ),
+    reading_h=st.integers(49, 119),
+    cut=st.integers(1, 4),
+    known=st.integers(1, 5),
+    again=st.booleans(),
+)
+def test_a_pending_first_reading_of_a_counter_from_zero_adds_up_in_calls(
+    events: list[tuple[int, str, bool]], reading_h: int, cut: int, known: int, again: bool
+) -> None:
+    # Oracle: metering 1-5 March at once. A VM started 1 March 12:00 reads 240 s once
+    # (from zero) after the first call's span; the first call meters days [0, cut) as of
+    # ``known`` days later, with the records stamped before that but the events drawn
+    # late; the second meters the rest with its state (``again``: all the records, the
+    # replays being duplicates). Per day, both calls' rows and the second's late rows are
+    # at once's.
+    t0 = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z").start_us
+    day = 24 * HOUR
+    start = rk.Event("a", "vm", rk.Span.from_us(t0, t0 + 12 * HOUR).end, kind="start", id="s")
+    reading = rk.Sample("a", "vm", "cpu", rk.Span.from_us(t0, t0 + reading_h * HOUR).end, 240,
+                        kind="counter", id="z")  # fmt: skip
+    others = [
+        rk.Event("a", "vm", rk.Span.from_us(t0, t0 + h * HOUR).end, kind=kind, id=f"e{i}")  # type: ignore[arg-type]
+        for i, (h, kind, _) in enumerate(events)
+    ]
+    late = {f"e{i}" for i, (_, _, drawn) in enumerate(events) if drawn}
+    records: list[rk.Event | rk.Sample] = [start, reading, *others]
+    whole = rk.Span.from_us(t0, t0 + 5 * day)
+    as_of = t0 + min(5 * day, (cut + known) * day)
+    first_span = rk.Span.from_us(t0, t0 + cut * day)
+    early = [r for r in records if r.at_us < as_of and r.id not in late]
+    first = rk.meter(early, [CPU, RUN], span=first_span,
+                     cycle=_DAILY, as_of=rk.Span.from_us(as_of, as_of + 1).start)  # fmt: skip
+    rest = records if again else [r for r in records if all(r is not e for e in early)]
+    second = rk.meter(rest, [CPU, RUN], span=rk.Span.from_us(first_span.end_us, whole.end_us),
+                      cycle=_DAILY, as_of=whole.end, state=carried(first))  # fmt: skip
+    at_once = rk.meter(records, [CPU, RUN], span=whole, cycle=_DAILY, as_of=whole.end)
+
+    def per_day(*rows: rk.UsageRow) -> dict[tuple[str, int], Decimal]:
+        out: dict[tuple[str, int], Decimal] = {}
+        for row in rows:
+            assert row.cycle is not None
+            key = (row.meter, row.cycle.start.day)
+            out[key] = out.get(key, Decimal(0)) + row.quantity
+        return {key: q for key, q in out.items() if q}
+
+    assert per_day(*first.rows, *second.rows, *second.late) == per_day(*at_once.rows)

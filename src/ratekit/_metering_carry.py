@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 
-def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
+def timeline(  # noqa: PLR0917 - private plumbing of plain values
     engine: _Engine,
     account: str,
     resource: str,
@@ -53,8 +53,34 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
 
     When a new event belongs before the state's clock (``limit``) or before an event of
     the history, everything since the base is re-applied in order, and the difference
-    with what earlier calls metered before ``limit`` is recorded as late.
+    with what earlier calls metered before ``limit`` is recorded as late. A pending first
+    reading of a counter from zero whose running stretch the new records move is spread
+    again (`_metering_late.pending_spread_again`).
     """
+    old, line = _ordered(
+        engine, account, resource, new_events, inventories, sample_times, state, limit,
+        in_order=in_order,
+    )  # fmt: skip
+    if limit is not None and (new_events or inventories):
+        ids = [event.id for event in new_events] + [i.id for i in inventories]
+        before = line if old is None else old  # a fast path changes nothing before the clock
+        _late.pending_spread_again(engine, account, resource, before, line, limit, ids)
+    return line
+
+
+def _ordered(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
+    engine: _Engine,
+    account: str,
+    resource: str,
+    new_events: Sequence[Event],
+    inventories: Sequence[Inventory],
+    sample_times: Sequence[int],
+    state: ResourceState | None,
+    limit: int | None,
+    *,
+    in_order: bool,
+) -> tuple[_t.Timeline | None, _t.Timeline]:
+    """`timeline()`: the timeline before the new records when re-ordered (else None), and after."""
     history: Sequence[Event] = state.history if state is not None else ()
     base = state
     if state is not None and history:
@@ -121,7 +147,7 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
             if later and built.snapshot is not None:
                 built.snapshot_index += before
             built.order = [*history, *built.order]
-        return built
+        return None, built
     old_anomalies = _n.Anomalies()
     old = _t.build_timeline(
         account,
@@ -164,7 +190,7 @@ def timeline(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
         _late.late_changes(
             engine, account, resource, old, line, new_events, closing, late, floor, limit
         )
-    return line
+    return old, line
 
 
 def _concerns(inventory: Inventory, account: str, resource: str) -> bool:

@@ -21,7 +21,7 @@ from ._descriptions import _FrozenDict
 from ._instants import format_us
 from ._inventory_scope import is_listed
 from ._metering_counters import kept as _metering_kept
-from ._resource_state import MEMORY
+from ._resource_state import MEMORY, _restated
 from ._shown import show
 from ._window import _apportion, _Window
 from .policies import Increment
@@ -40,6 +40,7 @@ __all__ = [
     "late_increment",
     "late_rows",
     "late_time",
+    "pending_spread_again",
 ]
 
 
@@ -134,6 +135,60 @@ def _spread_again(  # noqa: PLR0917 - private plumbing of plain values
             t0, t1 = zero.at_us, first.at_us
             amount = first.value if sign > 0 else CONTEXT.minus(first.value)
             late_increment(engine, account, resource, name, line, (t0, t1, amount, ()), limit)
+
+
+def pending_spread_again(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    account: str,
+    resource: str,
+    old: _t.Timeline,
+    new: _t.Timeline,
+    limit: int,
+    ids: Sequence[str | None],
+) -> None:
+    """Spread a pending first reading of a counter again where new records move its stretch.
+
+    A ``Counter(from_zero=True)`` first reading stamped after the state's clock
+    (``limit``) and known to the earlier call (metered as of a later instant) was spread
+    from the start of its running stretch then: the part before ``limit`` billed, the
+    rest carried as pending (`ResourceState.pending`). A record of this call that moves
+    that start (a late earlier START, a STOP before the reading; or a STOP and a START
+    between the clock and the reading, not late themselves) spreads it anew, as metering
+    at once spreads it: the part before ``limit`` as the earlier call billed it is taken
+    back under ``old``'s descriptions and given anew under ``new``'s (late rows), and the
+    pending amount is carried from the new start (the carried state's entry is replaced,
+    for this call to bill its share). O(m + p) for m such meters and p pending amounts.
+    """
+    state = engine.state.get((account, resource))
+    if state is None or not state.pending or not state._complete:
+        return
+    entries = list(state.pending)
+    for name in state._complete:
+        item = engine.meters.get(name)
+        baseline = None if item is None else getattr(item.policy, "baseline", None)
+        if item is None or baseline is None:
+            continue
+        first = next((s for s in _metering_kept(state, account, resource, name)), None)
+        if first is None or first.at_us <= limit:
+            continue  # spread again with the late rows (_spread_again), if at all
+        zero = baseline(first, new.running_since(first.at_us))
+        if zero is None:
+            continue
+        t0, t1, amount = zero.at_us, first.at_us, first.value
+        for index, (meter, was_t0, was_t1, was_amount, was_ids) in enumerate(entries):
+            if (meter, was_t1, was_amount) != (name, t1, amount) or was_t0 == t0:
+                continue
+            if was_t0 < limit or t0 < limit:
+                engine.late_ids.setdefault((account, resource, name), []).extend(ids)
+            for line, since, value in ((old, was_t0, CONTEXT.minus(amount)), (new, t0, amount)):
+                if since < limit:
+                    late_increment(
+                        engine, account, resource, name, line, (since, t1, value, ()), limit
+                    )
+            entries[index] = (name, t0, t1, amount, was_ids)
+            break
+    if entries != list(state.pending):
+        engine.state[account, resource] = _restated(state, _pending=tuple(entries))
 
 
 def _samples_left(  # noqa: PLR0917 - private plumbing of plain values
