@@ -62,7 +62,7 @@ def replayed(state: ResourceState | None, sample: Sample) -> str | None:
     if state is None:
         return None
     record_id = sample.id
-    for name, at_us, value, _, kept_id in state.readings:
+    for name, at_us, value, _, kept_id, _ in state.readings:
         if name != sample.meter or kept_id != record_id:
             continue
         same = at_us == sample.at_us and value == sample.value
@@ -186,7 +186,7 @@ def _restate(rater: Rater, key: tuple[str, str], state: ResourceState) -> None:
         if had
         else (*rater._state, state)
     )
-    for name, at_us, _, kind, record_id in state.readings:
+    for name, at_us, _, kind, record_id, _ in state.readings:
         if kind == "counter":  # in time order: the last one stands
             triple = (*key, name)
             reach.baselines[triple] = (at_us, record_id)
