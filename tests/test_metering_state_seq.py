@@ -272,3 +272,48 @@ def test_a_snapshot_written_before_the_seq_was_kept_restores() -> None:
     assert [(entry[4], entry[5]) for entry in state.readings] == [("g0", None), ("low", None)]
     feed = old.feed([HIGH])
     assert "its part before 2026-03-03T00:00:00Z, 15 B, belonged" in feed.anomalies[0].message
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_a_reading_without_id_that_differs_from_a_kept_one_by_its_seq_is_another(
+    restore: bool,
+) -> None:
+    # 100 (1 March 12:00); 500 (seq 1) and 200 (seq 3) at 2 March 12:00; 255 (3 March
+    # 12:00); no ids. 100 -> 500: 400 over 24 h (200 and 200); 500 -> 200 a reset: 200
+    # at 2 March 12:00; 200 -> 255: 55 over 24 h (27.5 and 27.5). Days: 200, 427.5, 27.5.
+    # A 500 with seq 4 at 2 March 12:00 is not the kept 500 (seq 1): batch meters both,
+    # 200 -> 500 at the instant (300) and 500 -> 255 a reset (255 over 24 h: 127.5 and
+    # 127.5): days 200, 827.5, 127.5. Fed after 1-2 March are compacted, it is placed:
+    # 300 + 127.5 - 27.5 = 400 B too late, and 3 March goes from 27.5 to 127.5. (Taken
+    # as a replay of the kept 500, it was dropped as a duplicate.) Fed again, it is one.
+    def egress(value: int, seq: int | None, at: str = "2026-03-02T12:00:00Z") -> rk.Sample:
+        return rk.Sample("acme", "ip", "egress", at, value, kind="counter", seq=seq)
+
+    records = [
+        egress(100, None, "2026-03-01T12:00:00Z"),
+        egress(500, 1),
+        egress(200, 3),
+        egress(255, None, "2026-03-03T12:00:00Z"),
+    ]
+    again = egress(500, 4)
+    span = rk.Span(START, "2026-03-05T00:00:00Z")
+    days: dict[int, Decimal] = {}
+    for charge in rk.rate([*records, again], PLAN, span=span, meters=[EGRESS]).charges:
+        days[charge.cycle.start.day] = days.get(charge.cycle.start.day, 0) + charge.quantity
+    assert days == {1: Decimal(200), 2: Decimal("827.5"), 3: Decimal("127.5")}
+    rater = rk.Rater(PLAN, [EGRESS], start=START)
+    rater.feed(records)
+    assert _days(list(rater.statement("2026-03-04T00:00:00Z").lines)) == [
+        ("charge", 1, Decimal(200)),
+        ("charge", 2, Decimal("427.5")),
+        ("charge", 3, Decimal("27.5")),
+    ]
+    rater = _restored(rater.snapshot()) if restore else rater
+    feed = rater.feed([again])
+    assert feed.counts["too_late"] == 1
+    assert "its part before 2026-03-03T00:00:00Z, 400 B, belonged" in feed.anomalies[0].message
+    assert _days(list(rater.statement("2026-03-05T00:00:00Z").lines)) == [
+        ("reversal", 3, Decimal("-27.5")),
+        ("correction", 3, Decimal("127.5")),
+    ]
+    assert rater.feed([again]).counts["duplicates"] == 1
