@@ -1,11 +1,10 @@
 """The documented bounds of metering in calls with a carried state, worked by hand.
 
 docs/usage.md ("Continuing from a state") states them: the law compares with metering
-at once from the first record on; a late counter reading with a ``seq`` meets kept readings that lost theirs.
-The first is the law as stated; a late event that moves the running stretch of a
-first reading spreads it again, as at once; the last two are a known limit (a kept
-reading has no ``seq``), pinned by strict expected failures of what metering at once
-gives.
+at once from the first record on. The first is the law as stated; a late event that
+moves the running stretch of a first reading spreads it again, as at once; the last
+two are counter readings of one instant ordered by ``seq`` across calls, as at once (a
+kept reading keeps its ``seq``; they pinned the fault when it did not).
 """
 
 from __future__ import annotations
@@ -121,11 +120,11 @@ def test_a_late_event_spreads_a_first_reading_from_zero_again(
     assert {k: v for k, v in _per_day(rows).items() if v} == nonzero
 
 
-@pytest.mark.xfail(strict=True, reason="known: a kept reading has no seq")
 def test_a_late_lower_reading_with_the_same_seq_reads_as_a_rise() -> None:
     # Readings 254 and 37 at 09:00, both seq 2: at once the lower goes first and the tie
     # reads as a rise, 254 - 37 = 217 (the 37 is the baseline). In calls, the 254 first
-    # and the 37 late: the kept 254 has lost its seq, and the 37 after it is a reset.
+    # and the 37 late: the kept 254 keeps its seq 2, so the 37 goes before it, as at
+    # once (when the state kept no seq, the 37 went after it: a reset).
     anchor = rk.Event("z", "anchor", DAYS[0], id="anchor")
     high = rk.Sample("b", "r", "reads", "2026-03-01T09:00:00Z", 254, kind="counter", id="hi", seq=2)
     low = rk.Sample("b", "r", "reads", "2026-03-01T09:00:00Z", 37, kind="counter", id="lo", seq=2)
@@ -145,13 +144,13 @@ def test_a_late_lower_reading_with_the_same_seq_reads_as_a_rise() -> None:
     assert total == 217
 
 
-@pytest.mark.xfail(strict=True, reason="known: a kept reading has no seq")
 def test_readings_of_one_instant_ordered_by_seq_keep_their_order_in_the_next_call() -> None:
     # 900 (seq 1), the baseline, then 480 (seq 2) at 27 March 00:00: a reset, counted
     # from zero (480). The next reading, 1860 two days later, counts 1860 - 480 = 1380
-    # more: 480 + 1380 = 1860 at once. In calls, the state keeps both readings but the
-    # next call reads them back by value (480, then 900) and counts the 1860 from 900:
-    # 480 + 960 = 1440.
+    # more: 480 + 1380 = 1860 at once. In calls, the state keeps both readings with
+    # their seqs, and the next call counts the 1860 from the 480 too (when the state
+    # kept no seq, it read them back by value, 480 then 900, and counted from the 900:
+    # 480 + 960 = 1440).
     meter_ = rk.Meter("c", "B", rk.Counter())
     first = rk.Sample("b", "r", "c", "2026-03-27T00:00:00Z", 900, kind="counter", id="c1", seq=1)
     reset = rk.Sample("b", "r", "c", "2026-03-27T00:00:00Z", 480, kind="counter", id="c2", seq=2)

@@ -171,11 +171,16 @@ def _sequence(field: str, value: object) -> Sequence[object]:
     return value
 
 
-def _reading(value: object) -> tuple[str, int, Decimal, str, str | None]:
+#: A reading a state keeps: ``(meter, at_us, value, kind, id, seq)``.
+Reading: typing.TypeAlias = tuple[str, int, Decimal, str, str | None, int | None]
+
+
+def _reading(value: object) -> Reading:
     items = _sequence("readings item", value)
-    if len(items) != 5:
-        raise _bad("readings item", value, "[meter, at_us, value, kind, id]")
-    meter_name, at_us, amount, kind, record_id = items
+    if len(items) not in {5, 6}:
+        accepted = "[meter, at_us, value, kind, id] or [meter, at_us, value, kind, id, seq]"
+        raise _bad("readings item", value, accepted)
+    meter_name, at_us, amount, kind, record_id, *rest = items
     if kind not in _SAMPLE_KINDS:
         raise _bad("readings item kind", kind, "'delta', 'counter' or 'gauge'")
     reading = to_decimal(amount, "ResourceState readings item value")
@@ -185,18 +190,25 @@ def _reading(value: object) -> tuple[str, int, Decimal, str, str | None]:
             amount,
             "a counter reading >= 0 (a cumulative counter counts up from zero)",
         )
+    # A reading written before states kept its seq has none. An int (a subclass too) is
+    # kept as a plain int; any other seq is refused, naming the resource, by
+    # `ratekit._state_consistency.consistent()`, which checks its range too.
+    seq = rest[0] if rest else None
+    if isinstance(seq, int) and not isinstance(seq, bool):
+        seq = int.__index__(seq)
     return (
         typing.cast(str, _state_text("readings item meter", meter_name)),
         typing.cast(int, _optional_instant("readings item at_us", at_us)),
         reading,
         kind,
         _state_text("readings item id", record_id, optional=True),
+        typing.cast("int | None", seq),
     )
 
 
-def _readings(value: object) -> tuple[tuple[str, int, Decimal, str, str | None], ...]:
+def _readings(value: object) -> tuple[Reading, ...]:
     out = tuple(_reading(item) for item in _sequence("readings", value))
-    if any(at_us is None for _, at_us, _, _, _ in out):
+    if any(item[1] is None for item in out):
         raise _bad("readings item at_us", None, "an int (epoch microseconds)")
     return out
 

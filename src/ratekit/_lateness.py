@@ -82,7 +82,7 @@ class CounterIndex:
         self.baselines: dict[Triple, tuple[int, str | None]] = {
             (item.account, item.resource, meter_name): (at_us, record_id)
             for item in state
-            for meter_name, at_us, _, kind, record_id in item.readings
+            for meter_name, at_us, _, kind, record_id, _ in item.readings
             if kind == "counter"
         }
         #: Per resource running in the state, the start of its running stretch: the first

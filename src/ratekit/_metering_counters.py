@@ -31,7 +31,7 @@ if typing.TYPE_CHECKING:
 
 __all__ = ["entry_order", "kept", "late_increments", "next_readings", "order"]
 
-_Reading = tuple[str, int, typing.Any, str, str | None]
+_Reading = tuple[str, int, typing.Any, str, str | None, int | None]
 
 
 def order(sample: Sample) -> tuple[int, int, Decimal, str]:
@@ -46,8 +46,13 @@ def order(sample: Sample) -> tuple[int, int, Decimal, str]:
 
 
 def entry_order(entry: _Reading) -> tuple[int, int, Decimal, str]:
-    """`order()` of a reading a state keeps, ``(meter, at_us, value, kind, id)`` (no seq). O(1)."""
-    return (entry[1], -1, entry[2], entry[4] or "")
+    """`order()` of a reading a state keeps, ``(meter, at_us, value, kind, id, seq)``. O(1).
+
+    The sample's own key: kept readings and new ones of one instant sort as metering at
+    once sorts them (a reading a state written before kept no seq has none).
+    """
+    seq = entry[5]
+    return (entry[1], -1 if seq is None else seq, entry[2], entry[4] or "")
 
 
 def kept(state: ResourceState | None, account: str, resource: str, name: str) -> list[Sample]:
@@ -55,7 +60,7 @@ def kept(state: ResourceState | None, account: str, resource: str, name: str) ->
     if state is None:
         return []
     out = []
-    for meter_name, at_us, value, kind, record_id in state.readings:
+    for meter_name, at_us, value, kind, record_id, seq in state.readings:
         if meter_name == name:
             sample = object.__new__(Sample)
             sample.__attrs_init__(
@@ -67,7 +72,7 @@ def kept(state: ResourceState | None, account: str, resource: str, name: str) ->
                 typing.cast("SampleKind", kind),
                 None,
                 record_id,
-                None,
+                seq,
             )
             out.append(sample)
     out.sort(key=order)
@@ -181,7 +186,7 @@ def next_readings(
             placed = [s for s in samples if not order(s) < first]
         # The samples are in time order: the last kept are among their last READINGS.
         tail = placed[-READINGS:] if counter else placed[-1:]
-        fresh = [(name, s.at_us, s.value, s.kind, s.id) for s in tail]
+        fresh = [(name, s.at_us, s.value, s.kind, s.id, s.seq) for s in tail]
         if counter:
             # In the order metering applies them (a tie too, see `order()`).
             keyed = [(entry_order(e), e) for e in known] + [

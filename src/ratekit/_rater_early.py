@@ -56,16 +56,22 @@ def placed(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
 def replayed(state: ResourceState | None, sample: Sample) -> str | None:
     """``"duplicates"`` or ``"conflicting"`` when ``state`` keeps ``sample`` already. O(k).
 
-    A reading the state keeps by its id (the same instant and value: a duplicate, other
-    ones: conflicting), or, without an id, one at the same instant with the same value.
+    A reading the state keeps by its id (the same instant, value and ``seq``: a
+    duplicate, other ones: conflicting), or, without an id, one at the same instant with
+    the same value and ``seq``. A kept reading without a ``seq`` (as states written
+    before it was kept hold them) matches any ``seq``: it may have had one.
     """
     if state is None:
         return None
     record_id = sample.id
-    for name, at_us, value, _, kept_id in state.readings:
+    for name, at_us, value, _, kept_id, kept_seq in state.readings:
         if name != sample.meter or kept_id != record_id:
             continue
-        same = at_us == sample.at_us and value == sample.value
+        same = (
+            at_us == sample.at_us
+            and value == sample.value
+            and (kept_seq is None or kept_seq == sample.seq)
+        )
         if record_id is not None:
             return "duplicates" if same else "conflicting"
         if same:
@@ -186,7 +192,7 @@ def _restate(rater: Rater, key: tuple[str, str], state: ResourceState) -> None:
         if had
         else (*rater._state, state)
     )
-    for name, at_us, _, kind, record_id in state.readings:
+    for name, at_us, _, kind, record_id, _ in state.readings:
         if kind == "counter":  # in time order: the last one stands
             triple = (*key, name)
             reach.baselines[triple] = (at_us, record_id)

@@ -18,6 +18,7 @@ from . import _metering_memory as _memory
 from . import _values as _v
 from ._decimals import to_decimal
 from ._fields import (
+    Reading,
     _applied,
     _bad,
     _clock,
@@ -82,12 +83,15 @@ class ResourceState:
     has had ``description`` since ``since_us`` (begun by record ``opened_by``). ``clock_us``
     and ``seq`` are the effective instant and sequence number of its last event (a later
     event stamped earlier is clamped to it). ``readings`` holds, per meter, the last sample
-    (``(meter, at_us, value, kind, id)``): a counter's baseline, a gauge's level; of a
-    counter, the last `READINGS` (32) readings in time order (a tie at one instant as
-    metering orders it: the lower value first, then by id), so that a late reading
-    between two of them splits their increment as metering at once does (one older than
-    those kept cannot be placed: it changes nothing from the oldest kept on, and its
-    ``"late"`` anomaly says what is known of what it changes before).
+    (``(meter, at_us, value, kind, id, seq)``, ``seq`` the sample's or None): a counter's
+    baseline, a gauge's level; of a counter, the last `READINGS` (32) readings in time
+    order (a tie at one instant as metering orders it: by ``seq``, then the lower value
+    first, then by id), so that a late reading between two of them splits their increment
+    as metering at once does, and the next call orders them against its own readings of
+    their instant as metering at once does (one older than those kept cannot be placed:
+    it changes nothing from the oldest kept on, and its ``"late"`` anomaly says what is
+    known of what it changes before). A reading given as five items, as states written
+    before the ``seq`` was kept hold them, has none.
 
     What the next call needs so that nothing is lost or counted twice, bounded:
 
@@ -169,9 +173,7 @@ class ResourceState:
     opened_by: str | None = attrs.field(default=None, converter=_opened_by)
     clock_us: int | None = attrs.field(default=None, converter=_clock)
     seq: int | None = attrs.field(default=None, converter=_seq_of)
-    readings: tuple[tuple[str, int, Decimal, str, str | None], ...] = attrs.field(
-        default=(), converter=_readings
-    )
+    readings: tuple[Reading, ...] = attrs.field(default=(), converter=_readings)
     through_us: int | None = attrs.field(default=None, converter=_through)
     applied: tuple[str, ...] = attrs.field(default=(), converter=_applied, eq=False)
     # The base's status, description, since_us, opened_by, clock_us and seq (all None for
@@ -197,7 +199,7 @@ class ResourceState:
         opened_by: str | None = None,
         clock_us: int | None = None,
         seq: int | None = None,
-        readings: tuple[tuple[str, int, Decimal, str, str | None], ...] = (),
+        readings: tuple[Reading, ...] = (),
         through_us: int | None = None,
         applied: tuple[str, ...] = (),
         history: tuple[Event, ...] = (),
@@ -325,9 +327,10 @@ class ResourceState:
             "opened_by": self.opened_by,
             "clock_us": self.clock_us,
             "seq": self.seq,
+            # A reading's seq only when it has one: a state without any reads as before.
             "readings": [
-                [meter_name, at_us, str(value), kind, record_id]
-                for meter_name, at_us, value, kind, record_id in self.readings
+                [meter_name, at_us, str(value), kind, record_id, *([] if seq is None else [seq])]
+                for meter_name, at_us, value, kind, record_id, seq in self.readings
             ],
             "through_us": self.through_us,
             "applied": list(self.applied),
@@ -367,9 +370,13 @@ class ResourceState:
         naming the field and what it accepts; the fields are then checked against each
         other, as by the constructor, and a state no metering call writes (``since_us``
         after ``clock_us``, a base after the state, a ``seq`` without a clock, more records,
-        events or readings than a state keeps, readings out of time order, a history event
-        of another resource) raises [`RatekitTypeError`][ratekit.RatekitTypeError] naming
-        the resource and the field.
+        events or readings than a state keeps, readings out of time order, a reading's
+        ``seq`` that is not an int or None, a history event of another resource) raises
+        [`RatekitTypeError`][ratekit.RatekitTypeError] naming the resource and the field (a
+        reading's ``seq`` out of a sample's range,
+        [`BadRecordError`][ratekit.BadRecordError]). A reading is ``[meter, at_us, value,
+        kind, id, seq]``, or without its ``seq`` (None), as states written before it was
+        kept hold it.
 
         Examples:
             >>> import ratekit as rk

@@ -11,8 +11,10 @@ import typing
 from collections.abc import Mapping
 from typing import Final
 
+from ._fields import SEQ_LIMIT
 from ._instants import format_us
-from .errors import RatekitTypeError
+from ._shown import show
+from .errors import BadRecordError, RatekitTypeError
 
 if typing.TYPE_CHECKING:
     from ._resource_state import ResourceState
@@ -32,9 +34,10 @@ def consistent(state: ResourceState) -> None:
     """Refuse a state whose fields, each valid alone, no metering call could have written.
 
     The bounds (at most `MEMORY` records and ids, `HISTORY` events, `READINGS` readings
-    per meter, in time order) and the order of its instants: its description began no
-    later than its last event (``since_us <= clock_us``), which came no earlier than
-    its base's; a ``seq`` is its last event's; its history is its own resource's. O(n).
+    per meter, in time order, each with a sample's ``seq`` or none) and the order of its
+    instants: its description began no later than its last event (``since_us <=
+    clock_us``), which came no earlier than its base's; a ``seq`` is its last event's; its
+    history is its own resource's. O(n).
     """
     where = f"ResourceState of {state.account!r}/{state.resource!r}:"
     for field, size, bound, what in (
@@ -73,8 +76,9 @@ def consistent(state: ResourceState) -> None:
                 "state's history holds the events of its own resource."
             )
     by_meter: dict[str, list[int]] = {}
-    for meter_name, at_us, *_ in state.readings:
+    for meter_name, at_us, *_, seq in state.readings:
         by_meter.setdefault(meter_name, []).append(at_us)
+        _reading_seq(where, meter_name, at_us, seq)
     for meter_name, instants in by_meter.items():
         if len(instants) > READINGS:
             raise RatekitTypeError(
@@ -86,6 +90,22 @@ def consistent(state: ResourceState) -> None:
                 f"{where} the readings of meter {meter_name!r} are not in time order "
                 f"({', '.join(map(format_us, instants))}); a state keeps them oldest first."
             )
+
+
+def _reading_seq(where: str, meter_name: str, at_us: int, seq: object) -> None:
+    """Refuse a kept reading's ``seq`` that no record has: not an int, or out of range. O(1).
+
+    A reading's ``seq`` is its sample's (`Sample.seq`): an int from -2**63 up to but
+    excluding 2**63, or None (a reading without one, or written before states kept it).
+    """
+    if seq is None or (type(seq) is int and -SEQ_LIMIT <= seq < SEQ_LIMIT):
+        return
+    error = BadRecordError if type(seq) is int else RatekitTypeError
+    raise error(
+        f"{where} readings item seq of meter {meter_name!r} at {format_us(at_us)} must be "
+        "an int from -2**63 up to but excluding 2**63 (the seq of the sample it was) or "
+        f"None, not {type(seq).__name__}: {show(seq)}."
+    )
 
 
 #: The keys of a state's JSON (`ResourceState.to_json()`).
