@@ -228,3 +228,35 @@ def test_a_reading_older_than_those_kept_changes_nothing_in_the_kept_cycles() ->
         # 37.894736... on 2 March, kept: the stream's to the last digit.
         assert [line.quantity for line in kept] == [batch[2]]
         assert batch[1] == first_day + Decimal("22.105263157894736842105263")
+
+
+def test_a_reset_that_placing_a_reading_finds_in_the_compacted_cycles_is_said() -> None:
+    # Readings 100 at 1 March 00:00, 300 at 12:00 and 500 on 3 March 12:00; 1-2 March
+    # compacted. A reading of 50 at 1 March 06:00 comes late: below the 100 before it, a
+    # reset, counted from zero (50), then 300 - 50 = 250 where 200 was: 1 March counts
+    # 300 where it counted 200, +100 too late. Batch says "counter_reset"; so does the
+    # feed, after the "too_late" anomaly, naming both readings as batch does.
+    readings = [
+        _reading("2026-03-01T00:00:00Z", 100, "c1"),
+        _reading("2026-03-01T12:00:00Z", 300, "c3"),
+        _reading("2026-03-03T12:00:00Z", 500, "c4"),
+    ]
+    late = _reading("2026-03-01T06:00:00Z", 50, "c2")
+    rater = rk.Rater(PLAN, [EGRESS], start="2026-03-01T00:00:00Z")
+    rater.feed(readings)
+    rater.statement("2026-03-04T00:00:00Z")
+    feed = rater.feed([late])
+    assert [(a.kind, a.quantity) for a in feed.anomalies] == [
+        ("too_late", Decimal(100)),
+        ("counter_reset", None),
+    ]
+    batch = rk.rate([*readings, late], PLAN, meters=[EGRESS],
+                    span=rk.Span("2026-03-01T00:00:00Z", "2026-03-04T00:00:00Z"))  # fmt: skip
+    (reset,) = [a for a in batch.anomalies if a.kind == "counter_reset"]
+    assert feed.anomalies[1] == reset
+    assert reset.message == (
+        "sample 'c2' reads 50 at 2026-03-01T06:00:00Z, less than the 100 of sample 'c1' at "
+        "2026-03-01T00:00:00Z: a counter reset, counted from zero (delta 50)."
+    )
+    # Said once: the statement after meters the kept cycles only.
+    assert [a.kind for a in rater.statement("2026-03-05T00:00:00Z").anomalies] == []

@@ -45,11 +45,13 @@ def placed(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
     replay = replayed(state, sample)
     if replay is not None:
         return replay
-    anomaly = fold(rater, sample)
+    found: list[Anomaly] = []
+    anomaly = fold(rater, sample, found)
     if anomaly is None:
         assert state is not None  # fold() places every reading of a counter it has not seen
         anomaly = unplaced(rater, sample, state)
     anomalies.append(anomaly)
+    anomalies.extend(found)
     return "too_late"
 
 
@@ -79,14 +81,17 @@ def replayed(state: ResourceState | None, sample: Sample) -> str | None:
     return None
 
 
-def fold(rater: Rater, sample: Sample) -> Anomaly | None:
+def fold(rater: Rater, sample: Sample, found: list[Anomaly]) -> Anomaly | None:
     """Place a counter reading stamped before the kept cycles in the compacted state.
 
     Returns its ``"too_late"`` anomaly: the part of usage it changes before the kept
     cycles (not applied; the kept cycles count from it at the next statement). None
     when it cannot be placed (older than the readings the state keeps, which do not
-    start at the counter's first): the caller says so (`unplaced()`).
-    O(k log k) for the k kept records of its resource: metering them twice.
+    start at the counter's first): the caller says so (`unplaced()`). Adds to ``found``
+    what placing it finds before the kept cycles, as metering at once finds it there (a
+    ``"counter_reset"`` at the reading, or at the one after it); the statements meter
+    the kept cycles only, and find the rest. O(k log k) for the k kept records of its
+    resource: metering them twice.
     """
     key = (sample.account, sample.resource)
     reach = rater._reach
@@ -111,6 +116,15 @@ def fold(rater: Rater, sample: Sample) -> Anomaly | None:
             exact_sum(r.quantity for r in with_it.late if r.meter == name),
             exact_sum(r.quantity for r in without.late if r.meter == name),
         )
+    )
+    before = {(a.kind, a.message) for a in without.anomalies}
+    found.extend(
+        a
+        for a in with_it.anomalies
+        if a.kind != "late"
+        and a.at_us is not None
+        and a.at_us < base
+        and (a.kind, a.message) not in before
     )
     placed = engine.meter([sample], base, base + 1, [state]).state
     folded = next(s for s in placed if (s.account, s.resource) == key)
