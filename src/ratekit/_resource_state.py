@@ -96,9 +96,10 @@ class ResourceState:
     What the next call needs so that nothing is lost or counted twice, bounded:
 
     - ``through_us``: the state's clock, the instant up to which the resource was metered
-      (the end of the metered span, at most ``as_of``). A record stamped before it is
-      **late**: what it changes before the clock is reported in [`Usage.late`][ratekit.Usage.late] with a
-      ``"late"`` anomaly, never dropped.
+      (the end of the metered span, at most ``as_of`` but never before the span's
+      start). A record stamped before it is **late**: what it changes before the clock is
+      reported in [`Usage.late`][ratekit.Usage.late] with a ``"late"`` anomaly, never
+      dropped.
     - [`digests`][ratekit.ResourceState.digests]: the records last applied (events,
       samples and inventories, with an id or without; per call, the events, then each
       meter's samples, each in time order, then the call's inventories: an inventory
