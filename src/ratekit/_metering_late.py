@@ -9,7 +9,7 @@ builds the timeline they change).
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 
 from . import _metering_time as _time
@@ -21,11 +21,11 @@ from ._descriptions import _FrozenDict
 from ._instants import format_us
 from ._inventory_scope import is_listed
 from ._metering_counters import kept as _metering_kept
-from ._resource_state import MEMORY, _restated
+from ._resource_state import MEMORY, ResourceState, _restated
 from ._shown import show
 from ._window import _apportion, _Window
 from .policies import Increment
-from .records import Event, Inventory
+from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import UsageRow, _new_row
 
@@ -114,15 +114,8 @@ def _spread_again(  # noqa: PLR0917 - private plumbing of plain values
     the next span's (its spread is the pending part's). O(m log p) for m such meters.
     """
     state = engine.state.get((account, resource))
-    if state is None or not state._complete:
-        return
-    for name in state._complete:
-        item = engine.meters.get(name)
-        baseline = None if item is None else getattr(item.policy, "baseline", None)
-        if item is None or baseline is None:
-            continue
-        first = next((s for s in _metering_kept(state, account, resource, name)), None)
-        if first is None or first.at_us > limit:
+    for name, baseline, first in _first_readings(engine, state):
+        if first.at_us > limit:
             continue
         was, now = old.running_since(first.at_us), new.running_since(first.at_us)
         if was == now:
@@ -135,6 +128,26 @@ def _spread_again(  # noqa: PLR0917 - private plumbing of plain values
             t0, t1 = zero.at_us, first.at_us
             amount = first.value if sign > 0 else CONTEXT.minus(first.value)
             late_increment(engine, account, resource, name, line, (t0, t1, amount, ()), limit)
+
+
+def _first_readings(
+    engine: _Engine, state: ResourceState | None
+) -> Iterator[tuple[str, typing.Callable[[Sample, int | None], Sample | None], Sample]]:
+    """Per counter meter that counts from zero, its first reading the state keeps. O(r).
+
+    Only a state that keeps a counter's readings from its first knows it: the meter's
+    name, its `Counter.baseline`, and that reading.
+    """
+    if state is None or not state._complete:
+        return
+    for name in state._complete:
+        item = engine.meters.get(name)
+        baseline = None if item is None else getattr(item.policy, "baseline", None)
+        if item is None or baseline is None:
+            continue
+        first = next(iter(_metering_kept(state, state.account, state.resource, name)), None)
+        if first is not None:
+            yield name, baseline, first
 
 
 def pending_spread_again(  # noqa: PLR0917 - private plumbing of plain values
@@ -160,16 +173,11 @@ def pending_spread_again(  # noqa: PLR0917 - private plumbing of plain values
     for this call to bill its share). O(m + p) for m such meters and p pending amounts.
     """
     state = engine.state.get((account, resource))
-    if state is None or not state.pending or not state._complete:
+    if state is None or not state.pending:
         return
     entries = list(state.pending)
-    for name in state._complete:
-        item = engine.meters.get(name)
-        baseline = None if item is None else getattr(item.policy, "baseline", None)
-        if item is None or baseline is None:
-            continue
-        first = next((s for s in _metering_kept(state, account, resource, name)), None)
-        if first is None or first.at_us <= limit:
+    for name, baseline, first in _first_readings(engine, state):
+        if first.at_us <= limit:
             continue  # spread again with the late rows (_spread_again), if at all
         zero = baseline(first, new.running_since(first.at_us))
         if zero is None:
