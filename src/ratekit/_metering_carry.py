@@ -62,7 +62,8 @@ def timeline(  # noqa: PLR0917 - private plumbing of plain values
         in_order=in_order,
     )  # fmt: skip
     if limit is not None and (new_events or inventories):
-        ids = [event.id for event in new_events] + [i.id for i in inventories]
+        ids = [event.id for event in new_events]
+        ids += [i.id for i in inventories if _concerns(i, account, resource)]
         before = line if old is None else old  # a fast path changes nothing before the clock
         _late.pending_spread_again(engine, account, resource, before, line, limit, ids)
     return line

@@ -199,11 +199,10 @@ def _carried(
                 "(Usage.state has one per resource); give each resource's latest once."
             )
         carried[key] = item_state
-    through = max(
-        (s.through_us for s in carried.values() if s.through_us is not None), default=None
-    )
-    if through is not None and span.start_us < through:
-        ahead = next(s for s in carried.values() if s.through_us == through)
+    clocked = [s for s in carried.values() if s.through_us is not None]
+    ahead = max(clocked, key=lambda s: typing.cast(int, s.through_us), default=None)
+    through = None if ahead is None else ahead.through_us
+    if ahead is not None and through is not None and span.start_us < through:
         raise BadSpanError(
             f"meter() span starts at {format_us(span.start_us)}, before the clock of the "
             f"carried state of resource {ahead.resource!r} of {ahead.account!r} "
