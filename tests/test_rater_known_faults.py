@@ -29,29 +29,6 @@ def _stream_and_named(statements: list[rk.Statement], feeds: list[rk.Feed]) -> D
     return lines + named
 
 
-@pytest.mark.xfail(strict=True, reason="known: a part without an id is named twice")
-def test_a_delta_without_an_id_reaching_into_compacted_cycles_is_named_once() -> None:
-    # 1 B at 1 March 01:00; 1 March compacted (statement of 3 March). Then a delta of
-    # 1000 B over 1 March 12:00 .. 3 March 12:00 (48 h), no id: 250 B of it lie in 1
-    # March (too late), 500 in 2 March and 250 in 3 March. Batch: 1 + 1000 = 1001. The
-    # feed names the 250 too late; the next statement names them again as a "late"
-    # change: 1251.
-    sent = rk.Meter("sent", "B", rk.Discrete())
-    plan = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("x", "sent", rk.PerUnit(1))])
-    anchor = rk.Sample("a", "r1", "sent", "2026-03-01T01:00:00Z", 1, id="anchor")
-    delta = rk.Sample("a", "r1", "sent", "2026-03-03T12:00:00Z", 1000,
-                      since="2026-03-01T12:00:00Z")  # fmt: skip
-    rater = rk.Rater(plan, [sent], start="2026-03-01T00:00:00Z")
-    rater.feed([anchor])
-    first = rater.statement("2026-03-03T00:00:00Z")
-    feed = rater.feed([delta])
-    last = rater.statement("2026-03-04T00:00:00Z")
-    batch = rk.rate([anchor, delta], plan, span=rk.Span("2026-03-01T00:00:00Z",
-                    "2026-03-04T00:00:00Z"), meters=[sent])  # fmt: skip
-    assert sum((c.quantity for c in batch.charges), Decimal(0)) == 1001
-    assert _stream_and_named([first, last], [feed]) == 1001
-
-
 @pytest.mark.xfail(strict=True, reason="known: a from_zero share moved by a too-late START")
 def test_a_too_late_start_names_the_from_zero_share_it_moves() -> None:
     # A first reading of 21 s at 4 March 11:30, from zero, fed alone: no START known,

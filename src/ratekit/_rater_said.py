@@ -90,17 +90,22 @@ def _unsaid(
     # whose part its "too_late" anomaly gives in hours: metered again from the kept
     # cycles' start (after a restore), it would read as a "late" change there. Told by
     # the message, which a snapshot keeps.
+    # A sample without an id is told by its place and meter: its part said too late
+    # there is what metering's "late" change without a record says of that meter there
+    # (an applied part of another such sample is a false alarm, `_rater_advance._ahead`).
     too_late: dict[str, set[Place]] = {}
+    idless: set[tuple[str | None, str | None, str | None]] = set()
     for a in (*rater._anomalies, *rater._anomalies_before):
-        if (
-            a.kind == "too_late"
-            and a.record_ids
-            and (a.message.startswith("sample") or _CLOSES_BACK.search(a.message) is not None)
-        ):
+        if a.kind != "too_late":
+            continue
+        if not a.record_ids:
+            if a.message.startswith("sample") and a.quantity is not None:
+                idless.add((a.account, a.resource, a.meter))
+        elif a.message.startswith("sample") or _CLOSES_BACK.search(a.message) is not None:
             too_late.setdefault(a.record_ids[0], set()).add((a.account, a.resource))
-    if too_late:
+    if too_late or idless:
         base_us = rater._base_us
-        out = [a for a in out if not _repeats(a, too_late, base_us)]
+        out = [a for a in out if not _repeats(a, too_late, idless, base_us)]
     return out
 
 
@@ -143,13 +148,20 @@ _CLOSES_BACK: Final = re.compile(r"^inventory .* \(close='last_seen'\) closes '"
 Place: typing.TypeAlias = tuple[str | None, str | None]
 
 
-def _repeats(anomaly: Anomaly, too_late: dict[str, set[Place]], base_us: int) -> bool:
+def _repeats(
+    anomaly: Anomaly,
+    too_late: dict[str, set[Place]],
+    idless: set[tuple[str | None, str | None, str | None]],
+    base_us: int,
+) -> bool:
     """Whether ``anomaly`` repeats, for the compacted cycles, a ``"too_late"`` said. O(r).
 
     One of its records said it for its resource: not only the first of its
     ``record_ids``. Metered again from compacted state (after a restore), a late change
     there may also name a record kept after it (a DELETE that came after the closing,
-    whose id sorts first): still the part the ``"too_late"`` gave.
+    whose id sorts first): still the part the ``"too_late"`` gave. Without a record (of
+    samples without an id), a sample without an id said too late for its account,
+    resource and meter (in ``idless``) gave it.
     """
     if (
         anomaly.kind not in {"before_span", "late"}
@@ -157,6 +169,8 @@ def _repeats(anomaly: Anomaly, too_late: dict[str, set[Place]], base_us: int) ->
         or anomaly.at_us > base_us
     ):
         return False
+    if not anomaly.record_ids:
+        return (anomaly.account, anomaly.resource, anomaly.meter) in idless
     return named(anomaly, too_late)
 
 
