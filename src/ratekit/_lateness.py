@@ -91,12 +91,7 @@ class CounterIndex:
         self.zero = zero
         self.stretches: set[Triple] = set()
         for item in state if zero else ():
-            since = stretch_start(item) if item.since_us is not None else None
-            if since is not None:
-                for meter_name in zero - {reading[0] for reading in item.readings}:
-                    triple = (item.account, item.resource, meter_name)
-                    self.baselines[triple] = (since, None)
-                    self.stretches.add(triple)
+            self.stretch(item)
         self.earliest: dict[Triple, int] = {}
         #: The seq of the last sequenced event of each resource in the compacted cycles.
         self.seqs: dict[tuple[str, str], int] = {
@@ -106,6 +101,24 @@ class CounterIndex:
             if type(record) is Sample and record.kind == "counter":
                 triple = (record.account, record.resource, record.meter)
                 self.earliest[triple] = min(self.earliest.get(triple, record.at_us), record.at_us)
+
+    def stretch(self, item: ResourceState) -> None:
+        """Index where ``item``'s running stretch starts, for its ``zero`` meters without a reading.
+
+        Called for each state when the index is built, and again when an event placed in
+        the compacted state moves the stretch (a START that begins it sooner, a STOP that
+        ends it: then its first reading no longer counts from before the kept cycles).
+        O(h log h) for h events of history.
+        """
+        since = stretch_start(item) if item.since_us is not None else None
+        for meter_name in self.zero - {reading[0] for reading in item.readings}:
+            triple = (item.account, item.resource, meter_name)
+            if since is not None:
+                self.baselines[triple] = (since, None)
+                self.stretches.add(triple)
+            elif triple in self.stretches:
+                del self.baselines[triple]
+                self.stretches.discard(triple)
 
     def reaches_back(
         self,

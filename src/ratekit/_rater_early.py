@@ -211,6 +211,8 @@ def _restate(rater: Rater, key: tuple[str, str], state: ResourceState) -> None:
             triple = (*key, name)
             reach.baselines[triple] = (at_us, record_id)
             reach.stretches.discard(triple)
+    if reach.zero:  # a placed event may move where a first reading from zero counts from
+        reach.stretch(state)
     rater._dirty.add(key)
     rater._dirty.add((key[0], None))
     if rater._redo is not None:

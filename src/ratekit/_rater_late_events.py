@@ -55,6 +55,7 @@ from decimal import Decimal
 
 from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
+from . import _rater_zero as _zero
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
@@ -118,6 +119,9 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     # taken back under the one and added under the other, each priced otherwise.
     rows = _accounts.clipped(usage.late, until)
     changed = new != state
+    if changed:
+        kept = rater._by_key.get(key, ())
+        rows += _accounts.clipped(_zero.moved(rater, key, (kept, state), (kept, new)), until)
     said: list[Anomaly] = []
     if closing is not None and state.status == "running" and closing[1] != closing[2]:
         inventory, old_us, new_us = closing

@@ -63,6 +63,7 @@ from . import _rater_remembered as _remembered
 from . import _rater_reported as _reported
 from . import _rater_statement as _step
 from . import _rater_store as _store
+from . import _rater_zero as _zero
 from ._decimals import in_context
 from ._instants import format_us, to_us
 from ._rater_close import MAX_CLOSING as MAX_CLOSING  # noqa: PLC0414 - public here
@@ -389,6 +390,12 @@ class Rater:
                         mine.append(record)
                     if type(record) is Sample and record.meter not in sums:
                         self._sticky.add(key)
+                    elif self._reach.stretches and type(record) is Event:
+                        # It may move the stretch a first reading from zero counts from.
+                        moves = _zero.kept(self, record)
+                        anomalies += moves
+                        _accounts.too_late_in_part(record, moves, told, partly)
+                        self._anomalies.update(moves)
                     if at_us > prev or not _ledger.known_by(record, prev):
                         pending.append(record)  # metered from prev at the next statement
                     if effect_us < prev:

@@ -1,0 +1,128 @@
+"""What a record moves of a first reading from zero before the kept cycles.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. A `Counter(from_zero=True)` first reading
+counts from zero from the start of its resource's running stretch (the last START; a
+STOP ends a stretch). When that start lies before the kept cycles, part of the reading
+does too, and was rated with the compacted cycles, as the records known then placed the
+stretch. An event that moves the stretch afterwards moves that part: one placed in the
+compacted state (a too-late START that begins the stretch sooner,
+`_rater_late_events.placed()`), or a kept one (a STOP that ends it before the reading).
+The kept cycles are corrected by the next statement; the part moved before them cannot
+be, and is named, per meter and description, in a ``"too_late"`` anomaly of the event
+(`kept()`), so that the stream's lines plus the quantities named are batch's.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Sequence
+
+import attrs
+
+from ._anomalies import placed
+from ._decimals import CONTEXT, ZERO, tidy
+from ._instants import format_us
+from ._rater_book import from_zero, restricted
+from ._shown import show
+from .records import Anomaly, Event, Inventory, Sample
+from .usage import UsageRow
+
+if typing.TYPE_CHECKING:
+    from ._resource_state import ResourceState
+    from .rater import Rater
+
+__all__ = ["kept", "moved"]
+
+Record = Event | Sample | Inventory
+#: The kept records of a resource and its compacted state, as metering continues them.
+Known: typing.TypeAlias = tuple[Sequence[Record], "ResourceState"]
+
+
+def moved(rater: Rater, key: tuple[str, str], old: Known, new: Known) -> list[UsageRow]:
+    """The parts before the kept cycles of ``key``'s first readings from zero, ``old`` to ``new``.
+
+    Metered from the kept cycles' start from each (the resource's kept records and its
+    compacted state), the first readings give their parts before it as metering's late
+    rows; returned are those of ``new`` and those of ``old`` negated (their quantities per
+    meter and description add up to the part moved). Empty when the rater has no such
+    meter, the resource no reading of one, or an event with a ``seq`` (applied or kept):
+    a later event ordered before it may move the stretch back, which the parts named
+    would not follow (docs/streaming.md, Known faults). O(k) for the k kept records.
+    """
+    zero = from_zero(rater._engine.meters)
+    records, state = new
+    if not zero or not any(type(r) is Sample and r.meter in zero for r in records):
+        return []
+    if (
+        old[1].seq is not None
+        or state.seq is not None
+        or any(type(r) is Event and r.seq is not None for r in (*old[0], *records))
+    ):
+        return []
+    base = rater._base_us
+    end = max(base, rater._as_of_us, *(r.at_us for r in records)) + 1
+    inventories = restricted(rater._inventories, {key})
+    engine = rater._engine
+    parts: list[UsageRow] = []
+    for sign, (mine, start) in ((-1, old), (1, new)):
+        # Its events and the samples of those meters: the others change nothing there.
+        metered = [r for r in mine if type(r) is not Sample or r.meter in zero]
+        late = engine.meter([*metered, *inventories], base, end, [start], zero).late
+        parts += (
+            row if sign > 0 else attrs.evolve(row, quantity=-row.quantity)
+            for row in late
+            if row.span.end_us <= base
+        )
+    return parts
+
+
+def kept(rater: Rater, event: Event) -> list[Anomaly]:
+    """The ``"too_late"`` anomalies of a kept ``event`` that moves a first reading's part.
+
+    ``event`` is among its resource's kept records. One per meter and description with a
+    part moved; none when it moves nothing, or when its resource's compacted state has
+    no running stretch that a first reading from zero counts from (O(z) to tell, for z
+    such meters). Else O(k) for the k kept records of its resource.
+    """
+    key = (event.account, event.resource)
+    reach = rater._reach
+    state = reach.states.get(key)
+    if state is None or not any((*key, name) in reach.stretches for name in reach.zero):
+        return []
+    records = rater._by_key.get(key, ())
+    before = [r for r in records if r is not event]
+    sums: dict[tuple[str, typing.Any], typing.Any] = {}
+    for row in moved(rater, key, (before, state), (records, state)):
+        part = (row.meter, row.description)
+        sums[part] = CONTEXT.add(sums.get(part, ZERO), row.quantity)
+    what = "event" if event.id is None else f"event {event.id!r}"
+    base = format_us(rater._base_us)
+    return [
+        placed(
+            "too_late",
+            f"{what} ({event.kind} of {event.resource!r} at {format_us(event.at_us)}) moves "
+            f"the running stretch that the first reading from zero of {meter!r} counts from: "
+            + (
+                f"it adds {tidy(quantity)} {rater._engine.unit(meter)} under description "
+                f"{show(dict(description))} before {base}, to cycles already compacted"
+                if quantity > 0
+                else f"it takes back {tidy(-quantity)} {rater._engine.unit(meter)} under "
+                f"description {show(dict(description))} before {base}, which cycles "
+                "already compacted were charged"
+            )
+            + ": not applied (the rest is).",
+            () if event.id is None else (event.id,),
+            event.account,
+            event.resource,
+            event.at_us,
+            meter=meter,
+            quantity=tidy(quantity),
+        )
+        for (meter, description), quantity in sorted(sums.items(), key=_order)
+        if quantity
+    ]
+
+
+def _order(item: tuple[tuple[str, typing.Any], typing.Any]) -> tuple[str, str]:
+    (meter, description), _ = item
+    return meter, show(dict(description))

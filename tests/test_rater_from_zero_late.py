@@ -1,0 +1,236 @@
+"""A too-late event that moves a first reading from zero names the share it moves.
+
+A `Counter(from_zero=True)` first reading counts from the start of its running stretch
+(the last START). An event placed in the compacted state (docs/streaming.md, Late and
+too late) may move that start (a START that begins the stretch sooner, a STOP that ends
+it): the reading is a kept record, but part of it lies before the kept cycles, which
+were rated with the stretch as it stood. The kept cycles are corrected at the next
+statement; the share moved before them is named by the event's ``"too_late"`` anomaly,
+with the meter and quantity, so the stream's lines plus the quantities named add up to
+one batch ``rate()``. Worked by hand in the comments (daily UTC cycles, no horizon).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import event as told
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
+
+import ratekit as rk
+
+CPU = rk.Meter("cpu", "s", rk.Counter(from_zero=True))
+HOURS = rk.Meter("hours", "hour", rk.OnOff())
+METERS = [CPU, HOURS]
+PLAN = rk.Plan(
+    "p",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [rk.PriceEntry("cpu", "cpu", rk.PerUnit(1)), rk.PriceEntry("h", "hours", rk.PerUnit(1))],
+)
+T0 = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z").start_us
+SLOT_US = 6 * 3_600_000_000  # the property's instants: every 6 hours
+SLOTS = 20  # 1..5 March
+END_US = T0 + SLOTS * SLOT_US
+
+
+def _parts(reports: list[rk.Feed | rk.Statement], meter: str) -> list[Decimal]:
+    return [
+        a.quantity
+        for report in reports
+        for a in report.anomalies
+        if a.kind in {"late", "too_late"} and a.meter == meter and a.quantity is not None
+    ]
+
+
+def _restored(rater: rk.Rater, restore: bool) -> rk.Rater:
+    if not restore:
+        return rater
+    return rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, METERS)
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_a_too_late_start_names_the_share_it_moves_before_the_kept_cycles(restore: bool) -> None:
+    # A first reading of 21 s at 4 March 11:30, fed alone: no START known, it counts at
+    # its instant (21 on 4 March). 1-3 March compacted (statement of 5 March 06:00: 4
+    # March is kept). Then a START of 2 March 01:00, too late: the 21 s spread from it
+    # over 58.5 h, 4 March's share 11.5 h: 21 x 11.5 / 58.5 = 4.128205..., corrected at
+    # the next statement; the rest, 21 x 47 / 58.5 = 16.871794..., lies in 2-3 March:
+    # named by the START's anomaly. 4.128205... + 16.871794... = 21, batch's.
+    start = rk.Event("a", "r1", "2026-03-02T01:00:00Z", kind="start", id="s1")
+    reading = rk.Sample("a", "r1", "cpu", "2026-03-04T11:30:00Z", 21, kind="counter", id="c3")
+    rater = rk.Rater(PLAN, [CPU], start="2026-03-01T00:00:00Z")
+    rater.feed([reading])
+    first = rater.statement("2026-03-05T06:00:00Z")
+    assert [(line.cycle.start.day, line.quantity) for line in first.lines] == [(4, 21)]
+    feed = rater.feed([start])
+    if restore:
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, [CPU])
+    last = rater.statement("2026-03-06T00:00:00Z")
+    (named,) = _parts([feed], "cpu")
+    assert named == Decimal("16.871794871794871794871795")
+    assert (
+        "what it changes of 'cpu' before 2026-03-04T00:00:00Z, 16.87" in feed.anomalies[0].message
+    )
+    assert [(line.kind, line.quantity) for line in last.lines] == [
+        ("usage", -21),
+        ("usage", Decimal("4.128205128205128205128205")),
+    ]
+    assert _parts([last], "cpu") == []  # not named again
+    assert named + Decimal("4.128205128205128205128205") == 21
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_a_too_late_stop_and_start_move_the_share_twice(restore: bool) -> None:
+    # START 1 March 12:00 and a first reading of 720 s at 4 March 12:00, on time: 10 s an
+    # hour over 72 h, 120 / 240 / 240 / 120 on 1-4 March; 1-3 March compacted. Then, too
+    # late, a STOP of 2 March 00:00: the reading comes while stopped, its 600 s before 4
+    # March taken back (-600 named; batch counts it at its instant). Then a START of 3
+    # March 00:00: 720 over 36 h, 20 s an hour: 480 on 3 March (+480 named), 240 on 4
+    # March (corrected from 120). Batch: 480 + 240 = 720 = 120 + 240 + 240 + 120 (billed)
+    # - 600 + 480 (named) + 120 (the 4 March correction). Hours: the STOP takes back 48,
+    # the START gives 24.
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("a", "r1", "2026-03-01T12:00:00Z", kind="start", id="s1"),
+            rk.Sample("a", "r1", "cpu", "2026-03-04T12:00:00Z", 720, kind="counter", id="c"),
+        ]
+    )
+    first = rater.statement("2026-03-05T00:00:00Z")
+    assert [line.quantity for line in first.lines if line.meter == "cpu"] == [120, 240, 240, 120]
+    stop = rater.feed([rk.Event("a", "r1", "2026-03-02T00:00:00Z", kind="stop", id="t")])
+    start = rater.feed([rk.Event("a", "r1", "2026-03-03T00:00:00Z", kind="start", id="s2")])
+    last = _restored(rater, restore).statement("2026-03-06T00:00:00Z")
+    assert _parts([stop], "cpu") == [-600]
+    assert _parts([start], "cpu") == [480]
+    assert (_parts([stop], "hours"), _parts([start], "hours")) == ([-48], [24])
+    assert [
+        (line.cycle.start.day, line.quantity) for line in last.lines if line.meter == "cpu"
+    ] == [
+        (4, -120),
+        (4, 240),
+    ]
+
+
+def test_a_kept_stop_before_the_reading_takes_its_share_back_from_the_compacted_cycles() -> None:
+    # START 1 March 00:00 and a first reading of 36 s at 2 March 12:00, on time: 1 s an
+    # hour over 36 h, 24 on 1 March, 12 on 2 March; 1 March compacted. Then a STOP of 2
+    # March 06:00 (kept: 2 March is closed, not compacted): the reading comes while
+    # stopped and counts at its instant, 36 on 2 March (corrected from 12); the 24 of 1
+    # March are taken back, named. Batch: 36 = 24 + 12 (billed) - 24 (named) + 24.
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("a", "r1", "2026-03-01T00:00:00Z", kind="start", id="s"),
+            rk.Sample("a", "r1", "cpu", "2026-03-02T12:00:00Z", 36, kind="counter", id="c"),
+        ]
+    )
+    rater.statement("2026-03-03T00:00:00Z")
+    feed = rater.feed([rk.Event("a", "r1", "2026-03-02T06:00:00Z", kind="stop", id="t")])
+    assert (feed.accepted, feed.late, feed.too_late) == ((), ("t",), ("t",))
+    (anomaly,) = feed.anomalies
+    assert (anomaly.kind, anomaly.meter, anomaly.quantity) == ("too_late", "cpu", -24)
+    assert anomaly.message == (
+        "event 't' (stop of 'r1' at 2026-03-02T06:00:00Z) moves the running stretch that "
+        "the first reading from zero of 'cpu' counts from: it takes back 24 s under "
+        "description {} before 2026-03-02T00:00:00Z, which cycles already compacted were "
+        "charged: not applied (the rest is)."
+    )
+    last = rater.statement("2026-03-04T00:00:00Z")
+    assert [(line.meter, line.quantity) for line in last.lines] == [
+        ("cpu", -12),
+        ("cpu", 36),
+        ("hours", -24),
+        ("hours", 6),
+    ]
+    assert last.anomalies == ()
+
+
+def test_a_too_late_event_that_moves_nothing_names_nothing_of_the_reading() -> None:
+    # START 1 March 00:00 and a first reading of 78 s at 4 March 06:00, on time: 1 s an
+    # hour over 78 h, 24 / 24 / 24 / 6 on 1-4 March; 1-3 March compacted. A too-late
+    # UPDATE of 2 March 06:00 with the same (empty) description moves no stretch: no cpu
+    # part named, and 4 March's 6 s stand.
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("a", "r1", "2026-03-01T00:00:00Z", kind="start", id="s1"),
+            rk.Sample("a", "r1", "cpu", "2026-03-04T06:00:00Z", 78, kind="counter", id="c"),
+        ]
+    )
+    rater.statement("2026-03-05T00:00:00Z")
+    feed = rater.feed([rk.Event("a", "r1", "2026-03-02T06:00:00Z", kind="update", id="u")])
+    assert feed.too_late == ("u",)
+    assert _parts([feed], "cpu") == []
+    last = rater.statement("2026-03-06T00:00:00Z")
+    assert [line.meter for line in last.lines] == ["hours"]  # 5 March's 24 h, no cpu
+
+
+_EVENT = st.tuples(st.sampled_from(["start", "stop"]), st.integers(0, SLOTS - 1))
+
+
+@settings(max_examples=max(LAWS // 5, 50), deadline=None)
+@given(
+    events=st.lists(_EVENT, max_size=5),
+    readings=st.lists(st.tuples(st.integers(1, SLOTS - 1), st.integers(1, 4)), max_size=3),
+    data=st.data(),
+)
+def test_a_first_reading_from_zero_and_late_events_add_up_to_batch(
+    events: list[tuple[str, int]],
+    readings: list[tuple[int, int]],
+    data: st.DataObject,
+) -> None:
+    # Instants every 6 h; counter values multiples of lcm(1..20): every share of an
+    # increment spread over whole slots is exact, so the sums are compared exactly.
+    unit = 232_792_560
+    records: list[rk.Event | rk.Sample] = [
+        rk.Event(
+            "a", "r", rk.Span.from_us(T0 + at * SLOT_US, END_US).start, kind=kind, id=f"e{number}"
+        )
+        for number, (kind, at) in enumerate(events)
+    ]
+    value = 0
+    for number, (at, step) in enumerate(sorted(dict(readings).items())):
+        value += step * unit
+        records.append(
+            rk.Sample(
+                "a",
+                "r",
+                "cpu",
+                rk.Span.from_us(T0 + at * SLOT_US, END_US).start,
+                value,
+                kind="counter",
+                id=f"c{number}",
+            )
+        )
+    records = data.draw(st.permutations(records))
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
+    reports: list[rk.Feed | rk.Statement] = []
+    lines: list[rk.StatementLine] = []
+    watermark, position = T0, 0
+    while position < len(records):
+        size = data.draw(st.integers(1, 3))
+        reports.append(rater.feed(records[position : position + size]))
+        position += size
+        watermark = min(END_US, watermark + data.draw(st.integers(0, 8)) * SLOT_US)
+        statement = rater.statement(rk.Span.from_us(watermark, END_US).start)
+        reports.append(statement)
+        lines += statement.lines
+        rater = _restored(rater, data.draw(st.booleans()))
+    statement = rater.statement(rk.Span.from_us(T0, END_US).end)
+    reports.append(statement)
+    lines += statement.lines
+    if any("cannot be placed" in a.message for r in reports for a in r.anomalies):
+        told("an event stamped before the last one the state applied: not placed")
+        return
+    batch = rk.rate(records, PLAN, span=rk.Span.from_us(T0, END_US), meters=METERS)
+    for meter in ("cpu", "hours"):
+        want = sum((Fraction(c.quantity) for c in batch.charges if c.meter == meter), Fraction(0))
+        stream = sum((Fraction(x.quantity) for x in lines if x.meter == meter), Fraction(0))
+        assert stream + sum(map(Fraction, _parts(reports, meter))) == want, meter
