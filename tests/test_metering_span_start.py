@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+import typing
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -204,3 +205,99 @@ def test_rows_and_before_span_add_up_to_every_amount_reaching_the_span(
     assert {a.record_ids for a in reported} == straddling
     assert sum((row.quantity for row in usage.rows), Decimal(0)) + outside == expected
     assert {str(r.id) for r in records} <= usage.accounted()
+
+
+# -- running time between a carried clock and a later span's start ---------------------------
+
+HOURS = rk.Meter("hours", "hour", rk.OnOff())
+MEMORY = rk.Meter("memory", "GB*hour", rk.Continuous("gb"))
+DAILY = rk.cycles.daily(tz="UTC")
+_GAP = re.compile(r" ran (\S+) hours between the clock of the carried state ")
+
+
+def test_the_running_time_between_the_clock_and_a_later_span_is_said() -> None:
+    # Started at 06:00 on 1 March, metered as of 18:00: 12 h, the state's clock 18:00.
+    # The next call's span starts at 00:00 on 2 March: 18:00..24:00, 6 h, runs to no
+    # call, and is said; the call bills its own 24 h.
+    start = rk.Event("a", "vm", "2026-03-01T06:00:00Z", {"gb": 2}, kind="start", id="s")
+    first = rk.meter([start], [HOURS, MEMORY], span=rk.Span("2026-03-01T00:00:00Z",
+                     "2026-03-02T00:00:00Z"), cycle=DAILY, as_of="2026-03-01T18:00:00Z")  # fmt: skip
+    assert [row.quantity for row in first.rows] == [12, 24]  # hours, then 2 GB x 12 h
+    day = rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z")
+    usage = rk.meter([], [HOURS, MEMORY], span=day, cycle=DAILY, as_of=day.end, state=first.state)
+    assert [row.quantity for row in usage.rows] == [24, 48]
+    (anomaly,) = usage.anomalies
+    assert (anomaly.kind, anomaly.account, anomaly.resource, anomaly.at) == (
+        "before_span",
+        "a",
+        "vm",
+        day.start,
+    )
+    assert anomaly.message == (
+        "resource 'vm' of 'a' ran 6 hours between the clock of the carried state "
+        "(2026-03-01T18:00:00Z, what the calls before metered up to) and the span's start "
+        "(2026-03-02T00:00:00Z): that time falls before the span and is not billed here, "
+        "nor by those calls. Start the span at the clock, or meter the time between "
+        "carrying the state."
+    )
+
+
+def test_no_running_time_is_said_lost_when_stopped_or_when_the_span_starts_at_the_clock() -> None:
+    # Stopped at 12:00, clock 18:00, span from 00:00: nothing ran in between. Running,
+    # with the span from the clock: nothing in between either.
+    start = rk.Event("a", "vm", "2026-03-01T06:00:00Z", kind="start", id="s")
+    stop = rk.Event("a", "vm", "2026-03-01T12:00:00Z", kind="stop", id="t")
+    day1 = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    day2 = rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z")
+    stopped = rk.meter([start, stop], [HOURS], span=day1, cycle=DAILY, as_of="2026-03-01T18:00:00Z")
+    after = rk.meter([], [HOURS], span=day2, cycle=DAILY, as_of=day2.end, state=stopped.state)
+    assert (after.rows, after.anomalies) == ((), ())
+    running = rk.meter([start], [HOURS], span=day1, cycle=DAILY, as_of="2026-03-01T18:00:00Z")
+    on = rk.Span("2026-03-01T18:00:00Z", "2026-03-03T00:00:00Z")
+    usage = rk.meter([], [HOURS], span=on, cycle=DAILY, as_of=on.end, state=running.state)
+    assert usage.anomalies == ()
+    assert sum(row.quantity for row in usage.rows) == 30  # 6 h on 1 March, 24 on 2 March
+
+
+@settings(max_examples=max(LAWS // 5, 50))
+@given(
+    start_h=st.integers(0, 47),
+    stop_h=st.none() | st.integers(0, 71),
+    clock_h=st.integers(1, 48),
+    span_h=st.integers(0, 24),
+)
+def test_the_time_billed_plus_the_time_said_lost_is_the_time_run(
+    start_h: int, stop_h: int | None, clock_h: int, span_h: int
+) -> None:
+    # Oracle, a set of hours: a VM runs from start_h to stop_h (or on, when stop_h is
+    # not after start_h). A first call meters [0, clock_h) as of clock_h (another
+    # resource's state gives the clock, whatever the VM's records there); the second
+    # [clock_h + span_h, 72), given every record. The hours both bill, plus the hours said
+    # lost in between, are the hours run.
+    t0 = rk.Span("2026-03-01T00:00:00Z", "2026-03-04T00:00:00Z").start_us
+
+    def at(hour: int) -> dt.datetime:
+        return rk.Span.from_us(t0 + hour * HOUR, t0 + 73 * HOUR).start
+
+    stops = stop_h is not None and stop_h > start_h
+    records = [
+        rk.Event("a", "anchor", at(0), kind="start", id="x0"),
+        rk.Event("a", "anchor", at(0), kind="stop", id="x1", seq=1),
+        rk.Event("a", "vm", at(start_h), kind="start", id="s"),
+    ]
+    if stops:
+        records.append(rk.Event("a", "vm", at(typing.cast(int, stop_h)), kind="stop", id="t"))
+    ran = {h for h in range(72) if start_h <= h and (not stops or h < typing.cast(int, stop_h))}
+    first = rk.meter(
+        records, [HOURS], span=rk.Span.from_us(t0, t0 + clock_h * HOUR), cycle=DAILY,
+        as_of=at(clock_h),
+    )  # fmt: skip
+    begin = min(clock_h + span_h, 72)
+    second = rk.meter(
+        records, [HOURS], span=rk.Span.from_us(t0 + begin * HOUR, t0 + 72 * HOUR),
+        cycle=DAILY, as_of=at(72), state=first.state,
+    )  # fmt: skip
+    said = [Decimal(m.group(1)) for a in second.anomalies if (m := _GAP.search(a.message))]
+    billed = sum((row.quantity for row in (*first.rows, *second.rows)), Decimal(0))
+    assert billed + sum(said, Decimal(0)) == len(ran)
+    assert len(said) == (1 if ran & set(range(clock_h, begin)) else 0)

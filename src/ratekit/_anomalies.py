@@ -118,7 +118,8 @@ class Anomaly:
       delta sample whose ``since`` is before the span): the span bills only its own share;
       the anomaly names the records and the quantity that falls before the span and is not
       billed by this call (it belongs to the span before; with no carried clock, so not
-      ``"late"``).
+      ``"late"``). Also a resource that ran between a carried clock and a later span's
+      start: that time is billed by no call, and the message gives its hours.
     - ``"after_span"``: metered as of an instant after the span's end, an amount spread
       over a period that straddles the span's end (a counter's increment between a reading
       inside the span and one after it, a delta whose span runs past it), or stamped after

@@ -4,7 +4,8 @@ The private half of [`ratekit.meter()`][ratekit.meter] for [`TimePolicy`][rateki
 ([`OnOff`][ratekit.OnOff], [`Continuous`][ratekit.Continuous]): the level of each description, and the
 quantity of each piece ``[a, b)`` as ``F(b) - F(a)`` for ``F(t) = level * t / unit``
 rounded half-even to 1e-24, so that rows telescope (see `ratekit.metering`). The hot loop
-of metering: it builds its rows without their doors.
+of metering: it builds its rows without their doors. Also says the running time a span
+starting after the carried clock leaves to no call (`gap()`).
 """
 
 from __future__ import annotations
@@ -43,11 +44,48 @@ from .usage import (
 if typing.TYPE_CHECKING:
     from .metering import _Engine
 
-__all__ = ["time_rows"]
+__all__ = ["gap", "time_rows"]
+
+#: Microseconds in an hour, to say a time in hours.
+_US_PER_HOUR: Final = Decimal(3_600_000_000)
 
 #: Quanta fewer than this many (in magnitude) fit ratekit's 60 digits: scaled by 1e-24
 #: they are exact, and tidy as they are when the last digit is not 0.
 _UNROUNDED: Final = 10**CONTEXT.prec
+
+
+def gap(engine: _Engine, account: str, resource: str, line: _t.Timeline, clock_us: int) -> None:
+    """Say the running time between the carried clock and a later span's start.
+
+    The calls before metered up to ``clock_us``; this one meters from its span's start: a
+    resource running in between (as its state left it, or as the records before the span
+    make it) runs there to no call, and no time meter bills it. Said with a
+    ``"before_span"`` anomaly at the span's start, so that no usage leaves silently.
+    O(log n + k) for the k pieces of ``line`` in between.
+    """
+    start = engine.window.start
+    ran = 0
+    starts, statuses = line.starts, line.statuses
+    index = line.index_at(clock_us)
+    while index < len(starts) and starts[index] < start:
+        if statuses[index] == _n.RUNNING:
+            end = starts[index + 1] if index + 1 < len(starts) else start
+            ran += min(end, start) - max(starts[index], clock_us)
+        index += 1
+    if ran <= 0:
+        return
+    hours = CONTEXT.divide(Decimal(ran), _US_PER_HOUR).normalize(CONTEXT)
+    engine.anomalies.add(
+        start,
+        account,
+        resource,
+        "before_span",
+        f"resource {resource!r} of {account!r} ran {hours:f} hours between the clock of the "
+        f"carried state ({format_us(clock_us)}, what the calls before metered up to) and "
+        f"the span's start ({format_us(start)}): that time falls before the span and is not "
+        "billed here, nor by those calls. Start the span at the clock, or meter the time "
+        "between carrying the state.",
+    )
 
 
 def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop

@@ -248,6 +248,8 @@ class _Engine:
         if not isinstance(records, list | tuple):
             records = list(records)
         self.meters = meters_of(meters, "meter() meters")
+        # Whether a meter counts time (running time between calls is said when lost).
+        self.timed = any(item._factor is not None for item in self.meters.values())
         if not isinstance(span, Span):
             raise RatekitTypeError(
                 f"meter() span must be a Span, not {type(span).__name__}: {show(span)}."
@@ -374,6 +376,8 @@ class _Engine:
             )
             if line.replaced:
                 self.replaced.update(i for i in line.replaced if i is not None)
+            if limit is not None and limit < window.start and self.timed:
+                _time.gap(self, account, resource, line, limit)
             self.spans = {}
             if self.id_columns:
                 self.id_columns = {}
