@@ -152,6 +152,53 @@ def test_a_kept_stop_before_the_reading_takes_its_share_back_from_the_compacted_
     assert last.anomalies == ()
 
 
+@pytest.mark.parametrize("together", [False, True])
+def test_a_too_late_inventory_that_closes_the_stretch_takes_back_the_share_named(
+    together: bool,
+) -> None:
+    # A first reading of 10800 s at 3 March 09:00, fed alone: it counts at its instant
+    # (10800 on 3 March); 1-2 March compacted. A too-late START of 1 March 03:00 spreads it
+    # over 54 h, 200 s an hour: 9000 before 3 March, named. Then a too-late inventory of 1
+    # March 21:00 that does not list the resource closes it there: the reading comes
+    # while closed and counts at its instant again: the 9000 are taken back, named by
+    # the inventory (hours: the START names 45, the inventory -27). Batch: 10800.
+    cpu_reading = rk.Sample("a", "r", "cpu", "2026-03-03T09:00:00Z", 10800, kind="counter", id="z")
+    start = rk.Event("a", "r", "2026-03-01T03:00:00Z", kind="start", id="s")
+    inventory = rk.Inventory("2026-03-01T21:00:00Z", [], accounts=["a"], id="inv")
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
+    rater.feed([cpu_reading])
+    rater.statement("2026-03-04T00:00:00Z")
+    feeds = [rater.feed([start, inventory])] if together else [
+        rater.feed([start]), rater.feed([inventory])]  # fmt: skip
+    last = rater.statement("2026-03-05T00:00:00Z")
+    assert sorted(_parts(feeds, "cpu")) == [-9000, 9000]
+    assert sorted(_parts(feeds, "hours")) == [-27, 45]
+    assert [line.meter for line in last.lines if line.meter == "cpu"] == []  # 3 March stands
+
+
+def test_a_reading_fed_ahead_keeps_the_cycles_its_stretch_opened_by_an_inventory_reaches() -> None:
+    # A first reading of 3600 s at 5 March 07:00 is fed ahead of the watermark. An
+    # inventory of 1 March 20:00 lists the resource (it opens it: its running stretch
+    # starts there, 83 h before the reading). 1 March stays kept until the reading is
+    # metered, as for a reading counting from a START: 3600 x 4 / 83 = 173.49... on 1
+    # March, billed there, then 24 / 83 of it on each of 2-4 March and 7 / 83 on 5 March.
+    rater = rk.Rater(PLAN, [CPU], start="2026-03-01T00:00:00Z")
+    reading = rk.Sample("a", "r", "cpu", "2026-03-05T07:00:00Z", 3600, kind="counter", id="z")
+    inventory = rk.Inventory("2026-03-01T20:00:00Z", [("a", "r")], accounts=["a"], id="i")
+    reports: list[rk.Feed | rk.Statement] = [rater.feed([reading])]
+    rater.statement("2026-03-02T02:00:00Z")
+    reports.append(rater.feed([inventory]))
+    lines: list[rk.StatementLine] = []
+    for watermark in ("2026-03-03T19:00:00Z", "2026-03-04T09:00:00Z", "2026-03-07T00:00:00Z"):
+        statement = rater.statement(watermark)
+        reports.append(statement)
+        lines += statement.lines
+    assert _parts(reports, "cpu") == []
+    by_day = {line.cycle.start.day: line.quantity for line in lines}
+    assert by_day[1] == Decimal("173.493975903614457831325301")  # 3600 x 4 / 83
+    assert sum(by_day.values()) == 3600
+
+
 def test_a_too_late_event_that_moves_nothing_names_nothing_of_the_reading() -> None:
     # START 1 March 00:00 and a first reading of 78 s at 4 March 06:00, on time: 1 s an
     # hour over 78 h, 24 / 24 / 24 / 6 on 1-4 March; 1-3 March compacted. A too-late

@@ -120,6 +120,33 @@ def test_samples_with_and_without_ids_of_one_resource_are_each_named_once() -> N
     ]
 
 
+def test_a_sample_without_an_id_said_too_late_refuses_nothing_of_another_meter() -> None:
+    # A from-zero counter read without ids, billed on time: 10800 at 2 March 16:00 (counted
+    # at its instant: nothing runs), 21600 at 4 March 04:00 (fed after 1-2 March were
+    # compacted, 10800 over 36 h from the reading before), 39600 at 6 March 06:00 (id
+    # z12). A delta of 'sent' without an id reaching into compacted 1 March is too late
+    # for its part there (42 B of 114 over 19 h: 7 h of 6 B). Metered again from the
+    # compacted state, the counter's rows before the kept cycles are what was billed on
+    # time: no "late" change of 'cpu' is said. cpu: 39600 in all.
+    c1 = rk.Sample("a", "r", "cpu", "2026-03-02T16:00:00Z", 10800, kind="counter")
+    c2 = rk.Sample("a", "r", "cpu", "2026-03-04T04:00:00Z", 21600, kind="counter")
+    c3 = rk.Sample("a", "r", "cpu", "2026-03-06T06:00:00Z", 39600, kind="counter", id="z12")
+    delta = rk.Sample("a", "r", "sent", "2026-03-02T12:00:00Z", 114, since="2026-03-01T17:00:00Z")
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
+    reports: list[rk.Statement | rk.Feed] = [rater.feed([c1]), rater.feed([c3])]
+    first = rater.statement("2026-03-03T21:00:00Z")
+    reports += [first, rater.feed([c2]), rater.feed([delta])]
+    later = [rater.statement("2026-03-05T02:00:00Z"), rater.statement("2026-03-07T00:00:00Z")]
+    reports += later
+    assert _named(reports, "too_late") == [42]
+    assert [a for s in later for a in s.anomalies if a.meter == "cpu"] == []
+    cpu = sum(
+        (line.quantity for s in (first, *later) for line in s.lines if line.meter == "cpu"),
+        Decimal(0),
+    )
+    assert cpu == 39600
+
+
 def _samples(draw: st.DrawFn) -> list[rk.Sample]:
     """Deltas over spans and counter readings on whole hours, with and without ids.
 

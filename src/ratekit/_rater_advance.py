@@ -151,7 +151,8 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
     a restore, which meters every resource from the kept cycles' start. Records without
     an id are told by their resource (their anomaly names no record): a ``"late"`` of
     theirs is the false alarm when every late row of that resource's id-less records
-    lies before ``base_us`` and no ``"too_late"`` refused such a record's part there.
+    lies before ``base_us`` and no ``"too_late"`` refused such a record's part there, told
+    per meter (a ``"too_late"`` of another meter's sample refuses nothing of this one).
     O(a + l) for a anomalies and l late rows.
 
     So is a ``"before_span"`` of a delta over a span whose part before ``base_us`` was
@@ -177,18 +178,25 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
     # before the kept cycles): an inventory it names as a resource's closer is no
     # refused record of the inventory's other resources.
     refused: dict[str, set[Place]] = {}
-    # Records without an id are told by their resource: its late rows before ``base_us``
-    # all of such records, none after, and no "too_late" of such a record there.
-    places = {(r.account, r.resource) for r in usage.late if not r.record_ids}
+    # Records without an id are told by their resource and meter: its late rows before
+    # ``base_us`` all of such records, none after, and no "too_late" of such a record
+    # there (of that meter; of any, when it names none).
+    places = {(r.account, r.resource, r.meter) for r in usage.late if not r.record_ids}
     places.difference_update(
-        (r.account, r.resource) for r in usage.late if not r.record_ids and r.span.end_us > base_us
+        (r.account, r.resource, r.meter)
+        for r in usage.late
+        if not r.record_ids and r.span.end_us > base_us
     )
     for anomaly in (*rater._anomalies, *rater._anomalies_before):
         if anomaly.kind == "too_late":
             for record_id in anomaly.record_ids:
                 refused.setdefault(record_id, set()).add((anomaly.account, anomaly.resource))
-            if not anomaly.record_ids:
-                places.discard((anomaly.account, anomaly.resource))
+            if not anomaly.record_ids and places:
+                where = (anomaly.account, anomaly.resource)
+                places.difference_update(
+                    [p for p in places if p[:2] == where and anomaly.meter in {None, p[2]}]
+                )
+    resources = {p[:2] for p in places}
     # An event kept though stamped before ``base_us`` (its seq orders it after an event of
     # the kept cycles, `_rater_reach.sequenced_into_kept`) came after those cycles were
     # compacted (compaction keeps a sequence whole): its part there was never applied,
@@ -206,7 +214,11 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
         for a in found
         if a.kind != "late"
         or (
-            (a.account, a.resource) not in places
+            (
+                (a.account, a.resource) not in resources
+                if a.meter is None
+                else (a.account, a.resource, a.meter) not in places
+            )
             if not a.record_ids
             else a.record_ids not in behind
             or named(a, refused)

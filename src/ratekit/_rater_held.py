@@ -102,9 +102,18 @@ def _stretch(rater: Rater, key: tuple[str, str], at_us: int) -> list[int]:
     """Where the first reading of a ``from_zero`` counter may count from (at the earliest).
 
     With no baseline in the compacted state: its running stretch's start, at a kept event
-    of its resource before it (the earliest, to be safe). O(k).
+    of its resource before it, or a kept inventory that lists it (it may open it): the
+    earliest, to be safe. O(k + l) for the k kept records of the resource and the l
+    resources the kept inventories list.
     """
     events = [r.at_us for r in rater._by_key.get(key, ()) if type(r) is Event and r.at_us <= at_us]
+    events += [
+        r.at_us
+        for r in rater._inventories
+        if type(r) is Inventory
+        and r.at_us <= at_us
+        and any((account, resource) == key for account, resource, _ in r.resources)
+    ]
     return [min(events)] if events else []
 
 

@@ -39,6 +39,7 @@ from decimal import Decimal
 
 from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
+from . import _rater_zero as _zero
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
@@ -117,7 +118,11 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
             until = None if closing is None else closing[2]
             if closing is not None and state.status == "running" and closing[1] != until:
                 said.append(_closings.moved([inventory], closing[0], state, closing[1:], base))
-            said += _parts(rater, inventory, state, new, late.get(key, ()), until_us=until)
+            # What it moves of a first reading from zero counted from before the kept
+            # cycles (a closing ends its running stretch there, an opening begins one).
+            kept = rater._by_key.get(key, ())
+            rows = [*late.get(key, ()), *_zero.moved(rater, key, (kept, state), (kept, new))]
+            said += _parts(rater, inventory, state, new, rows, until_us=until)
     owing = _known_from(rater, inventory, applied, late)
     restate_all(rater, applied)
     changed = any(given[key] != new for key, new in applied.items())

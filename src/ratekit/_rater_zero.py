@@ -6,7 +6,8 @@ STOP ends a stretch). When that start lies before the kept cycles, part of the r
 does too, and was rated with the compacted cycles, as the records known then placed the
 stretch. An event that moves the stretch afterwards moves that part: one placed in the
 compacted state (a too-late START that begins the stretch sooner,
-`_rater_late_events.placed()`), or a kept one (a STOP that ends it before the reading).
+`_rater_late_events.placed()`; a too-late inventory that closes or opens the resource,
+`_rater_late_inventories`), or a kept one (a STOP that ends it before the reading).
 The kept cycles are corrected by the next statement; the part moved before them cannot
 be, and is named, per meter and description, in a ``"too_late"`` anomaly of the event
 (`kept()`), so that the stream's lines plus the quantities named are batch's.
@@ -47,7 +48,9 @@ def moved(rater: Rater, key: tuple[str, str], old: Known, new: Known) -> list[Us
     meter and description add up to the part moved). Empty when the rater has no such
     meter, the resource no reading of one, or an event with a ``seq`` (applied or kept):
     a later event ordered before it may move the stretch back, which the parts named
-    would not follow (docs/streaming.md, Known faults). O(k) for the k kept records.
+    would not follow (docs/streaming.md, Known faults). A reading not metered yet counts
+    too: what its feed named of it there (its ``"too_late"`` part) stands for what was
+    rated. O(k) for the k kept records.
     """
     zero = from_zero(rater._engine.meters)
     records, state = new
