@@ -21,6 +21,7 @@ from hypothesis import event as told
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._drawn_streams import drawn_stream
 
 import ratekit as rk
 
@@ -257,22 +258,7 @@ def test_a_first_reading_from_zero_and_late_events_add_up_to_batch(
             )
         )
     records = data.draw(st.permutations(records))
-    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
-    reports: list[rk.Feed | rk.Statement] = []
-    lines: list[rk.StatementLine] = []
-    watermark, position = T0, 0
-    while position < len(records):
-        size = data.draw(st.integers(1, 3))
-        reports.append(rater.feed(records[position : position + size]))
-        position += size
-        watermark = min(END_US, watermark + data.draw(st.integers(0, 8)) * SLOT_US)
-        statement = rater.statement(rk.Span.from_us(watermark, END_US).start)
-        reports.append(statement)
-        lines += statement.lines
-        rater = _restored(rater, data.draw(st.booleans()))
-    statement = rater.statement(rk.Span.from_us(T0, END_US).end)
-    reports.append(statement)
-    lines += statement.lines
+    reports, lines = drawn_stream(data, records, PLAN, METERS, T0, END_US, SLOT_US, 8)
     if any("cannot be placed" in a.message for r in reports for a in r.anomalies):
         told("an event stamped before the last one the state applied: not placed")
         return

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._drawn_streams import drawn_stream
 
 import ratekit as rk
 
@@ -197,22 +198,7 @@ def test_samples_with_or_without_ids_are_named_once_and_add_up_to_batch(
     data: st.DataObject,
 ) -> None:
     samples = _samples(data.draw)
-    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
-    reports: list[rk.Statement | rk.Feed] = []
-    lines: list[rk.StatementLine] = []
-    watermark, position = T0, 0
-    while position < len(samples):
-        size = data.draw(st.integers(1, 3))
-        reports.append(rater.feed(samples[position : position + size]))
-        position += size
-        watermark = min(END_US, watermark + data.draw(st.integers(0, 48)) * HOUR_US)
-        statement = rater.statement(rk.Span.from_us(watermark, END_US).start)
-        reports.append(statement)
-        lines += statement.lines
-        rater = _restored(rater, data.draw(st.booleans()))
-    statement = rater.statement(rk.Span.from_us(T0, END_US).end)
-    reports.append(statement)
-    lines += statement.lines
+    reports, lines = drawn_stream(data, samples, PLAN, METERS, T0, END_US, HOUR_US, 48)
     batch = rk.rate(samples, PLAN, span=rk.Span.from_us(T0, END_US), meters=METERS)
     want = sum((Fraction(c.quantity) for c in batch.charges), Fraction(0))
     stream = sum((Fraction(line.quantity) for line in lines), Fraction(0))
