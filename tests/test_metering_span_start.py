@@ -259,6 +259,22 @@ def test_no_running_time_is_said_lost_when_stopped_or_when_the_span_starts_at_th
     assert sum(row.quantity for row in usage.rows) == 30  # 6 h on 1 March, 24 on 2 March
 
 
+def test_the_running_time_said_lost_is_that_known_as_of_the_call() -> None:
+    # Running since 06:00, metered as of 18:00 (the clock). The next call's span starts at
+    # 00:00 on 2 March but is metered as of 20:00 on 1 March: of 18:00..24:00 it knows
+    # 18:00..20:00, 2 h, and says those.
+    start = rk.Event("a", "vm", "2026-03-01T06:00:00Z", kind="start", id="s")
+    day1 = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    first = rk.meter([start], [HOURS], span=day1, cycle=DAILY, as_of="2026-03-01T18:00:00Z")
+    day2 = rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z")
+    usage = rk.meter(
+        [], [HOURS], span=day2, cycle=DAILY, as_of="2026-03-01T20:00:00Z", state=first.state
+    )
+    (anomaly,) = usage.anomalies
+    assert " ran 2 hours between the clock " in anomaly.message
+    assert ", as of 2026-03-01T20:00:00Z: that time falls before the span" in anomaly.message
+
+
 @settings(max_examples=max(LAWS // 5, 50))
 @given(
     start_h=st.integers(0, 47),

@@ -60,17 +60,19 @@ def gap(engine: _Engine, account: str, resource: str, line: _t.Timeline, clock_u
     The calls before metered up to ``clock_us``; this one meters from its span's start: a
     resource running in between (as its state left it, or as the records before the span
     make it) runs there to no call, and no time meter bills it. Said with a
-    ``"before_span"`` anomaly at the span's start, so that no usage leaves silently.
-    O(log n + k) for the k pieces of ``line`` in between.
+    ``"before_span"`` anomaly at the span's start, so that no usage leaves silently: the
+    time up to the call's ``as_of`` when that is before the span's start. O(log n + k)
+    for the k pieces of ``line`` in between.
     """
     start = engine.window.start
+    until = min(start, engine.as_of_us)  # what the call knows of it (as of an earlier instant)
     ran = 0
     starts, statuses = line.starts, line.statuses
     index = line.index_at(clock_us)
-    while index < len(starts) and starts[index] < start:
+    while index < len(starts) and starts[index] < until:
         if statuses[index] == _n.RUNNING:
-            end = starts[index + 1] if index + 1 < len(starts) else start
-            ran += min(end, start) - max(starts[index], clock_us)
+            end = starts[index + 1] if index + 1 < len(starts) else until
+            ran += min(end, until) - max(starts[index], clock_us)
         index += 1
     if ran <= 0:
         return
@@ -82,9 +84,10 @@ def gap(engine: _Engine, account: str, resource: str, line: _t.Timeline, clock_u
         "before_span",
         f"resource {resource!r} of {account!r} ran {hours:f} hours between the clock of the "
         f"carried state ({format_us(clock_us)}, what the calls before metered up to) and "
-        f"the span's start ({format_us(start)}): that time falls before the span and is not "
-        "billed here, nor by those calls. Start the span at the clock, or meter the time "
-        "between carrying the state.",
+        f"the span's start ({format_us(start)})"
+        + ("" if until == start else f", as of {format_us(until)}")
+        + ": that time falls before the span and is not billed here, nor by those calls. "
+        "Start the span at the clock, or meter the time between carrying the state.",
     )
 
 
