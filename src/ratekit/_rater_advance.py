@@ -187,15 +187,20 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
         for r in usage.late
         if not r.record_ids and r.span.end_us > base_us
     )
+    # Per place, the meters a "too_late" of a record without an id names (None: any).
+    idless: dict[Place, set[str | None]] = {}
     for anomaly in (*rater._anomalies, *rater._anomalies_before):
         if anomaly.kind == "too_late":
             for record_id in anomaly.record_ids:
                 refused.setdefault(record_id, set()).add((anomaly.account, anomaly.resource))
-            if not anomaly.record_ids and places:
-                where = (anomaly.account, anomaly.resource)
-                places.difference_update(
-                    [p for p in places if p[:2] == where and anomaly.meter in {None, p[2]}]
-                )
+            if not anomaly.record_ids:
+                idless.setdefault((anomaly.account, anomaly.resource), set()).add(anomaly.meter)
+    if idless:
+        places = {
+            p
+            for p in places
+            if not ((meters := idless.get(p[:2])) and (None in meters or p[2] in meters))
+        }
     resources = {p[:2] for p in places}
     # An event kept though stamped before ``base_us`` (its seq orders it after an event of
     # the kept cycles, `_rater_reach.sequenced_into_kept`) came after those cycles were

@@ -9,6 +9,7 @@ orders them before earlier-stamped ones (`reordered_before()`).
 
 from __future__ import annotations
 
+import functools
 import operator
 import typing
 from collections.abc import Iterable
@@ -60,6 +61,7 @@ def held(rater: Rater, new_base: int) -> int:
                 record, by_key, inventories, states, known_us=rater._as_of_us, moving=moving
             )
             reach = reach if found is None else min(reach, found)
+    listed = functools.cache(lambda: _first_listed(inventories))  # made on first use
     for record in rater._pending:
         if type(record) is not Sample:
             continue  # inventories above, events below
@@ -77,7 +79,7 @@ def held(rater: Rater, new_base: int) -> int:
                 # (said at its feed), the rest must stay kept.
                 before = [rater._base_us]
             elif not before and meter_name in rater._reach.zero:
-                before = _stretch(rater, key, at_us)
+                before = _stretch(rater, key, at_us, listed())
             reach = min(reach, max(before, default=at_us))
         elif record.since_us is not None:
             reach = min(reach, record.since_us)
@@ -98,23 +100,37 @@ def held(rater: Rater, new_base: int) -> int:
         cut = held_at
 
 
-def _stretch(rater: Rater, key: tuple[str, str], at_us: int) -> list[int]:
+def _stretch(
+    rater: Rater, key: tuple[str, str], at_us: int, listed: dict[tuple[str, str], int]
+) -> list[int]:
     """Where the first reading of a ``from_zero`` counter may count from (at the earliest).
 
     With no baseline in the compacted state: its running stretch's start, at a kept event
-    of its resource before it, or a kept inventory that lists it (it may open it): the
-    earliest, to be safe. O(k + l) for the k kept records of the resource and the l
-    resources the kept inventories list.
+    of its resource before it, or a kept inventory that lists it (it may open it; the
+    earliest of those, ``listed``, `_first_listed()`): the earliest, to be safe. O(k) for
+    the k kept records of the resource.
     """
     events = [r.at_us for r in rater._by_key.get(key, ()) if type(r) is Event and r.at_us <= at_us]
-    events += [
-        r.at_us
-        for r in rater._inventories
-        if type(r) is Inventory
-        and r.at_us <= at_us
-        and any((account, resource) == key for account, resource, _ in r.resources)
-    ]
+    first = listed.get(key)
+    if first is not None and first <= at_us:
+        events.append(first)
     return [min(events)] if events else []
+
+
+def _first_listed(inventories: Iterable[Record]) -> dict[tuple[str, str], int]:
+    """Per resource, the instant of the earliest kept inventory that lists it. O(l).
+
+    For l resources listed by the kept inventories, once per compaction that needs it.
+    """
+    out: dict[tuple[str, str], int] = {}
+    for inventory in inventories:
+        if type(inventory) is Inventory:
+            for account, resource, _ in inventory.resources:
+                key = (account, resource)
+                known = out.get(key)
+                if known is None or inventory.at_us < known:
+                    out[key] = inventory.at_us
+    return out
 
 
 def reordered_before(

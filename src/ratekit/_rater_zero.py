@@ -85,7 +85,8 @@ def kept(rater: Rater, event: Event) -> list[Anomaly]:
     ``event`` is among its resource's kept records. One per meter and description with a
     part moved; none when it moves nothing, or when its resource's compacted state has
     no running stretch that a first reading from zero counts from (O(z) to tell, for z
-    such meters). Else O(k) for the k kept records of its resource.
+    such meters). Else O(k) for the k kept records of its resource, and metering them
+    twice unless the event comes after every first reading.
     """
     key = (event.account, event.resource)
     reach = rater._reach
@@ -93,6 +94,14 @@ def kept(rater: Rater, event: Event) -> list[Anomaly]:
     if state is None or not any((*key, name) in reach.stretches for name in reach.zero):
         return []
     records = rater._by_key.get(key, ())
+    # An event after every meter's first reading moves no stretch they count from (and
+    # a sequenced one is left out, `moved()`).
+    firsts: dict[str, int] = {}
+    for r in records:
+        if type(r) is Sample and r.meter in reach.zero:
+            firsts[r.meter] = min(firsts.get(r.meter, r.at_us), r.at_us)
+    if all(event.at_us > at_us for at_us in firsts.values()):
+        return []
     before = [r for r in records if r is not event]
     sums: dict[tuple[str, typing.Any], typing.Any] = {}
     for row in moved(rater, key, (before, state), (records, state)):
