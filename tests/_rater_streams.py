@@ -176,7 +176,8 @@ def records(  # noqa: PLR0912 - one stream, told in order
     ``early-...``) and fed once its cycle is compacted. It is placed in the compacted
     state, and its part before the kept cycles named; or, when an inventory compacted
     since may have covered it and closed it (the stream's other inventory, if after
-    it), it is left as it stands, and its anomaly names the quantity in doubt. Under a
+    it, or one of ``d`` that lists nothing, some hours after the START, fed on time),
+    it is left as it stands, and its anomaly names the quantity in doubt. Under a
     single plan only.
     ``closings``: with ``listings`` or ``starts``, their resources have no memory, and an
     inventory of accounts ``c`` and ``d`` on the day after the stream (kept when the
@@ -187,8 +188,7 @@ def records(  # noqa: PLR0912 - one stream, told in order
     ``orphans``: a fifth account, ``e``, may have an orphan STOP of ``e-vm0`` (no START)
     on the first day, held back by `run()` (its id ``early-...``) and fed once its cycle
     is compacted; an inventory of ``e`` after it that lists only ``e-vm1`` (running from
-    the start: the compacted state remembers the inventory), where batch closes ``e-vm0``
-    (deleted), and a listing of ``e-vm0`` on the day after the stream
+    the start), or nothing, where batch closes ``e-vm0`` (deleted), and a listing of ``e-vm0`` on the day after the stream
     (kept to the end), which opens it again in batch (a stopped resource a listing does
     not open), both fed on time.
     Under a single plan only.
@@ -392,6 +392,14 @@ def records(  # noqa: PLR0912 - one stream, told in order
             out.append(
                 rk.Event("d", "d-vm0", format_us(at), memory, kind="start", id=f"early-{new_id()}")
             )
+            if own.random() < 0.5:
+                # An inventory of d that lists nothing, fed on time: batch closes d-vm0
+                # there. Compacted before the START comes, it holds the START back.
+                closed = at + own.randrange(HOUR_US, DAY_US, HOUR_US)
+                close = own.choice(("snapshot", "last_seen"))
+                out.append(
+                    rk.Inventory(format_us(closed), [], accounts=["d"], close=close, id=new_id())
+                )
     if closings:
         own = random.Random(rng.getrandbits(32))
         # In the day after the stream, kept to the end (an inventory compacted before a
@@ -411,16 +419,15 @@ def records(  # noqa: PLR0912 - one stream, told in order
             # cannot be placed, nor left: docs/streaming.md).
             listed_at = T0 + DAYS * DAY_US + own.randrange(0, DAY_US, HOUR_US)
             close = own.choice(("snapshot", "last_seen"))
-            # e-vm1 runs from the start, and the inventory lists it: the compacted state
-            # remembers that inventory (one that covered no resource the state knows
-            # leaves no trace: docs/streaming.md, Known limits).
+            # e-vm1 runs from the start, and the inventory lists it; or the inventory
+            # lists nothing (the rater remembers it all the same).
             running = ("e", "e-vm1")
+            listed = [running] if own.random() < 0.5 else []
+            if listed:
+                out.append(rk.Event(*running, format_us(T0), kind="start", id=new_id()))
             out += [
-                rk.Event(*running, format_us(T0), kind="start", id=new_id()),
                 rk.Event("e", "e-vm0", format_us(at), kind="stop", id=f"early-{new_id()}"),
-                rk.Inventory(
-                    format_us(closed), [running], accounts=["e"], close=close, id=new_id()
-                ),
+                rk.Inventory(format_us(closed), listed, accounts=["e"], close=close, id=new_id()),
                 rk.Inventory(format_us(listed_at), [("e", "e-vm0")], accounts=["e"], id=new_id()),
             ]
     if relisted:
@@ -1466,9 +1473,9 @@ def _closed_back(
 ) -> list[rk.Anomaly]:
     """Count the closings' parts of ``accounts``' resources with the parts named too late.
 
-    Each names a resource, its hours running in compacted cycles that stay billed (the
-    rater bills them, batch does not) or unbilled. Those resources have no memory: their
-    runtime alone. Returns the other anomalies.
+    Each names a resource, and per meter the part in compacted cycles that stays billed
+    (the rater bills it, batch does not: negative) or unbilled (see `_closing_parts()`).
+    Returns the other anomalies.
     """
     rest = []
     for anomaly in said:
@@ -1476,10 +1483,9 @@ def _closed_back(
         if account not in accounts:
             rest.append(anomaly)
             continue
-        ((part, status, stays),) = _SAID.findall(anomaly.message)
-        hours = Fraction(part) if status == "running" else Fraction(0)
-        key = (account, resource, "runtime")
-        lost[key] = lost.get(key, Fraction(0)) + (-hours if stays == "billed" else hours)
+        for meter, quantity in _closing_parts(anomaly):
+            key = (account, resource, meter)
+            lost[key] = lost.get(key, Fraction(0)) + quantity
         # The account's usage is compared in every cycle (``lost``), its dues not: the
         # fees of the cycles after a closing back that batch would not bill, because the
         # account's only usage is closed away, are not named (docs/streaming.md, Known
@@ -1493,6 +1499,29 @@ _SAID = re.compile(
 )
 
 
+def _closing_parts(anomaly: rk.Anomaly) -> list[tuple[str, Fraction]]:
+    """The meter and quantity a closing's ``"too_late"`` anomaly names, checked against its words.
+
+    A part running names, per time meter that measures the resource, its ``meter`` and
+    ``quantity`` (negative where it stays billed), which its message repeats; the
+    runtime's is the hours the message gives. A part stopped, or of a resource no meter
+    measures, names none: nothing.
+    """
+    ((part, status, stays),) = _SAID.findall(anomaly.message)
+    if anomaly.meter is None:
+        assert anomaly.quantity is None, anomaly
+        assert status == "stopped" or "running) belonged" in anomaly.message, anomaly
+        return []
+    assert status == "running", anomaly
+    assert anomaly.quantity is not None, anomaly
+    quantity = Fraction(anomaly.quantity)
+    assert (quantity < 0) == (stays == "billed"), anomaly
+    assert f"({anomaly.meter!r}: {anomaly.quantity} " in anomaly.message, anomaly
+    if anomaly.meter == "runtime":
+        assert abs(quantity) == Fraction(part), anomaly
+    return [(anomaly.meter, quantity)]
+
+
 def _moved_parts(
     said: Sequence[rk.Anomaly],
     rater: dict[tuple[object, ...], tuple[Fraction, Fraction]],
@@ -1500,30 +1529,29 @@ def _moved_parts(
 ) -> None:
     """The rater's lines against batch's when ``"too_late"`` anomalies name closings' parts.
 
-    Each names a resource and its hours running in compacted cycles that stay billed (the
-    rater bills them, batch does not) or unbilled: the rater's runtime hours of that
-    resource differ from batch's by exactly their sum; an account none names matches
-    batch to the last digit. (The amounts of a named account follow its tiers and
-    minimums, its memory the sizes: not told by hours.)
+    Each names a resource and, per meter, its part in compacted cycles that stays billed
+    (the rater bills it, batch does not) or unbilled (`_closing_parts()`): the rater's
+    quantity of that resource and meter differs from batch's by exactly their sum; an
+    account none names matches batch to the last digit. (The amounts of a named account
+    follow its tiers and minimums: not told by quantities.)
     """
-    hours: dict[tuple[str, str], Fraction] = {}
+    parts: dict[tuple[str, str, str], Fraction] = {}
     for anomaly in said:
         ((resource, account),) = _NAMED.findall(anomaly.message)
-        ((part, status, stays),) = _SAID.findall(anomaly.message)
-        sign = 1 if stays == "billed" else -1
-        running = Fraction(part) if status == "running" else Fraction(0)
-        hours[account, resource] = hours.get((account, resource), Fraction(0)) + sign * running
-    accounts = {account for account, _ in hours}
+        for meter, quantity in _closing_parts(anomaly):
+            key = (account, resource, meter)
+            parts[key] = parts.get(key, Fraction(0)) - quantity  # the rater's more
+    accounts = {account for account, _, _ in parts}
     for key in rater.keys() | batch.keys():
         if key[0] not in accounts:
             assert rater.get(key) == batch.get(key), key
-    for (account, resource), expected in hours.items():
-        runtime = [
+    for (account, resource, meter), expected in parts.items():
+        usage = [
             rater.get(key, (0, 0))[0] - batch.get(key, (0, 0))[0]
             for key in rater.keys() | batch.keys()
-            if key[0] == account and key[5] == "runtime" and key[7] == resource
+            if key[0] == account and key[5] == meter and key[7] == resource
         ]
-        assert sum(runtime, Fraction(0)) == expected, (account, resource, runtime, expected)
+        assert sum(usage, Fraction(0)) == expected, (account, resource, meter, usage, expected)
 
 
 def check_sequenced_inventory_law(seed: int, *, horizon_h: int, restore: bool) -> None:
@@ -1706,20 +1734,15 @@ def check_last_seen_law(seed: int, *, held: bool = False, listings: bool = False
     ]
     span = rk.Span(format_us(T0), format_us(T0 + (DAYS + 2) * DAY_US))
     batch = rk.rate([*stream, inventory], HOURS_PLAN, span=span, meters=METERS)
-    running = Fraction(0)
+    running = Fraction(0)  # what the rater bills more than batch, at 1 EUR an hour
     for anomaly in said:
         assert anomaly.record_ids[-1] == "inv", anomaly
-        moved = _MOVED.findall(anomaly.message)
-        if len(anomaly.record_ids) > 1:
-            # A held event that moved the closing: the part and which way.
-            ((hours, status, stays),) = moved
-            assert Fraction(hours) > 0
-            sign = 1 if stays == "billed" else -1
-            running += sign * Fraction(hours) if status == "running" else 0
-            continue
         (part,) = _HOURS.findall(anomaly.message)
         assert Fraction(part[0]) > 0
-        running += Fraction(part[0]) if part[1] == "running" else 0
+        if len(anomaly.record_ids) == 1:  # the inventory's own closing: it stays billed
+            assert "stays billed" in anomaly.message, anomaly
+        # Else a held event that moved the closing: the part and which way.
+        running -= sum((quantity for _, quantity in _closing_parts(anomaly)), Fraction(0))
     billed = sum((Fraction(line.amount) for line in lines), Fraction(0))
     assert billed - sum((Fraction(c.amount) for c in batch.charges), Fraction(0)) == running
     # And per resource, as check_law() counts them.
@@ -1782,6 +1805,8 @@ def check_too_late_closing_law(seed: int) -> None:
         assert set(feed.too_late) == {record.id for record in fed}, feed
         for anomaly in feed.anomalies:
             assert "cannot be" not in anomaly.message, anomaly  # each placed
+            if "inv" in anomaly.record_ids:
+                continue  # a move of the closing: counted below
             if anomaly.meter is not None and anomaly.quantity is not None:
                 assert anomaly.meter == "runtime", anomaly
                 named += Fraction(anomaly.quantity)
@@ -1792,14 +1817,13 @@ def check_too_late_closing_law(seed: int) -> None:
     lines.extend(final.lines)
     said.extend(final.anomalies)
     rater._check()
-    running = Fraction(0)
+    running = Fraction(0)  # what the closings say the rater bills more than batch
     for anomaly in said:
         if anomaly.kind != "too_late" or "inv" not in anomaly.record_ids:
             continue
-        ((hours, status, stays),) = _MOVED.findall(anomaly.message)
+        ((hours, _, _),) = _MOVED.findall(anomaly.message)
         assert Fraction(hours) > 0, anomaly
-        sign = 1 if stays == "billed" else -1
-        running += sign * Fraction(hours) if status == "running" else 0
+        running -= sum((quantity for _, quantity in _closing_parts(anomaly)), Fraction(0))
     span = rk.Span(format_us(T0), format_us(T0 + (DAYS + 2) * DAY_US))
     batch = rk.rate(everything, HOURS_PLAN, span=span, meters=METERS)
     billed = sum((Fraction(line.amount) for line in lines), Fraction(0))

@@ -151,9 +151,10 @@ def test_the_rater_says_a_closing_into_compacted_cycles_from_the_last_listing() 
         "inventory 'gone' at 2026-03-05T05:00:00Z (close='last_seen') closes 'vm-1' of 'acme', "
         "running since 2026-03-02T14:00:00Z (its last sign of life), before every cycle the "
         "rater keeps: the part from 2026-03-02T14:00:00Z to 2026-03-04T00:00:00Z (34 hours "
-        "running) belonged to cycles already compacted and stays billed: not applied (the "
-        "part from then on is)."
+        "running) belonged to cycles already compacted and stays billed ('runtime': -34 hour "
+        "under description {}): not applied (the part from then on is)."
     )
+    assert (anomaly.meter, anomaly.quantity) == ("runtime", Decimal(-34))
     # 4 March (24 h) and 5 March (6 h) taken back: 92 - 30 = 62 billed, where batch bills
     # 14 + 14 = 28 (1 March 10:00 to 2 March 14:00): the 34 hours named above.
     assert rater.statement("2026-03-06T06:00:00Z").total() == Decimal(-30)

@@ -103,8 +103,8 @@ LOST = (
     "inventory 'inv' at 2026-03-05T12:00:00Z (close='last_seen') closes 'vm-1' of 'a', "
     "running since 2026-03-01T12:00:00Z (its last sign of life), before every cycle the "
     "rater keeps: the part from 2026-03-01T12:00:00Z to 2026-03-04T00:00:00Z (60 hours "
-    "running) belonged to cycles already compacted and stays billed: not applied (the part "
-    "from then on is)."
+    "running) belonged to cycles already compacted and stays billed ('vm.hours': -60 hour "
+    "under description {}): not applied (the part from then on is)."
 )
 
 
@@ -137,6 +137,9 @@ def test_a_last_seen_inventory_closing_in_a_compacted_cycle_says_what_stays_bill
     statement = rater.statement("2026-03-06T06:00:00Z")
     too_late = [a for a in statement.anomalies if a.kind == "too_late"]
     assert [(a.message, a.record_ids) for a in too_late] == [(LOST, ("inv",))]
+    # 12 h of 1 March, 24 of 2 and 3 March: 60 h the stream billed and batch does not,
+    # in the meter's unit, to add to the stream's usage (negative).
+    assert [(a.meter, a.quantity) for a in too_late] == [("vm.hours", Decimal(-60))]
     # The kept closed cycle (4 March) is corrected as for a late record: its 24 h
     # reversed, nothing in its place (vm-1 was closed at 1 March 12:00); the open 5 March
     # goes back from 6 h to 0: a record changed it before the last watermark, so its 6 h

@@ -5,8 +5,9 @@ closes it (at its instant, or at its last sign of life under ``close="last_seen"
 good. A START fed after its cycle was compacted, of a resource no compacted state has
 running, would be placed in the compacted state and billed from the kept cycles on; but
 an inventory compacted after it may have covered that resource (an unscoped one covers
-every account) and closed it, and the compacted state keeps what each inventory listed,
-not what it covered. So the rater leaves such a resource as it stands, as it leaves one
+every account) and closed it, and the rater keeps the last inventory compacted per
+account scoped, not what each covered. So the rater leaves such a resource as it
+stands when an inventory of its account (or of every account) came after it, as it leaves one
 a too-late inventory would open (`_rater_late_inventories.may_have_closed()`, shared):
 the START is not applied, and a ``"too_late"`` anomaly names the resource, the meter and
 the quantity in doubt before the kept cycles. The stream then never bills what batch
@@ -141,32 +142,49 @@ def test_a_last_seen_inventory_compacted_since_closes_it_at_its_start() -> None:
     assert not any(key[1] == "vm-new" for key in _batch(records, kept=False))
 
 
-def test_an_inventory_of_another_account_leaves_it_in_doubt_and_says_so() -> None:
+def test_an_inventory_of_another_account_does_not_hold_it_back() -> None:
     # An inventory of acme's resources alone at 2 March 18:00: in batch it does not cover
-    # beta's vm-new, which runs from 1 March 12:00 on. The compacted state cannot tell
-    # (it keeps what the inventory listed, not its scope): vm-new is left as it stands,
-    # billed by neither stream nor batch where batch bills it. Never the other way round.
+    # beta's vm-new, which runs from 1 March 12:00 on. The rater keeps the last inventory
+    # compacted per account scoped, so it knows none of beta's came after the START: it
+    # is placed, as batch places it, 12 + 24 = 36 h named too late, and vm-new billed
+    # from the kept cycles on: 24 h on 3 and 4 March, 6 h on 5 March.
     scoped = rk.Inventory(
         "2026-03-02T18:00:00Z", [("acme", "a1"), ("acme", "a2")], accounts=["acme"], id="j"
     )
     rater, before = _compacted([*ACME, scoped])
     start = rk.Event("beta", "vm-new", "2026-03-01T12:00:00Z", kind="start", id="n")
-    (doubt,) = rater.feed([start]).anomalies
-    assert doubt.message == _unopened("n", "vm-new", "beta", "36")
+    (part,) = rater.feed([start]).anomalies
+    assert (part.resource, part.meter, part.quantity) == ("vm-new", "vm.hours", 36)
+    assert "its effect from then on is applied" in part.message
     statement = rater.statement(END)
     records: list[Record] = [*ACME, scoped, start]
-    got, want = _days([*before, *statement.lines]), _batch(records)
-    # batch bills vm-new 24 h on 3 and 4 March, 6 h on 5 March; the stream nothing
-    missed = {key: amount for key, amount in want.items() if key[1] == "vm-new"}
-    assert missed == {
+    got = _days([*before, *statement.lines])
+    assert got == _batch(records)
+    assert {key: amount for key, amount in got.items() if key[1] == "vm-new"} == {
         ("beta", "vm-new", 3): 24,
         ("beta", "vm-new", 4): 24,
         ("beta", "vm-new", 5): 6,
     }
-    assert got == {key: amount for key, amount in want.items() if key[1] != "vm-new"}
-    # and the whole 36 h in doubt before 3 March: 12 of 1 March, 24 of 2 March
     early = _batch(records, kept=False)
-    assert early[("beta", "vm-new", 1)] + early[("beta", "vm-new", 2)] == doubt.quantity
+    assert early[("beta", "vm-new", 1)] + early[("beta", "vm-new", 2)] == part.quantity
+
+
+def test_an_inventory_of_its_own_account_that_lists_nothing_holds_it_back() -> None:
+    # beta's inventory at 2 March 18:00 lists nothing: in batch it closes vm-new there
+    # (12 h of 1 March, 18 h of 2 March, nothing after). It lists nothing any compacted
+    # state keeps, yet the rater knows it was compacted after the START: the START is
+    # left as it stands, 36 h in doubt, and vm-new bills nothing in the kept cycles.
+    empty = rk.Inventory("2026-03-02T18:00:00Z", [], accounts=["beta"], id="j")
+    rater, before = _compacted([*ACME, empty])
+    start = rk.Event("beta", "vm-new", "2026-03-01T12:00:00Z", kind="start", id="n")
+    (doubt,) = rater.feed([start]).anomalies
+    assert (doubt.resource, doubt.meter, doubt.quantity) == ("vm-new", "vm.hours", 36)
+    assert doubt.message == _unopened("n", "vm-new", "beta", "36")
+    statement = rater.statement(END)
+    records: list[Record] = [*ACME, empty, start]
+    assert _days([*before, *statement.lines]) == _batch(records)
+    early = _batch(records, kept=False)
+    assert (early[("beta", "vm-new", 1)], early[("beta", "vm-new", 2)]) == (12, 18)
 
 
 def test_a_kept_start_of_a_resource_left_in_doubt_is_metered_from_the_kept_records() -> None:

@@ -123,15 +123,21 @@ def test_inventories_at_one_instant_say_a_closing_into_compacted_cycles_once() -
     statements = [rater.statement(_at("06:00")), rater.statement(_at("09:00"))]
     lines += [line for s in statements for line in s.lines]
     said = [a for s in (feed, *statements) for a in s.anomalies if a.kind == "too_late"]
-    assert [(a.record_ids, a.account, a.resource, a.at) for a in said] == [
-        (("i1",), "a", "r", dt.datetime(2026, 3, 1, 0, 30, tzinfo=dt.UTC))
+    # One per meter (in the order anomalies are given): 2.5 h at 1 GB of mem, 2.5 h of
+    # vm, taken back (negative).
+    assert [(a.record_ids, a.account, a.resource, a.at, a.meter, a.quantity) for a in said] == [
+        (("i1",), "a", "r", dt.datetime(2026, 3, 1, 0, 30, tzinfo=dt.UTC), "mem", Decimal("-2.5")),
+        (("i1",), "a", "r", dt.datetime(2026, 3, 1, 0, 30, tzinfo=dt.UTC), "vm", Decimal("-2.5")),
     ]
-    assert said[0].message == (
+    assert said[1].message == (
         "inventory 'i1' at 2026-03-01T05:00:00Z (close='last_seen') closes 'r' of 'a', "
         "running since 2026-03-01T00:30:00Z (its last sign of life), before every cycle the "
         "rater keeps: the part from 2026-03-01T00:30:00Z to 2026-03-01T03:00:00Z (2.5 hours "
-        "running) belonged to cycles already compacted and stays billed: not applied (the "
-        "part from then on is)."
+        "running) belonged to cycles already compacted and stays billed ('vm': -2.5 hour under "
+        "description {'gb': 1}): not applied (the part from then on is)."
+    )
+    assert "stays billed ('mem': -2.5 GB*hour under description {'gb': 1}): not" in (
+        said[0].message
     )
     span = rk.Span(_at("00:00"), _at("09:00"))
     batch = rk.rate([*events, scoped, whole], HOURLY, span=span, meters=METERS)
@@ -316,33 +322,40 @@ def check_reconciler_law(seed: int, *, cycle_h: int, horizon_min: int, ties: boo
     span = rk.Span(format_us(T0), format_us(end))
     batch_rating = rk.rate(stream, chosen, span=span, meters=METERS)
     got, want = _sums(lines), _sums(batch_rating.charges)
-    # The hours each too_late anomaly names (+ stays billed, - stays unbilled), exactly.
-    named: dict[tuple[str, str], Fraction] = {}
+    # What each too_late anomaly names per meter, as a quantity to add to the stream's
+    # usage (negative where it stays billed), exactly; vm's is the hours its message says.
+    named: dict[tuple[str, str, str], Fraction] = {}
     for anomaly in said:
         if anomaly.kind != "too_late":
             continue
         ((resource, account),) = _NAMED.findall(anomaly.message)
         ((lo, hi, status, stays),) = _PART.findall(anomaly.message)
         assert (anomaly.account, anomaly.resource) == (account, resource)
-        part = Fraction(to_us(hi) - to_us(lo), HOUR_US) if status == "running" else 0
-        named[account, resource] = named.get((account, resource), Fraction(0)) + (
-            part if stays == "billed" else -part
-        )
-    accounts = {account for account, _ in named}
+        assert status == "running", anomaly.message  # a stopped one's part prices nothing
+        assert anomaly.meter is not None, anomaly.message
+        assert anomaly.quantity is not None, anomaly.message
+        hours = Fraction(to_us(hi) - to_us(lo), HOUR_US)
+        if anomaly.meter == "vm":  # rounded at 1E-24, as metering rounds a quantity
+            signed = -hours if stays == "billed" else hours
+            assert abs(Fraction(anomaly.quantity) - signed) <= Fraction(1, 10**24), anomaly.message
+        key = (account, resource, anomaly.meter)
+        named[key] = named.get(key, Fraction(0)) + Fraction(anomaly.quantity)
+    accounts = {account for account, _, _ in named}
     for key in got.keys() | want.keys():
         if key[0] not in accounts:  # an account no anomaly names: to the last digit
             assert got.get(key, 0) == want.get(key, 0), (key, got.get(key), want.get(key))
-    for (account, resource), hours_named in named.items():
-        # The stream's VM hours of that resource exceed batch's by the hours named.
-        runtime = [
+    for (account, resource, meter), quantity in named.items():
+        # The stream's usage of that resource and meter and the quantity named add up to
+        # batch's.
+        usage = [
             got.get(key, 0) - want.get(key, 0)
             for key in got.keys() | want.keys()
-            if key[0] == account and key[3] == "vm" and key[4] == resource
+            if key[0] == account and key[3] == meter and key[4] == resource
             if key[5] == "quantity"
         ]
-        # (Each cycle's hours rounded at 1E-24, as metering rounds a quantity.)
-        gap = sum(runtime, Fraction(0)) - hours_named
-        assert abs(gap) <= Fraction(len(runtime), 10**24), (account, resource, runtime)
+        # (Each cycle's quantity rounded at 1E-24, as metering rounds a quantity.)
+        gap = sum(usage, Fraction(0)) + quantity
+        assert abs(gap) <= Fraction(len(usage), 10**24), (account, resource, meter, usage)
 
 
 @settings(max_examples=max(LAWS // 8, 50))

@@ -311,9 +311,11 @@ def test_a_last_seen_inventory_says_too_late_when_its_sign_of_life_is_compacted(
         "inventory 'inv' at 2026-03-03T12:00:00Z (close='last_seen') closes 'vm' of 'acme', "
         "running since 2026-03-01T18:00:00Z (its last sign of life), before every cycle the "
         "rater keeps: the part from 2026-03-01T18:00:00Z to 2026-03-02T00:00:00Z (6 hours "
-        "running) belonged to cycles already compacted and stays billed: not applied (the "
-        "part from then on is)."
+        "running) belonged to cycles already compacted and stays billed ('runtime': -6 hour "
+        "under description {'size': 2}): not applied (the part from then on is)."
     )
+    # 6 h under size 2 (grown at 18:00) that batch does not bill: -6, to add to the lines
+    assert (anomaly.meter, anomaly.quantity) == ("runtime", Decimal(-6))
     assert [(line.role, line.cycle.start.day, line.amount, line.late) for line in final.lines] == [
         ("reversal", 2, Decimal(-24), True)
     ]
@@ -345,9 +347,11 @@ def test_a_late_stop_that_moves_a_last_seen_closing_into_a_compacted_cycle_says_
         "(close='last_seen') closes it (its last sign of life) from the kept cycles to "
         "2026-03-01T18:00:00Z, across the start of the cycles the rater keeps "
         "(2026-03-02T00:00:00Z): the part from 2026-03-01T18:00:00Z to 2026-03-02T00:00:00Z "
-        "(6 hours running) belonged to cycles already compacted and stays billed: not "
-        "applied (what it changes in the kept cycles is)."
+        "(6 hours running) belonged to cycles already compacted and stays billed "
+        "('runtime': -6 hour under description {'size': 2}): not applied (what it changes in "
+        "the kept cycles is)."
     )
+    assert (anomaly.meter, anomaly.quantity) == ("runtime", Decimal(-6))
     assert [(line.role, line.cycle.start.day, line.amount) for line in final.lines] == [
         ("reversal", 2, Decimal(-12))
     ]
@@ -383,9 +387,12 @@ def test_a_stop_that_moves_a_last_seen_closing_out_of_a_compacted_cycle_says_so(
         "(close='last_seen') closes it (its last sign of life) from 2026-03-01T23:45:00Z to "
         "the kept cycles, across the start of the cycles the rater keeps "
         "(2026-03-02T00:00:00Z): the part from 2026-03-01T23:45:00Z to 2026-03-02T00:00:00Z "
-        "(0.25 hours running) belonged to cycles already compacted and stays unbilled: not "
-        "applied (what it changes in the kept cycles is)."
+        "(0.25 hours running) belonged to cycles already compacted and stays unbilled "
+        "('runtime': 0.25 hour under description {}): not applied (what it changes in the "
+        "kept cycles is)."
     )
+    # batch bills the 15 minutes of 1 March, the stream not: +0.25 to add to its lines
+    assert (anomaly.meter, anomaly.quantity) == ("runtime", Decimal("0.25"))
     final = rater.statement("2026-03-05T00:00:00Z")
     assert lines(final) == [("charge", Decimal(24), True), ("charge", Decimal(10), False)]
     assert "too_late" not in {a.kind for a in final.anomalies}

@@ -166,24 +166,23 @@ def test_an_orphan_stop_after_every_compacted_inventory_is_placed() -> None:
     assert _days([*lines, *rater.statement(END).lines], "beta") == {}
 
 
-def test_an_orphan_stop_under_an_inventory_of_another_account_says_what_may_differ() -> None:
+def test_an_orphan_stop_under_an_inventory_of_another_account_is_placed() -> None:
     # The inventory compacted since is scoped to acme: it did not cover b1, so batch
-    # holds b1 stopped, and the listing of 3 March does not open it (0 h). The compacted
-    # state does not keep that scope: the rater leaves the STOP unapplied and bills b1
-    # from the listing on (54 h), as its anomaly says ("what the rater bills from that
-    # listing on, batch does not").
+    # holds b1 stopped, and the listing of 3 March does not open it (0 h). The rater
+    # keeps the last inventory compacted per account scoped: none of beta's came after
+    # the STOP, so it is placed, b1 stays stopped, and the stream bills nothing either.
+    # (It used to leave the STOP unapplied and bill b1 from the listing on, 54 h.)
     scoped = rk.Inventory(
         "2026-03-01T18:00:00Z", [("acme", "a1")], accounts=["acme"], close="last_seen", id="ls"
     )
     assert _batch([A1, scoped, ORPHAN, LISTED], "beta") == {}
     rater, lines = _compacted([A1, scoped])
     feed = rater.feed([ORPHAN, LISTED])
-    assert [anomaly.message for anomaly in feed.anomalies] == [_orphaned("2026-03-01T18:00:00Z")]
-    assert _days([*lines, *rater.statement(END).lines], "beta") == {
-        ("beta", "b1", 3): Decimal(24),
-        ("beta", "b1", 4): Decimal(24),
-        ("beta", "b1", 5): Decimal(6),
-    }
+    assert feed.anomalies[0].message.endswith(
+        "it changes nothing metered before 2026-03-03T00:00:00Z, and its effect from then on "
+        "is applied, as batch rating applies it."
+    )
+    assert _days([*lines, *rater.statement(END).lines], "beta") == {}
 
 
 # 2. A too-late part judged up to a kept closing.
@@ -240,14 +239,21 @@ def test_a_too_late_update_moves_the_kept_closing_of_a_too_late_start() -> None:
     assert feed.too_late == ("u", "s")
     started, moved = feed.anomalies
     assert started.message == _placed("s", "start")
-    assert (moved.record_ids, moved.resource, moved.quantity) == (("u", "ls"), "b1", None)
+    # the 8 h from 02:00 to 10:00, under the START's description (none): +8 to the lines
+    assert (moved.record_ids, moved.resource, moved.meter, moved.quantity) == (
+        ("u", "ls"),
+        "b1",
+        "vm.hours",
+        Decimal(8),
+    )
     assert moved.message == (
         "event 'u' of 'b1' of 'beta' moves where inventory 'ls' at 2026-03-03T12:00:00Z "
         "(close='last_seen') closes it (its last sign of life) from 2026-03-02T02:00:00Z to "
         "2026-03-02T10:00:00Z, before the start of the cycles the rater keeps "
         "(2026-03-03T00:00:00Z): the part from 2026-03-02T02:00:00Z to 2026-03-02T10:00:00Z "
-        "(8 hours running) belonged to cycles already compacted and stays unbilled: not "
-        "applied (what it changes in the kept cycles is)."
+        "(8 hours running) belonged to cycles already compacted and stays unbilled "
+        "('vm.hours': 8 hour under description {}): not applied (what it changes in the kept "
+        "cycles is)."
     )
     assert _days([*lines, *rater.statement(END).lines], "beta") == {}
 
@@ -261,8 +267,8 @@ def _moves(event: str, kind: str, to: str, hours: str) -> str:
         "2026-03-03T12:00:00Z (close='last_seen') closes it (its last sign of life) from "
         f"2026-03-01T00:00:00Z to {to}, before the start of the cycles the rater keeps "
         f"(2026-03-03T00:00:00Z): the part from 2026-03-01T00:00:00Z to {to} ({hours} hours "
-        "running) belonged to cycles already compacted and stays unbilled: not applied (what "
-        "it changes in the kept cycles is)."
+        f"running) belonged to cycles already compacted and stays unbilled ('vm.hours': {hours} "
+        "hour under description {}): not applied (what it changes in the kept cycles is)."
     )
 
 
@@ -287,7 +293,12 @@ def test_a_too_late_event_that_moves_a_closing_within_the_compacted_cycles_says_
         feed = copy.feed([event])
         assert feed.too_late == ("s",)
         (anomaly,) = feed.anomalies
-        assert (anomaly.record_ids, anomaly.meter, anomaly.quantity) == (("s", "ls"), None, None)
+        # the hours batch bills from 00:00 that the stream took back: + to its lines
+        assert (anomaly.record_ids, anomaly.meter, anomaly.quantity) == (
+            ("s", "ls"),
+            "vm.hours",
+            Decimal(hours),
+        )
         assert anomaly.message == _moves("s", event.kind, f"2026-03-01T{to}:00Z", hours)
         # Nothing changes from the kept cycles on (a1 is closed there either way).
         assert _days(list(copy.statement(END).lines), "acme") == {}

@@ -173,7 +173,9 @@ class Anomaly:
     there), a counter reading placed in the compacted state (its part there, ``0`` when
     it changes nothing in total there), and, one anomaly per meter it changes, an event
     placed in the compacted state (per description, when it moves usage from one to
-    another). ``None`` where the rater cannot tell a quantity at the feed (a counter
+    another) and a ``last_seen`` closing's part before the kept cycles, or a record's
+    move of it (per time meter that measures the resource there, under its
+    description). ``None`` where the rater cannot tell a quantity at the feed (a counter
     reading older than the readings kept, an inventory, an event ordered by its ``seq``
     before compacted events: the statement that meters it names its part there in
     ``"late"`` anomalies).

@@ -19,7 +19,6 @@ part is said once, whatever other inventories come after it or at its instant.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from decimal import Decimal
 from typing import Final
 
 from ._anomalies import placed
@@ -28,7 +27,11 @@ from ._event_order import _event_order
 from ._instants import format_us
 from ._inventory_scope import is_listed
 from ._inventory_ties import order as tie_order
+from ._metering_time import running
 from ._rater_book import known_by
+from ._shown import show
+from ._window import _SCALE, _from_scaled, _round_ratio
+from .policies import Meter
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
 
@@ -44,7 +47,7 @@ __all__ = [
 
 Record = Event | Sample | Inventory
 
-_US_PER_HOUR = Decimal(3_600_000_000)
+_US_PER_HOUR: Final = 3_600_000_000
 
 #: The status whose time a closing back changes the price of. Metering measures a
 #: resource's time only while it runs (time meters meter its running pieces, see
@@ -62,6 +65,7 @@ def closes_back(
     by_key: Mapping[tuple[str, str], Sequence[Record]],
     inventories: Iterable[Record],
     *,
+    meters: Sequence[Meter],
     known_us: int | None = None,
     judged: Sequence[Record] = (),
 ) -> list[Anomaly]:
@@ -125,22 +129,79 @@ def closes_back(
                     f" ({label} at {format_us(before.at_us)}, metered before, closed it at "
                     f"{format_us(before_us)} and said the part from there)"
                 )
-        hours = (Decimal(until_us - close_us) / _US_PER_HOUR).normalize()
+        hours = _hours(until_us - close_us)
         what = f"inventory {inventory.id!r}" if inventory.id is not None else "inventory"
+        said = (
+            f"{what} at {format_us(at_us)} (close='last_seen') closes {state.resource!r} "
+            f"of {state.account!r}, {state.status} since {format_us(close_us)} (its last "
+            f"sign of life), before every cycle the rater keeps{after}: the part from "
+            f"{format_us(close_us)} to {format_us(until_us)} ({hours} hours "
+            f"{state.status}) belonged to cycles already compacted and stays billed"
+        )
+        out += _per_meter(
+            meters,
+            state,
+            (close_us, until_us, False),
+            (said, ": not applied (the part from then on is)."),
+            (() if inventory.id is None else (inventory.id,), close_us),
+        )
+    return out
+
+
+def _hours(us: int) -> str:
+    """``us`` microseconds in hours as text, rounded half-even to 1e-24 as metering rounds. O(1)."""
+    return f"{_from_scaled(_round_ratio(us * _SCALE, _US_PER_HOUR)):f}"
+
+
+def _per_meter(
+    meters: Sequence[Meter],
+    state: ResourceState,
+    part: tuple[int, int, bool],
+    message: tuple[str, str],
+    said: tuple[tuple[str, ...], int],
+) -> list[Anomaly]:
+    """The ``"too_late"`` anomalies of a closing's part before the kept cycles, one per meter.
+
+    ``part``: its two ends, and whether batch bills it where the compacted cycles did
+    not (else they billed it and batch does not). The resource ran under its state's
+    description there: each time meter that meters it (a level, not None) gets an
+    anomaly with its ``meter`` and ``quantity`` (what the stream's usage differs from
+    batch's by: negative when the compacted cycles billed it), its ``message`` (before
+    and after) joined by the words ``" ('meter': quantity unit under description
+    {...})"``; none such, one anomaly naming no meter. ``said``: the anomalies' record
+    ids and instant. O(m) for m meters.
+    """
+    start_us, end_us, unbilled = part
+    before, after = message
+    record_ids, at_us = said
+    out: list[Anomaly] = []
+    for item in meters:
+        if item._factor is None:
+            continue  # a sample meter: a closing changes no sample
+        quantity = running(item, state.description, min(start_us, end_us), max(start_us, end_us))
+        if not quantity:
+            continue
+        if not unbilled:
+            quantity = quantity.copy_negate()
+        words = (
+            f" ({item.name!r}: {quantity} {item.unit} under description "
+            f"{show(dict(state.description))})"
+        )
         out.append(
             placed(
                 "too_late",
-                f"{what} at {format_us(at_us)} (close='last_seen') closes {state.resource!r} "
-                f"of {state.account!r}, {state.status} since {format_us(close_us)} (its last "
-                f"sign of life), before every cycle the rater keeps{after}: the part from "
-                f"{format_us(close_us)} to {format_us(until_us)} ({hours:f} hours "
-                f"{state.status}) belonged to cycles already compacted and stays billed: "
-                "not applied (the part from then on is).",
-                () if inventory.id is None else (inventory.id,),
+                before + words + after,
+                record_ids,
                 state.account,
                 state.resource,
-                close_us,
+                at_us,
+                meter=item.name,
+                quantity=quantity,
             )
+        )
+    if not out:
+        out.append(
+            placed("too_late", before + after, record_ids, state.account, state.resource, at_us)
         )
     return out
 
@@ -385,6 +446,7 @@ def moves_closing(
     states: Iterable[ResourceState],
     by_key: Mapping[tuple[str, str], Sequence[Record]],
     *,
+    meters: Sequence[Meter],
     watermarks: tuple[int, int],
     judged: Sequence[Record] = (),
 ) -> list[Anomaly]:
@@ -441,7 +503,7 @@ def moves_closing(
         new_us = _closing(state, after, inventory.at_us, base_us)
         if old_us == new_us:
             continue
-        out.append(moved(news, inventory, state, (old_us, new_us), base_us))
+        out += moved(news, inventory, state, (old_us, new_us), base_us, meters=meters)
     return out
 
 
@@ -451,10 +513,13 @@ def moved(
     state: ResourceState,
     moved: tuple[int | None, int | None],
     base_us: int,
-) -> Anomaly:
-    """The ``"too_late"`` anomaly of `moves_closing()` for one resource. O(n).
+    *,
+    meters: Sequence[Meter],
+) -> list[Anomaly]:
+    """The ``"too_late"`` anomalies of `moves_closing()` for one resource, one per meter. O(n + m).
 
-    ``moved``: the closing before and after ``news`` (None: in the kept cycles).
+    ``moved``: the closing before and after ``news`` (None: in the kept cycles). See
+    `_per_meter()` for the m ``meters``.
     """
     old_us, new_us = moved
     labels = [
@@ -465,25 +530,25 @@ def moved(
     old = base_us if old_us is None else old_us
     new = base_us if new_us is None else new_us
     lo, hi = min(old, new), max(old, new)
-    hours = (Decimal(hi - lo) / _US_PER_HOUR).normalize()
     stays = "stays billed" if new < old else "stays unbilled"
     # (A too-late record may move it within the compacted cycles, `placed_closing()`.)
     where = "across" if old_us is None or new_us is None else "before"
     ids = tuple(r.id for r in news if r.id is not None)
-    return placed(
-        "too_late",
+    said = (
         f"{', '.join(labels)} of {state.resource!r} of {state.account!r} moves where {inv} "
         f"at {format_us(inventory.at_us)} (close='last_seen') closes it (its last sign of "
         f"life) from {'the kept cycles' if old_us is None else format_us(old_us)} to "
         f"{'the kept cycles' if new_us is None else format_us(new_us)}, {where} the start "
         f"of the cycles the rater keeps ({format_us(base_us)}): the part from "
-        f"{format_us(lo)} to {format_us(hi)} ({hours:f} hours {state.status}) belonged to "
-        f"cycles already compacted and {stays}: not applied (what it changes in the kept "
-        "cycles is).",
-        ids if inventory.id is None else (*ids, inventory.id),
-        state.account,
-        state.resource,
-        new,
+        f"{format_us(lo)} to {format_us(hi)} ({_hours(hi - lo)} hours {state.status}) "
+        f"belonged to cycles already compacted and {stays}"
+    )
+    return _per_meter(
+        meters,
+        state,
+        (lo, hi, new > old),
+        (said, ": not applied (what it changes in the kept cycles is)."),
+        (ids if inventory.id is None else (*ids, inventory.id), new),
     )
 
 

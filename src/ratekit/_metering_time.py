@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import math
 import typing
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final
 
@@ -20,7 +21,7 @@ from . import _normalize as _n
 from . import _timelines as _t
 from ._decimals import CONTEXT, to_decimal
 from ._instants import format_us
-from ._window import _SCALE, _SPAN_KEY, _from_scaled
+from ._window import _SCALE, _SPAN_KEY, _from_scaled, _round_ratio
 from .errors import RatekitError
 from .policies import Meter, TimePolicy
 from .spans import Span
@@ -44,7 +45,7 @@ from .usage import (
 if typing.TYPE_CHECKING:
     from .metering import _Engine
 
-__all__ = ["gap", "time_rows"]
+__all__ = ["gap", "running", "time_rows"]
 
 #: Microseconds in an hour, to say a time in hours.
 _US_PER_HOUR: Final = Decimal(3_600_000_000)
@@ -52,6 +53,43 @@ _US_PER_HOUR: Final = Decimal(3_600_000_000)
 #: Quanta fewer than this many (in magnitude) fit ratekit's 60 digits: scaled by 1e-24
 #: they are exact, and tidy as they are when the last digit is not 0.
 _UNROUNDED: Final = 10**CONTEXT.prec
+
+
+def _ratio(level: object, factor: tuple[int, int], name: str) -> tuple[int, int] | None:
+    """``F(t) = level * t * multiplier / divisor`` in quanta of 1e-24, as ``(p, q)``: ``p * t / q``.
+
+    In lowest terms: the same F, with smaller integers to divide per row (an hour is
+    3.6e9 µs, a quantum 1e-24: most of it cancels). None for a level of None (no row).
+    """
+    if level is None:
+        return None
+    if not isinstance(level, Decimal):
+        # A user's policy may return an int or a float.
+        level = to_decimal(level, f"meter {name!r} level")
+    p, q = level.as_integer_ratio()
+    multiplier, divisor = factor
+    numerator, denominator = p * multiplier * _SCALE, q * divisor
+    common = math.gcd(numerator, denominator)
+    return numerator // common, denominator // common
+
+
+def running(
+    item: Meter, description: Mapping[str, object], start_us: int, end_us: int
+) -> Decimal | None:
+    """What time meter ``item`` meters of a resource running under ``description`` over ``[start_us, end_us)``.
+
+    ``F(end) - F(start)``, as the rows of its pieces add up there whatever the cuts
+    between (they telescope); None when the policy gives the description no level (no
+    row). The policy's error is raised as it is. O(1).
+    """
+    factor = item._factor
+    assert factor is not None
+    level = typing.cast(TimePolicy, item.policy).level(description)
+    ratio = _ratio(level, factor, item.name)
+    if ratio is None:
+        return None
+    p, q = ratio
+    return _from_scaled(_round_ratio(p * end_us, q) - _round_ratio(p * start_us, q))
 
 
 def gap(engine: _Engine, account: str, resource: str, line: _t.Timeline, clock_us: int) -> None:
@@ -118,7 +156,6 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     level_of = typing.cast(TimePolicy, item.policy).level
     factor = item._factor
     assert factor is not None
-    multiplier, divisor = factor
     unit = item.unit
     append = rows.append
     cycle_of = window.cycle_of
@@ -162,18 +199,7 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                     f"meter {name!r}, resource {resource!r} of {account!r} as described by "
                     f"{record} at {format_us(begin)}: {error}"
                 ) from None
-            if level is None:
-                ratio = None
-            else:
-                if not isinstance(level, Decimal):
-                    # A user's policy may return an int or a float.
-                    level = to_decimal(level, f"meter {name!r} level")
-                p, q = level.as_integer_ratio()
-                # In lowest terms: the same F, with smaller integers to divide per row
-                # (an hour is 3.6e9 µs, a quantum 1e-24: most of it cancels).
-                numerator, denominator = p * multiplier * _SCALE, q * divisor
-                common = math.gcd(numerator, denominator)
-                ratio = (numerator // common, denominator // common)
+            ratio = _ratio(level, factor, name)
             levels[key] = (description, ratio)
         if ratio is None:
             continue

@@ -150,6 +150,7 @@ def closes_back(
             rater._state,
             rater._by_key,
             rater._inventories,
+            meters=rater._engine.meters,
             known_us=as_of_us,
             judged=judged,
         )
@@ -218,6 +219,7 @@ def moves_closing(
         rater._base_us,
         rater._state,
         rater._by_key,
+        meters=rater._engine.meters,
         watermarks=marks,
         judged=closers,
     )

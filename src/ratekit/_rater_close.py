@@ -15,6 +15,7 @@ from typing import Final
 from . import _rater_accounts as _accounts
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
+from . import _rater_late_inventories as _late_inventories
 from . import _rater_range as _range
 from . import _rater_remembered as _remembered
 from . import _rater_said as _said
@@ -22,7 +23,7 @@ from . import _rater_store as _store
 from . import _rater_stretch as _stretch
 from ._instants import format_us
 from .errors import BadTimeError
-from .records import Event
+from .records import Event, Inventory
 
 if typing.TYPE_CHECKING:
     from .rater import Rater
@@ -95,6 +96,9 @@ def compact(rater: Rater, new_base: int) -> None:
     # New mappings, not the kept ones changed: a statement's checkpoint holds the old ones
     # (see _rater_store.checkpoint).
     rater._records = {k: r for k, r in rater._records.items() if k not in old}
+    rater._inventoried = _late_inventories.compacted(
+        rater._inventoried, (r for r in old.values() if type(r) is Inventory)
+    )
     forgotten: dict[object, str | None] = {
         identity: _remembered.digest(record)
         for identity, record in old.items()

@@ -21,8 +21,8 @@ before it (`_unplaced()`). It is not applied, as before, and its anomaly says so
 
 Nor can an event that would open its resource there (a START of a resource no
 compacted state has running) when an inventory compacted after it may have covered the
-resource and closed it again, as batch rating closes it: the compacted states keep
-what each inventory listed, not what it covered (`_rater_late_inventories.
+resource and closed it again, as batch rating closes it: the rater keeps the last
+inventory compacted per account scoped, not what each covered (`_rater_late_inventories.
 may_have_closed()`, shared with too-late inventories). Opening it would bill from the
 kept cycles on a resource batch has closed. It is left as it stands, not applied, and
 its anomaly names per meter the quantity in doubt before the kept cycles, and says the
@@ -60,7 +60,7 @@ from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
 from ._rater_early import _restate
-from ._rater_late_inventories import last_listed, may_have_closed
+from ._rater_late_inventories import last_covering, may_have_closed
 from ._resource_state import _NO_BASE, _new_state, _placed_back
 from ._shown import show
 from .records import Anomaly, Event, Inventory
@@ -101,7 +101,9 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     if relisted:
         anomalies.extend(relisted)
         return "too_late"
-    later = may_have_closed(state, new, event.at_us, lambda: last_listed(rater), at_once=True)
+    later = may_have_closed(
+        state, new, event.at_us, lambda: last_covering(rater, event.account), at_once=True
+    )
     if later is not None:  # an inventory compacted since may have closed it: left alone
         anomalies.extend(_unopened(rater, event, later, _sums(usage.late), new.description))
         return "too_late"
@@ -125,7 +127,9 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     said: list[Anomaly] = []
     if closing is not None and state.status == "running" and closing[1] != closing[2]:
         inventory, old_us, new_us = closing
-        said.append(_closings.moved([event], inventory, state, (old_us, new_us), base))
+        said += _closings.moved(
+            [event], inventory, state, (old_us, new_us), base, meters=rater._engine.meters
+        )
     said.extend(
         _said(rater, event, meter, quantity, changed, description)
         for meter, description, quantity in _per_description(rows)
@@ -257,14 +261,14 @@ def _orphaned(rater: Rater, state: ResourceState, new: ResourceState, t_us: int)
     covered it: that one closes it (at its last sign of life under ``last_seen``), and
     batch holds it deleted from there on. The two differ from the kept cycles on: a
     listing opens a deleted resource again, not a stopped one; a START opens a stopped
-    one, not a deleted one. The compacted states do not keep what each inventory
-    covered, so when one was compacted at or after ``t_us``, its instant (the last such,
-    `last_listed()`) is returned and the event is left as it stands, as a START that
-    would open its resource is (`may_have_closed()`); else None. O(s) when it orphans.
+    one, not a deleted one. The rater does not keep what each inventory covered, so when
+    one of the resource's account was compacted at or after ``t_us``, its instant (the
+    last such, `last_covering()`) is returned and the event is left as it stands, as a
+    START that would open its resource is (`may_have_closed()`); else None. O(1).
     """
     if state.status != "unknown" or new.status != "stopped":
         return None
-    instant = last_listed(rater)
+    instant = last_covering(rater, state.account)
     return instant if instant is not None and instant >= t_us else None
 
 

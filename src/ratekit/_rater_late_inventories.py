@@ -34,6 +34,7 @@ applied names nothing.
 
 from __future__ import annotations
 
+import functools
 import typing
 from decimal import Decimal
 
@@ -52,9 +53,11 @@ from .usage import UsageRow
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["last_listed", "may_have_closed", "placed"]
+__all__ = ["compacted", "last_covering", "may_have_closed", "placed"]
 
 Key = tuple[str, str]
+#: Per account an inventory was scoped to (None: every account), the last one's instant.
+Marks = dict[str | None, int]
 
 
 def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
@@ -83,7 +86,6 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
     late: dict[Key, list[UsageRow]] = {}
     for row in usage.late:
         late.setdefault((row.account, row.resource), []).append(row)
-    last = last_listed(rater)  # once: O(s)
     applied: dict[Key, ResourceState] = {}
     unplaced: list[Anomaly] = []
     said: list[Anomaly] = []
@@ -103,7 +105,7 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
             if new != state or (covers and not _replayed(inventory, state)):
                 unplaced.append(_unplaced(inventory, base, key, settled))
             continue
-        later = may_have_closed(state, new, t_us, lambda: last)
+        later = may_have_closed(state, new, t_us, functools.partial(last_covering, rater, key[0]))
         if later is not None:
             unplaced.append(_unplaced(inventory, base, key, later, opens=True))
             continue
@@ -117,7 +119,9 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
             closing = _accounts.placed_closing(rater, state, new)
             until = None if closing is None else closing[2]
             if closing is not None and state.status == "running" and closing[1] != until:
-                said.append(_closings.moved([inventory], closing[0], state, closing[1:], base))
+                said += _closings.moved(
+                    [inventory], closing[0], state, closing[1:], base, meters=rater._engine.meters
+                )
             # What it moves of a first reading from zero counted from before the kept
             # cycles (a closing ends its running stretch there, an opening begins one).
             kept = rater._by_key.get(key, ())
@@ -131,16 +135,39 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
     anomalies += said
     anomalies += unplaced
     anomalies += owing
+    # What it covered beside what it listed: a record placed before it later may learn it.
+    rater._inventoried = compacted(rater._inventoried, (inventory,))
     return "too_late"
 
 
-def last_listed(rater: Rater) -> int | None:
-    """The instant of the last inventory the compacted states remember, if any. O(s).
+def last_covering(rater: Rater, account: str) -> int | None:
+    """The instant of the last inventory compacted whose scope covers ``account``, if any.
 
-    Each state keeps the inventories that covered its resource at the last instant any
-    did (`ResourceState.listings`); see `may_have_closed()`.
+    The rater keeps, per account an inventory was scoped to (and for those of every
+    account), the instant of the last one compacted or placed before the kept cycles
+    (`compacted()`): it may have covered a resource of that account it did not list, and
+    closed it (see `may_have_closed()`). An inventory's ``where`` is not kept: one scoped
+    to the account covers it here whatever its ``where``. O(1).
     """
-    return max((s.listings[0] for s in rater._state if s.listings is not None), default=None)
+    marks = rater._inventoried
+    instants = [marks[scope] for scope in (None, account) if scope in marks]
+    return max(instants, default=None)
+
+
+def compacted(marks: Marks, inventories: typing.Iterable[Inventory]) -> Marks:
+    """``marks`` with ``inventories``, now compacted or placed before the kept cycles.
+
+    Per account an inventory is scoped to (``None``: one of every account), the instant
+    of the last one (see `last_covering()`): a new mapping, ``marks`` left as it is. Its
+    size is that of the accounts, not of history. O(k) for the k scopes given.
+    """
+    out = dict(marks)
+    for inventory in inventories:
+        t_us = inventory.at_us
+        for scope in (None,) if inventory.accounts is None else inventory.accounts:
+            if out.get(scope, t_us) <= t_us:
+                out[scope] = t_us
+    return out
 
 
 def may_have_closed(
@@ -158,13 +185,13 @@ def may_have_closed(
     it there (``new`` runs, ``state`` does not), every inventory compacted after ``t_us``
     whose scope covered the resource closed it again in batch rate() (none listed it: it
     ran in no compacted state), at its instant, or at its last sign of life under
-    ``close="last_seen"``. The compacted states keep, per resource, the inventories that
-    covered it at the last instant any did (`ResourceState.listings`), not what each
-    covered (its ``accounts`` and ``where``, which a record that re-describes the
-    resource may bring it into): whether one covered this resource is not known. Returns
-    the instant ``last()`` gives (`last_listed()`, asked only when the record opens the
-    resource) when that inventory came after the record (the resource is then left as
-    it stands), else None. Shared by the too-late inventories and events, which leave
+    ``close="last_seen"``. The rater keeps the instant of the last inventory compacted
+    per account scoped (`last_covering()`), not what each covered at its instant (its
+    ``where``, and what the resource was then, which the record changes): that one
+    covered this resource is not known, nor what the records between would make of it.
+    Returns the instant ``last()`` gives (`last_covering()`, asked only when the record
+    opens the resource) when that inventory came after the record (the resource is then
+    left as it stands), else None. Shared by the too-late inventories and events, which leave
     alike what neither can place. ``at_once``: an inventory stamped at ``t_us`` itself
     comes after the record too, as one comes after the events stamped up to its instant
     (an inventory of that instant is not: a resource listed by any inventory of an

@@ -8,6 +8,7 @@ it and `load()`s the body into a new rater, then checks that its parts fit toget
 
 from __future__ import annotations
 
+import operator
 import typing
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -54,6 +55,9 @@ STATUSES: Final = frozenset(("unknown", "running", "stopped", "deleted"))
 
 # The keys of a snapshot's body; the first snapshots had no by_resource (all records were
 # in records), late_seen nor first.
+T = typing.TypeVar("T")
+_key: Final = operator.itemgetter(0)  # a keyed item's key
+
 _BODY: Final = frozenset(
     (
         "base_us",
@@ -81,6 +85,7 @@ _LATER: Final = frozenset(
         "start_us",
         "too_late",
         "said_before",
+        "inventoried",
     )
 )
 _NO_RECORDS: Final[dict[str, list[object]]] = {"attributes": [], "shapes": [], "groups": []}
@@ -145,6 +150,11 @@ def body(rater: Rater) -> dict[str, object]:
     older = rater._anomalies_before - rater._anomalies
     if older:  # of the anomalies, those said before the last compaction (absent: none)
         body["said_before"] = sorted((_snapshot_entries.encode_anomaly(a) for a in older), key=repr)
+    if rater._inventoried:  # the last inventory compacted per account scoped (absent: none)
+        body["inventoried"] = sorted(
+            ([account, at_us] for account, at_us in rater._inventoried.items()),
+            key=lambda item: (item[0] is not None, item[0] or ""),
+        )
     if rater._start_us < rater._base_us:  # the rater's first cycle (absent: the kept ones')
         body["start_us"] = rater._start_us
     return body
@@ -209,13 +219,37 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         _once("dirty", dirty)
         rater._dirty = set(dirty)
         rater._first = first_records(body, rater._base_us, rater._state, rater._records)
-        allowed = each(body, "allowed", _allowances.decode) if "allowed" in body else []
-        _once("allowed", (key for key, _ in allowed))
-        rater._allowed = dict(allowed)
+        rater._allowed = dict(_optional(body, "allowed", _allowances.decode, _key))
         rater._tz = _rater_tz.decode(body)
-        uncovered = each(body, "uncovered", _account) if "uncovered" in body else []
-        _once("uncovered", uncovered)
-        rater._uncovered = set(uncovered)
+        rater._uncovered = set(_optional(body, "uncovered", _account))
+        rater._inventoried = _inventoried(body, rater._state)
+
+
+def _optional(
+    body: Mapping[str, Any],
+    name: str,
+    decode: typing.Callable[[Any], T],
+    key: typing.Callable[[T], object] = lambda item: item,
+) -> list[T]:
+    """The items of the optional list ``body[name]`` (absent: none), each ``key`` listed once. O(n)."""
+    if name not in body:
+        return []
+    items = _snapshot.decode_each(body, name, decode)
+    _once(name, map(key, items))
+    return items
+
+
+def _inventoried(body: Mapping[str, Any], state: Iterable[ResourceState]) -> dict[str | None, int]:
+    """Per account scoped (None: every account), the last inventory compacted.
+
+    See `_rater_late_inventories.compacted()`. Absent from snapshots written before it
+    was kept: what the compacted states keep of inventories then (the last instant one
+    covered each, `ResourceState.listings`), as of every account, O(s).
+    """
+    if "inventoried" in body:
+        return dict(_optional(body, "inventoried", _snapshot_entries.inventoried, _key))
+    listed = max((item.listings[0] for item in state if item.listings is not None), default=None)
+    return {} if listed is None else {None: listed}
 
 
 def _said_before(
@@ -511,7 +545,7 @@ _SAVED: Final = (
 #: What a statement replaces but never changes in place: saved as it is, not copied (the
 #: kept records, a mapping as large as the stream, and the ids compacted away last, as
 #: many as a cycle's records, would cost O(records) a statement).
-_REPLACED: Final = ("_forgotten", "_records", "_too_late")
+_REPLACED: Final = ("_forgotten", "_inventoried", "_records", "_too_late")
 
 
 def checkpoint(rater: Rater) -> dict[str, object]:

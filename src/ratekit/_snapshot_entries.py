@@ -16,7 +16,7 @@ from ._shown import show
 from ._snapshot import _items, _list, _record_type, _strings
 from .records import Anomaly
 
-__all__ = ["anomaly", "dirty", "encode_anomaly", "first", "forgotten", "late_seen"]
+__all__ = ["anomaly", "dirty", "encode_anomaly", "first", "forgotten", "inventoried", "late_seen"]
 
 _HEX: Final = frozenset("0123456789abcdef")
 
@@ -113,6 +113,17 @@ def first(item: object) -> tuple[str, int]:
     if not isinstance(account, str):
         raise TypeError(f"an account is a string, not {show(account)}")
     return account, check_us(at_us, "an account's first record")
+
+
+def inventoried(item: object) -> tuple[str | None, int]:
+    """The last inventory compacted for an account's resources: ``[account or null, at_us]``.
+
+    ``null``: the last one scoped to every account.
+    """
+    account, at_us = _items(item, "an inventory compacted", "[account or null, at_us]", 2)
+    if account is not None and (not isinstance(account, str) or not account):
+        raise TypeError(f"an account is a non-empty string or null, not {show(account)}")
+    return account, check_us(at_us, "an inventory compacted")
 
 
 def late_seen(item: object) -> str:

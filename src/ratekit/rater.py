@@ -158,6 +158,7 @@ class Rater:
         "_forgotten",
         "_holders",
         "_horizon_us",
+        "_inventoried",
         "_inventories",
         "_late",
         "_late_keys",
@@ -245,6 +246,9 @@ class Rater:
         # instant's cycle on (as rate() covers them).
         self._first: dict[str, int] = {}
         self._uncovered: set[str] = set()  # accounts the metering state covers not: see coverage()
+        # Per account an inventory was scoped to (None: every account), the instant of the
+        # last one compacted: see _rater_late_inventories.last_covering().
+        self._inventoried: dict[str | None, int] = {}
         # What the compacted cycles consumed of allowances with their own period.
         self._allowed: _allowances.Consumed = {}
         self._book = None  # rows so far, metering state at _as_of_us
