@@ -227,3 +227,29 @@ def test_an_account_listed_twice_is_refused() -> None:
     data["body"]["inventoried"] = [["a", 1], ["a", 2]]
     with pytest.raises(rk.BadSnapshotError, match=r"body\.inventoried\[1\] repeats 'a'"):
         rk.Rater.restore(resealed(data), PLAN, [HOURS])
+
+
+def test_an_entry_at_or_after_the_kept_cycles_is_refused() -> None:
+    # Only inventories before the kept cycles (3 March on) are compacted.
+    data = json.loads(json.dumps(_rater([EMPTY]).snapshot()))
+    data["body"]["inventoried"] = [["a", rk.Span("2026-03-03T00:00:00Z", END).start_us]]
+    with pytest.raises(rk.BadSnapshotError) as raised:
+        rk.Rater.restore(resealed(data), PLAN, [HOURS])
+    assert str(raised.value) == (
+        "Rater snapshot is inconsistent: an inventory compacted (inventoried) is stamped at "
+        "or after base_us: only inventories before the kept cycles are compacted; it was "
+        "altered by hand or damaged: restore an unaltered copy."
+    )
+
+
+def test_an_entry_in_no_cycle_of_the_plans_is_refused() -> None:
+    # Year 1 lies before every calendar cycle ratekit computes (from year 2).
+    data = json.loads(json.dumps(_rater([EMPTY]).snapshot()))
+    data["body"]["inventoried"] = [["a", rk.Span("0001-01-01T00:00:00Z", END).start_us]]
+    with pytest.raises(rk.BadSnapshotError) as raised:
+        rk.Rater.restore(resealed(data), PLAN, [HOURS])
+    assert str(raised.value).startswith(
+        "Rater snapshot inventoried -62135596800000000 (0001-01-01T00:00:00Z) lies outside "
+        "the cycles of its plans ("
+    )
+    assert str(raised.value).endswith("); restore an unaltered copy.")

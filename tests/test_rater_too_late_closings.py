@@ -322,3 +322,94 @@ def test_a_closing_back_metered_after_a_too_late_listing_is_said_once_restored_o
         statement = one.statement("2026-03-07T06:00:00Z")
         assert statement.anomalies == ()
         assert statement.total() == Decimal(24)  # a1's 24 h of 6 March
+
+
+# 4. A too-late re-description that takes a resource out of a where scope, or into one.
+
+WHERE = rk.Inventory(
+    "2026-03-04T12:00:00Z", [], close="last_seen", where={"f": "s"}, id="inv4"
+)  # closes what it does not list among resources described f=s, at their last sign of life
+
+
+# Priced per flavor: a line's entry is its flavor (1 EUR an hour of f=s, 10 of f=b).
+FLAVORS = rk.Plan(
+    "p",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [
+        rk.PriceEntry("s", "vm.hours", rk.PerUnit(1), where={"f": "s"}),
+        rk.PriceEntry("b", "vm.hours", rk.PerUnit(10), where={"f": "b"}),
+    ],
+)
+
+
+def _rescoped(first: str, then: str) -> tuple[list[rk.StatementLine], list[rk.Anomaly], Record]:
+    """vm-4 started 1 March 06:00 (f=first), WHERE metered by 5 March; then an UPDATE of
+    2 March 10:00 (f=then), fed once 1 to 3 March are compacted; a last statement."""
+    rater = rk.Rater(FLAVORS, [VM], start="2026-03-01T00:00:00Z")
+    start = rk.Event("acme", "vm-4", "2026-03-01T06:00:00Z", {"f": first}, kind="start", id="s4")
+    reports: list[rk.Feed | rk.Statement] = [rater.feed([start, WHERE])]
+    reports += [rater.statement("2026-03-03T00:00:00Z"), rater.statement("2026-03-05T00:00:00Z")]
+    update = rk.Event("acme", "vm-4", "2026-03-02T10:00:00Z", {"f": then}, kind="update", id="u4")
+    feed = rater.feed([update])
+    assert feed.too_late == ("u4",)
+    reports += [feed, rater.statement("2026-03-06T00:00:00Z")]
+    lines = [line for r in reports if isinstance(r, rk.Statement) for line in r.lines]
+    said = [a for r in reports for a in r.anomalies if a.kind in {"late", "too_late"}]
+    return lines, said, update
+
+
+def _per_description(lines: list[rk.StatementLine], said: list[rk.Anomaly]) -> dict[str, Decimal]:
+    """Hours per flavor: the lines' and the quantities named (by the description they name)."""
+    out: dict[str, Decimal] = {}
+    for line in lines:
+        assert line.entry is not None, line
+        out[line.entry] = out.get(line.entry, Decimal(0)) + line.quantity
+    for anomaly in said:
+        if anomaly.quantity is not None:
+            flavor = "s" if "description {'f': 's'}" in anomaly.message else "b"
+            out[flavor] = out.get(flavor, Decimal(0)) + anomaly.quantity
+    return out
+
+
+def _batch_per_description(records: list[Record]) -> dict[str, Decimal]:
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z")
+    out: dict[str, Decimal] = {}
+    usage = rk.meter(records, [VM], span=span, cycle=PLAN.cycle, as_of=span.end)
+    for row in usage.rows:
+        out[row.description["f"]] = out.get(row.description["f"], Decimal(0)) + row.quantity
+    return out
+
+
+def test_a_too_late_update_out_of_a_where_scope_names_the_closing_it_undoes() -> None:
+    # Batch: f=s from 1 March 06:00 to 2 March 10:00 (28 h), then f=b, out of WHERE's
+    # scope: not closed, 86 h to 6 March. The stream closed vm-4 back at its START (1
+    # March 06:00) and bills 48 h of f=b from 4 March on. The UPDATE takes the closing
+    # away: the part from 06:00 to the kept cycles, 66 h under f=s, stays unbilled, and
+    # its own re-description moves 38 h (2 March 10:00 to 4 March) from f=s to f=b:
+    # f=s 66 - 38 = 28, f=b 48 + 38 = 86. (Was: the closing's part named nothing, 48.)
+    lines, said, update = _rescoped("s", "b")
+    start = rk.Event("acme", "vm-4", "2026-03-01T06:00:00Z", {"f": "s"}, kind="start", id="s4")
+    want = _batch_per_description([start, WHERE, update])
+    assert want == {"s": Decimal(28), "b": Decimal(86)}
+    assert _per_description(lines, said) == want
+    moved = [a for a in said if "moves where inventory 'inv4'" in a.message]
+    assert [(a.meter, a.quantity, a.record_ids) for a in moved] == [
+        ("vm.hours", Decimal(66), ("u4", "inv4"))
+    ]
+
+
+def test_a_too_late_update_into_a_where_scope_names_the_closing_it_makes() -> None:
+    # Batch: f=b from 1 March 06:00, f=s from 2 March 10:00, its last sign of life: WHERE
+    # closes it there, 28 h of f=b in all. The stream billed f=b to the kept cycles (66
+    # h) and nothing after (the kept closing had none to close). The UPDATE brings the
+    # closing to 10:00: 2 March 10:00 to 4 March, 38 h of f=b, stays billed: 66 - 38 =
+    # 28. (Was: +28 "stays unbilled", as if WHERE had closed f=b back at 06:00: 94.)
+    lines, said, update = _rescoped("b", "s")
+    start = rk.Event("acme", "vm-4", "2026-03-01T06:00:00Z", {"f": "b"}, kind="start", id="s4")
+    want = _batch_per_description([start, WHERE, update])
+    assert want == {"b": Decimal(28)}
+    assert {k: v for k, v in _per_description(lines, said).items() if v} == want
+    moved = [a for a in said if "moves where inventory 'inv4'" in a.message]
+    assert [(a.meter, a.quantity) for a in moved] == [("vm.hours", Decimal(-38))]
+    assert "stays billed ('vm.hours': -38 hour under description {'f': 'b'})" in moved[0].message

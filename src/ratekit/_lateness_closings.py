@@ -18,6 +18,7 @@ part is said once, whatever other inventories come after it or at its instant.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Final
 
@@ -163,29 +164,29 @@ def _per_meter(
     """The ``"too_late"`` anomalies of a closing's part before the kept cycles, one per meter.
 
     ``part``: its two ends, and whether batch bills it where the compacted cycles did
-    not (else they billed it and batch does not). The resource ran under its state's
-    description there: each time meter that meters it (a level, not None) gets an
-    anomaly with its ``meter`` and ``quantity`` (what the stream's usage differs from
-    batch's by: negative when the compacted cycles billed it), its ``message`` (before
-    and after) joined by the words ``" ('meter': quantity unit under description
-    {...})"``; none such, one anomaly naming no meter. ``said``: the anomalies' record
-    ids and instant. O(m) for m meters.
+    not (else they billed it and batch does not). It is measured under the state's
+    description: each time meter that meters it (a level, not None) gets an anomaly
+    with its ``meter`` and ``quantity`` (what the stream's usage differs from batch's
+    by: negative when the compacted cycles billed it), its ``message`` (before and
+    after) joined by the words ``" ('meter': quantity unit under description {...})"``;
+    none such, one anomaly naming no meter. ``said``: the anomalies' record ids and
+    instant. O(m) for m meters.
     """
     start_us, end_us, unbilled = part
     before, after = message
     record_ids, at_us = said
+    description = state.description
     out: list[Anomaly] = []
     for item in meters:
         if item._factor is None:
             continue  # a sample meter: a closing changes no sample
-        quantity = running(item, state.description, min(start_us, end_us), max(start_us, end_us))
+        quantity = running(item, description, start_us, end_us)
         if not quantity:
             continue
         if not unbilled:
             quantity = quantity.copy_negate()
         words = (
-            f" ({item.name!r}: {quantity} {item.unit} under description "
-            f"{show(dict(state.description))})"
+            f" ({item.name!r}: {quantity} {item.unit} under description {show(dict(description))})"
         )
         out.append(
             placed(
@@ -421,14 +422,20 @@ def placed_closing(
     nothing of the resource's running time in the compacted cycles from that closing on,
     so the record's part there is judged up to it. O(i + k).
     """
-    inventory = closer(inventories, new)
-    if inventory is None or inventory.close != "last_seen":
-        return None
-    old_us = _closing(state, kept, inventory.at_us, base_us) if state.status == _PRICED else None
-    new_us = _closing(new, kept, inventory.at_us, base_us)
+    # Each state by the inventory that closes it as it describes it: a record that
+    # re-describes the resource may take it out of a scope, or into one.
+    was = closer(inventories, state) if state.status == _PRICED else None
+    now = closer(inventories, new)
+    old_us = _closing(state, kept, was.at_us, base_us) if _at_last(was) else None
+    new_us = _closing(new, kept, now.at_us, base_us) if _at_last(now) else None
     if old_us is None and new_us is None:
         return None
-    return inventory, old_us, new_us
+    return typing.cast("Inventory", now if new_us is not None else was), old_us, new_us
+
+
+def _at_last(inventory: Inventory | None) -> typing.TypeGuard[Inventory]:
+    """Whether ``inventory`` closes at the last sign of life (``close="last_seen"``)."""
+    return inventory is not None and inventory.close == "last_seen"
 
 
 def _listed_us(state: ResourceState, at_us: int) -> int | None:
@@ -518,7 +525,9 @@ def moved(
 ) -> list[Anomaly]:
     """The ``"too_late"`` anomalies of `moves_closing()` for one resource, one per meter. O(n + m).
 
-    ``moved``: the closing before and after ``news`` (None: in the kept cycles). See
+    ``moved``: the closing before and after ``news`` (None: in the kept cycles). The
+    part between is measured under ``state``'s description: what a record placed before
+    the kept cycles changes there beside (a re-description) its own anomalies name. See
     `_per_meter()` for the m ``meters``.
     """
     old_us, new_us = moved

@@ -128,7 +128,12 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     if closing is not None and state.status == "running" and closing[1] != closing[2]:
         inventory, old_us, new_us = closing
         said += _closings.moved(
-            [event], inventory, state, (old_us, new_us), base, meters=rater._engine.meters
+            [event],
+            inventory,
+            state,
+            (old_us, new_us),
+            base,
+            meters=rater._engine.meters,
         )
     said.extend(
         _said(rater, event, meter, quantity, changed, description)

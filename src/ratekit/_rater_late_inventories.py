@@ -120,7 +120,12 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
             until = None if closing is None else closing[2]
             if closing is not None and state.status == "running" and closing[1] != until:
                 said += _closings.moved(
-                    [inventory], closing[0], state, closing[1:], base, meters=rater._engine.meters
+                    [inventory],
+                    closing[0],
+                    state,
+                    closing[1:],
+                    base,
+                    meters=rater._engine.meters,
                 )
             # What it moves of a first reading from zero counted from before the kept
             # cycles (a closing ends its running stretch there, an opening begins one).

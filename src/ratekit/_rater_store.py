@@ -423,12 +423,27 @@ def consistent(rater: Rater) -> None:
     elif rater._allowed:
         plans = _RatingEngine(rater._engine.plans, Span.from_us(base, base)).plans
         problem = _allowances.misplaced(plans, rater._allowed, base)
-    problem = problem or _misplaced_start(rater)
+    problem = problem or _misplaced_start(rater) or _inventoried_kept(rater)
     if problem is not None:
         raise BadSnapshotError(
             f"Rater snapshot is inconsistent: {problem}; it was altered by hand or "
             "damaged: restore an unaltered copy."
         )
+
+
+def _inventoried_kept(rater: Rater) -> str | None:
+    """What is wrong with the last inventories compacted, if any: one not before base_us.
+
+    One in no cycle of the plans is refused as such (BadSnapshotError). O(a).
+    """
+    for at_us in rater._inventoried.values():
+        _cycle(rater, at_us, "inventoried")
+        if at_us >= rater._base_us:
+            return (
+                "an inventory compacted (inventoried) is stamped at or after base_us: only "
+                "inventories before the kept cycles are compacted"
+            )
+    return None
 
 
 def _before_base(rater: Rater, base: int) -> bool:
