@@ -21,6 +21,8 @@ import json
 from collections.abc import Sequence
 from decimal import Decimal
 
+import pytest
+
 import ratekit as rk
 
 VM = rk.Meter("vm.hours", "hour", rk.OnOff())
@@ -413,3 +415,52 @@ def test_a_too_late_update_into_a_where_scope_names_the_closing_it_makes() -> No
     moved = [a for a in said if "moves where inventory 'inv4'" in a.message]
     assert [(a.meter, a.quantity) for a in moved] == [("vm.hours", Decimal(-38))]
     assert "stays billed ('vm.hours': -38 hour under description {'f': 'b'})" in moved[0].message
+
+
+# 5. A late record that moves a closing, fed with an earlier inventory that takes it over.
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["one batch", "two batches"])
+def test_a_closing_moved_and_taken_over_in_one_batch_says_what_stays_unbilled(
+    together: bool,
+) -> None:
+    # a1 runs from 1 March 14:00. The inventory of 3 March 09:00 (no horizon), fed with
+    # its START, closes it there, its last sign of life: the statement that meters it
+    # (3 March 12:00) takes back the 10 h of 1 March and 24 of 2 March, which the next
+    # one compacts (base 3 March). Then a STOP of 3 March 02:00 and an unscoped inventory
+    # of 3 March 04:30, both late for the kept 3 March: batch closes a1 at the STOP,
+    # 10 + 24 + 2 = 36 h. The STOP moves the closing out of the compacted cycles: +34 h
+    # stay unbilled, whether the inventory that now closes it first comes with it (was:
+    # nothing said, 2 h in all) or after. The lines: 2 h of 3 March.
+    start = rk.Event("acme", "a1", "2026-03-01T14:00:00Z", kind="start", id="s")
+    first = rk.Inventory("2026-03-03T09:00:00Z", [], close="last_seen", id="i16")
+    stop = rk.Event("acme", "a1", "2026-03-03T02:00:00Z", kind="stop", id="x")
+    earlier = rk.Inventory("2026-03-03T04:30:00Z", [], close="last_seen", id="i17")
+    rater = rk.Rater(PLAN, [VM], start="2026-03-01T00:00:00Z")
+    rater.feed([start, first])
+    reports: list[rk.Feed | rk.Statement] = [
+        rater.statement(at)
+        for at in ("2026-03-02T00:00:00Z", "2026-03-03T12:00:00Z", "2026-03-04T00:00:00Z")
+    ]
+    batches = [[stop, earlier]] if together else [[stop], [earlier]]
+    reports += [rater.feed(batch) for batch in batches]
+    reports.append(rater.statement("2026-03-05T00:00:00Z"))
+    lines = [line for r in reports if isinstance(r, rk.Statement) for line in r.lines]
+    said = [a for r in reports for a in r.anomalies if a.kind == "too_late"]
+    base = rk.Span("2026-03-03T00:00:00Z", "2026-03-04T00:00:00Z").start_us
+    assert [(a.meter, a.quantity, a.at_us) for a in said] == [("vm.hours", Decimal(34), base)]
+    assert "the part from 2026-03-01T14:00:00Z to 2026-03-03T00:00:00Z (34 hours" in (
+        said[0].message
+    )
+    assert "stays unbilled" in said[0].message
+    assert sum(line.quantity for line in lines) == Decimal(2)
+    assert sum(line.quantity for line in lines) + sum(
+        a.quantity for a in said if a.quantity is not None
+    ) == Decimal(36)
+    batch = rk.rate(
+        [start, first, stop, earlier],
+        PLAN,
+        span=rk.Span("2026-03-01T00:00:00Z", "2026-03-05T00:00:00Z"),
+        meters=[VM],
+    )
+    assert sum(c.quantity for c in batch.charges) == Decimal(36)

@@ -69,6 +69,7 @@ def closes_back(
     meters: Sequence[Meter],
     known_us: int | None = None,
     judged: Sequence[Record] = (),
+    fresh: Collection[Record] = (),
 ) -> list[Anomaly]:
     """The anomalies of a ``"last_seen"`` inventory closing resources before ``base_us``.
 
@@ -90,7 +91,10 @@ def closes_back(
     watermark). This one, fed late, may take a resource over from one of them stamped
     after it that closed it at its last sign of life: what the compacted cycles billed
     beyond that closing was said then, and only the part from this closing to that one
-    is said now (nothing when they close it at one instant). O(s + k) for s states
+    is said now (nothing when they close it at one instant). That closing is where the
+    records judged then put it: ``fresh``, the records fed (or metered) with this one,
+    are not among them, and may have moved it since; so this closing may come after it
+    (in the kept cycles, say), and the part between "stays unbilled". O(s + k) for s states
     and k kept records of the states' resources, O((h + k) log (h + k)) for a resource
     with h events of history among whose events a ``seq`` orders them.
     """
@@ -102,6 +106,7 @@ def closes_back(
         return []  # an earlier inventory of everything listed or closed every resource
     others.append(inventory)
     listed = {(account, resource) for account, resource, _ in inventory.resources}
+    fresh_ids = {id(record) for record in fresh}
     out: list[Anomaly] = []
     for state in states:
         key = (state.account, state.resource)
@@ -113,38 +118,45 @@ def closes_back(
         if known_us is not None:
             kept = [record for record in kept if known_by(record, known_us)]
         close_us = _closing(state, kept, at_us, base_us)
-        if close_us is None:
-            continue
-        until_us, after = base_us, ""
+        said_us, after = base_us, ""  # what the compacted cycles billed up to, as said
         before = closer(judged, state) if judged else None
         if before is not None and before.close == "last_seen":
             # Taken over from an inventory metered before, which closed it at its own
-            # last sign of life: the compacted cycles billed up to there, said then.
-            before_us = _closing(state, kept, before.at_us, base_us)
+            # last sign of life among the records judged then: the compacted cycles
+            # billed up to there, said then.
+            then = [record for record in kept if id(record) not in fresh_ids]
+            before_us = _closing(state, then, before.at_us, base_us)
             if before_us is not None:
-                if before_us <= close_us:
-                    continue  # closed at one instant: nothing more was billed
-                until_us = before_us
+                said_us = before_us
                 label = f"inventory {before.id!r}" if before.id is not None else "inventory"
                 after = (
                     f" ({label} at {format_us(before.at_us)}, metered before, closed it at "
                     f"{format_us(before_us)} and said the part from there)"
                 )
-        hours = _hours(until_us - close_us)
+        now_us = base_us if close_us is None else close_us
+        if now_us == said_us:
+            continue  # closed where it was: nothing more was billed, nor less
+        lo, hi = min(now_us, said_us), max(now_us, said_us)
+        since = (
+            f"since {format_us(close_us)} (its last sign of life), before every cycle the "
+            "rater keeps"
+            if close_us is not None
+            else "up to its last sign of life, in the cycles the rater keeps"
+        )
+        stays = "stays billed" if now_us < said_us else "stays unbilled"
         what = f"inventory {inventory.id!r}" if inventory.id is not None else "inventory"
         said = (
             f"{what} at {format_us(at_us)} (close='last_seen') closes {state.resource!r} "
-            f"of {state.account!r}, {state.status} since {format_us(close_us)} (its last "
-            f"sign of life), before every cycle the rater keeps{after}: the part from "
-            f"{format_us(close_us)} to {format_us(until_us)} ({hours} hours "
-            f"{state.status}) belonged to cycles already compacted and stays billed"
+            f"of {state.account!r}, {state.status} {since}{after}: the part from "
+            f"{format_us(lo)} to {format_us(hi)} ({_hours(hi - lo)} hours "
+            f"{state.status}) belonged to cycles already compacted and {stays}"
         )
         out += _per_meter(
             meters,
             state,
-            (close_us, until_us, False),
+            (lo, hi, now_us > said_us),
             (said, ": not applied (the part from then on is)."),
-            (() if inventory.id is None else (inventory.id,), close_us),
+            (() if inventory.id is None else (inventory.id,), now_us),
         )
     return out
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 
 import attrs
@@ -121,7 +121,11 @@ def covered_from(first: dict[str, int], rows: Iterable[UsageRow], new_base: int)
 
 
 def closes_back(
-    rater: Rater, inventories: Iterable[Record], as_of_us: int, now: Iterable[Record] = ()
+    rater: Rater,
+    inventories: Iterable[Record],
+    as_of_us: int,
+    now: Iterable[Record] = (),
+    fresh: Collection[Record] = (),
 ) -> list[Anomaly]:
     """The too-late parts of last_seen inventories' closings, before the kept cycles.
 
@@ -131,14 +135,16 @@ def closes_back(
     those fed ahead of the last watermark that it meters (with the cycles compacted by
     then). So each is said once. ``now``: the inventories judged with them (the feed's
     batch); the kept ones known by the last watermark but these were judged before.
+    ``fresh``: the records fed (or metered) with them, which those judged before did not
+    know (see `_lateness_closings.closes_back()`).
     """
     inventories = list(inventories)
     prev = rater._as_of_us
-    fresh = {id(record) for record in (*inventories, *now)}
+    judging = {id(record) for record in (*inventories, *now)}
     judged = [
         other
         for other in rater._inventories
-        if id(other) not in fresh and _ledger.known_by(other, prev)
+        if id(other) not in judging and _ledger.known_by(other, prev)
     ]
     out: list[Anomaly] = []
     for inventory in inventories:
@@ -153,6 +159,7 @@ def closes_back(
             meters=rater._engine.meters,
             known_us=as_of_us,
             judged=judged,
+            fresh=fresh,
         )
     return out
 

@@ -61,7 +61,9 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
     # The records pending that this statement meters (known_by's first test inline).
     known = [r for r in rater._pending if r.at_us < as_of_us or _ledger.known_by(r, as_of_us)]
     spill = _accounts.spilling(rater, known)
-    closed_back = _accounts.closes_back(rater, (r for r in known if type(r) is Inventory), as_of_us)
+    closed_back = _accounts.closes_back(
+        rater, (r for r in known if type(r) is Inventory), as_of_us, fresh=known
+    )
     closed_back += _accounts.moves_closing(rater, known, [], as_of_us)
     behind, closers = _roles.reaching(rater, known)
     metered, full, changed = _advance.advance(rater, as_of_us)

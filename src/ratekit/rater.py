@@ -421,7 +421,7 @@ class Rater:
         closers, self._closers = self._closers, []
         lost = []
         for closer in closers:  # what each closes in compacted cycles is too late
-            closings = _accounts.closes_back(self, [closer], self._as_of_us, closers)
+            closings = _accounts.closes_back(self, [closer], self._as_of_us, closers, fresh)
             _accounts.too_late_in_part(closer, closings, told, partly)
             lost += closings
         moved = _accounts.moves_closing(self, fresh, closers)
