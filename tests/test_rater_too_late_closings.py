@@ -464,3 +464,57 @@ def test_a_closing_moved_and_taken_over_in_one_batch_says_what_stays_unbilled(
         meters=[VM],
     )
     assert sum(c.quantity for c in batch.charges) == Decimal(36)
+
+
+# 6. A too-late part judged up to a closing inside one of its pieces, exactly.
+
+
+def test_a_part_cut_at_a_closing_is_metered_to_it_exactly() -> None:
+    # Horizon 6 h, 1 EUR a unit. vm-b0 starts 2 March 21:15 at 2 GB and grows to 5 GB
+    # at 3 March 20:15; an inventory of 4 March 23:30 closes what it does not list at
+    # the last sign of life. Fed once 2 March is compacted; then an inventory of 3 March
+    # 22:00 of the 5 GB resources (it lists none), once 3 March is compacted too. Batch:
+    # 2.75 + 20.25 = 23 h; 2 x 23 = 46 GB*h, closed at 20:15 either way. The late
+    # inventory's part, cut at that closing inside its piece of 20:15 to 24:00: 1.75 h x
+    # 5 GB = 8.75 GB*h exactly (was 8.75 less 1E-59: a share of 3.75 h in proportion).
+    memory = rk.Meter("mem", "GB*hour", rk.Continuous("mem"))
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.daily(tz="UTC"),
+        [
+            rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1)),
+            rk.PriceEntry("mem", "mem", rk.PerUnit(1)),
+        ],
+    )
+    on_time = [
+        rk.Event("beta", "vm-b0", "2026-03-02T21:15:00Z", {"mem": 2}, kind="start", id="s4"),
+        rk.Event("beta", "vm-b0", "2026-03-03T20:15:00Z", {"mem": 5}, kind="update", id="e6"),
+        rk.Inventory("2026-03-04T23:30:00Z", [], close="last_seen", id="inv14"),
+    ]
+    late = rk.Inventory("2026-03-03T22:00:00Z", [], close="last_seen", where={"mem": 5}, id="inv13")
+    rater = rk.Rater(
+        plan, [VM, memory], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=6)
+    )
+    reports: list[rk.Feed | rk.Statement] = [rater.statement("2026-03-04T06:00:00Z")]
+    reports += [rater.feed(on_time), rater.statement("2026-03-05T06:00:00Z")]
+    feed = rater.feed([late])
+    reports += [feed, rater.statement("2026-03-07T00:00:00Z")]
+    own = [(a.meter, a.quantity) for a in feed.anomalies if a.record_ids == ("inv13",)]
+    assert sorted(own, key=str) == [("mem", Decimal("-8.75")), ("vm.hours", Decimal("-1.75"))]
+    lines = [line for r in reports if isinstance(r, rk.Statement) for line in r.lines]
+    for meter, want in (("vm.hours", Decimal(23)), ("mem", Decimal(46))):
+        named = sum(
+            a.quantity
+            for r in reports
+            for a in r.anomalies
+            if a.meter == meter and a.quantity is not None
+        )
+        assert sum(line.quantity for line in lines if line.meter == meter) + named == want
+    batch = rk.rate(
+        [*on_time, late],
+        plan,
+        span=rk.Span("2026-03-01T00:00:00Z", "2026-03-07T00:00:00Z"),
+        meters=[VM, memory],
+    )
+    assert sum(c.quantity for c in batch.charges if c.meter == "mem") == Decimal(46)

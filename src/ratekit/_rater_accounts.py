@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 import typing
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 import attrs
@@ -22,7 +22,9 @@ from . import _rater_store as _store
 from ._anomalies import placed
 from ._decimals import CONTEXT
 from ._instants import format_us
+from ._metering_time import running
 from ._normalize import label
+from .policies import Meter
 from .pricebook import Plan
 from .records import Anomaly, Inventory
 from .statements import StatementLine
@@ -164,6 +166,20 @@ def closes_back(
     return out
 
 
+def _clipped(meters: Mapping[str, Meter], row: UsageRow, until_us: int) -> Decimal:
+    """The quantity of ``row`` before ``until_us``, inside its span (see `clipped()`). O(1)."""
+    start, end = row.span.start_us, row.span.end_us
+    item = meters.get(row.meter)
+    if item is not None:
+        whole = running(item, row.description, start, end)
+        if whole is not None and whole == abs(row.quantity):  # one running piece: exact
+            part = running(item, row.description, start, until_us)
+            assert part is not None
+            return part if row.quantity >= 0 else part.copy_negate()
+    share = CONTEXT.divide(Decimal(until_us - start), Decimal(end - start))
+    return CONTEXT.multiply(row.quantity, share)
+
+
 def placed_closing(
     rater: Rater, state: ResourceState, new: ResourceState
 ) -> tuple[Inventory, int | None, int | None] | None:
@@ -186,23 +202,25 @@ def placed_closing(
     return _closings.placed_closing(judged, state, new, kept, rater._base_us)
 
 
-def clipped(rows: Iterable[UsageRow], until_us: int | None) -> list[UsageRow]:
+def clipped(rater: Rater, rows: Iterable[UsageRow], until_us: int | None) -> list[UsageRow]:
     """``rows`` up to ``until_us`` (all of them when None): the part before a closing.
 
-    A row across it keeps its share in proportion to time, as rating clips a row to its
-    span: a too-late record's rows are running pieces (time, or a level over time).
-    O(n).
+    A row of a time meter across it is metered again up to it, as batch metering meters
+    a piece that the closing ends (`_metering_time.running()`: exact, rounded as its
+    rows are, where a share of the row in proportion to time may not be); a row of
+    another meter (a first reading from zero spread over running time) keeps its share
+    in proportion to time. O(n).
     """
     if until_us is None:
         return list(rows)
+    meters = {item.name: item for item in rater._engine.meters if item._factor is not None}
     out = []
     for row in rows:
         start, end = row.span.start_us, row.span.end_us
         if end <= until_us:
             out.append(row)
         elif start < until_us:
-            share = CONTEXT.divide(Decimal(until_us - start), Decimal(end - start))
-            out.append(attrs.evolve(row, quantity=CONTEXT.multiply(row.quantity, share)))
+            out.append(attrs.evolve(row, quantity=_clipped(meters, row, until_us)))
     return out
 
 

@@ -119,11 +119,11 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     # Metering's late rows are per meter, cycle and description: what the event moves
     # from one description to another (a re-description, a DELETE its seq moves) is
     # taken back under the one and added under the other, each priced otherwise.
-    rows = _accounts.clipped(usage.late, until)
+    rows = _accounts.clipped(rater, usage.late, until)
     changed = new != state
     if changed:
         kept = rater._by_key.get(key, ())
-        rows += _accounts.clipped(_zero.moved(rater, key, (kept, state), (kept, new)), until)
+        rows += _accounts.clipped(rater, _zero.moved(rater, key, (kept, state), (kept, new)), until)
     said: list[Anomaly] = []
     if closing is not None and state.status == "running" and closing[1] != closing[2]:
         inventory, old_us, new_us = closing

@@ -254,7 +254,7 @@ def _parts(
     ``close="last_seen"`` lies before the inventory's instant; its part is all under that.
     """
     parts: dict[str, Decimal] = {}
-    for row in _accounts.clipped(rows, until_us):
+    for row in _accounts.clipped(rater, rows, until_us):
         parts[row.meter] = CONTEXT.add(parts.get(row.meter, ZERO), row.quantity)
     key = (state.account, state.resource)
     out: list[Anomaly] = []
@@ -287,7 +287,7 @@ def _metered_after(
     probe = Event(state.account, state.resource, format_us(at_us), kind="stop")
     usage = rater._engine.meter([probe], base, base + 1, [state])
     parts: dict[str, Decimal] = {}
-    for row in _accounts.clipped(usage.late, until_us):
+    for row in _accounts.clipped(rater, usage.late, until_us):
         parts[row.meter] = CONTEXT.subtract(parts.get(row.meter, ZERO), row.quantity)
     return parts
 
