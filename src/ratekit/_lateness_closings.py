@@ -25,7 +25,7 @@ from typing import Final
 from ._anomalies import placed
 from ._descriptions import _FrozenDict, apply_attributes
 from ._event_order import _event_order
-from ._instants import format_us
+from ._instants import US_PER_HOUR, format_us
 from ._inventory_scope import is_listed
 from ._inventory_ties import order as tie_order
 from ._metering_time import running
@@ -47,8 +47,6 @@ __all__ = [
 ]
 
 Record = Event | Sample | Inventory
-
-_US_PER_HOUR: Final = 3_600_000_000
 
 #: The status whose time a closing back changes the price of. Metering measures a
 #: resource's time only while it runs (time meters meter its running pieces, see
@@ -163,7 +161,7 @@ def closes_back(
 
 def _hours(us: int) -> str:
     """``us`` microseconds in hours as text, rounded half-even to 1e-24 as metering rounds. O(1)."""
-    return f"{_from_scaled(_round_ratio(us * _SCALE, _US_PER_HOUR)):f}"
+    return f"{_from_scaled(_round_ratio(us * _SCALE, US_PER_HOUR)):f}"
 
 
 def _per_meter(
@@ -442,7 +440,9 @@ def placed_closing(
     new_us = _closing(new, kept, now.at_us, base_us) if _at_last(now) else None
     if old_us is None and new_us is None:
         return None
-    return typing.cast("Inventory", now if new_us is not None else was), old_us, new_us
+    inventory = now if new_us is not None else was
+    assert inventory is not None  # the one whose closing lies before base_us
+    return inventory, old_us, new_us
 
 
 def _at_last(inventory: Inventory | None) -> typing.TypeGuard[Inventory]:

@@ -20,7 +20,7 @@ from typing import Final
 from . import _normalize as _n
 from . import _timelines as _t
 from ._decimals import CONTEXT, to_decimal
-from ._instants import format_us
+from ._instants import US_PER_HOUR, format_us
 from ._window import _SCALE, _SPAN_KEY, _from_scaled, _round_ratio
 from .errors import RatekitError
 from .policies import Meter, TimePolicy
@@ -48,7 +48,7 @@ if typing.TYPE_CHECKING:
 __all__ = ["gap", "running", "time_rows"]
 
 #: Microseconds in an hour, to say a time in hours.
-_US_PER_HOUR: Final = Decimal(3_600_000_000)
+_US_PER_HOUR: Final = Decimal(US_PER_HOUR)
 
 #: Quanta fewer than this many (in magnitude) fit ratekit's 60 digits: scaled by 1e-24
 #: they are exact, and tidy as they are when the last digit is not 0.

@@ -53,11 +53,11 @@ DIGEST: Final = _remembered.DIGEST
 
 STATUSES: Final = frozenset(("unknown", "running", "stopped", "deleted"))
 
-# The keys of a snapshot's body; the first snapshots had no by_resource (all records were
-# in records), late_seen nor first.
 T = typing.TypeVar("T")
 _key: Final = operator.itemgetter(0)  # a keyed item's key
 
+# The keys of a snapshot's body; the first snapshots had no by_resource (all records were
+# in records), late_seen nor first.
 _BODY: Final = frozenset(
     (
         "base_us",
