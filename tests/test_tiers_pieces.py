@@ -86,6 +86,97 @@ def test_records_before_the_span_are_metered_to_place_it() -> None:
     assert rk.rate(records, plan, span=_span(15, 32), meters=[meter]).total() == 5
 
 
+def test_samples_of_other_meters_before_the_span_are_no_unknown_meter() -> None:
+    # The records before 10 March are metered for the graduated egress; a sample of the
+    # per-unit "calls" among them is a sample of a declared meter, not refused.
+    calls = rk.Meter("calls", "count", rk.Discrete())
+    egress = rk.Meter("egress", "GB", rk.Discrete())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("calls", "calls", rk.PerUnit(1)),
+            rk.PriceEntry(
+                "egress", "egress", rk.Graduated([rk.Tier(100, 0), rk.Tier(None, "0.05")])
+            ),
+        ],
+    )
+    records = [
+        rk.Sample("acme", "fn", "calls", "2026-03-05T00:00:00Z", 5, id="c1"),
+        rk.Sample("acme", "fn", "egress", "2026-03-06T00:00:00Z", 80, id="e1"),
+        rk.Sample("acme", "fn", "calls", "2026-03-15T00:00:00Z", 3, id="c2"),
+        rk.Sample("acme", "fn", "egress", "2026-03-16T00:00:00Z", 50, id="e2"),
+    ]
+    rating = rk.rate(records, plan, span=_span(10, 32), meters=[calls, egress])
+    # calls: 3 x 1 = 3 (the 5 before the span are not billed here).
+    # egress: 80 GB before fill tier 0 to 80; 20 more free, 30 x 0.05 = 1.50.
+    amounts = {charge.meter: charge.amount for charge in rating.charges}
+    assert amounts == {"calls": Decimal(3), "egress": Decimal("1.50")}
+    # The whole month: calls 8 x 1 = 8; egress 130 GB = 100 x 0 + 30 x 0.05 = 1.50.
+    # The first piece: calls 5; egress 80 GB, free. 5 + 0 + 3 + 1.50 = 9.50 = 8 + 1.50.
+    whole = rk.rate(records, plan, span=MARCH, meters=[calls, egress]).total()
+    first = rk.rate(records, plan, span=_span(1, 10), meters=[calls, egress]).total()
+    assert (whole, first, first + rating.total()) == (Decimal("9.50"), 5, Decimal("9.50"))
+
+
+def test_a_month_of_another_timezone_meters_what_came_months_before() -> None:
+    # Zurich's March starts an hour before the UTC month rated: the span starts inside it,
+    # and a January sample of the per-unit meter is metered before the span, not refused.
+    calls = rk.Meter("calls", "count", rk.Discrete())
+    egress = rk.Meter("egress", "GB", rk.Discrete())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="Europe/Zurich"),
+        [
+            rk.PriceEntry("calls", "calls", rk.PerUnit(1)),
+            rk.PriceEntry(
+                "egress", "egress", rk.Graduated([rk.Tier(100, 0), rk.Tier(None, "0.05")])
+            ),
+        ],
+    )
+    records = [
+        rk.Sample("acme", "fn", "calls", "2026-01-15T00:00:00Z", 5, id="c1"),
+        rk.Sample("acme", "fn", "egress", "2026-03-20T00:00:00Z", 120, id="e1"),
+    ]
+    rating = rk.rate(records, plan, span=MARCH, meters=[calls, egress])
+    # egress: 120 GB = 100 x 0 + 20 x 0.05 = 1.00; the January calls are before the span.
+    assert [(c.meter, c.amount) for c in rating.charges] == [("egress", Decimal("1.00"))]
+
+
+def test_a_last_sign_of_life_of_another_meter_before_the_span_places_the_hours() -> None:
+    # vm-1 runs from 1 March; its last sign of life is a "calls" sample on 3 March; an
+    # inventory on 5 March that lists nothing closes it there (last_seen): 48 h before
+    # the span. vm-2 runs 12-13 March: 24 h in the span. The first 24 h of the account's
+    # hours are free, then 1 an hour: the 48 h before place the span's 24 h at 1 each.
+    # (Without the sample, vm-1 would close at its START: nothing before the span.)
+    hours = rk.Meter("hours", "hour", rk.OnOff())
+    calls = rk.Meter("calls", "count", rk.Discrete())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("hours", "hours", rk.Graduated([rk.Tier(24, 0), rk.Tier(None, 1)])),
+            rk.PriceEntry("calls", "calls", rk.PerUnit(0)),
+        ],
+    )
+    records = [
+        rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", kind="start", id="e1"),
+        rk.Sample("acme", "vm-1", "calls", "2026-03-03T00:00:00Z", 1, id="c1"),
+        rk.Inventory("2026-03-05T00:00:00Z", [], close="last_seen", id="i1"),
+        rk.Event("acme", "vm-2", "2026-03-12T00:00:00Z", kind="start", id="e2"),
+        rk.Event("acme", "vm-2", "2026-03-13T00:00:00Z", kind="stop", id="e3"),
+    ]
+    meters = [hours, calls]
+    later = rk.rate(records, plan, span=_span(10, 32), meters=meters).total()
+    first = rk.rate(records, plan, span=_span(1, 10), meters=meters).total()
+    whole = rk.rate(records, plan, span=MARCH, meters=meters).total()
+    # Whole month: 72 h = 24 x 0 + 48 x 1 = 48; first piece: 48 h = 24; the rest 24.
+    assert (whole, first, later) == (48, 24, 24)
+
+
 def test_a_peak_before_the_span_places_nothing() -> None:
     # A Max meter is not a sum: its peak before 15 March (10) is not under the span's (7).
     # The span's peak 7 = 5 x 10 + 2 x 8 = 66, as without the earlier reading.
@@ -282,3 +373,49 @@ def test_pieces_of_a_cycle_add_up_to_the_cycle(
     second = Fraction(rk.rate(usage, plan, span=rk.Span.from_us(cut, MARCH.end_us)).total())
     assert first + second == whole
     assert whole == _oracle(name, sum((Fraction(q) for _, _, q, _ in rows), Fraction(0)))
+
+
+_SAMPLES = st.lists(
+    st.tuples(
+        st.sampled_from(["eg", "calls"]),
+        st.integers(-10 * 24, 31 * 24 - 1),  # hours from 1 March (before it: February)
+        st.integers(0, 15),  # quantity
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=LAWS)
+@given(samples=_SAMPLES, cut_hours=st.integers(1, 31 * 24 - 1), model=st.sampled_from(_MODELS))
+def test_pieces_of_a_cycle_from_records_of_several_meters_add_up(
+    samples: list[tuple[str, int, int]], cut_hours: int, model: tuple[str, rk.PriceModel]
+) -> None:
+    # Records of a meter priced per unit beside the group-priced one: each piece meters
+    # the records before it for the group's place, whatever meters they are of.
+    name, price = model
+    hour = 3_600_000_000
+    records = [
+        rk.Sample("acme", "fn", meter, rk.Span.from_us(t, t + 1).start, q, id=f"s{i}")
+        for i, (meter, h, q) in enumerate(samples)
+        for t in [MARCH.start_us + h * hour]
+    ]
+    meters = [rk.Meter("eg", "GB", rk.Discrete()), rk.Meter("calls", "count", rk.Discrete())]
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("eg", "eg", price), rk.PriceEntry("calls", "calls", rk.PerUnit(1))],
+    )
+    cut = MARCH.start_us + cut_hours * hour
+
+    def total(span: rk.Span) -> Fraction:
+        return Fraction(rk.rate(records, plan, span=span, meters=meters).total())
+
+    whole = total(MARCH)
+    first = total(rk.Span.from_us(MARCH.start_us, cut))
+    second = total(rk.Span.from_us(cut, MARCH.end_us))
+    assert first + second == whole
+    in_march = [(meter, q) for meter, h, q in samples if h >= 0]
+    eg = sum((Fraction(q) for meter, q in in_march if meter == "eg"), Fraction(0))
+    calls = sum((Fraction(q) for meter, q in in_march if meter == "calls"), Fraction(0))
+    assert whole == _oracle(name, eg) + calls

@@ -228,14 +228,21 @@ def rate(
             # the cycle's places its tiers, as rating it would: the same records are metered
             # over it for that, from where every pool or cycle it touches starts (its
             # anomalies are another span's).
+            # Every meter is given, as above: a sample of any of them may be among the
+            # records (and be a resource's last sign of life); only the rows of those
+            # meters place anything.
             before = Span.from_us(min(earlier.values()), span.start_us)
-            before_rows = meter(
-                typing.cast("Records", usage),
-                [m for m in meters if m.name in earlier],
-                span=before,
-                cycle=cycle,
-                as_of=before.end,
-            ).rows
+            before_rows = [
+                row
+                for row in meter(
+                    typing.cast("Records", usage),
+                    meters,
+                    span=before,
+                    cycle=cycle,
+                    as_of=before.end,
+                ).rows
+                if row.meter in earlier
+            ]
             engine.consume_before(before_rows)
             engine.place_before(before_rows)
     elif isinstance(usage, Usage):
