@@ -94,6 +94,19 @@ def test_a_plain_dict_over_the_limit_is_refused_and_at_the_limit_kept() -> None:
         event({"big": {**at_limit, "one_more": 1}})
 
 
+def test_plain_top_level_attributes_over_the_limit_are_refused_at_every_door() -> None:
+    # The constructor's fast path for plain attributes (strings and ints) counts them too,
+    # as the lean path does: one item more than the limit is refused by both.
+    at_limit = {f"k{n}": n for n in range(MAX_KEYS)}
+    assert len(event(at_limit).attributes) == MAX_KEYS
+    over = {**at_limit, "one_more": 1}
+    message = rf"attributes holds more than {MAX_KEYS:,} items"
+    with pytest.raises(rk.BadRecordError, match=rf"event 'e1' {message}"):
+        event(over)
+    with pytest.raises(rk.BadRecordError, match=message):
+        rk.RecordBatch.from_tuples(events=[("a", "vm-1", 1772323200000000, "start", over)])
+
+
 def test_a_mapping_is_read_once() -> None:
     mapping = Counting()
     assert event(mapping).attributes == {"flavor": "m1.small"}

@@ -471,3 +471,42 @@ def test_set_us_refuses_instants_outside_the_range() -> None:
     with pytest.raises(rk.BadTimeError, match=r"Timeline.set_us end_us 10000000000000000000 µs"):
         line.set_us(0, 10**19, "a")
     assert not line
+
+
+def test_a_growing_description_is_not_hashed_whole_at_each_update() -> None:
+    # Sharing finds a flavor's one description by its items: worth it for a handful of
+    # items, quadratic for a description that every update grows (a new tag each time).
+    from ratekit._descriptions import _FrozenDict
+    from ratekit._timelines import _SHARED_KEYS, _shared
+
+    table: dict[tuple[object, ...], _FrozenDict] = {}
+    small = _FrozenDict({"flavor": "m1.small"})
+    assert _shared(_FrozenDict({"flavor": "m1.small"}), table) is _shared(small, table)
+    assert len(table) == 1
+    big = _FrozenDict({f"k{n}": n for n in range(_SHARED_KEYS + 1)})
+    assert _shared(big, table) is big
+    assert _shared(_FrozenDict(big), table) is not big  # equal, kept as given
+    assert len(table) == 1
+
+
+def test_updates_that_keep_adding_attributes_give_each_piece_its_description() -> None:
+    # 100 updates, each adding one tag, to a running VM: 100 pieces after the start's,
+    # the last described by all 100 tags and the first tag's value (1 + 100 = 101 rows).
+    hours = rk.Meter("hours", "hour", rk.OnOff())
+    events = [rk.Event("a", "vm-1", "2026-03-01T00:00:00Z", {"tag0": 0}, kind="start", id="s")]
+    events += [
+        rk.Event(
+            "a",
+            "vm-1",
+            f"2026-03-01T{1 + n // 60:02}:{n % 60:02}:00Z",
+            {f"tag{n + 1}": n},
+            kind="update",
+            id=f"u{n}",
+        )
+        for n in range(100)
+    ]
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    usage = rk.meter(events, [hours], span=march, cycle=None, as_of=march.end)
+    assert len(usage.rows) == 101
+    last = usage.rows[-1].description
+    assert (len(last), last["tag0"], last["tag100"]) == (101, 0, 99)

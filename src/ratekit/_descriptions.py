@@ -302,8 +302,8 @@ _PLAIN_VALUES: Final = frozenset({str, int, bool, type(None)})
 
 def _plain_attributes(value: object) -> _FrozenDict | None:
     """The attributes as given when they need no conversion (the common case), else None."""
-    if type(value) is not dict:
-        return None
+    if type(value) is not dict or len(value) > MAX_KEYS:
+        return None  # (too many items: the door refuses them)
     plain = _PLAIN_VALUES
     limit = _INT_LIMIT
     for key, item in value.items():

@@ -49,6 +49,9 @@ __all__ = [
 #: can be shared (1 == True and Decimal("1.0") == Decimal("1"), but they print apart).
 _SHAREABLE: Final = frozenset({str, int, bool})
 
+#: The most items a shared description holds: a flavor's description has a handful.
+_SHARED_KEYS: Final = 64
+
 #: Keys: a description's value types, keys and values' text (`_shared`), or the id of a
 #: description with an update's (`_merged`: by content, or by the ids of both).
 Descriptions: typing.TypeAlias = dict[tuple[object, ...], _FrozenDict]
@@ -60,8 +63,12 @@ def _shared(description: _FrozenDict, table: Descriptions) -> _FrozenDict:
     A fleet has few distinct descriptions (a handful of flavors), so one call shares one
     read-only mapping per description instead of building one per event: fewer objects
     for the garbage collector, and a level computed once per description. Descriptions
-    holding other types (a Decimal) are returned as they are.
+    holding other types (a Decimal), or more than `_SHARED_KEYS` items, are returned as
+    they are: a description that updates keep growing (a new tag at each event) would
+    otherwise be hashed whole at each of them, quadratic in its events.
     """
+    if len(description) > _SHARED_KEYS:
+        return description
     types = tuple(map(type, description.values()))
     if not _SHAREABLE.issuperset(types):
         return description
