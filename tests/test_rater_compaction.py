@@ -8,6 +8,7 @@ consumed of it, and a gauge's level keeps counting in the cycles after its readi
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from fractions import Fraction
@@ -124,6 +125,58 @@ def test_the_used_allowance_survives_snapshot_and_restore_mid_period() -> None:
     )
 
 
+def test_an_allowance_share_that_does_not_terminate_is_carried_exactly() -> None:
+    # A weekly allowance of 7 h on daily Zurich cycles, acme's plan changing on 27 March at
+    # 20:37: each plan's share of the week's 7 h is a fraction with no end in decimals. The
+    # second statement compacts the day of the change, inside the week; what those days
+    # used of the allowance is carried exactly ("6997/1440", "3083/1440"), so the day after
+    # is not rated again one unit of the 60th digit off: nothing is fed between the two
+    # statements and acme's lines are not reversed and corrected, and the stream adds up
+    # to one batch rate() to the last digit (it was 1E-59 off on two lines).
+    daily = rk.cycles.daily(tz="Europe/Zurich")
+
+    def plan(name: str, price: str) -> rk.Plan:
+        return rk.Plan(
+            name,
+            "EUR",
+            daily,
+            [
+                rk.PriceEntry("vm", "vm.hours", rk.PerUnit(price)),
+                rk.PriceEntry("users", "users", rk.PerUnit("1.5")),
+            ],
+            minimums=[rk.Minimum("7")],
+            allowances=[
+                rk.Allowance("vm.hours", 3),
+                rk.Allowance("vm.hours", 7, cycle=rk.cycles.weekly(tz="UTC")),
+            ],
+        )
+
+    p1, p2 = plan("p1", "0.30"), plan("p2", "0.510")
+    plans = [
+        rk.Assignment("acme", p1, end="2026-03-27T20:37:00Z"),
+        rk.Assignment("acme", p2, start="2026-03-27T20:37:00Z"),
+        rk.Assignment("beta", p2),
+    ]
+    meters = [VM, rk.Meter("users", "user", rk.Max())]
+    records = [
+        rk.Event("acme", "vm-1", "2026-03-27T03:30:00Z", kind="start", id="on"),
+        rk.Event("acme", "vm-1", "2026-03-28T12:00:00Z", kind="stop", id="off"),
+        rk.Sample("beta", "app", "users", "2026-03-28T06:45:00Z", 9, kind="gauge", id="u"),
+    ]
+    rater = rk.Rater(plans, meters, start="2026-03-27T00:00:00Z", horizon=dt.timedelta(hours=12))
+    rater.feed(records)
+    first = rater.statement("2026-03-29T20:00:00Z")
+    data = json.loads(json.dumps(rater.snapshot()))
+    second = rater.statement("2026-03-30T10:00:00Z")
+    assert [line for line in second.lines if line.role in ("reversal", "correction")] == []
+    assert [item[-1] for item in rater.snapshot()["body"]["allowed"]] == ["6997/1440", "3083/1440"]
+    batch = _batch(records, plans, meters, "2026-03-26T23:00:00Z", "2026-03-30T10:00:00Z")
+    assert _summed([first, second]) == batch
+    # Restored from the snapshot between, the rater says the same.
+    again = rk.Rater.restore(data, plans, meters)
+    assert again.statement("2026-03-30T10:00:00Z").lines == second.lines
+
+
 def _resealed(data: dict[str, Any]) -> dict[str, Any]:
     data = {key: value for key, value in data.items() if key != "checksum"}
     data["checksum"] = _snapshot.checksum(data)
@@ -152,7 +205,8 @@ A_YEAR = (
         (
             ["a", 0, "vm.hours", 0, 1, "-5"],
             (
-                f"{MALFORMED}an allowance's used quantity is a decimal string above 0, not "
+                f"{MALFORMED}an allowance's used quantity is a decimal string above 0 (or an exact "
+                "fraction such as '7/3'), not "
                 f"'-5'); {UNALTERED}"
             ),
         ),

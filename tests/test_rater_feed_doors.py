@@ -553,7 +553,11 @@ def test_feed_and_batch_agree_on_which_sums_they_take(
     )
 
 
-@pytest.mark.parametrize("used", [" 1000 ", "1_000", "\uff11\uff10\uff10\uff10", "1e999999"])
+@pytest.mark.parametrize(
+    "used",
+    [" 1000 ", "1_000", "\uff11\uff10\uff10\uff10", "1e999999", "1e-999999", "7/0", "-7/3",
+     "7/-3", " 7/3", "7/3/2", "7.5/3", "\uff17/3", "1" + "0" * 40 + "/3", "0/3"],
+)  # fmt: skip
 def test_restore_refuses_an_allowance_use_no_snapshot_writes(used: str) -> None:
     # A yearly allowance of 1000 h on a monthly plan: January and February are compacted
     # into the snapshot with what they used of it ("1000"), written as plain text.
@@ -576,5 +580,6 @@ def test_restore_refuses_an_allowance_use_no_snapshot_writes(used: str) -> None:
         rk.Rater.restore(_resealed(data), plan, [vm])
     assert str(caught.value) == (
         "Rater snapshot body is malformed (at body.allowed[0]: an allowance's used quantity "
-        f"is a decimal string above 0, not {used!r}); restore an unaltered copy."
+        f"is a decimal string above 0 (or an exact fraction such as '7/3'), not {used!r}); "
+        "restore an unaltered copy."
     )

@@ -7,7 +7,9 @@ first, as rating it would (an allowance defined before it on the meter takes fir
 rater keeps rows of its kept cycles only, so at each compaction it carries what the
 compacted cycles consumed: per account, plan (its index among the plans), meter and
 period that contains the new base, what that plan's allowances of that period gave
-before the base. The rating of the kept cycles starts from it. O(r log r) for r
+before the base, exactly (a fraction: a share of an allowance prorated to a plan's part
+of a period need not terminate, and rounding it would move the last digit of the
+charges after it). The rating of the kept cycles starts from it. O(r log r) for r
 compacted rows.
 """
 
@@ -16,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, Final
 
-from ._decimals import CONTEXT, MAX_ADJUSTED, PLAIN
+from ._decimals import MAX_ADJUSTED, MIN_ADJUSTED, PLAIN
 from ._dues import _exact
 from ._instants import MIN_US, check_us, format_us
 from ._rating_engine import _Engine as _RatingEngine
@@ -31,9 +33,15 @@ from .usage import UsageRow
 __all__ = ["Consumed", "consumed", "decode", "encode", "misplaced", "seeded"]
 
 #: (account, plan index, meter, period start, period end) -> quantity consumed before base.
-Consumed = dict[tuple[str, int, str, int, int], Decimal]
+Consumed = dict[tuple[str, int, str, int, int], Fraction]
+
+#: The longest text of a used quantity a snapshot may hold.
+_MAX_TEXT = 1000
 
 Plans = Plan | Sequence[Assignment]
+
+#: Above what a used quantity may be: ratekit's quantities stay below 1E+30.
+_LIMIT: Final = Fraction(10) ** (MAX_ADJUSTED + 1)
 
 
 def consumed(
@@ -46,8 +54,7 @@ def consumed(
     rating does (time order, then the plan's order: an earlier allowance on the meter,
     the billing cycle's too, takes first). Kept: per account, plan, meter and period that
     contains ``new_base_us`` (and starts before it), what its allowances of that period
-    gave, exact (rounded at the 60th digit only if it does not terminate; up, for a
-    pool used up).
+    gave, exact.
     """
     engine = _RatingEngine(plans, Span.from_us(new_base_us, new_base_us))
     engine.used_before = seeded(engine.plans, carried)
@@ -62,7 +69,7 @@ def consumed(
         if not period[0] < new_base_us < period[1]:
             continue
         plan = engine.plans[index[plan_id]]
-        used = offered = Fraction(0)
+        used = Fraction(0)
         for i, allowance in enumerate(plan.allowances):
             own = allowance.cycle
             if allowance.meter != meter or own is None or own.containing_us(period[0]) != period:
@@ -72,19 +79,8 @@ def consumed(
             if left is None:
                 left = engine.pool(account, plan, i, period, (MIN_US, new_base_us))
             used += offer - left
-            offered += offer
         if used > 0:
-            out[account, index[plan_id], meter, period[0], period[1]] = _decimal(
-                used, up=used == offered
-            )
-    return out
-
-
-def _decimal(value: Fraction, *, up: bool) -> Decimal:
-    """``value`` as a Decimal: exact if it terminates in 60 digits, else rounded (up if asked)."""
-    out = _exact(value)
-    if up and Fraction(out) < value:
-        out = out.next_plus(CONTEXT)
+            out[account, index[plan_id], meter, period[0], period[1]] = used
     return out
 
 
@@ -97,17 +93,45 @@ def seeded(
     its allowance left to the allowances after it for the usage between.
     """
     return {
-        (account, id(plans[index]), meter, (p0, p1)): Fraction(used)
+        (account, id(plans[index]), meter, (p0, p1)): used
         for (account, index, meter, p0, p1), used in carried.items()
     }
 
 
 def encode(carried: Consumed) -> list[list[object]]:
-    """The snapshot's ``allowed``: ``[account, plan, meter, start_us, end_us, "used"]``."""
-    return [[*key, str(used)] for key, used in sorted(carried.items())]
+    """The snapshot's ``allowed``: ``[account, plan, meter, start_us, end_us, "used"]``.
+
+    ``"used"`` is decimal text when the quantity terminates within 60 digits (``"1000"``,
+    ``"2.5"``), else the exact fraction ``"numerator/denominator"`` (``"7/3"``).
+    """
+    return [[*key, _text(used)] for key, used in sorted(carried.items())]
 
 
-def decode(item: Any) -> tuple[tuple[str, int, str, int, int], Decimal]:
+def _text(used: Fraction) -> str:
+    decimal = _exact(used)
+    return str(decimal) if Fraction(decimal) == used else f"{used.numerator}/{used.denominator}"
+
+
+def _quantity(text: object) -> Fraction | None:
+    """What `_text()` wrote, read back: a Fraction, None if it is no such text."""
+    if not isinstance(text, str) or len(text) > _MAX_TEXT:
+        return None
+    numerator, slash, denominator = text.partition("/")
+    if slash:
+        if not (numerator.isascii() and numerator.isdigit()):
+            return None
+        if not (denominator.isascii() and denominator.isdigit()) or int(denominator) == 0:
+            return None
+        return Fraction(int(numerator), int(denominator))
+    if PLAIN.fullmatch(text) is None:
+        return None
+    value = Decimal(text)
+    if value and not MIN_ADJUSTED <= value.adjusted() <= MAX_ADJUSTED:
+        return None  # (its exponent alone could make a Fraction of a million digits)
+    return Fraction(value)
+
+
+def decode(item: Any) -> tuple[tuple[str, int, str, int, int], Fraction]:
     """An item of the snapshot's ``allowed`` (TypeError or ValueError naming what is wrong)."""
     shape = "[account, plan index, meter, period start_us, period end_us, used quantity]"
     if not isinstance(item, list) or len(item) != 6:
@@ -118,18 +142,18 @@ def decode(item: Any) -> tuple[tuple[str, int, str, int, int], Decimal]:
     if type(index) is not int or index < 0:
         raise TypeError(f"an allowance's plan index is an integer of 0 or more, not {show(index)}")
     start, end = check_us(p0, "an allowance's period"), check_us(p1, "an allowance's period")
-    plain = isinstance(used, str) and len(used) <= 1000 and PLAIN.fullmatch(used) is not None
-    value = Decimal(used) if plain and isinstance(used, str) else None
-    if value is None or value <= 0 or value.adjusted() > MAX_ADJUSTED:
+    value = _quantity(used)
+    if value is None or value <= 0 or value >= _LIMIT:
         raise ValueError(
-            # plain ASCII decimal text, below 1E+30: what a snapshot writes
-            f"an allowance's used quantity is a decimal string above 0, not {show(used)}"
+            # plain ASCII decimal text or an exact fraction, below 1E+30: what a snapshot writes
+            "an allowance's used quantity is a decimal string above 0 (or an exact "
+            f"fraction such as '7/3'), not {show(used)}"
         )
     return (account, index, meter, start, end), value
 
 
 def misplaced(
-    plans: Sequence[Plan], carried: Mapping[tuple[str, int, str, int, int], Decimal], base_us: int
+    plans: Sequence[Plan], carried: Mapping[tuple[str, int, str, int, int], Fraction], base_us: int
 ) -> str | None:
     """Why an item of ``carried`` is not the period over ``base_us`` of an own allowance.
 
