@@ -118,16 +118,13 @@ def _quantity(text: object) -> Fraction | None:
         return None
     numerator, slash, denominator = text.partition("/")
     if slash:
-        if not (numerator.isascii() and numerator.isdigit()):
-            return None
-        if not (denominator.isascii() and denominator.isdigit()) or int(denominator) == 0:
+        digits = (numerator, denominator)
+        if not all(part.isascii() and part.isdigit() for part in digits) or not int(denominator):
             return None
         return Fraction(int(numerator), int(denominator))
-    if PLAIN.fullmatch(text) is None:
-        return None
-    value = Decimal(text)
-    if value and not MIN_ADJUSTED <= value.adjusted() <= MAX_ADJUSTED:
-        return None  # (its exponent alone could make a Fraction of a million digits)
+    value = Decimal(text) if PLAIN.fullmatch(text) is not None else None
+    if value is None or (value and not MIN_ADJUSTED <= value.adjusted() <= MAX_ADJUSTED):
+        return None  # (an exponent alone could make a Fraction of a million digits)
     return Fraction(value)
 
 
