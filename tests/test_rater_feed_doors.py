@@ -553,6 +553,133 @@ def test_feed_and_batch_agree_on_which_sums_they_take(
     )
 
 
+CPU = [rk.Meter("cpu", "s", rk.Counter())]
+USERS = [rk.Meter("users", "user", rk.Max())]
+
+
+def _read_plan(meter: str, price: rk.PriceModel) -> rk.Plan:
+    return rk.Plan("p", "EUR", DAILY, [rk.PriceEntry(meter, meter, price)])
+
+
+def _reading(
+    at: str, value: str, record_id: str, resource: str = "nic", account: str = "a1"
+) -> rk.Sample:
+    return rk.Sample(account, resource, "cpu", at, value, kind="counter", id=record_id)
+
+
+def test_counter_readings_whose_increments_pass_what_tiers_take_are_refused() -> None:
+    # 0, 9E+29, reset to 0, 9E+29 on 1 March: the increments add up to 1.8E+30, which no
+    # tiered price takes; once taken, no reading could lower them and every statement
+    # would fail. Refused whole, as batch rating refuses them.
+    plan = _read_plan("cpu", rk.Graduated([rk.Tier(None, "0.01")]))
+    rater = rk.Rater(plan, CPU, start=START)
+    readings = [
+        _reading(f"2026-03-01T{hour:02}:00:00Z", value, f"c{hour}")
+        for hour, value in ((1, "0"), (2, "9E+29"), (3, "0"), (4, "9E+29"))
+    ]
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rater.feed(readings)
+    assert str(caught.value) == (
+        "Rater.feed: the readings of meter 'cpu' for account 'a1' (the batch's first: sample "
+        "'c1' stamped 2026-03-01T01:00:00Z) bring the meter's quantity in the cycle "
+        f"2026-03-01T00:00:00Z..2026-03-02T00:00:00Z to {18 * 10**29}, beyond what its price "
+        "takes (a quantity less than 1E+30 in magnitude), so every statement would fail to "
+        "price it; the batch is refused whole. Keep a cycle's quantity below 1E+30, or price "
+        "the meter PerUnit."
+    )
+    day = rk.Span(START, "2026-03-02T00:00:00Z")
+    with pytest.raises(rk.BadQuantityError):
+        rk.rate(readings, plan, span=day, meters=CPU)
+    # Fed one by one, the last is refused and the rater still prices what it took:
+    # 9E+29 x 0.01 = 9E+27.
+    assert [rater.feed([r]).accepted for r in readings[:3]] == [("c1",), ("c2",), ("c3",)]
+    with pytest.raises(rk.BadQuantityError, match="sample 'c4'"):
+        rater.feed(readings[3:])
+    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal("9E+27")
+
+
+def test_large_counter_readings_with_small_increments_are_taken() -> None:
+    # Readings near 9E+29 pass the quick bound, so the door meters them: the increments
+    # are 5 and 7, priced 12 x 0.01 = 0.12.
+    plan = _read_plan("cpu", rk.Graduated([rk.Tier(None, "0.01")]))
+    rater = rk.Rater(plan, CPU, start=START)
+    values = [
+        "900000000000000000000000000000",
+        "900000000000000000000000000005",
+        "900000000000000000000000000012",
+    ]
+    readings = [_reading(f"2026-03-01T0{n + 1}:00:00Z", v, f"c{n}") for n, v in enumerate(values)]
+    assert rater.feed(readings).accepted == ("c0", "c1", "c2")
+    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal("0.12")
+
+
+def test_peaks_of_an_accounts_resources_past_what_tiers_take_are_refused() -> None:
+    # A Max meter's cycle quantity adds each resource's peak: 9E+29 + 9E+29.
+    plan = _read_plan("users", rk.Graduated([rk.Tier(None, "1")]))
+    rater = rk.Rater(plan, USERS, start=START)
+    gauge = [
+        rk.Sample("a1", app, "users", "2026-03-01T05:00:00Z", "9E+29", kind="gauge", id=app)
+        for app in ("app-1", "app-2")
+    ]
+    assert rater.feed(gauge[:1]).accepted == ("app-1",)
+    with pytest.raises(
+        rk.BadQuantityError, match=r"sample 'app-2' .* to 1800000000000000000000000000000,"
+    ):
+        rater.feed(gauge[1:])
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a1", "a2"]),
+            st.sampled_from(["nic-1", "nic-2"]),
+            st.sampled_from(
+                ["2026-03-01T01:00:00Z", "2026-03-01T23:00:00Z", "2026-03-02T05:00:00Z"]
+            ),
+            st.sampled_from(["9e29", "5e29", "1e29", "3", "0"]),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.booleans(),
+    st.sampled_from(
+        [
+            ("counter", rk.Counter()),
+            ("counter", rk.Counter(from_zero=True)),
+            ("gauge", rk.Max()),
+            ("gauge", rk.TimeWeightedMean()),
+        ]
+    ),
+)
+def test_feed_and_batch_agree_on_which_readings_they_take(
+    readings: list[tuple[str, str, str, str]], tiered: bool, policy: tuple[str, Any]
+) -> None:
+    # Counters (a reset, a first reading from zero) and gauges (a peak, a mean), fed one
+    # reading at a time: what the feed refuses, batch rating of what it took and that
+    # reading refuses too; what it takes, its statements price as batch rating does.
+    kind, read = policy
+    meters = [rk.Meter("cpu", "s", read)]
+    price = rk.Graduated([rk.Tier(None, "0.01")]) if tiered else rk.PerUnit("0.01")
+    plan = _read_plan("cpu", price)
+    rater = rk.Rater(plan, meters, start=START)
+    two_days = rk.Span(START, "2026-03-03T00:00:00Z")
+    taken: list[rk.Sample] = []
+    for index, (account, resource, at, value) in enumerate(readings):
+        record = rk.Sample(account, resource, "cpu", at, value, kind=kind, id=f"c{index}")
+        try:
+            rater.feed([record])
+        except rk.BadQuantityError:
+            with pytest.raises(rk.BadQuantityError):
+                rk.rate([*taken, record], plan, span=two_days, meters=meters)
+            continue
+        taken.append(record)
+    rating = rk.rate(taken, plan, span=two_days, meters=meters)
+    assert _total(rater, "2026-03-03T00:00:00Z") == sum(
+        (charge.amount for charge in rating.charges), Decimal(0)
+    )
+
+
 @pytest.mark.parametrize(
     "used",
     [" 1000 ", "1_000", "\uff11\uff10\uff10\uff10", "1e999999", "1e-999999", "7/0", "-7/3",

@@ -11,6 +11,8 @@ be removed, and a rater that fails every statement has no way out.
   in; an inventory so stamped could never be reached by a watermark either.
 - `sums()`: a delta that brings a cycle's quantity of its meter beyond what its price
   takes (1E+30), which batch rating refuses too;
+- `readings()`: the same for counter and gauge readings, whose cycle's quantity (the
+  increments, a peak, a mean) only metering tells;
 - `levels()`: an event or inventory setting a [`Continuous`][ratekit.Continuous] level
   that, held over a whole cycle, passes what a price taking a cycle's quantity takes
   (see `ratekit._level_limits`), which batch rating refuses too, alone or summed with
@@ -60,6 +62,7 @@ __all__ = [
     "level_found",
     "level_sums",
     "levels",
+    "readings",
     "sum_found",
     "sums",
 ]
@@ -459,3 +462,91 @@ def sum_found(rater: Rater, batch: Sequence[object], at_us: int | None = None) -
         if words is not None:
             return item, account, resource, words
     return None
+
+
+def readings(rater: Rater, samples: Sequence[Sample]) -> None:
+    """Refuse readings that bring a cycle's quantity of their meter beyond what prices take.
+
+    As `sums()` for deltas, for the meters of readings (a [`Counter`][ratekit.Counter]'s
+    increments, a peak, a mean, a latest value: a policy other than
+    [`Discrete`][ratekit.Discrete]) that some entry prices by a model taking the cycle's
+    quantity: its magnitude must stay below 1E+30, or every later statement fails to
+    price it, and no reading fed after can lower it (batch [`rate()`][ratekit.rate] fails
+    on the same records). Only metering tells such a quantity (a counter's increments
+    depend on the readings around each, a reset, a first reading): when a bound says it
+    may reach the limit, the accounts of the batch's readings are metered from the
+    kept cycles' start to the end of the last cycle one of their readings lies in, with
+    the batch,
+    and a quantity of 1E+30 or more in magnitude is refused with
+    [`BadQuantityError`][ratekit.BadQuantityError] naming the account, the meter, the
+    cycle, the quantity and the batch's first reading of them.
+
+    O(n) for the batch's n samples while the bound holds (every such quantity is at most
+    the largest magnitude of a reading times the readings kept and fed: an increment is
+    at most its reading, a peak or a mean at most the largest), else the metering of
+    those accounts' kept records.
+    """
+    engine = rater._engine
+    capped = engine.capped_readings
+    if not capped:
+        return
+    kept, forgotten = rater._records, rater._forgotten
+    taken: dict[object, Sample] = {}
+    for sample in samples:
+        if sample.meter not in capped or sample.at_us < rater._base_us:
+            continue  # not priced whole, or too late (said so, not taken)
+        identity = sample if sample.id is None else ("Sample", sample.id)
+        if identity not in kept and identity not in forgotten:
+            taken.setdefault(identity, sample)  # (of two versions, the first listed)
+    fresh = list(taken.values())
+    if not fresh:
+        return
+    if engine.largest_reading is None:  # a restored or new rater: what its records hold
+        engine.largest_reading = max(
+            (r.value.copy_abs() for r in kept.values() if type(r) is Sample and r.meter in capped),
+            default=Decimal(0),
+        )
+    values = [r.value for r in fresh]
+    largest = max(engine.largest_reading, max(values).copy_abs(), min(values).copy_abs())
+    engine.largest_reading = largest  # an upper bound: a refused batch may raise it
+    if CONTEXT.multiply(largest, len(kept) + len(fresh)) < LIMIT:
+        return
+    accounts = {r.account for r in fresh}
+    records: list[Record] = [
+        record
+        for (account, _), mine in rater._by_key.items()
+        if account in accounts
+        for record in mine
+    ]
+    records += fresh
+    records += rater._inventories
+    states = [s for s in rater._state if s.account in accounts]
+    # To the end of the last cycle of any of their readings: a reading kept after the
+    # batch's own spreads its increment back over theirs.
+    last = max(r.at_us for r in records if type(r) is Sample and r.meter in capped)
+    end = engine.containing(last)[1]
+    usage = engine.meter(records, rater._base_us, end, states, capped)
+    totals: dict[tuple[str, str, int, int], Decimal] = {}
+    for row in usage.rows:
+        key = (row.account, row.meter, row.cycle.start_us, row.cycle.end_us)
+        totals[key] = exact_sum((totals.get(key, Decimal(0)), row.quantity))
+    for (account, meter, start, end_us), total in sorted(totals.items()):
+        if total.copy_abs() < LIMIT:
+            continue
+        first = min(
+            (r for r in fresh if r.account == account and r.meter == meter),
+            key=lambda r: r.at_us,
+            default=None,
+        )
+        named = (
+            ""
+            if first is None
+            else f" (the batch's first: {_range.labelled(first)} stamped {format_us(first.at_us)})"
+        )
+        raise BadQuantityError(
+            f"Rater.feed: the readings of meter {show(meter)} for account {show(account)}"
+            f"{named} bring the meter's quantity in the cycle {format_us(start)}.."
+            f"{format_us(end_us)} to {total}, beyond what its price takes (a quantity less "
+            "than 1E+30 in magnitude), so every statement would fail to price it; the batch "
+            "is refused whole. Keep a cycle's quantity below 1E+30, or price the meter PerUnit."
+        )

@@ -54,11 +54,13 @@ class Engine:
         "assigned",
         "capped",
         "capped_levels",
+        "capped_readings",
         "cycle",
         "dues",
         "kinds",
         "largest",
         "largest_level",
+        "largest_reading",
         "level_paths",
         "levels",
         "meters",
@@ -138,6 +140,20 @@ class Engine:
             if entry.meter in discrete and type(entry.price) is not PerUnit
         )
         self.largest: Decimal | None = None
+        # The same for the meters of readings (counters, gauges: a policy other than
+        # Discrete) whose cycle's quantity such a price takes (see _rater_doors.readings).
+        read = {
+            m.name
+            for m in meters
+            if isinstance(m, Meter) and m._factor is None and type(m.policy) is not Discrete
+        }
+        self.capped_readings = frozenset(
+            entry.meter
+            for plan in known
+            for entry in plan.entries
+            if entry.meter in read and type(entry.price) is not PerUnit
+        )
+        self.largest_reading: Decimal | None = None
         # The Continuous meters some entry prices by a cycle's quantity: a level whose
         # time alone passes what such a price takes is refused (see _rater_doors.levels).
         self.capped_levels = capped_levels(meters, known)

@@ -237,6 +237,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     computed_levels(rater, batch)
     _doors.levels(rater, batch)
     _doors.sums(rater, samples)
+    _doors.readings(rater, samples)
     return batch
 
 
