@@ -43,3 +43,24 @@ def test_a_replay_after_its_cycle_is_compacted_is_said_to_be_possibly_a_replay(
     )
     later = sum((line.amount for line in rater.statement("2026-03-05T02:00:00Z").lines), Decimal(0))
     assert later == 0  # not charged twice
+
+
+@pytest.mark.parametrize("one_batch", [True, False])
+def test_a_zero_delta_without_an_id_at_a_watermark_is_no_replay(one_batch: bool) -> None:
+    # 1 GB at 12:00, then a zero delta without an id stamped at 13:00, the first
+    # watermark. The rater continues the resource's egress piece from 13:00 with a zero
+    # delta of its own there: equal to the fed one, which metering took for a replay
+    # ("received twice"). Batch rate() says nothing of it, nor does the stream now; and
+    # the stream bills the 1 GB once: 1 x 1 = 1.
+    records = [
+        rk.Sample("acme", "vm", "eg", "2026-03-01T12:00:00Z", 1),
+        rk.Sample("acme", "vm", "eg", "2026-03-01T13:00:00Z", 0),
+    ]
+    rater = rk.Rater(PLAN, [EG], start="2026-03-01T00:00:00Z")
+    for batch in [records] if one_batch else [[r] for r in records]:
+        rater.feed(batch)
+    statements = [rater.statement(f"2026-03-01T{h}:00:00Z") for h in (13, 14)]
+    assert [a for s in statements for a in s.anomalies] == []
+    assert sum(s.total() for s in statements) == 1
+    day = rk.Span("2026-03-01T00:00:00Z", "2026-03-01T14:00:00Z")
+    assert rk.rate(records, PLAN, span=day, meters=[EG]).anomalies == ()

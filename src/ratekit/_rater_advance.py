@@ -348,6 +348,11 @@ def _continue(  # noqa: PLR0917 - one decision per resource
         records: list[Record] = [
             zero for key in active for zero in zeros(book, key, prev, joinable, at)
         ]
+        if records:
+            # A zero delta without an id fed at ``prev`` gives the same row: metering would
+            # take the rater's for a replay of it, and say so.
+            fed = {r for r in news if type(r) is Sample and r.at_us == prev and r.id is None}
+            records = [zero for zero in records if zero not in fed]
         # Then the new records in the order fed (in time order when they were fed so:
         # metering then need not sort them).
         records += [r for r, key in zip(news, located, strict=True) if key in active]
