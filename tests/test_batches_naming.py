@@ -57,6 +57,26 @@ def test_the_first_bad_record_is_named_whatever_column_it_is_bad_in(columns: boo
     assert str(account.value) == ("events[5]: account is int 5; it must be a non-empty string.")
 
 
+def test_a_bad_record_ahead_of_a_tuple_of_another_shape_is_named_first() -> None:
+    # events[0]'s seq is out of range, events[1] is shorter: events[0] comes first.
+    rows: list[Any] = [("a", "r", T0, "start", None, None, 2**70), ("a", "r", T0, "start", None)]
+    with pytest.raises(
+        rk.BadRecordError, match=r"^events\[0\]: seq is int 1180591620717411303424;"
+    ):
+        rk.RecordBatch.from_tuples(events=rows)
+    # So too ahead of something that is no tuple, and among samples.
+    with pytest.raises(rk.BadRecordError, match=r"^events\[0\]: seq"):
+        rk.RecordBatch.from_tuples(events=[rows[0], ["a", "r", T0]])
+    bad_kind = ("a", "r", "api", T0, 2, "sideways")
+    with pytest.raises(rk.BadRecordError, match=r"^samples\[0\]: kind is str 'sideways'"):
+        rk.RecordBatch.from_tuples(samples=[bad_kind, ("a", "r", "api", T0, 3)])
+    # With nothing wrong ahead of it, the other shape is named.
+    with pytest.raises(rk.RatekitTypeError, match=r"^events\[1\] has 5 fields"):
+        rk.RecordBatch.from_tuples(events=[("a", "r", T0, "start", None, None, 1), rows[1]])
+    with pytest.raises(rk.RatekitTypeError, match=r"^events\[1\] is list"):
+        rk.RecordBatch.from_tuples(events=[("a", "r", T0), ["a", "r", T0]])
+
+
 def test_the_first_bad_sample_is_named_a_negative_reading_too() -> None:
     rows: list[tuple[Any, ...]] = [
         ("a", "ip", "m", T0, 5, "delta"),

@@ -241,11 +241,15 @@ def rows_given(
     fields: Sequence[str],
     required: int,
     frozen: Descriptions | None = None,
+    *,
+    before: typing.Callable[[list[tuple[object, ...]]], object] | None = None,
 ) -> dict[str, Sequence[object]]:
     """The columns of ``rows``: every tuple of one length, from ``required`` to all fields.
 
     Rows that are not a list or a tuple are read one by one, the attributes of each
-    (``frozen`` given) frozen before the next row is read.
+    (``frozen`` given) frozen before the next row is read. A row that is no tuple, or of
+    another length, is refused naming it, after ``before`` (given) has checked the rows
+    ahead of it: of several bad records, the first one listed is named.
     """
     if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable) or _is_frame(rows):
         raise RatekitTypeError(
@@ -270,6 +274,7 @@ def rows_given(
         if not all(issubclass(kind, tuple) for kind in types):
             for index, row in enumerate(rows):  # a loop, not next(): no StopIteration can leak
                 if not isinstance(row, tuple):
+                    _ahead(rows, index, before)
                     raise RatekitTypeError(
                         f"{record_label(what, index, None)} is {type(row).__name__} "
                         f"{show(row)}, not a tuple ({', '.join(fields)})."
@@ -282,6 +287,7 @@ def rows_given(
         # the first tuple of a length other than the first one's, else the first (too short
         # or too long) tuple: there always is one, every tuple being a tuple
         index = next((i for i, row in enumerate(rows) if len(row) != width), 0)
+        _ahead(rows, index, before)
         raise RatekitTypeError(
             f"{record_label(what, index, None)} has {len(rows[index])} fields: "
             f"{show(rows[index])}; {_article(what)} {what} tuple is ({', '.join(fields)}), from "
@@ -297,3 +303,13 @@ def rows_given(
     if described:  # every row is a tuple of one length: one frozen mapping per row
         columns["attributes"] = described
     return columns
+
+
+def _ahead(
+    rows: Sequence[object],
+    index: int,
+    before: typing.Callable[[list[tuple[object, ...]]], object] | None,
+) -> None:
+    """Check the rows ahead of ``rows[index]`` with ``before`` (it raises for a bad one)."""
+    if before is not None and index:
+        before([row if type(row) is tuple else _plain(row) for row in rows[:index]])  # type: ignore[arg-type]

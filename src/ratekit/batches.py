@@ -380,12 +380,31 @@ class RecordBatch:
             events[0]: kind is str 'halt'; it must be one of 'start', 'update', 'stop', 'delete'.
         """
         frozen = Descriptions("event")
+
+        def events_ahead(rows: list[tuple[object, ...]]) -> object:
+            given = rows_given("event", rows, EVENT_FIELDS, _EVENT_REQUIRED, Descriptions("event"))
+            return cls._from_columns(given, {}, Descriptions("event"))
+
+        def samples_ahead(rows: list[tuple[object, ...]]) -> object:
+            return cls._from_columns(
+                {}, rows_given("sample", rows, SAMPLE_FIELDS, _SAMPLE_REQUIRED), frozen
+            )
+
         return cls._from_columns(
             rows_given(
-                "event", () if events is None else events, EVENT_FIELDS, _EVENT_REQUIRED, frozen
+                "event",
+                () if events is None else events,
+                EVENT_FIELDS,
+                _EVENT_REQUIRED,
+                frozen,
+                before=events_ahead,
             ),
             rows_given(
-                "sample", () if samples is None else samples, SAMPLE_FIELDS, _SAMPLE_REQUIRED
+                "sample",
+                () if samples is None else samples,
+                SAMPLE_FIELDS,
+                _SAMPLE_REQUIRED,
+                before=samples_ahead,
             ),
             frozen,
         )
