@@ -486,6 +486,23 @@ def test_near_the_lower_calendar_limit_the_cache_stops_quietly() -> None:
     )
 
 
+def test_spans_from_year_two_in_a_zone_of_local_mean_time() -> None:
+    # Zurich kept local mean time (+0:34:08) then: the month containing 0002-01-01T00:00Z
+    # begins 0001-12-31T23:25:52Z, computed. containing() gave it; spans() over the same
+    # start asked for boundaries from that computed instant and refused it.
+    zurich = rk.cycles.monthly(tz="Europe/Zurich")
+    january = span("0001-12-31T23:25:52Z", "0002-01-31T23:25:52Z")
+    assert zurich.containing("0002-01-01T00:00:00Z") == january
+    assert zurich.spans(span("0002-01-01T00:00:00Z", "0002-03-01T00:00:00Z")) == [
+        january,
+        span("0002-01-31T23:25:52Z", "0002-02-28T23:25:52Z"),
+        span("0002-02-28T23:25:52Z", "0002-03-31T23:25:52Z"),
+    ]
+    # Before year 2 is still refused, naming the instant given.
+    with pytest.raises(rk.BadTimeError, match=r"0001-12-31T00:00:00Z"):
+        zurich.spans(span("0001-12-31T00:00:00Z", "0002-03-01T00:00:00Z"))
+
+
 def test_yearly_and_quarterly_cycles_work_across_the_whole_calendar_range() -> None:
     # Years 2 to 9998 are supported: the year containing 0002-06-01 is 0002-01-01 to
     # 0003-01-01 (the margin of two years before, year 0, does not exist and is not

@@ -169,5 +169,8 @@ class Cycle(Protocol):
             self, f"containing the start of {over!r}", self.containing_us(over.start_us)
         )
         _, last = last_cycle_us(self, repr(over), over.end_us)
-        edges = [first, *self.boundaries_us(first, last), last]
+        # The boundaries inside ``over`` are those between first and last (first is at or
+        # before its start, last at or after its end): asked of ``over``, so that a cycle
+        # whose start the calendar computes before year 2 is no instant out of range.
+        edges = [first, *self.boundaries_us(over.start_us, over.end_us), last]
         return [Span.from_us(a, b) for a, b in itertools.pairwise(edges)]
