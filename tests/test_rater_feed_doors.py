@@ -533,21 +533,29 @@ def test_feed_and_batch_agree_on_which_sums_they_take(
     deltas: list[tuple[str, str, str]], tiered: bool
 ) -> None:
     plan = _egress_plan(TIERED if tiered else rk.PerUnit("0.09"))
-    rater = rk.Rater(plan, EGRESS, start=START)
+    records = [
+        _delta(f"r{index}", at, value, f"s{index}", account)
+        for index, (account, at, value) in enumerate(deltas)
+    ]
+    _fed_one_at_a_time(records, plan, EGRESS)
+
+
+def _fed_one_at_a_time(records: list[rk.Sample], plan: rk.Plan, meters: list[rk.Meter]) -> None:
+    """Feed ``records`` one at a time over two days; the feed and batch rating agree."""
+    rater = rk.Rater(plan, meters, start=START)
     two_days = rk.Span(START, "2026-03-03T00:00:00Z")
     taken: list[rk.Sample] = []
-    for index, (account, at, value) in enumerate(deltas):
-        record = _delta(f"r{index}", at, value, f"s{index}", account)
+    for record in records:
         try:
             rater.feed([record])
         except rk.BadQuantityError:
             # Refused at the feed: batch rating of what was taken and it refuses too.
             with pytest.raises(rk.BadQuantityError):
-                rk.rate([*taken, record], plan, span=two_days, meters=EGRESS)
+                rk.rate([*taken, record], plan, span=two_days, meters=meters)
             continue
         taken.append(record)
     # What the feed took, every statement and batch rating rate, alike.
-    rating = rk.rate(taken, plan, span=two_days, meters=EGRESS)
+    rating = rk.rate(taken, plan, span=two_days, meters=meters)
     assert _total(rater, "2026-03-03T00:00:00Z") == sum(
         (charge.amount for charge in rating.charges), Decimal(0)
     )
@@ -661,23 +669,11 @@ def test_feed_and_batch_agree_on_which_readings_they_take(
     kind, read = policy
     meters = [rk.Meter("cpu", "s", read)]
     price = rk.Graduated([rk.Tier(None, "0.01")]) if tiered else rk.PerUnit("0.01")
-    plan = _read_plan("cpu", price)
-    rater = rk.Rater(plan, meters, start=START)
-    two_days = rk.Span(START, "2026-03-03T00:00:00Z")
-    taken: list[rk.Sample] = []
-    for index, (account, resource, at, value) in enumerate(readings):
-        record = rk.Sample(account, resource, "cpu", at, value, kind=kind, id=f"c{index}")
-        try:
-            rater.feed([record])
-        except rk.BadQuantityError:
-            with pytest.raises(rk.BadQuantityError):
-                rk.rate([*taken, record], plan, span=two_days, meters=meters)
-            continue
-        taken.append(record)
-    rating = rk.rate(taken, plan, span=two_days, meters=meters)
-    assert _total(rater, "2026-03-03T00:00:00Z") == sum(
-        (charge.amount for charge in rating.charges), Decimal(0)
-    )
+    records = [
+        rk.Sample(account, resource, "cpu", at, value, kind=kind, id=f"c{index}")
+        for index, (account, resource, at, value) in enumerate(readings)
+    ]
+    _fed_one_at_a_time(records, _read_plan("cpu", price), meters)
 
 
 @pytest.mark.parametrize(

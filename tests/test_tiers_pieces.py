@@ -86,15 +86,16 @@ def test_records_before_the_span_are_metered_to_place_it() -> None:
     assert rk.rate(records, plan, span=_span(15, 32), meters=[meter]).total() == 5
 
 
-def test_samples_of_other_meters_before_the_span_are_no_unknown_meter() -> None:
-    # The records before 10 March are metered for the graduated egress; a sample of the
-    # per-unit "calls" among them is a sample of a declared meter, not refused.
-    calls = rk.Meter("calls", "count", rk.Discrete())
-    egress = rk.Meter("egress", "GB", rk.Discrete())
-    plan = rk.Plan(
+CALLS = rk.Meter("calls", "count", rk.Discrete())
+EGRESS = rk.Meter("egress", "GB", rk.Discrete())
+
+
+def _calls_and_egress(cycle: rk.cycles.Cycle) -> rk.Plan:
+    """Calls at 1 each; egress graduated per cycle: the first 100 GB free, then 0.05."""
+    return rk.Plan(
         "p",
         "EUR",
-        MONTHS,
+        cycle,
         [
             rk.PriceEntry("calls", "calls", rk.PerUnit(1)),
             rk.PriceEntry(
@@ -102,6 +103,13 @@ def test_samples_of_other_meters_before_the_span_are_no_unknown_meter() -> None:
             ),
         ],
     )
+
+
+def test_samples_of_other_meters_before_the_span_are_no_unknown_meter() -> None:
+    # The records before 10 March are metered for the graduated egress; a sample of the
+    # per-unit "calls" among them is a sample of a declared meter, not refused.
+    calls, egress = CALLS, EGRESS
+    plan = _calls_and_egress(MONTHS)
     records = [
         rk.Sample("acme", "fn", "calls", "2026-03-05T00:00:00Z", 5, id="c1"),
         rk.Sample("acme", "fn", "egress", "2026-03-06T00:00:00Z", 80, id="e1"),
@@ -123,19 +131,8 @@ def test_samples_of_other_meters_before_the_span_are_no_unknown_meter() -> None:
 def test_a_month_of_another_timezone_meters_what_came_months_before() -> None:
     # Zurich's March starts an hour before the UTC month rated: the span starts inside it,
     # and a January sample of the per-unit meter is metered before the span, not refused.
-    calls = rk.Meter("calls", "count", rk.Discrete())
-    egress = rk.Meter("egress", "GB", rk.Discrete())
-    plan = rk.Plan(
-        "p",
-        "EUR",
-        rk.cycles.monthly(tz="Europe/Zurich"),
-        [
-            rk.PriceEntry("calls", "calls", rk.PerUnit(1)),
-            rk.PriceEntry(
-                "egress", "egress", rk.Graduated([rk.Tier(100, 0), rk.Tier(None, "0.05")])
-            ),
-        ],
-    )
+    calls, egress = CALLS, EGRESS
+    plan = _calls_and_egress(rk.cycles.monthly(tz="Europe/Zurich"))
     records = [
         rk.Sample("acme", "fn", "calls", "2026-01-15T00:00:00Z", 5, id="c1"),
         rk.Sample("acme", "fn", "egress", "2026-03-20T00:00:00Z", 120, id="e1"),

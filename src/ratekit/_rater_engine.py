@@ -131,28 +131,13 @@ class Engine:
         )
         # The Discrete meters some entry prices by a model that takes a cycle's quantity
         # (not PerUnit), which must stay in ratekit's range (see _rater_doors.sums), and
-        # the largest magnitude of their samples seen (None: not known yet).
-        discrete = {m.name for m in meters if isinstance(m, Meter) and type(m.policy) is Discrete}
-        self.capped = frozenset(
-            entry.meter
-            for plan in known
-            for entry in plan.entries
-            if entry.meter in discrete and type(entry.price) is not PerUnit
-        )
+        # the largest magnitude of their samples seen (None: not known yet); the same for
+        # the meters of readings (counters, gauges: see _rater_doors.readings).
+        sampled = [m for m in meters if isinstance(m, Meter) and m._factor is None]
+        discrete = {m.name for m in sampled if type(m.policy) is Discrete}
+        self.capped = _priced_whole(known, discrete)
         self.largest: Decimal | None = None
-        # The same for the meters of readings (counters, gauges: a policy other than
-        # Discrete) whose cycle's quantity such a price takes (see _rater_doors.readings).
-        read = {
-            m.name
-            for m in meters
-            if isinstance(m, Meter) and m._factor is None and type(m.policy) is not Discrete
-        }
-        self.capped_readings = frozenset(
-            entry.meter
-            for plan in known
-            for entry in plan.entries
-            if entry.meter in read and type(entry.price) is not PerUnit
-        )
+        self.capped_readings = _priced_whole(known, {m.name for m in sampled} - discrete)
         self.largest_reading: Decimal | None = None
         # The Continuous meters some entry prices by a cycle's quantity: a level whose
         # time alone passes what such a price takes is refused (see _rater_doors.levels).
@@ -320,3 +305,13 @@ def meters(meters: Iterable[Meter]) -> list[Meter]:
         )
     # The shared door of rate() and meter(): each item a Meter, the names unique.
     return list(meters_of(given, "Rater meters").values())
+
+
+def _priced_whole(plans: Iterable[Plan], names: set[str]) -> frozenset[str]:
+    """The meters of ``names`` some entry prices by a model taking a cycle's quantity."""
+    return frozenset(
+        entry.meter
+        for plan in plans
+        for entry in plan.entries
+        if entry.meter in names and type(entry.price) is not PerUnit
+    )
