@@ -9,13 +9,16 @@ rater keeps working (a restored copy too).
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit import _snapshot
@@ -43,8 +46,14 @@ def _plan(cycle: rk.cycles.Cycle = DAILY) -> rk.Plan:
     )
 
 
+def _exact_sum(amounts: Iterable[Decimal]) -> Decimal:
+    """The sum of ``amounts``, exact (the default context would round it to 28 digits)."""
+    with decimal.localcontext(prec=decimal.MAX_PREC, traps=[decimal.Inexact]):
+        return sum(amounts, Decimal(0))
+
+
 def _total(rater: rk.Rater, as_of: str) -> Decimal:
-    return sum((line.amount for line in rater.statement(as_of).lines), Decimal(0))
+    return _exact_sum(line.amount for line in rater.statement(as_of).lines)
 
 
 def _still_works(rater: rk.Rater, as_of: str, expected: Decimal) -> None:
@@ -315,7 +324,7 @@ def _records(draw: st.DrawFn) -> rk.Event | rk.Sample | rk.Inventory:
     return rk.Sample(account, "r", "egress", at, draw(st.integers(0, 9)), since=since)
 
 
-@settings(deadline=None)
+@settings(deadline=None, max_examples=LAWS)
 @given(
     st.lists(_records(), min_size=1, max_size=4),
     st.booleans(),
@@ -514,7 +523,7 @@ def test_per_unit_prices_each_row_and_takes_the_same_deltas() -> None:
 _BIG = st.sampled_from(["9e29", "5e29", "1e29", "3"])  # a negative total: see streaming.md
 
 
-@settings(deadline=None)
+@settings(deadline=None, max_examples=LAWS)
 @given(
     st.lists(
         st.tuples(
@@ -541,9 +550,13 @@ def test_feed_and_batch_agree_on_which_sums_they_take(
 
 
 def _fed_one_at_a_time(records: list[rk.Sample], plan: rk.Plan, meters: list[rk.Meter]) -> None:
-    """Feed ``records`` one at a time over two days; the feed and batch rating agree."""
+    """Feed ``records`` (of two days) one at a time; the feed and batch rating agree.
+
+    Over three days: the day after the readings is where the values gauges hold go on
+    alone, which a statement there prices too.
+    """
     rater = rk.Rater(plan, meters, start=START)
-    two_days = rk.Span(START, "2026-03-03T00:00:00Z")
+    days = rk.Span(START, "2026-03-04T00:00:00Z")
     taken: list[rk.Sample] = []
     for record in records:
         try:
@@ -551,14 +564,12 @@ def _fed_one_at_a_time(records: list[rk.Sample], plan: rk.Plan, meters: list[rk.
         except rk.BadQuantityError:
             # Refused at the feed: batch rating of what was taken and it refuses too.
             with pytest.raises(rk.BadQuantityError):
-                rk.rate([*taken, record], plan, span=two_days, meters=meters)
+                rk.rate([*taken, record], plan, span=days, meters=meters)
             continue
         taken.append(record)
     # What the feed took, every statement and batch rating rate, alike.
-    rating = rk.rate(taken, plan, span=two_days, meters=meters)
-    assert _total(rater, "2026-03-03T00:00:00Z") == sum(
-        (charge.amount for charge in rating.charges), Decimal(0)
-    )
+    rating = rk.rate(taken, plan, span=days, meters=meters)
+    assert _total(rater, "2026-03-04T00:00:00Z") == _exact_sum(c.amount for c in rating.charges)
 
 
 CPU = [rk.Meter("cpu", "s", rk.Counter())]
@@ -636,7 +647,34 @@ def test_peaks_of_an_accounts_resources_past_what_tiers_take_are_refused() -> No
         rater.feed(gauge[1:])
 
 
-@settings(deadline=None)
+def test_gauge_values_that_hold_on_past_what_tiers_take_are_refused() -> None:
+    # A mean over what is known holds a gauge's last value on: nic-1 at 9E+29 from 01:00
+    # on 1 March, nic-2 at 3, then at 9E+29 from 23:00. 1 March's means add up to less
+    # than 1E+30 (nic-2's 9E+29 holds one hour of it), but 2 March, with no reading,
+    # holds both: 1.8E+30, and every statement from then on would fail.
+    users = [rk.Meter("cpu", "s", rk.TimeWeightedMean())]
+    plan = _read_plan("cpu", rk.Graduated([rk.Tier(None, "0.01")]))
+    rater = rk.Rater(plan, users, start=START)
+
+    def gauge(resource: str, at: str, value: str, record_id: str) -> rk.Sample:
+        return rk.Sample("a2", resource, "cpu", at, value, kind="gauge", id=record_id)
+
+    taken = [gauge("nic-1", "2026-03-01T01:00:00Z", "9e29", "g1")]
+    taken.append(gauge("nic-2", "2026-03-01T01:00:00Z", "3", "g2"))
+    assert rater.feed(taken).accepted == ("g1", "g2")
+    with pytest.raises(rk.BadQuantityError, match=r"cycle 2026-03-02T00:00:00Z\.\.2026-03-03"):
+        rater.feed([gauge("nic-2", "2026-03-01T23:00:00Z", "9e29", "g3")])
+    # What it took, it prices as batch rating does: 9E+29 + 3 a day, three days.
+    three_days = rk.Span(START, "2026-03-04T00:00:00Z")
+    rating = rk.rate(taken, plan, span=three_days, meters=users)
+    assert (
+        _total(rater, "2026-03-04T00:00:00Z")
+        == rating.total()
+        == Decimal("27000000000000000000000000000.09")
+    )
+
+
+@settings(deadline=None, max_examples=LAWS)
 @given(
     st.lists(
         st.tuples(

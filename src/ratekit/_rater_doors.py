@@ -25,6 +25,7 @@ be removed, and a rater that fails every statement has no way out.
 
 from __future__ import annotations
 
+import contextlib
 import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -475,8 +476,8 @@ def readings(rater: Rater, samples: Sequence[Sample]) -> None:
     on the same records). Only metering tells such a quantity (a counter's increments
     depend on the readings around each, a reset, a first reading): when a bound says it
     may reach the limit, the accounts of the batch's readings are metered from the
-    kept cycles' start to the end of the last cycle one of their readings lies in, with
-    the batch,
+    kept cycles' start to the end of the cycle after the last one of their readings lies
+    in (where the values a gauge holds go on alone), with the batch,
     and a quantity of 1E+30 or more in magnitude is refused with
     [`BadQuantityError`][ratekit.BadQuantityError] naming the account, the meter, the
     cycle, the quantity and the batch's first reading of them.
@@ -521,10 +522,14 @@ def readings(rater: Rater, samples: Sequence[Sample]) -> None:
     records += fresh
     records += rater._inventories
     states = [s for s in rater._state if s.account in accounts]
-    # To the end of the last cycle of any of their readings: a reading kept after the
-    # batch's own spreads its increment back over theirs.
+    # To the end of the last cycle of any of their readings (a reading kept after the
+    # batch's own spreads its increment back over theirs), and one cycle more: a gauge's
+    # last value holds on (a mean over what is known), and every later cycle without a
+    # reading sums the values held as that one does.
     last = max(r.at_us for r in records if type(r) is Sample and r.meter in capped)
     end = engine.containing(last)[1]
+    with contextlib.suppress(BadTimeError):  # (none after it: the calendar's end)
+        end = engine.containing(end)[1]
     usage = engine.meter(records, rater._base_us, end, states, capped)
     totals: dict[tuple[str, str, int, int], Decimal] = {}
     for row in usage.rows:
