@@ -306,10 +306,10 @@ def rows_given(
 
 
 def _ahead(
-    rows: Sequence[object],
+    rows: Sequence[tuple[object, ...]],
     index: int,
     before: typing.Callable[[list[tuple[object, ...]]], object] | None,
 ) -> None:
-    """Check the rows ahead of ``rows[index]`` with ``before`` (it raises for a bad one)."""
+    """Check the rows ahead of ``rows[index]`` (tuples) with ``before`` (it raises for a bad one)."""
     if before is not None and index:
-        before([row if type(row) is tuple else _plain(row) for row in rows[:index]])  # type: ignore[arg-type]
+        before(list(rows[:index]))
