@@ -174,6 +174,38 @@ def test_a_last_sign_of_life_of_another_meter_before_the_span_places_the_hours()
     assert (whole, first, later) == (48, 24, 24)
 
 
+def test_a_span_of_usage_across_the_cut_places_its_part_before_it() -> None:
+    # 300 GB over 10-20 March (30 a day), the first 100 GB free, then 1 per GB; cut on
+    # 16 March. Before: 6 days = 180 GB -> 80. After: 120 GB on from 180 -> 120. Whole
+    # 300 -> 200. Each piece is rated as of the month's end, when the delta is known.
+    egress = rk.Meter("egress", "GB", rk.Discrete())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("e", "egress", rk.Graduated([rk.Tier(100, "0"), rk.Tier(None, "1")]))],
+    )
+    delta = rk.Sample(
+        "a", "r", "egress", "2026-03-20T00:00:00Z", 300, since="2026-03-10T00:00:00Z", id="d"
+    )
+
+    def pieces(records: list[rk.Sample], meter: rk.Meter) -> list[Decimal]:
+        spans = [MARCH, _span(1, 16), _span(16, 32)]
+        return [
+            rk.rate(records, plan, span=s, meters=[meter], as_of=MARCH.end).total() for s in spans
+        ]
+
+    assert pieces([delta], egress) == [200, 80, 120]
+    # A counter from 0 on 1 March to 300 on 31 March (10 a day): 150 GB before the cut
+    # -> 50; 150 after, on from 150 -> 150; whole 300 -> 200.
+    counter = rk.Meter("egress", "GB", rk.Counter())
+    readings = [
+        rk.Sample("a", "r", "egress", "2026-03-01T00:00:00Z", 0, kind="counter", id="c0"),
+        rk.Sample("a", "r", "egress", "2026-03-31T00:00:00Z", 300, kind="counter", id="c1"),
+    ]
+    assert pieces(readings, counter) == [200, 50, 150]
+
+
 def test_a_peak_before_the_span_places_nothing() -> None:
     # A Max meter is not a sum: its peak before 15 March (10) is not under the span's (7).
     # The span's peak 7 = 5 x 10 + 2 x 8 = 66, as without the earlier reading.
@@ -377,24 +409,46 @@ _SAMPLES = st.lists(
         st.sampled_from(["eg", "calls"]),
         st.integers(-10 * 24, 31 * 24 - 1),  # hours from 1 March (before it: February)
         st.integers(0, 15),  # quantity
+        st.sampled_from([0, 0, 1, 5, 30, 96]),  # hours back its span starts (0: an instant)
     ),
     max_size=8,
 )
 
 
+def _in_march(h: int, q: int, back: int) -> Fraction:
+    """The part in March of ``q`` over ``[h - back, h)`` hours from 1 March (at ``h``: 0 back)."""
+    if not back:
+        return Fraction(q) if 0 <= h < 31 * 24 else Fraction(0)
+    overlap = max(0, min(h, 31 * 24) - max(h - back, 0))
+    return Fraction(q * overlap, back)
+
+
 @settings(max_examples=LAWS)
 @given(samples=_SAMPLES, cut_hours=st.integers(1, 31 * 24 - 1), model=st.sampled_from(_MODELS))
 def test_pieces_of_a_cycle_from_records_of_several_meters_add_up(
-    samples: list[tuple[str, int, int]], cut_hours: int, model: tuple[str, rk.PriceModel]
+    samples: list[tuple[str, int, int, int]], cut_hours: int, model: tuple[str, rk.PriceModel]
 ) -> None:
-    # Records of a meter priced per unit beside the group-priced one: each piece meters
-    # the records before it for the group's place, whatever meters they are of.
+    # Records of a meter priced per unit beside the group-priced one, some over a span
+    # that may straddle the cut or the month's start: each piece meters the records
+    # before it for the group's place, whatever meters they are of, as of what the whole
+    # month knows, so a span stamped after the cut places its part before it.
     name, price = model
     hour = 3_600_000_000
+
+    def instant(h: int) -> str:
+        return rk.Span.from_us(MARCH.start_us + h * hour, MARCH.start_us + h * hour + 1).start
+
     records = [
-        rk.Sample("acme", "fn", meter, rk.Span.from_us(t, t + 1).start, q, id=f"s{i}")
-        for i, (meter, h, q) in enumerate(samples)
-        for t in [MARCH.start_us + h * hour]
+        rk.Sample(
+            "acme",
+            "fn",
+            meter,
+            instant(h),
+            q,
+            since=instant(h - back) if back else None,
+            id=f"s{i}",
+        )
+        for i, (meter, h, q, back) in enumerate(samples)
     ]
     meters = [rk.Meter("eg", "GB", rk.Discrete()), rk.Meter("calls", "count", rk.Discrete())]
     plan = rk.Plan(
@@ -406,13 +460,13 @@ def test_pieces_of_a_cycle_from_records_of_several_meters_add_up(
     cut = MARCH.start_us + cut_hours * hour
 
     def total(span: rk.Span) -> Fraction:
-        return Fraction(rk.rate(records, plan, span=span, meters=meters).total())
+        return Fraction(rk.rate(records, plan, span=span, meters=meters, as_of=MARCH.end).total())
 
     whole = total(MARCH)
     first = total(rk.Span.from_us(MARCH.start_us, cut))
     second = total(rk.Span.from_us(cut, MARCH.end_us))
     assert first + second == whole
-    in_march = [(meter, q) for meter, h, q in samples if h >= 0]
-    eg = sum((Fraction(q) for meter, q in in_march if meter == "eg"), Fraction(0))
-    calls = sum((Fraction(q) for meter, q in in_march if meter == "calls"), Fraction(0))
-    assert whole == _oracle(name, eg) + calls
+    eg = sum((_in_march(h, q, b) for m, h, q, b in samples if m == "eg"), Fraction(0))
+    calls = sum((_in_march(h, q, b) for m, h, q, b in samples if m == "calls"), Fraction(0))
+    # (a part of a span is metered to 24 decimal places)
+    assert abs(whole - (_oracle(name, eg) + calls)) < Fraction(1, 10**20)

@@ -230,7 +230,9 @@ def rate(
             # anomalies are another span's).
             # Every meter is given, as above: a sample of any of them may be among the
             # records (and be a resource's last sign of life); only the rows of those
-            # meters place anything.
+            # meters place anything. Known as of what the span's metering knows: a delta
+            # over a span, or a counter's increment, stamped in the span spreads a part
+            # before it, and an inventory there may close a resource back before it.
             before = Span.from_us(min(earlier.values()), span.start_us)
             before_rows = [
                 row
@@ -239,7 +241,7 @@ def rate(
                     meters,
                     span=before,
                     cycle=cycle,
-                    as_of=before.end,
+                    as_of=span.end if as_of is None else as_of,
                 ).rows
                 if row.meter in earlier
             ]
