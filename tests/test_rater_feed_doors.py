@@ -617,6 +617,25 @@ def test_counter_readings_whose_increments_pass_what_tiers_take_are_refused() ->
     assert _total(rater, "2026-03-02T00:00:00Z") == Decimal("9E+27")
 
 
+def test_a_gauge_level_held_in_a_compacted_state_counts_at_the_door() -> None:
+    # r's mean of 6E+29 from 1 March goes on after 1 March is compacted, with no record
+    # kept: q's 6E+29 on 3 March makes that day's quantity 1.2E+30, past what the tiers
+    # take. The quick bound counts the levels the compacted states hold too.
+    mean = [rk.Meter("g", "u", rk.TimeWeightedMean())]
+    plan = _read_plan("g", rk.Graduated([rk.Tier(10, "0"), rk.Tier(None, "1E-10")]))
+    rater = rk.Rater(plan, mean, start=START)
+    rater.feed([rk.Sample("a", "r", "g", "2026-03-01T01:00:00Z", "6E+29", kind="gauge", id="a0")])
+    for as_of in ("2026-03-02T06:00:00Z", "2026-03-03T06:00:00Z"):
+        rater.statement(as_of)
+    held = rk.Sample("a", "q", "g", "2026-03-03T07:00:00Z", "6E+29", kind="gauge", id="b0")
+    for fed in (rater, rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, mean)):
+        with pytest.raises(
+            rk.BadQuantityError,
+            match=r"cycle 2026-03-03T00:00:00Z\.\.2026-03-04T00:00:00Z to 1200000000000000000000000000000,",
+        ):
+            fed.feed([held])
+
+
 def test_large_counter_readings_with_small_increments_are_taken() -> None:
     # Readings near 9E+29 pass the quick bound, so the door meters them: the increments
     # are 5 and 7, priced 12 x 0.01 = 0.12.

@@ -507,10 +507,11 @@ def readings(rater: Rater, samples: Sequence[Sample]) -> None:
             (r.value.copy_abs() for r in kept.values() if type(r) is Sample and r.meter in capped),
             default=Decimal(0),
         )
+    held, most = _held(rater, capped)
     values = [r.value for r in fresh]
     largest = max(engine.largest_reading, max(values).copy_abs(), min(values).copy_abs())
     engine.largest_reading = largest  # an upper bound: a refused batch may raise it
-    if CONTEXT.multiply(largest, len(kept) + len(fresh)) < LIMIT:
+    if CONTEXT.multiply(max(largest, most), len(kept) + len(fresh) + held) < LIMIT:
         return
     accounts = {r.account for r in fresh}
     records: list[Record] = [
@@ -555,3 +556,18 @@ def readings(rater: Rater, samples: Sequence[Sample]) -> None:
             "than 1E+30 in magnitude), so every statement would fail to price it; the batch "
             "is refused whole. Keep a cycle's quantity below 1E+30, or price the meter PerUnit."
         )
+
+
+def _held(rater: Rater, capped: frozenset[str]) -> tuple[int, Decimal]:
+    """How many readings of ``capped`` meters the compacted states hold, and the largest.
+
+    A gauge's level held in a state goes on into the kept cycles with no record kept. O(1)
+    while the states are those counted last, else O(s) for s states.
+    """
+    engine = rater._engine
+    states = rater._state
+    known = engine.held_readings
+    if known is None or known[0] is not states:
+        values = [abs(Decimal(r[2])) for s in states for r in s.readings if r[0] in capped]
+        known = engine.held_readings = (states, len(values), max(values, default=Decimal(0)))
+    return known[1], known[2]

@@ -57,6 +57,7 @@ class Engine:
         "capped_readings",
         "cycle",
         "dues",
+        "held_readings",
         "kinds",
         "largest",
         "largest_level",
@@ -138,6 +139,9 @@ class Engine:
         self.capped = _priced_whole(known, discrete)
         self.largest: Decimal | None = None
         self.capped_readings = _priced_whole(known, {m.name for m in sampled} - discrete)
+        # The readings of those meters the compacted states hold (a gauge's level goes on
+        # from one): the states they were counted in, how many, the largest magnitude.
+        self.held_readings: tuple[tuple[object, ...], int, Decimal] | None = None
         self.largest_reading: Decimal | None = None
         # The Continuous meters some entry prices by a cycle's quantity: a level whose
         # time alone passes what such a price takes is refused (see _rater_doors.levels).
