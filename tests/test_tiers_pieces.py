@@ -7,6 +7,7 @@ random cut against one rating of the whole cycle and a Fraction oracle of the pr
 from __future__ import annotations
 
 import itertools
+import typing
 from decimal import Decimal
 from fractions import Fraction
 
@@ -388,6 +389,15 @@ _ROWS = st.lists(
 )
 
 
+def _whole_and_halves(
+    total: typing.Callable[[rk.Span], Fraction], cut_hours: int
+) -> tuple[Fraction, Fraction, Fraction]:
+    """``total`` of March, and of its two pieces cut ``cut_hours`` after its start."""
+    cut = MARCH.start_us + cut_hours * 3_600_000_000
+    pieces = [rk.Span.from_us(MARCH.start_us, cut), rk.Span.from_us(cut, MARCH.end_us)]
+    return total(MARCH), total(pieces[0]), total(pieces[1])
+
+
 @settings(max_examples=LAWS)
 @given(rows=_ROWS, cut_hours=st.integers(1, 31 * 24 - 1), model=st.sampled_from(_MODELS))
 def test_pieces_of_a_cycle_add_up_to_the_cycle(
@@ -396,10 +406,9 @@ def test_pieces_of_a_cycle_add_up_to_the_cycle(
     name, price = model
     usage = [_row(day, q, days=min(days, 32 - day), resource=r) for day, days, q, r in rows]
     plan = _plan(price)
-    cut = MARCH.start_us + cut_hours * 3_600_000_000
-    whole = Fraction(rk.rate(usage, plan, span=MARCH).total())
-    first = Fraction(rk.rate(usage, plan, span=rk.Span.from_us(MARCH.start_us, cut)).total())
-    second = Fraction(rk.rate(usage, plan, span=rk.Span.from_us(cut, MARCH.end_us)).total())
+    whole, first, second = _whole_and_halves(
+        lambda span: Fraction(rk.rate(usage, plan, span=span).total()), cut_hours
+    )
     assert first + second == whole
     assert whole == _oracle(name, sum((Fraction(q) for _, _, q, _ in rows), Fraction(0)))
 
@@ -457,14 +466,11 @@ def test_pieces_of_a_cycle_from_records_of_several_meters_add_up(
         MONTHS,
         [rk.PriceEntry("eg", "eg", price), rk.PriceEntry("calls", "calls", rk.PerUnit(1))],
     )
-    cut = MARCH.start_us + cut_hours * hour
 
     def total(span: rk.Span) -> Fraction:
         return Fraction(rk.rate(records, plan, span=span, meters=meters, as_of=MARCH.end).total())
 
-    whole = total(MARCH)
-    first = total(rk.Span.from_us(MARCH.start_us, cut))
-    second = total(rk.Span.from_us(cut, MARCH.end_us))
+    whole, first, second = _whole_and_halves(total, cut_hours)
     assert first + second == whole
     eg = sum((_in_march(h, q, b) for m, h, q, b in samples if m == "eg"), Fraction(0))
     calls = sum((_in_march(h, q, b) for m, h, q, b in samples if m == "calls"), Fraction(0))

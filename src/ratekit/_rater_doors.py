@@ -253,22 +253,15 @@ def sums(rater: Rater, samples: Sequence[Sample]) -> None:
     if not fresh:
         return
     kept = rater._records
-    if engine.largest is None:  # a restored or new rater: what its kept records hold
-        engine.largest = max(
-            (r.value.copy_abs() for r in kept.values() if type(r) is Sample and r.meter in capped),
-            default=Decimal(0),
-        )
-    values = [r.value for r in fresh]
-    largest = max(engine.largest, max(values).copy_abs(), min(values).copy_abs())
-    engine.largest = largest  # an upper bound: a refused batch may raise it, harmlessly
+    # an upper bound: a refused batch may raise it, harmlessly
+    largest = engine.largest = _largest(engine.largest, kept, capped, fresh)
     if CONTEXT.multiply(largest, len(kept) + len(fresh)) < LIMIT:
         return
-    containing, base, forgotten = engine.containing, rater._base_us, rater._forgotten
+    containing = engine.containing
     totals: dict[tuple[str, str, int], Decimal] = {}
     new: list[tuple[tuple[str, str, int], Sample]] = []
     for sample in sorted(fresh, key=lambda r: r.at_us):
-        identity = sample if sample.id is None else ("Sample", sample.id)
-        if sample.at_us < base or identity in kept or identity in forgotten:
+        if not _unseen(rater, sample):
             continue  # not taken: too late, or seen before
         key = (sample.account, sample.meter, containing(sample.at_us)[0])
         totals[key] = Decimal(0)
@@ -288,6 +281,41 @@ def sums(rater: Rater, samples: Sequence[Sample]) -> None:
                 "refused whole. Keep a cycle's quantity below 1E+30, or price the meter "
                 "PerUnit."
             )
+
+
+def _identity(sample: Sample) -> object:
+    """How the rater knows ``sample`` among its records: by its id, or by itself."""
+    return sample if sample.id is None else ("Sample", sample.id)
+
+
+def _unseen(rater: Rater, sample: Sample) -> bool:
+    """Whether the feed takes ``sample``: not too late, not seen before. O(1)."""
+    identity = _identity(sample)
+    return (
+        sample.at_us >= rater._base_us
+        and identity not in rater._records
+        and identity not in rater._forgotten
+    )
+
+
+def _largest(
+    known: Decimal | None,
+    kept: Mapping[object, Record],
+    meters: frozenset[str],
+    fresh: Sequence[Sample],
+) -> Decimal:
+    """The largest magnitude of the samples of ``meters`` kept (``known``, if known) and fresh.
+
+    O(k) for the k records kept the first time (a new or restored rater), then O(n) for
+    the n fresh samples.
+    """
+    if known is None:
+        known = max(
+            (r.value.copy_abs() for r in kept.values() if type(r) is Sample and r.meter in meters),
+            default=Decimal(0),
+        )
+    values = [r.value for r in fresh]
+    return max(known, max(values).copy_abs(), min(values).copy_abs())
 
 
 def _add_kept(rater: Rater, totals: dict[tuple[str, str, int], Decimal]) -> None:
@@ -491,26 +519,17 @@ def readings(rater: Rater, samples: Sequence[Sample]) -> None:
     capped = engine.capped_readings
     if not capped:
         return
-    kept, forgotten = rater._records, rater._forgotten
+    kept = rater._records
     taken: dict[object, Sample] = {}
     for sample in samples:
-        if sample.meter not in capped or sample.at_us < rater._base_us:
-            continue  # not priced whole, or too late (said so, not taken)
-        identity = sample if sample.id is None else ("Sample", sample.id)
-        if identity not in kept and identity not in forgotten:
-            taken.setdefault(identity, sample)  # (of two versions, the first listed)
+        if sample.meter in capped and _unseen(rater, sample):
+            # (of two versions of an id, the first listed)
+            taken.setdefault(_identity(sample), sample)
     fresh = list(taken.values())
     if not fresh:
         return
-    if engine.largest_reading is None:  # a restored or new rater: what its records hold
-        engine.largest_reading = max(
-            (r.value.copy_abs() for r in kept.values() if type(r) is Sample and r.meter in capped),
-            default=Decimal(0),
-        )
     held, most = _held(rater, capped)
-    values = [r.value for r in fresh]
-    largest = max(engine.largest_reading, max(values).copy_abs(), min(values).copy_abs())
-    engine.largest_reading = largest  # an upper bound: a refused batch may raise it
+    largest = engine.largest_reading = _largest(engine.largest_reading, kept, capped, fresh)
     if CONTEXT.multiply(max(largest, most), len(kept) + len(fresh) + held) < LIMIT:
         return
     accounts = {r.account for r in fresh}
@@ -568,6 +587,6 @@ def _held(rater: Rater, capped: frozenset[str]) -> tuple[int, Decimal]:
     states = rater._state
     known = engine.held_readings
     if known is None or known[0] is not states:
-        values = [abs(Decimal(r[2])) for s in states for r in s.readings if r[0] in capped]
+        values = [r[2].copy_abs() for s in states for r in s.readings if r[0] in capped]
         known = engine.held_readings = (states, len(values), max(values, default=Decimal(0)))
     return known[1], known[2]

@@ -380,16 +380,8 @@ class RecordBatch:
             events[0]: kind is str 'halt'; it must be one of 'start', 'update', 'stop', 'delete'.
         """
         frozen = Descriptions("event")
-
-        def events_ahead(rows: list[tuple[object, ...]]) -> object:
-            given = rows_given("event", rows, EVENT_FIELDS, _EVENT_REQUIRED, Descriptions("event"))
-            return cls._from_columns(given, {}, Descriptions("event"))
-
-        def samples_ahead(rows: list[tuple[object, ...]]) -> object:
-            return cls._from_columns(
-                {}, rows_given("sample", rows, SAMPLE_FIELDS, _SAMPLE_REQUIRED), frozen
-            )
-
+        # Before a tuple of another shape is refused, the tuples ahead of it are read as
+        # a batch of their own: of several bad records, the first listed is named.
         return cls._from_columns(
             rows_given(
                 "event",
@@ -397,14 +389,14 @@ class RecordBatch:
                 EVENT_FIELDS,
                 _EVENT_REQUIRED,
                 frozen,
-                before=events_ahead,
+                before=lambda ahead: cls.from_tuples(events=ahead),
             ),
             rows_given(
                 "sample",
                 () if samples is None else samples,
                 SAMPLE_FIELDS,
                 _SAMPLE_REQUIRED,
-                before=samples_ahead,
+                before=lambda ahead: cls.from_tuples(samples=ahead),
             ),
             frozen,
         )
