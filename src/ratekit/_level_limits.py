@@ -17,15 +17,17 @@ import decimal
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Final
 
-from ._decimals import CONTEXT, MAX_ADJUSTED, exact_sum
+from ._decimals import CONTEXT, exact_sum
 from ._instants import format_us
 from ._paths import MISSING, lookup
+from ._price_reach import LIMIT, Pricing, reach, refused, within
 from ._shown import show
 from ._time_policies import Continuous
 from .policies import Meter
-from .pricebook import Plan
+from .pricebook import Plan, PriceEntry
 from .prices import PerUnit
 from .usage import UsageRow
 
@@ -33,6 +35,7 @@ __all__ = [
     "LIMIT",
     "capped",
     "ceiling",
+    "floors",
     "level_in",
     "level_words",
     "longest_cycle",
@@ -40,12 +43,10 @@ __all__ = [
     "sum_words",
 ]
 
-#: The least magnitude of a cycle's quantity a price model other than PerUnit refuses.
-#: The least magnitude a quantity a price model takes may not reach (1E+30). From text: a
-#: power would be computed in the importer's context, at import (and round there).
-LIMIT: Final = Decimal(f"1E+{MAX_ADJUSTED + 1}")
 #: Ceilings are shown to six digits, rounded down: every level below the one shown is taken.
 _SHOWN: Final = decimal.Context(prec=6, rounding=decimal.ROUND_DOWN)
+#: Floors are rounded down (toward -infinity), so that a level below one is surely in range.
+_FLOOR: Final = decimal.Context(prec=60, rounding=decimal.ROUND_FLOOR, Emax=999_999)
 _US_PER_HOUR: Final = Decimal(3_600_000_000)
 #: How far ahead of a level's instant `longest_cycle()` looks: a year and a day.
 _AHEAD_US: Final = 366 * 24 * 3_600_000_000
@@ -62,16 +63,20 @@ def capped(meters: Iterable[Meter], plans: Iterable[Plan]) -> dict[str, Meter]:
     }
 
 
-def ceiling(meter: Meter, cycle_us: int) -> Decimal:
+def ceiling(meter: Meter, cycle_us: int, scale: Fraction = Fraction(1)) -> Decimal:
     """The least level (six digits, rounded down) whose quantity over ``cycle_us`` reaches `LIMIT`.
 
-    Every level below it, held over the whole cycle, gives a quantity below `LIMIT`.
-    O(1).
+    Every level below it, held over the whole cycle, gives a quantity below `LIMIT`;
+    with ``scale``, a quantity that, times ``scale`` (a unit converted, a rate), stays
+    below it. O(1).
     """
     factor = meter._factor
     assert factor is not None  # a Continuous meter's
     multiplier, divisor = factor
-    return _SHOWN.divide(CONTEXT.multiply(LIMIT, divisor), CONTEXT.multiply(multiplier, cycle_us))
+    return _SHOWN.divide(
+        CONTEXT.multiply(LIMIT, divisor * scale.denominator),
+        CONTEXT.multiply(multiplier * scale.numerator, cycle_us),
+    )
 
 
 def _hours(duration_us: int) -> str:
@@ -156,26 +161,33 @@ def sum_words(
     meter: Meter,
     containing: Callable[[int], tuple[int, int]],
     at_us: int,
+    *,
+    factor: Fraction = Fraction(1),
 ) -> str | None:
     """Words refusing one account's ``levels`` of ``meter`` (per resource) that sum past `LIMIT`.
 
     The levels, summed and held together over the longest cycle they can run through from
-    ``at_us`` (`longest_cycle()`), reaching `LIMIT`: the words name the sum, the others'
-    part (all but ``resource``'s), the cycle, the quantity and the sums accepted; None
-    when the sum stays below. O(r) for r resources, and the cycle look-ups only for a sum
-    within two years of reaching it.
+    ``at_us`` (`longest_cycle()`), reaching `LIMIT` once converted by ``factor`` (the
+    largest from the meter's unit to that of an entry taking its quantity whole): the
+    words name the sum, the others' part (all but ``resource``'s), the cycle, the
+    quantity and the sums accepted; None when the sum stays below. O(r) for r resources,
+    and the cycle look-ups only for a sum within two years of reaching it.
     """
     total = exact_sum(levels.values())
     multiplier, divisor = meter._factor  # type: ignore[misc]
     year = CONTEXT.divide(CONTEXT.multiply(total, multiplier * _AHEAD_US * 2), divisor)
-    if year.copy_abs() < LIMIT:
+    if within(Fraction(year.copy_abs()), factor, Fraction(0)):
         return None
     longest = longest_cycle(containing, at_us)
     quantity = CONTEXT.divide(CONTEXT.multiply(total, multiplier * longest), divisor)
-    if quantity.copy_abs() < LIMIT:
+    if within(Fraction(quantity.copy_abs()), factor, Fraction(0)):
         return None
     start, end = containing(at_us)
-    accepted = ceiling(meter, longest)
+    accepted = ceiling(meter, longest, factor)
+    converted = ""
+    if factor != 1:
+        priced = CONTEXT.divide(CONTEXT.multiply(quantity, factor.numerator), factor.denominator)
+        converted = f" ({priced.normalize()} in the unit its price is stated in)"
     others = CONTEXT.subtract(total, levels[resource]).normalize()
     room = CONTEXT.subtract(accepted, others).normalize()
     count = len(levels) - 1
@@ -186,14 +198,38 @@ def sum_words(
         "together over a cycle "
         f"of {_hours(longest)} hours (the longest of the cycles they can run through, in "
         f"the year from its instant; its own is {format_us(start)}..{format_us(end)}), the "
-        f"account's quantity in one cycle would reach {quantity.normalize()} {meter.unit}, "
-        "beyond what its price takes (a cycle's quantity below 1E+30 in magnitude, under a "
-        "price other than PerUnit), so every statement from then on would fail to price "
-        "it. The levels of one account's resources of a meter are accepted while their "
-        f"sum stays below {accepted}"
+        f"account's quantity in one cycle would reach {quantity.normalize()} {meter.unit}"
+        f"{converted}, beyond what its price takes (a cycle's quantity below 1E+30 in "
+        "magnitude, under a price other than PerUnit), so every statement from then on "
+        "would fail to price it. The levels of one account's resources of a meter are "
+        f"accepted while their sum stays below {accepted}"
         + (f" (here, this one below {room})" if room > 0 else " (here, the others' reach it)")
         + "; or price the meter PerUnit."
     )
+
+
+def floors(meters: Mapping[str, Meter], pricing: Pricing) -> dict[str, Decimal]:
+    """Per meter of ``meters``, a level below which `refusal()` need not look further.
+
+    A level held two years (every cycle a level set now can reach within its year, whole)
+    whose quantity, priced as far as the meter's entries can take it (`reach()`), stays
+    below `LIMIT`: rounded down, so that a level below it is surely in range. O(e).
+    """
+    found: dict[str, Decimal] = {}
+    for name, meter in meters.items():
+        multiple, constant = reach(pricing.get(name, ()))
+        multiplier, divisor = meter._factor  # type: ignore[misc]
+        per_level = multiple * Fraction(multiplier * _AHEAD_US * 2, divisor)
+        room = Fraction(LIMIT) - constant
+        if per_level == 0:
+            floor = LIMIT if room > 0 else Decimal(0)  # (nothing a level changes)
+        else:
+            floor = _FLOOR.divide(Decimal(room.numerator), Decimal(room.denominator))
+            floor = _FLOOR.divide(
+                _FLOOR.multiply(floor, per_level.denominator), Decimal(per_level.numerator)
+            )
+        found[name] = max(floor, Decimal(0))
+    return found
 
 
 def refusal(
@@ -201,38 +237,81 @@ def refusal(
     meters: Mapping[str, Meter],
     containing: Callable[[int], tuple[int, int]],
     at_us: int,
+    *,
+    pricing: Pricing,
+    floors: Mapping[str, Decimal],
 ) -> tuple[str, str] | None:
-    """The meter and the words of a level in ``attributes`` that a cycle's time takes past `LIMIT`.
+    """The meter and the words of a level in ``attributes`` that a price takes past `LIMIT`.
 
-    ``meters``: the `capped()` meters. A level read from attributes (a name, or a product
-    of names all given here) times the longest cycle it can run through
-    (`longest_cycle()`) reaching `LIMIT` is refused; None when none does. O(m) for m
-    meters, and the cycle look-ups only for a level within a year of reaching it.
+    ``meters``: every Continuous meter some entry prices; ``pricing``: their entries and
+    unit factors (`_price_reach.pricing()`); ``floors``: `floors()` of them. A level read
+    from attributes (a name, or a product of names all given here) is held over the
+    longest cycle it can run through (`longest_cycle()`); it is refused when that
+    quantity reaches `LIMIT` under a model taking it whole, or when some entry refuses
+    it, converted to the entry's unit and priced by its model (a PerUnit amount of 1E+30
+    or more, a tier's: `_price_reach.refused()`). None when none is. O(m) for m meters,
+    and the cycle look-ups and pricing only for a level at or above its floor.
     """
     if not attributes:
         return None
     for name, meter in meters.items():
         level = level_in(attributes, meter)
-        if level is None:
-            continue
-        paths = typing.cast("Continuous", meter.policy).level_of
-        paths = (paths,) if isinstance(paths, str) else typing.cast("tuple[str, ...]", paths)
-        multiplier, divisor = meter._factor  # type: ignore[misc]
-        year = CONTEXT.divide(CONTEXT.multiply(level, multiplier * _AHEAD_US * 2), divisor)
-        if year.copy_abs() < LIMIT:
+        if level is None or level.copy_abs() < floors[name]:
             continue  # no cycle within two years of it can reach the limit
+        entries = pricing.get(name, ())
+        multiplier, divisor = meter._factor  # type: ignore[misc]
         longest = longest_cycle(containing, at_us)
         quantity = CONTEXT.divide(CONTEXT.multiply(level, multiplier * longest), divisor)
-        if quantity.copy_abs() < LIMIT:
-            continue
-        return name, (
-            f"sets the level of meter {show(name)} to {level} "
-            f"({' x '.join(map(show, paths))}): held over a cycle of {_hours(longest)} hours "
-            "(the longest of the cycles it can run through, in the year from its instant), "
-            f"its quantity would reach {quantity.normalize()} {meter.unit}, beyond what its "
-            "price takes (a cycle's quantity below 1E+30 in magnitude, under a price other "
-            "than PerUnit), so every statement from then on would fail to price it. A "
-            f"level is accepted from 0 up to but excluding {ceiling(meter, longest)}; or "
-            "price the meter PerUnit."
-        )
+        whole = any(factor == 1 and type(entry.price) is not PerUnit for entry, factor in entries)
+        if whole and quantity.copy_abs() >= LIMIT:
+            return name, _words(level, meter, quantity, longest)
+        for entry, factor in entries:
+            why = refused(quantity, entry, factor, meter.unit)
+            if why is not None:
+                return name, _priced_words(level, meter, quantity, longest, why, entry, factor)
     return None
+
+
+def _paths(meter: Meter) -> str:
+    paths = typing.cast("Continuous", meter.policy).level_of
+    paths = (paths,) if isinstance(paths, str) else typing.cast("tuple[str, ...]", paths)
+    return " x ".join(map(show, paths))
+
+
+def _words(level: Decimal, meter: Meter, quantity: Decimal, longest: int) -> str:
+    """A level whose quantity over the longest cycle a model taking it whole refuses."""
+    return (
+        f"sets the level of meter {show(meter.name)} to {level} ({_paths(meter)}): held "
+        f"over a cycle of {_hours(longest)} hours (the longest of the cycles it can run "
+        f"through, in the year from its instant), its quantity would reach "
+        f"{quantity.normalize()} {meter.unit}, beyond what its price takes (a cycle's "
+        "quantity below 1E+30 in magnitude, under a price other than PerUnit), so every "
+        "statement from then on would fail to price it. A level is accepted from 0 up to "
+        f"but excluding {ceiling(meter, longest)}; or price the meter PerUnit."
+    )
+
+
+def _priced_words(  # noqa: PLR0917 - the level and what refuses it
+    level: Decimal,
+    meter: Meter,
+    quantity: Decimal,
+    longest: int,
+    why: str,
+    entry: PriceEntry,
+    factor: Fraction,
+) -> str:
+    """A level whose quantity over the longest cycle an entry's price refuses."""
+    price = entry.price
+    if type(price) is PerUnit and price.rate:
+        accepted = ceiling(meter, longest, factor * abs(Fraction(price.rate)))
+        advice = f"A level is accepted from 0 up to but excluding {accepted}."
+    else:
+        advice = "Keep the level lower."
+    return (
+        f"sets the level of meter {show(meter.name)} to {level} ({_paths(meter)}): held "
+        f"over a cycle of {_hours(longest)} hours (the longest of the cycles it can run "
+        f"through, in the year from its instant), its quantity would reach "
+        f"{quantity.normalize()} {meter.unit}, and {why}, beyond the amounts ratekit "
+        "carries exactly (a magnitude below 1E+30), so every statement from then on would "
+        f"fail to price it. {advice}"
+    )

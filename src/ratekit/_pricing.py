@@ -419,9 +419,9 @@ class _Pricing:
             )
             raise BadQuantityError(
                 f"price entry {piece.entry.id!r} of plan {piece.plan.id!r} cannot price "
-                f"{total} {row.unit} of meter {row.meter!r} for account {row.account!r} in "
+                f"{total} {piece.unit} of meter {row.meter!r} for account {row.account!r} in "
                 f"the cycle {format_us(piece.cycle[0])}..{format_us(piece.cycle[1])} "
-                f"(reached by {billable} {row.unit} of resource {row.resource!r}, records "
+                f"(reached by {billable} {piece.unit} of resource {row.resource!r}, records "
                 f"{list(row.record_ids)!r}, over {format_us(piece.span.start_us)}.."
                 f"{format_us(piece.span.end_us)}): {error}{level}"
             ) from error

@@ -1,6 +1,7 @@
 """The feed's doors for what a record holds beyond its kind: instants, accounts, levels.
 
-Private to [`ratekit.Rater`][ratekit.Rater] (called from `_rater_reach.checked()`). A
+Private to [`ratekit.Rater`][ratekit.Rater] (called from `_rater_reach.checked()`; what
+samples add up to has doors of its own, `_rater_sample_doors`). A
 record that every later statement would fail on is refused at the feed, with its batch,
 naming the record and the field and saying what is accepted: once taken, a record cannot
 be removed, and a rater that fails every statement has no way out.
@@ -9,14 +10,12 @@ be removed, and a rater that fails every statement has no way out.
   rater's billing cycle cannot be computed: a statement finds the cycle containing each
   account's first record, and batch [`rate()`][ratekit.rate] the cycles its records lie
   in; an inventory so stamped could never be reached by a watermark either.
-- `sums()`: a delta that brings a cycle's quantity of its meter beyond what its price
-  takes (1E+30), which batch rating refuses too;
-- `readings()`: the same for counter and gauge readings, whose cycle's quantity (the
-  increments, a peak, a mean) only metering tells;
 - `levels()`: an event or inventory setting a [`Continuous`][ratekit.Continuous] level
-  that, held over a whole cycle, passes what a price taking a cycle's quantity takes
-  (see `ratekit._level_limits`), which batch rating refuses too, alone or summed with
-  the levels of its account's other resources (`level_sums()`);
+  that, held over a whole cycle, passes what a price takes (see
+  `ratekit._level_limits`): a cycle's quantity taken whole, converted to an entry's unit
+  or made an amount by a [`PerUnit`][ratekit.PerUnit] rate, which batch rating refuses
+  too, alone or summed with the levels of its account's other resources under a price
+  taking them whole (`level_sums()`);
 - `inventory()`: an inventory listing a resource of an account no assignment names (as
   an event of that account is refused), or giving a listed resource attributes that set
   a [`Continuous`][ratekit.Continuous] level to what no level is (as the same attributes
@@ -25,20 +24,21 @@ be removed, and a rater that fails every statement has no way out.
 
 from __future__ import annotations
 
-import contextlib
 import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from . import _rater_range as _range
 from ._calendar import in_calendars, outside_calendars
 from ._cycles_calendar import _Cached
-from ._decimals import CONTEXT, exact_sum
+from ._decimals import CONTEXT
 from ._instants import format_us
-from ._level_limits import LIMIT, level_in, sum_words
+from ._level_limits import level_in, sum_words
 from ._level_limits import refusal as level_refusal
 from ._paths import MISSING, lookup
+from ._price_reach import within
 from ._shown import show, some
 from ._time_policies import _number
 from ._zones import from_zone
@@ -63,9 +63,7 @@ __all__ = [
     "level_found",
     "level_sums",
     "levels",
-    "readings",
     "sum_found",
-    "sums",
 ]
 
 
@@ -175,8 +173,11 @@ def _exactly(value: object) -> object:
     """A key equal only for values a level reads alike: an int, a string or a Decimal.
 
     None for any other value (a bool, a mapping), read each time. A Decimal by its
-    digits and exponent (``2`` and ``2.0`` are not taken for one another).
+    digits and exponent (``2`` and ``2.0`` are not taken for one another). `MISSING`
+    and ``None`` (no value, a value removed) are keys of their own.
     """
+    if value is MISSING or value is None:
+        return (value,)
     kind = type(value)
     if kind is int or kind is str:
         return (kind, value)
@@ -228,120 +229,18 @@ def inventory(
                 )
 
 
-def sums(rater: Rater, samples: Sequence[Sample]) -> None:
-    """Refuse a delta that makes a cycle's quantity of its meter exceed what prices take.
-
-    A [`Discrete`][ratekit.Discrete] meter's quantity in a cycle is the sum of its
-    account's deltas there; a price model other than [`PerUnit`][ratekit.PerUnit] (tiers,
-    packages, a flat price) prices that sum, and takes quantities below 1E+30 in
-    magnitude: a sum beyond makes every statement fail, as batch
-    [`rate()`][ratekit.rate] fails on those records. The delta of the batch that makes
-    the sum of its (account, meter, cycle of its ``at``) reach 1E+30 is refused, with
-    [`BadQuantityError`][ratekit.BadQuantityError] naming it and the sum. Only meters
-    some entry prices so are summed (the engine's ``capped``); a delta over a span
-    counts whole in the cycle of its ``at``.
-
-    ``samples``: the batch's samples. O(n) for its n samples while no sum can reach the
-    limit (the largest magnitude seen times the records kept stays below it), else O(k)
-    for the k records kept.
-    """
-    engine = rater._engine
-    capped = engine.capped
-    if not capped:
-        return
-    fresh = [r for r in samples if r.meter in capped and r.kind == "delta"]
-    if not fresh:
-        return
-    kept = rater._records
-    # an upper bound: a refused batch may raise it, harmlessly
-    largest = engine.largest = _largest(engine.largest, kept, capped, fresh)
-    if CONTEXT.multiply(largest, len(kept) + len(fresh)) < LIMIT:
-        return
-    containing = engine.containing
-    totals: dict[tuple[str, str, int], Decimal] = {}
-    new: list[tuple[tuple[str, str, int], Sample]] = []
-    for sample in sorted(fresh, key=lambda r: r.at_us):
-        if not _unseen(rater, sample):
-            continue  # not taken: too late, or seen before
-        key = (sample.account, sample.meter, containing(sample.at_us)[0])
-        totals[key] = Decimal(0)
-        new.append((key, sample))
-    _add_kept(rater, totals)
-    for key, sample in new:
-        before = totals[key]
-        total = totals[key] = exact_sum((before, sample.value))
-        if total.copy_abs() >= LIMIT:
-            start, end = containing(sample.at_us)
-            raise BadQuantityError(
-                f"Rater.feed: {_range.labelled(sample)} stamped {format_us(sample.at_us)} of meter "
-                f"{show(sample.meter)} for account {show(sample.account)} brings the meter's "
-                f"quantity in the cycle {format_us(start)}..{format_us(end)} to {total} "
-                f"(from {before}), beyond what its price takes (a quantity less than 1E+30 "
-                "in magnitude), so every statement would fail to price it; the batch is "
-                "refused whole. Keep a cycle's quantity below 1E+30, or price the meter "
-                "PerUnit."
-            )
-
-
-def _identity(sample: Sample) -> object:
-    """How the rater knows ``sample`` among its records: by its id, or by itself."""
-    return sample if sample.id is None else ("Sample", sample.id)
-
-
-def _unseen(rater: Rater, sample: Sample) -> bool:
-    """Whether the feed takes ``sample``: not too late, not seen before. O(1)."""
-    identity = _identity(sample)
-    return (
-        sample.at_us >= rater._base_us
-        and identity not in rater._records
-        and identity not in rater._forgotten
-    )
-
-
-def _largest(
-    known: Decimal | None,
-    kept: Mapping[object, Record],
-    meters: frozenset[str],
-    fresh: Sequence[Sample],
-) -> Decimal:
-    """The largest magnitude of the samples of ``meters`` kept (``known``, if known) and fresh.
-
-    O(k) for the k records kept the first time (a new or restored rater), then O(n) for
-    the n fresh samples.
-    """
-    if known is None:
-        known = max(
-            (r.value.copy_abs() for r in kept.values() if type(r) is Sample and r.meter in meters),
-            default=Decimal(0),
-        )
-    values = [r.value for r in fresh]
-    return max(known, max(values).copy_abs(), min(values).copy_abs())
-
-
-def _add_kept(rater: Rater, totals: dict[tuple[str, str, int], Decimal]) -> None:
-    """Add to each (account, meter, cycle start) of ``totals`` its kept deltas. O(k)."""
-    capped, containing = rater._engine.capped, rater._engine.containing
-    accounts = {key[0] for key in totals}
-    for (account, _), records in rater._by_key.items():
-        if account not in accounts:
-            continue
-        for record in records:
-            if type(record) is Sample and record.meter in capped and record.kind == "delta":
-                key = (account, record.meter, containing(record.at_us)[0])
-                if key in totals:
-                    totals[key] = exact_sum((totals[key], record.value))
-
-
 def levels(rater: Rater, batch: Sequence[Record]) -> None:
     """Refuse a record setting a level that a cycle's time alone takes past what prices take.
 
-    A [`Continuous`][ratekit.Continuous] meter that some entry prices by a model other
-    than [`PerUnit`][ratekit.PerUnit] (tiers, packages, a flat price) has its cycle's
-    quantity priced whole, below 1E+30 in magnitude: a level held over a cycle is the
-    level times its time, so an event (or an inventory's listing) setting a level that,
-    held over the longest cycle it can run through (`_level_limits.longest_cycle()`),
-    reaches 1E+30 would make every later statement fail, as batch
-    [`rate()`][ratekit.rate] fails on it. It is refused with its batch:
+    A [`Continuous`][ratekit.Continuous] meter's quantity is its level times the time it
+    is held. A price takes it in range only below 1E+30 in magnitude: the cycle's
+    quantity under a model other than [`PerUnit`][ratekit.PerUnit] (tiers, packages, a
+    flat price), converted to the entry's unit where it is stated per another, and the
+    amount a PerUnit rate or a tier makes of it. So an event (or an inventory's listing)
+    setting a level that, held over the longest cycle it can run through
+    (`_level_limits.longest_cycle()`), some entry would take past it would make every
+    later statement fail, as batch [`rate()`][ratekit.rate] fails on it (judged against
+    every entry of the meter, whichever prices the resource). It is refused with its batch:
     [`BadQuantityError`][ratekit.BadQuantityError] naming the record, the resource, the
     meter, the level and the levels accepted (`level_found()`). A level the record alone
     does not give (a product of attributes it sets only in part, a level computed by a
@@ -373,24 +272,52 @@ def level_found(rater: Rater, batch: Sequence[object], at_us: int | None = None)
     """The first level of ``batch`` that `levels()` refuses alone, or None. O(n m).
 
     ``batch``: events, inventories (each listing) and compacted resource states (their
-    description), each set of attributes looked at once. ``at_us``: the instant whose
-    cycles a level runs through, for what has no instant of its own (a state's
-    description holds from the kept cycles' start); else each record's.
+    description), each set of attributes looked at once, and each set of the values a
+    level reads found below every meter's floor (`_level_limits.floors()`) once.
+    ``at_us``: the instant whose cycles a level runs through, for what has no instant of
+    its own (a state's description holds from the kept cycles' start); else each
+    record's.
     """
     engine = rater._engine
-    meters = engine.capped_levels
+    meters = engine.priced_levels
     if not meters:
         return None
+    paths = [path for name, read in engine.level_paths if name in meters for path in read]
+    floors = engine.level_floors
     seen: set[int] = set()
+    calm: set[tuple[object, ...]] = set()  # the values read, found below every floor
     for record in batch:
-        for account, resource, attributes in _listed(record):
+        kind = type(record)
+        if kind is Sample:
+            continue
+        listed = (
+            ((record.account, record.resource, record.attributes),)  # type: ignore[attr-defined]
+            if kind is Event
+            else _listed(record)
+        )
+        for account, resource, attributes in listed:
             if not attributes or id(attributes) in seen:
                 continue
             seen.add(id(attributes))
+            read = tuple(_exactly(lookup(attributes, path)) for path in paths)
+            if read in calm:
+                continue
             stamp = typing.cast("int", record.at_us if at_us is None else at_us)  # type: ignore[attr-defined]
-            found = level_refusal(attributes, meters, engine.containing, stamp)
+            found = level_refusal(
+                attributes,
+                meters,
+                engine.containing,
+                stamp,
+                pricing=engine.pricing,
+                floors=floors,
+            )
             if found is not None:
                 return record, account, resource, found[1]
+            if None not in read and all(
+                (level := level_in(attributes, meter)) is None or level.copy_abs() < floors[name]
+                for name, meter in meters.items()
+            ):
+                calm.add(read)
     return None
 
 
@@ -468,9 +395,14 @@ def sum_found(rater: Rater, batch: Sequence[object], at_us: int | None = None) -
     engine.largest_level = largest  # an upper bound: a refused batch may raise it, harmlessly
     count = len(rater._by_key) + len(rater._state) + len(setting)
     bound = CONTEXT.multiply(largest, count * 2 * 366 * 86_400_000_000)
+    factors = engine.whole_factors
     if all(
-        CONTEXT.divide(CONTEXT.multiply(bound, m._factor[0]), m._factor[1]) < LIMIT  # type: ignore[index]
-        for m in meters.values()
+        within(
+            Fraction(CONTEXT.divide(CONTEXT.multiply(bound, m._factor[0]), m._factor[1])),  # type: ignore[index]
+            factors[name],
+            Fraction(0),
+        )
+        for name, m in meters.items()
     ):
         return None
     accounts = {item[1] for item in setting}
@@ -487,106 +419,9 @@ def sum_found(rater: Rater, batch: Sequence[object], at_us: int | None = None) -
         per = sums.setdefault((account, name), {})
         per[resource] = max(per.get(resource, level), level)
         stamp = typing.cast("int", item.at_us if at_us is None else at_us)  # type: ignore[attr-defined]
-        words = sum_words(per, resource, meters[name], engine.containing, stamp)
+        words = sum_words(
+            per, resource, meters[name], engine.containing, stamp, factor=factors[name]
+        )
         if words is not None:
             return item, account, resource, words
     return None
-
-
-def readings(rater: Rater, samples: Sequence[Sample]) -> None:
-    """Refuse readings that bring a cycle's quantity of their meter beyond what prices take.
-
-    As `sums()` for deltas, for the meters of readings (a [`Counter`][ratekit.Counter]'s
-    increments, a peak, a mean, a latest value: a policy other than
-    [`Discrete`][ratekit.Discrete]) that some entry prices by a model taking the cycle's
-    quantity: its magnitude must stay below 1E+30, or every later statement fails to
-    price it, and no reading fed after can lower it (batch [`rate()`][ratekit.rate] fails
-    on the same records). Only metering tells such a quantity (a counter's increments
-    depend on the readings around each, a reset, a first reading): when a bound says it
-    may reach the limit, the accounts of the batch's readings are metered from the
-    kept cycles' start to the end of the cycle after the last one of their readings lies
-    in (where the values a gauge holds go on alone), with the batch,
-    and a quantity of 1E+30 or more in magnitude is refused with
-    [`BadQuantityError`][ratekit.BadQuantityError] naming the account, the meter, the
-    cycle, the quantity and the batch's first reading of them.
-
-    O(n) for the batch's n samples while the bound holds (every such quantity is at most
-    the largest magnitude of a reading times the readings kept and fed: an increment is
-    at most its reading, a peak or a mean at most the largest), else the metering of
-    those accounts' kept records.
-    """
-    engine = rater._engine
-    capped = engine.capped_readings
-    if not capped:
-        return
-    kept = rater._records
-    taken: dict[object, Sample] = {}
-    for sample in samples:
-        if sample.meter in capped and _unseen(rater, sample):
-            # (of two versions of an id, the first listed)
-            taken.setdefault(_identity(sample), sample)
-    fresh = list(taken.values())
-    if not fresh:
-        return
-    held, most = _held(rater, capped)
-    largest = engine.largest_reading = _largest(engine.largest_reading, kept, capped, fresh)
-    if CONTEXT.multiply(max(largest, most), len(kept) + len(fresh) + held) < LIMIT:
-        return
-    accounts = {r.account for r in fresh}
-    records: list[Record] = [
-        record
-        for (account, _), mine in rater._by_key.items()
-        if account in accounts
-        for record in mine
-    ]
-    records += fresh
-    records += rater._inventories
-    states = [s for s in rater._state if s.account in accounts]
-    # To the end of the last cycle of any of their readings (a reading kept after the
-    # batch's own spreads its increment back over theirs), and one cycle more: a gauge's
-    # last value holds on (a mean over what is known), and every later cycle without a
-    # reading sums the values held as that one does.
-    last = max(r.at_us for r in records if type(r) is Sample and r.meter in capped)
-    end = engine.containing(last)[1]
-    with contextlib.suppress(BadTimeError):  # (none after it: the calendar's end)
-        end = engine.containing(end)[1]
-    usage = engine.meter(records, rater._base_us, end, states, capped)
-    totals: dict[tuple[str, str, int, int], Decimal] = {}
-    for row in usage.rows:
-        key = (row.account, row.meter, row.cycle.start_us, row.cycle.end_us)
-        totals[key] = exact_sum((totals.get(key, Decimal(0)), row.quantity))
-    for (account, meter, start, end_us), total in sorted(totals.items()):
-        if total.copy_abs() < LIMIT:
-            continue
-        first = min(
-            (r for r in fresh if r.account == account and r.meter == meter),
-            key=lambda r: r.at_us,
-            default=None,
-        )
-        named = (
-            ""
-            if first is None
-            else f" (the batch's first: {_range.labelled(first)} stamped {format_us(first.at_us)})"
-        )
-        raise BadQuantityError(
-            f"Rater.feed: the readings of meter {show(meter)} for account {show(account)}"
-            f"{named} bring the meter's quantity in the cycle {format_us(start)}.."
-            f"{format_us(end_us)} to {total}, beyond what its price takes (a quantity less "
-            "than 1E+30 in magnitude), so every statement would fail to price it; the batch "
-            "is refused whole. Keep a cycle's quantity below 1E+30, or price the meter PerUnit."
-        )
-
-
-def _held(rater: Rater, capped: frozenset[str]) -> tuple[int, Decimal]:
-    """How many readings of ``capped`` meters the compacted states hold, and the largest.
-
-    A gauge's level held in a state goes on into the kept cycles with no record kept. O(1)
-    while the states are those counted last, else O(s) for s states.
-    """
-    engine = rater._engine
-    states = rater._state
-    known = engine.held_readings
-    if known is None or known[0] is not states:
-        values = [r[2].copy_abs() for s in states for r in s.readings if r[0] in capped]
-        known = engine.held_readings = (states, len(values), max(values, default=Decimal(0)))
-    return known[1], known[2]

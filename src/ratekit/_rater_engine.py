@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
 
 from . import _rater_assigned as _assigned
 from . import _rater_book as _ledger
@@ -16,6 +17,8 @@ from . import _rater_reuse as _reuse
 from ._decimals import ZERO
 from ._instants import MAX_US, MIN_US, format_us, from_us
 from ._level_limits import capped as capped_levels
+from ._level_limits import floors as level_floors
+from ._price_reach import Pricing, pricing, reach
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
 from ._rater_reuse import Known
@@ -57,11 +60,13 @@ class Engine:
         "capped_readings",
         "cycle",
         "dues",
-        "held_readings",
+        "held",
         "kinds",
         "largest",
         "largest_level",
+        "largest_priced",
         "largest_reading",
+        "level_floors",
         "level_paths",
         "levels",
         "meters",
@@ -69,9 +74,13 @@ class Engine:
         "own_periods",
         "peaks",
         "plans",
+        "priced_levels",
+        "priced_samples",
+        "pricing",
         "segments",
         "sums",
         "timed",
+        "whole_factors",
     )
 
     def __init__(self, plans: Plan | Sequence[Assignment], meters: Sequence[Meter]) -> None:
@@ -131,21 +140,48 @@ class Engine:
             (m.name, paths) for m in meters if (paths := _level_paths(m)) is not None
         )
         # The Discrete meters some entry prices by a model that takes a cycle's quantity
-        # (not PerUnit), which must stay in ratekit's range (see _rater_doors.sums), and
+        # (not PerUnit), which must stay in ratekit's range (see _rater_sample_doors.sums), and
         # the largest magnitude of their samples seen (None: not known yet); the same for
-        # the meters of readings (counters, gauges: see _rater_doors.readings).
+        # the meters of readings (counters, gauges: see _rater_sample_doors.readings).
         sampled = [m for m in meters if isinstance(m, Meter) and m._factor is None]
         discrete = {m.name for m in sampled if type(m.policy) is Discrete}
         self.capped = _priced_whole(known, discrete)
         self.largest: Decimal | None = None
         self.capped_readings = _priced_whole(known, {m.name for m in sampled} - discrete)
-        # The readings of those meters the compacted states hold (a gauge's level goes on
-        # from one): the states they were counted in, how many, the largest magnitude.
-        self.held_readings: tuple[tuple[object, ...], int, Decimal] | None = None
+        # The readings of a set of those meters the compacted states hold (a gauge's level
+        # goes on from one), per set: the states they were counted in, how many, the
+        # largest magnitude.
+        self.held: dict[frozenset[str], tuple[tuple[object, ...], int, Decimal]] = {}
         self.largest_reading: Decimal | None = None
+        # Per meter, the entries pricing it and their unit factors; per meter of samples,
+        # how far those prices can take its quantity (see _price_reach, _rater_sample_doors.amounts),
+        # and the largest magnitude of their samples seen (None: not known yet).
+        self.pricing: Pricing = pricing(meters, known)
+        self.priced_samples = {
+            m.name: reach(self.pricing[m.name]) for m in sampled if m.name in self.pricing
+        }
+        self.largest_priced: Decimal | None = None
+        # The Continuous meters some entry prices (in any way): a level whose time alone
+        # takes a cycle's quantity, or its amount, past what an entry prices is refused
+        # (see _rater_doors.level_found).
+        self.priced_levels = {
+            m.name: m
+            for m in meters
+            if isinstance(m, Meter) and type(m.policy) is Continuous and m.name in self.pricing
+        }
+        self.level_floors = level_floors(self.priced_levels, self.pricing)
         # The Continuous meters some entry prices by a cycle's quantity: a level whose
         # time alone passes what such a price takes is refused (see _rater_doors.levels).
         self.capped_levels = capped_levels(meters, known)
+        # Per such meter, the largest factor converting its quantity to the unit of an
+        # entry taking it whole (1 but for an entry stated per another unit).
+        self.whole_factors = {
+            name: max(
+                (f for e, f in self.pricing.get(name, ()) if type(e.price) is not PerUnit),
+                default=Fraction(1),
+            )
+            for name in self.capped_levels
+        }
         self.largest_level: Decimal | None = None  # of those levels set (None: not known yet)
 
     def unit(self, meter: str) -> str:

@@ -25,6 +25,7 @@ from . import _rater_early as _early
 from . import _rater_late_events as _late_events
 from . import _rater_late_inventories as _late_inventories
 from . import _rater_remembered as _remembered
+from . import _rater_sample_doors as _sample_doors
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us, from_us
@@ -236,8 +237,9 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
             )
     computed_levels(rater, batch)
     _doors.levels(rater, batch)
-    _doors.sums(rater, samples)
-    _doors.readings(rater, samples)
+    _sample_doors.sums(rater, samples)
+    _sample_doors.readings(rater, samples)
+    _sample_doors.amounts(rater, samples)
     return batch
 
 

@@ -1,0 +1,350 @@
+"""The feed refuses what a price would take out of range, not only what a cycle sums to.
+
+A price multiplies: a PerUnit rate makes each usage row's amount the quantity times the
+rate, and an entry stated per another unit converts the quantity first. Either can take
+a quantity the cycle's doors let through past 1E+30, where ratekit cannot carry an amount
+(or a price cannot take a quantity) exactly; batch ``rate()`` refuses such records, and a
+rater that took them would fail every statement from then on. The feed refuses them with
+their batch, naming the record and what pricing would refuse; what it takes, it prices
+as batch rating does.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
+
+import ratekit as rk
+from ratekit import _rater_sample_doors
+
+DAILY = rk.cycles.daily(tz="UTC")
+MONTHLY = rk.cycles.monthly(tz="UTC")
+START = "2026-03-01T00:00:00Z"
+EGRESS = [rk.Meter("egress", "B", rk.Discrete())]
+CPU = [rk.Meter("cpu", "s", rk.Counter())]
+MEMORY = [rk.Meter("mem", "MB*hour", rk.Continuous("mb"))]
+
+
+def _exact_sum(amounts: Iterable[Decimal]) -> Decimal:
+    with decimal.localcontext(prec=decimal.MAX_PREC, traps=[decimal.Inexact]):
+        return sum(amounts, Decimal(0))
+
+
+def _total(rater: rk.Rater, as_of: str) -> Decimal:
+    return _exact_sum(line.amount for line in rater.statement(as_of).lines)
+
+
+def _plan(meter: str, price: rk.PriceModel, unit: str | None = None) -> rk.Plan:
+    return rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("e", meter, price, unit=unit)])
+
+
+def _delta(resource: str, at: str, value: str, record_id: str, account: str = "a1") -> rk.Sample:
+    return rk.Sample(account, resource, "egress", at, value, id=record_id)
+
+
+# -- deltas under a PerUnit rate ----------------------------------------------------------
+
+
+def test_a_delta_whose_amount_at_its_rate_reaches_1e30_is_refused_naming_it() -> None:
+    # 1E+21 B at 1E+10 EUR per B is 1E+31 EUR: no charge can hold it.
+    plan = _plan("egress", rk.PerUnit("1E+10"))
+    rater = rk.Rater(plan, EGRESS, start=START)
+    big = _delta("r1", "2026-03-01T01:00:00Z", "1E+21", "s1")
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rater.feed([big])
+    assert str(caught.value) == (
+        "Rater.feed: the samples of account 'a1' (the batch's first: sample 's1' of meter "
+        "'egress' stamped 2026-03-01T01:00:00Z) would make every statement fail to price "
+        "them: price entry 'e' of plan 'p' prices 1000000000000000000000 B of meter 'egress' "
+        "for account 'a1' (resource 'r1') at 1.000000000000000000000E+31, outside the amounts "
+        "ratekit carries exactly (at most 60 significant digits and, unless zero, a magnitude "
+        "from 1E-30 up to but excluding 1E+30): an invoice holding it could not be stored "
+        "and read back. Check the price and the quantity (their product lies outside). The "
+        "batch is refused whole; fix or drop the samples and feed the batch again."
+    )
+    # Batch rating refuses the same record.
+    with pytest.raises(rk.BadPriceError):
+        rk.rate([big], plan, span=rk.Span(START, "2026-03-02T00:00:00Z"), meters=EGRESS)
+    # The rater took nothing and goes on: 9.9E+19 x 1E+10 = 9.9E+29, in range.
+    assert rater.feed([_delta("r1", "2026-03-01T02:00:00Z", "9.9E+19", "s2")]).accepted == ("s2",)
+    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal("9.9E+29")
+
+
+def test_deltas_of_one_row_adding_up_past_it_are_refused_and_of_two_rows_taken() -> None:
+    # r1's two deltas make one row of 1.2E+20 B: 1.2E+30 EUR at 1E+10, refused. The same
+    # delta on r2 is a row of its own, 6E+29 EUR: taken, as batch rating takes it.
+    plan = _plan("egress", rk.PerUnit("1E+10"))
+    rater = rk.Rater(plan, EGRESS, start=START)
+    assert rater.feed([_delta("r1", "2026-03-01T01:00:00Z", "6E+19", "s1")]).accepted == ("s1",)
+    with pytest.raises(rk.BadQuantityError, match=r"sample 's2' .* at 1\.20*E\+30,"):
+        rater.feed([_delta("r1", "2026-03-01T02:00:00Z", "6E+19", "s2")])
+    assert rater.feed([_delta("r2", "2026-03-01T02:00:00Z", "6E+19", "s3")]).accepted == ("s3",)
+    # 6E+29 + 6E+29: the statement's lines are each in range (their sum need not be).
+    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal("1.2E+30")
+    # The next day is a row of its own again.
+    assert rater.feed([_delta("r1", "2026-03-02T02:00:00Z", "6E+19", "s4")]).accepted == ("s4",)
+
+
+def test_a_restored_rater_refuses_what_the_one_it_came_from_refuses() -> None:
+    plan = _plan("egress", rk.PerUnit("1E+10"))
+    rater = rk.Rater(plan, EGRESS, start=START)
+    rater.feed([_delta("r1", "2026-03-01T01:00:00Z", "6E+19", "s1")])
+    restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, EGRESS)
+    for fed in (rater, restored):
+        with pytest.raises(rk.BadQuantityError, match="sample 's2'"):
+            fed.feed([_delta("r1", "2026-03-01T02:00:00Z", "6E+19", "s2")])
+
+
+def test_a_tier_price_above_1_is_judged_on_its_amount() -> None:
+    # The cycle's quantity, 1E+21 B, is well below 1E+30, so the door for tiered sums lets
+    # it through; at 1E+10 per B its amount is 1E+31.
+    plan = _plan("egress", rk.Graduated([rk.Tier(None, "1E+10")]))
+    rater = rk.Rater(plan, EGRESS, start=START)
+    with pytest.raises(rk.BadQuantityError, match=r"sample 's1' .* fail to price them: "):
+        rater.feed([_delta("r1", "2026-03-01T01:00:00Z", "1E+21", "s1")])
+
+
+def test_an_entry_stated_per_a_smaller_unit_is_judged_in_its_unit() -> None:
+    # Metered in MB, priced per B: 1E+25 MB is 1E+31 B, which tiers cannot take.
+    meters = [rk.Meter("egress", "MB", rk.Discrete())]
+    plan = _plan("egress", rk.Graduated([rk.Tier(None, "1E-20")]), unit="B")
+    rater = rk.Rater(plan, meters, start=START)
+    big = _delta("r1", "2026-03-01T01:00:00Z", "1E+25", "s1")
+    with pytest.raises(rk.BadQuantityError, match=f"cannot price {10**31} B of meter 'egress'"):
+        rater.feed([big])
+    # Batch rating says the quantity in the entry's unit too (it said MB).
+    with pytest.raises(rk.BadQuantityError, match=f"cannot price {10**31} B of meter"):
+        rk.rate([big], plan, span=rk.Span(START, "2026-03-02T00:00:00Z"), meters=meters)
+    # 9E+23 MB = 9E+29 B, at 1E-20: 9E+9 EUR.
+    assert rater.feed([_delta("r1", "2026-03-01T01:00:00Z", "9E+23", "s2")]).accepted == ("s2",)
+    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal("9E+9")
+
+
+def test_counter_readings_whose_increment_prices_past_it_are_refused() -> None:
+    # 0, then 2E+21 s: an increment of 2E+21 s at 1E+9 per s, 2E+30 EUR.
+    plan = _plan("cpu", rk.PerUnit("1E+9"))
+    rater = rk.Rater(plan, CPU, start=START)
+    readings = [
+        rk.Sample("a1", "vm", "cpu", at, value, kind="counter", id=record_id)
+        for at, value, record_id in (
+            ("2026-03-01T01:00:00Z", "0", "c1"),
+            ("2026-03-01T02:00:00Z", "2E+21", "c2"),
+        )
+    ]
+    with pytest.raises(rk.BadQuantityError, match=r"sample 'c1' of meter 'cpu'"):
+        rater.feed(readings)
+    assert rater.feed(readings[:1]).accepted == ("c1",)
+    with pytest.raises(rk.BadQuantityError, match=r"sample 'c2' of meter 'cpu'"):
+        rater.feed(readings[1:])
+
+
+def test_ordinary_magnitudes_pass_without_metering_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The quick bound: the largest magnitude, 5,000 B, times 3 samples, times the rate 2,
+    # is far below 1E+30, so no account is metered at the feed.
+    plan = _plan("egress", rk.PerUnit("2"))
+    rater = rk.Rater(plan, EGRESS, start=START)
+    metered: list[object] = []
+    original = _rater_sample_doors.metered
+
+    def counting(*args: Any) -> rk.Usage:
+        metered.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(_rater_sample_doors, "metered", counting)
+    records = [
+        _delta(f"r{n}", "2026-03-01T01:00:00Z", str(v), f"s{n}")
+        for n, v in enumerate((5000, 20, 7))
+    ]
+    assert rater.feed(records).accepted == ("s0", "s1", "s2")
+    assert metered == []
+    # 5,027 x 2 = 10,054.
+    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal(10054)
+    # Past the bound (5E+29 x 4 samples x 2), the door meters and finds 1E+30: refused.
+    with pytest.raises(rk.BadQuantityError, match="sample 'big'"):
+        rater.feed([_delta("r9", "2026-03-01T01:00:00Z", "5E+29", "big")])
+    assert len(metered) == 1
+
+
+# -- levels under a PerUnit rate or another unit -----------------------------------------
+
+
+def _start(resource: str, level: str, record_id: str) -> rk.Event:
+    return rk.Event("a1", resource, START, {"mb": level}, kind="start", id=record_id)
+
+
+def test_a_level_whose_amount_over_the_longest_cycle_reaches_1e30_is_refused() -> None:
+    # Held over a 31-day month (744 hours) at 0.5 per MB*hour: a level is taken while
+    # level x 744 x 0.5 < 1E+30, below 2.688172...E+27. 2.7E+27 makes 1.0044E+30.
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("m", "mem", rk.PerUnit("0.5"))])
+    rater = rk.Rater(plan, MEMORY, start=START)
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rater.feed([_start("vm", "2.7E+27", "e1")])
+    assert str(caught.value) == (
+        "Rater.feed: event 'e1' (start) stamped 2026-03-01T00:00:00Z for resource 'vm' of "
+        "'a1' sets the level of meter 'mem' to 2.7E+27 ('mb'): held over a cycle of 744 "
+        "hours (the longest of the cycles it can run through, in the year from its instant), "
+        "its quantity would reach 2.0088E+30 MB*hour, and price entry 'm' prices 2.0088E+30 "
+        "MB*hour at 1.00440E+30, beyond the amounts ratekit carries exactly (a magnitude "
+        "below 1E+30), so every statement from then on would fail to price it. A level is "
+        "accepted from 0 up to but excluding 2.68817E+27. The batch is refused whole; fix or "
+        "drop the record and feed the batch again."
+    )
+    # Batch rating refuses the month too.
+    march = rk.Span(START, "2026-04-01T00:00:00Z")
+    with pytest.raises(rk.BadPriceError):
+        rk.rate([_start("vm", "2.7E+27", "e1")], plan, span=march, meters=MEMORY)
+    # 2.6E+27 is taken and priced for a whole month: 2.6E+27 x 744 x 0.5 = 9.672E+29.
+    assert rater.feed([_start("vm", "2.6E+27", "e2")]).accepted == ("e2",)
+    assert _total(rater, "2026-04-01T00:00:00Z") == Decimal("9.672E+29")
+
+
+def test_a_large_level_at_a_small_rate_is_taken() -> None:
+    # 1E+28 MB*hour held a month is 7.44E+30 MB*hour, past what a tiered price takes, but
+    # PerUnit at 0.01 makes it 7.44E+28 EUR: in range, and batch rating prices it too.
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("m", "mem", rk.PerUnit("0.01"))])
+    rater = rk.Rater(plan, MEMORY, start=START)
+    assert rater.feed([_start("vm", "1E+28", "e1")]).accepted == ("e1",)
+    march = rk.Span(START, "2026-04-01T00:00:00Z")
+    rating = rk.rate([_start("vm", "1E+28", "e1")], plan, span=march, meters=MEMORY)
+    assert _total(rater, "2026-04-01T00:00:00Z") == rating.total() == Decimal("7.44E+28")
+
+
+def test_levels_priced_whole_per_a_smaller_unit_are_summed_in_that_unit() -> None:
+    # Priced per kB*hour: 1,000 times the MB*hour metered. Two levels of 8E+23 MB held a
+    # month make 1.6E+24 x 744 x 1,000 = 1.1904E+30 kB*hour, past what tiers take; the
+    # sums accepted stay below 1E+30 / 744,000 = 1.344086...E+24.
+    price = rk.Graduated([rk.Tier(None, "1E-6")])
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("m", "mem", price, unit="kB*hour")])
+    rater = rk.Rater(plan, MEMORY, start=START)
+    assert rater.feed([_start("vm1", "8E+23", "e1")]).accepted == ("e1",)
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rater.feed([_start("vm2", "8E+23", "e2")])
+    said = str(caught.value)
+    assert "the account's quantity in one cycle would reach 1.1904E+27 MB*hour " in said
+    assert "(1.1904E+30 in the unit its price is stated in)" in said
+    assert (
+        "accepted while their sum stays below 1.34408E+24 (here, this one below 5.4408E+23)" in said
+    )
+    # One level alone past it: 1E+25 MB is 7.44E+30 kB*hour.
+    with pytest.raises(
+        rk.BadQuantityError,
+        match=r"price entry 'm' refuses 7440000000000000000000000000000 kB\*hour",
+    ):
+        rk.Rater(plan, MEMORY, start=START).feed([_start("vm", "1E+25", "e3")])
+
+
+# -- the law --------------------------------------------------------------------------------
+
+_PRICES = st.sampled_from(
+    [
+        (rk.PerUnit("1E+10"), None),
+        (rk.PerUnit("0.09"), None),
+        (rk.PerUnit("3E+12"), "kB"),
+        (rk.Graduated([rk.Tier(1000, "0"), rk.Tier(None, "2E+9")]), None),
+        (rk.Package(10, "7E+9"), None),
+        (rk.Volume([rk.Tier(None, "0.5")]), "kB"),
+    ]
+)
+
+
+@settings(deadline=None, max_examples=LAWS)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a1", "a2"]),
+            st.sampled_from(["r1", "r2"]),
+            st.sampled_from(
+                ["2026-03-01T01:00:00Z", "2026-03-01T23:00:00Z", "2026-03-02T05:00:00Z"]
+            ),
+            st.sampled_from(["9E+19", "4E+19", "1E+21", "3", "-2E+19", "5E+26"]),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    _PRICES,
+    st.booleans(),
+)
+def test_feed_and_batch_agree_on_which_samples_they_take(
+    samples: list[tuple[str, str, str, str]],
+    priced: tuple[rk.PriceModel, str | None],
+    counter: bool,
+) -> None:
+    # Fed one at a time: a sample refused at the feed is one batch rating refuses with
+    # the samples taken before it; what the feed took, statements price as batch does.
+    price, unit = priced
+    meters = [rk.Meter("egress", "B", rk.Counter() if counter else rk.Discrete())]
+    plan = _plan("egress", price, unit)
+    rater = rk.Rater(plan, meters, start=START)
+    days = rk.Span(START, "2026-03-04T00:00:00Z")
+    taken: list[rk.Sample] = []
+    for index, (account, resource, at, value) in enumerate(samples):
+        kind = "counter" if counter else "delta"
+        read = value.removeprefix("-") if counter else value  # a counter reads no sign
+        record = rk.Sample(account, resource, "egress", at, read, kind=kind, id=f"s{index}")
+        try:
+            rater.feed([record])
+        except rk.BadQuantityError:
+            with pytest.raises((rk.BadQuantityError, rk.BadPriceError)):
+                rk.rate([*taken, record], plan, span=days, meters=meters)
+            continue
+        taken.append(record)
+    rating = rk.rate(taken, plan, span=days, meters=meters)
+    assert _total(rater, "2026-03-04T00:00:00Z") == _exact_sum(c.amount for c in rating.charges)
+
+
+_LEVEL_PRICES = st.sampled_from(
+    [
+        (rk.PerUnit("0.5"), None),
+        (rk.PerUnit("1E+6"), "kB*hour"),
+        (rk.PerUnit("1E-4"), None),
+        (rk.Graduated([rk.Tier(None, "3")]), None),
+        (rk.Graduated([rk.Tier(None, "1E-9")]), "kB*hour"),
+    ]
+)
+
+
+@settings(deadline=None, max_examples=LAWS)
+@given(
+    st.integers(min_value=18, max_value=29),
+    st.sampled_from(["1", "2.6", "2.7", "6.72", "9.9"]),
+    _LEVEL_PRICES,
+)
+def test_feed_and_a_year_of_batch_agree_on_which_levels_they_take(
+    exponent: int, digits: str, priced: tuple[rk.PriceModel, str | None]
+) -> None:
+    # A level set on 1 March is held a year; March is the longest month (744 hours). The
+    # feed refuses it exactly when some month's amount (or a tiered price's quantity in
+    # its unit) would reach 1E+30, by a Fraction oracle, and batch rating of the year
+    # refuses it then too; else every statement and batch rating price it alike.
+    price, unit = priced
+    level = Decimal(f"{digits}E+{exponent}")
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("m", "mem", price, unit=unit)])
+    factor = Fraction(1000) if unit else Fraction(1)
+    month = Fraction(level) * 744 * factor
+    limit = Fraction(10**30)
+    if isinstance(price, rk.PerUnit):
+        refused = month * abs(Fraction(price.rate)) >= limit
+    else:
+        (tier,) = price.tiers  # type: ignore[attr-defined]
+        refused = month >= limit or month * abs(Fraction(tier.unit)) >= limit
+    record = _start("vm", str(level), "e1")
+    year = rk.Span(START, "2027-03-01T00:00:00Z")
+    rater = rk.Rater(plan, MEMORY, start=START)
+    if refused:
+        with pytest.raises(rk.BadQuantityError, match="sets the level of meter 'mem'"):
+            rater.feed([record])
+        with pytest.raises((rk.BadQuantityError, rk.BadPriceError)):
+            rk.rate([record], plan, span=year, meters=MEMORY)
+        return
+    assert rater.feed([record]).accepted == ("e1",)
+    rating = rk.rate([record], plan, span=year, meters=MEMORY)
+    assert _total(rater, "2027-03-01T00:00:00Z") == _exact_sum(c.amount for c in rating.charges)
