@@ -453,6 +453,25 @@ def test_an_element_that_is_not_a_record_is_refused_naming_it(client: Any, shuff
     assert "Inventory('2026-03-15T00:00:00Z'" in show(INVENTORY)
 
 
+def test_a_record_a_part_refuses_is_named_with_the_part_its_index_counts_in() -> None:
+    # In two parts, acme's and beta's, beta's bad sample is records[2] of beta's part:
+    # the message says so (in one process, records[4] of the whole list).
+    import dask
+
+    bad = rk.Sample("beta", "beta/vm-1", "gpu", "2026-03-03T01:00:00Z", 1, id="bad")
+    records = [*vm_day("acme", 2, 1), *vm_day("beta", 3, 1), bad]
+    with pytest.raises(rk.UnknownMeterError) as single:
+        rk.rate(records, support_plan(), span=FEB_MAR, meters=HOURS)
+    assert str(single.value).startswith("records[4]: sample 'bad' meter 'gpu'")
+    with dask.config.set(scheduler="synchronous"), pytest.raises(rk.UnknownMeterError) as error:
+        rate_by_account(bag(records, 2), support_plan(), span=FEB_MAR, meters=HOURS)
+    assert str(error.value) == (
+        "rate_by_account: the part rating account 'beta' (an index records[i] counts that "
+        "part's own records, in the order it got them): records[2]: sample 'bad' meter "
+        "'gpu' is not one of the meters given: 'vm.hours'; declare a Meter with that name."
+    )
+
+
 def test_a_long_element_is_shown_bounded_and_build_must_be_a_function() -> None:
     import dask
 

@@ -15,11 +15,11 @@ from . import _normalize as _n
 from . import _scaleout_inventories as _inv
 from . import _wire
 from ._scaleout_merge import bills_only as _bills_only
-from ._shown import show
+from ._shown import show, some
 from .assignments import Assignment
 from .batches import RecordBatch
 from .billing import bill
-from .errors import RatekitTypeError
+from .errors import RatekitError, RatekitTypeError
 from .pricebook import Plan
 from .rating import rate
 from .records import Event, Inventory, Sample
@@ -121,9 +121,20 @@ def rate_part(
         chosen: Plan | list[Assignment] = plans
     else:
         chosen = [assignment for assignment in plans if assignment.account in mine]
-    rating = rate(
-        rated, chosen, span=span, meters=meters, as_of=as_of, accounts=named, shares=shares
-    )
+    try:
+        rating = rate(
+            rated, chosen, span=span, meters=meters, as_of=as_of, accounts=named, shares=shares
+        )
+    except RatekitError as error:
+        if "records[" not in str(error):
+            raise
+        # The part's records are a slice of the bag, in the order the part got them: an
+        # index names a place there, not in the bag; say whose part it is.
+        raise type(error)(
+            f"{name}: the part rating account{'' if len(mine) == 1 else 's'} "
+            f"{some(mine)} (an index records[i] counts that part's own records, in the "
+            f"order it got them): {error}"
+        ) from error
     invoices = () if shares else bill(rating, by_resource=by_resource, tz=tz)
     if not keep_charges:
         return _bills_only(rating, invoices, frozenset(mine), ids, inventories)
