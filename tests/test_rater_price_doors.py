@@ -174,6 +174,66 @@ def test_ordinary_magnitudes_pass_without_metering_again(monkeypatch: pytest.Mon
     assert len(metered) == 1
 
 
+def _flavored() -> rk.Plan:
+    # Small VMs' bytes at 1 EUR, big VMs' at 1E+10 EUR: the description chooses the rate
+    # (bytes of a VM not described yet are an "unpriced" anomaly).
+    return rk.Plan(
+        "p",
+        "EUR",
+        DAILY,
+        [
+            rk.PriceEntry("small", "egress", rk.PerUnit("1"), where={"f": "s"}),
+            rk.PriceEntry("big", "egress", rk.PerUnit("1E+10"), where={"f": "b"}),
+        ],
+        unpriced="anomaly",
+    )
+
+
+def _described(at: str, flavor: str, record_id: str, kind: str = "start") -> rk.Event:
+    return rk.Event("a1", "vm", at, {"f": flavor}, kind=kind, id=record_id)  # type: ignore[arg-type]
+
+
+def test_an_event_of_the_batch_choosing_a_steeper_entry_for_its_samples_is_judged() -> None:
+    # The update of 00:30 makes vm big before its 5E+20 B of 01:00 in the same batch:
+    # 5E+30 EUR. Judged without the batch's update, it would be 5E+20 EUR, and taken.
+    rater = rk.Rater(_flavored(), EGRESS, start=START)
+    rater.feed([_described("2026-03-01T00:00:00Z", "s", "e0")])
+    batch = [
+        _described("2026-03-01T00:30:00Z", "b", "e1", "update"),
+        _delta("vm", "2026-03-01T01:00:00Z", "5E+20", "s1"),
+    ]
+    with pytest.raises(
+        rk.BadQuantityError, match=r"sample 's1' .* price entry 'big' .* at 5\.0*E\+30,"
+    ):
+        rater.feed(batch)
+    assert _total(rater, "2026-03-02T00:00:00Z") == 0
+
+
+def test_a_late_event_putting_samples_taken_before_under_a_steeper_entry_is_refused() -> None:
+    # 5E+20 B taken while vm was small (5E+20 EUR); a late update stamped before them
+    # would make them big's: 5E+30 EUR, at every statement from then on.
+    rater = rk.Rater(_flavored(), EGRESS, start=START)
+    rater.feed(
+        [
+            _described("2026-03-01T00:00:00Z", "s", "e0"),
+            _delta("vm", "2026-03-01T01:00:00Z", "5E+20", "s1"),
+        ]
+    )
+    assert _total(rater, "2026-03-01T12:00:00Z") == Decimal("5E+20")
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rater.feed([_described("2026-03-01T00:30:00Z", "b", "e1", "update")])
+    assert str(caught.value).startswith(
+        "Rater.feed: event 'e1' (update) stamped 2026-03-01T00:30:00Z describes resources "
+        "of account 'a1' anew, and would make every statement fail to price the samples "
+        "taken before it: price entry 'big' of plan 'p' prices 500000000000000000000 B of "
+        "meter 'egress' for account 'a1' (resource 'vm') at 5.00000000000000000000E+30, "
+    )
+    # The same update after the samples moves nothing priced: taken, and the day's
+    # statement changes nothing of the 5E+20 EUR already said.
+    assert rater.feed([_described("2026-03-01T02:00:00Z", "b", "e2", "update")]).accepted == ("e2",)
+    assert _total(rater, "2026-03-02T00:00:00Z") == 0
+
+
 # -- levels under a PerUnit rate or another unit -----------------------------------------
 
 
@@ -348,3 +408,57 @@ def test_feed_and_a_year_of_batch_agree_on_which_levels_they_take(
     assert rater.feed([record]).accepted == ("e1",)
     rating = rk.rate([record], plan, span=year, meters=MEMORY)
     assert _total(rater, "2027-03-01T00:00:00Z") == _exact_sum(c.amount for c in rating.charges)
+
+
+@settings(deadline=None, max_examples=LAWS)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(
+                st.just("event"),
+                st.sampled_from(
+                    ["2026-03-01T00:00:00Z", "2026-03-01T02:00:00Z", "2026-03-02T03:00:00Z"]
+                ),
+                st.sampled_from(["s", "b"]),
+            ),
+            st.tuples(
+                st.just("delta"),
+                st.sampled_from(
+                    ["2026-03-01T01:00:00Z", "2026-03-01T23:00:00Z", "2026-03-02T05:00:00Z"]
+                ),
+                st.sampled_from(["9E+19", "5E+20", "3", "-2E+19"]),
+            ),
+        ),
+        min_size=1,
+        max_size=7,
+    ),
+)
+def test_feed_and_batch_agree_when_descriptions_choose_the_rate(
+    fed: list[tuple[str, str, str]],
+) -> None:
+    # Events (fed late or not) change which entry prices a VM's bytes; fed one at a
+    # time, a record refused at the feed is one batch rating refuses with those taken
+    # before it, and what was taken, statements price as batch does.
+    plan = _flavored()
+    days = rk.Span(START, "2026-03-04T00:00:00Z")
+    rater = rk.Rater(plan, EGRESS, start=START)
+    taken: list[rk.Event | rk.Sample] = []
+    watermark, said = START, Decimal(0)  # what the statements said, summed
+    for index, (what, at, value) in enumerate(fed):
+        record: rk.Event | rk.Sample = (
+            _described(at, value, f"e{index}", "start" if index == 0 else "update")
+            if what == "event"
+            else _delta("vm", at, value, f"s{index}")
+        )
+        try:
+            rater.feed([record])
+        except rk.BadQuantityError:
+            with pytest.raises((rk.BadQuantityError, rk.BadPriceError)):
+                rk.rate([*taken, record], plan, span=days, meters=EGRESS)
+            continue
+        taken.append(record)
+        watermark = max(watermark, at)
+        said = _exact_sum((said, _total(rater, watermark)))  # a record stamped before is late
+    said = _exact_sum((said, _total(rater, "2026-03-04T00:00:00Z")))
+    rating = rk.rate(taken, plan, span=days, meters=EGRESS)
+    assert said == _exact_sum(c.amount for c in rating.charges)

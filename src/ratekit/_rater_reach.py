@@ -239,7 +239,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     _doors.levels(rater, batch)
     _sample_doors.sums(rater, samples)
     _sample_doors.readings(rater, samples)
-    _sample_doors.amounts(rater, samples)
+    _sample_doors.amounts(rater, batch, samples)
     return batch
 
 

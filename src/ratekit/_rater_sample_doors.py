@@ -23,6 +23,7 @@ accounts concerned only when it does.
 from __future__ import annotations
 
 import contextlib
+import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -35,7 +36,7 @@ from ._level_limits import LIMIT
 from ._price_reach import within
 from ._shown import show
 from .errors import BadQuantityError, BadTimeError, RatekitError
-from .records import Sample
+from .records import Event, Inventory, Sample
 
 if TYPE_CHECKING:
     from .rater import Rater, Record
@@ -99,16 +100,19 @@ def sums(rater: Rater, samples: Sequence[Sample]) -> None:
             )
 
 
-def identity_of(sample: Sample) -> object:
-    """How the rater knows ``sample`` among its records: by its id, or by itself."""
-    return sample if sample.id is None else ("Sample", sample.id)
+def identity_of(record: Record) -> object:
+    """How the rater knows ``record`` among its records: by its kind and id, or by itself.
+
+    As `_rater_store.identity()` (the kinds are final classes, named as it names them).
+    """
+    return record if record.id is None else (type(record).__name__, record.id)
 
 
-def unseen(rater: Rater, sample: Sample) -> bool:
-    """Whether the feed takes ``sample``: not too late, not seen before. O(1)."""
-    identity = identity_of(sample)
+def unseen(rater: Rater, record: Record) -> bool:
+    """Whether the feed takes ``record``: not too late, not seen before. O(1)."""
+    identity = identity_of(record)
     return (
-        sample.at_us >= rater._base_us
+        record.at_us >= rater._base_us
         and identity not in rater._records
         and identity not in rater._forgotten
     )
@@ -130,6 +134,8 @@ def largest_of(
             (r.value.copy_abs() for r in kept.values() if type(r) is Sample and r.meter in meters),
             default=Decimal(0),
         )
+    if not fresh:
+        return known
     values = [r.value for r in fresh]
     return max(known, max(values).copy_abs(), min(values).copy_abs())
 
@@ -187,7 +193,7 @@ def readings(rater: Rater, samples: Sequence[Sample]) -> None:
     largest = engine.largest_reading = largest_of(engine.largest_reading, kept, capped, fresh)
     if CONTEXT.multiply(max(largest, most), len(kept) + len(fresh) + held) < LIMIT:
         return
-    usage = metered(rater, fresh, capped)
+    usage = metered(rater, {r.account for r in fresh}, fresh, capped)
     totals: dict[tuple[str, str, int, int], Decimal] = {}
     for row in usage.rows:
         key = (row.account, row.meter, row.cycle.start_us, row.cycle.end_us)
@@ -214,18 +220,25 @@ def readings(rater: Rater, samples: Sequence[Sample]) -> None:
         )
 
 
-def metered(rater: Rater, fresh: Sequence[Sample], meters: frozenset[str]) -> Usage:
-    """The usage of ``meters`` of the accounts of ``fresh``, as if the batch were taken.
+def metered(
+    rater: Rater,
+    accounts: set[str],
+    fresh: Sequence[Sample],
+    meters: frozenset[str],
+    batch: Sequence[Record] = (),
+) -> Usage:
+    """The usage of ``meters`` of ``accounts``, as if the batch were taken.
 
-    Their kept records, ``fresh``, the inventories and their compacted states, metered
-    from the kept cycles' start to the end of the last cycle any of their samples of
+    Their kept records, ``fresh`` (the batch's samples the feed takes), the events and
+    inventories of ``batch`` it takes (an event may describe a resource anew, and so
+    choose another entry), the inventories kept and their compacted states, metered from
+    the kept cycles' start to the end of the last cycle any of their samples of
     ``meters`` lies in (a reading kept after the batch's own spreads its increment back
     over theirs), and one cycle more: a gauge's last value holds on (a mean over what is
     known), and every later cycle without a reading sums the values held as that one
     does. O(k) for the k records of those accounts kept.
     """
     engine = rater._engine
-    accounts = {r.account for r in fresh}
     records: list[Record] = [
         record
         for (account, _), mine in rater._by_key.items()
@@ -234,12 +247,38 @@ def metered(rater: Rater, fresh: Sequence[Sample], meters: frozenset[str]) -> Us
     ]
     records += fresh
     records += rater._inventories
+    records += _taken(rater, batch, accounts)
     states = [s for s in rater._state if s.account in accounts]
-    last = max(r.at_us for r in records if type(r) is Sample and r.meter in meters)
+    last = max(
+        (r.at_us for r in records if type(r) is Sample and r.meter in meters),
+        default=rater._base_us,
+    )
     end = engine.containing(last)[1]
     with contextlib.suppress(BadTimeError):  # (none after it: the calendar's end)
         end = engine.containing(end)[1]
     return engine.meter(records, rater._base_us, end, states, meters)
+
+
+def _taken(rater: Rater, batch: Sequence[Record], accounts: set[str]) -> list[Record]:
+    """The events of ``accounts`` and the inventories of ``batch`` the feed takes. O(n)."""
+    taken: dict[object, Record] = {}
+    for record in batch:
+        kind = type(record)
+        if kind is Event:
+            if typing.cast("Event", record).account not in accounts:
+                continue
+        elif kind is not Inventory:
+            continue
+        if unseen(rater, record):
+            taken.setdefault(identity_of(record), record)  # (of two versions, the first)
+    return list(taken.values())
+
+
+def _accounts(record: Record) -> set[str]:
+    """The accounts whose resources an event or an inventory describes."""
+    if type(record) is Inventory:
+        return {account for account, _, _ in record.resources}
+    return {record.account}
 
 
 def held_readings(rater: Rater, meters: frozenset[str]) -> tuple[int, Decimal]:
@@ -257,22 +296,23 @@ def held_readings(rater: Rater, meters: frozenset[str]) -> tuple[int, Decimal]:
     return known[1], known[2]
 
 
-def amounts(rater: Rater, samples: Sequence[Sample]) -> None:
-    """Refuse samples whose quantity some entry's price would take out of range.
+def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) -> None:
+    """Refuse a batch that would make some entry's price take a sample meter out of range.
 
-    For the samples of meters some entry prices (the engine's ``priced_samples``, each
+    For the meters of samples some entry prices (the engine's ``priced_samples``, each
     with how far its prices can take a quantity: `_price_reach.reach()`): while the
     largest magnitude of a sample seen, times the samples kept, given and held in
     compacted states, priced by that reach stays below 1E+30, no row or cycle of those
     meters can price out of range (a row's quantity, a sum of deltas, an increment or a
     gauge's value, is at most that many samples of that magnitude), and the batch
-    passes. Else the accounts of the batch's samples are metered as if it were taken
-    (`metered()`) and rated as a statement would rate them; if rating
-    refuses, the batch is refused with [`BadQuantityError`][ratekit.BadQuantityError]
-    naming the account, the batch's first sample of it, and rating's own words (the
-    entry, the quantity, the amount).
+    passes. Else the accounts of the batch's samples, and of its events and
+    inventories (which may describe a resource anew, and so put its samples under
+    another entry), are metered as if the batch were taken (`metered()`) and rated as a
+    statement would rate them; if rating refuses, the batch is refused with
+    [`BadQuantityError`][ratekit.BadQuantityError] naming the account, the batch's first
+    record of it, and rating's own words (the entry, the quantity, the amount).
 
-    O(n) for the batch's n samples while the bound holds, else the metering and rating
+    O(n) for the batch's n records while the bound holds, else the metering and rating
     of those accounts' kept records.
     """
     engine = rater._engine
@@ -280,7 +320,8 @@ def amounts(rater: Rater, samples: Sequence[Sample]) -> None:
     if not priced:
         return
     given = [sample for sample in samples if sample.meter in priced]
-    if not given:
+    describing = [r for r in batch if (type(r) is Event and r.attributes) or type(r) is Inventory]
+    if not given and not describing:
         return
     meters = frozenset(priced)
     kept = rater._records
@@ -288,47 +329,61 @@ def amounts(rater: Rater, samples: Sequence[Sample]) -> None:
     # (an upper bound: the batch's samples seen before, or refused, may raise it)
     largest = engine.largest_priced = largest_of(engine.largest_priced, kept, meters, given)
     bound = Fraction(max(largest, most)) * (len(kept) + len(given) + held)
-    if all(within(bound, *priced[meter]) for meter in {s.meter for s in given}):
+    reached = priced if describing else {s.meter for s in given}
+    if all(within(bound, *priced[meter]) for meter in reached):
         return
-    taken: dict[object, Sample] = {}
-    for sample in given:
-        if unseen(rater, sample):
-            taken.setdefault(identity_of(sample), sample)  # (of two versions, the first)
-    fresh = list(taken.values())
-    if not fresh:
+    fresh: list[Sample] = list(
+        {identity_of(s): s for s in reversed(given) if unseen(rater, s)}.values()
+    )[::-1]  # (of two versions of an id, the first listed)
+    named: list[Record] = [*fresh, *(r for r in describing if unseen(rater, r))]
+    accounts = set().union(*map(_accounts, named)) if named else set()
+    if not accounts:
         return
     try:
-        usage = metered(rater, fresh, meters)
+        usage = metered(rater, accounts, fresh, meters, batch)
     except RatekitError as error:
-        raise _refusal(fresh, "meter them", error) from None
-    if not usage.rows:
-        return
+        raise _refusal(named, min(accounts), "meter", error) from None
     first = rater._first
-    base, end = rater._base_us, max(r.cycle.end_us for r in usage.rows)
     rows: dict[str, list[UsageRow]] = {}
     for row in usage.rows:
         rows.setdefault(row.account, []).append(row)
     for account in sorted(rows):
-        mine = [s for s in fresh if s.account == account] or fresh
-        earliest = min(s.at_us for s in mine)
+        earliest = min(r.at_us for r in named if account in _accounts(r))
         try:
             engine.rate_rows(
                 rows[account],
                 {account: min(first.get(account, earliest), earliest)},
-                base,
-                end,
+                rater._base_us,
+                max(r.cycle.end_us for r in rows[account]),
                 allowed=rater._allowed,
             )
         except RatekitError as error:
-            raise _refusal(mine, "price them", error) from None
+            raise _refusal(named, account, "price", error) from None
 
 
-def _refusal(samples: Sequence[Sample], what: str, error: RatekitError) -> BadQuantityError:
-    """The feed's refusal of the batch, naming the earliest of ``samples`` and ``error``."""
-    sample = min(samples, key=lambda s: (s.at_us, s.account))
+def _refusal(
+    records: Sequence[Record], account: str, what: str, error: RatekitError
+) -> BadQuantityError:
+    """The feed's refusal of the batch: the account's earliest record of ``records``, ``error``.
+
+    A sample of the account is named first, if the batch has one there.
+    """
+    mine = [r for r in records if account in _accounts(r)] or list(records)
+    samples = [r for r in mine if type(r) is Sample]
+    record = min(samples or mine, key=lambda r: r.at_us)
+    if type(record) is Sample:
+        sample = record
+        return BadQuantityError(
+            f"Rater.feed: the samples of account {show(account)} (the batch's first: "
+            f"{_range.labelled(sample)} of meter {show(sample.meter)} stamped "
+            f"{format_us(sample.at_us)}) would make every statement fail to {what} them: "
+            f"{error} The batch is refused whole; fix or drop the samples and feed the "
+            "batch again."
+        )
+    kind = f" ({record.kind})" if type(record) is Event else ""
     return BadQuantityError(
-        f"Rater.feed: the samples of account {show(sample.account)} (the batch's first: "
-        f"{_range.labelled(sample)} of meter {show(sample.meter)} stamped "
-        f"{format_us(sample.at_us)}) would make every statement fail to {what}: {error} "
-        "The batch is refused whole; fix or drop the samples and feed the batch again."
+        f"Rater.feed: {_range.labelled(record)}{kind} stamped {format_us(record.at_us)} "
+        f"describes resources of account {show(account)} anew, and would make every "
+        f"statement fail to {what} the samples taken before it: {error} The batch is "
+        "refused whole; fix or drop the record and feed the batch again."
     )
