@@ -9,9 +9,7 @@ rater keeps working (a restored copy too).
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import json
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._feed_law import fed_one_at_a_time, total
 
 import ratekit as rk
 from ratekit import _snapshot
@@ -46,20 +45,10 @@ def _plan(cycle: rk.cycles.Cycle = DAILY) -> rk.Plan:
     )
 
 
-def _exact_sum(amounts: Iterable[Decimal]) -> Decimal:
-    """The sum of ``amounts``, exact (the default context would round it to 28 digits)."""
-    with decimal.localcontext(prec=decimal.MAX_PREC, traps=[decimal.Inexact]):
-        return sum(amounts, Decimal(0))
-
-
-def _total(rater: rk.Rater, as_of: str) -> Decimal:
-    return _exact_sum(line.amount for line in rater.statement(as_of).lines)
-
-
 def _still_works(rater: rk.Rater, as_of: str, expected: Decimal) -> None:
     restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), _plan(), METERS)
-    assert _total(rater, as_of) == expected
-    assert _total(restored, as_of) == expected
+    assert total(rater, as_of) == expected
+    assert total(restored, as_of) == expected
 
 
 GOOD = rk.Event("a1", "r0", "2026-03-01T01:00:00Z", {"mem": 2}, kind="start", id="ok")
@@ -243,7 +232,7 @@ def test_an_inventory_listing_an_unassigned_account_is_refused() -> None:
     )
     assert rater.feed([GOOD]).accepted == ("ok",)
     # 1 h of vm (0.5) + 2 GB*hour of mem (0.5) = 1.0.
-    assert _total(rater, "2026-03-01T02:00:00Z") == Decimal("1.0")
+    assert total(rater, "2026-03-01T02:00:00Z") == Decimal("1.0")
 
 
 def test_a_scope_naming_an_unassigned_account_without_listing_it_is_taken() -> None:
@@ -252,7 +241,7 @@ def test_a_scope_naming_an_unassigned_account_without_listing_it_is_taken() -> N
     scoped = rk.Inventory("2026-03-01T01:30:00Z", [("a1", "r0")], accounts=["a1", "zz"], id="inv")
     assert rater.feed([GOOD, scoped]).accepted == ("ok", "inv")
     # r0 runs 01:00-03:00: 2 h x 0.5 + 2 GB x 2 h x 0.25 = 1.0 + 1.0 = 2.0.
-    assert _total(rater, "2026-03-01T03:00:00Z") == Decimal("2.0")
+    assert total(rater, "2026-03-01T03:00:00Z") == Decimal("2.0")
 
 
 # -- 3. an inventory setting a level to what no level is ----------------------------------
@@ -429,7 +418,7 @@ def test_an_unaltered_snapshot_is_restored() -> None:
     rater = rk.Rater.restore(_taken(), _plan(), METERS)
     # The statement at 02:00 said 01:00-02:00: 0.5 (vm) + 2 GB x 1 h x 0.25 (mem) + 4 GB
     # x 0.1 (egress) = 1.4; the restored rater goes on with 02:00-03:00: 0.5 + 0.5 = 1.0.
-    assert _total(rater, "2026-03-01T03:00:00Z") == Decimal("1.0")
+    assert total(rater, "2026-03-01T03:00:00Z") == Decimal("1.0")
 
 
 # -- 6. numbers as text: plain ASCII decimal only, at every door --------------------------
@@ -517,7 +506,7 @@ def test_per_unit_prices_each_row_and_takes_the_same_deltas() -> None:
     ]
     rater = rk.Rater(_egress_plan(rk.PerUnit("0.09")), EGRESS, start=START)
     assert rater.feed(records).accepted == ("s1", "s2")
-    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal("1.62E+29")
+    assert total(rater, "2026-03-02T00:00:00Z") == Decimal("1.62E+29")
 
 
 _BIG = st.sampled_from(["9e29", "5e29", "1e29", "3"])  # a negative total: see streaming.md
@@ -546,30 +535,7 @@ def test_feed_and_batch_agree_on_which_sums_they_take(
         _delta(f"r{index}", at, value, f"s{index}", account)
         for index, (account, at, value) in enumerate(deltas)
     ]
-    _fed_one_at_a_time(records, plan, EGRESS)
-
-
-def _fed_one_at_a_time(records: list[rk.Sample], plan: rk.Plan, meters: list[rk.Meter]) -> None:
-    """Feed ``records`` (of two days) one at a time; the feed and batch rating agree.
-
-    Over three days: the day after the readings is where the values gauges hold go on
-    alone, which a statement there prices too.
-    """
-    rater = rk.Rater(plan, meters, start=START)
-    days = rk.Span(START, "2026-03-04T00:00:00Z")
-    taken: list[rk.Sample] = []
-    for record in records:
-        try:
-            rater.feed([record])
-        except rk.BadQuantityError:
-            # Refused at the feed: batch rating of what was taken and it refuses too.
-            with pytest.raises(rk.BadQuantityError):
-                rk.rate([*taken, record], plan, span=days, meters=meters)
-            continue
-        taken.append(record)
-    # What the feed took, every statement and batch rating rate, alike.
-    rating = rk.rate(taken, plan, span=days, meters=meters)
-    assert _total(rater, "2026-03-04T00:00:00Z") == _exact_sum(c.amount for c in rating.charges)
+    fed_one_at_a_time(records, plan, EGRESS)
 
 
 CPU = [rk.Meter("cpu", "s", rk.Counter())]
@@ -614,7 +580,7 @@ def test_counter_readings_whose_increments_pass_what_tiers_take_are_refused() ->
     assert [rater.feed([r]).accepted for r in readings[:3]] == [("c1",), ("c2",), ("c3",)]
     with pytest.raises(rk.BadQuantityError, match="sample 'c4'"):
         rater.feed(readings[3:])
-    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal("9E+27")
+    assert total(rater, "2026-03-02T00:00:00Z") == Decimal("9E+27")
 
 
 def test_a_gauge_level_held_in_a_compacted_state_counts_at_the_door() -> None:
@@ -648,7 +614,7 @@ def test_large_counter_readings_with_small_increments_are_taken() -> None:
     ]
     readings = [_reading(f"2026-03-01T0{n + 1}:00:00Z", v, f"c{n}") for n, v in enumerate(values)]
     assert rater.feed(readings).accepted == ("c0", "c1", "c2")
-    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal("0.12")
+    assert total(rater, "2026-03-02T00:00:00Z") == Decimal("0.12")
 
 
 def test_peaks_of_an_accounts_resources_past_what_tiers_take_are_refused() -> None:
@@ -687,7 +653,7 @@ def test_gauge_values_that_hold_on_past_what_tiers_take_are_refused() -> None:
     three_days = rk.Span(START, "2026-03-04T00:00:00Z")
     rating = rk.rate(taken, plan, span=three_days, meters=users)
     assert (
-        _total(rater, "2026-03-04T00:00:00Z")
+        total(rater, "2026-03-04T00:00:00Z")
         == rating.total()
         == Decimal("27000000000000000000000000000.09")
     )
@@ -730,7 +696,7 @@ def test_feed_and_batch_agree_on_which_readings_they_take(
         rk.Sample(account, resource, "cpu", at, value, kind=kind, id=f"c{index}")
         for index, (account, resource, at, value) in enumerate(readings)
     ]
-    _fed_one_at_a_time(records, _read_plan("cpu", price), meters)
+    fed_one_at_a_time(records, _read_plan("cpu", price), meters)
 
 
 @pytest.mark.parametrize(

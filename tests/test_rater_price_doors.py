@@ -11,9 +11,7 @@ as batch rating does.
 
 from __future__ import annotations
 
-import decimal
 import json
-from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -22,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._feed_law import exact_sum, fed_one_at_a_time, total
 
 import ratekit as rk
 from ratekit import _rater_sample_doors
@@ -32,15 +31,6 @@ START = "2026-03-01T00:00:00Z"
 EGRESS = [rk.Meter("egress", "B", rk.Discrete())]
 CPU = [rk.Meter("cpu", "s", rk.Counter())]
 MEMORY = [rk.Meter("mem", "MB*hour", rk.Continuous("mb"))]
-
-
-def _exact_sum(amounts: Iterable[Decimal]) -> Decimal:
-    with decimal.localcontext(prec=decimal.MAX_PREC, traps=[decimal.Inexact]):
-        return sum(amounts, Decimal(0))
-
-
-def _total(rater: rk.Rater, as_of: str) -> Decimal:
-    return _exact_sum(line.amount for line in rater.statement(as_of).lines)
 
 
 def _plan(meter: str, price: rk.PriceModel, unit: str | None = None) -> rk.Plan:
@@ -76,7 +66,7 @@ def test_a_delta_whose_amount_at_its_rate_reaches_1e30_is_refused_naming_it() ->
         rk.rate([big], plan, span=rk.Span(START, "2026-03-02T00:00:00Z"), meters=EGRESS)
     # The rater took nothing and goes on: 9.9E+19 x 1E+10 = 9.9E+29, in range.
     assert rater.feed([_delta("r1", "2026-03-01T02:00:00Z", "9.9E+19", "s2")]).accepted == ("s2",)
-    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal("9.9E+29")
+    assert total(rater, "2026-03-02T00:00:00Z") == Decimal("9.9E+29")
 
 
 def test_deltas_of_one_row_adding_up_past_it_are_refused_and_of_two_rows_taken() -> None:
@@ -89,7 +79,7 @@ def test_deltas_of_one_row_adding_up_past_it_are_refused_and_of_two_rows_taken()
         rater.feed([_delta("r1", "2026-03-01T02:00:00Z", "6E+19", "s2")])
     assert rater.feed([_delta("r2", "2026-03-01T02:00:00Z", "6E+19", "s3")]).accepted == ("s3",)
     # 6E+29 + 6E+29: the statement's lines are each in range (their sum need not be).
-    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal("1.2E+30")
+    assert total(rater, "2026-03-02T00:00:00Z") == Decimal("1.2E+30")
     # The next day is a row of its own again.
     assert rater.feed([_delta("r1", "2026-03-02T02:00:00Z", "6E+19", "s4")]).accepted == ("s4",)
 
@@ -126,7 +116,7 @@ def test_an_entry_stated_per_a_smaller_unit_is_judged_in_its_unit() -> None:
         rk.rate([big], plan, span=rk.Span(START, "2026-03-02T00:00:00Z"), meters=meters)
     # 9E+23 MB = 9E+29 B, at 1E-20: 9E+9 EUR.
     assert rater.feed([_delta("r1", "2026-03-01T01:00:00Z", "9E+23", "s2")]).accepted == ("s2",)
-    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal("9E+9")
+    assert total(rater, "2026-03-02T00:00:00Z") == Decimal("9E+9")
 
 
 def test_counter_readings_whose_increment_prices_past_it_are_refused() -> None:
@@ -167,7 +157,7 @@ def test_ordinary_magnitudes_pass_without_metering_again(monkeypatch: pytest.Mon
     assert rater.feed(records).accepted == ("s0", "s1", "s2")
     assert metered == []
     # 5,027 x 2 = 10,054.
-    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal(10054)
+    assert total(rater, "2026-03-02T00:00:00Z") == Decimal(10054)
     # Past the bound (5E+29 x 4 samples x 2), the door meters and finds 1E+30: refused.
     with pytest.raises(rk.BadQuantityError, match="sample 'big'"):
         rater.feed([_delta("r9", "2026-03-01T01:00:00Z", "5E+29", "big")])
@@ -206,7 +196,7 @@ def test_an_event_of_the_batch_choosing_a_steeper_entry_for_its_samples_is_judge
         rk.BadQuantityError, match=r"sample 's1' .* price entry 'big' .* at 5\.0*E\+30,"
     ):
         rater.feed(batch)
-    assert _total(rater, "2026-03-02T00:00:00Z") == 0
+    assert total(rater, "2026-03-02T00:00:00Z") == 0
 
 
 def test_a_late_event_putting_samples_taken_before_under_a_steeper_entry_is_refused() -> None:
@@ -219,7 +209,7 @@ def test_a_late_event_putting_samples_taken_before_under_a_steeper_entry_is_refu
             _delta("vm", "2026-03-01T01:00:00Z", "5E+20", "s1"),
         ]
     )
-    assert _total(rater, "2026-03-01T12:00:00Z") == Decimal("5E+20")
+    assert total(rater, "2026-03-01T12:00:00Z") == Decimal("5E+20")
     with pytest.raises(rk.BadQuantityError) as caught:
         rater.feed([_described("2026-03-01T00:30:00Z", "b", "e1", "update")])
     assert str(caught.value).startswith(
@@ -231,7 +221,7 @@ def test_a_late_event_putting_samples_taken_before_under_a_steeper_entry_is_refu
     # The same update after the samples moves nothing priced: taken, and the day's
     # statement changes nothing of the 5E+20 EUR already said.
     assert rater.feed([_described("2026-03-01T02:00:00Z", "b", "e2", "update")]).accepted == ("e2",)
-    assert _total(rater, "2026-03-02T00:00:00Z") == 0
+    assert total(rater, "2026-03-02T00:00:00Z") == 0
 
 
 # -- levels under a PerUnit rate or another unit -----------------------------------------
@@ -264,7 +254,7 @@ def test_a_level_whose_amount_over_the_longest_cycle_reaches_1e30_is_refused() -
         rk.rate([_start("vm", "2.7E+27", "e1")], plan, span=march, meters=MEMORY)
     # 2.6E+27 is taken and priced for a whole month: 2.6E+27 x 744 x 0.5 = 9.672E+29.
     assert rater.feed([_start("vm", "2.6E+27", "e2")]).accepted == ("e2",)
-    assert _total(rater, "2026-04-01T00:00:00Z") == Decimal("9.672E+29")
+    assert total(rater, "2026-04-01T00:00:00Z") == Decimal("9.672E+29")
 
 
 def test_a_large_level_at_a_small_rate_is_taken() -> None:
@@ -275,7 +265,7 @@ def test_a_large_level_at_a_small_rate_is_taken() -> None:
     assert rater.feed([_start("vm", "1E+28", "e1")]).accepted == ("e1",)
     march = rk.Span(START, "2026-04-01T00:00:00Z")
     rating = rk.rate([_start("vm", "1E+28", "e1")], plan, span=march, meters=MEMORY)
-    assert _total(rater, "2026-04-01T00:00:00Z") == rating.total() == Decimal("7.44E+28")
+    assert total(rater, "2026-04-01T00:00:00Z") == rating.total() == Decimal("7.44E+28")
 
 
 def test_levels_priced_whole_per_a_smaller_unit_are_summed_in_that_unit() -> None:
@@ -342,23 +332,25 @@ def test_feed_and_batch_agree_on_which_samples_they_take(
     # the samples taken before it; what the feed took, statements price as batch does.
     price, unit = priced
     meters = [rk.Meter("egress", "B", rk.Counter() if counter else rk.Discrete())]
-    plan = _plan("egress", price, unit)
-    rater = rk.Rater(plan, meters, start=START)
-    days = rk.Span(START, "2026-03-04T00:00:00Z")
-    taken: list[rk.Sample] = []
-    for index, (account, resource, at, value) in enumerate(samples):
-        kind = "counter" if counter else "delta"
-        read = value.removeprefix("-") if counter else value  # a counter reads no sign
-        record = rk.Sample(account, resource, "egress", at, read, kind=kind, id=f"s{index}")
-        try:
-            rater.feed([record])
-        except rk.BadQuantityError:
-            with pytest.raises((rk.BadQuantityError, rk.BadPriceError)):
-                rk.rate([*taken, record], plan, span=days, meters=meters)
-            continue
-        taken.append(record)
-    rating = rk.rate(taken, plan, span=days, meters=meters)
-    assert _total(rater, "2026-03-04T00:00:00Z") == _exact_sum(c.amount for c in rating.charges)
+    kind = "counter" if counter else "delta"
+    records = [
+        rk.Sample(
+            account,
+            resource,
+            "egress",
+            at,
+            value.removeprefix("-") if counter else value,  # a counter reads no sign
+            kind=kind,
+            id=f"s{index}",
+        )
+        for index, (account, resource, at, value) in enumerate(samples)
+    ]
+    fed_one_at_a_time(
+        records,
+        _plan("egress", price, unit),
+        meters,
+        refused=(rk.BadQuantityError, rk.BadPriceError),
+    )
 
 
 _LEVEL_PRICES = st.sampled_from(
@@ -407,7 +399,7 @@ def test_feed_and_a_year_of_batch_agree_on_which_levels_they_take(
         return
     assert rater.feed([record]).accepted == ("e1",)
     rating = rk.rate([record], plan, span=year, meters=MEMORY)
-    assert _total(rater, "2027-03-01T00:00:00Z") == _exact_sum(c.amount for c in rating.charges)
+    assert total(rater, "2027-03-01T00:00:00Z") == exact_sum(c.amount for c in rating.charges)
 
 
 @settings(deadline=None, max_examples=LAWS)
@@ -437,28 +429,19 @@ def test_feed_and_batch_agree_when_descriptions_choose_the_rate(
     fed: list[tuple[str, str, str]],
 ) -> None:
     # Events (fed late or not) change which entry prices a VM's bytes; fed one at a
-    # time, a record refused at the feed is one batch rating refuses with those taken
-    # before it, and what was taken, statements price as batch does.
-    plan = _flavored()
-    days = rk.Span(START, "2026-03-04T00:00:00Z")
-    rater = rk.Rater(plan, EGRESS, start=START)
-    taken: list[rk.Event | rk.Sample] = []
-    watermark, said = START, Decimal(0)  # what the statements said, summed
-    for index, (what, at, value) in enumerate(fed):
-        record: rk.Event | rk.Sample = (
-            _described(at, value, f"e{index}", "start" if index == 0 else "update")
-            if what == "event"
-            else _delta("vm", at, value, f"s{index}")
-        )
-        try:
-            rater.feed([record])
-        except rk.BadQuantityError:
-            with pytest.raises((rk.BadQuantityError, rk.BadPriceError)):
-                rk.rate([*taken, record], plan, span=days, meters=EGRESS)
-            continue
-        taken.append(record)
-        watermark = max(watermark, at)
-        said = _exact_sum((said, _total(rater, watermark)))  # a record stamped before is late
-    said = _exact_sum((said, _total(rater, "2026-03-04T00:00:00Z")))
-    rating = rk.rate(taken, plan, span=days, meters=EGRESS)
-    assert said == _exact_sum(c.amount for c in rating.charges)
+    # time, with a statement after each, a record refused at the feed is one batch rating
+    # refuses with those taken before it, and what was taken, statements price as batch
+    # does.
+    records = [
+        _described(at, value, f"e{index}", "start" if index == 0 else "update")
+        if what == "event"
+        else _delta("vm", at, value, f"s{index}")
+        for index, (what, at, value) in enumerate(fed)
+    ]
+    fed_one_at_a_time(
+        records,
+        _flavored(),
+        EGRESS,
+        refused=(rk.BadQuantityError, rk.BadPriceError),
+        as_it_goes=True,
+    )
