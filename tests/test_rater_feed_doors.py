@@ -477,12 +477,19 @@ def test_the_delta_that_brings_a_cycle_past_what_tiers_take_is_refused() -> None
     second = _delta("r2", "2026-03-01T02:00:00Z", "9e29", "s2")
     with pytest.raises(rk.BadQuantityError) as caught:
         rater.feed([second])
+    # The door rates what the batch would make, as a statement would: rating's words.
     assert str(caught.value) == (
-        "Rater.feed: sample 's2' stamped 2026-03-01T02:00:00Z of meter 'egress' for account "
-        "'a1' brings the meter's quantity in the cycle 2026-03-01T00:00:00Z..2026-03-02T00:00:00Z "
-        f"to {18 * 10**29} (from {9 * 10**29}), beyond what its price takes (a quantity less "
-        "than 1E+30 in magnitude), so every statement would fail to price it; the batch is refused whole. "
-        "Keep a cycle's quantity below 1E+30, or price the meter PerUnit."
+        "Rater.feed: the samples of account 'a1' (the batch's first: sample 's2' of meter "
+        "'egress' stamped 2026-03-01T02:00:00Z) would make every statement fail to price "
+        "them: price entry 'e' of plan 'p' cannot price "
+        f"{18 * 10**29} GB of meter 'egress' for account 'a1' in the cycle "
+        "2026-03-01T00:00:00Z..2026-03-02T00:00:00Z (reached by "
+        f"{9 * 10**29} GB of resource 'r2', records ['s2'], over "
+        "2026-03-01T00:00:00Z..2026-03-02T00:00:00Z): Graduated quantity "
+        f"Decimal('{18 * 10**29}') lies outside the numbers ratekit represents "
+        "exactly: give at most 60 significant digits and, unless zero, a magnitude from "
+        "1E-30 up to but excluding 1E+30. The batch is refused whole; fix or drop the "
+        "samples and feed the batch again."
     )
     # Batch rating refuses the same records.
     day = rk.Span(START, "2026-03-02T00:00:00Z")
@@ -565,12 +572,16 @@ def test_counter_readings_whose_increments_pass_what_tiers_take_are_refused() ->
     with pytest.raises(rk.BadQuantityError) as caught:
         rater.feed(readings)
     assert str(caught.value) == (
-        "Rater.feed: the readings of meter 'cpu' for account 'a1' (the batch's first: sample "
-        "'c1' stamped 2026-03-01T01:00:00Z) bring the meter's quantity in the cycle "
-        f"2026-03-01T00:00:00Z..2026-03-02T00:00:00Z to {18 * 10**29}, beyond what its price "
-        "takes (a quantity less than 1E+30 in magnitude), so every statement would fail to "
-        "price it; the batch is refused whole. Keep a cycle's quantity below 1E+30, or price "
-        "the meter PerUnit."
+        "Rater.feed: the samples of account 'a1' (the batch's first: sample 'c1' of meter "
+        "'cpu' stamped 2026-03-01T01:00:00Z) would make every statement fail to price them: "
+        f"price entry 'cpu' of plan 'p' cannot price {18 * 10**29} s of meter 'cpu' for "
+        "account 'a1' in the cycle 2026-03-01T00:00:00Z..2026-03-02T00:00:00Z (reached by "
+        f"{18 * 10**29} s of resource 'nic', records ['c1', 'c2', 'c3', 'c4'], over "
+        "2026-03-01T00:00:00Z..2026-03-02T00:00:00Z): Graduated quantity "
+        f"Decimal('{18 * 10**29}') lies outside the numbers ratekit represents "
+        "exactly: give at most 60 significant digits and, unless zero, a magnitude from "
+        "1E-30 up to but excluding 1E+30. The batch is refused whole; fix or drop the "
+        "samples and feed the batch again."
     )
     day = rk.Span(START, "2026-03-02T00:00:00Z")
     with pytest.raises(rk.BadQuantityError):
@@ -597,7 +608,8 @@ def test_a_gauge_level_held_in_a_compacted_state_counts_at_the_door() -> None:
     for fed in (rater, rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, mean)):
         with pytest.raises(
             rk.BadQuantityError,
-            match=r"cycle 2026-03-03T00:00:00Z\.\.2026-03-04T00:00:00Z to 1200000000000000000000000000000,",
+            match=f"cannot price {12 * 10**29} u of meter 'g' for account 'a' in the cycle "
+            r"2026-03-03T00:00:00Z\.\.2026-03-04T00:00:00Z",
         ):
             fed.feed([held])
 
@@ -627,7 +639,7 @@ def test_peaks_of_an_accounts_resources_past_what_tiers_take_are_refused() -> No
     ]
     assert rater.feed(gauge[:1]).accepted == ("app-1",)
     with pytest.raises(
-        rk.BadQuantityError, match=r"sample 'app-2' .* to 1800000000000000000000000000000,"
+        rk.BadQuantityError, match=f"sample 'app-2' .* cannot price {18 * 10**29} user"
     ):
         rater.feed(gauge[1:])
 

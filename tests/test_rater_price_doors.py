@@ -213,9 +213,9 @@ def test_a_late_event_putting_samples_taken_before_under_a_steeper_entry_is_refu
     with pytest.raises(rk.BadQuantityError) as caught:
         rater.feed([_described("2026-03-01T00:30:00Z", "b", "e1", "update")])
     assert str(caught.value).startswith(
-        "Rater.feed: event 'e1' (update) stamped 2026-03-01T00:30:00Z describes resources "
-        "of account 'a1' anew, and would make every statement fail to price the samples "
-        "taken before it: price entry 'big' of plan 'p' prices 500000000000000000000 B of "
+        "Rater.feed: event 'e1' (update) stamped 2026-03-01T00:30:00Z would make every "
+        "statement fail to price the samples of account 'a1': price entry 'big' of plan "
+        "'p' prices 500000000000000000000 B of "
         "meter 'egress' for account 'a1' (resource 'vm') at 5.00000000000000000000E+30, "
     )
     # The same update after the samples moves nothing priced: taken, and the day's
@@ -445,3 +445,225 @@ def test_feed_and_batch_agree_when_descriptions_choose_the_rate(
         refused=(rk.BadQuantityError, rk.BadPriceError),
         as_it_goes=True,
     )
+
+
+# -- what a review found: each kind of record the door must judge, and must not refuse --
+
+_G = rk.Graduated([rk.Tier(10, "0"), rk.Tier(None, "0.5")])
+
+
+def _s(resource: str, at: str, value: str, kind: str = "delta", **given: Any) -> rk.Sample:
+    return rk.Sample("acme", resource, "m", at, value, kind=kind, **given)  # type: ignore[arg-type]
+
+
+def _e(
+    resource: str, at: str, attributes: Any = None, kind: str = "update", **given: Any
+) -> rk.Event:
+    return rk.Event("acme", resource, at, attributes, kind=kind, **given)  # type: ignore[arg-type]
+
+
+def _steep() -> rk.Plan:
+    return rk.Plan(
+        "p",
+        "EUR",
+        DAILY,
+        [
+            rk.PriceEntry("basic", "m", rk.PerUnit(1), where={"tier": "basic"}),
+            rk.PriceEntry("premium", "m", rk.PerUnit("1E+10"), where={"tier": "premium"}),
+        ],
+    )
+
+
+def _later_dearer() -> rk.Plan:
+    return rk.Plan(
+        "p",
+        "EUR",
+        DAILY,
+        [
+            rk.PriceEntry("cheap", "m", rk.PerUnit(1)),
+            rk.PriceEntry(
+                "dear", "m", rk.PerUnit("1E+10"), start="2026-03-05T00:00:00Z", priority=1
+            ),
+        ],
+    )
+
+
+_WEDGES = {
+    # A mean of 1E+21 B held on from 1 March: 1E+31 EUR once the dear price starts on 5
+    # March, though nothing is fed after.
+    "a gauge held into a later price": (
+        _later_dearer(),
+        rk.TimeWeightedMean(),
+        [],
+        [_s("r", "2026-03-01T12:00:00Z", "1E+21", "gauge", id="g")],
+    ),
+    # Compacted back to 4 March, then an update stamped 2 March makes vm premium from the
+    # kept cycles on: its 1E+21 B of 4 March at 1E+10.
+    "a too-late update": (
+        _steep(),
+        rk.Discrete(),
+        [
+            [_e("vm", "2026-03-01T00:00:00Z", {"tier": "basic"}, id="e1")],
+            "2026-03-04T00:00:00Z",
+            [_s("vm", "2026-03-04T12:00:00Z", "1E+21", id="s1")],
+        ],
+        [_e("vm", "2026-03-02T00:00:00Z", {"tier": "premium"}, id="e2")],
+    ),
+    "a too-late inventory": (
+        _steep(),
+        rk.Discrete(),
+        [
+            [_e("vm", "2026-03-01T00:00:00Z", {"tier": "basic"}, kind="start", id="e1")],
+            "2026-03-04T00:00:00Z",
+            [_s("vm", "2026-03-04T12:00:00Z", "1E+21", id="s1")],
+        ],
+        [rk.Inventory("2026-03-02T00:00:00Z", {("acme", "vm"): {"tier": "premium"}}, id="i")],
+    ),
+    # A from_zero counter's first reading counts from the start of its running stretch:
+    # a stop on 3 March and a start at 09:00 on 4 March put 9E+29 + 8E+29 GB in 4 March.
+    "events moving a counter's running stretch": (
+        rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("e", "m", _G)]),
+        rk.Counter(from_zero=True),
+        [
+            [_e("r", "2026-03-01T00:00:00Z", kind="start", id="e0")],
+            [
+                _s("r", "2026-03-04T10:00:00Z", "9E+29", "counter", id="c1"),
+                _s("r", "2026-03-04T20:00:00Z", "8E+29", "counter", id="c2"),
+            ],
+        ],
+        [
+            _e("r", "2026-03-03T00:00:00Z", kind="stop", id="e1"),
+            _e("r", "2026-03-04T09:00:00Z", kind="start", id="e2"),
+        ],
+    ),
+    # A mean compacted into the state goes on; an update of 5 March makes it premium's.
+    "an update of a gauge held in the compacted state": (
+        _steep(),
+        rk.TimeWeightedMean(),
+        [
+            [
+                _e("vm", "2026-03-01T00:00:00Z", {"tier": "basic"}, id="e1"),
+                _s("vm", "2026-03-01T12:00:00Z", "1E+21", "gauge", id="g1"),
+            ],
+            "2026-03-04T00:00:00Z",
+        ],
+        [_e("vm", "2026-03-05T00:00:00Z", {"tier": "premium"}, id="e2")],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_WEDGES))
+def test_a_batch_that_would_make_every_later_statement_fail_is_refused(name: str) -> None:
+    plan, policy, before, batch = _WEDGES[name]
+    meters = [rk.Meter("m", "GB", policy)]
+    rater = rk.Rater(plan, meters, start=START)
+    for step in before:
+        if isinstance(step, str):
+            rater.statement(step)
+        else:
+            rater.feed(step)
+    with pytest.raises(rk.BadQuantityError, match="would make every statement fail to price"):
+        rater.feed(batch)
+    # What it took, it still prices, at every watermark after.
+    for as_of in ("2026-03-06T00:00:00Z", "2026-03-09T00:00:00Z"):
+        rater.statement(as_of)
+
+
+_TAKEN = {
+    # Priced per GB, metered in MB: 1.8E+30 MB is 1.8E+27 GB, which tiers take.
+    "a quantity in a larger unit": (
+        rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("e", "m", _G, unit="TB")]),
+        rk.Discrete(),
+        [
+            _s("r1", "2026-03-02T00:00:00Z", "9E+29", id="a"),
+            _s("r2", "2026-03-02T00:00:00Z", "9E+29", id="b"),
+        ],
+    ),
+    # Only r1's bytes are tiered; r2's are priced PerUnit, row by row.
+    "rows another entry prices": (
+        rk.Plan(
+            "p",
+            "EUR",
+            MONTHLY,
+            [
+                rk.PriceEntry("x", "m", _G, where={"f": "x"}),
+                rk.PriceEntry("y", "m", rk.PerUnit(1), where={"f": "y"}),
+            ],
+        ),
+        rk.Discrete(),
+        [
+            _e("r1", "2026-03-01T00:00:00Z", {"f": "x"}, kind="start", id="e1"),
+            _e("r2", "2026-03-01T00:00:00Z", {"f": "y"}, kind="start", id="e2"),
+            _s("r1", "2026-03-02T00:00:00Z", "6E+29", id="a"),
+            _s("r2", "2026-03-02T00:00:00Z", "6E+29", id="b"),
+        ],
+    ),
+    "a group per resource": (
+        rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("a", "m", _G, group_by="resource")]),
+        rk.Discrete(),
+        [
+            _s("r1", "2026-03-02T00:00:00Z", "6E+29", id="a"),
+            _s("r2", "2026-03-20T00:00:00Z", "6E+29", id="b"),
+        ],
+    ),
+    "a flat price": (
+        rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("fee", "m", rk.Flat("5"))]),
+        rk.Discrete(),
+        [
+            _s("r1", "2026-03-02T00:00:00Z", "6E+29", id="a"),
+            _s("r2", "2026-03-03T00:00:00Z", "6E+29", id="b"),
+        ],
+    ),
+    # The first delta's span, 1 March 12:00 to 2 March 00:00, lies in 1 March.
+    "a delta over a span in the cycle before": (
+        rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("e", "m", _G)]),
+        rk.Discrete(),
+        [
+            _s("ip", "2026-03-02T00:00:00Z", "6E+29", since="2026-03-01T12:00:00Z", id="a"),
+            _s("ip", "2026-03-02T01:00:00Z", "6E+29", id="b"),
+        ],
+    ),
+    # A negative total is priced 0 by tiers (with an anomaly), not refused.
+    "a negative total": (
+        rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("e", "m", _G)]),
+        rk.Discrete(),
+        [
+            _s("ip", "2026-03-02T01:00:00Z", "-6E+29", id="a"),
+            _s("ip", "2026-03-02T02:00:00Z", "-6E+29", id="b"),
+        ],
+    ),
+    # The batch's own update of 1 March describes r0 from then on: its counter's first
+    # reading spreads from there, over more than one day (alone, it would not).
+    "a counter the batch describes": (
+        rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("e", "m", _G)]),
+        rk.Counter(from_zero=True),
+        [
+            _e("r0", "2026-03-01T00:00:00Z", {"f": "y"}, id="e1"),
+            _s("r0", "2026-03-04T10:00:00Z", "9E+29", "counter", id="c1"),
+            _s("r0", "2026-03-05T04:00:00Z", "8E+29", "counter", id="c2"),
+        ],
+    ),
+    # A delta spanning two cycles, and samples in later cycles (a door once failed on it).
+    "a delta spanning two cycles": (
+        rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("e", "m", _G)]),
+        rk.Discrete(),
+        [
+            _s("ip", "2026-03-03T00:00:00Z", "4E+29", since="2026-03-02T23:00:00Z", id="a"),
+            _s("ip", "2026-03-03T08:00:00Z", "5", id="b"),
+            _s("ip", "2026-03-05T00:00:00Z", "6", id="c"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_TAKEN))
+def test_what_batch_rating_prices_the_feed_takes(name: str) -> None:
+    plan, policy, records = _TAKEN[name]
+    meters = [rk.Meter("m", "GB", policy)]
+    rater = rk.Rater(plan, meters, start=START)
+    assert rater.feed(records).counts["accepted"] == len(records)
+    april = rk.Span(START, "2026-04-01T00:00:00Z")
+    expected = exact_sum(
+        c.amount for c in rk.rate(records, plan, span=april, meters=meters).charges
+    )
+    assert total(rater, "2026-04-01T00:00:00Z") == expected

@@ -23,7 +23,6 @@ from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
 from ._rater_reuse import Known
 from ._rating_engine import _Engine as _RatingEngine
-from ._sample_policies import Discrete
 from ._shown import show
 from ._time_policies import Continuous
 from ._zones import from_zone
@@ -55,17 +54,13 @@ class Engine:
 
     __slots__ = (
         "assigned",
-        "capped",
         "capped_levels",
-        "capped_readings",
         "cycle",
         "dues",
         "held",
         "kinds",
-        "largest",
         "largest_level",
         "largest_priced",
-        "largest_reading",
         "level_floors",
         "level_paths",
         "levels",
@@ -74,6 +69,7 @@ class Engine:
         "own_periods",
         "peaks",
         "plans",
+        "price_changes",
         "priced_levels",
         "priced_samples",
         "pricing",
@@ -139,23 +135,32 @@ class Engine:
         self.level_paths = tuple(
             (m.name, paths) for m in meters if (paths := _level_paths(m)) is not None
         )
-        # The Discrete meters some entry prices by a model that takes a cycle's quantity
-        # (not PerUnit), which must stay in ratekit's range (see _rater_sample_doors.sums), and
-        # the largest magnitude of their samples seen (None: not known yet); the same for
-        # the meters of readings (counters, gauges: see _rater_sample_doors.readings).
         sampled = [m for m in meters if isinstance(m, Meter) and m._factor is None]
-        discrete = {m.name for m in sampled if type(m.policy) is Discrete}
-        self.capped = _priced_whole(known, discrete)
-        self.largest: Decimal | None = None
-        self.capped_readings = _priced_whole(known, {m.name for m in sampled} - discrete)
-        # The readings of a set of those meters the compacted states hold (a gauge's level
-        # goes on from one), per set: the states they were counted in, how many, the
-        # largest magnitude.
+        # The readings of a set of meters the compacted states hold (a gauge's level goes
+        # on from one), per set: the states they were counted in, how many, the largest
+        # magnitude.
         self.held: dict[frozenset[str], tuple[tuple[object, ...], int, Decimal]] = {}
-        self.largest_reading: Decimal | None = None
+        # Where a price may change (an entry starts or ends, an assignment): a gauge's
+        # value held on is priced again there (see _rater_sample_doors.metered).
+        self.price_changes = sorted(
+            {
+                t
+                for plan in known
+                for entry in plan.entries
+                for t in (entry.start_us, entry.end_us)
+                if t is not None
+            }
+            | {
+                t
+                for a in (() if isinstance(plans, Plan) else plans)
+                for t in (a.start_us, a.end_us)
+                if t is not None
+            }
+        )
         # Per meter, the entries pricing it and their unit factors; per meter of samples,
-        # how far those prices can take its quantity (see _price_reach, _rater_sample_doors.amounts),
-        # and the largest magnitude of their samples seen (None: not known yet).
+        # how far those prices can take its quantity (see _price_reach and
+        # _rater_sample_doors.amounts), and the largest magnitude of their samples seen
+        # (None: not known yet).
         self.pricing: Pricing = pricing(meters, known)
         self.priced_samples = {
             m.name: reach(self.pricing[m.name]) for m in sampled if m.name in self.pricing
@@ -345,13 +350,3 @@ def meters(meters: Iterable[Meter]) -> list[Meter]:
         )
     # The shared door of rate() and meter(): each item a Meter, the names unique.
     return list(meters_of(given, "Rater meters").values())
-
-
-def _priced_whole(plans: Iterable[Plan], names: set[str]) -> frozenset[str]:
-    """The meters of ``names`` some entry prices by a model taking a cycle's quantity."""
-    return frozenset(
-        entry.meter
-        for plan in plans
-        for entry in plan.entries
-        if entry.meter in names and type(entry.price) is not PerUnit
-    )

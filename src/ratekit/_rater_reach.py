@@ -237,8 +237,6 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
             )
     computed_levels(rater, batch)
     _doors.levels(rater, batch)
-    _sample_doors.sums(rater, samples)
-    _sample_doors.readings(rater, samples)
     _sample_doors.amounts(rater, batch, samples)
     return batch
 
