@@ -667,3 +667,77 @@ def test_what_batch_rating_prices_the_feed_takes(name: str) -> None:
         c.amount for c in rk.rate(records, plan, span=april, meters=meters).charges
     )
     assert total(rater, "2026-04-01T00:00:00Z") == expected
+
+
+def test_a_too_late_event_before_the_compacted_description_is_taken() -> None:
+    # r0 is described z from 05:00 on 1 March, compacted; an update of 00:00 that day
+    # (x, the steep entry's) comes after: z still holds from 05:00, so the 2E+20 B of 3
+    # March are priced 1 EUR each, as batch rating prices them, and the update is taken.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        DAILY,
+        [
+            rk.PriceEntry("ex", "m", rk.PerUnit("1E+10"), where={"f": "x"}, priority=1),
+            rk.PriceEntry("all", "m", rk.PerUnit(1)),
+        ],
+    )
+    meters = [rk.Meter("m", "B", rk.Discrete())]
+    rater = rk.Rater(plan, meters, start=START)
+    described = _e("r0", "2026-03-01T05:00:00Z", {"f": "z"}, id="z")
+    rater.feed([described])
+    rater.statement("2026-03-03T00:00:00Z")
+    big = _s("r0", "2026-03-03T12:00:00Z", "2E+20", id="big")
+    rater.feed([big])
+    late = _e("r0", "2026-03-01T00:00:00Z", {"f": "x"}, id="x")
+    assert rater.feed([late]).too_late == ("x",)
+    rating = rk.rate(
+        [described, big, late],
+        plan,
+        span=rk.Span("2026-03-03T00:00:00Z", "2026-03-04T00:00:00Z"),
+        meters=meters,
+    )
+    assert total(rater, "2026-03-04T00:00:00Z") == rating.total() == Decimal("2E+20")
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        rk.PriceEntry("e", "mem", _G, group_by="resource"),
+        rk.PriceEntry("e", "mem", rk.Flat("5")),
+    ],
+    ids=["grouped per resource", "flat"],
+)
+def test_levels_a_price_does_not_add_up_are_not_summed(entry: rk.PriceEntry) -> None:
+    # Two levels of 8E+26 MB held a month: 1.19E+30 MB*hour summed, but each resource's
+    # group (or a flat price) never adds them: 5.952E+29 each, as batch rating prices them.
+    plan = rk.Plan("p", "EUR", MONTHLY, [entry])
+    records = [
+        rk.Event("acme", f"vm-{n}", START, {"mb": "8E+26"}, kind="start", id=f"e{n}")
+        for n in (1, 2)
+    ]
+    rater = rk.Rater(plan, MEMORY, start=START)
+    assert rater.feed(records).accepted == ("e1", "e2")
+    april = rk.Span(START, "2026-04-01T00:00:00Z")
+    assert (
+        total(rater, "2026-04-01T00:00:00Z")
+        == rk.rate(records, plan, span=april, meters=MEMORY).total()
+    )
+
+
+def test_samples_past_the_last_bound_of_tiers_that_end_are_left_to_the_statements() -> None:
+    # Tiers up to 1,000 B, no further: 600 B + 600 B in a day is 1,200, a price's own rule,
+    # not a number out of range. A correction can lift it, so the feed takes the samples
+    # and the statement says it (as it would say an unpriced usage); a correction of
+    # -300 B makes it 900 B: 9.00.
+    plan = _plan("egress", rk.Graduated([rk.Tier(1000, "0.01")]))
+    rater = rk.Rater(plan, EGRESS, start=START)
+    records = [
+        _delta("r1", "2026-03-01T01:00:00Z", "600", "s1"),
+        _delta("r2", "2026-03-01T02:00:00Z", "600", "s2"),
+    ]
+    assert rater.feed(records).accepted == ("s1", "s2")
+    with pytest.raises(rk.BadQuantityError, match="cannot price 1200 B"):
+        rater.statement("2026-03-02T00:00:00Z")
+    assert rater.feed([_delta("r2", "2026-03-01T03:00:00Z", "-300", "s3")]).accepted == ("s3",)
+    assert total(rater, "2026-03-02T00:00:00Z") == Decimal("9.00")

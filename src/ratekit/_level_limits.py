@@ -28,7 +28,7 @@ from ._shown import show
 from ._time_policies import Continuous
 from .policies import Meter
 from .pricebook import Plan, PriceEntry
-from .prices import PerUnit
+from .prices import Flat, PerUnit
 from .usage import UsageRow
 
 __all__ = [
@@ -52,14 +52,22 @@ _US_PER_HOUR: Final = Decimal(3_600_000_000)
 _AHEAD_US: Final = 366 * 24 * 3_600_000_000
 
 
-def capped(meters: Iterable[Meter], plans: Iterable[Plan]) -> dict[str, Meter]:
-    """The Continuous meters some entry prices by a model that takes a cycle's quantity. O(e)."""
+def capped(
+    meters: Iterable[Meter], plans: Iterable[Plan], *, summed: bool = False
+) -> dict[str, Meter]:
+    """The Continuous meters some entry prices by a model that takes a cycle's quantity. O(e).
+
+    ``summed``: only those some entry prices by the sum of an account's resources' levels
+    (not a `Flat` price, whatever the quantity, nor one grouped per resource).
+    """
     continuous = {m.name: m for m in meters if type(m.policy) is Continuous}
     return {
         entry.meter: continuous[entry.meter]
         for plan in plans
         for entry in plan.entries
-        if entry.meter in continuous and type(entry.price) is not PerUnit
+        if entry.meter in continuous
+        and type(entry.price) is not PerUnit
+        and not (summed and (type(entry.price) is Flat or entry.group_by == "resource"))
     }
 
 
@@ -219,16 +227,14 @@ def floors(meters: Mapping[str, Meter], pricing: Pricing) -> dict[str, Decimal]:
     for name, meter in meters.items():
         multiple, constant = reach(pricing.get(name, ()))
         multiplier, divisor = meter._factor  # type: ignore[misc]
-        per_level = multiple * Fraction(multiplier * _AHEAD_US * 2, divisor)
+        held = Fraction(multiplier * _AHEAD_US * 2, divisor)  # a level's quantity, two years
         room = Fraction(LIMIT) - constant
-        if per_level == 0:
-            floor = LIMIT if room > 0 else Decimal(0)  # (nothing a level changes)
-        else:
-            floor = _FLOOR.divide(Decimal(room.numerator), Decimal(room.denominator))
-            floor = _FLOOR.divide(
-                _FLOOR.multiply(floor, per_level.denominator), Decimal(per_level.numerator)
-            )
-        found[name] = max(floor, Decimal(0))
+        floor = (
+            Fraction(LIMIT) if multiple == 0 else room / (multiple * held)
+        )  # (a Flat price alone: nothing a level changes, but its own range)
+        found[name] = max(
+            _FLOOR.divide(Decimal(floor.numerator), Decimal(floor.denominator)), Decimal(0)
+        )
     return found
 
 

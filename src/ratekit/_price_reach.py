@@ -18,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
-from ._decimals import CONTEXT, MAX_ADJUSTED
+from ._decimals import CONTEXT, MAX_ADJUSTED, RANGE_TEXT
 from .errors import RatekitError
 from .percentages import GraduatedPercentage, Percentage
 from .policies import Meter
@@ -26,7 +26,7 @@ from .pricebook import Plan, PriceEntry
 from .prices import Flat, Graduated, Package, PerUnit, PriceModel, Volume
 from .units import Unit
 
-__all__ = ["LIMIT", "Pricing", "pricing", "reach", "refused", "within"]
+__all__ = ["LIMIT", "Pricing", "out_of_range", "pricing", "reach", "refused", "within"]
 
 #: Per meter, each entry pricing it and the factor from the meter's unit to the entry's.
 Pricing = Mapping[str, tuple[tuple[PriceEntry, Fraction], ...]]
@@ -114,12 +114,24 @@ def within(largest: Fraction, multiple: Fraction, constant: Fraction) -> bool:
     return largest * multiple + constant < _LIMIT
 
 
+def out_of_range(error: RatekitError) -> bool:
+    """Whether ``error`` refuses a number ratekit cannot carry (not a price's own rule).
+
+    A quantity or an amount out of the range ratekit represents is refused whatever
+    comes after; a price's own refusal (more than the last tier of tiers that end, an
+    unpriced usage) a correction fed later can lift, so the feed's doors leave it to the
+    statements. Told by the range's words, which every such refusal gives.
+    """
+    return RANGE_TEXT in str(error)
+
+
 def refused(quantity: Decimal, entry: PriceEntry, factor: Fraction, unit: str) -> str | None:
     """What refuses ``quantity`` of the entry's meter under ``entry``, or None. O(t).
 
     The quantity converted to the entry's unit, then priced as rating prices it: a
-    PerUnit entry's rate times it, a whole model's ``amount()`` (its own refusal, or an
-    amount of `LIMIT` or more). ``unit``: the meter's, to say the quantity in.
+    PerUnit entry's rate times it, a whole model's ``amount()`` (its refusal of a number
+    out of range, or an amount of `LIMIT` or more; not its own rules: `out_of_range()`).
+    ``unit``: the meter's, to say the quantity in.
     """
     converted = quantity if factor == 1 else _decimal(Fraction(quantity) * factor)
     price = entry.price
@@ -130,12 +142,11 @@ def refused(quantity: Decimal, entry: PriceEntry, factor: Fraction, unit: str) -
             else price.amount(converted)
         )
     except RatekitError as error:
+        if not out_of_range(error):
+            return None  # a price's own rule: the statements say it
         return f"price entry {entry.id!r} refuses {converted} {entry.unit or unit} ({error})"
-    except (ArithmeticError, TypeError, ValueError) as error:  # a price model of your own
-        return (
-            f"price entry {entry.id!r} raises {type(error).__name__} ({error}) pricing "
-            f"{converted} {entry.unit or unit}"
-        )
+    except (ArithmeticError, TypeError, ValueError):  # a price model of your own
+        return None  # (its own failure, not the range: the statements say it)
     if type(amount) is Decimal and amount.is_finite() and amount.copy_abs() < LIMIT:
         return None
     return f"price entry {entry.id!r} prices {converted} {entry.unit or unit} at {amount}"

@@ -32,7 +32,7 @@ from .errors import BadCalendarError, BadTimeError, RatekitError, RatekitTypeErr
 from .metering import accepted_kinds, meter
 from .policies import Meter, meters_of
 from .pricebook import Plan, PriceEntry
-from .prices import PerUnit
+from .prices import Flat, PerUnit
 from .rating import Rating, rate, rate_rows
 from .records import Event, Inventory, Sample
 from .spans import Span
@@ -177,12 +177,16 @@ class Engine:
         self.level_floors = level_floors(self.priced_levels, self.pricing)
         # The Continuous meters some entry prices by a cycle's quantity: a level whose
         # time alone passes what such a price takes is refused (see _rater_doors.levels).
-        self.capped_levels = capped_levels(meters, known)
+        self.capped_levels = capped_levels(meters, known, summed=True)
         # Per such meter, the largest factor converting its quantity to the unit of an
         # entry taking it whole (1 but for an entry stated per another unit).
         self.whole_factors = {
             name: max(
-                (f for e, f in self.pricing.get(name, ()) if type(e.price) is not PerUnit),
+                (
+                    f
+                    for e, f in self.pricing.get(name, ())
+                    if type(e.price) not in (PerUnit, Flat) and e.group_by != "resource"
+                ),
                 default=Fraction(1),
             )
             for name in self.capped_levels

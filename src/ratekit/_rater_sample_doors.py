@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from . import _rater_range as _range
 from ._instants import format_us
-from ._price_reach import within
+from ._price_reach import out_of_range, within
 from ._shown import show
 from .errors import BadQuantityError, BadTimeError, RatekitError
 from .records import Event, Inventory, Sample
@@ -142,6 +142,8 @@ def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) ->
     try:
         usage = metered(rater, accounts, fresh, meters, batch)
     except RatekitError as error:
+        if not out_of_range(error):
+            return  # a rule a later record can satisfy: the statements say it
         raise _refusal(named, min(accounts), "meter", error) from None
     first = rater._first
     rows: dict[str, list[UsageRow]] = {}
@@ -161,6 +163,8 @@ def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) ->
                 allowed=rater._allowed,
             )
         except RatekitError as error:
+            if not out_of_range(error):
+                continue  # a price's own rule (tiers that end): a correction may lift it
             raise _refusal(named, account, "price", error) from None
 
 
@@ -217,15 +221,33 @@ def metered(
 def _taken(rater: Rater, batch: Sequence[Record], accounts: set[str]) -> list[Record]:
     """The events of ``accounts`` and the inventories of ``batch`` the feed takes. O(n).
 
-    Those stamped before the kept cycles too: metering places them as the rater places
-    them in the compacted state, describing the resource from there on.
+    Those stamped before the kept cycles too, which the rater places in the compacted
+    state, but for one stamped before the description a resource's state holds began
+    (a later event described it anew): metering it here would put its description
+    after that one.
     """
+    base = rater._base_us
+    since: dict[tuple[str, str], int] | None = None
     taken: dict[object, Record] = {}
     for record in batch:
         if type(record) is Sample or not _new(rater, record):
             continue
         if type(record) is Event and record.account not in accounts:
             continue
+        if record.at_us < base:
+            if since is None:
+                since = {
+                    (s.account, s.resource): s.since_us
+                    for s in rater._state
+                    if s.since_us is not None
+                }
+            concerned = (
+                [(record.account, record.resource)]
+                if type(record) is Event
+                else [(a, r) for a, r, _ in record.resources]
+            )
+            if any(since.get(key, base) > record.at_us for key in concerned):
+                continue
         taken.setdefault(identity_of(record), record)  # (of two versions, the first)
     return list(taken.values())
 
