@@ -741,3 +741,25 @@ def test_samples_past_the_last_bound_of_tiers_that_end_are_left_to_the_statement
         rater.statement("2026-03-02T00:00:00Z")
     assert rater.feed([_delta("r2", "2026-03-01T03:00:00Z", "-300", "s3")]).accepted == ("s3",)
     assert total(rater, "2026-03-02T00:00:00Z") == Decimal("9.00")
+
+
+def test_a_too_late_event_describing_a_resource_no_state_describes_is_judged() -> None:
+    # vm's 1E+21 B of 4 March were priced by the catch-all (1 EUR each); an update stamped
+    # 2 March, after 2 March was compacted with nothing of vm, makes it x's from the kept
+    # cycles on: 1E+31 EUR. Refused, naming the update.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        DAILY,
+        [
+            rk.PriceEntry("ex", "m", rk.PerUnit("1E+10"), where={"f": "x"}, priority=1),
+            rk.PriceEntry("all", "m", rk.PerUnit(1)),
+        ],
+    )
+    meters = [rk.Meter("m", "B", rk.Discrete())]
+    rater = rk.Rater(plan, meters, start=START)
+    rater.statement("2026-03-04T00:00:00Z")
+    rater.feed([_s("vm", "2026-03-04T12:00:00Z", "1E+21", id="s1")])
+    with pytest.raises(rk.BadQuantityError, match=r"event 'x' \(update\) stamped 2026-03-02"):
+        rater.feed([_e("vm", "2026-03-02T00:00:00Z", {"f": "x"}, id="x")])
+    assert total(rater, "2026-03-05T00:00:00Z") == Decimal("1E+21")

@@ -246,7 +246,7 @@ def _taken(rater: Rater, batch: Sequence[Record], accounts: set[str]) -> list[Re
                 if type(record) is Event
                 else [(a, r) for a, r, _ in record.resources]
             )
-            if any(since.get(key, base) > record.at_us for key in concerned):
+            if any(since.get(key, record.at_us) > record.at_us for key in concerned):
                 continue
         taken.setdefault(identity_of(record), record)  # (of two versions, the first)
     return list(taken.values())
