@@ -700,18 +700,10 @@ def test_a_too_late_event_before_the_compacted_description_is_taken() -> None:
     assert total(rater, "2026-03-04T00:00:00Z") == rating.total() == Decimal("2E+20")
 
 
-@pytest.mark.parametrize(
-    "entry",
-    [
-        rk.PriceEntry("e", "mem", _G, group_by="resource"),
-        rk.PriceEntry("e", "mem", rk.Flat("5")),
-    ],
-    ids=["grouped per resource", "flat"],
-)
-def test_levels_a_price_does_not_add_up_are_not_summed(entry: rk.PriceEntry) -> None:
-    # Two levels of 8E+26 MB held a month: 1.19E+30 MB*hour summed, but each resource's
-    # group (or a flat price) never adds them: 5.952E+29 each, as batch rating prices them.
-    plan = rk.Plan("p", "EUR", MONTHLY, [entry])
+def test_levels_grouped_per_resource_are_not_summed() -> None:
+    # Two levels of 8E+26 MB held a month: 1.19E+30 MB*hour summed, but a price grouped
+    # per resource never adds them: 5.952E+29 each, as batch rating prices them.
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("e", "mem", _G, group_by="resource")])
     records = [
         rk.Event("acme", f"vm-{n}", START, {"mb": "8E+26"}, kind="start", id=f"e{n}")
         for n in (1, 2)

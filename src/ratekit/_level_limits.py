@@ -28,7 +28,7 @@ from ._shown import show
 from ._time_policies import Continuous
 from .policies import Meter
 from .pricebook import Plan, PriceEntry
-from .prices import Flat, PerUnit
+from .prices import PerUnit
 from .usage import UsageRow
 
 __all__ = [
@@ -58,7 +58,7 @@ def capped(
     """The Continuous meters some entry prices by a model that takes a cycle's quantity. O(e).
 
     ``summed``: only those some entry prices by the sum of an account's resources' levels
-    (not a `Flat` price, whatever the quantity, nor one grouped per resource).
+    (not one grouped per resource, which prices each resource's alone).
     """
     continuous = {m.name: m for m in meters if type(m.policy) is Continuous}
     return {
@@ -67,7 +67,7 @@ def capped(
         for entry in plan.entries
         if entry.meter in continuous
         and type(entry.price) is not PerUnit
-        and not (summed and (type(entry.price) is Flat or entry.group_by == "resource"))
+        and not (summed and entry.group_by == "resource")
     }
 
 

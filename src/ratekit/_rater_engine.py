@@ -32,7 +32,7 @@ from .errors import BadCalendarError, BadTimeError, RatekitError, RatekitTypeErr
 from .metering import accepted_kinds, meter
 from .policies import Meter, meters_of
 from .pricebook import Plan, PriceEntry
-from .prices import Flat, PerUnit
+from .prices import PerUnit
 from .rating import Rating, rate, rate_rows
 from .records import Event, Inventory, Sample
 from .spans import Span
@@ -185,7 +185,7 @@ class Engine:
                 (
                     f
                     for e, f in self.pricing.get(name, ())
-                    if type(e.price) not in (PerUnit, Flat) and e.group_by != "resource"
+                    if type(e.price) is not PerUnit and e.group_by != "resource"
                 ),
                 default=Fraction(1),
             )
