@@ -669,11 +669,9 @@ def test_what_batch_rating_prices_the_feed_takes(name: str) -> None:
     assert total(rater, "2026-04-01T00:00:00Z") == expected
 
 
-def test_a_too_late_event_before_the_compacted_description_is_taken() -> None:
-    # r0 is described z from 05:00 on 1 March, compacted; an update of 00:00 that day
-    # (x, the steep entry's) comes after: z still holds from 05:00, so the 2E+20 B of 3
-    # March are priced 1 EUR each, as batch rating prices them, and the update is taken.
-    plan = rk.Plan(
+def _x_or_all() -> rk.Plan:
+    # x's bytes at 1E+10 EUR, anything else's at 1.
+    return rk.Plan(
         "p",
         "EUR",
         DAILY,
@@ -682,7 +680,13 @@ def test_a_too_late_event_before_the_compacted_description_is_taken() -> None:
             rk.PriceEntry("all", "m", rk.PerUnit(1)),
         ],
     )
-    meters = [rk.Meter("m", "B", rk.Discrete())]
+
+
+def test_a_too_late_event_before_the_compacted_description_is_taken() -> None:
+    # r0 is described z from 05:00 on 1 March, compacted; an update of 00:00 that day
+    # (x, the steep entry's) comes after: z still holds from 05:00, so the 2E+20 B of 3
+    # March are priced 1 EUR each, as batch rating prices them, and the update is taken.
+    plan, meters = _x_or_all(), [rk.Meter("m", "B", rk.Discrete())]
     rater = rk.Rater(plan, meters, start=START)
     described = _e("r0", "2026-03-01T05:00:00Z", {"f": "z"}, id="z")
     rater.feed([described])
@@ -739,16 +743,7 @@ def test_a_too_late_event_describing_a_resource_no_state_describes_is_judged() -
     # vm's 1E+21 B of 4 March were priced by the catch-all (1 EUR each); an update stamped
     # 2 March, after 2 March was compacted with nothing of vm, makes it x's from the kept
     # cycles on: 1E+31 EUR. Refused, naming the update.
-    plan = rk.Plan(
-        "p",
-        "EUR",
-        DAILY,
-        [
-            rk.PriceEntry("ex", "m", rk.PerUnit("1E+10"), where={"f": "x"}, priority=1),
-            rk.PriceEntry("all", "m", rk.PerUnit(1)),
-        ],
-    )
-    meters = [rk.Meter("m", "B", rk.Discrete())]
+    plan, meters = _x_or_all(), [rk.Meter("m", "B", rk.Discrete())]
     rater = rk.Rater(plan, meters, start=START)
     rater.statement("2026-03-04T00:00:00Z")
     rater.feed([_s("vm", "2026-03-04T12:00:00Z", "1E+21", id="s1")])
