@@ -183,8 +183,9 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     a Continuous level's attribute to a negative or non-numeric value:
     `level_refusal()`, or making a level computed by a function so: `computed_levels()`;
     a record stamped where no cycle can be computed, an inventory listing an unassigned
-    account or setting a level so: `_rater_doors`) is refused here, so that it cannot
-    make every later statement fail.
+    account or setting a level so: `_rater_doors`; a batch after which some price would
+    take a sample meter's quantity out of range: `_rater_sample_doors`) is refused here,
+    so that it cannot make every later statement fail.
 
     The doors that can be are asked of the batch as a whole (`_looked()`), not per record:
     only when one of them may refuse a record is each record looked at, in the order
