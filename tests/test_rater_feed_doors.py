@@ -470,6 +470,15 @@ def _delta(resource: str, at: str, value: str, record_id: str, account: str = "a
     return rk.Sample(account, resource, "egress", at, value, id=record_id)
 
 
+#: How the door ends its words on 1.8E+30 that tiers cannot take (rating's own, then its).
+_BEYOND_TIERS = (
+    f"Graduated quantity Decimal('{18 * 10**29}') lies outside the numbers ratekit "
+    "represents exactly: give at most 60 significant digits and, unless zero, a magnitude "
+    "from 1E-30 up to but excluding 1E+30. The batch is refused whole; fix or drop the "
+    "samples and feed the batch again."
+)
+
+
 def test_the_delta_that_brings_a_cycle_past_what_tiers_take_is_refused() -> None:
     rater = rk.Rater(_egress_plan(TIERED), EGRESS, start=START)
     first = _delta("r1", "2026-03-01T01:00:00Z", "9e29", "s1")
@@ -485,11 +494,7 @@ def test_the_delta_that_brings_a_cycle_past_what_tiers_take_is_refused() -> None
         f"{18 * 10**29} GB of meter 'egress' for account 'a1' in the cycle "
         "2026-03-01T00:00:00Z..2026-03-02T00:00:00Z (reached by "
         f"{9 * 10**29} GB of resource 'r2', records ['s2'], over "
-        "2026-03-01T00:00:00Z..2026-03-02T00:00:00Z): Graduated quantity "
-        f"Decimal('{18 * 10**29}') lies outside the numbers ratekit represents "
-        "exactly: give at most 60 significant digits and, unless zero, a magnitude from "
-        "1E-30 up to but excluding 1E+30. The batch is refused whole; fix or drop the "
-        "samples and feed the batch again."
+        "2026-03-01T00:00:00Z..2026-03-02T00:00:00Z): " + _BEYOND_TIERS
     )
     # Batch rating refuses the same records.
     day = rk.Span(START, "2026-03-02T00:00:00Z")
@@ -577,11 +582,7 @@ def test_counter_readings_whose_increments_pass_what_tiers_take_are_refused() ->
         f"price entry 'cpu' of plan 'p' cannot price {18 * 10**29} s of meter 'cpu' for "
         "account 'a1' in the cycle 2026-03-01T00:00:00Z..2026-03-02T00:00:00Z (reached by "
         f"{18 * 10**29} s of resource 'nic', records ['c1', 'c2', 'c3', 'c4'], over "
-        "2026-03-01T00:00:00Z..2026-03-02T00:00:00Z): Graduated quantity "
-        f"Decimal('{18 * 10**29}') lies outside the numbers ratekit represents "
-        "exactly: give at most 60 significant digits and, unless zero, a magnitude from "
-        "1E-30 up to but excluding 1E+30. The batch is refused whole; fix or drop the "
-        "samples and feed the batch again."
+        "2026-03-01T00:00:00Z..2026-03-02T00:00:00Z): " + _BEYOND_TIERS
     )
     day = rk.Span(START, "2026-03-02T00:00:00Z")
     with pytest.raises(rk.BadQuantityError):

@@ -41,6 +41,7 @@ __all__ = [
     "longest_cycle",
     "refusal",
     "sum_words",
+    "summed",
 ]
 
 #: Ceilings are shown to six digits, rounded down: every level below the one shown is taken.
@@ -52,23 +53,34 @@ _US_PER_HOUR: Final = Decimal(3_600_000_000)
 _AHEAD_US: Final = 366 * 24 * 3_600_000_000
 
 
-def capped(
-    meters: Iterable[Meter], plans: Iterable[Plan], *, summed: bool = False
-) -> dict[str, Meter]:
-    """The Continuous meters some entry prices by a model that takes a cycle's quantity. O(e).
-
-    ``summed``: only those some entry prices by the sum of an account's resources' levels
-    (not one grouped per resource, which prices each resource's alone).
-    """
+def capped(meters: Iterable[Meter], plans: Iterable[Plan]) -> dict[str, Meter]:
+    """The Continuous meters some entry prices by a model that takes a cycle's quantity. O(e)."""
     continuous = {m.name: m for m in meters if type(m.policy) is Continuous}
     return {
         entry.meter: continuous[entry.meter]
         for plan in plans
         for entry in plan.entries
-        if entry.meter in continuous
-        and type(entry.price) is not PerUnit
-        and not (summed and entry.group_by == "resource")
+        if entry.meter in continuous and type(entry.price) is not PerUnit
     }
+
+
+def summed(meters: Mapping[str, Meter], pricing: Pricing) -> dict[str, tuple[Meter, Fraction]]:
+    """The meters of ``meters`` whose levels some entry prices summed, with its unit factor.
+
+    An entry taking a cycle's quantity whole (not `PerUnit`) and not grouped per resource
+    (which prices each resource's alone) prices the sum of an account's resources'
+    levels; per such meter, the largest factor from its unit to such an entry's. O(e).
+    """
+    found: dict[str, tuple[Meter, Fraction]] = {}
+    for name, meter in meters.items():
+        factors = [
+            factor
+            for entry, factor in pricing.get(name, ())
+            if type(entry.price) is not PerUnit and entry.group_by != "resource"
+        ]
+        if factors:
+            found[name] = (meter, max(factors))
+    return found
 
 
 def ceiling(meter: Meter, cycle_us: int, scale: Fraction = Fraction(1)) -> Decimal:

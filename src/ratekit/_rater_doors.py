@@ -366,15 +366,15 @@ def sum_found(rater: Rater, batch: Sequence[object], at_us: int | None = None) -
     records kept.
     """
     engine = rater._engine
-    meters = engine.capped_levels
-    if not meters:
+    summed = engine.summed_levels
+    if not summed:
         return None
     setting = [
         (record, account, resource, name, level)
         for record in batch
         for account, resource, attributes in _listed(record)
         if attributes
-        for name, meter in meters.items()
+        for name, (meter, _) in summed.items()
         if (level := level_in(attributes, meter)) is not None and level > 0
     ]
     if not setting:
@@ -386,7 +386,7 @@ def sum_found(rater: Rater, batch: Sequence[object], at_us: int | None = None) -
                 level
                 for record in kept
                 for _, _, attributes in _listed(record)
-                for meter in meters.values()
+                for meter, _ in summed.values()
                 if (level := level_in(attributes, meter)) is not None
             ),
             default=Decimal(0),
@@ -395,14 +395,13 @@ def sum_found(rater: Rater, batch: Sequence[object], at_us: int | None = None) -
     engine.largest_level = largest  # an upper bound: a refused batch may raise it, harmlessly
     count = len(rater._by_key) + len(rater._state) + len(setting)
     bound = CONTEXT.multiply(largest, count * 2 * 366 * 86_400_000_000)
-    factors = engine.whole_factors
     if all(
         within(
             Fraction(CONTEXT.divide(CONTEXT.multiply(bound, m._factor[0]), m._factor[1])),  # type: ignore[index]
-            factors[name],
+            factor,
             Fraction(0),
         )
-        for name, m in meters.items()
+        for m, factor in summed.values()
     ):
         return None
     accounts = {item[1] for item in setting}
@@ -410,7 +409,7 @@ def sum_found(rater: Rater, batch: Sequence[object], at_us: int | None = None) -
     for record in kept:
         for account, resource, attributes in _listed(record):
             if account in accounts and attributes:
-                for name, meter in meters.items():
+                for name, (meter, _) in summed.items():
                     level = level_in(attributes, meter)
                     if level is not None:
                         per = sums.setdefault((account, name), {})
@@ -419,9 +418,8 @@ def sum_found(rater: Rater, batch: Sequence[object], at_us: int | None = None) -
         per = sums.setdefault((account, name), {})
         per[resource] = max(per.get(resource, level), level)
         stamp = typing.cast("int", item.at_us if at_us is None else at_us)  # type: ignore[attr-defined]
-        words = sum_words(
-            per, resource, meters[name], engine.containing, stamp, factor=factors[name]
-        )
+        meter, factor = summed[name]
+        words = sum_words(per, resource, meter, engine.containing, stamp, factor=factor)
         if words is not None:
             return item, account, resource, words
     return None

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from fractions import Fraction
 
 from . import _rater_assigned as _assigned
 from . import _rater_book as _ledger
 from . import _rater_reuse as _reuse
 from ._decimals import ZERO
 from ._instants import MAX_US, MIN_US, format_us, from_us
-from ._level_limits import capped as capped_levels
 from ._level_limits import floors as level_floors
+from ._level_limits import summed as summed_levels
 from ._price_reach import Pricing, pricing, reach
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
@@ -32,7 +31,6 @@ from .errors import BadCalendarError, BadTimeError, RatekitError, RatekitTypeErr
 from .metering import accepted_kinds, meter
 from .policies import Meter, meters_of
 from .pricebook import Plan, PriceEntry
-from .prices import PerUnit
 from .rating import Rating, rate, rate_rows
 from .records import Event, Inventory, Sample
 from .spans import Span
@@ -54,10 +52,9 @@ class Engine:
 
     __slots__ = (
         "assigned",
-        "capped_levels",
         "cycle",
         "dues",
-        "held",
+        "held_readings",
         "kinds",
         "largest_level",
         "largest_priced",
@@ -74,9 +71,9 @@ class Engine:
         "priced_samples",
         "pricing",
         "segments",
+        "summed_levels",
         "sums",
         "timed",
-        "whole_factors",
     )
 
     def __init__(self, plans: Plan | Sequence[Assignment], meters: Sequence[Meter]) -> None:
@@ -136,10 +133,10 @@ class Engine:
             (m.name, paths) for m in meters if (paths := _level_paths(m)) is not None
         )
         sampled = [m for m in meters if isinstance(m, Meter) and m._factor is None]
-        # The readings of a set of meters the compacted states hold (a gauge's level goes
-        # on from one), per set: the states they were counted in, how many, the largest
-        # magnitude.
-        self.held: dict[frozenset[str], tuple[tuple[object, ...], int, Decimal]] = {}
+        # The readings of priced sample meters the compacted states hold (a gauge's
+        # level goes on from one): the states they were counted in, how many, the largest
+        # magnitude (None: not counted yet).
+        self.held_readings: tuple[tuple[object, ...], int, Decimal] | None = None
         # Where a price may change (an entry starts or ends, an assignment): a gauge's
         # value held on is priced again there (see _rater_sample_doors.metered).
         self.price_changes = sorted(
@@ -175,22 +172,10 @@ class Engine:
             if isinstance(m, Meter) and type(m.policy) is Continuous and m.name in self.pricing
         }
         self.level_floors = level_floors(self.priced_levels, self.pricing)
-        # The Continuous meters some entry prices by a cycle's quantity: a level whose
-        # time alone passes what such a price takes is refused (see _rater_doors.levels).
-        self.capped_levels = capped_levels(meters, known, summed=True)
-        # Per such meter, the largest factor converting its quantity to the unit of an
-        # entry taking it whole (1 but for an entry stated per another unit).
-        self.whole_factors = {
-            name: max(
-                (
-                    f
-                    for e, f in self.pricing.get(name, ())
-                    if type(e.price) is not PerUnit and e.group_by != "resource"
-                ),
-                default=Fraction(1),
-            )
-            for name in self.capped_levels
-        }
+        # The Continuous meters some entry prices by the sum of an account's levels, with
+        # the largest factor to such an entry's unit: levels whose time alone takes that
+        # sum past what such a price takes are refused (see _rater_doors.level_sums).
+        self.summed_levels = summed_levels(self.priced_levels, self.pricing)
         self.largest_level: Decimal | None = None  # of those levels set (None: not known yet)
 
     def unit(self, meter: str) -> str:

@@ -27,6 +27,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from . import _rater_range as _range
+from . import _rater_store as _store
 from ._instants import format_us
 from ._price_reach import out_of_range, within
 from ._shown import show
@@ -37,28 +38,15 @@ if TYPE_CHECKING:
     from .rater import Rater, Record
     from .usage import Usage, UsageRow
 
-__all__ = ["amounts", "held_readings", "identity_of", "largest_of", "unseen"]
+__all__ = ["amounts"]
 
 
-def identity_of(record: Record) -> object:
-    """How the rater knows ``record`` among its records: by its kind and id, or by itself.
-
-    As `_rater_store.identity()` (the kinds are final classes, named as it names them).
-    """
-    return record if record.id is None else (type(record).__name__, record.id)
-
-
-def unseen(rater: Rater, record: Record) -> bool:
+def _unseen(rater: Rater, record: Record) -> bool:
     """Whether the feed takes ``record``: not too late, not seen before. O(1)."""
-    identity = identity_of(record)
-    return (
-        record.at_us >= rater._base_us
-        and identity not in rater._records
-        and identity not in rater._forgotten
-    )
+    return record.at_us >= rater._base_us and _new(rater, record)
 
 
-def largest_of(
+def _largest_of(
     known: Decimal | None,
     kept: Mapping[object, Record],
     meters: frozenset[str],
@@ -80,18 +68,19 @@ def largest_of(
     return max(known, max(values).copy_abs(), min(values).copy_abs())
 
 
-def held_readings(rater: Rater, meters: frozenset[str]) -> tuple[int, Decimal]:
-    """How many readings of ``meters`` the compacted states hold, and the largest magnitude.
+def _held_readings(rater: Rater) -> tuple[int, Decimal]:
+    """How many readings of priced sample meters the compacted states hold, and the largest.
 
     A gauge's level held in a state goes on into the kept cycles with no record kept. O(1)
-    while the states are those counted last for ``meters``, else O(s) for s states.
+    while the states are those counted last, else O(s) for s states.
     """
     engine = rater._engine
     states = rater._state
-    known = engine.held.get(meters)
+    known = engine.held_readings
     if known is None or known[0] is not states:
-        values = [r[2].copy_abs() for s in states for r in s.readings if r[0] in meters]
-        known = engine.held[meters] = (states, len(values), max(values, default=Decimal(0)))
+        priced = engine.priced_samples
+        values = [r[2].copy_abs() for s in states for r in s.readings if r[0] in priced]
+        known = engine.held_readings = (states, len(values), max(values, default=Decimal(0)))
     return known[1], known[2]
 
 
@@ -107,7 +96,7 @@ def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) ->
     the batch passes. Else the accounts of the batch's samples, events and inventories
     (an event may describe a resource anew, and so put its samples under another entry,
     or move a counter's running stretch) are metered as if the batch were taken
-    (`metered()`) and rated as a statement would rate them; if rating refuses, the batch
+    (`_metered()`) and rated as a statement would rate them; if rating refuses, the batch
     is refused with [`BadQuantityError`][ratekit.BadQuantityError] naming the account,
     the batch's first record of it (a sample, if it has one there) and rating's own
     words (the entry, the cycle, the quantity in the entry's unit, the amount).
@@ -125,22 +114,22 @@ def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) ->
         return
     meters = frozenset(priced)
     kept = rater._records
-    held, most = held_readings(rater, meters)
+    held, most = _held_readings(rater)
     # (an upper bound: the batch's samples seen before, or refused, may raise it)
-    largest = engine.largest_priced = largest_of(engine.largest_priced, kept, meters, given)
+    largest = engine.largest_priced = _largest_of(engine.largest_priced, kept, meters, given)
     bound = Fraction(max(largest, most)) * (len(kept) + len(given) + held)
     reached = priced if describing else {s.meter for s in given}
     if all(within(bound, *priced[meter]) for meter in reached):
         return
     fresh: list[Sample] = list(
-        {identity_of(s): s for s in reversed(given) if unseen(rater, s)}.values()
+        {_store.identity(s): s for s in reversed(given) if _unseen(rater, s)}.values()
     )[::-1]  # (of two versions of an id, the first listed)
     named: list[Record] = [*fresh, *(r for r in describing if _new(rater, r))]
     accounts = set().union(*map(_accounts, named)) if named else set()
     if not accounts:
         return
     try:
-        usage = metered(rater, accounts, fresh, meters, batch)
+        usage = _metered(rater, accounts, fresh, meters, batch)
     except RatekitError as error:
         if not out_of_range(error):
             return  # a rule a later record can satisfy: the statements say it
@@ -151,7 +140,7 @@ def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) ->
         rows.setdefault(row.account, []).append(row)
     for account in sorted(rows):
         earliest = min(
-            min(rows[account], key=lambda row: row.span.start_us).span.start_us,
+            *(row.span.start_us for row in rows[account]),
             *(r.at_us for r in named if account in _accounts(r)),
         )
         try:
@@ -170,11 +159,11 @@ def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) ->
 
 def _new(rater: Rater, record: Record) -> bool:
     """Whether the feed takes ``record`` anew (too late, in part: placed in the compacted state)."""
-    identity = identity_of(record)
+    identity = _store.identity(record)
     return identity not in rater._records and identity not in rater._forgotten
 
 
-def metered(
+def _metered(
     rater: Rater,
     accounts: set[str],
     fresh: Sequence[Sample],
@@ -248,7 +237,7 @@ def _taken(rater: Rater, batch: Sequence[Record], accounts: set[str]) -> list[Re
             )
             if any(since.get(key, record.at_us) > record.at_us for key in concerned):
                 continue
-        taken.setdefault(identity_of(record), record)  # (of two versions, the first)
+        taken.setdefault(_store.identity(record), record)  # (of two versions, the first)
     return list(taken.values())
 
 
