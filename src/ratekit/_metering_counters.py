@@ -199,12 +199,13 @@ def next_readings(
                 complete.discard(name)
             by_name[name] = series
         else:
+            # A gauge's level: the later of the kept one and the call's last, in the
+            # order metering applies them (a late reading may come before the kept one).
             complete.discard(name)
-            last = fresh[-1] if fresh else None
-            latest = max(known, key=lambda entry: entry[1], default=None)
-            if last is not None and (latest is None or latest[1] <= last[1]):
-                by_name[name] = [last]
-            elif latest is not None:
+            latest = max(known, key=entry_order, default=None)
+            if latest is None or entry_order(latest) < order(tail[-1]):
+                by_name[name] = fresh[-1:]
+            else:
                 by_name[name] = [latest]
     readings = tuple(entry for name in sorted(by_name) for entry in by_name[name])
     return readings, tuple(sorted(complete & set(by_name)))

@@ -226,7 +226,7 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         b = pieces[k + 1] if k + 1 < count else w1
         lo = bisect.bisect_left(times, a)
         hi = bisect.bisect_left(times, b)
-        before = readings[lo - 1] if lo > 0 else previous
+        before = _before(readings, lo, previous)
         inside = readings[lo:hi]
         if not inside and before is None:
             continue
@@ -246,6 +246,27 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                 tuple(s.id for s in inside if s.id is not None),
             )
         )
+
+
+def _before(readings: Sequence[Sample], lo: int, previous: Sample | None) -> Sample | None:
+    """The reading in force at ``readings[lo]``'s place: the latest before it, in metering order.
+
+    ``readings[:lo]`` are those of the call stamped before the piece; ``previous`` the last
+    reading the carried state keeps. A reading of the call stamped before the state's
+    clock (a late one) may come before ``previous`` in metering order (`_metering_counters.
+    order()`): ``previous`` is in force then, as metering every reading at once has it.
+    O(1).
+    """
+    if lo == 0:
+        return previous
+    last = readings[lo - 1]
+    if (
+        previous is not None
+        and last.at_us <= previous.at_us
+        and _counters.order(last) < _counters.order(previous)
+    ):
+        return previous
+    return last
 
 
 def before_span(  # noqa: PLR0917 - private plumbing of plain values
@@ -370,7 +391,7 @@ def whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
         c1 = pieces[j] if j < count else w1
         lo = bisect.bisect_left(times, c0)
         hi = bisect.bisect_left(times, c1)
-        before = readings[lo - 1] if lo > 0 else previous
+        before = _before(readings, lo, previous)
         inside = readings[lo:hi]
         quantity = None
         if inside or before is not None:
