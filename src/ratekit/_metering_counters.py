@@ -204,7 +204,7 @@ def next_readings(
             complete.discard(name)
             latest = max(known, key=entry_order, default=None)
             if latest is None or entry_order(latest) < order(tail[-1]):
-                by_name[name] = fresh[-1:]
+                by_name[name] = [fresh[-1]]
             else:
                 by_name[name] = [latest]
     readings = tuple(entry for name in sorted(by_name) for entry in by_name[name])
