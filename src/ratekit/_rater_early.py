@@ -1,4 +1,4 @@
-"""A counter reading stamped before the kept cycles: placed in the compacted state.
+"""A reading stamped before the kept cycles: placed in the compacted state.
 
 Private to [`ratekit.Rater`][ratekit.Rater]. A record stamped before the oldest cycle the
 rater keeps is too late for the cycles it belongs to, which were closed and compacted.
@@ -13,11 +13,16 @@ said in a ``"too_late"`` anomaly, not applied. A reading older than the readings
 (when they do not start at the counter's first) cannot be placed: the readings around it
 are gone. It changes nothing in the kept cycles, and its anomaly says what is known of
 what it changes before them (`unplaced()`).
+
+An aggregation's reading (`aggregated()`) is placed the same way as far as the kept
+cycles depend on it: the state keeps the reading in force at its clock (a gauge's level,
+which a ``TimeWeightedMean`` holds on), and a too-late one after it takes its place.
 """
 
 from __future__ import annotations
 
 import typing
+from decimal import Decimal
 
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, exact_sum, tidy
@@ -30,7 +35,7 @@ from .records import Anomaly, Inventory, Sample
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["fold", "placed", "replayed", "restate_all", "unplaced"]
+__all__ = ["aggregated", "fold", "placed", "replayed", "restate_all", "unplaced"]
 
 
 def placed(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
@@ -106,30 +111,9 @@ def fold(rater: Rater, sample: Sample, found: list[Anomaly]) -> Anomaly | None:
             sample.account, sample.resource, "unknown", {}, None, None, None, None, (), base,
             (), _NO_BASE,
         )  # fmt: skip
+    part = _part(rater, key, state, sample, found)
+    _place(rater, key, state, sample)
     engine = rater._engine
-    kept = [r for r in rater._by_key.get(key, ()) if type(r) is not Inventory]
-    end = max([base, *(r.at_us for r in kept)]) + 1
-    without = engine.meter(kept, base, end, [state])
-    with_it = engine.meter([sample, *kept], base, end, [state])
-    part = tidy(
-        CONTEXT.subtract(
-            exact_sum(r.quantity for r in with_it.late if r.meter == name),
-            exact_sum(r.quantity for r in without.late if r.meter == name),
-        )
-    )
-    before = {(a.kind, a.message) for a in without.anomalies}
-    found.extend(
-        a
-        for a in with_it.anomalies
-        if a.kind != "late"
-        and a.at_us is not None
-        and a.at_us < base
-        and (a.kind, a.message) not in before
-    )
-    placed = engine.meter([sample], base, base + 1, [state]).state
-    folded = next(s for s in placed if (s.account, s.resource) == key)
-    new = _restated(state, readings=folded.readings, _complete=folded._complete)
-    _restate(rater, key, new)
     unit = engine.unit(name)
     what = "sample" if sample.id is None else f"sample {sample.id!r}"
     changes = (
@@ -152,6 +136,126 @@ def fold(rater: Rater, sample: Sample, found: list[Anomaly]) -> Anomaly | None:
         meter=name,
         quantity=part,
     )
+
+
+def _part(
+    rater: Rater, key: tuple[str, str], state: ResourceState, sample: Sample, found: list[Anomaly]
+) -> Decimal:
+    """What ``sample`` changes of its meter before the kept cycles, as metering counts it.
+
+    The late rows of its resource's kept records metered from ``state`` with it, less
+    those without it; adds to ``found`` the anomalies it alone makes before the kept
+    cycles. O(k log k) for the k kept records of its resource: metering them twice.
+    """
+    engine, base, name = rater._engine, rater._base_us, sample.meter
+    kept = [r for r in rater._by_key.get(key, ()) if type(r) is not Inventory]
+    end = max([base, *(r.at_us for r in kept)]) + 1
+    without = engine.meter(kept, base, end, [state])
+    with_it = engine.meter([sample, *kept], base, end, [state])
+    before = {(a.kind, a.message) for a in without.anomalies}
+    found.extend(
+        a
+        for a in with_it.anomalies
+        if a.kind != "late"
+        and a.at_us is not None
+        and a.at_us < base
+        and (a.kind, a.message) not in before
+    )
+    return tidy(
+        CONTEXT.subtract(
+            exact_sum(r.quantity for r in with_it.late if r.meter == name),
+            exact_sum(r.quantity for r in without.late if r.meter == name),
+        )
+    )
+
+
+def _place(rater: Rater, key: tuple[str, str], state: ResourceState, sample: Sample) -> None:
+    """Put ``sample`` among the readings ``state`` keeps, as metering places it. O(k)."""
+    base = rater._base_us
+    placed = rater._engine.meter([sample], base, base + 1, [state]).state
+    folded = next(s for s in placed if (s.account, s.resource) == key)
+    _restate(rater, key, _restated(state, readings=folded.readings, _complete=folded._complete))
+
+
+def aggregated(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
+    """What the feed does with a reading of an aggregation stamped before the kept cycles.
+
+    An aggregation (``TimeWeightedMean``, ``Max``, ...) is given, at each piece, the
+    reading in force before it: the compacted state keeps the last one per meter (a
+    gauge's level, which a mean holds on). A reading stamped before the kept cycles that
+    comes after that one, in metering order, is placed there instead (`_place()`): the
+    kept cycles are metered again from it, as metering every reading at once has them.
+    One before it changes nothing in the kept cycles. Either way its part before them is
+    too late, not applied, and said in a ``"too_late"`` anomaly: as a quantity for an
+    additive aggregation (``Count``: what metering's late rows count), with none for
+    the others, since a cycle's peak or mean cannot be corrected by a quantity (the
+    cycle would have to be metered again from all its readings, which are compacted).
+
+    ``"duplicates"`` or ``"conflicting"`` when the state keeps it already. O(k log k)
+    for the k kept records of its resource.
+    """
+    key = (sample.account, sample.resource)
+    base = rater._base_us
+    state = rater._reach.states.get(key)
+    replay = replayed(state, sample)
+    if replay is not None:
+        return replay
+    name = sample.meter
+    latest = max(
+        (r for r in (state.readings if state is not None else ()) if r[0] == name),
+        key=order,
+        default=None,
+    )
+    found: list[Anomaly] = []
+    engine = rater._engine
+    additive = name not in engine.peaks
+    if state is None:
+        state = _new_state(
+            sample.account, sample.resource, "unknown", {}, None, None, None, None, (), base,
+            (), _NO_BASE,
+        )  # fmt: skip
+    part = _part(rater, key, state, sample, found) if additive else None
+    unit = engine.unit(name)
+    if latest is None or order(latest) < _order(sample):
+        _place(rater, key, state, sample)
+        held = (
+            "it is the latest reading of its meter before them, so the compacted state "
+            f"holds it as the reading in force from {format_us(base)} on (the level a mean "
+            "holds on), as metering every reading at once does, and the kept cycles are "
+            "metered again from it"
+        )
+    else:
+        held = (
+            f"a later reading of its meter ({latest[2]} at {format_us(latest[1])}) is the "
+            "one in force there, so it changes nothing in the kept cycles"
+        )
+    if part is None:
+        changes = (
+            "its part in the cycles already compacted is not applied, and is no quantity: "
+            f"meter {name!r} aggregates each cycle's readings (a peak, a mean), which "
+            "cannot be corrected by a quantity"
+        )
+    elif part:
+        changes = f"its part before {format_us(base)}, {part} {unit}, is not applied"
+    else:
+        changes = f"what it changes before {format_us(base)} adds up to nothing"
+    what = "sample" if sample.id is None else f"sample {sample.id!r}"
+    anomalies.append(
+        _anomaly(
+            "too_late",
+            f"{what} ({name}, {sample.value} at {format_us(sample.at_us)}) is stamped "
+            f"before every cycle the rater keeps (from {format_us(base)}): {held}; "
+            f"{changes}.",
+            () if sample.id is None else (sample.id,),
+            sample.account,
+            sample.resource,
+            sample.at_us,
+            meter=name,
+            quantity=part,
+        )
+    )
+    anomalies.extend(found)
+    return "too_late"
 
 
 def unplaced(rater: Rater, sample: Sample, state: ResourceState) -> Anomaly:

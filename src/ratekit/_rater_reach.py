@@ -383,11 +383,11 @@ def not_kept(
     ``known``: the kept record under its identity, if any (a duplicate when equal, else
     conflicting); a compacted record is known by its content's digest; a counter reading
     stamped before the kept cycles is placed among the compacted readings when it can be
-    (`ratekit._rater_early`), an event in the compacted state
-    (`ratekit._rater_late_events`), an inventory is reconciled with it
-    (`ratekit._rater_late_inventories`); each is too late for its part before the kept
-    cycles. Any other sample is too late whole, with an anomaly. O(1), or the placing's
-    cost.
+    (`ratekit._rater_early`), as is an aggregation's reading that comes after the one
+    the state keeps, an event in the compacted state (`ratekit._rater_late_events`), an
+    inventory is reconciled with it (`ratekit._rater_late_inventories`); each is too
+    late for its part before the kept cycles. Any other sample (a delta) is too late
+    whole, with an anomaly. O(1), or the placing's cost.
     """
     if known is not None:
         return "duplicates" if known == record else "conflicting"
@@ -413,8 +413,10 @@ def not_kept(
         )
     if spanned(record):  # a delta over a span that ends by the kept cycles' start
         anomalies.append(_spanned_too_late(record, rater._base_us))
-        return "too_late"
-    anomalies.append(_lateness.too_late(record, rater._base_us))
+    elif record.meter in rater._engine.levels:  # an aggregation's reading: the one in force
+        return _early.aggregated(rater, record, anomalies)
+    else:
+        anomalies.append(_lateness.too_late(record, rater._base_us))
     return "too_late"
 
 

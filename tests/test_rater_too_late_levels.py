@@ -1,0 +1,280 @@
+"""An aggregation's reading fed once its cycle is compacted: the level it leaves is kept.
+
+A ``TimeWeightedMean`` holds the last reading on into later cycles. A reading stamped
+before the cycles the rater keeps is too late for its own cycle, but batch rating holds
+its level on into the kept cycles when it is the latest reading before them: the rater
+places it in the compacted state as the reading in force there (as it places a
+counter's reading), and the kept cycles are metered again from it. Its part in the
+compacted cycles is named, not applied: with no quantity for a mean or a peak, with
+metering's count for an additive aggregation (``Count``). Worked by hand (daily UTC
+cycles, 1 EUR a unit); the law compares the stream with one batch ``rate()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
+
+import ratekit as rk
+from ratekit._instants import format_us, to_us
+
+DAILY = rk.cycles.daily(tz="UTC")
+USERS = rk.Meter("users", "user", rk.TimeWeightedMean())
+PINGS = rk.Meter("pings", "ping", rk.Count())
+PEAK = rk.Meter("peak", "user", rk.Max())
+METERS = [USERS, PINGS, PEAK]
+PLAN = rk.Plan(
+    "p",
+    "EUR",
+    DAILY,
+    [rk.PriceEntry(m.name, m.name, rk.PerUnit(1)) for m in METERS],
+)
+T0 = to_us("2026-03-01T00:00:00Z")
+DAY = 86_400_000_000
+HOUR = 3_600_000_000
+
+
+def gauge(at: str, value: int, id: str, meter: str = "users") -> rk.Sample:  # noqa: A002
+    return rk.Sample("a", "r1", meter, at, value, kind="gauge", id=id)
+
+
+def by_cycle(statements: list[rk.Statement], meter: str) -> dict[str, Fraction]:
+    """The stream's quantity per cycle (its start's day) of ``meter``, all lines summed exactly."""
+    out: dict[str, Fraction] = {}
+    for statement in statements:
+        for line in statement.lines:
+            if line.meter == meter:
+                day = format_us(line.cycle.start_us)[:10]
+                out[day] = out.get(day, Fraction(0)) + Fraction(line.quantity)
+    return out
+
+
+def _compacted_rater() -> tuple[rk.Rater, list[rk.Statement]]:
+    """10 users from 1 March 00:00; 1 and 2 March compacted by the statement of 4 March."""
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1))
+    rater.feed([gauge("2026-03-01T00:00:00Z", 10, "g1")])
+    statements = [rater.statement("2026-03-04T06:00:00Z")]
+    assert rater._base_us == to_us("2026-03-03T00:00:00Z")  # kept: from 3 March
+    return rater, statements
+
+
+def test_a_too_late_level_after_the_kept_one_holds_in_the_kept_cycles() -> None:
+    # 20 users from 2 March 12:00, fed once 2 March is compacted. Batch: 1 March 10,
+    # 2 March (10 x 12 + 20 x 12) / 24 = 15, then 20 a day. The stream holds 20 from
+    # 3 March on (10 before): 3 March 10 -> 20 corrected, 4 March reported 10 so far ->
+    # 20, 5 March 20. 2 March stays 10: its part is named, with no quantity.
+    rater, statements = _compacted_rater()
+    feed = rater.feed([gauge("2026-03-02T12:00:00Z", 20, "g2")])
+    statements.append(rater.statement("2026-03-06T00:00:00Z"))
+    assert feed.too_late == ("g2",)
+    (anomaly,) = feed.anomalies
+    assert (anomaly.kind, anomaly.meter, anomaly.quantity) == ("too_late", "users", None)
+    assert anomaly.message == (
+        "sample 'g2' (users, 20 at 2026-03-02T12:00:00Z) is stamped before every cycle "
+        "the rater keeps (from 2026-03-03T00:00:00Z): it is the latest reading of its meter "
+        "before them, so the compacted state holds it as the reading in force from "
+        "2026-03-03T00:00:00Z on (the level a mean holds on), as metering every reading at "
+        "once does, and the kept cycles are metered again from it; its part in the cycles "
+        "already compacted is not applied, and is no quantity: meter 'users' aggregates "
+        "each cycle's readings (a peak, a mean), which cannot be corrected by a quantity."
+    )
+    assert by_cycle(statements, "users") == {
+        "2026-03-01": 10,
+        "2026-03-02": 10,  # batch: 15 (named above, not applied)
+        "2026-03-03": 20,
+        "2026-03-04": 20,
+        "2026-03-05": 20,
+    }
+    roles = [line.role for line in statements[-1].lines if line.meter == "users"]
+    assert roles == ["reversal", "correction", "reversal", "correction", "charge"]
+
+
+def test_a_too_late_level_before_the_kept_one_changes_nothing_kept() -> None:
+    # 30 users at 2 March 06:00 is kept (fed in time); 5 users at 2 March 03:00 comes
+    # once 2 March is compacted: the 30 stays in force, the kept cycles hold 30.
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1))
+    rater.feed([gauge("2026-03-01T00:00:00Z", 10, "g1"), gauge("2026-03-02T06:00:00Z", 30, "g3")])
+    statements = [rater.statement("2026-03-04T06:00:00Z")]
+    feed = rater.feed([gauge("2026-03-02T03:00:00Z", 5, "g2")])
+    statements.append(rater.statement("2026-03-05T00:00:00Z"))
+    (anomaly,) = feed.anomalies
+    assert "a later reading of its meter (30 at 2026-03-02T06:00:00Z) is the one in force " in (
+        anomaly.message
+    )
+    assert "so it changes nothing in the kept cycles" in anomaly.message
+    assert by_cycle(statements, "users")["2026-03-03"] == 30
+    assert by_cycle(statements, "users")["2026-03-04"] == 30
+    assert {line.role for line in statements[-1].lines} <= {"increment", "charge"}
+
+
+def test_a_too_late_first_reading_of_a_resource_opens_its_level() -> None:
+    # r2 has no record kept and no compacted state: its one reading, 8 users at 2 March
+    # 18:00, fed once 2 March is compacted, holds 8 from 3 March on (batch too).
+    rater, statements = _compacted_rater()
+    late = rk.Sample("a", "r2", "users", "2026-03-02T18:00:00Z", 8, kind="gauge", id="n1")
+    rater.feed([late])
+    statements.append(rater.statement("2026-03-05T00:00:00Z"))
+    span = rk.Span("2026-03-03T00:00:00Z", "2026-03-05T00:00:00Z")
+    batch = rk.rate([late], PLAN, span=span, meters=METERS)
+    assert sorted(c.quantity for c in batch.charges) == [8, 8]
+    assert by_cycle(statements, "users")["2026-03-03"] == 10 + 8
+    assert by_cycle(statements, "users")["2026-03-04"] == 10 + 8
+    r2 = [line for s in statements for line in s.lines if line.resource == "r2"]
+    assert [(format_us(line.cycle.start_us)[:10], line.quantity) for line in r2] == [
+        ("2026-03-03", 8),
+        ("2026-03-04", 8),
+    ]
+
+
+def test_a_too_late_count_names_what_it_counts() -> None:
+    # Count is additive: a reading counts 1 in its cycle, whatever its value. A ping of
+    # value 7 at 2 March 09:00, fed once 2 March is compacted: its part is 1 ping.
+    rater, _ = _compacted_rater()
+    feed = rater.feed([gauge("2026-03-02T09:00:00Z", 7, "p1", meter="pings")])
+    (anomaly,) = feed.anomalies
+    assert (anomaly.kind, anomaly.meter, anomaly.quantity) == ("too_late", "pings", 1)
+    assert "its part before 2026-03-03T00:00:00Z, 1 ping, is not applied." in anomaly.message
+
+
+def test_a_too_late_peak_names_no_quantity() -> None:
+    # Max is no sum: a 50 at 2 March 09:00 raises 2 March's peak by an amount only the
+    # compacted readings know. Named, with no quantity; the kept cycles' peaks do not
+    # use a reading before them.
+    rater, _ = _compacted_rater()
+    feed = rater.feed([gauge("2026-03-02T09:00:00Z", 50, "m1", meter="peak")])
+    (anomaly,) = feed.anomalies
+    assert (anomaly.kind, anomaly.meter, anomaly.quantity) == ("too_late", "peak", None)
+    assert "meter 'peak' aggregates each cycle's readings" in anomaly.message
+
+
+@pytest.mark.parametrize("restored", [False, True])
+def test_a_placed_level_fed_again_is_a_duplicate(restored: bool) -> None:
+    # The placed reading is in the compacted state: fed again, the same is a duplicate,
+    # another value under its id conflicting, before and after a snapshot and restore.
+    rater, _ = _compacted_rater()
+    rater.feed([gauge("2026-03-02T12:00:00Z", 20, "g2")])
+    if restored:
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, METERS)
+    again = rater.feed([gauge("2026-03-02T12:00:00Z", 20, "g2")])
+    other = rater.feed([gauge("2026-03-02T12:00:00Z", 21, "g2")])
+    assert (again.duplicates, again.anomalies) == (("g2",), ())
+    assert other.conflicting == ("g2",)
+
+
+def test_a_placed_level_too_large_to_price_is_refused() -> None:
+    # Held on from the kept cycles, 1E+29 users a day priced 1E+10 EUR each cannot be
+    # charged (the feed's sample door), so the batch is refused whole, as in time.
+    plan = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("u", "users", rk.PerUnit("1E+10"))])
+    rater = rk.Rater(plan, [USERS], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1))
+    rater.feed([gauge("2026-03-01T00:00:00Z", 10, "g1")])
+    rater.statement("2026-03-04T06:00:00Z")
+    with pytest.raises(rk.BadQuantityError, match="would make every statement fail to price"):
+        rater.feed([gauge("2026-03-02T12:00:00Z", "1E+29", "g2")])  # type: ignore[arg-type]
+    # Not taken: 5 March holds 10 as before.
+    assert by_cycle([rater.statement("2026-03-06T00:00:00Z")], "users") == {"2026-03-05": 10}
+
+
+def test_a_placed_counter_reading_too_large_to_price_is_refused() -> None:
+    # A counter read 1E+20 on 1 March (compacted) and 1E+20 + 10 on 4 March: 10 B,
+    # priced 1E+11 EUR per B. A reading of 0 on 2 March 12:00, fed too late, is placed
+    # in the compacted state: a reset, and the 4 March reading then counts 1E+20 + 10 B
+    # from it over 36 hours, 2/3 of it (6.7E+19 B) in the kept 3 March: 6.7E+30 EUR,
+    # more than a charge holds. Refused whole, as it would be fed in time.
+    egress = rk.Meter("egress", "B", rk.Counter())
+    plan = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("e", "egress", rk.PerUnit("1E+11"))])
+    rater = rk.Rater(plan, [egress], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1))
+
+    def reading(at: str, value: str, id: str) -> rk.Sample:  # noqa: A002
+        return rk.Sample("a", "r1", "egress", at, value, kind="counter", id=id)
+
+    rater.feed([reading("2026-03-01T00:00:00Z", "1E+20", "c1")])
+    rater.feed([reading("2026-03-04T00:00:00Z", "100000000000000000010", "c2")])
+    rater.statement("2026-03-04T06:00:00Z")
+    assert rater._base_us == to_us("2026-03-03T00:00:00Z")
+    with pytest.raises(rk.BadQuantityError, match="would make every statement fail to price"):
+        rater.feed([reading("2026-03-02T12:00:00Z", "0", "c0")])
+
+
+# -- the law ---------------------------------------------------------------------------
+
+
+@settings(max_examples=LAWS)
+@given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]))
+def test_too_late_levels_leave_the_kept_cycles_as_batch_has_them(seed: int, horizon_h: int) -> None:
+    # Readings of a mean, a count and a peak over five days, some held back until their
+    # cycle is compacted, with snapshot and restore between feeds. Every cycle from the
+    # last kept-cycles' start at which a reading came too late has batch's quantity per
+    # meter; the count's total plus what its anomalies name is batch's; every reading
+    # too late is named by one anomaly.
+    rng = random.Random(seed)
+    readings: list[rk.Sample] = []
+    held: set[str] = set()
+    for k in range(rng.randint(1, 14)):
+        at = T0 + rng.randrange(0, 5 * 8) * 3 * HOUR
+        meter = rng.choice(("users", "users", "pings", "peak"))
+        seq = rng.choice((None, None, 0, 1))
+        resource = rng.choice(("r1", "r2"))
+        readings.append(
+            rk.Sample("a", resource, meter, format_us(at), rng.randrange(21), kind="gauge",
+                      id=f"s{k}", seq=seq)
+        )  # fmt: skip
+        if rng.random() < 0.35:
+            held.add(f"s{k}")
+    rater = rk.Rater(PLAN, METERS, start=format_us(T0), horizon=dt.timedelta(hours=horizon_h))
+    statements: list[rk.Statement] = []
+    feeds: list[rk.Feed] = []
+    waiting = [r for r in readings if r.id in held]
+    late_base = T0
+    for day in range(1, 7):
+        feeds.append(
+            rater.feed(
+                [
+                    r
+                    for r in readings
+                    if r.id not in held and (day - 1) * DAY <= r.at_us - T0 < day * DAY
+                ]
+            )
+        )
+        statements.append(rater.statement(format_us(T0 + day * DAY + horizon_h * HOUR)))
+        base = rater._base_us
+        due = [r for r in waiting if r.at_us < base and rng.random() < 0.7]
+        if due:
+            waiting = [r for r in waiting if r not in due]
+            feed = rater.feed(due)
+            feeds.append(feed)
+            if feed.too_late:
+                late_base = max(late_base, base)
+        if rng.random() < 0.3:
+            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, METERS)
+    feeds.append(rater.feed(waiting))
+    if feeds[-1].too_late:
+        late_base = max(late_base, rater._base_us)
+    statements.append(rater.statement(format_us(T0 + 7 * DAY)))
+    span = rk.Span.from_us(T0, T0 + 7 * DAY)
+    batch = rk.rate(readings, PLAN, span=span, meters=METERS)
+    too_late = {i for f in feeds for i in f.too_late}
+    named = [a for f in feeds for a in f.anomalies if a.kind == "too_late"]
+    assert sorted(i for a in named for i in a.record_ids) == sorted(too_late)
+    for meter in ("users", "pings", "peak"):
+        stream = by_cycle(statements, meter)
+        expected: dict[str, Fraction] = {}
+        for charge in batch.charges:
+            if charge.meter == meter:
+                day = format_us(charge.cycle.start_us)[:10]
+                expected[day] = expected.get(day, Fraction(0)) + Fraction(charge.quantity)
+        kept = {d: q for d, q in expected.items() if to_us(f"{d}T00:00:00Z") >= late_base}
+        assert {d: q for d, q in stream.items() if to_us(f"{d}T00:00:00Z") >= late_base and q} == {
+            d: q for d, q in kept.items() if q
+        }, meter
+        if meter == "pings":
+            lost = sum(Fraction(a.quantity or 0) for a in named if a.meter == "pings")
+            assert sum(stream.values()) + lost == sum(expected.values())
+        else:
+            assert all(a.quantity is None for a in named if a.meter == meter)
