@@ -243,6 +243,7 @@ def test_too_late_levels_leave_the_kept_cycles_as_batch_has_them(seed: int, hori
             )
         )
         statements.append(rater.statement(format_us(T0 + day * DAY + horizon_h * HOUR)))
+        rater._check()  # the rater's own invariants (its index, its compacted state)
         base = rater._base_us
         due = [r for r in waiting if r.at_us < base and rng.random() < 0.7]
         if due:
@@ -257,6 +258,7 @@ def test_too_late_levels_leave_the_kept_cycles_as_batch_has_them(seed: int, hori
     if feeds[-1].too_late:
         late_base = max(late_base, rater._base_us)
     statements.append(rater.statement(format_us(T0 + 7 * DAY)))
+    rater._check()
     span = rk.Span.from_us(T0, T0 + 7 * DAY)
     batch = rk.rate(readings, PLAN, span=span, meters=METERS)
     too_late = {i for f in feeds for i in f.too_late}
