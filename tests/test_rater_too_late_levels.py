@@ -78,12 +78,15 @@ def test_a_too_late_level_after_the_kept_one_holds_in_the_kept_cycles() -> None:
     assert (anomaly.kind, anomaly.meter, anomaly.quantity) == ("too_late", "users", None)
     assert anomaly.message == (
         "sample 'g2' (users, 20 at 2026-03-02T12:00:00Z) is stamped before every cycle "
-        "the rater keeps (from 2026-03-03T00:00:00Z): it is the latest reading of its meter "
-        "before them, so the compacted state holds it as the reading in force from "
-        "2026-03-03T00:00:00Z on (the level a mean holds on), as metering every reading at "
-        "once does, and the kept cycles are metered again from it; its part in the cycles "
-        "already compacted is not applied, and is no quantity: meter 'users' aggregates "
-        "each cycle's readings (a peak, a mean), which cannot be corrected by a quantity."
+        "the rater keeps (from 2026-03-03T00:00:00Z): it comes after the reading of its "
+        "meter that the compacted state keeps, and takes its place as the reading in force "
+        "at 2026-03-03T00:00:00Z, as metering every reading at once has it: the kept cycles "
+        "are metered again from it (a TimeWeightedMean holds it on as the level until the "
+        "next reading); its part in the cycles already compacted is not applied, and is no "
+        "quantity: meter 'users' aggregates each cycle's readings (a peak, a mean), which "
+        "cannot be corrected by a quantity. It may be a replay of a record applied before "
+        "and forgotten with its compacted cycle (then it was counted then): the rater "
+        "cannot tell the two apart."
     )
     assert by_cycle(statements, "users") == {
         "2026-03-01": 10,
@@ -200,6 +203,66 @@ def test_a_placed_counter_reading_too_large_to_price_is_refused() -> None:
     assert rater._base_us == to_us("2026-03-03T00:00:00Z")
     with pytest.raises(rk.BadQuantityError, match="would make every statement fail to price"):
         rater.feed([reading("2026-03-02T12:00:00Z", "0", "c0")])
+
+
+def test_a_reading_differing_only_in_seq_from_the_kept_one_is_too_late_not_a_duplicate() -> None:
+    # Two pings without an id at one instant, one without a seq (fed in time, compacted),
+    # one with seq 5 (fed once compacted): two records, as batch counts them. The second
+    # is too late, its 1 ping named; it is no replay of the first.
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1))
+    kept = rk.Sample("a", "gw", "pings", "2026-03-02T12:00:00Z", 1)
+    rater.feed([kept])
+    rater.statement("2026-03-04T06:00:00Z")
+    feed = rater.feed([rk.Sample("a", "gw", "pings", "2026-03-02T12:00:00Z", 1, seq=5)])
+    assert feed.counts["too_late"] == 1
+    assert [(a.kind, a.quantity) for a in feed.anomalies] == [("too_late", 1)]
+
+
+@pytest.mark.parametrize("meter", ["users", "pings"])
+def test_a_too_late_reading_after_a_compacted_delete_is_said_so(meter: str) -> None:
+    # r1 started on 1 March, deleted on 2 March 06:00 (compacted); a reading of it at 2 March 12:00 comes
+    # once 2 March is compacted: batch says "after_delete", and so does the feed, for a
+    # mean as for a count.
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1))
+    life = [
+        rk.Event("a", "r1", "2026-03-01T00:00:00Z", kind="start", id="s1"),
+        gauge("2026-03-01T00:00:00Z", 10, "g1", meter=meter),
+        rk.Event("a", "r1", "2026-03-02T06:00:00Z", kind="delete", id="d1"),
+    ]
+    rater.feed(life)
+    rater.statement("2026-03-04T06:00:00Z")
+    feed = rater.feed([gauge("2026-03-02T12:00:00Z", 20, "g2", meter=meter)])
+    assert [a.kind for a in feed.anomalies] == ["too_late", "after_delete"]
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-05T00:00:00Z")
+    batch = rk.rate(
+        [*life, gauge("2026-03-02T12:00:00Z", 20, "g2", meter=meter)],
+        PLAN,
+        span=span,
+        meters=METERS,
+    )
+    assert [a.kind for a in batch.anomalies] == ["after_delete"]
+
+
+def test_many_too_late_counts_cost_what_they_are_not_what_is_kept() -> None:
+    # 2,000 readings kept in the open cycles, 200 pings fed once their cycle is compacted:
+    # each is metered alone from the compacted state, not with the resource's kept
+    # records (which made this feed take seconds). Checked by what it gives: 200 pings
+    # named, one each.
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1))
+    rater.feed([gauge("2026-03-01T00:00:00Z", 1, "p0", meter="pings")])
+    rater.statement("2026-03-04T06:00:00Z")
+    kept = [
+        gauge(format_us(to_us("2026-03-04T06:00:00Z") + k * 60_000_000), 1, f"k{k}", "pings")
+        for k in range(2000)
+    ]
+    rater.feed(kept)
+    late = [
+        gauge(format_us(to_us("2026-03-02T00:00:00Z") + k * 60_000_000), 1, f"l{k}", "pings")
+        for k in range(200)
+    ]
+    feed = rater.feed(late)
+    assert feed.counts["too_late"] == 200
+    assert sum(a.quantity for a in feed.anomalies if a.kind == "too_late") == 200
 
 
 # -- the law ---------------------------------------------------------------------------

@@ -60,13 +60,14 @@ def placed(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
     return "too_late"
 
 
-def replayed(state: ResourceState | None, sample: Sample) -> str | None:
+def replayed(state: ResourceState | None, sample: Sample, *, any_seq: bool = True) -> str | None:
     """``"duplicates"`` or ``"conflicting"`` when ``state`` keeps ``sample`` already. O(k).
 
     A reading the state keeps by its id (the same instant, value and ``seq``: a
     duplicate, other ones: conflicting), or, without an id, one at the same instant with
-    the same value and ``seq``. A kept reading without a ``seq`` (as states written
-    before it was kept hold them) matches any ``seq``: it may have had one.
+    the same value and ``seq``. With ``any_seq``, a kept reading without a ``seq`` (as
+    states written before it was kept hold a counter's) matches any ``seq``: it may have
+    had one.
     """
     if state is None:
         return None
@@ -77,7 +78,7 @@ def replayed(state: ResourceState | None, sample: Sample) -> str | None:
         same = (
             at_us == sample.at_us
             and value == sample.value
-            and (kept_seq is None or kept_seq == sample.seq)
+            and (kept_seq == sample.seq or (any_seq and kept_seq is None))
         )
         if record_id is not None:
             return "duplicates" if same else "conflicting"
@@ -182,53 +183,65 @@ def aggregated(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
 
     An aggregation (``TimeWeightedMean``, ``Max``, ...) is given, at each piece, the
     reading in force before it: the compacted state keeps the last one per meter (a
-    gauge's level, which a mean holds on). A reading stamped before the kept cycles that
-    comes after that one, in metering order, is placed there instead (`_place()`): the
-    kept cycles are metered again from it, as metering every reading at once has them.
-    One before it changes nothing in the kept cycles. Either way its part before them is
-    too late, not applied, and said in a ``"too_late"`` anomaly: as a quantity for an
-    additive aggregation (``Count``: what metering's late rows count), with none for
-    the others, since a cycle's peak or mean cannot be corrected by a quantity (the
-    cycle would have to be metered again from all its readings, which are compacted).
+    gauge's level, which a mean holds on). The reading is metered alone from that state,
+    as the statements will meter the kept cycles from it: when it comes after the one
+    the state keeps, in metering order, it takes that one's place (`_restate()`), and
+    the kept cycles are metered again from it, as metering every reading at once has
+    them; one before it changes nothing kept. Either way its part before the kept
+    cycles is too late, not applied, and said in a ``"too_late"`` anomaly: as a
+    quantity for an additive aggregation (``Count``: what metering's late rows count),
+    with none for the others, since a cycle's peak or mean cannot be corrected by a
+    quantity (the cycle would have to be metered again from all its readings, which are
+    compacted). What metering finds of it there (an ``"after_delete"``) follows.
 
-    ``"duplicates"`` or ``"conflicting"`` when the state keeps it already. O(k log k)
-    for the k kept records of its resource.
+    ``"duplicates"`` or ``"conflicting"`` when the state keeps it already (its ``seq``
+    too: a reading of an aggregation is kept with it). O(1): metering one reading twice.
     """
     key = (sample.account, sample.resource)
     base = rater._base_us
     state = rater._reach.states.get(key)
-    replay = replayed(state, sample)
+    replay = replayed(state, sample, any_seq=False)
     if replay is not None:
         return replay
     name = sample.meter
-    latest = max(
-        (r for r in (state.readings if state is not None else ()) if r[0] == name),
-        key=order,
-        default=None,
-    )
-    found: list[Anomaly] = []
-    engine = rater._engine
-    additive = name not in engine.peaks
     if state is None:
         state = _new_state(
             sample.account, sample.resource, "unknown", {}, None, None, None, None, (), base,
             (), _NO_BASE,
         )  # fmt: skip
-    part = _part(rater, key, state, sample, found) if additive else None
-    unit = engine.unit(name)
-    if latest is None or order(latest) < _order(sample):
-        _place(rater, key, state, sample)
+    engine = rater._engine
+    without = engine.meter([], base, base + 1, [state])
+    with_it = engine.meter([sample], base, base + 1, [state])
+    said = {(a.kind, a.message) for a in without.anomalies}
+    found = [
+        a
+        for a in with_it.anomalies
+        if a.kind != "late" and a.at_us is not None and a.at_us < base
+        and (a.kind, a.message) not in said
+    ]  # fmt: skip
+    part = (
+        None
+        if name in engine.peaks
+        else tidy(exact_sum(r.quantity for r in with_it.late if r.meter == name))
+    )
+    folded = next(s for s in with_it.state if (s.account, s.resource) == key)
+    mine = [r for r in folded.readings if r[0] == name]
+    if any(r[1:] == (sample.at_us, sample.value, sample.kind, sample.id, sample.seq) for r in mine):
+        _restate(rater, key, _restated(state, readings=folded.readings, _complete=folded._complete))
         held = (
-            "it is the latest reading of its meter before them, so the compacted state "
-            f"holds it as the reading in force from {format_us(base)} on (the level a mean "
-            "holds on), as metering every reading at once does, and the kept cycles are "
-            "metered again from it"
+            "it comes after the reading of its meter that the compacted state keeps, and "
+            f"takes its place as the reading in force at {format_us(base)}, as metering "
+            "every reading at once has it: the kept cycles are metered again from it (a "
+            "TimeWeightedMean holds it on as the level until the next reading)"
         )
     else:
+        latest = max(mine, key=order, default=None)
+        later = "" if latest is None else f" ({latest[2]} at {format_us(latest[1])})"
         held = (
-            f"a later reading of its meter ({latest[2]} at {format_us(latest[1])}) is the "
-            "one in force there, so it changes nothing in the kept cycles"
+            f"a later reading of its meter{later} is the one in force there, so it changes "
+            "nothing in the kept cycles"
         )
+    unit = engine.unit(name)
     if part is None:
         changes = (
             "its part in the cycles already compacted is not applied, and is no quantity: "
@@ -245,7 +258,9 @@ def aggregated(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
             "too_late",
             f"{what} ({name}, {sample.value} at {format_us(sample.at_us)}) is stamped "
             f"before every cycle the rater keeps (from {format_us(base)}): {held}; "
-            f"{changes}.",
+            f"{changes}. It may be a replay of a record applied before and forgotten with "
+            "its compacted cycle (then it was counted then): the rater cannot tell the two "
+            "apart.",
             () if sample.id is None else (sample.id,),
             sample.account,
             sample.resource,
