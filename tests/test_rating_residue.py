@@ -373,3 +373,44 @@ def test_pieces_that_follow_one_another_merge_in_one_progression_on_the_invoice(
         ("tiers[0]", Decimal(1)),
         ("tiers[1]", Decimal("2.12463971847393100204318655555555555555555555555555555555556")),
     ]
+
+
+# -- a minimum met but for the shares' own rounding ----------------------------------------
+
+PEAK = rk.Meter("peak", "user", rk.Max())
+TIERED_PEAK = rk.Plan(
+    "p",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [rk.PriceEntry("peak", "peak", rk.Graduated([rk.Tier(5, 2), rk.Tier(None, 1)]))],
+    minimums=[rk.Minimum(28)],
+)
+TWO_PEAKS = [
+    rk.Sample("a", "r1", "peak", "2026-03-01T06:00:00Z", 15, kind="gauge", id="x"),
+    rk.Sample("a", "r2", "peak", "2026-03-01T06:00:00Z", 8, kind="gauge", id="y"),
+]
+
+
+def test_a_minimum_met_but_for_the_shares_rounding_tops_up_nothing() -> None:
+    # The account's peak is 15 + 8 = 23 users: 5 x 2 + 18 x 1 = 28 EUR, shared 15/23 and
+    # 8/23 between the two resources, each share to 60 digits (18.26..., 9.739...): they
+    # add up to 27.99...9, 1E-58 short of the minimum of 28. That is no shortfall the
+    # amounts carried can hold (their least is 1E-30): the top-up is the nearest amount
+    # carried, 0, and rating no longer fails on it. The invoice: 18.26 + 9.74 = 28.00.
+    day = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    rating = rk.rate(TWO_PEAKS, TIERED_PEAK, span=day, meters=[PEAK])
+    shares = [c.amount for c in rating.charges if c.entry == "peak"]
+    assert sum(map(Fraction, shares)) != 28  # the shares' own rounding (the premise)
+    assert abs(sum(map(Fraction, shares)) - 28) < Fraction(1, 10**57)
+    assert [c.amount for c in rating.charges if c.kind == "minimum"] in ([], [0])
+    (invoice,) = rk.bill(rating)
+    assert invoice.total == Decimal("28.00")
+
+
+def test_the_rater_closes_that_cycle_too() -> None:
+    rater = rk.Rater(TIERED_PEAK, [PEAK], start="2026-03-01T00:00:00Z")
+    rater.feed(TWO_PEAKS)
+    statement = rater.statement("2026-03-03T00:00:00Z")
+    # 1 March as above; 2 March, no peak: the minimum's top-up, 28.
+    totals = [(format_us(i.cycle.start_us)[:10], i.total) for i in statement.invoices]
+    assert totals == [("2026-03-01", Decimal("28.00")), ("2026-03-02", Decimal("28.00"))]

@@ -16,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Protocol, TypeAlias
 
-from ._decimals import CONTEXT, ONE, ZERO
+from ._decimals import CONTEXT, MIN_ADJUSTED, ONE, ZERO, nearest
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 from ._price_model import priced
@@ -368,6 +368,12 @@ class _Dues:
                 )
                 if Fraction(top_up) != exact:
                     top_up = _exact(exact)
+                if top_up.adjusted() < MIN_ADJUSTED:
+                    # A shortfall below the smallest amount carried (1E-30) is what the
+                    # spend's own 60-digit rounding left (a tiered peak's shares of 28,
+                    # each to 60 digits, add up to 27.99...9): the nearest amount
+                    # carried, 0 (then a zero top-up, as where the spend reached it).
+                    top_up = nearest(exact)
                 if minimum.meter is not None:
                     top_ups += exact
             else:
