@@ -98,6 +98,19 @@ def test_the_state_after_keeps_the_level_of_one_instant_in_seq_order() -> None:
     assert [row.quantity for row in (*day2.rows, *after.rows)] == [Decimal(7), Decimal(7)]
 
 
+def test_a_reading_after_the_span_is_no_level_the_state_keeps() -> None:
+    # Day 1 metered as of day 3 with readings of 1 March 12:00 (10) and 2 March 12:00
+    # (20): the second belongs to the next span, and the state keeps nothing of it. Day
+    # 2, given it again, holds 10 until noon and 20 after: (10 x 12 + 20 x 12) / 24 = 15.
+    # (The state used to keep 20 as the level in force at midnight: 20.)
+    late = gauge("2026-03-02T12:00:00Z", 20, "b")
+    first = [gauge("2026-03-01T12:00:00Z", 10, "a"), late]
+    day1 = rk.meter(first, [USERS], span=DAY1, cycle=DAILY, as_of="2026-03-04T00:00:00Z")
+    assert [r[1:3] for r in day1.state[0].readings] == [(to_us("2026-03-01T12:00:00Z"), 10)]
+    day2 = rk.meter([late], [USERS], span=DAY2, cycle=DAILY, as_of=DAY2.end, state=carried(day1))
+    assert [row.quantity for row in day2.rows] == [Decimal(15)]
+
+
 # -- the law ---------------------------------------------------------------------------
 
 
@@ -209,6 +222,7 @@ def _per_meter_and_day(
             st.integers(-3, 9),  # the value
             st.none() | st.integers(0, 2),  # the seq
             st.integers(0, 2),  # the call it is given to, at the earliest
+            st.booleans(),  # given early too, to the call before its own
         ),
         max_size=16,
     ),
@@ -216,7 +230,7 @@ def _per_meter_and_day(
     clocks=st.sampled_from([(1, 2), (1, 3), (2, 3)]),
 )
 def test_every_aggregation_across_clocks_meters_what_metering_at_once_meters(
-    drawn: list[tuple[int, int, str, int, int | None, int]],
+    drawn: list[tuple[int, int, str, int, int | None, int, bool]],
     updates: list[int],
     clocks: tuple[int, int],
 ) -> None:
@@ -225,6 +239,9 @@ def test_every_aggregation_across_clocks_meters_what_metering_at_once_meters(
     # its instant falls in or a later one (late then), and each resource is re-described
     # now and then (an update given on time cuts its pieces). Every day a call meters
     # has, per meter and resource, what one call over every record given so far has.
+    # Every call is metered as of the fourth day's end, and a reading may be given early
+    # too, to the call before the one its instant falls in: that call leaves it to the
+    # next span (it keeps nothing of it), and it is given again there.
     bounds = [T0, T0 + clocks[0] * DAY, T0 + clocks[1] * DAY, T0 + 4 * DAY]
     given_to: list[list[rk.Event | rk.Sample]] = [[], [], []]
 
@@ -243,23 +260,26 @@ def test_every_aggregation_across_clocks_meters_what_metering_at_once_meters(
                 id=f"u{k}{resource}",
             )
             given_to[holding(at)].append(update)
-    for k, (quarter, meter, resource, value, seq, arrival) in enumerate(drawn):
+    early_to: list[list[rk.Event | rk.Sample]] = [[], [], []]
+    for k, (quarter, meter, resource, value, seq, arrival, early) in enumerate(drawn):
         at = T0 + quarter * 6 * HOUR
         name = AGGREGATIONS[meter].name
         sample = rk.Sample(
             "a", resource, name, format_us(at), value, kind="gauge", id=f"g{k}", seq=seq
         )
         given_to[max(arrival, holding(at))].append(sample)
+        if early and holding(at) > 0:
+            early_to[holding(at) - 1].append(sample)
     state: list[rk.ResourceState] = []
     so_far: list[rk.Event | rk.Sample] = []
     for call in range(3):
         start, end = bounds[call], bounds[call + 1]
         usage = rk.meter(
-            given_to[call],
+            [*given_to[call], *early_to[call]],
             AGGREGATIONS,
             span=rk.Span.from_us(start, end),
             cycle=DAILY,
-            as_of=format_us(end),
+            as_of=format_us(bounds[-1]),
             state=state,
         )
         state = carried(usage)

@@ -303,7 +303,6 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
     the state keeps nothing of them, so the next call meters them when given again.
     """
     settled = line.settled
-    readings, complete = _counters.next_readings(previous, per_meter)
     if held and any(
         sample.at_us >= through_us
         for name in held.intersection(per_meter)
@@ -313,6 +312,8 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
             name: [s for s in group if s.at_us < through_us] if name in held else group
             for name, group in per_meter.items()
         }
+    # (after: a reading of the next span is no level in force at this one's end either)
+    readings, complete = _counters.next_readings(previous, per_meter)
     applied = _applied(new_events, per_meter, previous, columns, inventories)
     past: tuple[object, ...] = _NO_BASE
     order = line.order
