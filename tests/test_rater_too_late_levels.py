@@ -265,6 +265,47 @@ def test_many_too_late_counts_cost_what_they_are_not_what_is_kept() -> None:
     assert sum(a.quantity for a in feed.anomalies if a.kind == "too_late") == 200
 
 
+@pytest.mark.parametrize(
+    ("at", "outcome", "third"),
+    [
+        # At 2 March 12:00 (compacted): placed, 20 held from 3 March on.
+        ("2026-03-02T12:00:00Z", "too_late", 20),
+        # At 3 March 00:00, the kept cycles' start: the level of 3 March whole.
+        ("2026-03-03T00:00:00Z", "late", 20),
+        # At 3 March 12:00 (kept, closed): 3 March is (10 x 12 + 20 x 12) / 24 = 15.
+        ("2026-03-03T12:00:00Z", "late", 15),
+    ],
+)
+def test_a_since_on_an_aggregations_reading_is_no_span(at: str, outcome: str, third: int) -> None:
+    # Metering reads an aggregation's sample at its instant, whatever its since (here 2
+    # March 06:00, in a compacted cycle): so does the feed. It is no delta over a span
+    # that lies before the kept cycles, dropped whole, nor one that reaches back there.
+    rater, statements = _compacted_rater()
+    reading = rk.Sample(
+        "a", "r1", "users", at, 20, kind="delta", since="2026-03-02T06:00:00Z", id="d"
+    )
+    feed = rater.feed([reading])
+    statements.append(rater.statement("2026-03-06T00:00:00Z"))
+    assert feed.counts[outcome] == 1
+    assert [(a.kind, a.quantity) for a in feed.anomalies] == (
+        [("too_late", None)] if outcome == "too_late" else []
+    )
+    assert by_cycle(statements, "users")["2026-03-03"] == third
+    assert by_cycle(statements, "users")["2026-03-05"] == 20
+
+
+def test_a_since_on_a_too_late_count_counts_one() -> None:
+    # A Count reading with a since, fed once its cycle is compacted: 1 ping named (it
+    # was named with its value, 7, as a delta over a span).
+    rater, _ = _compacted_rater()
+    reading = rk.Sample(
+        "a", "r1", "pings", "2026-03-02T12:00:00Z", 7, kind="delta",
+        since="2026-03-02T06:00:00Z", id="p",
+    )  # fmt: skip
+    feed = rater.feed([reading])
+    assert [(a.kind, a.meter, a.quantity) for a in feed.anomalies] == [("too_late", "pings", 1)]
+
+
 # -- the law ---------------------------------------------------------------------------
 
 
@@ -284,9 +325,13 @@ def test_too_late_levels_leave_the_kept_cycles_as_batch_has_them(seed: int, hori
         meter = rng.choice(("users", "users", "pings", "peak"))
         seq = rng.choice((None, None, 0, 1))
         resource = rng.choice(("r1", "r2"))
+        # Now and then a delta with a since (read at its instant all the same).
+        since = at - rng.randrange(0, 48) * HOUR if rng.random() < 0.2 else None
+        since = None if since is None or since < T0 else format_us(since)
         readings.append(
-            rk.Sample("a", resource, meter, format_us(at), rng.randrange(21), kind="gauge",
-                      id=f"s{k}", seq=seq)
+            rk.Sample("a", resource, meter, format_us(at), rng.randrange(21),
+                      kind="gauge" if since is None else "delta", since=since, id=f"s{k}",
+                      seq=seq)
         )  # fmt: skip
         if rng.random() < 0.35:
             held.add(f"s{k}")

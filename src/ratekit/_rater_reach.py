@@ -64,6 +64,8 @@ def effect(rater: Rater, record: Record) -> tuple[int, list[Anomaly]]:
     event with a ``seq`` and k kept records of its resource.
     """
     if type(record) is Sample:
+        if record.meter in rater._engine.levels:
+            return record.at_us, []  # an aggregation's reading: at its instant, whatever its since
         key = (record.account, record.resource)
         lost = rater._reach.reaches_back(
             record, rater._base_us, rater._by_key.get(key, ()), lambda s: not_applied(rater, s)
@@ -411,10 +413,11 @@ def not_kept(
             if isinstance(record, Event)
             else _late_inventories.placed(rater, record, anomalies)
         )
-    if spanned(record):  # a delta over a span that ends by the kept cycles' start
-        anomalies.append(_spanned_too_late(record, rater._base_us))
-    elif record.meter in rater._engine.levels:  # an aggregation's reading: the one in force
+    levels = rater._engine.levels
+    if record.meter in levels:  # an aggregation's reading: the one in force
         return _early.aggregated(rater, record, anomalies)
+    if spanned(record, levels):  # a delta over a span that ends by the kept cycles' start
+        anomalies.append(_spanned_too_late(record, rater._base_us))
     else:
         anomalies.append(_lateness.too_late(record, rater._base_us))
     return "too_late"
@@ -450,13 +453,20 @@ def sequenced_into_kept(
     return _lateness.after_kept(record, kept, rater._reach.seqs.get(key), rater._base_us, unordered)
 
 
-def spanned(record: Record) -> bool:
+def spanned(record: Record, levels: frozenset[str]) -> bool:
     """Whether ``record`` is a delta over a span (``since`` before its ``at``). O(1).
 
     Stamped at the kept cycles' start (or before), all of it lies before them: it is too
-    late whole, not late for the kept closed cycle, which it does not change.
+    late whole, not late for the kept closed cycle, which it does not change. Not a
+    sample of a meter in ``levels`` (an aggregation, the engine's ``levels``): metering
+    reads it at its instant, whatever its ``since``.
     """
-    return type(record) is Sample and record.since_us is not None and record.since_us < record.at_us
+    return (
+        type(record) is Sample
+        and record.since_us is not None
+        and record.since_us < record.at_us
+        and record.meter not in levels
+    )
 
 
 def _spanned_too_late(sample: Sample, base_us: int) -> Anomaly:

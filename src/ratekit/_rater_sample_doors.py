@@ -45,13 +45,14 @@ def _unseen(rater: Rater, sample: Sample) -> bool:
     """Whether the feed takes ``sample``: not seen before, and kept or placed. O(1).
 
     One stamped before the kept cycles is too late, but for a counter's reading or an
-    aggregation's (not over a span), which the feed places in the compacted state, where
-    the kept cycles count from it (`ratekit._rater_early`): metering it with the
-    compacted states places it as the feed does.
+    aggregation's (read at its instant, whatever its ``since``), which the feed places in
+    the compacted state, where the kept cycles count from it (`ratekit._rater_early`):
+    metering it with the compacted states places it as the feed does.
     """
-    if sample.at_us < rater._base_us and (
-        sample.since_us is not None
-        or (sample.kind != "counter" and sample.meter not in rater._engine.levels)
+    if (
+        sample.at_us < rater._base_us
+        and sample.kind != "counter"
+        and sample.meter not in rater._engine.levels
     ):
         return False
     return _new(rater, sample)

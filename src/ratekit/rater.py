@@ -342,7 +342,7 @@ class Rater:
             if (
                 known is not None
                 or (at_us < base and not _reach.sequenced_into_kept(self, record, ahead))
-                or (at_us == base and _reach.spanned(record))
+                or (at_us == base and _reach.spanned(record, self._engine.levels))
                 or (holder is not None and forgotten and identity in forgotten)
             ):
                 outcome = _reach.not_kept(self, record, identity, known, anomalies)
