@@ -152,7 +152,13 @@ class SamplePolicy(Protocol):
     default for a policy that does not say) is aggregated once per resource and cycle,
     over the whole cycle inside the metered span, and its rows share that aggregate in
     proportion to time. An additive one (``additive = True``: [`Count`][ratekit.Count]) is
-    aggregated per piece, and its pieces add up.
+    aggregated per piece, and its pieces add up. An additive policy's readings must
+    also add up on their own, whatever came before them: metering a state's late
+    readings (and the rater's too-late ones) aggregates them alone, per cycle, with
+    ``before=None``, and adds that to what was metered. One whose quantity depends on
+    ``before`` (an integral of a level held on, say) is not additive in this sense: its
+    late rows would count the cycle's part before them again; declare it non-additive,
+    or integrate the level with a [`Continuous`][ratekit.Continuous] meter.
 
     Examples:
         >>> import ratekit as rk
