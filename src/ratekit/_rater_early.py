@@ -33,7 +33,10 @@ from ._resource_state import _NO_BASE, READINGS, ResourceState, _new_state, _res
 from .records import Anomaly, Inventory, Sample
 
 if typing.TYPE_CHECKING:
-    from .rater import Rater
+    from collections.abc import Sequence
+
+    from .rater import Rater, Record
+    from .usage import Usage
 
 __all__ = ["aggregated", "fold", "placed", "replayed", "restate_all", "unplaced"]
 
@@ -107,16 +110,11 @@ def fold(rater: Rater, sample: Sample, found: list[Anomaly]) -> Anomaly | None:
     known = [] if state is None else [order(r) for r in state.readings if r[0] == name]
     if state is not None and known and name not in state._complete and _order(sample) < min(known):
         return None  # before them (in a tie too): its neighbours are not kept
-    if state is None:
-        state = _new_state(
-            sample.account, sample.resource, "unknown", {}, None, None, None, None, (), base,
-            (), _NO_BASE,
-        )  # fmt: skip
-    part = _part(rater, key, state, sample, found)
-    _place(rater, key, state, sample)
-    engine = rater._engine
-    unit = engine.unit(name)
-    what = "sample" if sample.id is None else f"sample {sample.id!r}"
+    state = _compacted(rater, sample, state)
+    kept = [r for r in rater._by_key.get(key, ()) if type(r) is not Inventory]
+    part, _ = _metered(rater, state, sample, kept, found)
+    _place(rater, key, state, _metered(rater, state, sample, [], [])[1])
+    unit = rater._engine.unit(name)
     changes = (
         f"its part before {format_us(base)}, {part} {unit}, belonged to cycles already "
         "compacted: not applied"
@@ -124,32 +122,40 @@ def fold(rater: Rater, sample: Sample, found: list[Anomaly]) -> Anomaly | None:
         else f"what it changes before {format_us(base)} adds up to nothing"
     )
     negative = "; negative: those cycles were charged that much more" if part < 0 else ""
-    return _anomaly(
-        "too_late",
-        f"{what} ({name}, {sample.value} at {format_us(sample.at_us)}) is stamped before "
-        f"every cycle the rater keeps (from {format_us(base)}): it is placed among the "
-        "readings of its counter that the compacted state keeps, as metering them at once "
-        f"places it, and {changes} (the rest is applied{negative}).",
-        () if sample.id is None else (sample.id,),
-        sample.account,
-        sample.resource,
-        sample.at_us,
-        meter=name,
-        quantity=part,
+    return _too_late(
+        sample,
+        f"is stamped before every cycle the rater keeps (from {format_us(base)}): it is "
+        "placed among the readings of its counter that the compacted state keeps, as "
+        f"metering them at once places it, and {changes} (the rest is applied{negative}).",
+        part,
     )
 
 
-def _part(
-    rater: Rater, key: tuple[str, str], state: ResourceState, sample: Sample, found: list[Anomaly]
-) -> Decimal:
-    """What ``sample`` changes of its meter before the kept cycles, as metering counts it.
+def _compacted(rater: Rater, sample: Sample, state: ResourceState | None) -> ResourceState:
+    """``state``, or a new one of ``sample``'s resource at the kept cycles' start. O(1)."""
+    if state is not None:
+        return state
+    return _new_state(
+        sample.account, sample.resource, "unknown", {}, None, None, None, None, (),
+        rater._base_us, (), _NO_BASE,
+    )  # fmt: skip
 
-    The late rows of its resource's kept records metered from ``state`` with it, less
-    those without it; adds to ``found`` the anomalies it alone makes before the kept
-    cycles. O(k log k) for the k kept records of its resource: metering them twice.
+
+def _metered(
+    rater: Rater,
+    state: ResourceState,
+    sample: Sample,
+    kept: Sequence[Record],
+    found: list[Anomaly],
+) -> tuple[Decimal, Usage]:
+    """What ``sample`` changes of its meter before the kept cycles, and the usage with it.
+
+    ``kept`` (its resource's kept records) metered from ``state`` with it and without:
+    its part is the late rows' difference, as metering counts it; adds to ``found`` the
+    anomalies it alone makes before the kept cycles. The usage with it carries the state
+    it leaves. O(k log k) for the k records ``kept``: metering them twice.
     """
     engine, base, name = rater._engine, rater._base_us, sample.meter
-    kept = [r for r in rater._by_key.get(key, ()) if type(r) is not Inventory]
     end = max([base, *(r.at_us for r in kept)]) + 1
     without = engine.meter(kept, base, end, [state])
     with_it = engine.meter([sample, *kept], base, end, [state])
@@ -162,20 +168,34 @@ def _part(
         and a.at_us < base
         and (a.kind, a.message) not in before
     )
-    return tidy(
+    part = tidy(
         CONTEXT.subtract(
             exact_sum(r.quantity for r in with_it.late if r.meter == name),
             exact_sum(r.quantity for r in without.late if r.meter == name),
         )
     )
+    return part, with_it
 
 
-def _place(rater: Rater, key: tuple[str, str], state: ResourceState, sample: Sample) -> None:
-    """Put ``sample`` among the readings ``state`` keeps, as metering places it. O(k)."""
-    base = rater._base_us
-    placed = rater._engine.meter([sample], base, base + 1, [state]).state
-    folded = next(s for s in placed if (s.account, s.resource) == key)
+def _place(rater: Rater, key: tuple[str, str], state: ResourceState, usage: Usage) -> None:
+    """Put in the compacted state the readings ``usage`` (of the reading alone) leaves. O(s)."""
+    folded = next(s for s in usage.state if (s.account, s.resource) == key)
     _restate(rater, key, _restated(state, readings=folded.readings, _complete=folded._complete))
+
+
+def _too_late(sample: Sample, words: str, part: Decimal | None) -> Anomaly:
+    """The ``"too_late"`` anomaly of a reading: its label and ``words``, ``part`` its quantity."""
+    what = "sample" if sample.id is None else f"sample {sample.id!r}"
+    return _anomaly(
+        "too_late",
+        f"{what} ({sample.meter}, {sample.value} at {format_us(sample.at_us)}) {words}",
+        () if sample.id is None else (sample.id,),
+        sample.account,
+        sample.resource,
+        sample.at_us,
+        meter=sample.meter,
+        quantity=part,
+    )
 
 
 def aggregated(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
@@ -204,30 +224,16 @@ def aggregated(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
     if replay is not None:
         return replay
     name = sample.meter
-    if state is None:
-        state = _new_state(
-            sample.account, sample.resource, "unknown", {}, None, None, None, None, (), base,
-            (), _NO_BASE,
-        )  # fmt: skip
+    state = _compacted(rater, sample, state)
     engine = rater._engine
-    without = engine.meter([], base, base + 1, [state])
-    with_it = engine.meter([sample], base, base + 1, [state])
-    said = {(a.kind, a.message) for a in without.anomalies}
-    found = [
-        a
-        for a in with_it.anomalies
-        if a.kind != "late" and a.at_us is not None and a.at_us < base
-        and (a.kind, a.message) not in said
-    ]  # fmt: skip
-    part = (
-        None
-        if name in engine.peaks
-        else tidy(exact_sum(r.quantity for r in with_it.late if r.meter == name))
-    )
+    found: list[Anomaly] = []
+    # (the kept records all lie after it: none changes what it does before them)
+    metered, with_it = _metered(rater, state, sample, [], found)
+    part = None if name in engine.peaks else metered
     folded = next(s for s in with_it.state if (s.account, s.resource) == key)
     mine = [r for r in folded.readings if r[0] == name]
     if any(r[1:] == (sample.at_us, sample.value, sample.kind, sample.id, sample.seq) for r in mine):
-        _restate(rater, key, _restated(state, readings=folded.readings, _complete=folded._complete))
+        _place(rater, key, state, with_it)
         held = (
             "it comes after the reading of its meter that the compacted state keeps, and "
             f"takes its place as the reading in force at {format_us(base)}, as metering "
@@ -252,21 +258,14 @@ def aggregated(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
         changes = f"its part before {format_us(base)}, {part} {unit}, is not applied"
     else:
         changes = f"what it changes before {format_us(base)} adds up to nothing"
-    what = "sample" if sample.id is None else f"sample {sample.id!r}"
     anomalies.append(
-        _anomaly(
-            "too_late",
-            f"{what} ({name}, {sample.value} at {format_us(sample.at_us)}) is stamped "
-            f"before every cycle the rater keeps (from {format_us(base)}): {held}; "
-            f"{changes}. It may be a replay of a record applied before and forgotten with "
-            "its compacted cycle (then it was counted then): the rater cannot tell the two "
-            "apart.",
-            () if sample.id is None else (sample.id,),
-            sample.account,
-            sample.resource,
-            sample.at_us,
-            meter=name,
-            quantity=part,
+        _too_late(
+            sample,
+            f"is stamped before every cycle the rater keeps (from {format_us(base)}): "
+            f"{held}; {changes}. It may be a replay of a record applied before and "
+            "forgotten with its compacted cycle (then it was counted then): the rater "
+            "cannot tell the two apart.",
+            part,
         )
     )
     anomalies.extend(found)
