@@ -306,6 +306,53 @@ def test_a_since_on_a_too_late_count_counts_one() -> None:
     assert [(a.kind, a.meter, a.quantity) for a in feed.anomalies] == [("too_late", "pings", 1)]
 
 
+@pytest.mark.parametrize(
+    "reading",
+    [
+        gauge("2026-03-02T18:00:00Z", 5, "g", meter="users"),
+        gauge("2026-03-02T18:00:00Z", 5, "g", meter="pings"),
+        rk.Sample("a", "r1", "egress", "2026-03-02T18:00:00Z", 5, kind="counter", id="g"),
+    ],
+    ids=["mean", "count", "counter"],
+)
+def test_a_too_late_reading_that_moves_a_last_seen_closing_names_the_hours(
+    reading: rk.Sample,
+) -> None:
+    # r1 runs from 1 March; an inventory of 3 March 12:00 (close="last_seen") lists
+    # nothing, so it closes r1 at its last sign of life, its START: nothing billed. A
+    # reading of 2 March 18:00, fed once 1 and 2 March are compacted, is a later sign of
+    # life: batch closes r1 there and bills 1 March and 2 March to 18:00, 24 + 18 = 42 h,
+    # which stay unbilled in the stream: named, as for an event placed there.
+    hours = rk.Meter("hours", "hour", rk.OnOff())
+    egress = rk.Meter("egress", "B", rk.Counter())
+    meters = [*METERS, hours, egress]
+    plan = rk.Plan(
+        "p", "EUR", DAILY, [rk.PriceEntry(m.name, m.name, rk.PerUnit(1)) for m in meters]
+    )
+    rater = rk.Rater(plan, meters, start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("a", "r1", "2026-03-01T00:00:00Z", kind="start", id="s"),
+            rk.Inventory("2026-03-03T12:00:00Z", [], close="last_seen", id="inv"),
+        ]
+    )
+    rater.statement("2026-03-01T12:00:00Z")
+    rater.statement("2026-03-04T00:00:00Z")
+    assert rater._base_us == to_us("2026-03-03T00:00:00Z")
+    feed = rater.feed([reading])
+    moved = [a for a in feed.anomalies if a.meter == "hours"]
+    assert [(a.kind, a.quantity) for a in moved] == [("too_late", 42)]
+    assert "stays unbilled" in moved[0].message
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-05T00:00:00Z")
+    records = [
+        rk.Event("a", "r1", "2026-03-01T00:00:00Z", kind="start", id="s"),
+        rk.Inventory("2026-03-03T12:00:00Z", [], close="last_seen", id="inv"),
+        reading,
+    ]
+    batch = rk.rate(records, plan, span=span, meters=meters)
+    assert sum(c.quantity for c in batch.charges if c.meter == "hours") == 42
+
+
 # -- the law ---------------------------------------------------------------------------
 
 

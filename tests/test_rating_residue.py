@@ -19,6 +19,7 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
@@ -414,3 +415,39 @@ def test_the_rater_closes_that_cycle_too() -> None:
     # 1 March as above; 2 March, no peak: the minimum's top-up, 28.
     totals = [(format_us(i.cycle.start_us)[:10], i.total) for i in statement.invoices]
     assert totals == [("2026-03-01", Decimal("28.00")), ("2026-03-02", Decimal("28.00"))]
+
+
+@pytest.mark.parametrize(
+    ("nines_then", "plan_wide", "per_meter", "whole"),
+    [
+        # Each meter spends 1 - 4E-31 against its minimum of 1: 4E-31 short, nearest 0.
+        # The plan-wide minimum of 3 then counts what was charged, 3 - 1.2E-30, and tops
+        # up the 1.2E-30 (it counted the exact 4E-31 shortfalls, and topped up nothing).
+        ("6", 3, ["0", "0", "0"], "1.2E-30"),
+        # 6E-31 short each: nearest 1E-30. The plan-wide 4 counts those as charged:
+        # 4 - 3 x (1 - 6E-31) - 3E-30 = 1 - 1.2E-30 (it topped up 1.000..., 1.2E-30 more).
+        ("4", 4, ["1E-30", "1E-30", "1E-30"], "0.9999999999999999999999999999988"),
+    ],
+)
+def test_a_plan_wide_minimum_counts_the_per_meter_top_ups_as_charged(
+    nines_then: str, plan_wide: int, per_meter: list[str], whole: str
+) -> None:
+    names = ["m1", "m2", "m3"]
+    meters = [rk.Meter(name, "c", rk.Discrete()) for name in names]
+    price = "0." + "9" * 30 + nines_then
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.daily(tz="UTC"),
+        [rk.PriceEntry(name, name, rk.PerUnit(price)) for name in names],
+        minimums=[*(rk.Minimum(1, meter=name) for name in names), rk.Minimum(plan_wide)],
+    )
+    samples = [rk.Sample("a", "r", name, "2026-03-01T01:00:00Z", 1, id=name) for name in names]
+    day = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    rating = rk.rate(samples, plan, span=day, meters=meters)
+    top_ups = {c.entry: c.amount for c in rating.charges if c.kind == "minimum"}
+    assert [top_ups.get(f"minimum:{name}", Decimal(0)) for name in names] == [
+        Decimal(amount) for amount in per_meter
+    ]
+    assert top_ups["minimum"] == Decimal(whole)
+    assert sum(Fraction(c.amount) for c in rating.charges) == plan_wide

@@ -375,7 +375,7 @@ class _Dues:
                     # carried, 0 (then a zero top-up, as where the spend reached it).
                     top_up = nearest(exact)
                 if minimum.meter is not None:
-                    top_ups += exact
+                    top_ups += Fraction(top_up)  # as charged: the plan-wide one counts the lines
             else:
                 # The exact spend reached the commitment: nothing is due exactly, but the
                 # lines as billed may still fall short of it. A zero top-up stands for it

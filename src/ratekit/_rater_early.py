@@ -24,6 +24,8 @@ from __future__ import annotations
 import typing
 from decimal import Decimal
 
+from . import _lateness_closings as _closings
+from . import _rater_accounts as _accounts
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us
@@ -113,7 +115,7 @@ def fold(rater: Rater, sample: Sample, found: list[Anomaly]) -> Anomaly | None:
     state = _compacted(rater, sample, state)
     kept = [r for r in rater._by_key.get(key, ()) if type(r) is not Inventory]
     part, _ = _metered(rater, state, sample, kept, found)
-    _place(rater, key, state, _metered(rater, state, sample, [], [])[1])
+    _place(rater, sample, state, _metered(rater, state, sample, [], [])[1], found)
     unit = rater._engine.unit(name)
     changes = (
         f"its part before {format_us(base)}, {part} {unit}, belonged to cycles already "
@@ -177,10 +179,28 @@ def _metered(
     return part, with_it
 
 
-def _place(rater: Rater, key: tuple[str, str], state: ResourceState, usage: Usage) -> None:
-    """Put in the compacted state the readings ``usage`` (of the reading alone) leaves. O(s)."""
+def _place(
+    rater: Rater, sample: Sample, state: ResourceState, usage: Usage, found: list[Anomaly]
+) -> None:
+    """Put in the compacted state the readings ``usage`` (of the reading alone) leaves.
+
+    A reading is a sign of life: placed, it may be a running resource's last one before
+    the kept cycles, and move where a kept ``last_seen`` inventory closes it there
+    (`_rater_accounts.placed_closing()`): batch then bills the hours between otherwise,
+    in cycles already compacted. Their ``"too_late"`` anomalies (one per meter, as for
+    an event placed there: `_lateness_closings.moved()`) go to ``found``. O(s + i + k).
+    """
+    key = (sample.account, sample.resource)
     folded = next(s for s in usage.state if (s.account, s.resource) == key)
-    _restate(rater, key, _restated(state, readings=folded.readings, _complete=folded._complete))
+    new = _restated(state, readings=folded.readings, _complete=folded._complete)
+    closing = _accounts.placed_closing(rater, state, new)
+    if closing is not None and state.status == "running" and closing[1] != closing[2]:
+        inventory, old_us, new_us = closing
+        found += _closings.moved(
+            [sample], inventory, state, (old_us, new_us), rater._base_us,
+            meters=rater._engine.meters,
+        )  # fmt: skip
+    _restate(rater, key, new)
 
 
 def _too_late(sample: Sample, words: str, part: Decimal | None) -> Anomaly:
@@ -233,7 +253,7 @@ def aggregated(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
     folded = next(s for s in with_it.state if (s.account, s.resource) == key)
     mine = [r for r in folded.readings if r[0] == name]
     if any(r[1:] == (sample.at_us, sample.value, sample.kind, sample.id, sample.seq) for r in mine):
-        _place(rater, key, state, with_it)
+        _place(rater, sample, state, with_it, found)
         held = (
             "it comes after the reading of its meter that the compacted state keeps, and "
             f"takes its place as the reading in force at {format_us(base)}, as metering "
