@@ -173,6 +173,7 @@ def test_every_id_is_accounted_for_exactly_once_as_no_effect(
         "replaced",
         "confirmed",
         "before_span",
+        "after_span",
         "no_change",
         "no_time_meter",
         "baseline",

@@ -107,6 +107,7 @@ def test_a_reading_after_the_span_is_no_level_the_state_keeps() -> None:
     first = [gauge("2026-03-01T12:00:00Z", 10, "a"), late]
     day1 = rk.meter(first, [USERS], span=DAY1, cycle=DAILY, as_of="2026-03-04T00:00:00Z")
     assert [r[1:3] for r in day1.state[0].readings] == [(to_us("2026-03-01T12:00:00Z"), 10)]
+    assert day1.no_effect == (("b", "after_span"),)  # said so: give it again
     day2 = rk.meter([late], [USERS], span=DAY2, cycle=DAILY, as_of=DAY2.end, state=carried(day1))
     assert [row.quantity for row in day2.rows] == [Decimal(15)]
 

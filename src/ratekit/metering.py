@@ -448,6 +448,7 @@ class _Engine:
             any(item._factor is not None for item in self.meters.values()),
             self.window.start,
             self.as_of_us,
+            self.window.end,
         )
         return Usage(
             rows_out,
