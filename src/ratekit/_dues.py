@@ -368,14 +368,17 @@ class _Dues:
                 )
                 if Fraction(top_up) != exact:
                     top_up = _exact(exact)
+                counted = exact
                 if top_up.adjusted() < MIN_ADJUSTED:
                     # A shortfall below the smallest amount carried (1E-30) is what the
                     # spend's own 60-digit rounding left (a tiered peak's shares of 28,
                     # each to 60 digits, add up to 27.99...9): the nearest amount
-                    # carried, 0 (then a zero top-up, as where the spend reached it).
+                    # carried, 0 (then a zero top-up, as where the spend reached it). The
+                    # plan-wide minimum counts it as charged, so that its lines reach it.
                     top_up = nearest(exact)
+                    counted = Fraction(top_up)
                 if minimum.meter is not None:
-                    top_ups += Fraction(top_up)  # as charged: the plan-wide one counts the lines
+                    top_ups += counted
             else:
                 # The exact spend reached the commitment: nothing is due exactly, but the
                 # lines as billed may still fall short of it. A zero top-up stands for it
