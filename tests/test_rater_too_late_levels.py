@@ -30,6 +30,9 @@ USERS = rk.Meter("users", "user", rk.TimeWeightedMean())
 PINGS = rk.Meter("pings", "ping", rk.Count())
 PEAK = rk.Meter("peak", "user", rk.Max())
 METERS = [USERS, PINGS, PEAK]
+HOURS = rk.Meter("hours", "hour", rk.OnOff())
+EGRESS = rk.Meter("egress", "B", rk.Counter())
+BYTES = rk.Meter("bytes", "B", rk.Discrete())
 PLAN = rk.Plan(
     "p",
     "EUR",
@@ -312,8 +315,9 @@ def test_a_since_on_a_too_late_count_counts_one() -> None:
         gauge("2026-03-02T18:00:00Z", 5, "g", meter="users"),
         gauge("2026-03-02T18:00:00Z", 5, "g", meter="pings"),
         rk.Sample("a", "r1", "egress", "2026-03-02T18:00:00Z", 5, kind="counter", id="g"),
+        rk.Sample("a", "r1", "bytes", "2026-03-02T18:00:00Z", 5, id="g"),
     ],
-    ids=["mean", "count", "counter"],
+    ids=["mean", "count", "counter", "delta"],
 )
 def test_a_too_late_reading_that_moves_a_last_seen_closing_names_the_hours(
     reading: rk.Sample,
@@ -323,9 +327,7 @@ def test_a_too_late_reading_that_moves_a_last_seen_closing_names_the_hours(
     # reading of 2 March 18:00, fed once 1 and 2 March are compacted, is a later sign of
     # life: batch closes r1 there and bills 1 March and 2 March to 18:00, 24 + 18 = 42 h,
     # which stay unbilled in the stream: named, as for an event placed there.
-    hours = rk.Meter("hours", "hour", rk.OnOff())
-    egress = rk.Meter("egress", "B", rk.Counter())
-    meters = [*METERS, hours, egress]
+    meters = [*METERS, HOURS, EGRESS, BYTES]
     plan = rk.Plan(
         "p", "EUR", DAILY, [rk.PriceEntry(m.name, m.name, rk.PerUnit(1)) for m in meters]
     )
@@ -351,6 +353,28 @@ def test_a_too_late_reading_that_moves_a_last_seen_closing_names_the_hours(
     ]
     batch = rk.rate(records, plan, span=span, meters=meters)
     assert sum(c.quantity for c in batch.charges if c.meter == "hours") == 42
+
+
+def test_a_too_late_delta_is_a_sign_of_life_for_an_inventory_fed_after_it() -> None:
+    # The other order: r1 running from 1 March, 1 and 2 March compacted (48 h billed);
+    # a delta of 2 March 18:00 fed too late (its 5 B not applied), then the inventory
+    # of 3 March 12:00 listing nothing. Batch closes r1 at the delta, its last sign of
+    # life, and bills 42 h: the inventory names the 6 h after it (-6), not the 48 h after
+    # the START.
+    meters = [HOURS, BYTES]
+    plan = rk.Plan(
+        "p", "EUR", DAILY, [rk.PriceEntry(m.name, m.name, rk.PerUnit(1)) for m in meters]
+    )
+    rater = rk.Rater(plan, meters, start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Event("a", "r1", "2026-03-01T00:00:00Z", kind="start", id="s")])
+    rater.statement("2026-03-01T12:00:00Z")
+    rater.statement("2026-03-04T00:00:00Z")
+    delta = rater.feed([rk.Sample("a", "r1", "bytes", "2026-03-02T18:00:00Z", 5, id="d")])
+    assert [(a.kind, a.meter, a.quantity) for a in delta.anomalies] == [("too_late", "bytes", 5)]
+    inventory = rater.feed([rk.Inventory("2026-03-03T12:00:00Z", [], close="last_seen", id="i")])
+    assert [(a.kind, a.meter, a.quantity) for a in inventory.anomalies] == [
+        ("too_late", "hours", -6)
+    ]
 
 
 # -- the law ---------------------------------------------------------------------------

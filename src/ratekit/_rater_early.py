@@ -24,6 +24,7 @@ from __future__ import annotations
 import typing
 from decimal import Decimal
 
+from . import _lateness
 from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
 from ._anomalies import placed as _anomaly
@@ -40,7 +41,7 @@ if typing.TYPE_CHECKING:
     from .rater import Rater, Record
     from .usage import Usage
 
-__all__ = ["aggregated", "fold", "placed", "replayed", "restate_all", "unplaced"]
+__all__ = ["aggregated", "delta", "fold", "placed", "replayed", "restate_all", "unplaced"]
 
 
 def placed(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
@@ -192,6 +193,9 @@ def _place(
     """
     key = (sample.account, sample.resource)
     folded = next(s for s in usage.state if (s.account, s.resource) == key)
+    same = folded.readings == state.readings and folded._complete == state._complete
+    if same and key in rater._reach.states:
+        return  # (older than the reading kept: nothing moves)
     new = _restated(state, readings=folded.readings, _complete=folded._complete)
     closing = _accounts.placed_closing(rater, state, new)
     if closing is not None and state.status == "running" and closing[1] != closing[2]:
@@ -289,6 +293,26 @@ def aggregated(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
         )
     )
     anomalies.extend(found)
+    return "too_late"
+
+
+def delta(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
+    """What the feed does with a delta stamped before the kept cycles: too late whole.
+
+    Its quantity lies in the compacted cycles: not applied, its ``"too_late"`` anomaly
+    says so (`_lateness.too_late()`). It is a sign of life of its resource all the same:
+    where the compacted state keeps the resource, the delta is placed among the readings
+    it keeps (the last per meter, as metering keeps a delta's), so that a kept
+    ``last_seen`` inventory closes the resource at it when it is the last, as batch does,
+    and what that moves is named now (`_place()`). O(1), plus that inventory's judging.
+    """
+    anomalies.append(_lateness.too_late(sample, rater._base_us))
+    state = rater._reach.states.get((sample.account, sample.resource))
+    if state is not None and replayed(state, sample, any_seq=False) is None:
+        found: list[Anomaly] = []
+        _, usage = _metered(rater, state, sample, [], [])
+        _place(rater, sample, state, usage, found)
+        anomalies.extend(a for a in found if a.kind == "too_late")
     return "too_late"
 
 

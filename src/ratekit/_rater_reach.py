@@ -389,7 +389,8 @@ def not_kept(
     the state keeps, an event in the compacted state (`ratekit._rater_late_events`), an
     inventory is reconciled with it (`ratekit._rater_late_inventories`); each is too
     late for its part before the kept cycles. Any other sample (a delta) is too late
-    whole, with an anomaly. O(1), or the placing's cost.
+    whole, with an anomaly; one at an instant is kept as a sign of life
+    (`ratekit._rater_early.delta`). O(1), or the placing's cost.
     """
     if known is not None:
         return "duplicates" if known == record else "conflicting"
@@ -414,12 +415,13 @@ def not_kept(
             else _late_inventories.placed(rater, record, anomalies)
         )
     levels = rater._engine.levels
-    if record.meter in levels:  # an aggregation's reading: the one in force
-        return _early.aggregated(rater, record, anomalies)
-    if spanned(record, levels):  # a delta over a span that ends by the kept cycles' start
-        anomalies.append(_spanned_too_late(record, rater._base_us))
-    else:
-        anomalies.append(_lateness.too_late(record, rater._base_us))
+    if not spanned(record, levels):
+        # An aggregation's reading (placed as the one in force, when it is), or a delta
+        # at an instant (too late whole, but a sign of life of its resource).
+        placing = _early.aggregated if record.meter in levels else _early.delta
+        return placing(rater, record, anomalies)
+    # A delta over a span that ends by the kept cycles' start.
+    anomalies.append(_spanned_too_late(record, rater._base_us))
     return "too_late"
 
 
