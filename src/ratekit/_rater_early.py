@@ -116,7 +116,8 @@ def fold(rater: Rater, sample: Sample, found: list[Anomaly]) -> Anomaly | None:
     state = _compacted(rater, sample, state)
     kept = [r for r in rater._by_key.get(key, ()) if type(r) is not Inventory]
     part, _ = _metered(rater, state, sample, kept, found)
-    _place(rater, sample, state, _metered(rater, state, sample, [], [])[1], found)
+    # (placed as metering the reading alone from the state places it)
+    _place(rater, sample, state, rater._engine.meter([sample], base, base + 1, [state]), found)
     unit = rater._engine.unit(name)
     changes = (
         f"its part before {format_us(base)}, {part} {unit}, belonged to cycles already "

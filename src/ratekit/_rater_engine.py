@@ -138,7 +138,7 @@ class Engine:
         # magnitude (None: not counted yet).
         self.held_readings: tuple[tuple[object, ...], int, Decimal] | None = None
         # Where a price may change (an entry starts or ends, an assignment): a gauge's
-        # value held on is priced again there (see _rater_sample_doors.metered).
+        # value held on is priced again there (see _rater_sample_doors._metered).
         self.price_changes = sorted(
             {
                 t
