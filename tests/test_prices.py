@@ -226,7 +226,7 @@ def test_tiered_models_reject_negative_quantities_naming_the_model() -> None:
         rk.Volume(CALLS),
         rk.Package(10, 1),
         rk.GraduatedPercentage([(None, 1)]),
-        rk.Percentage(1),
+        rk.Percentage(1, free_amount=5),  # (a plain one is linear: see below)
     ]
     for model in models:
         name = type(model).__name__
@@ -236,6 +236,17 @@ def test_tiered_models_reject_negative_quantities_naming_the_model() -> None:
             model.amount(-1)
         with pytest.raises(rk.BadQuantityError, match=name):
             model.explain("-0.5")
+
+
+def test_a_plain_percentage_prices_a_refund_below_zero_as_per_unit_does() -> None:
+    # Plain (no free amount, no per-transaction terms) it is linear: 2 % of -30 = -0.60,
+    # and of 100 - 30 = 70 the same 1.40 whichever way it is summed.
+    plain = rk.Percentage("2")
+    assert plain.linear
+    assert plain.amount(-30) == D("-0.60")
+    assert plain.marginal(100, -30) == D("-0.60")
+    assert [(line.quantity, line.amount) for line in plain.explain(-30)] == [(-30, D("-0.60"))]
+    assert plain.amount(100) + plain.amount(-30) == plain.amount(70) == D("1.40")
 
 
 # -- from_ranges ------------------------------------------------------------------------

@@ -101,6 +101,9 @@ class _Allowances:
     used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction]
     # what usage before the span left of own-period pools (see consume_before)
     left: dict[PoolKey, Fraction]
+    # the units usage before the span billed, per account, meter, plan, billing cycle and
+    # allowance periods (see take): a correction in the span takes those back first
+    billed_before: dict[tuple[object, ...], Fraction]
 
     def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
         raise NotImplementedError  # pragma: no cover - provided by the engine
@@ -115,10 +118,14 @@ class _Allowances:
         order, each from its plan's allowances in the plan's order; a correction gives
         back (see the module: its free part is then below zero).
         """
-        self.take(pieces, dict(self.left), (self.start_us, self.end_us))
+        self.take(pieces, dict(self.left), (self.start_us, self.end_us), dict(self.billed_before))
 
     def take(
-        self, pieces: Iterable[_Freed], pools: dict[PoolKey, Fraction], within: tuple[int, int]
+        self,
+        pieces: Iterable[_Freed],
+        pools: dict[PoolKey, Fraction],
+        within: tuple[int, int],
+        billed: dict[tuple[object, ...], Fraction],
     ) -> None:
         """`allow` from ``pools``, billing cycles' pools prorated to ``within`` (lo, hi).
 
@@ -126,7 +133,9 @@ class _Allowances:
         Per account, meter, plan, billing cycle and allowance periods, it counts the
         units billed so far: a correction takes those back before free units, and usage
         after corrections that went below zero fills that before it takes free units.
-        O(p log p + p a) for p pieces, a allowances on a meter.
+        ``billed`` holds those counts, keyed by account, meter, plan, cycle and periods: it
+        starts from what usage before the span billed (`consume_before`, which fills it)
+        and is updated in place. O(p log p + p a) for p pieces, a allowances on a meter.
         """
         groups: dict[tuple[str, str], list[_Freed]] = {}
         for piece in pieces:
@@ -136,7 +145,6 @@ class _Allowances:
             members.sort(key=place)
             # per plan, billing cycle and allowance periods: the units billed so far
             # (below zero where corrections came first)
-            billed: dict[tuple[object, ...], Fraction] = {}
             for piece in members:
                 if piece.quantity == 0:
                     continue
@@ -146,7 +154,7 @@ class _Allowances:
                     for index, allowance in enumerate(plan.allowances)
                     if allowance.meter == meter_name
                 ]
-                combo = (id(plan), piece.cycle, *(key[3] for key in keys))
+                combo = (account, meter_name, id(plan), piece.cycle, *(key[3] for key in keys))
                 quantity = Fraction(piece.quantity)
                 before = billed.get(combo, _NOTHING)
                 if quantity > 0:
@@ -320,7 +328,7 @@ class _Allowances:
             pieces: list[_Before] = []
             for row in earlier:
                 pieces.extend(self.before(row, since))
-            self.take(pieces, pools, (MIN_US, start))
+            self.take(pieces, pools, (MIN_US, start), self.billed_before)
         plans = {id(plan): plan for plan in self.plans}
         self.left = {
             key: left

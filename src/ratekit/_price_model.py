@@ -30,8 +30,8 @@ def priced(model: PriceModel, method: str, arguments: tuple[Decimal, ...], what:
 
     Every call rating makes to a price model is checked so (the hot loop of
     `ratekit._pricing` inline, with the same errors): a model of the user's own that
-    returns a float, a Fraction, None or NaN, or fails in its arithmetic (infinity less
-    infinity, a division by zero), is a [`BadPriceError`][ratekit.BadPriceError] naming it
+    returns a float, a Fraction, None or NaN, or fails (infinity less infinity, a division
+    by zero, a ``KeyError`` in a lookup of its own: any ``Exception``), is a [`BadPriceError`][ratekit.BadPriceError] naming it
     and ``what`` (the entry, plan and what was priced), never a wrong charge or a foreign
     exception later. A [`RatekitError`][ratekit.RatekitError] it raises passes as it is.
 
@@ -48,7 +48,7 @@ def priced(model: PriceModel, method: str, arguments: tuple[Decimal, ...], what:
         result = getattr(model, method)(*arguments)
     except RatekitError:
         raise
-    except (ArithmeticError, TypeError) as error:
+    except Exception as error:  # a model of the user's own: its failure named, not leaked
         raise failed(model, method, error, what) from error
     if type(result) is not Decimal or not result.is_finite():
         raise not_a_price(model, method, result, what)

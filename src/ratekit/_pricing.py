@@ -427,7 +427,7 @@ class _Pricing:
             ) from error
         except RatekitError:
             raise
-        except (ArithmeticError, TypeError) as error:
+        except Exception as error:  # a model of the user's own (`priced()`)
             raise failed(price, method, error, _priced(piece, billable)) from error
         if type(result) is not Decimal or not result.is_finite():  # as priced() checks
             raise not_a_price(price, method, result, _priced(piece, billable))

@@ -107,6 +107,7 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
         self.used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction] = {}
         # what usage before the span left of those allowances' pools (see consume_before)
         self.left: dict[tuple[str, int, int, tuple[int, int]], Fraction] = {}
+        self.billed_before: dict[tuple[object, ...], Fraction] = {}
         # Under a single plan: from when each account the input names is covered (the
         # start of the cycle of its first row or record); a named account, from always.
         self.since: dict[str, int] = {}

@@ -402,12 +402,29 @@ def _invoice(
             )
     out.extend(shared)
     out = settle(out, account)
-    subtotal = ZERO
-    for line in out:
-        subtotal = _ADD(subtotal, line.amount)
+    subtotal = _subtotal(out, account, cycle, currency)
     # a part of a shared charge is part of what the account owes
     precise_total = exact_sum([*precise_sums, *(line.precise for line in shared)])
     return Invoice(account, cycle, currency, tuple(out), subtotal, precise_total, tz)
+
+
+def _subtotal(lines: list[InvoiceLine], account: str, cycle: Span, currency: str) -> Decimal:
+    """The exact sum of the lines' amounts, or a BadQuantityError when it needs over 60 digits.
+
+    Each line's amount fits ratekit's 60 digits; their sum may need more (two fees of
+    999...9.00...01), which a 60-digit addition would round away: the total would no
+    longer be the sum of the lines printed.
+    """
+    subtotal = exact_sum(line.amount for line in lines)
+    if len(subtotal.as_tuple().digits) <= CONTEXT.prec:
+        return subtotal
+    raise BadQuantityError(
+        f"the lines of the invoice of account {account!r} for {format_us(cycle.start_us)}.."
+        f"{format_us(cycle.end_us)} add up to {subtotal} {currency}, which has "
+        f"{len(subtotal.as_tuple().digits)} digits; an invoice total holds at most "
+        f"{CONTEXT.prec}, the sum of its lines to the last digit. Bill amounts of that "
+        "size on a coarser quantum, or split them between invoices."
+    )
 
 
 def _rounded(precise: Decimal, quantum: Decimal, rounding: str, head: Charge) -> Decimal:

@@ -34,10 +34,11 @@ from ._decimals import (
     to_decimal,
 )
 from ._instants import format_us, to_us
+from ._price_model import failed
 from ._shown import show
 from ._totals import only, per_key
 from .currencies import currency_code
-from .errors import BadPriceError, RatekitTypeError
+from .errors import BadPriceError, RatekitError, RatekitTypeError
 from .pricebook import _MODES
 from .prices import PriceModel
 from .records import Anomaly
@@ -221,10 +222,24 @@ class Charge:
 
         For a linear price, the breakdown of the billable quantity; for a tiered one, the
         part of the group's breakdown that this piece added on top of the pieces before it.
-        Empty for fees and minimums.
+        Empty for fees and minimums. A price model of your own whose ``explain()`` fails
+        raises [`BadPriceError`][ratekit.BadPriceError] naming it and the charge.
         """
         if self.price is None:
             return ()
+        try:
+            return self._tiers()
+        except RatekitError:
+            raise
+        except Exception as error:  # a model of the user's own: its failure named
+            what = (
+                f"the charge of entry {self.entry!r} of plan {self.plan!r} for account "
+                f"{self.account!r} (resource {self.resource!r}), explaining its tiers"
+            )
+            raise failed(self.price, "explain", error, what) from error
+
+    def _tiers(self) -> tuple[TierLine, ...]:
+        assert self.price is not None
         if self.kind == "fee":  # a price's base, due without usage: its lines at zero
             return base_lines(self.price.explain(ZERO), self.amount)
         billable = self.billable

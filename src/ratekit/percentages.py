@@ -271,7 +271,11 @@ class Percentage:
     a maximum ([`per_transaction`][ratekit.Percentage.per_transaction] true), ``amount(quantity)`` raises
     [`BadPriceError`][ratekit.BadPriceError] rather than drop them: price the transactions with
     [`amount_of()`][ratekit.Percentage.amount_of], or put the fee on a separate count meter with [`PerUnit`][ratekit.PerUnit].
-    Negative amounts raise [`BadQuantityError`][ratekit.BadQuantityError] (a refund is a correction).
+    A plain one (no free amount, no per-transaction terms) is linear, as
+    [`PerUnit`][ratekit.PerUnit] is: a negative amount (a refund row) costs the percentage
+    of it, below zero. Otherwise negative amounts raise
+    [`BadQuantityError`][ratekit.BadQuantityError] (rating nets a refund against the
+    cycle's total first).
 
     Examples:
         >>> import ratekit as rk
@@ -346,7 +350,8 @@ class Percentage:
                 "maximum) that a total amount cannot carry; price the transactions with "
                 "amount_of(transactions), or charge the fee through a count meter with PerUnit."
             )
-        return _quantity(quantity, "Percentage")
+        # Plain, it is linear, as PerUnit is: a refund row prices at the percentage too.
+        return _quantity(quantity, "Percentage", negative=self.linear)
 
     def amount(self, quantity: Number) -> Decimal:
         """The percentage of a cycle's total transaction amount above the free amount.
@@ -358,7 +363,10 @@ class Percentage:
             >>> rk.Percentage("2").amount("1234.50")
             Decimal('24.6900')
         """
-        return CONTEXT.multiply(self.rate, _billable(self._total(quantity), self.free_amount))
+        total = self._total(quantity)
+        if self.linear:  # plain: the percentage of any amount, a refund's too
+            return CONTEXT.multiply(self.rate, total)
+        return CONTEXT.multiply(self.rate, _billable(total, self.free_amount))
 
     def explain(self, quantity: Number) -> tuple[TierLine, ...]:
         """The free amount (when set), then the percentage of the rest.
@@ -370,7 +378,10 @@ class Percentage:
             free amount (0, 100]: 100 * 0 = 0
             percent (100, ∞): 50 * 0.02 = 1.00
         """
-        return _after_free(self._total(quantity), self.free_amount, "free amount", self._percent)
+        total = self._total(quantity)
+        if self.linear:  # plain: one line, a refund's below zero
+            return (self._percent(total),)
+        return _after_free(total, self.free_amount, "free amount", self._percent)
 
     def _percent(self, billable: Decimal) -> TierLine:
         rate = self.rate

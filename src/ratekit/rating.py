@@ -79,7 +79,7 @@ from .pricebook import Plan
 from .records import Anomaly, Event, Inventory, Sample
 from .sharing import Share, read_shares, shares_by_owner
 from .spans import Span
-from .usage import Usage, UsageRow, _NoEffect
+from .usage import Usage, UsageRow, _NoEffect, _one_unit_per_meter
 
 __all__ = ["Charge", "Rating", "rate"]
 
@@ -249,6 +249,7 @@ def rate(
             engine.place_before(before_rows)
     elif isinstance(usage, Usage):
         rows = usage.rows
+        _one_unit_per_meter(rows, "rate usage")
     else:
         rows = tuple(typing.cast("Iterable[UsageRow]", usage))
         if any(not isinstance(row, UsageRow) for row in rows):
@@ -258,6 +259,7 @@ def rate(
                 f"{type(bad).__name__}: {show(bad)}."
             )
         rows = tuple(sorted(rows, key=_row_key))
+        _one_unit_per_meter(rows, "rate usage")
     records = usage if meters is not None and not given_rows else ()
     return _rated(
         engine,

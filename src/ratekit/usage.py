@@ -7,10 +7,11 @@ each resource, which the next metering call continues from.
 
 from __future__ import annotations
 
+import operator
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -32,7 +33,7 @@ from ._frozen_map import FrozenMap
 from ._instants import format_us
 from ._resource_state import HISTORY, MEMORY, ResourceState
 from ._totals import only
-from .errors import RatekitError, RatekitTypeError
+from .errors import RatekitError, RatekitTypeError, UnitError
 from .policies import Meter
 from .records import (
     Anomaly,
@@ -400,6 +401,52 @@ class Usage:
         if self.late:
             text += f", {count(len(self.late), 'late row', 'late rows')}"
         return text + ")"
+
+
+def _one_unit_per_meter(rows: Iterable[UsageRow], what: str) -> None:
+    """Refuse ``rows`` where one meter's quantities come in two units.
+
+    A meter's rows are in its one unit (one spelled two ways, ``h`` and ``hour``, is
+    one): rating adds them into one tier position, one allowance and one invoice line,
+    so 1 ``hour`` and 60 ``minute`` would be 61 of something. Raises
+    [`UnitError`][ratekit.UnitError] naming the meter, two of its units and a row of
+    each. O(n), the pairs gathered at C speed.
+    """
+    pairs = set(map(_METER_UNIT, rows))
+    if len(pairs) == len({meter for meter, _ in pairs}):
+        return
+    units: dict[str, set[str]] = {}
+    for meter, unit in pairs:
+        units.setdefault(meter, set()).add(unit)
+    for meter, spelled in sorted(units.items()):
+        if len(spelled) > 1 and not _same_unit(spelled):
+            first, second = _two_units(spelled)
+            one = next(r for r in rows if r.meter == meter and r.unit == first)
+            other = next(r for r in rows if r.meter == meter and r.unit == second)
+            raise UnitError(
+                f"{what}: the rows of meter {meter!r} come in {len(spelled)} units, "
+                f"{first!r} ({_row_named(one)}) and {second!r} ({_row_named(other)}); a "
+                "meter's quantities are in its one unit, which rating adds up into one "
+                "tier position, allowance and invoice line. Convert the rows to one unit "
+                "first, or meter them with one Meter."
+            )
+
+
+def _two_units(spelled: set[str]) -> tuple[str, str]:
+    """Two of ``spelled`` that are not one unit, in sorted order."""
+    ordered = sorted(spelled)
+    for index, first in enumerate(ordered):
+        for second in ordered[index + 1 :]:
+            if not _same_unit((first, second)):
+                return first, second
+    raise AssertionError(spelled)  # pragma: no cover - called only when they differ
+
+
+def _row_named(row: UsageRow) -> str:
+    return f"resource {row.resource!r} of {row.account!r} from {format_us(row.span.start_us)}"
+
+
+_METER_UNIT: Final = operator.attrgetter("meter", "unit")
 
 
 def _same_unit(texts: Iterable[str]) -> bool:
