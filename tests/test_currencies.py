@@ -53,8 +53,14 @@ def test_an_unknown_code_or_one_without_minor_units_asks_for_a_quantum() -> None
     assert "ISO 4217 gives it no minor units" in str(error.value)
     with pytest.raises(rk.BadPriceError):
         rk.Plan("p", "ABC", MONTHS, [])
-    with pytest.raises(rk.BadPriceError):
+    # Not a code at all (a list, None): a type error, as for every other argument.
+    with pytest.raises(rk.RatekitTypeError) as typed:
         rk.currency_quantum(["EUR"])  # type: ignore[arg-type]
+    assert str(typed.value) == (
+        "currency must be an ISO 4217 alphabetic code (a str, like 'EUR'), not list: ['EUR']."
+    )
+    with pytest.raises(rk.RatekitTypeError, match="not NoneType: None"):
+        rk.currency_quantum(None)  # type: ignore[arg-type]
 
 
 def test_the_plans_quantum_overrides_the_currencys() -> None:

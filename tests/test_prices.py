@@ -470,8 +470,11 @@ def test_percentage_validation() -> None:
         rk.BadPriceError, match="free_transactions must be a whole number 0 or more"
     ):
         rk.Percentage(1, free_transactions=-1)
-    with pytest.raises(rk.BadPriceError, match="free_transactions must be a whole number"):
+    with pytest.raises(rk.RatekitTypeError) as typed:  # a bool is no count (docs/guarantees.md)
         rk.Percentage(1, free_transactions=True)
+    assert str(typed.value) == (
+        "Percentage free_transactions must be a whole number (an int) 0 or more, not bool: True."
+    )
     with pytest.raises(rk.BadPriceError, match="Percentage free_amount must be 0 or more"):
         rk.Percentage(1, free_amount=-1)
     with pytest.raises(rk.BadQuantityError, match=r"negative transactions\[1\] '-3'"):

@@ -121,6 +121,9 @@ _INSTANT_FORMS: Final = (
     "the microsecond), then 'Z' or an offset of whole minutes or seconds, with nothing "
     "around it, like '2026-03-01T00:00:00Z' or '2026-03-01T01:00:00.5+01:00'"
 )
+#: An offset whose minutes or seconds are 60 or more (``+05:60``, ``+0560``, ``+05:30:99``),
+#: which datetime would read as a larger offset (``+06:00``).
+_OFFSET_PAST_60: Final = re.compile(r"[+-]\d\d(?::?[6-9]\d(?::\d\d)?|:\d\d:[6-9]\d)$")
 #: A time of day at second 60 (``23:59:60``): a leap second, valid RFC 3339.
 _LEAP_SECOND: Final = re.compile(r"[T t]\d\d:\d\d:60(?:[.,]\d+)?(?:[zZ]|[+-]\d\d|$)")
 
@@ -151,6 +154,13 @@ def to_us(value: object, what: str = "instant") -> int:
             blanks = " (it has blanks around it)" if value != value.strip() else ""
             raise BadTimeError(
                 f"{what} {show(value)} is not an instant ratekit reads{blanks}; {_INSTANT_FORMS}."
+            )
+        past = _OFFSET_PAST_60.search(value)
+        if past is not None:
+            raise BadTimeError(
+                f"{what} {value!r} has the offset {past.group()!r}, whose minutes or seconds "
+                "are 60 or more; an offset is '+hh:mm' (or '+hh:mm:ss') with minutes and "
+                "seconds from 00 to 59, like '+05:30'."
             )
         try:
             parsed = _dt.datetime.fromisoformat(value.upper())  # "t" and "z" as RFC 3339

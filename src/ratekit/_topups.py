@@ -90,6 +90,7 @@ class _Foreseen(typing.NamedTuple):
     owner: str | None = None
     share: Decimal | None = None
     shares: Decimal | None = None
+    entry: str | None = None
 
 
 _START_US: typing.Final = operator.attrgetter("span.start_us")
@@ -337,7 +338,43 @@ def parts(lines: Sequence[InvoiceLine], account: str) -> dict[int, tuple[Part, .
     own = [charge for line in lines if line.kind != "shared" for charge in line.charges]
     if not own:
         return {}
-    return _settled(lines, account, *rounding_of(own), spend=True)
+    summary, where = _summary(lines)
+    settled = _settled(summary, account, *rounding_of(own), spend=True)
+    return {where[index]: found for index, found in settled.items()}
+
+
+def _summary(lines: Sequence[InvoiceLine]) -> tuple[list[_Line], list[int]]:
+    """The lines as the summary invoice has them, and where each was in ``lines``.
+
+    A detailed invoice (``by_resource``) cuts each usage line into its resources' lines,
+    its amount allocated among them; each plan's minimum counts what its charges make of
+    the whole line, as in the summary, so that both invoices settle it alike (a plan
+    whose resource lines round up would otherwise count a cent the summary does not).
+    Consecutive resource lines of one meter and entry are one line again, their amounts
+    summed. O(n).
+    """
+    summary: list[_Line] = []
+    where: list[int] = []
+    for index, line in enumerate(lines):
+        last = summary[-1] if summary else None
+        if (
+            line.resource is not None
+            and line.kind == "usage"
+            and type(last) is _Foreseen
+            and (last.meter, last.entry) == (line.meter, line.entry)
+        ):
+            summary[-1] = last._replace(
+                amount=_ADD(last.amount, line.amount), charges=(*last.charges, *line.charges)
+            )
+            continue
+        if line.resource is not None and line.kind == "usage":
+            summary.append(
+                _Foreseen(line.kind, line.meter, line.amount, line.charges, entry=line.entry)
+            )
+        else:
+            summary.append(line)
+        where.append(index)
+    return summary, where
 
 
 def settle(lines: Sequence[InvoiceLine], account: str) -> list[InvoiceLine]:

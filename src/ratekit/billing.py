@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
-import functools
 import operator
 import typing
 from collections.abc import Iterable
@@ -48,7 +47,8 @@ import attrs
 
 from . import _values as _v
 from ._allocation import allocate
-from ._decimals import CONTEXT, ZERO, exact_sum, in_context
+from ._charge_order import _charge_key
+from ._decimals import CONTEXT, ZERO, exact_sum, in_context, nearest
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 
@@ -458,10 +458,14 @@ def _sum(charges: list[Charge]) -> Decimal:
 def _line(
     line_charges: list[Charge], resource: str | None, precise: Decimal, amount: Decimal
 ) -> InvoiceLine:
+    if line_charges[0].kind != "usage" and len(line_charges) > 1:
+        # A fee's or a minimum's parts (one per plan of the cycle, a few) in rating's
+        # order, however the charges were listed: the notes print in that order.
+        line_charges = sorted(line_charges, key=_charge_key)
     head = line_charges[0]
-    # the same left folds as a loop, at C speed
-    quantity = functools.reduce(_ADD, map(_QUANTITY, line_charges), ZERO)
-    free = functools.reduce(_ADD, map(_FREE, line_charges), ZERO)
+    # exact sums, the same in any order of the charges
+    quantity = nearest(exact_sum(map(_QUANTITY, line_charges)))
+    free = nearest(exact_sum(map(_FREE, line_charges)))
     unit_prices = set(map(_UNIT_PRICE, line_charges))
     commitment = spent = None
     if head.kind == "minimum":
@@ -469,10 +473,9 @@ def _line(
         # commitment due is unit_price * quantity, and the top-up is what was not spent
         # (where a plan's exact spend reached its commitment, `settle` reads the spend
         # off the lines it counts)
-        commitment = ZERO
-        for charge in line_charges:
-            commitment = _ADD(commitment, _MUL(charge.unit_price or ZERO, charge.quantity))
-        commitment = _tidy(commitment)
+        commitment = _tidy(
+            nearest(exact_sum(_MUL(c.unit_price or ZERO, c.quantity) for c in line_charges))
+        )
         spent = _tidy(_SUB(commitment, precise))
     return _new_line(
         head.kind,

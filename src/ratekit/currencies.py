@@ -25,7 +25,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final
 
-from .errors import BadPriceError
+from ._shown import show
+from .errors import BadPriceError, RatekitTypeError
 
 __all__ = ["MINOR_UNITS", "currency_code", "currency_quantum"]
 
@@ -257,7 +258,8 @@ def currency_quantum(currency: str) -> Decimal:
     ``currency`` is an ISO 4217 alphabetic code; the quantum is ``10 ** -minor_units``
     by the ISO 4217 list (`MINOR_UNITS`). A code ISO 4217 does not list, or lists
     without minor units, raises [`BadPriceError`][ratekit.BadPriceError]: give the plan a
-    ``quantum``, which also overrides the currency's for any code.
+    ``quantum``, which also overrides the currency's for any code. Anything but a str
+    raises [`RatekitTypeError`][ratekit.RatekitTypeError].
 
     Examples:
         >>> import ratekit as rk
@@ -268,7 +270,12 @@ def currency_quantum(currency: str) -> Decimal:
         ...
         ratekit.BadPriceError: currency 'XAU' has no known quantum; give the plan one, e.g. Plan(..., quantum='0.01'): ISO 4217 gives it no minor units.
     """
-    quantum = _QUANTA.get(currency) if isinstance(currency, str) else None
+    if not isinstance(currency, str):
+        raise RatekitTypeError(
+            "currency must be an ISO 4217 alphabetic code (a str, like 'EUR'), not "
+            f"{type(currency).__name__}: {show(currency)}."
+        )
+    quantum = _QUANTA.get(currency)
     if quantum is not None:
         return quantum
     if isinstance(currency, str) and currency in _WITHOUT:

@@ -303,7 +303,12 @@ class Percentage:
 
     def __attrs_post_init__(self) -> None:
         count = self.free_transactions
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise RatekitTypeError(
+                "Percentage free_transactions must be a whole number (an int) 0 or more, "
+                f"not {type(count).__name__}: {show(count)}."
+            )
+        if count < 0:
             raise BadPriceError(
                 f"Percentage free_transactions must be a whole number 0 or more, not {show(count)}."
             )

@@ -19,6 +19,7 @@ from typing import Final, TypeVar
 
 from ratekit._decimals import to_decimal
 from ratekit._instants import check_fraction, to_us
+from ratekit._values import collection
 from ratekit.errors import BadRecordError, RatekitError, RatekitTypeError
 from ratekit.policies import Meter
 
@@ -280,7 +281,7 @@ def skipping(unknown: object, argument: str) -> bool:
 def meters_by_name(meters: Iterable[Meter], argument: str) -> dict[str, Meter]:
     """The meters by name; anything but a `Meter` is refused naming ``argument``."""
     found: dict[str, Meter] = {}
-    for meter in meters:
+    for meter in collection(meters, argument):  # one Meter, or None, is no list of them
         if not isinstance(meter, Meter):
             raise RatekitTypeError(f"{argument} must be Meter values, not {show(meter)}.")
         found[meter.name] = meter
