@@ -36,10 +36,13 @@ def prorate(
       tzinfo or a [`daily()`][ratekit.cycles.daily] cycle, which is faster when reused). A local day counts for
       the part that holds its last instant: a day that a part enters partway counts, a day
       it leaves partway does not. So the day of a change counts for the part after the
-      change, a part within one day counts 0 days, and the fractions of parts that cut a
-      cycle into pieces always add up to exactly 1. The cycle's days count the same way.
+      change, a part within one day counts 0 days, and the days of parts that cut a cycle
+      into pieces always add up to the cycle's days. The cycle's days count the same way.
 
-    The result is computed in ratekit's decimal context (60 digits).
+    The result is computed in ratekit's decimal context (60 digits): the fractions of such
+    parts add up to exactly 1 when each terminates (15 of 30 days), and otherwise to 1
+    within half a unit of the 60th digit per part (10, 10 and 11 of 31 days add up to
+    1 - 1E-60).
 
     Examples:
         >>> import ratekit as rk
