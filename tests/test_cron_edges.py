@@ -91,6 +91,28 @@ def test_a_cron_window_with_too_many_windows_is_refused_from_an_estimate() -> No
     )
 
 
+def test_an_hourly_window_just_past_the_limit_is_refused_from_its_estimate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One window an hour (on the hour to half past), 2026 to 2031 in Zurich: 2,191 days,
+    # 52,584 hours, 105,168 boundaries. 22/24 of that (48,202 windows) was under the limit
+    # of 50,000 windows, so every window was counted before the refusal (2.5 s); a DST
+    # change moves only an hour, a few times a year. Refused before any is counted.
+    window = rk.windows.cron("0 * * * *", "30 * * * *", tz="Europe/Zurich")
+    found = type(window)._windows
+    counted: list[int] = []
+
+    def spied(self: object, lo_us: int, hi_us: int, *rest: object) -> list[tuple[int, int]]:
+        counted.append(hi_us - lo_us)
+        return found(self, lo_us, hi_us, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(window), "_windows", spied)
+    with pytest.raises(rk.BadSpanError) as caught:
+        window.within(rk.Span("2026-01-01T00:00:00Z", "2032-01-01T00:00:00Z"))
+    assert "would need about 105,168 boundaries" in str(caught.value)
+    assert counted == [3_600_000_000]  # one hour, the sample
+
+
 def test_an_estimate_under_the_limit_computes_every_window() -> None:
     # 00:00 to 06:00 every day: one window a day, 730 over 2026 and 2027, each 6 h.
     window = rk.windows.cron("0 0 * * *", "0 6 * * *", tz="UTC")

@@ -217,8 +217,8 @@ class CronWindow(_Algebra, Window):
         took seconds. When neither expression names a day, month or weekday, firings
         repeat every day (every hour when neither names an hour either): the windows of
         one such period, counted, times the periods in the span estimate the whole. It is
-        refused when even 22/24 of the estimate (a DST day is an hour shorter) passes the
-        limit; otherwise the windows are computed and counted exactly. O(one period).
+        refused when even 22/24 of the estimate (a DST day is an hour shorter; for hours, the
+        estimate less a DST hour per 100 days and two more) passes the limit; otherwise the windows are computed and counted exactly. O(one period).
         """
         fields = [expression.split() for expression in (self.start, self.end)]
         if any(len(parts) not in (5, 6) for parts in fields):
@@ -232,7 +232,12 @@ class CronWindow(_Algebra, Window):
             return
         sample = len(self._windows(lo_us, lo_us + period))
         estimate = sample * ((hi_us - lo_us) // period)
-        if estimate * 22 // 24 > MAX_BOUNDARIES // 2:
+        if hourly:
+            # A DST change skips (or repeats) one local hour, at most a few times a year.
+            surely = estimate - sample * ((hi_us - lo_us) // (100 * US_PER_DAY) + 2)
+        else:
+            surely = estimate * 22 // 24
+        if surely > MAX_BOUNDARIES // 2:
             raise too_many(self, lo_us, hi_us, 2 * estimate)
 
     def _cover(self, lo_us: int, hi_us: int) -> list[int]:
