@@ -72,6 +72,25 @@ def keep(
         return
     named, listed = _named(record_ids)
     unit = item.unit
+    span_end = engine.span.end_us
+    if t0 == t1 and w1 < span_end:
+        # The window ends at as_of, before the span's end: the amount is at as_of (a delta
+        # over an empty span known by then), after what this call meters, not after the
+        # span. The next call, carrying the state on from as_of, bills it.
+        engine.anomalies.add(
+            w1,
+            account,
+            resource,
+            "after_span",
+            f"{named} of {resource!r} of {account!r} measured {_tidy(amount)} {unit} of "
+            f"meter {item.name!r} at {format_us(t0)}, not before this call's as_of "
+            f"({format_us(w1)}), where what it meters ends (its span runs on to "
+            f"{format_us(span_end)}), and is not billed here: it belongs to what a later "
+            "call meters (the state this call gives keeps it in pending: metering on from "
+            f"{format_us(w1)} with state= bills it there).",
+            listed,
+        )
+        return
     if t0 == t1:
         what = (
             f"{named} of {resource!r} of {account!r} measured {_tidy(amount)} {unit} of meter "
