@@ -55,7 +55,9 @@ _US_PER_HOUR: Final = Decimal(US_PER_HOUR)
 _UNROUNDED: Final = 10**CONTEXT.prec
 
 
-def _ratio(level: object, factor: tuple[int, int], name: str) -> tuple[int, int] | None:
+def _ratio(
+    level: object, factor: tuple[int, int], name: str, policy: object = None
+) -> tuple[int, int] | None:
     """``F(t) = level * t * multiplier / divisor`` in quanta of 1e-24, as ``(p, q)``: ``p * t / q``.
 
     In lowest terms: the same F, with smaller integers to divide per row (an hour is
@@ -63,9 +65,15 @@ def _ratio(level: object, factor: tuple[int, int], name: str) -> tuple[int, int]
     """
     if level is None:
         return None
-    if not isinstance(level, Decimal):
-        # A user's policy may return an int or a float.
-        level = to_decimal(level, f"meter {name!r} level")
+    if not isinstance(level, Decimal) or not level.is_finite():
+        # A user's policy may return an int or a float; a NaN or an infinity, float or
+        # Decimal, is refused here, as every number is at the door (`to_decimal`).
+        what = (
+            f"meter {name!r} level"
+            if policy is None
+            else f"the level its policy {type(policy).__name__}.level() returned"
+        )
+        level = to_decimal(level, what)
     p, q = level.as_integer_ratio()
     multiplier, divisor = factor
     numerator, denominator = p * multiplier * _SCALE, q * divisor
@@ -191,7 +199,9 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             ratio = known[1]
         else:
             try:
-                level: object = level_of(description)
+                # The level is read where the policy's error is named: a NaN or an
+                # infinity it returns is refused naming the record, as its own error is.
+                ratio = _ratio(level_of(description), factor, name, item.policy)
             except RatekitError as error:
                 opener = line.openers[index]
                 record = "a record without an id" if opener is None else f"record {opener!r}"
@@ -199,7 +209,6 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                     f"meter {name!r}, resource {resource!r} of {account!r} as described by "
                     f"{record} at {format_us(begin)}: {error}"
                 ) from None
-            ratio = _ratio(level, factor, name)
             levels[key] = (description, ratio)
         if ratio is None:
             continue
