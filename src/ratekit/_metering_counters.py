@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from . import _normalize as _n
+from . import _policy_results as _results
 from ._instants import format_us
 from ._resource_state import READINGS, ResourceState
 from .policies import DeltaPolicy, Increment, Meter
@@ -138,8 +139,10 @@ def late_increments(  # noqa: PLR0917 - private plumbing of plain values
         if complete and baseline is not None:
             previous = baseline(series[0], line.running_since(series[0].at_us))
         if previous is None:
-            return list(policy.increments(series[1:], series[0], report))
-        return list(policy.increments(series, previous, report))
+            return list(
+                _results.increments_of(item, account, resource, series[1:], series[0], report)
+            )
+        return list(_results.increments_of(item, account, resource, series, previous, report))
 
     old = run(known, fresh=False)
     new = run(sorted([*known, *readings], key=order), fresh=True)

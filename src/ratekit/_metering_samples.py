@@ -16,12 +16,13 @@ from . import _metering_counters as _counters
 from . import _metering_late as _late
 from . import _metering_pending as _pending
 from . import _normalize as _n
+from . import _policy_results as _results
 from . import _timelines as _t
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 from ._window import _apportion
-from .policies import DeltaPolicy, Discrete, Increment, Meter, SamplePolicy
+from .policies import Discrete, Increment, Meter
 from .records import Sample
 from .usage import UsageRow, _new_row
 
@@ -74,10 +75,8 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             _pending.keep(engine, account, resource, item, increment, said=False)
         if item._deltas:
             # Nothing to report on, but the policy's anomalies (resets) still count.
-            list(
-                typing.cast(DeltaPolicy, item.policy).increments(
-                    readings, previous, engine._reporter(account, resource)
-                )
+            _results.increments_of(
+                item, account, resource, readings, previous, engine._reporter(account, resource)
             )
         return
     pieces = engine._pieces(points, line)
@@ -120,8 +119,8 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         if placed is not None:
             increments = placed
         elif late_before is not None and type(policy) is not Discrete:
-            increments = typing.cast(DeltaPolicy, policy).increments(
-                readings, previous, engine._reporter(account, resource)
+            increments = _results.increments_of(
+                item, account, resource, readings, previous, engine._reporter(account, resource)
             )
         elif type(policy) is Discrete and _sum_columns(
             readings, pieces, w1, sums, ids, engine.id_columns.setdefault(name, [])
@@ -135,8 +134,8 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             increments = _sum_instant_deltas(readings, pieces, w1, sums, ids)
             instants = True
         else:
-            increments = typing.cast(DeltaPolicy, policy).increments(
-                readings, previous, engine._reporter(account, resource)
+            increments = _results.increments_of(
+                item, account, resource, readings, previous, engine._reporter(account, resource)
             )
         for increment in increments:
             t0, t1, amount, record_ids = increment
@@ -212,7 +211,6 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                 )
             )
         return
-    aggregate = typing.cast(SamplePolicy, policy).aggregate
     times = [sample.at_us for sample in readings]
     if engine.late_before is not None and times and times[0] < engine.late_before:
         late_readings(engine, account, resource, name, item, line, readings, times)
@@ -230,7 +228,7 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         inside = readings[lo:hi]
         if not inside and before is None:
             continue
-        quantity = aggregate(inside, a, b, before)
+        quantity = _results.aggregated(item, account, resource, inside, a, b, before)
         if quantity is None:
             continue
         rows.append(
@@ -338,7 +336,6 @@ def late_readings(  # noqa: PLR0917 - private plumbing of plain values
     engine.late_ids.setdefault((account, resource, name), []).extend(s.id for s in late)
     if not item._additive:
         return
-    aggregate = typing.cast(SamplePolicy, item.policy).aggregate
     by_cycle: dict[tuple[int, int], list[Sample]] = {}
     for sample in late:
         bounds = (
@@ -348,7 +345,7 @@ def late_readings(  # noqa: PLR0917 - private plumbing of plain values
         )
         by_cycle.setdefault(bounds, []).append(sample)
     for (c0, c1), group in by_cycle.items():
-        quantity = aggregate(group, c0, c1, None)
+        quantity = _results.aggregated(item, account, resource, group, c0, c1, None)
         if quantity is not None:
             description = line.descriptions[line.index_at(group[0].at_us)]
             _late.late_add(
@@ -379,7 +376,6 @@ def whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
     """
     window = engine.window
     w1 = window.end
-    aggregate = typing.cast(SamplePolicy, item.policy).aggregate
     count = len(pieces)
     k = 0
     while k < count:
@@ -395,7 +391,7 @@ def whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
         inside = readings[lo:hi]
         quantity = None
         if inside or before is not None:
-            quantity = aggregate(inside, c0, c1, before)
+            quantity = _results.aggregated(item, account, resource, inside, c0, c1, before)
         if quantity is not None:
             whole = _tidy(quantity)
             ids = tuple(s.id for s in inside if s.id is not None)

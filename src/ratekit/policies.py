@@ -74,7 +74,9 @@ class TimePolicy(Protocol):
     """A policy whose quantity accrues over time while the resource runs.
 
     ``level(description)`` is the rate per unit of the meter's time unit for a piece with
-    that description, or ``None`` when nothing accrues. Metering integrates it exactly over
+    that description, or ``None`` when nothing accrues: a finite number (an ``int``, a
+    ``Decimal``, or a ``float`` through its shortest ``repr``; a NaN or an infinity is a
+    [`BadQuantityError`][ratekit.BadQuantityError] naming the meter and the record). Metering integrates it exactly over
     every running piece (stopped, deleted and unknown pieces accrue nothing). Called once
     per piece, not per record. A time-based quantity always adds up over pieces: a policy
     may not declare ``additive = False`` (see [`SamplePolicy`][ratekit.SamplePolicy]).
@@ -107,7 +109,12 @@ class DeltaPolicy(Protocol):
     [`BadRecordError`][ratekit.BadRecordError]). ``increments(readings, previous, report)`` gets one
     resource's samples of the meter in ``(at, seq)`` order, and ``previous``, the last
     reading carried from an earlier call (or ``None``); it returns `Increment`
-    tuples. It may call ``report(kind, message, samples)`` to record an anomaly. An
+    tuples ``(start_us, end_us, amount, record_ids)``: ``start_us <= end_us``, ints of epoch
+    microseconds; ``amount`` a finite ``Decimal`` (or an ``int``, read exactly) in ratekit's
+    range; ``record_ids`` a tuple of strings. Metering checks what a policy of your own
+    returns: anything else (a NaN, a float, text) is a
+    [`RatekitError`][ratekit.RatekitError] naming the meter, the policy and the value.
+    It may call ``report(kind, message, samples)`` to record an anomaly. An
     amount at an instant goes to the piece that contains it; an amount over a span is
     apportioned linearly (and exactly: the parts add up to the amount), so a delta-based
     quantity always adds up over pieces: a policy may not declare ``additive = False``.
@@ -144,7 +151,10 @@ class SamplePolicy(Protocol):
     ``accepts(kind)`` says which sample kinds it takes. ``aggregate(readings, start_us,
     end_us, before)`` gets the readings with ``start_us <= at < end_us`` in ``(at, seq)``
     order and ``before``, the last reading before the piece (or ``None``); it returns the
-    piece's quantity, or ``None`` for no row.
+    piece's quantity, a finite ``Decimal`` (or an ``int``, read exactly) in ratekit's
+    range, or ``None`` for no row. Metering checks what a policy of your own returns:
+    anything else (a NaN, a float, text, a bool) is a [`RatekitError`][ratekit.RatekitError]
+    naming the meter, the policy and the value.
 
     ``additive`` (an optional class or instance attribute, a bool) says whether the
     quantity adds up over pieces. Most aggregations do not (the max of a month is not the
