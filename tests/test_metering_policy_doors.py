@@ -8,6 +8,7 @@ never a NaN row, a raw `TypeError`, `ValueError` or `OverflowError`, or a hang.
 
 from __future__ import annotations
 
+import typing
 from decimal import Decimal
 
 import pytest
@@ -310,3 +311,154 @@ def test_an_additive_aggregate_of_late_readings_is_checked_too() -> None:
     after = rk.Span(DAY.end, "2026-03-03T00:00:00Z")
     with pytest.raises(rk.BadQuantityError, match=r"^meter 'm': policy Late.aggregate\(\)"):
         rk.meter([late], [meter], span=after, cycle=None, as_of=after.end, state=first.state)
+
+
+# -- 4. a cycle of one's own ----------------------------------------------------------------
+
+WEEK = 7 * 86_400_000_000
+BOUNDARIES = (
+    "a cycle's boundaries_us(start_us, end_us) returns the cycle boundaries strictly inside "
+    "the span, ascending ints b with start_us < b < end_us (a list; none when the span lies "
+    "in one cycle)."
+)
+CONTAINING = (
+    "a cycle's containing_us(t_us) returns the (start_us, end_us) of the cycle that holds "
+    "t_us: a pair of ints with start_us <= t_us < end_us."
+)
+OVER_MARCH = (
+    f"boundaries_us({MARCH.start_us}, {MARCH.end_us}), over "
+    "2026-03-01T00:00:00Z..2026-04-01T00:00:00Z,"
+)
+AT_MARCH = f"containing_us({MARCH.start_us}), at 2026-03-01T00:00:00Z,"
+RUNS = [rk.Event("a", "r", "2026-03-02T00:00:00Z", kind="start", id="e1")]
+ON = rk.Meter("on", "hour", rk.OnOff())
+
+
+class Weeks(rk.cycles.Cycle):
+    """Weeks from the epoch (a Thursday), written by hand."""
+
+    def boundaries_us(self, start_us: int, end_us: int) -> typing.Any:
+        return list(range((start_us // WEEK + 1) * WEEK, end_us, WEEK))
+
+    def containing_us(self, t_us: int) -> typing.Any:
+        start = t_us // WEEK * WEEK
+        return start, start + WEEK
+
+
+def with_cycle(cycle: object) -> rk.Usage:
+    return rk.meter(RUNS, [ON], span=MARCH, cycle=cycle, as_of=MARCH.end)  # type: ignore[arg-type]
+
+
+def test_a_cycle_of_ones_own_meters_as_before() -> None:
+    class Listed(Weeks):  # a pair as a list is read as a pair
+        def containing_us(self, t_us: int) -> typing.Any:
+            return list(super().containing_us(t_us))
+
+    for cycle in (Weeks(), Listed()):
+        usage = with_cycle(cycle)
+        assert [str(row.cycle.start.date()) for row in usage.rows][:2] == [
+            "2026-02-26",
+            "2026-03-05",
+        ]
+        assert usage.total() == Decimal(30 * 24)
+
+
+class NoCycle(Weeks):
+    def containing_us(self, t_us: int) -> typing.Any:
+        return None
+
+
+class Elsewhere(Weeks):
+    def containing_us(self, t_us: int) -> typing.Any:
+        return (t_us + 1, t_us + 2)
+
+
+class Flags(Weeks):
+    def containing_us(self, t_us: int) -> typing.Any:
+        return (True, 10**20)
+
+
+class Floats(Weeks):
+    def containing_us(self, t_us: int) -> typing.Any:
+        start, end = super().containing_us(t_us)
+        return (float(start), end)
+
+
+class Backwards(Weeks):
+    def boundaries_us(self, start_us: int, end_us: int) -> typing.Any:
+        return list(reversed(super().boundaries_us(start_us, end_us)))
+
+
+class Outside(Weeks):
+    def boundaries_us(self, start_us: int, end_us: int) -> typing.Any:
+        return [start_us, *super().boundaries_us(start_us, end_us)]
+
+
+class FloatBoundaries(Weeks):
+    def boundaries_us(self, start_us: int, end_us: int) -> typing.Any:
+        return [float(b) for b in super().boundaries_us(start_us, end_us)]
+
+
+class Nothing(Weeks):
+    def boundaries_us(self, start_us: int, end_us: int) -> typing.Any:
+        return None
+
+
+class Failing(Weeks):
+    def boundaries_us(self, start_us: int, end_us: int) -> typing.Any:
+        raise KeyError("week")
+
+
+@pytest.mark.parametrize(
+    ("cycle", "said"),
+    [
+        (NoCycle(), (f"cycle NoCycle: {AT_MARCH} returned NoneType None, not a pair of ints; "
+         f"{CONTAINING}")),
+        (Elsewhere(), (f"cycle Elsewhere: {AT_MARCH} returned "
+         f"({MARCH.start_us + 1}, {MARCH.start_us + 2}) (2026-03-01T00:00:00.000001Z.."
+         f"2026-03-01T00:00:00.000002Z), a cycle that does not hold it; {CONTAINING}")),
+        (Flags(), (f"cycle Flags: {AT_MARCH} returned tuple (True, 100000000000000000000), not "
+         f"a pair of ints; {CONTAINING}")),
+        (Floats(), (f"cycle Floats: {AT_MARCH} returned tuple (1772064000000000.0, "
+         f"1772668800000000), not a pair of ints; {CONTAINING}")),
+        (Backwards(), (f"cycle Backwards: {OVER_MARCH} returned 2026-03-19T00:00:00Z (boundary "
+         f"1) after 2026-03-26T00:00:00Z (boundary 0), not in ascending order; {BOUNDARIES}")),
+        (Outside(), (f"cycle Outside: {OVER_MARCH} returned 2026-03-01T00:00:00Z (boundary 0), "
+         f"not strictly inside the span; {BOUNDARIES}")),
+        (FloatBoundaries(), (f"cycle FloatBoundaries: {OVER_MARCH} returned float "
+         f"1772668800000000.0 (boundary 0), not an int; {BOUNDARIES}")),
+        (Nothing(), (f"cycle Nothing: {OVER_MARCH} returned NoneType None, not a list of ints; "
+         f"{BOUNDARIES}")),
+        (Failing(), (f"cycle Failing: {OVER_MARCH.rstrip(',')} raised KeyError ('week'); "
+         f"{BOUNDARIES}")),
+    ],
+)  # fmt: skip
+def test_what_a_cycle_returns_that_metering_cannot_use_is_refused_naming_it(
+    cycle: object, said: str
+) -> None:
+    with pytest.raises(rk.BadCalendarError) as caught:
+        with_cycle(cycle)
+    assert str(caught.value) == said
+
+
+def test_a_cycle_whose_boundaries_are_every_microsecond_is_refused_not_metered_for_ever() -> None:
+    class Every(Weeks):
+        def boundaries_us(self, start_us: int, end_us: int) -> typing.Any:
+            return range(start_us + 1, end_us)
+
+    class Streamed(Weeks):
+        def boundaries_us(self, start_us: int, end_us: int) -> typing.Any:
+            return iter(range(start_us + 1, end_us))
+
+    tail = (
+        "boundaries: metering would cut one resource's usage into more than the 1,000,000 "
+        "pieces one call makes; meter a shorter span (as_of) or use a longer cycle."
+    )
+    with pytest.raises(rk.BadSpanError) as caught:
+        with_cycle(Every())
+    assert str(caught.value) == f"cycle Every: {OVER_MARCH} returned 2,678,399,999,999 {tail}"
+    with pytest.raises(rk.BadSpanError) as streamed:
+        with_cycle(Streamed())
+    assert str(streamed.value) == (
+        f"cycle Streamed: {OVER_MARCH} returned more than 1,000,000 {tail}"
+    )

@@ -65,6 +65,7 @@ from . import _timelines as _t
 from . import _values as _v
 from ._decimals import in_context
 from ._instants import format_us, to_us
+from ._metering_cycle import checked as _checked_cycle
 from ._resource_state import Pending
 from ._shown import show
 from ._window import _SPAN_KEY, CycleLike, _Window
@@ -123,7 +124,9 @@ def meter(
       microseconds: where a price changes). Time-based meters accrue over the running
       pieces only; sample-based rows are not cut where only the status changes. ``cycle``
       is any object with ``boundaries_us`` and ``containing_us`` (``ratekit.cycles``),
-      or ``None`` to use ``span`` itself as the cycle.
+      or ``None`` to use ``span`` itself as the cycle; what a cycle of one's own returns
+      is checked where it is read (a [`BadCalendarError`][ratekit.BadCalendarError]
+      naming it, see [`Cycle`][ratekit.cycles.Cycle]).
     - Time-based quantities split in proportion to time; an amount at an instant goes to
       the piece that contains it; amounts over a span (deltas, counter differences) are
       apportioned linearly. Every split telescopes (see `ratekit.metering`), so asking
@@ -271,6 +274,8 @@ class _Engine:
         self.as_of_us = to_us(as_of, "meter() as_of")
         self.span = span
         end = min(span.end_us, self.as_of_us)
+        # A cycle of the user's own is checked where metering reads it (_metering_cycle).
+        cycle = _checked_cycle(cycle)
         self.window = _Window(span.start_us, max(end, span.start_us), cycle, span)
         self.records = records
         self.cuts: dict[str, list[object]] = {}
