@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Final
 
-from ._decimals import MAX_ADJUSTED, MAX_DIGITS, MIN_ADJUSTED, RANGE_TEXT, to_decimal
+from ._decimals import CONTEXT, MAX_ADJUSTED, MAX_DIGITS, MIN_ADJUSTED, RANGE_TEXT, to_decimal
 from ._instants import MAX_US, MIN_US, format_us
 from ._policy_doors import Increment, Report
 from ._sample_policies import (
@@ -89,18 +89,21 @@ def _screened(out: list[typing.Any]) -> bool:  # noqa: PLR0911 - one screen per 
         return True
     if set(map(type, out)) != {tuple} or set(map(len, out)) != {4}:
         return False
-    starts, ends, amounts, ids = zip(*out, strict=True)
+    # Each field by itemgetter (zip(*out) would make an iterator per increment).
+    starts, ends, amounts, ids = (list(map(operator.itemgetter(k), out)) for k in range(4))
     if set(map(type, starts)) != {int} or set(map(type, ends)) != {int}:
         return False
     if min(starts) < MIN_US or max(ends) > MAX_US or not all(map(operator.le, starts, ends)):
         return False
     if set(map(type, amounts)) != {Decimal} or not all(map(Decimal.is_finite, amounts)):
         return False
-    magnitudes = list(filter(None, map(Decimal.copy_abs, amounts)))
-    if magnitudes and (max(magnitudes) >= _HIGH or min(magnitudes) < _LOW):
+    # The leading digits' exponents in range (a zero's is 0, unless written with an
+    # exponent out of range: the slow path tells); at most 60 significant digits when
+    # rounding to 60 changes nothing (trailing zeros do not count, as at the door).
+    adjusted = list(map(Decimal.adjusted, amounts))
+    if max(adjusted) > MAX_ADJUSTED or min(adjusted) < MIN_ADJUSTED:
         return False
-    digits = map(len, map(operator.attrgetter("digits"), map(Decimal.as_tuple, amounts)))
-    if max(digits) > MAX_DIGITS:
+    if not all(map(operator.eq, map(CONTEXT.plus, amounts), amounts)):
         return False
     if set(map(type, ids)) != {tuple}:
         return False
