@@ -10,7 +10,7 @@ would hang the call. So `checked()` wraps a cycle of the user's own in `_Checked
 checks each answer and refuses what metering cannot use with a
 [`BadCalendarError`][ratekit.BadCalendarError] naming the cycle, the call, what it
 returned and what is accepted, and more boundaries than the pieces one call makes
-([`MAX_PIECES`][ratekit._window.MAX_PIECES]) with a [`BadSpanError`][ratekit.BadSpanError]
+(`ratekit._window.MAX_PIECES`) with a [`BadSpanError`][ratekit.BadSpanError]
 before reading them all. An exception of the cycle's own (not a
 [`RatekitError`][ratekit.RatekitError]) is a ``BadCalendarError`` naming it, chained.
 
