@@ -40,7 +40,10 @@ paid, negative: the rows of an invoice add up to its ``total``. The mapping:
   default the meter's name and ``"Other"``); ``BillingAccountId`` the account (and its
   name, unless ``account_names`` gives one); ``ResourceId`` the resource; ``SkuPriceId``
   the price entry; ``Tags`` the resource's description, as a serialized JSON object
-  (FOCUS's Key-Value Format: a string; a Decimal attribute is a string in it).
+  (FOCUS's Key-Value Format: a string, whose values are numbers, strings, bools or null,
+  never objects or arrays): a Decimal attribute is its plain-notation string (``"2.5"``),
+  a nested mapping or list its compact JSON text, Decimals in it such strings too
+  (``"image"`` is the string ``'{"name":"ubuntu","size_gb":"2.5"}'``).
 
 Types follow the specification's: numeric columns (``BilledCost``, ``PricingQuantity``,
 ``ListUnitPrice``, …) are exact decimal strings in plain notation (``"1.50"``, ``"10"``,
@@ -69,7 +72,7 @@ from fractions import Fraction
 from typing import Any, Final
 
 from ._allocation import allocate, spread
-from ._codec import encode_scalar, items_of, show
+from ._codec import items_of, show
 from ._decimals import CONTEXT, ONE, ZERO, in_context, tidy
 from ._instants import format_us
 from ._invoices import Invoice, InvoiceLine
@@ -543,5 +546,31 @@ def _row(
 
 
 def _tag(value: object) -> object:
-    encoded = encode_scalar(value)
-    return value if encoded is value else str(value)
+    """A description attribute as a value of FOCUS's Key-Value Format.
+
+    The format allows a number, string, bool or null, never an object or an array: a
+    string, int, bool or None is itself; a Decimal its plain-notation string (``"2.5"``,
+    never a float); a nested mapping or list its compact JSON text, Decimals in it as such
+    strings (``'{"name":"ubuntu","size_gb":"2.5"}'``). O(size of the value).
+
+    Examples:
+        >>> from decimal import Decimal
+        >>> _tag({"name": "ubuntu", "size_gb": Decimal("2.5"), "zones": ("a", "b")})
+        '{"name":"ubuntu","size_gb":"2.5","zones":["a","b"]}'
+        >>> _tag(Decimal("1E+1")), _tag(7), _tag(None)
+        ('10', 7, None)
+    """
+    if isinstance(value, Mapping | tuple | list):
+        return json.dumps(_json_value(value), separators=(",", ":"), ensure_ascii=False)
+    return _json_value(value)
+
+
+def _json_value(value: object) -> object:
+    """A description's value as JSON data: a Decimal as a plain number string."""
+    if isinstance(value, Decimal):
+        return plain(value)
+    if isinstance(value, Mapping):
+        return {str(key): _json_value(item) for key, item in value.items()}
+    if isinstance(value, tuple | list):
+        return [_json_value(item) for item in value]
+    return value
