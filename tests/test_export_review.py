@@ -14,6 +14,11 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
+
 import ratekit as rk
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -26,6 +31,102 @@ def _json(value: object) -> object:
 
 def _row(description: dict[str, object]) -> rk.UsageRow:
     return rk.UsageRow("acme", "vm", "vm-1", MARCH, MARCH, 1, "hour", description, ())
+
+
+# -- 1. a mapping that looks like a tag ------------------------------------------------------
+
+
+def test_a_mapping_whose_one_key_is_decimal_round_trips():
+    row = _row({"p": {"decimal": "1.5"}, "sep": {"decimal": ","}, "d": Decimal("1.5")})
+    written = rk.to_row(row)["description"]
+    # The mapping is escaped: the tag holds its object (never a string), a Decimal is tagged.
+    assert written == {
+        "p": {"decimal": {"decimal": "1.5"}},
+        "sep": {"decimal": {"decimal": ","}},
+        "d": {"decimal": "1.5"},
+    }
+    back = rk.from_row(rk.UsageRow, _json(rk.to_row(row)))
+    assert back == row
+    assert back.description["p"] == {"decimal": "1.5"}  # a mapping, not Decimal('1.5')
+    assert back.description["d"] == Decimal("1.5")
+
+
+def test_an_event_attribute_decimal_of_an_int_round_trips():
+    # Was refused: "attributes.precision: a tagged decimal holds a string, not 2."
+    event = rk.Event(
+        "acme", "vm-1", "2026-03-02T08:00:00Z", {"precision": {"decimal": 2}}, kind="start", id="e1"
+    )
+    assert rk.to_row(event)["attributes"] == {"precision": {"decimal": {"decimal": 2}}}
+    assert rk.from_row(rk.Event, _json(rk.to_row(event))) == event
+
+
+def test_escapes_nest():
+    # {"decimal": {"decimal": Decimal}}: a mapping holding a mapping holding a Decimal.
+    value = {"decimal": {"decimal": Decimal("2.5")}}
+    row = _row({"x": value, "y": [{"decimal": None}, {"decimal": [Decimal(1)]}]})
+    assert rk.to_row(row)["description"]["x"] == {
+        "decimal": {"decimal": {"decimal": {"decimal": {"decimal": "2.5"}}}}
+    }
+    back = rk.from_row(rk.UsageRow, _json(rk.to_row(row)))
+    assert back == row
+    assert back.description["x"]["decimal"]["decimal"] == Decimal("2.5")
+
+
+def test_rows_written_before_the_escape_read_back_as_they_did():
+    # A tagged Decimal stays a Decimal; an object with more keys than "decimal" a mapping.
+    row = rk.to_row(_row({}))
+    old = {**row, "description": {"d": {"decimal": "1.5"}, "m": {"decimal": "1", "b": 2}}}
+    back = rk.from_row(rk.UsageRow, old)
+    assert back.description == {"d": Decimal("1.5"), "m": {"decimal": "1", "b": 2}}
+
+
+def test_a_tag_holding_neither_a_string_nor_an_object_is_refused():
+    row = rk.to_row(_row({}))
+    with pytest.raises(rk.BadDataError) as caught:
+        rk.from_row(rk.UsageRow, {**row, "description": {"p": {"decimal": 2}}})
+    assert str(caught.value) == (
+        'description.p: a tagged decimal holds a string such as "1.5", or an object for a '
+        'mapping whose only key is "decimal" ({"decimal": {"decimal": ...}}), not 2.'
+    )
+
+
+def test_an_escaped_mapping_adds_no_level_of_depth():
+    # 32 levels of mappings whose one key is "decimal": as deep as a description may be,
+    # though the row nests twice as deep.
+    value: object = "x"
+    for _ in range(32):
+        value = {"decimal": value}
+    row = _row({"deep": value})
+    assert rk.from_row(rk.UsageRow, _json(rk.to_row(row))) == row
+
+
+# The keys a tag or an escape uses, and values that look like their contents.
+_KEYS = st.sampled_from(["decimal", "type", "values", "mapping", "list", "a"])
+_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.sampled_from(["1.5", ",", "", "OneOf", "decimal", "2e3"]),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-1000, max_value=1000),
+)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(_KEYS, children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=LAWS)
+@given(st.dictionaries(_KEYS, _VALUES, max_size=4))
+def test_law_any_description_round_trips_through_json(description):
+    row = _row(description)
+    back = rk.from_row(rk.UsageRow, _json(rk.to_row(row)))
+    assert back == row
+    assert back.description == row.description
+    # and its types: a Decimal stays a Decimal, a string a string, a mapping a mapping
+    assert repr(back.description) == repr(row.description)
 
 
 # -- 4. FOCUS Tags -----------------------------------------------------------------------------

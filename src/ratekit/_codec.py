@@ -25,6 +25,7 @@ from ._descriptions import MAX_DEPTH as DESCRIPTION_DEPTH
 from .errors import BadDataError, BadQuantityError, RatekitError, RatekitTypeError
 
 __all__ = [
+    "TAG",
     "alias",
     "alternatives",
     "bounded_decimal",
@@ -32,10 +33,12 @@ __all__ = [
     "decode_scalar",
     "decode_value",
     "encode_scalar",
+    "escape_mapping",
     "fail",
     "field_hints",
     "field_path",
     "init_fields",
+    "is_tag",
     "items_of",
     "show",
 ]
@@ -213,28 +216,60 @@ def fail(path: str, message: str) -> BadDataError:
     return BadDataError(f"{path or 'the value'}: {message}")
 
 
+#: The one key of a tag in rows and plan data: ``{"decimal": "1.5"}`` is the Decimal 1.5.
+TAG: typing.Final = "decimal"
+
+
 def encode_scalar(value: object) -> object:
     """An attribute value as JSON-safe data: a Decimal becomes ``{"decimal": "1.5"}``.
 
     Descriptions and selectors hold str, int, bool, None and Decimal values, and
     descriptions nest them in mappings and lists (see [`Event`][ratekit.Event]): a mapping
     becomes an object and a list an array, their items encoded; only the Decimal needs a
-    tag to come back as a Decimal (a bare string stays a string). O(size of the value).
+    tag to come back as a Decimal (a bare string stays a string). A mapping of the caller's
+    that would read as the tag (its one key ``"decimal"``) is escaped: written
+    ``{"decimal": {...}}``, the tag holding the mapping's own object (`escape_mapping`), so
+    ``{"decimal": "1.5"}`` as a mapping is ``{"decimal": {"decimal": "1.5"}}``. O(size of
+    the value).
+
+    Examples:
+        >>> from decimal import Decimal
+        >>> encode_scalar({"p": Decimal("1.5"), "q": {"decimal": "1.5"}})
+        {'p': {'decimal': '1.5'}, 'q': {'decimal': {'decimal': '1.5'}}}
     """
     if isinstance(value, Decimal):
-        return {"decimal": str(value)}
+        return {TAG: str(value)}
     if isinstance(value, Mapping):
-        return {str(key): encode_scalar(item) for key, item in value.items()}
+        if len(value) == 1 and TAG in value:
+            return escape_mapping(value)
+        return _mapping_items(value)
     if isinstance(value, tuple | list):
         return [encode_scalar(item) for item in value]
     return value
 
 
+def escape_mapping(value: Mapping[Any, object]) -> dict[str, object]:
+    """A mapping of the caller's written so that no reader takes it for a tag.
+
+    ``{"decimal": {...}}``: the tag holding an object (never a Decimal's string) is that
+    object, a plain mapping, its items encoded as `encode_scalar()` encodes them and read
+    back as `decode_scalar()` reads them. Rows before the escape never held it (such a
+    tag was refused), so they read back as they did. O(size of the value).
+    """
+    return {TAG: _mapping_items(value)}
+
+
+def _mapping_items(value: Mapping[Any, object]) -> dict[str, object]:
+    return {str(key): encode_scalar(item) for key, item in value.items()}
+
+
 def decode_scalar(data: object, path: str) -> object:
     """The inverse of `encode_scalar()`: a description or selector, or one of its values.
 
-    An object is a mapping (or, with the one key ``"decimal"``, a tagged Decimal), an
-    array a list; leaves are strings, numbers, bools or null. Anything else, or nesting
+    An object is a mapping, but one whose only key is ``"decimal"``: a tag, holding a
+    Decimal's string (``{"decimal": "1.5"}``) or an escaped mapping's object
+    (``{"decimal": {"decimal": "1.5"}}`` is the mapping ``{"decimal": "1.5"}``); an array
+    is a list; leaves are strings, numbers, bools or null. Anything else, or nesting
     deeper than a description may (`ratekit._descriptions.MAX_DEPTH` levels below its
     attributes, as an [`Event`][ratekit.Event] takes them), is refused naming
     ``path.name``.
@@ -251,7 +286,11 @@ def _decode_nested(data: object, path: str, depth: int) -> object:
             f"a description nests at most {DESCRIPTION_DEPTH} levels deep (lists and "
             "mappings in an attribute), as an Event takes it.",
         )
-    if isinstance(data, Mapping) and set(data) != {"decimal"}:
+    if is_tag(data) and isinstance(data[TAG], Mapping):  # an escaped mapping: its object
+        data = data[TAG]
+    elif is_tag(data):
+        return decode_value(data, path, nested=True)
+    if isinstance(data, Mapping):
         return {
             str(key): _decode_nested(item, f"{path}.{key}", depth + 1) for key, item in data.items()
         }
@@ -260,12 +299,27 @@ def _decode_nested(data: object, path: str, depth: int) -> object:
     return decode_value(data, path, nested=True)
 
 
+def is_tag(data: object) -> typing.TypeGuard[Mapping[str, object]]:
+    """Whether ``data`` is an object whose only key is ``"decimal"`` (a tag). O(1)."""
+    return isinstance(data, Mapping) and len(data) == 1 and TAG in data
+
+
 def decode_value(data: object, path: str, *, nested: bool = False) -> object:
     """One flat attribute value of a description or selector (see `decode_scalar()`)."""
-    if isinstance(data, Mapping) and set(data) == {"decimal"}:
-        if not isinstance(data["decimal"], str):
-            raise fail(path, f"a tagged decimal holds a string, not {show(data['decimal'])}.")
-        return bounded_decimal(data["decimal"], path)
+    if is_tag(data):
+        tagged = data[TAG]
+        if not isinstance(tagged, str):
+            escaped = (
+                ', or an object for a mapping whose only key is "decimal" '
+                '({"decimal": {"decimal": ...}})'
+                if nested
+                else ""
+            )
+            raise fail(
+                path,
+                f'a tagged decimal holds a string such as "1.5"{escaped}, not {show(tagged)}.',
+            )
+        return bounded_decimal(tagged, path)
     if data is None or isinstance(data, str | bool | int | Decimal):
         return data
     if isinstance(data, float):

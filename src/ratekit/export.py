@@ -16,6 +16,8 @@ field type                     row value
 [`Span`][ratekit.Span] ``x``   two keys, ``x_start`` and ``x_end``: ISO-8601 UTC with ``Z``
 an instant ``x_us`` (records)  key ``x``: ISO-8601 UTC with ``Z``
 a description (mapping)        an object; a Decimal attribute is ``{"decimal": "1.5"}``
+                               (a mapping whose one key is ``"decimal"`` is escaped:
+                               ``{"decimal": {...}}``, the tag holding its object)
 a tuple                        a list (of rows, for a tuple of values)
 a nested value                 its row (a charge's ``row``; an invoice's ``lines``)
 a price model                  its plan data ([`ratekit.plandata.dump()`][ratekit.plandata.dump])

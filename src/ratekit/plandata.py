@@ -65,6 +65,7 @@ from ._codec import (
     decode_scalar,
     decode_value,
     encode_scalar,
+    escape_mapping,
     fail,
     field_hints,
     field_path,
@@ -123,6 +124,50 @@ def dump(value: object, *, path: str = "") -> dict[str, Any]:
     return {"type": name, **_dump_fields(value, path)}
 
 
+def _dump_condition(value: object, path: str = "") -> Any:
+    """A selector's condition (a ``where`` value) as data; `_load_condition()` reads it back.
+
+    A condition object is its plan data (``{"type": "OneOf", "values": [...]}``); a plain
+    value is written as a description's (`encode_scalar`: a Decimal ``{"decimal": "1.5"}``),
+    and a plain mapping that would read as a condition (its ``"type"`` one of the
+    conditions') is escaped, ``{"decimal": {...}}``, as one that would read as a Decimal
+    is. O(size of the value).
+
+    Examples:
+        >>> import ratekit as rk
+        >>> _dump_condition(rk.AtLeast(64)), _dump_condition({"type": "OneOf", "values": []})
+        ({'type': 'AtLeast', 'bound': '64'}, {'decimal': {'type': 'OneOf', 'values': []}})
+    """
+    if value is None or isinstance(value, str | int | Decimal | tuple | list):
+        return encode_scalar(value)
+    if isinstance(value, Mapping):
+        if _names_condition(value):
+            return escape_mapping(value)
+        return encode_scalar(value)
+    return dump(value, path=path)
+
+
+def _load_condition(data: object, path: str = "", *, nested: bool = False) -> Any:
+    """The selector condition or plain value `_dump_condition()` wrote.
+
+    A plan's selector holds flat values (a plain mapping or list matches no flat
+    description value: refused); ``nested`` reads a plain value as a description's, nested
+    mappings and lists too, for a selector that holds them (an inventory's, in its row).
+    O(size of the data).
+    """
+    if isinstance(data, Mapping) and _names_condition(data):
+        return _load_tagged(data, path)
+    if nested:
+        return decode_scalar(data, path)
+    return decode_value(data, path)
+
+
+def _names_condition(data: Mapping[Any, object]) -> bool:
+    """Whether ``data`` reads as a selector's condition: its ``"type"`` names one."""
+    name = data.get("type")
+    return isinstance(name, str) and name in _SELECTORS
+
+
 def _not_data(value: object, path: str) -> RatekitError:
     kind = type(value).__name__
     return fail(
@@ -155,12 +200,7 @@ def _dump_value(value: object, hint: Any, path: str) -> Any:  # noqa: PLR0911 - 
         except RatekitError as error:
             raise fail(path, str(error)) from None
     if isinstance(value, tuple) and _is_selector(hint):
-        return {
-            str(key): encode_scalar(item)
-            if item is None or isinstance(item, str | int | Decimal | Mapping | tuple | list)
-            else _dump_value(item, Any, f"{path}.{key}")
-            for key, item in value
-        }
+        return {str(key): _dump_condition(item, f"{path}.{key}") for key, item in value}
     if isinstance(value, frozenset):  # a set of attribute values (OneOf), in a stable order
         return [encode_scalar(item) for item in sorted(value, key=repr)]
     if isinstance(value, tuple | list):
@@ -333,12 +373,7 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
         if not isinstance(data, Mapping):
             return False, None
         return True, {
-            str(key): _load_tagged(item, f"{path}.{key}")
-            if isinstance(item, Mapping)
-            and isinstance(item.get("type"), str)
-            and item["type"] in _SELECTORS
-            else decode_value(item, f"{path}.{key}")
-            for key, item in data.items()
+            str(key): _load_condition(item, f"{path}.{key}") for key, item in data.items()
         }
     item = _tuple_item(option)
     if item is not None:
