@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import random
 from decimal import Decimal
 
 import pytest
@@ -127,6 +128,171 @@ def test_law_any_description_round_trips_through_json(description):
     assert back.description == row.description
     # and its types: a Decimal stays a Decimal, a string a string, a mapping a mapping
     assert repr(back.description) == repr(row.description)
+
+
+def test_an_inventory_where_value_that_reads_as_a_condition_is_escaped():
+    # A plain mapping equal to a condition's plan data is a plain value, not a OneOf.
+    plain = {"type": "OneOf", "values": ["a"]}
+    inventory = rk.Inventory(
+        "2026-03-15T00:00:00Z", [], where={"meta": plain, "zone": rk.OneOf(["a"])}
+    )
+    where = rk.to_row(inventory)["where"]
+    assert where == [
+        ["meta", {"decimal": {"type": "OneOf", "values": ["a"]}}],
+        ["zone", {"type": "OneOf", "values": ["a"]}],
+    ]
+    back = rk.from_row(rk.Inventory, _json(rk.to_row(inventory)))
+    assert back == inventory
+    assert dict(back.where)["meta"] == plain
+
+
+@settings(max_examples=LAWS)
+@given(
+    st.dictionaries(_KEYS, _VALUES, max_size=3),
+    st.dictionaries(
+        _KEYS,
+        st.one_of(
+            _VALUES,
+            st.builds(rk.OneOf, st.lists(st.sampled_from(["a", "b", 1]), min_size=1, max_size=2)),
+            st.builds(rk.AtLeast, st.integers(0, 9)),
+        ),
+        max_size=3,
+    ),
+)
+def test_law_any_inventory_round_trips_through_json(attributes, where):
+    # A listing, and a scope (one listing nothing: a listed resource must meet the scope).
+    listing = rk.Inventory("2026-03-15T00:00:00Z", {("acme", "vm-1"): attributes}, id="inv")
+    scope = rk.Inventory("2026-03-15T00:00:00Z", [], where=where, accounts=["acme"])
+    for inventory in (listing, scope):
+        back = rk.from_row(rk.Inventory, _json(rk.to_row(inventory)))
+        assert back == inventory
+        assert repr(back) == repr(inventory)
+
+
+# -- 3. Inventory rows -------------------------------------------------------------------------
+
+
+def test_an_inventory_round_trips_through_json():
+    inventory = rk.Inventory(
+        "2026-03-15T00:00:00+01:00",
+        {
+            ("acme", "vm-1"): {"flavor": "m1", "size_gb": Decimal("2.5"), "tags": ["a"]},
+            ("acme", "vm-2"): {},
+        },
+        close="last_seen",
+        id="inv-15",
+        accounts=["acme"],
+        where={
+            "entity": "vm",
+            "zone": rk.OneOf(["ch-gva-2", "de-fra-1"]),
+            "cores": rk.Between(1, 64),
+            "size_gb": Decimal("2.50"),
+        },
+    )
+    row = rk.to_row(inventory)
+    assert row == {
+        "at": "2026-03-14T23:00:00Z",
+        "resources": [
+            ["acme", "vm-1", {"flavor": "m1", "size_gb": {"decimal": "2.5"}, "tags": ["a"]}],
+            ["acme", "vm-2", {}],
+        ],
+        "close": "last_seen",
+        "id": "inv-15",
+        "accounts": ["acme"],
+        "where": [
+            ["cores", {"type": "Between", "lower": "1", "upper": "64"}],
+            ["entity", "vm"],
+            ["size_gb", {"decimal": "2.50"}],  # was "2.50": a string, not the Decimal
+            ["zone", {"type": "OneOf", "values": ["ch-gva-2", "de-fra-1"]}],
+        ],
+    }
+    back = rk.from_row(rk.Inventory, _json(row))
+    assert back == inventory
+    assert repr(back) == repr(inventory)
+    assert dict(back.where)["size_gb"] == Decimal("2.50")
+    plain = rk.Inventory("2026-03-01T00:00:00Z", [("acme", "vm-1")])
+    assert rk.from_row(rk.Inventory, _json(rk.to_row(plain))) == plain
+
+
+_LISTED = rk.to_row(rk.Inventory("2026-03-01T00:00:00Z", [("acme", "vm-1")], id="i"))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"resources": [["acme", "vm-1", {}], ["acme", "vm-1", {}]]},
+            (
+                "inventory[0].resources[1]: ('acme', 'vm-1') is listed twice; an inventory "
+                "lists a resource once."
+            ),
+        ),
+        (
+            {"where": {"zone": "a"}},
+            (
+                "inventory[0].where: an inventory's where is a list of [path, condition] "
+                "pairs, not {'zone': 'a'}."
+            ),
+        ),
+        (
+            {"where": [["zone"]]},
+            (
+                "inventory[0].where[0]: an inventory's where holds [path, condition] pairs, "
+                "not ['zone']."
+            ),
+        ),
+        (
+            {"where": [["zone", "a"], ["zone", "b"]]},
+            "inventory[0].where[1]: the path 'zone' is in the inventory's where twice.",
+        ),
+        (
+            {"where": [["cores", {"type": "AtLeast", "bound": "lots"}]]},
+            (
+                "inventory[0].where[0].bound: 'lots' is not a decimal number; write it like "
+                "'12.5' or '1e9'."
+            ),
+        ),
+        (
+            {"where": [["zone", {"decimal": 2}]]},
+            (
+                'inventory[0].where[0]: a tagged decimal holds a string such as "1.5", or an '
+                'object for a mapping whose only key is "decimal" '
+                '({"decimal": {"decimal": ...}}), not 2.'
+            ),
+        ),
+        (
+            {"close": "never"},
+            "inventory[0].close: 'never' is not one of 'snapshot', 'last_seen'.",
+        ),
+    ],
+)
+def test_a_bad_inventory_row_names_the_key(changes, message):
+    with pytest.raises(rk.BadDataError) as caught:
+        rk.from_row(rk.Inventory, {**_LISTED, **changes}, path="inventory[0]")
+    assert str(caught.value) == message
+
+
+def test_seeded_random_inventories_round_trip():
+    generator = random.Random(39)
+    conditions = [rk.OneOf(["a", "b"]), rk.AtMost(8), rk.Below("0.5"), "vm", Decimal("0.10"), 3]
+    for _ in range(200):
+        listed = {
+            (f"acct-{generator.randrange(3)}", f"r-{i}"): {
+                "n": generator.randrange(-5, 5),
+                "d": Decimal(generator.randrange(-999, 999)).scaleb(-generator.randrange(4)),
+                "decimal": {"decimal": str(generator.random())},
+            }
+            for i in range(generator.randrange(4))
+        }
+        where = {f"k{i}": generator.choice(conditions) for i in range(generator.randrange(3))}
+        inventory = rk.Inventory(
+            "2026-03-15T00:00:00Z",
+            {} if where else listed,  # a listed resource must meet the where's conditions
+            close=generator.choice(["snapshot", "last_seen"]),
+            where=where or None,
+            id=generator.choice([None, "inv"]),
+        )
+        assert rk.from_row(rk.Inventory, _json(rk.to_row(inventory))) == inventory
 
 
 # -- 4. FOCUS Tags -----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 A host stores records, usage rows, anomalies, charges and invoices in any database by
 turning them into rows with [`to_row()`][ratekit.to_row]; [`from_row()`][ratekit.from_row] turns a row of a usage row,
-charge, invoice line or invoice (and of an event, sample or anomaly) back into the same value:
+charge, invoice line or invoice (and of an event, sample, inventory or anomaly) back into the same value:
 ``from_row(type(x), to_row(x)) == x``, and the parts that do not take part in equality
 (a charge's usage row and price model, an invoice line's charges) come back too.
 
@@ -21,6 +21,9 @@ a description (mapping)        an object; a Decimal attribute is ``{"decimal": "
 a tuple                        a list (of rows, for a tuple of values)
 a nested value                 its row (a charge's ``row``; an invoice's ``lines``)
 a price model                  its plan data ([`ratekit.plandata.dump()`][ratekit.plandata.dump])
+an inventory's ``where``       ``[[path, condition], ...]``: a condition as plan data, a
+                               plain value as a description's (escaped when it would
+                               read as a condition)
 =============================  ==========================================================
 
 Keys come in field order. A row holds only dicts, lists, strings, ints, bools and None, so
@@ -188,8 +191,10 @@ def _encode_object(value: object, path: str) -> dict[str, Any]:
             row[f"{key}_end"] = format_us(item.end_us)
         elif field.name.endswith("_us") and isinstance(item, int):
             row[key] = format_us(item)
+        elif (cls, key) in _FIELD_CODECS:
+            row[key] = _FIELD_CODECS[cls, key][0](item, _where(path, key))
         else:
-            row[key] = _encode(item, hints[field.name], f"{path}.{key}" if path else key)
+            row[key] = _encode(item, hints[field.name], _where(path, key))
     return row
 
 
@@ -240,8 +245,8 @@ def from_row(cls: type[T], row: Mapping[str, Any], *, path: str = "") -> T:
         ...     print(error)
         anomalies[0].message: expected a string, not int: 7.
     """
-    if cls not in ROW_TYPES or cls is Inventory:
-        names = ", ".join(c.__name__ for c in ROW_TYPES if c is not Inventory)
+    if cls not in ROW_TYPES:
+        names = ", ".join(c.__name__ for c in ROW_TYPES)
         raise fail(path, f"from_row builds one of {names}, not {getattr(cls, '__name__', cls)!r}.")
     if not isinstance(row, Mapping):
         raise fail(path, f"a row is an object, not {type(row).__name__}: {show(row)}.")
@@ -270,10 +275,7 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
             if field.default is attrs.NOTHING:
                 raise fail(where, f"{_a(cls)} row needs {key!r}.")
             continue
-        if field.name.endswith("_us"):
-            kwargs[key] = _instant(row[key], where)
-        else:
-            kwargs[key] = _field_value(field, row[key], hint, where)
+        kwargs[key] = _field_value(cls, field, row[key], hint, where)
     unknown = sorted(set(row) - expected)
     if unknown:
         raise fail(
@@ -282,6 +284,9 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
             + ", ".join(sorted(expected))
             + ".",
         )
+    arguments = _ARGUMENTS.get(cls)
+    if arguments is not None:
+        kwargs = arguments(kwargs, path)
     try:
         value = cls(**kwargs)
     except RatekitError as error:
@@ -300,14 +305,22 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
 _RESULT: Final = re.compile(r"-?[0-9]{1,1000}(?:\.[0-9]{1,1000})?(?:[eE][+-]?[0-9]{1,6})?")
 
 
-def _field_value(field: attrs.Attribute[Any], data: Any, hint: Any, path: str) -> Any:
+def _field_value(cls: type, field: attrs.Attribute[Any], data: Any, hint: Any, path: str) -> Any:
     """A field's value from its row's data (`_decode`), a result's number read as its door reads it.
+
+    A record's instant (``at``) is checked and left to the record's door; a field of a
+    shape of its own (`_FIELD_CODECS`) is read by its decoder.
 
     A field whose door takes results (`_values.numeric`: a sum such as an invoice's
     total, up to 300 digits and 1E±100) is read exactly and left to that door, whose range
     is wider than an input's: what to_row wrote of such a value reads back. An exact sum
     (an invoice's ``precise_total``) is not cut at 60 digits either: see `bounded_sum`.
     """
+    if field.name.endswith("_us"):
+        return _instant(data, path)
+    codec = _FIELD_CODECS.get((cls, _key(field)))
+    if codec is not None:
+        return codec[1](data, path)
     if field.metadata.get("exact_sum", False):
         return bounded_sum(data, path)
     validators = getattr(field.validator, "_validators", (field.validator,))
@@ -480,6 +493,61 @@ def _check_invoice(invoice: Invoice, path: str) -> None:
                 f"{show(str(total))} is not the sum of the invoice's {what}, {exact}; a row "
                 "changed by hand must keep the invoice's totals consistent.",
             )
+
+
+def _encode_where(where: Any, path: str) -> list[list[Any]]:
+    """An inventory's selector as ``[[path, condition], ...]``.
+
+    Each condition as plan data writes a selector's: a condition object as its plan data,
+    a plain value as a description's (a Decimal tagged), escaped when it would read as a
+    condition. O(size of the selector).
+    """
+    return [
+        [key, plandata._dump_condition(value, f"{path}[{index}]")]
+        for index, (key, value) in enumerate(where)
+    ]
+
+
+def _decode_where(data: Any, path: str) -> dict[str, Any]:
+    """The selector `_encode_where` wrote, as the mapping an Inventory takes."""
+    if not isinstance(data, list):
+        raise fail(
+            path, f"an inventory's where is a list of [path, condition] pairs, not {show(data)}."
+        )
+    out: dict[str, Any] = {}
+    for index, pair in enumerate(data):
+        where = f"{path}[{index}]"
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+            raise fail(
+                where, f"an inventory's where holds [path, condition] pairs, not {show(pair)}."
+            )
+        if pair[0] in out:
+            raise fail(where, f"the path {pair[0]!r} is in the inventory's where twice.")
+        out[pair[0]] = plandata._load_condition(pair[1], where, nested=True)
+    return out
+
+
+def _inventory_arguments(kwargs: dict[str, Any], path: str) -> dict[str, Any]:
+    """An Inventory's constructor arguments from its row's fields: the listing by pair."""
+    listed: dict[tuple[str, str], Any] = {}
+    for index, (account, resource, attributes) in enumerate(kwargs.get("resources", ())):
+        if (account, resource) in listed:
+            raise fail(
+                f"{_where(path, 'resources')}[{index}]",
+                f"({account!r}, {resource!r}) is listed twice; an inventory lists a resource once.",
+            )
+        listed[account, resource] = attributes
+    return {**kwargs, "resources": listed}
+
+
+#: Fields whose row value has a shape of its own: (class, key) -> (encode, decode).
+_FIELD_CODECS: Final[
+    Mapping[tuple[type, str], tuple[Callable[[Any, str], Any], Callable[[Any, str], Any]]]
+] = {(Inventory, "where"): (_encode_where, _decode_where)}
+#: Classes whose constructor takes other arguments than their fields' values.
+_ARGUMENTS: Final[Mapping[type, Callable[[dict[str, Any], str], dict[str, Any]]]] = {
+    Inventory: _inventory_arguments,
+}
 
 
 #: Rules a row must keep that its class does not check itself (billing relies on them).
