@@ -169,6 +169,81 @@ def test_law_any_inventory_round_trips_through_json(attributes, where):
         assert repr(back) == repr(inventory)
 
 
+# -- 2. a price model of your own --------------------------------------------------------------
+
+
+class Capped:
+    """The "Your own price model" example of docs/pricing.md: 0.05 per unit, at most 20."""
+
+    linear = False
+
+    def amount(self, quantity: Decimal) -> Decimal:
+        return min(Decimal("0.05") * quantity, Decimal(20))
+
+    def explain(self, quantity: Decimal) -> tuple[rk.TierLine, ...]:
+        return (
+            rk.TierLine(
+                label="capped at 20",
+                lower=None,
+                upper=None,
+                quantity=quantity,
+                unit=Decimal("0.05"),
+                amount=self.amount(quantity),
+            ),
+        )
+
+    def marginal(self, quantity: Decimal, added: Decimal) -> Decimal:
+        return self.amount(quantity + added) - self.amount(quantity)
+
+
+def _capped_rating() -> rk.Rating:
+    plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("c", "vm", Capped())])
+    rows = [
+        rk.UsageRow("acme", "vm", "vm-1", MARCH, MARCH, 1000, "hour", {"zone": "a"}, ("s1",)),
+    ]
+    return rk.rate(rows, plan, span=MARCH)
+
+
+def test_frames_show_charges_priced_by_your_own_model():
+    rating = _capped_rating()
+    charges = rk.charges_frame(rating)
+    # 1000 hours x 0.05 = 50, capped at 20
+    assert charges[["resource", "quantity", "amount", "description.zone"]].to_dict("records") == [
+        {
+            "resource": "vm-1",
+            "quantity": Decimal(1000),
+            "amount": Decimal(20),
+            "description.zone": "a",
+        }
+    ]
+    assert "price" not in charges.columns
+    lines = rk.invoice_lines_frame(rk.bill(rating))
+    assert lines[["account", "precise", "amount"]].to_dict("records") == [
+        {"account": "acme", "precise": Decimal(20), "amount": Decimal("20.00")}
+    ]
+
+
+def test_a_row_of_a_charge_priced_by_your_own_model_is_refused_saying_what_to_do():
+    rating = _capped_rating()
+    message = (
+        "Capped is a price model of your own: code, which a row cannot hold (a row holds a "
+        "charge's price model as plan data, to read the charge back with its tier "
+        "breakdown). rk.charges_frame, rk.invoice_lines_frame and rk.focus_rows export such "
+        "charges, without their price model; to store charges as rows, price them with "
+        "ratekit's price models (PerUnit, Flat, Graduated, Volume, Package, Percentage, "
+        "GraduatedPercentage)."
+    )
+    with pytest.raises(rk.BadDataError) as caught:
+        rk.to_row(rating.charges[0])
+    assert str(caught.value) == f"price: {message}"
+    with pytest.raises(rk.BadDataError) as caught:
+        rk.to_row(rk.bill(rating)[0])
+    assert str(caught.value) == f"lines[0].charges[0].price: {message}"
+    # The charge's own row, and FOCUS, are fine.
+    assert rk.to_row(rating.charges[0].row)["resource"] == "vm-1"
+    assert [row["BilledCost"] for row in rk.focus_rows(rating, provider="X")] == ["20.00"]
+
+
 # -- 3. Inventory rows -------------------------------------------------------------------------
 
 

@@ -20,7 +20,8 @@ a description (mapping)        an object; a Decimal attribute is ``{"decimal": "
                                ``{"decimal": {...}}``, the tag holding its object)
 a tuple                        a list (of rows, for a tuple of values)
 a nested value                 its row (a charge's ``row``; an invoice's ``lines``)
-a price model                  its plan data ([`ratekit.plandata.dump()`][ratekit.plandata.dump])
+a price model                  its plan data ([`ratekit.plandata.dump()`][ratekit.plandata.dump]);
+                               one of the caller's own is code: refused
 an inventory's ``where``       ``[[path, condition], ...]``: a condition as plan data, a
                                plain value as a description's (escaped when it would
                                read as a condition)
@@ -179,13 +180,30 @@ def row_keys(cls: type) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _encode_object(value: object, path: str) -> dict[str, Any]:
+@in_context
+def row_without(value: object, left_out: frozenset[str]) -> dict[str, Any]:
+    """[`to_row()`][ratekit.to_row] of ``value`` without the keys ``left_out`` (not encoded).
+
+    For the frames, which leave out a charge's price model and usage row and a line's
+    charges: a price model of the caller's own, which a row cannot hold, is then no
+    obstacle. O(size of what is kept).
+    """
+    if type(value) not in ROW_TYPES:
+        raise _not_a_row(value)
+    return _encode_object(value, "", left_out)
+
+
+def _encode_object(
+    value: object, path: str, left_out: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     cls = type(value)
     hints = field_hints(cls)
     row: dict[str, Any] = {}
     for field in init_fields(cls):
-        item = getattr(value, field.name)
         key = _key(field)
+        if key in left_out:
+            continue
+        item = getattr(value, field.name)
         if isinstance(item, Span):
             row[f"{key}_start"] = format_us(item.start_us)
             row[f"{key}_end"] = format_us(item.end_us)
@@ -214,7 +232,29 @@ def _encode(value: object, hint: Any, path: str) -> Any:  # noqa: PLR0911 - one 
         return [format_us(value.start_us), format_us(value.end_us)]
     if isinstance(value, _dt.datetime):  # an instant of a host's value (a credit's start)
         return format_us(to_us(value))
+    if isinstance(value, PriceModel) and type(value) not in plandata.TYPES.values():
+        raise _own_price_model(value, path)
     return plandata.dump(value, path=path)
+
+
+def _own_price_model(value: object, path: str) -> RatekitError:
+    """Why a charge priced by a model of the caller's own has no row, and what to do."""
+    return fail(
+        path,
+        f"{type(value).__name__} is a price model of your own: code, which a row cannot "
+        "hold (a row holds a charge's price model as plan data, to read the charge back "
+        "with its tier breakdown). rk.charges_frame, rk.invoice_lines_frame and "
+        "rk.focus_rows export such charges, without their price model; to store charges as "
+        f"rows, price them with ratekit's price models ({_BUILT_IN_PRICES}).",
+    )
+
+
+#: The names of ratekit's own price models (those plan data holds).
+_BUILT_IN_PRICES: Final = ", ".join(
+    name
+    for name, cls in plandata.TYPES.items()
+    if all(hasattr(cls, method) for method in ("amount", "explain", "marginal"))
+)
 
 
 def _item_hint(hint: Any) -> Any:

@@ -24,7 +24,8 @@ columns with the same dtypes, column by column, as a full one (under any pandas)
   values are None); record ids a list per row.
 
 Nested values (a charge's usage row and price model, a line's charges) are left out:
-[`ratekit.to_row()`][ratekit.to_row] has them.
+[`ratekit.to_row()`][ratekit.to_row] has them. Left out, they are not encoded either, so
+charges priced by a price model of your own (which a row cannot hold) have frames too.
 
 Examples:
     >>> import ratekit as rk
@@ -47,7 +48,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 from ._codec import alias, alternatives, decode_scalar, field_hints, init_fields, items_of
 from ._extras import require
 from .billing import Invoice, InvoiceLine
-from .export import row_keys, to_row
+from .export import row_keys, row_without, to_row
 from .rating import Charge, Rating
 from .usage import Usage, UsageRow
 
@@ -57,6 +58,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 __all__ = ["charges_frame", "invoice_lines_frame", "usage_frame"]
 
 _INSTANT_SUFFIXES = ("_start", "_end")
+#: A charge's nested values, which its frame leaves out (its description is a column).
+_NESTED_CHARGE = frozenset({"row", "price"})
 
 
 def _pandas() -> Any:
@@ -196,7 +199,9 @@ def charges_frame(charges: Rating | Iterable[Charge]) -> pd.DataFrame:
     )
     data = []
     for charge in items:
-        row = to_row(charge)
+        # Without its nested usage row and price model, which the frame leaves out: a price
+        # model of the caller's own (which a row cannot hold) prices charges a frame shows.
+        row = row_without(charge, _NESTED_CHARGE)
         row["description"] = to_row(charge.row)["description"] if charge.row is not None else {}
         row["record_ids"] = list(charge.record_ids)
         data.append(row)
@@ -227,7 +232,7 @@ def invoice_lines_frame(invoices: Invoice | Iterable[Invoice]) -> pd.DataFrame:
     )
     data = []
     for invoice in items:
-        head = to_row(invoice)
+        head = row_without(invoice, frozenset({"lines", "credits"}))
         for line in invoice.lines:
             row = {
                 "account": invoice.account,
@@ -235,7 +240,7 @@ def invoice_lines_frame(invoices: Invoice | Iterable[Invoice]) -> pd.DataFrame:
                 "cycle_end": head["cycle_end"],
                 "currency": invoice.currency,
             }
-            row.update(to_row(line))
+            row.update(row_without(line, frozenset({"charges"})))
             data.append(row)
     line = [key for key in row_keys(InvoiceLine) if key != "charges"]
     columns = ["account", "cycle_start", "cycle_end", "currency", *line]
