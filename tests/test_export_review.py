@@ -397,3 +397,28 @@ def test_focus_tags_write_nested_values_as_json_text():
     assert all(not isinstance(value, dict | list) for value in values.values())
     assert json.loads(values["image"]) == {"name": "ubuntu", "size_gb": "2.5"}
     assert json.loads(values["zones"]) == ["a", "b"]
+
+
+# -- 5. empty cells in frames --------------------------------------------------------------------
+
+
+def test_empty_cells_are_none_in_every_column():
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm", rk.PerUnit(1))],
+        fees=[rk.Fee("base", 5)],
+    )
+    rating = rk.rate([_row({})], plan, span=MARCH)
+    lines = rk.invoice_lines_frame(rk.bill(rating))
+    fee = lines[lines["kind"] == "fee"].iloc[0]
+    # resource and owner were NaN (pandas 3's text dtype), share and commitment None.
+    assert [fee[key] for key in ("resource", "owner", "share", "commitment")] == [None] * 4
+    for frame in (lines, rk.charges_frame(rating)):
+        cells = [cell for column in frame.columns for cell in frame[column]]
+        assert not any(isinstance(cell, float) for cell in cells)  # no NaN anywhere
+        assert str(frame["resource"].dtype) == "object"
+    # The same dtypes with no rows.
+    quiet = rk.invoice_lines_frame([])
+    assert dict(quiet.dtypes) == dict(lines.dtypes)

@@ -243,14 +243,18 @@ def test_every_frame_builder_gives_no_rows_the_dtypes_of_one_row():
     assert Decimal(charges["amount"].sum()) == Decimal(0)
 
 
-def test_a_text_column_of_only_none_keeps_the_text_dtype():
-    # A fee's charge has no resource: None in every cell. pandas alone would call such a
-    # column object; the field says text, as in a month with usage.
+def test_a_text_column_of_only_none_keeps_its_dtype():
+    # A fee's charge has no resource: None in every cell. The dtype is the field's, as in a
+    # month with usage: text that may be None is an object column whose empty cells are
+    # None (they were pandas 3's NaN, beside the None of the Decimal columns); text every
+    # row has, this pandas' text dtype.
     text = str(pd.Series(["text"]).dtype)
     fees = rk.Plan("h", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
     frame = rk.charges_frame(rk.rate([], fees, span=MARCH, accounts=["acme"]))
     assert len(frame) == 1
+    assert frame["resource"].tolist() == [None]
     assert frame["resource"].isna().all()
-    assert str(frame["resource"].dtype) == text
-    assert str(frame["meter"].dtype) == text
+    assert str(frame["resource"].dtype) == "object"
+    assert str(frame["meter"].dtype) == "object"
+    assert str(frame["account"].dtype) == text
     assert frame["amount"].tolist() == [Decimal("10.00")]

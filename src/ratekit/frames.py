@@ -8,8 +8,10 @@ The columns are those of [`ratekit.to_row()`][ratekit.to_row] (one per field, sp
 columns with the same dtypes, column by column, as a full one (under any pandas), namely:
 
 - instants (``span_start``, ``cycle_end``...): ``datetime64[us, UTC]``;
-- names, units and kinds (text fields, None allowed): the dtype the installed pandas gives
-  text (``str`` from pandas 3, ``object`` before; a None cell is then pandas' missing value);
+- names, units and kinds that every row has (``account``, ``unit``, ``kind``...): the dtype
+  the installed pandas gives text (``str`` from pandas 3, ``object`` before);
+- names a row may lack (``resource``, ``meter``, ``entry``, ``owner``...: a fee has no
+  resource): ``object`` columns holding the strings, and None where a row has none;
 - flags (``opens``): ``bool``;
 - Decimal columns (``quantity``, ``amount``, ``unit_price``...): ``object`` columns
   holding `decimal.Decimal` values, **exact** (pandas has no decimal dtype and a
@@ -22,6 +24,9 @@ columns with the same dtypes, column by column, as a full one (under any pandas)
   without asking them for a type): ``Decimal(df["amount"].sum())`` is a Decimal either way;
 - a description's attributes become one column each, ``description.<name>`` (missing
   values are None); record ids a list per row.
+
+An empty cell is None in every column, never NaN: ``frame["resource"].isna()`` and
+``frame["share"].isna()`` find them alike (pandas counts None as missing).
 
 Nested values (a charge's usage row and price model, a line's charges) are left out:
 [`ratekit.to_row()`][ratekit.to_row] has them. Left out, they are not encoded either, so
@@ -41,6 +46,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
@@ -123,9 +129,10 @@ def _typed(frame: pd.DataFrame, fields: Iterable[type]) -> pd.DataFrame:
 
     pandas infers a column's dtype from its cells: no cells give ``object``, text cells
     pandas' string dtype (``str`` from pandas 3, ``object`` before), booleans ``bool``.
-    Here the dtype is the field's, whatever the rows: a text field (``str``, a
-    ``Literal`` of strings, either or None) gets the dtype this pandas infers for text,
-    a ``bool`` field ``bool``. Other columns are left as built. O(rows x columns).
+    Here the dtype is the field's, whatever the rows: a text field (``str`` or a
+    ``Literal`` of strings) gets the dtype this pandas infers for text, one that may be
+    None ``object`` (its empty cells None, as in every other column), a ``bool`` field
+    ``bool``. Other columns are left as built. O(rows x columns).
     """
     pandas = _pandas()
     text = pandas.Series(["text"]).dtype  # this pandas' own dtype for text
@@ -135,12 +142,27 @@ def _typed(frame: pd.DataFrame, fields: Iterable[type]) -> pd.DataFrame:
             name = alias(field)
             if name not in frame.columns:
                 continue
-            options = [o for o in alternatives(hints[field.name]) if o is not type(None)]
+            given = alternatives(hints[field.name])
+            options = [o for o in given if o is not type(None)]
             if options and all(_is_text(option) for option in options):
-                frame[name] = frame[name].astype(text)
+                if len(options) < len(given):
+                    # Text or None: an object column whose empty cells are None, as every
+                    # other column's are (pandas' text dtype would make them NaN).
+                    frame[name] = pandas.Series(
+                        [None if _empty(cell) else cell for cell in frame[name]],
+                        index=frame.index,
+                        dtype=object,
+                    )
+                else:
+                    frame[name] = frame[name].astype(text)
             elif options == [bool] and not frame[name].isna().any():
                 frame[name] = frame[name].astype(bool)
     return frame
+
+
+def _empty(cell: object) -> bool:
+    """Whether a text column's cell is missing (None, or the NaN pandas made of it)."""
+    return cell is None or (isinstance(cell, float) and math.isnan(cell))
 
 
 def _is_text(hint: object) -> bool:
