@@ -340,6 +340,7 @@ _LISTED = rk.to_row(rk.Inventory("2026-03-01T00:00:00Z", [("acme", "vm-1")], id=
             "inventory[0].close: 'never' is not one of 'snapshot', 'last_seen'.",
         ),
     ],
+    ids=["twice", "not-a-list", "not-a-pair", "path-twice", "bad-bound", "bad-tag", "close"],
 )
 def test_a_bad_inventory_row_names_the_key(changes, message):
     with pytest.raises(rk.BadDataError) as caught:
