@@ -455,7 +455,10 @@ def test_an_element_that_is_not_a_record_is_refused_naming_it(client: Any, shuff
 
 def test_a_record_a_part_refuses_is_named_with_the_part_its_index_counts_in() -> None:
     # In two parts, acme's and beta's, beta's bad sample is records[2] of beta's part:
-    # the message says so (in one process, records[4] of the whole list).
+    # the message says so (in one process, records[4] of the whole list). The order a
+    # part gets its records in is the shuffle's: pinned to Dask's task shuffle (its
+    # default with a distributed client; without one it is the disk shuffle, which
+    # hands beta's part the bad sample second).
     import dask
 
     bad = rk.Sample("beta", "beta/vm-1", "gpu", "2026-03-03T01:00:00Z", 1, id="bad")
@@ -463,7 +466,10 @@ def test_a_record_a_part_refuses_is_named_with_the_part_its_index_counts_in() ->
     with pytest.raises(rk.UnknownMeterError) as single:
         rk.rate(records, support_plan(), span=FEB_MAR, meters=HOURS)
     assert str(single.value).startswith("records[4]: sample 'bad' meter 'gpu'")
-    with dask.config.set(scheduler="synchronous"), pytest.raises(rk.UnknownMeterError) as error:
+    with (
+        dask.config.set({"scheduler": "synchronous", "dataframe.shuffle.method": "tasks"}),
+        pytest.raises(rk.UnknownMeterError) as error,
+    ):
         rate_by_account(bag(records, 2), support_plan(), span=FEB_MAR, meters=HOURS)
     assert str(error.value) == (
         "rate_by_account: the part rating account 'beta' (an index records[i] counts that "
