@@ -171,3 +171,50 @@ def test_a_refund_row_under_a_plain_percentage_is_priced_as_under_per_unit() -> 
         plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("fees", "eg", model)])
         assert rk.rate(rows, plan, span=MARCH).total() == Decimal(total)
         assert rk.bill(rk.rate(rows, plan, span=MARCH))[0].total == Decimal(total)
+
+
+WEEKS = rk.cycles.weekly(tz="UTC")
+EGRESS = [rk.Meter("eg", "GB", rk.Discrete())]
+
+
+def _sample(at: str, value: int, sample_id: str) -> rk.Sample:
+    return rk.Sample("acme", "ip", "eg", at, value, id=sample_id)
+
+
+def test_a_weekly_allowance_takes_a_deltas_usage_in_its_own_week() -> None:
+    # 10 GB on 5 March (week of 2 March) and 3 GB on 25 March (week of 23 March), 5 GB
+    # free a week, 1 EUR/GB: (10 - 5) + (3 - 3) = 5 EUR. The month's one row of 13 GB
+    # was spread over the weeks in proportion to time (0.42, 2.94, ... each free): 0.
+    plan = rk.Plan(
+        "p", "EUR", MONTHS, [rk.PriceEntry("e", "eg", rk.PerUnit(1))],
+        allowances=[rk.Allowance("eg", 5, cycle=WEEKS)],
+    )  # fmt: skip
+    records = [_sample("2026-03-05T00:00:00Z", 10, "s1"), _sample("2026-03-25T00:00:00Z", 3, "s2")]
+    assert rk.rate(records, plan, span=MARCH, meters=EGRESS).total() == 5
+    # Metered by hand with the plan's cuts, the rows are cut at the weeks too.
+    usage = rk.meter(
+        records, EGRESS, span=MARCH, cycle=MONTHS, as_of=MARCH.end, cuts=plan.cuts(MARCH)
+    )
+    assert [str(row.quantity) for row in usage.rows] == ["10", "3"]
+    assert rk.rate(usage, plan, span=MARCH).total() == 5
+
+
+def test_records_rated_in_pieces_are_cut_where_the_plan_changes_before_the_span() -> None:
+    # Plan a to 12 March, then b, each with its first 10 GB free: 8 GB on 5 March (a),
+    # 8 GB on 25 March (b), all free: 0. Rated from 20 March, the records before the
+    # span were metered as one row of the month so far, placed whole under b: b's tiers
+    # stood at 8 and the 8 GB of the 25th cost 6/19 x 8 ... (1.3684...); now 0.
+    free10 = rk.Graduated([rk.Tier(10, "0"), rk.Tier(None, "1")])
+    a = rk.Plan("a", "EUR", MONTHS, [rk.PriceEntry("e", "eg", free10)])
+    b = rk.Plan("b", "EUR", MONTHS, [rk.PriceEntry("e", "eg", free10)])
+    change = "2026-03-12T00:00:00Z"
+    plans = [rk.Assignment("acme", a, end=change), rk.Assignment("acme", b, start=change)]
+    records = [_sample("2026-03-05T00:00:00Z", 8, "s1"), _sample("2026-03-25T00:00:00Z", 8, "s2")]
+
+    def rated(start: str, end: str) -> Decimal:
+        span = rk.Span(start, end)
+        return rk.rate(records, plans, span=span, meters=EGRESS, as_of=MARCH.end).total()
+
+    cut = "2026-03-20T00:00:00Z"
+    assert rated(MARCH.start, MARCH.end) == 0
+    assert rated(MARCH.start, cut) + rated(cut, MARCH.end) == 0

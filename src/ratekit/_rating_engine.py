@@ -206,9 +206,14 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
             regimes = self.regimes[key] = _Regimes(plan, meter_name, self.start_us, self.end_us)
         return regimes
 
-    def cuts(self, meters: Iterable[str]) -> dict[str, list[int]]:
-        """Per meter, every instant where a plan, a cycle or a price regime may change."""
-        lo, hi = self.start_us, self.end_us
+    def cuts(
+        self, meters: Iterable[str], span: tuple[int, int] | None = None
+    ) -> dict[str, list[int]]:
+        """Per meter, every instant where a plan, cycle, price regime or own allowance period changes.
+
+        Inside the rated span, or ``span`` (lo, hi) when given.
+        """
+        lo, hi = (self.start_us, self.end_us) if span is None else span
         common: set[int] = set()
         for items in self.assignments.values():
             for a, b, _ in items:
@@ -221,7 +226,7 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
         for name in meters:
             instants = set(common)
             for plan in self.plans:
-                instants.update(plan._cuts_us(name, lo, hi))
+                instants.update(plan._metering_cuts_us(name, lo, hi))
             out[name] = sorted(instants)
         return out
 

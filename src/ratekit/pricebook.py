@@ -421,8 +421,24 @@ class Plan:
                 instants.add(b)
         return sorted(t for t in instants if start_us < t < end_us)
 
+    def _metering_cuts_us(self, meter: str, start_us: int, end_us: int) -> list[int]:
+        """Where metering cuts ``meter``'s rows: price regimes, and own allowance periods.
+
+        A sum of samples (a delta's) is not spread over time, so its row must not cross
+        the period of an allowance with a cycle of its own: usage of one week takes from
+        that week's free units only.
+        """
+        cuts = set(self._cuts_us(meter, start_us, end_us))
+        for allowance in self.allowances:
+            if allowance.meter == meter and allowance.cycle is not None:
+                cuts.update(allowance.cycle.boundaries_us(start_us, end_us))
+        return sorted(t for t in cuts if start_us < t < end_us)
+
     def cuts(self, span: Span) -> dict[str, list[int]]:
         """Per meter, the instants inside ``span`` where its price regime may change.
+
+        And where a period of an allowance with a cycle of its own begins: a delta's row
+        must not cross one, since a sum of samples is not spread over time.
 
         The ``cuts`` argument of [`ratekit.meter()`][ratekit.meter], for those who meter usage
         themselves before rating it ([`ratekit.rate()`][ratekit.rate] does this when given records).
@@ -441,7 +457,7 @@ class Plan:
         """
         span = _span_arg(span, f"plan {self.id!r} cuts")
         return {
-            meter: self._cuts_us(meter, span.start_us, span.end_us)
+            meter: self._metering_cuts_us(meter, span.start_us, span.end_us)
             for meter in sorted(self._by_meter)
         }
 

@@ -242,6 +242,8 @@ def rate(
                     span=before,
                     cycle=cycle,
                     as_of=span.end if as_of is None else as_of,
+                    # cut as the span's rows are: at plan changes, prices and periods
+                    cuts=engine.cuts((m.name for m in meters), (before.start_us, before.end_us)),
                 ).rows
                 if row.meter in earlier
             ]
