@@ -1,0 +1,177 @@
+"""Rules a row read back must keep that its class does not check itself.
+
+Private to [`from_row()`][ratekit.from_row]: billing relies on them, and a row edited by
+hand may break them. A charge's rounding is one billing knows; an invoice line's
+precise amount is the sum of its charges (a holder's part of a shared charge, its
+allocation of the whole rounded once); an invoice's totals are the sums of its lines,
+in its currency and a timezone ratekit reads. Each refusal is a
+[`BadDataError`][ratekit.BadDataError] naming the field's path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Final
+
+from ._codec import fail
+from ._decimals import CONTEXT, exact_sum
+from ._quanta import on_quantum, whole_quanta
+from ._shown import show
+from ._zones import zone
+from .billing import Invoice, InvoiceLine
+from .errors import RatekitError
+from .pricebook import _MODES, _unsupported
+from .rating import Charge
+
+__all__ = ["CHECKS", "where"]
+
+_ROUNDINGS: Final = _MODES  # the plan's rounding modes: one list
+
+
+def where(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _check_charge(charge: Charge, path: str) -> None:
+    """What billing relies on and a Charge does not check itself: its rounding."""
+    if charge.quantum <= 0:
+        raise fail(
+            where(path, "quantum"),
+            f"{show(str(charge.quantum))} is not a rounding quantum; give a positive "
+            "decimal such as '0.01'.",
+        )
+    if charge.rounding not in _ROUNDINGS:
+        raise fail(
+            where(path, "rounding"),
+            f"{show(charge.rounding)} {_unsupported(charge.rounding)}; use one of "
+            + ", ".join(sorted(_ROUNDINGS))
+            + ".",
+        )
+
+
+def _check_line(line: InvoiceLine, path: str) -> None:
+    """A line's precise amount is the sum of its charges (an edit of one shows here).
+
+    A part of a shared charge carries the whole charges it is part of and the holder's
+    ``share`` out of ``shares``: ``whole`` must be their sum rounded once (on the latest
+    charge's quantum and rounding, as billing rounds it), and the part (``precise``, equal
+    to ``amount``) a largest-remainder allocation of it: on the quantum and less than one
+    quantum away from ``whole * share / shares``.
+    """
+    if not line.charges:
+        return
+    exact = exact_sum(charge.amount for charge in line.charges)
+    if line.kind == "shared":
+        _check_shared(line, exact, path)
+        return
+    if CONTEXT.compare(exact, line.precise) != 0:
+        raise fail(
+            where(path, "precise"),
+            f"{show(str(line.precise))} is not the sum of the line's charges, {exact}; "
+            "a row changed by hand must keep the line's amounts consistent.",
+        )
+
+
+def _check_shared(line: InvoiceLine, exact: Decimal, path: str) -> None:
+    """The arithmetic of a holder's part of a shared charge (see `_check_line`)."""
+    owner, share, shares, whole = line.owner, line.share, line.shares, line.whole
+    if owner is None or share is None or shares is None or whole is None:
+        key = (
+            next(
+                name
+                for name, value in (("owner", owner), ("share", share), ("shares", shares))
+                if value is None
+            )
+            if whole is not None
+            else "whole"
+        )
+        raise fail(
+            where(path, key),
+            f"a shared line needs its {key}; it carries the owner, the holder's share, "
+            "the sum of the shares and the whole rounded amount it is a part of.",
+        )
+    if not 0 < share <= shares:
+        raise fail(
+            where(path, "share"),
+            f"{show(str(share))} is not a share out of {shares}; a holder's share is above 0 "
+            "and at most the sum of the shares.",
+        )
+    latest = max(line.charges, key=lambda charge: charge.span.start_us)
+    quantum = latest.quantum
+    rounded = on_quantum(exact, quantum, latest.rounding)
+    if CONTEXT.compare(rounded, whole) != 0:
+        raise fail(
+            where(path, "whole"),
+            f"{show(str(whole))} is not the sum of the shared charges, {exact}, rounded to "
+            f"{quantum}: {rounded}; a row changed by hand must keep the line's amounts "
+            "consistent.",
+        )
+    part = Fraction(whole) * Fraction(share) / Fraction(shares)
+    if (
+        CONTEXT.compare(line.precise, line.amount) != 0
+        or not whole_quanta(line.precise, quantum)
+        or abs(Fraction(line.precise) - part) >= Fraction(quantum)
+    ):
+        raise fail(
+            where(path, "precise"),
+            f"{show(str(line.precise))} is not this holder's part of the shared {whole}: "
+            f"{share} of {shares} is {_fraction_text(part)}, allocated on the quantum "
+            f"{quantum} (amount {line.amount}); a row changed by hand must keep the line's "
+            "amounts consistent.",
+        )
+
+
+def _fraction_text(value: Fraction) -> str:
+    """A fraction as its exact decimal when it has one, else as ``p/q``."""
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator == 1:
+        return str(CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator)))
+    return f"{value.numerator}/{value.denominator}"
+
+
+def _check_invoice(invoice: Invoice, path: str) -> None:
+    """An invoice's totals are the sums of its lines, in its currency and timezone."""
+    if invoice.tz is not None:
+        try:
+            zone(invoice.tz, "invoice tz")
+        except RatekitError as error:
+            raise fail(where(path, "tz"), str(error)) from None
+    for index, line in enumerate(invoice.lines):
+        for number, charge in enumerate(line.charges):
+            if charge.currency != invoice.currency:
+                raise fail(
+                    f"{where(path, 'lines')}[{index}].charges[{number}].currency",
+                    f"{show(charge.currency)} is not the invoice's currency "
+                    f"{show(invoice.currency)}; an invoice never adds amounts of two currencies.",
+                )
+    paid = [-credit.applied for credit in invoice.credits]
+    for key, total, parts, what in (
+        ("subtotal", invoice.subtotal, [line.amount for line in invoice.lines], "lines"),
+        ("total", invoice.total, [invoice.subtotal, *paid], "lines less its credits"),
+        (
+            "precise_total",
+            invoice.precise_total,
+            [line.precise for line in invoice.lines],
+            "lines",
+        ),
+    ):
+        exact = exact_sum(parts)
+        if CONTEXT.compare(exact, total) != 0:
+            raise fail(
+                where(path, key),
+                f"{show(str(total))} is not the sum of the invoice's {what}, {exact}; a row "
+                "changed by hand must keep the invoice's totals consistent.",
+            )
+
+
+#: Rules a row must keep that its class does not check itself (billing relies on them).
+CHECKS: Final[Mapping[type, Callable[[Any, str], None]]] = {
+    Charge: _check_charge,
+    InvoiceLine: _check_line,
+    Invoice: _check_invoice,
+}
