@@ -5,10 +5,12 @@ Worked by hand in the comments (monthly UTC cycles, EUR).
 
 from __future__ import annotations
 
-import random
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 
@@ -46,26 +48,37 @@ def test_a_correction_in_a_later_piece_takes_back_units_billed_in_an_earlier_one
     assert _pieces(rows, plan, 15) == 2
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_pieces_of_a_month_add_up_to_the_month_with_own_period_allowances(seed: int) -> None:
-    # The law of docs/pricing.md ("A cycle rated in pieces") over random corrections.
-    rng = random.Random(seed)
-    cycles = [MONTHS, rk.cycles.yearly(tz="UTC")]
-    for _ in range(60):
-        price = rng.choice([rk.PerUnit(1), rk.Graduated([rk.Tier(4, 1), rk.Tier(None, 2)])])
-        plan = rk.Plan(
-            "p", "EUR", MONTHS, [rk.PriceEntry("eg", "eg", price)],
-            allowances=[rk.Allowance("eg", rng.randint(0, 8), cycle=rng.choice(cycles))],
-        )  # fmt: skip
-        rows = [
-            _on(rng.randint(1, 30), rng.randint(-6, 10), rng.choice(["a", "b"]))
-            for _ in range(rng.randint(1, 5))
-        ]
-        try:
-            whole = rk.rate(rows, plan, span=MARCH).total()
-        except rk.BadQuantityError:  # a tiered group below zero: a price's own rule
-            continue
-        assert _pieces(rows, plan, rng.randint(2, 30)) == whole
+_ROWS = st.lists(
+    st.tuples(st.integers(1, 30), st.integers(-6, 10), st.sampled_from(["a", "b"])),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=LAWS, deadline=None)
+@given(
+    rows=_ROWS,
+    cut=st.integers(2, 30),
+    free=st.integers(0, 8),
+    weekly=st.booleans(),
+    tiered=st.booleans(),
+)
+def test_pieces_of_a_month_add_up_to_the_month_with_own_period_allowances(
+    rows: list[tuple[int, int, str]], cut: int, free: int, weekly: bool, tiered: bool
+) -> None:
+    # The law of docs/pricing.md ("A cycle rated in pieces"), with corrections and an
+    # allowance of its own period (the month, or the week), against the month whole.
+    price = rk.Graduated([rk.Tier(4, 1), rk.Tier(None, 2)]) if tiered else rk.PerUnit(1)
+    plan = rk.Plan(
+        "p", "EUR", MONTHS, [rk.PriceEntry("eg", "eg", price)],
+        allowances=[rk.Allowance("eg", free, cycle=rk.cycles.weekly(tz="UTC") if weekly else MONTHS)],
+    )  # fmt: skip
+    usage = [_on(day, quantity, resource) for day, quantity, resource in rows]
+    try:
+        whole = rk.rate(usage, plan, span=MARCH).total()
+    except rk.BadQuantityError:  # a tiered group below zero: a price's own rule
+        return
+    assert _pieces(usage, plan, cut) == whole
 
 
 def test_rows_of_one_meter_in_two_units_are_refused() -> None:
