@@ -37,6 +37,7 @@ from .credits import CreditLine as CreditLine
 from .credits import credits_left as credits_left
 from .errors import BadCalendarError as BadCalendarError
 from .errors import BadDataError as BadDataError
+from .errors import BadPolicyError as BadPolicyError
 from .errors import BadPriceError as BadPriceError
 from .errors import BadQuantityError as BadQuantityError
 from .errors import BadRecordError as BadRecordError
@@ -132,6 +133,7 @@ __all__ = [
     "AtMost",
     "BadCalendarError",
     "BadDataError",
+    "BadPolicyError",
     "BadPriceError",
     "BadQuantityError",
     "BadRecordError",

@@ -33,7 +33,7 @@ from ._shown import show
 from ._window import MAX_PIECES, CycleLike
 from .errors import BadCalendarError, BadSpanError, RatekitError
 
-__all__ = ["checked"]
+__all__ = ["checked", "unchecked"]
 
 #: The built-in cycles, whose answers metering trusts.
 _TRUSTED: Final = frozenset({Daily, Monthly, Weekly, Every, Hourly})
@@ -50,14 +50,28 @@ _CONTAINING: Final = (
 
 
 def checked(cycle: CycleLike | None) -> CycleLike | None:
-    """``cycle`` as metering reads it: a built-in one (or None) as it is, else checked. O(1)."""
-    if cycle is None or type(cycle) in _TRUSTED:
+    """``cycle`` as metering reads it: a built-in one (or None) as it is, else checked. O(1).
+
+    A cycle checked already is returned as it is.
+    """
+    if cycle is None or type(cycle) in _TRUSTED or type(cycle) is _Checked:
         return cycle
     return _Checked(cycle)
 
 
+def unchecked(cycle: object) -> object:
+    """The user's own cycle that `checked()` wrapped, or ``cycle`` itself. O(1)."""
+    return cycle.cycle if type(cycle) is _Checked else cycle
+
+
 class _Checked:
-    """A user's cycle whose answers are checked (see the module docstring)."""
+    """A user's cycle whose answers are checked (see the module docstring).
+
+    It stands for the cycle wherever ratekit keeps it (a [`Plan`][ratekit.Plan]'s, an
+    [`Allowance`][ratekit.Allowance]'s): it shows as the cycle (``repr``), compares and
+    hashes as it, reads the cycle's other attributes (a ``tz``) through, and pickles as a
+    wrapper of it.
+    """
 
     __slots__ = ("cycle", "name")
 
@@ -67,6 +81,20 @@ class _Checked:
 
     def __repr__(self) -> str:
         return repr(self.cycle)
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self.cycle == unchecked(other))
+
+    def __hash__(self) -> int:
+        return hash(self.cycle)
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("__") or name in _Checked.__slots__:  # unpickling, copying
+            raise AttributeError(name)
+        return getattr(self.cycle, name)
+
+    def __reduce__(self) -> tuple[type[_Checked], tuple[CycleLike]]:
+        return (_Checked, (self.cycle,))
 
     def _failed(self, call: str, error: Exception) -> BadCalendarError:
         return BadCalendarError(

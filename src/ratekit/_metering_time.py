@@ -21,6 +21,7 @@ from . import _normalize as _n
 from . import _timelines as _t
 from ._decimals import CONTEXT, to_decimal
 from ._instants import US_PER_HOUR, format_us
+from ._policy_results import failed
 from ._window import _SCALE, _SPAN_KEY, _from_scaled, _round_ratio
 from .errors import RatekitError
 from .policies import Meter, TimePolicy
@@ -88,11 +89,18 @@ def running(
 
     ``F(end) - F(start)``, as the rows of its pieces add up there whatever the cuts
     between (they telescope); None when the policy gives the description no level (no
-    row). The policy's error is raised as it is. O(1).
+    row). A ratekit error of the policy is raised as it is, another is a
+    `BadPolicyError` naming it. O(1).
     """
     factor = item._factor
     assert factor is not None
-    level = typing.cast(TimePolicy, item.policy).level(description)
+    try:
+        level = typing.cast(TimePolicy, item.policy).level(description)
+    except RatekitError:
+        raise
+    except Exception as error:  # the policy's own failure, named
+        where = f"a description over {format_us(start_us)}..{format_us(end_us)}"
+        raise failed(item, "level", error, where) from error
     ratio = _ratio(level, factor, item.name)
     if ratio is None:
         return None
@@ -202,13 +210,16 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                 # The level is read where the policy's error is named: a NaN or an
                 # infinity it returns is refused naming the record, as its own error is.
                 ratio = _ratio(level_of(description), factor, name, item.policy)
-            except RatekitError as error:
+            except Exception as error:
                 opener = line.openers[index]
                 record = "a record without an id" if opener is None else f"record {opener!r}"
-                raise type(error)(
-                    f"meter {name!r}, resource {resource!r} of {account!r} as described by "
-                    f"{record} at {format_us(begin)}: {error}"
-                ) from None
+                where = (
+                    f"resource {resource!r} of {account!r} as described by {record} at "
+                    f"{format_us(begin)}"
+                )
+                if not isinstance(error, RatekitError):  # the policy's own failure, named
+                    raise failed(item, "level", error, where) from error
+                raise type(error)(f"meter {name!r}, {where}: {error}") from None
             levels[key] = (description, ratio)
         if ratio is None:
             continue

@@ -10,7 +10,8 @@ is checked here, and a result metering cannot use is a
 [`RatekitError`][ratekit.RatekitError] naming the meter, the policy, the resource and
 the value, and saying what is accepted: an amount or a quantity is a finite ``Decimal``
 or an ``int`` (read exactly) in ratekit's range (see `ratekit._decimals`), never a float
-(inexact) or text.
+(inexact) or text. An exception the policy raises (not a ``RatekitError``, which passes
+as it is) is a [`BadPolicyError`][ratekit.BadPolicyError] naming the same, chained.
 
 The built-in policies are trusted: their results are right by construction, and pass
 unchecked. An aggregate is checked once per piece (or cycle); the increments of a call at
@@ -42,13 +43,21 @@ from ._sample_policies import (
     UniqueCount,
 )
 from ._shown import show
-from .errors import BadQuantityError, BadSpanError, BadTimeError, RatekitError, RatekitTypeError
+from ._window import MAX_PIECES
+from .errors import (
+    BadPolicyError,
+    BadQuantityError,
+    BadSpanError,
+    BadTimeError,
+    RatekitError,
+    RatekitTypeError,
+)
 
 if typing.TYPE_CHECKING:
     from .policies import DeltaPolicy, Meter, SamplePolicy
     from .records import Sample
 
-__all__ = ["aggregated", "checked_increments", "increments_of"]
+__all__ = ["aggregated", "checked_increments", "failed", "increments_of"]
 
 #: The built-in policies, whose results metering trusts.
 _TRUSTED_DELTAS: Final = frozenset({Discrete, Counter})
@@ -77,10 +86,28 @@ def increments_of(  # noqa: PLR0917 - private plumbing of plain values
 ) -> Iterable[Increment]:
     """``item.policy.increments(readings, previous, report)``, checked unless built in."""
     policy = typing.cast("DeltaPolicy", item.policy)
-    got = policy.increments(readings, previous, report)
     if type(policy) in _TRUSTED_DELTAS:
-        return got
-    return checked_increments(got, item, account, resource)
+        return policy.increments(readings, previous, report)
+    try:
+        got = policy.increments(readings, previous, report)
+    except RatekitError:
+        raise
+    except Exception as error:  # the policy's own failure, named
+        raise failed(item, "increments", error, f"resource {resource!r} of {account!r}") from error
+    return checked_increments(got, item, account, resource, MAX_PIECES + len(readings))
+
+
+def failed(item: Meter, method: str, error: Exception, where: str) -> BadPolicyError:
+    """The error of meter ``item``'s policy that raised ``error`` in ``method``, over ``where``.
+
+    ``error`` is the policy's own (not a [`RatekitError`][ratekit.RatekitError], which
+    passes as it is); the caller chains it as the cause. O(1).
+    """
+    return BadPolicyError(
+        f"meter {item.name!r}: policy {type(item.policy).__name__}.{method}(), for {where}, "
+        f"raised {type(error).__name__} ({error}); a policy returns what metering reads, "
+        "or refuses with a RatekitError (the exception is chained as this error's cause)."
+    )
 
 
 def _screened(out: list[typing.Any]) -> bool:  # noqa: PLR0911 - one screen per field
@@ -110,11 +137,16 @@ def _screened(out: list[typing.Any]) -> bool:  # noqa: PLR0911 - one screen per 
     return set(map(type, itertools.chain.from_iterable(ids))) <= {str}
 
 
-def checked_increments(got: object, item: Meter, account: str, resource: str) -> list[Increment]:
+def checked_increments(
+    got: object, item: Meter, account: str, resource: str, limit: int
+) -> list[Increment]:
     """``got``, what a delta policy's ``increments()`` returned, as a list of checked increments.
 
     An int amount becomes its Decimal, a list of ids a tuple. Else a `RatekitError`
-    naming the meter, the policy, the resource, the increment and what is accepted. O(n).
+    naming the meter, the policy, the resource, the increment and what is accepted; more
+    than ``limit`` increments (an endless generator) are a
+    [`BadPolicyError`][ratekit.BadPolicyError], refused once the first ``limit + 1``
+    are read, never hanging. O(n).
     """
     who = (
         f"meter {item.name!r}: policy {type(item.policy).__name__}.increments(), for "
@@ -126,7 +158,18 @@ def checked_increments(got: object, item: Meter, account: str, resource: str) ->
         raise RatekitTypeError(
             f"{who} {type(got).__name__} {show(got)}, not an iterable of increments. {_INCREMENT}"
         ) from None
-    out = list(iterator)
+    try:
+        out = list(itertools.islice(iterator, limit + 1))
+    except RatekitError:
+        raise
+    except Exception as error:  # a generator of the policy's own failed midway
+        raise failed(item, "increments", error, f"resource {resource!r} of {account!r}") from error
+    if len(out) > limit:
+        raise BadPolicyError(
+            f"{who} more than {limit:,} increments: at most 1,000,000 more than the readings "
+            "it was given (one call, one resource); an endless generator is refused, never "
+            "read to its end."
+        )
     if _screened(out):
         return out
     return [_checked(increment, index, who) for index, increment in enumerate(out)]
@@ -198,7 +241,15 @@ def aggregated(  # noqa: PLR0917 - private plumbing of plain values
     accepted. O(1) besides the aggregation.
     """
     policy = typing.cast("SamplePolicy", item.policy)
-    quantity: object = policy.aggregate(readings, start_us, end_us, before)
+    try:
+        quantity: object = policy.aggregate(readings, start_us, end_us, before)
+    except RatekitError:
+        raise
+    except Exception as error:  # the policy's own failure, named
+        where = (
+            f"resource {resource!r} of {account!r} over {format_us(start_us)}..{format_us(end_us)}"
+        )
+        raise failed(item, "aggregate", error, where) from error
     if quantity is None or type(policy) in _TRUSTED_AGGREGATIONS:
         return typing.cast("Decimal | None", quantity)
     if (

@@ -343,7 +343,7 @@ def computed_levels(rater: Rater, batch: Sequence[Record]) -> None:
         raise type(error)(
             f"Rater.feed: {error} Every statement metering the resource would fail on it, so "
             "the batch is refused whole; fix or drop the record and feed the batch again."
-        ) from None
+        ) from error.__cause__  # a policy's own exception stays chained
 
 
 def level_refusal(

@@ -25,6 +25,7 @@ import typing
 __all__ = [
     "BadCalendarError",
     "BadDataError",
+    "BadPolicyError",
     "BadPriceError",
     "BadQuantityError",
     "BadRecordError",
@@ -157,6 +158,24 @@ class UnknownMeterError(RatekitError, LookupError):
     Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.UnknownMeterError, LookupError)
+        True
+    """
+
+
+@typing.final
+class BadPolicyError(RatekitError, ValueError):
+    """A meter's policy of the user's own that failed while metering called it.
+
+    Its ``level``, ``accepts``, ``increments`` or ``aggregate`` (or a
+    [`Continuous`][ratekit.Continuous] level function) raised an exception of its own (a
+    ``KeyError`` in a lookup, a division by zero): the message names the meter, the
+    policy's method, the resource and the exception, which is chained as the cause. What
+    such a policy *returns* that metering cannot use is refused by the error of the
+    value's kind (`BadQuantityError`, `RatekitTypeError`, `BadTimeError`).
+
+    Examples:
+        >>> import ratekit as rk
+        >>> issubclass(rk.BadPolicyError, ValueError)
         True
     """
 

@@ -74,6 +74,7 @@ from ._codec import (
 )
 from ._decimals import in_context
 from ._instants import format_us, from_us, to_us
+from ._metering_cycle import unchecked
 from ._plan_types import (
     _KNOWN,
     _NAMES,
@@ -169,7 +170,7 @@ def _names_condition(data: Mapping[Any, object]) -> bool:
 
 
 def _not_data(value: object, path: str) -> RatekitError:
-    kind = type(value).__name__
+    kind = type(unchecked(value)).__name__
     return fail(
         path,
         f"{kind} is not a type plan data can hold: data names only ratekit's built-in "

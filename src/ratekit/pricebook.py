@@ -42,6 +42,7 @@ import attrs
 from . import cycles
 from ._decimals import to_decimal
 from ._instants import to_us
+from ._metering_cycle import checked as checked_cycle
 from ._price_entries import (
     PriceEntry,
     _check_tie,
@@ -229,6 +230,8 @@ class Plan:
                     f"rk.cycles.monthly(tz='UTC'), not {type(self.cycle).__name__}: "
                     f"{self.cycle!r}."
                 )
+        # A cycle of the user's own answers checked wherever rating asks it.
+        object.__setattr__(self, "cycle", checked_cycle(self.cycle))
         self._check_policies()
         self._check_tz()
         days = None

@@ -20,6 +20,7 @@ from typing import Protocol
 import attrs
 
 from ._decimals import to_decimal
+from ._metering_cycle import checked as checked_cycle
 from ._shown import show
 from ._text import check_text
 from .errors import BadPriceError, RatekitTypeError
@@ -113,6 +114,8 @@ class Allowance:
                 f"rk.cycles.yearly(tz='UTC'), or None for the plan's billing cycle, not "
                 f"{type(self.cycle).__name__}: {show(self.cycle)}."
             )
+        # A cycle of the user's own answers checked wherever rating asks it.
+        object.__setattr__(self, "cycle", checked_cycle(self.cycle))
 
     def __repr__(self) -> str:
         extra = "" if self.cycle is None else f", cycle={self.cycle!r}"
