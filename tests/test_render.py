@@ -422,3 +422,31 @@ def test_the_text_invoice_pads_by_display_width_for_wide_and_combining_character
     assert table[0] == "  line             quantity  unit price  amount"
     assert "  仮想マシン · x1   10 hour         0.5    5.00" in table
     assert "  e\u0301e\u0301e\u0301 · x2          10 hour         0.5    5.00" in table
+
+
+@pytest.mark.parametrize("group_by", [None, "resource"])
+def test_usage_under_a_flat_fee_shows_flat_not_tiered(group_by: str | None) -> None:
+    # Two VMs run 720 h and 648 h: the usage line holds 1,368 h at 0 a unit (the fee is
+    # billed on its own line: 5 per cycle, once per group: 5 for the account, 2 x 5 by
+    # resource), so its unit-price cell says "flat", never "tiered".
+    hours = rk.Meter("hours", "hour", rk.OnOff())
+    entry = (
+        rk.PriceEntry("x", "hours", rk.Flat(5))
+        if group_by is None
+        else rk.PriceEntry("x", "hours", rk.Flat(5), group_by=group_by)
+    )
+    plan = rk.Plan("p", "EUR", MONTHS, [entry])
+    runs = [
+        rk.Event("a", "r", "2026-03-02T00:00:00Z", kind="start", id="e1"),
+        rk.Event("a", "r2", "2026-03-05T00:00:00Z", kind="start", id="e2"),
+    ]
+    rating = rk.rate(runs, plan, span=MARCH, meters=[hours])
+    (invoice,) = rk.bill(rating)
+    usage_row = next(line for line in str(invoice).splitlines() if "hours · x" in line)
+    assert usage_row.split() == ["hours", "·", "x", "1368", "hour", "flat", "0.00"]
+    assert invoice.total == (5 if group_by is None else 10)
+    cells = _Cells()
+    cells.feed(rating._repr_html_())
+    usage_cells = [c for c in cells.cells if c in {"flat", "tiered"}]
+    assert usage_cells
+    assert set(usage_cells) == {"flat"}

@@ -27,6 +27,7 @@ from ._decimals import tidy as _tidy
 from ._instants import format_us
 from ._topups import Part, parts
 from ._zones import zone
+from .prices import Flat
 from .tiers import arithmetic
 
 if typing.TYPE_CHECKING:
@@ -228,17 +229,30 @@ def _minimum_note(part: Part, quantum: Decimal | None) -> str:
 
 
 def unit_price(line: InvoiceLine) -> str:
-    """An invoice line's unit-price cell: the price, ``varies``, ``tiered`` or empty."""
+    """An invoice line's unit-price cell: the price, ``varies``, ``flat``, ``tiered`` or empty."""
     if line.kind == "minimum":
         return ""
     if line.unit_price is not None:
         return plain(line.unit_price)
     if line.kind not in {"usage", "shared"}:
         return ""
-    if line.charges and all(charge.unit_price is not None for charge in line.charges):
-        return "varies"  # linear prices that changed within the cycle: each part below
-    if priced_apart(line.charges):
-        return "varies"  # a plan change within the cycle: each plan's part below
+    if (line.charges and all(charge.unit_price is not None for charge in line.charges)) or (
+        priced_apart(line.charges)
+    ):
+        # linear prices that changed within the cycle, or a plan change within the
+        # cycle: each part below
+        return "varies"
+    if line.charges and all(type(charge.price) is Flat for charge in line.charges):
+        return "flat"  # usage under a flat fee (billed on the fee line): 0 a unit
+    return "tiered"
+
+
+def charge_price(charge: Charge) -> str:
+    """A charge's unit-price cell: its price, ``flat`` (usage under a `Flat`) or ``tiered``."""
+    if charge.unit_price is not None:
+        return plain(charge.unit_price)
+    if charge.kind == "usage" and type(charge.price) is Flat:
+        return "flat"
     return "tiered"
 
 

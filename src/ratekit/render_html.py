@@ -24,6 +24,7 @@ from ._instants import format_us
 from ._topups import parts
 from .render import (
     ROWS_SHOWN,
+    charge_price,
     invoice_period,
     invoice_quantum,
     line_notes,
@@ -213,7 +214,7 @@ def rating_html(rating: Rating) -> str:
     """
     rows = []
     for charge in rating.charges[:ROWS_SHOWN]:
-        unit_price = "tiered" if charge.unit_price is None else plain(charge.unit_price)
+        unit_price = charge_price(charge)
         rows.append(
             _row(
                 [
