@@ -633,3 +633,31 @@ def test_a_percentage_tier_without_its_percent_is_refused(tier: object, message:
     assert str(caught.value) == message
     # 0 % said outright is a free tier: 0 % of 100 is 0.
     assert rk.GraduatedPercentage([(None, 0)]).amount(Decimal(100)) == 0
+
+
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [
+        (rk.Graduated([rk.Tier(10, "1"), rk.Tier(None, "0.5")]), "Graduated"),
+        (rk.Volume([rk.Tier(10, "1"), rk.Tier(None, "0.5")]), "Volume"),
+        (rk.Package(10, "3"), "Package"),
+    ],
+)
+def test_a_marginal_whose_sum_is_refused_names_the_sum_as_one(
+    model: rk.PriceModel, name: str
+) -> None:
+    # 9E+29 + 9E+29 = 1.8E+30, past the range; 3 + -5 = -2, below 0: each error names
+    # the call, the sum and the door's reason, not a quantity the caller never gave.
+    with pytest.raises(
+        rk.BadQuantityError,
+        match=rf"^{name}\.marginal\(9E\+29, 9E\+29\): the quantity after the added units, "
+        r"9E\+29 \+ 9E\+29 = 1\.8E\+30, is refused: .*lies outside the numbers ratekit represents",
+    ):
+        model.marginal("9E+29", "9E+29")
+    with pytest.raises(
+        rk.BadQuantityError,
+        match=rf"^{name}\.marginal\(3, -5\): the quantity after the added units, 3 \+ -5 = -2, "
+        rf"is refused: {name} cannot price the negative quantity '-2'",
+    ):
+        model.marginal(3, -5)
+    assert model.marginal(3, 4) == model.amount(7) - model.amount(3)

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from ._decimals import CONTEXT, to_decimal
 from ._shown import show
-from .errors import BadPriceError, RatekitError
+from .errors import BadPriceError, BadQuantityError, RatekitError
 from .tiers import Number, TierLine
 
 __all__ = ["PriceModel", "failed", "not_a_price", "priced"]
@@ -72,10 +72,19 @@ def not_a_price(model: object, method: str, result: object, what: str) -> BadPri
 
 
 def _marginal(model: PriceModel, quantity: Number, added: Number) -> Decimal:
+    """``amount(quantity + added) - amount(quantity)``; a refused sum named as one. O(amount)."""
     base = to_decimal(quantity)
-    return CONTEXT.subtract(
-        model.amount(CONTEXT.add(base, to_decimal(added, "added quantity"))), model.amount(base)
-    )
+    extra = to_decimal(added, "added quantity")
+    before = model.amount(base)  # the quantity given, named as given when refused
+    total = CONTEXT.add(base, extra)
+    try:
+        after = model.amount(total)
+    except BadQuantityError as error:
+        raise BadQuantityError(
+            f"{type(model).__name__}.marginal({base}, {extra}): the quantity after the added "
+            f"units, {base} + {extra} = {total}, is refused: {error}"
+        ) from None
+    return CONTEXT.subtract(after, before)
 
 
 @typing.runtime_checkable
