@@ -30,10 +30,11 @@ from ._cycle_protocol import instant_named
 from ._cycles_calendar import Daily, Monthly, Weekly
 from ._cycles_elapsed import Every, Hourly
 from ._shown import show
+from ._stand_in import StandIn
 from ._window import MAX_PIECES, CycleLike
 from .errors import BadCalendarError, BadSpanError, RatekitError
 
-__all__ = ["checked", "unchecked"]
+__all__ = ["checked"]
 
 #: The built-in cycles, whose answers metering trusts.
 _TRUSTED: Final = frozenset({Daily, Monthly, Weekly, Every, Hourly})
@@ -59,42 +60,17 @@ def checked(cycle: CycleLike | None) -> CycleLike | None:
     return _Checked(cycle)
 
 
-def unchecked(cycle: object) -> object:
-    """The user's own cycle that `checked()` wrapped, or ``cycle`` itself. O(1)."""
-    return cycle.cycle if type(cycle) is _Checked else cycle
-
-
-class _Checked:
+class _Checked(StandIn):
     """A user's cycle whose answers are checked (see the module docstring).
 
     It stands for the cycle wherever ratekit keeps it (a [`Plan`][ratekit.Plan]'s, an
-    [`Allowance`][ratekit.Allowance]'s): it shows as the cycle (``repr``), compares and
-    hashes as it, reads the cycle's other attributes (a ``tz``) through, and pickles as a
-    wrapper of it.
+    [`Allowance`][ratekit.Allowance]'s): see `ratekit._stand_in`.
     """
 
-    __slots__ = ("cycle", "name")
+    __slots__ = ()
 
     def __init__(self, cycle: CycleLike) -> None:
-        self.cycle = cycle
-        self.name = f"cycle {type(cycle).__name__}"
-
-    def __repr__(self) -> str:
-        return repr(self.cycle)
-
-    def __eq__(self, other: object) -> bool:
-        return bool(self.cycle == unchecked(other))
-
-    def __hash__(self) -> int:
-        return hash(self.cycle)
-
-    def __getattr__(self, name: str) -> object:
-        if name.startswith("__") or name in _Checked.__slots__:  # unpickling, copying
-            raise AttributeError(name)
-        return getattr(self.cycle, name)
-
-    def __reduce__(self) -> tuple[type[_Checked], tuple[CycleLike]]:
-        return (_Checked, (self.cycle,))
+        super().__init__(cycle, "cycle")
 
     def _failed(self, call: str, error: Exception) -> BadCalendarError:
         return BadCalendarError(
@@ -109,7 +85,7 @@ class _Checked:
             f"{instant_named(start_us)}..{instant_named(end_us)},"
         )
         try:
-            got: object = self.cycle.boundaries_us(start_us, end_us)
+            got: object = typing.cast("CycleLike", self.inner).boundaries_us(start_us, end_us)
         except RatekitError:
             raise
         except Exception as error:  # the cycle's own failure, named
@@ -169,7 +145,7 @@ class _Checked:
         """The ``(start_us, end_us)`` of the cycle holding ``t_us``, checked. O(1)."""
         call = f"containing_us({t_us}), at {instant_named(t_us)},"
         try:
-            got: object = self.cycle.containing_us(t_us)
+            got: object = typing.cast("CycleLike", self.inner).containing_us(t_us)
         except RatekitError:
             raise
         except Exception as error:  # the cycle's own failure, named

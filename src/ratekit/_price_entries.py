@@ -21,6 +21,7 @@ from ._instants import MAX_US, MIN_US, US_PER_DAY, check_us, format_us, from_us,
 from ._paths import checked_path
 from ._shown import show
 from ._text import check_text
+from ._user_windows import checked as checked_window
 from .errors import (
     BadPriceError,
     RatekitError,
@@ -160,6 +161,8 @@ class PriceEntry:
                 f"price entry {self.id!r} window must be a recurring window with "
                 f"within_us(), not {type(self.window).__name__}: {show(self.window)}."
             )
+        if self.window is not None:  # a window of the user's own answers checked
+            object.__setattr__(self, "window", checked_window(self.window))
         self._check_units()
         if self.start_us is not None and self.end_us is not None and self.end_us <= self.start_us:
             raise BadPriceError(

@@ -17,6 +17,7 @@ from ._calendar import (
     check_span_us,
 )
 from ._shown import show
+from ._user_windows import checked as checked_window
 from .errors import BadCalendarError, RatekitTypeError
 from .spans import Span, SpanSet, _normalise, _pairs
 
@@ -297,7 +298,7 @@ def _check_window(value: object, what: str) -> Window:
             f"{what} must be a recurring window with within_us(), "
             f"not {type(value).__name__}: {show(value)}."
         )
-    return typing.cast("Window", value)
+    return typing.cast("Window", checked_window(value))  # one of the user's own, checked
 
 
 def union(*windows: Window) -> Union:

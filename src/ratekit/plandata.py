@@ -74,7 +74,6 @@ from ._codec import (
 )
 from ._decimals import in_context
 from ._instants import format_us, from_us, to_us
-from ._metering_cycle import unchecked
 from ._plan_types import (
     _KNOWN,
     _NAMES,
@@ -89,6 +88,7 @@ from ._plan_types import (
     _tuple_item,
 )
 from ._plancheck import CHECKS
+from ._stand_in import unwrapped
 from ._zones import portable_name, zone
 from .assignments import Assignment
 from .errors import RatekitError
@@ -170,7 +170,7 @@ def _names_condition(data: Mapping[Any, object]) -> bool:
 
 
 def _not_data(value: object, path: str) -> RatekitError:
-    kind = type(unchecked(value)).__name__
+    kind = type(unwrapped(value)).__name__
     return fail(
         path,
         f"{kind} is not a type plan data can hold: data names only ratekit's built-in "
