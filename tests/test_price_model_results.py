@@ -112,3 +112,89 @@ def test_the_extreme_amounts_ratekit_carries_are_stored_and_read_back() -> None:
         assert rk.from_row(rk.Charge, rk.to_row(charge)) == charge
         (invoice,) = rk.bill(rating)
         assert rk.from_row(rk.Invoice, rk.to_row(invoice)) == invoice
+
+
+class _Explained(Custom):
+    """``amount(q) = q`` (as a tiered model would), explained by the lines ``lines(q)``."""
+
+    def __init__(self, lines: object) -> None:
+        super().__init__(lambda quantity: quantity)
+        self.lines = lines
+
+    def explain(self, quantity: Decimal) -> tuple[rk.TierLine, ...]:
+        return self.lines(quantity)  # type: ignore[operator,no-any-return]
+
+
+def _line(quantity: Decimal, amount: object) -> rk.TierLine:
+    return rk.TierLine(
+        label="all",
+        lower=None,
+        upper=None,
+        quantity=quantity,
+        unit=Decimal(1),
+        amount=Decimal(str(amount)),
+    )
+
+
+def test_a_breakdown_that_does_not_add_up_to_the_amount_is_refused_not_printed() -> None:
+    # amount(2) = 2, but the model's one line says 999: printed, the breakdown read
+    # "all: 2 * 1 = 0" under a 2.00 line (999 at 2 less 999 at 0).
+    (charge,) = _rate(_Explained(lambda q: (_line(q, 999),))).charges
+    with pytest.raises(
+        rk.BadPriceError,
+        match=r"^the charge of entry 'e' of plan 'p' for account 'acme' \(resource 'r'\), "
+        r"explaining its tiers: its price model _Explained\.explain\(2\) gives lines adding up "
+        r"to 999, where amount\(2\) is 2; explain\(\) returns TierLine values whose amounts add "
+        r"up to amount\(quantity\)",
+    ):
+        _ = charge.tiers
+    with pytest.raises(
+        rk.BadPriceError, match=r"_Explained\.explain\(2\) gives lines adding up to 999"
+    ):
+        str(rk.bill(_rate(_Explained(lambda q: (_line(q, 999),))))[0])
+
+
+def test_a_breakdown_of_other_values_than_tier_lines_is_refused() -> None:
+    (charge,) = _rate(_Explained(lambda q: (("all", q),))).charges
+    with pytest.raises(
+        rk.BadPriceError,
+        match=r"its price model _Explained\.explain\(2\) gave tuple \('all', Decimal\('2'\)\) "
+        r"\(line 0\); explain\(\) returns TierLine values",
+    ):
+        _ = charge.tiers
+
+
+def test_a_breakdown_that_adds_up_or_none_at_all_is_taken() -> None:
+    # Two lines, q/4 + 3q/4 = q = amount(q): at 2, 0.5 + 1.5 = 2 (and 0 + 0 = 0 at 0).
+    halves = _Explained(lambda q: (_line(q / 4, q / 4), _line(q * 3 / 4, q * 3 / 4)))
+    (charge,) = _rate(halves).charges
+    assert [line.amount for line in charge.tiers] == [Decimal("0.5"), Decimal("1.5")]
+    (bare,) = _rate(_Explained(lambda q: ())).charges
+    assert bare.tiers == ()
+
+
+class _Linear(Custom):
+    def __init__(self, linear: object) -> None:
+        super().__init__(lambda quantity: quantity)
+        self._linear = linear
+
+    @property
+    def linear(self) -> bool:  # type: ignore[override]
+        if isinstance(self._linear, Exception):
+            raise self._linear
+        return self._linear  # type: ignore[return-value]
+
+
+def test_a_linear_that_is_not_a_bool_or_raises_is_refused_at_the_entry() -> None:
+    with pytest.raises(
+        rk.RatekitTypeError,
+        match=r"^price entry 'e': its price model _Linear\.linear is str 'yes'; it must be True or False",
+    ):
+        rk.PriceEntry("e", "m", _Linear("yes"))  # type: ignore[arg-type]
+    with pytest.raises(
+        rk.BadPriceError,
+        match=r"^price entry 'e': its price model _Linear\.linear raised KeyError \('linear'\); linear is True or False\.$",
+    ) as caught:
+        rk.PriceEntry("e", "m", _Linear(KeyError("linear")))  # type: ignore[arg-type]
+    assert isinstance(caught.value.__cause__, KeyError)
+    assert rk.PriceEntry("e", "m", _Linear(True)).price.linear is True  # type: ignore[arg-type]

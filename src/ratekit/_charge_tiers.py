@@ -11,19 +11,66 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
+from typing import Final
 
 import attrs
 
 from ._decimals import CONTEXT, ONE, ZERO
 from ._decimals import tidy as _tidy
-from .prices import PriceModel
+from ._shown import show
+from .percentages import GraduatedPercentage, Percentage
+from .prices import Flat, Graduated, Package, PerUnit, PriceModel, Volume
 from .tiers import TierLine
 
-__all__ = ["base_lines", "marginal_lines", "shared_line"]
+__all__ = ["Unexplained", "base_lines", "explained", "marginal_lines", "shared_line"]
 
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
+
+
+#: The built-in models, whose lines add up to their amounts by construction.
+_BUILT_IN: Final = frozenset(
+    {Flat, Graduated, GraduatedPercentage, Package, Percentage, PerUnit, Volume}
+)
+
+
+class Unexplained(Exception):  # noqa: N818 - private: Charge.tiers names it a BadPriceError
+    """A price model of the user's own whose ``explain()`` does not explain its amount."""
+
+
+def explained(price: PriceModel, quantity: Decimal) -> tuple[TierLine, ...]:
+    """``price.explain(quantity)``, checked for a model of the user's own. O(lines).
+
+    Its lines are `TierLine` values whose amounts add up to ``price.amount(quantity)``
+    (the protocol's promise, on which every tier breakdown ratekit prints rests), to
+    within one unit of the amount's 60th significant digit (each side computed at 60
+    digits). Else `Unexplained`, saying which and by how much. No lines at all is a model
+    that gives no breakdown: nothing is printed, nothing to check.
+    """
+    lines = tuple(price.explain(quantity))
+    if not lines or type(price) in _BUILT_IN:  # no lines: no breakdown to print
+        return lines
+    model = type(price).__name__
+    for index, line in enumerate(lines):
+        if type(line) is not TierLine:
+            raise Unexplained(
+                f"its price model {model}.explain({quantity}) gave {type(line).__name__} "
+                f"{show(line)} (line {index}); explain() returns TierLine values whose amounts "
+                "add up to amount(quantity)."
+            )
+    total = ZERO
+    for line in lines:
+        total = _ADD(total, line.amount)
+    amount = price.amount(quantity)
+    slack = ONE.scaleb(max(amount.adjusted(), total.adjusted()) - (CONTEXT.prec - 1))
+    if _SUB(total, amount).copy_abs() > slack:
+        raise Unexplained(
+            f"its price model {model}.explain({quantity}) gives lines adding up to {total}, "
+            f"where amount({quantity}) is {amount}; explain() returns TierLine values whose "
+            "amounts add up to amount(quantity), so that a breakdown printed computes."
+        )
+    return lines
 
 
 def marginal_lines(
@@ -34,10 +81,10 @@ def marginal_lines(
     A group's quantity is priced where it is at zero or above (corrections net), so the
     lines go from ``max(position, 0)`` to ``max(after, 0)``.
     """
-    after_lines = price.explain(max(after, ZERO))
+    after_lines = explained(price, max(after, ZERO))
     if opens:
         return tuple(after_lines)
-    before = {line.label: line for line in price.explain(max(position, ZERO))}
+    before = {line.label: line for line in explained(price, max(position, ZERO))}
     out = []
     for line in after_lines:
         old = before.pop(line.label, None)

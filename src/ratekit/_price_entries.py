@@ -128,14 +128,7 @@ class PriceEntry:
                 f"price entry {self.id!r} meter must be a meter name, not {show(self.meter)}."
             )
         check_text(self.meter, f"price entry {self.id!r} meter")
-        if not all(
-            hasattr(self.price, name) for name in ("amount", "marginal", "explain", "linear")
-        ):
-            raise RatekitTypeError(
-                f"price entry {self.id!r} price must be a price model (with amount, "
-                f"marginal, explain and linear), not {type(self.price).__name__}: "
-                f"{self.price!r}."
-            )
+        self._check_model()
         if isinstance(self.price, Percentage) and self.price.per_transaction:
             # Rating prices a cycle's total: refused here, not when usage first comes.
             raise BadPriceError(
@@ -168,6 +161,33 @@ class PriceEntry:
             raise BadPriceError(
                 f"price entry {self.id!r} ends at {format_us(self.end_us)}, not after its "
                 f"start {format_us(self.start_us)}; an entry is in effect over [start, end)."
+            )
+
+    def _check_model(self) -> None:
+        """Refuse a price that is not a price model, or whose ``linear`` is not a bool."""
+        model = type(self.price).__name__
+        try:
+            has = all(
+                hasattr(self.price, name) for name in ("amount", "marginal", "explain", "linear")
+            )
+            linear = self.price.linear if has else None
+        except RatekitError:
+            raise
+        except Exception as error:  # a model of the user's own: its failure named
+            raise BadPriceError(
+                f"price entry {self.id!r}: its price model {model}.linear raised "
+                f"{type(error).__name__} ({error}); linear is True or False."
+            ) from error
+        if not has:
+            raise RatekitTypeError(
+                f"price entry {self.id!r} price must be a price model (with amount, "
+                f"marginal, explain and linear), not {model}: {show(self.price)}."
+            )
+        if type(linear) is not bool:
+            raise RatekitTypeError(
+                f"price entry {self.id!r}: its price model {model}.linear is "
+                f"{type(linear).__name__} {show(linear)}; it must be True or False (True only "
+                "when amount(a + b) == amount(a) + amount(b) for all quantities)."
             )
 
     def __repr__(self) -> str:

@@ -22,7 +22,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from . import _values as _v
-from ._charge_tiers import base_lines, marginal_lines, shared_line
+from ._charge_tiers import Unexplained, base_lines, explained, marginal_lines, shared_line
 from ._decimals import (
     CONTEXT,
     MAX_ADJUSTED,
@@ -222,26 +222,29 @@ class Charge:
 
         For a linear price, the breakdown of the billable quantity; for a tiered one, the
         part of the group's breakdown that this piece added on top of the pieces before it.
-        Empty for fees and minimums. A price model of your own whose ``explain()`` fails
+        Empty for fees and minimums. A price model of your own whose ``explain()`` fails,
+        or gives lines that do not add up to its ``amount()`` for the quantity explained,
         raises [`BadPriceError`][ratekit.BadPriceError] naming it and the charge.
         """
         if self.price is None:
             return ()
+        what = (
+            f"the charge of entry {self.entry!r} of plan {self.plan!r} for account "
+            f"{self.account!r} (resource {self.resource!r}), explaining its tiers"
+        )
         try:
             return self._tiers()
         except RatekitError:
             raise
+        except Unexplained as error:  # lines that do not add up to the model's amount
+            raise BadPriceError(f"{what}: {error}") from None
         except Exception as error:  # a model of the user's own: its failure named
-            what = (
-                f"the charge of entry {self.entry!r} of plan {self.plan!r} for account "
-                f"{self.account!r} (resource {self.resource!r}), explaining its tiers"
-            )
             raise failed(self.price, "explain", error, what) from error
 
     def _tiers(self) -> tuple[TierLine, ...]:
         assert self.price is not None
         if self.kind == "fee":  # a price's base, due without usage: its lines at zero
-            return base_lines(self.price.explain(ZERO), self.amount)
+            return base_lines(explained(self.price, ZERO), self.amount)
         billable = self.billable
         if self.whole is not None:  # a share of an aggregate priced whole (a peak)
             return tuple(
@@ -249,7 +252,7 @@ class Charge:
                 for line in marginal_lines(self.price, ZERO, self.whole, opens=False)
             )
         if self.position is None:
-            return tuple(self.price.explain(billable))
+            return explained(self.price, billable)
         after = self.after
         if after is None:  # a charge made by hand: the exact sum, as rating would round it
             after = nearest(exact_sum((self.position, self.quantity, self.free.copy_negate())))
