@@ -305,3 +305,40 @@ def test_meter_names_the_policy_as_rate_does(broken: Callable[[], rk.Meter]) -> 
         match=r"^meter 'io': policy _Raising\w+\.\w+\(\), for resource 'disk-1' of 'acme'",
     ):
         rk.meter(DELTAS, [broken()], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
+
+
+class _RaisingDeclaration:
+    """A sample policy whose ``additive`` property fails (its table is not loaded)."""
+
+    def accepts(self, kind: str) -> bool:
+        return kind == "gauge"
+
+    def aggregate(self, readings: object, start_us: int, end_us: int, before: object) -> None:
+        return None
+
+    @property
+    def additive(self) -> bool:
+        raise KeyError("additive")
+
+
+class _RaisingLevelUnit:
+    def level(self, description: object) -> Decimal:
+        return Decimal(1)
+
+    @property
+    def level_unit(self) -> str:
+        raise LookupError("unit table")
+
+
+def test_a_declaration_that_raises_is_named_at_the_meter() -> None:
+    with pytest.raises(
+        rk.BadPolicyError,
+        match=r"^Meter 'peak' policy _RaisingDeclaration\.additive raised KeyError \('additive'\); declare it as a plain value, or leave it out\.$",
+    ) as caught:
+        rk.Meter("peak", "user", _RaisingDeclaration())
+    assert isinstance(caught.value.__cause__, KeyError)
+    with pytest.raises(
+        rk.BadPolicyError,
+        match=r"^Meter 'mem' policy _RaisingLevelUnit\.level_unit raised LookupError \(unit table\)",
+    ):
+        rk.Meter("mem", "GiB*hour", _RaisingLevelUnit())

@@ -43,7 +43,7 @@ from ._sample_policies import (
 from ._shown import show
 from ._text import check_text
 from ._time_policies import Continuous, OnOff
-from .errors import RatekitTypeError, UnitError
+from .errors import BadPolicyError, RatekitError, RatekitTypeError, UnitError
 from .records import Sample
 from .units import Unit, microseconds_per
 
@@ -287,7 +287,7 @@ class Meter:
         read = _read_unit(unit, name)
         deltas = False
         if isinstance(policy, TimePolicy):
-            level_unit = getattr(policy, "level_unit", None)
+            level_unit = _declared(policy, "level_unit", None, name)
             factor: tuple[int, int] | None = _time_factor(read, name, level_unit, unit)
         elif isinstance(policy, DeltaPolicy | SamplePolicy):
             factor = None
@@ -298,7 +298,7 @@ class Meter:
                 "policy), or accepts(kind) with increments(...) or aggregate(...) (a "
                 f"sample-based one), not {type(policy).__name__}: {show(policy)}."
             )
-        additive = getattr(policy, "additive", factor is not None or deltas)
+        additive = _declared(policy, "additive", factor is not None or deltas, name)
         if not isinstance(additive, bool):
             raise RatekitTypeError(
                 f"Meter {name!r} policy {policy!r} declares additive={additive!r}; it must be "
@@ -325,6 +325,23 @@ class Meter:
 
     def __repr__(self) -> str:
         return f"Meter({self.name!r}, {self.unit!r}, {self.policy!r})"
+
+
+def _declared(policy: object, attribute: str, default: object, name: str) -> object:
+    """What ``policy`` declares as ``attribute`` (``default`` when absent). O(1).
+
+    A property of the user's own that raises (not a ratekit error) is a
+    `BadPolicyError` naming the meter and the policy, its exception chained.
+    """
+    try:
+        return getattr(policy, attribute, default)
+    except RatekitError:
+        raise
+    except Exception as error:  # the policy's own failure, named
+        raise BadPolicyError(
+            f"Meter {name!r} policy {type(policy).__name__}.{attribute} raised "
+            f"{type(error).__name__} ({error}); declare it as a plain value, or leave it out."
+        ) from error
 
 
 def meters_of(meters: object, what: str) -> dict[str, Meter]:
