@@ -1,6 +1,9 @@
-"""A billing cycle of the user's own, checked where metering reads it.
+"""A billing cycle of the user's own, checked wherever ratekit reads it.
 
-Private to [`ratekit.meter()`][ratekit.meter]. A cycle is any object with
+Private to [`ratekit.meter()`][ratekit.meter], which wraps a cycle it is given, and to
+[`Plan`][ratekit.Plan] and [`Allowance`][ratekit.Allowance], which keep theirs wrapped
+(a stand-in, `ratekit._stand_in`), so that rating and the streaming rater read it
+checked at every instant they ask. A cycle is any object with
 ``boundaries_us(start_us, end_us)`` (the boundaries strictly inside the span, ascending
 ints) and ``containing_us(t_us)`` (the ``(start_us, end_us)`` of the cycle holding
 ``t_us``). Metering cuts rows at what they return: a ``None``, boundaries out of order or
