@@ -564,13 +564,13 @@ def test_largest_accepted_decimal():
     assert document.plans[0].entries[0].price.rate == Decimal(rate)
 
 
-def test_a_selector_value_is_flat():
-    # A nested object never equals a description value (they are flat): it matched nothing.
-    _refused(
-        {"plans": [_plan(entries=[_entry(where={"flavor": {"size": "large"}})])]},
-        "plans[0].entries[0].where.flavor: an attribute value must be a string, number, bool, "
-        "null or {\"decimal\": \"1.5\"}, not dict: {'size': 'large'}.",
+def test_a_selector_value_nests_as_a_description_does():
+    # A description nests (an Event's attributes): a nested value matches it, as in Python.
+    nested = plandata.load_document(
+        {"plans": [_plan(entries=[_entry(where={"flavor": {"size": "large"}})])]}
     )
+    assert nested.plans[0].entries[0].matches({"flavor": {"size": "large"}})
+    assert not nested.plans[0].entries[0].matches({"flavor": {"size": "small"}})
     document = plandata.load_document(
         {"plans": [_plan(entries=[_entry(where={"size": {"decimal": "1.5"}})])]}
     )

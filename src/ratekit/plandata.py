@@ -151,10 +151,9 @@ def _dump_condition(value: object, path: str = "") -> Any:
 def _load_condition(data: object, path: str = "", *, nested: bool = False) -> Any:
     """The selector condition or plain value `_dump_condition()` wrote.
 
-    A plan's selector holds flat values (a plain mapping or list matches no flat
-    description value: refused); ``nested`` reads a plain value as a description's, nested
-    mappings and lists too, for a selector that holds them (an inventory's, in its row).
-    O(size of the data).
+    ``nested`` reads a plain value as a description's, nested mappings and lists too (a
+    plan's selector may hold them: they match a description's nested values, and `dump`
+    writes them); without it, only a flat value is read. O(size of the data).
     """
     if isinstance(data, Mapping) and _names_condition(data):
         return _load_tagged(data, path)
@@ -226,6 +225,28 @@ def _dump_value(value: object, hint: Any, path: str) -> Any:  # noqa: PLR0911 - 
 
 
 # -- load ----------------------------------------------------------------------------------
+
+
+def _one_of_item(data: object, path: str) -> object:
+    """One value of a ``OneOf`` as `dump` wrote it: a flat value, or an array as a tuple.
+
+    A set holds hashable values only: an array (a tuple ``OneOf`` took) is read as a tuple
+    of such values, and an object is refused naming ``path``, as ``OneOf`` refuses a dict.
+    Read as a description's value first, so no deeper than a description nests.
+    """
+    return _hashable(decode_scalar(data, path), path)
+
+
+def _hashable(value: object, path: str) -> object:
+    if isinstance(value, list):
+        return tuple(_hashable(x, f"{path}[{i}]") for i, x in enumerate(value))
+    if isinstance(value, Mapping):
+        raise fail(
+            path,
+            "a OneOf value is a string, number, bool, null, an array of them or "
+            f'{{"decimal": "1.5"}}, not an object (a set holds no mapping): {show(value)}.',
+        )
+    return value
 
 
 @in_context
@@ -374,7 +395,8 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
         if not isinstance(data, Mapping):
             return False, None
         return True, {
-            str(key): _load_condition(item, f"{path}.{key}") for key, item in data.items()
+            str(key): _load_condition(item, f"{path}.{key}", nested=True)
+            for key, item in data.items()
         }
     item = _tuple_item(option)
     if item is not None:
@@ -384,7 +406,7 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
     if origin is frozenset:  # a set of attribute values (OneOf)
         if isinstance(data, str) or not isinstance(data, Sequence):
             return False, None
-        return True, frozenset(decode_scalar(x, f"{path}[{i}]") for i, x in enumerate(data))
+        return True, frozenset(_one_of_item(x, f"{path}[{i}]") for i, x in enumerate(data))
     if _is_mapping(option):
         if not isinstance(data, Mapping):
             return False, None

@@ -45,7 +45,7 @@ from typing import ClassVar, Final, TypeAlias
 import attrs
 
 from ._decimals import to_decimal
-from ._descriptions import MAX_DEPTH, plain_str
+from ._descriptions import MAX_DEPTH, _attribute_value, plain_str
 from ._paths import MISSING, checked_path, lookup
 from ._shown import show
 from ._snapshot_seal import too_deep
@@ -232,6 +232,8 @@ def _one_of_value(value: object) -> object:
     if isinstance(value, int | Decimal):
         number = to_decimal(value, "OneOf value")  # refuses a number out of range
         return int.__index__(value) if isinstance(value, int) else number
+    if isinstance(value, float):  # as a description keeps it: the Decimal of its repr
+        return to_decimal(value, "OneOf value")
     return value
 
 
@@ -401,7 +403,20 @@ def _where(
                 "contains itself); it could match no description, which nests at most "
                 f"{MAX_DEPTH} levels deep: {show(item)}."
             )
-    return tuple(sorted(value.items()))
+    return tuple(sorted((key, _plain_condition(key, item)) for key, item in value.items()))
+
+
+def _plain_condition(key: str, item: object) -> object:
+    """A ``where`` value as a description holds it, so that it equals what it should match.
+
+    A condition object stays as it is; a plain value passes the door of attribute values:
+    a float becomes the Decimal of its ``repr`` (``0.1`` matches an attribute given as
+    ``0.1``), a NaN or an infinity is refused, and lists and mappings are frozen (a plan
+    holding one hashes). A value no description can hold is refused.
+    """
+    if isinstance(item, _CONDITIONS):
+        return item
+    return _attribute_value(item, "a PriceEntry where", key)
 
 
 def _matches(where: tuple[tuple[str, object], ...], description: Mapping[str, object]) -> bool:
