@@ -586,3 +586,31 @@ def test_a_share_of_a_tiny_charge_below_a_charges_range_still_has_a_row():
         "0." + "0" * 31 + "1",
         "0.00",
     )
+
+
+@pytest.mark.parametrize("argument", ["publisher", "invoice_issuer"])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(float("nan"), "nan"), (b"X", "b'X'"), ("", "''"), ({"name": "X"}, "{'name': 'X'}")],
+)
+def test_a_publisher_or_issuer_that_is_no_name_is_refused(
+    argument: str, value: object, shown: str
+) -> None:
+    # was: taken as it is into every row's PublisherName/InvoiceIssuerName (a float NaN, bytes
+    # or a dict, no longer JSON-safe rows), or an empty string silently replaced by the provider
+    rows = [rk.UsageRow("acme", "vm", "vm-1", MARCH, MARCH, 1, "hour", {}, ())]
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm", rk.PerUnit("0.1"))]
+    )
+    rating = rk.rate(rows, plan, span=MARCH)
+    name = {"publisher": "PublisherName", "invoice_issuer": "InvoiceIssuerName"}[argument]
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.focus_rows(rating, provider="X", **{argument: value})
+    assert str(caught.value) == (
+        f"focus_rows {argument} is the {name} of every row: a non-empty string such as "
+        f"'Example Cloud', or None for the provider, not {shown}."
+    )
+    with pytest.raises(rk.RatekitTypeError, match=rf"^focus_rows {argument} '\\udc80' is not"):
+        rk.focus_rows(rating, provider="X", **{argument: "\udc80"})
+    (row,) = rk.focus_rows(rating, provider="X", **{argument: "Y"})
+    assert row[name] == "Y"

@@ -203,6 +203,18 @@ def _cost(value: Decimal, quantum: Decimal) -> str:
     return plain(short)
 
 
+def _check_name(argument: str, column: str, value: object) -> None:
+    """A row's name given to `focus_rows`: None (the provider's) or non-empty valid text."""
+    if value is None:
+        return
+    if not isinstance(value, str) or not value:
+        raise RatekitTypeError(
+            f"focus_rows {argument} is the {column} of every row: a non-empty string such "
+            f"as 'Example Cloud', or None for the provider, not {show(value)}."
+        )
+    check_text(value, f"focus_rows {argument}")
+
+
 @in_context
 def focus_rows(
     charges: Rating | Iterable[Charge] | Iterable[Invoice],
@@ -254,6 +266,8 @@ def focus_rows(
             f"non-empty string such as 'Example Cloud', not {show(provider)}."
         )
     check_text(provider, "focus_rows provider")
+    _check_name("publisher", "PublisherName", publisher)
+    _check_name("invoice_issuer", "InvoiceIssuerName", invoice_issuer)
     for argument, mapping in (
         ("service_names", service_names),
         ("service_categories", service_categories),
