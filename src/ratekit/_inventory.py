@@ -19,6 +19,7 @@ from ._descriptions import _attributes, _FrozenDict
 from ._instants import format_us, from_us
 from ._record_fields import _instant, _name, _record_id
 from ._shown import show
+from ._text import plain_choice
 from .errors import BadRecordError, RatekitTypeError
 
 __all__ = ["Inventory"]
@@ -140,6 +141,7 @@ class Inventory:
     ) -> None:
         record_id = _record_id(id, "inventory")
         label = "inventory" if record_id is None else f"inventory {record_id!r}"
+        close = typing.cast(Literal["snapshot", "last_seen"], plain_choice(close))
         if close not in ("snapshot", "last_seen"):
             raise BadRecordError(f"{label} close {close!r} is not one of 'snapshot', 'last_seen'.")
         at_us = _instant(at, label, "at")

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, cast
 
 from ._calendar import MAX_BOUNDARIES
 from ._cycles_calendar import Daily
 from ._decimals import CONTEXT, ZERO
 from ._instants import US_PER_DAY
+from ._text import plain_choice
 from ._zones import zone
 from .errors import BadCalendarError, BadSpanError, RatekitTypeError
 from .spans import Span
@@ -70,6 +71,7 @@ def prorate(
         )
     if not part:
         return ZERO
+    basis = cast(Literal["seconds", "days"], plain_choice(basis))
     if basis == "seconds":
         return CONTEXT.divide(
             Decimal(part.end_us - part.start_us), Decimal(cycle.end_us - cycle.start_us)

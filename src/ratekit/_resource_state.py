@@ -41,6 +41,7 @@ from ._fields import (
 )
 from ._instants import format_us
 from ._state_consistency import HISTORY, MEMORY, READINGS, consistent, stored
+from ._text import plain_choice
 from .errors import RatekitTypeError
 from .records import (
     Event,
@@ -536,6 +537,7 @@ def _listings_door(value: object) -> Listings | None:
         if not (isinstance(entry, tuple | list) and len(entry) == 3):
             raise _bad("listings", value, accepted)
         record_id, listed, close = entry
+        close = plain_choice(close)  # kept as the text it holds, written back as it is
         if (record_id is not None and not isinstance(record_id, str)) or close not in _CLOSES:
             raise _bad("listings", value, accepted)
         attributes = None if listed is None else _state_description(listed)

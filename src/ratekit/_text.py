@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from .errors import RatekitTypeError
 
-__all__ = ["check_text", "is_text", "not_text"]
+__all__ = ["check_text", "is_text", "not_text", "plain_choice"]
 
 
 def is_text(value: str) -> bool:
@@ -65,4 +65,24 @@ def check_text(value: str, what: str) -> str:
     """
     if not is_text(value):
         raise not_text(what, value)
+    return value
+
+
+def plain_choice(value: object) -> object:
+    """``value`` as a plain ``str`` when it is a ``str`` (a subclass's own methods left out).
+
+    For the doors that compare a name with their choices (a mode, a policy, a timezone
+    name, a unit): a ``str`` subclass whose ``__eq__`` or ``__hash__`` says otherwise
+    compares as the text it holds, and what is kept is that text, so that it is written
+    and read back as it is. Anything else is returned as it is, for the door to refuse.
+
+    Examples:
+        >>> class Always(str):
+        ...     def __eq__(self, other): return True
+        ...     __hash__ = str.__hash__
+        >>> plain_choice(Always("bogus")) in ("snapshot", "last_seen"), plain_choice(3)
+        (False, 3)
+    """
+    if isinstance(value, str) and type(value) is not str:
+        return str.__str__(value)
     return value

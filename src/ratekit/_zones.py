@@ -17,6 +17,7 @@ import zoneinfo
 from typing import Final
 
 from ._instants import EPOCH, format_us
+from ._text import plain_choice
 from .errors import BadCalendarError, BadTimeError, RatekitTypeError
 
 __all__ = [
@@ -155,6 +156,7 @@ def zone(tz: object, what: str) -> _dt.tzinfo:
 
     ```
     """
+    tz = plain_choice(tz)  # a str subclass is the name it holds (its __eq__ left out)
     if isinstance(tz, str) or tz is _UTC:
         fixed = _fixed(tz, tz, what) if isinstance(tz, str) else None
         if fixed is not None:

@@ -69,6 +69,7 @@ from ._metering_cycle import checked as _checked_cycle
 from ._policy_results import failed as _policy_failed
 from ._resource_state import Pending
 from ._shown import show
+from ._text import plain_choice
 from ._window import _SPAN_KEY, CycleLike, _Window
 from .errors import BadSpanError, RatekitError, RatekitTypeError
 from .policies import DeltaPolicy, Meter, Report, SamplePolicy, meters_of
@@ -170,6 +171,7 @@ def meter(
         >>> [(str(row.cycle.start.date()), row.quantity) for row in usage.rows]  # 1024 MB x 2 h, 1024 MB x 1 h
         [('2026-03-31', Decimal('2048')), ('2026-04-01', Decimal('1024'))]
     """
+    conflicts = typing.cast(typing.Literal["raise", "anomaly"], plain_choice(conflicts))
     if conflicts not in ("raise", "anomaly"):
         raise RatekitTypeError(
             f"meter() conflicts must be 'raise' or 'anomaly', not {show(conflicts)}."

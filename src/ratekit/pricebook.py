@@ -57,6 +57,7 @@ from ._price_entries import _Window as _Window  # noqa: PLC0414 - plandata reads
 from ._price_entries import _winner as _winner  # noqa: PLC0414 - the rating regimes read it here
 from ._quanta import on_quantum
 from ._shown import show
+from ._text import plain_choice
 from ._zones import zone, zone_key
 from .currencies import currency_code, currency_quantum
 from .errors import (
@@ -213,10 +214,10 @@ class Plan:
     quantum: Decimal = attrs.field(
         default=attrs.Factory(_quantum_default, takes_self=True), converter=_optional_decimal
     )
-    rounding: str = decimal.ROUND_HALF_EVEN
-    proration: Proration = "seconds"
-    tz: str | _dt.tzinfo | None = attrs.field(default=None, eq=zone_key)
-    unpriced: Unpriced = "error"
+    rounding: str = attrs.field(default=decimal.ROUND_HALF_EVEN, converter=plain_choice)
+    proration: Proration = attrs.field(default="seconds", converter=plain_choice)
+    tz: str | _dt.tzinfo | None = attrs.field(default=None, eq=zone_key, converter=plain_choice)
+    unpriced: Unpriced = attrs.field(default="error", converter=plain_choice)
     _by_meter: Mapping[str, tuple[PriceEntry, ...]] = attrs.field(init=False, eq=False, hash=False)
     _days: cycles.Daily | None = attrs.field(init=False, eq=False, hash=False)
 

@@ -70,6 +70,7 @@ from ._rater_close import MAX_CLOSING as MAX_CLOSING  # noqa: PLC0414 - public h
 from ._rater_engine import Engine as _Engine
 from ._rater_engine import RowCharges
 from ._shown import show
+from ._text import plain_choice
 from .assignments import Assignment
 from .errors import (
     RatekitTypeError,
@@ -214,6 +215,7 @@ class Rater:
             raise RatekitTypeError(
                 f"Rater horizon must be a timedelta of zero or more, not {show(horizon)}."
             )
+        late = typing.cast(LatePolicy, plain_choice(late))
         if late not in ("correct", "report"):
             raise RatekitTypeError(f"Rater late must be 'correct' or 'report', not {show(late)}.")
         self._horizon_us = horizon // _dt.timedelta(microseconds=1)

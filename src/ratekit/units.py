@@ -256,7 +256,7 @@ class Unit:
                 f"A unit must be a string such as 'GiB*hour' or a Unit, "
                 f"not {type(text).__name__}: {show(text)}."
             )
-        self.__attrs_init__(*_parse_cached(text))
+        self.__attrs_init__(*_parse_cached(str.__str__(text)))  # a subclass: its plain text
 
     @property
     def kind(self) -> str:
