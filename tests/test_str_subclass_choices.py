@@ -122,3 +122,30 @@ def test_an_accepted_choice_is_kept_as_plain_text_and_reads_back() -> None:
         again.statement("2026-03-04T00:00:00Z").lines
         == rater.statement("2026-03-04T00:00:00Z").lines
     )
+
+
+def test_names_given_as_text_that_equals_anything_are_kept_as_their_text() -> None:
+    # was: Meter(Always("vm"), ...) kept the subclass, and the plan's index of entries by
+    # meter (a dict) missed it: usage of "vm" was unpriced (UnpricedUsageError)
+    meters = [rk.Meter(Always("vm"), Always("hour"), rk.OnOff())]
+    entry = rk.PriceEntry(Always("e"), Always("vm"), rk.PerUnit(1), unit=Always("hour"))
+    plan = rk.Plan(
+        Always("p"),
+        Always("EUR"),
+        PLAN.cycle,
+        [entry],
+        fees=[rk.Fee(Always("f"), 1)],
+        allowances=[rk.Allowance(Always("vm"), 2)],
+        minimums=[rk.Minimum(1, meter=Always("vm"))],
+    )
+    assigned = [rk.Assignment(Always("a"), plan)]
+    names = [meters[0].name, meters[0].unit, entry.id, entry.meter, entry.unit, plan.id]
+    names += [plan.currency, plan.fees[0].id, plan.allowances[0].meter, plan.minimums[0].meter]
+    names += [assigned[0].account]
+    assert {type(name) for name in names} == {str}
+    start = rk.Event("a", "r", "2026-03-31T00:00:00Z", kind="start", id="e1")
+    rating = rk.rate([start], assigned, span=MARCH, meters=meters)
+    assert [(c.kind, c.amount) for c in rating.charges] == [
+        ("usage", 22),
+        ("fee", 1),
+    ]

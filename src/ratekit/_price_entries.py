@@ -20,7 +20,7 @@ from ._decimals import to_int
 from ._instants import MAX_US, MIN_US, US_PER_DAY, check_us, format_us, from_us, to_us
 from ._paths import checked_path
 from ._shown import show
-from ._text import check_text
+from ._text import check_text, plain_choice
 from ._user_windows import checked as checked_window
 from .errors import (
     BadPriceError,
@@ -101,8 +101,8 @@ class PriceEntry:
         (True, False)
     """
 
-    id: str
-    meter: str
+    id: str = attrs.field(converter=plain_choice)
+    meter: str = attrs.field(converter=plain_choice)
     price: PriceModel
     where: tuple[tuple[str, object], ...] = attrs.field(default=None, converter=_where)
     start: _dt.datetime | None = attrs.field(default=None, converter=_entry_start)
@@ -111,10 +111,10 @@ class PriceEntry:
     """The first instant the entry is no longer in effect (``None``: for ever), in UTC."""
     window: _Window | None = None
     priority: int = 0
-    group_by: str | None = None
-    unit: str | None = None
+    group_by: str | None = attrs.field(default=None, converter=plain_choice)
+    unit: str | None = attrs.field(default=None, converter=plain_choice)
     """The unit the price is stated per (``None``: the meter's unit)."""
-    meter_unit: str | None = None
+    meter_unit: str | None = attrs.field(default=None, converter=plain_choice)
     """The meter's unit, when known when the entry is built (checked against ``unit``)."""
     start_us: int | None = attrs.field(init=False, eq=False, hash=False, repr=False)
     end_us: int | None = attrs.field(init=False, eq=False, hash=False, repr=False)

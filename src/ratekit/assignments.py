@@ -21,7 +21,7 @@ import attrs
 
 from ._instants import MAX_US, MIN_US, format_us
 from ._shown import show
-from ._text import check_text
+from ._text import check_text, plain_choice
 from .errors import BadPriceError, RatekitTypeError
 from .pricebook import Plan, _instant, _us_or_none
 
@@ -51,7 +51,7 @@ class Assignment:
         Assignment('acme', 'basic', start='2026-03-15T00:00:00Z')
     """
 
-    account: str
+    account: str = attrs.field(converter=plain_choice)
     plan: Plan
     start: _dt.datetime | None = attrs.field(default=None, converter=_assignment_start)
     """The first instant of the assignment (``None``: since always), in UTC."""

@@ -41,7 +41,7 @@ from ._sample_policies import (
     UniqueCount,
 )
 from ._shown import show
-from ._text import check_text
+from ._text import check_text, plain_choice
 from ._time_policies import Continuous, OnOff
 from .errors import BadPolicyError, RatekitError, RatekitTypeError, UnitError
 from .records import Sample
@@ -276,6 +276,7 @@ class Meter:
     _additive: bool = attrs.field(eq=False)
 
     def __init__(self, name: str, unit: str, policy: Policy) -> None:
+        name, unit = plain_choice(name), plain_choice(unit)  # type: ignore[assignment]
         if not isinstance(name, str) or not name:
             raise RatekitTypeError(f"Meter name must be a non-empty string, not {show(name)}.")
         if not isinstance(unit, str) or not unit:

@@ -204,8 +204,8 @@ class Plan:
         ratekit.BadPriceError: price entries 'a' and 'b' of meter 'm' have the same priority 0 and can both apply (from the start of time); give one a higher priority, or make their spans, windows or selectors exclusive.
     """
 
-    id: str
-    currency: str
+    id: str = attrs.field(converter=plain_choice)
+    currency: str = attrs.field(converter=plain_choice)
     cycle: _Cycle
     entries: tuple[PriceEntry, ...] = attrs.field(converter=_plan_entries)
     allowances: tuple[Allowance, ...] = attrs.field(default=(), converter=_plan_allowances)

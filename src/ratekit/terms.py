@@ -22,7 +22,7 @@ import attrs
 from ._decimals import to_decimal
 from ._metering_cycle import checked as checked_cycle
 from ._shown import show
-from ._text import check_text
+from ._text import check_text, plain_choice
 from .errors import BadPriceError, RatekitTypeError
 
 __all__ = ["Allowance", "Fee", "Minimum"]
@@ -93,7 +93,7 @@ class Allowance:
         Allowance(meter='vm.hours', quantity=Decimal('1000'), cycle=cycles.yearly(tz='UTC', month=1, day=1))
     """
 
-    meter: str
+    meter: str = attrs.field(converter=plain_choice)
     quantity: Decimal = attrs.field(converter=_allowance_quantity)
     cycle: _Cycle | None = attrs.field(default=None, kw_only=True)
     """The allowance's own period (``None``: the plan's billing cycle)."""
@@ -141,7 +141,7 @@ class Minimum:
     """
 
     amount: Decimal = attrs.field(converter=_minimum_amount)
-    meter: str | None = None
+    meter: str | None = attrs.field(default=None, converter=plain_choice)
 
     def __attrs_post_init__(self) -> None:
         if self.meter is not None:
@@ -164,7 +164,7 @@ class Fee:
         Fee(id='support', amount=Decimal('30'))
     """
 
-    id: str
+    id: str = attrs.field(converter=plain_choice)
     amount: Decimal = attrs.field(converter=_fee_amount)
 
     def __attrs_post_init__(self) -> None:
