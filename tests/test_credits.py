@@ -599,3 +599,21 @@ def test_credits_left_across_quantum_changes_is_billing_together(
     paid = sum((Fraction(line.applied) for i in together for line in i.credits), Fraction(0))
     left = sum((Fraction(c.amount) for c in held), Fraction(0))
     assert paid + left == sum((Fraction(c.amount) for c in grants), Fraction(0))
+
+
+@pytest.mark.parametrize(
+    ("granted", "error", "message"),
+    [
+        ("abc", rk.BadQuantityError, "Credit granted 'abc' is not a decimal number; write it "),
+        (-1, rk.BadQuantityError, "Credit granted must be greater than 0, not '-1'; "),
+        (float("nan"), rk.BadQuantityError, "Credit granted must be a finite number, not nan."),
+        (True, rk.RatekitTypeError, "Credit granted must be a number (int, str, Decimal or "),
+    ],
+)
+def test_a_bad_granted_is_refused_naming_granted_not_amount(
+    granted: object, error: type[Exception], message: str
+) -> None:
+    # was: "Credit amount 'abc' is not a decimal number", the amount being fine
+    with pytest.raises(error) as caught:
+        rk.Credit("c", "acme", "10", "EUR", "2026-03-01T00:00:00Z", granted=granted)
+    assert str(caught.value).startswith(message)

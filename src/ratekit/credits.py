@@ -58,25 +58,25 @@ _SUB: Final = CONTEXT.subtract
 _MAX_DIGITS: Final = 50
 
 
-def _amount(value: object) -> Decimal:
+def _amount(value: object, field: str = "amount") -> Decimal:
     # The door refuses 1E+30 and more (and non-zero magnitudes below 1E-30); what it takes
     # may still have more than 50 decimal places, never a whole number of any quantum.
-    amount = to_decimal(value, "Credit amount")
+    amount = to_decimal(value, f"Credit {field}")
     if (Fraction(amount) * 10**_MAX_DIGITS).denominator != 1:
         raise BadQuantityError(
-            f"Credit amount has more than {_MAX_DIGITS} decimal places; grant a whole "
+            f"Credit {field} has more than {_MAX_DIGITS} decimal places; grant a whole "
             "number of the currency's quantum, such as '0.01' for EUR."
         )
     if amount <= 0:
         raise BadQuantityError(
-            f"Credit amount must be greater than 0, not {plain(amount)!r}; "
+            f"Credit {field} must be greater than 0, not {plain(amount)!r}; "
             "a credit pays invoices, it does not charge them."
         )
     return amount
 
 
 def _granted(value: object) -> Decimal | None:
-    return None if value is None else _amount(value)
+    return None if value is None else _amount(value, "granted")
 
 
 def _start(value: object) -> _dt.datetime:
