@@ -256,3 +256,30 @@ def test_a_cycle_reaching_past_the_calendars_at_the_top_names_the_instant_given(
         "boundary ratekit's calendars reach is 0002-01-01T20:00:00Z); give instants whose "
         "cycles lie within years 1 to 9999."
     )
+
+
+def test_prorating_the_last_calendar_day_by_days_counts_it() -> None:
+    # was: BadTimeError naming 9998-12-31T00:00:00.000001Z, an instant the count computed
+    # one microsecond past the span (the cycle itself is one calendars support)
+    last = rk.Span("9998-12-30T00:00:00Z", "9998-12-31T00:00:00Z")
+    assert rk.cycles.prorate(last, last, basis="days", tz="UTC") == 1
+    half = rk.Span("9998-12-30T12:00:00Z", "9998-12-31T00:00:00Z")
+    assert rk.cycles.prorate(half, last, basis="days", tz="UTC") == 1
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.daily(tz="UTC"), [], fees=[rk.Fee("f", 1)], proration="days"
+    )
+    (fee,) = rk.rate([], plan, span=half, accounts=["a"]).charges
+    assert fee.amount == 1
+
+
+def test_prorating_by_days_past_the_calendars_names_the_span_given() -> None:
+    part = rk.Span("9999-12-01T00:00:00Z", "9999-12-05T00:00:00Z")
+    cycle = rk.Span("9999-12-01T00:00:00Z", "9999-12-31T23:59:59Z")
+    with pytest.raises(rk.BadTimeError) as caught:
+        rk.cycles.prorate(part, cycle, basis="days", tz="UTC")
+    assert str(caught.value) == (
+        "prorate by days over the cycle Span('9999-12-01T00:00:00Z', '9999-12-31T23:59:59Z'): "
+        "the cycle reaches outside the range ratekit's calendars support (years 2 to 9998: "
+        "from 0002-01-01T00:00:00Z, inclusive, to 9998-12-31T00:00:00Z, exclusive); prorate "
+        "by days within it, or use basis='seconds'."
+    )

@@ -9,13 +9,13 @@ import datetime as _dt
 from decimal import Decimal
 from typing import Literal, cast
 
-from ._calendar import MAX_BOUNDARIES
+from ._calendar import CALENDAR_RANGE, MAX_BOUNDARIES, in_calendars
 from ._cycles_calendar import Daily
 from ._decimals import CONTEXT, ZERO
 from ._instants import US_PER_DAY
 from ._text import plain_choice
 from ._zones import zone
-from .errors import BadCalendarError, BadSpanError, RatekitTypeError
+from .errors import BadCalendarError, BadSpanError, BadTimeError, RatekitTypeError
 from .spans import Span
 
 __all__ = ["prorate"]
@@ -97,11 +97,17 @@ def prorate(
 def _local_days(days: Daily, span: Span, what: str) -> int:
     """How many local midnights ``span`` holds, its end included (whole local days).
 
-    Refused as the cycle refuses it past `MAX_BOUNDARIES`, but naming the span given, not
-    the one a microsecond longer that is counted.
+    Refused as the cycle refuses it past `MAX_BOUNDARIES`, and outside the years calendars
+    support, naming the span given (never an instant computed from it).
     """
+    if not (in_calendars(span.start_us) and in_calendars(span.end_us - 1)):
+        raise BadTimeError(
+            f"prorate by days over the {what} {span!r}: the {what} reaches outside the range "
+            f"ratekit's calendars support ({CALENDAR_RANGE}); prorate by days within it, or "
+            "use basis='seconds'."
+        )
     try:
-        return len(days.boundaries_us(span.start_us, span.end_us + 1))
+        return whole_days(days, span.start_us, span.end_us)
     except BadSpanError:
         count = (span.end_us - span.start_us) // US_PER_DAY
         raise BadSpanError(
@@ -109,3 +115,14 @@ def _local_days(days: Daily, span: Span, what: str) -> int:
             f"days in {days!r}, more than the {MAX_BOUNDARIES:,} one call computes; prorate "
             "a shorter span, or use basis='seconds'."
         ) from None
+
+
+def whole_days(days: Daily, start_us: int, end_us: int) -> int:
+    """The local midnights in ``(start_us, end_us]`` (``start_us < end_us``).
+
+    The midnights strictly inside, and ``end_us`` when it is one (the day containing the
+    instant before it ends there): never an instant past ``end_us`` is asked, so a span
+    that ends at the last instant calendars support is counted too.
+    """
+    inside = len(days.boundaries_us(start_us, end_us))
+    return inside + (days.containing_us(end_us - 1)[1] == end_us)

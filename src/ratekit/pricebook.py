@@ -55,6 +55,7 @@ from ._price_entries import _instant as _instant  # noqa: PLC0414 - assignments 
 from ._price_entries import _us_or_none as _us_or_none  # noqa: PLC0414 - assignments reads it here
 from ._price_entries import _Window as _Window  # noqa: PLC0414 - plandata reads it here
 from ._price_entries import _winner as _winner  # noqa: PLC0414 - the rating regimes read it here
+from ._proration import whole_days
 from ._quanta import on_quantum
 from ._shown import show
 from ._text import plain_choice
@@ -524,7 +525,8 @@ class Plan:
         """
         if self._days is None:
             return end_us - start_us, cycle.end_us - cycle.start_us
-        total = len(self._days.boundaries_us(cycle.start_us, cycle.end_us + 1))
+        total = whole_days(self._days, cycle.start_us, cycle.end_us)
         if total == 0:  # let prorate explain why a cycle without a whole day cannot be used
             cycles.prorate(Span.from_us(start_us, end_us), cycle, basis="days", tz=self._days)
-        return len(self._days.boundaries_us(start_us, end_us + 1)), total
+        covered = whole_days(self._days, start_us, end_us) if start_us < end_us else 0
+        return covered, total
