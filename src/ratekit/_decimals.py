@@ -47,6 +47,7 @@ __all__ = [
     "PLAIN",
     "PLAIN_TEXT",
     "ZERO",
+    "commitment",
     "exact_sum",
     "in_context",
     "nearest",
@@ -303,6 +304,38 @@ def exact_sum(values: Iterable[Decimal]) -> Decimal:
 #: below it is 0 (see `nearest`).
 _HALF_SMALLEST: Final = Decimal(f"5E{MIN_ADJUSTED - 1}")
 _SMALLEST: Final = Decimal(f"1E{MIN_ADJUSTED}")
+
+
+#: The largest denominator of a share of a cycle rating prorates by: a cycle's length in
+#: microseconds (a century is 3.2E+15) or in days.
+_SHARE_DENOMINATOR: Final = 10**25
+
+
+def commitment(unit_price: Decimal, quantity: Decimal) -> Fraction:
+    """The exact commitment a minimum charge stands for: ``unit_price`` times its share.
+
+    A minimum charge's quantity is the share of the cycle its plan covers, a ratio of two
+    ints below `_SHARE_DENOMINATOR` (microseconds or days), as rating divides it: exact
+    when it terminates, else rounded at its 60th digit (5 of 30 days is 0.1666...67).
+    Two such ratios lie at least 1E-50 apart, so the one of denominator below the bound
+    that rounds to ``quantity`` is the share itself, and the commitment is prorated
+    exactly, as a fee is (15.18 x 5/30 = 2.53, not 2.53000...01, which a rounding up
+    would bill as 2.54). A quantity no such ratio rounds to (a charge made by hand) is
+    taken as it is. O(digits).
+
+    ```pycon
+    >>> sixth = CONTEXT.divide(Decimal(1), Decimal(6))
+    >>> commitment(Decimal("15.18"), sixth), commitment(Decimal("10"), Decimal("0.25"))
+    (Fraction(253, 100), Fraction(5, 2))
+
+    ```
+    """
+    share = Fraction(quantity)
+    if share.denominator > _SHARE_DENOMINATOR:
+        ratio = share.limit_denominator(_SHARE_DENOMINATOR)
+        if CONTEXT.divide(Decimal(ratio.numerator), Decimal(ratio.denominator)) == quantity:
+            share = ratio
+    return Fraction(unit_price) * share
 
 
 def nearest(value: Decimal | Fraction) -> Decimal:

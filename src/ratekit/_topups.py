@@ -44,7 +44,8 @@ from fractions import Fraction
 import attrs
 
 from ._allocation import allocate, spread
-from ._decimals import CONTEXT, ZERO
+from ._decimals import CONTEXT, ZERO, nearest
+from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
 from ._quanta import on_quantum
 
@@ -294,12 +295,13 @@ def _settled(
         parts = []
         for key in dict.fromkeys(map(scope, line.charges)):
             plan = key[0]
-            commitment = exact = ZERO
+            committed = Fraction(0)
+            exact = ZERO
             for charge in line.charges:
                 if scope(charge) == key:
-                    commitment = _ADD(commitment, _MUL(charge.unit_price or ZERO, charge.quantity))
+                    committed += _commitment(charge.unit_price or ZERO, charge.quantity)
                     exact = _ADD(exact, charge.amount)
-            commitment = _tidy(commitment)
+            commitment = _tidy(nearest(committed))
             counted = spent = ZERO
             for i, other in enumerate(lines):
                 if key not in of[i]:

@@ -49,6 +49,7 @@ from . import _values as _v
 from ._allocation import allocate
 from ._charge_order import _charge_key
 from ._decimals import CONTEXT, ZERO, exact_sum, in_context, nearest
+from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 
@@ -474,7 +475,12 @@ def _line(
         # (where a plan's exact spend reached its commitment, `settle` reads the spend
         # off the lines it counts)
         commitment = _tidy(
-            nearest(exact_sum(_MUL(c.unit_price or ZERO, c.quantity) for c in line_charges))
+            nearest(
+                sum(
+                    (_commitment(c.unit_price or ZERO, c.quantity) for c in line_charges),
+                    Fraction(0),
+                )
+            )
         )
         spent = _tidy(_SUB(commitment, precise))
     return _new_line(
