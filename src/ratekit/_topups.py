@@ -179,7 +179,9 @@ def _scoper(minimum_lines: Sequence[_Line]) -> typing.Callable[[Charge], _Scope]
     the charges of its own plan and piece, so billing the pieces' charges together settles
     each piece's commitment as that piece's own invoice does. A charge outside every
     minimum's span (a piece whose spend reached its commitment, so that it has no minimum
-    charge) counts for none. O(1) per charge for one piece, O(pieces) else.
+    charge, or a plan without a minimum) counts for none; such charges of a plan are one
+    scope, so that a line they share with a minimum's charges is split between the plans
+    (or pieces) in proportion to their exact amounts, not between their charges. O(1) per charge for one piece, O(pieces) else.
     """
     spans: dict[str, list[tuple[int, int]]] = {}
     for line in minimum_lines:
@@ -196,7 +198,9 @@ def _scoper(minimum_lines: Sequence[_Line]) -> typing.Callable[[Charge], _Scope]
         for lo, hi in spans.get(charge.plan, ()):
             if lo <= start < hi:
                 return (charge.plan, lo, hi)
-        return (charge.plan, start, -1)  # in no minimum's piece: counted by none
+        # In no minimum's piece: counted by none, and one scope per plan, so that a line
+        # of two plans is split between the plans, not between the charges of one.
+        return (charge.plan, -1, -1)
 
     return scope
 
