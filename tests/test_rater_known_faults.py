@@ -77,23 +77,3 @@ def test_a_second_seq_reorder_names_its_part_in_a_cycle_compacted_since() -> Non
     batch_rating = rk.rate([e1, e2, e3, e4], plan, span=span, meters=[hours])
     assert sum((c.quantity for c in batch_rating.charges), Decimal(0)) == 10
     assert _stream_and_named(statements, feeds) == 10
-
-
-@pytest.mark.xfail(strict=True, reason="known: an inventory's settled state keeps no stretch start")
-def test_a_from_zero_reading_after_an_inventory_spreads_from_the_start() -> None:
-    # START 1 March 12:00, update 2 March 06:00, inventory 2 March 12:00, first reading
-    # 720 at 4 March 12:00, from zero: 72 h at 10 an hour, 120 + 240 + 240 + 120 = 720,
-    # as batch rates it. The stream, once 1-2 March are compacted, spreads the reading
-    # from the update (54 h): 320 on the 3rd and 160 on the 4th, 840 in all.
-    net = rk.Meter("net", "B", rk.Counter(from_zero=True))
-    plan = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("n", "net", rk.PerUnit(1))])
-    records = [
-        rk.Event("acme", "vm", "2026-03-01T12:00:00Z", kind="start", id="s"),
-        rk.Event("acme", "vm", "2026-03-02T06:00:00Z", {"size": 2}, kind="update", id="u"),
-        rk.Inventory("2026-03-02T12:00:00Z", [("acme", "vm")], id="inv"),
-        rk.Sample("acme", "vm", "net", "2026-03-04T12:00:00Z", 720, kind="counter", id="r"),
-    ]
-    rater = rk.Rater(plan, [net], start="2026-03-01T00:00:00Z")
-    feed = rater.feed(records)
-    statements = [rater.statement("2026-03-04T18:00:00Z"), rater.statement("2026-03-06T00:00:00Z")]
-    assert _stream_and_named(statements, [feed]) == 720

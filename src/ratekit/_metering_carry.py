@@ -262,12 +262,32 @@ def _placeable(  # noqa: PLR0917 - private plumbing of plain values
     )
 
 
+_HEAD = len(_NO_BASE)  # a base's fields in ``ResourceState._past``, before its history
+
+
 def restore(state: ResourceState) -> _t.Timeline:
+    """``state`` as a timeline: its piece, after its running base's when it has no history.
+
+    A state with no history whose base is running since before it (as compaction writes
+    the start of a running stretch, see `ratekit._rater_stretch`) restores the base's
+    piece first, so that the stretch runs from there. O(1).
+    """
     line = _t.Timeline()
     status = _n.STATUS_NAMES.index(state.status)
     if status != _n.UNKNOWN and state.since_us is not None:
         description = state.description
         assert isinstance(description, _FrozenDict)
+        past = state._past
+        if (
+            status == _n.RUNNING
+            and len(past) == _HEAD
+            and past[0] == "running"
+            and typing.cast("int", past[2]) < state.since_us
+        ):
+            anchor = typing.cast("_FrozenDict", past[1])
+            line.push(
+                typing.cast("int", past[2]), anchor, status, typing.cast("str | None", past[3])
+            )
         line.push(state.since_us, description, status, state.opened_by)
     if state.clock_us is not None:
         line.clock_us = state.clock_us

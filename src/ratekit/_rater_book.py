@@ -73,16 +73,16 @@ def lean(
     running stretch (the last START), which the history holds and ``since_us`` (the last
     update's instant) does not, so the history is kept (and compaction writes the
     stretch's start as its base's when the START is older than the 16 events it keeps:
-    `_rater_stretch.carried()`). O(1), or O(h) for h events of history.
+    `_rater_stretch.carried()`; with no history, compaction writes it as a base of its
+    own, kept as well). O(1), or O(h) for h events of history.
     """
     history = state.history
-    kept = bool(history) and (
-        sequenced
-        or state.seq is not None
-        or any(e.seq is not None for e in history)
-        or not zero <= {reading[0] for reading in state.readings}
+    counting = not zero <= {reading[0] for reading in state.readings}
+    kept = counting or (
+        bool(history)
+        and (sequenced or state.seq is not None or any(e.seq is not None for e in history))
     )
-    if not state.applied and not state._seen and (not history or kept):
+    if not state.applied and not state._seen and (kept or state._past[0] is None):
         return state
     past = state._past if kept else _NO_BASE
     # Whether a counter's readings are kept from its first one is kept (see

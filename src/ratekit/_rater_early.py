@@ -27,6 +27,7 @@ from decimal import Decimal
 from . import _lateness
 from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
+from . import _rater_reach as _reach
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us
@@ -114,7 +115,11 @@ def fold(rater: Rater, sample: Sample, found: list[Anomaly]) -> Anomaly | None:
     if state is not None and known and name not in state._complete and _order(sample) < min(known):
         return None  # before them (in a tie too): its neighbours are not kept
     state = _compacted(rater, sample, state)
-    kept = [r for r in rater._by_key.get(key, ()) if type(r) is not Inventory]
+    kept: list[Record] = [r for r in rater._by_key.get(key, ()) if type(r) is not Inventory]
+    if (*key, name) in reach.stretches and kept:
+        # A first reading from zero: a kept inventory may end its stretch before the
+        # kept readings (`_rater_reach.not_applied()`).
+        kept += _reach.closers(rater, max(r.at_us for r in kept))
     part, _ = _metered(rater, state, sample, kept, found)
     # (placed as metering the reading alone from the state places it)
     _place(rater, sample, state, rater._engine.meter([sample], base, base + 1, [state]), found)

@@ -46,6 +46,7 @@ __all__ = [
     "SEVERAL",
     "assigned_only",
     "checked",
+    "closers",
     "computed_levels",
     "effect",
     "holders",
@@ -121,7 +122,9 @@ def not_applied(rater: Rater, sample: Sample) -> tuple[Decimal, str] | None:
         r for r in kept if type(r) is Sample and r.meter == name and r.kind == "counter"
     ]
     if (*key, name) in rater._reach.stretches:
+        # Where its stretch ends: a kept event, or a kept inventory that closes it.
         later += [r for r in kept if type(r) is Event]
+        later += closers(rater, max([sample.at_us, *(r.at_us for r in later)]))
     end = max([sample.at_us, *(r.at_us for r in later)]) + 1
 
     def before(records: list[Record]) -> Decimal:
@@ -132,6 +135,19 @@ def not_applied(rater: Rater, sample: Sample) -> tuple[Decimal, str] | None:
 
     without = before(later) if any(type(r) is Sample for r in later) else Decimal(0)
     return tidy(CONTEXT.subtract(before([sample, *later]), without)), meter.unit
+
+
+def closers(rater: Rater, until_us: int) -> list[Record]:
+    """The kept inventories stamped from the kept cycles' start up to ``until_us``.
+
+    Each may close a resource's running stretch before a first reading of a
+    ``from_zero`` counter, which then counts from zero at its instant, not from before
+    the kept cycles. Only those kept so far: an inventory fed with the reading is judged
+    after it, and names what it moves itself (`_rater_zero.kept()`). O(i) for i kept
+    inventories.
+    """
+    base_us = rater._base_us
+    return [r for r in rater._inventories if base_us <= r.at_us <= until_us]
 
 
 #: An id held by records of several kinds (a snapshot altered by hand): a new record of

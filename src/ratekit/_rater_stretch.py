@@ -9,7 +9,10 @@ since its START would count from the oldest kept one. So compaction, which folds
 records of a closed cycle into the state, finds the stretch's start in the whole
 timeline (the compacted state before, and every record it folds) and writes it as the
 start of the base's piece (`carried()`): restored, the state's timeline runs from there,
-and so does the counter, whatever the number of events.
+and so does the counter, whatever the number of events. A state with no history (an
+inventory settled it, or no event came since the last compaction) has no base; the
+start is then written as a running base of its own, which metering restores before
+the state's piece (`_metering_carry.restore()`).
 """
 
 from __future__ import annotations
@@ -52,24 +55,25 @@ def stretch_start(state: ResourceState) -> int | None:
     return line.running_since(line.starts[-1])
 
 
-def carried(
-    previous: ResourceState | None,
-    state: ResourceState,
-    folded: Iterable[Record],
-    new_base: int,
-) -> ResourceState:
-    """``state`` (compacted at ``new_base``) whose timeline runs from its stretch's start.
+def _anchor(state: ResourceState, start: int) -> int | None:
+    """Where the whole timeline is asked for the stretch, or None when ``state`` holds it.
 
-    ``previous``: the resource's compacted state before (whose timeline runs from its
-    stretch's start, by the same rule); ``folded``: the records compacted now. When the
-    stretch begins before the base of ``state``'s history (its START is older than the
-    last 16 events), the base's piece is made to start there. O(k log k) for the k
-    records of the resource.
+    The base's start when the stretch begins there (its START is older than the last 16
+    events the history keeps); the state's own start when it has no history (an
+    inventory settled it, or no event came). O(1).
     """
-    start = stretch_start(state)
     base = state.base
-    if start is None or base is None or start != base.since_us:
-        return state  # its start is among its history's events (or it is not running)
+    if state.history:
+        if base is None or base.since_us != start:
+            return None  # its start is among its history's events
+        return start
+    return start if start == state.since_us else None  # (else written already)
+
+
+def _whole(
+    previous: ResourceState | None, state: ResourceState, folded: Iterable[Record]
+) -> _t.Timeline:
+    """The resource's timeline as metering continues from ``previous`` with ``folded``."""
     account, resource = state.account, state.resource
     events: list[Event] = []
     inventories: list[Inventory] = []
@@ -89,7 +93,7 @@ def carried(
         history = previous.history
         known = previous.base if history else previous
         line = None if known is None else restore(known)
-    whole = _t.build_timeline(
+    return _t.build_timeline(
         account,
         resource,
         [*history, *events],
@@ -98,10 +102,35 @@ def carried(
         _n.Anomalies(),
         line,
     )
+
+
+def carried(
+    previous: ResourceState | None,
+    state: ResourceState,
+    folded: Iterable[Record],
+    new_base: int,
+) -> ResourceState:
+    """``state`` (compacted at ``new_base``) whose timeline runs from its stretch's start.
+
+    ``previous``: the resource's compacted state before (whose timeline runs from its
+    stretch's start, by the same rule); ``folded``: the records compacted now. When the
+    stretch begins before the base of ``state``'s history (its START is older than the
+    last 16 events), the base's piece is made to start there; when ``state`` has no
+    history (an inventory settled it, or no event came) and the stretch begins before
+    it, a running base of its own is written there, which metering restores before it
+    (`_metering_carry.restore()`). O(k log k) for the k records of the resource.
+    """
+    start = stretch_start(state)
+    anchor = None if start is None else _anchor(state, start)
+    if start is None or anchor is None:
+        return state  # not running, or its start is among its history's events
+    whole = _whole(previous, state, folded)
     if not whole.starts:
         return state
-    earliest = whole.running_since(min(base.since_us, new_base))
+    earliest = whole.running_since(min(anchor, new_base))
     if earliest is None or earliest >= start:
         return state
     past = state._past
+    if not state.history:
+        return _restated(state, _past=("running", state.description, earliest, None, None, None))
     return _restated(state, _past=(past[0], past[1], earliest, *past[3:]))

@@ -39,7 +39,9 @@ Record = Event | Sample | Inventory
 Known: typing.TypeAlias = tuple[Sequence[Record], "ResourceState"]
 
 
-def moved(rater: Rater, key: tuple[str, str], old: Known, new: Known) -> list[UsageRow]:
+def moved(
+    rater: Rater, key: tuple[str, str], old: Known, new: Known, added: Inventory | None = None
+) -> list[UsageRow]:
     """The parts before the kept cycles of ``key``'s first readings from zero, ``old`` to ``new``.
 
     Metered from the kept cycles' start from each (the resource's kept records and its
@@ -50,7 +52,8 @@ def moved(rater: Rater, key: tuple[str, str], old: Known, new: Known) -> list[Us
     a later event ordered before it may move the stretch back, which the parts named
     would not follow (docs/streaming.md, Known faults). A reading not metered yet counts
     too: what its feed named of it there (its ``"too_late"`` part) stands for what was
-    rated. O(k) for the k kept records.
+    rated. ``added``: a kept inventory that ``old`` is metered without. O(k) for the k
+    kept records.
     """
     zero = from_zero(rater._engine.meters)
     records, state = new
@@ -65,12 +68,14 @@ def moved(rater: Rater, key: tuple[str, str], old: Known, new: Known) -> list[Us
     base = rater._base_us
     end = max(base, rater._as_of_us, *(r.at_us for r in records)) + 1
     inventories = restricted(rater._inventories, {key})
+    before = restricted([i for i in rater._inventories if i is not added], {key})
     engine = rater._engine
     parts: list[UsageRow] = []
     for sign, (mine, start) in ((-1, old), (1, new)):
         # Its events and the samples of those meters: the others change nothing there.
         metered = [r for r in mine if type(r) is not Sample or r.meter in zero]
-        late = engine.meter([*metered, *inventories], base, end, [start], zero).late
+        listed = inventories if sign > 0 else before
+        late = engine.meter([*metered, *listed], base, end, [start], zero).late
         parts += (
             row if sign > 0 else attrs.evolve(row, quantity=-row.quantity)
             for row in late
@@ -79,40 +84,59 @@ def moved(rater: Rater, key: tuple[str, str], old: Known, new: Known) -> list[Us
     return parts
 
 
-def kept(rater: Rater, event: Event) -> list[Anomaly]:
-    """The ``"too_late"`` anomalies of a kept ``event`` that moves a first reading's part.
+def kept(rater: Rater, record: Event | Inventory) -> list[Anomaly]:
+    """The ``"too_late"`` anomalies of a kept ``record`` that moves a first reading's part.
 
-    ``event`` is among its resource's kept records. One per meter and description with a
-    part moved; none when it moves nothing, or when its resource's compacted state has
-    no running stretch that a first reading from zero counts from (O(z) to tell, for z
-    such meters). Else O(k) for the k kept records of its resource, and metering them
-    twice unless the event comes after every first reading.
+    An event is among its resource's kept records; an inventory among the rater's kept
+    inventories, and may move the stretch of any resource its scope covers (one that
+    lists a resource another inventory of its instant closed keeps it running: the
+    stretch goes on). One per resource, meter and description with a part moved; none
+    when it moves nothing, or when no compacted state it may touch has a running stretch
+    that a first reading from zero counts from (O(z) to tell, for z such meters; O(s)
+    for an inventory and s such stretches). Else O(k) for the k kept records of each
+    resource, and metering them twice unless the record comes after every first reading.
     """
-    key = (event.account, event.resource)
+    reach = rater._reach
+    if type(record) is Event:
+        keys = [(record.account, record.resource)]
+    else:
+        scope = record.accounts
+        keys = sorted({(a, r) for a, r, _ in reach.stretches if not scope or a in scope})
+    return [anomaly for key in keys for anomaly in _kept(rater, record, key)]
+
+
+def _kept(rater: Rater, record: Event | Inventory, key: tuple[str, str]) -> list[Anomaly]:
+    """`kept()` for one resource, ``key``."""
     reach = rater._reach
     state = reach.states.get(key)
     if state is None or not any((*key, name) in reach.stretches for name in reach.zero):
         return []
     records = rater._by_key.get(key, ())
-    # An event after every meter's first reading moves no stretch they count from (and
+    # A record after every meter's first reading moves no stretch they count from (and
     # a sequenced one is left out, `moved()`).
     firsts: dict[str, int] = {}
     for r in records:
         if type(r) is Sample and r.meter in reach.zero:
             firsts[r.meter] = min(firsts.get(r.meter, r.at_us), r.at_us)
-    if all(event.at_us > at_us for at_us in firsts.values()):
+    if all(record.at_us > at_us for at_us in firsts.values()):
         return []
-    before = [r for r in records if r is not event]
     sums: dict[tuple[str, typing.Any], typing.Any] = {}
-    for row in moved(rater, key, (before, state), (records, state)):
+    if type(record) is Event:
+        before = [r for r in records if r is not record]
+        rows = moved(rater, key, (before, state), (records, state))
+    else:
+        rows = moved(rater, key, (records, state), (records, state), record)
+    for row in rows:
         part = (row.meter, row.description)
         sums[part] = CONTEXT.add(sums.get(part, ZERO), row.quantity)
-    what = "event" if event.id is None else f"event {event.id!r}"
+    kind = "event" if type(record) is Event else "inventory"
+    what = kind if record.id is None else f"{kind} {record.id!r}"
+    did = f"{record.kind} of {key[1]!r}" if type(record) is Event else f"covering {key[1]!r}"
     base = format_us(rater._base_us)
     return [
         placed(
             "too_late",
-            f"{what} ({event.kind} of {event.resource!r} at {format_us(event.at_us)}) moves "
+            f"{what} ({did} at {format_us(record.at_us)}) moves "
             f"the running stretch that the first reading from zero of {meter!r} counts from: "
             + (
                 f"it adds {tidy(quantity)} {rater._engine.unit(meter)} under description "
@@ -123,10 +147,10 @@ def kept(rater: Rater, event: Event) -> list[Anomaly]:
                 "already compacted were charged"
             )
             + ": not applied (the rest is).",
-            () if event.id is None else (event.id,),
-            event.account,
-            event.resource,
-            event.at_us,
+            () if record.id is None else (record.id,),
+            key[0],
+            key[1],
+            record.at_us,
             meter=meter,
             quantity=tidy(quantity),
         )

@@ -386,6 +386,12 @@ class Rater:
                     self._late_keys.add(identity)
                 if type(record) is Inventory:
                     _reach.file_inventory(self, record)
+                    if self._reach.stretches:
+                        # It may move (keep on, or end) a stretch a first reading counts from.
+                        moves = _zero.kept(self, record)
+                        anomalies += moves
+                        _accounts.too_late_in_part(record, moves, told, partly)
+                        self._anomalies.update(moves)
                 else:
                     # Filed for the book: new to meter, or its resource metered again.
                     key = (record.account, record.resource)
