@@ -55,15 +55,19 @@ def _restored(rater: rk.Rater, restore: bool) -> rk.Rater:
     return rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, METERS)
 
 
+@pytest.mark.parametrize("seq", [None, 1])
 @pytest.mark.parametrize("restore", [False, True])
-def test_a_too_late_start_names_the_share_it_moves_before_the_kept_cycles(restore: bool) -> None:
+def test_a_too_late_start_names_the_share_it_moves_before_the_kept_cycles(
+    restore: bool, seq: int | None
+) -> None:
     # A first reading of 21 s at 4 March 11:30, fed alone: no START known, it counts at
     # its instant (21 on 4 March). 1-3 March compacted (statement of 5 March 06:00: 4
     # March is kept). Then a START of 2 March 01:00, too late: the 21 s spread from it
     # over 58.5 h, 4 March's share 11.5 h: 21 x 11.5 / 58.5 = 4.128205..., corrected at
     # the next statement; the rest, 21 x 47 / 58.5 = 16.871794..., lies in 2-3 March:
-    # named by the START's anomaly. 4.128205... + 16.871794... = 21, batch's.
-    start = rk.Event("a", "r1", "2026-03-02T01:00:00Z", kind="start", id="s1")
+    # named by the START's anomaly. 4.128205... + 16.871794... = 21, batch's. With a
+    # seq as without: a later event ordered before it would name its own move.
+    start = rk.Event("a", "r1", "2026-03-02T01:00:00Z", kind="start", id="s1", seq=seq)
     reading = rk.Sample("a", "r1", "cpu", "2026-03-04T11:30:00Z", 21, kind="counter", id="c3")
     rater = rk.Rater(PLAN, [CPU], start="2026-03-01T00:00:00Z")
     rater.feed([reading])

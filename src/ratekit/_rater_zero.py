@@ -48,22 +48,16 @@ def moved(
     compacted state), the first readings give their parts before it as metering's late
     rows; returned are those of ``new`` and those of ``old`` negated (their quantities per
     meter and description add up to the part moved). Empty when the rater has no such
-    meter, the resource no reading of one, or an event with a ``seq`` (applied or kept):
-    a later event ordered before it may move the stretch back, which the parts named
-    would not follow (docs/streaming.md, Known faults). A reading not metered yet counts
+    meter, or the resource no reading of one. On a sequenced resource, a later event
+    ordered before this one that moves the stretch back names that move in turn, from
+    the parts as they then stand, so the parts named add up. A reading not metered yet counts
     too: what its feed named of it there (its ``"too_late"`` part) stands for what was
     rated. ``added``: a kept inventory that ``old`` is metered without. O(k) for the k
     kept records.
     """
     zero = from_zero(rater._engine.meters)
-    records, state = new
+    records = new[0]
     if not zero or not any(type(r) is Sample and r.meter in zero for r in records):
-        return []
-    if (
-        old[1].seq is not None
-        or state.seq is not None
-        or any(type(r) is Event and r.seq is not None for r in (*old[0], *records))
-    ):
         return []
     base = rater._base_us
     end = max(base, rater._as_of_us, *(r.at_us for r in records)) + 1
@@ -112,13 +106,14 @@ def _kept(rater: Rater, record: Event | Inventory, key: tuple[str, str]) -> list
     if state is None or not any((*key, name) in reach.stretches for name in reach.zero):
         return []
     records = rater._by_key.get(key, ())
-    # A record after every meter's first reading moves no stretch they count from (and
-    # a sequenced one is left out, `moved()`).
+    # A record after every meter's first reading moves no stretch they count from (but
+    # an event with a seq may be ordered before them, wherever it is stamped).
     firsts: dict[str, int] = {}
     for r in records:
         if type(r) is Sample and r.meter in reach.zero:
             firsts[r.meter] = min(firsts.get(r.meter, r.at_us), r.at_us)
-    if all(record.at_us > at_us for at_us in firsts.values()):
+    sequenced = type(record) is Event and record.seq is not None
+    if not sequenced and all(record.at_us > at_us for at_us in firsts.values()):
         return []
     sums: dict[tuple[str, typing.Any], typing.Any] = {}
     if type(record) is Event:
