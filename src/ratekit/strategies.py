@@ -122,6 +122,10 @@ def instants(
     treat them all as the same instant. Instants whose local date would fall outside
     datetime's range (within hours of 0001-01-01 or 9999-12-31) are shown in UTC.
 
+    Python adds a timedelta to an aware datetime on its wall clock and drops ``fold``: an
+    instant in the repeated hour of a DST change plus one second lands an hour earlier.
+    Add in UTC (``t.astimezone(datetime.UTC) + delta``), as the example does.
+
     Examples:
         >>> import datetime
         >>> from hypothesis import given
@@ -129,8 +133,13 @@ def instants(
         >>> from ratekit import strategies as rks
         >>> @given(rks.instants())
         ... def test_a_span_contains_its_start(t):
-        ...     assert t in rk.Span(t, t + datetime.timedelta(seconds=1))
+        ...     end = t.astimezone(datetime.UTC) + datetime.timedelta(seconds=1)
+        ...     assert t in rk.Span(t, end)
         >>> test_a_span_contains_its_start()
+        >>> from zoneinfo import ZoneInfo
+        >>> fold = datetime.datetime(2000, 10, 29, 2, tzinfo=ZoneInfo("Europe/Zurich"), fold=1)
+        >>> print(fold.astimezone(datetime.UTC), (fold + datetime.timedelta(seconds=1)).astimezone(datetime.UTC))
+        2000-10-29 01:00:00+00:00 2000-10-29 00:00:01+00:00
     """
     base, step, steps = _grid(min_start, max_end, resolution)
     if not timezones:
