@@ -93,9 +93,15 @@ def kept(rater: Rater, record: Event | Inventory) -> list[Anomaly]:
     reach = rater._reach
     if type(record) is Event:
         keys = [(record.account, record.resource)]
-    else:
-        scope = record.accounts
-        keys = sorted({(a, r) for a, r, _ in reach.stretches if not scope or a in scope})
+    else:  # the resources of its scope with a first reading at or after it
+        scope, earliest, at_us = record.accounts, reach.earliest, record.at_us
+        keys = sorted(
+            {
+                (a, r)
+                for a, r, m in reach.stretches
+                if (not scope or a in scope) and earliest.get((a, r, m), -1) >= at_us
+            }
+        )
     return [anomaly for key in keys for anomaly in _kept(rater, record, key)]
 
 
