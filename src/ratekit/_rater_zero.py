@@ -62,7 +62,11 @@ def moved(
     base = rater._base_us
     end = max(base, rater._as_of_us, *(r.at_us for r in records)) + 1
     inventories = restricted(rater._inventories, {key})
-    before = restricted([i for i in rater._inventories if i is not added], {key})
+    before = (
+        inventories
+        if added is None
+        else restricted([i for i in rater._inventories if i is not added], {key})
+    )
     engine = rater._engine
     parts: list[UsageRow] = []
     for sign, (mine, start) in ((-1, old), (1, new)):
