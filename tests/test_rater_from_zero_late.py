@@ -13,6 +13,7 @@ one batch ``rate()``. Worked by hand in the comments (daily UTC cycles, no horiz
 from __future__ import annotations
 
 import json
+import typing
 from decimal import Decimal
 from fractions import Fraction
 
@@ -47,6 +48,21 @@ def _parts(reports: list[rk.Feed | rk.Statement], meter: str) -> list[Decimal]:
         for a in report.anomalies
         if a.kind in {"late", "too_late"} and a.meter == meter and a.quantity is not None
     ]
+
+
+def _late(report: rk.Feed | rk.Statement) -> bool:
+    return any(a.kind in {"late", "too_late"} for a in report.anomalies)
+
+
+def _per_day(
+    lines: typing.Iterable[rk.StatementLine | rk.Charge], meter: str, since_us: int
+) -> dict[int, Decimal]:
+    """``meter``'s quantities per cycle from ``since_us`` on, the zero ones left out."""
+    days: dict[int, Decimal] = {}
+    for line in lines:
+        if line.meter == meter and line.cycle.start_us >= since_us:
+            days[line.cycle.start_us] = days.get(line.cycle.start_us, Decimal(0)) + line.quantity
+    return {day: quantity for day, quantity in days.items() if quantity}
 
 
 def _restored(rater: rk.Rater, restore: bool) -> rk.Rater:
@@ -282,7 +298,8 @@ def test_a_first_reading_from_zero_and_late_events_add_up_to_batch(
             )
         )
     records = data.draw(st.permutations(records))
-    reports, lines = drawn_stream(data, records, PLAN, METERS, T0, END_US, SLOT_US, 8)
+    bases: list[int] = []
+    reports, lines = drawn_stream(data, records, PLAN, METERS, T0, END_US, SLOT_US, 8, bases)
     said = " ".join(a.message for report in reports for a in report.anomalies)
     for limit, why in _LIMITS.items():
         if limit in said:
@@ -293,3 +310,9 @@ def test_a_first_reading_from_zero_and_late_events_add_up_to_batch(
         want = sum((Fraction(c.quantity) for c in batch.charges if c.meter == meter), Fraction(0))
         stream = sum((Fraction(x.quantity) for x in lines if x.meter == meter), Fraction(0))
         assert stream + sum(map(Fraction, _parts(reports, meter))) == want, meter
+    # Every part named lies before the kept cycles of its report: from the last such
+    # start on, each cycle's lines are batch's, not only their sum.
+    named = [base for report, base in zip(reports, bases, strict=True) if _late(report)]
+    since = max(named, default=T0)
+    for meter in ("cpu", "hours"):
+        assert _per_day(lines, meter, since) == _per_day(batch.charges, meter, since), meter

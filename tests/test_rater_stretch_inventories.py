@@ -220,3 +220,104 @@ def test_a_placed_reading_counts_the_kept_inventory_that_closed_the_stretch() ->
     assert _cpu(lines) == {2: 20}
     assert [(a.quantity, a.record_ids) for a in said] == [(150, ("c0",)), (10, ("c1",))]
     assert _cpu(batch_rated(steps)) == {1: 160, 2: 20}
+
+
+# A too-late record placed in the compacted state makes the state anew: the start of the
+# stretch is written again, so the kept cycles still count the reading from it.
+
+
+def listed_as_is(at: str, record_id: str) -> rk.Inventory:
+    """An inventory that lists the VM without attributes: it describes it as it is."""
+    return rk.Inventory(at, [("a", "vm")], id=record_id)
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_a_too_late_listing_of_the_running_resource_keeps_the_stretch_start(
+    restore: bool,
+) -> None:
+    # START 1 March 00:00, update 2 March 06:00 (size 1), first reading 90 at 4 March
+    # 18:00: 90 h from the START, 1 an hour: 24, 24, 24, 18. 1-3 March compacted. Then,
+    # too late, an inventory of 3 March 06:00 that lists the VM as it is: it changes no
+    # hour and no share. Placing it used to settle the state and lose the START: the 4th
+    # spread from the update (60 h: 27), and -9 named before the 4th.
+    steps: list[tuple[list[rk.Event | rk.Sample | rk.Inventory], str]] = [
+        (
+            [
+                start("2026-03-01T00:00:00Z", "s"),
+                update("2026-03-02T06:00:00Z", "u", 1),
+                reading("2026-03-04T18:00:00Z", 90, "r"),
+            ],
+            "2026-03-05T12:00:00Z",
+        ),
+        ([listed_as_is("2026-03-03T06:00:00Z", "i")], "2026-03-06T00:00:00Z"),
+    ]
+    lines, said = streamed(steps, restore)
+    assert _cpu(lines) == {1: 24, 2: 24, 3: 24, 4: 18} == _cpu(batch_rated(steps))
+    assert [(a.record_ids, a.meter, a.quantity) for a in said] == [(("i",), None, None)]
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_a_too_late_update_of_a_settled_state_moves_the_share_from_the_stretch_start(
+    restore: bool,
+) -> None:
+    # START 1 March 00:00, update 06:00 (size 1), an inventory of 12:00 listing the VM as
+    # it is (it settles the history), first reading 84 at 4 March 12:00: 84 h from the
+    # START, 1 an hour: 24, 24, 24, 12. 1-3 March compacted. Then, too late, an update of
+    # 2 March 00:00 (size 2): the 48 h of 2-3 March move from size 1 to size 2 (-48,
+    # +48, named), the 4th keeps 12, now under size 2. Placed in the settled state, it
+    # used to spread the reading from the first update (78 h: 12.923... on the 4th).
+    steps: list[tuple[list[rk.Event | rk.Sample | rk.Inventory], str]] = [
+        (
+            [
+                start("2026-03-01T00:00:00Z", "s"),
+                update("2026-03-01T06:00:00Z", "u1", 1),
+                listed_as_is("2026-03-01T12:00:00Z", "i"),
+                reading("2026-03-04T12:00:00Z", 84, "r"),
+            ],
+            "2026-03-04T18:00:00Z",
+        ),
+        ([], "2026-03-05T00:00:00Z"),
+        ([update("2026-03-02T00:00:00Z", "u2", 2)], "2026-03-06T00:00:00Z"),
+    ]
+    lines, said = streamed(steps, restore)
+    assert _cpu(lines) == {1: 24, 2: 24, 3: 24, 4: 12} == _cpu(batch_rated(steps))
+    cpu = [a for a in said if a.meter == "cpu"]
+    assert [a.quantity for a in cpu] == [-48, 48]
+    assert "before 2026-03-04T00:00:00Z, -48 s under description {'size': 1}," in cpu[0].message
+    assert "before 2026-03-04T00:00:00Z, 48 s under description {'size': 2}," in cpu[1].message
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_a_too_late_delete_a_listing_reopens_restarts_the_stretch_there(restore: bool) -> None:
+    # START 1 March 00:00, an inventory of 2 March 00:00 listing the VM as it is, first
+    # reading 60 at 3 March 12:00 (60 h from the START: 24, 24, 12). 1-2 March
+    # compacted. Then, too late, a DELETE of 1 March 06:00: batch deletes the VM there
+    # and the listing opens it again, a new stretch: 60 over 36 h, 40 on the 2nd and 20
+    # on the 3rd. The kept 3rd is corrected to 20; before it, 48 billed where batch bills
+    # 40: -8 named, in doubt (a listing between, forgotten, may have opened it sooner),
+    # beside the 18 hours of 1 March 06:00-24:00 it names for the OnOff meter.
+    steps: list[tuple[list[rk.Event | rk.Sample | rk.Inventory], str]] = [
+        (
+            [
+                start("2026-03-01T00:00:00Z", "s"),
+                listed_as_is("2026-03-02T00:00:00Z", "i"),
+                reading("2026-03-03T12:00:00Z", 60, "r"),
+            ],
+            "2026-03-04T12:00:00Z",
+        ),
+        ([rk.Event("a", "vm", "2026-03-01T06:00:00Z", kind="delete", id="d")], SPAN.end),
+    ]
+    lines, said = streamed(steps, restore)
+    assert _cpu(lines) == {1: 24, 2: 24, 3: 20}
+    assert _cpu(batch_rated(steps)) == {2: 40, 3: 20}
+    assert [(a.meter, a.quantity) for a in said] == [("hours", -18), ("cpu", -8)]
+    assert said[1].message == (
+        "event 'd' (delete) of 'vm' of 'a' stamped 2026-03-01T06:00:00Z is older than every "
+        "cycle the rater keeps (from 2026-03-03T00:00:00Z); the listing at "
+        "2026-03-02T00:00:00Z that opened 'vm' again begins a new running stretch, from "
+        "which the first reading from zero of 'cpu' counts, as in batch rate(): the kept "
+        "cycles count from there, and what that moves before 2026-03-03T00:00:00Z, -8 s "
+        "under description {}, belonged to cycles already compacted: not applied, and in "
+        "doubt (an inventory between, forgotten with its compacted cycle, may have opened "
+        "it sooner)."
+    )

@@ -71,9 +71,9 @@ def compact(rater: Rater, new_base: int) -> None:
         before = {(s.account, s.resource): s for s in rater._state}
         folded = list(old.values())
         states = tuple(
-            _stretch.carried(before.get((s.account, s.resource)), s, folded, new_base)
-            if s.status == "running" and not zero <= {reading[0] for reading in s.readings}
-            else s
+            _stretch.carried_where_counted(
+                zero, before.get((s.account, s.resource)), s, folded, new_base
+            )
             for s in states
         )
     # The rows rated for the compacted cycles (a kept record's part in them too).

@@ -61,6 +61,7 @@ from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
 from ._rater_early import _restate
 from ._rater_late_inventories import last_covering, may_have_closed
+from ._rater_stretch import carried_where_counted
 from ._resource_state import _NO_BASE, _new_state, _placed_back
 from ._shown import show
 from .records import Anomaly, Event, Inventory
@@ -95,6 +96,8 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     usage = engine.meter([event], base, base + 1, [state])
     folded = next(s for s in usage.state if (s.account, s.resource) == key)
     new = _placed_back(state, folded, listings=False)
+    # The state made anew: where a first reading from zero counts from is written again.
+    new = carried_where_counted(rater._reach.zero, state, new, (event,), base)
     # An inventory compacted after the event covered the resource: the state's history
     # (events only) does not replay it, so it is applied after the event.
     relisted = _relisted(rater, event, state, new)
@@ -213,7 +216,48 @@ def _relisted(
                 nonzero[meter],
             )
         )
-    return out
+    return out + _restarted(rater, event, state, folded, at_us)
+
+
+def _restarted(
+    rater: Rater, event: Event, state: ResourceState, folded: ResourceState, at_us: int
+) -> list[Anomaly]:
+    """The anomalies of a relisted event that moves a first reading from zero's stretch.
+
+    The event (a DELETE of a running resource) is not applied, but the listing after it
+    (at ``at_us``, as ``folded`` has it) opened the resource again: a new running stretch
+    begins there, from which batch counts a first reading from zero of the resource. The
+    state is made what the event and the listing make of it (running since the listing,
+    its clock there: an event before cannot be placed any more), so the kept cycles
+    meter the reading from there; the part moved before them is named per meter
+    and description, in doubt as the hours are. None when no such reading counts from
+    the state's stretch. O(k) for the k kept records of the resource.
+    """
+    key = (event.account, event.resource)
+    reach = rater._reach
+    if not any((*key, name) in reach.stretches for name in reach.zero):
+        return []
+    restarted = _placed_back(state, folded, listings=False)
+    kept = rater._by_key.get(key, ())
+    rows = _zero.moved(rater, key, (kept, state), (kept, restarted))
+    _restate(rater, key, restarted)
+    base = format_us(rater._base_us)
+    return [
+        _opening(
+            event,
+            _older(event, rater._base_us) + f"); the listing at {format_us(at_us)} that "
+            f"opened {event.resource!r} again begins a new running stretch, from which "
+            f"the first reading from zero of {meter!r} counts, as in batch rate(): the kept "
+            f"cycles count from there, and what that moves before {base}, "
+            f"{quantity} {rater._engine.unit(meter)} under description "
+            f"{show(dict(description))}, belonged to cycles already compacted: not "
+            "applied, and in doubt (an inventory between, forgotten with its compacted "
+            "cycle, may have opened it sooner).",
+            meter,
+            quantity,
+        )
+        for meter, description, quantity in _per_description(rows)
+    ]
 
 
 def _unreconciled(rater: Rater, event: Event, at_us: int) -> Anomaly:

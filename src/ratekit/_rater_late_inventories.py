@@ -45,6 +45,7 @@ from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
 from ._rater_early import restate_all
+from ._rater_stretch import carried_where_counted
 from ._resource_state import _NO_BASE, ResourceState, _new_state, _placed_back
 from ._shown import show
 from .records import Anomaly, Event, Inventory
@@ -95,6 +96,8 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
         if state is None:
             continue
         new = _placed_back(state, folded, listings=True)
+        # The state made anew: where a first reading from zero counts from is written again.
+        new = carried_where_counted(rater._reach.zero, state, new, (inventory,), base)
         settled = _settled(state)
         if settled is not None and settled >= t_us:
             # It would change it, or it covers it and batch rate() may have it change

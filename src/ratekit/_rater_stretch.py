@@ -12,11 +12,14 @@ start of the base's piece (`carried()`): restored, the state's timeline runs fro
 and so does the counter, whatever the number of events. A state with no history (an
 inventory settled it, or no event came since the last compaction) has no base; the
 start is then written as a running base of its own, which metering restores before
-the state's piece (`_metering_carry.restore()`).
+the state's piece (`_metering_carry.restore()`). A record placed in the compacted
+state afterwards (a too-late event or inventory) makes a new state from the old one,
+and the start is written again the same way (`carried_where_counted()`).
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
 
 from . import _normalize as _n
@@ -25,7 +28,7 @@ from ._metering_carry import restore
 from ._resource_state import ResourceState, _restated
 from .records import Event, Inventory, Sample
 
-__all__ = ["carried", "stretch_start"]
+__all__ = ["carried", "carried_where_counted", "stretch_start"]
 
 Record = Event | Sample | Inventory
 
@@ -134,3 +137,23 @@ def carried(
     if not state.history:
         return _restated(state, _past=("running", state.description, earliest, None, None, None))
     return _restated(state, _past=(past[0], past[1], earliest, *past[3:]))
+
+
+def carried_where_counted(
+    zero: typing.AbstractSet[str],
+    previous: ResourceState | None,
+    state: ResourceState,
+    folded: Iterable[Record],
+    new_base: int,
+) -> ResourceState:
+    """`carried()` where a first reading of a meter in ``zero`` would count from the stretch.
+
+    ``zero``: the names of the ``Counter(from_zero=True)`` meters. ``state`` as it is when
+    it is not running, or has a reading of each (no first reading counts from its stretch
+    then), or ``zero`` is empty. Compaction calls it for each state it makes; a too-late
+    event or inventory placed in a compacted state, for the state it makes of it. O(1)
+    when it is not needed, else as `carried()`.
+    """
+    if state.status != "running" or zero <= {reading[0] for reading in state.readings}:
+        return state
+    return carried(previous, state, folded, new_base)
