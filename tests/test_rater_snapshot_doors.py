@@ -416,6 +416,44 @@ def test_restore_refuses_an_item_listed_twice(
     assert _refusal(_forged(path, value)) == message
 
 
+_SCOPED_ITEM = ["I", 1_772_236_800_000_000, [], "snapshot", None, ["a"], [["entity", "vm"]]]
+_NOT_SCOPED = (
+    "Rater snapshot body.scoped[0] is not an inventory compacted with a where: each is an "
+    "inventory with no resource listed, no id and a where, stamped before base_us; restore "
+    "an unaltered copy."
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "value"),
+    [
+        (4, "i1"),  # an id
+        (2, [["a", "vm-1", {}]]),  # a listing
+        (6, []),  # no where
+        (1, 1_772_323_200_000_000),  # at base_us (1 March 00:00)
+    ],
+)
+def test_restore_refuses_a_scoped_inventory_that_compaction_could_not_have_kept(
+    index: int, value: object
+) -> None:
+    item = list(_SCOPED_ITEM)
+    item[index] = value
+    assert _refusal(_forged(("scoped",), [item])) == _NOT_SCOPED
+    # (28 February 00:00, before base_us, as compaction keeps one: restored)
+    rk.Rater.restore(_forged(("scoped",), [_SCOPED_ITEM]), PLAN, [VM_HOURS])._check()
+
+
+def test_restore_refuses_a_scope_kept_twice_and_a_record_that_is_not_one() -> None:
+    later = [*_SCOPED_ITEM[:1], 1_772_240_400_000_000, *_SCOPED_ITEM[2:]]
+    assert _refusal(_forged(("scoped",), [_SCOPED_ITEM, later])) == (
+        "Rater snapshot body.scoped[1] repeats the scope of an earlier item: it keeps the "
+        "last inventory compacted per accounts, where and close; restore an unaltered copy."
+    )
+    assert _refusal(_forged(("scoped",), [["E", "a"]])).startswith(
+        "Rater snapshot body is malformed (at body.scoped[0]: "
+    )
+
+
 def test_restore_refuses_a_reported_line_listed_twice() -> None:
     data = version_1(_snapshot())  # version 1's lines; version 2's: test_snapshot_format.py
     data["body"]["reported"] *= 2
@@ -687,6 +725,7 @@ def _rich_snapshots() -> tuple[list[dict[str, Any]], rk.Plan, list[rk.Meter]]:
             rk.Event("a", "vm-2", "2026-03-01T13:30:00Z", kind="stop", id="o1"),
             rk.Sample("a", "ip-1", "egress", "2026-03-01T12:00:00Z", 7, kind="counter", id="s1"),
             rk.Inventory("2026-03-01T13:00:00Z", [("a", "vm-1")], id="i1"),
+            rk.Inventory("2026-03-01T14:00:00Z", [], accounts=["a"], where={"zone": "z"}),
         ]
     )
     rater.statement("2026-03-02T14:00:00Z")  # 1 March closes
@@ -704,6 +743,7 @@ def _rich_snapshots() -> tuple[list[dict[str, Any]], rk.Plan, list[rk.Meter]]:
     )
     third = _through_json(rater.snapshot())
     assert len(third["body"]["too_late"]) == 2
+    assert len(third["body"]["scoped"]) == 1
     return [first, second, third], plan, [VM_HOURS, egress]
 
 

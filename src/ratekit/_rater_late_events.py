@@ -55,6 +55,7 @@ from decimal import Decimal
 
 from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
+from . import _rater_scoped as _scoped
 from . import _rater_zero as _zero
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, ZERO, tidy
@@ -103,6 +104,10 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     relisted = _relisted(rater, event, state, new)
     if relisted:
         anomalies.extend(relisted)
+        return "too_late"
+    scope = _scoped.rescoped(rater._scoped, event.at_us, state, new)
+    if scope is not None:  # it moves the resource across such an inventory's where
+        anomalies.append(_rescoped(event, base, scope))
         return "too_late"
     later = may_have_closed(
         state, new, event.at_us, lambda: last_covering(rater, event.account), at_once=True
@@ -258,6 +263,30 @@ def _restarted(
         )
         for meter, description, quantity in _per_description(rows)
     ]
+
+
+def _rescoped(event: Event, base: int, scope: Inventory) -> Anomaly:
+    """The ``"too_late"`` anomaly of an event bringing its resource into a compacted ``where``.
+
+    An inventory with a ``where``, compacted since (``scope``: the last such), covers
+    the running resource under the description the event gives it, not under the one
+    before (`_rater_scoped.rescoped()`): batch rate() closes it there when the inventory
+    did not list it, and the compacted state keeps neither what it listed nor what the
+    records between made of the resource. Not applied: the resource is left as it stands.
+    """
+    resource = event.resource
+    return _opening(
+        event,
+        _older(event, base) + f") and describes {resource!r} anew into the where "
+        f"{show(dict(scope.where))} of an inventory compacted since (the last at "
+        f"{format_us(scope.at_us)}): batch rate() closes a running resource such an "
+        "inventory covers and does not list, and the compacted state keeps neither what "
+        "it listed nor what each such inventory made of the resource, so the event is not "
+        f"applied and {resource!r} is left as it stands. What it changes before "
+        f"{format_us(base)} and from then on is not known here: compare with batch rate() "
+        "over your stored records. It may be a replay of an event applied before and "
+        "forgotten with its compacted cycle.",
+    )
 
 
 def _unreconciled(rater: Rater, event: Event, at_us: int) -> Anomaly:

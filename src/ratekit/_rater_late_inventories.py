@@ -40,6 +40,7 @@ from decimal import Decimal
 
 from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
+from . import _rater_scoped as _scoped
 from . import _rater_zero as _zero
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, ZERO, tidy
@@ -143,9 +144,14 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
     anomalies += said
     anomalies += unplaced
     anomalies += owing
-    # What it covered beside what it listed: a record placed before it later may learn it.
-    rater._inventoried = compacted(rater._inventoried, (inventory,))
+    _remember(rater, inventory)
     return "too_late"
+
+
+def _remember(rater: Rater, inventory: Inventory) -> None:
+    """Keep what ``inventory`` covered beside what it listed: a record placed before it later may learn it."""
+    rater._inventoried = compacted(rater._inventoried, (inventory,))
+    rater._scoped = _scoped.compacted(rater._scoped, (inventory,))
 
 
 def last_covering(rater: Rater, account: str) -> int | None:

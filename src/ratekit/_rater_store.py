@@ -19,6 +19,7 @@ from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_reach as _reach
 from . import _rater_remembered as _remembered
+from . import _rater_scoped as _scoped
 from ._instants import format_us
 from ._rating_engine import _Engine as _RatingEngine
 from ._shown import show
@@ -86,6 +87,7 @@ _LATER: Final = frozenset(
         "too_late",
         "said_before",
         "inventoried",
+        "scoped",
     )
 )
 _NO_RECORDS: Final[dict[str, list[object]]] = {"attributes": [], "shapes": [], "groups": []}
@@ -155,6 +157,8 @@ def body(rater: Rater) -> dict[str, object]:
             ([account, at_us] for account, at_us in rater._inventoried.items()),
             key=lambda item: (item[0] is not None, item[0] or ""),
         )
+    if rater._scoped:  # the last inventory with a where compacted per scope (absent: none)
+        body["scoped"] = _scoped.encode(rater._scoped)
     if rater._start_us < rater._base_us:  # the rater's first cycle (absent: the kept ones')
         body["start_us"] = rater._start_us
     return body
@@ -223,6 +227,7 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         rater._tz = _rater_tz.decode(body)
         rater._uncovered = set(_optional(body, "uncovered", _account))
         rater._inventoried = _inventoried(body, rater._state)
+        rater._scoped = _scoped.decode(body, rater._base_us)
 
 
 def _optional(

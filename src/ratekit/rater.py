@@ -61,6 +61,7 @@ from . import _rater_range as _range
 from . import _rater_reach as _reach
 from . import _rater_remembered as _remembered
 from . import _rater_reported as _reported
+from . import _rater_scoped as _scoped
 from . import _rater_statement as _step
 from . import _rater_store as _store
 from . import _rater_zero as _zero
@@ -173,6 +174,7 @@ class Rater:
         "_redo",
         "_reported",
         "_row_charges",
+        "_scoped",
         "_start_us",
         "_state",
         "_sticky",
@@ -251,6 +253,8 @@ class Rater:
         # Per account an inventory was scoped to (None: every account), the instant of the
         # last one compacted: see _rater_late_inventories.last_covering().
         self._inventoried: dict[str | None, int] = {}
+        # Per scope and where, the last inventory with a where compacted: _rater_scoped.
+        self._scoped: _scoped.Scoped = {}
         # What the compacted cycles consumed of allowances with their own period.
         self._allowed: _allowances.Consumed = {}
         self._book = None  # rows so far, metering state at _as_of_us
