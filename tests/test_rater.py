@@ -5,6 +5,7 @@ Every expected amount is worked by hand in a comment.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import random
@@ -391,6 +392,17 @@ def test_copy_is_independent() -> None:
     # The original still runs 24 h more (2.40); the copy stopped after 12 h (1.20).
     assert rater.statement("2026-03-03T00:00:00Z").total() == Decimal("2.40")
     assert other.statement("2026-03-03T00:00:00Z").total() == Decimal("1.20")
+
+
+def test_copy_copy_is_independent_too() -> None:
+    # copy.copy() used to share the book: a statement on the copy advanced the original's
+    # metering state, whose next statement then failed, and dropped the hours after.
+    rater, _ = simple_rater()
+    rater.statement("2026-03-02T00:00:00Z")
+    other = copy.copy(rater)
+    other.feed([rk.Event("acme", "vm-1", "2026-03-02T12:00:00Z", kind="stop", id="e2")])
+    assert other.statement("2026-03-03T00:00:00Z").total() == Decimal("1.20")  # 12 h
+    assert rater.statement("2026-03-03T00:00:00Z").total() == Decimal("2.40")  # 24 h
 
 
 # -- state stays flat over cycles ------------------------------------------------------------

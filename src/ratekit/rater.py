@@ -485,6 +485,10 @@ class Rater:
 
     # -- copies, snapshots -----------------------------------------------------------------
 
+    def __copy__(self) -> Rater:
+        """`copy.copy()` gives an independent copy too (see `copy()`): never shared state."""
+        return self.copy()
+
     def copy(self) -> Rater:
         """An independent copy: feeding or asking one does not change the other. O(m)."""
         other = object.__new__(Rater)
