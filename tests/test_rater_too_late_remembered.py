@@ -218,3 +218,59 @@ def test_a_resealed_digest_or_freshness_is_harmless() -> None:
     ]
     # Carried (not fresh): dropped at that statement's compaction.
     assert "too_late" not in rater.snapshot()["body"]
+
+
+# -- a replay written another way: numbers by their value ----------------------------------------
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_a_too_late_replay_written_another_way_is_still_a_duplicate(restore: bool) -> None:
+    # 7 calls at 1 March 06:00, too late, named once; the same sample written 7.0, 70E-1,
+    # Decimal("7.00") is equal to it (records compare numbers by value), so a duplicate:
+    # it used to be too late again each time, 7 more calls named per notation.
+    rater = _rater()
+    first = rater.feed([rk.Sample("acme", "fn", "calls", "2026-03-01T06:00:00Z", 7)])
+    assert [a.quantity for a in first.anomalies] == [Decimal(7)]
+    for value in ("7.0", "70E-1", Decimal("7.00")):
+        rater = _restored(rater) if restore else rater
+        again = rater.feed([rk.Sample("acme", "fn", "calls", "2026-03-01T06:00:00Z", value)])
+        assert (again.counts["duplicates"], again.counts["too_late"]) == (1, 0), value
+        assert again.anomalies == (), value
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_a_compacted_record_replayed_another_way_is_a_duplicate_not_a_conflict(
+    restore: bool,
+) -> None:
+    # The sample x (5 calls) is compacted with 1 March; replayed as 5.0 it is the same
+    # record (a duplicate), as 6 it is another version (conflicting). So is an event
+    # whose attribute 2 comes back as Decimal("2.0").
+    sized = rk.Event("acme", "vm-2", "2026-03-01T01:00:00Z", {"size": 2}, kind="start", id="z")
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
+    rater.feed([START, CALLED, sized])
+    rater.statement("2026-03-04T00:00:00Z")  # 1 and 2 March compacted
+    rater = _restored(rater) if restore else rater
+    again = rk.Sample("acme", "fn", "calls", "2026-03-01T05:00:00Z", "5.0", id="x")
+    assert _said(rater.feed([again])) == ((), ("x",), (), (), ())
+    other = rk.Sample("acme", "fn", "calls", "2026-03-01T05:00:00Z", 6, id="x")
+    assert _said(rater.feed([other])) == ((), (), ("x",), (), ())
+    resized = rk.Event(
+        "acme", "vm-2", "2026-03-01T01:00:00Z", {"size": Decimal("2.0")}, kind="start", id="z"
+    )
+    assert _said(rater.feed([resized])) == ((), ("z",), (), (), ())
+
+
+def test_a_digest_an_earlier_version_wrote_still_knows_its_replay() -> None:
+    # Earlier versions remembered the digest of the content as written: a snapshot of
+    # theirs restored, the replay of a record judged too late is still a duplicate.
+    from ratekit import _snapshot
+
+    anonymous = rk.Sample("acme", "fn", "calls", "2026-03-01T06:00:00Z", 7)
+    data = _with_too_late()  # the STOP d and the 7 calls without id, judged too late
+    for entry in (*data["body"]["too_late"], *data["body"]["forgotten"]):
+        entry[2] = _snapshot.digest(STOP if entry[1] == "d" else anonymous)[:16]
+    rater = rk.Rater.restore(resealed(data), PLAN, METERS)
+    assert _said(rater.feed([STOP])) == ((), ("d",), (), (), ())
+    again = rater.feed([anonymous])
+    assert (again.counts["duplicates"], again.anomalies) == (1, ())
+    assert _said(rater.feed([STOP_AT_THREE])) == ((), (), ("d",), (), ())

@@ -55,7 +55,13 @@ def test_a_version_1_snapshot_still_restores() -> None:
     # Nor for which anomalies were said before the last compaction, which a snapshot
     # written before `said_before` lists with the others: restored, all count as said
     # since (none is said again).
+    # Nor for the digests of the ids compacted away: the fixture's are of the content as
+    # written (matched still), the replayed rater's of each number by its value.
     mine, theirs = restored.snapshot(), replayed.snapshot()
+    assert [item[:2] for item in mine["body"]["forgotten"]] == [
+        item[:2] for item in theirs["body"].pop("forgotten")
+    ]
+    mine["body"].pop("forgotten")
     assert "start_us" not in mine["body"]
     assert theirs["body"].pop("start_us") < theirs["body"]["base_us"]
     assert "said_before" not in mine["body"]

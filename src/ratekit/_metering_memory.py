@@ -66,6 +66,12 @@ def raw_digest(record: Event | Sample | Inventory) -> str:
     return _snapshot.digest(record)[:DIGEST]
 
 
+def number_text(value: bool | int | Decimal) -> str:
+    """A number's text by its value, however written: ``"5"`` for ``5``, ``"5.0"``, ``"50E-1"``. O(digits)."""
+    number = Decimal(value)
+    return "0" if not number else str(number.normalize(_EXACT))
+
+
 def _normalised(value: object, *, tag: bool = True) -> object:
     """Encoded content with each number as ``["n", its normalised text]``.
 
@@ -76,8 +82,7 @@ def _normalised(value: object, *, tag: bool = True) -> object:
     O(size).
     """
     if isinstance(value, bool | int | Decimal):
-        number = Decimal(value)
-        return ["n", "0" if not number else str(number.normalize(_EXACT))]
+        return ["n", number_text(value)]
     if isinstance(value, dict):
         if tag and len(value) == 1 and "decimal" in value:
             return _normalised(Decimal(str(value["decimal"])))

@@ -6,10 +6,11 @@ state, an inventory reconciled with it, any other record named with its quantity
 at that, the same record fed again in a later batch would be judged too late again, its
 quantity named, or its event placed, twice. So the rater remembers each record it
 judged too late: its identity (type and id; a record without an id is its content) and
-a 64-bit digest of its content, the digest the ids compacted away keep. A replay of it
-(same id, same content; or the same content without an id) is then a duplicate;
-another version (same id, other content; or another type of record under its id) is
-``conflicting``: as when both come in one batch, and as for a kept record.
+a 64-bit digest of its content (each number by its value, however written: ``5`` and
+``"5.0"`` are one), the digest the ids compacted away keep. A replay of it (same id,
+same content; or the same content without an id) is then a duplicate; another version
+(same id, other content; or another type of record under its id) is ``conflicting``:
+as when both come in one batch, and as for a kept record.
 
 For how long: as a record of the oldest kept cycle fed with it is remembered, until
 that cycle is compacted and then among the ids compacted away last, until the
@@ -29,8 +30,10 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, Final
 
+from . import _metering_memory as _memory
 from . import _snapshot
 from ._shown import show
 from .errors import BadSnapshotError
@@ -57,9 +60,50 @@ Key = tuple[str, str] | tuple[str, None, str]
 def digest(record: Record) -> str:
     """The digest of ``record``'s content that the rater remembers. O(size of the record).
 
-    Of a record it no longer keeps: compacted away, or judged too late.
+    Of a record it no longer keeps: compacted away, or judged too late. Normalised as
+    records compare (a number by its value, however written), so that a replay written
+    another way (``5`` and ``"5.0"``) is still one: a sample's value, and an event's
+    attributes when each is text or a number, by their normalised text; any other
+    record as `_metering_memory.digest()` normalises it (slower: it walks the whole
+    content). Equal records take the same way, so they have equal digests.
     """
-    return _snapshot.digest(record)[:DIGEST]
+    if type(record) is Sample:
+        encoded = _snapshot.encode_record(record)
+        encoded[5] = _memory.number_text(record.value)
+        return _snapshot.checksum(encoded)[:DIGEST]
+    if type(record) is Event:
+        attributes = _flat(record.attributes)
+        if attributes is not None:  # as encode_record() writes it, but the attributes
+            encoded = [
+                "E",
+                record.account,
+                record.resource,
+                record.at_us,
+                attributes,
+                record.kind,
+                record.id,
+                record.seq,
+            ]
+            return _snapshot.checksum(encoded)[:DIGEST]
+    return _memory.digest(record)
+
+
+def _flat(attributes: Mapping[str, object]) -> dict[str, object] | None:
+    """``attributes`` with each number as ``["n", its text]``; None when one is neither text nor a number."""
+    out: dict[str, object] = {}
+    for key, value in attributes.items():
+        if type(value) is str:
+            out[key] = value
+        elif isinstance(value, bool | int | Decimal):
+            out[key] = ["n", _memory.number_text(value)]
+        else:
+            return None
+    return out
+
+
+def _as_written(record: Record, length: int = DIGEST) -> str:
+    """The digest earlier versions remembered: of the content as written. O(size)."""
+    return _snapshot.digest(record)[:length]
 
 
 def remember(rater: Rater, record: Record, kind: str) -> None:
@@ -83,11 +127,14 @@ def seen(rater: Rater, record: Record, identity: object) -> str | None:
     """
     if identity in rater._forgotten:
         known = rater._forgotten[identity]
-        same = known is None or _snapshot.digest(record)[: len(known)] == known
+        # (a snapshot of an earlier version keeps the digest of the content as written)
+        same = known is None or known in (digest(record), _as_written(record, len(known)))
         return "duplicates" if same else "conflicting"
     if record.id is None and rater._too_late:
-        key = (type(record).__name__, None, digest(record))
-        return "duplicates" if key in rater._too_late else None
+        kind = type(record).__name__
+        late = rater._too_late
+        if (kind, None, digest(record)) in late or (kind, None, _as_written(record)) in late:
+            return "duplicates"
     return None
 
 
