@@ -240,9 +240,10 @@ def test_a_too_late_event_that_moves_nothing_names_nothing_of_the_reading() -> N
     assert [line.meter for line in last.lines] == ["hours"]  # 5 March's 24 h, no cpu
 
 
-# An inventory listing the resource (with a size: it re-describes it, or opens it) or
-# not (it closes it), at its slot; an update re-describes it.
-_KINDS = ["start", "stop", "update", "listed", "unlisted"]
+# An inventory listing the resource (with a size: it re-describes it, or opens it; or
+# as it is: it settles its history) or not (it closes it), at its slot; an update
+# re-describes it.
+_KINDS = ["start", "stop", "update", "listed", "present", "unlisted"]
 _EVENT = st.tuples(st.sampled_from(_KINDS), st.integers(0, SLOTS - 1))
 
 
@@ -250,6 +251,8 @@ def _record(kind: str, at_us: int, number: int) -> rk.Event | rk.Inventory:
     at = rk.Span.from_us(at_us, END_US).start
     if kind == "listed":
         return rk.Inventory(at, {("a", "r"): {"size": number}}, id=f"i{number}")
+    if kind == "present":
+        return rk.Inventory(at, [("a", "r")], id=f"i{number}")
     if kind == "unlisted":
         return rk.Inventory(at, [], accounts=["a"], id=f"i{number}")
     size = {"size": number} if kind == "update" else {}
