@@ -31,12 +31,21 @@ orphan STOP, one that would make a resource no compacted state knows stopped, wh
 inventory compacted after it may have covered the resource (`_orphaned()`): batch then
 holds it deleted, and a listing after opens it again, where a stopped one stays stopped.
 
+An event that describes a running resource anew into the ``where`` of an inventory
+compacted after it (one that did not list it, as far as the state tells) is not applied
+either: batch closes the resource there, and the rater keeps the last such inventory
+per scope and ``where`` (`_rater_scoped`), not what it listed nor what it made of the
+resource. Its anomaly says so, with no quantity (`_rescoped()`).
+
 An inventory compacted after the event that covered its resource is applied after it, as
 batch rating applies it: the history holds events only, and the state keeps the
 inventories of the last instant any covered the resource (`ResourceState.listings`).
 A listing opens again a resource the event deleted: a DELETE of a running resource
 listed after it changes nothing from the kept cycles on, and names its part up to that
-listing, in doubt (one between, forgotten, may have opened it sooner). Where those
+listing, in doubt (one between, forgotten, may have opened it sooner); where a first
+reading from zero counts from the stretch it ends, the state is made what the DELETE
+and the listing make of it, a new stretch from the listing, and the share that moves
+before the kept cycles is named, in doubt too (`_restarted()`). Where those
 inventories would leave the resource otherwise than both the event and the state, what
 batch reaches is not known: the event is not applied (`_relisted()`).
 
@@ -106,7 +115,7 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
         anomalies.extend(relisted)
         return "too_late"
     scope = _scoped.rescoped(rater._scoped, event.at_us, state, new)
-    if scope is not None:  # it moves the resource across such an inventory's where
+    if scope is not None:  # it brings the resource into such an inventory's where
         anomalies.append(_rescoped(event, base, scope))
         return "too_late"
     later = may_have_closed(
