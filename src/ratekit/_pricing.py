@@ -184,6 +184,8 @@ class _Pricing:
     groups: dict[GroupKey, list[_Piece]]
     ends: dict[GroupKey, Exact]
     placed: dict[GroupKey, Exact]  # per group, where its usage before the span left it
+    # Per (id(plan), meter): whether its groups are priced by shares (see by_shares).
+    shared: dict[tuple[int, str], bool]
     openers: dict[tuple[object, ...], _Opener]  # the first piece of each group
     factors: dict[tuple[int, str], object]  # meter unit to price unit, per entry
     #: The Continuous meters priced by a cycle's quantity, when rate() knows the meters:
@@ -232,9 +234,14 @@ class _Pricing:
         """Price a group's pieces in time order, each on top of those before it.
 
         The running quantity is exact (see the module); each price gets the nearest
-        number ratekit represents to it (`ratekit._decimals.nearest`).
+        number ratekit represents to it (`ratekit._decimals.nearest`). A group whose
+        plan prices its meter by the total under several prices, one of them a volume
+        price, is priced by shares (`price_by_shares()`).
         """
         members.sort(key=_sort_key)
+        if self.by_shares(members[0]):
+            self.price_by_shares(group, members)
+            return
         position = self.start(group, members)
         shown = nearest(position)  # what the price is handed for ``position``
         below = ZERO  # the amount at ``low`` under ``priced_by``
@@ -271,6 +278,74 @@ class _Pricing:
         self.ends[group] = position
         if shown < 0:
             self.below_zero(members, shown)
+
+    def by_shares(self, piece: _Piece) -> bool:
+        """Whether ``piece``'s plan prices its meter by the total under several prices, one a `Volume`.
+
+        Then a group's pieces may come under more than one of them (a price change inside
+        the cycle), and a volume price's amount on top of usage another price priced is
+        the price of nothing (it reprices the units before at its own rates: 8 GB at 1
+        then 8 GB under a new price of 2, 0.25 past 10 GB, came to 8 - 12 = -4): such
+        groups are priced by shares. O(e) for the plan's e entries, once per plan and
+        meter.
+        """
+        key = (id(piece.plan), piece.row.meter)
+        known = self.shared.get(key)
+        if known is None:
+            prices = {
+                id(entry.price): entry.price
+                for entry in piece.plan.entries
+                if entry.meter == key[1] and not entry.price.linear
+            }
+            known = self.shared[key] = len(prices) > 1 and any(
+                type(price) is Volume for price in prices.values()
+            )
+        return known
+
+    def price_by_shares(self, group: GroupKey, members: list[_Piece]) -> None:
+        """Price a group's pieces by their share of the cycle's total, each under its price.
+
+        A piece under price ``p`` costs its billable quantity's share of what ``p``
+        prices the group's whole quantity ``W`` at (less its amount at zero: the base is
+        charged on its own): ``billable / W x (amount_p(W) - amount_p(0))``, nothing
+        while ``W`` is at or below zero. So a volume price changed inside the cycle
+        costs each price's amount of the cycle's total for the share of it that price
+        priced, as a peak priced under two prices does (`price_shares()`), and its
+        breakdown is that share of the whole's tier (``Charge.whole``); under one price,
+        its amount of the total. ``W`` counts the cycle's usage before the span
+        (``placed``); the pieces rated then were priced at the total known then. Each
+        piece depends on the total, so the streaming rater rates the group again whole
+        (`Crossed`) rather than on from a carried quantity. O(p + k) for p pieces and k
+        prices.
+        """
+        if group in self.carry:
+            raise Crossed(group)
+        position = self.start(group, members)
+        billables = [_exact_billable(piece) for piece in members]
+        total = position
+        for billable in billables:
+            total = _plus(total, billable)
+        whole = nearest(total)
+        above: dict[int, Fraction] = {}  # per price: amount(W) - amount(0)
+        for piece, billable in zip(members, billables, strict=True):
+            piece.before = position
+            piece.position = nearest(position)
+            position = _plus(position, billable)
+            piece.after = nearest(position)
+            piece.whole = whole
+            if whole <= 0:
+                piece.amount = ZERO
+                continue
+            price = piece.entry.price
+            share = above.get(id(price))
+            if share is None:
+                top = self.guard(piece, price, ZERO, whole, at=whole)
+                base = self.guard(piece, price, ZERO, whole, at=ZERO)
+                share = above[id(price)] = Fraction(top) - Fraction(base)
+            piece.amount = _decimal(Fraction(billable) / Fraction(total) * share)
+        self.ends[group] = total
+        if whole < 0:
+            self.below_zero(members, whole)
 
     def below_zero(self, members: list[_Piece], total: Decimal) -> None:
         """Report a group whose total is below zero: that part is priced at zero."""

@@ -123,6 +123,7 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
         # per group of a cycle the span starts inside: the quantity its usage before the
         # span reached (see place_before), where the span's pieces are priced on from
         self.placed: dict[GroupKey, Exact] = {}
+        self.shared: dict[tuple[int, str], bool] = {}  # see _Pricing.by_shares
         # usage that no plan or entry prices is not this rating's to report (place_before)
         self.quiet = False
 
