@@ -11,12 +11,14 @@ before at the new price's rates: 16 GB for -4.00. Worked by hand in the comments
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._drawn_streams import drawn_stream
 
 import ratekit as rk
 
@@ -180,3 +182,34 @@ def test_the_month_costs_each_prices_share_of_its_total(
             Fraction(0),
         )
     assert sum((Fraction(c.amount) for c in rating.charges), Fraction(0)) == want
+
+
+@settings(max_examples=max(LAWS // 10, 50), deadline=None)
+@given(
+    usage=st.lists(st.tuples(st.integers(0, 30), st.integers(1, 40)), min_size=1, max_size=6),
+    data=st.data(),
+)
+def test_the_streams_lines_add_up_to_the_month_rated_whole(
+    usage: list[tuple[int, int]], data: st.DataObject
+) -> None:
+    # Samples fed in drawn batches, statements at drawn watermarks, restores: the lines
+    # end where one batch rate() of the month is, whatever the total knew at each.
+    egress = rk.Meter("eg", "GB", rk.Discrete())
+    samples = [
+        rk.Sample(
+            "acme",
+            "ip",
+            "eg",
+            rk.Span.from_us(MARCH.start_us, MARCH.end_us).start + timedelta(days=number, hours=12),
+            quantity,
+            id=f"s{index}",
+        )
+        for index, (number, quantity) in enumerate(usage)
+    ]
+    samples = data.draw(st.permutations(samples))
+    reports, lines = drawn_stream(
+        data, samples, plan(), [egress], MARCH.start_us, MARCH.end_us, 86_400_000_000, 8
+    )
+    assert not [a for report in reports for a in report.anomalies if a.kind == "too_late"]
+    batch = rk.rate(samples, plan(), span=MARCH, meters=[egress])
+    assert sum((line.amount for line in lines), Decimal(0)) == batch.total()
