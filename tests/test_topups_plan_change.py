@@ -110,6 +110,25 @@ def test_a_due_plan_does_not_hide_the_other_plans_rounding_shortfall() -> None:
     assert "b · commitment 5.00 reached by the exact spend 5.007; billed 5.00 - lines" in page
 
 
+def test_the_one_plan_that_falls_short_is_named_in_the_note() -> None:
+    # Minimum 50 each, prorated to half of March: 25.00. Both price vm under entry "e".
+    # plan a: 30 hours at 1 = 30.00 >= 25.00: no top-up, no part in the minimum line.
+    # plan b: 10 hours at 1 = 10.00 < 25.00: top-up 25.00 - 10.00 = 15.00.
+    # line vm · e 30 + 10 = 40.00; total 40.00 + 15.00 = 55.00.
+    # The cycle has two plans, so the one note says whose arithmetic it is: b's (it was
+    # printed without a plan, and read as the arithmetic of a commitment of 25 for March).
+    a = _plan("a", ["m0"], "0.01", "ROUND_HALF_EVEN", [rk.Minimum(50)], entry="e")
+    b = _plan("b", ["m0"], "0.01", "ROUND_HALF_EVEN", [rk.Minimum(50)], entry="e")
+    _, invoice = _bill(a, b, {"m0": "30"}, {"m0": "10"})
+    (minimum,) = _minimums(invoice)
+    assert (minimum.amount, invoice.total) == (Decimal("15.00"), Decimal("55.00"))
+    assert [c.plan for c in minimum.charges] == ["b"]
+    assert _notes(invoice) == ["b · commitment 25.00 - spent 10.00 = 15.00"]
+    assert "b · commitment 25.00 - spent 10.00 = 15.00" in invoice._repr_html_()
+    detailed = rk.bill(_bill(a, b, {"m0": "30"}, {"m0": "10"})[0], by_resource=True)[0]
+    assert _notes(detailed) == ["b · commitment 25.00 - spent 10.00 = 15.00"]
+
+
 def test_the_same_on_swiss_cash_rounding_floored() -> None:
     # 0.05, ROUND_FLOOR. plan a: 2 -> top-up 5 - 2 = 3.00.
     # plan b: 1.68 * 3 = 5.04 >= 5 exactly; floored to 0.05 each line is 1.65: 4.95,
@@ -157,8 +176,9 @@ def test_a_plans_lines_above_its_commitment_do_not_pay_for_the_others() -> None:
     # only a's top-up is on the line: b's zero one (its lines reach it) is not kept
     assert [c.plan for c in minimum.charges] == ["a"]
     assert minimum.spent == Decimal("5.007")
+    # two plans in the cycle: the note names the plan it is of, though only a's is on it
     assert _notes(invoice) == [
-        "commitment 5.00 reached by the exact spend 5.007; billed 5.00 - lines 4.98 = 0.02"
+        "a · commitment 5.00 reached by the exact spend 5.007; billed 5.00 - lines 4.98 = 0.02"
     ]
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "ROWS_SHOWN",
     "display_width",
     "invoice_period",
+    "invoice_plans",
     "invoice_quantum",
     "invoice_text",
     "line_notes",
@@ -167,15 +168,19 @@ def invoice_quantum(invoice: Invoice) -> Decimal | None:
     return max(charges, key=lambda charge: charge.span.start_us).quantum
 
 
-def line_notes(line: InvoiceLine, tiers: bool, plans: Sequence[Part] = ()) -> list[str]:
+def line_notes(
+    line: InvoiceLine, tiers: bool, plans: Sequence[Part] = (), *, named: bool = False
+) -> list[str]:
     """The lines printed under an invoice line: tiers, minimum arithmetic, shared part.
 
     ``plans``: a minimum line's plans' minimums as settled (`_topups.parts`); one note
-    each, named by its plan when the line holds two plans' (a plan change in the cycle).
+    each, named by its plan when the line holds two plans' or when ``named`` (the
+    invoice's cycle has more than one plan: `invoice_plans()`), so that after a plan
+    change the note of the one plan that fell short still says which plan it is.
     """
     if line.kind == "minimum" and plans:
         quantum = line.charges[0].quantum if line.charges else None
-        if len(plans) == 1:
+        if len(plans) == 1 and not named:
             return [_minimum_note(plans[0], quantum)]
         return [f"{_part_label(part, plans)} · {_minimum_note(part, quantum)}" for part in plans]
     if line.kind == "minimum" and line.commitment is not None and line.spent is not None:
@@ -191,6 +196,20 @@ def line_notes(line: InvoiceLine, tiers: bool, plans: Sequence[Part] = ()) -> li
         quantum = line.charges[0].quantum if line.charges else None
         return [tier_text(tier, quantum) for tier in line.tiers]
     return []
+
+
+def invoice_plans(invoice: Invoice) -> set[str]:
+    """The plans that priced an invoice's own charges (not the owner's plan of a part it holds).
+
+    More than one after a plan change within the cycle: its minimum notes then name
+    their plan. O(c) for c charges.
+    """
+    return {
+        charge.plan
+        for line in invoice.lines
+        if line.kind != "shared" or line.owner == invoice.account
+        for charge in line.charges
+    }
 
 
 def _part_label(part: Part, plans: Sequence[Part]) -> str:
@@ -356,6 +375,7 @@ def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
     rows: list[tuple[str, str, str, str]] = []
     notes: dict[int, list[str]] = {}
     settled = parts(invoice.lines, invoice.account)
+    named = len(invoice_plans(invoice)) > 1
     for index, line in enumerate(invoice.lines):
         rows.append(
             (
@@ -365,7 +385,7 @@ def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
                 plain(line.amount),
             )
         )
-        found = line_notes(line, tiers, settled.get(index, ()))
+        found = line_notes(line, tiers, settled.get(index, ()), named=named)
         if found:
             notes[len(rows) - 1] = [visible(note) for note in found]
     tail: list[tuple[str, str, str, str]] = []

@@ -26,6 +26,7 @@ from .render import (
     ROWS_SHOWN,
     charge_price,
     invoice_period,
+    invoice_plans,
     invoice_quantum,
     line_notes,
     line_quantity,
@@ -134,6 +135,7 @@ def invoice_html(invoice: Invoice) -> str:
         ),
     ]
     settled = parts(invoice.lines, invoice.account)
+    named = len(invoice_plans(invoice)) > 1
     for index, line in enumerate(invoice.lines):
         body.append(
             _row(
@@ -154,7 +156,7 @@ def invoice_html(invoice: Invoice) -> str:
         else:
             body.extend(
                 _row([_e(note), "", "", ""], css="note")
-                for note in line_notes(line, True, settled.get(index, ()))
+                for note in line_notes(line, True, settled.get(index, ()), named=named)
             )
     if invoice.credits:
         credit_quantum = invoice_quantum(invoice)
