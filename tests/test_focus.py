@@ -494,6 +494,22 @@ def test_a_shared_part_of_a_third_keeps_its_unit_price_and_the_exact_list_cost()
     assert [i.total for i in invoices] == [Decimal("0.01"), Decimal("0.02")]
 
 
+def test_a_charge_on_a_negative_zero_quantity_costs_a_plain_zero() -> None:
+    # -0 hours * 0.001 = -0.000 exactly (a Decimal zero keeps its sign): the cost
+    # columns say 0.00 (on the cent), as the invoice does, never -0.00
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm", rk.PerUnit("0.001"))]
+    )
+    usage = rk.UsageRow("acme", "vm", "vm-1", MARCH, MARCH, Decimal("-0"), "hour", {}, ())
+    rating = rk.rate([usage], plan, span=MARCH)
+    (row,) = rk.focus_rows(rating, provider="X")
+    costs = [
+        row[column] for column in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")
+    ]
+    assert costs == ["0.00"] * 4
+    assert str(rk.bill(rating)[0].lines[0].amount) == "0.00"
+
+
 def test_cost_columns_carry_no_trailing_zero_past_the_quantum():
     # A share of a half: 1 GB x 1/2 = 0.5 GB at 0.03 = 0.015 (a 60-digit division used to
     # leave zeros behind); a charge of 1.500 (30 x 0.050) is 1.50 on a quantum of 0.01,

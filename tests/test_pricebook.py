@@ -231,6 +231,18 @@ def test_quantum_comes_from_the_currency_unless_given() -> None:
         rk.Plan("p", "XTS", MONTHS, [])
 
 
+def test_an_amount_that_rounds_to_zero_is_a_plain_zero_never_a_negative_one() -> None:
+    # -0.004 on the cent: 0.4 of a cent below zero, half even -> 0 cents: 0.00, not -0.00
+    # (Decimal("-0.00") == 0, so the sign is read from the text). On 0.05, -0.02 is
+    # -0.4 quanta -> 0: 0.00 too; floored it is -1 quantum, -0.05, no zero.
+    assert str(rk.Plan("p", "EUR", MONTHS, []).round(Decimal("-0.004"))) == "0.00"
+    cash = rk.Plan("c", "CHF", MONTHS, [], quantum="0.05")
+    assert str(cash.round(Decimal("-0.02"))) == "0.00"
+    assert str(cash.round(Decimal("-0"))) == "0.00"
+    floor = rk.Plan("f", "CHF", MONTHS, [], quantum="0.05", rounding="ROUND_FLOOR")
+    assert str(floor.round(Decimal("-0.02"))) == "-0.05"
+
+
 def test_rounding_is_half_even_by_default_and_can_be_chosen() -> None:
     plan = rk.Plan("p", "EUR", MONTHS, [])
     # 0.125 -> 0.12 (half to even), 0.135 -> 0.14

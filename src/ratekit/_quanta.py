@@ -24,8 +24,9 @@ __all__ = ["on_quantum", "whole_quanta"]
 def on_quantum(value: Decimal, quantum: Decimal, rounding: str) -> Decimal:
     """``value`` rounded to a whole number of ``quantum`` (> 0) by the mode ``rounding``.
 
-    The result has the quantum's exponent, as `Decimal.quantize` gives for a power of ten
-    (a zero keeps the value's sign, as there). Raises `decimal.InvalidOperation` when the
+    The result has the quantum's exponent, as `Decimal.quantize` gives for a power of ten;
+    a zero is a plain zero (``-0.004`` on the cent is ``0.00``, never ``-0.00``: an amount
+    never shows a negative zero). Raises `decimal.InvalidOperation` when the
     result would have more than ratekit's 60 digits, as ``quantize`` does. O(digits).
 
     ```pycon
@@ -38,12 +39,15 @@ def on_quantum(value: Decimal, quantum: Decimal, rounding: str) -> Decimal:
     Decimal('0.50')
     >>> on_quantum(Decimal("-1.03"), Decimal("0.05"), "ROUND_DOWN")  # -20.6 -> -20
     Decimal('-1.00')
+    >>> on_quantum(Decimal("-0.004"), Decimal("0.01"), "ROUND_HALF_EVEN")  # not -0.00
+    Decimal('0.00')
 
     ```
     """
     digits = quantum.as_tuple().digits
     if digits == (1,):  # a power of ten: quantize is the rounding, and the fast one
-        return value.quantize(quantum, rounding=rounding, context=CONTEXT)
+        rounded = value.quantize(quantum, rounding=rounding, context=CONTEXT)
+        return rounded.copy_abs() if rounded.is_zero() else rounded
     units = Fraction(value) / Fraction(quantum)
     floor, past = divmod(units.numerator, units.denominator)
     twice = 2 * past
@@ -73,8 +77,8 @@ def on_quantum(value: Decimal, quantum: Decimal, rounding: str) -> Decimal:
         raise decimal.InvalidOperation(
             f"{value} on the quantum {quantum} has more than {MAX_DIGITS} digits"
         )
-    rounded = CONTEXT.multiply(Decimal(count), quantum)  # exact: at most 60 digits
-    return rounded.copy_negate() if count == 0 and value.is_signed() else rounded
+    # exact (at most 60 digits); a count of 0 gives a plain zero, the quantum being > 0
+    return CONTEXT.multiply(Decimal(count), quantum)
 
 
 def whole_quanta(value: Decimal, quantum: Decimal) -> bool:

@@ -80,8 +80,12 @@ def visible(text: str) -> str:
 
 
 def plain(value: Decimal) -> str:
-    """A Decimal in plain notation, with the digits it has (``1E+1`` -> ``10``)."""
-    return format(value, "f")
+    """A Decimal in plain notation, with the digits it has (``1E+1`` -> ``10``).
+
+    A zero prints without a sign (``-0.000`` -> ``0.000``): no view or export shows a
+    negative zero.
+    """
+    return format(value.copy_abs() if value.is_zero() else value, "f")
 
 
 def _rounded(value: Decimal) -> Decimal:
