@@ -70,6 +70,23 @@ def test_endless_columns_beside_generators_are_read_no_further_than_a_round() ->
     )
 
 
+def test_one_sized_column_that_is_no_list_bounds_endless_generators() -> None:
+    # the condition the docs state: at least one column ends. Here only at_us does, a
+    # range (sized, not a list): it tells 2 values, so the endless columns are read to
+    # 2 + 1 values, and one more says each goes on: "at least 4"
+    with pytest.raises(rk.RatekitTypeError) as raised:
+        rk.RecordBatch.from_columns(
+            events={
+                "account": itertools.repeat("a"),
+                "resource": itertools.repeat("r"),
+                "at_us": range(T0, T0 + 2),
+            }
+        )
+    assert str(raised.value) == DIFFER.format(
+        "{'account': 'at least 4', 'resource': 'at least 4', 'at_us': 2}"
+    )
+
+
 @pytest.mark.parametrize(
     ("account", "resource", "lengths"),
     [

@@ -259,7 +259,9 @@ class RecordBatch:
         a dict view (which have no record order): a list, a tuple, a generator, a numpy
         array, a pandas Series. Columns that are not lists or tuples are read side by
         side, none further than one value past the others' length (a column that never
-        ends is refused as one of another length). Its values pass the
+        ends is refused as one of another length), provided at least one column ends (a
+        sized one, or an iterator that stops): columns that are all endless generators
+        are read until memory runs out, as no row limit is imposed. Its values pass the
         friendly constructors' rules: a ``str`` subclass (``numpy.str_``) is a string, an
         ``int`` subclass an int, a ``float`` subclass (``numpy.float64``) a float where a
         float is accepted; ``bool`` is no int; a numpy integer is refused as
