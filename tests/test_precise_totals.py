@@ -1,7 +1,8 @@
 """An invoice's ``precise_total`` (and a line's ``precise``) is the exact sum of its charges.
 
 The same exact sum as [`Rating.total()`]: never cut at ratekit's 60 digits, and read back
-from its row. Worked with the docs' prorated fees (pricing.md, "Exact proration").
+from its row. A part of a shared charge counts as allocated (an exact share is in general
+no decimal). Worked with the docs' prorated fees (pricing.md, "Exact proration").
 """
 
 from __future__ import annotations
@@ -109,3 +110,47 @@ def test_precise_total_is_the_exact_sum_of_the_charges(quantities: list[int], da
     exact = sum((Fraction(c.amount) for c in rating.charges), Fraction(0))
     assert Fraction(invoice.precise_total) == exact == Fraction(rating.total())
     assert sum((Fraction(line.precise) for line in invoice.lines), Fraction(0)) == exact
+
+
+def test_a_shared_part_counts_as_allocated_since_an_exact_share_is_no_decimal() -> None:
+    # acme's image costs 1000 GB * 0.01 = 10.00 exactly, shared in thirds among acme,
+    # beta and gamma. An exact third is 10/3 = 3.333..., which no Decimal holds: the
+    # parts are the whole 10.00 allocated on the cent, 3.34 + 3.33 + 3.33 = 10.00, and
+    # each precise_total is its part (acme's own lines hold none of the shared charge).
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    plan = rk.Plan(
+        "d", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("i", "gb", rk.PerUnit("0.01"))]
+    )
+    rows = [rk.UsageRow("acme", "gb", "img", march, march, 1000, "GB", {}, ())]
+    share = rk.Share("acme", "img", {"acme": 1, "beta": 1, "gamma": 1})
+    rating = rk.rate(rows, plan, span=march, shares=[share])
+    invoices = rk.bill(rating)
+    exact = Fraction(rating.total()) / 3
+    assert exact == Fraction(10, 3)
+    assert exact.denominator == 3  # a factor other than 2 and 5: no finite decimal
+    assert all(Fraction(invoice.precise_total) != exact for invoice in invoices)
+    assert [invoice.precise_total for invoice in invoices] == [
+        Decimal("3.34"),
+        Decimal("3.33"),
+        Decimal("3.33"),
+    ]
+    assert all(
+        abs(Fraction(invoice.precise_total) - exact) < Fraction(1, 100) for invoice in invoices
+    )
+    # 3.34 + 3.33 + 3.33 = 10.00 = Rating.total(): the whole, on the cent, is exact here
+    assert sum((Fraction(i.precise_total) for i in invoices), Fraction(0)) == 10
+    # 1005 GB at 0.001 = 1.005; halves of the whole rounded once (1.00): 0.50 each, so
+    # the precise totals add up to 1.00, not to Rating.total()'s exact 1.005, and beta's
+    # Rating.total() is 0: its charge is acme's
+    rows = [rk.UsageRow("acme", "gb", "img", march, march, 1005, "GB", {}, ())]
+    priced = rk.Plan(
+        "d", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("i", "gb", rk.PerUnit("0.001"))]
+    )
+    halves = rk.rate(
+        rows, priced, span=march, shares=[rk.Share("acme", "img", {"acme": 1, "beta": 1})]
+    )
+    totals = [Fraction(invoice.precise_total) for invoice in rk.bill(halves)]
+    assert totals == [Fraction(1, 2), Fraction(1, 2)]
+    assert Fraction(halves.total()) == Fraction(201, 200)
+    assert sum(totals, Fraction(0)) == Fraction(halves.total()) - Fraction(1, 200)
+    assert halves.total(account="beta") == 0

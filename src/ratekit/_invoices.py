@@ -287,7 +287,10 @@ class Invoice:
     ``subtotal`` is the sum of the lines' rounded amounts (what the text shows);
     ``credits`` what each credit available to the invoice paid and has left;
     ``total`` what is left to pay: ``subtotal`` minus the credits applied, never below
-    zero. ``precise_total`` is the exact sum of the account's own charges.
+    zero. ``precise_total`` is the exact sum of the lines' ``precise``: the account's own
+    charges exactly, and a part of a shared charge as allocated (an exact share, such as
+    a third, is in general no decimal), so it is ``Rating.total()`` of the account's
+    cycle only where none of its charges is shared.
     ``str(invoice)`` (or [`to_text()`][ratekit.Invoice.to_text]) is a plain-text table; in a notebook the
     invoice shows as an HTML table.
 
