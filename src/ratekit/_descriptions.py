@@ -19,7 +19,7 @@ import itertools
 import math
 import sys
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Final
 
@@ -235,7 +235,7 @@ def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind 
             return value
         return _FrozenList(
             _attribute_value(item, label, f"{path}[{index}]", depth + 1)
-            for index, item in enumerate(value)
+            for index, item in enumerate(_listed(value, f"{label} attribute {path!r}"))
         )
     raise RatekitTypeError(
         f"{label} attribute {path!r} must be a str, int, Decimal, float, bool, None, a mapping "
@@ -267,6 +267,24 @@ def _items(value: Mapping[object, object], what: str) -> list[tuple[object, obje
     if len(items) > MAX_KEYS:
         raise _too_many(what)
     return items
+
+
+def _listed(value: list[object] | tuple[object, ...], what: str) -> Iterable[object]:
+    """The items of a caller's list or tuple, read once.
+
+    A plain ``list`` or ``tuple`` is read directly. A subclass runs the caller's code
+    (``__iter__``, ``__getitem__``): an error raised there becomes a
+    [`RatekitTypeError`][ratekit.RatekitTypeError] naming ``what``.
+    """
+    if type(value) is list or type(value) is tuple:
+        return value
+    try:
+        return list(value)
+    except Exception as error:  # the caller's list may raise anything
+        raise RatekitTypeError(
+            f"{what} could not be read: its list ({type(value).__name__}) raised "
+            f"{type(error).__name__}: {error}; give a list whose items can be read."
+        ) from error
 
 
 def _too_many(what: str) -> BadRecordError:

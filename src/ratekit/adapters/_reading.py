@@ -4,7 +4,9 @@ Every adapter reads dicts and lists through these helpers, so a missing or malfo
 field raises [`BadRecordError`][ratekit.BadRecordError] naming where it is in the input
 (``resources[3].entity.state``), what was found and what would be accepted. Nothing else
 escapes: a record that ratekit itself refuses (an instant without an offset) is re-raised
-with the same position in front.
+with the same position in front, and a caller's own object that raises when it is read
+(a mapping other than a dict, a list subclass, a ``str`` subclass) is read once, at the
+door, where its failure becomes a `BadRecordError` naming its position, the error chained.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from decimal import Decimal
 from typing import Final, TypeVar
 
 from ratekit._decimals import to_decimal
+from ratekit._descriptions import MAX_KEYS, plain_str
 from ratekit._instants import check_fraction, to_us
 from ratekit._values import collection
 from ratekit.errors import BadRecordError, RatekitError, RatekitTypeError
@@ -31,12 +34,14 @@ __all__ = [
     "collect",
     "count",
     "entries",
+    "failed",
     "instant",
     "mapping",
     "meter_named",
     "meters_by_name",
     "number",
     "optional_text",
+    "raised",
     "reading",
     "show",
     "skipping",
@@ -97,10 +102,49 @@ def at(position: Position, key: str | int) -> Position:
     return f"{position}.{key}" if position else key
 
 
+def raised(error: Exception) -> str:
+    """What a caller's object raised, as a message shows it: its type and (short) message."""
+    try:
+        said = str(error)
+    except Exception:  # the exception's own __str__ may raise too
+        said = "(its message could not be read)"
+    if len(said) > 80:
+        said = said[:77] + "..."
+    return f"{type(error).__name__}: {said}"
+
+
+def failed(what: str, where: Position, holder: object, error: Exception) -> BadRecordError:
+    """The error for a caller's object (``holder``, at ``where``) that raised ``error`` when read."""
+    accepted = "a mapping whose items can be read, such as a dict"
+    if not isinstance(holder, Mapping):
+        accepted = "a list whose items can be read"
+    kind = "mapping" if isinstance(holder, Mapping) else "list"
+    return BadRecordError(
+        f"{what} {where or 'the input'} could not be read: its {kind} "
+        f"({type(holder).__name__}) raised {raised(error)}; give {accepted}."
+    )
+
+
 def mapping(value: object, position: Position, what: str) -> Mapping[str, object]:
-    """``value`` as a JSON object, or BadRecordError naming ``position``."""
-    if isinstance(value, Mapping):
+    """``value`` as a JSON object, or BadRecordError naming ``position``.
+
+    A ``dict`` is taken as it is; any other mapping runs the caller's code, so it is read
+    once, here, into a dict (at most `MAX_KEYS` items): an error it raises names ``position``.
+    """
+    if type(value) is dict:
         return value
+    if isinstance(value, Mapping):
+        try:
+            items = list(itertools.islice(value.items(), MAX_KEYS + 1))
+            read = dict(items)
+        except Exception as error:  # the caller's mapping may raise anything
+            raise failed(what, position, value, error) from error
+        if len(read) > MAX_KEYS:
+            raise BadRecordError(
+                f"{what} {position or 'the input'} holds more than {MAX_KEYS:,} items (or "
+                "never ends); a record is a JSON object of a few fields."
+            )
+        return read
     where = position or "the input"
     raise BadRecordError(f"{what} {where} must be a JSON object (a dict), not {show(value)}.")
 
@@ -116,7 +160,7 @@ def text(data: Mapping[str, object], key: str, position: Position, what: str) ->
     """The non-empty string at ``data[key]``."""
     value = _get(data, key)
     if isinstance(value, str) and value:
-        return value
+        return plain_str(value)  # a subclass's methods (__eq__, __hash__) stay out
     where = at(position, key)
     if value is _ABSENT:
         raise BadRecordError(f"{what} {where} is missing; it must be a non-empty string.")
@@ -128,10 +172,10 @@ def optional_text(
 ) -> str | None:
     """The string at ``data[key]``, or None when it is absent, null or empty."""
     value = _get(data, key)
-    if value is _ABSENT or value is None or value == "":
+    if value is _ABSENT or value is None:
         return None
     if isinstance(value, str):
-        return value
+        return plain_str(value) or None
     raise BadRecordError(f"{what} {at(position, key)} must be a string or null, not {show(value)}.")
 
 
@@ -198,6 +242,8 @@ def instant(
             f"{what} {where} must be an ISO-8601 instant like '2026-03-02T08:00:00Z', "
             f"not {show(value)}."
         )
+    if isinstance(value, str):
+        value = plain_str(value)
     if isinstance(value, str) and value != value.upper():
         # RFC 3339 (CloudEvents' time, most JSON APIs) allows a lower-case 't' and 'z';
         # an instant that does not read so is refused as it was written
@@ -228,23 +274,48 @@ def entries(
     """The records of ``feed`` with their positions, in the feed's order.
 
     ``feed`` is a list of records, or (with ``page_key``) one page ``{page_key: [...]}``
-    or a list of such pages, read in order.
+    or a list of such pages, read in order. A feed or page that raises when it is read
+    (its own ``__iter__`` or ``__getitem__``) is refused naming its position.
     """
-    if page_key is not None and isinstance(feed, Mapping) and page_key in feed:
-        yield from entries(feed[page_key], at(position, page_key), what)
-        return
+    if page_key is not None and isinstance(feed, Mapping):
+        page = mapping(feed, position, what)
+        if page_key in page:
+            yield from entries(page[page_key], at(position, page_key), what)
+            return
     if isinstance(feed, Mapping | str | bytes) or not isinstance(feed, Sequence):
         accepted = "a list of records"
         if page_key is not None:
             accepted += f", a page {{'{page_key}': [...]}} or a list of pages"
         where = f" {position}" if position else ""
         raise BadRecordError(f"{what} feed{where} must be {accepted}, not {show(feed)}.")
-    for index, item in enumerate(feed):
+    for index, item in _listed(feed, position, what):
         where = at(position, index)
-        if page_key is not None and isinstance(item, Mapping) and page_key in item:
-            yield from entries(item[page_key], at(where, page_key), what)
+        if page_key is not None and isinstance(item, Mapping):
+            record = mapping(item, where, what)
+            if page_key in record:
+                yield from entries(record[page_key], at(where, page_key), what)
+            else:
+                yield where, record
         else:
             yield where, mapping(item, where, what)
+
+
+def _listed(feed: Sequence[object], position: Position, what: str) -> Iterator[tuple[int, object]]:
+    """The items of ``feed`` with their indices; an error its own code raises names the index."""
+    index = 0
+    try:
+        iterator = iter(feed)
+    except Exception as error:  # a list subclass's own __iter__ may raise anything
+        raise failed(what, position, feed, error) from error
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        except Exception as error:  # ... or its __getitem__, on any item
+            raise failed(what, at(position, index), feed, error) from error
+        yield index, item
+        index += 1
 
 
 def build(position: Position, make: Callable[[], T]) -> T:
@@ -273,7 +344,7 @@ def collect(
 
 def skipping(unknown: object, argument: str) -> bool:
     """Whether ``unknown`` (``"error"`` or ``"skip"``, the argument named ``argument``) skips."""
-    if unknown not in {"error", "skip"}:
+    if not isinstance(unknown, str) or plain_str(unknown) not in {"error", "skip"}:
         raise RatekitTypeError(f"{argument} must be 'error' or 'skip', not {show(unknown)}.")
     return unknown == "skip"
 
@@ -281,7 +352,15 @@ def skipping(unknown: object, argument: str) -> bool:
 def meters_by_name(meters: Iterable[Meter], argument: str) -> dict[str, Meter]:
     """The meters by name; anything but a `Meter` is refused naming ``argument``."""
     found: dict[str, Meter] = {}
-    for meter in collection(meters, argument):  # one Meter, or None, is no list of them
+    given = collection(meters, argument)  # one Meter, or None, is no list of them
+    try:
+        listed = list(given)
+    except Exception as error:  # the caller's iterable may raise anything
+        raise RatekitTypeError(
+            f"{argument} could not be read: its {type(given).__name__} raised "
+            f"{raised(error)}; give a list of Meter values."
+        ) from error
+    for meter in listed:
         if not isinstance(meter, Meter):
             raise RatekitTypeError(f"{argument} must be Meter values, not {show(meter)}.")
         found[meter.name] = meter

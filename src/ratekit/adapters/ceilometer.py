@@ -393,6 +393,19 @@ def _sample(
     )
 
 
+def _metadata(metadata: object, where: r.Position) -> dict[str, object]:
+    """A sample's resource metadata (found at ``where``) as a description, in Nova's words.
+
+    Its ``flavor`` object is read here too (`flavor_by_name` reads its fields), so a
+    caller's own mapping that raises when it is read is refused naming its position.
+    """
+    described = description(r.mapping(metadata, where, _SAMPLE), where)
+    flavor = described.get("flavor")
+    if isinstance(flavor, Mapping):
+        described["flavor"] = r.mapping(flavor, r.at(where, "flavor"), _SAMPLE)
+    return nova_state(flavor_by_name(described))
+
+
 _GNOCCHI: Final = (
     "Gnocchi's measures, aggregates and resources are not read (a measure carries no "
     "project, resource or unit); read Ceilometer's samples instead, as its publisher sends "
@@ -405,9 +418,9 @@ _MEASURE: Final = 3
 
 def _gnocchi_shape(item: object) -> str | None:
     """What Gnocchi shape ``item`` is (a measure, a resource), or None."""
-    if isinstance(item, list | tuple) and len(item) == _MEASURE:
+    if (type(item) is list or type(item) is tuple) and len(item) == _MEASURE:
         return "measure [timestamp, granularity, value]"
-    if not isinstance(item, Mapping) or any(name in item for name in _SAMPLE_NAMES):
+    if type(item) is not dict or any(name in item for name in _SAMPLE_NAMES):
         return None
     if "granularity" in item or ("timestamp" in item and "value" in item):
         return "measure {'timestamp': ..., 'value': ...}"
@@ -417,12 +430,17 @@ def _gnocchi_shape(item: object) -> str | None:
 
 
 def _refuse_gnocchi(feed: object) -> None:
-    """Raise naming Gnocchi if ``feed`` (or one of its items) is in one of its shapes. O(n)."""
-    if isinstance(feed, Mapping):
+    """Raise naming Gnocchi if ``feed`` (or one of its items) is in one of its shapes. O(n).
+
+    Only plain JSON (dicts, lists, tuples) is looked at: a caller's own mapping or list
+    subclass runs its own code, so it is left to `r.entries`, which refuses what cannot be
+    read by its position.
+    """
+    if type(feed) is dict:
         if "measures" in feed:
             raise BadRecordError(f"{_SAMPLE} feed is Gnocchi's aggregates ('measures'): {_GNOCCHI}")
         return
-    if isinstance(feed, list | tuple):
+    if type(feed) is list or type(feed) is tuple:
         for index, item in enumerate(feed):
             shape = _gnocchi_shape(item)
             if shape is not None:
@@ -475,11 +493,7 @@ def samples(
         meta_key = "metadata" if "resource_metadata" not in item else "resource_metadata"
         where = r.at(position, meta_key)
         metadata = item.get(meta_key) if describe else None
-        attributes = (
-            nova_state(flavor_by_name(description(r.mapping(metadata, where, _SAMPLE), where)))
-            if metadata is not None
-            else {}
-        )
+        attributes = _metadata(metadata, where) if metadata is not None else {}
         read.append((sample, attributes, where))
     found = updates(read) if describe else {}
     records: list[Sample | Event] = []

@@ -44,6 +44,7 @@ from typing import Final, Literal
 
 import attrs
 
+from ratekit._descriptions import plain_str
 from ratekit._instants import format_us
 from ratekit._paths import MISSING, lookup
 from ratekit.errors import BadRecordError, RatekitTypeError
@@ -71,11 +72,27 @@ def _reference(value: object, field: str) -> str:
     )
 
 
+def _spec_items(value: Mapping[object, object], field: str) -> tuple[tuple[object, object], ...]:
+    """The items of a caller's mapping given as the Spec's ``field``, read once."""
+    try:
+        return tuple(value.items())
+    except Exception as error:  # the caller's mapping may raise anything
+        raise RatekitTypeError(
+            f"Spec {field} could not be read: its mapping ({type(value).__name__}) raised "
+            f"{r.raised(error)}; give a mapping whose items can be read, such as a dict."
+        ) from error
+
+
 def _meters(value: object) -> tuple[tuple[str, str], ...]:
-    if isinstance(value, Mapping) and value:
-        pairs = tuple(value.items())
-        if all(isinstance(k, str) and k and isinstance(v, str) and v for k, v in pairs):
-            return tuple(sorted(pairs))
+    if isinstance(value, Mapping):
+        pairs = _spec_items(value, "meters")
+        named = [
+            (plain_str(k), plain_str(v))
+            for k, v in pairs
+            if isinstance(k, str) and k and isinstance(v, str) and v
+        ]
+        if pairs and len(named) == len(pairs):
+            return tuple(sorted(named))
     raise RatekitTypeError(
         "Spec meters must be a non-empty mapping of CloudEvents types to meter names, "
         f"like {{'com.example.tokens': 'llm.tokens'}}, not {r.show(value)}."
@@ -88,7 +105,7 @@ def _quantity(
     if not isinstance(value, Mapping):
         return _reference(value, "quantity")
     places: dict[str, str] = {}
-    for key, where in value.items():
+    for key, where in _spec_items(value, "quantity"):
         if not isinstance(key, str) or not key:
             raise RatekitTypeError(
                 f"Spec quantity keys must be CloudEvents types, not {r.show(key)}."
@@ -152,11 +169,11 @@ class Spec:
         kind: SampleKind = "delta",
         unknown: Literal["error", "skip"] = "error",
     ) -> None:
-        if kind not in SAMPLE_KINDS:
+        if not isinstance(kind, str) or plain_str(kind) not in SAMPLE_KINDS:
             raise RatekitTypeError(
                 f"Spec kind must be 'delta', 'counter' or 'gauge', not {r.show(kind)}."
             )
-        if unknown not in {"error", "skip"}:
+        if not isinstance(unknown, str) or plain_str(unknown) not in {"error", "skip"}:
             raise RatekitTypeError(
                 f"Spec unknown must be 'error' or 'skip', not {r.show(unknown)}."
             )
@@ -166,8 +183,8 @@ class Spec:
             _quantity(quantity, pairs),
             _reference(account, "account"),
             _reference(resource, "resource"),
-            kind,
-            unknown,
+            next(known for known in SAMPLE_KINDS if known == plain_str(kind)),
+            "skip" if plain_str(unknown) == "skip" else "error",
         )
 
     def __repr__(self) -> str:
@@ -195,7 +212,13 @@ def _resolve(
                 f"(a 'data' object) can be read for {reference!r}."
             )
         data_map = r.mapping(data, r.at(position, "data"), _WHAT) if data is not MISSING else {}
-        value = lookup(data_map, reference[len(_DATA) :])
+        try:
+            value = lookup(data_map, reference[len(_DATA) :])
+        except Exception as error:  # a caller's mapping or list on the path may raise anything
+            raise BadRecordError(
+                f"{_WHAT} {where} could not be read: an object on its path raised "
+                f"{r.raised(error)}; give data as json.loads() gives it (dicts and lists)."
+            ) from error
     if value is MISSING:
         raise BadRecordError(f"{_WHAT} {where} is missing; the spec reads it.")
     return value, where

@@ -60,6 +60,7 @@ from collections.abc import Mapping
 from typing import Final, Literal
 
 from ratekit._decimals import INT_HIGH
+from ratekit._descriptions import plain_str
 from ratekit._instants import format_us
 from ratekit.errors import BadRecordError
 from ratekit.policies import Meter, OnOff
@@ -99,7 +100,7 @@ def _description(item: Mapping[str, object]) -> dict[str, object]:
         if not isinstance(key, str) or key in _BOOKKEEPING:
             continue
         if isinstance(value, str) and key == "entity":
-            attributes[key] = value.removeprefix(":")
+            attributes[key] = plain_str(value).removeprefix(":")
         elif value is not None:
             attributes[key] = value  # Event checks and freezes it (a float through its repr)
     return attributes
@@ -166,7 +167,7 @@ def usage_events(feed: object, *, order: Literal["time", "version"] = "time") ->
         ...
         ratekit.BadRecordError: Exoscale usage event [0].action is 'reboot'; expected one of 'create', 'start', 'stop', 'destroy'.
     """
-    if order not in {"time", "version"}:
+    if not isinstance(order, str) or plain_str(order) not in {"time", "version"}:
         raise BadRecordError(f"order must be 'time' or 'version', not {r.show(order)}.")
-    by_version = order == "version"
+    by_version = plain_str(order) == "version"
     return [_event(item, position, by_version) for position, item in r.entries(feed, "", _WHAT)]
