@@ -298,6 +298,37 @@ def test_from_ranges_rejects_gaps_overlaps_and_bad_ranges(
         rk.Graduated.from_ranges(ranges)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("model", [rk.Graduated, rk.Volume])
+@pytest.mark.parametrize(
+    ("ranges", "index", "written"),
+    [
+        ([("\uff11-5", 1), ("6+", 2)], 0, "'\uff11-5'"),  # fullwidth one
+        ([("1-5", 1), ("\u0666-10", 2), ("11+", 3)], 1, "'\u0666-10'"),  # Arabic-Indic six
+        ([("1-\uff15", 1), ("6+", 2)], 0, "'1-\uff15'"),  # fullwidth five
+        ([("1-5", 1), ("\u0666+", 2)], 1, "'\u0666+'"),
+        ([("1-" + "9" * 31, 1)], 0, "'1-" + "9" * 31 + "'"),  # past what a Tier holds
+    ],
+)
+def test_from_ranges_reads_ascii_digits_only(
+    model: type[rk.Graduated] | type[rk.Volume], ranges: list[object], index: int, written: str
+) -> None:
+    # Tier("\uff11") is refused: a range of other scripts' digits is refused alike
+    with pytest.raises(rk.BadPriceError) as caught:
+        model.from_ranges(ranges)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        f"{model.__name__}.from_ranges ranges[{index}] range {written} is not an inclusive "
+        "integer range; write 'first-last' (e.g. '1-5') or 'first+' for the open last range "
+        "(e.g. '11+') in plain ASCII digits (no other scripts' digits), or a tuple "
+        "(first, last or None)."
+    )
+
+
+def test_from_ranges_refuses_a_range_too_long_to_read_as_an_integer() -> None:
+    # 5,000 digits: beyond int()'s limit on text, refused by the door, not a ValueError
+    with pytest.raises(rk.BadPriceError, match=r"is not an inclusive integer range"):
+        rk.Graduated.from_ranges([("1" * 5_000 + "+", 1)])
+
+
 # -- Volume -----------------------------------------------------------------------------
 
 

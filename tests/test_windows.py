@@ -370,6 +370,18 @@ def test_within_refuses_values_that_are_not_spans() -> None:
         rk.windows.weekends(tz="UTC").within((0, 1))  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("written", ["\u0662:00", "22:\uff10\uff10", "\u0968\u0968:00"])
+def test_a_time_of_day_is_read_in_ascii_digits_only(written: str) -> None:
+    # Arabic-Indic two, fullwidth zeros, Devanagari twos: refused, as a Tier refuses them
+    with pytest.raises(rk.BadCalendarError) as caught:
+        rk.windows.daily(written, "06:00", tz="UTC")
+    assert str(caught.value) == (
+        f"daily window start {written!r} is not a time of day; write it as 'HH:MM' or "
+        "'HH:MM:SS' in plain ASCII digits between '00:00' and '23:59:59', e.g. '22:00' (or "
+        "give a datetime.time without tzinfo or microseconds)."
+    )
+
+
 def test_window_errors_name_the_value() -> None:
     with pytest.raises(
         rk.BadCalendarError, match=r"daily window start '25:00' is not a time of day"

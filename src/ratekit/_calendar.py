@@ -87,7 +87,7 @@ _WEEKDAY_NAMES: Final = (
     "saturday",
     "sunday",
 )
-_TIME_OF_DAY: Final = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+_TIME_OF_DAY: Final = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?$")
 
 
 def day_ordinal(t_us: int) -> int:
@@ -199,8 +199,8 @@ def parse_time_of_day(value: object, what: str) -> int:
             return int(hours) * 3_600 + int(minutes) * 60 + int(seconds or 0)
     raise BadCalendarError(
         f"{what} {value!r} is not a time of day; write it as 'HH:MM' or 'HH:MM:SS' "
-        "between '00:00' and '23:59:59', e.g. '22:00' (or give a datetime.time without "
-        "tzinfo or microseconds)."
+        "in plain ASCII digits between '00:00' and '23:59:59', e.g. '22:00' (or give a "
+        "datetime.time without tzinfo or microseconds)."
     )
 
 

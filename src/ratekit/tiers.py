@@ -284,7 +284,9 @@ def _check_bound(model: str, tiers: tuple[Tier, ...], quantity: Decimal) -> None
         )
 
 
-_RANGE: Final = re.compile(r"^\s*(\d+)\s*(?:[-\u2013]\s*(\d+)|(\+))\s*$")
+#: An inclusive range in plain ASCII digits (other scripts' digits are refused, as `Tier`
+#: refuses them), at most 30 of them: a bound from 1E+30 on is refused by `Tier` anyway.
+_RANGE: Final = re.compile(r"^\s*([0-9]{1,30})\s*(?:[-\u2013]\s*([0-9]{1,30})|(\+))\s*$")
 
 
 def _parse_range(model: str, index: int, span: object) -> tuple[int, int | None]:
@@ -292,9 +294,10 @@ def _parse_range(model: str, index: int, span: object) -> tuple[int, int | None]
         match = _RANGE.match(span)
         if match is None:
             raise BadPriceError(
-                f"{model}.from_ranges ranges[{index}] range {span!r} is not an inclusive "
+                f"{model}.from_ranges ranges[{index}] range {show(span)} is not an inclusive "
                 "integer range; write 'first-last' (e.g. '1-5') or 'first+' for the open "
-                "last range (e.g. '11+'), or a tuple (first, last or None)."
+                "last range (e.g. '11+') in plain ASCII digits (no other scripts' digits), "
+                "or a tuple (first, last or None)."
             )
         return int(match[1]), None if match[3] else int(match[2])
     if (
