@@ -109,7 +109,7 @@ def test_a_document_built_in_python_checks_its_lists_too() -> None:
     with pytest.raises(rk.RatekitTypeError) as caught:
         plandata.Document(meters=[rk.PerUnit("1")])  # type: ignore[list-item]
     assert str(caught.value) == (
-        "Document meters must be a list of Meter values, not tuple: (PerUnit('1'),)."
+        "Document meters must be a list of Meter values, but its item [0] is PerUnit: PerUnit('1')."
     )
     with pytest.raises(rk.RatekitTypeError, match=r"^Document plans must be a list of Plan"):
         plandata.Document(plans=[rk.cycles.monthly(tz="UTC")])  # type: ignore[list-item]

@@ -324,6 +324,17 @@ def test_assignments_of_one_account_must_not_overlap() -> None:
     )
 
 
+def test_open_ended_assignments_that_overlap_are_said_to_overlap_from_the_start_of_time() -> None:
+    # as price entries say it: no start is the start of time, not year 1
+    plan = rk.Plan("p", "EUR", MONTHS, [])
+    with pytest.raises(rk.BadPriceError) as error:
+        rk.rate([], [rk.Assignment("acme", plan), rk.Assignment("acme", plan)], span=MARCH)
+    assert str(error.value) == (
+        "account 'acme' is assigned plans 'p' and 'p' at once from the start of time; "
+        "an account has one plan at a time."
+    )
+
+
 def test_two_different_plans_under_one_id_are_refused_naming_it() -> None:
     # "p" at 1 an hour until 10 March, a different "p" at 5 after: the invoice lines read
     # "p · per unit: 9 * 1" and "p · per unit: 22 * 5", nothing tells the plans apart.

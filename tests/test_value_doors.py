@@ -121,7 +121,7 @@ VALUES: list[tuple[str, Callable[[], object], type[rk.RatekitError], str]] = [
         "Anomaly(record_ids=[1])",
         lambda: rk.Anomaly("duplicate", "seen twice", [1]),  # type: ignore[list-item]
         rk.RatekitTypeError,
-        "Anomaly record_ids must be a list of record ids (strings), not tuple: (1,).",
+        "Anomaly record_ids must be a list of record ids (strings), but its item [0] is int: 1.",
     ),
     (
         "Invoice(lines=None)",
@@ -305,6 +305,43 @@ def test_a_result_value_built_by_hand_is_checked_at_its_door(
     call: Callable[[], object], error: type[rk.RatekitError], message: str
 ) -> None:
     with pytest.raises(error) as caught:
+        call()
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: rk.UsageRow("acme", "vm", "vm-1", MARCH, MARCH, 1, "hour", {}, ["e1", 2]),
+            (
+                "UsageRow record_ids must be a list of record ids (strings), but its item [1] "
+                "is int: 2."
+            ),
+        ),
+        (
+            lambda: rk.UsageRow(
+                "acme", "vm", "vm-1", MARCH, MARCH, 1, "hour", {}, iter(["e1", None])
+            ),
+            (
+                "UsageRow record_ids must be a list of record ids (strings), but its item [1] "
+                "is NoneType: None."
+            ),
+        ),
+        (
+            lambda: rk.Anomaly("duplicate", "seen twice", ("e1", "e2", b"e3")),
+            (
+                "Anomaly record_ids must be a list of record ids (strings), but its item [2] "
+                "is bytes: b'e3'."
+            ),
+        ),
+    ],
+)
+def test_a_list_with_one_wrong_item_names_the_item_and_its_index(
+    call: Callable[[], object], message: str
+) -> None:
+    # the list as given, not the tuple it becomes: the wrong item and where it is
+    with pytest.raises(rk.RatekitTypeError) as caught:
         call()
     assert str(caught.value) == message
 

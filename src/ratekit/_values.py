@@ -381,9 +381,12 @@ def items(kind: type | tuple[type, ...], accepted: str) -> Validator:
         types = set(map(type, value))
         if not types or (isinstance(kind, type) and types == {kind}):
             return
-        for item in value:
-            if not isinstance(item, kind):
-                raise refused(instance, attribute, value, f"a list of {accepted}")
+        for index, item in enumerate(value):
+            if not isinstance(item, kind):  # named as given, not as the tuple it became
+                raise RatekitTypeError(
+                    f"{_field(instance, attribute)} must be a list of {accepted}, but its "
+                    f"item [{index}] is {type(item).__name__}: {_shown(item)}."
+                )
 
     return check
 

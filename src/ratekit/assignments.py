@@ -121,9 +121,11 @@ def _assignments_by_account(
         items.sort(key=lambda item: (item[0], item[1]))
         for (_, a_hi, a_plan), (b_lo, _, b_plan) in itertools.pairwise(items):
             if b_lo < a_hi:
+                # an assignment without a start holds from the start of time, as an entry
+                when = "from the start of time" if b_lo == MIN_US else f"from {format_us(b_lo)}"
                 raise BadPriceError(
                     f"account {account!r} is assigned plans {a_plan.id!r} and {b_plan.id!r} "
-                    f"at once from {format_us(b_lo)}; an account has one plan at a time."
+                    f"at once {when}; an account has one plan at a time."
                 )
     return by_account
 
