@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import time
+import typing
 from decimal import Decimal
 
 import pytest
@@ -242,3 +244,42 @@ def test_lazy_cycles_give_the_rows_of_eager_ones(
     long = rk.Span.from_us(base, base + 20 * 365 * DAY)
     lazy = rk.meter(records, [meter], span=long, cycle=DAILY, as_of=long.end)
     assert lazy.rows == eager.rows
+
+
+# -- cuts: as many as the pieces one call makes, each an instant ratekit represents --------
+
+
+def test_cuts_past_the_pieces_one_call_makes_are_refused_not_metered() -> None:
+    # A cut every microsecond of two seconds: 1,999,999 cuts, which used to make two
+    # million rows for one resource (11 s) where the cycles' limit refuses as many.
+    span = rk.Span("2026-03-02T00:00:00Z", "2026-03-02T00:00:02Z")
+    start = rk.Event("a", "vm", "2026-03-02T00:00:00Z", kind="start", id="e1")
+    endless = itertools.count(span.start_us + 1)  # never ends: read no further
+    for cuts in (range(span.start_us + 1, span.end_us), endless):
+        with pytest.raises(rk.BadSpanError) as caught:
+            call(records=[start], span=span, as_of=span.end, cuts={"runtime": cuts})
+        assert str(caught.value) == (
+            "cuts['runtime'] holds more than 1,000,000 instants: metering would cut one "
+            "resource's usage into more than the 1,000,000 pieces one call makes; give the "
+            "cuts inside the span only, or meter a shorter span."
+        )
+
+
+def test_a_cut_outside_the_instants_represented_or_unreadable_is_refused() -> None:
+    with pytest.raises(rk.BadTimeError) as caught:
+        call(cuts={"runtime": [10**20]})
+    assert str(caught.value).startswith(
+        "cuts['runtime'] instant 100000000000000000000 µs lies outside the instants ratekit "
+        "represents"
+    )
+
+    def broken() -> typing.Iterator[int]:
+        yield 1
+        raise RuntimeError("feed gone")
+
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        call(cuts={"runtime": broken()})
+    assert str(caught.value) == (
+        "cuts['runtime'] could not be read: RuntimeError: feed gone; give a list of instants "
+        "in epoch microseconds."
+    )

@@ -50,6 +50,7 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 import functools
+import itertools
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -64,13 +65,13 @@ from . import _normalize as _n
 from . import _timelines as _t
 from . import _values as _v
 from ._decimals import in_context
-from ._instants import format_us, to_us
+from ._instants import MAX_US, MIN_US, check_us, format_us, to_us
 from ._metering_cycle import checked as _checked_cycle
 from ._policy_results import failed as _policy_failed
 from ._resource_state import Pending
 from ._shown import show
 from ._text import plain_choice
-from ._window import _SPAN_KEY, CycleLike, _Window
+from ._window import _SPAN_KEY, MAX_PIECES, CycleLike, _Window
 from .errors import BadSpanError, RatekitError, RatekitTypeError
 from .policies import DeltaPolicy, Meter, Report, SamplePolicy, meters_of
 from .records import (
@@ -143,6 +144,11 @@ def meter(
       The span starts at the state's clock or later (before it, what the earlier call
       metered would be billed twice: [`BadSpanError`][ratekit.BadSpanError]), and
       ``state`` holds one state per resource ([`RatekitTypeError`][ratekit.RatekitTypeError]).
+      That holds for meters whose quantities add up (time, deltas, counters): a peak or a
+      mean is of the readings of its call's span, so the rows of calls that share a cycle
+      do not add up to the cycle's (readings of 10 and 20 in two calls are peaks of 10 and
+      20, where the cycle's is 20); meter such a meter's cycle in one call, or let a
+      [`Rater`][ratekit.Rater] keep the cycle.
     - Non-additive aggregations (see [`SamplePolicy`][ratekit.SamplePolicy]) are computed once
       per resource and cycle; their rows share the aggregate in proportion to time.
     - Events of a resource at one instant with no ``seq`` are ordered so that none is a
@@ -151,8 +157,8 @@ def meter(
       reason; [`Usage.accounted()`][ratekit.Usage.accounted] covers every id given.
     - Arguments of the wrong type raise [`RatekitTypeError`][ratekit.RatekitTypeError] naming them.
       Over a window of many cycles, cycles are found only where resources have usage;
-      cutting one resource's usage into more than 1,000,000 pieces raises
-      [`BadSpanError`][ratekit.BadSpanError].
+      cutting one resource's usage into more than 1,000,000 pieces (by its cycles, or
+      ``cuts`` of more instants than that) raises [`BadSpanError`][ratekit.BadSpanError].
 
     Cost: O(n log n) for n records, plus O(log c) per piece for c cut points; no attrs
     instance is built per record, only per row. A carried state that remembers records
@@ -299,13 +305,29 @@ class _Engine:
                     f"cuts[{name!r}] must be an iterable of instants in epoch microseconds, "
                     f"not {given!r}."
                 )
-            self.cuts[name] = list(given)  # read once: Usage.cuts keeps them
+            # Read once (Usage.cuts keeps them), at most one more than the pieces one call
+            # makes: more would cut a resource's usage past them, or never end.
+            try:
+                self.cuts[name] = list(itertools.islice(given, MAX_PIECES + 1))
+            except Exception as error:  # the caller's own iterable failed
+                raise RatekitTypeError(
+                    f"cuts[{name!r}] could not be read: {type(error).__name__}: {error}; give "
+                    "a list of instants in epoch microseconds."
+                ) from error
+            if len(self.cuts[name]) > MAX_PIECES:
+                raise BadSpanError(
+                    f"cuts[{name!r}] holds more than {MAX_PIECES:,} instants: metering would "
+                    f"cut one resource's usage into more than the {MAX_PIECES:,} pieces one "
+                    "call makes; give the cuts inside the span only, or meter a shorter span."
+                )
             for cut in self.cuts[name]:
                 if isinstance(cut, bool) or not isinstance(cut, int):
                     raise RatekitTypeError(
                         f"cuts[{name!r}] must hold instants in epoch microseconds (int), "
                         f"not {cut!r}."
                     )
+                if not MIN_US <= cut <= MAX_US:
+                    check_us(cut, f"cuts[{name!r}] instant")
         self.cycle = cycle
         self.state, self.through = _carried(state, span)
         self.late_before: int | None = None  # the current resource's late limit, if any
