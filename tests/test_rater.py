@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import gc
 import json
+import pickle
 import random
 from decimal import Decimal
 
@@ -403,6 +405,77 @@ def test_copy_copy_is_independent_too() -> None:
     other.feed([rk.Event("acme", "vm-1", "2026-03-02T12:00:00Z", kind="stop", id="e2")])
     assert other.statement("2026-03-03T00:00:00Z").total() == Decimal("1.20")  # 12 h
     assert rater.statement("2026-03-03T00:00:00Z").total() == Decimal("2.40")  # 24 h
+
+
+def _shared_steps() -> tuple[rk.Plan, list[rk.Meter], list[tuple[list[rk.Sample], str]]]:
+    daily = rk.cycles.daily(tz="UTC")
+    meters = [rk.Meter("gb", "GB", rk.Discrete()), rk.Meter("eg", "B", rk.Counter())]
+    tiers = rk.Volume([rk.Tier(13, "0.9"), rk.Tier(16, "3"), rk.Tier(None, "2.7")])
+    plan = rk.Plan(  # prices by total: the rater keeps each group's track of rows
+        "p",
+        "EUR",
+        daily,
+        [
+            rk.PriceEntry("gb", "gb", tiers),
+            rk.PriceEntry("eg", "eg", rk.Volume([rk.Tier(None, "0.5")])),
+            rk.PriceEntry(
+                "eg-b",
+                "eg",
+                rk.Volume([rk.Tier(10, "1.2"), rk.Tier(None, "3.3", flat=1)]),
+                start="2026-03-01T14:00:00Z",
+                priority=1,
+            ),
+        ],
+    )
+    steps = [
+        ([rk.Sample("c", "r3", "eg", "2026-03-03T04:43:00Z", 40, kind="counter", id="c9")],
+         "2026-03-03T12:03:00Z"),
+        ([rk.Sample("c", "r3", "eg", "2026-03-03T20:51:00Z", 62, kind="counter", id="c11")],
+         "2026-03-04T03:26:00Z"),
+        ([rk.Sample("c", "r3", "gb", "2026-03-04T14:25:00Z", 11, id="d1")],
+         "2026-03-05T00:00:00Z"),
+    ]  # fmt: skip
+    return plan, meters, steps
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_deep_copy_or_a_pickle_is_the_rater_once_the_original_is_gone(how: str) -> None:
+    # Copied member by member, the rater's indexes of its rows (by identity) pointed at
+    # the original's objects, and at others once it was freed: a deep copy's statement
+    # then lost an 11 GB delta and charged a counter's day again. Each step replaces the
+    # rater by its copy, the original freed.
+    # (Several times: the fault needed memory an earlier rater freed, reused.)
+    plan, meters, steps = _shared_steps()
+    rater = rk.Rater(plan, meters, start="2026-03-01T00:00:00Z")
+    for batch, watermark in steps[:2]:
+        rater.feed(batch)
+        rater.statement(watermark)
+    if how == "deepcopy":  # it shares the immutable records and rows, as copy() does
+        twin = copy.deepcopy(rater)
+        assert all(
+            mine is theirs
+            for mine, theirs in zip(twin._records.values(), rater._records.values(), strict=True)
+        )
+    else:  # it travels as its snapshot: restored, it keeps no index of another's objects
+        assert rater._line_members
+        travelled = pickle.loads(pickle.dumps(rater))
+        assert travelled.snapshot() == rater.snapshot()
+        assert travelled._line_members == {}
+    for _ in range(5):
+        start, horizon = "2026-03-01T00:00:00Z", dt.timedelta(days=2)
+        rater = rk.Rater(plan, meters, start=start, horizon=horizon)
+        never = rk.Rater(plan, meters, start=start, horizon=horizon)
+        for batch, watermark in steps:
+            rater.feed(batch)
+            never.feed(batch)
+            old = rater
+            rater = copy.deepcopy(old) if how == "deepcopy" else pickle.loads(pickle.dumps(old))
+            del old
+            gc.collect()
+            got, want = rater.statement(watermark), never.statement(watermark)
+            assert [(x.key, x.role, x.quantity, x.amount) for x in got.lines] == [
+                (x.key, x.role, x.quantity, x.amount) for x in want.lines
+            ]
 
 
 # -- state stays flat over cycles ------------------------------------------------------------

@@ -489,6 +489,18 @@ class Rater:
         """`copy.copy()` gives an independent copy too (see `copy()`): never shared state."""
         return self.copy()
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Rater:
+        """`copy.deepcopy()` gives `copy()`: its records, rows and plans are immutable values.
+
+        Copied member by member, the rater's indexes of them (by identity) would point at
+        the originals' objects, and at others once those are freed.
+        """
+        return self.copy()
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickled as its snapshot, with its plans and meters: unpickled, it is restored."""
+        return _restored, (self.snapshot(), self._engine.plans, self._engine.meters)
+
     def copy(self) -> Rater:
         """An independent copy: feeding or asking one does not change the other. O(m)."""
         other = object.__new__(Rater)
@@ -566,3 +578,10 @@ class Rater:
             f"as_of={format_us(self._as_of_us)!r}, {len(self._records)} records kept, "
             f"{len(self._state)} resources compacted)"
         )
+
+
+def _restored(
+    data: dict[str, Any], plans: Plan | Iterable[Assignment], meters: Iterable[Meter]
+) -> Rater:
+    """The rater a pickle holds: restored from its snapshot (see `Rater.__reduce__`)."""
+    return Rater.restore(data, plans, meters)
