@@ -86,9 +86,10 @@ def test_a_too_late_update_into_a_compacted_where_is_not_applied_and_says_so(
         "event 'u' (update) of 'x' of 'a' stamped 2026-03-01T12:00:00Z is older than every "
         "cycle the rater keeps (from 2026-03-03T00:00:00Z) and describes 'x' anew into the "
         "where {'entity': 'vm'} of an inventory compacted since (the last at "
-        "2026-03-02T00:00:00Z): batch rate() closes a running resource such an inventory "
-        "covers and does not list, and the compacted state keeps neither what it listed "
-        "nor what each such inventory made of the resource, so the event is not applied "
+        "2026-03-02T00:00:00Z): batch rate() closes a resource such an inventory covers "
+        "and does not list (a START after does not open it again), and the compacted state "
+        "keeps neither what it listed nor what each such inventory made of the resource, so "
+        "the event is not applied "
         "and 'x' is left as it stands. What it changes before 2026-03-03T00:00:00Z and from "
         "then on is not known here: compare with batch rate() over your stored records. It "
         "may be a replay of an event applied before and forgotten with its compacted cycle."
@@ -152,3 +153,27 @@ def test_the_last_inventory_per_scope_is_kept_and_travels_in_the_snapshot() -> N
         ["I", 1772344800000000, [], "last_seen", None, None, [["entity", "vm"]]],
         ["I", 1772409600000000, [], "snapshot", None, ["a"], [["entity", "vm"]]],
     ]
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_a_too_late_update_of_a_stopped_resource_into_a_where_is_not_applied(
+    restore: bool,
+) -> None:
+    # A database started 1 March 00:00, stopped 05:00 (5 hours); an inventory of the
+    # VMs of 2 March 00:00 lists none; started again 3 March 06:00 (kept). 1-2 March
+    # compacted; then an update of 1 March 12:00 makes it a VM: batch has the inventory
+    # cover the stopped VM and delete it, and the START of the 3rd does not open a
+    # deleted one: 5 hours in all. It used to be applied ("changes nothing metered"),
+    # the stream billing the START's 66 hours; now it is not, and says so.
+    stopped = rk.Event("a", "x", "2026-03-01T05:00:00Z", kind="stop", id="t")
+    again = rk.Event("a", "x", "2026-03-03T06:00:00Z", kind="start", id="s2")
+    records: list[Record] = [start(), stopped, vms([]), again]
+    late = update({"entity": "vm"})
+    days, feed = streamed(records, [late], restore)
+    assert batch_rated([*records, late]) == {1: 5}
+    assert days == {1: 5, 3: 18, 4: 24, 5: 24}  # left as it stands, and said
+    assert feed.too_late == ("u",)
+    [anomaly] = feed.anomalies
+    assert (anomaly.meter, anomaly.quantity) == (None, None)
+    assert "describes 'x' anew into the where {'entity': 'vm'}" in anomaly.message
+    assert "is not known here" in anomaly.message

@@ -31,7 +31,7 @@ orphan STOP, one that would make a resource no compacted state knows stopped, wh
 inventory compacted after it may have covered the resource (`_orphaned()`): batch then
 holds it deleted, and a listing after opens it again, where a stopped one stays stopped.
 
-An event that describes a running resource anew into the ``where`` of an inventory
+An event that describes a running or stopped resource anew into the ``where`` of an inventory
 compacted after it (one that did not list it, as far as the state tells) is not applied
 either: batch closes the resource there, and the rater keeps the last such inventory
 per scope and ``where`` (`_rater_scoped`), not what it listed nor what it made of the
@@ -278,7 +278,7 @@ def _rescoped(event: Event, base: int, scope: Inventory) -> Anomaly:
     """The ``"too_late"`` anomaly of an event bringing its resource into a compacted ``where``.
 
     An inventory with a ``where``, compacted since (``scope``: the last such), covers
-    the running resource under the description the event gives it, not under the one
+    the (running or stopped) resource under the description the event gives it, not under the one
     before (`_rater_scoped.rescoped()`): batch rate() closes it there when the inventory
     did not list it, and the compacted state keeps neither what it listed nor what the
     records between made of the resource. Not applied: the resource is left as it stands.
@@ -288,8 +288,9 @@ def _rescoped(event: Event, base: int, scope: Inventory) -> Anomaly:
         event,
         _older(event, base) + f") and describes {resource!r} anew into the where "
         f"{show(dict(scope.where))} of an inventory compacted since (the last at "
-        f"{format_us(scope.at_us)}): batch rate() closes a running resource such an "
-        "inventory covers and does not list, and the compacted state keeps neither what "
+        f"{format_us(scope.at_us)}): batch rate() closes a resource such an inventory "
+        "covers and does not list (a START after does not open it again), and the "
+        "compacted state keeps neither what "
         "it listed nor what each such inventory made of the resource, so the event is not "
         f"applied and {resource!r} is left as it stands. What it changes before "
         f"{format_us(base)} and from then on is not known here: compare with batch rate() "

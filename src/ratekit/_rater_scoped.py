@@ -3,12 +3,13 @@
 Private to [`ratekit.Rater`][ratekit.Rater]. An inventory with a ``where`` covers the
 resources it does not list only while their description matches it, so an event placed
 before it afterwards (a too-late `update` in the compacted state) may bring a running
-resource into its scope, where batch rate() closes it (the inventory did not list it).
+resource into its scope, where batch rate() closes it (the inventory did not list it;
+a stopped one it makes deleted, which a later START does not open again).
 The compacted state keeps where each resource stands, not what each
 inventory covered. So the rater keeps, per account scope and selector, the last such
 inventory compacted (its instant, scope, ``where`` and ``close``, without its listing):
-a few per feed, whatever the months. A too-late event that brings its running resource
-into the scope of one of them stamped at or after it is not applied (`rescoped()`):
+a few per feed, whatever the months. A too-late event that brings its running or
+stopped resource into the scope of one of them stamped at or after it is not applied (`rescoped()`):
 what batch makes of the resource from then on is not known here.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from . import _snapshot
 from .errors import BadSnapshotError
@@ -26,6 +27,10 @@ if typing.TYPE_CHECKING:
     from ._resource_state import ResourceState
 
 __all__ = ["compacted", "decode", "encode", "rescoped"]
+
+#: The statuses an inventory that covers a resource and does not list it changes: it
+#: closes a running one, and makes a stopped one deleted (a START does not open it again).
+_HELD: Final = frozenset(("running", "stopped"))
 
 Key = tuple[tuple[str, ...] | None, tuple[tuple[str, object], ...], str]
 #: Per (accounts, where, close): the last inventory with that scope compacted, unlisted.
@@ -61,16 +66,16 @@ def rescoped(
 ) -> Inventory | None:
     """A compacted inventory whose scope a record at ``t_us`` brings the resource into.
 
-    ``state``: the resource's compacted state, running; ``new``: what the record makes
-    of it, running under another description. The last inventory kept, stamped at or
+    ``state``: the resource's compacted state, running or stopped; ``new``: what the
+    record makes of it, the same under another description. The last inventory kept, stamped at or
     after ``t_us``, that covers the resource under the new description and not under
     the old one, or None. Batch rate() closes it there unless it listed it: when the
     state's listings (those of the last instant an inventory covered the resource) are
     of that instant and list it, it is not. One that covered it under the old
     description and not the new one changes nothing from the kept cycles on: it left
-    the resource running, which it still is. O(i) for the i inventories kept.
+    the resource as it is. O(i) for the i inventories kept.
     """
-    if state.status != "running" or new.status != "running":
+    if state.status not in _HELD or new.status != state.status:
         return None
     if state.description == new.description:
         return None
