@@ -274,3 +274,22 @@ def test_a_digest_an_earlier_version_wrote_still_knows_its_replay() -> None:
     again = rater.feed([anonymous])
     assert (again.counts["duplicates"], again.anomalies) == (1, ())
     assert _said(rater.feed([STOP_AT_THREE])) == ((), (), ("d",), (), ())
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_true_and_one_stay_other_contents_once_compacted_or_too_late(nested: bool) -> None:
+    # Records compare True and 1 as different values (batch refuses the two under one id
+    # as a conflict): the digests keep a bool a bool, flat or nested in a list.
+    def event(value: object) -> rk.Event:
+        attributes = {"on": [value] if nested else value}
+        return rk.Event("acme", "vm-1", "2026-03-01T06:00:00Z", attributes, id="u")
+
+    assert event(True) != event(1)
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
+    rater.feed([START, event(True)])
+    rater.statement("2026-03-04T00:00:00Z")  # 1 and 2 March compacted
+    assert _said(rater.feed([event(1)])) == ((), (), ("u",), (), ())
+    assert _said(rater.feed([event(True)])) == ((), ("u",), (), (), ())
+    late = _rater()  # judged too late, then replayed
+    late.feed([event(True)])
+    assert _said(late.feed([event(1)])) == ((), (), ("u",), (), ())

@@ -43,19 +43,22 @@ Remembered: typing.TypeAlias = "Event | Sample | Inventory | tuple[str | None, s
 _HEX: Final = frozenset("0123456789abcdef")
 
 
-def digest(record: Event | Sample | Inventory) -> str:
+def digest(record: Event | Sample | Inventory, *, bools: bool = False) -> str:
     """The first `DIGEST` hex digits of the sha256 of ``record``'s normalised content.
 
     Normalised as records are compared within one call (equal records, equal digests):
     a number is its value, however written (``100``, ``'100.0'``, ``'1E+2'``; ``1`` and
     ``1.0`` in a description), so that a replay written another way is still a replay.
+    ``bools``: a bool is itself, not the number 1 or 0 (records with ``True`` and ``1``
+    differ); the states' digests read it as a number, as they always have.
     """
     from . import _snapshot  # noqa: PLC0415 - the snapshot codec, only when a digest is asked
 
     encoded = _snapshot.encode_record(record)
     if type(record) is Sample:
         encoded[5] = record.value
-    text = json.dumps(_normalised(encoded, tag=False), sort_keys=True, separators=(",", ":"))
+    content = _normalised(encoded, tag=False, bools=bools)
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:DIGEST]
 
 
@@ -72,26 +75,26 @@ def number_text(value: bool | int | Decimal) -> str:
     return "0" if not number else str(number.normalize(_EXACT))
 
 
-def _normalised(value: object, *, tag: bool = True) -> object:
+def _normalised(value: object, *, tag: bool = True, bools: bool = False) -> object:
     """Encoded content with each number as ``["n", its normalised text]``.
 
     ``{"decimal": text}`` is a tagged Decimal where a value may be one (``tag``): an
     attribute's value, an item of a list value; not a record's fields, its attributes
     themselves or a mapping value's content (``{"mapping": {...}}``), which are
     mappings of the caller's (``{"decimal": "n/a"}`` is a mapping there, not a number).
-    O(size).
+    ``bools``: a bool stays a bool (see `digest()`). O(size).
     """
     if isinstance(value, bool | int | Decimal):
-        return ["n", number_text(value)]
+        return value if bools and type(value) is bool else ["n", number_text(value)]
     if isinstance(value, dict):
         if tag and len(value) == 1 and "decimal" in value:
             return _normalised(Decimal(str(value["decimal"])))
         if tag and len(value) == 1 and isinstance(value.get("mapping"), dict):
             # a mapping value, tagged: its own keys are the caller's, its values values
-            return {"mapping": _normalised(value["mapping"], tag=False)}
-        return {key: _normalised(item) for key, item in value.items()}
+            return {"mapping": _normalised(value["mapping"], tag=False, bools=bools)}
+        return {key: _normalised(item, bools=bools) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_normalised(item, tag=tag) for item in value]
+        return [_normalised(item, tag=tag, bools=bools) for item in value]
     return value
 
 

@@ -85,14 +85,17 @@ def digest(record: Record) -> str:
                 record.seq,
             ]
             return _snapshot.checksum(encoded)[:DIGEST]
-    return _memory.digest(record)
+    return _memory.digest(record, bools=True)
 
 
 def _flat(attributes: Mapping[str, object]) -> dict[str, object] | None:
-    """``attributes`` with each number as ``["n", its text]``; None when one is neither text nor a number."""
+    """``attributes`` with each number as ``["n", its text]``; None when one is neither text nor a number.
+
+    A bool stays a bool: records with ``True`` and ``1`` differ.
+    """
     out: dict[str, object] = {}
     for key, value in attributes.items():
-        if type(value) is str:
+        if type(value) is str or type(value) is bool:
             out[key] = value
         elif isinstance(value, bool | int | Decimal):
             out[key] = ["n", _memory.number_text(value)]
