@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import time
 import typing
@@ -282,4 +283,28 @@ def test_a_cut_outside_the_instants_represented_or_unreadable_is_refused() -> No
     assert str(caught.value) == (
         "cuts['runtime'] could not be read: RuntimeError: feed gone; give a list of instants "
         "in epoch microseconds."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("2026-03-01T00:00:00+24:00", "has the offset '+24:00', of 24 hours or more"),
+        ("2026-03-01T00:00:00-2430", "has the offset '-2430', of 24 hours or more"),
+        ("0000-12-31T23:00:00-01:00", "is written in year 0000, before the first date"),
+    ],
+)
+def test_an_offset_of_a_day_or_a_year_0000_is_named(text: str, words: str) -> None:
+    with pytest.raises(rk.BadTimeError) as caught:
+        rk.Span(text, "2026-03-02T00:00:00Z")
+    assert f"Span start {text!r} {words}" in str(caught.value)
+
+
+def test_an_every_period_past_all_instants_is_named_as_given() -> None:
+    with pytest.raises(rk.BadCalendarError) as caught:
+        rk.cycles.every(dt.timedelta(days=999_999_999), "2026-01-01T00:00:00Z")
+    assert str(caught.value) == (
+        "every period datetime.timedelta(days=999999999) is longer than the whole range of "
+        "instants ratekit represents (0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z); "
+        "give a shorter period."
     )

@@ -188,5 +188,10 @@ def every(period: _dt.timedelta, anchor: _dt.datetime | str) -> Every:
         raise BadCalendarError(
             f"every period {period!r} must be a positive whole number of microseconds."
         )
+    if period_us > MAX_US - MIN_US:
+        raise BadCalendarError(
+            f"every period {period!r} is longer than the whole range of instants ratekit "
+            f"represents ({format_us(MIN_US)} to {format_us(MAX_US)}); give a shorter period."
+        )
     anchor_us = to_us(anchor, "every anchor")
     return Every(period_us, anchor_us % period_us)

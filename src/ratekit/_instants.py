@@ -124,6 +124,8 @@ _INSTANT_FORMS: Final = (
 #: An offset whose minutes or seconds are 60 or more (``+05:60``, ``+0560``, ``+05:30:99``),
 #: which datetime would read as a larger offset (``+06:00``).
 _OFFSET_PAST_60: Final = re.compile(r"[+-]\d\d(?::?[6-9]\d(?::\d\d)?|:\d\d:[6-9]\d)$")
+#: An offset of 24 hours or more (``+24:00``), which no zone has and datetime refuses.
+_OFFSET_24: Final = re.compile(r"[+-](?:2[4-9]|[3-9]\d)(?::?\d\d(?::\d\d)?)?$")
 #: A time of day at second 60 (``23:59:60``): a leap second, valid RFC 3339.
 _LEAP_SECOND: Final = re.compile(r"[T t]\d\d:\d\d:60(?:[.,]\d+)?(?:[zZ]|[+-]\d\d|$)")
 
@@ -170,6 +172,18 @@ def to_us(value: object, what: str = "instant") -> int:
                     f"{what} {value!r} is a leap second (second 60), which ratekit cannot "
                     "place: it counts time as POSIX time, without leap seconds. Write the "
                     "instant as second 59 or as the next minute's second 0."
+                ) from None
+            offset = _OFFSET_24.search(value)
+            if offset is not None:
+                raise BadTimeError(
+                    f"{what} {value!r} has the offset {offset.group()!r}, of 24 hours or "
+                    "more; an offset is less than 24 hours, like '+05:30' or '-23:00'."
+                ) from None
+            if value.startswith("0000-"):
+                raise BadTimeError(
+                    f"{what} {value!r} is written in year 0000, before the first date "
+                    "ratekit reads (0001-01-01); write the instant in UTC, like "
+                    "'0001-01-01T00:00:00Z'."
                 ) from None
             raise BadTimeError(
                 f"{what} {show(value)} is not an instant ratekit reads (no such date or "
