@@ -251,6 +251,25 @@ def test_the_table_prints_cycles_in_the_plans_timezone_like_invoices():
     assert "<td>2026-03-01 .. 2026-04-01 (UTC)</td>" in page
 
 
+def test_a_cycle_only_a_candidate_bills_is_printed_in_its_plans_timezone():
+    # 10 hours in a Zurich March; the candidate with a fee bills April too, the baseline
+    # does not (no usage): April's row was printed as UTC instants (2026-03-31T22:00:00Z
+    # .. 2026-04-30T22:00:00Z) beside March's local dates.
+    zurich = rk.cycles.monthly(tz="Europe/Zurich")
+    march = rk.Span("2026-02-28T23:00:00Z", "2026-03-31T22:00:00Z")
+    april = rk.Span("2026-03-31T22:00:00Z", "2026-04-30T22:00:00Z")
+    usage = [rk.UsageRow("acme", "vm.hours", "v", march, march, 10, "hour", {}, ())]
+    price = [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))]
+    today = rk.Plan("today", "EUR", zurich, price)
+    fee = rk.Plan("fee", "EUR", zurich, price, fees=[rk.Fee("base", "2")])
+    comparison = rk.compare_plans(
+        usage, {"today": today, "fee": fee}, span=rk.Span(march.start, april.end)
+    )
+    page = comparison._repr_html_()
+    assert "<td>2026-04-01 .. 2026-05-01 (Europe/Zurich)</td>" in page
+    assert "T22:00:00Z" not in page
+
+
 @pytest.mark.parametrize(
     ("usage", "meters", "message"),
     [

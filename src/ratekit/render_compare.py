@@ -18,7 +18,8 @@ def comparison_html(comparison: Comparison) -> str:
 
     A cycle is printed in the timezone of the baseline's invoice for it (the timezone
     of the plan that billed it: the plan's ``tz``, else its cycle's), as its invoice
-    prints it; in UTC when that plan has none. Every text is escaped as the invoices'
+    prints it, or of the first candidate's that billed it when the baseline did not;
+    in UTC when that plan has none. Every text is escaped as the invoices'
     HTML escapes it (markup, and control and bidi characters). O(r) for r rows.
     """
     esc = escape  # the invoices' escaping: markup, and control and bidi characters
@@ -48,7 +49,10 @@ def comparison_html(comparison: Comparison) -> str:
                 )
             cells.append(f"<td style='text-align:right'>{text}</td>")
         first = rows[0]
-        when = period(first.cycle, zones.get((first.candidate, account, first.cycle)))
+        # the first candidate's invoice of the cycle that has one (the baseline may not)
+        billed = [(n, account, first.cycle) for n in comparison.candidates]
+        tz = next((zones[key] for key in billed if key in zones), None)
+        when = period(first.cycle, tz)
         body.append(f"<tr><td>{esc(account)}</td><td>{esc(when)}</td>{''.join(cells)}</tr>")
     totals = comparison.totals_by_currency()
     # A candidate that billed nothing (no rows: no currency to write 0 in) shows a dash.
