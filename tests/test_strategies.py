@@ -186,3 +186,19 @@ def test_bad_strategy_arguments_are_refused_when_the_strategy_is_built(build, me
     with pytest.raises(rk.RatekitTypeError) as caught:
         build()
     assert str(caught.value) == message
+
+
+@given(rks.records(max_size=3))
+def test_records_hold_at_most_max_size_records_replays_included(stream: list[object]) -> None:
+    # Replays used to come on top: max_size=3 drew lists of up to 6 records.
+    assert len(stream) <= 3
+
+
+@given(rks.price_models(places=0))
+def test_price_models_keep_every_price_to_places(price: rk.PriceModel) -> None:
+    # Flat prices, package prices and tiers' flat fees used to keep 2 decimals.
+    amounts = [getattr(price, name) for name in ("rate", "fee", "price") if hasattr(price, name)]
+    if isinstance(price, rk.Graduated | rk.Volume):
+        amounts += [tier.unit for tier in price.tiers] + [tier.flat for tier in price.tiers]
+    assert amounts
+    assert all(amount == amount.to_integral_value() for amount in amounts)

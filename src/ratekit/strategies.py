@@ -304,8 +304,8 @@ def tiers(
 ) -> st.SearchStrategy[list[Tier]]:
     """Valid tier tables: increasing whole ``up_to`` bounds, the last one open (``None``).
 
-    Unit prices have at most ``places`` decimals; some tiers carry a flat fee and, with
-    ``blocks``, a block size. Use them with [`Graduated`][ratekit.Graduated] or
+    Unit prices have at most ``places`` decimals; some tiers carry a flat fee (at most
+    ``places`` decimals, and 2) and, with ``blocks``, a block size. Use them with [`Graduated`][ratekit.Graduated] or
     [`Volume`][ratekit.Volume].
 
     Examples:
@@ -321,6 +321,7 @@ def tiers(
     _count(max_size, "tiers max_size", 1)
     _count(max_bound, "tiers max_bound", max_size)
     _places(places, "tiers places")
+    cents = min(places, 2)  # a flat fee's decimals
 
     @st.composite
     def draw_tiers(draw: st.DrawFn) -> list[Tier]:
@@ -331,7 +332,7 @@ def tiers(
         out = []
         for up_to in [*bounds, None]:
             unit = draw(_money(10, places))
-            flat = draw(st.sampled_from([Decimal(0), Decimal(0), draw(_money(100, 2))]))
+            flat = draw(st.sampled_from([Decimal(0), Decimal(0), draw(_money(100, cents))]))
             block = (
                 draw(st.sampled_from([None, None, Decimal(draw(st.integers(1, 100)))]))
                 if blocks
@@ -348,6 +349,9 @@ def price_models(
 ) -> st.SearchStrategy[PriceModel]:
     """Price models of the named built-in ``kinds``, with exact Decimal prices.
 
+    Unit prices have at most ``places`` decimals; a flat price, a package's price and a
+    tier's flat fee at most ``places`` and 2.
+
     Examples:
         >>> from hypothesis import given
         >>> from ratekit import strategies as rks
@@ -359,13 +363,13 @@ def price_models(
     _places(places, "price_models places")
     builders: dict[str, st.SearchStrategy[PriceModel]] = {
         "PerUnit": st.builds(PerUnit, _money(10, places)),
-        "Flat": st.builds(Flat, _money(100, 2)),
+        "Flat": st.builds(Flat, _money(100, min(places, 2))),
         "Graduated": st.builds(Graduated, tiers(places=places), flat_at_zero=st.booleans()),
         "Volume": st.builds(Volume, tiers(places=places), flat_at_zero=st.booleans()),
         "Package": st.builds(
             Package,
             st.integers(1, 100).map(Decimal),
-            _money(100, 2),
+            _money(100, min(places, 2)),
             free=st.integers(0, 50).map(Decimal),
         ),
     }
@@ -515,7 +519,8 @@ def records(
 
     Events start, resize, stop and delete resources (``memory_mb``, ``flavor``) at grid
     instants; samples are ``egress`` deltas. About one record in ten is replayed (the same
-    record twice), so metering's duplicate rule is exercised.
+    record twice), so metering's duplicate rule is exercised. At most ``max_size``
+    records in all, replays included.
 
     Examples:
         >>> from hypothesis import given
@@ -535,7 +540,8 @@ def records(
     def draw_stream(draw: st.DrawFn) -> list[Event | Sample]:
         count = draw(st.integers(0, max_size))
         stream: list[Event | Sample] = []
-        for index in range(count):
+        index = 0
+        while len(stream) < count:
             at = from_us(base + draw(st.integers(0, steps)) * step)
             account = draw(st.sampled_from(list(accounts)))
             resource = draw(st.sampled_from(["vm-1", "vm-2"]))
@@ -548,7 +554,8 @@ def records(
                 kind = draw(st.sampled_from(EVENT_KINDS))
                 attributes = {"memory_mb": draw(st.sampled_from([512, 1024])), "flavor": "m1"}
                 stream.append(Event(account, resource, at, attributes, kind=kind, id=f"e{index}"))
-            if draw(st.integers(0, 9)) == 0:
+            index += 1
+            if len(stream) < count and draw(st.integers(0, 9)) == 0:
                 stream.append(stream[-1])
         return draw(st.permutations(stream))
 
