@@ -773,3 +773,22 @@ def test_bad_plans_are_refused_at_the_door_as_rate_refuses_them(
     with pytest.raises(rk.RatekitTypeError) as error:
         rk.rate([], plans, span=MARCH, meters=METERS)  # type: ignore[arg-type]
     assert str(error.value) == f"rate plans must be {said}"
+
+
+def test_without_dask_a_list_of_records_is_told_to_install_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Without dask, a list of records was told to build a dask.bag, never that dask is
+    # missing: the extra is named first, as the other extras are.
+    import sys
+
+    for module in [name for name in sys.modules if name == "dask" or name.startswith("dask.")]:
+        monkeypatch.delitem(sys.modules, module)
+    monkeypatch.setitem(sys.modules, "dask", None)  # an import of it fails
+    plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
+    with pytest.raises(rk.MissingExtraError) as caught:
+        rate_by_account([], plan, span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
+    assert str(caught.value) == (
+        "rate_by_account needs dask.bag, which ratekit does not install by itself; install "
+        "it with `pip install 'ratekit[dask]'`."
+    )

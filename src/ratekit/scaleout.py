@@ -86,6 +86,7 @@ from typing import Any, Final
 from . import _scaleout_inventories as _inv
 from . import _values as _v
 from . import _wire
+from ._extras import require
 from ._instants import to_us
 from ._scaleout_inventories import inventories_for, inventory_for, kept_inventories
 from ._scaleout_merge import merged as _merged
@@ -411,6 +412,7 @@ def _parts(
             )
         bag = bag.to_bag(index=False)
     if not hasattr(bag, "map_partitions") or not hasattr(bag, "groupby"):
+        require("dask.bag", "dask", f"{name} needs")  # missing: say so before the bag
         raise RatekitTypeError(
             f"{name} records must be a dask.bag.Bag or a dask.dataframe.DataFrame, not "
             f"{type(records).__name__}: {show(records)}; for records in a list or a "
