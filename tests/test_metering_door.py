@@ -281,8 +281,8 @@ def test_a_cut_outside_the_instants_represented_or_unreadable_is_refused() -> No
     with pytest.raises(rk.RatekitTypeError) as caught:
         call(cuts={"runtime": broken()})
     assert str(caught.value) == (
-        "cuts['runtime'] could not be read: RuntimeError: feed gone; give a list of instants "
-        "in epoch microseconds."
+        "cuts['runtime'] could not be read: its generator raised RuntimeError: feed gone; give "
+        "a list of instants in epoch microseconds."
     )
 
 

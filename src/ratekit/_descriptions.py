@@ -15,7 +15,6 @@ forever cannot hang the door); an error it raises while read is a
 
 from __future__ import annotations
 
-import itertools
 import math
 import sys
 import typing
@@ -23,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Final
 
+from ._caller_objects import read_once
 from ._decimals import _INT_LIMIT, to_decimal
 from ._decimals import MAX_DIGITS as _MAX_DIGITS
 from ._hash_keys import safe_key
@@ -256,14 +256,13 @@ def _items(value: Mapping[object, object], what: str) -> list[tuple[object, obje
         if len(value) > MAX_KEYS:
             raise _too_many(what)
         return list(value.items())
-    try:
-        items = list(itertools.islice(value.items(), MAX_KEYS + 1))
-    except Exception as error:  # the caller's mapping may raise anything
-        raise RatekitTypeError(
-            f"{what} could not be read: its mapping ({type(value).__name__}) raised "
-            f"{type(error).__name__}: {error}; give a mapping whose items can be read, "
-            "such as a dict."
-        ) from error
+    items = read_once(
+        value.items(),
+        what,
+        f"mapping ({type(value).__name__})",
+        "a mapping whose items can be read, such as a dict",
+        limit=MAX_KEYS + 1,
+    )
     if len(items) > MAX_KEYS:
         raise _too_many(what)
     return items
@@ -278,13 +277,9 @@ def _listed(value: list[object] | tuple[object, ...], what: str) -> Iterable[obj
     """
     if type(value) is list or type(value) is tuple:
         return value
-    try:
-        return list(value)
-    except Exception as error:  # the caller's list may raise anything
-        raise RatekitTypeError(
-            f"{what} could not be read: its list ({type(value).__name__}) raised "
-            f"{type(error).__name__}: {error}; give a list whose items can be read."
-        ) from error
+    return read_once(
+        value, what, f"list ({type(value).__name__})", "a list whose items can be read"
+    )
 
 
 def _too_many(what: str) -> BadRecordError:

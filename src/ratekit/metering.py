@@ -50,7 +50,6 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 import functools
-import itertools
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -64,6 +63,7 @@ from . import _metering_time as _time
 from . import _normalize as _n
 from . import _timelines as _t
 from . import _values as _v
+from ._caller_objects import read_once
 from ._decimals import in_context
 from ._instants import MAX_US, MIN_US, check_us, format_us, to_us
 from ._metering_cycle import checked as _checked_cycle
@@ -307,13 +307,13 @@ class _Engine:
                 )
             # Read once (Usage.cuts keeps them), at most one more than the pieces one call
             # makes: more would cut a resource's usage past them, or never end.
-            try:
-                self.cuts[name] = list(itertools.islice(given, MAX_PIECES + 1))
-            except Exception as error:  # the caller's own iterable failed
-                raise RatekitTypeError(
-                    f"cuts[{name!r}] could not be read: {type(error).__name__}: {error}; give "
-                    "a list of instants in epoch microseconds."
-                ) from error
+            self.cuts[name] = read_once(
+                given,
+                f"cuts[{name!r}]",
+                type(given).__name__,
+                "a list of instants in epoch microseconds",
+                limit=MAX_PIECES + 1,
+            )
             if len(self.cuts[name]) > MAX_PIECES:
                 raise BadSpanError(
                     f"cuts[{name!r}] holds more than {MAX_PIECES:,} instants: metering would "

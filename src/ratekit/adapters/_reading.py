@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Final, TypeVar
 
+from ratekit._caller_objects import raised, read_once
 from ratekit._decimals import to_decimal
 from ratekit._descriptions import MAX_KEYS, plain_str
 from ratekit._instants import check_fraction, to_us
@@ -100,17 +101,6 @@ def at(position: Position, key: str | int) -> Position:
     if isinstance(key, int):
         return f"{position}[{key}]"
     return f"{position}.{key}" if position else key
-
-
-def raised(error: Exception) -> str:
-    """What a caller's object raised, as a message shows it: its type and (short) message."""
-    try:
-        said = str(error)
-    except Exception:  # the exception's own __str__ may raise too
-        said = "(its message could not be read)"
-    if len(said) > 80:
-        said = said[:77] + "..."
-    return f"{type(error).__name__}: {said}"
 
 
 def failed(what: str, where: Position, holder: object, error: Exception) -> BadRecordError:
@@ -344,23 +334,17 @@ def collect(
 
 def skipping(unknown: object, argument: str) -> bool:
     """Whether ``unknown`` (``"error"`` or ``"skip"``, the argument named ``argument``) skips."""
-    if not isinstance(unknown, str) or plain_str(unknown) not in {"error", "skip"}:
+    plain = plain_str(unknown) if isinstance(unknown, str) else None
+    if plain not in {"error", "skip"}:
         raise RatekitTypeError(f"{argument} must be 'error' or 'skip', not {show(unknown)}.")
-    return unknown == "skip"
+    return plain == "skip"  # the caller's str subclass: its own __eq__ stays out
 
 
 def meters_by_name(meters: Iterable[Meter], argument: str) -> dict[str, Meter]:
     """The meters by name; anything but a `Meter` is refused naming ``argument``."""
     found: dict[str, Meter] = {}
     given = collection(meters, argument)  # one Meter, or None, is no list of them
-    try:
-        listed = list(given)
-    except Exception as error:  # the caller's iterable may raise anything
-        raise RatekitTypeError(
-            f"{argument} could not be read: its {type(given).__name__} raised "
-            f"{raised(error)}; give a list of Meter values."
-        ) from error
-    for meter in listed:
+    for meter in read_once(given, argument, type(given).__name__, "a list of Meter values"):
         if not isinstance(meter, Meter):
             raise RatekitTypeError(f"{argument} must be Meter values, not {show(meter)}.")
         found[meter.name] = meter

@@ -44,6 +44,7 @@ from typing import Final, Literal
 
 import attrs
 
+from ratekit._caller_objects import read_once
 from ratekit._descriptions import plain_str
 from ratekit._instants import format_us
 from ratekit._paths import MISSING, lookup
@@ -72,15 +73,14 @@ def _reference(value: object, field: str) -> str:
     )
 
 
-def _spec_items(value: Mapping[object, object], field: str) -> tuple[tuple[object, object], ...]:
+def _spec_items(value: Mapping[object, object], field: str) -> list[tuple[object, object]]:
     """The items of a caller's mapping given as the Spec's ``field``, read once."""
-    try:
-        return tuple(value.items())
-    except Exception as error:  # the caller's mapping may raise anything
-        raise RatekitTypeError(
-            f"Spec {field} could not be read: its mapping ({type(value).__name__}) raised "
-            f"{r.raised(error)}; give a mapping whose items can be read, such as a dict."
-        ) from error
+    return read_once(
+        value.items(),
+        f"Spec {field}",
+        f"mapping ({type(value).__name__})",
+        "a mapping whose items can be read, such as a dict",
+    )
 
 
 def _meters(value: object) -> tuple[tuple[str, str], ...]:
@@ -183,7 +183,7 @@ class Spec:
             _quantity(quantity, pairs),
             _reference(account, "account"),
             _reference(resource, "resource"),
-            next(known for known in SAMPLE_KINDS if known == plain_str(kind)),
+            typing.cast("SampleKind", plain_str(kind)),
             "skip" if plain_str(unknown) == "skip" else "error",
         )
 

@@ -86,6 +86,7 @@ from typing import Final, Literal
 
 import attrs
 
+from ratekit._caller_objects import read_once
 from ratekit._descriptions import plain_str
 from ratekit._instants import format_us
 from ratekit._values import switch
@@ -179,20 +180,10 @@ def _v2_head(
 
 
 def _account(choice: object) -> AccountField:
-    if isinstance(choice, str) and plain_str(choice) in {"org", "space"}:
-        return "org" if choice == "org" else "space"
+    plain = plain_str(choice) if isinstance(choice, str) else None
+    if plain in {"org", "space"}:  # the caller's str subclass: its own __eq__ stays out
+        return "org" if plain == "org" else "space"
     raise BadRecordError(f"account must be 'org' or 'space' (who pays), not {r.show(choice)}.")
-
-
-def _read_before(previous: Iterable[object]) -> list[object]:
-    """The events of ``previous``, read once; an error its own iteration raises names it."""
-    try:
-        return list(previous)
-    except Exception as error:  # the caller's iterable may raise anything
-        raise RatekitTypeError(
-            f"previous could not be read: its {type(previous).__name__} raised "
-            f"{r.raised(error)}; give the events read before as a list of Event."
-        ) from error
 
 
 class _Order:
@@ -207,7 +198,13 @@ class _Order:
             raise RatekitTypeError(
                 f"previous must be the events read before (a list of Event), not {r.show(previous)}."
             )
-        for event in _read_before(previous):
+        read = read_once(
+            previous,
+            "previous",
+            type(previous).__name__,
+            "the events read before as a list of Event",
+        )
+        for event in read:
             if not isinstance(event, Event) or event.id is None or event.seq is None:
                 raise RatekitTypeError(
                     "previous must hold the events this adapter read before (with their id "
