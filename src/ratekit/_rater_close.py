@@ -19,7 +19,6 @@ from . import _rater_late_inventories as _late_inventories
 from . import _rater_range as _range
 from . import _rater_remembered as _remembered
 from . import _rater_said as _said
-from . import _rater_scoped as _scoped
 from . import _rater_store as _store
 from . import _rater_stretch as _stretch
 from ._instants import format_us
@@ -97,12 +96,7 @@ def compact(rater: Rater, new_base: int) -> None:
     # New mappings, not the kept ones changed: a statement's checkpoint holds the old ones
     # (see _rater_store.checkpoint).
     rater._records = {k: r for k, r in rater._records.items() if k not in old}
-    rater._scoped = _scoped.compacted(
-        rater._scoped, (r for r in old.values() if type(r) is Inventory)
-    )
-    rater._inventoried = _late_inventories.compacted(
-        rater._inventoried, (r for r in old.values() if type(r) is Inventory)
-    )
+    _late_inventories.remember(rater, [r for r in old.values() if type(r) is Inventory])
     forgotten: dict[object, str | None] = {
         identity: _remembered.digest(record)
         for identity, record in old.items()

@@ -55,7 +55,13 @@ from .usage import UsageRow
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["compacted", "last_covering", "may_have_closed", "placed"]
+__all__ = [
+    "compacted",
+    "last_covering",
+    "may_have_closed",
+    "placed",
+    "remember",
+]
 
 Key = tuple[str, str]
 #: Per account an inventory was scoped to (None: every account), the last one's instant.
@@ -144,14 +150,19 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
     anomalies += said
     anomalies += unplaced
     anomalies += owing
-    _remember(rater, inventory)
+    remember(rater, [inventory])
     return "too_late"
 
 
-def _remember(rater: Rater, inventory: Inventory) -> None:
-    """Keep what ``inventory`` covered beside what it listed: a record placed before it later may learn it."""
-    rater._inventoried = compacted(rater._inventoried, (inventory,))
-    rater._scoped = _scoped.compacted(rater._scoped, (inventory,))
+def remember(rater: Rater, inventories: typing.Sequence[Inventory]) -> None:
+    """Keep what ``inventories`` (compacted, or placed before the kept cycles) covered.
+
+    Beside what they listed, which the states keep: per account scoped, the last one's
+    instant (`compacted()`), and per scope and ``where``, the last one with a ``where``
+    (`_rater_scoped`). A record placed before them later may learn it. O(k).
+    """
+    rater._inventoried = compacted(rater._inventoried, inventories)
+    rater._scoped = _scoped.compacted(rater._scoped, inventories)
 
 
 def last_covering(rater: Rater, account: str) -> int | None:
