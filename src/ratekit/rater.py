@@ -55,6 +55,7 @@ from . import _lateness, _rater_tz, _snapshot, _snapshot_doors
 from . import _rater_accounts as _accounts
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
+from . import _rater_consistent as _consistent
 from . import _rater_engine as _engine_doors
 from . import _rater_order as _order
 from . import _rater_range as _range
@@ -559,7 +560,7 @@ class Rater:
         legacy = tuple(_snapshot.fingerprint(plans, meters, ordered=o) for o in (True, "plans"))
         body = _snapshot.open_envelope(data, rater._fingerprint, legacy)
         _store.load(rater, body, data["version"])
-        _store.consistent(rater)
+        _consistent.consistent(rater)
         _reported.check(rater)  # each reported line one the rater could give
         rater._closers = []
         rater._line_members = {}
@@ -570,7 +571,7 @@ class Rater:
 
     def _check(self) -> None:
         """Assert the invariants of the state (for tests and restore)."""
-        _store.check(self)
+        _consistent.check(self)
 
     def __repr__(self) -> str:
         return (
