@@ -293,6 +293,32 @@ def test_quiet_accounts_and_assignments_are_charged_once(client: Any) -> None:
     assert sum(1 for c in got[0].charges if c.kind == "fee") == 13
 
 
+H = 3_600_000_000  # an hour in microseconds
+
+
+def test_accounts_signed_up_at_other_instants_are_rated_as_in_one_process(client: Any) -> None:
+    # Each account is assigned from its own instant (a day and an hour apart): each
+    # part cuts its accounts' rows at their own sign-ups only, as one process does, so
+    # the charges are the same ones, not only the same totals.
+    records = fleet(accounts=12, seed=7)
+    accounts = sorted({r.account for r in records})
+    assigned = [
+        rk.Assignment(
+            name, plan(), start=rk.Span.from_us(MARCH.start_us + n * 25 * H, MARCH.end_us).start
+        )
+        for n, name in enumerate(accounts)
+    ]
+    want = single(records, assigned)
+    got = rate_by_account(bag(records), assigned, span=MARCH, meters=METERS)
+    assert_same(got, want)
+    # no account's rows are cut at another's sign-up
+    signups = {MARCH.start_us + n * 25 * H for n in range(1, len(accounts))}
+    for n, name in enumerate(accounts):
+        own = MARCH.start_us + n * 25 * H
+        cut = {c.span.start_us for c in want[0].charges if c.account == name} & signups
+        assert cut <= {own}
+
+
 UTC_MONTHLY = rk.cycles.monthly(tz="UTC")
 FEB_MAR = rk.Span("2026-02-01T00:00:00Z", "2026-04-01T00:00:00Z")
 HOURS = (rk.Meter("vm.hours", "hour", rk.OnOff()),)

@@ -322,19 +322,26 @@ def _continue(  # noqa: PLR0917 - one decision per resource
     _reaching_back(rater, now, prev, full)
     active = set(located).difference(full)
     _reconciled(book, inventories, full, active)
-    cuts = {name: set(points) for name, points in engine.cuts(rater._base_us, as_of_us).items()}
+    # Each account's rows are cut at its own plans' instants (ratekit._cuts).
+    cuts = engine.cuts(rater._base_us, as_of_us)
     cycle = engine.containing(prev)
     after = engine.cuts(prev, as_of_us)
 
-    def boundary(name: str) -> bool:
-        return cycle[0] == prev or prev in cuts.get(name, ())
+    def boundary(key: Key, name: str) -> bool:
+        return cycle[0] == prev or prev in cuts(key[0]).get(name, ())
 
-    # The sums whose piece may run on through prev: one that ends there at a cycle's
-    # start or a price's cut is joined to nothing, and needs no zero delta.
-    joinable = frozenset(name for name in sums if not boundary(name))
+    def joinable(key: Key) -> frozenset[str]:
+        # The sums whose piece may run on through prev: one that ends there at a cycle's
+        # start or a price's cut is joined to nothing, and needs no zero delta.
+        return frozenset(name for name in sums if not boundary(key, name))
+
     for key in list(active):
         state = book.states.get(key)
-        if state is not None and state.status == "deleted" and book.open_ends(key, prev, joinable):
+        if (
+            state is not None
+            and state.status == "deleted"
+            and book.open_ends(key, prev, joinable(key))
+        ):
             full.add(key)  # a zero delta after its delete would be an anomaly
             active.discard(key)
     quiet = {key for key in book.states if key not in full and key not in active}
@@ -346,7 +353,7 @@ def _continue(  # noqa: PLR0917 - one decision per resource
         # Each inventory lists for them what they are (the others' are theirs to say).
         at = from_us(prev)
         records: list[Record] = [
-            zero for key in active for zero in zeros(book, key, prev, joinable, at)
+            zero for key in active for zero in zeros(book, key, prev, joinable(key), at)
         ]
         if records:
             # A zero delta without an id fed at ``prev`` gives the same row: metering would
@@ -371,7 +378,9 @@ def _continue(  # noqa: PLR0917 - one decision per resource
             ends = {
                 (row.account, row.resource, row.meter)
                 for row in usage.rows
-                if row.meter in sums and row.span.start_us == prev and not boundary(row.meter)
+                if row.meter in sums
+                and row.span.start_us == prev
+                and not boundary((row.account, row.resource), row.meter)
             }
             begun = {
                 (account, resource, name)
@@ -383,8 +392,8 @@ def _continue(  # noqa: PLR0917 - one decision per resource
             keys -= full
             anomalies.extend(usage.anomalies)
 
-    def extend(name: str) -> int:
-        return min(as_of_us, cycle[1], *after.get(name, ()))
+    def extend(key: Key, name: str) -> int:
+        return min(as_of_us, cycle[1], *after(key[0]).get(name, ()))
 
     ran_on = book.join(
         rows,

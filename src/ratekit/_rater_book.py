@@ -184,17 +184,17 @@ class Book:
         states: Iterable[ResourceState],
         keys: set[Key],
         prev: int,
-        boundary: Callable[[str], bool],
-        extend: Callable[[str], int],
+        boundary: Callable[[Key, str], bool],
+        extend: Callable[[Key, str], int],
         timed: frozenset[str],
         quiet: set[Key],
         as_of_us: int,
     ) -> set[Key]:
         """Add a continuation's rows (``given``) and ``states`` for ``keys``.
 
-        Joins the pieces cut at ``prev``. ``boundary(meter)`` says whether a piece of that
-        meter ends at ``prev`` anyway (a cycle starts, a price changes); ``extend(meter)``
-        is where the piece of a resource with no new record (in ``quiet``) that holds
+        Joins the pieces cut at ``prev``. ``boundary(key, meter)`` says whether a piece of
+        that meter of resource ``key`` ends at ``prev`` anyway (a cycle starts, its price
+        changes); ``extend(key, meter)`` is where the piece of a resource with no new record (in ``quiet``) that holds
         ``prev`` ends in the new window.
         ``as_of_us`` is the end of the continuation's window. Returns the resources of
         ``quiet`` whose sum's piece ran on: their rows changed (a row's span is the
@@ -217,7 +217,9 @@ class Book:
             if cut == len(rows) and not new:
                 continue  # nothing ends at prev, nothing new: its rows stand
             settled, old = rows[:cut], list(rows[cut:])
-            ends = {row.meter: index for index, row in enumerate(old) if not boundary(row.meter)}
+            ends = {
+                row.meter: index for index, row in enumerate(old) if not boundary(key, row.meter)
+            }
             joined: set[int] = set()
             out_new: list[UsageRow] = []
             for row in new:
@@ -252,7 +254,7 @@ class Book:
                     before.account,
                     before.meter,
                     before.resource,
-                    Span.from_us(before.span.start_us, extend(meter_name)),
+                    Span.from_us(before.span.start_us, extend(key, meter_name)),
                     before.cycle,
                     before.quantity,
                     before.unit,

@@ -13,6 +13,7 @@ from decimal import Decimal
 from . import _rater_assigned as _assigned
 from . import _rater_book as _ledger
 from . import _rater_reuse as _reuse
+from ._cuts import AccountCuts
 from ._decimals import ZERO
 from ._instants import MAX_US, MIN_US, format_us, from_us
 from ._level_limits import floors as level_floors
@@ -28,7 +29,7 @@ from ._zones import from_zone
 from .assignments import Assignment, read_plans
 from .charges import Charge
 from .errors import BadCalendarError, BadTimeError, RatekitError, RatekitTypeError
-from .metering import accepted_kinds, meter
+from .metering import accepted_kinds, meter_cut_by_account
 from .policies import Meter, meters_of
 from .pricebook import Plan, PriceEntry
 from .rating import Rating, rate, rate_rows
@@ -200,7 +201,7 @@ class Engine:
         span = Span.from_us(start_us, end_us)
         chosen = self.meters if only is None else [m for m in self.meters if m.name in only]
         cuts = _RatingEngine(self.plans, span).cuts(m.name for m in chosen)
-        return meter(
+        return meter_cut_by_account(
             records,
             chosen,
             span=span,
@@ -210,8 +211,8 @@ class Engine:
             state=state,
         )
 
-    def cuts(self, start_us: int, end_us: int) -> dict[str, list[int]]:
-        """Per meter, where a price may change inside ``(start_us, end_us)``."""
+    def cuts(self, start_us: int, end_us: int) -> AccountCuts:
+        """Per account, per meter, where a price may change inside ``(start_us, end_us)``."""
         return _RatingEngine(self.plans, Span.from_us(start_us, end_us)).cuts(
             m.name for m in self.meters
         )

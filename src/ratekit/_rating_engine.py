@@ -17,6 +17,7 @@ from itertools import repeat
 
 from ._allowances import Period, _Allowances, crosses, own_cycles
 from ._charge_order import _charge_key, _row_key
+from ._cuts import AccountCuts, by_account
 from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import Spent, _cycle_span, _Dues, _split, spend
 from ._dues import _exact as _decimal
@@ -207,29 +208,13 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
             regimes = self.regimes[key] = _Regimes(plan, meter_name, self.start_us, self.end_us)
         return regimes
 
-    def cuts(
-        self, meters: Iterable[str], span: tuple[int, int] | None = None
-    ) -> dict[str, list[int]]:
-        """Per meter, every instant where a plan, cycle, price regime or own allowance period changes.
+    def cuts(self, meters: Iterable[str], span: tuple[int, int] | None = None) -> AccountCuts:
+        """Per account, per meter, where its own plan, cycle, price or allowance period changes.
 
-        Inside the rated span, or ``span`` (lo, hi) when given.
+        Inside the rated span, or ``span`` (lo, hi) when given (see `ratekit._cuts`).
         """
         lo, hi = (self.start_us, self.end_us) if span is None else span
-        common: set[int] = set()
-        for items in self.assignments.values():
-            for a, b, _ in items:
-                common.update(t for t in (a, b) if lo < t < hi)
-        first_cycle = self.plans[0].cycle if self.plans else None
-        for plan in self.plans:
-            if plan.cycle != first_cycle:
-                common.update(plan.cycle.boundaries_us(lo, hi))
-        out = {}
-        for name in meters:
-            instants = set(common)
-            for plan in self.plans:
-                instants.update(plan._metering_cuts_us(name, lo, hi))
-            out[name] = sorted(instants)
-        return out
+        return by_account(self.default, self.assignments, self.plans, meters, lo=lo, hi=hi)
 
     # -- step 1 and 2: pieces --------------------------------------------------------------
 

@@ -88,6 +88,9 @@ from .usage import (
     _new_span,
 )
 
+if typing.TYPE_CHECKING:
+    from ._cuts import AccountCuts
+
 __all__ = [
     "meter",
 ]
@@ -184,6 +187,26 @@ def meter(
         )
     engine = _Engine(records, meters, span, cycle, as_of, cuts, state)
     engine.conflicts = conflicts
+    return engine.run()
+
+
+@in_context
+def meter_cut_by_account(
+    records: Iterable[Event | Sample | Inventory],
+    meters: Iterable[Meter],
+    *,
+    span: Span,
+    cycle: CycleLike | None,
+    as_of: _dt.datetime | str,
+    cuts: AccountCuts,
+    state: Iterable[ResourceState] = (),
+) -> Usage:
+    """`meter()` with each account's rows cut at its own instants, ``cuts(account)``.
+
+    Rating's and the rater's way in (`ratekit._cuts`): the usage's ``cuts`` is empty.
+    """
+    engine = _Engine(records, meters, span, cycle, as_of, None, state)
+    engine.account_cuts = cuts
     return engine.run()
 
 
@@ -347,19 +370,31 @@ class _Engine:
         self.conflicts = "raise"
         # Per resource, the amounts spread past the window's end (see _metering_pending).
         self.pending: dict[tuple[str, str], list[Pending]] = {}
+        # Each account's own cuts, when rating gives them (see meter_cut_by_account), and
+        # the cut points they make, per mapping (accounts of the same plans share one).
+        self.account_cuts: AccountCuts | None = None
+        self.account_plans: dict[int, tuple[object, list[tuple[str, Meter, list[int]]]]] = {}
 
-    def _cut_points(self, name: str) -> list[int]:
+    def _points(self, cuts: Iterable[int]) -> list[int]:
+        """The window's cycle starts (unless lazy) and ``cuts`` inside it, ascending."""
         window = self.window
         # Lazy: the cycle starts are added per resource, where it has something to meter.
         points = set() if window.lazy else set(window.cycle_starts[1:])
-        for cut in self.cuts.get(name, ()):
-            if isinstance(cut, bool) or not isinstance(cut, int):
-                raise RatekitTypeError(
-                    f"cuts[{name!r}] must hold instants in epoch microseconds (int), not {show(cut)}."
-                )
-            if window.start < cut < window.end:
-                points.add(cut)
+        points.update(cut for cut in cuts if window.start < cut < window.end)
         return sorted(points)
+
+    def _plan_of(
+        self, account: str, plan: list[tuple[str, Meter, list[int]]]
+    ) -> list[tuple[str, Meter, list[int]]]:
+        """Per meter of ``plan``, its cut points for ``account`` (the same for all: ``plan``)."""
+        if self.account_cuts is None:
+            return plan
+        cuts = self.account_cuts(account)
+        known = self.account_plans.get(id(cuts))
+        if known is None:  # keyed by id: the mapping is kept alive beside its points
+            points = [(name, item, self._points(cuts.get(name, ()))) for name, item, _ in plan]
+            known = self.account_plans[id(cuts)] = (cuts, points)
+        return known[1]
 
     def run(self) -> Usage:  # noqa: PLR0912, PLR0915 - one pass over the resources
         accepted = accepted_kinds(self.meters)
@@ -376,7 +411,7 @@ class _Engine:
             records, accepted, self.as_of_us, self.anomalies, self.conflicts
         )
         names = sorted(self.meters)
-        plan = [(n, self.meters[n], self._cut_points(n)) for n in names]
+        plan = [(n, self.meters[n], self._points(self.cuts.get(n, ()))) for n in names]  # type: ignore[arg-type]
         keys: set[tuple[str, str]] = set(events) | set(samples) | set(self.state)
         for inventory in inventories:
             keys.update((account, resource) for account, resource, _ in inventory.resources)
@@ -417,7 +452,7 @@ class _Engine:
             self.spans = {}
             if self.id_columns:
                 self.id_columns = {}
-            resource_plan = plan
+            resource_plan = self._plan_of(account, plan)
             if window.lazy:
                 extra = sorted(
                     {t for lo, hi in self._extent(line, per_meter, previous_state)
@@ -425,7 +460,7 @@ class _Engine:
                 )  # fmt: skip
                 resource_plan = [
                     (n, m, sorted(set(points).union(extra)) if extra else points)
-                    for n, m, points in plan
+                    for n, m, points in resource_plan
                 ]
             pending_meters: set[str] = set()
             for name, item, points in resource_plan:

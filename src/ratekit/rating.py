@@ -62,6 +62,7 @@ from typing import Final
 
 from . import _values as _v
 from ._charge_order import _row_key
+from ._cuts import metering_cycle
 from ._decimals import in_context
 from ._instants import MAX_US, to_us
 from ._level_limits import capped as capped_levels
@@ -73,7 +74,7 @@ from .charges import _KIND_ORDER as _KIND_ORDER  # noqa: PLC0414 - billing reads
 from .charges import Charge, Rating
 from .charges import ChargeKind as ChargeKind  # noqa: PLC0414 - billing reads it here
 from .errors import RatekitTypeError
-from .metering import meter
+from .metering import meter_cut_by_account
 from .policies import Meter, meters_of
 from .pricebook import Plan
 from .records import Anomaly, Event, Inventory, Sample
@@ -101,9 +102,11 @@ def rate(
 
     - ``usage``: usage rows (a [`Usage`][ratekit.Usage] from [`meter()`][ratekit.meter], or any
       iterable of [`UsageRow`][ratekit.UsageRow]), or, with ``meters``, the records themselves:
-      [`meter()`][ratekit.meter] is then called with the plans' cycle, ``as_of`` (by default
-      the end of ``span``) and the ``cuts`` where prices change, and its anomalies are
-      returned with the charges.
+      they are metered as [`meter()`][ratekit.meter] meters them, with the plans' cycle
+      (when they share one), ``as_of`` (by default the end of ``span``), and each
+      account's rows cut where its own assignments, prices and cycles change (not at
+      another account's: see ``docs/pricing.md``, Layering); the anomalies are returned
+      with the charges.
     - ``meters``: with records, the meters to meter them with; with usage rows, the
       meters the rows come from, so that the rows of a meter whose quantity does not add
       up (a peak: ``Max()``, ``Latest()``...) are priced as its cycle's aggregate, whole
@@ -206,8 +209,8 @@ def rate(
         sums = (m.name for m in meters if m._factor is None and m.additive)
         engine.sums = frozenset(sums) if given_rows else frozenset()
     if meters is not None and not given_rows:
-        cycle = engine.plans[0].cycle if engine.plans else None
-        metered = meter(
+        cycle = metering_cycle(engine.plans)
+        metered = meter_cut_by_account(
             typing.cast("Records", usage),
             meters,
             span=span,
@@ -236,7 +239,7 @@ def rate(
             before = Span.from_us(min(earlier.values()), span.start_us)
             before_rows = [
                 row
-                for row in meter(
+                for row in meter_cut_by_account(
                     typing.cast("Records", usage),
                     meters,
                     span=before,

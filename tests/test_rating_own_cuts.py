@@ -1,0 +1,263 @@
+"""An account's rows are cut at its own plans' changes only, never at another account's.
+
+Where an assignment starts or ends, where a plan changes a price, or where a plan of
+another cycle starts one, the rows of that account are cut (docs/pricing.md, Layering).
+Another account's assignments and plans do not cut them: an account's rows and charges
+are the same rated with others or alone, which is what lets `ratekit.scaleout` rate
+accounts apart and merge them to one process's result, and what keeps a thousand
+sign-ups at a thousand instants from cutting every row a thousand times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import hypothesis.strategies as st
+import pytest
+from hypothesis import given
+
+import ratekit as rk
+
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+HOURS = rk.Meter("runtime", "hour", rk.OnOff())
+EGRESS = rk.Meter("egress", "GB", rk.Discrete())
+METERS = [HOURS, EGRESS]
+H = 3_600_000_000  # an hour in microseconds
+
+
+def _monthly(name: str = "m") -> rk.Plan:
+    return rk.Plan(
+        name,
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [
+            rk.PriceEntry("vm", "runtime", rk.PerUnit("0.01")),
+            rk.PriceEntry("egress", "egress", rk.PerUnit("0.10")),
+        ],
+    )
+
+
+def _rising() -> rk.Plan:
+    """0.01 an hour, 0.02 from 15 March."""
+    return rk.Plan(
+        "rising",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [
+            rk.PriceEntry("vm", "runtime", rk.PerUnit("0.01"), end="2026-03-15T00:00:00Z"),
+            rk.PriceEntry("vm-15th", "runtime", rk.PerUnit("0.02"), start="2026-03-15T00:00:00Z"),
+            rk.PriceEntry("egress", "egress", rk.PerUnit("0.10")),
+        ],
+    )
+
+
+def _weekly() -> rk.Plan:
+    return rk.Plan(
+        "w",
+        "EUR",
+        rk.cycles.weekly(tz="UTC"),
+        [
+            rk.PriceEntry("vm", "runtime", rk.PerUnit("0.01")),
+            rk.PriceEntry("egress", "egress", rk.PerUnit("0.10")),
+        ],
+    )
+
+
+def _spans(rating: rk.Rating, account: str) -> list[tuple[str, str, Decimal]]:
+    return [
+        (str(c.span.start), str(c.span.end), c.amount)
+        for c in rating.charges
+        if c.account == account
+    ]
+
+
+def test_another_accounts_assignment_start_does_not_cut_an_accounts_rows() -> None:
+    # a's VM runs 2 March 00:00 to 20 March 00:00: 18 days * 24 h = 432 h * 0.01 = 4.32,
+    # one charge. b is assigned from 10 March: that cuts b's rows, not a's.
+    plan = _monthly()
+    records = [
+        rk.Event("a", "vm", "2026-03-02T00:00:00Z", kind="start"),
+        rk.Event("a", "vm", "2026-03-20T00:00:00Z", kind="stop"),
+        rk.Event("b", "vm", "2026-03-10T00:00:00Z", kind="start"),
+    ]
+    both = rk.rate(
+        records,
+        [rk.Assignment("a", plan), rk.Assignment("b", plan, start="2026-03-10T00:00:00Z")],
+        span=MARCH,
+        meters=METERS,
+    )
+    assert _spans(both, "a") == [
+        ("2026-03-02 00:00:00+00:00", "2026-03-20 00:00:00+00:00", Decimal("4.32"))
+    ]
+    alone = rk.rate(records[:2], [rk.Assignment("a", plan)], span=MARCH, meters=METERS)
+    assert [c for c in both.charges if c.account == "a"] == list(alone.charges)
+    # b: 10 March 00:00 to 1 April: 22 days * 24 h = 528 h * 0.01 = 5.28
+    assert _spans(both, "b") == [
+        ("2026-03-10 00:00:00+00:00", "2026-04-01 00:00:00+00:00", Decimal("5.28"))
+    ]
+
+
+def test_an_accounts_own_assignments_and_price_change_still_cut_its_rows() -> None:
+    # a moves from the plain plan to the rising one on 10 March; the rising plan's price
+    # changes on the 15th. a's VM runs all month: [1, 10) 216 h * 0.01 = 2.16,
+    # [10, 15) 120 h * 0.01 = 1.20, [15, 1 April) 408 h * 0.02 = 8.16. b, on the plain
+    # plan all month, is cut at none of those: 744 h * 0.01 = 7.44 in one charge.
+    plain, rising = _monthly(), _rising()
+    records = [
+        rk.Event("a", "vm", "2026-03-01T00:00:00Z", kind="start"),
+        rk.Event("b", "vm", "2026-03-01T00:00:00Z", kind="start"),
+    ]
+    rating = rk.rate(
+        records,
+        [
+            rk.Assignment("a", plain, end="2026-03-10T00:00:00Z"),
+            rk.Assignment("a", rising, start="2026-03-10T00:00:00Z"),
+            rk.Assignment("b", plain),
+        ],
+        span=MARCH,
+        meters=METERS,
+    )
+    assert _spans(rating, "a") == [
+        ("2026-03-01 00:00:00+00:00", "2026-03-10 00:00:00+00:00", Decimal("2.16")),
+        ("2026-03-10 00:00:00+00:00", "2026-03-15 00:00:00+00:00", Decimal("1.20")),
+        ("2026-03-15 00:00:00+00:00", "2026-04-01 00:00:00+00:00", Decimal("8.16")),
+    ]
+    assert _spans(rating, "b") == [
+        ("2026-03-01 00:00:00+00:00", "2026-04-01 00:00:00+00:00", Decimal("7.44"))
+    ]
+
+
+@pytest.mark.parametrize("weekly_first", [True, False])
+def test_another_accounts_cycle_does_not_cut_an_accounts_rows(weekly_first: bool) -> None:
+    # a (monthly) runs 2 March to 1 April: 30 days * 24 h = 720 h * 0.01 = 7.20, one
+    # charge, whichever plan comes first; b (weekly, Monday cycles) is cut at its weeks:
+    # [2, 9), [9, 16), [16, 23), [23, 30) 168 h * 0.01 = 1.68 each, [30, 1 April) 48 h = 0.48.
+    records = [
+        rk.Event("a", "vm", "2026-03-02T00:00:00Z", kind="start"),
+        rk.Event("b", "vm", "2026-03-02T00:00:00Z", kind="start"),
+    ]
+    plans = [rk.Assignment("a", _monthly()), rk.Assignment("b", _weekly())]
+    rating = rk.rate(records, plans[::-1] if weekly_first else plans, span=MARCH, meters=METERS)
+    assert _spans(rating, "a") == [
+        ("2026-03-02 00:00:00+00:00", "2026-04-01 00:00:00+00:00", Decimal("7.20"))
+    ]
+    assert [amount for _, _, amount in _spans(rating, "b")] == [Decimal("1.68")] * 4 + [
+        Decimal("0.48")
+    ]
+
+
+def test_sign_ups_at_many_instants_make_one_charge_each() -> None:
+    # Account i signs up and starts its VM i hours into March: (744 - i) h * 0.01. Each
+    # is one charge (they were 300 * 301 / 2 = 45,150 when every sign-up cut every row).
+    plan = _monthly()
+    records, plans = [], []
+    for i in range(300):
+        at = rk.Span.from_us(MARCH.start_us + i * H, MARCH.start_us + i * H + 1).start
+        records.append(rk.Event(f"acct-{i:03}", "vm", at, kind="start"))
+        plans.append(rk.Assignment(f"acct-{i:03}", plan, start=at))
+    rating = rk.rate(records, plans, span=MARCH, meters=METERS)
+    assert len(rating.charges) == 300
+    assert all(c.amount == Decimal(744 - int(c.account[5:])) / 100 for c in rating.charges)
+
+
+def test_the_stream_joins_an_accounts_piece_across_another_accounts_boundary() -> None:
+    # A statement at b's assignment start (10 March) leaves a's running piece open there:
+    # 9 days * 24 h = 216 h * 0.01 = 2.16. The next one joins it: a's March line becomes
+    # one charge of 744 h * 0.01 = 7.44, as in batch (its change: 528 h, 5.28), where it
+    # was two cut at b's start; b's is 22 days * 24 h = 528 h * 0.01 = 5.28.
+    plan = _monthly()
+    plans = [rk.Assignment("a", plan), rk.Assignment("b", plan, start="2026-03-10T00:00:00Z")]
+    records = [
+        rk.Event("a", "vm", "2026-03-01T00:00:00Z", kind="start", id="a1"),
+        rk.Event("b", "vm", "2026-03-10T00:00:00Z", kind="start", id="b1"),
+    ]
+    rater = rk.Rater(plans, METERS, start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1))
+    rater.feed(records[:1])
+    first = rater.statement("2026-03-10T00:00:00Z")
+    rater.feed(records[1:])
+    last = rater.statement("2026-04-01T01:00:00Z")
+    batch = rk.rate(records, plans, span=MARCH, meters=METERS)
+    assert _spans(batch, "a") == [
+        ("2026-03-01 00:00:00+00:00", "2026-04-01 00:00:00+00:00", Decimal("7.44"))
+    ]
+    lines = [line for s in (first, last) for line in s.lines if line.cycle == MARCH]
+    assert [(x.account, x.quantity, x.amount) for x in lines] == [
+        ("a", Decimal(216), Decimal("2.16")),
+        ("a", Decimal(528), Decimal("5.28")),
+        ("b", Decimal(528), Decimal("5.28")),
+    ]
+    for account, total in (("a", Decimal("7.44")), ("b", Decimal("5.28"))):
+        assert sum((x.amount for x in lines if x.account == account), Decimal(0)) == total
+    (now,) = [x for x in last.lines if x.account == "a" and x.cycle == MARCH]
+    assert [c.span for c in now.charges] == [MARCH]
+
+
+_STARTS = [None, 3 * 24 * H, 9 * 24 * H + 5 * H, 14 * 24 * H, 20 * 24 * H]
+
+
+@st.composite
+def _fleet(draw: st.DrawFn) -> tuple[list[rk.Event | rk.Sample], list[rk.Assignment]]:
+    """Up to four accounts, each on one or two drawn plans from drawn instants, with a VM
+    started and maybe stopped, and egress samples."""
+    plans = [_monthly(), _rising(), _weekly()]
+    records: list[rk.Event | rk.Sample] = []
+    assigned: list[rk.Assignment] = []
+    for n in range(draw(st.integers(1, 4))):
+        account = f"acct-{n}"
+        start = draw(st.sampled_from(_STARTS))
+        first = draw(st.sampled_from(plans[:2]))
+        switch = draw(st.sampled_from([None, 17 * 24 * H + 3 * H]))
+        begin = (
+            None if start is None else rk.Span.from_us(MARCH.start_us + start, MARCH.end_us).start
+        )
+        if switch is None or (start is not None and start >= switch):
+            assigned.append(rk.Assignment(account, first, start=begin))
+        else:
+            at = rk.Span.from_us(MARCH.start_us + switch, MARCH.end_us).start
+            assigned.append(rk.Assignment(account, first, start=begin, end=at))
+            assigned.append(rk.Assignment(account, draw(st.sampled_from(plans[:2])), start=at))
+        lo = 0 if start is None else start
+        on = draw(st.integers(lo // H, 743))
+        records.append(
+            rk.Event(
+                account,
+                "vm",
+                rk.Span.from_us(MARCH.start_us + on * H, MARCH.end_us).start,
+                kind="start",
+            )
+        )
+        off = draw(st.one_of(st.none(), st.integers(on + 1, 744)))
+        if off is not None:
+            records.append(
+                rk.Event(
+                    account,
+                    "vm",
+                    rk.Span.from_us(MARCH.start_us + off * H, MARCH.end_us).start,
+                    kind="stop",
+                )
+            )
+        for hour in draw(st.lists(st.integers(lo // H, 743), max_size=4)):
+            at = rk.Span.from_us(MARCH.start_us + hour * H, MARCH.end_us).start
+            records.append(rk.Sample(account, "vm", "egress", at, draw(st.integers(1, 50))))
+    if draw(st.booleans()):  # a weekly account among them: another cycle
+        assigned.append(rk.Assignment("weekly", _weekly()))
+        records.append(rk.Event("weekly", "vm", "2026-03-04T07:00:00Z", kind="start"))
+    return records, assigned
+
+
+@pytest.mark.property
+@given(_fleet())
+def test_an_accounts_charges_are_the_same_rated_with_others_or_alone(
+    drawn: tuple[list[rk.Event | rk.Sample], list[rk.Assignment]],
+) -> None:
+    records, assigned = drawn
+    together = rk.rate(records, assigned, span=MARCH, meters=METERS)
+    for account in sorted({a.account for a in assigned}):
+        alone = rk.rate(
+            [r for r in records if r.account == account],
+            [a for a in assigned if a.account == account],
+            span=MARCH,
+            meters=METERS,
+        )
+        assert [c for c in together.charges if c.account == account] == list(alone.charges)
