@@ -50,8 +50,9 @@ def by_account(
     """Each account's cuts inside ``(lo, hi)``, per meter in ``meters``.
 
     ``default``: the one plan of every account, or None under ``assignments`` (per
-    account: ``(start_us, end_us, plan)``); ``plans``: every plan (see `metering_cycle`). Accounts with the same assignments share one mapping (computed
-    on first use): O(p) per distinct set of assignments, O(1) per account after.
+    account: ``(start_us, end_us, plan)``); ``plans``: every plan (see `metering_cycle`).
+    Accounts with the same assignments share one mapping, computed on first use: O(p)
+    per distinct set of assignments, then O(1) per look-up.
 
     Examples:
         >>> import ratekit as rk
@@ -77,19 +78,20 @@ def by_account(
     if default is not None:
         shared = of((default,), ())
         return lambda account: shared
-    empty = of((), ())
     known: dict[tuple[tuple[int, int, int], ...], dict[str, list[int]]] = {}
+    accounts: dict[str, dict[str, list[int]]] = {}
 
     def cuts(account: str) -> Mapping[str, list[int]]:
-        items = assignments.get(account)
-        if not items:
-            return empty
-        key = tuple((a, b, id(plan)) for a, b, plan in items)
-        found = known.get(key)
+        found = accounts.get(account)
         if found is None:
-            found = known[key] = of(
-                (plan for _, _, plan in items), (t for a, b, _ in items for t in (a, b))
-            )
+            items = assignments.get(account, ())
+            key = tuple((a, b, id(plan)) for a, b, plan in items)
+            found = known.get(key)
+            if found is None:
+                found = known[key] = of(
+                    (plan for _, _, plan in items), (t for a, b, _ in items for t in (a, b))
+                )
+            accounts[account] = found
         return found
 
     return cuts

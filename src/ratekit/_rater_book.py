@@ -194,8 +194,8 @@ class Book:
 
         Joins the pieces cut at ``prev``. ``boundary(key, meter)`` says whether a piece of
         that meter of resource ``key`` ends at ``prev`` anyway (a cycle starts, its price
-        changes); ``extend(key, meter)`` is where the piece of a resource with no new record (in ``quiet``) that holds
-        ``prev`` ends in the new window.
+        changes); ``extend(key, meter)`` is where the piece of a resource with no new
+        record (in ``quiet``) that holds ``prev`` ends in the new window.
         ``as_of_us`` is the end of the continuation's window. Returns the resources of
         ``quiet`` whose sum's piece ran on: their rows changed (a row's span is the
         piece's, which rating's words give: usage with no price is said over its span).
