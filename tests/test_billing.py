@@ -400,3 +400,30 @@ def test_a_yes_no_option_takes_only_true_or_false(value: object) -> None:
         with pytest.raises(rk.RatekitTypeError) as caught:
             call()
         assert str(caught.value) == f"{what} must be True or False, not {shown}"
+
+
+def test_a_fee_named_as_a_priced_meter_keeps_its_own_line_apart_from_the_base() -> None:
+    # Fee 'seats' and the base of entry 'seats' on meter 'seats': 3 + 1 in fees, 2.00 of
+    # usage; the minimum counts the usage and the base (3.00), so it tops up 97.00.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry(
+                "seats", "seats", rk.Graduated([rk.Tier(1, "1", flat=1), rk.Tier(None, "0.5")])
+            )
+        ],
+        fees=[rk.Fee("seats", 3)],
+        minimums=[rk.Minimum(100)],
+    )
+    rows = [rk.UsageRow("acme", "seats", "r", MARCH, MARCH, 3, "seat", {}, ())]
+    rating = rk.rate(rows, plan, span=MARCH)
+    (invoice,) = rk.bill(rating)
+    assert [(line.kind, line.quantity, line.amount) for line in invoice.lines] == [
+        ("usage", Decimal(3), Decimal("2.00")),
+        ("fee", Decimal(1), Decimal("3.00")),
+        ("fee", Decimal(1), Decimal("1.00")),
+        ("minimum", Decimal(1), Decimal("97.00")),
+    ]
+    assert invoice.total == Decimal("103.00") == rating.total()

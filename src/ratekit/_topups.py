@@ -476,11 +476,12 @@ def _foreseen(
     A minimum's line holds all its plans' top-ups, exact and zero: each plan's minimum is
     settled on its own, and its zero top-up kept only if that plan's lines fall short.
     """
-    groups: dict[tuple[str, str | None, str | None], list[Charge]] = {}
-    for charge in own:
-        groups.setdefault((charge.kind, charge.meter, charge.entry), []).append(charge)
+    groups: dict[tuple[str, str | None, str | None, bool], list[Charge]] = {}
+    for charge in own:  # a plan's fee and a price's base apart, as bill() keeps them
+        base = charge.kind == "fee" and charge.price is not None
+        groups.setdefault((charge.kind, charge.meter, charge.entry, base), []).append(charge)
     lines = []
-    for (kind, meter, _), group in groups.items():
+    for (kind, meter, _, _), group in groups.items():
         if kind == "minimum":
             lines.append(_Foreseen(kind, meter, ZERO, group))
             continue

@@ -80,7 +80,7 @@ _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
 
 
-_LINE_FIELDS: Final = operator.attrgetter("kind", "meter", "entry")  # what _line_key reads
+_LINE_FIELDS: Final = operator.attrgetter("kind", "meter", "entry", "price")  # _line_key's
 _AMOUNT: Final = operator.attrgetter("amount")
 _QUANTITY: Final = operator.attrgetter("quantity")
 _FREE: Final = operator.attrgetter("free")
@@ -89,11 +89,19 @@ _CURRENCY: Final = operator.attrgetter("currency")
 
 
 def _line_key(charge: Charge) -> tuple[object, ...]:
+    """A line per kind, meter and entry; a plan's fee and a price's base apart.
+
+    A fee's charge names the fee's id as its meter and entry, a base its price's meter and
+    entry: a fee whose id is also a meter priced by an entry of that id would otherwise
+    share the base's line, and a minimum, which counts the base and not the fee, would
+    count neither.
+    """
     return (
         _LINE_ORDER.get(charge.kind, len(_LINE_ORDER)),
         charge.meter is None,
         charge.meter or "",
         charge.entry or "",
+        charge.kind == "fee" and charge.price is not None,
     )
 
 
@@ -372,7 +380,8 @@ def _invoice(
         lines: dict[tuple[object, ...], list[Charge]] = {}
         # A line's key is worked out once per kind, meter and entry, not per charge.
         line_keys: dict[tuple[object, ...], tuple[object, ...]] = {}
-        for charge, raw in zip(members, map(_LINE_FIELDS, members), strict=True):
+        for charge, fields in zip(members, map(_LINE_FIELDS, members), strict=True):
+            raw = (*fields[:3], fields[3] is None)
             line_key = line_keys.get(raw)
             if line_key is None:
                 line_key = line_keys[raw] = _line_key(charge)
