@@ -359,3 +359,30 @@ def test_a_tier_line_s_share_is_checked_at_the_door() -> None:
     assert (line.part, line.whole) == (Decimal(5), Decimal(10))
     with pytest.raises(rk.RatekitError, match="whole"):
         rk.TierLine(label="t", lower=0, upper=5, quantity=5, unit=10, amount=25, part=5, whole=0)
+
+
+@pytest.mark.parametrize("before", ["none", "linear", "same price"])
+def test_a_peak_priced_for_part_of_the_cycle_costs_that_share_of_the_whole_peaks_price(
+    before: str,
+) -> None:
+    # A peak of 7 users; Volume((5, 10), (inf, 1)) prices 7 at 7.00. The plan covers 16
+    # of March's 31 days: 7.00 x 16/31, whatever covered the first 15 (nothing, a linear
+    # price, or the same price under another plan), never Volume(7 x 16/31) = 36.13.
+    months = rk.cycles.monthly(tz="UTC")
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    volume = rk.Volume([rk.Tier(5, "10"), rk.Tier(None, "1")])
+    plan = rk.Plan("p", "EUR", months, [rk.PriceEntry("peak", "peak", volume)])
+    earlier = {
+        "linear": rk.Plan("o", "EUR", months, [rk.PriceEntry("peak", "peak", rk.PerUnit(0))]),
+        "same price": rk.Plan("p2", "EUR", months, [rk.PriceEntry("peak", "peak", volume)]),
+    }
+    cut = "2026-03-16T00:00:00Z"
+    assigned = [rk.Assignment("acme", plan, start=cut)]
+    if before in earlier:
+        assigned.insert(0, rk.Assignment("acme", earlier[before], end=cut))
+    peak = [rk.Sample("acme", "app", "peak", "2026-03-30T00:00:00Z", 7, kind="gauge", id="g1")]
+    rating = rk.rate(peak, assigned, span=march, meters=[rk.Meter("peak", "user", rk.Max())])
+    (charge,) = [c for c in rating.charges if c.plan == "p"]
+    assert abs(Fraction(charge.amount) - Fraction(7 * 16, 31)) < Fraction(
+        1, 10**22
+    )  # quantities split at 1E-24

@@ -127,11 +127,16 @@ def _group_value(piece: _Piece) -> object:
 
 def _value_by(piece: _Piece, group_by: str | None) -> object:
     """The value ``group_by`` (a price entry's) groups a piece by."""
+    return _row_value(piece.row, group_by)
+
+
+def _row_value(row: UsageRow, group_by: str | None) -> object:
+    """The value ``group_by`` (a price entry's) groups a row's pieces by."""
     if group_by is None:
         return None
     if group_by == "resource":
-        return piece.row.resource
-    value = lookup(piece.row.description, group_by)
+        return row.resource
+    value = lookup(row.description, group_by)
     return None if value is MISSING else value
 
 
@@ -192,6 +197,7 @@ class _Pricing:
     #: a quantity refused there says the level that reached it (see _level_limits).
     levels: Mapping[str, Meter] = MappingProxyType({})
     peaks: frozenset[str]  # the meters whose quantity does not add up (see price_shares)
+    outside: list[tuple[UsageRow, Fraction]]  # a peak's parts no non-linear price prices
     anomalies: list[Anomaly]
 
     def price(self, pieces: list[_Piece]) -> None:
@@ -200,11 +206,14 @@ class _Pricing:
         apart: dict[GroupKey, list[_Piece]] = {}
         # Each piece of a peak under a non-linear price, with its billable quantity in its
         # row's unit (before any price's own unit).
-        shares = [
-            (piece, Fraction(piece.quantity) - (piece.free_exact or Fraction(piece.free)))
-            for piece in pieces
-            if piece.row.meter in peaks and not piece.entry.price.linear
-        ]
+        shares: list[tuple[_Piece, Fraction]] = []
+        for piece in pieces:
+            if piece.row.meter in peaks:
+                payable = Fraction(piece.quantity) - (piece.free_exact or Fraction(piece.free))
+                if piece.entry.price.linear:
+                    self.outside.append((piece.row, payable))
+                else:
+                    shares.append((piece, payable))
         for piece in pieces:
             if piece.entry.unit is not None:
                 self.convert(piece)
@@ -390,9 +399,18 @@ class _Pricing:
             row = piece.row
             key = (row.account, row.meter, row.cycle.start_us, row.cycle.end_us)
             families.setdefault(key, []).append((piece, billable))
+        # The parts of the aggregate no non-linear price prices (a linear price's, or where
+        # the account has no plan or the plan no entry) are part of W all the same: a peak
+        # of 7 priced for half the cycle costs half the price of 7, never the price of 3.5.
+        others: dict[tuple[str, str, int, int], list[tuple[UsageRow, Fraction]]] = {}
+        for row, billable in self.outside:
+            key = (row.account, row.meter, row.cycle.start_us, row.cycle.end_us)
+            if key in families:
+                others.setdefault(key, []).append((row, billable))
         priced: dict[tuple[int, Decimal], Fraction] = {}
-        for members in families.values():
+        for family, members in families.items():
             members.sort(key=lambda member: _sort_key(member[0]))
+            rest = others.get(family, ())
             totals: dict[tuple[str | None, object], Fraction] = {}
             for piece, billable in members:
                 entry, row = piece.entry, piece.row
@@ -404,7 +422,7 @@ class _Pricing:
                 if total is None:
                     total = totals[by, value] = sum(
                         (b for p, b in members if _value_by(p, by) == value), Fraction(0)
-                    )
+                    ) + sum((b for r, b in rest if _row_value(r, by) == value), Fraction(0))
                 factor = self.factors[id(entry), row.unit] if entry.unit is not None else 1
                 assert isinstance(factor, (Fraction, int))
                 whole = nearest(total * factor)

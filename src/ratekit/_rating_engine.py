@@ -118,6 +118,9 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
         self.ends: dict[GroupKey, Exact] = {}  # per group, the exact quantity after its pieces
         # The meters whose quantity does not add up over pieces (a peak: _Pricing.price_shares).
         self.peaks: frozenset[str] = frozenset()
+        # The parts of a peak's rows in the span that no non-linear price prices (a linear
+        # price's, or no plan's or entry's): part of the aggregate all the same.
+        self.outside: list[tuple[UsageRow, Fraction]] = []
         # The meters whose rows, given metered, a price cut or an assignment boundary may
         # not split by time: their quantity is a sum of samples (see refuse_split).
         self.sums: frozenset[str] = frozenset()
@@ -278,6 +281,7 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
                             if rate is not None:
                                 # Priced on the spot: no allowance, no aggregation.
                                 quantity = row.quantity
+                                self.aside(row, quantity)
                                 direct.append(
                                     _new_charge(
                                         row.account,
@@ -309,6 +313,11 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
             for part in self.clip(row):
                 order = self.price_part(row, part, out, order)
         return out
+
+    def aside(self, row: UsageRow, quantity: Decimal) -> None:
+        """Keep a part of a peak's row no non-linear price prices: it is in the aggregate."""
+        if row.meter in self.peaks:
+            self.outside.append((row, Fraction(quantity)))
 
     def clip(self, row: UsageRow) -> list[tuple[int, int, Decimal]]:
         """The part of a row inside the rated span (split in proportion to time)."""
@@ -344,6 +353,7 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
             for p_start, p_end, p_quantity in _split(quantity, start, end, cut_list):
                 found = [seg for seg in segments if seg[0] <= p_start < seg[1]]
                 if not found:
+                    self.aside(row, p_quantity)
                     self.no_plan(row, p_start, p_end, p_quantity)
                     continue
                 sub.append((p_start, p_end, p_quantity, found[0][2]))
@@ -362,6 +372,7 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
                 if q_start >= cycle[1]:
                     cycle = p_plan.cycle.containing_us(q_start)
                 if entry is None:
+                    self.aside(row, q_quantity)
                     self.unpriced(row, p_plan, q_start, q_end, q_quantity)
                     continue
                 span = (
