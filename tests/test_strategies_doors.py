@@ -39,3 +39,39 @@ def test_a_meter_unit_that_cannot_be_read_is_refused_at_once() -> None:
     assert str(caught.value).startswith(
         "usage_rows meters['x']: Unit 'furlongs^^' cannot be read at '^^';"
     )
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda: rks.span_sets(max_size=-2),
+            "span_sets max_size must be an int of 0 or more, not -2.",
+        ),
+        (
+            lambda: rks.timelines(rks.spans(), max_size=-1),
+            "timelines max_size must be an int of 0 or more, not -1.",
+        ),
+        (
+            lambda: rks.timelines(5),  # type: ignore[arg-type]
+            (
+                "timelines values must be a hypothesis strategy of the values, such as "
+                "st.sampled_from(['small', 'large']), not int: 5."
+            ),
+        ),
+        (
+            lambda: rks.tiers(max_bound=10**30),
+            (
+                "tiers max_bound must be an int below 1E+30, not "
+                "1000000000000000000000000000000: ratekit represents numbers below 1E+30, "
+                "tier bounds among them."
+            ),
+        ),
+    ],
+)
+def test_sizes_values_and_bounds_hypothesis_or_a_tier_would_refuse_when_drawn(
+    build: object, message: str
+) -> None:
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        build()  # type: ignore[operator]
+    assert str(caught.value) == message

@@ -230,6 +230,7 @@ def span_sets(
         ...     assert (a | b) & a == a
         >>> test_union_covers_both()
     """
+    _count(max_size, "span_sets max_size")
     return st.lists(
         spans(min_start=min_start, max_end=max_end, resolution=resolution), max_size=max_size
     ).map(SpanSet)
@@ -256,6 +257,12 @@ def timelines(
         ...         assert span in timeline.domain()
         >>> test_pieces_lie_in_the_domain()
     """
+    if not isinstance(values, st.SearchStrategy):
+        raise RatekitTypeError(
+            "timelines values must be a hypothesis strategy of the values, such as "
+            f"st.sampled_from(['small', 'large']), not {type(values).__name__}: {show(values)}."
+        )
+    _count(max_size, "timelines max_size")
     pairs = st.tuples(spans(min_start=min_start, max_end=max_end, resolution=resolution), values)
     return st.lists(pairs, max_size=max_size).map(Timeline)
 
@@ -283,6 +290,10 @@ def _some(values: object, name: str, example: str) -> None:
 
 #: The most decimal places a drawn quantity may have: ratekit's numbers reach down to 1E-30.
 _MAX_PLACES: Final = -MIN_ADJUSTED
+
+
+#: The bound every drawn tier bound stays below: ratekit's numbers stay below 1E+30.
+_MAX_BOUND: Final = 10**_MAX_PLACES
 
 
 def _places(value: object, name: str) -> None:
@@ -320,6 +331,11 @@ def tiers(
     """
     _count(max_size, "tiers max_size", 1)
     _count(max_bound, "tiers max_bound", max_size)
+    if isinstance(max_bound, int) and max_bound >= _MAX_BOUND:
+        raise RatekitTypeError(
+            f"tiers max_bound must be an int below 1E+{_MAX_PLACES}, not {show(max_bound)}: "
+            f"ratekit represents numbers below 1E+{_MAX_PLACES}, tier bounds among them."
+        )
     _places(places, "tiers places")
     cents = min(places, 2)  # a flat fee's decimals
 
