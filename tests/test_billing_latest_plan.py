@@ -119,3 +119,26 @@ def test_bare_charges_built_by_hand_round_with_their_latest_charge() -> None:
     assert alone.lines[0].amount == Decimal("2.65")  # 2.65734 floored on the cent
     (both,) = rk.bill([as_a, fee])  # the fee (b's, from 16 March) is the latest charge
     assert [line.amount for line in both.lines] == [Decimal("2.75"), Decimal("0.25")]
+
+
+def test_a_fee_whose_amount_changes_with_the_plan_prints_each_plans_part() -> None:
+    # Support 31 a month under 'a' for 10 of March's 31 days, 62 under 'b' for 21:
+    # 31 x 10/31 + 62 x 21/31 = 10 + 42 = 52.00, each part on its own note.
+    months = rk.cycles.monthly(tz="UTC")
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    a = rk.Plan("a", "EUR", months, [], fees=[rk.Fee("sup", 31)])
+    b = rk.Plan("b", "EUR", months, [], fees=[rk.Fee("sup", 62)])
+    cut = "2026-03-11T00:00:00Z"
+    rating = rk.rate(
+        [], [rk.Assignment("acme", a, end=cut), rk.Assignment("acme", b, start=cut)], span=march
+    )
+    (invoice,) = rk.bill(rating)
+    assert str(invoice).splitlines()[2:6] == [
+        "  line       quantity  unit price  amount",
+        "  fee · sup   1 cycle      varies   52.00",
+        "      a · ~0.322581 * 31 = 10.00",
+        "      b · ~0.677419 * 62 = 42.00",
+    ]
+    page = invoice._repr_html_()
+    assert "varies" in page
+    assert "b · ~0.677419 * 62 = 42.00" in page

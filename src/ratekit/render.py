@@ -199,7 +199,33 @@ def line_notes(
     if tiers and line.kind == "usage" and line.unit_price is None:
         quantum = line.charges[0].quantum if line.charges else None
         return [tier_text(tier, quantum) for tier in line.tiers]
-    return []
+    return fee_parts(line)
+
+
+@in_context
+def fee_parts(line: InvoiceLine) -> list[str]:
+    """A fee line's parts when its fees differ (a plan change within the cycle).
+
+    One note per plan, in the order the plans charged: ``a · 0.322581 * 31 = 10``, so
+    that a line of two plans' fees computes as its usage lines do. Empty when the line
+    holds one fee amount (its unit price says it) or a charge without one.
+    """
+    if line.kind != "fee" or line.unit_price is not None or not line.charges:
+        return []
+    quantum = line.charges[0].quantum
+    parts: dict[tuple[str, Decimal], list[Charge]] = {}
+    for charge in sorted(line.charges, key=lambda c: (c.span.start_us, c.span.end_us)):
+        if charge.unit_price is None:
+            return []
+        parts.setdefault((charge.plan, charge.unit_price), []).append(charge)
+    if len({unit for _, unit in parts}) < 2:
+        return []
+    out = []
+    for (plan, unit), charges in parts.items():
+        quantity = sum((charge.quantity for charge in charges), _ZERO)
+        amount = sum((charge.amount for charge in charges), _ZERO)
+        out.append(f"{plan} · {shown(quantity)} * {plain(unit)} = {money(amount, quantum)}")
+    return out
 
 
 def invoice_plans(invoice: Invoice) -> set[str]:
@@ -258,7 +284,8 @@ def unit_price(line: InvoiceLine) -> str:
     if line.unit_price is not None:
         return plain(line.unit_price)
     if line.kind not in {"usage", "shared"}:
-        return ""
+        # fees of different amounts (a plan change within the cycle): each part below
+        return "varies" if fee_parts(line) else ""
     if (line.charges and all(charge.unit_price is not None for charge in line.charges)) or (
         priced_apart(line.charges)
     ):
