@@ -206,7 +206,7 @@ def line_notes(
 def fee_parts(line: InvoiceLine) -> list[str]:
     """A fee line's parts when its fees differ (a plan change within the cycle).
 
-    One note per plan, in the order the plans charged: ``a · 0.322581 * 31 = 10``, so
+    One note per plan, in the order the plans charged: ``a · ~0.322581 * 31 = 10.00``, so
     that a line of two plans' fees computes as its usage lines do. Empty when the line
     holds one fee amount (its unit price says it) or a charge without one.
     """
