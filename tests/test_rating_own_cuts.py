@@ -22,7 +22,9 @@ import ratekit as rk
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 HOURS = rk.Meter("runtime", "hour", rk.OnOff())
 EGRESS = rk.Meter("egress", "GB", rk.Discrete())
-METERS = [HOURS, EGRESS]
+USERS = rk.Meter("users", "user", rk.Max())  # a peak: priced whole, each piece its share
+METERS = [HOURS, EGRESS, USERS]
+SEATS = rk.PriceEntry("seats", "users", rk.Volume([rk.Tier(5, 10), rk.Tier(None, 1)]))
 H = 3_600_000_000  # an hour in microseconds
 
 
@@ -34,6 +36,7 @@ def _monthly(name: str = "m") -> rk.Plan:
         [
             rk.PriceEntry("vm", "runtime", rk.PerUnit("0.01")),
             rk.PriceEntry("egress", "egress", rk.PerUnit("0.10")),
+            SEATS,
         ],
     )
 
@@ -48,6 +51,7 @@ def _rising() -> rk.Plan:
             rk.PriceEntry("vm", "runtime", rk.PerUnit("0.01"), end="2026-03-15T00:00:00Z"),
             rk.PriceEntry("vm-15th", "runtime", rk.PerUnit("0.02"), start="2026-03-15T00:00:00Z"),
             rk.PriceEntry("egress", "egress", rk.PerUnit("0.10")),
+            SEATS,
         ],
     )
 
@@ -60,6 +64,7 @@ def _weekly() -> rk.Plan:
         [
             rk.PriceEntry("vm", "runtime", rk.PerUnit("0.01")),
             rk.PriceEntry("egress", "egress", rk.PerUnit("0.10")),
+            SEATS,
         ],
     )
 
@@ -199,7 +204,7 @@ _STARTS = [None, 3 * 24 * H, 9 * 24 * H + 5 * H, 14 * 24 * H, 20 * 24 * H]
 @st.composite
 def _fleet(draw: st.DrawFn) -> tuple[list[rk.Event | rk.Sample], list[rk.Assignment]]:
     """Up to four accounts, each on one or two drawn plans from drawn instants, with a VM
-    started and maybe stopped, and egress samples."""
+    started and maybe stopped, egress samples and a peak of users."""
     plans = [_monthly(), _rising(), _weekly()]
     records: list[rk.Event | rk.Sample] = []
     assigned: list[rk.Assignment] = []
@@ -240,6 +245,11 @@ def _fleet(draw: st.DrawFn) -> tuple[list[rk.Event | rk.Sample], list[rk.Assignm
         for hour in draw(st.lists(st.integers(lo // H, 743), max_size=4)):
             at = rk.Span.from_us(MARCH.start_us + hour * H, MARCH.end_us).start
             records.append(rk.Sample(account, "vm", "egress", at, draw(st.integers(1, 50))))
+        for hour in draw(st.lists(st.integers(lo // H, 743), max_size=3)):
+            at = rk.Span.from_us(MARCH.start_us + hour * H, MARCH.end_us).start
+            records.append(
+                rk.Sample(account, "app", "users", at, draw(st.integers(0, 9)), kind="gauge")
+            )
     if draw(st.booleans()):  # a weekly account among them: another cycle
         assigned.append(rk.Assignment("weekly", _weekly()))
         records.append(rk.Event("weekly", "vm", "2026-03-04T07:00:00Z", kind="start"))
