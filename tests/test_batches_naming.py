@@ -108,6 +108,17 @@ def test_numpys_bool_is_named_as_numpys() -> None:
     )
 
 
+def test_numpys_bool_as_a_sample_value_is_named_as_numpys() -> None:
+    # not "not bool: np.True_", which reads as a refusal of Python's bool
+    np = pytest.importorskip("numpy")
+    with pytest.raises(rk.RatekitTypeError) as value:
+        rk.Sample("a", "r", "m", "2026-03-01T00:00:00Z", np.True_)
+    assert str(value.value) == (
+        "sample (no id) of resource 'r' value must be a number (int, str, Decimal or float), "
+        f"not {_numpy_bool(np)}: np.True_."
+    )
+
+
 def _numpy_bool(np: Any) -> str:
     # numpy 2 names its bool "bool", as Python's: said to be numpy's; numpy 1's "bool_"
     return "numpy bool" if np.bool_.__name__ == "bool" else "bool_"

@@ -33,7 +33,7 @@ from fractions import Fraction
 from typing import Final, ParamSpec, TypeVar
 
 from ._collector import paused
-from ._shown import int_digits, show
+from ._shown import int_digits, show, type_name
 from .errors import BadQuantityError, RatekitError, RatekitTypeError
 
 __all__ = [
@@ -201,7 +201,7 @@ def to_decimal(value: object, what: str = "quantity") -> Decimal:
     else:
         raise RatekitTypeError(
             f"{what} must be a number (int, str, Decimal or float), "
-            f"not {type(value).__name__}: {show(value)}."
+            f"not {type_name(value)}: {show(value)}."
         )
     if not result.is_finite():
         raise BadQuantityError(f"{what} must be a finite number, not {show(value)}.")
