@@ -56,3 +56,35 @@ def test_a_second_seq_reorder_names_its_part_in_a_cycle_compacted_since() -> Non
     batch_rating = rk.rate([e1, e2, e3, e4], plan, span=span, meters=[hours])
     assert sum((c.quantity for c in batch_rating.charges), Decimal(0)) == 10
     assert _stream_and_named(statements, feeds) == 10
+
+
+@pytest.mark.xfail(strict=True, reason="known: a seq reorder before events an inventory settled")
+def test_a_seq_reorder_before_events_an_inventory_settled_bills_as_batch_from_the_kept_cycles() -> (
+    None
+):
+    # Batch orders s0 (START seq 0, 5 March 11:21, 256 MB) before s2 (START seq 2, 1 March
+    # 00:48, 1024 MB), which takes 11:21 (out of order): the inventory of 1 March 03:24
+    # opened vm with no memory, so vm holds 0 MB until 5 March 11:21, then 1024 MB:
+    # 12.65 h x 1024 on 5 March, 24 x 1024 on 6 March. The stream compacted s2 and the
+    # inventory with 1 March (which settle the state's history), applies s0 after them,
+    # and bills 2-4 March at 1024 MB and from 5 March 11:21 on 256 MB, for good.
+    memory = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
+    plan = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("m", "memory", rk.PerUnit(1))])
+    start = rk.Event(
+        "b", "vm", "2026-03-01T00:48:00Z", {"memory_mb": 1024}, kind="start", id="s2", seq=2
+    )
+    listing = rk.Inventory("2026-03-01T03:24:00Z", [("b", "vm")], id="inv")
+    early = rk.Event(
+        "b", "vm", "2026-03-05T11:21:00Z", {"memory_mb": 256}, kind="start", id="s0", seq=0
+    )
+    rater = rk.Rater(plan, [memory], start="2026-03-01T00:00:00Z")
+    feeds = [rater.feed([start, listing])]
+    statements = [rater.statement("2026-03-03T00:00:00Z")]
+    feeds.append(rater.feed([early]))
+    statements.append(rater.statement("2026-03-07T00:00:00Z"))
+    kept = [line for s in statements for line in s.lines if line.cycle.start.day >= 2]
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-07T00:00:00Z")
+    batch_rating = rk.rate([start, listing, early], plan, span=span, meters=[memory])
+    batch_kept = [c for c in batch_rating.charges if c.cycle.start.day >= 2]
+    assert sum((c.quantity for c in batch_kept), Decimal(0)) == Decimal("37529.6")
+    assert sum((line.quantity for line in kept), Decimal(0)) == Decimal("37529.6")

@@ -219,12 +219,26 @@ class CounterIndex:
             return reach, None
         reach = min(reach, base_us)
         what = "event" if event.id is None else f"event {event.id!r}"
+        state = self.states.get((event.account, event.resource))
+        history = () if state is None else state.history
+        if any(other.seq is not None and other.seq > seq for other in history):
+            outcome = "what it changes in those cycles is not applied (the rest is)."
+        else:
+            # An inventory settled the state's history, or compaction folded the events
+            # the seq puts after this one: the state applies them before it, for good.
+            outcome = (
+                "the compacted state no longer keeps those events (an inventory settled "
+                "its history, or they were folded), so it applies them before this one, "
+                "where batch rate() applies them after it: from the kept cycles on, the "
+                f"lines of {event.resource!r} may differ from batch rate()'s, and no "
+                "anomaly names by how much; compare with batch rate() over your stored "
+                "records."
+            )
         return reach, placed(
             "too_late",
             f"{what} ({event.kind} of {event.resource!r} at {format_us(event.at_us)}, seq "
             f"{seq}) is ordered by its seq before events of cycles already compacted (the "
-            f"last seq there is {compacted}): what it changes in those cycles is not "
-            "applied (the rest is).",
+            f"last seq there is {compacted}): {outcome}",
             () if event.id is None else (event.id,),
             event.account,
             event.resource,
