@@ -214,12 +214,44 @@ def test_an_event_ordered_before_events_an_inventory_settled_says_the_lines_may_
         feed = each.feed([early])
         assert feed.too_late == ("s0",)
         (anomaly,) = feed.anomalies
-        assert anomaly.message == (
-            "event 's0' (start of 'vm' at 2026-03-05T11:21:00Z, seq 0) is ordered by its seq "
-            "before events of cycles already compacted (the last seq there is 2): the "
-            "compacted state no longer keeps those events (an inventory settled its "
-            "history, or they were folded), so it applies them before this one, where batch "
-            "rate() applies them after it: from the kept cycles on, the lines of 'vm' may "
-            "differ from batch rate()'s, and no anomaly names by how much; compare with "
-            "batch rate() over your stored records."
+        assert anomaly.message == _UNORDERED.format(id="s0", at="2026-03-05T11:21:00Z", last=2)
+
+
+def test_an_event_ordered_before_events_compaction_folded_says_the_lines_may_differ() -> None:
+    # 20 sequenced events of 1 March (seq 10 to 29) are compacted: the state keeps the
+    # last 16 (seq 14 to 29) and folds the first four into its base. s0 (seq 0, 5 March)
+    # comes before all twenty in batch; the state can order it before the 16 only.
+    memory = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("m", "memory", rk.PerUnit(1))]
+    )
+    events = [
+        rk.Event(
+            "b",
+            "vm",
+            f"2026-03-01T{i // 4:02d}:{i % 4 * 15:02d}:00Z",
+            {"memory_mb": 100 + i},
+            kind="start" if i == 0 else "update",
+            id=f"e{i}",
+            seq=10 + i,
         )
+        for i in range(20)
+    ]
+    early = rk.Event(
+        "b", "vm", "2026-03-05T12:00:00Z", {"memory_mb": 7}, kind="start", id="s0", seq=0
+    )
+    rater = rk.Rater(plan, [memory], start="2026-03-01T00:00:00Z")
+    rater.feed(events)
+    rater.statement("2026-03-03T00:00:00Z")
+    (anomaly,) = rater.feed([early]).anomalies
+    assert anomaly.message == _UNORDERED.format(id="s0", at="2026-03-05T12:00:00Z", last=29)
+
+
+_UNORDERED = (
+    "event '{id}' (start of 'vm' at {at}, seq 0) is ordered by its seq before events of "
+    "cycles already compacted (the last seq there is {last}): the compacted state no longer "
+    "keeps those events (an inventory settled its history, or they were folded), so it "
+    "applies them (or some of them) before this one, where batch rate() applies them after "
+    "it: from the kept cycles on, the lines of 'vm' may differ from batch rate()'s, and no "
+    "anomaly names by how much; compare with batch rate() over your stored records."
+)

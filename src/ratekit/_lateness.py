@@ -221,14 +221,17 @@ class CounterIndex:
         what = "event" if event.id is None else f"event {event.id!r}"
         state = self.states.get((event.account, event.resource))
         history = () if state is None else state.history
-        if any(other.seq is not None and other.seq > seq for other in history):
+        base = None if state is None else state.base
+        folded = base is not None and base.seq is not None and base.seq > seq
+        if not folded and any(other.seq is not None and other.seq > seq for other in history):
             outcome = "what it changes in those cycles is not applied (the rest is)."
         else:
             # An inventory settled the state's history, or compaction folded the events
             # the seq puts after this one: the state applies them before it, for good.
             outcome = (
                 "the compacted state no longer keeps those events (an inventory settled "
-                "its history, or they were folded), so it applies them before this one, "
+                "its history, or they were folded), so it applies them (or some of them) "
+                "before this one, "
                 "where batch rate() applies them after it: from the kept cycles on, the "
                 f"lines of {event.resource!r} may differ from batch rate()'s, and no "
                 "anomaly names by how much; compare with batch rate() over your stored "
