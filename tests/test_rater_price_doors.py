@@ -750,3 +750,48 @@ def test_a_too_late_event_describing_a_resource_no_state_describes_is_judged() -
     with pytest.raises(rk.BadQuantityError, match=r"event 'x' \(update\) stamped 2026-03-02"):
         rater.feed([_e("vm", "2026-03-02T00:00:00Z", {"f": "x"}, id="x")])
     assert total(rater, "2026-03-05T00:00:00Z") == Decimal("1E+21")
+
+
+class _Failing:
+    """A price model of the user's own that fails whatever it is asked."""
+
+    linear = False
+
+    def amount(self, quantity: Decimal) -> Decimal:
+        raise ValueError("no price today")
+
+    def explain(self, quantity: Decimal) -> tuple[rk.TierLine, ...]:
+        return ()
+
+    def marginal(self, quantity: Decimal, added: Decimal) -> Decimal:
+        return self.amount(quantity + added) - self.amount(quantity)
+
+
+class _Floating(_Failing):
+    """One that returns a float where a Decimal is due."""
+
+    def amount(self, quantity: Decimal) -> Decimal:
+        return float(quantity) * 0.05  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("model", [_Failing(), _Floating()])
+def test_a_price_model_of_ones_own_that_fails_is_refused_as_batch_refuses_it(model: Any) -> None:
+    # Building the rater asks the model whether it charges at zero: its own exception
+    # must not escape from there; the statement refuses it with rating's BadPriceError,
+    # the error batch rate() gives, and the rater stays as it was.
+    hours = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("vm", "vm.hours", model)])
+    start = rk.Event("a", "v", START, kind="start", id="e1")
+    span = rk.Span(START, "2026-03-02T00:00:00Z")
+    with pytest.raises(rk.BadPriceError) as batch:
+        rk.rate([start], plan, span=span, meters=[hours], as_of="2026-03-01T10:00:00Z")
+    rater = rk.Rater(plan, [hours], start=START)
+    assert rater.feed([start]).accepted == ("e1",)
+    before = json.dumps(rater.snapshot())
+    with pytest.raises(rk.BadPriceError) as stream:
+        rater.statement("2026-03-01T10:00:00Z")
+    assert str(stream.value) == str(batch.value)
+    assert json.dumps(rater.snapshot()) == before
+    restored = rk.Rater.restore(json.loads(before), plan, [hours])
+    with pytest.raises(rk.BadPriceError):
+        restored.statement("2026-03-01T10:00:00Z")

@@ -28,7 +28,7 @@ from ._time_policies import Continuous
 from ._zones import from_zone
 from .assignments import Assignment, read_plans
 from .charges import Charge
-from .errors import BadCalendarError, BadTimeError, RatekitError, RatekitTypeError
+from .errors import BadCalendarError, BadTimeError, RatekitTypeError
 from .metering import accepted_kinds, meter_cut_by_account
 from .policies import Meter, meters_of
 from .pricebook import Plan, PriceEntry
@@ -277,11 +277,17 @@ class Engine:
 
 
 def _has_base(entry: PriceEntry) -> bool:
-    """Whether ``entry``'s price may be due without usage (its amount at zero)."""
+    """Whether ``entry``'s price may be due without usage (its amount at zero).
+
+    A price model of the user's own that raises (any exception) or returns no finite
+    Decimal there may be due: the statements price it through rating's checked calls,
+    which refuse it with a `BadPriceError` naming the entry, as batch rating does.
+    """
     try:
-        return bool(entry.price.amount(ZERO))
-    except RatekitError:
+        amount = entry.price.amount(ZERO)
+    except Exception:  # a model of the user's own: judged where it is priced
         return True
+    return type(amount) is not Decimal or not amount.is_finite() or bool(amount)
 
 
 # -- the doors of what a rater is built from --------------------------------------------
