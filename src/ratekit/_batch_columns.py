@@ -356,7 +356,7 @@ class Column:
             try:
                 made[key] = freeze(values[index], index, ids[index] if index < len(ids) else None)
             except RatekitError as error:
-                raise located(index, error) from None
+                raise located(index, error) from error.__cause__
         return list(map(made.__getitem__, keys))
 
     def amounts(self) -> list[Decimal]:
@@ -377,5 +377,5 @@ class Column:
             try:
                 out.append(to_decimal(value, f"{self.label(index)}: {self.field}"))
             except RatekitError as error:
-                raise located(index, error) from None
+                raise located(index, error) from error.__cause__
         return out

@@ -21,8 +21,9 @@ from collections.abc import Set as AbstractSet
 from typing import Final
 
 from ._batch_columns import Descriptions, record_label
+from ._caller_objects import read_items, read_once, unreadable
 from ._shown import show
-from .errors import RatekitTypeError
+from .errors import RatekitError, RatekitTypeError
 
 __all__ = ["EVENT_FIELDS", "SAMPLE_FIELDS", "columns_given", "rows_given"]
 
@@ -58,6 +59,15 @@ def columns_given(
             f"({', '.join(fields)}), not {_shown(given)}."
             + (_FRAME_COLUMNS if _is_frame(given) else "")
         )
+    if type(given) is not dict:  # a caller's mapping runs its own code: read it once
+        given = dict(
+            read_items(
+                given,
+                f"RecordBatch {what} columns",
+                f"mapping ({type(given).__name__})",
+                "a dict of columns",
+            )
+        )
     unknown = [field for field in given if field not in fields]
     if unknown:
         raise RatekitTypeError(
@@ -86,8 +96,15 @@ def columns_given(
                 "gives a mapping's keys, values or items, so its values would not meet the "
                 "other columns' values record by record: give a list."
             )
-        if isinstance(values, list | tuple):
+        if type(values) is list or type(values) is tuple:
             columns[field] = values
+        elif isinstance(values, list | tuple):  # a subclass runs its own code: read it once
+            columns[field] = read_once(
+                values,
+                f"RecordBatch {what} column {field!r}",
+                f"{'list' if isinstance(values, list) else 'tuple'} ({type(values).__name__})",
+                _A_COLUMN,
+            )
         else:
             lazy[field] = values
     if lazy:
@@ -102,6 +119,8 @@ def columns_given(
     return next(iter(lengths.values()), 0), columns
 
 
+_A_COLUMN: Final = "a column whose values can be read (a list, a numpy array, a pandas Series)"
+_ROWS: Final = "an iterable of tuples whose items can be read, such as a list"
 #: How many values of each column `_read_together()` reads per round when no column
 #: tells its length.
 _ROUND: Final = 4096
@@ -136,7 +155,7 @@ def _length(values: object) -> int | None:
         return None
     try:
         return len(values)
-    except TypeError:  # a 0-d numpy array has __len__ but no length
+    except Exception:  # a 0-d numpy array has __len__ but no length; a caller's may raise
         return None
 
 
@@ -150,6 +169,8 @@ def _iterator(what: str, field: str, values: Iterable[object]) -> Iterator[objec
             f"array, a pandas Series), not {type(values).__name__} {show(values)}, which gives "
             "no values one by one."
         ) from None
+    except Exception as error:  # the caller's iterable may raise anything
+        raise _unreadable_column(what, field, values, error) from error
 
 
 def _read_together(
@@ -183,14 +204,19 @@ def _read_together(
             column = read[field]
             start = len(column)
             values = itertools.islice(iterators[field], step)
-            if field == "attributes" and frozen is not None:
-                ids = columns.get("id", read.get("id", ()))
-                column.extend(
-                    frozen.freeze(value, index, ids[index] if index < len(ids) else None)
-                    for index, value in enumerate(values, start)
-                )
-            else:
-                column.extend(values)
+            try:
+                if field == "attributes" and frozen is not None:
+                    ids = columns.get("id", read.get("id", ()))
+                    column.extend(
+                        frozen.freeze(value, index, ids[index] if index < len(ids) else None)
+                        for index, value in enumerate(values, start)
+                    )
+                else:
+                    column.extend(values)
+            except RatekitError:
+                raise
+            except Exception as error:  # the caller's column may raise anything
+                raise _unreadable_column(what, field, lazy[field], error) from error
             counts[field] = len(column) - start
         if told or min(counts.values()) < step:
             break
@@ -200,7 +226,10 @@ def _read_together(
     lengths: dict[str, object] = {field: len(values) for field, values in columns.items()}
     ended = object()
     for field in order:
-        going_on = counts[field] == step and next(iterators[field], ended) is not ended
+        try:
+            going_on = counts[field] == step and next(iterators[field], ended) is not ended
+        except Exception as error:  # the caller's column may raise anything
+            raise _unreadable_column(what, field, lazy[field], error) from error
         lengths[field] = f"at least {len(read[field]) + 1}" if going_on else len(read[field])
     lengths = {field: lengths[field] for field in given}  # the order given
     raise RatekitTypeError(
@@ -209,26 +238,43 @@ def _read_together(
     )
 
 
-def _read(rows: Iterable[object], frozen: Descriptions | None) -> tuple[list[object], list[object]]:
+def _unreadable_column(what: str, field: str, values: object, error: Exception) -> RatekitTypeError:
+    """The refusal of a column whose own code raised ``error`` while it was read."""
+    return unreadable(
+        f"RecordBatch {what} column {field!r}", type(values).__name__, _A_COLUMN, error
+    )
+
+
+def _read(
+    what: str, rows: Iterable[object], frozen: Descriptions | None
+) -> tuple[list[object], list[object]]:
     """The rows of an iterator, and the event tuples' attributes frozen as each row is read.
 
     A feed may reuse one mapping between the tuples it yields: each record gets the
-    mapping as it was when its tuple was read, not when the last one was.
+    mapping as it was when its tuple was read, not when the last one was. An error the
+    feed raises (a generator that fails midway) names the record it was to give.
     """
     read: list[object] = []
     described: list[object] = []
     append = read.append
     keep = described.append
-    for index, row in enumerate(rows):
-        if type(row) is not tuple and isinstance(row, tuple):
-            row = _plain(row)  # noqa: PLW2901 - read as the plain tuple it is
-        append(row)
-        if frozen is not None and type(row) is tuple and len(row) > _ATTRIBUTES:
-            keep(
-                frozen.freeze(
-                    row[_ATTRIBUTES], index, row[_EVENT_ID] if len(row) > _EVENT_ID else None
+    try:
+        for index, row in enumerate(rows):
+            if type(row) is not tuple and isinstance(row, tuple):
+                row = _plain(row)  # noqa: PLW2901 - read as the plain tuple it is
+            append(row)
+            if frozen is not None and type(row) is tuple and len(row) > _ATTRIBUTES:
+                keep(
+                    frozen.freeze(
+                        row[_ATTRIBUTES], index, row[_EVENT_ID] if len(row) > _EVENT_ID else None
+                    )
                 )
-            )
+    except RatekitError:
+        raise
+    except Exception as error:  # the caller's iterable may raise anything
+        raise unreadable(
+            f"RecordBatch {what}s[{len(read)}]", type(rows).__name__, _ROWS, error
+        ) from error
     return read, described
 
 
@@ -267,8 +313,11 @@ def rows_given(
         )
     described: list[object] = []
     if not isinstance(rows, list | tuple):
-        read, described = _read(rows, frozen)
+        read, described = _read(what, rows, frozen)
         rows = typing.cast("list[tuple[object, ...]]", read)
+    elif type(rows) is not list and type(rows) is not tuple:  # a subclass runs its own code
+        kind = f"{'list' if isinstance(rows, list) else 'tuple'} ({type(rows).__name__})"
+        rows = read_once(rows, f"RecordBatch {what}s", kind, _ROWS)
     if not rows:
         return {}
     types = set(map(type, rows))

@@ -11,14 +11,16 @@ nothing but a ratekit error escapes.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 from .errors import RatekitTypeError
 
-__all__ = ["raised", "read_once"]
+__all__ = ["raised", "read_items", "read_once", "unreadable"]
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 #: The most characters of a caller's error message a ratekit message quotes.
 _QUOTED = 80
@@ -64,6 +66,37 @@ def read_once(
     try:
         return list(value if limit is None else itertools.islice(value, limit))
     except Exception as error:  # the caller's object may raise anything
-        raise RatekitTypeError(
-            f"{what} could not be read: its {kind} raised {raised(error)}; give {accepted}."
-        ) from error
+        raise unreadable(what, kind, accepted, error) from error
+
+
+def read_items(
+    value: Mapping[K, V], what: str, kind: str, accepted: str, *, limit: int | None = None
+) -> list[tuple[K, V]]:
+    """The items of a caller's mapping, read once as `read_once()` reads them.
+
+    Its ``items()`` is called here too: a mapping whose ``items()`` itself raises (a
+    ``dict`` subclass's) is refused as one whose items raise when they are read.
+
+    ```pycon
+    >>> class Gone(dict):
+    ...     def items(self):
+    ...         raise RuntimeError("backing store gone")
+    >>> read_items(Gone(), "attributes", "mapping (Gone)", "a dict")
+    Traceback (most recent call last):
+    ...
+    ratekit.RatekitTypeError: attributes could not be read: its mapping (Gone) raised RuntimeError: backing store gone; give a dict.
+
+    ```
+    """
+    try:
+        items = value.items()
+    except Exception as error:  # the caller's object may raise anything
+        raise unreadable(what, kind, accepted, error) from error
+    return read_once(items, what, kind, accepted, limit=limit)
+
+
+def unreadable(what: str, kind: str, accepted: str, error: BaseException) -> RatekitTypeError:
+    """The refusal of a caller's object that raised ``error`` while ``what`` was read."""
+    return RatekitTypeError(
+        f"{what} could not be read: its {kind} raised {raised(error)}; give {accepted}."
+    )

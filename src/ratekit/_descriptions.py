@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Final
 
-from ._caller_objects import read_once
+from ._caller_objects import read_items, read_once
 from ._decimals import _INT_LIMIT, to_decimal
 from ._decimals import MAX_DIGITS as _MAX_DIGITS
 from ._hash_keys import safe_key
@@ -248,7 +248,7 @@ def _items(value: Mapping[object, object], what: str) -> list[tuple[object, obje
     """The items of a caller's mapping, read once and at most `MAX_KEYS` of them.
 
     A plain ``dict`` is read directly. Any other mapping runs the caller's code
-    (``__iter__``, ``__getitem__``): an error raised there becomes a
+    (``items()``, ``__iter__``, ``__getitem__``): an error raised there becomes a
     [`RatekitTypeError`][ratekit.RatekitTypeError] naming ``what``, and reading stops
     after `MAX_KEYS` + 1 items, so a mapping that never ends is refused, not a hang.
     """
@@ -256,8 +256,8 @@ def _items(value: Mapping[object, object], what: str) -> list[tuple[object, obje
         if len(value) > MAX_KEYS:
             raise _too_many(what)
         return list(value.items())
-    items = read_once(
-        value.items(),
+    items = read_items(
+        value,
         what,
         f"mapping ({type(value).__name__})",
         "a mapping whose items can be read, such as a dict",

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Final
 
 from ._anomalies import placed
+from ._caller_objects import read_once
 from ._instants import format_us
 from ._shown import show
 from .batches import unpack_hint
@@ -161,7 +162,7 @@ def of_records(
     the types checked as a set.
     """
     if not isinstance(records, list | tuple):
-        records = list(records)
+        records = read_once(records, "records", type(records).__name__, "a list of records")
     if not set(map(type, records)) <= _RECORD_TYPES:
         record = next(r for r in records if type(r) not in _RECORD_TYPES)
         raise RatekitTypeError(

@@ -27,6 +27,7 @@ from . import _rater_late_inventories as _late_inventories
 from . import _rater_remembered as _remembered
 from . import _rater_sample_doors as _sample_doors
 from ._anomalies import placed as _anomaly
+from ._caller_objects import read_once
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us, from_us
 from ._rater_book import known_by
@@ -216,7 +217,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
             "Rater.feed takes an iterable of Event, Sample and Inventory records, not "
             f"{type(records).__name__}: {show(records)}."
         )
-    batch = list(records)
+    batch = read_once(records, "Rater.feed records", type(records).__name__, "a list of records")
     kinds = rater._engine.kinds
     level_paths = rater._engine.level_paths
     assigned = rater._engine.assigned

@@ -287,7 +287,9 @@ class _Engine:
         self.meters: dict[str, Meter] = {}
         _v.collection(records, "meter() records")
         if not isinstance(records, list | tuple):
-            records = list(records)
+            records = read_once(
+                records, "meter() records", type(records).__name__, "a list of records"
+            )
         self.meters = meters_of(meters, "meter() meters")
         # Whether a meter counts time (running time between calls is said when lost).
         self.timed = any(item._factor is not None for item in self.meters.values())

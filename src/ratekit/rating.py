@@ -61,6 +61,7 @@ from itertools import repeat
 from typing import Final
 
 from . import _values as _v
+from ._caller_objects import read_once
 from ._charge_order import _row_key
 from ._cuts import metering_cycle
 from ._decimals import in_context
@@ -200,7 +201,13 @@ def rate(
         # Which meters' rows share an aggregate that does not add up (a peak).
         engine.peaks = frozenset(m.name for m in meters if not m.additive)
         if not isinstance(usage, (list, tuple, Usage)):
-            usage = list(typing.cast("Records", usage))  # read twice: metering, accounts
+            # read twice (metering, accounts); a caller's iterable may raise: named
+            usage = read_once(
+                typing.cast("Records", usage),
+                "rate records",
+                type(usage).__name__,
+                "a list of records (or usage rows)",
+            )
         given_rows = isinstance(usage, Usage) or (
             bool(usage) and all(isinstance(item, UsageRow) for item in usage)
         )
