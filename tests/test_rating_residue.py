@@ -394,15 +394,15 @@ TWO_PEAKS = [
 
 def test_a_minimum_met_but_for_the_shares_rounding_tops_up_nothing() -> None:
     # The account's peak is 15 + 8 = 23 users: 5 x 2 + 18 x 1 = 28 EUR, shared 15/23 and
-    # 8/23 between the two resources, each share to 60 digits (18.26..., 9.739...): they
-    # add up to 27.99...9, 1E-58 short of the minimum of 28. That is no shortfall the
-    # amounts carried can hold (their least is 1E-30): the top-up is the nearest amount
-    # carried, 0, and rating no longer fails on it. The invoice: 18.26 + 9.74 = 28.00.
+    # 8/23 between the two resources (18.26..., 9.739...). Each share rounded apart at its
+    # 60th digit added up to 27.99...9, 1E-58 short of the minimum of 28; the shares are
+    # now rounded so that they add up to the peak's amount, 28 exactly. Either way the
+    # top-up is nothing (a shortfall below 1E-30 is the nearest amount carried, 0) and
+    # rating does not fail on it. The invoice: 18.26 + 9.74 = 28.00.
     day = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
     rating = rk.rate(TWO_PEAKS, TIERED_PEAK, span=day, meters=[PEAK])
     shares = [c.amount for c in rating.charges if c.entry == "peak"]
-    assert sum(map(Fraction, shares)) != 28  # the shares' own rounding (the premise)
-    assert abs(sum(map(Fraction, shares)) - 28) < Fraction(1, 10**57)
+    assert sum(map(Fraction, shares)) == 28
     assert [c.amount for c in rating.charges if c.kind == "minimum"] in ([], [0])
     (invoice,) = rk.bill(rating)
     assert invoice.total == Decimal("28.00")

@@ -412,6 +412,9 @@ class _Pricing:
             members.sort(key=lambda member: _sort_key(member[0]))
             rest = others.get(family, ())
             totals: dict[tuple[str | None, object], Fraction] = {}
+            # Per group and price, the billable quantity of the pieces so far and the
+            # amount they took (see _share_of): the pieces add up to the price's amount.
+            taken: dict[tuple[str | None, object, int, Decimal], tuple[Fraction, int]] = {}
             for piece, billable in members:
                 entry, row = piece.entry, piece.row
                 value = _group_value(piece)
@@ -433,7 +436,13 @@ class _Pricing:
                     top = self.guard(piece, price, ZERO, whole, at=whole)
                     base = self.guard(piece, price, ZERO, whole, at=ZERO)
                     above = priced[id(price), whole] = Fraction(top) - Fraction(base)
-                piece.amount = _decimal(billable / total * above) if total else ZERO
+                if not total:
+                    piece.amount = ZERO
+                    continue
+                share = (by, value, id(price), whole)
+                before, units = taken.get(share, (Fraction(0), 0))
+                piece.amount, units_after = _share_of(above, (before + billable) / total, units)
+                taken[share] = (before + billable, units_after)
 
     def start(self, group: GroupKey, members: list[_Piece]) -> Exact:
         """The quantity a group's pieces (in order) are priced on from: zero, or carried.
@@ -525,3 +534,24 @@ class _Pricing:
         if type(result) is not Decimal or not result.is_finite():  # as priced() checks
             raise not_a_price(price, method, result, _priced(piece, billable))
         return result
+
+
+def _share_of(amount: Fraction, part: Fraction, units_before: int) -> tuple[Decimal, int]:
+    """A piece's share of a peak's ``amount``, such that the shares add up to it exactly.
+
+    ``part`` is the fraction of the ``amount`` the pieces so far (this one included) take,
+    and ``units_before`` what those before it took, in units of ``amount``'s 60th
+    significant digit. The pieces so far take ``part x amount`` rounded half-even to that
+    digit, once; this piece takes that less what the pieces before it took. So the shares
+    of a peak priced whole add up to its amount, to the last digit (rounded apart, each at
+    its own 60th digit, they could leave a residue such as 5.99...97 for 6, which a line
+    rounded down bills as 5.99). Returns the piece's amount and the units taken so far.
+    O(digits).
+    """
+    if not amount:
+        return ZERO, 0
+    exponent = _decimal(amount).adjusted() - 59
+    scaled = part * amount / Fraction(10) ** exponent
+    units = round(scaled)  # half-even, exactly
+    taken = units - units_before
+    return _decimal(Fraction(taken) * Fraction(10) ** exponent), units
