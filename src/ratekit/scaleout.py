@@ -86,6 +86,7 @@ from typing import Any, Final
 from . import _scaleout_inventories as _inv
 from . import _values as _v
 from . import _wire
+from ._caller_objects import raised
 from ._extras import require
 from ._instants import to_us
 from ._scaleout_inventories import inventories_for, inventory_for, kept_inventories
@@ -522,8 +523,21 @@ def _listed(accounts: Iterable[str], name: str) -> frozenset[str]:
 
 
 def _built(element: Any, build: Callable[[Any], object], name: str) -> Event | Sample:
-    """``build(element)``, checked to be a record (on the workers)."""
-    record = build(element)
+    """``build(element)``, checked to be a record (on the workers).
+
+    A `RatekitError` the build raises (an ``rk.Event`` refusing a field) passes as it
+    is; any other error (the caller's own lookup failing) is refused naming the element,
+    chained as its cause.
+    """
+    try:
+        record = build(element)
+    except RatekitError:
+        raise
+    except Exception as error:  # the caller's function may raise anything
+        raise RatekitTypeError(
+            f"{name} build raised {raised(error)} for the element {show(element)}; build "
+            "must return an Event or a Sample for every element."
+        ) from error
     if isinstance(record, Event | Sample):
         return record
     if isinstance(record, Inventory):
