@@ -132,3 +132,48 @@ def test_a_feed_that_ends_is_read_as_before() -> None:
 
     batch = rk.RecordBatch.from_tuples(events=feed())
     assert rk.rate(batch, PLAN, span=MARCH, meters=METERS).total() == 1
+
+
+def _accounts_then_gone() -> Iterator[str]:
+    yield "acme"
+    raise GoneError("cursor closed")
+
+
+def _pairs_then_gone() -> Iterator[tuple[str, str]]:
+    yield ("acme", "vm-1")
+    raise GoneError("cursor closed")
+
+
+LISTING = rk.Inventory("2026-03-02T00:00:00Z", [("acme", "vm-1"), ("beta", "vm-2")], id="i1")
+
+
+def _inventories_then_gone() -> Iterator[rk.Inventory]:
+    yield LISTING
+    raise GoneError("cursor closed")
+
+
+def test_accounts_and_inventories_that_fail_midway_are_refused() -> None:
+    from ratekit.scaleout import inventories_for, inventory_for, kept_inventories
+
+    gone = "could not be read: its generator raised GoneError: cursor closed"
+    _refused(
+        lambda: rk.rate([], PLAN, span=MARCH, meters=METERS, accounts=_accounts_then_gone()),
+        r"^rate accounts " + gone,
+    )
+    _refused(
+        lambda: rk.Inventory("2026-03-02T00:00:00Z", _pairs_then_gone()),
+        r"^Inventory resources " + gone,
+    )
+    _refused(
+        lambda: rk.Inventory("2026-03-02T00:00:00Z", [], accounts=_accounts_then_gone()),
+        r"^inventory accounts " + gone,
+    )
+    _refused(
+        lambda: kept_inventories(_inventories_then_gone(), as_of=MARCH.end),
+        r"^kept_inventories inventories " + gone,
+    )
+    _refused(
+        lambda: inventories_for([LISTING], _accounts_then_gone()),
+        r"^inventories_for accounts " + gone,
+    )
+    _refused(lambda: inventory_for(LISTING, _accounts_then_gone()), r"^inventory_for accounts ")

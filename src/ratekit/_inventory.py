@@ -15,6 +15,7 @@ from typing import Literal
 import attrs
 
 from . import _inventory_scope as _scope
+from ._caller_objects import read_items, read_once
 from ._descriptions import _attributes, _FrozenDict
 from ._instants import format_us, from_us
 from ._record_fields import _instant, _name, _record_id
@@ -27,10 +28,14 @@ __all__ = ["Inventory"]
 
 def _inventory_resources(value: object) -> tuple[tuple[str, str, _FrozenDict], ...]:
     items: list[tuple[str, str, _FrozenDict]] = []
+    kind = type(value).__name__
     if isinstance(value, Mapping):
-        pairs: Iterable[tuple[object, object]] = value.items()
+        pairs: Iterable[tuple[object, object]] = read_items(
+            value, "Inventory resources", f"mapping ({kind})", "a dict of resources"
+        )
     elif isinstance(value, Iterable) and not isinstance(value, str):
-        pairs = ((key, None) for key in value)
+        listed = read_once(value, "Inventory resources", kind, "a list of resources")
+        pairs = ((key, None) for key in listed)
     else:
         raise RatekitTypeError(
             "Inventory resources must be (account, resource) pairs, or a mapping from such "

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, TypeAlias
 
+from ._caller_objects import read_once
 from ._decimals import to_decimal
 from ._descriptions import _attribute_value, _items, decode_value, encode_value, plain_str
 from ._paths import MISSING, checked_path, lookup
@@ -75,7 +76,10 @@ def scope_accounts(value: object, label: str) -> tuple[str, ...] | None:
             f"such as ['acme'], not {type(value).__name__}: {show(value)}."
         )
     names: set[str] = set()
-    for account in value:
+    given = read_once(
+        value, f"{label} accounts", type(value).__name__, "a list of account names such as ['acme']"
+    )
+    for account in given:
         if not isinstance(account, str) or not account:
             raise RatekitTypeError(
                 f"{label} accounts must hold account names (non-empty strings), not "

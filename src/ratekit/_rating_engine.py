@@ -16,6 +16,7 @@ from fractions import Fraction
 from itertools import repeat
 
 from ._allowances import Period, _Allowances, crosses, own_cycles
+from ._caller_objects import read_once
 from ._charge_order import _charge_key, _row_key
 from ._cuts import AccountCuts, by_account
 from ._decimals import CONTEXT, ONE, ZERO
@@ -150,7 +151,10 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
                     "rate accounts must be an iterable of account names such as "
                     f"['acme', 'globex'], not {type(accounts).__name__}: {show(accounts)}."
                 )
-            for account in accounts:
+            given = read_once(
+                accounts, "rate accounts", type(accounts).__name__, "a list of account names"
+            )
+            for account in given:
                 if not isinstance(account, str) or not account:
                     raise RatekitTypeError(
                         "rate accounts must be non-empty strings (account names), not "

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 
 from . import _normalize as _n
+from ._caller_objects import read_once
 from ._instants import to_us
 from ._inventory_scope import narrowed
 from ._shown import show
@@ -140,7 +141,14 @@ def _checked(inventories: Iterable[object], label: str) -> tuple[Inventory, ...]
             f"{label} inventories must be an iterable of Inventory values, not "
             f"{type(inventories).__name__}: {show(inventories)}."
         )
-    given = tuple(inventories)
+    given = tuple(
+        read_once(
+            inventories,
+            f"{label} inventories",
+            type(inventories).__name__,
+            "a list of Inventory values",
+        )
+    )
     for item in given:
         if type(item) is not Inventory:
             raise RatekitTypeError(
@@ -196,7 +204,14 @@ def account_names(
             f"{name} accounts must be an iterable of account names such as {example}, "
             f"not {type(accounts).__name__}: {show(accounts)}."
         )
-    names = tuple(accounts)
+    names = tuple(
+        read_once(
+            accounts,
+            f"{name} accounts",
+            type(accounts).__name__,
+            f"a list of account names such as {example}",
+        )
+    )
     for account in names:
         if not isinstance(account, str) or not account:
             raise RatekitTypeError(
