@@ -4,7 +4,8 @@ The private half of [`ratekit.meter()`][ratekit.meter] that keeps the rule "noth
 twice" across calls (see [`ResourceState`][ratekit.ResourceState]): replays of remembered records
 are duplicates (`ratekit._metering_memory`); events that belong before events already applied are ordered among them
 from the state's base; what late records change before the state's clock is handed to
-`ratekit._metering_late`; and the next state is built, bounded.
+`ratekit._metering_late`; and the next state is built, bounded. The carried states are
+checked at the door here too (`carried`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import collections
 import itertools
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from . import _metering_counters as _counters
 from . import _metering_late as _late
@@ -20,21 +21,65 @@ from . import _metering_listings as _listings
 from . import _metering_memory as _memory
 from . import _normalize as _n
 from . import _timelines as _t
+from . import _values as _v
 from ._descriptions import _FrozenDict
 from ._instants import format_us
 from ._resource_state import _NO_BASE, HISTORY, MEMORY, ResourceState, _new_state
+from ._shown import show
+from .errors import BadSpanError, RatekitTypeError
 from .records import Event, Inventory, Sample
+from .spans import Span
 
 if typing.TYPE_CHECKING:
     from .metering import _Engine
 
 
 __all__ = [
+    "carried",
     "previous_reading",
     "restore",
     "state_of",
     "timeline",
 ]
+
+
+def carried(
+    state: Iterable[ResourceState], span: Span
+) -> tuple[dict[tuple[str, str], ResourceState], int | None]:
+    """``meter()``'s carried states by resource, checked at the door, and their clock.
+
+    The clock is what the earlier calls metered up to (the latest ``through_us``; None:
+    no state has one). Raises `RatekitTypeError` for a non-state or two states of one
+    resource, `BadSpanError` for a span that starts before the clock. O(s) for s states.
+    """
+    carried: dict[tuple[str, str], ResourceState] = {}
+    for item_state in _v.collection(state, "meter() state"):
+        if not isinstance(item_state, ResourceState):
+            raise RatekitTypeError(
+                "meter() state must hold ResourceState values (Usage.state of an earlier "
+                f"call), not {type(item_state).__name__}: {show(item_state)}."
+            )
+        key = (item_state.account, item_state.resource)
+        if key in carried:
+            raise RatekitTypeError(
+                f"meter() state holds two states of resource {key[1]!r} of {key[0]!r}: "
+                "a call continues each resource from one state, the last call's "
+                "(Usage.state has one per resource); give each resource's latest once."
+            )
+        carried[key] = item_state
+    clocked = [s for s in carried.values() if s.through_us is not None]
+    ahead = max(clocked, key=lambda s: typing.cast(int, s.through_us), default=None)
+    through = None if ahead is None else ahead.through_us
+    if ahead is not None and through is not None and span.start_us < through:
+        raise BadSpanError(
+            f"meter() span starts at {format_us(span.start_us)}, before the clock of the "
+            f"carried state of resource {ahead.resource!r} of {ahead.account!r} "
+            f"({format_us(through)}): an earlier call metered it up to there, so the span "
+            "before it would be billed twice. Start the span at the clock (a record "
+            "stamped before it is late, and comes as a late row), or carry the state of a "
+            "call that ended at or before the span's start."
+        )
+    return carried, through
 
 
 def timeline(  # noqa: PLR0917 - private plumbing of plain values

@@ -65,7 +65,7 @@ from . import _timelines as _t
 from . import _values as _v
 from ._caller_objects import read_once
 from ._decimals import in_context
-from ._instants import MAX_US, MIN_US, check_us, format_us, to_us
+from ._instants import MAX_US, MIN_US, check_us, to_us
 from ._metering_cycle import checked as _checked_cycle
 from ._policy_results import failed as _policy_failed
 from ._resource_state import Pending
@@ -210,45 +210,6 @@ def meter_cut_by_account(
     return engine.run()
 
 
-def _carried(
-    state: Iterable[ResourceState], span: Span
-) -> tuple[dict[tuple[str, str], ResourceState], int | None]:
-    """``meter()``'s carried states by resource, checked at the door, and their clock.
-
-    The clock is what the earlier calls metered up to (the latest ``through_us``; None:
-    no state has one). Raises `RatekitTypeError` for a non-state or two states of one
-    resource, `BadSpanError` for a span that starts before the clock. O(s) for s states.
-    """
-    carried: dict[tuple[str, str], ResourceState] = {}
-    for item_state in _v.collection(state, "meter() state"):
-        if not isinstance(item_state, ResourceState):
-            raise RatekitTypeError(
-                "meter() state must hold ResourceState values (Usage.state of an earlier "
-                f"call), not {type(item_state).__name__}: {show(item_state)}."
-            )
-        key = (item_state.account, item_state.resource)
-        if key in carried:
-            raise RatekitTypeError(
-                f"meter() state holds two states of resource {key[1]!r} of {key[0]!r}: "
-                "a call continues each resource from one state, the last call's "
-                "(Usage.state has one per resource); give each resource's latest once."
-            )
-        carried[key] = item_state
-    clocked = [s for s in carried.values() if s.through_us is not None]
-    ahead = max(clocked, key=lambda s: typing.cast(int, s.through_us), default=None)
-    through = None if ahead is None else ahead.through_us
-    if ahead is not None and through is not None and span.start_us < through:
-        raise BadSpanError(
-            f"meter() span starts at {format_us(span.start_us)}, before the clock of the "
-            f"carried state of resource {ahead.resource!r} of {ahead.account!r} "
-            f"({format_us(through)}): an earlier call metered it up to there, so the span "
-            "before it would be billed twice. Start the span at the clock (a record "
-            "stamped before it is late, and comes as a late row), or carry the state of a "
-            "call that ended at or before the span's start."
-        )
-    return carried, through
-
-
 def accepted_kinds(meters: Mapping[str, Meter]) -> dict[str, frozenset[str]]:
     """Per meter name, the sample kinds it takes (none for a time-based meter). O(m).
 
@@ -354,7 +315,7 @@ class _Engine:
                 if not MIN_US <= cut <= MAX_US:
                     check_us(cut, f"cuts[{name!r}] instant")
         self.cycle = cycle
-        self.state, self.through = _carried(state, span)
+        self.state, self.through = _carry.carried(state, span)
         self.late_before: int | None = None  # the current resource's late limit, if any
         # Late changes per (account, resource, meter, cycle start, cycle end):
         # [quantity, first instant, description, record ids].
