@@ -55,9 +55,10 @@ those that change with every notification (``audit_period_*``, ``bandwidth``,
 =========================================================  ==========
 event_type                                                 kind
 =========================================================  ==========
-``create.end``, ``power_on.end``, ``unpause.end``,          ``start``
-``resume.end``
-``create.error``, ``finish_resize.end``,                    ``update``
+``create.end``                                              ``start``
+``power_on.end``, ``unpause.end``, ``resume.end``,          ``update``
+``power_off.end``, ``shutdown.end``, ``suspend.end``,
+``pause.end``, ``create.error``, ``finish_resize.end``,
 ``resize.confirm.end``, ``resize.revert.end``,
 ``rebuild.end``, ``exists``, ``update``, ``reboot.end``,
 ``rescue.end``, ``unrescue.end``, ``shelve.end``,
@@ -66,9 +67,10 @@ event_type                                                 kind
 ``live_migration._post.end``,
 ``live_migration.post.dest.end``, ``volume.attach``,
 ``volume.detach`` (the payload's ``state`` says whether
-the instance runs: `RUNNING_STATES`)
-``power_off.end``, ``shutdown.end``, ``suspend.end``,       ``stop``
-``pause.end``
+the instance runs: `RUNNING_STATES`; the instance exists
+from its creation to its deletion, so a meter of your
+own can count a stopped instance's disk, and a reboot,
+rescue or unshelve of a stopped instance runs it again)
 ``delete.end``                                              ``delete``
 ``*.start`` (an announcement; the ``.end`` records it)      (skipped)
 ``resize.prep.end``, ``resize.end``, ``create_ip.end``,     (skipped)
@@ -214,9 +216,13 @@ _KINDS: Final[Mapping[str, SampleKind]] = {
 }
 _EVENTS: Final[Mapping[str, EventKind]] = {
     "create.end": "start",
-    "power_on.end": "start",
-    "unpause.end": "start",
-    "resume.end": "start",
+    # Every other step is an update: the instance exists from create.end to delete.end, and
+    # the payload's vm_state says whether it runs. A "stop" would close it, and Nova runs a
+    # stopped instance again by steps that are not a power_on (a reboot, a rescue, an
+    # unshelve), which an update after a stop could not reopen.
+    "power_on.end": "update",
+    "unpause.end": "update",
+    "resume.end": "update",
     "create.error": "update",
     "finish_resize.end": "update",
     "resize.confirm.end": "update",
@@ -239,10 +245,10 @@ _EVENTS: Final[Mapping[str, EventKind]] = {
     "live_migration.post.dest.end": "update",
     "volume.attach": "update",
     "volume.detach": "update",
-    "power_off.end": "stop",
-    "shutdown.end": "stop",
-    "suspend.end": "stop",
-    "pause.end": "stop",
+    "power_off.end": "update",
+    "shutdown.end": "update",
+    "suspend.end": "update",
+    "pause.end": "update",
     "delete.end": "delete",
 }
 #: Types that announce or record a step which changes nothing billed (the ``.end`` of a
