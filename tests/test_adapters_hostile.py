@@ -241,7 +241,9 @@ def test_a_naive_lower_case_time_is_read_as_utc_only_when_asked() -> None:
         ceilometer.instance_notifications([notification])
     assert str(caught.value) == (
         "Nova notification [0].timestamp '2026-03-02t08:00:00' has no UTC offset; ratekit "
-        "compares instants, so write it with an offset or 'Z', e.g. '2026-03-02T08:00:00Z'."
+        "compares instants, so write it with an offset or 'Z', e.g. '2026-03-02T08:00:00Z'. "
+        "If the feed writes its instants in UTC without an offset (as Nova and Ceilometer "
+        "do), pass naive_utc=True."
     )
 
 

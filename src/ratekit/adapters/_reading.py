@@ -213,13 +213,19 @@ def count(data: Mapping[str, object], key: str, position: Position, what: str) -
 
 
 def instant(
-    data: Mapping[str, object], key: str, position: Position, what: str, *, naive_utc: bool = False
+    data: Mapping[str, object],
+    key: str,
+    position: Position,
+    what: str,
+    *,
+    naive_utc: bool | None = None,
 ) -> int:
     """The instant at ``data[key]`` (an ISO-8601 string with an offset), in epoch microseconds.
 
     With ``naive_utc``, a string without an offset is read as UTC (the caller's explicit
-    choice, for feeds that write UTC without saying so). As RFC 3339 allows, ``t`` and
-    ``z`` may be lower case.
+    choice, for feeds that write UTC without saying so); where the adapter has that option
+    (``naive_utc`` given, ``False``), an instant refused for having no offset says so. As
+    RFC 3339 allows, ``t`` and ``z`` may be lower case.
     """
     value = _get(data, key)
     where = at(position, key)
@@ -238,11 +244,26 @@ def instant(
         # RFC 3339 (CloudEvents' time, most JSON APIs) allows a lower-case 't' and 'z';
         # an instant that does not read so is refused as it was written
         with contextlib.suppress(RatekitError):
-            return _to_us(value.upper(), f"{what} {where}", naive_utc)
+            return _to_us(value.upper(), f"{what} {where}", bool(naive_utc))
     try:
-        return _to_us(value, f"{what} {where}", naive_utc)
+        return _to_us(value, f"{what} {where}", bool(naive_utc))
     except RatekitError as error:
-        raise BadRecordError(str(error)) from None
+        message = str(error)
+        if naive_utc is False and _read_as_utc(value, f"{what} {where}"):
+            message += (
+                " If the feed writes its instants in UTC without an offset (as Nova and"
+                " Ceilometer do), pass naive_utc=True."
+            )
+        raise BadRecordError(message) from None
+
+
+def _read_as_utc(value: str | _dt.datetime, what: str) -> bool:
+    """Whether ``value``, refused, would be read with ``naive_utc=True``."""
+    try:
+        _to_us(value, what, True)
+    except RatekitError:
+        return False
+    return True
 
 
 def _to_us(value: str | _dt.datetime, what: str, naive_utc: bool) -> int:
