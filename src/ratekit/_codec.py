@@ -72,7 +72,7 @@ def items_of(values: object, item: type, what: str, takes: str) -> list[Any]:
 
 
 def bounded_decimal(data: object, path: str) -> Decimal:
-    """``data`` (a string, int or float) as an exact Decimal that ratekit can compute with.
+    """``data`` (a string, int, float or Decimal) as an exact Decimal that ratekit can compute with.
 
     Refuses (with a [`BadDataError`][ratekit.BadDataError] naming ``path``) what is not a finite
     decimal number written plainly, and what `to_decimal` (ratekit's one door for numbers)
@@ -81,7 +81,10 @@ def bounded_decimal(data: object, path: str) -> Decimal:
     1e-229 units divides a quantity into more blocks than 60 digits hold), later.
     """
     plain = not isinstance(data, str) or _DECIMAL.fullmatch(data) is not None
-    finite = not isinstance(data, float) or math.isfinite(data)
+    if isinstance(data, float):
+        finite = math.isfinite(data)
+    else:
+        finite = not isinstance(data, Decimal) or data.is_finite()
     if plain and finite:
         try:
             return to_decimal(data, path)

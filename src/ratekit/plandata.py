@@ -373,7 +373,9 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
             raise fail(path, f"{show(data)} is not one of {allowed}.")
         return False, None
     if option is Decimal:
-        if isinstance(data, bool) or not isinstance(data, str | int | float):
+        # A Decimal too: what json.loads(..., parse_float=Decimal) gives a host that reads
+        # its prices exactly.
+        if isinstance(data, bool) or not isinstance(data, str | int | float | Decimal):
             return False, None
         return True, bounded_decimal(data, path)
     if option is _dt.datetime:
