@@ -117,6 +117,14 @@ def _quantity(
             "Spec quantity, given per type, must say where the quantity of every type in "
             f"meters is; it has none for {', '.join(repr(name) for name in missing)}."
         )
+    mapped = {event_type for event_type, _ in meters}
+    extra = [event_type for event_type in places if event_type not in mapped]
+    if extra:  # a misspelt type would say nothing, and mean nothing
+        raise RatekitTypeError(
+            f"Spec quantity names {', '.join(repr(name) for name in extra)}, which meters "
+            f"does not map to a meter; its types are "
+            f"{', '.join(repr(name) for name, _ in meters)}: give the quantity of those only."
+        )
     return tuple(sorted(places.items()))
 
 
