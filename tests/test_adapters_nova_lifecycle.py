@@ -96,3 +96,26 @@ def test_pause_suspend_and_power_off_still_stop_the_ready_meters() -> None:
             ("delete.end", "deleted"),
         ]
         assert hours(steps, ceilometer.INSTANCE_HOURS) == 2, stop
+
+
+@pytest.mark.parametrize(
+    "ids", [("a", "b", "c"), ("c", "b", "a"), ("b", "c", "a"), ("c", "a", "b")]
+)
+def test_notifications_at_one_instant_apply_in_novas_order(ids: tuple[str, str, str]) -> None:
+    # A power-off whose update notifications carry the same timestamp as its .end (a feed
+    # stamped to the second): the .end, last in Nova's order, leaves the instance stopped,
+    # whatever the message ids. Active 08-10: 2 hours.
+    at = "2026-03-02 10:00:00"
+    during = nova("update", 1, 10, "active")
+    after = nova("update", 2, 10, "stopped")
+    ended = nova("power_off.end", 3, 10, "stopped")
+    for notification, message_id in zip((during, after, ended), ids, strict=True):
+        notification["timestamp"], notification["message_id"] = at, message_id
+    feed = [nova("create.end", 0, 8, "active"), during, after, ended]
+    feed.append(nova("delete.end", 4, 20, "deleted"))
+    events = ceilometer.instance_notifications(feed, naive_utc=True)
+    usage = rk.meter(
+        events, [ceilometer.INSTANCE_HOURS], span=MARCH, cycle=MONTHLY, as_of=MARCH.end
+    )
+    assert usage.total() == 2
+    assert [event.seq % 4 for event in events] == [0, 1, 1, 2, 3]

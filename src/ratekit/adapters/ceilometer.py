@@ -548,7 +548,9 @@ def _notification(
             + (_VERSIONED if event_type.startswith("instance.") else "")
         )
     record_id = r.text(item, "message_id", position, _NOTIFICATION)
-    at = format_us(r.instant(item, "timestamp", position, _NOTIFICATION, naive_utc=naive_utc))
+    at_us = r.instant(item, "timestamp", position, _NOTIFICATION, naive_utc=naive_utc)
+    at = format_us(at_us)
+    seq = at_us * _STEPS + _step(action, kind)
     payload_at = r.at(position, "payload")
     payload = r.mapping(item.get("payload"), payload_at, _NOTIFICATION)
     account = r.text(payload, "tenant_id", payload_at, _NOTIFICATION)
@@ -570,8 +572,25 @@ def _notification(
                 )
     return r.build(
         position,
-        lambda: Event(account, resource, at, attributes, kind=kind, id=record_id),
+        lambda: Event(account, resource, at, attributes, kind=kind, id=record_id, seq=seq),
     )
+
+
+#: Nova's notifications of one instance at one instant, in the order Nova writes them: the
+#: creation, the ``update`` and ``exists`` notifications written while a step runs, the
+#: step's own ``.end`` (which carries the state it leaves), the deletion. Every step but
+#: the creation and the deletion is an update, so without this order an ``update``
+#: written during a power-off, stamped at the instant of its ``power_off.end``, could
+#: come after it (by message_id) and leave the instance running.
+_STEPS: Final = 4
+
+
+def _step(action: str, kind: EventKind) -> int:
+    if kind == "start":
+        return 0
+    if kind == "delete":
+        return 3
+    return 1 if action in {"update", "exists"} else 2
 
 
 def instance_notifications(
@@ -581,6 +600,10 @@ def instance_notifications(
 
     See `ratekit.adapters.ceilometer` for the mapping of event types. A notification
     that starts an instance must carry ``instance_type``, ``vcpus`` and ``memory_mb``.
+    Each event's ``seq`` is its ``timestamp`` in microseconds x 4 plus its place among
+    the notifications Nova writes for one instance at one instant (the creation, then
+    ``update`` and ``exists``, then the other steps, then the deletion), so notifications
+    stamped at one instant apply in Nova's order, not by their message ids.
     Errors: [`BadRecordError`][ratekit.BadRecordError] naming the position and field. Cost: O(n).
 
     Examples:
@@ -591,7 +614,7 @@ def instance_notifications(
         ...                        "vcpus": 1, "memory_mb": 2048, "state": "active",
         ...                        "image_meta": {"base_image_ref": "img-9"}}}
         >>> ceilometer.instance_notifications([created], naive_utc=True)
-        [Event('p-1', 'vm-1', '2026-03-02T08:00:00Z', {'flavor': 'm1.small', 'vcpus': 1, 'memory_mb': 2048, 'state': 'active', 'image_meta': {'base_image_ref': 'img-9'}}, kind='start', id='n-1')]
+        [Event('p-1', 'vm-1', '2026-03-02T08:00:00Z', {'flavor': 'm1.small', 'vcpus': 1, 'memory_mb': 2048, 'state': 'active', 'image_meta': {'base_image_ref': 'img-9'}}, kind='start', id='n-1', seq=7089753600000000)]
     """
     skip = r.skipping(unknown, "unknown")
     naive_utc = switch(naive_utc, "ceilometer.instance_notifications naive_utc")
