@@ -44,7 +44,7 @@ from typing import Final, Literal
 
 import attrs
 
-from ratekit._caller_objects import read_once
+from ratekit._caller_objects import read_items
 from ratekit._descriptions import plain_str
 from ratekit._instants import format_us
 from ratekit._paths import MISSING, lookup
@@ -75,8 +75,8 @@ def _reference(value: object, field: str) -> str:
 
 def _spec_items(value: Mapping[object, object], field: str) -> list[tuple[object, object]]:
     """The items of a caller's mapping given as the Spec's ``field``, read once."""
-    return read_once(
-        value.items(),
+    return read_items(
+        value,
         f"Spec {field}",
         f"mapping ({type(value).__name__})",
         "a mapping whose items can be read, such as a dict",
