@@ -495,6 +495,16 @@ def load_document(data: Mapping[str, Any]) -> Document:
     if unknown:
         raise fail(unknown[0], "a document holds 'meters', 'plans' and 'assignments' only.")
     meters = _load_list(data.get("meters", ()), policies.Meter, "meters")
+    named: dict[str, int] = {}
+    for index, meter in enumerate(meters):
+        if meter.name in named:
+            raise fail(
+                f"meters[{index}].name",
+                f"meter name {meter.name!r} is already the name of meters[{named[meter.name]}]; "
+                "records and prices name meters by name, so each meter of a document needs "
+                "its own.",
+            )
+        named[meter.name] = index
     plans = _load_list(data.get("plans", ()), pricebook.Plan, "plans")
     by_id: dict[str, pricebook.Plan] = {}
     for index, plan in enumerate(plans):
