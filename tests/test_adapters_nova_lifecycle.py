@@ -119,3 +119,14 @@ def test_notifications_at_one_instant_apply_in_novas_order(ids: tuple[str, str, 
     )
     assert usage.total() == 2
     assert [event.seq % 4 for event in events] == [0, 1, 1, 2, 3]
+
+
+@pytest.mark.parametrize(("written", "read"), [("ACTIVE", "active"), ("Stopped", "stopped")])
+def test_a_state_in_another_case_is_read_as_novas_vm_state(written: str, read: str) -> None:
+    created = nova("create.end", 0, 8, written)
+    [event] = ceilometer.instance_notifications([created], naive_utc=True)
+    assert dict(event.attributes)["state"] == read
+    deleted = nova("delete.end", 1, 10, "deleted")
+    steps = ceilometer.instance_notifications([created, deleted], naive_utc=True)
+    usage = rk.meter(steps, [ceilometer.INSTANCE_HOURS], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
+    assert usage.total() == (2 if read == "active" else 0)

@@ -520,6 +520,11 @@ def _check_sizes(
     """
     if payload.get("instance_type") is not None:
         attributes["flavor"] = r.text(payload, "instance_type", where, _NOTIFICATION)
+    if payload.get("state") is not None:
+        # the vm_state the ready meters read: a word in another case (or a libvirt power
+        # state) would leave a running instance unbilled, without a word
+        attributes["state"] = r.text(payload, "state", where, _NOTIFICATION)
+        attributes.update(nova_state({"state": attributes["state"]}))
     for key in _SIZES:
         if payload.get(key) is not None:
             attributes[key] = r.count(payload, key, where, _NOTIFICATION)
