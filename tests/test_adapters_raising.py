@@ -259,6 +259,36 @@ def test_a_nested_flavor_that_raises_is_refused_naming_its_field() -> None:
     assert str(caught.value) == f"Ceilometer sample [0].resource_metadata.flavor {GONE}"
 
 
+class Touchy(str):
+    """Text whose own comparison raises: only its text may be read."""
+
+    def __eq__(self, other: object) -> NoReturn:
+        raise RuntimeError("compared")
+
+    def __ne__(self, other: object) -> NoReturn:
+        raise RuntimeError("compared")
+
+    __hash__ = str.__hash__
+
+
+def test_metadata_text_of_a_str_subclass_is_read_as_its_text_when_described() -> None:
+    # Described metadata is compared between samples (an update where it changes) and
+    # its state read in Nova's words: a str subclass is read as its text first.
+    def feed(touchy: bool) -> list[dict[str, object]]:
+        text = Touchy if touchy else str
+        metadata = {"flavor": {"name": text("m1.small")}, "state": text("running")}
+        second = {"flavor": text("m1.large"), "state": text("ACTIVE")}
+        return [
+            {**CEILOMETER, "resource_metadata": metadata},
+            {**CEILOMETER, "message_id": "m-2", "timestamp": "2026-03-02T09:00:00Z",
+             "counter_volume": 2, "resource_metadata": second},
+        ]  # fmt: skip
+
+    read = ceilometer.samples(feed(True), meters=[ceilometer.CPU_HOURS], describe=True)
+    assert read == ceilometer.samples(feed(False), meters=[ceilometer.CPU_HOURS], describe=True)
+    assert [type(r.attributes["flavor"]) for r in read if isinstance(r, rk.Event)] == [str, str]
+
+
 def test_a_cloudevents_data_path_through_a_raising_mapping_is_refused_naming_it() -> None:
     spec = cloudevents.Spec({"t": "m"}, quantity="data.usage.q")
     with pytest.raises(rk.BadRecordError) as caught:

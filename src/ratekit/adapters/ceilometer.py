@@ -115,6 +115,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
+from ratekit._descriptions import _attributes
 from ratekit._instants import format_us
 from ratekit._paths import lookup
 from ratekit._values import switch
@@ -404,12 +405,14 @@ def _metadata(metadata: object, where: r.Position) -> dict[str, object]:
 
     Its ``flavor`` object is read here too (`flavor_by_name` reads its fields), so a
     caller's own mapping that raises when it is read is refused naming its position.
+    Its values are read as an event's attributes are (a ``str`` subclass as its text),
+    before they are compared: a caller's own ``__eq__`` is never run.
     """
     described = description(r.mapping(metadata, where, _SAMPLE), where)
     flavor = described.get("flavor")
     if isinstance(flavor, Mapping):
         described["flavor"] = r.mapping(flavor, r.at(where, "flavor"), _SAMPLE)
-    return nova_state(flavor_by_name(described))
+    return nova_state(flavor_by_name(dict(_attributes(described, f"{_SAMPLE} {where}"))))
 
 
 _GNOCCHI: Final = (
