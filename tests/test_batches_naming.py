@@ -161,3 +161,25 @@ def test_a_set_of_tuples_is_refused_as_a_set_column_is() -> None:
         rk.RecordBatch.from_tuples(samples=frozenset({("a", "r", "m", T0, 1)}))
     with pytest.raises(rk.RatekitTypeError, match=r"not set: \{'a'\}; a set has no order"):
         rk.RecordBatch.from_columns(events={"account": {"a"}, "resource": ["r"], "at_us": [T0]})
+
+
+@pytest.mark.parametrize("listed", [False, True])
+def test_a_pandas_row_with_its_index_first_is_refused_saying_index_false(listed: bool) -> None:
+    # frame.itertuples() puts the index first: read by position, 0 would be the account.
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(
+        {"account": ["acme", "beta"], "resource": ["vm-1", "vm-2"], "meter": ["egress"] * 2,
+         "at_us": [T0, T0], "value": [5, 6]}
+    )  # fmt: skip
+    rows = list(frame.itertuples()) if listed else frame.itertuples()
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.RecordBatch.from_tuples(samples=rows)
+    assert str(caught.value) == (
+        "samples[0] is a row whose first field is its index (Index=0), which would be read "
+        "as the account: give frame.itertuples(index=False), or the frame's columns to "
+        "RecordBatch.from_columns."
+    )
+    assert len(rk.RecordBatch.from_tuples(samples=frame.itertuples(index=False))) == 2
+    # an index of text is read as the account, as a tuple is read by position
+    by_account = frame.set_index("account").itertuples()
+    assert [s.account for s in rk.RecordBatch.from_tuples(samples=by_account)] == ["acme", "beta"]

@@ -261,6 +261,8 @@ def _read(
     try:
         for index, row in enumerate(rows):
             if type(row) is not tuple and isinstance(row, tuple):
+                if _index_first(row):
+                    return [*read, row], described  # refused by rows_given, naming it
                 row = _plain(row)  # noqa: PLW2901 - read as the plain tuple it is
             append(row)
             if frozen is not None and type(row) is tuple and len(row) > _ATTRIBUTES:
@@ -330,6 +332,9 @@ def rows_given(
                         f"{record_label(what, index, None)} is {type(row).__name__} "
                         f"{show(row)}, not a tuple ({', '.join(fields)})."
                     )
+        indexed = next((i for i, row in enumerate(rows) if _index_first(row)), None)
+        if indexed is not None:
+            _refuse_index(what, rows, indexed, before)
         # a namedtuple (pandas' itertuples()) is read by position, as the tuple it is
         rows = [row if type(row) is tuple else _plain(row) for row in rows]
     lengths = set(map(len, rows))
@@ -354,6 +359,37 @@ def rows_given(
     if described:  # every row is a tuple of one length: one frozen mapping per row
         columns["attributes"] = described
     return columns
+
+
+def _index_first(row: tuple[object, ...]) -> bool:
+    """Whether ``row`` is a pandas row read with its index first (``frame.itertuples()``).
+
+    A namedtuple whose first field is ``Index`` and holds no text: it would be read as
+    the account. O(1).
+    """
+    fields = getattr(type(row), "_fields", None)
+    return (
+        isinstance(fields, tuple)
+        and fields[:1] == ("Index",)
+        and bool(row)
+        and not isinstance(tuple.__getitem__(row, 0), str)
+    )
+
+
+def _refuse_index(
+    what: str,
+    rows: Sequence[tuple[object, ...]],
+    index: int,
+    before: typing.Callable[[list[tuple[object, ...]]], object] | None,
+) -> None:
+    """Refuse ``rows[index]``, a pandas row with its index first, after the rows ahead."""
+    _ahead(rows, index, before)
+    raise RatekitTypeError(
+        f"{record_label(what, index, None)} is a row whose first field is its index "
+        f"(Index={show(tuple.__getitem__(rows[index], 0))}), which would be read as the "
+        "account: give frame.itertuples(index=False), or the frame's columns to "
+        "RecordBatch.from_columns."
+    )
 
 
 def _ahead(
