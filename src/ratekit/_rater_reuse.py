@@ -148,7 +148,8 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
         rating, groups, ends = engine.rate_rows(todo, first, start_us, end_us, {})
     for account, (old, stand, cuts) in kept.items():
         known[account] = _renew(old, stand, cuts, start_us)
-    _remember(known, rating.charges, groups, ends, start_us, end_us)
+    peaks = frozenset(m.name for m in engine.meters if not m.additive)
+    _remember(known, rating.charges, groups, ends, (start_us, end_us), peaks)
     return [*rating.charges, *reused], rating, lost
 
 
@@ -245,10 +246,16 @@ def _remember(  # noqa: PLR0917 - private plumbing of plain values
     charges: tuple[Charge, ...],
     groups: dict[GroupKey, list[_Piece]],
     ends: dict[GroupKey, Exact],
-    start_us: int,
-    end_us: int,
+    span: tuple[int, int],
+    peaks: frozenset[str],
 ) -> None:
-    """Keep what the rating of the rows rated again makes reusable (see the module)."""
+    """Keep what the rating of the rows rated again makes reusable (see the module).
+
+    The rows of a meter in ``peaks`` (an aggregate that does not add up) are never kept:
+    a peak's pieces share the price of the cycle's whole peak, linear parts included,
+    so they are priced again together whenever the cycle is.
+    """
+    start_us, end_us = span
     by_row: dict[int, list[Charge]] = {}
     for charge in charges:
         row = charge.row
@@ -267,6 +274,8 @@ def _remember(  # noqa: PLR0917 - private plumbing of plain values
         assert row is not None
         if not (start_us <= row.span.start_us and row.span.end_us <= end_us):
             continue  # clipped by the watermark: rated again next time
+        if row.meter in peaks:
+            continue  # priced again with its cycle's whole peak, each time
         mine = known[row.account]
         if key in in_groups:
             mine.grouped[key] = made
