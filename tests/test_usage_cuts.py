@@ -195,3 +195,42 @@ def test_which_meters_are_sums_of_samples() -> None:
     peaked = rk.meter(readings, [peak], cycle=MONTHLY, span=MARCH, as_of=MARCH.end)
     total = rk.rate(peaked, PLAN, span=MARCH).total()
     assert abs(Fraction(total) - Fraction(480, 31)) < Fraction(1, 10**20)
+
+
+def test_a_delta_row_is_not_split_at_an_allowances_own_period_or_a_cycle() -> None:
+    # 10 GB used on the 20th, metered over the month in one row. From the records: the
+    # week of 16 March takes it, 3 GB free, 7 * 1 = 7.00. Split in proportion to time over
+    # the weeks, each part would fall under its week's 3 GB and bill 0.
+    weekly_free = rk.Plan(
+        "wa",
+        "EUR",
+        MONTHLY,
+        [rk.PriceEntry("gb", "gb", rk.PerUnit("1"))],
+        allowances=[rk.Allowance("gb", 3, cycle=rk.cycles.weekly(tz="UTC"))],
+    )
+    assert rk.rate(RECORDS, weekly_free, span=MARCH, meters=[GB]).total() == Decimal(7)
+    with pytest.raises(rk.UncutUsageError) as caught:
+        rk.rate(_usage(), weekly_free, span=MARCH)
+    assert str(caught.value) == (
+        "rate: the usage row of meter 'gb' for account 'acme' (resource 'vm', 10 GB over "
+        "2026-03-01T00:00:00Z..2026-04-01T00:00:00Z) spans the start of an allowance's own "
+        "period of plan 'wa' at 2026-03-02T00:00:00Z, which it was not metered with; its "
+        "quantity is a sum of samples, not spread in proportion to time, so it cannot be "
+        "split there. Meter with rk.meter(..., cycle=plan.cycle, cuts=plan.cuts(span)), or "
+        "give rate() the records with meters=[...]."
+    )
+    # A weekly plan's cycles: the 10 GB are the week of 16 March's, 10 * 1 = 10.00, not
+    # spread over six weeks from 23 February's.
+    weekly = rk.Plan(
+        "wk", "EUR", rk.cycles.weekly(tz="UTC"), [rk.PriceEntry("gb", "gb", rk.PerUnit("1"))]
+    )
+    assert rk.rate(RECORDS, weekly, span=MARCH, meters=[GB]).total() == Decimal(10)
+    with pytest.raises(
+        rk.UncutUsageError, match="spans the start of a cycle of plan 'wk' at 2026-03-02"
+    ):
+        rk.rate(_usage(), weekly, span=MARCH)
+    # Metered with the plan's cycle and cuts, the row is the week's: the same 10.00.
+    cut = rk.meter(
+        RECORDS, [GB], span=MARCH, cycle=weekly.cycle, as_of=MARCH.end, cuts=weekly.cuts(MARCH)
+    )
+    assert rk.rate(cut, weekly, span=MARCH).total() == Decimal(10)

@@ -2,8 +2,9 @@
 
 A row of a meter whose quantity is a sum of samples (a delta's, a counter's, a count's)
 does not spread in proportion to time: 10 GB used on the 20th are 10 GB at the 20th's
-price. Rows metered beforehand whose meters are known are therefore never split at a
-price cut or an assignment boundary where the price or the plan changes; rating raises
+price, and in the 20th's cycle. Rows metered beforehand whose meters are known are
+therefore never split at a price cut or an assignment boundary where the price or the
+plan changes, nor where a cycle or an allowance's own period starts; rating raises
 [`UncutUsageError`][ratekit.UncutUsageError] instead, naming the row, the instant and the
 way out.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import typing
 from decimal import Decimal
 
+from ._allowances import own_cycles
 from ._instants import format_us
 from ._regimes import _Regimes
 from .errors import UncutUsageError
@@ -41,7 +43,15 @@ def check_price_cuts(
     regimes: _Regimes,
     pieces: list[tuple[int, int, Decimal]],
 ) -> None:
-    """Refuse to split a sum-of-samples ``row`` where its winning entry changes."""
+    """Refuse to split a sum-of-samples ``row`` where its price, cycle or allowance changes.
+
+    ``pieces``: the row cut at every instant an entry of ``plan`` may change, a cycle of
+    ``plan`` or an allowance's own period starts. A cut where neither the row's entry nor
+    its cycle or period changes (another description's entry) is harmless.
+    """
+    start, end = pieces[0][0], pieces[-1][1]
+    cycles = set(plan.cycle.boundaries_us(start, end))
+    periods = {t for own in own_cycles(plan, row.meter) for t in own.boundaries_us(start, end)}
     entries = [regimes.winner(piece[0], row.description) for piece in pieces]
     for (t, _, _), was, now in zip(pieces[1:], entries[:-1], entries[1:], strict=True):
         if was is not now:
@@ -50,6 +60,17 @@ def check_price_cuts(
                 t,
                 f"a price cut of plan {plan.id!r} ({_entry_name(was)} before, "
                 f"{_entry_name(now)} from then)",
+            )
+    # The same entry on both sides: where a cycle of the plan or the period of an
+    # allowance of its own starts, each part would take from its own cycle or period.
+    for t, _, _ in pieces[1:]:
+        if t in cycles or t in periods:
+            what = "a cycle" if t in cycles else "an allowance's own period"
+            refuse_split(
+                row,
+                t,
+                f"the start of {what} of plan {plan.id!r}",
+                "cycle=plan.cycle, cuts=plan.cuts(span)",
             )
 
 
