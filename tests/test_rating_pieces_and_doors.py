@@ -231,3 +231,31 @@ def test_records_rated_in_pieces_are_cut_where_the_plan_changes_before_the_span(
     cut = "2026-03-20T00:00:00Z"
     assert rated(MARCH.start, MARCH.end) == 0
     assert rated(MARCH.start, cut) + rated(cut, MARCH.end) == 0
+
+
+def test_an_own_period_that_starts_before_the_cycle_keeps_what_it_gave_before_it() -> None:
+    # A weekly allowance of 20 free hours (weeks from Thursday, UTC); a VM runs from
+    # Wednesday 25 February. The week from 26 February gives its 20 h on the 26th, before
+    # March: March's first 96 h (to 5 March) are all billable, then 4 weeks give 20 h each.
+    # March: 744 - 80 = 664 h, volume above 50 h at 0.03: 664 * 0.03 = 19.92. Rated from
+    # 2 March, the 24 h of 1 March place the tiers at 24 (none of them free): the second
+    # piece costs V(664) - V(24) = 19.92 - 24 * 0.05 = 18.72, and the pieces add up.
+    hours = rk.Meter("hours", "hour", rk.OnOff())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("h", "hours", rk.Volume([rk.Tier(50, "0.05"), rk.Tier(None, "0.03")]))],
+        allowances=[rk.Allowance("hours", 20, cycle=rk.cycles.weekly(tz="UTC", weekday="Thu"))],
+    )
+    records = [rk.Event("a", "vm", "2026-02-25T00:00:00Z", kind="start", id="e1")]
+    cut = "2026-03-02T00:00:00Z"
+
+    def rated(span: rk.Span) -> rk.Rating:
+        return rk.rate(records, plan, span=span, meters=[hours], as_of=MARCH.end)
+
+    whole = rated(MARCH)
+    first, second = rated(rk.Span(MARCH.start, cut)), rated(rk.Span(cut, MARCH.end))
+    assert whole.total() == Decimal("19.92")
+    assert (first.total(), second.total()) == (Decimal("1.20"), Decimal("18.72"))
+    assert second.charges[0].position == 24

@@ -421,6 +421,7 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
         since = min((plan.cycle.containing_us(lo)[0] for plan in self.plans), default=lo)
         if since >= lo:
             return
+        rows = list(rows)
         earlier = [
             row
             for row in rows
@@ -431,7 +432,7 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
         before = _Engine(self.default if self.default is not None else [], Span.from_us(since, lo))
         before.assignments, before.plans = self.assignments, self.plans
         before.since, before.used_before, before.quiet = self.since, self.used_before, True
-        before.consume_before(earlier)
+        before.consume_before(rows)  # own periods may start before the cycle: all rows
         pieces = before.pieces(earlier)
         before.allow(pieces)
         before.price(pieces)
