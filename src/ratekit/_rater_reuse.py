@@ -148,8 +148,7 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
         rating, groups, ends = engine.rate_rows(todo, first, start_us, end_us, {})
     for account, (old, stand, cuts) in kept.items():
         known[account] = _renew(old, stand, cuts, start_us)
-    peaks = frozenset(m.name for m in engine.meters if not m.additive)
-    _remember(known, rating.charges, groups, ends, (start_us, end_us), peaks)
+    _remember(known, rating.charges, groups, ends, (start_us, end_us), engine.peaks)
     return [*rating.charges, *reused], rating, lost
 
 

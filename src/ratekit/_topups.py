@@ -55,7 +55,7 @@ if typing.TYPE_CHECKING:  # _invoices imports render, which imports this module
     from .pricebook import Plan
     from .sharing import Share
 
-__all__ = ["Part", "floors", "parts", "rounding_of", "settle"]
+__all__ = ["Part", "floors", "is_base", "parts", "rounding_of", "settle"]
 
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
@@ -464,6 +464,16 @@ def _unneeded(
     return out
 
 
+def is_base(charge: Charge) -> bool:
+    """Whether ``charge`` is a price's base (a fee charge of a price), not a plan's fee.
+
+    A fee's charge names the fee's id as its meter and entry, a base its price's: the two
+    keep lines of their own even when a fee's id is a meter priced by an entry of that id
+    (a minimum counts the base and not the fee). O(1).
+    """
+    return charge.kind == "fee" and charge.price is not None
+
+
 def _foreseen(
     own: list[Charge],
     pools: dict[tuple[int, str | None, str | None], tuple[Share, list[Charge]]],
@@ -478,8 +488,9 @@ def _foreseen(
     """
     groups: dict[tuple[str, str | None, str | None, bool], list[Charge]] = {}
     for charge in own:  # a plan's fee and a price's base apart, as bill() keeps them
-        base = charge.kind == "fee" and charge.price is not None
-        groups.setdefault((charge.kind, charge.meter, charge.entry, base), []).append(charge)
+        groups.setdefault((charge.kind, charge.meter, charge.entry, is_base(charge)), []).append(
+            charge
+        )
     lines = []
     for (kind, meter, _, _), group in groups.items():
         if kind == "minimum":

@@ -59,7 +59,7 @@ from ._invoices import _LINE_ORDER, Invoice, InvoiceLine, _new_line
 from ._invoices import LineKind as LineKind  # noqa: PLC0414 - re-exported from its former home
 from ._quanta import on_quantum
 from ._shown import show
-from ._topups import rounding_of, settle
+from ._topups import is_base, rounding_of, settle
 from ._zones import portable_name
 from .credits import Credit, spend
 from .errors import (
@@ -89,19 +89,13 @@ _CURRENCY: Final = operator.attrgetter("currency")
 
 
 def _line_key(charge: Charge) -> tuple[object, ...]:
-    """A line per kind, meter and entry; a plan's fee and a price's base apart.
-
-    A fee's charge names the fee's id as its meter and entry, a base its price's meter and
-    entry: a fee whose id is also a meter priced by an entry of that id would otherwise
-    share the base's line, and a minimum, which counts the base and not the fee, would
-    count neither.
-    """
+    """A line per kind, meter and entry; a plan's fee and a price's base apart (`is_base`)."""
     return (
         _LINE_ORDER.get(charge.kind, len(_LINE_ORDER)),
         charge.meter is None,
         charge.meter or "",
         charge.entry or "",
-        charge.kind == "fee" and charge.price is not None,
+        is_base(charge),
     )
 
 
