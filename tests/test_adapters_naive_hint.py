@@ -8,6 +8,16 @@ import ratekit as rk
 from ratekit.adapters import ceilometer, exoscale
 
 HINT = "pass naive_utc=True."
+#: A Ceilometer cpu reading, as its publisher sends it, without its timestamp.
+SAMPLE = {
+    "message_id": "s1",
+    "counter_name": "cpu",
+    "counter_type": "cumulative",
+    "counter_unit": "ns",
+    "counter_volume": 0,
+    "project_id": "p-1",
+    "resource_id": "vm-1",
+}
 
 
 def test_nova_and_ceilometer_say_how_to_read_their_naive_utc_timestamps() -> None:
@@ -30,32 +40,15 @@ def test_nova_and_ceilometer_say_how_to_read_their_naive_utc_timestamps() -> Non
         "Nova notification [0].timestamp '2026-03-02 08:00:00.000000' has no UTC offset; "
     )
     assert str(caught.value).endswith(HINT)
-    sample = {
-        "message_id": "s1",
-        "counter_name": "cpu",
-        "counter_type": "cumulative",
-        "counter_unit": "ns",
-        "counter_volume": 0,
-        "project_id": "p-1",
-        "resource_id": "vm-1",
-        "timestamp": "2026-03-02T08:00:00.000000",
-    }
+    sample = {**SAMPLE, "timestamp": "2026-03-02T08:00:00.000000"}
     with pytest.raises(rk.BadRecordError) as caught:
         ceilometer.samples([sample], meters=[ceilometer.CPU_HOURS])
     assert str(caught.value).endswith(HINT)
 
 
 def test_the_hint_is_only_given_where_it_helps() -> None:
-    sample = {
-        "message_id": "s1",
-        "counter_name": "cpu",
-        "counter_type": "cumulative",
-        "counter_unit": "ns",
-        "counter_volume": 0,
-        "project_id": "p-1",
-        "resource_id": "vm-1",
-        "timestamp": "2026-03-02T08:00:00.1234567",  # not an instant, offset or not
-    }
+    # not an instant, offset or not
+    sample = {**SAMPLE, "timestamp": "2026-03-02T08:00:00.1234567"}
     with pytest.raises(rk.BadRecordError) as caught:
         ceilometer.samples([sample], meters=[ceilometer.CPU_HOURS])
     assert "naive_utc" not in str(caught.value)

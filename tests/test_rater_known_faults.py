@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from tests._seq_compacted import MEMORY, MEMORY_PLAN, folded, settled
 
 import ratekit as rk
 
@@ -68,15 +69,8 @@ def test_a_seq_reorder_before_events_an_inventory_settled_bills_as_batch_from_th
     # 12.65 h x 1024 on 5 March, 24 x 1024 on 6 March. The stream compacted s2 and the
     # inventory with 1 March (which settle the state's history), applies s0 after them,
     # and bills 2-4 March at 1024 MB and from 5 March 11:21 on 256 MB, for good.
-    memory = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
-    plan = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("m", "memory", rk.PerUnit(1))])
-    start = rk.Event(
-        "b", "vm", "2026-03-01T00:48:00Z", {"memory_mb": 1024}, kind="start", id="s2", seq=2
-    )
-    listing = rk.Inventory("2026-03-01T03:24:00Z", [("b", "vm")], id="inv")
-    early = rk.Event(
-        "b", "vm", "2026-03-05T11:21:00Z", {"memory_mb": 256}, kind="start", id="s0", seq=0
-    )
+    memory, plan = MEMORY, MEMORY_PLAN
+    (start, listing), early = settled()
     rater = rk.Rater(plan, [memory], start="2026-03-01T00:00:00Z")
     feeds = [rater.feed([start, listing])]
     statements = [rater.statement("2026-03-03T00:00:00Z")]
@@ -96,23 +90,8 @@ def test_a_seq_reorder_before_folded_events_bills_as_batch_from_the_kept_cycles(
     # the first four, running at 103 MB), then s0 (seq 0, 5 March 12:00): batch moves all
     # twenty to 5 March 12:00, so nothing runs before; 12 h x 119 MB on 5 March. The
     # stream keeps the folded base running on 2-4 March (103 MB a day long) and 5 March.
-    memory = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
-    plan = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("m", "memory", rk.PerUnit(1))])
-    events = [
-        rk.Event(
-            "b",
-            "vm",
-            f"2026-03-01T{i // 4:02d}:{i % 4 * 15:02d}:00Z",
-            {"memory_mb": 100 + i},
-            kind="start" if i == 0 else "update",
-            id=f"e{i}",
-            seq=10 + i,
-        )
-        for i in range(20)
-    ]
-    early = rk.Event(
-        "b", "vm", "2026-03-05T12:00:00Z", {"memory_mb": 7}, kind="start", id="s0", seq=0
-    )
+    memory, plan = MEMORY, MEMORY_PLAN
+    events, early = folded()
     rater = rk.Rater(plan, [memory], start="2026-03-01T00:00:00Z")
     rater.feed(events)
     statements = [rater.statement("2026-03-03T00:00:00Z")]

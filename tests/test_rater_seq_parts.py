@@ -13,6 +13,8 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+from tests._seq_compacted import MEMORY, MEMORY_PLAN, folded, settled
+
 import ratekit as rk
 
 METERS = [rk.Meter("runtime", "hour", rk.OnOff())]
@@ -195,17 +197,8 @@ def test_an_event_ordered_before_events_an_inventory_settled_says_the_lines_may_
     # seq but not s2. s0 (START seq 0, 5 March 11:21, 256 MB) comes before s2 in batch
     # (s2 then takes 11:21 and its 1024 MB); the state cannot order it so, and its anomaly
     # must not say that only its part in the compacted cycles is missing.
-    memory = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
-    plan = rk.Plan(
-        "p", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("m", "memory", rk.PerUnit(1))]
-    )
-    start = rk.Event(
-        "b", "vm", "2026-03-01T00:48:00Z", {"memory_mb": 1024}, kind="start", id="s2", seq=2
-    )
-    listing = rk.Inventory("2026-03-01T03:24:00Z", [("b", "vm")], id="inv")
-    early = rk.Event(
-        "b", "vm", "2026-03-05T11:21:00Z", {"memory_mb": 256}, kind="start", id="s0", seq=0
-    )
+    memory, plan = MEMORY, MEMORY_PLAN
+    (start, listing), early = settled()
     rater = rk.Rater(plan, [memory], start="2026-03-01T00:00:00Z")
     rater.feed([start, listing])
     rater.statement("2026-03-03T00:00:00Z")
@@ -221,25 +214,8 @@ def test_an_event_ordered_before_events_compaction_folded_says_the_lines_may_dif
     # 20 sequenced events of 1 March (seq 10 to 29) are compacted: the state keeps the
     # last 16 (seq 14 to 29) and folds the first four into its base. s0 (seq 0, 5 March)
     # comes before all twenty in batch; the state can order it before the 16 only.
-    memory = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
-    plan = rk.Plan(
-        "p", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("m", "memory", rk.PerUnit(1))]
-    )
-    events = [
-        rk.Event(
-            "b",
-            "vm",
-            f"2026-03-01T{i // 4:02d}:{i % 4 * 15:02d}:00Z",
-            {"memory_mb": 100 + i},
-            kind="start" if i == 0 else "update",
-            id=f"e{i}",
-            seq=10 + i,
-        )
-        for i in range(20)
-    ]
-    early = rk.Event(
-        "b", "vm", "2026-03-05T12:00:00Z", {"memory_mb": 7}, kind="start", id="s0", seq=0
-    )
+    memory, plan = MEMORY, MEMORY_PLAN
+    events, early = folded()
     rater = rk.Rater(plan, [memory], start="2026-03-01T00:00:00Z")
     rater.feed(events)
     rater.statement("2026-03-03T00:00:00Z")

@@ -28,45 +28,30 @@ SEATS = rk.PriceEntry("seats", "users", rk.Volume([rk.Tier(5, 10), rk.Tier(None,
 H = 3_600_000_000  # an hour in microseconds
 
 
-def _monthly(name: str = "m") -> rk.Plan:
+def _plan(name: str, cycle: rk.cycles.Cycle, *vm: rk.PriceEntry) -> rk.Plan:
+    """Hours at 0.01 (or the ``vm`` entries given), egress at 0.10 a GB, seats by volume."""
+    hours = vm or (rk.PriceEntry("vm", "runtime", rk.PerUnit("0.01")),)
     return rk.Plan(
-        name,
-        "EUR",
-        rk.cycles.monthly(tz="UTC"),
-        [
-            rk.PriceEntry("vm", "runtime", rk.PerUnit("0.01")),
-            rk.PriceEntry("egress", "egress", rk.PerUnit("0.10")),
-            SEATS,
-        ],
+        name, "EUR", cycle, [*hours, rk.PriceEntry("egress", "egress", rk.PerUnit("0.10")), SEATS]
     )
+
+
+def _monthly(name: str = "m") -> rk.Plan:
+    return _plan(name, rk.cycles.monthly(tz="UTC"))
 
 
 def _rising() -> rk.Plan:
     """0.01 an hour, 0.02 from 15 March."""
-    return rk.Plan(
+    return _plan(
         "rising",
-        "EUR",
         rk.cycles.monthly(tz="UTC"),
-        [
-            rk.PriceEntry("vm", "runtime", rk.PerUnit("0.01"), end="2026-03-15T00:00:00Z"),
-            rk.PriceEntry("vm-15th", "runtime", rk.PerUnit("0.02"), start="2026-03-15T00:00:00Z"),
-            rk.PriceEntry("egress", "egress", rk.PerUnit("0.10")),
-            SEATS,
-        ],
+        rk.PriceEntry("vm", "runtime", rk.PerUnit("0.01"), end="2026-03-15T00:00:00Z"),
+        rk.PriceEntry("vm-15th", "runtime", rk.PerUnit("0.02"), start="2026-03-15T00:00:00Z"),
     )
 
 
 def _weekly() -> rk.Plan:
-    return rk.Plan(
-        "w",
-        "EUR",
-        rk.cycles.weekly(tz="UTC"),
-        [
-            rk.PriceEntry("vm", "runtime", rk.PerUnit("0.01")),
-            rk.PriceEntry("egress", "egress", rk.PerUnit("0.10")),
-            SEATS,
-        ],
-    )
+    return _plan("w", rk.cycles.weekly(tz="UTC"))
 
 
 def _spans(rating: rk.Rating, account: str) -> list[tuple[str, str, Decimal]]:
