@@ -34,7 +34,7 @@ def check(rater: Rater) -> None:
     """Assert the invariants of ``rater``'s state (for tests and restore)."""
     assert rater._base_us <= rater._closed_us <= max(rater._as_of_us, rater._closed_us)
     assert rater._engine.containing(rater._base_us)[0] == rater._base_us
-    assert all(record.at_us >= rater._base_us for record in rater._records.values())
+    assert not _before_base(rater, rater._base_us)  # only events kept for their seq
     assert all(key[2] > rater._base_us for key in rater._reported)
     assert not (rater._forgotten.keys() & rater._records.keys())
     assert rater._uncovered <= {state.account for state in rater._state}
