@@ -25,12 +25,38 @@ from ratekit.records import Event, Sample
 
 from . import _reading as r
 
-__all__ = ["Described", "flavor_by_name", "nova_state", "updates"]
+__all__ = ["Described", "description", "flavor_by_name", "nova_state", "updates"]
 
 #: A sample read, with its resource's metadata (as a description) and where that was read.
 Described = tuple[Sample, dict[str, object], r.Position]
 
 _SAMPLE: Final = "Ceilometer sample"
+
+
+def description(
+    value: Mapping[str, object], where: r.Position = "", what: str = _SAMPLE
+) -> dict[str, object]:
+    """A description from a feed's object: its fields as sent, top-level nulls left out.
+
+    Nested objects and lists stay nested (read them by dotted paths: ``"image.name"``);
+    a top-level ``None`` is left out, since in an event it would remove the key. A key
+    that is not a non-empty string (JSON's keys are strings; a Python feed may hold an
+    ``int``) raises [`BadRecordError`][ratekit.BadRecordError] naming ``where`` and the
+    key: it is never dropped silently. O(size).
+
+    ```pycon
+    >>> description({"flavor": {"name": "m1.small", "vcpus": 1}, "tags": ["a"], "host": None})
+    {'flavor': {'name': 'm1.small', 'vcpus': 1}, 'tags': ['a']}
+
+    ```
+    """
+    for key in value:
+        if not isinstance(key, str) or not key:
+            raise BadRecordError(
+                f"{what} {where or 'the input'} has the key {r.show(key)}; its keys must be "
+                "non-empty strings, as JSON's are (write the key as a string)."
+            )
+    return {key: item for key, item in value.items() if isinstance(key, str) and item is not None}
 
 
 def flavor_by_name(metadata: dict[str, object]) -> dict[str, object]:
