@@ -129,6 +129,15 @@ def _kind(kind: _K) -> _K:
     return typing.cast("_K", plain_str(kind)) if isinstance(kind, str) else kind
 
 
+def _one_of_kinds(kind: object, kinds: tuple[str, ...]) -> bool:
+    """``kind`` is a plain ``str`` among ``kinds``.
+
+    The type first: ``in`` asks each comparison for its truth value, which pandas' NA
+    (a missing kind) refuses with a ``TypeError``; no str, it is no kind either.
+    """
+    return type(kind) is str and kind in kinds
+
+
 def _label(kind: str, record_id: str | None, resource: object) -> str:
     if record_id is not None:
         return f"{kind} {record_id!r}"
@@ -238,7 +247,7 @@ class Event:
         record_id = _record_id(id, "event")
         label = _label("event", record_id, resource)
         kind = _kind(kind)
-        if kind not in EVENT_KINDS:
+        if not _one_of_kinds(kind, EVENT_KINDS):
             raise BadRecordError(
                 f"{label} kind {kind!r} is not one of 'start', 'update', 'stop', 'delete'."
             )
@@ -376,7 +385,7 @@ class Sample:
         record_id = _record_id(id, "sample")
         label = _label("sample", record_id, resource)
         kind = _kind(kind)
-        if kind not in SAMPLE_KINDS:
+        if not _one_of_kinds(kind, SAMPLE_KINDS):
             raise BadRecordError(
                 f"{label} kind {kind!r} is not one of 'delta', 'counter', 'gauge'."
             )
