@@ -311,6 +311,13 @@ MISSING = (
 )
 
 
+def _required(field: str) -> str:
+    return (
+        " A missing value (pandas' NaN, NA or NaT) has no place here, nor None: every record "
+        f"has its {field}; leave out the records without one (frame.dropna(subset=[{field!r}]))."
+    )
+
+
 def test_na_nat_and_nan_are_named_as_missing_values_with_one_conversion() -> None:
     pd = pytest.importorskip("pandas")
     np = pytest.importorskip("numpy")
@@ -336,7 +343,9 @@ def test_na_nat_and_nan_are_named_as_missing_values_with_one_conversion() -> Non
         columns: dict[str, list[object]] = {**_events(1), field: [value]}
         with pytest.raises(rk.RatekitTypeError) as raised:
             rk.RecordBatch.from_columns(events=columns)
-        assert str(raised.value) == f"events[0]: {said}{MISSING}"
+        # None is what to give for a missing id; an account or an instant is never missing
+        hint = MISSING if field == "id" else _required(field)
+        assert str(raised.value) == f"events[0]: {said}{hint}"
 
 
 def test_the_advice_for_a_nullable_int_column_leads_to_a_batch() -> None:

@@ -74,14 +74,41 @@ _GAPS_HINT: Final = (
 _PANDAS_MISSING: Final = frozenset({"NAType", "NaTType"})
 
 
+#: The fields whose ``None`` the batch accepts (no attributes, no id, no seq): a missing
+#: value there becomes ``None``; in any other field a record cannot go without it.
+_NONE_ACCEPTED: Final = frozenset({"attributes", "id", "seq"})
+
+
+def _missing(value: object) -> bool:
+    """``value`` is a missing value as pandas gives one: a NaN, ``NA`` or ``NaT``."""
+    if isinstance(value, float):
+        return math.isnan(value)
+    kind = type(value)
+    return kind.__name__ in _PANDAS_MISSING and kind.__module__.partition(".")[0] == "pandas"
+
+
+def _missing_hint(field: str) -> str:
+    """What a message adds for a missing value in ``field``: how to give what is accepted."""
+    if field in _NONE_ACCEPTED:
+        return _MISSING_HINT
+    instead = (
+        "fill the column's gaps with a kind, or leave the column out for the default kind "
+        "of every record"
+        if field == "kind"
+        else f"leave out the records without one (frame.dropna(subset=[{field!r}]))"
+    )
+    return (
+        " A missing value (pandas' NaN, NA or NaT) has no place here, nor None: every "
+        f"record has its {field}; {instead}."
+    )
+
+
 def _hint(value: object, field: str) -> str:
     """What a message adds for a value from numpy or pandas: how to give it instead."""
     kind = type(value)
     module = getattr(kind, "__module__", "")
-    if isinstance(value, float) and math.isnan(value):
-        return _MISSING_HINT
-    if kind.__name__ in _PANDAS_MISSING and module.partition(".")[0] == "pandas":
-        return _MISSING_HINT
+    if _missing(value):
+        return _missing_hint(field)
     if isinstance(value, float) and field in _INT_FIELDS and value.is_integer():
         return _GAPS_HINT
     if field == "at_us" and kind.__name__ in _DATETIMES:
@@ -194,7 +221,13 @@ class Descriptions:
         return self._door(value, index, record_id)
 
     def _door(self, value: object, index: int, record_id: object) -> _FrozenDict:
-        return _attributes(value, record_label(self._what, index, record_id) + ":")
+        try:
+            return _attributes(value, record_label(self._what, index, record_id) + ":")
+        except RatekitTypeError as error:
+            if not _missing(value):
+                raise
+            # a frame's missing cell: None, which is no attributes, is what to give
+            raise RatekitTypeError(f"{error}{_missing_hint('attributes')}") from error.__cause__
 
 
 class Column:
@@ -377,5 +410,8 @@ class Column:
             try:
                 out.append(to_decimal(value, f"{self.label(index)}: {self.field}"))
             except RatekitError as error:
-                raise located(index, error) from error.__cause__
+                said = error
+                if _missing(value):  # a frame's missing cell, named so (a NaN is no amount)
+                    said = type(error)(f"{error}{_missing_hint(self.field)}")
+                raise located(index, said) from error.__cause__
         return out

@@ -1,0 +1,88 @@
+"""A missing value where a record needs one is refused with advice that leads to a batch.
+
+pandas gives a missing cell as NaN, NA or NaT. Where the batch takes ``None`` (the
+``attributes``, ``id`` and ``seq`` columns) the advice is to turn them into ``None``. Where
+it does not (``account``, ``resource``, ``meter``, ``at_us``, ``value``, ``kind``), that
+advice led to a second refusal (``account is NoneType None``); and a NaN ``value``, the
+commonest gap of a usage frame, was not named as a missing value at all, nor a NaN or NA
+``attributes`` cell (whose ``None`` is accepted).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import ratekit as rk
+
+T0 = 1772323200000000  # 2026-03-01T00:00:00Z
+
+
+def _events(**given: object) -> dict[str, list[object]]:
+    return {
+        "account": ["acme"],
+        "resource": ["vm-1"],
+        "at_us": [T0],
+        **{k: [v] for k, v in given.items()},
+    }
+
+
+def _samples(**given: object) -> dict[str, list[object]]:
+    columns = {"account": ["acme"], "resource": ["ip-1"], "meter": ["egress"], "at_us": [T0]}
+    return {**columns, "value": [5], **{k: [v] for k, v in given.items()}}
+
+
+def _refused(events: object = None, samples: object = None) -> str:
+    with pytest.raises(rk.RatekitError) as raised:
+        rk.RecordBatch.from_columns(events=events, samples=samples)  # type: ignore[arg-type]
+    return str(raised.value)
+
+
+def test_a_nan_value_is_named_as_a_missing_value_that_no_sample_goes_without() -> None:
+    with pytest.raises(rk.BadQuantityError) as raised:
+        rk.RecordBatch.from_columns(samples=_samples(value=float("nan")))
+    assert str(raised.value) == (
+        "samples[0]: value must be a finite number, not nan. A missing value (pandas' NaN, "
+        "NA or NaT) has no place here, nor None: every record has its value; leave out the "
+        "records without one (frame.dropna(subset=['value']))."
+    )
+
+
+@pytest.mark.parametrize("field", ["account", "resource", "at_us"])
+def test_a_missing_required_field_is_not_advised_to_become_none(field: str) -> None:
+    said = _refused(events=_events(**{field: float("nan")}))
+    assert "is None here" not in said
+    assert said.endswith(
+        f" A missing value (pandas' NaN, NA or NaT) has no place here, nor None: every "
+        f"record has its {field}; leave out the records without one "
+        f"(frame.dropna(subset=['{field}']))."
+    )
+    # and None, what the old advice gave, is refused too: the advice never led there
+    with pytest.raises(rk.RatekitTypeError):
+        rk.RecordBatch.from_columns(events=_events(**{field: None}))
+
+
+def test_a_missing_kind_is_advised_to_be_filled_or_left_to_the_default() -> None:
+    said = _refused(samples=_samples(kind=float("nan")))
+    assert said.endswith(
+        " A missing value (pandas' NaN, NA or NaT) has no place here, nor None: every "
+        "record has its kind; fill the column's gaps with a kind, or leave the column out "
+        "for the default kind of every record."
+    )
+
+
+def test_pandas_missing_values_in_required_columns_get_the_same_advice() -> None:
+    pd = pytest.importorskip("pandas")
+    for value in (pd.NA, pd.NaT):
+        said = _refused(samples=_samples(value=value))
+        assert said.endswith("(frame.dropna(subset=['value'])).")
+        said = _refused(samples=_samples(meter=value))
+        assert said.endswith("(frame.dropna(subset=['meter'])).")
+
+
+def test_a_missing_attributes_cell_is_advised_to_become_none_which_is_accepted() -> None:
+    pd = pytest.importorskip("pandas")
+    for value in (float("nan"), pd.NA):
+        said = _refused(events=_events(attributes=value))
+        assert said.endswith(" (see the Usage page)."), said
+        assert "is None here" in said
+    assert rk.RecordBatch.from_columns(events=_events(attributes=None))[0].attributes == {}
