@@ -41,7 +41,9 @@ removes it: the description is the metadata, never a key the feed dropped. Sampl
 resource at one instant that disagree about the metadata: the one whose ``id`` sorts
 first describes the resource from that instant (the others make no update); a sample
 delivered again (same ``id``) with other metadata is refused. So any order of one feed
-gives the same records. An update of a resource never seen opens it: use it for
+gives the same records. A sample without metadata (``resource_metadata`` absent or
+null) says nothing of its resource and makes no update (an empty one, ``{}``, empties the
+description). An update of a resource never seen opens it: use it for
 resources that exist while they are sampled (instances, volumes, images).
 
 **Instance notifications** (`instance_notifications()`): Nova's
@@ -385,20 +387,26 @@ def samples(
     skip = r.skipping(unknown, "unknown")
     accepted = accepted_kinds(by_name)
     _refuse_gnocchi(feed)
-    read: list[Described] = []
+    read: list[Sample] = []
+    described: list[Described] = []
+    places: list[int] = []  # the index in ``read`` of each sample in ``described``
     for position, item in r.entries(feed, "", _SAMPLE):
         sample = _sample(item, position, by_name, skip, naive_utc, accepted=accepted)
         if sample is None:
             continue
+        read.append(sample)
         # the v2 API's /v2/samples calls it "metadata" (flat: {"flavor.name": ...})
         meta_key = "metadata" if "resource_metadata" not in item else "resource_metadata"
-        where = r.at(position, meta_key)
         metadata = item.get(meta_key) if describe else None
-        attributes = _metadata(metadata, where) if metadata is not None else {}
-        read.append((sample, attributes, where))
-    found = updates(read) if describe else {}
+        if metadata is not None:
+            # a sample without metadata (absent or null) says nothing of its resource:
+            # read as an empty one, it would remove every key (the state: no billing)
+            where = r.at(position, meta_key)
+            places.append(len(read) - 1)
+            described.append((sample, _metadata(metadata, where), where))
+    found = {places[index]: event for index, event in updates(described).items()}
     records: list[Sample | Event] = []
-    for index, (sample, _, _) in enumerate(read):
+    for index, sample in enumerate(read):
         if index in found:
             records.append(found[index])
         records.append(sample)
