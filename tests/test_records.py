@@ -124,7 +124,9 @@ def test_event_rejects_empty_names() -> None:
     assert str(caught.value) == "event 'e4' account must be a non-empty string, not ''."
     with pytest.raises(rk.RatekitTypeError) as bad_id:
         rk.Event("acme", "vm-1", T0, id=17)  # type: ignore[arg-type]
-    assert str(bad_id.value) == "event id must be a non-empty string or None, not 17."
+    assert str(bad_id.value) == (
+        "event of account 'acme' and resource 'vm-1' id must be a non-empty string or None, not 17."
+    )
     with pytest.raises(rk.RatekitTypeError) as bad_seq:
         rk.Event("acme", "vm-1", T0, id="e5", seq="1")  # type: ignore[arg-type]
     assert str(bad_seq.value) == "event 'e5' seq must be an int or None, not '1'."

@@ -346,7 +346,10 @@ GROUP = ("by_resource", "groups", 0)
             (*GROUP, 4, 0),
             "",
             "body.by_resource.groups[0], record 0",
-            "event id must be a non-empty string or None, not ''.",
+            (
+                "event of account 'a' and resource 'vm-1' id must be a non-empty string or "
+                "None, not ''."
+            ),
         ),
         (
             GROUP,

@@ -6,7 +6,9 @@ fields once, naming the record and the field in the error of a value it refuses.
 
 from __future__ import annotations
 
+import math
 import sys
+from typing import Final
 
 from ._instants import to_us
 from ._shown import show
@@ -18,6 +20,14 @@ __all__ = ["_instant", "_name", "_record_id"]
 _intern = sys.intern
 
 
+def is_missing(value: object) -> bool:
+    """``value`` is a missing value as pandas gives one: a NaN, ``NA`` or ``NaT``."""
+    if isinstance(value, float):
+        return math.isnan(value)
+    kind = type(value)
+    return kind.__name__ in {"NAType", "NaTType"} and kind.__module__.partition(".")[0] == "pandas"
+
+
 def _name(value: object, label: str, field: str) -> str:
     if not isinstance(value, str) or not value:
         raise RatekitTypeError(f"{label} {field} must be a non-empty string, not {show(value)}.")
@@ -25,12 +35,24 @@ def _name(value: object, label: str, field: str) -> str:
     return _intern(text)
 
 
-def _record_id(value: object, kind: str) -> str | None:
+_MISSING_ID: Final = (
+    " A missing value (NaN, or pandas' NA or NaT) is no id: give None for it "
+    "(series.astype(object).where(series.notna(), None).tolist() does)."
+)
+
+
+def _record_id(value: object, kind: str, of: tuple[object, object] | None = None) -> str | None:
+    """The record's id, or None; ``of`` (account, resource) names a record refused for it."""
     if value is None or (isinstance(value, str) and value):
         if value is None:
             return None
         return check_text(value if type(value) is str else str.__str__(value), f"{kind} id")
-    raise RatekitTypeError(f"{kind} id must be a non-empty string or None, not {show(value)}.")
+    # without a usable id the record is named by what else it says, as "(no id)" ones are
+    named = kind if of is None else f"{kind} of account {show(of[0])} and resource {show(of[1])}"
+    hint = _MISSING_ID if is_missing(value) else ""
+    raise RatekitTypeError(
+        f"{named} id must be a non-empty string or None, not {show(value)}.{hint}"
+    )
 
 
 def _instant(value: object, label: str, field: str) -> int:

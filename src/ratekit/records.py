@@ -244,7 +244,7 @@ class Event:
                     _intern(account), _intern(resource), at_us, frozen, kind, id, seq
                 )
                 return
-        record_id = _record_id(id, "event")
+        record_id = _record_id(id, "event", (account, resource))
         label = _label("event", record_id, resource)
         kind = _kind(kind)
         if not _one_of_kinds(kind, EVENT_KINDS):
@@ -382,7 +382,7 @@ class Sample:
                     seq,
                 )
                 return
-        record_id = _record_id(id, "sample")
+        record_id = _record_id(id, "sample", (account, resource))
         label = _label("sample", record_id, resource)
         kind = _kind(kind)
         if not _one_of_kinds(kind, SAMPLE_KINDS):
