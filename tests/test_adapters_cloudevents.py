@@ -135,10 +135,13 @@ def test_errors_name_the_position_and_the_field() -> None:
     with pytest.raises(rk.BadRecordError, match=r"\[3\]\.time is missing"):
         cloudevents.usage_events(broken, SPEC)
     broken = copy.deepcopy(FEED)
-    broken[3]["data"]["model"] = 7
+    broken[3]["data"]["model"] = 7.5  # a whole number is read as its decimal text
     with pytest.raises(rk.BadRecordError) as error:
         cloudevents.usage_events(broken, SPEC)
-    assert str(error.value) == "CloudEvent [3].data.model must be a non-empty string, not 7."
+    assert str(error.value) == (
+        "CloudEvent [3].data.model must be a non-empty string or a whole number "
+        "(from -2**63 to 2**63 - 1), not 7.5."
+    )
 
 
 def test_the_quantity_can_be_given_per_type() -> None:

@@ -73,7 +73,8 @@ def test_a_deep_value_where_a_name_is_expected_is_shown_shortened() -> None:
     with pytest.raises(rk.BadRecordError) as caught:
         cloudevents.usage_events([event], SPEC)
     assert str(caught.value) == (
-        "CloudEvent [0].data.r must be a non-empty string, not {'a': {'a': {'a': {'a': {...}}}}}."
+        "CloudEvent [0].data.r must be a non-empty string or a whole number (from -2**63 to "
+        "2**63 - 1), not {'a': {'a': {'a': {'a': {...}}}}}."
     )
 
 

@@ -58,6 +58,11 @@ __all__ = ["Spec", "usage_events"]
 _WHAT: Final = "CloudEvent"
 _ATTRIBUTE: Final = re.compile(r"[a-z0-9]{1,20}")
 _DATA: Final = "data."
+#: A fraction of a second of more than six digits: the microseconds, then the rest.
+_FINER: Final = re.compile(r"([.,]\d{6})(\d+)")
+#: The whole numbers read as a name: a 64-bit signed integer (CloudEvents' Integer type,
+#: 32 bits, and the 64-bit ids of many producers), written in decimal.
+_WHOLE: Final = 2**63
 
 
 def _reference(value: object, field: str) -> str:
@@ -143,6 +148,10 @@ class Spec:
       ``"counter"`` (a cumulative reading) or ``"gauge"`` (a level).
     - ``unknown``: what an event of a type not in ``meters`` does: ``"error"`` (the
       default) or ``"skip"``.
+    - ``sub_microsecond``: what a ``time`` finer than a microsecond does (the CloudEvents
+      Go SDK writes nine decimals): ``"refuse"`` (the default: ratekit drops no digit)
+      or ``"floor"``, which drops the digits after the sixth, so the instant moves back
+      by less than a microsecond (two events within one microsecond then share it).
 
     A reference is a context attribute's name or ``"data.<dotted path>"`` (see
     `ratekit.adapters.cloudevents`). A spec that cannot be read raises
@@ -166,6 +175,7 @@ class Spec:
     resource: str
     kind: SampleKind
     unknown: Literal["error", "skip"]
+    sub_microsecond: Literal["refuse", "floor"]
 
     def __init__(
         self,
@@ -176,6 +186,7 @@ class Spec:
         resource: str = "subject",
         kind: SampleKind = "delta",
         unknown: Literal["error", "skip"] = "error",
+        sub_microsecond: Literal["refuse", "floor"] = "refuse",
     ) -> None:
         if not isinstance(kind, str) or plain_str(kind) not in SAMPLE_KINDS:
             raise RatekitTypeError(
@@ -185,6 +196,13 @@ class Spec:
             raise RatekitTypeError(
                 f"Spec unknown must be 'error' or 'skip', not {r.show(unknown)}."
             )
+        if not isinstance(sub_microsecond, str) or plain_str(sub_microsecond) not in {
+            "refuse",
+            "floor",
+        }:
+            raise RatekitTypeError(
+                f"Spec sub_microsecond must be 'refuse' or 'floor', not {r.show(sub_microsecond)}."
+            )
         pairs = _meters(meters)
         self.__attrs_init__(
             pairs,
@@ -193,6 +211,7 @@ class Spec:
             _reference(resource, "resource"),
             typing.cast("SampleKind", plain_str(kind)),
             "skip" if plain_str(unknown) == "skip" else "error",
+            "floor" if plain_str(sub_microsecond) == "floor" else "refuse",
         )
 
     def __repr__(self) -> str:
@@ -203,6 +222,8 @@ class Spec:
             text += f", kind={self.kind!r}"
         if self.unknown != "error":
             text += f", unknown={self.unknown!r}"
+        if self.sub_microsecond != "refuse":
+            text += f", sub_microsecond={self.sub_microsecond!r}"
         return text + ")"
 
 
@@ -233,10 +254,40 @@ def _resolve(
 
 
 def _name(item: Mapping[str, object], reference: str, position: r.Position) -> str:
+    """The account or resource at ``reference``: a non-empty string, or a whole number.
+
+    A whole number is read as its decimal text, CloudEvents' canonical string of an
+    Integer attribute (an extension ``customerid: 21891`` names account ``"21891"``).
+    """
     value, where = _resolve(item, reference, position)
     if isinstance(value, str) and value:
         return value
-    raise BadRecordError(f"{_WHAT} {where} must be a non-empty string, not {r.show(value)}.")
+    if type(value) is int and -_WHOLE <= value < _WHOLE:
+        return str(value)
+    raise BadRecordError(
+        f"{_WHAT} {where} must be a non-empty string or a whole number (from -2**63 to "
+        f"2**63 - 1), not {r.show(value)}."
+    )
+
+
+def _time(item: Mapping[str, object], position: r.Position, spec: Spec) -> int:
+    """The event's ``time`` in epoch µs, a fraction finer than a µs as the spec says."""
+    value = item.get("time")
+    if not isinstance(value, str):
+        return r.instant(item, "time", position, _WHAT)
+    finer = _FINER.search(value)
+    if finer is None or not finer.group(2).strip("0"):
+        return r.instant(item, "time", position, _WHAT)
+    if spec.sub_microsecond == "floor":  # the digits after the sixth dropped: floored
+        text = _FINER.sub(r"\1", plain_str(value), count=1)
+        return r.instant({"time": text}, "time", position, _WHAT)
+    try:
+        return r.instant(item, "time", position, _WHAT)
+    except BadRecordError as error:
+        raise BadRecordError(
+            f"{error} A producer that writes nanoseconds (the CloudEvents Go SDK does) is "
+            "read by building the Spec with sub_microsecond='floor'."
+        ) from None
 
 
 def _sample(
@@ -259,7 +310,7 @@ def _sample(
             f"{_WHAT} {r.at(position, 'type')} is {r.show(event_type)}, which the spec does not map to "
             f"a meter; it maps {known} (or build the Spec with unknown='skip')."
         )
-    at = format_us(r.instant(item, "time", position, _WHAT))
+    at = format_us(_time(item, position, spec))
     reference = spec.quantity if isinstance(spec.quantity, str) else dict(spec.quantity)[event_type]
     quantity, where = _resolve(item, reference, position)
     value = r.as_number(quantity, where, _WHAT)
