@@ -296,6 +296,16 @@ _MAX_PLACES: Final = -MIN_ADJUSTED
 _MAX_BOUND: Final = 10**_MAX_PLACES
 
 
+def _accounts(values: object, name: str) -> None:
+    """Refuse accounts that would fail only when a record or row is drawn with one."""
+    _some(values, name, "('acme',)")
+    for value in typing.cast("Sequence[object]", values):
+        if not isinstance(value, str) or not value:
+            raise RatekitTypeError(
+                f"{name} must be non-empty strings (account names), not {show(value)}."
+            )
+
+
 def _places(value: object, name: str) -> None:
     """Refuse decimal places that would draw numbers ratekit cannot represent (below 1E-30)."""
     _count(value, name)
@@ -337,6 +347,8 @@ def tiers(
             f"ratekit represents numbers below 1E+{_MAX_PLACES}, tier bounds among them."
         )
     _places(places, "tiers places")
+    if not isinstance(blocks, bool):
+        raise RatekitTypeError(f"tiers blocks must be True or False, not {show(blocks)}.")
     cents = min(places, 2)  # a flat fee's decimals
 
     @st.composite
@@ -422,8 +434,17 @@ def plans(
         >>> test_every_meter_is_priced()
     """
     _some(meters, "plans meters", "{'vm.hours': 'hour'}")
+    if prices is not None and not isinstance(prices, st.SearchStrategy):
+        raise RatekitTypeError(
+            "plans prices must be a hypothesis strategy of price models, such as "
+            f"rks.price_models(kinds=['Graduated']), not {type(prices).__name__}: {show(prices)}."
+        )
     models = price_models() if prices is None else prices
     names = sorted(meters)
+    for name in names:  # a meter name is an entry's id and meter: checked once, not when drawn
+        PriceEntry(name, name, PerUnit(0))
+    # The id, currency and timezone, checked once here rather than in every drawn plan.
+    Plan("basic" if plan_id is None else plan_id, currency, cycles.monthly(tz=tz), ())
 
     @st.composite
     def draw_plan(draw: st.DrawFn) -> Plan:
@@ -480,7 +501,7 @@ def usage_rows(
             f"usage_rows within must be a Span (the rows' cycle), not {type(within).__name__}: "
             f"{within!r}."
         )
-    _some(accounts, "usage_rows accounts", "('acme',)")
+    _accounts(accounts, "usage_rows accounts")
     _some(meters, "usage_rows meters", "{'vm.hours': 'hour'}")
     _count(max_size, "usage_rows max_size")
     _places(places, "usage_rows places")
@@ -551,6 +572,8 @@ def records(
         >>> test_metering_never_goes_negative()
     """
     base, step, steps = _grid(min_start, max_end, resolution)
+    _accounts(accounts, "records accounts")
+    _count(max_size, "records max_size")
 
     @st.composite
     def draw_stream(draw: st.DrawFn) -> list[Event | Sample]:
