@@ -90,6 +90,8 @@ class PriceEntry:
       ([`ratekit.convert()`][ratekit.convert]), and charges carry them in it. ``meter_unit``: the meter's
       unit, to refuse an incompatible ``unit`` when the entry is built
       ([`UnitError`][ratekit.UnitError]); without it, the rows' unit is checked when rated.
+      Rows of the meter in another unit than ``meter_unit`` are refused when rated (an
+      allowance and a price per the meter's unit count in it).
 
     Examples:
         >>> import ratekit as rk

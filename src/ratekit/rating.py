@@ -81,7 +81,7 @@ from .pricebook import Plan
 from .records import Anomaly, Event, Inventory, Sample
 from .sharing import Share, read_shares, shares_by_owner
 from .spans import Span
-from .usage import Usage, UsageRow, _NoEffect, _one_unit_per_meter
+from .usage import Usage, UsageRow, _declared_units, _NoEffect, _one_unit_per_meter
 
 __all__ = ["Charge", "Rating", "rate"]
 
@@ -271,6 +271,7 @@ def rate(
             )
         rows = tuple(sorted(rows, key=_row_key))
         _one_unit_per_meter(rows, "rate usage")
+    _declared_units(rows, _units_declared(engine.plans, meters), "rate usage")
     records = usage if meters is not None and not given_rows else ()
     return _rated(
         engine,
@@ -281,6 +282,20 @@ def rate(
         # what metering knew but counted nowhere, worked out on first use
         no_effect=(lambda: metered.no_effect) if meters is not None and not given_rows else (),
     )
+
+
+def _units_declared(
+    plans: Iterable[Plan], meters: Iterable[Meter] | None
+) -> list[tuple[str, str, str]]:
+    """Each meter's unit as its `Meter` and the plans' entries (``meter_unit``) declare it."""
+    out = [(m.name, m.unit, f"its Meter {m.name!r}") for m in meters or ()]
+    for plan in plans:
+        out.extend(
+            (e.meter, e.meter_unit, f"price entry {e.id!r} of plan {plan.id!r} (its meter_unit)")
+            for e in plan.entries
+            if e.meter_unit is not None
+        )
+    return out
 
 
 def _with_carried(usage: object, given: Iterable[Meter] | None) -> Iterable[Meter] | None:

@@ -432,6 +432,35 @@ def _one_unit_per_meter(rows: Iterable[UsageRow], what: str) -> None:
             )
 
 
+def _declared_units(
+    rows: Iterable[UsageRow], declared: Iterable[tuple[str, str, str]], what: str
+) -> None:
+    """Refuse ``rows`` of a meter whose unit is not the one a meter or an entry declares.
+
+    ``declared`` holds ``(meter, unit, who)``: a `Meter`'s unit, or a price entry's
+    ``meter_unit``. The meter's unit is what an allowance counts in and what a price
+    stated per the meter's unit is per, so 2 ``GiB*hour`` on a meter declared in
+    ``MiB*hour`` would take 2 of a 512 ``MiB*hour`` allowance and cost 2 of its unit
+    price, not 2048. Raises [`UnitError`][ratekit.UnitError] naming the meter, both
+    units, a row and who declared the unit. O(n) for n rows.
+    """
+    wanted: dict[str, list[tuple[str, str]]] = {}
+    for meter, unit, who in declared:
+        wanted.setdefault(meter, []).append((unit, who))
+    if not wanted:
+        return
+    for meter, unit in sorted(set(map(_METER_UNIT, rows))):
+        for expected, who in wanted.get(meter, ()):
+            if unit != expected and not _same_unit((unit, expected)):
+                row = next(r for r in rows if r.meter == meter and r.unit == unit)
+                raise UnitError(
+                    f"{what}: the rows of meter {meter!r} are in {unit!r} ({_row_named(row)}), "
+                    f"but {who} says the meter's unit is {expected!r}; its allowances and "
+                    "its prices per the meter's unit count in that unit. Convert the rows "
+                    f"to {expected!r}, or declare the meter's unit as the rows'."
+                )
+
+
 def _two_units(spelled: set[str]) -> tuple[str, str]:
     """Two of ``spelled`` that are not one unit, in sorted order."""
     ordered = sorted(spelled)
