@@ -32,7 +32,7 @@ from .errors import BadCalendarError, BadTimeError, RatekitTypeError
 from .metering import accepted_kinds, meter_cut_by_account
 from .policies import Meter, meters_of
 from .pricebook import Plan, PriceEntry
-from .rating import Rating, rate, rate_rows
+from .rating import Rating, meter_units_agree, rate, rate_rows
 from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import ResourceState, Usage, UsageRow
@@ -93,6 +93,7 @@ class Engine:
                 "closes one cycle at a time: give its plans one cycle, or use one rater per cycle."
             )
         self.cycle = known[0].cycle
+        meter_units_agree(known, meters, "Rater")
         # Per account, its assignments in order (None under one plan, which prices any):
         # a currency changes at a cycle boundary, and usage lies where a plan is.
         self.segments = None if isinstance(plans, Plan) else rating.assignments

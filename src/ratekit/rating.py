@@ -74,14 +74,21 @@ from .assignments import Assignment
 from .charges import _KIND_ORDER as _KIND_ORDER  # noqa: PLC0414 - billing reads it here
 from .charges import Charge, Rating
 from .charges import ChargeKind as ChargeKind  # noqa: PLC0414 - billing reads it here
-from .errors import RatekitTypeError
+from .errors import RatekitTypeError, UnitError
 from .metering import meter_cut_by_account
 from .policies import Meter, meters_of
 from .pricebook import Plan
 from .records import Anomaly, Event, Inventory, Sample
 from .sharing import Share, read_shares, shares_by_owner
 from .spans import Span
-from .usage import Usage, UsageRow, _declared_units, _NoEffect, _one_unit_per_meter
+from .usage import (
+    Usage,
+    UsageRow,
+    _declared_units,
+    _NoEffect,
+    _one_unit_per_meter,
+    _same_unit,
+)
 
 __all__ = ["Charge", "Rating", "rate"]
 
@@ -195,7 +202,7 @@ def rate(
     given_rows = isinstance(usage, Usage)
     meters = _with_carried(usage, meters)
     if meters is not None:
-        meters = list(meters_of(meters, "rate meters").values())
+        meters = _read_meters(meters, engine.plans)
         engine.levels = capped_levels(meters, engine.plans)
         # Which meters' rows share an aggregate that does not add up (a peak).
         engine.peaks = frozenset(m.name for m in meters if not m.additive)
@@ -282,6 +289,33 @@ def rate(
         # what metering knew but counted nowhere, worked out on first use
         no_effect=(lambda: metered.no_effect) if meters is not None and not given_rows else (),
     )
+
+
+def _read_meters(meters: Iterable[Meter], plans: Iterable[Plan]) -> list[Meter]:
+    """The meters given to `rate()`, each in the unit the plans' entries say it is in."""
+    out = list(meters_of(meters, "rate meters").values())
+    meter_units_agree(plans, out, "rate")
+    return out
+
+
+def meter_units_agree(plans: Iterable[Plan], meters: Iterable[Meter], what: str) -> None:
+    """Refuse a `Meter` whose unit is not the ``meter_unit`` a price entry gives its meter.
+
+    Raises [`UnitError`][ratekit.UnitError] naming the meter, the entry, its plan and
+    both units. O(entries + meters).
+    """
+    by_name = {m.name: m for m in meters}
+    for plan in plans:
+        for e in plan.entries:
+            m = by_name.get(e.meter)
+            if m is None or e.meter_unit is None or _same_unit((m.unit, e.meter_unit)):
+                continue
+            raise UnitError(
+                f"{what}: Meter {m.name!r} is in {m.unit!r}, but price entry {e.id!r} of plan "
+                f"{plan.id!r} (its meter_unit) says the meter's unit is {e.meter_unit!r}; "
+                "its allowances and its prices per the meter's unit count in that unit. "
+                "Give the Meter and the entry one unit."
+            )
 
 
 def _units_declared(
