@@ -472,7 +472,7 @@ def _check_cycles(
 
 
 def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else CONTEXT.to_sci_string(value)  # not the caller's capitals
 
 
 Records = Iterable[Event | Sample | Inventory]

@@ -498,7 +498,7 @@ class TierLine:
         return f"TierLine({str(self)!r})"
 
     def __str__(self) -> str:
-        return arithmetic(self, str)
+        return arithmetic(self, CONTEXT.to_sci_string)  # not the caller's capitals
 
 
 def arithmetic(
