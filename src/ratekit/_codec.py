@@ -219,6 +219,18 @@ def fail(path: str, message: str) -> BadDataError:
     return BadDataError(f"{path or 'the value'}: {message}")
 
 
+def key_order(key: object) -> tuple[bool, str]:
+    """Sorts the keys of untrusted data: strings first, then the others by repr (no TypeError)."""
+    return (False, key) if isinstance(key, str) else (True, repr(key))
+
+
+def text_key(key: object, path: str) -> str:
+    """``key`` when it is a string (an attribute's name), else a `BadDataError` at ``path``."""
+    if not isinstance(key, str):
+        raise fail(path, f"keys are attribute names (strings), not {show(key)}.")
+    return key
+
+
 #: The one key of a tag in rows and plan data: ``{"decimal": "1.5"}`` is the Decimal 1.5.
 TAG: typing.Final = "decimal"
 
@@ -295,7 +307,8 @@ def _decode_nested(data: object, path: str, depth: int) -> object:
         return decode_value(data, path, nested=True)
     if isinstance(data, Mapping):
         return {
-            str(key): _decode_nested(item, f"{path}.{key}", depth + 1) for key, item in data.items()
+            text_key(key, path): _decode_nested(item, f"{path}.{key}", depth + 1)
+            for key, item in data.items()
         }
     if isinstance(data, list | tuple):
         return [_decode_nested(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(data)]

@@ -67,6 +67,7 @@ from ._codec import (
     field_hints,
     field_path,
     init_fields,
+    key_order,
     show,
 )
 from ._decimals import in_context
@@ -314,7 +315,7 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
                 raise fail(where, f"{_a(cls)} row needs {key!r}.")
             continue
         kwargs[key] = _field_value(cls, field, row[key], hint, where)
-    unknown = sorted(set(row) - expected)
+    unknown = sorted(set(row) - expected, key=key_order)
     if unknown:
         raise fail(
             f"{path}.{unknown[0]}" if path else unknown[0],

@@ -70,7 +70,9 @@ from ._codec import (
     field_hints,
     field_path,
     init_fields,
+    key_order,
     show,
+    text_key,
 )
 from ._decimals import in_context
 from ._instants import format_us, from_us, to_us
@@ -293,7 +295,7 @@ def _load_tagged(data: Mapping[str, Any], path: str) -> Any:
 def _load_object(cls: type, data: Mapping[str, Any], path: str) -> Any:
     hints = field_hints(cls)
     fields = {alias(field): field for field in init_fields(cls)}
-    unknown = sorted(set(data) - set(fields))
+    unknown = sorted(set(data) - set(fields), key=key_order)
     if unknown:
         where = f"{path}.{unknown[0]}" if path else unknown[0]
         raise fail(
@@ -397,7 +399,7 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
         if not isinstance(data, Mapping):
             return False, None
         return True, {
-            str(key): _load_condition(item, f"{path}.{key}", nested=True)
+            text_key(key, path): _load_condition(item, f"{path}.{key}", nested=True)
             for key, item in data.items()
         }
     item = _tuple_item(option)
@@ -491,7 +493,7 @@ def load_document(data: Mapping[str, Any]) -> Document:
     """
     if not isinstance(data, Mapping):
         raise fail("", f"a document is an object, not {type(data).__name__}.")
-    unknown = sorted(set(data) - {"meters", "plans", "assignments"})
+    unknown = sorted(set(data) - {"meters", "plans", "assignments"}, key=key_order)
     if unknown:
         raise fail(unknown[0], "a document holds 'meters', 'plans' and 'assignments' only.")
     meters = _load_list(data.get("meters", ()), policies.Meter, "meters")
