@@ -130,6 +130,25 @@ def _value_by(piece: _Piece, group_by: str | None) -> object:
     return _row_value(piece.row, group_by)
 
 
+class _Flag:
+    """A description's ``True`` or ``False`` as a group's value: never the group of 1 or 0.
+
+    ``True == 1`` (and ``hash(True) == hash(1)``), so a bare bool would group with the
+    number; a selector tells them apart (``where={"gpu": True}`` does not match 1).
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _Flag and other.value is self.value
+
+    def __hash__(self) -> int:
+        return hash((_Flag, self.value))
+
+
 def _row_value(row: UsageRow, group_by: str | None) -> object:
     """The value ``group_by`` (a price entry's) groups a row's pieces by."""
     if group_by is None:
@@ -137,6 +156,8 @@ def _row_value(row: UsageRow, group_by: str | None) -> object:
     if group_by == "resource":
         return row.resource
     value = lookup(row.description, group_by)
+    if type(value) is bool:
+        return _Flag(value)
     return None if value is MISSING else value
 
 
