@@ -63,7 +63,7 @@ from . import _values as _v
 from ._anomalies import Anomaly
 from ._decimals import CONTEXT, ZERO
 from ._frozen_map import FrozenMap
-from ._instants import format_us
+from ._instants import format_us, to_us
 from ._shown import show
 from ._zones import portable_name
 from .assignments import Assignment
@@ -532,6 +532,12 @@ def compare_plans(
                 f"candidate {name!r} must be a Plan (for every account) or a list of "
                 f"Assignment values, not {type(plans).__name__}: {show(plans)}."
             )
+    if not isinstance(span, Span):  # the call's own arguments, not any candidate's
+        raise RatekitTypeError(
+            f"compare_plans span must be a Span, not {type(span).__name__}: {show(span)}."
+        )
+    if as_of is not None:
+        to_us(as_of, "compare_plans as_of")
     body: Usage | list[Any] = (
         usage if isinstance(usage, Usage) else list(_v.collection(usage, "compare_plans usage"))
     )
