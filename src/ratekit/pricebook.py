@@ -270,9 +270,12 @@ class Plan:
 
     def _check_policies(self) -> None:
         if self.quantum is None or self.quantum <= 0:
+            default = (
+                " (leave it out for the currency's minor unit)" if self.quantum is None else ""
+            )
             raise BadPriceError(
                 f"plan {self.id!r} quantum must be positive, such as Decimal('0.01'), "
-                f"not {show(self.quantum)}."
+                f"not {show(self.quantum)}{default}."
             )
         if not isinstance(self.rounding, str) or self.rounding not in _MODES:
             raise BadPriceError(
