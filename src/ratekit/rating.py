@@ -278,7 +278,7 @@ def rate(
             )
         rows = tuple(sorted(rows, key=_row_key))
         _one_unit_per_meter(rows, "rate usage")
-    _declared_units(rows, _units_declared(engine.plans, meters), "rate usage")
+    _row_units(rows, engine.plans, meters, given_rows)
     records = usage if meters is not None and not given_rows else ()
     return _rated(
         engine,
@@ -316,6 +316,17 @@ def meter_units_agree(plans: Iterable[Plan], meters: Iterable[Meter], what: str)
                 "its allowances and its prices per the meter's unit count in that unit. "
                 "Give the Meter and the entry one unit."
             )
+
+
+def _row_units(
+    rows: tuple[UsageRow, ...],
+    plans: Iterable[Plan],
+    meters: Iterable[Meter] | None,
+    given_rows: bool,
+) -> None:
+    """Refuse rows given in another unit than their meter's declared one (see usage)."""
+    if meters is None or given_rows:  # rows metered here are in their meters' units
+        _declared_units(rows, _units_declared(plans, meters), "rate usage")
 
 
 def _units_declared(
