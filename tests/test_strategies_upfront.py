@@ -11,7 +11,10 @@ drew blocks.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
+from hypothesis import given, settings
 
 import ratekit as rk
 from ratekit import strategies as rks
@@ -89,3 +92,21 @@ def test_good_arguments_still_build() -> None:
     rks.plans(currency="JPY", tz="Europe/Zurich", plan_id="x")
     rks.records(accounts=["acme"], max_size=0)
     rks.tiers(blocks=False)
+
+
+def test_plans_take_a_quantum_for_a_currency_without_minor_units() -> None:
+    # XAU has no minor unit in ISO 4217: refused without a quantum, drawn with one.
+    with pytest.raises(rk.BadPriceError, match="currency 'XAU' has no known quantum"):
+        rks.plans(currency="XAU")
+    drawn: list[rk.Plan] = []
+
+    @settings(max_examples=5, database=None)
+    @given(rks.plans(currency="XAU", quantum="0.001"))
+    def draw(plan: rk.Plan) -> None:
+        drawn.append(plan)
+
+    draw()
+    assert drawn
+    assert {(plan.currency, plan.quantum) for plan in drawn} == {("XAU", Decimal("0.001"))}
+    with pytest.raises(rk.BadPriceError, match="quantum must be positive"):
+        rks.plans(quantum="-1")

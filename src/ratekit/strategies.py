@@ -420,10 +420,13 @@ def plans(
     currency: str = "EUR",
     tz: str = "UTC",
     plan_id: str | None = None,
+    quantum: Decimal | str | int | None = None,
 ) -> st.SearchStrategy[Plan]:
     """Monthly plans pricing every meter of ``meters`` with a model drawn from ``prices``.
 
-    Some plans add a recurring fee, an allowance or a minimum commitment.
+    Some plans add a recurring fee, an allowance or a minimum commitment. ``quantum``:
+    the plans' rounding quantum (by default the currency's minor unit; a currency
+    without one, such as ``XAU``, needs it).
 
     Examples:
         >>> from hypothesis import given
@@ -444,7 +447,8 @@ def plans(
     for name in names:  # a meter name is an entry's id and meter: checked once, not when drawn
         PriceEntry(name, name, PerUnit(0))
     # The id, currency and timezone, checked once here rather than in every drawn plan.
-    Plan("basic" if plan_id is None else plan_id, currency, cycles.monthly(tz=tz), ())
+    rounded: dict[str, typing.Any] = {} if quantum is None else {"quantum": quantum}
+    Plan("basic" if plan_id is None else plan_id, currency, cycles.monthly(tz=tz), (), **rounded)
 
     @st.composite
     def draw_plan(draw: st.DrawFn) -> Plan:
@@ -466,6 +470,7 @@ def plans(
             allowances=tuple(allowances),
             minimums=tuple(minimums),
             fees=tuple(fees),
+            **rounded,
         )
         return plan
 
