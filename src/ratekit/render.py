@@ -361,11 +361,18 @@ def period(cycle: Span, tz: str | None) -> str:
 
 
 def _local(moment: _dt.datetime, zone: _dt.tzinfo) -> str:
-    """A cycle boundary in local time: the date alone at local midnight."""
+    """A cycle boundary in local time: the date alone at local midnight.
+
+    Otherwise the local time to the minute, or to the second or microsecond when the
+    boundary has them (a cycle of ``every`` anchored at 06:00:30.5, a day starting at
+    Zurich's mean time, 23:25:52 UTC in 1850), never cut to a minute it is not at.
+    """
     local = moment.astimezone(zone)
     if local.time() == _dt.time(0):
         return local.date().isoformat()
-    return local.isoformat(timespec="minutes")
+    if local.microsecond:
+        return local.isoformat(timespec="microseconds")
+    return local.isoformat(timespec="seconds" if local.second else "minutes")
 
 
 #: Categories of characters that take no column: combining marks, format characters.

@@ -1,0 +1,50 @@
+"""An invoice read in local time names its cycle's bounds to the instant, not to the minute."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ratekit as rk
+
+
+def _first_lines(plan: rk.Plan, span: rk.Span, tz: str) -> list[str]:
+    rating = rk.rate([], [rk.Assignment("acme", plan)], span=span)
+    return [str(invoice).splitlines()[0] for invoice in rk.bill(rating, tz=tz)]
+
+
+def test_a_cycle_bound_off_the_minute_keeps_its_seconds_and_fraction() -> None:
+    # Cycles of 36 hours anchored at 06:00:30.5Z: bounds 06:00:30.5Z, 18:00:30.5Z the next
+    # day, 06:00:30.5Z two days later. In Zurich (+01:00 in March) those are 07:00:30.5 and
+    # 19:00:30.5; the text used to print 07:00 and 19:00, naming a cycle 30.5 s off.
+    every = rk.cycles.every(dt.timedelta(hours=36), anchor="2026-03-01T06:00:30.5Z")
+    plan = rk.Plan("h", "EUR", every, [], fees=[rk.Fee("base", 10)])
+    span = rk.Span("2026-03-01T06:00:30.5Z", "2026-03-04T06:00:30.5Z")
+    assert _first_lines(plan, span, "Europe/Zurich") == [
+        (
+            "Invoice acme, 2026-03-01T07:00:30.500000+01:00 .. "
+            "2026-03-02T19:00:30.500000+01:00 (Europe/Zurich), EUR"
+        ),
+        (
+            "Invoice acme, 2026-03-02T19:00:30.500000+01:00 .. "
+            "2026-03-04T07:00:30.500000+01:00 (Europe/Zurich), EUR"
+        ),
+    ]
+
+
+def test_a_day_of_local_mean_time_read_in_utc_keeps_its_seconds() -> None:
+    # Zurich kept local mean time (+00:34:08) until 1894: its 1 March 1850 began at
+    # 1850-02-28T23:25:52Z. Read in UTC that bound is 23:25:52, not 23:25.
+    plan = rk.Plan("d", "EUR", rk.cycles.daily(tz="Europe/Zurich"), [], fees=[rk.Fee("base", 1)])
+    span = rk.Span("1850-03-01T00:00:00+00:34:08", "1850-03-02T00:00:00+00:34:08")
+    rating = rk.rate([], [rk.Assignment("acme", plan)], span=span)
+    (invoice,) = rk.bill(rating, tz="UTC")
+    assert str(invoice).splitlines()[0] == (
+        "Invoice acme, 1850-02-28T23:25:52+00:00 .. 1850-03-01T23:25:52+00:00 (UTC), EUR"
+    )
+    assert "1850-02-28T23:25:52+00:00" in invoice._repr_html_()
+    # At whole minutes the text stays as it was: to the minute.
+    assert _first_lines(
+        rk.Plan("u", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 1)]),
+        rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"),
+        "Asia/Kathmandu",
+    ) == ["Invoice acme, 2026-03-01T05:45+05:45 .. 2026-04-01T05:45+05:45 (Asia/Kathmandu), EUR"]
