@@ -74,6 +74,14 @@ def datetime_to_us(value: _dt.datetime, what: str = "instant") -> int:
             "so give it a timezone, e.g. datetime(..., tzinfo=datetime.UTC) or "
             "pendulum.datetime(..., tz='Europe/Zurich')."
         )
+    nanoseconds = getattr(value, "nanosecond", 0) if type(value) is not _dt.datetime else 0
+    if nanoseconds:
+        # A pandas Timestamp keeps nanoseconds that ``microsecond`` does not show.
+        raise BadTimeError(
+            f"{what} {show(value)} has a fraction of a second finer than a microsecond "
+            f"({nanoseconds} ns past the microsecond); ratekit keeps instants to the "
+            "microsecond and drops no digit, so round it first, e.g. timestamp.floor('us')."
+        )
     days = value.toordinal() - EPOCH_ORDINAL
     seconds = days * 86_400 + value.hour * 3_600 + value.minute * 60 + value.second
     us = seconds * US_PER_SECOND + value.microsecond - offset // ONE_US
