@@ -69,10 +69,12 @@ def prorate(
             f"prorate part {part!r} is not inside the cycle {cycle!r}; "
             "split the part at the cycle's boundaries first (cycle.split(span))."
         )
-    if not part:
-        return ZERO
+    # The basis and the timezone are checked before an empty part gives 0, so that a
+    # wrong one is refused whatever the part.
     basis = cast(Literal["seconds", "days"], plain_choice(basis))
     if basis == "seconds":
+        if not part:
+            return ZERO
         return CONTEXT.divide(
             Decimal(part.end_us - part.start_us), Decimal(cycle.end_us - cycle.start_us)
         )
@@ -83,6 +85,8 @@ def prorate(
                 "pass tz='Europe/Zurich' (an IANA name, a tzinfo or a cycles.daily(...) cycle)."
             )
         days = tz if isinstance(tz, Daily) else Daily(zone(tz, "prorate tz"))
+        if not part:
+            return ZERO
         total = _local_days(days, cycle, "cycle")
         if total == 0:
             raise BadCalendarError(
