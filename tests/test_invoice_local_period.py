@@ -48,3 +48,23 @@ def test_a_day_of_local_mean_time_read_in_utc_keeps_its_seconds() -> None:
         rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"),
         "Asia/Kathmandu",
     ) == ["Invoice acme, 2026-03-01T05:45+05:45 .. 2026-04-01T05:45+05:45 (Asia/Kathmandu), EUR"]
+
+
+def test_a_second_midnight_is_not_printed_as_the_date() -> None:
+    # Havana goes back from 01:00 CDT (-04:00) to 00:00 CST (-05:00) on 1 November 2026,
+    # so its midnight happens at 04:00Z and again at 05:00Z. The date alone names the
+    # first (a daily cycle starts there); a cycle bound at 05:00Z used to print as
+    # '2026-11-01' too, an hour away from the daily cycle's bound of the same text.
+    every = rk.cycles.every(dt.timedelta(hours=24), anchor="2026-11-01T05:00:00Z")
+    plan = rk.Plan("h", "USD", every, [], fees=[rk.Fee("base", 1)])
+    span = rk.Span("2026-10-31T05:00:00Z", "2026-11-02T05:00:00Z")
+    assert _first_lines(plan, span, "America/Havana") == [
+        "Invoice acme, 2026-10-31T01:00-04:00 .. 2026-11-01T00:00-05:00 (America/Havana), USD",
+        "Invoice acme, 2026-11-01T00:00-05:00 .. 2026-11-02 (America/Havana), USD",
+    ]
+    daily = rk.Plan("d", "USD", rk.cycles.daily(tz="America/Havana"), [], fees=[rk.Fee("base", 1)])
+    days = rk.Span("2026-10-31T04:00:00Z", "2026-11-02T05:00:00Z")
+    assert _first_lines(daily, days, "America/Havana") == [
+        "Invoice acme, 2026-10-31 .. 2026-11-01 (America/Havana), USD",
+        "Invoice acme, 2026-11-01 .. 2026-11-02 (America/Havana), USD",
+    ]

@@ -365,10 +365,12 @@ def _local(moment: _dt.datetime, zone: _dt.tzinfo) -> str:
 
     Otherwise the local time to the minute, or to the second or microsecond when the
     boundary has them (a cycle of ``every`` anchored at 06:00:30.5, a day starting at
-    Zurich's mean time, 23:25:52 UTC in 1850), never cut to a minute it is not at.
+    Zurich's mean time, 23:25:52 UTC in 1850), never cut to a minute it is not at. A
+    midnight that happens twice is the date alone at its first occurrence only (the one a
+    date names, as cycles read it); the second shows its offset.
     """
     local = moment.astimezone(zone)
-    if local.time() == _dt.time(0):
+    if local.time() == _dt.time(0) and not local.fold:
         return local.date().isoformat()
     if local.microsecond:
         return local.isoformat(timespec="microseconds")
