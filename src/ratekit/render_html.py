@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Final
 
-from ._decimals import in_context
+from ._decimals import exact_sum, in_context
 from ._instants import format_us
 from ._topups import parts
 from .render import (
@@ -40,6 +40,7 @@ from .render import (
 )
 
 if typing.TYPE_CHECKING:
+    from ._invoices import InvoiceLine
     from .billing import Invoice
     from .prices import TierLine
     from .rating import Charge, Rating
@@ -136,7 +137,11 @@ def invoice_html(invoice: Invoice) -> str:
     ]
     settled = parts(invoice.lines, invoice.account)
     named = len(invoice_plans(invoice)) > 1
+    room = ROWS_SHOWN  # rows of lines and of their notes shown before the rest is summed
     for index, line in enumerate(invoice.lines):
+        if room <= 0:
+            body.append(_more_lines(invoice.lines[index:]))
+            break
         body.append(
             _row(
                 [
@@ -147,17 +152,24 @@ def invoice_html(invoice: Invoice) -> str:
                 ]
             )
         )
+        room -= 1
         if line.kind == "usage" and line.unit_price is None:
             quantum = line.charges[0].quantum if line.charges else None
-            body.extend(
+            notes = [
                 _row([_e(cell) for cell in _tier_cells(tier, line.unit, quantum)], css="note")
-                for tier in line.tiers
-            )
+                for tier in line.tiers[:room]
+            ]
+            count = len(line.tiers)
         else:
-            body.extend(
-                _row([_e(note), "", "", ""], css="note")
-                for note in line_notes(line, True, settled.get(index, ()), named=named)
-            )
+            texts = line_notes(line, True, settled.get(index, ()), named=named)
+            notes = [_row([_e(note), "", "", ""], css="note") for note in texts]
+            count = len(notes)
+        if count > room:
+            notes = notes[:room]
+            left = _count(count - room, "more row", "more rows")
+            notes.append(_row([_e(f"… and {left} of this line"), "", "", ""], css="note"))
+        body.extend(notes)
+        room -= len(notes)
     if invoice.credits:
         credit_quantum = invoice_quantum(invoice)
         body.append(_row(["subtotal", "", "", _e(plain(invoice.subtotal))], css="sum"))
@@ -176,6 +188,13 @@ def invoice_html(invoice: Invoice) -> str:
     body.append(_row(["total", "", _e(invoice.currency), _e(plain(invoice.total))], css="total"))
     body.append("</tbody></table>")
     return "".join(body)
+
+
+def _more_lines(lines: Sequence[InvoiceLine]) -> str:
+    """The row that stands for the lines an invoice's table leaves out, with their sum."""
+    amount = exact_sum(line.amount for line in lines)  # a part of the subtotal: as exact
+    label = f"… and {_count(len(lines), 'more line', 'more lines')}"
+    return _row([_e(label), "", "", _e(plain(amount))], css="note")
 
 
 def _more(count: int) -> str:
