@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing
 
-from .render import period
+from .render import period, plain
 from .render_html import escape
 
 if typing.TYPE_CHECKING:
@@ -20,7 +20,8 @@ def comparison_html(comparison: Comparison) -> str:
     of the plan that billed it: the plan's ``tz``, else its cycle's), as its invoice
     prints it, or of the first candidate's that billed it when the baseline did not;
     in UTC when that plan has none. Every text is escaped as the invoices'
-    HTML escapes it (markup, and control and bidi characters). O(r) for r rows.
+    HTML escapes it (markup, and control and bidi characters), and every number is in
+    plain notation, as on the invoices (``0.0000009``, never ``9E-7``). O(r) for r rows.
     """
     esc = escape  # the invoices' escaping: markup, and control and bidi characters
     zones = {
@@ -39,12 +40,12 @@ def comparison_html(comparison: Comparison) -> str:
             if row.total is None:
                 cells.append("<td class='rk-missing'>not billed</td>")
                 continue
-            text = f"{esc(str(row.total))} {esc(row.currency)}"
+            text = f"{esc(plain(row.total))} {esc(row.currency)}"
             if row.candidate != comparison.candidates[0] and row.difference is not None:
                 sign = "+" if row.difference > 0 else ""
                 colour = {"pays less": "#0a7d32", "pays more": "#b3261e"}.get(row.change, "#555")
                 text += (
-                    f"<br><small style='color:{colour}'>{sign}{esc(str(row.difference))} "
+                    f"<br><small style='color:{colour}'>{sign}{esc(plain(row.difference))} "
                     f"({esc(row.change)})</small>"
                 )
             cells.append(f"<td style='text-align:right'>{text}</td>")
@@ -58,7 +59,10 @@ def comparison_html(comparison: Comparison) -> str:
     # A candidate that billed nothing (no rows: no currency to write 0 in) shows a dash.
     foot = "".join(
         "<td style='text-align:right'><b>"
-        + esc(" + ".join(f"{amount} {currency}" for currency, amount in totals[n].items()) or "—")
+        + esc(
+            " + ".join(f"{plain(amount)} {currency}" for currency, amount in totals[n].items())
+            or "—"
+        )
         + "</b></td>"
         for n in comparison.candidates
     )
