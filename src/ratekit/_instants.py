@@ -61,6 +61,13 @@ def datetime_to_us(value: _dt.datetime, what: str = "instant") -> int:
     try:
         offset = value.utcoffset()
     except Exception as error:  # a hand-written tzinfo's own failure: named, not leaked
+        if type(value).__name__ == "NaTType":
+            # pandas' missing instant: a datetime subclass whose utcoffset() raises
+            raise BadTimeError(
+                f"{what} is pandas' NaT, a missing instant; give an aware datetime or an "
+                "ISO-8601 string with an offset, e.g. '2026-03-01T00:00:00Z' (drop the "
+                "rows with a missing time first, e.g. frame.dropna(subset=[...]))."
+            ) from None
         local = value.replace(tzinfo=None).isoformat()
         raise BadTimeError(
             f"{what} {local!r} (tzinfo {type(value.tzinfo).__name__}): its tzinfo's "
