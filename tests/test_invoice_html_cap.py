@@ -68,3 +68,20 @@ def test_a_small_invoice_shows_every_row() -> None:
     page = rk.bill(rk.rate(rows, plan, span=MARCH), by_resource=True)[0]._repr_html_()
     assert "… and" not in page
     assert "vm-199" in page
+
+
+def test_a_comparison_of_many_accounts_shows_200_rows_and_counts_the_rest() -> None:
+    # 230 accounts of 1 hour each, at 1 and at 2 a hour: 200 rows (acct-000 .. acct-199)
+    # then one row for the other 30; the totals still sum all 230: 230.00 and 460.00.
+    rows = [
+        rk.UsageRow(f"acct-{i:03d}", "vm.hours", "vm", MARCH, MARCH, 1, "hour", {}, ())
+        for i in range(230)
+    ]
+    one = rk.Plan("one", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+    two = rk.Plan("two", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(2))])
+    page = rk.compare_plans(rows, {"one": one, "two": two}, span=MARCH)._repr_html_()
+    assert "acct-199" in page
+    assert "acct-200" not in page
+    assert "<td colspan='4'>… and 30 more rows (in the totals below)</td>" in page
+    assert "<b>230.00 EUR</b>" in page
+    assert "<b>460.00 EUR</b>" in page

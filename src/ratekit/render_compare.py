@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing
 
-from .render import period, plain
+from .render import ROWS_SHOWN, period, plain
 from .render_html import escape
 
 if typing.TYPE_CHECKING:
@@ -21,7 +21,9 @@ def comparison_html(comparison: Comparison) -> str:
     prints it, or of the first candidate's that billed it when the baseline did not;
     in UTC when that plan has none. Every text is escaped as the invoices'
     HTML escapes it (markup, and control and bidi characters), and every number is in
-    plain notation, as on the invoices (``0.0000009``, never ``9E-7``). O(r) for r rows.
+    plain notation, as on the invoices (``0.0000009``, never ``9E-7``). The first
+    ``ROWS_SHOWN`` accounts' cycles show, then a row counts the others, which the totals
+    still sum. O(r) for r rows.
     """
     esc = escape  # the invoices' escaping: markup, and control and bidi characters
     zones = {
@@ -34,7 +36,13 @@ def comparison_html(comparison: Comparison) -> str:
     grouped: dict[tuple[str, int], list[ComparisonRow]] = {}
     for row in comparison.rows:
         grouped.setdefault((row.account, row.cycle.start_us), []).append(row)
-    for (account, _), rows in grouped.items():
+    for shown_rows, ((account, _), rows) in enumerate(grouped.items()):
+        if shown_rows == ROWS_SHOWN:
+            left = len(grouped) - ROWS_SHOWN
+            more = f"… and {left} more {'row' if left == 1 else 'rows'} (in the totals below)"
+            columns = len(comparison.candidates) + 2  # the account, the cycle, the candidates
+            body.append(f"<tr><td colspan='{columns}'>{more}</td></tr>")
+            break
         cells = []
         for row in rows:
             if row.total is None:
