@@ -140,11 +140,14 @@ def tier_text(line: TierLine, quantum: Decimal | None = None) -> str:
     exact_whole = None if line.whole is None else _tidy(line.whole)
     whole = None if exact_whole is None else _rounded(exact_whole)
     amount = _tidy(line.amount)
+    shown_amount = None
     if quantum is not None:
         on_quantum = line.amount.quantize(quantum, context=CONTEXT)
         if on_quantum == line.amount:
-            amount = on_quantum
-    shown_amount = _rounded(amount)
+            # exact on the quantum: printed on it, however fine (0.00000060 on satoshis)
+            amount = shown_amount = on_quantum
+    if shown_amount is None:
+        shown_amount = _rounded(amount)
     exact = (quantity, flat, shown_amount, part, whole) == (
         exact_quantity,
         exact_flat,
