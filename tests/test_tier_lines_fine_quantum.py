@@ -39,3 +39,27 @@ def test_a_long_tier_amount_off_the_quantum_is_still_rounded_and_marked() -> Non
     third = rk.UsageRow("acme", "vm", "vm-1", MARCH, MARCH, "0.333333333", "hour", {}, ())
     (invoice,) = rk.bill(rk.rate([third], plan, span=MARCH))
     assert "~ tiers[0] (0, ∞): 0.333333 * 0.1 = 0.033333" in str(invoice)
+
+
+def test_amounts_off_a_fine_quantum_are_rounded_to_its_places_not_to_6() -> None:
+    # A minimum of 0.00001 on a quantum of 0.0000001, prorated 12/31 (the plan starts on
+    # 20 March): commitment 0.00000387096..., spent 10 hours at 0.00000001 = 0.0000001.
+    # The note used to read 'commitment ~0.000004 - spent 0.0000001 = ~0.000004' (6
+    # places, coarser than the invoice's 7); it now rounds to the quantum's places:
+    # ~0.0000039 - 0.0000001 = ~0.0000038 (exactly 0.00000377096...).
+    plan = rk.Plan(
+        "p",
+        "JPY",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm", rk.PerUnit("0.00000001"))],
+        minimums=[rk.Minimum("0.00001")],
+        quantum="0.0000001",
+    )
+    start = "2026-03-20T00:00:00Z"
+    part = rk.Span(start, MARCH.end)
+    row = rk.UsageRow("acme", "vm", "vm-1", part, MARCH, 10, "hour", {}, ())
+    rating = rk.rate([row], [rk.Assignment("acme", plan, start=start)], span=MARCH)
+    (invoice,) = rk.bill(rating)
+    note = "commitment ~0.0000039 - spent 0.0000001 = ~0.0000038"
+    assert note in str(invoice)
+    assert note in invoice._repr_html_()

@@ -108,13 +108,26 @@ def shown(value: Decimal) -> str:
 def money(value: Decimal, quantum: Decimal | None) -> str:
     """An amount on the currency's quantum when that is exact, else as `shown()` prints it.
 
-    ``money(Decimal("33.6"), Decimal("0.01"))`` is ``"33.60"``.
+    ``money(Decimal("33.6"), Decimal("0.01"))`` is ``"33.60"``. Off a quantum finer than
+    the 6 places `shown()` keeps, the amount is rounded to the quantum's places instead
+    (``~0.00000003`` on satoshis, not ``~0``).
     """
     if quantum is not None:
         on_quantum = value.quantize(quantum, context=CONTEXT)
         if on_quantum == value:
             return plain(on_quantum)
+        fine = _fine_rounded(value, quantum)
+        if fine is not None:
+            return plain(fine) if fine == value else f"~{plain(fine)}"
     return shown(value)
+
+
+def _fine_rounded(value: Decimal, quantum: Decimal) -> Decimal | None:
+    """``value`` rounded to the places of a quantum finer than 6 places, else None."""
+    places = quantum.as_tuple().exponent
+    if not isinstance(places, int) or places >= -_SHOWN_PLACES:
+        return None
+    return _tidy(value.quantize(Decimal((0, (1,), places)), context=CONTEXT))
 
 
 @in_context
@@ -146,6 +159,8 @@ def tier_text(line: TierLine, quantum: Decimal | None = None) -> str:
         if on_quantum == line.amount:
             # exact on the quantum: printed on it, however fine (0.00000060 on satoshis)
             amount = shown_amount = on_quantum
+        else:
+            shown_amount = _fine_rounded(amount, quantum)
     if shown_amount is None:
         shown_amount = _rounded(amount)
     exact = (quantity, flat, shown_amount, part, whole) == (
