@@ -68,3 +68,21 @@ def test_a_second_midnight_is_not_printed_as_the_date() -> None:
         "Invoice acme, 2026-10-31 .. 2026-11-01 (America/Havana), USD",
         "Invoice acme, 2026-11-01 .. 2026-11-02 (America/Havana), USD",
     ]
+
+
+def test_a_bound_with_no_local_date_in_datetimes_years_prints_in_utc() -> None:
+    # A cycle from 0001-01-01T00:00Z read in Los Angeles starts in year 0 (local mean
+    # time, -07:52:58), which datetime cannot hold: str(invoice) and _repr_html_() used
+    # to raise OverflowError ('date value out of range'), an exception of no ratekit kind,
+    # from a notebook's display. That bound now prints in UTC; the other in local time.
+    every = rk.cycles.every(dt.timedelta(days=10), anchor="0001-01-01T00:00:00Z")
+    plan = rk.Plan("p", "EUR", every, [], fees=[rk.Fee("base", 1)])
+    span = rk.Span("0001-01-01T00:00:00Z", "0001-01-11T00:00:00Z")
+    rating = rk.rate([], [rk.Assignment("acme", plan)], span=span)
+    (invoice,) = rk.bill(rating, tz="America/Los_Angeles")
+    first = (
+        "Invoice acme, 0001-01-01T00:00:00Z .. 0001-01-10T16:07:02-07:52:58 "
+        "(America/Los_Angeles), EUR"
+    )
+    assert str(invoice).splitlines()[0] == first
+    assert "0001-01-01T00:00:00Z .. 0001-01-10T16:07:02-07:52:58" in invoice._repr_html_()

@@ -24,7 +24,7 @@ from typing import Final
 
 from ._decimals import CONTEXT, in_context
 from ._decimals import tidy as _tidy
-from ._instants import format_us
+from ._instants import datetime_to_us, format_us
 from ._topups import Part, parts
 from ._zones import zone
 from .prices import Flat
@@ -385,9 +385,14 @@ def _local(moment: _dt.datetime, zone: _dt.tzinfo) -> str:
     boundary has them (a cycle of ``every`` anchored at 06:00:30.5, a day starting at
     Zurich's mean time, 23:25:52 UTC in 1850), never cut to a minute it is not at. A
     midnight that happens twice is the date alone at its first occurrence only (the one a
-    date names, as cycles read it); the second shows its offset.
+    date names, as cycles read it); the second shows its offset. A bound whose local time
+    falls outside datetime's years (0001-01-01T00:00Z read in Los Angeles is in year 0)
+    prints in UTC.
     """
-    local = moment.astimezone(zone)
+    try:
+        local = moment.astimezone(zone)
+    except OverflowError:
+        return format_us(datetime_to_us(moment))
     if local.time() == _dt.time(0) and not local.fold:
         return local.date().isoformat()
     if local.microsecond:
