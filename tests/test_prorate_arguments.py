@@ -34,3 +34,12 @@ def test_an_empty_part_still_gives_zero() -> None:
     assert rk.cycles.prorate(EMPTY, APRIL, basis="days", tz="UTC") == Decimal(0)
     # A day of April's 30, both ways: 1/30.
     assert rk.cycles.prorate(DAY, APRIL, basis="days", tz="UTC") == rk.cycles.prorate(DAY, APRIL)
+
+
+def test_a_cycle_without_a_whole_day_is_refused_for_an_empty_part_too() -> None:
+    # 06:00 to 18:00 UTC holds no local midnight, so no whole day: prorating by days is
+    # refused, for the half-day part and (it used to give 0) for an empty part alike.
+    noon_cycle = rk.Span("2026-04-10T06:00:00Z", "2026-04-10T18:00:00Z")
+    for part in (rk.Span("2026-04-10T09:00:00Z", "2026-04-10T09:00:00Z"), noon_cycle):
+        with pytest.raises(rk.BadCalendarError, match="holds no whole local day"):
+            rk.cycles.prorate(part, noon_cycle, basis="days", tz="UTC")

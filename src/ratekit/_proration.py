@@ -69,8 +69,8 @@ def prorate(
             f"prorate part {part!r} is not inside the cycle {cycle!r}; "
             "split the part at the cycle's boundaries first (cycle.split(span))."
         )
-    # The basis and the timezone are checked before an empty part gives 0, so that a
-    # wrong one is refused whatever the part.
+    # The basis, the timezone and the cycle's days are checked before an empty part gives
+    # 0, so that a wrong one is refused whatever the part.
     basis = cast(Literal["seconds", "days"], plain_choice(basis))
     if basis == "seconds":
         if not part:
@@ -85,14 +85,14 @@ def prorate(
                 "pass tz='Europe/Zurich' (an IANA name, a tzinfo or a cycles.daily(...) cycle)."
             )
         days = tz if isinstance(tz, Daily) else Daily(zone(tz, "prorate tz"))
-        if not part:
-            return ZERO
         total = _local_days(days, cycle, "cycle")
         if total == 0:
             raise BadCalendarError(
                 f"prorate cycle {cycle!r} holds no whole local day in {days!r}, so it cannot "
                 "be prorated by days; use basis='seconds'."
             )
+        if not part:
+            return ZERO
         covered = _local_days(days, part, "part")
         return CONTEXT.divide(Decimal(covered), Decimal(total))
     raise BadCalendarError(f"prorate basis {basis!r} is not known; give 'seconds' or 'days'.")
