@@ -114,17 +114,42 @@ class _Checked(StandIn):
                 f"resource's usage into more than the {MAX_PIECES:,} pieces one call makes; "
                 "meter a shorter span (as_of) or use a longer cycle."
             )
-        if (
-            out
-            and set(map(type, out)) == {int}
+        if out and not (
+            set(map(type, out)) == {int}
             and start_us < out[0]
             and out[-1] < end_us
             and all(itertools.starmap(operator.lt, itertools.pairwise(out)))
         ):
-            return out
-        if out:
             self._refuse(call, out, start_us, end_us)
+        if start_us < end_us:
+            self._agree(call, out, start_us, end_us)
         return out
+
+    def _agree(self, call: str, out: list[int], start_us: int, end_us: int) -> None:
+        """Refuse boundaries that are not the ends of the cycles ``containing_us`` gives.
+
+        Rating cuts a span at ``boundaries_us`` and prices each piece as a part of the
+        cycle ``containing_us`` gives for its start: a cycle whose two answers disagree
+        would prorate a piece over a cycle that does not hold it (a fee charged billions
+        of times over). O(b) calls of ``containing_us``, for a cycle of the user's own only.
+        """
+        expected = self.containing_us(start_us)[1]
+        for index, boundary in enumerate([*out, None]):
+            if boundary is None:
+                if expected < end_us:
+                    found = f"no boundary at {instant_named(expected)}"
+                    break
+                return
+            if boundary != expected:
+                found = f"{instant_named(boundary)} (boundary {index})"
+                break
+            expected = self.containing_us(boundary)[1]
+        raise BadCalendarError(
+            f"{self.name}: {call} returned {found}, where containing_us says a cycle ends at "
+            f"{instant_named(expected)}; a cycle's boundaries_us(start_us, end_us) and "
+            "containing_us(t_us) describe the same cycles: the boundaries are the ends of "
+            "the cycles that containing_us gives, from the one holding start_us on."
+        )
 
     def _refuse(self, call: str, out: list[typing.Any], start_us: int, end_us: int) -> None:
         """Raise the error naming the first boundary of ``out`` metering cannot use. O(b)."""
