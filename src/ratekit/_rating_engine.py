@@ -73,12 +73,31 @@ def _refused(account: str, at_us: int, error: BadTimeError, records: object) -> 
     return error
 
 
+def plans_in(assignments: dict[str, list[tuple[int, int, Plan]]]) -> list[Plan]:
+    """The distinct plans of ``assignments`` (`_assignments_by_account`), in first-use order.
+
+    The first one's cycle is the cycle metering aggregates by (`ratekit._cuts`). O(n).
+    """
+    seen: dict[int, Plan] = {}
+    for items in assignments.values():
+        for _, _, plan in items:
+            seen.setdefault(id(plan), plan)
+    return list(seen.values())
+
+
 class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
     def __init__(
         self,
         plans: Plan | Iterable[Assignment],
         span: Span,
+        every: list[Plan] | None = None,
     ) -> None:
+        """``every``: the plans of all the assignments when ``plans`` are some of them.
+
+        A part of `ratekit.scaleout` rates its accounts' assignments but meters, cuts
+        and checks with every plan, in the order one process has them: the first
+        plan's cycle is the one every account's rows are metered by (`metering_cycle`).
+        """
         self.start_us = span.start_us
         self.end_us = span.end_us
         plans = read_plans(plans, "rate")
@@ -89,11 +108,7 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
         else:
             self.default = None
             self.assignments = _assignments_by_account(plans)
-            seen: dict[int, Plan] = {}
-            for items in self.assignments.values():
-                for _, _, plan in items:
-                    seen.setdefault(id(plan), plan)
-            self.plans = list(seen.values())
+            self.plans = plans_in(self.assignments) if every is None else every
         self.regimes: dict[tuple[int, str], _Regimes] = {}
         self.cycle_spans: dict[tuple[int, int], Span] = {}
         self.anomalies: list[Anomaly] = []

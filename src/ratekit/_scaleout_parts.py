@@ -14,14 +14,15 @@ from typing import Any
 from . import _normalize as _n
 from . import _scaleout_inventories as _inv
 from . import _wire
+from ._rating_engine import plans_in
 from ._scaleout_merge import bills_only as _bills_only
 from ._shown import show, some
-from .assignments import Assignment
+from .assignments import Assignment, _assignments_by_account
 from .batches import RecordBatch
 from .billing import bill
 from .errors import RatekitError, RatekitTypeError
 from .pricebook import Plan
-from .rating import rate
+from .rating import _rate_among
 from .records import Event, Inventory, Sample
 from .sharing import Share
 from .spans import Span
@@ -117,13 +118,23 @@ def rate_part(
             f"{name} needs meters=[...] to meter its records, as ratekit.rate does; got "
             f"none for {type(rated[0]).__name__}: {show(rated[0])}."
         )
+    every: list[Plan] | None = None
     if isinstance(plans, Plan):
         chosen: Plan | list[Assignment] = plans
     else:
         chosen = [assignment for assignment in plans if assignment.account in mine]
+        # metered by one process's first plan's cycle, not by the first of this part's
+        every = plans_in(_assignments_by_account(plans))
     try:
-        rating = rate(
-            rated, chosen, span=span, meters=meters, as_of=as_of, accounts=named, shares=shares
+        rating = _rate_among(
+            rated,
+            chosen,
+            span=span,
+            meters=meters,
+            as_of=as_of,
+            accounts=named,
+            shares=shares,
+            every=every,
         )
     except RatekitError as error:
         if "records[" not in str(error):

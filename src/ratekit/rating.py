@@ -184,6 +184,30 @@ def rate(
         usage vm 48 hour 4.80
         fee support 1 cycle 30
     """
+    return _rate_among(
+        usage, plans, span=span, meters=meters, as_of=as_of, accounts=accounts, shares=shares
+    )
+
+
+@in_context
+def _rate_among(
+    usage: Usage | Iterable[UsageRow] | Records,
+    plans: Plan | Iterable[Assignment],
+    *,
+    span: Span,
+    meters: Iterable[Meter] | None = None,
+    as_of: _dt.datetime | str | None = None,
+    accounts: Iterable[str] | None = None,
+    shares: Iterable[Share] = (),
+    every: list[Plan] | None = None,
+) -> Rating:
+    """[`rate()`][ratekit.rate], with ``every``: the plans of all the assignments.
+
+    `ratekit.scaleout` gives a part only its accounts' assignments; with ``every`` (the
+    plans of the whole list, `ratekit._rating_engine.plans_in`) the part meters, cuts
+    and checks as one process does: by the first plan's cycle, not by the first of its
+    own accounts' plans. Without it, exactly ``rate()``.
+    """
     if not isinstance(span, Span):
         raise RatekitTypeError(
             f"rate span must be a Span, not {type(span).__name__}: {show(span)}."
@@ -192,7 +216,7 @@ def rate(
         # Nothing is known after as_of: rows, fees, minimums and allowances stop there.
         as_of_us = to_us(as_of, "rate as_of")
         span = Span.from_us(span.start_us, max(span.start_us, min(span.end_us, as_of_us)))
-    engine = _Engine(plans, span)
+    engine = _Engine(plans, span, every)
     rows: tuple[UsageRow, ...]
     rated_shares = read_shares(shares, "rate shares")  # the rating records what counted
     engine.owned = shares_by_owner(rated_shares, "rate shares")
