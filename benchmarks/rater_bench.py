@@ -191,6 +191,26 @@ def breakdown(body: dict[str, Any], resources: int, kept: int) -> None:
             )
 
 
+def compacted_state(rater: Any) -> str:
+    """The size of the metering state a compacted cycle leaves, or why there is none yet.
+
+    March is compacted only once April closes too (the rater keeps about two cycles), so
+    after this month's last statement there is no compacted state to measure: ``--year``
+    measures it month by month.
+    """
+    states = rater._state
+    if not states:
+        return (
+            "the metering state alone (what a compacted cycle leaves): none yet, no cycle "
+            "is compacted (March's records are kept until April closes; --year measures it)"
+        )
+    size = len(json.dumps([s.to_json() for s in states]))
+    return (
+        f"the metering state alone (what a compacted cycle leaves): {size:,} B, "
+        f"{size / len(states):,.0f} B per resource ({len(states):,} resources)"
+    )
+
+
 def main() -> None:
     import ratekit as rk
 
@@ -253,11 +273,7 @@ def main() -> None:
     )
     if arguments.breakdown:
         breakdown(closed["body"], resources, len(rater._records))
-    state = len(json.dumps([s.to_json() for s in rater._state]))
-    print(
-        f"the metering state alone (what a compacted cycle leaves): {state:,} B, "
-        f"{state / max(1, len(rater._state)):,.0f} B per resource"
-    )
+    print(compacted_state(rater))
     if profile is not None:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(18)
     if arguments.year:

@@ -1,0 +1,32 @@
+"""The benchmark scripts print what they measured, run small (a few seconds each)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(script: str, *arguments: str) -> list[str]:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *arguments],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environment,
+        timeout=300,
+    )
+    return done.stdout.splitlines()
+
+
+def test_rater_bench_does_not_size_a_compacted_state_it_does_not_have() -> None:
+    # After the month's last statement nothing is compacted (March is kept until April
+    # closes): the line printed "2 B, 2 B per resource", the size of an empty list.
+    last = _run("rater_bench.py", "--records", "2000")[-1]
+    assert last.startswith("the metering state alone")
+    assert "2 B per resource" not in last
+    assert "none yet" in last
