@@ -137,20 +137,76 @@ def test_another_accounts_cycle_does_not_cut_an_accounts_rows() -> None:
     ]
 
 
-def test_metering_aggregates_by_the_first_plans_cycle() -> None:
-    # The documented limit: plans on several cycles are metered by the first plan's.
-    # With b's weekly plan first, a's (monthly) rows are cut at the weeks too: 168 h *
-    # 0.01 = 1.68 four times and 48 h = 0.48, 7.20 as one charge would be.
+def test_each_account_is_metered_by_its_own_plans_cycle() -> None:
+    # With b's weekly plan first, a's (monthly) rows are still one piece of its own month:
+    # 720 h * 0.01 = 7.20 in one charge (they were cut at b's weeks, the first plan's:
+    # 1.68 four times and 0.48).
     records = [
         rk.Event("a", "vm", "2026-03-02T00:00:00Z", kind="start"),
         rk.Event("b", "vm", "2026-03-02T00:00:00Z", kind="start"),
     ]
     plans = [rk.Assignment("b", _weekly()), rk.Assignment("a", _monthly())]
     rating = rk.rate(records, plans, span=MARCH, meters=METERS)
-    assert [amount for _, _, amount in _spans(rating, "a")] == [Decimal("1.68")] * 4 + [
-        Decimal("0.48")
+    assert _spans(rating, "a") == [
+        ("2026-03-02 00:00:00+00:00", "2026-04-01 00:00:00+00:00", Decimal("7.20"))
     ]
     assert {c.cycle for c in rating.charges if c.account == "a"} == {MARCH}
+    assert [amount for _, _, amount in _spans(rating, "b")] == [Decimal("1.68")] * 4 + [
+        Decimal("0.48")
+    ]
+
+
+@pytest.mark.parametrize("weekly_first", [True, False])
+def test_a_peak_is_taken_per_the_accounts_own_cycle(weekly_first: bool) -> None:
+    # b (weekly, Monday cycles) reads 5 on Tuesday 3 March and 3 on Wednesday 11 March: a
+    # peak of 5 in the week [2, 9) and of 3 in [9, 16), 5 * 1 + 3 * 1 = 8.00, whichever
+    # plan comes first. a (monthly) reads 4 and 6: one peak of 6 for March, 6.00. With
+    # the monthly plan first, b's peak was taken per month: 5 for the month, shared
+    # among its weeks, 5.00 (and a's per week, with the weekly plan first: 4 + 6).
+    peak = [rk.Meter("ips", "ip", rk.Max())]
+    entries = [rk.PriceEntry("p", "ips", rk.PerUnit(1))]
+    weekly = rk.Plan("weekly", "EUR", rk.cycles.weekly(tz="UTC"), entries)
+    monthly = rk.Plan("monthly", "EUR", rk.cycles.monthly(tz="UTC"), entries)
+    readings = [
+        rk.Sample("b", "ip-b", "ips", "2026-03-03T00:00:00Z", 5, kind="gauge"),
+        rk.Sample("b", "ip-b", "ips", "2026-03-11T00:00:00Z", 3, kind="gauge"),
+        rk.Sample("a", "ip-a", "ips", "2026-03-03T00:00:00Z", 4, kind="gauge"),
+        rk.Sample("a", "ip-a", "ips", "2026-03-11T00:00:00Z", 6, kind="gauge"),
+    ]
+    plans = [rk.Assignment("b", weekly), rk.Assignment("a", monthly)]
+    if not weekly_first:
+        plans.reverse()
+    rating = rk.rate(readings, plans, span=MARCH, meters=peak)
+    owed = {invoice.account: Decimal(0) for invoice in rk.bill(rating)}
+    for invoice in rk.bill(rating):
+        owed[invoice.account] += invoice.total
+    assert owed == {"a": Decimal("6.00"), "b": Decimal("8.00")}
+    alone = rk.rate(readings[:2], [plans[0] if weekly_first else plans[1]], span=MARCH, meters=peak)
+    assert alone.charges == tuple(c for c in rating.charges if c.account == "b")
+
+
+def test_an_account_whose_plans_bill_on_two_cycles_is_metered_by_its_first() -> None:
+    # The remaining limit (docs/pricing.md, Layering): a moves from a monthly plan to a
+    # weekly one on Monday 16 March. Its rows are metered by its first plan's cycle,
+    # March, and cut at the weekly plan's weeks: a peak of 5 read on the 3rd is March's,
+    # held over the weeks from the 16th too, shared among the pieces in proportion to
+    # time, as one month's peak is.
+    peak = [rk.Meter("ips", "ip", rk.Max())]
+    entries = [rk.PriceEntry("p", "ips", rk.PerUnit(31))]
+    weekly = rk.Plan("weekly", "EUR", rk.cycles.weekly(tz="UTC"), entries)
+    monthly = rk.Plan("monthly", "EUR", rk.cycles.monthly(tz="UTC"), entries)
+    plans = [
+        rk.Assignment("a", monthly, end="2026-03-16T00:00:00Z"),
+        rk.Assignment("a", weekly, start="2026-03-16T00:00:00Z"),
+    ]
+    reading = [rk.Sample("a", "ip-a", "ips", "2026-03-03T00:00:00Z", 5, kind="gauge")]
+    rating = rk.rate(reading, plans, span=MARCH, meters=peak)
+    assert {row.cycle for row in rating.rows} == {MARCH}
+    # The weekly plan's 16 days (16 March to 1 April) take 16/31 of March's peak of 5,
+    # at 31 a unit: 5 * 16/31 * 31 = 80 (to the 24th place of the rows' quantities),
+    # not the weekly peaks' 5 * 31 * 16/7.
+    weekly_amount = sum((c.amount for c in rating.charges if c.plan == "weekly"), Decimal(0))
+    assert abs(weekly_amount - 80) < Decimal("1E-20")
 
 
 def test_sign_ups_at_many_instants_make_one_charge_each() -> None:
@@ -204,15 +260,16 @@ _STARTS = [None, 3 * 24 * H, 9 * 24 * H + 5 * H, 14 * 24 * H, 20 * 24 * H]
 
 @st.composite
 def _fleet(draw: st.DrawFn) -> tuple[list[rk.Event | rk.Sample], list[rk.Assignment]]:
-    """Up to four accounts, each on one or two drawn plans from drawn instants, with a VM
-    started and maybe stopped, egress samples and a peak of users."""
+    """Up to four accounts, each on one or two drawn plans (monthly or weekly) from drawn
+    instants, with a VM started and maybe stopped, egress samples and a peak of users;
+    maybe a weekly account, first or last."""
     plans = [_monthly(), _rising(), _weekly()]
     records: list[rk.Event | rk.Sample] = []
     assigned: list[rk.Assignment] = []
     for n in range(draw(st.integers(1, 4))):
         account = f"acct-{n}"
         start = draw(st.sampled_from(_STARTS))
-        first = draw(st.sampled_from(plans[:2]))
+        first = draw(st.sampled_from(plans))
         switch = draw(st.sampled_from([None, 17 * 24 * H + 3 * H]))
         begin = (
             None if start is None else rk.Span.from_us(MARCH.start_us + start, MARCH.end_us).start
@@ -222,7 +279,7 @@ def _fleet(draw: st.DrawFn) -> tuple[list[rk.Event | rk.Sample], list[rk.Assignm
         else:
             at = rk.Span.from_us(MARCH.start_us + switch, MARCH.end_us).start
             assigned.append(rk.Assignment(account, first, start=begin, end=at))
-            assigned.append(rk.Assignment(account, draw(st.sampled_from(plans[:2])), start=at))
+            assigned.append(rk.Assignment(account, draw(st.sampled_from(plans)), start=at))
         lo = 0 if start is None else start
         on = draw(st.integers(lo // H, 743))
         records.append(
@@ -251,8 +308,10 @@ def _fleet(draw: st.DrawFn) -> tuple[list[rk.Event | rk.Sample], list[rk.Assignm
             records.append(
                 rk.Sample(account, "app", "users", at, draw(st.integers(0, 9)), kind="gauge")
             )
-    if draw(st.booleans()):  # a weekly account among them: another cycle
-        assigned.append(rk.Assignment("weekly", _weekly()))
+    if draw(st.booleans()):  # a weekly account among them, first or last: another cycle
+        assigned.insert(
+            draw(st.sampled_from([0, len(assigned)])), rk.Assignment("weekly", _weekly())
+        )
         records.append(rk.Event("weekly", "vm", "2026-03-04T07:00:00Z", kind="start"))
     return records, assigned
 

@@ -1,14 +1,14 @@
 """Scale-out under plans on several cycles: each part meters as one process meters.
 
-One process meters every account's records with the first plan's cycle (docs/pricing.md,
-Layering), so a peak of an account on a weekly plan is aggregated per month when the
-first plan is monthly. A part that holds only weekly accounts must do the same, or the
-money depends on which accounts share a part. Run over the stand-in bag of
+Each account's records are metered by its own first plan's cycle (docs/pricing.md,
+Layering), so a peak of an account on a weekly plan is taken per week whichever accounts
+share its part, or its process. Run over the stand-in bag of
 ``tests/test_scaleout_inventories.py`` (the whole of ``rate_by_account``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from tests.test_scaleout_inventories import MARCH, ListBag
@@ -34,9 +34,10 @@ def _owed(invoices: tuple[rk.Invoice, ...], account: str) -> Decimal:
 
 
 def test_a_peak_of_a_weekly_account_alone_in_its_part_is_billed_as_in_one_process() -> None:
-    # b's peak is 5 on March 1st and 3 on March 11th. One process meters it per month
-    # (the first plan's cycle): a peak of 5 shared among b's weeks, 5.00 in all. A part
-    # holding b alone metered it per week: 5 + 3 = 8.00.
+    # b (weekly, Monday cycles) reads 5 on Monday 2 March and 3 on Wednesday 11 March:
+    # peaks of 5 in the week [2, 9) and 3 in [9, 16), 5 + 3 = 8.00, in one process and in
+    # a part of its own. (One process metered every account by the first plan's cycle,
+    # a's month: one peak of 5 shared among b's weeks, 5.00, where b alone billed 8.00.)
     records = list(
         rk.RecordBatch.from_tuples(
             samples=[
@@ -54,7 +55,7 @@ def test_a_peak_of_a_weekly_account_alone_in_its_part_is_billed_as_in_one_proces
     assert [_owed(got, account) for account in "ab"] == [
         _owed(invoices, account) for account in "ab"
     ]
-    assert _owed(invoices, "b") == Decimal("5.00")
+    assert _owed(invoices, "b") == Decimal("8.00")
     assert rating.charges == want.charges
     assert rating.rows == want.rows
     billed, _, _ = bill_by_account(apart, plans, span=MARCH, meters=PEAK, shuffle=False)
@@ -62,7 +63,8 @@ def test_a_peak_of_a_weekly_account_alone_in_its_part_is_billed_as_in_one_proces
 
 
 def test_rows_of_a_weekly_account_alone_in_its_part_carry_one_processs_cycle() -> None:
-    # Hours add up either way, but a row names the cycle it was metered in: the month.
+    # Hours add up either way, but a row names the cycle it was metered in: its own
+    # account's (a's month, b's weeks), in one process and in parts.
     records = list(
         rk.RecordBatch.from_tuples(events=[("a", "x", T0, "start"), ("b", "y", T0 + DAY, "start")])
     )
@@ -71,7 +73,8 @@ def test_rows_of_a_weekly_account_alone_in_its_part_carry_one_processs_cycle() -
     rating, invoices = rate_by_account(
         ListBag([records[:1], records[1:]]), plans, span=MARCH, meters=RUNTIME, shuffle=False
     )
-    assert {row.cycle for row in want.rows} == {MARCH}
+    assert {row.cycle for row in want.rows if row.account == "a"} == {MARCH}
+    assert {row.cycle.duration for row in want.rows if row.account == "b"} == {dt.timedelta(days=7)}
     assert rating.rows == want.rows
     assert rating.charges == want.charges
     assert invoices == rk.bill(want)

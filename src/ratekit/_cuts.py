@@ -1,13 +1,15 @@
 """Where metering cuts each account's rows: at its own plans' changes, not at others'.
 
-A row of usage is cut wherever its price may change: at metering's cycle (the first
-plan's), where the account's assignment starts or ends, where a plan of the account with
-another cycle starts a cycle, and where a plan of the account changes a price of the
-meter or starts an allowance's own period (`Plan.cuts`). Only the account's own plans
-count: when its plans bill on the first plan's cycle, an account's rows, charges and
-their spans depend on its own records and its own plans, so rating accounts together or
-apart (`ratekit.scaleout`) gives the same rows, and a thousand accounts that signed up
-at a thousand instants do not cut each other's rows a thousand times.
+Each account is metered by its own cycle: the cycle of its first plan (its earliest
+assignment's, or the one plan's), which its peaks and means are aggregated per
+(`account_cycles`). A row of usage is cut wherever its price may change: at that cycle,
+where the account's assignment starts or ends, where a plan of the account with another
+cycle starts a cycle, and where a plan of the account changes a price of the meter or
+starts an allowance's own period (`Plan.cuts`). Only the account's own plans count: an
+account's rows, charges and their spans depend on its own records and its own plans,
+so rating accounts together or apart (`ratekit.scaleout`) gives the same rows, and a
+thousand accounts that signed up at a thousand instants do not cut each other's rows a
+thousand times.
 
 Private to rating and the rater (they hand `by_account()` to `ratekit.metering`).
 """
@@ -21,20 +23,59 @@ if typing.TYPE_CHECKING:
     from ._window import CycleLike
     from .pricebook import Plan
 
-__all__ = ["AccountCuts", "by_account", "metering_cycle"]
+__all__ = ["AccountCuts", "AccountCycles", "account_cycles", "by_account", "metering_cycle"]
 
 # Per account: per meter name, the ascending instants (epoch microseconds) inside the span.
 AccountCuts = Callable[[str], Mapping[str, list[int]]]
+# Per account: the cycle its rows are metered by (None: the span itself).
+AccountCycles = Callable[[str], "CycleLike | None"]
 
 
 def metering_cycle(plans: list[Plan]) -> CycleLike | None:
-    """The cycle metering aggregates and cuts every account's rows by: the first plan's.
+    """The cycle of an account no plan covers, and of metering's window: the first plan's.
 
-    Plans that bill on other cycles add their own cycles' starts to their accounts' cuts
-    (`by_account`); the peaks and means of those accounts are still aggregated per this
-    cycle (docs/pricing.md, Layering). None without plans.
+    Each account is metered by its own first plan's cycle (`account_cycles`); this one
+    serves an account without plans (whose usage is not priced) and metering's defaults.
+    None without plans.
     """
     return plans[0].cycle if plans else None
+
+
+def _own_cycle(items: list[tuple[int, int, Plan]], plans: list[Plan]) -> CycleLike | None:
+    """The cycle of an account's earliest assignment (``items`` sorted by start)."""
+    return items[0][2].cycle if items else metering_cycle(plans)
+
+
+def account_cycles(
+    default: Plan | None,
+    assignments: Mapping[str, list[tuple[int, int, Plan]]],
+    plans: list[Plan],
+) -> AccountCycles:
+    """Per account, the cycle its rows are metered and its peaks aggregated by. O(1) each.
+
+    The one plan's cycle, or that of the account's earliest assignment: an account on a
+    weekly plan has its peak per week, whatever the plans of the accounts rated with it
+    (an account whose later plans bill on other cycles is cut at their starts too, but
+    its peaks stay per its first plan's cycle: docs/pricing.md, Layering).
+
+    Examples:
+        >>> import ratekit as rk
+        >>> weeks = rk.Plan("w", "EUR", rk.cycles.weekly(tz="UTC"), [])
+        >>> months = rk.Plan("m", "EUR", rk.cycles.monthly(tz="UTC"), [])
+        >>> cycles = account_cycles(None, {"a": [(0, 5, weeks), (5, 9, months)]}, [months, weeks])
+        >>> cycles("a") is weeks.cycle, cycles("unassigned") is months.cycle
+        (True, True)
+    """
+    if default is not None:
+        cycle = default.cycle
+        return lambda account: cycle
+    first = metering_cycle(plans)
+
+    def of(account: str) -> CycleLike | None:
+        items = assignments.get(account)
+        return _own_cycle(items, plans) if items else first
+
+    return of
 
 
 def by_account(
@@ -49,7 +90,9 @@ def by_account(
     """Each account's cuts inside ``(lo, hi)``, per meter in ``meters``.
 
     ``default``: the one plan of every account, or None under ``assignments`` (per
-    account: ``(start_us, end_us, plan)``); ``plans``: every plan (see `metering_cycle`).
+    account: ``(start_us, end_us, plan)``, sorted); ``plans``: every plan. A plan of the
+    account on another cycle than the account's own (`account_cycles`) cuts at its
+    cycles' starts.
     Accounts with the same assignments share one mapping, computed on first use: O(p)
     per distinct set of assignments, then O(1) per look-up.
 
@@ -61,13 +104,14 @@ def by_account(
         ({'m': [5, 20]}, {'m': []}, {'m': []})
     """
     names = list(meters)
-    first_cycle = metering_cycle(plans)
 
-    def of(own: Iterable[Plan], bounds: Iterable[int]) -> dict[str, list[int]]:
+    def of(
+        own: Iterable[Plan], bounds: Iterable[int], cycle: CycleLike | None
+    ) -> dict[str, list[int]]:
         common = {t for t in bounds if lo < t < hi}
         own = list({id(plan): plan for plan in own}.values())
         for plan in own:
-            if plan.cycle != first_cycle:
+            if plan.cycle != cycle:
                 common.update(plan.cycle.boundaries_us(lo, hi))
         return {
             name: sorted(common.union(*(plan._metering_cuts_us(name, lo, hi) for plan in own)))
@@ -75,7 +119,7 @@ def by_account(
         }
 
     if default is not None:
-        shared = of((default,), ())
+        shared = of((default,), (), default.cycle)
         return lambda account: shared
     known: dict[tuple[tuple[int, int, int], ...], dict[str, list[int]]] = {}
     accounts: dict[str, dict[str, list[int]]] = {}
@@ -88,7 +132,9 @@ def by_account(
             found = known.get(key)
             if found is None:
                 found = known[key] = of(
-                    (plan for _, _, plan in items), (t for a, b, _ in items for t in (a, b))
+                    (plan for _, _, plan in items),
+                    (t for a, b, _ in items for t in (a, b)),
+                    _own_cycle(list(items), plans),
                 )
             accounts[account] = found
         return found

@@ -18,7 +18,7 @@ from itertools import repeat
 from ._allowances import Period, _Allowances, crosses, own_cycles
 from ._caller_objects import read_once
 from ._charge_order import _charge_key, _row_key
-from ._cuts import AccountCuts, by_account
+from ._cuts import AccountCuts, AccountCycles, account_cycles, by_account
 from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import Spent, _cycle_span, _Dues, _split, spend
 from ._dues import _exact as _decimal
@@ -76,7 +76,7 @@ def _refused(account: str, at_us: int, error: BadTimeError, records: object) -> 
 def plans_in(assignments: dict[str, list[tuple[int, int, Plan]]]) -> list[Plan]:
     """The distinct plans of ``assignments`` (`_assignments_by_account`), in first-use order.
 
-    The first one's cycle is the cycle metering aggregates by (`ratekit._cuts`). O(n).
+    The first one's cycle meters an account no plan covers (`ratekit._cuts`). O(n).
     """
     seen: dict[int, Plan] = {}
     for items in assignments.values():
@@ -94,9 +94,9 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
     ) -> None:
         """``every``: the plans of all the assignments when ``plans`` are some of them.
 
-        A part of `ratekit.scaleout` rates its accounts' assignments but meters, cuts
-        and checks with every plan, in the order one process has them: the first
-        plan's cycle is the one every account's rows are metered by (`metering_cycle`).
+        A part of `ratekit.scaleout` rates its accounts' assignments but checks with
+        every plan, in the order one process has them (each account is metered by its
+        own first plan's cycle, `ratekit._cuts.account_cycles`).
         """
         self.start_us = span.start_us
         self.end_us = span.end_us
@@ -237,6 +237,10 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
         """
         lo, hi = (self.start_us, self.end_us) if span is None else span
         return by_account(self.default, self.assignments, self.plans, meters, lo=lo, hi=hi)
+
+    def cycles(self) -> AccountCycles:
+        """Per account, the cycle its rows are metered by: its own first plan's (`ratekit._cuts`)."""
+        return account_cycles(self.default, self.assignments, self.plans)
 
     # -- step 1 and 2: pieces --------------------------------------------------------------
 

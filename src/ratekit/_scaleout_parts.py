@@ -123,7 +123,8 @@ def rate_part(
         chosen: Plan | list[Assignment] = plans
     else:
         chosen = [assignment for assignment in plans if assignment.account in mine]
-        # metered by one process's first plan's cycle, not by the first of this part's
+        # checked against every plan, as one process checks (each account is metered by
+        # its own plans' cycle either way)
         every = plans_in(_assignments_by_account(plans))
     try:
         rating = _rate_among(

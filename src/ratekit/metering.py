@@ -89,7 +89,7 @@ from .usage import (
 )
 
 if typing.TYPE_CHECKING:
-    from ._cuts import AccountCuts
+    from ._cuts import AccountCuts, AccountCycles
 
 __all__ = [
     "meter",
@@ -200,13 +200,17 @@ def meter_cut_by_account(
     as_of: _dt.datetime | str,
     cuts: AccountCuts,
     state: Iterable[ResourceState] = (),
+    cycles: AccountCycles | None = None,
 ) -> Usage:
     """`meter()` with each account's rows cut at its own instants, ``cuts(account)``.
 
     Rating's and the rater's way in (`ratekit._cuts`): the usage's ``cuts`` is empty.
+    With ``cycles``, each account is metered by ``cycles(account)`` (its own first
+    plan's cycle), not by ``cycle``.
     """
     engine = _Engine(records, meters, span, cycle, as_of, None, state)
     engine.account_cuts = cuts
+    engine.account_cycles = cycles
     return engine.run()
 
 
@@ -336,7 +340,26 @@ class _Engine:
         # Each account's own cuts, when rating gives them (see meter_cut_by_account), and
         # the cut points they make, per mapping (accounts of the same plans share one).
         self.account_cuts: AccountCuts | None = None
-        self.account_plans: dict[int, tuple[object, list[tuple[str, Meter, list[int]]]]] = {}
+        self.account_plans: dict[
+            tuple[int, int], tuple[object, list[tuple[str, Meter, list[int]]]]
+        ] = {}
+        # Each account's own cycle, when rating gives them, and a window per cycle met.
+        self.account_cycles: AccountCycles | None = None
+        self.windows: list[tuple[CycleLike | None, CycleLike | None, _Window]] = [
+            (cycle, cycle, self.window)
+        ]
+
+    def _use_cycle(self, cycle: CycleLike | None) -> None:
+        """Meter what follows by ``cycle`` (the window of that cycle, made once). O(c)."""
+        for given, checked, window in self.windows:
+            if given is cycle or given == cycle:
+                self.cycle, self.window = checked, window
+                return
+        checked = _checked_cycle(cycle)
+        span = self.span
+        window = _Window(span.start_us, self.window.end, checked, span)
+        self.windows.append((cycle, checked, window))
+        self.cycle, self.window = checked, window
 
     def _points(self, cuts: Iterable[int]) -> list[int]:
         """The window's cycle starts (unless lazy) and ``cuts`` inside it, ascending."""
@@ -353,10 +376,12 @@ class _Engine:
         if self.account_cuts is None:
             return plan
         cuts = self.account_cuts(account)
-        known = self.account_plans.get(id(cuts))
-        if known is None:  # keyed by id: the mapping is kept alive beside its points
+        # keyed by id: the mapping (and the window) is kept alive beside its points
+        key = (id(cuts), id(self.window))
+        known = self.account_plans.get(key)
+        if known is None:
             points = [(name, item, self._points(cuts.get(name, ()))) for name, item, _ in plan]
-            known = self.account_plans[id(cuts)] = (cuts, points)
+            known = self.account_plans[key] = (cuts, points)
         return known[1]
 
     def run(self) -> Usage:  # noqa: PLR0912, PLR0915 - one pass over the resources
@@ -381,8 +406,12 @@ class _Engine:
         rows: list[UsageRow] = []
         states: list[ResourceState] = []
         window = self.window
+        cycles = self.account_cycles
         for key in sorted(keys):
             account, resource = key
+            if cycles is not None:
+                self._use_cycle(cycles(account))
+                window = self.window
             per_meter = samples.get(key, {})
             for name, group in per_meter.items():
                 # Records that arrived in time order need no sorting (see _n.Grouped).
@@ -471,6 +500,8 @@ class _Engine:
             if self.pending or (previous_state is not None and previous_state.pending):
                 state = _pending.carried(self, state, previous_state, pending_meters)
             states.append(state)
+        if cycles is not None:
+            self._use_cycle(self.windows[0][0])
         late = _late.late_rows(self)
         anomalies = self.anomalies.result()
         rows_out = tuple(rows)

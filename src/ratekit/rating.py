@@ -110,10 +110,11 @@ def rate(
 
     - ``usage``: usage rows (a [`Usage`][ratekit.Usage] from [`meter()`][ratekit.meter], or any
       iterable of [`UsageRow`][ratekit.UsageRow]), or, with ``meters``, the records themselves:
-      they are metered as [`meter()`][ratekit.meter] meters them, with the first plan's
-      cycle, ``as_of`` (by default the end of ``span``), and each account's rows cut
-      where its own assignments, prices and cycles change (not at another account's: see
-      ``docs/pricing.md``, Layering); the anomalies are returned with the charges.
+      they are metered as [`meter()`][ratekit.meter] meters them, each account with its
+      own first plan's cycle, ``as_of`` (by default the end of ``span``), and each
+      account's rows cut where its own assignments, prices and cycles change (not at
+      another account's: see ``docs/pricing.md``, Layering); the anomalies are returned
+      with the charges.
     - ``meters``: with records, the meters to meter them with; with usage rows, the
       meters the rows come from, so that the rows of a meter whose quantity does not add
       up (a peak: ``Max()``, ``Latest()``...) are priced as its cycle's aggregate, whole
@@ -204,9 +205,9 @@ def _rate_among(
     """[`rate()`][ratekit.rate], with ``every``: the plans of all the assignments.
 
     `ratekit.scaleout` gives a part only its accounts' assignments; with ``every`` (the
-    plans of the whole list, `ratekit._rating_engine.plans_in`) the part meters, cuts
-    and checks as one process does: by the first plan's cycle, not by the first of its
-    own accounts' plans. Without it, exactly ``rate()``.
+    plans of the whole list, `ratekit._rating_engine.plans_in`) the part checks the
+    meters and levels against every plan, as one process does, and meters an account no
+    plan covers by the first plan's cycle. Without it, exactly ``rate()``.
     """
     if not isinstance(span, Span):
         raise RatekitTypeError(
@@ -254,6 +255,7 @@ def _rate_among(
             cycle=cycle,
             as_of=span.end if as_of is None else as_of,
             cuts=engine.cuts(m.name for m in meters),
+            cycles=engine.cycles(),
         )
         rows = metered.rows
         anomalies.extend(metered.anomalies)
@@ -284,6 +286,7 @@ def _rate_among(
                     as_of=span.end if as_of is None else as_of,
                     # cut as the span's rows are: at plan changes, prices and periods
                     cuts=engine.cuts((m.name for m in meters), (before.start_us, before.end_us)),
+                    cycles=engine.cycles(),
                 ).rows
                 if row.meter in earlier
             ]
