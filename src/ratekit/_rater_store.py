@@ -33,6 +33,7 @@ if typing.TYPE_CHECKING:
 __all__ = [
     "DIGEST",
     "KINDS",
+    "FeedUndo",
     "body",
     "first_records",
     "identity",
@@ -496,3 +497,82 @@ def regroup(rater: Rater, *, book: bool = True) -> None:
         rater._open_charges = None
         rater._row_charges = {}
         rater._rated_keys = None
+
+
+#: What placing (or reconciling) a record stamped before the kept cycles changes in
+#: place: copied by `FeedUndo.placing()` (the first records per account, the ids
+#: compacted away and judged too late, the accounts covered by their kept usage).
+_PLACED: Final = ("_first", "_forgotten", "_too_late", "_uncovered")
+#: What a feed replaces but never changes in place: kept by reference.
+_REFERRED: Final = ("_inventoried", "_scoped", "_state")
+_MISSING: Final = object()
+
+
+class FeedUndo:
+    """What a [`Rater.feed()`][ratekit.Rater.feed] changed, put back when it raises.
+
+    A batch is taken whole or not at all: a record refused (or a policy of the caller's
+    raising) while a later record of the batch is placed or reconciled leaves the rater
+    as before the call, the records judged before it not kept nor remembered. What the
+    common path changes is logged, O(1) each (the records kept, the accounts whose first
+    record moves, the anomalies said); the dirty keys are copied before they first change
+    (`off_path()`), and what placing a too-late record changes before the first one is
+    placed (`placing()`), so that a feed of records on time copies nothing large.
+    """
+
+    __slots__ = ("dirty", "first", "kept", "placed", "rater", "referred", "said")
+
+    def __init__(self, rater: Rater) -> None:
+        self.rater = rater
+        self.kept: list[object] = []  # the identities the feed kept
+        self.first: dict[str, object] = {}  # per account, its first record before
+        self.said: list[Anomaly] = []  # the anomalies the feed added to the rater's
+        self.dirty: set[tuple[str, str | None]] | None = None
+        self.placed: dict[str, object] | None = None
+        self.referred = {name: getattr(rater, name) for name in _REFERRED}
+
+    def off_path(self) -> None:
+        """Copy the dirty keys, once, before they change. O(d)."""
+        if self.dirty is None:
+            self.dirty = self.rater._dirty.copy()
+
+    def placing(self) -> None:
+        """Copy what placing a record before the kept cycles changes, once. O(a + f)."""
+        self.off_path()
+        if self.placed is None:
+            rater = self.rater
+            self.placed = {name: getattr(rater, name).copy() for name in _PLACED}
+
+    def saying(self, anomalies: Iterable[Anomaly]) -> None:
+        """Note the ``anomalies`` about to be added to the rater's, those new to it. O(n)."""
+        known = self.rater._anomalies
+        self.said += [anomaly for anomaly in anomalies if anomaly not in known]
+
+    def first_of(self, account: str, earliest: int | None) -> None:
+        """Note ``account``'s first record before the feed moves it. O(1).
+
+        Once `placing()` copied them all, the copy says it.
+        """
+        if self.placed is None:
+            self.first.setdefault(account, _MISSING if earliest is None else earliest)
+
+    def undo(self) -> None:
+        """Put the rater back as before the feed; its caches are rebuilt as on restore."""
+        rater = self.rater
+        for name, value in (*self.referred.items(), *(self.placed or {}).items()):
+            setattr(rater, name, value)
+        if self.dirty is not None:
+            rater._dirty = self.dirty
+        rater._anomalies.difference_update(self.said)
+        first = rater._first
+        for account, at_us in self.first.items():
+            if at_us is _MISSING:
+                first.pop(account, None)
+            else:
+                first[account] = typing.cast(int, at_us)
+        for identity in self.kept:
+            rater._records.pop(identity, None)
+            rater._late_keys.discard(identity)
+        rater._closers = []
+        rater._index()
+        regroup(rater)

@@ -271,7 +271,7 @@ class Rater:
     # -- feeding ---------------------------------------------------------------------------
 
     @in_context
-    def feed(self, records: Iterable[Record]) -> Feed:  # noqa: PLR0912, PLR0915 - one pass, the common path inline
+    def feed(self, records: Iterable[Record]) -> Feed:
         """Take a batch of records, in any order; say what was done with each. O(n).
 
         A record seen before (same id and type; the same content without an id), in any
@@ -294,6 +294,15 @@ class Rater:
             >>> rater.feed([rk.Event("acme", "vm-1", "2026-03-02T00:00:00Z", kind="stop", id="e1")]).conflicting
             ('e1',)
         """
+        undo = _store.FeedUndo(self)  # a batch is taken whole or not at all
+        try:
+            return self._fed(records, undo)
+        except BaseException:
+            undo.undo()
+            raise
+
+    def _fed(self, records: Iterable[Record], undo: _store.FeedUndo) -> Feed:  # noqa: PLR0912, PLR0915 - one pass, the common path inline
+        """`feed()`, each change off its common path made after ``undo`` can put it back."""
         # Per outcome, the id of each record it was (None: the record has none).
         told: dict[str, list[str | None]] = {name: [] for name in _OUTCOMES}
         anomalies: list[Anomaly] = []
@@ -342,8 +351,10 @@ class Rater:
                 account = record.account
                 earliest = first.get(account)
                 if earliest is None or t_us < earliest:
+                    undo.first_of(account, earliest)
                     first[account] = t_us
                     if t_us < base:  # what it owes in compacted cycles: too late
+                        undo.placing()
                         owing += _accounts.dues_too_late(self, record, t_us, earliest)
             # Only records with an id are remembered once compacted (by the id's digest).
             if (
@@ -352,6 +363,8 @@ class Rater:
                 or (at_us == base and _reach.spanned(record, self._engine.levels))
                 or (holder is not None and forgotten and identity in forgotten)
             ):
+                if known is None:  # a plain duplicate or conflict changes nothing
+                    undo.placing()
                 outcome = _reach.not_kept(self, record, identity, known, anomalies)
                 if known is None and outcome not in {"duplicates", "conflicting"}:
                     judged_late[record if record_id is None else record_id] = record
@@ -378,24 +391,28 @@ class Rater:
                     _accounts.too_late_in_part(record, reaching, told, partly)
                     # Kept, so that the statement that meters it tells a part never applied
                     # from one applied before its cycle was compacted (_rater_advance).
+                    undo.saying(reaching)
                     self._anomalies.update(reaching)
                 # Late only for a kept closed cycle: what reaches before the kept cycles
                 # is too late in part (said above), not late.
                 reach_us = effect_us if effect_us > base else base  # noqa: FURB136 - hot path
                 outcome = "late" if reach_us < closed else "accepted"
                 kept[identity] = record
+                undo.kept.append(identity)
                 fresh.append(record)
                 if record_id is not None:
                     holders[record_id] = name
                 if outcome == "late":
                     self._late_keys.add(identity)
                 if type(record) is Inventory:
+                    undo.off_path()  # it marks every resource dirty
                     _reach.file_inventory(self, record)
                     if self._reach.stretches:
                         # It may move (keep on, or end) a stretch a first reading counts from.
                         moves = _zero.kept(self, record)
                         anomalies += moves
                         _accounts.too_late_in_part(record, moves, told, partly)
+                        undo.saying(moves)
                         self._anomalies.update(moves)
                 else:
                     # Filed for the book: new to meter, or its resource metered again.
@@ -412,12 +429,14 @@ class Rater:
                         moves = _zero.kept(self, record)
                         anomalies += moves
                         _accounts.too_late_in_part(record, moves, told, partly)
+                        undo.saying(moves)
                         self._anomalies.update(moves)
                     if at_us > prev or not _ledger.known_by(record, prev):
                         pending.append(record)  # metered from prev at the next statement
                     if effect_us < prev:
                         # Before the last watermark: its resource is metered again, and
                         # what it changes is a correction.
+                        undo.off_path()
                         if self._redo is not None:
                             self._redo.add(key)
                         dirty.add(key)
@@ -440,6 +459,7 @@ class Rater:
         moved = _accounts.moves_closing(self, fresh, closers)
         _accounts.moved_too_late(fresh, moved, told, partly)
         lost += moved
+        undo.saying(lost)
         self._anomalies.update(lost)  # said once: the statement that meters it knows them
         anomalies += lost
         counts = {name: len(told[name]) for name in _OUTCOMES}
