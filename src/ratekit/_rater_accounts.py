@@ -20,10 +20,11 @@ from . import _lateness_closings as _closings
 from . import _rater_book as _ledger
 from . import _rater_store as _store
 from ._anomalies import placed
-from ._decimals import CONTEXT
+from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
 from ._metering_time import running
 from ._normalize import label
+from ._rater_assigned import Segments
 from .policies import Meter
 from .pricebook import Plan
 from .records import Anomaly, Inventory
@@ -211,17 +212,43 @@ def clipped(rater: Rater, rows: Iterable[UsageRow], until_us: int | None) -> lis
     another meter (a first reading from zero spread over running time) keeps its share
     in proportion to time. O(n).
     """
-    if until_us is None:
-        return list(rows)
     meters = {item.name: item for item in rater._engine.meters if item._factor is not None}
     out = []
     for row in rows:
         start, end = row.span.start_us, row.span.end_us
-        if end <= until_us:
+        if until_us is None or end <= until_us:
             out.append(row)
         elif start < until_us:
             out.append(attrs.evolve(row, quantity=_clipped(meters, row, until_us)))
-    return out
+    segments = rater._engine.segments
+    if segments is None:
+        return out
+    # What falls where its account has no plan was charged by neither (an "unpriced"
+    # anomaly of rating): the part named is what lies within its assignments.
+    return [part for row in out if (part := _assigned(meters, segments, row)) is not None]
+
+
+def _assigned(meters: Mapping[str, Meter], segments: Segments, row: UsageRow) -> UsageRow | None:
+    """``row`` within its account's assignments (None: none of it). O(a) for a assignments."""
+    start, end = row.span.start_us, row.span.end_us
+    items = segments.get(row.account)
+    if items is None or start >= end:
+        return row
+    pieces: list[tuple[int, int]] = []
+    for lo, hi, _ in items:  # sorted; assignments that meet make one piece
+        if lo < end and hi > start:
+            if pieces and pieces[-1][1] == lo:
+                lo = pieces.pop()[0]  # noqa: PLW2901 - joined to the piece before
+            pieces.append((max(lo, start), min(hi, end)))
+    if pieces == [(start, end)]:
+        return row
+    if not pieces:
+        return None
+    quantity = ZERO
+    for lo, hi in pieces:  # each piece's part: the share before its end less before its start
+        share = CONTEXT.subtract(_clipped(meters, row, hi), _clipped(meters, row, lo))
+        quantity = CONTEXT.add(quantity, share)
+    return attrs.evolve(row, quantity=tidy(quantity))
 
 
 def moves_closing(
