@@ -28,7 +28,7 @@ from ._event_order import _event_order
 from ._instants import US_PER_HOUR, format_us
 from ._inventory_scope import is_listed
 from ._inventory_ties import order as tie_order
-from ._metering_time import running
+from ._rater_assigned import Segments, running_within
 from ._rater_book import known_by
 from ._shown import show
 from ._window import _SCALE, _from_scaled, _round_ratio
@@ -68,6 +68,7 @@ def closes_back(
     known_us: int | None = None,
     judged: Sequence[Record] = (),
     fresh: Collection[Record] = (),
+    segments: Segments | None = None,
 ) -> list[Anomaly]:
     """The anomalies of a ``"last_seen"`` inventory closing resources before ``base_us``.
 
@@ -155,6 +156,7 @@ def closes_back(
             (lo, hi, now_us > said_us),
             (said, ": not applied (the part from then on is)."),
             (() if inventory.id is None else (inventory.id,), now_us),
+            segments=segments,
         )
     return out
 
@@ -170,6 +172,8 @@ def _per_meter(
     part: tuple[int, int, bool],
     message: tuple[str, str],
     said: tuple[tuple[str, ...], int],
+    *,
+    segments: Segments | None = None,
 ) -> list[Anomaly]:
     """The ``"too_late"`` anomalies of a closing's part before the kept cycles, one per meter.
 
@@ -190,7 +194,8 @@ def _per_meter(
     for item in meters:
         if item._factor is None:
             continue  # a sample meter: a closing changes no sample
-        quantity = running(item, description, start_us, end_us)
+        # within the account's assignments (``segments``): no one billed the time outside
+        quantity = running_within(item, description, (start_us, end_us), segments, state.account)
         if not quantity:
             continue
         if not unbilled:
@@ -468,6 +473,7 @@ def moves_closing(
     meters: Sequence[Meter],
     watermarks: tuple[int, int],
     judged: Sequence[Record] = (),
+    segments: Segments | None = None,
 ) -> list[Anomaly]:
     """The anomalies of kept records that move a ``last_seen`` closing from or into compacted cycles.
 
@@ -522,7 +528,9 @@ def moves_closing(
         new_us = _closing(state, after, inventory.at_us, base_us)
         if old_us == new_us:
             continue
-        out += moved(news, inventory, state, (old_us, new_us), base_us, meters=meters)
+        out += moved(
+            news, inventory, state, (old_us, new_us), base_us, meters=meters, segments=segments
+        )
     return out
 
 
@@ -534,6 +542,7 @@ def moved(
     base_us: int,
     *,
     meters: Sequence[Meter],
+    segments: Segments | None = None,
 ) -> list[Anomaly]:
     """The ``"too_late"`` anomalies of `moves_closing()` for one resource, one per meter. O(n + m).
 
@@ -570,6 +579,7 @@ def moved(
         (lo, hi, new > old),
         (said, ": not applied (what it changes in the kept cycles is)."),
         (ids if inventory.id is None else (*ids, inventory.id), new),
+        segments=segments,
     )
 
 

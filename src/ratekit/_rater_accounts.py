@@ -24,7 +24,7 @@ from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
 from ._metering_time import running
 from ._normalize import label
-from ._rater_assigned import Segments
+from ._rater_assigned import Segments, pieces
 from .policies import Meter
 from .pricebook import Plan
 from .records import Anomaly, Inventory
@@ -163,6 +163,7 @@ def closes_back(
             known_us=as_of_us,
             judged=judged,
             fresh=fresh,
+            segments=rater._engine.segments,
         )
     return out
 
@@ -231,21 +232,15 @@ def clipped(rater: Rater, rows: Iterable[UsageRow], until_us: int | None) -> lis
 def _assigned(meters: Mapping[str, Meter], segments: Segments, row: UsageRow) -> UsageRow | None:
     """``row`` within its account's assignments (None: none of it). O(a) for a assignments."""
     start, end = row.span.start_us, row.span.end_us
-    items = segments.get(row.account)
-    if items is None or start >= end:
+    if start >= end:
         return row
-    pieces: list[tuple[int, int]] = []
-    for lo, hi, _ in items:  # sorted; assignments that meet make one piece
-        if lo < end and hi > start:
-            if pieces and pieces[-1][1] == lo:
-                lo = pieces.pop()[0]  # noqa: PLW2901 - joined to the piece before
-            pieces.append((max(lo, start), min(hi, end)))
-    if pieces == [(start, end)]:
+    parts = pieces(segments, row.account, start, end)
+    if parts == [(start, end)]:
         return row
-    if not pieces:
+    if not parts:
         return None
     quantity = ZERO
-    for lo, hi in pieces:  # each piece's part: the share before its end less before its start
+    for lo, hi in parts:  # each part's share: the share before its end less before its start
         share = CONTEXT.subtract(_clipped(meters, row, hi), _clipped(meters, row, lo))
         quantity = CONTEXT.add(quantity, share)
     return attrs.evolve(row, quantity=tidy(quantity))
@@ -274,6 +269,7 @@ def moves_closing(
         meters=rater._engine.meters,
         watermarks=marks,
         judged=closers,
+        segments=rater._engine.segments,
     )
 
 

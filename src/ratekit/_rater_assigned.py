@@ -24,17 +24,22 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from ._decimals import CONTEXT
 from ._instants import format_us, format_when
+from ._metering_time import running
 from ._shown import show
 from ._zones import from_zone
 from .errors import BadTimeError, CurrencyMismatchError, UnpricedUsageError
 from .records import Event, Sample
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from .policies import Meter
     from .pricebook import Plan
     from .rater import Record
 
-__all__ = ["covered", "currencies"]
+__all__ = ["covered", "currencies", "pieces", "running_within"]
 
 Segments = Mapping[str, Sequence[tuple[int, int, "Plan"]]]
 
@@ -128,3 +133,39 @@ def covered(record: Record, segments: Segments) -> None:
             "batch is refused whole. Feed usage only where its account has a plan: a "
             "rater's plans are fixed when it is built (a stop or a delete is taken anywhere)."
         )
+
+
+def pieces(segments: Segments | None, account: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The parts of ``[lo, hi)`` where ``account`` has a plan: all of it without assignments.
+
+    Assignments that meet make one part. Usage outside them was charged by no one (an
+    ``"unpriced"`` anomaly of rating): a part of it named too late is named within them.
+    O(a) for a assignments.
+    """
+    items = None if segments is None else segments.get(account)
+    if items is None:
+        return [(lo, hi)]
+    out: list[tuple[int, int]] = []
+    for start, end, _ in items:  # sorted, not overlapping
+        if start < hi and end > lo:
+            if out and out[-1][1] == start:
+                start = out.pop()[0]  # noqa: PLW2901 - joined to the part before
+            out.append((max(start, lo), min(end, hi)))
+    return out
+
+
+def running_within(
+    item: Meter,
+    description: Mapping[str, object],
+    span: tuple[int, int],
+    segments: Segments | None,
+    account: str,
+) -> Decimal | None:
+    """`running()` over the parts of ``span`` where ``account`` has a plan (see `pieces()`)."""
+    total = None
+    for lo, hi in pieces(segments, account, *span):
+        part = running(item, description, lo, hi)
+        if part is None:
+            return None  # no level: no row, whatever the part
+        total = part if total is None else CONTEXT.add(total, part)
+    return total

@@ -208,7 +208,7 @@ def _place(
         inventory, old_us, new_us = closing
         found += _closings.moved(
             [sample], inventory, state, (old_us, new_us), rater._base_us,
-            meters=rater._engine.meters,
+            meters=rater._engine.meters, segments=rater._engine.segments,
         )  # fmt: skip
     _restate(rater, key, new)
 

@@ -151,6 +151,7 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
             (old_us, new_us),
             base,
             meters=rater._engine.meters,
+            segments=rater._engine.segments,
         )
     said.extend(
         _said(rater, event, meter, quantity, changed, description)

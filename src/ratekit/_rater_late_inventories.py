@@ -136,6 +136,7 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
                     closing[1:],
                     base,
                     meters=rater._engine.meters,
+                    segments=rater._engine.segments,
                 )
             # What it moves of a first reading from zero counted from before the kept
             # cycles (a closing ends its running stretch there, an opening begins one).
