@@ -59,6 +59,11 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             # resource going away; only a later one is odd.
             if sample.at_us <= deleted_at:
                 continue
+            late_before = engine.late_before
+            if sample.at_us < w0 and (late_before is None or sample.at_us >= late_before):
+                # Before the span and not late: outside the call, counted by none of its
+                # rows (``Usage.no_effect`` says ``before_span``), so not reported here.
+                continue
             index = line.index_at(sample.at_us)
             if line.statuses[index] == _n.DELETED and line.starts[index] < sample.at_us:
                 engine.anomalies.add(
