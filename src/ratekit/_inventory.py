@@ -26,30 +26,34 @@ from .errors import BadRecordError, RatekitTypeError
 __all__ = ["Inventory"]
 
 
-def _inventory_resources(value: object) -> tuple[tuple[str, str, _FrozenDict], ...]:
+def _inventory_resources(
+    value: object, label: str = "inventory"
+) -> tuple[tuple[str, str, _FrozenDict], ...]:
+    """The listed resources, sorted; an error names the inventory by ``label`` (its id)."""
     items: list[tuple[str, str, _FrozenDict]] = []
     kind = type(value).__name__
+    named = "Inventory" if label == "inventory" else label
     if isinstance(value, Mapping):
         pairs: Iterable[tuple[object, object]] = read_items(
-            value, "Inventory resources", f"mapping ({kind})", "a dict of resources"
+            value, f"{named} resources", f"mapping ({kind})", "a dict of resources"
         )
     elif isinstance(value, Iterable) and not isinstance(value, str):
-        listed = read_once(value, "Inventory resources", kind, "a list of resources")
+        listed = read_once(value, f"{named} resources", kind, "a list of resources")
         pairs = ((key, None) for key in listed)
     else:
         raise RatekitTypeError(
-            "Inventory resources must be (account, resource) pairs, or a mapping from such "
+            f"{named} resources must be (account, resource) pairs, or a mapping from such "
             f"pairs to attributes, not {type(value).__name__}: {show(value)}."
         )
     for key, attributes in pairs:
         if not (isinstance(key, tuple) and len(key) == 2):
             raise RatekitTypeError(
-                f"Inventory resource {show(key)} must be an (account, resource) pair of strings."
+                f"{named} resource {show(key)} must be an (account, resource) pair of strings."
             )
-        account = _name(key[0], "Inventory resource", "account")
-        resource = _name(key[1], "Inventory resource", "resource")
-        label = f"Inventory resource {(account, resource)!r}"
-        items.append((account, resource, _attributes(attributes, label)))
+        account = _name(key[0], f"{named} resource", "account")
+        resource = _name(key[1], f"{named} resource", "resource")
+        shown = f"{named} resource {(account, resource)!r}"
+        items.append((account, resource, _attributes(attributes, shown)))
     items.sort(key=lambda item: (item[0], item[1]))
     return tuple(items)
 
@@ -152,7 +156,7 @@ class Inventory:
         at_us = _instant(at, label, "at")
         scoped = _scope.scope_accounts(accounts, label)
         selector = _scope.scope_where(where, label)
-        listed = _inventory_resources(resources)
+        listed = _inventory_resources(resources, label)
         if scoped is not None or selector:
             _scope.check_listed(listed, scoped, selector, label)
         self.__attrs_init__(at_us, listed, close, record_id, scoped, selector)

@@ -1,0 +1,50 @@
+"""An error in what an inventory lists names the inventory by its id, as its other errors do."""
+
+from __future__ import annotations
+
+import pytest
+
+import ratekit as rk
+
+AT = "2026-03-01T01:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("resources", "error", "message"),
+    [
+        # A feed of many listings: the id says which one is wrong ('inv-7'); the messages
+        # used to begin "Inventory resource ..." whatever the id, naming no record.
+        (["vm-1"], rk.RatekitTypeError,
+         "inventory 'inv-7' resource 'vm-1' must be an (account, resource) pair of strings."),
+        ([(1, "vm-1")], rk.RatekitTypeError,
+         "inventory 'inv-7' resource account must be a non-empty string, not 1."),
+        ({("acme", "vm-1"): [1]}, rk.RatekitTypeError,
+         ("inventory 'inv-7' resource ('acme', 'vm-1') attributes must be a mapping of names "
+          "to values, not list: [1].")),
+        (None, rk.RatekitTypeError,
+         ("inventory 'inv-7' resources must be (account, resource) pairs, or a mapping from "
+          "such pairs to attributes, not NoneType: None.")),
+    ],
+)  # fmt: skip
+def test_an_error_in_the_listing_names_the_inventory(
+    resources: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as caught:
+        rk.Inventory(AT, resources, id="inv-7")  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+def test_an_attribute_value_names_the_inventory_and_the_path() -> None:
+    with pytest.raises(rk.BadQuantityError) as caught:
+        rk.Inventory(AT, {("acme", "vm-1"): {"size": float("nan")}}, id="inv-7")
+    assert str(caught.value).startswith(
+        "inventory 'inv-7' resource ('acme', 'vm-1') attribute 'size' is nan"
+    )
+
+
+def test_an_inventory_without_an_id_keeps_its_message() -> None:
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Inventory(AT, ["vm-1"])  # type: ignore[list-item]
+    assert str(caught.value) == (
+        "Inventory resource 'vm-1' must be an (account, resource) pair of strings."
+    )
