@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import math
 import typing
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -345,7 +344,10 @@ class Percentile(_Aggregation):
         if not readings:
             return None
         values = sorted(sample.value for sample in readings)
-        rank = math.ceil(CONTEXT.multiply(CONTEXT.divide(self.percent, 100), len(values)))
+        # Exactly, in integers: percent / 100 x n rounded in 60 digits can lose the part
+        # that lifts it past a whole rank (50.00...01 of 2 readings is rank 2, not 1).
+        numerator, denominator = self.percent.as_integer_ratio()
+        rank = -(-numerator * len(values) // (denominator * 100))
         return values[max(rank, 1) - 1]
 
     def __repr__(self) -> str:
