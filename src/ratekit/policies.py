@@ -287,6 +287,13 @@ class Meter:
         check_text(unit, f"Meter {name!r} unit")
         read = _read_unit(unit, name)
         deltas = False
+        if isinstance(policy, type):
+            # A class has its methods too, unbound: it would pass the checks below and
+            # fail only when metering calls them, as "level() missing 1 argument".
+            raise RatekitTypeError(
+                f"Meter {name!r} policy must be a policy, an instance such as "
+                f"{policy.__name__}(), not the class {policy.__name__} itself."
+            )
         if isinstance(policy, TimePolicy):
             level_unit = _declared(policy, "level_unit", None, name)
             factor: tuple[int, int] | None = _time_factor(read, name, level_unit, unit)
