@@ -17,7 +17,7 @@ from ._zones import from_zone
 from .errors import BadTimeError, RatekitTypeError
 from .spans import Span
 
-__all__ = ["Cycle", "checked_bounds", "instant_named", "last_cycle_us"]
+__all__ = ["Cycle", "checked_bounds", "first_cycle_us", "instant_named", "last_cycle_us"]
 
 
 def instant_named(t_us: int) -> str:
@@ -64,6 +64,25 @@ def last_cycle_us(cycle: typing.Any, what: str, end_us: int) -> tuple[int, int]:
             f"{what} ends in a cycle of {cycle!r} that reaches outside the instants ratekit "
             f"can cut into cycles (for calendar cycles, {CALENDAR_RANGE}; for any cycle, "
             f"{format_us(MIN_US)} to {format_us(MAX_US)}); give a span that ends earlier."
+        ) from None
+
+
+def first_cycle_us(cycle: typing.Any, what: str, start_us: int) -> tuple[int, int]:
+    """The cycle containing the first instant of a span starting at ``start_us``, checked.
+
+    A refusal names the span (``what``) and the ranges accepted, as `last_cycle_us` does
+    at the other end, not only the instant. O(1) plus one ``containing_us``.
+    """
+    try:
+        return checked_bounds(cycle, "", cycle.containing_us(start_us))
+    except BadTimeError as error:
+        if from_zone(error):
+            raise
+        raise BadTimeError(
+            f"{what} starts in a cycle of {cycle!r} that reaches outside the instants "
+            f"ratekit can cut into cycles (for calendar cycles, {CALENDAR_RANGE}; for any "
+            f"cycle, {format_us(MIN_US)} to {format_us(MAX_US)}); give a span that starts "
+            "later."
         ) from None
 
 

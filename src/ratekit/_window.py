@@ -11,7 +11,7 @@ import itertools
 from decimal import Decimal
 from typing import Final, Protocol
 
-from ._cycle_protocol import last_cycle_us
+from ._cycle_protocol import first_cycle_us, last_cycle_us
 from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
 from .errors import BadSpanError
@@ -101,12 +101,12 @@ class _Window:
             self.cycle_starts = [start]
             self.cycle_spans = [report]
             return
-        first = cycle.containing_us(start)
-        # The last cycle is asked for here, lazy or not, so that a span whose last cycle
-        # reaches outside ratekit's instants is refused naming the span.
+        # The first and last cycles are asked for here, lazy or not, so that a span whose
+        # first or last cycle reaches outside ratekit's instants is refused naming the span.
         what = (
             repr(report) if end == report.end_us else f"{report!r} metered up to {format_us(end)}"
         )
+        first = first_cycle_us(cycle, repr(report), start)
         last = last_cycle_us(cycle, what, end)[1]
         # Cycles of one kind vary little in length (a month 28 to 31 days, a day 23 to 25
         # hours): half the first one's length bounds them all from below.
