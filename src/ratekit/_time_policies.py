@@ -66,7 +66,13 @@ class _Matches:
         self.expected = expected
 
     def __call__(self, description: Description) -> bool:
-        return all(lookup(description, key) == value for key, value in self.expected)
+        # Equal, and a flag only to a flag, as a price's selector reads the same mapping:
+        # Python counts True == 1, a condition does not (nested values already do not).
+        for key, value in self.expected:
+            found = lookup(description, key)
+            if not (found == value and (type(found) is bool) == (type(value) is bool)):
+                return False
+        return True
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_Matches, (self.expected,))
