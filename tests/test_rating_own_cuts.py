@@ -331,3 +331,27 @@ def test_an_accounts_charges_are_the_same_rated_with_others_or_alone(
             meters=METERS,
         )
         assert [c for c in together.charges if c.account == account] == list(alone.charges)
+
+
+def test_a_plan_left_before_the_span_does_not_set_the_accounts_cycle() -> None:
+    # b left a weekly plan on 15 February and is on a monthly one all March: its peak is
+    # per month, max(5, 3) = 5 users at 1.00 = 5.00, as with the monthly assignment
+    # alone. The weekly plan, its earliest assignment, set its cycle: peaks per week,
+    # 5 in [2, 9) and 3 in [9, 16), 8.00 for a month on the monthly plan.
+    entries = [rk.PriceEntry("u", "users", rk.PerUnit(1))]
+    monthly = rk.Plan("m", "EUR", rk.cycles.monthly(tz="UTC"), entries)
+    weekly = rk.Plan("w", "EUR", rk.cycles.weekly(tz="UTC"), entries)
+    records = [
+        rk.Sample("b", "db", "users", "2026-03-02T00:00:00Z", 5, kind="gauge"),
+        rk.Sample("b", "db", "users", "2026-03-11T00:00:00Z", 3, kind="gauge"),
+    ]
+    left = [
+        rk.Assignment("b", weekly, end="2026-02-15T00:00:00Z"),
+        rk.Assignment("b", monthly, start="2026-02-15T00:00:00Z"),
+    ]
+    alone = [rk.Assignment("b", monthly, start="2026-02-15T00:00:00Z")]
+    owed = [
+        sum(c.amount for c in rk.rate(records, plans, span=MARCH, meters=[USERS]).charges)
+        for plans in (left, alone)
+    ]
+    assert owed == [Decimal(5), Decimal(5)]

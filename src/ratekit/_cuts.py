@@ -41,30 +41,44 @@ def metering_cycle(plans: list[Plan]) -> CycleLike | None:
     return plans[0].cycle if plans else None
 
 
-def _own_cycle(items: list[tuple[int, int, Plan]], plans: list[Plan]) -> CycleLike | None:
-    """The cycle of an account's earliest assignment (``items`` sorted by start)."""
-    return items[0][2].cycle if items else metering_cycle(plans)
+def _own_cycle(
+    items: list[tuple[int, int, Plan]], plans: list[Plan], since: int
+) -> CycleLike | None:
+    """The cycle of an account's first assignment not over by ``since`` (the span's start).
+
+    ``items`` sorted by start. An assignment that ended before the span bills none of it:
+    an account on a monthly plan all the rated month has its peak per month, whatever
+    weekly plan it left before (without an assignment reaching the span: the earliest's).
+    """
+    if not items:
+        return metering_cycle(plans)
+    return next((plan.cycle for _, end, plan in items if end > since), items[0][2].cycle)
 
 
 def account_cycles(
     default: Plan | None,
     assignments: Mapping[str, list[tuple[int, int, Plan]]],
     plans: list[Plan],
+    since: int,
 ) -> AccountCycles:
-    """Per account, the cycle its rows are metered and its peaks aggregated by. O(1) each.
+    """Per account, the cycle its rows are metered and its peaks aggregated by. O(a) each.
 
-    The one plan's cycle, or that of the account's earliest assignment: an account on a
-    weekly plan has its peak per week, whatever the plans of the accounts rated with it
-    (an account whose later plans bill on other cycles is cut at their starts too, but
-    its peaks stay per its first plan's cycle: docs/pricing.md, Layering).
+    The one plan's cycle, or that of the account's first assignment not over by
+    ``since`` (the rated span's start): an account on a weekly plan has its peak per
+    week, whatever the plans of the accounts rated with it (an account whose later plans
+    bill on other cycles is cut at their starts too, but its peaks stay per its first
+    plan's cycle: docs/pricing.md, Layering).
 
     Examples:
         >>> import ratekit as rk
         >>> weeks = rk.Plan("w", "EUR", rk.cycles.weekly(tz="UTC"), [])
         >>> months = rk.Plan("m", "EUR", rk.cycles.monthly(tz="UTC"), [])
-        >>> cycles = account_cycles(None, {"a": [(0, 5, weeks), (5, 9, months)]}, [months, weeks])
+        >>> items = {"a": [(0, 5, weeks), (5, 9, months)]}
+        >>> cycles = account_cycles(None, items, [months, weeks], since=0)
         >>> cycles("a") is weeks.cycle, cycles("unassigned") is months.cycle
         (True, True)
+        >>> account_cycles(None, items, [months, weeks], since=5)("a") is months.cycle
+        True
     """
     if default is not None:
         cycle = default.cycle
@@ -73,7 +87,7 @@ def account_cycles(
 
     def of(account: str) -> CycleLike | None:
         items = assignments.get(account)
-        return _own_cycle(items, plans) if items else first
+        return _own_cycle(items, plans, since) if items else first
 
     return of
 
@@ -86,8 +100,12 @@ def by_account(
     *,
     lo: int,
     hi: int,
+    since: int | None = None,
 ) -> AccountCuts:
     """Each account's cuts inside ``(lo, hi)``, per meter in ``meters``.
+
+    ``since``: the rated span's start, which the account's own cycle is taken at
+    (`account_cycles`; by default ``lo``).
 
     ``default``: the one plan of every account, or None under ``assignments`` (per
     account: ``(start_us, end_us, plan)``, sorted); ``plans``: every plan. A plan of the
@@ -134,7 +152,7 @@ def by_account(
                 found = known[key] = of(
                     (plan for _, _, plan in items),
                     (t for a, b, _ in items for t in (a, b)),
-                    _own_cycle(list(items), plans),
+                    _own_cycle(list(items), plans, lo if since is None else since),
                 )
             accounts[account] = found
         return found

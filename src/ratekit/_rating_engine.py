@@ -236,11 +236,13 @@ class _Engine(_Pricing, _Dues, _Allowances, _Unpriced):
         Inside the rated span, or ``span`` (lo, hi) when given (see `ratekit._cuts`).
         """
         lo, hi = (self.start_us, self.end_us) if span is None else span
-        return by_account(self.default, self.assignments, self.plans, meters, lo=lo, hi=hi)
+        return by_account(
+            self.default, self.assignments, self.plans, meters, lo=lo, hi=hi, since=self.start_us
+        )
 
     def cycles(self) -> AccountCycles:
         """Per account, the cycle its rows are metered by: its own first plan's (`ratekit._cuts`)."""
-        return account_cycles(self.default, self.assignments, self.plans)
+        return account_cycles(self.default, self.assignments, self.plans, self.start_us)
 
     # -- step 1 and 2: pieces --------------------------------------------------------------
 
