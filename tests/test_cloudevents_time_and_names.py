@@ -160,3 +160,11 @@ def test_a_whole_number_in_data_names_the_resource_and_rates() -> None:
         [sample], plan, span=march, meters=[rk.Meter("llm.tokens", "count", rk.Discrete())]
     )
     assert rating.total() == Decimal("0.12")  # 1200 * 0.0001
+
+
+def test_a_floored_time_that_is_no_instant_names_the_time_the_event_holds() -> None:
+    # 13th month: refused, naming '...123456789Z' as the event holds it (a consumer looks
+    # for that text in the feed), not only the floored '...123456Z' it never wrote.
+    with pytest.raises(rk.BadRecordError) as caught:
+        list(cloudevents.usage_events([event("2026-13-01T00:00:00.123456789Z")], FLOOR))
+    assert "'2026-13-01T00:00:00.123456789Z'" in str(caught.value)

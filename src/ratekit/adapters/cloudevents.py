@@ -280,7 +280,13 @@ def _time(item: Mapping[str, object], position: r.Position, spec: Spec) -> int:
         return r.instant(item, "time", position, _WHAT)
     if spec.sub_microsecond == "floor":  # the digits after the sixth dropped: floored
         text = _FINER.sub(r"\1", plain_str(value), count=1)
-        return r.instant({"time": text}, "time", position, _WHAT)
+        try:
+            return r.instant({"time": text}, "time", position, _WHAT)
+        except BadRecordError as error:  # it names the floored text: say what was given
+            raise BadRecordError(
+                f"{error} (The event's time is {r.show(value)}, read to the microsecond as "
+                f"{r.show(text)} under sub_microsecond='floor'.)"
+            ) from None
     try:
         return r.instant(item, "time", position, _WHAT)
     except BadRecordError as error:
