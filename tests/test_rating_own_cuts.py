@@ -355,3 +355,22 @@ def test_a_plan_left_before_the_span_does_not_set_the_accounts_cycle() -> None:
         for plans in (left, alone)
     ]
     assert owed == [Decimal(5), Decimal(5)]
+
+
+def test_a_plan_of_another_cycle_cuts_only_while_it_is_assigned() -> None:
+    # b left a weekly plan on 15 February; on the monthly plan all March its VM runs 2 to
+    # 20 March, 432 h at 0.01 = 4.32: one charge for the month, as with the monthly
+    # assignment alone. The weekly plan's Mondays cut March too: 1.68 + 1.68 + 0.96 for
+    # 2-9, 9-16 and 16-20 March, three charges in a month no weekly plan bills.
+    records = [
+        rk.Event("b", "vm", "2026-03-02T00:00:00Z", kind="start"),
+        rk.Event("b", "vm", "2026-03-20T00:00:00Z", kind="stop"),
+    ]
+    left = [
+        rk.Assignment("b", _weekly(), end="2026-02-15T00:00:00Z"),
+        rk.Assignment("b", _monthly(), start="2026-02-15T00:00:00Z"),
+    ]
+    rating = rk.rate(records, left, span=MARCH, meters=[HOURS])
+    assert _spans(rating, "b") == [
+        ("2026-03-02 00:00:00+00:00", "2026-03-20 00:00:00+00:00", Decimal("4.32"))
+    ]

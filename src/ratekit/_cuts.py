@@ -104,13 +104,11 @@ def by_account(
 ) -> AccountCuts:
     """Each account's cuts inside ``(lo, hi)``, per meter in ``meters``.
 
-    ``since``: the rated span's start, which the account's own cycle is taken at
-    (`account_cycles`; by default ``lo``).
-
     ``default``: the one plan of every account, or None under ``assignments`` (per
     account: ``(start_us, end_us, plan)``, sorted); ``plans``: every plan. A plan of the
-    account on another cycle than the account's own (`account_cycles`) cuts at its
-    cycles' starts.
+    account on another cycle than the account's own (`account_cycles`, taken at
+    ``since``, the rated span's start; by default ``lo``) cuts at its cycles' starts
+    while it is assigned: a weekly plan left in February cuts no monthly March row.
     Accounts with the same assignments share one mapping, computed on first use: O(p)
     per distinct set of assignments, then O(1) per look-up.
 
@@ -123,21 +121,21 @@ def by_account(
     """
     names = list(meters)
 
-    def of(
-        own: Iterable[Plan], bounds: Iterable[int], cycle: CycleLike | None
-    ) -> dict[str, list[int]]:
-        common = {t for t in bounds if lo < t < hi}
-        own = list({id(plan): plan for plan in own}.values())
-        for plan in own:
-            if plan.cycle != cycle:
-                common.update(plan.cycle.boundaries_us(lo, hi))
+    def of(items: Iterable[tuple[int, int, Plan]], cycle: CycleLike | None) -> dict[str, list[int]]:
+        items = list(items)
+        common = {t for a, b, _ in items for t in (a, b) if lo < t < hi}
+        for a, b, plan in items:
+            start, end = max(lo, a), min(hi, b)
+            if start < end and plan.cycle != cycle:
+                common.update(plan.cycle.boundaries_us(start, end))
+        own = list({id(plan): plan for _, _, plan in items}.values())
         return {
             name: sorted(common.union(*(plan._metering_cuts_us(name, lo, hi) for plan in own)))
             for name in names
         }
 
     if default is not None:
-        shared = of((default,), (), default.cycle)
+        shared = of(((lo, hi, default),), default.cycle)
         return lambda account: shared
     known: dict[tuple[tuple[int, int, int], ...], dict[str, list[int]]] = {}
     accounts: dict[str, dict[str, list[int]]] = {}
@@ -150,9 +148,7 @@ def by_account(
             found = known.get(key)
             if found is None:
                 found = known[key] = of(
-                    (plan for _, _, plan in items),
-                    (t for a, b, _ in items for t in (a, b)),
-                    _own_cycle(list(items), plans, lo if since is None else since),
+                    items, _own_cycle(list(items), plans, lo if since is None else since)
                 )
             accounts[account] = found
         return found
