@@ -1,11 +1,12 @@
 """Where metering cuts each account's rows: at its own plans' changes, not at others'.
 
 Each account is metered by its own cycle: the cycle of its first plan (its earliest
-assignment's, or the one plan's), which its peaks and means are aggregated per
-(`account_cycles`). A row of usage is cut wherever its price may change: at that cycle,
-where the account's assignment starts or ends, where a plan of the account with another
-cycle starts a cycle, and where a plan of the account changes a price of the meter or
-starts an allowance's own period (`Plan.cuts`). Only the account's own plans count: an
+assignment's not over by the rated span's start, or the one plan's), which its peaks and
+means are aggregated per (`account_cycles`). A row of usage is cut wherever its price
+may change: at that cycle, where the account's assignment starts or ends, where a plan
+of the account with another cycle starts a cycle while the account is on it, and where
+a plan of the account changes a price of the meter or starts an allowance's own period
+(`Plan.cuts`). Only the account's own plans count: an
 account's rows, charges and their spans depend on its own records and its own plans,
 so rating accounts together or apart (`ratekit.scaleout`) gives the same rows, and a
 thousand accounts that signed up at a thousand instants do not cut each other's rows a
