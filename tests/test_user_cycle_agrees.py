@@ -48,3 +48,35 @@ def test_a_cycle_whose_answers_agree_is_billed_as_before() -> None:
     rating = rk.rate([], [rk.Assignment("acme", plan)], span=MARCH)
     assert [charge.amount for charge in rating.charges] == [4, 7, 7, 7, 6]
     assert rating.total() == 31
+
+
+class _Weeks:
+    """Weeks from Monday 2 March 2026, equal to any other ``_Weeks``; a repr of its own."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Weeks)
+
+    def __hash__(self) -> int:
+        return 7
+
+    def containing_us(self, t_us: int) -> tuple[int, int]:
+        week, start = 7 * 86_400_000_000, 1772409600000000  # 2026-03-02T00:00:00Z
+        begin = start + (t_us - start) // week * week
+        return (begin, begin + week)
+
+    def boundaries_us(self, start_us: int, end_us: int) -> list[int]:
+        out, at = [], self.containing_us(start_us)[1]
+        while at < end_us:
+            out.append(at)
+            at += 7 * 86_400_000_000
+        return out
+
+
+def test_a_rater_takes_plans_on_equal_cycles_of_the_users_own() -> None:
+    # Two plans on two equal _Weeks bill on one cycle, as rate() meters them (by ==);
+    # the rater told cycles apart by repr, which differs per object, and refused them.
+    entries = [rk.PriceEntry("p", "ips", rk.PerUnit(1))]
+    plans = [rk.Assignment(a, rk.Plan(a, "EUR", _Weeks(), entries)) for a in ("x", "y")]
+    rater = rk.Rater(plans, [rk.Meter("ips", "ip", rk.Max())], start="2026-03-02T00:00:00Z")
+    rater.feed([rk.Sample("y", "r", "ips", "2026-03-03T00:00:00Z", 4, kind="gauge")])
+    assert rater.statement("2026-03-09T00:00:00Z").total() == 4

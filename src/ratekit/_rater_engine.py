@@ -86,8 +86,10 @@ class Engine:
             raise RatekitTypeError(
                 "Rater needs a Plan or at least one Assignment; it has no plan to rate with."
             )
-        cycles = {repr(plan.cycle) for plan in known}
-        if len(cycles) > 1:
+        # One cycle as rating tells cycles apart (`ratekit._cuts`): by equality, not repr.
+        others = [plan.cycle for plan in known if plan.cycle != known[0].cycle]
+        if others:
+            cycles = {repr(cycle) for cycle in (known[0].cycle, *others)}
             raise BadCalendarError(
                 f"Rater plans bill on different cycles ({', '.join(sorted(cycles))}); a rater "
                 "closes one cycle at a time: give its plans one cycle, or use one rater per cycle."
