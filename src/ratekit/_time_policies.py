@@ -23,6 +23,7 @@ from ._paths import MISSING, checked_path, lookup
 from ._policy_doors import Condition, Description, _description
 from ._shown import show
 from .errors import BadRecordError, RatekitTypeError, UnitError
+from .selectors import _same
 from .units import Unit
 
 # -- conditions and levels -------------------------------------------------------------------
@@ -66,13 +67,9 @@ class _Matches:
         self.expected = expected
 
     def __call__(self, description: Description) -> bool:
-        # Equal, and a flag only to a flag, as a price's selector reads the same mapping:
-        # Python counts True == 1, a condition does not (nested values already do not).
-        for key, value in self.expected:
-            found = lookup(description, key)
-            if not (found == value and (type(found) is bool) == (type(value) is bool)):
-                return False
-        return True
+        # Equal, and a flag only to a flag: a price's selector's own rule (`_same`), as it
+        # reads the same mapping (Python counts True == 1, a condition does not).
+        return all(_same(lookup(description, key), value) for key, value in self.expected)
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_Matches, (self.expected,))
