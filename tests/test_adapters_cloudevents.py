@@ -139,8 +139,8 @@ def test_errors_name_the_position_and_the_field() -> None:
     with pytest.raises(rk.BadRecordError) as error:
         cloudevents.usage_events(broken, SPEC)
     assert str(error.value) == (
-        "CloudEvent [3].data.model must be a non-empty string or a whole number "
-        "(from -2**63 to 2**63 - 1), not 7.5."
+        "CloudEvent [3].data.model must be a non-empty string or an integer (a JSON number "
+        "without a fraction or exponent, from -2**63 to 2**63 - 1), not 7.5."
     )
 
 

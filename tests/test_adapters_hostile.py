@@ -73,8 +73,9 @@ def test_a_deep_value_where_a_name_is_expected_is_shown_shortened() -> None:
     with pytest.raises(rk.BadRecordError) as caught:
         cloudevents.usage_events([event], SPEC)
     assert str(caught.value) == (
-        "CloudEvent [0].data.r must be a non-empty string or a whole number (from -2**63 to "
-        "2**63 - 1), not {'a': {'a': {'a': {'a': {...}}}}}."
+        "CloudEvent [0].data.r must be a non-empty string or an integer (a JSON number "
+        "without a fraction or exponent, from -2**63 to 2**63 - 1), not "
+        "{'a': {'a': {'a': {'a': {...}}}}}."
     )
 
 

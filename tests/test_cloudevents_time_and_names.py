@@ -129,8 +129,8 @@ def test_what_is_no_name_is_refused_saying_what_is(value: object) -> None:
     with pytest.raises(rk.BadRecordError) as caught:
         cloudevents.usage_events([event("2026-03-02T08:00:00Z", customerid=value)], spec)
     assert str(caught.value).startswith(
-        "CloudEvent [0].customerid must be a non-empty string or a whole number "
-        "(from -2**63 to 2**63 - 1), not "
+        "CloudEvent [0].customerid must be a non-empty string or an integer (a JSON number "
+        "without a fraction or exponent, from -2**63 to 2**63 - 1), not "
     )
 
 

@@ -265,8 +265,8 @@ def _name(item: Mapping[str, object], reference: str, position: r.Position) -> s
     if type(value) is int and -_WHOLE <= value < _WHOLE:
         return str(value)
     raise BadRecordError(
-        f"{_WHAT} {where} must be a non-empty string or a whole number (from -2**63 to "
-        f"2**63 - 1), not {r.show(value)}."
+        f"{_WHAT} {where} must be a non-empty string or an integer (a JSON number without "
+        f"a fraction or exponent, from -2**63 to 2**63 - 1), not {r.show(value)}."
     )
 
 
