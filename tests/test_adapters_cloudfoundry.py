@@ -588,3 +588,14 @@ def test_a_per_app_price_bills_a_v2_and_a_v3_worker_alike() -> None:
         assert [(line.entry, line.quantity, line.amount) for line in invoice.lines] == [
             ("deal", Decimal(5), Decimal("0.05"))
         ], shape
+
+
+def test_previous_none_is_a_first_poll() -> None:
+    # A poller's first call has read nothing: previous=None reads as previous=(), for
+    # app and service events alike (it was refused as 'a list of Event').
+    page = load("app_usage_events_v3.json")
+    assert cf.app_usage_events(page, previous=None) == cf.app_usage_events(page)
+    services = load("service_usage_events_v3.json")
+    assert cf.service_usage_events(services, previous=None) == cf.service_usage_events(services)
+    with pytest.raises(rk.RatekitTypeError, match="previous must be the events read before"):
+        cf.app_usage_events(page, previous=0)  # type: ignore[arg-type]

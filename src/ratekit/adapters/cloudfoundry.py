@@ -192,6 +192,8 @@ class _Order:
     def __init__(self, previous: object) -> None:
         self.last: dict[str, int] = {}
         self.seen: dict[str, int] = {}
+        if previous is None:  # nothing read before, as a first poll has it
+            previous = ()
         if isinstance(previous, Event):
             previous = [previous]
         if not isinstance(previous, Iterable) or isinstance(previous, str | bytes | Mapping):
@@ -384,7 +386,7 @@ def app_usage_events(
     feed: object,
     *,
     account: AccountField = "org",
-    previous: Iterable[Event] = (),
+    previous: Iterable[Event] | None = (),
     staging: bool = False,
 ) -> list[Event]:
     """Cloud Foundry app usage events (v2 or v3 shape) as events, in the feed's order.
@@ -392,7 +394,7 @@ def app_usage_events(
     ``feed`` is one page (``{"resources": [...]}``), a list of pages, or a list of
     events; the two shapes may be mixed. ``account`` chooses who pays: ``"org"`` or
     ``"space"``. ``previous`` are the events read before, by earlier calls: their ``seq``
-    is kept and continued. ``BUILDPACK_SET`` events are skipped, and so are
+    is kept and continued (``None`` or nothing: none were read). ``BUILDPACK_SET`` events are skipped, and so are
     ``STAGING_STARTED``/``STAGING_STOPPED`` unless ``staging`` is true: then each staging
     is a resource of its own (``"<app guid>/staging"``, ``process_type`` ``"staging"``,
     its staging memory x 1 instance). See `ratekit.adapters.cloudfoundry`
@@ -491,7 +493,7 @@ def _service_event(
 
 
 def service_usage_events(
-    feed: object, *, account: AccountField = "org", previous: Iterable[Event] = ()
+    feed: object, *, account: AccountField = "org", previous: Iterable[Event] | None = ()
 ) -> list[Event]:
     """Cloud Foundry service usage events (v2 or v3 shape) as events, in the feed's order.
 
