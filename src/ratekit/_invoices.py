@@ -21,7 +21,7 @@ from ._instants import format_us
 from .credits import CreditLine
 from .prices import TierLine
 from .rating import _KIND_ORDER, Charge
-from .render import invoice_text, priced_apart, shown
+from .render import invoice_text, priced_apart, shown, visible
 from .render_html import invoice_html
 from .spans import Span
 
@@ -142,7 +142,7 @@ class InvoiceLine:
 
     def __repr__(self) -> str:
         return (
-            f"InvoiceLine({self.label!r}, {shown(self.quantity)} {self.unit}, "
+            f"InvoiceLine({self.label!r}, {shown(self.quantity)} {visible(self.unit)}, "
             f"precise={self.precise}, amount={self.amount})"
         )
 

@@ -42,6 +42,7 @@ from .errors import BadPriceError, RatekitError, RatekitTypeError
 from .pricebook import _MODES
 from .prices import PriceModel
 from .records import Anomaly
+from .render import visible
 from .render_html import rating_html
 from .sharing import Share, read_shares
 from .spans import Span
@@ -195,7 +196,7 @@ class Charge:
         return (
             f"Charge({self.account!r}, {self.meter!r}, {self.resource!r}, "
             f"{format_us(self.span.start_us)!r}..{format_us(self.span.end_us)!r}, "
-            f"{self.quantity} {self.unit}, {self.amount} {self.currency}, entry={self.entry!r}"
+            f"{self.quantity} {visible(self.unit)}, {self.amount} {self.currency}, entry={self.entry!r}"
             + (f", kind={self.kind!r}" if self.kind != "usage" else "")
             + (f", free={self.free}" if self.free else "")
             + ")"

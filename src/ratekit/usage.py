@@ -38,6 +38,7 @@ from .policies import Meter
 from .records import (
     Anomaly,
 )
+from .render import visible
 from .render_html import usage_html
 from .spans import Span
 from .units import Unit
@@ -103,7 +104,7 @@ class UsageRow:
         return (
             f"UsageRow({self.account!r}, {self.meter!r}, {self.resource!r}, "
             f"{format_us(self.span.start_us)!r}..{format_us(self.span.end_us)!r}, "
-            f"{self.quantity} {self.unit}, {self.description!r}, record_ids={self.record_ids!r})"
+            f"{self.quantity} {visible(self.unit)}, {self.description!r}, record_ids={self.record_ids!r})"
         )
 
 
