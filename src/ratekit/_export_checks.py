@@ -150,6 +150,15 @@ def _check_invoice(invoice: Invoice, path: str) -> None:
                     f"{show(invoice.currency)}; an invoice never adds amounts of two currencies.",
                 )
     paid = [-credit.applied for credit in invoice.credits]
+    if invoice.total < 0 and any(credit.applied > 0 for credit in invoice.credits):
+        # Credits pay at most what is due: they never take a total below zero, and pay
+        # nothing of a subtotal that is zero or less (a correction is the account's).
+        raise fail(
+            where(path, "credits"),
+            f"the credits pay {exact_sum([c.applied for c in invoice.credits])} of a subtotal of "
+            f"{invoice.subtotal}, leaving a total of {invoice.total}; a credit pays at most "
+            "what is still due, so credits never take a total below zero.",
+        )
     for key, total, parts, what in (
         ("subtotal", invoice.subtotal, [line.amount for line in invoice.lines], "lines"),
         ("total", invoice.total, [invoice.subtotal, *paid], "lines less its credits"),
