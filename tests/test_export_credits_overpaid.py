@@ -59,3 +59,14 @@ def test_credits_paying_a_correction_are_refused() -> None:
     row["total"] = "-12.00"
     with pytest.raises(rk.BadDataError, match=r"^credits: "):
         rk.from_row(rk.Invoice, row)
+
+
+def test_two_lines_of_one_credit_are_refused() -> None:
+    # bill refuses two credits of an account with one id; credits_left reads one balance
+    # per (account, id). Edited: the credit's line twice, 36.00 - 5.00 - 5.00 = 26.00.
+    row = _row("33")
+    line = {"credit": "c", "available": "5.00", "applied": "5.00", "left": "0.00", "expires": None}
+    row["credits"] = [line, dict(line)]
+    row["total"] = "26.00"
+    with pytest.raises(rk.BadDataError, match=r"^credits\[1\]\.credit: credit 'c' has two lines"):
+        rk.from_row(rk.Invoice, row)

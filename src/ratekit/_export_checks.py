@@ -149,6 +149,15 @@ def _check_invoice(invoice: Invoice, path: str) -> None:
                     f"{show(charge.currency)} is not the invoice's currency "
                     f"{show(invoice.currency)}; an invoice never adds amounts of two currencies.",
                 )
+    seen: set[str] = set()
+    for index, credit in enumerate(invoice.credits):
+        if credit.credit in seen:
+            raise fail(
+                f"{where(path, 'credits')}[{index}].credit",
+                f"credit {show(credit.credit)} has two lines on this invoice; an account's "
+                "credits have one id each, and an invoice one line per credit.",
+            )
+        seen.add(credit.credit)
     paid = [-credit.applied for credit in invoice.credits]
     if invoice.total < 0 and any(credit.applied > 0 for credit in invoice.credits):
         # Credits pay at most what is due: they never take a total below zero, and pay
