@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing
 
 from .render import ROWS_SHOWN, period, plain
-from .render_html import escape
+from .render_html import count_of, escape
 
 if typing.TYPE_CHECKING:
     from .compare import Comparison, ComparisonRow
@@ -38,8 +38,8 @@ def comparison_html(comparison: Comparison) -> str:
         grouped.setdefault((row.account, row.cycle.start_us), []).append(row)
     for shown_rows, ((account, _), rows) in enumerate(grouped.items()):
         if shown_rows == ROWS_SHOWN:
-            left = len(grouped) - ROWS_SHOWN
-            more = f"… and {left} more {'row' if left == 1 else 'rows'} (in the totals below)"
+            left = count_of(len(grouped) - ROWS_SHOWN, "more row", "more rows")
+            more = f"… and {left} (in the totals below)"
             columns = len(comparison.candidates) + 2  # the account, the cycle, the candidates
             body.append(f"<tr><td colspan='{columns}'>{more}</td></tr>")
             break

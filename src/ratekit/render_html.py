@@ -46,7 +46,7 @@ if typing.TYPE_CHECKING:
     from .rating import Charge, Rating
     from .usage import Usage
 
-__all__ = ["escape", "invoice_html", "rating_html", "usage_html"]
+__all__ = ["count_of", "escape", "invoice_html", "rating_html", "usage_html"]
 
 
 _STYLE: Final = (
@@ -166,7 +166,7 @@ def invoice_html(invoice: Invoice) -> str:
             count = len(notes)
         if count > room:
             notes = notes[:room]
-            left = _count(count - room, "more row", "more rows")
+            left = count_of(count - room, "more row", "more rows")
             notes.append(_row([_e(f"… and {left} of this line"), "", "", ""], css="note"))
         body.extend(notes)
         room -= len(notes)
@@ -193,17 +193,17 @@ def invoice_html(invoice: Invoice) -> str:
 def _more_lines(lines: Sequence[InvoiceLine]) -> str:
     """The row that stands for the lines an invoice's table leaves out, with their sum."""
     amount = exact_sum(line.amount for line in lines)  # a part of the subtotal: as exact
-    label = f"… and {_count(len(lines), 'more line', 'more lines')}"
+    label = f"… and {count_of(len(lines), 'more line', 'more lines')}"
     return _row([_e(label), "", "", _e(plain(amount))], css="note")
 
 
 def _more(count: int) -> str:
     if count <= ROWS_SHOWN:
         return ""
-    return f"<p>… and {_count(count - ROWS_SHOWN, 'more row', 'more rows')}.</p>"
+    return f"<p>… and {count_of(count - ROWS_SHOWN, 'more row', 'more rows')}.</p>"
 
 
-def _count(count: int, one: str, many: str) -> str:
+def count_of(count: int, one: str, many: str) -> str:
     """``1 charge``, ``2 charges``, ``0 charges``: a count with its noun in agreement."""
     return f"{count} {one if count == 1 else many}"
 
@@ -258,8 +258,8 @@ def rating_html(rating: Rating) -> str:
             )
     return _listing(
         "ratekit-rating",
-        f"Rating <span>{_count(len(rating.charges), 'charge', 'charges')}, "
-        f"{_count(len(rating.anomalies), 'anomaly', 'anomalies')}</span>",
+        f"Rating <span>{count_of(len(rating.charges), 'charge', 'charges')}, "
+        f"{count_of(len(rating.anomalies), 'anomaly', 'anomalies')}</span>",
         (
             "account",
             "kind",
@@ -306,8 +306,8 @@ def usage_html(usage: Usage) -> str:
         )
     return _listing(
         "ratekit-usage",
-        f"Usage <span>{_count(len(usage.rows), 'row', 'rows')}, "
-        f"{_count(len(usage.anomalies), 'anomaly', 'anomalies')}</span>",
+        f"Usage <span>{count_of(len(usage.rows), 'row', 'rows')}, "
+        f"{count_of(len(usage.anomalies), 'anomaly', 'anomalies')}</span>",
         ("account", "meter", "resource", "span", "description", "quantity"),
         rows,
         count=len(usage.rows),
