@@ -118,34 +118,20 @@ def test_an_accounts_own_assignments_and_price_change_still_cut_its_rows() -> No
     ]
 
 
-def test_another_accounts_cycle_does_not_cut_an_accounts_rows() -> None:
-    # a (monthly, the first plan: metering's cycle) runs 2 March to 1 April: 30 days *
-    # 24 h = 720 h * 0.01 = 7.20, one charge; b (weekly, Monday cycles) is cut at its own
-    # weeks: [2, 9), [9, 16), [16, 23), [23, 30) 168 h * 0.01 = 1.68 each, [30, 1 April)
-    # 48 h = 0.48.
+@pytest.mark.parametrize("weekly_first", [False, True])
+def test_an_account_is_metered_by_its_own_plans_cycle_in_any_order(weekly_first: bool) -> None:
+    # a (monthly) runs 2 March to 1 April: 30 days * 24 h = 720 h * 0.01 = 7.20, one
+    # charge of March; b (weekly, Monday cycles) is cut at its own weeks: [2, 9), [9, 16),
+    # [16, 23), [23, 30) 168 h * 0.01 = 1.68 each, [30, 1 April) 48 h = 0.48. Whichever
+    # plan comes first: with b's first, a's rows were cut at b's weeks (1.68 four times
+    # and 0.48), metering's cycle being the first plan's.
     records = [
         rk.Event("a", "vm", "2026-03-02T00:00:00Z", kind="start"),
         rk.Event("b", "vm", "2026-03-02T00:00:00Z", kind="start"),
     ]
     plans = [rk.Assignment("a", _monthly()), rk.Assignment("b", _weekly())]
-    rating = rk.rate(records, plans, span=MARCH, meters=METERS)
-    assert _spans(rating, "a") == [
-        ("2026-03-02 00:00:00+00:00", "2026-04-01 00:00:00+00:00", Decimal("7.20"))
-    ]
-    assert [amount for _, _, amount in _spans(rating, "b")] == [Decimal("1.68")] * 4 + [
-        Decimal("0.48")
-    ]
-
-
-def test_each_account_is_metered_by_its_own_plans_cycle() -> None:
-    # With b's weekly plan first, a's (monthly) rows are still one piece of its own month:
-    # 720 h * 0.01 = 7.20 in one charge (they were cut at b's weeks, the first plan's:
-    # 1.68 four times and 0.48).
-    records = [
-        rk.Event("a", "vm", "2026-03-02T00:00:00Z", kind="start"),
-        rk.Event("b", "vm", "2026-03-02T00:00:00Z", kind="start"),
-    ]
-    plans = [rk.Assignment("b", _weekly()), rk.Assignment("a", _monthly())]
+    if weekly_first:
+        plans.reverse()
     rating = rk.rate(records, plans, span=MARCH, meters=METERS)
     assert _spans(rating, "a") == [
         ("2026-03-02 00:00:00+00:00", "2026-04-01 00:00:00+00:00", Decimal("7.20"))
