@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._nova import notification
 
 import ratekit as rk
 from _budget import LAWS
@@ -234,19 +235,7 @@ def test_any_order_of_the_feed_gives_the_same_records_and_descriptions(
 
 
 def _nova(event_type: str, message_id: str, at: str, state: str) -> dict[str, object]:
-    return {
-        "event_type": f"compute.instance.{event_type}",
-        "message_id": message_id,
-        "timestamp": at,
-        "payload": {
-            "tenant_id": "p-1",
-            "instance_id": "vm-1",
-            "instance_type": "m1.small",
-            "vcpus": 1,
-            "memory_mb": 2048,
-            "state": state,
-        },
-    }
+    return notification(event_type, message_id, at, state=state)
 
 
 _BOTH_PLAN = rk.Plan(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from tests._nova import notification
 
 import ratekit as rk
 from ratekit.adapters import borel, ceilometer, cloudevents, cloudfoundry, exoscale
@@ -106,13 +107,7 @@ def test_an_integer_too_long_to_print_is_named_by_its_type() -> None:
 
 
 def _created(**payload: object) -> dict[str, object]:
-    sizes = {"instance_type": "m1.small", "vcpus": 2, "memory_mb": 2048, "state": "active"}
-    return {
-        "event_type": "compute.instance.create.end",
-        "message_id": "n1",
-        "timestamp": "2026-03-02T08:00:00Z",
-        "payload": {"tenant_id": "p-1", "instance_id": "vm-1", **sizes, **payload},
-    }
+    return notification(**{"vcpus": 2, "state": "active", **payload})
 
 
 @pytest.mark.parametrize(
@@ -411,22 +406,17 @@ def test_nova_lifecycle_notifications_follow_the_payloads_state() -> None:
     # by default. Active 08:00-09:00, shelved from 09:00 (offloaded at 10:00), active again
     # from the unshelve at 12:00 to the delete at 13:00 (a reboot at 12:30 changes nothing):
     # 1 h + 1 h = 2 instance-hours.
-    def notification(event_type: str, message_id: str, at: str, state: str) -> dict[str, object]:
-        return {
-            **_created(state=state),
-            "event_type": f"compute.instance.{event_type}",
-            "message_id": message_id,
-            "timestamp": at,
-        }
+    def step(event_type: str, message_id: str, at: str, state: str) -> dict[str, object]:
+        return notification(event_type, message_id, at, vcpus=2, state=state)
 
     feed = [
-        notification("create.end", "n1", "2026-03-02T08:00:00Z", "active"),
-        notification("shelve.end", "n2", "2026-03-02T09:00:00Z", "shelved"),
-        notification("snapshot.end", "n3", "2026-03-02T09:30:00Z", "shelved"),
-        notification("shelve_offload.end", "n4", "2026-03-02T10:00:00Z", "shelved_offloaded"),
-        notification("unshelve.end", "n5", "2026-03-02T12:00:00Z", "active"),
-        notification("reboot.end", "n6", "2026-03-02T12:30:00Z", "active"),
-        notification("delete.end", "n7", "2026-03-02T13:00:00Z", "deleted"),
+        step("create.end", "n1", "2026-03-02T08:00:00Z", "active"),
+        step("shelve.end", "n2", "2026-03-02T09:00:00Z", "shelved"),
+        step("snapshot.end", "n3", "2026-03-02T09:30:00Z", "shelved"),
+        step("shelve_offload.end", "n4", "2026-03-02T10:00:00Z", "shelved_offloaded"),
+        step("unshelve.end", "n5", "2026-03-02T12:00:00Z", "active"),
+        step("reboot.end", "n6", "2026-03-02T12:30:00Z", "active"),
+        step("delete.end", "n7", "2026-03-02T13:00:00Z", "deleted"),
     ]
     events = ceilometer.instance_notifications(feed)
     assert [event.kind for event in events] == [

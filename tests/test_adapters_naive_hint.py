@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests._nova import notification
 
 import ratekit as rk
 from ratekit.adapters import ceilometer, exoscale
@@ -21,19 +22,7 @@ SAMPLE = {
 
 
 def test_nova_and_ceilometer_say_how_to_read_their_naive_utc_timestamps() -> None:
-    created = {
-        "event_type": "compute.instance.create.end",
-        "message_id": "n1",
-        "timestamp": "2026-03-02 08:00:00.000000",
-        "payload": {
-            "tenant_id": "p-1",
-            "instance_id": "vm-1",
-            "instance_type": "m1.small",
-            "vcpus": 1,
-            "memory_mb": 2048,
-            "state": "active",
-        },
-    }
+    created = notification(timestamp="2026-03-02 08:00:00.000000", state="active")
     with pytest.raises(rk.BadRecordError) as caught:
         ceilometer.instance_notifications([created])
     assert str(caught.value).startswith(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from tests._nova import notification
 
 import ratekit as rk
 from ratekit.adapters import ceilometer
@@ -27,20 +28,16 @@ READY = [
 def nova(
     event_type: str, message_id: str, at: str, flavor: str, vcpus: int, *, state: str
 ) -> dict[str, object]:
-    return {
-        "event_type": f"compute.instance.{event_type}",
-        "message_id": message_id,
-        "timestamp": at,
-        "payload": {
-            "tenant_id": "p-1",
-            "instance_id": "vm-1",
-            "instance_type": flavor,
-            "vcpus": vcpus,
-            "memory_mb": 2048 * vcpus,
-            "root_gb": 20 * vcpus,
-            "state": state,
-        },
-    }
+    return notification(
+        event_type,
+        message_id,
+        at,
+        instance_type=flavor,
+        vcpus=vcpus,
+        memory_mb=2048 * vcpus,
+        root_gb=20 * vcpus,
+        state=state,
+    )
 
 
 def totals(feed: list[dict[str, object]]) -> dict[str, Decimal]:

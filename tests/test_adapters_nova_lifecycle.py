@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from tests._nova import notification
 
 import ratekit as rk
 from ratekit.adapters import ceilometer
@@ -14,20 +15,10 @@ MONTHLY = rk.cycles.monthly(tz="UTC")
 
 
 def nova(event_type: str, index: int, hour: int, state: str) -> dict[str, object]:
+    at = f"2026-03-02 {hour:02d}:00:00.000000"
     return {
-        "event_type": f"compute.instance.{event_type}",
-        "message_id": f"n{index}",
-        "timestamp": f"2026-03-02 {hour:02d}:00:00.000000",
+        **notification(event_type, f"n{index}", at, root_gb=20, state=state),
         "publisher_id": "compute.host-1",
-        "payload": {
-            "tenant_id": "p-1",
-            "instance_id": "vm-1",
-            "instance_type": "m1.small",
-            "vcpus": 1,
-            "memory_mb": 2048,
-            "root_gb": 20,
-            "state": state,
-        },
     }
 
 
@@ -109,8 +100,8 @@ def test_notifications_at_one_instant_apply_in_novas_order(ids: tuple[str, str, 
     during = nova("update", 1, 10, "active")
     after = nova("update", 2, 10, "stopped")
     ended = nova("power_off.end", 3, 10, "stopped")
-    for notification, message_id in zip((during, after, ended), ids, strict=True):
-        notification["timestamp"], notification["message_id"] = at, message_id
+    for step, message_id in zip((during, after, ended), ids, strict=True):
+        step["timestamp"], step["message_id"] = at, message_id
     feed = [nova("create.end", 0, 8, "active"), during, after, ended]
     feed.append(nova("delete.end", 4, 20, "deleted"))
     events = ceilometer.instance_notifications(feed, naive_utc=True)

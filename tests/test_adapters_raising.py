@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NoReturn
 
 import pytest
+from tests._nova import notification
 
 import ratekit as rk
 from ratekit.adapters import borel, ceilometer, cloudevents, cloudfoundry, exoscale
@@ -129,18 +130,7 @@ CEILOMETER = {
     "timestamp": "2026-03-02T08:00:00Z",
     "resource_metadata": {"flavor": {"name": "m1.small"}, "state": "running"},
 }
-NOVA = {
-    "event_type": "compute.instance.create.end",
-    "message_id": "n-1",
-    "timestamp": "2026-03-02T08:00:00Z",
-    "payload": {
-        "tenant_id": "p-1",
-        "instance_id": "vm-1",
-        "instance_type": "m1.small",
-        "vcpus": 1,
-        "memory_mb": 2048,
-    },
-}
+NOVA = notification(message_id="n-1")
 
 #: Each feed: how it is read, what its records are called, a good record, and the field
 #: of that record that holds a nested object read as a mapping (None where none is).

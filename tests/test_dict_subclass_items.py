@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests._nova import notification
 
 import ratekit as rk
 from ratekit.adapters import ceilometer, cloudevents
@@ -23,22 +24,11 @@ def test_an_event_attribute_refuses_it_naming_the_attribute() -> None:
 
 
 def test_an_adapter_refuses_it_naming_the_position() -> None:
-    notification = {
-        "event_type": "compute.instance.create.end",
-        "message_id": "n1",
-        "timestamp": "2026-03-02 08:00:00",
-        "payload": {
-            "tenant_id": "p-1",
-            "instance_id": "vm-1",
-            "instance_type": "m1.small",
-            "vcpus": 1,
-            "memory_mb": 2048,
-            "state": "active",
-            "image_meta": Broken(base_image_ref="img-9"),
-        },
-    }
+    broken = notification(
+        timestamp="2026-03-02 08:00:00", state="active", image_meta=Broken(base_image_ref="img-9")
+    )
     with pytest.raises(rk.RatekitError, match=r"^\[0\]: event 'n1' attribute 'image_meta'"):
-        ceilometer.instance_notifications([notification], naive_utc=True)
+        ceilometer.instance_notifications([broken], naive_utc=True)
 
 
 def test_a_spec_refuses_it_naming_the_field() -> None:

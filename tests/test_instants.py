@@ -8,6 +8,7 @@ import zoneinfo
 import pendulum
 import pytest
 from hypothesis import given
+from tests._nova import notification
 
 import ratekit as rk
 from ratekit import strategies as rks
@@ -239,18 +240,7 @@ def test_a_naive_utc_adapter_timestamp_finer_than_a_microsecond_is_refused() -> 
     from ratekit.adapters import ceilometer
 
     def created(timestamp: str) -> dict[str, object]:
-        return {
-            "event_type": "compute.instance.create.end",
-            "message_id": "n-1",
-            "timestamp": timestamp,
-            "payload": {
-                "tenant_id": "p-1",
-                "instance_id": "vm-1",
-                "instance_type": "m1.small",
-                "vcpus": 1,
-                "memory_mb": 2048,
-            },
-        }
+        return notification(message_id="n-1", timestamp=timestamp)
 
     (event,) = ceilometer.instance_notifications(
         [created("2026-03-02 08:00:00.0000010")], naive_utc=True
