@@ -12,7 +12,8 @@ so rating accounts together or apart (`ratekit.scaleout`) gives the same rows, a
 thousand accounts that signed up at a thousand instants do not cut each other's rows a
 thousand times.
 
-Private to rating and the rater (they hand `by_account()` to `ratekit.metering`).
+Private to rating and the rater (they hand `by_account()` to `ratekit.metering`), and
+to metering, which reads the cuts a caller gives `meter()` with `read_given()`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,23 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Iterable, Mapping
 
+from ._caller_objects import read_once
+from ._instants import MAX_US, MIN_US, check_us
+from ._window import MAX_PIECES
+from .errors import BadSpanError, RatekitTypeError
+
 if typing.TYPE_CHECKING:
     from ._window import CycleLike
     from .pricebook import Plan
 
-__all__ = ["AccountCuts", "AccountCycles", "account_cycles", "by_account", "metering_cycle"]
+__all__ = [
+    "AccountCuts",
+    "AccountCycles",
+    "account_cycles",
+    "by_account",
+    "metering_cycle",
+    "read_given",
+]
 
 # Per account: per meter name, the ascending instants (epoch microseconds) inside the span.
 AccountCuts = Callable[[str], Mapping[str, list[int]]]
@@ -155,3 +168,50 @@ def by_account(
         return found
 
     return cuts
+
+
+def read_given(
+    cuts: Mapping[str, object] | None, meters: Mapping[str, object]
+) -> dict[str, list[object]]:
+    """The cuts a caller gives `ratekit.meter` (``cuts=``), checked and read once, per meter.
+
+    Each names one of ``meters`` and holds at most `MAX_PIECES` instants in epoch
+    microseconds (ints within ratekit's range): more would cut a resource's usage past
+    the pieces one call makes, or never end. Raises `RatekitTypeError` naming the meter
+    and the value, `BadSpanError` for too many. O(n) for n instants.
+    """
+    read: dict[str, list[object]] = {}
+    for name in cuts or {}:
+        if name not in meters:
+            raise RatekitTypeError(
+                f"cuts name meter {name!r}, which is not among the meters given."
+            )
+        given = typing.cast("Mapping[str, object]", cuts)[name]
+        if not isinstance(given, Iterable):
+            raise RatekitTypeError(
+                f"cuts[{name!r}] must be an iterable of instants in epoch microseconds, "
+                f"not {given!r}."
+            )
+        # Read once (Usage.cuts keeps them), at most one more than the pieces one call
+        # makes: more would cut a resource's usage past them, or never end.
+        read[name] = read_once(
+            given,
+            f"cuts[{name!r}]",
+            type(given).__name__,
+            "a list of instants in epoch microseconds",
+            limit=MAX_PIECES + 1,
+        )
+        if len(read[name]) > MAX_PIECES:
+            raise BadSpanError(
+                f"cuts[{name!r}] holds more than {MAX_PIECES:,} instants: metering would "
+                f"cut one resource's usage into more than the {MAX_PIECES:,} pieces one "
+                "call makes; give the cuts inside the span only, or meter a shorter span."
+            )
+        for cut in read[name]:
+            if isinstance(cut, bool) or not isinstance(cut, int):
+                raise RatekitTypeError(
+                    f"cuts[{name!r}] must hold instants in epoch microseconds (int), not {cut!r}."
+                )
+            if not MIN_US <= cut <= MAX_US:
+                check_us(cut, f"cuts[{name!r}] instant")
+    return read

@@ -64,15 +64,16 @@ from . import _normalize as _n
 from . import _timelines as _t
 from . import _values as _v
 from ._caller_objects import read_once
+from ._cuts import read_given
 from ._decimals import in_context
-from ._instants import MAX_US, MIN_US, check_us, to_us
+from ._instants import to_us
 from ._metering_cycle import checked as _checked_cycle
 from ._policy_results import failed as _policy_failed
 from ._resource_state import Pending
 from ._shown import show
 from ._text import plain_choice
-from ._window import _SPAN_KEY, MAX_PIECES, CycleLike, _Window
-from .errors import BadSpanError, RatekitError, RatekitTypeError
+from ._window import _SPAN_KEY, CycleLike, _Window
+from .errors import RatekitError, RatekitTypeError
 from .policies import DeltaPolicy, Meter, Report, SamplePolicy, meters_of
 from .records import (
     AnomalyKind,
@@ -283,41 +284,7 @@ class _Engine:
         cycle = _checked_cycle(cycle)
         self.window = _Window(span.start_us, max(end, span.start_us), cycle, span)
         self.records = records
-        self.cuts: dict[str, list[object]] = {}
-        for name in cuts or {}:
-            if name not in self.meters:
-                raise RatekitTypeError(
-                    f"cuts name meter {name!r}, which is not among the meters given."
-                )
-            given = typing.cast("Mapping[str, object]", cuts)[name]
-            if not isinstance(given, Iterable):
-                raise RatekitTypeError(
-                    f"cuts[{name!r}] must be an iterable of instants in epoch microseconds, "
-                    f"not {given!r}."
-                )
-            # Read once (Usage.cuts keeps them), at most one more than the pieces one call
-            # makes: more would cut a resource's usage past them, or never end.
-            self.cuts[name] = read_once(
-                given,
-                f"cuts[{name!r}]",
-                type(given).__name__,
-                "a list of instants in epoch microseconds",
-                limit=MAX_PIECES + 1,
-            )
-            if len(self.cuts[name]) > MAX_PIECES:
-                raise BadSpanError(
-                    f"cuts[{name!r}] holds more than {MAX_PIECES:,} instants: metering would "
-                    f"cut one resource's usage into more than the {MAX_PIECES:,} pieces one "
-                    "call makes; give the cuts inside the span only, or meter a shorter span."
-                )
-            for cut in self.cuts[name]:
-                if isinstance(cut, bool) or not isinstance(cut, int):
-                    raise RatekitTypeError(
-                        f"cuts[{name!r}] must hold instants in epoch microseconds (int), "
-                        f"not {cut!r}."
-                    )
-                if not MIN_US <= cut <= MAX_US:
-                    check_us(cut, f"cuts[{name!r}] instant")
+        self.cuts = read_given(cuts, self.meters)
         self.cycle = cycle
         self.state, self.through = _carry.carried(state, span)
         self.late_before: int | None = None  # the current resource's late limit, if any
