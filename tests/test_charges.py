@@ -17,6 +17,7 @@ OUTSIDE = (
     "lies outside the numbers ratekit represents exactly: give at most 60 significant digits "
     "and, unless zero, a magnitude from 1E-30 up to but excluding 1E+30."
 )
+OUTSIDE_USAGE = OUTSIDE.replace("1E+30.", "1E+60.")
 
 
 def _charge(**changes: object) -> rk.Charge:
@@ -47,7 +48,9 @@ def _back(value: object) -> object:
     [
         # was: accepted (up to 300 digits, 1E±100) and billed, then from_row refused its row
         ({"amount": "5e40", "unit_price": "5e40"}, f"Charge amount Decimal('5E+40') {OUTSIDE}"),
-        ({"quantity": "1e-35"}, f"Charge quantity Decimal('1E-35') {OUTSIDE}"),
+        # a quantity of usage reaches up to 1E+60 (what metering makes), not below 1E-30
+        ({"quantity": "1e-35"}, f"Charge quantity Decimal('1E-35') {OUTSIDE_USAGE}"),
+        ({"quantity": "1e60"}, f"Charge quantity Decimal('1E+60') {OUTSIDE_USAGE}"),
         ({"quantum": "1e-40"}, f"Charge quantum Decimal('1E-40') {OUTSIDE}"),
         ({"free": 10**30}, f"Charge free Decimal('{10**30}') {OUTSIDE}"),
         ({"unit_price": "1e30"}, f"Charge unit_price Decimal('1E+30') {OUTSIDE}"),

@@ -208,7 +208,7 @@ def test_hostile_description_values_name_the_key():
     assert str(caught.value) == (
         "quantity: '1e999999999' lies outside the numbers ratekit represents exactly: give at "
         "most 60 significant digits and, unless zero, a magnitude from 1E-30 up to but "
-        "excluding 1E+30."
+        "excluding 1E+60."
     )
 
 

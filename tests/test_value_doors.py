@@ -87,7 +87,7 @@ VALUES: list[tuple[str, Callable[[], object], type[rk.RatekitError], str]] = [
         (
             "Charge quantity Decimal('1E+999999') lies outside the numbers ratekit represents "
             "exactly: give at most 60 significant digits and, unless zero, a magnitude from "
-            "1E-30 up to but excluding 1E+30."
+            "1E-30 up to but excluding 1E+60."
         ),
     ),
     (

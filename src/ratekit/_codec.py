@@ -20,7 +20,15 @@ from typing import Any
 import attrs
 
 from . import _shown
-from ._decimals import MAX_ADJUSTED, MAX_DIGITS, MIN_ADJUSTED, RANGE_TEXT, to_decimal
+from ._decimals import (
+    MAX_ADJUSTED,
+    MAX_DIGITS,
+    MIN_ADJUSTED,
+    RANGE_TEXT,
+    USAGE_RANGE_TEXT,
+    to_decimal,
+    to_quantity,
+)
 from ._descriptions import MAX_DEPTH as DESCRIPTION_DEPTH
 from .errors import BadDataError, BadQuantityError, RatekitError, RatekitTypeError
 
@@ -71,14 +79,16 @@ def items_of(values: object, item: type, what: str, takes: str) -> list[Any]:
     return out
 
 
-def bounded_decimal(data: object, path: str) -> Decimal:
+def bounded_decimal(data: object, path: str, *, usage: bool = False) -> Decimal:
     """``data`` (a string, int, float or Decimal) as an exact Decimal that ratekit can compute with.
 
     Refuses (with a [`BadDataError`][ratekit.BadDataError] naming ``path``) what is not a finite
     decimal number written plainly, and what `to_decimal` (ratekit's one door for numbers)
     refuses: more than 60 significant digits or, unless zero, a magnitude outside
     1E-30 up to but excluding 1E+30. Such a value would be rounded, or overflow (a block of
-    1e-229 units divides a quantity into more blocks than 60 digits hold), later.
+    1e-229 units divides a quantity into more blocks than 60 digits hold), later. With
+    ``usage``, a quantity of usage as a row or a charge holds one (`to_quantity`: up to
+    1E+60).
     """
     plain = not isinstance(data, str) or _DECIMAL.fullmatch(data) is not None
     if isinstance(data, float):
@@ -87,13 +97,13 @@ def bounded_decimal(data: object, path: str) -> Decimal:
         finite = not isinstance(data, Decimal) or data.is_finite()
     if plain and finite:
         try:
-            return to_decimal(data, path)
+            return to_quantity(data, path) if usage else to_decimal(data, path)
         except BadQuantityError:
             # Plain and finite: what the door refuses lies outside the range it represents.
             raise fail(
                 path,
                 f"{show(data)} lies outside the numbers ratekit represents exactly: "
-                f"give {RANGE_TEXT}.",
+                f"give {USAGE_RANGE_TEXT if usage else RANGE_TEXT}.",
             ) from None
         except RatekitError:
             pass

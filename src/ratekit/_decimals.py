@@ -46,6 +46,8 @@ __all__ = [
     "ONE",
     "PLAIN",
     "PLAIN_TEXT",
+    "USAGE_MAX_ADJUSTED",
+    "USAGE_RANGE_TEXT",
     "ZERO",
     "commitment",
     "exact_sum",
@@ -55,6 +57,7 @@ __all__ = [
     "tidy",
     "to_decimal",
     "to_int",
+    "to_quantity",
 ]
 
 #: The decimal context every ratekit computation runs in.
@@ -101,26 +104,37 @@ RANGE_TEXT: Final = (
     f"at most {MAX_DIGITS} significant digits and, unless zero, a magnitude from "
     f"1E{MIN_ADJUSTED} up to but excluding 1E+{MAX_ADJUSTED + 1}"
 )
+#: The greatest adjusted exponent of a quantity of usage (`to_quantity`): below 1E+60.
+USAGE_MAX_ADJUSTED: Final = 59
+USAGE_RANGE_TEXT: Final = (
+    f"at most {MAX_DIGITS} significant digits and, unless zero, a magnitude from "
+    f"1E{MIN_ADJUSTED} up to but excluding 1E+{USAGE_MAX_ADJUSTED + 1}"
+)
 
 
-def _out_of_range(value: object, what: str) -> BadQuantityError:
+def _out_of_range(value: object, what: str, accepted: str = RANGE_TEXT) -> BadQuantityError:
     # An int is written out only when short enough to be cheap (Python refuses past 4,300
     # digits); a longer one is named by its length.
     shown = show(value) if isinstance(value, int) and int_digits(value) > 1000 else repr(value)
     if len(shown) > 80:  # a long text keeps its head and its tail
         shown = shown[:60] + "..." + shown[-12:]
     return BadQuantityError(
-        f"{what} {shown} lies outside the numbers ratekit represents exactly: give {RANGE_TEXT}."
+        f"{what} {shown} lies outside the numbers ratekit represents exactly: give {accepted}."
     )
 
 
-def _in_range(result: Decimal, value: object, what: str) -> Decimal:
-    """``result`` when it lies in the representable range (see the module docstring)."""
+def _in_range(
+    result: Decimal, value: object, what: str, high: int = MAX_ADJUSTED, accepted: str = RANGE_TEXT
+) -> Decimal:
+    """``result`` when it lies in the representable range (see the module docstring).
+
+    ``high`` is the greatest adjusted exponent accepted (``accepted`` says the range).
+    """
     adjusted = result.adjusted()
     if not result:
         return result if MIN_ADJUSTED - MAX_DIGITS <= adjusted <= MAX_ADJUSTED else ZERO
-    if not MIN_ADJUSTED <= adjusted <= MAX_ADJUSTED:
-        raise _out_of_range(value, what)
+    if not MIN_ADJUSTED <= adjusted <= high:
+        raise _out_of_range(value, what, accepted)
     sign, digits, exponent = result.as_tuple()
     if len(digits) > MAX_DIGITS:
         # Trailing zeros carry no information: 1.000...0 is 1 however many zeros it has.
@@ -128,7 +142,7 @@ def _in_range(result: Decimal, value: object, what: str) -> Decimal:
         while kept > MAX_DIGITS and digits[kept - 1] == 0:
             kept -= 1
         if kept > MAX_DIGITS:
-            raise _out_of_range(value, what)
+            raise _out_of_range(value, what, accepted)
         return Decimal((sign, digits[:kept], int(exponent) + len(digits) - kept))
     return result
 
@@ -206,6 +220,39 @@ def to_decimal(value: object, what: str = "quantity") -> Decimal:
     if not result.is_finite():
         raise BadQuantityError(f"{what} must be a finite number, not {show(value)}.")
     return _in_range(result, value, what)
+
+
+def to_quantity(value: object, what: str) -> Decimal:
+    """``value`` as a quantity of usage: `to_decimal`'s door, up to 1E+60 in magnitude.
+
+    A row's or a charge's quantity is what metering computes, not what a record gave: a
+    level below 1E+30 held for a month (1E+25 MB over 2,678,400 s is 2.6784E+31
+    MB*second) passes `to_decimal`'s range, and a `PerUnit` price may still price it
+    (its amount is checked on its own). So a quantity keeps an input's digits (at most
+    60, what the context holds exactly) with a wider magnitude, below 1E+60
+    (`USAGE_RANGE_TEXT`): a level below 1E+30 held a year in microseconds stays below
+    1E+44, and an invoice line summing such quantities stays in a result's range
+    (below 1E+100). O(digits).
+    """
+    if isinstance(value, Decimal):
+        result = value if type(value) is Decimal else Decimal(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        value = value if type(value) is int else int.__index__(value)
+        if int_digits(value) > USAGE_MAX_ADJUSTED + 1:
+            raise _out_of_range(value, what, USAGE_RANGE_TEXT)
+        result = Decimal(value)
+    elif isinstance(value, float):
+        result = Decimal(float.__repr__(value))
+    elif isinstance(value, str) and PLAIN.fullmatch(str.__str__(value)) is not None:
+        try:
+            result = _EXACT.create_decimal(str.__str__(value))
+        except (decimal.Overflow, decimal.Underflow):
+            raise _out_of_range(value, what, USAGE_RANGE_TEXT) from None
+    else:
+        return to_decimal(value, what)  # refused there, by type or shape
+    if not result.is_finite():
+        raise BadQuantityError(f"{what} must be a finite number, not {show(value)}.")
+    return _in_range(result, value, what, USAGE_MAX_ADJUSTED, USAGE_RANGE_TEXT)
 
 
 #: The bounds of `to_int` unless a door gives its own: a signed 64-bit integer.

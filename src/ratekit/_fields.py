@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final, Literal
 
-from ._decimals import to_decimal
+from ._decimals import to_decimal, to_quantity
 from ._descriptions import _attributes, decode_value, encode_value, plain_str
 from ._instants import MAX_US, MIN_US, check_us, from_us
 from ._shown import show
@@ -32,7 +32,7 @@ def _row_description(value: object) -> Mapping[str, object]:
 
 
 def _row_quantity(value: object) -> Decimal:
-    return to_decimal(value, "UsageRow quantity")
+    return to_quantity(value, "UsageRow quantity")
 
 
 def _text(what: str) -> Callable[[object], str]:

@@ -32,6 +32,7 @@ from ._decimals import (
     exact_sum,
     nearest,
     to_decimal,
+    to_quantity,
 )
 from ._instants import format_us, to_us
 from ._price_model import failed
@@ -82,6 +83,15 @@ def _exact(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
     """
     if value is not None:
         to_decimal(value, f"Charge {attribute.name}")
+
+
+def _usage(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A quantity of usage: `_exact`'s digits, to 1E+60 (`to_quantity`).
+
+    Metering makes a quantity past 1E+30 from a level in range held for a month, and a
+    `PerUnit` price may price it (the amount is `_exact`).
+    """
+    to_quantity(value, f"Charge {attribute.name}")
 
 
 def _currency(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -156,7 +166,9 @@ class Charge:
     resource: str | None = attrs.field(validator=_v.optional_name)
     span: Span = attrs.field(validator=_SPAN)
     cycle: Span = attrs.field(validator=_SPAN)
-    quantity: Decimal = attrs.field(converter=_v.number, validator=_exact)
+    quantity: Decimal = attrs.field(
+        converter=_v.number, validator=_usage, metadata={"usage": True}
+    )
     unit: str = attrs.field(validator=_v.name)
     amount: Decimal = attrs.field(converter=_v.number, validator=_exact)
     currency: str = attrs.field(validator=[_v.name, _currency])
