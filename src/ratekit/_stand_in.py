@@ -6,9 +6,16 @@ checks every answer (`ratekit._metering_cycle`, `ratekit._user_windows`). To eve
 else it is the object: it shows as it (``repr``), compares and hashes as it, reads its
 other attributes through (a ``tz``), and pickles as a stand-in of it; only ``is`` tells
 them apart, and `unwrapped()` gives the object back.
+
+The object's own ``__eq__``, ``__hash__`` and ``__repr__`` are the user's code too: one
+that raises is a [`BadCalendarError`][ratekit.BadCalendarError] naming the object and
+the call (rating compares plans' cycles, the rater keys them), and a ``repr`` that
+raises shows the object by its type, so that no error message fails in its turn.
 """
 
 from __future__ import annotations
+
+from .errors import BadCalendarError, RatekitError
 
 __all__ = ["StandIn", "unwrapped"]
 
@@ -23,13 +30,34 @@ class StandIn:
         self.name = f"{kind} {type(inner).__name__}"
 
     def __repr__(self) -> str:
-        return repr(self.inner)
+        try:
+            return repr(self.inner)
+        except Exception:  # the object's own repr failed: named by its type
+            return f"<{self.name} (its repr raised)>"
 
     def __eq__(self, other: object) -> bool:
-        return bool(self.inner == unwrapped(other))
+        try:
+            return bool(self.inner == unwrapped(other))
+        except RatekitError:
+            raise
+        except Exception as error:  # the object's own __eq__ (or its result's __bool__)
+            raise self._own("__eq__", error) from error
 
     def __hash__(self) -> int:
-        return hash(self.inner)
+        try:
+            return hash(self.inner)
+        except RatekitError:
+            raise
+        except Exception as error:  # unhashable, or the object's own __hash__ failed
+            raise self._own("__hash__", error) from error
+
+    def _own(self, call: str, error: Exception) -> BadCalendarError:
+        return BadCalendarError(
+            f"{self.name} {self!r}: its {call} raised {type(error).__name__} ({error}); "
+            f"ratekit compares and keys a {self.name.split()[0]} by equality and hash, so "
+            f"give {call} that returns a {'bool' if call == '__eq__' else 'hash (an int)'} "
+            "without raising (or leave them to object's)."
+        )
 
     def __getattr__(self, name: str) -> object:
         if name.startswith("__") or name in StandIn.__slots__:  # unpickling, copying
