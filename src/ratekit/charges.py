@@ -166,9 +166,7 @@ class Charge:
     resource: str | None = attrs.field(validator=_v.optional_name)
     span: Span = attrs.field(validator=_SPAN)
     cycle: Span = attrs.field(validator=_SPAN)
-    quantity: Decimal = attrs.field(
-        converter=_v.number, validator=_usage, metadata={"usage": True}
-    )
+    quantity: Decimal = attrs.field(converter=_v.number, validator=_usage, metadata={"usage": True})
     unit: str = attrs.field(validator=_v.name)
     amount: Decimal = attrs.field(converter=_v.number, validator=_exact)
     currency: str = attrs.field(validator=[_v.name, _currency])

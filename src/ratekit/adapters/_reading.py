@@ -15,7 +15,7 @@ import contextlib
 import datetime as _dt
 import itertools
 import reprlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Final, TypeVar
 
@@ -284,16 +284,18 @@ def entries(
 ) -> Iterator[tuple[Position, Mapping[str, object]]]:
     """The records of ``feed`` with their positions, in the feed's order.
 
-    ``feed`` is a list of records, or (with ``page_key``) one page ``{page_key: [...]}``
-    or a list of such pages, read in order. A feed or page that raises when it is read
-    (its own ``__iter__`` or ``__getitem__``) is refused naming its position.
+    ``feed`` is a list of records (or any iterable of them, read once: a generator
+    parsing a JSON-lines file), or (with ``page_key``) one page ``{page_key: [...]}`` or
+    a list of such pages, read in order. A feed or page that raises when it is read
+    (its own ``__iter__``, ``__getitem__`` or a generator's body) is refused naming its
+    position.
     """
     if page_key is not None and isinstance(feed, Mapping):
         page = mapping(feed, position, what)
         if page_key in page:
             yield from entries(page[page_key], at(position, page_key), what)
             return
-    if isinstance(feed, Mapping | str | bytes) or not isinstance(feed, Sequence):
+    if isinstance(feed, Mapping | str | bytes | bytearray) or not isinstance(feed, Iterable):
         accepted = "a list of records"
         if page_key is not None:
             accepted += f", a page {{'{page_key}': [...]}} or a list of pages"
@@ -311,7 +313,7 @@ def entries(
             yield where, mapping(item, where, what)
 
 
-def _listed(feed: Sequence[object], position: Position, what: str) -> Iterator[tuple[int, object]]:
+def _listed(feed: Iterable[object], position: Position, what: str) -> Iterator[tuple[int, object]]:
     """The items of ``feed`` with their indices; an error its own code raises names the index."""
     index = 0
     try:

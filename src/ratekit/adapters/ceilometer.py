@@ -345,11 +345,14 @@ def _refuse_gnocchi(feed: object) -> None:
         return
     if type(feed) is list or type(feed) is tuple:
         for index, item in enumerate(feed):
-            shape = _gnocchi_shape(item)
-            if shape is not None:
-                raise BadRecordError(
-                    f"{_SAMPLE} {r.at('', index)} is a Gnocchi {shape}: {_GNOCCHI}"
-                )
+            _refuse_gnocchi_item(item, index)
+
+
+def _refuse_gnocchi_item(item: object, index: int) -> None:
+    """Raise naming Gnocchi if ``item``, at ``index`` of the feed, is in one of its shapes."""
+    shape = _gnocchi_shape(item)
+    if shape is not None:
+        raise BadRecordError(f"{_SAMPLE} {r.at('', index)} is a Gnocchi {shape}: {_GNOCCHI}")
 
 
 def samples(
@@ -362,7 +365,7 @@ def samples(
 ) -> list[Sample | Event]:
     """Ceilometer samples as samples of the meters named by ``counter_name``, in the feed's order.
 
-    ``feed`` is a list of samples. ``meters`` are the meters to read (a sample whose
+    ``feed`` is a list of samples (or any iterable of them, read once). ``meters`` are the meters to read (a sample whose
     ``counter_name`` no meter names raises, unless ``unknown="skip"``); each value is
     converted exactly from ``counter_unit`` to its meter's unit. ``describe`` adds the
     ``resource_metadata`` events, ``naive_utc`` reads instants without an offset as UTC
@@ -386,11 +389,14 @@ def samples(
     by_name = r.meters_by_name(meters, "samples meters")
     skip = r.skipping(unknown, "unknown")
     accepted = accepted_kinds(by_name)
-    _refuse_gnocchi(feed)
+    _refuse_gnocchi(feed)  # a list's items, all first; an iterable's, one by one below
+    listed = type(feed) is list or type(feed) is tuple
     read: list[Sample] = []
     described: list[Described] = []
     places: list[int] = []  # the index in ``read`` of each sample in ``described``
-    for position, item in r.entries(feed, "", _SAMPLE):
+    for index, (position, item) in enumerate(r.entries(feed, "", _SAMPLE)):
+        if not listed:
+            _refuse_gnocchi_item(item, index)
         sample = _sample(item, position, by_name, skip, naive_utc, accepted=accepted)
         if sample is None:
             continue

@@ -336,7 +336,8 @@ def _sample(
 def usage_events(feed: object, spec: Spec) -> list[Sample]:
     """CloudEvents (JSON format, version 1.0) as samples, in the feed's order, as ``spec`` says.
 
-    ``feed`` is a list of events (a batch, as the JSON batch format gives it). Errors:
+    ``feed`` is a list of events (a batch, as the JSON batch format gives it), or any
+    iterable of them, read once. Errors:
     [`BadRecordError`][ratekit.BadRecordError] naming the position and field. Cost: O(n).
 
     Examples:

@@ -392,7 +392,7 @@ def app_usage_events(
     """Cloud Foundry app usage events (v2 or v3 shape) as events, in the feed's order.
 
     ``feed`` is one page (``{"resources": [...]}``), a list of pages, or a list of
-    events; the two shapes may be mixed. ``account`` chooses who pays: ``"org"`` or
+    events (or any iterable of pages or events, read once); the two shapes may be mixed. ``account`` chooses who pays: ``"org"`` or
     ``"space"``. ``previous`` are the events read before, by earlier calls: their ``seq``
     is kept and continued (``None`` or nothing: none were read). ``BUILDPACK_SET`` events are skipped, and so are
     ``STAGING_STARTED``/``STAGING_STOPPED`` unless ``staging`` is true: then each staging

@@ -154,7 +154,7 @@ def _event(item: Mapping[str, object], position: r.Position, by_version: bool) -
 def usage_events(feed: object, *, order: Literal["time", "version"] = "time") -> list[Event]:
     """Exoscale / CloudStack usage events as events, in the feed's order.
 
-    ``feed`` is a list of events (JSON objects). ``order`` is ``"time"`` (the default:
+    ``feed`` is a list of events (JSON objects), or any iterable of them, read once. ``order`` is ``"time"`` (the default:
     events are applied in ``time`` order) or ``"version"`` (the ``version`` field is each
     event's ``seq``). See `ratekit.adapters.exoscale` for the mapping and ``id``.
     Errors: [`BadRecordError`][ratekit.BadRecordError] naming the position and field. Cost: O(n).
