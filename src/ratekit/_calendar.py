@@ -191,6 +191,13 @@ def parse_time_of_day(value: object, what: str) -> int:
     ```
     """
     if isinstance(value, _dt.time) and value.tzinfo is None and not value.microsecond:
+        if value.fold:
+            raise BadCalendarError(
+                f"{what} {value!r} has fold=1, the second occurrence of a repeated wall "
+                "time, which only a date can name: a window's times are read alike on "
+                "every day, and on a day the clocks go back a repeated time is its first "
+                "occurrence; give the time with fold=0."
+            )
         return value.hour * 3_600 + value.minute * 60 + value.second
     if isinstance(value, str):
         match = _TIME_OF_DAY.match(value.strip())
