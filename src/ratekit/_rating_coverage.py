@@ -10,11 +10,11 @@ a cycle each covers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from itertools import repeat
+from collections.abc import Iterable, Mapping
 
 from ._caller_objects import read_once
 from ._dues import _cycle_span
+from ._earliest import earliest_of
 from ._instants import MAX_US, MIN_US, format_us
 from ._shown import show
 from ._text import check_text
@@ -37,14 +37,20 @@ class _Coverage:
     cycle_spans: dict[tuple[int, int], Span]
 
     def covered(
-        self, accounts: Iterable[str] | None, rows: Iterable[UsageRow], records: object
+        self,
+        accounts: Iterable[str] | None,
+        rows: Iterable[UsageRow],
+        records: object,
+        earliest: Mapping[str, int] | None = None,
     ) -> set[str]:
         """The accounts the plans cover: what fees, bases and minimums are due to.
 
         Under assignments, every assigned account. Under a single plan, the accounts
         named in ``accounts`` (over the whole span), and every account that appears in
         the input (a usage row or a record, inside the rated span or not) from the first
-        cycle in which it has usage or a record (see `cover_from`).
+        cycle in which it has usage or a record (see `cover_from`). ``earliest``: each
+        account's first record instant, when the records are not given (a `Usage`'s
+        ``first_us``: the records it was metered from).
         """
         named: set[str] = set()
         if accounts is not None:
@@ -78,7 +84,10 @@ class _Coverage:
             if at_us < first.get(row.account, MAX_US):
                 first[row.account] = at_us
         if isinstance(records, Iterable):
-            _earliest_of(first, records)
+            earliest_of(first, records)
+        for account, at_us in (earliest or {}).items():
+            if at_us < first.get(account, MAX_US):
+                first[account] = at_us
         self.cover_from(
             {account: t for account, t in first.items() if account not in named}, named, records
         )
@@ -151,25 +160,3 @@ def _refused(account: str, at_us: int, error: BadTimeError, records: object) -> 
                     "that range."
                 )
     return error
-
-
-def _earliest_of(first: dict[str, int], records: Iterable[object]) -> None:
-    """Lower ``first`` to each account's earliest record (a delta's ``since``). O(n).
-
-    Each field is read at C speed; the loop is left with one comparison per record (a
-    record that is not an account's, an inventory, is dropped with its name, ``None``).
-    """
-    given = records if isinstance(records, list | tuple) else list(records)
-    names = list(map(getattr, given, repeat("account"), repeat(None)))
-    instants = list(map(getattr, given, repeat("at_us"), repeat(MIN_US)))
-    sinces = list(map(getattr, given, repeat("since_us"), repeat(None)))
-    if sinces.count(None) != len(sinces):  # a delta over a span starts at its since
-        instants = [a if s is None or a <= s else s for a, s in zip(instants, sinces, strict=True)]
-    least: dict[object, int] = {}
-    get = least.get
-    for name, at_us in zip(names, instants, strict=True):
-        if at_us < get(name, MAX_US):
-            least[name] = at_us  # noqa: PERF403 - a running minimum per name
-    for name, at_us in least.items():
-        if isinstance(name, str) and at_us < first.get(name, MAX_US):
-            first[name] = at_us

@@ -66,6 +66,7 @@ from . import _values as _v
 from ._caller_objects import read_once
 from ._cuts import read_given
 from ._decimals import in_context
+from ._earliest import earliest_by_account
 from ._instants import to_us
 from ._metering_cycle import checked as _checked_cycle
 from ._policy_results import failed as _policy_failed
@@ -489,6 +490,9 @@ class _Engine:
             late,
             no_effect,
             meters=tuple(self.meters.values()),
+            first_us=functools.partial(
+                earliest_by_account, typing.cast("Sequence[object]", self.records)
+            ),
             cuts={
                 name: sorted({typing.cast("int", t) for t in instants})
                 for name, instants in self.cuts.items()

@@ -135,7 +135,9 @@ def rate(
       under assignments, every assigned account; under a single plan, every account
       named in ``accounts`` (over the whole span) and every account that appears in the
       input (a row or a record, inside the rated span or not), from the first cycle in
-      which it has usage or a record (a delta over a span counts from the span's start).
+      which it has usage or a record (a delta over a span counts from the span's start;
+      a [`Usage`][ratekit.Usage] from [`meter()`][ratekit.meter] gives its records'
+      instants, ``Usage.first_us``, rows or not).
     - ``accounts``: account names a single plan covers even when the input has none of
       their usage (rating a month in pieces, or an account with no usage at all, still
       charges their slice of fees, bases and minimums). Under assignments, each must be
@@ -310,7 +312,9 @@ def _rate_among(
     return _rated(
         engine,
         rows,
-        lambda: engine.covered(accounts, rows, records),
+        lambda: engine.covered(
+            accounts, rows, records, usage.first_us if isinstance(usage, Usage) else None
+        ),
         anomalies,
         rated_shares,
         # what metering knew but counted nowhere, worked out on first use

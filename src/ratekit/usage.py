@@ -30,8 +30,9 @@ from ._fields import (
     _row_unit,
 )
 from ._frozen_map import FrozenMap
-from ._instants import format_us
+from ._instants import MAX_US, MIN_US, format_us
 from ._resource_state import HISTORY, MEMORY, ResourceState
+from ._shown import show
 from ._totals import only
 from .errors import RatekitError, RatekitTypeError, UnitError
 from .policies import Meter
@@ -222,6 +223,34 @@ def _no_effect_door(instance: object, attribute: attrs.Attribute[Any], value: ob
         raise _v.refused(instance, attribute, value, "a list of (record id, reason) string pairs")
 
 
+_FirstUs: typing.TypeAlias = Mapping[str, int] | Callable[[], Mapping[str, int]]
+
+
+def _first_us_value(value: object) -> _FirstUs:
+    """``Usage.first_us`` as given: metering's function, or a mapping kept read-only.
+
+    Metering passes a function (worked out on first use); a caller gives a mapping of
+    account names to epoch microseconds.
+    """
+    if callable(value) and not isinstance(value, Mapping):
+        return typing.cast("Callable[[], Mapping[str, int]]", value)
+    if isinstance(value, Mapping):
+        out: dict[str, int] = {}
+        for account, at_us in value.items():
+            if not isinstance(account, str) or not account:
+                break
+            if type(at_us) is not int or not MIN_US <= at_us <= MAX_US:
+                break
+            out[account] = at_us
+        else:
+            return FrozenMap(out)
+    raise RatekitTypeError(
+        "Usage first_us must be a mapping of account names to the instant of each "
+        "account's first record, in epoch microseconds (int), not "
+        f"{type(value).__name__}: {show(value)}."
+    )
+
+
 def _cuts_value(value: object) -> FrozenMap[str, tuple[int, ...]]:
     """``Usage.cuts`` as given: a mapping of meter names to instants, kept read-only."""
     if isinstance(value, Mapping):
@@ -306,6 +335,35 @@ class Usage:
     meter whose quantity is a sum of samples (deltas, counters, counts) is not split at
     another price cut or assignment boundary by [`rate()`][ratekit.rate]: see
     ``docs/pricing.md``."""
+
+    _first_us: _FirstUs = attrs.field(
+        factory=dict, kw_only=True, eq=False, alias="first_us", converter=_first_us_value
+    )
+
+    @property
+    def first_us(self) -> Mapping[str, int]:
+        """Per account, the instant (epoch microseconds) of its earliest record metered.
+
+        The records [`meter()`][ratekit.meter] was given, a delta over a span by its
+        ``since``, whether or not they made a row (an orphan stop makes none): under a
+        single plan, [`rate()`][ratekit.rate] of this usage covers each account from its
+        cycle, as rating the records does (read-only; empty for a `Usage` built by hand).
+        Worked out on first use, then kept. O(n) for n records.
+
+        Examples:
+            >>> import ratekit as rk
+            >>> usage = rk.meter([rk.Event("acme", "vm-1", "2026-03-02T08:00:00Z", kind="stop")],
+            ...                  [rk.Meter("runtime", "hour", rk.OnOff())],
+            ...                  span=rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"),
+            ...                  cycle=None, as_of="2026-04-01T00:00:00Z")
+            >>> usage.rows, dict(usage.first_us)
+            ((), {'acme': 1772438400000000})
+        """
+        value = self._first_us
+        if callable(value) and not isinstance(value, Mapping):
+            value = FrozenMap(dict(value()))
+            object.__setattr__(self, "_first_us", value)
+        return value
 
     @property
     def no_effect(self) -> tuple[tuple[str, str], ...]:
