@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import pickle
 import sys
+import zoneinfo
 
 import pytest
 from hypothesis import assume, given
@@ -185,6 +187,39 @@ def test_cron_firings_in_a_dst_gap_and_a_repeated_hour() -> None:
     # Asking from inside the second 02:30 still finds the window opened at the first.
     assert pairs(window, "2026-10-25T01:45:00Z", "2026-10-25T12:00:00Z") == [
         ("2026-10-25T01:45:00Z", "2026-10-25T03:00:00Z")
+    ]
+
+
+def test_cron_six_fields_meet_dst_as_five_fields_do() -> None:
+    # '0 30 2 * * *' (seconds first) is the job '30 2 * * *': it follows the same rule.
+    five = rk.windows.cron("30 2 * * *", "45 2 * * *", tz="Europe/Zurich")
+    six = rk.windows.cron("0 30 2 * * *", "0 45 2 * * *", tz="Europe/Zurich")
+    # Mar 29 skips 02:00-03:00 CET: both firings move to 03:00 CEST = 01:00Z, a start
+    # firing with an end opens nothing: no window that day (before: none either, but
+    # the next check shows the start alone was lost).
+    # Oct 25 repeats 02:00-03:00: 02:30 CEST = 00:30Z to 02:45 CEST = 00:45Z, once;
+    # the second 02:30 (CET, 01:30Z) is no firing (before: a second window to 01:45Z,
+    # 15 minutes more at the window's price).
+    autumn = ("2026-10-24T22:00:00Z", "2026-10-25T04:00:00Z")
+    assert (
+        pairs(six, *autumn)
+        == pairs(five, *autumn)
+        == [("2026-10-25T00:30:00Z", "2026-10-25T00:45:00Z")]
+    )
+    # A start in the gap opens at its end: 02:30 skipped -> 03:00 CEST = 01:00Z, to
+    # 04:00 CEST = 02:00Z (before: the six-field window never opened that night).
+    backups = rk.windows.cron("0 30 2 * * *", "0 0 4 * * *", tz="Europe/Zurich")
+    assert pairs(backups, "2026-03-29T00:00:00Z", "2026-03-29T12:00:00Z") == [
+        ("2026-03-29T01:00:00Z", "2026-03-29T02:00:00Z")
+    ]
+    # Seconds are kept: 02:30:30 is skipped too, and moves to the end of the gap, 01:00Z;
+    # on Oct 25 it fires once, at 02:30:30 CEST = 00:30:30Z, to 04:00 CET = 03:00Z.
+    late = rk.windows.cron("30 30 2 * * *", "0 0 4 * * *", tz="Europe/Zurich")
+    assert pairs(late, "2026-03-29T00:00:00Z", "2026-03-29T12:00:00Z") == [
+        ("2026-03-29T01:00:00Z", "2026-03-29T02:00:00Z")
+    ]
+    assert pairs(late, "2026-10-25T00:00:00Z", "2026-10-25T12:00:00Z") == [
+        ("2026-10-25T00:30:30Z", "2026-10-25T03:00:00Z")
     ]
 
 
@@ -521,6 +556,61 @@ def test_cron_windows_agree_with_daily_windows(
     daily = rk.windows.daily(_text(start), _text(end), tz=tz)
     cron = rk.windows.cron(f"{start[1]} {start[0]} * * *", f"{end[1]} {end[0]} * * *", tz=tz)
     assert cron.within_us(*pair) == daily.within_us(*pair)
+
+
+@functools.cache
+def _dst_changes(tz: str, year: int) -> tuple[int, ...]:
+    """The instants (epoch µs, to the hour before) at which ``tz`` changes its offset in ``year``."""
+    zone = zoneinfo.ZoneInfo(tz)
+    first = to_us(f"{year}-01-01T00:00:00Z")
+    offsets = [
+        (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=t))
+        .astimezone(zone)
+        .utcoffset()
+        for t in range(first, first + 366 * US_PER_DAY, US_PER_HOUR)
+    ]
+    return tuple(
+        first + hour * US_PER_HOUR
+        for hour, (before, after) in enumerate(itertools.pairwise(offsets))
+        if before != after
+    )
+
+
+@st.composite
+def near_dst_changes(draw: st.DrawFn, tz: str) -> tuple[int, int]:
+    """A span of up to four days around one of ``tz``'s offset changes (any span in UTC)."""
+    changes = _dst_changes(tz, draw(st.integers(1971, 2099)))
+    if not changes:
+        return draw(spans())
+    start = draw(st.sampled_from(changes)) + draw(st.integers(-2 * US_PER_DAY, US_PER_DAY))
+    return start, start + draw(st.integers(0, 4 * US_PER_DAY))
+
+
+early_times = st.tuples(st.sampled_from([0, 1, 2, 3, 23]), st.sampled_from([0, 15, 30, 45]))
+
+
+@given(
+    st.sampled_from(
+        ["Europe/Zurich", "America/New_York", "Australia/Lord_Howe", "America/Santiago", "UTC"]
+    ).flatmap(lambda tz: st.tuples(st.just(tz), near_dst_changes(tz))),
+    early_times | times,
+    early_times | times,
+    st.sampled_from(["*", "1-5", "0,6"]),
+)
+def test_cron_six_fields_with_zero_seconds_agree_with_five_fields(
+    zone_and_span: tuple[str, tuple[int, int]],
+    start: tuple[int, int],
+    end: tuple[int, int],
+    days: str,
+) -> None:
+    # A sixth field of seconds "0" names the same job: the same firings across DST (the
+    # skipped time at the end of the gap, the repeated one once), hence the same window.
+    tz, pair = zone_and_span
+    five = rk.windows.cron(f"{start[1]} {start[0]} * * {days}", f"{end[1]} {end[0]} * * *", tz=tz)
+    six = rk.windows.cron(
+        f"0 {start[1]} {start[0]} * * {days}", f"0 {end[1]} {end[0]} * * *", tz=tz
+    )
+    assert six.within_us(*pair) == five.within_us(*pair)
 
 
 @given(

@@ -17,6 +17,7 @@ from ._calendar import (
     MAX_CALENDAR_US,
     MIN_CALENDAR_US,
     check_span_us,
+    local_us,
     outside_calendars,
     too_many,
 )
@@ -69,17 +70,46 @@ def _check_cron(expression: object, what: str) -> None:
 _CRON_PROBE: Final = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 
+def _on_wall_clock(expression: str) -> bool:
+    """Whether ``expression`` has six fields and fires at fixed times (no ``*`` in minute or hour).
+
+    cronsim applies Debian's rule for DST (a skipped time runs after the gap, a repeated
+    one once) to such jobs of five fields only, and fires those of six at every real
+    instant that matches: ``0 30 2 * * *`` never fired on the night Zurich skips 02:30
+    and fired twice on the night it repeats it. ratekit counts them on the wall clock.
+    """
+    parts = expression.split()
+    return len(parts) == 6 and not parts[1].startswith("*") and not parts[2].startswith("*")
+
+
 def _firings(
     expression: str, from_us: int, tz: _dt.tzinfo, *, reverse: bool = False
-) -> typing.Iterator[_dt.datetime]:
-    """The firings of ``expression`` from ``from_us`` on (or back), in ``tz``, as cronsim gives them."""
+) -> typing.Iterator[int]:
+    """The firings of ``expression`` from ``from_us`` on (or back), in ``tz``, as instants (epoch µs).
+
+    cronsim gives them, except that a six-field expression at fixed times is counted on
+    the wall clock, each local time read by the calendars' rule (`local_us`: a skipped
+    time is the first instant after the gap, a repeated one its first occurrence), as
+    cronsim reads a five-field one. The instants are in order: reading wall-clock times
+    that way never reverses them.
+    """
     cronsim = _import_cronsim()
     start = _local(from_us, tz)
+    wall_clock = _on_wall_clock(expression)
     try:
+        if wall_clock:
+            # A wall-clock time, deliberately naive: each firing is placed by local_us.
+            start = start.replace(tzinfo=None)
         firings = cronsim.CronSim(expression, start, reverse=reverse)
     except Exception as error:  # the expression was checked: the zone failed
         raise zone_failed(tz, f"a firing from {format_us(from_us)}", raised(error)) from None
-    return _until_time_ends(firings, tz, from_us)
+    found = _until_time_ends(firings, tz, from_us)
+    if not wall_clock:
+        return (to_us(firing) for firing in found)
+    return (
+        local_us(tz, at.year, at.month, at.day, at.hour * 3_600 + at.minute * 60 + at.second)
+        for at in found
+    )
 
 
 def _until_time_ends(
@@ -119,7 +149,8 @@ class CronWindow(_Algebra, Window):
     window stays open. Firings are evaluated by the cronsim
     library in the timezone ``tz``, with Debian cron's rules for DST: a job at a fixed
     time that DST skips runs at the first minute after the gap, and one in a repeated hour
-    runs once, at its first occurrence; expressions with ``*`` in the minute or hour
+    runs once, at its first occurrence (an expression of six fields at fixed times too:
+    ``0 30 2 * * *`` is ``30 2 * * *``); expressions with ``*`` in the minute or hour
     field fire at every matching real instant.
 
     Finding firings is slow (tens of µs each), so the window caches the spans it has found;
@@ -159,8 +190,7 @@ class CronWindow(_Algebra, Window):
         the wall clock, so firings at or before ``after_us`` (the first occurrence of a
         repeated hour seen from the second one) are skipped here.
         """
-        for count, firing in enumerate(_firings(expression, after_us, self.tz)):
-            instant = to_us(firing)
+        for count, instant in enumerate(_firings(expression, after_us, self.tz)):
             if instant > after_us:
                 return instant
             if count > _CRON_SEARCH_LIMIT:  # pragma: no cover - a safety net
@@ -170,8 +200,7 @@ class CronWindow(_Algebra, Window):
     def _last(self, expression: str, t_us: int) -> int | None:
         """The last firing of ``expression`` at or before ``t_us`` (None if none)."""
         firings = _firings(expression, t_us + _CRON_MARGIN_US + 1, self.tz, reverse=True)
-        for count, firing in enumerate(firings):
-            instant = to_us(firing)
+        for count, instant in enumerate(firings):
             if instant <= t_us:
                 return instant
             if count > _CRON_SEARCH_LIMIT:  # pragma: no cover - a safety net
