@@ -304,6 +304,48 @@ def test_days_proration_needs_cycles_of_whole_days() -> None:
     rk.Plan("p", "EUR", rk.cycles.hourly(), [], proration="seconds", tz="Europe/Zurich")
 
 
+@pytest.mark.xfail(
+    strict=True, reason="known: a day-long cycle can hold no local midnight of another zone"
+)
+@pytest.mark.parametrize(
+    ("cycle", "tz", "span"),
+    [
+        # London's 29 March 2026 runs from 00:00Z to 23:00Z (BST from 01:00Z): the UTC
+        # midnights in (00:00Z, 23:00Z] are none, so the cycle holds 0 UTC days.
+        (
+            rk.cycles.daily(tz="Europe/London"),
+            "UTC",
+            ("2026-03-28T00:00:00Z", "2026-03-31T00:00:00Z"),
+        ),
+        # 24 hours from 22:30Z: the cycle from 24 Oct 22:30Z to 25 Oct 22:30Z holds no
+        # Zurich midnight (25 Oct 00:00 CEST = 24 Oct 22:00Z, 26 Oct 00:00 CET = 25 Oct 23:00Z).
+        (
+            rk.cycles.every(dt.timedelta(days=1), anchor="2026-01-01T22:30:00Z"),
+            "Europe/Zurich",
+            ("2026-10-23T22:30:00Z", "2026-10-27T22:30:00Z"),
+        ),
+    ],
+)
+def test_a_plan_prorating_by_days_is_refused_or_rates_every_cycle(
+    cycle: rk.cycles.Cycle, tz: str, span: tuple[str, str]
+) -> None:
+    # The plan is accepted, then rating a span that holds such a cycle raises
+    # BadCalendarError ("holds no whole local day"): a rater would fail at every
+    # statement from that day on. Due: refused when the plan is built, or each cycle
+    # rated (a fee of 24 over a cycle the plan covers whole is 24).
+    try:
+        plan = rk.Plan("p", "GBP", cycle, [], fees=[rk.Fee("f", 24)], proration="days", tz=tz)
+    except rk.BadCalendarError:
+        return
+    rating = rk.rate(
+        [],
+        [rk.Assignment("a", plan, start=span[0])],
+        span=rk.Span(*span),
+        meters=[rk.Meter("on", "hour", rk.OnOff())],
+    )
+    assert all(charge.amount == 24 for charge in rating.charges)
+
+
 def test_assignments_of_one_account_must_not_overlap() -> None:
     basic = rk.Plan("basic", "EUR", MONTHS, [])
     pro = rk.Plan("pro", "EUR", MONTHS, [])
