@@ -304,46 +304,62 @@ def test_days_proration_needs_cycles_of_whole_days() -> None:
     rk.Plan("p", "EUR", rk.cycles.hourly(), [], proration="seconds", tz="Europe/Zurich")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="known: a day-long cycle can hold no local midnight of another zone"
-)
 @pytest.mark.parametrize(
-    ("cycle", "tz", "span"),
+    ("cycle", "tz", "span", "fees"),
     [
-        # London's 29 March 2026 runs from 00:00Z to 23:00Z (BST from 01:00Z): the UTC
-        # midnights in (00:00Z, 23:00Z] are none, so the cycle holds 0 UTC days.
+        # London's days from 28 March 2026: 28 Mar 00:00Z-24:00Z (one UTC midnight, at its
+        # end: 1 day), 29 Mar 00:00Z-23:00Z (BST from 01:00Z; no UTC midnight in
+        # (00:00Z, 23:00Z]: no day, counted as one ending at its end), 30 Mar 23:00Z-
+        # 31 Mar 23:00Z (the midnight of 31 Mar: 1 day). Each covered whole: 24 each.
         (
             rk.cycles.daily(tz="Europe/London"),
             "UTC",
-            ("2026-03-28T00:00:00Z", "2026-03-31T00:00:00Z"),
+            ("2026-03-28T00:00:00Z", "2026-03-30T23:00:00Z"),
+            3,
         ),
         # 24 hours from 22:30Z: the cycle from 24 Oct 22:30Z to 25 Oct 22:30Z holds no
-        # Zurich midnight (25 Oct 00:00 CEST = 24 Oct 22:00Z, 26 Oct 00:00 CET = 25 Oct 23:00Z).
+        # Zurich midnight (25 Oct 00:00 CEST = 24 Oct 22:00Z, 26 Oct 00:00 CET = 25 Oct
+        # 23:00Z); the other three hold one each. Four cycles, 24 each.
         (
             rk.cycles.every(dt.timedelta(days=1), anchor="2026-01-01T22:30:00Z"),
             "Europe/Zurich",
             ("2026-10-23T22:30:00Z", "2026-10-27T22:30:00Z"),
+            4,
         ),
     ],
 )
-def test_a_plan_prorating_by_days_is_refused_or_rates_every_cycle(
-    cycle: rk.cycles.Cycle, tz: str, span: tuple[str, str]
+def test_a_cycle_holding_no_local_midnight_counts_as_one_day(
+    cycle: rk.cycles.Cycle, tz: str, span: tuple[str, str], fees: int
 ) -> None:
-    # The plan is accepted, then rating a span that holds such a cycle raises
-    # BadCalendarError ("holds no whole local day"): a rater would fail at every
-    # statement from that day on. Due: refused when the plan is built, or each cycle
-    # rated (a fee of 24 over a cycle the plan covers whole is 24).
-    try:
-        plan = rk.Plan("p", "GBP", cycle, [], fees=[rk.Fee("f", 24)], proration="days", tz=tz)
-    except rk.BadCalendarError:
-        return
+    # It used to raise BadCalendarError ("holds no whole local day") in rate(), and a
+    # rater failed at every statement from that day on.
+    plan = rk.Plan("p", "GBP", cycle, [], fees=[rk.Fee("f", 24)], proration="days", tz=tz)
+    meters = [rk.Meter("on", "hour", rk.OnOff())]
     rating = rk.rate(
-        [],
-        [rk.Assignment("a", plan, start=span[0])],
-        span=rk.Span(*span),
-        meters=[rk.Meter("on", "hour", rk.OnOff())],
+        [], [rk.Assignment("a", plan, start=span[0])], span=rk.Span(*span), meters=meters
     )
-    assert all(charge.amount == 24 for charge in rating.charges)
+    assert [charge.amount for charge in rating.charges] == [24] * fees
+    rater = rk.Rater([rk.Assignment("a", plan, start=span[0])], meters, start=span[0])
+    lines = rater.statement(span[1]).lines
+    assert sum(line.amount for line in lines) == 24 * fees
+
+
+def test_the_day_of_such_a_cycle_is_the_part_that_holds_its_end() -> None:
+    # London's 29 March 2026 (00:00Z-23:00Z) counts as one day ending at 23:00Z: a plan
+    # from 12:00Z holds it (24 x 1/1 = 24), a plan until 12:00Z does not (0 of 1).
+    plan = rk.Plan(
+        "p", "GBP", rk.cycles.daily(tz="Europe/London"), [], fees=[rk.Fee("f", 24)],
+        proration="days", tz="UTC",
+    )  # fmt: skip
+    day = rk.Span("2026-03-29T00:00:00Z", "2026-03-29T23:00:00Z")
+    later = rk.Span("2026-03-29T12:00:00Z", day.end)
+    earlier = rk.Span(day.start, "2026-03-29T12:00:00Z")
+    assert (plan.fraction(later, day), plan.fraction(earlier, day)) == (1, 0)
+    meters = [rk.Meter("on", "hour", rk.OnOff())]
+    late = rk.rate([], [rk.Assignment("a", plan, start=later.start)], span=day, meters=meters)
+    early = rk.rate([], [rk.Assignment("a", plan, end=earlier.end)], span=day, meters=meters)
+    assert [c.amount for c in late.charges] == [24]
+    assert [c.amount for c in early.charges] == [0]  # a fee line of 0 cycles, 0 GBP
 
 
 def test_assignments_of_one_account_must_not_overlap() -> None:

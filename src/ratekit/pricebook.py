@@ -40,7 +40,7 @@ from typing import Final, Literal, Protocol
 import attrs
 
 from . import cycles
-from ._decimals import to_decimal
+from ._decimals import CONTEXT, to_decimal
 from ._instants import to_us
 from ._metering_cycle import checked as checked_cycle
 from ._price_entries import (
@@ -518,6 +518,9 @@ class Plan:
             >>> round(by_days.fraction(half, march), 6)  # 15 whole days of 31
             Decimal('0.483871')
         """
+        if self._days is not None and cycle and covered in cycle:
+            numerator, denominator = self._share(covered.start_us, covered.end_us, cycle)
+            return CONTEXT.divide(Decimal(numerator), Decimal(denominator))
         return cycles.prorate(covered, cycle, basis=self.proration, tz=self._days)
 
     def _share(self, start_us: int, end_us: int, cycle: Span) -> tuple[int, int]:
@@ -529,7 +532,11 @@ class Plan:
         if self._days is None:
             return end_us - start_us, cycle.end_us - cycle.start_us
         total = whole_days(self._days, cycle.start_us, cycle.end_us)
-        if total == 0:  # let prorate explain why a cycle without a whole day cannot be used
-            cycles.prorate(Span.from_us(start_us, end_us), cycle, basis="days", tz=self._days)
+        if total == 0:
+            # A cycle of a day or so in another zone than the plan's days can hold no local
+            # midnight on a DST day (London's 29 March 2026 holds no UTC one): it counts as
+            # one day ending at its end, which the part holding its last instant has, as a
+            # day counts for the part that holds its last instant.
+            return int(start_us < end_us and end_us == cycle.end_us), 1
         covered = whole_days(self._days, start_us, end_us) if start_us < end_us else 0
         return covered, total
