@@ -53,6 +53,7 @@ __all__ = [
     "exact_sum",
     "in_context",
     "nearest",
+    "own_context",
     "quick_decimal",
     "tidy",
     "to_decimal",
@@ -60,13 +61,43 @@ __all__ = [
     "to_quantity",
 ]
 
+
+def own_context(
+    *,
+    prec: int,
+    traps: Iterable[type[decimal.DecimalException]],
+    rounding: str = decimal.ROUND_HALF_EVEN,
+    Emin: int = -999_999,  # noqa: N803 - decimal's own name
+    Emax: int = 999_999,  # noqa: N803 - decimal's own name
+) -> decimal.Context:
+    """A context of ratekit's own, every field given, none taken from the host's.
+
+    ``decimal.Context()`` copies each field it is not given from ``decimal.DefaultContext``,
+    which a host may have changed before importing ratekit (a lower ``Emin``, ``Inexact``
+    trapped, ``capitals=0``, ``clamp=1``): a context built here is the same whatever it
+    holds, writes exponents with a capital ``E`` and never clamps.
+
+    ```pycon
+    >>> own_context(prec=6, traps=[]).capitals, own_context(prec=6, traps=[]).clamp
+    (1, 0)
+
+    ```
+    """
+    return decimal.Context(
+        prec=prec,
+        rounding=rounding,
+        Emin=Emin,
+        Emax=Emax,
+        capitals=1,
+        clamp=0,
+        flags=[],
+        traps=list(traps),
+    )
+
+
 #: The decimal context every ratekit computation runs in.
-CONTEXT: Final = decimal.Context(
-    prec=60,
-    rounding=decimal.ROUND_HALF_EVEN,
-    Emin=-999_999,
-    Emax=999_999,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+CONTEXT: Final = own_context(
+    prec=60, traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow]
 )
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -76,7 +107,7 @@ ONE: Final = Decimal(1)
 
 #: Reads text exactly, whatever the thread's context (never rounds: the precision is
 #: unbounded; a text that is no number raises InvalidOperation).
-_EXACT: Final = decimal.Context(
+_EXACT: Final = own_context(
     prec=decimal.MAX_PREC,
     Emax=decimal.MAX_EMAX,
     Emin=decimal.MIN_EMIN,
@@ -86,7 +117,7 @@ _EXACT: Final = decimal.Context(
 #: Sums of amounts: exact, never rounded at any precision (a non-terminating quotient is
 #: rounded once, at the 60th digit, where it is computed; adding two such amounts of
 #: different magnitudes may need more digits, and gets them).
-_SUMS: Final = decimal.Context(
+_SUMS: Final = own_context(
     prec=decimal.MAX_PREC,
     Emax=decimal.MAX_EMAX,
     Emin=decimal.MIN_EMIN,

@@ -20,7 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
-from ._decimals import CONTEXT, exact_sum
+from ._decimals import CONTEXT, exact_sum, own_context
 from ._instants import format_us
 from ._paths import MISSING, lookup
 from ._price_reach import LIMIT, Pricing, reach, refused, within
@@ -44,10 +44,11 @@ __all__ = [
     "summed",
 ]
 
+_TRAPS: Final = (decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow)
 #: Ceilings are shown to six digits, rounded down: every level below the one shown is taken.
-_SHOWN: Final = decimal.Context(prec=6, rounding=decimal.ROUND_DOWN)
+_SHOWN: Final = own_context(prec=6, rounding=decimal.ROUND_DOWN, traps=_TRAPS)
 #: Floors are rounded down (toward -infinity), so that a level below one is surely in range.
-_FLOOR: Final = decimal.Context(prec=60, rounding=decimal.ROUND_FLOOR, Emax=999_999)
+_FLOOR: Final = own_context(prec=60, rounding=decimal.ROUND_FLOOR, traps=_TRAPS)
 _US_PER_HOUR: Final = Decimal(3_600_000_000)
 #: How far ahead of a level's instant `longest_cycle()` looks: a year and a day.
 _AHEAD_US: Final = 366 * 24 * 3_600_000_000

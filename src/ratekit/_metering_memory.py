@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Final
 
 from . import _normalize as _n
+from ._decimals import own_context
 from ._shown import show
 from .errors import ConflictingRecordError, RatekitTypeError
 from .records import Event, Inventory, Sample
@@ -99,7 +100,12 @@ def _normalised(value: object, *, tag: bool = True, bools: bool = False) -> obje
 
 
 #: Enough digits for any record's number (normalising must never round).
-_EXACT: Final = decimal.Context(prec=10_000, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+_EXACT: Final = own_context(
+    prec=10_000,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
 
 
 def pairs(items: Sequence[Remembered]) -> tuple[tuple[str | None, str], ...]:

@@ -14,7 +14,7 @@ import operator
 import typing
 from typing import Final
 
-from ._decimals import ZERO
+from ._decimals import ZERO, own_context
 from ._rater_store import sortable
 from .charges import Charge, Rating
 from .statements import LineKey, StatementLine, _line
@@ -25,7 +25,7 @@ if typing.TYPE_CHECKING:
 
 __all__ = ["compare", "group", "line_key", "rate"]
 
-_EXACT: Final = decimal.Context(
+_EXACT: Final = own_context(
     prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[decimal.Inexact]
 )
 _ADD = _EXACT.add

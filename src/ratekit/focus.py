@@ -73,7 +73,7 @@ from typing import Any, Final
 
 from ._allocation import allocate, spread
 from ._codec import items_of, show
-from ._decimals import CONTEXT, ONE, ZERO, in_context, tidy
+from ._decimals import CONTEXT, ONE, ZERO, in_context, own_context, tidy
 from ._instants import format_us
 from ._invoices import Invoice, InvoiceLine
 from ._text import check_text
@@ -175,7 +175,7 @@ def _is_correction(charge: Charge) -> bool:
 
 #: Exact products: a list cost is PricingQuantity x ListUnitPrice to the last digit (two
 #: numbers of up to 60 digits: up to 120), never rounded at any precision.
-_PRODUCTS: Final = decimal.Context(
+_PRODUCTS: Final = own_context(
     prec=decimal.MAX_PREC,
     Emax=decimal.MAX_EMAX,
     Emin=decimal.MIN_EMIN,
