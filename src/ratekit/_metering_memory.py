@@ -73,7 +73,7 @@ def raw_digest(record: Event | Sample | Inventory) -> str:
 def number_text(value: bool | int | Decimal) -> str:
     """A number's text by its value, however written: ``"5"`` for ``5``, ``"5.0"``, ``"50E-1"``. O(digits)."""
     number = Decimal(value)
-    return "0" if not number else str(number.normalize(_EXACT))
+    return "0" if not number else _EXACT.to_sci_string(number.normalize(_EXACT))
 
 
 def _normalised(value: object, *, tag: bool = True, bools: bool = False) -> object:

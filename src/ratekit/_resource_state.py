@@ -16,7 +16,7 @@ import attrs
 
 from . import _metering_memory as _memory
 from . import _values as _v
-from ._decimals import to_decimal
+from ._decimals import in_context, to_decimal
 from ._fields import (
     Reading,
     _applied,
@@ -312,6 +312,7 @@ class ResourceState:
             return None
         return _new_state(self.account, self.resource, *past[:6], (), None, (), _NO_BASE)
 
+    @in_context  # numbers and digests written as ratekit writes them, not in the caller's capitals
     def to_json(self) -> dict[str, object]:
         """JSON-safe data (str, int, None, lists and dicts only).
 
