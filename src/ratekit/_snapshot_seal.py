@@ -10,6 +10,7 @@ wrote a snapshot: restore checks a body's shape and range on its own.
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 import json
 import typing
@@ -19,6 +20,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from ._decimals import CONTEXT
 from ._shown import show
 from .errors import BadSnapshotError
 
@@ -99,7 +101,7 @@ def _describe(value: object, depth: int = 0) -> object:  # noqa: PLR0911 - one c
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, Decimal):
-        return {"decimal": str(value)}
+        return {"decimal": CONTEXT.to_sci_string(value)}
     if attrs.has(type(value)):
         return {
             "type": type(value).__qualname__,
@@ -146,10 +148,11 @@ def fingerprint(
         >>> fingerprint([a, b], [runtime]) == fingerprint([b, a], [runtime])
         True
     """
-    described = [_describe(meter) for meter in meters]
+    with decimal.localcontext(CONTEXT):  # numbers and reprs as ratekit writes them, any caller
+        described = [_describe(meter) for meter in meters]
+        shown = _describe(plans)
     if ordered is not True:
         described.sort(key=_canonical)
-    shown = _describe(plans)
     if not ordered and isinstance(plans, list | tuple) and isinstance(shown, list):
         shown.sort(key=_canonical)
     return checksum({"plans": shown, "meters": described})
