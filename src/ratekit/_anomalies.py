@@ -20,7 +20,7 @@ from typing import Final, Literal, TypeAlias
 import attrs
 
 from . import _values as _v
-from ._decimals import to_decimal
+from ._decimals import plain_text, to_decimal
 from ._instants import format_us, from_us, to_us
 
 __all__ = ["ANOMALY_KINDS", "Anomaly", "AnomalyKind"]
@@ -242,9 +242,11 @@ class Anomaly:
         """The instant it is about, as an aware UTC datetime (``None``: not said)."""
         return None if self.at_us is None else from_us(self.at_us)
 
+    @plain_text
     def __str__(self) -> str:
         return self.message
 
+    @plain_text
     def __repr__(self) -> str:
         text = f"Anomaly({self.kind!r}, {self.message!r}"
         if self.record_ids:

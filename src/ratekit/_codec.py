@@ -151,7 +151,8 @@ def bounded_sum(data: object, path: str) -> Decimal:
 def _functions(cls: type) -> Iterable[types.FunctionType]:
     """The plain functions of the class bodies of ``cls`` and its bases.
 
-    Methods, static and class methods' functions, property getters. O(members).
+    Methods (those a decorator wraps, unwrapped), static and class methods' functions,
+    property getters. O(members).
     """
     for klass in cls.__mro__:
         for member in vars(klass).values():
@@ -159,6 +160,9 @@ def _functions(cls: type) -> Iterable[types.FunctionType]:
                 member = member.__func__  # noqa: PLW2901 - the function it wraps
             elif isinstance(member, property):
                 member = member.fget  # noqa: PLW2901 - the getter
+            # a decorated method (a repr written in ratekit's context) runs in the
+            # decorator's module: the function it wraps ran in the class's
+            member = getattr(member, "__wrapped__", member)  # noqa: PLW2901
             if isinstance(member, types.FunctionType):
                 yield member
 

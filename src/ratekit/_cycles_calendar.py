@@ -25,6 +25,7 @@ from ._calendar import (
     reduce_without_cache,
 )
 from ._cycle_protocol import Cycle, _span_us
+from ._decimals import plain_text
 from ._shown import show
 from ._zones import zone, zone_name
 from .errors import BadCalendarError
@@ -137,6 +138,7 @@ class Daily(_Cached, Cycle):
 
         object.__setattr__(self, "_cache", BoundaryCache(at, day_ordinal, owner=self))
 
+    @plain_text
     def __repr__(self) -> str:
         return f"cycles.daily(tz={zone_name(self.tz)!r})"
 
@@ -175,6 +177,7 @@ class Weekly(_Cached, Cycle):
 
         object.__setattr__(self, "_cache", BoundaryCache(at, index_near, owner=self))
 
+    @plain_text
     def __repr__(self) -> str:
         return f"cycles.weekly(tz={zone_name(self.tz)!r}, weekday={WEEKDAY_LABELS[self.weekday]!r})"
 
@@ -232,6 +235,7 @@ class Monthly(_Cached, Cycle):
 
         object.__setattr__(self, "_cache", BoundaryCache(at, index_near, owner=self))
 
+    @plain_text
     def __repr__(self) -> str:
         tz = zone_name(self.tz)
         if self.months == 1:

@@ -17,6 +17,7 @@ from ._calendar import (
     too_many,
 )
 from ._cycle_protocol import Cycle, checked_bounds, instant_named
+from ._decimals import plain_text
 from ._instants import MAX_US, MIN_US, US_PER_HOUR, check_us, format_us, to_us
 from ._instants import ONE_US as _ONE_US
 from ._shown import show
@@ -86,6 +87,7 @@ class Hourly(Cycle):
             checked_bounds(self, f"containing {instant_named(t_us)}", (start, end))
         return start, end
 
+    @plain_text
     def __repr__(self) -> str:
         return "cycles.hourly()"
 
@@ -150,6 +152,7 @@ class Every(Cycle):
             checked_bounds(self, f"containing {instant_named(t_us)}", (start, end))
         return start, end
 
+    @plain_text
     def __repr__(self) -> str:
         period = _dt.timedelta(microseconds=self.period_us)
         return f"cycles.every({period!r}, anchor={format_us(self.anchor_us)!r})"

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Final
 
 from ._caller_objects import read_items, read_once
-from ._decimals import _INT_LIMIT, to_decimal
+from ._decimals import _INT_LIMIT, plain_text, to_decimal
 from ._decimals import MAX_DIGITS as _MAX_DIGITS
 from ._hash_keys import safe_key
 from ._shown import show, type_name
@@ -131,6 +131,7 @@ class _FrozenList(tuple[object, ...]):
     def __hash__(self) -> int:
         return hash(tuple(map(safe_key, self)))  # a hash a caller cannot choose
 
+    @plain_text
     def __repr__(self) -> str:
         return repr(list(self))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typing
 from collections.abc import Iterator, Mapping
 
+from ._decimals import plain_text
+
 K = typing.TypeVar("K")
 V = typing.TypeVar("V")
 
@@ -59,6 +61,7 @@ class FrozenMap(Mapping[K, V]):
     def __hash__(self) -> int:
         return hash(frozenset(self._items.items()))
 
+    @plain_text
     def __repr__(self) -> str:
         return repr(self._items)
 

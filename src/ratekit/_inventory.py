@@ -16,6 +16,7 @@ import attrs
 
 from . import _inventory_scope as _scope
 from ._caller_objects import read_items, read_once
+from ._decimals import plain_text
 from ._descriptions import _attributes, _FrozenDict
 from ._instants import format_us, from_us
 from ._record_fields import _instant, _name, _record_id
@@ -185,6 +186,7 @@ class Inventory:
             return True
         return _scope.in_scope(self.accounts, self.where, account, description)
 
+    @plain_text
     def __repr__(self) -> str:
         # As given: a list of (account, resource), or a mapping to the attributes listed
         # when any resource has some (two inventories that list otherwise read otherwise).

@@ -15,7 +15,7 @@ from typing import Final, Literal
 import attrs
 
 from . import _values as _v
-from ._decimals import CONTEXT, ZERO
+from ._decimals import CONTEXT, ZERO, plain_text
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 from .credits import CreditLine
@@ -140,6 +140,7 @@ class InvoiceLine:
             text += f" (shared {_part_text(Fraction(self.share) / Fraction(self.shares))})"
         return text
 
+    @plain_text
     def __repr__(self) -> str:
         return (
             f"InvoiceLine({self.label!r}, {shown(self.quantity)} {visible(self.unit)}, "
@@ -329,6 +330,7 @@ class Invoice:
     )
     """The sum of the lines' rounded amounts, before credits."""
 
+    @plain_text
     def __repr__(self) -> str:
         return (
             f"Invoice({self.account!r}, {format_us(self.cycle.start_us)!r}.."
@@ -337,6 +339,7 @@ class Invoice:
             f"total={self.total} {self.currency})"
         )
 
+    @plain_text
     def __str__(self) -> str:
         return self.to_text()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
+from ._decimals import plain_text
 from ._shown import show
 from ._text import check_text
 from .errors import RatekitTypeError
@@ -29,6 +30,7 @@ class _Missing:
 
     __slots__ = ()
 
+    @plain_text
     def __repr__(self) -> str:
         return "MISSING"
 

@@ -16,7 +16,7 @@ from typing import Final, Protocol
 
 import attrs
 
-from ._decimals import to_int
+from ._decimals import plain_text, to_int
 from ._instants import MAX_US, MIN_US, US_PER_DAY, check_us, format_us, from_us, to_us
 from ._paths import checked_path
 from ._shown import show
@@ -192,6 +192,7 @@ class PriceEntry:
                 "when amount(a + b) == amount(a) + amount(b) for all quantities)."
             )
 
+    @plain_text
     def __repr__(self) -> str:
         parts = [repr(self.id), repr(self.meter), repr(self.price)]
         if self.where:

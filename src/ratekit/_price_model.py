@@ -80,9 +80,10 @@ def _marginal(model: PriceModel, quantity: Number, added: Number) -> Decimal:
     try:
         after = model.amount(total)
     except BadQuantityError as error:
+        said = CONTEXT.to_sci_string  # not in the caller's capitals
         raise BadQuantityError(
-            f"{type(model).__name__}.marginal({base}, {extra}): the quantity after the added "
-            f"units, {base} + {extra} = {total}, is refused: {error}"
+            f"{type(model).__name__}.marginal({said(base)}, {said(extra)}): the quantity after "
+            f"the added units, {said(base)} + {said(extra)} = {said(total)}, is refused: {error}"
         ) from None
     return CONTEXT.subtract(after, before)
 

@@ -16,7 +16,7 @@ import attrs
 
 from . import _metering_memory as _memory
 from . import _values as _v
-from ._decimals import in_context, to_decimal
+from ._decimals import in_context, plain_text, to_decimal
 from ._fields import (
     Reading,
     _applied,
@@ -435,6 +435,7 @@ class ResourceState:
             data.get("pending", ()),
         )
 
+    @plain_text
     def __repr__(self) -> str:
         text = (
             f"ResourceState({self.account!r}, {self.resource!r}, {self.status!r}, "

@@ -17,7 +17,7 @@ from typing import Literal
 import attrs
 
 from . import _normalize as _n
-from ._decimals import CONTEXT, ZERO, to_decimal
+from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
 from ._decimals import tidy as _tidy
 from ._instants import MAX_US, MIN_US, format_us
 from ._policy_doors import (
@@ -181,6 +181,7 @@ class Counter:
                 yield (last.at_us, sample.at_us, delta, _ids(last, sample))
             last = sample
 
+    @plain_text
     def __repr__(self) -> str:
         return "Counter(from_zero=True)" if self.from_zero else "Counter()"
 
@@ -350,6 +351,7 @@ class Percentile(_Aggregation):
         rank = -(-numerator * len(values) // (denominator * 100))
         return values[max(rank, 1) - 1]
 
+    @plain_text
     def __repr__(self) -> str:
         return f"Percentile({self.percent})"
 
@@ -422,6 +424,7 @@ class TimeWeightedMean(_Aggregation):
             return level
         return _tidy(CONTEXT.divide(total, end_us - known_from))
 
+    @plain_text
     def __repr__(self) -> str:
         return (
             "TimeWeightedMean()"

@@ -9,12 +9,13 @@ many digits it has instead), cuts deep or long data, and always returns a short 
 
 from __future__ import annotations
 
+import decimal
 import math
 import reprlib
 from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["MAX_INT_DIGITS", "int_digits", "show", "some", "type_name"]
+__all__ = ["MAX_INT_DIGITS", "decimal_repr", "int_digits", "show", "some", "type_name"]
 
 #: Ints with more digits than this are shown by their length, not their digits.
 MAX_INT_DIGITS: Final = 60
@@ -47,11 +48,36 @@ class _Bounded(reprlib.Repr):
         self.maxlevel = 3
         self.maxstring = self.maxother = self.maxlong = 80
 
+    def repr_Decimal(self, x: decimal.Decimal, level: int) -> str:  # noqa: N802 - reprlib's name
+        return decimal_repr(x)
+
     def repr_int(self, x: int, level: int) -> str:
         if -_SMALL < x < _SMALL:
             return int.__repr__(x)
         sign = "a negative" if x < 0 else "an"
         return f"<{sign} integer of {int_digits(x)} digits>"
+
+
+#: Writes a Decimal's exponent with a capital E, whatever the thread's context (a host's
+#: ``capitals=0`` would write ``Decimal('1e+3')``); every other field given, none taken
+#: from ``decimal.DefaultContext``.
+_TEXT: Final = decimal.Context(
+    prec=28, rounding=decimal.ROUND_HALF_EVEN, Emin=-999_999, Emax=999_999, capitals=1, clamp=0
+)
+
+
+def decimal_repr(value: decimal.Decimal) -> str:
+    """``repr(value)`` as ratekit writes it, whatever the thread's decimal context.
+
+    ```pycon
+    >>> import decimal
+    >>> with decimal.localcontext(capitals=0):
+    ...     decimal_repr(decimal.Decimal("1E+999999")), repr(decimal.Decimal("1E+999999"))
+    ("Decimal('1E+999999')", "Decimal('1e+999999')")
+
+    ```
+    """
+    return f"Decimal('{_TEXT.to_sci_string(value)}')"
 
 
 _BOUNDED: Final = _Bounded()

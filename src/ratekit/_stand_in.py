@@ -15,6 +15,7 @@ raises shows the object by its type, so that no error message fails in its turn.
 
 from __future__ import annotations
 
+from ._decimals import plain_text
 from .errors import BadCalendarError, RatekitError
 
 __all__ = ["StandIn", "unwrapped"]
@@ -29,6 +30,7 @@ class StandIn:
         self.inner = inner
         self.name = f"{kind} {type(inner).__name__}"
 
+    @plain_text
     def __repr__(self) -> str:
         try:
             return repr(self.inner)

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import attrs
 
-from ._decimals import CONTEXT, ONE, to_decimal
+from ._decimals import CONTEXT, ONE, plain_text, to_decimal
 from ._descriptions import (
     MAX_DIGITS,
     _attribute_value,
@@ -140,7 +140,7 @@ def _not_negative(level: Decimal, what: str) -> Decimal:
     """``level``, refused when negative: a level measures what runs (a size, a count)."""
     if level < 0:
         raise BadRecordError(
-            f"{what} is {level}, a negative level; a Continuous level measures what runs (a "
+            f"{what} is {CONTEXT.to_sci_string(level)}, a negative level; a Continuous level measures what runs (a "
             "size, a memory, a count of instances) and is never negative, so it must be a "
             "number >= 0 (a credit or a correction is a negative 'delta' sample on a "
             "Discrete meter)."
@@ -192,6 +192,7 @@ class OnOff:
         test = self._test
         return ONE if test is None or test(description) else None
 
+    @plain_text
     def __repr__(self) -> str:
         return "OnOff()" if self.when is None else f"OnOff(when={self.when!r})"
 
@@ -305,6 +306,7 @@ class Continuous:
             return None
         return self._compute(description)
 
+    @plain_text
     def __repr__(self) -> str:
         text = f"Continuous({self.level_of!r}"
         if self.when is not None:

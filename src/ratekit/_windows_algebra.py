@@ -16,6 +16,7 @@ import attrs
 from ._calendar import (
     check_span_us,
 )
+from ._decimals import plain_text
 from ._shown import show
 from ._user_windows import checked as checked_window
 from .errors import BadCalendarError, RatekitTypeError
@@ -164,6 +165,7 @@ class Union(_Algebra, Window):
             )
         )
 
+    @plain_text
     def __repr__(self) -> str:
         return f"windows.union({', '.join(map(repr, self.windows))})"
 
@@ -208,6 +210,7 @@ class Intersection(_Algebra, Window):
             result &= SpanSet.from_us(window.within_us(start_us, end_us))
         return result.pairs_us()
 
+    @plain_text
     def __repr__(self) -> str:
         return f"windows.intersection({', '.join(map(repr, self.windows))})"
 
@@ -249,6 +252,7 @@ class Complement(_Algebra, Window):
     def __invert__(self) -> Complement:
         return complement(self)
 
+    @plain_text
     def __repr__(self) -> str:
         return f"windows.complement({self.window!r})"
 

@@ -21,6 +21,7 @@ from ._calendar import (
     outside_calendars,
     too_many,
 )
+from ._decimals import plain_text
 from ._extras import require
 from ._instants import US_PER_DAY, format_us, to_us
 from ._shown import show
@@ -314,6 +315,7 @@ class CronWindow(_Algebra, Window):
             values = self._cover(start_us, end_us)
         return _clip(values, start_us, end_us) if values else []
 
+    @plain_text
     def __repr__(self) -> str:
         return f"windows.cron({self.start!r}, {self.end!r}, tz={zone_name(self.tz)!r})"
 

@@ -21,6 +21,7 @@ from ._calendar import (
     parse_weekday,
     reduce_without_cache,
 )
+from ._decimals import plain_text
 from ._windows_algebra import Window, _Algebra, _clip
 from ._zones import zone, zone_name
 from .errors import BadCalendarError
@@ -145,6 +146,7 @@ class DailyWindow(_Recurring, Window):
         )
         object.__setattr__(self, "_cache", cache)
 
+    @plain_text
     def __repr__(self) -> str:
         return (
             f"windows.daily({_clock(self.start_seconds)!r}, {_clock(self.end_seconds)!r}, "
@@ -211,6 +213,7 @@ class WeeklyWindow(_Recurring, Window):
         )
         object.__setattr__(self, "_cache", cache)
 
+    @plain_text
     def __repr__(self) -> str:
         start = (WEEKDAY_LABELS[self.start_weekday], _clock(self.start_seconds))
         end = (WEEKDAY_LABELS[self.end_weekday], _clock(self.end_seconds))

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from ._decimals import plain_text
 from ._instants import MAX_US, MIN_US, format_us
 from ._shown import show
 from ._text import check_text, plain_choice
@@ -80,6 +81,7 @@ class Assignment:
                 f"{format_us(self.end_us)}, not after its start {format_us(self.start_us)}."
             )
 
+    @plain_text
     def __repr__(self) -> str:
         parts = [repr(self.account), repr(self.plan.id)]
         if self.start_us is not None:

@@ -34,7 +34,7 @@ import attrs
 
 from ._batch_columns import Column, Descriptions, first_bad, located, record_label
 from ._batch_reading import EVENT_FIELDS, SAMPLE_FIELDS, columns_given, rows_given
-from ._decimals import in_context
+from ._decimals import in_context, plain_text
 from ._descriptions import EMPTY
 from ._shown import show
 from .errors import BadRecordError, RatekitTypeError
@@ -426,6 +426,7 @@ class RecordBatch:
     def __getitem__(self, index: int | slice) -> Event | Sample | tuple[Event | Sample, ...]:
         return self._records[index]
 
+    @plain_text
     def __repr__(self) -> str:
         events = sum(type(record) is Event for record in self._records)
         samples = len(self._records) - events

@@ -31,6 +31,7 @@ from ._decimals import (
     ZERO,
     exact_sum,
     nearest,
+    plain_text,
     to_decimal,
     to_quantity,
 )
@@ -202,6 +203,7 @@ class Charge:
         default=None, eq=False, converter=_v.optional_number, validator=_exact
     )
 
+    @plain_text
     def __repr__(self) -> str:
         return (
             f"Charge({self.account!r}, {self.meter!r}, {self.resource!r}, "
@@ -468,6 +470,7 @@ class Rating:
         # pickled (and copied) with its no_effect worked out, never the function
         return _rating, (self.charges, self.anomalies, self.rows, self.shares, self.no_effect)
 
+    @plain_text
     def __repr__(self) -> str:
         charges = "charge" if len(self.charges) == 1 else "charges"
         anomalies = "anomaly" if len(self.anomalies) == 1 else "anomalies"

@@ -61,7 +61,7 @@ import attrs
 
 from . import _values as _v
 from ._anomalies import Anomaly
-from ._decimals import CONTEXT, ZERO
+from ._decimals import CONTEXT, ZERO, plain_text
 from ._frozen_map import FrozenMap
 from ._instants import format_us, to_us
 from ._shown import show
@@ -140,6 +140,7 @@ class ComparisonRow:
     )
     change: Change = attrs.field(validator=_v.kind_of(*_CHANGES))
 
+    @plain_text
     def __repr__(self) -> str:
         return (
             f"ComparisonRow({self.account!r}, {format_us(self.cycle.start_us)!r}, "
@@ -240,6 +241,7 @@ class Comparison:
         every = {name: tuple(given.get(name, ())) for name in self.candidates}
         object.__setattr__(self, "anomalies", _ByCandidate(every, self.candidates))
 
+    @plain_text
     def __repr__(self) -> str:
         counts = self._anomaly_counts()
         said = f", anomalies={counts!r}" if counts else ""

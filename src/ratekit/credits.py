@@ -41,7 +41,7 @@ from typing import Final
 import attrs
 
 from . import _values as _v
-from ._decimals import CONTEXT, ZERO, to_decimal, to_int
+from ._decimals import CONTEXT, ZERO, plain_text, to_decimal, to_int
 from ._instants import MAX_US, format_us, from_us, to_us
 from ._shown import show
 from ._text import check_text
@@ -194,6 +194,7 @@ class Credit:
         end = MAX_US if self.expires is None else to_us(self.expires, "expires")
         return Span.from_us(to_us(self.start, "start"), end)
 
+    @plain_text
     def __repr__(self) -> str:
         text = (
             f"Credit({self.id!r}, {self.account!r}, {plain(self.amount)} {self.currency}, "
@@ -248,6 +249,7 @@ class CreditLine:
         converter=_v.optional_instant, validator=_v.optional_aware
     )
 
+    @plain_text
     def __repr__(self) -> str:
         return (
             f"CreditLine({self.credit!r}, applied={plain(self.applied)}, left={plain(self.left)})"

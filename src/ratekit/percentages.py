@@ -15,7 +15,7 @@ from decimal import Decimal
 import attrs
 
 from . import _values as _v
-from ._decimals import CONTEXT, ZERO, to_decimal
+from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
 from ._graduated import _graduated_amount
 from ._shown import show
 from .errors import BadPriceError, BadQuantityError, RatekitTypeError
@@ -95,9 +95,11 @@ class TransactionLine:
     amount: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     """The transaction's exact charge."""
 
+    @plain_text
     def __repr__(self) -> str:
         return f"TransactionLine({str(self)!r})"
 
+    @plain_text
     def __str__(self) -> str:
         head = f"transactions[{self.index}] {self.transaction}: "
         if not self.billable and not self.fee and self.bound is None:
@@ -202,6 +204,7 @@ class GraduatedPercentage:
         """False: the rate depends on the cycle's total amount."""
         return False
 
+    @plain_text
     def __repr__(self) -> str:
         items = ", ".join(
             f"({'None' if tier.up_to is None else repr(str(tier.up_to))}, {str(percent)!r}"
@@ -338,6 +341,7 @@ class Percentage:
         """True when the amount is ``rate * quantity`` (no free amount, no per-transaction terms)."""
         return not self.free_amount and not self.per_transaction
 
+    @plain_text
     def __repr__(self) -> str:
         parts = [repr(str(self.percent))]
         for name in ("fixed_fee", "free_amount", "minimum", "maximum"):

@@ -27,6 +27,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from . import _values as _v
+from ._decimals import plain_text
 from ._policy_doors import Description, Increment
 from ._policy_doors import Report as Report  # noqa: PLC0414 - metering reads it here
 from ._sample_policies import (
@@ -331,6 +332,7 @@ class Meter:
         """
         return self._additive
 
+    @plain_text
     def __repr__(self) -> str:
         return f"Meter({self.name!r}, {self.unit!r}, {self.policy!r})"
 

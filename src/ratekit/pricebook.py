@@ -40,7 +40,7 @@ from typing import Final, Literal, Protocol
 import attrs
 
 from . import cycles
-from ._decimals import CONTEXT, to_decimal
+from ._decimals import CONTEXT, plain_text, to_decimal
 from ._instants import to_us
 from ._metering_cycle import checked as checked_cycle
 from ._price_entries import (
@@ -359,6 +359,7 @@ class Plan:
                     )
             allowances.append((allowance, period))
 
+    @plain_text
     def __repr__(self) -> str:
         return f"Plan({self.id!r}, {self.currency!r}, entries=[{', '.join(repr(e.id) for e in self.entries)}])"
 
@@ -496,7 +497,8 @@ class Plan:
             return on_quantum(amount, self.quantum, self.rounding)
         except decimal.InvalidOperation:
             raise BadQuantityError(
-                f"plan {self.id!r} cannot round {amount} to its quantum {self.quantum}: "
+                f"plan {self.id!r} cannot round {CONTEXT.to_sci_string(amount)} to its quantum "
+                f"{CONTEXT.to_sci_string(self.quantum)}: "
                 "the result would have more than 60 digits."
             ) from None
 

@@ -37,7 +37,7 @@ from typing import Final
 
 import attrs
 
-from ._decimals import CONTEXT, MAX_ADJUSTED, MIN_ADJUSTED, ZERO, to_decimal
+from ._decimals import CONTEXT, MAX_ADJUSTED, MIN_ADJUSTED, ZERO, plain_text, to_decimal
 from ._graduated import Climb, _graduated_amount
 from ._price_model import PriceModel
 from ._price_model import _marginal as _marginal  # noqa: PLC0414 - percentages reads it here
@@ -126,6 +126,7 @@ class PerUnit:
         """Always true: the amount is proportional to the quantity."""
         return True
 
+    @plain_text
     def __repr__(self) -> str:
         return f"PerUnit({str(self.rate)!r})"
 
@@ -198,6 +199,7 @@ class Flat:
         """Always false: the fee does not grow with the quantity."""
         return False
 
+    @plain_text
     def __repr__(self) -> str:
         return f"Flat({str(self.fee)!r})"
 
@@ -313,6 +315,7 @@ class Graduated:
         """False: the price per unit changes with the quantity (cycle totals are priced)."""
         return False
 
+    @plain_text
     def __repr__(self) -> str:
         extra = "" if self.flat_at_zero else ", flat_at_zero=False"
         return f"Graduated({_tiers_repr(self.tiers)}{extra})"
@@ -426,6 +429,7 @@ class Volume:
         """False: the tier, hence the unit price, depends on the cycle's total."""
         return False
 
+    @plain_text
     def __repr__(self) -> str:
         extra = "" if self.flat_at_zero else ", flat_at_zero=False"
         return f"Volume({_tiers_repr(self.tiers)}{extra})"
@@ -516,6 +520,7 @@ class Package:
         """False: packages round up, so pieces cannot be priced one by one."""
         return False
 
+    @plain_text
     def __repr__(self) -> str:
         extra = f", free={str(self.free)!r}" if self.free else ""
         return f"Package({str(self.size)!r}, {str(self.price)!r}{extra})"

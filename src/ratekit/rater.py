@@ -66,7 +66,7 @@ from . import _rater_scoped as _scoped
 from . import _rater_statement as _step
 from . import _rater_store as _store
 from . import _rater_zero as _zero
-from ._decimals import in_context
+from ._decimals import in_context, plain_text
 from ._instants import format_us, to_us
 from ._rater_close import MAX_CLOSING as MAX_CLOSING  # noqa: PLC0414 - public here
 from ._rater_engine import Engine as _Engine
@@ -593,6 +593,7 @@ class Rater:
         """Assert the invariants of the state (for tests and restore)."""
         _consistent.check(self)
 
+    @plain_text
     def __repr__(self) -> str:
         return (
             f"Rater(base={format_us(self._base_us)!r}, closed={format_us(self._closed_us)!r}, "

@@ -44,9 +44,10 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
-# The anomalies live in ._anomalies; their names stay importable from here.
 from ._anomalies import ANOMALY_KINDS, Anomaly, AnomalyKind
-from ._decimals import INT_HIGH, INT_LOW, quick_decimal, to_decimal, to_int
+
+# The anomalies live in ._anomalies; their names stay importable from here.
+from ._decimals import CONTEXT, INT_HIGH, INT_LOW, plain_text, quick_decimal, to_decimal, to_int
 
 # The attribute values live in ._descriptions; their names stay importable from here
 # (``ratekit.records.encode_value``; ``_FrozenDict`` for what was pickled before the move).
@@ -146,8 +147,9 @@ def _label(kind: str, record_id: str | None, resource: object) -> str:
 
 def _counter_refusal(label: str, value: object) -> str:
     """The message refusing a negative counter reading (one rule at every door)."""
+    shown = CONTEXT.to_sci_string(value) if isinstance(value, Decimal) else value
     return (
-        f"{label} value {value} is a negative counter reading; a cumulative counter counts "
+        f"{label} value {shown} is a negative counter reading; a cumulative counter counts "
         "up from zero and is never negative, so a reading must be a number >= 0 (a "
         "decrease to a lower reading is a reset; a correction is a 'delta' sample)."
     )
@@ -266,6 +268,7 @@ class Event:
         """When, as an aware UTC datetime."""
         return from_us(self.at_us)
 
+    @plain_text
     def __repr__(self) -> str:
         text = f"Event({self.account!r}, {self.resource!r}, {format_us(self.at_us)!r}"
         if self.attributes:
@@ -434,6 +437,7 @@ class Sample:
         """
         return None if self.since_us is None else from_us(self.since_us)
 
+    @plain_text
     def __repr__(self) -> str:
         text = (
             f"Sample({self.account!r}, {self.resource!r}, {self.meter!r}, "

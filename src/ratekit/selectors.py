@@ -44,7 +44,7 @@ from typing import ClassVar, Final, TypeAlias
 
 import attrs
 
-from ._decimals import to_decimal
+from ._decimals import plain_text, to_decimal
 from ._descriptions import MAX_DEPTH, _attribute_value, plain_str
 from ._paths import MISSING, checked_path, lookup
 from ._shown import show
@@ -102,6 +102,7 @@ class _Threshold:
     _lower: ClassVar[bool]
     _included: ClassVar[bool]
 
+    @plain_text
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.bound})"
 
@@ -211,6 +212,7 @@ class Between:
                 "upper, so upper must be greater than lower."
             )
 
+    @plain_text
     def __repr__(self) -> str:
         return f"Between({self.lower}, {self.upper})"
 
@@ -291,6 +293,7 @@ class OneOf:
 
     values: frozenset[object] = attrs.field(converter=_one_of_values)
 
+    @plain_text
     def __repr__(self) -> str:
         return f"OneOf({', '.join(sorted(map(repr, self.values)))})"
 
@@ -344,6 +347,7 @@ class Satisfies:
             )
         check_text(self.label, "Satisfies label")
 
+    @plain_text
     def __repr__(self) -> str:
         return f"Satisfies({self.label!r})"
 

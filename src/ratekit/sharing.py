@@ -51,7 +51,7 @@ from typing import Final
 
 import attrs
 
-from ._decimals import CONTEXT, ZERO, to_decimal
+from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
 from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
 from ._shown import show
 from ._text import check_text
@@ -125,7 +125,8 @@ def _shares(value: object) -> tuple[tuple[str, Decimal], ...]:
     if top - low + 1 > _MAX_DIGITS:
         raise BadQuantityError(
             f"Share shares span {top - low + 1} digits from the largest place to the smallest "
-            f"({', '.join(f'{a!r}: {w}' for a, w in sorted(out.items()))}); shares are "
+            f"({', '.join(f'{a!r}: {CONTEXT.to_sci_string(w)}' for a, w in sorted(out.items()))}); "
+            "shares are "
             f"relative, so write them within {_MAX_DIGITS} digits (1, 1, 1 for thirds)."
         )
     return tuple(sorted(out.items()))
@@ -220,6 +221,7 @@ class Share:
         weight = dict(self.shares).get(account, ZERO)
         return Fraction(weight) / Fraction(self.total)
 
+    @plain_text
     def __repr__(self) -> str:
         shares = ", ".join(f"{account!r}: {plain(weight)}" for account, weight in self.shares)
         extra = "" if self.meter is None else f", meter={self.meter!r}"

@@ -29,6 +29,7 @@ import typing
 from collections.abc import Iterable, Iterator
 from typing import NoReturn
 
+from ._decimals import plain_text
 from ._instants import MAX_US, MIN_US, check_pair_us, format_us, from_us, to_us
 from ._shown import show
 from .errors import BadSpanError, RatekitTypeError
@@ -161,6 +162,7 @@ class Span:
     def __bool__(self) -> bool:
         return self.end_us > self.start_us
 
+    @plain_text
     def __repr__(self) -> str:
         return f"Span({format_us(self.start_us)!r}, {format_us(self.end_us)!r})"
 
@@ -444,6 +446,7 @@ class SpanSet:
     def __hash__(self) -> int:
         return hash((SpanSet, self._bounds))
 
+    @plain_text
     def __repr__(self) -> str:
         return f"SpanSet([{', '.join(map(repr, self))}])"
 

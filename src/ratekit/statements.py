@@ -17,6 +17,7 @@ from typing import Final, Literal
 import attrs
 
 from . import _values as _v
+from ._decimals import plain_text
 from ._instants import format_us, to_us
 from ._shown import show
 from ._totals import only, per_key
@@ -84,6 +85,7 @@ class Feed:
         ),
     )
 
+    @plain_text
     def __repr__(self) -> str:
         parts = [f"{name}={count}" for name, count in self.counts.items() if count]
         if self.anomalies:
@@ -160,6 +162,7 @@ class StatementLine:
         """The ids of the records behind the line's charges, each once, in order."""
         return tuple(dict.fromkeys(i for charge in self.charges for i in charge.record_ids))
 
+    @plain_text
     def __repr__(self) -> str:
         return (
             f"StatementLine({self.role!r}, {self.account!r}, {self.meter!r}, {self.resource!r}, "
@@ -259,6 +262,7 @@ class Statement:
             if account is None or line.account == account
         )
 
+    @plain_text
     def __repr__(self) -> str:
         return (
             f"Statement({format_us(to_us(self.as_of))!r}, {len(self.lines)} lines, "

@@ -19,7 +19,7 @@ from typing import Protocol
 
 import attrs
 
-from ._decimals import to_decimal
+from ._decimals import plain_text, to_decimal
 from ._metering_cycle import checked as checked_cycle
 from ._shown import show
 from ._text import check_text, plain_choice
@@ -117,6 +117,7 @@ class Allowance:
         # A cycle of the user's own answers checked wherever rating asks it.
         object.__setattr__(self, "cycle", checked_cycle(self.cycle))
 
+    @plain_text
     def __repr__(self) -> str:
         extra = "" if self.cycle is None else f", cycle={self.cycle!r}"
         return f"Allowance(meter={self.meter!r}, quantity={self.quantity!r}{extra})"

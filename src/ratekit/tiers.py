@@ -28,7 +28,7 @@ from typing import Final, TypeAlias
 import attrs
 
 from . import _values as _v
-from ._decimals import CONTEXT, ZERO, to_decimal
+from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
 from ._shown import show
 from .errors import BadPriceError, BadQuantityError, RatekitTypeError
 
@@ -160,6 +160,7 @@ class Tier:
                 "of units one started block prices, e.g. block=1000."
             )
 
+    @plain_text
     def __repr__(self) -> str:
         parts = [] if self.up_to is None else [f"up_to={str(self.up_to)!r}"]
         parts.append(f"unit={str(self.unit)!r}")
@@ -494,9 +495,11 @@ class TierLine:
     )
     """For a share of an aggregate priced whole: the aggregate (else ``None``)."""
 
+    @plain_text
     def __repr__(self) -> str:
         return f"TierLine({str(self)!r})"
 
+    @plain_text
     def __str__(self) -> str:
         return arithmetic(self, CONTEXT.to_sci_string)  # not the caller's capitals
 

@@ -34,6 +34,7 @@ from typing import Final, Generic, TypeVar, overload
 
 from sortedcontainers import SortedList
 
+from ._decimals import plain_text
 from ._instants import MAX_US, MIN_US, check_pair_us, check_us, to_us
 from ._shown import show
 from .errors import RatekitTypeError
@@ -51,6 +52,7 @@ class _Gap(enum.Enum):
 
     GAP = 0
 
+    @plain_text
     def __repr__(self) -> str:
         return "<gap>"
 
@@ -446,6 +448,7 @@ class Timeline(Generic[V]):
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like dict
 
+    @plain_text
     def __repr__(self) -> str:
         pieces = ", ".join(f"({span!r}, {value!r})" for span, value in self.items())
         return f"Timeline([{pieces}])"

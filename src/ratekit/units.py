@@ -58,7 +58,7 @@ from typing import Final
 import attrs
 
 from ._decimals import CONTEXT as _CONTEXT
-from ._decimals import to_decimal
+from ._decimals import plain_text, to_decimal
 from ._shown import show
 from .errors import BadQuantityError, RatekitTypeError, UnitError
 
@@ -322,9 +322,11 @@ class Unit:
             return NotImplemented
         return Unit(other) / self
 
+    @plain_text
     def __str__(self) -> str:
         return self.text
 
+    @plain_text
     def __repr__(self) -> str:
         return f"Unit({self.text!r})"
 

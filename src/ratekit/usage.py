@@ -16,7 +16,7 @@ from typing import Any, Final
 import attrs
 
 from . import _values as _v
-from ._decimals import CONTEXT, ZERO
+from ._decimals import CONTEXT, ZERO, plain_text
 from ._decimals import tidy as _tidy
 from ._descriptions import _FrozenDict
 from ._fields import (
@@ -101,6 +101,7 @@ class UsageRow:
     ids as given.
     """
 
+    @plain_text
     def __repr__(self) -> str:
         return (
             f"UsageRow({self.account!r}, {self.meter!r}, {self.resource!r}, "
@@ -448,6 +449,7 @@ class Usage:
         """The rows as an HTML table, for notebooks (every user string escaped)."""
         return usage_html(self)
 
+    @plain_text
     def __repr__(self) -> str:
         def count(n: int, one: str, many: str) -> str:
             return f"{n} {one if n == 1 else many}"

@@ -117,6 +117,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
+from ratekit._decimals import plain_text
 from ratekit._descriptions import _attributes
 from ratekit._instants import format_us
 from ratekit._paths import lookup
@@ -172,6 +173,7 @@ class _Running:
     def __hash__(self) -> int:
         return hash(_Running)
 
+    @plain_text
     def __repr__(self) -> str:
         return "{'state': OneOf(" + ", ".join(map(repr, RUNNING_STATES)) + ")}"
 

@@ -45,6 +45,7 @@ from typing import Final, Literal
 import attrs
 
 from ratekit._caller_objects import read_items
+from ratekit._decimals import plain_text
 from ratekit._descriptions import plain_str
 from ratekit._instants import format_us
 from ratekit._paths import MISSING, lookup
@@ -214,6 +215,7 @@ class Spec:
             "floor" if plain_str(sub_microsecond) == "floor" else "refuse",
         )
 
+    @plain_text
     def __repr__(self) -> str:
         quantity = self.quantity if isinstance(self.quantity, str) else dict(self.quantity)
         text = f"Spec({dict(self.meters)!r}, quantity={quantity!r}"
