@@ -14,6 +14,7 @@ Examples:
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 import typing
 from collections.abc import Mapping
 from decimal import Decimal
@@ -235,7 +236,8 @@ class Charge:
 
         For a linear price, the breakdown of the billable quantity; for a tiered one, the
         part of the group's breakdown that this piece added on top of the pieces before it.
-        Empty for fees and minimums. A price model of your own whose ``explain()`` fails,
+        Empty for fees and minimums. Explained in ratekit's context, as rating explains it,
+        whatever the caller's. A price model of your own whose ``explain()`` fails,
         or gives lines that do not add up to its ``amount()`` for the quantity explained,
         raises [`BadPriceError`][ratekit.BadPriceError] naming it and the charge.
         """
@@ -246,7 +248,10 @@ class Charge:
             f"{self.account!r} (resource {self.resource!r}), explaining its tiers"
         )
         try:
-            return self._tiers()
+            # explained at 60 digits, as rating and the invoice explain it (a model of the
+            # user's own computes in the thread's context), never at the caller's precision
+            with decimal.localcontext(CONTEXT):
+                return self._tiers()
         except RatekitError:
             raise
         except Unexplained as error:  # lines that do not add up to the model's amount
