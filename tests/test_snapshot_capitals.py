@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import decimal
 import json
+from decimal import Decimal
 
 import ratekit as rk
 
@@ -32,4 +33,4 @@ def test_a_rater_built_under_lower_case_exponents_restores_its_snapshot() -> Non
     # 5 B x 0.0000001 = 0.0000005 EUR, however the rater was rebuilt.
     for again in (restored, copied):
         (line,) = again.statement("2026-04-01T00:00:00Z").lines
-        assert str(line.amount) == "5E-7"
+        assert line.amount == Decimal("5E-7")
