@@ -89,6 +89,15 @@ class Always(str):
             rk.BadCalendarError,
             "prorate basis 'bogus' is not known; give 'seconds' or 'days'.",
         ),
+        (
+            lambda: rk.TimeWeightedMean(over=Always("bogus")),
+            rk.RatekitTypeError,
+            (
+                "TimeWeightedMean over must be 'known' (the mean over the time a level is "
+                "known) or 'period' (the mean over the whole piece, no level counting as 0), "
+                "not 'bogus'."
+            ),
+        ),
     ],
 )
 def test_text_that_equals_anything_is_refused_as_the_text_it_holds(
@@ -149,3 +158,13 @@ def test_names_given_as_text_that_equals_anything_are_kept_as_their_text() -> No
         ("usage", 22),
         ("fee", 1),
     ]
+
+
+def test_a_mean_over_given_as_such_text_is_kept_as_plain_text_and_reads_back() -> None:
+    # TimeWeightedMean(over=Always("bogus")) was kept as given: a meter that plandata
+    # dumped with over 'bogus' and that load then refused
+    policy = rk.TimeWeightedMean(over=Always("period"))
+    assert type(policy.over) is str
+    assert policy.over == "period"
+    meter = rk.Meter("cpu", "core", policy)
+    assert plandata.load(json.loads(json.dumps(plandata.dump(meter)))) == meter

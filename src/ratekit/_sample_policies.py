@@ -28,6 +28,7 @@ from ._policy_doors import (
     _refused,
 )
 from ._shown import show
+from ._text import plain_choice
 from .errors import BadQuantityError, RatekitTypeError
 from .records import (
     Sample,
@@ -357,6 +358,7 @@ class Percentile(_Aggregation):
 
 
 def _over(value: object) -> Literal["known", "period"]:
+    value = plain_choice(value)  # a str subclass compares as the text it holds
     if value == "known" or value == "period":  # noqa: PLR1714 - narrows the type
         return value
     raise RatekitTypeError(
