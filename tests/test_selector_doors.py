@@ -10,6 +10,7 @@ that it could not read back (a ``TypeError`` from inside for the latter).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
 import pytest
@@ -81,3 +82,41 @@ def test_a_one_of_array_reads_back_as_a_tuple_and_an_object_is_refused() -> None
         "values[1]: a OneOf value is a string, number, bool, null, an array of them or "
         '{"decimal": "1.5"}, not an object (a set holds no mapping): {\'size\': 1}.'
     )
+
+
+class _Unreadable(Mapping[str, object]):
+    """A mapping of the caller's own whose values cannot be read (a closed cursor)."""
+
+    def __getitem__(self, key: str) -> object:
+        raise RuntimeError("cursor closed")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["flavor"])
+
+    def __len__(self) -> int:
+        return 1
+
+
+class _LookupRaises(dict[str, object]):
+    """A dict subclass whose own lookup raises, its items readable."""
+
+    def __getitem__(self, key: str) -> object:
+        raise RuntimeError("lookup refused")
+
+
+def test_a_where_whose_values_cannot_be_read_is_refused_naming_it() -> None:
+    # it let the mapping's RuntimeError escape from PriceEntry
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.PriceEntry("p", "vm.hours", rk.PerUnit(1), where=_Unreadable())
+    assert str(caught.value) == (
+        "a PriceEntry where could not be read: its mapping (_Unreadable) raised RuntimeError: "
+        "cursor closed; give a dict of attribute to value such as {'flavor': 'm1.large'}."
+    )
+
+
+def test_a_where_is_read_once_through_its_items() -> None:
+    # the items are read, not each key looked up again: a dict subclass whose lookup
+    # raises selects what its items say
+    entry = rk.PriceEntry("p", "vm.hours", rk.PerUnit(1), where=_LookupRaises(flavor="m1"))
+    assert entry.where == (("flavor", "m1"),)
+    assert entry == rk.PriceEntry("p", "vm.hours", rk.PerUnit(1), where={"flavor": "m1"})

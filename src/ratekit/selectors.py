@@ -44,6 +44,7 @@ from typing import ClassVar, Final, TypeAlias
 
 import attrs
 
+from ._caller_objects import read_items
 from ._decimals import plain_text, to_decimal
 from ._descriptions import MAX_DEPTH, _attribute_value, plain_str
 from ._paths import MISSING, checked_path, lookup
@@ -391,14 +392,19 @@ def _where(
             f"a selector must be a mapping of attribute to value such as "
             f"{{'flavor': 'm1.large'}}, not {type(value).__name__}: {show(value)}."
         )
-    for key in value:
+    items = read_items(
+        value,
+        "a PriceEntry where",
+        f"mapping ({type(value).__name__})",
+        "a dict of attribute to value such as {'flavor': 'm1.large'}",
+    )
+    for key, item in items:
         if not isinstance(key, str) or not key:
             raise RatekitTypeError(
                 f"PriceEntry where keys must be attribute names (non-empty strings, dotted "
                 f"paths such as 'properties.size'), not {type(key).__name__}: {show(key)}."
             )
         checked_path(key, "a PriceEntry where key")
-        item = value[key]
         if isinstance(item, str):
             check_text(item, f"a PriceEntry where value of {key!r}")
         elif not isinstance(item, _CONDITIONS) and too_deep(item, MAX_DEPTH):
@@ -407,7 +413,8 @@ def _where(
                 "contains itself); it could match no description, which nests at most "
                 f"{MAX_DEPTH} levels deep: {show(item)}."
             )
-    return tuple(sorted((key, _plain_condition(key, item)) for key, item in value.items()))
+    # a key once (a mapping of the caller's own may list one twice): sorted by key alone
+    return tuple(sorted((key, _plain_condition(key, item)) for key, item in dict(items).items()))
 
 
 def _plain_condition(key: str, item: object) -> object:
