@@ -6,6 +6,7 @@ import pytest
 from tests._nova import notification
 
 import ratekit as rk
+from ratekit import plandata
 from ratekit.adapters import ceilometer, cloudevents
 
 
@@ -34,3 +35,82 @@ def test_an_adapter_refuses_it_naming_the_position() -> None:
 def test_a_spec_refuses_it_naming_the_field() -> None:
     with pytest.raises(rk.RatekitTypeError, match=r"^Spec meters could not be read"):
         cloudevents.Spec(Broken({"com.example.tokens": "llm.tokens"}), quantity="data.n")
+
+
+# Plan data and snapshots as a caller's own mappings give them (a document store's dict
+# subclass, a lazily loaded row): read once at the door. Their errors escaped as they
+# were, from plandata.load, load_document and Rater.restore.
+
+PLAN = rk.Plan(
+    "p",
+    "EUR",
+    rk.cycles.monthly(tz="UTC"),
+    [rk.PriceEntry("e", "vm", rk.Graduated([rk.Tier(up_to=1, unit=1), rk.Tier(unit=2)]))],
+)
+METERS = [rk.Meter("vm", "hour", rk.OnOff())]
+
+
+class LookupRaises(dict[str, object]):
+    """A dict subclass whose own lookups raise, its items readable."""
+
+    def __getitem__(self, key: str) -> object:
+        raise LookupError("lookup refused")
+
+    def get(self, key: str, default: object = None) -> object:
+        raise LookupError("lookup refused")
+
+
+def _wrapped(data: object, kind: type[dict[str, object]]) -> object:
+    """``data`` with every mapping below the top one made a ``kind``."""
+    if isinstance(data, dict):
+        return {key: _nested(value, kind) for key, value in data.items()}
+    return data
+
+
+def _nested(data: object, kind: type[dict[str, object]]) -> object:
+    if isinstance(data, dict):
+        return kind({key: _nested(value, kind) for key, value in data.items()})
+    if isinstance(data, list):
+        return [_nested(value, kind) for value in data]
+    return data
+
+
+def _snapshot() -> dict[str, object]:
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Event("a", "r", "2026-03-02T00:00:00Z", kind="start", id="e1")])
+    rater.statement("2026-03-03T00:00:00Z")
+    return rater.snapshot()
+
+
+def test_plan_data_whose_mappings_raise_is_refused_naming_it() -> None:
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        plandata.load(_wrapped(plandata.dump(PLAN), Broken), path="plans[0]")  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "plan data plans[0] could not be read: its mapping (Broken) raised LookupError: "
+        "cursor closed; give JSON-like data (dicts, lists, strings and numbers, as json.load "
+        "returns)."
+    )
+    document = plandata.dump_document(plandata.Document(plans=[PLAN]))
+    with pytest.raises(rk.RatekitTypeError, match=r"^plan data could not be read: its mapping"):
+        plandata.load_document(_wrapped(document, Broken))  # type: ignore[arg-type]
+
+
+def test_plan_data_is_read_through_its_items() -> None:
+    assert plandata.load(_wrapped(plandata.dump(PLAN), LookupRaises)) == PLAN  # type: ignore[arg-type]
+    document = plandata.dump_document(plandata.Document(plans=[PLAN]))
+    assert plandata.load_document(_wrapped(document, LookupRaises)).plans == (PLAN,)  # type: ignore[arg-type]
+
+
+def test_a_snapshot_whose_mappings_raise_is_refused_naming_it() -> None:
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater.restore(_wrapped(_snapshot(), Broken), PLAN, METERS)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "Rater snapshot could not be read: its mapping (Broken) raised LookupError: cursor "
+        "closed; give what Rater.snapshot() returned, or its JSON read back with json.load."
+    )
+
+
+def test_a_snapshot_is_read_through_its_items() -> None:
+    snapshot = _snapshot()
+    restored = rk.Rater.restore(_wrapped(snapshot, LookupRaises), PLAN, METERS)  # type: ignore[arg-type]
+    assert restored.snapshot() == snapshot

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from .errors import RatekitTypeError
 
-__all__ = ["raised", "read_items", "read_once", "unreadable"]
+__all__ = ["plain_data", "raised", "read_items", "read_once", "unreadable"]
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -93,6 +93,75 @@ def read_items(
     except Exception as error:  # the caller's object may raise anything
         raise unreadable(what, kind, accepted, error) from error
     return read_once(items, what, kind, accepted, limit=limit)
+
+
+def plain_data(data: object, what: str, accepted: str, *, limit: int) -> object:
+    """``data`` (JSON-like) with each mapping and list of the caller's own read into a plain one.
+
+    For the doors that take data such as ``json.load`` gives (plan data, a snapshot):
+    a ``dict`` or ``list`` runs no code of the caller's and is kept as it is (the data is
+    returned unchanged when it holds nothing else); any other mapping, or a ``list`` or
+    ``tuple`` subclass, is read once here into a ``dict`` or ``list``, down to ``limit``
+    levels (the door refuses what nests deeper), so that what its own code raises is a
+    `RatekitTypeError` naming ``what``. O(size of the data).
+
+    ```pycon
+    >>> class Gone(dict):
+    ...     def items(self):
+    ...         raise RuntimeError("cursor closed")
+    >>> plain_data({"a": [Gone(x=1)]}, "plan data", "a dict", limit=8)
+    Traceback (most recent call last):
+    ...
+    ratekit.RatekitTypeError: plan data could not be read: its mapping (Gone) raised RuntimeError: cursor closed; give a dict.
+    >>> class Keep(dict):
+    ...     pass
+    >>> type(plain_data({"a": [Keep(x=1)]}, "plan data", "a dict", limit=8)["a"][0])
+    <class 'dict'>
+
+    ```
+    """
+    if _plain(data, limit):
+        return data
+    return _copied(data, what, accepted, limit, 1)
+
+
+#: What JSON-like data mostly holds, and what runs no code of the caller's: not walked.
+_SCALARS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain(data: object, limit: int) -> bool:
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if type(value) is dict:
+            items: Iterable[object] = value.values()
+        elif type(value) is list or type(value) is tuple:
+            items = value
+        elif isinstance(value, Mapping | list | tuple):
+            return False
+        else:
+            continue
+        if depth <= limit:
+            stack += [(item, depth + 1) for item in items if type(item) not in _SCALARS]
+    return True
+
+
+def _copied(value: object, what: str, accepted: str, limit: int, depth: int) -> object:
+    if depth > limit:
+        return value  # the door refuses data nested this deep
+    if isinstance(value, Mapping):
+        kind = f"mapping ({type(value).__name__})"
+        return {
+            key: _copied(item, what, accepted, limit, depth + 1)
+            for key, item in read_items(value, what, kind, accepted)
+        }
+    if isinstance(value, list | tuple):
+        kind = f"list ({type(value).__name__})"
+        return [
+            _copied(item, what, accepted, limit, depth + 1)
+            for item in read_once(value, what, kind, accepted)
+        ]
+    return value
 
 
 def unreadable(what: str, kind: str, accepted: str, error: BaseException) -> RatekitTypeError:

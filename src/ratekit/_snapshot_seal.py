@@ -20,6 +20,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from ._caller_objects import plain_data
 from ._decimals import CONTEXT
 from ._shown import show
 from .errors import BadSnapshotError
@@ -200,6 +201,9 @@ def too_deep(data: object, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+_AS_SNAPSHOT = "what Rater.snapshot() returned, or its JSON read back with json.load"
+
+
 def open_envelope(
     data: object, print_: str, legacy: str | tuple[str, ...] | None = None
 ) -> dict[str, Any]:
@@ -211,6 +215,8 @@ def open_envelope(
     plans or meters, no body.
     """
     if isinstance(data, Mapping):
+        plain = plain_data(data, "Rater snapshot", _AS_SNAPSHOT, limit=MAX_DEPTH + 1)
+        data = typing.cast("Mapping[str, Any]", plain)
         for key, value in data.items():
             if too_deep(value):
                 raise BadSnapshotError(

@@ -57,6 +57,7 @@ import attrs
 
 from . import _values as _v
 from . import cycles, policies, pricebook
+from ._caller_objects import plain_data
 from ._codec import (
     MAX_DEPTH,
     alias,
@@ -276,7 +277,17 @@ def load(data: Mapping[str, Any], *, path: str = "") -> Any:
         raise fail(
             path, f"expected an object with a 'type', not {type(data).__name__}: {show(data)}."
         )
-    return _load_tagged(data, path)
+    return _load_tagged(_plain(data, path), path)
+
+
+def _plain(data: Mapping[str, Any], path: str) -> Mapping[str, Any]:
+    """``data`` with the caller's own mappings and lists read once (their errors named)."""
+    what = f"plan data {path}".rstrip()
+    plain = plain_data(data, what, _AS_JSON, limit=MAX_DEPTH + 1)
+    return typing.cast("Mapping[str, Any]", plain)
+
+
+_AS_JSON = "JSON-like data (dicts, lists, strings and numbers, as json.load returns)"
 
 
 def _load_tagged(data: Mapping[str, Any], path: str) -> Any:
@@ -493,6 +504,7 @@ def load_document(data: Mapping[str, Any]) -> Document:
     """
     if not isinstance(data, Mapping):
         raise fail("", f"a document is an object, not {type(data).__name__}.")
+    data = _plain(data, "")
     unknown = sorted(set(data) - {"meters", "plans", "assignments"}, key=key_order)
     if unknown:
         raise fail(unknown[0], "a document holds 'meters', 'plans' and 'assignments' only.")
