@@ -65,6 +65,7 @@ from ._decimals import CONTEXT, ZERO, plain_text
 from ._frozen_map import FrozenMap
 from ._instants import format_us, to_us
 from ._shown import show
+from ._text import plain_choice
 from ._zones import portable_name
 from .assignments import Assignment
 from .billing import Invoice, bill
@@ -294,6 +295,9 @@ class Comparison:
             >>> rk.compare_plans([], {"now": [rk.Assignment("acme", plan)]}, span=march).accounts("now", "same")
             ('acme',)
         """
+        # a str subclass compares as the text it holds, not by its own __eq__
+        candidate = typing.cast("str", plain_choice(candidate))
+        change = typing.cast("Change", plain_choice(change))
         if candidate not in self.candidates:
             raise UnknownCandidateError(
                 f"candidate {candidate!r} is not one of this comparison's: "
