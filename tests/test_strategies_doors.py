@@ -75,3 +75,63 @@ def test_sizes_values_and_bounds_hypothesis_or_a_tier_would_refuse_when_drawn(
     with pytest.raises(rk.RatekitTypeError) as caught:
         build()  # type: ignore[operator]
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        # each escaped before, when built or when drawn: a TypeError from ``//`` with a
+        # timedelta, from iterating a number, an AttributeError ('list' has no items), an
+        # OverflowError from hypothesis turning the size into a float
+        (
+            lambda: rks.spans(max_duration=3),
+            "spans max_duration must be a datetime.timedelta (or None for no bound), not int: 3.",
+        ),
+        (
+            lambda: rks.instants(timezones=5),
+            (
+                "instants timezones must be a collection such as ['UTC', 'Europe/Zurich'], "
+                "not int: 5."
+            ),
+        ),
+        (
+            lambda: rks.price_models(kinds=None),
+            "price_models kinds must name at least one, e.g. ['Graduated', 'Volume'], not None.",
+        ),
+        (
+            lambda: rks.price_models(kinds=[["PerUnit"]]),
+            "price_models kinds must be non-empty strings, not list: ['PerUnit'].",
+        ),
+        (
+            lambda: rks.price_models(kinds=(kind for kind in ["PerUnit"])),
+            (
+                "price_models kinds must be a collection such as ['Graduated', 'Volume'], "
+                "not generator: <generator object ...>."
+            ),
+        ),
+        (
+            lambda: rks.usage_rows(meters=["vm.hours"]),
+            (
+                "usage_rows meters must be a mapping of meter name to unit such as "
+                "{'vm.hours': 'hour'}, not list: ['vm.hours']."
+            ),
+        ),
+        (
+            lambda: rks.timelines(rks.st.integers(), max_size=10**20),
+            (
+                "timelines max_size must be an int of 0 or more (at most "
+                "9223372036854775807), not 100000000000000000000."
+            ),
+        ),
+    ],
+)
+def test_arguments_that_failed_inside_are_refused_naming_them(build: object, message: str) -> None:
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        build()  # type: ignore[operator]
+    said = str(caught.value)
+    if "<generator object ...>" in message:
+        head, tail = message.split("<generator object ...>")
+        assert said.startswith(head + "<generator object ")
+        assert said.endswith(tail)
+    else:
+        assert said == message

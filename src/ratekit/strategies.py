@@ -32,10 +32,17 @@ from decimal import Decimal
 from typing import Final, TypeVar
 
 from . import cycles
-from ._decimals import MIN_ADJUSTED
 from ._extras import require
 from ._instants import format_us, from_us, to_us
 from ._shown import show
+from ._strategy_doors import MAX_PLACES as _MAX_PLACES
+from ._strategy_doors import accounts as _accounts
+from ._strategy_doors import count as _count
+from ._strategy_doors import duration as _duration
+from ._strategy_doors import meter_units as _meter_units
+from ._strategy_doors import names as _names
+from ._strategy_doors import places as _places
+from ._strategy_doors import some as _some
 from ._zones import zone
 from .errors import BadSpanError, RatekitError, RatekitTypeError, UnitError
 from .pricebook import Allowance, Fee, Minimum, Plan, PriceEntry
@@ -149,6 +156,7 @@ def instants(
             f"timezones must be a list of timezones such as ['UTC', 'Europe/Zurich'], not a "
             f"string: {show(timezones)}."
         )
+    _some(timezones, "instants timezones", "['UTC', 'Europe/Zurich']")
     zones = [zone(name, f"timezones[{index}]") for index, name in enumerate(timezones)]
     return st.builds(
         lambda k, zone: _shown_in(base + k * step, zone),
@@ -193,6 +201,7 @@ def spans(
         >>> test_short_nonempty()
     """
     base, step, steps = _grid(min_start, max_end, resolution)
+    _duration(max_duration, "spans max_duration")
     max_steps = steps
     if max_duration is not None:
         max_steps = min(steps, max_duration // resolution)
@@ -274,46 +283,8 @@ def timelines(
 # never dearer than another).
 
 
-def _count(value: object, name: str, least: int = 0) -> None:
-    """Refuse a size or count argument hypothesis would refuse later, less clearly."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < least:
-        raise RatekitTypeError(f"{name} must be an int of {least} or more, not {show(value)}.")
-
-
-def _some(values: object, name: str, example: str) -> None:
-    """Refuse an empty (or string) collection of names: nothing could be drawn from it."""
-    if isinstance(values, str | bytes) or not isinstance(values, Sequence | Mapping) or not values:
-        raise RatekitTypeError(
-            f"{name} must name at least one, e.g. {example}, not {show(values)}."
-        )
-
-
-#: The most decimal places a drawn quantity may have: ratekit's numbers reach down to 1E-30.
-_MAX_PLACES: Final = -MIN_ADJUSTED
-
-
 #: The bound every drawn tier bound stays below: ratekit's numbers stay below 1E+30.
 _MAX_BOUND: Final = 10**_MAX_PLACES
-
-
-def _accounts(values: object, name: str) -> None:
-    """Refuse accounts that would fail only when a record or row is drawn with one."""
-    _some(values, name, "('acme',)")
-    for value in typing.cast("Sequence[object]", values):
-        if not isinstance(value, str) or not value:
-            raise RatekitTypeError(
-                f"{name} must be non-empty strings (account names), not {show(value)}."
-            )
-
-
-def _places(value: object, name: str) -> None:
-    """Refuse decimal places that would draw numbers ratekit cannot represent (below 1E-30)."""
-    _count(value, name)
-    if isinstance(value, int) and value > _MAX_PLACES:
-        raise RatekitTypeError(
-            f"{name} must be an int from 0 to {_MAX_PLACES}, not {show(value)}: ratekit "
-            f"represents numbers down to 1E-{_MAX_PLACES}."
-        )
 
 
 def _money(max_value: int, places: int) -> st.SearchStrategy[Decimal]:
@@ -340,7 +311,7 @@ def tiers(
         >>> test_graduated_never_decreases()
     """
     _count(max_size, "tiers max_size", 1)
-    _count(max_bound, "tiers max_bound", max_size)
+    _count(max_bound, "tiers max_bound", max_size, most=None)  # bounded below
     if isinstance(max_bound, int) and max_bound >= _MAX_BOUND:
         raise RatekitTypeError(
             f"tiers max_bound must be an int below 1E+{_MAX_PLACES}, not {show(max_bound)}: "
@@ -401,6 +372,7 @@ def price_models(
             free=st.integers(0, 50).map(Decimal),
         ),
     }
+    _names(kinds, "price_models kinds", "['Graduated', 'Volume']")
     unknown = [kind for kind in kinds if kind not in builders]
     if unknown or not kinds:
         raise RatekitTypeError(
@@ -507,7 +479,7 @@ def usage_rows(
             f"{within!r}."
         )
     _accounts(accounts, "usage_rows accounts")
-    _some(meters, "usage_rows meters", "{'vm.hours': 'hour'}")
+    _meter_units(meters, "usage_rows meters")
     _count(max_size, "usage_rows max_size")
     _places(places, "usage_rows places")
     for name, unit in meters.items():
