@@ -3,7 +3,8 @@
 `TYPES` is the fixed table of the built-in types a ``"type"`` key may name (data, never
 code); the helpers read a field's type hint: a list, a selector, a mapping, an object,
 the kinds of value an extension-point field takes, and how to describe the hint in an
-error message. `ratekit.plandata` loads and dumps with them, and re-exports `TYPES`.
+error message. `ratekit._plan_mapping` loads and dumps with them, and `ratekit.plandata`
+re-exports `TYPES`.
 
 Examples:
     >>> from ratekit import plandata

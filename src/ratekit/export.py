@@ -74,6 +74,7 @@ from ._decimals import in_context
 from ._export_checks import CHECKS as _CHECKS
 from ._export_checks import where as _where
 from ._instants import format_us, from_us, to_us
+from ._plan_mapping import _dump_condition, _load_condition
 from .billing import Invoice, InvoiceLine
 from .credits import Credit, CreditLine
 from .errors import RatekitError, RatekitTypeError
@@ -406,7 +407,7 @@ def _encode_where(where: Any, path: str) -> list[list[Any]]:
     condition. O(size of the selector).
     """
     return [
-        [key, plandata._dump_condition(value, f"{path}[{index}]")]
+        [key, _dump_condition(value, f"{path}[{index}]")]
         for index, (key, value) in enumerate(where)
     ]
 
@@ -426,7 +427,7 @@ def _decode_where(data: Any, path: str) -> dict[str, Any]:
             )
         if pair[0] in out:
             raise fail(where, f"the path {pair[0]!r} is in the inventory's where twice.")
-        out[pair[0]] = plandata._load_condition(pair[1], where, nested=True)
+        out[pair[0]] = _load_condition(pair[1], where, nested=True)
     return out
 
 
