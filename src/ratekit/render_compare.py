@@ -8,7 +8,7 @@ from .render import ROWS_SHOWN, period, plain
 from .render_html import count_of, escape
 
 if typing.TYPE_CHECKING:
-    from .compare import Comparison, ComparisonRow
+    from ._comparison import Comparison, ComparisonRow
 
 __all__ = ["comparison_html"]
 
