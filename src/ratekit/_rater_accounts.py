@@ -71,7 +71,7 @@ def _ran(rater: Rater, state: ResourceState) -> bool:
     """Whether ``state``'s resource, running at the kept cycles' start, had usage before.
 
     It runs there since its ``since_us``, but for a kept ``last_seen`` inventory that
-    closes it back (`_lateness_closings.closer()`) at or before it: a resource known
+    closes it back (`_last_seen.closer()`) at or before it: a resource known
     from a listing alone, closed where it was listed, had no usage at all. O(i + k).
     """
     if state.status != "running" or state.since_us is None:
@@ -187,7 +187,7 @@ def placed_closing(
 ) -> tuple[Inventory, int | None, int | None] | None:
     """The kept ``last_seen`` closing that a too-late record placed in ``state`` meets.
 
-    See `_lateness_closings.placed_closing()`: judged with the kept inventories and
+    See `_last_seen.placed_closing()`: judged with the kept inventories and
     records known by the last watermark, but the inventories of the batch being fed
     (`closes_back()` judges those with the placed state, and one fed ahead of the
     watermark is judged by the statement that meters it). O(i + k).

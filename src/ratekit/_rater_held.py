@@ -34,7 +34,7 @@ def held(rater: Rater, new_base: int) -> int:
       from its ``since``, a counter reading from the kept reading before it (from the
       kept cycles' start when the reading before it is in the compacted state), a
       ``last_seen`` inventory from the last sign of life of a resource it may close
-      (`_lateness_closings.reach_us()`), or one metered already, from where an event
+      (`_last_seen.reach_us()`), or one metered already, from where an event
       not metered yet moves its closing (its ``seq`` orders it before events stamped
       before the inventory: they are no sign of life before it then);
     - an event, metered or not, whose ``seq`` orders it before events stamped before
@@ -45,7 +45,7 @@ def held(rater: Rater, new_base: int) -> int:
     Once held back, the cut is checked again (until it moves no more): an event before
     the earlier cut may be ordered after one at or past it.
 
-    O(m log m) for the m kept records, plus `_lateness_closings.reach_us()` per kept
+    O(m log m) for the m kept records, plus `_last_seen.reach_us()` per kept
     inventory.
     """
     reach = new_base
