@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ratekit as rk
-from ratekit._decimals import to_decimal
+from ratekit._decimals import to_decimal, to_quantity
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 OUTSIDE = (
@@ -191,9 +191,11 @@ _NUMBERS = st.one_of(
 @given(_NUMBERS, st.sampled_from(["quantity", "amount", "unit_price", "free"]))
 def test_law_the_charge_door_is_the_row_door(number, field):
     # Whatever number: the Charge takes it exactly when to_decimal (the door of rows and
-    # of rating, the oracle) does, and a charge taken is read back from its row through JSON.
+    # of rating, the oracle) does, a quantity when to_quantity (a quantity of usage, up to
+    # 1E+60) does, and a charge taken is read back from its row through JSON.
+    door = to_quantity if field == "quantity" else to_decimal
     try:
-        to_decimal(number, "n")
+        door(number, "n")
     except rk.RatekitError:
         with pytest.raises(rk.RatekitError):
             _charge(**{field: number})
