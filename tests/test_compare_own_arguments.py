@@ -8,6 +8,7 @@ candidate's plans were at fault; an analyst would look for the fault in the plan
 from __future__ import annotations
 
 import pytest
+from tests._always import Always
 
 import ratekit as rk
 
@@ -34,33 +35,18 @@ def test_good_arguments_still_compare() -> None:
     assert comparison.totals() == {"today": 1}  # the base fee of 1, a whole month
 
 
-class _Always(str):
-    """Text that says it equals anything."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return True
-
-    def __ne__(self, other: object) -> bool:
-        return False
-
-    def __hash__(self) -> int:
-        return 0
-
-
 def test_accounts_reads_a_str_subclass_as_the_text_it_holds() -> None:
     # accounts(candidate, change) compared both by the subclass's own ==: a candidate
     # 'zzz' the comparison does not have answered ('acme',), and so did a change 'zzz'
     plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
     comparison = rk.compare_plans([], {"now": [rk.Assignment("acme", plan)], "b": plan}, span=MARCH)
     with pytest.raises(rk.UnknownCandidateError) as unknown:
-        comparison.accounts(_Always("zzz"), "same")
+        comparison.accounts(Always("zzz"), "same")
     assert str(unknown.value) == "candidate 'zzz' is not one of this comparison's: 'now', 'b'."
     with pytest.raises(rk.RatekitTypeError) as change:
-        comparison.accounts("now", _Always("zzz"))  # type: ignore[arg-type]
+        comparison.accounts("now", Always("zzz"))  # type: ignore[arg-type]
     assert str(change.value) == (
         "change 'zzz' is not one of 'pays less', 'pays more', 'same', 'not billed'."
     )
     # the text it holds, when it is a candidate and a change, answers as plain text does
-    assert comparison.accounts(_Always("now"), _Always("same")) == ("acme",)  # type: ignore[arg-type]
+    assert comparison.accounts(Always("now"), Always("same")) == ("acme",)  # type: ignore[arg-type]

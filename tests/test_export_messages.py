@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from tests._always import Always
 
 import ratekit as rk
 
@@ -84,26 +85,11 @@ def test_to_rows_of_a_rating_or_a_usage_points_to_their_rows() -> None:
     assert rk.to_rows(RATING.charges)[0]["amount"] == "24.99"
 
 
-class _Always(str):
-    """Text that says it equals anything."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return True
-
-    def __ne__(self, other: object) -> bool:
-        return False
-
-    def __hash__(self) -> int:
-        return 0
-
-
 def test_from_row_names_a_class_it_does_not_build_whatever_its_equality_says() -> None:
     # cls was looked up in the row types with ``in`` (its own ==): a str subclass that
     # equals anything passed and failed inside with AttributeError (no __mro__)
     with pytest.raises(rk.BadDataError) as caught:
-        rk.from_row(_Always("x"), {})  # type: ignore[arg-type]
+        rk.from_row(Always("x"), {})  # type: ignore[arg-type]
     assert str(caught.value) == (
         "the value: from_row builds one of Event, Sample, Inventory, Anomaly, UsageRow, "
         "Charge, InvoiceLine, CreditLine, Invoice, Credit, Share, not 'x'."

@@ -16,27 +16,13 @@ import json
 from collections.abc import Callable
 
 import pytest
+from tests._always import Always
 
 import ratekit as rk
 from ratekit import plandata
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 PLAN = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("e", "vm", rk.PerUnit(1))])
-
-
-class Always(str):
-    """Text that says it equals anything, and hashes as 0."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return True
-
-    def __ne__(self, other: object) -> bool:
-        return False
-
-    def __hash__(self) -> int:
-        return 0
 
 
 @pytest.mark.parametrize(
