@@ -55,6 +55,7 @@ __all__ = [
     "nearest",
     "own_context",
     "plain_text",
+    "prorated",
     "quick_decimal",
     "tidy",
     "to_decimal",
@@ -420,6 +421,31 @@ def commitment(unit_price: Decimal, quantity: Decimal) -> Fraction:
         if CONTEXT.divide(Decimal(ratio.numerator), Decimal(ratio.denominator)) == quantity:
             share = ratio
     return Fraction(unit_price) * share
+
+
+def prorated(unit_price: Decimal | None, quantity: Decimal, amount: Decimal) -> Fraction:
+    """The exact amount of a fee's (or a price's base's) charge: ``unit_price`` times its share.
+
+    Rating prorates a fee in one division, rounded at the 60th digit when it does not
+    terminate (a third of 1 is 0.333...3). The exact proration is recovered as a
+    minimum's `commitment` is, and kept when it is what rating's division gives, so the
+    parts of a fee of two plans add up to their exact sum (1/3 of 1 + 2/3 of 4 = 3, not
+    3.000...003, which a rounding up would bill as 3.01). Otherwise (a charge made by
+    hand) ``amount`` is taken as it is. O(digits).
+
+    ```pycon
+    >>> third = CONTEXT.divide(Decimal(1), Decimal(3))
+    >>> prorated(Decimal(1), third, third), prorated(Decimal(1), third, Decimal("0.3"))
+    (Fraction(1, 3), Fraction(3, 10))
+
+    ```
+    """
+    if unit_price is None:
+        return Fraction(amount)
+    exact = commitment(unit_price, quantity)
+    if CONTEXT.divide(Decimal(exact.numerator), Decimal(exact.denominator)) == amount:
+        return exact
+    return Fraction(amount)
 
 
 def nearest(value: Decimal | Fraction) -> Decimal:

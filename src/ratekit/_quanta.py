@@ -21,8 +21,11 @@ from ._decimals import CONTEXT, MAX_DIGITS
 __all__ = ["on_quantum", "whole_quanta"]
 
 
-def on_quantum(value: Decimal, quantum: Decimal, rounding: str) -> Decimal:
+def on_quantum(value: Decimal | Fraction, quantum: Decimal, rounding: str) -> Decimal:
     """``value`` rounded to a whole number of ``quantum`` (> 0) by the mode ``rounding``.
+
+    ``value`` may be an exact `Fraction` (the exact sum of a fee's prorated parts), which
+    is rounded as it is, never first cut at 60 digits.
 
     The result has the quantum's exponent, as `Decimal.quantize` gives for a power of ten;
     a zero is a plain zero (``-0.004`` on the cent is ``0.00``, never ``-0.00``: an amount
@@ -45,7 +48,9 @@ def on_quantum(value: Decimal, quantum: Decimal, rounding: str) -> Decimal:
     ```
     """
     digits = quantum.as_tuple().digits
-    if digits == (1,):  # a power of ten: quantize is the rounding, and the fast one
+    if digits == (1,) and isinstance(
+        value, Decimal
+    ):  # a power of ten: quantize is the rounding, and the fast one
         rounded = value.quantize(quantum, rounding=rounding, context=CONTEXT)
         return rounded.copy_abs() if rounded.is_zero() else rounded
     units = Fraction(value) / Fraction(quantum)

@@ -44,7 +44,7 @@ from fractions import Fraction
 import attrs
 
 from ._allocation import allocate, spread
-from ._decimals import CONTEXT, ZERO, nearest
+from ._decimals import CONTEXT, ZERO, nearest, prorated
 from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
 from ._quanta import on_quantum
@@ -496,10 +496,14 @@ def _foreseen(
         if kind == "minimum":
             lines.append(_Foreseen(kind, meter, ZERO, group))
             continue
-        precise = ZERO
-        for charge in group:
-            precise = _ADD(precise, charge.amount)
-        lines.append(_Foreseen(kind, meter, on_quantum(precise, quantum, rounding), group))
+        exact = Fraction(0)
+        for charge in group:  # exact, as bill() sums a line (a fee's parts prorated exactly)
+            exact += (
+                prorated(charge.unit_price, charge.quantity, charge.amount)
+                if kind == "fee" and len(group) > 1
+                else Fraction(charge.amount)
+            )
+        lines.append(_Foreseen(kind, meter, on_quantum(exact, quantum, rounding), group))
     for share, pool in pools.values():
         part = _owners_part(share, pool, account)
         if part is not None:
@@ -513,9 +517,9 @@ def _foreseen(
 def _owners_part(share: Share, pool: list[Charge], account: str) -> Decimal | None:
     """The owner's line of a shared pool as `bill()` allocates it, if the owner holds one."""
     quantum, rounding = rounding_of(pool)
-    precise = ZERO
-    for charge in pool:
-        precise = _ADD(precise, charge.amount)
+    precise = Fraction(0)
+    for charge in pool:  # exact, as bill() sums the pool
+        precise += Fraction(charge.amount)
     whole = on_quantum(precise, quantum, rounding)
     total = Fraction(share.total)
     exact = [Fraction(whole) * Fraction(weight) / total for _, weight in share.shares]

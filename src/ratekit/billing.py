@@ -50,6 +50,7 @@ from ._allocation import allocate
 from ._charge_order import _charge_key
 from ._decimals import CONTEXT, ZERO, exact_sum, in_context, nearest
 from ._decimals import commitment as _commitment
+from ._decimals import prorated as _prorated
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 
@@ -388,7 +389,7 @@ def _invoice(
             line_charges = lines[line_key]
             precise = _sum(line_charges)
             precise_sums.append(precise)
-            amount = _rounded(precise, quantum, rounding, line_charges[0])
+            amount = _rounded(_exact(line_charges, precise), quantum, rounding, line_charges[0])
             if not by_resource or line_charges[0].kind != "usage":
                 out.append(_line(line_charges, None, precise, amount))
                 continue
@@ -431,7 +432,7 @@ def _subtotal(lines: list[InvoiceLine], account: str, cycle: Span, currency: str
     )
 
 
-def _rounded(precise: Decimal, quantum: Decimal, rounding: str, head: Charge) -> Decimal:
+def _rounded(precise: Decimal | Fraction, quantum: Decimal, rounding: str, head: Charge) -> Decimal:
     """``precise`` rounded on ``quantum``, or a BadQuantityError when it is too long for it.
 
     The rounded amount must fit ratekit's 60 digits: 1E+59 on a quantum of 0.01 needs 62.
@@ -444,6 +445,8 @@ def _rounded(precise: Decimal, quantum: Decimal, rounding: str, head: Charge) ->
     except decimal.InvalidOperation:
         # written with the quantum's exponent (two decimals for 0.01, 0.05 or 0.25)
         exponent = int(quantum.as_tuple().exponent)
+        if isinstance(precise, Fraction):
+            precise = nearest(precise)
         digits = precise.adjusted() - exponent + 1
         raise BadQuantityError(
             f"the charges of account {head.account!r} for {_what(head)} add up to "
@@ -452,6 +455,20 @@ def _rounded(precise: Decimal, quantum: Decimal, rounding: str, head: Charge) ->
             f"1E+{exponent + CONTEXT.prec} {head.currency})."
         ) from None
     return amount.copy_abs() if amount.is_zero() else amount
+
+
+def _exact(charges: list[Charge], precise: Decimal) -> Decimal | Fraction:
+    """What a line rounds: ``precise``, or for a fee's parts their exact proration.
+
+    A fee (or a price's base) prorated over part of a cycle is a fraction that rating
+    rounds at its 60th digit; the parts of one fee under two plans (1/3 of 1 and 2/3 of
+    4) add up to an amount on the quantum (3) that their rounded sum misses by 3E-60, so
+    a rounding up would bill 3.01. The line rounds the exact sum (`prorated`), as a
+    minimum's commitment is rounded. O(charges).
+    """
+    if charges[0].kind != "fee" or len(charges) == 1:
+        return precise
+    return sum((_prorated(c.unit_price, c.quantity, c.amount) for c in charges), Fraction(0))
 
 
 def _sum(charges: list[Charge]) -> Decimal:

@@ -1,0 +1,45 @@
+"""A fee's parts under two plans add up exactly on the invoice, however rating rounded them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+THIRD = "2026-03-11T08:00:00Z"  # 248 of March's 744 hours: exactly a third
+
+
+def _switched(first: str, second: str, rounding: str, **extra: object) -> rk.Rating:
+    a = rk.Plan("a", "EUR", MONTHS, [], fees=[rk.Fee("base", first)], rounding=rounding)
+    b = rk.Plan("b", "EUR", MONTHS, [], fees=[rk.Fee("base", second)], rounding=rounding, **extra)
+    assigned = [rk.Assignment("acme", a, end=THIRD), rk.Assignment("acme", b, start=THIRD)]
+    return rk.rate([], assigned, span=MARCH)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "rounding", "expected"),
+    [
+        # 1 x 1/3 + 4 x 2/3 = 1/3 + 8/3 = 3 exactly: 3.00 rounded up, not 3.01 (rating's
+        # parts are 0.333...3 and 2.666...67, whose sum is 3.000...003)
+        ("1", "4", "ROUND_CEILING", "3.00"),
+        ("1", "4", "ROUND_UP", "3.00"),
+        # 1.015 x 1/3 + 4 x 2/3 = 9.015/3 = 3.005 exactly: a tie, half-even to 3.00
+        ("1.015", "4", "ROUND_HALF_EVEN", "3.00"),
+        # the same tie half-down (3.00) and half-up (3.01)
+        ("1.015", "4", "ROUND_HALF_DOWN", "3.00"),
+        ("1.015", "4", "ROUND_HALF_UP", "3.01"),
+    ],
+)
+def test_a_fee_of_two_plans_rounds_its_exact_sum(
+    first: str, second: str, rounding: str, expected: str
+) -> None:
+    rating = _switched(first, second, rounding)
+    (invoice,) = rk.bill(rating)
+    (line,) = invoice.lines
+    assert (line.kind, line.amount, invoice.total) == ("fee", Decimal(expected), Decimal(expected))
+    # the same lines from the bare charges, in any order
+    assert rk.bill(list(reversed(rating.charges)))[0].lines[0].amount == Decimal(expected)
