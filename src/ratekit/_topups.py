@@ -44,7 +44,7 @@ from fractions import Fraction
 import attrs
 
 from ._allocation import allocate, spread
-from ._decimals import CONTEXT, ZERO, nearest, prorated
+from ._decimals import CONTEXT, ZERO, exact_sum, nearest, prorated
 from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
 from ._quanta import on_quantum
@@ -55,7 +55,7 @@ if typing.TYPE_CHECKING:  # _invoices imports render, which imports this module
     from .pricebook import Plan
     from .sharing import Share
 
-__all__ = ["Part", "floors", "is_base", "parts", "rounding_of", "settle"]
+__all__ = ["Part", "floors", "is_base", "line_exact", "parts", "rounding_of", "settle"]
 
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
@@ -464,6 +464,32 @@ def _unneeded(
     return out
 
 
+def line_exact(charges: Sequence[Charge]) -> Decimal | Fraction:
+    """What a line of ``charges`` rounds: the exact sum of their exact amounts.
+
+    A fee's part prorated over part of a cycle, or a linear price's charge on usage less a
+    free part prorated by time, is a fraction rating rounds at its 60th digit. Such parts
+    add up to an amount the rounded sum misses by a few units of the 60th digit (a fee of
+    1 for a third of a month and of 4 for the rest: 1/3 + 8/3 = 3, but 0.333...3 +
+    2.666...67 = 3.000...003), which a rounding up, or a tie, would turn into a quantum
+    more. Each part is taken exactly where `prorated` recovers it (the charge's price
+    times its share, or its usage less its free part), else as its amount; a line with
+    no such part is the exact sum of its amounts, a Decimal. O(charges).
+    """
+    if len(charges) == 1 or not any(c.kind == "fee" or c.free for c in charges):
+        return exact_sum(c.amount for c in charges)  # no part rounded at its 60th digit
+    total = Fraction(0)
+    for charge in charges:
+        if charge.kind == "fee":
+            total += prorated(charge.unit_price, charge.quantity, charge.amount)
+        elif charge.kind == "usage" and charge.free:
+            charged = CONTEXT.subtract(charge.quantity, charge.free)
+            total += prorated(charge.unit_price, charged, charge.amount)
+        else:
+            total += Fraction(charge.amount)
+    return total
+
+
 def is_base(charge: Charge) -> bool:
     """Whether ``charge`` is a price's base (a fee charge of a price), not a plan's fee.
 
@@ -496,14 +522,8 @@ def _foreseen(
         if kind == "minimum":
             lines.append(_Foreseen(kind, meter, ZERO, group))
             continue
-        exact = Fraction(0)
-        for charge in group:  # exact, as bill() sums a line (a fee's parts prorated exactly)
-            exact += (
-                prorated(charge.unit_price, charge.quantity, charge.amount)
-                if kind == "fee" and len(group) > 1
-                else Fraction(charge.amount)
-            )
-        lines.append(_Foreseen(kind, meter, on_quantum(exact, quantum, rounding), group))
+        amount = on_quantum(line_exact(group), quantum, rounding)
+        lines.append(_Foreseen(kind, meter, amount, group))
     for share, pool in pools.values():
         part = _owners_part(share, pool, account)
         if part is not None:
@@ -517,10 +537,7 @@ def _foreseen(
 def _owners_part(share: Share, pool: list[Charge], account: str) -> Decimal | None:
     """The owner's line of a shared pool as `bill()` allocates it, if the owner holds one."""
     quantum, rounding = rounding_of(pool)
-    precise = Fraction(0)
-    for charge in pool:  # exact, as bill() sums the pool
-        precise += Fraction(charge.amount)
-    whole = on_quantum(precise, quantum, rounding)
+    whole = on_quantum(line_exact(pool), quantum, rounding)
     total = Fraction(share.total)
     exact = [Fraction(whole) * Fraction(weight) / total for _, weight in share.shares]
     for (holder, _), part in zip(share.shares, allocate(whole, exact, quantum), strict=True):

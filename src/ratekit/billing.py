@@ -50,7 +50,6 @@ from ._allocation import allocate
 from ._charge_order import _charge_key
 from ._decimals import CONTEXT, ZERO, exact_sum, in_context, nearest
 from ._decimals import commitment as _commitment
-from ._decimals import prorated as _prorated
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 
@@ -60,7 +59,7 @@ from ._invoices import _LINE_ORDER, Invoice, InvoiceLine, _new_line
 from ._invoices import LineKind as LineKind  # noqa: PLC0414 - re-exported from its former home
 from ._quanta import on_quantum
 from ._shown import show
-from ._topups import is_base, rounding_of, settle
+from ._topups import is_base, line_exact, rounding_of, settle
 from ._zones import portable_name
 from .credits import Credit, spend
 from .errors import (
@@ -297,14 +296,13 @@ def _shared_lines(share: Share, members: list[Charge]) -> list[tuple[str, Invoic
     """The whole of a pool of shared charges, rounded once, and each holder's line."""
     _check_currency(members[0], members)
     quantum, rounding = _rounding(members)
-    precise = _sum(members)
     quantity = free = ZERO
     unit_prices = set()
     for charge in members:
         quantity = _ADD(quantity, charge.quantity)
         free = _ADD(free, charge.free)
         unit_prices.add(charge.unit_price)
-    whole = _rounded(precise, quantum, rounding, members[0])
+    whole = _rounded(line_exact(members), quantum, rounding, members[0])
     shares_total = share.total  # O(holders): once per pool, not once per holder
     total = Fraction(shares_total)
     exact = [Fraction(whole) * Fraction(weight) / total for _, weight in share.shares]
@@ -389,7 +387,7 @@ def _invoice(
             line_charges = lines[line_key]
             precise = _sum(line_charges)
             precise_sums.append(precise)
-            amount = _rounded(_exact(line_charges, precise), quantum, rounding, line_charges[0])
+            amount = _rounded(line_exact(line_charges), quantum, rounding, line_charges[0])
             if not by_resource or line_charges[0].kind != "usage":
                 out.append(_line(line_charges, None, precise, amount))
                 continue
@@ -455,20 +453,6 @@ def _rounded(precise: Decimal | Fraction, quantum: Decimal, rounding: str, head:
             f"1E+{exponent + CONTEXT.prec} {head.currency})."
         ) from None
     return amount.copy_abs() if amount.is_zero() else amount
-
-
-def _exact(charges: list[Charge], precise: Decimal) -> Decimal | Fraction:
-    """What a line rounds: ``precise``, or for a fee's parts their exact proration.
-
-    A fee (or a price's base) prorated over part of a cycle is a fraction that rating
-    rounds at its 60th digit; the parts of one fee under two plans (1/3 of 1 and 2/3 of
-    4) add up to an amount on the quantum (3) that their rounded sum misses by 3E-60, so
-    a rounding up would bill 3.01. The line rounds the exact sum (`prorated`), as a
-    minimum's commitment is rounded. O(charges).
-    """
-    if charges[0].kind != "fee" or len(charges) == 1:
-        return precise
-    return sum((_prorated(c.unit_price, c.quantity, c.amount) for c in charges), Fraction(0))
 
 
 def _sum(charges: list[Charge]) -> Decimal:
