@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import ratekit as rk
 
@@ -88,3 +91,118 @@ def test_a_shared_pool_of_such_parts_splits_its_exact_whole() -> None:
         ("acme", Decimal("3.50")),
         ("beta", Decimal("3.50")),
     ]
+
+
+_MODES = [
+    "ROUND_HALF_EVEN",
+    "ROUND_HALF_UP",
+    "ROUND_HALF_DOWN",
+    "ROUND_UP",
+    "ROUND_DOWN",
+    "ROUND_CEILING",
+    "ROUND_FLOOR",
+]
+
+
+def _on_quantum(value: Fraction, quantum: Fraction, rounding: str) -> Fraction:
+    """The oracle's rounding: ``value`` to a whole number of ``quantum``, by the mode."""
+    units = value / quantum
+    floor = units.numerator // units.denominator
+    past = units - floor
+    if past == 0:
+        return floor * quantum
+    up = {
+        "ROUND_FLOOR": False,
+        "ROUND_CEILING": True,
+        "ROUND_DOWN": units < 0,
+        "ROUND_UP": units > 0,
+    }.get(rounding)
+    if up is None:  # a half mode
+        if past != Fraction(1, 2):
+            up = past > Fraction(1, 2)
+        elif rounding == "ROUND_HALF_EVEN":
+            up = floor % 2 == 1
+        else:
+            up = (rounding == "ROUND_HALF_UP") == (units > 0)
+    return (floor + up) * quantum
+
+
+_MONEY = st.decimals(min_value=0, max_value=50, places=3)
+
+
+@pytest.mark.property
+@given(
+    hour=st.integers(1, 743),
+    fees=st.tuples(_MONEY, _MONEY),
+    prices=st.tuples(_MONEY, _MONEY),
+    free=st.tuples(_MONEY, _MONEY),
+    used=st.tuples(
+        st.decimals(min_value="0.001", max_value=60, places=3),
+        st.decimals(min_value="0.001", max_value=60, places=3),
+    ),
+    quantum=st.sampled_from(["0.01", "0.05", "0.25", "1", "3", "0.001"]),
+    roundings=st.tuples(st.sampled_from(_MODES), st.sampled_from(_MODES)),
+    data=st.data(),
+)
+def test_lines_of_a_plan_change_round_their_exact_sums(  # noqa: PLR0917
+    hour: int,
+    fees: tuple[Decimal, Decimal],
+    prices: tuple[Decimal, Decimal],
+    free: tuple[Decimal, Decimal],
+    used: tuple[Decimal, Decimal],
+    quantum: str,
+    roundings: tuple[str, str],
+    data: st.DataObject,
+) -> None:
+    # Plan a holds March's first `hour` hours, b the rest; both price m under entry e,
+    # with a fee "base" and an allowance on m each. The oracle prorates from first
+    # principles: a's share is hour/744, its fee fa * hour/744, its free hours
+    # min(used, free * hour/744); each line is its exact sum rounded once with b's
+    # rounding (the latest plan's), and the total the sum of the lines.
+    if data.draw(st.booleans(), label="steered"):
+        # fees whose exact sum lies on a half quantum, j * rest/2 quanta (fa * hour +
+        # fb * rest = 744 * that), while each part alone does not terminate: where a sum
+        # of the parts rounded at their 60th digit is off by a few units of it
+        rest, step = 744 - hour, Decimal(quantum)
+        half_quanta = data.draw(st.integers(1, 40), label="j")
+        target = half_quanta * rest * step / 2
+        milli = Decimal("0.001")
+        k = data.draw(st.integers(0, min(int(744 * target / (rest * hour * milli)), 60_000)))
+        # fa = k * rest/1000 and fb = 372 * j * step - k * hour/1000, both >= 0
+        fees = (k * rest * milli, 372 * half_quanta * step - k * hour * milli)
+    cut = MARCH.start_us + hour * 3_600_000_000
+    shares = (Fraction(hour, 744), Fraction(744 - hour, 744))
+    plans, rows, fee_line, usage_line = [], [], Fraction(0), Fraction(0)
+    for index, name in enumerate("ab"):
+        fee = [rk.Fee("base", fees[index])] if fees[index] else []
+        allowance = [rk.Allowance("m", free[index])] if free[index] else []
+        plans.append(
+            rk.Plan(
+                name,
+                "EUR",
+                MONTHS,
+                [rk.PriceEntry("e", "m", rk.PerUnit(prices[index]))],
+                fees=fee,
+                allowances=allowance,
+                quantum=quantum,
+                rounding=roundings[index],
+            )
+        )
+        at = MARCH.start_us if index == 0 else cut
+        span = rk.Span.from_us(at, at + 3_600_000_000)
+        rows.append(rk.UsageRow("acme", "m", "r", span, MARCH, used[index], "hour", {}, ()))
+        fee_line += Fraction(fees[index]) * shares[index]
+        freed = min(Fraction(used[index]), Fraction(free[index]) * shares[index])
+        usage_line += Fraction(prices[index]) * (Fraction(used[index]) - freed)
+    at_cut = rk.Span.from_us(cut, cut).start
+    assigned = [
+        rk.Assignment("acme", plans[0], end=at_cut),
+        rk.Assignment("acme", plans[1], start=at_cut),
+    ]
+    (invoice,) = rk.bill(rk.rate(rows, assigned, span=MARCH))
+    step = Fraction(Decimal(quantum))
+    expected = {"usage": _on_quantum(usage_line, step, roundings[1])}
+    if any(fees):
+        expected["fee"] = _on_quantum(fee_line, step, roundings[1])
+    assert {line.kind: Fraction(line.amount) for line in invoice.lines} == expected
+    assert Fraction(invoice.total) == sum(expected.values())
