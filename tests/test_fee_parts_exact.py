@@ -206,3 +206,11 @@ def test_lines_of_a_plan_change_round_their_exact_sums(  # noqa: PLR0917
         expected["fee"] = _on_quantum(fee_line, step, roundings[1])
     assert {line.kind: Fraction(line.amount) for line in invoice.lines} == expected
     assert Fraction(invoice.total) == sum(expected.values())
+
+
+def test_a_shared_line_of_such_parts_reads_back_from_its_row() -> None:
+    # the halves of the whole 7.00 above, written to rows and read back: the check that a
+    # shared line's whole is its charges rounded accepts the whole bill() rounded
+    share = rk.Share("acme", "disk", {"acme": 1, "beta": 1})
+    for invoice in rk.bill(_freed("ROUND_CEILING", [share])):
+        assert rk.from_row(rk.Invoice, rk.to_row(invoice)) == invoice

@@ -19,6 +19,7 @@ from ._codec import fail
 from ._decimals import CONTEXT, exact_sum
 from ._quanta import on_quantum, whole_quanta
 from ._shown import show
+from ._topups import line_exact
 from ._zones import zone
 from .billing import Invoice, InvoiceLine
 from .errors import RatekitError
@@ -100,7 +101,7 @@ def _check_shared(line: InvoiceLine, exact: Decimal, path: str) -> None:
         )
     latest = max(line.charges, key=lambda charge: charge.span.start_us)
     quantum = latest.quantum
-    rounded = on_quantum(exact, quantum, latest.rounding)
+    rounded = on_quantum(line_exact(line.charges), quantum, latest.rounding)  # as bill() does
     if CONTEXT.compare(rounded, whole) != 0:
         raise fail(
             where(path, "whole"),
