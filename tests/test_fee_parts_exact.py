@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from fractions import Fraction
 
@@ -214,3 +215,19 @@ def test_a_shared_line_of_such_parts_reads_back_from_its_row() -> None:
     share = rk.Share("acme", "disk", {"acme": 1, "beta": 1})
     for invoice in rk.bill(_freed("ROUND_CEILING", [share])):
         assert rk.from_row(rk.Invoice, rk.to_row(invoice)) == invoice
+
+
+@pytest.mark.parametrize("rounding", ["ROUND_FLOOR", "ROUND_DOWN"])
+def test_a_fee_of_a_cycle_rated_in_pieces_adds_up_to_the_fee(rounding: str) -> None:
+    # March rated in pieces of 10, 10 and 11 days: the fee of 1 is 10/31 + 10/31 + 11/31
+    # = 1 exactly; rating's parts 0.3225...29 (twice) and 0.3548...19 add up to
+    # 0.999...9 (1 - 1E-60), which rounded down billed 0.99. It bills 1.00.
+    plan = rk.Plan("p", "EUR", MONTHS, [], fees=[rk.Fee("base", 1)], rounding=rounding)
+    cuts = ["2026-03-01", "2026-03-11", "2026-03-21", "2026-04-01"]
+    charges: list[rk.Charge] = []
+    for start, end in itertools.pairwise(cuts):
+        piece = rk.Span(f"{start}T00:00:00Z", f"{end}T00:00:00Z")
+        charges += rk.rate([], [rk.Assignment("acme", plan)], span=piece).charges
+    (invoice,) = rk.bill(charges)
+    assert invoice.lines[0].precise == Decimal("0." + "9" * 60)
+    assert invoice.total == Decimal("1.00")
