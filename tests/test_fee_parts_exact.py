@@ -231,3 +231,33 @@ def test_a_fee_of_a_cycle_rated_in_pieces_adds_up_to_the_fee(rounding: str) -> N
     (invoice,) = rk.bill(charges)
     assert invoice.lines[0].precise == Decimal("0." + "9" * 60)
     assert invoice.total == Decimal("1.00")
+
+
+@pytest.mark.xfail(strict=True, reason="known: a non-linear price's parts round at 60 digits")
+def test_a_tiered_line_of_prorated_free_parts_rounds_its_exact_sum() -> None:
+    # As above with Graduated([Tier(None, 1)]) (the same money as PerUnit(1)): each
+    # plan climbs its own tiers from 20/3 and 1/3 billed hours, 20/3 + 1/3 = 7 exactly,
+    # so 7.00 rounded up. Rating hands the price the nearest 60-digit numbers, 6.666...67
+    # and 0.333...33, and a tiered charge keeps no exact amount to recover: the line
+    # sums to 7.000...003 and bills 7.01.
+    def plan(name: str) -> rk.Plan:
+        entry = rk.PriceEntry("e", "m", rk.Graduated([rk.Tier(None, 1)]))
+        return rk.Plan(
+            name,
+            "EUR",
+            MONTHS,
+            [entry],
+            allowances=[rk.Allowance("m", 10)],
+            rounding="ROUND_CEILING",
+        )
+
+    def row(quantity: int, day: int) -> rk.UsageRow:
+        span = rk.Span(f"2026-03-{day:02d}T00:00:00Z", f"2026-03-{day:02d}T01:00:00Z")
+        return rk.UsageRow("acme", "m", "disk", span, MARCH, quantity, "hour", {}, ())
+
+    assigned = [
+        rk.Assignment("acme", plan("a"), end=THIRD),
+        rk.Assignment("acme", plan("b"), start=THIRD),
+    ]
+    (invoice,) = rk.bill(rk.rate([row(10, 2), row(7, 20)], assigned, span=MARCH))
+    assert invoice.total == Decimal("7.00")
