@@ -479,6 +479,7 @@ def line_exact(charges: Sequence[Charge]) -> Decimal | Fraction:
     if len(charges) == 1 or not any(c.kind == "fee" or c.free for c in charges):
         return exact_sum(c.amount for c in charges)  # no part rounded at its 60th digit
     total = Fraction(0)
+    plain = []  # summed as Decimals, exactly, and turned into a fraction once
     for charge in charges:
         if charge.kind == "fee":
             total += prorated(charge.unit_price, charge.quantity, charge.amount)
@@ -486,8 +487,8 @@ def line_exact(charges: Sequence[Charge]) -> Decimal | Fraction:
             charged = CONTEXT.subtract(charge.quantity, charge.free)
             total += prorated(charge.unit_price, charged, charge.amount)
         else:
-            total += Fraction(charge.amount)
-    return total
+            plain.append(charge.amount)
+    return total + Fraction(exact_sum(plain)) if plain else total
 
 
 def is_base(charge: Charge) -> bool:
