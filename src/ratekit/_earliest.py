@@ -5,16 +5,28 @@ Under a single plan, rating covers an account from the cycle of its first row or
 stopped resource, an event after a delete) still counts, so [`meter()`][ratekit.meter]
 keeps these instants on its [`Usage`][ratekit.Usage] (``Usage.first_us``), and
 [`rate()`][ratekit.rate] of that usage covers each account as rating the records does.
+
+Metering works them out as it visits its groups of records (`lower_to`: per resource and
+meter, the first record of a group it has in time order, else a minimum at C speed), and
+scans only the records it set aside before grouping (`left_out`: stamped at or after
+``as_of``, a replay by id, one its state remembers): a `Usage` keeps the instants, not the
+records (it neither keeps them alive nor pickles them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from itertools import repeat
+import functools
+import operator
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain, repeat
 
 from ._instants import MAX_US, MIN_US
 
-__all__ = ["earliest_by_account", "earliest_of"]
+__all__ = ["earliest_of", "left_out", "lower_to"]
+
+_AT = operator.attrgetter("at_us")
+_SINCE = operator.attrgetter("since_us")
+_GIVEN = functools.partial(operator.is_not, None)
 
 
 def earliest_of(first: dict[str, int], records: Iterable[object]) -> None:
@@ -39,8 +51,45 @@ def earliest_of(first: dict[str, int], records: Iterable[object]) -> None:
             first[name] = at_us
 
 
-def earliest_by_account(records: Iterable[object]) -> dict[str, int]:
-    """Each account's earliest record instant in ``records``, as `earliest_of` finds it. O(n)."""
-    first: dict[str, int] = {}
-    earliest_of(first, records)
-    return first
+def lower_to(
+    first: dict[str, int],
+    account: str,
+    group: Sequence[object],
+    *,
+    in_order: bool,
+    deltas: bool = False,
+) -> None:
+    """Lower ``first[account]`` to the earliest of ``group``, records of ``account``.
+
+    ``in_order``: the group is in time order (sorted, or received so), its first record
+    the earliest: O(1); else a minimum at C speed, O(k). ``deltas``: samples, of which a
+    delta over a span counts from its ``since`` (read at C speed, compared only if any).
+    """
+    at_us: int = _AT(group[0]) if in_order else min(map(_AT, group))
+    if deltas:
+        sinces = list(map(_SINCE, group))
+        if sinces.count(None) != len(sinces):
+            since_us: int = min(filter(_GIVEN, sinces))
+            at_us = min(since_us, at_us)
+    if at_us < first.get(account, MAX_US):
+        first[account] = at_us
+
+
+def left_out(
+    records: Sequence[object],
+    events: Mapping[tuple[str, str], Sequence[object]],
+    samples: Mapping[tuple[str, str], Mapping[str, Sequence[object]]],
+    inventories: int,
+) -> list[object]:
+    """The records of ``records`` in none of metering's groups. O(g), O(n) if any.
+
+    ``events`` and ``samples`` group ``records`` per resource (and meter), as metering
+    groups them (`ratekit._normalize.group`), beside ``inventories`` inventories. Counted
+    first: usually none is left out; else (stamped at or after ``as_of``, a replay by id,
+    one a state remembers) those are found by identity.
+    """
+    groups = [*events.values(), *(g for per_meter in samples.values() for g in per_meter.values())]
+    if sum(map(len, groups)) + inventories == len(records):
+        return []
+    kept = set(map(id, chain.from_iterable(groups)))
+    return [record for record in records if id(record) not in kept]

@@ -66,7 +66,7 @@ from . import _values as _v
 from ._caller_objects import read_once
 from ._cuts import read_given
 from ._decimals import in_context
-from ._earliest import earliest_by_account
+from ._earliest import earliest_of, left_out, lower_to
 from ._instants import to_us
 from ._metering_cycle import checked as _checked_cycle
 from ._policy_results import failed as _policy_failed
@@ -366,6 +366,9 @@ class _Engine:
         events, samples, inventories, samples_in_order, events_in_order, tied = _n.group(
             records, accepted, self.as_of_us, self.anomalies, self.conflicts
         )
+        # Each account's first record, kept on the Usage (not the records: see _earliest).
+        first_us: dict[str, int] = {}
+        earliest_of(first_us, left_out(self.records, events, samples, len(inventories)))
         names = sorted(self.meters)
         plan = [(n, self.meters[n], self._points(self.cuts.get(n, ()))) for n in names]  # type: ignore[arg-type]
         keys: set[tuple[str, str]] = set(events) | set(samples) | set(self.state)
@@ -385,6 +388,8 @@ class _Engine:
                 # Records that arrived in time order need no sorting (see _n.Grouped).
                 if len(group) > 1 and (not samples_in_order or (*key, name) in tied):
                     per_meter[name] = _samples.sort_samples(group, self.anomalies)
+                # In time order now: the first is the earliest
+                lower_to(first_us, account, per_meter[name], in_order=True, deltas=True)
             sample_times: list[int] = []
             if inventories and per_meter:
                 sample_times = sorted(s.at_us for group in per_meter.values() for s in group)
@@ -405,6 +410,9 @@ class _Engine:
                 limit,
                 in_order=events_in_order and key not in tied,
             )
+            if key in events:  # read now, its events just read (in the processor's cache)
+                in_order = events_in_order and key not in tied
+                lower_to(first_us, account, events[key], in_order=in_order)
             if line.replaced:
                 self.replaced.update(i for i in line.replaced if i is not None)
             if limit is not None and limit < window.start and self.timed:
@@ -490,9 +498,7 @@ class _Engine:
             late,
             no_effect,
             meters=tuple(self.meters.values()),
-            first_us=functools.partial(
-                earliest_by_account, typing.cast("Sequence[object]", self.records)
-            ),
+            first_us=first_us,
             cuts={
                 name: sorted({typing.cast("int", t) for t in instants})
                 for name, instants in self.cuts.items()

@@ -224,17 +224,8 @@ def _no_effect_door(instance: object, attribute: attrs.Attribute[Any], value: ob
         raise _v.refused(instance, attribute, value, "a list of (record id, reason) string pairs")
 
 
-_FirstUs: typing.TypeAlias = Mapping[str, int] | Callable[[], Mapping[str, int]]
-
-
-def _first_us_value(value: object) -> _FirstUs:
-    """``Usage.first_us`` as given: metering's function, or a mapping kept read-only.
-
-    Metering passes a function (worked out on first use); a caller gives a mapping of
-    account names to epoch microseconds.
-    """
-    if callable(value) and not isinstance(value, Mapping):
-        return typing.cast("Callable[[], Mapping[str, int]]", value)
+def _first_us_value(value: object) -> FrozenMap[str, int]:
+    """``Usage.first_us`` as given: account names to epoch microseconds, kept read-only."""
     if isinstance(value, Mapping):
         out: dict[str, int] = {}
         for account, at_us in value.items():
@@ -337,7 +328,7 @@ class Usage:
     another price cut or assignment boundary by [`rate()`][ratekit.rate]: see
     ``docs/pricing.md``."""
 
-    _first_us: _FirstUs = attrs.field(
+    _first_us: FrozenMap[str, int] = attrs.field(
         factory=dict, kw_only=True, eq=False, alias="first_us", converter=_first_us_value
     )
 
@@ -349,7 +340,8 @@ class Usage:
         ``since``, whether or not they made a row (an orphan stop makes none): under a
         single plan, [`rate()`][ratekit.rate] of this usage covers each account from its
         cycle, as rating the records does (read-only; empty for a `Usage` built by hand).
-        Worked out on first use, then kept. O(n) for n records.
+        Worked out while metering, from its groups of records: a `Usage` keeps these
+        instants, not the records (it neither keeps them alive nor pickles them).
 
         Examples:
             >>> import ratekit as rk
@@ -360,11 +352,7 @@ class Usage:
             >>> usage.rows, dict(usage.first_us)
             ((), {'acme': 1772438400000000})
         """
-        value = self._first_us
-        if callable(value) and not isinstance(value, Mapping):
-            value = FrozenMap(dict(value()))
-            object.__setattr__(self, "_first_us", value)
-        return value
+        return self._first_us
 
     @property
     def no_effect(self) -> tuple[tuple[str, str], ...]:
