@@ -98,3 +98,28 @@ def test_a_cycle_of_its_own_equality_still_rates() -> None:
     # the Thursdays 5, 12, 19 and 26 March: 72 + 168 + 168 + 168 + 144 = 720.
     rating = rk.rate(RUNS, _assignments(Weeks()), span=MARCH, meters=[VM])
     assert [c.quantity for c in rating.charges] == [72, 168, 168, 168, 144]
+
+
+class UnspeakableError(ValueError):
+    def __str__(self) -> str:
+        raise RuntimeError("no message either")
+
+
+class RaisingUnspeakably(Weeks):
+    def __eq__(self, other: object) -> bool:
+        raise UnspeakableError
+
+    def __hash__(self) -> int:
+        return 1
+
+
+def test_an_error_whose_own_message_raises_is_still_named() -> None:
+    # The message quoted the error's str(), which raised RuntimeError in its turn: that
+    # escaped rate() in place of the BadCalendarError.
+    with pytest.raises(rk.BadCalendarError) as caught:
+        rk.rate(RUNS, _assignments(RaisingUnspeakably()), span=MARCH, meters=[VM])
+    assert str(caught.value).startswith(
+        "cycle RaisingUnspeakably Weeks(): its __eq__ raised UnspeakableError "
+        "(its message could not be read); ratekit compares"
+    )
+    assert isinstance(caught.value.__cause__, UnspeakableError)

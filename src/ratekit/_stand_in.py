@@ -54,8 +54,12 @@ class StandIn:
             raise self._own("__hash__", error) from error
 
     def _own(self, call: str, error: Exception) -> BadCalendarError:
+        try:
+            said = str(error)
+        except Exception:  # the error's own __str__ is the user's code too
+            said = "its message could not be read"
         return BadCalendarError(
-            f"{self.name} {self!r}: its {call} raised {type(error).__name__} ({error}); "
+            f"{self.name} {self!r}: its {call} raised {type(error).__name__} ({said}); "
             f"ratekit compares and keys a {self.name.split()[0]} by equality and hash, so "
             f"give {call} that returns a {'bool' if call == '__eq__' else 'hash (an int)'} "
             "without raising (or leave them to object's)."
