@@ -12,6 +12,7 @@ import datetime as dt
 import gc
 import pickle
 import weakref
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
 import pytest
@@ -200,3 +201,32 @@ def test_a_pickled_usage_holds_no_record_that_made_no_row() -> None:
     # number of records that made nothing (they were pickled with it: 50 B a record).
     assert len(pickle.dumps(many)) == len(pickle.dumps(one))
     assert pickle.loads(pickle.dumps(many)).first_us == {"acme": 1_772_409_600_000_000}
+
+
+def test_a_usage_refuses_first_records_whose_own_code_raises() -> None:
+    # A mapping of the caller's whose iteration raises ValueError used to let it escape
+    # from rk.Usage(); it is read once at the door and named.
+    class Gone(Mapping[str, int]):
+        def __getitem__(self, key: str) -> int:
+            raise KeyError(key)
+
+        def __iter__(self) -> Iterator[str]:
+            raise ValueError("backing store gone")
+
+        def __len__(self) -> int:
+            return 1
+
+    with pytest.raises(rk.RatekitTypeError, match="backing store gone"):
+        rk.Usage((), (), (), first_us=Gone())
+
+
+def test_a_usage_reads_an_account_name_of_a_str_subclass_as_its_text() -> None:
+    class Name(str):
+        __slots__ = ()
+
+        def __str__(self) -> str:
+            return "other"
+
+    usage = rk.Usage((), (), (), first_us={Name("acme"): 5})
+    assert [type(name) for name in usage.first_us] == [str]
+    assert dict(usage.first_us) == {"acme": 5}

@@ -16,6 +16,7 @@ from typing import Any, Final
 import attrs
 
 from . import _values as _v
+from ._caller_objects import read_items
 from ._decimals import CONTEXT, ZERO, plain_text
 from ._decimals import tidy as _tidy
 from ._descriptions import _FrozenDict
@@ -225,15 +226,21 @@ def _no_effect_door(instance: object, attribute: attrs.Attribute[Any], value: ob
 
 
 def _first_us_value(value: object) -> FrozenMap[str, int]:
-    """``Usage.first_us`` as given: account names to epoch microseconds, kept read-only."""
+    """``Usage.first_us`` as given: account names to epoch microseconds, kept read-only.
+
+    A caller's mapping is read once (what its own code raises is named) and a name of a
+    ``str`` subclass is kept as the text it holds.
+    """
     if isinstance(value, Mapping):
+        kind = "mapping" if type(value) is dict else f"mapping ({type(value).__name__})"
+        items = read_items(value, "Usage first_us", kind, "a dict of account names to ints")
         out: dict[str, int] = {}
-        for account, at_us in value.items():
+        for account, at_us in items:
             if not isinstance(account, str) or not account:
                 break
             if type(at_us) is not int or not MIN_US <= at_us <= MAX_US:
                 break
-            out[account] = at_us
+            out[str.__str__(account)] = at_us
         else:
             return FrozenMap(out)
     raise RatekitTypeError(
