@@ -24,6 +24,12 @@ def _switched(first: str, second: str, rounding: str, **extra: object) -> rk.Rat
     return rk.rate([], assigned, span=MARCH)
 
 
+def _row(quantity: int, day: int) -> rk.UsageRow:
+    """``quantity`` hours of meter 'm' on the first hour of March ``day``."""
+    span = rk.Span(f"2026-03-{day:02d}T00:00:00Z", f"2026-03-{day:02d}T01:00:00Z")
+    return rk.UsageRow("acme", "m", "disk", span, MARCH, quantity, "hour", {}, ())
+
+
 @pytest.mark.parametrize(
     ("first", "second", "rounding", "expected"),
     [
@@ -62,15 +68,11 @@ def _freed(rounding: str, shares: list[rk.Share] | None = None) -> rk.Rating:
             rounding=rounding,
         )
 
-    def row(quantity: int, day: int) -> rk.UsageRow:
-        span = rk.Span(f"2026-03-{day:02d}T00:00:00Z", f"2026-03-{day:02d}T01:00:00Z")
-        return rk.UsageRow("acme", "m", "disk", span, MARCH, quantity, "hour", {}, ())
-
     assigned = [
         rk.Assignment("acme", plan("a"), end=THIRD),
         rk.Assignment("acme", plan("b"), start=THIRD),
     ]
-    return rk.rate([row(10, 2), row(7, 20)], assigned, span=MARCH, shares=shares or ())
+    return rk.rate([_row(10, 2), _row(7, 20)], assigned, span=MARCH, shares=shares or ())
 
 
 def test_usage_less_prorated_free_parts_of_two_plans_rounds_its_exact_sum() -> None:
@@ -251,13 +253,9 @@ def test_a_tiered_line_of_prorated_free_parts_rounds_its_exact_sum() -> None:
             rounding="ROUND_CEILING",
         )
 
-    def row(quantity: int, day: int) -> rk.UsageRow:
-        span = rk.Span(f"2026-03-{day:02d}T00:00:00Z", f"2026-03-{day:02d}T01:00:00Z")
-        return rk.UsageRow("acme", "m", "disk", span, MARCH, quantity, "hour", {}, ())
-
     assigned = [
         rk.Assignment("acme", plan("a"), end=THIRD),
         rk.Assignment("acme", plan("b"), start=THIRD),
     ]
-    (invoice,) = rk.bill(rk.rate([row(10, 2), row(7, 20)], assigned, span=MARCH))
+    (invoice,) = rk.bill(rk.rate([_row(10, 2), _row(7, 20)], assigned, span=MARCH))
     assert invoice.total == Decimal("7.00")
