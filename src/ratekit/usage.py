@@ -16,7 +16,7 @@ from typing import Any, Final
 import attrs
 
 from . import _values as _v
-from ._caller_objects import read_items
+from ._caller_objects import read_items, read_once
 from ._decimals import CONTEXT, ZERO, plain_text
 from ._decimals import tidy as _tidy
 from ._descriptions import _FrozenDict
@@ -251,21 +251,29 @@ def _first_us_value(value: object) -> FrozenMap[str, int]:
 
 
 def _cuts_value(value: object) -> FrozenMap[str, tuple[int, ...]]:
-    """``Usage.cuts`` as given: a mapping of meter names to instants, kept read-only."""
+    """``Usage.cuts`` as given: a mapping of meter names to instants, kept read-only.
+
+    A caller's mapping and each list of instants are read once (what their own code
+    raises is named); names are kept as the text they hold, instants as plain ints.
+    """
+    accepted = "a dict of meter names to lists of int instants"
     if isinstance(value, Mapping):
+        kind = "mapping" if type(value) is dict else f"mapping ({type(value).__name__})"
         out: dict[str, tuple[int, ...]] = {}
-        for name, instants in value.items():
-            if not isinstance(name, str) or not isinstance(instants, Iterable):
+        for name, instants in read_items(value, "Usage cuts", kind, accepted):
+            if not isinstance(name, str) or isinstance(instants, str | bytes | Mapping):
                 break
-            read = tuple(instants)
+            if not isinstance(instants, Iterable):
+                break
+            read = read_once(instants, "Usage cuts", type(instants).__name__, accepted)
             if any(isinstance(t, bool) or not isinstance(t, int) for t in read):
                 break
-            out[name] = tuple(sorted(set(read)))
+            out[str.__str__(name)] = tuple(sorted({int.__index__(t) for t in read}))
         else:
             return FrozenMap(out)
     raise RatekitTypeError(
         "Usage cuts must be a mapping of meter names to instants in epoch microseconds "
-        f"(int), not {value!r}."
+        f"(int), not {show(value)}."
     )
 
 
