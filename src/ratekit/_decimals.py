@@ -212,10 +212,18 @@ def _not_plain(text: str, what: str) -> BadQuantityError:
     return BadQuantityError(f"{what} {show(text)} is not written plainly: {PLAIN_TEXT}.")
 
 
-def to_decimal(value: object, what: str = "quantity") -> Decimal:
+def to_decimal(
+    value: object,
+    what: str = "quantity",
+    *,
+    high: int = MAX_ADJUSTED,
+    accepted: str = RANGE_TEXT,
+) -> Decimal:
     """Convert ``value`` to an exact, finite `Decimal`.
 
-    ``what`` names the value in error messages (``"sample 's7' value"``).
+    ``what`` names the value in error messages (``"sample 's7' value"``). ``high`` is the
+    greatest adjusted exponent taken and ``accepted`` the range's words: a wider range's
+    door (`to_quantity`) gives its own.
 
     ```pycon
     >>> to_decimal(0.1)
@@ -239,7 +247,9 @@ def to_decimal(value: object, what: str = "quantity") -> Decimal:
         value = value if type(value) is int else int.__index__(value)
         if -_INT_LIMIT < value < _INT_LIMIT:
             return Decimal(value)
-        raise _out_of_range(value, what)
+        if high == MAX_ADJUSTED or int_digits(value) > high + 1:
+            raise _out_of_range(value, what, accepted)
+        result = Decimal(value)  # a wider range's (`to_quantity`): checked below
     elif isinstance(value, float):
         result = Decimal(float.__repr__(value))
     elif isinstance(value, str):
@@ -249,7 +259,7 @@ def to_decimal(value: object, what: str = "quantity") -> Decimal:
         try:
             result = _EXACT.create_decimal(text)
         except (decimal.Overflow, decimal.Underflow):
-            raise _out_of_range(value, what) from None
+            raise _out_of_range(value, what, accepted) from None
     else:
         raise RatekitTypeError(
             f"{what} must be a number (int, str, Decimal or float), "
@@ -257,7 +267,7 @@ def to_decimal(value: object, what: str = "quantity") -> Decimal:
         )
     if not result.is_finite():
         raise BadQuantityError(f"{what} must be a finite number, not {show(value)}.")
-    return _in_range(result, value, what)
+    return _in_range(result, value, what, high, accepted)
 
 
 def to_quantity(value: object, what: str) -> Decimal:
@@ -272,25 +282,7 @@ def to_quantity(value: object, what: str) -> Decimal:
     1E+44, and an invoice line summing such quantities stays in a result's range
     (below 1E+100). O(digits).
     """
-    if isinstance(value, Decimal):
-        result = value if type(value) is Decimal else Decimal(value)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        value = value if type(value) is int else int.__index__(value)
-        if int_digits(value) > USAGE_MAX_ADJUSTED + 1:
-            raise _out_of_range(value, what, USAGE_RANGE_TEXT)
-        result = Decimal(value)
-    elif isinstance(value, float):
-        result = Decimal(float.__repr__(value))
-    elif isinstance(value, str) and PLAIN.fullmatch(str.__str__(value)) is not None:
-        try:
-            result = _EXACT.create_decimal(str.__str__(value))
-        except (decimal.Overflow, decimal.Underflow):
-            raise _out_of_range(value, what, USAGE_RANGE_TEXT) from None
-    else:
-        return to_decimal(value, what)  # refused there, by type or shape
-    if not result.is_finite():
-        raise BadQuantityError(f"{what} must be a finite number, not {show(value)}.")
-    return _in_range(result, value, what, USAGE_MAX_ADJUSTED, USAGE_RANGE_TEXT)
+    return to_decimal(value, what, high=USAGE_MAX_ADJUSTED, accepted=USAGE_RANGE_TEXT)
 
 
 #: The bounds of `to_int` unless a door gives its own: a signed 64-bit integer.
