@@ -143,13 +143,13 @@ def test_ordinary_magnitudes_pass_without_metering_again(monkeypatch: pytest.Mon
     plan = _plan("egress", rk.PerUnit("2"))
     rater = rk.Rater(plan, EGRESS, start=START)
     metered: list[object] = []
-    original = _rater_sample_doors._metered
+    original = _rater_sample_doors.metered
 
-    def counting(*args: Any) -> rk.Usage:
+    def counting(*args: Any, **kwargs: Any) -> rk.Usage:
         metered.append(args)
-        return original(*args)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(_rater_sample_doors, "_metered", counting)
+    monkeypatch.setattr(_rater_sample_doors, "metered", counting)
     records = [
         _delta(f"r{n}", "2026-03-01T01:00:00Z", str(v), f"s{n}")
         for n, v in enumerate((5000, 20, 7))

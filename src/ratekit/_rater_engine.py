@@ -21,6 +21,7 @@ from ._level_limits import summed as summed_levels
 from ._price_reach import Pricing, pricing, reach
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
+from ._rater_priced_doors import strict_meters
 from ._rater_reuse import Known
 from ._rating_engine import _Engine as _RatingEngine
 from ._shown import show
@@ -53,9 +54,12 @@ class Engine:
 
     __slots__ = (
         "assigned",
+        "batch_described",
+        "batch_sampled",
         "cycle",
         "dues",
         "held_readings",
+        "judged",
         "kinds",
         "largest_level",
         "largest_priced",
@@ -72,6 +76,8 @@ class Engine:
         "priced_samples",
         "pricing",
         "segments",
+        "states_by_key",
+        "strict",
         "summed_levels",
         "sums",
         "timed",
@@ -181,6 +187,14 @@ class Engine:
         # sum past what such a price takes are refused (see _rater_doors.level_sums).
         self.summed_levels = summed_levels(self.priced_levels, self.pricing)
         self.largest_level: Decimal | None = None  # of those levels set (None: not known yet)
+        # Per meter, the plans that may refuse some of its usage as unpriced, the
+        # descriptions judged priced or not, and the compacted states by resource: see
+        # _rater_priced_doors.
+        self.strict = strict_meters(known, [m.name for m in meters])
+        self.judged: dict[tuple[int, str, int, bool], tuple[object, bool]] = {}
+        self.states_by_key: tuple[object, dict[tuple[str, str], ResourceState]] | None = None
+        self.batch_sampled: set[tuple[str, str, str]] = set()  # (while a batch is judged)
+        self.batch_described: dict[tuple[str, str], list[Event]] = {}
 
     def unit(self, meter: str) -> str:
         """The unit of the meter named ``meter`` (one of the rater's meters). O(m)."""

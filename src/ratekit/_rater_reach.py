@@ -203,7 +203,8 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     `level_refusal()`, or making a level computed by a function so: `computed_levels()`;
     a record stamped where no cycle can be computed, an inventory listing an unassigned
     account or setting a level so: `_rater_doors`; a batch after which some price would
-    take a sample meter's quantity out of range: `_rater_sample_doors`) is refused here,
+    take a sample meter's quantity out of range: `_rater_sample_doors`) is refused here
+    (a batch leaving some usage without a price, once taken: `_rater_priced_doors`),
     so that it cannot make every later statement fail.
 
     The doors that can be are asked of the batch as a whole (`_looked()`), not per record:

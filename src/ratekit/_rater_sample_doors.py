@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["amounts"]
 
 
-def _unseen(rater: Rater, sample: Sample) -> bool:
+def unseen(rater: Rater, sample: Sample) -> bool:
     """Whether the feed takes ``sample``: not seen before, and kept or placed. O(1).
 
     One stamped before the kept cycles is too late, but for a counter's reading or an
@@ -55,7 +55,7 @@ def _unseen(rater: Rater, sample: Sample) -> bool:
         and sample.meter not in rater._engine.levels
     ):
         return False
-    return _new(rater, sample)
+    return is_new(rater, sample)
 
 
 def _largest_of(
@@ -108,7 +108,7 @@ def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) ->
     the batch passes. Else the accounts of the batch's samples, events and inventories
     (an event may describe a resource anew, and so put its samples under another entry,
     or move a counter's running stretch) are metered as if the batch were taken
-    (`_metered()`) and rated as a statement would rate them; if rating refuses, the batch
+    (`metered()`) and rated as a statement would rate them; if rating refuses, the batch
     is refused with [`BadQuantityError`][ratekit.BadQuantityError] naming the account,
     the batch's first record of it (a sample, if it has one there) and rating's own
     words (the entry, the cycle, the quantity in the entry's unit, the amount).
@@ -134,14 +134,14 @@ def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) ->
     if all(within(bound, *priced[meter]) for meter in reached):
         return
     fresh: list[Sample] = list(
-        {_store.identity(s): s for s in reversed(given) if _unseen(rater, s)}.values()
+        {_store.identity(s): s for s in reversed(given) if unseen(rater, s)}.values()
     )[::-1]  # (of two versions of an id, the first listed)
-    named: list[Record] = [*fresh, *(r for r in describing if _new(rater, r))]
-    accounts = set().union(*map(_accounts, named)) if named else set()
+    named: list[Record] = [*fresh, *(r for r in describing if is_new(rater, r))]
+    accounts = set().union(*map(accounts_of, named)) if named else set()
     if not accounts:
         return
     try:
-        usage = _metered(rater, accounts, fresh, meters, batch)
+        usage = metered(rater, accounts, fresh, meters, batch)
     except RatekitError as error:
         if not out_of_range(error):
             return  # a rule a later record can satisfy: the statements say it
@@ -153,7 +153,7 @@ def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) ->
     for account in sorted(rows):
         earliest = min(
             *(row.span.start_us for row in rows[account]),
-            *(r.at_us for r in named if account in _accounts(r)),
+            *(r.at_us for r in named if account in accounts_of(r)),
         )
         try:
             engine.rate_rows(
@@ -169,18 +169,20 @@ def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) ->
             raise _refusal(named, account, "price", error) from None
 
 
-def _new(rater: Rater, record: Record) -> bool:
+def is_new(rater: Rater, record: Record) -> bool:
     """Whether the feed takes ``record`` anew (too late, in part: placed in the compacted state)."""
     identity = _store.identity(record)
     return identity not in rater._records and identity not in rater._forgotten
 
 
-def _metered(
+def metered(
     rater: Rater,
     accounts: set[str],
     fresh: Sequence[Sample],
     meters: frozenset[str],
     batch: Sequence[Record] = (),
+    *,
+    changes: bool = False,
 ) -> Usage:
     """The usage of ``meters`` of ``accounts``, as if the batch were taken.
 
@@ -193,8 +195,9 @@ def _metered(
     gauge's last value holds on (a mean over what is known), and every later cycle
     without a reading sums the values held as that one does. A gauge's value held on is
     priced again wherever a price changes (an entry's start or end, an assignment's), so
-    those meters are metered to one cycle past the last such change too. O(k) for the k
-    records of those accounts kept.
+    those meters are metered to one cycle past the last such change too, as all are under
+    ``changes`` (a resource running on is priced anew there). O(k) for the k records of
+    those accounts kept.
     """
     engine = rater._engine
     base = rater._base_us
@@ -208,10 +211,10 @@ def _metered(
     records += rater._inventories
     records += _taken(rater, batch, accounts)
     states = [s for s in rater._state if s.account in accounts]
-    last = max((r.at_us for r in records), default=base)
-    if meters & engine.levels:
-        changes = engine.price_changes
-        later = changes[bisect.bisect_left(changes, last) :]
+    # (from the base on: a record stamped before it is placed in the compacted state)
+    last = max((r.at_us for r in records if r.at_us > base), default=base)
+    if changes or meters & engine.levels:
+        later = engine.price_changes[bisect.bisect_left(engine.price_changes, last) :]
         last = max(last, later[-1]) if later else last
     end = engine.containing(last)[1]
     with contextlib.suppress(BadTimeError):  # (none after it: the calendar's end)
@@ -231,7 +234,7 @@ def _taken(rater: Rater, batch: Sequence[Record], accounts: set[str]) -> list[Re
     since: dict[tuple[str, str], int] | None = None
     taken: dict[object, Record] = {}
     for record in batch:
-        if type(record) is Sample or not _new(rater, record):
+        if type(record) is Sample or not is_new(rater, record):
             continue
         if type(record) is Event and record.account not in accounts:
             continue
@@ -253,7 +256,7 @@ def _taken(rater: Rater, batch: Sequence[Record], accounts: set[str]) -> list[Re
     return list(taken.values())
 
 
-def _accounts(record: Record) -> set[str]:
+def accounts_of(record: Record) -> set[str]:
     """The accounts whose resources a record concerns."""
     if type(record) is Inventory:
         return {account for account, _, _ in record.resources}
@@ -267,7 +270,7 @@ def _refusal(
 
     A sample of the account is named first, if the batch has one there.
     """
-    mine = [r for r in records if account in _accounts(r)] or list(records)
+    mine = [r for r in records if account in accounts_of(r)] or list(records)
     samples = [r for r in mine if type(r) is Sample]
     record = min(samples or mine, key=lambda r: r.at_us)
     if type(record) is Sample:

@@ -58,6 +58,7 @@ from . import _rater_book as _ledger
 from . import _rater_consistent as _consistent
 from . import _rater_engine as _engine_doors
 from . import _rater_order as _order
+from . import _rater_priced_doors as _priced_doors
 from . import _rater_range as _range
 from . import _rater_reach as _reach
 from . import _rater_remembered as _remembered
@@ -307,6 +308,7 @@ class Rater:
         told: dict[str, list[str | None]] = {name: [] for name in _OUTCOMES}
         anomalies: list[Anomaly] = []
         listed = _reach.checked(self, records)
+        suspects = _priced_doors.suspects(self, listed)
         # Judged in an order of their own, so that the order listed changes nothing.
         batch = _order.judged(listed, self._base_us)
         ahead = _lateness.sequenced_in(batch, self._base_us)  # judged after what they follow
@@ -465,6 +467,7 @@ class Rater:
         counts = {name: len(told[name]) for name in _OUTCOMES}
         ids = [_order.named(told[name]) for name in _OUTCOMES]
         in_order = tuple if batch is listed else lambda some: _order.as_listed(some, listed)
+        _priced_doors.judge(self, suspects)  # (refused: undone by feed())
         return _new_feed(*(in_order(some) for some in ids), tuple(anomalies), counts)
 
     def _index(self) -> None:

@@ -1,0 +1,305 @@
+"""The feed's door for usage no price entry prices: refused where every statement would fail.
+
+Private to [`ratekit.Rater`][ratekit.Rater] (called from `_rater_reach.checked()`, after
+`_rater_sample_doors`). Under a plan whose ``unpriced`` is ``"error"`` (the default),
+usage of a meter that no entry of the plan prices (a description none of its entries
+selects, at an instant none is in effect) makes [`rate()`][ratekit.rate] raise
+[`UnpricedUsageError`][ratekit.UnpricedUsageError]. A statement rates the kept records,
+and a record once taken is never removed (a rater's plans are fixed too), so a batch
+making such usage would make every later statement fail: it is refused whole here.
+
+Most batches are judged without metering (`_quick()`). A plan *always prices* a meter
+when entries selecting every description (``where={}``, no window) are in effect at
+every instant between them; it *covers* a description for a meter when the entries
+selecting it (no window) are. An event's attributes *settle* the meter's selectors when
+they hold each selector's attribute (a plain name or a dotted key as it is) with a value
+other than ``None``: whatever description they merge into, the entries that select the
+result are those that select them. So a batch passes at once when, for each account's
+plans whose ``unpriced`` is ``"error"`` and each meter such a plan does not always
+price, each of its records is a ``stop`` or a ``delete`` (no usage begins); or an event
+whose attributes settle and are covered; or an attribute-less event or a sample whose
+resource is described, from before it, only by attributes that settle and are covered.
+
+Else (an inventory, attributes that leave a selector open, a price in effect for a
+while only) the accounts of those records are metered as if the batch were taken,
+through the last instant a price or an assignment changes and one cycle more (after
+it, nothing changes what a running resource's time costs), and rated as a statement
+rates them. A batch is refused when rating fails to price usage there that it priced
+without the batch. O(n) for n records in the quick case (each description judged once
+per plan and meter, by identity); else the metering and rating of those accounts' kept
+records.
+"""
+
+from __future__ import annotations
+
+import itertools
+import typing
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Final
+
+from . import _rater_range as _range
+from . import _rater_sample_doors as _sample_doors
+from ._instants import format_us
+from ._shown import show
+from .errors import RatekitError, UnpricedUsageError
+from .pricebook import Plan
+from .records import Event, Inventory, Sample
+
+if TYPE_CHECKING:
+    from ._price_entries import PriceEntry
+    from .rater import Rater, Record
+    from .usage import ResourceState
+
+__all__ = ["Strict", "Suspects", "judge", "strict_meters", "suspects"]
+
+#: Per meter, the plans whose ``unpriced`` is ``"error"`` and that do not always price it.
+Strict = dict[str, frozenset[int]]
+
+_NO_USAGE: Final = frozenset({"stop", "delete"})
+_JUDGED_MOST: Final = 4096  # descriptions judged, remembered by identity, at most
+
+
+def strict_meters(plans: Sequence[Plan], meters: Sequence[str]) -> Strict:
+    """Per meter of ``meters``, the ids of ``plans`` that may refuse some of its usage.
+
+    Those whose ``unpriced`` is ``"error"`` and that do not always price the meter (see
+    the module). Empty when every such plan always prices every meter. O(p e log e)
+    for p plans of e entries.
+    """
+    strict: dict[str, set[int]] = {}
+    for plan in plans:
+        if plan.unpriced != "error":
+            continue
+        for meter in meters:
+            if not _covering([e for e in plan._by_meter.get(meter, ()) if not e.where]):
+                strict.setdefault(meter, set()).add(id(plan))
+    return {meter: frozenset(ids) for meter, ids in strict.items()}
+
+
+def _covering(entries: Sequence[PriceEntry]) -> bool:
+    """Whether ``entries`` without a window are, together, in effect at every instant."""
+    spans = sorted(
+        (e.start_us if e.start_us is not None else -1, e.end_us)
+        for e in entries
+        if e.window is None
+    )
+    reached = -1  # (every instant ratekit carries is at or after 0001-01-01: above -1)
+    for start, end in spans:
+        if start > reached:
+            return False
+        if end is None:
+            return True
+        reached = max(reached, end)
+    return False
+
+
+def _settled(where: tuple[tuple[str, object], ...], attributes: Mapping[str, object]) -> bool:
+    """Whether ``attributes`` decide each condition of ``where`` whatever they merge into."""
+    return all(attributes.get(path, None) is not None for path, _ in where)
+
+
+def _judged(
+    rater: Rater, plan: Plan, meter: str, attributes: Mapping[str, object], whole: bool
+) -> bool:
+    """Whether ``plan`` prices ``meter`` for a resource so described, at every instant.
+
+    ``attributes``: an event's (``whole`` false: they must settle every selector of the
+    meter's entries) or a whole description (a compacted state's). Judged once per
+    plan, meter and mapping (by identity, the mapping kept alive while remembered). A
+    selector's own error (a ``Satisfies`` function's) judges no: metering and rating
+    then say it.
+    """
+    judged = rater._engine.judged
+    key = (id(plan), meter, id(attributes), whole)
+    known = judged.get(key)
+    if known is not None:
+        return known[1]
+    entries = plan._by_meter.get(meter, ())
+    try:
+        verdict = (whole or all(_settled(e.where, attributes) for e in entries)) and _covering(
+            [e for e in entries if e._selects(attributes)]
+        )
+    except Exception:  # a selector's own failure: metering names it
+        verdict = False
+    if len(judged) >= _JUDGED_MOST:
+        judged.clear()
+    judged[key] = (attributes, verdict)
+    return verdict
+
+
+def _plans_of(rater: Rater, account: str, meter: str) -> list[Plan]:
+    """The plans of ``account`` that may refuse usage of ``meter`` (see `strict_meters`)."""
+    engine = rater._engine
+    strict = engine.strict.get(meter)
+    if not strict:
+        return []
+    plans = engine.plans
+    if isinstance(plans, Plan):
+        return [plans] if id(plans) in strict else []
+    segments = engine.segments or {}
+    return list({id(p): p for _, _, p in segments.get(account, ()) if id(p) in strict}.values())
+
+
+def _state_of(rater: Rater, key: tuple[str, str]) -> ResourceState | None:
+    """The compacted state of resource ``key``, if any. O(1) while the states stand."""
+    engine = rater._engine
+    index = engine.states_by_key
+    if index is None or index[0] is not rater._state:
+        keyed = {(s.account, s.resource): s for s in rater._state}
+        index = engine.states_by_key = (rater._state, keyed)
+    return index[1].get(key)
+
+
+def _described(rater: Rater, record: Record, since_us: int, meter: str, plans: list[Plan]) -> bool:
+    """Whether what describes ``record``'s resource from before ``since_us`` is judged priced.
+
+    Its compacted state's description, and the events setting attributes that the rater
+    keeps or the batch holds (``rater._batch_described``); one of them at or before
+    ``since_us`` (else the resource is described there by nothing judged). O(k) for the
+    resource's k kept records.
+    """
+    sampled = typing.cast("Event | Sample", record)
+    key = (sampled.account, sampled.resource)
+    state = _state_of(rater, key)
+    before = state is not None
+    if state is not None and not all(
+        _judged(rater, p, meter, state.description, True) for p in plans
+    ):
+        return False
+    given = rater._engine.batch_described.get(key, ())
+    for other in itertools.chain(rater._by_key.get(key, ()), given):
+        if type(other) is Inventory or (type(other) is Event and other.attributes):
+            if type(other) is Inventory or not all(
+                _judged(rater, p, meter, other.attributes, False) for p in plans
+            ):
+                return False
+            before = before or other.at_us <= since_us
+    return before
+
+
+def _sampled(rater: Rater, key: tuple[str, str], meter: str) -> bool:
+    """Whether the resource has samples of ``meter``: kept, in the batch, or held in its state."""
+    if (*key, meter) in rater._engine.batch_sampled:
+        return True
+    state = _state_of(rater, key)
+    if state is not None and any(reading[0] == meter for reading in state.readings):
+        return True
+    return any(type(r) is Sample and r.meter == meter for r in rater._by_key.get(key, ()))
+
+
+def _quick(rater: Rater, record: Record) -> bool:
+    """Whether ``record`` is judged, without metering, to make only usage that is priced.
+
+    A time meter's usage begins with an event that is neither a stop nor a delete; a
+    sample meter's is priced by the description of its resource where it lies, which any
+    event setting attributes may change.
+    """
+    engine = rater._engine
+    if type(record) is Inventory:
+        return not any(
+            _plans_of(rater, account, meter)
+            for account, _, _ in record.resources
+            for meter in engine.strict
+        )
+    if type(record) is Sample:
+        plans = _plans_of(rater, record.account, record.meter)
+        since = record.at_us if record.since_us is None else record.since_us
+        return not plans or _described(rater, record, since, record.meter, plans)
+    event = record
+    assert type(event) is Event
+    for meter in engine.strict:
+        plans = _plans_of(rater, event.account, meter)
+        if not plans:
+            continue
+        if meter in engine.timed:
+            if event.kind in _NO_USAGE:
+                continue
+        elif not event.attributes or not _sampled(rater, (event.account, event.resource), meter):
+            continue
+        if event.attributes:
+            if not all(_judged(rater, p, meter, event.attributes, False) for p in plans):
+                return False
+        elif not _described(rater, event, event.at_us, meter, plans):
+            return False
+    return True
+
+
+#: Per account of a batch, its earliest record not judged priced without metering.
+Suspects = dict[str, "Record"]
+
+
+def suspects(rater: Rater, batch: Sequence[Record]) -> Suspects:
+    """The accounts whose usage the batch may leave without a price, before it is taken.
+
+    Per account, its earliest new record that `_quick()` cannot judge, for the accounts
+    whose kept usage is priced now (an account whose usage is unpriced already, as an
+    earlier version's snapshot may hold, is left to the statements). Empty, at O(n) for
+    n records, when every record is judged; see the module.
+    """
+    engine = rater._engine
+    if not engine.strict:
+        return {}
+    engine.batch_sampled = {(r.account, r.resource, r.meter) for r in batch if type(r) is Sample}
+    engine.batch_described = {}
+    for record in batch:
+        if type(record) is Event and record.attributes:
+            engine.batch_described.setdefault((record.account, record.resource), []).append(record)
+    try:
+        new = [r for r in batch if _sample_doors.is_new(rater, r) and not _quick(rater, r)]
+    finally:
+        engine.batch_sampled, engine.batch_described = set(), {}
+    found: Suspects = {}
+    for record in sorted(new, key=lambda r: r.at_us):
+        for account in sorted(_sample_doors.accounts_of(record)):
+            found.setdefault(account, record)
+    return {account: r for account, r in found.items() if _unpriced(rater, account) is None}
+
+
+def judge(rater: Rater, found: Suspects) -> None:
+    """Refuse the batch just taken if rating now fails to price a suspect account's usage.
+
+    Called with what `suspects()` found before the batch was taken, once it is: the kept
+    records and compacted states are then what every later statement meters (a record
+    too late is placed as far as it can be). Raises
+    [`UnpricedUsageError`][ratekit.UnpricedUsageError] naming the account, its record
+    and rating's own words (the meter, the resource, the span, the quantity, the plan
+    and the description); the feed then puts everything back.
+    """
+    for account, record in sorted(found.items()):
+        refused = _unpriced(rater, account)
+        if refused is None:
+            continue
+        kind = f" ({record.kind})" if type(record) is Event else ""
+        raise UnpricedUsageError(
+            f"Rater.feed: {_range.labelled(record)}{kind} stamped {format_us(record.at_us)} "
+            f"would make every statement fail to price the usage of account {show(account)}: "
+            f"{refused} The batch is refused whole (a record once taken stays, and a "
+            "rater's plans are fixed); fix or drop the record and feed the batch again."
+        )
+
+
+def _unpriced(rater: Rater, account: str) -> str | None:
+    """Rating's words refusing the usage of ``account`` the rater keeps, or None.
+
+    Metered from the kept cycles' start through the last instant a price may change and
+    one cycle more, and rated as a statement rates it.
+    """
+    meters = frozenset(rater._engine.strict)
+    try:
+        usage = _sample_doors.metered(rater, {account}, [], meters, (), changes=True)
+        rows = [row for row in usage.rows if row.account == account]
+        if not rows:
+            return None
+        earliest = min(row.span.start_us for row in rows)
+        rater._engine.rate_rows(
+            rows,
+            {account: min(rater._first.get(account, earliest), earliest)},
+            rater._base_us,
+            max(row.cycle.end_us for row in rows),
+            allowed=rater._allowed,
+        )
+    except UnpricedUsageError as error:
+        return str(error)
+    except RatekitError:
+        return None  # another rule: the other doors or the statements say it
+    return None
