@@ -16,9 +16,19 @@ from typing import Final
 
 from ._decimals import MIN_ADJUSTED
 from ._shown import show
-from .errors import RatekitTypeError
+from .errors import BadSpanError, RatekitTypeError
 
-__all__ = ["MAX_PLACES", "accounts", "count", "duration", "meter_units", "names", "places", "some"]
+__all__ = [
+    "MAX_PLACES",
+    "accounts",
+    "count",
+    "duration",
+    "flag",
+    "meter_units",
+    "names",
+    "places",
+    "some",
+]
 
 #: The most decimal places a drawn quantity may have: ratekit's numbers reach down to 1E-30.
 MAX_PLACES: Final = -MIN_ADJUSTED
@@ -98,19 +108,42 @@ def places(value: object, name: str) -> None:
 
 
 def duration(value: object, name: str) -> None:
-    """Refuse a bound on a duration that is not a ``datetime.timedelta`` (or ``None``)."""
+    """Refuse a bound on a duration that is not a ``datetime.timedelta`` (or ``None``).
+
+    A negative bound is no bound a span can meet, empty or not: it is refused as such.
+    """
     if value is not None and not isinstance(value, _dt.timedelta):
         raise RatekitTypeError(
             f"{name} must be a datetime.timedelta (or None for no bound), not "
             f"{type(value).__name__}: {show(value)}."
         )
+    if value is not None and value < _dt.timedelta(0):
+        raise BadSpanError(
+            f"{name} must be zero or more (or None for no bound), not {show(value)}."
+        )
 
 
-def meter_units(values: object, name: str) -> None:
-    """Refuse meters that are not a non-empty mapping of meter name to unit."""
+def flag(value: object, name: str) -> None:
+    """Refuse a switch that is not ``True`` or ``False`` (``None`` or ``1`` would be read as one)."""
+    if not isinstance(value, bool):
+        raise RatekitTypeError(f"{name} must be True or False, not {show(value)}.")
+
+
+def meter_units(values: object, name: str, *, named: bool = True) -> None:
+    """Refuse meters that are not a non-empty mapping of meter name to unit.
+
+    ``named=False`` leaves the names to the caller's own check (``plans`` builds a price
+    entry of each, which names a bad one in its own words).
+    """
     some(values, name, "{'vm.hours': 'hour'}")
     if not isinstance(values, Mapping):
         raise RatekitTypeError(
             f"{name} must be a mapping of meter name to unit such as {{'vm.hours': 'hour'}}, "
             f"not {type(values).__name__}: {show(values)}."
         )
+    for meter in values if named else ():
+        if not isinstance(meter, str) or not meter:
+            raise RatekitTypeError(
+                f"{name} must name meters with non-empty strings, such as "
+                f"{{'vm.hours': 'hour'}}, not {show(meter)}."
+            )

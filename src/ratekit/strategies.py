@@ -39,6 +39,7 @@ from ._strategy_doors import MAX_PLACES as _MAX_PLACES
 from ._strategy_doors import accounts as _accounts
 from ._strategy_doors import count as _count
 from ._strategy_doors import duration as _duration
+from ._strategy_doors import flag as _flag
 from ._strategy_doors import meter_units as _meter_units
 from ._strategy_doors import names as _names
 from ._strategy_doors import places as _places
@@ -202,6 +203,7 @@ def spans(
     """
     base, step, steps = _grid(min_start, max_end, resolution)
     _duration(max_duration, "spans max_duration")
+    _flag(allow_empty, "spans allow_empty")
     max_steps = steps
     if max_duration is not None:
         max_steps = min(steps, max_duration // resolution)
@@ -318,8 +320,7 @@ def tiers(
             f"ratekit represents numbers below 1E+{_MAX_PLACES}, tier bounds among them."
         )
     _places(places, "tiers places")
-    if not isinstance(blocks, bool):
-        raise RatekitTypeError(f"tiers blocks must be True or False, not {show(blocks)}.")
+    _flag(blocks, "tiers blocks")
     cents = min(places, 2)  # a flat fee's decimals
 
     @st.composite
@@ -408,7 +409,7 @@ def plans(
         ...     assert {entry.meter for entry in plan.entries} == {"vm.hours", "egress"}
         >>> test_every_meter_is_priced()
     """
-    _some(meters, "plans meters", "{'vm.hours': 'hour'}")
+    _meter_units(meters, "plans meters", named=False)
     if prices is not None and not isinstance(prices, st.SearchStrategy):
         raise RatekitTypeError(
             "plans prices must be a hypothesis strategy of price models, such as "
