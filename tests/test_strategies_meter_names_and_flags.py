@@ -1,11 +1,12 @@
-"""Meter names, the allow_empty flag and a negative max_duration are checked when built.
+"""Meter names, allow_empty, a negative max_duration and a tier count are checked when built.
 
 Each was let through when the strategy was built: a meter named ``""`` (or ``3``) in
 ``usage_rows(meters=...)`` failed only when a row was drawn, deep in the user's test run
 ("UsageRow meter must be a non-empty string, not ''."), and ``plans(meters=["vm.hours"])``
 drew plans from a list that ``usage_rows`` refuses; ``spans(allow_empty=None)`` drew empty
 spans as if it were ``True``; ``spans(max_duration=-1 day)`` said "no non-empty span
-fits" although empty spans were allowed, instead of naming the negative duration.
+fits" although empty spans were allowed, instead of naming the negative duration;
+``tiers(max_size=20000)`` escaped hypothesis' ``InvalidArgument`` when drawn.
 """
 
 from __future__ import annotations
@@ -60,3 +61,14 @@ def test_a_negative_max_duration_is_named() -> None:
         assert not span
 
     only_empty()
+
+
+def test_a_tier_table_hypothesis_cannot_draw_is_refused_when_built() -> None:
+    # tiers(max_size=20000) was taken, and the first draw of 8,193 or more tiers raised
+    # hypothesis' InvalidArgument ("min_size is larger than Hypothesis supports")
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rks.tiers(max_size=20_000, max_bound=10**6)
+    assert str(caught.value) == (
+        "tiers max_size must be an int of 1 or more (at most 1000), not 20000."
+    )
+    rks.tiers(max_size=1_000, max_bound=10**6)  # the largest table taken

@@ -285,6 +285,9 @@ def timelines(
 # never dearer than another).
 
 
+#: The most tiers a drawn table may have (hypothesis draws no set of over 8,192 bounds).
+_MAX_TIERS: Final = 1_000
+
 #: The bound every drawn tier bound stays below: ratekit's numbers stay below 1E+30.
 _MAX_BOUND: Final = 10**_MAX_PLACES
 
@@ -298,7 +301,8 @@ def tiers(
 ) -> st.SearchStrategy[list[Tier]]:
     """Valid tier tables: increasing whole ``up_to`` bounds, the last one open (``None``).
 
-    Unit prices have at most ``places`` decimals; some tiers carry a flat fee (at most
+    At most ``max_size`` tiers (1 to 1,000). Unit prices have at most ``places``
+    decimals; some tiers carry a flat fee (at most
     ``places`` decimals, and 2) and, with ``blocks``, a block size. Use them with [`Graduated`][ratekit.Graduated] or
     [`Volume`][ratekit.Volume].
 
@@ -312,7 +316,8 @@ def tiers(
         ...     assert price.amount(10) <= price.amount(11)
         >>> test_graduated_never_decreases()
     """
-    _count(max_size, "tiers max_size", 1)
+    # Hypothesis draws a set of at most 8,192 bounds; a larger table fails when drawn.
+    _count(max_size, "tiers max_size", 1, most=_MAX_TIERS)
     _count(max_bound, "tiers max_bound", max_size, most=None)  # bounded below
     if isinstance(max_bound, int) and max_bound >= _MAX_BOUND:
         raise RatekitTypeError(
