@@ -191,7 +191,7 @@ class Engine:
         # descriptions judged priced or not, and the compacted states by resource: see
         # _rater_priced_doors.
         self.strict = strict_meters(known, [m.name for m in meters])
-        self.judged: dict[tuple[int, str, int, bool], tuple[object, bool]] = {}
+        self.judged: dict[tuple[object, ...], bool] = {}
         self.states_by_key: tuple[object, dict[tuple[str, str], ResourceState]] | None = None
         self.batch_sampled: set[tuple[str, str, str]] = set()  # (while a batch is judged)
         self.batch_described: dict[tuple[str, str], list[Event]] = {}

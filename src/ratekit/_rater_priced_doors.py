@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Final
 from . import _rater_range as _range
 from . import _rater_sample_doors as _sample_doors
 from ._instants import format_us
+from ._paths import MISSING, lookup
 from ._shown import show
 from .errors import RatekitError, UnpricedUsageError
 from .pricebook import Plan
@@ -52,11 +53,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Strict", "Suspects", "judge", "strict_meters", "suspects"]
 
-#: Per meter, the plans whose ``unpriced`` is ``"error"`` and that do not always price it.
-Strict = dict[str, frozenset[int]]
+#: Per meter, the plans whose ``unpriced`` is ``"error"`` and that do not always price it
+#: (by id), each with the attribute paths its entries of the meter select on.
+Strict = dict[str, dict[int, tuple[str, ...]]]
 
 _NO_USAGE: Final = frozenset({"stop", "delete"})
-_JUDGED_MOST: Final = 4096  # descriptions judged, remembered by identity, at most
+_JUDGED_MOST: Final = 4096  # verdicts remembered, at most
 
 
 def strict_meters(plans: Sequence[Plan], meters: Sequence[str]) -> Strict:
@@ -66,14 +68,16 @@ def strict_meters(plans: Sequence[Plan], meters: Sequence[str]) -> Strict:
     the module). Empty when every such plan always prices every meter. O(p e log e)
     for p plans of e entries.
     """
-    strict: dict[str, set[int]] = {}
+    strict: Strict = {}
     for plan in plans:
         if plan.unpriced != "error":
             continue
         for meter in meters:
-            if not _covering([e for e in plan._by_meter.get(meter, ()) if not e.where]):
-                strict.setdefault(meter, set()).add(id(plan))
-    return {meter: frozenset(ids) for meter, ids in strict.items()}
+            entries = plan._by_meter.get(meter, ())
+            if not _covering([e for e in entries if not e.where]):
+                paths = tuple(sorted({path for e in entries for path, _ in e.where}))
+                strict.setdefault(meter, {})[id(plan)] = paths
+    return strict
 
 
 def _covering(entries: Sequence[PriceEntry]) -> bool:
@@ -104,27 +108,46 @@ def _judged(
     """Whether ``plan`` prices ``meter`` for a resource so described, at every instant.
 
     ``attributes``: an event's (``whole`` false: they must settle every selector of the
-    meter's entries) or a whole description (a compacted state's). Judged once per
-    plan, meter and mapping (by identity, the mapping kept alive while remembered). A
-    selector's own error (a ``Satisfies`` function's) judges no: metering and rating
-    then say it.
+    meter's entries) or a whole description (a compacted state's). Judged once per plan,
+    meter and the values its entries' selectors read, the only thing the verdict depends
+    on (each time when one is unhashable). A selector's own error (a ``Satisfies``
+    function's) judges no: metering and rating then say it. O(s) for the s selector
+    paths once judged, O(e) for the meter's e entries the first time.
     """
     judged = rater._engine.judged
-    key = (id(plan), meter, id(attributes), whole)
-    known = judged.get(key)
-    if known is not None:
-        return known[1]
+    read = lookup if whole else _flat
+    key = (
+        id(plan),
+        meter,
+        whole,
+        *[read(attributes, p) for p in rater._engine.strict[meter][id(plan)]],
+    )
+    try:
+        known = judged.get(key)
+    except TypeError:  # an unhashable value: judged each time
+        return _verdict(plan, meter, attributes, whole)
+    if known is None:
+        known = _verdict(plan, meter, attributes, whole)
+        if len(judged) >= _JUDGED_MOST:
+            judged.clear()
+        judged[key] = known
+    return known
+
+
+def _verdict(plan: Plan, meter: str, attributes: Mapping[str, object], whole: bool) -> bool:
+    """`_judged()`'s verdict, worked out. O(e log e) for the meter's e entries."""
     entries = plan._by_meter.get(meter, ())
     try:
-        verdict = (whole or all(_settled(e.where, attributes) for e in entries)) and _covering(
+        return (whole or all(_settled(e.where, attributes) for e in entries)) and _covering(
             [e for e in entries if e._selects(attributes)]
         )
     except Exception:  # a selector's own failure: metering names it
-        verdict = False
-    if len(judged) >= _JUDGED_MOST:
-        judged.clear()
-    judged[key] = (attributes, verdict)
-    return verdict
+        return False
+
+
+def _flat(attributes: Mapping[str, object], path: str) -> object:
+    """An event's own value of ``path``, a key as it is (``MISSING`` when absent)."""
+    return attributes.get(path, MISSING)
 
 
 def _plans_of(rater: Rater, account: str, meter: str) -> list[Plan]:
@@ -207,20 +230,21 @@ def _quick(rater: Rater, record: Record) -> bool:
         return not plans or _described(rater, record, since, record.meter, plans)
     event = record
     assert type(event) is Event
+    attributes = event.attributes
     for meter in engine.strict:
-        plans = _plans_of(rater, event.account, meter)
-        if not plans:
-            continue
         if meter in engine.timed:
             if event.kind in _NO_USAGE:
                 continue
-        elif not event.attributes or not _sampled(rater, (event.account, event.resource), meter):
+        elif not attributes or not _sampled(rater, (event.account, event.resource), meter):
             continue
-        if event.attributes:
-            if not all(_judged(rater, p, meter, event.attributes, False) for p in plans):
+        plans = _plans_of(rater, event.account, meter)
+        if not attributes:
+            if plans and not _described(rater, event, event.at_us, meter, plans):
                 return False
-        elif not _described(rater, event, event.at_us, meter, plans):
-            return False
+            continue
+        for plan in plans:
+            if not _judged(rater, plan, meter, attributes, False):
+                return False
     return True
 
 
@@ -237,15 +261,26 @@ def suspects(rater: Rater, batch: Sequence[Record]) -> Suspects:
     n records, when every record is judged; see the module.
     """
     engine = rater._engine
-    if not engine.strict:
+    strict = engine.strict
+    if not strict:
         return {}
-    engine.batch_sampled = {(r.account, r.resource, r.meter) for r in batch if type(r) is Sample}
-    engine.batch_described = {}
-    for record in batch:
-        if type(record) is Event and record.attributes:
-            engine.batch_described.setdefault((record.account, record.resource), []).append(record)
+    looked = [
+        r
+        for r in batch
+        if (type(r) is Event and (r.attributes or r.kind not in _NO_USAGE))
+        or (type(r) is Sample and r.meter in strict)
+        or type(r) is Inventory
+    ]
+    if not looked:
+        return {}
+    engine.batch_sampled = {(r.account, r.resource, r.meter) for r in looked if type(r) is Sample}
+    if any(type(r) is not Event or not r.attributes for r in looked):  # (see _described)
+        for record in looked:
+            if type(record) is Event and record.attributes:
+                key = (record.account, record.resource)
+                engine.batch_described.setdefault(key, []).append(record)
     try:
-        new = [r for r in batch if _sample_doors.is_new(rater, r) and not _quick(rater, r)]
+        new = [r for r in looked if not _quick(rater, r) and _sample_doors.is_new(rater, r)]
     finally:
         engine.batch_sampled, engine.batch_described = set(), {}
     found: Suspects = {}
