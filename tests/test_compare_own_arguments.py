@@ -30,6 +30,28 @@ def test_a_naive_as_of_is_the_calls_fault() -> None:
     )
 
 
+def test_records_without_meters_are_the_calls_fault() -> None:
+    start = rk.Event("acme", "vm", "2026-03-02T00:00:00Z", kind="start", id="e1")
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.compare_plans([start], {"today": TODAY, "other": TODAY}, span=MARCH)
+    assert str(caught.value) == (
+        "compare_plans usage must be usage rows, or records with meters=[...]: records were "
+        "given without meters= (Event: Event('acme', 'vm', '2026-03-02T00:00:00Z', "
+        "kind='start', id='e1')); pass the meters that meter them."
+    )
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\t"])
+def test_a_candidate_name_with_nothing_to_show_is_refused(name: str) -> None:
+    # It heads a column of the comparison's table and names its rows.
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.compare_plans([], {name: TODAY}, span=MARCH)
+    assert str(caught.value) == (
+        "candidate names head the comparison's columns and its rows: give each a name "
+        f"with a visible character, not {name!r}."
+    )
+
+
 def test_good_arguments_still_compare() -> None:
     comparison = rk.compare_plans([], {"today": [rk.Assignment("acme", TODAY)]}, span=MARCH)
     assert comparison.totals() == {"today": 1}  # the base fee of 1, a whole month

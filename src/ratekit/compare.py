@@ -63,6 +63,7 @@ from ._comparison import Change, Comparison, ComparisonRow, _change
 from ._decimals import CONTEXT, ZERO
 from ._instants import format_us, to_us
 from ._shown import show
+from ._text import check_text
 from ._zones import portable_name
 from .assignments import Assignment
 from .billing import Invoice, bill
@@ -169,6 +170,40 @@ def _check_cycles(
 Records = Iterable[Event | Sample | Inventory]
 
 
+def _check_candidates(candidates: Mapping[str, Plan | Iterable[Assignment]]) -> None:
+    """Refuse a candidate name that is no visible text, or plans that are neither."""
+    for name, plans in candidates.items():
+        if not isinstance(name, str):
+            raise RatekitTypeError(
+                f"candidate names are strings (they head the comparison's columns), "
+                f"not {type(name).__name__}: {show(name)}."
+            )
+        check_text(name, "compare_plans candidate name")
+        if not name.strip():
+            raise RatekitTypeError(
+                "candidate names head the comparison's columns and its rows: give each a "
+                f"name with a visible character, not {name!r}."
+            )
+        if not isinstance(plans, Plan) and (
+            isinstance(plans, str | bytes | Mapping) or not isinstance(plans, Iterable)
+        ):
+            raise RatekitTypeError(
+                f"candidate {name!r} must be a Plan (for every account) or a list of "
+                f"Assignment values, not {type(plans).__name__}: {show(plans)}."
+            )
+
+
+def _no_records(body: list[Any]) -> None:
+    """Refuse records given without ``meters=``: the call's own fault, not a candidate's."""
+    record = next((r for r in body if isinstance(r, Event | Sample | Inventory)), None)
+    if record is not None:
+        raise RatekitTypeError(
+            "compare_plans usage must be usage rows, or records with meters=[...]: "
+            f"records were given without meters= ({type(record).__name__}: "
+            f"{show(record)}); pass the meters that meter them."
+        )
+
+
 def compare_plans(
     usage: Usage | Iterable[UsageRow] | Records,
     candidates: Mapping[str, Plan | Iterable[Assignment]],
@@ -210,19 +245,7 @@ def compare_plans(
             "compare_plans needs at least one candidate plan, named in a mapping, e.g. "
             f"{{'today': plan, 'proposal': other}}{given}."
         )
-    for name, plans in candidates.items():
-        if not isinstance(name, str):
-            raise RatekitTypeError(
-                f"candidate names are strings (they head the comparison's columns), "
-                f"not {type(name).__name__}: {show(name)}."
-            )
-        if not isinstance(plans, Plan) and (
-            isinstance(plans, str | bytes | Mapping) or not isinstance(plans, Iterable)
-        ):
-            raise RatekitTypeError(
-                f"candidate {name!r} must be a Plan (for every account) or a list of "
-                f"Assignment values, not {type(plans).__name__}: {show(plans)}."
-            )
+    _check_candidates(candidates)
     if not isinstance(span, Span):  # the call's own arguments, not any candidate's
         raise RatekitTypeError(
             f"compare_plans span must be a Span, not {type(span).__name__}: {show(span)}."
@@ -235,6 +258,8 @@ def compare_plans(
     meter_list = (
         None if meters is None else list(meters_of(meters, "compare_plans meters").values())
     )
+    if meter_list is None and not isinstance(body, Usage):
+        _no_records(body)
     _v.switch(by_resource, "compare_plans by_resource")
     shared = read_shares(shares, "compare_plans shares")
     names = tuple(str(name) for name in candidates)
