@@ -624,7 +624,7 @@ def test_a_sample_of_an_unknown_meter_is_refused_at_feed_and_the_batch_is_not_ta
     with pytest.raises(rk.UnknownMeterError) as caught:
         rater.feed([good, bad])
     assert str(caught.value) == (
-        "records[1]: sample 's1' meter 'nope' is not one of the meters given: 'vm.hours'; "
+        "Rater.feed: records[1]: sample 's1' meter 'nope' is not one of the meters given: 'vm.hours'; "
         "declare a Meter with that name."
     )
     counter = rk.Sample("acme", "vm-2", "vm.hours", "2026-03-02T00:00:00Z", 5, kind="counter")

@@ -249,7 +249,7 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
             sample = typing.cast("Sample", record)
             taken = kinds.get(sample.meter)
             if taken is None or sample.kind not in taken:
-                _normalize._refuse(sample, kinds, f"records[{_index(batch, record)}]: ")
+                _normalize._refuse(sample, kinds, f"Rater.feed: records[{_index(batch, record)}]: ")
         elif kind not in (Event, Inventory):
             raise RatekitTypeError(
                 "Rater.feed takes Event, Sample and Inventory records, not "
