@@ -236,10 +236,11 @@ def test_a_list_in_a_description_that_raises_is_refused_naming_the_attribute() -
     with pytest.raises(rk.BadRecordError) as caught:
         exoscale.usage_events([{**EXOSCALE, "tags": GoneList(["a"])}])
     assert str(caught.value) == (
-        "[0]: event 'foo/start/2017-05-12T12:00:00Z' attribute 'tags' could not be read: "
+        "Exoscale usage event [0] attribute 'tags' could not be read: "
         "its list (GoneList) raised RuntimeError: cursor closed; give a list whose items "
         "can be read."
     )
+    assert isinstance(caught.value.__cause__, RuntimeError)
 
 
 def test_a_nested_flavor_that_raises_is_refused_naming_its_field() -> None:

@@ -160,7 +160,9 @@ def _notification(
     if kind != "delete":
         attributes = {
             _RENAMED.get(key, key): value
-            for key, value in description(payload, payload_at, _NOTIFICATION).items()
+            for key, value in r.attributes(
+                description(payload, payload_at, _NOTIFICATION), payload_at, _NOTIFICATION
+            ).items()
             if key not in _BOOKKEEPING
         }
         _check_sizes(payload, payload_at, attributes)

@@ -21,7 +21,7 @@ from typing import Final, TypeVar
 
 from ratekit._caller_objects import raised, read_once
 from ratekit._decimals import to_decimal
-from ratekit._descriptions import MAX_KEYS, plain_str
+from ratekit._descriptions import MAX_KEYS, _attributes, plain_str
 from ratekit._instants import check_fraction, to_us
 from ratekit._values import collection
 from ratekit.errors import BadRecordError, RatekitError, RatekitTypeError
@@ -31,6 +31,7 @@ __all__ = [
     "Position",
     "as_number",
     "at",
+    "attributes",
     "build",
     "collect",
     "count",
@@ -329,6 +330,21 @@ def _listed(feed: Iterable[object], position: Position, what: str) -> Iterator[t
             raise failed(what, at(position, index), feed, error) from error
         yield index, item
         index += 1
+
+
+def attributes(value: Mapping[str, object], where: Position, what: str) -> dict[str, object]:
+    """``value`` (the object at ``where``) checked and frozen as an event's attributes.
+
+    A value no description holds (NaN, a set, an int key, a list that raises when read),
+    however deep, raises [`BadRecordError`][ratekit.BadRecordError] naming ``where`` and
+    the dotted path inside it (``[1].payload attribute 'image_meta.size'``), where an
+    `Event` would name only the record. O(size).
+    """
+    try:
+        return dict(_attributes(value, f"{what} {where or 'the input'}"))
+    except RatekitError as error:  # a bad quantity or type inside: a malformed record
+        # a caller's object that raised when read stays the cause, as the door chained it
+        raise BadRecordError(str(error)) from error.__cause__
 
 
 def build(position: Position, make: Callable[[], T]) -> T:

@@ -118,7 +118,6 @@ from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
 from ratekit._decimals import plain_text
-from ratekit._descriptions import _attributes
 from ratekit._instants import format_us
 from ratekit._paths import lookup
 from ratekit._values import switch
@@ -308,7 +307,7 @@ def _metadata(metadata: object, where: r.Position) -> dict[str, object]:
     flavor = described.get("flavor")
     if isinstance(flavor, Mapping):
         described["flavor"] = r.mapping(flavor, r.at(where, "flavor"), _SAMPLE)
-    return nova_state(flavor_by_name(dict(_attributes(described, f"{_SAMPLE} {where}"))))
+    return nova_state(flavor_by_name(r.attributes(described, where, _SAMPLE)))
 
 
 _GNOCCHI: Final = (

@@ -35,7 +35,8 @@ A ``version`` is checked whichever the order: a whole number from 0 to 2^63 - 1 
 bool); under ``order="time"`` it may be absent or null, under ``order="version"`` not.
 
 Errors are [`BadRecordError`][ratekit.BadRecordError] naming the position and field
-(``[3].action``).
+(``[3].action``), or, inside a field carried into the description, the dotted path
+(``[3] attribute 'tags.zone'``).
 
 Examples:
     >>> import ratekit as rk
@@ -94,7 +95,7 @@ def _keyword(data: Mapping[str, object], key: str, position: r.Position) -> str:
     return word
 
 
-def _description(item: Mapping[str, object]) -> dict[str, object]:
+def _description(item: Mapping[str, object], position: r.Position) -> dict[str, object]:
     attributes: dict[str, object] = {}
     for key, value in item.items():
         if not isinstance(key, str) or key in _BOOKKEEPING:
@@ -102,8 +103,9 @@ def _description(item: Mapping[str, object]) -> dict[str, object]:
         if isinstance(value, str) and key == "entity":
             attributes[key] = plain_str(value).removeprefix(":")
         elif value is not None:
-            attributes[key] = value  # Event checks and freezes it (a float through its repr)
-    return attributes
+            attributes[key] = value
+    # checked here, a float through its repr, so an error names the path in the record
+    return r.attributes(attributes, position, _WHAT)
 
 
 def _version(item: Mapping[str, object], position: r.Position, *, required: bool) -> int | None:
@@ -142,7 +144,7 @@ def _event(item: Mapping[str, object], position: r.Position, by_version: bool) -
     version = _version(item, position, required=by_version)
     seq = version if by_version else None
     _keyword(item, "entity", position)
-    attributes = _description(item) if kind == "start" else {}
+    attributes = _description(item, position) if kind == "start" else {}
     at = format_us(at_us)
     record_id = f"{uuid}/{action}/{at}"
     return r.build(
