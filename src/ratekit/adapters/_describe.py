@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from ratekit._descriptions import _FrozenDict
 from ratekit.errors import BadRecordError
 from ratekit.records import Event, Sample
 
@@ -170,13 +171,18 @@ def _event(sample: Sample, attributes: dict[str, object], where: r.Position) -> 
     )
 
 
+def _same(one: Mapping[str, object], other: Mapping[str, object] | None) -> bool:
+    """Whether two metadata are one description: a flag is not the number 1 (``True == 1``)."""
+    return other is not None and _FrozenDict(one) == _FrozenDict(other)
+
+
 def _check_replays(read: list[Described]) -> None:
     """A sample delivered again (same ``id``) must carry the same metadata. O(n)."""
     seen: dict[str, tuple[dict[str, object], r.Position]] = {}
     for sample, attributes, where in read:
         record_id = sample.id or ""
         earlier = seen.setdefault(record_id, (attributes, where))
-        if earlier[0] != attributes:
+        if not _same(earlier[0], attributes):
             raise BadRecordError(
                 f"{_SAMPLE} {where} differs from {earlier[1]}, whose sample has the same id "
                 f"{r.show(record_id)}: a sample delivered again must carry the same metadata."
@@ -214,7 +220,7 @@ def updates(read: list[Described]) -> dict[int, Event]:
             if sample.at_us == last_us:
                 continue  # the first at this instant, by id, describes the resource
             last_us = sample.at_us
-            if attributes == before:
+            if _same(attributes, before):
                 continue
             removed = (
                 {} if before is None else dict.fromkeys(sorted(before.keys() - attributes.keys()))
