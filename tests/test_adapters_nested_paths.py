@@ -108,3 +108,11 @@ def test_nova_names_the_path_of_a_value_no_description_holds() -> None:
 def test_a_bad_number_in_a_description_is_a_bad_record(read: Callable[[], object]) -> None:
     # the adapters' one error for a malformed record: a caller catching it sees this too
     _message(read)
+
+
+@pytest.mark.parametrize("key", [1, ("zone",), ""])
+def test_exoscale_refuses_a_field_whose_name_is_no_string_rather_than_drop_it(key: object) -> None:
+    # as Nova's payload and Ceilometer's metadata do: a key JSON could not have written
+    # (a feed built in Python) is named, never dropped with its value
+    message = _message(lambda: exoscale.usage_events([{**EXOSCALE, key: "ch-gva-2"}]))
+    assert message.startswith(f"Exoscale usage event [0] has the key {key!r}; its keys must be")

@@ -23,7 +23,8 @@ A create or start carries the description ``entity`` (``"vm"``, ``"volume"``…)
 ``offering`` and ``template`` and every other field of the event (``disk_size``,
 ``zone``, nested ones such as ``tags`` as they are), except the bookkeeping fields
 ``type``, ``action``, ``time``, ``account``, ``uuid``, ``version`` and ``source``, and
-nulls. A stop or destroy carries none.
+nulls. A field whose name is not a non-empty string (from a feed built in Python: JSON's
+names are strings) is refused, never dropped. A stop or destroy carries none.
 
 **Identity and order.** The events have no id of their own; ``id`` is
 ``"<uuid>/<action>/<time>"`` (the time in UTC, to the microsecond), so a redelivered
@@ -68,6 +69,7 @@ from ratekit.policies import Meter, OnOff
 from ratekit.records import Event, EventKind
 
 from . import _reading as r
+from ._describe import description
 
 __all__ = ["INSTANCE_HOURS", "usage_events"]
 
@@ -97,12 +99,13 @@ def _keyword(data: Mapping[str, object], key: str, position: r.Position) -> str:
 
 def _description(item: Mapping[str, object], position: r.Position) -> dict[str, object]:
     attributes: dict[str, object] = {}
-    for key, value in item.items():
-        if not isinstance(key, str) or key in _BOOKKEEPING:
+    # a key that is no non-empty string is refused, never dropped with its value
+    for key, value in description(item, position, _WHAT).items():
+        if key in _BOOKKEEPING:
             continue
         if isinstance(value, str) and key == "entity":
             attributes[key] = plain_str(value).removeprefix(":")
-        elif value is not None:
+        else:
             attributes[key] = value
     # checked here, a float through its repr, so an error names the path in the record
     return r.attributes(attributes, position, _WHAT)
