@@ -17,16 +17,24 @@ The flavor in the metadata is written as Nova's notifications write it, by its n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 from ratekit._descriptions import _FrozenDict
-from ratekit.errors import BadRecordError
+from ratekit.errors import BadRecordError, RatekitTypeError
 from ratekit.records import Event, Sample
 
 from . import _reading as r
 
-__all__ = ["Described", "description", "flavor_by_name", "nova_state", "updates"]
+__all__ = [
+    "Described",
+    "Earlier",
+    "description",
+    "earlier_updates",
+    "flavor_by_name",
+    "nova_state",
+    "updates",
+]
 
 #: A sample read, with its resource's metadata (as a description) and where that was read.
 Described = tuple[Sample, dict[str, object], r.Position]
@@ -189,11 +197,47 @@ def _check_replays(read: list[Described]) -> None:
             )
 
 
-def updates(read: list[Described]) -> dict[int, Event]:
+#: The descriptions that earlier calls' updates put in force, per (account, resource):
+#: ``(at_us, description, update)`` in time order.
+Point = tuple[int, Mapping[str, object], Event]
+Earlier = Mapping[tuple[str, str], list[Point]]
+
+
+def earlier_updates(previous: Iterable[object]) -> dict[tuple[str, str], list[Point]]:
+    """The descriptions in force after the metadata updates among ``previous``, per resource.
+
+    ``previous`` are the records an earlier call gave (samples and events); its updates
+    (``kind="update"``, an id ending ``/metadata``) carry the whole metadata, a dropped
+    key as ``None``. Errors: [`RatekitTypeError`][ratekit.RatekitTypeError] for anything
+    but a `Sample` or `Event`. O(p log p).
+    """
+    found: dict[tuple[str, str], list[Point]] = {}
+    for record in previous:
+        if isinstance(record, Sample):
+            continue
+        if not isinstance(record, Event):
+            raise RatekitTypeError(
+                "previous must hold the records this adapter read before (its samples and "
+                f"events), not {r.show(record)}."
+            )
+        if record.kind == "update" and (record.id or "").endswith("/metadata"):
+            described = {
+                key: value for key, value in record.attributes.items() if value is not None
+            }
+            point = (record.at_us, described, record)
+            found.setdefault((record.account, record.resource), []).append(point)
+    for points in found.values():
+        points.sort(key=lambda point: point[0])
+    return found
+
+
+def updates(read: list[Described], earlier: Earlier | None = None) -> dict[int, Event]:
     """The update events of ``read``, by the index of the sample each comes before.
 
     Per resource, the samples are walked in ``(at, id)`` order; an update is made where
-    the metadata differs from the one in force. Errors:
+    the metadata differs from the one in force: the one an earlier sample of ``read``
+    put in force, or (``earlier``, from `earlier_updates`) an earlier call's update at
+    or before the sample, which also describes its instant. Errors:
     [`BadRecordError`][ratekit.BadRecordError] when two samples with one ``id`` disagree
     about the metadata. Cost: O(n log n) plus the size of the metadata compared.
 
@@ -211,12 +255,32 @@ def updates(read: list[Described]) -> dict[int, Event]:
     for index, (sample, _, _) in enumerate(read):
         by_resource.setdefault((sample.account, sample.resource), []).append(index)
     found: dict[int, Event] = {}
-    for indices in by_resource.values():
+    for key, indices in by_resource.items():
         indices.sort(key=lambda index: (read[index][0].at_us, read[index][0].id or ""))
         before: Mapping[str, object] | None = None
         last_us: int | None = None
+        points = earlier.get(key, []) if earlier is not None else []
+        next_point = 0
+        replayed: dict[str, Event] = {}
         for index in indices:
             sample, attributes, where = read[index]
+            while next_point < len(points) and points[next_point][0] <= sample.at_us:
+                last_us, before, update = points[next_point]  # an earlier call's, in force
+                replayed[update.id or ""] = update
+                next_point += 1
+            again = replayed.get(f"{sample.id}/metadata")
+            if again is not None and again.at_us == sample.at_us:
+                metadata = {
+                    key: value for key, value in again.attributes.items() if value is not None
+                }
+                if not _same(attributes, metadata):
+                    raise BadRecordError(
+                        f"{_SAMPLE} {where} differs from the metadata its sample "
+                        f"{r.show(sample.id)} had when read before (update {r.show(again.id)}): "
+                        "a sample delivered again must carry the same metadata."
+                    )
+                found[index] = again  # a sample read again: its update, again
+                continue
             if sample.at_us == last_us:
                 continue  # the first at this instant, by id, describes the resource
             last_us = sample.at_us

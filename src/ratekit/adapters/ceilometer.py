@@ -117,17 +117,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
+from ratekit._caller_objects import read_once
 from ratekit._decimals import plain_text
 from ratekit._instants import format_us
 from ratekit._paths import lookup
 from ratekit._values import switch
-from ratekit.errors import BadRecordError
+from ratekit.errors import BadRecordError, RatekitTypeError
 from ratekit.metering import accepted_kinds
 from ratekit.policies import Continuous, Counter, Meter, OnOff
 from ratekit.records import Event, Sample, SampleKind
 
 from . import _reading as r
-from ._describe import Described, description, flavor_by_name, nova_state, updates
+from ._describe import (
+    Described,
+    description,
+    earlier_updates,
+    flavor_by_name,
+    nova_state,
+    updates,
+)
 from ._nova import instance_notifications
 from ._units import feed_unit, in_meter_unit, openstack_binary
 
@@ -356,6 +364,25 @@ def _refuse_gnocchi_item(item: object, index: int) -> None:
         raise BadRecordError(f"{_SAMPLE} {r.at('', index)} is a Gnocchi {shape}: {_GNOCCHI}")
 
 
+def _previous(previous: object) -> list[object]:
+    """The records read before (``None`` or nothing: none), read once."""
+    if previous is None:
+        return []
+    if not isinstance(previous, Iterable) or isinstance(previous, str | bytes | Mapping):
+        raise RatekitTypeError(
+            f"previous must be the records read before (a list of Sample and Event), "
+            f"not {r.show(previous)}."
+        )
+    return list(
+        read_once(
+            previous,
+            "previous",
+            type(previous).__name__,
+            "the records read before as a list of Sample and Event",
+        )
+    )
+
+
 def samples(
     feed: object,
     *,
@@ -363,6 +390,7 @@ def samples(
     unknown: Literal["error", "skip"] = "error",
     describe: bool = False,
     naive_utc: bool = False,
+    previous: Iterable[Sample | Event] | None = (),
 ) -> list[Sample | Event]:
     """Ceilometer samples as samples of the meters named by ``counter_name``, in the feed's order.
 
@@ -370,7 +398,10 @@ def samples(
     ``counter_name`` no meter names raises, unless ``unknown="skip"``); each value is
     converted exactly from ``counter_unit`` to its meter's unit. ``describe`` adds the
     ``resource_metadata`` events, ``naive_utc`` reads instants without an offset as UTC
-    (see `ratekit.adapters.ceilometer`). Errors: [`BadRecordError`][ratekit.BadRecordError]
+    (see `ratekit.adapters.ceilometer`). ``previous`` are the records earlier calls gave
+    (``None`` or nothing: none): with ``describe``, a sample's metadata is compared with
+    the description their updates put in force, so a key dropped in a later call is
+    removed, and a feed read forward in time gives the same records in any cut into calls. Errors: [`BadRecordError`][ratekit.BadRecordError]
     naming the position and field. Cost: O(n) (O(n log n + n·m) with ``describe``, m the
     size of the metadata).
 
@@ -390,6 +421,7 @@ def samples(
     by_name = r.meters_by_name(meters, "samples meters")
     skip = r.skipping(unknown, "unknown")
     accepted = accepted_kinds(by_name)
+    earlier = earlier_updates(_previous(previous))
     _refuse_gnocchi(feed)  # a list's items, all first; an iterable's, one by one below
     listed = type(feed) is list or type(feed) is tuple
     read: list[Sample] = []
@@ -411,7 +443,7 @@ def samples(
             where = r.at(position, meta_key)
             places.append(len(read) - 1)
             described.append((sample, _metadata(metadata, where), where))
-    found = {places[index]: event for index, event in updates(described).items()}
+    found = {places[index]: event for index, event in updates(described, earlier).items()}
     records: list[Sample | Event] = []
     for index, sample in enumerate(read):
         if index in found:
