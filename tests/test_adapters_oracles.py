@@ -51,7 +51,10 @@ def _exoscale(action: str, hour: int, version: int, offering: str | None) -> dic
 
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(
-    st.lists(st.tuples(st.sampled_from(["start", "stop"]), st.sampled_from(sorted(OFFERINGS)))),
+    st.lists(
+        st.tuples(st.sampled_from(["start", "stop"]), st.sampled_from(sorted(OFFERINGS))),
+        max_size=8,
+    ),
     st.sampled_from(sorted(OFFERINGS)),
     st.booleans(),
     st.data(),
