@@ -15,6 +15,7 @@ import contextlib
 import datetime as _dt
 import itertools
 import reprlib
+import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Final, TypeVar
@@ -123,7 +124,7 @@ def mapping(value: object, position: Position, what: str) -> Mapping[str, object
     once, here, into a dict (at most `MAX_KEYS` items): an error it raises names ``position``.
     """
     if type(value) is dict:
-        return value
+        return value if all(type(key) is str for key in value) else _plain_keys(value)
     if isinstance(value, Mapping):
         try:
             items = list(itertools.islice(value.items(), MAX_KEYS + 1))
@@ -135,9 +136,20 @@ def mapping(value: object, position: Position, what: str) -> Mapping[str, object
                 f"{what} {position or 'the input'} holds more than {MAX_KEYS:,} items (or "
                 "never ends); a record is a JSON object of a few fields."
             )
-        return read
+        return _plain_keys(read)
     where = position or "the input"
     raise BadRecordError(f"{what} {where} must be a JSON object (a dict), not {show(value)}.")
+
+
+def _plain_keys(value: dict[object, object]) -> dict[str, object]:
+    """``value`` with a ``str`` subclass key read as its text: its own ``__eq__`` stays out.
+
+    The adapters compare field names (``key == "entity"``, ``key in bookkeeping``); a
+    caller's subclass would run its own code there. Other keys stay, for the reader that
+    refuses them to name. O(size).
+    """
+    plain = {plain_str(key) if isinstance(key, str) else key: item for key, item in value.items()}
+    return typing.cast("dict[str, object]", plain)  # (a non-str key: refused where read)
 
 
 def _get(data: Mapping[str, object], key: str) -> object:
