@@ -41,7 +41,11 @@ removes it: the description is the metadata, never a key the feed dropped. Sampl
 resource at one instant that disagree about the metadata: the one whose ``id`` sorts
 first describes the resource from that instant (the others make no update); a sample
 delivered again (same ``id``) with other metadata is refused. So any order of one feed
-gives the same records. A sample without metadata (``resource_metadata`` absent or
+gives the same records. Metadata are compared as descriptions are: ``true`` is not ``1``.
+A feed read call by call passes the records read before as ``previous``: each call then
+compares with the description their updates put in force, so a key dropped in a later
+call is removed (a call whose samples come before an earlier call's updates cannot
+rewrite them: read a newest-first listing oldest page first). A sample without metadata (``resource_metadata`` absent or
 null) says nothing of its resource and makes no update (an empty one, ``{}``, empties the
 description). An update of a resource never seen opens it: use it for
 resources that exist while they are sampled (instances, volumes, images).
