@@ -28,8 +28,11 @@ def test_an_adapter_refuses_it_naming_the_position() -> None:
     broken = notification(
         timestamp="2026-03-02 08:00:00", state="active", image_meta=Broken(base_image_ref="img-9")
     )
-    with pytest.raises(rk.RatekitError, match=r"^\[0\]: event 'n1' attribute 'image_meta'"):
+    with pytest.raises(
+        rk.BadRecordError, match=r"^Nova notification \[0\]\.payload attribute 'image_meta'"
+    ) as caught:
         ceilometer.instance_notifications([broken], naive_utc=True)
+    assert isinstance(caught.value.__cause__, LookupError)
 
 
 def test_a_spec_refuses_it_naming_the_field() -> None:
