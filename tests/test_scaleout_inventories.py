@@ -275,6 +275,22 @@ def test_an_inventory_not_known_by_as_of_is_reported_not_yet_once() -> None:
     assert got[0].no_effect == (("inv-20", "not_yet"),)
 
 
+def test_an_inventory_id_known_by_as_of_in_any_copy_is_not_reported_not_yet() -> None:
+    # One id on two inventories with other instants: one on 20 March, after as_of, one on
+    # 11 March, before it. One process compares only what it knows by as_of, so the one of
+    # 20 March is left out and the id is the 11 March listing, confirmed, whichever of the
+    # two comes first. The merge judged the id by the first one given: "not_yet".
+    records = vm("acme", "vm-1", "01T00") + vm("wayne", "vm-2", "02T00")
+    running = [("acme", "acme/vm-1"), ("wayne", "wayne/vm-2")]  # both listings confirm
+    later = rk.Inventory("2026-03-20T00:00:00Z", running, id="inv")
+    known = rk.Inventory("2026-03-11T00:00:00Z", running, id="inv")
+    as_of = "2026-03-15T00:00:00Z"
+    for order in ([later, known], [known, later]):
+        got = by_parts([records[:1], records[1:]], order, as_of=as_of)
+        assert_same(got, one(records, order, as_of=as_of))
+        assert got[0].no_effect == (("inv", "confirmed"),)
+
+
 def test_inventories_in_the_bag_or_not_inventories_are_refused_with_the_way_out() -> None:
     records = vm("acme", "vm-1", "01T00")
     snapshot = rk.Inventory("2026-03-11T00:00:00Z", [("acme", "acme/vm-1")], id="inv-11")
@@ -421,7 +437,9 @@ def _inventories(draw: st.DrawFn, ids: Iterator[int]) -> list[rk.Inventory]:
     if named and draw(st.integers(0, 7)) == 0:  # an id given again with other content
         clash = draw(st.sampled_from(named))
         other = "last_seen" if clash.close == "snapshot" else "snapshot"
-        inventories.append(rk.Inventory(clash.at, [], close=other, id=clash.id))
+        # at its instant, or at another (one of them may come after as_of)
+        at = clash.at if draw(st.booleans()) else _at(draw(st.sampled_from(HOURS_AT)))
+        inventories.append(rk.Inventory(at, [], close=other, id=clash.id))
     return list(draw(st.permutations(inventories)))
 
 

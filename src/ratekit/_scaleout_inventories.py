@@ -299,9 +299,9 @@ def merged_no_effect(
     account sharing the id, one of them not known by ``as_of``), and is then left out;
     an id two parts report is reported once (the reason of a known record rather than
     ``"not_yet"``). An inventory a part got a copy of may have changed nothing there and
-    something elsewhere, so its reason is worked out here: ``"not_yet"`` when stamped at
-    or after ``as_of``, ``"replaced"`` when the piece it began was replaced at once (in
-    some part), else ``"confirmed"``. Sorted, as
+    something elsewhere, so its reason is worked out here: ``"not_yet"`` when every
+    inventory of its id is stamped at or after ``as_of``, ``"replaced"`` when the piece
+    it began was replaced at once (in some part), else ``"confirmed"``. Sorted, as
     [`Usage.no_effect`][ratekit.Usage.no_effect]. ``also_named``: record ids known to be named
     by results not given (a part that did not send its rows back). O(n) for n pairs and
     results.
@@ -316,13 +316,15 @@ def merged_no_effect(
                 replaced.add(record_id)
         elif record_id not in named and found.get(record_id, "not_yet") == "not_yet":
             found[record_id] = reason
-    done: set[str] = set()
+    # An id is known when any inventory under it is: one process leaves out only those
+    # stamped at or after as_of, whichever of them comes first.
+    known: dict[str, bool] = {}
     for inventory in given:
         key = inventory.id
-        if key is None or key in named or key in done:
-            continue
-        done.add(key)
-        if not _n.known_by(inventory, as_of_us):
+        if key is not None and key not in named:
+            known[key] = known.get(key, False) or _n.known_by(inventory, as_of_us)
+    for key, is_known in known.items():
+        if not is_known:
             found[key] = "not_yet"
         else:
             found[key] = "replaced" if key in replaced else "confirmed"
