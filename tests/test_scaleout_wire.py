@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import pickle
 import re
 from collections.abc import Callable, Iterator
@@ -184,11 +185,13 @@ def test_the_wire_form_is_smaller_than_the_pickled_values() -> None:
 
 
 def payload(part: Part) -> list[Any]:
-    return list(pickle.loads(_wire.encode(part)[len(_wire.MAGIC) :]))
+    return list(pickle.loads(_wire.encode(part)[len(_wire.MAGIC) + 32 :]))  # after the digest
 
 
 def wire(items: list[Any]) -> bytes:
-    return _wire.MAGIC + pickle.dumps(tuple(items))
+    """``items`` as a part's bytes, with their digest (what decode checks beyond it)."""
+    pickled = pickle.dumps(tuple(items))
+    return _wire.MAGIC + hashlib.sha256(pickled).digest() + pickled
 
 
 SPANS, DECIMALS, OBJECTS, ROWS, CHARGES, ANOMALIES, LINES, INVOICES = range(8)
@@ -291,14 +294,41 @@ def test_bytes_that_are_not_a_part_result_are_refused() -> None:
         _wire.decode("ratekit")
     with pytest.raises(rk.BadDataError, match="do not start with ratekit's header"):
         _wire.decode(pickle.dumps(fleet_part()))
-    # version 1 held no charge's after (the form of charges changed with it)
-    with pytest.raises(rk.BadDataError, match="version 1 where this ratekit reads version 2"):
+    # version 1 held no charge's after (the form of charges changed with it), version 2
+    # no digest
+    with pytest.raises(rk.BadDataError, match="version 1 where this ratekit reads version 3"):
         _wire.decode(_wire.MAGIC[:-1] + b"\x01" + good[len(_wire.MAGIC) :])
-    with pytest.raises(rk.BadDataError, match=r"cannot be read \(.*\); they were cut short"):
+    with pytest.raises(rk.BadDataError, match="version 2 where this ratekit reads version 3"):
+        _wire.decode(_wire.MAGIC[:-1] + b"\x02" + good[len(_wire.MAGIC) :])
+    with pytest.raises(rk.BadDataError, match=r"were altered or cut short on their way"):
         _wire.decode(good[: len(good) // 2])
+    junk = b"\x80\x05junk"  # sealed with its digest, and no pickle
+    with pytest.raises(rk.BadDataError, match=r"cannot be read \(.*\); they were cut short"):
+        _wire.decode(_wire.MAGIC + hashlib.sha256(junk).digest() + junk)
     with pytest.raises(rk.BadDataError, match=r"^rate_by_account part result: not a tuple of 14"):
-        _wire.decode(_wire.MAGIC + pickle.dumps([1, 2]))
+        _wire.decode(wire([1, 2]))
     assert _wire.decode(memoryview(good))[0] == fleet_part()[0]
+
+
+def test_a_changed_digit_or_a_flipped_bit_is_refused_not_decoded_into_another_amount() -> None:
+    # An amount's text in the bytes, one digit changed: every check of shape and range
+    # passes (a plain finite Decimal of the same length), so without a digest of the
+    # bytes the part came back with a charge of another amount. Say the first charge of
+    # 'acct-00' is 4.80 EUR: 4.81 is read back. Now the bytes are refused.
+    good = _wire.encode(fleet_part())
+    text = str(fleet_part()[0].charges[0].amount).encode()
+    at = good.index(text) + len(text) - 1  # its last digit
+    digit = good[at : at + 1]
+    other = b"1" if digit != b"1" else b"2"
+    altered = good[:at] + other + good[at + 1 :]
+    with pytest.raises(rk.BadDataError, match=r"were altered or cut short"):
+        _wire.decode(altered)
+    # and so is every single bit flipped anywhere after the header
+    for place in range(len(_wire.MAGIC), len(good), 97):
+        flipped = bytearray(good)
+        flipped[place] ^= 1 << (place % 8)
+        with pytest.raises(rk.BadDataError):
+            _wire.decode(bytes(flipped))
 
 
 # -- the collector: paused while rebuilding, restored as the caller had it -----------------

@@ -21,7 +21,9 @@ span and one quantity), the bytes are a few arrays, and the values are rebuilt t
 ratekit's own unchecked route, their slots set column by column at C speed, with the
 collector paused (see `ratekit._collector`).
 
-`decode()` checks what the bytes can get wrong: the header and the version, the shape,
+`decode()` checks what the bytes can get wrong: the header and the version, the sha256
+digest of the rest (a digit of an amount changed on the way is still a plain finite
+Decimal: only the digest tells it from the one sent), the shape,
 every column's length and indices, and each distinct value of a field against what the
 field's door accepts (a name, a kind, a finite Decimal, a quantum above zero, ordered
 spans): the values are checked once per distinct value, not once per charge. A part
@@ -43,6 +45,7 @@ Examples:
 from __future__ import annotations
 
 import decimal
+import hashlib
 import pickle
 from array import array
 from collections import deque
@@ -73,8 +76,10 @@ __all__ = ["MAGIC", "Part", "decode", "encode"]
 #: A part's result: its rating, its invoices, the accounts it rated, its record ids by account.
 Part = tuple[Rating, tuple[Invoice, ...], frozenset[str], dict[str, list[str]]]
 
-#: The first bytes of a part's result; the last is the wire form's version.
-MAGIC: Final = b"ratekit-part\x00\x02"
+#: The first bytes of a part's result; the last is the wire form's version (3: with a digest).
+MAGIC: Final = b"ratekit-part\x00\x03"
+#: The bytes of the sha256 digest of the pickle that follow `MAGIC`.
+_DIGEST: Final = 32
 _WHAT: Final = "part result"  # decode() puts the caller's name before it
 _new = object.__new__
 
@@ -272,7 +277,7 @@ def _positions(table: Mapping[int, object], start: int = 0) -> dict[int, int]:
 
 
 def encode(part: Part) -> bytes:
-    """``part`` as bytes: ``MAGIC``, then the pickled tables and columns. O(n).
+    """``part`` as bytes: ``MAGIC``, the sha256 of the pickle, then the pickled tables and columns. O(n).
 
     The invoices must be billed from the part's own rating (a line's charges are sent by
     their index in it).
@@ -320,7 +325,8 @@ def encode(part: Part) -> bytes:
         ids,
         list(rating.no_effect),
     )
-    return MAGIC + pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    pickled = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    return MAGIC + hashlib.sha256(pickled).digest() + pickled
 
 
 # -- decoding ---------------------------------------------------------------------------------
@@ -363,9 +369,17 @@ def _decoded(blob: object) -> Part:
             f"{_WHAT}: wire form version {data[len(MAGIC) - 1]} where this ratekit reads "
             f"version {MAGIC[-1]}; run the same ratekit on the workers and here."
         )
+    pickled = data[len(MAGIC) + _DIGEST :]
+    if hashlib.sha256(pickled).digest() != data[len(MAGIC) : len(MAGIC) + _DIGEST]:
+        # A digit of an amount changed is a finite Decimal still: only a digest sees it.
+        raise BadDataError(
+            f"{_WHAT}: the bytes were altered or cut short on their way (their sha256 does "
+            f"not match the digest the part sent, {len(data):,} bytes in all); rate the "
+            "part again."
+        )
     with paused():  # rebuilding allocates several objects per charge, and no cycle
         try:
-            payload = pickle.loads(data[len(MAGIC) :])
+            payload = pickle.loads(pickled)
         except Exception as error:
             raise BadDataError(
                 f"{_WHAT}: the bytes cannot be read ({type(error).__name__}: {error}); "

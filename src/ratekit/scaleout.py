@@ -18,8 +18,9 @@ rated; else Dask's local scheduler).
 Each part's result travels back in ratekit's wire form (`ratekit._wire`): tables of the
 distinct spans, Decimals and other values it holds, and one array of indices per field,
 rebuilt in the calling process slot by slot at C speed and checked once per distinct
-value (bytes that were altered raise [`BadDataError`][ratekit.BadDataError] naming the
-field). Pickled as values instead, charges cost more to send back than to rate.
+value, after a sha256 digest of the bytes (bytes that were altered or cut short raise
+[`BadDataError`][ratekit.BadDataError], naming the field where the digest holds). Pickled
+as values instead, charges cost more to send back than to rate.
 
 Merging rules:
 
