@@ -388,9 +388,11 @@ def test_focus_tags_write_nested_values_as_json_text():
         }
     )
     tags = rk.focus_rows(rk.rate([row], plan, span=MARCH), provider="X")[0]["Tags"]
+    # keys in sorted order (equal descriptions are one text, whatever their key order)
     assert tags == (
-        '{"image": "{\\"name\\":\\"ubuntu\\",\\"size_gb\\":\\"2.5\\"}", '
-        '"zones": "[\\"a\\",\\"b\\"]", "cores": "10", "gpu": true, "n": 2}'
+        '{"cores": "10", "gpu": true, '
+        '"image": "{\\"name\\":\\"ubuntu\\",\\"size_gb\\":\\"2.5\\"}", '
+        '"n": 2, "zones": "[\\"a\\",\\"b\\"]"}'
     )
     # FOCUS's Key-Value Format: values are numbers, strings, bools or null, never objects
     # or arrays; a nested value reads back with json.loads, its Decimals exact strings.

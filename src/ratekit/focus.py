@@ -547,7 +547,9 @@ def _row(
         "PricingCategory": "Standard" if pricing_quantity is not None else None,
         "ResourceId": charge.resource,
         "SkuPriceId": charge.entry,
-        "Tags": json.dumps({str(k): _tag(v) for k, v in charge.description.items()}),
+        "Tags": json.dumps(
+            {str(k): _tag(v) for k, v in charge.description.items()}, sort_keys=True
+        ),
         "x_Plan": charge.plan,
         "x_PriceEntry": charge.entry,
         "x_Meter": charge.meter,
@@ -562,6 +564,9 @@ def _row(
 def _tag(value: object) -> object:
     """A description attribute as a value of FOCUS's Key-Value Format.
 
+    A mapping's keys are written in sorted order, at every depth (as the whole ``Tags``
+    object's): equal descriptions are one text, whatever order their keys came in.
+
     The format allows a number, string, bool or null, never an object or an array: a
     string, int, bool or None is itself; a Decimal its plain-notation string (``"2.5"``,
     never a float); a nested mapping or list its compact JSON text, Decimals in it as such
@@ -575,7 +580,9 @@ def _tag(value: object) -> object:
         ('10', 7, None)
     """
     if isinstance(value, Mapping | tuple | list):
-        return json.dumps(_json_value(value), separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(
+            _json_value(value), separators=(",", ":"), ensure_ascii=False, sort_keys=True
+        )
     return _json_value(value)
 
 

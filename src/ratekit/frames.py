@@ -84,7 +84,8 @@ def _frame(
 
     The columns are given, not read off the rows, so that no rows give the same columns
     (with the same instant and Decimal dtypes) as many: ``frame["amount"].sum()`` of a
-    quiet month is 0, not a KeyError. Each description attribute adds a column after them.
+    quiet month is 0, not a KeyError. Each description attribute adds a column after them,
+    in the order of their names (not of the keys of a caller's dict).
     The text and flag columns of ``fields`` (classes) get their dtypes from the fields
     (``_typed``), so that the dtypes are the same for no rows as for many.
     """
@@ -104,7 +105,7 @@ def _frame(
         attributes.update(dict.fromkeys(described[-1]))
         flat.append({name: row.get(name) for name in names})
     frame = pandas.DataFrame(flat, columns=names)
-    for name in attributes:
+    for name in sorted(attributes):  # by name: equal rows give equal frames, equal CSV
         # From the rows, not through pandas' inference: an int column with a missing value
         # would become float64 (200 -> 200.0), and ratekit has no float anywhere.
         frame[f"description.{name}"] = pandas.Series(

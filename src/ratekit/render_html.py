@@ -290,7 +290,8 @@ def usage_html(usage: Usage) -> str:
     """
     rows = []
     for row in usage.rows[:ROWS_SHOWN]:
-        description = ", ".join(f"{key}={value}" for key, value in row.description.items())
+        # by name: equal descriptions show alike, whatever order their keys came in
+        description = ", ".join(f"{key}={row.description[key]}" for key in sorted(row.description))
         rows.append(
             _row(
                 [
