@@ -470,15 +470,40 @@ def _unit_price(charge: Charge) -> Decimal | None:
 
     Only with a quantity it prices (usage or a fee): a minimum's top-up has none (its
     unit price is the commitment, which the top-up is not). The price must give the
-    charge's amount from its billable quantity as ratekit computes (to 60 digits): a
-    tiered price has no such price, nor has one stated per another unit.
+    charge's amount from its billable quantity, up to the rounding of both at their 60th
+    digit (`_gives`): a tiered price has no such price.
     """
     if _CATEGORY[_kind(charge)][0] not in ("Usage", "Purchase") or charge.unit_price is None:
         return None
     billable = CONTEXT.subtract(charge.quantity, charge.free)
-    if CONTEXT.multiply(billable, charge.unit_price) != charge.amount:
+    if not _gives(_PRODUCTS.multiply(billable, charge.unit_price), charge.amount):
         return None
     return charge.unit_price
+
+
+#: How far, in units of an amount's 60th digit, a quantity times its unit price may lie
+#: from the amount when both were rounded there: the quantity's rounding (half a unit of
+#: its 60th digit) times the price is under 5 units of the product's, the amount's own
+#: rounding half a unit; 10 leaves room for a free part subtracted from the quantity.
+_ROUNDING_UNITS: Final = 10
+
+
+def _gives(product: Decimal, amount: Decimal) -> bool:
+    """Whether ``product`` (billable quantity x unit price, exact) gives ``amount``.
+
+    Equal, or apart by no more than the rounding of a prorated quantity and amount at
+    their 60th digit: a fee of 30 for 2 of March's 744 hours has the share 1/372 to 60
+    digits, 0.00268...075, and the amount 30/372 to 60 digits, 0.0806...3226, while the
+    share times 30 is 0.0806...3225. A price stated otherwise (a charge built by hand
+    whose amount is not its quantity times its price) is further off by far.
+    """
+    if product == amount:
+        return True
+    if amount.is_zero():
+        return False
+    unit = Decimal((0, (1,), amount.adjusted() - (CONTEXT.prec - 1)))
+    difference = _PRODUCTS.subtract(product, amount).copy_abs()
+    return difference <= _PRODUCTS.multiply(_ROUNDING_UNITS, unit)
 
 
 def _row(
