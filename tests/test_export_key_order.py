@@ -105,3 +105,22 @@ def test_the_usage_table_shows_a_description_in_name_order() -> None:
     ]
     assert pages[0] == pages[1]
     assert "flavor=m1, zone=a" in pages[0]
+
+
+def test_the_usage_table_writes_description_numbers_in_plain_notation() -> None:
+    # "Every number is printed in plain notation": Decimal("1E+5") is 100000 and
+    # Decimal("1E-7") 0.0000001, at any depth; a nested value shows its numbers, not
+    # Decimal('2.50') (its keys in name order, as the attributes are).
+    row = _row(
+        {
+            "size": Decimal("1E+5"),
+            "tiny": Decimal("1E-7"),
+            "n": {"y": [Decimal("2.50"), None, True, "a b"], "x": Decimal("-0")},
+        }
+    )
+    page = rk.Usage((row,), (), ())._repr_html_()
+    shown = "n={&#x27;x&#x27;: 0, &#x27;y&#x27;: [2.50, None, True, &#x27;a b&#x27;]}, "
+    assert f"<td>{shown}size=100000, tiny=0.0000001</td>" in page
+    assert "E+" not in page
+    assert "E-" not in page
+    assert "Decimal(" not in page

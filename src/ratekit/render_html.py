@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -46,7 +46,7 @@ if typing.TYPE_CHECKING:
     from .rating import Charge, Rating
     from .usage import Usage
 
-__all__ = ["count_of", "escape", "invoice_html", "rating_html", "usage_html"]
+__all__ = ["count_of", "described", "escape", "invoice_html", "rating_html", "usage_html"]
 
 
 _STYLE: Final = (
@@ -190,6 +190,30 @@ def invoice_html(invoice: Invoice) -> str:
     return "".join(body)
 
 
+def described(value: object, *, nested: bool = False) -> str:
+    """A description's value as the usage table shows it, its numbers in plain notation.
+
+    A Decimal is plain (``1E+5`` is ``100000``), a string itself (quoted inside a nested
+    value), a nested mapping ``{'x': 2.50}`` with its keys in name order, a list
+    ``[1, 'a']``; None, bools and ints as Python writes them. O(size of the value).
+
+    Examples:
+        >>> from decimal import Decimal
+        >>> described({"b": [Decimal("1E-7"), "m1"], "a": None})
+        "{'a': None, 'b': [0.0000001, 'm1']}"
+    """
+    if isinstance(value, Decimal):
+        return plain(value)
+    if isinstance(value, str):
+        return repr(value) if nested else value
+    if isinstance(value, Mapping):
+        items = (f"{key!r}: {described(value[key], nested=True)}" for key in sorted(value))
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(described(item, nested=True) for item in value) + "]"
+    return repr(value)
+
+
 def _more_lines(lines: Sequence[InvoiceLine]) -> str:
     """The row that stands for the lines an invoice's table leaves out, with their sum."""
     amount = exact_sum(line.amount for line in lines)  # a part of the subtotal: as exact
@@ -291,7 +315,9 @@ def usage_html(usage: Usage) -> str:
     rows = []
     for row in usage.rows[:ROWS_SHOWN]:
         # by name: equal descriptions show alike, whatever order their keys came in
-        description = ", ".join(f"{key}={row.description[key]}" for key in sorted(row.description))
+        description = ", ".join(
+            f"{key}={described(row.description[key])}" for key in sorted(row.description)
+        )
         rows.append(
             _row(
                 [
