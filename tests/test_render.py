@@ -450,3 +450,19 @@ def test_usage_under_a_flat_fee_shows_flat_not_tiered(group_by: str | None) -> N
     usage_cells = [c for c in cells.cells if c in {"flat", "tiered"}]
     assert usage_cells
     assert set(usage_cells) == {"flat"}
+
+
+def test_anomalies_past_the_shown_rows_are_counted_not_dropped() -> None:
+    # 250 anomalies: the table shows 200 (ROWS_SHOWN) and says 50 more, as it does of
+    # charges and rows; the caption counts all 250.
+    anomalies = tuple(
+        rk.Anomaly("duplicate", f"event 'e{i}' seen twice: ignored.", (f"e{i}",))
+        for i in range(250)
+    )
+    page = rk.Usage((), anomalies, ())._repr_html_()
+    assert "0 rows, 250 anomalies" in page
+    assert page.count("seen twice") == 200
+    assert "… and 50 more anomalies" in page
+    one = rk.Usage((), anomalies[:201], ())._repr_html_()
+    assert "… and 1 more anomaly" in one
+    assert "more anomal" not in rk.Usage((), anomalies[:200], ())._repr_html_()

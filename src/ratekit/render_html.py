@@ -354,7 +354,8 @@ def _listing(
     """A table of rows, then the anomalies' table when there are any.
 
     What a rating and a usage show: ``rows`` are the first 200 of ``count``; the columns
-    from the sixth on hold numbers.
+    from the sixth on hold numbers. The first 200 anomalies show, then a row counts the
+    others.
     """
     head = "".join(
         f"<th class='num'>{column}</th>" if index >= 5 else f"<th>{column}</th>"
@@ -372,5 +373,8 @@ def _listing(
     if anomalies:
         body.append('<table class="ratekit"><caption>Anomalies</caption><tbody>')
         body.extend(_row([_e(anomaly)], numeric_from=1) for anomaly in anomalies[:ROWS_SHOWN])
+        if len(anomalies) > ROWS_SHOWN:  # counted, as the rows past them are
+            left = count_of(len(anomalies) - ROWS_SHOWN, "more anomaly", "more anomalies")
+            body.append(_row([f"… and {left}"], numeric_from=1, css="note"))
         body.append("</tbody></table>")
     return "".join(body)
