@@ -142,8 +142,11 @@ def test_bad_rows_name_the_key():
     ):
         rk.from_row(rk.UsageRow, {**row, "span_start": "2026-03-01T00:00:00"})
     charge = rk.to_row(rk.rate(_rows(), _plan(), span=MARCH).charges[0])
+    # every kind a Charge takes, a host's corrections too
     with pytest.raises(
-        rk.BadDataError, match=r"^kind: 'refund' is not one of 'usage', 'fee', 'minimum'\.$"
+        rk.BadDataError,
+        match=r"^kind: 'refund' is not one of 'usage', 'fee', 'minimum', 'reversal', "
+        r"'correction'\.$",
     ):
         rk.from_row(rk.Charge, {**charge, "kind": "refund"})
     with pytest.raises(rk.BadDataError, match=r"^the value: from_row builds one of .*not 'Span'"):

@@ -86,6 +86,8 @@ _QUANTITY: Final = operator.attrgetter("quantity")
 _FREE: Final = operator.attrgetter("free")
 _UNIT_PRICE: Final = operator.attrgetter("unit_price")
 _CURRENCY: Final = operator.attrgetter("currency")
+#: The kinds of charge rating makes, which bill takes (not a host's reversal or correction).
+_BILLED_KINDS: Final = frozenset({"usage", "fee", "minimum"})
 
 
 def _line_key(charge: Charge) -> tuple[object, ...]:
@@ -163,6 +165,14 @@ def bill(
         if not isinstance(charge, Charge):
             raise RatekitTypeError(
                 f"bill takes a Rating or Charge values, not {type(charge).__name__}: {show(charge)}."
+            )
+        if charge.kind not in _BILLED_KINDS:
+            raise RatekitTypeError(
+                f"bill takes a rating's charges (kind 'usage', 'fee' or 'minimum'), not a "
+                f"{charge.kind!r} charge: {show(charge)}. A reversal or correction records a "
+                "change to a cycle already billed: bill the cycle anew from its corrected "
+                "rating, or export the correction with rk.focus_rows (ChargeClass "
+                "'Correction')."
             )
         share_index = _shared(by_owner, charge) if by_owner else None
         if share_index is not None:

@@ -64,8 +64,13 @@ _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
 
-ChargeKind = Literal["usage", "fee", "minimum"]
-"""What a charge is: a piece of usage, a fee (or a price's base), a minimum's top-up."""
+ChargeKind = Literal["usage", "fee", "minimum", "reversal", "correction"]
+"""What a charge is: a piece of usage, a fee (or a price's base), a minimum's top-up.
+
+Rating makes the first three; ``"reversal"`` and ``"correction"`` are the corrections a
+host records for a cycle already billed (`focus_rows` exports them as corrections;
+`bill` refuses them).
+"""
 
 _KIND_ORDER: Final = {"usage": 0, "fee": 1, "minimum": 2}
 #: The kinds a charge may have: rating's, and the corrections a host records (the FOCUS
