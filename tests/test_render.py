@@ -466,3 +466,28 @@ def test_anomalies_past_the_shown_rows_are_counted_not_dropped() -> None:
     one = rk.Usage((), anomalies[:201], ())._repr_html_()
     assert "… and 1 more anomaly" in one
     assert "more anomal" not in rk.Usage((), anomalies[:200], ())._repr_html_()
+
+
+def test_one_long_id_does_not_pad_every_row_of_the_text() -> None:
+    # A resource id of 10,000 characters: its line prints whole, but the other rows are
+    # not padded to it. Was: the header, the other line and the total padded to 10,000
+    # columns too, 40,237 characters; 2,000 lines with an id of 100,000 characters made a
+    # text of 200 MB.
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm", rk.PerUnit(1))]
+    )
+    long_id = "x" * 10_000
+    rows = [
+        rk.UsageRow("acme", "vm", resource, march, march, 1, "hour", {}, ())
+        for resource in ("vm-1", long_id)
+    ]
+    text = str(rk.bill(rk.rate(rows, plan, span=march), by_resource=True)[0])
+    assert len(text) < 10_000 + 2_000
+    lines = text.splitlines()
+    (long_line,) = [line for line in lines if long_id in line]  # the long line, whole
+    assert long_line.split() == ["vm", "·", "vm", "·", long_id, "1", "hour", "1", "1.00"]
+    short = next(line for line in lines if "vm-1" in line)
+    total = next(line for line in lines if line.lstrip().startswith("total"))
+    # the short rows still line up with each other: amounts end in one column
+    assert len(short) == len(total)

@@ -58,7 +58,9 @@ __all__ = [
 
 _SHOWN_PLACES: Final = 6
 _ZERO: Final = Decimal(0)
-_SHOWN_QUANTUM: Final = Decimal("1E-6")  # a literal: scaleb(-6) would use the caller's context
+_SHOWN_QUANTUM: Final = Decimal("1E-6")
+#: The widest a text column is padded to (in display columns); a longer cell runs its row.
+_PADDED: Final = 120  # a literal: scaleb(-6) would use the caller's context
 ROWS_SHOWN: Final = 200
 
 
@@ -465,8 +467,15 @@ def invoice_text(invoice: Invoice, *, tiers: bool = True) -> str:
             for credit in invoice.credits
         )
     total = ("total", "", "", plain(invoice.total))
-    # padded by display width, so wide (CJK, emoji) and combining characters line up
-    widths = [max(display_width(row[i]) for row in [header, *rows, *tail, total]) for i in range(4)]
+    # padded by display width, so wide (CJK, emoji) and combining characters line up; a
+    # cell wider than _PADDED prints whole without widening its column, so one id of
+    # thousands of characters does not pad every row to it (the text stays the size of
+    # what it shows, not lines x the longest id)
+    table = [header, *rows, *tail, total]
+    widths = [
+        max(w for row in table if (w := display_width(row[i])) <= _PADDED or row is header)
+        for i in range(4)
+    ]
 
     def format_row(row: tuple[str, str, str, str]) -> str:
         cells = [_padded(row[0], widths[0], left=True)]
