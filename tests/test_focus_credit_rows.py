@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import ratekit as rk
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -103,3 +105,18 @@ def test_a_credit_on_a_negative_subtotal_has_no_row() -> None:
     assert invoices[0].total == -2
     rows = rk.focus_rows(invoices, provider="X")
     assert [(row["ChargeCategory"], row["BilledCost"]) for row in rows] == [("Usage", "-2.00")]
+
+
+@pytest.mark.parametrize("argument", ["service_names", "account_names"])
+def test_an_empty_name_for_a_column_focus_requires_is_refused(argument: str) -> None:
+    # FOCUS columns hold no empty strings (null handling), and ServiceName and
+    # BillingAccountName are never null: an empty name is refused as an empty provider
+    # is, naming the argument and its key. Was: ServiceName '' or BillingAccountName ''.
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm", rk.PerUnit(1))]
+    )
+    row = rk.UsageRow("acme", "vm", "vm-1", MARCH, MARCH, 1, "hour", {}, ())
+    rating = rk.rate([row], plan, span=MARCH)
+    key = "vm" if argument == "service_names" else "acme"
+    with pytest.raises(rk.RatekitTypeError, match=rf"^focus_rows {argument} value of '{key}'"):
+        rk.focus_rows(rating, provider="X", **{argument: {key: ""}})

@@ -64,7 +64,6 @@ Examples:
 
 from __future__ import annotations
 
-import decimal
 import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -73,7 +72,8 @@ from typing import Any, Final
 
 from ._allocation import allocate, spread
 from ._codec import items_of, show
-from ._decimals import CONTEXT, ONE, ZERO, in_context, own_context, tidy
+from ._decimals import CONTEXT, ZERO, in_context, tidy
+from ._focus_numbers import PRODUCTS, cost_text, gives, number_text
 from ._instants import format_us
 from ._invoices import Invoice, InvoiceLine
 from ._text import check_text
@@ -173,36 +173,6 @@ def _is_correction(charge: Charge) -> bool:
     return charge.kind in ("correction", "reversal") or bool(getattr(charge, "corrects", None))
 
 
-#: Exact products: a list cost is PricingQuantity x ListUnitPrice to the last digit (two
-#: numbers of up to 60 digits: up to 120), never rounded at any precision.
-_PRODUCTS: Final = own_context(
-    prec=decimal.MAX_PREC,
-    Emax=decimal.MAX_EMAX,
-    Emin=decimal.MIN_EMIN,
-    traps=[decimal.InvalidOperation, decimal.Inexact, decimal.Overflow, decimal.Underflow],
-)
-
-
-def _text(value: Decimal | None) -> str | None:
-    """A numeric column: the exact decimal in plain notation (no exponent), or null."""
-    return None if value is None else plain(value)
-
-
-def _cost(value: Decimal, quantum: Decimal) -> str:
-    """A cost column: exact and plain, with no trailing zero past the quantum's places.
-
-    ``0.0200...0`` (60 digits) is ``0.02`` on a quantum of 0.01, ``1.500`` is ``1.50``;
-    a value with no more places than the quantum keeps its digits (``1``, ``10.0``).
-    """
-    places = min(int(quantum.as_tuple().exponent), 0)
-    if int(value.as_tuple().exponent) >= places:
-        return plain(value)
-    short = value.normalize(_PRODUCTS)  # exact: a list cost may have more than 60 digits
-    if int(short.as_tuple().exponent) > places:
-        short = short.quantize(ONE.scaleb(places), context=_PRODUCTS)
-    return plain(short)
-
-
 def _check_name(argument: str, column: str, value: object) -> None:
     """A row's name given to `focus_rows`: None (the provider's) or non-empty valid text."""
     if value is None:
@@ -213,6 +183,31 @@ def _check_name(argument: str, column: str, value: object) -> None:
             f"as 'Example Cloud', or None for the provider, not {show(value)}."
         )
     check_text(value, f"focus_rows {argument}")
+
+
+def _check_mapping(argument: str, mapping: object) -> None:
+    """A mapping given to `focus_rows`: None, or names to valid text (a name non-empty).
+
+    FOCUS columns hold no empty strings (null handling), and ServiceName and
+    BillingAccountName are never null, so an empty name is refused as an empty provider
+    is; a service category is checked against FOCUS's list after.
+    """
+    if mapping is None:
+        return
+    if not isinstance(mapping, Mapping) or not all(isinstance(v, str) for v in mapping.values()):
+        raise RatekitTypeError(
+            f"focus_rows {argument} maps names to strings, e.g. {{'vm.hours': 'Compute'}}, "
+            f"not {show(mapping)}."
+        )
+    for key, text in mapping.items():
+        if not text and argument != "service_categories":
+            column = "ServiceName" if argument == "service_names" else "BillingAccountName"
+            raise RatekitTypeError(
+                f"focus_rows {argument} value of {key!r} is the {column} of its rows, which "
+                "FOCUS requires and never holds an empty string: give a non-empty name, or "
+                "leave the key out for the default."
+            )
+        check_text(text, f"focus_rows {argument} value of {key!r}")
 
 
 @in_context
@@ -273,16 +268,7 @@ def focus_rows(
         ("service_categories", service_categories),
         ("account_names", account_names),
     ):
-        if mapping is not None and (
-            not isinstance(mapping, Mapping)
-            or not all(isinstance(v, str) for v in mapping.values())
-        ):
-            raise RatekitTypeError(
-                f"focus_rows {argument} maps names to strings, e.g. {{'vm.hours': 'Compute'}}, "
-                f"not {show(mapping)}."
-            )
-        for key, text in (mapping or {}).items():
-            check_text(text, f"focus_rows {argument} value of {key!r}")
+        _check_mapping(argument, mapping)
     names = dict(service_names or {})
     categories = dict(service_categories or {})
     for key, category in categories.items():
@@ -376,11 +362,11 @@ def _line_rows(invoice: Invoice, line: InvoiceLine, context: Any) -> list[dict[s
         # price gives the cost is the pooled charge's to say.
         held = _held(charge, line) if shared else None
         row = _row(charge, priced=_unit_price(charge), held=held, **context)
-        row["BilledCost"] = row["EffectiveCost"] = _text(part)
+        row["BilledCost"] = row["EffectiveCost"] = number_text(part)
         row["BillingAccountId"] = invoice.account
         row["BillingAccountName"] = context["accounts"].get(invoice.account, invoice.account)
         if row["ListUnitPrice"] is None:
-            row["ListCost"] = row["ContractedCost"] = _text(part)
+            row["ListCost"] = row["ContractedCost"] = number_text(part)
         if shared:
             row["x_ChargeKind"] = "shared"
         rows.append(row)
@@ -409,7 +395,7 @@ def _step(amount: Decimal, quantum: Decimal) -> Decimal:
 
 
 def _credit_row(invoice: Invoice, credit: CreditLine, context: Any) -> dict[str, Any]:
-    paid = _text(CONTEXT.minus(credit.applied))
+    paid = number_text(CONTEXT.minus(credit.applied))
     period_start = format_us(invoice.cycle.start_us)
     period_end = format_us(invoice.cycle.end_us)
     return {
@@ -471,39 +457,14 @@ def _unit_price(charge: Charge) -> Decimal | None:
     Only with a quantity it prices (usage or a fee): a minimum's top-up has none (its
     unit price is the commitment, which the top-up is not). The price must give the
     charge's amount from its billable quantity, up to the rounding of both at their 60th
-    digit (`_gives`): a tiered price has no such price.
+    digit (`gives`): a tiered price has no such price.
     """
     if _CATEGORY[_kind(charge)][0] not in ("Usage", "Purchase") or charge.unit_price is None:
         return None
     billable = CONTEXT.subtract(charge.quantity, charge.free)
-    if not _gives(_PRODUCTS.multiply(billable, charge.unit_price), charge.amount):
+    if not gives(PRODUCTS.multiply(billable, charge.unit_price), charge.amount):
         return None
     return charge.unit_price
-
-
-#: How far, in units of an amount's 60th digit, a quantity times its unit price may lie
-#: from the amount when both were rounded there: the quantity's rounding (half a unit of
-#: its 60th digit) times the price is under 5 units of the product's, the amount's own
-#: rounding half a unit; 10 leaves room for a free part subtracted from the quantity.
-_ROUNDING_UNITS: Final = 10
-
-
-def _gives(product: Decimal, amount: Decimal) -> bool:
-    """Whether ``product`` (billable quantity x unit price, exact) gives ``amount``.
-
-    Equal, or apart by no more than the rounding of a prorated quantity and amount at
-    their 60th digit: a fee of 30 for 2 of March's 744 hours has the share 1/372 to 60
-    digits, 0.00268...075, and the amount 30/372 to 60 digits, 0.0806...3226, while the
-    share times 30 is 0.0806...3225. A price stated otherwise (a charge built by hand
-    whose amount is not its quantity times its price) is further off by far.
-    """
-    if product == amount:
-        return True
-    if amount.is_zero():
-        return False
-    unit = Decimal((0, (1,), amount.adjusted() - (CONTEXT.prec - 1)))
-    difference = _PRODUCTS.subtract(product, amount).copy_abs()
-    return difference <= _PRODUCTS.multiply(_ROUNDING_UNITS, unit)
 
 
 def _row(
@@ -531,7 +492,7 @@ def _row(
     # row prints, multiplied exactly (a 60-digit prorated or shared quantity gives a
     # product of more digits, within a unit of the 60th digit of the exact amount).
     list_cost = (
-        _PRODUCTS.multiply(pricing_quantity, unit_price)
+        PRODUCTS.multiply(pricing_quantity, unit_price)
         if unit_price is not None and pricing_quantity is not None
         else charge.amount
     )
@@ -543,7 +504,7 @@ def _row(
     if charge.resource is not None:
         what.append(charge.resource)
     row: dict[str, Any] = {
-        "BilledCost": _cost(charge.amount, charge.quantum),
+        "BilledCost": cost_text(charge.amount, charge.quantum),
         "BillingAccountId": charge.account,
         "BillingAccountName": accounts.get(charge.account, charge.account),
         "BillingCurrency": charge.currency,
@@ -554,21 +515,21 @@ def _row(
         "ChargeDescription": " · ".join(part for part in what if part),
         "ChargePeriodEnd": format_us(charge.span.end_us),
         "ChargePeriodStart": format_us(charge.span.start_us),
-        "ContractedCost": _cost(list_cost, charge.quantum),
-        "EffectiveCost": _cost(charge.amount, charge.quantum),
+        "ContractedCost": cost_text(list_cost, charge.quantum),
+        "EffectiveCost": cost_text(charge.amount, charge.quantum),
         "InvoiceIssuerName": issuer,
-        "ListCost": _cost(list_cost, charge.quantum),
-        "PricingQuantity": _text(pricing_quantity),
+        "ListCost": cost_text(list_cost, charge.quantum),
+        "PricingQuantity": number_text(pricing_quantity),
         "PricingUnit": charge.unit if pricing_quantity is not None else None,
         "ProviderName": provider,
         "PublisherName": publisher,
         "ServiceCategory": categories.get(service_key, "Other"),
         "ServiceName": names.get(service_key, service_key or kind),
         "ChargeFrequency": frequency,
-        "ConsumedQuantity": _text(tidy(quantity)) if usage else None,
+        "ConsumedQuantity": number_text(tidy(quantity)) if usage else None,
         "ConsumedUnit": charge.unit if usage else None,
-        "ContractedUnitPrice": _text(unit_price),
-        "ListUnitPrice": _text(unit_price),
+        "ContractedUnitPrice": number_text(unit_price),
+        "ListUnitPrice": number_text(unit_price),
         "PricingCategory": "Standard" if pricing_quantity is not None else None,
         "ResourceId": charge.resource,
         "SkuPriceId": charge.entry,
@@ -579,7 +540,7 @@ def _row(
         "x_PriceEntry": charge.entry,
         "x_Meter": charge.meter,
         "x_ChargeKind": kind,
-        "x_FreeQuantity": _text(tidy(free)),
+        "x_FreeQuantity": number_text(tidy(free)),
         "x_RecordIds": list(charge.record_ids),
         "x_Credit": None,
     }

@@ -1,0 +1,71 @@
+"""The numbers of FOCUS rows: exact, in plain notation, and whether a unit price gives a cost.
+
+`ratekit.focus` writes every numeric column through these: FOCUS's Numeric Format has no
+exponent, a cost keeps no trailing zero past the currency's quantum, and a list cost is
+the exact product of the two numbers its row prints.
+"""
+
+from __future__ import annotations
+
+import decimal
+from decimal import Decimal
+from typing import Final
+
+from ._decimals import CONTEXT, ONE, own_context
+from .render import plain
+
+__all__ = ["PRODUCTS", "cost_text", "gives", "number_text"]
+
+#: Exact products: a list cost is PricingQuantity x ListUnitPrice to the last digit (two
+#: numbers of up to 60 digits: up to 120), never rounded at any precision.
+PRODUCTS: Final = own_context(
+    prec=decimal.MAX_PREC,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.InvalidOperation, decimal.Inexact, decimal.Overflow, decimal.Underflow],
+)
+
+
+def number_text(value: Decimal | None) -> str | None:
+    """A numeric column: the exact decimal in plain notation (no exponent), or null."""
+    return None if value is None else plain(value)
+
+
+def cost_text(value: Decimal, quantum: Decimal) -> str:
+    """A cost column: exact and plain, with no trailing zero past the quantum's places.
+
+    ``0.0200...0`` (60 digits) is ``0.02`` on a quantum of 0.01, ``1.500`` is ``1.50``;
+    a value with no more places than the quantum keeps its digits (``1``, ``10.0``).
+    """
+    places = min(int(quantum.as_tuple().exponent), 0)
+    if int(value.as_tuple().exponent) >= places:
+        return plain(value)
+    short = value.normalize(PRODUCTS)  # exact: a list cost may have more than 60 digits
+    if int(short.as_tuple().exponent) > places:
+        short = short.quantize(ONE.scaleb(places), context=PRODUCTS)
+    return plain(short)
+
+
+#: How far, in units of an amount's 60th digit, a quantity times its unit price may lie
+#: from the amount when both were rounded there: the quantity's rounding (half a unit of
+#: its 60th digit) times the price is under 5 units of the product's, the amount's own
+#: rounding half a unit; 10 leaves room for a free part subtracted from the quantity.
+_ROUNDING_UNITS: Final = 10
+
+
+def gives(product: Decimal, amount: Decimal) -> bool:
+    """Whether ``product`` (billable quantity x unit price, exact) gives ``amount``.
+
+    Equal, or apart by no more than the rounding of a prorated quantity and amount at
+    their 60th digit: a fee of 30 for 2 of March's 744 hours has the share 1/372 to 60
+    digits, 0.00268...075, and the amount 30/372 to 60 digits, 0.0806...3226, while the
+    share times 30 is 0.0806...3225. A price stated otherwise (a charge built by hand
+    whose amount is not its quantity times its price) is further off by far.
+    """
+    if product == amount:
+        return True
+    if amount.is_zero():
+        return False
+    unit = Decimal((0, (1,), amount.adjusted() - (CONTEXT.prec - 1)))
+    difference = PRODUCTS.subtract(product, amount).copy_abs()
+    return difference <= PRODUCTS.multiply(_ROUNDING_UNITS, unit)
