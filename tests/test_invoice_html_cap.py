@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 import ratekit as rk
 from ratekit.render import ROWS_SHOWN
 
@@ -85,3 +87,24 @@ def test_a_comparison_of_many_accounts_shows_200_rows_and_counts_the_rest() -> N
     assert "<td colspan='4'>… and 30 more rows (in the totals below)</td>" in page
     assert "<b>230.00 EUR</b>" in page
     assert "<b>460.00 EUR</b>" in page
+
+
+def test_the_table_merges_a_lines_tiers_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A line's tiers are merged from its charges' explanations (seconds for a price of
+    # thousands of tiers): the table asks each tiered line for them once, not twice.
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    tiered = rk.Graduated([rk.Tier(10, "0.5"), rk.Tier(None, "0.25")])
+    plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("e", "e", tiered)])
+    row = rk.UsageRow("acme", "e", "ip-1", march, march, 30, "GB", {}, ())
+    (invoice,) = rk.bill(rk.rate([row], plan, span=march))
+    asked = []
+    merged = rk.InvoiceLine.tiers
+
+    def counted(line: rk.InvoiceLine) -> object:
+        asked.append(line)
+        return merged.fget(line)  # type: ignore[union-attr]
+
+    monkeypatch.setattr(rk.InvoiceLine, "tiers", property(counted))
+    page = invoice._repr_html_()
+    assert "tiers[1]" in page
+    assert len(asked) == 1

@@ -155,11 +155,12 @@ def invoice_html(invoice: Invoice) -> str:
         room -= 1
         if line.kind == "usage" and line.unit_price is None:
             quantum = line.charges[0].quantum if line.charges else None
+            tiers = line.tiers  # merged from the charges' explanations: asked once
             notes = [
                 _row([_e(cell) for cell in _tier_cells(tier, line.unit, quantum)], css="note")
-                for tier in line.tiers[:room]
+                for tier in tiers[:room]
             ]
-            count = len(line.tiers)
+            count = len(tiers)
         else:
             texts = line_notes(line, True, settled.get(index, ()), named=named)
             notes = [_row([_e(note), "", "", ""], css="note") for note in texts]
