@@ -379,6 +379,33 @@ def too_late_in_part(
         outcome["too_late"].append(record.id)
 
 
+def closings_too_late(
+    rater: Rater,
+    fresh: list[Record],
+    outcome: dict[str, list[str | None]],
+    partly: set[int],
+    undo: _store.FeedUndo,
+) -> list[Anomaly]:
+    """What the batch's inventories close in compacted cycles, and the closings its records move.
+
+    Too late, in part: each is said once here (the statement that meters it knows them)
+    and counted in the records' ``outcome``. O(c + n) for c inventories closing and n
+    fresh records, besides the closings themselves.
+    """
+    closers, rater._closers = rater._closers, []
+    lost: list[Anomaly] = []
+    for closer in closers:
+        closings = closes_back(rater, [closer], rater._as_of_us, closers, fresh)
+        too_late_in_part(closer, closings, outcome, partly)
+        lost += closings
+    moved = moves_closing(rater, fresh, closers)
+    moved_too_late(fresh, moved, outcome, partly)
+    lost += moved
+    undo.saying(lost)
+    rater._anomalies.update(lost)
+    return lost
+
+
 def moved_too_late(
     fresh: Iterable[Record],
     moved: list[Anomaly],

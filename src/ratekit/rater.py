@@ -452,18 +452,7 @@ class Rater:
                     _accounts.too_late_in_part(record, owing, told, partly)
                 anomalies += owing
                 owing.clear()
-        closers, self._closers = self._closers, []
-        lost = []
-        for closer in closers:  # what each closes in compacted cycles is too late
-            closings = _accounts.closes_back(self, [closer], self._as_of_us, closers, fresh)
-            _accounts.too_late_in_part(closer, closings, told, partly)
-            lost += closings
-        moved = _accounts.moves_closing(self, fresh, closers)
-        _accounts.moved_too_late(fresh, moved, told, partly)
-        lost += moved
-        undo.saying(lost)
-        self._anomalies.update(lost)  # said once: the statement that meters it knows them
-        anomalies += lost
+        anomalies += _accounts.closings_too_late(self, fresh, told, partly, undo)
         counts = {name: len(told[name]) for name in _OUTCOMES}
         ids = [_order.named(told[name]) for name in _OUTCOMES]
         in_order = tuple if batch is listed else lambda some: _order.as_listed(some, listed)
