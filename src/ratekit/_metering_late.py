@@ -9,7 +9,7 @@ builds the timeline they change).
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 
 from . import _metering_time as _time
@@ -34,6 +34,7 @@ if typing.TYPE_CHECKING:
 
 
 __all__ = [
+    "Assigned",
     "late_add",
     "late_changes",
     "late_cycles",
@@ -42,6 +43,12 @@ __all__ = [
     "late_time",
     "pending_spread_again",
 ]
+
+#: Where an account has a plan: ``assigned(account, lo, hi)`` gives the parts of ``[lo,
+#: hi)`` that its assignments cover, ascending (all of it for an account without any).
+#: A late row before a carried state's clock keeps only those parts: no one billed the
+#: time outside them, nor does batch rating (its usage is ``"unpriced"``).
+Assigned = Callable[[str, int, int], list[tuple[int, int]]]
 
 
 def late_changes(  # noqa: PLR0917 - private plumbing of plain values
@@ -314,6 +321,13 @@ def late_time(  # noqa: PLR0917 - private plumbing of plain values
     engine.window = _Window(start, end, engine.cycle, Span.from_us(start, end))
     try:
         points = engine.window.points(start, end)
+        parts = None if engine.assigned is None else engine.assigned(account, start, end)
+        if parts is not None and parts != [(start, end)]:
+            # Cut where the account's plan starts or ends: a row lies wholly in or out.
+            edges = {t for part in parts for t in part if start < t < end}
+            points = sorted(edges.union(points))
+        else:
+            parts = None
         for name, item in sorted(engine.meters.items()):
             if item._factor is None:
                 continue
@@ -324,6 +338,8 @@ def late_time(  # noqa: PLR0917 - private plumbing of plain values
                 found: list[UsageRow] = []
                 _time.time_rows(engine, found, account, resource, name, item, points, line)
                 for row in found:
+                    if parts is not None and not _within(parts, row.span.start_us):
+                        continue  # where the account has no plan: billed by no one
                     key = (row.cycle.start_us, row.cycle.end_us, row.description)
                     change = row.quantity if sign > 0 else CONTEXT.minus(row.quantity)
                     totals[key] = CONTEXT.add(totals.get(key, ZERO), change)
@@ -385,9 +401,22 @@ def late_increment(  # noqa: PLR0917 - private plumbing of plain values
         late_add(engine, account, resource, name, c0, c1, t0, amount, description)
         return
     for a, b, c0, c1 in late_cycles(engine, t0, min(t1, limit)):
-        part = CONTEXT.subtract(_apportion(amount, t0, t1, b), _apportion(amount, t0, t1, a))
-        description = line.descriptions[line.index_at(a)]
-        late_add(engine, account, resource, name, c0, c1, a, part, description)
+        # In proportion to time, of the time where the account has a plan (batch rating
+        # prices no more: the rest is "unpriced").
+        pieces = [(a, b)] if engine.assigned is None else engine.assigned(account, a, b)
+        if not pieces:
+            continue
+        part = ZERO
+        for lo, hi in pieces:
+            share = CONTEXT.subtract(_apportion(amount, t0, t1, hi), _apportion(amount, t0, t1, lo))
+            part = CONTEXT.add(part, share)
+        description = line.descriptions[line.index_at(pieces[0][0])]
+        late_add(engine, account, resource, name, c0, c1, pieces[0][0], part, description)
+
+
+def _within(parts: Sequence[tuple[int, int]], t_us: int) -> bool:
+    """Whether ``t_us`` lies in one of ``parts`` (half-open, ascending). O(p)."""
+    return any(lo <= t_us < hi for lo, hi in parts)
 
 
 def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:

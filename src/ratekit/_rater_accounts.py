@@ -20,11 +20,10 @@ from . import _lateness_closings as _closings
 from . import _rater_book as _ledger
 from . import _rater_store as _store
 from ._anomalies import placed
-from ._decimals import CONTEXT, ZERO, tidy
+from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
-from ._metering_time import running
 from ._normalize import label
-from ._rater_assigned import Segments, pieces
+from ._rater_assigned import Segments, pieces, running_within
 from .policies import Meter
 from .pricebook import Plan
 from .records import Anomaly, Inventory
@@ -168,17 +167,28 @@ def closes_back(
     return out
 
 
-def _clipped(meters: Mapping[str, Meter], row: UsageRow, until_us: int) -> Decimal:
-    """The quantity of ``row`` before ``until_us``, inside its span (see `clipped()`). O(1)."""
+def _clipped(
+    meters: Mapping[str, Meter], segments: Segments | None, row: UsageRow, until_us: int
+) -> Decimal:
+    """The quantity of ``row`` before ``until_us``, inside its span (see `clipped()`). O(a).
+
+    Metering's late rows keep only the time where their account has a plan (the rater's
+    engine gives it `_rater_assigned.pieces`), so the share is of that time too.
+    """
     start, end = row.span.start_us, row.span.end_us
     item = meters.get(row.meter)
+    account, description = row.account, row.description
     if item is not None:
-        whole = running(item, row.description, start, end)
+        whole = running_within(item, description, (start, end), segments, account)
         if whole is not None and whole == abs(row.quantity):  # one running piece: exact
-            part = running(item, row.description, start, until_us)
-            assert part is not None
+            part = running_within(item, description, (start, until_us), segments, account)
+            part = ZERO if part is None else part  # none of its plan's time before it
             return part if row.quantity >= 0 else part.copy_negate()
-    share = CONTEXT.divide(Decimal(until_us - start), Decimal(end - start))
+    planned = sum(hi - lo for lo, hi in pieces(segments, account, start, end))
+    if not planned:
+        return ZERO
+    before = sum(hi - lo for lo, hi in pieces(segments, account, start, until_us))
+    share = CONTEXT.divide(Decimal(before), Decimal(planned))
     return CONTEXT.multiply(row.quantity, share)
 
 
@@ -211,39 +221,22 @@ def clipped(rater: Rater, rows: Iterable[UsageRow], until_us: int | None) -> lis
     a piece that the closing ends (`_metering_time.running()`: exact, rounded as its
     rows are, where a share of the row in proportion to time may not be); a row of
     another meter (a first reading from zero spread over running time) keeps its share
-    in proportion to time. O(n).
+    in proportion to time. The rows are metering's late rows, which keep only the time
+    where their account has a plan (what falls outside was charged by neither: an
+    ``"unpriced"`` anomaly of rating), and so is the part kept. O(n).
     """
+    if until_us is None:
+        return list(rows)
     meters = {item.name: item for item in rater._engine.meters if item._factor is not None}
+    segments = rater._engine.segments
     out = []
     for row in rows:
         start, end = row.span.start_us, row.span.end_us
-        if until_us is None or end <= until_us:
+        if end <= until_us:
             out.append(row)
         elif start < until_us:
-            out.append(attrs.evolve(row, quantity=_clipped(meters, row, until_us)))
-    segments = rater._engine.segments
-    if segments is None:
-        return out
-    # What falls where its account has no plan was charged by neither (an "unpriced"
-    # anomaly of rating): the part named is what lies within its assignments.
-    return [part for row in out if (part := _assigned(meters, segments, row)) is not None]
-
-
-def _assigned(meters: Mapping[str, Meter], segments: Segments, row: UsageRow) -> UsageRow | None:
-    """``row`` within its account's assignments (None: none of it). O(a) for a assignments."""
-    start, end = row.span.start_us, row.span.end_us
-    if start >= end:
-        return row
-    parts = pieces(segments, row.account, start, end)
-    if parts == [(start, end)]:
-        return row
-    if not parts:
-        return None
-    quantity = ZERO
-    for lo, hi in parts:  # each part's share: the share before its end less before its start
-        share = CONTEXT.subtract(_clipped(meters, row, hi), _clipped(meters, row, lo))
-        quantity = CONTEXT.add(quantity, share)
-    return attrs.evolve(row, quantity=tidy(quantity))
+            out.append(attrs.evolve(row, quantity=_clipped(meters, segments, row, until_us)))
+    return out
 
 
 def moves_closing(

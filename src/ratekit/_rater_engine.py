@@ -226,7 +226,12 @@ class Engine:
             as_of=from_us(end_us),
             cuts=cuts,
             state=state,
+            assigned=None if self.segments is None else self.planned,
         )
+
+    def planned(self, account: str, lo: int, hi: int) -> list[tuple[int, int]]:
+        """The parts of ``[lo, hi)`` where ``account`` has a plan (`_rater_assigned.pieces`)."""
+        return _assigned.pieces(self.segments, account, lo, hi)
 
     def cuts(self, start_us: int, end_us: int) -> AccountCuts:
         """Per account, per meter, where a price may change inside ``(start_us, end_us)``."""

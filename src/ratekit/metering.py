@@ -203,16 +203,20 @@ def meter_cut_by_account(
     cuts: AccountCuts,
     state: Iterable[ResourceState] = (),
     cycles: AccountCycles | None = None,
+    assigned: _late.Assigned | None = None,
 ) -> Usage:
     """`meter()` with each account's rows cut at its own instants, ``cuts(account)``.
 
     Rating's and the rater's way in (`ratekit._cuts`): the usage's ``cuts`` is empty.
     With ``cycles``, each account is metered by ``cycles(account)`` (its own first
-    plan's cycle), not by ``cycle``.
+    plan's cycle), not by ``cycle``. With ``assigned`` (the rater's), the late rows
+    before a carried state's clock keep only what lies where the account has a plan
+    (`_metering_late.Assigned`).
     """
     engine = _Engine(records, meters, span, cycle, as_of, None, state)
     engine.account_cuts = cuts
     engine.account_cycles = cycles
+    engine.assigned = assigned
     return engine.run()
 
 
@@ -313,6 +317,8 @@ class _Engine:
         ] = {}
         # Each account's own cycle, when rating gives them, and a window per cycle met.
         self.account_cycles: AccountCycles | None = None
+        # Where each account has a plan, when the rater gives it: late rows keep that part.
+        self.assigned: _late.Assigned | None = None
         self.windows: list[tuple[CycleLike | None, CycleLike | None, _Window]] = [
             (cycle, cycle, self.window)
         ]
