@@ -1,9 +1,10 @@
 """Known faults of the streaming rater, pinned as strict expected failures until fixed.
 
-Each is a stream whose lines plus the quantities its anomalies name differ from one batch
-``rate()`` in the compacted cycles (docs/streaming.md, Known faults). Each test asserts
-the documented law, so it fails while the fault stands and passes (failing the strict
-mark) once it is fixed. Worked by hand in the comments (daily UTC cycles, 1 EUR a unit).
+Each is a stream whose lines plus the quantities its anomalies name differed from one
+batch ``rate()`` in the compacted cycles (docs/streaming.md, Known faults). Each test
+asserts the documented law, so it fails while the fault stands and passes (failing the
+strict mark) once it is fixed; a fixed one keeps its test, without the mark. Worked by
+hand in the comments (daily UTC cycles, 1 EUR a unit).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ def _stream_and_named(statements: list[rk.Statement], feeds: list[rk.Feed]) -> D
     return lines + named
 
 
-@pytest.mark.xfail(strict=True, reason="known: a second seq reorder into a cycle compacted since")
 def test_a_second_seq_reorder_names_its_part_in_a_cycle_compacted_since() -> None:
     # Batch orders e4 (STOP, seq 0, 5 March 14:00), e2 (STOP, seq 2), e3 (START, seq 3),
     # then e1 (START, no seq, after e3, the last sequenced event stamped before it): e4

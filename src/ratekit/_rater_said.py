@@ -55,7 +55,7 @@ def fresh(
     out = _unsaid(rater, [a for a in found if a not in chosen] if parts else found, before, order)
     earlier = rater._anomalies_before - rater._anomalies if parts else set()
     present = (typing.cast(_parts.Part, _parts.key(a, containing)) for a in parts)
-    unsaid = _unsaid(rater, parts, earlier, order) if parts else []
+    unsaid = _unsaid(rater, parts, earlier, order, containing) if parts else []
     named = _parts.named(rater, unsaid, present, again, as_of_us)
     if named:
         out = sorted([*out, *named], key=order)
@@ -68,15 +68,30 @@ def _unsaid(
     found: Iterable[Anomaly],
     before: Iterable[Anomaly],
     order: typing.Callable[[Anomaly], typing.Any],
+    containing: typing.Callable[[int], tuple[int, int]] | None = None,
 ) -> list[Anomaly]:
-    """The anomalies of ``found`` that those of ``before`` did not say, in ``order``. O(a log a)."""
+    """The anomalies of ``found`` that those of ``before`` did not say, in ``order``. O(a log a).
+
+    With ``containing`` (the cycle of an instant), ``found`` are parts (`_rater_parts`):
+    one is said before when a part of the same meter, cycle and description was, not
+    any ``"late"`` change its first record names (that record's change in another
+    compacted cycle is another part).
+    """
     before = tuple(before)
+    told: set[tuple[Said, _parts.Part | None]] = set()
+    if containing is not None:
+        told = {(said(a), _parts.key(a, containing)) for a in before}
+        before = tuple(a for a in before if _parts.key(a, containing) is None)
     known = {said(a) for a in before}
     unsaid: dict[tuple[Said, int | None, str], Anomaly] = {}
     for anomaly in sorted(found, key=order):
         unsaid.setdefault((said(anomaly), *_part(anomaly)), anomaly)
     out = [
-        a for (key, _, _), a in unsaid.items() if key not in known and _unplaced(key) not in known
+        a
+        for (key, _, _), a in unsaid.items()
+        if key not in known
+        and _unplaced(key) not in known
+        and (containing is None or (key, _parts.key(a, containing)) not in told)
     ]
     late = _late_records(before)
     if late:
