@@ -152,7 +152,9 @@ def test_the_first_record_listed_that_a_door_refuses_is_named_whatever_the_door(
     rater = _rater()
     sample = rk.Sample("a", "r", "nope", "2026-03-02T00:00:00Z", 1, id="s1")
     event = rk.Event("a", "r", "2026-03-02T00:00:00Z", {"size": -1}, kind="start", id="e1")
-    with pytest.raises(rk.UnknownMeterError, match=r"^records\[0\]: sample 's1' meter 'nope'"):
+    with pytest.raises(
+        rk.UnknownMeterError, match=r"^Rater\.feed: records\[0\]: sample 's1' meter 'nope'"
+    ):
         rater.feed([sample, event])
     with pytest.raises(rk.BadRecordError, match=r"^Rater\.feed: event 'e1' .*'size' is -1"):
         rater.feed([event, sample])
