@@ -209,6 +209,31 @@ def test_a_restored_rater_judges_a_compacted_description(monkeypatch: pytest.Mon
     assert _total(again, "2026-03-03T05:00:00Z") == Decimal(4)
 
 
+def test_a_restart_after_an_inventory_re_described_the_resource_is_judged_on_it() -> None:
+    # A stopped VM listed by an inventory as "temp" (priced until 10 March) is described
+    # so from then on; restarted without attributes on 12 March, it runs unpriced: the
+    # kept events alone (a small start, a stop) would have judged it priced.
+    plan = _plan(
+        rk.PriceEntry("small", "vm", rk.PerUnit("1"), where=SMALL),
+        rk.PriceEntry(
+            "temp", "vm", rk.PerUnit("2"), where={"flavor": "temp"}, end="2026-03-10T00:00:00Z"
+        ),
+    )
+    rater = rk.Rater(plan, [VM], start=START)
+    rater.feed(
+        [
+            _start("2026-03-01T00:00:00Z", SMALL, "e0"),
+            _start("2026-03-02T00:00:00Z", None, "e1", "stop"),
+        ]
+    )
+    listed = rk.Inventory("2026-03-03T00:00:00Z", {("a", "v"): {"flavor": "temp"}}, id="i1")
+    assert rater.feed([listed]).accepted == ("i1",)
+    with pytest.raises(rk.UnpricedUsageError, match=r"event 'e2' \(start\) stamped 2026-03-12"):
+        rater.feed([_start("2026-03-12T00:00:00Z", None, "e2")])
+    # 1 March, 24 h x 1 = 24; nothing after.
+    assert _total(rater, "2026-03-13T00:00:00Z") == Decimal(24)
+
+
 _DESCRIPTIONS = st.sampled_from([SMALL, BIG, None, {"flavor": None}, {"memory": 2}])
 _EVENTS = st.lists(
     st.tuples(

@@ -59,6 +59,7 @@ class Engine:
         "cycle",
         "dues",
         "held_readings",
+        "inventoried",
         "judged",
         "kinds",
         "largest_level",
@@ -193,6 +194,7 @@ class Engine:
         self.strict = strict_meters(known, [m.name for m in meters])
         self.judged: dict[tuple[object, ...], bool] = {}
         self.states_by_key: tuple[object, dict[tuple[str, str], ResourceState]] | None = None
+        self.inventoried: tuple[tuple[object, ...], set[tuple[str, str]]] | None = None
         self.batch_sampled: set[tuple[str, str, str]] = set()  # (while a batch is judged)
         self.batch_described: dict[tuple[str, str], list[Event]] = {}
 

@@ -33,6 +33,7 @@ records.
 from __future__ import annotations
 
 import itertools
+import operator
 import typing
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final
@@ -178,11 +179,14 @@ def _described(rater: Rater, record: Record, since_us: int, meter: str, plans: l
 
     Its compacted state's description, and the events setting attributes that the rater
     keeps or the batch holds (``rater._batch_described``); one of them at or before
-    ``since_us`` (else the resource is described there by nothing judged). O(k) for the
-    resource's k kept records.
+    ``since_us`` (else the resource is described there by nothing judged). Not judged
+    when a kept inventory lists the resource (it may open or describe it anew). O(k) for
+    the resource's k kept records.
     """
     sampled = typing.cast("Event | Sample", record)
     key = (sampled.account, sampled.resource)
+    if key in _inventoried(rater):
+        return False
     state = _state_of(rater, key)
     before = state is not None
     if state is not None and not all(
@@ -198,6 +202,25 @@ def _described(rater: Rater, record: Record, since_us: int, meter: str, plans: l
                 return False
             before = before or other.at_us <= since_us
     return before
+
+
+def _inventoried(rater: Rater) -> set[tuple[str, str]]:
+    """The resources the kept inventories list.
+
+    O(i) for i kept inventories while they stand (compared by identity: the remembered
+    ones are kept alive), else O(r) for the r resources they list.
+    """
+    engine = rater._engine
+    kept = rater._inventories
+    known = engine.inventoried
+    if known is None or len(known[0]) != len(kept) or not all(map(operator.is_, known[0], kept)):
+        listed = {
+            (account, resource)
+            for inventory in kept
+            for account, resource, _ in typing.cast("Inventory", inventory).resources
+        }
+        known = engine.inventoried = (tuple(kept), listed)
+    return known[1]
 
 
 def _sampled(rater: Rater, key: tuple[str, str], meter: str) -> bool:
