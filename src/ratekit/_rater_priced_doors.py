@@ -26,8 +26,8 @@ through the last instant a price or an assignment changes and one cycle more (af
 it, nothing changes what a running resource's time costs), and rated as a statement
 rates them. A batch is refused when rating fails to price usage there that it priced
 without the batch. O(n) for n records in the quick case (each description judged once
-per plan and meter, by identity); else the metering and rating of those accounts' kept
-records.
+per plan and meter, by its values' types and reprs); else the metering and rating of
+those accounts' kept records.
 """
 
 from __future__ import annotations
@@ -111,9 +111,11 @@ def _judged(
     ``attributes``: an event's (``whole`` false: they must settle every selector of the
     meter's entries) or a whole description (a compacted state's). Judged once per plan,
     meter and the values its entries' selectors read, the only thing the verdict depends
-    on (each time when one is unhashable). A selector's own error (a ``Satisfies``
-    function's) judges no: metering and rating then say it. O(s) for the s selector
-    paths once judged, O(e) for the meter's e entries the first time.
+    on, each known by its type and its repr (`_known_as`): Python counts ``True == 1``
+    and ``Decimal("1.0") == 1``, a selector (``_same()``, a ``Satisfies`` function) need
+    not. A selector's own error (a ``Satisfies`` function's) judges no: metering and
+    rating then say it. O(s) for the s selector paths once judged, O(e) for the meter's e
+    entries the first time.
     """
     judged = rater._engine.judged
     read = lookup if whole else _flat
@@ -121,18 +123,25 @@ def _judged(
         id(plan),
         meter,
         whole,
-        *[read(attributes, p) for p in rater._engine.strict[meter][id(plan)]],
+        *[_known_as(read(attributes, p)) for p in rater._engine.strict[meter][id(plan)]],
     )
-    try:
-        known = judged.get(key)
-    except TypeError:  # an unhashable value: judged each time
-        return _verdict(plan, meter, attributes, whole)
+    known = judged.get(key)
     if known is None:
         known = _verdict(plan, meter, attributes, whole)
         if len(judged) >= _JUDGED_MOST:
             judged.clear()
         judged[key] = known
     return known
+
+
+def _known_as(value: object) -> object:
+    """``value`` as a verdict is remembered by: a string as it is, else its type and repr.
+
+    Two values known alike are the same to every selector (an attribute value is a
+    string, a number, a flag, ``None``, or a frozen mapping or list of them, whose repr
+    says each type and digit, and the order a function iterating it sees).
+    """
+    return value if type(value) is str else (type(value), repr(value))
 
 
 def _verdict(plan: Plan, meter: str, attributes: Mapping[str, object], whole: bool) -> bool:

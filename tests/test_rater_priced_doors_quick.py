@@ -1,0 +1,83 @@
+"""What the unpriced door judges without metering, and what it must not pass so.
+
+`_rater_priced_doors` passes most batches without metering: an event whose attributes
+settle every selector and are covered, an attribute-less record whose resource is
+described only by such attributes. Each case here is a record that the quick judgement
+once passed while it left usage without a price, so that every later statement raised
+[`UnpricedUsageError`][ratekit.UnpricedUsageError]; each is refused now, as batch
+[`rate()`][ratekit.rate] refuses the same records. Worked by hand in the comments (daily
+UTC cycles, prices per hour and per byte).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+from ratekit._decimals import exact_sum
+
+DAILY = rk.cycles.daily(tz="UTC")
+VM = rk.Meter("vm", "hour", rk.OnOff())
+EGRESS = rk.Meter("eg", "B", rk.Discrete())
+MONDAY = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+SMALL = {"flavor": "small"}
+BIG = {"flavor": "big"}
+
+
+def _at(hours: float) -> dt.datetime:
+    return MONDAY + dt.timedelta(hours=hours)
+
+
+def _plan(*entries: rk.PriceEntry) -> rk.Plan:
+    return rk.Plan("p", "EUR", DAILY, list(entries))
+
+
+def _event(
+    hours: float,
+    attributes: dict[str, object] | None,
+    name: str,
+    kind: str = "start",
+    resource: str = "v",
+) -> rk.Event:
+    return rk.Event("a", resource, _at(hours), attributes, kind=kind, id=name)  # type: ignore[arg-type]
+
+
+def _sample(hours: float, value: int, name: str, resource: str = "v") -> rk.Sample:
+    return rk.Sample("a", resource, "eg", _at(hours), value, id=name)
+
+
+def _total(rater: rk.Rater, hours: float) -> Decimal:
+    """What the statement at ``hours`` adds (its lines, summed): billed since the last one."""
+    return exact_sum(line.amount for line in rater.statement(_at(hours)).lines)
+
+
+def _refused(rater: rk.Rater, batch: list[rk.Event | rk.Sample | rk.Inventory]) -> str:
+    with pytest.raises(rk.UnpricedUsageError) as caught:
+        rater.feed(batch)
+    message = str(caught.value)
+    assert message.startswith("Rater.feed: ")
+    return message
+
+
+def _rate_refuses(records: list[rk.Event | rk.Sample | rk.Inventory], plan: rk.Plan) -> None:
+    span = rk.Span(MONDAY, _at(24 * 14))
+    with pytest.raises(rk.UnpricedUsageError):
+        rk.rate(records, plan, span=span, meters=[VM, EGRESS])
+
+
+def test_a_flag_is_not_judged_as_the_number_it_equals() -> None:
+    # where={"size": 1} selects the number 1, not True (True == 1 in Python, not to a
+    # selector): the verdict on 1 is not the verdict on True.
+    one = rk.PriceEntry("one", "vm", rk.PerUnit("1"), where={"size": 1})
+    plan = _plan(one)
+    rater = rk.Rater(plan, [VM], start=MONDAY)
+    first = _event(0, {"size": 1}, "e0")
+    assert rater.feed([first]).accepted == ("e0",)
+    flag = _event(1, {"size": True}, "e1", resource="w")
+    assert "described by {'size': True}" in _refused(rater, [flag])
+    _rate_refuses([first, flag], plan)
+    # 00:00..05:00 at 1: 5 h x 1 = 5.
+    assert _total(rater, 5) == Decimal(5)
