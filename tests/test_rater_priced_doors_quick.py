@@ -81,3 +81,22 @@ def test_a_flag_is_not_judged_as_the_number_it_equals() -> None:
     _rate_refuses([first, flag], plan)
     # 00:00..05:00 at 1: 5 h x 1 = 5.
     assert _total(rater, 5) == Decimal(5)
+
+
+def test_samples_of_a_meter_always_priced_do_not_hide_an_unpriced_start() -> None:
+    # Egress is priced always (0.5 a byte); a VM only when small (1 an hour).
+    plan = _plan(
+        rk.PriceEntry("small", "vm", rk.PerUnit("1"), where=SMALL),
+        rk.PriceEntry("eg", "eg", rk.PerUnit("0.5")),
+    )
+    rater = rk.Rater(plan, [VM, EGRESS], start=MONDAY)
+    sample = _sample(0, 4, "s0")
+    assert rater.feed([sample]).accepted == ("s0",)
+    big = _event(1, BIG, "e1")
+    assert "described by {'flavor': 'big'}" in _refused(rater, [big])
+    _rate_refuses([sample, big], plan)
+    # Unnamed attributes leave the flavor open: metered, refused too.
+    _refused(rater, [_event(1, None, "e2")])
+    assert rater.feed([_event(1, SMALL, "e3")]).accepted == ("e3",)
+    # 01:00..05:00 small: 4 h x 1 = 4; 4 B x 0.5 = 2; 6.
+    assert _total(rater, 5) == Decimal(6)

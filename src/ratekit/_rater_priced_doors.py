@@ -24,10 +24,11 @@ Else (an inventory, attributes that leave a selector open, a price in effect for
 while only) the accounts of those records are metered as if the batch were taken,
 through the last instant a price or an assignment changes and one cycle more (after
 it, nothing changes what a running resource's time costs), and rated as a statement
-rates them. A batch is refused when rating fails to price usage there that it priced
-without the batch. O(n) for n records in the quick case (each description judged once
-per plan and meter, by its values' types and reprs); else the metering and rating of
-those accounts' kept records.
+rates them (every meter metered, as a sample of a meter always priced is a record of
+the account too; the rows of the meters a plan may refuse rated). A batch is refused
+when rating fails to price usage there that it priced without the batch. O(n) for n
+records in the quick case (each description judged once per plan and meter, by its
+values' types and reprs); else the metering and rating of those accounts' kept records.
 """
 
 from __future__ import annotations
@@ -349,12 +350,15 @@ def _unpriced(rater: Rater, account: str) -> str | None:
     """Rating's words refusing the usage of ``account`` the rater keeps, or None.
 
     Metered from the kept cycles' start through the last instant a price may change and
-    one cycle more, and rated as a statement rates it.
+    one cycle more, and rated as a statement rates it. Every meter is metered (a sample
+    of a meter always priced is a record of the account too), the strict ones rated.
     """
-    meters = frozenset(rater._engine.strict)
+    engine = rater._engine
+    strict = engine.strict
+    meters = frozenset(m.name for m in engine.meters)
     try:
         usage = _sample_doors.metered(rater, {account}, [], meters, (), changes=True)
-        rows = [row for row in usage.rows if row.account == account]
+        rows = [row for row in usage.rows if row.account == account and row.meter in strict]
         if not rows:
             return None
         earliest = min(row.span.start_us for row in rows)
