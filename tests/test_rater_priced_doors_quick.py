@@ -83,6 +83,26 @@ def test_a_flag_is_not_judged_as_the_number_it_equals() -> None:
     assert _total(rater, 5) == Decimal(5)
 
 
+def test_a_sample_after_an_inventory_re_described_its_resource_is_refused() -> None:
+    # A VM costs 1 an hour whatever it is; a byte of egress 1, of a small resource only.
+    plan = _plan(
+        rk.PriceEntry("vm", "vm", rk.PerUnit("1")),
+        rk.PriceEntry("eg", "eg", rk.PerUnit("1"), where=SMALL),
+    )
+    rater = rk.Rater(plan, [VM, EGRESS], start=MONDAY)
+    first = [_event(0, SMALL, "e0"), _sample(0.5, 3, "s0")]
+    assert rater.feed(first).accepted == ("e0", "s0")
+    # The inventory says v is big from 01:00 (no egress after it yet: priced).
+    listing = rk.Inventory(_at(1), {("a", "v"): BIG}, id="i0")
+    assert rater.feed([listing]).accepted == ("i0",)
+    # Egress at 02:00 is of a big resource, which no entry prices.
+    late = _sample(2, 5, "s1")
+    assert "described by {'flavor': 'big'}" in _refused(rater, [late])
+    _rate_refuses([*first, listing, late], plan)
+    # 00:00..05:00 VM: 5 h x 1 = 5; 3 B x 1 = 3; 8.
+    assert _total(rater, 5) == Decimal(8)
+
+
 def test_samples_of_a_meter_always_priced_do_not_hide_an_unpriced_start() -> None:
     # Egress is priced always (0.5 a byte); a VM only when small (1 an hour).
     plan = _plan(
@@ -100,3 +120,40 @@ def test_samples_of_a_meter_always_priced_do_not_hide_an_unpriced_start() -> Non
     assert rater.feed([_event(1, SMALL, "e3")]).accepted == ("e3",)
     # 01:00..05:00 small: 4 h x 1 = 4; 4 B x 0.5 = 2; 6.
     assert _total(rater, 5) == Decimal(6)
+
+
+def test_a_sample_after_its_resource_is_deleted_is_refused() -> None:
+    # A sample after its resource's delete is of a resource described by nothing, whatever
+    # the delete said; egress is priced for small resources only (1 a byte).
+    plan = _plan(
+        rk.PriceEntry("small", "vm", rk.PerUnit("1"), where=SMALL),
+        rk.PriceEntry("eg", "eg", rk.PerUnit("1"), where=SMALL),
+    )
+    rater = rk.Rater(plan, [VM, EGRESS], start=MONDAY)
+    after = [_sample(24 * 9, 1, "s0", resource="w"), _event(0, SMALL, "e0", "delete", "w")]
+    assert "described by {}" in _refused(rater, after)
+    _rate_refuses(after, plan)
+    # A delete fed late, before a sample kept, leaves that sample undescribed too.
+    kept = [_event(0, SMALL, "e1"), _sample(24, 2, "s1")]
+    assert rater.feed(kept).accepted == ("e1", "s1")
+    late = _event(5, None, "e2", "delete")
+    assert "described by {}" in _refused(rater, [late])
+    _rate_refuses([*kept, late], plan)
+    # A delete after the sample is priced: the VM runs 00:00 to 25:00, 25 h x 1, and 2 B x
+    # 1: 27.
+    assert rater.feed([_event(25, None, "e3", "delete")]).accepted == ("e3",)
+    assert _total(rater, 29) == Decimal(27)
+
+
+def test_a_late_stop_re_describing_before_a_restart_is_refused() -> None:
+    # Kept: small from 00:00, stopped at 02:00, restarted at 03:00 without attributes. A
+    # stop at 01:00 saying "big" makes the restart a big VM, which no entry prices.
+    plan = _plan(rk.PriceEntry("small", "vm", rk.PerUnit("1"), where=SMALL))
+    rater = rk.Rater(plan, [VM], start=MONDAY)
+    kept = [_event(0, SMALL, "e0"), _event(2, None, "e2", "stop"), _event(3, None, "e3")]
+    assert rater.feed(kept).accepted == ("e0", "e2", "e3")
+    stop = _event(1, BIG, "e1", "stop")
+    assert "described by {'flavor': 'big'}" in _refused(rater, [stop])
+    _rate_refuses([*kept, stop], plan)
+    # 00:00..02:00 and 03:00..05:00 small: 4 h x 1 = 4.
+    assert _total(rater, 5) == Decimal(4)

@@ -16,9 +16,12 @@ they hold each selector's attribute (a plain name or a dotted key as it is) with
 other than ``None``: whatever description they merge into, the entries that select the
 result are those that select them. So a batch passes at once when, for each account's
 plans whose ``unpriced`` is ``"error"`` and each meter such a plan does not always
-price, each of its records is a ``stop`` or a ``delete`` (no usage begins); or an event
-whose attributes settle and are covered; or an attribute-less event or a sample whose
-resource is described, from before it, only by attributes that settle and are covered.
+price, each of its records is a ``stop`` without attributes, or a ``delete`` (of a time
+meter's resource: no usage begins); or an event whose attributes settle and are
+covered; or an attribute-less event or a sample whose resource is described, from
+before it, only by attributes that settle and are covered (a resource deleted, whose
+samples after it are described by nothing, or listed by a kept inventory, which
+describes it anew, is not judged so).
 
 Else (an inventory, attributes that leave a selector open, a price in effect for a
 while only) the accounts of those records are metered as if the batch were taken,
@@ -34,7 +37,6 @@ values' types and reprs); else the metering and rating of those accounts' kept r
 from __future__ import annotations
 
 import itertools
-import operator
 import typing
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final
@@ -53,13 +55,16 @@ if TYPE_CHECKING:
     from .rater import Rater, Record
     from .usage import ResourceState
 
-__all__ = ["Strict", "Suspects", "judge", "strict_meters", "suspects"]
+__all__ = ["Listed", "Strict", "Suspects", "judge", "strict_meters", "suspects"]
 
 #: Per meter, the plans whose ``unpriced`` is ``"error"`` and that do not always price it
 #: (by id), each with the attribute paths its entries of the meter select on.
 Strict = dict[str, dict[int, tuple[str, ...]]]
 
-_NO_USAGE: Final = frozenset({"stop", "delete"})
+#: The kept inventories' list, how many of them were read, the last one read, and the
+#: resources they list (see `_listed`).
+Listed = tuple["list[Record]", int, "Record | None", set[tuple[str, str]]]
+
 _JUDGED_MOST: Final = 4096  # verdicts remembered, at most
 
 
@@ -189,24 +194,28 @@ def _described(rater: Rater, record: Record, since_us: int, meter: str, plans: l
 
     Its compacted state's description, and the events setting attributes that the rater
     keeps or the batch holds (``rater._batch_described``); one of them at or before
-    ``since_us`` (else the resource is described there by nothing judged). Not judged
-    when a kept inventory lists the resource (it may open or describe it anew). O(k) for
-    the resource's k kept records.
+    ``since_us`` (else the resource is described there by nothing judged). Judged no
+    when the resource was deleted (what comes after a delete is described by nothing) or
+    a kept inventory lists it (the listing re-describes it: `_listed`). O(k) for the
+    resource's k kept records.
     """
     sampled = typing.cast("Event | Sample", record)
     key = (sampled.account, sampled.resource)
-    if key in _inventoried(rater):
-        return False
     state = _state_of(rater, key)
     before = state is not None
-    if state is not None and not all(
-        _judged(rater, p, meter, state.description, True) for p in plans
+    if state is not None and (
+        state.status == "deleted"
+        or not all(_judged(rater, p, meter, state.description, True) for p in plans)
     ):
+        return False
+    if rater._inventories and key in _listed(rater):
         return False
     given = rater._engine.batch_described.get(key, ())
     for other in itertools.chain(rater._by_key.get(key, ()), given):
-        if type(other) is Inventory or (type(other) is Event and other.attributes):
-            if type(other) is Inventory or not all(
+        if type(other) is Inventory:
+            return False
+        if type(other) is Event and (other.attributes or other.kind == "delete"):
+            if other.kind == "delete" or not all(
                 _judged(rater, p, meter, other.attributes, False) for p in plans
             ):
                 return False
@@ -214,23 +223,29 @@ def _described(rater: Rater, record: Record, since_us: int, meter: str, plans: l
     return before
 
 
-def _inventoried(rater: Rater) -> set[tuple[str, str]]:
-    """The resources the kept inventories list.
+def _listed(rater: Rater) -> set[tuple[str, str]]:
+    """The resources the kept inventories list. O(r) for the r resources listed since last read.
 
-    O(i) for i kept inventories while they stand (compared by identity: the remembered
-    ones are kept alive), else O(r) for the r resources they list.
+    Read on from where the last call stopped while the kept inventories' list is the one
+    it read and still holds the inventory it read last there (a feed refused takes its
+    inventories off the end; a compaction or a restore makes a new list), else anew.
     """
     engine = rater._engine
-    kept = rater._inventories
-    known = engine.inventoried
-    if known is None or len(known[0]) != len(kept) or not all(map(operator.is_, known[0], kept)):
-        listed = {
-            (account, resource)
-            for inventory in kept
-            for account, resource, _ in typing.cast("Inventory", inventory).resources
-        }
-        known = engine.inventoried = (tuple(kept), listed)
-    return known[1]
+    inventories = rater._inventories
+    known = engine.listed
+    if (
+        known is None
+        or known[0] is not inventories
+        or len(inventories) < known[1]
+        or (known[1] and inventories[known[1] - 1] is not known[2])
+    ):
+        known = (inventories, 0, None, set())
+    _, read, _, keys = known
+    for inventory in inventories[read:]:
+        listing = typing.cast("Inventory", inventory).resources
+        keys.update((account, resource) for account, resource, _ in listing)
+    engine.listed = (inventories, len(inventories), inventories[-1] if inventories else None, keys)
+    return keys
 
 
 def _sampled(rater: Rater, key: tuple[str, str], meter: str) -> bool:
@@ -246,9 +261,10 @@ def _sampled(rater: Rater, key: tuple[str, str], meter: str) -> bool:
 def _quick(rater: Rater, record: Record) -> bool:
     """Whether ``record`` is judged, without metering, to make only usage that is priced.
 
-    A time meter's usage begins with an event that is neither a stop nor a delete; a
-    sample meter's is priced by the description of its resource where it lies, which any
-    event setting attributes may change.
+    A time meter's usage begins with an event that is neither a stop nor a delete, and
+    goes on under a stop's attributes when the resource starts again; a sample meter's is
+    priced by the description of its resource where it lies, which any event setting
+    attributes may change, and a delete ends (a sample after it is described by nothing).
     """
     engine = rater._engine
     if type(record) is Inventory:
@@ -264,15 +280,22 @@ def _quick(rater: Rater, record: Record) -> bool:
     event = record
     assert type(event) is Event
     attributes = event.attributes
+    kind = event.kind
     for meter in engine.strict:
         if meter in engine.timed:
-            if event.kind in _NO_USAGE:
+            if kind == "delete" or (kind == "stop" and not attributes):
                 continue
-        elif not attributes or not _sampled(rater, (event.account, event.resource), meter):
+        elif not (attributes or kind == "delete") or not _sampled(
+            rater, (event.account, event.resource), meter
+        ):
             continue
         plans = _plans_of(rater, event.account, meter)
+        if not plans:
+            continue
+        if kind == "delete" and meter not in engine.timed:
+            return False
         if not attributes:
-            if plans and not _described(rater, event, event.at_us, meter, plans):
+            if not _described(rater, event, event.at_us, meter, plans):
                 return False
             continue
         for plan in plans:
@@ -300,7 +323,7 @@ def suspects(rater: Rater, batch: Sequence[Record]) -> Suspects:
     looked = [
         r
         for r in batch
-        if (type(r) is Event and (r.attributes or r.kind not in _NO_USAGE))
+        if (type(r) is Event and (r.attributes or r.kind != "stop"))
         or (type(r) is Sample and r.meter in strict)
         or type(r) is Inventory
     ]
@@ -309,7 +332,7 @@ def suspects(rater: Rater, batch: Sequence[Record]) -> Suspects:
     engine.batch_sampled = {(r.account, r.resource, r.meter) for r in looked if type(r) is Sample}
     if any(type(r) is not Event or not r.attributes for r in looked):  # (see _described)
         for record in looked:
-            if type(record) is Event and record.attributes:
+            if type(record) is Event and (record.attributes or record.kind == "delete"):
                 key = (record.account, record.resource)
                 engine.batch_described.setdefault(key, []).append(record)
     try:
