@@ -103,6 +103,21 @@ def test_a_sample_after_an_inventory_re_described_its_resource_is_refused() -> N
     assert _total(rater, 5) == Decimal(8)
 
 
+def test_a_start_running_into_a_window_no_entry_prices_is_refused() -> None:
+    # VMs are priced on weekdays only (Monday 00:00 to Saturday 00:00): one started on
+    # Monday and never stopped runs unpriced from Saturday, beyond the next cycle.
+    weekdays = rk.windows.weekly(("Mon", "00:00"), ("Sat", "00:00"), tz="UTC")
+    plan = _plan(rk.PriceEntry("weekdays", "vm", rk.PerUnit("1"), window=weekdays))
+    rater = rk.Rater(plan, [VM], start=MONDAY)
+    start = _event(0, {"flavor": "small"}, "e0")
+    assert "over 2026-03-07T00:00:00Z.." in _refused(rater, [start])
+    _rate_refuses([start], plan)
+    # Stopped on Friday at 12:00: Monday 00:00 to Friday 12:00, 108 h x 1 = 108.
+    stop = _event(24 * 4 + 12, None, "e1", kind="stop")
+    assert rater.feed([start, stop]).accepted == ("e0", "e1")
+    assert _total(rater, 24 * 5) == Decimal(108)
+
+
 def test_samples_of_a_meter_always_priced_do_not_hide_an_unpriced_start() -> None:
     # Egress is priced always (0.5 a byte); a VM only when small (1 an hour).
     plan = _plan(

@@ -26,16 +26,19 @@ describes it anew, is not judged so).
 Else (an inventory, attributes that leave a selector open, a price in effect for a
 while only) the accounts of those records are metered as if the batch were taken,
 through the last instant a price or an assignment changes and one cycle more (after
-it, nothing changes what a running resource's time costs), and rated as a statement
-rates them (every meter metered, as a sample of a meter always priced is a record of
-the account too; the rows of the meters a plan may refuse rated). A batch is refused
-when rating fails to price usage there that it priced without the batch. O(n) for n
-records in the quick case (each description judged once per plan and meter, by its
-values' types and reprs); else the metering and rating of those accounts' kept records.
+it, nothing changes what a running resource's time costs), and as long again as the
+entries' windows take to repeat (`window_reach()`: a week and a day for daily or weekly
+windows in UTC, else a year and a week), and rated as a statement rates them (every
+meter metered, as a sample of a meter always priced is a record of the account too;
+the rows of the meters a plan may refuse rated). A batch is refused when rating fails
+to price usage there that it priced without the batch. O(n) for n records in the quick
+case (each description judged once per plan and meter, by its values' types and
+reprs); else the metering and rating of those accounts' kept records.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import itertools
 import typing
 from collections.abc import Mapping, Sequence
@@ -46,6 +49,8 @@ from . import _rater_sample_doors as _sample_doors
 from ._instants import format_us
 from ._paths import MISSING, lookup
 from ._shown import show
+from ._windows_recurring import DailyWindow, WeeklyWindow
+from ._zones import zone_name
 from .errors import RatekitError, UnpricedUsageError
 from .pricebook import Plan
 from .records import Event, Inventory, Sample
@@ -55,7 +60,7 @@ if TYPE_CHECKING:
     from .rater import Rater, Record
     from .usage import ResourceState
 
-__all__ = ["Listed", "Strict", "Suspects", "judge", "strict_meters", "suspects"]
+__all__ = ["Listed", "Strict", "Suspects", "judge", "strict_meters", "suspects", "window_reach"]
 
 #: Per meter, the plans whose ``unpriced`` is ``"error"`` and that do not always price it
 #: (by id), each with the attribute paths its entries of the meter select on.
@@ -66,6 +71,14 @@ Strict = dict[str, dict[int, tuple[str, ...]]]
 Listed = tuple["list[Record]", int, "Record | None", set[tuple[str, str]]]
 
 _JUDGED_MOST: Final = 4096  # verdicts remembered, at most
+_DAY_US: Final = 86_400_000_000
+#: How far a window of an entry is looked at past the last price change: a week and a
+#: day for a daily or weekly window in UTC (its pattern repeats each week), a year and a
+#: week for any other (a timezone's offsets repeat each year; a cron window's days of
+#: the month and of the week meet again within one).
+_WEEK_REACH_US: Final = 8 * _DAY_US
+_YEAR_REACH_US: Final = (366 + 7) * _DAY_US
+_UTC_NAMES: Final = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Z", "Etc/Zulu", "Zulu"})
 
 
 def strict_meters(plans: Sequence[Plan], meters: Sequence[str]) -> Strict:
@@ -85,6 +98,31 @@ def strict_meters(plans: Sequence[Plan], meters: Sequence[str]) -> Strict:
                 paths = tuple(sorted({path for e in entries for path, _ in e.where}))
                 strict.setdefault(meter, {})[id(plan)] = paths
     return strict
+
+
+def window_reach(plans: Sequence[Plan], strict: Strict) -> int:
+    """How far past the last price change a lookahead must reach to see every window's gap.
+
+    0 when no entry of a meter in ``strict`` of a plan that may refuse it has a window
+    (the prices then change only at entries' starts and ends); else how long the
+    windows' pattern takes to repeat (`_WEEK_REACH_US`, `_YEAR_REACH_US`): a resource
+    running on under a window no other entry fills is unpriced somewhere in that much
+    time, or never. O(p e) for p plans of e entries.
+    """
+    reach = 0
+    for meter, refusing in strict.items():
+        for plan in plans:
+            if id(plan) not in refusing:
+                continue
+            for entry in plan._by_meter.get(meter, ()):
+                window = entry.window
+                if window is None:
+                    continue
+                fixed = isinstance(window, DailyWindow | WeeklyWindow) and (
+                    isinstance(window.tz, _dt.timezone) or zone_name(window.tz) in _UTC_NAMES
+                )
+                reach = max(reach, _WEEK_REACH_US if fixed else _YEAR_REACH_US)
+    return reach
 
 
 def _covering(entries: Sequence[PriceEntry]) -> bool:
@@ -373,14 +411,17 @@ def _unpriced(rater: Rater, account: str) -> str | None:
     """Rating's words refusing the usage of ``account`` the rater keeps, or None.
 
     Metered from the kept cycles' start through the last instant a price may change and
-    one cycle more, and rated as a statement rates it. Every meter is metered (a sample
+    one cycle more (and as far again as the windows' pattern takes to repeat:
+    `window_reach`), and rated as a statement rates it. Every meter is metered (a sample
     of a meter always priced is a record of the account too), the strict ones rated.
     """
     engine = rater._engine
     strict = engine.strict
     meters = frozenset(m.name for m in engine.meters)
     try:
-        usage = _sample_doors.metered(rater, {account}, [], meters, (), changes=True)
+        usage = _sample_doors.metered(
+            rater, {account}, [], meters, (), changes=True, reach_us=engine.windowed_us
+        )
         rows = [row for row in usage.rows if row.account == account and row.meter in strict]
         if not rows:
             return None

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from . import _rater_range as _range
 from . import _rater_store as _store
-from ._instants import format_us
+from ._instants import MAX_US, format_us
 from ._price_reach import out_of_range, within
 from ._shown import show
 from .errors import BadQuantityError, BadTimeError, RatekitError
@@ -183,6 +183,7 @@ def metered(
     batch: Sequence[Record] = (),
     *,
     changes: bool = False,
+    reach_us: int = 0,
 ) -> Usage:
     """The usage of ``meters`` of ``accounts``, as if the batch were taken.
 
@@ -196,8 +197,8 @@ def metered(
     without a reading sums the values held as that one does. A gauge's value held on is
     priced again wherever a price changes (an entry's start or end, an assignment's), so
     those meters are metered to one cycle past the last such change too, as all are under
-    ``changes`` (a resource running on is priced anew there). O(k) for the k records of
-    those accounts kept.
+    ``changes`` (a resource running on is priced anew there), and ``reach_us`` past it
+    (where windows' prices recur). O(k) for the k records of those accounts kept.
     """
     engine = rater._engine
     base = rater._base_us
@@ -216,6 +217,8 @@ def metered(
     if changes or meters & engine.levels:
         later = engine.price_changes[bisect.bisect_left(engine.price_changes, last) :]
         last = max(last, later[-1]) if later else last
+    if reach_us:
+        last = min(last + reach_us, MAX_US)
     end = engine.containing(last)[1]
     with contextlib.suppress(BadTimeError):  # (none after it: the calendar's end)
         end = engine.containing(end)[1]
