@@ -172,3 +172,26 @@ def test_a_late_stop_re_describing_before_a_restart_is_refused() -> None:
     _rate_refuses([*kept, stop], plan)
     # 00:00..02:00 and 03:00..05:00 small: 4 h x 1 = 4.
     assert _total(rater, 5) == Decimal(4)
+
+
+def test_a_late_event_before_a_kept_partial_update_is_refused() -> None:
+    # Small VMs in zone a cost 1 an hour, big ones in zone b 2; nothing else is priced.
+    # Kept: big in b from 00:00, then an update at 02:00 naming the zone only. A late
+    # update at 01:00 to small in a is priced on its own, but the kept update merges
+    # into it: small in b from 02:00, which no entry prices.
+    plan = _plan(
+        rk.PriceEntry("sa", "vm", rk.PerUnit("1"), where={"flavor": "small", "zone": "a"}),
+        rk.PriceEntry("bb", "vm", rk.PerUnit("2"), where={"flavor": "big", "zone": "b"}),
+    )
+    rater = rk.Rater(plan, [VM], start=MONDAY)
+    kept = [
+        _event(0, {"flavor": "big", "zone": "b"}, "e0"),
+        _event(2, {"zone": "b", "rack": 7}, "e2", "update"),
+    ]
+    assert rater.feed(kept).accepted == ("e0", "e2")
+    late = _event(1, {"flavor": "small", "zone": "a"}, "e1", "update")
+    message = _refused(rater, [late])
+    assert "described by {'flavor': 'small', 'zone': 'b', 'rack': 7}" in message
+    _rate_refuses([*kept, late], plan)
+    # Refused: big in b 00:00..05:00, 5 h x 2 = 10.
+    assert _total(rater, 5) == Decimal(10)

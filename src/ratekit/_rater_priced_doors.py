@@ -18,10 +18,12 @@ result are those that select them. So a batch passes at once when, for each acco
 plans whose ``unpriced`` is ``"error"`` and each meter such a plan does not always
 price, each of its records is a ``stop`` without attributes, or a ``delete`` (of a time
 meter's resource: no usage begins); or an event whose attributes settle and are
-covered; or an attribute-less event or a sample whose resource is described, from
-before it, only by attributes that settle and are covered (a resource deleted, whose
-samples after it are described by nothing, or listed by a kept inventory, which
-describes it anew, is not judged so).
+covered, as do those of each kept event of its resource that may apply after it (a
+later update naming some attributes only keeps the others it set); or an
+attribute-less event or a sample whose resource is described, from before it, only by
+attributes that settle and are covered (a resource deleted, whose samples after it are
+described by nothing, or listed by a kept inventory, which describes it anew, is not
+judged so).
 
 Else (an inventory, attributes that leave a selector open, a price in effect for a
 while only) the accounts of those records are metered as if the batch were taken,
@@ -315,8 +317,13 @@ def _quick(rater: Rater, record: Record) -> bool:
         plans = _plans_of(rater, record.account, record.meter)
         since = record.at_us if record.since_us is None else record.since_us
         return not plans or _described(rater, record, since, record.meter, plans)
-    event = record
-    assert type(event) is Event
+    assert type(record) is Event
+    return _event_quick(rater, record)
+
+
+def _event_quick(rater: Rater, event: Event) -> bool:
+    """`_quick()` of an event: judged meter by meter. O(k) for its resource's k kept records."""
+    engine = rater._engine
     attributes = event.attributes
     kind = event.kind
     for meter in engine.strict:
@@ -335,11 +342,37 @@ def _quick(rater: Rater, record: Record) -> bool:
         if not attributes:
             if not _described(rater, event, event.at_us, meter, plans):
                 return False
-            continue
-        for plan in plans:
-            if not _judged(rater, plan, meter, attributes, False):
-                return False
+        elif not all(_judged(rater, p, meter, attributes, False) for p in plans) or (
+            _redescribed(rater, event, meter, plans)
+        ):
+            return False
     return True
+
+
+def _redescribed(rater: Rater, event: Event, meter: str, plans: list[Plan]) -> bool:
+    """Whether a kept record applied after ``event`` may merge into what it describes.
+
+    An event's attributes that settle decide the description they make, not those that
+    later events merge into it: a kept update naming one attribute, after a late event,
+    keeps the late event's others. So ``event`` is judged alone only when every kept
+    event of its resource that may apply after it (stamped at or after it, or either
+    of them sequenced) sets attributes that settle and are covered too, no kept
+    inventory lists the resource (a listing takes the values it gives), and it is not
+    too late (placed among the compacted events). O(k) for the resource's k kept records.
+    """
+    key = (event.account, event.resource)
+    if event.at_us < rater._base_us or (rater._inventories and key in _listed(rater)):
+        return True
+    at_us, sequenced = event.at_us, event.seq is not None
+    for other in rater._by_key.get(key, ()):
+        if (
+            type(other) is Event
+            and other.attributes
+            and (other.at_us >= at_us or sequenced or other.seq is not None)
+            and not all(_judged(rater, p, meter, other.attributes, False) for p in plans)
+        ):
+            return True
+    return False
 
 
 #: Per account of a batch, its earliest record not judged priced without metering.
