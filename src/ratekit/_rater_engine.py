@@ -21,7 +21,7 @@ from ._level_limits import summed as summed_levels
 from ._price_reach import Pricing, pricing, reach
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
-from ._rater_priced_doors import Listed, strict_meters, window_reach
+from ._rater_priced_doors import Listed, Unsettled, strict_meters, window_reach
 from ._rater_reuse import Known
 from ._rating_engine import _Engine as _RatingEngine
 from ._shown import show
@@ -82,6 +82,7 @@ class Engine:
         "summed_levels",
         "sums",
         "timed",
+        "unsettled",
         "windowed_us",
     )
 
@@ -190,12 +191,14 @@ class Engine:
         self.summed_levels = summed_levels(self.priced_levels, self.pricing)
         self.largest_level: Decimal | None = None  # of those levels set (None: not known yet)
         # Per meter, the plans that may refuse some of its usage as unpriced, the
-        # descriptions judged priced or not, the compacted states by resource and the
-        # resources the kept inventories list: see _rater_priced_doors.
+        # descriptions judged priced or not, the compacted states by resource, the
+        # resources the kept inventories list and what each resource's kept events
+        # leave open: see _rater_priced_doors.
         self.strict = strict_meters(known, [m.name for m in meters])
         self.windowed_us = window_reach(known, self.strict)
         self.judged: dict[tuple[object, ...], bool] = {}
         self.listed: Listed | None = None
+        self.unsettled: Unsettled | None = None
         self.states_by_key: tuple[object, dict[tuple[str, str], ResourceState]] | None = None
         self.batch_sampled: set[tuple[str, str, str]] = set()  # (while a batch is judged)
         self.batch_described: dict[tuple[str, str], list[Event]] = {}

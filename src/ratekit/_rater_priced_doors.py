@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
+import operator
 import typing
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final
@@ -62,7 +63,16 @@ if TYPE_CHECKING:
     from .rater import Rater, Record
     from .usage import ResourceState
 
-__all__ = ["Listed", "Strict", "Suspects", "judge", "strict_meters", "suspects", "window_reach"]
+__all__ = [
+    "Listed",
+    "Strict",
+    "Suspects",
+    "Unsettled",
+    "judge",
+    "strict_meters",
+    "suspects",
+    "window_reach",
+]
 
 #: Per meter, the plans whose ``unpriced`` is ``"error"`` and that do not always price it
 #: (by id), each with the attribute paths its entries of the meter select on.
@@ -72,7 +82,14 @@ Strict = dict[str, dict[int, tuple[str, ...]]]
 #: resources they list (see `_listed`).
 Listed = tuple["list[Record]", int, "Record | None", set[tuple[str, str]]]
 
+#: The kept records by resource it was read from, and per resource: its list, how many
+#: were read, the last one read, the latest instant of one (-1: none), and whether one
+#: is sequenced (see `_latest`).
+Unsettled = tuple["dict[tuple[str, str], list[Record]]", dict[tuple[str, str], list[typing.Any]]]
+
 _JUDGED_MOST: Final = 4096  # verdicts remembered, at most
+_AT_US: Final = operator.attrgetter("at_us")
+_SEQ: Final = operator.attrgetter("seq")
 _DAY_US: Final = 86_400_000_000
 #: How far a window of an entry is looked at past the last price change: a week and a
 #: day for a daily or weekly window in UTC (its pattern repeats each week), a year and a
@@ -326,6 +343,7 @@ def _event_quick(rater: Rater, event: Event) -> bool:
     engine = rater._engine
     attributes = event.attributes
     kind = event.kind
+    last = None  # whether it comes after every kept event of its resource (`_last`)
     for meter in engine.strict:
         if meter in engine.timed:
             if kind == "delete" or (kind == "stop" and not attributes):
@@ -342,11 +360,29 @@ def _event_quick(rater: Rater, event: Event) -> bool:
         if not attributes:
             if not _described(rater, event, event.at_us, meter, plans):
                 return False
-        elif not all(_judged(rater, p, meter, attributes, False) for p in plans) or (
-            _redescribed(rater, event, meter, plans)
-        ):
-            return False
+        else:
+            for plan in plans:
+                if not _judged(rater, plan, meter, attributes, False):
+                    return False
+            last = _last(rater, event) if last is None else last
+            if not last and _redescribed(rater, event, meter, plans):
+                return False
     return True
+
+
+def _last(rater: Rater, event: Event) -> bool:
+    """Whether ``event`` applies after every kept record of its resource.
+
+    Stamped after each, none sequenced, and not too late; no kept inventory lists the
+    resource. O(1) amortised (`_latest`).
+    """
+    key = (event.account, event.resource)
+    if event.at_us < rater._base_us or event.seq is not None:
+        return False
+    if rater._inventories and key in _listed(rater):
+        return False
+    latest, sequenced = _latest(rater, key)
+    return latest < event.at_us and not sequenced
 
 
 def _redescribed(rater: Rater, event: Event, meter: str, plans: list[Plan]) -> bool:
@@ -354,25 +390,56 @@ def _redescribed(rater: Rater, event: Event, meter: str, plans: list[Plan]) -> b
 
     An event's attributes that settle decide the description they make, not those that
     later events merge into it: a kept update naming one attribute, after a late event,
-    keeps the late event's others. So ``event`` is judged alone only when every kept
-    event of its resource that may apply after it (stamped at or after it, or either
-    of them sequenced) sets attributes that settle and are covered too, no kept
-    inventory lists the resource (a listing takes the values it gives), and it is not
-    too late (placed among the compacted events). O(k) for the resource's k kept records.
+    keeps the late event's others. So an event not `_last()` is judged alone only when
+    every kept event of its resource that may apply after it (stamped at or after it,
+    or either of them sequenced) sets attributes that settle and are covered too, no
+    kept inventory lists the resource (a listing takes the values it gives), and it is
+    not too late (placed among the compacted events). O(k) for its resource's k kept
+    records.
     """
     key = (event.account, event.resource)
     if event.at_us < rater._base_us or (rater._inventories and key in _listed(rater)):
         return True
-    at_us, sequenced = event.at_us, event.seq is not None
-    for other in rater._by_key.get(key, ()):
-        if (
-            type(other) is Event
-            and other.attributes
-            and (other.at_us >= at_us or sequenced or other.seq is not None)
-            and not all(_judged(rater, p, meter, other.attributes, False) for p in plans)
-        ):
-            return True
-    return False
+    at_us = event.at_us
+    anywhere = event.seq is not None or _latest(rater, key)[1]
+    return any(
+        type(other) is Event
+        and other.attributes
+        and (anywhere or other.at_us >= at_us)
+        and not all(_judged(rater, p, meter, other.attributes, False) for p in plans)
+        for other in rater._by_key.get(key, ())
+    )
+
+
+def _latest(rater: Rater, key: tuple[str, str]) -> tuple[int, bool]:
+    """The latest instant of a record of resource ``key`` kept (-1: none).
+
+    And whether a record of the resource kept is sequenced. Read on from where the last
+    call stopped while the resource's kept list is the one it read and still holds the
+    record it read last there (a refused feed and a compaction make new lists). O(r)
+    for the r records kept since the last call.
+    """
+    by_key = rater._by_key
+    mine = by_key.get(key)
+    if mine is None:
+        return -1, False
+    engine = rater._engine
+    known = engine.unsettled
+    if known is None or known[0] is not by_key:
+        known = engine.unsettled = (by_key, {})
+    read = known[1].get(key)
+    count = len(mine)
+    if read is None or read[0] is not mine or read[1] > count or mine[read[1] - 1] is not read[2]:
+        read = known[1][key] = [mine, 0, None, -1, False]
+    elif read[1] == count:
+        return read[3], read[4]  # (nothing kept since)
+    new = mine[read[1] :]  # (at C speed: each record is read once)
+    read[1], read[2] = count, mine[-1]
+    read[3] = max(read[3], *map(_AT_US, new))
+    if not read[4]:
+        seqs = list(map(_SEQ, new))
+        read[4] = seqs.count(None) != len(seqs)
+    return read[3], read[4]
 
 
 #: Per account of a batch, its earliest record not judged priced without metering.
