@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit._decimals import exact_sum
@@ -195,3 +199,105 @@ def test_a_late_event_before_a_kept_partial_update_is_refused() -> None:
     _rate_refuses([*kept, late], plan)
     # Refused: big in b 00:00..05:00, 5 h x 2 = 10.
     assert _total(rater, 5) == Decimal(10)
+
+
+_PLAN_ENTRIES = [
+    rk.PriceEntry("sa", "vm", rk.PerUnit("1"), where={"flavor": "small", "zone": "a"}),
+    rk.PriceEntry("bb", "vm", rk.PerUnit("2"), where={"flavor": "big", "zone": "b"}),
+    rk.PriceEntry(
+        "b weekdays",
+        "vm",
+        rk.PerUnit("3"),
+        where={"flavor": "big"},
+        window=rk.windows.weekly(("Mon", "00:00"), ("Sat", "00:00"), tz="UTC"),
+        priority=1,
+    ),
+    rk.PriceEntry("eg small", "eg", rk.PerUnit("1"), where=SMALL),
+    rk.PriceEntry("one", "vm", rk.PerUnit("4"), where={"size": 1}, priority=2),
+]
+_ATTRIBUTES = [
+    None,
+    SMALL,
+    BIG,
+    {"zone": "a"},
+    {"zone": "b"},
+    {"flavor": "small", "zone": "a"},
+    {"flavor": "big", "zone": "b"},
+    {"flavor": None},
+    {"size": 1},
+    {"size": True},
+]
+_RECORDS = st.one_of(
+    st.tuples(
+        st.just("event"),
+        st.integers(0, 96),
+        st.sampled_from(["start", "update", "stop", "delete"]),
+        st.sampled_from(range(len(_ATTRIBUTES))),
+        st.sampled_from(["v", "w"]),
+    ),
+    st.tuples(
+        st.just("sample"), st.integers(0, 96), st.integers(1, 5), st.sampled_from(["v", "w"])
+    ),
+    st.tuples(
+        st.just("inventory"), st.integers(0, 96), st.sampled_from([1, 2, 5, 6]), st.just("v")
+    ),
+)
+
+
+def _record(spec: tuple[Any, ...], number: int) -> rk.Event | rk.Sample | rk.Inventory:
+    kind, hours = spec[0], spec[1]
+    if kind == "event":
+        return _event(hours, _ATTRIBUTES[spec[3]], f"e{number}", spec[2], spec[4])
+    if kind == "sample":
+        return _sample(hours, spec[2], f"s{number}", spec[3])
+    described = _ATTRIBUTES[spec[2]] or {}
+    return rk.Inventory(_at(hours), {("a", spec[3]): described}, id=f"i{number}")
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 8, 25), deadline=None)
+@given(
+    chosen=st.sets(st.sampled_from(range(len(_PLAN_ENTRIES))), min_size=1),
+    batches=st.lists(
+        st.tuples(st.lists(_RECORDS, min_size=1, max_size=3), st.integers(0, 96)),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_no_later_statement_meets_usage_the_door_passed(
+    chosen: set[int], batches: list[tuple[list[tuple[Any, ...]], int]]
+) -> None:
+    """After every feed, taken or refused, no later statement meets unpriced usage.
+
+    Oracle: a restored copy's statement two weeks ahead (past every window's gap) raises
+    no UnpricedUsageError, and a batch refused (none of its records too late) is one
+    that batch rate() of what was taken plus it refuses too. Selectors on two
+    attributes with updates naming one, deletes, stops with attributes, samples priced
+    per description, inventories, a weekday window, a flag next to a number.
+    """
+    plan = _plan(*(_PLAN_ENTRIES[i] for i in sorted(chosen)))
+    meters = [VM, EGRESS]
+    rater = rk.Rater(plan, meters, start=MONDAY)
+    taken: list[rk.Event | rk.Sample | rk.Inventory] = []
+    number, watermark = 0, 0
+    for specs, hours in batches:
+        batch = []
+        for spec in specs:
+            batch.append(_record(spec, number))
+            number += 1
+        kept = min(r.at for r in batch) >= _at(watermark // 24 * 24)
+        try:
+            rater.feed(batch)
+        except rk.UnpricedUsageError as error:
+            if "would make every statement fail" not in str(error):
+                continue  # another door's (a start in no assignment...)
+            if kept:
+                _rate_refuses([*taken, *batch], plan)
+        except rk.RatekitError:
+            continue  # another door's rule
+        else:
+            taken += batch
+        ahead = rk.Rater.restore(rater.snapshot(), plan, meters)
+        ahead.statement(_at(24 * 14))  # (never raises UnpricedUsageError)
+        watermark = max(watermark, hours)
+        rater.statement(_at(watermark))
