@@ -235,21 +235,98 @@ def test_a_fee_of_a_cycle_rated_in_pieces_adds_up_to_the_fee(rounding: str) -> N
     assert invoice.total == Decimal("1.00")
 
 
-@pytest.mark.xfail(strict=True, reason="known: a non-linear price's parts round at 60 digits")
 def test_a_tiered_line_of_prorated_free_parts_rounds_its_exact_sum() -> None:
     # As above with Graduated([Tier(None, 1)]) (the same money as PerUnit(1)): each
     # plan climbs its own tiers from 20/3 and 1/3 billed hours, 20/3 + 1/3 = 7 exactly,
     # so 7.00 rounded up. Rating hands the price the nearest 60-digit numbers, 6.666...67
-    # and 0.333...33, and a tiered charge keeps no exact amount to recover: the line
-    # sums to 7.000...003 and bills 7.01.
+    # and 0.333...33, whose amounts summed to 7.000...003 and billed 7.01.
+    (invoice,) = rk.bill(_tiered(rk.Graduated([rk.Tier(None, 1)]), "ROUND_CEILING"))
+    assert invoice.total == Decimal("7.00")
+
+
+def _tiered(price: rk.PriceModel, rounding: str, quantum: str = "0.01", more: int = 0) -> rk.Rating:
+    """Plans a (a third of March) and b (the rest) price m by ``price`` under one entry id,
+    each with 10 free hours prorated (10/3 for a, 20/3 for b); 10 hours on March 2 (a),
+    7 on March 20 (b) and ``more`` on March 25 (b)."""
+
     def plan(name: str) -> rk.Plan:
-        entry = rk.PriceEntry("e", "m", rk.Graduated([rk.Tier(None, 1)]))
         return rk.Plan(
             name,
             "EUR",
             MONTHS,
-            [entry],
+            [rk.PriceEntry("e", "m", price)],
             allowances=[rk.Allowance("m", 10)],
+            quantum=quantum,
+            rounding=rounding,
+        )
+
+    assigned = [
+        rk.Assignment("acme", plan("a"), end=THIRD),
+        rk.Assignment("acme", plan("b"), start=THIRD),
+    ]
+    rows = [_row(10, 2), _row(7, 20), *([_row(more, 25)] if more else [])]
+    return rk.rate(rows, assigned, span=MARCH)
+
+
+@pytest.mark.parametrize(
+    ("price", "rounding", "quantum", "expected", "more"),
+    [
+        # Volume: a's 20/3 billed hours lie above 1, all at 1: 20/3; b's 1/3 within the
+        # first tier, at 0.1: 1/30. The line is 20/3 + 1/30 = 201/30 = 6.7 exactly: 6.70
+        # rounded up (rating's parts 6.666...67 and 0.0333...33 summed to 6.7000...0003,
+        # which billed 6.71)
+        (rk.Volume([rk.Tier(1, "0.1"), rk.Tier(None, 1)]), "ROUND_CEILING", "0.01", "6.70", 0),
+        # Graduated: a climbs 5 at 1 and 5/3 at 0.1: 5 + 1/6; b 1/3 at 1. The line is
+        # 5 + 1/6 + 1/3 = 5.5 exactly, a tie on a quantum of 1: 5 half-down (the parts
+        # 5.1666...67 and 0.333...33 summed to 5.5000...0003, which billed 6)
+        (rk.Graduated([rk.Tier(5, 1), rk.Tier(None, "0.1")]), "ROUND_HALF_DOWN", "1", "5", 0),
+        # the same tie half-up is 6, half-even 6 (5 is odd)
+        (rk.Graduated([rk.Tier(5, 1), rk.Tier(None, "0.1")]), "ROUND_HALF_UP", "1", "6", 0),
+        (rk.Graduated([rk.Tier(5, 1), rk.Tier(None, "0.1")]), "ROUND_HALF_EVEN", "1", "6", 0),
+        # blocks of 2 hours at 1.5: a starts ceil(20/3 / 2) = 4 blocks, 6; b ceil(1/6) = 1,
+        # 1.5. The line is 7.50 (a step price is the same at 6.666...67 as at 20/3)
+        (rk.Graduated([rk.Tier(None, "1.5", block=2)]), "ROUND_CEILING", "0.01", "7.50", 0),
+        # a package of 2 hours at 1.5 after 1 free: a ceil((20/3 - 1) / 2) = 3 packages,
+        # 4.5; b's 1/3 is within its free hour: 0. The line is 4.50
+        (rk.Package(2, "1.5", free=1), "ROUND_CEILING", "0.01", "4.50", 0),
+        # Volume at 0.1, b climbing on past its free part with 96 more hours: a 20/3 x
+        # 0.1 = 2/3; b's first piece 1/3 x 0.1 = 1/30, its second 96 x 0.1 = 9.6 (rating
+        # takes 0.1 x 96.333...33 less 0.0333...33, 9.6000...0003, as 9.6 at its 60th
+        # digit). The line is 2/3 + 1/30 + 9.6 = 10.3 exactly: 10.30 rounded up, not
+        # 10.31 (the parts summed to 10.3000...0003)
+        (rk.Volume([rk.Tier(None, "0.1")]), "ROUND_UP", "0.01", "10.30", 96),
+    ],
+)
+def test_a_tiered_line_rounds_the_exact_sum_of_its_plans_parts(
+    price: rk.PriceModel, rounding: str, quantum: str, expected: str, more: int
+) -> None:
+    rating = _tiered(price, rounding, quantum, more)
+    (invoice,) = rk.bill(rating)
+    assert [line.amount for line in invoice.lines] == [Decimal(expected)]
+    assert invoice.total == Decimal(expected)
+    # the same line from the bare charges, in any order, and the detailed invoice
+    assert rk.bill(list(reversed(rating.charges)))[0].total == Decimal(expected)
+    assert rk.bill(rating, by_resource=True)[0].total == Decimal(expected)
+
+
+def test_a_peak_s_exact_whole_hits_a_volume_bound_the_cut_sum_would_pass() -> None:
+    # A peak of 10 users over March, plan a for its first third and b for the rest: a's
+    # part is 10/3 less 3 free users prorated to 1, 7/3; b's 20/3 less 2, 14/3. The
+    # whole is 7/3 + 14/3 = 7 exactly, on the bound of Volume's first tier: 7 x 2 = 14,
+    # each plan its share (14/3 and 28/3), 14.00 rounded up. The whole is the sum of the
+    # parts as fractions, not of numbers cut at a digit: a whole a hair above 7 would
+    # select the second tier, 7.00 at 1.
+    peak = rk.Meter("peak", "user", rk.Max())
+    reading = rk.Sample("acme", "app", "peak", "2026-03-05T00:00:00Z", 10, kind="gauge", id="s")
+
+    def plan(name: str) -> rk.Plan:
+        price = rk.Volume([rk.Tier(7, 2), rk.Tier(None, 1)])
+        return rk.Plan(
+            name,
+            "EUR",
+            MONTHS,
+            [rk.PriceEntry("e", "peak", price)],
+            allowances=[rk.Allowance("peak", 3)],
             rounding="ROUND_CEILING",
         )
 
@@ -257,5 +334,143 @@ def test_a_tiered_line_of_prorated_free_parts_rounds_its_exact_sum() -> None:
         rk.Assignment("acme", plan("a"), end=THIRD),
         rk.Assignment("acme", plan("b"), start=THIRD),
     ]
-    (invoice,) = rk.bill(rk.rate([_row(10, 2), _row(7, 20)], assigned, span=MARCH))
-    assert invoice.total == Decimal("7.00")
+    rating = rk.rate([reading], assigned, span=MARCH, meters=[peak], as_of=MARCH.end)
+    assert {charge.whole for charge in rating.charges} == {Decimal(7)}
+    (invoice,) = rk.bill(rating)
+    assert invoice.total == Decimal("14.00")
+
+
+def _tiers_of(
+    price: rk.Graduated | rk.Volume,
+) -> list[tuple[Fraction, Fraction | None, Fraction, Fraction | None]]:
+    """The oracle's tiers: (lower, upper, unit, block), as fractions."""
+    out, lower = [], Fraction(0)
+    for tier in price.tiers:
+        upper = None if tier.up_to is None else Fraction(tier.up_to)
+        block = None if tier.block is None else Fraction(tier.block)
+        out.append((lower, upper, Fraction(tier.unit), block))
+        lower = upper if upper is not None else lower
+    return out
+
+
+def _units(inside: Fraction, block: Fraction | None) -> Fraction:
+    """Units, or started blocks, of ``inside`` (at least 0)."""
+    if block is None:
+        return inside
+    return Fraction(-((-inside) // block))
+
+
+def _oracle_amount(price: rk.PriceModel, q: Fraction) -> Fraction:
+    """What ``price`` charges for ``q`` (at least 0), from its definition (no flat fees)."""
+    if isinstance(price, rk.Graduated):  # each tier prices the part of q inside it
+        return sum(
+            (
+                unit * _units(min(q, upper) - lower if upper is not None else q - lower, block)
+                for lower, upper, unit, block in _tiers_of(price)
+                if q > lower
+            ),
+            Fraction(0),
+        )
+    if isinstance(price, rk.Volume):  # the tier holding q prices all of it
+        for _, upper, unit, block in _tiers_of(price):
+            if upper is None or q <= upper:
+                return unit * _units(q, block)
+    assert isinstance(price, rk.Package)
+    billable = q - Fraction(price.free)
+    return Fraction(price.price) * _units(billable, Fraction(price.size)) if billable > 0 else 0
+
+
+_BOUND = st.integers(1, 12)
+_UNIT = st.sampled_from(["0.1", "0.25", "1", "1.5", "2", "3"])
+
+
+@st.composite
+def _prices(draw: st.DrawFn) -> rk.PriceModel:
+    kind = draw(st.sampled_from(["graduated", "volume", "package"]))
+    if kind == "package":
+        return rk.Package(
+            draw(st.sampled_from([1, 2, 3])), draw(_UNIT), free=draw(st.integers(0, 2))
+        )
+    bounds = sorted(set(draw(st.lists(_BOUND, min_size=0, max_size=2))))
+    tiers = [
+        rk.Tier(up_to, draw(_UNIT), block=draw(st.sampled_from([None, None, 1, 2])))
+        for up_to in [*bounds, None]
+    ]
+    return rk.Graduated(tiers) if kind == "graduated" else rk.Volume(tiers)
+
+
+@pytest.mark.property
+@given(
+    prices=st.tuples(_prices(), _prices()),
+    free=st.tuples(st.integers(0, 12_000), st.integers(0, 12_000)),
+    used=st.tuples(st.integers(1, 15_000), st.integers(1, 15_000), st.integers(0, 5_000)),
+    quantum=st.sampled_from(["0.01", "0.05", "0.25", "1", "0.001"]),
+    rounding=st.sampled_from(_MODES),
+    data=st.data(),
+)
+def test_a_tiered_line_of_a_plan_change_rounds_its_exact_sum(  # noqa: PLR0917
+    prices: tuple[rk.PriceModel, rk.PriceModel],
+    free: tuple[int, int],
+    used: tuple[int, int, int],
+    quantum: str,
+    rounding: str,
+    data: st.DataObject,
+) -> None:
+    # Plan a holds March's first third, b the rest; each prices m by its own non-linear
+    # price under entry e, with an allowance on m prorated (a third, two thirds). Usage
+    # in thousandths of hours: one row under a, two under b (b's group climbs past its
+    # free part). The oracle works from first principles: a plan's billable hours are
+    # its usage less min(usage, allowance x share), its amount the price of them (each
+    # plan climbs its own tiers), and the line their exact sum rounded once with b's
+    # rounding.
+    milli = Decimal("0.001")
+    if data.draw(st.booleans(), label="steered"):
+        # free parts that do not terminate (a's x/3 and b's 2y/3 with x + 2y a multiple
+        # of 3 thousandths) under one price whose tiers the billables reach at one unit
+        # price: the line terminates, and usage b is moved so that it lies on a quantum
+        # or half a quantum, where a sum of parts cut at their 60th digit rounds apart
+        unit = data.draw(st.sampled_from(["0.1", "1", "2"]), label="unit")
+        prices = (rk.Graduated([rk.Tier(None, unit)]), rk.Volume([rk.Tier(None, unit)]))
+        x = data.draw(st.integers(1, 4_000).filter(lambda n: n % 3), label="x")
+        y = data.draw(st.integers(x, x + 6_000).filter(lambda n: (x + 2 * n) % 3 == 0))
+        free = (x, y)
+        used = (used[0] + x, used[1] + y, used[2])
+        line = Fraction(unit) * (sum(used) - Fraction(x + 2 * y, 3)) * Fraction(milli)
+        half = Fraction(Decimal(quantum)) / 2
+        target = (line // half + data.draw(st.integers(1, 3), label="halves")) * half
+        moved = (target - line) / Fraction(unit) / Fraction(milli)
+        if moved.denominator == 1:
+            used = (used[0], used[1], used[2] + int(moved))
+    share = (Fraction(1, 3), Fraction(2, 3))
+    plans, rows, expected_line = [], [], Fraction(0)
+    for index, name in enumerate("ab"):
+        plans.append(
+            rk.Plan(
+                name,
+                "EUR",
+                MONTHS,
+                [rk.PriceEntry("e", "m", prices[index])],
+                allowances=[rk.Allowance("m", free[index] * milli)],
+                quantum=quantum,
+                rounding=rounding,
+            )
+        )
+        hours = used[0:1] if index == 0 else used[1:]
+        for day, thousandths in zip((2, 20, 25) if index == 0 else (20, 25), hours, strict=False):
+            span = rk.Span(f"2026-03-{day:02d}T00:00:00Z", f"2026-03-{day:02d}T01:00:00Z")
+            rows.append(
+                rk.UsageRow("acme", "m", "r", span, MARCH, thousandths * milli, "hour", {}, ())
+            )
+        total = Fraction(sum(hours)) * Fraction(milli)
+        billable = total - min(total, Fraction(free[index]) * Fraction(milli) * share[index])
+        expected_line += _oracle_amount(prices[index], billable)
+    assigned = [
+        rk.Assignment("acme", plans[0], end=THIRD),
+        rk.Assignment("acme", plans[1], start=THIRD),
+    ]
+    rating = rk.rate(rows, assigned, span=MARCH)
+    expected = _on_quantum(expected_line, Fraction(Decimal(quantum)), rounding)
+    (invoice,) = rk.bill(rating)
+    assert [Fraction(line.amount) for line in invoice.lines if line.kind == "usage"] == [expected]
+    assert Fraction(invoice.total) == expected
+    assert Fraction(rk.bill(rating, by_resource=True)[0].total) == expected

@@ -47,6 +47,7 @@ from ._allocation import allocate, spread
 from ._decimals import CONTEXT, ZERO, exact_sum, nearest, prorated
 from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
+from ._exact_prices import running_exact
 from ._quanta import on_quantum
 
 if typing.TYPE_CHECKING:  # _invoices imports render, which imports this module
@@ -467,27 +468,36 @@ def _unneeded(
 def line_exact(charges: Sequence[Charge]) -> Decimal | Fraction:
     """What a line of ``charges`` rounds: the exact sum of their exact amounts.
 
-    A fee's part prorated over part of a cycle, or a linear price's charge on usage less a
-    free part prorated by time, is a fraction rating rounds at its 60th digit. Such parts
+    A fee's part prorated over part of a cycle, or a charge on usage less a free part
+    prorated by time (at any built-in price), is a fraction rating rounds at its 60th digit. Such parts
     add up to an amount the rounded sum misses by a few units of the 60th digit (a fee of
     1 for a third of a month and of 4 for the rest: 1/3 + 8/3 = 3, but 0.333...3 +
     2.666...67 = 3.000...003), which a rounding up, or a tie, would turn into a quantum
     more. Each part is taken exactly where `prorated` recovers it (the charge's price
-    times its share, or its usage less its free part), else as its amount; a line with
-    no such part is the exact sum of its amounts, a Decimal. O(charges).
+    times its share, or its usage less its free part) or, for a non-linear price's
+    pieces, where `running_exact` does (the price of the ratios its groups start and end
+    at), else as its amount; a line with no such part is the exact sum of its amounts, a
+    Decimal. O(charges).
     """
     if len(charges) == 1 or not any(c.kind == "fee" or c.free for c in charges):
         return exact_sum(c.amount for c in charges)  # no part rounded at its 60th digit
     total = Fraction(0)
     plain = []  # summed as Decimals, exactly, and turned into a fraction once
+    running = []  # a non-linear price's pieces, priced by their group's running quantity
     for charge in charges:
         if charge.kind == "fee":
             total += prorated(charge.unit_price, charge.quantity, charge.amount)
+        elif charge.kind == "usage" and charge.after is not None:
+            running.append(charge)
         elif charge.kind == "usage" and charge.free:
             charged = CONTEXT.subtract(charge.quantity, charge.free)
             total += prorated(charge.unit_price, charged, charge.amount)
         else:
             plain.append(charge.amount)
+    if running:
+        exact, rest = running_exact(running)
+        total += exact
+        plain += rest
     return total + Fraction(exact_sum(plain)) if plain else total
 
 
