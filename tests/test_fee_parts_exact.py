@@ -24,7 +24,7 @@ def _switched(first: str, second: str, rounding: str, **extra: object) -> rk.Rat
     return rk.rate([], assigned, span=MARCH)
 
 
-def _row(quantity: int, day: int) -> rk.UsageRow:
+def _row(quantity: int | Decimal, day: int) -> rk.UsageRow:
     """``quantity`` hours of meter 'm' on the first hour of March ``day``."""
     span = rk.Span(f"2026-03-{day:02d}T00:00:00Z", f"2026-03-{day:02d}T01:00:00Z")
     return rk.UsageRow("acme", "m", "disk", span, MARCH, quantity, "hour", {}, ())
@@ -340,6 +340,32 @@ def test_a_peak_s_exact_whole_hits_a_volume_bound_the_cut_sum_would_pass() -> No
     assert invoice.total == Decimal("14.00")
 
 
+def test_the_shares_of_a_volume_price_changed_in_the_cycle_add_up_to_its_amount() -> None:
+    # A plan prices m by Volume(1 per hour + 1 flat, none at zero), and by another
+    # Volume from March 16 (so a group is priced by shares of its total): 0.25 and 2.75
+    # hours before then make a whole of 3, priced 3 x 1 + 1 = 4, which the pieces share
+    # 0.25/3 x 4 = 1/3 and 2.75/3 x 4 = 11/3, together 4 exactly: 4.00 rounded up.
+    # Each share rounded apart at its 60th digit (0.333...33 and 3.666...67) added up to
+    # 4.000...0003, billed 4.01.
+    first = rk.Volume([rk.Tier(None, 1, flat=1)], flat_at_zero=False)
+    then = rk.Volume([rk.Tier(None, 2, flat=1)], flat_at_zero=False)
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("a", "m", first),
+            rk.PriceEntry("b", "m", then, start="2026-03-16T00:00:00Z", priority=1),
+        ],
+        rounding="ROUND_CEILING",
+    )
+    rating = rk.rate([_row(Decimal("0.25"), 2), _row(Decimal("2.75"), 3)], plan, span=MARCH)
+    assert {charge.whole for charge in rating.charges} == {Decimal(3)}
+    assert rating.total() == Decimal(4)
+    (invoice,) = rk.bill(rating)
+    assert invoice.total == Decimal("4.00")
+
+
 def _tiers_of(
     price: rk.Graduated | rk.Volume,
 ) -> list[tuple[Fraction, Fraction | None, Fraction, Fraction | None]]:
@@ -474,3 +500,72 @@ def test_a_tiered_line_of_a_plan_change_rounds_its_exact_sum(  # noqa: PLR0917
     assert [Fraction(line.amount) for line in invoice.lines if line.kind == "usage"] == [expected]
     assert Fraction(invoice.total) == expected
     assert Fraction(rk.bill(rating, by_resource=True)[0].total) == expected
+
+
+@pytest.mark.property
+@given(
+    units=st.tuples(_UNIT, _UNIT),
+    flats=st.tuples(st.integers(0, 3), st.integers(0, 3)),
+    bounds=st.tuples(_BOUND, _BOUND),
+    used=st.lists(st.tuples(st.integers(1, 9_000), st.booleans()), min_size=1, max_size=4),
+    quantum=st.sampled_from(["0.01", "0.05", "1", "0.001"]),
+    rounding=st.sampled_from(_MODES),
+    data=st.data(),
+)
+def test_the_shares_of_a_volume_price_changed_in_the_cycle_round_their_exact_sums(  # noqa: PLR0917
+    units: tuple[str, str],
+    flats: tuple[int, int],
+    bounds: tuple[int, int],
+    used: list[tuple[int, bool]],
+    quantum: str,
+    rounding: str,
+    data: st.DataObject,
+) -> None:
+    # Entry a prices m by a Volume, entry b by another from March 16: rating prices the
+    # month's group by shares. Usage in hundredths of hours, each row before or after
+    # March 16. The oracle: W is the month's total; a row under price p costs
+    # billable / W x (p(W) - p(0)), and each entry's line is the exact sum of its rows'
+    # costs, rounded once. Steered: every row before March 16, so that a's line is
+    # a(W) itself, on a whole number of hundredths (a quantum of 0.01, 0.001 or a
+    # multiple of them), where shares cut apart at their 60th digit round apart.
+    if data.draw(st.booleans(), label="steered"):
+        used = [(hundredths, False) for hundredths, _ in used]
+    prices = tuple(
+        rk.Volume(
+            [rk.Tier(bounds[i], units[i]), rk.Tier(None, units[1 - i], flat=flats[i])],
+            flat_at_zero=False,
+        )
+        for i in range(2)
+    )
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("a", "m", prices[0]),
+            rk.PriceEntry("b", "m", prices[1], start="2026-03-16T00:00:00Z", priority=1),
+        ],
+        quantum=quantum,
+        rounding=rounding,
+    )
+    hundredth = Decimal("0.01")
+    rows = [
+        _row(hundredths * hundredth, 20 + index if late else 2 + index)
+        for index, (hundredths, late) in enumerate(used)
+    ]
+    whole = Fraction(sum(hundredths for hundredths, _ in used), 100)
+
+    def volume(index: int, q: Fraction) -> Fraction:
+        low = q <= bounds[index]  # the first tier, no flat, or the second with its flat
+        unit = Fraction(Decimal(units[index] if low else units[1 - index]))
+        return unit * q + (0 if low else flats[index])
+
+    lines: dict[str, Fraction] = {}
+    for hundredths, late in used:
+        entry = "b" if late else "a"
+        share = Fraction(hundredths, 100) / whole * volume(int(late), whole)
+        lines[entry] = lines.get(entry, Fraction(0)) + share
+    step = Fraction(Decimal(quantum))
+    expected = {entry: _on_quantum(line, step, rounding) for entry, line in lines.items()}
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
+    assert {line.entry: Fraction(line.amount) for line in invoice.lines} == expected

@@ -342,8 +342,10 @@ class _Pricing:
         costs each price's amount of the cycle's total for the share of it that price
         priced, as a peak priced under two prices does (`price_shares()`), and its
         breakdown is that share of the whole's tier (``Charge.whole``); under one price,
-        its amount of the total. ``W`` counts the cycle's usage before the span
-        (``placed``); the pieces rated then were priced at the total known then. Each
+        its amount of the total. A price's pieces take their shares as a peak's do
+        (`_share_of`): they add up to its amount of their part of the total, rounded
+        once. ``W`` counts the cycle's usage before the span (``placed``); the pieces
+        rated then were priced at the total known then. Each
         piece depends on the total, so the streaming rater rates the group again whole
         (`Crossed`) rather than on from a carried quantity. O(p + k) for p pieces and k
         prices.
@@ -357,6 +359,8 @@ class _Pricing:
             total = _plus(total, billable)
         whole = nearest(total)
         above: dict[int, Fraction] = {}  # per price: amount(W) - amount(0)
+        # per price: the billable quantity of its pieces so far and the units they took
+        taken: dict[int, tuple[Exact, int]] = {}
         for piece, billable in zip(members, billables, strict=True):
             piece.before = position
             piece.position = nearest(position)
@@ -372,7 +376,13 @@ class _Pricing:
                 top = self.guard(piece, price, ZERO, whole, at=whole)
                 base = self.guard(piece, price, ZERO, whole, at=ZERO)
                 share = above[id(price)] = Fraction(top) - Fraction(base)
-            piece.amount = _decimal(Fraction(billable) / Fraction(total) * share)
+            # the pieces so far take their part of the price's amount rounded once, so
+            # that its pieces add up to it: 0.25 and 2.75 hours of a whole of 3 priced 4
+            # take 1/3 and 11/3, together 4 (each rounded apart, 4.000...0003)
+            before, units = taken.get(id(price), (ZERO, 0))
+            before = _plus(before, billable)
+            piece.amount, units = _share_of(share, Fraction(before) / Fraction(total), units)
+            taken[id(price)] = (before, units)
         self.ends[group] = total
         if whole < 0:
             self.below_zero(members, whole)
