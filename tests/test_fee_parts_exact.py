@@ -569,3 +569,23 @@ def test_the_shares_of_a_volume_price_changed_in_the_cycle_round_their_exact_sum
     expected = {entry: _on_quantum(line, step, rounding) for entry, line in lines.items()}
     (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
     assert {line.entry: Fraction(line.amount) for line in invoice.lines} == expected
+
+
+@pytest.mark.xfail(strict=True, reason="known: a quantity converted to a price's unit is cut")
+@pytest.mark.parametrize("price", [rk.PerUnit(1), rk.Graduated([rk.Tier(None, 1)])])
+def test_a_line_of_quantities_converted_to_the_price_s_unit_rounds_their_exact_sum(
+    price: rk.PriceModel,
+) -> None:
+    # A price per hour for a meter in seconds: 120 s and 3480 s are 1/30 + 29/30 = 1 hour
+    # exactly, 1.00 at 1 per hour rounded up. Rating converts each piece's quantity and
+    # rounds it at its 60th digit (0.0333...33 and 0.9666...67), and the line sums to
+    # 1.000...0003, billed 1.01.
+    plan = rk.Plan(
+        "p", "EUR", MONTHS, [rk.PriceEntry("e", "m", price, unit="h")], rounding="ROUND_CEILING"
+    )
+    rows = [
+        rk.UsageRow("acme", "m", f"r{day}", _row(1, day).span, MARCH, seconds, "s", {}, ())
+        for day, seconds in [(2, 120), (3, 3480)]
+    ]
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
+    assert invoice.total == Decimal("1.00")
