@@ -211,6 +211,40 @@ def test_lines_of_a_plan_change_round_their_exact_sums(  # noqa: PLR0917
     assert Fraction(invoice.total) == sum(expected.values())
 
 
+def test_a_free_part_cut_finer_than_its_usage_is_recovered_whole() -> None:
+    # Plan a holds March's first hour (1/744) at 0.33 per hour with 0.001 hour free, b
+    # the rest at 0.001 with 0.33 free, rounded down. a: 1 hour less 0.001/744 free,
+    # 0.33 x (1 - 0.001/744); b: 0.33 hour less 0.33 x 743/744 free, 0.001 x 0.33/744.
+    # The line is 0.33 - 0.33 x 0.001/744 + 0.33 x 0.001/744 = 0.33 exactly: 0.33. b's
+    # billable, taken as 0.330 less its free part as cut (0.3295564...2903, whose last
+    # digit is at 1E-60), had 57 digits, missed 33/74400, and b's charge stayed at its
+    # amount rounded down beside a's recovered exactly: 0.33 less a hair, billed 0.32.
+    cut = "2026-03-01T01:00:00Z"
+
+    def plan(name: str, price: str, free: str) -> rk.Plan:
+        return rk.Plan(
+            name,
+            "EUR",
+            MONTHS,
+            [rk.PriceEntry("e", "m", rk.PerUnit(price))],
+            allowances=[rk.Allowance("m", free)],
+            rounding="ROUND_DOWN",
+        )
+
+    rows = [
+        rk.UsageRow("acme", "m", "r", rk.Span(MARCH.start, cut), MARCH, 1, "hour", {}, ()),
+        rk.UsageRow(
+            "acme", "m", "r", rk.Span(cut, "2026-03-01T02:00:00Z"), MARCH, "0.33", "hour", {}, ()
+        ),
+    ]
+    assigned = [
+        rk.Assignment("acme", plan("a", "0.33", "0.001"), end=cut),
+        rk.Assignment("acme", plan("b", "0.001", "0.33"), start=cut),
+    ]
+    (invoice,) = rk.bill(rk.rate(rows, assigned, span=MARCH))
+    assert invoice.total == Decimal("0.33")
+
+
 def test_a_shared_line_of_such_parts_reads_back_from_its_row() -> None:
     # the halves of the whole 7.00 above, written to rows and read back: the check that a
     # shared line's whole is its charges rounded accepts the whole bill() rounded

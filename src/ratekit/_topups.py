@@ -61,6 +61,7 @@ __all__ = ["Part", "floors", "is_base", "line_exact", "parts", "rounding_of", "s
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
+_ONE = Decimal(1)
 
 
 class _Line(typing.Protocol):
@@ -490,8 +491,7 @@ def line_exact(charges: Sequence[Charge]) -> Decimal | Fraction:
         elif charge.kind == "usage" and charge.after is not None:
             running.append(charge)
         elif charge.kind == "usage" and charge.free:
-            charged = CONTEXT.subtract(charge.quantity, charge.free)
-            total += prorated(charge.unit_price, charged, charge.amount)
+            total += _freed(charge)
         else:
             plain.append(charge.amount)
     if running:
@@ -499,6 +499,24 @@ def line_exact(charges: Sequence[Charge]) -> Decimal | Fraction:
         total += exact
         plain += rest
     return total + Fraction(exact_sum(plain)) if plain else total
+
+
+def _freed(charge: Charge) -> Fraction:
+    """The exact amount of a linear price's ``charge`` on usage less a free part.
+
+    The free part is the ratio it was cut from at its 60th digit (a share of an
+    allowance, as a minimum's share is recovered), so the billable quantity is exact to
+    every digit: the quantity less the free part as cut (0.330 - 0.3295564...2903 leaves
+    0.000443548...097, 57 digits) would miss 33/74400 and leave the charge at its
+    rounded amount, beside other charges recovered exactly. Kept when it is what rating
+    charged, else `prorated` of the cut difference. O(digits).
+    """
+    price, amount = charge.unit_price, charge.amount
+    if price is not None:
+        exact = Fraction(price) * (Fraction(charge.quantity) - _commitment(_ONE, charge.free))
+        if CONTEXT.divide(Decimal(exact.numerator), Decimal(exact.denominator)) == amount:
+            return exact
+    return prorated(price, CONTEXT.subtract(charge.quantity, charge.free), amount)
 
 
 def is_base(charge: Charge) -> bool:
