@@ -97,6 +97,9 @@ class _Foreseen(typing.NamedTuple):
 
 
 _START_US: typing.Final = operator.attrgetter("span.start_us")
+_KIND: typing.Final = operator.attrgetter("kind")
+_FREE: typing.Final = operator.attrgetter("free")
+_AMOUNT: typing.Final = operator.attrgetter("amount")
 
 
 def rounding_of(members: Sequence[Charge]) -> tuple[Decimal, str]:
@@ -466,7 +469,7 @@ def _unneeded(
     return out
 
 
-def line_exact(charges: Sequence[Charge]) -> Decimal | Fraction:
+def line_exact(charges: Sequence[Charge], amounts: Decimal | None = None) -> Decimal | Fraction:
     """What a line of ``charges`` rounds: the exact sum of their exact amounts.
 
     A fee's part prorated over part of a cycle, or a charge on usage less a free part
@@ -478,10 +481,12 @@ def line_exact(charges: Sequence[Charge]) -> Decimal | Fraction:
     times its share, or its usage less its free part) or, for a non-linear price's
     pieces, where `running_exact` does (the price of the ratios its groups start and end
     at), else as its amount; a line with no such part is the exact sum of its amounts, a
-    Decimal. O(charges).
+    Decimal: ``amounts`` when the caller has worked it out (`exact_sum` of the amounts),
+    else summed here. O(charges), the test for such parts at C speed.
     """
-    if len(charges) == 1 or not any(c.kind == "fee" or c.free for c in charges):
-        return exact_sum(c.amount for c in charges)  # no part rounded at its 60th digit
+    if len(charges) == 1 or ("fee" not in map(_KIND, charges) and not any(map(_FREE, charges))):
+        # no part rounded at its 60th digit
+        return exact_sum(map(_AMOUNT, charges)) if amounts is None else amounts
     total = Fraction(0)
     plain = []  # summed as Decimals, exactly, and turned into a fraction once
     running = []  # a non-linear price's pieces, priced by their group's running quantity

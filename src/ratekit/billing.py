@@ -397,7 +397,7 @@ def _invoice(
             line_charges = lines[line_key]
             precise = _sum(line_charges)
             precise_sums.append(precise)
-            amount = _rounded(line_exact(line_charges), quantum, rounding, line_charges[0])
+            amount = _rounded(line_exact(line_charges, precise), quantum, rounding, line_charges[0])
             if not by_resource or line_charges[0].kind != "usage":
                 out.append(_line(line_charges, None, precise, amount))
                 continue
