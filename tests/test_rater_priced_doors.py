@@ -234,6 +234,42 @@ def test_a_restart_after_an_inventory_re_described_the_resource_is_judged_on_it(
     assert _total(rater, "2026-03-13T00:00:00Z") == Decimal(24)
 
 
+def test_an_inventory_of_known_resources_passes_without_metering(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A reconciler lists what exists: a resource the rater knows keeps its description
+    # (judged when its start came), so nothing is metered at the feed.
+    calls = _counting(monkeypatch)
+    rater = rk.Rater(SMALL_ONLY, [VM], start=START)
+    rater.feed([_start("2026-03-01T00:00:00Z", SMALL, "e0")])
+    listed = rk.Inventory("2026-03-01T06:00:00Z", [("a", "v")], id="i1")
+    assert rater.feed([listed]).accepted == ("i1",)
+    again = rk.Inventory("2026-03-01T07:00:00Z", [("a", "v")], id="i2")
+    assert rater.feed([again, _start("2026-03-01T08:00:00Z", None, "e1", "stop")]).accepted
+    assert calls == []
+    # 00:00..08:00 small: 8 h x 1 = 8.
+    assert _total(rater, "2026-03-01T09:00:00Z") == Decimal(8)
+
+
+def test_an_inventory_opening_or_re_describing_a_resource_unpriced_is_refused() -> None:
+    rater = rk.Rater(SMALL_ONLY, [VM], start=START)
+    # Listed without attributes, an unknown VM is opened described by nothing: no entry
+    # selects {} (batch rate() refuses it too).
+    opened = rk.Inventory("2026-03-01T06:00:00Z", [("a", "w")], id="i1")
+    with pytest.raises(
+        rk.UnpricedUsageError, match=r"^Rater\.feed: inventory 'i1' .*described by \{\}"
+    ):
+        rater.feed([opened])
+    # Listed as big, a small VM running is re-described from the listing on.
+    rater.feed([_start("2026-03-01T00:00:00Z", SMALL, "e0")])
+    big = rk.Inventory("2026-03-01T06:00:00Z", {("a", "v"): BIG}, id="i2")
+    with pytest.raises(rk.UnpricedUsageError, match=r"described by \{'flavor': 'big'\}"):
+        rater.feed([big])
+    # Listed as small, it passes: 00:00..07:00, 7 h x 1 = 7.
+    assert rater.feed([rk.Inventory("2026-03-01T06:00:00Z", {("a", "v"): SMALL}, id="i3")])
+    assert _total(rater, "2026-03-01T07:00:00Z") == Decimal(7)
+
+
 _DESCRIPTIONS = st.sampled_from([SMALL, BIG, None, {"flavor": None}, {"memory": 2}])
 _EVENTS = st.lists(
     st.tuples(

@@ -22,11 +22,12 @@ covered, as do those of each kept event of its resource that may apply after it 
 later update naming some attributes only keeps the others it set); or an
 attribute-less event or a sample whose resource is described, from before it, only by
 attributes that settle and are covered (a resource deleted, whose samples after it are
-described by nothing, or listed by a kept inventory, which describes it anew, is not
-judged so).
+described by nothing, is not judged so; a kept inventory's listing of it is judged as
+an event, or, without attributes, opens it described by nothing unless the rater knew
+it from before); or an inventory whose listings are judged so.
 
-Else (an inventory, attributes that leave a selector open, a price in effect for a
-while only) the accounts of those records are metered as if the batch were taken,
+Else (attributes that leave a selector open, a price in effect for a while only, an
+inventory opening a resource described by nothing) the accounts of those records are metered as if the batch were taken,
 through the last instant a price or an assignment changes and one cycle more (after
 it, nothing changes what a running resource's time costs), and as long again as the
 entries' windows take to repeat (`window_reach()`: a week and a day for daily or weekly
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Listed",
+    "Listings",
     "Strict",
     "Suspects",
     "Unsettled",
@@ -80,7 +82,10 @@ Strict = dict[str, dict[int, tuple[str, ...]]]
 
 #: The kept inventories' list, how many of them were read, the last one read, and the
 #: resources they list (see `_listed`).
-Listed = tuple["list[Record]", int, "Record | None", set[tuple[str, str]]]
+#: Per resource the kept inventories list: the attributes of each listing that gives some,
+#: and the earliest and latest instants one listed it without any (empty: none did).
+Listings = dict[tuple[str, str], tuple[list[Mapping[str, object]], list[int]]]
+Listed = tuple["list[Record]", int, "Record | None", Listings]
 
 #: The kept records by resource it was read from, and per resource: its list, how many
 #: were read, the last one read, the latest instant of one (-1: none), and whether one
@@ -251,10 +256,10 @@ def _described(rater: Rater, record: Record, since_us: int, meter: str, plans: l
 
     Its compacted state's description, and the events setting attributes that the rater
     keeps or the batch holds (``rater._batch_described``); one of them at or before
-    ``since_us`` (else the resource is described there by nothing judged). Judged no
-    when the resource was deleted (what comes after a delete is described by nothing) or
-    a kept inventory lists it (the listing re-describes it: `_listed`). O(k) for the
-    resource's k kept records.
+    ``since_us`` (else the resource is described there by nothing judged); and the kept
+    inventories' listings of it, which may describe or open it anew (`_listing()`).
+    Judged no when the resource was deleted (what comes after a delete is described by
+    nothing). O(k) for the resource's k kept records.
     """
     sampled = typing.cast("Event | Sample", record)
     key = (sampled.account, sampled.resource)
@@ -265,7 +270,8 @@ def _described(rater: Rater, record: Record, since_us: int, meter: str, plans: l
         or not all(_judged(rater, p, meter, state.description, True) for p in plans)
     ):
         return False
-    if rater._inventories and key in _listed(rater):
+    listed = _listed(rater).get(key) if rater._inventories else None
+    if listed is not None and not _listing(rater, key, listed, meter, plans):
         return False
     given = rater._engine.batch_described.get(key, ())
     for other in itertools.chain(rater._by_key.get(key, ()), given):
@@ -280,12 +286,13 @@ def _described(rater: Rater, record: Record, since_us: int, meter: str, plans: l
     return before
 
 
-def _listed(rater: Rater) -> set[tuple[str, str]]:
-    """The resources the kept inventories list. O(r) for the r resources listed since last read.
+def _listed(rater: Rater) -> Listings:
+    """The resources the kept inventories list, each with its listings (see `Listings`).
 
-    Read on from where the last call stopped while the kept inventories' list is the one
-    it read and still holds the inventory it read last there (a feed refused takes its
-    inventories off the end; a compaction or a restore makes a new list), else anew.
+    O(r) for the r resources listed since last read: read on from where the last call
+    stopped while the kept inventories' list is the one it read and still holds the
+    inventory it read last there (a feed refused takes its inventories off the end; a
+    compaction or a restore makes a new list), else anew.
     """
     engine = rater._engine
     inventories = rater._inventories
@@ -296,13 +303,57 @@ def _listed(rater: Rater) -> set[tuple[str, str]]:
         or len(inventories) < known[1]
         or (known[1] and inventories[known[1] - 1] is not known[2])
     ):
-        known = (inventories, 0, None, set())
+        known = (inventories, 0, None, {})
     _, read, _, keys = known
     for inventory in inventories[read:]:
-        listing = typing.cast("Inventory", inventory).resources
-        keys.update((account, resource) for account, resource, _ in listing)
+        at_us = inventory.at_us
+        for account, resource, attributes in typing.cast("Inventory", inventory).resources:
+            given, bare = keys.setdefault((account, resource), ([], []))
+            if attributes:
+                given.append(attributes)
+            elif not bare:
+                bare[:] = [at_us, at_us]
+            else:
+                bare[:] = [min(bare[0], at_us), max(bare[1], at_us)]
     engine.listed = (inventories, len(inventories), inventories[-1] if inventories else None, keys)
     return keys
+
+
+def _listing(
+    rater: Rater,
+    key: tuple[str, str],
+    listed: tuple[list[Mapping[str, object]], list[int]],
+    meter: str,
+    plans: list[Plan],
+) -> bool:
+    """Whether inventories' listings of resource ``key`` are judged priced for ``meter``.
+
+    A listing's attributes are judged as an event's (the listing gives the resource
+    their values from then on); one without attributes changes nothing of a resource
+    the rater knows from before it (a record kept, or one of the batch's setting
+    attributes, at or before its instant, or a compacted state), and opens one it does
+    not, described by nothing. A resource
+    deleted before a listing without attributes is not judged so (the listing opens it
+    anew). O(k) for the
+    resource's k kept records.
+    """
+    given, bare = listed
+    if not all(_judged(rater, p, meter, a, False) for a in given for p in plans):
+        return False
+    if not bare:
+        return True
+    state = _state_of(rater, key)
+    mine = itertools.chain(rater._by_key.get(key, ()), rater._engine.batch_described.get(key, ()))
+    if state is not None and state.status == "deleted":
+        return False
+    known = state is not None
+    for r in mine:
+        if type(r) is Event and r.kind == "delete" and r.at_us <= bare[-1]:
+            return False
+        known = known or r.at_us <= bare[0]
+    if known:
+        return True
+    return all(_judged(rater, p, meter, {}, True) for p in plans)
 
 
 def _sampled(rater: Rater, key: tuple[str, str], meter: str) -> bool:
@@ -325,11 +376,16 @@ def _quick(rater: Rater, record: Record) -> bool:
     """
     engine = rater._engine
     if type(record) is Inventory:
-        return not any(
-            _plans_of(rater, account, meter)
-            for account, _, _ in record.resources
-            for meter in engine.strict
-        )
+        for account, resource, attributes in record.resources:
+            key = (account, resource)
+            own = ([attributes], []) if attributes else ([], [record.at_us, record.at_us])
+            for meter in engine.strict:
+                if meter not in engine.timed and not _sampled(rater, key, meter):
+                    continue
+                plans = _plans_of(rater, account, meter)
+                if plans and not _listing(rater, key, own, meter, plans):
+                    return False
+        return True
     if type(record) is Sample:
         plans = _plans_of(rater, record.account, record.meter)
         since = record.at_us if record.since_us is None else record.since_us
@@ -374,13 +430,13 @@ def _last(rater: Rater, event: Event) -> bool:
     """Whether ``event`` applies after every kept record of its resource.
 
     Stamped after each, none sequenced, and not too late; no kept inventory lists the
-    resource. O(1) amortised (`_latest`).
+    resource with attributes. O(1) amortised (`_latest`).
     """
     key = (event.account, event.resource)
     if event.at_us < rater._base_us or event.seq is not None:
         return False
-    if rater._inventories and key in _listed(rater):
-        return False
+    if rater._inventories and _listed(rater).get(key, ((),))[0]:
+        return False  # (a listing with attributes gives its values; one without, none)
     latest, sequenced = _latest(rater, key)
     return latest < event.at_us and not sequenced
 
@@ -392,13 +448,19 @@ def _redescribed(rater: Rater, event: Event, meter: str, plans: list[Plan]) -> b
     later events merge into it: a kept update naming one attribute, after a late event,
     keeps the late event's others. So an event not `_last()` is judged alone only when
     every kept event of its resource that may apply after it (stamped at or after it,
-    or either of them sequenced) sets attributes that settle and are covered too, no
-    kept inventory lists the resource (a listing takes the values it gives), and it is
-    not too late (placed among the compacted events). O(k) for its resource's k kept
+    or either of them sequenced) sets attributes that settle and are covered too, as
+    does each kept inventory's listing of the resource that gives attributes (a listing
+    takes the values it gives; one without attributes, of a resource known, none), and
+    it is not too late (placed among the compacted events). O(k) for its resource's k kept
     records.
     """
     key = (event.account, event.resource)
-    if event.at_us < rater._base_us or (rater._inventories and key in _listed(rater)):
+    if event.at_us < rater._base_us:
+        return True
+    listed = _listed(rater).get(key) if rater._inventories else None
+    if listed is not None and not all(
+        _judged(rater, p, meter, given, False) for given in listed[0] for p in plans
+    ):
         return True
     at_us = event.at_us
     anywhere = event.seq is not None or _latest(rater, key)[1]
