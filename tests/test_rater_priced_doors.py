@@ -270,6 +270,38 @@ def test_an_inventory_opening_or_re_describing_a_resource_unpriced_is_refused() 
     assert _total(rater, "2026-03-01T07:00:00Z") == Decimal(7)
 
 
+def _tie_plan(unpriced: str) -> rk.Plan:
+    # A plan cannot tell whether two functions select one description: rating refuses
+    # usage both entries of one priority select (BadPriceError), whatever ``unpriced``.
+    above_one = rk.Satisfies(lambda size: size > 1, "more than 1")
+    above_two = rk.Satisfies(lambda size: size > 2, "more than 2")
+    return _plan(
+        rk.PriceEntry("a", "vm", rk.PerUnit("1"), where={"size": above_one}),
+        rk.PriceEntry("b", "vm", rk.PerUnit("2"), where={"size": above_two}),
+        unpriced=unpriced,
+    )
+
+
+@pytest.mark.parametrize("unpriced", ["error", "anomaly"])
+def test_a_start_two_entries_of_one_priority_select_is_refused(
+    unpriced: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rater = rk.Rater(_tie_plan(unpriced), [VM], start=START)
+    with pytest.raises(rk.BadPriceError) as caught:
+        rater.feed([_start("2026-03-01T00:00:00Z", {"size": 3}, "e0")])
+    assert str(caught.value).startswith(
+        "Rater.feed: event 'e0' (start) stamped 2026-03-01T00:00:00Z would make every "
+        "statement fail to price the usage of account 'a': price entries 'a' and 'b' of "
+        "meter 'vm' have the same priority 0 and both apply to a resource described by "
+        "{'size': 3};"
+    )
+    # Size 2 only 'a' selects: judged without metering; 00:00..05:00, 5 h x 1 = 5.
+    calls = _counting(monkeypatch)
+    assert rater.feed([_start("2026-03-01T00:00:00Z", {"size": 2}, "e1")]).accepted == ("e1",)
+    assert calls == []
+    assert _total(rater, "2026-03-01T05:00:00Z") == Decimal(5)
+
+
 _DESCRIPTIONS = st.sampled_from([SMALL, BIG, None, {"flavor": None}, {"memory": 2}])
 _EVENTS = st.lists(
     st.tuples(

@@ -55,9 +55,10 @@ from ._paths import MISSING, lookup
 from ._shown import show
 from ._windows_recurring import DailyWindow, WeeklyWindow
 from ._zones import zone_name
-from .errors import RatekitError, UnpricedUsageError
+from .errors import BadPriceError, RatekitError, UnpricedUsageError
 from .pricebook import Plan
 from .records import Event, Inventory, Sample
+from .selectors import Satisfies
 
 if TYPE_CHECKING:
     from ._price_entries import PriceEntry
@@ -114,14 +115,29 @@ def strict_meters(plans: Sequence[Plan], meters: Sequence[str]) -> Strict:
     """
     strict: Strict = {}
     for plan in plans:
-        if plan.unpriced != "error":
-            continue
         for meter in meters:
             entries = plan._by_meter.get(meter, ())
-            if not _covering([e for e in entries if not e.where]):
+            refusing = plan.unpriced == "error" and not _covering(
+                [e for e in entries if not e.where]
+            )
+            if refusing or _undecided(entries):
                 paths = tuple(sorted({path for e in entries for path, _ in e.where}))
                 strict.setdefault(meter, {})[id(plan)] = paths
     return strict
+
+
+def _undecided(entries: Sequence[PriceEntry]) -> bool:
+    """Whether two of ``entries`` of one priority may both select a description.
+
+    A plan refuses such a pair when it is built, unless a selector holds a
+    [`Satisfies`][ratekit.Satisfies] (a function, which no reading of the selectors
+    decides): rating then refuses usage both select, whatever the plan's ``unpriced``.
+    O(e²) for e entries.
+    """
+    return any(
+        a.priority == b.priority and any(isinstance(c, Satisfies) for _, c in (*a.where, *b.where))
+        for a, b in itertools.combinations(entries, 2)
+    )
 
 
 def window_reach(plans: Sequence[Plan], strict: Strict) -> int:
@@ -216,11 +232,31 @@ def _verdict(plan: Plan, meter: str, attributes: Mapping[str, object], whole: bo
     """`_judged()`'s verdict, worked out. O(e log e) for the meter's e entries."""
     entries = plan._by_meter.get(meter, ())
     try:
-        return (whole or all(_settled(e.where, attributes) for e in entries)) and _covering(
-            [e for e in entries if e._selects(attributes)]
-        )
+        if not whole and not all(_settled(e.where, attributes) for e in entries):
+            return False
+        selecting = [e for e in entries if e._selects(attributes)]
+        if _tied(selecting):
+            return False
+        return plan.unpriced != "error" or _covering(selecting)
     except Exception:  # a selector's own failure: metering names it
         return False
+
+
+def _tied(selecting: Sequence[PriceEntry]) -> bool:
+    """Whether two entries of one priority that select a description may both apply.
+
+    Their spans meet, or one has a window (then metering and rating decide). O(e²).
+    """
+    for a, b in itertools.combinations(selecting, 2):
+        if a.priority != b.priority:
+            continue
+        if a.window is not None or b.window is not None:
+            return True
+        lo = max(-1 if a.start_us is None else a.start_us, -1 if b.start_us is None else b.start_us)
+        ends = [e.end_us for e in (a, b) if e.end_us is not None]
+        if not ends or lo < min(ends):
+            return True
+    return False
 
 
 def _flat(attributes: Mapping[str, object], path: str) -> object:
@@ -554,14 +590,15 @@ def judge(rater: Rater, found: Suspects) -> None:
     too late is placed as far as it can be). Raises
     [`UnpricedUsageError`][ratekit.UnpricedUsageError] naming the account, its record
     and rating's own words (the meter, the resource, the span, the quantity, the plan
-    and the description); the feed then puts everything back.
+    and the description), or [`BadPriceError`][ratekit.BadPriceError] so when two
+    entries of one priority both apply; the feed then puts everything back.
     """
     for account, record in sorted(found.items()):
         refused = _unpriced(rater, account)
         if refused is None:
             continue
         kind = f" ({record.kind})" if type(record) is Event else ""
-        raise UnpricedUsageError(
+        raise type(refused)(
             f"Rater.feed: {_range.labelled(record)}{kind} stamped {format_us(record.at_us)} "
             f"would make every statement fail to price the usage of account {show(account)}: "
             f"{refused} The batch is refused whole (a record once taken stays, and a "
@@ -569,8 +606,8 @@ def judge(rater: Rater, found: Suspects) -> None:
         )
 
 
-def _unpriced(rater: Rater, account: str) -> str | None:
-    """Rating's words refusing the usage of ``account`` the rater keeps, or None.
+def _unpriced(rater: Rater, account: str) -> UnpricedUsageError | BadPriceError | None:
+    """Rating's refusal of the usage of ``account`` the rater keeps, or None.
 
     Metered from the kept cycles' start through the last instant a price may change and
     one cycle more (and as far again as the windows' pattern takes to repeat:
@@ -596,7 +633,11 @@ def _unpriced(rater: Rater, account: str) -> str | None:
             allowed=rater._allowed,
         )
     except UnpricedUsageError as error:
-        return str(error)
+        return error
+    except BadPriceError as error:
+        if " both apply " in str(error):  # two entries of one priority (`_price_entries`)
+            return error
+        return None  # a price's own rule: a correction may lift it
     except RatekitError:
         return None  # another rule: the other doors or the statements say it
     return None
