@@ -795,3 +795,20 @@ def test_a_price_model_of_ones_own_that_fails_is_refused_as_batch_refuses_it(mod
     restored = rk.Rater.restore(json.loads(before), plan, [hours])
     with pytest.raises(rk.BadPriceError):
         restored.statement("2026-03-01T10:00:00Z")
+
+
+def test_a_kept_sample_of_an_unpriced_meter_does_not_blind_the_door() -> None:
+    # The door meters the account's kept records for the priced sample meters: a kept
+    # sample of a meter no entry prices made that metering fail (an unknown meter), which
+    # the door took for another rule, and let 1E+10 B at 1E+20 a byte through (1E+30,
+    # out of range): every statement raised from then on.
+    plan = rk.Plan(
+        "p", "EUR", DAILY, [rk.PriceEntry("e", "egress", rk.PerUnit("1E+20"))], unpriced="anomaly"
+    )
+    rater = rk.Rater(plan, [*EGRESS, rk.Meter("cpu", "s", rk.Discrete())], start=START)
+    rater.feed([rk.Sample("a1", "r", "cpu", "2026-03-01T00:30:00Z", 5, id="c1")])
+    with pytest.raises(rk.BadQuantityError, match=r"sample 's1' of meter 'egress'"):
+        rater.feed([_delta("r", "2026-03-01T01:00:00Z", "1E+10", "s1")])
+    # 2 B x 1E+20 = 2E+20, in range; the cpu seconds are unpriced (an anomaly).
+    assert rater.feed([_delta("r", "2026-03-01T01:00:00Z", "2", "s2")]).accepted == ("s2",)
+    assert total(rater, "2026-03-02T00:00:00Z") == Decimal("2E+20")

@@ -222,6 +222,8 @@ def metered(
     end = engine.containing(last)[1]
     with contextlib.suppress(BadTimeError):  # (none after it: the calendar's end)
         end = engine.containing(end)[1]
+    # (a sample of a meter not metered here would make metering refuse it as unknown)
+    records = [r for r in records if type(r) is not Sample or r.meter in meters]
     return engine.meter(records, base, end, states, meters)
 
 
