@@ -6,7 +6,10 @@ usage of a meter that no entry of the plan prices (a description none of its ent
 selects, at an instant none is in effect) makes [`rate()`][ratekit.rate] raise
 [`UnpricedUsageError`][ratekit.UnpricedUsageError]. A statement rates the kept records,
 and a record once taken is never removed (a rater's plans are fixed too), so a batch
-making such usage would make every later statement fail: it is refused whole here.
+making such usage would make every later statement fail: it is refused whole here. So
+is one making usage two entries of one priority both price (a tie a plan cannot see
+when it is built, where a selector is a [`Satisfies`][ratekit.Satisfies] function):
+rating raises [`BadPriceError`][ratekit.BadPriceError] there, whatever ``unpriced``.
 
 Most batches are judged without metering (`_quick()`). A plan *always prices* a meter
 when entries selecting every description (``where={}``, no window) are in effect at
