@@ -605,7 +605,6 @@ def test_the_shares_of_a_volume_price_changed_in_the_cycle_round_their_exact_sum
     assert {line.entry: Fraction(line.amount) for line in invoice.lines} == expected
 
 
-@pytest.mark.xfail(strict=True, reason="known: a quantity converted to a price's unit is cut")
 @pytest.mark.parametrize("price", [rk.PerUnit(1), rk.Graduated([rk.Tier(None, 1)])])
 def test_a_line_of_quantities_converted_to_the_price_s_unit_rounds_their_exact_sum(
     price: rk.PriceModel,
@@ -623,3 +622,44 @@ def test_a_line_of_quantities_converted_to_the_price_s_unit_rounds_their_exact_s
     ]
     (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
     assert invoice.total == Decimal("1.00")
+
+
+def _seconds(
+    price: rk.PriceModel, rounding: str, seconds: list[int], **extra: object
+) -> rk.Invoice:
+    """The invoice of rows of ``seconds`` of meter 'm' priced per hour, one a day from March 2."""
+    plan = rk.Plan(
+        "p", "EUR", MONTHS, [rk.PriceEntry("e", "m", price, unit="h")], rounding=rounding, **extra
+    )
+    rows = [
+        rk.UsageRow("acme", "m", f"r{day}", _row(1, day).span, MARCH, quantity, "s", {}, ())
+        for day, quantity in enumerate(seconds, start=2)
+    ]
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
+    return invoice
+
+
+@pytest.mark.parametrize(
+    "price",
+    [
+        rk.PerUnit(3),
+        rk.Graduated([rk.Tier(None, 3)]),
+        rk.Volume([rk.Tier(None, 3)]),
+        rk.Graduated([rk.Tier("0.25", 3), rk.Tier(None, 3)]),
+    ],
+)
+def test_a_single_converted_charge_rounds_its_exact_amount(price: rk.PriceModel) -> None:
+    # 1200 s at 3 per hour: 1/3 hour, 3 x 1/3 = 1.00 exactly. Rating hands the price
+    # 0.333...33 (60 digits), which prices 0.999...99, and ROUND_FLOOR billed it 0.99.
+    assert _seconds(price, "ROUND_FLOOR", [1200]).total == Decimal("1.00")
+
+
+@pytest.mark.parametrize("rounding", ["ROUND_CEILING", "ROUND_FLOOR", "ROUND_HALF_DOWN"])
+def test_converted_quantities_less_a_free_part_round_their_exact_sum(rounding: str) -> None:
+    # 1200 s + 1200 s + 1200 s = 1 hour at 1 per hour, less 360 s free (0.1 hour): 0.90
+    # due in every mode. Each 1200 s is 0.333...33 as cut (60 digits), so the cut line is
+    # a few units of the 60th digit off 0.9 (0.899...99 floors to 0.89).
+    invoice = _seconds(
+        rk.PerUnit(1), rounding, [1200, 1200, 1200], allowances=[rk.Allowance("m", 360)]
+    )
+    assert invoice.total == Decimal("0.90")

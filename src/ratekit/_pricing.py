@@ -70,6 +70,7 @@ class _Piece:
         "before",
         "cycle",
         "entry",
+        "exact",
         "free",
         "free_exact",
         "opens",
@@ -103,6 +104,8 @@ class _Piece:
         self.unit = row.unit
         self.free = ZERO
         self.free_exact = _NOTHING
+        # converted to the price's unit where that does not terminate: the exact quantity
+        self.exact: Fraction | None = None
         self.amount = ZERO
         self.position: Decimal | None = None
         self.before: Exact = ZERO  # the group's exact quantity before it (priced by total)
@@ -185,6 +188,9 @@ def _amounts(price: PriceModel) -> Callable[[Decimal], Decimal]:
 
 def _exact_billable(piece: _Piece) -> Exact:
     """A piece's billable quantity, exact: its quantity less its free part's exact value."""
+    if piece.exact is not None:  # converted to its price's unit, cut at its 60th digit
+        free = piece.free_exact if piece.free_exact is not _NOTHING else Fraction(piece.free)
+        return piece.exact - free
     if piece.free_exact is not _NOTHING and piece.free_exact:  # a Fraction's truth is slow
         return Fraction(piece.quantity) - piece.free_exact
     if piece.free:
@@ -244,7 +250,7 @@ class _Pricing:
                 if type(price) is PerUnit:
                     if piece.free_exact:  # exact until the invoice rounds (0.595, not 0.5949...)
                         piece.amount = _decimal(
-                            Fraction(price.rate) * (Fraction(piece.quantity) - piece.free_exact)
+                            Fraction(price.rate) * Fraction(_exact_billable(piece))
                         )
                     else:
                         piece.amount = _MUL(price.rate, billable)
@@ -512,7 +518,10 @@ class _Pricing:
         piece.unit = unit
         if factor == 1:
             return
-        piece.quantity = _decimal(Fraction(piece.quantity) * factor)
+        exact = Fraction(piece.quantity) * factor
+        piece.quantity = _decimal(exact)
+        if exact.denominator != 1 and Fraction(piece.quantity) != exact:  # cut: kept exact
+            piece.exact = exact
         if piece.free_exact:
             piece.free_exact *= factor
             piece.free = _decimal(piece.free_exact)

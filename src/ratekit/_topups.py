@@ -44,6 +44,7 @@ from fractions import Fraction
 import attrs
 
 from ._allocation import allocate, spread
+from ._converted import converted, exact_quantity, linear_exact
 from ._decimals import CONTEXT, ZERO, exact_sum, nearest, prorated
 from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
@@ -484,12 +485,15 @@ def line_exact(charges: Sequence[Charge], amounts: Decimal | None = None) -> Dec
     Decimal: ``amounts`` when the caller has worked it out (`exact_sum` of the amounts),
     else summed here. O(charges), the test for such parts at C speed.
     """
-    if len(charges) == 1 or ("fee" not in map(_KIND, charges) and not any(map(_FREE, charges))):
+    if not any(map(converted, charges)) and (
+        len(charges) == 1 or ("fee" not in map(_KIND, charges) and not any(map(_FREE, charges)))
+    ):
         # no part rounded at its 60th digit
         return exact_sum(map(_AMOUNT, charges)) if amounts is None else amounts
     total = Fraction(0)
-    plain = []  # summed as Decimals, exactly, and turned into a fraction once
+    plain: list[Decimal] = []  # summed as Decimals, exactly, and turned into a fraction once
     running = []  # a non-linear price's pieces, priced by their group's running quantity
+    linear = []  # a linear price's pieces in its own unit, converted from their rows'
     for charge in charges:
         if charge.kind == "fee":
             total += prorated(charge.unit_price, charge.quantity, charge.amount)
@@ -497,12 +501,16 @@ def line_exact(charges: Sequence[Charge], amounts: Decimal | None = None) -> Dec
             running.append(charge)
         elif charge.kind == "usage" and charge.free:
             total += _freed(charge)
+        elif charge.kind == "usage" and converted(charge):
+            linear.append(charge)
         else:
             plain.append(charge.amount)
     if running:
         exact, rest = running_exact(running)
         total += exact
         plain += rest
+    if linear:
+        total += linear_exact(linear, plain)
     return total + Fraction(exact_sum(plain)) if plain else total
 
 
@@ -518,7 +526,7 @@ def _freed(charge: Charge) -> Fraction:
     """
     price, amount = charge.unit_price, charge.amount
     if price is not None:
-        exact = Fraction(price) * (Fraction(charge.quantity) - _commitment(_ONE, charge.free))
+        exact = Fraction(price) * (exact_quantity(charge) - _commitment(_ONE, charge.free))
         if CONTEXT.divide(Decimal(exact.numerator), Decimal(exact.denominator)) == amount:
             return exact
     return prorated(price, CONTEXT.subtract(charge.quantity, charge.free), amount)

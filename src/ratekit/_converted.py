@@ -1,0 +1,109 @@
+"""Exact quantities of charges converted to their price's own unit.
+
+A price may be stated per another unit than its meter's (per hour for a meter in
+seconds). Rating converts each piece's quantity exactly, and hands the price the nearest
+number ratekit represents to it: 120 s are 1/30 hour, charged as 0.0333...33 (60
+digits). A line adds such charges, and their cut quantities miss the exact sum by a few
+units of the 60th digit: 120 s and 3480 s at 1 per hour are 1/30 + 29/30 = 1 exactly,
+yet 0.0333...33 + 0.9666...67 = 1.000...0003, which a rounding up bills as 1.01.
+
+`linear_exact` recovers the exact amount of a linear price's converted charges from
+their rows: the factor between the row's unit and the charge's (one per pair of units,
+cached), checked against the charge (its quantity is the nearest number to the row's
+quantity times the factor, and its amount the price per unit times that quantity, as
+rating computes them), the rows' quantities summed as Decimals and multiplied once.
+O(charges) at the speed of a few Decimal operations each; no ratio is searched for.
+"""
+
+from __future__ import annotations
+
+import functools
+import typing
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final
+
+from ._decimals import _SUMS, CONTEXT, exact_sum
+from .errors import RatekitError
+from .units import Unit
+
+if typing.TYPE_CHECKING:  # charges imports billing's helpers, which import this module
+    from .charges import Charge
+
+__all__ = ["converted", "exact_quantity", "linear_exact"]
+
+_MUL: Final = CONTEXT.multiply
+_DIVIDE: Final = CONTEXT.divide
+_EXACT_MUL: Final = _SUMS.multiply
+
+
+def converted(charge: Charge) -> bool:
+    """Whether ``charge`` is in another unit than its row's (its price's own). O(1)."""
+    row = charge.row
+    return row is not None and charge.unit != row.unit
+
+
+@functools.lru_cache(maxsize=256)
+def _factor(source: str, target: str) -> tuple[Decimal, Decimal] | None:
+    """How many ``target`` units one ``source`` unit is, as numerator and denominator."""
+    try:
+        factor = Unit(source).factor_to(target)
+    except RatekitError:  # a charge made by hand, in units that do not convert
+        return None
+    return Decimal(factor.numerator), Decimal(factor.denominator)
+
+
+def _row_quantity(charge: Charge) -> tuple[Decimal, tuple[Decimal, Decimal]] | None:
+    """The row quantity and factor ``charge``'s quantity was converted from, if it was."""
+    row = charge.row
+    if row is None:
+        return None
+    factor = _factor(row.unit, charge.unit)
+    if factor is None:
+        return None
+    numerator, denominator = factor
+    # the row's quantity times the factor, rounded once at the 60th digit, as rating
+    # converts it (a piece of a row cut by a price change is not the row's: left as is)
+    if _DIVIDE(_EXACT_MUL(row.quantity, numerator), denominator) != charge.quantity:
+        return None
+    return row.quantity, factor
+
+
+def exact_quantity(charge: Charge) -> Fraction:
+    """``charge``'s quantity as its row's quantity converted exactly, else as it is. O(1)."""
+    found = _row_quantity(charge) if converted(charge) else None
+    if found is None:
+        return Fraction(charge.quantity)
+    quantity, (numerator, denominator) = found
+    return Fraction(quantity) * Fraction(int(numerator), int(denominator))
+
+
+def linear_exact(charges: Sequence[Charge], plain: list[Decimal]) -> Fraction:
+    """The exact sum of converted linear ``charges``; those it cannot recover go to ``plain``.
+
+    Per price per unit and pair of units, the rows' quantities are summed exactly and
+    multiplied once by the factor and the price. A charge whose quantity or amount is
+    not what rating makes of its row (made by hand, or a piece of a row) keeps its
+    amount. O(charges).
+    """
+    groups: list[tuple[Decimal, tuple[Decimal, Decimal], list[Decimal]]] = []
+    for charge in charges:
+        price = charge.unit_price
+        found = None if price is None else _row_quantity(charge)
+        if found is None or price is None or _MUL(price, charge.quantity) != charge.amount:
+            plain.append(charge.amount)
+            continue
+        quantity, factor = found
+        # a line's charges share one price and unit, mostly: compared, not hashed
+        for group in reversed(groups):
+            if group[0] == price and group[1] == factor:
+                group[2].append(quantity)
+                break
+        else:
+            groups.append((price, factor, [quantity]))
+    total = Fraction(0)
+    for price, (numerator, denominator), quantities in groups:
+        ratio = Fraction(int(numerator), int(denominator))
+        total += Fraction(price) * ratio * Fraction(exact_sum(quantities))
+    return total
