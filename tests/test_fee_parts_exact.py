@@ -482,8 +482,15 @@ def test_a_tiered_line_of_a_plan_change_rounds_its_exact_sum(  # noqa: PLR0917
     # free part). The oracle works from first principles: a plan's billable hours are
     # its usage less min(usage, allowance x share), its amount the price of them (each
     # plan climbs its own tiers), and the line their exact sum rounded once with b's
-    # rounding.
+    # rounding. Drawn "min": the meter is in minutes, each thousandth hour 20 minutes
+    # thousandths (a third of a thousandth hour: 1/3000), priced per hour; the rows'
+    # and free parts' hours then do not terminate and rating converts each at its 60th
+    # digit, while the line's does (steered below).
     milli = Decimal("0.001")
+    minutes = data.draw(st.booleans(), label="min")
+    scale = Fraction(1, 3000) if minutes else Fraction(milli)  # hours per thousandth
+    per, meter_unit = ("h", "min") if minutes else (None, "hour")
+    size = milli * (20 if minutes else 1)  # a thousandth in the meter's unit
     if data.draw(st.booleans(), label="steered"):
         # free parts that do not terminate (a's x/3 and b's 2y/3 with x + 2y a multiple
         # of 3 thousandths) under one price whose tiers the billables reach at one unit
@@ -495,10 +502,10 @@ def test_a_tiered_line_of_a_plan_change_rounds_its_exact_sum(  # noqa: PLR0917
         y = data.draw(st.integers(x, x + 6_000).filter(lambda n: (x + 2 * n) % 3 == 0))
         free = (x, y)
         used = (used[0] + x, used[1] + y, used[2])
-        line = Fraction(unit) * (sum(used) - Fraction(x + 2 * y, 3)) * Fraction(milli)
+        line = Fraction(unit) * (sum(used) - Fraction(x + 2 * y, 3)) * scale
         half = Fraction(Decimal(quantum)) / 2
         target = (line // half + data.draw(st.integers(1, 3), label="halves")) * half
-        moved = (target - line) / Fraction(unit) / Fraction(milli)
+        moved = (target - line) / Fraction(unit) / scale
         if moved.denominator == 1:
             used = (used[0], used[1], used[2] + int(moved))
     share = (Fraction(1, 3), Fraction(2, 3))
@@ -509,8 +516,8 @@ def test_a_tiered_line_of_a_plan_change_rounds_its_exact_sum(  # noqa: PLR0917
                 name,
                 "EUR",
                 MONTHS,
-                [rk.PriceEntry("e", "m", prices[index])],
-                allowances=[rk.Allowance("m", free[index] * milli)],
+                [rk.PriceEntry("e", "m", prices[index], unit=per)],
+                allowances=[rk.Allowance("m", free[index] * size)],
                 quantum=quantum,
                 rounding=rounding,
             )
@@ -519,10 +526,10 @@ def test_a_tiered_line_of_a_plan_change_rounds_its_exact_sum(  # noqa: PLR0917
         for day, thousandths in zip((2, 20, 25) if index == 0 else (20, 25), hours, strict=False):
             span = rk.Span(f"2026-03-{day:02d}T00:00:00Z", f"2026-03-{day:02d}T01:00:00Z")
             rows.append(
-                rk.UsageRow("acme", "m", "r", span, MARCH, thousandths * milli, "hour", {}, ())
+                rk.UsageRow("acme", "m", "r", span, MARCH, thousandths * size, meter_unit, {}, ())
             )
-        total = Fraction(sum(hours)) * Fraction(milli)
-        billable = total - min(total, Fraction(free[index]) * Fraction(milli) * share[index])
+        total = Fraction(sum(hours)) * scale
+        billable = total - min(total, Fraction(free[index]) * scale * share[index])
         expected_line += _oracle_amount(prices[index], billable)
     assigned = [
         rk.Assignment("acme", plans[0], end=THIRD),
