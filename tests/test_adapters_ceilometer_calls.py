@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import ratekit as rk
 from _budget import LAWS
+from _ceilometer_gauges import gauge
 from ratekit.adapters import ceilometer
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -31,20 +32,6 @@ PLAN = rk.Plan(
         rk.PriceEntry("plain", "vm.hours", rk.PerUnit("0.10"), where={"flavor": "m1"}, priority=-1),
     ],
 )
-
-
-def gauge(message_id: str, hour: int, metadata: dict[str, object]) -> dict[str, object]:
-    return {
-        "message_id": message_id,
-        "counter_name": "memory.usage",
-        "counter_type": "gauge",
-        "counter_unit": "MB",
-        "counter_volume": 512,
-        "project_id": "p-1",
-        "resource_id": "vm-1",
-        "timestamp": f"2026-03-02T{hour:02}:00:00Z",
-        "resource_metadata": metadata,
-    }
 
 
 def read(

@@ -9,6 +9,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._rounding import MODES as _MODES
 
 import ratekit as rk
 
@@ -94,17 +95,6 @@ def test_a_shared_pool_of_such_parts_splits_its_exact_whole() -> None:
         ("acme", Decimal("3.50")),
         ("beta", Decimal("3.50")),
     ]
-
-
-_MODES = [
-    "ROUND_HALF_EVEN",
-    "ROUND_HALF_UP",
-    "ROUND_HALF_DOWN",
-    "ROUND_UP",
-    "ROUND_DOWN",
-    "ROUND_CEILING",
-    "ROUND_FLOOR",
-]
 
 
 def _on_quantum(value: Fraction, quantum: Fraction, rounding: str) -> Fraction:

@@ -21,21 +21,13 @@ from fractions import Fraction
 
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._rounding import MODES
 
 import ratekit as rk
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 HOUR_US = 3_600_000_000
 HOURS = 744  # March 2026 in UTC
-MODES = (
-    "ROUND_HALF_EVEN",
-    "ROUND_HALF_UP",
-    "ROUND_HALF_DOWN",
-    "ROUND_UP",
-    "ROUND_DOWN",
-    "ROUND_CEILING",
-    "ROUND_FLOOR",
-)
 Oracle = Callable[[Fraction], Fraction]
 TierRow = tuple[int | None, Fraction, Fraction, int | None]
 

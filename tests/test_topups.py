@@ -19,20 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests import _rater_streams as streams
 from tests._budget import LAWS
+from tests._rounding import MODES
 
 import ratekit as rk
 
 MONTHS = rk.cycles.monthly(tz="UTC")
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
-MODES = (
-    "ROUND_HALF_EVEN",
-    "ROUND_HALF_UP",
-    "ROUND_HALF_DOWN",
-    "ROUND_UP",
-    "ROUND_DOWN",
-    "ROUND_CEILING",
-    "ROUND_FLOOR",
-)
 
 
 def _invoice(
