@@ -78,7 +78,6 @@ class Engine:
         "priced_samples",
         "pricing",
         "segments",
-        "states_by_key",
         "strict",
         "summed_levels",
         "sums",
@@ -192,7 +191,7 @@ class Engine:
         self.summed_levels = summed_levels(self.priced_levels, self.pricing)
         self.largest_level: Decimal | None = None  # of those levels set (None: not known yet)
         # Per meter, the plans that may refuse some of its usage as unpriced, the
-        # descriptions judged priced or not, the compacted states by resource, the
+        # descriptions judged priced or not, the
         # resources the kept inventories list and what each resource's kept events
         # leave open: see _rater_priced_doors.
         self.strict = strict_meters(known, [m.name for m in meters])
@@ -200,7 +199,6 @@ class Engine:
         self.judged: dict[tuple[object, ...], bool] = {}
         self.listed: Listed | None = None
         self.unsettled: Unsettled | None = None
-        self.states_by_key: tuple[object, dict[tuple[str, str], ResourceState]] | None = None
         self.batch_sampled: set[tuple[str, str, str]] = set()  # (while a batch is judged)
         self.batch_described: dict[tuple[str, str], list[Event]] = {}
 

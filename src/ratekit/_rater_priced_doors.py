@@ -98,13 +98,8 @@ def _plans_of(rater: Rater, account: str, meter: str) -> list[Plan]:
 
 
 def _state_of(rater: Rater, key: tuple[str, str]) -> ResourceState | None:
-    """The compacted state of resource ``key``, if any. O(1) while the states stand."""
-    engine = rater._engine
-    index = engine.states_by_key
-    if index is None or index[0] is not rater._state:
-        keyed = {(s.account, s.resource): s for s in rater._state}
-        index = engine.states_by_key = (rater._state, keyed)
-    return index[1].get(key)
+    """The compacted state of resource ``key``, if any: the counter index's, kept with it. O(1)."""
+    return rater._reach.states.get(key)
 
 
 def _described(rater: Rater, record: Record, since_us: int, meter: str, plans: list[Plan]) -> bool:
