@@ -302,6 +302,24 @@ def test_a_start_two_entries_of_one_priority_select_is_refused(
     assert _total(rater, "2026-03-01T05:00:00Z") == Decimal(5)
 
 
+def test_a_start_whose_selector_raises_is_refused() -> None:
+    # Rating cannot choose an entry when a selector's function raises on the
+    # description: taken, the start made every statement fail.
+    def failing(flavor: object) -> bool:
+        raise ValueError("no such flavor table")
+
+    plan = _plan(rk.PriceEntry("x", "vm", rk.PerUnit("1"), where={"f": rk.Satisfies(failing, "t")}))
+    rater = rk.Rater(plan, [VM], start=START)
+    with pytest.raises(rk.BadPriceError) as caught:
+        rater.feed([_start("2026-03-01T00:00:00Z", {"f": "small"}, "e0")])
+    assert str(caught.value).startswith(
+        "Rater.feed: event 'e0' (start) stamped 2026-03-01T00:00:00Z would make every "
+        "statement fail to price the usage of account 'a': selector Satisfies('t') failed "
+        "on the value 'small': ValueError: no such flavor table"
+    )
+    assert _total(rater, "2026-03-02T00:00:00Z") == Decimal(0)  # (nothing taken)
+
+
 _DESCRIPTIONS = st.sampled_from([SMALL, BIG, None, {"flavor": None}, {"memory": 2}])
 _EVENTS = st.lists(
     st.tuples(

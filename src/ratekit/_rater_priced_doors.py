@@ -405,8 +405,9 @@ def judge(rater: Rater, found: Suspects) -> None:
     too late is placed as far as it can be). Raises
     [`UnpricedUsageError`][ratekit.UnpricedUsageError] naming the account, its record
     and rating's own words (the meter, the resource, the span, the quantity, the plan
-    and the description), or [`BadPriceError`][ratekit.BadPriceError] so when two
-    entries of one priority both apply; the feed then puts everything back.
+    and the description), or [`BadPriceError`][ratekit.BadPriceError] so when pricing
+    it cannot choose an entry (two of one priority both apply, or a selector's function
+    raised); the feed then puts everything back.
     """
     for account, record in sorted(found.items()):
         refused = _unpriced(rater, account)
@@ -449,10 +450,8 @@ def _unpriced(rater: Rater, account: str) -> UnpricedUsageError | BadPriceError 
         )
     except UnpricedUsageError as error:
         return error
-    except BadPriceError as error:
-        if " both apply " in str(error):  # two entries of one priority (`_price_entries`)
-            return error
-        return None  # a price's own rule: a correction may lift it
+    except BadPriceError as error:  # two entries of one priority, a selector that raised
+        return error
     except RatekitError:
         return None  # another rule: the other doors or the statements say it
     return None
