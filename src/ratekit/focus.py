@@ -77,6 +77,7 @@ from ._focus_numbers import PRODUCTS, cost_text, gives, number_text
 from ._instants import format_us
 from ._invoices import Invoice, InvoiceLine
 from ._text import check_text
+from ._topups import rounding_of
 from .credits import CreditLine
 from .errors import BadDataError, RatekitTypeError
 from .rating import Charge, Rating
@@ -313,8 +314,9 @@ def focus_rows(
     _check_charges_kept(invoices)
     out: list[dict[str, Any]] = []
     for invoice in invoices:
+        quantum = _invoice_quantum(invoice)
         for line in invoice.lines:
-            out.extend(_line_rows(invoice, line, context))
+            out.extend(_line_rows(invoice, line, quantum, context))
         out.extend(
             _credit_row(invoice, credit, context)
             for credit in invoice.credits
@@ -345,16 +347,34 @@ def _check_charges_kept(invoices: list[Invoice]) -> None:
                 )
 
 
-def _line_rows(invoice: Invoice, line: InvoiceLine, context: Any) -> list[dict[str, Any]]:
+def _invoice_quantum(invoice: Invoice) -> Decimal | None:
+    """The quantum `rk.bill()` rounds the invoice's own lines on: its latest charge's.
+
+    Billing's rule (`rounding_of`), whatever quantum each charge carries: charges of
+    quanta 1 and 0.01 (the later) make lines on 0.01. None for an invoice of shared
+    parts only (each rounded on its pool's quantum).
+    """
+    own = [charge for line in invoice.lines if line.kind != "shared" for charge in line.charges]
+    return rounding_of(own)[0] if own else None
+
+
+def _line_rows(
+    invoice: Invoice, line: InvoiceLine, quantum: Decimal | None, context: Any
+) -> list[dict[str, Any]]:
     """A line's charges as rows billed their parts of the line's rounded amount.
 
     The parts are the charges' exact amounts moved to add up to the line's amount
     (`_allocation.spread`: in proportion when all are of one sign), on the quantum the
-    line was rounded on (largest remainder): they add up to it.
+    line was rounded on (largest remainder): they add up to it. That quantum is the
+    invoice's (``quantum``, billing's rule), or for a part of a shared charge its pool's
+    latest charge's, never merely the line's first charge's: a line of charges of quanta
+    1 and 0.01 is rounded on 0.01, and its rows are split on 0.01.
     """
     charges = line.charges
+    if line.kind == "shared" or quantum is None:
+        quantum = rounding_of(charges)[0]
     exact = spread(Fraction(line.amount), [Fraction(charge.amount) for charge in charges])
-    parts = allocate(line.amount, exact, _step(line.amount, charges[0].quantum))
+    parts = allocate(line.amount, exact, _step(line.amount, quantum))
     shared = line.kind == "shared"
     rows = []
     for charge, part in zip(charges, parts, strict=True):
