@@ -25,7 +25,8 @@ state                     kind        resource
 
 A START carries the description ``state``, ``memory_mb`` (``memory_in_mb_per_instance``,
 in Cloud Foundry's MB: a MiB, so the ready meters read it as ``"MiB"``),
-``instances`` (``instance_count``; 1 for a task), and the names and guids of the app,
+``instances`` (``instance_count``; for a task or a staging, which runs one container,
+1 when the count is absent or null), and the names and guids of the app,
 process, space, organization and buildpack when the event has them. ``app_guid`` and
 ``app_name`` name the app, in either shape: v2 names a process by ``app_guid`` and
 ``app_name`` and its app by ``parent_app_guid`` and ``parent_app_name``, which are read
@@ -367,8 +368,10 @@ def _app_event(
     if kind == "start":
         attributes["memory_mb"] = r.count(*fields.memory, _APP)
         holder, key, where = fields.count
+        # a task (or staging) runs one container: the Cloud Controller writes its memory
+        # and no count of its own (1, null or none, by version and shape)
         attributes["instances"] = (
-            1 if task and key not in holder else r.count(holder, key, where, _APP)
+            1 if task and holder.get(key) is None else r.count(holder, key, where, _APP)
         )
         for name, value in fields.names.items():
             _put(attributes, name, value)
