@@ -57,8 +57,11 @@ def test_nanoseconds_are_refused_by_default_saying_how_to_read_them() -> None:
         ("2026-03-02T08:00:59.999999999Z", "2026-03-02T08:00:59.999999Z"),
         # an offset after the fraction: 09:00:00.000000|5 at +01:00 is 08:00 UTC
         ("2026-03-02T09:00:00.0000005+01:00", "2026-03-02T08:00:00Z"),
-        # a comma as the decimal sign, lower-case t and z
-        ("2026-03-02t08:00:00,0000019z", "2026-03-02T08:00:00.000001Z"),
+        # lower-case t and z, as RFC 3339 allows (a ',' before the fraction it does not:
+        # tests/test_cloudevents_rfc3339.py)
+        ("2026-03-02t08:00:00.0000019z", "2026-03-02T08:00:00.000001Z"),
+        # more than nine digits: RFC 3339 sets no limit, and floor drops them all
+        ("2026-03-02T08:00:00.1234567891234Z", "2026-03-02T08:00:00.123456Z"),
     ],
 )
 def test_a_floor_spec_drops_the_digits_after_the_sixth(time: str, expected: str) -> None:

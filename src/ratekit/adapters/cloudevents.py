@@ -16,7 +16,8 @@ the event's ``data`` object (``"data.usage.tokens"``). Nothing is evaluated or i
 
 `usage_events()` gives one sample per event: its meter is ``spec.meters[type]``, its
 value the quantity (a number, or a numeric string), its kind ``spec.kind``, its instant
-the event's ``time``, and its ``id`` is ``"<source>#<id>"``, the pair that CloudEvents
+the event's ``time`` (RFC 3339, as CloudEvents requires: ISO 8601's other forms, such as a
+``,`` before the fraction of a second, are refused), and its ``id`` is ``"<source>#<id>"``, the pair that CloudEvents
 says identifies an event, so a redelivered event is a replay (a ``#`` or ``%`` in the
 event's ``id`` is written ``%23`` or ``%25``, so that two pairs never give one id). An event of a type the
 spec does not name raises, unless ``unknown="skip"``.
@@ -53,6 +54,7 @@ from ratekit.errors import BadRecordError, RatekitTypeError
 from ratekit.records import SAMPLE_KINDS, Sample, SampleKind
 
 from . import _reading as r
+from . import _rfc3339
 
 __all__ = ["Spec", "usage_events"]
 
@@ -272,8 +274,20 @@ def _name(item: Mapping[str, object], reference: str, position: r.Position) -> s
     )
 
 
-def _time(item: Mapping[str, object], position: r.Position, spec: Spec) -> int:
-    """The event's ``time`` in epoch µs, a fraction finer than a µs as the spec says."""
+def _time(item: Mapping[str, object], position: r.Position, spec: Spec, event_id: str) -> int:
+    """The event's ``time`` in epoch µs, a fraction finer than a µs as the spec says.
+
+    CloudEvents' Timestamp is RFC 3339: ISO 8601's other forms (a ``,`` before the
+    fraction, a space for ``T``, ``+hhmm``) are refused naming the event's id.
+    """
+    _rfc3339.check(
+        item,
+        "time",
+        position,
+        _WHAT,
+        record=f"event id {event_id!r}",
+        promise="CloudEvents requires",
+    )
     value = item.get("time")
     if not isinstance(value, str):
         return r.instant(item, "time", position, _WHAT)
@@ -318,7 +332,7 @@ def _sample(
             f"{_WHAT} {r.at(position, 'type')} is {r.show(event_type)}, which the spec does not map to "
             f"a meter; it maps {known} (or build the Spec with unknown='skip')."
         )
-    at = format_us(_time(item, position, spec))
+    at = format_us(_time(item, position, spec, event_id))
     reference = spec.quantity if isinstance(spec.quantity, str) else dict(spec.quantity)[event_type]
     quantity, where = _resolve(item, reference, position)
     value = r.as_number(quantity, where, _WHAT)

@@ -96,6 +96,7 @@ from ratekit.policies import Continuous, Meter, OnOff
 from ratekit.records import Event, EventKind
 
 from . import _reading as r
+from . import _rfc3339
 
 __all__ = [
     "APP_INSTANCE_HOURS",
@@ -161,6 +162,24 @@ def _state(state: str, states: Mapping[str, object], position: r.Position, what:
         raise BadRecordError(f"{what} {position} is {r.show(state)}; expected one of {accepted}.")
 
 
+def _created_at(data: Mapping[str, object], position: r.Position, what: str, guid: str) -> int:
+    """The event's ``created_at``: RFC 3339, as the Cloud Controller writes it.
+
+    Its API writes ``YYYY-MM-DDThh:mm:ssZ``; ISO 8601's other forms (a ``,`` before a
+    fraction, a space for ``T``, ``+hhmm``) are no Cloud Controller's, refused naming
+    the event's guid.
+    """
+    _rfc3339.check(
+        data,
+        "created_at",
+        position,
+        what,
+        record=f"event guid {guid!r}",
+        promise="the Cloud Controller writes it",
+    )
+    return r.instant(data, "created_at", position, what)
+
+
 def _v2_head(
     item: Mapping[str, object], position: r.Position, what: str, states: Mapping[str, object]
 ) -> tuple[Mapping[str, object], r.Position, str, int, str]:
@@ -174,7 +193,7 @@ def _v2_head(
     where = r.at(position, "entity")
     entity = r.mapping(item["entity"], where, what)
     guid = r.text(meta, "guid", meta_at, what)
-    at_us = r.instant(meta, "created_at", meta_at, what)
+    at_us = _created_at(meta, meta_at, what, guid)
     state = r.text(entity, "state", where, what)
     _state(state, states, r.at(where, "state"), what)
     return entity, where, guid, at_us, state
@@ -296,7 +315,7 @@ def _read_v2(item: Mapping[str, object], position: r.Position) -> _AppFields:
 
 def _read_v3(item: Mapping[str, object], position: r.Position) -> _AppFields:
     guid = r.text(item, "guid", position, _APP)
-    at_us = r.instant(item, "created_at", position, _APP)
+    at_us = _created_at(item, position, _APP, guid)
     state_at = r.at(position, "state")
     state = r.text(r.mapping(item.get("state"), state_at, _APP), "current", state_at, _APP)
     _state(state, _APP_STATES, r.at(state_at, "current"), _APP)
@@ -460,7 +479,7 @@ def _service_event(
             return ({} if value is None else r.mapping(value, where, _SERVICE)), where
 
         guid = r.text(item, "guid", position, _SERVICE)
-        at_us = r.instant(item, "created_at", position, _SERVICE)
+        at_us = _created_at(item, position, _SERVICE, guid)
         state = r.text(item, "state", position, _SERVICE)
         _state(state, _SERVICE_STATES, r.at(position, "state"), _SERVICE)
         instance, instance_at = part("service_instance")
