@@ -109,3 +109,46 @@ def test_a_process_still_needs_its_instance_count(shape) -> None:
     with pytest.raises(rk.BadRecordError) as caught:
         cf.app_usage_events([event])
     assert f"{where} must be a number, not None" in str(caught.value)
+
+
+def _process(guid: str, at: str, state: str, previous: str | None) -> dict[str, object]:
+    event = _v3(guid, at, state, previous or "", 2)
+    event.update(
+        state={"current": state, "previous": previous},
+        process={"guid": "proc-1", "type": "web"},
+        task={"guid": None, "name": None},
+        memory_in_mb_per_instance={"current": 512, "previous": 512},
+    )
+    return event
+
+
+def test_was_running_baselines_start_what_the_feed_has_not_started() -> None:
+    # The Cloud Controller's keep-running backfill writes WAS_RUNNING (TASK_WAS_RUNNING
+    # for a task) once per process (task) running at the upgrade, previous state null,
+    # and its API says: a baseline for a resource with no start on record is a STARTED
+    # at its created_at; for one already started, a redundant confirmation. They were
+    # refused ("expected one of 'STARTED', ..."), and the whole feed with them.
+    # proc-1 (512 MB x 2): STARTED 1 Mar 00:00, baseline 5 Mar 00:00, STOPPED 6 Mar
+    # 00:00: 5 days = 120 h x 1024 MB = 122880 MiB-h, the baseline a "duplicate_start".
+    # task-1 (1024 MB x 1), its TASK_STARTED pruned: baseline 10 Mar 09:00, stopped
+    # 09:30: 0.5 h x 1024 = 512 MiB-h. Total 123392.
+    feed = [
+        _process("e-1", "2026-03-01T00:00:00Z", "STARTED", "STOPPED"),
+        _process("e-2", "2026-03-05T00:00:00Z", "WAS_RUNNING", None),
+        _process("e-3", "2026-03-06T00:00:00Z", "STOPPED", "STARTED"),
+        _v3("e-4", "2026-03-10T09:00:00Z", "TASK_WAS_RUNNING", None, 1),  # type: ignore[arg-type]
+        _v3("e-5", "2026-03-10T09:30:00Z", "TASK_STOPPED", "RUNNING", 1),
+    ]
+    events = cf.app_usage_events(feed)
+    assert [(event.resource, event.kind, event.attributes["state"]) for event in events] == [
+        ("proc-1", "start", "STARTED"),
+        ("proc-1", "start", "STARTED"),
+        ("proc-1", "stop", "STOPPED"),
+        (TASK, "start", "STARTED"),
+        (TASK, "stop", "STOPPED"),
+    ]
+    usage = rk.meter(events, [cf.APP_MEMORY], span=MARCH, cycle=None, as_of=MARCH.end)
+    assert usage.total() == Decimal(123392)
+    assert [(anomaly.kind, anomaly.record_ids) for anomaly in usage.anomalies] == [
+        ("duplicate_start", ("e-2", "e-1"))
+    ]

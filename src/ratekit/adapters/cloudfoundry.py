@@ -18,6 +18,8 @@ state                     kind        resource
 ``STAGING_STARTED``       ``start``   with ``staging=True`` (else skipped): the app's
                                       staging, ``"<app guid>/staging"``
 ``STAGING_STOPPED``       ``stop``    the app's staging (with ``staging=True``)
+``WAS_RUNNING``           ``start``   the process: the backfill's baseline, a STARTED
+``TASK_WAS_RUNNING``      ``start``   the task: the backfill's baseline, a STARTED
 ``CREATED``               ``start``   the service instance
 ``UPDATED``               ``update``  the service instance (a plan change)
 ``DELETED``               ``delete``  the service instance
@@ -33,7 +35,11 @@ process, space, organization and buildpack when the event has them. ``app_guid``
 as the app when present (as v3's ``app``); the process's guid is the resource (v3's
 ``process.guid``), so both shapes describe the same process alike. A START while the
 process runs with other memory or instances is a scale (CF writes START after START);
-one that changes nothing is a duplicate. A STOP carries only ``state``: the description
+one that changes nothing is a duplicate. The Cloud Controller's keep-running backfill
+writes a ``WAS_RUNNING`` (``TASK_WAS_RUNNING``) baseline once per process (task) running
+at its upgrade, stamped when it ran: it is read as a STARTED, as its API says, so it
+starts a resource the feed has not started and is a ``"duplicate_start"`` of one it has.
+A STOP carries only ``state``: the description
 keeps the memory of the START before it. The ``previous_*`` values are not needed.
 
 **Who pays** is the caller's choice: ``account="org"`` (the default: the organization
@@ -146,7 +152,12 @@ _APP_STATES: Final[Mapping[str, EventKind | None]] = {
     "BUILDPACK_SET": None,
     "STAGING_STARTED": "start",
     "STAGING_STOPPED": "stop",
+    "WAS_RUNNING": "start",
+    "TASK_WAS_RUNNING": "start",
 }
+#: The baselines the Cloud Controller's backfill writes for what runs at its upgrade: a
+#: STARTED (of a process, of a task) at their ``created_at``, as its API says to read them.
+_BASELINES: Final = frozenset({"WAS_RUNNING", "TASK_WAS_RUNNING"})
 _SERVICE_STATES: Final[Mapping[str, EventKind]] = {
     "CREATED": "start",
     "UPDATED": "update",
@@ -383,7 +394,8 @@ def _app_event(
         raise BadRecordError(
             f"{_APP} {fields.where} has no {missing}: a {state} event must name what ran."
         )
-    attributes: dict[str, object] = {"state": state.removeprefix("TASK_").removeprefix("STAGING_")}
+    shown = "STARTED" if state in _BASELINES else state
+    attributes: dict[str, object] = {"state": shown.removeprefix("TASK_").removeprefix("STAGING_")}
     if kind == "start":
         attributes["memory_mb"] = r.count(*fields.memory, _APP)
         holder, key, where = fields.count
@@ -437,7 +449,7 @@ def app_usage_events(
         >>> cloudfoundry.app_usage_events([{**event, "state": {"current": "RUNNING"}}])
         Traceback (most recent call last):
         ...
-        ratekit.BadRecordError: Cloud Foundry app usage event [0].state.current is 'RUNNING'; expected one of 'STARTED', 'STOPPED', 'TASK_STARTED', 'TASK_STOPPED', 'BUILDPACK_SET', 'STAGING_STARTED', 'STAGING_STOPPED'.
+        ratekit.BadRecordError: Cloud Foundry app usage event [0].state.current is 'RUNNING'; expected one of 'STARTED', 'STOPPED', 'TASK_STARTED', 'TASK_STOPPED', 'BUILDPACK_SET', 'STAGING_STARTED', 'STAGING_STOPPED', 'WAS_RUNNING', 'TASK_WAS_RUNNING'.
     """
     staging = switch(staging, "cloudfoundry.app_usage_events staging")
     payer = _account(account)
