@@ -99,6 +99,7 @@ from ._scaleout_parts import packed as _packed
 from ._scaleout_parts import rate_part as _rate_part
 from ._scaleout_parts import rate_quiet as _rate_quiet
 from ._scaleout_parts import refused as _refused
+from ._scaleout_pickles import check_pickles as _check_pickles
 from ._shown import show
 from ._text import check_text
 from ._zones import portable_name
@@ -472,6 +473,10 @@ def _parts(
         parts_bag = bag.groupby(key, npartitions=count).map(_second).map(packed)
     else:
         parts_bag = bag.map_partitions(_one, packed)
+    travelling = [("meters", meter_list), ("inventories", kept), ("shares", shares)]
+    _check_pickles(  # once, here: not a bare TypeError from Dask or the wire form
+        name, plan_or_assignments, parts_bag, [*travelling, ("build", build)], keep_charges
+    )
     parts = _results(parts_bag, name)
     seen = frozenset().union(*(part[2] for part in parts))
     rest = set() if listed is None else set(listed)
