@@ -126,3 +126,33 @@ def test_a_too_late_reading_within_the_bound_is_named_too_late() -> None:
     [anomaly] = fed.anomalies
     assert anomaly.kind == "too_late"
     assert anomaly.record_ids == ("c2",)
+
+
+def test_a_record_without_an_id_is_named_by_what_it_is() -> None:
+    # A feed of plain tuples has no ids: the door said only "Rater.feed: event has at
+    # 9999-...", so the one refused could not be found among a million. It names the
+    # kind, the resource and the account now (and a sample's meter).
+    rater = rk.Rater(PLAN, [CTR, VM], start="2026-03-01T00:00:00Z")
+    stop = ("acme", "vm-7", 253402300799999999, "stop")  # 9999-12-31T23:59:59.999999Z
+    with pytest.raises(rk.BadTimeError) as caught:
+        rater.feed(
+            rk.RecordBatch.from_tuples(events=[("acme", "vm-1", 1772326800000000, "start"), stop])
+        )
+    assert str(caught.value).startswith(
+        "Rater.feed: event (stop of resource 'vm-7' of 'acme', no id) has at "
+        "9999-12-31T23:59:59.999999Z, in no billing cycle the rater can compute"
+    )
+    reading = ("acme", "vm-7", "ctr", 253402300799999999, 5, "counter")
+    with pytest.raises(rk.BadTimeError) as caught:
+        rater.feed(rk.RecordBatch.from_tuples(samples=[reading]))
+    assert str(caught.value).startswith(
+        "Rater.feed: sample (counter of 'ctr' of resource 'vm-7' of 'acme', no id) has at "
+        "9999-12-31T23:59:59.999999Z"
+    )
+    far = rk.Sample("acme", "r0", "ctr", "1913-01-01T00:00:00Z", 5, kind="counter")
+    with pytest.raises(rk.BadTimeError) as caught:
+        _rater().feed([far])
+    assert str(caught.value).startswith(
+        "Rater.feed: sample (counter of 'ctr' of resource 'r0' of 'acme', no id) has at "
+        "1913-01-01T00:00:00Z, about 991,976 billing cycles before"
+    )

@@ -29,7 +29,7 @@ from ._instants import MAX_US, MIN_US, format_us
 from ._shown import show
 from ._zones import from_zone
 from .errors import BadSpanError, BadTimeError
-from .records import Sample
+from .records import Event, Sample
 
 if TYPE_CHECKING:
     from ._rater_engine import Engine
@@ -114,9 +114,26 @@ def near(rater: Rater, t_us: int) -> bool:
 
 
 def labelled(record: Record) -> str:
-    """How the feed's doors name a record: its type, and its id when it has one."""
+    """How the feed's doors name a record: its type and id, or what it is without an id.
+
+    A record without an id (a feed of plain tuples has none) is named by its kind, its
+    meter (a sample's), its resource and its account, so that the one refused can be
+    found among many: ``event (stop of resource 'vm-7' of 'acme', no id)``.
+    """
     name = type(record).__name__.lower()
-    return name if record.id is None else f"{name} {show(record.id)}"
+    if record.id is not None:
+        return f"{name} {show(record.id)}"
+    if type(record) is Event:
+        return (
+            f"event ({record.kind} of resource {show(record.resource)} of "
+            f"{show(record.account)}, no id)"
+        )
+    if type(record) is Sample:
+        return (
+            f"sample ({record.kind} of {show(record.meter)} of resource "
+            f"{show(record.resource)} of {show(record.account)}, no id)"
+        )
+    return f"{name} (no id)"
 
 
 def record(rater: Rater, record: Record) -> None:
