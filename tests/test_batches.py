@@ -226,6 +226,18 @@ def test_a_batch_pickles() -> None:
             ("samples[0]: kind is str 'level'; it must be one of 'delta', 'counter', 'gauge'."),
         ),
         (
+            # one field is one field, not "1 fields"
+            [("acme",)],
+            (),
+            rk.RatekitTypeError,
+            (
+                "events[0] has 1 field: ('acme',); "
+                "an event tuple is (account, resource, at_us, kind, attributes, id, seq), from "
+                "3 to 7 fields (the first 3 required), and every tuple of a batch has the same "
+                "length."
+            ),
+        ),
+        (
             # the 4-field event (no attributes) was refused before kind and attributes got
             # their defaults in tuples as in columns; a 2-field one is short
             [("acme", "vm-1")],

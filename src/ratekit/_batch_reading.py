@@ -345,7 +345,8 @@ def rows_given(
         index = next((i for i, row in enumerate(rows) if len(row) != width), 0)
         _ahead(rows, index, before)
         raise RatekitTypeError(
-            f"{record_label(what, index, None)} has {len(rows[index])} fields: "
+            f"{record_label(what, index, None)} has {len(rows[index])} "
+            f"field{'' if len(rows[index]) == 1 else 's'}: "
             f"{show(rows[index])}; {_article(what)} {what} tuple is ({', '.join(fields)}), from "
             f"{required} to {len(fields)} fields (the first {required} required), and every "
             "tuple of a batch has the same length."
