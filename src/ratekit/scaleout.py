@@ -234,7 +234,12 @@ def rate_by_account(
     part (an unpriced account, a bad record, an element that is not a record) come back as themselves; the merge raises
     [`SplitAccountError`][ratekit.SplitAccountError] for an account rated in two parts
     and [`ConflictingRecordError`][ratekit.ConflictingRecordError] for an id held by two
-    parts, as one process raises it for two records sharing an id. Two inventories
+    parts, as one process raises it for two records sharing an id. What travels by
+    pickle is tried once here, before any part runs: a price model that does not pickle
+    (the charges come back with their price models) and, when the parts run in other
+    processes (a ``distributed.Client``, Dask's ``"processes"`` scheduler), plans, meters,
+    inventories, shares or a ``build`` that do not raise
+    [`RatekitTypeError`][ratekit.RatekitTypeError] naming them. Two inventories
     without an id that a part cannot apply as one process does raise
     [`BadRecordError`][ratekit.BadRecordError] naming them (see `ratekit.scaleout`).
     Work: that of ``rate`` + ``bill`` spread over the parts, plus the shuffle (pickling every record once), sending each part's result back
@@ -311,7 +316,8 @@ def bill_by_account(
     and totals are all there, but ``line.tiers`` is empty and the text and HTML views
     show no tier breakdown. For the charges (explanations, credits billed later with
     [`ratekit.bill()`][ratekit.bill], exports of charges), use `rate_by_account()`.
-    The checks across parts are the same: an account in two parts raises
+    Only what the parts need is tried for pickling (no price model when they run in
+    threads). The checks across parts are the same: an account in two parts raises
     [`SplitAccountError`][ratekit.SplitAccountError], a record id held by two parts
     [`ConflictingRecordError`][ratekit.ConflictingRecordError] (each part still sends
     its record ids), and an inventory's ``no_effect`` is worked out from the parts'
