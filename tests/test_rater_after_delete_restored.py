@@ -1,21 +1,21 @@
 """Which deletion an ``"after_delete"`` anomaly names when the piece after it lasts no time.
 
-Known fault, kept as a strict expected failure until it is fixed: a resource deleted
-(``i12``, 5 March 21:30), listed again by an inventory (``i11``, 6 March 21:30: it
-opens it), then closed back at that listing, its last sign of life, by a ``last_seen``
-inventory (``i13``, 8 March 12:00): the piece ``i11`` opened lasts no time and is
-replaced, so the resource is deleted from ``i12`` on, and a START after it (``s9``,
-8 March 13:00) comes after the deletion of 5 March 21:30 by ``i12``, as batch
-``rate()`` says. A metering state carries its current piece alone: once 6 March is
-compacted, the state has ``r0`` running from ``i11``, and the closing replaces that
-piece with nothing before it, so the stream names ``i13`` at 6 March 21:30 instead
-(what is billed is the same). Keeping the piece before the current one in the
-metering state (`ResourceState`) would fix it.
+A resource deleted (``i12``, 5 March 21:30), listed again by an inventory (``i11``,
+6 March 21:30: it opens it), then closed back at that listing, its last sign of life, by
+a ``last_seen`` inventory (``i13``, 8 March 12:00): the piece ``i11`` opened lasts no
+time and is replaced, so the resource is deleted from ``i12`` on, and a START after it
+(``s9``, 8 March 13:00) comes after the deletion of 5 March 21:30 by ``i12``, as batch
+``rate()`` says. A metering state used to carry its current piece alone: once 6 March
+was compacted (or the rater restored), the state had ``r0`` running from ``i11``, and
+the closing replaced that piece with nothing before it, so the stream named ``i13`` at
+6 March 21:30 instead (what is billed is the same). A state with no history whose
+resource an inventory reopened after a deletion now keeps that deletion as its base.
 """
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -61,9 +61,6 @@ def test_batch_names_the_deletion_of_5_march() -> None:
     assert "deleted at 2026-03-05T21:30:00Z" in anomaly.message
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a metering state keeps no piece before its current one (see above)"
-)
 @pytest.mark.parametrize(
     ("watermark", "restore"),
     [
@@ -81,3 +78,25 @@ def test_uninterrupted_with_the_listing_kept_names_it_as_batch() -> None:
     [(ids, message)] = _named("2026-03-07T00:00:00Z", restore=False)
     assert ids == BATCH[0]
     assert message.startswith(BATCH[1])
+
+
+def test_metering_continued_from_a_state_names_the_deletion_as_at_once() -> None:
+    # The same records metered in two calls, the state between them through JSON: the
+    # first call (to 7 March) ends with r0 running from i11's listing, deleted before it
+    # by i12; the second closes it back at that listing (i13) and names s9 after the
+    # deletion of 5 March 21:30, as metering at once does. 10:00 to 21:30 on 5 March is
+    # 11.5 h, the only hours either way.
+    whole = rk.Span("2026-03-05T00:00:00Z", "2026-03-10T00:00:00Z")
+    cut = rk.Span(whole.start, "2026-03-07T00:00:00Z")
+    rest = rk.Span(cut.end, whole.end)
+    daily = PLAN.cycle
+    once = rk.meter(RECORDS, [VM], span=whole, cycle=daily, as_of=whole.end)
+    first = rk.meter(RECORDS[:3], [VM], span=cut, cycle=daily, as_of=cut.end)
+    state = [rk.ResourceState.from_json(json.loads(json.dumps(s.to_json()))) for s in first.state]
+    second = rk.meter(RECORDS[3:], [VM], span=rest, cycle=daily, as_of=rest.end, state=state)
+    for usage in (once, second):
+        [anomaly] = [a for a in usage.anomalies if a.kind == "after_delete"]
+        assert anomaly.record_ids == BATCH[0]
+        assert "deleted at 2026-03-05T21:30:00Z" in anomaly.message
+    hours = [r.quantity for r in (*first.rows, *second.rows, *second.late)]
+    assert sum(hours) == sum(r.quantity for r in once.rows) == Decimal("11.5")

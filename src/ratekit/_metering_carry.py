@@ -308,14 +308,18 @@ def _placeable(  # noqa: PLR0917 - private plumbing of plain values
 
 
 _HEAD = len(_NO_BASE)  # a base's fields in ``ResourceState._past``, before its history
+# The pieces a state with no history may keep before its own (its base, see restore()).
+_BEFORE = ("running", "deleted")
 
 
 def restore(state: ResourceState) -> _t.Timeline:
-    """``state`` as a timeline: its piece, after its running base's when it has no history.
+    """``state`` as a timeline: its piece, after its base's when it has no history.
 
-    A state with no history whose base is running since before it (as compaction writes
-    the start of a running stretch, see `ratekit._rater_stretch`) restores the base's
-    piece first, so that the stretch runs from there. O(1).
+    A running state with no history whose base is running since before it (as
+    compaction writes the start of a running stretch, see `ratekit._rater_stretch`)
+    restores the base's piece first, so that the stretch runs from there; one whose base
+    is a deletion before it (a listing opened the resource again, see `state_of()`)
+    restores that deletion first, so that a closing back at the listing finds it. O(1).
     """
     line = _t.Timeline()
     status = _n.STATUS_NAMES.index(state.status)
@@ -326,12 +330,15 @@ def restore(state: ResourceState) -> _t.Timeline:
         if (
             status == _n.RUNNING
             and len(past) == _HEAD
-            and past[0] == "running"
+            and past[0] in _BEFORE
             and typing.cast("int", past[2]) < state.since_us
         ):
             anchor = typing.cast("_FrozenDict", past[1])
             line.push(
-                typing.cast("int", past[2]), anchor, status, typing.cast("str | None", past[3])
+                typing.cast("int", past[2]),
+                anchor,
+                _n.STATUS_NAMES.index(past[0]),
+                typing.cast("str | None", past[3]),
             )
         line.push(state.since_us, description, status, state.opened_by)
     if state.clock_us is not None:
@@ -405,6 +412,10 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
         if index < len(order):
             past = (*head, *itertools.islice(order, index, None)) if index else (*head, *order)
     status = line.statuses[-1]
+    if past is _NO_BASE and status == _n.RUNNING and line.statuses[-2] == _n.DELETED:
+        # Reopened after a deletion (by an inventory's listing): the deletion is kept as
+        # its base, so that a closing back at the reopening finds it, as metering at once.
+        past = ("deleted", line.descriptions[-2], line.starts[-2], line.openers[-2], None, None)
     if previous is not None and previous.through_us is not None:
         through_us = max(through_us, previous.through_us)
     return _new_state(

@@ -74,13 +74,19 @@ def lean(
     update's instant) does not, so the history is kept (and compaction writes the
     stretch's start as its base's when the START is older than the 16 events it keeps:
     `_rater_stretch.carried()`; with no history, compaction writes it as a base of its
-    own, kept as well). O(1), or O(h) for h events of history.
+    own, kept as well). A state with no history keeps a deletion as its base (a listing
+    opened the resource again after it: `_metering_carry.state_of()`). O(1), or O(h)
+    for h events of history.
     """
     history = state.history
     counting = not zero <= {reading[0] for reading in state.readings}
-    kept = counting or (
-        bool(history)
-        and (sequenced or state.seq is not None or any(e.seq is not None for e in history))
+    kept = (
+        counting
+        or (not history and state._past[0] == "deleted")  # the deletion before its piece
+        or (
+            bool(history)
+            and (sequenced or state.seq is not None or any(e.seq is not None for e in history))
+        )
     )
     if not state.applied and not state._seen and (kept or state._past[0] is None):
         return state

@@ -128,7 +128,10 @@ class ResourceState:
       applied, is ordered among them as if all had come at once, and the difference is
       reported as late. An event that belongs before ``base`` takes the base's clock
       (``"out_of_order"``, as within a call); an inventory snapshot whose scope covers
-      the resource settles the history.
+      the resource settles the history. A state with no history whose resource an
+      inventory's listing opened again after a deletion keeps that deletion as its
+      ``base``: an inventory closing it back at that listing leaves it deleted since
+      then, and a later event comes after that deletion, as at once.
       An inventory stamped before the clock is late too: it is applied from ``base``
       among the events since, and what it closes, opens or corrects before the clock is
       reported as late; one stamped before the base's clock takes effect there, but does
