@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from tests._budget import LAWS
 
 import ratekit as rk
-from ratekit import _rater_sample_doors
+from ratekit import _rater_priced_doors, _rater_sample_doors
 from ratekit._decimals import exact_sum
 
 DAILY = rk.cycles.daily(tz="UTC")
@@ -74,6 +74,31 @@ def test_a_start_no_entry_prices_is_refused_and_the_rater_goes_on() -> None:
     # Batch rate() refuses the same records.
     with pytest.raises(rk.UnpricedUsageError):
         rk.rate([good, bad], SMALL_ONLY, span=rk.Span(START, "2026-03-02T00:00:00Z"), meters=[VM])
+
+
+def test_an_account_unpriced_already_is_left_to_the_statements(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Usage no entry prices, kept as an earlier version's snapshot may hold it: a big VM
+    # of account a taken with the door shut.
+    rater = rk.Rater(SMALL_ONLY, [VM], start=START)
+    with monkeypatch.context() as shut:
+        shut.setattr(_rater_priced_doors, "suspects", lambda rater, batch: {})
+        rater.feed([rk.Event("a", "v", "2026-03-01T00:00:00Z", BIG, kind="start", id="e0")])
+    again = rk.Event("a", "w", "2026-03-01T01:00:00Z", BIG, kind="start", id="e1")
+    other = rk.Event("b", "x", "2026-03-01T02:00:00Z", BIG, kind="start", id="e2")
+    # b's usage was priced (it had none) and the batch leaves it unpriced: refused whole,
+    # naming b, though a's own usage there is left to the statements.
+    with pytest.raises(rk.UnpricedUsageError) as caught:
+        rater.feed([again, other])
+    assert str(caught.value).startswith(
+        "Rater.feed: event 'e2' (start) stamped 2026-03-01T02:00:00Z would make every "
+        "statement fail to price the usage of account 'b': "
+    )
+    # Alone, a's start is taken: a's usage was unpriced before it too.
+    assert rater.feed([again]).accepted == ("e1",)
+    with pytest.raises(rk.UnpricedUsageError):
+        rater.statement("2026-03-01T05:00:00Z")
 
 
 def test_a_price_that_ends_refuses_a_resource_running_past_it() -> None:

@@ -26,16 +26,17 @@ an event, or, without attributes, opens it described by nothing unless the rater
 it from before); or an inventory whose listings are judged so.
 
 Else (attributes that leave a selector open, a price in effect for a while only, an
-inventory opening a resource described by nothing) the accounts of those records are metered as if the batch were taken,
-through the last instant a price or an assignment changes and one cycle more (after
+inventory opening a resource described by nothing) the accounts of those records are
+metered once the batch is taken (`refusal()`), through the last instant a price or an assignment changes and one cycle more (after
 it, nothing changes what a running resource's time costs), and as long again as the
 entries' windows take to repeat (`window_reach()`: a week and a day for daily or weekly
 windows in UTC, else a year and a week), and rated as a statement rates them (every
 meter metered, as a sample of a meter always priced is a record of the account too;
 the rows of the meters a plan may refuse rated). A batch is refused when rating fails
-to price usage there that it priced without the batch. O(n) for n records in the quick
+to price usage there that it priced without the batch: only then, the batch put back,
+is the account metered again without it (`refuse()`). O(n) for n records in the quick
 case (each description judged once per plan and meter, by its values' types and
-reprs); else the metering and rating of those accounts' kept records.
+reprs); else the metering and rating of those accounts' kept records, once.
 """
 
 from __future__ import annotations
@@ -62,9 +63,11 @@ if TYPE_CHECKING:
 __all__ = [
     "Listed",
     "Listings",
+    "Refusal",
     "Suspects",
     "Unsettled",
-    "judge",
+    "refusal",
+    "refuse",
     "suspects",
 ]
 
@@ -358,14 +361,16 @@ def _latest(rater: Rater, key: tuple[str, str]) -> tuple[int, bool]:
 #: Per account of a batch, its earliest record not judged priced without metering.
 Suspects = dict[str, "Record"]
 
+#: A batch refused once taken: the account whose usage it leaves without a price, that
+#: account's earliest suspect record, and rating's refusal.
+Refusal = tuple[str, "Record", "UnpricedUsageError | BadPriceError"]
+
 
 def suspects(rater: Rater, batch: Sequence[Record]) -> Suspects:
     """The accounts whose usage the batch may leave without a price, before it is taken.
 
-    Per account, its earliest new record that `_quick()` cannot judge, for the accounts
-    whose kept usage is priced now (an account whose usage is unpriced already, as an
-    earlier version's snapshot may hold, is left to the statements). Empty, at O(n) for
-    n records, when every record is judged; see the module.
+    Per account, its earliest new record that `_quick()` cannot judge. Empty, at O(n)
+    for n records, when every record is judged; see the module.
     """
     engine = rater._engine
     strict = engine.strict
@@ -394,32 +399,48 @@ def suspects(rater: Rater, batch: Sequence[Record]) -> Suspects:
     for record in sorted(new, key=lambda r: r.at_us):
         for account in sorted(_sample_doors.accounts_of(record)):
             found.setdefault(account, record)
-    return {account: r for account, r in found.items() if _unpriced(rater, account) is None}
+    return found
 
 
-def judge(rater: Rater, found: Suspects) -> None:
-    """Refuse the batch just taken if rating now fails to price a suspect account's usage.
+def refusal(rater: Rater, found: Suspects, excused: set[str]) -> Refusal | None:
+    """The first suspect account, by name, whose usage rating now fails to price, or None.
 
     Called with what `suspects()` found before the batch was taken, once it is: the kept
     records and compacted states are then what every later statement meters (a record
-    too late is placed as far as it can be). Raises
-    [`UnpricedUsageError`][ratekit.UnpricedUsageError] naming the account, its record
-    and rating's own words (the meter, the resource, the span, the quantity, the plan
-    and the description), or [`BadPriceError`][ratekit.BadPriceError] so when pricing
-    it cannot choose an entry (two of one priority both apply, or a selector's function
-    raised); the feed then puts everything back.
+    too late is placed as far as it can be). Each account is metered once, but those
+    ``excused``. The feed then puts the batch back and asks `refuse()`.
     """
     for account, record in sorted(found.items()):
-        refused = _unpriced(rater, account)
-        if refused is None:
+        if account in excused:
             continue
-        kind = f" ({record.kind})" if type(record) is Event else ""
-        raise type(refused)(
-            f"Rater.feed: {_range.labelled(record)}{kind} stamped {format_us(record.at_us)} "
-            f"would make every statement fail to price the usage of account {show(account)}: "
-            f"{refused} The batch is refused whole (a record once taken stays, and a "
-            "rater's plans are fixed); fix or drop the record and feed the batch again."
-        )
+        refused = _unpriced(rater, account)
+        if refused is not None:
+            return account, record, refused
+    return None
+
+
+def refuse(rater: Rater, found: Refusal) -> None:
+    """Refuse the batch `refusal()` found, now put back, unless its account was unpriced already.
+
+    Raises [`UnpricedUsageError`][ratekit.UnpricedUsageError] naming the account, its
+    record and rating's own words (the meter, the resource, the span, the quantity, the
+    plan and the description), or [`BadPriceError`][ratekit.BadPriceError] so when
+    pricing it cannot choose an entry (two of one priority both apply, or a selector's
+    function raised). Returns when the account's kept usage is unpriced without the
+    batch too (as an earlier version's snapshot may hold): that is left to the
+    statements, and the feed takes the batch again without judging the account. So an
+    account is metered a second time only when the batch is refused.
+    """
+    account, record, refused = found
+    if _unpriced(rater, account) is not None:
+        return
+    kind = f" ({record.kind})" if type(record) is Event else ""
+    raise type(refused)(
+        f"Rater.feed: {_range.labelled(record)}{kind} stamped {format_us(record.at_us)} "
+        f"would make every statement fail to price the usage of account {show(account)}: "
+        f"{refused} The batch is refused whole (a record once taken stays, and a "
+        "rater's plans are fixed); fix or drop the record and feed the batch again."
+    )
 
 
 def _unpriced(rater: Rater, account: str) -> UnpricedUsageError | BadPriceError | None:

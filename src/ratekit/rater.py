@@ -295,15 +295,33 @@ class Rater:
             >>> rater.feed([rk.Event("acme", "vm-1", "2026-03-02T00:00:00Z", kind="stop", id="e1")]).conflicting
             ('e1',)
         """
-        undo = _store.FeedUndo(self)  # a batch is taken whole or not at all
-        try:
-            return self._fed(records, undo)
-        except BaseException:
+        # The accounts whose kept usage was unpriced before the batch (as an earlier
+        # version's snapshot may hold): left to the statements, not refused here.
+        excused: set[str] = set()
+        while True:
+            undo = _store.FeedUndo(self)  # a batch is taken whole or not at all
+            try:
+                fed, listed, refusal = self._fed(records, undo, excused)
+            except BaseException:
+                undo.undo()
+                raise
+            if refusal is None:
+                return fed
+            # The batch leaves an account's usage without a price: put back, it is
+            # refused unless that usage was unpriced before it, when it is taken again.
             undo.undo()
-            raise
+            _priced_doors.refuse(self, refusal)
+            excused.add(refusal[0])
+            records = listed
 
-    def _fed(self, records: Iterable[Record], undo: _store.FeedUndo) -> Feed:  # noqa: PLR0912, PLR0915 - one pass, the common path inline
-        """`feed()`, each change off its common path made after ``undo`` can put it back."""
+    def _fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
+        self, records: Iterable[Record], undo: _store.FeedUndo, excused: set[str]
+    ) -> tuple[Feed, list[Record], _priced_doors.Refusal | None]:
+        """`feed()`, each change off its common path made after ``undo`` can put it back.
+
+        Also gives the batch as listed, and what `_rater_priced_doors.refusal()` says of
+        it once taken (``excused``: the accounts it does not judge).
+        """
         # Per outcome, the id of each record it was (None: the record has none).
         told: dict[str, list[str | None]] = {name: [] for name in _OUTCOMES}
         anomalies: list[Anomaly] = []
@@ -456,8 +474,8 @@ class Rater:
         counts = {name: len(told[name]) for name in _OUTCOMES}
         ids = [_order.named(told[name]) for name in _OUTCOMES]
         in_order = tuple if batch is listed else lambda some: _order.as_listed(some, listed)
-        _priced_doors.judge(self, suspects)  # (refused: undone by feed())
-        return _new_feed(*(in_order(some) for some in ids), tuple(anomalies), counts)
+        fed = _new_feed(*(in_order(some) for some in ids), tuple(anomalies), counts)
+        return fed, listed, _priced_doors.refusal(self, suspects, excused)
 
     def _index(self) -> None:
         """Index the counters: each one's baseline in the state, its first kept reading."""
