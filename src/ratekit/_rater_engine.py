@@ -55,8 +55,6 @@ class Engine:
 
     __slots__ = (
         "assigned",
-        "batch_described",
-        "batch_sampled",
         "cycle",
         "dues",
         "held_readings",
@@ -199,8 +197,6 @@ class Engine:
         self.judged: dict[tuple[object, ...], bool] = {}
         self.listed: Listed | None = None
         self.unsettled: Unsettled | None = None
-        self.batch_sampled: set[tuple[str, str, str]] = set()  # (while a batch is judged)
-        self.batch_described: dict[tuple[str, str], list[Event]] = {}
 
     def unit(self, meter: str) -> str:
         """The unit of the meter named ``meter`` (one of the rater's meters). O(m)."""

@@ -83,6 +83,19 @@ Listed = tuple["list[Record]", int, "Record | None", Listings]
 #: is sequenced (see `_latest`).
 Unsettled = tuple["dict[tuple[str, str], list[Record]]", dict[tuple[str, str], list[typing.Any]]]
 
+
+class _Batch(typing.NamedTuple):
+    """What a batch being judged holds beside the kept records.
+
+    Its samples' (account, resource, meter), and per resource its events that set
+    attributes or delete (filled only when the batch has a record such an event may
+    describe, see `_described()`).
+    """
+
+    sampled: set[tuple[str, str, str]]
+    described: dict[tuple[str, str], list[Event]]
+
+
 _AT_US: Final = operator.attrgetter("at_us")
 _SEQ: Final = operator.attrgetter("seq")
 
@@ -105,11 +118,13 @@ def _state_of(rater: Rater, key: tuple[str, str]) -> ResourceState | None:
     return rater._reach.states.get(key)
 
 
-def _described(rater: Rater, record: Record, since_us: int, meter: str, plans: list[Plan]) -> bool:
+def _described(
+    rater: Rater, batch: _Batch, record: Record, since_us: int, *, meter: str, plans: list[Plan]
+) -> bool:
     """Whether what describes ``record``'s resource from before ``since_us`` is judged priced.
 
     Its compacted state's description, and the events setting attributes that the rater
-    keeps or the batch holds (``rater._batch_described``); one of them at or before
+    keeps or the batch holds (``batch.described``); one of them at or before
     ``since_us`` (else the resource is described there by nothing judged); and the kept
     inventories' listings of it, which may describe or open it anew (`_listing()`).
     Judged no when the resource was deleted (what comes after a delete is described by
@@ -125,10 +140,10 @@ def _described(rater: Rater, record: Record, since_us: int, meter: str, plans: l
     ):
         return False
     listed = _listed(rater).get(key) if rater._inventories else None
-    if listed is not None and not _listing(rater, key, listed, meter, plans):
+    if listed is not None and not _listing(rater, batch, key, listed, meter=meter, plans=plans):
         return False
-    given = rater._engine.batch_described.get(key, ())
-    for other in itertools.chain(rater._by_key.get(key, ()), given):
+    held = batch.described.get(key, ())
+    for other in itertools.chain(rater._by_key.get(key, ()), held):
         if type(other) is Inventory:
             return False
         if type(other) is Event and (other.attributes or other.kind == "delete"):
@@ -175,8 +190,10 @@ def _listed(rater: Rater) -> Listings:
 
 def _listing(
     rater: Rater,
+    batch: _Batch,
     key: tuple[str, str],
     listed: tuple[list[Mapping[str, object]], list[int]],
+    *,
     meter: str,
     plans: list[Plan],
 ) -> bool:
@@ -197,7 +214,7 @@ def _listing(
     if not bare:
         return True
     state = _state_of(rater, key)
-    mine = itertools.chain(rater._by_key.get(key, ()), rater._engine.batch_described.get(key, ()))
+    mine = itertools.chain(rater._by_key.get(key, ()), batch.described.get(key, ()))
     if state is not None and state.status == "deleted":
         return False
     known = state is not None
@@ -210,9 +227,9 @@ def _listing(
     return all(_verdicts.judged(rater, p, meter, {}, True) for p in plans)
 
 
-def _sampled(rater: Rater, key: tuple[str, str], meter: str) -> bool:
+def _sampled(rater: Rater, batch: _Batch, key: tuple[str, str], meter: str) -> bool:
     """Whether the resource has samples of ``meter``: kept, in the batch, or held in its state."""
-    if (*key, meter) in rater._engine.batch_sampled:
+    if (*key, meter) in batch.sampled:
         return True
     state = _state_of(rater, key)
     if state is not None and any(reading[0] == meter for reading in state.readings):
@@ -220,7 +237,7 @@ def _sampled(rater: Rater, key: tuple[str, str], meter: str) -> bool:
     return any(type(r) is Sample and r.meter == meter for r in rater._by_key.get(key, ()))
 
 
-def _quick(rater: Rater, record: Record) -> bool:
+def _quick(rater: Rater, batch: _Batch, record: Record) -> bool:
     """Whether ``record`` is judged, without metering, to make only usage that is priced.
 
     A time meter's usage begins with an event that is neither a stop nor a delete, and
@@ -234,21 +251,21 @@ def _quick(rater: Rater, record: Record) -> bool:
             key = (account, resource)
             own = ([attributes], []) if attributes else ([], [record.at_us, record.at_us])
             for meter in engine.strict:
-                if meter not in engine.timed and not _sampled(rater, key, meter):
+                if meter not in engine.timed and not _sampled(rater, batch, key, meter):
                     continue
                 plans = _plans_of(rater, account, meter)
-                if plans and not _listing(rater, key, own, meter, plans):
+                if plans and not _listing(rater, batch, key, own, meter=meter, plans=plans):
                     return False
         return True
     if type(record) is Sample:
         plans = _plans_of(rater, record.account, record.meter)
         since = record.at_us if record.since_us is None else record.since_us
-        return not plans or _described(rater, record, since, record.meter, plans)
+        return not plans or _described(rater, batch, record, since, meter=record.meter, plans=plans)
     assert type(record) is Event
-    return _event_quick(rater, record)
+    return _event_quick(rater, batch, record)
 
 
-def _event_quick(rater: Rater, event: Event) -> bool:
+def _event_quick(rater: Rater, batch: _Batch, event: Event) -> bool:
     """`_quick()` of an event: judged meter by meter. O(k) for its resource's k kept records."""
     engine = rater._engine
     attributes = event.attributes
@@ -259,7 +276,7 @@ def _event_quick(rater: Rater, event: Event) -> bool:
             if kind == "delete" or (kind == "stop" and not attributes):
                 continue
         elif not (attributes or kind == "delete") or not _sampled(
-            rater, (event.account, event.resource), meter
+            rater, batch, (event.account, event.resource), meter
         ):
             continue
         plans = _plans_of(rater, event.account, meter)
@@ -268,7 +285,7 @@ def _event_quick(rater: Rater, event: Event) -> bool:
         if kind == "delete" and meter not in engine.timed:
             return False
         if not attributes:
-            if not _described(rater, event, event.at_us, meter, plans):
+            if not _described(rater, batch, event, event.at_us, meter=meter, plans=plans):
                 return False
         else:
             for plan in plans:
@@ -385,16 +402,13 @@ def suspects(rater: Rater, batch: Sequence[Record]) -> Suspects:
     ]
     if not looked:
         return {}
-    engine.batch_sampled = {(r.account, r.resource, r.meter) for r in looked if type(r) is Sample}
+    held = _Batch({(r.account, r.resource, r.meter) for r in looked if type(r) is Sample}, {})
     if any(type(r) is not Event or not r.attributes for r in looked):  # (see _described)
         for record in looked:
             if type(record) is Event and (record.attributes or record.kind == "delete"):
                 key = (record.account, record.resource)
-                engine.batch_described.setdefault(key, []).append(record)
-    try:
-        new = [r for r in looked if not _quick(rater, r) and _sample_doors.is_new(rater, r)]
-    finally:
-        engine.batch_sampled, engine.batch_described = set(), {}
+                held.described.setdefault(key, []).append(record)
+    new = [r for r in looked if not _quick(rater, held, r) and _sample_doors.is_new(rater, r)]
     found: Suspects = {}
     for record in sorted(new, key=lambda r: r.at_us):
         for account in sorted(_sample_doors.accounts_of(record)):
