@@ -126,9 +126,11 @@ def test_rating_caches_winners_by_a_key_hashed_apart() -> None:
     winners = [regimes.winner_in(0, {"tag": value}) for value in COLLIDING]
     assert [entry.id for entry in winners if entry is not None] == ["big"] + ["vm"] * (N - 1)
     assert distinct_hashes(regimes.winners) == N
-    # a Decimal equal to the selected int is the same key: the same winner
+    # a Decimal equal to the selected int is another key (a Satisfies function may tell
+    # an int from a Decimal), hashed apart too, with the same winner (M == Decimal(M))
     assert regimes.winner_in(0, {"tag": Decimal(M)}) is winners[0]
-    assert len(regimes.winners) == N
+    assert len(regimes.winners) == N + 1
+    assert distinct_hashes(regimes.winners) == N + 1
 
 
 def test_colliding_values_meter_and_rate_as_any_others() -> None:

@@ -250,3 +250,64 @@ def test_a_flag_equals_only_a_flag() -> None:
     with pytest.raises(rk.BadPriceError) as caught:
         rk.OneOf([1, True])
     assert "OneOf values hold True and 1, which a set counts as one" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(1, Decimal(1)), (Decimal(1), 1), (True, 1), (1, True), (Decimal(1), Decimal("1.0"))],
+)
+def test_the_winner_is_remembered_by_type_as_well_as_value(first: object, second: object) -> None:
+    # Rating remembers each description's winning entry by the values its selectors read.
+    # Keyed by value alone, 1, Decimal(1) and True (and Decimal("1.0")) were one key: the
+    # resource rated second got the first one's entry, whichever that was (a priced 50
+    # where 10 is due, or 10 where 50 is). A function may tell them apart; so must rating.
+    def exact(value: object) -> bool:
+        return type(value) is type(first) and repr(value) == repr(first)
+
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("base", "vm.hours", rk.PerUnit(1)),
+            rk.PriceEntry(
+                "exact",
+                "vm.hours",
+                rk.PerUnit(5),
+                where={"memory_gb": rk.Satisfies(exact, "exactly the first")},
+                priority=1,
+            ),
+        ],
+    )
+    for rows in ([vm(first, "a"), vm(second, "b")], [vm(second, "a"), vm(first, "b")]):
+        charges = rk.rate(rows, plan, span=MARCH).charges
+        # first: 10 h at 5 = 50 (exact); second: 10 h at 1 = 10 (base)
+        got = {c.resource: (c.entry, c.amount) for c in charges}
+        firsts = [r.resource for r in rows if exact(r.description["memory_gb"])]
+        assert got == {
+            r.resource: ("exact", Decimal(50)) if r.resource in firsts else ("base", Decimal(10))
+            for r in rows
+        }
+    nested = rk.Plan(
+        "q",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("base", "vm.hours", rk.PerUnit(1)),
+            rk.PriceEntry(
+                "exact",
+                "vm.hours",
+                rk.PerUnit(5),
+                where={"memory_gb": rk.Satisfies(lambda v: exact(v[0]), "first exactly")},
+                priority=1,
+            ),
+        ],
+    )
+    rows = [vm([first], "a"), vm([second], "b")]
+    # a: [first], 10 h at 5 = 50; b: [second], 10 h at 1 = 10
+    assert sorted(
+        (c.resource, c.entry, c.amount) for c in rk.rate(rows, nested, span=MARCH).charges
+    ) == [
+        ("a", "exact", Decimal(50)),
+        ("b", "base", Decimal(10)),
+    ]

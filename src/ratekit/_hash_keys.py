@@ -7,6 +7,11 @@ table keyed by them degrades to a list (quadratic time). Strings are hash-random
 (``PYTHONHASHSEED``): the keys here hold numbers as their exact text, so equal numbers
 give equal keys (``1``, ``Decimal("1.0")``), and their hashes are the strings'.
 Ints small enough to hash to themselves stay ints: distinct ones hash apart.
+
+`safe_key()` keys numbers by value (``1`` and ``Decimal("1.0")`` alike), for tables of
+what a record measures. `typed_key()` keys a value by its type and its repr, for tables
+of what a selector decides: Python counts ``True == 1`` and ``Decimal(1) == 1``, a
+[`Satisfies`][ratekit.Satisfies] function need not.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Final
 
-__all__ = ["safe_key"]
+__all__ = ["safe_key", "typed_key"]
 
 #: Ints of this magnitude or more share their hash with others (2**61 - 1 hashes to 0).
 _HASHED_AS_ITSELF: Final = 2**61 - 2
@@ -43,3 +48,22 @@ def safe_key(value: object) -> object:
             return safe_key(numerator)
         return ("#", f"{numerator}/{denominator}")
     return value
+
+
+def typed_key(value: object) -> object:
+    """A key for ``value`` by what a selector can see: a string itself, else type and repr.
+
+    Two values keyed alike are the same to every selector: a description's value is a
+    string, an int, a Decimal, a bool, ``None``, or a frozen mapping or list of them,
+    whose repr says each item's type and digits (``1``, ``Decimal('1')``, ``True``) and
+    the order a function iterating it sees. The repr is a string, whose hash a caller
+    cannot choose. O(size of the value).
+
+    Examples:
+        >>> from decimal import Decimal
+        >>> typed_key(1) == typed_key(Decimal(1)), typed_key(1) == typed_key(True)
+        (False, False)
+        >>> typed_key("m1.large")
+        'm1.large'
+    """
+    return value if type(value) is str else (type(value), repr(value))

@@ -19,6 +19,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
+from ._hash_keys import typed_key
 from ._paths import MISSING, lookup
 from ._windows_recurring import DailyWindow, WeeklyWindow
 from ._zones import zone_name
@@ -135,7 +136,7 @@ def judged(
     ``attributes``: an event's (``whole`` false: they must settle every selector of the
     meter's entries) or a whole description (a compacted state's). Judged once per plan,
     meter and the values its entries' selectors read, the only thing the verdict depends
-    on, each known by its type and its repr (`_known_as`): Python counts ``True == 1``
+    on, each known by its type and its repr (`ratekit._hash_keys.typed_key`): Python counts ``True == 1``
     and ``Decimal("1.0") == 1``, a selector (``_same()``, a ``Satisfies`` function) need
     not. A selector's own error (a ``Satisfies`` function's) judges no: metering and
     rating then say it. O(s) for the s selector paths once judged, O(e) for the meter's e
@@ -147,7 +148,7 @@ def judged(
         id(plan),
         meter,
         whole,
-        *[_known_as(read(attributes, p)) for p in rater._engine.strict[meter][id(plan)]],
+        *[typed_key(read(attributes, p)) for p in rater._engine.strict[meter][id(plan)]],
     )
     known = judged.get(key)
     if known is None:
@@ -156,16 +157,6 @@ def judged(
             judged.clear()
         judged[key] = known
     return known
-
-
-def _known_as(value: object) -> object:
-    """``value`` as a verdict is remembered by: a string as it is, else its type and repr.
-
-    Two values known alike are the same to every selector (an attribute value is a
-    string, a number, a flag, ``None``, or a frozen mapping or list of them, whose repr
-    says each type and digit, and the order a function iterating it sees).
-    """
-    return value if type(value) is str else (type(value), repr(value))
 
 
 def _verdict(plan: Plan, meter: str, attributes: Mapping[str, object], whole: bool) -> bool:

@@ -1,8 +1,9 @@
 """Price regimes: the candidate entries of one meter of one plan between successive cuts.
 
-Rating looks the winning entry up once per regime and description (cached by the values
-of the attributes some selector reads); a regime's account-wide entry gives the base due
-without usage.
+Rating looks the winning entry up once per regime and description (cached by the types
+and reprs of the values of the attributes some selector reads: ``1``, ``Decimal(1)`` and
+``True`` are three keys, as a `Satisfies` function may tell them apart); a regime's
+account-wide entry gives the base due without usage.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping
 
-from ._hash_keys import safe_key
+from ._hash_keys import typed_key
 from ._paths import lookup
 from .pricebook import Plan, PriceEntry, _winner
 
@@ -58,20 +59,16 @@ class _Regimes:
     def winner_in(self, index: int, description: Mapping[str, object]) -> PriceEntry | None:
         """The winning entry in regime ``index`` for a resource so described."""
         keys = self.keys
-        # values through safe_key: a hash a caller cannot choose (an int's is the int)
+        # each value by its type and repr (typed_key): 1, Decimal(1) and True are equal in
+        # Python, not to a selector, and a repr's hash is not one a caller can choose
         if len(keys) == 1:
-            value = lookup(description, keys[0])
-            # a flag keyed apart from the number it equals (True == 1): selectors tell them apart
-            key: tuple[object, ...] = (index, safe_key(value), type(value) is bool)
+            key: tuple[object, ...] = (index, typed_key(lookup(description, keys[0])))
         else:
-            values = [lookup(description, name) for name in keys]
-            key = (index, *map(safe_key, values), *[type(value) is bool for value in values])
+            key = (index, *[typed_key(lookup(description, name)) for name in keys])
         try:
             return self.winners[key]
         except KeyError:
             pass
-        except TypeError:  # an unhashable attribute value: no cache
-            return _first_match(self.candidates[index], description)
         found = self.winners[key] = _first_match(self.candidates[index], description)
         return found
 
