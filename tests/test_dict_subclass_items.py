@@ -105,12 +105,15 @@ def test_plan_data_is_read_through_its_items() -> None:
 
 
 def test_a_snapshot_whose_mappings_raise_is_refused_naming_it() -> None:
-    with pytest.raises(rk.RatekitTypeError) as caught:
+    # a snapshot that cannot be read is one restore refuses: a BadSnapshotError (it was a
+    # RatekitTypeError), the caller's error chained
+    with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(_wrapped(_snapshot(), Broken), PLAN, METERS)  # type: ignore[arg-type]
     assert str(caught.value) == (
         "Rater snapshot could not be read: its mapping (Broken) raised LookupError: cursor "
         "closed; give what Rater.snapshot() returned, or its JSON read back with json.load."
     )
+    assert isinstance(caught.value.__cause__, LookupError)
 
 
 def test_a_snapshot_is_read_through_its_items() -> None:

@@ -11,12 +11,12 @@ nothing but a ratekit error escapes.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final, TypeVar
 
-from .errors import RatekitTypeError
+from .errors import RatekitError, RatekitTypeError
 
-__all__ = ["plain_data", "raised", "read_items", "read_once", "unreadable"]
+__all__ = ["MOST_ITEMS", "plain_data", "raised", "read_items", "read_once", "unreadable"]
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -95,15 +95,26 @@ def read_items(
     return read_once(items, what, kind, accepted, limit=limit)
 
 
-def plain_data(data: object, what: str, accepted: str, *, limit: int) -> object:
+def plain_data(
+    data: object,
+    what: str,
+    accepted: str,
+    *,
+    limit: int,
+    refusal: Callable[[str], RatekitError] = RatekitTypeError,
+) -> object:
     """``data`` (JSON-like) with each mapping and list of the caller's own read into a plain one.
 
     For the doors that take data such as ``json.load`` gives (plan data, a snapshot):
     a ``dict`` or ``list`` runs no code of the caller's and is kept as it is (the data is
     returned unchanged when it holds nothing else); any other mapping, or a ``list`` or
     ``tuple`` subclass, is read once here into a ``dict`` or ``list``, down to ``limit``
-    levels (the door refuses what nests deeper), so that what its own code raises is a
-    `RatekitTypeError` naming ``what``. O(size of the data).
+    levels (the door refuses what nests deeper), at most `MOST_ITEMS` items each (one that
+    gives more, or never ends, is refused, not a hang). A string, int or float of a
+    subclass (a key or a value) becomes the plain one it holds, so that no code of the
+    caller's runs later. What the caller's code raises, items that are not pairs, and a key
+    that cannot be hashed are refused with ``refusal`` (a `RatekitTypeError` unless the door
+    says) naming ``what``, the caller's error chained. O(size of the data).
 
     ```pycon
     >>> class Gone(dict):
@@ -122,45 +133,117 @@ def plain_data(data: object, what: str, accepted: str, *, limit: int) -> object:
     """
     if _plain(data, limit):
         return data
-    return _copied(data, what, accepted, limit, 1)
+    return _Copier(what, accepted, limit, refusal).copied(data, 1)
 
+
+#: The most items one mapping or list of the caller's own may give (a snapshot's columns
+#: hold one item per record): more, or one that never ends, is refused.
+MOST_ITEMS: Final = 1 << 24
 
 #: What JSON-like data mostly holds, and what runs no code of the caller's: not walked.
 _SCALARS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
 
 
 def _plain(data: object, limit: int) -> bool:
+    """Whether ``data`` holds nothing but plain containers, scalars and other objects."""
     stack: list[tuple[object, int]] = [(data, 1)]
+    scalars = _SCALARS
     while stack:
         value, depth = stack.pop()
         if type(value) is dict:
+            if not all(type(key) in scalars for key in value):
+                return False  # a key of the caller's type: read (and hashed) by the copy
             items: Iterable[object] = value.values()
         elif type(value) is list or type(value) is tuple:
             items = value
-        elif isinstance(value, Mapping | list | tuple):
-            return False
+        elif isinstance(value, Mapping | list | tuple | str | int | float):
+            return False  # a subclass: its code may run
         else:
             continue
         if depth <= limit:
-            stack += [(item, depth + 1) for item in items if type(item) not in _SCALARS]
+            stack += [(item, depth + 1) for item in items if type(item) not in scalars]
     return True
 
 
-def _copied(value: object, what: str, accepted: str, limit: int, depth: int) -> object:
-    if depth > limit:
-        return value  # the door refuses data nested this deep
-    if isinstance(value, Mapping):
-        kind = f"mapping ({type(value).__name__})"
-        return {
-            key: _copied(item, what, accepted, limit, depth + 1)
-            for key, item in read_items(value, what, kind, accepted)
-        }
-    if isinstance(value, list | tuple):
-        kind = f"list ({type(value).__name__})"
-        return [
-            _copied(item, what, accepted, limit, depth + 1)
-            for item in read_once(value, what, kind, accepted)
-        ]
+class _Copier:
+    """Reads a caller's data into plain dicts, lists and scalars (see `plain_data()`)."""
+
+    __slots__ = ("accepted", "limit", "refusal", "what")
+
+    def __init__(
+        self, what: str, accepted: str, limit: int, refusal: Callable[[str], RatekitError]
+    ) -> None:
+        self.what = what
+        self.accepted = accepted
+        self.limit = limit
+        self.refusal = refusal
+
+    def refuse(self, kind: str, problem: str) -> RatekitError:
+        return self.refusal(
+            f"{self.what} could not be read: its {kind} {problem}; give {self.accepted}."
+        )
+
+    def read(self, value: Iterable[T], kind: str) -> list[T]:
+        try:
+            read = list(itertools.islice(value, MOST_ITEMS + 1))
+        except Exception as error:  # the caller's object may raise anything
+            raise self.refuse(kind, f"raised {raised(error)}") from error
+        if len(read) > MOST_ITEMS:
+            raise self.refuse(kind, f"gives more than {MOST_ITEMS:,} items (or never ends)")
+        return read
+
+    def copied(self, value: object, depth: int) -> object:
+        if depth > self.limit:
+            return value  # the door refuses data nested this deep
+        if isinstance(value, Mapping):
+            kind = f"mapping ({type(value).__name__})"
+            try:
+                items = value.items()
+            except Exception as error:  # the caller's object may raise anything
+                raise self.refuse(kind, f"raised {raised(error)}") from error
+            out: dict[object, object] = {}
+            for pair in self.read(items, kind):
+                key, item = self.pair(pair, kind)
+                out[key] = self.copied(item, depth + 1)
+            return out
+        if isinstance(value, list | tuple):
+            kind = f"list ({type(value).__name__})"
+            return [self.copied(item, depth + 1) for item in self.read(value, kind)]
+        return _scalar(value)
+
+    def pair(self, pair: object, kind: str) -> tuple[object, object]:
+        """A mapping's item as a (key, value) pair, its key plain and hashable."""
+        key: object
+        item: object
+        try:
+            key, item = pair  # type: ignore[misc]
+        except Exception as error:  # not a pair, or an iterable of the caller's that raises
+            raise self.refuse(
+                kind, f"gives an item that is not a (key, value) pair ({raised(error)})"
+            ) from error
+        key = _scalar(key)
+        if type(key) not in _SCALARS:
+            try:
+                hash(key)
+            except Exception as error:  # unhashable, or a __hash__ of the caller's that raises
+                raise self.refuse(
+                    kind,
+                    f"has a key of type {type(key).__name__} that cannot be hashed "
+                    f"({raised(error)})",
+                ) from error
+        return key, item
+
+
+def _scalar(value: object) -> object:
+    """A string, int or float of a subclass as the plain one it holds; anything else as is."""
+    if type(value) in _SCALARS:
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int.__index__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
     return value
 
 

@@ -201,13 +201,69 @@ def too_deep(data: object, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+#: What JSON reads: the types a snapshot's parts may hold (``json.load`` gives no others).
+_JSON_SCALARS: Final = frozenset((str, int, float, bool, type(None)))
+
+
+def _unlike_json(data: object) -> tuple[str, str | None] | None:
+    """What in ``data`` (plain, at most `MAX_DEPTH` deep) JSON does not hold, and where.
+
+    ``None`` when it holds only dicts with string keys, lists (or tuples) and JSON's
+    scalars; else, for the first other value or key found, its type and value, and its
+    place under ``data`` (``None``: ``data`` itself; empty: in ``data``). Walked with a stack; runs no code of a value's
+    own (`ratekit._caller_objects.plain_data` made every container and scalar plain).
+    O(size of the data).
+
+    Examples:
+        >>> _unlike_json({"a": [1, "x", None, 2.5, {"b": True}]}) is None
+        True
+        >>> _unlike_json({"a": [1, {"b": {2, 3}}]})
+        ('a value of type set, {2, 3}', "['a'][1]['b']")
+        >>> _unlike_json([{1: "x"}])
+        ('a key of type int, 1', '[0]')
+        >>> _unlike_json({1: "x"})
+        ('a key of type int, 1', '')
+        >>> _unlike_json(b"x")
+        ("a value of type bytes, b'x'", None)
+    """
+    stack: list[tuple[object, tuple[object, ...]]] = [(data, ())]
+    scalars = _JSON_SCALARS
+    while stack:
+        value, place = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            mapping = typing.cast("dict[object, object]", value)
+            for key, item in mapping.items():
+                if type(key) is not str:
+                    return f"a key of type {type(key).__name__}, {show(key)}", _at(place)
+                if type(item) not in scalars:
+                    stack.append((item, (*place, key)))
+        elif kind is list or kind is tuple:  # (a tuple is written as JSON's array)
+            sequence = typing.cast("list[object]", value)
+            stack += [
+                (item, (*place, index))
+                for index, item in enumerate(sequence)
+                if type(item) not in scalars
+            ]
+        elif kind not in scalars:
+            return f"a value of type {kind.__name__}, {show(value)}", _at(place) if place else None
+    return None
+
+
+def _at(place: tuple[object, ...]) -> str:
+    return "".join(f"[{step!r}]" for step in place)
+
+
 _AS_SNAPSHOT = "what Rater.snapshot() returned, or its JSON read back with json.load"
 
 
 def open_envelope(
     data: object, print_: str, legacy: str | tuple[str, ...] | None = None
-) -> dict[str, Any]:
-    """The body of a snapshot, once its format, version, checksum and fingerprint check.
+) -> tuple[dict[str, Any], int]:
+    """The body and version of a snapshot, once its format, version, checksum and fingerprint check.
+
+    Both as read once from ``data`` (`ratekit._caller_objects.plain_data`): a caller's
+    mapping is not asked again.
 
     Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying which check failed:
     not a mapping or nested deeper than a snapshot, another format, a version other than
@@ -215,13 +271,27 @@ def open_envelope(
     plans or meters, no body.
     """
     if isinstance(data, Mapping):
-        plain = plain_data(data, "Rater snapshot", _AS_SNAPSHOT, limit=MAX_DEPTH + 1)
+        plain = plain_data(
+            data, "Rater snapshot", _AS_SNAPSHOT, limit=MAX_DEPTH + 1, refusal=BadSnapshotError
+        )
         data = typing.cast("Mapping[str, Any]", plain)
         for key, value in data.items():
             if too_deep(value):
                 raise BadSnapshotError(
                     f"Rater snapshot {show(key)} is nested more than {MAX_DEPTH} levels deep; "
                     "that is not what Rater.snapshot() writes: restore an unaltered copy."
+                )
+        for key, value in data.items():
+            strange = _unlike_json(value)
+            if strange is not None:
+                what, place = strange
+                raise BadSnapshotError(
+                    f"Rater snapshot {show(key)} "
+                    + (f"is {what}" if place is None else f"holds {what}")
+                    + (f" at {place}" if place else "")
+                    + "; a snapshot holds only what "
+                    "JSON does (objects with string keys, arrays, strings, numbers, true, "
+                    "false and null): restore an unaltered copy."
                 )
     if not isinstance(data, Mapping) or data.get("format") != FORMAT:
         raise BadSnapshotError(
@@ -273,4 +343,4 @@ def open_envelope(
             f"Rater snapshot body must be an object, not {type(body).__name__}: restore an "
             "unaltered copy."
         )
-    return typing.cast("dict[str, Any]", body)
+    return typing.cast("dict[str, Any]", body), version

@@ -576,7 +576,10 @@ class Rater:
         Raises [`BadSnapshotError`][ratekit.BadSnapshotError] when the data is not a snapshot, has an
         unknown version (anything but the ints 1 and 2: snapshots of version 1, which wrote
         each record as a list, are still read), was altered (its checksum does not match),
-        was taken under other plans or meters, nests deeper than a snapshot, has a body
+        was taken under other plans or meters, nests deeper than a snapshot, holds what
+        JSON does not (a set, an object, a key that is not a string), cannot be read (a
+        mapping or list of the caller's own whose code raises, whose items are no pairs
+        or never end: the error it raised is chained), has a body
         whose parts are of the wrong shape or out of range, or keeps what the feed refuses
         (a record, an id held by two kinds, a compacted level or instant: the feed's own
         doors judge them, so that a snapshot it takes can give statements). The message
@@ -588,8 +591,8 @@ class Rater:
         rater._engine = _Engine(plans, meters)
         rater._fingerprint = _snapshot.fingerprint(plans, meters)
         legacy = tuple(_snapshot.fingerprint(plans, meters, ordered=o) for o in (True, "plans"))
-        body = _snapshot.open_envelope(data, rater._fingerprint, legacy)
-        _store.load(rater, body, data["version"])
+        body, version = _snapshot.open_envelope(data, rater._fingerprint, legacy)
+        _store.load(rater, body, version)
         _consistent.consistent(rater)
         _reported.check(rater)  # each reported line one the rater could give
         rater._closers = []
