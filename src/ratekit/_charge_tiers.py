@@ -8,6 +8,7 @@ exact, whatever the caller's decimal context.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -29,6 +30,9 @@ _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
 
 
+#: The graduated models, whose breakdowns `explained()` may start at a floor.
+_FLOORED: Final = frozenset({Graduated, GraduatedPercentage})
+
 #: The built-in models, whose lines add up to their amounts by construction.
 _BUILT_IN: Final = frozenset(
     {Flat, Graduated, GraduatedPercentage, Package, Percentage, PerUnit, Volume}
@@ -39,15 +43,19 @@ class Unexplained(Exception):  # noqa: N818 - private: Charge.tiers names it a B
     """A price model of the user's own whose ``explain()`` does not explain its amount."""
 
 
-def explained(price: PriceModel, quantity: Decimal) -> tuple[TierLine, ...]:
+def explained(price: PriceModel, quantity: Decimal, floor: Decimal = ZERO) -> tuple[TierLine, ...]:
     """``price.explain(quantity)``, checked for a model of the user's own. O(lines).
 
-    Its lines are `TierLine` values whose amounts add up to ``price.amount(quantity)``
-    (the protocol's promise, on which every tier breakdown ratekit prints rests), to
+    With ``floor``, a graduated model leaves out the lines of the tiers that end below it
+    (`_FLOORED`: the same for every quantity at or above it); any other model gives all
+    its lines. Its lines are `TierLine` values whose amounts add up to
+    ``price.amount(quantity)`` (the protocol's promise, on which every tier breakdown ratekit prints rests), to
     within one unit of the amount's 60th significant digit (each side computed at 60
     digits). Else `Unexplained`, saying which and by how much. No lines at all is a model
     that gives no breakdown: nothing is printed, nothing to check.
     """
+    if floor and type(price) in _FLOORED:
+        return typing.cast("Graduated | GraduatedPercentage", price)._lines(quantity, floor)
     lines = tuple(price.explain(quantity))
     if not lines or type(price) in _BUILT_IN:  # no lines: no breakdown to print
         return lines
@@ -79,12 +87,17 @@ def marginal_lines(
     """The tier lines from ``position`` to ``after`` (with the base if ``opens``).
 
     A group's quantity is priced where it is at zero or above (corrections net), so the
-    lines go from ``max(position, 0)`` to ``max(after, 0)``.
+    lines go from ``max(position, 0)`` to ``max(after, 0)``: the difference of the
+    breakdowns there, tier by tier. The tiers of a graduated model that end below both
+    are whole in both breakdowns, so they are not explained (`explained()`'s ``floor``):
+    a piece costs the tiers it crosses, not every tier below it, and the charges of a
+    group climbing t tiers explain O(t + charges) lines in all, not O(t * charges).
     """
-    after_lines = explained(price, max(after, ZERO))
     if opens:
-        return tuple(after_lines)
-    before = {line.label: line for line in explained(price, max(position, ZERO))}
+        return explained(price, max(after, ZERO))
+    floor = max(min(position, after), ZERO)
+    after_lines = explained(price, max(after, ZERO), floor)
+    before = {line.label: line for line in explained(price, max(position, ZERO), floor)}
     out = []
     for line in after_lines:
         old = before.pop(line.label, None)

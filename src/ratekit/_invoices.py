@@ -7,6 +7,7 @@ groups charges into these values, rounds and allocates their amounts.
 
 from __future__ import annotations
 
+import collections
 import typing
 from decimal import Decimal
 from fractions import Fraction
@@ -220,10 +221,10 @@ def _merged(charges: tuple[Charge, ...]) -> list[TierLine]:
                     flat=_ADD(old.flat, line.flat),
                     blocks=None if old.blocks is None else old.blocks + (line.blocks or 0),
                 )
-    labels = [key[0] for key in merged]
+    labels = collections.Counter(key[0] for key in merged)  # (counted once: O(lines))
     seen = [
         line
-        if labels.count(key[0]) == 1
+        if labels[key[0]] == 1
         else attrs.evolve(line, label=f"{', '.join(plans[key])} · {line.label}")
         for key, line in merged.items()
     ]

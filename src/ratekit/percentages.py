@@ -236,8 +236,16 @@ class GraduatedPercentage:
             tiers[0] (0, 1000]: 1000 * 0.01 = 10.00
             tiers[1] (1000, ∞): 2000 * 0.005 = 10.000
         """
+        return self._lines(quantity, ZERO)
+
+    def _lines(self, quantity: Number, floor: Decimal) -> tuple[TierLine, ...]:
+        """`explain`'s lines from the tier that ends at or above ``floor`` on.
+
+        The tiers ending below ``floor`` are left out: what a charge's marginal lines do
+        without (see `ratekit.tiers._graduated_lines`). O(log t + lines) for t tiers.
+        """
         return _graduated_lines(
-            self.tiers, _quantity(quantity, "GraduatedPercentage"), self.flat_at_zero
+            self.tiers, _quantity(quantity, "GraduatedPercentage"), self.flat_at_zero, floor
         )
 
     def marginal(self, quantity: Number, added: Number) -> Decimal:

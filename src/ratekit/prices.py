@@ -344,9 +344,17 @@ class Graduated:
             tiers[0] (0, 5]: 5 * 0.10 = 0.50
             tiers[1] (5, ∞): 2 * 0.05 = 0.10
         """
+        return self._lines(quantity, ZERO)
+
+    def _lines(self, quantity: Number, floor: Decimal) -> tuple[TierLine, ...]:
+        """`explain`'s lines from the tier that ends at or above ``floor`` on.
+
+        The tiers ending below ``floor`` are left out: what a charge's marginal lines do
+        without (see `ratekit.tiers._graduated_lines`). O(log t + lines) for t tiers.
+        """
         quantity = _quantity(quantity, "Graduated")
         _check_bound("Graduated", self.tiers, quantity)
-        return _graduated_lines(self.tiers, quantity, self.flat_at_zero)
+        return _graduated_lines(self.tiers, quantity, self.flat_at_zero, floor)
 
     def marginal(self, quantity: Number, added: Number) -> Decimal:
         """What ``added`` units cost on top of ``quantity``: ``amount(q + a) - amount(q)``.

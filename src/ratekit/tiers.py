@@ -18,6 +18,7 @@ Examples:
 
 from __future__ import annotations
 
+import bisect
 import decimal
 import re
 import typing
@@ -380,13 +381,28 @@ def _ranges_to_tiers(model: str, ranges: Iterable[Sequence[typing.Any]]) -> list
 
 
 def _graduated_lines(
-    tiers: tuple[Tier, ...], quantity: Decimal, flat_at_zero: bool
+    tiers: tuple[Tier, ...], quantity: Decimal, flat_at_zero: bool, floor: Decimal = ZERO
 ) -> tuple[TierLine, ...]:
+    """The lines of a graduated breakdown of ``quantity``: one per tier it reaches.
+
+    ``floor`` (at most ``quantity``) leaves out the tiers that end below it, whose lines
+    are the same for every quantity at or above it (each such tier whole, its fee
+    charged): what a charge's marginal lines, from a group's quantity before it to after
+    it, take the difference of (`ratekit._charge_tiers.marginal_lines`). The lines kept
+    are those of the whole breakdown, from the tier that ends at or above ``floor``
+    (found by bisection). O(log t + lines) for t tiers.
+    """
     lines = []
+    start = 0
     lower = ZERO
-    for index, tier in enumerate(tiers):
+    if floor > ZERO:
+        start = bisect.bisect_left(tiers, min(floor, quantity), hi=len(tiers) - 1, key=_up_to)
+        if start:
+            lower = typing.cast(Decimal, tiers[start - 1].up_to)
+    for index in range(start, len(tiers)):
         if not (quantity > lower or (index == 0 and flat_at_zero)):
             break
+        tier = tiers[index]
         upper = tier.up_to
         top = quantity if upper is None or quantity < upper else upper
         lines.append(tier._line(index, lower, CONTEXT.subtract(top, lower), flat=True))
@@ -396,6 +412,11 @@ def _graduated_lines(
     if not lines:  # zero usage, first flat fee waived
         lines.append(tiers[0]._line(0, ZERO, ZERO, flat=False))
     return tuple(lines)
+
+
+def _up_to(tier: Tier) -> Decimal:
+    """A bounded tier's bound (for bisection over every tier but an open last one)."""
+    return typing.cast(Decimal, tier.up_to)
 
 
 def _after_free(
