@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing
+
 import pytest
 from tests._nova import notification
 
@@ -120,3 +122,50 @@ def test_a_snapshot_is_read_through_its_items() -> None:
     snapshot = _snapshot()
     restored = rk.Rater.restore(_wrapped(snapshot, LookupRaises), PLAN, METERS)  # type: ignore[arg-type]
     assert restored.snapshot() == snapshot
+
+
+# A resource state and an exported row as a caller's own mappings give them: their own
+# errors escaped as they were (RuntimeError from __getitem__, __iter__), from
+# ResourceState.from_json and from_row; each is read once at the door now.
+
+
+class Raising(dict[str, object]):
+    """A dict subclass whose every way of being read raises."""
+
+    def __getitem__(self, key: str) -> object:
+        raise RuntimeError("row gone")
+
+    def __iter__(self) -> typing.Iterator[str]:
+        raise RuntimeError("row gone")
+
+    def items(self) -> object:  # type: ignore[override]
+        raise RuntimeError("row gone")
+
+    def __contains__(self, key: object) -> bool:
+        raise RuntimeError("row gone")
+
+
+def test_a_resource_state_whose_mappings_raise_is_refused_naming_it() -> None:
+    state = {"account": "a", "resource": "r", "status": "deleted", "description": {}}
+    for data in (Raising(state), {**state, "description": Raising(x=1)}):
+        with pytest.raises(rk.RatekitTypeError) as caught:
+            rk.ResourceState.from_json(data)
+        assert str(caught.value) == (
+            "ResourceState data could not be read: its mapping (Raising) raised RuntimeError: "
+            "row gone; give what to_json() returned (dicts, lists, strings and numbers)."
+        )
+        assert isinstance(caught.value.__cause__, RuntimeError)
+    assert rk.ResourceState.from_json(_nested(state, dict)).status == "deleted"
+
+
+def test_an_exported_row_whose_mappings_raise_is_refused_naming_it() -> None:
+    with pytest.raises(rk.BadDataError) as caught:
+        rk.from_row(rk.Anomaly, Raising(kind="duplicate", message="m"), path="anomalies[0]")
+    assert str(caught.value) == (
+        "anomalies[0]: the row could not be read: its mapping (Raising) raised RuntimeError: "
+        "row gone; give a dict of the row's keys, as to_row() returns."
+    )
+    with pytest.raises(rk.BadDataError, match=r"^the row could not be read: its mapping"):
+        rk.from_row(rk.Anomaly, Raising(kind="duplicate", message="m"))
+    row = LookupRaises(kind="duplicate", message="m")  # read through its items
+    assert rk.from_row(rk.Anomaly, row).message == "m"

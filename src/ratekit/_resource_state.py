@@ -16,6 +16,7 @@ import attrs
 
 from . import _metering_memory as _memory
 from . import _values as _v
+from ._caller_objects import plain_data
 from ._decimals import in_context, plain_text, to_decimal
 from ._fields import (
     Reading,
@@ -66,6 +67,10 @@ def _base(value: object) -> ResourceState | None:
 
 
 _NO_BASE: Final = (None, None, None, None, None, None)
+#: Levels of a state's data read into plain dicts and lists (a description nests at most
+#: 32, under a few of the state's own): deeper, the description's door reads it.
+_READ_DEPTH: Final = 64
+_AS_JSON: Final = "what to_json() returned (dicts, lists, strings and numbers)"
 
 Listings: typing.TypeAlias = tuple[
     int, tuple[tuple[str | None, Mapping[str, object] | None, str], ...]
@@ -382,7 +387,9 @@ class ResourceState:
         reading's ``seq`` out of a sample's range,
         [`BadRecordError`][ratekit.BadRecordError]). A reading is ``[meter, at_us, value,
         kind, id, seq]``, or without its ``seq`` (None), as states written before it was
-        kept hold it.
+        kept hold it. A mapping or list of your own (not a ``dict`` or ``list``) is read
+        once, through its items: one whose code raises is a
+        [`RatekitTypeError`][ratekit.RatekitTypeError] too, its error chained.
 
         Examples:
             >>> import ratekit as rk
@@ -398,6 +405,9 @@ class ResourceState:
         """
         if not isinstance(data, Mapping):
             raise _bad("data", data, "a mapping (what to_json() returned)")
+        # a mapping or list of the caller's own is read once, its errors named
+        plain = plain_data(data, "ResourceState data", _AS_JSON, limit=_READ_DEPTH)
+        data = typing.cast("Mapping[typing.Any, typing.Any]", plain)
         for key in ("account", "resource", "status", "description"):
             if key not in data:
                 raise RatekitTypeError(

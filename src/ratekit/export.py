@@ -56,6 +56,7 @@ import attrs
 
 from . import _values as _v
 from . import plandata
+from ._caller_objects import plain_data
 from ._codec import (
     alias,
     alternatives,
@@ -77,7 +78,7 @@ from ._instants import format_us, from_us, to_us
 from ._plan_mapping import _dump_condition, _load_condition
 from .billing import Invoice, InvoiceLine
 from .credits import Credit, CreditLine
-from .errors import RatekitError, RatekitTypeError
+from .errors import BadDataError, RatekitError, RatekitTypeError
 from .prices import PriceModel
 from .rating import Charge, Rating
 from .records import Anomaly, Event, Inventory, Sample
@@ -275,7 +276,9 @@ def from_row(cls: type[T], row: Mapping[str, Any], *, path: str = "") -> T:
     """The value of class ``cls`` (one of `ROW_TYPES`) that ``row`` describes.
 
     ``path`` names the row in error messages (``"charges[3]"``). Raises
-    [`BadDataError`][ratekit.BadDataError] naming the bad key. O(size of the row).
+    [`BadDataError`][ratekit.BadDataError] naming the bad key, or, for a mapping or list
+    of your own whose code raises while it is read (once, through its items), saying so,
+    its error chained. O(size of the row).
 
     Examples:
         >>> import ratekit as rk
@@ -290,7 +293,21 @@ def from_row(cls: type[T], row: Mapping[str, Any], *, path: str = "") -> T:
         raise fail(path, f"from_row builds one of {names}, not {getattr(cls, '__name__', cls)!r}.")
     if not isinstance(row, Mapping):
         raise fail(path, f"a row is an object, not {type(row).__name__}: {show(row)}.")
-    return typing.cast("T", _decode_object(cls, row, path))
+    # a mapping or list of the caller's own is read once, its errors named at the path
+    plain = plain_data(
+        row, "the row", _AS_ROW, limit=_READ_DEPTH, refusal=lambda text: _unread(path, text)
+    )
+    return typing.cast("T", _decode_object(cls, typing.cast("Mapping[str, Any]", plain), path))
+
+
+#: Levels of a row read into plain dicts and lists (plan data nests at most 64).
+_READ_DEPTH: Final = 80
+_AS_ROW: Final = "a dict of the row's keys, as to_row() returns"
+
+
+def _unread(path: str, text: str) -> BadDataError:
+    """The refusal of a row that could not be read: at its path, when it has one."""
+    return fail(path, text) if path else BadDataError(text)
 
 
 def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
