@@ -11,6 +11,7 @@ nothing but a ratekit error escapes.
 from __future__ import annotations
 
 import itertools
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Final, TypeVar
 
@@ -70,12 +71,22 @@ def read_once(
 
 
 def read_items(
-    value: Mapping[K, V], what: str, kind: str, accepted: str, *, limit: int | None = None
+    value: Mapping[K, V],
+    what: str,
+    kind: str,
+    accepted: str,
+    *,
+    limit: int | None = None,
+    refusal: Callable[[str], RatekitError] = RatekitTypeError,
 ) -> list[tuple[K, V]]:
     """The items of a caller's mapping, read once as `read_once()` reads them.
 
     Its ``items()`` is called here too: a mapping whose ``items()`` itself raises (a
-    ``dict`` subclass's) is refused as one whose items raise when they are read.
+    ``dict`` subclass's) is refused as one whose items raise when they are read. So is
+    one whose items are not (key, value) pairs, or whose keys cannot be hashed; without
+    ``limit``, one that gives more than `MOST_ITEMS` items (or never ends). Refused with
+    ``refusal`` (a `RatekitTypeError` unless the door says), the caller's error chained.
+    O(n) for the n items read.
 
     ```pycon
     >>> class Gone(dict):
@@ -85,14 +96,52 @@ def read_items(
     Traceback (most recent call last):
     ...
     ratekit.RatekitTypeError: attributes could not be read: its mapping (Gone) raised RuntimeError: backing store gone; give a dict.
+    >>> class Odd(dict):
+    ...     def items(self):
+    ...         return [1, 2]
+    >>> read_items(Odd(), "attributes", "mapping (Odd)", "a dict")
+    Traceback (most recent call last):
+    ...
+    ratekit.RatekitTypeError: attributes could not be read: its mapping (Odd) gives an item that is not a (key, value) pair (TypeError: cannot unpack non-iterable int object); give a dict.
 
     ```
     """
+
+    def refuse(problem: str) -> RatekitError:
+        return refusal(f"{what} could not be read: its {kind} {problem}; give {accepted}.")
+
     try:
         items = value.items()
+        read: list[object] = list(
+            itertools.islice(items, MOST_ITEMS + 1 if limit is None else limit)
+        )
     except Exception as error:  # the caller's object may raise anything
-        raise unreadable(what, kind, accepted, error) from error
-    return read_once(items, what, kind, accepted, limit=limit)
+        raise refuse(f"raised {raised(error)}") from error
+    if limit is None and len(read) > MOST_ITEMS:
+        raise refuse(f"gives more than {MOST_ITEMS:,} items (or never ends)")
+    pairs: list[tuple[K, V]] = []
+    for item in read:
+        pair: tuple[object, object]
+        if type(item) is tuple and len(item) == 2:
+            pair = item
+        else:
+            try:
+                key, found = typing.cast("tuple[object, object]", item)
+            except Exception as error:  # not a pair, or an iterable of the caller's that raises
+                raise refuse(
+                    f"gives an item that is not a (key, value) pair ({raised(error)})"
+                ) from error
+            pair = (key, found)
+        if type(pair[0]) is not str:
+            try:
+                hash(pair[0])
+            except Exception as error:  # unhashable, or a __hash__ of the caller's that raises
+                raise refuse(
+                    f"has a key of type {type(pair[0]).__name__} that cannot be hashed "
+                    f"({raised(error)})"
+                ) from error
+        pairs.append(typing.cast("tuple[K, V]", pair))
+    return pairs
 
 
 def plain_data(
@@ -197,41 +246,12 @@ class _Copier:
             return value  # the door refuses data nested this deep
         if isinstance(value, Mapping):
             kind = f"mapping ({type(value).__name__})"
-            try:
-                items = value.items()
-            except Exception as error:  # the caller's object may raise anything
-                raise self.refuse(kind, f"raised {raised(error)}") from error
-            out: dict[object, object] = {}
-            for pair in self.read(items, kind):
-                key, item = self.pair(pair, kind)
-                out[key] = self.copied(item, depth + 1)
-            return out
+            items = read_items(value, self.what, kind, self.accepted, refusal=self.refusal)
+            return {_scalar(key): self.copied(item, depth + 1) for key, item in items}
         if isinstance(value, list | tuple):
             kind = f"list ({type(value).__name__})"
             return [self.copied(item, depth + 1) for item in self.read(value, kind)]
         return _scalar(value)
-
-    def pair(self, pair: object, kind: str) -> tuple[object, object]:
-        """A mapping's item as a (key, value) pair, its key plain and hashable."""
-        key: object
-        item: object
-        try:
-            key, item = pair  # type: ignore[misc]
-        except Exception as error:  # not a pair, or an iterable of the caller's that raises
-            raise self.refuse(
-                kind, f"gives an item that is not a (key, value) pair ({raised(error)})"
-            ) from error
-        key = _scalar(key)
-        if type(key) not in _SCALARS:
-            try:
-                hash(key)
-            except Exception as error:  # unhashable, or a __hash__ of the caller's that raises
-                raise self.refuse(
-                    kind,
-                    f"has a key of type {type(key).__name__} that cannot be hashed "
-                    f"({raised(error)})",
-                ) from error
-        return key, item
 
 
 def _scalar(value: object) -> object:
