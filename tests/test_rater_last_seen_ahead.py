@@ -125,6 +125,28 @@ def test_a_resource_closed_by_an_earlier_inventory_keeps_no_cycle() -> None:
     _keeps_nothing_back([INVENTORY, first, ON_1, ON_9, UP_9])
 
 
+def test_a_resource_opened_by_an_update_keeps_the_cycles_its_closing_reaches() -> None:
+    # vm-9 is first seen by an UPDATE at 1 March 06:00 (no START): an update of a
+    # resource never seen opens it, running. Nothing after it: the inventory of 4 March
+    # 12:00 closes it back at 1 March 06:00, so batch bills nothing of it, and vm-1
+    # runs from 1 March 00:00 to the end: 24 h a day, 2.4 per day. The stream used to
+    # compact 1 March (vm-9's 18 h there said "stays billed": 1.8 too much) and 2 March
+    # (24 h, corrected only as a late line); now every vm-9 line nets to 0.
+    seen = rk.Event("acme", "vm-9", "2026-03-01T06:00:00Z", {"memory_mb": 512}, id="up9")
+    statements, _ = _run([INVENTORY, ON_1, seen])
+    assert not [a for s in statements for a in s.anomalies if a.kind == "too_late"]
+    sums = _sums(statements)
+    assert {key: value for key, value in sums.items() if key[1] == "vm-9"} == {}
+    assert sums[("2026-03-01", "vm-1")] == Decimal("2.4")
+    batch = rk.rate(
+        [INVENTORY, ON_1, seen],
+        PLAN,
+        span=rk.Span("2026-03-01T00:00:00Z", "2026-03-05T00:00:00Z"),
+        meters=[VM],
+    )
+    assert [c for c in batch.charges if c.resource == "vm-9"] == []
+
+
 def _keeps_nothing_back(records: list[rk.Event | rk.Inventory]) -> None:
     """2 March is compacted at the third statement, as without the inventory fed ahead,
     and vm-9 is billed 18 h on 1 March and 8 h on 2 March (at 0.10: 1.8 and 0.8), with

@@ -145,6 +145,8 @@ def _running_since(
             description = apply_attributes(description, mark.attributes)
             if mark.kind != "update":
                 status = "running" if mark.kind == "start" else mark.kind
+            elif status == "unknown":
+                status = "running"  # an update of a resource never seen opens it, running
         elif is_listed(mark.resources, *key):
             life.append(mark.at_us)
             status = "running"
