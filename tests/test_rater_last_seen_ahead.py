@@ -147,6 +147,22 @@ def test_a_resource_opened_by_an_update_keeps_the_cycles_its_closing_reaches() -
     assert [c for c in batch.charges if c.resource == "vm-9"] == []
 
 
+def test_a_restart_at_one_instant_keeps_the_cycles_its_closing_reaches() -> None:
+    # vm-9 runs from 1 March 06:00; a STOP and a START at 10:00 with no seq are a
+    # restart (metering orders a tie so that none is a duplicate), so it runs on, and
+    # 10:00 is its last sign of life: the inventory closes it back there. Batch bills
+    # 06:00 to 10:00, 4 h = 0.4. The stream judged the tie START then STOP (stopped), kept
+    # no cycle, and left 1 March's 14 h after 10:00 billed (1.4 too much, said too late).
+    off = rk.Event("acme", "vm-9", "2026-03-01T10:00:00Z", kind="stop", id="off9")
+    again = rk.Event("acme", "vm-9", "2026-03-01T10:00:00Z", kind="start", id="again9")
+    statements, _ = _run([INVENTORY, ON_1, ON_9, off, again])
+    assert not [a for s in statements for a in s.anomalies if a.kind == "too_late"]
+    sums = _sums(statements)
+    assert {key: value for key, value in sums.items() if key[1] == "vm-9"} == {
+        ("2026-03-01", "vm-9"): Decimal("0.4")
+    }
+
+
 def _keeps_nothing_back(records: list[rk.Event | rk.Inventory]) -> None:
     """2 March is compacted at the third statement, as without the inventory fed ahead,
     and vm-9 is billed 18 h on 1 March and 8 h on 2 March (at 0.10: 1.8 and 0.8), with

@@ -25,7 +25,9 @@ from ._descriptions import _FrozenDict, apply_attributes
 from ._event_order import _event_order
 from ._inventory_scope import is_listed
 from ._inventory_ties import order as tie_order
+from ._normalize import DELETED, RUNNING, STOPPED, UNKNOWN
 from ._rater_book import known_by
+from ._ties import clean_order
 from .records import Event, Inventory, Sample
 from .usage import ResourceState
 
@@ -139,14 +141,11 @@ def _running_since(
             marks.append(pending.pop(0))
         marks.append(event)
     marks += pending
+    _untie(marks, status, description)
     for mark in marks:
         if type(mark) is Event:
             life.append(mark.at_us)
-            description = apply_attributes(description, mark.attributes)
-            if mark.kind != "update":
-                status = "running" if mark.kind == "start" else mark.kind
-            elif status == "unknown":
-                status = "running"  # an update of a resource never seen opens it, running
+            status, description = _after(mark, status, description)
         elif is_listed(mark.resources, *key):
             life.append(mark.at_us)
             status = "running"
@@ -155,6 +154,56 @@ def _running_since(
     if status != _PRICED or not life:
         return None
     return max(life), description
+
+
+#: The statuses as metering's ties judge them (a resource an inventory closed is deleted).
+_STATUS: Final = {
+    "unknown": UNKNOWN,
+    "running": RUNNING,
+    "stopped": STOPPED,
+    "deleted": DELETED,
+    "closed": DELETED,
+}
+
+
+def _untie(marks: list[Event | Inventory], status: str, description: _FrozenDict) -> None:
+    """Put ``marks``' ties (events at one instant, no ``seq``) in the order metering applies them.
+
+    Metering applies such events in an order where none is a duplicate when there is one
+    (`ratekit._ties.clean_order`): a STOP and a START of a running resource are a
+    restart, so it runs on. The status each tie starts from is the one the marks before
+    it leave, judged as `_running_since()` judges them (an inventory never stands inside
+    a tie: it comes after the events at its instant). O(m) but for the ties.
+    """
+    index = 0
+    while index < len(marks):
+        mark = marks[index]
+        end = index + 1
+        if type(mark) is Event and mark.seq is None:
+            while end < len(marks):
+                other = marks[end]
+                if type(other) is not Event or other.seq is not None or other.at_us != mark.at_us:
+                    break
+                end += 1
+        if end - index > 1:
+            tied = typing.cast("list[Event]", marks[index:end])
+            marks[index:end] = clean_order(_STATUS[status], description, tied)
+        for applied in marks[index:end]:
+            status, description = _after(applied, status, description)
+        index = end
+
+
+def _after(
+    mark: Event | Inventory, status: str, description: _FrozenDict
+) -> tuple[str, _FrozenDict]:
+    """The status and description after ``mark``, as `_running_since()` judges them."""
+    if type(mark) is not Event:
+        return status, description  # what an inventory does is judged with its key
+    description = apply_attributes(description, mark.attributes)
+    if mark.kind != "update":
+        return ("running" if mark.kind == "start" else mark.kind), description
+    # an update of a resource never seen opens it, running
+    return ("running" if status == "unknown" else status), description
 
 
 def closer(inventories: Iterable[Record], state: ResourceState) -> Inventory | None:
