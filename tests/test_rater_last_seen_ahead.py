@@ -163,6 +163,21 @@ def test_a_restart_at_one_instant_keeps_the_cycles_its_closing_reaches() -> None
     }
 
 
+def test_a_tie_after_a_stop_is_judged_from_the_stopped_state() -> None:
+    # vm-9 runs from 1 March 06:00 and stops at 08:00 (2 h = 0.2); at 10:00 a START and
+    # a STOP with no seq: from stopped, START then STOP is clean, so it stops again at
+    # once (0 h) and is stopped when the inventory comes: nothing to close back, 0.2
+    # in all, as batch. (Judging the tie from the stop's state used to raise KeyError.)
+    off = rk.Event("acme", "vm-9", "2026-03-01T08:00:00Z", kind="stop", id="off9")
+    on = rk.Event("acme", "vm-9", "2026-03-01T10:00:00Z", kind="start", id="on9b")
+    off_again = rk.Event("acme", "vm-9", "2026-03-01T10:00:00Z", kind="stop", id="off9b")
+    statements, _ = _run([INVENTORY, ON_1, ON_9, off, on, off_again])
+    sums = _sums(statements)
+    assert {key: value for key, value in sums.items() if key[1] == "vm-9"} == {
+        ("2026-03-01", "vm-9"): Decimal("0.2")
+    }
+
+
 def _keeps_nothing_back(records: list[rk.Event | rk.Inventory]) -> None:
     """2 March is compacted at the third statement, as without the inventory fed ahead,
     and vm-9 is billed 18 h on 1 March and 8 h on 2 March (at 0.10: 1.8 and 0.8), with

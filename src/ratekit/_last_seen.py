@@ -156,12 +156,15 @@ def _running_since(
     return max(life), description
 
 
-#: The statuses as metering's ties judge them (a resource an inventory closed is deleted).
+#: The statuses as metering's ties judge them: a state's, or the kind of the event that
+#: left it (a resource an inventory closed is deleted).
 _STATUS: Final = {
     "unknown": UNKNOWN,
     "running": RUNNING,
     "stopped": STOPPED,
+    "stop": STOPPED,
     "deleted": DELETED,
+    "delete": DELETED,
     "closed": DELETED,
 }
 
