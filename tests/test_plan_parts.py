@@ -167,3 +167,26 @@ def test_plan_data_gives_the_same_refusals() -> None:
         with pytest.raises(rk.BadDataError) as raised:
             plandata.load({**base, **extra}, path="plans[0]")
         assert str(raised.value) == f"plans[0]: {message}"
+
+
+def test_a_minimum_of_a_meter_the_plan_does_not_price_is_refused() -> None:
+    # A minimum of 'vm.hour' on a plan pricing 'vm.hours' can never be reached: no line
+    # of that meter exists. Taken, it billed the whole commitment on top of the usage:
+    # 100 hours at 1 (100.00) and a commitment of 150 meant for them made 100.00 + 150.00
+    # = 250.00, where the commitment the plan means bills 100.00 + (150 - 100) = 150.00.
+    vm = rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))
+    refused(
+        lambda: rk.Plan("p", "EUR", MONTHS, [vm], minimums=[rk.Minimum(150, meter="vm.hour")]),
+        "plan 'p' has a minimum of meter 'vm.hour', which none of its price entries prices "
+        "(they price 'vm.hours'); no usage could ever count towards it, so it would bill "
+        "its whole commitment every cycle: name a meter the plan prices, or give a Fee.",
+    )
+    refused(
+        lambda: rk.Plan("p", "EUR", MONTHS, [], minimums=[rk.Minimum(5, meter="m")]),
+        "plan 'p' has a minimum of meter 'm', which none of its price entries prices "
+        "(they price no meter); no usage could ever count towards it, so it would bill "
+        "its whole commitment every cycle: name a meter the plan prices, or give a Fee.",
+    )
+    plan = rk.Plan("p", "EUR", MONTHS, [vm], minimums=[rk.Minimum(150, meter="vm.hours")])
+    row = rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, 100, "hour", {}, ())
+    assert rk.bill(rk.rate([row], plan, span=MARCH))[0].total == Decimal("150.00")

@@ -320,7 +320,8 @@ class Plan:
         """Refuse the parts that would be added up silently.
 
         A fee id twice, two minimums of one scope, two allowances of one meter and period
-        (allowances of different periods stack). O(parts²), parts being few.
+        (allowances of different periods stack); and a minimum of a meter no entry prices,
+        which no usage can count towards. O(parts²), parts being few.
         """
         fees: set[str] = set()
         for fee in self.fees:
@@ -343,6 +344,14 @@ class Plan:
                     f"plan {self.id!r} has two {scope}, {kept.amount} and "
                     f"{minimum.amount}; a plan takes one minimum for the whole plan and one "
                     "per meter (give one Minimum with the commitment you mean)."
+                )
+            if minimum.meter is not None and minimum.meter not in self._by_meter:
+                priced = ", ".join(repr(meter) for meter in sorted(self._by_meter)) or "no meter"
+                raise BadPriceError(
+                    f"plan {self.id!r} has a minimum of meter {minimum.meter!r}, which none of "
+                    f"its price entries prices (they price {priced}); no usage could ever "
+                    "count towards it, so it would bill its whole commitment every cycle: "
+                    "name a meter the plan prices, or give a Fee."
                 )
         allowances: list[tuple[Allowance, object]] = []
         for allowance in self.allowances:
