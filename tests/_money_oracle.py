@@ -1,0 +1,311 @@
+"""A brute-force oracle of an invoice's money, worked in fractions from the documented rules.
+
+It knows only what docs/pricing.md and docs/invoices.md promise for one account billed
+over whole monthly cycles (UTC), under one plan or a change of plan inside the span:
+
+- each plan's part of a cycle is prorated by its seconds over the whole cycle's;
+- a billing cycle's allowance of a meter is prorated to the part, and the part's usage
+  takes from it in time order (positive quantities only);
+- a per-unit price prices each billable quantity; graduated tiers price the part's
+  billable total, climbing the part's own tiers from zero;
+- each line (per meter and price entry, per fee id) rounds the exact sum of its charges
+  once, with the quantum and rounding mode of the plan in force at the cycle's end;
+- each plan's minimum, per meter first then plan-wide, is its commitment prorated and
+  put on the invoice's quantum, less the lines it counts as rounded, when those fall
+  short; the plan-wide minimum counts the usage lines and the per-meter top-ups, never
+  the fees;
+- the subtotal is the sum of the rounded lines; credits pay it, in whole quanta, higher
+  priority first, then the balance that lapses first, then the earlier grant, then id.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+HOUR = 3_600_000_000  # microseconds
+
+
+def round_on(value: Fraction, quantum: Fraction, mode: str) -> Fraction:
+    """``value`` as a whole number of ``quantum``, rounded by ``mode`` (a decimal mode)."""
+    steps = value / quantum
+    low = math.floor(steps)
+    rest = steps - low
+    if rest == 0:
+        return low * quantum
+    up = {
+        "ROUND_CEILING": True,
+        "ROUND_FLOOR": False,
+        "ROUND_UP": steps > 0,
+        "ROUND_DOWN": steps < 0,
+    }.get(mode)
+    if up is None:  # the half modes
+        if rest != Fraction(1, 2):
+            up = rest > Fraction(1, 2)
+        elif mode == "ROUND_HALF_UP":
+            up = steps > 0
+        elif mode == "ROUND_HALF_DOWN":
+            up = steps < 0
+        else:
+            up = low % 2 == 1
+    return (low + 1 if up else low) * quantum
+
+
+@dataclass(frozen=True)
+class OraclePlan:
+    """A plan as the oracle reads it (prices as fractions)."""
+
+    name: str
+    quantum: Fraction
+    rounding: str
+    # meter -> (entry id, per-unit price or None, tiers [(up_to or None, unit, flat)],
+    # whether the tiers price by volume rather than graduated)
+    prices: dict[str, tuple[str, Fraction | None, tuple[Tier, ...], bool]]
+    allowances: dict[str, Fraction] = field(default_factory=dict)
+    meter_minimums: dict[str, Fraction] = field(default_factory=dict)
+    plan_minimum: Fraction | None = None
+    fees: tuple[tuple[str, Fraction], ...] = ()
+    days: bool = False  # prorated by whole UTC days (each to the part that holds its end)
+
+
+@dataclass(frozen=True)
+class OracleCredit:
+    id: str
+    amount: Fraction
+    start_us: int
+    end_us: int | None
+    priority: int
+    renews: bool
+
+
+Tier = tuple[Fraction | None, Fraction, Fraction]
+
+
+def tiered(tiers: Sequence[Tier], volume: bool, quantity: Fraction) -> Fraction:
+    """The amount of ``quantity`` (0 or more) under tiers ``(lower, up_to]`` with flat fees.
+
+    Graduated: each tier reached prices its units, plus its flat fee (the first tier's
+    at zero too). Volume: the tier holding the quantity (the first at zero) prices it
+    all, plus its flat fee.
+    """
+    total, below = Fraction(0), Fraction(0)
+    for index, (up_to, unit, flat) in enumerate(tiers):
+        inside = up_to is None or quantity <= up_to
+        if volume:
+            if inside:
+                return quantity * unit + flat
+        else:
+            if index == 0 or quantity > below:
+                top = quantity if inside else up_to
+                assert top is not None
+                total += (top - below) * unit + flat
+            if inside or up_to is None:
+                break
+            below = up_to
+    return total
+
+
+def split(amount: Fraction, exact: Sequence[Fraction], quantum: Fraction) -> list[Fraction]:
+    """A line's rounded ``amount`` split between its plans near their ``exact`` parts.
+
+    The difference between the amount and the exact sum is shared by the parts' sizes,
+    then each part is floored to the quantum and the quanta left go to the largest
+    remainders (ties to the earlier plan).
+    """
+    difference = amount - sum(exact, Fraction(0))
+    sizes = [abs(part) for part in exact]
+    total = sum(sizes, Fraction(0))
+    moved = (
+        [amount / len(exact)] * len(exact)
+        if not total
+        else [part + difference * size / total for part, size in zip(exact, sizes, strict=True)]
+    )
+    floors = [math.floor(part / quantum) for part in moved]
+    left = int(amount / quantum) - sum(floors)
+    order = sorted(range(len(moved)), key=lambda i: (-(moved[i] / quantum - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [floor * quantum for floor in floors]
+
+
+DAY = 24 * HOUR
+
+
+def prorate(plan: OraclePlan, start: int, end: int, cycle: tuple[int, int]) -> Fraction:
+    """The plan's share of ``cycle`` for the part ``[start, end)``: seconds, or whole days."""
+    lo, hi = cycle
+    if end <= start:
+        return Fraction(0)
+    if not plan.days:
+        return Fraction(end - start, hi - lo)
+    # the day ends (midnights, UTC, counted from the cycle's start) in (start, end]
+    ends = sum(1 for k in range(1, (hi - lo) // DAY + 1) if start < lo + k * DAY <= end)
+    return Fraction(ends * DAY, hi - lo)
+
+
+def in_time(
+    rows: Sequence[tuple[str, int, int, Fraction]], meter: str, start: int, end: int
+) -> list[Fraction]:
+    """The parts of ``meter``'s rows inside ``[start, end)``, in proportion to time."""
+    out = []
+    for m, lo, hi, quantity in rows:
+        overlap = min(hi, end) - max(lo, start)
+        if m == meter and overlap > 0:
+            out.append(quantity * overlap / (hi - lo))
+    return out
+
+
+def net(quantities: Sequence[Fraction], allowance: Fraction) -> Fraction:
+    """What of a period's usage is billed: the net less the allowance, never a free unit
+    refunded (a net below zero is billed as it is, as without an allowance)."""
+    total = sum(quantities, Fraction(0))
+    if total < 0:
+        return total
+    return max(Fraction(0), total - allowance)
+
+
+Exact = dict[tuple[str, str], dict[str, Fraction]]
+
+
+def _add(exact: Exact, key: tuple[str, str], plan: str, amount: Fraction) -> None:
+    by_plan = exact.setdefault(key, {})
+    by_plan[plan] = by_plan.get(plan, Fraction(0)) + amount
+
+
+def _meter(  # noqa: PLR0917 - the oracle's plain arguments
+    exact: Exact,
+    plan: OraclePlan,
+    meter: str,
+    part: tuple[int, int],
+    window: tuple[int, int],
+    cycle: tuple[int, int],
+    rows: Sequence[tuple[str, int, int, Fraction]],
+) -> None:
+    """Add one meter's base and usage in one plan's ``part`` of the rated ``window``."""
+    (start, end), (wlo, whi) = part, window
+    entry, unit, tiers, volume = plan.prices[meter]
+    share = prorate(plan, max(start, wlo), min(end, whi), cycle)
+    base = Fraction(0) if unit is not None else tiered(tiers, volume, Fraction(0))
+    if base:
+        _add(exact, ("fee", entry), plan.name, base * share)
+    allowance = plan.allowances.get(meter, Fraction(0))
+    pre = prorate(plan, start, min(end, wlo), cycle)
+    before = net(in_time(rows, meter, start, min(end, wlo)), allowance * pre)
+    mine = in_time(rows, meter, max(start, wlo), min(end, whi))
+    if not mine:
+        return
+    billable = net(mine, allowance * share)
+    if unit is not None:
+        amount = billable * unit
+    else:
+        amount = tiered(tiers, volume, max(Fraction(0), before + billable))
+        amount -= tiered(tiers, volume, max(Fraction(0), before))
+    _add(exact, ("usage", entry), plan.name, amount)
+
+
+def invoice(
+    cycle: tuple[int, int],
+    window: tuple[int, int],
+    parts: Sequence[tuple[OraclePlan, int, int]],
+    rows: Sequence[tuple[str, int, int, Fraction]],
+) -> tuple[dict[tuple[str, str], Fraction], Fraction]:
+    """The lines ``{(kind, key): amount}`` and subtotal of one cycle, rated over ``window``.
+
+    ``parts``: ``(plan, start_us, end_us)`` inside the cycle, in time order, each of
+    positive length; ``rows``: ``(meter, start_us, end_us, quantity)``, each inside one
+    cycle, its quantity spread evenly over its time. Rows of the cycle before the window
+    take their slice of the allowance and place the tiers; only the window's are
+    charged, and fees and commitments are prorated to it.
+    """
+    lo, hi = cycle
+    wlo, whi = max(lo, window[0]), min(hi, window[1])
+    latest = parts[-1][0]
+    q, mode = latest.quantum, latest.rounding
+    exact: Exact = {}
+    minimums: list[tuple[OraclePlan, Fraction]] = []
+    for plan, start, end in parts:
+        if max(start, wlo) >= min(end, whi):
+            continue
+        share = prorate(plan, max(start, wlo), min(end, whi), cycle)
+        for fee_id, amount in plan.fees:
+            _add(exact, ("fee", fee_id), plan.name, amount * share)
+        for meter in plan.prices:
+            _meter(exact, plan, meter, (start, end), (wlo, whi), cycle, rows)
+        minimums.append((plan, share))
+    lines = {key: round_on(sum(v.values(), Fraction(0)), q, mode) for key, v in exact.items()}
+    bases = {("fee", entry) for plan, _, _ in parts for entry, _, _, _ in plan.prices.values()}
+    mine_of: dict[str, dict[tuple[str, str], Fraction]] = {}
+    for key, by_plan in exact.items():
+        if key[0] == "usage" or key in bases:
+            names = list(by_plan)
+            split_up = split(lines[key], [by_plan[n] for n in names], q)
+            for name, part in zip(names, split_up, strict=True):
+                mine_of.setdefault(name, {})[key] = part
+    for plan, share in minimums:
+        _settle(lines, plan, share, mine_of.get(plan.name, {}), q, mode)
+    return lines, sum(lines.values(), Fraction(0))
+
+
+def _settle(  # noqa: PLR0917 - the oracle's plain arguments
+    lines: dict[tuple[str, str], Fraction],
+    plan: OraclePlan,
+    share: Fraction,
+    counted: dict[tuple[str, str], Fraction],
+    q: Fraction,
+    mode: str,
+) -> None:
+    """Add ``plan``'s top-ups: per meter, then plan-wide, each on the lines as rounded."""
+    topups = Fraction(0)
+    for meter, commitment in plan.meter_minimums.items():
+        due = round_on(commitment * share, q, mode)
+        entry = plan.prices[meter][0]
+        spent = counted.get(("usage", entry), Fraction(0))
+        spent += counted.get(("fee", entry), Fraction(0))
+        topup = max(Fraction(0), due - spent)
+        topups += topup
+        lines["minimum", meter] = lines.get(("minimum", meter), Fraction(0)) + topup
+    if plan.plan_minimum is not None:
+        due = round_on(plan.plan_minimum * share, q, mode)
+        spent = topups + sum(counted.values(), Fraction(0))
+        lines["minimum", ""] = lines.get(("minimum", ""), Fraction(0)) + max(
+            Fraction(0), due - spent
+        )
+
+
+def spend_credits(
+    invoices: Sequence[tuple[tuple[int, int], Fraction, Fraction]],
+    grants: Sequence[OracleCredit],
+) -> list[tuple[Fraction, dict[str, Fraction]]]:
+    """Per invoice ``(cycle, quantum, subtotal)``: the total and what each credit paid."""
+    far = 2**62
+    left = {c.id: c.amount for c in grants if not c.renews}
+    out = []
+    for (lo, hi), quantum, subtotal in invoices:
+        here = []
+        for c in grants:
+            end = far if c.end_us is None else c.end_us
+            if not (c.start_us < hi and lo < end):
+                continue
+            if c.renews:
+                here.append((-c.priority, min(hi, end), max(lo, c.start_us), c.id, c.amount))
+            elif left[c.id] > 0:
+                here.append((-c.priority, end, c.start_us, c.id, left[c.id]))
+        due = subtotal
+        paid: dict[str, Fraction] = {}
+        for _, _, _, credit_id, available in sorted(here):
+            pay = Fraction(0)
+            if due > 0:
+                pay = math.floor(min(available, due) / quantum) * quantum
+            due -= pay
+            paid[credit_id] = pay
+            if credit_id in left:
+                left[credit_id] -= pay
+        out.append((due, paid))
+    return out
+
+
+def as_fraction(value: Decimal | int | str) -> Fraction:
+    return Fraction(Decimal(value))
