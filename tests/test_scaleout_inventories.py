@@ -20,7 +20,13 @@ from tests.test_scaleout import assert_same
 
 import ratekit as rk
 from ratekit._shown import show
-from ratekit.scaleout import inventories_for, inventory_for, kept_inventories, rate_by_account
+from ratekit.scaleout import (
+    inventories_for,
+    inventory_for,
+    kept_inventories,
+    partition_of,
+    rate_by_account,
+)
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 HOURS = (rk.Meter("vm.hours", "hour", rk.OnOff()), rk.Meter("egress", "GB", rk.Discrete()))
@@ -461,10 +467,19 @@ def test_any_partition_of_the_accounts_gives_one_process_result(
         # refused only where two anonymous inventories have equal copies for a group
         assert "cannot give a part exactly the inventories" in str(got)
         anonymous = [i for i in inventories if i.id is None]
+        # a part's accounts are those of its records; the accounts of no record (listed,
+        # or only an inventory lists them) are rated in one part of their own
+        seen = {r.account for r in records}
+        owned = [{r.account for r in part} for part in parts if part]
+        if shuffle:  # one part per key (2 partitions), whatever the bag's partitions
+            keyed = [{a for a in seen if partition_of(a, 2) == key} for key in range(2)]
+            owned = [group for group in keyed if group]
+        listed = {account for i in inventories for account, _, _ in i.resources}
+        quiet = (set(options.get("accounts", ())) | listed) - seen
         assert any(
             x != y and inventory_for(x, group) == inventory_for(y, group) is not None
             for x in anonymous for y in anonymous
-            for group in [*groups, ["d"]]
+            for group in [*owned, *([quiet] if quiet else [])]
         )  # fmt: skip
         return
     if isinstance(want, Exception):
@@ -565,3 +580,22 @@ def test_ids_of_records_not_known_by_as_of_are_not_compared_across_parts() -> No
     got = by_parts([[*acme, late], [*wayne[:1], other]], [], as_of=as_of)
     assert_same(got, one([*acme, late, *wayne[:1], other], [], as_of=as_of))
     assert got[0].no_effect == (("late", "not_yet"),)
+
+
+def test_an_empty_partition_takes_no_copy_of_anonymous_inventories() -> None:
+    # A partition holding no record rates no account, so no inventory is its: two
+    # anonymous inventories that list nothing of none of its accounts, with a third
+    # between them, were refused there ("cannot give a part exactly the inventories")
+    # though every part with accounts could apply them as one process does.
+    at = "2026-03-31T00:00:00Z"
+    inventories = [
+        rk.Inventory(at, [("a", "a/vm"), ("b", "b/x")]),
+        rk.Inventory(at, [], close="last_seen"),
+        rk.Inventory(at, {("a", "a/vm"): {"flavor": "m1"}, ("d", "d/only"): {}}),
+    ]
+    records = vm("a", "vm", "01T00")
+    got = by_parts([records, []], inventories)
+    assert_same(got, one(records, inventories))
+    # both snapshots list a/vm (its flavor does not change its price), so it runs all
+    # March: 31 days = 744 h x 0.10 = 74.40, + 5.00 support = 79.40
+    assert {i.account: i.total for i in got[1]}["a"] == Decimal("79.40")

@@ -108,7 +108,7 @@ def rate_part(
         if record.id is not None and (as_of_us is None or _n.known_by(record, as_of_us)):
             ids.setdefault(record.account, []).append(record.id)
     rated: Sequence[Event | Sample | Inventory] = records
-    if inventories:
+    if inventories and mine:  # (a part of no account, an empty partition: none is its)
         copies = _inv.copies_for(inventories, mine, f"{name} cannot give a part")
         if copies:
             rated = [*records, *copies]
