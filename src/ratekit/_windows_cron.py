@@ -177,6 +177,8 @@ class CronWindow(_Algebra, Window):
     CHUNK_US: typing.ClassVar[int] = 62 * US_PER_DAY
     #: A request further than this from the cached part of time starts afresh.
     FAR_US: typing.ClassVar[int] = 800 * US_PER_DAY
+    #: The most start firings a margin cached around the span asked may take.
+    MARGIN_FIRINGS: typing.ClassVar[int] = 250
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "tz", zone(self.tz, "CronWindow tz"))
@@ -219,12 +221,19 @@ class CronWindow(_Algebra, Window):
         return None
 
     def _windows(
-        self, lo_us: int, hi_us: int, asked: tuple[int, int] | None = None
-    ) -> list[tuple[int, int]]:
-        """Every whole window that overlaps ``[lo_us, hi_us)``, in order.
+        self,
+        lo_us: int,
+        hi_us: int,
+        asked: tuple[int, int] | None = None,
+        *,
+        budget: int | None = None,
+    ) -> tuple[list[tuple[int, int]], int]:
+        """Every whole window that overlaps ``[lo_us, reached)``, in order, and ``reached``.
 
-        A refusal names ``asked``, the span the caller gave (``[lo_us, hi_us)`` is that
-        span widened to cache a part of time around it).
+        ``reached`` is ``hi_us``, unless ``budget`` is given and more start firings than
+        that lie in the way: then the search stops early, at an instant ``reached`` (at
+        least ``lo_us``) before which every window has been found. A refusal names
+        ``asked``, the span the caller gave.
         """
         out: list[tuple[int, int]] = []
         cursor = lo_us  # the next window opens at the first start firing at or after it
@@ -238,6 +247,8 @@ class CronWindow(_Algebra, Window):
         count = 0
         while cursor < hi_us:
             count += 1
+            if budget is not None and count > budget:
+                return out, cursor
             if count > MAX_BOUNDARIES // 2:
                 raise too_many(self, *(asked or (lo_us, hi_us)), 2 * count)
             opened = self._next(self.start, cursor - 1)
@@ -248,7 +259,7 @@ class CronWindow(_Algebra, Window):
             if closed > opened:
                 out.append((opened, closed))
             cursor = max(closed, opened + 1)
-        return out
+        return out, hi_us
 
     def _estimate(self, lo_us: int, hi_us: int) -> None:
         """Refuse ``[lo_us, hi_us)`` at once if it surely holds too many windows.
@@ -270,7 +281,7 @@ class CronWindow(_Algebra, Window):
         period = US_PER_DAY // 24 if hourly else US_PER_DAY
         if hi_us - lo_us < 4 * period:
             return
-        sample = len(self._windows(lo_us, lo_us + period))
+        sample = len(self._windows(lo_us, lo_us + period)[0])
         estimate = sample * ((hi_us - lo_us) // period)
         if hourly:
             # A DST change skips (or repeats) one local hour, at most a few times a year.
@@ -281,6 +292,13 @@ class CronWindow(_Algebra, Window):
             raise too_many(self, lo_us, hi_us, 2 * estimate)
 
     def _cover(self, lo_us: int, hi_us: int) -> list[int]:
+        """The cached bounds, extended to cover ``[lo_us, hi_us)`` and a margin around it.
+
+        The span asked is computed whole (refused past `MAX_BOUNDARIES`); the margins
+        (`CHUNK_US`, so that neighbouring spans are found in the cache) only as far as
+        `MARGIN_FIRINGS` start firings reach: a window that opens every minute must not
+        make a question about one hour compute two months of firings, nor be refused.
+        """
         asked = (lo_us, hi_us)
         if lo_us < MIN_CALENDAR_US or hi_us > MAX_CALENDAR_US:
             raise outside_calendars(lo_us if lo_us < MIN_CALENDAR_US else hi_us)
@@ -288,18 +306,26 @@ class CronWindow(_Algebra, Window):
         covered_lo, covered_hi, values = self._cache
         pairs = list(zip(values[0::2], values[1::2], strict=True))
         far = lo_us > covered_hi + self.FAR_US or hi_us < covered_lo - self.FAR_US
-        if covered_lo >= covered_hi or far:
+        fresh = covered_lo >= covered_hi or far
+        if fresh:
             pairs = []
-            covered_lo = max(lo_us - self.CHUNK_US // 2, MIN_CALENDAR_US)
-            covered_hi = covered_lo
-        if lo_us < covered_lo:
-            new_lo = max(min(lo_us, covered_lo - self.CHUNK_US), MIN_CALENDAR_US)
-            pairs += self._windows(new_lo, covered_lo, asked)
-            covered_lo = new_lo
+            covered_lo = covered_hi = lo_us
+        if fresh or lo_us < covered_lo:
+            margin_lo = max(lo_us - self.CHUNK_US // 2, MIN_CALENDAR_US)
+            if not fresh:
+                margin_lo = max(min(lo_us, covered_lo - self.CHUNK_US), MIN_CALENDAR_US)
+                pairs += self._windows(lo_us, covered_lo, asked)[0]
+            covered_lo = lo_us
+            margin, reached = self._windows(margin_lo, lo_us, budget=self.MARGIN_FIRINGS)
+            if reached == lo_us:  # the margin is cached only when it was found whole
+                pairs += margin
+                covered_lo = margin_lo
         if hi_us > covered_hi:
-            new_hi = min(max(hi_us, covered_hi + self.CHUNK_US), MAX_CALENDAR_US)
-            pairs += self._windows(covered_hi, new_hi, asked)
-            covered_hi = new_hi
+            margin_hi = min(max(hi_us, covered_hi + self.CHUNK_US), MAX_CALENDAR_US)
+            pairs += self._windows(covered_hi, hi_us, asked)[0]
+            margin, reached = self._windows(hi_us, margin_hi, budget=self.MARGIN_FIRINGS)
+            pairs += margin
+            covered_hi = max(hi_us, reached)
         values = list(_normalise(pairs))
         self._cache[:] = [covered_lo, covered_hi, values]
         return values
