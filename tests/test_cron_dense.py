@@ -65,3 +65,29 @@ def test_a_long_span_of_a_dense_window_is_still_refused() -> None:
     odd = rk.windows.cron("1-59/2 * * * * *", "*/2 * * * * *", tz="UTC")
     with pytest.raises(rk.BadSpanError, match="100,000"):
         odd.within(rk.Span("2026-03-01T00:00:00Z", "2026-03-11T00:00:00Z"))
+
+
+def test_a_warm_window_answers_a_span_days_after_its_cache_as_a_cold_one() -> None:
+    # Opens at seconds 0, 10, ..., 50 and closes at the next of 0, 15, 30, 45: :00 and
+    # :30 open nothing (an end fires with them), :10-:15, :20-:30, :40-:45 and :50-:00
+    # (cut at the minute's end): 5 + 10 + 5 + 10 = 30 s in every minute. Before, the
+    # window that had answered 1 March computed every window from there to 11 March
+    # (86,400 firings) and was refused, where a new window answered.
+    def tens() -> rk.windows.CronWindow:
+        return rk.windows.cron("*/10 * * * * *", "*/15 * * * * *", tz="UTC")
+
+    later = rk.Span("2026-03-11T00:00:00Z", "2026-03-11T00:01:00Z")
+    due = rk.SpanSet(
+        [
+            rk.Span("2026-03-11T00:00:10Z", "2026-03-11T00:00:15Z"),
+            rk.Span("2026-03-11T00:00:20Z", "2026-03-11T00:00:30Z"),
+            rk.Span("2026-03-11T00:00:40Z", "2026-03-11T00:00:45Z"),
+            rk.Span("2026-03-11T00:00:50Z", "2026-03-11T00:01:00Z"),
+        ]
+    )
+    warm = tens()
+    assert warm.within(ONE_MINUTE).duration == dt.timedelta(seconds=30)
+    assert warm.within(later) == due == tens().within(later)
+    assert due.duration == dt.timedelta(seconds=30)
+    # And back: 1 March again, from a cache around 11 March.
+    assert warm.within(ONE_MINUTE) == tens().within(ONE_MINUTE)

@@ -307,6 +307,20 @@ class CronWindow(_Algebra, Window):
         pairs = list(zip(values[0::2], values[1::2], strict=True))
         far = lo_us > covered_hi + self.FAR_US or hi_us < covered_lo - self.FAR_US
         fresh = covered_lo >= covered_hi or far
+        # A gap between the cached part and the span asked is bridged only when it is
+        # cheap: otherwise the cache starts afresh, and a warm cache answers as a cold one.
+        if not fresh and hi_us < covered_lo:
+            gap, reached = self._windows(hi_us, covered_lo, budget=self.MARGIN_FIRINGS)
+            fresh = reached < covered_lo
+            if not fresh:
+                pairs += gap
+                covered_lo = hi_us
+        if not fresh and lo_us > covered_hi:
+            gap, reached = self._windows(covered_hi, lo_us, budget=self.MARGIN_FIRINGS)
+            fresh = reached < lo_us
+            if not fresh:
+                pairs += gap
+                covered_hi = lo_us
         if fresh:
             pairs = []
             covered_lo = covered_hi = lo_us
