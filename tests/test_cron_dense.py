@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ratekit as rk
 
@@ -91,3 +93,33 @@ def test_a_warm_window_answers_a_span_days_after_its_cache_as_a_cold_one() -> No
     assert due.duration == dt.timedelta(seconds=30)
     # And back: 1 March again, from a cache around 11 March.
     assert warm.within(ONE_MINUTE) == tens().within(ONE_MINUTE)
+
+
+SPECS = (
+    ("1-59/2 * * * *", "*/2 * * * *", "UTC"),
+    ("0 22 * * *", "0 6 * * *", "Europe/Zurich"),
+    ("*/7 * * * *", "*/5 * * * *", "Australia/Lord_Howe"),
+    ("15 2 * * *", "0 2 * * *", "America/Santiago"),
+    ("*/10 * * * * *", "*/15 * * * * *", "UTC"),
+)
+HOUR_US = 3_600_000_000
+BASE_US = 1_774_742_400_000_000  # 2026-03-29T00:00:00Z, Zurich's spring DST night
+
+
+@pytest.mark.property
+@settings(max_examples=40)
+@given(
+    spec=st.sampled_from(SPECS),
+    asked=st.lists(
+        st.tuples(st.integers(-30 * 24, 30 * 24), st.integers(0, HOUR_US)), min_size=2, max_size=4
+    ),
+)
+def test_a_warm_cron_window_answers_as_a_cold_one(
+    spec: tuple[str, str, str], asked: list[tuple[int, int]]
+) -> None:
+    start, end, tz = spec
+    warm = rk.windows.cron(start, end, tz=tz)
+    for hours, length in asked:
+        lo = BASE_US + hours * HOUR_US
+        hi = lo + length
+        assert warm.within_us(lo, hi) == rk.windows.cron(start, end, tz=tz).within_us(lo, hi)
