@@ -371,3 +371,24 @@ def test_a_sample_is_refused_at_the_feed_exactly_when_batch_rate_leaves_it_unpri
         assert not unpriced
         (invoice,) = rater.statement("2026-03-02T00:00:00Z").invoices
         assert invoice.total == Decimal(1)
+
+
+def test_feed_under_assignments_refuses_what_is_not_a_record() -> None:
+    # Under assignments the feed asks whether each record lies where its account has a
+    # plan; what is not a record at all is refused first, by its type and place in the
+    # batch, as under one plan (it was an AttributeError: no attribute 'resources').
+    rater = rk.Rater(
+        [rk.Assignment("acme", _plan("p", "EUR"))], METERS, start="2026-03-01T00:00:00Z"
+    )
+    event = rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", kind="start", id="on")
+    for batch, shown in (
+        ([{"account": "acme"}], "dict: {'account': 'acme'} (records[0]"),
+        ([event, None], "NoneType: None (records[1]"),
+        ([event, 5], "int: 5 (records[1]"),
+    ):
+        with pytest.raises(rk.RatekitTypeError) as caught:
+            rater.feed(batch)  # type: ignore[arg-type]
+        assert str(caught.value) == (
+            f"Rater.feed takes Event, Sample and Inventory records, not {shown} of the batch)."
+        )
+    assert rater.feed([event]).accepted == ("on",)  # nothing of a refused batch was taken

@@ -232,7 +232,13 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     computable = _doors.all_computable(rater, batch, samples)
     for record in _looked(rater, batch, samples, computable):
         kind = type(record)
-        if not computable and kind in (Event, Sample, Inventory):
+        if kind not in (Event, Sample, Inventory):
+            raise RatekitTypeError(
+                "Rater.feed takes Event, Sample and Inventory records, not "
+                f"{kind.__name__}: {show(record)} (records[{_index(batch, record)}] of the "
+                f"batch).{unpack_hint(record)}"
+            )
+        if not computable:
             _doors.instants(rater, record)
         if kind is Inventory:
             _doors.inventory(typing.cast("Inventory", record), assigned, level_paths)
@@ -250,12 +256,6 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
             taken = kinds.get(sample.meter)
             if taken is None or sample.kind not in taken:
                 _normalize._refuse(sample, kinds, f"Rater.feed: records[{_index(batch, record)}]: ")
-        elif kind not in (Event, Inventory):
-            raise RatekitTypeError(
-                "Rater.feed takes Event, Sample and Inventory records, not "
-                f"{kind.__name__}: {show(record)} (records[{_index(batch, record)}] of the "
-                f"batch).{unpack_hint(record)}"
-            )
     computed_levels(rater, batch)
     _doors.levels(rater, batch)
     _sample_doors.amounts(rater, batch, samples)
