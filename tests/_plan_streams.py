@@ -23,7 +23,8 @@ import random
 import typing
 from collections.abc import Sequence
 from decimal import Decimal
-from fractions import Fraction
+
+from tests._rater_streams import batch_sums, sums
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
@@ -472,44 +473,6 @@ def valid(case: Case) -> bool:
                 if value > case.cycle.containing_us(effect[index])[1] + case.horizon_us - 1:
                     return False
     return len(fed) == len(case.records)
-
-
-def sums(lines: Sequence[rk.StatementLine]) -> dict[tuple[object, ...], tuple[Fraction, Fraction]]:
-    out: dict[tuple[object, ...], tuple[Fraction, Fraction]] = {}
-    for line in lines:
-        key = (
-            line.account,
-            line.cycle.start_us,
-            line.cycle.end_us,
-            line.kind,
-            line.plan,
-            line.meter,
-            line.entry,
-            line.resource,
-            line.unit,
-        )
-        quantity, amount = out.get(key, (Fraction(0), Fraction(0)))
-        out[key] = (quantity + Fraction(line.quantity), amount + Fraction(line.amount))
-    return {key: value for key, value in out.items() if value != (0, 0)}
-
-
-def batch_sums(charges: Sequence[rk.Charge]) -> dict[tuple[object, ...], tuple[Fraction, Fraction]]:
-    out: dict[tuple[object, ...], tuple[Fraction, Fraction]] = {}
-    for c in charges:
-        key = (
-            c.account,
-            c.cycle.start_us,
-            c.cycle.end_us,
-            c.kind,
-            c.plan,
-            c.meter,
-            c.entry,
-            c.resource,
-            c.unit,
-        )
-        quantity, amount = out.get(key, (Fraction(0), Fraction(0)))
-        out[key] = (quantity + Fraction(c.quantity), amount + Fraction(c.amount))
-    return {key: value for key, value in out.items() if value != (0, 0)}
 
 
 def run(case: Case) -> tuple[list[rk.Statement], list[rk.Feed]]:

@@ -8,6 +8,8 @@ Pick one with ``HYPOTHESIS_PROFILE=thorough``.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -30,3 +32,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         case = getattr(item, "cls", None)
         if hasattr(function, "hypothesis") or isinstance(getattr(case, "settings", None), settings):
             item.add_marker(pytest.mark.property)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    """A Dask client of a local cluster of two worker processes (skipped without Dask)."""
+    pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        processes=True,
+        threads_per_worker=1,
+        dashboard_address=":0",  # any free port: two test processes may each start one
+        timeout=60,
+    )
+    the_client = distributed.Client(cluster, timeout=60)
+    try:
+        yield the_client
+    finally:
+        the_client.close()
+        cluster.close()

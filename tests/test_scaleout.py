@@ -6,7 +6,6 @@ import pickle
 import random
 import re
 from collections import Counter
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -87,25 +86,6 @@ def fleet(accounts: int = 12, seed: int = 13) -> list[rk.Event | rk.Sample]:
         records.append(rk.Event(account, f"{account}/ghost", at, kind="stop"))
     rng.shuffle(records)
     return records
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    pytest.importorskip("dask")
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        processes=True,
-        threads_per_worker=1,
-        dashboard_address=":0",  # any free port: two test processes may each start one
-        timeout=60,
-    )
-    the_client = distributed.Client(cluster, timeout=60)
-    try:
-        yield the_client
-    finally:
-        the_client.close()
-        cluster.close()
 
 
 def bag(records: list[Any], partitions: int = 3) -> Any:

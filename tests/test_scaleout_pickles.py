@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -137,24 +136,6 @@ def test_in_other_processes_what_does_not_pickle_is_named_before_any_part_runs()
             "rate_by_account build LockedBuild() does not pickle (TypeError: cannot pickle "
             f"'_thread.lock' object); {SENT}, so each must pickle: {PICKLABLE}{THREADS}"
         )
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        processes=True,
-        threads_per_worker=1,
-        dashboard_address=":0",  # any free port: two test processes may each start one
-        timeout=60,
-    )
-    the_client = distributed.Client(cluster, timeout=60)
-    try:
-        yield the_client
-    finally:
-        the_client.close()
-        cluster.close()
 
 
 def test_on_two_workers_a_price_model_that_does_not_pickle_is_named(client: Any) -> None:
