@@ -24,7 +24,7 @@ import typing
 from collections.abc import Sequence
 from decimal import Decimal
 
-from tests._rater_streams import batch_sums, sums
+from tests._rater_streams import accounted_ids, batch_sums, sums
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
@@ -518,25 +518,8 @@ def check(case: Case) -> None:
     exact = decimal.Context(prec=decimal.MAX_PREC, traps=[decimal.Inexact])
     total = functools.reduce(exact.add, (line.amount for line in lines), Decimal(0))
     assert total == functools.reduce(exact.add, (c.amount for c in batch.charges), Decimal(0))
-    accounted: set[str] = set()
-    for line in lines:
-        accounted.update(line.record_ids if hasattr(line, "record_ids") else ())
-        for charge in line.charges:
-            accounted.update(charge.record_ids)
-    for s in statements:
-        accounted.update(s.no_effect)
-        for anomaly in s.anomalies:
-            accounted.update(anomaly.record_ids)
-        for invoice in s.invoices:
-            for invoice_line in invoice.lines:
-                for charge in invoice_line.charges:
-                    accounted.update(charge.record_ids)
-    for feed in feeds:
-        accounted.update(feed.duplicates)
-        accounted.update(feed.conflicting)
-        for anomaly in feed.anomalies:
-            accounted.update(anomaly.record_ids)
-        assert not feed.too_late, feed
+    accounted = accounted_ids(lines, statements, feeds)
+    assert not any(feed.too_late for feed in feeds), feeds
     ids = {r.id for r in case.records if r.id is not None}
     assert ids <= accounted, sorted(ids - accounted)
 

@@ -905,6 +905,35 @@ def said_once(reports: Iterable[rk.Statement]) -> None:
             seen[key] = anomaly
 
 
+def accounted_ids(
+    lines: Iterable[rk.StatementLine],
+    statements: Iterable[rk.Statement],
+    feeds: Iterable[rk.Feed],
+) -> set[str]:
+    """The record ids a stream's lines, statements and feeds account for.
+
+    The lines' charges; the statements' invoices, anomalies and no-effect lists; the
+    feeds' duplicates, conflicts and anomalies.
+    """
+    accounted: set[str] = set()
+    for line in lines:
+        accounted.update(line.record_ids)
+    for s in statements:
+        accounted.update(s.no_effect)
+        for invoice in s.invoices:
+            for invoice_line in invoice.lines:
+                for charge in invoice_line.charges:
+                    accounted.update(charge.record_ids)
+        for anomaly in s.anomalies:
+            accounted.update(anomaly.record_ids)
+    for feed in feeds:
+        accounted.update(feed.duplicates)
+        accounted.update(feed.conflicting)
+        for anomaly in feed.anomalies:
+            accounted.update(anomaly.record_ids)
+    return accounted
+
+
 def sums(lines: Iterable[rk.StatementLine]) -> dict[tuple[object, ...], tuple[Fraction, Fraction]]:
     out: dict[tuple[object, ...], tuple[Fraction, Fraction]] = {}
     for line in lines:
@@ -1264,7 +1293,7 @@ def _against_batch(
         assert batch.total(account, cycle) == functools.reduce(exact.add, amounts, Decimal(0))
 
 
-def check_law(  # noqa: PLR0912 - one law, told in order
+def check_law(
     seed: int,
     *,
     horizon_h: int,
@@ -1437,22 +1466,7 @@ def check_law(  # noqa: PLR0912 - one law, told in order
     else:
         _against_batch(lines, batch, lost, behind)
     # Every record is accounted for.
-    accounted: set[str] = set()
-    for line in lines:
-        accounted.update(line.record_ids)
-    for s in statements:
-        accounted.update(s.no_effect)
-        for invoice in s.invoices:
-            for invoice_line in invoice.lines:
-                for charge in invoice_line.charges:
-                    accounted.update(charge.record_ids)
-        for anomaly in s.anomalies:
-            accounted.update(anomaly.record_ids)
-    for feed in feeds:
-        accounted.update(feed.duplicates)
-        accounted.update(feed.conflicting)
-        for anomaly in feed.anomalies:
-            accounted.update(anomaly.record_ids)
+    accounted = accounted_ids(lines, statements, feeds)
     ids = {record.id for record in stream if record.id is not None}
     assert ids <= accounted, sorted(ids - accounted)
     # Every cycle with a charge was closed, with its invoice.

@@ -16,6 +16,7 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.test_cloudevents_time_and_names import event
 
 import ratekit as rk
 from ratekit.adapters import cloudevents
@@ -28,18 +29,6 @@ ACCEPTED = (
     "or an offset '+hh:mm' or '-hh:mm', like '2026-03-01T10:00:00.5Z' or "
     "'2026-03-01T11:00:00+01:00'."
 )
-
-
-def event(time: object) -> dict[str, object]:
-    return {
-        "specversion": "1.0",
-        "id": "e-1",
-        "source": "/gw",
-        "type": "tokens",
-        "subject": "customer-1",
-        "time": time,
-        "data": {"tokens": 1200},
-    }
 
 
 def at(time: str, spec: cloudevents.Spec = SPEC) -> dt.datetime | None:

@@ -23,7 +23,7 @@ SPEC = cloudevents.Spec({"tokens": "llm.tokens"}, quantity="data.tokens")
 FLOOR = cloudevents.Spec({"tokens": "llm.tokens"}, quantity="data.tokens", sub_microsecond="floor")
 
 
-def event(time: str, **extra: object) -> dict[str, object]:
+def event(time: object, **extra: object) -> dict[str, object]:
     return {
         "specversion": "1.0",
         "id": "e-1",

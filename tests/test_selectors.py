@@ -264,21 +264,16 @@ def test_the_winner_is_remembered_by_type_as_well_as_value(first: object, second
     def exact(value: object) -> bool:
         return type(value) is type(first) and repr(value) == repr(first)
 
-    plan = rk.Plan(
-        "p",
-        "EUR",
-        MONTHS,
-        [
+    def priced(name: str, selector: rk.Satisfies) -> rk.Plan:
+        """1 an hour, or 5 where ``selector`` takes the memory."""
+        entries = [
             rk.PriceEntry("base", "vm.hours", rk.PerUnit(1)),
-            rk.PriceEntry(
-                "exact",
-                "vm.hours",
-                rk.PerUnit(5),
-                where={"memory_gb": rk.Satisfies(exact, "exactly the first")},
-                priority=1,
-            ),
-        ],
-    )
+            rk.PriceEntry("exact", "vm.hours", rk.PerUnit(5), where={"memory_gb": selector},
+                          priority=1),
+        ]  # fmt: skip
+        return rk.Plan(name, "EUR", MONTHS, entries)
+
+    plan = priced("p", rk.Satisfies(exact, "exactly the first"))
     for rows in ([vm(first, "a"), vm(second, "b")], [vm(second, "a"), vm(first, "b")]):
         charges = rk.rate(rows, plan, span=MARCH).charges
         # first: 10 h at 5 = 50 (exact); second: 10 h at 1 = 10 (base)
@@ -288,21 +283,7 @@ def test_the_winner_is_remembered_by_type_as_well_as_value(first: object, second
             r.resource: ("exact", Decimal(50)) if r.resource in firsts else ("base", Decimal(10))
             for r in rows
         }
-    nested = rk.Plan(
-        "q",
-        "EUR",
-        MONTHS,
-        [
-            rk.PriceEntry("base", "vm.hours", rk.PerUnit(1)),
-            rk.PriceEntry(
-                "exact",
-                "vm.hours",
-                rk.PerUnit(5),
-                where={"memory_gb": rk.Satisfies(lambda v: exact(v[0]), "first exactly")},
-                priority=1,
-            ),
-        ],
-    )
+    nested = priced("q", rk.Satisfies(lambda v: exact(v[0]), "first exactly"))
     rows = [vm([first], "a"), vm([second], "b")]
     # a: [first], 10 h at 5 = 50; b: [second], 10 h at 1 = 10
     assert sorted(
