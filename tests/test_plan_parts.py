@@ -190,3 +190,26 @@ def test_a_minimum_of_a_meter_the_plan_does_not_price_is_refused() -> None:
     plan = rk.Plan("p", "EUR", MONTHS, [vm], minimums=[rk.Minimum(150, meter="vm.hours")])
     row = rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, 100, "hour", {}, ())
     assert rk.bill(rk.rate([row], plan, span=MARCH))[0].total == Decimal("150.00")
+
+
+def test_an_allowance_of_a_meter_the_plan_does_not_price_is_refused() -> None:
+    # An allowance of 'vm.hour' on a plan pricing 'vm.hours' frees nothing: no usage of
+    # that meter is ever priced. Taken, it billed the hours it was meant to free:
+    # 100 hours at 1 with 40 meant free billed 100 x 1 = 100.00, where the allowance the
+    # plan means bills (100 - 40) x 1 = 60.00.
+    vm = rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))
+    refused(
+        lambda: rk.Plan("p", "EUR", MONTHS, [vm], allowances=[rk.Allowance("vm.hour", 40)]),
+        "plan 'p' has an allowance of meter 'vm.hour', which none of its price entries "
+        "prices (they price 'vm.hours'); no usage could ever take from it, so it would "
+        "free nothing: name a meter the plan prices.",
+    )
+    refused(
+        lambda: rk.Plan("p", "EUR", MONTHS, [], allowances=[rk.Allowance("m", 5, cycle=WEEKS)]),
+        "plan 'p' has an allowance of meter 'm', which none of its price entries prices "
+        "(they price no meter); no usage could ever take from it, so it would free "
+        "nothing: name a meter the plan prices.",
+    )
+    plan = rk.Plan("p", "EUR", MONTHS, [vm], allowances=[rk.Allowance("vm.hours", 40)])
+    row = rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, 100, "hour", {}, ())
+    assert rk.bill(rk.rate([row], plan, span=MARCH))[0].total == Decimal("60.00")

@@ -88,6 +88,21 @@ AQUARIUM = {
                     "unit": None,
                     "meter_unit": None,
                 },
+                # the meter its allowance frees: a plan refuses an allowance of a meter
+                # none of its entries prices (it would free nothing)
+                {
+                    "id": "bandwidth",
+                    "meter": "bandwidth",
+                    "price": {"type": "PerUnit", "rate": "0.0001"},
+                    "where": {},
+                    "start": None,
+                    "end": None,
+                    "window": None,
+                    "priority": 0,
+                    "group_by": None,
+                    "unit": None,
+                    "meter_unit": None,
+                },
             ],
             "allowances": [{"meter": "bandwidth", "quantity": "100", "cycle": None}],
             "minimums": [{"amount": "5", "meter": None}],

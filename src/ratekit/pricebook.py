@@ -320,8 +320,9 @@ class Plan:
         """Refuse the parts that would be added up silently.
 
         A fee id twice, two minimums of one scope, two allowances of one meter and period
-        (allowances of different periods stack); and a minimum of a meter no entry prices,
-        which no usage can count towards. O(parts²), parts being few.
+        (allowances of different periods stack); and a minimum or an allowance of a meter
+        no entry prices, which no usage can count towards or take from. O(parts²), parts
+        being few.
         """
         fees: set[str] = set()
         for fee in self.fees:
@@ -367,6 +368,15 @@ class Plan:
                         "week's, stack)."
                     )
             allowances.append((allowance, period))
+        for allowance in self.allowances:
+            if allowance.meter not in self._by_meter:
+                priced = ", ".join(repr(meter) for meter in sorted(self._by_meter)) or "no meter"
+                raise BadPriceError(
+                    f"plan {self.id!r} has an allowance of meter {allowance.meter!r}, which "
+                    f"none of its price entries prices (they price {priced}); no usage could "
+                    "ever take from it, so it would free nothing: name a meter the plan "
+                    "prices."
+                )
 
     @plain_text
     def __repr__(self) -> str:
