@@ -329,6 +329,32 @@ def test_from_ranges_refuses_a_range_too_long_to_read_as_an_integer() -> None:
         rk.Graduated.from_ranges([("1" * 5_000 + "+", 1)])
 
 
+def test_from_ranges_refuses_a_tuple_bound_too_large_for_a_tier() -> None:
+    # (1, 10**5000) escaped as Python's ValueError (no int of more than 4,300 digits is
+    # written as text), and so did a range starting there; (1, 10**40) was refused only
+    # by Tier, naming no range. A tier's bound lies below 1E+30 (and a range after it
+    # starts at most one above it), so all are refused naming the range, as a range of
+    # text past what a Tier holds is.
+    huge = "<an integer of 5001 digits>"
+    cases = [
+        ([((1, 10**40), 1)], 0, f"(1, {10**40})"),
+        ([((1, 10**5000), 1)], 0, f"(1, {huge})"),
+        ([((1, 5), 1), ((10**5000, None), 2)], 1, f"({huge}, None)"),
+        ([((1, 5), 1), ((10**30 + 1, None), 2)], 1, f"({10**30 + 1}, None)"),
+    ]
+    for ranges, index, written in cases:
+        with pytest.raises(rk.BadPriceError) as caught:
+            rk.Graduated.from_ranges(ranges)
+        assert str(caught.value) == (
+            f"Graduated.from_ranges ranges[{index}] range {written} reaches past what a "
+            "tier holds: a tier's bound lies below 1E+30."
+        )
+    # the largest bound a tier holds is read, and the open range after it: 10**30 - 1
+    # units at 1, then at 2 past them
+    tiers = rk.Volume.from_ranges([((1, 10**30 - 1), 1), ((10**30, None), 2)]).tiers
+    assert tiers == (rk.Tier(10**30 - 1, 1), rk.Tier(None, 2))
+
+
 # -- Volume -----------------------------------------------------------------------------
 
 

@@ -291,6 +291,10 @@ def _check_bound(model: str, tiers: tuple[Tier, ...], quantity: Decimal) -> None
 _RANGE: Final = re.compile(r"^\s*([0-9]{1,30})\s*(?:[-\u2013]\s*([0-9]{1,30})|(\+))\s*$")
 
 
+#: A tier's bound lies below this (`Tier` refuses 1E+30 and above).
+_TIER_BOUND: Final = 10**30
+
+
 def _parse_range(model: str, index: int, span: object) -> tuple[int, int | None]:
     if isinstance(span, str):
         match = _RANGE.match(span)
@@ -310,6 +314,13 @@ def _parse_range(model: str, index: int, span: object) -> tuple[int, int | None]
         and span[0] >= 0
         and (span[1] is None or (isinstance(span[1], int) and not isinstance(span[1], bool)))
     ):
+        # A bound below 1E+30, and a range after it starting at most one above it: past
+        # that, nothing could price it (and an int of over 4,300 digits has no text).
+        if span[0] > _TIER_BOUND or (span[1] is not None and span[1] >= _TIER_BOUND):
+            raise BadPriceError(
+                f"{model}.from_ranges ranges[{index}] range {show(span)} reaches past what "
+                "a tier holds: a tier's bound lies below 1E+30."
+            )
         return span[0], span[1]
     raise BadPriceError(
         f"{model}.from_ranges ranges[{index}] range {span!r} must be a string like "
