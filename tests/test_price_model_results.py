@@ -198,3 +198,22 @@ def test_a_linear_that_is_not_a_bool_or_raises_is_refused_at_the_entry() -> None
         rk.PriceEntry("e", "m", _Linear(KeyError("linear")))  # type: ignore[arg-type]
     assert isinstance(caught.value.__cause__, KeyError)
     assert rk.PriceEntry("e", "m", _Linear(True)).price.linear is True  # type: ignore[arg-type]
+
+
+def test_a_fee_ratekit_cannot_carry_exactly_is_named_as_a_fee() -> None:
+    # A fee of 1E-30 for the 16 of March's 31 days from the 16th is 1E-30 x 16/31 =
+    # 5.16129...E-31, below 1E-30: refused, as before, but the error called the fee a
+    # "price entry" of "meter 'f'" (resource None), neither of which the plan has.
+    months = rk.cycles.monthly(tz="UTC")
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    plan = rk.Plan("p", "EUR", months, [], fees=[rk.Fee("f", "1E-30")])
+    with pytest.raises(rk.BadPriceError) as caught:
+        rk.rate([], [rk.Assignment("acme", plan, start="2026-03-16T00:00:00Z")], span=march)
+    assert str(caught.value) == (
+        "fee 'f' of plan 'p' for account 'acme', 0.516129032258064516129032258064516129032258"
+        "064516129032258065 cycle of 1E-30, comes to 5.16129032258064516129032258064516129032"
+        "258064516129032258065E-31, outside the amounts ratekit carries exactly (at most 60 "
+        "significant digits and, unless zero, a magnitude from 1E-30 up to but excluding "
+        "1E+30): an invoice holding it could not be stored and read back. Check the fee's "
+        "amount and the part of the cycle the plan covers."
+    )

@@ -339,6 +339,8 @@ def _new_charge(  # noqa: PLR0917 - the private twin of Charge's constructor
     one that ratekit cannot carry exactly (`_out_of_range()`).
     """
     if amount and not MIN_ADJUSTED <= amount.adjusted() <= MAX_ADJUSTED:
+        if kind == "fee" and price is None:  # a recurring fee: no meter, no price entry
+            raise _fee_out_of_range(amount, account, plan, entry, quantity, unit_price)
         raise _out_of_range(amount, account, meter, resource, plan, entry, quantity, unit)
     charge: Charge = _new(_Building)
     built: Any = charge  # _Building's plain stores (see there)
@@ -385,6 +387,23 @@ def _out_of_range(  # noqa: PLR0917 - the fields of the charge refused
         f"{account!r} (resource {resource!r}) at {amount}, outside the amounts ratekit "
         f"carries exactly ({RANGE_TEXT}): an invoice holding it could not be stored "
         "and read back. Check the price and the quantity (their product lies outside)."
+    )
+
+
+def _fee_out_of_range(  # noqa: PLR0917 - the fields of the fee refused
+    amount: Decimal,
+    account: str,
+    plan: str,
+    fee: str | None,
+    quantity: Decimal,
+    fee_amount: Decimal | None,
+) -> BadPriceError:
+    """The error of a recurring fee whose prorated amount ratekit cannot carry exactly."""
+    return BadPriceError(
+        f"fee {fee!r} of plan {plan!r} for account {account!r}, {quantity} cycle of "
+        f"{fee_amount}, comes to {amount}, outside the amounts ratekit carries exactly "
+        f"({RANGE_TEXT}): an invoice holding it could not be stored and read back. Check "
+        "the fee's amount and the part of the cycle the plan covers."
     )
 
 
