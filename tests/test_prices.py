@@ -718,3 +718,17 @@ def test_a_marginal_whose_sum_is_refused_names_the_sum_as_one(
     ):
         model.marginal(3, -5)
     assert model.marginal(3, 4) == model.amount(7) - model.amount(3)
+
+
+def test_graduated_percentage_without_tiers_suggests_a_percentage_tier() -> None:
+    # The shared table check suggested "GraduatedPercentage([Tier(unit='0.10')]) prices
+    # every unit at 0.10": a GraduatedPercentage takes (up_to, percent) tiers, and a Tier
+    # of unit 0.10 there is 10 % of the amount, not 0.10 a unit.
+    with pytest.raises(rk.BadPriceError) as caught:
+        rk.GraduatedPercentage([])
+    assert str(caught.value) == (
+        "GraduatedPercentage needs at least one tier; e.g. GraduatedPercentage([(None, '2.9')]) "
+        "takes 2.9 % of every amount."
+    )
+    # and the tier it suggests is one: 2.9 % of 100 = 2.900
+    assert rk.GraduatedPercentage([(None, "2.9")]).amount(100) == D("2.900")

@@ -189,6 +189,11 @@ class GraduatedPercentage:
     """Whether the first tier's flat fee is charged at a zero amount."""
 
     def __attrs_post_init__(self) -> None:
+        if not self.tiers:  # the shared check's example is a unit price, not a percent
+            raise BadPriceError(
+                "GraduatedPercentage needs at least one tier; e.g. "
+                "GraduatedPercentage([(None, '2.9')]) takes 2.9 % of every amount."
+            )
         _check_table("GraduatedPercentage", self.tiers, open_last=True)
         _check_flag("GraduatedPercentage", "flat_at_zero", self.flat_at_zero)
 
