@@ -143,8 +143,43 @@ def test_plain_and_shown_numbers() -> None:
     assert plain(Decimal("1E+3")) == "1000"
     assert plain(Decimal("-2.50")) == "-2.50"
     assert shown(Decimal("2.5000")) == "2.5"
-    assert shown(Decimal("1E-7")) == "~0"
     assert shown(Decimal("0.1234565")) == "~0.123456"  # half-even at the 6th place
+    # A value whose first digit lies past the 6th decimal keeps 6 significant digits: it
+    # never prints as ~0 (nor a tier line as "0 * 1000 = 0.0004").
+    assert shown(Decimal("1E-7")) == "0.0000001"  # short: exact, no mark
+    assert shown(Decimal("0.00000012345678")) == "~0.000000123457"  # 1.23456|78 -> ...57
+    assert shown(Decimal("-0.000000000098765449")) == "~-0.0000000000987654"
+    assert shown(Decimal("0.00000099999999")) == "~0.000001"  # rounds up to the 6th place
+    assert shown(Decimal("0E-12")) == "0"
+
+
+def test_a_tiny_quantity_reads_in_its_tier_line_as_it_computes() -> None:
+    # 0.0000004 GB at 1000 a GB in the first tier: 0.0000004 x 1000 = 0.0004, billed 0.00.
+    gb = rk.Meter("gb", "GB", rk.Discrete())
+    tiers = rk.Graduated([rk.Tier(10, "1000"), rk.Tier(None, "500")])
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("x", "gb", tiers)])
+    tiny = rk.Sample("a", "r", "gb", "2026-03-02T00:00:00Z", "0.0000004", id="s1")
+    (invoice,) = rk.bill(rk.rate([tiny], plan, span=MARCH, meters=[gb]))
+    text = str(invoice)
+    assert "0.0000004 GB" in text
+    assert "tiers[0] (0, 10]: 0.0000004 * 1000 = 0.0004" in text
+    assert "~0" not in text
+
+
+@given(
+    st.decimals(
+        min_value=Decimal("-1E+6"), max_value=Decimal("1E+6"), allow_nan=False, places=20
+    ).filter(lambda value: not value.is_zero())
+)
+@pytest.mark.property
+def test_a_non_zero_quantity_is_shown_within_six_significant_digits(value: Decimal) -> None:
+    text = shown(value)
+    number = Decimal(text.removeprefix("~"))
+    assert not number.is_zero()
+    assert (text.startswith("~")) == (number != value)
+    # Within half a unit of the 6th decimal, or of the 6th significant digit below 1E-6.
+    unit = Decimal("1E-6") if value.adjusted() >= -6 else Decimal(1).scaleb(value.adjusted() - 5)
+    assert abs(number - value) <= unit / 2
 
 
 def test_blocks_flat_fees_and_free_units_read_in_text_and_html() -> None:

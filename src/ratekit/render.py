@@ -2,7 +2,8 @@
 
 Every number is printed in plain notation (``0.00000000001``, never ``1E-11``);
 quantities longer than six decimals are rounded to six for display and marked ``~``
-(the values themselves stay exact). Text is padded by its display width (wide and
+(the values themselves stay exact); one whose first digit lies past the sixth decimal
+keeps six significant digits instead, so that no quantity prints as ``~0``. Text is padded by its display width (wide and
 combining characters counted as a terminal shows them). The HTML views
 (`ratekit.render_html`) write numbers with these functions.
 
@@ -91,16 +92,28 @@ def plain(value: Decimal) -> str:
 
 
 def _rounded(value: Decimal) -> Decimal:
-    """``value`` when it has at most 6 decimals, else rounded to 6 (trailing zeros dropped)."""
+    """``value`` when it has at most 6 decimals, else rounded to 6 (trailing zeros dropped).
+
+    A value whose first digit lies past the 6th decimal is rounded to 6 significant
+    digits instead (``0.0000004`` stays, ``0.00000012345678`` is ``0.000000123457``):
+    rounded to 6 places it would print ``~0``, and a tier line ``0 * 1000 = 0.0004``
+    that does not compute as printed.
+    """
     exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= -_SHOWN_PLACES:
+    if not isinstance(exponent, int) or exponent >= -_SHOWN_PLACES:
         return value
+    first = value.adjusted()  # the place of the first digit (a zero's is its exponent)
+    if first < -_SHOWN_PLACES and not value.is_zero():
+        return _tidy(value.quantize(Decimal((0, (1,), first - 5)), context=CONTEXT))
     return _tidy(value.quantize(_SHOWN_QUANTUM, context=CONTEXT))
 
 
 @in_context
 def shown(value: Decimal) -> str:
-    """A quantity as printed: exact when short, else rounded to 6 places and marked ``~``."""
+    """A quantity as printed: exact when short, else rounded to 6 places and marked ``~``.
+
+    Below 1E-6 it keeps 6 significant digits (`_rounded`): never ``~0`` for a non-zero.
+    """
     value = _tidy(value)
     rounded = _rounded(value)
     return plain(value) if rounded == value else f"~{plain(rounded)}"
