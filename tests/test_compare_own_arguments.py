@@ -72,3 +72,54 @@ def test_accounts_reads_a_str_subclass_as_the_text_it_holds() -> None:
     )
     # the text it holds, when it is a candidate and a change, answers as plain text does
     assert comparison.accounts(Always("now"), Always("same")) == ("acme",)  # type: ignore[arg-type]
+
+
+def test_accounts_names_idle_accounts_whose_fees_and_minimums_are_compared() -> None:
+    # acme used 3 GB. "a": 3 x 1 + the base fee 10 = 13.00; "b": max(3 x 2, 25) = 25.00.
+    # idle used nothing: "a" 10.00 (the fee), "b" 25.00 (the minimum), 15.00 more.
+    gb = rk.Meter("gb", "GB", rk.Discrete())
+    months = rk.cycles.monthly(tz="UTC")
+    a = rk.Plan(
+        "a", "EUR", months, [rk.PriceEntry("x", "gb", rk.PerUnit(1))], fees=[rk.Fee("f", 10)]
+    )
+    b = rk.Plan(
+        "b", "EUR", months, [rk.PriceEntry("x", "gb", rk.PerUnit(2))], minimums=[rk.Minimum(25)]
+    )
+    used = [rk.Sample("acme", "r", "gb", "2026-03-02T00:00:00Z", 3, id="s1")]
+    # A generator is read once, for every candidate.
+    comparison = rk.compare_plans(
+        used, {"a": a, "b": b}, span=MARCH, meters=[gb], accounts=(n for n in ["idle"])
+    )
+    assert [(r.account, r.candidate, str(r.total), str(r.difference)) for r in comparison.rows] == [
+        ("acme", "a", "13.00", "0.00"),
+        ("acme", "b", "25.00", "12.00"),
+        ("idle", "a", "10.00", "0.00"),
+        ("idle", "b", "25.00", "15.00"),
+    ]
+    # Without it, the idle account is not compared.
+    alone = rk.compare_plans(used, {"a": a, "b": b}, span=MARCH, meters=[gb])
+    assert {row.account for row in alone.rows} == {"acme"}
+
+
+@pytest.mark.parametrize(
+    ("accounts", "message"),
+    [
+        (
+            "idle",
+            (
+                "compare_plans accounts must be an iterable of account names such as "
+                "['acme', 'globex'], not str: 'idle'."
+            ),
+        ),
+        (
+            ["idle", 3],
+            "compare_plans accounts must be non-empty strings (account names), not int: 3.",
+        ),
+    ],
+)
+def test_accounts_that_are_no_account_names_are_the_calls_fault(
+    accounts: object, message: str
+) -> None:
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.compare_plans([], {"today": TODAY}, span=MARCH, accounts=accounts)  # type: ignore[arg-type]
+    assert str(caught.value) == message

@@ -62,6 +62,7 @@ from ._anomalies import Anomaly
 from ._comparison import Change, Comparison, ComparisonRow, _change
 from ._decimals import CONTEXT, ZERO
 from ._instants import format_us, to_us
+from ._scaleout_inventories import account_names
 from ._shown import show
 from ._text import check_text
 from ._zones import portable_name
@@ -213,14 +214,18 @@ def compare_plans(
     as_of: _dt.datetime | str | None = None,
     by_resource: bool = False,
     shares: Iterable[Share] = (),
+    accounts: Iterable[str] | None = None,
 ) -> Comparison:
     """Rate and bill ``usage`` under each of ``candidates`` and compare with the first.
 
     ``candidates`` maps a name to a plan (for every account) or to assignments; the
-    first is the baseline. ``usage``, ``span``, ``meters``, ``as_of`` and ``shares`` are
-    those of [`ratekit.rate()`][ratekit.rate] (records with ``meters`` are metered under each candidate's
+    first is the baseline. ``usage``, ``span``, ``meters``, ``as_of``, ``shares`` and
+    ``accounts`` are those of [`ratekit.rate()`][ratekit.rate] (records with ``meters`` are metered under each candidate's
     cycle; a shared resource's charges are split among its holders under every
-    candidate, as on their invoices). Credits are not taken: the totals compared are
+    candidate, as on their invoices). ``accounts`` names accounts a candidate's single
+    plan covers though the usage has none of theirs: an idle account's fees, bases and
+    minimums are compared too (under assignments, each must be assigned by every
+    candidate). Credits are not taken: the totals compared are
     the invoices' totals before credits. O(c · n log n) for c candidates and n rows.
 
     Raises [`RatekitTypeError`][ratekit.RatekitTypeError] for no candidates,
@@ -262,6 +267,11 @@ def compare_plans(
         _no_records(body)
     _v.switch(by_resource, "compare_plans by_resource")
     shared = read_shares(shares, "compare_plans shares")
+    named = (
+        None
+        if accounts is None
+        else sorted(account_names(accounts, "compare_plans", "['acme', 'globex']"))
+    )
     names = tuple(str(name) for name in candidates)
     invoices: dict[str, tuple[Invoice, ...]] = {}
     anomalies: dict[str, tuple[Anomaly, ...]] = {}
@@ -269,7 +279,15 @@ def compare_plans(
     for name, plans in zip(names, candidates.values(), strict=True):
         plans_arg = plans if isinstance(plans, Plan) else list(plans)
         try:
-            rating = rate(body, plans_arg, span=span, meters=meter_list, as_of=as_of, shares=shared)
+            rating = rate(
+                body,
+                plans_arg,
+                span=span,
+                meters=meter_list,
+                as_of=as_of,
+                shares=shared,
+                accounts=named,
+            )
             invoices[name] = _local(bill(rating, by_resource=by_resource), plans_arg)
             anomalies[name] = rating.anomalies
         except RatekitError as error:
