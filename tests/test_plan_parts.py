@@ -213,3 +213,24 @@ def test_an_allowance_of_a_meter_the_plan_does_not_price_is_refused() -> None:
     plan = rk.Plan("p", "EUR", MONTHS, [vm], allowances=[rk.Allowance("vm.hours", 40)])
     row = rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, 100, "hour", {}, ())
     assert rk.bill(rk.rate([row], plan, span=MARCH))[0].total == Decimal("60.00")
+
+
+def test_two_entries_of_one_meter_must_agree_on_its_unit() -> None:
+    # 'x' says the meter is in GB and 'y' in MB: every rating would refuse one of them
+    # (rate() checks each entry against the Meter); the plan says so when it is built.
+    months = rk.cycles.monthly(tz="UTC")
+    before = rk.PriceEntry("x", "gb", rk.PerUnit(1), meter_unit="GB", end="2026-03-10T00:00:00Z")
+    after = rk.PriceEntry("y", "gb", rk.PerUnit(1), meter_unit="MB", start="2026-03-10T00:00:00Z")
+    with pytest.raises(rk.UnitError) as caught:
+        rk.Plan("p", "EUR", months, [before, after])
+    assert str(caught.value) == (
+        "plan 'p' has price entries 'x' and 'y' of meter 'gb' that say its unit is 'GB' and "
+        "'MB'; a meter has one unit: give both entries the meter's unit as meter_unit (or "
+        "leave it out)."
+    )
+    # One unit in two spellings, or one entry without meter_unit, is one unit.
+    kilo = rk.PriceEntry("x", "kb", rk.PerUnit(1), meter_unit="kB", end="2026-03-10T00:00:00Z")
+    same = rk.PriceEntry("y", "kb", rk.PerUnit(1), meter_unit="KB", start="2026-03-10T00:00:00Z")
+    assert len(rk.Plan("p", "EUR", months, [kilo, same]).entries) == 2
+    bare = rk.PriceEntry("y", "gb", rk.PerUnit(1), start="2026-03-10T00:00:00Z")
+    assert len(rk.Plan("p", "EUR", months, [before, bare]).entries) == 2

@@ -66,9 +66,11 @@ from .errors import (
     BadPriceError,
     BadQuantityError,
     RatekitTypeError,
+    UnitError,
 )
 from .spans import Span
 from .terms import Allowance, Fee, Minimum, _check_id
+from .units import Unit
 
 __all__ = [
     "Allowance",
@@ -314,6 +316,13 @@ class Plan:
         for entries in by_meter.values():
             for a, b in itertools.combinations(entries, 2):
                 _check_tie(a, b)
+                if a.meter_unit and b.meter_unit and Unit(a.meter_unit) != Unit(b.meter_unit):
+                    raise UnitError(
+                        f"plan {self.id!r} has price entries {a.id!r} and {b.id!r} of meter "
+                        f"{a.meter!r} that say its unit is {a.meter_unit!r} and "
+                        f"{b.meter_unit!r}; a meter has one unit: give both entries the "
+                        "meter's unit as meter_unit (or leave it out)."
+                    )
         return {meter: tuple(entries) for meter, entries in by_meter.items()}
 
     def _check_terms(self) -> None:
