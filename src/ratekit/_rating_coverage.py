@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ._caller_objects import read_once
+from ._account_names import account_names
 from ._dues import _cycle_span
 from ._earliest import earliest_of
 from ._instants import MAX_US, MIN_US, format_us
 from ._shown import show
-from ._text import check_text
-from .errors import BadTimeError, RatekitTypeError, UnpricedUsageError
+from .errors import BadTimeError, UnpricedUsageError
 from .pricebook import Plan
 from .spans import Span
 from .usage import UsageRow
@@ -54,21 +53,7 @@ class _Coverage:
         """
         named: set[str] = set()
         if accounts is not None:
-            if isinstance(accounts, str) or not isinstance(accounts, Iterable):
-                raise RatekitTypeError(
-                    "rate accounts must be an iterable of account names such as "
-                    f"['acme', 'globex'], not {type(accounts).__name__}: {show(accounts)}."
-                )
-            given = read_once(
-                accounts, "rate accounts", type(accounts).__name__, "a list of account names"
-            )
-            for account in given:
-                if not isinstance(account, str) or not account:
-                    raise RatekitTypeError(
-                        "rate accounts must be non-empty strings (account names), not "
-                        f"{type(account).__name__}: {show(account)}."
-                    )
-                named.add(check_text(account, "rate account"))
+            named.update(account_names(accounts, "rate", "['acme', 'globex']", keys=True))
         if self.default is None:
             unknown = sorted(named - set(self.assignments))
             if unknown:

@@ -27,11 +27,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 
 from . import _normalize as _n
+from ._account_names import account_names
 from ._caller_objects import read_once
 from ._instants import to_us
 from ._inventory_scope import narrowed
 from ._shown import show
-from ._text import check_text
 from .errors import BadRecordError, ConflictingRecordError, RatekitTypeError
 from .records import Anomaly, Inventory
 from .usage import UsageRow
@@ -187,41 +187,6 @@ def inventories_for(inventories: Iterable[Inventory], accounts: Iterable[str]) -
     names = account_names(accounts, "inventories_for", "['acme']")
     given = _checked(inventories, "inventories_for")
     return copies_for(given, names, "inventories_for cannot give a group of accounts")
-
-
-def account_names(
-    accounts: object, name: str, example: str, *, keys: bool = False
-) -> frozenset[str]:
-    """The account names of ``accounts``, checked as records' accounts are. O(a).
-
-    An iterable (not a string nor, unless ``keys``, a mapping) of non-empty strings of
-    valid Unicode text (a ``str`` subclass made plain); anything else raises
-    [`RatekitTypeError`][ratekit.RatekitTypeError] naming ``name``'s ``accounts``.
-    """
-    refused = (str, bytes) if keys else (str, bytes, Mapping)
-    if isinstance(accounts, refused) or not isinstance(accounts, Iterable):
-        raise RatekitTypeError(
-            f"{name} accounts must be an iterable of account names such as {example}, "
-            f"not {type(accounts).__name__}: {show(accounts)}."
-        )
-    names = tuple(
-        read_once(
-            accounts,
-            f"{name} accounts",
-            type(accounts).__name__,
-            f"a list of account names such as {example}",
-        )
-    )
-    for account in names:
-        if not isinstance(account, str) or not account:
-            raise RatekitTypeError(
-                f"{name} accounts must be non-empty strings (account names), not "
-                f"{type(account).__name__}: {show(account)}."
-            )
-        check_text(account, f"{name} account")
-    if all(type(account) is str for account in names):
-        return frozenset(names)
-    return frozenset(str.__str__(account) for account in names)
 
 
 def copies_for(

@@ -58,11 +58,11 @@ from typing import Any
 import attrs
 
 from . import _values as _v
+from ._account_names import account_names
 from ._anomalies import Anomaly
 from ._comparison import Change, Comparison, ComparisonRow, _change
 from ._decimals import CONTEXT, ZERO
 from ._instants import format_us, to_us
-from ._scaleout_inventories import account_names
 from ._shown import show
 from ._text import check_text
 from ._zones import portable_name

@@ -87,6 +87,7 @@ from typing import Any, Final
 from . import _scaleout_inventories as _inv
 from . import _values as _v
 from . import _wire
+from ._account_names import account_names
 from ._caller_objects import raised
 from ._extras import require
 from ._instants import to_us
@@ -531,7 +532,7 @@ def _results(parts_bag: Any, name: str) -> list[_Part]:
 
 def _listed(accounts: Iterable[str], name: str) -> frozenset[str]:
     """The ``accounts=`` names, checked as [`ratekit.rate()`][ratekit.rate] checks them."""
-    return _inv.account_names(accounts, name, "['acme', 'globex']", keys=True)
+    return account_names(accounts, name, "['acme', 'globex']", keys=True)
 
 
 def _built(element: Any, build: Callable[[Any], object], name: str) -> Event | Sample:
