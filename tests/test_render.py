@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ratekit as rk
-from ratekit.render import plain, shown
+from ratekit.render import money, plain, shown
 
 MONTHS = rk.cycles.monthly(tz="UTC")
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -164,6 +164,18 @@ def test_a_tiny_quantity_reads_in_its_tier_line_as_it_computes() -> None:
     assert "0.0000004 GB" in text
     assert "tiers[0] (0, 10]: 0.0000004 * 1000 = 0.0004" in text
     assert "~0" not in text
+
+
+def test_an_amount_off_a_fine_quantum_that_rounds_to_zero_keeps_its_digits() -> None:
+    # On a quantum of 1E-7, 0.0000000348 rounds to 0.0000000: it printed "~0", a tier
+    # line "... = ~0" for an amount that is not zero. It keeps 6 significant digits.
+    seven = Decimal("1E-7")
+    assert money(Decimal("0.0000000348"), seven) == "0.0000000348"
+    assert money(Decimal("0.00000003481234567"), seven) == "~0.0000000348123"
+    assert money(Decimal("0.00000035"), seven) == "~0.0000004"  # half-even at the 7th place
+    assert money(Decimal("0.00000006"), seven) == "~0.0000001"
+    assert money(Decimal("0E-9"), seven) == "0.0000000"
+    assert money(Decimal("0.0000000348"), Decimal("0.01")) == "0.0000000348"
 
 
 @given(

@@ -125,14 +125,15 @@ def money(value: Decimal, quantum: Decimal | None) -> str:
 
     ``money(Decimal("33.6"), Decimal("0.01"))`` is ``"33.60"``. Off a quantum finer than
     the 6 places `shown()` keeps, the amount is rounded to the quantum's places instead
-    (``~0.00000003`` on satoshis, not ``~0``).
+    (``~0.00000003`` on satoshis, not ``~0``); a non-zero that rounds to zero there is
+    shown with 6 significant digits (``0.0000000348`` on a quantum of ``1E-7``).
     """
     if quantum is not None:
         on_quantum = value.quantize(quantum, context=CONTEXT)
         if on_quantum == value:
             return plain(on_quantum)
         fine = _fine_rounded(value, quantum)
-        if fine is not None:
+        if fine is not None and (fine or not value):  # a non-zero rounded to 0: shown()
             return plain(fine) if fine == value else f"~{plain(fine)}"
     return shown(value)
 
