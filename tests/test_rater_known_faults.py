@@ -103,3 +103,66 @@ def test_a_seq_reorder_before_folded_events_bills_as_batch_from_the_kept_cycles(
     batch_kept = [c for c in batch_rating.charges if c.cycle.start.day >= 2]
     assert sum((c.quantity for c in batch_kept), Decimal(0)) == 12 * 119
     assert sum((line.quantity for line in kept), Decimal(0)) == 12 * 119
+
+
+@pytest.mark.parametrize("kind", ["delta", "counter"])
+@pytest.mark.xfail(
+    strict=True,
+    reason="a sample placed in the compacted state before a compacted last_seen "
+    "inventory does not name the closing it moves (docs/streaming.md, Known faults)",
+)
+def test_a_too_late_sample_moving_a_compacted_last_seen_closing_names_the_move(
+    kind: str,
+) -> None:
+    # A VM started 1 March 20:00; a last_seen inventory of 2 March 05:15 lists nothing;
+    # a sample of the VM at 2 March 05:00 is its last sign of life. Batch closes the VM
+    # there: 4 h of 1 March + 5 h of 2 March = 9 h. The stream meets the inventory
+    # before the sample and closes the VM at 20:00 (0 h); the sample comes once both
+    # days are compacted (the watermark at 4 March). Its anomaly names its egress, or
+    # says the reading came "after the resource was deleted"; the 9 h it moves the
+    # closing by are named by none: lines 0 + named 0 where batch bills 9.
+    hours = rk.Meter("vm.hours", "hour", rk.OnOff())
+    egress = rk.Meter("egress", "GB", rk.Discrete())
+    counter = rk.Meter("ctr", "B", rk.Counter())
+    meters = [hours, egress, counter]
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        DAILY,
+        [
+            rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1)),
+            rk.PriceEntry("e", "egress", rk.PerUnit(1)),
+            rk.PriceEntry("c", "ctr", rk.PerUnit(1)),
+        ],
+    )
+    start = rk.Event("a", "r", "2026-03-01T20:00:00Z", kind="start", id="s")
+    listing = rk.Inventory("2026-03-02T05:15:00Z", [], close="last_seen", id="inv")
+    if kind == "delta":
+        sign = rk.Sample("a", "r", "egress", "2026-03-02T05:00:00Z", 2, id="g")
+    else:
+        sign = rk.Sample("a", "r", "ctr", "2026-03-02T05:00:00Z", 2, kind="counter", id="g")
+    rater = rk.Rater(plan, meters, start="2026-03-01T00:00:00Z")
+    feeds = [rater.feed([start, listing])]
+    statements = [rater.statement("2026-03-02T06:00:00Z"), rater.statement("2026-03-04T00:00:00Z")]
+    feeds.append(rater.feed([sign]))
+    statements.append(rater.statement("2026-03-05T00:00:00Z"))
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-05T00:00:00Z")
+    batch_rating = rk.rate([start, listing, sign], plan, span=span, meters=meters)
+    batch_hours = sum(
+        (c.quantity for c in batch_rating.charges if c.meter == "vm.hours"), Decimal(0)
+    )
+    assert batch_hours == 9
+    lines = sum(
+        (line.quantity for s in statements for line in s.lines if line.meter == "vm.hours"),
+        Decimal(0),
+    )
+    said = [a for report in (*statements, *feeds) for a in report.anomalies]
+    named = sum(
+        (
+            a.quantity
+            for a in said
+            if a.kind in {"late", "too_late"} and a.meter == "vm.hours" and a.quantity is not None
+        ),
+        Decimal(0),
+    )
+    assert lines + named == 9
