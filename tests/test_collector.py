@@ -99,3 +99,40 @@ def test_the_streaming_rater_leaves_a_collector_turned_off_off(collector_off: No
     assert [line.amount for line in statement.lines] == [2]
     rk.Rater.restore(rater.snapshot(), PLAN, [VM])
     assert not gc.isenabled()
+
+
+def _in_generation(thing: object, generation: int) -> bool:
+    return any(found is thing for found in gc.get_objects(generation=generation))
+
+
+def test_a_call_that_leaves_many_objects_has_them_promoted_not_walked(collector_on: None) -> None:
+    # 20,000 records, each a tracked container: more than PROMOTED_FROM (10,000), so
+    # they go to the oldest generation when the call returns, and no young collection
+    # is left pending (the young count starts again from nothing).
+    batch = rk.RecordBatch.from_tuples(
+        samples=[("a", f"ip-{i}", "egress", 1772323200000000 + i, 1) for i in range(20_000)]
+    )
+    assert gc.get_count()[0] < _collector.PROMOTED_FROM
+    assert _in_generation(batch[0], 2)
+    assert _in_generation(batch[-1], 2)
+    assert gc.isenabled()
+
+
+def test_a_call_that_leaves_few_objects_leaves_them_young(collector_on: None) -> None:
+    with _collector.paused():
+        made = [[i] for i in range(10)]  # 11 containers: collected as usual after
+    assert _in_generation(made, 0)
+
+
+def test_objects_the_host_froze_stay_frozen(collector_on: None) -> None:
+    host = [["the host's"]]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with _collector.paused():
+            made = [[i] for i in range(2 * _collector.PROMOTED_FROM)]
+        assert gc.get_freeze_count() == frozen  # not unfrozen by the call
+        assert not _in_generation(host, 2)
+        assert not _in_generation(made, 2)  # not promoted: collected young, as before
+    finally:
+        gc.unfreeze()
