@@ -102,6 +102,24 @@ def test_tuples_make_the_records_the_friendly_constructors_make() -> None:
         batch[0].attributes["flavor"] = "m1.large"  # type: ignore[index]
 
 
+def test_the_records_made_are_events_and_samples_themselves_and_frozen() -> None:
+    # Each record is built as a private twin of its class (plain stores), then made an
+    # Event or a Sample: nothing of the twin may show (its type, its setter, a pickle).
+    batch = rk.RecordBatch.from_tuples(
+        events=[("acme", "vm-1", T0, "start", SMALL)],
+        samples=[("acme", "vm-1", "egress", T0 + 5, 7)],
+    )
+    event, sample = batch
+    assert type(event) is rk.Event
+    assert type(sample) is rk.Sample
+    assert pickle.loads(pickle.dumps(sample)) == sample
+    assert type(pickle.loads(pickle.dumps(event))) is rk.Event
+    for record, field in ((event, "kind"), (sample, "value")):
+        with pytest.raises(AttributeError):
+            setattr(record, field, "stop")
+    assert (event.kind, sample.value) == ("start", Decimal(7))
+
+
 def test_records_with_the_same_mapping_share_one_frozen_description() -> None:
     batch = rk.RecordBatch.from_tuples(
         events=[("acme", f"vm-{i}", T0 + i, "start", SMALL) for i in range(5)]

