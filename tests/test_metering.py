@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import pickle
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -1023,3 +1024,30 @@ def test_a_tie_of_many_events_keeps_the_fixed_order_in_linear_time() -> None:
     assert counts["duplicate_start"] == 249
     assert counts["duplicate_stop"] == 249
     assert counts["after_delete"] == 249
+
+
+def test_metered_rows_are_usage_rows_themselves_and_frozen() -> None:
+    # Metering builds each row as a private twin of UsageRow (plain stores), then makes
+    # it a UsageRow: nothing of the twin may show (its type, its setter, a pickle).
+    egress = rk.Meter("egress", "B", rk.Discrete())
+    records = [
+        rk.Event(
+            "a", "vm-1", "2026-03-01T00:00:00Z", {"memory_mb": 2, "instances": 1}, kind="start"
+        ),
+        rk.Event("a", "vm-1", "2026-03-01T02:00:00Z", kind="stop"),
+        rk.Sample("a", "vm-1", "egress", "2026-03-01T01:00:00Z", 10),
+    ]
+    rows = rk.meter(
+        records, [RUNTIME, MEMORY, egress], span=MARCH, cycle=MONTHLY, as_of=MARCH.end
+    ).rows
+    # runtime 2 h; memory 2 MB x 1 x 2 h = 4 MB*hour; egress 10 B
+    assert [(row.meter, row.quantity) for row in rows] == [
+        ("egress", Decimal(10)),
+        ("memory", Decimal(4)),
+        ("runtime", Decimal(2)),
+    ]
+    for row in rows:
+        assert type(row) is rk.UsageRow
+        assert pickle.loads(pickle.dumps(row)) == row
+        with pytest.raises(AttributeError):
+            row.quantity = Decimal(1)  # type: ignore[misc]

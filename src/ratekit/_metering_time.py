@@ -27,20 +27,12 @@ from .errors import RatekitError
 from .policies import Meter, TimePolicy
 from .spans import Span
 from .usage import (
-    _SET_ACCOUNT,
-    _SET_CYCLE,
-    _SET_DESCRIPTION,
     _SET_END,
-    _SET_METER,
-    _SET_QUANTITY,
-    _SET_RECORD_IDS,
-    _SET_RESOURCE,
-    _SET_SPAN,
     _SET_START,
-    _SET_UNIT,
     UsageRow,
     _new,
     _ordered_ids,
+    _RowMade,
 )
 
 if typing.TYPE_CHECKING:
@@ -184,9 +176,6 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     scaleb = Decimal.scaleb
     new = _new
     set_start, set_end = _SET_START, _SET_END
-    set_account, set_meter, set_resource = _SET_ACCOUNT, _SET_METER, _SET_RESOURCE
-    set_span, set_cycle, set_quantity = _SET_SPAN, _SET_CYCLE, _SET_QUANTITY
-    set_unit, set_description, set_record_ids = _SET_UNIT, _SET_DESCRIPTION, _SET_RECORD_IDS
     for index in range(first, count):
         begin = starts[index]
         if begin >= w1:
@@ -261,16 +250,17 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                 set_start(span, piece_start)
                 set_end(span, piece_end)
                 spans[span_key] = span
-            row = new(UsageRow)
-            set_account(row, account)
-            set_meter(row, name)
-            set_resource(row, resource)
-            set_span(row, span)
-            set_cycle(row, cycle_of(piece_start) if single_cycle is None else single_cycle)
-            set_quantity(row, quantity)
-            set_unit(row, unit)
-            set_description(row, description)
-            set_record_ids(row, ids)
+            row: typing.Any = new(_RowMade)  # plain stores (see usage._RowMade)
+            row.account = account
+            row.meter = name
+            row.resource = resource
+            row.span = span
+            row.cycle = cycle_of(piece_start) if single_cycle is None else single_cycle
+            row.quantity = quantity
+            row.unit = unit
+            row.description = description
+            row.record_ids = ids
+            row.__class__ = UsageRow
             append(row)
             if piece_end == b:
                 break

@@ -111,30 +111,22 @@ class UsageRow:
         )
 
 
-(
-    _SET_ACCOUNT,
-    _SET_METER,
-    _SET_RESOURCE,
-    _SET_SPAN,
-    _SET_CYCLE,
-    _SET_QUANTITY,
-    _SET_UNIT,
-    _SET_DESCRIPTION,
-    _SET_RECORD_IDS,
-) = _v.slot_setters(
-    UsageRow,
-    "account",
-    "meter",
-    "resource",
-    "span",
-    "cycle",
-    "quantity",
-    "unit",
-    "description",
-    "record_ids",
-)
 _SET_START, _SET_END = _v.slot_setters(Span, "start_us", "end_us")
 _new = object.__new__
+
+
+class _RowMade(UsageRow):  # type: ignore[misc] # a twin of UsageRow's layout, never seen outside
+    """A row under construction: UsageRow's slots, set by plain stores.
+
+    UsageRow's own ``__setattr__`` refuses (it is frozen); this twin adds no slot and
+    takes back the plain setter (both hooks, or the stores go through a Python-level
+    one), so metering sets each slot with an ordinary store, then makes the value a
+    UsageRow by setting its class (as rating makes its charges: ``charges._Building``).
+    """
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
 
 
 def _new_span(start_us: int, end_us: int) -> Span:
@@ -180,17 +172,19 @@ def _new_row(  # noqa: PLR0917 - private plumbing of plain values
 ) -> UsageRow:
     # The hot path: the fields are already converted, so skip the converters; the ids
     # are put in their one order (see _ordered_ids()).
-    row = _new(UsageRow)
-    _SET_ACCOUNT(row, account)
-    _SET_METER(row, meter_name)
-    _SET_RESOURCE(row, resource)
-    _SET_SPAN(row, span)
-    _SET_CYCLE(row, cycle)
-    _SET_QUANTITY(row, quantity)
-    _SET_UNIT(row, unit)
-    _SET_DESCRIPTION(row, description)
-    _SET_RECORD_IDS(row, _ordered_ids(record_ids))
-    return row
+    row: typing.Any = _new(_RowMade)  # plain stores (see _RowMade)
+    row.account = account
+    row.meter = meter_name
+    row.resource = resource
+    row.span = span
+    row.cycle = cycle
+    row.quantity = quantity
+    row.unit = unit
+    row.description = description
+    row.record_ids = _ordered_ids(record_ids)
+    row.__class__ = UsageRow
+    made: UsageRow = row
+    return made
 
 
 _NoEffect: typing.TypeAlias = (
