@@ -6,7 +6,7 @@
   boundary.
 - A record that makes usage where its account has no plan (a gap between two
   assignments) is refused at the feed, with its batch (batch `rate()` reports such usage
-  as `unpriced`, not charged); a stop or a delete is taken anywhere, and the time a
+  as `unpriced`, not charged); a stop, a delete or an inventory is taken anywhere, and the time a
   resource runs into the gap is not charged, named by an `unpriced` anomaly.
 """
 
@@ -228,13 +228,6 @@ def _gap_rater() -> rk.Rater:
                 "2026-03-10T00:00:00Z"
             ),
         ),
-        (
-            rk.Inventory("2026-03-11T00:00:00Z", [("o", "w"), ("a", "v")], id="i1"),
-            (
-                "inventory 'i1' stamped 2026-03-11T00:00:00Z makes usage of account 'a' at "
-                "2026-03-11T00:00:00Z"
-            ),
-        ),
     ],
 )
 def test_usage_in_a_gap_between_assignments_is_refused_with_its_batch(
@@ -250,6 +243,48 @@ def test_usage_in_a_gap_between_assignments_is_refused_with_its_batch(
     # The batch is refused whole, and the rater goes on: 'o' runs from 2 March, 'ok' is new.
     assert rater.feed([fine]).accepted == ("ok",)
     assert rater.statement("2026-03-20T00:00:00Z").lines[0].amount == Decimal(18 * 24)
+
+
+@pytest.mark.parametrize(
+    "listed",
+    [
+        [("o", "w"), ("a", "v")],  # confirms v, running into the gap
+        [("o", "w"), ("a", "v"), ("a", "u")],  # and opens u there
+        [("o", "w")],  # closes v there (it lists every resource of both accounts)
+    ],
+)
+def test_an_inventory_in_a_gap_is_taken_and_its_usage_there_is_unpriced_as_in_batch(
+    listed: list[tuple[str, str]],
+) -> None:
+    # A reconciler lists every resource of the platform, whatever account is in a gap:
+    # refusing the listing would refuse its whole batch. 'a' has no plan from 10 to 15
+    # March; v started on 5 March. Batch charges v 5 days before the gap (5 x 24 = 120 h
+    # at 1) and, if the listing leaves it running, 5 days after (20 March: 120 h more);
+    # u, opened on 11 March, 5 days after the gap (120 h); o's w from 11 March, 9 days
+    # (216 h). The time in the gap is "unpriced", not charged, in both.
+    start = rk.Event("a", "v", "2026-03-05T00:00:00Z", kind="start", id="e1")
+    listing = rk.Inventory("2026-03-11T00:00:00Z", listed, id="i1", accounts=["a", "o"])
+    rater = _gap_rater()
+    assert rater.feed([start, listing]).accepted == ("e1", "i1")
+    statements = [rater.statement(w) for w in ("2026-03-12T00:00:00Z", "2026-03-20T00:00:00Z")]
+    stream: dict[tuple[str, str], Decimal] = {}
+    for line in (line for statement in statements for line in statement.lines):
+        key = (line.account, line.resource)
+        stream[key] = stream.get(key, Decimal(0)) + line.amount
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-20T00:00:00Z")
+    batch = rk.rate([start, listing], GAP, span=span, meters=METERS)
+    charged: dict[tuple[str, str], Decimal] = {}
+    for charge in batch.charges:
+        key = (charge.account, charge.resource)
+        charged[key] = charged.get(key, Decimal(0)) + charge.amount
+    expected = {("a", "v"): Decimal(240 if ("a", "v") in listed else 120), ("o", "w"): 216}
+    if ("a", "u") in listed:
+        expected["a", "u"] = Decimal(120)
+    assert {key: amount for key, amount in stream.items() if amount} == expected
+    assert {key: amount for key, amount in charged.items() if amount} == expected
+    said = {(a.kind, a.resource) for statement in statements for a in statement.anomalies}
+    assert said == {(a.kind, a.resource) for a in batch.anomalies}
+    assert ("unpriced", "v") in said
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,9 @@ every later statement:
   rater could never charge (batch [`rate()`][ratekit.rate] reports such usage as an
   ``"unpriced"`` anomaly): [`UnpricedUsageError`][ratekit.UnpricedUsageError]. A
   ``stop`` or ``delete`` event ends usage and is taken anywhere (the time a resource
-  runs on into a gap is not charged, an ``"unpriced"`` anomaly of rating).
+  runs on into a gap is not charged, an ``"unpriced"`` anomaly of rating), and so is an
+  inventory: a reconciler's listing names every account's resources, and what it opens
+  or keeps running in a gap is that same ``"unpriced"`` anomaly, as in batch.
 """
 
 from __future__ import annotations
@@ -101,8 +103,8 @@ def covered(record: Record, segments: Segments) -> None:
     """Refuse ``record`` when it makes usage where its account has no plan. O(log a).
 
     An event other than ``stop`` or ``delete`` at its instant; a sample at its instant
-    (a delta over a span: over all of ``[since, at)``); an inventory for each resource
-    it lists, at its instant. Raises [`UnpricedUsageError`][ratekit.UnpricedUsageError]
+    (a delta over a span: over all of ``[since, at)``); never an inventory (see the
+    module). Raises [`UnpricedUsageError`][ratekit.UnpricedUsageError]
     naming the record, the account, the instant and the account's assignments. Only
     accounts some assignment names are looked at (the others are refused before).
     """
@@ -115,7 +117,7 @@ def covered(record: Record, segments: Segments) -> None:
         lo = record.at_us if since is None or since >= record.at_us else since
         pairs = [(record.account, lo, record.at_us)]
     else:
-        pairs = [(account, record.at_us, record.at_us) for account, _, _ in record.resources]
+        return  # an inventory reconciles: what it opens in a gap is "unpriced", as in batch
     for account, lo, hi in pairs:
         items = segments.get(account)
         if items is None:
