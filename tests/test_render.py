@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ratekit as rk
-from ratekit.render import money, plain, shown
+from ratekit.render import money, plain, shown, visible
 
 MONTHS = rk.cycles.monthly(tz="UTC")
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -538,3 +538,44 @@ def test_one_long_id_does_not_pad_every_row_of_the_text() -> None:
     total = next(line for line in lines if line.lstrip().startswith("total"))
     # the short rows still line up with each other: amounts end in one column
     assert len(short) == len(total)
+
+
+def test_a_backslash_in_a_name_cannot_pass_for_an_escaped_control_character() -> None:
+    # Two resources, one named "vm-1" + newline, one named "vm-1" + a backslash and an
+    # "n" (two printable characters, which a tenant may choose). Both printed
+    # "vm-1\n": the text and the notebook table showed two lines that read the same,
+    # so a name could pass for another's escaped one. A backslash now prints doubled.
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))])
+    rows = [
+        rk.UsageRow("acme", "vm.hours", name, MARCH, MARCH, Decimal(quantity), "hour", {}, ())
+        for name, quantity in (("vm-1\n", 1), ("vm-1\\n", 2))
+    ]
+    # 1 x 1 = 1.00 and 2 x 1 = 2.00: 3.00
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH), by_resource=True)
+    assert str(invoice).splitlines() == [
+        "Invoice acme, 2026-03-01T00:00:00Z .. 2026-04-01T00:00:00Z, EUR",
+        "",
+        "  line                     quantity  unit price  amount",
+        "  vm.hours · vm · vm-1\\n     1 hour           1    1.00",
+        "  vm.hours · vm · vm-1\\\\n    2 hour           1    2.00",
+        "",
+        "  total                                            3.00",
+    ]
+    cells = parse(invoice._repr_html_()).cells
+    assert "vm.hours · vm · vm-1\\n" in cells
+    assert "vm.hours · vm · vm-1\\\\n" in cells
+    assert visible("C:\\tmp") == "C:\\\\tmp"
+    assert visible("plain · name") == "plain · name"
+
+
+def test_an_anomaly_message_keeps_the_backslashes_its_quotes_doubled() -> None:
+    # The message quotes the resource as Python does, 'vm-1\\n' for a backslash and an
+    # "n": shown as it is, not doubled once more to 'vm-1\\\\n'.
+    stop = rk.Event("acme", "vm-1\\n", "2026-03-02T09:30:00Z", kind="stop", id="e1")
+    usage = rk.meter(
+        [stop], [rk.Meter("runtime", "hour", rk.OnOff())], span=MARCH, cycle=MONTHS, as_of=MARCH.end
+    )
+    (anomaly,) = usage.anomalies
+    assert "'vm-1\\\\n'" in anomaly.message
+    assert html.unescape(usage._repr_html_()).count("'vm-1\\\\n'") == 1
+    assert "'vm-1\\\\\\\\n'" not in html.unescape(usage._repr_html_())

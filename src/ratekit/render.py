@@ -55,6 +55,7 @@ __all__ = [
     "tier_text",
     "unit_price",
     "visible",
+    "visible_message",
 ]
 
 _SHOWN_PLACES: Final = 6
@@ -69,17 +70,36 @@ def visible(text: str) -> str:
     r"""``text`` with control and format characters written as escapes (``\n``, ``\x1b``).
 
     User strings (accounts, resources, ids) are printed through it, so that a newline
-    cannot forge an invoice line, nor a terminal escape or a bidi override hide one.
+    cannot forge an invoice line, nor a terminal escape or a bidi override hide one. A
+    backslash prints doubled, so that a name cannot pass for another's escaped one
+    (``vm-1\\n``, a backslash and an ``n``, is not ``vm-1\n``, a newline).
 
     ```pycon
-    >>> print(visible("vm-1\n  total  0.00"), visible("ok · fine"))
-    vm-1\n  total  0.00 ok · fine
+    >>> print(visible("vm-1\n  total  0.00"), visible("ok · fine"), visible("C:\\tmp"))
+    vm-1\n  total  0.00 ok · fine C:\\tmp
 
     ```
     """
-    if text.isprintable():
+    if text.isprintable() and "\\" not in text:
         return text
-    return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1] for char in text)
+    return "".join(_visible_char(char) for char in text)
+
+
+def _visible_char(char: str) -> str:
+    return "\\\\" if char == "\\" else _escaped(char)
+
+
+def _escaped(char: str) -> str:
+    return char if char.isprintable() or char == " " else repr(char)[1:-1]
+
+
+def visible_message(text: str) -> str:
+    r"""A message of ratekit's, control and format characters written as `visible` does.
+
+    Its backslashes are kept as they are: a message quotes the names it is about as
+    Python does (``'vm-1\\n'``), which doubles their backslashes already.
+    """
+    return "".join(_escaped(char) for char in text)
 
 
 def plain(value: Decimal) -> str:

@@ -37,6 +37,7 @@ from .render import (
     tier_text,
     unit_price,
     visible,
+    visible_message,
 )
 
 if typing.TYPE_CHECKING:
@@ -79,6 +80,15 @@ def escape(value: object) -> str:
 
 
 _e: Final = escape
+
+
+def _message(anomaly: object) -> str:
+    r"""An anomaly's message, escaped as ``escape`` does but for its backslashes.
+
+    A message quotes the names it is about as Python does (``'vm-1\\n'``), so their
+    backslashes are doubled there already and not doubled again.
+    """
+    return html.escape(visible_message(str(anomaly)), quote=True)
 
 
 def _row(cells: Sequence[str], *, numeric_from: int = 1, css: str = "") -> str:
@@ -373,7 +383,7 @@ def _listing(
     ]
     if anomalies:
         body.append('<table class="ratekit"><caption>Anomalies</caption><tbody>')
-        body.extend(_row([_e(anomaly)], numeric_from=1) for anomaly in anomalies[:ROWS_SHOWN])
+        body.extend(_row([_message(anomaly)], numeric_from=1) for anomaly in anomalies[:ROWS_SHOWN])
         if len(anomalies) > ROWS_SHOWN:  # counted, as the rows past them are
             left = count_of(len(anomalies) - ROWS_SHOWN, "more anomaly", "more anomalies")
             body.append(_row([f"… and {left}"], numeric_from=1, css="note"))
