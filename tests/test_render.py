@@ -118,7 +118,9 @@ def test_rating_and_usage_tables_escape_attribute_values() -> None:
         assert "<script>" not in page
         assert "&lt;script&gt;" in page
     usage_cells = parse(rk.Usage(rating.rows, (), ())._repr_html_()).cells
-    assert f"team={EVIL}" in usage_cells
+    # quoted as Python writes it, since it holds quotes and a space (`bare`)
+    assert f"team={EVIL!r}" in usage_cells
+    assert f"team={EVIL!r}" == "team=\"<script>alert('x')</script>\""
 
 
 def test_html_numbers_are_plain_never_in_exponent_notation() -> None:
@@ -579,3 +581,27 @@ def test_an_anomaly_message_keeps_the_backslashes_its_quotes_doubled() -> None:
     assert "'vm-1\\\\n'" in anomaly.message
     assert html.unescape(usage._repr_html_()).count("'vm-1\\\\n'") == 1
     assert "'vm-1\\\\\\\\n'" not in html.unescape(usage._repr_html_())
+
+
+def _description_cell(description: dict[str, object]) -> str:
+    row = rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, 1, "hour", description, ())
+    return parse(rk.Usage((row,), (), ())._repr_html_()).cells[10]
+
+
+def test_an_attribute_value_cannot_pass_for_other_attributes_in_the_usage_table() -> None:
+    # {"tier": "free, owner=ops"} showed "tier=free, owner=ops", as {"tier": "free",
+    # "owner": "ops"} does (keys in name order put owner first there: "owner=ops, tier=free";
+    # {"owner=ops, tier": "free"} showed that). A value or key that holds a separator, a
+    # quote, or reads as a number, a bool or None is now quoted as Python writes it; a
+    # plain word shows bare as before.
+    assert _description_cell({"owner": "ops", "tier": "free"}) == "owner=ops, tier=free"
+    assert _description_cell({"owner=ops, tier": "free"}) == "'owner=ops, tier'=free"
+    assert _description_cell({"tier": "free, owner=ops"}) == "tier='free, owner=ops'"
+    assert _description_cell({"n": "1"}) == "n='1'"
+    assert _description_cell({"n": 1}) == "n=1"
+    assert _description_cell({"n": "-2.5E+3"}) == "n='-2.5E+3'"
+    assert _description_cell({"b": "True", "c": True}) == "b='True', c=True"
+    assert _description_cell({"e": "", "z": "None"}) == "e='', z='None'"
+    assert _description_cell({"q": "it's"}) == 'q="it\'s"'
+    assert _description_cell({"flavor": "<script>"}) == "flavor=<script>"
+    assert _description_cell({"l": "[1]", "m": "{}"}) == "l='[1]', m='{}'"

@@ -14,6 +14,7 @@ Examples:
 from __future__ import annotations
 
 import html
+import re
 import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -201,12 +202,39 @@ def invoice_html(invoice: Invoice) -> str:
     return "".join(body)
 
 
+_WORD: Final = re.compile(r"[^\s,='\"\[\]{}\\]+")
+_NOT_A_WORD: Final = re.compile(
+    r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?|[+-]?(inf|infinity|s?nan\d*)|true|false|none",
+    re.IGNORECASE,
+)
+
+
+def bare(text: str) -> bool:
+    """Whether a key or string value of a description can show unquoted in the usage table.
+
+    A word can: printable, without spaces, separators (``,`` ``=``), quotes, brackets or
+    backslashes, and not reading as a number, a bool or None. Anything else is quoted as
+    Python writes it, so that ``{"tier": "free, owner=ops"}`` cannot pass for two
+    attributes, nor ``"1"`` for the number 1. O(len(text)).
+
+    Examples:
+        >>> bare("m1.small"), bare("free, owner=ops"), bare("1"), bare("None")
+        (True, False, False, False)
+    """
+    return (
+        _WORD.fullmatch(text) is not None
+        and text.isprintable()
+        and _NOT_A_WORD.fullmatch(text) is None
+    )
+
+
 def described(value: object, *, nested: bool = False) -> str:
     """A description's value as the usage table shows it, its numbers in plain notation.
 
-    A Decimal is plain (``1E+5`` is ``100000``), a string itself (quoted inside a nested
-    value), a nested mapping ``{'x': 2.50}`` with its keys in name order, a list
-    ``[1, 'a']``; None, bools and ints as Python writes them. O(size of the value).
+    A Decimal is plain (``1E+5`` is ``100000``), a string itself when it is a word
+    (`bare`), else quoted, as it always is inside a nested value; a nested mapping
+    ``{'x': 2.50}`` with its keys in name order, a list ``[1, 'a']``; None, bools and
+    ints as Python writes them. O(size of the value).
 
     Examples:
         >>> from decimal import Decimal
@@ -216,7 +244,7 @@ def described(value: object, *, nested: bool = False) -> str:
     if isinstance(value, Decimal):
         return plain(value)
     if isinstance(value, str):
-        return repr(value) if nested else value
+        return value if not nested and bare(value) else repr(value)
     if isinstance(value, Mapping):
         items = (f"{key!r}: {described(value[key], nested=True)}" for key in sorted(value))
         return "{" + ", ".join(items) + "}"
@@ -327,7 +355,8 @@ def usage_html(usage: Usage) -> str:
     for row in usage.rows[:ROWS_SHOWN]:
         # by name: equal descriptions show alike, whatever order their keys came in
         description = ", ".join(
-            f"{key}={described(row.description[key])}" for key in sorted(row.description)
+            f"{key if bare(key) else repr(key)}={described(row.description[key])}"
+            for key in sorted(row.description)
         )
         rows.append(
             _row(
@@ -336,7 +365,7 @@ def usage_html(usage: Usage) -> str:
                     _e(row.meter),
                     _e(row.resource),
                     _e(_span(row.span.start_us, row.span.end_us)),
-                    _e(description),
+                    html.escape(visible_message(description), quote=True),
                     _e(f"{shown(row.quantity)} {row.unit}"),
                 ],
                 numeric_from=5,
