@@ -208,11 +208,16 @@ def _load_tagged(data: Mapping[str, Any], path: str) -> Any:
     if cls is None:
         raise fail(
             path,
-            f"type {name!r} is not one plan data can name; data never names code (no import "
+            f"type {show(name)} is not one plan data can name; data never names code (no import "
             f"paths): it names one of {_KNOWN}. A user-written price model or policy is "
             "built in Python, not loaded from data.",
         )
     return _load_object(cls, {key: item for key, item in data.items() if key != "type"}, path)
+
+
+def _key_named(key: str) -> str:
+    """An unknown key as a path names it: itself, or cut short as `show` cuts it. O(1)."""
+    return key if len(key) <= 80 else show(key)
 
 
 def _load_object(cls: type, data: Mapping[str, Any], path: str) -> Any:
@@ -220,10 +225,13 @@ def _load_object(cls: type, data: Mapping[str, Any], path: str) -> Any:
     fields = {alias(field): field for field in init_fields(cls)}
     unknown = sorted(set(data) - set(fields), key=key_order)
     if unknown:
-        where = f"{path}.{unknown[0]}" if path else unknown[0]
+        key = _key_named(unknown[0])
+        where = f"{path}.{key}" if path else key
         raise fail(
             where,
-            f"{_NAMES[cls]} has no field {unknown[0]!r}; its fields are " + ", ".join(fields) + ".",
+            f"{_NAMES[cls]} has no field {show(unknown[0])}; its fields are "
+            + ", ".join(fields)
+            + ".",
         )
     kwargs: dict[str, Any] = {}
     for key, field in fields.items():
@@ -367,7 +375,7 @@ def _load_object_fields(
     out = {}
     for key, item in data.items():
         if key not in fields:
-            raise fail(f"{path}.{key}", f"{_NAMES[cls]} has no field {key!r}.")
+            raise fail(f"{path}.{_key_named(key)}", f"{_NAMES[cls]} has no field {show(key)}.")
         out[key] = _load_value(item, hints[fields[key].name], f"{path}.{key}")
     for key, field in fields.items():
         if key not in out and key not in given and field.default is attrs.NOTHING:

@@ -247,7 +247,7 @@ def currency_code(value: object, what: str) -> str:
         return value
     hint = value.upper() if isinstance(value, str) and len(value.strip()) == 3 else "EUR"
     raise BadPriceError(
-        f"{what} {value!r} is not a currency code; write it as three capital letters, "
+        f"{what} {show(value)} is not a currency code; write it as three capital letters, "
         f"such as {hint.strip()!r}."
     )
 

@@ -281,7 +281,7 @@ class Plan:
             )
         if not isinstance(self.rounding, str) or self.rounding not in _MODES:
             raise BadPriceError(
-                f"plan {self.id!r} rounding {self.rounding!r} {_unsupported(self.rounding)}; "
+                f"plan {self.id!r} rounding {show(self.rounding)} {_unsupported(self.rounding)}; "
                 "use one of " + ", ".join(sorted(_MODES)) + "."
             )
         if self.proration not in ("seconds", "days"):
