@@ -25,6 +25,7 @@ from .billing import Invoice
 from .errors import RatekitTypeError
 from .rating import Charge
 from .records import Anomaly
+from .render import visible
 from .spans import Span
 
 __all__ = ["Feed", "Statement", "StatementLine"]
@@ -167,7 +168,7 @@ class StatementLine:
         return (
             f"StatementLine({self.role!r}, {self.account!r}, {self.meter!r}, {self.resource!r}, "
             f"{format_us(self.cycle.start_us)!r}..{format_us(self.cycle.end_us)!r}, "
-            f"{self.quantity} {self.unit}, {self.amount} {self.currency}"
+            f"{self.quantity} {visible(self.unit)}, {self.amount} {self.currency}"
             + (", late=True" if self.late else "")
             + ")"
         )
