@@ -186,6 +186,14 @@ def _check_name(argument: str, column: str, value: object) -> None:
     check_text(value, f"focus_rows {argument}")
 
 
+#: What each mapping argument of `focus_rows` holds, as its refusal shows it.
+_EXAMPLES: Final = {
+    "account_names": "{'acme': 'Acme Corp'}",
+    "service_names": "{'vm.hours': 'Virtual Machines'}",
+    "service_categories": "{'vm.hours': 'Compute'}",
+}
+
+
 def _check_mapping(argument: str, mapping: object) -> None:
     """A mapping given to `focus_rows`: None, or names to valid text (a name non-empty).
 
@@ -197,18 +205,18 @@ def _check_mapping(argument: str, mapping: object) -> None:
         return
     if not isinstance(mapping, Mapping) or not all(isinstance(v, str) for v in mapping.values()):
         raise RatekitTypeError(
-            f"focus_rows {argument} maps names to strings, e.g. {{'vm.hours': 'Compute'}}, "
+            f"focus_rows {argument} maps names to strings, e.g. {_EXAMPLES[argument]}, "
             f"not {show(mapping)}."
         )
     for key, text in mapping.items():
         if not text and argument != "service_categories":
             column = "ServiceName" if argument == "service_names" else "BillingAccountName"
             raise RatekitTypeError(
-                f"focus_rows {argument} value of {key!r} is the {column} of its rows, which "
+                f"focus_rows {argument} value of {show(key)} is the {column} of its rows, which "
                 "FOCUS requires and never holds an empty string: give a non-empty name, or "
                 "leave the key out for the default."
             )
-        check_text(text, f"focus_rows {argument} value of {key!r}")
+        check_text(text, f"focus_rows {argument} value of {show(key)}")
 
 
 @in_context
@@ -276,7 +284,7 @@ def focus_rows(
         if category not in SERVICE_CATEGORIES:
             known = ", ".join(repr(c) for c in sorted(SERVICE_CATEGORIES))
             raise RatekitTypeError(
-                f"service category {category!r} of {key!r} is not a FOCUS 1.2 "
+                f"service category {show(category)} of {show(key)} is not a FOCUS 1.2 "
                 f"ServiceCategory; use one of {known}."
             )
     takes = "a Rating, charges, or invoices (not a mix of charges and invoices)"
