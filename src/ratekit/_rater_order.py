@@ -154,12 +154,15 @@ def named(told: list[str | None]) -> list[str]:
 def as_listed(ids: list[str], batch: list[Record]) -> tuple[str, ...]:
     """``ids`` in the order the batch lists their records (the first one of each id). O(n).
 
-    Ids each given once are picked from the batch's ids in the order listed, at C speed;
-    an id given more than once comes as many times, at its first place.
+    Ids each given once are picked from the batch's ids in the order listed, at C speed
+    (each record's own, when they are all the batch's: one id per record, each once); an
+    id given more than once comes as many times, at its first place.
     """
     if len(ids) < 2:
         return tuple(ids)
     wanted = set(ids)
+    if len(wanted) == len(ids) == len(batch):  # every record's id, each once
+        return tuple(map(_ID, batch))
     firsts = dict.fromkeys(map(_ID, batch))  # each id once, at its first place listed
     if len(wanted) == len(ids):
         return tuple([record_id for record_id in firsts if record_id in wanted])
