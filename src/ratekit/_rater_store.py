@@ -524,7 +524,7 @@ class FeedUndo:
 
     def __init__(self, rater: Rater) -> None:
         self.rater = rater
-        self.kept: list[object] = []  # the identities the feed kept
+        self.kept: list[Record] = []  # the records the feed kept
         self.first: dict[str, object] = {}  # per account, its first record before
         self.said: list[Anomaly] = []  # the anomalies the feed added to the rater's
         self.dirty: set[tuple[str, str | None]] | None = None
@@ -570,9 +570,10 @@ class FeedUndo:
                 first.pop(account, None)
             else:
                 first[account] = typing.cast(int, at_us)
-        for identity in self.kept:
-            rater._records.pop(identity, None)
-            rater._late_keys.discard(identity)
+        for record in self.kept:
+            kept = identity(record)
+            rater._records.pop(kept, None)
+            rater._late_keys.discard(kept)
         rater._closers = []
         rater._index()
         regroup(rater)

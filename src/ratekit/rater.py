@@ -337,7 +337,7 @@ class Rater:
         names = _store.KINDS
         # One pass, each record filed where it goes; a call per record only off the common
         # path (a record seen before, too late, reaching back, or an inventory).
-        fresh: list[Record] = []
+        fresh = undo.kept  # the records kept, in the order judged
         owing: list[Anomaly] = []
         partly: set[int] = set()  # the records kept and counted too late in part (by id())
         # The records of this batch judged too late (by id, or by content without one):
@@ -418,7 +418,6 @@ class Rater:
                 reach_us = effect_us if effect_us > base else base  # noqa: FURB136 - hot path
                 outcome = "late" if reach_us < closed else "accepted"
                 kept[identity] = record
-                undo.kept.append(identity)
                 fresh.append(record)
                 if record_id is not None:
                     holders[record_id] = name
