@@ -54,11 +54,12 @@ def judged(batch: list[Record], base_us: int) -> list[Record]:
     versions = _versions(batch) if len(set(ids)) < len(ids) else {}
     for kind in (events, samples, others):
         stamps = list(map(_AT, kind))
-        if (
-            not versions
-            and len(set(stamps)) == len(stamps)
-            and (kind is not events or list(map(_SEQ, kind)).count(None) == len(kind))
-        ):
+        by_instant = not versions and (
+            kind is not events or list(map(_SEQ, kind)).count(None) == len(kind)
+        )
+        if by_instant and all(map(operator.lt, stamps, stamps[1:])):
+            continue  # in time order, no two at one instant: in order already (see below)
+        if by_instant and len(set(stamps)) == len(stamps):
             # No two share an instant: the instant alone orders them (for events without
             # a seq, the too-late ones, stamped before the kept cycles, come first anyway).
             kind.sort(key=_AT)
