@@ -299,7 +299,7 @@ def level_found(rater: Rater, batch: Sequence[object], at_us: int | None = None)
             if not attributes or id(attributes) in seen:
                 continue
             seen.add(id(attributes))
-            read = tuple(_exactly(lookup(attributes, path)) for path in paths)
+            read = tuple([_exactly(lookup(attributes, path)) for path in paths])
             if read in calm:
                 continue
             stamp = typing.cast("int", record.at_us if at_us is None else at_us)  # type: ignore[attr-defined]
