@@ -113,16 +113,17 @@ def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) ->
     the batch's first record of it (a sample, if it has one there) and rating's own
     words (the entry, the cycle, the quantity in the entry's unit, the amount).
 
-    O(n) for the batch's n records while the bound holds, else the metering and rating
-    of those accounts' kept records.
+    ``batch`` holds records only (`_rater_reach.checked()` refused anything else), and
+    ``samples`` its samples. O(n) for the batch's n records while the bound holds, else
+    the metering and rating of those accounts' kept records.
     """
     engine = rater._engine
     priced = engine.priced_samples
     if not priced:
         return
     given = [sample for sample in samples if sample.meter in priced]
-    describing = [r for r in batch if type(r) is Event or type(r) is Inventory]
-    if not given and not describing:
+    describes = len(samples) < len(batch)  # it holds an event or an inventory
+    if not given and not describes:
         return
     meters = frozenset(priced)
     kept = rater._records
@@ -130,9 +131,10 @@ def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) ->
     # (an upper bound: the batch's samples seen before, or refused, may raise it)
     largest = engine.largest_priced = _largest_of(engine.largest_priced, kept, meters, given)
     bound = Fraction(max(largest, most)) * (len(kept) + len(given) + held)
-    reached = priced if describing else {s.meter for s in given}
+    reached = priced if describes else {s.meter for s in given}
     if all(within(bound, *priced[meter]) for meter in reached):
         return
+    describing = [r for r in batch if type(r) is Event or type(r) is Inventory]
     fresh: list[Sample] = list(
         {_store.identity(s): s for s in reversed(given) if unseen(rater, s)}.values()
     )[::-1]  # (of two versions of an id, the first listed)
