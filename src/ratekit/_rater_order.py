@@ -26,9 +26,7 @@ if typing.TYPE_CHECKING:
 
 __all__ = ["as_listed", "judged", "named"]
 
-_ID: Final = operator.attrgetter("id")
 _AT: Final = operator.attrgetter("at_us")
-_SEQ: Final = operator.attrgetter("seq")
 
 
 def judged(batch: list[Record], base_us: int) -> list[Record]:
@@ -40,8 +38,9 @@ def judged(batch: list[Record], base_us: int) -> list[Record]:
     the digest of their content (`_sort()`). Two records that tie there are equal (a
     replay of one another), so which is judged first changes nothing. Of two versions of
     one id (other content), the one `_versions.standing()` picks (as `meter()` picks it)
-    is judged first, and stands; the others right after it. O(n) at C speed for a batch
-    of events and samples in time order with no instant shared and no ``seq`` given.
+    is judged first, and stands; the others right after it. O(n), without a call per
+    record, for a batch of events and samples in time order with no instant shared and
+    no ``seq`` given.
     """
     events: list[Record] = [record for record in batch if type(record) is Event]
     samples: list[Record] = [record for record in batch if type(record) is Sample]
@@ -50,12 +49,13 @@ def judged(batch: list[Record], base_us: int) -> list[Record]:
         if len(events) + len(samples) < len(batch)
         else []
     )
-    ids = [record_id for record_id in map(_ID, batch) if record_id is not None]
+    ids = [record.id for record in batch if record.id is not None]
     versions = _versions(batch) if len(set(ids)) < len(ids) else {}
     for kind in (events, samples, others):
-        stamps = list(map(_AT, kind))
+        stamps = [record.at_us for record in kind]
         by_instant = not versions and (
-            kind is not events or list(map(_SEQ, kind)).count(None) == len(kind)
+            kind is not events
+            or [e.seq for e in typing.cast("list[Event]", kind)].count(None) == len(kind)
         )
         if by_instant and all(map(operator.lt, stamps, stamps[1:])):
             continue  # in time order, no two at one instant: in order already (see below)
@@ -155,16 +155,16 @@ def named(told: list[str | None]) -> list[str]:
 def as_listed(ids: list[str], batch: list[Record]) -> tuple[str, ...]:
     """``ids`` in the order the batch lists their records (the first one of each id). O(n).
 
-    Ids each given once are picked from the batch's ids in the order listed, at C speed
-    (each record's own, when they are all the batch's: one id per record, each once); an
-    id given more than once comes as many times, at its first place.
+    Ids each given once are picked from the batch's ids in the order listed, without a
+    call per record (each record's own, when they are all the batch's: one id per record,
+    each once); an id given more than once comes as many times, at its first place.
     """
     if len(ids) < 2:
         return tuple(ids)
     wanted = set(ids)
     if len(wanted) == len(ids) == len(batch):  # every record's id, each once
-        return tuple(map(_ID, batch))
-    firsts = dict.fromkeys(map(_ID, batch))  # each id once, at its first place listed
+        return typing.cast("tuple[str, ...]", tuple([record.id for record in batch]))
+    firsts = dict.fromkeys([record.id for record in batch])  # each id once, at its first place
     if len(wanted) == len(ids):
         return tuple([record_id for record_id in firsts if record_id in wanted])
     position = {record_id: place for place, record_id in enumerate(firsts)}

@@ -42,10 +42,9 @@ reprs); else the metering and rating of those accounts' kept records, once.
 from __future__ import annotations
 
 import itertools
-import operator
 import typing
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from . import _rater_priced_verdicts as _verdicts
 from . import _rater_range as _range
@@ -94,10 +93,6 @@ class _Batch(typing.NamedTuple):
 
     sampled: set[tuple[str, str, str]]
     described: dict[tuple[str, str], list[Event]]
-
-
-_AT_US: Final = operator.attrgetter("at_us")
-_SEQ: Final = operator.attrgetter("seq")
 
 
 def _plans_of(rater: Rater, account: str, meter: str) -> list[Plan]:
@@ -366,11 +361,11 @@ def _latest(rater: Rater, key: tuple[str, str]) -> tuple[int, bool]:
         read = known[1][key] = [mine, 0, None, -1, False]
     elif read[1] == count:
         return read[3], read[4]  # (nothing kept since)
-    new = mine[read[1] :]  # (at C speed: each record is read once)
+    new = mine[read[1] :]  # (each record is read once)
     read[1], read[2] = count, mine[-1]
-    read[3] = max(read[3], *map(_AT_US, new))
+    read[3] = max(read[3], *[record.at_us for record in new])
     if not read[4]:
-        seqs = list(map(_SEQ, new))
+        seqs = [r.seq for r in typing.cast("list[Event | Sample]", new)]
         read[4] = seqs.count(None) != len(seqs)
     return read[3], read[4]
 
