@@ -356,12 +356,10 @@ class Plan:
                     "per meter (give one Minimum with the commitment you mean)."
                 )
             if minimum.meter is not None and minimum.meter not in self._by_meter:
-                priced = ", ".join(repr(meter) for meter in sorted(self._by_meter)) or "no meter"
-                raise BadPriceError(
-                    f"plan {self.id!r} has a minimum of meter {minimum.meter!r}, which none of "
-                    f"its price entries prices (they price {priced}); no usage could ever "
+                raise self._unpriced(
+                    f"a minimum of meter {minimum.meter!r}",
                     "count towards it, so it would bill its whole commitment every cycle: "
-                    "name a meter the plan prices, or give a Fee."
+                    "name a meter the plan prices, or give a Fee.",
                 )
         allowances: list[tuple[Allowance, object]] = []
         for allowance in self.allowances:
@@ -379,13 +377,18 @@ class Plan:
             allowances.append((allowance, period))
         for allowance in self.allowances:
             if allowance.meter not in self._by_meter:
-                priced = ", ".join(repr(meter) for meter in sorted(self._by_meter)) or "no meter"
-                raise BadPriceError(
-                    f"plan {self.id!r} has an allowance of meter {allowance.meter!r}, which "
-                    f"none of its price entries prices (they price {priced}); no usage could "
-                    "ever take from it, so it would free nothing: name a meter the plan "
-                    "prices."
+                raise self._unpriced(
+                    f"an allowance of meter {allowance.meter!r}",
+                    "take from it, so it would free nothing: name a meter the plan prices.",
                 )
+
+    def _unpriced(self, part: str, consequence: str) -> BadPriceError:
+        """The error for ``part`` (a minimum or an allowance) of a meter no entry prices."""
+        priced = ", ".join(repr(meter) for meter in sorted(self._by_meter)) or "no meter"
+        return BadPriceError(
+            f"plan {self.id!r} has {part}, which none of its price entries prices (they "
+            f"price {priced}); no usage could ever {consequence}"
+        )
 
     @plain_text
     def __repr__(self) -> str:
