@@ -83,13 +83,13 @@ def escape(value: object) -> str:
 _e: Final = escape
 
 
-def _message(anomaly: object) -> str:
-    r"""An anomaly's message, escaped as ``escape`` does but for its backslashes.
+def _message(text: object) -> str:
+    r"""An anomaly's message or a row's description, escaped but for its backslashes.
 
-    A message quotes the names it is about as Python does (``'vm-1\\n'``), so their
+    Both quote the names and strings they hold as Python does (``'vm-1\\n'``), so their
     backslashes are doubled there already and not doubled again.
     """
-    return html.escape(visible_message(str(anomaly)), quote=True)
+    return html.escape(visible_message(str(text)), quote=True)
 
 
 def _row(cells: Sequence[str], *, numeric_from: int = 1, css: str = "") -> str:
@@ -365,7 +365,7 @@ def usage_html(usage: Usage) -> str:
                     _e(row.meter),
                     _e(row.resource),
                     _e(_span(row.span.start_us, row.span.end_us)),
-                    html.escape(visible_message(description), quote=True),
+                    _message(description),
                     _e(f"{shown(row.quantity)} {row.unit}"),
                 ],
                 numeric_from=5,
