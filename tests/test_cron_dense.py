@@ -123,3 +123,124 @@ def test_a_warm_cron_window_answers_as_a_cold_one(
         lo = BASE_US + hours * HOUR_US
         hi = lo + length
         assert warm.within_us(lo, hi) == rk.windows.cron(start, end, tz=tz).within_us(lo, hi)
+
+
+def test_a_window_that_never_opens_is_empty_over_years_without_counting_firings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Start and end fire every minute: 525,600 start firings a year, none of which opens
+    # anything. Before: BadSpanError after counting 50,000 of them (seconds of work),
+    # "would need about 100,002 boundaries" for a window with none. The pair is known
+    # never to open when it is built, so no firing is searched.
+    never = rk.windows.cron("*/5 * * * *", "* * * * *", tz="Europe/Zurich")
+
+    def searched(*_: object, **__: object) -> None:
+        raise AssertionError("no firing should be searched")
+
+    monkeypatch.setattr(type(never), "_windows", searched)
+    years = rk.Span("2026-01-01T00:00:00Z", "2031-01-01T00:00:00Z")
+    assert never.within(years) == rk.SpanSet([])
+    with pytest.raises(rk.BadTimeError, match="years 2 to 9998"):
+        never.within_us(-(10**18), 0)  # the calendar's range is still checked
+
+
+NEVER = (
+    ("* * * * *", "* * * * *"),  # the same expression
+    ("30 2 * * *", "0 30 2 * * *"),  # alike: six fields at a fixed time follow five
+    ("0 0 * * Mon", "0 0 * * 1"),  # alike: the weekday by name and by number
+    ("*/5 * * * *", "* * * * *"),  # the end fires every minute
+    ("30 2 * * *", "* * * * *"),  # ... also after a DST gap, where 02:30 runs at 03:00
+    ("30 30 2 * * *", "*/30 * * * * *"),  # every minute at :00 and :30
+)
+OPENS = (
+    ("30 2 * * *", "30 * * * *"),  # after the gap the start runs at 03:00, the end at 03:30
+    ("* * * * *", "*/2 * * * *"),
+    ("0 0 1 * *", "0 0 1-31 * *"),  # never opens, but not known to: counted as usual
+    ("0 9 * * *", "0 17 * * *"),
+    ("30 0 2 * * *", "30 * * * * *"),  # 02:00:30 skipped by a gap fires at 03:00:00
+)
+DST_NIGHTS = (
+    ("Europe/Zurich", "2026-03-28T22:00:00Z"),
+    ("Europe/Zurich", "2026-10-24T22:00:00Z"),
+    ("Australia/Lord_Howe", "2026-10-03T13:00:00Z"),
+    ("Australia/Lord_Howe", "2026-04-04T12:00:00Z"),
+    ("America/New_York", "2026-03-08T04:00:00Z"),
+    ("UTC", "2026-03-01T00:00:00Z"),
+)
+
+
+@pytest.mark.parametrize(("start", "end"), NEVER + OPENS)
+@pytest.mark.parametrize(("tz", "night"), DST_NIGHTS)
+def test_a_pair_known_never_to_open_finds_no_window_when_counted(
+    start: str, end: str, tz: str, night: str
+) -> None:
+    # The windows counted firing by firing over a DST night (the first six pairs open
+    # nothing there) match what the pair is known to do; the last four are counted.
+    window = rk.windows.cron(start, end, tz=tz)
+    counted = rk.windows.cron(start, end, tz=tz)
+    object.__setattr__(counted, "_never", False)
+    span = rk.Span(night, rk.Span(night, "9998-01-01T00:00:00Z").start + dt.timedelta(hours=8))
+    assert window._never is ((start, end) in NEVER)
+    assert window.within(span) == counted.within(span)
+    if window._never:
+        assert counted.within(span) == rk.SpanSet([])
+
+
+MINUTES = ("*", "*/5", "*/30", "0", "30", "1-59/2", "0-59")
+HOURS = ("*", "2", "*/2", "0-23", "1-3")
+SECONDS = (None, "0", "*/30", "30")
+
+
+def _expression(second: str | None, minute: str, hour: str) -> str:
+    return " ".join(([second] if second else []) + [minute, hour, "*", "*", "*"])
+
+
+@pytest.mark.property
+@settings(max_examples=60, deadline=None)
+@given(
+    start=st.tuples(st.sampled_from(SECONDS), st.sampled_from(MINUTES), st.sampled_from(HOURS)),
+    end=st.one_of(
+        # ends that fire every minute, which the second rule knows, half of the time
+        st.tuples(st.sampled_from(SECONDS), st.just("*"), st.just("*")),
+        st.tuples(st.sampled_from(SECONDS), st.sampled_from(MINUTES), st.sampled_from(HOURS)),
+    ),
+    night=st.sampled_from(DST_NIGHTS),
+)
+def test_a_pair_known_never_to_open_opens_nothing_counted_over_a_dst_night(
+    start: tuple[str | None, str, str], end: tuple[str | None, str, str], night: tuple[str, str]
+) -> None:
+    # Oracle: the windows counted firing by firing over the night (8 h). Before the
+    # second rule asked for second 0 of an end after a fixed start, "30 0 2 * * *" with
+    # "30 * * * * *" was known never to open, and opened at 03:00:00 after Zurich's gap.
+    tz, at = night
+    window = rk.windows.cron(_expression(*start), _expression(*end), tz=tz)
+    counted = rk.windows.cron(_expression(*start), _expression(*end), tz=tz)
+    object.__setattr__(counted, "_never", False)
+    lo = rk.Span(at, "9998-01-01T00:00:00Z").start
+    span = rk.Span(lo, lo + dt.timedelta(hours=8))
+    if window._never:
+        assert counted.within(span) == rk.SpanSet([])
+
+
+def test_a_span_past_the_firings_one_call_searches_is_refused_naming_firings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The start fires every 5 minutes and the end at minutes 0-58: every start firing
+    # is an end firing, so nothing opens (not known when built: the end skips :59). With
+    # a limit of 100 (50 firings a call), 4 h hold 48 firings and pass; 5 h hold 60 and
+    # are refused after 50, naming the firings counted, not "boundaries".
+    monkeypatch.setattr("ratekit._windows_cron.MAX_BOUNDARIES", 100)
+    monkeypatch.setattr(rk.windows.CronWindow, "MARGIN_FIRINGS", 10)
+    window = rk.windows.cron("*/5 * * * *", "0-58 * * * *", tz="UTC")
+    four = rk.Span("2026-03-01T00:00:00Z", "2026-03-01T04:00:00Z")
+    assert window.within(four) == rk.SpanSet([])
+    fresh = rk.windows.cron("*/5 * * * *", "0-58 * * * *", tz="UTC")
+    with pytest.raises(rk.BadSpanError) as caught:
+        fresh.within(rk.Span("2026-03-01T00:00:00Z", "2026-03-01T05:00:00Z"))
+    # firings at 00:00, 00:05, ..., 04:05: 50 of them, the last at 04:05
+    assert str(caught.value) == (
+        "windows.cron('*/5 * * * *', '0-58 * * * *', tz='UTC') over 2026-03-01T00:00:00Z.."
+        "2026-03-01T05:00:00Z: its start fired 50 times by 2026-03-01T04:05:00Z "
+        "(opening 0 windows), and one call searches at most 50 firings; ask for shorter "
+        "spans, one piece at a time."
+    )

@@ -28,7 +28,7 @@ from ._instants import US_PER_DAY, format_us, to_us
 from ._shown import show
 from ._windows_algebra import Window, _Algebra, _clip
 from ._zones import local_at, raised, zone, zone_failed, zone_name
-from .errors import BadCalendarError, RatekitTypeError
+from .errors import BadCalendarError, BadSpanError, RatekitTypeError
 from .spans import _normalise
 
 __all__ = ["CronWindow", "cron"]
@@ -82,6 +82,47 @@ def _on_wall_clock(expression: str) -> bool:
     """
     parts = expression.split()
     return len(parts) == 6 and not parts[1].startswith("*") and not parts[2].startswith("*")
+
+
+def _never_opens(start: str, end: str) -> bool:
+    """Whether every firing of ``start`` is surely a firing of ``end``: the window never opens.
+
+    A start firing with an end opens nothing, so such a window is empty everywhere; knowing
+    it spares counting firings over the span asked (refused past the limit after seconds
+    for a year of a minutely pair). Sure in two cases, DST included:
+
+    - both fire alike: the same sets of seconds, minutes, hours, days, months and weekdays,
+      the same day rule, and the same DST rule (at fixed times on the wall clock, or at
+      every matching real instant);
+    - ``end`` fires at every real instant of its seconds, every minute of every day, and
+      those seconds hold all of ``start``'s (and 0, when ``start`` is at fixed times: one
+      that a DST gap skips fires after the gap at second 0): wherever ``start`` fires,
+      ``end`` does too.
+
+    Other pairs may never open as well; their windows are found and counted as usual.
+    """
+    cronsim = _import_cronsim()
+    opens, closes = (cronsim.CronSim(x, _CRON_PROBE) for x in (start, end))
+    fields = ("seconds", "minutes", "hours", "days", "months", "weekdays", "day_and")
+    if all(getattr(opens, f) == getattr(closes, f) for f in fields):
+        return _fixed(start) == _fixed(end)
+    every_day = closes.days == set(range(1, 32)) and closes.day_and
+    return (
+        not _fixed(end)
+        and every_day
+        and closes.minutes == set(range(60))
+        and closes.hours == set(range(24))
+        and closes.months == set(range(1, 13))
+        and set(range(7)) <= closes.weekdays
+        # A start at a fixed time that a DST gap skips fires after the gap, at second 0.
+        and opens.seconds | ({0} if _fixed(start) else set()) <= closes.seconds
+    )
+
+
+def _fixed(expression: str) -> bool:
+    """Whether ``expression`` fires at fixed times on the wall clock (no ``*`` in minute or hour)."""
+    parts = expression.split()[-5:]
+    return not parts[0].startswith("*") and not parts[1].startswith("*")
 
 
 def _firings(
@@ -172,6 +213,7 @@ class CronWindow(_Algebra, Window):
     tz: _dt.tzinfo
     """The timezone the expressions are evaluated in."""
     _cache: list[typing.Any] = attrs.field(init=False, eq=False, repr=False)
+    _never: bool = attrs.field(init=False, eq=False, repr=False)
 
     #: The least extension of the cached part of time, in microseconds.
     CHUNK_US: typing.ClassVar[int] = 62 * US_PER_DAY
@@ -184,6 +226,7 @@ class CronWindow(_Algebra, Window):
         object.__setattr__(self, "tz", zone(self.tz, "CronWindow tz"))
         _check_cron(self.start, "start")
         _check_cron(self.end, "end")
+        object.__setattr__(self, "_never", _never_opens(self.start, self.end))
         # [covered_lo, covered_hi, flat bounds of every window overlapping that part]
         object.__setattr__(self, "_cache", [0, 0, []])
 
@@ -244,22 +287,38 @@ class CronWindow(_Algebra, Window):
             if closed > lo_us:
                 out.append((opened, closed))
                 cursor = closed
-        count = 0
+        count = last = 0
         while cursor < hi_us:
             count += 1
             if budget is not None and count > budget:
                 return out, cursor
             if count > MAX_BOUNDARIES // 2:
-                raise too_many(self, *(asked or (lo_us, hi_us)), 2 * count)
+                raise self._too_many_firings(asked or (lo_us, hi_us), count - 1, len(out), last)
             opened = self._next(self.start, cursor - 1)
             if opened is None or opened >= hi_us:
                 break
+            last = opened
             closed = self._next(self.end, opened - 1)
             closed = MAX_CALENDAR_US if closed is None else closed
             if closed > opened:
                 out.append((opened, closed))
             cursor = max(closed, opened + 1)
         return out, hi_us
+
+    def _too_many_firings(
+        self, asked: tuple[int, int], count: int, opened: int, last_us: int
+    ) -> BadSpanError:
+        """The refusal of a span whose start firings, counted one by one, pass the limit.
+
+        Each start firing is a step of the search, whether or not it opens a window (one
+        with an end firing opens nothing), so the message counts firings, not boundaries.
+        """
+        return BadSpanError(
+            f"{self!r} over {format_us(asked[0])}..{format_us(asked[1])}: its start fired "
+            f"{count:,} times by {format_us(last_us)} (opening {opened:,} windows), and one "
+            f"call searches at most {MAX_BOUNDARIES // 2:,} firings; ask for shorter spans, "
+            "one piece at a time."
+        )
 
     def _estimate(self, lo_us: int, hi_us: int) -> None:
         """Refuse ``[lo_us, hi_us)`` at once if it surely holds too many windows.
@@ -302,6 +361,8 @@ class CronWindow(_Algebra, Window):
         asked = (lo_us, hi_us)
         if lo_us < MIN_CALENDAR_US or hi_us > MAX_CALENDAR_US:
             raise outside_calendars(lo_us if lo_us < MIN_CALENDAR_US else hi_us)
+        if self._never:
+            return []
         self._estimate(lo_us, hi_us)
         covered_lo, covered_hi, values = self._cache
         pairs = list(zip(values[0::2], values[1::2], strict=True))
