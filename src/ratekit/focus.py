@@ -73,6 +73,13 @@ from typing import Any, Final
 from ._allocation import allocate, spread
 from ._codec import items_of, show
 from ._decimals import CONTEXT, ZERO, in_context, tidy
+from ._focus_columns import (
+    CHARGE_CATEGORIES,
+    CONDITIONAL,
+    EXTENSIONS,
+    MANDATORY,
+    SERVICE_CATEGORIES,
+)
 from ._focus_numbers import PRODUCTS, cost_text, gives, number_text
 from ._instants import format_us
 from ._invoices import Invoice, InvoiceLine
@@ -84,89 +91,6 @@ from .rating import Charge, Rating
 from .render import plain
 
 __all__ = ["CONDITIONAL", "EXTENSIONS", "MANDATORY", "focus_rows"]
-
-#: The columns FOCUS 1.2 requires in every cost-and-usage dataset.
-MANDATORY: Final[tuple[str, ...]] = (
-    "BilledCost",
-    "BillingAccountId",
-    "BillingAccountName",
-    "BillingCurrency",
-    "BillingPeriodEnd",
-    "BillingPeriodStart",
-    "ChargeCategory",
-    "ChargeClass",
-    "ChargeDescription",
-    "ChargePeriodEnd",
-    "ChargePeriodStart",
-    "ContractedCost",
-    "EffectiveCost",
-    "InvoiceIssuerName",
-    "ListCost",
-    "PricingQuantity",
-    "PricingUnit",
-    "ProviderName",
-    "PublisherName",
-    "ServiceCategory",
-    "ServiceName",
-)
-#: The conditional and recommended FOCUS columns ratekit fills.
-CONDITIONAL: Final[tuple[str, ...]] = (
-    "ChargeFrequency",
-    "ConsumedQuantity",
-    "ConsumedUnit",
-    "ContractedUnitPrice",
-    "ListUnitPrice",
-    "PricingCategory",
-    "ResourceId",
-    "SkuPriceId",
-    "Tags",
-)
-#: ratekit's own columns (FOCUS requires custom columns to start with ``x_``).
-EXTENSIONS: Final[tuple[str, ...]] = (
-    "x_Plan",
-    "x_PriceEntry",
-    "x_Meter",
-    "x_ChargeKind",
-    "x_FreeQuantity",
-    "x_RecordIds",
-    "x_Credit",
-)
-
-#: FOCUS 1.2 ServiceCategory values.
-SERVICE_CATEGORIES: Final = frozenset(
-    {
-        "AI and Machine Learning",
-        "Analytics",
-        "Business Applications",
-        "Compute",
-        "Databases",
-        "Developer Tools",
-        "Multicloud",
-        "Identity",
-        "Integration",
-        "Internet of Things",
-        "Management and Governance",
-        "Media",
-        "Migration",
-        "Mobile",
-        "Networking",
-        "Security",
-        "Storage",
-        "Web",
-        "Other",
-    }
-)
-
-# The FOCUS category of each charge kind. A kind added to ratekit (a credit, a shared
-# part) gets its category here; an unknown kind is refused rather than guessed.
-_CATEGORY: Final[Mapping[str, tuple[str, str]]] = {
-    "usage": ("Usage", "Usage-Based"),
-    "fee": ("Purchase", "Recurring"),
-    "minimum": ("Adjustment", "Recurring"),
-    "credit": ("Credit", "Recurring"),
-    "correction": ("Usage", "Usage-Based"),
-    "reversal": ("Usage", "Usage-Based"),
-}
 
 
 def _is_correction(charge: Charge) -> bool:
@@ -470,10 +394,10 @@ def _credit_row(invoice: Invoice, credit: CreditLine, context: Any) -> dict[str,
 def _kind(charge: Charge) -> str:
     """The charge's kind, which has a FOCUS ChargeCategory (else a RatekitTypeError)."""
     kind = str(charge.kind)
-    if kind not in _CATEGORY:
+    if kind not in CHARGE_CATEGORIES:
         raise RatekitTypeError(
             f"charge kind {kind!r} has no FOCUS ChargeCategory yet; known kinds: "
-            + ", ".join(_CATEGORY)
+            + ", ".join(CHARGE_CATEGORIES)
             + "."
         )
     return kind
@@ -487,7 +411,10 @@ def _unit_price(charge: Charge) -> Decimal | None:
     charge's amount from its billable quantity, up to the rounding of both at their 60th
     digit (`gives`): a tiered price has no such price.
     """
-    if _CATEGORY[_kind(charge)][0] not in ("Usage", "Purchase") or charge.unit_price is None:
+    if (
+        CHARGE_CATEGORIES[_kind(charge)][0] not in ("Usage", "Purchase")
+        or charge.unit_price is None
+    ):
         return None
     billable = CONTEXT.subtract(charge.quantity, charge.free)
     if not gives(PRODUCTS.multiply(billable, charge.unit_price), charge.amount):
@@ -508,7 +435,7 @@ def _row(
     accounts: Mapping[str, str],
 ) -> dict[str, Any]:
     kind = _kind(charge)
-    category, frequency = _CATEGORY[kind]
+    category, frequency = CHARGE_CATEGORIES[kind]
     service_key = charge.meter if charge.meter is not None else (charge.entry or "")
     usage = category == "Usage"
     quantity, free = (charge.quantity, charge.free) if held is None else held
