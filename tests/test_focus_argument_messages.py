@@ -47,3 +47,16 @@ def test_a_huge_name_or_category_is_named_cut_short(given: dict[str, object]) ->
         rk.focus_rows(_rating(), provider="P", **given)  # type: ignore[arg-type]
     assert len(str(caught.value)) < 1_500
     assert "Z" * 100 not in str(caught.value)
+
+
+@pytest.mark.parametrize("argument", ["account_names", "service_names", "service_categories"])
+@pytest.mark.parametrize("key", [5, b"acme", ("acme",), None])
+def test_a_key_that_is_not_a_name_is_refused_naming_it(argument: str, key: object) -> None:
+    # Was: {5: 'Acme Corp'} (an account id read from a database as an int, or b'acme'
+    # from a bytes column) was taken and matched nothing, so every row kept the default
+    # name ('acme', 'vm.hours', 'Other') with no word said.
+    value = "Compute" if argument == "service_categories" else "Acme Corp"
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.focus_rows(_rating(), provider="P", **{argument: {key: value}})
+    assert str(caught.value).startswith(f"focus_rows {argument} key {key!r} is ")
+    assert "the keys are strings" in str(caught.value)

@@ -133,6 +133,12 @@ def _check_mapping(argument: str, mapping: object) -> None:
             f"not {show(mapping)}."
         )
     for key, text in mapping.items():
+        if not isinstance(key, str):  # it would match no account, meter, fee or credit
+            raise RatekitTypeError(
+                f"focus_rows {argument} key {show(key)} is {type(key).__name__}, not a name: "
+                f"the keys are strings, e.g. {_EXAMPLES[argument]} (a key of another type "
+                "matches nothing, so its value would be left out silently)."
+            )
         if not text and argument != "service_categories":
             column = "ServiceName" if argument == "service_names" else "BillingAccountName"
             raise RatekitTypeError(
