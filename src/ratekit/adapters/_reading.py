@@ -293,7 +293,12 @@ def _to_us(value: str | _dt.datetime, what: str, naive_utc: bool) -> int:
 
 
 def entries(
-    feed: object, position: Position, what: str, *, page_key: str | None = None
+    feed: object,
+    position: Position,
+    what: str,
+    *,
+    page_key: str | None = None,
+    check: Callable[[Mapping[str, object], Position, str], None] | None = None,
 ) -> Iterator[tuple[Position, Mapping[str, object]]]:
     """The records of ``feed`` with their positions, in the feed's order.
 
@@ -301,11 +306,13 @@ def entries(
     parsing a JSON-lines file), or (with ``page_key``) one page ``{page_key: [...]}`` or
     a list of such pages, read in order. A feed or page that raises when it is read
     (its own ``__iter__``, ``__getitem__`` or a generator's body) is refused naming its
-    position.
+    position. ``check`` is given each page (and its position) before its records.
     """
     if page_key is not None and isinstance(feed, Mapping):
         page = mapping(feed, position, what)
         if page_key in page:
+            if check is not None:
+                check(page, position, what)
             yield from entries(page[page_key], at(position, page_key), what)
             return
     if isinstance(feed, Mapping | str | bytes | bytearray) or not isinstance(feed, Iterable):
@@ -319,6 +326,8 @@ def entries(
         if page_key is not None and isinstance(item, Mapping):
             record = mapping(item, where, what)
             if page_key in record:
+                if check is not None:
+                    check(record, where, what)
                 yield from entries(record[page_key], at(where, page_key), what)
             else:
                 yield where, record

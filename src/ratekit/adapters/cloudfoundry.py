@@ -59,7 +59,9 @@ the same call takes its first reading's ``seq``. When reading the feed call by c
 pass the events read before as ``previous`` (those that may be delivered again, and the
 last one of each resource): an event already read keeps its ``seq``, and a new one
 follows the last event of its resource, so any cut of the feed into calls gives the
-same records as one call.
+same records as one call. A page whose links say it lists the events newest first
+(``order_by=-created_at``, ``order-direction=desc``) is refused: read so, every STOP
+would come before its START.
 
 Errors are [`BadRecordError`][ratekit.BadRecordError] naming the event's position in the input
 and the field (``resources[3].entity.state``).
@@ -103,6 +105,7 @@ from ratekit.records import Event, EventKind
 
 from . import _reading as r
 from . import _rfc3339
+from ._pagination import check_order
 
 __all__ = [
     "APP_INSTANCE_HOURS",
@@ -455,7 +458,7 @@ def app_usage_events(
     payer = _account(account)
     order = _Order(previous)
     events: list[Event] = []
-    for position, item in r.entries(feed, "", _APP, page_key="resources"):
+    for position, item in r.entries(feed, "", _APP, page_key="resources", check=check_order):
         event = _app_event(item, position, payer, order, staging)
         if event is not None:
             events.append(event)
@@ -552,5 +555,5 @@ def service_usage_events(
     order = _Order(previous)
     return [
         _service_event(item, position, payer, order)
-        for position, item in r.entries(feed, "", _SERVICE, page_key="resources")
+        for position, item in r.entries(feed, "", _SERVICE, page_key="resources", check=check_order)
     ]
