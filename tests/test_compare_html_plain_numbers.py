@@ -30,3 +30,21 @@ def test_tiny_totals_and_differences_never_print_in_exponent_notation() -> None:
     assert "<b>0.0000003 JPY</b>" in page
     invoice = rk.bill(rk.rate(rows, today, span=MARCH))[0]
     assert str(invoice).splitlines()[-1].split() == ["total", "0.0000009"]
+
+
+def test_the_rows_write_tiny_amounts_in_plain_notation_too() -> None:
+    # Was: to_rows wrote str(Decimal) of each amount: total '9E-7', precise_total
+    # '9.0E-7', difference '0E-7' and '-6E-7', in rows meant for a CSV or a database.
+    # 30 h x 0.00000003 = 0.00000090 precise, 0.0000009 on the quantum 0.0000001;
+    # 30 h x 0.00000001 = 0.00000030, 0.0000003; difference 0.0000003 - 0.0000009 =
+    # -0.0000006, and 0.0000000 against the same plan.
+    rows = [rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, 30, "hour", {}, ())]
+    today = _plan("today", "0.00000003")
+    candidates = {"today": today, "same": today, "cheaper": _plan("cheaper", "0.00000001")}
+    written = rk.compare_plans(rows, candidates, span=MARCH).to_rows()
+    amounts = ("total", "precise_total", "baseline", "difference")
+    assert [tuple(row[key] for key in amounts) for row in written] == [
+        ("0.0000009", "0.00000090", "0.0000009", "0.0000000"),
+        ("0.0000009", "0.00000090", "0.0000009", "0.0000000"),
+        ("0.0000003", "0.00000030", "0.0000009", "-0.0000006"),
+    ]

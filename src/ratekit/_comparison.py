@@ -25,6 +25,7 @@ from ._instants import format_us
 from ._text import plain_choice
 from .billing import Invoice
 from .errors import CurrencyMismatchError, RatekitTypeError, UnknownCandidateError
+from .render import plain
 from .render_compare import comparison_html
 from .spans import Span
 
@@ -199,7 +200,10 @@ class Comparison:
         }
 
     def to_rows(self) -> list[dict[str, Any]]:
-        """The rows as JSON-safe dicts (Decimals as strings, instants ISO-8601 with ``Z``).
+        """The rows as JSON-safe dicts (amounts exact, in plain notation; instants with ``Z``).
+
+        An amount is written as the invoices and the notebook table print it:
+        ``"0.0000009"``, never ``"9E-7"``; a zero without a sign.
 
         Examples:
             >>> import ratekit as rk
@@ -334,4 +338,5 @@ class Comparison:
 
 
 def _text(value: Decimal | None) -> str | None:
-    return None if value is None else CONTEXT.to_sci_string(value)  # not the caller's capitals
+    """An amount in plain notation, as the invoices and the table print it (never ``9E-7``)."""
+    return None if value is None else plain(value)
