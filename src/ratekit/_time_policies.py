@@ -19,6 +19,7 @@ from ._descriptions import (
     _attribute_value,
     _number_value,
 )
+from ._frozen_map import FrozenMap
 from ._paths import MISSING, checked_path, lookup
 from ._policy_doors import Condition, Description, _description
 from ._shown import show
@@ -52,6 +53,21 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
         f"(e.g. {{'state': 'STARTED'}}), or a function of the description, not "
         f"{type(when).__name__}: {show(when)}."
     )
+
+
+def _frozen_condition(when: object) -> object:
+    """``when`` as the policy keeps it: a mapping copied and frozen, anything else as given.
+
+    A mapping is the caller's: kept as given, a change made to it after the policy was
+    built changed the policy's repr, equality and plan data but not what it matched (that
+    was read when it was built), and a policy holding a dict could not be hashed. So it
+    is read once, here, into a read-only mapping of its checked values.
+    """
+    if isinstance(when, Mapping):
+        test = _condition(when)  # checks it, raising as before
+        frozen: FrozenMap[str, object] = FrozenMap(dict(typing.cast(_Matches, test).expected))
+        return frozen
+    return when
 
 
 # The functions a condition or a level is read with are module-level classes, not
@@ -179,7 +195,7 @@ class OnOff:
         OnOff(when={'vm_state': 'active'})
     """
 
-    when: Condition | None = None
+    when: Condition | None = attrs.field(default=None, converter=_frozen_condition)
     _test: Callable[[Description], bool] | None = attrs.field(
         init=False,
         eq=False,
@@ -275,7 +291,7 @@ class Continuous:
     """
 
     level_of: str | tuple[str, ...] | Callable[[Description], object] = attrs.field(alias="level")
-    when: Condition | None = None
+    when: Condition | None = attrs.field(default=None, converter=_frozen_condition)
     unit: str | tuple[str, ...] | None = attrs.field(default=None, kw_only=True)
     _unit: Unit | None = attrs.field(
         init=False,
