@@ -32,7 +32,8 @@ ROWS = [rk.UsageRow("acme", "m", "r", MARCH, MARCH, 3, "u", {}, ())]
 def test_comparison_rows_do_not_follow_the_callers_capitals() -> None:
     with decimal.localcontext(capitals=0):
         (row,) = rk.compare_plans(ROWS, {"now": PLAN}, span=MARCH).to_rows()
-    assert (row["total"], row["precise_total"]) == ("0.00", "2.4E-7")  # 3 x 8E-8
+    # 3 x 8E-8 = 2.4E-7, written in plain notation whatever the caller's context
+    assert (row["total"], row["precise_total"]) == ("0.00", "0.00000024")
 
 
 def test_tier_lines_do_not_follow_the_callers_capitals() -> None:
