@@ -57,8 +57,6 @@ SampleTuple: TypeAlias = tuple[typing.Any, ...]
 _EVENT_REQUIRED: Final = 3  # account, resource, at_us; kind and attributes have defaults
 _SAMPLE_REQUIRED: Final = 5  # account, resource, meter, at_us, value
 
-_R = typing.TypeVar("_R", Event, Sample)
-
 
 def unpack_hint(record: object) -> str:
     """What a message refusing ``record`` among records adds when it is a RecordBatch."""
@@ -71,7 +69,7 @@ def unpack_hint(record: object) -> str:
 
 
 class _EventMade(Event):  # type: ignore[misc] # a twin of Event's layout, never seen outside
-    """An event under construction: Event's slots, set by plain stores (see `_made()`).
+    """An event under construction: Event's slots, set by plain stores (see `_made_events()`).
 
     Event's own ``__setattr__`` refuses (it is frozen); this twin adds no slot and takes
     back the plain setter (both hooks, or the stores go through a Python-level one).
@@ -81,17 +79,30 @@ class _EventMade(Event):  # type: ignore[misc] # a twin of Event's layout, never
     __setattr__ = object.__setattr__
     __delattr__ = object.__delattr__
 
-    def __init__(  # noqa: PLR0917 - one store per slot, in slot order
-        self,
-        account: str,
-        resource: str,
-        at_us: int,
-        attributes: object,
-        kind: str,
-        record_id: str | None,
-        seq: int | None,
-    ) -> None:
-        made: typing.Any = self  # the plain stores of a frozen class's twin
+
+class _SampleMade(Sample):  # type: ignore[misc] # a twin of Sample's layout, never seen outside
+    """A sample under construction: Sample's slots, set by plain stores (see `_made_events()`)."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
+
+
+_new = object.__new__
+
+
+def _made_events(columns: Sequence[Iterable[object]]) -> list[Event]:
+    """An event per row of its checked ``columns`` (in slot order). O(n).
+
+    Each record is made as the twin (Event's layout, with plain stores: no validator, no
+    converter, no frozen ``__setattr__``), its slots stored in this one loop, then made an
+    Event by setting its class. One loop costs about 15 % less than a call of the twin's
+    own ``__init__`` per record (238,000 samples: 0.062 s against 0.074 s).
+    """
+    records: list[typing.Any] = []
+    append = records.append
+    for account, resource, at_us, attributes, kind, record_id, seq in zip(*columns, strict=False):
+        made: typing.Any = _new(_EventMade)
         made.account = account
         made.resource = resource
         made.at_us = at_us
@@ -99,28 +110,20 @@ class _EventMade(Event):  # type: ignore[misc] # a twin of Event's layout, never
         made.kind = kind
         made.id = record_id
         made.seq = seq
+        append(made)
+    for record in records:
+        record.__class__ = Event
+    return records
 
 
-class _SampleMade(Sample):  # type: ignore[misc] # a twin of Sample's layout, never seen outside
-    """A sample under construction: Sample's slots, set by plain stores (see `_made()`)."""
-
-    __slots__ = ()
-    __setattr__ = object.__setattr__
-    __delattr__ = object.__delattr__
-
-    def __init__(  # noqa: PLR0917 - one store per slot, in slot order
-        self,
-        account: str,
-        resource: str,
-        meter: str,
-        at_us: int,
-        value: Decimal,
-        kind: str,
-        since_us: int | None,
-        record_id: str | None,
-        seq: int | None,
-    ) -> None:
-        made: typing.Any = self  # the plain stores of a frozen class's twin
+def _made_samples(columns: Sequence[Iterable[object]]) -> list[Sample]:
+    """A sample per row of its checked ``columns`` (in slot order), as `_made_events()`."""
+    records: list[typing.Any] = []
+    append = records.append
+    for account, resource, meter, at_us, value, kind, since_us, record_id, seq in zip(
+        *columns, strict=False
+    ):
+        made: typing.Any = _new(_SampleMade)
         made.account = account
         made.resource = resource
         made.meter = meter
@@ -130,19 +133,9 @@ class _SampleMade(Sample):  # type: ignore[misc] # a twin of Sample's layout, ne
         made.since_us = since_us
         made.id = record_id
         made.seq = seq
-
-
-def _made(cls: type[_R], twin: type[_R], columns: Sequence[Iterable[object]]) -> list[_R]:
-    """A record of ``cls`` per row of its checked ``columns`` (in slot order). O(n).
-
-    Each record is made as ``twin`` (``cls``'s layout, with plain stores: no validator,
-    no converter, no frozen ``__setattr__``), then made a ``cls`` by setting its class.
-    That is about 35 % cheaper than setting each slot column by column through its
-    descriptor (238,000 samples: 0.07 s against 0.11 s).
-    """
-    records: list[typing.Any] = list(map(twin, *columns))
+        append(made)
     for record in records:
-        record.__class__ = cls
+        record.__class__ = Sample
     return records
 
 
@@ -178,7 +171,7 @@ def _events(
     record_ids = given.optional("id", Column.optional_ids, None)
     seqs = given.optional("seq", Column.sequences, None)
     values = (accounts, resources, instants, attributes, kinds, record_ids, seqs)
-    return _made(Event, _EventMade, values)
+    return _made_events(values)
 
 
 def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample]:
@@ -203,7 +196,7 @@ def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample
         ids,
         given.optional("seq", Column.sequences, None),
     )
-    return _made(Sample, _SampleMade, values)
+    return _made_samples(values)
 
 
 def _refuse_negative_reading(
