@@ -22,7 +22,7 @@ from typing import Final
 
 from ._anomalies import placed
 from ._caller_objects import read_once
-from ._instants import format_us
+from ._instants import MIN_US, format_us
 from ._shown import show
 from .batches import unpack_hint
 from .errors import ConflictingRecordError, RatekitTypeError, UnknownMeterError
@@ -196,14 +196,18 @@ def group(
     records = of_records(records)
     given = records
     types = set(map(type, records))
-    if records and max(map(_AT, records)) >= as_of_us:
+    # Each kind's instants are read once, into the lists that tell whether it arrived in
+    # time order; the latest of them tells whether any record is stamped at or after
+    # ``as_of`` (usually none: then nothing is left out and the lists stand).
+    samples, events, inventories, sample_times, event_times = _split(records, types)
+    latest = max(sample_times, default=MIN_US), max(event_times, default=MIN_US)
+    if max(*latest, *(inventory.at_us for inventory in inventories)) >= as_of_us:
         records = [record for record in records if known_by(record, as_of_us)]
     ids = list(filter(None, map(_ID, records)))
     if len(set(ids)) != len(ids):
         records = _first_by_id(records, anomalies, conflicts)
-    samples = _of_type(records, types, Sample)
-    events = _of_type(records, types, Event)
-    inventories = _of_type(records, types, Inventory)
+    if records is not given:
+        samples, events, inventories, sample_times, event_times = _split(records, types)
     inventories = _unique_inventories(inventories, anomalies, conflicts)
     refused = {
         pair
@@ -215,9 +219,9 @@ def group(
         index = next(i for i, record in enumerate(given) if record is sample)
         _refuse(sample, accepted, f"records[{index}]: ")
     tied: set[tuple[str, ...]] = set()
-    samples_in_order = _in_order(samples, _SAMPLE_KEY, tied)
+    samples_in_order = _in_order(samples, sample_times, _SAMPLE_KEY, tied)
     events_in_order = [event.seq for event in events].count(None) == len(events) and _in_order(
-        events, _EVENT_KEY, tied
+        events, event_times, _EVENT_KEY, tied
     )
     grouped = _samples_by_key(samples)
     by_resource = _events_by_key(events)
@@ -282,6 +286,25 @@ def known_by(record: Event | Sample | Inventory, as_of_us: int) -> bool:
     at_us = record.at_us
     return at_us < as_of_us or (
         at_us == as_of_us and type(record) is Sample and record.since_us is not None
+    )
+
+
+def _split(
+    records: Sequence[Event | Sample | Inventory], types: set[type]
+) -> tuple[list[Sample], list[Event], list[Inventory], list[int], list[int]]:
+    """Each kind of record, in the order received, and the samples' and events' instants.
+
+    O(n): each record's instant is read once.
+    """
+    samples = _of_type(records, types, Sample)
+    events = _of_type(records, types, Event)
+    inventories = _of_type(records, types, Inventory)
+    return (
+        samples,
+        events,
+        inventories,
+        [sample.at_us for sample in samples],
+        [event.at_us for event in events],
     )
 
 
@@ -361,15 +384,15 @@ def _unique_inventories(
 
 def _in_order(
     records: Sequence[Event | Sample],
+    instants: list[int],
     key: typing.Callable[[typing.Any], tuple[str, ...]],
     tied: set[tuple[str, ...]],
 ) -> bool:
-    """Whether the records' instants never decrease. O(n).
+    """Whether the records' ``instants`` (one per record) never decrease. O(n).
 
     If they do not, the keys (by ``key``) of the records stamped at the same instant as
     the one received before them, and of that one, are added to ``tied``.
     """
-    instants = [record.at_us for record in records]
     if not all(map(operator.le, instants, itertools.islice(instants, 1, None))):
         return False
     if len(set(instants)) != len(instants):
