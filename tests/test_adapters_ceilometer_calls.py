@@ -9,6 +9,8 @@ call stayed in the description for good. Passing the records read before as
 
 from __future__ import annotations
 
+import itertools
+import random
 from decimal import Decimal
 
 import pytest
@@ -105,14 +107,49 @@ def test_a_feed_read_forward_in_any_cut_into_calls_gives_the_records_of_one_call
     assert records == read(feed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known fault: a call whose samples come before an earlier call's update cannot "
-    "rewrite that update, so a key the later metadata dropped stays (docs/adapters.md)",
-)
 def test_a_feed_read_backward_call_by_call_gives_the_bill_of_one_call() -> None:
     # /v2/samples lists the newest first: its second page holds the earlier samples
     newest = read(FEED[1:])
     records = newest + read(FEED[:1], previous=newest)
     # as in one call: 2 h x 1.00 + 2 h x 0.10 = 2.20 (it bills 4 h x 1.00 = 4.00)
     assert _bill(records) == Decimal("2.20")
+    # the later call makes s2's update anew, the tag its s1 put in force removed at 10:00
+    assert records[-1] == rk.Event(
+        "p-1", "vm-1", "2026-03-02T10:00:00Z", {"flavor": "m1", "billing": None}, kind="update",
+        id="s2/after/s1/metadata",
+    )  # fmt: skip
+    # read again, the call gives s1's update again and nothing new: the tag is removed
+    assert read(FEED[:1], previous=records) == records[2:4]
+
+
+def _rows(records: list[rk.Event | rk.Sample]) -> list[tuple[str, Decimal]]:
+    """Hours per description, as a plan prices them."""
+    events = [record for record in records if isinstance(record, rk.Event)]
+    usage = rk.meter(events, [HOURS], span=MARCH, cycle=None, as_of="2026-03-02T12:00:00Z")
+    hours: dict[str, Decimal] = {}
+    for row in usage.rows:
+        key = repr(sorted(row.description.items()))
+        hours[key] = hours.get(key, Decimal(0)) + row.quantity
+    return sorted(hours.items())
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS)
+@given(
+    st.lists(st.sampled_from(METADATA), min_size=1, max_size=6),
+    st.lists(st.integers(1, 5), max_size=3),
+    st.randoms(use_true_random=False),
+)
+def test_a_feed_read_in_any_order_of_calls_gives_the_hours_of_one_call(
+    metadata: list[dict[str, object]], cuts: list[int], rng: random.Random
+) -> None:
+    # Oracle: one call over the whole feed; the pages are read in any order (newest
+    # first, as /v2/samples pages), each call given the records read before it.
+    feed = [gauge(f"s{index}", 8 + index, dict(meta)) for index, meta in enumerate(metadata)]
+    edges = sorted({0, *(c for c in cuts if c < len(feed)), len(feed)})
+    pages = [feed[a:b] for a, b in itertools.pairwise(edges)]
+    rng.shuffle(pages)
+    records: list[rk.Event | rk.Sample] = []
+    for page in pages:
+        records += read(page, previous=records)
+    assert _rows(records) == _rows(read(feed))

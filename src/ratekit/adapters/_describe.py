@@ -17,10 +17,12 @@ The flavor in the metadata is written as Nova's notifications write it, by its n
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from typing import Final
 
 from ratekit._descriptions import _FrozenDict
+from ratekit._instants import format_us
 from ratekit.errors import BadRecordError, RatekitTypeError
 from ratekit.records import Event, Sample
 
@@ -33,6 +35,7 @@ __all__ = [
     "earlier_updates",
     "flavor_by_name",
     "nova_state",
+    "restated",
     "updates",
 ]
 
@@ -292,3 +295,95 @@ def updates(read: list[Described], earlier: Earlier | None = None) -> dict[int, 
             found[index] = _event(sample, {**attributes, **removed}, where)
             before = attributes
     return found
+
+
+def restated(
+    read: list[Described], found: Mapping[int, Event], earlier: Earlier, previous: Iterable[object]
+) -> list[Event]:
+    """The descriptions of earlier calls made anew where this call's samples come before them.
+
+    An earlier call described its samples against the metadata it knew before them: an
+    update (``earlier``) set to ``None`` the keys its metadata no longer had, and a sample
+    whose metadata was the one in force made none. A later call whose samples come
+    before them in time (a listing read from the newest page) may put in force a key
+    that metadata lacks, or another metadata: at the instant of such an update, or of
+    such a sample (``previous``, taken to carry the metadata in force at it), a new update
+    carries the metadata with those keys set to ``None``, as one call gives it. None where
+    an update at that instant removes them already. O((n + p) log(n + p)) for n samples
+    and p earlier records.
+    """
+    given = {id(point[2]) for points in earlier.values() for point in points}
+    mine: dict[tuple[str, str], list[tuple[int, Mapping[str, object], str]]] = {}
+    for index, event in found.items():
+        if id(event) in given:
+            continue  # an earlier call's update given again: not this call's
+        sample, attributes, _ = read[index]
+        entry = (sample.at_us, attributes, sample.id or "")
+        mine.setdefault((sample.account, sample.resource), []).append(entry)
+    sampled: dict[tuple[str, str], list[Sample]] = {}
+    for record in previous:
+        if isinstance(record, Sample) and (record.account, record.resource) in mine:
+            sampled.setdefault((record.account, record.resource), []).append(record)
+    out: list[Event] = []
+    for key, own in mine.items():
+        out.extend(_made_anew(key, own, earlier.get(key, []), sampled.get(key, [])))
+    return out
+
+
+def _made_anew(
+    key: tuple[str, str],
+    own: list[tuple[int, Mapping[str, object], str]],
+    points: list[Point],
+    sampled: list[Sample],
+) -> list[Event]:
+    """`restated` for one resource: ``own`` updates, earlier ``points`` and samples.
+
+    Each update made anew is named by the earlier record's sample and this call's
+    (``<sample id>/after/<sample id>/metadata``): the same call read again gives it
+    again, another call gives its own. O(n log n) for n marks.
+    """
+    removed: dict[int, set[str]] = {}
+    for at_us, _, event in points:
+        gone = {name for name, value in event.attributes.items() if value is None}
+        removed.setdefault(at_us, set()).update(gone)
+    # (at_us, 0 for an earlier call's / 1 for this call's, metadata, id, update or None)
+    marks: list[tuple[int, int, Mapping[str, object], str, Event | None]] = [
+        (at_us, 1, metadata, sample_id, None) for at_us, metadata, sample_id in own
+    ]
+    marks += [(at_us, 0, metadata, "", update) for at_us, metadata, update in points]
+    # an earlier sample with no update at its instant: the metadata in force at it
+    instants = [point[0] for point in points]
+    for sample in sampled:
+        if sample.at_us in removed:
+            continue
+        before = bisect.bisect_right(instants, sample.at_us)
+        if before:
+            marks.append((sample.at_us, 0, points[before - 1][1], sample.id or "", None))
+    marks.sort(key=lambda mark: mark[:2])
+    out: list[Event] = []
+    latest = None
+    done: set[int] = set()
+    for mark in marks:
+        at_us, mine, metadata, record_id, update = mark
+        if not mine and latest is not None and latest[1] and at_us not in done:
+            done.add(at_us)
+            dropped = sorted(latest[2].keys() - metadata.keys() - removed.get(at_us, set()))
+            if dropped or (update is None and not _same(metadata, latest[2])):
+                head = record_id
+                if update is not None:  # the update's sample: the shortest id at its instant
+                    here = [point[2].id or "" for point in points if point[0] == at_us]
+                    head = min(here, key=len).removesuffix("/metadata")
+                attributes = {**metadata, **dict.fromkeys(dropped)}
+                out.append(
+                    Event(
+                        key[0],
+                        key[1],
+                        format_us(at_us),
+                        attributes,
+                        kind="update",
+                        id=f"{head}/after/{latest[3]}/metadata",
+                    )
+                )
+        if latest is None or latest[0] < at_us:
+            latest = mark
+    return out

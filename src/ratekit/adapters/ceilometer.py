@@ -44,8 +44,9 @@ delivered again (same ``id``) with other metadata is refused. So any order of on
 gives the same records. Metadata are compared as descriptions are: ``true`` is not ``1``.
 A feed read call by call passes the records read before as ``previous``: each call then
 compares with the description their updates put in force, so a key dropped in a later
-call is removed (a call whose samples come before an earlier call's updates cannot
-rewrite them: read a newest-first listing oldest page first). A sample without metadata (``resource_metadata`` absent or
+call is removed; a call whose samples come before an earlier call's adds the updates
+one call gives where that call's metadata follows them, so pages read in any order
+(a newest-first listing) give the descriptions of one call. A sample without metadata (``resource_metadata`` absent or
 null) says nothing of its resource and makes no update (an empty one, ``{}``, empties the
 description). An update of a resource never seen opens it: use it for
 resources that exist while they are sampled (instances, volumes, images).
@@ -138,6 +139,7 @@ from ._describe import (
     earlier_updates,
     flavor_by_name,
     nova_state,
+    restated,
     updates,
 )
 from ._nova import instance_notifications
@@ -425,7 +427,8 @@ def samples(
     by_name = r.meters_by_name(meters, "samples meters")
     skip = r.skipping(unknown, "unknown")
     accepted = accepted_kinds(by_name)
-    earlier = earlier_updates(_previous(previous))
+    given = _previous(previous)
+    earlier = earlier_updates(given)
     _refuse_gnocchi(feed)  # a list's items, all first; an iterable's, one by one below
     listed = type(feed) is list or type(feed) is tuple
     read: list[Sample] = []
@@ -447,10 +450,13 @@ def samples(
             where = r.at(position, meta_key)
             places.append(len(read) - 1)
             described.append((sample, _metadata(metadata, where), where))
-    found = {places[index]: event for index, event in updates(described, earlier).items()}
+    made = updates(described, earlier)
+    found = {places[index]: event for index, event in made.items()}
     records: list[Sample | Event] = []
     for index, sample in enumerate(read):
         if index in found:
             records.append(found[index])
         records.append(sample)
+    # an earlier call's update that this call's samples come before, made anew
+    records.extend(restated(described, made, earlier, given))
     return records
