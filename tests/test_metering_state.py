@@ -483,30 +483,31 @@ def test_a_state_whose_base_has_a_base_is_refused_in_words() -> None:
     )
 
 
-def test_a_late_update_says_the_samples_it_leaves_under_the_old_description() -> None:
-    # The known fault below, said: the late UPDATE of 04:00 describes vm-1 anew up to the
-    # clock (12:00); the state keeps a delta of 06:00, after 04:00, so a "late" anomaly
-    # names meter 'bytes' (no quantity: the state keeps no samples to move), and the
-    # range to meter at once. A delta of 03:00 only (before 04:00) is not named, nor is
-    # an update that keeps the description ({'f': 's'} again).
-    start = rk.Event("a", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
-    update = rk.Event("a", "vm-1", "2026-03-01T04:00:00Z", {"f": "b"}, kind="update", id="e2")
-    same = rk.Event("a", "vm-1", "2026-03-01T04:00:00Z", {"f": "s"}, kind="update", id="e3")
+def test_a_late_update_says_the_counter_increments_it_leaves_under_the_old_description() -> None:
+    # The known limit, said: the late UPDATE of 04:00 describes 'ip' anew up to the clock
+    # (12:00); the state keeps a counter reading of 06:00, after 04:00, so a "late"
+    # anomaly names meter 'egress' (no quantity: the state keeps no increments to move),
+    # and the range to meter at once. A reading of 03:00 only (before 04:00) is not
+    # named, nor is an update that keeps the description ({'f': 's'} again).
+    start = rk.Event("a", "ip", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
+    update = rk.Event("a", "ip", "2026-03-01T04:00:00Z", {"f": "b"}, kind="update", id="e2")
+    same = rk.Event("a", "ip", "2026-03-01T04:00:00Z", {"f": "s"}, kind="update", id="e3")
     cut = rk.Span(DAY1.start, "2026-03-01T12:00:00Z")
     rest = rk.Span(cut.end, DAY1.end)
     said = {}
     for at, late in (("06", update), ("03", update), ("06", same)):
-        delta = rk.Sample("a", "vm-1", "bytes", f"2026-03-01T{at}:00:00Z", 5, id="d1")
-        first = rk.meter([start, delta], [BYTES], span=cut, cycle=DAILY, as_of=cut.end)
-        second = rk.meter([late], [BYTES], span=rest, cycle=DAILY, as_of=rest.end,
+        first = rk.meter([start, counter("2026-03-01T00:00:00Z", 100, "c0"),
+                          counter(f"2026-03-01T{at}:00:00Z", 105, "c1")],
+                         [EGRESS], span=cut, cycle=DAILY, as_of=cut.end)  # fmt: skip
+        second = rk.meter([late], [EGRESS], span=rest, cycle=DAILY, as_of=rest.end,
                           state=carried(first))  # fmt: skip
-        said[at, late.id] = [a for a in second.anomalies if a.meter == "bytes"]
+        said[at, late.id] = [a for a in second.anomalies if a.meter == "egress"]
     assert said["03", "e2"] == said["06", "e3"] == []
     (anomaly,) = said["06", "e2"]
     assert (anomaly.kind, anomaly.quantity, anomaly.record_ids) == ("late", None, ("e2",))
     assert anomaly.message == (
-        "late records of 'vm-1' of 'a' describe it anew from 2026-03-01T04:00:00Z on, before "
-        "what was already metered: the samples of meter 'bytes' that earlier calls metered "
+        "late records of 'ip' of 'a' describe it anew from 2026-03-01T04:00:00Z on, before "
+        "what was already metered: the samples of meter 'egress' that earlier calls metered "
         "where its description changed (the state keeps one at 2026-03-01T06:00:00Z) stay "
         "under the description they were metered under, where metering at once prices them "
         "under the new one; the state keeps no samples to move them. Meter "
@@ -514,15 +515,34 @@ def test_a_late_update_says_the_samples_it_leaves_under_the_old_description() ->
     )
 
 
-# -- known faults, kept as strict expected failures until fixed -------------------------------
+def _at_once_and_carried(
+    records: Sequence[Record], late: Sequence[Record], cut: str, meters: Sequence[rk.Meter]
+) -> tuple[rk.Usage, rk.Usage, rk.Usage]:
+    """Day 1 and 2 metered at once, and cut at ``cut`` with ``late`` given after it."""
+    both = rk.Span(DAY1.start, DAY2.end)
+    once = rk.meter([*records, *late], meters, span=both, cycle=DAILY, as_of=both.end)
+    head = rk.Span(both.start, cut)
+    first = rk.meter(records, meters, span=head, cycle=DAILY, as_of=head.end)
+    tail = rk.Span(cut, both.end)
+    second = rk.meter(late, meters, span=tail, cycle=DAILY, as_of=tail.end, state=carried(first))
+    return once, first, second
 
 
-@pytest.mark.xfail(strict=True, reason="known: a late re-description moves hours, not samples")
+def _by_description(*groups: Sequence[rk.UsageRow]) -> dict[tuple[str, rk.Span, str], Decimal]:
+    """Quantity per meter, cycle and description (shown), zeros left out."""
+    out: dict[tuple[str, rk.Span, str], Decimal] = defaultdict(Decimal)
+    for rows in groups:
+        for row in rows:
+            key = (row.meter, row.cycle, repr(sorted(row.description.items())))
+            out[key] = CONTEXT.add(out[key], row.quantity)
+    return {key: value for key, value in out.items() if value}
+
+
 def test_a_late_update_moves_a_delta_to_the_new_description() -> None:
     # vm-1 runs as flavor s from 00:00; a 5 B delta at 06:00. Metered to 12:00, then an
     # update to flavor b stamped 04:00 comes late: at once, the delta is metered under
-    # flavor b. The late rows move the hours 04:00-12:00 (8 h) to b, but the delta stays
-    # under s in the earlier call's rows, and no late row moves it.
+    # flavor b. The state keeps the delta: the late rows take 5 B back under s and give
+    # them under b (the hours 04:00-12:00, 8 h, move too), naming the delta and the update.
     start = rk.Event("a", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
     delta = rk.Sample("a", "vm-1", "bytes", "2026-03-01T06:00:00Z", 5, id="d1")
     update = rk.Event("a", "vm-1", "2026-03-01T04:00:00Z", {"f": "b"}, kind="update", id="e2")
@@ -535,6 +555,75 @@ def test_a_late_update_moves_a_delta_to_the_new_description() -> None:
     rows = [*first.rows, *second.rows, *second.late]
     assert [(dict(r.description), r.quantity) for r in once.rows] == [({"f": "b"}, Decimal(5))]
     assert sum(r.quantity for r in rows if dict(r.description) == {"f": "b"}) == Decimal(5)
+    # -5 B under s, +5 B under b: 0 + 5 under b, 5 - 5 under s
+    assert [(dict(r.description), r.quantity, r.record_ids) for r in second.late] == [
+        ({"f": "b"}, Decimal(5), ("d1", "e2")),
+        ({"f": "s"}, Decimal(-5), ("d1", "e2")),
+    ]
+    assert [(a.kind, a.meter, a.quantity) for a in second.anomalies] == [
+        ("late", "bytes", Decimal(5)),
+        ("late", "bytes", Decimal(-5)),
+    ]
+
+
+def test_late_deletes_and_updates_across_a_cycle_cut_move_deltas_as_at_once() -> None:
+    # Daily cycles; metered to day 2 06:00. A late UPDATE (22:00 on day 1: flavor b) moves
+    # the deltas of 23:00 (3 B) and of day 2 02:00 (4 B), each in its own cycle; one of
+    # 21:00 (2 B) stays under s. A late DELETE of day 2 03:00 then moves the 05:00 delta
+    # (6 B) to no description, as at once (where it is "after_delete"). Per meter, cycle
+    # and description the calls give what one call gives: day 1 s 2, b 3; day 2 b 4, {} 6.
+    records = [
+        rk.Event("a", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1"),
+        rk.Sample("a", "vm-1", "bytes", "2026-03-01T21:00:00Z", 2, id="d1"),
+        rk.Sample("a", "vm-1", "bytes", "2026-03-01T23:00:00Z", 3, id="d2"),
+        rk.Sample("a", "vm-1", "bytes", "2026-03-02T02:00:00Z", 4, id="d3"),
+        rk.Sample("a", "vm-1", "bytes", "2026-03-02T05:00:00Z", 6, id="d4"),
+    ]
+    late = [
+        rk.Event("a", "vm-1", "2026-03-01T22:00:00Z", {"f": "b"}, kind="update", id="e2"),
+        rk.Event("a", "vm-1", "2026-03-02T03:00:00Z", kind="delete", id="e3"),
+    ]
+    once, first, second = _at_once_and_carried(records, late, "2026-03-02T06:00:00Z", [BYTES])
+    s, b, none = "[('f', 's')]", "[('f', 'b')]", "[]"
+    assert _by_description(once.rows) == {
+        ("bytes", DAY1, s): Decimal(2),
+        ("bytes", DAY1, b): Decimal(3),
+        ("bytes", DAY2, b): Decimal(4),
+        ("bytes", DAY2, none): Decimal(6),
+    }
+    assert _by_description(first.rows, second.rows, second.late) == _by_description(once.rows)
+
+
+def test_deltas_beyond_those_kept_are_said_and_those_kept_are_moved() -> None:
+    # 17 deltas of 1 B, one a minute from 05:00 to 05:16; the state keeps the last 16
+    # (05:01..05:16), the oldest a bound: those after it (15 B) move to b, the deltas of
+    # 05:00 and 05:01 (2 B) stay under s, where at once all 17 B are under b. The anomaly
+    # names the meter and the range that stays.
+    start = rk.Event("a", "vm-1", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
+    deltas = [
+        rk.Sample("a", "vm-1", "bytes", f"2026-03-01T05:{m:02}:00Z", 1, id=f"d{m}")
+        for m in range(17)
+    ]
+    update = rk.Event("a", "vm-1", "2026-03-01T04:00:00Z", {"f": "b"}, kind="update", id="e2")
+    once, first, second = _at_once_and_carried([start, *deltas], [update], "2026-03-01T12:00:00Z",
+                                               [BYTES])  # fmt: skip
+    s, b = "[('f', 's')]", "[('f', 'b')]"
+    assert _by_description(once.rows) == {("bytes", DAY1, b): Decimal(17)}
+    assert _by_description(first.rows, second.rows, second.late) == {
+        ("bytes", DAY1, s): Decimal(2),
+        ("bytes", DAY1, b): Decimal(15),
+    }
+    (said,) = [a for a in second.anomalies if a.quantity is None]
+    assert (said.kind, said.meter, said.record_ids) == ("late", "bytes", ("e2",))
+    assert said.message == (
+        "late records of 'vm-1' of 'a' describe it anew from 2026-03-01T04:00:00Z on, before "
+        "what was already metered: the deltas of meter 'bytes' that earlier calls metered "
+        "from 2026-03-01T04:00:00Z to 2026-03-01T05:01:00Z (that one included) stay under "
+        "the description they were metered under, where metering at once prices them under "
+        "the new one (the state keeps the last 16 deltas, the oldest at "
+        "2026-03-01T05:01:00Z, and moves those after it). Meter "
+        "2026-03-01T04:00:00Z..2026-03-01T12:00:00Z at once to price them anew."
+    )
 
 
 def test_a_gauge_reading_after_the_span_is_counted_once() -> None:
@@ -555,3 +644,48 @@ def test_a_gauge_reading_after_the_span_is_counted_once() -> None:
     assert sum(r.quantity for r in once.rows) == 1
     assert sum(r.quantity for r in (*first.rows, *second.rows, *second.late)) == 1
     assert [a.kind for a in second.anomalies] == []
+
+
+_FLAVORS = st.sampled_from(["s", "b", "m"])
+
+
+@settings(max_examples=LAWS // 2)
+@given(
+    updates=st.lists(
+        st.tuples(st.integers(1, 40 * 60), _FLAVORS, st.booleans()), min_size=1, max_size=4
+    ),
+    deltas=st.lists(st.tuples(st.integers(0, 47 * 60), st.integers(-3, 9)), max_size=16),
+    delete=st.one_of(st.none(), st.integers(1, 47 * 60)),
+    cut=st.integers(1, 47),
+)
+def test_late_re_descriptions_move_instant_deltas_as_metering_at_once(
+    updates: list[tuple[int, str, bool]],
+    deltas: list[tuple[int, int]],
+    delete: int | None,
+    cut: int,
+) -> None:
+    # Oracle: one call over both days. A START at 00:00 (flavor s), UPDATEs and a DELETE
+    # at minutes of the two days, deltas at an instant (at most 16: the state keeps them
+    # all); the records stamped before the cut (an hour) go to a first call metered up
+    # to it, but the events drawn late go to the second call with everything else. Per
+    # meter, cycle and description the rows and late rows of both calls are those of one.
+    base = 1_772_323_200_000_000  # 2026-03-01T00:00:00Z
+    cut_us = base + cut * HOUR
+    start = rk.Event("a", "vm-1", format_us(base), {"f": "s"}, kind="start", id="e0")
+    first_records: list[Record] = [start]
+    later: list[Record] = []
+    for index, (minute, flavor, late) in enumerate(updates):
+        at = base + minute * MINUTE
+        event = rk.Event("a", "vm-1", format_us(at), {"f": flavor}, kind="update", id=f"u{index}")
+        (later if late or at >= cut_us else first_records).append(event)
+    if delete is not None:
+        later.append(
+            rk.Event("a", "vm-1", format_us(base + delete * MINUTE), kind="delete", id="x")
+        )
+    for index, (minute, value) in enumerate(deltas):
+        at = base + minute * MINUTE
+        sample = rk.Sample("a", "vm-1", "bytes", format_us(at), value, id=f"d{index}")
+        (first_records if at < cut_us else later).append(sample)
+    once, first, second = _at_once_and_carried(first_records, later, format_us(cut_us),
+                                               [RUNTIME, BYTES])  # fmt: skip
+    assert _by_description(first.rows, second.rows, second.late) == _by_description(once.rows)

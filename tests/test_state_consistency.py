@@ -131,6 +131,15 @@ def test_readings_out_of_time_order_or_too_many_are_refused() -> None:
         "ResourceState of 'a'/'vm': readings holds 33 readings of meter 'reads'; a state "
         "keeps the last 32 readings of a counter at most."
     )
+    # of a delta meter, the last 16 deltas (those a late re-description moves)
+    delta = ["bytes", readings[0][1], "5", "delta", None]
+    data["readings"] = [delta] * 17
+    assert _refusal(data) == (
+        "ResourceState of 'a'/'vm': readings holds 17 deltas of meter 'bytes'; a state "
+        "keeps the last 16 deltas of a meter at most."
+    )
+    data["readings"] = [delta] * 16
+    assert rk.ResourceState.from_json(data).readings[0][0] == "bytes"
 
 
 def test_a_history_event_of_another_resource_is_refused() -> None:

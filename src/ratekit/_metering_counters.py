@@ -22,7 +22,7 @@ from decimal import Decimal
 from . import _normalize as _n
 from . import _policy_results as _results
 from ._instants import format_us
-from ._resource_state import READINGS, ResourceState
+from ._resource_state import DELTAS, READINGS, ResourceState
 from .policies import DeltaPolicy, Increment, Meter
 from .records import AnomalyKind, Sample, SampleKind
 
@@ -181,24 +181,34 @@ def next_readings(
             continue
         known = by_name.get(name, [])
         counter = samples[-1].kind == "counter"
-        if not known and counter:
+        # A delta meter keeps its last deltas too, for a late re-description to move them
+        # (`ratekit._metering_late`).
+        series_kind = counter or samples[-1].kind == "delta"
+        if not known and series_kind:
             complete.add(name)
         placed = samples
-        if known and name not in complete and counter:
+        if known and name not in complete and series_kind:
             first = min(map(entry_order, known))
             placed = [s for s in samples if not order(s) < first]
         # The samples are in time order: the last kept are among their last READINGS.
-        tail = placed[-READINGS:] if counter else placed[-1:]
+        bound = READINGS if counter else DELTAS
+        tail = placed[-bound:] if series_kind else placed[-1:]
         fresh = [(name, s.at_us, s.value, s.kind, s.id, s.seq) for s in tail]
-        if counter:
+        if series_kind:
             # In the order metering applies them (a tie too, see `order()`).
-            keyed = [(entry_order(e), e) for e in known] + [
-                (order(s), e) for s, e in zip(tail, fresh, strict=True)
+            keyed = [(entry_order(e), e, True) for e in known] + [
+                (order(s), e, s.since_us is None) for s, e in zip(tail, fresh, strict=True)
             ]
             keyed.sort(key=lambda pair: pair[0])
-            series = [entry for _, entry in keyed]
-            if len(known) + len(placed) > READINGS:
-                series = series[-READINGS:]
+            series = [entry for _, entry, _ in keyed]
+            over = [index for index, (*_, instant) in enumerate(keyed) if not instant]
+            if over:
+                # A delta over a span is kept as the oldest, a bound: the deltas kept after
+                # it are all those after it (`_metering_late._moved_deltas`).
+                series = series[over[-1] :]
+                complete.discard(name)
+            if len(known) + len(placed) > bound or len(series) > bound:
+                series = series[-bound:]
                 complete.discard(name)
             by_name[name] = series
         else:

@@ -21,10 +21,10 @@ from ._descriptions import _FrozenDict
 from ._instants import format_us
 from ._inventory_scope import is_listed
 from ._metering_counters import kept as _metering_kept
-from ._resource_state import MEMORY, ResourceState, _restated
+from ._resource_state import DELTAS, MEMORY, ResourceState, _restated
 from ._shown import show
 from ._window import _apportion, _Window
-from .policies import Increment
+from .policies import Discrete, Increment
 from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import UsageRow, _new_row
@@ -216,15 +216,16 @@ def _samples_left(  # noqa: PLR0917 - private plumbing of plain values
     limit: int,
     ids: list[str | None],
 ) -> None:
-    """Say which samples an earlier call metered under a description ``new`` changes.
+    """Move the samples an earlier call metered under a description ``new`` changes.
 
     A late record that describes the resource anew over ``[start, limit)`` moves its
-    hours (`late_time`), but the samples earlier calls metered there (a delta, a
-    counter's increment, a gauge counted) stay under the description they were metered
-    under: the state keeps no samples to move. Per additive sample meter whose last
-    reading the state keeps is stamped at or after the first instant the description
-    differs, a ``"late"`` anomaly with the meter and no quantity says so. O(r + p) for
-    r readings kept and p pieces.
+    hours (`late_time`); the deltas at an instant of a `Discrete` meter that the state
+    keeps move too (`_moved_deltas`), as metering at once prices them. The other samples
+    earlier calls metered there (a counter's increment, a gauge counted, deltas older
+    than those kept) stay under the description they were metered under: per additive
+    sample meter with such samples at or after the first instant the description
+    differs, a ``"late"`` anomaly with the meter and no quantity says so. O(r + p) for r
+    readings kept and p pieces.
     """
     state = engine.state.get((account, resource))
     if state is None or not state.readings:
@@ -238,21 +239,73 @@ def _samples_left(  # noqa: PLR0917 - private plumbing of plain values
         if item is not None and item._factor is None and item._additive and at_us >= moved:
             last[meter_name] = max(last.get(meter_name, at_us), at_us)
     for name, at_us in sorted(last.items()):
+        item = engine.meters[name]
+        if type(item.policy) is Discrete:
+            oldest = _moved_deltas(engine, state, name, (old, new), limit, ids)
+            if oldest is None or oldest < moved:
+                continue  # every delta from ``moved`` on is kept, and moved
+            said = (
+                f"the deltas of meter {name!r} that earlier calls metered from "
+                f"{format_us(moved)} to {format_us(oldest)} (that one included) stay under the "
+                "description they were metered under, where metering at once prices them under "
+                f"the new one (the state keeps the last {DELTAS} deltas, the oldest at "
+                f"{format_us(oldest)}, and moves those after it)"
+            )
+        else:
+            said = (
+                f"the samples of meter {name!r} that earlier calls metered where its "
+                f"description changed (the state keeps one at {format_us(at_us)}) stay under "
+                "the description they were metered under, where metering at once prices them "
+                "under the new one; the state keeps no samples to move them"
+            )
         engine.anomalies.add(
             moved,
             account,
             resource,
             "late",
             f"late records of {resource!r} of {account!r} describe it anew from "
-            f"{format_us(moved)} on, before what was already metered: the samples of meter "
-            f"{name!r} that earlier calls metered where its description changed (the state "
-            f"keeps one at {format_us(at_us)}) stay under the description they were metered "
-            "under, where metering at once prices them under the new one; the state keeps "
-            f"no samples to move them. Meter {format_us(moved)}..{format_us(limit)} at once "
-            "to price them anew.",
+            f"{format_us(moved)} on, before what was already metered: {said}. Meter "
+            f"{format_us(moved)}..{format_us(limit)} at once to price them anew.",
             ids,
             meter=name,
         )
+
+
+def _moved_deltas(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    state: ResourceState,
+    name: str,
+    lines: tuple[_t.Timeline, _t.Timeline],
+    limit: int,
+    ids: list[str | None],
+) -> int | None:
+    """Move the kept deltas at an instant before ``limit`` whose description ``new`` changes.
+
+    Each is taken back under the description at its instant of ``lines``' first (as
+    metered) and given under the second's (late rows of its cycle, naming it and ``ids``,
+    the late records). The state keeps every delta of the
+    meter from its first while they are at most `DELTAS` and at an instant (its
+    ``complete``); else the oldest it keeps is a bound: every delta ordered after it is
+    kept, those before it are not. Returns that bound's instant, or ``None`` when every
+    delta is kept. O(k log p) for k deltas kept.
+    """
+    account, resource = state.account, state.resource
+    old, new = lines
+    kept = _metering_kept(state, account, resource, name)
+    complete = name in state._complete
+    for sample in kept if complete else kept[1:]:
+        at_us = sample.at_us
+        if at_us >= limit:
+            continue  # the next span's, billed by a later call under its description
+        if old.descriptions[old.index_at(at_us)] == new.descriptions[new.index_at(at_us)]:
+            continue
+        record_ids = (*ids, *(() if sample.id is None else (sample.id,)))
+        taken = (at_us, at_us, CONTEXT.minus(sample.value), record_ids)
+        late_increment(engine, account, resource, name, old, taken, limit)
+        late_increment(
+            engine, account, resource, name, new, (at_us, at_us, sample.value, ()), limit
+        )
+    return None if complete or not kept else kept[0].at_us
 
 
 def _differs_from(old: _t.Timeline, new: _t.Timeline, start: int, limit: int) -> int:

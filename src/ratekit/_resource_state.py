@@ -41,14 +41,14 @@ from ._fields import (
     _through,
 )
 from ._instants import format_us
-from ._state_consistency import HISTORY, MEMORY, READINGS, consistent, stored
+from ._state_consistency import DELTAS, HISTORY, MEMORY, READINGS, consistent, stored
 from ._text import plain_choice
 from .errors import RatekitTypeError
 from .records import (
     Event,
 )
 
-__all__ = ["HISTORY", "MEMORY", "READINGS", "ResourceState"]
+__all__ = ["DELTAS", "HISTORY", "MEMORY", "READINGS", "ResourceState"]
 
 _new = object.__new__
 
@@ -90,7 +90,11 @@ class ResourceState:
     and ``seq`` are the effective instant and sequence number of its last event (a later
     event stamped earlier is clamped to it). ``readings`` holds, per meter, the last sample
     (``(meter, at_us, value, kind, id, seq)``, ``seq`` the sample's or None): a counter's
-    baseline, a gauge's level; of a counter, the last `READINGS` (32) readings in time
+    baseline, a gauge's level; of deltas, the last `DELTAS` (16) in time order, so that
+    a late event that describes the resource anew moves those at an instant to the new
+    description, as metering at once prices them (all of them while there are at most 16
+    and none over a span, its ``complete``; else the oldest kept is a bound, and those
+    after it move); of a counter, the last `READINGS` (32) readings in time
     order (a tie at one instant as metering orders it: by ``seq``, then the lower value
     first, then by id), so that a late reading between two of them splits their increment
     as metering at once does, and the next call orders them against its own readings of
@@ -191,7 +195,7 @@ class ResourceState:
     _past: tuple[object, ...] = _NO_BASE
     # The last records applied (see digests): each the record, or its (id, digest).
     _seen: tuple[_memory.Remembered, ...] = attrs.field(default=(), eq=False)
-    # The counter meters whose readings are kept from their first one (see readings).
+    # The counter and delta meters whose readings are kept from their first one (see readings).
     _complete: tuple[str, ...] = attrs.field(default=(), eq=False)
     # The inventories covering the resource applied at the last instant any was (see
     # listings): (at_us, ((id, listed attributes or None, close), ...)), or None.

@@ -19,7 +19,7 @@ from .errors import BadRecordError, RatekitTypeError
 if typing.TYPE_CHECKING:
     from ._resource_state import ResourceState
 
-__all__ = ["HISTORY", "MEMORY", "READINGS", "consistent", "stored"]
+__all__ = ["DELTAS", "HISTORY", "MEMORY", "READINGS", "consistent", "stored"]
 
 #: How many record ids a `ResourceState` remembers (the most recent ones).
 MEMORY: Final = 1024
@@ -28,6 +28,10 @@ HISTORY: Final = 16
 #: How many of its latest readings a `ResourceState` keeps per counter meter, to place
 #: late readings among them.
 READINGS: Final = 32
+#: How many of its latest deltas a `ResourceState` keeps per delta meter, to move them
+#: to the description a late event puts in force (half as many: a delta meter's samples
+#: come often, and each resource's state is carried by every call and snapshot).
+DELTAS: Final = 16
 
 
 def consistent(state: ResourceState) -> None:
@@ -75,11 +79,24 @@ def consistent(state: ResourceState) -> None:
                 f"{where} its history holds {event!r}, an event of another resource; a "
                 "state's history holds the events of its own resource."
             )
+    _readings_kept(where, state)
+
+
+def _readings_kept(where: str, state: ResourceState) -> None:
+    """Refuse more readings per meter than a state keeps, or readings out of time order. O(r)."""
     by_meter: dict[str, list[int]] = {}
-    for meter_name, at_us, *_, seq in state.readings:
+    deltas: set[str] = set()
+    for meter_name, at_us, _, kind, _, seq in state.readings:
         by_meter.setdefault(meter_name, []).append(at_us)
         _reading_seq(where, meter_name, at_us, seq)
+        if kind == "delta":
+            deltas.add(meter_name)
     for meter_name, instants in by_meter.items():
+        if meter_name in deltas and len(instants) > DELTAS:
+            raise RatekitTypeError(
+                f"{where} readings holds {len(instants)} deltas of meter {meter_name!r}; a "
+                f"state keeps the last {DELTAS} deltas of a meter at most."
+            )
         if len(instants) > READINGS:
             raise RatekitTypeError(
                 f"{where} readings holds {len(instants)} readings of meter {meter_name!r}; a "
