@@ -193,15 +193,21 @@ def next_readings(
         # The samples are in time order: the last kept are among their last READINGS.
         bound = READINGS if counter else DELTAS
         tail = placed[-bound:] if series_kind else placed[-1:]
-        fresh = [(name, s.at_us, s.value, s.kind, s.id, s.seq) for s in tail]
+        fresh: list[_Reading] = [(name, s.at_us, s.value, s.kind, s.id, s.seq) for s in tail]
         if series_kind:
-            # In the order metering applies them (a tie too, see `order()`).
-            keyed = [(entry_order(e), e, True) for e in known] + [
-                (order(s), e, s.since_us is None) for s, e in zip(tail, fresh, strict=True)
-            ]
-            keyed.sort(key=lambda pair: pair[0])
-            series = [entry for _, entry, _ in keyed]
-            over = [index for index, (*_, instant) in enumerate(keyed) if not instant]
+            # In the order metering applies them (a tie too, see `order()`): the call's
+            # own samples are in that order already (`_metering_samples.sort_samples`).
+            series = fresh
+            instants = [s.since_us is None for s in tail]
+            if known:
+                keyed = [(entry_order(e), e, True) for e in known] + [
+                    (order(s), e, instant)
+                    for s, e, instant in zip(tail, fresh, instants, strict=True)
+                ]
+                keyed.sort(key=lambda pair: pair[0])
+                series = [entry for _, entry, _ in keyed]
+                instants = [instant for *_, instant in keyed]
+            over = [index for index, instant in enumerate(instants) if not instant]
             if over:
                 # A delta over a span is kept as the oldest, a bound: the deltas kept after
                 # it are all those after it (`_metering_late._moved_deltas`).
