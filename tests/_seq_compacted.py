@@ -1,5 +1,5 @@
 """Two streams whose event, ordered by its seq, reaches before events a compacted state no
-longer keeps: the known faults of docs/streaming.md, and the anomaly that says so.
+longer keeps: not applied, the known limit of docs/streaming.md, and the anomaly that says so.
 
 Each gives the records fed on 1 March (compacted by a statement at 3 March) and the
 early START (seq 0) fed after, under one daily plan pricing memory at 1 EUR a MB*hour.

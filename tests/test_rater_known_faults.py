@@ -13,7 +13,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from tests._seq_compacted import MEMORY, MEMORY_PLAN, folded, settled
 
 import ratekit as rk
 
@@ -57,52 +56,6 @@ def test_a_second_seq_reorder_names_its_part_in_a_cycle_compacted_since() -> Non
     batch_rating = rk.rate([e1, e2, e3, e4], plan, span=span, meters=[hours])
     assert sum((c.quantity for c in batch_rating.charges), Decimal(0)) == 10
     assert _stream_and_named(statements, feeds) == 10
-
-
-@pytest.mark.xfail(strict=True, reason="known: a seq reorder before events an inventory settled")
-def test_a_seq_reorder_before_events_an_inventory_settled_bills_as_batch_from_the_kept_cycles() -> (
-    None
-):
-    # Batch orders s0 (START seq 0, 5 March 11:21, 256 MB) before s2 (START seq 2, 1 March
-    # 00:48, 1024 MB), which takes 11:21 (out of order): the inventory of 1 March 03:24
-    # opened vm with no memory, so vm holds 0 MB until 5 March 11:21, then 1024 MB:
-    # 12.65 h x 1024 on 5 March, 24 x 1024 on 6 March. The stream compacted s2 and the
-    # inventory with 1 March (which settle the state's history), applies s0 after them,
-    # and bills 2-4 March at 1024 MB and from 5 March 11:21 on 256 MB, for good.
-    memory, plan = MEMORY, MEMORY_PLAN
-    (start, listing), early = settled()
-    rater = rk.Rater(plan, [memory], start="2026-03-01T00:00:00Z")
-    feeds = [rater.feed([start, listing])]
-    statements = [rater.statement("2026-03-03T00:00:00Z")]
-    feeds.append(rater.feed([early]))
-    statements.append(rater.statement("2026-03-07T00:00:00Z"))
-    kept = [line for s in statements for line in s.lines if line.cycle.start.day >= 2]
-    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-07T00:00:00Z")
-    batch_rating = rk.rate([start, listing, early], plan, span=span, meters=[memory])
-    batch_kept = [c for c in batch_rating.charges if c.cycle.start.day >= 2]
-    assert sum((c.quantity for c in batch_kept), Decimal(0)) == Decimal("37529.6")
-    assert sum((line.quantity for line in kept), Decimal(0)) == Decimal("37529.6")
-
-
-@pytest.mark.xfail(strict=True, reason="known: a seq reorder before events compaction folded")
-def test_a_seq_reorder_before_folded_events_bills_as_batch_from_the_kept_cycles() -> None:
-    # 20 sequenced events of 1 March (seq 10 to 29; the state keeps the last 16 and folds
-    # the first four, running at 103 MB), then s0 (seq 0, 5 March 12:00): batch moves all
-    # twenty to 5 March 12:00, so nothing runs before; 12 h x 119 MB on 5 March. The
-    # stream keeps the folded base running on 2-4 March (103 MB a day long) and 5 March.
-    memory, plan = MEMORY, MEMORY_PLAN
-    events, early = folded()
-    rater = rk.Rater(plan, [memory], start="2026-03-01T00:00:00Z")
-    rater.feed(events)
-    statements = [rater.statement("2026-03-03T00:00:00Z")]
-    rater.feed([early])
-    statements.append(rater.statement("2026-03-06T00:00:00Z"))
-    kept = [line for s in statements for line in s.lines if line.cycle.start.day >= 2]
-    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z")
-    batch_rating = rk.rate([*events, early], plan, span=span, meters=[memory])
-    batch_kept = [c for c in batch_rating.charges if c.cycle.start.day >= 2]
-    assert sum((c.quantity for c in batch_kept), Decimal(0)) == 12 * 119
-    assert sum((line.quantity for line in kept), Decimal(0)) == 12 * 119
 
 
 @pytest.mark.parametrize("kind", ["delta", "counter"])

@@ -195,8 +195,9 @@ def test_an_event_ordered_before_events_an_inventory_settled_says_the_lines_may_
     # s2 (START seq 2, 1 March 00:48, 1024 MB) and an inventory listing vm (03:24) are
     # compacted with 1 March; the inventory settles the state's history, which keeps s2's
     # seq but not s2. s0 (START seq 0, 5 March 11:21, 256 MB) comes before s2 in batch
-    # (s2 then takes 11:21 and its 1024 MB); the state cannot order it so, and its anomaly
-    # must not say that only its part in the compacted cycles is missing.
+    # (s2 then takes 11:21 and its 1024 MB); the state cannot order it so: it is not
+    # applied (too late whole), and its anomaly must not say that only its part in the
+    # compacted cycles is missing (tests/test_rater_seq_lost.py bills it).
     memory, plan = MEMORY, MEMORY_PLAN
     (start, listing), early = settled()
     rater = rk.Rater(plan, [memory], start="2026-03-01T00:00:00Z")
@@ -205,7 +206,7 @@ def test_an_event_ordered_before_events_an_inventory_settled_says_the_lines_may_
     restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [memory])
     for each in (rater, restored):
         feed = each.feed([early])
-        assert feed.too_late == ("s0",)
+        assert (feed.accepted, feed.late, feed.too_late) == ((), (), ("s0",))
         (anomaly,) = feed.anomalies
         assert anomaly.message == _UNORDERED.format(id="s0", at="2026-03-05T11:21:00Z", last=2)
 
@@ -213,7 +214,8 @@ def test_an_event_ordered_before_events_an_inventory_settled_says_the_lines_may_
 def test_an_event_ordered_before_events_compaction_folded_says_the_lines_may_differ() -> None:
     # 20 sequenced events of 1 March (seq 10 to 29) are compacted: the state keeps the
     # last 16 (seq 14 to 29) and folds the first four into its base. s0 (seq 0, 5 March)
-    # comes before all twenty in batch; the state can order it before the 16 only.
+    # comes before all twenty in batch; the state can order it before the 16 only, so it
+    # is not applied (tests/test_rater_seq_lost.py bills it).
     memory, plan = MEMORY, MEMORY_PLAN
     events, early = folded()
     rater = rk.Rater(plan, [memory], start="2026-03-01T00:00:00Z")
@@ -224,10 +226,13 @@ def test_an_event_ordered_before_events_compaction_folded_says_the_lines_may_dif
 
 
 _UNORDERED = (
-    "event '{id}' (start of 'vm' at {at}, seq 0) is ordered by its seq before events of "
-    "cycles already compacted (the last seq there is {last}): the compacted state no longer "
-    "keeps those events (an inventory settled its history, or they were folded), so it "
-    "applies them (or some of them) before this one, where batch rate() applies them after "
-    "it: from the kept cycles on, the lines of 'vm' may differ from batch rate()'s, and no "
-    "anomaly names by how much; compare with batch rate() over your stored records."
+    "event '{id}' (start) of 'vm' of 'b' stamped {at} is ordered by its seq (0) before events "
+    "of 'vm' in cycles already compacted (the last seq there is {last}) that the compacted "
+    "state no longer keeps (an inventory settled its history, or they were folded into its "
+    "base): batch rate() applies them after it, the state could only apply them before it, "
+    "so it cannot be placed and is not applied. 'vm' is billed from its other records, as "
+    "if this event had not come; what batch rate() bills of 'vm' with it, in the compacted "
+    "cycles and from 2026-03-02T00:00:00Z on, is not known here, and the quantities of 'vm' "
+    "from then on cannot be trusted: compare with batch rate() over your stored records. It "
+    "may be a replay of an event applied before and forgotten with its compacted cycle."
 )

@@ -191,6 +191,31 @@ class CounterIndex:
             quantity=None if measured is None else measured[0],
         )
 
+    def unordered(self, event: Event) -> bool:
+        """Whether ``event``'s ``seq`` orders it before compacted events the state lost.
+
+        True when the compacted cycles hold a sequenced event of its resource with a
+        greater ``seq`` that the compacted state no longer keeps as an event: folded into
+        its ``base`` (the history keeps the last 16), or settled by an inventory (which
+        keeps the last ``seq``, not the events). Batch rate() applies those events after
+        it; the state can only apply them before it, so the event cannot be placed
+        (`unordered_anomaly()`). O(h) for the h events the state keeps.
+        """
+        seq = event.seq
+        if seq is None:
+            return False
+        key = (event.account, event.resource)
+        compacted = self.seqs.get(key)
+        if compacted is None or compacted <= seq:
+            return False
+        state = self.states.get(key)
+        if state is None:
+            return True
+        base = state.base
+        if base is not None and base.seq is not None and base.seq > seq:
+            return True  # folded: the base's last event comes after it
+        return not any(other.seq is not None and other.seq > seq for other in state.history)
+
     def event_reach(
         self, event: Event, kept: Sequence[Record], base_us: int
     ) -> tuple[int, Anomaly | None]:
@@ -219,15 +244,13 @@ class CounterIndex:
             return reach, None
         reach = min(reach, base_us)
         what = "event" if event.id is None else f"event {event.id!r}"
-        state = self.states.get((event.account, event.resource))
-        history = () if state is None else state.history
-        base = None if state is None else state.base
-        folded = base is not None and base.seq is not None and base.seq > seq
-        if not folded and any(other.seq is not None and other.seq > seq for other in history):
+        if not self.unordered(event):
             outcome = "what it changes in those cycles is not applied (the rest is)."
         else:
             # An inventory settled the state's history, or compaction folded the events
             # the seq puts after this one: the state applies them before it, for good.
+            # A fed one is not kept (`unordered()`): only a kept one of a snapshot
+            # written before gets here.
             outcome = (
                 "the compacted state no longer keeps those events (an inventory settled "
                 "its history, or they were folded), so it applies them (or some of them) "
@@ -249,18 +272,22 @@ class CounterIndex:
         )
 
 
-def sequenced_in(batch: Iterable[Record], base_us: int) -> dict[tuple[str, str], list[Event]]:
+def sequenced_in(
+    batch: Iterable[Record], base_us: int, unordered: Callable[[Event], bool] = lambda _: False
+) -> dict[tuple[str, str], list[Event]]:
     """A batch's sequenced events stamped from ``base_us`` on, per resource. O(n).
 
     Empty, at C speed, when the batch has no sequenced event stamped before ``base_us``:
     only such an event asks (`_rater_reach.sequenced_into_kept()`); the feed judges it before them.
+    Without those ``unordered`` says cannot be placed (`CounterIndex.unordered()`): the
+    feed does not keep them, so no event is ordered after one of them in the kept cycles.
     """
     events = [r for r in batch if type(r) is Event and r.seq is not None]
     out: dict[tuple[str, str], list[Event]] = {}
     if not any(event.at_us < base_us for event in events):
         return out
     for event in events:
-        if event.at_us >= base_us:
+        if event.at_us >= base_us and not unordered(event):
             out.setdefault((event.account, event.resource), []).append(event)
     return out
 

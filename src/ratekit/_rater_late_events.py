@@ -31,6 +31,13 @@ orphan STOP, one that would make a resource no compacted state knows stopped, wh
 inventory compacted after it may have covered the resource (`_orphaned()`): batch then
 holds it deleted, and a listing after opens it again, where a stopped one stays stopped.
 
+Nor can an event whose ``seq`` orders it before compacted events the state no longer
+keeps (folded into its base, or settled by an inventory: `_lateness.CounterIndex.
+unordered()`), wherever it is stamped (the feed sends one stamped in the kept cycles
+here too): batch applies them after it, the state could only apply them before it. It
+is not applied, and its resource is billed as batch bills it without the event
+(`unordered()`).
+
 An event that describes a running or stopped resource anew into the ``where`` of an inventory
 compacted after it (one that did not list it, as far as the state tells) is not applied
 either: batch closes the resource there, and the rater keeps the last such inventory
@@ -81,7 +88,7 @@ if typing.TYPE_CHECKING:
     from ._resource_state import ResourceState
     from .rater import Rater
 
-__all__ = ["placed"]
+__all__ = ["placed", "unordered"]
 
 
 def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
@@ -95,8 +102,14 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     key = (event.account, event.resource)
     base = rater._base_us
     state = rater._reach.states.get(key)
-    if state is not None and state.clock_us is not None and event.at_us <= state.clock_us:
-        anomalies.append(_unplaced(event, base, state.clock_us))
+    if rater._reach.unordered(event):  # before events the compacted state lost: not placed
+        lost: Anomaly | None = unordered(event, base, rater._reach.seqs[key])
+    elif state is not None and state.clock_us is not None and event.at_us <= state.clock_us:
+        lost = _unplaced(event, base, state.clock_us)
+    else:
+        lost = None
+    if lost is not None:
+        anomalies.append(lost)
         return "too_late"
     state = state or _new_state(
         event.account, event.resource, "unknown", {}, None, None, None, None, (), base,
@@ -492,6 +505,37 @@ def _unplaced(event: Event, base: int, clock_us: int) -> Anomaly:
         f"state applied (at {format_us(clock_us)}), which it keeps without the events "
         "before it: it cannot be placed among them, and is not applied (what it would "
         "change is not known here). It may be a replay of an event applied before and "
+        "forgotten with its compacted cycle.",
+    )
+
+
+def unordered(event: Event, base: int, compacted: int) -> Anomaly:
+    """The ``"too_late"`` anomaly of an event ordered before events the state lost.
+
+    Its ``seq`` orders it before compacted events of its resource (the last ``seq``
+    there is ``compacted``) that the compacted state keeps no more as events: folded
+    into its base, or settled by an inventory (`_lateness.CounterIndex.unordered()`).
+    Batch rate() applies them after it (those stamped before it take its instant); the
+    state could only apply them before it, which bills neither what batch bills nor
+    what the stream billed. So it is not applied, wherever it is stamped: the resource
+    is billed from its other records, as if it had not come, and the anomaly says that
+    what batch bills of the resource otherwise is not known here.
+    """
+    what = f"event {event.id!r}" if event.id is not None else "event"
+    resource = event.resource
+    return _opening(
+        event,
+        f"{what} ({event.kind}) of {resource!r} of {event.account!r} stamped "
+        f"{format_us(event.at_us)} is ordered by its seq ({event.seq}) before events of "
+        f"{resource!r} in cycles already compacted (the last seq there is {compacted}) "
+        "that the compacted state no longer keeps (an inventory settled its history, or "
+        "they were folded into its base): batch rate() applies them after it, the state "
+        "could only apply them before it, so it cannot be placed and is not applied. "
+        f"{resource!r} is billed from its other records, as if this event had not come; "
+        f"what batch rate() bills of {resource!r} with it, in the compacted cycles and "
+        f"from {format_us(base)} on, is not known here, and the quantities of "
+        f"{resource!r} from then on cannot be trusted: compare with batch rate() over "
+        "your stored records. It may be a replay of an event applied before and "
         "forgotten with its compacted cycle.",
     )
 

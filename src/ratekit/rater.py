@@ -329,7 +329,8 @@ class Rater:
         suspects = _priced_doors.suspects(self, listed)
         # Judged in an order of their own, so that the order listed changes nothing.
         batch = _order.judged(listed, self._base_us)
-        ahead = _lateness.sequenced_in(batch, self._base_us)  # judged after what they follow
+        # judged after what they follow; one that cannot be placed is followed by none
+        ahead = _lateness.sequenced_in(batch, self._base_us, self._reach.unordered)
         kept, forgotten, holders, first = self._records, self._forgotten, self._holders, self._first
         by_key, pending, dirty = self._by_key, self._pending, self._dirty
         base, closed, prev = self._base_us, self._closed_us, self._as_of_us
@@ -380,6 +381,12 @@ class Rater:
             if (
                 known is not None
                 or (at_us < base and not _reach.sequenced_into_kept(self, record, ahead))
+                # ordered before events the compacted state lost: not placed, wherever
+                or (
+                    type(record) is Event
+                    and record.seq is not None
+                    and self._reach.unordered(record)
+                )
                 or (at_us == base and _reach.spanned(record, self._engine.levels))
                 or (holder is not None and forgotten and identity in forgotten)
             ):
