@@ -4,7 +4,8 @@ A [`Rater`][ratekit.Rater] is the one place where ratekit keeps state. It has th
 incremental codec (``hashlib``, ``codecs``): [`Rater.feed()`][ratekit.Rater.feed] records in any order and
 batch size, ask [`Rater.statement()`][ratekit.Rater.statement] at a watermark ``as_of`` as often as you like,
 [`Rater.copy()`][ratekit.Rater.copy] it, [`Rater.snapshot()`][ratekit.Rater.snapshot] it into JSON-safe data and
-[`Rater.restore()`][ratekit.Rater.restore] it in another process.
+[`Rater.restore()`][ratekit.Rater.restore] it in another process; built from assignments,
+it takes more as customers come ([`Rater.assign()`][ratekit.Rater.assign]).
 
 It does not meter or price by itself: each statement meters what is new with
 [`meter()`][ratekit.meter] (each resource continues from its metering state at the last
@@ -54,6 +55,7 @@ from typing import Any, Final, Literal
 from . import _lateness, _rater_tz, _snapshot, _snapshot_doors
 from . import _rater_accounts as _accounts
 from . import _rater_allowances as _allowances
+from . import _rater_assign as _assign
 from . import _rater_book as _ledger
 from . import _rater_consistent as _consistent
 from . import _rater_engine as _engine_doors
@@ -482,6 +484,18 @@ class Rater:
         in_order = tuple if batch is listed else lambda some: _order.as_listed(some, listed)
         fed = _new_feed(*(in_order(some) for some in ids), tuple(anomalies), counts)
         return fed, listed, _priced_doors.refusal(self, suspects, excused)
+
+    @in_context
+    def assign(self, *assignments: Assignment) -> tuple[Assignment, ...]:
+        """Add [`Assignment`][ratekit.Assignment] values for what is fed after; return the whole set. O(m).
+
+        Each starts at or after the last watermark, so no line given changes. An account's
+        open-ended assignment that starts earlier is ended at the new one's start (a plan
+        change); the whole set passes the constructor's checks. A rater built from one
+        `Plan` refuses it; what it refuses leaves the rater unchanged. Restore the later
+        snapshots with the set returned (see docs/streaming.md, new customers).
+        """
+        return _assign.assign(self, assignments)
 
     def _index(self) -> None:
         """Index the counters: each one's baseline in the state, its first kept reading."""

@@ -1,0 +1,136 @@
+"""`Rater.assign()`: assignments added to a running rater, for what is fed after them.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. A rater built from assignments takes more of
+them as customers come and change plans: each starts at or after the rater's last
+watermark, so that no line a statement has given changes. An account's open-ended
+assignment that started before a new one's start is ended there (a plan change: the
+customer who upgrades mid-month); any other overlap is refused, as when the rater is
+built. The rater after the call is the one [`restore()`][ratekit.Rater.restore] gives from
+its snapshot under the whole new set: its engine (what each plan prices, where prices
+change, the doors' caches) and every cache the rater keeps of its ratings are built
+again, so none holds what the old set said. The call is atomic: it builds that rater
+aside and takes its state only once nothing was refused.
+
+So a stream in which assignments become known over time, each before any record of its
+span and at or after the watermark, states what one batch [`rate()`][ratekit.rate] with
+all of them charges (see docs/streaming.md).
+"""
+
+from __future__ import annotations
+
+import typing
+
+import attrs
+
+from . import _rater_engine as _engine_doors
+from . import _rater_store as _store
+from . import _snapshot
+from ._instants import format_us
+from .assignments import Assignment, read_plans
+from .errors import (
+    BadSnapshotError,
+    BadTimeError,
+    RatekitError,
+    RatekitTypeError,
+    UnpricedUsageError,
+)
+from .pricebook import Plan
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["assign"]
+
+
+def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
+    """Add ``given`` to ``rater``'s assignments; return the rater's whole set after. O(m).
+
+    Raises [`RatekitTypeError`][ratekit.RatekitTypeError] for a rater built from one
+    `Plan` or an item that is no `Assignment`, [`BadTimeError`][ratekit.BadTimeError] for
+    an assignment starting before the last watermark, and what building the rater with
+    the whole set raises (an overlap, a currency change mid-cycle, a unit a meter does not
+    have, another billing cycle). The rater is unchanged when it raises.
+    """
+    plans = rater._engine.plans
+    if isinstance(plans, Plan):
+        raise RatekitTypeError(
+            f"Rater.assign: this rater was built from one Plan ({plans.id!r}), which prices "
+            "every account; assignments can be added only to a rater built from Assignment "
+            "values: build it from rk.Assignment(account, plan) values (one per account, or "
+            "with a start) to assign plans as customers come."
+        )
+    read = read_plans(list(given), "Rater.assign")
+    assert not isinstance(read, Plan)  # a list is never a Plan
+    watermark = rater._as_of_us
+    for assignment in read:
+        if assignment.start_us is None or assignment.start_us < watermark:
+            when = (
+                "has no start (it holds from the start of time)"
+                if assignment.start_us is None
+                else f"starts at {format_us(assignment.start_us)}"
+            )
+            raise BadTimeError(
+                f"Rater.assign: {assignment!r} {when}, before the rater's last watermark "
+                f"{format_us(watermark)}: the statements up to it are given, and an "
+                "assignment takes effect only for what comes after. Give it a start at or "
+                f"after {format_us(watermark)}; to rate the past under other plans, rate "
+                "its records in batch with rk.rate()."
+            )
+    combined = _engine_doors.assignments(_combined(plans, read))
+    meters = rater._engine.meters
+    try:  # the constructor's checks of the whole set, said of the assignments added
+        _engine_doors.Engine(combined, meters)
+    except RatekitError as error:
+        said = str(error)
+        if "one plan at a time" in said:
+            said += (
+                " An account's open-ended assignment that starts before an added one is "
+                "ended at its start; any other overlap is refused, as when the rater is built."
+            )
+        raise type(error)(
+            f"Rater.assign: with {', '.join(map(repr, read))}, the rater's assignments "
+            f"({', '.join(map(repr, combined))}) are refused: {said}"
+        ) from None
+    sealed = _snapshot.seal(_store.body(rater), _snapshot.fingerprint(combined, meters))
+    try:
+        other = type(rater).restore(sealed, combined, meters)
+    except BadSnapshotError as error:
+        # What the feed took the new set cannot price: a record in a gap it leaves.
+        detail = str(error).removeprefix("Rater snapshot keeps a record that the feed refuses: ")
+        detail = detail.removesuffix(" Restore an unaltered copy.")
+        detail = detail.split("; the batch is refused whole", 1)[0].removesuffix(".")
+        raise UnpricedUsageError(
+            f"Rater.assign: with {', '.join(map(repr, read))}, a record the rater took "
+            f"could not be priced: {detail}. Assign plans that cover the records taken."
+        ) from None
+    for name in type(rater).__slots__:
+        object.__setattr__(rater, name, getattr(other, name))
+    return combined
+
+
+def _combined(
+    plans: typing.Sequence[Assignment], added: typing.Sequence[Assignment]
+) -> list[Assignment]:
+    """The rater's assignments with ``added``: an open-ended one a later start ends.
+
+    An account's assignment with no end, starting before the earliest start of the
+    account's added ones, is ended there (the batch result of the assignments with it so
+    ended); the overlaps left are refused when the rater is built with the whole set.
+    """
+    firsts: dict[str, int] = {}
+    for assignment in added:
+        start = assignment.start_us
+        assert start is not None  # checked by the caller
+        firsts[assignment.account] = min(start, firsts.get(assignment.account, start))
+    out: list[Assignment] = []
+    for assignment in plans:
+        first = firsts.get(assignment.account)
+        if (
+            first is not None
+            and assignment.end_us is None
+            and (assignment.start_us is None or assignment.start_us < first)
+        ):
+            out.append(attrs.evolve(assignment, end=format_us(first)))
+        else:
+            out.append(assignment)
+    return [*out, *added]

@@ -1,0 +1,223 @@
+"""`Rater.assign()`: a customer onboarded, or a plan changed, in a running rater.
+
+A rater built from assignments takes more of them, each starting at or after its last
+watermark; an account's open-ended assignment is ended where a later one starts (an
+upgrade mid-month). What it states then is what one batch `rate()` with the whole set
+charges; its snapshot restores with that set, not with the old one; anything refused
+leaves the rater as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+HOURS = rk.Meter("vm.hours", "hour", rk.OnOff())
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+
+
+def _basic(proration: str = "seconds") -> rk.Plan:
+    return rk.Plan(
+        "basic",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))],
+        fees=[rk.Fee("base", 31)],
+        proration=proration,  # type: ignore[arg-type]
+    )
+
+
+PRO = rk.Plan(
+    "pro",
+    "EUR",
+    MONTHS,
+    [rk.PriceEntry("vm-pro", "vm.hours", rk.PerUnit("0.05"))],
+    fees=[rk.Fee("pro", 62)],
+)
+
+
+def _amounts(lines: tuple[rk.StatementLine, ...]) -> list[tuple[str, str, str, Decimal]]:
+    return sorted((line.account, line.role, line.plan, line.amount) for line in lines)
+
+
+def _batch(records: list[rk.Event], plans: tuple[rk.Assignment, ...]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for charge in rk.rate(records, plans, span=MARCH, meters=[HOURS]).charges:
+        key = f"{charge.account} {charge.plan} {charge.kind}"
+        totals[key] = totals.get(key, Decimal(0)) + charge.amount
+    return totals
+
+
+def _stated(statements: list[rk.Statement]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for statement in statements:
+        for line in statement.lines:
+            key = f"{line.account} {line.plan} {line.kind}"
+            totals[key] = totals.get(key, Decimal(0)) + line.amount
+    return {key: amount for key, amount in totals.items() if amount}
+
+
+@pytest.mark.parametrize(
+    ("proration", "fee"),
+    [
+        # 10 March 12:00 to 1 April: 21.5 days of 31; 31 EUR * 21.5 / 31 = 21.50.
+        ("seconds", Decimal("21.50")),
+        # by days, a day counts when its local midnight end lies in (10 March 12:00,
+        # 1 April]: 11 March to 1 April, 22 of 31 (10 March whole); 31 * 22 / 31 = 22.00.
+        ("days", Decimal("22.00")),
+    ],
+)
+def test_a_customer_onboarded_on_10_march_owes_from_then(proration: str, fee: Decimal) -> None:
+    basic = _basic(proration)
+    rater = rk.Rater([rk.Assignment("zeta", basic)], [HOURS], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-09T00:00:00Z")
+    start = rk.Event("acme", "vm-1", "2026-03-10T12:00:00Z", kind="start", id="e1")
+    with pytest.raises(rk.UnpricedUsageError, match="no assignment of this rater names"):
+        rater.feed([start])  # not assigned yet
+    onboarded = rk.Assignment("acme", basic, start="2026-03-10T12:00:00Z")
+    everyone = rater.assign(onboarded)
+    assert everyone == (rk.Assignment("zeta", basic), onboarded)
+    assert rater.feed([start]).accepted == ("e1",)
+    statement = rater.statement("2026-04-01T00:00:00Z")
+    # acme: its fee from 10 March 12:00 (above); 10 March 12:00 to 1 April is 21.5 days,
+    # 516 hours * 0.10 = 51.60. zeta: 31 * 8/31 = 8.00 given at 9 March, 23.00 now.
+    assert _amounts(statement.lines) == [
+        ("acme", "charge", "basic", fee),
+        ("acme", "charge", "basic", Decimal("51.60")),
+        ("zeta", "increment", "basic", Decimal("23.00")),
+    ]
+    assert {i.account: i.total for i in statement.invoices} == {
+        "acme": fee + Decimal("51.60"),
+        "zeta": Decimal("31.00"),
+    }
+
+
+def test_an_upgrade_on_15_march_ends_the_old_plan_there() -> None:
+    basic = _basic()
+    before = (rk.Assignment("acme", basic, start="2026-03-01T00:00:00Z"),)
+    rater = rk.Rater(before, [HOURS], start="2026-03-01T00:00:00Z")
+    records = [rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", kind="start", id="e1")]
+    rater.feed(records)
+    first = rater.statement("2026-03-15T00:00:00Z")
+    # 14 days of basic: fee 31 * 14/31 = 14.00, 336 hours * 0.10 = 33.60.
+    assert _amounts(first.lines) == [
+        ("acme", "charge", "basic", Decimal("14.00")),
+        ("acme", "charge", "basic", Decimal("33.60")),
+    ]
+    upgrade = rk.Assignment("acme", PRO, start="2026-03-15T00:00:00Z")
+    after = rater.assign(upgrade)
+    assert after == (
+        rk.Assignment("acme", basic, start="2026-03-01T00:00:00Z", end="2026-03-15T00:00:00Z"),
+        upgrade,
+    )
+    saved = json.loads(json.dumps(rater.snapshot()))
+    second = rater.statement("2026-04-01T00:00:00Z")
+    # 17 days of pro: fee 62 * 17/31 = 34.00, 408 hours * 0.05 = 20.40; basic's lines
+    # stand (it ended at the watermark it was stated to): no line of basic.
+    assert _amounts(second.lines) == [
+        ("acme", "charge", "pro", Decimal("20.40")),
+        ("acme", "charge", "pro", Decimal("34.00")),
+    ]
+    # 14.00 + 33.60 + 34.00 + 20.40 = 102.00, as one batch rate() with the ended set.
+    assert second.invoices[0].total == Decimal("102.00")
+    assert _stated([first, second]) == _batch(records, after)
+    # The snapshot restores with the whole set; with the set the rater was built from,
+    # it is refused.
+    again = rk.Rater.restore(saved, after, [HOURS])
+    assert again.statement("2026-04-01T00:00:00Z").lines == second.lines
+    with pytest.raises(rk.BadSnapshotError, match="taken under other plans or meters"):
+        rk.Rater.restore(saved, before, [HOURS])
+
+
+def test_an_upgrade_ahead_of_the_watermark_takes_the_records_fed_after_it() -> None:
+    basic = _basic()
+    rater = rk.Rater([rk.Assignment("acme", basic)], [HOURS], start="2026-03-01T00:00:00Z")
+    records = [
+        rk.Event("acme", "vm-1", "2026-03-05T00:00:00Z", kind="start", id="e1"),
+        rk.Event("acme", "vm-1", "2026-03-25T00:00:00Z", kind="stop", id="e2"),
+    ]
+    rater.feed(records[:1])
+    first = rater.statement("2026-03-10T00:00:00Z")
+    after = rater.assign(rk.Assignment("acme", PRO, start="2026-03-20T00:00:00Z"))
+    rater.feed(records[1:])
+    restored = rk.Rater.restore(rater.snapshot(), after, [HOURS])
+    second = restored.statement("2026-04-01T00:00:00Z")
+    # basic: fee 31 * 19/31 = 19.00, 5 to 20 March 360 hours * 0.10 = 36.00; pro: fee
+    # 62 * 12/31 = 24.00, 20 to 25 March 120 hours * 0.05 = 6.00.
+    assert _stated([first, second]) == {
+        "acme basic fee": Decimal("19.00"),
+        "acme basic usage": Decimal("36.00"),
+        "acme pro fee": Decimal("24.00"),
+        "acme pro usage": Decimal("6.00"),
+    }
+    assert _stated([first, second]) == _batch(records, after)
+
+
+def _unchanged(rater: rk.Rater, call: object) -> None:
+    before = rater.snapshot()
+    assert callable(call)
+    call()
+    assert rater.snapshot() == before
+
+
+def test_what_assign_refuses_leaves_the_rater_as_it_was() -> None:
+    basic = _basic()
+    plans = (
+        rk.Assignment("acme", basic, end="2026-03-20T00:00:00Z"),
+        rk.Assignment("zeta", basic),
+    )
+    rater = rk.Rater(plans, [HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Event("zeta", "vm-9", "2026-03-28T00:00:00Z", kind="start", id="z1")])
+    rater.statement("2026-03-10T00:00:00Z")
+
+    def refused(error: type[Exception], match: str, *given: object) -> None:
+        def call() -> None:
+            with pytest.raises(error, match=match):
+                rater.assign(*given)  # type: ignore[arg-type]
+
+        _unchanged(rater, call)
+
+    refused(
+        rk.BadTimeError,
+        r"starts at 2026-03-09T00:00:00Z, before the rater's last "
+        r"watermark 2026-03-10T00:00:00Z.*Give it a start at or after",
+        rk.Assignment("newco", basic, start="2026-03-09T00:00:00Z"),
+    )
+    refused(rk.BadTimeError, r"has no start", rk.Assignment("newco", basic))
+    # acme's assignment has an end: the overlap is refused, as when built.
+    refused(
+        rk.BadPriceError,
+        r"Rater.assign: with Assignment\('acme', 'pro', "
+        r"start='2026-03-15T00:00:00Z'\).*one plan at a time",
+        rk.Assignment("acme", PRO, start="2026-03-15T00:00:00Z"),
+    )
+    refused(
+        rk.RatekitTypeError,
+        r"Rater.assign plans must be one Plan, or an iterable of "
+        r"Assignment values",
+        "acme",
+    )
+    refused(
+        rk.CurrencyMismatchError,
+        r"Rater.assign: with",
+        rk.Assignment("acme", rk.Plan("chf", "CHF", MONTHS, []), start="2026-03-20T00:00:00Z"),
+    )
+    # zeta's start of 28 March would lie in the gap after a plan ending on 25 March.
+    refused(
+        rk.UnpricedUsageError,
+        r"Rater.assign: with .*could not be priced.*'z1'",
+        rk.Assignment("zeta", PRO, start="2026-03-15T00:00:00Z", end="2026-03-25T00:00:00Z"),
+    )
+    # Nothing given: nothing changes.
+    assert rater.assign() == plans
+
+
+def test_a_rater_built_from_one_plan_refuses_assign() -> None:
+    rater = rk.Rater(_basic(), [HOURS], start="2026-03-01T00:00:00Z")
+    with pytest.raises(rk.RatekitTypeError, match=r"build it from rk\.Assignment"):
+        rater.assign(rk.Assignment("acme", PRO, start="2026-03-15T00:00:00Z"))
