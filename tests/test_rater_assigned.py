@@ -178,8 +178,8 @@ GAP = [
 GAP_TEXT = (
     "(its assignments: 'e' until 2026-03-10T00:00:00Z, 'e' from 2026-03-15T00:00:00Z), so "
     "the rater could never charge it; the batch is refused whole. Feed usage only "
-    "where its account has a plan: a rater's plans are fixed when it is built (a stop or a "
-    "delete is taken anywhere)."
+    "where its account has a plan (a stop or a delete is taken anywhere), or assign it one "
+    "first with Rater.assign()."
 )
 
 

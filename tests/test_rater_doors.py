@@ -527,7 +527,7 @@ def test_a_record_of_an_account_no_assignment_names_is_refused_at_feed() -> None
         "Rater.feed: event 'e2' stamped 2026-03-01T11:00:00Z is for account 'newco', which "
         "no assignment of this rater names, so every statement would fail to price it (the "
         "assignments name 'acme'); the batch is refused whole. Feed only records of assigned "
-        "accounts: a rater's plans are fixed when it is built."
+        "accounts, or assign the account a plan first with Rater.assign()."
     )
     # Refused whole: the good record was not taken either, and statements still work.
     assert rater.feed([good]).accepted == ("e1",)

@@ -228,7 +228,8 @@ def test_an_inventory_listing_an_unassigned_account_is_refused() -> None:
         "Rater.feed: inventory 'inv' stamped 2026-03-01T01:00:00Z lists resource 'r9' of "
         "account 'zz', which no assignment of this rater names, so every statement reaching "
         "it would fail to price it (the assignments name 'a1'); the batch is refused whole. "
-        "List only resources of assigned accounts: a rater's plans are fixed when it is built."
+        "List only resources of assigned accounts, or assign the account a plan first with "
+        "Rater.assign()."
     )
     assert rater.feed([GOOD]).accepted == ("ok",)
     # 1 h of vm (0.5) + 2 GB*hour of mem (0.5) = 1.0.

@@ -1,7 +1,7 @@
 """The rater's doors that read its assignments: currencies per cycle, records in a gap.
 
-Private to [`ratekit.Rater`][ratekit.Rater]. A rater's plans are fixed when it is built,
-so two things the assignments make impossible are refused at the door rather than at
+Private to [`ratekit.Rater`][ratekit.Rater]. A rater's assignments change only from its last
+watermark on (`Rater.assign()`, checked by `currencies()` again), so two things the assignments make impossible are refused at the door rather than at
 every later statement:
 
 - `currencies()`, at construction: an account whose plans bill two currencies within one
@@ -132,8 +132,8 @@ def covered(record: Record, segments: Segments) -> None:
             f"Rater.feed: {label} stamped {format_us(record.at_us)} makes usage of account "
             f"{show(account)} at {format_us(gap)}, where the account has no plan assigned "
             f"(its assignments: {plans}), so the rater could never charge it; the "
-            "batch is refused whole. Feed usage only where its account has a plan: a "
-            "rater's plans are fixed when it is built (a stop or a delete is taken anywhere)."
+            "batch is refused whole. Feed usage only where its account has a plan (a stop "
+            "or a delete is taken anywhere), or assign it one first with Rater.assign()."
         )
 
 

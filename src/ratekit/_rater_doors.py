@@ -213,8 +213,8 @@ def inventory(
                 f"resource {show(resource)} of account {show(account)}, which no assignment "
                 "of this rater names, so every statement reaching it would fail to price it "
                 f"(the assignments name {named}); the batch is refused whole. List "
-                "only resources of assigned accounts: a rater's plans are fixed when it is "
-                "built."
+                "only resources of assigned accounts, or assign the account a plan first "
+                "with Rater.assign()."
             )
         if level_paths:
             found = level_error(attributes, level_paths)

@@ -176,8 +176,8 @@ def holders(*identities: Iterable[object]) -> dict[str, object]:
 def assigned_only(record: Event | Sample, assigned: frozenset[str]) -> None:
     """Refuse ``record`` when no assignment names its account. O(1), O(a log a) to refuse.
 
-    Every statement would fail to price it (`UnpricedUsageError`), and a rater's plans
-    are fixed when it is built: it is refused at the door, with its batch.
+    Every statement would fail to price it (`UnpricedUsageError`), and an assignment
+    added later starts from the watermark on: it is refused at the door, with its batch.
     """
     account = record.account
     if account in assigned:
@@ -189,8 +189,8 @@ def assigned_only(record: Event | Sample, assigned: frozenset[str]) -> None:
         f"Rater.feed: {what} stamped {format_us(record.at_us)} is for account "
         f"{show(account)}, which no assignment of this rater names, so every statement "
         f"would fail to price it (the assignments name {named}); the batch is "
-        "refused whole. Feed only records of assigned accounts: a rater's plans are fixed "
-        "when it is built."
+        "refused whole. Feed only records of assigned accounts, or assign the account a "
+        "plan first with Rater.assign()."
     )
 
 
