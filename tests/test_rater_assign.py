@@ -221,3 +221,69 @@ def test_a_rater_built_from_one_plan_refuses_assign() -> None:
     rater = rk.Rater(_basic(), [HOURS], start="2026-03-01T00:00:00Z")
     with pytest.raises(rk.RatekitTypeError, match=r"build it from rk\.Assignment"):
         rater.assign(rk.Assignment("acme", PRO, start="2026-03-15T00:00:00Z"))
+
+
+YEARLY = rk.Plan(
+    "yearly",
+    "EUR",
+    MONTHS,
+    [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))],
+    allowances=[rk.Allowance("vm.hours", 1000, cycle=rk.cycles.yearly(tz="UTC"))],
+)
+JANUARY = [
+    rk.Event("acme", "vm-1", "2026-01-01T00:00:00Z", kind="start", id="e1"),
+    rk.Event("acme", "vm-1", "2026-02-01T00:00:00Z", kind="stop", id="e2"),
+]
+
+
+@pytest.mark.parametrize(
+    ("built", "added"),
+    [
+        # Ended on 1 June, yearly's share of 2026 is 151/365: 1000 * 151/365 = 413.70 free
+        # hours, and January's 744 hours would cost (744 - 413.70) * 0.10 = 33.03 in
+        # batch, where the stream stated 0 (all 744 free of 1000), January compacted.
+        (
+            rk.Assignment("acme", YEARLY, start="2026-01-01T00:00:00Z"),
+            rk.Assignment("acme", PRO, start="2026-06-01T00:00:00Z"),
+        ),
+        # Assigned January and February only, the share is 59/365: 161.64 free hours and
+        # January stated (744 - 161.64) * 0.10 = 58.24; yearly again from 1 June would make
+        # the share 273/365, 747.95 free: January free in batch, 58.24 stated.
+        (
+            rk.Assignment("acme", YEARLY, start="2026-01-01T00:00:00Z", end="2026-03-01T00:00:00Z"),
+            rk.Assignment("acme", YEARLY, start="2026-06-01T00:00:00Z"),
+        ),
+    ],
+)
+def test_assign_refuses_to_change_the_share_of_an_allowance_period_stated(
+    built: rk.Assignment, added: rk.Assignment
+) -> None:
+    rater = rk.Rater([built], [HOURS], start="2026-01-01T00:00:00Z")
+    rater.feed(JANUARY)
+    rater.statement("2026-04-01T00:00:00Z")
+    before = rater.snapshot()
+    with pytest.raises(
+        rk.BadTimeError,
+        match=r"share of plan 'yearly' in the period 2026-01-01T00:00:00Z\.\."
+        r"2027-01-01T00:00:00Z of its allowance of 'vm.hours'.*Change the plan at that "
+        r"period's start or end \(2027-01-01T00:00:00Z\)",
+    ):
+        rater.assign(added)
+    assert rater.snapshot() == before
+
+
+def test_an_allowance_period_not_stated_yet_may_change() -> None:
+    # Ended on 1 June before any statement of 2026: January is rated with the share
+    # 151/365 from the first, 413.70 free hours, (744 - 1000 * 151/365) * 0.10 = 33.03.
+    rater = rk.Rater(
+        [rk.Assignment("acme", YEARLY, start="2026-01-01T00:00:00Z")],
+        [HOURS],
+        start="2026-01-01T00:00:00Z",
+    )
+    after = rater.assign(rk.Assignment("acme", PRO, start="2026-06-01T00:00:00Z"))
+    rater.feed(JANUARY)
+    lines = rater.statement("2026-02-01T00:00:00Z").lines
+    assert [line.amount.quantize(Decimal("0.01")) for line in lines] == [Decimal("33.03")]
+    january = rk.Span("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z")
+    batch = rk.rate(JANUARY, after, span=january, meters=[HOURS])
+    assert [line.amount for line in lines] == [c.amount for c in batch.charges]

@@ -84,6 +84,14 @@ def told(seed: int) -> Told:
     for index, assignment in enumerate(later):
         start = assignment.start_us
         assert start is not None
+        # a's first plan ended at the switch: an allowance of its own period is prorated
+        # by the plan's share of it, so the end is told before that period is stated
+        bound = start
+        if assignment.account == "a":
+            for allowance in first.allowances:
+                if allowance.cycle is not None:
+                    period = allowance.cycle.containing_us(start)[0]
+                    bound = min(bound, max(period, case.start_us))
         # the last point: before the first batch with a record of its span
         last = next(
             (
@@ -100,7 +108,7 @@ def told(seed: int) -> Told:
         )
         points, as_of = [], case.start_us
         for p in range(last + 1):
-            if as_of <= start:
+            if as_of <= bound:
                 points.append(p)
             if p < len(ops) and ops[p][0] == "statement":
                 as_of = ops[p][1]

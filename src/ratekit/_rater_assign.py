@@ -77,6 +77,7 @@ def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
                 "its records in batch with rk.rate()."
             )
     combined = _engine_doors.assignments(_combined(plans, read))
+    _own_periods(plans, combined, read, (rater._start_us, watermark))
     meters = rater._engine.meters
     try:  # the constructor's checks of the whole set, said of the assignments added
         _engine_doors.Engine(combined, meters)
@@ -134,3 +135,52 @@ def _combined(
         else:
             out.append(assignment)
     return [*out, *added]
+
+
+def _own_periods(
+    before: typing.Sequence[Assignment],
+    combined: typing.Sequence[Assignment],
+    added: typing.Sequence[Assignment],
+    stated: tuple[int, int],
+) -> None:
+    """Refuse a change of an allowance's share of a period the statements have used.
+
+    An allowance with its own period is prorated by its plan's share of that period
+    (the time the account has the plan in it, `docs/pricing.md`): adding the plan
+    again, or ending it, within a period in which the account had it over the
+    ``stated`` span (the rater's start to its watermark) changes the free units of cycles already stated, some compacted, which no
+    statement could correct. Raises [`BadTimeError`][ratekit.BadTimeError] naming the
+    assignment, the allowance and its period.
+    """
+    ended = [a for a in combined if a not in before and a not in added]
+    for assignment, at in [*((a, a.start_us) for a in added), *((a, a.end_us) for a in ended)]:
+        assert at is not None
+        for allowance in assignment.plan.allowances:
+            if allowance.cycle is None:
+                continue
+            lo, hi = allowance.cycle.containing_us(at)
+            if lo == at or not _held(before, assignment, max(lo, stated[0]), stated[1]):
+                continue
+            change = "starting" if at == assignment.start_us else "ending"
+            raise BadTimeError(
+                f"Rater.assign: {assignment!r}, {change} at {format_us(at)}, would change the "
+                f"share of plan {assignment.plan.id!r} in the period {format_us(lo)}.."
+                f"{format_us(hi)} of its allowance of {allowance.meter!r}, a period in "
+                f"which the account had the plan before the watermark {format_us(stated[1])}: "
+                "that "
+                "allowance is prorated by the plan's share of its period, so the free units "
+                "of cycles already stated would change. Change the plan at that period's "
+                f"start or end ({format_us(hi)}), or rate the period in batch with rk.rate()."
+            )
+
+
+def _held(before: typing.Sequence[Assignment], changed: Assignment, lo: int, hi: int) -> bool:
+    """Whether ``changed``'s account had its plan over some of ``[lo, hi)`` before."""
+    for a in before:
+        if a.account != changed.account or a.plan.id != changed.plan.id:
+            continue
+        start = lo if a.start_us is None else max(a.start_us, lo)
+        end = hi if a.end_us is None else min(a.end_us, hi)
+        if start < end:
+            return True
+    return False
