@@ -287,3 +287,26 @@ def test_an_allowance_period_not_stated_yet_may_change() -> None:
     january = rk.Span("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z")
     batch = rk.rate(JANUARY, after, span=january, meters=[HOURS])
     assert [line.amount for line in lines] == [c.amount for c in batch.charges]
+
+
+def test_assign_refuses_a_plan_that_cannot_price_a_running_resource() -> None:
+    # vm-1 runs from 1 March; a plan with no entry for vm.hours from 15 March would leave
+    # its 408 hours to 1 April unpriced, and every statement past 15 March would raise.
+    empty = rk.Plan("empty", "EUR", MONTHS, [])
+    rater = rk.Rater([rk.Assignment("acme", _basic())], [HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", kind="start", id="e1")])
+    rater.statement("2026-03-10T00:00:00Z")
+    before = rater.snapshot()
+    with pytest.raises(
+        rk.UnpricedUsageError,
+        match=r"Rater.assign: with Assignment\('acme', 'empty', start='2026-03-15T00:00:00Z'\), "
+        r"every statement would fail to price the usage of account 'acme'.*408 hour.*"
+        r"Assign a plan that prices it",
+    ):
+        rater.assign(rk.Assignment("acme", empty, start="2026-03-15T00:00:00Z"))
+    assert rater.snapshot() == before
+    # 10 to 20 March, under basic still: fee 31 * 10/31 = 10, 240 hours * 0.10 = 24.00.
+    assert [line.amount for line in rater.statement("2026-03-20T00:00:00Z").lines] == [
+        Decimal(10),
+        Decimal("24.00"),
+    ]

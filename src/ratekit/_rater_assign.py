@@ -23,6 +23,7 @@ import typing
 import attrs
 
 from . import _rater_engine as _engine_doors
+from . import _rater_priced_doors as _priced_doors
 from . import _rater_store as _store
 from . import _snapshot
 from ._instants import format_us
@@ -104,6 +105,14 @@ def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
             f"Rater.assign: with {', '.join(map(repr, read))}, a record the rater took "
             f"could not be priced: {detail}. Assign plans that cover the records taken."
         ) from None
+    unpriced = _priced_doors.reassigned(rater, other, (a.account for a in read))
+    if unpriced is not None:
+        account, refused = unpriced
+        raise type(refused)(
+            f"Rater.assign: with {', '.join(map(repr, read))}, every statement would fail "
+            f"to price the usage of account {account!r} the rater keeps: {refused} Assign a "
+            "plan that prices it (or one built with unpriced='anomaly')."
+        )
     for name in type(rater).__slots__:
         object.__setattr__(rater, name, getattr(other, name))
     return combined

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import itertools
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from . import _rater_priced_verdicts as _verdicts
@@ -450,6 +450,23 @@ def refuse(rater: Rater, found: Refusal) -> None:
         f"{refused} The batch is refused whole (a record once taken stays, and a "
         "rater's plans are fixed); fix or drop the record and feed the batch again."
     )
+
+
+def reassigned(
+    before: Rater, after: Rater, accounts: Iterable[str]
+) -> tuple[str, UnpricedUsageError | BadPriceError] | None:
+    """The first of ``accounts``, by name, whose kept usage ``after`` fails to price, or None.
+
+    ``after`` is ``before`` under more assignments (`Rater.assign()`): a resource running
+    into a new plan that prices it not would make every later statement fail. An account
+    whose usage ``before`` failed to price already (as an earlier version's snapshot may
+    hold) is left to the statements, as the feed leaves it.
+    """
+    for account in sorted(set(accounts)):
+        refused = _unpriced(after, account)
+        if refused is not None and _unpriced(before, account) is None:
+            return account, refused
+    return None
 
 
 def _unpriced(rater: Rater, account: str) -> UnpricedUsageError | BadPriceError | None:
