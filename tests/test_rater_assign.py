@@ -210,7 +210,7 @@ def test_what_assign_refuses_leaves_the_rater_as_it_was() -> None:
     # zeta's start of 28 March would lie in the gap after a plan ending on 25 March.
     refused(
         rk.UnpricedUsageError,
-        r"Rater.assign: with .*could not be priced.*'z1'",
+        r"Rater.assign: with .*could not be rated.*'z1'.*where the account has no plan",
         rk.Assignment("zeta", PRO, start="2026-03-15T00:00:00Z", end="2026-03-25T00:00:00Z"),
     )
     # Nothing given: nothing changes.

@@ -29,6 +29,7 @@ from . import _snapshot
 from ._instants import format_us
 from .assignments import Assignment, read_plans
 from .errors import (
+    BadPriceError,
     BadSnapshotError,
     BadTimeError,
     RatekitError,
@@ -97,13 +98,15 @@ def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
     try:
         other = type(rater).restore(sealed, combined, meters)
     except BadSnapshotError as error:
-        # What the feed took the new set cannot price: a record in a gap it leaves.
+        # What the feed took, the new set refuses: a record in a gap it leaves (or a
+        # level or quantity its prices cannot take).
         detail = str(error).removeprefix("Rater snapshot keeps a record that the feed refuses: ")
         detail = detail.removesuffix(" Restore an unaltered copy.")
         detail = detail.split("; the batch is refused whole", 1)[0].removesuffix(".")
-        raise UnpricedUsageError(
-            f"Rater.assign: with {', '.join(map(repr, read))}, a record the rater took "
-            f"could not be priced: {detail}. Assign plans that cover the records taken."
+        gap = "no plan assigned" in detail or "no assignment of this rater names" in detail
+        raise (UnpricedUsageError if gap else BadPriceError)(
+            f"Rater.assign: with {', '.join(map(repr, read))}, what the rater took could "
+            f"not be rated: {detail}. Assign plans that cover and price the records taken."
         ) from None
     unpriced = _priced_doors.reassigned(rater, other, (a.account for a in read))
     if unpriced is not None:
