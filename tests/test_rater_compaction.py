@@ -379,3 +379,31 @@ def test_two_allowances_of_one_week_around_a_days_carry_what_each_gave() -> None
     assert _summed(before + after) == _batch(
         samples, plan, [calls], "2026-03-02T00:00:00Z", "2026-03-06T00:00:00Z"
     )
+
+
+def test_a_compacted_state_keeps_a_delta_meters_last_delta_only() -> None:
+    # 20 egress deltas of 1 GB on 1 March (00:00 to 19:00), daily cycles; 1 March is
+    # compacted at the watermark of 3 March. Metering keeps a delta meter's last 16
+    # deltas in its state (for a late re-description carried to its next call); the
+    # rater meters its kept records again, so the compacted state keeps the last delta
+    # only, as before, and is as small: one reading, of 19:00. The stream still bills
+    # 20 GB on 1 March, as batch does.
+    egress = rk.Meter("egress", "GB", rk.Discrete())
+    daily = rk.cycles.daily(tz=UTC)
+    plan = rk.Plan("p", "EUR", daily, [rk.PriceEntry("e", "egress", rk.PerUnit(1))])
+    deltas = [
+        rk.Sample("a", "vm", "egress", f"2026-03-01T{hour:02d}:00:00Z", 1, id=f"d{hour}")
+        for hour in range(20)
+    ]
+    rater = rk.Rater(plan, [egress], start="2026-03-01T00:00:00Z")
+    rater.feed(deltas)
+    first = rater.statement("2026-03-02T00:00:00Z")
+    rater.statement("2026-03-03T00:00:00Z")
+    (state,) = rater._state
+    assert [(r[0], r[1]) for r in state.readings] == [
+        ("egress", rk.Span("2026-03-01T19:00:00Z", "2026-03-02T00:00:00Z").start_us)
+    ]
+    assert "egress" not in state._complete
+    assert sum(line.quantity for line in first.lines) == 20
+    restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [egress])
+    assert restored._state == rater._state
