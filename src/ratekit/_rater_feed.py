@@ -1,0 +1,202 @@
+"""The streaming rater's feed: one pass over a batch, each record filed where it goes.
+
+Private to [`ratekit.Rater`][ratekit.Rater], whose `feed()` takes the batch whole or not at
+all (`_rater_store.FeedUndo`) and calls `fed()` here: the doors (`_rater_reach.checked`,
+`_rater_priced_doors`), the order records are judged in (`_rater_order`), then per record
+its outcome (accepted, duplicate, conflicting, late, too late) and where it is kept.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable
+from typing import Final
+
+from . import _lateness
+from . import _rater_accounts as _accounts
+from . import _rater_book as _ledger
+from . import _rater_order as _order
+from . import _rater_priced_doors as _priced_doors
+from . import _rater_reach as _reach
+from . import _rater_remembered as _remembered
+from . import _rater_store as _store
+from . import _rater_zero as _zero
+from ._rater_store import FeedUndo
+from .records import Anomaly, Event, Inventory, Sample
+from .statements import Feed, _new_feed
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["fed"]
+
+Record = Event | Sample | Inventory
+
+#: What a record whose id another kind of record holds is compared with: nothing equal.
+_CLASH: Final = object()
+#: What feed() does with a record, in the order of `Feed`'s fields.
+_OUTCOMES: Final = ("accepted", "duplicates", "conflicting", "late", "too_late")
+
+
+def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
+    rater: Rater, records: Iterable[Record], undo: FeedUndo, excused: set[str]
+) -> tuple[Feed, list[Record], _priced_doors.Refusal | None]:
+    """`Rater.feed()`, each change off its common path made after ``undo`` can put it back.
+
+    Also gives the batch as listed, and what `_rater_priced_doors.refusal()` says of
+    it once taken (``excused``: the accounts it does not judge).
+    """
+    # Per outcome, the id of each record it was (None: the record has none).
+    told: dict[str, list[str | None]] = {name: [] for name in _OUTCOMES}
+    anomalies: list[Anomaly] = []
+    listed = _reach.checked(rater, records)
+    suspects = _priced_doors.suspects(rater, listed)
+    # Judged in an order of their own, so that the order listed changes nothing.
+    batch = _order.judged(listed, rater._base_us)
+    # judged after what they follow; one that cannot be placed is followed by none
+    ahead = _lateness.sequenced_in(batch, rater._base_us, rater._reach.unordered)
+    kept, forgotten, holders, first = rater._records, rater._forgotten, rater._holders, rater._first
+    by_key, pending, dirty = rater._by_key, rater._pending, rater._dirty
+    base, closed, prev = rater._base_us, rater._closed_us, rater._as_of_us
+    sums = rater._engine.sums
+    names = _store.KINDS
+    # One pass, each record filed where it goes; a call per record only off the common
+    # path (a record seen before, too late, reaching back, or an inventory).
+    fresh = undo.kept  # the records kept, in the order judged
+    owing: list[Anomaly] = []
+    partly: set[int] = set()  # the records kept and counted too late in part (by id())
+    # The records of this batch judged too late (by id, or by content without one):
+    # another version of one is conflicting, a replay a duplicate, as when kept.
+    judged_late: dict[object, Record] = {}
+    accepted = told["accepted"]
+    for record in batch:
+        record_id = record.id
+        name = names[type(record)]
+        at_us = record.at_us
+        # Every id kept or forgotten has its holder: an id without one is new.
+        holder = None if record_id is None else holders.get(record_id)
+        if record_id is None:
+            identity: object = record
+            known: object = kept.get(record)
+        elif holder is None:
+            identity, known = (name, record_id), None
+        else:
+            identity = (name, record_id)
+            known = kept.get(identity)
+            if known is None and holder != name:
+                known = _CLASH  # one id space, as in rate(): another kind holds it
+        if judged_late and known is None:
+            earlier = judged_late.get(record if record_id is None else record_id)
+            if earlier is not None:
+                known = earlier if type(earlier) is type(record) else _CLASH
+        if known is None and type(record) is not Inventory:
+            # Its first usage or record: a delta over a span counts from the span.
+            since = record.since_us if type(record) is Sample else None
+            t_us = at_us if since is None or since > at_us else since
+            account = record.account
+            earliest = first.get(account)
+            if earliest is None or t_us < earliest:
+                undo.first_of(account, earliest)
+                first[account] = t_us
+                if t_us < base:  # what it owes in compacted cycles: too late
+                    undo.placing()
+                    owing += _accounts.dues_too_late(rater, record, t_us, earliest)
+        # Only records with an id are remembered once compacted (by the id's digest).
+        if (
+            known is not None
+            or (at_us < base and not _reach.sequenced_into_kept(rater, record, ahead))
+            # ordered before events the compacted state lost: not placed, wherever
+            or (type(record) is Event and record.seq is not None and rater._reach.unordered(record))
+            or (at_us == base and _reach.spanned(record, rater._engine.levels))
+            or (holder is not None and forgotten and identity in forgotten)
+        ):
+            if known is None:  # a plain duplicate or conflict changes nothing
+                undo.placing()
+            outcome = _reach.not_kept(rater, record, identity, known, anomalies)
+            if known is None and outcome not in {"duplicates", "conflicting"}:
+                judged_late[record if record_id is None else record_id] = record
+                # Remembered: a replay in a later batch is a duplicate, another
+                # version conflicting, as here.
+                _remembered.remember(rater, record, name)
+        else:
+            # Late: its effect reaches a closed cycle (a delta over a span from its
+            # start, a sequenced event from the first event it is ordered before).
+            # Most take effect at their instant: an event without seq, a sample neither
+            # a counter reading nor over a span, but at the end of the last closed
+            # cycle (a stop there ends its last piece); `_rater_reach.effect()` says
+            # where the others do.
+            effect_us = at_us
+            if at_us == closed or not (
+                record.seq is None
+                if type(record) is Event
+                else type(record) is Sample and record.since_us is None and record.kind != "counter"
+            ):
+                effect_us, reaching = _reach.effect(rater, record)
+                anomalies += reaching
+                _accounts.too_late_in_part(record, reaching, told, partly)
+                # Kept, so that the statement that meters it tells a part never applied
+                # from one applied before its cycle was compacted (_rater_advance).
+                undo.saying(reaching)
+                rater._anomalies.update(reaching)
+            # Late only for a kept closed cycle: what reaches before the kept cycles
+            # is too late in part (said above), not late.
+            reach_us = effect_us if effect_us > base else base  # noqa: FURB136 - hot path
+            outcome = "late" if reach_us < closed else "accepted"
+            kept[identity] = record
+            fresh.append(record)
+            if record_id is not None:
+                holders[record_id] = name
+            if outcome == "late":
+                rater._late_keys.add(identity)
+            if type(record) is Inventory:
+                undo.off_path()  # it marks every resource dirty
+                _reach.file_inventory(rater, record)
+                if rater._reach.stretches:
+                    # It may move (keep on, or end) a stretch a first reading counts from.
+                    moves = _zero.kept(rater, record)
+                    anomalies += moves
+                    _accounts.too_late_in_part(record, moves, told, partly)
+                    undo.saying(moves)
+                    rater._anomalies.update(moves)
+            else:
+                # Filed for the book: new to meter, or its resource metered again.
+                key = (record.account, record.resource)
+                mine = by_key.get(key)
+                if mine is None:
+                    by_key[key] = [record]
+                else:
+                    mine.append(record)
+                if type(record) is Sample and record.meter not in sums:
+                    rater._sticky.add(key)
+                elif rater._reach.stretches and type(record) is Event:
+                    # It may move the stretch a first reading from zero counts from.
+                    moves = _zero.kept(rater, record)
+                    anomalies += moves
+                    _accounts.too_late_in_part(record, moves, told, partly)
+                    undo.saying(moves)
+                    rater._anomalies.update(moves)
+                if at_us > prev or not _ledger.known_by(record, prev):
+                    pending.append(record)  # metered from prev at the next statement
+                if effect_us < prev:
+                    # Before the last watermark: its resource is metered again, and
+                    # what it changes is a correction.
+                    undo.off_path()
+                    if rater._redo is not None:
+                        rater._redo.add(key)
+                    dirty.add(key)
+                    dirty.add((record.account, None))
+        if outcome == "accepted":
+            accepted.append(record_id)
+        else:
+            told[outcome].append(record_id)
+        if owing:  # said after the record's own words
+            if outcome in {"accepted", "late"}:  # too late in part: its dues there
+                _accounts.too_late_in_part(record, owing, told, partly)
+            anomalies += owing
+            owing.clear()
+    anomalies += _accounts.closings_too_late(rater, fresh, told, partly, undo)
+    counts = {name: len(told[name]) for name in _OUTCOMES}
+    ids = [_order.named(told[name]) for name in _OUTCOMES]
+    in_order = tuple if batch is listed else lambda some: _order.as_listed(some, listed)
+    fed = _new_feed(*(in_order(some) for some in ids), tuple(anomalies), counts)
+    return fed, listed, _priced_doors.refusal(rater, suspects, excused)
