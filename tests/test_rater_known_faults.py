@@ -59,11 +59,6 @@ def test_a_second_seq_reorder_names_its_part_in_a_cycle_compacted_since() -> Non
 
 
 @pytest.mark.parametrize("kind", ["delta", "counter"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="a sample placed in the compacted state before a compacted last_seen "
-    "inventory does not name the closing it moves (docs/streaming.md, Known faults)",
-)
 def test_a_too_late_sample_moving_a_compacted_last_seen_closing_names_the_move(
     kind: str,
 ) -> None:

@@ -31,7 +31,7 @@ from ._ties import clean_order
 from .records import Event, Inventory, Sample
 from .usage import ResourceState
 
-__all__ = ["closer", "closing_us", "placed_closing", "reach_us"]
+__all__ = ["closer", "closing_us", "compacted_closing", "placed_closing", "reach_us"]
 
 Record = Event | Sample | Inventory
 
@@ -322,6 +322,42 @@ def placed_closing(
     inventory = now if new_us is not None else was
     assert inventory is not None  # the one whose closing lies before base_us
     return inventory, old_us, new_us
+
+
+def compacted_closing(state: ResourceState, at_us: int) -> tuple[str | None, int, int] | None:
+    """The compacted ``last_seen`` closing that a sign of life at ``at_us`` moves, or None.
+
+    A compacted state whose resource a ``last_seen`` inventory closed is ``deleted``
+    since the closing (the resource's last sign of life then), none of the inventories
+    `listings` keeps listing it, and either its clock is theirs or it names one of them
+    as what deleted it (``opened_by``: a later event it ignored moved the clock). A
+    sample placed there stamped after the closing and up to the inventory is the new
+    last sign of life: batch rate() closes the resource at it, later. Returns the
+    closing inventory's id (the one the state names, else the first of that instant by
+    id, as metering picks it, `ratekit._inventory_ties`), its instant and the old
+    closing; None when ``state`` was not closed so (a DELETE event deletes at its own
+    instant, and names itself), or the sign of life does not move it. O(n) for the n
+    inventories of that instant.
+    """
+    remembered = state.listings
+    since_us = state.since_us
+    if (
+        remembered is None
+        or state.status != "deleted"
+        or since_us is None
+        or not since_us < at_us <= remembered[0]
+        or any(listed is not None for _, listed, _ in remembered[1])
+    ):
+        return None
+    closers = sorted(
+        (entry[0] for entry in remembered[1] if entry[2] == "last_seen"),
+        key=lambda record_id: (record_id is None, record_id or ""),
+    )
+    if state.opened_by is not None and state.opened_by in closers:
+        return state.opened_by, remembered[0], since_us
+    if not closers or state.clock_us != remembered[0]:
+        return None
+    return closers[0], remembered[0], since_us
 
 
 def _at_last(inventory: Inventory | None) -> typing.TypeGuard[Inventory]:

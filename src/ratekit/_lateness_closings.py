@@ -28,6 +28,7 @@ from ._last_seen import (
     _whole,
     closer,
     closing_us,
+    compacted_closing,
     placed_closing,
     reach_us,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "closer",
     "closes_back",
     "closing_us",
+    "compacted_closing",
     "moved",
     "moves_closing",
     "placed_closing",
@@ -288,7 +290,7 @@ def moves_closing(
 
 def moved(
     news: Sequence[Record],
-    inventory: Inventory,
+    inventory: Inventory | tuple[str | None, int],
     state: ResourceState,
     moved: tuple[int | None, int | None],
     base_us: int,
@@ -301,14 +303,18 @@ def moved(
     ``moved``: the closing before and after ``news`` (None: in the kept cycles). The
     part between is measured under ``state``'s description: what a record placed before
     the kept cycles changes there beside (a re-description) its own anomalies name. See
-    `_per_meter()` for the m ``meters``.
+    `_per_meter()` for the m ``meters``. ``inventory``: the closing one, or its id and
+    instant, as a compacted state keeps them (`compacted_closing()`).
     """
     old_us, new_us = moved
     labels = [
         f"{type(r).__name__.lower()} {r.id!r}" if r.id is not None else type(r).__name__.lower()
         for r in news
     ]
-    inv = f"inventory {inventory.id!r}" if inventory.id is not None else "inventory"
+    inventory_id, inventory_us = (
+        (inventory.id, inventory.at_us) if isinstance(inventory, Inventory) else inventory
+    )
+    inv = f"inventory {inventory_id!r}" if inventory_id is not None else "inventory"
     old = base_us if old_us is None else old_us
     new = base_us if new_us is None else new_us
     lo, hi = min(old, new), max(old, new)
@@ -318,7 +324,7 @@ def moved(
     ids = tuple(r.id for r in news if r.id is not None)
     said = (
         f"{', '.join(labels)} of {state.resource!r} of {state.account!r} moves where {inv} "
-        f"at {format_us(inventory.at_us)} (close='last_seen') closes it (its last sign of "
+        f"at {format_us(inventory_us)} (close='last_seen') closes it (its last sign of "
         f"life) from {'the kept cycles' if old_us is None else format_us(old_us)} to "
         f"{'the kept cycles' if new_us is None else format_us(new_us)}, {where} the start "
         f"of the cycles the rater keeps ({format_us(base_us)}): the part from "
@@ -330,6 +336,6 @@ def moved(
         state,
         (lo, hi, new > old),
         (said, ": not applied (what it changes in the kept cycles is)."),
-        (ids if inventory.id is None else (*ids, inventory.id), new),
+        (ids if inventory_id is None else (*ids, inventory_id), new),
         segments=segments,
     )

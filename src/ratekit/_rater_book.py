@@ -76,7 +76,8 @@ def lean(
     stretch's start as its base's when the START is older than the 16 events it keeps:
     `_rater_stretch.carried()`; with no history, compaction writes it as a base of its
     own, kept as well). A state with no history keeps a deletion as its base (a listing
-    opened the resource again after it: `_metering_carry.state_of()`). O(1), or O(h)
+    opened the resource again after it: `_metering_carry.state_of()`), and a deleted one
+    the piece a ``last_seen`` closing ended (`_rater_closed.closed()`). O(1), or O(h)
     for h events of history.
     """
     history = state.history
@@ -85,6 +86,8 @@ def lean(
     kept = (
         counting
         or (not history and state._past[0] == "deleted")  # the deletion before its piece
+        # the piece before a last_seen closing (`_rater_closed.closed()`)
+        or (not history and state.status == "deleted" and state._past[0] is not None)
         or (
             bool(history)
             and (sequenced or state.seq is not None or any(e.seq is not None for e in history))

@@ -15,6 +15,7 @@ from typing import Final
 from . import _rater_accounts as _accounts
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
+from . import _rater_closed as _closed
 from . import _rater_late_inventories as _late_inventories
 from . import _rater_range as _range
 from . import _rater_remembered as _remembered
@@ -64,12 +65,12 @@ def compact(rater: Rater, new_base: int) -> None:
     old = {k: r for k, r in rater._records.items() if r.at_us < new_base}
     usage = rater._engine.meter(old.values(), rater._base_us, new_base, rater._state)
     zero = _ledger.from_zero(rater._engine.meters)
+    before = {(s.account, s.resource): s for s in rater._state}
+    folded = list(old.values())
     states = usage.state
     if zero:
         # A from_zero counter's first reading counts from its stretch's start, which the
         # 16 events a state keeps may no longer hold: written as its base's start.
-        before = {(s.account, s.resource): s for s in rater._state}
-        folded = list(old.values())
         states = tuple(
             _stretch.carried_where_counted(
                 zero, before.get((s.account, s.resource)), s, folded, new_base
@@ -87,8 +88,13 @@ def compact(rater: Rater, new_base: int) -> None:
         for r in rater._records.values()
         if type(r) is Event and r.seq is not None
     }
+    # A resource a last_seen inventory closed keeps the piece before the closing.
     rater._state = tuple(
-        _ledger.lean(state, zero, sequenced=(state.account, state.resource) in sequenced)
+        _closed.closed(
+            before.get((state.account, state.resource)),
+            _ledger.lean(state, zero, sequenced=(state.account, state.resource) in sequenced),
+            folded,
+        )
         for state in states
     )
     if rater._engine.own_periods:

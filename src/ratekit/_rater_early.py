@@ -33,6 +33,7 @@ from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us
 from ._metering_counters import entry_order as order
 from ._metering_counters import order as _order
+from ._rater_closed import before_closing
 from ._resource_state import _NO_BASE, READINGS, ResourceState, _new_state, _restated
 from .records import Anomaly, Inventory, Sample
 
@@ -200,9 +201,13 @@ def _place(
     key = (sample.account, sample.resource)
     folded = next(s for s in usage.state if (s.account, s.resource) == key)
     same = folded.readings == state.readings and folded._complete == state._complete
-    if same and key in rater._reach.states:
+    # (a reading kept after a compacted closing is no sign of life before it)
+    compacted = _closings.compacted_closing(state, sample.at_us)
+    if same and key in rater._reach.states and compacted is None:
         return  # (older than the reading kept: nothing moves)
     new = _restated(state, readings=folded.readings, _complete=folded._complete)
+    if compacted is not None:
+        new = _reclosed(rater, sample, new, compacted, found)
     closing = _accounts.placed_closing(rater, state, new)
     if closing is not None and state.status == "running" and closing[1] != closing[2]:
         inventory, old_us, new_us = closing
@@ -211,6 +216,71 @@ def _place(
             meters=rater._engine.meters, segments=rater._engine.segments,
         )  # fmt: skip
     _restate(rater, key, new)
+
+
+def _reclosed(
+    rater: Rater,
+    sample: Sample,
+    new: ResourceState,
+    compacted: tuple[str | None, int, int],
+    found: list[Anomaly],
+) -> ResourceState:
+    """``new`` closed at ``sample``, which moves a compacted ``last_seen`` closing to it.
+
+    ``compacted``: the closing inventory's id and instant, and the old closing
+    (`_lateness_closings.compacted_closing()`). The sample is the resource's new last
+    sign of life before that inventory: batch rate() closes the resource at it, and bills
+    the hours from the old closing to it, in cycles already compacted. They are not
+    applied; a ``"too_late"`` anomaly per time meter names them (positive: they stay
+    unbilled), and the state is deleted since the sample, so that they are said once (a
+    snapshot keeps it) and a later sign of life moves the closing on from there. Nor is
+    the sample read after the resource was deleted: metering's ``"after_delete"`` of it,
+    judged against the old closing, is dropped from ``found``. O(m + f).
+    """
+    inventory_id, inventory_us, old_us = compacted
+    found[:] = [
+        a
+        for a in found
+        if not (a.kind == "after_delete" and a.at_us is not None and a.at_us <= sample.at_us)
+    ]
+    piece = before_closing(new)
+    if piece is None:
+        found.append(_unknown_piece(sample, inventory_id, inventory_us, old_us, rater._base_us))
+    elif piece.status == "running":  # stopped time is metered by no meter: nothing moves
+        ran = _restated(new, status="running", description=piece.description)
+        found += _closings.moved(
+            [sample], (inventory_id, inventory_us), ran, (old_us, sample.at_us),
+            rater._base_us, meters=rater._engine.meters, segments=rater._engine.segments,
+        )  # fmt: skip
+    return _restated(new, since_us=sample.at_us)
+
+
+def _unknown_piece(
+    sample: Sample, inventory_id: str | None, inventory_us: int, old_us: int, base_us: int
+) -> Anomaly:
+    """The ``"too_late"`` anomaly of a moved compacted closing whose state keeps no piece.
+
+    A state written before compaction kept the piece before a ``last_seen`` closing (a
+    snapshot of an earlier version, a resource such an inventory closed when it was fed
+    too late): whether the resource ran up to the closing, and under which description,
+    is not known. No quantity. O(1).
+    """
+    what = "sample" if sample.id is None else f"sample {sample.id!r}"
+    inv = "inventory" if inventory_id is None else f"inventory {inventory_id!r}"
+    return _anomaly(
+        "too_late",
+        f"{what} of {sample.resource!r} of {sample.account!r} moves where {inv} at "
+        f"{format_us(inventory_us)} (close='last_seen') closes it (its last sign of life) "
+        f"from {format_us(old_us)} to {format_us(sample.at_us)}, before the start of the "
+        f"cycles the rater keeps ({format_us(base_us)}): batch rate() bills the resource's "
+        "running time between, if it ran, in cycles already compacted; the compacted "
+        "state no longer keeps whether it did, nor its description, so that part is not "
+        "known here, and is not applied.",
+        () if sample.id is None else (sample.id,),
+        sample.account,
+        sample.resource,
+        sample.at_us,
+    )
 
 
 def _too_late(sample: Sample, words: str, part: Decimal | None) -> Anomaly:
@@ -271,6 +341,8 @@ def aggregated(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
             "TimeWeightedMean holds it on as the level until the next reading)"
         )
     else:
+        if _closings.compacted_closing(state, sample.at_us) is not None:
+            _place(rater, sample, state, with_it, found)  # a sign of life all the same
         latest = max(mine, key=order, default=None)
         later = "" if latest is None else f" ({latest[2]} at {format_us(latest[1])})"
         held = (

@@ -45,6 +45,7 @@ from . import _rater_zero as _zero
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
+from ._rater_closed import closed_after
 from ._rater_early import restate_all
 from ._rater_stretch import carried_where_counted
 from ._resource_state import _NO_BASE, ResourceState, _new_state, _placed_back
@@ -104,7 +105,10 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
             continue
         new = _placed_back(state, folded, listings=True)
         # The state made anew: where a first reading from zero counts from is written again.
-        new = carried_where_counted(rater._reach.zero, state, new, (inventory,), base)
+        # (and the piece a last_seen closing ends is kept: `_rater_closed`)
+        new = closed_after(
+            state, carried_where_counted(rater._reach.zero, state, new, (inventory,), base)
+        )
         settled = _settled(state)
         if settled is not None and settled >= t_us:
             # It would change it, or it covers it and batch rate() may have it change

@@ -28,7 +28,7 @@ from ._metering_carry import restore
 from ._resource_state import ResourceState, _restated
 from .records import Event, Inventory, Sample
 
-__all__ = ["carried", "carried_where_counted", "stretch_start"]
+__all__ = ["carried", "carried_where_counted", "stretch_start", "whole_timeline"]
 
 Record = Event | Sample | Inventory
 
@@ -73,7 +73,7 @@ def _anchor(state: ResourceState, start: int) -> int | None:
     return start if start == state.since_us else None  # (else written already)
 
 
-def _whole(
+def whole_timeline(
     previous: ResourceState | None, state: ResourceState, folded: Iterable[Record]
 ) -> _t.Timeline:
     """The resource's timeline as metering continues from ``previous`` with ``folded``."""
@@ -127,7 +127,7 @@ def carried(
     anchor = None if start is None else _anchor(state, start)
     if start is None or anchor is None:
         return state  # not running, or its start is among its history's events
-    whole = _whole(previous, state, folded)
+    whole = whole_timeline(previous, state, folded)
     if not whole.starts:
         return state
     earliest = whole.running_since(min(anchor, new_base))
