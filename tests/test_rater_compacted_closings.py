@@ -10,12 +10,14 @@ and lateness). Worked by hand in the comments (daily UTC cycles).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._snapshots import resealed
 
 import ratekit as rk
 
@@ -278,3 +280,22 @@ def test_law_samples_moving_a_compacted_closing(
     records = [*first, *(r for batch in later for r in batch)]
     for meter in ("vm.hours", "mem"):
         assert _lines(statements, meter) + _named(said, meter) == _batch(records, meter)
+
+
+def test_a_state_without_the_piece_says_the_move_with_no_quantity() -> None:
+    # A snapshot whose deleted state keeps no piece before the closing (as an earlier
+    # version wrote it): whether the VM ran up to it is not known, so the move is said
+    # with no quantity, and the sample is still no reading after a deletion.
+    rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
+    rater.feed([START, LISTING])
+    rater.statement("2026-03-02T06:00:00Z")
+    rater.statement("2026-03-04T00:00:00Z")
+    data = copy.deepcopy(rater.snapshot())
+    for state in data["body"]["state"]:
+        state.pop("base", None)
+    back = rk.Rater.restore(resealed(data), PLAN, METERS)
+    feed = back.feed([_sign("counter")])
+    moved = [a for a in feed.anomalies if "moves where inventory 'inv'" in a.message]
+    assert [(a.kind, a.meter, a.quantity) for a in moved] == [("too_late", None, None)]
+    assert "not known here" in moved[0].message
+    assert "after_delete" not in {a.kind for a in feed.anomalies}
