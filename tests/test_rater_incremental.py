@@ -10,8 +10,10 @@ of the law (tests/test_rater_law.py) that checks the charges.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 import random
+from collections.abc import Iterable
 from decimal import Decimal
 
 import pytest
@@ -315,3 +317,43 @@ def test_an_account_whose_rows_did_not_change_is_not_rated_again(
         ("busy", Decimal("0.10") * 10 + Decimal("0.05") * (31 * 24 - 10)),
         ("idle", Decimal("0.40")),
     ]
+
+
+def _exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """The exact sum of ``values`` from 0, whatever the caller's context."""
+    context = decimal.Context(
+        prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[decimal.Inexact]
+    )
+    total = Decimal(0)
+    for value in values:
+        total = context.add(total, value)
+    return total
+
+
+@settings(max_examples=100)
+@given(seed=st.integers(0, 2**32), anonymous=st.booleans())
+def test_what_a_statement_keeps_for_the_next_is_what_a_walk_over_all_of_it_gives(
+    seed: int, anonymous: bool
+) -> None:
+    # The book keeps each resource's earliest row start, and each line its charges'
+    # totals, from one statement to the next, updated from what changed alone: both
+    # must be what a walk over every row and every charge gives (the exact sums, to the
+    # digit and the exponent: their text is compared).
+    rng = random.Random(seed)
+    stream = streams.records(rng, anonymous=anonymous)
+    rng.shuffle(stream)
+    rater = rk.Rater(streams.PLANS, streams.METERS, start=format_us(streams.T0))
+    as_of = streams.T0
+    for index in range(0, len(stream), 3):
+        rater.feed(stream[index : index + 3])
+        as_of += rng.randrange(0, 10 * streams.HOUR_US, streams.MINUTE_US)
+        rater.statement(format_us(as_of))
+        book = rater._book
+        assert book is not None
+        starts = {key: min(row.span.start_us for row in rows) for key, rows in book.rows.items()}
+        assert book.lows == starts
+        for charges, quantity, amount in rater._line_members.values():
+            assert (str(quantity), str(amount)) == (
+                str(_exact_sum(c.quantity for c in charges)),
+                str(_exact_sum(c.amount for c in charges)),
+            )

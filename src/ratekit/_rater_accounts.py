@@ -9,9 +9,8 @@ or anomaly given names (``Statement.no_effect``).
 from __future__ import annotations
 
 import itertools
-import operator
 import typing
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
 
 import attrs
@@ -31,19 +30,16 @@ from .records import Anomaly, Inventory
 from .statements import StatementLine
 from .usage import ResourceState, UsageRow
 
-_START: typing.Final = operator.attrgetter("span.start_us")
-
 if typing.TYPE_CHECKING:
     from .rater import Rater, Record
     from .rating import Charge
 
 
-def coverage(
-    rater: Rater, rows: Iterable[tuple[tuple[str, str], Sequence[UsageRow]]]
-) -> dict[str, int]:
-    """Per account, the instant it is covered from (its fees, bases, minimums). O(a + n).
+def coverage(rater: Rater, lows: Iterable[tuple[tuple[str, str], int]]) -> dict[str, int]:
+    """Per account, the instant it is covered from (its fees, bases, minimums). O(a + k).
 
-    ``rows``: per resource, as (account, resource), its rows (the book's).
+    ``lows``: per resource with rows, as (account, resource), its rows' earliest start
+    (the book's `lows`): k of them.
 
     Its first record of its own; usage before it (an inventory opened its resource)
     covers it from the row's cycle, as in batch rate(): from the rows as they stand now
@@ -60,9 +56,8 @@ def coverage(
         account = state.account
         if base < first.get(account, base + 1) and (account not in uncovered or _ran(rater, state)):
             first[account] = base
-    for (account, _), mine in rows:
-        start = min(map(_START, mine), default=None)  # at C speed
-        if start is not None and start < first.get(account, start + 1):
+    for (account, _), start in lows:
+        if start < first.get(account, start + 1):
             first[account] = start
     return first
 

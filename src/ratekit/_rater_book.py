@@ -26,6 +26,7 @@ both rows', put in the one order metering gives them (each once, sorted: see
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
@@ -43,6 +44,7 @@ __all__ = ["Book", "continuable", "from_zero", "lean", "restricted"]
 
 Record = Event | Sample | Inventory
 Key = tuple[str, str]  # (account, resource)
+_START = operator.attrgetter("span.start_us")
 
 
 def continuable(meters: Iterable[Meter]) -> frozenset[str]:
@@ -148,17 +150,22 @@ class Book:
     O(e) for e open ends, and a quiet resource with none costs O(1).
     """
 
-    __slots__ = ("as_of_us", "rows", "states")
+    __slots__ = ("as_of_us", "lows", "rows", "states")
 
     def __init__(self, as_of_us: int) -> None:
         self.as_of_us = as_of_us
         self.rows: dict[Key, tuple[UsageRow, ...]] = {}
         self.states: dict[Key, ResourceState] = {}
+        # Per resource with rows, the earliest start of its rows: a join keeps every
+        # row's start (a joined row starts where its first part did) and adds the new
+        # rows', so it is kept up to date from the new rows alone.
+        self.lows: dict[Key, int] = {}
 
     def copy(self) -> Book:
         other = Book(self.as_of_us)
         other.rows = self.rows.copy()
         other.states = self.states.copy()
+        other.lows = self.lows.copy()
         return other
 
     def all_rows(self) -> list[UsageRow]:
@@ -173,8 +180,10 @@ class Book:
             kept = tuple(row for row in rows if row.cycle.end_us > base_us)
             if kept:
                 self.rows[key] = kept
+                self.lows[key] = min(map(_START, kept))
             else:
                 del self.rows[key]
+                del self.lows[key]
 
     def replace(self, usage: Usage, keys: set[Key] | None) -> None:
         """Take the rows and states of ``usage`` for ``keys`` (all when None).
@@ -189,12 +198,16 @@ class Book:
         if keys is None:
             self.rows = {}
             self.states = {}
+            self.lows = {}
         else:
             before = {key: gone for key in keys if (gone := self.rows.pop(key, None))}
+            for key in before:
+                del self.lows[key]
         as_of_us = self.as_of_us
         for key, rows in grouped.items():
             held = before.get(key)
             self.rows[key] = _ends_last(rows if not held else _same(held, rows), as_of_us)
+            self.lows[key] = min(map(_START, self.rows[key]))
         for state in usage.state:
             key = (state.account, state.resource)
             if keys is None or key in keys:
@@ -299,6 +312,9 @@ class Book:
             rows = (*settled, *_ends_last(moved, as_of_us))
             if rows:
                 self.rows[key] = rows
+            if out_new:  # the rows before keep their starts (see `lows`)
+                low = min(map(_START, out_new))
+                self.lows[key] = min(self.lows.get(key, low), low)
         return ran_on
 
 

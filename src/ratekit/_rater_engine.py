@@ -271,12 +271,12 @@ class Engine:
 
     def rate_again(
         self,
-        rows: Sequence[UsageRow],
+        rows: Iterable[Sequence[UsageRow]],
         accounts: Mapping[str, int],
         start_us: int,
         end_us: int,
         known: dict[str, Known],
-    ) -> tuple[list[Charge], Rating, list[Charge]]:
+    ) -> tuple[Rating, dict[str, list[Charge]], list[Charge]]:
         """`rate_rows`, reusing what of the last rating stands (see `ratekit._rater_reuse`).
 
         Only when nothing is due with time alone (``dues`` is false: no fee, minimum,

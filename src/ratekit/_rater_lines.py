@@ -12,18 +12,19 @@ import functools
 import itertools
 import operator
 import typing
+from decimal import Decimal
 from typing import Final
 
 from ._decimals import ZERO, own_context
 from ._rater_store import sortable
 from .charges import Charge, Rating
 from .statements import LineKey, StatementLine, _line
-from .usage import UsageRow
 
 if typing.TYPE_CHECKING:
+    from ._rater_book import Book
     from .rater import Rater
 
-__all__ = ["compare", "group", "line_key", "rate"]
+__all__ = ["Members", "compare", "group", "line_key", "rate"]
 
 _EXACT: Final = own_context(
     prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[decimal.Inexact]
@@ -33,6 +34,10 @@ _SUB = _EXACT.subtract
 _MINUS = _EXACT.minus
 _QUANTITY = operator.attrgetter("quantity")
 _AMOUNT = operator.attrgetter("amount")
+
+# A line's charges, in rating's order, with their total quantity and amount.
+Members = tuple[tuple[Charge, ...], Decimal, Decimal]
+_NONE: Final[Members] = ((), ZERO, ZERO)
 
 
 def line_key(charge: Charge) -> LineKey:
@@ -52,12 +57,12 @@ def line_key(charge: Charge) -> LineKey:
 
 def compare(
     rater: Rater,
-    groups: dict[LineKey, tuple[Charge, ...]],
+    groups: dict[LineKey, Members],
     scope: set[LineKey] | None = None,
 ) -> tuple[list[StatementLine], list[StatementLine]]:
     """The lines that changed against what was reported; records the new totals.
 
-    ``groups``: the charges per line. With ``scope`` (the lines whose charges may
+    ``groups``: the charges per line, with their totals. With ``scope`` (the lines whose charges may
     have changed), only those lines are compared: ``groups`` need hold no other (their
     totals stand as reported). O(k log k) for k lines compared (all the lines reported
     and charged, without ``scope``).
@@ -69,9 +74,7 @@ def compare(
     everything = ("*", None) in dirty
     keys = set(groups) | (set(reported) if scope is None else scope)
     for key in sorted(keys, key=sortable):
-        charges = groups.get(key, ())
-        quantity = functools.reduce(_ADD, map(_QUANTITY, charges), ZERO)
-        amount = functools.reduce(_ADD, map(_AMOUNT, charges), ZERO)
+        charges, quantity, amount = groups.get(key, _NONE)
         old = reported.get(key)
         if old is None and not charges:
             continue
@@ -105,44 +108,64 @@ def compare(
 
 def rate(  # noqa: PLR0917 - private plumbing of plain values
     rater: Rater,
-    rows: list[UsageRow],
+    book: Book,
     first: dict[str, int],
     start: int,
     as_of_us: int,
     changed: set[str] | None,
     charges: tuple[Charge, ...],
-) -> tuple[tuple[Charge, ...], Rating, list[Charge]]:
-    """Rate ``rows`` over ``[start, as_of_us)``, after the kept ``charges``.
+) -> tuple[tuple[Charge, ...], Rating, list[Charge], dict[str, list[Charge]] | None]:
+    """Rate the ``book``'s rows over ``[start, as_of_us)``, after the kept ``charges``.
 
     ``first``: per account, the instant it is covered from (its first record or row).
     ``changed``: the accounts whose rows changed (None: any of them). Returns all the
-    charges, the rating of those rated again, and the charges of rows gone since
-    (see `_rater_engine.Engine.rate_again`).
+    charges, the rating of those rated again, the charges of rows gone since (see
+    `_rater_engine.Engine.rate_again`) and, when only the changed accounts were rated
+    again, the open cycles' charges per account, in the order of all the charges (each
+    other account's list as it was; see `_rater_statement._keep`); else None.
     """
     engine = rater._engine
     closed = rater._closed_us
     idle = rater._open_charges
     lost: list[Charge] = []
+    opened: dict[str, list[Charge]] | None = None
     if engine.dues:
+        rows = book.all_rows()
         rating = engine.rate_rows(rows, first, start, as_of_us, allowed=rater._allowed)[0]
         charges = (*charges, *rating.charges)
     elif idle is not None and changed is not None and start == closed:
         # Nothing is due with time alone: an account whose rows did not change keeps
         # its charges; in the others, a row priced on its own that did not change
         # keeps its charges too, and the rest are rated (groups whole).
-        rated, rating, lost = engine.rate_again(
-            [row for row in rows if row.account in changed],
+        rating, reused, lost = engine.rate_again(
+            [rows for (account, _), rows in book.rows.items() if account in changed],
             {account: t for account, t in first.items() if account in changed},
             start,
             as_of_us,
             rater._row_charges,
         )
+        # Per account, in the order of the charges: those rated, then those reused (the
+        # rows rated are all in open cycles), then the others' as they were.
+        mine_by: dict[str, list[Charge]] = {}
+        for charge in rating.charges:
+            mine_by.setdefault(charge.account, []).append(charge)
+        for account, mine in reused.items():
+            if mine:
+                mine_by.setdefault(account, []).extend(mine)
         stand = (c for account, cs in idle.items() if account not in changed for c in cs)
-        charges = (*charges, *rated, *stand)
+        charges = (
+            *charges,
+            *rating.charges,
+            *itertools.chain.from_iterable(reused.values()),
+            *stand,
+        )
+        mine_by.update((account, cs) for account, cs in idle.items() if account not in changed)
+        opened = mine_by
     else:
-        rated, rating, lost = engine.rate_again(rows, first, start, as_of_us, rater._row_charges)
-        charges = (*charges, *rated)
-    return charges, rating, lost
+        parts = book.rows.values()
+        rating, reused, lost = engine.rate_again(parts, first, start, as_of_us, rater._row_charges)
+        charges = (*charges, *rating.charges, *itertools.chain.from_iterable(reused.values()))
+    return charges, rating, lost, opened
 
 
 def group(
@@ -151,7 +174,7 @@ def group(
     rated: tuple[Charge, ...],
     lost: list[Charge],
     full: set[tuple[str, str]] | None,
-) -> tuple[dict[LineKey, tuple[Charge, ...]], set[LineKey] | None]:
+) -> tuple[dict[LineKey, Members], set[LineKey] | None]:
     """The charges per line, of the lines to compare, and those lines (None: all of them).
 
     Under dues, or when the book was rebuilt, every line. Else a line can change only
@@ -163,10 +186,13 @@ def group(
     compared is its charges of the last statement that stand, with those rated now; one
     whose charges all stand, with none rated now, is not compared (its total stands as
     reported: a line's reported total is its charges' since the last statement).
+    Each line's totals are kept with its charges: a line whose charges of the last
+    statement all stand adds those rated now to its totals (exact sums: in any order
+    the same digits and exponent), and only one that lost a charge is summed again.
     O(c + r) for c charges (their ids, at C speed) and r charges of the lines compared,
-    plus O(k) line keys.
+    plus O(k) line keys and the charges summed.
     """
-    groups: dict[LineKey, tuple[Charge, ...]] = {}
+    groups: dict[LineKey, Members] = {}
     last, rater._rated_keys = rater._rated_keys, None
     if rater._engine.dues or full is None or last is None:
         return _every_line(rater, charges, rated), None
@@ -187,10 +213,12 @@ def group(
     # statement all stand, with none rated now, totals what was reported.
     compared: set[LineKey] = set()
     for key in scope:
-        had = before.get(key)
+        entry = before.get(key)
+        had = entry[0] if entry else ()
         members = tuple(itertools.compress(had, map(alive, map(id, had)))) if had else ()
         new = fresh.get(key)
-        if new is None and had and len(members) == len(had):
+        stand = entry is not None and len(members) == len(had)
+        if new is None and stand:
             continue
         compared.add(key)
         if new is not None:
@@ -201,17 +229,26 @@ def group(
                 members = (*members, *new)
             else:
                 members = tuple(sorted(new + list(members), key=_in_line))
-        if members:
-            groups[key] = members
-            before[key] = members
-        else:
+        if not members:
             before.pop(key, None)
+        elif stand and entry is not None and new is not None:
+            quantity = functools.reduce(_ADD, map(_QUANTITY, new), entry[1])
+            amount = functools.reduce(_ADD, map(_AMOUNT, new), entry[2])
+            groups[key] = before[key] = (members, quantity, amount)
+        else:
+            groups[key] = before[key] = _summed(members)
     return groups, compared
+
+
+def _summed(charges: tuple[Charge, ...]) -> Members:
+    """``charges`` with their totals, exact."""
+    quantity = functools.reduce(_ADD, map(_QUANTITY, charges), ZERO)
+    return charges, quantity, functools.reduce(_ADD, map(_AMOUNT, charges), ZERO)
 
 
 def _every_line(
     rater: Rater, charges: tuple[Charge, ...], rated: tuple[Charge, ...]
-) -> dict[LineKey, tuple[Charge, ...]]:
+) -> dict[LineKey, Members]:
     """Every line's charges, in rating's order; kept as the lines' charges. O(c log c)."""
     groups: dict[LineKey, list[Charge]] = {}
     for charge in charges:
@@ -222,7 +259,7 @@ def _every_line(
             members.sort(key=_in_line)
     if not rater._engine.dues:
         rater._rated_keys = {line_key(charge) for charge in rated}
-    lines = {key: tuple(members) for key, members in groups.items()}
+    lines = {key: _summed(tuple(members)) for key, members in groups.items()}
     rater._line_members = lines.copy()
     return lines
 

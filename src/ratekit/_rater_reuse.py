@@ -27,8 +27,10 @@ the quantity the group reached there, as one rating would.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from ._pricing import Crossed, Exact, GroupKey, Place, _Piece
@@ -39,6 +41,8 @@ if typing.TYPE_CHECKING:
     from ._rater_engine import Engine
 
 __all__ = ["Known", "rate_again"]
+
+_CYCLE_END = operator.attrgetter("cycle.end_us")
 
 
 class _Track:
@@ -105,26 +109,31 @@ class Known:
 
 def rate_again(  # noqa: PLR0917 - private plumbing of plain values
     engine: Engine,
-    rows: Sequence[UsageRow],
+    parts: Iterable[Sequence[UsageRow]],
     first: Mapping[str, int],
     start_us: int,
     end_us: int,
     known: dict[str, Known],
-) -> tuple[list[Charge], Rating, list[Charge]]:
-    """Rate ``rows`` over ``[start_us, end_us)``, reusing what of the last rating stands.
+) -> tuple[Rating, dict[str, list[Charge]], list[Charge]]:
+    """Rate the rows over ``[start_us, end_us)``, reusing what of the last rating stands.
 
-    ``known`` (per account) is brought up to date for the accounts of ``rows`` (the
-    others' entries stay as they are). Returns the charges (the rated ones first, then
-    the reused ones), the rating of the rows rated again, and the charges ``known`` held
-    for rows of those accounts that are gone or were rated again. Cost: O(n) look-ups
+    ``parts``: the rows, per resource (each resource's rows, in the book's order).
+    ``known`` (per account) is brought up to date for the accounts of the rows (the
+    others' entries stay as they are). Returns the rating of the rows rated again, the
+    charges reused per account (in its rows' order), and the charges ``known`` held for
+    rows of those accounts that are gone or were rated again. Cost: O(n) look-ups
     for n rows and pieces kept, plus the rating of what is rated again.
     """
     by_account: dict[str, list[UsageRow]] = {}
-    for row in rows:
-        if row.cycle.end_us > start_us:  # the rows of cycles ended by start_us have no charge
-            by_account.setdefault(row.account, []).append(row)
+    for part in parts:
+        # The rows of cycles ended by start_us have no charge (tested at C speed first).
+        mine = part
+        if part and min(map(_CYCLE_END, part)) <= start_us:
+            mine = [row for row in part if row.cycle.end_us > start_us]
+        if mine:
+            by_account.setdefault(mine[0].account, []).extend(mine)
     todo: list[UsageRow] = []
-    reused: list[Charge] = []
+    reused: dict[str, list[Charge]] = {}
     lost: list[Charge] = []
     carry: dict[GroupKey, tuple[Place, Exact]] = {}
     kept: dict[str, tuple[Known, set[int], dict[GroupKey, int]]] = {}
@@ -134,7 +143,8 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
             if old is not None:
                 lost.extend(_charges(old))
             old = Known(start_us)
-        stand, cuts = _reuse(old, mine, todo, reused, lost, carry)
+        reused[account] = []
+        stand, cuts = _reuse(old, mine, todo, reused[account], lost, carry)
         kept[account] = (old, stand, cuts)
     try:
         rating, groups, ends = engine.rate_rows(todo, first, start_us, end_us, carry)
@@ -142,14 +152,14 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
         # A piece sorts before where its group stands: rate the rows whole, as if new.
         empty: dict[GroupKey, int] = {}
         todo = [row for mine in by_account.values() for row in mine]
-        reused = []
+        reused = {}
         lost += [c for old, stand, _ in kept.values() for c in _charges(old) if id(c.row) in stand]
         kept = {account: (Known(start_us), set(), empty) for account in by_account}
         rating, groups, ends = engine.rate_rows(todo, first, start_us, end_us, {})
     for account, (old, stand, cuts) in kept.items():
         known[account] = _renew(old, stand, cuts, start_us)
     _remember(known, rating.charges, groups, ends, (start_us, end_us), engine.peaks)
-    return [*rating.charges, *reused], rating, lost
+    return rating, reused, lost
 
 
 def _reuse(  # noqa: PLR0917 - private plumbing of plain values
@@ -172,15 +182,14 @@ def _reuse(  # noqa: PLR0917 - private plumbing of plain values
     alone, grouped = old.alone, old.grouped
     stand = set(keys)
     stand -= again
-    for row, key in zip(rows, keys, strict=True):
-        if key in again:
-            todo.append(row)
-            continue
-        hit = alone.get(key)
-        if hit is not None:
-            reused.append(hit)
-        else:
-            reused.extend(grouped[key])
+    # In the rows' order, at C speed: those rated again, and the charges of the others
+    # (a row's charges are held either alone or grouped, never both).
+    todo.extend(itertools.compress(rows, map(again.__contains__, keys)))
+    held: dict[int, Sequence[Charge]] = dict(grouped)
+    held.update(zip(alone, zip(alone.values()), strict=True))
+    reused.extend(
+        itertools.chain.from_iterable(map(held.__getitem__, filter(stand.__contains__, keys)))
+    )
     lost.extend(alone[key] for key in alone.keys() - stand)
     lost.extend(c for key in grouped.keys() - stand for c in grouped[key])
     for group, track in old.tracks.items():
@@ -209,11 +218,12 @@ def _split(old: Known, keys: list[int]) -> tuple[set[int], dict[GroupKey, int]]:
         for group, track in old.tracks.items():
             ids = track.rows
             limit = cuts.get(group, len(ids))
-            for index in range(limit):
-                if ids[index] not in reusable:
-                    cuts[group] = index
-                    more.update(key for key in ids[index:limit] if key in reusable)
-                    break
+            head = ids if limit == len(ids) else ids[:limit]
+            if reusable.issuperset(head):  # at C speed: the group stands up to limit
+                continue
+            index = list(map(reusable.__contains__, head)).index(False)
+            cuts[group] = index
+            more.update(reusable.intersection(head[index:]))
         if not more:
             return again, cuts
         reusable -= more

@@ -73,8 +73,7 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
     again = full is None or bool(full)
     book = rater._book
     assert book is not None
-    rows = book.all_rows()
-    first = _accounts.coverage(rater, book.rows.items())
+    first = _accounts.coverage(rater, book.lows.items())
     closed = rater._closed_us
     kept = rater._closed_charges
     start = base
@@ -85,7 +84,10 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
         # them still count for allowances that span cycles).
         start, charges = closed, kept
     accounts = None if changed is None else {account for account, _ in changed}
-    charges, rating, lost = _lines.rate(rater, rows, first, start, as_of_us, accounts, charges)
+    given = charges
+    charges, rating, lost, opened = _lines.rate(
+        rater, book, first, start, as_of_us, accounts, given
+    )
     groups, scope = _lines.group(rater, charges, rating.charges, lost, full)
     lines, held = _lines.compare(rater, groups, scope)
     _accounts.see_late(rater, lines, held)
@@ -104,7 +106,7 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
     rater._as_of_us = as_of_us
     rater._dirty.clear()
     invoices, no_effect = _close_cycles(rater, closing, charges, anomalies, base, as_of_us)
-    _keep(rater, charges)
+    _keep(rater, charges, None if closing else (given, opened))
 
     return Statement(
         from_us(as_of_us),
@@ -117,8 +119,20 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
     )
 
 
-def _keep(rater: Rater, charges: tuple[Charge, ...]) -> None:
-    """Keep the charges rated: those of the kept closed cycles, per account the open ones."""
+def _keep(
+    rater: Rater,
+    charges: tuple[Charge, ...],
+    known: tuple[tuple[Charge, ...], dict[str, list[Charge]] | None] | None,
+) -> None:
+    """Keep the charges rated: those of the kept closed cycles, per account the open ones.
+
+    ``known``: with no cycle closed, the charges given to `_lines.rate()` (those of the
+    kept closed cycles, or none) and what it returned per account (None: not known).
+    Then those are kept as they are, O(1); else one pass over ``charges``, O(c).
+    """
+    if known is not None and known[1] is not None:
+        rater._closed_charges, rater._open_charges = known[0], known[1]
+        return
     lo, hi = rater._base_us, rater._closed_us
     # One pass: the charges of the kept closed cycles, and per account of the open ones.
     kept_closed: list[Charge] = []
