@@ -12,7 +12,6 @@ import functools
 import itertools
 import operator
 import typing
-from decimal import Decimal
 from typing import Final
 
 from ._decimals import ZERO, own_context
@@ -24,7 +23,7 @@ if typing.TYPE_CHECKING:
     from ._rater_book import Book
     from .rater import Rater
 
-__all__ = ["Members", "compare", "group", "line_key", "rate"]
+__all__ = ["compare", "group", "line_key", "rate"]
 
 _EXACT: Final = own_context(
     prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[decimal.Inexact]
@@ -34,10 +33,6 @@ _SUB = _EXACT.subtract
 _MINUS = _EXACT.minus
 _QUANTITY = operator.attrgetter("quantity")
 _AMOUNT = operator.attrgetter("amount")
-
-# A line's charges, in rating's order, with their total quantity and amount.
-Members = tuple[tuple[Charge, ...], Decimal, Decimal]
-_NONE: Final[Members] = ((), ZERO, ZERO)
 
 
 def line_key(charge: Charge) -> LineKey:
@@ -57,12 +52,12 @@ def line_key(charge: Charge) -> LineKey:
 
 def compare(
     rater: Rater,
-    groups: dict[LineKey, Members],
+    groups: dict[LineKey, tuple[Charge, ...]],
     scope: set[LineKey] | None = None,
 ) -> tuple[list[StatementLine], list[StatementLine]]:
     """The lines that changed against what was reported; records the new totals.
 
-    ``groups``: the charges per line, with their totals. With ``scope`` (the lines whose charges may
+    ``groups``: the charges per line. With ``scope`` (the lines whose charges may
     have changed), only those lines are compared: ``groups`` need hold no other (their
     totals stand as reported). O(k log k) for k lines compared (all the lines reported
     and charged, without ``scope``).
@@ -74,7 +69,9 @@ def compare(
     everything = ("*", None) in dirty
     keys = set(groups) | (set(reported) if scope is None else scope)
     for key in sorted(keys, key=sortable):
-        charges, quantity, amount = groups.get(key, _NONE)
+        charges = groups.get(key, ())
+        quantity = functools.reduce(_ADD, map(_QUANTITY, charges), ZERO)
+        amount = functools.reduce(_ADD, map(_AMOUNT, charges), ZERO)
         old = reported.get(key)
         if old is None and not charges:
             continue
@@ -174,7 +171,7 @@ def group(
     rated: tuple[Charge, ...],
     lost: list[Charge],
     full: set[tuple[str, str]] | None,
-) -> tuple[dict[LineKey, Members], set[LineKey] | None]:
+) -> tuple[dict[LineKey, tuple[Charge, ...]], set[LineKey] | None]:
     """The charges per line, of the lines to compare, and those lines (None: all of them).
 
     Under dues, or when the book was rebuilt, every line. Else a line can change only
@@ -186,13 +183,10 @@ def group(
     compared is its charges of the last statement that stand, with those rated now; one
     whose charges all stand, with none rated now, is not compared (its total stands as
     reported: a line's reported total is its charges' since the last statement).
-    Each line's totals are kept with its charges: a line whose charges of the last
-    statement all stand adds those rated now to its totals (exact sums: in any order
-    the same digits and exponent), and only one that lost a charge is summed again.
     O(c + r) for c charges (their ids, at C speed) and r charges of the lines compared,
-    plus O(k) line keys and the charges summed.
+    plus O(k) line keys.
     """
-    groups: dict[LineKey, Members] = {}
+    groups: dict[LineKey, tuple[Charge, ...]] = {}
     last, rater._rated_keys = rater._rated_keys, None
     if rater._engine.dues or full is None or last is None:
         return _every_line(rater, charges, rated), None
@@ -213,12 +207,10 @@ def group(
     # statement all stand, with none rated now, totals what was reported.
     compared: set[LineKey] = set()
     for key in scope:
-        entry = before.get(key)
-        had = entry[0] if entry else ()
+        had = before.get(key)
         members = tuple(itertools.compress(had, map(alive, map(id, had)))) if had else ()
         new = fresh.get(key)
-        stand = entry is not None and len(members) == len(had)
-        if new is None and stand:
+        if new is None and had and len(members) == len(had):
             continue
         compared.add(key)
         if new is not None:
@@ -229,26 +221,17 @@ def group(
                 members = (*members, *new)
             else:
                 members = tuple(sorted(new + list(members), key=_in_line))
-        if not members:
-            before.pop(key, None)
-        elif stand and entry is not None and new is not None:
-            quantity = functools.reduce(_ADD, map(_QUANTITY, new), entry[1])
-            amount = functools.reduce(_ADD, map(_AMOUNT, new), entry[2])
-            groups[key] = before[key] = (members, quantity, amount)
+        if members:
+            groups[key] = members
+            before[key] = members
         else:
-            groups[key] = before[key] = _summed(members)
+            before.pop(key, None)
     return groups, compared
-
-
-def _summed(charges: tuple[Charge, ...]) -> Members:
-    """``charges`` with their totals, exact."""
-    quantity = functools.reduce(_ADD, map(_QUANTITY, charges), ZERO)
-    return charges, quantity, functools.reduce(_ADD, map(_AMOUNT, charges), ZERO)
 
 
 def _every_line(
     rater: Rater, charges: tuple[Charge, ...], rated: tuple[Charge, ...]
-) -> dict[LineKey, Members]:
+) -> dict[LineKey, tuple[Charge, ...]]:
     """Every line's charges, in rating's order; kept as the lines' charges. O(c log c)."""
     groups: dict[LineKey, list[Charge]] = {}
     for charge in charges:
@@ -259,7 +242,7 @@ def _every_line(
             members.sort(key=_in_line)
     if not rater._engine.dues:
         rater._rated_keys = {line_key(charge) for charge in rated}
-    lines = {key: _summed(tuple(members)) for key, members in groups.items()}
+    lines = {key: tuple(members) for key, members in groups.items()}
     rater._line_members = lines.copy()
     return lines
 

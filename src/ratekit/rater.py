@@ -192,7 +192,7 @@ class Rater:
     _rated_keys: set[LineKey] | None  # the lines of the charges rated at the last statement
     # Per line, its charges at the last statement, in rating's order (read only while
     # _rated_keys is known: see _rater_lines.group).
-    _line_members: dict[LineKey, tuple[tuple[Charge, ...], Decimal, Decimal]]
+    _line_members: dict[LineKey, tuple[Charge, ...]]
     _sticky: set[tuple[str, str]]
 
     def __init__(
