@@ -10,6 +10,7 @@ leaves the rater as it was.
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
 
 import pytest
@@ -310,3 +311,27 @@ def test_assign_refuses_a_plan_that_cannot_price_a_running_resource() -> None:
         Decimal(10),
         Decimal("24.00"),
     ]
+
+
+def test_onboarding_thousands_of_customers_at_once_costs_linear_time() -> None:
+    # 3,000 new customers, none with a record yet, each onboarded on 6 March. Each owes
+    # basic's fee from then: 31 x (1 day / 31 days) = 1 at 7 March, 3,000 in all. A new
+    # customer has no usage for the door against unpriced usage to meter: adding n of them
+    # took n meterings of every assignment (5,000 at once: 22 s); now about a second.
+    basic = _basic()
+    rater = rk.Rater([rk.Assignment("zeta", basic)], [HOURS], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-05T00:00:00Z")
+    onboarded = [
+        rk.Assignment(f"c{n:04}", basic, start="2026-03-06T00:00:00Z") for n in range(3000)
+    ]
+    started = time.perf_counter()
+    assigned = rater.assign(*onboarded)
+    assert time.perf_counter() - started < 3
+    assert len(assigned) == 3001
+    lines = rater.statement("2026-03-07T00:00:00Z").lines
+    fees = [line.amount for line in lines if line.account != "zeta"]
+    assert len(fees) == 3000
+    assert set(fees) == {Decimal(1)}
+    assert sum(fees) == Decimal(3000)
+    # zeta: 31 x 2/31 = 2 more (5 to 7 March)
+    assert [line.amount for line in lines if line.account == "zeta"] == [Decimal(2)]

@@ -45,7 +45,7 @@ __all__ = ["assign"]
 
 
 def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
-    """Add ``given`` to ``rater``'s assignments; return the rater's whole set after. O(m).
+    """Add ``given`` to ``rater``'s assignments; return the rater's whole set after. O(m + n).
 
     Raises [`RatekitTypeError`][ratekit.RatekitTypeError] for a rater built from one
     `Plan` or an item that is no `Assignment`, [`BadTimeError`][ratekit.BadTimeError] for
@@ -164,7 +164,8 @@ def _own_periods(
     statement could correct. Raises [`BadTimeError`][ratekit.BadTimeError] naming the
     assignment, the allowance and its period.
     """
-    ended = [a for a in combined if a not in before and a not in added]
+    given = {id(a) for a in before} | {id(a) for a in added}
+    ended = [a for a in combined if id(a) not in given]  # the ones `_combined` ended
     for assignment, at in [*((a, a.start_us) for a in added), *((a, a.end_us) for a in ended)]:
         assert at is not None
         for allowance in assignment.plan.allowances:

@@ -460,9 +460,17 @@ def reassigned(
     ``after`` is ``before`` under more assignments (`Rater.assign()`): a resource running
     into a new plan that prices it not would make every later statement fail. An account
     whose usage ``before`` failed to price already (as an earlier version's snapshot may
-    hold) is left to the statements, as the feed leaves it.
+    hold) is left to the statements, as the feed leaves it. An account the rater holds
+    nothing of (no kept record, compacted state or listing: a new customer) has no usage
+    to price and is not metered, so adding n such accounts costs O(n), not n meterings.
     """
-    for account in sorted(set(accounts)):
+    known = {account for account, _ in after._by_key}
+    known.update(item.account for item in after._state)
+    known.update(after._first)
+    for inventory in after._inventories:
+        if type(inventory) is Inventory:
+            known.update(account for account, _, _ in inventory.resources)
+    for account in sorted(set(accounts) & known):
         refused = _unpriced(after, account)
         if refused is not None and _unpriced(before, account) is None:
             return account, refused

@@ -310,7 +310,7 @@ class Rater:
 
     @in_context
     def assign(self, *assignments: Assignment) -> tuple[Assignment, ...]:
-        """Add [`Assignment`][ratekit.Assignment] values for what is fed after; return the whole set. O(m).
+        """Add [`Assignment`][ratekit.Assignment] values for what is fed after; return the whole set. O(m + n).
 
         Each starts at or after the last watermark, so no line given changes. An account's
         open-ended assignment that starts earlier is ended at the new one's start (a plan
