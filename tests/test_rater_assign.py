@@ -199,8 +199,8 @@ def test_what_assign_refuses_leaves_the_rater_as_it_was() -> None:
     )
     refused(
         rk.RatekitTypeError,
-        r"Rater.assign plans must be one Plan, or an iterable of "
-        r"Assignment values",
+        r"Rater.assign takes Assignment values, each as an argument; argument 0 is "
+        r"str: 'acme'; give rk.Assignment\(account, plan, start=...\) values",
         "acme",
     )
     refused(
@@ -335,3 +335,35 @@ def test_onboarding_thousands_of_customers_at_once_costs_linear_time() -> None:
     assert sum(fees) == Decimal(3000)
     # zeta: 31 x 2/31 = 2 more (5 to 7 March)
     assert [line.amount for line in lines if line.account == "zeta"] == [Decimal(2)]
+
+
+def test_assign_names_an_argument_that_is_no_assignment_and_what_it_takes() -> None:
+    # assign() takes Assignment values as arguments; a list of them (as the constructor
+    # takes), a generator or a Plan was told "must be one Plan, or an iterable of
+    # Assignment values": what was given, for the first two, and a Plan for the third.
+    basic = _basic()
+    rater = rk.Rater([rk.Assignment("zeta", basic)], [HOURS], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-05T00:00:00Z")
+    acme = rk.Assignment("acme", basic, start="2026-03-06T00:00:00Z")
+    given: list[tuple[object, str]] = [
+        ([acme], r"argument 1 is a list \(not read\): pass the Assignment values it holds "),
+        ((a for a in [acme]), r"argument 1 is a generator .*rater.assign\(\*assignments\)"),
+        ({acme}, r"argument 1 is a set "),
+        (basic, r"argument 1 is a Plan \('basic'\), which names no account: .*rk.Assignment"),
+        (None, r"argument 1 is NoneType: None; give rk.Assignment\(account, plan"),
+        ("acme", r"argument 1 is str: 'acme'; give rk.Assignment"),
+    ]
+    for item, match in given:
+
+        def call(item: object = item, match: str = match) -> None:
+            with pytest.raises(
+                rk.RatekitTypeError,
+                match=r"^Rater.assign takes Assignment values, each as an argument; " + match,
+            ):
+                rater.assign(acme, item)  # type: ignore[arg-type]
+
+        _unchanged(rater, call)
+    # the values themselves, unpacked: taken. acme owes 31 x 1/31 = 1 to 7 March.
+    assert rater.assign(*[acme]) == (rk.Assignment("zeta", basic), acme)
+    lines = rater.statement("2026-03-07T00:00:00Z").lines
+    assert [line.amount for line in lines if line.account == "acme"] == [Decimal(1)]

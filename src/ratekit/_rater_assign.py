@@ -19,6 +19,7 @@ all of them charges (see docs/streaming.md).
 from __future__ import annotations
 
 import typing
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -27,6 +28,7 @@ from . import _rater_priced_doors as _priced_doors
 from . import _rater_store as _store
 from . import _snapshot
 from ._instants import format_us
+from ._shown import show
 from .assignments import Assignment, read_plans
 from .errors import (
     BadPriceError,
@@ -61,6 +63,9 @@ def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
             "values: build it from rk.Assignment(account, plan) values (one per account, or "
             "with a start) to assign plans as customers come."
         )
+    for index, item in enumerate(given):
+        if not isinstance(item, Assignment):
+            raise RatekitTypeError(_not_assignment(index, item))
     read = read_plans(list(given), "Rater.assign")
     assert not isinstance(read, Plan)  # a list is never a Plan
     watermark = rater._as_of_us
@@ -119,6 +124,25 @@ def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
     for name in type(rater).__slots__:
         object.__setattr__(rater, name, getattr(other, name))
     return combined
+
+
+def _not_assignment(index: int, item: object) -> str:
+    """What `assign()` says of an argument ``item`` at ``index`` that is no `Assignment`."""
+    said = f"Rater.assign takes Assignment values, each as an argument; argument {index} is "
+    if isinstance(item, Plan):
+        return (
+            f"{said}a Plan ({item.id!r}), which names no account: give each account its plan "
+            "with rk.Assignment(account, plan, start=...)."
+        )
+    if isinstance(item, Iterable) and not isinstance(item, str | bytes | Mapping):
+        return (
+            f"{said}a {type(item).__name__} (not read): pass the Assignment values it holds "
+            "as separate arguments, rater.assign(*assignments)."
+        )
+    return (
+        f"{said}{type(item).__name__}: {show(item)}; give rk.Assignment(account, plan, "
+        "start=...) values."
+    )
 
 
 def _combined(
