@@ -367,3 +367,39 @@ def test_assign_names_an_argument_that_is_no_assignment_and_what_it_takes() -> N
     assert rater.assign(*[acme]) == (rk.Assignment("zeta", basic), acme)
     lines = rater.statement("2026-03-07T00:00:00Z").lines
     assert [line.amount for line in lines if line.account == "acme"] == [Decimal(1)]
+
+
+def test_a_snapshot_taken_before_an_assign_restores_with_the_set_before_and_assigns_again() -> None:
+    # A host saves a snapshot on 10 March, tells the upgrade of 15 March on 12 March, and
+    # crashes: the snapshot of 10 March was taken under the set before the upgrade. The
+    # newer set is refused, and the refusal says which set to give and what to do next
+    # (it said only "restore it with the plans and meters it was taken with").
+    basic = _basic()
+    built = (rk.Assignment("acme", basic),)
+    records = [rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", kind="start", id="e1")]
+    rater = rk.Rater(built, [HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed(records)
+    first = rater.statement("2026-03-10T00:00:00Z")
+    saved = json.loads(json.dumps(rater.snapshot()))
+    rater.statement("2026-03-12T00:00:00Z")
+    upgrade = rk.Assignment("acme", PRO, start="2026-03-15T00:00:00Z")
+    newest = rater.assign(upgrade)
+    with pytest.raises(
+        rk.BadSnapshotError,
+        match=r"taken under other plans or meters .*under assignments, the set the rater "
+        r"held when the snapshot was taken: the one its last Rater.assign\(\) before the "
+        r"snapshot returned, or else the set it was built with; then assign again",
+    ):
+        rk.Rater.restore(saved, newest, [HOURS])
+    restored = rk.Rater.restore(saved, built, [HOURS])
+    assert restored.assign(upgrade) == newest
+    second = restored.statement("2026-04-01T00:00:00Z")
+    # basic to 15 March: fee 31 x 14/31 = 14, 336 h x 0.10 = 33.60; pro after: fee
+    # 62 x 17/31 = 34, 408 h x 0.05 = 20.40; 9.00 + 21.60 of basic stated on 10 March.
+    assert _stated([first, second]) == {
+        "acme basic fee": Decimal(14),
+        "acme basic usage": Decimal("33.60"),
+        "acme pro fee": Decimal(34),
+        "acme pro usage": Decimal("20.40"),
+    }
+    assert _stated([first, second]) == _batch(records, newest)

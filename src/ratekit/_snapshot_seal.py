@@ -335,7 +335,10 @@ def open_envelope(
         raise BadSnapshotError(
             "Rater snapshot was taken under other plans or meters (fingerprint "
             f"{show(data.get('fingerprint'))}, these give {print_!r}); restore it with the "
-            "plans and meters it was taken with."
+            "plans and meters it was taken with (under assignments, the set the rater held "
+            "when the snapshot was taken: the one its last Rater.assign() before the "
+            "snapshot returned, or else the set it was built with; then assign again what "
+            "was assigned after)."
         )
     body = data.get("body")
     if not isinstance(body, dict):
