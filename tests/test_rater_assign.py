@@ -403,3 +403,61 @@ def test_a_snapshot_taken_before_an_assign_restores_with_the_set_before_and_assi
         "acme pro usage": Decimal("20.40"),
     }
     assert _stated([first, second]) == _batch(records, newest)
+
+
+class _Raising:
+    """0.10 an hour up to 100 hours; a model of the caller's own that raises past them."""
+
+    linear = False
+
+    def amount(self, quantity: Decimal) -> Decimal:
+        if quantity > 100:
+            raise ValueError("no price past 100 hours")
+        return quantity * Decimal("0.10")
+
+    def explain(self, quantity: Decimal) -> tuple[rk.TierLine, ...]:
+        amount = self.amount(quantity)
+        return (rk.TierLine("up to 100", None, None, quantity, Decimal("0.10"), amount),)
+
+    def marginal(self, quantity: Decimal, added: Decimal) -> Decimal:
+        return self.amount(quantity + added) - self.amount(quantity)
+
+
+def test_assign_refuses_a_plan_whose_own_model_raises_on_a_running_resource() -> None:
+    # acme's VM runs from 2 March; a plan whose model raises past 100 hours, from 4 March,
+    # would take 672 hours of it in March: every statement after 8 March would fail. The
+    # door rated only the meters a plan may leave unpriced, so assign() took it.
+    basic = _basic()
+    raising = rk.Plan("raising", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", _Raising())])
+    rater = rk.Rater([rk.Assignment("acme", basic)], [HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Event("acme", "vm-1", "2026-03-02T00:00:00Z", kind="start", id="e1")])
+    rater.statement("2026-03-03T00:00:00Z")
+
+    def call() -> None:
+        with pytest.raises(
+            rk.BadPriceError,
+            match=r"^Rater.assign: with Assignment\('acme', 'raising', start='2026-03-04T00:00:00Z'"
+            r"\), every statement would fail to price the usage of account 'acme' the rater "
+            r"keeps: .*pricing 672 hour .*raised ValueError .*Assign a plan whose entries",
+        ):
+            rater.assign(rk.Assignment("acme", raising, start="2026-03-04T00:00:00Z"))
+
+    _unchanged(rater, call)
+    # basic stands: 3 to 10 March, 168 h x 0.10 = 16.80 and the fee 31 x 7/31 = 7.
+    assert _amounts(rater.statement("2026-03-10T00:00:00Z").lines) == [
+        ("acme", "increment", "basic", Decimal(7)),
+        ("acme", "increment", "basic", Decimal("16.80")),
+    ]
+    # A new customer under it, with no usage yet, is taken; so is acme once its VM
+    # stops within the 100 hours: 10 March 00:00 to 11 March 12:00 is 36 hours.
+    rater.feed([rk.Event("acme", "vm-1", "2026-03-11T12:00:00Z", kind="stop", id="e2")])
+    rater.assign(
+        rk.Assignment("newco", raising, start="2026-03-10T00:00:00Z"),
+        rk.Assignment("acme", raising, start="2026-03-10T00:00:00Z"),
+    )
+    lines = rater.statement("2026-03-12T00:00:00Z").lines
+    # acme: 36 h x 0.10 = 3.60 under the model; basic ended at 10 March, where its fee
+    # (31 x 9/31 = 9) and hours were stated to: no line of basic.
+    assert [(line.plan, line.amount) for line in lines if line.account == "acme"] == [
+        ("raising", Decimal("3.60"))
+    ]

@@ -116,10 +116,14 @@ def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
     unpriced = _priced_doors.reassigned(rater, other, (a.account for a in read))
     if unpriced is not None:
         account, refused = unpriced
+        remedy = (
+            "Assign a plan that prices it (or one built with unpriced='anomaly')."
+            if isinstance(refused, UnpricedUsageError)
+            else "Assign a plan whose entries can price it."
+        )
         raise type(refused)(
             f"Rater.assign: with {', '.join(map(repr, read))}, every statement would fail "
-            f"to price the usage of account {account!r} the rater keeps: {refused} Assign a "
-            "plan that prices it (or one built with unpriced='anomaly')."
+            f"to price the usage of account {account!r} the rater keeps: {refused} {remedy}"
         )
     for name in type(rater).__slots__:
         object.__setattr__(rater, name, getattr(other, name))

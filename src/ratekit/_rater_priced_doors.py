@@ -471,19 +471,23 @@ def reassigned(
         if type(inventory) is Inventory:
             known.update(account for account, _, _ in inventory.resources)
     for account in sorted(set(accounts) & known):
-        refused = _unpriced(after, account)
-        if refused is not None and _unpriced(before, account) is None:
+        refused = _unpriced(after, account, every=True)
+        if refused is not None and _unpriced(before, account, every=True) is None:
             return account, refused
     return None
 
 
-def _unpriced(rater: Rater, account: str) -> UnpricedUsageError | BadPriceError | None:
+def _unpriced(
+    rater: Rater, account: str, *, every: bool = False
+) -> UnpricedUsageError | BadPriceError | None:
     """Rating's refusal of the usage of ``account`` the rater keeps, or None.
 
     Metered from the kept cycles' start through the last instant a price may change and
     one cycle more (and as far again as the windows' pattern takes to repeat:
     `window_reach`), and rated as a statement rates it. Every meter is metered (a sample
-    of a meter always priced is a record of the account too), the strict ones rated.
+    of a meter always priced is a record of the account too), the strict ones rated, or
+    all of them under ``every`` (a price model of the caller's own that raises on the
+    usage a plan takes on is a refusal too).
     """
     engine = rater._engine
     strict = engine.strict
@@ -492,7 +496,9 @@ def _unpriced(rater: Rater, account: str) -> UnpricedUsageError | BadPriceError 
         usage = _sample_doors.metered(
             rater, {account}, [], meters, (), changes=True, reach_us=engine.windowed_us
         )
-        rows = [row for row in usage.rows if row.account == account and row.meter in strict]
+        rows = [
+            row for row in usage.rows if row.account == account and (every or row.meter in strict)
+        ]
         if not rows:
             return None
         earliest = min(row.span.start_us for row in rows)
