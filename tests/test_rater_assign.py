@@ -461,3 +461,24 @@ def test_assign_refuses_a_plan_whose_own_model_raises_on_a_running_resource() ->
     assert [(line.plan, line.amount) for line in lines if line.account == "acme"] == [
         ("raising", Decimal("3.60"))
     ]
+
+
+def test_a_plan_change_years_ahead_on_hourly_cycles_is_judged_in_bounded_time() -> None:
+    # A VM running from 00:10 on hourly cycles; a change to pro ten years ahead. The door
+    # against usage the new plan cannot price meters to the change, and rated every one
+    # of its 87,672 hourly cycles (7 s); it rates those within MAX_CYCLES (10,000) now.
+    hourly = rk.cycles.hourly()
+    basic = rk.Plan("basic", "EUR", hourly, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))])
+    pro = rk.Plan("pro", "EUR", hourly, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))])
+    rater = rk.Rater([rk.Assignment("acme", basic)], [HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Event("acme", "vm-1", "2026-03-01T00:10:00Z", kind="start", id="e1")])
+    rater.statement("2026-03-01T03:00:00Z")
+    started = time.perf_counter()
+    rater.assign(rk.Assignment("acme", pro, start="2036-03-01T00:00:00Z"))
+    assert time.perf_counter() - started < 3.5
+    # 03:00 to 05:00 under basic: 2 h x 0.10 = 0.20, one line a cycle.
+    lines = rater.statement("2026-03-01T05:00:00Z").lines
+    assert [(line.plan, line.amount) for line in lines] == [
+        ("basic", Decimal("0.10")),
+        ("basic", Decimal("0.10")),
+    ]

@@ -486,8 +486,9 @@ def _unpriced(
     one cycle more (and as far again as the windows' pattern takes to repeat:
     `window_reach`), and rated as a statement rates it. Every meter is metered (a sample
     of a meter always priced is a record of the account too), the strict ones rated, or
-    all of them under ``every`` (a price model of the caller's own that raises on the
-    usage a plan takes on is a refusal too).
+    all of them under ``every`` over about `MAX_CYCLES` cycles from the kept cycles' start
+    (a price model of the caller's own that raises on the usage a plan takes on is a
+    refusal too; rating them all to a change ten years of hourly cycles ahead cost 7 s).
     """
     engine = rater._engine
     strict = engine.strict
@@ -496,8 +497,13 @@ def _unpriced(
         usage = _sample_doors.metered(
             rater, {account}, [], meters, (), changes=True, reach_us=engine.windowed_us
         )
+        begin, end = engine.containing(rater._base_us)
+        reach = rater._base_us + _range.MAX_CYCLES * (end - begin)  # (about, as cycles vary)
         rows = [
-            row for row in usage.rows if row.account == account and (every or row.meter in strict)
+            row
+            for row in usage.rows
+            if row.account == account
+            and (row.meter in strict or (every and row.span.start_us < reach))
         ]
         if not rows:
             return None
