@@ -324,9 +324,9 @@ def test_onboarding_thousands_of_customers_at_once_costs_linear_time() -> None:
     onboarded = [
         rk.Assignment(f"c{n:04}", basic, start="2026-03-06T00:00:00Z") for n in range(3000)
     ]
-    started = time.perf_counter()
+    started = time.process_time()
     assigned = rater.assign(*onboarded)
-    assert time.perf_counter() - started < 3
+    assert time.process_time() - started < 3
     assert len(assigned) == 3001
     lines = rater.statement("2026-03-07T00:00:00Z").lines
     fees = [line.amount for line in lines if line.account != "zeta"]
@@ -473,9 +473,9 @@ def test_a_plan_change_years_ahead_on_hourly_cycles_is_judged_in_bounded_time() 
     rater = rk.Rater([rk.Assignment("acme", basic)], [HOURS], start="2026-03-01T00:00:00Z")
     rater.feed([rk.Event("acme", "vm-1", "2026-03-01T00:10:00Z", kind="start", id="e1")])
     rater.statement("2026-03-01T03:00:00Z")
-    started = time.perf_counter()
+    started = time.process_time()
     rater.assign(rk.Assignment("acme", pro, start="2036-03-01T00:00:00Z"))
-    assert time.perf_counter() - started < 3.5
+    assert time.process_time() - started < 3.5
     # 03:00 to 05:00 under basic: 2 h x 0.10 = 0.20, one line a cycle.
     lines = rater.statement("2026-03-01T05:00:00Z").lines
     assert [(line.plan, line.amount) for line in lines] == [
