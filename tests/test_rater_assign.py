@@ -468,7 +468,14 @@ def test_a_plan_change_years_ahead_on_hourly_cycles_is_judged_in_bounded_time() 
     # against usage the new plan cannot price meters to the change, and rated every one
     # of its 87,672 hourly cycles (7 s); it rates those within MAX_CYCLES (10,000) now.
     hourly = rk.cycles.hourly()
-    basic = rk.Plan("basic", "EUR", hourly, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10"))])
+    basic = rk.Plan(
+        "basic",
+        "EUR",
+        hourly,
+        [rk.PriceEntry("vm", "vm.hours", rk.Graduated([rk.Tier(1, "0.1"), rk.Tier(None, "0.05")]))],
+        fees=[rk.Fee("base", 1)],
+        minimums=[rk.Minimum("0.2")],
+    )
     pro = rk.Plan("pro", "EUR", hourly, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))])
     rater = rk.Rater([rk.Assignment("acme", basic)], [HOURS], start="2026-03-01T00:00:00Z")
     rater.feed([rk.Event("acme", "vm-1", "2026-03-01T00:10:00Z", kind="start", id="e1")])
@@ -476,9 +483,15 @@ def test_a_plan_change_years_ahead_on_hourly_cycles_is_judged_in_bounded_time() 
     started = time.process_time()
     rater.assign(rk.Assignment("acme", pro, start="2036-03-01T00:00:00Z"))
     assert time.process_time() - started < 3.5
-    # 03:00 to 05:00 under basic: 2 h x 0.10 = 0.20, one line a cycle.
+    # 03:00 to 05:00 under basic, each hour a cycle: its fee of 1, its hour at 0.1 (the
+    # first tier) and the top-up of that usage to the minimum, 0.2 - 0.1 = 0.1 (fees do
+    # not count toward a minimum).
     lines = rater.statement("2026-03-01T05:00:00Z").lines
-    assert [(line.plan, line.amount) for line in lines] == [
-        ("basic", Decimal("0.10")),
-        ("basic", Decimal("0.10")),
+    assert sorted((line.kind, line.amount) for line in lines) == [
+        ("fee", Decimal(1)),
+        ("fee", Decimal(1)),
+        ("minimum", Decimal("0.1")),
+        ("minimum", Decimal("0.1")),
+        ("usage", Decimal("0.1")),
+        ("usage", Decimal("0.1")),
     ]
