@@ -495,3 +495,38 @@ def test_a_plan_change_years_ahead_on_hourly_cycles_is_judged_in_bounded_time() 
         ("usage", Decimal("0.1")),
         ("usage", Decimal("0.1")),
     ]
+
+
+def test_an_assignment_told_again_is_a_replay_that_changes_nothing() -> None:
+    # A host replaying its log of plan changes after a restore tells acme's onboarding of
+    # 3 March again, after the watermark passed it, with the upgrade of 20 March: the
+    # first was refused (a start before the watermark; told twice in one call, "plans
+    # 'basic' and 'basic' at once"), and the upgrade with it. Now what the rater holds is
+    # a replay, as a record fed again is a duplicate, and only the upgrade is added.
+    basic = _basic()
+    rater = rk.Rater([rk.Assignment("zeta", basic)], [HOURS], start="2026-03-01T00:00:00Z")
+    onboarded = rk.Assignment("acme", basic, start="2026-03-03T00:00:00Z")
+    assert rater.assign(onboarded, onboarded) == (rk.Assignment("zeta", basic), onboarded)
+    records = [rk.Event("acme", "vm-1", "2026-03-03T00:00:00Z", kind="start", id="e1")]
+    rater.feed(records)
+    first = rater.statement("2026-03-10T00:00:00Z")
+    upgrade = rk.Assignment("acme", PRO, start="2026-03-20T00:00:00Z")
+    before = rater.snapshot()
+    assert rater.assign(onboarded) == (rk.Assignment("zeta", basic), onboarded)
+    assert rater.snapshot() == before
+    whole = rater.assign(onboarded, upgrade, upgrade)
+    ended = rk.Assignment("acme", basic, start="2026-03-03T00:00:00Z", end="2026-03-20T00:00:00Z")
+    assert whole == (rk.Assignment("zeta", basic), ended, upgrade)
+    # The ended assignment told again, and the upgrade: replays too.
+    assert rater.assign(ended, upgrade) == whole
+    second = rater.statement("2026-04-01T00:00:00Z")
+    # acme: basic 3 to 20 March, fee 31 x 17/31 = 17 and 408 h x 0.10 = 40.80; pro from
+    # 20 March, fee 62 x 12/31 = 24 and 288 h x 0.05 = 14.40.
+    stated = _stated([first, second])
+    assert {key: value for key, value in stated.items() if key.startswith("acme")} == {
+        "acme basic fee": Decimal(17),
+        "acme basic usage": Decimal("40.80"),
+        "acme pro fee": Decimal(24),
+        "acme pro usage": Decimal("14.40"),
+    }
+    assert stated == _batch(records, whole)

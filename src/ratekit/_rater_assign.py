@@ -68,6 +68,9 @@ def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
             raise RatekitTypeError(_not_assignment(index, item))
     read = read_plans(list(given), "Rater.assign")
     assert not isinstance(read, Plan)  # a list is never a Plan
+    read = _new(plans, read)
+    if not read:
+        return tuple(plans)  # a replay of what the rater holds: nothing changes
     watermark = rater._as_of_us
     for assignment in read:
         if assignment.start_us is None or assignment.start_us < watermark:
@@ -147,6 +150,26 @@ def _not_assignment(index: int, item: object) -> str:
         f"{said}{type(item).__name__}: {show(item)}; give rk.Assignment(account, plan, "
         "start=...) values."
     )
+
+
+def _new(
+    plans: typing.Sequence[Assignment], given: typing.Sequence[Assignment]
+) -> tuple[Assignment, ...]:
+    """``given`` but for the assignments ``plans`` holds, or an earlier one of ``given``.
+
+    A host that tells an assignment again (replaying its log of plan changes, as a feed
+    replays records) changes nothing. Compared by equality within each account: O(n).
+    """
+    held: dict[str, list[Assignment]] = {}
+    for assignment in plans:
+        held.setdefault(assignment.account, []).append(assignment)
+    out: list[Assignment] = []
+    for assignment in given:
+        mine = held.setdefault(assignment.account, [])
+        if not any(assignment == other for other in mine):
+            mine.append(assignment)
+            out.append(assignment)
+    return tuple(out)
 
 
 def _combined(
