@@ -14,7 +14,7 @@ import decimal
 import hashlib
 import json
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final, Literal
 
@@ -95,8 +95,15 @@ def checksum(value: object) -> str:
     return hashlib.sha256(_canonical_bytes(value)).hexdigest()
 
 
-def _describe(value: object, depth: int = 0) -> object:  # noqa: PLR0911 - one case per kind
-    """A canonical, JSON-safe description of a value (attrs fields, containers, reprs)."""
+def _describe(  # noqa: PLR0911 - one case per kind
+    value: object, depth: int = 0, plans: dict[tuple[int, int], object] | None = None
+) -> object:
+    """A canonical, JSON-safe description of a value (attrs fields, containers, reprs).
+
+    ``plans``: the descriptions of the attrs values (plans, their entries) met so far in
+    this call, by identity and depth: thousands of assignments share a few plans, each
+    described once. (Every value described lives through the call: no id is reused.)
+    """
     if depth > 50:
         return "..."
     if value is None or isinstance(value, bool | int | str):
@@ -104,21 +111,30 @@ def _describe(value: object, depth: int = 0) -> object:  # noqa: PLR0911 - one c
     if isinstance(value, Decimal):
         return {"decimal": CONTEXT.to_sci_string(value)}
     if attrs.has(type(value)):
-        return {
+        key = (id(value), depth)
+        if plans is not None and key in plans:
+            return plans[key]
+        described = {
             "type": type(value).__qualname__,
             "fields": {
-                field.name: _describe(getattr(value, field.name), depth + 1)
+                field.name: _describe(getattr(value, field.name), depth + 1, plans)
                 for field in attrs.fields(typing.cast("type[attrs.AttrsInstance]", type(value)))
                 if field.eq
             },
         }
+        if plans is not None:
+            plans[key] = described
+        return described
     if isinstance(value, Mapping):
-        items = [[_describe(k, depth + 1), _describe(v, depth + 1)] for k, v in value.items()]
+        items = [
+            [_describe(k, depth + 1, plans), _describe(v, depth + 1, plans)]
+            for k, v in value.items()
+        ]
         return sorted(items, key=_canonical)
     if isinstance(value, frozenset | set):
-        return sorted((_describe(item, depth + 1) for item in value), key=_canonical)
+        return sorted((_describe(item, depth + 1, plans) for item in value), key=_canonical)
     if isinstance(value, list | tuple):
-        return [_describe(item, depth + 1) for item in value]
+        return [_describe(item, depth + 1, plans) for item in value]
     text = repr(value)
     # An object without a stable repr (a function, a plain instance) is named by its type.
     return type(value).__qualname__ if " at 0x" in text else text
@@ -151,7 +167,7 @@ def fingerprint(
     """
     with decimal.localcontext(CONTEXT):  # numbers and reprs as ratekit writes them, any caller
         described = [_describe(meter) for meter in meters]
-        shown = _describe(plans)
+        shown = _describe(plans, 0, {})
     if ordered is not True:
         described.sort(key=_canonical)
     if not ordered and isinstance(plans, list | tuple) and isinstance(shown, list):
@@ -257,8 +273,23 @@ def _at(place: tuple[object, ...]) -> str:
 _AS_SNAPSHOT = "what Rater.snapshot() returned, or its JSON read back with json.load"
 
 
+def _earlier(
+    legacy: str | tuple[str, ...] | Callable[[], tuple[str, ...]] | None,
+) -> tuple[str | None, ...]:
+    """The fingerprints of earlier versions accepted: ``legacy``, called if a function.
+
+    A function is called only for a snapshot whose fingerprint is not this version's:
+    each costs a description of every assignment (a second each for 5,000 of them).
+    """
+    if callable(legacy):
+        return legacy()
+    return (legacy,) if legacy is None or isinstance(legacy, str) else legacy
+
+
 def open_envelope(
-    data: object, print_: str, legacy: str | tuple[str, ...] | None = None
+    data: object,
+    print_: str,
+    legacy: str | tuple[str, ...] | Callable[[], tuple[str, ...]] | None = None,
 ) -> tuple[dict[str, Any], int]:
     """The body and version of a snapshot, once its format, version, checksum and fingerprint check.
 
@@ -330,8 +361,8 @@ def open_envelope(
             f"{expected!r}): the snapshot was altered or damaged after it was taken; restore "
             "an unaltered copy."
         )
-    accepted = (legacy,) if legacy is None or isinstance(legacy, str) else legacy
-    if data.get("fingerprint") not in (print_, *accepted):
+    found = data.get("fingerprint")
+    if found != print_ and found not in _earlier(legacy):
         raise BadSnapshotError(
             "Rater snapshot was taken under other plans or meters (fingerprint "
             f"{show(data.get('fingerprint'))}, these give {print_!r}); restore it with the "

@@ -436,7 +436,10 @@ class Rater:
         rater = object.__new__(cls)
         rater._engine = _Engine(plans, meters)
         rater._fingerprint = _snapshot.fingerprint(plans, meters)
-        legacy = tuple(_snapshot.fingerprint(plans, meters, ordered=o) for o in (True, "plans"))
+
+        def legacy() -> tuple[str, ...]:  # the fingerprints of earlier versions, if needed
+            return tuple(_snapshot.fingerprint(plans, meters, ordered=o) for o in (True, "plans"))
+
         body, version = _snapshot.open_envelope(data, rater._fingerprint, legacy)
         _store.load(rater, body, version)
         _consistent.consistent(rater)
