@@ -554,3 +554,40 @@ def test_onboarding_one_customer_among_thousands_costs_little() -> None:
     assert sum(line.amount for line in lines) == Decimal(5001)
     # Its snapshot restores with the set, in any order.
     rk.Rater.restore(rater.snapshot(), list(reversed(assigned)), [HOURS])
+
+
+def test_a_whole_log_of_assignments_told_again_after_a_restore_changes_nothing() -> None:
+    # The host's log holds acme's plan as it was told (open-ended, from 1 March) and the
+    # upgrade of 15 March; the rater holds the first ended at 15 March. Restored from a
+    # snapshot taken after the upgrade, the log told again was refused ("has no start":
+    # the first, as told, is not what the rater holds); it is a replay of both now.
+    basic = _basic()
+    told = [
+        rk.Assignment("acme", basic, start="2026-03-01T00:00:00Z"),
+        rk.Assignment("acme", PRO, start="2026-03-15T00:00:00Z"),
+    ]
+    rater = rk.Rater(told[:1], [HOURS], start="2026-03-01T00:00:00Z")
+    records = [rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", kind="start", id="e1")]
+    rater.feed(records)
+    first = rater.statement("2026-03-10T00:00:00Z")
+    whole = rater.assign(told[1])
+    restored = rk.Rater.restore(rater.snapshot(), whole, [HOURS])
+    before = restored.snapshot()
+    assert restored.assign(*told) == whole
+    assert restored.snapshot() == before
+    second = restored.statement("2026-04-01T00:00:00Z")
+    # basic 1 to 15 March: fee 31 x 14/31 = 14, 336 h x 0.10 = 33.60; pro from 15 March:
+    # fee 62 x 17/31 = 34, 408 h x 0.05 = 20.40.
+    assert _stated([first, second]) == {
+        "acme basic fee": Decimal(14),
+        "acme basic usage": Decimal("33.60"),
+        "acme pro fee": Decimal(34),
+        "acme pro usage": Decimal("20.40"),
+    }
+    assert _stated([first, second]) == _batch(records, whole)
+    # A bounded assignment given open-ended is no replay when nothing starts at its end:
+    # newco's plan to 20 April, told again open-ended from 5 April, is a second plan.
+    newco = rk.Assignment("newco", basic, start="2026-04-05T00:00:00Z", end="2026-04-20T00:00:00Z")
+    restored.assign(newco)
+    with pytest.raises(rk.BadPriceError, match=r"plans 'basic' and 'basic' at once"):
+        restored.assign(rk.Assignment("newco", basic, start="2026-04-05T00:00:00Z"))

@@ -158,7 +158,9 @@ def _new(
     """``given`` but for the assignments ``plans`` holds, or an earlier one of ``given``.
 
     A host that tells an assignment again (replaying its log of plan changes, as a feed
-    replays records) changes nothing. Compared by equality within each account: O(n).
+    replays records) changes nothing: one equal to a held one, or open-ended where the
+    held one was ended at the start of the account's next (as `_combined` ends it: the
+    log holds it as it was told). Compared within each account: O(n).
     """
     held: dict[str, list[Assignment]] = {}
     for assignment in plans:
@@ -166,10 +168,23 @@ def _new(
     out: list[Assignment] = []
     for assignment in given:
         mine = held.setdefault(assignment.account, [])
-        if not any(assignment == other for other in mine):
+        if not any(_told(assignment, other, mine) for other in mine):
             mine.append(assignment)
             out.append(assignment)
     return tuple(out)
+
+
+def _told(given: Assignment, other: Assignment, mine: typing.Sequence[Assignment]) -> bool:
+    """Whether ``given`` is ``other`` as told, ``mine`` the account's assignments held."""
+    if given == other:
+        return True
+    return (
+        given.end_us is None
+        and other.end_us is not None
+        and given.start_us == other.start_us
+        and given.plan == other.plan
+        and any(next_one.start_us == other.end_us for next_one in mine)
+    )
 
 
 def _combined(
