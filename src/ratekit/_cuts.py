@@ -122,7 +122,9 @@ def by_account(
     account: ``(start_us, end_us, plan)``, sorted); ``plans``: every plan. A plan of the
     account on another cycle than the account's own (`account_cycles`, taken at
     ``since``, the rated span's start; by default ``lo``) cuts at its cycles' starts
-    while it is assigned: a weekly plan left in February cuts no monthly March row.
+    while it is assigned: a weekly plan left in February cuts no monthly March row; so
+    do its own cuts (entries, windows, allowance periods): a plan with a night window
+    from December cuts no November row of the plan before it.
     Accounts with the same assignments share one mapping, computed on first use: O(p)
     per distinct set of assignments, then O(1) per look-up.
 
@@ -142,9 +144,11 @@ def by_account(
             start, end = max(lo, a), min(hi, b)
             if start < end and plan.cycle != cycle:
                 common.update(plan.cycle.boundaries_us(start, end))
-        own = list({id(plan): plan for _, _, plan in items}.values())
+        # Each plan's own cuts (windows, entries, allowance periods) while it is assigned:
+        # a plan after the span, or after a change, cuts nothing before it.
+        spans = [(max(lo, a), min(hi, b), plan) for a, b, plan in items if max(lo, a) < min(hi, b)]
         return {
-            name: sorted(common.union(*(plan._metering_cuts_us(name, lo, hi) for plan in own)))
+            name: sorted(common.union(*(p._metering_cuts_us(name, a, b) for a, b, p in spans)))
             for name in names
         }
 
