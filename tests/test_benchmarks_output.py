@@ -30,3 +30,13 @@ def test_rater_bench_does_not_size_a_compacted_state_it_does_not_have() -> None:
     assert last.startswith("the metering state alone")
     assert "2 B per resource" not in last
     assert "none yet" in last
+
+
+def test_assign_bench_prints_its_three_cases() -> None:
+    lines = _run("assign_bench.py", "--customers", "20")
+    assert [line.split(":")[0].rstrip() for line in lines] == [
+        "onboard 20 at once",
+        "one more among 20",
+        "a change ten years ahead (hourly cycles)",
+    ]
+    assert all(" s CPU" in line for line in lines)
