@@ -204,6 +204,7 @@ def meter_cut_by_account(
     state: Iterable[ResourceState] = (),
     cycles: AccountCycles | None = None,
     assigned: _late.Assigned | None = None,
+    states: bool = True,
 ) -> Usage:
     """`meter()` with each account's rows cut at its own instants, ``cuts(account)``.
 
@@ -211,12 +212,14 @@ def meter_cut_by_account(
     With ``cycles``, each account is metered by ``cycles(account)`` (its own first
     plan's cycle), not by ``cycle``. With ``assigned`` (the rater's), the late rows
     before a carried state's clock keep only what lies where the account has a plan
-    (`_metering_late.Assigned`).
+    (`_metering_late.Assigned`). Without ``states`` (rating's, which carries none), the
+    usage's ``state`` is empty: no resource's carried state is built.
     """
     engine = _Engine(records, meters, span, cycle, as_of, None, state)
     engine.account_cuts = cuts
     engine.account_cycles = cycles
     engine.assigned = assigned
+    engine.keep_states = states
     return engine.run()
 
 
@@ -319,6 +322,8 @@ class _Engine:
         self.account_cycles: AccountCycles | None = None
         # Where each account has a plan, when the rater gives it: late rows keep that part.
         self.assigned: _late.Assigned | None = None
+        # Whether the carried states are built: rating drops them (`meter_cut_by_account`).
+        self.keep_states = True
         self.windows: list[tuple[CycleLike | None, CycleLike | None, _Window]] = [
             (cycle, cycle, self.window)
         ]
@@ -467,6 +472,8 @@ class _Engine:
                     readings or [],
                     previous,
                 )
+            if not self.keep_states:
+                continue
             state = _carry.state_of(
                 account,
                 resource,

@@ -258,6 +258,7 @@ def _rate_among(
             as_of=span.end if as_of is None else as_of,
             cuts=engine.cuts(m.name for m in meters),
             cycles=engine.cycles(),
+            states=False,  # rating carries none
         )
         rows = metered.rows
         anomalies.extend(metered.anomalies)
@@ -289,6 +290,7 @@ def _rate_among(
                     # cut as the span's rows are: at plan changes, prices and periods
                     cuts=engine.cuts((m.name for m in meters), (before.start_us, before.end_us)),
                     cycles=engine.cycles(),
+                    states=False,
                 ).rows
                 if row.meter in earlier
             ]
