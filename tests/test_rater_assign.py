@@ -21,6 +21,15 @@ from ratekit import _snapshot_seal
 MONTHS = rk.cycles.monthly(tz="UTC")
 HOURS = rk.Meter("vm.hours", "hour", rk.OnOff())
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+#: What acme states in March when it upgrades from basic to pro on 15 March: basic to
+#: 15 March, fee 31 x 14/31 = 14 and 336 h x 0.10 = 33.60; pro after, fee 62 x 17/31 =
+#: 34 and 408 h x 0.05 = 20.40 (per account, plan and kind: see `_stated()`).
+UPGRADED = {
+    "acme basic fee": Decimal(14),
+    "acme basic usage": Decimal("33.60"),
+    "acme pro fee": Decimal(34),
+    "acme pro usage": Decimal("20.40"),
+}
 
 
 def _basic(proration: str = "seconds") -> rk.Plan:
@@ -407,12 +416,7 @@ def test_a_snapshot_taken_before_an_assign_restores_with_the_set_before_and_assi
     second = restored.statement("2026-04-01T00:00:00Z")
     # basic to 15 March: fee 31 x 14/31 = 14, 336 h x 0.10 = 33.60; pro after: fee
     # 62 x 17/31 = 34, 408 h x 0.05 = 20.40; 9.00 + 21.60 of basic stated on 10 March.
-    assert _stated([first, second]) == {
-        "acme basic fee": Decimal(14),
-        "acme basic usage": Decimal("33.60"),
-        "acme pro fee": Decimal(34),
-        "acme pro usage": Decimal("20.40"),
-    }
+    assert _stated([first, second]) == UPGRADED
     assert _stated([first, second]) == _batch(records, newest)
 
 
@@ -614,12 +618,7 @@ def test_a_whole_log_of_assignments_told_again_after_a_restore_changes_nothing()
     second = restored.statement("2026-04-01T00:00:00Z")
     # basic 1 to 15 March: fee 31 x 14/31 = 14, 336 h x 0.10 = 33.60; pro from 15 March:
     # fee 62 x 17/31 = 34, 408 h x 0.05 = 20.40.
-    assert _stated([first, second]) == {
-        "acme basic fee": Decimal(14),
-        "acme basic usage": Decimal("33.60"),
-        "acme pro fee": Decimal(34),
-        "acme pro usage": Decimal("20.40"),
-    }
+    assert _stated([first, second]) == UPGRADED
     assert _stated([first, second]) == _batch(records, whole)
     # A bounded assignment given open-ended is no replay when nothing starts at its end:
     # newco's plan to 20 April, told again open-ended from 5 April, is a second plan.

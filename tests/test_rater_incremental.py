@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -44,6 +45,18 @@ def _rows(rows: object) -> list[tuple[object, ...]]:
 def test_the_rows_a_statement_keeps_are_those_of_metering_the_kept_cycles_at_once(
     seed: int, anonymous: bool
 ) -> None:
+    for rater, as_of in _stepped(seed, anonymous=anonymous):
+        book = rater._book
+        assert book is not None
+        at_once = rater._engine.meter(rater._records.values(), rater._base_us, as_of, rater._state)
+        assert _rows(book.all_rows()) == _rows(at_once.rows)
+
+
+def _stepped(seed: int, *, anonymous: bool) -> Iterator[tuple[rk.Rater, int]]:
+    """A drawn stream shuffled, fed three records at a time, a statement after each feed.
+
+    Gives the rater and the statement's watermark (epoch µs) after each statement.
+    """
     rng = random.Random(seed)
     stream = streams.records(rng, anonymous=anonymous)
     rng.shuffle(stream)
@@ -53,10 +66,7 @@ def test_the_rows_a_statement_keeps_are_those_of_metering_the_kept_cycles_at_onc
         rater.feed(stream[index : index + 3])
         as_of += rng.randrange(0, 10 * streams.HOUR_US, streams.MINUTE_US)
         rater.statement(format_us(as_of))
-        book = rater._book
-        assert book is not None
-        at_once = rater._engine.meter(rater._records.values(), rater._base_us, as_of, rater._state)
-        assert _rows(book.all_rows()) == _rows(at_once.rows)
+        yield rater, as_of
 
 
 def test_a_running_vm_accrues_between_statements_with_no_new_record() -> None:
@@ -325,15 +335,7 @@ def test_the_earliest_row_start_a_book_keeps_is_that_of_a_walk_over_its_rows(
     # The book keeps each resource's earliest row start from one statement to the next,
     # updated from the rows that changed alone (a join keeps the starts of the rows it
     # had): it must be what a walk over every row gives.
-    rng = random.Random(seed)
-    stream = streams.records(rng, anonymous=anonymous)
-    rng.shuffle(stream)
-    rater = rk.Rater(streams.PLANS, streams.METERS, start=format_us(streams.T0))
-    as_of = streams.T0
-    for index in range(0, len(stream), 3):
-        rater.feed(stream[index : index + 3])
-        as_of += rng.randrange(0, 10 * streams.HOUR_US, streams.MINUTE_US)
-        rater.statement(format_us(as_of))
+    for rater, _ in _stepped(seed, anonymous=anonymous):
         book = rater._book
         assert book is not None
         starts = {key: min(row.span.start_us for row in rows) for key, rows in book.rows.items()}
