@@ -626,3 +626,76 @@ def test_a_whole_log_of_assignments_told_again_after_a_restore_changes_nothing()
     restored.assign(newco)
     with pytest.raises(rk.BadPriceError, match=r"plans 'basic' and 'basic' at once"):
         restored.assign(rk.Assignment("newco", basic, start="2026-04-05T00:00:00Z"))
+
+
+def test_a_customer_who_leaves_has_its_assignment_told_again_with_an_end() -> None:
+    # acme on basic from 1 March, open-ended, a VM running all month. On 10 March the
+    # host learns acme leaves on 20 March: it tells the same assignment with that end.
+    # basic to 20 March: fee 31 x 19/31 = 19, 19 days x 24 h = 456 h x 0.10 = 45.60; the
+    # VM's 288 h after are in no plan (not charged, as batch says), as one batch rate()
+    # with the ended assignment.
+    basic = _basic()
+    held = rk.Assignment("acme", basic, start="2026-03-01T00:00:00Z")
+    rater = rk.Rater([held], [HOURS], start="2026-03-01T00:00:00Z")
+    records = [rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", kind="start", id="e1")]
+    rater.feed(records)
+    first = rater.statement("2026-03-10T00:00:00Z")
+    leaving = rk.Assignment("acme", basic, start="2026-03-01T00:00:00Z", end="2026-03-20T00:00:00Z")
+    assert rater.assign(leaving) == (leaving,)
+    assert rater.assign(leaving) == (leaving,)  # told again: a replay
+    second = rater.statement("2026-04-01T00:00:00Z")
+    assert _stated([first, second]) == {
+        "acme basic fee": Decimal(19),
+        "acme basic usage": Decimal("45.60"),
+    }
+    assert _stated([first, second]) == _batch(records, (leaving,))
+    # 20 March to 1 April: 12 days x 24 h = 288 h of vm-1, said as batch says it
+    unpriced = [a.message for a in second.anomalies if a.kind == "unpriced"]
+    batch = rk.rate(records, (leaving,), span=MARCH, meters=[HOURS]).anomalies
+    assert unpriced == [a.message for a in batch if a.kind == "unpriced"]
+    assert "(resource 'vm-1', 288 hour) over 2026-03-20T00:00:00Z..2026-04-01" in unpriced[0]
+    restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), [leaving], [HOURS])
+    assert restored.snapshot() == rater.snapshot()
+
+
+def test_an_end_before_the_watermark_is_refused_and_changes_nothing() -> None:
+    basic = _basic()
+    held = rk.Assignment("acme", basic, start="2026-03-01T00:00:00Z")
+    rater = rk.Rater([held], [HOURS], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-10T00:00:00Z")
+    before = rater.snapshot()
+    early = rk.Assignment("acme", basic, start="2026-03-01T00:00:00Z", end="2026-03-05T00:00:00Z")
+    with pytest.raises(rk.BadTimeError) as caught:
+        rater.assign(early)
+    assert str(caught.value) == (
+        "Rater.assign: Assignment('acme', 'basic', start='2026-03-01T00:00:00Z', "
+        "end='2026-03-05T00:00:00Z') ends the rater's Assignment('acme', 'basic', "
+        "start='2026-03-01T00:00:00Z') at 2026-03-05T00:00:00Z, before its last watermark "
+        "2026-03-10T00:00:00Z: the statements up to it billed the plan. Give an end at or "
+        "after 2026-03-10T00:00:00Z; to rate the past otherwise, rate its records in batch "
+        "with rk.rate()."
+    )
+    assert rater.snapshot() == before
+
+
+def test_leaving_inside_an_own_period_allowances_year_is_refused_at_its_end_taken() -> None:
+    # 1,000 free hours a year, prorated by the plan's share of the year: ending the plan
+    # on 1 June would shrink what 1 to 10 March were stated with; at the year's end it
+    # changes nothing stated.
+    yearly = rk.Plan(
+        "y",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))],
+        allowances=[rk.Allowance("vm.hours", 1000, cycle=rk.cycles.yearly(tz="UTC"))],
+    )
+    held = rk.Assignment("acme", yearly, start="2026-03-01T00:00:00Z")
+    rater = rk.Rater([held], [HOURS], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-10T00:00:00Z")
+    june = rk.Assignment("acme", yearly, start="2026-03-01T00:00:00Z", end="2026-06-01T00:00:00Z")
+    with pytest.raises(rk.BadTimeError, match=r"ending at 2026-06-01T00:00:00Z, would change"):
+        rater.assign(june)
+    year_end = rk.Assignment(
+        "acme", yearly, start="2026-03-01T00:00:00Z", end="2027-01-01T00:00:00Z"
+    )
+    assert rater.assign(year_end) == (year_end,)

@@ -72,7 +72,11 @@ def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
     if not read:
         return tuple(plans)  # a replay of what the rater holds: nothing changes
     watermark = rater._as_of_us
+    endings = _endings(plans, read, watermark)
+    told_ends = {id(told) for told in endings.values()}
     for assignment in read:
+        if id(assignment) in told_ends:
+            continue  # a held assignment told again with an end: its start is known
         if assignment.start_us is None or assignment.start_us < watermark:
             when = (
                 "has no start (it holds from the start of time)"
@@ -86,8 +90,9 @@ def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
                 f"after {format_us(watermark)}; to rate the past under other plans, rate "
                 "its records in batch with rk.rate()."
             )
-    combined = _engine_doors.assignments(_combined(plans, read))
-    _own_periods(plans, combined, read, (rater._start_us, watermark))
+    starts = [a for a in read if id(a) not in told_ends]
+    combined = _engine_doors.assignments(_combined(plans, starts, endings))
+    _own_periods(plans, combined, starts, (rater._start_us, watermark))
     meters = rater._engine.meters
     try:  # the constructor's checks of the whole set, said of the assignments added
         _engine_doors.Engine(combined, meters)
@@ -187,15 +192,48 @@ def _told(given: Assignment, other: Assignment, mine: typing.Sequence[Assignment
     )
 
 
+def _endings(
+    plans: typing.Sequence[Assignment], given: typing.Sequence[Assignment], watermark: int
+) -> dict[int, Assignment]:
+    """Of ``given``, each held open-ended assignment told again with an end.
+
+    The account, plan and start of one the rater holds with no end, and an end: the
+    customer leaves then. By the id of the held assignment it ends. Refused with
+    [`BadTimeError`][ratekit.BadTimeError] when that end is before the ``watermark``:
+    the statements up to it billed the plan. O(n + m).
+    """
+    open_ended = {(a.account, a.plan.id, a.start_us): a for a in plans if a.end_us is None}
+    out: dict[int, Assignment] = {}
+    for assignment in given:
+        held = open_ended.get((assignment.account, assignment.plan.id, assignment.start_us))
+        if held is None or held.plan != assignment.plan or assignment.end_us is None:
+            continue
+        if assignment.end_us < watermark:
+            raise BadTimeError(
+                f"Rater.assign: {assignment!r} ends the rater's {held!r} at "
+                f"{format_us(assignment.end_us)}, before its last watermark "
+                f"{format_us(watermark)}: the statements up to it billed the plan. Give an "
+                f"end at or after {format_us(watermark)}; to rate the past otherwise, rate "
+                "its records in batch with rk.rate()."
+            )
+        out[id(held)] = assignment
+    return out
+
+
 def _combined(
-    plans: typing.Sequence[Assignment], added: typing.Sequence[Assignment]
+    plans: typing.Sequence[Assignment],
+    added: typing.Sequence[Assignment],
+    endings: typing.Mapping[int, Assignment] | None = None,
 ) -> list[Assignment]:
     """The rater's assignments with ``added``: an open-ended one a later start ends.
 
     An account's assignment with no end, starting before the earliest start of the
     account's added ones, is ended there (the batch result of the assignments with it so
     ended); the overlaps left are refused when the rater is built with the whole set.
+    ``endings`` (`_endings()`, by the id of the held assignment each ends): each takes
+    the place of the one it ends.
     """
+    plans = [(endings or {}).get(id(a), a) for a in plans]
     firsts: dict[str, int] = {}
     for assignment in added:
         start = assignment.start_us
