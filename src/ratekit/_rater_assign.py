@@ -111,16 +111,7 @@ def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
     try:
         other = type(rater).restore(sealed, combined, meters)
     except BadSnapshotError as error:
-        # What the feed took, the new set refuses: a record in a gap it leaves (or a
-        # level or quantity its prices cannot take).
-        detail = str(error).removeprefix("Rater snapshot keeps a record that the feed refuses: ")
-        detail = detail.removesuffix(" Restore an unaltered copy.")
-        detail = detail.split("; the batch is refused whole", 1)[0].removesuffix(".")
-        gap = "no plan assigned" in detail or "no assignment of this rater names" in detail
-        raise (UnpricedUsageError if gap else BadPriceError)(
-            f"Rater.assign: with {', '.join(map(repr, read))}, what the rater took could "
-            f"not be rated: {detail}. Assign plans that cover and price the records taken."
-        ) from None
+        raise _taken_refused(error, read) from None
     unpriced = _priced_doors.reassigned(rater, other, (a.account for a in read))
     if unpriced is not None:
         account, refused = unpriced
@@ -136,6 +127,24 @@ def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
     for name in type(rater).__slots__:
         object.__setattr__(rater, name, getattr(other, name))
     return combined
+
+
+def _taken_refused(error: BadSnapshotError, read: typing.Sequence[Assignment]) -> RatekitError:
+    """What the feed took that the new set refuses, said of ``read`` (the added ones).
+
+    A record in a gap the new set leaves (`UnpricedUsageError`), or a level or quantity
+    its prices cannot take (`BadPriceError`): the restore's refusal is ``error``, the
+    feed's own its cause (or ``error`` itself, when it has none).
+    """
+    refused = error.__cause__ if isinstance(error.__cause__, RatekitError) else error
+    detail = str(refused).removeprefix("Rater.feed: ")
+    detail = detail.removesuffix(" Restore an unaltered copy.")
+    detail = detail.split("; the batch is refused whole", 1)[0].removesuffix(".")
+    kind = UnpricedUsageError if isinstance(refused, UnpricedUsageError) else BadPriceError
+    return kind(
+        f"Rater.assign: with {', '.join(map(repr, read))}, what the rater took could "
+        f"not be rated: {detail}. Assign plans that cover and price the records taken."
+    )
 
 
 def _not_assignment(index: int, item: object) -> str:

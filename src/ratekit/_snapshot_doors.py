@@ -65,7 +65,7 @@ def restored(rater: Rater) -> None:
         raise BadSnapshotError(
             f"Rater snapshot keeps a record that the feed refuses: {detail} Restore an "
             "unaltered copy."
-        ) from None
+        ) from error  # the feed's own refusal, for `Rater.assign()` to say
     found = _doors.sum_found(rater, rater._state, rater._base_us)
     if found is not None:
         state, _, _, words = found

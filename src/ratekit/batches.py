@@ -81,7 +81,7 @@ class _EventMade(Event):  # type: ignore[misc] # a twin of Event's layout, never
 
 
 class _SampleMade(Sample):  # type: ignore[misc] # a twin of Sample's layout, never seen outside
-    """A sample under construction: Sample's slots, set by plain stores (see `_made_events()`)."""
+    """A sample under construction: Sample's slots, set by plain stores (see `_made_samples()`)."""
 
     __slots__ = ()
     __setattr__ = object.__setattr__

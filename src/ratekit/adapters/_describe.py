@@ -343,9 +343,13 @@ def _made_anew(
     again, another call gives its own. O(n log n) for n marks.
     """
     removed: dict[int, set[str]] = {}
+    heads: dict[int, str] = {}  # per instant, the shortest id of an update there
     for at_us, _, event in points:
         gone = {name for name, value in event.attributes.items() if value is None}
         removed.setdefault(at_us, set()).update(gone)
+        event_id = event.id or ""
+        if at_us not in heads or len(event_id) < len(heads[at_us]):
+            heads[at_us] = event_id
     # (at_us, 0 for an earlier call's / 1 for this call's, metadata, id, update or None)
     marks: list[tuple[int, int, Mapping[str, object], str, Event | None]] = [
         (at_us, 1, metadata, sample_id, None) for at_us, metadata, sample_id in own
@@ -371,8 +375,7 @@ def _made_anew(
             if dropped or (update is None and not _same(metadata, latest[2])):
                 head = record_id
                 if update is not None:  # the update's sample: the shortest id at its instant
-                    here = [point[2].id or "" for point in points if point[0] == at_us]
-                    head = min(here, key=len).removesuffix("/metadata")
+                    head = heads[at_us].removesuffix("/metadata")
                 attributes = {**metadata, **dict.fromkeys(dropped)}
                 out.append(
                     Event(

@@ -20,7 +20,8 @@ from ratekit.errors import BadRecordError
 
 from . import _reading as r
 
-#: (where the link sits, the query parameter, its value listing newest first).
+#: The links of a v3 page (under ``pagination``, each ``{"href": ...}``) and of a v2
+#: page (at its top, each a URL), whose query says the order listed.
 _V3_LINKS: Final = ("first", "last", "next", "previous")
 _V2_LINKS: Final = ("next_url", "prev_url")
 
