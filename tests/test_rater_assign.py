@@ -169,6 +169,50 @@ def test_an_upgrade_ahead_of_the_watermark_takes_the_records_fed_after_it() -> N
     assert _stated([first, second]) == _batch(records, after)
 
 
+def test_a_scheduled_change_assigned_when_it_takes_effect_prices_records_fed_before() -> None:
+    # The host keeps acme's move to pro on 20 March in its own schedule (an assignment
+    # cannot be taken back) and assigns it when the watermark reaches it, after the
+    # records of both plans' spans were fed: the STOP of 25 March, fed on the first day,
+    # is priced under pro all the same.
+    basic = _basic()
+    rater = rk.Rater([rk.Assignment("acme", basic)], [HOURS], start="2026-03-01T00:00:00Z")
+    records = [
+        rk.Event("acme", "vm-1", "2026-03-05T00:00:00Z", kind="start", id="e1"),
+        rk.Event("acme", "vm-1", "2026-03-25T00:00:00Z", kind="stop", id="e2"),
+    ]
+    rater.feed(records)
+    first = rater.statement("2026-03-10T00:00:00Z")
+    second = rater.statement("2026-03-20T00:00:00Z")
+    after = rater.assign(rk.Assignment("acme", PRO, start="2026-03-20T00:00:00Z"))
+    third = rater.statement("2026-04-01T00:00:00Z")
+    # basic: fee 31 * 19/31 = 19.00, 5 to 20 March 360 hours * 0.10 = 36.00; pro: fee
+    # 62 * 12/31 = 24.00, 20 to 25 March 120 hours * 0.05 = 6.00.
+    assert _stated([first, second, third]) == {
+        "acme basic fee": Decimal("19.00"),
+        "acme basic usage": Decimal("36.00"),
+        "acme pro fee": Decimal("24.00"),
+        "acme pro usage": Decimal("6.00"),
+    }
+    assert _stated([first, second, third]) == _batch(records, after)
+
+
+def test_a_scheduled_change_is_not_taken_back_by_telling_the_old_plan_again() -> None:
+    # pro is assigned ahead, from 1 April; basic told again open-ended is basic as
+    # assign() ended it: a replay, not a withdrawal of pro (documented: assign a change a
+    # customer may cancel when it takes effect).
+    basic = _basic()
+    held = rk.Assignment("acme", basic, start="2026-03-01T00:00:00Z")
+    rater = rk.Rater([held], [HOURS], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-10T00:00:00Z")
+    scheduled = rk.Assignment("acme", PRO, start="2026-04-01T00:00:00Z")
+    whole = rater.assign(scheduled)
+    ended = rk.Assignment("acme", basic, start="2026-03-01T00:00:00Z", end="2026-04-01T00:00:00Z")
+    assert whole == (ended, scheduled)
+    before = rater.snapshot()
+    assert rater.assign(held) == whole
+    assert rater.snapshot() == before
+
+
 def _unchanged(rater: rk.Rater, call: object) -> None:
     before = rater.snapshot()
     assert callable(call)
