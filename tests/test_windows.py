@@ -223,9 +223,6 @@ def test_cron_six_fields_meet_dst_as_five_fields_do() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="known: cronsim skips a :30 firing at Lord Howe's half-hour DST changes"
-)
 def test_cron_wildcard_hours_fire_at_every_real_half_hour_in_lord_howe() -> None:
     # '30 * * * *' fires at every real instant whose local minute is 30. Lord Howe moves
     # by half an hour: on 4 Oct 2026 02:00 (+10:30) becomes 02:30 (+11:00) at 15:30Z, and

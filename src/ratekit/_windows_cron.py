@@ -27,6 +27,7 @@ from ._extras import require
 from ._instants import US_PER_DAY, format_us, to_us
 from ._shown import show
 from ._windows_algebra import Window, _Algebra, _clip
+from ._windows_cron_real import real_firings, until_time_ends
 from ._zones import local_at, raised, zone, zone_failed, zone_name
 from .errors import BadCalendarError, BadSpanError, RatekitTypeError
 from .spans import _normalise
@@ -130,12 +131,16 @@ def _firings(
 ) -> typing.Iterator[int]:
     """The firings of ``expression`` from ``from_us`` on (or back), in ``tz``, as instants (epoch µs).
 
-    cronsim gives them, except that a six-field expression at fixed times is counted on
-    the wall clock, each local time read by the calendars' rule (`local_us`: a skipped
+    cronsim gives those at fixed times, except that a six-field one is counted on the
+    wall clock, each local time read by the calendars' rule (`local_us`: a skipped
     time is the first instant after the gap, a repeated one its first occurrence), as
     cronsim reads a five-field one. The instants are in order: reading wall-clock times
-    that way never reverses them.
+    that way never reverses them. An expression with ``*`` in its minute or hour field
+    fires at every real instant that matches, found one stretch of constant UTC offset
+    at a time (`real_firings`: cronsim alone lost some at half-hour changes).
     """
+    if not _fixed(expression):
+        return real_firings(expression, from_us, tz, reverse=reverse)
     cronsim = _import_cronsim()
     start = _local(from_us, tz)
     wall_clock = _on_wall_clock(expression)
@@ -146,38 +151,13 @@ def _firings(
         firings = cronsim.CronSim(expression, start, reverse=reverse)
     except Exception as error:  # the expression was checked: the zone failed
         raise zone_failed(tz, f"a firing from {format_us(from_us)}", raised(error)) from None
-    found = _until_time_ends(firings, tz, from_us)
+    found = until_time_ends(firings, tz, from_us)
     if not wall_clock:
         return (to_us(firing) for firing in found)
     return (
         local_us(tz, at.year, at.month, at.day, at.hour * 3_600 + at.minute * 60 + at.second)
         for at in found
     )
-
-
-def _until_time_ends(
-    firings: typing.Iterator[_dt.datetime], tz: _dt.tzinfo, from_us: int
-) -> typing.Iterator[_dt.datetime]:
-    """The firings cronsim gives, until the next one would lie past the years `datetime` holds.
-
-    Searching for a firing that the years 1 to 9999 do not hold (the Feb 29 after 9996 is
-    in 10000) makes cronsim's date arithmetic overflow: there is no such firing, so the
-    search ends there, as it ends when the expression never fires again. Anything else
-    raised on the way came from the zone ``tz`` (cronsim asks it for offsets): a
-    [`BadTimeError`][ratekit.BadTimeError] naming it, never a search cut short.
-    """
-    while True:
-        try:
-            firing = next(firings)
-        except StopIteration:
-            return
-        except (OverflowError, ValueError) as error:
-            if "out of range" in str(error):  # a date before year 1 or after 9999
-                return
-            raise zone_failed(tz, f"a firing from {format_us(from_us)}", raised(error)) from None
-        except Exception as error:
-            raise zone_failed(tz, f"a firing from {format_us(from_us)}", raised(error)) from None
-        yield firing
 
 
 @typing.final
