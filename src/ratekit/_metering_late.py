@@ -455,16 +455,31 @@ def late_increment(  # noqa: PLR0917 - private plumbing of plain values
         return
     for a, b, c0, c1 in late_cycles(engine, t0, min(t1, limit)):
         # In proportion to time, of the time where the account has a plan (batch rating
-        # prices no more: the rest is "unpriced").
+        # prices no more: the rest is "unpriced"), under the description of each part of
+        # it, as metering at once cuts it where the description changes.
         pieces = [(a, b)] if engine.assigned is None else engine.assigned(account, a, b)
-        if not pieces:
-            continue
-        part = ZERO
+        parts: dict[_FrozenDict, list[typing.Any]] = {}
         for lo, hi in pieces:
-            share = CONTEXT.subtract(_apportion(amount, t0, t1, hi), _apportion(amount, t0, t1, lo))
-            part = CONTEXT.add(part, share)
-        description = line.descriptions[line.index_at(pieces[0][0])]
-        late_add(engine, account, resource, name, c0, c1, pieces[0][0], part, description)
+            for x, y, description in _described(line, lo, hi):
+                share = CONTEXT.subtract(
+                    _apportion(amount, t0, t1, y), _apportion(amount, t0, t1, x)
+                )
+                entry = parts.setdefault(description, [ZERO, x])
+                entry[0] = CONTEXT.add(entry[0], share)
+        for description, (part, first_us) in parts.items():
+            late_add(engine, account, resource, name, c0, c1, first_us, part, description)
+
+
+def _described(line: _t.Timeline, lo: int, hi: int) -> Iterator[tuple[int, int, _FrozenDict]]:
+    """``[lo, hi)`` cut where ``line``'s description changes: ``(x, y, description)``. O(log p + k)."""
+    starts, descriptions = line.starts, line.descriptions
+    k = line.index_at(lo)
+    x = lo
+    while x < hi:
+        y = min(starts[k + 1], hi) if k + 1 < len(starts) else hi
+        yield x, y, descriptions[k]
+        x = y
+        k += 1
 
 
 def _within(parts: Sequence[tuple[int, int]], t_us: int) -> bool:
