@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
 from tests.test_metering_state import (
     BYTES,
+    CPU,
     DAY1,
     EGRESS,
+    HOUR,
+    MINUTE,
+    RUNTIME,
+    Record,
     _at_once_and_carried,
     _by_description,
     counter,
 )
 
 import ratekit as rk
+from ratekit._instants import format_us
 
 S, B = "[('f', 's')]", "[('f', 'b')]"
 START = rk.Event("a", "ip", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
@@ -44,3 +53,56 @@ def test_a_late_step_is_cut_where_the_description_changes() -> None:
     spread = {("bytes", DAY1, S): Decimal(4), ("bytes", DAY1, B): Decimal(2)}
     assert _by_description(once.rows) == spread
     assert _by_description(first.rows, second.rows, second.late) == spread
+
+
+COUNTED = rk.Meter("reads", "reading", rk.Count())
+_FLAVORS = st.sampled_from(["s", "b", "m"])
+_MINUTES = st.integers(0, 47 * 60)
+
+
+@settings(max_examples=LAWS // 2)
+@given(
+    updates=st.lists(
+        st.tuples(st.integers(1, 40 * 60), _FLAVORS, st.booleans()), min_size=1, max_size=4
+    ),
+    readings=st.lists(st.tuples(_MINUTES, st.integers(0, 50)), max_size=32),
+    gauges=st.lists(st.tuples(_MINUTES, st.integers(0, 9)), max_size=16),
+    delete=st.one_of(st.none(), st.integers(1, 47 * 60)),
+    cut=st.integers(1, 47),
+)
+def test_late_re_descriptions_move_counter_increments_and_counted_readings_as_at_once(
+    updates: list[tuple[int, str, bool]],
+    readings: list[tuple[int, int]],
+    gauges: list[tuple[int, int]],
+    delete: int | None,
+    cut: int,
+) -> None:
+    # Oracle: one call over both days. A START at 00:00 (flavor s), UPDATEs and a DELETE
+    # at minutes of the two days; the readings of two counters (one counting from zero;
+    # a lower reading is a reset) and gauge readings a Count meter counts, at most as
+    # many as the state keeps (32 readings, 16 counted). The records stamped before the
+    # cut (an hour) go to a first call metered up to it, but the events drawn late go to
+    # the second call with everything else. Per meter, cycle and description the rows
+    # and late rows of both calls are those of one.
+    base = 1_772_323_200_000_000  # 2026-03-01T00:00:00Z
+    cut_us = base + cut * HOUR
+    start = rk.Event("a", "ip", format_us(base), {"f": "s"}, kind="start", id="e0")
+    first_records: list[Record] = [start]
+    later: list[Record] = []
+    for index, (minute, flavor, late) in enumerate(updates):
+        at = base + minute * MINUTE
+        event = rk.Event("a", "ip", format_us(at), {"f": flavor}, kind="update", id=f"u{index}")
+        (later if late or at >= cut_us else first_records).append(event)
+    if delete is not None:
+        later.append(rk.Event("a", "ip", format_us(base + delete * MINUTE), kind="delete", id="x"))
+    samples = [
+        rk.Sample("a", "ip", meter, format_us(base + minute * MINUTE), value, kind=kind, id=f"{meter}{i}")
+        for meter, kind, drawn in (("egress", "counter", readings), ("cpu", "counter", readings),
+                                   ("reads", "gauge", gauges))
+        for i, (minute, value) in enumerate(drawn)
+    ]  # fmt: skip
+    for sample in samples:
+        (first_records if sample.at_us < cut_us else later).append(sample)
+    once, first, second = _at_once_and_carried(first_records, later, format_us(cut_us),
+                                               [RUNTIME, EGRESS, CPU, COUNTED])  # fmt: skip
+    assert _by_description(first.rows, second.rows, second.late) == _by_description(once.rows)

@@ -483,34 +483,66 @@ def test_a_state_whose_base_has_a_base_is_refused_in_words() -> None:
     )
 
 
-def test_a_late_update_says_the_counter_increments_it_leaves_under_the_old_description() -> None:
-    # The known limit, said: the late UPDATE of 04:00 describes 'ip' anew up to the clock
-    # (12:00); the state keeps a counter reading of 06:00, after 04:00, so a "late"
-    # anomaly names meter 'egress' (no quantity: the state keeps no increments to move),
-    # and the range to meter at once. A reading of 03:00 only (before 04:00) is not
-    # named, nor is an update that keeps the description ({'f': 's'} again).
+def test_a_late_update_moves_the_counter_increments_it_describes_anew() -> None:
+    # The late UPDATE of 04:00 describes 'ip' anew (flavor b) up to the clock (12:00);
+    # the state keeps the counter's readings 100 at 00:00 and 105 at 06:00, from its
+    # first: the increment of 5 B over 00:00-06:00 was metered whole under s, and at once
+    # 5 x 4/6 = 10/3 are under s, 5 x 2/6 = 5/3 under b. The late rows take the 5 back
+    # under s and give 10/3 under s and 5/3 under b: -5/3 under s, +5/3 under b (10/3
+    # rounded half-even to 1e-24 is 3.333333333333333333333333; 5 less it is
+    # 1.666666666666666666666667). A reading of 03:00 only (before 04:00) moves nothing,
+    # nor does an update that keeps the description ({'f': 's'} again).
     start = rk.Event("a", "ip", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
     update = rk.Event("a", "ip", "2026-03-01T04:00:00Z", {"f": "b"}, kind="update", id="e2")
     same = rk.Event("a", "ip", "2026-03-01T04:00:00Z", {"f": "s"}, kind="update", id="e3")
     cut = rk.Span(DAY1.start, "2026-03-01T12:00:00Z")
     rest = rk.Span(cut.end, DAY1.end)
     said = {}
-    for at, late in (("06", update), ("03", update), ("06", same)):
+    late = {}
+    for at, event in (("06", update), ("03", update), ("06", same)):
         first = rk.meter([start, counter("2026-03-01T00:00:00Z", 100, "c0"),
                           counter(f"2026-03-01T{at}:00:00Z", 105, "c1")],
                          [EGRESS], span=cut, cycle=DAILY, as_of=cut.end)  # fmt: skip
-        second = rk.meter([late], [EGRESS], span=rest, cycle=DAILY, as_of=rest.end,
+        second = rk.meter([event], [EGRESS], span=rest, cycle=DAILY, as_of=rest.end,
                           state=carried(first))  # fmt: skip
-        said[at, late.id] = [a for a in second.anomalies if a.meter == "egress"]
+        said[at, event.id] = [a for a in second.anomalies if a.meter == "egress"]
+        late[at, event.id] = second.late
     assert said["03", "e2"] == said["06", "e3"] == []
-    (anomaly,) = said["06", "e2"]
-    assert (anomaly.kind, anomaly.quantity, anomaly.record_ids) == ("late", None, ("e2",))
+    assert late["03", "e2"] == late["06", "e3"] == ()
+    third = Decimal("1.666666666666666666666667")
+    assert [(dict(r.description), r.quantity, r.record_ids) for r in late["06", "e2"]] == [
+        ({"f": "b"}, third, ("c0", "c1", "e2")),
+        ({"f": "s"}, -third, ("c0", "c1", "e2")),
+    ]
+    assert [(a.kind, a.quantity) for a in said["06", "e2"]] == [("late", -third), ("late", third)]
+
+
+def test_counter_increments_beyond_the_kept_readings_are_said_and_the_others_moved() -> None:
+    # 34 readings, one a minute from 05:00 (100) to 05:33 (133): the state keeps the last
+    # 32 (05:02..05:33), the oldest a bound. A late UPDATE of 04:00 to b moves the 31
+    # increments after it (31 B); the increments up to 05:02 (05:00-05:01, 05:01-05:02:
+    # 2 B) stay under s, where at once all 33 B are under b. The anomaly names the meter
+    # and the range that stays.
+    start = rk.Event("a", "ip", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
+    readings = [counter(f"2026-03-01T05:{m:02}:00Z", 100 + m, f"c{m}") for m in range(34)]
+    update = rk.Event("a", "ip", "2026-03-01T04:00:00Z", {"f": "b"}, kind="update", id="e2")
+    once, first, second = _at_once_and_carried([start, *readings], [update],
+                                               "2026-03-01T12:00:00Z", [EGRESS])  # fmt: skip
+    s, b = "[('f', 's')]", "[('f', 'b')]"
+    assert _by_description(once.rows) == {("egress", DAY1, b): Decimal(33)}
+    assert _by_description(first.rows, second.rows, second.late) == {
+        ("egress", DAY1, s): Decimal(2),
+        ("egress", DAY1, b): Decimal(31),
+    }
+    (anomaly,) = [a for a in second.anomalies if a.quantity is None]
+    assert (anomaly.kind, anomaly.meter, anomaly.record_ids) == ("late", "egress", ("e2",))
     assert anomaly.message == (
         "late records of 'ip' of 'a' describe it anew from 2026-03-01T04:00:00Z on, before "
-        "what was already metered: the samples of meter 'egress' that earlier calls metered "
-        "where its description changed (the state keeps one at 2026-03-01T06:00:00Z) stay "
+        "what was already metered: the increments of meter 'egress' that earlier calls "
+        "metered from 2026-03-01T04:00:00Z up to its reading at 2026-03-01T05:02:00Z stay "
         "under the description they were metered under, where metering at once prices them "
-        "under the new one; the state keeps no samples to move them. Meter "
+        "under the new one (the state keeps the last 32 readings, the oldest at "
+        "2026-03-01T05:02:00Z, and moves the increments after it). Meter "
         "2026-03-01T04:00:00Z..2026-03-01T12:00:00Z at once to price them anew."
     )
 
@@ -626,17 +658,13 @@ def test_deltas_beyond_those_kept_are_said_and_those_kept_are_moved() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: a late re-description moves kept deltas, not a counter's increments nor "
-    "the gauge readings an aggregation counts (the state keeps no such samples to move)",
-)
 @pytest.mark.parametrize("meter", ["egress", "reads"])
 def test_a_late_update_moves_counter_increments_and_gauges_counted(meter: str) -> None:
     # 'ip' runs as s from 00:00; an UPDATE to b stamped 04:00 comes after a call metered
     # to 12:00. Counter 100 at 00:00, 105 at 06:00: at once 5 B over 00:00-06:00, cut at
     # 04:00: 5 x 4/6 = 10/3 under s, 5 x 2/6 = 5/3 under b. Gauges at 05:00 and 07:00
-    # counted: 2 under b at once. Carried, the late anomaly says these stay under s.
+    # counted: 2 under b at once. The state keeps the readings (all of them, from the
+    # first): the late rows move them to b as at once.
     count = rk.Meter("reads", "reading", rk.Count())
     start = rk.Event("a", "ip", "2026-03-01T00:00:00Z", {"f": "s"}, kind="start", id="e1")
     samples = {

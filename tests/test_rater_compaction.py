@@ -407,3 +407,31 @@ def test_a_compacted_state_keeps_a_delta_meters_last_delta_only() -> None:
     assert sum(line.quantity for line in first.lines) == 20
     restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [egress])
     assert restored._state == rater._state
+
+
+def test_a_compacted_state_keeps_a_counted_meters_last_reading_only() -> None:
+    # 20 gauge readings a Count meter counts on 1 March (00:00 to 19:00), daily cycles;
+    # 1 March is compacted at the watermark of 3 March. Metering keeps the last 16 in its
+    # state (for a late re-description carried to its next call); the compacted state
+    # keeps the last one only, as before: the reading of 19:00. The stream still counts
+    # 20 readings on 1 March.
+    reads = rk.Meter("reads", "reading", rk.Count())
+    daily = rk.cycles.daily(tz=UTC)
+    plan = rk.Plan("p", "EUR", daily, [rk.PriceEntry("r", "reads", rk.PerUnit(1))])
+    gauges = [
+        rk.Sample("a", "vm", "reads", f"2026-03-01T{hour:02d}:00:00Z", 7, kind="gauge",
+                  id=f"g{hour}")
+        for hour in range(20)
+    ]  # fmt: skip
+    rater = rk.Rater(plan, [reads], start="2026-03-01T00:00:00Z")
+    rater.feed(gauges)
+    first = rater.statement("2026-03-02T00:00:00Z")
+    rater.statement("2026-03-03T00:00:00Z")
+    (state,) = rater._state
+    assert [(r[0], r[1]) for r in state.readings] == [
+        ("reads", rk.Span("2026-03-01T19:00:00Z", "2026-03-02T00:00:00Z").start_us)
+    ]
+    assert "reads" not in state._complete
+    assert sum(line.quantity for line in first.lines) == 20
+    restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [reads])
+    assert restored._state == rater._state

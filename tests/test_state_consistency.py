@@ -140,6 +140,16 @@ def test_readings_out_of_time_order_or_too_many_are_refused() -> None:
     )
     data["readings"] = [delta] * 16
     assert rk.ResourceState.from_json(data).readings[0][0] == "bytes"
+    # of gauge readings (an additive aggregation's, those a late re-description moves),
+    # the last 16 too
+    gauge = ["reads", readings[0][1], "5", "gauge", None]
+    data["readings"] = [gauge] * 17
+    assert _refusal(data) == (
+        "ResourceState of 'a'/'vm': readings holds 17 gauge readings of meter 'reads'; a "
+        "state keeps the last 16 gauge readings of a meter at most."
+    )
+    data["readings"] = [gauge] * 16
+    assert rk.ResourceState.from_json(data).readings[0][0] == "reads"
 
 
 def test_a_history_event_of_another_resource_is_refused() -> None:

@@ -186,8 +186,9 @@ class Anomaly:
     [`Rater`][ratekit.Rater], a part before the kept cycles that is not applied, to add
     like a ``"too_late"`` one. A ``"late"`` anomaly about the samples a late
     re-description leaves under the old description (`meter()` with a carried state that
-    does not keep them: a counter's increments, a gauge counted, deltas older than the
-    last `DELTAS` kept) gives the meter and no quantity. ``None`` for every other
+    does not keep them: deltas or counted readings older than the last `DELTAS` kept, a
+    counter's increments up to the oldest of its last `READINGS`) gives the meter and no
+    quantity. ``None`` for every other
     kind.
 
     Anomalies built by hand may leave all five ``None``; the constructor takes them by

@@ -366,13 +366,16 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
     inventories: Sequence[Inventory],
     columns: Mapping[str, list[str | None]],
     held: frozenset[str] = frozenset(),
+    counted: frozenset[str] = frozenset(),
 ) -> ResourceState:
     """The resource's state after the call: an inventory whose scope covers it settles its history.
 
     The state remembers the call's inventories too (see `ratekit._metering_memory`), but
     not the readings of the meters in ``held`` (aggregations of readings: ``Count``,
     ``Max``, ...) stamped at or after ``through_us``: they belong to the next span, and
-    the state keeps nothing of them, so the next call meters them when given again.
+    the state keeps nothing of them, so the next call meters them when given again. Of
+    the meters in ``counted`` (additive aggregations) it keeps the last readings, not only
+    the last one (`_counters.next_readings()`).
     """
     settled = line.settled
     if held and any(
@@ -385,7 +388,7 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
             for name, group in per_meter.items()
         }
     # (after: a reading of the next span is no level in force at this one's end either)
-    readings, complete = _counters.next_readings(previous, per_meter)
+    readings, complete = _counters.next_readings(previous, per_meter, counted)
     applied = _applied(new_events, per_meter, previous, columns, inventories)
     past: tuple[object, ...] = _NO_BASE
     order = line.order

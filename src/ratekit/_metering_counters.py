@@ -169,9 +169,16 @@ def late_increments(  # noqa: PLR0917 - private plumbing of plain values
 
 
 def next_readings(
-    previous: ResourceState | None, per_meter: typing.Mapping[str, list[Sample]]
+    previous: ResourceState | None,
+    per_meter: typing.Mapping[str, list[Sample]],
+    counted: frozenset[str] = frozenset(),
 ) -> tuple[tuple[_Reading, ...], tuple[str, ...]]:
-    """The readings the next state keeps, and the counters kept from their first reading."""
+    """The readings the next state keeps, and the meters kept from their first reading.
+
+    A counter's last `READINGS`, a delta meter's last `DELTAS`, and as many readings of
+    the meters in ``counted`` (additive aggregations: `Count`); of another meter, its last
+    reading (a gauge's level).
+    """
     by_name: dict[str, list[_Reading]] = {}
     for entry in previous.readings if previous is not None else ():
         by_name.setdefault(entry[0], []).append(entry)
@@ -181,9 +188,10 @@ def next_readings(
             continue
         known = by_name.get(name, [])
         counter = samples[-1].kind == "counter"
-        # A delta meter keeps its last deltas too, for a late re-description to move them
-        # (`ratekit._metering_late`).
-        series_kind = counter or samples[-1].kind == "delta"
+        # A delta meter keeps its last deltas too, and an additive aggregation the last
+        # readings it counted, for a late re-description to move them
+        # (`ratekit._metering_moved`).
+        series_kind = counter or samples[-1].kind == "delta" or name in counted
         if not known and series_kind:
             complete.add(name)
         placed = samples
@@ -210,7 +218,7 @@ def next_readings(
             over = [index for index, instant in enumerate(instants) if not instant]
             if over:
                 # A delta over a span is kept as the oldest, a bound: the deltas kept after
-                # it are all those after it (`_metering_late._moved_deltas`).
+                # it are all those after it (`_metering_moved._moved_deltas`).
                 series = series[over[-1] :]
                 complete.discard(name)
             if len(known) + len(placed) > bound or len(series) > bound:

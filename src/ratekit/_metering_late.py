@@ -9,7 +9,7 @@ builds the timeline they change).
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 
 from . import _metering_time as _time
@@ -21,10 +21,11 @@ from ._descriptions import _FrozenDict
 from ._instants import format_us
 from ._inventory_scope import is_listed
 from ._metering_counters import kept as _metering_kept
-from ._resource_state import DELTAS, MEMORY, ResourceState, _restated
+from ._metering_late_add import late_add, late_cycles, late_increment
+from ._metering_moved import first_difference, samples_left
+from ._resource_state import MEMORY, ResourceState, _restated
 from ._shown import show
-from ._window import _apportion, _Window
-from .policies import Discrete, Increment
+from ._window import _Window
 from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import UsageRow, _new_row
@@ -97,7 +98,7 @@ def late_changes(  # noqa: PLR0917 - private plumbing of plain values
         ids += [inventory.id for inventory in closed]
         late_time(engine, account, resource, old, line, start, limit, ids)
         _spread_again(engine, account, resource, old, line, limit, ids)
-        _samples_left(engine, account, resource, old, line, start, limit, ids)
+        samples_left(engine, account, resource, old, line, start, limit, ids)
 
 
 def _spread_again(  # noqa: PLR0917 - private plumbing of plain values
@@ -206,134 +207,14 @@ def pending_spread_again(  # noqa: PLR0917 - private plumbing of plain values
         engine.state[account, resource] = _restated(state, _pending=tuple(entries))
 
 
-def _samples_left(  # noqa: PLR0917 - private plumbing of plain values
-    engine: _Engine,
-    account: str,
-    resource: str,
-    old: _t.Timeline,
-    new: _t.Timeline,
-    start: int,
-    limit: int,
-    ids: list[str | None],
-) -> None:
-    """Move the samples an earlier call metered under a description ``new`` changes.
-
-    A late record that describes the resource anew over ``[start, limit)`` moves its
-    hours (`late_time`); the deltas at an instant of a `Discrete` meter that the state
-    keeps move too (`_moved_deltas`), as metering at once prices them. The other samples
-    earlier calls metered there (a counter's increment, a gauge counted, deltas older
-    than those kept) stay under the description they were metered under: per additive
-    sample meter with such samples at or after the first instant the description
-    differs, a ``"late"`` anomaly with the meter and no quantity says so. O(r + p) for r
-    readings kept and p pieces.
-    """
-    state = engine.state.get((account, resource))
-    if state is None or not state.readings:
-        return
-    moved = _first_difference(old, new, start, limit, statuses=False)
-    if moved is None:
-        return
-    last: dict[str, int] = {}
-    for meter_name, at_us, *_ in state.readings:
-        item = engine.meters.get(meter_name)
-        if item is not None and item._factor is None and item._additive and at_us >= moved:
-            last[meter_name] = max(last.get(meter_name, at_us), at_us)
-    for name, at_us in sorted(last.items()):
-        item = engine.meters[name]
-        if type(item.policy) is Discrete:
-            oldest = _moved_deltas(engine, state, name, (old, new), limit, ids)
-            if oldest is None or oldest < moved:
-                continue  # every delta from ``moved`` on is kept, and moved
-            said = (
-                f"the deltas of meter {name!r} that earlier calls metered from "
-                f"{format_us(moved)} to {format_us(oldest)} (that one included) stay under the "
-                "description they were metered under, where metering at once prices them under "
-                f"the new one (the state keeps the last {DELTAS} deltas, the oldest at "
-                f"{format_us(oldest)}, and moves those after it)"
-            )
-        else:
-            said = (
-                f"the samples of meter {name!r} that earlier calls metered where its "
-                f"description changed (the state keeps one at {format_us(at_us)}) stay under "
-                "the description they were metered under, where metering at once prices them "
-                "under the new one; the state keeps no samples to move them"
-            )
-        engine.anomalies.add(
-            moved,
-            account,
-            resource,
-            "late",
-            f"late records of {resource!r} of {account!r} describe it anew from "
-            f"{format_us(moved)} on, before what was already metered: {said}. Meter "
-            f"{format_us(moved)}..{format_us(limit)} at once to price them anew.",
-            ids,
-            meter=name,
-        )
-
-
-def _moved_deltas(  # noqa: PLR0917 - private plumbing of plain values
-    engine: _Engine,
-    state: ResourceState,
-    name: str,
-    lines: tuple[_t.Timeline, _t.Timeline],
-    limit: int,
-    ids: list[str | None],
-) -> int | None:
-    """Move the kept deltas at an instant before ``limit`` whose description ``new`` changes.
-
-    Each is taken back under the description at its instant of ``lines``' first (as
-    metered) and given under the second's (late rows of its cycle, naming it and ``ids``,
-    the late records). The state keeps every delta of the
-    meter from its first while they are at most `DELTAS` and at an instant (its
-    ``complete``); else the oldest it keeps is a bound: every delta ordered after it is
-    kept, those before it are not. Returns that bound's instant, or ``None`` when every
-    delta is kept. O(k log p) for k deltas kept.
-    """
-    account, resource = state.account, state.resource
-    old, new = lines
-    kept = _metering_kept(state, account, resource, name)
-    complete = name in state._complete
-    for sample in kept if complete else kept[1:]:
-        at_us = sample.at_us
-        if at_us >= limit:
-            continue  # the next span's, billed by a later call under its description
-        if old.descriptions[old.index_at(at_us)] == new.descriptions[new.index_at(at_us)]:
-            continue
-        record_ids = (*ids, *(() if sample.id is None else (sample.id,)))
-        taken = (at_us, at_us, CONTEXT.minus(sample.value), record_ids)
-        late_increment(engine, account, resource, name, old, taken, limit)
-        late_increment(
-            engine, account, resource, name, new, (at_us, at_us, sample.value, ()), limit
-        )
-    return None if complete or not kept else kept[0].at_us
-
-
 def _differs_from(old: _t.Timeline, new: _t.Timeline, start: int, limit: int) -> int:
     """The first instant in ``[start, limit)`` where ``new`` runs otherwise than ``old``.
 
     ``start`` if they never differ there (nothing changes: the late records still say
     so). Status and description are what a time meter reads. O(p log p) for p pieces.
     """
-    found = _first_difference(old, new, start, limit, statuses=True)
+    found = first_difference(old, new, start, limit, statuses=True)
     return start if found is None else found
-
-
-def _first_difference(
-    old: _t.Timeline, new: _t.Timeline, start: int, limit: int, *, statuses: bool
-) -> int | None:
-    """The first instant in ``[start, limit)`` where ``new`` describes the resource otherwise.
-
-    Its description, and with ``statuses`` its status too; ``None`` where they agree.
-    O(p log p) for p pieces.
-    """
-    points = sorted({start, *(t for t in (*old.starts, *new.starts) if start < t < limit)})
-    for t in points:
-        a, b = old.index_at(t), new.index_at(t)
-        if old.descriptions[a] != new.descriptions[b] or (
-            statuses and old.statuses[a] != new.statuses[b]
-        ):
-            return t
-    return None
 
 
 def _changed_from(
@@ -402,84 +283,6 @@ def late_time(  # noqa: PLR0917 - private plumbing of plain values
                 )
     finally:
         engine.window, engine.spans = window, spans
-
-
-def late_add(  # noqa: PLR0917 - private plumbing of plain values
-    engine: _Engine,
-    account: str,
-    resource: str,
-    name: str,
-    c0: int,
-    c1: int,
-    first_us: int,
-    quantity: Decimal,
-    description: Mapping[str, object],
-) -> None:
-    """Add ``quantity`` to the late change of a meter in a cycle, under ``description``."""
-    key = (account, resource, name, c0, c1, description)
-    entry = engine.late.setdefault(key, [ZERO, first_us, description])
-    entry[0] = CONTEXT.add(entry[0], quantity)
-    entry[1] = min(entry[1], first_us)
-
-
-def late_cycles(engine: _Engine, t0: int, t1: int) -> list[tuple[int, int, int, int]]:
-    """``[t0, t1)`` cut at cycle boundaries: ``(a, b, cycle start, cycle end)``."""
-    if engine.cycle is None:
-        return [(t0, t1, t0, t1)]
-    out = []
-    a = t0
-    while a < t1:
-        c0, c1 = engine.cycle.containing_us(a)
-        b = min(c1, t1)
-        out.append((a, b, c0, c1))
-        a = b
-    return out
-
-
-def late_increment(  # noqa: PLR0917 - private plumbing of plain values
-    engine: _Engine,
-    account: str,
-    resource: str,
-    name: str,
-    line: _t.Timeline,
-    increment: Increment,
-    limit: int,
-) -> None:
-    """Record the part of an increment that lies before ``limit``."""
-    t0, t1, amount, record_ids = increment
-    engine.late_ids.setdefault((account, resource, name), []).extend(record_ids)
-    if t0 == t1:
-        c0, c1 = (t0, t0 + 1) if engine.cycle is None else engine.cycle.containing_us(t0)
-        description = line.descriptions[line.index_at(t0)]
-        late_add(engine, account, resource, name, c0, c1, t0, amount, description)
-        return
-    for a, b, c0, c1 in late_cycles(engine, t0, min(t1, limit)):
-        # In proportion to time, of the time where the account has a plan (batch rating
-        # prices no more: the rest is "unpriced"), under the description of each part of
-        # it, as metering at once cuts it where the description changes.
-        pieces = [(a, b)] if engine.assigned is None else engine.assigned(account, a, b)
-        parts: dict[_FrozenDict, list[typing.Any]] = {}
-        for lo, hi in pieces:
-            for x, y, description in _described(line, lo, hi):
-                share = CONTEXT.subtract(
-                    _apportion(amount, t0, t1, y), _apportion(amount, t0, t1, x)
-                )
-                entry = parts.setdefault(description, [ZERO, x])
-                entry[0] = CONTEXT.add(entry[0], share)
-        for description, (part, first_us) in parts.items():
-            late_add(engine, account, resource, name, c0, c1, first_us, part, description)
-
-
-def _described(line: _t.Timeline, lo: int, hi: int) -> Iterator[tuple[int, int, _FrozenDict]]:
-    """``[lo, hi)`` cut where ``line``'s description changes: ``(x, y, description)``. O(log p + k)."""
-    starts, descriptions = line.starts, line.descriptions
-    k = line.index_at(lo)
-    x = lo
-    while x < hi:
-        y = min(starts[k + 1], hi) if k + 1 < len(starts) else hi
-        yield x, y, descriptions[k]
-        x = y
-        k += 1
 
 
 def _within(parts: Sequence[tuple[int, int]], t_us: int) -> bool:

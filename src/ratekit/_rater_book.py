@@ -29,6 +29,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Final
 
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
@@ -104,22 +105,27 @@ def lean(
     return _restated(state, applied=(), _past=past, _seen=(), readings=readings, _complete=complete)
 
 
-def _last_deltas(state: ResourceState) -> tuple[tuple[Reading, ...], tuple[str, ...]]:
-    """The state's readings with each delta meter's last one only, and its complete meters.
+#: The kinds of readings of which metering keeps a tail that a compacted state drops.
+_TAILS: Final = frozenset({"delta", "gauge"})
 
-    Metering keeps a delta meter's last deltas (`ResourceState.readings`) so that a late
-    re-description carried to the next call moves them. The rater keeps the records of
-    its kept cycles and meters those again, so a compacted state's deltas would serve
-    only an event too late for them, whose part the rater names anyway: it keeps the
-    last one, as a state did before deltas were kept (372 B a resource of the
-    benchmark's year, not 1,330), and none of its delta meters as complete (a state a
-    snapshot of version 1 wrote says the same). O(r) for r readings.
+
+def _last_deltas(state: ResourceState) -> tuple[tuple[Reading, ...], tuple[str, ...]]:
+    """The state's readings with each delta or gauge meter's last one only, and its complete.
+
+    Metering keeps a delta meter's last deltas, and the last readings an additive
+    aggregation counted (`ResourceState.readings`), so that a late re-description
+    carried to the next call moves them. The rater keeps the records of its kept cycles
+    and meters those again, so a compacted state's deltas and readings would serve only
+    an event too late for them, whose part the rater names anyway: it keeps the last
+    one, as a state did before they were kept (372 B a resource of the benchmark's year,
+    not 1,330), and none of those meters as complete (a state a snapshot of version 1
+    wrote says the same). O(r) for r readings.
     """
     readings, complete = state.readings, state._complete
-    last = {reading[0]: reading for reading in readings if reading[3] == "delta"}
+    last = {reading[0]: reading for reading in readings if reading[3] in _TAILS}
     if not last or (len(last) == len(readings) and not complete):
         return readings, complete
-    kept = tuple(r for r in readings if r[3] != "delta" or last[r[0]] is r)
+    kept = tuple(r for r in readings if r[3] not in _TAILS or last[r[0]] is r)
     if len(kept) == len(readings):
         kept = readings
     return kept, tuple(name for name in complete if name not in last)

@@ -90,11 +90,12 @@ class ResourceState:
     and ``seq`` are the effective instant and sequence number of its last event (a later
     event stamped earlier is clamped to it). ``readings`` holds, per meter, the last sample
     (``(meter, at_us, value, kind, id, seq)``, ``seq`` the sample's or None): a counter's
-    baseline, a gauge's level; of deltas, the last `DELTAS` (16) in time order, so that
-    a late event that describes the resource anew moves those at an instant to the new
-    description, as metering at once prices them (all of them while there are at most 16
-    and none over a span, its ``complete``; else the oldest kept is a bound, and those
-    after it move); of a counter, the last `READINGS` (32) readings in time
+    baseline, a gauge's level; of deltas, and of the readings an additive aggregation
+    (`Count`) counts, the last `DELTAS` (16) in time order, so that a late event that
+    describes the resource anew moves those at an instant to the new description, as
+    metering at once prices them (all of them while there are at most 16 and none over a
+    span, its ``complete``; else the oldest kept is a bound, and those after it move); of
+    a counter, the last `READINGS` (32) readings in time
     order (a tie at one instant as metering orders it: by ``seq``, then the lower value
     first, then by id), so that a late reading between two of them splits their increment
     as metering at once does, and the next call orders them against its own readings of

@@ -28,9 +28,10 @@ HISTORY: Final = 16
 #: How many of its latest readings a `ResourceState` keeps per counter meter, to place
 #: late readings among them.
 READINGS: Final = 32
-#: How many of its latest deltas a `ResourceState` keeps per delta meter, to move them
-#: to the description a late event puts in force (half as many: a delta meter's samples
-#: come often, and each resource's state is carried by every call and snapshot).
+#: How many of its latest deltas a `ResourceState` keeps per delta meter (and readings
+#: per additive aggregation, `Count`), to move them to the description a late event
+#: puts in force (half as many: such a meter's samples come often, and each resource's
+#: state is carried by every call and snapshot).
 DELTAS: Final = 16
 
 
@@ -85,17 +86,18 @@ def consistent(state: ResourceState) -> None:
 def _readings_kept(where: str, state: ResourceState) -> None:
     """Refuse more readings per meter than a state keeps, or readings out of time order. O(r)."""
     by_meter: dict[str, list[int]] = {}
-    deltas: set[str] = set()
+    tails: dict[str, str] = {}  # the meters of deltas or gauge readings: the kind
     for meter_name, at_us, _, kind, _, seq in state.readings:
         by_meter.setdefault(meter_name, []).append(at_us)
         _reading_seq(where, meter_name, at_us, seq)
-        if kind == "delta":
-            deltas.add(meter_name)
+        if kind in ("delta", "gauge"):
+            tails[meter_name] = kind
     for meter_name, instants in by_meter.items():
-        if meter_name in deltas and len(instants) > DELTAS:
+        if meter_name in tails and len(instants) > DELTAS:
+            what = "deltas" if tails[meter_name] == "delta" else "gauge readings"
             raise RatekitTypeError(
-                f"{where} readings holds {len(instants)} deltas of meter {meter_name!r}; a "
-                f"state keeps the last {DELTAS} deltas of a meter at most."
+                f"{where} readings holds {len(instants)} {what} of meter {meter_name!r}; a "
+                f"state keeps the last {DELTAS} {what} of a meter at most."
             )
         if len(instants) > READINGS:
             raise RatekitTypeError(

@@ -370,6 +370,8 @@ class _Engine:
         held = frozenset(
             name for name, item in self.meters.items() if not item._deltas and item._factor is None
         )
+        # An additive aggregation's state keeps the readings it counted (`_metering_moved`).
+        counted = frozenset(name for name in held if self.meters[name]._additive)
         records: Sequence[Event | Sample | Inventory] = self.records
         if any(s.applied or s._seen for s in self.state.values()):
             # checked first: looking a record up in the states reads its fields
@@ -485,6 +487,7 @@ class _Engine:
                 inventories,
                 self.id_columns,
                 held,
+                counted,
             )
             if self.pending or (previous_state is not None and previous_state.pending):
                 state = _pending.carried(self, state, previous_state, pending_meters)
