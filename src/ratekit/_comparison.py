@@ -19,12 +19,18 @@ import attrs
 
 from . import _values as _v
 from ._anomalies import Anomaly
+from ._decimals import _SUMS as _EXACT_SUMS
 from ._decimals import CONTEXT, ZERO, plain_text
 from ._frozen_map import FrozenMap
 from ._instants import format_us
 from ._text import plain_choice
 from .billing import Invoice
-from .errors import CurrencyMismatchError, RatekitTypeError, UnknownCandidateError
+from .errors import (
+    BadQuantityError,
+    CurrencyMismatchError,
+    RatekitTypeError,
+    UnknownCandidateError,
+)
 from .render import plain
 from .render_compare import comparison_html
 from .spans import Span
@@ -58,8 +64,13 @@ class ComparisonRow:
     """One account's billing cycle under one candidate, next to the baseline.
 
     ``total`` and ``precise_total`` are ``None`` when the candidate bills nothing for
-    that account and cycle; ``difference`` is ``total - baseline`` (``None`` when either
-    is missing).
+    that account and cycle; ``difference`` is ``total - baseline``: ``None`` when the
+    candidate bills nothing, the whole ``total`` when the baseline bills nothing
+    (``baseline`` ``None``: the account is taken to have paid nothing). ``change`` is
+    what the totals say: ``"not billed"`` without a total, else ``"pays less"``,
+    ``"pays more"`` or ``"same"`` against the baseline (0 when it bills nothing). A row
+    built by hand whose ``difference``, ``change`` or ``precise_total`` contradicts its
+    totals is refused with `BadQuantityError`.
 
     Examples:
         >>> import ratekit as rk
@@ -86,12 +97,45 @@ class ComparisonRow:
     )
     change: Change = attrs.field(validator=_v.kind_of(*_CHANGES))
 
+    def __attrs_post_init__(self) -> None:
+        total, baseline, difference = self.total, self.baseline, self.difference
+        if (total is None) != (self.precise_total is None):
+            raise BadQuantityError(
+                "ComparisonRow precise_total must be None when total is None, and a number "
+                f"when it is one, not {_shown(self.precise_total)}."
+            )
+        if total is None:
+            if difference is not None:
+                raise BadQuantityError(
+                    "ComparisonRow difference must be None when the candidate bills nothing "
+                    f"(total None), not {_shown(difference)}."
+                )
+        else:
+            # exact: a difference of totals is never rounded, whatever their magnitudes
+            due = _EXACT_SUMS.subtract(total, ZERO if baseline is None else baseline)
+            if difference is None or difference != due:
+                shown = "0 (none billed)" if baseline is None else plain(baseline)
+                raise BadQuantityError(
+                    f"ComparisonRow difference must be total - baseline, {plain(total)} - "
+                    f"{shown} = {plain(due)}, not {_shown(difference)}."
+                )
+        change = _change(total, baseline)
+        if self.change != change:
+            raise BadQuantityError(
+                f"ComparisonRow change must be {change!r} for a total of {_shown(total)} "
+                f"against a baseline of {_shown(baseline)}, not {self.change!r}."
+            )
+
     @plain_text
     def __repr__(self) -> str:
         return (
             f"ComparisonRow({self.account!r}, {format_us(self.cycle.start_us)!r}, "
             f"{self.candidate!r}, total={self.total}, change={self.change!r})"
         )
+
+
+def _shown(value: Decimal | None) -> str:
+    return "None" if value is None else plain(value)
 
 
 def _change(total: Decimal | None, baseline: Decimal | None) -> Change:
@@ -177,6 +221,25 @@ class Comparison:
     [`UnknownCandidateError`][ratekit.UnknownCandidateError], given or looked up."""
 
     def __attrs_post_init__(self) -> None:
+        seen: set[str] = set()
+        for name in self.candidates:
+            if name in seen:
+                raise RatekitTypeError(
+                    f"Comparison candidates name {name!r} twice; each candidate heads one column."
+                )
+            seen.add(name)
+        for index, row in enumerate(self.rows):
+            if row.candidate not in seen:
+                raise UnknownCandidateError(
+                    f"Comparison rows[{index}] is of candidate {row.candidate!r}, not among "
+                    f"its candidates: {', '.join(map(repr, self.candidates))}."
+                )
+        strays = [name for name in self.invoices if name not in seen]
+        if strays:
+            raise UnknownCandidateError(
+                f"Comparison invoices name {', '.join(map(repr, strays))}, not among its "
+                f"candidates: {', '.join(map(repr, self.candidates))}."
+            )
         given = self.anomalies
         ghosts = [name for name in given if name not in self.candidates]
         if ghosts:

@@ -61,7 +61,7 @@ from . import _values as _v
 from ._account_names import account_names
 from ._anomalies import Anomaly
 from ._comparison import Change, Comparison, ComparisonRow, _change
-from ._decimals import CONTEXT, ZERO
+from ._decimals import _SUMS, ZERO
 from ._instants import format_us, to_us
 from ._shown import show
 from ._text import check_text
@@ -317,7 +317,7 @@ def compare_plans(
             difference = (
                 None
                 if total is None
-                else CONTEXT.subtract(total, ZERO if baseline is None else baseline)
+                else _SUMS.subtract(total, ZERO if baseline is None else baseline)
             )
             rows.append(
                 ComparisonRow(
