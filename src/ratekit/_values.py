@@ -28,7 +28,7 @@ from typing import Any, Final, TypeAlias, TypeVar
 
 import attrs
 
-from ._decimals import _EXACT, PLAIN, ZERO
+from ._decimals import _EXACT, PLAIN, ZERO, _not_plain
 from ._instants import from_us, to_us
 from ._shown import show, type_name
 from ._text import is_text, not_text
@@ -273,6 +273,14 @@ def numeric(instance: object, attribute: attrs.Attribute[Any], value: object) ->
     a total the sum of many, so its range is wider than what
     `to_decimal` accepts: see `RESULT_RANGE`.
     """
+    if isinstance(value, str):  # text `number` could not read: say why, as the inputs do
+        field = _field(instance, attribute)
+        text = str.__str__(value)
+        if len(text) <= _MAX_TEXT and PLAIN.fullmatch(text):  # plain, but no context holds it
+            raise BadQuantityError(
+                f"{field} must be a finite number with {RESULT_RANGE}, not {_shown(text)}."
+            )
+        raise _not_plain(text, field)
     if not isinstance(value, Decimal):
         raise refused(instance, attribute, value, "a number (Decimal, int or str)")
     if not value.is_finite() or (
