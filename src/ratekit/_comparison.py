@@ -20,7 +20,7 @@ import attrs
 from . import _values as _v
 from ._anomalies import Anomaly
 from ._decimals import _SUMS as _EXACT_SUMS
-from ._decimals import CONTEXT, ZERO, plain_text
+from ._decimals import ZERO, plain_text
 from ._frozen_map import FrozenMap
 from ._instants import format_us
 from ._text import plain_choice
@@ -359,7 +359,8 @@ class Comparison:
         for row in self.rows:
             if row.total is not None:
                 sums = out[row.candidate]
-                sums[row.currency] = CONTEXT.add(sums.get(row.currency, ZERO), row.total)
+                # exact: a sum of 60-digit totals may need a 61st digit
+                sums[row.currency] = _EXACT_SUMS.add(sums.get(row.currency, ZERO), row.total)
         return out
 
     def to_frame(self) -> pd.DataFrame:
