@@ -149,6 +149,17 @@ def _not_a_row(value: object, function: str = "to_row") -> RatekitTypeError:
             f"one of {names}, not a {type(value).__name__}; for its {field}, write "
             f"rk.to_rows({name}.{field})."
         )
+    # a comparison writes its own rows; imported here, on the error path only, since a
+    # comparison lies downstream of the rows (its frame reads them)
+    from ._comparison import Comparison, ComparisonRow  # noqa: PLC0415
+
+    if isinstance(value, Comparison | ComparisonRow):
+        whose = "its rows" if isinstance(value, Comparison) else "a comparison's rows"
+        return RatekitTypeError(
+            f"{function} takes {'a list of values, each ' if function == 'to_rows' else ''}"
+            f"one of {names}, not a {type(value).__name__}; for {whose}, write "
+            "comparison.to_rows()."
+        )
     if function == "to_rows":
         return RatekitTypeError(
             f"to_rows takes a list of values, each one of {names}, not "
