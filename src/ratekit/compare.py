@@ -98,7 +98,8 @@ def _local(invoices: Iterable[Invoice], plans: Plan | list[Any]) -> tuple[Invoic
     """The invoices, each in the timezone of the plans that billed its cycle.
 
     An invoice keeps no timezone (UTC) when its account's plans over the cycle have none,
-    a fixed offset only, or several.
+    or several; a fixed offset is a timezone (``"UTC+05:45"``: the invoice reads its
+    dates there).
     """
     out = []
     for invoice in invoices:
