@@ -8,6 +8,7 @@ constructors give from the same fields.
 from __future__ import annotations
 
 import pickle
+import sys
 from decimal import Decimal
 
 import pytest
@@ -118,6 +119,24 @@ def test_the_records_made_are_events_and_samples_themselves_and_frozen() -> None
         with pytest.raises(AttributeError):
             setattr(record, field, "stop")
     assert (event.kind, sample.value) == ("start", Decimal(7))
+
+
+def test_int_values_become_the_decimals_and_names_the_strings_the_friendly_door_makes() -> None:
+    # An int column is converted at C speed, each name interned once per distinct name:
+    # the Decimals must be the friendly door's to the digit and exponent (Decimal(0) has
+    # exponent 0 and sign 0; 10**30 - 1 is the largest int below 1E+30), and each name
+    # the interned string, as rk.Sample makes it.
+    values = [0, -1, 7, 10**30 - 1, -(10**30 - 1)]
+    account = "".join(["ac", "me"])  # made at run time: not interned yet
+    batch = rk.RecordBatch.from_tuples(
+        samples=[(account, "ip-1", "egress", T0 + i, value) for i, value in enumerate(values)]
+    )
+    for sample, value in zip(batch, values, strict=True):
+        assert type(sample.value) is Decimal
+        assert sample.value.as_tuple() == Decimal(value).as_tuple()
+        friendly = rk.Sample(account, "ip-1", "egress", from_us(T0), value)
+        assert sample.value.as_tuple() == friendly.value.as_tuple()
+        assert sample.account is sys.intern("acme")
 
 
 def test_records_with_the_same_mapping_share_one_frozen_description() -> None:
