@@ -193,9 +193,9 @@ def group(
     is known by its id here; records without one are known by their content, which
     `unique()` compares per group, where two records share an instant. The checks run per
     column (the record types as a set, the instants' maximum, the ids as a set, the
-    distinct ``(meter, kind)`` pairs); only an id that repeats sends the records through a
-    loop that looks each id up (`_first_by_id()`), and the grouping itself visits each
-    record once. The same columns tell whether the records arrived in increasing time (as
+    distinct meters and kinds, as two sets: see `_refused()`); only an id that repeats
+    sends the records through a loop that looks each id up (`_first_by_id()`), and the
+    grouping itself visits each record once. The same columns tell whether the records arrived in increasing time (as
     a feed usually delivers them): then no resource's records need sorting.
     ``conflicts`` is ``"raise"`` (a record with the id of an earlier one but other content
     raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) or ``"anomaly"``
