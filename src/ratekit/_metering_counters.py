@@ -15,6 +15,7 @@ and left out.
 from __future__ import annotations
 
 import collections
+import itertools
 import typing
 from collections.abc import Sequence
 from decimal import Decimal
@@ -195,9 +196,11 @@ def next_readings(
         if not known and series_kind:
             complete.add(name)
         placed = samples
+        in_order = _in_entry_order(known)
         if known and name not in complete and series_kind:
-            first = min(map(entry_order, known))
-            placed = [s for s in samples if not order(s) < first]
+            first = entry_order(known[0]) if in_order else min(map(entry_order, known))
+            if samples[0].at_us <= first[0]:  # (in time order: the others are later)
+                placed = [s for s in samples if not order(s) < first]
         # The samples are in time order: the last kept are among their last READINGS.
         bound = READINGS if counter else DELTAS
         tail = placed[-bound:] if series_kind else placed[-1:]
@@ -205,16 +208,7 @@ def next_readings(
         if series_kind:
             # In the order metering applies them (a tie too, see `order()`): the call's
             # own samples are in that order already (`_metering_samples.sort_samples`).
-            series = fresh
-            instants = [s.since_us is None for s in tail]
-            if known:
-                keyed = [(entry_order(e), e, True) for e in known] + [
-                    (order(s), e, instant)
-                    for s, e, instant in zip(tail, fresh, instants, strict=True)
-                ]
-                keyed.sort(key=lambda pair: pair[0])
-                series = [entry for _, entry, _ in keyed]
-                instants = [instant for *_, instant in keyed]
+            series, instants = _series(known, tail, fresh, in_order=in_order)
             over = [index for index, instant in enumerate(instants) if not instant]
             if over:
                 # A delta over a span is kept as the oldest, a bound: the deltas kept after
@@ -236,3 +230,33 @@ def next_readings(
                 by_name[name] = [latest]
     readings = tuple(entry for name in sorted(by_name) for entry in by_name[name])
     return readings, tuple(sorted(complete & set(by_name)))
+
+
+def _series(
+    known: list[_Reading], tail: Sequence[Sample], fresh: list[_Reading], *, in_order: bool
+) -> tuple[list[_Reading], list[bool]]:
+    """The kept readings and the call's ``fresh`` ones (of ``tail``), in `order()`.
+
+    With them, whether each is at an instant (not a delta over a span). O(k + n), or
+    O((k + n) log(k + n)) when the call's go among the kept ones.
+    """
+    instants = [s.since_us is None for s in tail]
+    if not known:
+        return fresh, instants
+    if in_order and (not tail or entry_order(known[-1]) <= order(tail[0])):
+        # In order already (the kept readings, then the call's after them): what the
+        # stable sort below gives, without sorting.
+        return [*known, *fresh], [True] * len(known) + instants
+    keyed = [(entry_order(e), e, True) for e in known] + [
+        (order(s), e, instant) for s, e, instant in zip(tail, fresh, instants, strict=True)
+    ]
+    keyed.sort(key=lambda pair: pair[0])
+    return [entry for _, entry, _ in keyed], [instant for *_, instant in keyed]
+
+
+def _in_entry_order(known: Sequence[_Reading]) -> bool:
+    """Whether kept readings are in `entry_order()`, compared only where instants tie. O(k)."""
+    for a, b in itertools.pairwise(known):
+        if a[1] > b[1] or (a[1] == b[1] and entry_order(a) > entry_order(b)):
+            return False
+    return True
