@@ -208,12 +208,11 @@ def next_readings(
         if series_kind:
             # In the order metering applies them (a tie too, see `order()`): the call's
             # own samples are in that order already (`_metering_samples.sort_samples`).
-            series, instants = _series(known, tail, fresh, in_order=in_order)
-            over = [index for index, instant in enumerate(instants) if not instant]
-            if over:
+            series, over = _series(known, tail, fresh, in_order=in_order)
+            if over is not None:
                 # A delta over a span is kept as the oldest, a bound: the deltas kept after
                 # it are all those after it (`_metering_moved._moved_deltas`).
-                series = series[over[-1] :]
+                series = series[over:]
                 complete.discard(name)
             if len(known) + len(placed) > bound or len(series) > bound:
                 series = series[-bound:]
@@ -234,24 +233,26 @@ def next_readings(
 
 def _series(
     known: list[_Reading], tail: Sequence[Sample], fresh: list[_Reading], *, in_order: bool
-) -> tuple[list[_Reading], list[bool]]:
+) -> tuple[list[_Reading], int | None]:
     """The kept readings and the call's ``fresh`` ones (of ``tail``), in `order()`.
 
-    With them, whether each is at an instant (not a delta over a span). O(k + n), or
-    O((k + n) log(k + n)) when the call's go among the kept ones.
+    With them, where the last delta over a span (not at an instant) of the call's lies
+    among them, or ``None``. O(k + n), or O((k + n) log(k + n)) when the call's go among
+    the kept ones.
     """
-    instants = [s.since_us is None for s in tail]
+    spans = [index for index, s in enumerate(tail) if s.since_us is not None]
     if not known:
-        return fresh, instants
+        return fresh, spans[-1] if spans else None
     if in_order and (not tail or entry_order(known[-1]) <= order(tail[0])):
         # In order already (the kept readings, then the call's after them): what the
         # stable sort below gives, without sorting.
-        return [*known, *fresh], [True] * len(known) + instants
+        return [*known, *fresh], len(known) + spans[-1] if spans else None
     keyed = [(entry_order(e), e, True) for e in known] + [
-        (order(s), e, instant) for s, e, instant in zip(tail, fresh, instants, strict=True)
+        (order(s), e, s.since_us is None) for s, e in zip(tail, fresh, strict=True)
     ]
     keyed.sort(key=lambda pair: pair[0])
-    return [entry for _, entry, _ in keyed], [instant for *_, instant in keyed]
+    over = [index for index, (*_, instant) in enumerate(keyed) if not instant]
+    return [entry for _, entry, _ in keyed], over[-1] if over else None
 
 
 def _in_entry_order(known: Sequence[_Reading]) -> bool:
