@@ -227,7 +227,7 @@ def next_readings(
                 by_name[name] = [fresh[-1]]
             else:
                 by_name[name] = [latest]
-    readings = tuple(entry for name in sorted(by_name) for entry in by_name[name])
+    readings = tuple(itertools.chain.from_iterable(by_name[name] for name in sorted(by_name)))
     return readings, tuple(sorted(complete & set(by_name)))
 
 
