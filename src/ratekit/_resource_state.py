@@ -7,6 +7,9 @@ counter readings, so that metering in several calls gives what one call gives.
 
 from __future__ import annotations
 
+import collections
+import itertools
+import operator
 import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -487,6 +490,8 @@ _SETTER_NAMES: Final = (
 _STATE_SETTERS: Final = _v.slot_setters(ResourceState, *_SETTER_NAMES)
 
 
+# Runs an iterator through, keeping nothing.
+_SINK: Final[collections.deque[object]] = collections.deque(maxlen=0)
 _STATE_FIELDS: Final = tuple(field.name for field in attrs.fields(ResourceState))
 
 
@@ -531,8 +536,10 @@ def _new_state(
     """A [`ResourceState`][ratekit.ResourceState] of values known to be valid (metering's own): no checks."""
     state = _new(ResourceState)
     values = (*values, seen, complete, listings, pending)
-    for setter, value in zip(_STATE_SETTERS, values, strict=True):
-        setter(state, value)
+    assert len(values) == len(_STATE_SETTERS), "a ResourceState's values, one per field"
+    # Each slot set by its setter, in one call (no interpreted loop: one state per
+    # resource per metering call).
+    _SINK.extend(map(operator.call, _STATE_SETTERS, itertools.repeat(state), values))
     return state
 
 
