@@ -123,3 +123,28 @@ def test_an_estimate_under_the_limit_computes_every_window() -> None:
     # count (1 window a month, 24 over two years).
     monthly = rk.windows.cron("0 0 1 * *", "0 6 1 * *", tz="UTC")
     assert len(monthly.within(rk.Span("2026-01-01T00:00:00Z", "2028-01-01T00:00:00Z"))) == 24
+
+
+def test_a_window_opened_at_the_first_local_instant_of_year_1_is_found_from_year_2() -> None:
+    # In Etc/GMT+12 (UTC-12) '0 0 1 1 *' fires at local 0001-01-01 00:00, the instant
+    # 0001-01-01T12:00Z, and '0 0 2 1 *' a day later, 0001-01-02T12:00Z: that window ends
+    # in year 1, and the next opens at local 0002-01-01 00:00 = 0002-01-01T12:00Z until
+    # 0002-01-02T12:00Z. Looking back from 0002-01-01T00:00Z (the first instant accepted)
+    # found the year-1 firing, then asked the zone for the local time a microsecond before
+    # it (0000-12-31, which datetime does not hold): a BadTimeError blaming the zone and
+    # naming 0001-01-01T11:59:59.999999Z, an instant never given.
+    new_year = rk.windows.cron("0 0 1 1 *", "0 0 2 1 *", tz="Etc/GMT+12")
+    assert new_year.within(rk.Span("0002-01-01T00:00:00Z", "0002-03-01T00:00:00Z")) == rk.SpanSet(
+        [rk.Span("0002-01-01T12:00:00Z", "0002-01-02T12:00:00Z")]
+    )
+    # An end that fires at that same first instant opens nothing there (a start firing
+    # with an end): '0 0 * 1 0-6' fires at 00:00 every day of January, so neither the
+    # year-1 window nor the one of 0002-01-01 opens.
+    same = rk.windows.cron("0 0 1 1 *", "0 0 * 1 0-6", tz="Etc/GMT+12")
+    assert same.within(rk.Span("0002-01-01T00:00:00Z", "0002-03-01T00:00:00Z")) == rk.SpanSet([])
+    # An end with '*' in its hour field (fired at every real instant) alike: from local
+    # 0001-01-01 00:00 to 01:00, 0001-01-01T12:00Z-13:00Z, then 0002-01-01T12:00Z-13:00Z.
+    hour = rk.windows.cron("0 0 1 1 *", "* 1 * * *", tz="Etc/GMT+12")
+    assert hour.within(rk.Span("0002-01-01T00:00:00Z", "0002-03-01T00:00:00Z")) == rk.SpanSet(
+        [rk.Span("0002-01-01T12:00:00Z", "0002-01-01T13:00:00Z")]
+    )

@@ -7,6 +7,7 @@ Public through `ratekit.windows` ([`cron()`][ratekit.windows.cron]); the cronsim
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import typing
 from typing import Final
 
@@ -28,7 +29,7 @@ from ._instants import US_PER_DAY, format_us, to_us
 from ._shown import show
 from ._windows_algebra import Window, _Algebra, _clip
 from ._windows_cron_real import real_firings, until_time_ends
-from ._zones import local_at, raised, zone, zone_failed, zone_name
+from ._zones import local_at, offset_at, raised, zone, zone_failed, zone_name
 from .errors import BadCalendarError, BadSpanError, RatekitTypeError
 from .spans import _normalise
 
@@ -139,6 +140,11 @@ def _firings(
     fires at every real instant that matches, found one stretch of constant UTC offset
     at a time (`real_firings`: cronsim alone lost some at half-hour changes).
     """
+    first = (
+        None if reverse or from_us >= MIN_CALENDAR_US else _before_year_1(expression, from_us, tz)
+    )
+    if first is not None:
+        return first
     if not _fixed(expression):
         return real_firings(expression, from_us, tz, reverse=reverse)
     cronsim = _import_cronsim()
@@ -158,6 +164,34 @@ def _firings(
         local_us(tz, at.year, at.month, at.day, at.hour * 3_600 + at.minute * 60 + at.second)
         for at in found
     )
+
+
+def _before_year_1(expression: str, from_us: int, tz: _dt.tzinfo) -> typing.Iterator[int] | None:
+    """The firings from ``from_us`` on when its local time is before year 1, else None.
+
+    West of UTC the first instants of year 1 are local times of year 0, which `datetime`
+    does not hold; a window asked for from year 2 looks back there. No firing is before
+    local 0001-01-01 00:00, so the firings are those from it on: it (when it matches),
+    then those cronsim finds after it, as from any other start.
+    """
+    offset = offset_at(tz, _YEAR_1)
+    if offset >= _dt.timedelta(0):
+        return None
+    first_us = to_us(_YEAR_1.replace(tzinfo=_dt.UTC) - offset)
+    if from_us >= first_us:
+        return None
+    cronsim = _import_cronsim()
+    # Searched from a microsecond after 00:00:00, cronsim finds the firings after that
+    # second (the search of `real_firings` would start a microsecond before it, in year
+    # 0); back from 00:00:01, the first it gives is 00:00:00 itself if it fires then.
+    back = cronsim.CronSim(expression, _YEAR_1 + _dt.timedelta(seconds=1), reverse=True)
+    at_first = next(until_time_ends(back, tz, first_us), None) == _YEAR_1
+    later = _firings(expression, first_us + 1, tz)
+    return itertools.chain([first_us], later) if at_first else later
+
+
+#: Local 0001-01-01 00:00, the first wall-clock time `datetime` holds (naive on purpose).
+_YEAR_1: Final = _dt.datetime(1, 1, 1)  # noqa: DTZ001
 
 
 @typing.final
