@@ -106,3 +106,21 @@ def test_late_re_descriptions_move_counter_increments_and_counted_readings_as_at
     once, first, second = _at_once_and_carried(first_records, later, format_us(cut_us),
                                                [RUNTIME, EGRESS, CPU, COUNTED])  # fmt: skip
     assert _by_description(first.rows, second.rows, second.late) == _by_description(once.rows)
+
+
+def test_late_counted_readings_take_each_its_own_description() -> None:
+    # 'ip' runs as s from 00:00 and as b from 04:00, both metered to 12:00. Gauge
+    # readings at 02:00 and 06:00 that a Count meter counts come late, to the next call.
+    # At once: 1 reading under s (02:00), 1 under b (06:00). The late rows counted the
+    # cycle's late readings together under the description at the first, 02:00: 2 under s,
+    # none under b.
+    gauge = [
+        rk.Sample("a", "ip", "reads", at, 7, kind="gauge", id=f"g{i}")
+        for i, at in enumerate(("2026-03-01T02:00:00Z", "2026-03-01T06:00:00Z"))
+    ]
+    once, first, second = _at_once_and_carried(
+        [START, UPDATE], gauge, "2026-03-01T12:00:00Z", [COUNTED]
+    )
+    counted = {("reads", DAY1, S): Decimal(1), ("reads", DAY1, B): Decimal(1)}
+    assert _by_description(once.rows) == counted
+    assert _by_description(first.rows, second.rows, second.late) == counted

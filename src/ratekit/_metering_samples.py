@@ -331,7 +331,8 @@ def late_readings(  # noqa: PLR0917 - private plumbing of plain values
 ) -> None:
     """Readings of an aggregation stamped before the state's clock.
 
-    An additive aggregation's late readings are aggregated per cycle into late rows;
+    An additive aggregation's late readings are aggregated per cycle and description (at
+    each reading's instant) into late rows;
     a non-additive one's cannot be corrected by a quantity (the cycle's aggregate must
     be computed again from all its readings): they are reported, with no quantity.
     """
@@ -341,18 +342,17 @@ def late_readings(  # noqa: PLR0917 - private plumbing of plain values
     engine.late_ids.setdefault((account, resource, name), []).extend(s.id for s in late)
     if not item._additive:
         return
-    by_cycle: dict[tuple[int, int], list[Sample]] = {}
+    # Per cycle and description: each reading counts under the description at its
+    # instant, as metering at once counts it (not under the first one's).
+    groups: dict[tuple[int, int, typing.Any], list[Sample]] = {}
     for sample in late:
-        bounds = (
-            (sample.at_us, sample.at_us + 1)
-            if engine.cycle is None
-            else engine.cycle.containing_us(sample.at_us)
-        )
-        by_cycle.setdefault(bounds, []).append(sample)
-    for (c0, c1), group in by_cycle.items():
+        at_us = sample.at_us
+        c0, c1 = (at_us, at_us + 1) if engine.cycle is None else engine.cycle.containing_us(at_us)
+        description = line.descriptions[line.index_at(at_us)]
+        groups.setdefault((c0, c1, description), []).append(sample)
+    for (c0, c1, description), group in groups.items():
         quantity = _results.aggregated(item, account, resource, group, c0, c1, None)
         if quantity is not None:
-            description = line.descriptions[line.index_at(group[0].at_us)]
             _late.late_add(
                 engine, account, resource, name, c0, c1, group[0].at_us, quantity, description
             )
