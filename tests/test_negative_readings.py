@@ -115,11 +115,13 @@ def test_a_state_with_a_negative_counter_reading_is_refused() -> None:
         "description": {},
         "readings": [["api", AT, "-5", "counter", "r1"]],
     }
-    with pytest.raises(rk.RatekitTypeError) as caught:
+    # The stored text '-5' is a number, of the right type: its value is what is refused,
+    # as a record's is (it said "not str: '-5'", blaming the type).
+    with pytest.raises(rk.BadQuantityError) as caught:
         rk.ResourceState.from_json(json.loads(json.dumps(data)))
     assert str(caught.value) == (
-        "ResourceState readings item value must be a counter reading >= 0 (a cumulative "
-        "counter counts up from zero), not str: '-5'."
+        "ResourceState readings item value '-5' is a negative counter reading; a counter "
+        "reading must be a number >= 0 (a cumulative counter counts up from zero)."
     )
 
 

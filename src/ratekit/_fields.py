@@ -18,7 +18,7 @@ from ._descriptions import _attributes, decode_value, encode_value, plain_str
 from ._instants import MAX_US, MIN_US, check_us, from_us
 from ._shown import show
 from ._text import check_text
-from .errors import BadRecordError, RatekitError, RatekitTypeError
+from .errors import BadQuantityError, BadRecordError, RatekitError, RatekitTypeError
 from .records import Event, EventKind
 from .spans import Span
 
@@ -185,10 +185,10 @@ def _reading(value: object) -> Reading:
         raise _bad("readings item kind", kind, "'delta', 'counter' or 'gauge'")
     reading = to_decimal(amount, "ResourceState readings item value")
     if kind == "counter" and reading < 0:
-        raise _bad(
-            "readings item value",
-            amount,
-            "a counter reading >= 0 (a cumulative counter counts up from zero)",
+        raise BadQuantityError(
+            f"ResourceState readings item value {show(amount)} is a negative counter "
+            "reading; a counter reading must be a number >= 0 (a cumulative counter counts "
+            "up from zero)."
         )
     # A reading written before states kept its seq has none. An int (a subclass too) is
     # kept as a plain int; any other seq is refused, naming the resource, by
