@@ -12,7 +12,9 @@ midnight (America/Santiago), and by an hour (Europe/Zurich). cronsim alone misse
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -129,3 +131,62 @@ def test_lord_howe_by_hand_forward_and_backward() -> None:
     assert [format_us(next(forward)) for _ in due] == due
     backward = real_firings("30 * * * *", to_us(due[-1]), tz, reverse=True)
     assert [format_us(next(backward)) for _ in due] == due[::-1]
+
+
+def test_a_window_through_lord_howes_changes_is_priced_alike_in_batch_and_stream() -> None:
+    # A peak price of 1 an hour while '30 * * * *' to '37 * * * *' holds, 0.1 else, per
+    # Lord Howe day. A VM runs 10:00Z to 20:00Z on 3 October 2026 (the change to +11:00
+    # at 15:30Z) and another on 4 April 2026 (back to +10:30 at 15:00Z).
+    # 3 October: local :30 is :00Z at +10:30 (10:00Z to 15:00Z, six openings), 15:30Z is
+    # 02:30 +11:00 (one), then :30Z (16:30Z to 19:30Z, four): 11 x 7 = 77 min at 1 and
+    # 523 min at 0.1: (77 + 52.3) / 60 = 2.155.
+    # 4 April: :30Z at +11:00 (10:30Z to 14:30Z, five), 15:00Z is the second 01:30 (one),
+    # then :00Z (16:00Z to 19:00Z, four): 70 min at 1 and 530 at 0.1: 123 / 60 = 2.05.
+    tz = "Australia/Lord_Howe"
+    peak = rk.windows.cron("30 * * * *", "37 * * * *", tz=tz)
+    plan = rk.Plan(
+        "p",
+        "AUD",
+        rk.cycles.daily(tz=tz),
+        [
+            rk.PriceEntry("peak", "vm.hours", rk.PerUnit(1), window=peak, priority=1),
+            rk.PriceEntry("base", "vm.hours", rk.PerUnit("0.1")),
+        ],
+    )
+    meters = [rk.Meter("vm.hours", "hour", rk.OnOff())]
+    records = [
+        rk.Event("a", "vm-1", "2026-10-03T10:00:00Z", kind="start", id="e1"),
+        rk.Event("a", "vm-1", "2026-10-03T20:00:00Z", kind="stop", id="e2"),
+        rk.Event("a", "vm-2", "2026-04-04T10:00:00Z", kind="start", id="e3"),
+        rk.Event("a", "vm-2", "2026-04-04T20:00:00Z", kind="stop", id="e4"),
+    ]
+    start, end = "2026-04-03T13:00:00Z", "2026-10-05T13:00:00Z"
+    batch = rk.rate(records, plan, span=rk.Span(start, end), meters=meters)
+    # (each VM's hours fall in two Lord Howe days, cut at local midnight)
+    by_vm: dict[str | None, Decimal] = {}
+    for charge in batch.charges:
+        by_vm[charge.resource] = by_vm.get(charge.resource, Decimal(0)) + charge.amount
+    assert {vm: amount.quantize(Decimal("0.001")) for vm, amount in by_vm.items()} == {
+        "vm-1": Decimal("2.155"),
+        "vm-2": Decimal("2.050"),
+    }
+    # The stream, stated hourly across each change and restored between statements,
+    # states what batch charges, line by line, to the last digit.
+    rater = rk.Rater(plan, meters, start=start)
+    rater.feed(records)
+    stated: dict[tuple[object, ...], Decimal] = {}
+    watermarks = [
+        *(f"2026-04-04T{hour:02}:45:00Z" for hour in range(9, 21)),
+        *(f"2026-10-03T{hour:02}:45:00Z" for hour in range(9, 21)),
+        end,
+    ]
+    for watermark in watermarks:
+        for line in rater.statement(watermark).lines:
+            key = (line.cycle.start_us, line.entry, line.resource)
+            stated[key] = stated.get(key, Decimal(0)) + line.amount
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, meters)
+    charged: dict[tuple[object, ...], Decimal] = {}
+    for charge in batch.charges:
+        key = (charge.cycle.start_us, charge.entry, charge.resource)
+        charged[key] = charged.get(key, Decimal(0)) + charge.amount
+    assert {k: v for k, v in stated.items() if v} == charged
