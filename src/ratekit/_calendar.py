@@ -25,7 +25,7 @@ import attrs
 from ._instants import EPOCH, MAX_US, MIN_US, US_PER_DAY, US_PER_SECOND, check_us, format_us
 from ._instants import EPOCH_ORDINAL as _EPOCH_ORDINAL
 from ._instants import ONE_US as _ONE_US
-from ._zones import from_zone, local_at, offset_at
+from ._zones import from_zone, offset_at, offset_change_us
 from .errors import BadCalendarError, BadSpanError, BadTimeError
 
 __all__ = [
@@ -102,12 +102,6 @@ def day_ordinal(t_us: int) -> int:
     return t_us // US_PER_DAY + _EPOCH_ORDINAL
 
 
-def _utc_offset_us(tz: _dt.tzinfo, t_us: int) -> int:
-    offset = local_at(tz, t_us).utcoffset()
-    assert offset is not None  # local_at refuses a zone that gives None
-    return offset // _ONE_US
-
-
 def local_us(tz: _dt.tzinfo, year: int, month: int, day: int, seconds: int = 0) -> int:
     """The instant (epoch µs) of ``seconds`` after local midnight of a date in ``tz``.
 
@@ -147,15 +141,7 @@ def local_us(tz: _dt.tzinfo, year: int, month: int, day: int, seconds: int = 0) 
         return before
     # The wall time was skipped (clocks moved forward): the transition instant, which
     # lies in (after, before]; the offset there is already the new one.
-    new_offset = second_offset // _ONE_US
-    low, high = after, before
-    while high - low > 1:
-        middle = (low + high) // 2
-        if _utc_offset_us(tz, middle) == new_offset:
-            high = middle
-        else:
-            low = middle
-    return high
+    return offset_change_us(tz, before, after, second_offset // _ONE_US) + 1
 
 
 def parse_weekday(value: object, what: str) -> int:

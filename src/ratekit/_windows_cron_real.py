@@ -24,7 +24,7 @@ from typing import Final
 
 from ._extras import require
 from ._instants import ONE_US, US_PER_DAY, format_us
-from ._zones import local_at, raised, zone_failed
+from ._zones import offset_change_us, raised, utc_offset_us, zone_failed
 
 __all__ = ["real_firings", "until_time_ends"]
 
@@ -34,13 +34,6 @@ __all__ = ["real_firings", "until_time_ends"]
 _PROBE_US: Final = US_PER_DAY
 #: The wall clock's origin: a naive datetime, deliberately, read against one offset.
 _WALL_EPOCH: Final = _dt.datetime(1970, 1, 1)  # noqa: DTZ001
-
-
-def _offset_us(tz: _dt.tzinfo, t_us: int) -> int:
-    """The UTC offset of ``tz`` at the instant ``t_us``, in µs (a BadTimeError if it fails)."""
-    offset = local_at(tz, t_us).utcoffset()
-    assert offset is not None  # local_at refuses a zone that gives None
-    return offset // ONE_US
 
 
 def _change(tz: _dt.tzinfo, start_us: int, stop_us: int, offset_us: int) -> int | None:
@@ -53,17 +46,9 @@ def _change(tz: _dt.tzinfo, start_us: int, stop_us: int, offset_us: int) -> int 
     direction = 1 if stop_us >= start_us else -1
     probe = start_us
     while probe != stop_us:
-        step = min(_PROBE_US, abs(stop_us - probe))
-        ahead = probe + direction * step
-        if _offset_us(tz, ahead) != offset_us:
-            same, other = probe, ahead
-            while abs(other - same) > 1:
-                middle = (same + other) // 2
-                if _offset_us(tz, middle) == offset_us:
-                    same = middle
-                else:
-                    other = middle
-            return other
+        ahead = probe + direction * min(_PROBE_US, abs(stop_us - probe))
+        if utc_offset_us(tz, ahead) != offset_us:
+            return offset_change_us(tz, probe, ahead, offset_us)
         probe = ahead
     return None
 
@@ -116,7 +101,7 @@ def real_firings(
     direction = -1 if reverse else 1
     cursor = from_us
     while True:
-        offset = _offset_us(tz, cursor)
+        offset = utc_offset_us(tz, cursor)
         # Forward, a microsecond before: cronsim starts after the whole second it strips
         # to, so a firing at the cursor is found; backward, a microsecond after, likewise.
         wall = _WALL_EPOCH + _dt.timedelta(microseconds=cursor + offset - direction)

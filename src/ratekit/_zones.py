@@ -16,7 +16,7 @@ import re
 import zoneinfo
 from typing import Final
 
-from ._instants import EPOCH, format_us
+from ._instants import EPOCH, ONE_US, format_us
 from ._text import plain_choice
 from .errors import BadCalendarError, BadTimeError, RatekitTypeError
 
@@ -25,9 +25,11 @@ __all__ = [
     "from_zone",
     "local_at",
     "offset_at",
+    "offset_change_us",
     "portable_name",
     "probe",
     "raised",
+    "utc_offset_us",
     "zone",
     "zone_failed",
     "zone_key",
@@ -369,3 +371,27 @@ def local_at(tz: _dt.tzinfo, t_us: int) -> _dt.datetime:
     if offset is None:
         raise zone_failed(tz, format_us(t_us), "gave no UTC offset (None)")
     return local
+
+
+def utc_offset_us(tz: _dt.tzinfo, t_us: int) -> int:
+    """The UTC offset of ``tz`` at the instant ``t_us``, in µs (a BadTimeError naming ``tz``)."""
+    offset = local_at(tz, t_us).utcoffset()
+    assert offset is not None  # local_at refuses a zone that gives None
+    return offset // ONE_US
+
+
+def offset_change_us(tz: _dt.tzinfo, inside_us: int, outside_us: int, offset_us: int) -> int:
+    """The instant nearest ``inside_us``, toward ``outside_us``, whose offset is not ``offset_us``.
+
+    ``tz``'s offset is ``offset_us`` at ``inside_us`` and another at ``outside_us``, on
+    either side of it, with one change between: bisects for it, O(log distance) offsets
+    asked (about 40 over a day). Forward it is the change's first instant; backward, the
+    last instant before the change.
+    """
+    while abs(outside_us - inside_us) > 1:
+        middle = (inside_us + outside_us) // 2
+        if utc_offset_us(tz, middle) == offset_us:
+            inside_us = middle
+        else:
+            outside_us = middle
+    return outside_us
