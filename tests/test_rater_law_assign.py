@@ -22,7 +22,7 @@ import typing
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 from tests._plan_streams import METERS, Case, Op, Record, draw
@@ -170,6 +170,9 @@ def check(story: Told) -> None:
 @pytest.mark.property
 @settings(max_examples=max(LAWS // 8, 50))
 @given(seed=st.integers(0, 2**32))
+# a's VM first seen by an UPDATE after an empty listing covered it, closed back by a
+# last_seen inventory fed ahead: the rater used to compact the cycle it closes back into
+@example(seed=159288997)
 def test_statements_with_assignments_told_over_time_add_up_to_one_batch_rate(seed: int) -> None:
     check(told(seed))
 

@@ -42,6 +42,8 @@ Record = Event | Sample | Inventory
 #: moved) in compacted cycles changes only stopped time there, which no meter prices, so
 #: nothing was billed that batch does not bill, and nothing is said.
 _PRICED: Final = "running"
+#: The statuses an inventory that does not list a resource closes, as metering does.
+_CLOSABLE: Final = frozenset({RUNNING, STOPPED})
 
 
 def reach_us(
@@ -122,10 +124,12 @@ def _running_since(
     inventory of ``before`` (in time order) applied before the first of them stamped
     after it; the inventory at ``at_us`` comes before the first stamped after it, so
     an event stamped up to it but ordered after that one (by its ``seq``) is no sign of
-    life before it. A listing opens it (a sign of life), an inventory that covers it and
-    does not list it closes it; a sample up to ``at_us`` is a sign of life. None when it
-    is not running at ``at_us`` (stopped, deleted, closed, or never started), or has no
-    sign of life kept. O(k log k + i log n).
+    life before it. A listing opens it (a sign of life; a resource listed by any
+    inventory of an instant is present there), an inventory that covers it and does not
+    list it closes it when it runs or is stopped (one never seen stays unknown, so an
+    UPDATE after it opens it, as metering does); a sample up to ``at_us`` is a sign of
+    life. None when it is not running at ``at_us`` (stopped, deleted, closed, or never
+    started), or has no sign of life kept. O(k log k + i log n).
     """
     status: str = "unknown" if state is None else state.status
     description = _FrozenDict() if state is None else _FrozenDict(state.description)
@@ -142,14 +146,16 @@ def _running_since(
         marks.append(event)
     marks += pending
     _untie(marks, status, description)
+    # a resource listed by any inventory of an instant is present there, as in metering
+    listed_us = {i.at_us for i in before if is_listed(i.resources, *key)}
     for mark in marks:
         if type(mark) is Event:
             life.append(mark.at_us)
             status, description = _after(mark, status, description)
-        elif is_listed(mark.resources, *key):
+        elif mark.at_us in listed_us:
             life.append(mark.at_us)
             status = "running"
-        elif mark.covers(*key, description):
+        elif _STATUS[status] in _CLOSABLE and mark.covers(*key, description):
             status = "closed"
     if status != _PRICED or not life:
         return None
