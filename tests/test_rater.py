@@ -140,6 +140,22 @@ def test_rater_refuses_plans_on_different_cycles_and_watermarks_that_go_back() -
             [],
             start="2026-03-01T00:00:00Z",
         )
+    # Assigned later, a plan on another cycle (monthly from the 15th, or in another zone)
+    # is refused the same way, and the rater keeps what it held.
+    held = rk.Rater([rk.Assignment("a", monthly)], [], start="2026-03-01T00:00:00Z")
+    for cycle in (rk.cycles.monthly(tz="UTC", day=15), rk.cycles.monthly(tz="Europe/Zurich")):
+        other = rk.Plan("o", "EUR", cycle, [])
+        with pytest.raises(rk.BadCalendarError) as refused:
+            held.assign(rk.Assignment("b", other, start="2026-03-05T00:00:00Z"))
+        assert str(refused.value) == (
+            "Rater.assign: with Assignment('b', 'o', start='2026-03-05T00:00:00Z'), the "
+            "rater's assignments (Assignment('a', 'm'), Assignment('b', 'o', "
+            "start='2026-03-05T00:00:00Z')) are refused: Rater plans bill on different "
+            f"cycles ({', '.join(sorted(map(repr, (MONTHLY, cycle))))}); a rater closes one "
+            "cycle at a time: give its "
+            "plans one cycle, or use one rater per cycle."
+        )
+    assert held.assign() == (rk.Assignment("a", monthly),)
     rater = rk.Rater(monthly, [], start="2026-03-01T00:00:00Z")
     rater.statement("2026-03-10T00:00:00Z")
     with pytest.raises(rk.BadTimeError) as caught:

@@ -1,7 +1,8 @@
 """Known faults of the streaming rater, pinned as strict expected failures until fixed.
 
 Each is a stream whose lines plus the quantities its anomalies name differed from one
-batch ``rate()`` in the compacted cycles (docs/streaming.md, Known faults). Each test
+batch ``rate()`` in the compacted cycles, or whose lines did (docs/streaming.md, Known
+faults). Each test
 asserts the documented law, so it fails while the fault stands and passes (failing the
 strict mark) once it is fixed; a fixed one keeps its test, without the mark. Worked by
 hand in the comments (daily UTC cycles, 1 EUR a unit).
@@ -114,3 +115,30 @@ def test_a_too_late_sample_moving_a_compacted_last_seen_closing_names_the_move(
         Decimal(0),
     )
     assert lines + named == 9
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the rater remembers ids for the kept cycles and the last compacted one only",
+)
+def test_an_id_sent_again_with_other_content_after_two_compactions_is_conflicting() -> None:
+    # 100 GB at 0.01 EUR on 1 March (id g1), stated through 4 March (no horizon): 1 and
+    # 2 March are compacted, and g1 with them. g1 sent again with other content, 100 GB
+    # on 4 March, is another version of a record seen before: conflicting, the first
+    # version stands (exactly once), and the stream bills 100 x 0.01 = 1.00, as batch
+    # over the first version. The rater no longer knows g1: it takes the new version as
+    # a new record and bills 2.00 (docs/streaming.md, Known faults).
+    daily = rk.Plan("d", "EUR", DAILY, [rk.PriceEntry("gb", "egress", rk.PerUnit("0.01"))])
+    gb = rk.Meter("egress", "GB", rk.Discrete())
+    first = rk.Sample("acme", "r1", "egress", "2026-03-01T12:00:00Z", 100, id="g1")
+    again = rk.Sample("acme", "r1", "egress", "2026-03-04T12:00:00Z", 100, id="g1")
+    rater = rk.Rater(daily, [gb], start="2026-03-01T00:00:00Z")
+    assert rater.feed([first]).accepted == ("g1",)
+    statements = [rater.statement(f"2026-03-0{day}T00:00:00Z") for day in (2, 3, 4)]
+    feed = rater.feed([again])
+    statements.append(rater.statement("2026-03-05T00:00:00Z"))
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-05T00:00:00Z")
+    batch = rk.rate([first], daily, span=span, meters=[gb])
+    assert sum((c.amount for c in batch.charges), Decimal(0)) == Decimal("1.00")
+    billed = sum((line.amount for s in statements for line in s.lines), Decimal(0))
+    assert (feed.conflicting, billed) == (("g1",), Decimal("1.00"))
