@@ -181,7 +181,19 @@ def test_dates_are_not_instants() -> None:
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [(1_772_323_200, "int: 1772323200"), (1.5, "float: 1.5"), (None, "NoneType: None")],
+    [
+        (
+            1_772_323_200,
+            (
+                "int: 1772323200; for an epoch time n, give datetime(1970, 1, 1, "
+                "tzinfo=timezone.utc) + timedelta(seconds=n), or timedelta(microseconds=n) "
+                "for microseconds"
+            ),
+        ),
+        (True, "bool: True"),  # no epoch time
+        (1.5, "float: 1.5"),
+        (None, "NoneType: None"),
+    ],
 )
 def test_other_types_are_type_errors(value: object, shown: str) -> None:
     with pytest.raises(rk.RatekitTypeError) as caught:

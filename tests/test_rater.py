@@ -140,6 +140,18 @@ def test_rater_refuses_plans_on_different_cycles_and_watermarks_that_go_back() -
             [],
             start="2026-03-01T00:00:00Z",
         )
+    # An instant in epoch microseconds (the lean path's) is refused, with the way to give
+    # one; that way gives the instant itself, to the microsecond.
+    with pytest.raises(rk.RatekitTypeError) as caught:
+        rk.Rater(monthly, [], start="2026-03-01T00:00:00Z").statement(1772409600000001)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "Rater.statement as_of must be an aware datetime or an ISO-8601 string with an "
+        "offset, not int: 1772409600000001; for an epoch time n, give datetime(1970, 1, 1, "
+        "tzinfo=timezone.utc) + timedelta(seconds=n), or timedelta(microseconds=n) for "
+        "microseconds."
+    )
+    given = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=1772409600000001)
+    assert given.isoformat() == "2026-03-02T00:00:00.000001+00:00"
     # Assigned later, a plan on another cycle (monthly from the 15th, or in another zone)
     # is refused the same way, and the rater keeps what it held.
     held = rk.Rater([rk.Assignment("a", monthly)], [], start="2026-03-01T00:00:00Z")

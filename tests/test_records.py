@@ -77,7 +77,9 @@ def test_event_rejects_an_int_instant() -> None:
         rk.Event("acme", "vm-1", 1_772_323_200, id="e7")  # type: ignore[arg-type]
     assert str(caught.value) == (
         "event 'e7' at must be an aware datetime or an ISO-8601 string with an offset, "
-        "not int: 1772323200."
+        "not int: 1772323200; for an epoch time n, give datetime(1970, 1, 1, "
+        "tzinfo=timezone.utc) + timedelta(seconds=n), or timedelta(microseconds=n) for "
+        "microseconds."
     )
 
 

@@ -215,9 +215,16 @@ def to_us(value: object, what: str = "instant") -> int:
             f"{what} {value!r} is a date, not an instant; a day starts at a different "
             "instant in every timezone, so give an aware datetime."
         )
+    hint = ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        # the lean path's instants are epoch microseconds: say how to give one
+        hint = (
+            "; for an epoch time n, give datetime(1970, 1, 1, tzinfo=timezone.utc) + "
+            "timedelta(seconds=n), or timedelta(microseconds=n) for microseconds"
+        )
     raise RatekitTypeError(
         f"{what} must be an aware datetime or an ISO-8601 string with an offset, "
-        f"not {type(value).__name__}: {show(value)}."
+        f"not {type(value).__name__}: {show(value)}{hint}."
     )
 
 
