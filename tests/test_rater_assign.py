@@ -664,12 +664,16 @@ def test_a_whole_log_of_assignments_told_again_after_a_restore_changes_nothing()
     # fee 62 x 17/31 = 34, 408 h x 0.05 = 20.40.
     assert _stated([first, second]) == UPGRADED
     assert _stated([first, second]) == _batch(records, whole)
-    # A bounded assignment given open-ended is no replay when nothing starts at its end:
-    # newco's plan to 20 April, told again open-ended from 5 April, is a second plan.
+    # A bounded assignment given open-ended (its account, plan and start) is the same
+    # assignment as it was told before an end was known, whether the next one's start or
+    # the customer's leaving ended it: newco's plan to 20 April, told again open-ended
+    # from 5 April, is a replay (it was refused as a second plan, "plans 'basic' and
+    # 'basic' at once", so a log replayed after a customer left could not be told).
     newco = rk.Assignment("newco", basic, start="2026-04-05T00:00:00Z", end="2026-04-20T00:00:00Z")
-    restored.assign(newco)
-    with pytest.raises(rk.BadPriceError, match=r"plans 'basic' and 'basic' at once"):
-        restored.assign(rk.Assignment("newco", basic, start="2026-04-05T00:00:00Z"))
+    held = restored.assign(newco)
+    before = restored.snapshot()
+    assert restored.assign(rk.Assignment("newco", basic, start="2026-04-05T00:00:00Z")) == held
+    assert restored.snapshot() == before
 
 
 def test_a_customer_who_leaves_has_its_assignment_told_again_with_an_end() -> None:

@@ -5,7 +5,8 @@ them as customers come and change plans: each starts at or after the rater's las
 watermark, so that no line a statement has given changes. An account's open-ended
 assignment that started before a new one's start is ended there (a plan change: the
 customer who upgrades mid-month); any other overlap is refused, as when the rater is
-built. The rater after the call is the one [`restore()`][ratekit.Rater.restore] gives from
+built. Several in one call are taken in the order of their starts, each as a call with
+it alone (`_told_in_order`), and the whole set after the last is checked once. The rater after the call is the one [`restore()`][ratekit.Rater.restore] gives from
 its snapshot under the whole new set: its engine (what each plan prices, where prices
 change, the doors' caches) and every cache the rater keeps of its ratings are built
 again, so none holds what the old set said. The call is atomic: it builds that rater
@@ -18,6 +19,7 @@ all of them charges (see docs/streaming.md).
 
 from __future__ import annotations
 
+import math
 import typing
 from collections.abc import Iterable, Mapping
 
@@ -49,11 +51,13 @@ __all__ = ["assign"]
 def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
     """Add ``given`` to ``rater``'s assignments; return the rater's whole set after. O(m + n).
 
-    Raises [`RatekitTypeError`][ratekit.RatekitTypeError] for a rater built from one
-    `Plan` or an item that is no `Assignment`, [`BadTimeError`][ratekit.BadTimeError] for
-    an assignment starting before the last watermark, and what building the rater with
-    the whole set raises (an overlap, a currency change mid-cycle, a unit a meter does not
-    have, another billing cycle). The rater is unchanged when it raises.
+    Several are taken as one call each in the order of their starts (`_told_in_order`),
+    and the whole set after the last is checked once. Raises
+    [`RatekitTypeError`][ratekit.RatekitTypeError] for a rater built from one `Plan` or
+    an item that is no `Assignment`, [`BadTimeError`][ratekit.BadTimeError] for an
+    assignment starting (or an ending) before the last watermark, and what building the
+    rater with the whole set raises (an overlap, a currency change mid-cycle, a unit a
+    meter does not have, another billing cycle). The rater is unchanged when it raises.
     """
     plans = rater._engine.plans
     if isinstance(plans, Plan):
@@ -68,31 +72,11 @@ def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
             raise RatekitTypeError(_not_assignment(index, item))
     read = read_plans(list(given), "Rater.assign")
     assert not isinstance(read, Plan)  # a list is never a Plan
-    read = _new(plans, read)
-    if not read:
+    taken, changes = _told_in_order(plans, read, (rater._start_us, rater._as_of_us))
+    if not changes:
         return tuple(plans)  # a replay of what the rater holds: nothing changes
-    watermark = rater._as_of_us
-    endings = _endings(plans, read, watermark)
-    told_ends = {id(told) for told in endings.values()}
-    for assignment in read:
-        if id(assignment) in told_ends:
-            continue  # a held assignment told again with an end: its start is known
-        if assignment.start_us is None or assignment.start_us < watermark:
-            when = (
-                "has no start (it holds from the start of time)"
-                if assignment.start_us is None
-                else f"starts at {format_us(assignment.start_us)}"
-            )
-            raise BadTimeError(
-                f"Rater.assign: {assignment!r} {when}, before the rater's last watermark "
-                f"{format_us(watermark)}: the statements up to it are given, and an "
-                "assignment takes effect only for what comes after. Give it a start at or "
-                f"after {format_us(watermark)}; to rate the past under other plans, rate "
-                "its records in batch with rk.rate()."
-            )
-    starts = [a for a in read if id(a) not in told_ends]
-    combined = _engine_doors.assignments(_combined(plans, starts, endings))
-    _own_periods(plans, combined, starts, (rater._start_us, watermark))
+    combined = _engine_doors.assignments(taken)
+    read = tuple(changes)
     meters = rater._engine.meters
     try:  # the constructor's checks of the whole set, said of the assignments added
         _engine_doors.Engine(combined, meters)
@@ -166,138 +150,157 @@ def _not_assignment(index: int, item: object) -> str:
     )
 
 
-def _new(
-    plans: typing.Sequence[Assignment], given: typing.Sequence[Assignment]
-) -> tuple[Assignment, ...]:
-    """``given`` but for the assignments ``plans`` holds, or an earlier one of ``given``.
+def _start(assignment: Assignment) -> float:
+    """The order `assign()` takes its assignments in: by start, one with none first."""
+    return -math.inf if assignment.start_us is None else assignment.start_us
 
-    A host that tells an assignment again (replaying its log of plan changes, as a feed
-    replays records) changes nothing: one equal to a held one, or open-ended where the
-    held one was ended at the start of the account's next (as `_combined` ends it: the
-    log holds it as it was told). Compared within each account: O(n).
+
+def _told_in_order(
+    plans: typing.Sequence[Assignment],
+    given: typing.Sequence[Assignment],
+    stated: tuple[int, int],
+) -> tuple[list[Assignment], list[Assignment]]:
+    """The rater's set after ``given``, each told in turn by start; and those not replays.
+
+    ``given`` is taken in the order of the starts (one with no start first, a stable
+    sort), each as one `assign()` call with it alone would take it, said of the set the
+    ones before left (so one call with a whole log is the calls one by one):
+
+    - a replay, equal to one the set holds, or open-ended where the set holds the same
+      account, plan and start with an end (ended by the next one's start, or by the
+      customer leaving): nothing changes;
+    - an ending, with the account, plan and start of an open-ended one the set holds
+      and an end at or after the watermark: it takes that one's place;
+    - else an addition, starting at or after the watermark: the account's open-ended
+      assignment that started before it is ended at its start.
+
+    Raises [`BadTimeError`][ratekit.BadTimeError] for an addition before the watermark
+    (``stated[1]``), an ending before it, or a change of an allowance period's share
+    stated (`_own_period`); the checks of the whole set are the caller's. The set keeps
+    its order, each ended one in its place, the added ones after in the order taken.
+    O(n + k log k + k * a) for n held, k given and a assignments of an account.
     """
-    held: dict[str, list[Assignment]] = {}
-    for assignment in plans:
-        held.setdefault(assignment.account, []).append(assignment)
-    out: list[Assignment] = []
-    for assignment in given:
-        mine = held.setdefault(assignment.account, [])
-        if not any(_told(assignment, other, mine) for other in mine):
-            mine.append(assignment)
-            out.append(assignment)
-    return tuple(out)
+    watermark = stated[1]
+    out = list(plans)
+    where: dict[str, list[int]] = {}
+    for index, assignment in enumerate(out):
+        where.setdefault(assignment.account, []).append(index)
+    said: list[Assignment] = []
+    for assignment in sorted(given, key=_start):
+        mine = where.setdefault(assignment.account, [])
+        if any(_replay(assignment, out[index]) for index in mine):
+            continue
+        ends = next((index for index in mine if _ends(assignment, out[index])), None)
+        if ends is not None:
+            at = _ending(assignment, out[ends], watermark)
+            _own_period(plans, assignment, at, stated)
+            out[ends] = assignment
+            said.append(assignment)
+            continue
+        start = _addition_start(assignment, watermark)
+        _own_period(plans, assignment, start, stated)
+        for index in mine:
+            held = out[index]
+            if held.end_us is None and (held.start_us is None or held.start_us < start):
+                out[index] = attrs.evolve(held, end=format_us(start))
+                _own_period(plans, out[index], start, stated)
+        mine.append(len(out))
+        out.append(assignment)
+        said.append(assignment)
+    return out, said
 
 
-def _told(given: Assignment, other: Assignment, mine: typing.Sequence[Assignment]) -> bool:
-    """Whether ``given`` is ``other`` as told, ``mine`` the account's assignments held."""
-    if given == other:
+def _replay(given: Assignment, held: Assignment) -> bool:
+    """Whether ``given`` is ``held`` (of its account) told again: as it is, or open-ended.
+
+    Open-ended with the plan and start of one held with an end: as it was told before
+    the next one's start or the customer's leaving ended it. Anything else with that
+    plan and start would overlap it.
+    """
+    if given == held:
         return True
     return (
         given.end_us is None
-        and other.end_us is not None
-        and given.start_us == other.start_us
-        and given.plan == other.plan
-        and any(next_one.start_us == other.end_us for next_one in mine)
+        and held.end_us is not None
+        and given.start_us == held.start_us
+        and given.plan == held.plan
     )
 
 
-def _endings(
-    plans: typing.Sequence[Assignment], given: typing.Sequence[Assignment], watermark: int
-) -> dict[int, Assignment]:
-    """Of ``given``, each held open-ended assignment told again with an end.
-
-    The account, plan and start of one the rater holds with no end, and an end: the
-    customer leaves then. By the id of the held assignment it ends. Refused with
-    [`BadTimeError`][ratekit.BadTimeError] when that end is before the ``watermark``:
-    the statements up to it billed the plan. O(n + m).
-    """
-    open_ended = {(a.account, a.plan.id, a.start_us): a for a in plans if a.end_us is None}
-    out: dict[int, Assignment] = {}
-    for assignment in given:
-        held = open_ended.get((assignment.account, assignment.plan.id, assignment.start_us))
-        if held is None or held.plan != assignment.plan or assignment.end_us is None:
-            continue
-        if assignment.end_us < watermark:
-            raise BadTimeError(
-                f"Rater.assign: {assignment!r} ends the rater's {held!r} at "
-                f"{format_us(assignment.end_us)}, before its last watermark "
-                f"{format_us(watermark)}: the statements up to it billed the plan. Give an "
-                f"end at or after {format_us(watermark)}; to rate the past otherwise, rate "
-                "its records in batch with rk.rate()."
-            )
-        out[id(held)] = assignment
-    return out
+def _ends(given: Assignment, held: Assignment) -> bool:
+    """Whether ``given`` ends ``held``: its open-ended plan from its start, with an end."""
+    return (
+        held.end_us is None
+        and given.end_us is not None
+        and given.start_us == held.start_us
+        and given.plan == held.plan
+    )
 
 
-def _combined(
-    plans: typing.Sequence[Assignment],
-    added: typing.Sequence[Assignment],
-    endings: typing.Mapping[int, Assignment] | None = None,
-) -> list[Assignment]:
-    """The rater's assignments with ``added``: an open-ended one a later start ends.
-
-    An account's assignment with no end, starting before the earliest start of the
-    account's added ones, is ended there (the batch result of the assignments with it so
-    ended); the overlaps left are refused when the rater is built with the whole set.
-    ``endings`` (`_endings()`, by the id of the held assignment each ends): each takes
-    the place of the one it ends.
-    """
-    plans = [(endings or {}).get(id(a), a) for a in plans]
-    firsts: dict[str, int] = {}
-    for assignment in added:
-        start = assignment.start_us
-        assert start is not None  # checked by the caller
-        firsts[assignment.account] = min(start, firsts.get(assignment.account, start))
-    out: list[Assignment] = []
-    for assignment in plans:
-        first = firsts.get(assignment.account)
-        if (
-            first is not None
-            and assignment.end_us is None
-            and (assignment.start_us is None or assignment.start_us < first)
-        ):
-            out.append(attrs.evolve(assignment, end=format_us(first)))
-        else:
-            out.append(assignment)
-    return [*out, *added]
+def _ending(given: Assignment, held: Assignment, watermark: int) -> int:
+    """The end of ``given``, ending ``held``; refused when before the ``watermark``."""
+    assert given.end_us is not None
+    if given.end_us < watermark:
+        raise BadTimeError(
+            f"Rater.assign: {given!r} ends the rater's {held!r} at "
+            f"{format_us(given.end_us)}, before its last watermark "
+            f"{format_us(watermark)}: the statements up to it billed the plan. Give an "
+            f"end at or after {format_us(watermark)}; to rate the past otherwise, rate "
+            "its records in batch with rk.rate()."
+        )
+    return given.end_us
 
 
-def _own_periods(
-    before: typing.Sequence[Assignment],
-    combined: typing.Sequence[Assignment],
-    added: typing.Sequence[Assignment],
-    stated: tuple[int, int],
+def _addition_start(assignment: Assignment, watermark: int) -> int:
+    """The start of an added ``assignment``; refused when before the ``watermark``."""
+    if assignment.start_us is None or assignment.start_us < watermark:
+        when = (
+            "has no start (it holds from the start of time)"
+            if assignment.start_us is None
+            else f"starts at {format_us(assignment.start_us)}"
+        )
+        raise BadTimeError(
+            f"Rater.assign: {assignment!r} {when}, before the rater's last watermark "
+            f"{format_us(watermark)}: the statements up to it are given, and an "
+            "assignment takes effect only for what comes after. Give it a start at or "
+            f"after {format_us(watermark)}; to rate the past under other plans, rate "
+            "its records in batch with rk.rate()."
+        )
+    return assignment.start_us
+
+
+def _own_period(
+    before: typing.Sequence[Assignment], assignment: Assignment, at: int, stated: tuple[int, int]
 ) -> None:
     """Refuse a change of an allowance's share of a period the statements have used.
 
+    ``assignment`` is added (it changes the share at ``at``, its start) or ended (at
+    ``at``, its end).
     An allowance with its own period is prorated by its plan's share of that period
     (the time the account has the plan in it, `docs/pricing.md`): adding the plan
-    again, or ending it, within a period in which the account had it over the
-    ``stated`` span (the rater's start to its watermark) changes the free units of cycles already stated, some compacted, which no
-    statement could correct. Raises [`BadTimeError`][ratekit.BadTimeError] naming the
-    assignment, the allowance and its period.
+    again, or ending it, within a period in which the account had it (in ``before``,
+    the set before the call) over the ``stated`` span (the rater's start to its
+    watermark) changes the free units of cycles already stated, some compacted, which
+    no statement could correct. Raises [`BadTimeError`][ratekit.BadTimeError] naming
+    the assignment, the allowance and its period.
     """
-    given = {id(a) for a in before} | {id(a) for a in added}
-    ended = [a for a in combined if id(a) not in given]  # the ones `_combined` ended
-    for assignment, at in [*((a, a.start_us) for a in added), *((a, a.end_us) for a in ended)]:
-        assert at is not None
-        for allowance in assignment.plan.allowances:
-            if allowance.cycle is None:
-                continue
-            lo, hi = allowance.cycle.containing_us(at)
-            if lo == at or not _held(before, assignment, max(lo, stated[0]), stated[1]):
-                continue
-            change = "starting" if at == assignment.start_us else "ending"
-            raise BadTimeError(
-                f"Rater.assign: {assignment!r}, {change} at {format_us(at)}, would change the "
-                f"share of plan {assignment.plan.id!r} in the period {format_us(lo)}.."
-                f"{format_us(hi)} of its allowance of {allowance.meter!r}, a period in "
-                f"which the account had the plan before the watermark {format_us(stated[1])}: "
-                "that "
-                "allowance is prorated by the plan's share of its period, so the free units "
-                "of cycles already stated would change. Change the plan at that period's "
-                f"start or end ({format_us(hi)}), or rate the period in batch with rk.rate()."
-            )
+    change = "starting" if at == assignment.start_us else "ending"
+    for allowance in assignment.plan.allowances:
+        if allowance.cycle is None:
+            continue
+        lo, hi = allowance.cycle.containing_us(at)
+        if lo == at or not _held(before, assignment, max(lo, stated[0]), stated[1]):
+            continue
+        raise BadTimeError(
+            f"Rater.assign: {assignment!r}, {change} at {format_us(at)}, would change the "
+            f"share of plan {assignment.plan.id!r} in the period {format_us(lo)}.."
+            f"{format_us(hi)} of its allowance of {allowance.meter!r}, a period in "
+            f"which the account had the plan before the watermark {format_us(stated[1])}: "
+            "that "
+            "allowance is prorated by the plan's share of its period, so the free units "
+            "of cycles already stated would change. Change the plan at that period's "
+            f"start or end ({format_us(hi)}), or rate the period in batch with rk.rate()."
+        )
 
 
 def _held(before: typing.Sequence[Assignment], changed: Assignment, lo: int, hi: int) -> bool:

@@ -314,9 +314,12 @@ class Rater:
 
         Each starts at or after the last watermark, so no line given changes. An account's
         open-ended assignment that starts earlier is ended at the new one's start (a plan
-        change); one the rater holds already is a replay that changes nothing; one it
+        change); one the rater holds already is a replay that changes nothing (so is one
+        told open-ended with the account, plan and start of one it holds ended); one it
         holds open-ended, told again with an end at or after the watermark, ends there (a
-        customer who leaves); the whole set passes the constructor's checks. A rater built from one
+        customer who leaves). Several in one call (a host's log of plan changes, in any
+        order) are taken as one call each in the order of their starts, one with no start
+        first; the whole set after the last passes the constructor's checks. A rater built from one
         `Plan` refuses it, and so it does an argument that is no `Assignment` (for a list of
         them, give ``rater.assign(*assignments)``); what it refuses leaves the rater
         unchanged. Restore the later snapshots with the set returned (see
