@@ -5,13 +5,19 @@ cycles, the quantity and amount the statements reported; the next statement comp
 lines it rates with them and gives the difference as a line. A reported line altered by
 hand (a ``None`` kind, a kind ``"E"``, a cycle that is no cycle of the plans, a quantity
 beyond the range of results) would make the next statement fail with a foreign error, or
-give lines the public [`StatementLine`][ratekit.StatementLine] refuses. `check()` runs on
+give lines the public [`StatementLine`][ratekit.StatementLine] refuses; one in another
+currency than its plan's, of a meter, entry or unit its plan does not give, of a cycle
+not kept or not rated, of a plan its account does not have in the cycle, or with a
+negative share of a cycle for a fee or minimum, would be reversed by the next correction
+as it stands (in that currency, under that entry). `check()` runs on
 the decoded values, whatever the snapshot's encoding, and refuses such a line with
 [`BadSnapshotError`][ratekit.BadSnapshotError] naming it and the field.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ._instants import format_us
@@ -42,11 +48,14 @@ def check(rater: Rater) -> None:
     (kind one of ``"usage"``, ``"fee"``, ``"minimum"``; account, plan, unit and currency
     non-empty strings; meter, entry and resource such strings or ``None``; quantity and
     amount finite numbers in the range of results), its cycle must be a cycle of the
-    rater's plans, and its plan one of its account's plans.
+    rater's plans, kept and rated (from the kept cycles' start, before the watermark),
+    its plan one its account has in that cycle before the watermark, and its currency,
+    meter, entry, unit and quantity what that plan gives (`_head`).
     """
     engine = rater._engine
     plans = engine.plans
     segments = engine.segments
+    units = {meter.name: meter.unit for meter in engine.meters}
     for index, (key, (quantity, amount)) in enumerate(rater._reported.items()):
         account, start, end, kind, plan, meter, entry, resource, unit, currency = key
         try:
@@ -87,3 +96,100 @@ def check(rater: Rater) -> None:
                 key,
                 f"names plan {show(plan)}, which is not a plan of its account ({named})",
             )
+        problem = _kept_cycle(rater, start, end)
+        if problem is None:
+            billed = _plan_over(rater, account, plan, start, end)
+            problem = billed if isinstance(billed, str) else _head(billed, key, quantity, units)
+        if problem is not None:
+            cycle_entry = f"of the cycle {format_us(start)}..{format_us(end)}, entry {show(entry)},"
+            raise _refuse(index, key, f"{cycle_entry} {problem}")
+
+
+def _kept_cycle(rater: Rater, start: int, end: int) -> str | None:
+    """What is wrong with a line's cycle ``start..end`` for ``rater``: not kept, not rated."""
+    if start < rater._base_us or start >= rater._as_of_us:
+        return (
+            f"has the cycle {format_us(start)}..{format_us(end)}, which is not a cycle the "
+            f"rater keeps and has rated: a line's cycle starts at or after the kept cycles' "
+            f"start {format_us(rater._base_us)} and before the watermark "
+            f"{format_us(rater._as_of_us)}"
+        )
+    return None
+
+
+def _plan_over(rater: Rater, account: str, plan: str, start: int, end: int) -> Plan | str:
+    """The plan ``plan`` of ``account`` over the cycle ``start..end`` up to the watermark.
+
+    Under assignments, one of the account's assignments of that plan must cover some of
+    the cycle before the watermark (a statement gave lines only of such a plan); else
+    what is wrong, as text. O(a) for a assignments of the account.
+    """
+    plans = rater._engine.plans
+    if isinstance(plans, Plan):
+        return plans
+    upto = min(end, rater._as_of_us)
+    pieces = (rater._engine.segments or {}).get(account, ())
+    for lo, hi, assigned in pieces:
+        if assigned.id == plan and lo < upto and start < hi:
+            return assigned
+    held = [
+        f"{assigned.id!r} {format_us(max(lo, start))}..{format_us(min(hi, upto))}"
+        for lo, hi, assigned in pieces
+        if lo < upto and start < hi
+    ]
+    return (
+        f"names plan {show(plan)}, which its account does not have in the cycle "
+        f"{format_us(start)}..{format_us(end)} before the watermark {format_us(upto)}: "
+        f"a line's plan is one an assignment gives its account in its cycle "
+        f"({', '.join(held) or 'none there'})"
+    )
+
+
+def _head(
+    plan: Plan, key: tuple[object, ...], quantity: Decimal, units: Mapping[str, str]
+) -> str | None:
+    """What is wrong with a line of ``plan`` keyed ``key``: currency, meter, entry, unit.
+
+    A usage line is of one of the plan's price entries, its meter's (one of the rater's
+    meters), in the entry's unit or else the meter's; a fee line of one of its fees
+    (meter and entry the fee's id) or an entry's base (the entry's meter and id), a
+    minimum line of one of its minimums (entry ``"minimum"``, or ``"minimum:<meter>"``
+    with that meter), each in the unit ``"cycle"`` with a share of its cycle, 0 or more,
+    for quantity. Every line is in the plan's currency.
+    """
+    kind, plan_id, meter, entry, unit, currency = (key[3], key[4], key[5], key[6], key[8], key[9])
+    if currency != plan.currency:
+        return (
+            f"is in {show(currency)}, but its plan {show(plan_id)} bills in "
+            f"{show(plan.currency)}: a line is in its plan's currency"
+        )
+    heads: dict[tuple[object, object], str | None]
+    if kind == "usage":
+        heads = {(e.meter, e.id): e.unit or units.get(e.meter) for e in plan.entries}
+        what = "one of its plan's price entries and that entry's meter"
+    elif kind == "fee":
+        heads = {(fee.id, fee.id): "cycle" for fee in plan.fees}
+        heads |= {(e.meter, e.id): "cycle" for e in plan.entries}
+        what = "a fee of its plan (meter and entry the fee's id) or a price entry's base"
+    else:
+        heads = {
+            (m.meter, "minimum" if m.meter is None else f"minimum:{m.meter}"): "cycle"
+            for m in plan.minimums
+        }
+        what = "a minimum of its plan (entry 'minimum', or 'minimum:<meter>' with its meter)"
+    if (meter, entry) not in heads:
+        return f"has meter {show(meter)} and entry {show(entry)}, which is not {what}"
+    if kind == "usage" and meter not in units:
+        named = ", ".join(map(show, sorted(units)))
+        return f"has meter {show(meter)}, which is not a meter of the rater ({named})"
+    if unit != heads[meter, entry]:
+        return (
+            f"is in the unit {show(unit)}, but {kind} lines of meter {show(meter)} and "
+            f"entry {show(entry)} are in {show(heads[meter, entry])}"
+        )
+    if kind != "usage" and quantity < 0:
+        return (
+            f"has the quantity {quantity}, but a {kind} line's quantity is its share "
+            "of the cycle, 0 or more"
+        )
+    return None
