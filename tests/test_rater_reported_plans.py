@@ -309,3 +309,109 @@ def test_an_edited_reported_line_is_refused_or_changes_nothing(
     for stream in (restored, expected):
         stream.feed(later)
     assert _said(restored.statement(_at(end))) == _said(expected.statement(_at(end))), data
+
+
+# A compacted resource state's readings, against the meters restore is given.
+
+EGRESS = rk.Meter("egress", "B", rk.Counter())
+USERS = rk.Meter("users", "user", rk.TimeWeightedMean())
+COUNTED = rk.Plan("c", "EUR", DAYS, [rk.PriceEntry("out", "egress", rk.PerUnit("0.01"))])
+
+
+def _counted() -> tuple[rk.Rater, dict[str, Any]]:
+    # nic's counter read 100 at 01:00 and 160 at 02:00 on 1 March; three days stated,
+    # the first compacted: its state keeps both readings, the baseline of what follows.
+    rater = rk.Rater(COUNTED, [EGRESS, USERS], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Sample("a", "nic", "egress", "2026-03-01T01:00:00Z", 100, kind="counter", id="c1"),
+            rk.Sample("a", "nic", "egress", "2026-03-01T02:00:00Z", 160, kind="counter", id="c2"),
+        ]
+    )
+    for day in ("02", "03", "04"):
+        rater.statement(f"2026-03-{day}T00:00:00Z")
+    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    return rater, data
+
+
+@pytest.mark.parametrize(
+    ("meter", "kind", "problem"),
+    [
+        ("ghost", "counter", "'ghost', which is not a meter of the rater"),
+        ("users", "counter", "'users', which takes no counter readings"),
+        ("egress", "gauge", "'egress', which takes no gauge readings"),
+    ],
+)
+def test_a_state_reading_of_a_meter_that_does_not_take_it_is_refused(
+    meter: str, kind: str, problem: str
+) -> None:
+    # Taken, nic's reading of 160 at 02:00 moved to 'ghost' left the counter's last
+    # reading at 100: after a reading of 260 at 01:00 on 4 March, the next statement
+    # charged 0.5555... where the unedited copy charges 0.3521... (the increment counted
+    # from 100 at 01:00, not 160 at 02:00); moved to 'users' as a counter reading, it
+    # made every statement fail (UnpricedUsageError: 160 user of 'users' has no price).
+    rater, data = _counted()
+    reading = data["body"]["state"][0]["readings"][1]
+    reading[0], reading[3] = meter, kind
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(reseal(data), COUNTED, [EGRESS, USERS])
+    assert str(caught.value) == (
+        "Rater snapshot keeps the state of resource 'nic' of 'a' (body.state[0]) with a "
+        f"{kind} reading 'c2' at 2026-03-01T02:00:00Z of meter {problem}: a state keeps "
+        "readings of the rater's meters, each of a kind its meter takes ('egress' "
+        "(counter), 'users' (delta, gauge)); restore an unaltered copy."
+    )
+    rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), COUNTED, [EGRESS, USERS])
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@given(seed=st.integers(0, 2**32), choice=st.randoms(use_true_random=False))
+def test_an_edited_reading_of_a_kept_state_is_refused_or_changes_nothing(
+    seed: int, choice: random.Random
+) -> None:
+    # Counter readings of two NICs over four days, the first days compacted: a state's
+    # reading edited to another meter, a kind, or a head of a reported line to another
+    # value its field takes in the snapshot or none does.
+    rng = random.Random(seed)
+    records = [
+        rk.Sample("a", f"nic{n}", "egress", _at(at), value, kind="counter", id=f"c{n}-{i}")
+        for n in range(2)
+        for i, (at, value) in enumerate(
+            zip(
+                sorted(rng.sample(range(START_US, START_US + 96 * HOUR_US, HOUR_US), 6)),
+                sorted(rng.sample(range(1000), 6)),
+                strict=True,
+            )
+        )
+    ]
+    watermark = rng.randrange(START_US + 50 * HOUR_US, START_US + 80 * HOUR_US, HOUR_US)
+    rater = rk.Rater(COUNTED, [EGRESS, USERS], start="2026-03-01T00:00:00Z")
+    rater.feed([r for r in records if r.at_us < watermark])
+    for day in range(1, 4):
+        if START_US + day * 24 * HOUR_US < watermark:
+            rater.statement(_at(START_US + day * 24 * HOUR_US))
+    rater.statement(_at(watermark))
+    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    readings = [r for state in data["body"]["state"] for r in state["readings"]]
+    heads = data["body"]["reported"]["heads"]
+    if readings and (not heads or choice.random() < 0.6):
+        reading = choice.choice(readings)
+        place = choice.choice((0, 3))
+        pool = ["egress", "users", "ghost"] if place == 0 else ["counter", "gauge", "delta"]
+        reading[place] = choice.choice(pool)
+    elif heads:
+        head = choice.choice(heads)
+        place = choice.randrange(2, len(head))
+        head[place] = choice.choice([*FOREIGN[place], *(other[place] for other in heads)])
+    else:
+        return
+    try:
+        restored = rk.Rater.restore(reseal(data), COUNTED, [EGRESS, USERS])
+    except rk.BadSnapshotError:
+        return
+    expected = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), COUNTED, [EGRESS, USERS])
+    end = _at(START_US + 96 * HOUR_US)
+    for stream in (restored, expected):
+        stream.feed([r for r in records if r.at_us >= watermark])
+    assert _said(restored.statement(end)) == _said(expected.statement(end)), data

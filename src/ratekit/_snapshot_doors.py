@@ -17,7 +17,9 @@ that any snapshot restore takes can give statements:
   doors (`level_error()`,
   `level_found()`, alone, and `sum_found()`, summed with the account's others);
 - each account of the first-record table is one a record could have, at an instant in a
-  computable cycle.
+  computable cycle;
+- each compacted resource state's readings are of the rater's meters, each of a kind
+  its meter takes (`_state_readings()`), as the feed takes a sample only then.
 
 Each refusal is a [`BadSnapshotError`][ratekit.BadSnapshotError] naming the part and the
 field.
@@ -34,6 +36,7 @@ from ._instants import format_us
 from ._shown import show, some
 from ._text import is_text
 from .errors import BadSnapshotError, RatekitError
+from .metering import accepted_kinds
 
 if typing.TYPE_CHECKING:
     from .rater import Rater
@@ -56,7 +59,9 @@ def restored(rater: Rater) -> None:
     """
     _state_accounts(rater)
     _state_instants(rater)
+    kinds = accepted_kinds({meter.name: meter for meter in rater._engine.meters})
     for index, state in enumerate(rater._state):
+        _state_readings(kinds, index, state)
         _state_levels(rater, index, state)
     try:
         _reach.checked(rater, list(rater._records.values()))
@@ -106,6 +111,28 @@ def _state_levels(rater: Rater, index: int, state: ResourceState) -> None:
         found = _doors.level_found(rater, [item], rater._base_us)
         if found is not None:
             _refuse(index, state, what, found[3])
+
+
+def _state_readings(kinds: Mapping[str, frozenset[str]], index: int, state: ResourceState) -> None:
+    """Refuse a reading of a meter the rater has not, or of a kind its meter takes not. O(r).
+
+    ``kinds``: per meter name, the sample kinds it takes (`metering.accepted_kinds()`).
+    """
+    for meter_name, at_us, _, kind, record_id, _ in state.readings:
+        taken = kinds.get(meter_name)
+        if taken is not None and kind in taken:
+            continue
+        named = ", ".join(
+            f"{show(name)} ({', '.join(sorted(k)) or 'none'})" for name, k in sorted(kinds.items())
+        )
+        problem = "is not a meter of the rater" if taken is None else f"takes no {kind} readings"
+        raise BadSnapshotError(
+            f"Rater snapshot keeps the state of resource {show(state.resource)} of "
+            f"{show(state.account)} (body.state[{index}]) with a {kind} reading "
+            f"{show(record_id)} at {format_us(at_us)} of meter {show(meter_name)}, which "
+            f"{problem}: a state keeps readings of the rater's meters, each of a kind its "
+            f"meter takes ({named}); restore an unaltered copy."
+        )
 
 
 def _refuse(index: int, state: ResourceState, what: str, words: str) -> typing.NoReturn:
