@@ -41,8 +41,8 @@ def version_1(data: dict[str, Any]) -> dict[str, Any]:
 def resealed(data: dict[str, Any]) -> dict[str, Any]:
     """``data`` with its checksum recomputed by hand: what restore checks beyond the seal."""
     envelope = {key: value for key, value in data.items() if key != "checksum"}
-    canonical = json.dumps(envelope, sort_keys=True, separators=(",", ":"))
-    return {**envelope, "checksum": hashlib.sha256(canonical.encode()).hexdigest()}
+    canonical = json.dumps(envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return {**envelope, "checksum": hashlib.sha256(canonical.encode("utf-8")).hexdigest()}
 
 
 def edited(body: Any, place: tuple[object, ...], how: str, value: object) -> None:
