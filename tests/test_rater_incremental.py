@@ -235,10 +235,12 @@ def _spied(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, set[str]]]:
     calls: list[tuple[int, set[str]]] = []
     original = module._Engine.meter
 
-    def meter(self: object, records: object, start_us: int, end_us: int, state: object) -> rk.Usage:
+    def meter(
+        self: object, records: object, start_us: int, end_us: int, state: object, **options: bool
+    ) -> rk.Usage:
         given = list(records)  # type: ignore[call-overload]
         calls.append((start_us, {r.resource for r in given}))
-        return original(self, given, start_us, end_us, state)  # type: ignore[arg-type]
+        return original(self, given, start_us, end_us, state, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(module._Engine, "meter", meter)
     return calls

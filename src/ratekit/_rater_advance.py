@@ -54,7 +54,10 @@ def advance(
     anomalies: list[Anomaly] = []
     inventories = [r for r in now if type(r) is Inventory]
     if book is None or redo is None or not all(_continues(r, prev) for r in inventories):
-        usage = engine.meter(rater._records.values(), base, as_of_us, rater._state)
+        # Each resource late against its own compacted state's clock, one with none
+        # against none: whichever other resources are metered with it (all of them here,
+        # a few below) changes nothing it says.
+        usage = engine.meter(rater._records.values(), base, as_of_us, rater._state, own_clocks=True)
         rater._book = book = Book(as_of_us)
         book.replace(usage, None)
         return _ahead(rater, usage, base, as_of_us), None, None
@@ -66,7 +69,7 @@ def advance(
         records = [r for key in full for r in rater._by_key.get(key, ())]
         records += restricted(rater._inventories, full)
         states = [s for s in rater._state if (s.account, s.resource) in full]
-        usage = engine.meter(records, base, as_of_us, states)
+        usage = engine.meter(records, base, as_of_us, states, own_clocks=True)
         book.as_of_us = as_of_us  # before replace(): the rows ending there come last
         book.replace(usage, full)
         anomalies.extend(_ahead(rater, usage, base, as_of_us))

@@ -212,10 +212,14 @@ class Engine:
         end_us: int,
         state: Iterable[ResourceState],
         only: frozenset[str] | None = None,
+        *,
+        own_clocks: bool = False,
     ) -> Usage:
         """Meter ``[start_us, end_us)`` (up to ``end_us``), continuing from ``state``.
 
-        ``only``: the names of the meters to meter (None: all of them).
+        ``only``: the names of the meters to meter (None: all of them). ``own_clocks``:
+        each resource is late only against its own state's clock, one without a state
+        against none (see `ratekit.metering.meter_cut_by_account`).
         """
         span = Span.from_us(start_us, end_us)
         chosen = self.meters if only is None else [m for m in self.meters if m.name in only]
@@ -229,6 +233,7 @@ class Engine:
             cuts=cuts,
             state=state,
             assigned=None if self.segments is None else self.planned,
+            own_clocks=own_clocks,
         )
 
     def planned(self, account: str, lo: int, hi: int) -> list[tuple[int, int]]:

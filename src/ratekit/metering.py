@@ -205,6 +205,7 @@ def meter_cut_by_account(
     cycles: AccountCycles | None = None,
     assigned: _late.Assigned | None = None,
     states: bool = True,
+    own_clocks: bool = False,
 ) -> Usage:
     """`meter()` with each account's rows cut at its own instants, ``cuts(account)``.
 
@@ -213,9 +214,12 @@ def meter_cut_by_account(
     plan's cycle), not by ``cycle``. With ``assigned`` (the rater's), the late rows
     before a carried state's clock keep only what lies where the account has a plan
     (`_metering_late.Assigned`). Without ``states`` (rating's, which carries none), the
-    usage's ``state`` is empty: no resource's carried state is built.
+    usage's ``state`` is empty: no resource's carried state is built. With ``own_clocks``
+    (the rater's, from the kept cycles' start), a resource is judged late against its own
+    carried state's clock alone: one without a state has none, not another's.
     """
     engine = _Engine(records, meters, span, cycle, as_of, None, state)
+    engine.own_clocks = own_clocks
     engine.account_cuts = cuts
     engine.account_cycles = cycles
     engine.assigned = assigned
@@ -295,6 +299,9 @@ class _Engine:
         self.cuts = read_given(cuts, self.meters)
         self.cycle = cycle
         self.state, self.through = _carry.carried(state, span)
+        # With own_clocks (the rater's), a resource without a carried state has no clock:
+        # not the call's (the latest of the states given), which is another resource's.
+        self.own_clocks = False
         self.late_before: int | None = None  # the current resource's late limit, if any
         # Late changes per (account, resource, meter, cycle start, cycle end):
         # [quantity, first instant, description, record ids].
@@ -408,7 +415,7 @@ class _Engine:
                 sample_times = sorted(s.at_us for group in per_meter.values() for s in group)
             previous_state = self.state.get(key)
             new_events: Sequence[Event] = _n.unique(events.get(key, []), self.anomalies)
-            limit = self.through
+            limit = None if self.own_clocks else self.through
             if previous_state is not None and previous_state.through_us is not None:
                 limit = previous_state.through_us
             self.late_before = None if limit is None else min(limit, window.start)
