@@ -2,7 +2,7 @@
 
 A rater restored from its snapshot (through JSON, or a pickle) meters every resource
 again from the compacted state at its first statement; the rater never restored meters
-again only those a late record reached, with their own compacted states. A stream
+again only those a late record reached, with their own compacted states. Two streams
 where the anomalies differed, the lines being equal:
 
 - A resource with nothing compacted took the clock of the compacted states metered
@@ -12,6 +12,12 @@ where the anomalies differed, the lines being equal:
   when another resource with a compacted state was metered again at the same statement.
   A resource is now late only against its own compacted state's clock: with none, it has
   none.
+- A ``"late"`` part named before the kept cycles, made by an event ordered by its ``seq``
+  before a compacted event, was named by every new event of its resource, a DELETE
+  stamped after the kept cycles' start and sequenced after that event included. Metered
+  again after a restore, the part then read as that DELETE's, applied on time (a false
+  alarm), and was taken back: "comes to 0", 11 hours of a compacted day no longer named.
+  The part is now named by the events that re-order the compacted ones alone.
 """
 
 from __future__ import annotations
@@ -105,3 +111,53 @@ def test_a_resource_with_nothing_compacted_has_no_clock_of_another(
     ]
     rater = _again(rater, how)
     assert not rater.statement("2026-03-04T06:00:00Z").anomalies
+
+
+@pytest.mark.parametrize("how", ["never", "json", "pickle"])
+def test_a_part_named_before_the_kept_cycles_is_not_taken_back_by_a_later_delete(
+    how: Restore,
+) -> None:
+    # r1 describes a-vm0 (unknown) on 2 March 13:00 (seq 2): it runs from there. At
+    # 4 March 01:00: 11 h on 2 March (1.10), 24 h on 3 March (2.40), 1 h on 4 March
+    # (0.10); 1, 2 and 3 March close, 1 and 2 March are compacted.
+    rater = rk.Rater(PLAN, [RUNTIME], start="2026-03-01T00:00:00Z")
+    update = rk.Event(
+        "a", "a-vm0", "2026-03-02T13:00:00Z", {"memory_mb": 256}, kind="update", id="r1", seq=2
+    )
+    rater.feed([update])
+    rater = _again(rater, how)
+    assert _lines(rater.statement("2026-03-04T01:00:00Z")) == [
+        ("a-vm0", "charge", 2, "11", "1.10"),
+        ("a-vm0", "charge", 3, "24", "2.40"),
+        ("a-vm0", "charge", 4, "1", "0.10"),
+    ]
+    rater = _again(rater, how)
+    # A START without an id on 3 March 18:30, seq 1: ordered before r1, which takes
+    # effect at 18:30 (out of order). In batch a-vm0 runs from 18:30 only.
+    start = rk.Event("a", "a-vm0", "2026-03-03T18:30:00Z", {"memory_mb": 256}, kind="start", seq=1)
+    feed = rater.feed([start])
+    assert [a.kind for a in feed.anomalies] == ["too_late"]
+    rater = _again(rater, how)
+    second = rater.statement("2026-03-04T12:00:00Z")
+    # 3 March: 24 -> 5.5 h (18:30 to midnight, 0.55); 4 March: 1 -> 12 h (1.20). The
+    # 11 h of compacted 2 March stay billed: named as a part of -11 h there.
+    assert _lines(second) == [
+        ("a-vm0", "reversal", 3, "-24", "-2.40"),
+        ("a-vm0", "correction", 3, "5.5", "0.550"),
+        ("a-vm0", "reversal", 4, "-1", "-0.10"),
+        ("a-vm0", "correction", 4, "12", "1.20"),
+    ]
+    assert [(a.kind, a.meter, a.quantity) for a in second.anomalies] == [
+        ("late", "runtime", -11),
+        ("out_of_order", None, None),
+    ]
+    rater = _again(rater, how)
+    # r2 deletes a-vm0 on 4 March 13:00 (seq 3): after r1, and after the kept cycles'
+    # start. It changes nothing on 2 March: the part stays -11 h, and is not said again
+    # (before, a rater restored here named r2 the part's record, read it as applied on
+    # time, and took the part back: "+11 h ... comes to 0").
+    rater.feed([rk.Event("a", "a-vm0", "2026-03-04T13:00:00Z", kind="delete", id="r2", seq=3)])
+    rater = _again(rater, how)
+    last = rater.statement("2026-03-07T00:00:00Z")
+    assert _lines(last) == [("a-vm0", "increment", 4, "1", "0.10")]  # 12 -> 13 h
+    assert last.anomalies == ()

@@ -94,11 +94,29 @@ def late_changes(  # noqa: PLR0917 - private plumbing of plain values
         ids = [event.id for event in applied if event.at_us < limit]
         ids += [inventory.id for inventory in touched]
         if not ids:
-            ids = [event.id for event in applied]
+            ids = _reordering(line, new_events, applied, placed)
         ids += [inventory.id for inventory in closed]
         late_time(engine, account, resource, old, line, start, limit, ids)
         _spread_again(engine, account, resource, old, line, limit, ids)
         samples_left(engine, account, resource, old, line, start, limit, ids)
+
+
+def _reordering(
+    line: _t.Timeline,
+    new_events: Sequence[Event],
+    applied: Sequence[Event],
+    placed: dict[int, int],
+) -> list[str | None]:
+    """The ids of the new events that re-order the carried ones: applied before one of them.
+
+    A new event applied after every event the state carried (a DELETE stamped after the
+    clock, sequenced after them) changes nothing before the clock: it is no record of
+    that change. All of them when none is applied before a carried event. O(n).
+    """
+    fresh = {id(event) for event in new_events}
+    last = max((i for i, event in enumerate(line.order) if id(event) not in fresh), default=-1)
+    before = [event.id for event in applied if 0 <= placed.get(id(event), -1) < last]
+    return before or [event.id for event in applied]
 
 
 def _spread_again(  # noqa: PLR0917 - private plumbing of plain values
