@@ -19,6 +19,7 @@ import datetime as dt
 import decimal
 import functools
 import json
+import pickle
 import random
 import typing
 from collections.abc import Sequence
@@ -488,8 +489,13 @@ def run(case: Case) -> tuple[list[rk.Statement], list[rk.Feed]]:
     for kind, value in case.ops:
         if kind == "feed":
             feeds.append(rater.feed([case.records[i] for i in value]))
-        elif kind == "restore":
-            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), case.plans, METERS)
+        elif kind == "restore":  # through JSON and a pickle in turn
+            if len(feeds) % 2:
+                rater = pickle.loads(pickle.dumps(rater))
+            else:
+                rater = rk.Rater.restore(
+                    json.loads(json.dumps(rater.snapshot())), case.plans, METERS
+                )
         else:
             statements.append(rater.statement(format_us(value)))
             rater._check()

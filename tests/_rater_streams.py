@@ -15,6 +15,7 @@ import datetime as dt
 import decimal
 import functools
 import json
+import pickle
 import random
 import re
 import typing
@@ -722,7 +723,7 @@ def run(  # noqa: PLR0912 - one stream fed, told in order
         position += size
         feeds.append(rater.feed(batch))
         if rng.random() < 0.25 and restores:
-            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans, METERS)
+            rater = restored(rater, plans, len(feeds))
         if rng.random() < statements_every:
             # The records not fed yet. (One fed but stamped after the watermark may still
             # reach back into a cycle the watermark closes: the rater keeps that cycle
@@ -780,12 +781,23 @@ def run(  # noqa: PLR0912 - one stream fed, told in order
             judged += [(r, rater._base_us) for r in held[:size]]
             held = held[size:]
             if rng.random() < 0.25 and restores:
-                rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans, METERS)
+                rater = restored(rater, plans, len(feeds))
             if refeed and rng.random() < 0.5:
                 feeds.append(_refed(rater, rng, judged, bases))
         statements.append(rater.statement(format_us(final)))
         rater._check()
     return statements, feeds, final, rater
+
+
+def restored(rater: rk.Rater, plans: rk.Plan | tuple[rk.Assignment, ...], turn: int) -> rk.Rater:
+    """``rater`` restored from its snapshot: through JSON on an even ``turn``, else a pickle.
+
+    A pickle carries the snapshot as it is (tuples, no text round trip), with the plans
+    and meters; both must continue exactly where the rater was.
+    """
+    if turn % 2:
+        return typing.cast(rk.Rater, pickle.loads(pickle.dumps(rater)))
+    return rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans, METERS)
 
 
 def _refed(
