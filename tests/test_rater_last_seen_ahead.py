@@ -152,23 +152,18 @@ def test_a_resource_opened_by_an_update_keeps_the_cycles_its_closing_reaches() -
     assert [c for c in batch.charges if c.resource == "vm-9"] == []
 
 
-def test_an_update_after_an_inventory_that_never_saw_the_resource_keeps_its_cycles() -> None:
-    # A last_seen listing of 1 March 03:00 (metered in time) lists vm-1 only, before
-    # anything of vm-9 is known. Metering closes only a resource running or stopped, so
-    # it leaves vm-9 unknown, and the UPDATE of 06:00 opens it, running, as in the test
-    # above; the inventory fed ahead closes it back there, so batch bills nothing of it.
-    # The stream judged the early listing as closing vm-9, found it not running, kept no
-    # cycle back for it, and compacted 1 and 2 March: 18 h + 24 h of vm-9 at 0.1 "stayed
-    # billed" (4.2 too much, said too late).
-    early = rk.Inventory("2026-03-01T03:00:00Z", [("acme", "vm-1")], close="last_seen", id="i0")
-    seen = rk.Event("acme", "vm-9", "2026-03-01T06:00:00Z", {"memory_mb": 512}, id="up9")
-    records: list[rk.Event | rk.Inventory] = [INVENTORY, early, ON_1, seen]
+def _closes_vm9_back_to_1_march(records: list[rk.Event | rk.Inventory]) -> None:
+    """1 March stays kept until the inventory is metered, and vm-9 is billed nothing.
+
+    vm-9's last sign of life is on 1 March: the cycles from there stay kept (the kept
+    cycles start on 1 March at the first three statements, 4 March at the last) and
+    nothing is said too late. vm-1 runs throughout, 24 h a day at 0.1 = 2.4 (5 March to
+    02:00: 0.2); vm-9's 18 h, 24 h and 24 h billed on 1-3 March are taken back, as
+    batch bills nothing of it.
+    """
     statements, bases = _run(records)
-    # Kept from 1 March (vm-9's last sign of life) until the inventory is metered.
     assert bases == [_day("2026-03-01T00:00:00Z")] * 3 + [_day("2026-03-04T00:00:00Z")]
     assert not [a for s in statements for a in s.anomalies if a.kind == "too_late"]
-    # vm-1 runs throughout, 24 h a day at 0.1 = 2.4 (5 March to 02:00: 0.2); vm-9's
-    # 18 h and 24 h billed on 1 and 2 March, and 24 h on 3 March, are taken back.
     assert _sums(statements) == {
         ("2026-03-01", "vm-1"): Decimal("2.4"),
         ("2026-03-02", "vm-1"): Decimal("2.4"),
@@ -184,6 +179,19 @@ def test_an_update_after_an_inventory_that_never_saw_the_resource_keeps_its_cycl
         as_of=WATERMARKS[-1],
     )
     assert [c for c in batch.charges if c.resource == "vm-9"] == []
+
+
+def test_an_update_after_an_inventory_that_never_saw_the_resource_keeps_its_cycles() -> None:
+    # A last_seen listing of 1 March 03:00 (metered in time) lists vm-1 only, before
+    # anything of vm-9 is known. Metering closes only a resource running or stopped, so
+    # it leaves vm-9 unknown, and the UPDATE of 06:00 opens it, running, as in the test
+    # above; the inventory fed ahead closes it back there, so batch bills nothing of it.
+    # The stream judged the early listing as closing vm-9, found it not running, kept no
+    # cycle back for it, and compacted 1 and 2 March: 18 h + 24 h of vm-9 at 0.1 "stayed
+    # billed" (4.2 too much, said too late).
+    early = rk.Inventory("2026-03-01T03:00:00Z", [("acme", "vm-1")], close="last_seen", id="i0")
+    seen = rk.Event("acme", "vm-9", "2026-03-01T06:00:00Z", {"memory_mb": 512}, id="up9")
+    _closes_vm9_back_to_1_march([INVENTORY, early, ON_1, seen])
 
 
 def test_a_resource_listed_by_one_of_two_inventories_at_an_instant_keeps_its_cycles() -> None:
@@ -197,27 +205,7 @@ def test_a_resource_listed_by_one_of_two_inventories_at_an_instant_keeps_its_cyc
         "2026-03-01T06:00:00Z", [("acme", "vm-1"), ("acme", "vm-9")], close="last_seen", id="i0"
     )
     one = rk.Inventory("2026-03-01T06:00:00Z", [("acme", "vm-1")], close="last_seen", id="i1")
-    records: list[rk.Event | rk.Inventory] = [INVENTORY, both, one, ON_1]
-    statements, bases = _run(records)
-    assert bases == [_day("2026-03-01T00:00:00Z")] * 3 + [_day("2026-03-04T00:00:00Z")]
-    assert not [a for s in statements for a in s.anomalies if a.kind == "too_late"]
-    # vm-1 24 h a day at 0.1 = 2.4 (5 March to 02:00: 0.2); vm-9's 18 h, 24 h and 24 h
-    # billed on 1-3 March are taken back.
-    assert _sums(statements) == {
-        ("2026-03-01", "vm-1"): Decimal("2.4"),
-        ("2026-03-02", "vm-1"): Decimal("2.4"),
-        ("2026-03-03", "vm-1"): Decimal("2.4"),
-        ("2026-03-04", "vm-1"): Decimal("2.4"),
-        ("2026-03-05", "vm-1"): Decimal("0.2"),
-    }
-    batch = rk.rate(
-        records,
-        PLAN,
-        span=rk.Span("2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z"),
-        meters=[VM],
-        as_of=WATERMARKS[-1],
-    )
-    assert [c for c in batch.charges if c.resource == "vm-9"] == []
+    _closes_vm9_back_to_1_march([INVENTORY, both, one, ON_1])
 
 
 def test_a_restart_at_one_instant_keeps_the_cycles_its_closing_reaches() -> None:
