@@ -159,8 +159,8 @@ def parse_weekday(value: object, what: str) -> int:
             return _WEEKDAYS.index(text)
         if text in _WEEKDAY_NAMES:
             return _WEEKDAY_NAMES.index(text)
-    elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
-        return value
+    elif isinstance(value, int) and not isinstance(value, bool) and 0 <= int.__index__(value) <= 6:
+        return int.__index__(value)  # the exact int: a subclass's comparisons may say anything
     raise BadCalendarError(
         f"{what} {value!r} is not a weekday; give 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat' "
         "or 'Sun' (or a full name, or an int 0-6 with Monday = 0)."

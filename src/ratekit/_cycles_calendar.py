@@ -276,8 +276,9 @@ def weekly(*, tz: str | _dt.tzinfo, weekday: str | int = "Mon") -> Weekly:
 
 
 def _check_day(day: object, what: str, most: int = 31) -> int:
-    if isinstance(day, int) and not isinstance(day, bool) and 1 <= day <= most:
-        return day
+    # An int subclass is judged by the exact int it holds, not by its own comparisons.
+    if isinstance(day, int) and not isinstance(day, bool) and 1 <= int.__index__(day) <= most:
+        return int.__index__(day)
     raise BadCalendarError(
         f"{what} {show(day)} is not a day of the month; give an int from 1 to {most} "
         "(days past a month's end clamp to its last day)."
@@ -285,9 +286,9 @@ def _check_day(day: object, what: str, most: int = 31) -> int:
 
 
 def _check_month(month: object, what: str) -> int:
-    if isinstance(month, int) and not isinstance(month, bool) and 1 <= month <= 12:
-        return month
-    raise BadCalendarError(f"{what} {month!r} is not a month; give an int from 1 to 12.")
+    if isinstance(month, int) and not isinstance(month, bool) and 1 <= int.__index__(month) <= 12:
+        return int.__index__(month)
+    raise BadCalendarError(f"{what} {show(month)} is not a month; give an int from 1 to 12.")
 
 
 def monthly(*, tz: str | _dt.tzinfo, day: int = 1) -> Monthly:

@@ -319,9 +319,11 @@ def to_int(
         raise RatekitTypeError(
             f"{what} must be {accepted}, not {type(value).__name__}: {show(value)}."
         )
-    if not low <= value <= high:
-        raise error(f"{what} {show(value)} is out of range; give an int from {low} to {high}.")
-    return value if type(value) is int else int.__index__(value)
+    # A subclass's own comparisons may say anything: judge the exact int it holds.
+    exact = value if type(value) is int else int.__index__(value)
+    if not low <= exact <= high:
+        raise error(f"{what} {show(exact)} is out of range; give an int from {low} to {high}.")
+    return exact
 
 
 def quick_decimal(value: object) -> Decimal | None:

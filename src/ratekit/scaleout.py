@@ -166,13 +166,15 @@ def _partition_count(partitions: object, what: str) -> int:
             f"{what} must be an int from 1 to {MAX_PARTITIONS:,}, not "
             f"{type(partitions).__name__}: {show(partitions)}."
         )
-    if not 1 <= partitions <= MAX_PARTITIONS:
+    # A subclass's own comparisons may say anything: judge the exact int it holds.
+    count = int.__index__(partitions)
+    if not 1 <= count <= MAX_PARTITIONS:
         raise RatekitTypeError(
             f"{what} must be an int from 1 to {MAX_PARTITIONS:,} (ratekit.scaleout."
             f"MAX_PARTITIONS: more parts than the workers' cores gain nothing), not "
-            f"{partitions}."
+            f"{show(count)}."
         )
-    return int(partitions)
+    return count
 
 
 def _part(account: str, partitions: int) -> int:
