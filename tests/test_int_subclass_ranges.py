@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from tests._budget import LAWS
 
 import ratekit as rk
+import ratekit.strategies as rs
 from ratekit.scaleout import bill_by_account, partition_of, rate_by_account
 
 AT = "2026-03-01T00:00:00Z"
@@ -53,6 +54,12 @@ DOORS: dict[str, Callable[[int], object]] = {
     "yearly month": lambda n: rk.cycles.yearly(tz="UTC", month=n),
     "weekly weekday": lambda n: rk.cycles.weekly(tz="UTC", weekday=n),
     "partition_of": lambda n: partition_of("acme", n),
+    # ratekit.strategies hands the counts to hypothesis: the strategy is made or refused
+    "strategies timelines max_size": lambda n: (
+        type(rs.timelines(st.integers(), max_size=n)).__name__
+    ),
+    "strategies tiers max_size": lambda n: type(rs.tiers(max_size=n)).__name__,
+    "strategies usage_rows places": lambda n: type(rs.usage_rows(places=n)).__name__,
 }
 
 

@@ -37,10 +37,12 @@ MAX_PLACES: Final = -MIN_ADJUSTED
 _MOST: Final = sys.maxsize
 
 
-def count(value: object, name: str, least: int = 0, *, most: int | None = _MOST) -> None:
-    """Refuse a size or count argument hypothesis would refuse later, less clearly.
+def count(value: object, name: str, least: int = 0, *, most: int | None = _MOST) -> int:
+    """``value`` as an exact int, refused where hypothesis would refuse it later, less clearly.
 
-    ``most=None`` leaves the top to the caller's own, narrower check.
+    ``most=None`` leaves the top to the caller's own, narrower check. An int subclass is
+    judged by the int it holds (its own comparisons may say anything), and that int is
+    returned: give it, not the subclass, to hypothesis.
 
     ```pycon
     >>> count(10**400, "timelines max_size")
@@ -50,12 +52,14 @@ def count(value: object, name: str, least: int = 0, *, most: int | None = _MOST)
 
     ```
     """
-    if not isinstance(value, int) or isinstance(value, bool) or value < least:
+    if not isinstance(value, int) or isinstance(value, bool) or int.__index__(value) < least:
         raise RatekitTypeError(f"{name} must be an int of {least} or more, not {show(value)}.")
-    if most is not None and value > most:
+    exact = int.__index__(value)
+    if most is not None and exact > most:
         raise RatekitTypeError(
-            f"{name} must be an int of {least} or more (at most {most}), not {show(value)}."
+            f"{name} must be an int of {least} or more (at most {most}), not {show(exact)}."
         )
+    return exact
 
 
 def some(values: object, name: str, example: str) -> None:
@@ -97,14 +101,15 @@ def accounts(values: object, name: str) -> None:
             )
 
 
-def places(value: object, name: str) -> None:
-    """Refuse decimal places that would draw numbers ratekit cannot represent (below 1E-30)."""
-    count(value, name)
-    if isinstance(value, int) and value > MAX_PLACES:
+def places(value: object, name: str) -> int:
+    """``value`` as an exact int, refused when it would draw numbers below 1E-30."""
+    exact = count(value, name)
+    if exact > MAX_PLACES:
         raise RatekitTypeError(
-            f"{name} must be an int from 0 to {MAX_PLACES}, not {show(value)}: ratekit "
+            f"{name} must be an int from 0 to {MAX_PLACES}, not {show(exact)}: ratekit "
             f"represents numbers down to 1E-{MAX_PLACES}."
         )
+    return exact
 
 
 def duration(value: object, name: str) -> None:

@@ -241,7 +241,7 @@ def span_sets(
         ...     assert (a | b) & a == a
         >>> test_union_covers_both()
     """
-    _count(max_size, "span_sets max_size")
+    max_size = _count(max_size, "span_sets max_size")
     return st.lists(
         spans(min_start=min_start, max_end=max_end, resolution=resolution), max_size=max_size
     ).map(SpanSet)
@@ -273,7 +273,7 @@ def timelines(
             "timelines values must be a hypothesis strategy of the values, such as "
             f"st.sampled_from(['small', 'large']), not {type(values).__name__}: {show(values)}."
         )
-    _count(max_size, "timelines max_size")
+    max_size = _count(max_size, "timelines max_size")
     pairs = st.tuples(spans(min_start=min_start, max_end=max_end, resolution=resolution), values)
     return st.lists(pairs, max_size=max_size).map(Timeline)
 
@@ -317,14 +317,14 @@ def tiers(
         >>> test_graduated_never_decreases()
     """
     # Hypothesis draws a set of at most 8,192 bounds; a larger table fails when drawn.
-    _count(max_size, "tiers max_size", 1, most=_MAX_TIERS)
-    _count(max_bound, "tiers max_bound", max_size, most=None)  # bounded below
+    max_size = _count(max_size, "tiers max_size", 1, most=_MAX_TIERS)
+    max_bound = _count(max_bound, "tiers max_bound", max_size, most=None)  # bounded below
     if isinstance(max_bound, int) and max_bound >= _MAX_BOUND:
         raise RatekitTypeError(
             f"tiers max_bound must be an int below 1E+{_MAX_PLACES}, not {show(max_bound)}: "
             f"ratekit represents numbers below 1E+{_MAX_PLACES}, tier bounds among them."
         )
-    _places(places, "tiers places")
+    places = _places(places, "tiers places")
     _flag(blocks, "tiers blocks")
     cents = min(places, 2)  # a flat fee's decimals
 
@@ -365,7 +365,7 @@ def price_models(
         ...     assert price.amount(0) >= 0
         >>> test_amount_at_zero_is_not_negative()
     """
-    _places(places, "price_models places")
+    places = _places(places, "price_models places")
     builders: dict[str, st.SearchStrategy[PriceModel]] = {
         "PerUnit": st.builds(PerUnit, _money(10, places)),
         "Flat": st.builds(Flat, _money(100, min(places, 2))),
@@ -486,8 +486,8 @@ def usage_rows(
         )
     _accounts(accounts, "usage_rows accounts")
     _meter_units(meters, "usage_rows meters")
-    _count(max_size, "usage_rows max_size")
-    _places(places, "usage_rows places")
+    max_size = _count(max_size, "usage_rows max_size")
+    places = _places(places, "usage_rows places")
     for name, unit in meters.items():
         try:
             Unit(unit)
@@ -556,7 +556,7 @@ def records(
     """
     base, step, steps = _grid(min_start, max_end, resolution)
     _accounts(accounts, "records accounts")
-    _count(max_size, "records max_size")
+    max_size = _count(max_size, "records max_size")
 
     @st.composite
     def draw_stream(draw: st.DrawFn) -> list[Event | Sample]:
