@@ -22,6 +22,10 @@ from itertools import chain, repeat
 
 from ._instants import MAX_US, MIN_US
 
+# Later than every instant a record can hold: "no record yet". MAX_US itself is a
+# record's instant (9999-12-31T23:59:59.999999Z), so it cannot stand for none.
+NONE_YET = MAX_US + 1
+
 __all__ = ["earliest_of", "left_out", "lower_to"]
 
 _AT = operator.attrgetter("at_us")
@@ -44,10 +48,10 @@ def earliest_of(first: dict[str, int], records: Iterable[object]) -> None:
     least: dict[object, int] = {}
     get = least.get
     for name, at_us in zip(names, instants, strict=True):
-        if at_us < get(name, MAX_US):
+        if at_us < get(name, NONE_YET):
             least[name] = at_us  # noqa: PERF403 - a running minimum per name
     for name, at_us in least.items():
-        if isinstance(name, str) and at_us < first.get(name, MAX_US):
+        if isinstance(name, str) and at_us < first.get(name, NONE_YET):
             first[name] = at_us
 
 
@@ -71,7 +75,7 @@ def lower_to(
         if sinces.count(None) != len(sinces):
             since_us: int = min(filter(_GIVEN, sinces))
             at_us = min(since_us, at_us)
-    if at_us < first.get(account, MAX_US):
+    if at_us < first.get(account, NONE_YET):
         first[account] = at_us
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from ._account_names import account_names
 from ._dues import _cycle_span
-from ._earliest import earliest_of
+from ._earliest import NONE_YET, earliest_of
 from ._instants import MAX_US, MIN_US, format_us
 from ._shown import show
 from .errors import BadTimeError, UnpricedUsageError
@@ -66,12 +66,12 @@ class _Coverage:
         first: dict[str, int] = {}
         for row in rows:
             at_us = row.span.start_us
-            if at_us < first.get(row.account, MAX_US):
+            if at_us < first.get(row.account, NONE_YET):
                 first[row.account] = at_us
         if isinstance(records, Iterable):
             earliest_of(first, records)
         for account, at_us in (earliest or {}).items():
-            if at_us < first.get(account, MAX_US):
+            if at_us < first.get(account, NONE_YET):
                 first[account] = at_us
         self.cover_from(
             {account: t for account, t in first.items() if account not in named}, named, records
