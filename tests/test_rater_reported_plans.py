@@ -185,10 +185,9 @@ def test_a_line_of_a_cycle_not_rated_yet_is_refused() -> None:
     head[0], head[1] = head[1], head[1] + 86_400_000_000
     assert _refused(data).endswith(
         "(account 'a', kind 'usage', plan 'p') of the cycle 2026-03-02T00:00:00Z.."
-        "2026-03-03T00:00:00Z, entry 'vm', has the cycle 2026-03-02T00:00:00Z.."
-        "2026-03-03T00:00:00Z, which is not a cycle the rater keeps and has rated: a "
-        "line's cycle starts at or after the kept cycles' start 2026-03-01T00:00:00Z and "
-        f"before the watermark 2026-03-01T05:00:00Z{TAIL}"
+        "2026-03-03T00:00:00Z, entry 'vm', lies in a cycle the rater does not keep or has "
+        "not rated: a line's cycle starts at or after the kept cycles' start "
+        f"2026-03-01T00:00:00Z and before the watermark 2026-03-01T05:00:00Z{TAIL}"
     )
 
 
@@ -203,9 +202,8 @@ def test_a_line_of_an_account_without_its_plan_in_the_cycle_is_refused() -> None
     line[0] = len(reported["names"]) - 1
     assert _refused(data).endswith(
         f"(account 'b', kind 'usage', plan 'q') {CYCLE}, entry 'vm', names plan 'q', which "
-        "its account does not have in the cycle 2026-03-01T00:00:00Z..2026-03-02T00:00:00Z "
-        "before the watermark 2026-03-01T05:00:00Z: a line's plan is one an assignment "
-        f"gives its account in its cycle (none there){TAIL}"
+        "its account does not have in that cycle before the watermark 2026-03-01T05:00:00Z: "
+        f"a line's plan is one an assignment gives its account in its cycle (none there){TAIL}"
     )
 
 

@@ -6,8 +6,9 @@ watermark, so that no line a statement has given changes. An account's open-ende
 assignment that started before a new one's start is ended there (a plan change: the
 customer who upgrades mid-month); any other overlap is refused, as when the rater is
 built. Several in one call are taken in the order of their starts, each as a call with
-it alone (`_told_in_order`), and the whole set after the last is checked once. The rater after the call is the one [`restore()`][ratekit.Rater.restore] gives from
-its snapshot under the whole new set: its engine (what each plan prices, where prices
+it alone (`_told_in_order`), and the whole set after the last is checked once. The rater
+after the call is the one [`restore()`][ratekit.Rater.restore] gives from its snapshot
+under the whole new set: its engine (what each plan prices, where prices
 change, the doors' caches) and every cache the rater keeps of its ratings are built
 again, so none holds what the old set said. The call is atomic: it builds that rater
 aside and takes its state only once nothing was refused.

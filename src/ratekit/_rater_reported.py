@@ -96,7 +96,7 @@ def check(rater: Rater) -> None:
                 key,
                 f"names plan {show(plan)}, which is not a plan of its account ({named})",
             )
-        problem = _kept_cycle(rater, start, end)
+        problem = _kept_cycle(rater, start)
         if problem is None:
             billed = _plan_over(rater, account, plan, start, end)
             problem = billed if isinstance(billed, str) else _head(billed, key, quantity, units)
@@ -105,14 +105,13 @@ def check(rater: Rater) -> None:
             raise _refuse(index, key, f"{cycle_entry} {problem}")
 
 
-def _kept_cycle(rater: Rater, start: int, end: int) -> str | None:
-    """What is wrong with a line's cycle ``start..end`` for ``rater``: not kept, not rated."""
+def _kept_cycle(rater: Rater, start: int) -> str | None:
+    """What is wrong with a line's cycle, starting at ``start``: not kept, or not rated."""
     if start < rater._base_us or start >= rater._as_of_us:
         return (
-            f"has the cycle {format_us(start)}..{format_us(end)}, which is not a cycle the "
-            f"rater keeps and has rated: a line's cycle starts at or after the kept cycles' "
-            f"start {format_us(rater._base_us)} and before the watermark "
-            f"{format_us(rater._as_of_us)}"
+            "lies in a cycle the rater does not keep or has not rated: a line's cycle "
+            f"starts at or after the kept cycles' start {format_us(rater._base_us)} and "
+            f"before the watermark {format_us(rater._as_of_us)}"
         )
     return None
 
@@ -138,8 +137,8 @@ def _plan_over(rater: Rater, account: str, plan: str, start: int, end: int) -> P
         if lo < upto and start < hi
     ]
     return (
-        f"names plan {show(plan)}, which its account does not have in the cycle "
-        f"{format_us(start)}..{format_us(end)} before the watermark {format_us(upto)}: "
+        f"names plan {show(plan)}, which its account does not have in that cycle "
+        f"before the watermark {format_us(upto)}: "
         f"a line's plan is one an assignment gives its account in its cycle "
         f"({', '.join(held) or 'none there'})"
     )
