@@ -5,8 +5,10 @@ reported line in another currency than its plan's, and restore took it: the next
 correction reversed it in that currency. Now a line's currency, meter, entry and unit
 must be what its plan gives, its cycle one the rater keeps and has rated, its plan one
 an assignment gives its account in that cycle before the watermark, and a fee's or a
-minimum's quantity (a share of the cycle) not negative; else `BadSnapshotError` names
-the line (account, kind, plan, cycle, entry) and what it should be.
+minimum's quantity (a share of the cycle) not negative, and its resource one its kind
+names (a usage line's, one the rater's records or state name for its account; a fee's or a
+minimum's, none, but for the base of an entry grouped by resource); else
+`BadSnapshotError` names the line (account, kind, plan, cycle, entry) and what it should be.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -221,6 +224,91 @@ def test_a_fee_line_with_a_negative_share_of_its_cycle_is_refused() -> None:
     )
 
 
+def _line(data: dict[str, Any], kind: str, entry: str) -> list[Any]:
+    """The line (``[account, head, resource, quantity, amount]``) of a head, by index."""
+    reported = data["body"]["reported"]
+    head = _head(data, kind, entry)
+    return next(row for row in reported["lines"] if reported["heads"][row[1]] is head)
+
+
+def _named(data: dict[str, Any], name: str) -> int:
+    """The index of ``name`` in the reported lines' names, added when it is not there."""
+    names = data["body"]["reported"]["names"]
+    if name not in names:
+        names.append(name)
+    return int(names.index(name))
+
+
+def test_a_usage_line_of_a_resource_the_rater_never_saw_is_refused() -> None:
+    # a's VM vm1, 01:00 to 05:00: 4 h, 2.00 EUR, edited to the resource vm9 (no record
+    # names it) and resealed. Restore took it; vm1's stop at 03:00 then gave a new line
+    # 2 h, 1.00 EUR for vm1 and reversed -4 h, -2.00 EUR for vm9, a resource never metered.
+    data = _data()
+    _line(data, "usage", "vm")[2] = _named(data, "vm9")
+    assert _refused(data).endswith(
+        f"(account 'a', kind 'usage', plan 'p') {CYCLE}, entry 'vm', has the resource 'vm9', "
+        "which no record or metering state of the rater names for account 'a': a usage "
+        f"line is of a resource the rater metered{TAIL}"
+    )
+
+
+def test_a_usage_line_without_a_resource_is_refused() -> None:
+    data = _data()
+    _line(data, "usage", "out")[2] = None
+    assert _refused(data).endswith(
+        f"(account 'a', kind 'usage', plan 'p') {CYCLE}, entry 'out', has no resource, but "
+        f"a usage line is of one resource{TAIL}"
+    )
+
+
+@pytest.mark.parametrize(("kind", "entry"), [("fee", "base"), ("minimum", "minimum")])
+def test_a_fee_or_minimum_line_naming_a_resource_is_refused(kind: str, entry: str) -> None:
+    # a fee's or a minimum's line is the account's (resource None): one edited to vm1
+    # would be reversed by the next correction as vm1's.
+    data = _data()
+    _line(data, kind, entry)[2] = _named(data, "vm1")
+    assert _refused(data).endswith(
+        f"(account 'a', kind {kind!r}, plan 'p') {CYCLE}, entry {entry!r}, has the resource "
+        f"'vm1', but a {kind} line names no resource (only the base of an entry grouped by "
+        f"resource does){TAIL}"
+    )
+
+
+GROUPED = rk.Plan(
+    "g",
+    "EUR",
+    DAYS,
+    [
+        rk.PriceEntry(
+            "vm",
+            "vm.hours",
+            rk.Graduated([rk.Tier(up_to=None, unit="0.5", flat="2.4")]),
+            group_by="resource",
+        )
+    ],
+)
+
+
+def test_the_base_of_an_entry_grouped_by_resource_names_one_the_rater_knows() -> None:
+    # vm1's base, 2.40 a day, 5 of 24 hours by 05:00: 0.50 (and 4 h x 0.50 = 2.00 of use).
+    rater = rk.Rater(GROUPED, [VM], start="2026-03-01T00:00:00Z")
+    rater.feed(RECORDS[:1])
+    rater.statement("2026-03-01T05:00:00Z")
+    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    line = _line(data, "fee", "vm")
+    assert data["body"]["reported"]["names"][line[2]] == "vm1"
+    assert line[4] == "0.5"  # 2.4 x 5/24
+    again = rk.Rater.restore(reseal(data), GROUPED, [VM])  # unaltered: restored
+    assert again.statement("2026-03-01T06:00:00Z").total() == Decimal("0.60")  # 0.10 + 0.50
+    line[2] = None
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(reseal(data), GROUPED, [VM])
+    assert str(caught.value).endswith(
+        f"(account 'a', kind 'fee', plan 'g') {CYCLE}, entry 'vm', has no resource, but the "
+        f"base of an entry grouped by resource is of one resource{TAIL}"
+    )
+
+
 # The property: a field of a real snapshot's reported lines edited, resealed.
 
 HOUR_US = 3_600_000_000
@@ -294,7 +382,12 @@ def test_an_edited_reported_line_is_refused_or_changes_nothing(
         head[place] = choice.choice(pool)
     else:
         line = choice.choice(lines)
-        if choice.random() < 0.5:
+        if choice.random() < 0.3:  # a resource the rater saw (another's), none or a new one
+            line[2] = choice.choice([None, *range(len(reported["names"])), "new"])
+            if line[2] == "new":
+                reported["names"].append(choice.choice(["vm9", "", "vm1 "]))
+                line[2] = len(reported["names"]) - 1
+        elif choice.random() < 0.5:
             reported["names"].append("b")
             line[0] = len(reported["names"]) - 1
         elif heads[line[1]][2] != "usage":  # a share of the cycle: negative, no line's

@@ -8,8 +8,10 @@ beyond the range of results) would make the next statement fail with a foreign e
 give lines the public [`StatementLine`][ratekit.StatementLine] refuses; one in another
 currency than its plan's, of a meter, entry or unit its plan does not give, of a cycle
 not kept or not rated, of a plan its account does not have in the cycle, or with a
-negative share of a cycle for a fee or minimum, would be reversed by the next correction
-as it stands (in that currency, under that entry). `check()` runs on
+negative share of a cycle for a fee or minimum, or of a resource the line's kind does not
+name or the rater never saw for its account (a usage line of ``"vm9"`` when the records
+name ``"vm1"``), would be reversed by the next correction as it stands (in that currency,
+under that entry, for that resource). `check()` runs on
 the decoded values, whatever the snapshot's encoding, and refuses such a line with
 [`BadSnapshotError`][ratekit.BadSnapshotError] naming it and the field.
 """
@@ -30,7 +32,7 @@ from .statements import StatementLine
 if TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["check"]
+__all__ = ["check", "check_resources"]
 
 
 def _refuse(index: int, key: tuple[object, ...], problem: str) -> BadSnapshotError:
@@ -49,8 +51,9 @@ def check(rater: Rater) -> None:
     non-empty strings; meter, entry and resource such strings or ``None``; quantity and
     amount finite numbers in the range of results), its cycle must be a cycle of the
     rater's plans, kept and rated (from the kept cycles' start, before the watermark),
-    its plan one its account has in that cycle before the watermark, and its currency,
-    meter, entry, unit and quantity what that plan gives (`_head`).
+    its plan one its account has in that cycle before the watermark, its currency,
+    meter, entry, unit and quantity what that plan gives (`_head`). Its resource is
+    judged by `check_resources()`, once the state and records are judged too.
     """
     engine = rater._engine
     plans = engine.plans
@@ -190,5 +193,70 @@ def _head(
         return (
             f"has the quantity {quantity}, but a {kind} line's quantity is its share "
             "of the cycle, 0 or more"
+        )
+    return None
+
+
+def check_resources(rater: Rater) -> None:
+    """Refuse a reported line whose resource its kind does not name or the rater never saw.
+
+    Runs after `check()` and after the restored state and records are judged (their own
+    refusals name them first). O(n + s + r) for n lines, s resource states and r records.
+    """
+    known: set[tuple[object, object]] | None = None
+    for index, key in enumerate(rater._reported):
+        account, start, end, _, plan_id, _, entry, resource = key[:8]
+        if known is None and resource is not None:
+            known = _known_resources(rater)
+        plan = _plan_over(rater, account, plan_id, start, end)
+        problem = None if isinstance(plan, str) else _resource(plan, key, known or set())
+        if problem is not None:
+            where = f"of the cycle {format_us(start)}..{format_us(end)}, entry {show(entry)},"
+            raise _refuse(index, key, f"{where} {problem}")
+
+
+def _known_resources(rater: Rater) -> set[tuple[object, object]]:
+    """The ``(account, resource)`` pairs the rater knows: its metering state's and records'.
+
+    A kept cycle's usage is of a resource metered from the state at the kept cycles'
+    start, or of one a kept record names (an event, a sample or an inventory's listing).
+    O(s + r) for s states and r records (an inventory counts its listings).
+    """
+    known: set[tuple[object, object]] = {(state.account, state.resource) for state in rater._state}
+    for record in rater._records.values():
+        listed = getattr(record, "resources", None)
+        if listed is None:
+            known.add((getattr(record, "account", None), getattr(record, "resource", None)))
+        else:
+            known.update((pair[0], pair[1]) for pair in listed)
+    return known
+
+
+def _resource(plan: Plan, key: tuple[object, ...], known: set[tuple[object, object]]) -> str | None:
+    """What is wrong with the resource of a line of ``plan`` keyed ``key``.
+
+    A usage line is of one resource the rater knows for its account (`_known_resources`);
+    a fee line names a resource only as the base of an entry grouped by resource (then one
+    the rater knows), and a minimum line none.
+    """
+    account, kind, meter, entry, resource = key[0], key[3], key[5], key[6], key[7]
+    grouped = kind == "fee" and any(
+        e.meter == meter and e.id == entry and e.group_by == "resource" for e in plan.entries
+    )
+    if kind == "usage" or grouped:
+        what = "a usage line" if kind == "usage" else "the base of an entry grouped by resource"
+        if resource is None:
+            return f"has no resource, but {what} is of one resource"
+        if (account, resource) not in known:
+            return (
+                f"has the resource {show(resource)}, which no record or metering state of "
+                f"the rater names for account {show(account)}: {what} is of a resource the "
+                "rater metered"
+            )
+        return None
+    if resource is not None:
+        return (
+            f"has the resource {show(resource)}, but a {kind} line names no resource "
+            "(only the base of an entry grouped by resource does)"
         )
     return None

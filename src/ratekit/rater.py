@@ -453,6 +453,7 @@ class Rater:
         rater._index()
         _store.regroup(rater)
         _snapshot_doors.restored(rater)  # what the feed refuses, restore refuses
+        _reported.check_resources(rater)  # each reported line's resource one it metered
         return rater
 
     def _check(self) -> None:
