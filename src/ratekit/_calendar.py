@@ -25,6 +25,7 @@ import attrs
 from ._instants import EPOCH, MAX_US, MIN_US, US_PER_DAY, US_PER_SECOND, check_us, format_us
 from ._instants import EPOCH_ORDINAL as _EPOCH_ORDINAL
 from ._instants import ONE_US as _ONE_US
+from ._shown import show
 from ._zones import from_zone, offset_at, offset_change_us
 from .errors import BadCalendarError, BadSpanError, BadTimeError
 
@@ -154,7 +155,7 @@ def parse_weekday(value: object, what: str) -> int:
     ```
     """
     if isinstance(value, str):
-        text = value.strip().lower()
+        text = str.strip(value).lower()  # the text it holds: a subclass's methods left out
         if text in _WEEKDAYS:
             return _WEEKDAYS.index(text)
         if text in _WEEKDAY_NAMES:
@@ -162,7 +163,7 @@ def parse_weekday(value: object, what: str) -> int:
     elif isinstance(value, int) and not isinstance(value, bool) and 0 <= int.__index__(value) <= 6:
         return int.__index__(value)  # the exact int: a subclass's comparisons may say anything
     raise BadCalendarError(
-        f"{what} {value!r} is not a weekday; give 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat' "
+        f"{what} {show(value)} is not a weekday; give 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat' "
         "or 'Sun' (or a full name, or an int 0-6 with Monday = 0)."
     )
 
@@ -225,7 +226,7 @@ def outside_calendars(t_us: int) -> BadTimeError:
     ``t_us`` is the instant the caller gave (a span's start or end, an instant), never
     one computed from it: the message names it and the range accepted.
     """
-    shown = format_us(t_us) if MIN_US <= t_us <= MAX_US else f"{t_us} µs since the epoch"
+    shown = format_us(t_us) if MIN_US <= t_us <= MAX_US else f"{show(t_us)} µs since the epoch"
     return BadTimeError(
         f"instant {shown} is outside the range ratekit's calendars support ({CALENDAR_RANGE})."
     )

@@ -21,8 +21,9 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Iterable, Mapping
 
-from ._caller_objects import read_once
-from ._instants import MAX_US, MIN_US, check_us
+from ._caller_objects import read_items, read_once
+from ._instants import check_us
+from ._shown import show
 from ._window import MAX_PIECES
 from .errors import BadSpanError, RatekitTypeError
 
@@ -185,37 +186,49 @@ def read_given(
     and the value, `BadSpanError` for too many. O(n) for n instants.
     """
     read: dict[str, list[object]] = {}
-    for name in cuts or {}:
-        if name not in meters:
+    if cuts is None:
+        return read
+    if not isinstance(cuts, Mapping):
+        raise RatekitTypeError(
+            "meter() cuts must be a mapping of meter names to instants (epoch "
+            f"microseconds), or None, not {type(cuts).__name__}: {show(cuts)}."
+        )
+    kind = "mapping" if type(cuts) is dict else f"mapping ({type(cuts).__name__})"
+    accepted = "a dict of meter names to lists of instants in epoch microseconds"
+    for key, given in read_items(cuts, "meter() cuts", kind, accepted):
+        # a name is compared as the text it holds: a str subclass's own __eq__ left out
+        name = str.__str__(key) if isinstance(key, str) else key
+        if not isinstance(name, str) or name not in meters:
             raise RatekitTypeError(
-                f"cuts name meter {name!r}, which is not among the meters given."
+                f"cuts name meter {show(name)}, which is not among the meters given."
             )
-        given = typing.cast("Mapping[str, object]", cuts)[name]
-        if not isinstance(given, Iterable):
+        if isinstance(given, str | bytes | Mapping) or not isinstance(given, Iterable):
             raise RatekitTypeError(
-                f"cuts[{name!r}] must be an iterable of instants in epoch microseconds, "
-                f"not {given!r}."
+                f"cuts[{show(name)}] must be an iterable of instants in epoch microseconds, "
+                f"not {show(given)}."
             )
         # Read once (Usage.cuts keeps them), at most one more than the pieces one call
         # makes: more would cut a resource's usage past them, or never end.
-        read[name] = read_once(
+        instants = read_once(
             given,
-            f"cuts[{name!r}]",
+            f"cuts[{show(name)}]",
             type(given).__name__,
             "a list of instants in epoch microseconds",
             limit=MAX_PIECES + 1,
         )
-        if len(read[name]) > MAX_PIECES:
+        if len(instants) > MAX_PIECES:
             raise BadSpanError(
-                f"cuts[{name!r}] holds more than {MAX_PIECES:,} instants: metering would "
+                f"cuts[{show(name)}] holds more than {MAX_PIECES:,} instants: metering would "
                 f"cut one resource's usage into more than the {MAX_PIECES:,} pieces one "
                 "call makes; give the cuts inside the span only, or meter a shorter span."
             )
-        for cut in read[name]:
+        for index, cut in enumerate(instants):
             if isinstance(cut, bool) or not isinstance(cut, int):
                 raise RatekitTypeError(
-                    f"cuts[{name!r}] must hold instants in epoch microseconds (int), not {cut!r}."
+                    f"cuts[{show(name)}] must hold instants in epoch microseconds (int), "
+                    f"not {show(cut)}."
                 )
-            if not MIN_US <= cut <= MAX_US:
-                check_us(cut, f"cuts[{name!r}] instant")
+            # an int subclass by its exact value, as every int door takes it
+            instants[index] = check_us(cut, f"cuts[{show(name)}] instant")
+        read[name] = instants
     return read

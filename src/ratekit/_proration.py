@@ -13,6 +13,7 @@ from ._calendar import CALENDAR_RANGE, MAX_BOUNDARIES, in_calendars
 from ._cycles_calendar import Daily
 from ._decimals import CONTEXT, ZERO
 from ._instants import US_PER_DAY
+from ._shown import show
 from ._text import plain_choice
 from ._zones import zone
 from .errors import BadCalendarError, BadSpanError, BadTimeError, RatekitTypeError
@@ -72,6 +73,10 @@ def prorate(
     # The basis, the timezone and the cycle's days are checked before an empty part gives
     # 0, so that a wrong one is refused whatever the part.
     basis = cast(Literal["seconds", "days"], plain_choice(basis))
+    if not isinstance(basis, str):  # compared only as text: an object's own __eq__ may raise
+        raise BadCalendarError(
+            f"prorate basis {show(basis)} is not known; give 'seconds' or 'days'."
+        )
     if basis == "seconds":
         if not part:
             return ZERO
@@ -95,7 +100,7 @@ def prorate(
             return ZERO
         covered = _local_days(days, part, "part")
         return CONTEXT.divide(Decimal(covered), Decimal(total))
-    raise BadCalendarError(f"prorate basis {basis!r} is not known; give 'seconds' or 'days'.")
+    raise BadCalendarError(f"prorate basis {show(basis)} is not known; give 'seconds' or 'days'.")
 
 
 def _local_days(days: Daily, span: Span, what: str) -> int:

@@ -359,8 +359,8 @@ class Percentile(_Aggregation):
 
 def _over(value: object) -> Literal["known", "period"]:
     value = plain_choice(value)  # a str subclass compares as the text it holds
-    if value == "known" or value == "period":  # noqa: PLR1714 - narrows the type
-        return value
+    if isinstance(value, str) and value in ("known", "period"):  # no object's own __eq__
+        return typing.cast(Literal["known", "period"], value)
     raise RatekitTypeError(
         f"TimeWeightedMean over must be 'known' (the mean over the time a level is known) "
         f"or 'period' (the mean over the whole piece, no level counting as 0), not {show(value)}."

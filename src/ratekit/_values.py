@@ -28,6 +28,7 @@ from typing import Any, Final, TypeAlias, TypeVar
 
 import attrs
 
+from ._caller_objects import read_once
 from ._decimals import _EXACT, PLAIN, ZERO, _not_plain
 from ._instants import from_us, to_us
 from ._shown import show, type_name
@@ -126,17 +127,24 @@ def optional_number(value: Decimal | int | str | float | None) -> Decimal | None
     return None if value is None else number(value)
 
 
-def collection(value: object, what: str) -> Iterable[object]:
-    """``value`` when it is a collection of items (a list, a tuple, a generator).
+def collection(
+    value: object, what: str, *, read: str | None = None, accepted: str = "a list or tuple"
+) -> list[Any] | tuple[Any, ...]:
+    """``value``'s items when it is a collection of items (a list, a tuple, a generator).
 
     Else the RatekitTypeError naming ``what``: a string, bytes or a mapping is refused,
-    not iterated. The one door of the arguments that take records, rows or meters. O(1).
+    not iterated. A ``list`` or ``tuple`` is returned as it is (O(1)); any other iterable
+    runs the caller's code, so it is read once here (`read_once`: what it raises is a
+    RatekitTypeError naming ``read``, else ``what``, and saying ``accepted``), O(n). The one door of the arguments that take
+    records, rows or meters.
     """
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise RatekitTypeError(
             f"{what} must be an iterable (a list or tuple), not {type(value).__name__}: {show(value)}."
         )
-    return value
+    if type(value) is list or type(value) is tuple:
+        return value
+    return read_once(value, read or what, type(value).__name__, accepted)
 
 
 def to_tuple(value: Iterable[Any]) -> tuple[Any, ...]:

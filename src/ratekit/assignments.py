@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from ._caller_objects import read_once
 from ._decimals import plain_text
 from ._instants import MAX_US, MIN_US, format_us
 from ._shown import show
@@ -144,9 +145,9 @@ def read_plans(plans: object, what: str) -> Plan | tuple[Assignment, ...]:
     if not isinstance(plans, Iterable) or isinstance(plans, str | bytes):
         raise RatekitTypeError(
             f"{what} plans must be a Plan or an iterable of Assignment values, not "
-            f"{type(plans).__name__}: {plans!r}."
+            f"{type(plans).__name__}: {show(plans)}."
         )
-    out = tuple(plans)
+    out = tuple(read_once(plans, f"{what} plans", type(plans).__name__, "a list of Assignment"))
     for index, item in enumerate(out):
         if isinstance(item, Plan):
             raise RatekitTypeError(

@@ -33,6 +33,7 @@ import attrs
 
 from ._batch_columns import Column, Descriptions, first_bad, located, record_label
 from ._batch_reading import EVENT_FIELDS, SAMPLE_FIELDS, columns_given, rows_given
+from ._caller_objects import read_once
 from ._decimals import in_context, plain_text
 from ._descriptions import EMPTY
 from ._shown import show
@@ -256,7 +257,7 @@ class RecordBatch:
                 "RecordBatch.from_tuples(...) or from_columns(...)), not "
                 f"{type(records).__name__}: {show(records)}."
             )
-        made = tuple(records)
+        made = tuple(read_once(records, "RecordBatch records", type(records).__name__, "a list"))
         for index, record in enumerate(made):
             if type(record) not in (Event, Sample):
                 raise RatekitTypeError(

@@ -47,6 +47,7 @@ import attrs
 
 from . import _values as _v
 from ._allocation import allocate
+from ._caller_objects import read_once
 from ._charge_order import _charge_key
 from ._decimals import CONTEXT, ZERO, exact_sum, in_context, nearest
 from ._decimals import commitment as _commitment
@@ -201,8 +202,11 @@ def _many(values: object, what: str, kind: str) -> Iterable[typing.Any]:
 
     A single value, ``None`` or a string is refused with what would be accepted.
     """
-    if isinstance(values, Iterable) and not isinstance(values, str | bytes):
+    if type(values) is list or type(values) is tuple:
         return values
+    if isinstance(values, Iterable) and not isinstance(values, str | bytes):
+        accepted = f"a list of {kind} values"
+        return read_once(values, f"bill {what}", type(values).__name__, accepted)
     raise RatekitTypeError(
         f"bill {what} must be a list of {kind} values ([] for none), not "
         f"{type(values).__name__}: {show(values)}; wrap a single {kind} in a list."

@@ -60,6 +60,7 @@ import attrs
 from . import _values as _v
 from ._account_names import account_names
 from ._anomalies import Anomaly
+from ._caller_objects import read_items, read_once
 from ._comparison import Change, Comparison, ComparisonRow, _change
 from ._decimals import _SUMS, ZERO
 from ._instants import format_us, to_us
@@ -172,6 +173,28 @@ def _check_cycles(
 Records = Iterable[Event | Sample | Inventory]
 
 
+def _read_candidates(candidates: Mapping[Any, Any]) -> dict[Any, Any]:
+    """The caller's candidates read once: its mapping's items, and each list of assignments.
+
+    A mapping or an iterable of the caller's own runs its code, which may raise anything:
+    what it raises is a RatekitTypeError naming the candidates (`read_items`) or the
+    candidate (`read_once`), chained. Names and plans are judged by `_check_candidates`.
+    O(c + a) for c candidates and a assignments.
+    """
+    kind = "mapping" if type(candidates) is dict else f"mapping ({type(candidates).__name__})"
+    out: dict[Any, Any] = {}
+    for name, given in read_items(
+        candidates, "compare_plans candidates", kind, "a dict of names to plans"
+    ):
+        plans = given
+        listed = isinstance(given, Iterable) and not isinstance(given, str | bytes | Mapping)
+        if listed and not isinstance(given, Plan) and type(given) is not list:
+            what = f"compare_plans candidate {show(name)}"
+            plans = read_once(given, what, type(given).__name__, "a list of Assignment values")
+        out[str.__str__(name) if isinstance(name, str) else name] = plans
+    return out
+
+
 def _check_candidates(candidates: Mapping[str, Plan | Iterable[Assignment]]) -> None:
     """Refuse a candidate name that is no visible text, or plans that are neither."""
     for name, plans in candidates.items():
@@ -251,6 +274,7 @@ def compare_plans(
             "compare_plans needs at least one candidate plan, named in a mapping, e.g. "
             f"{{'today': plan, 'proposal': other}}{given}."
         )
+    candidates = _read_candidates(candidates)
     _check_candidates(candidates)
     if not isinstance(span, Span):  # the call's own arguments, not any candidate's
         raise RatekitTypeError(
@@ -278,7 +302,7 @@ def compare_plans(
     anomalies: dict[str, tuple[Anomaly, ...]] = {}
     table: dict[tuple[str, int, int], dict[str, Invoice]] = {}
     for name, plans in zip(names, candidates.values(), strict=True):
-        plans_arg = plans if isinstance(plans, Plan) else list(plans)
+        plans_arg = plans if isinstance(plans, Plan) else list(plans)  # read once above
         try:
             rating = rate(
                 body,

@@ -275,6 +275,7 @@ def currency_quantum(currency: str) -> Decimal:
             "currency must be an ISO 4217 alphabetic code (a str, like 'EUR'), not "
             f"{type(currency).__name__}: {show(currency)}."
         )
+    currency = str.__str__(currency)  # the text it holds: a subclass's __hash__ left out
     quantum = _QUANTA.get(currency)
     if quantum is not None:
         return quantum
@@ -283,7 +284,7 @@ def currency_quantum(currency: str) -> Decimal:
     else:
         why = f"it is not an ISO 4217 code (as of {PUBLISHED})"
     raise BadPriceError(
-        f"currency {currency!r} has no known quantum; give the plan one, e.g. "
+        f"currency {show(currency)} has no known quantum; give the plan one, e.g. "
         f"Plan(..., quantum='0.01'): {why}."
     )
 

@@ -63,7 +63,6 @@ from . import _metering_time as _time
 from . import _normalize as _n
 from . import _timelines as _t
 from . import _values as _v
-from ._caller_objects import read_once
 from ._cuts import read_given
 from ._decimals import in_context
 from ._earliest import earliest_of, left_out, lower_to
@@ -263,11 +262,7 @@ class _Engine:
         state: Iterable[ResourceState],
     ) -> None:
         self.meters: dict[str, Meter] = {}
-        _v.collection(records, "meter() records")
-        if not isinstance(records, list | tuple):
-            records = read_once(
-                records, "meter() records", type(records).__name__, "a list of records"
-            )
+        records = _v.collection(records, "meter() records", accepted="a list of records")
         self.meters = meters_of(meters, "meter() meters")
         # Whether a meter counts time (running time between calls is said when lost).
         self.timed = any(item._factor is not None for item in self.meters.values())

@@ -15,6 +15,7 @@ from decimal import Decimal
 import attrs
 
 from . import _values as _v
+from ._caller_objects import read_once
 from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
 from ._graduated import _graduated_amount
 from ._shown import show
@@ -151,7 +152,8 @@ def _percent_table(tiers: Iterable[typing.Any]) -> tuple[Tier, ...]:
     if isinstance(tiers, (str, Tier)) or not isinstance(tiers, Iterable):
         raise BadPriceError(f"tiers must be a sequence of tiers, not {show(tiers)}.")
     table = []
-    for index, item in enumerate(tiers):
+    given = read_once(tiers, "tiers", type(tiers).__name__, "a list of Tier values")
+    for index, item in enumerate(given):
         try:
             table.append(_percent_tier(item))
         except BadPriceError as error:

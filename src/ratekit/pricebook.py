@@ -40,6 +40,7 @@ from typing import Final, Literal, Protocol
 import attrs
 
 from . import cycles
+from ._caller_objects import read_once
 from ._decimals import CONTEXT, plain_text, to_decimal
 from ._instants import to_us
 from ._metering_cycle import checked as checked_cycle
@@ -95,7 +96,7 @@ class _Cycle(Protocol):
 
 def _unsupported(mode: object) -> str:
     """Why ``mode`` is no rounding mode of a plan's (the seven that round to a quantum)."""
-    if mode == decimal.ROUND_05UP:
+    if isinstance(mode, str) and mode == decimal.ROUND_05UP:  # no object's own __eq__
         return (
             "is a decimal rounding mode that rounds on a number's last digit, not to a "
             "quantum, and is not one a plan takes"
@@ -131,7 +132,8 @@ def _parts(kind: str, cls: type, example: str, value: object) -> tuple[typing.An
             f"Plan {kind} must be a list of {cls.__name__} values such as [{example}], "
             f"not {type(value).__name__}: {show(value)}."
         )
-    items = tuple(value)
+    accepted = f"a list of {cls.__name__} values"
+    items = tuple(read_once(value, f"Plan {kind}", type(value).__name__, accepted))
     for index, item in enumerate(items):
         if not isinstance(item, cls):
             raise RatekitTypeError(
@@ -232,7 +234,7 @@ class Plan:
                 raise RatekitTypeError(
                     f"plan {self.id!r} cycle must be a billing cycle such as "
                     f"rk.cycles.monthly(tz='UTC'), not {type(self.cycle).__name__}: "
-                    f"{self.cycle!r}."
+                    f"{show(self.cycle)}."
                 )
         # A cycle of the user's own answers checked wherever rating asks it.
         object.__setattr__(self, "cycle", checked_cycle(self.cycle))
@@ -284,11 +286,12 @@ class Plan:
                 f"plan {self.id!r} rounding {show(self.rounding)} {_unsupported(self.rounding)}; "
                 "use one of " + ", ".join(sorted(_MODES)) + "."
             )
-        if self.proration not in ("seconds", "days"):
+        # only a str is compared: another object's own __eq__ may raise or say anything
+        if not isinstance(self.proration, str) or self.proration not in ("seconds", "days"):
             raise BadPriceError(
                 f"plan {self.id!r} proration must be 'seconds' or 'days', not {show(self.proration)}."
             )
-        if self.unpriced not in ("error", "anomaly"):
+        if not isinstance(self.unpriced, str) or self.unpriced not in ("error", "anomaly"):
             raise BadPriceError(
                 f"plan {self.id!r} unpriced must be 'error' or 'anomaly', not {show(self.unpriced)}."
             )

@@ -214,7 +214,7 @@ class Rater:
                 f"Rater horizon must be a timedelta of zero or more, not {show(horizon)}."
             )
         late = typing.cast(LatePolicy, plain_choice(late))
-        if late not in ("correct", "report"):
+        if not isinstance(late, str) or late not in ("correct", "report"):
             raise RatekitTypeError(f"Rater late must be 'correct' or 'report', not {show(late)}.")
         self._horizon_us = horizon // _dt.timedelta(microseconds=1)
         self._late: LatePolicy = late

@@ -61,7 +61,6 @@ from itertools import repeat
 from typing import Final
 
 from . import _values as _v
-from ._caller_objects import read_once
 from ._charge_order import _row_key
 from ._cuts import metering_cycle
 from ._decimals import in_context
@@ -225,7 +224,9 @@ def _rate_among(
     engine.owned = shares_by_owner(rated_shares, "rate shares")
     anomalies: list[Anomaly] = []
     if not isinstance(usage, Usage):
-        _v.collection(usage, "rate usage")
+        usage = _v.collection(
+            usage, "rate usage", read="rate records", accepted="a list of records (or usage rows)"
+        )
     given_rows = isinstance(usage, Usage)
     meters = _with_carried(usage, meters)
     if meters is not None:
@@ -233,14 +234,6 @@ def _rate_among(
         engine.levels = capped_levels(meters, engine.plans)
         # Which meters' rows share an aggregate that does not add up (a peak).
         engine.peaks = frozenset(m.name for m in meters if not m.additive)
-        if not isinstance(usage, (list, tuple, Usage)):
-            # read twice (metering, accounts); a caller's iterable may raise: named
-            usage = read_once(
-                typing.cast("Records", usage),
-                "rate records",
-                type(usage).__name__,
-                "a list of records (or usage rows)",
-            )
         given_rows = isinstance(usage, Usage) or (
             bool(usage) and all(isinstance(item, UsageRow) for item in usage)
         )

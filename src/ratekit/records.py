@@ -141,8 +141,8 @@ def _one_of_kinds(kind: object, kinds: tuple[str, ...]) -> bool:
 
 def _label(kind: str, record_id: str | None, resource: object) -> str:
     if record_id is not None:
-        return f"{kind} {record_id!r}"
-    return f"{kind} (no id) of resource {resource!r}"
+        return f"{kind} {show(record_id)}"
+    return f"{kind} (no id) of resource {show(resource)}"
 
 
 def _counter_refusal(label: str, value: object) -> str:
@@ -251,7 +251,7 @@ class Event:
         kind = _kind(kind)
         if not _one_of_kinds(kind, EVENT_KINDS):
             raise BadRecordError(
-                f"{label} kind {kind!r} is not one of 'start', 'update', 'stop', 'delete'."
+                f"{label} kind {show(kind)} is not one of 'start', 'update', 'stop', 'delete'."
             )
         self.__attrs_init__(
             _name(account, label, "account"),
@@ -390,7 +390,7 @@ class Sample:
         kind = _kind(kind)
         if not _one_of_kinds(kind, SAMPLE_KINDS):
             raise BadRecordError(
-                f"{label} kind {kind!r} is not one of 'delta', 'counter', 'gauge'."
+                f"{label} kind {show(kind)} is not one of 'delta', 'counter', 'gauge'."
             )
         at_us = _instant(at, label, "at")
         since_us = None

@@ -44,7 +44,7 @@ from typing import ClassVar, Final, TypeAlias
 
 import attrs
 
-from ._caller_objects import read_items
+from ._caller_objects import read_items, read_once
 from ._decimals import plain_text, to_decimal
 from ._descriptions import MAX_DEPTH, _attribute_value, plain_str
 from ._paths import MISSING, checked_path, lookup
@@ -247,7 +247,8 @@ def _one_of_values(values: Iterable[object]) -> frozenset[object]:
             f"not {type(values).__name__}: {show(values)}."
         )
     try:
-        given = list(map(_one_of_value, values))
+        read = read_once(values, "OneOf values", type(values).__name__, "a list of values")
+        given = list(map(_one_of_value, read))
         out = frozenset(given)
     except RatekitError:
         raise  # a value refused by its own door (a number out of range, no valid text)

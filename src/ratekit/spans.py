@@ -29,6 +29,7 @@ import typing
 from collections.abc import Iterable, Iterator
 from typing import NoReturn
 
+from ._caller_objects import read_once
 from ._decimals import plain_text
 from ._instants import MAX_US, MIN_US, check_pair_us, format_us, from_us, to_us
 from ._shown import show
@@ -38,21 +39,24 @@ __all__ = ["Span", "SpanSet"]
 
 
 def _iterable(value: object, what: str) -> Iterable[object]:
-    """``value`` when it can be iterated; a RatekitTypeError naming ``what`` otherwise."""
-    try:
-        iter(value)  # type: ignore[call-overload]
-    except TypeError:
+    """``value``'s items, read once; a RatekitTypeError naming ``what`` otherwise.
+
+    Not an iterable, or one whose own code raises (`read_once`): refused. O(n).
+    """
+    if not isinstance(value, Iterable):
         raise RatekitTypeError(
             f"{what} takes an iterable, not {type(value).__name__}: {show(value)}."
-        ) from None
-    return typing.cast("Iterable[object]", value)
+        )
+    if type(value) is list or type(value) is tuple:
+        return value
+    return read_once(value, what, type(value).__name__, "a list")
 
 
 def _us_of(value: object, what: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         raise RatekitTypeError(
             f"{what} must be an aware datetime or an ISO-8601 string with an offset, not int: "
-            f"{value!r}; for epoch microseconds use Span.from_us()."
+            f"{show(value)}; for epoch microseconds use Span.from_us()."
         )
     return to_us(value, what)
 

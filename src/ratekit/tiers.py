@@ -29,6 +29,7 @@ from typing import Final, TypeAlias
 import attrs
 
 from . import _values as _v
+from ._caller_objects import read_once
 from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
 from ._shown import show
 from .errors import BadPriceError, BadQuantityError, RatekitTypeError
@@ -214,7 +215,8 @@ def _tier_table(tiers: Iterable[TierLike]) -> tuple[Tier, ...]:
     if isinstance(tiers, (str, Tier)) or not isinstance(tiers, Iterable):
         raise BadPriceError(f"tiers must be a sequence of tiers, not {show(tiers)}.")
     table = []
-    for index, item in enumerate(tiers):
+    given = read_once(tiers, "tiers", type(tiers).__name__, "a list of Tier values")
+    for index, item in enumerate(given):
         try:
             table.append(_tier(item))
         except BadPriceError as error:

@@ -34,6 +34,7 @@ from typing import Final, Generic, TypeVar, overload
 
 from sortedcontainers import SortedList
 
+from ._caller_objects import raised
 from ._decimals import plain_text
 from ._instants import MAX_US, MIN_US, check_pair_us, check_us, to_us
 from ._shown import show
@@ -66,7 +67,14 @@ def _same(a: object, b: object) -> bool:
         return True
     if a is _GAP or b is _GAP:
         return False
-    return bool(a == b)
+    try:
+        return bool(a == b)
+    except Exception as error:  # a value's own __eq__ (or __bool__) may raise anything
+        raise RatekitTypeError(
+            f"Timeline values {show(a)} and {show(b)} could not be compared: a timeline merges "
+            f"equal neighbours with ==, which raised {raised(error)}; give values whose == "
+            "works (plain values: str, int, Decimal, tuples, frozen attrs classes)."
+        ) from error
 
 
 def _check_span(span: object, what: str) -> Span:
@@ -352,16 +360,18 @@ class Timeline(Generic[V]):
         values = self._values
         before = self._raw_at(start - 1)
         after = self._raw_at(end)
+        # compared before any change: a value's own == that raises leaves the line whole
+        starts, ends = not _same(before, value), not _same(after, value)
         low = keys.bisect_left(start)
         high = keys.bisect_right(end)
         if high > low:
             for key in keys.islice(low, high):
                 del values[key]
             del keys[low:high]
-        if not _same(before, value):
+        if starts:
             keys.add(start)
             values[start] = value
-        if not _same(after, value):
+        if ends:
             keys.add(end)
             values[end] = after
 

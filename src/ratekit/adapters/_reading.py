@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Final, TypeVar
 
-from ratekit._caller_objects import raised, read_once
+from ratekit._caller_objects import raised
 from ratekit._decimals import to_decimal
 from ratekit._descriptions import MAX_KEYS, _attributes, plain_str
 from ratekit._instants import check_fraction, to_us
@@ -403,8 +403,8 @@ def skipping(unknown: object, argument: str) -> bool:
 def meters_by_name(meters: Iterable[Meter], argument: str) -> dict[str, Meter]:
     """The meters by name; anything but a `Meter` is refused naming ``argument``."""
     found: dict[str, Meter] = {}
-    given = collection(meters, argument)  # one Meter, or None, is no list of them
-    for meter in read_once(given, argument, type(given).__name__, "a list of Meter values"):
+    # one Meter, or None, is no list of them; another iterable is read once, named
+    for meter in collection(meters, argument, accepted="a list of Meter values"):
         if not isinstance(meter, Meter):
             raise RatekitTypeError(f"{argument} must be Meter values, not {show(meter)}.")
         found[meter.name] = meter
