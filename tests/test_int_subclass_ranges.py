@@ -9,6 +9,7 @@ check "inside", so each door must make the exact int first and check that.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 
 import pytest
@@ -22,6 +23,8 @@ from ratekit.scaleout import bill_by_account, partition_of, rate_by_account
 
 AT = "2026-03-01T00:00:00Z"
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+DAY_US = 86_400_000_000
+MAX_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
 
 
 class Lying(int):
@@ -60,7 +63,41 @@ DOORS: dict[str, Callable[[int], object]] = {
     ),
     "strategies tiers max_size": lambda n: type(rs.tiers(max_size=n)).__name__,
     "strategies usage_rows places": lambda n: type(rs.usage_rows(places=n)).__name__,
+    # the epoch-microsecond doors: an accepted instant is kept as its exact int
+    "Span.from_us end_us": lambda n: _exact(rk.Span.from_us(0, n).end_us),
+    "SpanSet.from_us": lambda n: [
+        _exact(b) for p in rk.SpanSet.from_us([(0, n)]).pairs_us() for b in p
+    ],
+    "Timeline.set_us": lambda n: _set(n),  # noqa: PLW0108 - _set is defined below
+    "hourly containing_us": lambda n: [_exact(b) for b in rk.cycles.hourly().containing_us(n)],
+    "monthly boundaries_us": lambda n: [
+        _exact(b) for b in rk.cycles.monthly(tz="UTC").boundaries_us(n, n + 40 * DAY_US)
+    ],
+    "daily window within_us": lambda n: [
+        _exact(b)
+        for pair in rk.windows.daily("01:00", "02:00", tz="UTC").within_us(n, n + DAY_US)
+        for b in pair
+    ],
+    "meter cuts": lambda n: [_exact(b) for b in _cut(n)],
 }
+
+
+def _exact(value: int) -> tuple[int, str]:
+    return value, type(value).__name__
+
+
+def _set(n: int) -> list[tuple[int, str]]:
+    line = rk.Timeline[str]()
+    line.set_us(n, MAX_US, "a")
+    return [_exact(start) for start, _, _ in line.items_us()]
+
+
+HOURS = rk.Meter("hours", "hour", rk.OnOff())
+
+
+def _cut(n: int) -> tuple[int, ...]:
+    usage = rk.meter([], [HOURS], span=MARCH, cycle=None, as_of=AT, cuts={"hours": [n]})
+    return usage.cuts["hours"]
 
 
 def _outcome(door: str, value: int) -> tuple[str, object]:
@@ -87,6 +124,41 @@ def test_a_seq_of_2_80_is_out_of_range_whatever_its_comparisons_say() -> None:
         rk.PriceEntry("p", "m", rk.PerUnit(1), priority=Lying(2**80))
     with pytest.raises(rk.BadCalendarError, match="monthly day 0 is not a day of the month"):
         rk.cycles.monthly(tz="UTC", day=Lying(0))
+
+
+class Mark(enum.IntEnum):
+    OPEN = 0
+    HOUR = 3_600_000_000
+
+
+def test_the_epoch_microsecond_doors_take_an_int_subclass_by_its_value() -> None:
+    # Before, Span.from_us(Mark.OPEN, Mark.HOUR) was refused ("must be an int of
+    # microseconds since the epoch, not Mark: 0") where Event(seq=Mark.HOUR) was taken:
+    # now 0 .. 3,600,000,000 µs is the first hour of 1970, kept as exact ints.
+    span = rk.Span.from_us(Mark.OPEN, Mark.HOUR)
+    assert span == rk.Span("1970-01-01T00:00:00Z", "1970-01-01T01:00:00Z")
+    assert (type(span.start_us), type(span.end_us)) == (int, int)
+    assert repr(span) == "Span('1970-01-01T00:00:00Z', '1970-01-01T01:00:00Z')"
+    assert rk.cycles.hourly().containing_us(Mark.HOUR) == (3_600_000_000, 7_200_000_000)
+    # bool is still no int of microseconds
+    with pytest.raises(
+        rk.RatekitTypeError,
+        match=r"^Span.from_us start_us must be an int of microseconds since the epoch, not "
+        r"bool: True\.$",
+    ):
+        rk.Span.from_us(True, 5)
+
+
+def test_a_cut_of_2_80_is_refused_whatever_its_comparisons_say() -> None:
+    # 2**80 µs lies past 9999-12-31 (253,402,300,799,999,999 µs). Before, meter() asked
+    # Lying(2**80) whether it lay in range, kept it, and Usage.cuts held it.
+    with pytest.raises(rk.BadTimeError) as raised:
+        _cut(Lying(2**80))
+    assert str(raised.value).startswith(
+        "cuts['hours'] instant 1208925819614629174706176 µs lies outside the instants "
+        "ratekit represents"
+    )
+    assert [type(t) for t in _cut(Lying(DAY_US))] == [int]
 
 
 def test_a_part_count_of_0_is_refused_not_a_rating_with_no_records() -> None:
@@ -145,7 +217,8 @@ def test_a_part_count_of_0_is_refused_not_a_rating_with_no_records() -> None:
     value=st.one_of(
         st.integers(-40, 5000),
         st.integers(-(2**70), 2**70),
-        st.sampled_from([2**63 - 1, 2**63, -(2**63), -(2**63) - 1]),
+        st.integers(-(2**58), 2**58),  # the instants ratekit represents, and either side
+        st.sampled_from([2**63 - 1, 2**63, -(2**63), -(2**63) - 1, MAX_US, MAX_US + 1]),
     ),
 )
 def test_law_an_int_door_treats_a_subclass_as_its_int_value(door: str, value: int) -> None:

@@ -22,7 +22,16 @@ from typing import Final
 
 import attrs
 
-from ._instants import EPOCH, MAX_US, MIN_US, US_PER_DAY, US_PER_SECOND, check_us, format_us
+from ._instants import (
+    EPOCH,
+    MAX_US,
+    MIN_US,
+    US_PER_DAY,
+    US_PER_SECOND,
+    check_us,
+    exact_us,
+    format_us,
+)
 from ._instants import EPOCH_ORDINAL as _EPOCH_ORDINAL
 from ._instants import ONE_US as _ONE_US
 from ._shown import show
@@ -35,6 +44,7 @@ __all__ = [
     "BoundaryCache",
     "check_span_us",
     "day_ordinal",
+    "exact_span_us",
     "in_calendars",
     "local_us",
     "parse_time_of_day",
@@ -66,14 +76,22 @@ def too_many(owner: object, start_us: int, end_us: int, count: int) -> BadSpanEr
     )
 
 
-def check_span_us(start_us: object, end_us: object, what: str) -> None:
-    """Raise the error of a bad pair of epoch-µs arguments (the fast paths test inline).
+def exact_span_us(start_us: object, end_us: object, what: str) -> tuple[int, int]:
+    """The exact ints of a pair of epoch-µs arguments (`exact_us`), their range unchecked.
 
-    ``int`` (not ``bool``, ``float`` or ``Decimal``) within ratekit's instants; a
-    reversed pair is allowed (it is an empty span).
+    For the paths that judge the range themselves (a calendar's cache, a window's): an
+    ``int`` subclass meets the same checks as its plain value.
     """
-    check_us(start_us, f"{what} start_us")
-    check_us(end_us, f"{what} end_us")
+    return exact_us(start_us, f"{what} start_us"), exact_us(end_us, f"{what} end_us")
+
+
+def check_span_us(start_us: object, end_us: object, what: str) -> tuple[int, int]:
+    """The exact ints of a pair of epoch-µs arguments, or the error (the fast paths test inline).
+
+    ``int`` (not ``bool``, ``float`` or ``Decimal``; a subclass by its exact value) within
+    ratekit's instants; a reversed pair is allowed (it is an empty span).
+    """
+    return check_us(start_us, f"{what} start_us"), check_us(end_us, f"{what} end_us")
 
 
 #: Weekday labels as ratekit prints them (Monday = 0), and as it reads them (any case).
@@ -366,7 +384,7 @@ class BoundaryCache:
     def containing(self, t_us: int) -> tuple[int, int]:
         """``(values[i], values[i + 1])`` with ``values[i] <= t_us < values[i + 1]``."""
         if type(t_us) is not int:
-            check_us(t_us, "containing_us t_us")
+            t_us = exact_us(t_us, "containing_us t_us")
         values = self.values
         if not self.low <= t_us < self.high:
             if not in_calendars(t_us):

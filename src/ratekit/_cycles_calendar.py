@@ -18,8 +18,8 @@ import attrs
 from ._calendar import (
     WEEKDAY_LABELS,
     BoundaryCache,
-    check_span_us,
     day_ordinal,
+    exact_span_us,
     local_us,
     parse_weekday,
     reduce_without_cache,
@@ -54,7 +54,7 @@ class _Cached:
             ['2026-03-28T23:00:00Z', '2026-03-29T22:00:00Z']
         """
         if type(start_us) is not int or type(end_us) is not int:
-            check_span_us(start_us, end_us, "boundaries_us")
+            start_us, end_us = exact_span_us(start_us, end_us, "boundaries_us")
         cache = self._cache
         values = cache.values
         if not (cache.low <= start_us and end_us <= cache.high):

@@ -40,7 +40,7 @@ def _arithmetic_boundaries(
         and MIN_US <= start_us <= MAX_US
         and MIN_US <= end_us <= MAX_US
     ):
-        check_span_us(start_us, end_us, "boundaries_us")
+        start_us, end_us = check_span_us(start_us, end_us, "boundaries_us")
     first = ((start_us - anchor) // period + 1) * period + anchor
     count = (end_us - first + period - 1) // period
     if count > MAX_BOUNDARIES:
@@ -80,7 +80,7 @@ class Hourly(Cycle):
             (3600000000, 7200000000)
         """
         if not (type(t_us) is int and MIN_US <= t_us <= MAX_US):
-            check_us(t_us, "containing_us t_us")
+            t_us = check_us(t_us, "containing_us t_us")
         start = t_us // US_PER_HOUR * US_PER_HOUR
         end = start + US_PER_HOUR
         if end > MAX_US:  # the last hour of year 9999 ends in year 10000
@@ -144,7 +144,7 @@ class Every(Cycle):
             (13, 23)
         """
         if not (type(t_us) is int and MIN_US <= t_us <= MAX_US):
-            check_us(t_us, "containing_us t_us")
+            t_us = check_us(t_us, "containing_us t_us")
         period = self.period_us
         start = (t_us - self.anchor_us) // period * period + self.anchor_us
         end = start + period

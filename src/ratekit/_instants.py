@@ -25,6 +25,7 @@ __all__ = [
     "US_PER_HOUR",
     "US_PER_SECOND",
     "check_us",
+    "exact_us",
     "format_us",
     "format_when",
     "from_us",
@@ -285,7 +286,9 @@ def check_us(value: object, what: str) -> int:
     ``type(x) is int`` and the range inline, which costs a few tens of nanoseconds, and
     call this only to raise the error: a ``float``, ``bool`` or ``Decimal`` is a
     [`RatekitTypeError`][ratekit.RatekitTypeError], an int outside `MIN_US` .. `MAX_US`
-    a [`BadTimeError`][ratekit.BadTimeError].
+    a [`BadTimeError`][ratekit.BadTimeError]. An ``int`` subclass (an ``IntEnum``, a
+    library's own int) is taken by its exact value (``int.__index__``), as every int door
+    takes it, and that exact ``int`` is returned: callers go on with the return value.
 
     ```pycon
     >>> check_us(0, "t_us")
@@ -298,10 +301,12 @@ def check_us(value: object, what: str) -> int:
     ```
     """
     if type(value) is not int:
-        raise RatekitTypeError(
-            f"{what} must be an int of microseconds since the epoch, "
-            f"not {type(value).__name__}: {show(value)}."
-        )
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise RatekitTypeError(
+                f"{what} must be an int of microseconds since the epoch, "
+                f"not {type(value).__name__}: {show(value)}."
+            )
+        value = int.__index__(value)  # the exact int: a subclass's comparisons may say anything
     if not MIN_US <= value <= MAX_US:
         raise BadTimeError(
             f"{what} {show(value)} µs lies outside the instants ratekit represents "
@@ -309,6 +314,28 @@ def check_us(value: object, what: str) -> int:
             f"{format_us(MAX_US)})."
         )
     return value
+
+
+def exact_us(value: object, what: str) -> int:
+    """``value`` as the exact ``int`` it holds, its range left to the caller's own check.
+
+    For the fast paths that test only ``type(x) is int`` inline and judge the range
+    themselves (a calendar's or a window's own refusal of an instant it cannot compute):
+    an ``int`` subclass goes on as its exact value (``int.__index__``) to the same checks
+    a plain int meets; anything else is `check_us`'s [`RatekitTypeError`][ratekit.RatekitTypeError].
+
+    ```pycon
+    >>> import enum
+    >>> class Mark(enum.IntEnum):
+    ...     FAR = 10**20
+    >>> exact_us(Mark.FAR, "t_us"), type(exact_us(Mark.FAR, "t_us"))
+    (100000000000000000000, <class 'int'>)
+
+    ```
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int.__index__(value)
+    return check_us(value, what)
 
 
 def check_pair_us(

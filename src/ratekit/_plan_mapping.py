@@ -294,8 +294,9 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
     if option is bool:
         return (True, data) if isinstance(data, bool) else (False, None)
     if option is int:
-        ok = isinstance(data, int) and not isinstance(data, bool)
-        return (True, data) if ok else (False, None)
+        if isinstance(data, int) and not isinstance(data, bool):
+            return True, int.__index__(data)  # the exact int: a subclass's methods left out
+        return False, None
     if option is str:
         return (True, data) if isinstance(data, str) else (False, None)
     if origin is typing.Literal:

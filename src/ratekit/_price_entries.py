@@ -291,8 +291,8 @@ class PriceEntry:
 def _us_arg(value: object, what: str) -> int:
     """``value`` when it is an int instant in ratekit's range, else the error of `check_us`."""
     if type(value) is not int or not MIN_US <= value <= MAX_US:
-        check_us(value, what)
-    return typing.cast(int, value)
+        return check_us(value, what)  # an int subclass by its exact value, or refused
+    return value
 
 
 def _name_arg(value: object, what: str) -> str:

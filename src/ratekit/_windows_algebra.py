@@ -14,7 +14,7 @@ from typing import Protocol
 import attrs
 
 from ._calendar import (
-    check_span_us,
+    exact_span_us,
 )
 from ._decimals import plain_text
 from ._shown import show
@@ -154,7 +154,7 @@ class Union(_Algebra, Window):
             [(3600000000, 10800000000)]
         """
         if not (type(start_us) is int and type(end_us) is int):
-            check_span_us(start_us, end_us, "within_us")
+            start_us, end_us = exact_span_us(start_us, end_us, "within_us")
         return list(
             _pairs(
                 _normalise(
@@ -202,7 +202,7 @@ class Intersection(_Algebra, Window):
             [(7200000000, 10800000000)]
         """
         if not (type(start_us) is int and type(end_us) is int):
-            check_span_us(start_us, end_us, "within_us")
+            start_us, end_us = exact_span_us(start_us, end_us, "within_us")
         result = SpanSet.from_us([(start_us, end_us)]) if end_us > start_us else SpanSet()
         for window in self.windows:
             if not result:
@@ -244,7 +244,7 @@ class Complement(_Algebra, Window):
             [(0, 3600000000), (82800000000, 86400000000)]
         """
         if not (type(start_us) is int and type(end_us) is int):
-            check_span_us(start_us, end_us, "within_us")
+            start_us, end_us = exact_span_us(start_us, end_us, "within_us")
         if end_us <= start_us:
             return []
         return _gaps(self.window.within_us(start_us, end_us), start_us, end_us)

@@ -17,7 +17,7 @@ from ._calendar import (
     MAX_BOUNDARIES,
     MAX_CALENDAR_US,
     MIN_CALENDAR_US,
-    check_span_us,
+    exact_span_us,
     local_us,
     outside_calendars,
     reduce_without_cache,
@@ -432,7 +432,7 @@ class CronWindow(_Algebra, Window):
             [(1772328600000000, 1772330400000000)]
         """
         if type(start_us) is not int or type(end_us) is not int:
-            check_span_us(start_us, end_us, "within_us")
+            start_us, end_us = exact_span_us(start_us, end_us, "within_us")
         if end_us <= start_us:
             return []
         covered_lo, covered_hi, values = self._cache

@@ -14,8 +14,8 @@ import attrs
 from ._calendar import (
     WEEKDAY_LABELS,
     BoundaryCache,
-    check_span_us,
     day_ordinal,
+    exact_span_us,
     local_us,
     parse_time_of_day,
     parse_weekday,
@@ -63,7 +63,7 @@ class _Recurring(_Algebra):
             [(3600000000, 7200000000)]
         """
         if type(start_us) is not int or type(end_us) is not int:
-            check_span_us(start_us, end_us, "within_us")
+            start_us, end_us = exact_span_us(start_us, end_us, "within_us")
         cache = self._cache
         values = cache.values
         if not (cache.low <= start_us and end_us <= cache.high):

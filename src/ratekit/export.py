@@ -507,7 +507,7 @@ def _decode(data: Any, hint: Any, path: str) -> Any:  # noqa: PLR0911, PLR0912 -
         if option is bool and isinstance(data, bool):
             return data
         if option is int and isinstance(data, int) and not isinstance(data, bool):
-            return data
+            return int.__index__(data)  # the exact int: a subclass's methods left out
         if option is str and isinstance(data, str):
             return data
         if origin is typing.Literal and data in typing.get_args(option):

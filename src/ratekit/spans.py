@@ -123,7 +123,7 @@ class Span:
         if not (
             type(start_us) is int and type(end_us) is int and MIN_US <= start_us <= end_us <= MAX_US
         ):
-            check_pair_us(start_us, end_us, "Span.from_us", "Span")
+            start_us, end_us = check_pair_us(start_us, end_us, "Span.from_us", "Span")
         span = object.__new__(cls)
         object.__setattr__(span, "start_us", start_us)
         object.__setattr__(span, "end_us", end_us)

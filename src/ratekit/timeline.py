@@ -188,7 +188,7 @@ class Timeline(Generic[V]):
         # which ``SortedList.bisect_right`` would build and walk. Twice as fast;
         # tests/test_timeline.py checks it against a brute-force oracle.
         if type(t_us) is not int or not MIN_US <= t_us <= MAX_US:
-            check_us(t_us, "Timeline.at_us t_us")
+            t_us = check_us(t_us, "Timeline.at_us t_us")
         keys = self._keys
         maxes = keys._maxes
         pos = bisect_right(maxes, t_us)
@@ -225,9 +225,9 @@ class Timeline(Generic[V]):
             [(5, 10, 'a'), (20, 25, 'b')]
         """
         if start_us is not None and (type(start_us) is not int or not MIN_US <= start_us <= MAX_US):
-            check_us(start_us, "Timeline.items_us start_us")
+            start_us = check_us(start_us, "Timeline.items_us start_us")
         if end_us is not None and (type(end_us) is not int or not MIN_US <= end_us <= MAX_US):
-            check_us(end_us, "Timeline.items_us end_us")
+            end_us = check_us(end_us, "Timeline.items_us end_us")
         keys = self._keys
         values = self._values
         if not keys:
@@ -300,7 +300,7 @@ class Timeline(Generic[V]):
         if not (
             type(start_us) is int and type(end_us) is int and MIN_US <= start_us <= end_us <= MAX_US
         ):
-            check_pair_us(start_us, end_us, "Timeline.set_us", "Timeline span")
+            start_us, end_us = check_pair_us(start_us, end_us, "Timeline.set_us", "Timeline span")
         self._put(start_us, end_us, value)
 
     def set(self, span: Span, value: V) -> None:
@@ -334,7 +334,7 @@ class Timeline(Generic[V]):
         if not (
             type(start_us) is int and type(end_us) is int and MIN_US <= start_us <= end_us <= MAX_US
         ):
-            check_pair_us(start_us, end_us, "Timeline.clear_us", "Timeline span")
+            start_us, end_us = check_pair_us(start_us, end_us, "Timeline.clear_us", "Timeline span")
         self._put(start_us, end_us, _GAP)
 
     def clear(self, span: Span) -> None:
