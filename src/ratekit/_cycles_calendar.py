@@ -12,6 +12,7 @@ import bisect
 import calendar
 import datetime as _dt
 import typing
+from typing import Final
 
 import attrs
 
@@ -24,6 +25,7 @@ from ._calendar import (
     parse_weekday,
     reduce_without_cache,
 )
+from ._cycle_arguments import factory
 from ._cycle_protocol import Cycle, _span_us
 from ._decimals import plain_text
 from ._shown import show
@@ -244,6 +246,14 @@ class Monthly(_Cached, Cycle):
         return f"cycles.{name}(tz={tz!r}, month={self.month}, day={self.day})"
 
 
+_TZ: Final = "tz (an IANA name such as 'Europe/Zurich', or a tzinfo)"
+_BY_MONTH: Final = (
+    "a monthly cycle starts every month; for cycles starting in a given month use "
+    "cycles.quarterly or cycles.yearly(tz=..., month=..., day=...)"
+)
+
+
+@factory("daily", f"{_TZ}, by keyword", {"day": "a daily cycle starts at every local midnight"})
 def daily(*, tz: str | _dt.tzinfo) -> Daily:
     """Daily cycles from local midnight to local midnight in the timezone ``tz``.
 
@@ -262,6 +272,11 @@ def daily(*, tz: str | _dt.tzinfo) -> Daily:
     return Daily(zone(tz, "daily tz"))
 
 
+@factory(
+    "weekly",
+    f"{_TZ} and weekday (a name such as 'Mon', or an int with Monday = 0), by keyword",
+    {"day": "a weekly cycle starts on a weekday: give weekday='Mon' (or an int, Monday = 0)"},
+)
 def weekly(*, tz: str | _dt.tzinfo, weekday: str | int = "Mon") -> Weekly:
     """Weekly cycles from local midnight of ``weekday`` in the timezone ``tz``.
 
@@ -291,6 +306,7 @@ def _check_month(month: object, what: str) -> int:
     raise BadCalendarError(f"{what} {show(month)} is not a month; give an int from 1 to 12.")
 
 
+@factory("monthly", f"{_TZ} and day (1 to 31), by keyword", {"month": _BY_MONTH})
 def monthly(*, tz: str | _dt.tzinfo, day: int = 1) -> Monthly:
     """Monthly cycles from local midnight of the anniversary ``day`` in the timezone ``tz``.
 
@@ -306,6 +322,7 @@ def monthly(*, tz: str | _dt.tzinfo, day: int = 1) -> Monthly:
     return Monthly(zone(tz, "monthly tz"), _check_day(day, "monthly day"))
 
 
+@factory("quarterly", f"{_TZ}, month (1 to 12) and day (1 to 31), by keyword")
 def quarterly(*, tz: str | _dt.tzinfo, month: int = 1, day: int = 1) -> Monthly:
     """Cycles of three months from local midnight of ``day``, in ``month`` and every third after.
 
@@ -321,6 +338,7 @@ def quarterly(*, tz: str | _dt.tzinfo, month: int = 1, day: int = 1) -> Monthly:
     return Monthly(zone(tz, "quarterly tz"), _check_day(day, "quarterly day"), 3, first)
 
 
+@factory("yearly", f"{_TZ}, month (1 to 12) and day (1 to 31), by keyword")
 def yearly(*, tz: str | _dt.tzinfo, month: int = 1, day: int = 1) -> Monthly:
     """Yearly cycles from local midnight of ``month``/``day`` (Feb 29 gives Feb 28 in common years).
 

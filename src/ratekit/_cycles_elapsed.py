@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import typing
+from typing import Final
 
 import attrs
 
@@ -16,6 +17,7 @@ from ._calendar import (
     check_span_us,
     too_many,
 )
+from ._cycle_arguments import factory
 from ._cycle_protocol import Cycle, checked_bounds, instant_named
 from ._decimals import plain_text
 from ._instants import MAX_US, MIN_US, US_PER_HOUR, check_us, format_us, to_us
@@ -158,8 +160,28 @@ class Every(Cycle):
         return f"cycles.every({period!r}, anchor={format_us(self.anchor_us)!r})"
 
 
+_ANCHORED: Final = "cycles.every(timedelta(hours=1), anchor='2026-01-01T00:00:00+05:30')"
+
+
+@factory(
+    "hourly",
+    "no arguments: call cycles.hourly()",
+    {
+        "tz": (
+            "hourly cycles start at every whole UTC hour, the same instants in every "
+            "timezone, and a whole local hour wherever the offset from UTC is whole hours "
+            "(Europe/Zurich, America/New_York); for the whole local hours of a zone offset "
+            f"by part of an hour (Asia/Kolkata, +05:30) use {_ANCHORED}"
+        )
+    },
+)
 def hourly() -> Hourly:
     """Hourly cycles, starting at every whole UTC hour.
+
+    The same instants in every timezone, so it takes no ``tz``: they are whole local hours
+    wherever the offset from UTC is whole hours. For a zone offset by part of an hour
+    (Asia/Kolkata, +05:30), anchor [`every()`][ratekit.cycles.every] at a local whole hour.
+    Any argument is a [`RatekitTypeError`][ratekit.RatekitTypeError] saying so.
 
     Examples:
         >>> import ratekit as rk
@@ -169,6 +191,18 @@ def hourly() -> Hourly:
     return Hourly()
 
 
+@factory(
+    "every",
+    "period (a positive datetime.timedelta) and anchor (the instant one cycle starts at, "
+    "an aware datetime or an ISO-8601 string with an offset)",
+    {
+        "tz": (
+            "elapsed-time cycles are the same instants in every timezone, and the anchor's "
+            "offset places them (anchor='2026-01-01T00:00:00+05:30'); for local days, "
+            "weeks or months use cycles.daily, weekly or monthly(tz=...)"
+        )
+    },
+)
 def every(period: _dt.timedelta, anchor: _dt.datetime | str) -> Every:
     """Cycles of a fixed elapsed ``period``, one of which starts at the instant ``anchor``.
 

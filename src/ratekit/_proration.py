@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Literal, cast
 
 from ._calendar import CALENDAR_RANGE, MAX_BOUNDARIES, in_calendars
+from ._cycle_arguments import factory
 from ._cycles_calendar import Daily
 from ._decimals import CONTEXT, ZERO
 from ._instants import US_PER_DAY
@@ -22,6 +23,11 @@ from .spans import Span
 __all__ = ["prorate"]
 
 
+@factory(
+    "prorate",
+    "part and cycle (two Span values, the part inside the cycle), and by keyword basis "
+    "('seconds' or 'days') and tz (the customer's timezone, for 'days')",
+)
 def prorate(
     part: Span,
     cycle: Span,
