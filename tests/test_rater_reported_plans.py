@@ -247,8 +247,21 @@ def test_a_usage_line_of_a_resource_the_rater_never_saw_is_refused() -> None:
     _line(data, "usage", "vm")[2] = _named(data, "vm9")
     assert _refused(data).endswith(
         f"(account 'a', kind 'usage', plan 'p') {CYCLE}, entry 'vm', has the resource 'vm9', "
-        "which no record or metering state of the rater names for account 'a': a usage "
-        f"line is of a resource the rater metered{TAIL}"
+        "which no record or metering state of the rater names for account 'a' and meter "
+        f"'vm.hours': a usage line is of a resource the rater metered{TAIL}"
+    )
+
+
+def test_a_usage_line_moved_to_a_resource_without_that_meter_is_refused() -> None:
+    # a's egress: nic1 sent 50 GB at 02:00, 50 x 0.02 = 1.00. Edited to vm1 (a VM the
+    # records name, with no egress sample) it restored, and the next statement gave
+    # nic1's 50 GB as a new line and reversed 50 GB of vm1, which never sent a byte.
+    data = _data()
+    _line(data, "usage", "out")[2] = _named(data, "vm1")
+    assert _refused(data).endswith(
+        f"(account 'a', kind 'usage', plan 'p') {CYCLE}, entry 'out', has the resource 'vm1', "
+        "which no record or metering state of the rater names for account 'a' and meter "
+        f"'egress': a usage line is of a resource the rater metered{TAIL}"
     )
 
 
@@ -307,6 +320,55 @@ def test_the_base_of_an_entry_grouped_by_resource_names_one_the_rater_knows() ->
         f"(account 'a', kind 'fee', plan 'g') {CYCLE}, entry 'vm', has no resource, but the "
         f"base of an entry grouped by resource is of one resource{TAIL}"
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "entry", "what"), [("fee", "base", "fee"), ("minimum", "minimum", "minimum")]
+)
+def test_a_fee_or_minimum_line_with_more_than_its_whole_cycle_is_refused(
+    kind: str, entry: str, what: str
+) -> None:
+    # By 05:00 on 1 March: 5 of 24 hours, a share of 5/24. A plan's fee or minimum is due
+    # once a cycle, by the parts of the cycle its plan covers, so its share is 1 at most;
+    # edited to 1.5 it restored, and the next statement reversed one and a half cycles.
+    data = _data()
+    _line(data, kind, entry)[3] = "1.5"
+    assert _refused(data).endswith(
+        f"(account 'a', kind {kind!r}, plan 'p') {CYCLE}, entry {entry!r}, has the quantity "
+        f"1.5, but a {kind} line of its plan's {what} is its share of the cycle, 0 to 1 (the "
+        f"parts of the cycle its plan covers){TAIL}"
+    )
+
+
+def test_an_entry_base_of_two_groups_holds_two_shares_and_restores() -> None:
+    # An entry grouped by flavor owes its base once per flavor its usage opened: vm1 (s)
+    # and vm2 (l) from 01:00, a whole day each, 2 x 2.40 = 4.80 for 2 shares of the day.
+    plan = rk.Plan(
+        "g",
+        "EUR",
+        DAYS,
+        [
+            rk.PriceEntry(
+                "vm",
+                "vm.hours",
+                rk.Graduated([rk.Tier(up_to=None, unit="0.5", flat="2.4")]),
+                group_by="flavor",
+            )
+        ],
+    )
+    rater = rk.Rater(plan, [VM], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("a", "vm1", "2026-03-01T01:00:00Z", {"flavor": "s"}, kind="start", id="e1"),
+            rk.Event("a", "vm2", "2026-03-01T01:00:00Z", {"flavor": "l"}, kind="start", id="e2"),
+        ]
+    )
+    rater.statement("2026-03-02T00:00:00Z")
+    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    line = _line(data, "fee", "vm")
+    assert (line[3], line[4]) == ("2", "4.8")
+    again = rk.Rater.restore(reseal(data), plan, [VM])
+    assert again.statement("2026-03-02T00:00:00Z").lines == ()
 
 
 # The property: a field of a real snapshot's reported lines edited, resealed.
@@ -390,8 +452,8 @@ def test_an_edited_reported_line_is_refused_or_changes_nothing(
         elif choice.random() < 0.5:
             reported["names"].append("b")
             line[0] = len(reported["names"]) - 1
-        elif heads[line[1]][2] != "usage":  # a share of the cycle: negative, no line's
-            line[3] = choice.choice(["-1", "-0.5", "-1E-60"])
+        elif heads[line[1]][2] != "usage":  # a share of the cycle: negative or past 1
+            line[3] = choice.choice(["-1", "-0.5", "-1E-60", "1.000001", "2"])
     try:
         restored = rk.Rater.restore(reseal(data), ASSIGNED, METERS)
     except rk.BadSnapshotError:

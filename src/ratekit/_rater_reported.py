@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING
 from ._instants import format_us
 from ._shown import show
 from .errors import BadSnapshotError, RatekitError
+from .policies import TimePolicy
 from .pricebook import Plan
+from .records import Inventory, Sample
 from .spans import Span
 from .statements import StatementLine
 
@@ -157,7 +159,8 @@ def _head(
     (meter and entry the fee's id) or an entry's base (the entry's meter and id), a
     minimum line of one of its minimums (entry ``"minimum"``, or ``"minimum:<meter>"``
     with that meter), each in the unit ``"cycle"`` with a share of its cycle, 0 or more,
-    for quantity. Every line is in the plan's currency.
+    for quantity (at most 1 for a minimum's and a fee's, `_one_share`). Every line is in
+    the plan's currency.
     """
     kind, plan_id, meter, entry, unit, currency = (key[3], key[4], key[5], key[6], key[8], key[9])
     if currency != plan.currency:
@@ -189,12 +192,41 @@ def _head(
             f"is in the unit {show(unit)}, but {kind} lines of meter {show(meter)} and "
             f"entry {show(entry)} are in {show(heads[meter, entry])}"
         )
+    return _share_problem(plan, kind, meter, entry, quantity)
+
+
+def _share_problem(
+    plan: Plan, kind: object, meter: object, entry: object, quantity: Decimal
+) -> str | None:
+    """What is wrong with a fee's or minimum's quantity: its share of the cycle."""
     if kind != "usage" and quantity < 0:
         return (
             f"has the quantity {quantity}, but a {kind} line's quantity is its share "
             "of the cycle, 0 or more"
         )
+    if quantity > 1 and _one_share(plan, kind, meter, entry):
+        return (
+            f"has the quantity {quantity}, but a {kind} line of its plan's "
+            f"{'minimum' if kind == 'minimum' else 'fee'} is its share of the cycle, 0 to 1 "
+            "(the parts of the cycle its plan covers)"
+        )
     return None
+
+
+def _one_share(plan: Plan, kind: object, meter: object, entry: object) -> bool:
+    """Whether a fee or minimum line is of one share of its cycle, so 1 at most.
+
+    A minimum's line, or a fee's of the plan's own fees, is due once per cycle, prorated
+    by the parts of the cycle its plan covers (disjoint parts: their shares add up to 1
+    at most). An entry's base is due once per group its usage opened (a ``group_by``
+    of flavors gives one base per flavor), so its line may hold several shares.
+    """
+    if kind == "minimum":
+        return True
+    if kind != "fee":
+        return False
+    is_fee = any(fee.id == meter == entry for fee in plan.fees)
+    return is_fee and not any(e.meter == meter and e.id == entry for e in plan.entries)
 
 
 def check_resources(rater: Rater) -> None:
@@ -203,39 +235,49 @@ def check_resources(rater: Rater) -> None:
     Runs after `check()` and after the restored state and records are judged (their own
     refusals name them first). O(n + s + r) for n lines, s resource states and r records.
     """
-    known: set[tuple[object, object]] | None = None
+    known: set[tuple[object, ...]] | None = None
+    timed = {m.name for m in rater._engine.meters if isinstance(m.policy, TimePolicy)}
     for index, key in enumerate(rater._reported):
         account, start, end, _, plan_id, _, entry, resource = key[:8]
         if known is None and resource is not None:
             known = _known_resources(rater)
         plan = _plan_over(rater, account, plan_id, start, end)
-        problem = None if isinstance(plan, str) else _resource(plan, key, known or set())
+        problem = None if isinstance(plan, str) else _resource(plan, key, known or set(), timed)
         if problem is not None:
             where = f"of the cycle {format_us(start)}..{format_us(end)}, entry {show(entry)},"
             raise _refuse(index, key, f"{where} {problem}")
 
 
-def _known_resources(rater: Rater) -> set[tuple[object, object]]:
-    """The ``(account, resource)`` pairs the rater knows: its metering state's and records'.
+def _known_resources(rater: Rater) -> set[tuple[object, ...]]:
+    """What the rater metered: ``(account, resource)`` and ``(account, resource, meter)``.
 
-    A kept cycle's usage is of a resource metered from the state at the kept cycles'
-    start, or of one a kept record names (an event, a sample or an inventory's listing).
-    O(s + r) for s states and r records (an inventory counts its listings).
+    A kept cycle's usage is metered from the state at the kept cycles' start or from a
+    kept record: a time-based meter's of a resource an event, an inventory's listing or
+    a state describes (the pair), a sample-based meter's of a resource a sample of that
+    meter or a state's reading of it names (the triple). O(s + r) for s states and r
+    records (an inventory counts its listings).
     """
-    known: set[tuple[object, object]] = {(state.account, state.resource) for state in rater._state}
+    known: set[tuple[object, ...]] = set()
+    for state in rater._state:
+        known.add((state.account, state.resource))
+        known.update((state.account, state.resource, reading[0]) for reading in state.readings)
     for record in rater._records.values():
-        listed = getattr(record, "resources", None)
-        if listed is None:
-            known.add((getattr(record, "account", None), getattr(record, "resource", None)))
+        if isinstance(record, Inventory):
+            known.update((pair[0], pair[1]) for pair in record.resources)
+        elif isinstance(record, Sample):
+            known.add((record.account, record.resource, record.meter))
         else:
-            known.update((pair[0], pair[1]) for pair in listed)
+            known.add((getattr(record, "account", None), getattr(record, "resource", None)))
     return known
 
 
-def _resource(plan: Plan, key: tuple[object, ...], known: set[tuple[object, object]]) -> str | None:
+def _resource(
+    plan: Plan, key: tuple[object, ...], known: set[tuple[object, ...]], timed: set[str]
+) -> str | None:
     """What is wrong with the resource of a line of ``plan`` keyed ``key``.
 
-    A usage line is of one resource the rater knows for its account (`_known_resources`);
+    A usage line is of one resource the rater metered for its account and meter
+    (`_known_resources`; ``timed`` names the time-based meters);
     a fee line names a resource only as the base of an entry grouped by resource (then one
     the rater knows), and a minimum line none.
     """
@@ -247,11 +289,12 @@ def _resource(plan: Plan, key: tuple[object, ...], known: set[tuple[object, obje
         what = "a usage line" if kind == "usage" else "the base of an entry grouped by resource"
         if resource is None:
             return f"has no resource, but {what} is of one resource"
-        if (account, resource) not in known:
+        named = (account, resource) if meter in timed else (account, resource, meter)
+        if named not in known:
             return (
                 f"has the resource {show(resource)}, which no record or metering state of "
-                f"the rater names for account {show(account)}: {what} is of a resource the "
-                "rater metered"
+                f"the rater names for account {show(account)} and meter {show(meter)}: "
+                f"{what} is of a resource the rater metered"
             )
         return None
     if resource is not None:
