@@ -5,17 +5,19 @@ hostile value. Three kinds escaped as bare errors of the caller's or of Python's
 
 1. a caller's own iterable whose ``__iter__`` raises (tiers, a plan's entries, ``OneOf``
    values, a ``RecordBatch``'s records, ``rate``/``Rater``/``bill`` arguments,
-   ``compare_plans`` candidates, a ``SpanSet`` or ``Timeline``): its RuntimeError escaped; now a RatekitTypeError names
-   what was read and chains the error;
+   ``compare_plans`` candidates, ``to_rows``, ``focus_rows`` and ``credits_left``
+   arguments, a ``SpanSet`` or ``Timeline``): its RuntimeError escaped; now a
+   RatekitTypeError names what was read and chains the error;
 2. a choice argument whose own ``__eq__`` raises (``TimeWeightedMean(over=)``, a plan's
-   ``rounding``, ``proration`` and ``unpriced``, ``prorate(basis=)``),
-   or a ``str`` subclass whose ``__hash__`` raises (``currency_quantum``): compared as
-   given, it raised; now only text is compared, as the text it holds;
+   ``rounding``, ``proration`` and ``unpriced``, ``prorate(basis=)``), or a ``str``
+   subclass whose ``__hash__`` raises (``currency_quantum``): compared as given, it
+   raised; now only text is compared, as the text it holds;
 3. a refused value written into the message with ``repr``: an int of 5,001 digits
    (Python refuses to write it: ValueError), a repr that raises, or nests past the
    recursion limit (``Event``/``Sample`` kind, a ``Sample``'s resource, a ``Span``
-   given an int, a plan's cycle, a weekly weekday, ``rate`` plans, ``from_row``'s class,
-   a cycle's ``boundaries_us``); now shown by the one bounded formatter.
+   given an int, a plan's cycle, a weekly weekday, a window's time of day, ``rate``
+   plans, ``from_row``'s class, a cycle's ``boundaries_us``); now shown by the one
+   bounded formatter.
 
 And a ``Timeline`` value whose ``==`` raises escaped mid-update, leaving the timeline
 half changed; it is refused before any change.
@@ -116,6 +118,17 @@ def _plan(**given: object) -> rk.Plan:
         ),
         (lambda: rk.Rater(PLAN, Gone(), start=AT), f"Rater meters {GONE}a list or tuple."),  # type: ignore[arg-type]
         (lambda: rk.bill(Gone()), f"bill charges {GONE}a list of Charge values."),  # type: ignore[arg-type]
+        (lambda: rk.to_rows(Gone()), f"to_rows values {GONE}a list of values."),  # type: ignore[arg-type]
+        (
+            lambda: rk.focus_rows(Gone(), provider="p"),  # type: ignore[arg-type]
+            f"focus_rows {GONE}a Rating, charges, or invoices (not a mix of charges and invoices).",
+        ),
+        (lambda: rk.credits_left(Gone(), []), f"credits_left credits {GONE}a list."),  # type: ignore[arg-type]
+        (lambda: rk.credits_left([], Gone()), f"credits_left invoices {GONE}a list."),  # type: ignore[arg-type]
+        (
+            lambda: rk.bill(rk.rate([], PLAN, span=MARCH), shares=Gone()),  # type: ignore[arg-type]
+            f"bill shares {GONE}a list of Share values.",
+        ),
         (
             lambda: rk.compare_plans([], {"today": Gone()}, span=MARCH),  # type: ignore[dict-item]
             f"compare_plans candidate 'today' {GONE}a list of Assignment values.",
@@ -232,6 +245,11 @@ def test_a_currency_code_is_read_as_the_text_it_holds() -> None:
                 r"plan 'p' cycle must be a billing cycle such as rk\.cycles\.monthly\(tz='UTC'\), "
                 r"not NoRepr: <NoRepr instance at 0x\w+>\."
             ),
+        ),
+        (
+            lambda: rk.windows.daily(HUGE, "02:00", tz="UTC"),  # type: ignore[arg-type]
+            rk.BadCalendarError,
+            r"daily window start <an integer of 5001 digits> is not a time of day; ",
         ),
         (
             lambda: rk.cycles.weekly(tz="UTC", weekday=NoRepr()),  # type: ignore[arg-type]

@@ -205,12 +205,12 @@ def parse_time_of_day(value: object, what: str) -> int:
             )
         return value.hour * 3_600 + value.minute * 60 + value.second
     if isinstance(value, str):
-        match = _TIME_OF_DAY.match(value.strip())
+        match = _TIME_OF_DAY.match(str.strip(value))  # the text it holds
         if match:
             hours, minutes, seconds = match.groups()
             return int(hours) * 3_600 + int(minutes) * 60 + int(seconds or 0)
     raise BadCalendarError(
-        f"{what} {value!r} is not a time of day; write it as 'HH:MM' or 'HH:MM:SS' "
+        f"{what} {show(value)} is not a time of day; write it as 'HH:MM' or 'HH:MM:SS' "
         "in plain ASCII digits between '00:00' and '23:59:59', e.g. '22:00' (or give a "
         "datetime.time without tzinfo or microseconds)."
     )

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from . import _shown
+from ._caller_objects import read_once
 from ._decimals import (
     MAX_ADJUSTED,
     MAX_DIGITS,
@@ -70,7 +71,7 @@ def items_of(values: object, item: type, what: str, takes: str) -> list[Any]:
         raise RatekitTypeError(
             f"{what} takes {takes}, not {type(values).__name__}: {show(values)}."
         )
-    out = list(values)
+    out = read_once(values, what, type(values).__name__, takes)  # the caller's code named
     for index, value in enumerate(out):
         if not isinstance(value, item):
             raise RatekitTypeError(

@@ -41,6 +41,7 @@ from typing import Final
 import attrs
 
 from . import _values as _v
+from ._caller_objects import read_once
 from ._decimals import CONTEXT, ZERO, plain_text, to_decimal, to_int
 from ._instants import MAX_US, format_us, from_us, to_us
 from ._shown import show
@@ -302,11 +303,15 @@ def credits_left(
         (Credit('welcome', 'acme', 20.00 EUR, start='2026-03-01T00:00:00Z', granted=50),)
     """
     given: tuple[tuple[str, object], ...] = (("credits", credits), ("invoices", invoices))
+    read: list[list[typing.Any]] = []
     for what, values in given:
         if not isinstance(values, Iterable) or isinstance(values, str | bytes):
             raise RatekitTypeError(
                 f"credits_left {what} must be a list, not {type(values).__name__}: {show(values)}."
             )
+        # read once: a caller's own iterable may raise anything, named here
+        read.append(read_once(values, f"credits_left {what}", type(values).__name__, "a list"))
+    credits, invoices = read  # noqa: A001 - the argument, read once
     left: dict[tuple[str, str], tuple[int, Decimal]] = {}
     for invoice in invoices:
         if not all(hasattr(invoice, name) for name in ("account", "cycle", "credits")):

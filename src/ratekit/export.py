@@ -56,7 +56,7 @@ import attrs
 
 from . import _values as _v
 from . import plandata
-from ._caller_objects import plain_data
+from ._caller_objects import plain_data, read_once
 from ._codec import (
     alias,
     alternatives,
@@ -135,7 +135,8 @@ def to_rows(values: Iterable[object]) -> list[dict[str, Any]]:
     """
     if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise _not_a_row(values, "to_rows")
-    return [to_row(value) for value in values]
+    given = read_once(values, "to_rows values", type(values).__name__, "a list of values")
+    return [to_row(value) for value in given]
 
 
 def _not_a_row(value: object, function: str = "to_row") -> RatekitTypeError:

@@ -51,6 +51,7 @@ from typing import Final
 
 import attrs
 
+from ._caller_objects import read_once
 from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
 from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
 from ._shown import show
@@ -242,7 +243,7 @@ def read_shares(shares: object, what: str) -> tuple[Share, ...]:
             f"{what} must be a list of Share values ([] for none), not "
             f"{type(shares).__name__}: {show(shares)}; wrap a single Share in a list."
         )
-    out = tuple(shares)
+    out = tuple(read_once(shares, what, type(shares).__name__, "a list of Share values"))
     for share in out:
         if not isinstance(share, Share):
             raise RatekitTypeError(
