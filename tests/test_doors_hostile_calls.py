@@ -20,7 +20,10 @@ hostile value. Three kinds escaped as bare errors of the caller's or of Python's
    bounded formatter.
 
 And a ``Timeline`` value whose ``==`` raises escaped mid-update, leaving the timeline
-half changed; it is refused before any change.
+half changed; it is refused before any change. A cycle, window or policy of the caller's
+whose attributes raise is refused as one without the methods a door asks for; a plan
+prorating by days over a cycle of the user's own declaring a period no timedelta holds
+is refused naming it in microseconds.
 """
 
 from __future__ import annotations
@@ -313,6 +316,90 @@ def test_a_timeline_value_whose_eq_raises_is_refused_before_any_change() -> None
     assert list(line.items_us()) == [(0, 10, "a"), (20, 30, "a")]
 
 
+class Opaque:
+    """An object every attribute of which raises: a cycle, window or policy of its own."""
+
+    def __getattr__(self, name: str) -> object:
+        raise RuntimeError(f"no {name} here")
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "pattern"),
+    [
+        (
+            lambda: rk.Plan("p", "EUR", Opaque(), []),  # type: ignore[arg-type]
+            rk.RatekitTypeError,
+            (
+                r"plan 'p' cycle must be a billing cycle such as rk\.cycles\.monthly\(tz='UTC'\), "
+                r"not Opaque: "
+            ),
+        ),
+        (
+            lambda: rk.meter([], [VM], span=MARCH, cycle=Opaque(), as_of=AT),  # type: ignore[arg-type]
+            rk.RatekitTypeError,
+            r"meter\(\) cycle must be a billing cycle .* not Opaque: ",
+        ),
+        (
+            lambda: rk.Allowance("vm", 1, cycle=Opaque()),  # type: ignore[arg-type]
+            rk.RatekitTypeError,
+            r"allowance of meter 'vm' cycle must be a cycle such as rk\.cycles\.yearly\(tz='UTC'\)",
+        ),
+        (
+            lambda: rk.PriceEntry("e", "vm", rk.PerUnit(1), window=Opaque()),  # type: ignore[arg-type]
+            rk.RatekitTypeError,
+            r"price entry 'e' window must be a recurring window with within_us\(\), not Opaque: ",
+        ),
+        (
+            lambda: rk.windows.daily("01:00", "02:00", tz="UTC") | Opaque(),  # type: ignore[operator]
+            rk.RatekitTypeError,
+            r"windows\.union argument must be a recurring window with within_us\(\), not Opaque: ",
+        ),
+        (
+            lambda: rk.Meter("m", "hour", Opaque()),  # type: ignore[arg-type]
+            rk.BadPolicyError,
+            (
+                r"Meter 'm' policy Opaque could not be read: its attributes raised RuntimeError: no "
+                r"level here; give a policy such as rk\.OnOff\(\) or rk\.Discrete\(\), or one of "
+                r"your own with plain methods\.$"
+            ),
+        ),
+    ],
+)
+def test_a_protocol_object_whose_attributes_raise_is_refused_as_none(
+    call: Callable[[], object], error: type[rk.RatekitError], pattern: str
+) -> None:
+    # Each door asked getattr(value, "boundaries_us", None) or isinstance(value, a
+    # protocol), which let the object's own RuntimeError out.
+    with pytest.raises(error) as raised:
+        call()
+    assert re.match(pattern, str(raised.value)), str(raised.value)
+
+
+class _FarCycle(rk.cycles.Cycle):
+    """A cycle of the user's own declaring a period of -10**30 µs."""
+
+    period_us = -(10**30)
+
+    def boundaries_us(self, start_us: int, end_us: int) -> list[int]:
+        return []
+
+    def containing_us(self, t_us: int) -> tuple[int, int]:
+        return t_us, t_us + 1
+
+
+def test_a_plan_by_days_over_a_cycle_of_a_far_negative_period_is_refused() -> None:
+    # The check wrote the period as a timedelta, which cannot hold -10**30 µs: Python's
+    # OverflowError escaped. It is written as microseconds when no timedelta can hold it.
+    with pytest.raises(rk.BadCalendarError) as raised:
+        rk.Plan("p", "EUR", _FarCycle(), [], proration="days", tz="UTC")
+    assert re.match(
+        r"plan 'p' prorates by whole local days, but its cycle <.*_FarCycle object at 0x\w+> "
+        r"is -1000000000000000000000000000000 µs long: most of its cycles hold no whole local "
+        r"day",
+        str(raised.value),
+    ), str(raised.value)
+
+
 # -- the law: whatever one argument holds, a public door gives a value or a RatekitError --
 
 
@@ -337,6 +424,7 @@ HOSTILE: dict[str, object] = {
     "NoRepr": NoRepr(),
     "Code": Code("EUR"),
     "bool": True,
+    "Opaque": Opaque(),
 }
 DOORS: dict[str, Callable[[object], object]] = {
     "Span start": lambda v: rk.Span(v, AT),  # type: ignore[arg-type]

@@ -17,7 +17,15 @@ from typing import Final, TypeVar
 
 from .errors import RatekitError, RatekitTypeError
 
-__all__ = ["MOST_ITEMS", "plain_data", "raised", "read_items", "read_once", "unreadable"]
+__all__ = [
+    "MOST_ITEMS",
+    "has_method",
+    "plain_data",
+    "raised",
+    "read_items",
+    "read_once",
+    "unreadable",
+]
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -43,6 +51,28 @@ def raised(error: BaseException) -> str:
     if len(said) > _QUOTED:
         said = said[: _QUOTED - 3] + "..."
     return f"{type(error).__name__}: {said}"
+
+
+def has_method(value: object, name: str) -> bool:
+    """Whether ``value`` has a callable ``name``: the door's test of a protocol object.
+
+    An attribute whose own code raises (a ``__getattr__`` or property of the caller's)
+    counts as none, so the door refuses the object as one without the method, with its
+    own message, instead of letting the caller's error escape. O(1).
+
+    ```pycon
+    >>> class Broken:
+    ...     def __getattr__(self, name):
+    ...         raise RuntimeError("no attributes here")
+    >>> has_method(Broken(), "within_us"), has_method([], "append")
+    (False, True)
+
+    ```
+    """
+    try:
+        return callable(getattr(value, name, None))
+    except Exception:  # the caller's own code: refused by the door as no such method
+        return False
 
 
 def read_once(

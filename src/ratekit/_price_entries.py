@@ -16,6 +16,7 @@ from typing import Final, Protocol
 
 import attrs
 
+from ._caller_objects import has_method
 from ._decimals import plain_text, to_int
 from ._instants import MAX_US, MIN_US, US_PER_DAY, check_us, format_us, from_us, to_us
 from ._paths import checked_path
@@ -151,7 +152,7 @@ class PriceEntry:
         object.__setattr__(
             self, "priority", to_int(self.priority, f"price entry {self.id!r} priority")
         )
-        if self.window is not None and not callable(getattr(self.window, "within_us", None)):
+        if self.window is not None and not has_method(self.window, "within_us"):
             raise RatekitTypeError(
                 f"price entry {self.id!r} window must be a recurring window with "
                 f"within_us(), not {type(self.window).__name__}: {show(self.window)}."

@@ -16,6 +16,7 @@ import attrs
 from ._calendar import (
     exact_span_us,
 )
+from ._caller_objects import has_method
 from ._decimals import plain_text
 from ._shown import show
 from ._user_windows import checked as checked_window
@@ -297,7 +298,7 @@ def _nested(windows: tuple[Window, ...], what: str) -> int:
 
 
 def _check_window(value: object, what: str) -> Window:
-    if not callable(getattr(value, "within_us", None)):
+    if not has_method(value, "within_us"):
         raise RatekitTypeError(
             f"{what} must be a recurring window with within_us(), "
             f"not {type(value).__name__}: {show(value)}."

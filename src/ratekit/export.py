@@ -303,7 +303,9 @@ def from_row(cls: type[T], row: Mapping[str, Any], *, path: str = "") -> T:
     if not any(cls is known for known in ROW_TYPES):  # by identity: cls may be anything
         names = ", ".join(c.__name__ for c in ROW_TYPES)
         raise fail(
-            path, f"from_row builds one of {names}, not {show(getattr(cls, '__name__', cls))}."
+            path,
+            f"from_row builds one of {names}, not "
+            f"{show(cls.__name__) if isinstance(cls, type) else show(cls)}.",
         )
     if not isinstance(row, Mapping):
         raise fail(path, f"a row is an object, not {type(row).__name__}: {show(row)}.")

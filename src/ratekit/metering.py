@@ -63,6 +63,7 @@ from . import _metering_time as _time
 from . import _normalize as _n
 from . import _timelines as _t
 from . import _values as _v
+from ._caller_objects import has_method
 from ._cuts import read_given
 from ._decimals import in_context
 from ._earliest import earliest_of, left_out, lower_to
@@ -271,8 +272,7 @@ class _Engine:
                 f"meter() span must be a Span, not {type(span).__name__}: {show(span)}."
             )
         if cycle is not None and not (
-            callable(getattr(cycle, "boundaries_us", None))
-            and callable(getattr(cycle, "containing_us", None))
+            has_method(cycle, "boundaries_us") and has_method(cycle, "containing_us")
         ):
             raise RatekitTypeError(
                 "meter() cycle must be a billing cycle (rk.cycles.monthly(tz=...), "

@@ -27,6 +27,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from . import _values as _v
+from ._caller_objects import raised
 from ._decimals import plain_text
 from ._policy_doors import Description, Increment
 from ._policy_doors import Report as Report  # noqa: PLC0414 - metering reads it here
@@ -295,10 +296,19 @@ class Meter:
                 f"Meter {name!r} policy must be a policy, an instance such as "
                 f"{policy.__name__}(), not the class {policy.__name__} itself."
             )
-        if isinstance(policy, TimePolicy):
+        try:  # a protocol check reads the policy's attributes: its own code may raise
+            timed = isinstance(policy, TimePolicy)
+            sampled = not timed and isinstance(policy, DeltaPolicy | SamplePolicy)
+        except Exception as error:
+            raise BadPolicyError(
+                f"Meter {name!r} policy {type(policy).__name__} could not be read: its "
+                f"attributes raised {raised(error)}; give a policy such as rk.OnOff() or "
+                "rk.Discrete(), or one of your own with plain methods."
+            ) from error
+        if timed:
             level_unit = _declared(policy, "level_unit", None, name)
             factor: tuple[int, int] | None = _time_factor(read, name, level_unit, unit)
-        elif isinstance(policy, DeltaPolicy | SamplePolicy):
+        elif sampled:
             factor = None
             deltas = isinstance(policy, DeltaPolicy)
         else:
@@ -310,12 +320,12 @@ class Meter:
         additive = _declared(policy, "additive", factor is not None or deltas, name)
         if not isinstance(additive, bool):
             raise RatekitTypeError(
-                f"Meter {name!r} policy {policy!r} declares additive={additive!r}; it must be "
+                f"Meter {name!r} policy {show(policy)} declares additive={show(additive)}; it must be "
                 "True or False."
             )
         if not additive and (factor is not None or deltas):
             raise RatekitTypeError(
-                f"Meter {name!r} policy {policy!r} declares additive=False, but a time- or "
+                f"Meter {name!r} policy {show(policy)} declares additive=False, but a time- or "
                 "delta-based quantity always adds up over pieces; only a sample aggregation "
                 "(aggregate(...)) may be non-additive."
             )

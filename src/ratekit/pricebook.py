@@ -40,7 +40,7 @@ from typing import Final, Literal, Protocol
 import attrs
 
 from . import cycles
-from ._caller_objects import read_once
+from ._caller_objects import has_method, read_once
 from ._decimals import CONTEXT, plain_text, to_decimal
 from ._instants import to_us
 from ._metering_cycle import checked as checked_cycle
@@ -230,7 +230,7 @@ class Plan:
         _check_id("plan", self.id)
         currency_code(self.currency, f"plan {self.id!r} currency")
         for method in ("boundaries_us", "containing_us"):
-            if not callable(getattr(self.cycle, method, None)):
+            if not has_method(self.cycle, method):
                 raise RatekitTypeError(
                     f"plan {self.id!r} cycle must be a billing cycle such as "
                     f"rk.cycles.monthly(tz='UTC'), not {type(self.cycle).__name__}: "
@@ -261,13 +261,21 @@ class Plan:
         zero, and every statement or rating that prorates one would fail.
         """
         cycle = self.cycle
-        length = (
-            3_600_000_000 if type(cycle) is cycles.Hourly else getattr(cycle, "period_us", None)
-        )
-        if isinstance(length, int) and length < _DAY_US:
+        try:  # a user-written cycle's attribute is its own code, which may raise anything
+            length = (
+                3_600_000_000 if type(cycle) is cycles.Hourly else getattr(cycle, "period_us", None)
+            )
+        except Exception:  # no period to judge: its cycles are judged where they are used
+            return
+        if isinstance(length, bool) or not isinstance(length, int):
+            return
+        length = int.__index__(length)  # a cycle's own int subclass: its exact value
+        if length < _DAY_US:
+            # a timedelta when one can hold it (a user-written cycle's may be anything)
+            long = _dt.timedelta(microseconds=length) if length > -_DAY_US else None
             raise BadCalendarError(
-                f"plan {self.id!r} prorates by whole local days, but its cycle {cycle!r} is "
-                f"{_dt.timedelta(microseconds=length)} long: most of its cycles hold no whole "
+                f"plan {self.id!r} prorates by whole local days, but its cycle {show(cycle)} "
+                f"is {long or f'{show(length)} µs'} long: most of its cycles hold no whole "
                 "local day and could not be prorated by days; give proration='seconds' (or a "
                 "cycle of whole days, such as rk.cycles.daily(tz=...))."
             )

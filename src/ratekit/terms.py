@@ -19,6 +19,7 @@ from typing import Protocol
 
 import attrs
 
+from ._caller_objects import has_method
 from ._decimals import plain_text, to_decimal
 from ._metering_cycle import checked as checked_cycle
 from ._shown import show
@@ -106,8 +107,7 @@ class Allowance:
                 f"not {self.quantity}."
             )
         if self.cycle is not None and not all(
-            callable(getattr(self.cycle, method, None))
-            for method in ("boundaries_us", "containing_us")
+            has_method(self.cycle, method) for method in ("boundaries_us", "containing_us")
         ):
             raise RatekitTypeError(
                 f"allowance of meter {self.meter!r} cycle must be a cycle such as "
