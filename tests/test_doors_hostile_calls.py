@@ -6,8 +6,9 @@ hostile value. Three kinds escaped as bare errors of the caller's or of Python's
 1. a caller's own iterable whose ``__iter__`` raises (tiers, a plan's entries, ``OneOf``
    values, a ``RecordBatch``'s records, ``rate``/``Rater``/``bill`` arguments,
    ``compare_plans`` candidates, ``to_rows``, ``focus_rows`` and ``credits_left``
-   arguments, a ``SpanSet`` or ``Timeline``): its RuntimeError escaped; now a
-   RatekitTypeError names what was read and chains the error;
+   arguments, a ``Share``'s shares, a ``Usage``'s or ``Rating``'s parts, a ``SpanSet``
+   or ``Timeline``): its RuntimeError escaped; now a RatekitTypeError names what was
+   read and chains the error;
 2. a choice argument whose own ``__eq__`` raises (``TimeWeightedMean(over=)``, a plan's
    ``rounding``, ``proration`` and ``unpriced``, ``prorate(basis=)``), or a ``str``
    subclass whose ``__hash__`` raises (``currency_quantum``): compared as given, it
@@ -15,9 +16,9 @@ hostile value. Three kinds escaped as bare errors of the caller's or of Python's
 3. a refused value written into the message with ``repr``: an int of 5,001 digits
    (Python refuses to write it: ValueError), a repr that raises, or nests past the
    recursion limit (``Event``/``Sample`` kind, a ``Sample``'s resource, a ``Span``
-   given an int, a plan's cycle, a weekly weekday, a window's time of day, ``rate``
-   plans, ``from_row``'s class, a cycle's ``boundaries_us``); now shown by the one
-   bounded formatter.
+   given an int, a ``UsageRow``'s span, a plan's cycle, a weekly weekday, a window's
+   time of day, ``rate`` plans, ``from_row``'s class, a cycle's ``boundaries_us``); now
+   shown by the one bounded formatter.
 
 And a ``Timeline`` value whose ``==`` raises escaped mid-update, leaving the timeline
 half changed; it is refused before any change. A cycle, window or policy of the caller's
@@ -55,7 +56,7 @@ class Gone:
         raise RuntimeError("backing store gone")
 
 
-class GoneItems(dict[str, rk.Plan]):
+class GoneItems(dict[str, object]):
     """A mapping whose own ``items()`` raises."""
 
     def items(self):  # type: ignore[override]
@@ -122,6 +123,15 @@ def _plan(**given: object) -> rk.Plan:
         (lambda: rk.Rater(PLAN, Gone(), start=AT), f"Rater meters {GONE}a list or tuple."),  # type: ignore[arg-type]
         (lambda: rk.bill(Gone()), f"bill charges {GONE}a list of Charge values."),  # type: ignore[arg-type]
         (lambda: rk.to_rows(Gone()), f"to_rows values {GONE}a list of values."),  # type: ignore[arg-type]
+        (lambda: rk.Usage(Gone(), (), ()), f"a collection {GONE}a list or tuple."),  # type: ignore[arg-type]
+        (lambda: rk.Rating(Gone(), ()), f"a collection {GONE}a list or tuple."),  # type: ignore[arg-type]
+        (
+            lambda: rk.Share("o", "r", GoneItems(a=1)),  # type: ignore[arg-type]
+            (
+                "Share shares could not be read: its mapping (GoneItems) raised RuntimeError: "
+                "backing store gone; give a dict of accounts to shares."
+            ),
+        ),
         (
             lambda: rk.focus_rows(Gone(), provider="p"),  # type: ignore[arg-type]
             f"focus_rows {GONE}a Rating, charges, or invoices (not a mix of charges and invoices).",
@@ -253,6 +263,14 @@ def test_a_currency_code_is_read_as_the_text_it_holds() -> None:
             lambda: rk.windows.daily(HUGE, "02:00", tz="UTC"),  # type: ignore[arg-type]
             rk.BadCalendarError,
             r"daily window start <an integer of 5001 digits> is not a time of day; ",
+        ),
+        (
+            lambda: rk.UsageRow("a", "vm", "r", HUGE, MARCH, 1, "hour", {}),
+            rk.RatekitTypeError,
+            (
+                r"UsageRow span must be a Span \(rk\.Span\(start, end\)\), not int: <an integer of "
+                r"5001 digits>\."
+            ),
         ),
         (
             lambda: rk.cycles.weekly(tz="UTC", weekday=NoRepr()),  # type: ignore[arg-type]

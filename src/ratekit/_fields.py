@@ -49,7 +49,7 @@ def _span_of(what: str) -> Callable[[object], Span]:
         if not isinstance(value, Span):
             raise RatekitTypeError(
                 f"{what} must be a Span (rk.Span(start, end)), not {type(value).__name__}: "
-                f"{value!r}."
+                f"{show(value)}."
             )
         return value
 

@@ -151,8 +151,8 @@ def to_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     """A list, generator or other iterable as a tuple (not text or a mapping), else as it is."""
     if type(value) is tuple or isinstance(value, str | bytes | bytearray | Mapping):
         return value  # type: ignore[return-value] # checked by the validator
-    if isinstance(value, Iterable):
-        return tuple(value)
+    if isinstance(value, Iterable):  # read once: a caller's own iterable may raise anything
+        return tuple(read_once(value, "a collection", type(value).__name__, "a list or tuple"))
     return value  # type: ignore[unreachable] # refused by name in the validator
 
 

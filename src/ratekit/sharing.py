@@ -51,7 +51,7 @@ from typing import Final
 
 import attrs
 
-from ._caller_objects import read_once
+from ._caller_objects import read_items, read_once
 from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
 from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
 from ._shown import show
@@ -93,10 +93,11 @@ def _resource(value: object) -> str:
 
 
 def _shares(value: object) -> tuple[tuple[str, Decimal], ...]:
-    if isinstance(value, Mapping):
-        items = list(value.items())
+    if isinstance(value, Mapping):  # read once: a caller's own mapping may raise anything
+        kind = "mapping" if type(value) is dict else f"mapping ({type(value).__name__})"
+        items = read_items(value, "Share shares", kind, "a dict of accounts to shares")
     elif isinstance(value, list | tuple):
-        items = list(value)
+        items = read_once(value, "Share shares", type(value).__name__, "a list of pairs")
     else:
         raise RatekitTypeError(
             "Share shares must be a mapping from account to share, like "
