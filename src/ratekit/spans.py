@@ -108,7 +108,8 @@ class Span:
         """Build a span from epoch microseconds (the fast path used inside ratekit).
 
         ``start_us`` and ``end_us`` must be ``int`` (not ``bool``, ``float`` or
-        ``Decimal``) within the instants ratekit represents (years 1 to 9999 in UTC), with
+        ``Decimal``; an ``int`` subclass such as an ``IntEnum`` is taken by its exact
+        value) within the instants ratekit represents (years 1 to 9999 in UTC), with
         ``start_us <= end_us``; the check costs a few tens of nanoseconds. O(1).
 
         Examples:
