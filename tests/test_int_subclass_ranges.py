@@ -79,6 +79,12 @@ DOORS: dict[str, Callable[[int], object]] = {
         for b in pair
     ],
     "meter cuts": lambda n: [_exact(b) for b in _cut(n)],
+    "Percentage free_transactions": lambda n: _exact(
+        rk.Percentage(1, free_transactions=n).free_transactions
+    ),
+    "Graduated.from_ranges first": lambda n: [
+        tier.up_to for tier in rk.Graduated.from_ranges([((n, n + 5), "1")]).tiers
+    ],
 }
 
 
@@ -159,6 +165,24 @@ def test_a_cut_of_2_80_is_refused_whatever_its_comparisons_say() -> None:
         "ratekit represents"
     )
     assert [type(t) for t in _cut(Lying(DAY_US))] == [int]
+
+
+def test_a_negative_count_or_range_is_refused_whatever_its_comparisons_say() -> None:
+    # Before, Percentage(free_transactions=Lying(-1)) passed "count < 0" (Lying says no)
+    # and kept Lying(-1); Graduated.from_ranges([((Lying(-3), Lying(5)), "1")]) passed
+    # "first >= 0" and made a tier up to 5 from a range starting at -3.
+    with pytest.raises(
+        rk.BadPriceError,
+        match=r"^Percentage free_transactions must be a whole number 0 or more, not -1\.$",
+    ):
+        rk.Percentage(1, free_transactions=Lying(-1))
+    with pytest.raises(rk.BadPriceError) as raised:
+        rk.Graduated.from_ranges([((Lying(-3), Lying(5)), "1")])
+    assert str(raised.value) == (
+        "Graduated.from_ranges ranges[0] range (-3, 5) must be a string like '1-5' or '11+', "
+        "or a tuple of integers (first, last or None)."
+    )
+    assert type(rk.Percentage(1, free_transactions=Lying(2)).free_transactions) is int
 
 
 def test_a_part_count_of_0_is_refused_not_a_rating_with_no_records() -> None:

@@ -326,6 +326,8 @@ class Percentage:
                 "Percentage free_transactions must be a whole number (an int) 0 or more, "
                 f"not {type(count).__name__}: {show(count)}."
             )
+        count = int.__index__(count)  # the exact int: a subclass's comparisons may say anything
+        object.__setattr__(self, "free_transactions", count)
         if count < 0:
             raise BadPriceError(
                 f"Percentage free_transactions must be a whole number 0 or more, not {show(count)}."

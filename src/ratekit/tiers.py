@@ -297,6 +297,17 @@ _RANGE: Final = re.compile(r"^\s*([0-9]{1,30})\s*(?:[-\u2013]\s*([0-9]{1,30})|(\
 _TIER_BOUND: Final = 10**30
 
 
+def _is_pair(span: object) -> typing.TypeGuard[tuple[object, object]]:
+    return isinstance(span, tuple) and len(span) == 2
+
+
+def _exact_int(value: object) -> int | None:
+    """The exact int ``value`` holds (an int subclass by its value), or None (bool too)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int.__index__(value)
+    return None
+
+
 def _parse_range(model: str, index: int, span: object) -> tuple[int, int | None]:
     if isinstance(span, str):
         match = _RANGE.match(span)
@@ -308,24 +319,20 @@ def _parse_range(model: str, index: int, span: object) -> tuple[int, int | None]
                 "or a tuple (first, last or None)."
             )
         return int(match[1]), None if match[3] else int(match[2])
-    if (
-        isinstance(span, tuple)
-        and len(span) == 2
-        and isinstance(span[0], int)
-        and not isinstance(span[0], bool)
-        and span[0] >= 0
-        and (span[1] is None or (isinstance(span[1], int) and not isinstance(span[1], bool)))
-    ):
-        # A bound below 1E+30, and a range after it starting at most one above it: past
-        # that, nothing could price it (and an int of over 4,300 digits has no text).
-        if span[0] > _TIER_BOUND or (span[1] is not None and span[1] >= _TIER_BOUND):
-            raise BadPriceError(
-                f"{model}.from_ranges ranges[{index}] range {show(span)} reaches past what "
-                "a tier holds: a tier's bound lies below 1E+30."
-            )
-        return span[0], span[1]
+    if _is_pair(span):  # the exact ints: an int subclass's own comparisons may say anything
+        first, last = _exact_int(span[0]), _exact_int(span[1])
+        if first is not None and first >= 0 and (last is not None or span[1] is None):
+            # A bound below 1E+30, and a range after it starting at most one above it:
+            # past that, nothing could price it (and an int of over 4,300 digits has no
+            # text).
+            if first > _TIER_BOUND or (last is not None and last >= _TIER_BOUND):
+                raise BadPriceError(
+                    f"{model}.from_ranges ranges[{index}] range {show(span)} reaches past "
+                    "what a tier holds: a tier's bound lies below 1E+30."
+                )
+            return first, last
     raise BadPriceError(
-        f"{model}.from_ranges ranges[{index}] range {span!r} must be a string like "
+        f"{model}.from_ranges ranges[{index}] range {show(span)} must be a string like "
         "'1-5' or '11+', or a tuple of integers (first, last or None)."
     )
 
@@ -340,7 +347,8 @@ def _ranges_to_tiers(model: str, ranges: Iterable[Sequence[typing.Any]]) -> list
     tiers: list[Tier] = []
     previous_text = ""
     previous_end: int | None = -1
-    for index, item in enumerate(ranges):
+    given = read_once(ranges, f"{model}.from_ranges ranges", type(ranges).__name__, "a list")
+    for index, item in enumerate(given):
         if (
             isinstance(item, str | bytes | Mapping)
             or not isinstance(item, Sequence)
