@@ -144,12 +144,6 @@ def test_an_id_sent_again_with_other_content_after_two_compactions_is_conflictin
     assert (feed.conflicting, billed) == (("g1",), Decimal("1.00"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a restored rater meters a resource again from a compacted state that runs on "
-    "past the last_seen closing a late record moved into the compacted cycle, and names "
-    "the hours after it as a late change no line billed",
-)
 def test_a_restored_rater_names_no_late_change_after_a_moved_last_seen_closing() -> None:
     # s starts vm (256 MB) on 2 March 22:00; inv, a last_seen inventory of 4 March
     # 11:00, lists nothing: fed together, the stream closes vm at s, its last sign of
@@ -160,8 +154,9 @@ def test_a_restored_rater_names_no_late_change_after_a_moved_last_seen_closing()
     # then at 6 March. A rater restored before that last statement meters vm again
     # from the compacted state of 4 March, which has vm running since 19:45 (inv, kept,
     # is not in it), and inv closing it at 19:45 reads as -4.25 h (19:45 to midnight,
-    # 1024 MB) of 3 March: a "late" change that the rater never restored does not name
-    # and no line billed, so that the lines plus the named parts come to 17.5 h.
+    # 1024 MB) of 3 March. It was named as a "late" change that no line billed (17.5 h
+    # in all); now nothing names it, restored or not: the line of 3 March billed it as
+    # inv closes it now, and the move's anomaly named the 2 h before: 21.75 h (2.175 EUR).
     hours = rk.Meter("runtime", "hour", rk.OnOff())
     plan = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("vm", "runtime", rk.PerUnit("0.10"))])
     start = rk.Event("b", "vm", "2026-03-02T22:00:00Z", {"memory_mb": 256}, kind="start", id="s")

@@ -14,6 +14,7 @@ import typing
 from collections.abc import Sequence
 from typing import Final
 
+from . import _lateness_closings as _closings
 from . import _rater_reach as _reach
 from ._instants import from_us
 from ._rater_book import Book, Key, known_by, restricted, zeros
@@ -163,6 +164,13 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
     the rater's cycles puts that part in them, and says nothing. Only before the rater's
     first cycle (``base_us`` its start) does batch say it too; a part the feed refused
     was said ``"too_late"``, which `_rater_said.fresh()` tells.
+
+    And so is a time meter's ``"late"`` change of a resource that a kept ``last_seen``
+    inventory closes before ``base_us`` (`_closed_back()`), from that closing on: the
+    compacted state, the fold of the records before ``base_us``, does not have the
+    closing, but the cycles billed it while they were kept, and what moved it since was
+    said ``"too_late"``; whatever records that anomaly names (the inventory among them,
+    when a record moved the closing). O(s) more for s compacted states then.
     """
     if base_us > rater._start_us:
         found = [a for a in usage.anomalies if a.kind != "before_span"]
@@ -217,22 +225,71 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
         and record.id is not None
         and _reach.sequenced_into_kept(rater, record, {}, known_by_us=as_of_us)
     }
-    return [
-        a
-        for a in found
-        if a.kind != "late"
-        or (
-            (
-                (a.account, a.resource) not in resources
-                if a.meter is None
-                else (a.account, a.resource, a.meter) not in places
-            )
-            if not a.record_ids
-            else a.record_ids not in behind
-            or named(a, refused)
-            or not early.isdisjoint(a.record_ids)
-        )
-    ]
+    # A kept last_seen inventory's closing before ``base_us``, read against the
+    # compacted state: billed while its cycles were kept, or said too late since.
+    late = {(a.account, a.resource) for a in found if a.kind == "late"}
+    closed = _closed_back(rater, late, as_of_us)
+    timed = {item.name for item in rater._engine.meters if item._factor is not None}
+
+    def closing(a: Anomaly) -> bool:
+        since = closed.get((a.account, a.resource))
+        if since is None:
+            return False
+        if a.quantity is None:
+            # That it changes no quantity there (a stopped resource's closing), said of
+            # records without an id: with ids, `behind` tells it.
+            return a.meter is None and not a.record_ids
+        return a.meter in timed and a.at_us is not None and since <= a.at_us < base_us
+
+    def stays(a: Anomaly) -> bool:
+        if a.kind != "late":
+            return True
+        if closing(a):
+            return False
+        if not a.record_ids:
+            if a.meter is None:
+                return (a.account, a.resource) not in resources
+            return (a.account, a.resource, a.meter) not in places
+        return a.record_ids not in behind or named(a, refused) or not early.isdisjoint(a.record_ids)
+
+    return [a for a in found if stays(a)]
+
+
+def _closed_back(
+    rater: Rater, keys: typing.Collection[tuple[str | None, str | None]], as_of_us: int
+) -> dict[tuple[str | None, str | None], int]:
+    """Per resource of ``keys``, where a kept inventory closes it before the kept cycles.
+
+    The compacted state is the fold of the records before the kept cycles' start: a
+    kept ``last_seen`` inventory known by ``as_of_us`` (`_lateness_closings.closer()`)
+    that closes the resource at its last sign of life before that start
+    (`closing_us()`) is not in it, so metering from it reads the closing as a late
+    change of the resource's time from there (negative while it ran; none while it was
+    stopped). The cycles billed that closing while they were kept, as it stood when
+    they were compacted; what a record moved of it since, or an inventory fed once they
+    were compacted closed back, was said ``"too_late"`` then (`closes_back()`,
+    `moves_closing()`, `placed_closing()`): nothing of it is new. A resource with a kept
+    event stamped before that start (its ``seq`` orders it after a kept one) has other
+    late changes there, and is left out. O(s) for s compacted states, and O(i + k) per
+    resource of ``keys`` for i kept inventories and k kept records.
+    """
+    base = rater._base_us
+    out: dict[tuple[str | None, str | None], int] = {}
+    known = [i for i in rater._inventories if known_by(i, as_of_us)] if keys else []
+    for state in rater._state:
+        key = (state.account, state.resource)
+        if key not in keys or state.status not in {"running", "stopped"}:
+            continue
+        closing = _closings.closer(known, state)
+        if closing is None or closing.close != "last_seen" or closing.at_us < base:
+            continue
+        kept = rater._by_key.get(key, ())
+        if any(type(r) is Event and r.at_us < base for r in kept):
+            continue
+        close_us = _closings.closing_us(state, kept, closing.at_us, base)
+        if close_us is not None:
+            out[key] = close_us
+    return out
 
 
 def _begun(
