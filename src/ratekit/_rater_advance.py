@@ -156,8 +156,11 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
     an id are told by their resource (their anomaly names no record): a ``"late"`` of
     theirs is the false alarm when every late row of that resource's id-less records
     lies before ``base_us`` and no ``"too_late"`` refused such a record's part there, told
-    per meter (a ``"too_late"`` of another meter's sample refuses nothing of this one).
-    O(a + l) for a anomalies and l late rows.
+    per meter (a ``"too_late"`` of another meter's sample refuses nothing of this one);
+    one that changes no quantity there (no late row of that resource before
+    ``base_us``) is the false alarm too, but when a late row of the resource lies after
+    ``base_us`` or such a ``"too_late"`` named the resource, as with ids. O(a + l) for
+    a anomalies and l late rows.
 
     So is a ``"before_span"`` of a delta over a span whose part before ``base_us`` was
     applied while those cycles were kept (it was fed on time for them): batch rating of
@@ -213,6 +216,7 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
             if not ((meters := idless.get(p[:2])) and (None in meters or p[2] in meters))
         }
     resources = {p[:2] for p in places}
+    after = {(r.account, r.resource) for r in usage.late if r.span.end_us > base_us}
     # An event kept though stamped before ``base_us`` (its seq orders it after an event of
     # the kept cycles, `_rater_reach.sequenced_into_kept`) came after those cycles were
     # compacted (compaction keeps a sequence whole): its part there was never applied,
@@ -233,12 +237,8 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
 
     def closing(a: Anomaly) -> bool:
         since = closed.get((a.account, a.resource))
-        if since is None:
-            return False
-        if a.quantity is None:
-            # That it changes no quantity there (a stopped resource's closing), said of
-            # records without an id: with ids, `behind` tells it.
-            return a.meter is None and not a.record_ids
+        if since is None or a.quantity is None:
+            return False  # (that late records change no quantity there: see stays())
         return a.meter in timed and a.at_us is not None and since <= a.at_us < base_us
 
     def stays(a: Anomaly) -> bool:
@@ -248,7 +248,11 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
             return False
         if not a.record_ids:
             if a.meter is None:
-                return (a.account, a.resource) not in resources
+                # That late records change no quantity there: as with ids (`behind`), a
+                # false alarm but for a resource with late rows after ``base_us``, or
+                # one a "too_late" of a record without an id named.
+                place = (a.account, a.resource)
+                return place not in resources and (place in after or place in idless)
             return (a.account, a.resource, a.meter) not in places
         return a.record_ids not in behind or named(a, refused) or not early.isdisjoint(a.record_ids)
 
@@ -263,22 +267,22 @@ def _closed_back(
     The compacted state is the fold of the records before the kept cycles' start: a
     kept ``last_seen`` inventory known by ``as_of_us`` (`_lateness_closings.closer()`)
     that closes the resource at its last sign of life before that start
-    (`closing_us()`) is not in it, so metering from it reads the closing as a late
-    change of the resource's time from there (negative while it ran; none while it was
-    stopped). The cycles billed that closing while they were kept, as it stood when
-    they were compacted; what a record moved of it since, or an inventory fed once they
-    were compacted closed back, was said ``"too_late"`` then (`closes_back()`,
-    `moves_closing()`, `placed_closing()`): nothing of it is new. A resource with a kept
-    event stamped before that start (its ``seq`` orders it after a kept one) has other
-    late changes there, and is left out. O(s) for s compacted states, and O(i + k) per
-    resource of ``keys`` for i kept inventories and k kept records.
+    (`closing_us()`) is not in it, so metering from it reads the closing as a negative
+    late change of the resource's running time from there. The cycles billed that
+    closing while they were kept, as it stood when they were compacted; what a record
+    moved of it since, or an inventory fed once they were compacted closed back, was
+    said ``"too_late"`` then (`closes_back()`, `moves_closing()`, `placed_closing()`):
+    nothing of it is new. A resource with a kept event stamped before that start (its
+    ``seq`` orders it after a kept one) has other late changes there, and is left out.
+    O(s) for s compacted states, and O(i + k) per resource of ``keys`` for i kept
+    inventories and k kept records.
     """
     base = rater._base_us
     out: dict[tuple[str | None, str | None], int] = {}
     known = [i for i in rater._inventories if known_by(i, as_of_us)] if keys else []
     for state in rater._state:
         key = (state.account, state.resource)
-        if key not in keys or state.status not in {"running", "stopped"}:
+        if key not in keys or state.status != "running":
             continue
         closing = _closings.closer(known, state)
         if closing is None or closing.close != "last_seen" or closing.at_us < base:
