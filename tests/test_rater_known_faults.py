@@ -181,11 +181,6 @@ def test_a_restored_rater_names_no_late_change_after_a_moved_last_seen_closing()
     assert _stream_and_named(*said[True]) == Decimal("21.75")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a listing that moves a last_seen closing out of the compacted cycles takes "
-    "back nothing of the part the inventory said stays billed",
-)
 def test_a_listing_fed_after_a_later_last_seen_inventory_takes_back_its_closing() -> None:
     # s starts vm on 3 March 16:30; stated at 5 March 01:00 (1 to 3 March compacted):
     # 7.5 h of 3 March, 24 h of 4 March and 1 h of 5 March billed. inv, a last_seen
@@ -194,8 +189,8 @@ def test_a_listing_fed_after_a_later_last_seen_inventory_takes_back_its_closing(
     # (-7.5); 4 and 5 March are withdrawn. Then lst, an inventory of 4 March 14:30 that
     # lists vm: a sign of life, so inv closes vm there, at 14:30 (14.5 h of 4 March
     # billed again). Batch: 7.5 + 14.5 = 22 h (2.20 EUR). The 7.5 h of 3 March are
-    # batch's again, but nothing takes back the -7.5 named: lines 7.5 + 14.5 and the
-    # named -7.5 come to 14.5 h.
+    # batch's again: nothing took back the -7.5 named (lines 7.5 + 14.5 and the named
+    # -7.5 came to 14.5 h); now lst names +7.5 h, and they come to 22 h.
     hours = rk.Meter("runtime", "hour", rk.OnOff())
     plan = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("vm", "runtime", rk.PerUnit("0.10"))])
     start = rk.Event("b", "vm", "2026-03-03T16:30:00Z", kind="start", id="s")

@@ -20,6 +20,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from ._anomalies import placed
 from ._instants import US_PER_HOUR, format_us
+from ._inventory_scope import is_listed
 from ._last_seen import (
     _PRICED,
     Record,
@@ -49,6 +50,7 @@ __all__ = [
     "moves_closing",
     "placed_closing",
     "reach_us",
+    "relisted",
 ]
 
 
@@ -339,3 +341,76 @@ def moved(
         (ids if inventory_id is None else (*ids, inventory_id), new),
         segments=segments,
     )
+
+
+def relisted(
+    fresh: Sequence[Inventory],
+    judged: Sequence[Record],
+    base_us: int,
+    states: Iterable[ResourceState],
+    by_key: Mapping[tuple[str, str], Sequence[Record]],
+    *,
+    meters: Sequence[Meter],
+    known: tuple[int, Collection[int]],
+    segments: Segments | None = None,
+) -> tuple[list[Anomaly], list[Inventory]]:
+    """The anomalies of ``fresh`` inventories that move a ``last_seen`` closing out of compacted cycles.
+
+    ``judged``: the kept inventories whose closings were judged already (known by the
+    last watermark, not among ``fresh``), where the kept records known by it put them
+    (``known``: that watermark, and the `id()` of the records fed or metered with
+    ``fresh``, which are not among those). The one of them that closes a running
+    resource (`closer()`), with ``close="last_seen"``, closes it at its last sign of
+    life; where that lies before ``base_us``, the compacted cycles billed the resource
+    up to it, or billed it on and its anomaly said that part "stays billed"
+    (`closes_back()`). A fresh inventory stamped in the kept cycles, up to that one,
+    that lists the resource is a later sign of life, and one that covers it without
+    listing it, closing at its own instant, closes it later (at that one's instant,
+    when it is the one that closes it, `closer()`): either way batch `rate()` bills
+    the resource on from that closing, across ``base_us``. One ``"too_late"``
+    anomaly per time meter of such a resource names those fresh inventories, the
+    closing one and the part from the closing to ``base_us``, which "stays unbilled"
+    (see `moved()`); what they change in the kept cycles is applied. Returns the
+    anomalies and the fresh inventories they name. O(s + f) for s states and f fresh
+    inventories, plus `closer()` per resource they reach.
+    """
+    fresh = [i for i in fresh if i.at_us >= base_us]
+    first_us = min((i.at_us for i in fresh), default=None)
+    if first_us is None or not any(
+        type(i) is Inventory and i.close == "last_seen" and i.at_us >= first_us for i in judged
+    ):
+        return [], []
+    out: list[Anomaly] = []
+    named: dict[int, Inventory] = {}
+    for state in states:
+        if state.status != _PRICED:
+            continue
+        key = (state.account, state.resource)
+        movers = [
+            i
+            for i in fresh
+            if is_listed(i.resources, *key)
+            or (i.close != "last_seen" and i.covers(*key, state.description))
+        ]
+        if not movers:
+            continue
+        inventory = closer(judged, state)
+        if inventory is None or inventory.close != "last_seen":
+            continue
+        movers = [
+            i
+            for i in movers
+            if i.at_us < inventory.at_us
+            or (i.at_us == inventory.at_us and closer([inventory, i], state) is not inventory)
+        ]
+        if not movers:
+            continue
+        kept = [r for r in by_key.get(key, ()) if id(r) not in known[1] and known_by(r, known[0])]
+        old_us = _closing(state, kept, inventory.at_us, base_us)
+        if old_us is None:
+            continue  # none of them before it, or it closes the resource in the kept cycles
+        out += moved(
+            movers, inventory, state, (old_us, None), base_us, meters=meters, segments=segments
+        )
+        named.update((id(mover), mover) for mover in movers)
+    return out, list(named.values())

@@ -235,6 +235,43 @@ def clipped(rater: Rater, rows: Iterable[UsageRow], until_us: int | None) -> lis
     return out
 
 
+def relisted(
+    rater: Rater,
+    fresh: list[Inventory],
+    batch: Iterable[Record] = (),
+    records: Iterable[Record] = (),
+) -> tuple[list[Anomaly], list[Inventory]]:
+    """The too-late parts of the moves that ``fresh`` inventories make to a last_seen closing.
+
+    At a feed, the batch's inventories known by the last watermark; at a statement, the
+    inventories it meters for the first time. The closings moved are those the kept
+    inventories known by the last watermark made (but those of ``fresh`` and ``batch``:
+    `closes_back()` judges the batch's with them), where the kept records known by it
+    put them (but ``records``, fed or metered with them, which may have moved them
+    too). See `_lateness_closings.relisted()`: the anomalies, and the inventories they
+    name. O(i + s) besides.
+    """
+    if not fresh:
+        return [], []
+    prev = rater._as_of_us
+    apart = {id(record) for record in (*fresh, *batch)}
+    judged = [
+        other
+        for other in rater._inventories
+        if id(other) not in apart and _ledger.known_by(other, prev)
+    ]
+    return _closings.relisted(
+        fresh,
+        judged,
+        rater._base_us,
+        rater._state,
+        rater._by_key,
+        meters=rater._engine.meters,
+        known=(prev, {id(record) for record in records}),
+        segments=rater._engine.segments,
+    )
+
+
 def moves_closing(
     rater: Rater, fresh: Iterable[Record], closers: list[Inventory], as_of_us: int | None = None
 ) -> list[Anomaly]:
@@ -403,6 +440,12 @@ def closings_too_late(
         lost += closings
     moved = moves_closing(rater, fresh, closers)
     moved_too_late(fresh, moved, outcome, partly)
+    lost += moved
+    prev = rater._as_of_us
+    known = [closer for closer in closers if _ledger.known_by(closer, prev)]
+    moved, movers = relisted(rater, known, closers, fresh)
+    for mover in movers:
+        too_late_in_part(mover, moved, outcome, partly)
     lost += moved
     undo.saying(lost)
     rater._anomalies.update(lost)

@@ -126,22 +126,24 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
         if new == state and new.listings == state.listings:
             continue
         applied[key] = new
+        # A kept last_seen inventory may close the resource back at its last sign of
+        # life before the kept cycles (this listing, say): batch bills nothing of its
+        # running time there from that closing on, so the part is judged up to it. A
+        # listing of a resource running on is a new sign of life: it may move that
+        # closing, though it changes nothing else of the state.
+        closing = _accounts.placed_closing(rater, state, new)
+        until = None if closing is None else closing[2]
+        if closing is not None and state.status == "running" and closing[1] != until:
+            said += _closings.moved(
+                [inventory],
+                closing[0],
+                state,
+                closing[1:],
+                base,
+                meters=rater._engine.meters,
+                segments=rater._engine.segments,
+            )
         if new != state:
-            # A kept last_seen inventory may close the resource back at its last sign of
-            # life before the kept cycles (this listing, say): batch bills nothing of its
-            # running time there from that closing on, so the part is judged up to it.
-            closing = _accounts.placed_closing(rater, state, new)
-            until = None if closing is None else closing[2]
-            if closing is not None and state.status == "running" and closing[1] != until:
-                said += _closings.moved(
-                    [inventory],
-                    closing[0],
-                    state,
-                    closing[1:],
-                    base,
-                    meters=rater._engine.meters,
-                    segments=rater._engine.segments,
-                )
             # What it moves of a first reading from zero counted from before the kept
             # cycles (a closing ends its running stretch there, an opening begins one).
             kept = rater._by_key.get(key, ())

@@ -65,6 +65,8 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
         rater, (r for r in known if type(r) is Inventory), as_of_us, fresh=known
     )
     closed_back += _accounts.moves_closing(rater, known, [], as_of_us)
+    listings = [r for r in known if type(r) is Inventory]
+    closed_back += _accounts.relisted(rater, listings, (), known)[0]
     behind, closers = _roles.reaching(rater, known)
     metered, full, changed = _advance.advance(rater, as_of_us)
     # Lines a record changed behind the last watermark are corrected, not incremented.
