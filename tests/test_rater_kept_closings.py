@@ -354,12 +354,18 @@ def test_law_last_seen_closings_metered_again_add_up_to_batch(seed: int) -> None
         assert one == other
     # A too-late record whose part is in doubt (an event that would open a resource an
     # inventory compacted since may have closed), or not placed (no quantity): its
-    # resource is left out, as its anomaly says.
+    # resource is left out, as its anomaly says; and one of a resource an inventory
+    # compacted since listed again, opening it again (a known fault: docs/streaming.md).
     doubts = {
         (a.account, a.resource)
         for r in never
         for a in r.anomalies
-        if a.kind == "too_late" and (a.quantity is None or "may have covered" in a.message)
+        if a.kind == "too_late"
+        and (
+            a.quantity is None
+            or "may have covered" in a.message
+            or "and opened it again" in a.message
+        )
     }
     if (None, None) in doubts:
         return
