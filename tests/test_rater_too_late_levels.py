@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -137,6 +138,53 @@ def test_a_too_late_first_reading_of_a_resource_opens_its_level() -> None:
         ("2026-03-03", 8),
         ("2026-03-04", 8),
     ]
+
+
+LEVEL_PLAN = rk.Plan(
+    "p", "EUR", DAILY, [rk.PriceEntry(m.name, m.name, rk.PerUnit(1)) for m in (USERS, BYTES)]
+)
+
+
+def _first_level_fed_too_late(*extra: rk.Sample) -> tuple[rk.Rater, list[rk.Statement]]:
+    """r2's one reading, 6 users at 1 March 07:00, fed once 1 March is compacted.
+
+    No horizon: the statement of 3 March 01:00 closes 2 March and compacts 1 March; the
+    reading (with ``extra``) comes after it, and the statements fall inside the days.
+    """
+    rater = rk.Rater(LEVEL_PLAN, [USERS, BYTES], start="2026-03-01T00:00:00Z")
+    statements = [rater.statement("2026-03-03T01:00:00Z")]
+    late = rk.Sample("a", "r2", "users", "2026-03-01T07:00:00Z", 6, kind="gauge", id="n1")
+    assert rater.feed([late, *extra]).too_late == ("n1",)
+    statements += [rater.statement(at) for at in ("2026-03-03T20:00:00Z", "2026-03-04T20:00:00Z")]
+    return rater, statements
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [(), (rk.Sample("a", "r2", "bytes", "2026-03-03T02:00:00Z", 0, id="b0"),)],
+    ids=["alone", "with-a-kept-record"],
+)
+def test_a_too_late_first_level_holds_at_every_statement(extra: tuple[rk.Sample, ...]) -> None:
+    # Batch as of 4 March 20:00 holds 6 users from 1 March 07:00 on: 2 March 6, 3 March
+    # 6 (its invoice 6 x 1 = 6.00), 4 March 6 so far (a mean of 6 over 20 hours). The
+    # level lives only in the compacted state: the rater used to meter r2 again from it
+    # once, at the statement after the feed, then carry it as a resource with nothing
+    # running, so 4 March had no line at 20:00 (alone), or (with a kept delta of r2,
+    # metered from the carried state) 3 March had 6 + 6 = 12 and its invoice 12.00.
+    rater, statements = _first_level_fed_too_late(*extra)
+    assert by_cycle(statements, "users") == {"2026-03-02": 6, "2026-03-03": 6, "2026-03-04": 6}
+    (invoice,) = statements[-1].invoices
+    assert (format_us(invoice.cycle.start_us)[:10], invoice.total) == (
+        "2026-03-03",
+        Decimal("6.00"),
+    )
+    # A rater restored now says what the one never restored says next: nothing new.
+    data = json.loads(json.dumps(rater.snapshot()))
+    restored = rk.Rater.restore(data, LEVEL_PLAN, [USERS, BYTES])
+    assert (
+        restored.statement("2026-03-05T20:00:00Z").lines
+        == rater.statement("2026-03-05T20:00:00Z").lines
+    )
 
 
 def test_a_too_late_count_names_what_it_counts() -> None:
@@ -459,3 +507,57 @@ def test_too_late_levels_leave_the_kept_cycles_as_batch_has_them(seed: int, hori
             assert sum(stream.values()) + lost == sum(expected.values())
         else:
             assert all(a.quantity is None for a in named if a.meter == meter)
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 4, 50))
+@given(seed=st.integers(0, 2**32))
+def test_too_late_levels_hold_at_watermarks_inside_the_cycles(seed: int) -> None:
+    # Gauge readings of a mean over five days on three resources (one of them with a
+    # delta now and then), some held back until their cycle is compacted, statements at
+    # drawn hours (not the cycles' ends), restores between feeds. At every statement,
+    # each cycle from the last kept-cycles' start at which a reading came too late has
+    # what one batch rate() as of that watermark, over the readings fed so far, gives.
+    rng = random.Random(seed)
+    readings: list[rk.Sample] = []
+    for k in range(rng.randint(1, 10)):
+        at = format_us(T0 + rng.randrange(0, 5 * 24) * HOUR)
+        resource = rng.choice(("r1", "r2", "r3"))
+        if rng.random() < 0.2:
+            readings.append(rk.Sample("a", resource, "bytes", at, rng.randrange(3), id=f"s{k}"))
+        else:
+            readings.append(
+                rk.Sample("a", resource, "users", at, rng.randrange(1, 9), kind="gauge", id=f"s{k}")
+            )
+    held = {r.id for r in readings if rng.random() < 0.4}
+    meters = [USERS, BYTES]
+    rater = rk.Rater(LEVEL_PLAN, meters, start=format_us(T0))
+    statements: list[rk.Statement] = []
+    fed: list[rk.Sample] = []
+    late_base = T0
+    as_of = T0
+    while as_of < T0 + 7 * DAY:
+        as_of += rng.randrange(1, 30) * HOUR
+        on_time = [r for r in readings if r.id not in held and r not in fed and r.at_us < as_of]
+        due = [r for r in readings if r.id in held and r not in fed and r.at_us < rater._base_us]
+        due = [r for r in due if rng.random() < 0.5]
+        for batch in (on_time, due):
+            if batch and rater.feed(batch).too_late:
+                late_base = max(late_base, rater._base_us)
+            fed += batch
+        if rng.random() < 0.3:
+            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), LEVEL_PLAN, meters)
+        statements.append(rater.statement(format_us(as_of)))
+        span = rk.Span.from_us(T0, T0 + 9 * DAY)
+        batch_rating = rk.rate(fed, LEVEL_PLAN, span=span, meters=meters, as_of=format_us(as_of))
+        expected: dict[str, Fraction] = {}
+        for charge in batch_rating.charges:
+            if charge.meter == "users" and charge.cycle.start_us >= late_base:
+                day = format_us(charge.cycle.start_us)[:10]
+                expected[day] = expected.get(day, Fraction(0)) + Fraction(charge.quantity)
+        stream = {
+            d: q
+            for d, q in by_cycle(statements, "users").items()
+            if to_us(f"{d}T00:00:00Z") >= late_base and q
+        }
+        assert stream == {d: q for d, q in expected.items() if q}, format_us(as_of)

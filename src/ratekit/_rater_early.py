@@ -453,10 +453,23 @@ def _restate(rater: Rater, key: tuple[str, str], state: ResourceState) -> None:
             reach.stretches.discard(triple)
     if reach.zero:  # a placed event may move where a first reading from zero counts from
         reach.stretch(state)
+    _held(rater, key, state)
     rater._dirty.add(key)
     rater._dirty.add((key[0], None))
     if rater._redo is not None:
         rater._redo.add(key)
+
+
+def _held(rater: Rater, key: tuple[str, str], state: ResourceState) -> None:
+    """Meter ``key`` again at every statement when ``state`` holds an aggregation's reading.
+
+    Its level counts in every kept cycle after it, with no kept record nor running time
+    to carry it (a ``TimeWeightedMean`` holds it on), as a restore's `regroup()` finds
+    it. O(r) for the r readings of the state.
+    """
+    levels = rater._engine.levels
+    if any(reading[0] in levels for reading in state.readings):
+        rater._sticky.add(key)
 
 
 def restate_all(rater: Rater, states: dict[tuple[str, str], ResourceState]) -> None:
@@ -474,7 +487,8 @@ def restate_all(rater: Rater, states: dict[tuple[str, str], ResourceState]) -> N
         *(state for key, state in states.items() if key not in known),
     )
     rater._index()
-    for key in states:
+    for key, state in states.items():
+        _held(rater, key, state)
         rater._dirty.add(key)
         rater._dirty.add((key[0], None))
         if rater._redo is not None:
