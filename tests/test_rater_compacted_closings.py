@@ -51,6 +51,9 @@ LISTING = rk.Inventory("2026-03-02T05:15:00Z", [], close="last_seen", id="inv")
 def _sign(kind: str, at: str = "2026-03-02T05:00:00Z", record_id: str = "g") -> rk.Sample:
     if kind == "delta":
         return rk.Sample("a", "r", "egress", at, 2, id=record_id)
+    if kind == "spanned":  # a delta over the half hour before its instant
+        since = dt.datetime.fromisoformat(at) - dt.timedelta(minutes=30)
+        return rk.Sample("a", "r", "egress", at, 2, since=since, id=record_id)
     if kind == "counter":
         return rk.Sample("a", "r", "ctr", at, 2, kind="counter", id=record_id)
     return rk.Sample("a", "r", "users", at, 2, kind="gauge", id=record_id)
@@ -238,7 +241,9 @@ _INSTANTS = st.integers(min_value=0, max_value=6 * 24).map(lambda q: q * 15)  # 
     start_minute=st.integers(min_value=0, max_value=24 * 60 - 1),
     gap=_INSTANTS,
     signs=st.lists(
-        st.tuples(st.sampled_from(["delta", "counter", "gauge"]), st.integers(0, 48 * 4)),
+        st.tuples(
+            st.sampled_from(["delta", "spanned", "counter", "gauge"]), st.integers(0, 48 * 4)
+        ),
         min_size=1,
         max_size=3,
     ),

@@ -364,8 +364,12 @@ def test_a_since_on_a_too_late_count_counts_one() -> None:
         gauge("2026-03-02T18:00:00Z", 5, "g", meter="pings"),
         rk.Sample("a", "r1", "egress", "2026-03-02T18:00:00Z", 5, kind="counter", id="g"),
         rk.Sample("a", "r1", "bytes", "2026-03-02T18:00:00Z", 5, id="g"),
+        # Over a span that ends before the kept cycles: its hours used to go unnamed.
+        rk.Sample(
+            "a", "r1", "bytes", "2026-03-02T18:00:00Z", 5, since="2026-03-02T12:00:00Z", id="g"
+        ),
     ],
-    ids=["mean", "count", "counter", "delta"],
+    ids=["mean", "count", "counter", "delta", "delta-over-a-span"],
 )
 def test_a_too_late_reading_that_moves_a_last_seen_closing_names_the_hours(
     reading: rk.Sample,

@@ -374,17 +374,20 @@ def aggregated(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
     return "too_late"
 
 
-def delta(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
+def delta(
+    rater: Rater, sample: Sample, anomalies: list[Anomaly], said: Anomaly | None = None
+) -> str:
     """What the feed does with a delta stamped before the kept cycles: too late whole.
 
     Its quantity lies in the compacted cycles: not applied, its ``"too_late"`` anomaly
-    says so (`_lateness.too_late()`). It is a sign of life of its resource all the same:
+    (``said``, else `_lateness.too_late()`'s) says so. A delta over a span is read at
+    its instant, as metering reads it. It is a sign of life of its resource all the same:
     where the compacted state keeps the resource, the delta is placed among the readings
     it keeps (the last per meter, as metering keeps a delta's), so that a kept
     ``last_seen`` inventory closes the resource at it when it is the last, as batch does,
     and what that moves is named now (`_place()`). O(1), plus that inventory's judging.
     """
-    anomalies.append(_lateness.too_late(sample, rater._base_us))
+    anomalies.append(_lateness.too_late(sample, rater._base_us) if said is None else said)
     state = rater._reach.states.get((sample.account, sample.resource))
     if state is not None and replayed(state, sample, any_seq=False) is None:
         found: list[Anomaly] = []

@@ -406,9 +406,10 @@ def not_kept(
     (`ratekit._rater_early`), as is an aggregation's reading that comes after the one
     the state keeps, an event in the compacted state (`ratekit._rater_late_events`), an
     inventory is reconciled with it (`ratekit._rater_late_inventories`); each is too
-    late for its part before the kept cycles. Any other sample (a delta) is too late
-    whole, with an anomaly; one at an instant is kept as a sign of life
-    (`ratekit._rater_early.delta`). O(1), or the placing's cost.
+    late for its part before the kept cycles. Any other sample (a delta, at an instant
+    or over a span that ends by the kept cycles' start) is too late whole, with an
+    anomaly, and kept as a sign of life (`ratekit._rater_early.delta`). O(1), or the
+    placing's cost.
     """
     if known is not None:
         return "duplicates" if known == record else "conflicting"
@@ -438,9 +439,9 @@ def not_kept(
         # at an instant (too late whole, but a sign of life of its resource).
         placing = _early.aggregated if record.meter in levels else _early.delta
         return placing(rater, record, anomalies)
-    # A delta over a span that ends by the kept cycles' start.
-    anomalies.append(_spanned_too_late(record, rater._base_us))
-    return "too_late"
+    # A delta over a span that ends by the kept cycles' start: too late whole, and a sign
+    # of life at its instant all the same, as a delta at an instant is.
+    return _early.delta(rater, record, anomalies, _spanned_too_late(record, rater._base_us))
 
 
 def sequenced_into_kept(
