@@ -18,6 +18,10 @@ where the anomalies differed, the lines being equal:
   again after a restore, the part then read as that DELETE's, applied on time (a false
   alarm), and was taken back: "comes to 0", 11 hours of a compacted day no longer named.
   The part is now named by the events that re-order the compacted ones alone.
+- A ``last_seen`` inventory without an id closing a resource at a sign of life of the
+  kept cycles (an update without an id), metered again from the compacted state, read
+  as a ``"late"`` record that changes no quantity there: said by the restored rater
+  alone. With ids, such a record was already known for the false alarm it is.
 
 The property below feeds random streams (events with ``seq`` in and out of time order,
 some held back until their cycle is compacted, deltas, counter readings, a listing) to a
@@ -187,3 +191,27 @@ def test_a_rater_restored_at_every_call_says_what_one_never_restored_says(seed: 
     for step, (never, again) in enumerate(zip(plain, restored, strict=True)):
         assert never.anomalies == again.anomalies, (step, ops[step])
         assert never == again, (step, ops[step])
+
+
+@pytest.mark.parametrize("how", ["never", "json", "pickle"])
+def test_a_late_record_without_an_id_that_changes_nothing_is_no_late_change(how: Restore) -> None:
+    # vm runs from its START of 2 March 14:00; an UPDATE (no id) of 3 March 12:00 is its
+    # last sign of life; a last_seen inventory (no id) of 4 March 01:00 lists nothing,
+    # so it closes vm at 12:00: 10 h on 2 March (1.00), 12 h on 3 March (1.20). At 4
+    # March 02:00, 3 March closes and 2 March is compacted. Metered again from the
+    # compacted state (a restored rater does so at its first statement), the closing
+    # reaches back before the state's clock and changes nothing there: with ids, that
+    # is no news; without, it was said as a "late" change of no quantity, by the
+    # restored rater alone.
+    rater = rk.Rater(PLAN, [RUNTIME], start="2026-03-01T00:00:00Z")
+    rater.feed([
+        rk.Event("a", "vm", "2026-03-02T14:00:00Z", kind="start", id="s0"),
+        rk.Event("a", "vm", "2026-03-03T12:00:00Z", kind="update"),
+        rk.Inventory("2026-03-04T01:00:00Z", [], close="last_seen"),
+    ])  # fmt: skip
+    first = rater.statement("2026-03-04T02:00:00Z")
+    assert _lines(first) == [("vm", "charge", 2, "10", "1.00"), ("vm", "charge", 3, "12", "1.20")]
+    assert [a.kind for a in first.anomalies] == ["reconciled_close"]
+    rater = _again(rater, how)
+    second = rater.statement("2026-03-04T05:00:00Z")
+    assert (second.lines, second.anomalies) == ((), ())
