@@ -291,3 +291,38 @@ def test_a_too_late_listing_fed_with_a_start_names_its_part_once() -> None:
     batch = rk.rate([start, closing, listing], plan, span=span, meters=[hours])
     assert sum((c.quantity for c in batch.charges), Decimal(0)) == 25
     assert _stream_and_named(statements, feeds) == 25
+
+
+def test_a_restored_rater_names_no_late_change_of_an_idless_closing_said_before() -> None:
+    # 1 March is compacted by the statement of 3 March 17:30 (no horizon). u, an UPDATE
+    # of the unknown vm on 1 March 11:30, comes next: placed in the compacted state, it
+    # runs vm from 11:30, its 12.5 h of 1 March named too late. A last_seen inventory
+    # without an id (3 March 23:00, listing nothing) closes vm at u, its last sign of
+    # life: its 12.5 h of 1 March are named back (-12.5), and 2 and 3 March, metered
+    # with both at 4 March 13:30, bill nothing. Batch bills nothing: 0 + 12.5 - 12.5 = 0.
+    # A rater restored before the statement of 5 March 08:00 (2 March compacted since)
+    # meters vm again from the compacted state and names -12.5 h (1 March, said before)
+    # and -24 h (2 March, which no line billed) as "late" changes: -36.5. With an id on
+    # the inventory it names nothing, and now without one neither: the inventory's
+    # "too_late" part tells the late changes of that resource in the compacted cycles,
+    # of any meter, as a sample's without an id tells them by its meter.
+    hours = rk.Meter("runtime", "hour", rk.OnOff())
+    plan = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("vm", "runtime", rk.PerUnit(1))])
+    update = rk.Event("a", "vm", "2026-03-01T11:30:00Z", kind="update", id="u")
+    listing = rk.Inventory("2026-03-03T23:00:00Z", [], close="last_seen")
+    said: dict[bool, tuple[list[rk.Statement], list[rk.Feed]]] = {}
+    for restored in (False, True):
+        rater = rk.Rater(plan, [hours], start="2026-03-01T00:00:00Z")
+        statements = [rater.statement("2026-03-03T17:30:00Z")]
+        feeds = [rater.feed([update]), rater.feed([listing])]
+        statements.append(rater.statement("2026-03-04T13:30:00Z"))
+        if restored:
+            rater = rk.Rater.restore(rater.snapshot(), plan, [hours])
+        statements.append(rater.statement("2026-03-05T08:00:00Z"))
+        said[restored] = statements, feeds
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z")
+    batch = rk.rate([update, listing], plan, span=span, meters=[hours])
+    assert sum((c.quantity for c in batch.charges), Decimal(0)) == 0
+    assert _stream_and_named(*said[False]) == 0
+    assert said[True][0][-1].anomalies == said[False][0][-1].anomalies == ()
+    assert _stream_and_named(*said[True]) == 0

@@ -116,6 +116,9 @@ def _unsaid(
         if not a.record_ids:
             if a.message.startswith("sample") and a.quantity is not None:
                 idless.add((a.account, a.resource, a.meter))
+            elif _CLOSES_BACK.search(a.message) is not None:
+                # An inventory without an id closing a resource back: of every meter.
+                idless.add((a.account, a.resource, None))
         elif a.message.startswith("sample") or _CLOSES_BACK.search(a.message) is not None:
             too_late.setdefault(a.record_ids[0], set()).add((a.account, a.resource))
     if too_late or idless:
@@ -176,7 +179,8 @@ def _repeats(
     there may also name a record kept after it (a DELETE that came after the closing,
     whose id sorts first): still the part the ``"too_late"`` gave. Without a record (of
     samples without an id), a sample without an id said too late for its account,
-    resource and meter (in ``idless``) gave it.
+    resource and meter (in ``idless``) gave it, or an inventory without an id said too
+    late for closing that resource back (of any meter: its closing ends them all).
     """
     if (
         anomaly.kind not in {"before_span", "late"}
@@ -185,7 +189,8 @@ def _repeats(
     ):
         return False
     if not anomaly.record_ids:
-        return (anomaly.account, anomaly.resource, anomaly.meter) in idless
+        place = (anomaly.account, anomaly.resource)
+        return (*place, anomaly.meter) in idless or (*place, None) in idless
     return named(anomaly, too_late)
 
 
