@@ -186,7 +186,8 @@ def test_inventory_reads_pairs_or_a_mapping() -> None:
     with pytest.raises(rk.RatekitTypeError) as bad_pair:
         rk.Inventory(T0, ["vm-1"])  # type: ignore[list-item]
     assert str(bad_pair.value) == (
-        "Inventory resource 'vm-1' must be an (account, resource) pair of strings."
+        "Inventory resource 'vm-1' must be an (account, resource) pair of strings, "
+        "or an (account, resource, attributes) triple."
     )
 
 

@@ -40,16 +40,22 @@ def _inventory_resources(
         )
     elif isinstance(value, Iterable) and not isinstance(value, str):
         listed = read_once(value, f"{named} resources", kind, "a list of resources")
-        pairs = ((key, None) for key in listed)
+        # A triple gives its attributes, as `Inventory.resources` holds them.
+        pairs = (
+            ((key[:2], key[2]) if isinstance(key, tuple) and len(key) == 3 else (key, None))
+            for key in listed
+        )
     else:
         raise RatekitTypeError(
-            f"{named} resources must be (account, resource) pairs, or a mapping from such "
-            f"pairs to attributes, not {type(value).__name__}: {show(value)}."
+            f"{named} resources must be (account, resource) pairs or (account, resource, "
+            f"attributes) triples, or a mapping from such pairs to attributes, not "
+            f"{type(value).__name__}: {show(value)}."
         )
     for key, attributes in pairs:
         if not (isinstance(key, tuple) and len(key) == 2):
             raise RatekitTypeError(
-                f"{named} resource {show(key)} must be an (account, resource) pair of strings."
+                f"{named} resource {show(key)} must be an (account, resource) pair of "
+                f"strings, or an (account, resource, attributes) triple."
             )
         account = _name(key[0], f"{named} resource", "account")
         resource = _name(key[1], f"{named} resource", "resource")
@@ -76,7 +82,9 @@ class Inventory:
 
     ``resources`` is an iterable of ``(account, resource)`` pairs, or a mapping from such
     pairs to attributes (the description a newly opened resource gets, and the attributes
-    a known one is checked against).
+    a known one is checked against); an item of the iterable may also be an
+    ``(account, resource, attributes)`` triple, as `resources` gives them back, so
+    ``Inventory(inventory.at, inventory.resources, ...)`` lists the same resources.
 
     By default the snapshot is of the whole platform. A listing that covers part of it (one
     organisation's resources, one kind of resource, one zone) says so with a *scope*, and
@@ -142,7 +150,8 @@ class Inventory:
     def __init__(
         self,
         at: _dt.datetime | str,
-        resources: Iterable[tuple[str, str]] | Mapping[tuple[str, str], Mapping[str, object]],
+        resources: Iterable[tuple[str, str] | tuple[str, str, Mapping[str, object]]]
+        | Mapping[tuple[str, str], Mapping[str, object]],
         *,
         close: Literal["snapshot", "last_seen"] = "snapshot",
         id: str | None = None,  # noqa: A002 - the record's id is the natural name
