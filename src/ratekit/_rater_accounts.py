@@ -118,6 +118,17 @@ def covered_from(first: dict[str, int], rows: Iterable[UsageRow], new_base: int)
     return {**first, **moved} if moved else first
 
 
+def _judged_before(rater: Rater, apart: Iterable[Record]) -> list[Record]:
+    """The kept inventories known by the last watermark, but ``apart``: judged before. O(i)."""
+    prev = rater._as_of_us
+    left_out = {id(record) for record in apart}
+    return [
+        other
+        for other in rater._inventories
+        if id(other) not in left_out and _ledger.known_by(other, prev)
+    ]
+
+
 def closes_back(
     rater: Rater,
     inventories: Iterable[Record],
@@ -137,13 +148,7 @@ def closes_back(
     know (see `_lateness_closings.closes_back()`).
     """
     inventories = list(inventories)
-    prev = rater._as_of_us
-    judging = {id(record) for record in (*inventories, *now)}
-    judged = [
-        other
-        for other in rater._inventories
-        if id(other) not in judging and _ledger.known_by(other, prev)
-    ]
+    judged = _judged_before(rater, (*inventories, *now))
     out: list[Anomaly] = []
     for inventory in inventories:
         if not _ledger.known_by(inventory, as_of_us):
@@ -254,12 +259,7 @@ def relisted(
     if not fresh:
         return [], []
     prev = rater._as_of_us
-    apart = {id(record) for record in (*fresh, *batch)}
-    judged = [
-        other
-        for other in rater._inventories
-        if id(other) not in apart and _ledger.known_by(other, prev)
-    ]
+    judged = _judged_before(rater, (*fresh, *batch))
     return _closings.relisted(
         fresh,
         judged,
