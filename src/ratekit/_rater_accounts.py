@@ -201,7 +201,9 @@ def placed_closing(
     See `_last_seen.placed_closing()`: judged with the kept inventories and
     records known by the last watermark, but the inventories of the batch being fed
     (`closes_back()` judges those with the placed state, and one fed ahead of the
-    watermark is judged by the statement that meters it). O(i + k).
+    watermark is judged by the statement that meters it) and its other records kept
+    (`moves_closing()` judges the move they make with the placed state, whatever
+    their order in the batch: each part is named once). O(i + k).
     """
     prev = rater._as_of_us
     batch = {id(inventory) for inventory in rater._closers}
@@ -211,7 +213,10 @@ def placed_closing(
         if id(other) not in batch and _ledger.known_by(other, prev)
     ]
     key = (state.account, state.resource)
-    kept = [r for r in rater._by_key.get(key, ()) if _ledger.known_by(r, prev)]
+    feeding = set() if rater._feeding is None else rater._feeding.fresh()
+    kept = [
+        r for r in rater._by_key.get(key, ()) if id(r) not in feeding and _ledger.known_by(r, prev)
+    ]
     return _closings.placed_closing(judged, state, new, kept, rater._base_us)
 
 
@@ -433,6 +438,7 @@ def closings_too_late(
     fresh records, besides the closings themselves.
     """
     closers, rater._closers = rater._closers, []
+    rater._feeding = None
     lost: list[Anomaly] = []
     for closer in closers:
         closings = closes_back(rater, [closer], rater._as_of_us, closers, fresh)

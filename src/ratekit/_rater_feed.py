@@ -63,6 +63,7 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
     # One pass, each record filed where it goes; a call per record only off the common
     # path (a record seen before, too late, reaching back, or an inventory).
     fresh = undo.kept  # the records kept, in the order judged
+    rater._feeding = undo  # a too-late record judges closings without its kept records
     owing: list[Anomaly] = []
     partly: set[int] = set()  # the records kept and counted too late in part (by id())
     # The records of this batch judged too late (by id, or by content without one):

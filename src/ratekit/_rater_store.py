@@ -458,6 +458,7 @@ def rollback(rater: Rater, saved: dict[str, object]) -> None:
     for name, value in saved.items():
         setattr(rater, name, value)
     rater._closers = []
+    rater._feeding = None
     rater._index()
     regroup(rater)
 
@@ -520,11 +521,12 @@ class FeedUndo:
     placed (`placing()`), so that a feed of records on time copies nothing large.
     """
 
-    __slots__ = ("dirty", "first", "kept", "placed", "rater", "referred", "said")
+    __slots__ = ("dirty", "first", "kept", "kept_ids", "placed", "rater", "referred", "said")
 
     def __init__(self, rater: Rater) -> None:
         self.rater = rater
         self.kept: list[Record] = []  # the records the feed kept
+        self.kept_ids: set[int] = set()  # the `id()` of the first of them: `fresh()`
         self.first: dict[str, object] = {}  # per account, its first record before
         self.said: list[Anomaly] = []  # the anomalies the feed added to the rater's
         self.dirty: set[tuple[str, str | None]] | None = None
@@ -542,6 +544,16 @@ class FeedUndo:
         if self.placed is None:
             rater = self.rater
             self.placed = {name: getattr(rater, name).copy() for name in _PLACED}
+
+    def fresh(self) -> set[int]:
+        """The `id()` of the records the feed kept so far. O(1) amortized per record kept.
+
+        Each record is kept once, so the ids counted are the first ``len(kept_ids)``.
+        """
+        kept, ids = self.kept, self.kept_ids
+        if len(ids) < len(kept):
+            ids.update(id(record) for record in kept[len(ids) :])
+        return ids
 
     def saying(self, anomalies: Iterable[Anomaly]) -> None:
         """Note the ``anomalies`` about to be added to the rater's, those new to it. O(n)."""
@@ -575,5 +587,6 @@ class FeedUndo:
             rater._records.pop(kept, None)
             rater._late_keys.discard(kept)
         rater._closers = []
+        rater._feeding = None
         rater._index()
         regroup(rater)

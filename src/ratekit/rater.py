@@ -151,6 +151,7 @@ class Rater:
         "_closers",
         "_dirty",
         "_engine",
+        "_feeding",
         "_fingerprint",
         "_first",
         "_forgotten",
@@ -255,6 +256,8 @@ class Rater:
         self._allowed: _allowances.Consumed = {}
         self._book = None  # rows so far, metering state at _as_of_us
         self._closers: list[Inventory] = []  # the inventories of the batch being fed
+        # The feed under way, whose kept records a too-late one is judged without.
+        self._feeding: _store.FeedUndo | None = None
         # The charges of the kept closed cycles, as last rated (None: not known).
         self._closed_charges: tuple[Charge, ...] | None = None
         # Per account, the charges of the open cycles, as last rated (None: not known).
@@ -393,6 +396,7 @@ class Rater:
         other._by_key = {key: records.copy() for key, records in self._by_key.items()}
         other._pending = self._pending.copy()
         other._closers = []
+        other._feeding = None
         other._inventories = self._inventories.copy()
         other._book = None if self._book is None else self._book.copy()
         other._index()
@@ -449,6 +453,7 @@ class Rater:
         _consistent.consistent(rater)
         _reported.check(rater)  # each reported line one the rater could give
         rater._closers = []
+        rater._feeding = None
         rater._line_members = {}
         rater._index()
         _store.regroup(rater)
