@@ -255,9 +255,8 @@ def _draw(seed: int) -> tuple[list[Record], list[Op], int]:
     arrive in time order, each up to 6, 30, 60 or 96 hours late (the inventories in
     time order among themselves, half the time first), in batches of one to three,
     with statements at watermarks that follow the arrivals; some events are held back
-    until a watermark is two days past them (their cycle compacted: too late), fed
-    alone or, half the time, in one batch with the records fed next; a restore after
-    any operation now and then.
+    until a watermark is two days past them (their cycle compacted: too late); a
+    restore after any operation now and then.
     """
     rng = random.Random(seed)
     records: list[Record] = []
@@ -313,14 +312,7 @@ def _draw(seed: int) -> tuple[list[Record], list[Op], int]:
             j for j, (kind, value) in enumerate(ops)
             if kind == "statement" and typing.cast(int, value) >= record.at_us + 2 * DAY_US
         ]  # fmt: skip
-        j = rng.choice(later) + 1 if later else len(ops)
-        if j < len(ops) and ops[j][0] == "feed" and rng.random() < 0.5:
-            # In one batch with the records fed next, anywhere among them.
-            batch = list(typing.cast(list[Record], ops[j][1]))
-            batch.insert(rng.randint(0, len(batch)), record)
-            ops[j] = ("feed", batch)
-        else:
-            ops.insert(j, ("feed", [record]))
+        ops.insert(rng.choice(later) + 1 if later else len(ops), ("feed", [record]))
     ops.append(("statement", END))
     for j in sorted(rng.sample(range(len(ops)), k=min(len(ops), rng.randint(0, 4))), reverse=True):
         ops.insert(j + 1, ("restore", None))
