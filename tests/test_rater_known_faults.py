@@ -18,6 +18,18 @@ import pytest
 import ratekit as rk
 
 DAILY = rk.cycles.daily(tz="UTC")
+# A VM's hours at 0.10 EUR and its memory at 0.0001 EUR per MB*hour, on daily cycles.
+VM_HOURS = rk.Meter("runtime", "hour", rk.OnOff())
+VM_MEMORY = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
+VM_PLAN = rk.Plan(
+    "p",
+    "EUR",
+    DAILY,
+    [
+        rk.PriceEntry("vm", "runtime", rk.PerUnit("0.10")),
+        rk.PriceEntry("mem", "memory", rk.PerUnit("0.0001")),
+    ],
+)
 
 
 def _stream_and_named(statements: list[rk.Statement], feeds: list[rk.Feed]) -> Decimal:
@@ -224,17 +236,7 @@ def test_too_late_records_of_a_resource_listed_again_add_up_to_batch(first: str)
     # EUR); memory 1024 MB from 19:30 to 04:45 (33.25 h): 34048 MB*h (3.4048 EUR).
     # Fed d first, the hours agree but s names 1024 MB to 6 March, across d and l2:
     # 102912 MB*h. Fed s first, d's 13.75 h (04:45 to 18:30) are never named: 107.5 h.
-    hours = rk.Meter("runtime", "hour", rk.OnOff())
-    memory = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
-    plan = rk.Plan(
-        "p",
-        "EUR",
-        DAILY,
-        [
-            rk.PriceEntry("vm", "runtime", rk.PerUnit("0.10")),
-            rk.PriceEntry("mem", "memory", rk.PerUnit("0.0001")),
-        ],
-    )
+    hours, memory, plan = VM_HOURS, VM_MEMORY, VM_PLAN
     listing = rk.Inventory("2026-03-01T12:30:00Z", [("a", "vm")], id="l1")
     again = rk.Inventory("2026-03-03T18:30:00Z", [("a", "vm")], close="last_seen", id="l2")
     start = rk.Event("a", "vm", "2026-03-01T19:30:00Z", {"memory_mb": 1024}, kind="start", id="s")
@@ -387,17 +389,7 @@ def test_a_restored_rater_names_no_late_change_after_a_stop_and_an_update() -> N
     # batch; u, on a stopped VM, changes no quantity. A rater restored then and stated
     # at 6 March names a "late" change of vm (u and inv) that changes no quantity
     # (lines alike); the rater never restored names nothing.
-    hours = rk.Meter("runtime", "hour", rk.OnOff())
-    memory = rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb"))
-    plan = rk.Plan(
-        "p",
-        "EUR",
-        DAILY,
-        [
-            rk.PriceEntry("vm", "runtime", rk.PerUnit("0.10")),
-            rk.PriceEntry("mem", "memory", rk.PerUnit("0.0001")),
-        ],
-    )
+    hours, memory, plan = VM_HOURS, VM_MEMORY, VM_PLAN
     closing = rk.Inventory("2026-03-04T06:00:00Z", [], close="last_seen", accounts=["b"], id="inv")
     start = rk.Event("b", "vm", "2026-03-02T11:30:00Z", {"memory_mb": 256}, kind="start", id="s")
     stop = rk.Event("b", "vm", "2026-03-03T07:30:00Z", kind="stop", id="x")
