@@ -50,6 +50,27 @@ Record = rk.Event | rk.Sample | rk.Inventory
 Op = tuple[str, typing.Any]  # ("feed", [record, ...]) | ("statement", watermark in us)
 
 
+def batched(arrivals: list[Record], rng: random.Random, last_us: int) -> list[Op]:
+    """``arrivals`` fed in order in batches of one to three, with statements among them.
+
+    After a batch, six times in ten, a statement at a watermark drawn from 6 hours before
+    to 30 hours after the next arrival's instant (on the half hour), at most ``last_us``,
+    never before the last one.
+    """
+    ops: list[Op] = []
+    as_of, position = T0, 0
+    while position < len(arrivals):
+        size = rng.randint(1, 3)
+        ops.append(("feed", arrivals[position : position + size]))
+        position += size
+        if rng.random() < 0.6:
+            ahead = arrivals[min(position, len(arrivals) - 1)].at_us
+            ahead += rng.randrange(-6 * HOUR_US, 30 * HOUR_US, 30 * 60_000_000)
+            as_of = max(as_of, min(last_us, ahead))
+            ops.append(("statement", as_of))
+    return ops
+
+
 def draw(seed: int) -> tuple[list[Op], int]:  # noqa: PLR0912 - one stream, told in order
     """The operations of a random stream from ``seed``, and its horizon in microseconds."""
     rng = random.Random(seed)
@@ -115,17 +136,7 @@ def draw(seed: int) -> tuple[list[Op], int]:  # noqa: PLR0912 - one stream, told
     arrivals = out + [rng.choice(out) for _ in range(rng.randint(0, 2)) if out]
     delay = rng.choice((6, 30, 60)) * HOUR_US
     arrivals.sort(key=lambda record: record.at_us + rng.randrange(delay))
-    ops: list[Op] = []
-    as_of, position = T0, 0
-    while position < len(arrivals):
-        size = rng.randint(1, 3)
-        ops.append(("feed", arrivals[position : position + size]))
-        position += size
-        if rng.random() < 0.6:
-            ahead = arrivals[min(position, len(arrivals) - 1)].at_us
-            ahead += rng.randrange(-6 * HOUR_US, 30 * HOUR_US, 30 * 60_000_000)
-            as_of = max(as_of, min(T0 + 6 * DAY_US, ahead))
-            ops.append(("statement", as_of))
+    ops = batched(arrivals, rng, T0 + 6 * DAY_US)
     # Some records held back: fed (all their replays too) once the watermark is two days
     # past them, after a statement drawn among those.
     held = [

@@ -30,6 +30,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._restored_streams import batched
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
@@ -295,17 +296,7 @@ def _draw(seed: int) -> tuple[list[Record], list[Op], int]:
         arrivals.sort(key=lambda r: not isinstance(r, rk.Inventory))
     held = [r for r in arrivals if not isinstance(r, rk.Inventory) and rng.random() < 0.15]
     arrivals = [r for r in arrivals if all(r is not h for h in held)]
-    ops: list[Op] = []
-    as_of, position = T0, 0
-    while position < len(arrivals):
-        size = rng.randint(1, 3)
-        ops.append(("feed", arrivals[position : position + size]))
-        position += size
-        if rng.random() < 0.6:
-            ahead = arrivals[min(position, len(arrivals) - 1)].at_us
-            ahead += rng.randrange(-6 * HOUR_US, 30 * HOUR_US, 30 * 60_000_000)
-            as_of = max(as_of, min(END - HOUR_US, ahead))
-            ops.append(("statement", as_of))
+    ops: list[Op] = batched(arrivals, rng, END - HOUR_US)
     ops.append(("statement", END - HOUR_US))
     for record in held:  # fed after a statement two days past it, or at the end
         later = [
