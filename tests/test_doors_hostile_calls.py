@@ -123,8 +123,11 @@ def _plan(**given: object) -> rk.Plan:
         (lambda: rk.Rater(PLAN, Gone(), start=AT), f"Rater meters {GONE}a list or tuple."),  # type: ignore[arg-type]
         (lambda: rk.bill(Gone()), f"bill charges {GONE}a list of Charge values."),  # type: ignore[arg-type]
         (lambda: rk.to_rows(Gone()), f"to_rows values {GONE}a list of values."),  # type: ignore[arg-type]
-        (lambda: rk.Usage(Gone(), (), ()), f"a collection {GONE}a list or tuple."),  # type: ignore[arg-type]
-        (lambda: rk.Rating(Gone(), ()), f"a collection {GONE}a list or tuple."),  # type: ignore[arg-type]
+        (lambda: rk.Usage(Gone(), (), ()), f"Usage rows {GONE}a list or tuple."),  # type: ignore[arg-type]
+        (lambda: rk.Usage((), Gone(), ()), f"Usage anomalies {GONE}a list or tuple."),  # type: ignore[arg-type]
+        (lambda: rk.Rating(Gone(), ()), f"Rating charges {GONE}a list or tuple."),  # type: ignore[arg-type]
+        (lambda: rk.Feed(accepted=Gone()), f"Feed accepted {GONE}a list or tuple."),  # type: ignore[arg-type]
+        (lambda: rk.Feed(too_late=Gone()), f"Feed too_late {GONE}a list or tuple."),  # type: ignore[arg-type]
         (
             lambda: rk.Share("o", "r", GoneItems(a=1)),  # type: ignore[arg-type]
             (

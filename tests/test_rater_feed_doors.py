@@ -249,23 +249,23 @@ def test_a_scope_naming_an_unassigned_account_without_listing_it_is_taken() -> N
 
 
 @pytest.mark.parametrize(
-    ("value", "said"),
+    ("value", "said", "error"),
     [
-        (-3, "attribute 'mem' is -3, a negative level"),
-        ("abc", "'abc' is not a decimal number"),
-        (True, "attribute 'mem' is True, not a number"),
-        ([1], "attribute 'mem' is [1], not a number"),
+        (-3, "attribute 'mem' is -3, a negative level", rk.BadRecordError),
+        ("abc", "'abc' is not a decimal number", rk.BadQuantityError),  # as metering says
+        (True, "attribute 'mem' is True, not a number", rk.BadRecordError),
+        ([1], "attribute 'mem' is [1], not a number", rk.BadRecordError),
     ],
 )
 @pytest.mark.parametrize("known", [False, True])
 def test_an_inventory_setting_a_level_no_level_is_is_refused(
-    value: object, said: str, known: bool
+    value: object, said: str, error: type[rk.RatekitError], known: bool
 ) -> None:
     rater = rk.Rater(_plan(), METERS, start=START)
     if known:
         assert rater.feed([GOOD]).accepted == ("ok",)
     inventory = rk.Inventory("2026-03-01T01:30:00Z", {("a1", "r0"): {"mem": value}}, id="inv")
-    with pytest.raises(rk.BadRecordError) as caught:
+    with pytest.raises(error) as caught:
         rater.feed([inventory])
     message = str(caught.value)
     assert message.startswith(
@@ -431,7 +431,7 @@ NOT_PLAIN = ["\u0661\u0662", "\uff11\uff12", "1_000", " 4 "]
 def test_the_feed_refuses_a_level_written_not_plainly(text: str) -> None:
     rater = rk.Rater(_plan(), METERS, start=START)
     event = rk.Event("a1", "r0", "2026-03-01T01:00:00Z", {"mem": text}, id="e")
-    with pytest.raises(rk.BadRecordError) as caught:
+    with pytest.raises(rk.BadQuantityError) as caught:  # as batch metering refuses it
         rater.feed([event])
     assert f"attribute 'mem' {text!r} is not written plainly: write it in plain ASCII" in str(
         caught.value

@@ -47,7 +47,8 @@ def test_negative_level_is_refused_with_its_batch_and_the_rater_keeps_working() 
 def test_non_numeric_level_by_path_is_refused() -> None:
     rater = _rater("properties.size")
     bad = rk.Event("a", "r", "2026-03-02T00:00:00Z", {"properties": {"size": "big"}}, id="e1")
-    with pytest.raises(rk.BadRecordError, match=r"event 'e1' .*meter 'gb': .*'properties\.size'"):
+    # text that is not a decimal: a BadQuantityError, as batch metering raises
+    with pytest.raises(rk.BadQuantityError, match=r"event 'e1' .*meter 'gb': .*'properties\.size'"):
         rater.feed([bad])
     assert rater.statement("2026-03-03T00:00:00Z").lines == ()
 
@@ -159,3 +160,37 @@ def test_the_first_record_listed_that_a_door_refuses_is_named_whatever_the_door(
     with pytest.raises(rk.BadRecordError, match=r"^Rater\.feed: event 'e1' .*'size' is -1"):
         rater.feed([event, sample])
     assert rater.feed([]).accepted == ()
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "words"),
+    [
+        ("big", rk.BadQuantityError, "attribute 'size' 'big' is not a decimal number"),
+        ("2 GB", rk.BadQuantityError, "attribute 'size' '2 GB' is not a decimal number"),
+        ("1e40", rk.BadQuantityError, "attribute 'size' '1e40' lies outside the numbers"),
+        ("NaN", rk.BadQuantityError, "attribute 'size' must be a finite number, not 'NaN'"),
+        ([1], rk.BadRecordError, "attribute 'size' is [1], not a number"),
+        (True, rk.BadRecordError, "attribute 'size' is True, not a number"),
+        ("-1", rk.BadRecordError, "attribute 'size' is -1, a negative level"),
+    ],
+)
+def test_the_feed_refuses_a_level_with_the_error_batch_metering_raises(
+    value: object, error: type[rk.RatekitError], words: str
+) -> None:
+    # One engine, one error: a level batch rate() refuses with a BadQuantityError (text
+    # that is not a decimal, a number out of range) the feed refuses with the same class,
+    # named by the record, whether an event sets it or an inventory lists it.
+    event = rk.Event("a", "r", "2026-03-02T00:00:00Z", {"size": value}, kind="start", id="e1")
+    listing = rk.Inventory("2026-03-02T00:00:00Z", [("a", "r", {"size": value})], id="i1")
+    march = rk.Span(START, "2026-04-01T00:00:00Z")
+    meters = [rk.Meter("gb", "GB*hour", rk.Continuous("size"))]
+    for record in (event, listing):
+        with pytest.raises(rk.RatekitError) as batch:
+            rk.rate([record], PLAN, span=march, meters=meters)
+        with pytest.raises(rk.RatekitError) as fed:
+            _rater().feed([record])
+        assert type(batch.value) is type(fed.value) is error
+        assert words in str(batch.value)
+        assert str(fed.value).startswith("Rater.feed: ")
+        assert words in str(fed.value)
+        assert "'e1'" in str(fed.value) if record is event else "'i1'" in str(fed.value)

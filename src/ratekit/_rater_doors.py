@@ -44,7 +44,6 @@ from ._time_policies import _number
 from ._zones import from_zone
 from .errors import (
     BadQuantityError,
-    BadRecordError,
     BadTimeError,
     RatekitError,
     UnpricedUsageError,
@@ -199,8 +198,9 @@ def inventory(
       account but lists none of its resources opens and closes nothing of it, and is
       taken;
     - listed attributes that set a Continuous level to a negative or non-numeric value:
-      [`BadRecordError`][ratekit.BadRecordError] naming the resource, the meter and the
-      attribute (the inventory opens an unknown resource with them, and corrects a known
+      the error metering raises ([`BadRecordError`][ratekit.BadRecordError], a
+      [`BadQuantityError`][ratekit.BadQuantityError] for text that is not a decimal or a
+      number out of range) naming the resource, the meter and the attribute (the inventory opens an unknown resource with them, and corrects a known
       one to them).
 
     O(n m) for n listed resources and m level paths.
@@ -220,7 +220,7 @@ def inventory(
             found = level_error(attributes, level_paths)
             if found is not None:
                 name, error = found
-                raise BadRecordError(
+                raise type(error)(
                     f"Rater.feed: {_range.labelled(record)} stamped {format_us(record.at_us)} lists "
                     f"resource {show(resource)} of {show(account)} with attributes that set "
                     f"the level of meter {show(name)}: {error} Every statement metering the "

@@ -35,7 +35,7 @@ from ._sample_policies import Counter, Discrete
 from ._shown import show, some
 from ._time_policies import Continuous
 from .batches import unpack_hint
-from .errors import BadRecordError, RatekitError, RatekitTypeError, UnpricedUsageError
+from .errors import RatekitError, RatekitTypeError, UnpricedUsageError
 from .metering import meter
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
@@ -375,9 +375,10 @@ def level_refusal(
     attribute, a path or a product of them, the paths it reads. A value the event sets
     there (not ``None``, which removes it) must be a number >= 0, as metering reads it:
     else every statement metering the resource while it runs would raise (the event's
-    description is merged into its resource's, and stays). Refused with
-    [`BadRecordError`][ratekit.BadRecordError] naming the record, the meter and the
-    attribute, with its batch. A level computed by a function reads the merged
+    description is merged into its resource's, and stays). Refused with its batch, with
+    the error metering raises ([`BadRecordError`][ratekit.BadRecordError], a
+    [`BadQuantityError`][ratekit.BadQuantityError] for text that is not a decimal or a
+    number out of range), naming the record, the meter and the attribute. A level computed by a function reads the merged
     description, which a record alone does not give: see `computed_levels()`. ``fine``:
     the values found to be levels before in the batch (each is read once). O(m) for m
     such meters.
@@ -386,7 +387,7 @@ def level_refusal(
     if found is not None:
         name, error = found
         what = "event" if event.id is None else f"event {show(event.id)}"
-        raise BadRecordError(
+        raise type(error)(
             f"Rater.feed: {what} ({event.kind}) stamped {format_us(event.at_us)} "
             f"for resource {show(event.resource)} of {show(event.account)} sets the "
             f"level of meter {show(name)}: {error} Every statement metering the "

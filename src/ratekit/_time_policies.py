@@ -263,8 +263,10 @@ class Continuous:
     for [`OnOff`][ratekit.OnOff]. A resource whose description lacks one of the attributes accrues
     nothing on this meter (an instance has no ``size_gb``, so a storage meter passes it
     by); an attribute that is not a number (a numeric string such as ``"2361393152"`` is
-    one) raises [`BadRecordError`][ratekit.BadRecordError] naming the meter, the resource, the
-    attribute and the event that set it.
+    one) or is negative raises [`BadRecordError`][ratekit.BadRecordError], and text that
+    is not a decimal (``"2 GB"``) or a number ratekit does not represent exactly
+    (``"1e40"``, as for any quantity) raises [`BadQuantityError`][ratekit.BadQuantityError];
+    each names the meter, the resource, the attribute and the event that set it.
 
     ``unit`` is the unit the level is read in: ``None`` (the default) takes it in the
     meter's unit divided by its time unit (a ``"MB*hour"`` meter reads the level in MB);

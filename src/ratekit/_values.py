@@ -24,7 +24,7 @@ import datetime as _dt
 import decimal
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
 
 import attrs
 
@@ -147,13 +147,28 @@ def collection(
     return read_once(value, read or what, type(value).__name__, accepted)
 
 
-def to_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
-    """A list, generator or other iterable as a tuple (not text or a mapping), else as it is."""
+def _to_tuple(
+    value: Iterable[Any], instance: object, field: attrs.Attribute[Any]
+) -> tuple[Any, ...]:
     if type(value) is tuple or isinstance(value, str | bytes | bytearray | Mapping):
         return value  # type: ignore[return-value] # checked by the validator
     if isinstance(value, Iterable):  # read once: a caller's own iterable may raise anything
-        return tuple(read_once(value, "a collection", type(value).__name__, "a list or tuple"))
+        what = f"{type(instance).__name__} {field.name}"
+        return tuple(read_once(value, what, type(value).__name__, "a list or tuple"))
     return value  # type: ignore[unreachable] # refused by name in the validator
+
+
+if TYPE_CHECKING:  # mypy's attrs plugin reads converters that are named functions
+
+    def to_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+        """A list, generator or other iterable as a tuple (not text or a mapping), else as it is.
+
+        An iterable that raises while it is read is refused by the class and field it was
+        given for: ``Feed accepted could not be read: its generator raised ...``.
+        """
+
+else:
+    to_tuple = attrs.Converter(_to_tuple, takes_self=True, takes_field=True)
 
 
 def instant(value: _dt.datetime | str) -> _dt.datetime:
