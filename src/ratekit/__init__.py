@@ -49,6 +49,7 @@ from .errors import CurrencyMismatchError as CurrencyMismatchError
 from .errors import MissingExtraError as MissingExtraError
 from .errors import RatekitError as RatekitError
 from .errors import RatekitTypeError as RatekitTypeError
+from .errors import ReentrantCallError as ReentrantCallError
 from .errors import ShareMismatchError as ShareMismatchError
 from .errors import SplitAccountError as SplitAccountError
 from .errors import UncutUsageError as UncutUsageError
@@ -183,6 +184,7 @@ __all__ = [
     "Rater",
     "Rating",
     "RecordBatch",
+    "ReentrantCallError",
     "ResourceState",
     "Sample",
     "SamplePolicy",

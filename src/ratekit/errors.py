@@ -37,6 +37,7 @@ __all__ = [
     "MissingExtraError",
     "RatekitError",
     "RatekitTypeError",
+    "ReentrantCallError",
     "ShareMismatchError",
     "SplitAccountError",
     "UnitError",
@@ -307,5 +308,22 @@ class UncutUsageError(RatekitError, ValueError):
     Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.UncutUsageError, ValueError)
+        True
+    """
+
+
+@typing.final
+class ReentrantCallError(RatekitError, RuntimeError):
+    """A call on a [`Rater`][ratekit.Rater] made from inside another call on it, in one thread.
+
+    Only code of the caller's that the first call runs can make it (a generator of
+    records that asks a statement, a level function that takes a snapshot): the rater
+    refuses it before reading or changing anything. Calls from other threads wait their
+    turn instead
+    (docs/streaming.md, one call at a time).
+
+    Examples:
+        >>> import ratekit as rk
+        >>> issubclass(rk.ReentrantCallError, RuntimeError)
         True
     """

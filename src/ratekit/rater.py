@@ -71,6 +71,7 @@ from ._instants import format_us, to_us
 from ._rater_close import MAX_CLOSING as MAX_CLOSING  # noqa: PLC0414 - public here
 from ._rater_engine import Engine as _Engine
 from ._rater_engine import RowCharges
+from ._rater_turn import Turn, one_at_a_time
 from ._shown import show
 from ._text import plain_choice
 from .assignments import Assignment
@@ -176,6 +177,7 @@ class Rater:
         "_state",
         "_sticky",
         "_too_late",
+        "_turn",
         "_tz",
         "_uncovered",
     )
@@ -206,6 +208,7 @@ class Rater:
         late: LatePolicy = "correct",
         tz: str | _dt.tzinfo | None = None,
     ) -> None:
+        self._turn = Turn()  # one call at a time (see _rater_turn)
         plans = plans if isinstance(plans, Plan) else _engine_doors.assignments(plans)
         meters = _engine_doors.meters(meters)
         self._engine = _Engine(plans, meters)
@@ -268,6 +271,7 @@ class Rater:
 
     # -- feeding ---------------------------------------------------------------------------
 
+    @one_at_a_time
     @in_context
     def feed(self, records: Iterable[Record]) -> Feed:
         """Take a batch of records, in any order; say what was done with each. O(n).
@@ -311,6 +315,7 @@ class Rater:
             excused.add(refusal[0])
             records = listed
 
+    @one_at_a_time
     @in_context
     def assign(self, *assignments: Assignment) -> tuple[Assignment, ...]:
         """Add [`Assignment`][ratekit.Assignment] values for what is fed after; return the whole set. O(m + n).
@@ -337,6 +342,7 @@ class Rater:
 
     # -- statements ------------------------------------------------------------------------
 
+    @one_at_a_time
     @in_context
     def statement(self, as_of: _dt.datetime | str) -> Statement:
         """Rate up to the watermark ``as_of``; return what changed since the last statement.
@@ -385,6 +391,7 @@ class Rater:
         """Pickled as its snapshot, with its plans and meters: unpickled, it is restored."""
         return _restored, (self.snapshot(), self._engine.plans, self._engine.meters)
 
+    @one_at_a_time
     def copy(self) -> Rater:
         """An independent copy: feeding or asking one does not change the other. O(m)."""
         other = object.__new__(Rater)
@@ -399,9 +406,11 @@ class Rater:
         other._feeding = None
         other._inventories = self._inventories.copy()
         other._book = None if self._book is None else self._book.copy()
+        other._turn = Turn()
         other._index()
         return other
 
+    @one_at_a_time
     @in_context
     def snapshot(self) -> dict[str, Any]:
         """The rater's state as JSON-safe data, versioned and checksummed. O(m).
@@ -442,6 +451,7 @@ class Rater:
         plans = plans if isinstance(plans, Plan) else _engine_doors.assignments(plans)
         meters = _engine_doors.meters(meters)
         rater = object.__new__(cls)
+        rater._turn = Turn()
         rater._engine = _Engine(plans, meters)
         rater._fingerprint = _snapshot.fingerprint(plans, meters)
 
