@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Final
 
 from ._decimals import exact_sum, in_context
-from ._instants import format_us
+from ._instants import format_us, to_us
 from ._topups import parts
 from .render import (
     ROWS_SHOWN,
@@ -46,9 +46,18 @@ if typing.TYPE_CHECKING:
     from .billing import Invoice
     from .prices import TierLine
     from .rating import Charge, Rating
+    from .statements import Statement, StatementLine
     from .usage import Usage
 
-__all__ = ["count_of", "described", "escape", "invoice_html", "rating_html", "usage_html"]
+__all__ = [
+    "count_of",
+    "described",
+    "escape",
+    "invoice_html",
+    "rating_html",
+    "statement_html",
+    "usage_html",
+]
 
 
 _STYLE: Final = (
@@ -339,6 +348,89 @@ def rating_html(rating: Rating) -> str:
     )
 
 
+def _statement_row(line: StatementLine, *, reported_only: bool = False) -> str:
+    role = line.role + (" (late)" if line.late else "")
+    if reported_only:
+        role = f"reported only: {role}"
+    label = (
+        f"{line.meter} · {line.entry}"
+        if line.kind == "usage"
+        else (f"{line.kind} · {line.entry or line.meter or ''}").rstrip(" ·")
+    )
+    return _row(
+        [
+            _e(role),
+            _e(line.account),
+            _e(label),
+            _e(line.resource or ""),
+            _e(_span(line.cycle.start_us, line.cycle.end_us)),
+            _e(f"{shown(line.quantity)} {line.unit}"),
+            _e(f"{shown(line.amount)} {line.currency}"),
+        ],
+        numeric_from=5,
+        css="note" if reported_only else "",
+    )
+
+
+@in_context
+def statement_html(statement: Statement) -> str:
+    """A rater's statement as HTML: its changed lines (the first 200), the invoices it closes.
+
+    Each line shows its role (``charge``, ``increment``, ``reversal``, ``correction``;
+    ``(late)`` for a closed cycle's), its invoice line and its quantity and amount as the
+    statement gives them (exact; shown as the text views show numbers); under
+    ``late="report"``, the pairs reported only follow, marked. Then one row per invoice
+    closed (account, cycle, total), and the anomalies.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+        >>> line = rk.StatementLine("<b>", march, "usage", "p", "vm.hours", "vm", "vm-1", "hour", "EUR", 3, "0.30")
+        >>> page = rk.Statement(march.end, lines=[line])._repr_html_()
+        >>> "&lt;b&gt;" in page, "<b>" in page, "0.3 EUR" in page
+        (True, False, True)
+    """
+    rows = [_statement_row(line) for line in statement.lines[:ROWS_SHOWN]]
+    room = ROWS_SHOWN - len(rows)
+    rows += [_statement_row(line, reported_only=True) for line in statement.reported_only[:room]]
+    count = len(statement.lines) + len(statement.reported_only)
+    invoices = ""
+    if statement.invoices:
+        closed = [
+            _row(
+                [
+                    _e(invoice.account),
+                    _e(invoice_period(invoice)),
+                    _e(f"{plain(invoice.total)} {invoice.currency}"),
+                ],
+                numeric_from=2,
+            )
+            for invoice in statement.invoices[:ROWS_SHOWN]
+        ]
+        invoices = "".join(
+            [
+                '<table class="ratekit ratekit-closed"><caption>Invoices closed</caption>',
+                "<thead><tr><th>account</th><th>cycle</th><th class='num'>total</th></tr></thead>",
+                "<tbody>",
+                *closed,
+                "</tbody></table>",
+                _more(len(statement.invoices)),
+            ]
+        )
+    listing = _listing(
+        "ratekit-statement",
+        f"Statement as of {_e(format_us(to_us(statement.as_of)))} "
+        f"<span>{count_of(len(statement.lines), 'line', 'lines')}, "
+        f"{count_of(len(statement.invoices), 'invoice', 'invoices')} closed, "
+        f"{count_of(len(statement.anomalies), 'anomaly', 'anomalies')}</span>",
+        ("role", "account", "meter · entry", "resource", "cycle", "quantity", "amount"),
+        rows,
+        count=count,
+        anomalies=(),
+    )
+    return listing + invoices + _anomaly_table(statement.anomalies)
+
+
 @in_context
 def usage_html(usage: Usage) -> str:
     """Usage as an HTML table of its rows (the first 200), with their descriptions.
@@ -410,11 +502,17 @@ def _listing(
         "</tbody></table>",
         _more(count),
     ]
-    if anomalies:
-        body.append('<table class="ratekit"><caption>Anomalies</caption><tbody>')
-        body.extend(_row([_message(anomaly)], numeric_from=1) for anomaly in anomalies[:ROWS_SHOWN])
-        if len(anomalies) > ROWS_SHOWN:  # counted, as the rows past them are
-            left = count_of(len(anomalies) - ROWS_SHOWN, "more anomaly", "more anomalies")
-            body.append(_row([f"… and {left}"], numeric_from=1, css="note"))
-        body.append("</tbody></table>")
+    return "".join(body) + _anomaly_table(anomalies)
+
+
+def _anomaly_table(anomalies: Sequence[object]) -> str:
+    """The anomalies' table (the first 200, then a row counting the others), or nothing."""
+    if not anomalies:
+        return ""
+    body = ['<table class="ratekit"><caption>Anomalies</caption><tbody>']
+    body.extend(_row([_message(anomaly)], numeric_from=1) for anomaly in anomalies[:ROWS_SHOWN])
+    if len(anomalies) > ROWS_SHOWN:  # counted, as the rows past them are
+        left = count_of(len(anomalies) - ROWS_SHOWN, "more anomaly", "more anomalies")
+        body.append(_row([f"… and {left}"], numeric_from=1, css="note"))
+    body.append("</tbody></table>")
     return "".join(body)

@@ -26,6 +26,7 @@ from .errors import RatekitTypeError
 from .rating import Charge
 from .records import Anomaly
 from .render import visible
+from .render_html import count_of, statement_html
 from .spans import Span
 
 __all__ = ["Feed", "Statement", "StatementLine"]
@@ -263,11 +264,17 @@ class Statement:
             if account is None or line.account == account
         )
 
+    def _repr_html_(self) -> str:
+        """The statement as HTML tables, for notebooks (every user string escaped)."""
+        return statement_html(self)
+
     @plain_text
     def __repr__(self) -> str:
         return (
-            f"Statement({format_us(to_us(self.as_of))!r}, {len(self.lines)} lines, "
-            f"{len(self.invoices)} invoices, {len(self.anomalies)} anomalies)"
+            f"Statement({format_us(to_us(self.as_of))!r}, "
+            f"{count_of(len(self.lines), 'line', 'lines')}, "
+            f"{count_of(len(self.invoices), 'invoice', 'invoices')}, "
+            f"{count_of(len(self.anomalies), 'anomaly', 'anomalies')})"
         )
 
 
