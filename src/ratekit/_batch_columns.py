@@ -12,6 +12,7 @@ first), its id if it has one, then the field and the value, and say what is acce
 
 from __future__ import annotations
 
+import copy
 import math
 import operator
 import sys
@@ -30,7 +31,7 @@ from .errors import BadRecordError, BadTimeError, RatekitError, RatekitTypeError
 T = typing.TypeVar("T")
 E = typing.TypeVar("E", bound=Exception)
 
-__all__ = ["Column", "Descriptions", "record_label"]
+__all__ = ["Column", "Descriptions", "Refusal", "record_label"]
 
 _intern = sys.intern
 #: An int's exact Decimal (``Decimal.from_float`` takes ints: the same value and exponent).
@@ -167,6 +168,30 @@ def first_bad(
     raise named
 
 
+class Refusal:
+    """A mapping refused when its record was read, kept until its column is checked.
+
+    A feed read as it goes (a generator of tuples, a generator column) is read whole
+    before any column is checked: a bad mapping is kept so, and raised when the
+    attributes column is checked (`Column.descriptions()`), in the order of the columns'
+    checks, so that the first bad record is named whatever field is bad in it.
+    """
+
+    __slots__ = ("error", "given")
+
+    def __init__(self, error: RatekitError, given: object) -> None:
+        self.error = error
+        self.given = given  # a copy of the mapping as read, for a message showing its row
+
+
+def _copied(value: object) -> object:
+    """A deep copy of a refused mapping as it is now, or itself if it cannot be copied."""
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # a caller's mapping may refuse to be copied
+        return value
+
+
 class Descriptions:
     """Attribute mappings frozen as their records are read, equal plain ones shared.
 
@@ -192,12 +217,24 @@ class Descriptions:
         # exact key and value types -> (items -> frozen); None for types that are not plain
         self._shared: dict[tuple[type, ...], dict[tuple[str, ...], _FrozenDict] | None] = {}
 
+    def read(self, value: object, index: int, record_id: object) -> _FrozenDict | Refusal:
+        """``value`` frozen now, or its refusal kept for its column's check (`Refusal`)."""
+        try:
+            return self.freeze(value, index, record_id)
+        except RatekitError as error:
+            return Refusal(error, _copied(value))
+
     def freeze(self, value: object, index: int, record_id: object) -> _FrozenDict:
-        """``value`` checked and frozen now (``None`` is no attributes)."""
+        """``value`` checked and frozen now (``None`` is no attributes).
+
+        A `Refusal` kept when its record was read raises its error now.
+        """
         if value is None:
             return EMPTY
         if type(value) is _FrozenDict:
             return value
+        if type(value) is Refusal:
+            raise value.error
         if type(value) is dict:
             # Only exact types are hashed and compared here: no caller's code runs.
             types = (*map(type, value), *map(type, value.values()))

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized, Values
 from collections.abc import Set as AbstractSet
 from typing import Final
 
-from ._batch_columns import Descriptions, record_label
+from ._batch_columns import Descriptions, Refusal, record_label
 from ._caller_objects import read_items, read_once, unreadable
 from ._shown import show
 from .errors import RatekitError, RatekitTypeError
@@ -207,8 +207,8 @@ def _read_together(
             try:
                 if field == "attributes" and frozen is not None:
                     ids = columns.get("id", read.get("id", ()))
-                    column.extend(
-                        frozen.freeze(value, index, ids[index] if index < len(ids) else None)
+                    column.extend(  # a refusal is raised when the column is checked
+                        frozen.read(value, index, ids[index] if index < len(ids) else None)
                         for index, value in enumerate(values, start)
                     )
                 else:
@@ -251,8 +251,11 @@ def _read(
     """The rows of an iterator, and the event tuples' attributes frozen as each row is read.
 
     A feed may reuse one mapping between the tuples it yields: each record gets the
-    mapping as it was when its tuple was read, not when the last one was. An error the
-    feed raises (a generator that fails midway) names the record it was to give.
+    mapping as it was when its tuple was read, not when the last one was. A mapping
+    refused is kept as its `Refusal` (one per row, ``None`` for a row without
+    attributes): the feed is read whole, then checked column by column, so the first
+    bad record is named whatever field is bad in it. An error the feed raises (a
+    generator that fails midway) names the record it was to give.
     """
     read: list[object] = []
     described: list[object] = []
@@ -265,11 +268,13 @@ def _read(
                     return [*read, row], described  # refused by rows_given, naming it
                 row = _plain(row)  # noqa: PLW2901 - read as the plain tuple it is
             append(row)
-            if frozen is not None and type(row) is tuple and len(row) > _ATTRIBUTES:
+            if frozen is not None:
                 keep(
-                    frozen.freeze(
+                    frozen.read(
                         row[_ATTRIBUTES], index, row[_EVENT_ID] if len(row) > _EVENT_ID else None
                     )
+                    if type(row) is tuple and len(row) > _ATTRIBUTES
+                    else None
                 )
     except RatekitError:
         raise
@@ -327,14 +332,14 @@ def rows_given(
         if not all(issubclass(kind, tuple) for kind in types):
             for index, row in enumerate(rows):  # a loop, not next(): no StopIteration can leak
                 if not isinstance(row, tuple):
-                    _ahead(rows, index, before)
+                    _ahead(rows, index, before, described)
                     raise RatekitTypeError(
                         f"{record_label(what, index, None)} is {type(row).__name__} "
                         f"{show(row)}, not a tuple ({', '.join(fields)})."
                     )
         indexed = next((i for i, row in enumerate(rows) if _index_first(row)), None)
         if indexed is not None:
-            _refuse_index(what, rows, indexed, before)
+            _refuse_index(what, rows, indexed, before, described)
         # a namedtuple (pandas' itertuples()) is read by position, as the tuple it is
         rows = [row if type(row) is tuple else _plain(row) for row in rows]
     lengths = set(map(len, rows))
@@ -343,11 +348,12 @@ def rows_given(
         # the first tuple of a length other than the first one's, else the first (too short
         # or too long) tuple: there always is one, every tuple being a tuple
         index = next((i for i, row in enumerate(rows) if len(row) != width), 0)
-        _ahead(rows, index, before)
+        _ahead(rows, index, before, described)
+        shown = _as_read(rows, described)[index] if index < len(described) else rows[index]
         raise RatekitTypeError(
             f"{record_label(what, index, None)} has {len(rows[index])} "
             f"field{'' if len(rows[index]) == 1 else 's'}: "
-            f"{show(rows[index])}; {_article(what)} {what} tuple is ({', '.join(fields)}), from "
+            f"{show(shown)}; {_article(what)} {what} tuple is ({', '.join(fields)}), from "
             f"{required} to {len(fields)} fields (the first {required} required), and every "
             "tuple of a batch has the same length."
         )
@@ -357,7 +363,7 @@ def rows_given(
         field: list(map(operator.itemgetter(index), rows))
         for index, field in enumerate(fields[:width])
     }
-    if described:  # every row is a tuple of one length: one frozen mapping per row
+    if described and width > _ATTRIBUTES:  # tuples of one length: a mapping read per row
         columns["attributes"] = described
     return columns
 
@@ -382,9 +388,10 @@ def _refuse_index(
     rows: Sequence[tuple[object, ...]],
     index: int,
     before: typing.Callable[[list[tuple[object, ...]]], object] | None,
+    described: Sequence[object],
 ) -> None:
     """Refuse ``rows[index]``, a pandas row with its index first, after the rows ahead."""
-    _ahead(rows, index, before)
+    _ahead(rows, index, before, described)
     raise RatekitTypeError(
         f"{record_label(what, index, None)} is a row whose first field is its index "
         f"(Index={show(tuple.__getitem__(rows[index], 0))}), which would be read as the "
@@ -397,7 +404,37 @@ def _ahead(
     rows: Sequence[tuple[object, ...]],
     index: int,
     before: typing.Callable[[list[tuple[object, ...]]], object] | None,
+    described: Sequence[object] = (),
 ) -> None:
-    """Check the rows ahead of ``rows[index]`` (tuples) with ``before`` (it raises for a bad one)."""
+    """Check the rows ahead of ``rows[index]`` (tuples) with ``before`` (it raises for a bad one).
+
+    Rows read from an iterator are checked with the attributes read with them
+    (``described``, one per row): a mapping the feed reused has changed since.
+    """
     if before is not None and index:
-        before(list(rows[:index]))
+        before(_as_read(rows[:index], described))
+
+
+def _as_read(
+    rows: Sequence[tuple[object, ...]], described: Sequence[object]
+) -> list[tuple[object, ...]]:
+    """``rows`` with the attributes each had when read (``described``, if read from a feed).
+
+    ``None`` (no attributes) is left as it is, and a mapping refused when read (a
+    `Refusal`) is the copy it keeps: the rows ahead of a tuple of another shape are
+    checked again with them, and a message shows a row as it was read. O(n), on the
+    error path only.
+    """
+    if not described:
+        return list(rows)
+    return [
+        (*row[:_ATTRIBUTES], _read_as(described[at]), *row[_ATTRIBUTES + 1 :])
+        if type(row) is tuple and len(row) > _ATTRIBUTES and row[_ATTRIBUTES] is not None
+        else row
+        for at, row in enumerate(rows)
+    ]
+
+
+def _read_as(described: object) -> object:
+    """What a row's attributes were when read: the frozen mapping, or a refused one's copy."""
+    return described.given if type(described) is Refusal else described
