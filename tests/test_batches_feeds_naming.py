@@ -10,7 +10,7 @@ had when read, not with what a reused dict holds at the end.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -101,6 +101,42 @@ def test_a_bad_attribute_read_from_a_feed_ahead_of_another_shape_is_named_first(
     assert listed[0] == "BadQuantityError"
     assert listed[1].startswith("events[0]: attribute 'a' is nan, not a finite number;")
     assert _refusal(lambda: rk.RecordBatch.from_tuples(events=_generated(rows))) == listed
+
+
+class _Endless(Mapping[str, int]):
+    """A mapping that never ends: kept as it is when refused, never copied."""
+
+    def __getitem__(self, key: str) -> int:
+        return 1
+
+    def __len__(self) -> int:
+        return 10**9
+
+    def __iter__(self) -> Iterator[str]:
+        count = 0
+        while True:
+            yield str(count)
+            count += 1
+
+
+def test_a_refused_mapping_of_a_feed_that_never_ends_is_refused_not_copied() -> None:
+    # A mapping refused as its tuple is read is kept until its column is checked; only
+    # plain dicts and lists are copied then, so one that never ends is not read forever.
+    with pytest.raises(rk.BadRecordError) as raised:
+        rk.RecordBatch.from_tuples(events=_generated([("a", "r", T0, "start", _Endless())]))
+    assert str(raised.value) == (
+        "events[0]: attributes holds more than 100,000 items (or never ends); a "
+        "description's mapping holds at most 100,000 names."
+    )
+    nested: dict[str, Any] = {"self": None}
+    nested["self"] = nested  # a dict that contains itself: its copy is cut, still refused
+    rows = [("a", "r", T0, "start", nested), ("a",) * 3]
+    with pytest.raises(rk.BadRecordError) as cut:
+        rk.RecordBatch.from_tuples(events=_generated(rows))
+    assert str(cut.value) == (
+        f"events[0]: attribute '{'.'.join(['self'] * 33)}' nests deeper than 32 levels (or "
+        "contains itself); a description is a tree of JSON-like values."
+    )
 
 
 _names = st.sampled_from(["acme", "", 5])

@@ -12,7 +12,6 @@ first), its id if it has one, then the field and the value, and say what is acce
 
 from __future__ import annotations
 
-import copy
 import math
 import operator
 import sys
@@ -181,15 +180,31 @@ class Refusal:
 
     def __init__(self, error: RatekitError, given: object) -> None:
         self.error = error
-        self.given = given  # a copy of the mapping as read, for a message showing its row
+        self.given = given  # the mapping as read (`_copied`), for a message showing its row
 
 
-def _copied(value: object) -> object:
-    """A deep copy of a refused mapping as it is now, or itself if it cannot be copied."""
-    try:
-        return copy.deepcopy(value)
-    except Exception:  # a caller's mapping may refuse to be copied
+#: How deep `_copied()` copies a refused mapping's dicts and lists: past the deepest a
+#: description may nest (32 levels), so a mapping that contains itself is cut there.
+_COPY_DEPTH: Final = 34
+
+
+def _copied(value: object, depth: int = 0) -> object:
+    """A refused mapping's plain dicts and lists copied as they are now, other values kept.
+
+    Only ``dict`` and ``list`` (exact types, which run no caller's code when read) are
+    copied, to ``_COPY_DEPTH`` levels: a caller's own mapping may never end or refuse to
+    be copied, so it is kept as it is. O(items), on the error path only.
+    """
+    if depth > _COPY_DEPTH:
         return value
+    try:
+        if type(value) is dict:
+            return {key: _copied(item, depth + 1) for key, item in value.items()}
+        if type(value) is list:
+            return [_copied(item, depth + 1) for item in value]
+    except Exception:  # a key's own __hash__ may raise when the copy is made
+        return value
+    return value
 
 
 class Descriptions:
