@@ -148,6 +148,39 @@ def test_a_datetime_as_an_instant_is_told_how_to_give_microseconds() -> None:
         assert rk.RecordBatch.from_tuples(events=[("a", "r", given[0])])[0].at_us == T0
 
 
+def test_a_missing_instant_converted_by_the_hint_is_named_as_nat() -> None:
+    # The conversion the hint gives turns NaT into int64's least value, -2**63, with no
+    # error: the batch refused it as a mere instant out of range, leaving the reader to
+    # guess; it now says which missing value it was and what to do.
+    pd = pytest.importorskip("pandas")
+    series = pd.Series(pd.to_datetime(["2026-03-01T00:00:00Z", None]))
+    at_us = series.dt.as_unit("us").astype("int64").tolist()
+    assert at_us == [T0, -(2**63)]
+    said = (
+        "at_us is int -9223372036854775808; an instant lies from -62135596800000000 to "
+        "253402300799999999 microseconds since the epoch. It is how pandas writes a missing "
+        "instant (NaT) as an int64: a datetime column converted with "
+        "series.dt.as_unit('us').astype('int64') gives it for each gap; every record has "
+        "its at_us, so leave out the records without one first (frame.dropna(subset=[...]) "
+        "on the datetime column)."
+    )
+    with pytest.raises(rk.BadTimeError) as columns:
+        rk.RecordBatch.from_columns(
+            events={"account": ["a"] * 2, "resource": ["r"] * 2, "at_us": at_us}
+        )
+    assert str(columns.value) == f"events[1]: {said}"
+    with pytest.raises(rk.BadTimeError) as tuples:
+        rk.RecordBatch.from_tuples(samples=[("a", "r", "m", at, 1) for at in at_us])
+    assert str(tuples.value) == f"samples[1]: {said}"
+    # one microsecond further is no NaT: out of range, and nothing more said
+    with pytest.raises(rk.BadTimeError) as beyond:
+        rk.RecordBatch.from_tuples(events=[("a", "r", -(2**63) - 1)])
+    assert str(beyond.value) == (
+        "events[0]: at_us is int -9223372036854775809; an instant lies from "
+        "-62135596800000000 to 253402300799999999 microseconds since the epoch."
+    )
+
+
 def test_a_set_of_tuples_is_refused_as_a_set_column_is() -> None:
     with pytest.raises(rk.RatekitTypeError) as error:
         rk.RecordBatch.from_tuples(events={("a", "r", T0)})

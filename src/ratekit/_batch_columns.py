@@ -60,6 +60,15 @@ _DATETIME_HINT: Final = (
     "series.dt.as_unit('us').astype('int64').tolist(), whatever its unit (a column "
     "without a timezone is read as UTC)."
 )
+#: NaT as an int64 (pandas' ``iNaT``): what ``series.dt.as_unit("us").astype("int64")``
+#: makes of a missing instant, without a word.
+_NAT_INT: Final = -(2**63)
+_NAT_HINT: Final = (
+    " It is how pandas writes a missing instant (NaT) as an int64: a datetime column "
+    "converted with series.dt.as_unit('us').astype('int64') gives it for each gap; every "
+    "record has its at_us, so leave out the records without one first "
+    "(frame.dropna(subset=[...]) on the datetime column)."
+)
 #: Types of datetimes, told by name (numpy and pandas not imported).
 _DATETIMES: Final = frozenset({"datetime64", "Timestamp", "datetime"})
 _MISSING_HINT: Final = (
@@ -115,6 +124,8 @@ def _hint(value: object, field: str) -> str:
         return _GAPS_HINT
     if field == "at_us" and kind.__name__ in _DATETIMES:
         return _DATETIME_HINT
+    if field == "at_us" and kind is int and value == _NAT_INT:
+        return _NAT_HINT
     return _NUMPY_HINT if module == "numpy" else ""
 
 
