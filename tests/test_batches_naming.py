@@ -216,3 +216,37 @@ def test_a_pandas_row_with_its_index_first_is_refused_saying_index_false(listed:
     # an index of text is read as the account, as a tuple is read by position
     by_account = frame.set_index("account").itertuples()
     assert [s.account for s in rk.RecordBatch.from_tuples(samples=by_account)] == ["acme", "beta"]
+
+
+def test_plain_tuples_given_as_records_are_told_the_lean_constructor() -> None:
+    # The lean path's records are plain tuples; given straight to rate, meter or feed,
+    # they were refused as "not tuple" with no word of RecordBatch.from_tuples.
+    hint = (
+        " A plain tuple is no record: make records of tuples with "
+        "rk.RecordBatch.from_tuples(events=[...], samples=[...]) and give the batch where "
+        "records go."
+    )
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    meters = [rk.Meter("runtime", "hour", rk.OnOff())]
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("x", "runtime", rk.PerUnit(1))]
+    )
+    row: Any = ("acme", "vm-1", T0, "start")
+    shown = "tuple: ('acme', 'vm-1', 1772323200000000, 'start')"
+    with pytest.raises(rk.RatekitTypeError) as rated:
+        rk.rate([row], plan, span=march, meters=meters)
+    assert str(rated.value) == (
+        f"metering takes Event, Sample and Inventory records, not {shown}.{hint}"
+    )
+    with pytest.raises(rk.RatekitTypeError) as metered:
+        rk.meter([row], meters, span=march, cycle=plan.cycle, as_of=march.end)
+    assert str(metered.value) == str(rated.value)
+    with pytest.raises(rk.RatekitTypeError) as fed:
+        rk.Rater(plan, meters, start=march.start).feed([row])
+    assert str(fed.value) == (
+        f"Rater.feed takes Event, Sample and Inventory records, not {shown} (records[0] of "
+        f"the batch).{hint}"
+    )
+    # the batch the hint names is taken: running all March in UTC, 31 * 24 = 744 hours
+    batch = rk.RecordBatch.from_tuples(events=[row])
+    assert rk.rate(batch, plan, span=march, meters=meters).charges[0].quantity == 744

@@ -60,7 +60,17 @@ _SAMPLE_REQUIRED: Final = 5  # account, resource, meter, at_us, value
 
 
 def unpack_hint(record: object) -> str:
-    """What a message refusing ``record`` among records adds when it is a RecordBatch."""
+    """What a message refusing ``record`` among records adds: for a RecordBatch, or a tuple.
+
+    A batch is unpacked; a plain tuple (the lean path's shape of a record) is made a
+    record by `RecordBatch.from_tuples()`.
+    """
+    if isinstance(record, tuple):
+        return (
+            " A plain tuple is no record: make records of tuples with "
+            "rk.RecordBatch.from_tuples(events=[...], samples=[...]) and give the batch "
+            "where records go."
+        )
     if type(record) is not RecordBatch:
         return ""
     return (
