@@ -250,3 +250,25 @@ def test_plain_tuples_given_as_records_are_told_the_lean_constructor() -> None:
     # the batch the hint names is taken: running all March in UTC, 31 * 24 = 744 hours
     batch = rk.RecordBatch.from_tuples(events=[row])
     assert rk.rate(batch, plan, span=march, meters=meters).charges[0].quantity == 744
+
+
+def test_an_instant_column_with_gaps_is_told_to_drop_them_not_to_make_them_none() -> None:
+    # A pandas int column with a gap holds floats. For at_us the hint said to turn the
+    # gaps into None, which at_us refuses in turn ("every record has its at_us"): two
+    # refusals where one suffices. It now says to leave those records out.
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"account": ["a", "a"], "resource": ["r", "r"], "at_us": [T0, None]})
+    with pytest.raises(rk.RatekitTypeError) as raised:
+        rk.RecordBatch.from_columns(events=frame.to_dict("list"))
+    assert str(raised.value) == (
+        f"events[0]: at_us is float 1772323200000000.0; {INSTANT} A pandas int column with "
+        "gaps holds floats: every record has its at_us, so leave out the records without "
+        "one (frame.dropna(subset=['at_us'])), then give the column's floats as ints "
+        "(series.astype('int64').tolist())."
+    )
+    # the advice, followed, gives the batch of the one record with an instant
+    kept = frame.dropna(subset=["at_us"])
+    columns = {**kept.to_dict("list"), "at_us": kept["at_us"].astype("int64").tolist()}
+    assert list(rk.RecordBatch.from_columns(events=columns)) == [
+        rk.Event("a", "r", "2026-03-01T00:00:00Z")
+    ]

@@ -81,6 +81,12 @@ _GAPS_HINT: Final = (
     "series.astype(object).where(series.notna(), None).tolist() does, and its floats into "
     "ints (see the Usage page)."
 )
+#: The same for a field every record has (``at_us``): its gaps cannot become None.
+_REQUIRED_GAPS_HINT: Final = (
+    " A pandas int column with gaps holds floats: every record has its {0}, so leave out "
+    "the records without one (frame.dropna(subset=[{0!r}])), then give the column's "
+    "floats as ints (series.astype('int64').tolist())."
+)
 #: The types of pandas' missing values other than NaN, told by name (pandas not imported).
 _PANDAS_MISSING: Final = frozenset({"NAType", "NaTType"})
 
@@ -121,7 +127,7 @@ def _hint(value: object, field: str) -> str:
     if _missing(value):
         return _missing_hint(field)
     if isinstance(value, float) and field in _INT_FIELDS and value.is_integer():
-        return _GAPS_HINT
+        return _GAPS_HINT if field in _NONE_ACCEPTED else _REQUIRED_GAPS_HINT.format(field)
     if field == "at_us" and kind.__name__ in _DATETIMES:
         return _DATETIME_HINT
     if field == "at_us" and kind is int and value == _NAT_INT:
