@@ -380,8 +380,8 @@ def test_numpy_columns_are_read_as_the_friendly_constructors_read_numpy_values()
         "samples[0]: value is int64 np.int64(5); a value is a number (an int, a Decimal, a str "
         "or a float). A numpy array holds numpy scalars, refused where rk.Event and rk.Sample "
         "refuse them: give the column as array.tolist(), which holds Python values (a pandas "
-        "Series with missing values: series.astype(object).where(series.notna(), None)"
-        ".tolist(), which gives None for them)."
+        "Series with missing values: every record has its value, so first leave out the "
+        "records without one (frame.dropna(subset=['value'])))."
     )
     with pytest.raises(rk.RatekitTypeError) as raised:
         rk.RecordBatch.from_columns(

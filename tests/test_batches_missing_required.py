@@ -86,3 +86,35 @@ def test_a_missing_attributes_cell_is_advised_to_become_none_which_is_accepted()
         assert said.endswith(" (see the Usage page)."), said
         assert "is None here" in said
     assert rk.RecordBatch.from_columns(events=_events(attributes=None))[0].attributes == {}
+
+
+def test_a_nullable_int_column_of_a_required_field_is_not_advised_to_become_none() -> None:
+    # A nullable Int64 Series holds numpy ints (refused) and NA. For at_us or value the
+    # numpy hint said to turn NA into None, which those fields refuse in turn: the advice
+    # now leads to a batch (drop the records without one, then the Python ints).
+    pd = pytest.importorskip("pandas")
+    instants = pd.Series([T0, None], dtype="Int64")
+    said = _refused(events={"account": ["a"] * 2, "resource": ["r"] * 2, "at_us": instants})
+    assert said == (
+        f"events[0]: at_us is int64 np.int64({T0}); an instant of a batch is an int of "
+        "microseconds since 1970-01-01T00:00:00Z (use rk.Event or rk.Sample for datetimes "
+        "and ISO strings). A numpy array holds numpy scalars, refused where rk.Event and "
+        "rk.Sample refuse them: give the column as array.tolist(), which holds Python values "
+        "(a pandas Series with missing values: every record has its at_us, so first leave "
+        "out the records without one (frame.dropna(subset=['at_us'])))."
+    )
+    kept = instants.dropna().tolist()
+    assert [e.at_us for e in rk.RecordBatch.from_columns(events=_events(at_us=kept[0]))] == [T0]
+    # a kind is filled or left to its default; seq, which takes None, keeps that advice
+    np = pytest.importorskip("numpy")
+    kinds = _refused(events={**_events(), "kind": np.array([1])})
+    assert kinds.endswith(
+        "(a pandas Series with missing values: every record has its kind, so first fill the "
+        "column's gaps with a kind, or leave the column out for the default kind of every "
+        "record)."
+    )
+    seqs = _refused(events={**_events(), "seq": np.array([1])})
+    assert seqs.endswith(
+        "(a pandas Series with missing values: series.astype(object).where(series.notna(), "
+        "None).tolist(), which gives None for them)."
+    )

@@ -55,6 +55,12 @@ _NUMPY_HINT: Final = (
     "missing values: series.astype(object).where(series.notna(), None).tolist(), which "
     "gives None for them)."
 )
+#: The same for a field every record has: its missing values cannot become None.
+_REQUIRED_NUMPY_HINT: Final = (
+    " A numpy array holds numpy scalars, refused where rk.Event and rk.Sample refuse them: "
+    "give the column as array.tolist(), which holds Python values (a pandas Series with "
+    "missing values: every record has its {0}, so first {1})."
+)
 _DATETIME_HINT: Final = (
     " A pandas datetime column gives epoch microseconds as "
     "series.dt.as_unit('us').astype('int64').tolist(), whatever its unit (a column "
@@ -108,16 +114,20 @@ def _missing_hint(field: str) -> str:
     """What a message adds for a missing value in ``field``: how to give what is accepted."""
     if field in _NONE_ACCEPTED:
         return _MISSING_HINT
-    instead = (
-        "fill the column's gaps with a kind, or leave the column out for the default kind "
-        "of every record"
-        if field == "kind"
-        else f"leave out the records without one (frame.dropna(subset=[{field!r}]))"
-    )
     return (
         " A missing value (pandas' NaN, NA or NaT) has no place here, nor None: every "
-        f"record has its {field}; {instead}."
+        f"record has its {field}; {_instead(field)}."
     )
+
+
+def _instead(field: str) -> str:
+    """What to do with the records missing ``field``, which every record has."""
+    if field == "kind":
+        return (
+            "fill the column's gaps with a kind, or leave the column out for the default "
+            "kind of every record"
+        )
+    return f"leave out the records without one (frame.dropna(subset=[{field!r}]))"
 
 
 def _hint(value: object, field: str) -> str:
@@ -132,7 +142,14 @@ def _hint(value: object, field: str) -> str:
         return _DATETIME_HINT
     if field == "at_us" and kind is int and value == _NAT_INT:
         return _NAT_HINT
-    return _NUMPY_HINT if module == "numpy" else ""
+    return _numpy_hint(field) if module == "numpy" else ""
+
+
+def _numpy_hint(field: str) -> str:
+    """How to give a numpy column's values as Python ones, its gaps as ``field`` takes them."""
+    if field in _NONE_ACCEPTED:
+        return _NUMPY_HINT
+    return _REQUIRED_NUMPY_HINT.format(field, _instead(field))
 
 
 def record_label(what: str, index: int, record_id: object) -> str:
