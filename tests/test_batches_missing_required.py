@@ -118,3 +118,21 @@ def test_a_nullable_int_column_of_a_required_field_is_not_advised_to_become_none
         "(a pandas Series with missing values: series.astype(object).where(series.notna(), "
         "None).tolist(), which gives None for them)."
     )
+
+
+@pytest.mark.parametrize("field", ["account", "resource", "at_us"])
+def test_none_in_a_required_field_gets_the_advice_a_missing_value_gets(field: str) -> None:
+    # A feed's own None (a row without an account) was refused saying only what the
+    # field takes; NaN in the same place was told to leave the record out. Both are now.
+    said = _refused(events=_events(**{field: None}))
+    assert said.startswith(f"events[0]: {field} is NoneType None; ")
+    assert said.endswith(
+        f" A missing value (pandas' NaN, NA or NaT) has no place here, nor None: every "
+        f"record has its {field}; leave out the records without one "
+        f"(frame.dropna(subset=['{field}']))."
+    )
+    assert _refused(samples=_samples(value=None)).endswith("(frame.dropna(subset=['value'])).")
+    assert _refused(samples=_samples(kind=None)).endswith(
+        "every record has its kind; fill the column's gaps with a kind, or leave the column "
+        "out for the default kind of every record."
+    )

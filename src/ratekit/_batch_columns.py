@@ -134,8 +134,8 @@ def _hint(value: object, field: str) -> str:
     """What a message adds for a value from numpy or pandas: how to give it instead."""
     kind = type(value)
     module = getattr(kind, "__module__", "")
-    if _missing(value):
-        return _missing_hint(field)
+    if _missing(value) or (value is None and field not in _NONE_ACCEPTED):
+        return _missing_hint(field)  # None too, where a record cannot go without the field
     if isinstance(value, float) and field in _INT_FIELDS and value.is_integer():
         return _GAPS_HINT if field in _NONE_ACCEPTED else _REQUIRED_GAPS_HINT.format(field)
     if field == "at_us" and kind.__name__ in _DATETIMES:
