@@ -10,7 +10,13 @@ commonest gap of a usage frame, was not named as a missing value at all, nor a N
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 
@@ -136,3 +142,73 @@ def test_none_in_a_required_field_gets_the_advice_a_missing_value_gets(field: st
         "every record has its kind; fill the column's gaps with a kind, or leave the column "
         "out for the default kind of every record."
     )
+
+
+def _follow(frame: Any, said: str, plain: set[str]) -> Any:
+    """The frame after one step of the advice ``said`` gives, as a reader takes it.
+
+    ``plain`` collects what is asked of the columns themselves: ``"none"`` (missing values
+    as None) and the int fields whose floats become ints.
+    """
+    dropped = re.search(r"frame\.dropna\(subset=\['(\w+)'\]\)", said)
+    if dropped:
+        field = dropped.group(1)
+        frame = frame.dropna(subset=[field])
+        return frame.astype({field: "int64"}) if "floats as ints" in said else frame
+    if "leave the column out for the default kind" in said:
+        return frame.drop(columns="kind")
+    if "floats into ints" in said:
+        plain.update({"none", _field(said)})
+        return frame
+    assert "where(series.notna(), None)" in said, f"no advice to follow: {said}"
+    plain.add("none")
+    return frame
+
+
+def _field(said: str) -> str:
+    found = re.match(r"events\[\d+\](?: \(id '[^']*'\))?: (\w+) is", said)
+    assert found, said
+    return found.group(1)
+
+
+def _columns(frame: Any, plain: set[str]) -> dict[str, list[Any]]:
+    given = frame.astype(object).where(frame.notna(), None) if "none" in plain else frame
+    columns: dict[str, list[Any]] = given.to_dict("list")
+    for field in plain & set(columns):
+        columns[field] = [None if value is None else int(value) for value in columns[field]]
+    return columns
+
+
+_CELLS = st.tuples(
+    st.sampled_from(["acme", None]),
+    st.sampled_from(["vm-1", None]),
+    st.sampled_from([T0, T0 + 1, None]),
+    st.sampled_from(["start", "stop", None]),
+    st.sampled_from(["e1", None]),
+    st.sampled_from([1, None]),
+)
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 4, 50))
+@given(rows=st.lists(_CELLS, min_size=1, max_size=6))
+def test_law_the_advice_for_a_frames_gaps_leads_to_a_batch(rows: list[tuple[Any, ...]]) -> None:
+    # A frame with gaps in any column (its int columns floats, its text columns NaN),
+    # given as frame.to_dict("list"): each refusal's advice, followed as written, leads
+    # to a batch of the rows that have every required field, in their order. Advice that
+    # led to None where a record needs the field would refuse again with nothing to follow.
+    pd = pytest.importorskip("pandas")
+    fields = ["account", "resource", "at_us", "kind", "id", "seq"]
+    frame = pd.DataFrame(rows, columns=fields)
+    plain: set[str] = set()
+    for _ in range(12):  # each step settles one column for good
+        try:
+            batch = rk.RecordBatch.from_columns(events=_columns(frame, plain))
+            break
+        except rk.RatekitError as error:
+            frame = _follow(frame, str(error), plain)
+    else:
+        raise AssertionError("the advice did not lead to a batch")
+    required = 4 if "kind" in frame.columns else 3
+    kept = [row for row in rows if None not in row[:required]]
+    assert [(e.account, e.resource, e.at_us) for e in batch] == [row[:3] for row in kept]
