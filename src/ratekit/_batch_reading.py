@@ -189,9 +189,10 @@ def _read_together(
     are the lengths given ("at least" one more than read for a column that goes on).
     ``attributes`` (``frozen`` given) are read last in each round, each mapping frozen
     as it is read (a refused one kept as its `Refusal`, raised when the column is
-    checked: the first bad record is named, whatever field is bad in it). Columns that all go on for ever are read until memory runs out (no
-    row limit: a long feed may be legitimate); one that ends bounds them all. O(n) for n
-    records, at C speed but for the attributes.
+    checked: the first bad record is named, whatever field is bad in it). Columns that
+    all go on for ever are read until memory runs out (no row limit: a long feed may be
+    legitimate); one that ends bounds them all. O(n) for n records, at C speed but for
+    the attributes.
     """
     told = [len(values) for values in columns.values()]
     told += [length for length in map(_length, lazy.values()) if length is not None]
