@@ -91,11 +91,10 @@ def test_a_late_delete_before_a_compacted_listing_leaves_the_resource_running() 
         "event 'del' (delete) of 'vm-1' of 'a' stamped 2026-03-02T06:00:00Z is older than "
         "every cycle the rater keeps (from 2026-03-03T00:00:00Z); an inventory compacted "
         "since (at 2026-03-02T12:00:00Z) listed 'vm-1' and opened it again, as batch "
-        "rate() does, so it changes nothing from then on and is not applied; what it "
-        "changes of 'vm.hours' before 2026-03-03T00:00:00Z, -6 hour under description {}, "
-        "belonged to cycles already compacted and is in doubt (at most this much: an "
-        "inventory between, forgotten with its compacted cycle, may have opened it "
-        "sooner)."
+        "rate() does, so it changes nothing from then on; what it changes of 'vm.hours' "
+        "before 2026-03-03T00:00:00Z, -6 hour under description {}, belonged to cycles "
+        "already compacted: not applied, and in doubt (at most this much: an inventory "
+        "between, forgotten with its compacted cycle, may have opened it sooner)."
     )
     assert sum(stream.values()) + anomaly.quantity == sum(batch.values()) == 138
 

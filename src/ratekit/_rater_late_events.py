@@ -47,12 +47,15 @@ resource. Its anomaly says so, with no quantity (`_rescoped()`).
 An inventory compacted after the event that covered its resource is applied after it, as
 batch rating applies it: the history holds events only, and the state keeps the
 inventories of the last instant any covered the resource (`ResourceState.listings`).
-A listing opens again a resource the event deleted: a DELETE of a running resource
-listed after it changes nothing from the kept cycles on, and names its part up to that
-listing, in doubt (one between, forgotten, may have opened it sooner); where a first
-reading from zero counts from the stretch it ends, the state is made what the DELETE
-and the listing make of it, a new stretch from the listing, and the share that moves
-before the kept cycles is named, in doubt too (`_restarted()`). Where those
+A listing opens again a resource the event deleted, as listed: a DELETE of a running
+resource listed after it names its part up to that listing per meter and description,
+in doubt (one between, forgotten, may have opened it sooner), and the state is made
+what the DELETE and the listing make of it, running since the listing, as metering the
+DELETE in time leaves it (`_restarted()`): the kept cycles are metered as listed (a
+START or an UPDATE placed before the DELETE may have described the resource otherwise),
+a first reading from zero counts from the listing (the share that moves before the
+kept cycles named, in doubt too), and a record stamped before the listing, fed later,
+is judged with both (an event cannot be placed there any more). Where those
 inventories would leave the resource otherwise than both the event and the state, what
 batch reaches is not known: the event is not applied (`_relisted()`).
 
@@ -189,14 +192,16 @@ def _relisted(
     stopped, but opens again one the event deleted; one that covered it without listing
     it closes it. The state keeps where the resource stands after them, not the
     inventories before them, nor whether an inventory changed it before them. None
-    when they leave what the event makes of it (`placed()` goes on). Else the resource
-    is left as it stands: when they open it again as it runs in the state (a DELETE of
-    a running resource listed after it, under the same description), that is what
-    batch rate() reaches from the kept cycles on, and the anomalies name the event's
-    part up to those inventories per meter, in doubt (an inventory between, forgotten
-    with its compacted cycle, may have opened it sooner); otherwise one anomaly says
-    the event is not applied, with no quantity (`_unreconciled()`). Not applied, a
-    replay of the event says its part again. O(h) for the h events the state keeps.
+    when they leave what the event makes of it (`placed()` goes on). When they open it
+    again as the state has it running (a DELETE of a running resource listed after it),
+    the anomalies name the event's part up to those inventories per meter and
+    description (up to a kept ``last_seen`` closing before the kept cycles, as
+    `placed()` judges it), in doubt (an inventory between, forgotten with its compacted
+    cycle, may have opened it sooner), and the state is made what the two make of it
+    (`_restarted()`): running as listed from the listing on, which a START or an UPDATE
+    placed before the event may have described otherwise. Otherwise the resource is
+    left as it stands, and one anomaly says the event is not applied, with no quantity
+    (`_unreconciled()`). O(h) for the h events the state keeps.
     """
     if new == state or state.listings is None or state.listings[0] < event.at_us:
         return []
@@ -221,53 +226,93 @@ def _relisted(
     if (folded.status, folded.description) == (new.status, new.description):
         return []  # as the event alone makes it (a listing keeps a STOP stopped)
     reopened = new.status != "running" and folded.status == state.status == "running"
-    if not reopened or folded.description != state.description:
+    if not reopened:
         return [_unreconciled(rater, event, at_us)]
-    parts = _sums(usage.late)
-    nonzero = {meter: tidy(quantity) for meter, quantity in parts.items() if quantity}
-    if not nonzero:
+    # What the event and the listing change before the kept cycles, per meter and the
+    # description it was metered under: a listing opens the resource again as it lists
+    # it, so the part after it moves to that description where the event's own history
+    # (a START or an UPDATE placed before it) described it otherwise. A kept last_seen
+    # inventory may close the resource back at its last sign of life there (the
+    # listing, say): batch bills nothing of its running time from that closing on, so
+    # the part is judged up to it, as a placed event's is: what the event ends from its
+    # instant, and what the listing opens again from its own, each one running piece.
+    restarted = _placed_back(state, folded, listings=False)
+    closing = _accounts.placed_closing(rater, state, restarted)
+    until = None if closing is None else closing[2]
+    rows = rater._engine.meter([event], base, base + 1, [state]).late
+    rows += rater._engine.meter(again, base, base + 1, [new]).late
+    parts = _per_description(_accounts.clipped(rater, rows, until))
+    if not parts:
         return [_unreconciled(rater, event, at_us)]
     out: list[Anomaly] = []
-    for meter in sorted(nonzero):
+    if closing is not None and closing[1] != closing[2]:
+        inventory, old_us, new_us = closing
+        out += _closings.moved(
+            [event],
+            inventory,
+            state,
+            (old_us, new_us),
+            base,
+            meters=rater._engine.meters,
+            segments=rater._engine.segments,
+        )
+    after = (
+        "so it changes nothing from then on"
+        if folded.description == state.description
+        else f"under description {show(dict(folded.description))}, so its effect from then "
+        "on is applied, as batch rating applies it"  # a START or an UPDATE placed before it
+    )
+    for meter, description, quantity in parts:
         unit = rater._engine.unit(meter)
         out.append(
             _opening(
                 event,
                 _older(event, base) + f"); an inventory compacted since (at {format_us(at_us)}) "
-                f"listed {event.resource!r} and opened it again, as batch rate() does, so it "
-                "changes nothing from then on and is not applied; what it changes of "
-                f"{meter!r} before {format_us(base)}, {nonzero[meter]} {unit} under "
-                f"description {show(dict(state.description))}, belonged to cycles already "
-                "compacted and is in doubt (at most this much: an inventory between, "
-                "forgotten with its compacted cycle, may have opened it sooner).",
+                f"listed {event.resource!r} and opened it again, as batch rate() does, {after}; "
+                f"what it changes of {meter!r} before {format_us(base)}, {quantity} {unit} "
+                f"under description {show(dict(description))}, belonged to cycles already "
+                "compacted: not applied, and in doubt (at most this much: an inventory "
+                "between, forgotten with its compacted cycle, may have opened it sooner).",
                 meter,
-                nonzero[meter],
+                quantity,
             )
         )
-    return out + _restarted(rater, event, state, folded, at_us)
+    return out + _restarted(rater, event, (state, restarted), until, at_us)
 
 
 def _restarted(
-    rater: Rater, event: Event, state: ResourceState, folded: ResourceState, at_us: int
+    rater: Rater,
+    event: Event,
+    states: tuple[ResourceState, ResourceState],
+    until: int | None,
+    at_us: int,
 ) -> list[Anomaly]:
-    """The anomalies of a relisted event that moves a first reading from zero's stretch.
+    """Make the state what a relisted event and the listing after it make of it.
 
-    The event (a DELETE of a running resource) is not applied, but the listing after it
-    (at ``at_us``, as ``folded`` has it) opened the resource again: a new running stretch
-    begins there, from which batch counts a first reading from zero of the resource. The
-    state is made what the event and the listing make of it (running since the listing,
-    its clock there: an event before cannot be placed any more), so the kept cycles
-    meter the reading from there; the part moved before them is named per meter
-    and description, in doubt as the hours are. None when no such reading counts from
-    the state's stretch. O(k) for the k kept records of the resource.
+    The event (a DELETE of a running resource) ends the resource's running, and the
+    listing after it (at ``at_us``) opened it again, as listed (``states``: the state
+    before and the one the two make of it; ``until``: a kept ``last_seen`` closing
+    before the kept cycles, or None, up to which the part moved is named): the
+    state is made running since the listing, its clock there, as metering the event in
+    time would have left it (an event before cannot be placed any more: the state keeps
+    neither the DELETE nor what came before it). So a record fed later is judged with
+    them, and the kept cycles are metered from the listing's description (which a START
+    or an UPDATE placed before the event may have changed). A new running stretch begins
+    there too, from which batch counts a first reading from zero of the resource: the
+    kept cycles count it from there, and the part moved before them is named per meter
+    and description, in doubt as the hours are; none when no such reading counts from the
+    state's stretch. O(k) for the k kept records of the resource.
     """
     key = (event.account, event.resource)
     reach = rater._reach
+    state, restarted = states
     if not any((*key, name) in reach.stretches for name in reach.zero):
+        _restate(rater, key, restarted)
         return []
-    restarted = _placed_back(state, folded, listings=False)
     kept = rater._by_key.get(key, ())
-    rows = _zero.moved(rater, key, (kept, state), (kept, restarted))
+    rows = _accounts.clipped(
+        rater, _zero.moved(rater, key, (kept, state), (kept, restarted)), until
+    )
     _restate(rater, key, restarted)
     base = format_us(rater._base_us)
     return [
