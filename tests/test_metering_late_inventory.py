@@ -298,3 +298,31 @@ def test_a_last_seen_inventory_reports_late_only_what_it_closed() -> None:
         ("late", ("i",)),
         ("reconciled_close", ("i", "vm-2")),
     ]
+
+
+def test_an_event_after_a_late_closing_is_no_record_of_it() -> None:
+    # vm-1 starts 2 Mar 11:30 and stops 3 Mar 07:30; the first call meters it to 4 Mar
+    # (20 h) and carries it stopped. The second gets a last_seen inventory of 4 Mar
+    # 06:00 that lists nothing: it closes vm-1 at its last sign of life, the STOP, before
+    # the clock: a late change of no quantity (stopped, it ran no hour more or less),
+    # whose record is the inventory (its "reconciled_close" names it, and the STOP). An UPDATE of 4 Mar 07:00, after the inventory, is
+    # ignored (after the delete) and changes nothing of that closing: it is no record of
+    # the late change (it was named with the inventory, as if it had moved it).
+    cut = "2026-03-04T00:00:00Z"
+    first = [
+        rk.Event("a", "vm-1", "2026-03-02T11:30:00Z", kind="start", id="s"),
+        rk.Event("a", "vm-1", "2026-03-03T07:30:00Z", kind="stop", id="x"),
+    ]
+    one = rk.meter(first, [VM], span=rk.Span(MARCH.start, cut), cycle=None, as_of=cut)
+    assert hours(one) == {"vm-1": Decimal(20)}  # 12.5 + 7.5
+    closing = rk.Inventory("2026-03-04T06:00:00Z", [], close="last_seen", id="inv")
+    update = rk.Event("a", "vm-1", "2026-03-04T07:00:00Z", {"entity": "vm"}, kind="update", id="u")
+    two = rk.meter(
+        [closing, update], [VM], span=rk.Span(cut, MARCH.end), cycle=None, as_of=MARCH.end,
+        state=one.state,
+    )  # fmt: skip
+    assert hours(two) == {}
+    late = [(a.record_ids, a.quantity) for a in two.anomalies if a.kind == "late"]
+    assert late == [(("inv",), None)]
+    others = [(a.kind, a.record_ids) for a in two.anomalies if a.kind != "late"]
+    assert others == [("reconciled_close", ("inv", "x")), ("after_delete", ("u", "inv"))]

@@ -94,7 +94,8 @@ def late_changes(  # noqa: PLR0917 - private plumbing of plain values
         ids = [event.id for event in applied if event.at_us < limit]
         ids += [inventory.id for inventory in touched]
         if not ids:
-            ids = _reordering(line, new_events, applied, placed)
+            closes = max((inventory.at_us for inventory in closed), default=None)
+            ids = _reordering(line, new_events, applied, placed, closes)
         ids += [inventory.id for inventory in closed]
         late_time(engine, account, resource, old, line, start, limit, ids)
         _spread_again(engine, account, resource, old, line, limit, ids)
@@ -106,17 +107,24 @@ def _reordering(
     new_events: Sequence[Event],
     applied: Sequence[Event],
     placed: dict[int, int],
+    closes_us: int | None = None,
 ) -> list[str | None]:
     """The ids of the new events that re-order the carried ones: applied before one of them.
 
     A new event applied after every event the state carried (a DELETE stamped after the
     clock, sequenced after them) changes nothing before the clock: it is no record of
-    that change. All of them when none is applied before a carried event. O(n).
+    that change. All of them when none is applied before a carried event; but when
+    inventories close the resource before the clock (the last of them stamped
+    ``closes_us``), only those stamped at or before it, signs of life that may move
+    where they close it: one stamped after them (an UPDATE of the resource they
+    deleted) changes nothing of that closing, and is no record of it. O(n).
     """
     fresh = {id(event) for event in new_events}
     last = max((i for i, event in enumerate(line.order) if id(event) not in fresh), default=-1)
     before = [event.id for event in applied if 0 <= placed.get(id(event), -1) < last]
-    return before or [event.id for event in applied]
+    if before:
+        return before
+    return [event.id for event in applied if closes_us is None or event.at_us <= closes_us]
 
 
 def _spread_again(  # noqa: PLR0917 - private plumbing of plain values
