@@ -154,9 +154,16 @@ def _spread_again(  # noqa: PLR0917 - private plumbing of plain values
         was, now = old.running_since(first.at_us), new.running_since(first.at_us)
         if was == now:
             continue
+        zeros = [
+            (sign, line, baseline(first, since))
+            for sign, line, since in ((-1, old, was), (1, new, now))
+        ]
+        if all(zero is None for _, _, zero in zeros):
+            # Its first reading counts from no stretch (a plain counter's is its
+            # baseline): the move changes nothing of it, and names none of its records.
+            continue
         engine.late_ids.setdefault((account, resource, name), []).extend(ids)
-        for sign, line, since in ((-1, old, was), (1, new, now)):
-            zero = baseline(first, since)
+        for sign, line, zero in zeros:
             if zero is None:
                 continue
             t0, t1 = zero.at_us, first.at_us
