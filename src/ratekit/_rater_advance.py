@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from typing import Final
 
 from . import _lateness_closings as _closings
+from . import _rater_accounts as _accounts
 from . import _rater_reach as _reach
-from ._instants import from_us
+from ._anomalies import placed
+from ._instants import format_us, from_us
 from ._rater_book import Book, Key, known_by, restricted, zeros
 from ._rater_said import Place, named
 from .records import Anomaly, Event, Inventory, Sample
@@ -201,14 +203,23 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
         for r in usage.late
         if not r.record_ids and r.span.end_us > base_us
     )
-    # Per place, the meters a "too_late" of a record without an id names (None: any).
+    # Per place, the meters a "too_late" of a record without an id names (None: any). An
+    # event's names none, but what it moves there is time, or a first reading from zero
+    # spread over the running stretch it moves: a counter's increments re-found from
+    # readings applied while their cycles were kept are the false alarm still.
+    timed = {item.name for item in rater._engine.meters if item._factor is not None}
+    moved_by_events: set[str | None] = {*timed, *rater._reach.zero}
     idless: dict[Place, set[str | None]] = {}
     for anomaly in (*rater._anomalies, *rater._anomalies_before):
         if anomaly.kind == "too_late":
             for record_id in anomaly.record_ids:
                 refused.setdefault(record_id, set()).add((anomaly.account, anomaly.resource))
             if not anomaly.record_ids:
-                idless.setdefault((anomaly.account, anomaly.resource), set()).add(anomaly.meter)
+                named_meters = idless.setdefault((anomaly.account, anomaly.resource), set())
+                if anomaly.meter is None and anomaly.message.startswith("event ("):
+                    named_meters.update(moved_by_events)
+                else:
+                    named_meters.add(anomaly.meter)
     if idless:
         places = {
             p
@@ -222,18 +233,11 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
     # compacted (compaction keeps a sequence whole): its part there was never applied,
     # once the watermark knows an event it is ordered after (before, it is metered at
     # its own instant for now: what that says before ``base_us`` is not settled).
-    early = {
-        record.id
-        for record in rater._records.values()
-        if record.at_us < base_us
-        and record.id is not None
-        and _reach.sequenced_into_kept(rater, record, {}, known_by_us=as_of_us)
-    }
+    early, idless_events = _early(rater, base_us, as_of_us)
     # A kept last_seen inventory's closing before ``base_us``, read against the
     # compacted state: billed while its cycles were kept, or said too late since.
     late = {(a.account, a.resource) for a in found if a.kind == "late"}
     closed = _closed_back(rater, late, as_of_us)
-    timed = {item.name for item in rater._engine.meters if item._factor is not None}
 
     def closing(a: Anomaly) -> bool:
         since = closed.get((a.account, a.resource))
@@ -241,11 +245,16 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
             return False  # (that late records change no quantity there: see stays())
         return a.meter in timed and a.at_us is not None and since <= a.at_us < base_us
 
+    if closed:
+        found = _up_to_closings(rater, found, usage.late, closed, timed)
+
     def stays(a: Anomaly) -> bool:
         if a.kind != "late":
             return True
         if closing(a):
             return False
+        if a.meter in timed and (a.account, a.resource) in idless_events:
+            return True
         if not a.record_ids:
             if a.meter is None:
                 # That late records change no quantity there: as with ids (`behind`), a
@@ -257,6 +266,94 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
         return a.record_ids not in behind or named(a, refused) or not early.isdisjoint(a.record_ids)
 
     return [a for a in found if stays(a)]
+
+
+def _early(rater: Rater, base_us: int, as_of_us: int) -> tuple[set[str], set[Place]]:
+    """The kept events whose part before ``base_us`` was never applied, for `_ahead()`.
+
+    The ids of those stamped before ``base_us`` whose ``seq`` orders them after an event
+    of the kept cycles (`_rater_reach.sequenced_into_kept`); and the resources of such
+    events without an id, and of kept events without an id whose ``seq`` orders them
+    before compacted events (said too late). O(r) for r kept records, O(k) more for
+    each such event and its resource's k kept records.
+    """
+    # An event without an id names no record in the late rows it makes (those of a
+    # kept inventory that closes its resource may name that one): told by its resource,
+    # such an event, or one kept whose seq orders it before compacted events (said too
+    # late, its part never applied), keeps its resource's time meters' late changes.
+    early: set[str] = set()
+    idless_events: set[Place] = set()
+    for record in rater._records.values():
+        if type(record) is not Event:
+            continue
+        if record.at_us < base_us and _reach.sequenced_into_kept(
+            rater, record, {}, known_by_us=as_of_us
+        ):
+            if record.id is not None:
+                early.add(record.id)
+            else:
+                idless_events.add((record.account, record.resource))
+        elif record.id is None and record.seq is not None:
+            key = (record.account, record.resource)
+            _, before = rater._reach.event_reach(record, rater._by_key.get(key, ()), base_us)
+            if before is not None:
+                idless_events.add(key)
+    return early, idless_events
+
+
+def _up_to_closings(
+    rater: Rater,
+    found: list[Anomaly],
+    late: Sequence[UsageRow],
+    closed: dict[tuple[str | None, str | None], int],
+    timed: set[str],
+) -> list[Anomaly]:
+    """``found``, each time meter's late change across a closing (`_closed_back()`) up to it.
+
+    The cycles billed the resource up to that closing, not after it: what a late record
+    changes there from before it (an event whose ``seq`` moves the resource's start, say)
+    is its part up to the closing, metered again up to it (`_rater_accounts.clipped()`),
+    as the part of a record placed in the compacted state is. A change of no part left
+    is none. O(a + l) for a anomalies and l late rows.
+    """
+    rows: dict[tuple[object, ...], UsageRow] = {
+        (row.account, row.resource, row.meter, row.span.start_us, row.quantity): row for row in late
+    }
+    out: list[Anomaly] = []
+    for anomaly in found:
+        since = closed.get((anomaly.account, anomaly.resource))
+        row = rows.get(
+            (anomaly.account, anomaly.resource, anomaly.meter, anomaly.at_us, anomaly.quantity)
+        )
+        if (
+            anomaly.kind != "late"
+            or since is None
+            or anomaly.meter not in timed
+            or row is None
+            or not row.span.start_us < since < row.span.end_us
+        ):
+            out.append(anomaly)
+            continue
+        (part,) = _accounts.clipped(rater, [row], since)
+        if not part.quantity:
+            continue
+        figure = f" by {row.quantity} {row.unit} "
+        span = f"..{format_us(row.span.end_us)}, before "
+        message = anomaly.message.replace(figure, f" by {part.quantity} {row.unit} ", 1)
+        message = message.replace(span, f"..{format_us(since)}, before ", 1)
+        out.append(
+            placed(
+                "late",
+                message,
+                anomaly.record_ids,
+                anomaly.account,
+                anomaly.resource,
+                anomaly.at_us,
+                meter=anomaly.meter,
+                quantity=part.quantity,
+            )
+        )
+    return out
 
 
 def _closed_back(

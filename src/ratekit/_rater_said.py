@@ -109,16 +109,19 @@ def _unsaid(
     # there is what metering's "late" change without a record says of that meter there
     # (an applied part of another such sample is a false alarm, `_rater_advance._ahead`).
     too_late: dict[str, set[Place]] = {}
-    idless: set[tuple[str | None, str | None, str | None]] = set()
+    idless: dict[tuple[str | None, str | None, str | None], int] = {}
     for a in (*rater._anomalies, *rater._anomalies_before):
         if a.kind != "too_late":
             continue
         if not a.record_ids:
             if a.message.startswith("sample") and a.quantity is not None:
-                idless.add((a.account, a.resource, a.meter))
+                idless[a.account, a.resource, a.meter] = _NEVER
             elif _CLOSES_BACK.search(a.message) is not None:
-                # An inventory without an id closing a resource back: of every meter.
-                idless.add((a.account, a.resource, None))
+                # An inventory without an id closing a resource back: of every meter,
+                # from the closing (its ``at``) on.
+                place = (a.account, a.resource, None)
+                at_us = _NEVER if a.at_us is None else a.at_us
+                idless[place] = min(idless.get(place, at_us), at_us)
         elif a.message.startswith("sample") or _CLOSES_BACK.search(a.message) is not None:
             too_late.setdefault(a.record_ids[0], set()).add((a.account, a.resource))
     if too_late or idless:
@@ -169,7 +172,7 @@ Place: typing.TypeAlias = tuple[str | None, str | None]
 def _repeats(
     anomaly: Anomaly,
     too_late: dict[str, set[Place]],
-    idless: set[tuple[str | None, str | None, str | None]],
+    idless: dict[tuple[str | None, str | None, str | None], int],
     base_us: int,
 ) -> bool:
     """Whether ``anomaly`` repeats, for the compacted cycles, a ``"too_late"`` said. O(r).
@@ -180,7 +183,9 @@ def _repeats(
     whose id sorts first): still the part the ``"too_late"`` gave. Without a record (of
     samples without an id), a sample without an id said too late for its account,
     resource and meter (in ``idless``) gave it, or an inventory without an id said too
-    late for closing that resource back (of any meter: its closing ends them all).
+    late for closing that resource back (of any meter: its closing ends them all), from
+    its closing on (a change that begins before it, of an event whose ``seq`` moves the
+    resource's start, is another).
     """
     if (
         anomaly.kind not in {"before_span", "late"}
@@ -190,8 +195,15 @@ def _repeats(
         return False
     if not anomaly.record_ids:
         place = (anomaly.account, anomaly.resource)
-        return (*place, anomaly.meter) in idless or (*place, None) in idless
+        closing_us = idless.get((*place, None))
+        return (*place, anomaly.meter) in idless or (
+            closing_us is not None and anomaly.at_us >= closing_us
+        )
     return named(anomaly, too_late)
+
+
+#: Before any instant: where a part said too late without a closing instant begins.
+_NEVER: Final = -(2**63)
 
 
 #: What tells an anomaly said from another: kind, first record id, account, resource and

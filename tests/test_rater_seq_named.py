@@ -1,0 +1,211 @@
+"""What a statement names of an event ordered by its seq before compacted events.
+
+Such an event (docs/streaming.md, Late and too late) changes what the compacted cycles
+billed: the statement that meters it names that part, per meter, cycle and description,
+in ``"late"`` anomalies with their quantity, so that the stream's lines plus the
+quantities named are one batch ``rate()``. Each part once: an event without an id is
+told by its resource, not by an id its late changes could name; a part ends where a
+kept ``last_seen`` inventory closed the resource (the cycles billed nothing after it);
+and what the event does not change (a plain counter's increments) is named by none.
+Daily UTC cycles, 1 EUR an hour (a byte, a second), no horizon; worked by hand.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+
+HOURS = rk.Meter("hours", "hour", rk.OnOff())
+BYTES = rk.Meter("bytes", "B", rk.Counter())
+#: With a first reading from zero among the meters, a compacted state keeps its
+#: resource's last events (its history), which an event's seq may order it before.
+CPU = rk.Meter("cpu", "s", rk.Counter(from_zero=True))
+METERS = [HOURS, BYTES, CPU]
+PLAN = rk.Plan(
+    "p",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [rk.PriceEntry(meter.name, meter.name, rk.PerUnit(1)) for meter in METERS],
+)
+START = "2026-03-01T00:00:00Z"
+END = "2026-03-06T00:00:00Z"
+
+
+def _named(reports: list[rk.Feed | rk.Statement], meter: str) -> list[Decimal]:
+    """The quantities of ``meter`` the reports' late and too-late anomalies name."""
+    return [
+        a.quantity
+        for report in reports
+        for a in report.anomalies
+        if a.kind in {"late", "too_late"} and a.meter == meter and a.quantity is not None
+    ]
+
+
+def _batch(records: list[rk.Event | rk.Sample | rk.Inventory], meter: str) -> Decimal:
+    batch = rk.rate(records, PLAN, span=rk.Span(START, END), meters=METERS)
+    return sum((c.quantity for c in batch.charges if c.meter == meter), Decimal(0))
+
+
+def _lines(statements: list[rk.Statement], meter: str) -> Decimal:
+    return sum(
+        (line.quantity for s in statements for line in s.lines if line.meter == meter),
+        Decimal(0),
+    )
+
+
+@pytest.mark.parametrize("stop_id", [None, "t"])
+def test_an_event_without_an_id_fed_with_an_inventory_names_its_part(stop_id: str | None) -> None:
+    # s starts vm on 1 March 18:00 (seq 54); stated at 3 March 12:00: 6 + 24 + 12 = 42 h,
+    # 1 March compacted. Then, in one batch, inv (a last_seen inventory of 5 March 12:00
+    # that lists nothing) and a STOP of 3 March 21:00 ordered first (seq 0). Batch: the
+    # STOP is an orphan; s, stamped before it, takes 21:00 (out of order); inv closes vm
+    # at s, its last sign of life: 0 h. The stream takes back 2 and 3 March (-24, -12)
+    # and names 1 March's 6 h: -6. Lines 42 - 36 = 6, named -6: 0. The STOP's late
+    # change names inv alone, not the STOP, which has no id: it was taken for a part
+    # applied while 1 March was kept, and went unnamed (6 where batch bills 0).
+    start = rk.Event("a", "vm", "2026-03-01T18:00:00Z", kind="start", id="s", seq=54)
+    inventory = rk.Inventory(
+        "2026-03-05T12:00:00Z", [], accounts=["a"], close="last_seen", id="inv"
+    )
+    stop = rk.Event("a", "vm", "2026-03-03T21:00:00Z", kind="stop", id=stop_id, seq=0)
+    rater = rk.Rater(PLAN, METERS, start=START)
+    rater.feed([start])
+    first = rater.statement("2026-03-03T12:00:00Z")
+    assert _lines([first], "hours") == 42
+    feed = rater.feed([inventory, stop])
+    last = rater.statement(END)
+    assert [(line.cycle.start.day, line.quantity) for line in last.lines] == [(2, -24), (3, -12)]
+    assert _named([feed, last], "hours") == [-6]
+    assert (
+        _lines([first, last], "hours") + Decimal(-6)
+        == 0
+        == _batch([start, inventory, stop], "hours")
+    )
+
+
+@pytest.mark.parametrize("ids", [(None, None), ("d", None), (None, "u")])
+def test_an_event_sequenced_after_one_of_its_batch_without_an_id_names_its_part(
+    ids: tuple[str | None, str | None],
+) -> None:
+    # s starts vm on 2 March 09:00 (no seq); stated at 4 March 03:00: 15 + 24 + 3 = 42 h,
+    # 1 and 2 March compacted. Then, in one batch, a DELETE stamped 1 March 12:00 (seq
+    # 13) and an UPDATE of 5 March 00:00 ordered before it (seq 5). Batch: the UPDATE,
+    # then the DELETE at 5 March 00:00 (out of order), and s after it (it goes after the
+    # last sequenced event stamped before it, the DELETE): ignored. 0 h. The DELETE takes
+    # the UPDATE's instant: late for the kept cycles, not too late; the stream takes back
+    # 3 and 4 March (-24, -3) and names 2 March's 15 h: -15. 42 - 27 - 15 = 0. A DELETE
+    # without an id names no record in its late change, which was taken for one applied
+    # while 2 March was kept, and went unnamed (15 where batch bills 0).
+    start = rk.Event("a", "vm", "2026-03-02T09:00:00Z", kind="start")
+    delete = rk.Event("a", "vm", "2026-03-01T12:00:00Z", kind="delete", id=ids[0], seq=13)
+    update = rk.Event("a", "vm", "2026-03-05T00:00:00Z", {"mb": 4}, kind="update", id=ids[1], seq=5)
+    rater = rk.Rater(PLAN, METERS, start=START)
+    rater.feed([start])
+    first = rater.statement("2026-03-04T03:00:00Z")
+    feed = rater.feed([delete, update])
+    assert feed.too_late == ()
+    last = rater.statement(END)
+    assert [(line.cycle.start.day, line.quantity) for line in last.lines] == [(3, -24), (4, -3)]
+    assert _named([feed, last], "hours") == [-15]
+    assert _lines([first, last], "hours") - 15 == 0 == _batch([start, delete, update], "hours")
+
+
+@pytest.mark.parametrize("ids", [("u", "c1", "c2"), (None, None, None)])
+def test_a_reorder_names_nothing_of_a_plain_counter(ids: tuple[str | None, ...]) -> None:
+    # Bytes read 400 on 1 March 18:00 and 730 on 3 March 03:00: 330 B over 33 h, 10 an
+    # hour: 60 on 1 March, 240 on 2 March, 30 on 3 March, as batch. u (an UPDATE of 1
+    # March 06:00, seq 7) runs vm from 06:00: 18 + 24 + 12 h by 3 March 12:00; 1 March
+    # compacted. Then x (a START of 5 March 03:00, seq 4) is ordered before u, which
+    # takes 03:00: 21 h on 5 March, as batch; the 18 h of 1 March are named -18. The
+    # counter counts from its readings, wherever the events are: nothing of it is named.
+    # It was named 60 B: metering from the compacted state finds the increment across
+    # 2 March 00:00 again, and it was taken for x's part (it moved no stretch that the
+    # counter's first reading counts from, but was listed among that meter's records).
+    update = rk.Event("a", "vm", "2026-03-01T06:00:00Z", {"mb": 2}, kind="update", id=ids[0], seq=7)
+    first_reading = rk.Sample(
+        "a", "vm", "bytes", "2026-03-01T18:00:00Z", 400, kind="counter", id=ids[1]
+    )
+    second = rk.Sample("a", "vm", "bytes", "2026-03-03T03:00:00Z", 730, kind="counter", id=ids[2])
+    start = rk.Event("a", "vm", "2026-03-05T03:00:00Z", {"mb": 4}, kind="start", id="x", seq=4)
+    rater = rk.Rater(PLAN, METERS, start=START)
+    rater.feed([second, update, first_reading])
+    first = rater.statement("2026-03-03T12:00:00Z")
+    assert [line.quantity for line in first.lines if line.meter == "bytes"] == [60, 240, 30]
+    feed = rater.feed([start])
+    last = rater.statement(END)
+    again = rater.statement("2026-03-07T00:00:00Z")  # the cycles of x compacted: metered anew
+    reports: list[rk.Feed | rk.Statement] = [feed, last, again]
+    assert _named(reports, "bytes") == []
+    assert _named(reports, "hours") == [-18]
+    assert (
+        _lines([first, last, again], "bytes")
+        == 330
+        == _batch([update, first_reading, second, start], "bytes")
+    )
+
+
+@pytest.mark.parametrize("start_id", [None, "t"])
+def test_a_part_ends_where_a_kept_last_seen_inventory_closed_the_resource(
+    start_id: str | None,
+) -> None:
+    # s starts vm on 2 March 03:00 (seq 9); bytes read 700 there at 15:00, its last sign
+    # of life; inv, a last_seen inventory of 3 March 12:00 that lists nothing, closes it
+    # there: 12 h on 2 March. Stated at 4 March 03:00: 2 March compacted (3 March kept,
+    # inv with it). Then a START of 5 March 21:00 ordered before s (seq 3): s takes
+    # 21:00, so vm ran nothing on 2 March, and 3 h on 5 March, as batch (where inv finds
+    # vm not started, and closes nothing). The stream billed 12 h on 2 March: named -12.
+    # It was named -21, the hours to 3 March 00:00, 9 of them after the closing, which
+    # no cycle billed (lines 12 + 3, named -21: -6 where batch bills 3).
+    start = rk.Event("a", "vm", "2026-03-02T03:00:00Z", kind="start", id="s", seq=9)
+    reading = rk.Sample("a", "vm", "bytes", "2026-03-02T15:00:00Z", 700, kind="counter", id="c")
+    inventory = rk.Inventory(
+        "2026-03-03T12:00:00Z", [], accounts=["a"], close="last_seen", id="inv"
+    )
+    early = rk.Event("a", "vm", "2026-03-05T21:00:00Z", kind="start", id=start_id, seq=3)
+    rater = rk.Rater(PLAN, METERS, start=START)
+    rater.feed([reading])
+    rater.feed([inventory])
+    rater.feed([start])
+    first = rater.statement("2026-03-04T03:00:00Z")
+    assert _lines([first], "hours") == 12
+    feed = rater.feed([early])
+    last = rater.statement(END)
+    assert _named([feed, last], "hours") == [-12]
+    assert (
+        _lines([first, last], "hours") - 12
+        == 3
+        == _batch([start, reading, inventory, early], "hours")
+    )
+
+
+def test_an_event_without_an_id_names_its_part_before_a_closing_said_too_late() -> None:
+    # s starts vm on 1 March 09:00 (seq 36), u updates it at 21:00 (seq 50); stated at 3
+    # March 00:00: 15 + 24 h, 1 March compacted. inv, a last_seen inventory of 2 March
+    # 03:00 without an id that lists nothing, closes vm at u, its last sign of life:
+    # 1 March 21:00, before the kept cycles: its 3 h there are said too late (-3), and 2
+    # March is taken back (-24). Then a START of 4 March 03:00 without an id, ordered
+    # before both (seq 22): they take 03:00, and vm runs from there, 21 + 24 h, as batch.
+    # Its part on 1 March is 09:00 to 21:00, up to the closing: -12. Lines 39 - 24 + 45
+    # = 60, named -3 - 12: 45. The -12 was taken for a repeat of inv's part, which is
+    # named from the closing on.
+    start = rk.Event("a", "vm", "2026-03-01T09:00:00Z", {"mb": 4}, kind="start", id="s", seq=36)
+    update = rk.Event("a", "vm", "2026-03-01T21:00:00Z", {"mb": 4}, kind="update", id="u", seq=50)
+    inventory = rk.Inventory("2026-03-02T03:00:00Z", [], accounts=["a"], close="last_seen")
+    early = rk.Event("a", "vm", "2026-03-04T03:00:00Z", {"mb": 1}, kind="start", seq=22)
+    rater = rk.Rater(PLAN, METERS, start=START)
+    rater.feed([start])
+    rater.feed([update])
+    first = rater.statement("2026-03-03T00:00:00Z")
+    closing = rater.feed([inventory])
+    assert _named([closing], "hours") == [-3]
+    feed = rater.feed([early])
+    last = rater.statement(END)
+    assert _named([feed, last], "hours") == [-12]
+    assert (
+        _lines([first, last], "hours") - 15
+        == 45
+        == _batch([start, update, inventory, early], "hours")
+    )
