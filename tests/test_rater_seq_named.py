@@ -209,3 +209,64 @@ def test_an_event_without_an_id_names_its_part_before_a_closing_said_too_late() 
         == 45
         == _batch([start, update, inventory, early], "hours")
     )
+
+
+def test_an_event_ordered_before_a_compacted_delete_names_the_share_it_gives_back() -> None:
+    # c, a first reading from zero of 36 s on 3 March 03:00, comes while vm is deleted
+    # (s starts it on 1 March 15:00, d deletes it at 21:00, seq 17): counted at its
+    # instant, 36 on 3 March; stated at 3 March 06:00, 1 March compacted. Then u (an
+    # UPDATE of 3 March 03:00, seq 10) is ordered before d, which takes 03:00: vm runs
+    # from 1 March 15:00 to 3 March 03:00, and c counts from there, 1 s an hour over 36
+    # h: 9 on 1 March, 24 on 2 March, 3 on 3 March, as batch. The stream corrects 2 and
+    # 3 March (24, -36 + 3); the 9 s of 1 March are u's part there, named by its feed.
+    # They went unnamed: the compacted state, deleted, had no stretch that u could move.
+    reading = rk.Sample("a", "vm", "cpu", "2026-03-03T03:00:00Z", 36, kind="counter", id="c")
+    start = rk.Event("a", "vm", "2026-03-01T15:00:00Z", kind="start", id="s")
+    delete = rk.Event("a", "vm", "2026-03-01T21:00:00Z", kind="delete", id="d", seq=17)
+    update = rk.Event("a", "vm", "2026-03-03T03:00:00Z", {"mb": 2}, kind="update", id="u", seq=10)
+    rater = rk.Rater(PLAN, METERS, start=START)
+    for record in (reading, start, delete):
+        rater.feed([record])
+    first = rater.statement("2026-03-03T06:00:00Z")
+    assert [(line.meter, line.quantity) for line in first.lines] == [("hours", 6), ("cpu", 36)]
+    feed = rater.feed([update])
+    last = rater.statement(END)
+    assert _named([feed, last], "cpu") == [9]
+    assert [
+        (line.cycle.start.day, line.quantity) for line in last.lines if line.meter == "cpu"
+    ] == [
+        (2, 24),
+        (3, -36),
+        (3, 3),
+    ]
+    assert _lines([first, last], "cpu") + 9 == 36 == _batch([reading, start, delete, update], "cpu")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an event fed ahead that reorders a STOP keeps the cycles from that STOP on, not "
+    "from the start of the running stretch a first reading from zero then counts from",
+)
+def test_an_event_fed_ahead_that_reorders_a_stop_names_the_share_before_it() -> None:
+    # One batch: v (an UPDATE of 1 March 12:00, seq 0) runs vm; t (a STOP of 2 March
+    # 21:00, seq 8); c, a first reading from zero of 48 s on 3 March 12:00; u (an UPDATE
+    # of 4 March 09:00, seq 3). Batch orders u before t, which takes 4 March 09:00: vm
+    # runs from 1 March 12:00, and c counts from there, 1 s an hour over 48 h: 12 on 1
+    # March, 24 on 2 March, 12 on 3 March. Stated at 3 March 15:00 (u ahead of it), t
+    # stops vm at 21:00 and c, while stopped, counts 48 on 3 March; 1 March is
+    # compacted (u keeps 2 March, from t on). Stated at 6 March, u moves t: 2 and 3 March
+    # corrected (24, -48 + 12), but 1 March's 12 s are named by nothing: 36 where batch
+    # bills 48.
+    first = rk.Event("a", "vm", "2026-03-01T12:00:00Z", {"mb": 2}, kind="update", id="v", seq=0)
+    stop = rk.Event("a", "vm", "2026-03-02T21:00:00Z", kind="stop", id="t", seq=8)
+    reading = rk.Sample("a", "vm", "cpu", "2026-03-03T12:00:00Z", 48, kind="counter", id="c")
+    later = rk.Event("a", "vm", "2026-03-04T09:00:00Z", {"mb": 2}, kind="update", id="u", seq=3)
+    records: list[rk.Event | rk.Sample | rk.Inventory] = [later, first, reading, stop]
+    rater = rk.Rater(PLAN, METERS, start=START)
+    feed = rater.feed(records)
+    statements = [rater.statement("2026-03-03T15:00:00Z"), rater.statement(END)]
+    assert [line.quantity for line in statements[0].lines if line.meter == "cpu"] == [48]
+    assert _lines(statements, "cpu") == 36
+    assert _lines(statements, "cpu") + sum(_named([feed, *statements], "cpu")) == _batch(
+        records, "cpu"
+    )

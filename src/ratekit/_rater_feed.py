@@ -169,8 +169,12 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                     mine.append(record)
                 if type(record) is Sample and record.meter not in sums:
                     rater._sticky.add(key)
-                elif rater._reach.stretches and type(record) is Event:
-                    # It may move the stretch a first reading from zero counts from.
+                elif type(record) is Event and (
+                    rater._reach.stretches
+                    or (record.seq is not None and rater._reach.zero and key in rater._reach.states)
+                ):
+                    # It may move the stretch a first reading from zero counts from (one
+                    # ordered by its seq among compacted events, one they ended too).
                     moves = _zero.kept(rater, record)
                     anomalies += moves
                     _accounts.too_late_in_part(record, moves, told, partly)

@@ -113,7 +113,12 @@ def _kept(rater: Rater, record: Event | Inventory, key: tuple[str, str]) -> list
     """`kept()` for one resource, ``key``."""
     reach = rater._reach
     state = reach.states.get(key)
-    if state is None or not any((*key, name) in reach.stretches for name in reach.zero):
+    # An event with a seq may order itself among the compacted events, and make a
+    # stretch where the state has none (before a DELETE that ended it, say).
+    sequenced = type(record) is Event and record.seq is not None
+    if state is None or (
+        not sequenced and not any((*key, name) in reach.stretches for name in reach.zero)
+    ):
         return []
     records = rater._by_key.get(key, ())
     # A record after every meter's first reading moves no stretch they count from (but
@@ -122,7 +127,6 @@ def _kept(rater: Rater, record: Event | Inventory, key: tuple[str, str]) -> list
     for r in records:
         if type(r) is Sample and r.meter in reach.zero:
             firsts[r.meter] = min(firsts.get(r.meter, r.at_us), r.at_us)
-    sequenced = type(record) is Event and record.seq is not None
     if not sequenced and all(record.at_us > at_us for at_us in firsts.values()):
         return []
     sums: dict[tuple[str, typing.Any], typing.Any] = {}
