@@ -270,3 +270,32 @@ def test_an_event_fed_ahead_that_reorders_a_stop_names_the_share_before_it() -> 
     assert _lines(statements, "cpu") + sum(_named([feed, *statements], "cpu")) == _batch(
         records, "cpu"
     )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a too-late inventory reconciled with the compacted state settles its history "
+    "before an event of its batch ordered among those events is applied",
+)
+def test_a_too_late_inventory_fed_with_an_event_ordered_before_compacted_ones() -> None:
+    # s starts vm on 1 March 06:00 (seq 49); stated at 3 March 03:00: 18 + 24 + 3 = 45 h,
+    # 1 March compacted. Then, in one batch, inv (an inventory of 1 March 21:00 that
+    # lists nothing: too late) and d (a DELETE of 5 March 15:00, seq 29). Batch: d first
+    # (an orphan, at 15:00), s after it (out of order: 15:00, after the delete, ignored);
+    # inv finds nothing running: 0 h. The stream closes vm at 21:00 in the compacted
+    # state (inv names -3), then applies d after that closing, where it changes nothing
+    # before 3 March: 2 and 3 March are taken back (-24, -3), and 1 March's 15 h (06:00
+    # to 21:00) are named by nothing: 45 - 27 - 3 = 15 where batch bills 0.
+    start = rk.Event("a", "vm", "2026-03-01T06:00:00Z", kind="start", id="s", seq=49)
+    inventory = rk.Inventory("2026-03-01T21:00:00Z", [], accounts=["a"], id="inv")
+    delete = rk.Event("a", "vm", "2026-03-05T15:00:00Z", kind="delete", id="d", seq=29)
+    rater = rk.Rater(PLAN, METERS, start=START)
+    rater.feed([start])
+    statements = [rater.statement("2026-03-03T03:00:00Z")]
+    feed = rater.feed([inventory, delete])
+    statements.append(rater.statement(END))
+    assert _lines(statements, "hours") == 18
+    assert _named([feed, *statements], "hours") == [-3]
+    assert _lines(statements, "hours") + sum(_named([feed, *statements], "hours")) == _batch(
+        [start, inventory, delete], "hours"
+    )
