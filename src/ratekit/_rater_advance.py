@@ -19,6 +19,7 @@ from . import _rater_accounts as _accounts
 from . import _rater_reach as _reach
 from ._anomalies import placed
 from ._instants import format_us, from_us
+from ._rater_assigned import running_within
 from ._rater_book import Book, Key, known_by, restricted, zeros
 from ._rater_said import Place, named
 from .records import Anomaly, Event, Inventory, Sample
@@ -313,12 +314,14 @@ def _up_to_closings(
     The cycles billed the resource up to that closing, not after it: what a late record
     changes there from before it (an event whose ``seq`` moves the resource's start, say)
     is its part up to the closing, metered again up to it (`_rater_accounts.clipped()`),
-    as the part of a record placed in the compacted state is. A change of no part left
-    is none. O(a + l) for a anomalies and l late rows.
+    as the part of a record placed in the compacted state is, where the change is one
+    running piece (else it is left whole). A change of no part left is none. O(a + l) for a anomalies and l late rows.
     """
     rows: dict[tuple[object, ...], UsageRow] = {
         (row.account, row.resource, row.meter, row.span.start_us, row.quantity): row for row in late
     }
+    meters = {item.name: item for item in rater._engine.meters}
+    segments = rater._engine.segments
     out: list[Anomaly] = []
     for anomaly in found:
         since = closed.get((anomaly.account, anomaly.resource))
@@ -332,6 +335,13 @@ def _up_to_closings(
             or row is None
             or not row.span.start_us < since < row.span.end_us
         ):
+            out.append(anomaly)
+            continue
+        item = meters[row.meter]
+        whole = running_within(item, row.description, (row.span.start_us, row.span.end_us),
+                               segments, row.account)  # fmt: skip
+        if whole is None or whole != abs(row.quantity):
+            # Not one running piece: what lies up to the closing is not known exactly.
             out.append(anomaly)
             continue
         (part,) = _accounts.clipped(rater, [row], since)
