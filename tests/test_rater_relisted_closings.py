@@ -24,6 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._lines_named import lines_and_named
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
@@ -45,30 +46,6 @@ SPAN = rk.Span("2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z")
 T0 = to_us("2026-03-01T00:00:00Z")
 Record = rk.Event | rk.Sample | rk.Inventory
 Report = rk.Feed | rk.Statement
-
-
-def _sum(reports: list[Report], meter: str) -> Decimal:
-    """The stream's usage of ``meter`` plus the quantities its anomalies name of it."""
-    lines = sum(
-        (
-            line.quantity
-            for r in reports
-            if isinstance(r, rk.Statement)
-            for line in r.lines
-            if line.meter == meter
-        ),
-        Decimal(0),
-    )
-    named = sum(
-        (
-            a.quantity
-            for r in reports
-            for a in r.anomalies
-            if a.kind in {"late", "too_late"} and a.meter == meter and a.quantity is not None
-        ),
-        Decimal(0),
-    )
-    return lines + named
 
 
 def _batch(records: list[Record], meter: str) -> Decimal:
@@ -129,7 +106,7 @@ def test_a_kept_listing_moves_a_closing_back_out_of_the_compacted_cycles(close: 
     ]
     assert reports[3].too_late == ("lst",)  # the feed of lst: too late in part
     for meter, total in (("runtime", Decimal(22)), ("memory", Decimal(11264))):
-        assert _sum(reports, meter) == total == _batch([START, CLOSING, listing], meter)
+        assert lines_and_named(reports, meter) == total == _batch([START, CLOSING, listing], meter)
 
 
 def test_a_listing_and_an_event_in_one_batch_move_the_closing_once() -> None:
@@ -146,8 +123,8 @@ def test_a_listing_and_an_event_in_one_batch_move_the_closing_once() -> None:
     ]
     records = [START, CLOSING, listing, stop]
     for meter in ("runtime", "memory"):
-        assert _sum(reports, meter) == _batch(records, meter)
-    assert _sum(reports, "runtime") == Decimal("17.5")
+        assert lines_and_named(reports, meter) == _batch(records, meter)
+    assert lines_and_named(reports, "runtime") == Decimal("17.5")
 
 
 @pytest.mark.parametrize("close", ["snapshot", "last_seen"])
@@ -169,7 +146,7 @@ def test_a_too_late_listing_moves_a_closing_within_the_compacted_cycles(close: s
         ("memory", Decimal(6912), ("lst", "inv")),
     ]
     for meter, total in (("runtime", Decimal("13.5")), ("memory", Decimal(6912))):
-        assert _sum(reports, meter) == total == _batch([start, closing, listing], meter)
+        assert lines_and_named(reports, meter) == total == _batch([start, closing, listing], meter)
 
 
 _QUARTERS = st.integers(min_value=0, max_value=4 * 24 * 4 - 1)  # quarter hours into the span
@@ -247,4 +224,4 @@ def test_law_a_listing_fed_after_a_last_seen_closing_adds_up_to_batch(  # noqa: 
         # compacted since may have closed the VM): its anomaly says so, not counted.
         return
     for meter in ("runtime", "memory"):
-        assert _sum(reports, meter) == _batch([*records, late], meter), meter
+        assert lines_and_named(reports, meter) == _batch([*records, late], meter), meter

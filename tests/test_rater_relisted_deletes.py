@@ -23,6 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._lines_named import lines_and_named
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
@@ -73,30 +74,6 @@ def _stream(first: list[Record], later: list[list[Record]]) -> list[Report]:
     return said[0]
 
 
-def _sum(reports: list[Report], meter: str) -> Decimal:
-    """The stream's usage of ``meter`` plus the quantities its anomalies name of it."""
-    lines = sum(
-        (
-            line.quantity
-            for r in reports
-            if isinstance(r, rk.Statement)
-            for line in r.lines
-            if line.meter == meter
-        ),
-        Decimal(0),
-    )
-    named = sum(
-        (
-            a.quantity
-            for r in reports
-            for a in r.anomalies
-            if a.kind in {"late", "too_late"} and a.meter == meter and a.quantity is not None
-        ),
-        Decimal(0),
-    )
-    return lines + named
-
-
 def _batch(records: list[Record], meter: str) -> Decimal:
     rating = rk.rate(records, PLAN, span=SPAN, meters=METERS)
     return sum((c.quantity for c in rating.charges if c.meter == meter), Decimal(0))
@@ -144,7 +121,7 @@ def test_a_late_delete_after_a_placed_start_opens_the_vm_again_as_listed(
     assert not [line for line in reports[-1].lines if line.meter == "memory"]
     records = [LISTED, AGAIN, START, DELETE]
     for meter, total in (("runtime", Decimal("93.75")), ("memory", Decimal(34048))):
-        assert _sum(reports, meter) == total == _batch(records, meter)
+        assert lines_and_named(reports, meter) == total == _batch(records, meter)
 
 
 def test_a_late_delete_between_two_listings_opens_the_vm_again_at_the_second() -> None:
@@ -164,7 +141,7 @@ def test_a_late_delete_between_two_listings_opens_the_vm_again_at_the_second() -
     ]
     records = [LISTED, AGAIN, third, START, delete]
     for meter, total in (("runtime", Decimal("105.5")), ("memory", Decimal(48640))):
-        assert _sum(reports, meter) == total == _batch(records, meter)
+        assert lines_and_named(reports, meter) == total == _batch(records, meter)
 
 
 @pytest.mark.parametrize("fed", ["too late", "in time"])
@@ -188,7 +165,9 @@ def test_a_start_before_a_relisted_delete_fed_after_it_is_not_placed(fed: str) -
     statements = [r for r in reports if isinstance(r, rk.Statement)]
     assert not [line for s in statements for line in s.lines if line.meter == "memory"]
     assert (
-        _sum(reports, "runtime") == Decimal("93.75") == _batch([LISTED, AGAIN, DELETE], "runtime")
+        lines_and_named(reports, "runtime")
+        == Decimal("93.75")
+        == _batch([LISTED, AGAIN, DELETE], "runtime")
     )
 
 
@@ -294,7 +273,7 @@ def test_law_too_late_records_of_a_vm_listed_again_add_up_to_batch(
     if any(_unknown(a) or _sooner(records, a) for a in anomalies):
         return
     for meter in ("runtime", "memory"):
-        assert _sum(reports, meter) == _batch(records, meter), meter
+        assert lines_and_named(reports, meter) == _batch(records, meter), meter
 
 
 def _unknown(anomaly: rk.Anomaly) -> bool:

@@ -40,6 +40,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._lines_named import lines_and_named
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
@@ -98,36 +99,6 @@ def _run(ops: list[Op], horizon_us: int, *, restore: bool) -> list[Report]:
 
 def _said(reports: list[Report]) -> list[tuple[str, str | None, str | None, Decimal | None]]:
     return [(a.kind, a.resource, a.meter, a.quantity) for r in reports for a in r.anomalies]
-
-
-def _quantities(reports: list[Report], meter: str, resource: str | None = None) -> Decimal:
-    """The stream's usage of ``meter`` plus what its "late" and "too_late" anomalies name.
-
-    With ``resource``, of that resource alone.
-    """
-    lines = sum(
-        (
-            line.quantity
-            for r in reports
-            if isinstance(r, rk.Statement)
-            for line in r.lines
-            if line.meter == meter and resource in {None, line.resource}
-        ),
-        Decimal(0),
-    )
-    named = sum(
-        (
-            a.quantity
-            for r in reports
-            for a in r.anomalies
-            if a.kind in {"late", "too_late"}
-            and a.meter == meter
-            and a.quantity is not None
-            and resource in {None, a.resource}
-        ),
-        Decimal(0),
-    )
-    return lines + named
 
 
 def _one_by_one(
@@ -191,9 +162,9 @@ def test_a_stopped_vm_closed_back_says_nothing_more_once_restored_with_a_gauge()
     records = [closing, start, gauge, stop, update]
     batch = rk.rate(records, PLAN, span=span, meters=METERS)
     hours = sum((c.quantity for c in batch.charges if c.meter == "runtime"), Decimal(0))
-    assert hours == Decimal("20.5") == _quantities(never, "runtime")
+    assert hours == Decimal("20.5") == lines_and_named(never, "runtime")
     # 512 MB from 09:30 2 March to 06:00 3 March: 20.5 x 512 = 10,496 MB*h.
-    assert _quantities(never, "memory") == 10496
+    assert lines_and_named(never, "memory") == 10496
 
 
 def test_a_vm_with_a_first_reading_from_zero_stopped_and_closed_back_once_restored() -> None:
@@ -228,7 +199,7 @@ def test_a_vm_with_a_first_reading_from_zero_stopped_and_closed_back_once_restor
     batch = rk.rate([closing, start, reading, stop, update], PLAN, span=span, meters=METERS)
     for meter, total in (("runtime", Decimal(15)), ("rx", Decimal(300))):
         assert sum((c.quantity for c in batch.charges if c.meter == meter), Decimal(0)) == total
-        assert _quantities(never, meter) == total, meter
+        assert lines_and_named(never, meter) == total, meter
 
 
 def test_a_closing_moved_by_a_kept_record_with_another_not_placed_says_the_same() -> None:
@@ -272,7 +243,7 @@ def test_a_closing_moved_by_a_kept_record_with_another_not_placed_says_the_same(
     batch = rk.rate(records, PLAN, span=span, meters=METERS)
     for meter, total in (("runtime", Decimal("18.5")), ("memory", Decimal(18944))):
         assert sum((c.quantity for c in batch.charges if c.meter == meter), Decimal(0)) == total
-        assert _quantities(plain, meter) == total, meter
+        assert lines_and_named(plain, meter) == total, meter
 
 
 def _moved(seed: int) -> tuple[list[Record], list[Op], int]:
@@ -389,4 +360,4 @@ def test_a_moved_closing_restored_at_every_call_says_what_one_never_restored_say
                 (c.quantity for c in rating.charges if (c.resource, c.meter) == (resource, meter)),
                 Decimal(0),
             )
-            assert _quantities(plain, meter, resource) == batch, (resource, meter)
+            assert lines_and_named(plain, meter, resource) == batch, (resource, meter)

@@ -158,17 +158,8 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
         kept = rater._by_key.get(key, ())
         rows += _accounts.clipped(rater, _zero.moved(rater, key, (kept, state), (kept, new)), until)
     said: list[Anomaly] = []
-    if closing is not None and state.status == "running" and closing[1] != closing[2]:
-        inventory, old_us, new_us = closing
-        said += _closings.moved(
-            [event],
-            inventory,
-            state,
-            (old_us, new_us),
-            base,
-            meters=rater._engine.meters,
-            segments=rater._engine.segments,
-        )
+    if state.status == "running":
+        said += _moves(rater, event, state, closing)
     said.extend(
         _said(rater, event, meter, quantity, changed, description)
         for meter, description, quantity in _per_description(rows)
@@ -179,6 +170,27 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     if not said:
         anomalies.append(_said(rater, event, None, None, changed, new.description))
     return "too_late"
+
+
+def _moves(
+    rater: Rater,
+    event: Event,
+    state: ResourceState,
+    closing: tuple[Inventory, int | None, int | None] | None,
+) -> list[Anomaly]:
+    """The ``"too_late"`` parts of a kept ``last_seen`` closing that ``event`` moves, if any."""
+    if closing is None or closing[1] == closing[2]:
+        return []
+    inventory, old_us, new_us = closing
+    return _closings.moved(
+        [event],
+        inventory,
+        state,
+        (old_us, new_us),
+        rater._base_us,
+        meters=rater._engine.meters,
+        segments=rater._engine.segments,
+    )
 
 
 def _relisted(
@@ -244,18 +256,7 @@ def _relisted(
     parts = _per_description(_accounts.clipped(rater, rows, until))
     if not parts:
         return [_unreconciled(rater, event, at_us)]
-    out: list[Anomaly] = []
-    if closing is not None and closing[1] != closing[2]:
-        inventory, old_us, new_us = closing
-        out += _closings.moved(
-            [event],
-            inventory,
-            state,
-            (old_us, new_us),
-            base,
-            meters=rater._engine.meters,
-            segments=rater._engine.segments,
-        )
+    out: list[Anomaly] = _moves(rater, event, state, closing)
     after = (
         "so it changes nothing from then on"
         if folded.description == state.description
