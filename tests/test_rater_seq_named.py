@@ -174,6 +174,12 @@ def test_a_part_ends_where_a_kept_last_seen_inventory_closed_the_resource(
     feed = rater.feed([early])
     last = rater.statement(END)
     assert _named([feed, last], "hours") == [-12]
+    # Its words say the part it names: -12 h, up to the closing at 15:00.
+    (said,) = [a for a in (*feed.anomalies, *last.anomalies) if a.meter == "hours"]
+    assert said.message.startswith(
+        "late records of 'vm' of 'a' change meter 'hours' by -12 hour under description {} "
+        "over 2026-03-02T03:00:00Z..2026-03-02T15:00:00Z, before what was already metered"
+    )
     assert (
         _lines([first, last], "hours") - 12
         == 3

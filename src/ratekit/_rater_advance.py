@@ -17,10 +17,10 @@ from typing import Final
 from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
 from . import _rater_reach as _reach
-from ._anomalies import placed
 from ._instants import format_us, from_us
 from ._rater_assigned import running_within
 from ._rater_book import Book, Key, known_by, restricted, zeros
+from ._rater_parts import refigured
 from ._rater_said import Place, named
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
@@ -347,22 +347,9 @@ def _up_to_closings(
         (part,) = _accounts.clipped(rater, [row], since)
         if not part.quantity:
             continue
-        figure = f" by {row.quantity} {row.unit} "
         span = f"..{format_us(row.span.end_us)}, before "
-        message = anomaly.message.replace(figure, f" by {part.quantity} {row.unit} ", 1)
-        message = message.replace(span, f"..{format_us(since)}, before ", 1)
-        out.append(
-            placed(
-                "late",
-                message,
-                anomaly.record_ids,
-                anomaly.account,
-                anomaly.resource,
-                anomaly.at_us,
-                meter=anomaly.meter,
-                quantity=part.quantity,
-            )
-        )
+        message = anomaly.message.replace(span, f"..{format_us(since)}, before ", 1)
+        out.append(refigured(anomaly, part.quantity, message))
     return out
 
 

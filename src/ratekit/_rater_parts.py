@@ -38,7 +38,7 @@ from .records import Anomaly
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["Part", "key", "named", "shown"]
+__all__ = ["Part", "key", "named", "refigured", "shown"]
 
 #: A part: account, resource, meter, the start of its cycle and its description as shown.
 Part: typing.TypeAlias = tuple[str, str, str, int, str]
@@ -124,19 +124,28 @@ def named(
 
 def _rest(anomaly: Anomaly, before: Decimal, now: Decimal, as_of_us: int) -> Anomaly:
     """``anomaly``'s part as the change from ``before`` (named) to ``now``. O(len)."""
-    change = exact_sum((now, -before))
-    meter = typing.cast(str, anomaly.meter)
     message = anomaly.message.split(_BEFORE)[0]
-    figure = f" change meter {meter!r} by {anomaly.quantity} "
-    message = message.replace(figure, f" change meter {meter!r} by {change} ", 1)
     message += f"{_BEFORE}{before}; by {format_us(as_of_us)} it comes to {now}."
+    return refigured(anomaly, exact_sum((now, -before)), message)
+
+
+def refigured(anomaly: Anomaly, quantity: Decimal, message: str | None = None) -> Anomaly:
+    """Metering's ``"late"`` change ``anomaly``, saying it changes its meter by ``quantity``.
+
+    ``message``: the text whose figure is replaced (the anomaly's own by default), the
+    rest kept as it is. O(len).
+    """
+    meter = typing.cast(str, anomaly.meter)
+    text = anomaly.message if message is None else message
+    figure = f" change meter {meter!r} by {anomaly.quantity} "
+    text = text.replace(figure, f" change meter {meter!r} by {quantity} ", 1)
     return placed(
         "late",
-        message,
+        text,
         anomaly.record_ids,
         anomaly.account,
         anomaly.resource,
         anomaly.at_us,
         meter=meter,
-        quantity=change,
+        quantity=quantity,
     )
