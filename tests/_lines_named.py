@@ -14,12 +14,16 @@ import ratekit as rk
 
 
 def lines_and_named(
-    reports: Iterable[rk.Feed | rk.Statement], meter: str, resource: str | None = None
+    reports: Iterable[rk.Feed | rk.Statement],
+    meter: str,
+    resource: str | None = None,
+    *,
+    account: str | None = None,
 ) -> Decimal:
     """The lines of ``meter`` plus what the ``"late"`` and ``"too_late"`` anomalies name of it.
 
-    With ``resource``, of that resource alone. Exact (ratekit's own numbers, summed as
-    they come: none is rounded).
+    With ``resource`` (and ``account``), of that resource (of that account) alone. Exact
+    (ratekit's own numbers, summed as they come: none is rounded).
     """
     reports = list(reports)
     lines = sum(
@@ -28,7 +32,9 @@ def lines_and_named(
             for r in reports
             if isinstance(r, rk.Statement)
             for line in r.lines
-            if line.meter == meter and resource in {None, line.resource}
+            if line.meter == meter
+            and resource in {None, line.resource}
+            and account in {None, line.account}
         ),
         Decimal(0),
     )
@@ -41,6 +47,7 @@ def lines_and_named(
             and a.meter == meter
             and a.quantity is not None
             and resource in {None, a.resource}
+            and account in {None, a.account}
         ),
         Decimal(0),
     )

@@ -31,6 +31,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._lines_named import lines_and_named
 from tests._restored_streams import batched
 
 import ratekit as rk
@@ -56,36 +57,6 @@ Report = rk.Feed | rk.Statement
 START = rk.Event("b", "vm", "2026-03-02T22:00:00Z", {"memory_mb": 256}, kind="start", id="s")
 LISTING = rk.Inventory("2026-03-04T11:00:00Z", [], close="last_seen", id="inv")
 UPDATE = rk.Event("b", "vm", "2026-03-03T19:45:00Z", {"memory_mb": 1024}, kind="update", id="u")
-
-
-def _named(reports: list[Report], meter: str, key: tuple[str, str] | None = None) -> Decimal:
-    """The stream's usage of ``meter`` plus the quantities its anomalies name of it.
-
-    With ``key`` (account, resource), of that resource alone.
-    """
-    lines = sum(
-        (
-            line.quantity
-            for r in reports
-            if isinstance(r, rk.Statement)
-            for line in r.lines
-            if line.meter == meter and key in {None, (line.account, line.resource)}
-        ),
-        Decimal(0),
-    )
-    named = sum(
-        (
-            a.quantity
-            for r in reports
-            for a in r.anomalies
-            if a.kind in {"late", "too_late"}
-            and a.meter == meter
-            and a.quantity is not None
-            and key in {None, (a.account, a.resource)}
-        ),
-        Decimal(0),
-    )
-    return lines + named
 
 
 def _batch(records: list[Record], meter: str) -> Decimal:
@@ -149,10 +120,10 @@ def test_an_inventory_fed_later_names_no_change_over_the_moved_closing(then: lis
         reports = said[restore] = _moved(then, restore=restore)
         assert _late(reports) == [("late", None, None)]  # 3 March: "changes no quantity"
         listed = Decimal(18) if then[0].resources else Decimal(0)
-        assert _named(reports, "runtime") == Decimal("21.75") + listed
-        assert _named(reports, "memory") == Decimal(5568)  # x has no memory_mb
+        assert lines_and_named(reports, "runtime") == Decimal("21.75") + listed
+        assert lines_and_named(reports, "memory") == Decimal(5568)  # x has no memory_mb
         for meter in ("runtime", "memory"):
-            assert _named(reports, meter) == _batch([START, LISTING, UPDATE, *then], meter)
+            assert lines_and_named(reports, meter) == _batch([START, LISTING, UPDATE, *then], meter)
     assert said[True] == said[False]
 
 
@@ -163,7 +134,7 @@ def test_an_inventory_without_an_id_names_no_change_over_the_moved_closing() -> 
     for restore in (False, True):
         for then in ([], later):
             reports = _moved(then, restore=restore, listing=listing)
-            assert _named(reports, "runtime") == Decimal("21.75")
+            assert lines_and_named(reports, "runtime") == Decimal("21.75")
             assert _late(reports) == [("late", None, None)]
 
 
@@ -201,7 +172,7 @@ def test_an_inventory_fed_once_its_closing_is_compacted_names_it_once(
             ("too_late", "memory", Decimal(-15872)),
         ]
         for meter in ("runtime", "memory"):
-            assert _named(reports, meter) == 0 == _batch([start, closing], meter)
+            assert lines_and_named(reports, meter) == 0 == _batch([start, closing], meter)
     assert said[True] == said[False]
 
 
@@ -229,7 +200,9 @@ def test_records_without_an_id_that_change_nothing_there_are_not_late_once_resto
         reports.append(rater.statement("2026-03-05T22:30:00Z"))
         said[restore] = reports
         assert _late(reports) == []
-        assert _named(reports, "runtime") == 0 == _batch([listed, closing, delete], "runtime")
+        assert (
+            lines_and_named(reports, "runtime") == 0 == _batch([listed, closing, delete], "runtime")
+        )
     assert said[True] == said[False]
 
 
@@ -443,4 +416,7 @@ def test_law_last_seen_closings_metered_again_add_up_to_batch(seed: int) -> None
                 ),
                 Decimal(0),
             )
-            assert _named(never, meter, (account, resource)) == batch, (resource, meter)
+            assert lines_and_named(never, meter, resource, account=account) == batch, (
+                resource,
+                meter,
+            )

@@ -25,32 +25,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 from tests._lines_named import lines_and_named
+from tests._relisted import METERS, PLAN, T0, Record, Report, batch_quantity, stated_twice
 
 import ratekit as rk
-from ratekit._instants import format_us, to_us
-
-PLAN = rk.Plan(
-    "p",
-    "EUR",
-    rk.cycles.daily(tz="UTC"),
-    [
-        rk.PriceEntry("vm", "runtime", rk.PerUnit("0.10")),
-        rk.PriceEntry("mem", "memory", rk.PerUnit("0.0001")),
-    ],
-)
-METERS = [
-    rk.Meter("runtime", "hour", rk.OnOff()),
-    rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb")),
-]
-SPAN = rk.Span("2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z")
-T0 = to_us("2026-03-01T00:00:00Z")
-Record = rk.Event | rk.Sample | rk.Inventory
-Report = rk.Feed | rk.Statement
-
-
-def _batch(records: list[Record], meter: str) -> Decimal:
-    rating = rk.rate(records, PLAN, span=SPAN, meters=METERS)
-    return sum((c.quantity for c in rating.charges if c.meter == meter), Decimal(0))
+from ratekit._instants import format_us
 
 
 def _moves(reports: list[Report]) -> list[tuple[str | None, Decimal | None, tuple[str, ...]]]:
@@ -60,28 +38,6 @@ def _moves(reports: list[Report]) -> list[tuple[str | None, Decimal | None, tupl
         for a in r.anomalies
         if a.kind == "too_late" and "moves where" in a.message
     ]
-
-
-def _stream(first: list[Record], watermark: str, later: list[list[Record]]) -> list[Report]:
-    """``first`` fed and stated at ``watermark``; each of ``later`` fed; stated to 6 March.
-
-    Run twice, the second time restored from a snapshot (through JSON) before each feed
-    of ``later`` and the last statement: both say the same, word for word.
-    """
-    said = []
-    for restore in (False, True):
-        rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
-        reports: list[Report] = [rater.feed(first), rater.statement(watermark)]
-        for batch in [*later, None]:
-            if restore:
-                rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, METERS)
-            if batch is None:
-                reports.append(rater.statement("2026-03-06T00:00:00Z"))
-            else:
-                reports.append(rater.feed(batch))
-        said.append(reports)
-    assert said[0] == said[1]
-    return said[0]
 
 
 START = rk.Event("b", "vm", "2026-03-03T16:30:00Z", {"memory_mb": 512}, kind="start", id="s")
@@ -99,14 +55,18 @@ def test_a_kept_listing_moves_a_closing_back_out_of_the_compacted_cycles(close: 
     # names the 7.5 h of 3 March (+7.5 h, +3840 MB*h: "stays unbilled", as said
     # before), and the kept 4 March bills 14.5 h again: 7.5 + 14.5 - 7.5 + 7.5 = 22 h.
     listing = rk.Inventory("2026-03-04T14:30:00Z", [("b", "vm")], close=close, id="lst")
-    reports = _stream([START], "2026-03-05T01:00:00Z", [[CLOSING], [listing]])
+    reports = stated_twice([START], "2026-03-05T01:00:00Z", [[CLOSING], [listing]])
     assert _moves(reports) == [
         ("runtime", Decimal("7.5"), ("lst", "inv")),
         ("memory", Decimal(3840), ("lst", "inv")),
     ]
     assert reports[3].too_late == ("lst",)  # the feed of lst: too late in part
     for meter, total in (("runtime", Decimal(22)), ("memory", Decimal(11264))):
-        assert lines_and_named(reports, meter) == total == _batch([START, CLOSING, listing], meter)
+        assert (
+            lines_and_named(reports, meter)
+            == total
+            == batch_quantity([START, CLOSING, listing], meter)
+        )
 
 
 def test_a_listing_and_an_event_in_one_batch_move_the_closing_once() -> None:
@@ -117,13 +77,13 @@ def test_a_listing_and_an_event_in_one_batch_move_the_closing_once() -> None:
     # the 7.5 h of 3 March is named once: 7.5 - 7.5 + 7.5 + 10 = 17.5 h.
     listing = rk.Inventory("2026-03-04T14:30:00Z", [("b", "vm")], id="lst")
     stop = rk.Event("b", "vm", "2026-03-04T10:00:00Z", kind="stop", id="x")
-    reports = _stream([START], "2026-03-05T01:00:00Z", [[CLOSING], [listing, stop]])
+    reports = stated_twice([START], "2026-03-05T01:00:00Z", [[CLOSING], [listing, stop]])
     assert [m for m in _moves(reports) if m[0] == "runtime"] == [
         ("runtime", Decimal("7.5"), ("lst", "inv"))
     ]
     records = [START, CLOSING, listing, stop]
     for meter in ("runtime", "memory"):
-        assert lines_and_named(reports, meter) == _batch(records, meter)
+        assert lines_and_named(reports, meter) == batch_quantity(records, meter)
     assert lines_and_named(reports, "runtime") == Decimal("17.5")
 
 
@@ -140,13 +100,17 @@ def test_a_too_late_listing_moves_a_closing_within_the_compacted_cycles(close: s
     start = rk.Event("b", "vm", "2026-03-01T12:15:00Z", {"memory_mb": 512}, kind="start", id="s")
     closing = rk.Inventory("2026-03-03T13:45:00Z", [], close="last_seen", id="inv")
     listing = rk.Inventory("2026-03-02T01:45:00Z", [("b", "vm")], close=close, id="lst")
-    reports = _stream([start], "2026-03-04T17:45:00Z", [[closing], [listing]])
+    reports = stated_twice([start], "2026-03-04T17:45:00Z", [[closing], [listing]])
     assert _moves(reports) == [
         ("runtime", Decimal("13.5"), ("lst", "inv")),
         ("memory", Decimal(6912), ("lst", "inv")),
     ]
     for meter, total in (("runtime", Decimal("13.5")), ("memory", Decimal(6912))):
-        assert lines_and_named(reports, meter) == total == _batch([start, closing, listing], meter)
+        assert (
+            lines_and_named(reports, meter)
+            == total
+            == batch_quantity([start, closing, listing], meter)
+        )
 
 
 _QUARTERS = st.integers(min_value=0, max_value=4 * 24 * 4 - 1)  # quarter hours into the span
@@ -224,4 +188,4 @@ def test_law_a_listing_fed_after_a_last_seen_closing_adds_up_to_batch(  # noqa: 
         # compacted since may have closed the VM): its anomaly says so, not counted.
         return
     for meter in ("runtime", "memory"):
-        assert lines_and_named(reports, meter) == _batch([*records, late], meter), meter
+        assert lines_and_named(reports, meter) == batch_quantity([*records, late], meter), meter

@@ -24,59 +24,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 from tests._lines_named import lines_and_named
+from tests._relisted import METERS, PLAN, T0, Record, Report, batch_quantity, stated_twice
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
-
-PLAN = rk.Plan(
-    "p",
-    "EUR",
-    rk.cycles.daily(tz="UTC"),
-    [
-        rk.PriceEntry("vm", "runtime", rk.PerUnit("0.10")),
-        rk.PriceEntry("mem", "memory", rk.PerUnit("0.0001")),
-    ],
-)
-METERS = [
-    rk.Meter("runtime", "hour", rk.OnOff()),
-    rk.Meter("memory", "MB*hour", rk.Continuous("memory_mb")),
-]
-SPAN = rk.Span("2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z")
-Record = rk.Event | rk.Sample | rk.Inventory
-Report = rk.Feed | rk.Statement
 
 LISTED = rk.Inventory("2026-03-01T12:30:00Z", [("a", "vm")], id="l1")
 AGAIN = rk.Inventory("2026-03-03T18:30:00Z", [("a", "vm")], close="last_seen", id="l2")
 START = rk.Event("a", "vm", "2026-03-01T19:30:00Z", {"memory_mb": 1024}, kind="start", id="s")
 DELETE = rk.Event("a", "vm", "2026-03-03T04:45:00Z", kind="delete", id="d")
 WATERMARK = "2026-03-05T23:00:00Z"  # 1 to 3 March compacted
-
-
-def _stream(first: list[Record], later: list[list[Record]]) -> list[Report]:
-    """``first`` fed and stated at `WATERMARK`; each of ``later`` fed; stated to 6 March.
-
-    Run twice, the second time restored from a snapshot (through JSON) before each feed
-    of ``later`` and the last statement: both say the same, word for word.
-    """
-    said = []
-    for restore in (False, True):
-        rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
-        reports: list[Report] = [rater.feed(first), rater.statement(WATERMARK)]
-        for batch in [*later, None]:
-            if restore:
-                rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, METERS)
-            if batch is None:
-                reports.append(rater.statement("2026-03-06T00:00:00Z"))
-            else:
-                reports.append(rater.feed(batch))
-        said.append(reports)
-    assert said[0] == said[1]
-    return said[0]
-
-
-def _batch(records: list[Record], meter: str) -> Decimal:
-    rating = rk.rate(records, PLAN, span=SPAN, meters=METERS)
-    return sum((c.quantity for c in rating.charges if c.meter == meter), Decimal(0))
 
 
 def _parts(reports: list[Report]) -> list[tuple[tuple[str, ...], str | None, Decimal | None]]:
@@ -109,7 +66,7 @@ def test_a_late_delete_after_a_placed_start_opens_the_vm_again_as_listed(
     # - 19,712 = 34,048 MB*h. Before, d was not applied ("not known here"): 107.5 h,
     # and 4 and 5 March billed 1024 MB. In one batch, either order, the same: the
     # batch's events are placed in time order.
-    reports = _stream([LISTED, AGAIN], later)
+    reports = stated_twice([LISTED, AGAIN], WATERMARK, later)
     assert _parts(reports) == [
         (("s",), "memory", Decimal(53760)),
         (("s",), "runtime", Decimal("-52.5")),
@@ -121,7 +78,7 @@ def test_a_late_delete_after_a_placed_start_opens_the_vm_again_as_listed(
     assert not [line for line in reports[-1].lines if line.meter == "memory"]
     records = [LISTED, AGAIN, START, DELETE]
     for meter, total in (("runtime", Decimal("93.75")), ("memory", Decimal(34048))):
-        assert lines_and_named(reports, meter) == total == _batch(records, meter)
+        assert lines_and_named(reports, meter) == total == batch_quantity(records, meter)
 
 
 def test_a_late_delete_between_two_listings_opens_the_vm_again_at_the_second() -> None:
@@ -133,7 +90,7 @@ def test_a_late_delete_between_two_listings_opens_the_vm_again_at_the_second() -
     # 5 + 3 = 105.5 h, 53,760 - 5,120 = 48,640 MB*h.
     third = rk.Inventory("2026-03-03T21:00:00Z", [("a", "vm")], id="l3")
     delete = rk.Event("a", "vm", "2026-03-03T19:00:00Z", kind="delete", id="e")
-    reports = _stream([LISTED, AGAIN, third], [[START], [delete]])
+    reports = stated_twice([LISTED, AGAIN, third], WATERMARK, [[START], [delete]])
     assert _parts(reports)[3:] == [
         (("e",), "memory", Decimal(-5120)),
         (("e",), "runtime", Decimal(-5)),
@@ -141,7 +98,7 @@ def test_a_late_delete_between_two_listings_opens_the_vm_again_at_the_second() -
     ]
     records = [LISTED, AGAIN, third, START, delete]
     for meter, total in (("runtime", Decimal("105.5")), ("memory", Decimal(48640))):
-        assert lines_and_named(reports, meter) == total == _batch(records, meter)
+        assert lines_and_named(reports, meter) == total == batch_quantity(records, meter)
 
 
 @pytest.mark.parametrize("fed", ["too late", "in time"])
@@ -154,7 +111,7 @@ def test_a_start_before_a_relisted_delete_fed_after_it_is_not_placed(fed: str) -
     # MB*h named and 49,152 billed on 4 and 5 March, where batch bills 34,048 in all.
     first = [LISTED, AGAIN, DELETE] if fed == "in time" else [LISTED, AGAIN]
     later = [[START]] if fed == "in time" else [[DELETE], [START]]
-    reports = _stream(first, later)
+    reports = stated_twice(first, WATERMARK, later)
     named = [(("d",), "runtime", Decimal("-13.75"))] if fed == "too late" else []
     assert _parts(reports) == [*named, (("s",), None, None)]
     (unplaced,) = [a for a in reports[-2].anomalies if a.record_ids == ("s",)]
@@ -167,13 +124,12 @@ def test_a_start_before_a_relisted_delete_fed_after_it_is_not_placed(fed: str) -
     assert (
         lines_and_named(reports, "runtime")
         == Decimal("93.75")
-        == _batch([LISTED, AGAIN, DELETE], "runtime")
+        == batch_quantity([LISTED, AGAIN, DELETE], "runtime")
     )
 
 
 HOUR_US = 3_600_000_000
 DAY_US = 24 * HOUR_US
-T0 = to_us("2026-03-01T00:00:00Z")
 
 
 def _draw(rng: random.Random) -> tuple[list[Record], list[Record], list[list[Record]]]:
@@ -273,7 +229,7 @@ def test_law_too_late_records_of_a_vm_listed_again_add_up_to_batch(
     if any(_unknown(a) or _sooner(records, a) for a in anomalies):
         return
     for meter in ("runtime", "memory"):
-        assert lines_and_named(reports, meter) == _batch(records, meter), meter
+        assert lines_and_named(reports, meter) == batch_quantity(records, meter), meter
 
 
 def _unknown(anomaly: rk.Anomaly) -> bool:
