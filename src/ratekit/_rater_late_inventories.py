@@ -78,7 +78,6 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
     may reconcile (those of its accounts, when it is scoped by account).
     """
     base = rater._base_us
-    t_us = inventory.at_us
     known = rater._reach.states
     scoped = inventory.accounts
     given: dict[Key, ResourceState] = {
@@ -109,19 +108,10 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
         new = closed_after(
             state, carried_where_counted(rater._reach.zero, state, new, (inventory,), base)
         )
-        settled = _settled(state)
-        if settled is not None and settled >= t_us:
-            # It would change it, or it covers it and batch rate() may have it change
-            # it (open it before its later sign of life, or close it there): from what
-            # the state keeps neither can be told. A replay of one the state applied
-            # changes nothing.
-            covers = inventory.covers(key[0], key[1], state.description)
-            if new != state or (covers and not _replayed(inventory, state)):
-                unplaced.append(_unplaced(inventory, base, key, settled))
-            continue
-        later = may_have_closed(state, new, t_us, functools.partial(last_covering, rater, key[0]))
-        if later is not None:
-            unplaced.append(_unplaced(inventory, base, key, later, opens=True))
+        left, said_left = _left(rater, inventory, key, state, new)
+        if said_left is not None:
+            unplaced.append(said_left)
+        if left:
             continue
         if new == state and new.listings == state.listings:
             continue
@@ -442,7 +432,13 @@ def _said(  # noqa: PLR0917 - private plumbing of plain values
 
 
 def _unplaced(
-    inventory: Inventory, base: int, key: Key, settled: int, *, opens: bool = False
+    inventory: Inventory,
+    base: int,
+    key: Key,
+    settled: int,
+    *,
+    opens: bool = False,
+    ahead: Event | None = None,
 ) -> Anomaly:
     """The ``"too_late"`` anomaly of a resource the inventory cannot be reconciled with.
 
@@ -451,18 +447,33 @@ def _unplaced(
     resource existed at the inventory's instant is not known. Or (``opens``) the
     inventory would open it, and an inventory compacted since (the last at ``settled``)
     may have covered it without listing it, closing it again: the states keep what each
-    inventory listed, not its scope. It is left as it stands.
+    inventory listed, not its scope. Or a kept event (``ahead``, stamped at ``settled``)
+    is ordered by its ``seq`` before the compacted events of the resource: batch applies
+    it before them and the inventory after it, and the state, once the inventory settled
+    its history, could apply it only after the inventory. It is left as it stands.
     """
     account, resource = key
-    why = (
-        f"would open {resource!r} of {account!r}, which an inventory compacted since (the "
-        f"last at {format_us(settled)}) may have covered and closed: the compacted state "
-        "does not keep what each inventory covered, so it"
-        if opens
-        else f"not after the last sign of life of {resource!r} of {account!r} that the "
-        f"compacted state keeps (at {format_us(settled)}), which it keeps without what came "
-        "before: it"
-    )
+    if ahead is not None:
+        event = "an event" if ahead.id is None else f"event {ahead.id!r}"
+        why = (
+            f"{resource!r} of {account!r} has {event} ({ahead.kind}, seq {ahead.seq}, "
+            f"stamped {format_us(settled)}) kept in the rater that its seq orders before "
+            "the events of the compacted cycles: batch rate() applies that event first, "
+            "and this inventory to what it makes of them, where the compacted state, once "
+            "reconciled, could apply the event only after the inventory: it"
+        )
+    elif opens:
+        why = (
+            f"would open {resource!r} of {account!r}, which an inventory compacted since (the "
+            f"last at {format_us(settled)}) may have covered and closed: the compacted state "
+            "does not keep what each inventory covered, so it"
+        )
+    else:
+        why = (
+            f"not after the last sign of life of {resource!r} of {account!r} that the "
+            f"compacted state keeps (at {format_us(settled)}), which it keeps without what "
+            "came before: it"
+        )
     return _anomaly(
         "too_late",
         f"{_what(inventory)} at {format_us(inventory.at_us)} is older than every cycle the "
@@ -474,6 +485,53 @@ def _unplaced(
         resource,
         inventory.at_us,
     )
+
+
+def _left(
+    rater: Rater, inventory: Inventory, key: Key, state: ResourceState, new: ResourceState
+) -> tuple[bool, Anomaly | None]:
+    """Whether the inventory leaves a resource as it stands, and the anomaly that says so.
+
+    ``state`` is its compacted state, ``new`` the state the inventory would make of it. It
+    is left when the state has a sign of life at or after the inventory (`_settled()`),
+    when a kept event's ``seq`` orders it before the compacted events
+    (`_ordered_before()`), or when the inventory would open it and one compacted since may
+    have closed it (`may_have_closed()`). Said when the inventory would change it or
+    covers it (batch may open it before that sign of life, or close it there): a replay
+    of one the state applied changes nothing. O(k) for k kept records of the resource.
+    """
+    base = rater._base_us
+    settled = _settled(state)
+    ahead = _ordered_before(rater, key)
+    if (settled is not None and settled >= inventory.at_us) or ahead is not None:
+        covers = inventory.covers(key[0], key[1], state.description)
+        if new == state and not (covers and not _replayed(inventory, state)):
+            return True, None
+        if ahead is not None and (settled is None or settled < inventory.at_us):
+            return True, _unplaced(inventory, base, key, ahead.at_us, ahead=ahead)
+        return True, _unplaced(inventory, base, key, typing.cast("int", settled))
+    later = may_have_closed(
+        state, new, inventory.at_us, functools.partial(last_covering, rater, key[0])
+    )
+    if later is not None:
+        return True, _unplaced(inventory, base, key, later, opens=True)
+    return False, None
+
+
+def _ordered_before(rater: Rater, key: Key) -> Event | None:
+    """A kept event of ``key`` that its ``seq`` orders before its compacted events, if any.
+
+    Such an event (kept, metered or fed ahead of the watermark) is applied before the
+    events the compacted state keeps each time the resource is metered from that state
+    (`_lateness.Reach.event_reach()`). O(k) for k kept records of the resource.
+    """
+    compacted = rater._reach.seqs.get(key)
+    if compacted is None:
+        return None
+    for record in rater._by_key.get(key, ()):
+        if type(record) is Event and record.seq is not None and record.seq < compacted:
+            return record
+    return None
 
 
 def _what(inventory: Inventory) -> str:
