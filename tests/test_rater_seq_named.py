@@ -248,34 +248,45 @@ def test_an_event_ordered_before_a_compacted_delete_names_the_share_it_gives_bac
     assert _lines([first, last], "cpu") + 9 == 36 == _batch([reading, start, delete, update], "cpu")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an event fed ahead that reorders a STOP keeps the cycles from that STOP on, not "
-    "from the start of the running stretch a first reading from zero then counts from",
-)
-def test_an_event_fed_ahead_that_reorders_a_stop_names_the_share_before_it() -> None:
-    # One batch: v (an UPDATE of 1 March 12:00, seq 0) runs vm; t (a STOP of 2 March
-    # 21:00, seq 8); c, a first reading from zero of 48 s on 3 March 12:00; u (an UPDATE
-    # of 4 March 09:00, seq 3). Batch orders u before t, which takes 4 March 09:00: vm
-    # runs from 1 March 12:00, and c counts from there, 1 s an hour over 48 h: 12 on 1
-    # March, 24 on 2 March, 12 on 3 March. Stated at 3 March 15:00 (u ahead of it), t
-    # stops vm at 21:00 and c, while stopped, counts 48 on 3 March; 1 March is
-    # compacted (u keeps 2 March, from t on). Stated at 6 March, u moves t: 2 and 3 March
-    # corrected (24, -48 + 12), but 1 March's 12 s are named by nothing: 36 where batch
-    # bills 48.
+@pytest.mark.parametrize("ahead", [True, False])
+def test_an_event_that_reorders_a_stop_keeps_or_names_the_share_before_it(ahead: bool) -> None:
+    # v (an UPDATE of 1 March 12:00, seq 0) runs vm; t (a STOP of 2 March 21:00, seq 8);
+    # c, a first reading from zero of 48 s on 3 March 12:00; u (an UPDATE of 4 March
+    # 09:00, seq 3). Batch orders u before t, which takes 4 March 09:00: vm runs from 1
+    # March 12:00, and c counts from there, 1 s an hour over 48 h: 12 on 1 March, 24 on
+    # 2 March, 12 on 3 March. Stated at 3 March 15:00, t stops vm at 21:00 and c, while
+    # stopped, counts 48 on 3 March; 1 and 2 March close.
+    # Fed ahead (u in the first batch, not metered yet), u was known to reorder t, so the
+    # cycles from t on were kept, not from where c's stretch starts: 1 March compacted,
+    # its 12 s named by nothing at the end (36 where batch bills 48). Now 1 March is kept
+    # too, and corrected at the end: 12 + 24 + (-48 + 12) = 0 more, 48 in all.
+    # Fed after that statement (1 March compacted), u's move of the stretch is named:
+    # 48 + 24 + (-48 + 12) = 36 billed, 12 named too late.
     first = rk.Event("a", "vm", "2026-03-01T12:00:00Z", {"mb": 2}, kind="update", id="v", seq=0)
     stop = rk.Event("a", "vm", "2026-03-02T21:00:00Z", kind="stop", id="t", seq=8)
     reading = rk.Sample("a", "vm", "cpu", "2026-03-03T12:00:00Z", 48, kind="counter", id="c")
     later = rk.Event("a", "vm", "2026-03-04T09:00:00Z", {"mb": 2}, kind="update", id="u", seq=3)
     records: list[rk.Event | rk.Sample | rk.Inventory] = [later, first, reading, stop]
     rater = rk.Rater(PLAN, METERS, start=START)
-    feed = rater.feed(records)
-    statements = [rater.statement("2026-03-03T15:00:00Z"), rater.statement(END)]
+    reports: list[rk.Feed | rk.Statement] = [rater.feed(records if ahead else records[1:])]
+    reports.append(rater.statement("2026-03-03T15:00:00Z"))
+    if not ahead:
+        reports.append(rater.feed([later]))
+    reports.append(rater.statement(END))
+    statements = [r for r in reports if isinstance(r, rk.Statement)]
     assert [line.quantity for line in statements[0].lines if line.meter == "cpu"] == [48]
-    assert _lines(statements, "cpu") == 36
-    assert _lines(statements, "cpu") + sum(_named([feed, *statements], "cpu")) == _batch(
-        records, "cpu"
-    )
+    assert [
+        (line.role, line.cycle.start.day, line.quantity)
+        for line in statements[1].lines
+        if line.meter == "cpu"
+    ] == [
+        *([("charge", 1, 12)] if ahead else []),
+        ("charge", 2, 24),
+        ("reversal", 3, -48),
+        ("correction", 3, 12),
+    ]
+    assert _named(reports, "cpu") == ([] if ahead else [12])
+    assert _lines(statements, "cpu") + sum(_named(reports, "cpu")) == _batch(records, "cpu")
 
 
 #: When the DELETE comes, against the inventory: in its batch, in a batch before, or in

@@ -40,7 +40,11 @@ def held(rater: Rater, new_base: int) -> int:
     - an event, metered or not, whose ``seq`` orders it before events stamped before
       ``new_base``: folding those without it would apply them in the wrong order; one
       ordered before its compacted state's events holds every kept cycle (the state
-      would run them as those events alone do, not as the lines billed them).
+      would run them as those events alone do, not as the lines billed them);
+    - an event not metered yet that its ``seq`` orders before an earlier-stamped event of
+      a resource with a kept reading of a ``from_zero`` counter: from the resource's
+      earliest kept event, where the reading's running stretch may then start
+      (`_stretches_reopened()`).
 
     Once held back, the cut is checked again (until it moves no more): an event before
     the earlier cut may be ordered after one at or past it.
@@ -83,6 +87,7 @@ def held(rater: Rater, new_base: int) -> int:
             reach = min(reach, max(before, default=at_us))
         elif record.since_us is not None:
             reach = min(reach, record.since_us)
+    reach = min([reach, *_stretches_reopened(rater, listed)])
     cut = new_base
     while True:
         # Held back to an earlier cut, an event ordered before events stamped before
@@ -115,6 +120,40 @@ def _stretch(
     if first is not None and first <= at_us:
         events.append(first)
     return [min(events)] if events else []
+
+
+def _stretches_reopened(
+    rater: Rater, listed: typing.Callable[[], dict[tuple[str, str], int]]
+) -> list[int]:
+    """Where a first reading from zero may count from once a pending event reorders a stop.
+
+    An event not metered yet whose ``seq`` orders it before an earlier-stamped event of
+    its resource (a STOP, say) may take that event's effect away: a ``from_zero``
+    counter's kept reading after it then counts from the start of the running stretch
+    before it, which may lie in the cycles about to be compacted. The earliest kept event
+    of such a resource (or listing) before the reordered event, per resource with a
+    kept reading of a ``from_zero`` counter: the earliest, to be safe (`_stretch()`).
+    O(p + k) for p pending records and k kept records of their resources; O(1) without
+    a ``from_zero`` counter among the meters.
+    """
+    zero = rater._reach.zero
+    out: list[int] = []
+    for record in rater._pending if zero else ():
+        if type(record) is not Event or record.seq is None:
+            continue
+        key = (record.account, record.resource)
+        kept = rater._by_key.get(key, ())
+        if not any(type(r) is Sample and r.meter in zero for r in kept):
+            continue
+        seq, at_us = record.seq, record.at_us
+        reordered = [
+            r.at_us
+            for r in kept
+            if type(r) is Event and r.seq is not None and r.seq > seq and r.at_us < at_us
+        ]
+        if reordered:
+            out += _stretch(rater, key, min(reordered), listed())
+    return out
 
 
 def _first_listed(inventories: Iterable[Record]) -> dict[tuple[str, str], int]:
