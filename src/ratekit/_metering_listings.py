@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 
 from . import _timelines as _t
 from ._instants import from_us
-from ._resource_state import Listings, ResourceState
+from ._resource_state import ResourceState
+from ._state_doors import Listings
 from .records import Inventory
 
 __all__ = ["after", "seen", "with_remembered"]

@@ -76,16 +76,18 @@ from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
 from . import _rater_scoped as _scoped
 from . import _rater_zero as _zero
-from ._anomalies import placed as _anomaly
-from ._decimals import CONTEXT, ZERO, tidy
+from ._decimals import tidy
 from ._instants import format_us
+from ._late_event_words import older as _older
+from ._late_event_words import opening as _opening
+from ._late_event_words import per_description as _per_description
+from ._late_event_words import sums as _sums
 from ._rater_early import _restate
 from ._rater_late_inventories import last_covering, may_have_closed
 from ._rater_stretch import carried_where_counted
 from ._resource_state import _NO_BASE, _new_state, _placed_back
 from ._shown import show
 from .records import Anomaly, Event, Inventory
-from .usage import UsageRow
 
 if typing.TYPE_CHECKING:
     from ._resource_state import ResourceState
@@ -375,32 +377,6 @@ def _unreconciled(rater: Rater, event: Event, at_us: int) -> Anomaly:
     )
 
 
-def _per_description(
-    rows: typing.Iterable[UsageRow],
-) -> list[tuple[str, typing.Mapping[str, typing.Any], Decimal]]:
-    """The nonzero quantities of ``rows`` per meter and description, in a stable order.
-
-    The description is the one each part was metered under, so priced by: not always the
-    state's (a START ordered by its ``seq`` before a compacted DELETE runs its resource
-    on under the description it had, where the deleted state has none). O(r log r).
-    """
-    sums: dict[tuple[str, typing.Any], Decimal] = {}
-    for row in rows:
-        key = (row.meter, row.description)
-        sums[key] = CONTEXT.add(sums.get(key, ZERO), row.quantity)
-    parts = [(meter, desc, tidy(total)) for (meter, desc), total in sums.items() if total]
-    # per meter, what is taken back before what is added: they read as a move
-    return sorted(parts, key=lambda part: (part[0], part[2] > 0, show(dict(part[1]))))
-
-
-def _sums(rows: typing.Iterable[UsageRow]) -> dict[str, Decimal]:
-    """The quantities of ``rows`` added up per meter."""
-    sums: dict[str, Decimal] = {}
-    for row in rows:
-        sums[row.meter] = CONTEXT.add(sums.get(row.meter, ZERO), row.quantity)
-    return sums
-
-
 def _orphaned(rater: Rater, state: ResourceState, new: ResourceState, t_us: int) -> int | None:
     """Whether an inventory compacted since ``t_us`` may have closed what the event stops.
 
@@ -522,22 +498,6 @@ def _unopened(
     return out or [_opening(event, head + tail, None, None)]
 
 
-def _opening(
-    event: Event, message: str, meter: str | None = None, quantity: Decimal | None = None
-) -> Anomaly:
-    """A ``"too_late"`` anomaly of ``event``: its id, account, resource and instant."""
-    return _anomaly(
-        "too_late",
-        message,
-        () if event.id is None else (event.id,),
-        event.account,
-        event.resource,
-        event.at_us,
-        meter=meter,
-        quantity=quantity,
-    )
-
-
 def _unplaced(event: Event, base: int, clock_us: int) -> Anomaly:
     """The ``"too_late"`` anomaly of an event at or before its resource's last compacted one.
 
@@ -583,14 +543,4 @@ def unordered(event: Event, base: int, compacted: int) -> Anomaly:
         f"{resource!r} from then on cannot be trusted: compare with batch rate() over "
         "your stored records. It may be a replay of an event applied before and "
         "forgotten with its compacted cycle.",
-    )
-
-
-def _older(event: Event, base: int) -> str:
-    """The opening words of a too-late event's anomaly: what it is, older than ``base``."""
-    what = f"event {event.id!r}" if event.id is not None else "event"
-    return (
-        f"{what} ({event.kind}) of {event.resource!r} of {event.account!r} stamped "
-        f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
-        f"{format_us(base)}"
     )

@@ -70,8 +70,8 @@ from ._earliest import earliest_of, left_out, lower_to
 from ._instants import to_us
 from ._metering_cycle import checked as _checked_cycle
 from ._policy_results import failed as _policy_failed
-from ._resource_state import Pending
 from ._shown import show
+from ._state_doors import Pending
 from ._text import plain_choice
 from ._window import _SPAN_KEY, CycleLike, _Window
 from .errors import RatekitError, RatekitTypeError

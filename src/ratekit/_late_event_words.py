@@ -1,0 +1,73 @@
+"""The words and quantities of a too-late event's anomalies.
+
+Private to [`ratekit.Rater`][ratekit.Rater]: the opening words of a ``"too_late"``
+anomaly of an event stamped before the kept cycles (`older()`, `opening()`), and the
+quantities of metering's late rows it names, per meter and description (`per_description()`,
+`sums()`). Shared by `ratekit._rater_late_events` and `ratekit._rater_relisted`.
+"""
+
+from __future__ import annotations
+
+import typing
+from decimal import Decimal
+
+from ._anomalies import placed as _anomaly
+from ._decimals import CONTEXT, ZERO, tidy
+from ._instants import format_us
+from ._shown import show
+from .records import Anomaly, Event
+from .usage import UsageRow
+
+__all__ = ["older", "opening", "per_description", "sums"]
+
+
+def older(event: Event, base: int) -> str:
+    """The opening words of a too-late event's anomaly: what it is, older than ``base``."""
+    what = f"event {event.id!r}" if event.id is not None else "event"
+    return (
+        f"{what} ({event.kind}) of {event.resource!r} of {event.account!r} stamped "
+        f"{format_us(event.at_us)} is older than every cycle the rater keeps (from "
+        f"{format_us(base)}"
+    )
+
+
+def opening(
+    event: Event, message: str, meter: str | None = None, quantity: Decimal | None = None
+) -> Anomaly:
+    """A ``"too_late"`` anomaly of ``event``: its id, account, resource and instant."""
+    return _anomaly(
+        "too_late",
+        message,
+        () if event.id is None else (event.id,),
+        event.account,
+        event.resource,
+        event.at_us,
+        meter=meter,
+        quantity=quantity,
+    )
+
+
+def per_description(
+    rows: typing.Iterable[UsageRow],
+) -> list[tuple[str, typing.Mapping[str, typing.Any], Decimal]]:
+    """The nonzero quantities of ``rows`` per meter and description, in a stable order.
+
+    The description is the one each part was metered under, so priced by: not always the
+    state's (a START ordered by its ``seq`` before a compacted DELETE runs its resource
+    on under the description it had, where the deleted state has none). O(r log r).
+    """
+    sums: dict[tuple[str, typing.Any], Decimal] = {}
+    for row in rows:
+        key = (row.meter, row.description)
+        sums[key] = CONTEXT.add(sums.get(key, ZERO), row.quantity)
+    parts = [(meter, desc, tidy(total)) for (meter, desc), total in sums.items() if total]
+    # per meter, what is taken back before what is added: they read as a move
+    return sorted(parts, key=lambda part: (part[0], part[2] > 0, show(dict(part[1]))))
+
+
+def sums(rows: typing.Iterable[UsageRow]) -> dict[str, Decimal]:
+    """The quantities of ``rows`` added up per meter."""
+    sums: dict[str, Decimal] = {}
+    for row in rows:
+        sums[row.meter] = CONTEXT.add(sums.get(row.meter, ZERO), row.quantity)
+    return sums
