@@ -21,8 +21,9 @@ from ratekit import _snapshot, _snapshot_columns
 
 
 def version_1(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` (a version 2 snapshot) as version 1 wrote it, sealed, through JSON."""
-    assert data["version"] == 2
+    """``data`` (a version 3 snapshot, no state keeping a piece before its base's) as version 1 wrote it, sealed, through JSON."""
+    assert data["version"] == 3
+    assert all("before" not in state for state in data["body"]["state"])
     body = dict(data["body"])
     body["by_resource"] = _snapshot.encode_groups(
         _snapshot_columns.decode_kept(body["by_resource"])

@@ -342,7 +342,7 @@ def test_snapshot_is_json_safe_versioned_and_checksummed() -> None:
     rater, plan = simple_rater()
     data = json.loads(json.dumps(rater.snapshot()))
     assert data["format"] == "ratekit.Rater"
-    assert data["version"] == 2  # the compact version (1 is still restored)
+    assert data["version"] == 3  # the compact version, its states' pieces (1 and 2 restored)
     assert len(data["checksum"]) == 64
     restored = rk.Rater.restore(data, plan, [VM_HOURS])
     restored._check()
@@ -355,12 +355,12 @@ def test_snapshot_is_json_safe_versioned_and_checksummed() -> None:
 def test_restore_refuses_an_unknown_version() -> None:
     rater, plan = simple_rater()
     data = rater.snapshot()
-    data["version"] = 3
+    data["version"] = 4
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(data, plan, [VM_HOURS])
     assert str(caught.value) == (
-        "Rater snapshot version 3 is unknown: this ratekit reads versions 1 and 2; restore it "
-        "with the ratekit that wrote it."
+        "Rater snapshot version 4 is unknown: this ratekit reads versions 1, 2 and 3; restore "
+        "it with the ratekit that wrote it."
     )
 
 

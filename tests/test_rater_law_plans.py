@@ -16,7 +16,6 @@ accounted for, and no statement raises where batch rating does not.
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
@@ -29,24 +28,17 @@ def test_statements_under_drawn_plans_add_up_to_one_batch_rate(seed: int) -> Non
     check(draw(seed))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a restored rater's reconciled_close names the first opening of a resource "
-    "a listing opened and a START resized since, not the START: wording only",
-)
 def test_a_restored_rater_names_the_same_running_since_as_one_never_restored() -> None:
     # Drawn case 51629 (a 53-hour cycle, fees, a plan change): a last_seen listing of
     # a-vm0 on 15 March 19:00 opens it, a START with memory on 16 March 19:00 begins a
     # new piece; a later inventory closes it. Never restored, its reconciled_close says
-    # "running since 2026-03-16T19:00:00Z"; restored before that statement it says
+    # "running since 2026-03-16T19:00:00Z"; restored before that statement it said
     # 2026-03-15T19:00:00Z. Every line, invoice and amount is the same.
     # Why: the plan has a Counter(from_zero=True), so compaction keeps the start of the
     # running stretch (15 March, the listing) for its first reading. While the state has
     # no history it keeps it as a base before the state's piece (two pieces: 15 and 16
-    # March); once a later START (e1, a duplicate) gives it a history, the base holds one
-    # piece only, and `_rater_stretch.carried()` moves its start back to 15 March, e0
-    # naming it. Only a rater never restored still has the state of 16 March in memory.
-    # Keeping both instants needs a second piece in a ResourceState's base (a change of
-    # its snapshot form): moving e0 into the history instead fails here, the no-history
-    # base having kept only e0's id.
+    # March); once a later START (e1, a duplicate) gave it a history, the base held one
+    # piece only, and `_rater_stretch.carried()` moved its start back to 15 March, e0
+    # naming it. Now the base keeps its piece (16 March, e0) and the state the piece
+    # before it (15 March, `ResourceState.before`): restored, both instants are known.
     restored_says_the_same(draw(51629))

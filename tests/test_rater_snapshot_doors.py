@@ -171,7 +171,7 @@ def test_restore_takes_only_the_int_version(version: object) -> None:
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(resealed(data), PLAN, [VM_HOURS])
     assert str(caught.value) == (
-        f"Rater snapshot version {version!r} is unknown: this ratekit reads versions 1 and 2; "
+        f"Rater snapshot version {version!r} is unknown: this ratekit reads versions 1, 2 and 3; "
         "restore it with the ratekit that wrote it."
     )
 
@@ -501,7 +501,7 @@ def test_restore_refuses_a_reported_line_listed_twice() -> None:
             "body.state[0]",
             (
                 "a resource state has unknown keys 'x'; it holds account, applied, base, "
-                "clock_us, complete, description, history, listings, opened_by, readings, resource, seq, "
+                "before, clock_us, complete, description, history, listings, opened_by, readings, resource, seq, "
                 "since_us, "
                 "status, through_us"
             ),

@@ -174,11 +174,70 @@ def test_an_unknown_key_or_a_base_of_another_resource_is_refused() -> None:
         "ResourceState data holds 'throughus', which no state has; its fields are "
         "account, resource, status, description, since_us, opened_by, clock_us, seq, "
         "readings, through_us, applied, history, base, digests, complete, listings, "
-        "pending, as to_json() returns them."
+        "pending, before, as to_json() returns them."
     )
     data = _metered()
     data["base"]["resource"] = "other"
     assert _refusal(data) == (
         "ResourceState base is of 'a'/'other', not of the state's 'a'/'vm'; a state's "
         "base is where its own resource stood before its history."
+    )
+
+
+def _relisted() -> dict[str, Any]:
+    """A state running since a listing after a deletion, with the piece before the deletion."""
+    return {
+        "account": "a",
+        "resource": "vm",
+        "status": "running",
+        "description": {},
+        "since_us": _at("2026-03-03T18:30:00Z"),
+        "clock_us": _at("2026-03-03T18:30:00Z"),
+        "base": {
+            "account": "a",
+            "resource": "vm",
+            "status": "deleted",
+            "description": {},
+            "since_us": _at("2026-03-03T04:45:00Z"),
+            "opened_by": "d",
+        },
+        "before": {
+            "status": "running",
+            "description": {"memory_mb": 1024},
+            "since_us": _at("2026-03-01T19:30:00Z"),
+            "opened_by": "s",
+            "clock_us": _at("2026-03-01T19:30:00Z"),
+            "seq": None,
+        },
+    }
+
+
+def test_a_before_piece_is_read_back_and_refused_where_no_rater_writes_it() -> None:
+    # A rater's compacted state keeps the piece before its base's (ResourceState.before):
+    # read back equal through JSON; one that does not start before the base's piece, one
+    # without a base, or one of another shape is refused in words.
+    state = rk.ResourceState.from_json(_relisted())
+    assert state.before is not None
+    assert (state.before.status, state.before.opened_by) == ("running", "s")
+    assert rk.ResourceState.from_json(state.to_json()) == state
+    assert state.to_json()["before"] == _relisted()["before"]
+    late = _relisted()
+    late["before"]["since_us"] = late["before"]["clock_us"] = _at("2026-03-03T05:00:00Z")
+    assert _refusal(late) == (
+        "ResourceState of 'a'/'vm': its before piece starts at 2026-03-03T05:00:00Z, not "
+        "before its base's piece (since 2026-03-03T04:45:00Z); the piece before the base's "
+        "is where the resource stood before it: its since_us lies before the base's."
+    )
+    alone = _relisted()
+    alone["base"] = None
+    assert _refusal(alone) == (
+        "ResourceState before must be None for a state without a base (it is the piece "
+        "before the base's), not ResourceState: ResourceState('a', 'vm', 'running', "
+        "{'...='2026-03-01T19:30:00Z', opened_by='s')."
+    )
+    shaped = _relisted()
+    shaped["before"] = ["running", {}, 0]
+    assert _refusal(shaped) == (
+        "ResourceState before must be None or a mapping of status, description, since_us, "
+        "opened_by, clock_us, seq, not list: ['running', {}, 0]."
     )

@@ -333,6 +333,18 @@ def restore(state: ResourceState) -> _t.Timeline:
             and past[0] in _BEFORE
             and typing.cast("int", past[2]) < state.since_us
         ):
+            before = state._before
+            if (
+                before
+                and before[0] in _BEFORE
+                and typing.cast("int", before[2]) < typing.cast("int", past[2])
+            ):
+                line.push(  # the piece before the base's (a rater's compacted state)
+                    typing.cast("int", before[2]),
+                    typing.cast("_FrozenDict", before[1]),
+                    _n.STATUS_NAMES.index(before[0]),
+                    typing.cast("str | None", before[3]),
+                )
             anchor = typing.cast("_FrozenDict", past[1])
             line.push(
                 typing.cast("int", past[2]),

@@ -102,7 +102,15 @@ def lean(
     past = state._past if kept else _NO_BASE
     # Whether a counter's readings are kept from its first one is kept (see
     # ResourceState.readings): a reading older than them is then placed, not lost.
-    return _restated(state, applied=(), _past=past, _seen=(), readings=readings, _complete=complete)
+    return _restated(
+        state,
+        applied=(),
+        _past=past,
+        _before=state._before if kept else (),
+        _seen=(),
+        readings=readings,
+        _complete=complete,
+    )
 
 
 #: The kinds of readings of which metering keeps a tail that a compacted state drops.

@@ -91,8 +91,10 @@ _NO_RECORDS: Final[dict[str, list[object]]] = {"attributes": [], "shapes": [], "
 # and ``complete`` (the counters whose readings it keeps from their first one), which it
 # writes when there is one: the first snapshots' states lack it (none were complete).
 _STATE: Final = frozenset(
-    (*ResourceState("a", "r", "unknown", {}).to_json(), "complete", "listings")
+    (*ResourceState("a", "r", "unknown", {}).to_json(), "complete", "listings", "before")
 )
+# Version 3 on: a state may keep the piece before its base's (`ResourceState.before`).
+_BEFORE_FROM: Final = 3
 
 
 #: The name of each record type in an identity (and a snapshot).
@@ -164,7 +166,9 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
     """Set the state of ``rater`` (built without ``__init__``) from a snapshot's body.
 
     ``version`` is the snapshot's: version 1 wrote the kept records (``by_resource``) and
-    the reported lines one list each, version 2 in columns (`ratekit._snapshot_columns`).
+    the reported lines one list each, version 2 in columns (`ratekit._snapshot_columns`),
+    version 3 as 2, its resource states keeping a piece before their base's where the
+    rater wrote one (`ResourceState.before`).
 
     Raises [`BadSnapshotError`][ratekit.BadSnapshotError] for a part it cannot read,
     naming the part's path and what it should be: a key missing or unknown, an instant out
@@ -189,7 +193,7 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
             )
         # Every value through its door; a malformed item is named by its path.
         each = _snapshot.decode_each
-        rater._state = tuple(each(body, "state", _state))
+        rater._state = tuple(each(body, "state", _state if version >= _BEFORE_FROM else _state_v2))
         _once("state", ((state.account, state.resource) for state in rater._state))
         records = each(body, "records", _snapshot.decode_record)
         if version == 1:
@@ -348,6 +352,17 @@ def _state(item: object) -> ResourceState:
                 f"{', '.join(sorted(_STATE))}"
             )
     return ResourceState.from_json(item)
+
+
+def _state_v2(item: object) -> ResourceState:
+    """A resource state of a snapshot of version 1 or 2: no piece before its base's."""
+    if isinstance(item, Mapping) and "before" in item:
+        raise TypeError(
+            "a resource state of a snapshot of version 1 or 2 has no before (the piece "
+            "before its base's, which version 3 keeps); it holds "
+            f"{', '.join(sorted(_STATE - {'before'}))}"
+        )
+    return _state(item)
 
 
 def _account(item: object) -> str:

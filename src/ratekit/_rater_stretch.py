@@ -133,10 +133,13 @@ def carried(
     earliest = whole.running_since(min(anchor, new_base))
     if earliest is None or earliest >= start:
         return state
-    past = state._past
     if not state.history:
         return _restated(state, _past=("running", state.description, earliest, None, None, None))
-    return _restated(state, _past=(past[0], past[1], earliest, *past[3:]))
+    # The base keeps its own piece (a resize, say, that an inventory names as where the
+    # resource runs since), and the stretch's start is the piece before it.
+    index = whole.index_at(earliest)
+    before = ("running", whole.descriptions[index], earliest, whole.openers[index], None, None)
+    return _restated(state, _before=before)
 
 
 def carried_where_counted(

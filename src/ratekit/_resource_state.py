@@ -136,7 +136,10 @@ class ResourceState:
       the resource settles the history. A state with no history whose resource an
       inventory's listing opened again after a deletion keeps that deletion as its
       ``base``: an inventory closing it back at that listing leaves it deleted since
-      then, and a later event comes after that deletion, as at once.
+      then, and a later event comes after that deletion, as at once. A rater's
+      compacted state may keep the piece before its base's too
+      ([`before`][ratekit.ResourceState.before], written under ``"before"`` by
+      ``to_json()``); metering never writes one, and keeps none.
       An inventory stamped before the clock is late too: it is applied from ``base``
       among the events since, and what it closes, opens or corrects before the clock is
       reported as late; one stamped before the base's clock takes effect there, but does
@@ -198,6 +201,9 @@ class ResourceState:
     _listings: Listings | None = attrs.field(default=None, eq=False)
     # The amounts spread past the clock, not yet billed (see pending).
     _pending: tuple[Pending, ...] = attrs.field(default=(), eq=False)
+    # The piece before the base's, as the base's fields (status, description, since_us,
+    # opened_by, clock_us, seq), or () for none: the rater's (see before).
+    _before: tuple[object, ...] = ()
 
     def __init__(  # noqa: PLR0917 - the state's fields, as to_json() names them
         self,
@@ -218,10 +224,18 @@ class ResourceState:
         complete: Sequence[str] = (),
         listings: object = None,
         pending: object = (),
+        before: ResourceState | None = None,
     ) -> None:
         events = _history(history)
         known = _base(base)
         head: tuple[object, ...] = _NO_BASE if known is None else known._head()
+        earlier = _base(before)
+        if earlier is not None and known is None:
+            raise _bad(
+                "before",
+                before,
+                "None for a state without a base (it is the piece before the base's)",
+            )
         self.__attrs_init__(
             account,
             resource,
@@ -239,6 +253,7 @@ class ResourceState:
             _complete_names(complete),
             listings_door(listings),
             pending_door(pending),
+            _piece(earlier),
         )
         consistent(self)
 
@@ -314,11 +329,32 @@ class ResourceState:
 
     @property
     def base(self) -> ResourceState | None:
-        """Where the resource stood before [`history`][ratekit.ResourceState.history] (``None``: never seen)."""
+        """Where the resource stood before [`history`][ratekit.ResourceState.history] (``None``: never seen).
+
+        With a [`before`][ratekit.ResourceState.before] piece, the base has it as its own
+        base, so that its timeline runs from there. O(1).
+        """
         past = self._past
         if past[0] is None:
             return None
-        return _new_state(self.account, self.resource, *past[:6], (), None, (), _NO_BASE)
+        before = self._before or _NO_BASE
+        return _new_state(self.account, self.resource, *past[:6], (), None, (), before)
+
+    @property
+    def before(self) -> ResourceState | None:
+        """The piece before the base's, or ``None``: the rater's compacted states keep one.
+
+        A state has its description since ``since_us``; its base, the piece before
+        its history (or, with no history, before its own piece); and a rater's compacted
+        state may keep the piece before that too: where the running stretch of a
+        resource whose base is a resize began (a first reading from zero counts from
+        there, and an inventory that closes the resource names the resize). Metering
+        never writes one. O(1).
+        """
+        before = self._before
+        if not before:
+            return None
+        return _new_state(self.account, self.resource, *before, (), None, (), _NO_BASE)
 
     @in_context  # numbers and digests written as ratekit writes them, not in the caller's capitals
     def to_json(self) -> dict[str, object]:
@@ -346,8 +382,11 @@ class ResourceState:
             "through_us": self.through_us,
             "applied": list(self.applied),
             "history": [_encode_event(event) for event in self.history],
-            "base": None if self.base is None else self.base.to_json(),
+            "base": None if self.base is None else {**self.base.to_json(), "base": None},
         } | ({"digests": [list(pair) for pair in self.digests]} if self._seen else {})
+        before = self.before
+        if before is not None:  # a rater's compacted state's (see before)
+            out["before"] = {key: before.to_json()[key] for key in _PIECE_KEYS}
         if self._complete:
             out["complete"] = list(self._complete)
         if self._pending:
@@ -425,6 +464,9 @@ class ResourceState:
                 "before its history, one level deep, as to_json() returns it."
             )
         stored(data, account, resource)
+        before = data.get("before")
+        if before is not None and not (isinstance(before, Mapping) and before.keys() <= _PIECE):
+            raise _bad("before", before, f"None or a mapping of {', '.join(_PIECE_KEYS)}")
         return cls(
             account,
             resource,
@@ -446,6 +488,9 @@ class ResourceState:
             data.get("complete", ()),
             decoded_listings(data.get("listings")),
             data.get("pending", ()),
+            None
+            if before is None
+            else cls.from_json({"account": account, "resource": resource, **before}),
         )
 
     @plain_text
@@ -478,6 +523,7 @@ _SETTER_NAMES: Final = (
     "_complete",
     "_listings",
     "_pending",
+    "_before",
 )
 _STATE_SETTERS: Final = _v.slot_setters(ResourceState, *_SETTER_NAMES)
 
@@ -490,12 +536,23 @@ _STATE_FIELDS: Final = tuple(field.name for field in attrs.fields(ResourceState)
 def _restated(state: ResourceState, **changes: object) -> ResourceState:
     """``state`` with the named fields (attrs names: ``readings``, ``_past``, ...) replaced.
 
-    Metering's and the rater's own values, so no checks, as `_new_state`. O(fields).
+    Metering's and the rater's own values, so no checks, as `_new_state`. A new base
+    (``_past``) drops the piece before the old one (``_before``) unless that is given
+    too. O(fields).
     """
+    if "_past" in changes and "_before" not in changes:
+        changes["_before"] = ()
     values = [changes.pop(name, getattr(state, name)) for name in _STATE_FIELDS]
     assert not changes, f"not fields of a ResourceState: {sorted(changes)}"
-    *head, seen, complete, listings, pending = values
-    return _new_state(*head, seen=seen, complete=complete, listings=listings, pending=pending)  # type: ignore[arg-type]
+    *head, seen, complete, listings, pending, before = values
+    return _new_state(
+        *head,
+        seen=seen,  # type: ignore[arg-type]
+        complete=complete,  # type: ignore[arg-type]
+        listings=listings,  # type: ignore[arg-type]
+        pending=pending,  # type: ignore[arg-type]
+        before=before,  # type: ignore[arg-type]
+    )
 
 
 def _placed_back(state: ResourceState, folded: ResourceState, *, listings: bool) -> ResourceState:
@@ -524,12 +581,26 @@ def _new_state(
     complete: tuple[str, ...] = (),
     listings: Listings | None = None,
     pending: tuple[Pending, ...] = (),
+    before: tuple[object, ...] = (),
 ) -> ResourceState:
     """A [`ResourceState`][ratekit.ResourceState] of values known to be valid (metering's own): no checks."""
     state = _new(ResourceState)
-    values = (*values, seen, complete, listings, pending)
+    values = (*values, seen, complete, listings, pending, before)
     assert len(values) == len(_STATE_SETTERS), "a ResourceState's values, one per field"
     # Each slot set by its setter, in one call (no interpreted loop: one state per
     # resource per metering call).
     _SINK.extend(map(operator.call, _STATE_SETTERS, itertools.repeat(state), values))
     return state
+
+
+#: The keys of a ``before`` piece in a state's JSON: the fields of a base's.
+_PIECE_KEYS: Final = ("status", "description", "since_us", "opened_by", "clock_us", "seq")
+_PIECE: Final = frozenset(_PIECE_KEYS)
+
+
+def _piece(state: ResourceState | None) -> tuple[object, ...]:
+    """``state``'s fields as a ``before`` piece: () for none (or a fresh state). O(1)."""
+    if state is None:
+        return ()
+    head = state._head()
+    return () if head is _NO_BASE else head

@@ -38,11 +38,12 @@ __all__ = [
 ]
 
 FORMAT: Final = "ratekit.Rater"
-#: The version `seal()` writes: 2, the compact one (`ratekit._snapshot_columns`).
-VERSION: Final = 2
-#: The versions `open_envelope()` reads: version 1 (records and lines one list each)
-#: is still restored, never written.
-VERSIONS: Final = (1, 2)
+#: The version `seal()` writes: 3, the compact one (`ratekit._snapshot_columns`) whose
+#: resource states may keep a piece before their base's (`ResourceState.before`).
+VERSION: Final = 3
+#: The versions `open_envelope()` reads: version 1 (records and lines one list each) and
+#: version 2 (no state keeps a piece before its base's) are still restored, never written.
+VERSIONS: Final = (1, 2, 3)
 #: Levels of lists and mappings a snapshot's parts hold at most (an attribute holds 64).
 MAX_DEPTH: Final = 200
 _SCALARS: Final = frozenset((str, int, bool, float, type(None)))

@@ -74,6 +74,22 @@ def consistent(state: ResourceState) -> None:
             f"clock_us ({'none' if clock is None else format_us(clock)}); the base is where "
             "the resource stood before its history, no later than it."
         )
+    before = state._before
+    if before and not (
+        base is not None
+        and base.since_us is not None
+        and type(before[2]) is int
+        and before[2] < base.since_us
+    ):
+        starts = before[2]
+        since = None if base is None else base.since_us
+        raise RatekitTypeError(
+            f"{where} its before piece starts at "
+            f"{format_us(starts) if type(starts) is int else show(starts)}, not before its "
+            f"base's piece (since {'none' if since is None else format_us(since)}); the "
+            "piece before the base's is where the resource stood before it: its since_us "
+            "lies before the base's."
+        )
     for event in state.history:
         if event.account != state.account or event.resource != state.resource:
             raise RatekitTypeError(
@@ -146,6 +162,7 @@ _JSON_KEYS: Final = (
     "complete",
     "listings",
     "pending",
+    "before",
 )
 
 

@@ -437,8 +437,9 @@ class Rater:
         """The rater that [`snapshot()`][ratekit.Rater.snapshot] saved, under the same plans and meters.
 
         Raises [`BadSnapshotError`][ratekit.BadSnapshotError] when the data is not a snapshot, has an
-        unknown version (anything but the ints 1 and 2: snapshots of version 1, which wrote
-        each record as a list, are still read), was altered (its checksum does not match),
+        unknown version (anything but the ints 1, 2 and 3: snapshots of version 1, which
+        wrote each record as a list, and of version 2, whose resource states keep no piece
+        before their base's, are still read), was altered (its checksum does not match),
         was taken under other plans or meters, nests deeper than a snapshot, holds what
         JSON does not (a set, an object, a key that is not a string), cannot be read (a
         mapping or list of the caller's own whose code raises, whose items are no pairs
