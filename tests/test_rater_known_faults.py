@@ -221,20 +221,7 @@ def test_a_listing_fed_after_a_later_last_seen_inventory_takes_back_its_closing(
     assert _stream_and_named(statements, feeds) == 22
 
 
-@pytest.mark.parametrize(
-    "first",
-    [
-        "start",
-        pytest.param(
-            "delete",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="a too-late record stamped before a DELETE fed too late before it, "
-                "once a listing compacted since opened the resource again, is not placed",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("first", ["start", "delete"])
 def test_too_late_records_of_a_resource_listed_again_add_up_to_batch(first: str) -> None:
     # l1 lists vm on 1 March 12:30 (opened there, no memory), l2 (last_seen) lists it
     # again on 3 March 18:30; stated at 5 March 23:00, 1 to 3 March are compacted. Then,
@@ -247,9 +234,11 @@ def test_too_late_records_of_a_resource_listed_again_add_up_to_batch(first: str)
     # judged with s and l2 (-19.25 h and -19712 MB*h under 1024 MB, +5.5 h without:
     # 107.5 - 13.75 = 93.75 h; 53760 - 19712 = 34048 MB*h), and 4 and 5 March bill no
     # memory. Fed d first, s named 1024 MB to 6 March, across d and l2 (102912 MB*h);
-    # now d makes the state what d and l2 make of vm (running since 18:30), so s,
-    # stamped before d, cannot be placed, as after a DELETE fed in time: its anomaly
-    # says so, with no quantity, and its 34048 MB*h are named by none.
+    # then d made the state what d and l2 make of vm (running since 18:30), and s,
+    # stamped before d, could not be placed: its 34048 MB*h were named by none. Now the
+    # state keeps where vm stood before d (running since l1, no memory), and s is placed
+    # there, d and l2 applied after it: +34048 MB*h (1024 x 33.25 h, 19:30 to 04:45)
+    # under 1024 MB, and its 33.25 h moved from no memory (-33.25) to 1024 MB (+33.25).
     hours, memory, plan = VM_HOURS, VM_MEMORY, VM_PLAN
     listing = rk.Inventory("2026-03-01T12:30:00Z", [("a", "vm")], id="l1")
     again = rk.Inventory("2026-03-03T18:30:00Z", [("a", "vm")], close="last_seen", id="l2")

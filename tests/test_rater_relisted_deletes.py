@@ -6,8 +6,8 @@ such a listing is compacted, is judged with the records the compacted state plac
 before it (a START that resized the VM, say) and with that listing: its part before the
 kept cycles is named per meter and description, and the state is made what the two make
 of it, so the kept cycles are metered as listed. A record stamped before the DELETE that
-comes after it cannot be placed, as after a DELETE fed in time, and says so
-(docs/streaming.md, Lateness). Worked by hand in the comments (daily UTC cycles, 0.10
+comes after it is placed where the resource stood before the DELETE, which the state
+keeps, the DELETE and the listing applied after it (docs/streaming.md, Lateness). Worked by hand in the comments (daily UTC cycles, 0.10
 EUR an hour, 0.0001 EUR an MB*hour); the property draws such streams against batch
 ``rate()`` and the rater never restored.
 """
@@ -102,30 +102,42 @@ def test_a_late_delete_between_two_listings_opens_the_vm_again_at_the_second() -
 
 
 @pytest.mark.parametrize("fed", ["too late", "in time"])
-def test_a_start_before_a_relisted_delete_fed_after_it_is_not_placed(fed: str) -> None:
+def test_a_start_before_a_relisted_delete_fed_after_it_is_placed_before_it(fed: str) -> None:
     # d first: its 13.75 h (04:45 to 18:30) are named, and the state is made what d
     # and l2 make of vm: running without memory since 18:30 (l2's instant its clock),
-    # as when d comes in time. s, stamped before d, then cannot be placed: not applied,
-    # its anomaly says so (no quantity), and 4 and 5 March bill no memory, as batch.
-    # Before, s was placed as if d had not come: 1024 MB from 19:30 to 6 March, 53,760
-    # MB*h named and 49,152 billed on 4 and 5 March, where batch bills 34,048 in all.
+    # as when d comes in time. s, stamped before d, could then not be placed: not
+    # applied, no quantity, and its 34,048 MB*h were named by none. Now the state keeps
+    # where vm stood before d (running without memory since l1, 1 March 12:30), and s
+    # is placed there, d and l2 applied after it: vm runs under 1024 MB from 19:30 to
+    # 04:45 (33.25 h), so s names +34,048 MB*h (33.25 x 1024) under 1024 MB and moves
+    # 33.25 h from no memory (-33.25) to 1024 MB (+33.25); from 18:30 on vm runs as l2
+    # listed it, without memory, as without s: 4 and 5 March bill no memory, as batch.
     first = [LISTED, AGAIN, DELETE] if fed == "in time" else [LISTED, AGAIN]
     later = [[START]] if fed == "in time" else [[DELETE], [START]]
-    reports = stated_twice(first, WATERMARK, later)
+    reports = stated_twice(first, WATERMARK, later)  # restored before each feed, or never
     named = [(("d",), "runtime", Decimal("-13.75"))] if fed == "too late" else []
-    assert _parts(reports) == [*named, (("s",), None, None)]
-    (unplaced,) = [a for a in reports[-2].anomalies if a.record_ids == ("s",)]
-    clock = (
-        "not after the last event of its resource the compacted state applied (at 2026-03-03T18:30"
+    assert _parts(reports) == [
+        *named,
+        (("s",), "memory", Decimal(34048)),
+        (("s",), "runtime", Decimal("-33.25")),
+        (("s",), "runtime", Decimal("33.25")),
+    ]
+    (placed, *_) = [a for a in reports[-2].anomalies if a.record_ids == ("s",)]
+    assert placed.message == (
+        "event 's' (start) of 'vm' of 'a' stamped 2026-03-01T19:30:00Z is older than every "
+        "cycle the rater keeps (from 2026-03-04T00:00:00Z) and before the DELETE at "
+        "2026-03-03T04:45:00Z that an inventory compacted since (at 2026-03-03T18:30:00Z) "
+        "listed 'vm' after and opened it again, as batch rate() does: it is placed before "
+        "that DELETE, and changes nothing from then on; what it changes of 'memory' before "
+        "2026-03-04T00:00:00Z, 34048 MB*hour under description {'memory_mb': 1024}, "
+        "belonged to cycles already compacted: not applied, and in doubt (an inventory "
+        "between, forgotten with its compacted cycle, may have changed the resource)."
     )
-    assert clock in unplaced.message
     statements = [r for r in reports if isinstance(r, rk.Statement)]
     assert not [line for s in statements for line in s.lines if line.meter == "memory"]
-    assert (
-        lines_and_named(reports, "runtime")
-        == Decimal("93.75")
-        == batch_quantity([LISTED, AGAIN, DELETE], "runtime")
-    )
+    records = [LISTED, AGAIN, DELETE, START]
+    for meter, total in (("runtime", Decimal("93.75")), ("memory", Decimal(34048))):
+        assert lines_and_named(reports, meter) == total == batch_quantity(records, meter)
 
 
 HOUR_US = 3_600_000_000

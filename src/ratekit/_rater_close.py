@@ -18,6 +18,7 @@ from . import _rater_book as _ledger
 from . import _rater_closed as _closed
 from . import _rater_late_inventories as _late_inventories
 from . import _rater_range as _range
+from . import _rater_relisted as _relisted
 from . import _rater_remembered as _remembered
 from . import _rater_said as _said
 from . import _rater_store as _store
@@ -89,10 +90,15 @@ def compact(rater: Rater, new_base: int) -> None:
         if type(r) is Event and r.seq is not None
     }
     # A resource a last_seen inventory closed keeps the piece before the closing.
+    # One listed again after a deletion keeps the piece before it (`_rater_relisted`).
     rater._state = tuple(
-        _closed.closed(
+        _relisted.compacted(
             before.get((state.account, state.resource)),
-            _ledger.lean(state, zero, sequenced=(state.account, state.resource) in sequenced),
+            _closed.closed(
+                before.get((state.account, state.resource)),
+                _ledger.lean(state, zero, sequenced=(state.account, state.resource) in sequenced),
+                folded,
+            ),
             folded,
         )
         for state in states

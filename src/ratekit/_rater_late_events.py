@@ -55,7 +55,9 @@ DELETE in time leaves it (`_restarted()`): the kept cycles are metered as listed
 START or an UPDATE placed before the DELETE may have described the resource otherwise),
 a first reading from zero counts from the listing (the share that moves before the
 kept cycles named, in doubt too), and a record stamped before the listing, fed later,
-is judged with both (an event cannot be placed there any more). Where those
+is judged with both: an event stamped before the DELETE is placed where the resource
+stood before it, which the state keeps (`_rater_relisted`), one after it cannot be
+placed. Where those
 inventories would leave the resource otherwise than both the event and the state, what
 batch reaches is not known: the event is not applied (`_relisted()`).
 
@@ -74,6 +76,7 @@ from decimal import Decimal
 
 from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
+from . import _rater_relisted as _relisted_before
 from . import _rater_scoped as _scoped
 from . import _rater_zero as _zero
 from ._decimals import tidy
@@ -107,14 +110,9 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     key = (event.account, event.resource)
     base = rater._base_us
     state = rater._reach.states.get(key)
-    if rater._reach.unordered(event):  # before events the compacted state lost: not placed
-        lost: Anomaly | None = unordered(event, base, rater._reach.seqs[key])
-    elif state is not None and state.clock_us is not None and event.at_us <= state.clock_us:
-        lost = _unplaced(event, base, state.clock_us)
-    else:
-        lost = None
+    lost = _before_clock(rater, event, state)
     if lost is not None:
-        anomalies.append(lost)
+        anomalies.extend(lost)
         return "too_late"
     state = state or _new_state(
         event.account, event.resource, "unknown", {}, None, None, None, None, (), base,
@@ -172,6 +170,25 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     if not said:
         anomalies.append(_said(rater, event, None, None, changed, new.description))
     return "too_late"
+
+
+def _before_clock(rater: Rater, event: Event, state: ResourceState | None) -> list[Anomaly] | None:
+    """The anomalies of an event the state cannot order as the rest, or None.
+
+    One ordered by its ``seq`` before events the compacted state lost (`unordered()`),
+    or stamped at or before the state's clock (`_unplaced()`); but one before a DELETE
+    that a compacted listing opened the resource again after is placed where the
+    resource stood before that DELETE, when the state keeps that piece
+    (`_rater_relisted.placed()`). O(k) for the k kept records of the resource.
+    """
+    key = (event.account, event.resource)
+    base = rater._base_us
+    if rater._reach.unordered(event):  # before events the compacted state lost: not placed
+        return [unordered(event, base, rater._reach.seqs[key])]
+    if state is None or state.clock_us is None or event.at_us > state.clock_us:
+        return None
+    placed_before = _relisted_before.placed(rater, event, state)
+    return [_unplaced(event, base, state.clock_us)] if placed_before is None else placed_before
 
 
 def _moves(
@@ -297,9 +314,9 @@ def _restarted(
     before and the one the two make of it; ``until``: a kept ``last_seen`` closing
     before the kept cycles, or None, up to which the part moved is named): the
     state is made running since the listing, its clock there, as metering the event in
-    time would have left it (an event before cannot be placed any more: the state keeps
-    neither the DELETE nor what came before it). So a record fed later is judged with
-    them, and the kept cycles are metered from the listing's description (which a START
+    time would have left it, keeping where the resource stood before the event as the
+    piece before its base's (`_rater_relisted.kept_before()`: an event stamped before
+    the DELETE is placed there). So a record fed later is judged with them, and the kept cycles are metered from the listing's description (which a START
     or an UPDATE placed before the event may have changed). A new running stretch begins
     there too, from which batch counts a first reading from zero of the resource: the
     kept cycles count it from there, and the part moved before them is named per meter
@@ -309,6 +326,9 @@ def _restarted(
     key = (event.account, event.resource)
     reach = rater._reach
     state, restarted = states
+    # Where the resource stood before the event, kept: an event stamped before it, fed
+    # later, is placed there (`_rater_relisted`).
+    restarted = _relisted_before.kept_before(state, restarted)
     if not any((*key, name) in reach.stretches for name in reach.zero):
         _restate(rater, key, restarted)
         return []

@@ -348,8 +348,10 @@ class ResourceState:
         its history (or, with no history, before its own piece); and a rater's compacted
         state may keep the piece before that too: where the running stretch of a
         resource whose base is a resize began (a first reading from zero counts from
-        there, and an inventory that closes the resource names the resize). Metering
-        never writes one. O(1).
+        there, and an inventory that closes the resource names the resize), or where a
+        resource stood before a DELETE that a listing opened it again after (an event
+        stamped before the DELETE and fed later is placed there). Metering never writes
+        one. O(1).
         """
         before = self._before
         if not before:
