@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -568,3 +570,82 @@ def test_an_edited_reading_of_a_kept_state_is_refused_or_changes_nothing(
     for stream in (restored, expected):
         stream.feed([r for r in records if r.at_us >= watermark])
     assert _said(restored.statement(end)) == _said(expected.statement(end)), data
+
+
+# A plan told again inside a cycle: its fee's parts, each rounded at 60 digits, pass 1.
+BASIC = rk.Plan("basic", "EUR", DAYS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))],
+                fees=[rk.Fee("base", 12)])  # fmt: skip
+OTHER_FEE = rk.Plan("pro", "EUR", DAYS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(2))],
+                    fees=[rk.Fee("pro", 5)])  # fmt: skip
+
+
+def test_a_fee_of_a_plan_told_again_mid_cycle_restores() -> None:
+    # basic from the start, told again from 02:00 (a customer who left and came back at
+    # once, or a host replaying a settings change): the fee is prorated per part, 2/24 =
+    # 0.0833...3 (60 digits, 1/3 of the 61st digit rounded off) and 22/24 = 0.9166...7
+    # (2/3 of the 60th digit's unit rounded on): 1.0000...0003, a whole day's fee of 12
+    # (1 + 11). The rater's own snapshot of that line was refused as "0 to 1".
+    rater = rk.Rater([rk.Assignment("acme", BASIC)], [VM], start="2026-03-01T00:00:00Z")
+    held = rater.assign(rk.Assignment("acme", BASIC, start="2026-03-01T02:00:00Z"))
+    (line,) = rater.statement("2026-03-02T00:00:00Z").lines
+    assert line.quantity == Decimal("1." + "0" * 60 + "3")
+    assert line.amount == 12
+    data = json.loads(json.dumps(rater.snapshot()))
+    again = rk.Rater.restore(data, held, [VM])
+    assert again.statement("2026-03-02T01:00:00Z").total() == Decimal("0.5")  # 12 x 1/24
+    assert rater.copy().statement("2026-03-02T01:00:00Z").total() == Decimal("0.5")
+    # Past what the parts can reach, it is still refused.
+    _line(data, "fee", "base")[3] = "1." + "0" * 60 + "4"
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(reseal(data), held, [VM])
+    assert str(caught.value).endswith(
+        "(account 'acme', kind 'fee', plan 'basic') of the cycle 2026-03-01T00:00:00Z.."
+        "2026-03-02T00:00:00Z, entry 'base', has the quantity 1." + "0" * 60 + "4, but a fee "
+        f"line of its plan's fee is its share of the cycle, 0 to 1 (the parts of the cycle its "
+        f"plan covers){TAIL}"
+    )
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@given(
+    changes=st.lists(
+        st.tuples(st.integers(1, 24 * 60 - 1), st.sampled_from(["basic", "pro"])),
+        min_size=1,
+        max_size=4,
+    ),
+    watermarks=st.lists(st.integers(1, 3 * 24 * 60), max_size=5),
+)
+def test_a_snapshot_of_plans_told_again_restores_and_adds_up_to_batch(
+    changes: list[tuple[int, str]], watermarks: list[int]
+) -> None:
+    # Plans assigned at random minutes of 1 March (the same plan again, or the other),
+    # stated at random watermarks, restored from a snapshot after every call: every
+    # snapshot restores, and the lines add up to one batch rate() with the same set.
+    plans = {"basic": BASIC, "pro": OTHER_FEE}
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    rater = rk.Rater([rk.Assignment("acme", BASIC)], [VM], start="2026-03-01T00:00:00Z")
+    held: tuple[rk.Assignment, ...] = (rk.Assignment("acme", BASIC),)
+    said: list[rk.StatementLine] = []
+    for minute, plan in sorted(dict(changes).items()):
+        held = rater.assign(
+            rk.Assignment("acme", plans[plan], start=start + timedelta(minutes=minute))
+        )
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), held, [VM])
+    watermark = start
+    for minutes in [*sorted(watermarks), 3 * 24 * 60]:
+        watermark = start + timedelta(minutes=minutes)
+        said.extend(rater.statement(watermark).lines)
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), held, [VM])
+    rating = rk.rate([], held, span=rk.Span(start, "2026-03-05T00:00:00Z"), meters=[VM],
+                     as_of=watermark)  # fmt: skip
+    stream: dict[object, Fraction] = {}
+    for line in said:
+        stream[line.key] = stream.get(line.key, Fraction(0)) + Fraction(line.amount)
+    batch: dict[object, Fraction] = {}
+    for charge in rating.charges:
+        key = (charge.account, charge.cycle.start_us, charge.cycle.end_us, charge.kind,
+               charge.plan, charge.meter, charge.entry, charge.resource, charge.unit,
+               charge.currency)  # fmt: skip
+        batch[key] = batch.get(key, Fraction(0)) + Fraction(charge.amount)
+    assert {k: v for k, v in stream.items() if v} == {k: v for k, v in batch.items() if v}

@@ -20,8 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from ._decimals import ONE
+from ._dues import _prorate
 from ._instants import format_us
 from ._shown import show
 from .errors import BadSnapshotError, RatekitError
@@ -104,7 +107,11 @@ def check(rater: Rater) -> None:
         problem = _kept_cycle(rater, start)
         if problem is None:
             billed = _plan_over(rater, account, plan, start, end)
-            problem = billed if isinstance(billed, str) else _head(billed, key, quantity, units)
+            problem = (
+                billed
+                if isinstance(billed, str)
+                else _head(billed, key, quantity, units, _fee_most(rater, key, billed, quantity))
+            )
         if problem is not None:
             cycle_entry = f"of the cycle {format_us(start)}..{format_us(end)}, entry {show(entry)},"
             raise _refuse(index, key, f"{cycle_entry} {problem}")
@@ -149,8 +156,37 @@ def _plan_over(rater: Rater, account: str, plan: str, start: int, end: int) -> P
     )
 
 
+def _fee_most(rater: Rater, key: tuple[object, ...], plan: Plan, quantity: Decimal) -> Fraction:
+    """The most a fee line keyed ``key`` of ``plan`` can reach: 1, or its parts' rounded shares.
+
+    A fee is prorated per part of the cycle its plan covers, each part's share rounded at
+    ratekit's 60 digits, as batch ``rate()`` prorates it: two assignments of one plan that
+    meet inside a cycle (a plan told again from 02:00 of a daily cycle) give shares of
+    1/12 and 11/12, rounded to 0.0833...3 and 0.9166...7, which add up to 1.0000...0003.
+    Rounding is monotone, so a part up to the watermark reaches at most its whole share.
+    Worked out only for a quantity above 1: O(a) for a assignments of the account.
+    """
+    segments = rater._engine.segments
+    if quantity <= 1 or key[3] != "fee" or segments is None:
+        return Fraction(1)
+    account, start, end = key[0], key[1], key[2]
+    if not (isinstance(account, str) and isinstance(start, int) and isinstance(end, int)):
+        return Fraction(1)  # pragma: no cover - the constructor checked them
+    cycle = Span.from_us(start, end)
+    most = Fraction(0)
+    for lo, hi, assigned in segments.get(account, ()):
+        a, b = max(lo, start), min(hi, end)
+        if assigned.id == plan.id and a < b:
+            most += Fraction(_prorate(ONE, assigned._share(a, b, cycle)))
+    return max(most, Fraction(1))
+
+
 def _head(
-    plan: Plan, key: tuple[object, ...], quantity: Decimal, units: Mapping[str, str]
+    plan: Plan,
+    key: tuple[object, ...],
+    quantity: Decimal,
+    units: Mapping[str, str],
+    most: Fraction,
 ) -> str | None:
     """What is wrong with a line of ``plan`` keyed ``key``: currency, meter, entry, unit.
 
@@ -159,8 +195,8 @@ def _head(
     (meter and entry the fee's id) or an entry's base (the entry's meter and id), a
     minimum line of one of its minimums (entry ``"minimum"``, or ``"minimum:<meter>"``
     with that meter), each in the unit ``"cycle"`` with a share of its cycle, 0 or more,
-    for quantity (at most 1 for a minimum's and a fee's, `_one_share`). Every line is in
-    the plan's currency.
+    for quantity (at most 1 for a minimum's and a fee's, `_one_share`: a fee's at most
+    ``most``, its parts' rounded shares, `_fee_most`). Every line is in the plan's currency.
     """
     kind, plan_id, meter, entry, unit, currency = (key[3], key[4], key[5], key[6], key[8], key[9])
     if currency != plan.currency:
@@ -192,11 +228,11 @@ def _head(
             f"is in the unit {show(unit)}, but {kind} lines of meter {show(meter)} and "
             f"entry {show(entry)} are in {show(heads[meter, entry])}"
         )
-    return _share_problem(plan, kind, meter, entry, quantity)
+    return _share_problem(plan, kind, meter, entry, quantity, most)
 
 
-def _share_problem(
-    plan: Plan, kind: object, meter: object, entry: object, quantity: Decimal
+def _share_problem(  # noqa: PLR0917 - private plumbing of plain values
+    plan: Plan, kind: object, meter: object, entry: object, quantity: Decimal, most: Fraction
 ) -> str | None:
     """What is wrong with a fee's or minimum's quantity: its share of the cycle."""
     if kind != "usage" and quantity < 0:
@@ -204,7 +240,7 @@ def _share_problem(
             f"has the quantity {quantity}, but a {kind} line's quantity is its share "
             "of the cycle, 0 or more"
         )
-    if quantity > 1 and _one_share(plan, kind, meter, entry):
+    if quantity > 1 and Fraction(quantity) > most and _one_share(plan, kind, meter, entry):
         return (
             f"has the quantity {quantity}, but a {kind} line of its plan's "
             f"{'minimum' if kind == 'minimum' else 'fee'} is its share of the cycle, 0 to 1 "
