@@ -428,6 +428,45 @@ def test_two_different_plans_under_one_id_are_refused_naming_it() -> None:
     assert rk.rate([], fine, span=MARCH).charges == ()
 
 
+def test_an_equal_plan_built_anew_is_rated_as_the_same_plan() -> None:
+    # beta on plan "a" from Monday 23 March, "a" told again from Tuesday noon: 30 free
+    # hours a week at 1 EUR an hour, a minimum of 5 a day. One plan over the whole week:
+    # Monday's 24 h free (topped up to 5), 6 of Tuesday's free, 6 + 12 = 18 charged, then
+    # 24 a day. Told with an equal plan built anew (a host building its plans per
+    # assignment row), the two objects were rated as two plans, each with its share of
+    # the week (30 x 36/168 = 6.43 h, 30 x 132/168 = 23.57 h): Monday charged 17.57,
+    # Tuesday's noon 12 + 0 with a minimum of 2.50 on a half, Wednesday 12.43.
+    def plan() -> rk.Plan:
+        return rk.Plan(
+            "a",
+            "EUR",
+            rk.cycles.daily(tz="UTC"),
+            [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))],
+            minimums=[rk.Minimum(5)],
+            allowances=[rk.Allowance("vm.hours", 30, cycle=rk.cycles.weekly(tz="UTC"))],
+        )
+
+    vm = rk.Meter("vm.hours", "hour", rk.OnOff())
+    start = [rk.Event("beta", "v", "2026-03-23T00:00:00Z", kind="start", id="on")]
+    week = rk.Span("2026-03-23T00:00:00Z", "2026-03-27T00:00:00Z")
+    one = plan()
+    told = {
+        "the same object": (one, one),
+        "an equal one": (one, plan()),
+    }
+    for what, (first, second) in told.items():
+        held = [
+            rk.Assignment("beta", first, end="2026-03-24T12:00:00Z"),
+            rk.Assignment("beta", second, start="2026-03-24T12:00:00Z"),
+        ]
+        daily: dict[int, Decimal] = {}
+        for charge in rk.rate(start, held, span=week, meters=[vm]).charges:
+            daily[charge.cycle.start.day] = daily.get(charge.cycle.start.day, Decimal(0)) + (
+                charge.amount
+            )
+        assert daily == {23: 5, 24: 18, 25: 24, 26: 24}, what
+
+
 def test_assignment_repr_and_bounds() -> None:
     plan = rk.Plan("basic", "EUR", MONTHS, [])
     assert repr(rk.Assignment("acme", plan, start="2026-03-15T01:00:00+01:00")) == (

@@ -114,12 +114,16 @@ def test_the_used_allowance_survives_snapshot_and_restore_mid_period() -> None:
     before = [rater.statement(f"2026-{m:02d}-01T00:00:00Z") for m in (2, 3, 4)]
     data = json.loads(json.dumps(rater.snapshot()))
     assert data["body"]["allowed"] == [
-        ["a", 0, "vm.hours", rk.Span("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z").start_us,
+        ["a", "p", "vm.hours", rk.Span("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z").start_us,
          rk.Span("2027-01-01T00:00:00Z", "2027-01-02T00:00:00Z").start_us, "1000"],
     ]  # fmt: skip
     again = rk.Rater.restore(data, plan, [VM])
     after = [again.statement("2026-04-16T00:00:00Z"), again.statement("2026-05-01T00:00:00Z")]
     assert [s.total() for s in after] == [360, 360]
+    # Written before, the plan was named by its index among the plans: read as it was.
+    data["body"]["allowed"][0][1] = 0
+    legacy = rk.Rater.restore(_resealed(data), plan, [VM])
+    assert [legacy.statement(s.as_of).lines for s in after] == [s.lines for s in after]
     assert _summed(before + after) == _batch(
         [START], plan, [VM], "2026-01-01T00:00:00Z", "2026-05-01T00:00:00Z"
     )
@@ -177,6 +181,159 @@ def test_an_allowance_share_that_does_not_terminate_is_carried_exactly() -> None
     assert again.statement("2026-03-30T10:00:00Z").lines == second.lines
 
 
+def _weekly(name: str, free: int, price: int) -> rk.Plan:
+    return rk.Plan(
+        name,
+        "EUR",
+        rk.cycles.daily(tz=UTC),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(price))],
+        allowances=[rk.Allowance("vm.hours", free, cycle=rk.cycles.weekly(tz=UTC))],
+    )
+
+
+WEEK_START = [rk.Event("beta", "v", "2026-03-23T00:00:00Z", kind="start", id="on")]
+
+
+def _week_rater(held: tuple[rk.Assignment, ...]) -> rk.Rater:
+    # beta's VM from Monday 23 March, 30 free hours a week on plan "a": Monday's 24 h
+    # free, Tuesday 6 free and 18 charged; by 25 March, Monday is compacted, what it used
+    # of the week's allowance (24 h) carried.
+    rater = rk.Rater(held, [VM], start="2026-03-23T00:00:00Z")
+    rater.feed(WEEK_START)
+    assert [
+        (line.cycle.start.day, line.amount)
+        for line in rater.statement("2026-03-25T00:00:00Z").lines
+    ] == [
+        (23, 0),
+        (24, 18),
+    ]
+    return rater
+
+
+def test_the_used_allowance_is_the_same_plans_whatever_order_the_assignments_restore_in() -> None:
+    # acme on "b" (100 free hours a week at 3), beta on "a" (30 at 1). Restored with the
+    # same assignments listed beta first (a host loading them without an ORDER BY, which
+    # restore takes), the compacted Monday's 24 h were read as taken from the plan listed
+    # second: beta's Tuesday was reversed from 18 to 0 and Wednesday charged 18, 18 less
+    # than batch (Tuesday 18, Wednesday 24), said nothing. Without "b"'s allowance, the
+    # snapshot was refused as altered.
+    for b in (_weekly("b", 100, 3), rk.Plan("b", "EUR", rk.cycles.daily(tz=UTC), [])):
+        held = (rk.Assignment("acme", b), rk.Assignment("beta", _weekly("a", 30, 1)))
+        rater = _week_rater(held)
+        data = json.loads(json.dumps(rater.snapshot()))
+        again = rk.Rater.restore(data, held[::-1], [VM])
+        lines = again.statement("2026-03-26T00:00:00Z")
+        assert [(line.role, line.cycle.start.day, line.amount) for line in lines.lines] == [
+            ("charge", 25, 24)
+        ]
+        assert lines.lines == rater.statement("2026-03-26T00:00:00Z").lines
+
+
+def test_a_plan_built_anew_for_each_assignment_keeps_the_used_allowance() -> None:
+    # The same week, acme on "b" (no allowance), restored with plans built anew (as a new
+    # process builds them), and acme moved to "a" (built anew again) on Wednesday: the
+    # compacted Monday's use was carried for one "a" object and looked up for another,
+    # and beta's Tuesday was reversed from 18 to 0 and Wednesday charged 18 (batch: 18,
+    # then 24).
+    def plans() -> tuple[rk.Assignment, ...]:
+        b = rk.Plan("b", "EUR", rk.cycles.daily(tz=UTC), [])
+        return (rk.Assignment("acme", b), rk.Assignment("beta", _weekly("a", 30, 1)))
+
+    rater = _week_rater(plans())
+    data = json.loads(json.dumps(rater.snapshot()))
+    again = rk.Rater.restore(data, plans(), [VM])
+    held = again.assign(rk.Assignment("acme", _weekly("a", 30, 1), start="2026-03-25T00:00:00Z"))
+    lines = again.statement("2026-03-26T00:00:00Z").lines
+    assert [(line.account, line.role, line.cycle.start.day, line.amount) for line in lines] == [
+        ("beta", "charge", 25, 24)
+    ]
+    days = rk.Span("2026-03-23T00:00:00Z", "2026-03-26T00:00:00Z")
+    rating = rk.rate(WEEK_START, held, span=days, meters=[VM])
+    assert sorted((c.cycle.start.day, c.amount) for c in rating.charges) == [
+        (23, 0),
+        (24, 18),
+        (25, 24),
+    ]
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@given(
+    starts=st.lists(st.integers(0, 13 * 24), min_size=1, max_size=3),
+    moves=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), max_size=3),
+    cuts=st.lists(st.integers(1, 14 * 24), min_size=1, max_size=6),
+    orders=st.randoms(use_true_random=False),
+)
+def test_restored_with_the_assignments_in_any_order_or_built_anew_the_stream_bills_alike(
+    starts: list[int],
+    moves: list[tuple[int, int]],
+    cuts: list[int],
+    orders: Any,
+) -> None:
+    # Three accounts on plans with weekly allowances (and one without), VMs starting at
+    # random hours of two weeks, plan changes at watermarks, restored after every
+    # statement with the assignments shuffled and their plans built anew: the lines are
+    # those of the rater never restored, and add up to one batch rate().
+    def plans() -> list[rk.Plan]:
+        return [
+            _weekly("a", 30, 1),
+            _weekly("b", 100, 3),
+            rk.Plan(
+                "c",
+                "EUR",
+                rk.cycles.daily(tz=UTC),
+                [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(2))],
+            ),
+        ]
+
+    accounts = ["acme", "beta", "gamma"]
+    base = dt.datetime(2026, 3, 23, tzinfo=dt.UTC)
+    monday = base + dt.timedelta(days=7)
+    records = [
+        rk.Event(accounts[n], f"v{n}", base + dt.timedelta(hours=h), kind="start", id=f"on{n}")
+        for n, h in enumerate(starts)
+    ]
+    first = tuple(rk.Assignment(a, plans()[n % 2]) for n, a in enumerate(accounts))
+    plain, restored = rk.Rater(first, [VM], start=base), rk.Rater(first, [VM], start=base)
+    plain.feed(records)
+    restored.feed(records)
+    held: tuple[rk.Assignment, ...] = first
+    said: list[rk.StatementLine] = []
+    moved: set[int] = set()
+    for turn, hours in enumerate(sorted(set(cuts))):
+        at = base + dt.timedelta(hours=hours)
+        lines = plain.statement(at).lines
+        assert restored.statement(at).lines == lines
+        said.extend(lines)
+        if turn < len(moves) and at <= monday and moves[turn][0] not in moved:
+            account, plan = accounts[moves[turn][0]], moves[turn][1]
+            moved.add(moves[turn][0])
+            move = rk.Assignment(account, plans()[plan], start=monday)  # at the week's end
+            held = plain.assign(move)
+            assert sorted(map(repr, restored.assign(move))) == sorted(map(repr, held))
+        shuffled = [
+            rk.Assignment(
+                a.account, next(p for p in plans() if p.id == a.plan.id), start=a.start, end=a.end
+            )
+            for a in held
+        ]
+        orders.shuffle(shuffled)
+        restored = rk.Rater.restore(json.loads(json.dumps(restored.snapshot())), shuffled, [VM])
+    end = base + dt.timedelta(hours=max(cuts))
+    rating = rk.rate(
+        records, held, span=rk.Span(base, base + dt.timedelta(days=15)), meters=[VM], as_of=end
+    )
+    batch: dict[Key, Fraction] = {}
+    for c in rating.charges:
+        key = (c.account, c.cycle.start_us, c.kind, c.meter, c.entry, c.resource)
+        batch[key] = batch.get(key, Fraction(0)) + Fraction(c.amount)
+    stream: dict[Key, Fraction] = {}
+    for x in said:
+        key = (x.account, x.cycle.start_us, x.kind, x.meter, x.entry, x.resource)
+        stream[key] = stream.get(key, Fraction(0)) + Fraction(x.amount)
+    assert {k: v for k, v in stream.items() if v} == {k: v for k, v in batch.items() if v}
+
+
 def _resealed(data: dict[str, Any]) -> dict[str, Any]:
     data = {key: value for key, value in data.items() if key != "checksum"}
     data["checksum"] = _snapshot.checksum(data)
@@ -197,7 +354,7 @@ A_YEAR = (
         (
             ["a", 0, "vm.hours"],
             (
-                f"{MALFORMED}an allowance's use is [account, plan index, meter, period "
+                f"{MALFORMED}an allowance's use is [account, plan id, meter, period "
                 "start_us, period end_us, used quantity], not ['a', 0, 'vm.hours']); "
                 f"{UNALTERED}"
             ),
@@ -215,6 +372,20 @@ A_YEAR = (
             (
                 f"{A_YEAR} names plan 3, and the plans are 1 (from 0); it was altered by "
                 f"hand or damaged: {UNALTERED}"
+            ),
+        ),
+        (
+            ["a", "q", "vm.hours", 0, 1, "5"],
+            (
+                f"{A_YEAR} names plan 'q', which is not one of the rater's plans ('p'); it "
+                f"was altered by hand or damaged: {UNALTERED}"
+            ),
+        ),
+        (
+            ["a", None, "vm.hours", 0, 1, "5"],
+            (
+                f"{MALFORMED}an allowance's plan is a plan's id (or, as snapshots wrote "
+                f"before, an index of 0 or more), not None); {UNALTERED}"
             ),
         ),
         (

@@ -5,12 +5,21 @@ cycle offers its quantity per period of that cycle, which may hold many billing 
 [`rate()`][ratekit.rate] meters the usage before the span and lets it take from the pools
 first, as rating it would (an allowance defined before it on the meter takes first). The
 rater keeps rows of its kept cycles only, so at each compaction it carries what the
-compacted cycles consumed: per account, plan (its index among the plans), meter and
-period that contains the new base, what that plan's allowances of that period gave
+compacted cycles consumed: per account, plan (by its id), meter and period that
+contains the new base, what that plan's allowances of that period gave
 before the base, exactly (a fraction: a share of an allowance prorated to a plan's part
 of a period need not terminate, and rounding it would move the last digit of the
 charges after it). The rating of the kept cycles starts from it. O(r log r) for r
 compacted rows.
+
+A snapshot names the plan by its id. Snapshots written before named it by its index
+among the distinct plans of the assignments, in the order they were first used, which
+depends on the order the assignments are listed in and on which of several equal plan
+objects each holds: restored with the same assignments listed otherwise (as a host
+loading them from a database without an ``ORDER BY`` does), an index named another
+plan, whose allowance the compacted cycles' use was then taken from, or none, and the
+kept cycles were given again what the compacted ones had used. Such an index is read
+as it was written (`named`): restore those with the assignments in the order they had.
 """
 
 from __future__ import annotations
@@ -30,10 +39,12 @@ from .pricebook import Plan
 from .spans import Span
 from .usage import UsageRow
 
-__all__ = ["Consumed", "consumed", "decode", "encode", "misplaced", "seeded"]
+__all__ = ["Consumed", "consumed", "decode", "encode", "misplaced", "named", "seeded"]
 
-#: (account, plan index, meter, period start, period end) -> quantity consumed before base.
-Consumed = dict[tuple[str, int, str, int, int], Fraction]
+#: (account, plan id, meter, period start, period end) -> quantity consumed before base.
+Consumed = dict[tuple[str, str, str, int, int], Fraction]
+#: As a snapshot's item names it: by the plan's id, or (written before) its index.
+Decoded = tuple[tuple[str, str | int, str, int, int], Fraction]
 
 #: The longest text of a used quantity a snapshot may hold.
 _MAX_TEXT = 1000
@@ -80,21 +91,24 @@ def consumed(
                 left = engine.pool(account, plan, i, period, (MIN_US, new_base_us))
             used += offer - left
         if used > 0:
-            out[account, index[plan_id], meter, period[0], period[1]] = used
+            out[account, plan.id, meter, period[0], period[1]] = used
     return out
 
 
 def seeded(
     plans: Sequence[Plan], carried: Consumed
 ) -> dict[tuple[str, int, str, tuple[int, int]], Fraction]:
-    """``carried`` as the rating engine keys it (by the plan's id).
+    """``carried`` as the rating engine keys it (by the plan object's identity).
 
     All of it: a period over the base that ends before the span rated still tells what
-    its allowance left to the allowances after it for the usage between.
+    its allowance left to the allowances after it for the usage between. ``plans``: the
+    engine's distinct plans, one object per id (equal plans are given as one).
     """
+    by_id = {plan.id: plan for plan in plans}
     return {
-        (account, id(plans[index]), meter, (p0, p1)): used
-        for (account, index, meter, p0, p1), used in carried.items()
+        (account, id(by_id[plan_id]), meter, (p0, p1)): used
+        for (account, plan_id, meter, p0, p1), used in carried.items()
+        if plan_id in by_id
     }
 
 
@@ -128,16 +142,19 @@ def _quantity(text: object) -> Fraction | None:
     return Fraction(value)
 
 
-def decode(item: Any) -> tuple[tuple[str, int, str, int, int], Fraction]:
+def decode(item: Any) -> Decoded:
     """An item of the snapshot's ``allowed`` (TypeError or ValueError naming what is wrong)."""
-    shape = "[account, plan index, meter, period start_us, period end_us, used quantity]"
+    shape = "[account, plan id, meter, period start_us, period end_us, used quantity]"
     if not isinstance(item, list) or len(item) != 6:
         raise TypeError(f"an allowance's use is {shape}, not {show(item)}")
-    account, index, meter, p0, p1, used = item
+    account, plan, meter, p0, p1, used = item
     if not isinstance(account, str) or not isinstance(meter, str):
         raise TypeError(f"an allowance's account and meter are strings, not {show(item)}")
-    if type(index) is not int or index < 0:
-        raise TypeError(f"an allowance's plan index is an integer of 0 or more, not {show(index)}")
+    if not (type(plan) is str and plan) and not (type(plan) is int and plan >= 0):
+        raise TypeError(
+            "an allowance's plan is a plan's id (or, as snapshots wrote before, an index "
+            f"of 0 or more), not {show(plan)}"
+        )
     start, end = check_us(p0, "an allowance's period"), check_us(p1, "an allowance's period")
     value = _quantity(used)
     if value is None or value <= 0 or value >= _LIMIT:
@@ -146,27 +163,54 @@ def decode(item: Any) -> tuple[tuple[str, int, str, int, int], Fraction]:
             "an allowance's used quantity is a decimal string above 0 (or an exact "
             f"fraction such as '7/3'), not {show(used)}"
         )
-    return (account, index, meter, start, end), value
+    return (account, plan, meter, start, end), value
+
+
+def named(assigned: Plans, items: Iterable[Decoded]) -> Consumed | str:
+    """The decoded items of a snapshot's ``allowed``, each naming its plan by its id.
+
+    An index (what snapshots wrote before) names one of the distinct plans of
+    ``assigned`` (the plans restore is given) in the order the assignments first use
+    them, as it was written. A text naming what is wrong when an index lies past them.
+    O(n + a) for n items and a assignments.
+    """
+    items = list(items)
+    plans = _RatingEngine(assigned, Span.from_us(0, 0)).plans if items else []
+    out: Consumed = {}
+    for (account, plan, meter, p0, p1), used in items:
+        if isinstance(plan, int):
+            if plan >= len(plans):
+                return (
+                    f"the use of {meter!r} by account {account!r} over the period from "
+                    f"{format_us(p0)} to {format_us(p1)} names plan {plan}, and the plans "
+                    f"are {len(plans)} (from 0)"
+                )
+            plan = plans[plan].id  # noqa: PLW2901 - the index read as the id it named
+        out[account, plan, meter, p0, p1] = used
+    return out
 
 
 def misplaced(
-    plans: Sequence[Plan], carried: Mapping[tuple[str, int, str, int, int], Fraction], base_us: int
+    plans: Sequence[Plan], carried: Mapping[tuple[str, str, str, int, int], Fraction], base_us: int
 ) -> str | None:
     """Why an item of ``carried`` is not the period over ``base_us`` of an own allowance.
 
     None when each item is the period, containing ``base_us`` and starting before it, of
-    an own-cycle allowance of its plan on its meter. O(n a) for n items, a allowances.
+    an own-cycle allowance of its plan (one of ``plans``, by id) on its meter. O(n a) for
+    n items, a allowances.
     """
-    for account, index, meter, p0, p1 in carried:
+    by_id = {plan.id: plan for plan in plans}
+    for account, plan_id, meter, p0, p1 in carried:
         where = (
             f"the use of {meter!r} by account {account!r} over the period from "
             f"{format_us(p0)} to {format_us(p1)}"
         )
-        if index >= len(plans):
-            return f"{where} names plan {index}, and the plans are {len(plans)} (from 0)"
+        if plan_id not in by_id:
+            held = ", ".join(map(repr, sorted(by_id)))
+            return f"{where} names plan {plan_id!r}, which is not one of the rater's plans ({held})"
         periods = {
             allowance.cycle.containing_us(base_us)
-            for allowance in plans[index].allowances
+            for allowance in by_id[plan_id].allowances
             if allowance.cycle is not None and allowance.meter == meter
         }
         if (p0, p1) not in periods or not p0 < base_us:

@@ -223,11 +223,28 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         _once("dirty", dirty)
         rater._dirty = set(dirty)
         rater._first = first_records(body, rater._base_us, rater._state, rater._records)
-        rater._allowed = dict(_optional(body, "allowed", _allowances.decode, _key))
+        rater._allowed = _allowed(rater, body)
         rater._tz = _rater_tz.decode(body)
         rater._uncovered = set(_optional(body, "uncovered", _account))
         rater._inventoried = _inventoried(body, rater._state)
         rater._scoped = _scoped.decode(body, rater._base_us)
+
+
+def _allowed(rater: Rater, body: Mapping[str, Any]) -> _allowances.Consumed:
+    """What the compacted cycles consumed of own-period allowances, by plan id (absent: none).
+
+    An item that names its plan by index, as snapshots wrote before, is read against the
+    plans ``rater`` is restored with (`_rater_allowances.named`).
+    """
+    allowed = _allowances.named(
+        rater._engine.plans, _optional(body, "allowed", _allowances.decode, _key)
+    )
+    if isinstance(allowed, str):
+        raise BadSnapshotError(
+            f"Rater snapshot is inconsistent: {allowed}; it was altered by hand or "
+            "damaged: restore an unaltered copy."
+        )
+    return allowed
 
 
 def _optional(

@@ -100,7 +100,10 @@ def _assignments_by_account(
     Two different plans under one id are refused (BadPriceError naming the id and both
     assignments): an invoice line, a charge and plan data name a plan by its id, so
     they could not tell the two apart. The same plan, or an equal one, may be assigned
-    any number of times.
+    any number of times: an equal one is the same plan, and is given as the first
+    assignment of its id gives it (rating keys a plan's minimums, allowances and price
+    regimes by the plan object, so two equal objects rated apart, a plan built anew for
+    each assignment, gave an allowance of a week twice over, each prorated to its part).
     """
     by_account: dict[str, list[tuple[int, int, Plan]]] = {}
     by_id: dict[str, Assignment] = {}
@@ -119,7 +122,7 @@ def _assignments_by_account(
             )
         lo = MIN_US if assignment.start_us is None else assignment.start_us
         hi = MAX_US if assignment.end_us is None else assignment.end_us
-        by_account.setdefault(assignment.account, []).append((lo, hi, assignment.plan))
+        by_account.setdefault(assignment.account, []).append((lo, hi, first.plan))
     for account, items in by_account.items():
         items.sort(key=lambda item: (item[0], item[1]))
         for (_, a_hi, a_plan), (b_lo, _, b_plan) in itertools.pairwise(items):
