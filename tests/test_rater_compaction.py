@@ -256,6 +256,29 @@ def test_a_plan_built_anew_for_each_assignment_keeps_the_used_allowance() -> Non
     ]
 
 
+def test_an_allowance_use_written_by_plan_index_is_read_as_it_was_written() -> None:
+    # Snapshots before named the plan by its index among the plan objects in the order
+    # the assignments first use them, equal objects apart: acme's "b", beta's "a", gamma's
+    # equal "a" built anew were 0, 1 and 2. Index 2 is gamma's "a", not past the plans.
+    b = rk.Plan("b", "EUR", rk.cycles.daily(tz=UTC), [])
+    held = (
+        rk.Assignment("acme", b),
+        rk.Assignment("beta", _weekly("a", 30, 1)),
+        rk.Assignment("gamma", _weekly("a", 30, 1)),
+    )
+    rater = rk.Rater(held, [VM], start="2026-03-23T00:00:00Z")
+    rater.feed([rk.Event("gamma", "v", "2026-03-23T00:00:00Z", kind="start", id="on")])
+    rater.statement("2026-03-25T00:00:00Z")
+    data = json.loads(json.dumps(rater.snapshot()))
+    assert [item[:2] for item in data["body"]["allowed"]] == [["gamma", "a"]]
+    data["body"]["allowed"][0][1] = 2
+    again = rk.Rater.restore(_resealed(data), held, [VM])
+    assert (
+        again.statement("2026-03-26T00:00:00Z").lines
+        == rater.statement("2026-03-26T00:00:00Z").lines
+    )
+
+
 @pytest.mark.property
 @settings(max_examples=max(LAWS // 4, 50), deadline=None)
 @given(

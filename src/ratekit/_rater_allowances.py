@@ -31,7 +31,7 @@ from typing import Any, Final
 
 from ._decimals import MAX_ADJUSTED, MIN_ADJUSTED, PLAIN
 from ._dues import _exact
-from ._instants import MIN_US, check_us, format_us
+from ._instants import MAX_US, MIN_US, check_us, format_us
 from ._rating_engine import _Engine as _RatingEngine
 from ._shown import show
 from .assignments import Assignment
@@ -169,13 +169,13 @@ def decode(item: Any) -> Decoded:
 def named(assigned: Plans, items: Iterable[Decoded]) -> Consumed | str:
     """The decoded items of a snapshot's ``allowed``, each naming its plan by its id.
 
-    An index (what snapshots wrote before) names one of the distinct plans of
+    An index (what snapshots wrote before) names one of the distinct plan objects of
     ``assigned`` (the plans restore is given) in the order the assignments first use
-    them, as it was written. A text naming what is wrong when an index lies past them.
-    O(n + a) for n items and a assignments.
+    them, as it was written (`_first_used`). A text naming what is wrong when an index
+    lies past them. O(n + a log a) for n items and a assignments.
     """
     items = list(items)
-    plans = _RatingEngine(assigned, Span.from_us(0, 0)).plans if items else []
+    plans = _first_used(assigned) if items else []
     out: Consumed = {}
     for (account, plan, meter, p0, p1), used in items:
         if isinstance(plan, int):
@@ -188,6 +188,26 @@ def named(assigned: Plans, items: Iterable[Decoded]) -> Consumed | str:
             plan = plans[plan].id  # noqa: PLW2901 - the index read as the id it named
         out[account, plan, meter, p0, p1] = used
     return out
+
+
+def _first_used(assigned: Plans) -> list[Plan]:
+    """The distinct plan objects of ``assigned`` as snapshots before named them by index.
+
+    Per account in the order the assignments first name it, its assignments by start and
+    end, each plan object once, equal ones apart (as rating then held them). O(a log a).
+    """
+    if isinstance(assigned, Plan):
+        return [assigned]
+    by_account: dict[str, list[tuple[int, int, Plan]]] = {}
+    for item in assigned:
+        lo = MIN_US if item.start_us is None else item.start_us
+        hi = MAX_US if item.end_us is None else item.end_us
+        by_account.setdefault(item.account, []).append((lo, hi, item.plan))
+    seen: dict[int, Plan] = {}
+    for items in by_account.values():
+        for _, _, plan in sorted(items, key=lambda item: (item[0], item[1])):
+            seen.setdefault(id(plan), plan)
+    return list(seen.values())
 
 
 def misplaced(
