@@ -798,3 +798,33 @@ def test_without_dask_a_list_of_records_is_told_to_install_the_extra(
         "rate_by_account needs dask.bag, which ratekit does not install by itself; install "
         "it with `pip install 'ratekit[dask]'`."
     )
+
+
+def test_equal_plans_built_anew_rate_by_account_as_one_process() -> None:
+    # acme and beta each on a plan "a" built anew (equal, not the same object), 30 free
+    # hours a week, both VMs running from Monday 23 March; rated from Wednesday, the 48 h
+    # before the span take the week's 30 free hours: 24 a day charged. Each part rated
+    # its accounts' plan object against the plans of one process, which hold one "a":
+    # the part raised KeyError on the allowance pools it carried from before the span.
+    import dask
+
+    def plan() -> rk.Plan:
+        return rk.Plan(
+            "a",
+            "EUR",
+            rk.cycles.daily(tz="UTC"),
+            [rk.PriceEntry("vm", "vm", rk.PerUnit(1))],
+            allowances=[rk.Allowance("vm", 30, cycle=rk.cycles.weekly(tz="UTC"))],
+        )
+
+    vm = rk.Meter("vm", "hour", rk.OnOff())
+    held = [rk.Assignment("acme", plan()), rk.Assignment("beta", plan())]
+    records = [
+        rk.Event(account, f"{account}/v", "2026-03-23T00:00:00Z", kind="start", id=account)
+        for account in ("acme", "beta")
+    ]
+    days = rk.Span("2026-03-25T00:00:00Z", "2026-03-27T00:00:00Z")
+    with dask.config.set(scheduler="synchronous"):
+        rating, _ = rate_by_account(bag(records, 2), held, span=days, meters=[vm], partitions=2)
+    assert rating.charges == rk.rate(records, held, span=days, meters=[vm]).charges
+    assert [charge.amount for charge in rating.charges] == [24, 24, 24, 24]

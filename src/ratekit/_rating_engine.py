@@ -68,7 +68,8 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
 
         A part of `ratekit.scaleout` rates its accounts' assignments but checks with
         every plan, in the order one process has them (each account is metered by its
-        own first plan's cycle, `ratekit._cuts.account_cycles`).
+        own first plan's cycle, `ratekit._cuts.account_cycles`), each plan as ``every``
+        gives it (an equal plan of the part's assignments is that one).
         """
         self.start_us = span.start_us
         self.end_us = span.end_us
@@ -80,7 +81,15 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         else:
             self.default = None
             self.assignments = _assignments_by_account(plans)
-            self.plans = plans_in(self.assignments) if every is None else every
+            if every is None:
+                self.plans = plans_in(self.assignments)
+            else:  # each plan as ``every`` gives it: equal plans are one plan
+                self.plans = every
+                by_id = {plan.id: plan for plan in every}
+                self.assignments = {
+                    account: [(lo, hi, by_id.get(plan.id, plan)) for lo, hi, plan in items]
+                    for account, items in self.assignments.items()
+                }
         self.regimes: dict[tuple[int, str], _Regimes] = {}
         self.cycle_spans: dict[tuple[int, int], Span] = {}
         self.anomalies: list[Anomaly] = []
