@@ -115,7 +115,9 @@ def test_the_fields_are_keyword_only() -> None:
                 "Anomaly at must be an aware datetime or an ISO-8601 string with an offset, "
                 "not int: 1772355600000000; for an epoch time n, give datetime(1970, 1, 1, "
                 "tzinfo=timezone.utc) + timedelta(seconds=n), or timedelta(microseconds=n) "
-                "for microseconds."
+                "for microseconds. attrs.evolve gives an anomaly's at_us (epoch microseconds) "
+                "back as at: give the instant with the changes, attrs.evolve(anomaly, ..., "
+                "at=anomaly.at)."
             ),
         ),
         (

@@ -261,7 +261,8 @@ def test_a_scoped_listing_corrects_what_it_lists() -> None:
             rk.RatekitTypeError,
             (
                 "inventory 'x' where must be None (any description) or a selector: a mapping of "
-                "attribute paths to values or conditions such as {'entity': 'vm'}, not list: "
+                "attribute paths to values or conditions such as {'entity': 'vm'} (or the tuple "
+                "of (path, condition) pairs an inventory's where gives back), not list: "
                 "['entity', 'vm']."
             ),
         ),

@@ -79,7 +79,8 @@ def test_event_rejects_an_int_instant() -> None:
         "event 'e7' at must be an aware datetime or an ISO-8601 string with an offset, "
         "not int: 1772323200; for an epoch time n, give datetime(1970, 1, 1, "
         "tzinfo=timezone.utc) + timedelta(seconds=n), or timedelta(microseconds=n) for "
-        "microseconds."
+        "microseconds. attrs.evolve gives a record's at_us (epoch microseconds) back as at: "
+        "give the instant with the changes, attrs.evolve(record, ..., at=record.at)."
     )
 
 

@@ -22,6 +22,8 @@ import attrs
 from . import _values as _v
 from ._decimals import plain_text, to_decimal
 from ._instants import format_us, from_us, to_us
+from ._record_fields import evolved
+from .errors import RatekitTypeError
 
 __all__ = ["ANOMALY_KINDS", "Anomaly", "AnomalyKind"]
 
@@ -54,8 +56,13 @@ def _id_tuple(ids: Iterable[str]) -> tuple[str, ...]:
     return tuple(ids)
 
 
-def _instant(value: _dt.datetime | str | None) -> int | None:
+def _instant(value: object) -> int | None:
     """The ``at`` given to the constructor as epoch microseconds (None stays None)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            to_us(value, "Anomaly at")
+        except RatekitTypeError as error:
+            raise RatekitTypeError(f"{error} {evolved('at', 'anomaly')}") from None
     return None if value is None else to_us(value, "Anomaly at")
 
 

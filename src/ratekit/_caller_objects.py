@@ -19,6 +19,7 @@ from .errors import RatekitError, RatekitTypeError
 
 __all__ = [
     "MOST_ITEMS",
+    "given_back",
     "has_method",
     "plain_data",
     "raised",
@@ -51,6 +52,26 @@ def raised(error: BaseException) -> str:
     if len(said) > _QUOTED:
         said = said[: _QUOTED - 3] + "..."
     return f"{type(error).__name__}: {said}"
+
+
+def given_back(value: object) -> dict[str, object] | None:
+    """The mapping a value gives back as sorted ``(key, value)`` pairs, or None.
+
+    A value keeps a mapping given to it as a tuple of pairs, one per string key
+    (`Inventory.where`, a CloudEvents ``Spec``'s ``meters``): ``attrs.evolve`` gives that
+    tuple back to the door, which reads it as the mapping (and checks it anew). Anything
+    else, a key given twice included, is None: the door refuses it as it would. O(n).
+    """
+    if type(value) is not tuple:
+        return None
+    items = typing.cast("tuple[object, ...]", value)
+    if not all(type(item) is tuple and len(item) == 2 for item in items):
+        return None
+    pairs = typing.cast("tuple[tuple[object, object], ...]", items)
+    if not all(type(key) is str for key, _ in pairs):
+        return None
+    mapping = {typing.cast("str", key): item for key, item in pairs}
+    return mapping if len(mapping) == len(pairs) else None
 
 
 def has_method(value: object, name: str) -> bool:

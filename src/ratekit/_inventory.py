@@ -133,7 +133,7 @@ class Inventory:
         leave the resource out.
     """
 
-    at_us: int
+    at_us: int = attrs.field(alias="at")  # attrs.evolve gives it back as ``at``
     """When the snapshot was taken, in epoch microseconds."""
     resources: tuple[tuple[str, str, Mapping[str, object]], ...]
     """``(account, resource, attributes)`` of every resource in the snapshot, sorted."""

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, TypeAlias
 
-from ._caller_objects import read_once
+from ._caller_objects import given_back, read_once
 from ._decimals import to_decimal
 from ._descriptions import _attribute_value, _items, decode_value, encode_value, plain_str
 from ._paths import MISSING, checked_path, lookup
@@ -104,10 +104,14 @@ def scope_where(value: object, label: str) -> Where:
     """
     if value is None:
         return ()
+    back = given_back(value)  # the pairs an inventory's where gives back, or None
+    if back is not None:
+        value = back
     if not isinstance(value, Mapping):
         raise RatekitTypeError(
             f"{label} where must be None (any description) or a selector: a mapping of "
-            "attribute paths to values or conditions such as {'entity': 'vm'}, not "
+            "attribute paths to values or conditions such as {'entity': 'vm'} (or the "
+            "tuple of (path, condition) pairs an inventory's where gives back), not "
             f"{type(value).__name__}: {show(value)}."
         )
     pairs: list[tuple[str, object]] = []

@@ -15,7 +15,7 @@ from ._shown import show
 from ._text import check_text
 from .errors import RatekitTypeError
 
-__all__ = ["_instant", "_name", "_record_id"]
+__all__ = ["_instant", "_name", "_record_id", "evolved"]
 
 _intern = sys.intern
 
@@ -56,4 +56,26 @@ def _record_id(value: object, kind: str, of: tuple[object, object] | None = None
 
 
 def _instant(value: object, label: str, field: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            to_us(value, f"{label} {field}")
+        except RatekitTypeError as error:
+            raise RatekitTypeError(f"{error} {evolved(field)}") from None
     return to_us(value, f"{label} {field}")
+
+
+def evolved(field: str, noun: str = "record") -> str:
+    """What to do when ``attrs.evolve`` gave a record's stored instant back to its door.
+
+    A record keeps ``at`` as ``at_us`` (epoch microseconds); ``attrs.evolve`` gives that int
+    back as ``at``, which the door refuses as it refuses any int: the instant goes along.
+    """
+    return (
+        f"attrs.evolve gives {noun_a(noun)}'s {field}_us (epoch microseconds) back as {field}: "
+        f"give the instant with the changes, attrs.evolve({noun}, ..., {field}={noun}.{field})."
+    )
+
+
+def noun_a(noun: str) -> str:
+    """``noun`` with its indefinite article."""
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"

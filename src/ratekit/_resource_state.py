@@ -69,6 +69,14 @@ def _base(value: object) -> ResourceState | None:
 
 
 _NO_BASE: Final = (None, None, None, None, None, None)
+#: ``past`` and ``seen`` are what ``attrs.evolve`` gives back of a state's memory.
+_NOT_GIVEN: Final = object()
+_NO_EVOLVE: Final = (
+    "ResourceState is not changed with attrs.evolve: what it remembers of the records "
+    "applied (history, base, digests) is kept in a form only ratekit writes. Change its "
+    "JSON form, whose every field from_json() checks: "
+    "ResourceState.from_json({**state.to_json(), 'status': 'stopped'})."
+)
 #: Levels of a state's data read into plain dicts and lists (a description nests at most
 #: 32, under a few of the state's own): deeper, the description's door reads it.
 _READ_DEPTH: Final = 64
@@ -156,7 +164,9 @@ class ResourceState:
       span, as metering at once does (an ``"after_span"`` anomaly named them).
 
     The value is explicit and bounded; [`to_json()`][ratekit.ResourceState.to_json] and [`from_json()`][ratekit.ResourceState.from_json] turn it into
-    JSON-safe data and back (Decimals as ``{"decimal": "..."}``), checking every field.
+    JSON-safe data and back (Decimals as ``{"decimal": "..."}``), checking every field;
+    change a state through that form (``attrs.evolve`` raises
+    [`RatekitTypeError`][ratekit.RatekitTypeError] saying so).
 
     Metering the records stamped before T up to ``as_of=T``, then the rest over a span from
     T with ``state=`` the first result's state, gives the rows of metering everything at
@@ -225,7 +235,12 @@ class ResourceState:
         listings: object = None,
         pending: object = (),
         before: ResourceState | None = None,
+        *,
+        past: object = _NOT_GIVEN,
+        seen: object = _NOT_GIVEN,
     ) -> None:
+        if past is not _NOT_GIVEN or seen is not _NOT_GIVEN:
+            raise RatekitTypeError(_NO_EVOLVE)
         events = _history(history)
         known = _base(base)
         head: tuple[object, ...] = _NO_BASE if known is None else known._head()

@@ -273,9 +273,10 @@ class Meter:
     """The unit of its quantities."""
     policy: Policy
     """How usage over a piece of time becomes a quantity."""
-    _factor: tuple[int, int] | None = attrs.field(eq=False)
-    _deltas: bool = attrs.field(eq=False)
-    _additive: bool = attrs.field(eq=False)
+    # Read from the policy and the unit at the door, so attrs.evolve reads them anew.
+    _factor: tuple[int, int] | None = attrs.field(eq=False, init=False)
+    _deltas: bool = attrs.field(eq=False, init=False)
+    _additive: bool = attrs.field(eq=False, init=False)
 
     def __init__(self, name: str, unit: str, policy: Policy) -> None:
         name, unit = plain_choice(name), plain_choice(unit)  # type: ignore[assignment]
@@ -329,7 +330,11 @@ class Meter:
                 "delta-based quantity always adds up over pieces; only a sample aggregation "
                 "(aggregate(...)) may be non-additive."
             )
-        self.__attrs_init__(name, unit, policy, factor, deltas, additive)
+        self.__attrs_init__(name, unit, policy)
+        _set = object.__setattr__
+        _set(self, "_factor", factor)
+        _set(self, "_deltas", deltas)
+        _set(self, "_additive", additive)
 
     @property
     def additive(self) -> bool:

@@ -9,6 +9,9 @@ integer microseconds since the epoch (``at_us``), numbers become exact
 `Decimal` values (a ``float`` through its shortest ``repr``; NaN and
 infinities are rejected), account and resource names are interned strings. Every record is
 immutable, hashable and compares by content, so replaying a record is detectable.
+``attrs.evolve`` makes a changed copy through the same door; it gives the kept instant
+back as the constructor's ``at`` (and ``since``), an int the door refuses, so give the
+instant with the changes: ``attrs.evolve(event, id="e2", at=event.at)``.
 
 Events describe a resource over time. From ``at`` on, the resource's *description* is its
 previous description with the event's ``attributes`` merged in (a key set to ``None`` is
@@ -204,7 +207,7 @@ class Event:
     """Who pays for the resource."""
     resource: str
     """Which resource (an instance, a volume, an app)."""
-    at_us: int
+    at_us: int = attrs.field(alias="at")  # attrs.evolve gives it back as ``at``
     """When, in epoch microseconds."""
     attributes: Mapping[str, object]
     """The partial description update (read-only; ``None`` values remove keys)."""
@@ -323,13 +326,13 @@ class Sample:
     """Which resource was measured."""
     meter: str
     """What was measured (a [`Meter`][ratekit.Meter]'s name)."""
-    at_us: int
+    at_us: int = attrs.field(alias="at")  # attrs.evolve gives it back as ``at``
     """When (the end of the span for a delta over a span), in epoch microseconds."""
     value: Decimal = attrs.field(eq=safe_key)  # equal values, equal keys; a hash not chosen
     """The amount, reading or level."""
     kind: SampleKind
     """``"delta"``, ``"counter"`` or ``"gauge"``."""
-    since_us: int | None
+    since_us: int | None = attrs.field(alias="since")
     """For a delta over a span, its start in epoch microseconds; otherwise ``None``."""
     id: str | None
     """The record's stable identity, if any."""

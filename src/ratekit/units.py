@@ -244,19 +244,23 @@ class Unit:
     """
 
     text: str = attrs.field(eq=False)
-    factor: Fraction
-    dimension: Dimension
+    # Read from the text at the door, so attrs.evolve(unit, text=...) reads them anew.
+    factor: Fraction = attrs.field(init=False)
+    dimension: Dimension = attrs.field(init=False)
 
     def __init__(self, text: str | Unit) -> None:
         if isinstance(text, Unit):
-            self.__attrs_init__(text.text, text.factor, text.dimension)
-            return
-        if not isinstance(text, str):
+            read = (text.text, text.factor, text.dimension)
+        elif not isinstance(text, str):
             raise RatekitTypeError(
                 f"A unit must be a string such as 'GiB*hour' or a Unit, "
                 f"not {type(text).__name__}: {show(text)}."
             )
-        self.__attrs_init__(*_parse_cached(str.__str__(text)))  # a subclass: its plain text
+        else:
+            read = _parse_cached(str.__str__(text))  # a subclass: its plain text
+        self.__attrs_init__(read[0])
+        object.__setattr__(self, "factor", read[1])
+        object.__setattr__(self, "dimension", read[2])
 
     @property
     def kind(self) -> str:

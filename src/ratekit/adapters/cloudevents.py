@@ -45,7 +45,7 @@ from typing import Final, Literal
 
 import attrs
 
-from ratekit._caller_objects import read_items
+from ratekit._caller_objects import given_back, read_items
 from ratekit._decimals import plain_text
 from ratekit._descriptions import plain_str
 from ratekit._instants import format_us
@@ -91,7 +91,14 @@ def _spec_items(value: Mapping[object, object], field: str) -> list[tuple[object
     )
 
 
+def _as_given(value: object) -> object:
+    """A mapping a Spec keeps as sorted pairs, given back by ``attrs.evolve``, read as one."""
+    back = given_back(value)
+    return value if back is None else back
+
+
 def _meters(value: object) -> tuple[tuple[str, str], ...]:
+    value = _as_given(value)
     if isinstance(value, Mapping):
         pairs = _spec_items(value, "meters")
         named = [
@@ -110,6 +117,7 @@ def _meters(value: object) -> tuple[tuple[str, str], ...]:
 def _quantity(
     value: object, meters: tuple[tuple[str, str], ...]
 ) -> str | tuple[tuple[str, str], ...]:
+    value = _as_given(value)
     if not isinstance(value, Mapping):
         return _reference(value, "quantity")
     places: dict[str, str] = {}
