@@ -66,8 +66,8 @@ def test_the_rater_refuses_the_record_at_the_feed() -> None:
     with pytest.raises(rk.BadQuantityError) as caught:
         rater.feed([rk.Event("acme", "app-0", MARCH.start, kind="start", id="e0"), start("1E+25")])
     assert str(caught.value) == (
-        "Rater.feed: event 'e1' (start) stamped 2026-03-01T00:00:00Z for resource 'app-1' of "
-        "'acme' sets the level of meter 'memory' to 1E+25 ('memory_mb'): held over a cycle "
+        "Rater.feed: records[1]: event 'e1' (start) stamped 2026-03-01T00:00:00Z for resource "
+        "'app-1' of 'acme' sets the level of meter 'memory' to 1E+25 ('memory_mb'): held over a cycle "
         "of 744 hours (the longest of the cycles it can run through, in the year from its "
         "instant), its quantity would reach 2.6784E+31 MB*second, beyond what its price "
         "takes (a cycle's quantity below 1E+30 in magnitude, under a price other than "
@@ -94,7 +94,7 @@ def test_an_inventory_listing_such_a_level_is_refused() -> None:
     rater = rk.Rater(PLAN, [MEMORY], start=MARCH.start)
     listing = rk.Inventory(MARCH.start, {("acme", "app-1"): {"memory_mb": "1E+25"}}, id="inv")
     with pytest.raises(
-        rk.BadQuantityError, match=r"^Rater.feed: inventory 'inv' listing it stamped"
+        rk.BadQuantityError, match=r"^Rater.feed: records\[0\]: inventory 'inv' listing it stamped"
     ):
         rater.feed([listing])
 

@@ -53,8 +53,8 @@ def test_two_levels_each_in_range_that_sum_past_the_limit_are_named_by_batch_rat
     )
 
 
-SUM_REFUSED = (
-    "Rater.feed: event 'v1@2026-03-01T00:00:00Z' stamped 2026-03-01T00:00:00Z for resource 'v1' of 'a' "
+SUM_REFUSED = (  # {index}: where the record is in its batch
+    "Rater.feed: records[{index}]: event 'v1@2026-03-01T00:00:00Z' stamped 2026-03-01T00:00:00Z for resource 'v1' of 'a' "
     "sets the level of meter 'disk' to 1.3E+27, which with the levels of the account's 1 "
     "other resource of that meter (1.3E+27 summed, each its largest) makes 2.6E+27: held "
     "together over a cycle of 744 hours (the longest of the cycles they can run through, in "
@@ -73,12 +73,12 @@ def test_the_rater_refuses_the_level_that_brings_its_accounts_sum_past_the_limit
     # In one batch: the second level brings the sum to 2.6E+27 (x 744 h = 1.9344E+30).
     with pytest.raises(rk.BadQuantityError) as caught:
         rater.feed([_disk("v0", "1.3E+27"), _disk("v1", "1.3E+27")])
-    assert str(caught.value) == SUM_REFUSED
+    assert str(caught.value) == SUM_REFUSED.format(index=1)  # the batch's second record
     # The first alone is taken; the second, fed later, meets the kept first.
     assert rater.feed([_disk("v0", "1.3E+27")]).accepted == ("v0@2026-03-01T00:00:00Z",)
     with pytest.raises(rk.BadQuantityError) as again:
         rater.feed([_disk("v1", "1.3E+27")])
-    assert str(again.value) == SUM_REFUSED
+    assert str(again.value) == SUM_REFUSED.format(index=0)
     # Below the room left (1.34408E+27 - 1.3E+27 = 4.408E+25) is taken: 1.34E+27 summed,
     # x 744 h = 9.9696E+29 GB*hour, x 1E-30 = 0.99696 EUR, rounded 1.00.
     rater.feed([_disk("v1", "4E+25")])

@@ -238,7 +238,7 @@ def test_usage_in_a_gap_between_assignments_is_refused_with_its_batch(
     with pytest.raises(rk.UnpricedUsageError) as caught:
         rater.feed([fine, record])
     assert str(caught.value) == (
-        f"Rater.feed: {head}, where the account has no plan assigned {GAP_TEXT}"
+        f"Rater.feed: records[1]: {head}, where the account has no plan assigned {GAP_TEXT}"
     )
     # The batch is refused whole, and the rater goes on: 'o' runs from 2 March, 'ok' is new.
     assert rater.feed([fine]).accepted == ("ok",)

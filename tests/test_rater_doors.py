@@ -524,8 +524,8 @@ def test_a_record_of_an_account_no_assignment_names_is_refused_at_feed() -> None
     with pytest.raises(rk.UnpricedUsageError) as caught:
         rater.feed([good, stranger])
     assert str(caught.value) == (
-        "Rater.feed: event 'e2' stamped 2026-03-01T11:00:00Z is for account 'newco', which "
-        "no assignment of this rater names, so every statement would fail to price it (the "
+        "Rater.feed: records[1]: event 'e2' stamped 2026-03-01T11:00:00Z is for account 'newco', "
+        "which no assignment of this rater names, so every statement would fail to price it (the "
         "assignments name 'acme'); the batch is refused whole. Feed only records of assigned "
         "accounts, or assign the account a plan first with Rater.assign()."
     )

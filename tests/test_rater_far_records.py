@@ -65,8 +65,8 @@ def test_a_counter_reading_that_far_is_refused_naming_it(at: str, cycles: str, w
     with pytest.raises(rk.BadTimeError) as caught:
         rater.feed([near, _reading(at)])
     assert str(caught.value) == (
-        f"Rater.feed: sample 'c2' has at {at}, about {cycles} billing cycles {where} the "
-        "start of the cycles the rater keeps (2026-03-01T08:00:00Z): more than the 10,000 "
+        f"Rater.feed: records[1]: sample 'c2' has at {at}, about {cycles} billing cycles "
+        f"{where} the start of the cycles the rater keeps (2026-03-01T08:00:00Z): more than the 10,000 "
         "a record may lie from it (the rater meters the cycles between at once), so the "
         "batch is refused whole. A clock that far off is most likely wrong; feed records "
         "within 10,000 cycles of that start."
@@ -83,7 +83,8 @@ def test_a_too_late_event_that_far_is_refused() -> None:
     with pytest.raises(rk.BadTimeError) as caught:
         rater.feed([stop])
     assert str(caught.value).startswith(
-        "Rater.feed: event 'e9' has at 1990-06-01T00:00:00Z, about 313,376 billing cycles "
+        "Rater.feed: records[0]: event 'e9' has at 1990-06-01T00:00:00Z, about 313,376 billing "
+        "cycles "
         "before the start of the cycles the rater keeps (2026-03-01T08:00:00Z)"
     )
 
@@ -100,7 +101,7 @@ def test_a_delta_begun_that_far_is_refused_by_its_since() -> None:
     with pytest.raises(rk.BadTimeError) as caught:
         rater.feed([delta])
     assert str(caught.value).startswith(
-        "Rater.feed: sample 'd1' has since 2000-01-01T00:00:00Z, about 229,344 billing "
+        "Rater.feed: records[0]: sample 'd1' has since 2000-01-01T00:00:00Z, about 229,344 billing "
         "cycles before the start of the cycles the rater keeps (2026-03-01T00:00:00Z)"
     )
 
@@ -139,20 +140,22 @@ def test_a_record_without_an_id_is_named_by_what_it_is() -> None:
             rk.RecordBatch.from_tuples(events=[("acme", "vm-1", 1772326800000000, "start"), stop])
         )
     assert str(caught.value).startswith(
-        "Rater.feed: event (stop of resource 'vm-7' of 'acme', no id) has at "
+        "Rater.feed: records[1]: event (stop of resource 'vm-7' of 'acme', no id) has at "
         "9999-12-31T23:59:59.999999Z, in no billing cycle the rater can compute"
     )
     reading = ("acme", "vm-7", "ctr", 253402300799999999, 5, "counter")
     with pytest.raises(rk.BadTimeError) as caught:
         rater.feed(rk.RecordBatch.from_tuples(samples=[reading]))
     assert str(caught.value).startswith(
-        "Rater.feed: sample (counter of 'ctr' of resource 'vm-7' of 'acme', no id) has at "
+        "Rater.feed: records[0]: sample (counter of 'ctr' of resource 'vm-7' of 'acme', no id) "
+        "has at "
         "9999-12-31T23:59:59.999999Z"
     )
     far = rk.Sample("acme", "r0", "ctr", "1913-01-01T00:00:00Z", 5, kind="counter")
     with pytest.raises(rk.BadTimeError) as caught:
         _rater().feed([far])
     assert str(caught.value).startswith(
-        "Rater.feed: sample (counter of 'ctr' of resource 'r0' of 'acme', no id) has at "
+        "Rater.feed: records[0]: sample (counter of 'ctr' of resource 'r0' of 'acme', no id) "
+        "has at "
         "1913-01-01T00:00:00Z, about 991,976 billing cycles before"
     )

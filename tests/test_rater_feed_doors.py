@@ -99,7 +99,7 @@ def test_a_record_in_no_computable_cycle_is_refused_with_its_batch(
     message = str(caught.value)
     kind = type(record).__name__.lower()
     assert message.startswith(
-        f"Rater.feed: {kind} 'far' has {field} {instant}, in no billing cycle"
+        f"Rater.feed: records[1]: {kind} 'far' has {field} {instant}, in no billing cycle"
     )
     assert "the batch is refused whole" in message
     assert "years 2 to 9998" in message
@@ -124,9 +124,10 @@ def test_the_last_closable_day_is_taken_and_its_cycle_closes() -> None:
     assert invoice.total == Decimal("0.5")  # 5 GB x 0.1
 
 
-def _unclosable(label: str, at: str) -> str:
+def _unclosable(label: str, at: str, index: int) -> str:
     return (
-        f"Rater.feed: {label} has at {at}, in a billing cycle that no statement can close (a "
+        f"Rater.feed: records[{index}]: {label} has at {at}, in a billing cycle that no "
+        "statement can close (a "
         "cycle closes at a watermark at its end plus the horizon 0:00:00, and watermarks lie "
         "within years 2 to 9998: from 0002-01-01T00:00:00Z, inclusive, to "
         "9998-12-31T00:00:00Z, exclusive), so its invoice could never be given; the batch is "
@@ -142,7 +143,7 @@ def test_a_record_in_a_cycle_no_statement_can_close_is_refused_naming_its_instan
     last = rk.Sample("a9", "r1", "egress", "9998-12-30T23:59:59Z", 5, id="last")
     with pytest.raises(rk.BadTimeError) as caught:
         rater.feed([GOOD, last])
-    assert str(caught.value) == _unclosable("sample 'last'", "9998-12-30T23:59:59Z")
+    assert str(caught.value) == _unclosable("sample 'last'", "9998-12-30T23:59:59Z", 1)
     assert rater.feed([GOOD]).accepted == ("ok",)
 
 
@@ -155,7 +156,7 @@ def test_a_monthly_cycle_ending_in_9999_is_refused_and_the_month_before_is_taken
     far = rk.Event("a9", "r1", "9998-12-15T00:00:00Z", {"mem": 1}, id="far")
     with pytest.raises(rk.BadTimeError) as caught:
         rater.feed([far])
-    assert str(caught.value) == _unclosable("event 'far'", "9998-12-15T00:00:00Z")
+    assert str(caught.value) == _unclosable("event 'far'", "9998-12-15T00:00:00Z", 0)
     november = rk.Event("a9", "r1", "9998-11-15T00:00:00Z", {"mem": 1}, id="nov")
     assert rater.feed([november]).accepted == ("nov",)
     assert rater.statement("9998-04-01T00:00:00Z").lines == ()
@@ -225,8 +226,8 @@ def test_an_inventory_listing_an_unassigned_account_is_refused() -> None:
     with pytest.raises(rk.UnpricedUsageError) as caught:
         rater.feed([GOOD, inventory])
     assert str(caught.value) == (
-        "Rater.feed: inventory 'inv' stamped 2026-03-01T01:00:00Z lists resource 'r9' of "
-        "account 'zz', which no assignment of this rater names, so every statement reaching "
+        "Rater.feed: records[1]: inventory 'inv' stamped 2026-03-01T01:00:00Z lists resource "
+        "'r9' of account 'zz', which no assignment of this rater names, so every statement reaching "
         "it would fail to price it (the assignments name 'a1'); the batch is refused whole. "
         "List only resources of assigned accounts, or assign the account a plan first with "
         "Rater.assign()."
@@ -269,8 +270,8 @@ def test_an_inventory_setting_a_level_no_level_is_is_refused(
         rater.feed([inventory])
     message = str(caught.value)
     assert message.startswith(
-        "Rater.feed: inventory 'inv' stamped 2026-03-01T01:30:00Z lists resource 'r0' of 'a1' "
-        "with attributes that set the level of meter 'mem': "
+        "Rater.feed: records[0]: inventory 'inv' stamped 2026-03-01T01:30:00Z lists resource "
+        "'r0' of 'a1' with attributes that set the level of meter 'mem': "
     )
     assert said in message
     assert "the batch is refused whole" in message
@@ -489,7 +490,8 @@ def test_the_delta_that_brings_a_cycle_past_what_tiers_take_is_refused() -> None
         rater.feed([second])
     # The door rates what the batch would make, as a statement would: rating's words.
     assert str(caught.value) == (
-        "Rater.feed: the samples of account 'a1' (the batch's first: sample 's2' of meter "
+        "Rater.feed: records[0]: the samples of account 'a1' (the batch's first: sample 's2' "
+        "of meter "
         "'egress' stamped 2026-03-01T02:00:00Z) would make every statement fail to price "
         "them: price entry 'e' of plan 'p' cannot price "
         f"{18 * 10**29} GB of meter 'egress' for account 'a1' in the cycle "
@@ -578,7 +580,8 @@ def test_counter_readings_whose_increments_pass_what_tiers_take_are_refused() ->
     with pytest.raises(rk.BadQuantityError) as caught:
         rater.feed(readings)
     assert str(caught.value) == (
-        "Rater.feed: the samples of account 'a1' (the batch's first: sample 'c1' of meter "
+        "Rater.feed: records[0]: the samples of account 'a1' (the batch's first: sample 'c1' "
+        "of meter "
         "'cpu' stamped 2026-03-01T01:00:00Z) would make every statement fail to price them: "
         f"price entry 'cpu' of plan 'p' cannot price {18 * 10**29} s of meter 'cpu' for "
         "account 'a1' in the cycle 2026-03-01T00:00:00Z..2026-03-02T00:00:00Z (reached by "

@@ -31,8 +31,8 @@ def test_negative_level_is_refused_with_its_batch_and_the_rater_keeps_working() 
         rater.feed([good, bad])
     message = str(caught.value)
     assert message.startswith(
-        "Rater.feed: event 'e1' (start) stamped 2026-03-02T00:00:00Z for resource 'r' of "
-        "'a' sets the level of meter 'gb': attribute 'size' is -100, a negative level;"
+        "Rater.feed: records[1]: event 'e1' (start) stamped 2026-03-02T00:00:00Z for resource "
+        "'r' of 'a' sets the level of meter 'gb': attribute 'size' is -100, a negative level;"
     )
     assert "must be a number >= 0" in message
     assert "the batch is refused whole" in message
@@ -137,7 +137,9 @@ def test_a_value_read_as_a_level_once_in_a_batch_lets_no_other_value_through() -
     rater = _rater()
     one = rk.Event("a", "r", "2026-03-02T00:00:00Z", {"size": 1}, kind="start", id="e1")
     true = rk.Event("a", "r2", "2026-03-02T00:00:00Z", {"size": True}, kind="start", id="e2")
-    with pytest.raises(rk.BadRecordError, match=r"^Rater\.feed: event 'e2' .*'size' is True, not"):
+    with pytest.raises(
+        rk.BadRecordError, match=r"^Rater\.feed: records\[1\]: event 'e2' .*'size' is True, not"
+    ):
         rater.feed([one, true])
     # 2 and 2.0 are read alike; both are levels.
     two = rk.Event("a", "r3", "2026-03-02T00:00:00Z", {"size": 2}, kind="start", id="e3")
@@ -157,7 +159,9 @@ def test_the_first_record_listed_that_a_door_refuses_is_named_whatever_the_door(
         rk.UnknownMeterError, match=r"^Rater\.feed: records\[0\]: sample 's1' meter 'nope'"
     ):
         rater.feed([sample, event])
-    with pytest.raises(rk.BadRecordError, match=r"^Rater\.feed: event 'e1' .*'size' is -1"):
+    with pytest.raises(
+        rk.BadRecordError, match=r"^Rater\.feed: records\[0\]: event 'e1' .*'size' is -1"
+    ):
         rater.feed([event, sample])
     assert rater.feed([]).accepted == ()
 

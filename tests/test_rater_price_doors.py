@@ -52,8 +52,8 @@ def test_a_delta_whose_amount_at_its_rate_reaches_1e30_is_refused_naming_it() ->
     with pytest.raises(rk.BadQuantityError) as caught:
         rater.feed([big])
     assert str(caught.value) == (
-        "Rater.feed: the samples of account 'a1' (the batch's first: sample 's1' of meter "
-        "'egress' stamped 2026-03-01T01:00:00Z) would make every statement fail to price "
+        "Rater.feed: records[0]: the samples of account 'a1' (the batch's first: sample 's1' of "
+        "meter 'egress' stamped 2026-03-01T01:00:00Z) would make every statement fail to price "
         "them: price entry 'e' of plan 'p' prices 1000000000000000000000 B of meter 'egress' "
         "for account 'a1' (resource 'r1') at 1.000000000000000000000E+31, outside the amounts "
         "ratekit carries exactly (at most 60 significant digits and, unless zero, a magnitude "
@@ -213,7 +213,7 @@ def test_a_late_event_putting_samples_taken_before_under_a_steeper_entry_is_refu
     with pytest.raises(rk.BadQuantityError) as caught:
         rater.feed([_described("2026-03-01T00:30:00Z", "b", "e1", "update")])
     assert str(caught.value).startswith(
-        "Rater.feed: event 'e1' (update) stamped 2026-03-01T00:30:00Z would make every "
+        "Rater.feed: records[0]: event 'e1' (update) stamped 2026-03-01T00:30:00Z would make every "
         "statement fail to price the samples of account 'a1': price entry 'big' of plan "
         "'p' prices 500000000000000000000 B of "
         "meter 'egress' for account 'a1' (resource 'vm') at 5.00000000000000000000E+30, "
@@ -239,8 +239,8 @@ def test_a_level_whose_amount_over_the_longest_cycle_reaches_1e30_is_refused() -
     with pytest.raises(rk.BadQuantityError) as caught:
         rater.feed([_start("vm", "2.7E+27", "e1")])
     assert str(caught.value) == (
-        "Rater.feed: event 'e1' (start) stamped 2026-03-01T00:00:00Z for resource 'vm' of "
-        "'a1' sets the level of meter 'mem' to 2.7E+27 ('mb'): held over a cycle of 744 "
+        "Rater.feed: records[0]: event 'e1' (start) stamped 2026-03-01T00:00:00Z for resource "
+        "'vm' of 'a1' sets the level of meter 'mem' to 2.7E+27 ('mb'): held over a cycle of 744 "
         "hours (the longest of the cycles it can run through, in the year from its instant), "
         "its quantity would reach 2.0088E+30 MB*hour, and price entry 'm' prices 2.0088E+30 "
         "MB*hour at 1.00440E+30, beyond the amounts ratekit carries exactly (a magnitude "

@@ -57,7 +57,7 @@ def test_a_start_no_entry_prices_is_refused_and_the_rater_goes_on() -> None:
         rater.feed([good, bad])
     message = str(caught.value)
     assert message.startswith(
-        "Rater.feed: event 'e1' (start) stamped 2026-03-01T01:00:00Z would make every "
+        "Rater.feed: records[1]: event 'e1' (start) stamped 2026-03-01T01:00:00Z would make every "
         "statement fail to price the usage of account 'a': usage of meter 'vm' by account "
         "'a' (resource 'w', 23 hour) over 2026-03-01T01:00:00Z..2026-03-02T00:00:00Z has no "
         "price in plan 'p': no entry of that meter is in effect for a resource described by "
@@ -92,7 +92,7 @@ def test_an_account_unpriced_already_is_left_to_the_statements(
     with pytest.raises(rk.UnpricedUsageError) as caught:
         rater.feed([again, other])
     assert str(caught.value).startswith(
-        "Rater.feed: event 'e2' (start) stamped 2026-03-01T02:00:00Z would make every "
+        "Rater.feed: records[1]: event 'e2' (start) stamped 2026-03-01T02:00:00Z would make every "
         "statement fail to price the usage of account 'b': "
     )
     # Alone, a's start is taken: a's usage was unpriced before it too.
@@ -150,8 +150,12 @@ def test_a_sample_of_a_meter_no_entry_prices_is_refused() -> None:
     assert "usage of meter 'eg' by account 'a' (resource 'v', 5 B)" in str(caught.value)
     # The account's earliest record the door could not judge priced is named: the start
     # describes the resource whose samples no entry prices.
-    assert str(caught.value).startswith("Rater.feed: event 'e0' (start) stamped 2026-03-01")
-    with pytest.raises(rk.UnpricedUsageError, match=r"^Rater\.feed: sample 's1' stamped"):
+    assert str(caught.value).startswith(
+        "Rater.feed: records[0]: event 'e0' (start) stamped 2026-03-01"
+    )
+    with pytest.raises(
+        rk.UnpricedUsageError, match=r"^Rater\.feed: records\[0\]: sample 's1' stamped"
+    ):
         rater.feed([sample])
 
 
@@ -282,7 +286,8 @@ def test_an_inventory_opening_or_re_describing_a_resource_unpriced_is_refused() 
     # selects {} (batch rate() refuses it too).
     opened = rk.Inventory("2026-03-01T06:00:00Z", [("a", "w")], id="i1")
     with pytest.raises(
-        rk.UnpricedUsageError, match=r"^Rater\.feed: inventory 'i1' .*described by \{\}"
+        rk.UnpricedUsageError,
+        match=r"^Rater\.feed: records\[0\]: inventory 'i1' .*described by \{\}",
     ):
         rater.feed([opened])
     # Listed as big, a small VM running is re-described from the listing on.
@@ -315,7 +320,7 @@ def test_a_start_two_entries_of_one_priority_select_is_refused(
     with pytest.raises(rk.BadPriceError) as caught:
         rater.feed([_start("2026-03-01T00:00:00Z", {"size": 3}, "e0")])
     assert str(caught.value).startswith(
-        "Rater.feed: event 'e0' (start) stamped 2026-03-01T00:00:00Z would make every "
+        "Rater.feed: records[0]: event 'e0' (start) stamped 2026-03-01T00:00:00Z would make every "
         "statement fail to price the usage of account 'a': price entries 'a' and 'b' of "
         "meter 'vm' have the same priority 0 and both apply to a resource described by "
         "{'size': 3};"
@@ -338,7 +343,7 @@ def test_a_start_whose_selector_raises_is_refused() -> None:
     with pytest.raises(rk.BadPriceError) as caught:
         rater.feed([_start("2026-03-01T00:00:00Z", {"f": "small"}, "e0")])
     assert str(caught.value).startswith(
-        "Rater.feed: event 'e0' (start) stamped 2026-03-01T00:00:00Z would make every "
+        "Rater.feed: records[0]: event 'e0' (start) stamped 2026-03-01T00:00:00Z would make every "
         "statement fail to price the usage of account 'a': selector Satisfies('t') failed "
         "on the value 'small': ValueError: no such flavor table"
     )

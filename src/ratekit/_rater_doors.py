@@ -39,6 +39,7 @@ from ._level_limits import level_in, sum_words
 from ._level_limits import refusal as level_refusal
 from ._paths import MISSING, lookup
 from ._price_reach import within
+from ._rater_position import about
 from ._shown import show, some
 from ._time_policies import _number
 from ._zones import from_zone
@@ -251,14 +252,17 @@ def levels(rater: Rater, batch: Sequence[Record]) -> None:
     if found is not None:
         record, account, resource, words = found
         what = (
-            f"{_range.labelled(record)} ({record.kind})"
+            (_range.labelled(record) + ("" if record.id is None else f" ({record.kind})"))
             if type(record) is Event
             else f"{_range.labelled(record)} listing it"
         )
-        raise BadQuantityError(
-            f"Rater.feed: {what} stamped {format_us(record.at_us)} for resource "
-            f"{show(resource)} of {show(account)} {words} The batch is refused whole; "
-            "fix or drop the record and feed the batch again."
+        raise about(
+            record,
+            BadQuantityError(
+                f"Rater.feed: {what} stamped {format_us(record.at_us)} for resource "
+                f"{show(resource)} of {show(account)} {words} The batch is refused whole; "
+                "fix or drop the record and feed the batch again."
+            ),
         )
     level_sums(rater, batch)
 
@@ -349,10 +353,13 @@ def level_sums(rater: Rater, batch: Sequence[Record]) -> None:
     found = sum_found(rater, batch)
     if found is not None:
         record, account, resource, words = found
-        raise BadQuantityError(
-            f"Rater.feed: {_range.labelled(record)} stamped {format_us(record.at_us)} for resource "
-            f"{show(resource)} of {show(account)} {words} The batch is refused whole; fix "
-            "or drop the record and feed the batch again."
+        raise about(
+            record,
+            BadQuantityError(
+                f"Rater.feed: {_range.labelled(record)} stamped {format_us(record.at_us)} for "
+                f"resource {show(resource)} of {show(account)} {words} The batch is refused "
+                "whole; fix or drop the record and feed the batch again."
+            ),
         )
 
 

@@ -50,6 +50,7 @@ from . import _rater_priced_verdicts as _verdicts
 from . import _rater_range as _range
 from . import _rater_sample_doors as _sample_doors
 from ._instants import format_us
+from ._rater_position import about
 from ._shown import show
 from .errors import BadPriceError, RatekitError, UnpricedUsageError
 from .pricebook import Plan
@@ -443,12 +444,15 @@ def refuse(rater: Rater, found: Refusal) -> None:
     account, record, refused = found
     if _unpriced(rater, account) is not None:
         return
-    kind = f" ({record.kind})" if type(record) is Event else ""
-    raise type(refused)(
-        f"Rater.feed: {_range.labelled(record)}{kind} stamped {format_us(record.at_us)} "
-        f"would make every statement fail to price the usage of account {show(account)}: "
-        f"{refused} The batch is refused whole (a record once taken stays, and a "
-        "rater's plans are fixed); fix or drop the record and feed the batch again."
+    kind = f" ({record.kind})" if type(record) is Event and record.id is not None else ""
+    raise about(
+        record,
+        type(refused)(
+            f"Rater.feed: {_range.labelled(record)}{kind} stamped {format_us(record.at_us)} "
+            f"would make every statement fail to price the usage of account {show(account)}: "
+            f"{refused} The batch is refused whole (a record once taken stays, and a "
+            "rater's plans are fixed); fix or drop the record and feed the batch again."
+        ),
     )
 
 

@@ -118,7 +118,8 @@ def labelled(record: Record) -> str:
 
     A record without an id (a feed of plain tuples has none) is named by its kind, its
     meter (a sample's), its resource and its account, so that the one refused can be
-    found among many: ``event (stop of resource 'vm-7' of 'acme', no id)``.
+    found among many: ``event (stop of resource 'vm-7' of 'acme', no id)`` (so a door
+    naming an event's kind after its id, ``event 'e1' (start)``, says it only once).
     """
     name = type(record).__name__.lower()
     if record.id is not None:

@@ -24,6 +24,7 @@ from . import _rater_doors as _doors
 from . import _rater_early as _early
 from . import _rater_late_events as _late_events
 from . import _rater_late_inventories as _late_inventories
+from . import _rater_position as _position
 from . import _rater_remembered as _remembered
 from . import _rater_sample_doors as _sample_doors
 from ._anomalies import placed as _anomaly
@@ -194,7 +195,7 @@ def assigned_only(record: Event | Sample, assigned: frozenset[str]) -> None:
     )
 
 
-def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
+def checked(rater: Rater, records: Iterable[Record], *, fed: bool = True) -> list[Record]:
     """The batch as a list, once every record in it can be rated. O(n) (see `computed_levels()`).
 
     A batch is taken whole or not at all, and a record that metering would refuse (a
@@ -211,6 +212,9 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     only when one of them may refuse a record is each record looked at, in the order
     listed, so that the first one refused is named. Else only the events that set
     attributes are, for their levels (each set of attributes, and each value, once).
+    The message names the refused record by its index in the batch, ``records[3]``, as
+    batch `rate()` does (`_rater_position`), unless ``fed`` is False (a restored state's
+    records, which the caller never listed).
     """
     given: object = records
     if not isinstance(given, Iterable) or isinstance(given, str | bytes | Mapping):
@@ -219,6 +223,26 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
             f"{type(records).__name__}: {show(records)}."
         )
     batch = read_once(records, "Rater.feed records", type(records).__name__, "a list of records")
+    try:
+        _judged(rater, batch)
+    except RatekitError as error:
+        if not fed:  # a restored state's records are no batch the caller listed
+            raise
+        # A door of the batch as a whole may refuse a record listed before the one a door
+        # of each record refused: the first one listed is named, whatever its door.
+        named = _position.first(error, batch, lambda before: _judged(rater, before))
+        _position.positioned(named, batch)
+        if named is error:
+            raise
+        raise named from named.__cause__
+    return batch
+
+
+def _judged(rater: Rater, batch: list[Record]) -> None:
+    """`checked()`'s doors: each record's, in the order listed, then the batch's as a whole.
+
+    What a door refuses is marked with its record (`_rater_position.about()`). O(n).
+    """
     kinds = rater._engine.kinds
     level_paths = rater._engine.level_paths
     assigned = rater._engine.assigned
@@ -230,36 +254,45 @@ def checked(rater: Rater, records: Iterable[Record]) -> list[Record]:
     fine: set[object] = set()
     samples = [record for record in batch if type(record) is Sample]
     computable = _doors.all_computable(rater, batch, samples)
-    for record in _looked(rater, batch, samples, computable):
-        kind = type(record)
-        if kind not in (Event, Sample, Inventory):
-            raise RatekitTypeError(
-                "Rater.feed takes Event, Sample and Inventory records, not "
-                f"{kind.__name__}: {show(record)} (records[{_index(batch, record)}] of the "
-                f"batch).{unpack_hint(record)}"
-            )
-        if not computable:
-            _doors.instants(rater, record)
-        if kind is Inventory:
-            _doors.inventory(typing.cast("Inventory", record), assigned, level_paths)
-        elif assigned is not None and kind in (Event, Sample):
-            assigned_only(typing.cast("Event | Sample", record), assigned)
-        if segments is not None:
-            _assigned.covered(record, segments)
-        if kind is Event and level_paths:
-            event = typing.cast("Event", record)
-            if id(event.attributes) not in levels:
-                level_refusal(event, level_paths, fine)
-                levels.add(id(event.attributes))
-        if kind is Sample:
-            sample = typing.cast("Sample", record)
-            taken = kinds.get(sample.meter)
-            if taken is None or sample.kind not in taken:
-                _normalize._refuse(sample, kinds, f"Rater.feed: records[{_index(batch, record)}]: ")
-    computed_levels(rater, batch)
-    _doors.levels(rater, batch)
-    _sample_doors.amounts(rater, batch, samples)
-    return batch
+    looked: object = None  # the record looked at: refused, it is named by its index
+    try:
+        for record in _looked(rater, batch, samples, computable):
+            looked = record
+            kind = type(record)
+            if kind not in (Event, Sample, Inventory):
+                raise RatekitTypeError(
+                    "Rater.feed takes Event, Sample and Inventory records, not "
+                    f"{kind.__name__}: {show(record)} (records[{_index(batch, record)}] of the "
+                    f"batch).{unpack_hint(record)}"
+                )
+            if not computable:
+                _doors.instants(rater, record)
+            if kind is Inventory:
+                _doors.inventory(typing.cast("Inventory", record), assigned, level_paths)
+            elif assigned is not None and kind in (Event, Sample):
+                assigned_only(typing.cast("Event | Sample", record), assigned)
+            if segments is not None:
+                _assigned.covered(record, segments)
+            if kind is Event and level_paths:
+                event = typing.cast("Event", record)
+                if id(event.attributes) not in levels:
+                    level_refusal(event, level_paths, fine)
+                    levels.add(id(event.attributes))
+            if kind is Sample:
+                sample = typing.cast("Sample", record)
+                taken = kinds.get(sample.meter)
+                if taken is None or sample.kind not in taken:
+                    _normalize._refuse(
+                        sample, kinds, f"Rater.feed: records[{_index(batch, record)}]: "
+                    )
+        looked = None  # the doors of the batch as a whole mark the record they refuse
+        computed_levels(rater, batch)
+        _doors.levels(rater, batch)
+        _sample_doors.amounts(rater, batch, samples)
+    except RatekitError as error:
+        if looked is not None and not hasattr(error, "_feed_record"):
+            _position.about(looked, error)
+        raise
 
 
 def _index(batch: list[Record], record: object) -> int:

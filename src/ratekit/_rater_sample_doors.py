@@ -30,6 +30,7 @@ from . import _rater_range as _range
 from . import _rater_store as _store
 from ._instants import MAX_US, format_us
 from ._price_reach import out_of_range, within
+from ._rater_position import about
 from ._shown import show
 from .errors import BadQuantityError, BadTimeError, RatekitError
 from .records import Event, Inventory, Sample
@@ -281,17 +282,23 @@ def _refusal(
     samples = [r for r in mine if type(r) is Sample]
     record = min(samples or mine, key=lambda r: r.at_us)
     if type(record) is Sample:
-        return BadQuantityError(
-            f"Rater.feed: the samples of account {show(account)} (the batch's first: "
-            f"{_range.labelled(record)} of meter {show(record.meter)} stamped "
-            f"{format_us(record.at_us)}) would make every statement fail to {what} them: "
-            f"{error} The batch is refused whole; fix or drop the samples and feed the "
-            "batch again."
+        return about(
+            record,
+            BadQuantityError(
+                f"Rater.feed: the samples of account {show(account)} (the batch's first: "
+                f"{_range.labelled(record)} of meter {show(record.meter)} stamped "
+                f"{format_us(record.at_us)}) would make every statement fail to {what} them: "
+                f"{error} The batch is refused whole; fix or drop the samples and feed the "
+                "batch again."
+            ),
         )
-    kind = f" ({record.kind})" if type(record) is Event else ""
-    return BadQuantityError(
-        f"Rater.feed: {_range.labelled(record)}{kind} stamped {format_us(record.at_us)} "
-        f"would make every statement fail to {what} the samples of account "
-        f"{show(account)}: {error} The batch is refused whole; fix or drop the record "
-        "and feed the batch again."
+    kind = f" ({record.kind})" if type(record) is Event and record.id is not None else ""
+    return about(
+        record,
+        BadQuantityError(
+            f"Rater.feed: {_range.labelled(record)}{kind} stamped {format_us(record.at_us)} "
+            f"would make every statement fail to {what} the samples of account "
+            f"{show(account)}: {error} The batch is refused whole; fix or drop the record "
+            "and feed the batch again."
+        ),
     )

@@ -64,7 +64,7 @@ def restored(rater: Rater) -> None:
         _state_readings(kinds, index, state)
         _state_levels(rater, index, state)
     try:
-        _reach.checked(rater, list(rater._records.values()))
+        _reach.checked(rater, list(rater._records.values()), fed=False)
     except RatekitError as error:
         detail = str(error).removeprefix("Rater.feed: ")
         raise BadSnapshotError(

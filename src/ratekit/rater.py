@@ -71,11 +71,13 @@ from ._instants import format_us, to_us
 from ._rater_close import MAX_CLOSING as MAX_CLOSING  # noqa: PLC0414 - public here
 from ._rater_engine import Engine as _Engine
 from ._rater_engine import RowCharges
+from ._rater_position import positioned
 from ._rater_turn import Turn, one_at_a_time
 from ._shown import show
 from ._text import plain_choice
 from .assignments import Assignment
 from .errors import (
+    RatekitError,
     RatekitTypeError,
 )
 from .policies import Meter
@@ -311,7 +313,11 @@ class Rater:
             # The batch leaves an account's usage without a price: put back, it is
             # refused unless that usage was unpriced before it, when it is taken again.
             undo.undo()
-            _priced_doors.refuse(self, refusal)
+            try:
+                _priced_doors.refuse(self, refusal)
+            except RatekitError as error:
+                positioned(error, listed)
+                raise
             excused.add(refusal[0])
             records = listed
 
