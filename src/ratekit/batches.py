@@ -37,7 +37,7 @@ from ._caller_objects import read_once
 from ._decimals import in_context, plain_text
 from ._descriptions import EMPTY
 from ._shown import show
-from .errors import BadRecordError, RatekitTypeError
+from .errors import BadRecordError, RatekitError, RatekitTypeError
 from .records import (
     _EVENT_KIND_SET,
     _SAMPLE_KIND_SET,
@@ -333,7 +333,12 @@ class RecordBatch:
         [`BadTimeError`][ratekit.BadTimeError], [`BadRecordError`][ratekit.BadRecordError],
         [`BadQuantityError`][ratekit.BadQuantityError]), naming the record by the list
         given and its index there (``events[2]``, ``samples[0]``: in the batch, the events
-        come first), its id, the field and the value.
+        come first, so a bad event is named before a fault of the samples' columns), its
+        id, the field and the value. Every column is read before any value is checked (the
+        lengths are compared, then each column is checked at C speed): a lazy column (a
+        generator) is read to its end, or one past the longest length a column tells,
+        even past a bad value; a source that must not be read beyond a bad record is read
+        record by record with [`Event`][ratekit.Event] and [`Sample`][ratekit.Sample].
 
         Cost: O(n) for n records; the checks run per column, at C speed where the column
         allows it (a column of one exact type, ints in range); attributes cost O(k) per
@@ -371,13 +376,21 @@ class RecordBatch:
         event_count, event_columns = columns_given(
             "event", {} if events is None else events, EVENT_FIELDS, _EVENT_REQUIRED, frozen
         )
-        sample_count, sample_columns = columns_given(
-            "sample", {} if samples is None else samples, SAMPLE_FIELDS, _SAMPLE_REQUIRED
-        )
+        # The events come first in the batch: a bad event is named before a fault of the
+        # samples' columns (one missing, of another length, of another tuple's shape).
+        refused: RatekitError | None = None
+        try:
+            sample_count, sample_columns = columns_given(
+                "sample", {} if samples is None else samples, SAMPLE_FIELDS, _SAMPLE_REQUIRED
+            )
+        except RatekitError as error:
+            refused, sample_count, sample_columns = error, 0, {}
         made: list[Event | Sample] = []
         if event_columns:
             events_of = functools.partial(_events, frozen=frozen)
             made.extend(first_bad(events_of, event_columns, event_count))
+        if refused is not None:
+            raise refused
         if sample_columns:
             made.extend(first_bad(_samples, sample_columns, sample_count))
         return cls._of(made)
@@ -432,24 +445,31 @@ class RecordBatch:
         frozen = Descriptions("event")
         # Before a tuple of another shape is refused, the tuples ahead of it are read as
         # a batch of their own: of several bad records, the first listed is named.
-        return cls._from_columns(
-            rows_given(
-                "event",
-                () if events is None else events,
-                EVENT_FIELDS,
-                _EVENT_REQUIRED,
-                frozen,
-                before=lambda ahead: cls.from_tuples(events=ahead),
-            ),
-            rows_given(
+        event_rows = rows_given(
+            "event",
+            () if events is None else events,
+            EVENT_FIELDS,
+            _EVENT_REQUIRED,
+            frozen,
+            before=lambda ahead: cls.from_tuples(events=ahead),
+        )
+        # The events come first in the batch: a bad event is named before a sample tuple
+        # of another shape.
+        refused: RatekitError | None = None
+        try:
+            sample_rows = rows_given(
                 "sample",
                 () if samples is None else samples,
                 SAMPLE_FIELDS,
                 _SAMPLE_REQUIRED,
                 before=lambda ahead: cls.from_tuples(samples=ahead),
-            ),
-            frozen,
-        )
+            )
+        except RatekitError as error:
+            refused, sample_rows = error, {}
+        if refused is not None:
+            cls._from_columns(event_rows, None, frozen)
+            raise refused
+        return cls._from_columns(event_rows, sample_rows, frozen)
 
     @property
     def events(self) -> tuple[Event, ...]:
