@@ -347,8 +347,11 @@ def _up_to_closings(
         (part,) = _accounts.clipped(rater, [row], since)
         if not part.quantity:
             continue
-        span = f"..{format_us(row.span.end_us)}, before "
-        message = anomaly.message.replace(span, f"..{format_us(since)}, before ", 1)
+        # The span's end where metering's words put it, after the description (whose
+        # values, a caller's, may read like it: they are not rewritten).
+        tail = ", before what was already metered"
+        ahead, spanned, rest = anomaly.message.rpartition(f"..{format_us(row.span.end_us)}{tail}")
+        message = f"{ahead}..{format_us(since)}{tail}{rest}" if spanned else anomaly.message
         out.append(refigured(anomaly, part.quantity, message))
     return out
 

@@ -48,6 +48,8 @@ _DESCRIPTION: Final = re.compile(r" under description (\{.*\}) over \S+\.\.\S+, 
 
 #: Where a part's message says what was named of it before (`_rest()`).
 _BEFORE: Final = " Named of this part before: "
+#: That note, at the end of a message.
+_NOTE: Final = re.compile(re.escape(_BEFORE) + r"\S+; by \S+ it comes to \S+\.\Z")
 
 
 def key(anomaly: Anomaly, containing: Callable[[int], tuple[int, int]]) -> Part | None:
@@ -124,7 +126,9 @@ def named(
 
 def _rest(anomaly: Anomaly, before: Decimal, now: Decimal, as_of_us: int) -> Anomaly:
     """``anomaly``'s part as the change from ``before`` (named) to ``now``. O(len)."""
-    message = anomaly.message.split(_BEFORE)[0]
+    # The note a part named before ends its message with: a caller's text (a resource, a
+    # description) saying the same comes earlier, and stays.
+    message = _NOTE.sub("", anomaly.message, count=1)
     message += f"{_BEFORE}{before}; by {format_us(as_of_us)} it comes to {now}."
     return refigured(anomaly, exact_sum((now, -before)), message)
 
@@ -137,8 +141,12 @@ def refigured(anomaly: Anomaly, quantity: Decimal, message: str | None = None) -
     """
     meter = typing.cast(str, anomaly.meter)
     text = anomaly.message if message is None else message
-    figure = f" change meter {meter!r} by {anomaly.quantity} "
-    text = text.replace(figure, f" change meter {meter!r} by {quantity} ", 1)
+    # The figure where metering's words put it, after the resource, account and meter
+    # (whose names, a caller's, may read like it: they are not rewritten).
+    head = f"late records of {anomaly.resource!r} of {anomaly.account!r} change meter {meter!r} by "
+    figure = f"{head}{anomaly.quantity} "
+    if text.startswith(figure):
+        text = f"{head}{quantity} {text.removeprefix(figure)}"
     return placed(
         "late",
         text,
