@@ -68,14 +68,14 @@ from ._cuts import read_given
 from ._decimals import in_context
 from ._earliest import earliest_of, left_out, lower_to
 from ._instants import to_us
+from ._meter_kinds import accepted_kinds as accepted_kinds  # noqa: PLC0414 - read from here
 from ._metering_cycle import checked as _checked_cycle
-from ._policy_results import failed as _policy_failed
 from ._shown import show
 from ._state_doors import Pending
 from ._text import plain_choice
 from ._window import _SPAN_KEY, CycleLike, _Window
-from .errors import RatekitError, RatekitTypeError
-from .policies import DeltaPolicy, Meter, Report, SamplePolicy, meters_of
+from .errors import RatekitTypeError
+from .policies import Meter, Report, meters_of
 from .records import (
     AnomalyKind,
     Event,
@@ -225,28 +225,6 @@ def meter_cut_by_account(
     engine.assigned = assigned
     engine.keep_states = states
     return engine.run()
-
-
-def accepted_kinds(meters: Mapping[str, Meter]) -> dict[str, frozenset[str]]:
-    """Per meter name, the sample kinds it takes (none for a time-based meter). O(m).
-
-    The one table of what metering accepts: the streaming rater refuses at its door what
-    metering would refuse later.
-    """
-    return {name: _kinds(m) for name, m in meters.items()}
-
-
-def _kinds(item: Meter) -> frozenset[str]:
-    """The sample kinds meter ``item`` takes; a policy's failure in ``accepts`` named. O(1)."""
-    if item._factor is not None:
-        return frozenset()
-    policy = typing.cast(DeltaPolicy | SamplePolicy, item.policy)
-    try:
-        return frozenset(kind for kind in ("delta", "counter", "gauge") if policy.accepts(kind))
-    except RatekitError:
-        raise
-    except Exception as error:  # the policy's own failure, named
-        raise _policy_failed(item, "accepts", error, "the sample kinds it takes") from error
 
 
 class _Engine:

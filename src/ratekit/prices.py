@@ -41,6 +41,7 @@ from ._decimals import CONTEXT, MAX_ADJUSTED, MIN_ADJUSTED, ZERO, plain_text, to
 from ._graduated import Climb, _graduated_amount
 from ._price_model import PriceModel
 from ._price_model import _marginal as _marginal  # noqa: PLC0414 - percentages reads it here
+from ._tier_ranges import _ranges_to_tiers
 from .tiers import (
     Number,
     Tier,
@@ -55,7 +56,6 @@ from .tiers import (
     _positive,
     _price,
     _quantity,
-    _ranges_to_tiers,
     _tier_table,
     _tiers_repr,
 )
