@@ -304,3 +304,46 @@ def test_evolve_under_a_strict_decimal_context_is_exact() -> None:
         assert big.value == Decimal("123456.789")
         late = attrs.evolve(EVENT, at=dt.datetime(2026, 3, 1, 2, tzinfo=dt.UTC))
         assert late.at_us == T0_US + 2 * 3_600_000_000  # two hours later
+
+
+class _RaisingInt(int):
+    """An int whose own conversions raise (a caller's subclass may run any code)."""
+
+    def __int__(self) -> int:
+        raise ValueError("no int")
+
+    def __index__(self) -> int:
+        raise ValueError("no index")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            rk.Unit,
+            r"^A unit must be a string such as 'GiB\*hour' or a Unit, not _RaisingInt: 3\.$",
+        ),
+        (lambda v: rk.Event(v, "r", T0), r"^event \(no id\) of resource 'r' account must be a non"),
+        (
+            lambda v: rk.Meter(v, "hour", rk.OnOff()),
+            r"^Meter name must be a non-empty string, not 3\.$",
+        ),
+        (
+            lambda v: rk.RecordBatch.from_tuples(events=[(v, "r", T0_US)]),
+            r"^events\[0\]: account is _RaisingInt 3; it must be a non-empty string\.$",
+        ),
+        (
+            lambda v: rk.Rater(
+                rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), []), [], start=T0
+            ).feed([EVENT, v]),
+            r"^Rater\.feed takes Event, Sample and Inventory records, not _RaisingInt: 3 ",
+        ),
+    ],
+    ids=["unit", "event", "meter", "tuple", "feed"],
+)
+def test_an_int_subclass_whose_conversions_raise_is_shown_as_its_value(
+    call: typing.Callable[[object], object], message: str
+) -> None:
+    # Before, showing it in the message called its own __int__, whose ValueError escaped.
+    with pytest.raises(rk.RatekitError, match=message):
+        call(_RaisingInt(3))

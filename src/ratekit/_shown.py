@@ -97,7 +97,8 @@ def show(value: object) -> str:
     ```
     """
     if isinstance(value, int) and not isinstance(value, bool):
-        return _BOUNDED.repr_int(int(value), 0)
+        # int's own conversion: an int subclass's __int__ is its code, and may raise
+        return _BOUNDED.repr_int(int.__index__(value), 0)
     try:
         text = _BOUNDED.repr(value)
     except Exception:  # a hand-built object's own repr raised
