@@ -183,8 +183,11 @@ def plain_str(value: str) -> str:
 
 
 def _number_value(value: Decimal, what: str) -> Decimal:
-    if not value.is_finite():
-        raise BadQuantityError(f"{what} is {value!r}, not a finite number; {_VALUES_TEXT}")
+    # Decimal's own methods: a subclass's may run any code
+    if not Decimal.is_finite(value):
+        raise BadQuantityError(
+            f"{what} is {Decimal.__repr__(value)}, not a finite number; {_VALUES_TEXT}"
+        )
     return to_decimal(value, what)
 
 

@@ -167,6 +167,7 @@ def to_us(value: object, what: str = "instant") -> int:
     if isinstance(value, _dt.datetime):
         return datetime_to_us(value, what)
     if isinstance(value, str):
+        value = str.__str__(value)  # its text: a subclass's own methods stay out
         check_fraction(value, what)
         if _INSTANT_TEXT.fullmatch(value) is None:
             blanks = " (it has blanks around it)" if value != value.strip() else ""

@@ -80,7 +80,7 @@ def scope_accounts(value: object, label: str) -> tuple[str, ...] | None:
         value, f"{label} accounts", type(value).__name__, "a list of account names such as ['acme']"
     )
     for account in given:
-        if not isinstance(account, str) or not account:
+        if not isinstance(account, str) or not str.__len__(account):
             raise RatekitTypeError(
                 f"{label} accounts must hold account names (non-empty strings), not "
                 f"{type(account).__name__}: {show(account)}."

@@ -29,7 +29,8 @@ def is_missing(value: object) -> bool:
 
 
 def _name(value: object, label: str, field: str) -> str:
-    if not isinstance(value, str) or not value:
+    # str's own length: a subclass's __len__ may run any code
+    if not isinstance(value, str) or not str.__len__(value):
         raise RatekitTypeError(f"{label} {field} must be a non-empty string, not {show(value)}.")
     text = check_text(value if type(value) is str else str.__str__(value), f"{label} {field}")
     return _intern(text)
@@ -43,7 +44,7 @@ _MISSING_ID: Final = (
 
 def _record_id(value: object, kind: str, of: tuple[object, object] | None = None) -> str | None:
     """The record's id, or None; ``of`` (account, resource) names a record refused for it."""
-    if value is None or (isinstance(value, str) and value):
+    if value is None or (isinstance(value, str) and str.__len__(value)):
         if value is None:
             return None
         return check_text(value if type(value) is str else str.__str__(value), f"{kind} id")

@@ -29,10 +29,10 @@ def is_text(value: str) -> bool:
 
     ```
     """
-    if value.isascii():
+    if str.isascii(value):  # str's own methods: a subclass's may run any code
         return True
     try:
-        value.encode("utf-8")
+        str.encode(value, "utf-8")
     except UnicodeEncodeError:
         return False
     return True
