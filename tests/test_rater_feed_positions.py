@@ -7,6 +7,7 @@ record by its content alone."""
 
 from __future__ import annotations
 
+import typing
 from decimal import Decimal
 
 import hypothesis.strategies as st
@@ -167,4 +168,29 @@ def test_an_event_without_an_id_is_named_with_its_kind_once() -> None:
         "Rater.feed: records[1]: event (start of resource 'vm-x' of 'acme', no id) stamped "
         "2026-03-01T00:00:00Z for resource 'vm-x' of 'acme' sets the level of meter 'mem' "
         "to 1E+29"
+    )
+
+
+def _doubled(description: object) -> object:
+    """A level computed by a function: twice the description's size."""
+    size = typing.cast("dict[str, object]", description).get("size")
+    return None if size is None else typing.cast(int, size) * 2
+
+
+def test_a_level_computed_by_a_function_is_placed_at_the_record_that_sets_it() -> None:
+    # Metering judges such a level over the batch and names the record by its instant
+    # alone (no id): the shortest start of the batch that is refused ends at records[2].
+    meters = [rk.Meter("gb", "GB*hour", rk.Continuous(_doubled))]
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("g", "gb", rk.PerUnit(1))])
+    rater = rk.Rater(plan, meters, start=START)
+    good = [
+        rk.Event("a", f"r{index}", "2026-03-02T00:00:00Z", {"size": 1}, kind="start")
+        for index in range(4)
+    ]
+    bad = rk.Event("a", "rx", "2026-03-02T00:00:00Z", {"size": -1}, kind="start")
+    with pytest.raises(rk.BadRecordError) as caught:
+        rater.feed([*good[:2], bad, *good[2:]])
+    assert str(caught.value).startswith(
+        "Rater.feed: records[2]: meter 'gb', resource 'rx' of 'a' as described by a record "
+        "without an id at 2026-03-02T00:00:00Z: the level is -2, a negative level;"
     )

@@ -92,8 +92,8 @@ def test_a_level_function_is_read_at_the_feed_on_the_merged_description() -> Non
     with pytest.raises(rk.BadRecordError) as caught:
         rater.feed([update])
     assert str(caught.value) == (
-        "Rater.feed: meter 'gb', resource 'r' of 'a' as described by record 'u' at "
-        "2026-03-03T00:00:00Z: the level is -2, a negative level; a Continuous level "
+        "Rater.feed: records[0]: meter 'gb', resource 'r' of 'a' as described by record 'u' "
+        "at 2026-03-03T00:00:00Z: the level is -2, a negative level; a Continuous level "
         "measures what runs (a size, a memory, a count of instances) and is never negative, "
         "so it must be a number >= 0 (a credit or a correction is a negative 'delta' sample "
         "on a Discrete meter). Every statement metering the resource would fail on it, so "
@@ -110,8 +110,8 @@ def test_a_level_function_giving_what_is_no_number_is_refused_naming_the_record(
     with pytest.raises(rk.BadQuantityError) as caught:
         rater.feed([good, bad])
     assert str(caught.value) == (
-        "Rater.feed: meter 'gb', resource 'r' of 'a' as described by record 'e1' at "
-        "2026-03-02T00:00:00Z: the level 'big' is not a decimal number; write it like "
+        "Rater.feed: records[1]: meter 'gb', resource 'r' of 'a' as described by record 'e1' "
+        "at 2026-03-02T00:00:00Z: the level 'big' is not a decimal number; write it like "
         "'12.5' or '1e9'. Every statement metering the resource would fail on it, so the "
         "batch is refused whole; fix or drop the record and feed the batch again."
     )

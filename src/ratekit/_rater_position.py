@@ -48,11 +48,15 @@ def first(
     them in the order listed, but a door of the batch as a whole (a level's sum, a
     sample's price) runs after them, and may refuse a record listed earlier: the records
     before the one named are judged again (``judge``), until those before the one named
-    pass, or its index is not known (a door that names no single record). On the error
-    path only: at most one round per record named, each O(n).
+    pass. A refusal marked with no record (a level computed by a function, which
+    metering judges over the batch) is placed at the shortest start of the batch that
+    is refused, found by halving (`_tipping()`). On the error path only: at most one
+    round per record named, and O(log n) rounds to place a refusal, each O(n).
     """
     named = error
     index = index_of(named, batch)
+    if index is None and batch:
+        named, index = _tipping(named, batch, judge)
     while index:
         try:
             judge(list(batch[:index]))
@@ -61,6 +65,29 @@ def first(
         else:
             break
     return named
+
+
+def _tipping(
+    error: RatekitError, batch: Sequence[R], judge: Callable[[list[R]], None]
+) -> tuple[RatekitError, int | None]:
+    """The refusal of the shortest start of ``batch`` that is refused, and its last index.
+
+    The whole batch is refused (``error``), none of it is not; halving finds a start
+    refused whose one record shorter is not, and its last record is the one the batch
+    is refused for: the refusal is marked with it unless it names a record already.
+    """
+    low, high, refused = 0, len(batch), error
+    while high - low > 1:
+        middle = (low + high) // 2
+        try:
+            judge(list(batch[:middle]))
+        except RatekitError as earlier:
+            high, refused = middle, earlier
+        else:
+            low = middle
+    if index_of(refused, batch) is None:
+        about(batch[high - 1], refused)
+    return refused, index_of(refused, batch)
 
 
 def positioned(error: RatekitError, batch: Sequence[object]) -> None:
