@@ -649,3 +649,50 @@ def test_a_snapshot_of_plans_told_again_restores_and_adds_up_to_batch(
                charge.currency)  # fmt: skip
         batch[key] = batch.get(key, Fraction(0)) + Fraction(charge.amount)
     assert {k: v for k, v in stream.items() if v} == {k: v for k, v in batch.items() if v}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "a reported usage line moved to another resource the rater saw is neither refused "
+        "nor without effect: the next statement corrects it with a reversal and a charge"
+    ),
+)
+def test_a_reported_line_moved_to_another_seen_resource_is_refused_or_changes_nothing() -> None:
+    # Found by the law above (seed 2609703279). vm1 runs from 1 March 11:00: 13 h on
+    # 1 March at 0.50 = 6.50, reported at 2 March 15:00; vm0 starts on 2 March 01:00.
+    # The snapshot's line is edited to say vm0 ran those 13 h (a resource the rater
+    # knows), resealed: restore takes it, and the statement at 3 March 00:00 adds a
+    # reversal of vm0's 13 h (-6.50) and a charge of vm1's 13 h (6.50), which the
+    # unaltered copy does not (the totals agree: -6.50 + 6.50 = 0).
+    early = [
+        rk.Event("a", "vm0", "2026-03-02T01:00:00Z", kind="start", id="e0"),
+        rk.Event("a", "vm1", "2026-03-01T11:00:00Z", kind="start", id="e1"),
+        rk.Sample("a", "nic1", "egress", "2026-03-01T23:00:00Z", 92, id="s1"),
+        rk.Event("b", "vm2", "2026-03-01T16:00:00Z", kind="start", id="e2"),
+        rk.Event("b", "vm2", "2026-03-02T05:00:00Z", kind="stop", id="x2"),
+    ]
+    later = [rk.Event("a", "vm0", "2026-03-02T20:00:00Z", kind="stop", id="x0")]
+    rater = rk.Rater(ASSIGNED, METERS, start="2026-03-01T00:00:00Z")
+    rater.feed(early)
+    rater.statement("2026-03-02T15:00:00Z")
+    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    reported = data["body"]["reported"]
+    names = reported["names"]
+    (line,) = [
+        line
+        for line in reported["lines"]
+        if line[2] is not None and names[line[2]] == "vm1"
+        if reported["heads"][line[1]][:2] == [START_US, START_US + 24 * HOUR_US]
+    ]
+    line[2] = names.index("vm0")
+    try:
+        restored = rk.Rater.restore(reseal(data), ASSIGNED, METERS)
+    except rk.BadSnapshotError:
+        return
+    expected = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), ASSIGNED, METERS)
+    for stream in (restored, expected):
+        stream.feed(later)
+    end = "2026-03-03T00:00:00Z"
+    assert _said(restored.statement(end)) == _said(expected.statement(end))
