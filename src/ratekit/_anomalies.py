@@ -58,12 +58,14 @@ def _id_tuple(ids: Iterable[str]) -> tuple[str, ...]:
 
 def _instant(value: object) -> int | None:
     """The ``at`` given to the constructor as epoch microseconds (None stays None)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            to_us(value, "Anomaly at")
-        except RatekitTypeError as error:
+    if value is None:
+        return None
+    try:
+        return to_us(value, "Anomaly at")
+    except RatekitTypeError as error:
+        if isinstance(value, int) and not isinstance(value, bool):  # as evolve gives it
             raise RatekitTypeError(f"{error} {evolved('at', 'anomaly')}") from None
-    return None if value is None else to_us(value, "Anomaly at")
+        raise
 
 
 def _quantity(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:

@@ -57,12 +57,12 @@ def _record_id(value: object, kind: str, of: tuple[object, object] | None = None
 
 
 def _instant(value: object, label: str, field: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            to_us(value, f"{label} {field}")
-        except RatekitTypeError as error:
+    try:
+        return to_us(value, f"{label} {field}")
+    except RatekitTypeError as error:
+        if isinstance(value, int) and not isinstance(value, bool):  # as evolve gives it
             raise RatekitTypeError(f"{error} {evolved(field)}") from None
-    return to_us(value, f"{label} {field}")
+        raise
 
 
 def evolved(field: str, noun: str = "record") -> str:
