@@ -14,22 +14,11 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import given, settings
 from tests._budget import LAWS
+from tests._seq_plan import METERS, PLAN, START
 
 import ratekit as rk
 from ratekit import _rater_parts
 from ratekit._shown import show
-
-HOURS = rk.Meter("hours", "hour", rk.OnOff())
-BYTES = rk.Meter("bytes", "B", rk.Counter())
-CPU = rk.Meter("cpu", "s", rk.Counter(from_zero=True))
-METERS = [HOURS, BYTES, CPU]
-PLAN = rk.Plan(
-    "p",
-    "EUR",
-    rk.cycles.daily(tz="UTC"),
-    [rk.PriceEntry(meter.name, meter.name, rk.PerUnit(1)) for meter in METERS],
-)
-START = "2026-03-01T00:00:00Z"
 
 
 def _said(resource: str, attributes: dict[str, object] | None) -> rk.Anomaly:

@@ -15,22 +15,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from tests._seq_plan import METERS, PLAN, START
 
 import ratekit as rk
 
-HOURS = rk.Meter("hours", "hour", rk.OnOff())
-BYTES = rk.Meter("bytes", "B", rk.Counter())
-#: With a first reading from zero among the meters, a compacted state keeps its
-#: resource's last events (its history), which an event's seq may order it before.
-CPU = rk.Meter("cpu", "s", rk.Counter(from_zero=True))
-METERS = [HOURS, BYTES, CPU]
-PLAN = rk.Plan(
-    "p",
-    "EUR",
-    rk.cycles.daily(tz="UTC"),
-    [rk.PriceEntry(meter.name, meter.name, rk.PerUnit(1)) for meter in METERS],
-)
-START = "2026-03-01T00:00:00Z"
 END = "2026-03-06T00:00:00Z"
 
 
