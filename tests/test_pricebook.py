@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit._decimals import CONTEXT
@@ -465,6 +466,102 @@ def test_an_equal_plan_built_anew_is_rated_as_the_same_plan() -> None:
                 charge.amount
             )
         assert daily == {23: 5, 24: 18, 25: 24, 26: 24}, what
+
+
+def test_equal_plans_written_apart_under_one_id_are_refused() -> None:
+    # "basic" at 0.10 an hour for acme, and built again at 0.1 for beta: equal as
+    # Decimals, so one plan, given as its first assignment gives it. 744 h x 0.10 = 74.40
+    # printed "vm.hours · vm  744 hour  0.10  74.40" with acme's listed first and "0.1"
+    # with beta's, and a rater restored with the two listed the other way round (which
+    # restore takes) printed its invoices with 0.1 where it had said 0.10. Refused now,
+    # in batch and in the rater, as two plans under one id are.
+    vm = rk.Meter("vm.hours", "hour", rk.OnOff())
+
+    def basic(price: str, quantum: str = "0.01") -> rk.Plan:
+        entry = rk.PriceEntry("vm", "vm.hours", rk.PerUnit(price))
+        return rk.Plan("basic", "EUR", MONTHS, [entry], quantum=quantum)
+
+    for acme_plan, beta_plan in [
+        (basic("0.10"), basic("0.1")),
+        (basic("0.1"), basic("0.10")),
+        (basic("0.10"), basic("0.10", quantum="0.010")),  # totals 74.40 or 74.400
+    ]:
+        both = [rk.Assignment("acme", acme_plan), rk.Assignment("beta", beta_plan)]
+        message = (
+            "two plans have the id 'basic' and are equal, but their figures are written "
+            "apart: Assignment('acme', 'basic') and Assignment('beta', 'basic'); invoices "
+            "print a plan's figures as written (a price of 0.10 or 0.1, a quantum of 0.01 "
+            "or 0.010), so build the plans of one id from the same figures, or give each "
+            "its own id."
+        )
+        with pytest.raises(rk.BadPriceError) as error:
+            rk.rate([], both, span=MARCH)
+        assert str(error.value) == message
+        with pytest.raises(rk.BadPriceError) as error:
+            rk.Rater(both, [vm], start=MARCH.start)
+        assert str(error.value) == message
+        rater = rk.Rater(both[:1], [vm], start=MARCH.start)
+        with pytest.raises(rk.BadPriceError) as error:
+            rater.assign(rk.Assignment("beta", beta_plan, start=MARCH.start))
+        assert str(error.value) == (
+            "Rater.assign: with Assignment('beta', 'basic', start='2026-03-01T00:00:00Z'), "
+            "the rater's assignments (Assignment('acme', 'basic'), Assignment('beta', "
+            "'basic', start='2026-03-01T00:00:00Z')) are refused: two plans have the id "
+            "'basic' and are equal, but their figures are written apart: Assignment('acme', "
+            "'basic') and Assignment('beta', 'basic', start='2026-03-01T00:00:00Z'); "
+            + message.split("; ", 1)[1]
+        )
+        assert rater.assign() == (both[0],)
+    # written alike, built apart: one plan, taken (744 h x 0.10 = 74.40 each)
+    alike = [rk.Assignment("acme", basic("0.10")), rk.Assignment("beta", basic("0.10"))]
+    records = [
+        rk.Event(account, "vm-1", MARCH.start, kind="start", id=f"{account}/e1")
+        for account in ("acme", "beta")
+    ]
+    totals = [i.total for i in rk.bill(rk.rate(records, alike, span=MARCH, meters=[vm]))]
+    assert [str(total) for total in totals] == ["74.40", "74.40"]
+
+
+_figures = st.sampled_from(["0.1", "0.10", "0.100", "1E-1"])
+_quanta = st.sampled_from(["0.01", "0.010"])
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS)
+@given(acme=st.tuples(_figures, _quanta), beta=st.tuples(_figures, _quanta), flip=st.booleans())
+def test_law_plans_of_one_id_bill_as_one_plan_object_or_are_refused(
+    acme: tuple[str, str], beta: tuple[str, str], flip: bool
+) -> None:
+    # Oracle: both accounts on one plan object (acme's). Two plans "basic" built apart
+    # bill, in either order of the assignments, what that one object bills, to the
+    # printed text, or are refused naming the id.
+    vm = rk.Meter("vm.hours", "hour", rk.OnOff())
+
+    def basic(price: str, quantum: str) -> rk.Plan:
+        entry = rk.PriceEntry("vm", "vm.hours", rk.PerUnit(price))
+        return rk.Plan("basic", "EUR", MONTHS, [entry], quantum=quantum)
+
+    records = [
+        rk.Event(account, "vm-1", MARCH.start, kind="start", id=f"{account}/e1")
+        for account in ("acme", "beta")
+    ]
+    one = basic(*acme)
+    plans = {"acme": one, "beta": basic(*beta)}
+    order = ["beta", "acme"] if flip else ["acme", "beta"]
+
+    def printed(given: dict[str, rk.Plan], accounts: list[str]) -> list[str]:
+        assigned = [rk.Assignment(account, given[account]) for account in accounts]
+        rating = rk.rate(records, assigned, span=MARCH, meters=[vm])
+        return sorted(str(invoice) for invoice in rk.bill(rating))
+
+    oracle = printed({"acme": one, "beta": one}, ["acme", "beta"])
+    # written apart: a figure whose text differs once read (0.1 and 1E-1 read alike)
+    apart = [str(Decimal(figure)) for figure in acme] != [str(Decimal(figure)) for figure in beta]
+    if apart:
+        with pytest.raises(rk.BadPriceError, match=r"^two plans have the id 'basic' and are equal"):
+            printed(plans, order)
+    else:
+        assert printed(plans, order) == oracle
 
 
 def test_assignment_repr_and_bounds() -> None:

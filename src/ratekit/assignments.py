@@ -23,6 +23,7 @@ from ._caller_objects import read_once
 from ._decimals import plain_text
 from ._instants import MAX_US, MIN_US, format_us
 from ._shown import show
+from ._snapshot_seal import fingerprint
 from ._text import check_text, plain_choice
 from .errors import BadPriceError, RatekitTypeError
 from .pricebook import Plan, _instant, _us_or_none
@@ -107,6 +108,7 @@ def _assignments_by_account(
     """
     by_account: dict[str, list[tuple[int, int, Plan]]] = {}
     by_id: dict[str, Assignment] = {}
+    written: dict[int, str] = {}  # each plan's figures as written, by identity
     for assignment in assignments:
         if not isinstance(assignment, Assignment):
             raise RatekitTypeError(
@@ -114,12 +116,8 @@ def _assignments_by_account(
                 f"{type(assignment).__name__}: {show(assignment)}."
             )
         first = by_id.setdefault(assignment.plan.id, assignment)
-        if first.plan is not assignment.plan and first.plan != assignment.plan:
-            raise BadPriceError(
-                f"two different plans have the id {assignment.plan.id!r}: {first!r} and "
-                f"{assignment!r}; invoices, charges and plan data name a plan by its id, "
-                "so give each plan its own id."
-            )
+        if first.plan is not assignment.plan:
+            _check_alike(first, assignment, written)
         lo = MIN_US if assignment.start_us is None else assignment.start_us
         hi = MAX_US if assignment.end_us is None else assignment.end_us
         by_account.setdefault(assignment.account, []).append((lo, hi, first.plan))
@@ -134,6 +132,32 @@ def _assignments_by_account(
                     f"at once {when}; an account has one plan at a time."
                 )
     return by_account
+
+
+def _check_alike(first: Assignment, other: Assignment, written: dict[int, str]) -> None:
+    """Refuse ``other``'s plan unless it is ``first``'s, written alike (BadPriceError).
+
+    An equal plan is given as its first assignment gives it, so two plans equal as
+    Decimals but written apart (a price of 0.10 and 0.1) would print an invoice's figures
+    by the order of the assignments, which restore does not keep. ``written``: the
+    plans' descriptions met so far, by identity (every plan lives through the call).
+    """
+    if first.plan != other.plan:
+        raise BadPriceError(
+            f"two different plans have the id {other.plan.id!r}: {first!r} and "
+            f"{other!r}; invoices, charges and plan data name a plan by its id, "
+            "so give each plan its own id."
+        )
+    texts = [
+        written.setdefault(id(plan), fingerprint(plan, ())) for plan in (first.plan, other.plan)
+    ]
+    if texts[0] != texts[1]:
+        raise BadPriceError(
+            f"two plans have the id {other.plan.id!r} and are equal, but their figures are "
+            f"written apart: {first!r} and {other!r}; invoices print a plan's figures as "
+            "written (a price of 0.10 or 0.1, a quantum of 0.01 or 0.010), so build the "
+            "plans of one id from the same figures, or give each its own id."
+        )
 
 
 def read_plans(plans: object, what: str) -> Plan | tuple[Assignment, ...]:
