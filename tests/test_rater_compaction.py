@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -279,6 +280,45 @@ def test_an_allowance_use_written_by_plan_index_is_read_as_it_was_written() -> N
     )
 
 
+def test_a_version_2_allowance_use_is_its_accounts_plan_whatever_order_restore_gets() -> None:
+    # data/snapshots/rater_v2_allowances.json was written by ratekit's snapshot version 2:
+    # acme on "b" (100 free hours a week at 3), beta on "a" (30 at 1), daily cycles, a VM
+    # each from Monday 23 March, the watermark at 25 March (Monday compacted). It names
+    # the plans by index in the order the assignments were listed: acme's use of 24 h as
+    # plan 0, beta's 24 h as plan 1. Restored with the assignments listed beta first
+    # (which restore takes), index 1 was read as "b": beta's Tuesday was reversed from
+    # 24 - 6 = 18 to 0 and Wednesday charged 24 - 6 = 18 where batch charges 24 (the week's
+    # 30 free hours gone), said by nothing. Each account held one plan with an allowance
+    # of that period on that meter, so the index can name no other: it is read as that.
+    data = json.loads(
+        (Path(__file__).parent / "data/snapshots/rater_v2_allowances.json").read_text()
+    )
+    assert data["version"] == 2
+    assert [item[:2] for item in data["body"]["allowed"]] == [["acme", 0], ["beta", 1]]
+    held = (rk.Assignment("acme", _weekly("b", 100, 3)), rk.Assignment("beta", _weekly("a", 30, 1)))
+    for order in (held, held[::-1]):
+        again = rk.Rater.restore(json.loads(json.dumps(data)), order, [VM])
+        lines = again.statement("2026-03-26T00:00:00Z").lines
+        assert [(line.account, line.role, line.cycle.start.day, line.amount) for line in lines] == [
+            ("acme", "charge", 25, 0),  # 72 of 100 free hours
+            ("beta", "charge", 25, 24),  # 30 free used by Monday and Tuesday
+        ]
+    records = [
+        *WEEK_START,
+        rk.Event("acme", "w", "2026-03-23T00:00:00Z", kind="start", id="on2"),
+    ]
+    days = rk.Span("2026-03-23T00:00:00Z", "2026-03-26T00:00:00Z")
+    charges = rk.rate(records, held[::-1], span=days, meters=[VM]).charges
+    assert sorted((c.account, c.cycle.start.day, c.amount) for c in charges) == [
+        ("acme", 23, 0),
+        ("acme", 24, 0),
+        ("acme", 25, 0),
+        ("beta", 23, 0),
+        ("beta", 24, 18),
+        ("beta", 25, 24),
+    ]
+
+
 @pytest.mark.property
 @settings(max_examples=max(LAWS // 4, 50), deadline=None)
 @given(
@@ -355,6 +395,64 @@ def test_restored_with_the_assignments_in_any_order_or_built_anew_the_stream_bil
         key = (x.account, x.cycle.start_us, x.kind, x.meter, x.entry, x.resource)
         stream[key] = stream.get(key, Fraction(0)) + Fraction(x.amount)
     assert {k: v for k, v in stream.items() if v} == {k: v for k, v in batch.items() if v}
+
+
+def _as_version_2(data: dict[str, Any], held: tuple[rk.Assignment, ...]) -> dict[str, Any]:
+    # What version 2 wrote: each allowance use's plan by its index among the distinct
+    # plan objects of ``held`` in the order its accounts first use them.
+    objects: list[rk.Plan] = []
+    for account in dict.fromkeys(a.account for a in held):
+        for a in sorted((a for a in held if a.account == account), key=lambda a: a.start_us or 0):
+            if all(a.plan is not seen for seen in objects):
+                objects.append(a.plan)
+    ids = [plan.id for plan in objects]
+    for item in data["body"].get("allowed", ()):
+        item[1] = ids.index(item[1])
+    assert all("before" not in state for state in data["body"]["state"])
+    return _resealed({**data, "version": 2})
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@given(
+    starts=st.lists(st.integers(0, 13 * 24), min_size=1, max_size=3),
+    plans_of=st.lists(st.integers(0, 2), min_size=3, max_size=3),
+    cuts=st.lists(st.integers(1, 14 * 24), min_size=1, max_size=6),
+    orders=st.randoms(use_true_random=False),
+)
+def test_a_version_2_snapshot_restored_in_any_order_bills_as_never_restored(
+    starts: list[int], plans_of: list[int], cuts: list[int], orders: Any
+) -> None:
+    # Oracle: the rater never restored. Three accounts on plans with weekly allowances
+    # (or none), VMs from random hours of two weeks; after every statement the snapshot
+    # is written as version 2 (plans by index in the order the rater was given them) and
+    # restored with the assignments shuffled and built anew.
+    def plans() -> list[rk.Plan]:
+        daily = rk.cycles.daily(tz=UTC)
+        plain = rk.Plan("c", "EUR", daily, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(2))])
+        return [_weekly("a", 30, 1), _weekly("b", 100, 3), plain]
+
+    accounts = ["acme", "beta", "gamma"]
+    base = dt.datetime(2026, 3, 23, tzinfo=dt.UTC)
+    records = [
+        rk.Event(accounts[n], f"v{n}", base + dt.timedelta(hours=h), kind="start", id=f"on{n}")
+        for n, h in enumerate(starts)
+    ]
+    held = tuple(rk.Assignment(a, plans()[plans_of[n]]) for n, a in enumerate(accounts))
+    plain, restored = rk.Rater(held, [VM], start=base), rk.Rater(held, [VM], start=base)
+    plain.feed(records)
+    restored.feed(records)
+    for hours in sorted(set(cuts)):
+        at = base + dt.timedelta(hours=hours)
+        assert restored.statement(at).lines == plain.statement(at).lines
+        given = held
+        held = tuple(
+            rk.Assignment(a.account, next(p for p in plans() if p.id == a.plan.id)) for a in held
+        )
+        shuffled = list(held)
+        orders.shuffle(shuffled)
+        data = _as_version_2(json.loads(json.dumps(restored.snapshot())), given)
+        restored = rk.Rater.restore(data, shuffled, [VM])
 
 
 def _resealed(data: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,9 @@ objects each holds: restored with the same assignments listed otherwise (as a ho
 loading them from a database without an ``ORDER BY`` does), an index named another
 plan, whose allowance the compacted cycles' use was then taken from, or none, and the
 kept cycles were given again what the compacted ones had used. Such an index is read
-as it was written (`named`): restore those with the assignments in the order they had.
+as the one plan of its account with an allowance of that period on its meter (`named`),
+whatever the order; only where the account held several is it read as it was written:
+restore those with the assignments in the order they had.
 """
 
 from __future__ import annotations
@@ -169,25 +171,65 @@ def decode(item: Any) -> Decoded:
 def named(assigned: Plans, items: Iterable[Decoded]) -> Consumed | str:
     """The decoded items of a snapshot's ``allowed``, each naming its plan by its id.
 
-    An index (what snapshots wrote before) names one of the distinct plan objects of
-    ``assigned`` (the plans restore is given) in the order the assignments first use
-    them, as it was written (`_first_used`). A text naming what is wrong when an index
-    lies past them. O(n + a log a) for n items and a assignments.
+    An index (what snapshots wrote before) names the one plan of its account with an
+    allowance of that period on its meter (`_only_owner`), else one of the distinct plan
+    objects of ``assigned`` (the plans restore is given) in the order the assignments
+    first use them, as it was written (`_first_used`). A text naming what is wrong when
+    an index lies past them. O(n k + a log a) for n items, a assignments, k an account's.
     """
     items = list(items)
     plans = _first_used(assigned) if items else []
+    owners = _owners(assigned) if items else {}
     out: Consumed = {}
     for (account, plan, meter, p0, p1), used in items:
         if isinstance(plan, int):
-            if plan >= len(plans):
+            only = _only_owner(owners, account, meter, p0, p1)
+            if only is not None:
+                plan = only  # noqa: PLW2901 - the one plan the index can have named
+            elif plan >= len(plans):
                 return (
                     f"the use of {meter!r} by account {account!r} over the period from "
                     f"{format_us(p0)} to {format_us(p1)} names plan {plan}, and the plans "
                     f"are {len(plans)} (from 0)"
                 )
-            plan = plans[plan].id  # noqa: PLW2901 - the index read as the id it named
+            else:
+                plan = plans[plan].id  # noqa: PLW2901 - the index read as the id it named
         out[account, plan, meter, p0, p1] = used
     return out
+
+
+def _owners(assigned: Plans) -> dict[str, list[tuple[int, int, Plan]]]:
+    """Per account, its assignments' spans and plans with an allowance of its own cycle."""
+    out: dict[str, list[tuple[int, int, Plan]]] = {}
+    if isinstance(assigned, Plan):
+        return out  # one plan: an index names it or lies past it, as written
+    for item in assigned:
+        if any(allowance.cycle is not None for allowance in item.plan.allowances):
+            lo = MIN_US if item.start_us is None else item.start_us
+            hi = MAX_US if item.end_us is None else item.end_us
+            out.setdefault(item.account, []).append((lo, hi, item.plan))
+    return out
+
+
+def _only_owner(
+    owners: dict[str, list[tuple[int, int, Plan]]], account: str, meter: str, p0: int, p1: int
+) -> str | None:
+    """The id of the one plan an index of ``account``'s use over ``[p0, p1)`` can name.
+
+    A snapshot wrote a use under a plan the account held in the period, with an
+    allowance of its own cycle on ``meter``: when the account's assignments (``owners``,
+    by `_owners`) hold one such plan id there, that is the plan, whatever order restore
+    is given the assignments in. None when they hold several (or none): the index is
+    read as written. O(k) for the account's k assignments.
+    """
+    ids = {
+        plan.id
+        for lo, hi, plan in owners.get(account, ())
+        if lo < p1
+        and p0 < hi
+        and any(a.meter == meter and a.cycle is not None for a in plan.allowances)
+    }
+    return ids.pop() if len(ids) == 1 else None
 
 
 def _first_used(assigned: Plans) -> list[Plan]:
