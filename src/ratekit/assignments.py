@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 
 import attrs
 
@@ -23,7 +24,6 @@ from ._caller_objects import read_once
 from ._decimals import plain_text
 from ._instants import MAX_US, MIN_US, format_us
 from ._shown import show
-from ._snapshot_seal import fingerprint
 from ._text import check_text, plain_choice
 from .errors import BadPriceError, RatekitTypeError
 from .pricebook import Plan, _instant, _us_or_none
@@ -108,7 +108,7 @@ def _assignments_by_account(
     """
     by_account: dict[str, list[tuple[int, int, Plan]]] = {}
     by_id: dict[str, Assignment] = {}
-    written: dict[int, str] = {}  # each plan's figures as written, by identity
+    written: dict[int, object] = {}  # each plan's figures as written, by identity
     for assignment in assignments:
         if not isinstance(assignment, Assignment):
             raise RatekitTypeError(
@@ -134,7 +134,7 @@ def _assignments_by_account(
     return by_account
 
 
-def _check_alike(first: Assignment, other: Assignment, written: dict[int, str]) -> None:
+def _check_alike(first: Assignment, other: Assignment, written: dict[int, object]) -> None:
     """Refuse ``other``'s plan unless it is ``first``'s, written alike (BadPriceError).
 
     An equal plan is given as its first assignment gives it, so two plans equal as
@@ -148,16 +148,45 @@ def _check_alike(first: Assignment, other: Assignment, written: dict[int, str]) 
             f"{other!r}; invoices, charges and plan data name a plan by its id, "
             "so give each plan its own id."
         )
-    texts = [
-        written.setdefault(id(plan), fingerprint(plan, ())) for plan in (first.plan, other.plan)
-    ]
-    if texts[0] != texts[1]:
+    for plan in (first.plan, other.plan):
+        if id(plan) not in written:
+            written[id(plan)] = _as_written(plan)
+    if written[id(first.plan)] != written[id(other.plan)]:
         raise BadPriceError(
             f"two plans have the id {other.plan.id!r} and are equal, but their figures are "
             f"written apart: {first!r} and {other!r}; invoices print a plan's figures as "
             "written (a price of 0.10 or 0.1, a quantum of 0.01 or 0.010), so build the "
             "plans of one id from the same figures, or give each its own id."
         )
+
+
+#: The compared fields of each attrs class `_as_written` met, by class.
+_COMPARED: dict[type, tuple[str, ...]] = {}
+
+
+def _as_written(value: object, depth: int = 0) -> object:
+    """``value`` as a key that tells its Decimals apart by how they are written.
+
+    Equal values give equal keys but for Decimals equal by value and written apart
+    (``0.10`` and ``0.1``: their digits and exponents differ). Attrs values by their
+    compared fields, containers item by item; anything else is itself (compared by its
+    own equality). O(size of the value).
+    """
+    if isinstance(value, Decimal):
+        return ("decimal", value.as_tuple())
+    if depth > 50 or value is None or isinstance(value, bool | int | str):
+        return value
+    names = _COMPARED.get(type(value))
+    if names is None and attrs.has(type(value)):
+        fields = attrs.fields(typing.cast("type[attrs.AttrsInstance]", type(value)))
+        names = _COMPARED[type(value)] = tuple(f.name for f in fields if f.eq)
+    if names is not None:
+        return (type(value), tuple(_as_written(getattr(value, name), depth + 1) for name in names))
+    if isinstance(value, Mapping):
+        return ("mapping", [(k, _as_written(v, depth + 1)) for k, v in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value), [_as_written(item, depth + 1) for item in value])
+    return value
 
 
 def read_plans(plans: object, what: str) -> Plan | tuple[Assignment, ...]:
