@@ -29,7 +29,9 @@ would have made of it. Such a resource is left as it stands (as an event stamped
 before its resource's last compacted event is, `_rater_late_events._unplaced()`), and
 when the inventory would change it, or covers it (batch may open it before that sign of
 life, or close it there), its anomaly names it; a replay of an inventory the state
-applied names nothing.
+applied names nothing. So is a resource with a kept event that its ``seq`` orders before
+the compacted events: batch applies that event before them and the inventory to what it
+makes of them, where the state, once reconciled, could apply it only after (`_left()`).
 """
 
 from __future__ import annotations
