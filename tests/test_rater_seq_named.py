@@ -12,9 +12,13 @@ Daily UTC cycles, 1 EUR an hour (a byte, a second), no horizon; worked by hand.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
 from tests._seq_plan import METERS, PLAN, START
 
 import ratekit as rk
@@ -335,3 +339,104 @@ def test_a_too_late_inventory_leaves_a_resource_an_event_reorders_before_compact
         "inventory applied before and forgotten with its compacted cycle."
     )
     assert said.quantity is None
+
+
+_HOUR_US = 3_600_000_000
+_T0 = rk.Span(START, END).start_us
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@given(
+    start_hour=st.integers(0, 22),
+    inventory_hour=st.integers(1, 23),
+    kind=st.sampled_from(["start", "stop", "update", "delete"]),
+    event_hour=st.integers(27, 4 * 24 + 23),
+    order=st.sampled_from(_ORDERS),
+    listed_other=st.booleans(),
+)
+def test_a_too_late_inventory_with_an_event_reordered_before_compacted_ones_adds_up(
+    *,
+    start_hour: int,
+    inventory_hour: int,
+    kind: str,
+    event_hour: int,
+    order: str,
+    listed_other: bool,
+) -> None:
+    # vm starts on 1 March (seq 49), stated at 3 March 03:00 (1 March compacted); then an
+    # inventory of 1 March that does not list vm (too late; it may list another VM) and
+    # an event of vm stamped from 2 March 03:00 on whose seq (29) orders it before the
+    # START, in the inventory's batch, a batch before, or one metered before it. Batch
+    # applies the event first, the START after it (out of order: at the event's instant,
+    # from 2 March on), so vm is not running at the inventory's instant and it changes
+    # nothing of vm. The stream's lines plus every quantity named come to batch, to the
+    # hour (the inventory leaves vm as it stands, and says so).
+    us = _T0 + start_hour * _HOUR_US
+    start = rk.Event("a", "vm", rk.Span.from_us(us, us + 1).start, kind="start", id="s", seq=49)
+    at = _T0 + inventory_hour * _HOUR_US
+    listing = [("a", "other", {})] if listed_other else []
+    inventory = rk.Inventory(rk.Span.from_us(at, at + 1).start, listing, accounts=["a"], id="i")
+    when = _T0 + event_hour * _HOUR_US
+    event = rk.Event(
+        "a", "vm", rk.Span.from_us(when, when + 1).start, {"mb": 2}, kind=kind, id="e", seq=29
+    )  # type: ignore[arg-type]
+    rater = rk.Rater(PLAN, METERS, start=START)
+    rater.feed([start])
+    reports: list[rk.Feed | rk.Statement] = [rater.statement("2026-03-03T03:00:00Z")]
+    if order == "one batch":
+        reports.append(rater.feed([inventory, event]))
+    else:
+        reports.append(rater.feed([event]))
+        if order == "delete metered first":
+            metered = max(when + 1, _T0 + 52 * _HOUR_US)  # after the last watermark
+            reports.append(rater.statement(rk.Span.from_us(metered, metered + 1).start))
+        reports.append(rater.feed([inventory]))
+    reports.append(rater.statement(END))
+    statements = [r for r in reports if isinstance(r, rk.Statement)]
+    total = _lines(statements, "hours") + sum(_named(reports, "hours"))
+    assert total == _batch([start, inventory, event], "hours")
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@given(
+    hours=st.tuples(
+        st.integers(0, 23), st.integers(24, 47), st.integers(1, 23), st.integers(1, 48)
+    ),
+    seconds=st.integers(1, 200),
+    ahead=st.booleans(),
+    stop_kind=st.sampled_from(["stop", "update"]),
+)
+def test_an_event_that_reorders_a_stop_before_a_first_reading_adds_up(
+    *, hours: tuple[int, int, int, int], seconds: int, ahead: bool, stop_kind: str
+) -> None:
+    # v (seq 0) runs vm on 1 March; t (seq 8, a STOP or an UPDATE) on 2 March; c, a first
+    # reading from zero some hours after t; a statement some hours after c (1 March
+    # compacted, or more); u (seq 3), stamped after that watermark, ordered before t: fed
+    # ahead in the first batch, or after the statement. Batch orders u before t, which
+    # takes u's instant: where t was a STOP, c counts from v. The stream's lines of cpu
+    # plus every quantity named come to batch: the cycles c's stretch reaches are kept
+    # while u is not metered, or u's move of the stretch is named.
+    v_h, t_h, c_after, w_after = hours
+    c_h = t_h + c_after
+    w_h = c_h + w_after
+    u_h = w_h + 1
+
+    def at(hour: int) -> datetime:
+        return rk.Span.from_us(_T0 + hour * _HOUR_US, _T0 + hour * _HOUR_US + 1).start
+
+    first = rk.Event("a", "vm", at(v_h), {"mb": 2}, kind="update", id="v", seq=0)
+    stop = rk.Event("a", "vm", at(t_h), kind=stop_kind, id="t", seq=8)  # type: ignore[arg-type]
+    reading = rk.Sample("a", "vm", "cpu", at(c_h), seconds, kind="counter", id="c")
+    later = rk.Event("a", "vm", at(u_h), {"mb": 2}, kind="update", id="u", seq=3)
+    records: list[rk.Event | rk.Sample | rk.Inventory] = [later, first, reading, stop]
+    rater = rk.Rater(PLAN, METERS, start=START)
+    reports: list[rk.Feed | rk.Statement] = [rater.feed(records if ahead else records[1:])]
+    reports.append(rater.statement(at(w_h)))
+    if not ahead:
+        reports.append(rater.feed([later]))
+    reports.append(rater.statement(END))
+    statements = [r for r in reports if isinstance(r, rk.Statement)]
+    total = _lines(statements, "cpu") + sum(_named(reports, "cpu"))
+    assert total == _batch(records, "cpu")
