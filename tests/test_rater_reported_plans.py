@@ -418,6 +418,23 @@ def _said(statement: rk.Statement) -> list[tuple[object, ...]]:
     return sorted((line.key, line.role, line.quantity, line.amount) for line in statement.lines)
 
 
+def _refused_or_as_unaltered(
+    data: dict[str, Any], rater: rk.Rater, later: list[rk.Event | rk.Sample], end: str
+) -> None:
+    """``data`` (an edited snapshot of ``rater``), resealed, is refused, or says what the unaltered copy says.
+
+    Both fed ``later`` and stated at ``end``: the same lines, word for word.
+    """
+    try:
+        restored = rk.Rater.restore(reseal(data), ASSIGNED, METERS)
+    except rk.BadSnapshotError:
+        return
+    expected = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), ASSIGNED, METERS)
+    for stream in (restored, expected):
+        stream.feed(later)
+    assert _said(restored.statement(end)) == _said(expected.statement(end)), data
+
+
 @pytest.mark.property
 @settings(max_examples=max(LAWS // 4, 50), deadline=None)
 @given(seed=st.integers(0, 2**32), choice=st.randoms(use_true_random=False))
@@ -456,14 +473,7 @@ def test_an_edited_reported_line_is_refused_or_changes_nothing(
             line[0] = len(reported["names"]) - 1
         elif heads[line[1]][2] != "usage":  # a share of the cycle: negative or past 1
             line[3] = choice.choice(["-1", "-0.5", "-1E-60", "1.000001", "2"])
-    try:
-        restored = rk.Rater.restore(reseal(data), ASSIGNED, METERS)
-    except rk.BadSnapshotError:
-        return
-    expected = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), ASSIGNED, METERS)
-    for stream in (restored, expected):
-        stream.feed(later)
-    assert _said(restored.statement(_at(end))) == _said(expected.statement(_at(end))), data
+    _refused_or_as_unaltered(data, rater, later, _at(end))
 
 
 # A compacted resource state's readings, against the meters restore is given.
@@ -687,12 +697,4 @@ def test_a_reported_line_moved_to_another_seen_resource_is_refused_or_changes_no
         if reported["heads"][line[1]][:2] == [START_US, START_US + 24 * HOUR_US]
     ]
     line[2] = names.index("vm0")
-    try:
-        restored = rk.Rater.restore(reseal(data), ASSIGNED, METERS)
-    except rk.BadSnapshotError:
-        return
-    expected = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), ASSIGNED, METERS)
-    for stream in (restored, expected):
-        stream.feed(later)
-    end = "2026-03-03T00:00:00Z"
-    assert _said(restored.statement(end)) == _said(expected.statement(end))
+    _refused_or_as_unaltered(data, rater, later, "2026-03-03T00:00:00Z")
